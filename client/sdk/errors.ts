@@ -1,0 +1,18 @@
+export const CLIENT_ERROR_CODES = [
+  'token_missing', 'token_invalid', 'token_expired', 'wedding_forbidden', 'role_forbidden', 'document_unknown',
+  'permission_denied', 'timeout', 'destroyed', 'read_only', 'invalid_options',
+] as const;
+export type ClientErrorCode = (typeof CLIENT_ERROR_CODES)[number];
+
+/** Every error the SDK raises; `code` says what went wrong. */
+export class WedSyncClientError extends Error {
+  override readonly name = 'WedSyncClientError';
+  constructor(readonly code: ClientErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+
+  static fromDenial(reason: string): WedSyncClientError {
+    const code = (CLIENT_ERROR_CODES as readonly string[]).includes(reason) ? (reason as ClientErrorCode) : 'permission_denied';
+    return new WedSyncClientError(code, `the server refused the connection: ${reason}`);
+  }
+}

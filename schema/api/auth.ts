@@ -1,0 +1,27 @@
+import { z } from 'zod';
+import { WEDDING_ID_PATTERN } from '../document/names.ts';
+
+export const ROLES = ['admin', 'planner', 'couple', 'vendor', 'adapter'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** Roles whose WebSocket connections may change the document. */
+export const WRITER_ROLES: readonly Role[] = ['admin', 'planner', 'adapter'];
+
+export const WeddingScope = z.union([z.literal('*'), z.string().regex(WEDDING_ID_PATTERN)]);
+
+/** The claims a WedSync token carries besides the standard `iat`/`exp`/`iss`. */
+export const TokenClaims = z.object({
+  sub: z.string().min(1).max(128),
+  role: z.enum(ROLES),
+  /** Wedding ids the holder may open; `["*"]` means every wedding (admins). */
+  weddings: z.array(WeddingScope).min(1).max(1000),
+  /** Display name for presence; defaults to `sub`. */
+  name: z.string().max(100).optional(),
+  /** For `vendor` tokens: the vendor id in the wedding documents. */
+  vendorId: z.string().max(128).optional(),
+});
+export type TokenClaims = z.infer<typeof TokenClaims>;
+
+export function canOpenWedding(claims: Pick<TokenClaims, 'weddings'>, weddingId: string): boolean {
+  return claims.weddings.includes('*') || claims.weddings.includes(weddingId);
+}

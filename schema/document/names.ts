@@ -1,0 +1,21 @@
+/** A wedding id: letters, digits, `_` and `-`, 1 to 64 characters. */
+export const WEDDING_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
+const DOC_PREFIX = 'wedding:';
+
+export function isWeddingId(value: string): boolean {
+  return WEDDING_ID_PATTERN.test(value);
+}
+
+/** The Hocuspocus document name of a wedding: `wedding:<weddingId>`. */
+export function documentNameFor(weddingId: string): string {
+  if (!isWeddingId(weddingId)) throw new RangeError(`invalid wedding id: ${JSON.stringify(weddingId)}`);
+  return DOC_PREFIX + weddingId;
+}
+
+/** The wedding id inside a document name, or `null` when the name is not a wedding document. */
+export function weddingIdOf(documentName: string): string | null {
+  if (!documentName.startsWith(DOC_PREFIX)) return null;
+  const id = documentName.slice(DOC_PREFIX.length);
+  return isWeddingId(id) ? id : null;
+}

@@ -1,0 +1,425 @@
+import * as Y from 'yjs';
+import {
+  Conflict, GuestsPatch, Message, MessageInput, Payment, PaymentInput, TimelineEvent, TimelineEventPatch, Vendor,
+  VendorInput, WeddingMetaPatch,
+  type Guests, type WeddingJSON, type WeddingMeta,
+} from './entities.ts';
+import type { TxOrigin } from './origins.ts';
+import { SchemaError, parseOrThrow } from '../errors.ts';
+
+/** Names of the document's top-level shared types. */
+export const ROOT = {
+  meta: 'meta',
+  timeline: 'timeline',
+  vendors: 'vendors',
+  guests: 'guests',
+  payments: 'payments',
+  messages: 'messages',
+  conflicts: 'conflicts',
+} as const;
+
+type YEntity = Y.Map<unknown>;
+
+/**
+ * Typed access to one wedding's Y.Doc. Reads return plain objects; every write is validated with the
+ * schema's zod validators first and then applied in a single transaction, so an invalid write
+ * changes nothing.
+ */
+export class WeddingDoc {
+  constructor(readonly ydoc: Y.Doc) {}
+
+  get meta(): Y.Map<unknown> { return this.ydoc.getMap(ROOT.meta); }
+  get timeline(): Y.Map<YEntity> { return this.ydoc.getMap(ROOT.timeline); }
+  get vendors(): Y.Map<YEntity> { return this.ydoc.getMap(ROOT.vendors); }
+  get guests(): Y.Map<unknown> { return this.ydoc.getMap(ROOT.guests); }
+  get payments(): Y.Map<YEntity> { return this.ydoc.getMap(ROOT.payments); }
+  get messages(): Y.Array<YEntity> { return this.ydoc.getArray(ROOT.messages); }
+  get conflicts(): Y.Array<YEntity> { return this.ydoc.getArray(ROOT.conflicts); }
+
+  /** Runs `fn` in one transaction tagged with `origin`. Nested calls join the outer transaction. */
+  transact<T>(fn: () => T, origin?: TxOrigin): T {
+    let result!: T;
+    this.ydoc.transact(() => { result = fn(); }, origin ?? null);
+    return result;
+  }
+
+  /** Calls `listener` after every transaction that changed the wedding; returns the unsubscribe. */
+  observe(listener: (events: Y.YEvent<Y.AbstractType<unknown>>[], tx: Y.Transaction) => void): () => void {
+    const roots = [this.meta, this.timeline, this.vendors, this.guests, this.payments, this.messages, this.conflicts] as Y.AbstractType<unknown>[];
+    const handler = (events: Y.YEvent<Y.AbstractType<unknown>>[], tx: Y.Transaction) => listener(events, tx);
+    for (const r of roots) r.observeDeep(handler);
+    return () => { for (const r of roots) r.unobserveDeep(handler); };
+  }
+
+  // ── meta ────────────────────────────────────────────────────────────────────────────────────
+  getMeta(): Partial<WeddingMeta> {
+    return plainMap(this.meta) as Partial<WeddingMeta>;
+  }
+
+  setMeta(patch: WeddingMetaPatch, origin?: TxOrigin): Partial<WeddingMeta> {
+    const valid = parseOrThrow(WeddingMetaPatch.strict(), patch, 'wedding meta');
+    this.transact(() => setScalars(this.meta, valid), origin);
+    return this.getMeta();
+  }
+
+  // ── timeline ────────────────────────────────────────────────────────────────────────────────
+  /** Events in time order (start, then `order`). */
+  listEvents(): TimelineEvent[] {
+    const events = [...this.timeline.entries()].map(([id, m]) => readEvent(id, m));
+    return events.sort(compareEvents);
+  }
+
+  getEvent(id: string): TimelineEvent | undefined {
+    const m = this.timeline.get(id);
+    return m instanceof Y.Map ? readEvent(id, m) : undefined;
+  }
+
+  /** The event's collaborative notes, for editors that bind to Y.Text directly. */
+  eventNotes(id: string): Y.Text | undefined {
+    const n = this.timeline.get(id)?.get('notes');
+    return n instanceof Y.Text ? n : undefined;
+  }
+
+  /**
+   * Creates the event or changes only the given fields of an existing one. Unchanged values are not
+   * rewritten, so concurrent edits to other fields of the same event never collide.
+   */
+  upsertEvent(input: TimelineEventPatch, origin?: TxOrigin): TimelineEvent {
+    const patch = parseOrThrow(TimelineEventPatch, input, 'timeline event');
+    const existing = this.getEvent(patch.id);
+    const merged = existing
+      ? { ...existing, ...patch }
+      : { location: '', category: 'other', vendorIds: [], notes: '', order: this.nextOrder(), links: {}, ...patch };
+    const event = parseOrThrow(TimelineEvent, merged, 'timeline event');
+    this.transact(() => {
+      let m = this.timeline.get(event.id);
+      if (!(m instanceof Y.Map)) {
+        m = new Y.Map();
+        this.timeline.set(event.id, m);
+      }
+      writeEvent(m, event, existing);
+    }, origin);
+    return event;
+  }
+
+  deleteEvent(id: string, origin?: TxOrigin): boolean {
+    if (!this.timeline.has(id)) return false;
+    this.transact(() => this.timeline.delete(id), origin);
+    return true;
+  }
+
+  private nextOrder(): number {
+    let max = -1;
+    for (const m of this.timeline.values()) {
+      const o = m instanceof Y.Map ? m.get('order') : undefined;
+      if (typeof o === 'number' && o > max) max = o;
+    }
+    return max + 1;
+  }
+
+  // ── vendors ─────────────────────────────────────────────────────────────────────────────────
+  listVendors(): Vendor[] {
+    return [...this.vendors.entries()].map(([id, m]) => readVendor(id, m)).sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  getVendor(id: string): Vendor | undefined {
+    const m = this.vendors.get(id);
+    return m instanceof Y.Map ? readVendor(id, m) : undefined;
+  }
+
+  upsertVendor(input: VendorInput | (Partial<Vendor> & { id: string }), origin?: TxOrigin): Vendor {
+    const existing = this.getVendor(input.id);
+    const merged = existing
+      ? { ...existing, ...input }
+      : { email: '', phone: '', preferredChannels: [], status: 'inquiry', links: {}, ...input };
+    const vendor = parseOrThrow(Vendor, merged, 'vendor');
+    if (!existing) parseOrThrow(VendorInput, input, 'vendor');
+    this.transact(() => {
+      const m = ensureEntity(this.vendors, vendor.id);
+      const { links, ...scalars } = vendor;
+      setScalars(m, scalars);
+      setLinks(m, links);
+    }, origin);
+    return vendor;
+  }
+
+  deleteVendor(id: string, origin?: TxOrigin): boolean {
+    if (!this.vendors.has(id)) return false;
+    this.transact(() => this.vendors.delete(id), origin);
+    return true;
+  }
+
+  // ── guests ──────────────────────────────────────────────────────────────────────────────────
+  getGuests(): Partial<Guests> {
+    const out = plainMap(this.guests);
+    const dietary = this.guests.get('dietary');
+    if (dietary instanceof Y.Map) out.dietary = plainMap(dietary);
+    return out as Partial<Guests>;
+  }
+
+  /** Changes the given counts; `dietary` entries are merged per diet so two editors can change different diets at once. */
+  updateGuests(patch: GuestsPatch, origin?: TxOrigin): Partial<Guests> {
+    const valid = parseOrThrow(GuestsPatch.strict(), patch, 'guests');
+    this.transact(() => {
+      const { dietary, ...counts } = valid;
+      setScalars(this.guests, counts);
+      if (dietary) {
+        let d = this.guests.get('dietary');
+        if (!(d instanceof Y.Map)) {
+          d = new Y.Map();
+          this.guests.set('dietary', d);
+        }
+        setScalars(d as Y.Map<unknown>, dietary);
+      }
+    }, origin);
+    return this.getGuests();
+  }
+
+  // ── payments ────────────────────────────────────────────────────────────────────────────────
+  listPayments(): Payment[] {
+    return [...this.payments.entries()].map(([id, m]) => readPayment(id, m));
+  }
+
+  getPayment(id: string): Payment | undefined {
+    const m = this.payments.get(id);
+    return m instanceof Y.Map ? readPayment(id, m) : undefined;
+  }
+
+  upsertPayment(input: PaymentInput | (Partial<Payment> & { id: string }), origin?: TxOrigin): Payment {
+    const existing = this.getPayment(input.id);
+    const merged = existing
+      ? { ...existing, ...input }
+      : { description: '', milestone: 'other', amountPaid: 0, amountRefunded: 0, status: 'planned', due: '', links: {}, ...input };
+    const payment = parseOrThrow(Payment, merged, 'payment');
+    if (!existing) parseOrThrow(PaymentInput, input, 'payment');
+    this.transact(() => {
+      const m = ensureEntity(this.payments, payment.id);
+      const { links, ...scalars } = payment;
+      setScalars(m, scalars);
+      setLinks(m, links);
+    }, origin);
+    return payment;
+  }
+
+  deletePayment(id: string, origin?: TxOrigin): boolean {
+    if (!this.payments.has(id)) return false;
+    this.transact(() => this.payments.delete(id), origin);
+    return true;
+  }
+
+  // ── messages ────────────────────────────────────────────────────────────────────────────────
+  listMessages(): Message[] {
+    return this.messages.toArray().map(readMessage);
+  }
+
+  appendMessage(input: MessageInput, origin?: TxOrigin): Message {
+    const message = parseOrThrow(Message, {
+      at: new Date().toISOString(), channels: ['wedsync_chat'], priority: 'normal', requiresAck: false, acks: {},
+      recipientIds: [], ...input,
+    }, 'message');
+    this.transact(() => {
+      const m = new Y.Map<unknown>();
+      const { acks, ...scalars } = message;
+      for (const [k, v] of Object.entries(scalars)) m.set(k, v);
+      const a = new Y.Map<unknown>();
+      for (const [k, v] of Object.entries(acks)) a.set(k, v);
+      m.set('acks', a);
+      this.messages.push([m]);
+    }, origin);
+    return message;
+  }
+
+  /** Records that `recipientId` acknowledged the message; idempotent (the first time stands). */
+  acknowledgeMessage(messageId: string, recipientId: string, at = new Date().toISOString(), origin?: TxOrigin): Message {
+    const m = this.messages.toArray().find((x) => x.get('id') === messageId);
+    if (!m) throw new SchemaError('not_found', `no message ${messageId}`);
+    const acks = m.get('acks');
+    this.transact(() => {
+      if (acks instanceof Y.Map) {
+        if (!acks.has(recipientId)) acks.set(recipientId, at);
+      } else {
+        const a = new Y.Map<unknown>();
+        a.set(recipientId, at);
+        m.set('acks', a);
+      }
+    }, origin);
+    return readMessage(m);
+  }
+
+  // ── conflicts ───────────────────────────────────────────────────────────────────────────────
+  listConflicts(): Conflict[] {
+    return this.conflicts.toArray().map((m) => plainMap(m) as Conflict);
+  }
+
+  appendConflict(conflict: Conflict, origin?: TxOrigin): Conflict {
+    const valid = parseOrThrow(Conflict, conflict, 'conflict');
+    this.transact(() => {
+      const m = new Y.Map<unknown>();
+      for (const [k, v] of Object.entries(valid)) m.set(k, v === undefined ? null : v);
+      this.conflicts.push([m]);
+    }, origin);
+    return valid;
+  }
+
+  /** Marks a conflict resolved; the caller applies the winning value in the same transaction. */
+  resolveConflict(id: string, resolution: { winner: 'local' | 'remote'; resolvedBy: string; at?: string }, origin?: TxOrigin): Conflict {
+    const m = this.conflicts.toArray().find((x) => x.get('id') === id);
+    if (!m) throw new SchemaError('not_found', `no conflict ${id}`);
+    this.transact(() => {
+      m.set('status', 'resolved');
+      m.set('winner', resolution.winner);
+      m.set('resolvedBy', resolution.resolvedBy);
+      m.set('resolvedAt', resolution.at ?? new Date().toISOString());
+    }, origin);
+    return plainMap(m) as Conflict;
+  }
+
+  // ── whole document ──────────────────────────────────────────────────────────────────────────
+  toJSON(): WeddingJSON {
+    return {
+      meta: this.getMeta(),
+      timeline: Object.fromEntries(this.listEvents().map((e) => [e.id, e])),
+      vendors: Object.fromEntries(this.listVendors().map((v) => [v.id, v])),
+      guests: this.getGuests(),
+      payments: Object.fromEntries(this.listPayments().map((p) => [p.id, p])),
+      messages: this.listMessages(),
+      conflicts: this.listConflicts(),
+    };
+  }
+}
+
+export function compareEvents(a: TimelineEvent, b: TimelineEvent): number {
+  return Date.parse(a.start) - Date.parse(b.start) || a.order - b.order || a.id.localeCompare(b.id);
+}
+
+function ensureEntity(parent: Y.Map<YEntity>, id: string): YEntity {
+  const m = parent.get(id);
+  if (m instanceof Y.Map) return m;
+  const created = new Y.Map<unknown>();
+  parent.set(id, created);
+  return created;
+}
+
+function plainMap(m: Y.Map<unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of m.entries()) out[k] = v instanceof Y.AbstractType ? v.toJSON() : v;
+  return out;
+}
+
+/** Sets each value that differs from what the map holds; `undefined` values are skipped. */
+function setScalars(m: Y.Map<unknown>, values: Record<string, unknown>): void {
+  for (const [k, v] of Object.entries(values)) {
+    if (v === undefined) continue;
+    if (!sameJSON(m.get(k), v)) m.set(k, v);
+  }
+}
+
+function setLinks(m: Y.Map<unknown>, links: Record<string, string>): void {
+  let l = m.get('links');
+  if (!(l instanceof Y.Map)) {
+    l = new Y.Map<unknown>();
+    m.set('links', l);
+  }
+  setScalars(l as Y.Map<unknown>, links);
+}
+
+function sameJSON(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+function writeEvent(m: YEntity, e: TimelineEvent, before: TimelineEvent | undefined): void {
+  const { vendorIds, notes, links, id: _id, ...scalars } = e;
+  setScalars(m, scalars);
+  let ids = m.get('vendorIds');
+  if (!(ids instanceof Y.Array)) {
+    ids = new Y.Array<string>();
+    m.set('vendorIds', ids);
+  }
+  const arr = ids as Y.Array<string>;
+  if (!before || !sameJSON(before.vendorIds, vendorIds)) {
+    if (arr.length) arr.delete(0, arr.length);
+    if (vendorIds.length) arr.insert(0, vendorIds);
+  }
+  let text = m.get('notes');
+  if (!(text instanceof Y.Text)) {
+    text = new Y.Text();
+    m.set('notes', text);
+  }
+  replaceText(text as Y.Text, notes);
+  setLinks(m, links);
+}
+
+/** Edits `text` into `next` by replacing only the differing middle, so concurrent typing elsewhere survives. */
+export function replaceText(text: Y.Text, next: string): void {
+  const prev = text.toString();
+  if (prev === next) return;
+  let start = 0;
+  while (start < prev.length && start < next.length && prev[start] === next[start]) start++;
+  let endPrev = prev.length;
+  let endNext = next.length;
+  while (endPrev > start && endNext > start && prev[endPrev - 1] === next[endNext - 1]) { endPrev--; endNext--; }
+  if (endPrev > start) text.delete(start, endPrev - start);
+  if (endNext > start) text.insert(start, next.slice(start, endNext));
+}
+
+function str(v: unknown, fallback = ''): string { return typeof v === 'string' ? v : fallback; }
+function num(v: unknown, fallback = 0): number { return typeof v === 'number' && Number.isFinite(v) ? v : fallback; }
+function linksOf(m: YEntity): Record<string, string> {
+  const l = m.get('links');
+  return l instanceof Y.Map ? (l.toJSON() as Record<string, string>) : {};
+}
+
+function readEvent(id: string, m: YEntity): TimelineEvent {
+  const ids = m.get('vendorIds');
+  const notes = m.get('notes');
+  return {
+    id,
+    title: str(m.get('title')),
+    start: str(m.get('start')),
+    end: str(m.get('end')),
+    location: str(m.get('location')),
+    category: str(m.get('category'), 'other') as TimelineEvent['category'],
+    vendorIds: ids instanceof Y.Array ? (ids.toArray() as string[]) : [],
+    notes: notes instanceof Y.Text ? notes.toString() : str(notes),
+    order: num(m.get('order')),
+    links: linksOf(m),
+  };
+}
+
+function readVendor(id: string, m: YEntity): Vendor {
+  const channels = m.get('preferredChannels');
+  return {
+    id,
+    name: str(m.get('name')),
+    category: str(m.get('category'), 'other') as Vendor['category'],
+    email: str(m.get('email')),
+    phone: str(m.get('phone')),
+    preferredChannels: Array.isArray(channels) ? (channels as Vendor['preferredChannels']) : [],
+    status: str(m.get('status'), 'inquiry') as Vendor['status'],
+    links: linksOf(m),
+  };
+}
+
+function readPayment(id: string, m: YEntity): Payment {
+  return {
+    id,
+    vendorId: str(m.get('vendorId')),
+    description: str(m.get('description')),
+    milestone: str(m.get('milestone'), 'other') as Payment['milestone'],
+    amount: num(m.get('amount')),
+    amountPaid: num(m.get('amountPaid')),
+    amountRefunded: num(m.get('amountRefunded')),
+    currency: str(m.get('currency')),
+    status: str(m.get('status'), 'planned') as Payment['status'],
+    due: str(m.get('due')),
+    links: linksOf(m),
+  };
+}
+
+function readMessage(m: YEntity): Message {
+  const out = plainMap(m) as Record<string, unknown>;
+  if (!out.acks || typeof out.acks !== 'object') out.acks = {};
+  return out as unknown as Message;
+}

@@ -1,0 +1,35 @@
+import type { z } from 'zod';
+
+export const SCHEMA_ERROR_CODES = ['validation_failed', 'not_found'] as const;
+export type SchemaErrorCode = (typeof SCHEMA_ERROR_CODES)[number];
+
+export interface SchemaIssue {
+  path: string;
+  message: string;
+}
+
+/** A write to the wedding document that the schema refuses. Nothing was written. */
+export class SchemaError extends Error {
+  override readonly name = 'SchemaError';
+  constructor(
+    readonly code: SchemaErrorCode,
+    message: string,
+    readonly issues: SchemaIssue[] = [],
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+
+  static fromZod(what: string, error: z.ZodError): SchemaError {
+    const issues = error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
+    const summary = issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ');
+    return new SchemaError('validation_failed', `invalid ${what}: ${summary}`, issues, { cause: error });
+  }
+}
+
+/** Parses `value` with `schema`, throwing one SchemaError that lists every problem. */
+export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, what: string): z.infer<S> {
+  const result = schema.safeParse(value);
+  if (!result.success) throw SchemaError.fromZod(what, result.error);
+  return result.data;
+}

@@ -1,0 +1,62 @@
+import { SignJWT, errors as joseErrors, jwtVerify } from 'jose';
+import { TokenClaims, type Role } from '../../schema/index.ts';
+import { AuthError } from './auth-error.ts';
+
+const ISSUER = 'wedsync-hub';
+const ALG = 'HS256';
+
+export interface Principal extends TokenClaims {
+  /** Seconds since the epoch when the token expires. */
+  exp: number;
+}
+
+export interface TokenService {
+  sign(claims: TokenClaims, ttlSeconds: number): Promise<string>;
+  verify(token: string | undefined | null): Promise<Principal>;
+}
+
+/** HS256 JWTs keyed by the server's AUTH_SECRET. */
+export function createTokenService(secret: string): TokenService {
+  if (secret.length < 32) throw new RangeError('the auth secret must be at least 32 characters');
+  const key = new TextEncoder().encode(secret);
+  return {
+    async sign(claims, ttlSeconds) {
+      const valid = TokenClaims.parse(claims);
+      return new SignJWT({ role: valid.role, weddings: valid.weddings, ...(valid.name ? { name: valid.name } : {}), ...(valid.vendorId ? { vendorId: valid.vendorId } : {}) })
+        .setProtectedHeader({ alg: ALG, typ: 'JWT' })
+        .setSubject(valid.sub)
+        .setIssuer(ISSUER)
+        .setIssuedAt()
+        .setExpirationTime(Math.floor(Date.now() / 1000) + ttlSeconds)
+        .sign(key);
+    },
+    async verify(token) {
+      if (!token) throw new AuthError('token_missing', 'a token is required');
+      let payload: Record<string, unknown>;
+      try {
+        ({ payload } = await jwtVerify(token, key, { algorithms: [ALG], issuer: ISSUER, requiredClaims: ['exp', 'sub'] }));
+      } catch (error) {
+        if (error instanceof joseErrors.JWTExpired) throw new AuthError('token_expired', 'the token has expired', { cause: error });
+        throw new AuthError('token_invalid', 'the token is not valid', { cause: error });
+      }
+      const claims = TokenClaims.safeParse(payload);
+      if (!claims.success) throw new AuthError('token_invalid', 'the token lacks a valid role or wedding list', { cause: claims.error });
+      return { ...claims.data, exp: payload.exp as number };
+    },
+  };
+}
+
+/** Parses `2h`, `30m`, `7d`, `45s` or a number of seconds. */
+export function parseTtl(value: string): number {
+  const m = /^(\d+)\s*([smhd]?)$/.exec(value.trim());
+  if (!m) throw new RangeError(`invalid ttl ${JSON.stringify(value)}: use e.g. 30m, 2h, 7d`);
+  const n = Number(m[1]);
+  const unit = { '': 1, s: 1, m: 60, h: 3600, d: 86_400 }[m[2] as '' | 's' | 'm' | 'h' | 'd'];
+  const seconds = n * unit;
+  if (seconds < 1 || seconds > 366 * 86_400) throw new RangeError('ttl must be between 1 second and 366 days');
+  return seconds;
+}
+
+export function isWriter(role: Role): boolean {
+  return role === 'admin' || role === 'planner' || role === 'adapter';
+}

@@ -1,0 +1,89 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { ConfigError, loadConfig, type Config } from '../config.ts';
+import { runAdminCommand } from './admin-commands.ts';
+import { serve } from './serve.ts';
+import { tokenCommand } from './token-command.ts';
+
+export const USAGE = `usage: wedsync <command> [options]
+
+commands:
+  serve                                   start the server (what npm start runs)
+  token --role R --wedding W [--ttl 2h]   print a token (W repeatable or comma-separated, * for all)
+        [--sub ID] [--name NAME] [--vendor-id ID]
+  snapshot create --wedding W --label L   snapshot a wedding
+  snapshot list --wedding W               list a wedding's snapshots
+  snapshot show --wedding W --id S        print a snapshot's content as JSON
+  snapshot restore --wedding W --id S     restore a snapshot (an automatic snapshot is taken first)
+  export --wedding W [--out FILE]         export a wedding as JSON
+
+admin commands talk to the running server: --url (default http://HOST:PORT) and --token (default: a
+short-lived admin token signed with the server's secret from AUTH_SECRET or DATA_DIR).`;
+
+/** A command-line failure: printed as one line, exit code 2 for usage errors, 1 otherwise. */
+export class CliError extends Error {
+  override readonly name = 'CliError';
+  constructor(message: string, readonly exitCode: 1 | 2 = 1) {
+    super(message);
+  }
+}
+
+const OPTIONS = {
+  role: { type: 'string' },
+  wedding: { type: 'string', multiple: true },
+  ttl: { type: 'string' },
+  sub: { type: 'string' },
+  name: { type: 'string' },
+  'vendor-id': { type: 'string' },
+  label: { type: 'string' },
+  id: { type: 'string' },
+  out: { type: 'string' },
+  url: { type: 'string' },
+  token: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies ParseArgsConfig['options'];
+
+export type CliOptions = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
+
+export interface CliIO {
+  out: (line: string) => void;
+  err: (line: string) => void;
+  env: Record<string, string | undefined>;
+}
+
+const defaultIO: CliIO = {
+  out: (l) => process.stdout.write(l + '\n'),
+  err: (l) => process.stderr.write(l + '\n'),
+  env: process.env,
+};
+
+export async function main(argv: string[], io: CliIO = defaultIO): Promise<number> {
+  try {
+    const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+    const [command, sub] = positionals;
+    if (values.help || !command) {
+      io.out(USAGE);
+      return command || values.help ? 0 : 2;
+    }
+    const config: Config = loadConfig(io.env);
+    switch (command) {
+      case 'serve':
+        await serve(config, io);
+        return 0;
+      case 'token':
+        io.out(await tokenCommand(config, values));
+        return 0;
+      case 'snapshot':
+      case 'export':
+        await runAdminCommand(config, command, sub, values, io);
+        return 0;
+      default:
+        throw new CliError(`unknown command ${JSON.stringify(command)}; run wedsync --help`, 2);
+    }
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    io.err(`wedsync: ${message.split('\n')[0]}`);
+    if (error instanceof CliError) return error.exitCode;
+    if (error instanceof ConfigError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) return 2;
+    return 1;
+  }
+}

@@ -1,0 +1,75 @@
+import type { Extension, beforeHandleAwarenessPayload, onAuthenticatePayload } from '@hocuspocus/server';
+import { canOpenWedding, weddingIdOf } from '../../schema/index.ts';
+import { AUTH_ERROR_STATUS, AuthError } from '../auth/auth-error.ts';
+import { isWriter, type Principal, type TokenService } from '../auth/tokens.ts';
+import type { Logger } from '../logger.ts';
+import type { Metrics } from '../metrics.ts';
+import type { CollabContext } from './context.ts';
+
+const PRESENCE_COLORS = ['#d1495b', '#00798c', '#edae49', '#30638e', '#6a4c93', '#2a9d8f', '#e76f51', '#457b9d'];
+
+function colorFor(id: string): string {
+  let h = 0;
+  for (const ch of id) h = (h * 31 + ch.charCodeAt(0)) >>> 0;
+  return PRESENCE_COLORS[h % PRESENCE_COLORS.length]!;
+}
+
+/** The identity a peer shows in presence: always taken from its token, never from what it sends. */
+export function presenceUser(p: Principal): { id: string; name: string; role: string; color: string } {
+  return { id: p.sub, name: p.name ?? p.sub, role: p.role, color: colorFor(p.sub) };
+}
+
+/**
+ * Authenticates every document a connection opens and enforces roles:
+ * - only `wedding:<id>` documents, only weddings the token lists (`*` for admins);
+ * - `vendor` and `couple` connections are read-only;
+ * - presence (awareness) cannot be spoofed: a peer may only set its own client's state, its `user`
+ *   is stamped from its token, and a read-only peer shows nothing but that identity.
+ * A refusal is answered with Hocuspocus' permission-denied message (no document data is sent),
+ * then the socket is closed with 4400, 4401 or 4403.
+ */
+export class AuthExtension implements Extension {
+  extensionName = 'Auth';
+  priority = 1000;
+
+  constructor(
+    private readonly tokens: TokenService,
+    private readonly logger: Logger,
+    private readonly metrics: Metrics,
+  ) {}
+
+  async onAuthenticate(data: onAuthenticatePayload<CollabContext>): Promise<CollabContext> {
+    try {
+      const weddingId = weddingIdOf(data.documentName);
+      if (!weddingId) throw new AuthError('document_unknown', `unknown document ${JSON.stringify(data.documentName.slice(0, 80))}: use wedding:<id>`);
+      const principal = await this.tokens.verify(data.token);
+      if (!canOpenWedding(principal, weddingId)) throw new AuthError('wedding_forbidden', `this token does not open wedding ${weddingId}`);
+      data.connectionConfig.readOnly = !isWriter(principal.role);
+      return { principal, weddingId };
+    } catch (error) {
+      const code = error instanceof AuthError ? error.code : 'token_invalid';
+      this.metrics.authFailures.inc({ code });
+      this.logger.info({ code, documentName: data.documentName.slice(0, 80), remote: data.context.transport?.remoteAddress }, 'collab authentication refused');
+      data.context.transport?.close(AUTH_ERROR_STATUS[code].ws, code);
+      // Thrown without a message: Hocuspocus sends `reason` to the client as permission-denied.
+      throw { reason: code };
+    }
+  }
+
+  async beforeHandleAwareness(data: beforeHandleAwarenessPayload<CollabContext>): Promise<void> {
+    const connection = data.connection;
+    const principal = connection?.context?.principal;
+    if (!connection || !principal) return;
+    const own = data.document.getClients(connection);
+    for (const [clientId, state] of [...data.states]) {
+      const ownedByOther = !own.has(clientId) && data.document.getConnections().some((c) => c !== connection && data.document.getClients(c).has(clientId));
+      if (ownedByOther) {
+        data.states.delete(clientId);
+        this.metrics.wsRejected.inc({ reason: 'awareness_spoof' });
+        continue;
+      }
+      const user = presenceUser(principal);
+      data.states.set(clientId, connection.readOnly ? { user } : { ...state, user });
+    }
+  }
+}

@@ -1,0 +1,71 @@
+import { Hocuspocus, type Document, type Extension } from '@hocuspocus/server';
+import { documentNameFor } from '../../schema/index.ts';
+import type { TokenService } from '../auth/tokens.ts';
+import type { Config } from '../config.ts';
+import type { Logger } from '../logger.ts';
+import type { Metrics } from '../metrics.ts';
+import type { DocumentStore } from '../storage/document-store.ts';
+import { AuthExtension } from './auth-extension.ts';
+import { DurablePersistence } from './durable-persistence.ts';
+import { guardExtension } from './guard-extension.ts';
+import { describeOrigin } from './origin.ts';
+
+export interface CollabServer {
+  hocuspocus: Hocuspocus;
+  persistence: DurablePersistence;
+  /**
+   * Runs `fn` with the live document of a wedding, loading it if no one has it open, and releases it
+   * afterwards (a document nobody else holds is compacted and unloaded).
+   */
+  withDocument<T>(weddingId: string, fn: (doc: Document) => T | Promise<T>): Promise<T>;
+}
+
+export interface CollabServerOptions {
+  config: Config;
+  store: DocumentStore;
+  tokens: TokenService;
+  logger: Logger;
+  metrics: Metrics;
+  /** Extensions added after the built-in ones (bridge, tests). */
+  extensions?: Extension[];
+}
+
+export function createCollabServer(options: CollabServerOptions): CollabServer {
+  const { config, store, tokens, logger, metrics } = options;
+  const persistence = new DurablePersistence(store, logger.child({ component: 'persistence' }), metrics);
+  const observe: Extension = {
+    extensionName: 'Metrics',
+    async onChange({ transactionOrigin }) {
+      metrics.docUpdates.inc({ origin: describeOrigin(transactionOrigin).kind });
+    },
+  };
+  const hocuspocus = new Hocuspocus({
+    name: 'wedsync',
+    quiet: true,
+    debounce: config.STORE_DEBOUNCE_MS,
+    maxDebounce: config.STORE_MAX_DEBOUNCE_MS,
+    extensions: [
+      new AuthExtension(tokens, logger.child({ component: 'auth' }), metrics),
+      persistence,
+      observe,
+      ...(options.extensions ?? []),
+    ].map((ext) => guardExtension(ext, (hook, error) => {
+      metrics.hookErrors.inc({ hook });
+      logger.error({ err: error, hook, extension: ext.extensionName }, 'collaboration hook failed');
+    })),
+  });
+
+  return {
+    hocuspocus,
+    persistence,
+    async withDocument(weddingId, fn) {
+      const name = documentNameFor(weddingId);
+      const direct = await hocuspocus.openDirectConnection(name, {});
+      try {
+        return await fn(direct.document!);
+      } finally {
+        await direct.disconnect();
+      }
+    },
+  };
+}

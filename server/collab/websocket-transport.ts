@@ -1,0 +1,122 @@
+import type { IncomingMessage, Server as HttpServer } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Hocuspocus } from '@hocuspocus/server';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { Logger } from '../logger.ts';
+import type { Metrics } from '../metrics.ts';
+import type { CollabContext, Transport } from './context.ts';
+import { checkFrame } from './message-guard.ts';
+
+/** WebSocket close codes this server uses besides Hocuspocus' own. */
+export const CLOSE = {
+  badMessage: { code: 4400, reason: 'malformed-message' },
+  unauthorized: { code: 4401, reason: 'unauthorized' },
+  forbidden: { code: 4403, reason: 'forbidden' },
+  tooLarge: { code: 4413, reason: 'message-too-large' },
+  shuttingDown: { code: 1001, reason: 'server-shutting-down' },
+} as const;
+
+export interface CollabTransportOptions {
+  path: string;
+  maxMessageBytes: number;
+  logger: Logger;
+  metrics: Metrics;
+}
+
+export interface CollabTransport {
+  /** Closes every socket (1001) so clients reconnect elsewhere. */
+  closeAll(): void;
+  connectionCount(): number;
+}
+
+/**
+ * Accepts WebSocket upgrades on `path` and hands each socket to Hocuspocus. Frames are size-checked
+ * and structurally validated first; a bad frame closes only its own connection.
+ */
+export function attachCollabTransport(server: HttpServer, hocuspocus: Hocuspocus, options: CollabTransportOptions): CollabTransport {
+  const { logger, metrics } = options;
+  const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes, perMessageDeflate: false });
+
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (pathname !== options.path) {
+      metrics.wsRejected.inc({ reason: 'unknown_path' });
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Type: application/json\r\n\r\n' +
+        JSON.stringify({ error: { code: 'not_found', message: `WebSocket connections go to ${options.path}` } }));
+      return;
+    }
+    socket.on('error', (error) => logger.debug({ err: error }, 'socket error during upgrade'));
+    wss.handleUpgrade(req, socket, head, (ws) => accept(ws, req));
+  });
+
+  function accept(ws: WebSocket, req: IncomingMessage): void {
+    metrics.connections.inc();
+    reportOversizeAs4413(ws);
+    const transport: Transport = {
+      remoteAddress: req.socket.remoteAddress,
+      close(code, reason) {
+        // After the current turn, so a permission-denied message queued just before is sent first.
+        setImmediate(() => ws.close(code, reason));
+      },
+    };
+    const context: CollabContext = { transport };
+    const connection = hocuspocus.handleConnection(ws, toFetchRequest(req), context);
+
+    ws.on('message', (data: Buffer, isBinary: boolean) => {
+      if (!isBinary) return refuse(ws, 'text_frame', CLOSE.badMessage);
+      if (data.byteLength > options.maxMessageBytes) return refuse(ws, 'too_large', CLOSE.tooLarge);
+      // A standalone copy: Hocuspocus' decoder must not be able to read past the frame into a pooled buffer.
+      const frame = new Uint8Array(data);
+      const verdict = checkFrame(frame);
+      if (!verdict.ok) {
+        logger.info({ reason: verdict.reason, remote: req.socket.remoteAddress }, 'malformed collab message; closing connection');
+        return refuse(ws, 'malformed', CLOSE.badMessage);
+      }
+      if (verdict.forward) connection.handleMessage(frame);
+    });
+    ws.on('error', (error) => {
+      metrics.wsRejected.inc({ reason: 'socket_error' });
+      logger.info({ err: error, remote: req.socket.remoteAddress }, 'websocket error');
+    });
+    ws.on('close', (code: number, reason: Buffer) => {
+      metrics.connections.dec();
+      connection.handleClose({ code, reason: reason.toString() });
+    });
+  }
+
+  function refuse(ws: WebSocket, reason: string, close: { code: number; reason: string }): void {
+    metrics.wsRejected.inc({ reason });
+    ws.close(close.code, close.reason);
+  }
+
+  return {
+    closeAll() {
+      for (const ws of wss.clients) ws.close(CLOSE.shuttingDown.code, CLOSE.shuttingDown.reason);
+    },
+    connectionCount: () => wss.clients.size,
+  };
+}
+
+function toFetchRequest(req: IncomingMessage): Request {
+  const headers = new Headers();
+  for (const [k, v] of Object.entries(req.headers)) {
+    if (v === undefined) continue;
+    headers.set(k, Array.isArray(v) ? v.join(', ') : v);
+  }
+  return new Request(new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`), { headers });
+}
+
+/**
+ * NOTE: ws enforces `maxPayload` itself and closes with 1009 before the frame is buffered, which is
+ * what keeps an oversized frame from using memory. Our protocol promises 4413 for that case, and ws
+ * takes the close code from a symbol-keyed property of the error it emits; we rewrite that property
+ * in a listener that runs before ws' own. tests/collab/bad-input.test.ts asserts the 4413.
+ */
+function reportOversizeAs4413(ws: WebSocket): void {
+  const receiver = (ws as unknown as { _receiver?: NodeJS.EventEmitter })._receiver;
+  receiver?.prependListener('error', (error: Error & { code?: string }) => {
+    if (error.code !== 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') return;
+    const status = Object.getOwnPropertySymbols(error).find((s) => s.description === 'status-code');
+    if (status) (error as unknown as Record<symbol, number>)[status] = CLOSE.tooLarge.code;
+  });
+}

@@ -1,0 +1,57 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/**
+ * The server's configuration, read from the environment once, here. Every other module receives a
+ * parsed `Config`; none reads `process.env` itself.
+ */
+export const ConfigSchema = z.object({
+  /** @default 8080 */
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  /** Loopback by default so a fresh `npm start` is not exposed to the network. @default 127.0.0.1 */
+  HOST: z.string().min(1).default('127.0.0.1'),
+  /** SQLite database, the generated auth secret and the planner app's offline data live here. @default ./data */
+  DATA_DIR: z.string().min(1).default('./data'),
+  /** HS256 key for JWTs (at least 32 characters). When unset, one is generated and kept in DATA_DIR/auth-secret. */
+  AUTH_SECRET: z.string().min(32, 'AUTH_SECRET must be at least 32 characters').optional(),
+  /** @default info */
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  /** Largest WebSocket message accepted; larger ones close the connection with 4413. @default 2097152 (2 MiB) */
+  MAX_MESSAGE_BYTES: z.coerce.number().int().min(1024).max(256 * 1024 * 1024).default(2 * 1024 * 1024),
+  /**
+   * SQLite `synchronous` for the update log. `normal` (WAL) survives a killed process; `full` also
+   * survives power loss at the price of an fsync per update. @default normal
+   */
+  SQLITE_SYNCHRONOUS: z.enum(['normal', 'full']).default('normal'),
+  /** Quiet period before a document's update log is folded into its stored state. @default 2000 */
+  STORE_DEBOUNCE_MS: z.coerce.number().int().min(0).default(2000),
+  /** Longest a busy document waits for compaction. @default 10000 */
+  STORE_MAX_DEBOUNCE_MS: z.coerce.number().int().min(0).default(10_000),
+  /** The URL clients use to reach this server, for printed links; defaults to http://HOST:PORT. */
+  PUBLIC_URL: z.url().optional(),
+});
+
+export type Config = z.infer<typeof ConfigSchema> & {
+  /** DATA_DIR resolved to an absolute path. */
+  dataDir: string;
+};
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  readonly code = 'invalid_config';
+}
+
+/** Parses `env` into a Config, throwing one ConfigError that lists every problem. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const input = Object.fromEntries(
+    Object.keys(ConfigSchema.shape).map((k) => [k, env[k] === '' ? undefined : env[k]]),
+  );
+  const parsed = ConfigSchema.safeParse(input);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new ConfigError(`invalid configuration: ${problems}`, { cause: parsed.error });
+  }
+  return { ...parsed.data, dataDir: path.resolve(parsed.data.DATA_DIR) };
+}

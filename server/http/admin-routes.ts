@@ -1,0 +1,42 @@
+import { Hono } from 'hono';
+import { SnapshotCreateBody, isWeddingId } from '../../schema/index.ts';
+import type { SnapshotService } from '../admin/snapshot-service.ts';
+import type { TokenService } from '../auth/tokens.ts';
+import { requireAuth, requireRole, type AppEnv } from './auth-middleware.ts';
+import { readJson } from './body.ts';
+import { HttpError } from './http-error.ts';
+
+function weddingParam(id: string): string {
+  if (!isWeddingId(id)) throw new HttpError(400, 'validation_failed', 'wedding ids use letters, digits, "_" and "-" (1 to 64)');
+  return id;
+}
+
+/** `/api/admin/…`: snapshots, restore and export; admins only. */
+export function adminRoutes(tokens: TokenService, snapshots: SnapshotService): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.use('*', requireAuth(tokens), requireRole('admin'));
+
+  app.post('/weddings/:id/snapshots', async (c) => {
+    const weddingId = weddingParam(c.req.param('id'));
+    const body = await readJson(c, SnapshotCreateBody);
+    return c.json(await snapshots.create(weddingId, body.label, c.get('principal').sub), 201);
+  });
+
+  app.get('/weddings/:id/snapshots', (c) => c.json({ snapshots: snapshots.list(weddingParam(c.req.param('id'))) }));
+
+  app.get('/weddings/:id/snapshots/:sid', (c) => c.json(snapshots.show(weddingParam(c.req.param('id')), c.req.param('sid'))));
+
+  app.post('/weddings/:id/snapshots/:sid/restore', async (c) => {
+    const weddingId = weddingParam(c.req.param('id'));
+    return c.json(await snapshots.restore(weddingId, c.req.param('sid'), c.get('principal').sub));
+  });
+
+  app.get('/weddings/:id/export', async (c) => {
+    const weddingId = weddingParam(c.req.param('id'));
+    const body = await snapshots.export(weddingId);
+    c.header('Content-Disposition', `attachment; filename="wedding-${weddingId}.json"`);
+    return c.json(body);
+  });
+
+  return app;
+}

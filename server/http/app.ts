@@ -1,0 +1,67 @@
+import { Hono, type Context } from 'hono';
+import { SchemaError, type ErrorBody, type ReadyBody } from '../../schema/index.ts';
+import type { SnapshotService } from '../admin/snapshot-service.ts';
+import { AUTH_ERROR_STATUS, AuthError } from '../auth/auth-error.ts';
+import type { TokenService } from '../auth/tokens.ts';
+import { DocumentLoadError } from '../collab/durable-persistence.ts';
+import type { Logger } from '../logger.ts';
+import type { Metrics } from '../metrics.ts';
+import { adminRoutes } from './admin-routes.ts';
+import type { AppEnv } from './auth-middleware.ts';
+import { HttpError } from './http-error.ts';
+
+export interface HttpAppDeps {
+  tokens: TokenService;
+  snapshots: SnapshotService;
+  metrics: Metrics;
+  logger: Logger;
+  readiness: () => ReadyBody;
+  /** Extra route groups mounted under /api (the bridge, later the app). */
+  mount?: (app: Hono<AppEnv>) => void;
+}
+
+export function errorBody(code: string, message: string, details?: unknown): ErrorBody {
+  return { error: { code, message, ...(details === undefined ? {} : { details }) } };
+}
+
+export function createHttpApp(deps: HttpAppDeps): Hono<AppEnv> {
+  const { metrics, logger } = deps;
+  const app = new Hono<AppEnv>();
+
+  app.use('*', async (c, next) => {
+    const end = metrics.httpRequests.startTimer({ method: c.req.method });
+    await next();
+    end({ route: c.req.routePath, status: String(c.res.status) });
+  });
+
+  app.get('/healthz', (c) => c.json({ status: 'ok' as const }));
+  app.get('/readyz', (c) => {
+    const body = deps.readiness();
+    return c.json(body, body.status === 'ready' ? 200 : 503);
+  });
+  app.get('/metrics', async (c) => {
+    c.header('Content-Type', metrics.registry.contentType);
+    return c.body(await metrics.registry.metrics());
+  });
+
+  app.route('/api/admin', adminRoutes(deps.tokens, deps.snapshots));
+  deps.mount?.(app);
+
+  app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404));
+  app.onError((error, c) => toErrorResponse(error, c, logger));
+  return app;
+}
+
+function toErrorResponse(error: Error, c: Context, logger: Logger): Response {
+  if (error instanceof HttpError) return c.json(errorBody(error.code, error.message, error.details), error.status);
+  if (error instanceof AuthError) return c.json(errorBody(error.code, error.message), AUTH_ERROR_STATUS[error.code].http);
+  if (error instanceof SchemaError) {
+    return c.json(errorBody(error.code, error.message, error.issues.length ? { issues: error.issues } : undefined), error.code === 'not_found' ? 404 : 400);
+  }
+  if (error instanceof DocumentLoadError) {
+    logger.error({ err: error }, 'document unavailable');
+    return c.json(errorBody('document_unavailable', error.message), 503);
+  }
+  logger.error({ err: error, method: c.req.method, path: c.req.path }, 'unhandled error in HTTP handler');
+  return c.json(errorBody('internal_error', 'something went wrong on our side; it has been logged'), 500);
+}

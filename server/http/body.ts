@@ -1,0 +1,28 @@
+import type { Context } from 'hono';
+import type { z } from 'zod';
+import { HttpError } from './http-error.ts';
+
+const MAX_JSON_BYTES = 1024 * 1024;
+
+/** Reads the request body as JSON and validates it, answering 400 with every problem listed. */
+export async function readJson<S extends z.ZodType>(c: Context, schema: S): Promise<z.infer<S>> {
+  const text = await c.req.text();
+  if (text.length > MAX_JSON_BYTES) throw new HttpError(413, 'payload_too_large', `request bodies are limited to ${MAX_JSON_BYTES} bytes`);
+  let value: unknown;
+  try {
+    value = text.trim() === '' ? {} : JSON.parse(text);
+  } catch (error) {
+    throw new HttpError(400, 'invalid_json', 'the request body is not valid JSON', undefined, { cause: error });
+  }
+  return validate(schema, value, 'request body');
+}
+
+export function validate<S extends z.ZodType>(schema: S, value: unknown, what: string): z.infer<S> {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
+    const summary = issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ');
+    throw new HttpError(400, 'validation_failed', `invalid ${what}: ${summary}`, { issues }, { cause: parsed.error });
+  }
+  return parsed.data;
+}

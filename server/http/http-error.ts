@@ -1,0 +1,21 @@
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+
+export const HTTP_ERROR_CODES = [
+  'invalid_json', 'validation_failed', 'not_found', 'wedding_not_found', 'snapshot_not_found', 'method_not_allowed',
+  'payload_too_large', 'document_unavailable', 'internal_error', 'unsupported_media_type',
+] as const;
+export type HttpErrorCode = (typeof HTTP_ERROR_CODES)[number];
+
+/** An error answered as `{ error: { code, message, details? } }` with `status`. */
+export class HttpError extends Error {
+  override readonly name = 'HttpError';
+  constructor(
+    readonly status: ContentfulStatusCode,
+    readonly code: HttpErrorCode,
+    message: string,
+    readonly details?: unknown,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}

@@ -1,0 +1,30 @@
+import client from 'prom-client';
+
+/**
+ * Prometheus metrics for one server instance. Each instance has its own registry so that several
+ * servers in one process (tests, benchmarks) never share counters.
+ */
+export class Metrics {
+  readonly registry = new client.Registry();
+
+  readonly documentsLoaded = new client.Gauge({ name: 'wedsync_documents_loaded', help: 'Wedding documents held in memory', registers: [this.registry] });
+  readonly connections = new client.Gauge({ name: 'wedsync_websocket_connections', help: 'Open WebSocket connections', registers: [this.registry] });
+  readonly wsRejected = new client.Counter({ name: 'wedsync_websocket_rejected_total', help: 'WebSocket connections or messages refused, by reason', labelNames: ['reason'] as const, registers: [this.registry] });
+  readonly authFailures = new client.Counter({ name: 'wedsync_auth_failures_total', help: 'Refused tokens, by code', labelNames: ['code'] as const, registers: [this.registry] });
+  readonly docUpdates = new client.Counter({ name: 'wedsync_document_updates_total', help: 'Updates applied to wedding documents, by origin kind', labelNames: ['origin'] as const, registers: [this.registry] });
+  readonly logAppendSeconds = new client.Histogram({
+    name: 'wedsync_update_log_append_seconds', help: 'Time to append one update to the durable log',
+    buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05], registers: [this.registry],
+  });
+  readonly compactions = new client.Counter({ name: 'wedsync_compactions_total', help: 'Update-log compactions', registers: [this.registry] });
+  readonly loadFailures = new client.Counter({ name: 'wedsync_document_load_failures_total', help: 'Documents refused because their stored data could not be loaded', registers: [this.registry] });
+  readonly hookErrors = new client.Counter({ name: 'wedsync_hook_errors_total', help: 'Errors thrown by collaboration hooks and caught', labelNames: ['hook'] as const, registers: [this.registry] });
+  readonly httpRequests = new client.Histogram({
+    name: 'wedsync_http_request_duration_seconds', help: 'HTTP request duration', labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5], registers: [this.registry],
+  });
+
+  constructor() {
+    client.collectDefaultMetrics({ register: this.registry, prefix: 'wedsync_process_' });
+  }
+}

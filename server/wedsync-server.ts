@@ -1,0 +1,107 @@
+import type { AddressInfo } from 'node:net';
+import type { Server as HttpServer } from 'node:http';
+import { createAdaptorServer } from '@hono/node-server';
+import type { Extension } from '@hocuspocus/server';
+import type { Hono } from 'hono';
+import { SnapshotService } from './admin/snapshot-service.ts';
+import { createTokenService, type TokenService } from './auth/tokens.ts';
+import { createCollabServer, type CollabServer } from './collab/collab-server.ts';
+import { attachCollabTransport, type CollabTransport } from './collab/websocket-transport.ts';
+import type { Config } from './config.ts';
+import { createHttpApp } from './http/app.ts';
+import type { AppEnv } from './http/auth-middleware.ts';
+import { createLogger, type Logger } from './logger.ts';
+import { Metrics } from './metrics.ts';
+import { migrationsCurrent, openDatabase, type Db } from './storage/database.ts';
+import { DocumentStore } from './storage/document-store.ts';
+import { SnapshotStore } from './storage/snapshot-store.ts';
+
+export const COLLAB_PATH = '/collab';
+
+export interface WedSyncServerOptions {
+  /** The HS256 secret (see resolveAuthSecret). */
+  authSecret: string;
+  logger?: Logger;
+  /** Hocuspocus extensions added after the built-in ones. */
+  extensions?: Extension[];
+  /** Mounts more HTTP routes (used by later layers and tests). */
+  mount?: (app: Hono<AppEnv>, server: WedSyncServer) => void;
+}
+
+export interface WedSyncServer {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly db: Db;
+  readonly tokens: TokenService;
+  readonly collab: CollabServer;
+  readonly documents: DocumentStore;
+  readonly metrics: Metrics;
+  readonly http: HttpServer;
+  /** Starts listening on HOST:PORT (PORT 0 picks a free port). */
+  listen(): Promise<{ port: number; httpUrl: string; wsUrl: string }>;
+  /** Stops accepting, compacts every loaded document, closes sockets and the database. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Assembles storage, Hocuspocus, the HTTP API and the WebSocket transport on one port. */
+export function createWedSyncServer(config: Config, options: WedSyncServerOptions): WedSyncServer {
+  const logger = options.logger ?? createLogger(config);
+  const metrics = new Metrics();
+  const db = openDatabase(config.dataDir, { synchronous: config.SQLITE_SYNCHRONOUS });
+  const documents = new DocumentStore(db);
+  const snapshotStore = new SnapshotStore(db);
+  const tokens = createTokenService(options.authSecret);
+  const collab = createCollabServer({ config, store: documents, tokens, logger, metrics, extensions: options.extensions });
+  const snapshots = new SnapshotService(collab, documents, snapshotStore);
+  let closing: Promise<void> | undefined;
+
+  const readiness = () => {
+    const storageOk = db.open && !closing;
+    let migrationsOk = false;
+    try { migrationsOk = storageOk && migrationsCurrent(db); } catch { migrationsOk = false; }
+    const ready = storageOk && migrationsOk;
+    return {
+      status: ready ? 'ready' as const : 'not_ready' as const,
+      checks: { storage: { ok: storageOk }, migrations: { ok: migrationsOk } },
+    };
+  };
+
+  // Filled in below; the HTTP app needs the server object for `mount`.
+  const server = {} as WedSyncServer;
+  const app = createHttpApp({
+    tokens, snapshots, metrics, logger, readiness,
+    mount: options.mount ? (a) => options.mount!(a, server) : undefined,
+  });
+  const http = createAdaptorServer({ fetch: app.fetch }) as HttpServer;
+  const transport: CollabTransport = attachCollabTransport(http, collab.hocuspocus, { path: COLLAB_PATH, maxMessageBytes: config.MAX_MESSAGE_BYTES, logger, metrics });
+
+  Object.assign(server, {
+    config, logger, db, tokens, collab, documents, metrics, http,
+    listen() {
+      return new Promise((resolve, reject) => {
+        http.once('error', reject);
+        http.listen(config.PORT, config.HOST, () => {
+          http.off('error', reject);
+          const { port } = http.address() as AddressInfo;
+          const host = config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST;
+          resolve({ port, httpUrl: `http://${host}:${port}`, wsUrl: `ws://${host}:${port}${COLLAB_PATH}` });
+        });
+      });
+    },
+    close() {
+      closing ??= (async () => {
+        const closed = new Promise<void>((resolve) => http.close(() => resolve()));
+        transport.closeAll();
+        collab.hocuspocus.closeConnections();
+        const flushed = collab.persistence.flushAll();
+        collab.persistence.close();
+        logger.info({ documents: flushed }, 'compacted loaded documents for shutdown');
+        http.closeAllConnections();
+        await closed;
+        db.close();
+      })();
+      return closing;
+    },
+  } satisfies WedSyncServer);
+  return server;
+}

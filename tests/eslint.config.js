@@ -1,0 +1,23 @@
+import js from '@eslint/js';
+import globals from 'globals';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['**/node_modules/**', 'client/app/dist/**', 'data/**', 'bench/results/**', 'bench/tmp/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { ...globals.node, ...globals.browser } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      '@typescript-eslint/no-explicit-any': 'error',
+      'no-restricted-syntax': ['error', { selector: 'TSEnumDeclaration', message: 'use an `as const` object and a union instead of enum' }],
+      'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'read configuration through server/config.ts' }],
+    },
+  },
+  {
+    // The one place that reads the environment, and the test/bench harnesses that set it for child processes.
+    files: ['server/config.ts', 'server/cli/main.ts', 'tests/**', 'bench/**'],
+    rules: { 'no-restricted-properties': 'off' },
+  },
+);

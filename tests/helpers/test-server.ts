@@ -1,0 +1,78 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Extension } from '@hocuspocus/server';
+import WebSocket from 'ws';
+import type { Role } from '../../schema/index.ts';
+import { connectWedding, type ConnectOptions, type WeddingConnection } from '../../client/sdk/node.ts';
+import { loadConfig } from '../../server/config.ts';
+import { createLogger } from '../../server/logger.ts';
+import { createWedSyncServer, type WedSyncServer, type WedSyncServerOptions } from '../../server/wedsync-server.ts';
+import { registerTeardown } from './teardown.ts';
+
+export const TEST_SECRET = 'test-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
+
+export interface TestServer {
+  server: WedSyncServer;
+  dataDir: string;
+  httpUrl: string;
+  wsUrl: string;
+  port: number;
+  token(role: Role, weddings: string[], extra?: { sub?: string; name?: string; ttl?: number; vendorId?: string }): Promise<string>;
+  /** An SDK connection, destroyed at teardown. */
+  connect(weddingId: string, token: string, options?: Partial<ConnectOptions>): Promise<WeddingConnection>;
+  /** A raw `ws` socket to /collab, closed at teardown. */
+  rawSocket(): Promise<WebSocket>;
+  fetch(pathname: string, init?: RequestInit & { token?: string }): Promise<Response>;
+  close(): Promise<void>;
+}
+
+export function tempDir(prefix = 'wedsync-test-'): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  registerTeardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** A real server on port 0 with a fresh temp DATA_DIR; torn down after the test (or file). */
+export async function startTestServer(options: {
+  env?: Record<string, string>;
+  dataDir?: string;
+  extensions?: Extension[];
+  mount?: WedSyncServerOptions['mount'];
+} = {}): Promise<TestServer> {
+  const dataDir = options.dataDir ?? tempDir();
+  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'silent', STORE_DEBOUNCE_MS: '200', STORE_MAX_DEBOUNCE_MS: '1000', ...options.env });
+  const server = createWedSyncServer(config, { authSecret: TEST_SECRET, logger: createLogger(config), extensions: options.extensions, mount: options.mount });
+  const { port, httpUrl, wsUrl } = await server.listen();
+  const cleanups: (() => unknown)[] = [];
+  let closed = false;
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    for (const c of cleanups.reverse()) await c();
+    await server.close();
+  };
+  registerTeardown(close);
+  return {
+    server, dataDir, httpUrl, wsUrl, port,
+    token: (role, weddings, extra = {}) => server.tokens.sign({ sub: extra.sub ?? `${role}-user`, role, weddings, ...(extra.name ? { name: extra.name } : {}), ...(extra.vendorId ? { vendorId: extra.vendorId } : {}) }, extra.ttl ?? 3600),
+    async connect(weddingId, token, connectOptions = {}) {
+      const conn = await connectWedding({ url: wsUrl, weddingId, token, ...connectOptions });
+      cleanups.push(() => conn.destroy());
+      return conn;
+    },
+    async rawSocket() {
+      const ws = new WebSocket(wsUrl);
+      cleanups.push(() => ws.terminate());
+      await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject); });
+      return ws;
+    },
+    fetch(pathname, init = {}) {
+      const { token, ...rest } = init;
+      const headers = new Headers(rest.headers);
+      if (token) headers.set('authorization', `Bearer ${token}`);
+      return fetch(httpUrl + pathname, { ...rest, headers });
+    },
+    close,
+  };
+}
