@@ -7,3 +7,4 @@ export * from './errors.ts';
 export * from './api/common.ts';
 export * from './api/auth.ts';
 export * from './api/admin.ts';
+export * from './api/integrations.ts';

@@ -1,0 +1,154 @@
+import { z } from 'zod';
+import { CONFLICT_STRATEGIES, Conflict, ENTITY_KINDS } from '../document/entities.ts';
+import { WEDDING_ID_PATTERN } from '../document/names.ts';
+
+/** The brief's vendor system types. */
+export const SYSTEM_CATEGORIES = [
+  'photography_crm', 'venue_management', 'catering_system', 'florist_software', 'wedding_planning', 'booking_system',
+  'payment_processor', 'communication', 'calendar_system',
+] as const;
+export type SystemCategory = (typeof SYSTEM_CATEGORIES)[number];
+
+export const WeddingIdField = z.string().regex(WEDDING_ID_PATTERN, 'wedding ids use letters, digits, "_" and "-" (1 to 64)');
+
+/** `entity` or `entity.field` → strategy, e.g. `{ "timeline.start": "manual", "payments": "prefer-source" }`. */
+export const ConflictStrategies = z.record(
+  z.string().regex(/^(\*|[a-z]+)(\.[A-Za-z]+)?$/, 'use "entity" or "entity.field", e.g. timeline.start'),
+  z.enum(CONFLICT_STRATEGIES),
+);
+export type ConflictStrategies = z.infer<typeof ConflictStrategies>;
+
+export const ConnectBody = z.object({
+  weddingId: WeddingIdField,
+  /** The adapter's folder name, e.g. `webhooks`, `google-calendar`, `stripe`. */
+  system: z.string().regex(/^[a-z0-9-]{1,40}$/),
+  /** The brief's system type; defaults to the adapter's own category. */
+  vendorSystemType: z.enum(SYSTEM_CATEGORIES).optional(),
+  /** For vendor-owned systems: the vendor id in the wedding document. */
+  vendorId: z.string().max(128).optional(),
+  credentials: z.record(z.string(), z.unknown()).default({}),
+  configuration: z.record(z.string(), z.unknown()).default({}),
+}).strict();
+export type ConnectBody = z.infer<typeof ConnectBody>;
+
+export const ConnectResult = z.object({
+  integrationId: z.string(),
+  system: z.string(),
+  category: z.enum(SYSTEM_CATEGORIES),
+  capabilities: z.array(z.string()),
+  webhookUrl: z.string(),
+  /** Shown once: the secret this integration's webhooks are signed with. */
+  webhookSecret: z.string(),
+});
+export type ConnectResult = z.infer<typeof ConnectResult>;
+
+export const BREAKER_STATES = ['closed', 'open', 'half_open'] as const;
+export const INTEGRATION_STATUSES = ['active', 'disabled', 'error'] as const;
+export const HEALTH_STATES = ['healthy', 'degraded', 'failing'] as const;
+
+export const IntegrationSummary = z.object({
+  integrationId: z.string(),
+  weddingId: z.string(),
+  system: z.string(),
+  category: z.enum(SYSTEM_CATEGORIES),
+  vendorId: z.string().nullable(),
+  status: z.enum(INTEGRATION_STATUSES),
+  capabilities: z.array(z.string()),
+  configuration: z.record(z.string(), z.unknown()),
+  webhookUrl: z.string(),
+  createdAt: z.string(),
+  createdBy: z.string(),
+});
+export type IntegrationSummary = z.infer<typeof IntegrationSummary>;
+
+export const IntegrationHealth = z.object({
+  integrationId: z.string(),
+  system: z.string(),
+  category: z.enum(SYSTEM_CATEGORIES),
+  status: z.enum(INTEGRATION_STATUSES),
+  health: z.enum(HEALTH_STATES),
+  breaker: z.enum(BREAKER_STATES),
+  lastSync: z.string().nullable(),
+  lastSuccess: z.string().nullable(),
+  lastError: z.object({ at: z.string(), message: z.string() }).nullable(),
+  /** Failed share of the last 100 push attempts, 0..1. */
+  errorRate: z.number(),
+  outbox: z.object({ pending: z.number().int(), dead: z.number().int(), oldestPendingAgeMs: z.number().nullable() }),
+  inbox: z.object({ pending: z.number().int(), parked: z.number().int() }),
+});
+export type IntegrationHealth = z.infer<typeof IntegrationHealth>;
+
+export const ActiveFlow = z.object({
+  integrationId: z.string(),
+  system: z.string(),
+  direction: z.enum(['inbound', 'outbound']),
+  entities: z.array(z.enum(ENTITY_KINDS)),
+  lastAt: z.string().nullable(),
+});
+
+export const StatusBody = z.object({
+  weddingId: z.string(),
+  integrationStatus: z.array(IntegrationHealth),
+  activeFlows: z.array(ActiveFlow),
+  /** Pending (manual) conflicts. */
+  conflicts: z.array(Conflict),
+  lastSync: z.string().nullable(),
+});
+export type StatusBody = z.infer<typeof StatusBody>;
+
+export const SyncBody = z.object({
+  systems: z.array(z.string()).optional(),
+  syncType: z.enum(['incremental', 'full']).default('incremental'),
+}).strict();
+
+export const SyncResult = z.object({
+  integrationId: z.string(),
+  system: z.string(),
+  success: z.boolean(),
+  syncType: z.enum(['incremental', 'full']),
+  applied: z.number().int(),
+  skipped: z.number().int(),
+  conflicts: z.array(Conflict),
+  error: z.string().optional(),
+});
+export const SyncResponse = z.object({ syncResults: z.array(SyncResult), conflicts: z.array(Conflict) });
+export type SyncResponse = z.infer<typeof SyncResponse>;
+
+export const ResolveConflictBody = z.object({
+  winner: z.enum(['local', 'remote']),
+}).strict();
+
+export const ConflictsResponse = z.object({ conflicts: z.array(Conflict) });
+
+export const AuditEntry = z.object({
+  id: z.number().int(),
+  at: z.string(),
+  weddingId: z.string(),
+  integrationId: z.string().nullable(),
+  actor: z.string(),
+  action: z.string(),
+  entity: z.string().nullable(),
+  entityId: z.string().nullable(),
+  result: z.enum(['ok', 'skipped', 'failed', 'refused']),
+  detail: z.record(z.string(), z.unknown()),
+});
+export type AuditEntry = z.infer<typeof AuditEntry>;
+export const AuditResponse = z.object({ entries: z.array(AuditEntry), nextCursor: z.number().int().nullable() });
+
+export const OUTBOX_STATUSES = ['pending', 'inflight', 'delivered', 'dead', 'cancelled'] as const;
+export const OutboxEntry = z.object({
+  id: z.number().int(),
+  integrationId: z.string(),
+  weddingId: z.string(),
+  kind: z.string(),
+  entity: z.string().nullable(),
+  entityId: z.string().nullable(),
+  status: z.enum(OUTBOX_STATUSES),
+  attempts: z.number().int(),
+  idempotencyKey: z.string(),
+  nextAttemptAt: z.string().nullable(),
+  lastError: z.string().nullable(),
+  createdAt: z.string(),
+  deliveredAt: z.string().nullable(),
+});
+export type OutboxEntry = z.infer<typeof OutboxEntry>;
