@@ -1,14 +1,20 @@
 import { Database } from '@hocuspocus/extension-database';
-import type { Document, afterLoadDocumentPayload, onStoreDocumentPayload } from '@hocuspocus/server';
+import type { Document, afterLoadDocumentPayload, onLoadDocumentPayload, onStoreDocumentPayload } from '@hocuspocus/server';
 import * as Y from 'yjs';
 import type { DocumentStore } from '../storage/document-store.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
+import type { CollabContext } from './context.ts';
 
 export class DocumentLoadError extends Error {
   override readonly name = 'DocumentLoadError';
   readonly code = 'document_unavailable';
+  /** Sent to the client as the permission-denied reason. */
+  readonly reason = 'document_unavailable';
 }
+
+/** Close code for a document that cannot be served (WebSocket "internal error"). */
+export const DOCUMENT_UNAVAILABLE_CLOSE = 1011;
 
 /**
  * Durable documents on top of @hocuspocus/extension-database.
@@ -54,10 +60,11 @@ export class DurablePersistence extends Database {
     }
   }
 
-  override async onLoadDocument(data: Parameters<Database['onLoadDocument']>[0]): Promise<void> {
+  override async onLoadDocument(data: onLoadDocumentPayload<CollabContext>): Promise<void> {
     try {
       await super.onLoadDocument(data);
     } catch (error) {
+      data.context?.transport?.close(DOCUMENT_UNAVAILABLE_CLOSE, 'document_unavailable');
       if (error instanceof DocumentLoadError) throw error;
       this.metrics.loadFailures.inc();
       this.logger.error({ err: error, documentName: data.documentName }, 'stored document could not be applied; refusing to serve it');

@@ -1,0 +1,56 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { registerTeardown } from './teardown.ts';
+import { TEST_SECRET } from './test-server.ts';
+
+export const CLI = fileURLToPath(new URL('../../server/cli/wedsync.mjs', import.meta.url));
+
+export interface ChildServer {
+  child: ChildProcess;
+  port: number;
+  httpUrl: string;
+  wsUrl: string;
+  /** stdout+stderr so far. */
+  output(): string;
+  /** Resolves with the exit code (or signal name) once the process has ended. */
+  exited: Promise<number | string>;
+  kill(signal: NodeJS.Signals): Promise<number | string>;
+}
+
+/** Runs `wedsync serve` as a separate process (so it can be killed -9) on a free port. */
+export async function spawnServer(dataDir: string, env: Record<string, string> = {}): Promise<ChildServer> {
+  const child = spawn(process.execPath, [CLI, 'serve'], {
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, AUTH_SECRET: TEST_SECRET, LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+  registerTeardown(async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL');
+      await exited;
+    }
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    // The start-up banner on stderr names the port whatever LOG_LEVEL is.
+    const onData = (chunk: Buffer) => {
+      out += chunk.toString();
+      const m = /HTTP API +http:\/\/127\.0\.0\.1:(\d+)\/api/.exec(out);
+      if (m) resolve(Number(m[1]));
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    void exited.then((code) => reject(new Error(`server exited (${code}) before listening:\n${out}`)));
+    setTimeout(() => reject(new Error(`server did not start within 20 s:\n${out}`)), 20_000).unref();
+  });
+  return {
+    child, port, exited,
+    httpUrl: `http://127.0.0.1:${port}`,
+    wsUrl: `ws://127.0.0.1:${port}/collab`,
+    output: () => out,
+    async kill(signal) {
+      child.kill(signal);
+      return exited;
+    },
+  };
+}
