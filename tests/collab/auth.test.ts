@@ -1,0 +1,158 @@
+import * as Y from 'yjs';
+import { Awareness, encodeAwarenessUpdate } from 'y-protocols/awareness';
+import { describe, expect, it } from 'vitest';
+import { WedSyncClientError } from '../../client/sdk/node.ts';
+import { documentNameFor } from '../../schema/index.ts';
+import { MSG, authFrame, awarenessFrame, record, sampleUpdate, syncStep1Frame, updateFrame } from '../helpers/frames.ts';
+import { startTestServer } from '../helpers/test-server.ts';
+import { expiredToken, foreignToken } from '../helpers/tokens.ts';
+import { waitFor } from '../helpers/wait.ts';
+
+const ceremony = { id: 'ceremony', title: 'Ceremony', start: '2026-06-13T14:00:00+01:00', end: '2026-06-13T14:45:00+01:00' };
+
+describe('WebSocket authentication', () => {
+  const refusals: [string, () => Promise<string>, string, number][] = [
+    ['a missing token', async () => '', 'token_missing', 4401],
+    ['a malformed token', async () => 'not-a-jwt', 'token_invalid', 4401],
+    ['an expired token', () => expiredToken('planner', ['w1']), 'token_expired', 4401],
+    ['a token signed with another secret', () => foreignToken('planner', ['w1']), 'token_invalid', 4401],
+    ['a token for another wedding', async () => '', 'wedding_forbidden', 4403],
+  ];
+
+  for (const [what, makeToken, code, closeCode] of refusals) {
+    it(`refuses ${what} before sending any document data (${code}, close ${closeCode})`, async () => {
+      const t = await startTestServer();
+      // Something to leak, if the server were to leak it.
+      const seed = await t.connect('w1', await t.token('planner', ['w1']));
+      await seed.whenSynced();
+      seed.doc.upsertEvent(ceremony);
+      await seed.whenAcknowledged();
+
+      const token = code === 'wedding_forbidden' ? await t.token('planner', ['w2']) : await makeToken();
+      const ws = await t.rawSocket();
+      const { frames, closed } = record(ws);
+      ws.send(syncStep1Frame('wedding:w1'));
+      ws.send(authFrame('wedding:w1', token));
+      expect(await closed).toEqual({ code: closeCode, reason: code });
+      expect(frames).toEqual([{ type: MSG.Auth, documentName: 'wedding:w1', authSubtype: 1, reason: code }]);
+
+      // The SDK reports the same refusal with the same code and stops retrying.
+      const sdk = await t.connect('w1', token);
+      await expect(sdk.whenSynced(5000)).rejects.toMatchObject({ name: 'WedSyncClientError', code });
+      expect(sdk.doc.getEvent('ceremony')).toBeUndefined();
+    });
+  }
+
+  it('refuses document names other than wedding:<id> with 4400', async () => {
+    const t = await startTestServer();
+    const token = await t.token('admin', ['*']);
+    for (const name of ['notes', 'wedding:', 'wedding:a/b', 'Wedding:w1']) {
+      const ws = await t.rawSocket();
+      const { frames, closed } = record(ws);
+      ws.send(authFrame(name, token));
+      expect(await closed).toEqual({ code: 4400, reason: 'document_unknown' });
+      expect(frames.map((f) => f.authSubtype)).toEqual([1]);
+    }
+  });
+
+  it('lets an admin token open any wedding and a planner token only its own', async () => {
+    const t = await startTestServer();
+    const admin = await t.connect('any-wedding', await t.token('admin', ['*']));
+    await admin.whenSynced();
+    expect(admin.readOnly).toBe(false);
+    const planner = await t.connect('w9', await t.token('planner', ['w8', 'w9']));
+    await planner.whenSynced();
+    const refused = await t.connect('w7', await t.token('planner', ['w8', 'w9']));
+    await expect(refused.whenSynced(5000)).rejects.toBeInstanceOf(WedSyncClientError);
+  });
+
+  it('opens vendor and couple connections read-only: their edits reach no one and change nothing', async () => {
+    const t = await startTestServer();
+    const planner = await t.connect('w1', await t.token('planner', ['w1']));
+    await planner.whenSynced();
+    planner.doc.upsertEvent(ceremony);
+    await planner.whenAcknowledged();
+    const readOnly = [];
+    for (const role of ['vendor', 'couple'] as const) {
+      const ro = await t.connect('w1', await t.token(role, ['w1']));
+      readOnly.push(ro);
+      await ro.whenSynced();
+      expect(ro.readOnly).toBe(true);
+      expect(ro.doc.getEvent('ceremony')?.title).toBe('Ceremony');
+      ro.doc.upsertEvent({ id: 'ceremony', title: `Changed by ${role}` });
+      ro.doc.upsertEvent({ ...ceremony, id: `${role}-event` });
+    }
+    // A raw update frame from a read-only socket is not applied either.
+    const ws = await t.rawSocket();
+    ws.send(authFrame('wedding:w1', await t.token('vendor', ['w1'])));
+    ws.send(updateFrame('wedding:w1', sampleUpdate('raw-vendor')));
+    const marker = await t.connect('w1', await t.token('planner', ['w1']));
+    await marker.whenSynced();
+    marker.doc.setMeta({ title: 'marker' });
+    await marker.whenAcknowledged();
+    await waitFor(() => planner.doc.getMeta().title === 'marker', 'planner to receive later edits');
+    const served = t.server.collab.persistence.loadedDocument(documentNameFor('w1'))!;
+    expect([...served.getMap('timeline').keys()]).toEqual(['ceremony']);
+    expect(planner.doc.getEvent('ceremony')?.title).toBe('Ceremony');
+    // The server answered the read-only peers with a failed sync status: their changes stay unacknowledged.
+    for (const ro of readOnly) expect(ro.unsyncedChanges).toBeGreaterThan(0);
+  });
+
+  it('stamps presence from the token: no spoofed identity, read-only peers show only who they are', async () => {
+    const t = await startTestServer();
+    const planner = await t.connect('w1', await t.token('planner', ['w1'], { sub: 'pam', name: 'Pam' }));
+    const vendor = await t.connect('w1', await t.token('vendor', ['w1'], { sub: 'vic' }));
+    await Promise.all([planner.whenSynced(), vendor.whenSynced()]);
+    planner.provider.awareness!.setLocalState({ user: { id: 'admin', name: 'The Boss', role: 'admin' }, editing: 'ceremony' });
+    vendor.provider.awareness!.setLocalState({ user: { name: 'Pam' }, editing: 'dinner' });
+    await waitFor(() => vendor.provider.awareness!.getStates().get(planner.ydoc.clientID)?.editing === 'ceremony', 'planner presence at the vendor');
+    expect(vendor.provider.awareness!.getStates().get(planner.ydoc.clientID)!.user).toMatchObject({ id: 'pam', name: 'Pam', role: 'planner' });
+    await waitFor(() => planner.provider.awareness!.getStates().get(vendor.ydoc.clientID), 'vendor presence at the planner');
+    const vendorState = planner.provider.awareness!.getStates().get(vendor.ydoc.clientID)!;
+    expect(vendorState).toEqual({ user: expect.objectContaining({ id: 'vic', role: 'vendor' }) });
+  });
+
+  it("refuses an awareness update for another connection's client", async () => {
+    const t = await startTestServer();
+    const victim = await t.connect('w1', await t.token('planner', ['w1'], { sub: 'victim' }));
+    const watcher = await t.connect('w1', await t.token('planner', ['w1'], { sub: 'watcher' }));
+    await Promise.all([victim.whenSynced(), watcher.whenSynced()]);
+    victim.provider.awareness!.setLocalState({ editing: 'ceremony' });
+    await waitFor(() => watcher.provider.awareness!.getStates().get(victim.ydoc.clientID), 'victim presence');
+
+    const ws = await t.rawSocket();
+    ws.send(authFrame('wedding:w1', await t.token('planner', ['w1'], { sub: 'mallory' })));
+    const forged = new Y.Doc();
+    forged.clientID = victim.ydoc.clientID;
+    const aw = new Awareness(forged);
+    // A far higher clock, so the forged state would win if it were applied.
+    aw.setLocalState({ editing: 'hijacked' });
+    const meta = aw.meta.get(forged.clientID)!;
+    meta.clock = 1000;
+    ws.send(awarenessFrame('wedding:w1', encodeAwarenessUpdate(aw, [forged.clientID])));
+    victim.provider.awareness!.setLocalStateField('editing', 'dinner');
+    await waitFor(() => watcher.provider.awareness!.getStates().get(victim.ydoc.clientID)?.editing === 'dinner', 'the victim\'s own later change');
+    expect(watcher.provider.awareness!.getStates().get(victim.ydoc.clientID)!.user.id).toBe('victim');
+    const rejected = await t.server.metrics.wsRejected.get();
+    expect(rejected.values.find((v) => v.labels.reason === 'awareness_spoof')?.value).toBeGreaterThan(0);
+  });
+});
+
+describe('HTTP authentication', () => {
+  it('answers 401 without or with a bad token and 403 for a non-admin on admin routes', async () => {
+    const t = await startTestServer();
+    const cases: [Record<string, string>, number, string][] = [
+      [{}, 401, 'token_missing'],
+      [{ authorization: 'Basic abc' }, 401, 'token_invalid'],
+      [{ authorization: 'Bearer nope' }, 401, 'token_invalid'],
+      [{ authorization: `Bearer ${await expiredToken('admin', ['*'])}` }, 401, 'token_expired'],
+      [{ authorization: `Bearer ${await foreignToken('admin', ['*'])}` }, 401, 'token_invalid'],
+      [{ authorization: `Bearer ${await t.token('planner', ['w1'])}` }, 403, 'role_forbidden'],
+    ];
+    for (const [headers, status, code] of cases) {
+      const res = await t.fetch('/api/admin/weddings/w1/snapshots', { headers });
+      expect(res.status).toBe(status);
+      expect(await res.json()).toEqual({ error: { code, message: expect.any(String) } });
+    }
+  });
+});
