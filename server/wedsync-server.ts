@@ -10,11 +10,14 @@ import { attachCollabTransport, type CollabTransport } from './collab/websocket-
 import type { Config } from './config.ts';
 import { createHttpApp } from './http/app.ts';
 import type { AppEnv } from './http/auth-middleware.ts';
+import { mountPlannerApp } from './http/planner-app.ts';
+import { weddingRoutes } from './http/wedding-routes.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { Metrics } from './metrics.ts';
 import { migrationsCurrent, openDatabase, type Db } from './storage/database.ts';
 import { DocumentStore } from './storage/document-store.ts';
 import { SnapshotStore } from './storage/snapshot-store.ts';
+import { WeddingCatalog } from './storage/wedding-catalog.ts';
 
 export const COLLAB_PATH = '/collab';
 
@@ -70,7 +73,12 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
   const server = {} as WedSyncServer;
   const app = createHttpApp({
     tokens, snapshots, metrics, logger, readiness,
-    mount: options.mount ? (a) => options.mount!(a, server) : undefined,
+    mount: (a) => {
+      a.route('/api/weddings', weddingRoutes(tokens, new WeddingCatalog(db)));
+      options.mount?.(a, server);
+      // Last: the app's index.html fallback answers only paths no route above claimed.
+      mountPlannerApp(a);
+    },
   });
   const http = createAdaptorServer({ fetch: app.fetch }) as HttpServer;
   const transport: CollabTransport = attachCollabTransport(http, collab.hocuspocus, { path: COLLAB_PATH, maxMessageBytes: config.MAX_MESSAGE_BYTES, logger, metrics });

@@ -1,13 +1,17 @@
 import { resolveAuthSecret } from '../auth/secret.ts';
 import { createTokenService } from '../auth/tokens.ts';
 import type { Config } from '../config.ts';
+import { PLANNER_APP_DIST } from '../http/planner-app.ts';
 import { createLogger } from '../logger.ts';
 import { createWedSyncServer } from '../wedsync-server.ts';
 import type { CliIO } from './main.ts';
+import { ensurePlannerAppBuilt } from './planner-build.ts';
 
 /** Runs the server until SIGTERM/SIGINT, then compacts every loaded document and exits 0. */
 export async function serve(config: Config, io: CliIO): Promise<void> {
   const logger = createLogger(config);
+  // Before listening, so no request ever waits on (or races) a build.
+  await ensurePlannerAppBuilt(PLANNER_APP_DIST, io.err);
   const secret = resolveAuthSecret(config.AUTH_SECRET, config.dataDir);
   const server = createWedSyncServer(config, { authSecret: secret.secret, logger });
 
@@ -19,6 +23,7 @@ export async function serve(config: Config, io: CliIO): Promise<void> {
   logger.info({ port, dataDir: config.dataDir, secret: secret.source }, 'wedsync hub listening');
   io.err('');
   io.err(`  WedSync Hub is running`);
+  io.err(`  Planner app  ${base}/`);
   io.err(`  HTTP API     ${base}/api   (health: ${base}/healthz)`);
   io.err(`  WebSocket    ${config.PUBLIC_URL ? `${base.replace(/^http/, 'ws')}/collab` : wsUrl}`);
   io.err(`  Data         ${config.dataDir}`);
