@@ -1,0 +1,102 @@
+import { useCallback, useEffect, useState } from 'preact/hooks';
+import { StatusBody, type IntegrationHealth } from '../../../sdk/index.ts';
+import { apiRequest, describeApiError } from '../api/api-client.ts';
+import { dateTimeLabel, humanize, relativeTime } from '../ui/labels.ts';
+
+interface Props {
+  weddingId: string;
+  token: string;
+}
+
+type Load = { state: 'loading' } | { state: 'ready'; body: StatusBody; at: number } | { state: 'failed'; message: string };
+
+/** Status refreshes on its own this often while the panel is open. */
+const REFRESH_MS = 30_000;
+
+/** Each connected system's health, last sync and outbox backlog (GET /api/integrations/status/:weddingId). */
+export function IntegrationsView({ weddingId, token }: Props) {
+  const [load, setLoad] = useState<Load>({ state: 'loading' });
+
+  const refresh = useCallback(async (signal?: AbortSignal) => {
+    try {
+      const body = await apiRequest(`/api/integrations/status/${encodeURIComponent(weddingId)}`, { token, schema: StatusBody, signal });
+      setLoad({ state: 'ready', body, at: Date.now() });
+    } catch (error) {
+      if ((error as Error).name === 'AbortError') return;
+      setLoad({ state: 'failed', message: describeApiError(error, 'Integration status') });
+    }
+  }, [weddingId, token]);
+
+  useEffect(() => {
+    const controller = new AbortController();
+    void refresh(controller.signal);
+    const timer = setInterval(() => void refresh(controller.signal), REFRESH_MS);
+    return () => { controller.abort(); clearInterval(timer); };
+  }, [refresh]);
+
+  return (
+    <section aria-labelledby="integrations-heading" aria-busy={load.state === 'loading'}>
+      <div class="section-head">
+        <h2 id="integrations-heading">Integrations</h2>
+        <button type="button" onClick={() => { setLoad({ state: 'loading' }); void refresh(); }}>Refresh</button>
+      </div>
+      {load.state === 'loading' && <p class="muted" role="status">Loading integration status…</p>}
+      {load.state === 'failed' && (
+        <div class="unavailable" role="status" data-state="unavailable">
+          <p><strong>Integration status is not available.</strong></p>
+          <p>{load.message}</p>
+        </div>
+      )}
+      {load.state === 'ready' && <StatusPanel body={load.body} at={load.at} />}
+    </section>
+  );
+}
+
+function StatusPanel({ body, at }: { body: StatusBody; at: number }) {
+  return (
+    <div data-state="ready">
+      <p class="muted">Last sync of any system: {relativeTime(body.lastSync)} · checked {relativeTime(new Date(at).toISOString())}
+        {body.conflicts.length > 0 && <> · <strong>{body.conflicts.length} conflicts waiting</strong> (see Conflicts)</>}</p>
+      {body.integrationStatus.length === 0 ? <p class="empty">No systems are connected to this wedding.</p> : (
+        <div class="table-wrap">
+          <table class="integrations">
+            <caption class="sr-only">Connected systems</caption>
+            <thead><tr>
+              <th scope="col">System</th><th scope="col">Health</th><th scope="col">Last sync</th><th scope="col">Outbox backlog</th>
+              <th scope="col">Inbox</th><th scope="col">Errors</th>
+            </tr></thead>
+            <tbody>{body.integrationStatus.map((i) => <IntegrationRow key={i.integrationId} i={i} />)}</tbody>
+          </table>
+        </div>
+      )}
+      {body.activeFlows.length > 0 && (
+        <>
+          <h3>Active flows</h3>
+          <ul class="flows">
+            {body.activeFlows.map((f) => (
+              <li key={`${f.integrationId}-${f.direction}`}>
+                {f.system} {f.direction === 'inbound' ? '→ WedSync' : '← WedSync'}: {f.entities.map(humanize).join(', ') || 'nothing yet'}
+                <span class="muted"> ({relativeTime(f.lastAt)})</span>
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+    </div>
+  );
+}
+
+function IntegrationRow({ i }: { i: IntegrationHealth }) {
+  const age = i.outbox.oldestPendingAgeMs;
+  return (
+    <tr data-integration-id={i.integrationId}>
+      <th scope="row">{i.system}<br /><span class="muted">{humanize(i.category)} · {i.status}</span></th>
+      <td data-label="Health"><span class={`tag health-${i.health}`}>{humanize(i.health)}</span>{i.breaker !== 'closed' && <><br /><span class="muted">breaker {humanize(i.breaker)}</span></>}</td>
+      <td data-label="Last sync"><span title={dateTimeLabel(i.lastSync)}>{relativeTime(i.lastSync)}</span><br /><span class="muted">last success {relativeTime(i.lastSuccess)}</span></td>
+      <td data-label="Outbox backlog">{i.outbox.pending} pending{i.outbox.dead > 0 && <>, <strong>{i.outbox.dead} dead</strong></>}
+        {age !== null && <><br /><span class="muted">oldest {Math.round(age / 1000)} s</span></>}</td>
+      <td data-label="Inbox">{i.inbox.pending} pending{i.inbox.parked > 0 && <>, <strong>{i.inbox.parked} parked</strong></>}</td>
+      <td data-label="Errors">{Math.round(i.errorRate * 100)}%{i.lastError && <><br /><span class="muted" title={dateTimeLabel(i.lastError.at)}>{i.lastError.message}</span></>}</td>
+    </tr>
+  );
+}

@@ -1,0 +1,194 @@
+import { useEffect, useRef, useState } from 'preact/hooks';
+import {
+  EVENT_CATEGORIES, SchemaError, type TimelineEvent, type TimelineEventPatch, type TxOrigin, type Vendor, type WeddingDoc,
+} from '../../../sdk/index.ts';
+import { humanize } from '../ui/labels.ts';
+import { checkEventTimes, type WeddingDay } from './event-times.ts';
+import { NotesEditor } from './notes-editor.tsx';
+import { localInputToIso, toLocalInput } from './zoned-time.ts';
+
+type Field = 'title' | 'start' | 'end' | 'location' | 'category' | 'vendorIds' | 'notes';
+
+interface FormValues {
+  title: string;
+  start: string;
+  end: string;
+  location: string;
+  category: string;
+  vendorIds: string[];
+  /** Only for a new event: an existing event's notes are edited live (NotesEditor). */
+  notes: string;
+}
+
+export interface EventFormProps {
+  doc: WeddingDoc;
+  /** The event being edited; absent when adding. */
+  event?: TimelineEvent;
+  /** Id and times for a new event. */
+  draftNew?: { id: string; start: string; end: string };
+  day: WeddingDay;
+  vendors: Vendor[];
+  readOnly: boolean;
+  readOnlyNoteId?: string;
+  origin: TxOrigin;
+  perform: (label: string, change: () => void) => void;
+  onClose: (saved: string | null) => void;
+}
+
+function valuesOf(e: TimelineEvent, timeZone: string): FormValues {
+  return {
+    title: e.title, start: toLocalInput(e.start, timeZone), end: toLocalInput(e.end, timeZone), location: e.location,
+    category: e.category, vendorIds: e.vendorIds, notes: e.notes,
+  };
+}
+
+/**
+ * Adds or edits one event. Only the fields this person changed are written, so a colleague's
+ * concurrent edit of another field of the same event survives; fields left alone keep showing
+ * the live value. Nothing is written until every check passes (end after start, within the
+ * wedding day, and the schema's own validation).
+ */
+export function EventForm(props: EventFormProps) {
+  const { doc, event, draftNew, day, vendors, readOnly, origin } = props;
+  const id = event?.id ?? draftNew!.id;
+  const base: FormValues = event
+    ? valuesOf(event, day.timeZone)
+    : { title: '', start: draftNew!.start, end: draftNew!.end, location: '', category: 'other', vendorIds: [], notes: '' };
+  const [draft, setDraft] = useState<Partial<FormValues>>({});
+  const [issues, setIssues] = useState<{ field: Field | null; message: string }[]>([]);
+  const titleRef = useRef<HTMLInputElement>(null);
+  const values: FormValues = { ...base, ...draft };
+  const prefix = `ev-${id}`;
+
+  useEffect(() => { titleRef.current?.focus(); }, []);
+
+  const set = <K extends keyof FormValues>(field: K, value: FormValues[K]) => setDraft((d) => ({ ...d, [field]: value }));
+  const issueFor = (field: Field) => issues.find((i) => i.field === field);
+  const fieldProps = (field: Field) => {
+    const issue = issueFor(field);
+    return {
+      id: `${prefix}-${field}`,
+      'aria-invalid': issue ? true : undefined,
+      'aria-describedby': [issue ? `${prefix}-${field}-error` : '', readOnly && props.readOnlyNoteId ? props.readOnlyNoteId : ''].filter(Boolean).join(' ') || undefined,
+    };
+  };
+  const errorText = (field: Field) => {
+    const issue = issueFor(field);
+    return issue ? <p class="field-error" id={`${prefix}-${field}-error`}>{issue.message}</p> : null;
+  };
+
+  const submit = (e: Event) => {
+    e.preventDefault();
+    if (readOnly) return;
+    const found: { field: Field | null; message: string }[] = [];
+    if (!values.title.trim()) found.push({ field: 'title', message: 'Enter a title.' });
+    found.push(...checkEventTimes(values.start, values.end, day));
+    if (found.length) return reject(found);
+
+    const full: TimelineEventPatch = {
+      id,
+      title: values.title.trim(),
+      start: localInputToIso(values.start, day.timeZone)!,
+      end: localInputToIso(values.end, day.timeZone)!,
+      location: values.location,
+      category: values.category as TimelineEvent['category'],
+      vendorIds: values.vendorIds,
+      ...(event ? {} : { notes: values.notes }),
+    };
+    // For an existing event, write only what this person changed.
+    const patch: TimelineEventPatch = event ? { id } : full;
+    if (event) {
+      for (const key of Object.keys(draft) as (keyof FormValues)[]) {
+        if (key === 'notes') continue;
+        if (JSON.stringify(draft[key]) === JSON.stringify(base[key])) continue;
+        (patch as Record<string, unknown>)[key] = full[key];
+      }
+    }
+    try {
+      props.perform(event ? `edit “${full.title}”` : `add “${full.title}”`, () => doc.upsertEvent(patch, origin));
+    } catch (error) {
+      if (!(error instanceof SchemaError)) throw error;
+      return reject(error.issues.map((i) => ({ field: (i.path.split('.')[0] || null) as Field | null, message: i.message })));
+    }
+    props.onClose(id);
+  };
+
+  const reject = (found: { field: Field | null; message: string }[]) => {
+    setIssues(found);
+    const first = found.find((f) => f.field)?.field;
+    if (first) document.getElementById(`${prefix}-${first}`)?.focus();
+  };
+
+  const onKeyDown = (e: KeyboardEvent) => {
+    if (e.key === 'Escape') {
+      e.stopPropagation();
+      props.onClose(null);
+    }
+  };
+
+  const notesText = event ? doc.eventNotes(event.id) : undefined;
+  const heading = readOnly ? `Details of “${base.title}”` : event ? `Edit “${base.title}”` : 'New event';
+
+  return (
+    <form class="event-form" onSubmit={submit} onKeyDown={onKeyDown} aria-labelledby={`${prefix}-heading`} noValidate>
+      <h4 id={`${prefix}-heading`}>{heading}</h4>
+      {issues.length > 0 && (
+        <div class="form-errors" role="alert">
+          <p>Nothing was saved:</p>
+          <ul>{issues.map((i) => <li key={i.message}>{i.message}</li>)}</ul>
+        </div>
+      )}
+      <fieldset disabled={readOnly} class="event-fields">
+        <div class="field field-wide">
+          <label for={`${prefix}-title`}>Title</label>
+          <input ref={titleRef} type="text" required maxLength={200} autoComplete="off" value={values.title}
+            onInput={(e) => set('title', e.currentTarget.value)} {...fieldProps('title')} />
+          {errorText('title')}
+        </div>
+        <div class="field">
+          <label for={`${prefix}-start`}>Starts</label>
+          <input type="datetime-local" required value={values.start} onInput={(e) => set('start', e.currentTarget.value)} {...fieldProps('start')} />
+          {errorText('start')}
+        </div>
+        <div class="field">
+          <label for={`${prefix}-end`}>Ends</label>
+          <input type="datetime-local" required value={values.end} onInput={(e) => set('end', e.currentTarget.value)} {...fieldProps('end')} />
+          {errorText('end')}
+        </div>
+        <div class="field">
+          <label for={`${prefix}-location`}>Location</label>
+          <input type="text" maxLength={300} value={values.location} onInput={(e) => set('location', e.currentTarget.value)} {...fieldProps('location')} />
+          {errorText('location')}
+        </div>
+        <div class="field">
+          <label for={`${prefix}-category`}>Category</label>
+          <select value={values.category} onChange={(e) => set('category', e.currentTarget.value)} {...fieldProps('category')}>
+            {EVENT_CATEGORIES.map((c) => <option key={c} value={c}>{humanize(c)}</option>)}
+          </select>
+        </div>
+        <fieldset class="field field-wide vendor-picks">
+          <legend>Vendors</legend>
+          {vendors.length === 0 ? <p class="hint">No vendors yet: add them under Vendors.</p> : vendors.map((v) => (
+            <label key={v.id} class="check">
+              <input type="checkbox" checked={values.vendorIds.includes(v.id)} onChange={(e) => {
+                const on = e.currentTarget.checked;
+                set('vendorIds', on ? [...values.vendorIds, v.id] : values.vendorIds.filter((x) => x !== v.id));
+              }} />
+              {v.name} <span class="muted">({humanize(v.category)})</span>
+            </label>
+          ))}
+        </fieldset>
+      </fieldset>
+      <div class="field field-wide">
+        <label for={`${prefix}-notes`}>Notes{event && !readOnly ? <span class="muted"> (saved as you type, shared live)</span> : null}</label>
+        {notesText
+          ? <NotesEditor id={`${prefix}-notes`} doc={doc} text={notesText} origin={origin} readOnly={readOnly} describedBy={readOnly ? props.readOnlyNoteId : undefined} />
+          : <textarea id={`${prefix}-notes`} rows={3} maxLength={20_000} readOnly={readOnly} value={values.notes} onInput={(e) => set('notes', e.currentTarget.value)} />}
+      </div>
+      <div class="form-actions">
+        {!readOnly && <button type="submit" class="primary">{event ? 'Save changes' : 'Add event'}</button>}
+        <button type="button" onClick={() => props.onClose(null)}>{readOnly ? 'Close' : 'Cancel'}</button>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,205 @@
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { TimelineEvent, type TxOrigin, type WeddingDoc } from '../../../sdk/index.ts';
+import type { Peer } from '../presence/use-presence.ts';
+import { newId } from '../ui/labels.ts';
+import { useAnnounce } from '../ui/use-announcer.ts';
+import { EventForm } from './event-form.tsx';
+import { EventRow } from './event-row.tsx';
+import { checkEventTimes, type WeddingDay } from './event-times.ts';
+import { planMove } from './reorder.ts';
+import type { UndoControls } from './use-undo.ts';
+import { clockLabel, isoInZone, localInputToMs, toLocalInput } from './zoned-time.ts';
+
+export interface TimelineViewProps {
+  doc: WeddingDoc;
+  /** Changes with every document update (useDocVersion), so the list re-reads the document. */
+  version: number;
+  day: WeddingDay;
+  readOnly: boolean;
+  readOnlyNoteId: string;
+  origin: TxOrigin;
+  peers: Peer[];
+  setEditing(eventId: string | null): void;
+  /** Owned by the wedding view so the history survives switching sections. */
+  undo: UndoControls;
+}
+
+type Focus = { id: string; control: 'open' | 'up' | 'down' | 'row' | 'delete' } | { id: 'add'; control: 'add' };
+
+/** The running order of the wedding day: list, add, edit, reorder, delete with undo. */
+export function TimelineView(props: TimelineViewProps) {
+  const { doc, day, readOnly, origin } = props;
+  const announce = useAnnounce();
+  const undo = props.undo;
+  const events = useMemo(() => doc.listEvents(), [doc, props.version]);
+  const vendors = useMemo(() => doc.listVendors(), [doc, props.version]);
+  const vendorsById = useMemo(() => new Map(vendors.map((v) => [v.id, v])), [vendors]);
+  const [openId, setOpenId] = useState<string | null>(null);
+  const [adding, setAdding] = useState<{ id: string; start: string; end: string } | null>(null);
+  const [dragId, setDragId] = useState<string | null>(null);
+  const [notice, setNotice] = useState<{ text: string; undo: boolean } | null>(null);
+  const focusNext = useRef<Focus | null>(null);
+  const listRef = useRef<HTMLOListElement>(null);
+
+  // Presence: what this tab has open.
+  useEffect(() => { props.setEditing(readOnly ? null : openId); }, [openId, readOnly]);
+  useEffect(() => () => props.setEditing(null), []);
+
+  // An event someone else deleted while it was open here.
+  useEffect(() => {
+    if (openId && !events.some((e) => e.id === openId)) {
+      setOpenId(null);
+      setNotice({ text: 'The event you had open was deleted by someone else.', undo: false });
+    }
+  }, [events, openId]);
+
+  // Focus follows the control that was used, after the list re-renders in its new order.
+  useEffect(() => {
+    const f = focusNext.current;
+    if (!f) return;
+    focusNext.current = null;
+    if (f.id === 'add') return document.getElementById('timeline-add')?.focus();
+    const row = listRef.current?.querySelector<HTMLElement>(`[data-event-id="${CSS.escape(f.id)}"]`);
+    const target = f.control === 'row' ? row?.querySelector<HTMLElement>('[data-action="open"]') : row?.querySelector<HTMLElement>(`[data-action="${f.control}"]`);
+    (target && !(target as HTMLButtonElement).disabled ? target : row?.querySelector<HTMLElement>('[data-action="open"]'))?.focus();
+  });
+
+  // Ctrl/Cmd+Z and Ctrl/Cmd+Shift+Z (or Ctrl+Y) outside text fields, which keep their own undo.
+  useEffect(() => {
+    if (readOnly) return;
+    const onKey = (e: KeyboardEvent) => {
+      if (!(e.ctrlKey || e.metaKey) || e.altKey) return;
+      const t = e.target as HTMLElement;
+      if (t.closest('input, textarea, select, [contenteditable="true"]')) return;
+      const key = e.key.toLowerCase();
+      if (key === 'z' && !e.shiftKey && undo.canUndo) { e.preventDefault(); runUndo(); }
+      else if (((key === 'z' && e.shiftKey) || key === 'y') && undo.canRedo) { e.preventDefault(); runRedo(); }
+    };
+    addEventListener('keydown', onKey);
+    return () => removeEventListener('keydown', onKey);
+  });
+
+  const runUndo = () => {
+    const label = undo.undoLabel;
+    undo.undo();
+    setNotice(null);
+    announce(`Undone: ${label ?? 'last change'}`);
+  };
+  const runRedo = () => {
+    const label = undo.redoLabel;
+    undo.redo();
+    announce(`Redone: ${label ?? 'change'}`);
+  };
+
+  const startAdding = () => {
+    const last = events[events.length - 1];
+    const startMs = last ? Date.parse(last.end) : localInputToMs(`${day.date ?? toLocalInput(new Date().toISOString(), day.timeZone).slice(0, 10)}T12:00`, day.timeZone);
+    setOpenId(null);
+    setAdding({ id: newId('evt'), start: toLocalInput(isoInZone(startMs, day.timeZone), day.timeZone), end: toLocalInput(isoInZone(startMs + 30 * 60_000, day.timeZone), day.timeZone) });
+  };
+
+  const move = (from: number, to: number, control: Focus['control']) => {
+    const event = events[from];
+    if (!event || readOnly) return;
+    const patches = planMove(events, from, to, day.timeZone);
+    // Check every changed event before writing any: a transaction cannot be rolled back half-way.
+    for (const patch of patches) {
+      const current = events.find((e) => e.id === patch.id)!;
+      const merged = { ...current, ...patch };
+      const problems = checkEventTimes(toLocalInput(merged.start, day.timeZone), toLocalInput(merged.end, day.timeZone), day);
+      const schema = TimelineEvent.safeParse(merged);
+      if (problems.length || !schema.success) {
+        const why = problems[0]?.message ?? schema.error?.issues[0]?.message ?? 'invalid';
+        setNotice({ text: `Could not move “${event.title}”: “${current.title}” would end up with invalid times (${why}).`, undo: false });
+        return;
+      }
+    }
+    undo.perform(`move “${event.title}”`, () => { for (const patch of patches) doc.upsertEvent(patch, origin); });
+    focusNext.current = { id: event.id, control: control as 'up' };
+    const moved = patches.find((p) => p.id === event.id);
+    announce(`Moved ${event.title} ${to < from ? 'earlier' : 'later'}${moved ? `: now ${clockLabel(moved.start, day.timeZone)} to ${clockLabel(moved.end, day.timeZone)}` : ''}.`);
+  };
+
+  const remove = (index: number) => {
+    const event = events[index];
+    if (!event || readOnly) return;
+    undo.perform(`delete “${event.title}”`, () => doc.deleteEvent(event.id, origin));
+    if (openId === event.id) setOpenId(null);
+    const neighbour = events[index + 1] ?? events[index - 1];
+    focusNext.current = neighbour ? { id: neighbour.id, control: 'open' } : { id: 'add', control: 'add' };
+    setNotice({ text: `Deleted “${event.title}”.`, undo: true });
+  };
+
+  const editors = (id: string) => props.peers.filter((p) => !p.self && p.editing === id && p.user);
+
+  return (
+    <section class="timeline" aria-labelledby="timeline-heading">
+      <div class="section-head">
+        <h2 id="timeline-heading">Timeline</h2>
+        <div class="toolbar">
+          <button type="button" id="timeline-add" class="primary" onClick={startAdding} disabled={readOnly || adding !== null} aria-describedby={readOnly ? props.readOnlyNoteId : undefined}>
+            Add event
+          </button>
+          <button type="button" onClick={runUndo} disabled={readOnly || !undo.canUndo} title="Ctrl+Z">
+            Undo{undo.undoLabel ? <span class="muted"> {undo.undoLabel}</span> : null}
+          </button>
+          <button type="button" onClick={runRedo} disabled={readOnly || !undo.canRedo} title="Ctrl+Shift+Z">
+            Redo{undo.redoLabel ? <span class="muted"> {undo.redoLabel}</span> : null}
+          </button>
+        </div>
+      </div>
+      {!readOnly && events.length > 1 && (
+        <p class="hint" id="reorder-hint">Reorder with the arrow buttons, Alt+↑/Alt+↓ on an event, or by dragging. A moved event swaps time slots with its neighbour.</p>
+      )}
+      {notice && (
+        <div class="notice" role="status">
+          <span>{notice.text}</span>
+          {notice.undo && undo.canUndo && <button type="button" onClick={runUndo}>Undo</button>}
+          <button type="button" class="link" onClick={() => setNotice(null)}>Dismiss</button>
+        </div>
+      )}
+      {adding && (
+        <div class="adding">
+          <EventForm doc={doc} draftNew={adding} day={day} vendors={vendors} readOnly={readOnly} origin={origin} perform={undo.perform}
+            onClose={(saved) => {
+              setAdding(null);
+              if (saved) {
+                focusNext.current = { id: saved, control: 'open' };
+                announce('Event added.');
+              } else focusNext.current = { id: 'add', control: 'add' };
+            }} />
+        </div>
+      )}
+      {events.length === 0 && !adding ? (
+        <p class="empty">No events yet.{readOnly ? '' : ' Add the first one with “Add event”.'}</p>
+      ) : (
+        <ol class="events" ref={listRef} aria-label="Events in time order" aria-describedby={readOnly ? undefined : 'reorder-hint'}>
+          {events.map((e, i) => (
+            <EventRow key={e.id} event={e} index={i} count={events.length} timeZone={day.timeZone} date={day.date} vendorsById={vendorsById}
+              editors={editors(e.id)} readOnly={readOnly} readOnlyNoteId={props.readOnlyNoteId} open={openId === e.id} dragging={dragId === e.id}
+              onOpen={() => { setAdding(null); setOpenId(openId === e.id ? null : e.id); }}
+              onMove={(to, focus) => move(i, to, focus)}
+              onDelete={() => remove(i)}
+              onDragStart={() => setDragId(e.id)}
+              onDragEnd={() => setDragId(null)}
+              onDropAt={() => {
+                const from = events.findIndex((x) => x.id === dragId);
+                setDragId(null);
+                if (from >= 0 && from !== i) move(from, i, 'row');
+              }}>
+              {openId === e.id && (
+                <EventForm key={e.id} doc={doc} event={e} day={day} vendors={vendors} readOnly={readOnly} readOnlyNoteId={props.readOnlyNoteId}
+                  origin={origin} perform={undo.perform}
+                  onClose={(saved) => {
+                    setOpenId(null);
+                    focusNext.current = { id: e.id, control: 'open' };
+                    if (saved) announce(`Saved ${e.title}.`);
+                  }} />
+              )}
+            </EventRow>
+          ))}
+        </ol>
+      )}
+    </section>
+  );
+}

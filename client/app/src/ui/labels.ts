@@ -1,0 +1,32 @@
+/** `cocktail_hour` → `Cocktail hour`: the schema's snake_case values as people read them. */
+export function humanize(value: string): string {
+  const words = value.replace(/[_-]+/g, ' ').trim();
+  return words ? words[0]!.toUpperCase() + words.slice(1) : value;
+}
+
+/** A short random id for new entities; the schema's EntityId allows letters, digits, `_`. */
+export function newId(prefix: string): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(8));
+  return `${prefix}_${Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')}`;
+}
+
+/** `5 minutes ago`, `in 2 hours`; for last-sync style timestamps. */
+export function relativeTime(iso: string | null, now = Date.now()): string {
+  if (!iso) return 'never';
+  const ms = Date.parse(iso);
+  if (Number.isNaN(ms)) return iso;
+  const seconds = Math.round((ms - now) / 1000);
+  const rtf = new Intl.RelativeTimeFormat('en', { numeric: 'auto' });
+  const abs = Math.abs(seconds);
+  if (abs < 60) return rtf.format(seconds, 'second');
+  if (abs < 3600) return rtf.format(Math.round(seconds / 60), 'minute');
+  if (abs < 86_400) return rtf.format(Math.round(seconds / 3600), 'hour');
+  return rtf.format(Math.round(seconds / 86_400), 'day');
+}
+
+/** `13 Jun 2026, 14:05` in the browser's zone, for audit-style timestamps. */
+export function dateTimeLabel(iso: string | null): string {
+  if (!iso) return '—';
+  const ms = Date.parse(iso);
+  return Number.isNaN(ms) ? iso : new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short' }).format(ms);
+}

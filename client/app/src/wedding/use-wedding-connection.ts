@@ -1,0 +1,98 @@
+import { useEffect, useState } from 'preact/hooks';
+import { connectWedding, createIndexedDbStore, type WeddingConnection } from '../../../sdk/index.ts';
+import type { Session } from '../session/token.ts';
+import { syncStateOf, type SyncState } from './sync-state.ts';
+
+export interface WeddingConnectionState {
+  connection: WeddingConnection | null;
+  sync: SyncState;
+  /** True once the server has opened the document read-only for this token. */
+  serverReadOnly: boolean;
+  /** `unavailable` when IndexedDB could not be opened: the app then works online only. */
+  offlineCopy: 'pending' | 'ready' | 'unavailable';
+  /** The server's refusal code (token_expired, wedding_forbidden, …), if it refused the token. */
+  refused: string | null;
+  /** Opening failed before any connection existed. */
+  error: string | null;
+}
+
+const INITIAL: WeddingConnectionState = { connection: null, sync: 'connecting', serverReadOnly: false, offlineCopy: 'pending', refused: null, error: null };
+
+/**
+ * Opens one wedding through the SDK with the browser's offline copy (IndexedDB), keeps the
+ * connection state current, and follows the browser's own online/offline events: the socket is
+ * closed when the network goes away (a half-dead socket would otherwise hide that edits are only
+ * local) and reopened at once when it returns, instead of waiting for the next retry.
+ */
+export function useWeddingConnection(session: Session, weddingId: string): WeddingConnectionState {
+  const [state, setState] = useState<WeddingConnectionState>(INITIAL);
+
+  useEffect(() => {
+    let cancelled = false;
+    let connection: WeddingConnection | null = null;
+    const cleanups: (() => void)[] = [];
+    setState(INITIAL);
+
+    const open = async () => {
+      const base = { url: location.origin, weddingId, token: session.token, connect: navigator.onLine };
+      // Per signed-in identity, so one person's unsent edits are never sent under another's name.
+      const store = createIndexedDbStore({ prefix: `wedsync:${session.claims.sub}:` });
+      try {
+        return { connection: await connectWedding({ ...base, store }), offlineCopy: 'ready' as const };
+      } catch (error) {
+        console.warn('offline copy unavailable, continuing online only', error);
+        return { connection: await connectWedding(base), offlineCopy: 'unavailable' as const };
+      }
+    };
+
+    open().then(({ connection: c, offlineCopy }) => {
+      if (cancelled) {
+        void c.destroy();
+        return;
+      }
+      connection = c;
+      let refused: string | null = null;
+      const update = () => {
+        if (cancelled) return;
+        const sync = syncStateOf({ browserOnline: navigator.onLine, status: c.status, synced: c.synced, unsyncedChanges: c.unsyncedChanges });
+        setState({ connection: c, sync, serverReadOnly: c.readOnly, offlineCopy, refused, error: null });
+      };
+      const onRefused = ({ reason }: { reason: string }) => {
+        refused = reason;
+        update();
+      };
+      const goOffline = () => {
+        c.disconnect();
+        update();
+      };
+      const goOnline = () => {
+        if (!refused) c.connect();
+        update();
+      };
+      const events = ['synced', 'unsyncedChanges', 'authenticated'] as const;
+      for (const e of events) c.provider.on(e, update);
+      c.provider.on('authenticationFailed', onRefused);
+      const offStatus = c.onStatus(update);
+      addEventListener('offline', goOffline);
+      addEventListener('online', goOnline);
+      cleanups.push(() => {
+        for (const e of events) c.provider.off(e, update);
+        c.provider.off('authenticationFailed', onRefused);
+        offStatus();
+        removeEventListener('offline', goOffline);
+        removeEventListener('online', goOnline);
+      });
+      update();
+    }, (error: unknown) => {
+      if (!cancelled) setState({ ...INITIAL, error: (error as Error).message });
+    });
+
+    return () => {
+      cancelled = true;
+      for (const c of cleanups) c();
+      void connection?.destroy();
+    };
+  }, [session.token, session.claims.sub, weddingId]);
+
+  return state;
+}

@@ -1,0 +1,51 @@
+import type { ComponentChildren } from 'preact';
+import type { Route, WeddingView as View } from '../routing/routes.ts';
+import { linkHandler } from '../routing/use-route.ts';
+import type { Session } from '../session/token.ts';
+import { useWeddingConnection } from './use-wedding-connection.ts';
+import { WeddingView } from './wedding-view.tsx';
+
+interface Props {
+  session: Session;
+  weddingId: string;
+  view: View;
+  navigate(route: Route): void;
+  onRefused(reason: string): void;
+  header: ComponentChildren;
+}
+
+const TOKEN_PROBLEMS = new Set(['token_missing', 'token_invalid', 'token_expired']);
+
+/** Opens the wedding and shows it, or says why it cannot be opened. */
+export function WeddingScreen({ session, weddingId, view, navigate, onRefused, header }: Props) {
+  const state = useWeddingConnection(session, weddingId);
+  const back = <a href="/" onClick={linkHandler(navigate, { name: 'picker' })}>Choose another wedding</a>;
+
+  if (state.refused && TOKEN_PROBLEMS.has(state.refused)) {
+    queueMicrotask(() => onRefused(state.refused === 'token_expired' ? 'Your sign-in has expired. Sign in again.' : 'The server did not accept your sign-in. Sign in again.'));
+    return null;
+  }
+  if (state.refused || state.error) {
+    const why = state.refused === 'wedding_forbidden'
+      ? `Your token does not give access to wedding “${weddingId}”.`
+      : `The wedding could not be opened (${state.refused ?? state.error}).`;
+    return (
+      <>
+        <header class="topbar">{header}</header>
+        <main id="main" class="problem"><h1>Cannot open this wedding</h1><p role="alert">{why}</p><p>{back}</p></main>
+      </>
+    );
+  }
+  if (!state.connection) {
+    return (
+      <>
+        <header class="topbar">{header}</header>
+        <main id="main"><p class="muted" role="status">Opening the wedding…</p></main>
+      </>
+    );
+  }
+  return (
+    <WeddingView session={session} connection={state.connection} sync={state.sync} offlineCopy={state.offlineCopy}
+      serverReadOnly={state.serverReadOnly} view={view} navigate={navigate} header={header} />
+  );
+}

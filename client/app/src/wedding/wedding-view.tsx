@@ -1,0 +1,108 @@
+import type { ComponentChildren } from 'preact';
+import { useEffect, useMemo } from 'preact/hooks';
+import { clientOrigin, type WeddingConnection } from '../../../sdk/index.ts';
+import { SnapshotsView } from '../admin/snapshots-view.tsx';
+import { ConflictsView } from '../conflicts/conflicts-view.tsx';
+import { IntegrationsView } from '../integrations/integrations-view.tsx';
+import { PresenceBar } from '../presence/presence-bar.tsx';
+import { usePresence } from '../presence/use-presence.ts';
+import type { Route, WeddingView as View } from '../routing/routes.ts';
+import { linkHandler } from '../routing/use-route.ts';
+import { isReadOnlyRole, type Session } from '../session/token.ts';
+import { TimelineView } from '../timeline/timeline-view.tsx';
+import { useUndo } from '../timeline/use-undo.ts';
+import { browserTimeZone, isKnownTimeZone, longDate } from '../timeline/zoned-time.ts';
+import { VendorsView } from '../vendors/vendors-view.tsx';
+import { ConnectionIndicator } from './connection-indicator.tsx';
+import { ReadOnlyNotice } from './read-only-notice.tsx';
+import type { SyncState } from './sync-state.ts';
+import { useDocVersion } from './use-doc-version.ts';
+import { WeddingDetails } from './wedding-details.tsx';
+
+interface Props {
+  session: Session;
+  connection: WeddingConnection;
+  sync: SyncState;
+  offlineCopy: 'pending' | 'ready' | 'unavailable';
+  serverReadOnly: boolean;
+  view: View;
+  navigate(route: Route): void;
+  header: ComponentChildren;
+}
+
+const READ_ONLY_NOTE = 'read-only-note';
+
+const TABS: { view: View; label: string; adminOnly?: boolean }[] = [
+  { view: 'timeline', label: 'Timeline' },
+  { view: 'vendors', label: 'Vendors' },
+  { view: 'conflicts', label: 'Conflicts' },
+  { view: 'integrations', label: 'Integrations' },
+  { view: 'admin', label: 'Snapshots', adminOnly: true },
+];
+
+/** One open wedding: its header, who is online, the section tabs and the chosen section. */
+export function WeddingView(props: Props) {
+  const { session, connection, view } = props;
+  const doc = connection.doc;
+  const version = useDocVersion(doc);
+  const origin = useMemo(() => clientOrigin(session.claims.sub), [session.claims.sub]);
+  const undo = useUndo(doc, origin);
+  const { peers, setEditing } = usePresence(connection.provider);
+  const readOnly = isReadOnlyRole(session.claims) || props.serverReadOnly;
+  const isAdmin = session.claims.role === 'admin';
+  const meta = useMemo(() => doc.getMeta(), [doc, version]);
+  const timeZone = meta.timezone && isKnownTimeZone(meta.timezone) ? meta.timezone : browserTimeZone();
+  const day = useMemo(() => ({ date: meta.date, timeZone }), [meta.date, timeZone]);
+  const events = useMemo(() => new Map(doc.listEvents().map((e) => [e.id, e])), [doc, version]);
+  const pendingConflicts = useMemo(() => doc.listConflicts().filter((c) => c.status === 'pending').length, [doc, version]);
+  const title = meta.title || connection.weddingId;
+
+  useEffect(() => { document.title = `${title} · WedSync planner`; }, [title]);
+
+  const tabs = TABS.filter((t) => !t.adminOnly || isAdmin);
+  const current = tabs.some((t) => t.view === view) ? view : 'timeline';
+
+  return (
+    <>
+      <header class="topbar">
+        {props.header}
+        <div class="wedding-title">
+          <h1>{title}</h1>
+          <p class="muted">
+            {meta.date ? longDate(meta.date) : 'Date not set'} · times in {timeZone}{meta.venue ? ` · ${meta.venue}` : ''}
+          </p>
+        </div>
+        <ConnectionIndicator state={props.sync} offlineCopy={props.offlineCopy} />
+      </header>
+      <PresenceBar peers={peers} session={session} events={events} online={props.sync !== 'offline'} />
+      <nav class="tabs" aria-label="Wedding sections">
+        <ul>
+          {tabs.map((t) => {
+            const route: Route = { name: 'wedding', weddingId: connection.weddingId, view: t.view };
+            return (
+              <li key={t.view}>
+                <a href={`/w/${connection.weddingId}/${t.view}`} aria-current={t.view === current ? 'page' : undefined} onClick={linkHandler(props.navigate, route)}>
+                  {t.label}{t.view === 'conflicts' && pendingConflicts > 0 && <span class="badge">{pendingConflicts}<span class="sr-only"> waiting</span></span>}
+                </a>
+              </li>
+            );
+          })}
+        </ul>
+      </nav>
+      <main id="main" tabIndex={-1}>
+        {readOnly && <ReadOnlyNotice id={READ_ONLY_NOTE} role={session.claims.role} />}
+        {current === 'timeline' && (
+          <>
+            <WeddingDetails doc={doc} meta={meta} readOnly={readOnly} readOnlyNoteId={READ_ONLY_NOTE} origin={origin} />
+            <TimelineView doc={doc} version={version} day={day} readOnly={readOnly} readOnlyNoteId={READ_ONLY_NOTE} origin={origin}
+              peers={peers} setEditing={setEditing} undo={undo} />
+          </>
+        )}
+        {current === 'vendors' && <VendorsView doc={doc} version={version} readOnly={readOnly} origin={origin} perform={undo.perform} />}
+        {current === 'conflicts' && <ConflictsView doc={doc} version={version} weddingId={connection.weddingId} token={session.token} readOnly={readOnly} readOnlyNoteId={READ_ONLY_NOTE} />}
+        {current === 'integrations' && <IntegrationsView weddingId={connection.weddingId} token={session.token} />}
+        {current === 'admin' && isAdmin && <SnapshotsView weddingId={connection.weddingId} token={session.token} timeZone={timeZone} />}
+      </main>
+    </>
+  );
+}

@@ -1,0 +1,42 @@
+import { fileURLToPath } from 'node:url';
+import preact from '@preact/preset-vite';
+import { defineConfig } from 'vite';
+import { precacheManifest } from './build/precache-manifest.ts';
+
+const appRoot = fileURLToPath(new URL('.', import.meta.url));
+const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+/** `npm run dev:app` proxies the API and WebSocket to a server started with `npm start`. */
+const devServer = 'http://127.0.0.1:8080';
+
+export default defineConfig({
+  root: appRoot,
+  base: '/',
+  publicDir: false,
+  // Dev tools and hot refresh only matter for `vite dev`; the production build stays lean.
+  plugins: [preact({ devToolsEnabled: false, prefreshEnabled: true }), precacheManifest()],
+  // One copy of yjs: two would make `instanceof Y.Map` checks fail across the SDK and y-indexeddb.
+  resolve: { dedupe: ['yjs', 'preact'] },
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    target: 'es2022',
+    rolldownOptions: {
+      input: {
+        index: `${appRoot}index.html`,
+        // The service worker keeps the app shell for offline starts; it must keep a fixed URL.
+        sw: `${appRoot}src/offline/service-worker.ts`,
+      },
+      output: {
+        entryFileNames: (chunk) => (chunk.name === 'sw' ? 'sw.js' : 'assets/[name]-[hash].js'),
+      },
+    },
+  },
+  server: {
+    fs: { allow: [repoRoot] },
+    proxy: {
+      '/api': devServer,
+      '/healthz': devServer,
+      '/collab': { target: devServer.replace(/^http/, 'ws'), ws: true },
+    },
+  },
+});
