@@ -44,6 +44,10 @@ export function createCollabServer(options: CollabServerOptions): CollabServer {
     quiet: true,
     debounce: config.STORE_DEBOUNCE_MS,
     maxDebounce: config.STORE_MAX_DEBOUNCE_MS,
+    // Broadcast each update as it is applied. Hocuspocus' default (0) merges everything that arrives
+    // in one event-loop turn with Y.mergeUpdates, whose cost grows superlinearly with the burst: in
+    // bench/core.ts it was half of all server CPU under load and raised p99 latency.
+    flushDelay: false,
     extensions: [
       new AuthExtension(tokens, logger.child({ component: 'auth' }), metrics),
       persistence,

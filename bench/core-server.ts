@@ -1,0 +1,59 @@
+/**
+ * One server under test for `npm run bench -- core`, in its own process so its memory is its own.
+ *   node --expose-gc --import tsx bench/core-server.ts <setup> <dataDir>
+ * setups: bare (Hocuspocus, no persistence), database (Hocuspocus + extension-database storing the
+ * state in SQLite, default debounce), wedsync (this server), wedsync-fsync (SQLITE_SYNCHRONOUS=full).
+ */
+import path from 'node:path';
+import { Database as DatabaseExtension } from '@hocuspocus/extension-database';
+import { Server } from '@hocuspocus/server';
+import Database from 'better-sqlite3';
+import { loadConfig } from '../server/config.ts';
+import { createLogger } from '../server/logger.ts';
+import { createWedSyncServer } from '../server/wedsync-server.ts';
+
+export const BENCH_SECRET = 'bench-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
+const [setup, dataDir] = process.argv.slice(2) as [string, string];
+
+async function start(): Promise<number> {
+  switch (setup) {
+    case 'bare':
+    case 'database': {
+      const extensions = [];
+      if (setup === 'database') {
+        const db = new Database(path.join(dataDir, 'hocuspocus.sqlite'));
+        db.pragma('journal_mode = WAL');
+        db.exec('CREATE TABLE IF NOT EXISTS documents (name TEXT PRIMARY KEY, data BLOB)');
+        const get = db.prepare('SELECT data FROM documents WHERE name = ?').pluck();
+        const put = db.prepare('INSERT INTO documents (name, data) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET data = excluded.data');
+        extensions.push(new DatabaseExtension({
+          fetch: async ({ documentName }) => (get.get(documentName) as Uint8Array | undefined) ?? null,
+          store: async ({ documentName, state }) => { put.run(documentName, state); },
+        }));
+      }
+      const server = new Server({ port: 0, address: '127.0.0.1', quiet: true, stopOnSignals: false, extensions });
+      await server.listen();
+      return server.address.port;
+    }
+    case 'wedsync':
+    case 'wedsync-fsync': {
+      const config = loadConfig({ PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'silent', SQLITE_SYNCHRONOUS: setup === 'wedsync-fsync' ? 'full' : 'normal', MAX_MESSAGE_BYTES: String(64 * 1024 * 1024) });
+      const server = createWedSyncServer(config, { authSecret: BENCH_SECRET, logger: createLogger(config) });
+      return (await server.listen()).port;
+    }
+    default:
+      throw new Error(`unknown setup ${setup}`);
+  }
+}
+
+const port = await start();
+process.send!({ type: 'ready', port });
+process.on('message', (m: { type: string }) => {
+  if (m.type === 'rss') {
+    (globalThis as { gc?: () => void }).gc?.();
+    const m = process.memoryUsage();
+    process.send!({ type: 'rss', rss: m.rss, heap: m.heapUsed + m.external });
+  }
+});
+// A clean exit on SIGINT, so `--cpu-prof` runs write their profile.
+process.on('SIGINT', () => process.exit(0));

@@ -1,0 +1,244 @@
+/**
+ * `npm run bench -- core`: the collaboration core against bare Hocuspocus (no persistence) and
+ * Hocuspocus + extension-database (state in SQLite, default 2 s debounce), in one run:
+ * - propagation latency between two clients at a fixed update rate (p50/p99)
+ * - sustained updates/s from one writer, seen by a second client and acknowledged by the server
+ * - cold load of a wedding with 100k updates of history
+ * - resident memory per loaded document (with one connected client each)
+ * Options: --quick (fewer samples, for a smoke run).
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import * as Y from 'yjs';
+import { connectWedding, type WeddingConnection } from '../client/sdk/node.ts';
+import { WeddingDoc } from '../schema/index.ts';
+import { createTokenService } from '../server/auth/tokens.ts';
+import { openDatabase } from '../server/storage/database.ts';
+import { DocumentStore } from '../server/storage/document-store.ts';
+import { fmt, markdownTable, summarize } from './stats.ts';
+
+const SERVER = fileURLToPath(new URL('./core-server.ts', import.meta.url));
+const RESULTS = fileURLToPath(new URL('./results/', import.meta.url));
+const BENCH_SECRET = 'bench-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
+const SETUPS = ['bare', 'database', 'wedsync', 'wedsync-fsync'] as const;
+type Setup = (typeof SETUPS)[number];
+
+interface Running {
+  child: ChildProcess;
+  url: string;
+  memory(): Promise<{ rss: number; heap: number }>;
+  stop(): Promise<void>;
+}
+
+async function startServer(setup: Setup, dataDir: string): Promise<Running> {
+  const child = fork(SERVER, [setup, dataDir], { execArgv: ['--expose-gc', '--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('message', (m: { type: string; port: number }) => resolve(m.port));
+    child.once('exit', (code) => reject(new Error(`${setup} server exited ${code}`)));
+  });
+  return {
+    child,
+    url: `ws://127.0.0.1:${port}/collab`,
+    memory: () => new Promise((resolve) => {
+      child.once('message', (m: { rss: number; heap: number }) => resolve(m));
+      child.send({ type: 'rss' });
+    }),
+    stop: () => new Promise((resolve) => {
+      child.once('exit', () => resolve());
+      child.kill('SIGKILL');
+    }),
+  };
+}
+
+const tick = () => new Promise((r) => setImmediate(r));
+
+async function connect(url: string, weddingId: string, token: string): Promise<WeddingConnection> {
+  const c = await connectWedding({ url, weddingId, token });
+  await c.whenSynced(30_000);
+  return c;
+}
+
+async function latency(url: string, token: string, samples: number, ratePerSecond: number): Promise<number[]> {
+  const a = await connect(url, 'bench-latency', token);
+  const b = await connect(url, 'bench-latency', token);
+  const sent = new Map<number, number>();
+  const out: number[] = [];
+  const warmup = Math.floor(samples / 10);
+  const done = new Promise<void>((resolve) => {
+    b.ydoc.getMap('bench').observe(() => {
+      const i = b.ydoc.getMap('bench').get('i') as number;
+      const t0 = sent.get(i);
+      if (t0 !== undefined) {
+        if (i >= warmup) out.push(performance.now() - t0);
+        sent.delete(i);
+      }
+      if (i === samples + warmup - 1) resolve();
+    });
+  });
+  const interval = 1000 / ratePerSecond;
+  const start = performance.now();
+  for (let i = 0; i < samples + warmup; i++) {
+    const due = start + i * interval;
+    while (performance.now() < due) await new Promise((r) => setTimeout(r, Math.max(0, due - performance.now() - 0.5)));
+    sent.set(i, performance.now());
+    a.ydoc.getMap('bench').set('i', i);
+  }
+  await done;
+  await a.destroy();
+  await b.destroy();
+  return out;
+}
+
+async function throughput(url: string, token: string, updates: number, weddingId: string): Promise<{ perSecond: number; ackedPerSecond: number }> {
+  const a = await connect(url, weddingId, token);
+  const b = await connect(url, weddingId, token);
+  const last = updates - 1;
+  const seen = new Promise<number>((resolve) => {
+    b.ydoc.getMap('bench').observe(() => { if (b.ydoc.getMap('bench').get('n') === last) resolve(performance.now()); });
+  });
+  const start = performance.now();
+  for (let i = 0; i < updates; i++) {
+    a.ydoc.getMap('bench').set('n', i);
+    if (i % 100 === 99) await tick();
+  }
+  const seenAt = await seen;
+  await a.whenAcknowledged(120_000);
+  const ackedAt = performance.now();
+  await a.destroy();
+  await b.destroy();
+  return { perSecond: updates / ((seenAt - start) / 1000), ackedPerSecond: updates / ((ackedAt - start) / 1000) };
+}
+
+/** A realistic history: 100k small transactions on a wedding (titles, times, notes typing). */
+function history(count: number): { updates: Uint8Array[]; state: Uint8Array } {
+  const doc = new Y.Doc();
+  const w = new WeddingDoc(doc);
+  const updates: Uint8Array[] = [];
+  doc.on('update', (u: Uint8Array) => updates.push(u));
+  for (let e = 0; e < 50; e++) w.upsertEvent({ id: `e${e}`, title: `Event ${e}`, start: '2026-06-13T10:00:00Z', end: '2026-06-13T11:00:00Z' });
+  let i = 0;
+  while (updates.length < count) {
+    const id = `e${i % 50}`;
+    if (i % 4 === 0) w.upsertEvent({ id, title: `Event ${i % 50} v${i}` });
+    else { const notes = w.eventNotes(id)!; notes.insert(notes.length, 'x'); }
+    i++;
+  }
+  return { updates: updates.slice(0, count), state: Y.encodeStateAsUpdate(doc) };
+}
+
+function seedHistory(setup: Setup, dataDir: string, h: { updates: Uint8Array[]; state: Uint8Array }): void {
+  if (setup === 'database') {
+    // extension-database's own table, as core-server.ts creates it: it only ever holds the compacted state.
+    const raw = new Database(path.join(dataDir, 'hocuspocus.sqlite'));
+    raw.exec('CREATE TABLE IF NOT EXISTS documents (name TEXT PRIMARY KEY, data BLOB)');
+    raw.prepare('INSERT INTO documents (name, data) VALUES (?, ?)').run('wedding:bench-history', h.state);
+    raw.close();
+    return;
+  }
+  const db = openDatabase(dataDir, { synchronous: 'normal' });
+  const store = new DocumentStore(db);
+  db.transaction(() => { for (const u of h.updates) store.append('wedding:bench-history', u); })();
+  db.close();
+}
+
+async function coldLoad(url: string, token: string): Promise<number> {
+  const t0 = performance.now();
+  const c = await connect(url, 'bench-history', token);
+  const ms = performance.now() - t0;
+  if (c.doc.listEvents().length !== 50) throw new Error('history did not load');
+  await c.destroy();
+  return ms;
+}
+
+/**
+ * Memory per loaded document, on a fresh server: load `docs` weddings of 30 events each, every one
+ * kept open by a connected client, and divide the growth after a full GC.
+ */
+async function memoryPerDocument(setup: Setup, token: string, docs: number): Promise<{ rssKiB: number; heapKiB: number }> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `bench-mem-${setup}-`));
+  const server = await startServer(setup, dataDir);
+  const seed = async (prefix: string, n: number) => {
+    const clients: WeddingConnection[] = [];
+    for (let d = 0; d < n; d++) {
+      const c = await connect(server.url, `${prefix}-${d}`, token);
+      c.doc.transact(() => {
+        for (let e = 0; e < 30; e++) c.doc.upsertEvent({ id: `e${e}`, title: `Event ${e} of wedding ${d}`, start: '2026-06-13T10:00:00Z', end: '2026-06-13T11:00:00Z', notes: 'Arrive early; parking behind the barn.' });
+      });
+      clients.push(c);
+    }
+    await Promise.all(clients.map((c) => c.whenAcknowledged(60_000)));
+    return clients;
+  };
+  // Warm up code paths and caches so the baseline is not taken on a cold process.
+  for (const c of await seed('warm', 10)) await c.destroy();
+  const before = await server.memory();
+  const clients = await seed('mem', docs);
+  const after = await server.memory();
+  await Promise.all(clients.map((c) => c.destroy()));
+  await server.stop();
+  fs.rmSync(dataDir, { recursive: true, force: true });
+  return { rssKiB: (after.rss - before.rss) / docs / 1024, heapKiB: (after.heap - before.heap) / docs / 1024 };
+}
+
+/** Median of `runs` throughput measurements, each on its own wedding. */
+async function throughputMedian(url: string, token: string, updates: number, runs: number): Promise<{ perSecond: number; ackedPerSecond: number }> {
+  const all: { perSecond: number; ackedPerSecond: number }[] = [];
+  for (let i = 0; i < runs; i++) all.push(await throughput(url, token, updates, `bench-throughput-${i}`));
+  all.sort((a, b) => a.perSecond - b.perSecond);
+  return all[Math.floor(runs / 2)]!;
+}
+
+export default async function core(args: string[]): Promise<void> {
+  const quick = args.includes('--quick');
+  const samples = quick ? 300 : 2000;
+  const updates = quick ? 5000 : 30_000;
+  const historySize = quick ? 10_000 : 100_000;
+  const memDocs = quick ? 30 : 200;
+  const token = await createTokenService(BENCH_SECRET).sign({ sub: 'bench', role: 'admin', weddings: ['*'] }, 3600);
+  console.error(`building a ${historySize}-update history…`);
+  const h = history(historySize);
+
+  const results: Record<Setup, Record<string, number | null>> = {} as never;
+  for (const setup of SETUPS) {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `bench-core-${setup}-`));
+    if (setup !== 'bare') seedHistory(setup, dataDir, h);
+    const server = await startServer(setup, dataDir);
+    console.error(`${setup}: latency…`);
+    const lat = summarize(await latency(server.url, token, samples, 200));
+    console.error(`${setup}: throughput…`);
+    const thr = await throughputMedian(server.url, token, updates, quick ? 1 : 3);
+    let cold: number | null = null;
+    let warm: number | null = null;
+    if (setup !== 'bare') {
+      console.error(`${setup}: cold load…`);
+      cold = await coldLoad(server.url, token);
+      const again: number[] = [];
+      for (let i = 0; i < 3; i++) again.push(await coldLoad(server.url, token));
+      warm = summarize(again).p50;
+    }
+    await server.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    console.error(`${setup}: memory…`);
+    const mem = await memoryPerDocument(setup, token, memDocs);
+    results[setup] = { latencyP50: lat.p50, latencyP99: lat.p99, latencyMax: lat.max, updatesPerSecond: thr.perSecond, ackedPerSecond: thr.ackedPerSecond, coldLoadMs: cold, reloadMs: warm, rssPerDocKiB: mem.rssKiB, heapPerDocKiB: mem.heapKiB };
+  }
+
+  const bare = results.bare;
+  const table = markdownTable(
+    ['setup', 'propagation p50 (ms)', 'p99 (ms)', 'updates/s seen by peer', 'vs bare', 'updates/s acked', `cold load ${historySize / 1000}k-update history (ms)`, 'reload after compaction (ms)', 'RSS per loaded doc (KiB)', 'heap per loaded doc (KiB)'],
+    SETUPS.map((s) => {
+      const r = results[s];
+      return [s, fmt(r.latencyP50!), fmt(r.latencyP99!), fmt(r.updatesPerSecond!, 0), fmt(r.updatesPerSecond! / bare.updatesPerSecond!, 2), fmt(r.ackedPerSecond!, 0), r.coldLoadMs == null ? 'n/a' : fmt(r.coldLoadMs, 0), r.reloadMs == null ? 'n/a' : fmt(r.reloadMs, 0), fmt(r.rssPerDocKiB!, 1), fmt(r.heapPerDocKiB!, 1)];
+    }),
+  );
+  const meta = { when: new Date().toISOString(), node: process.version, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, quick, samples, rate: 200, updates, historySize, memDocs };
+  fs.mkdirSync(RESULTS, { recursive: true });
+  const file = path.join(RESULTS, `core-${meta.when.replace(/[:.]/g, '-')}${quick ? '-quick' : ''}.json`);
+  fs.writeFileSync(file, JSON.stringify({ meta, results, table }, null, 2) + '\n');
+  console.log(table);
+  console.log(`\n${JSON.stringify(meta)}\nwritten to ${path.relative(process.cwd(), file)}`);
+}

@@ -1,0 +1,15 @@
+/**
+ * `npm run bench -- <name> [options]`: runs one benchmark, prints its table and writes
+ * bench/results/<name>-<timestamp>.json.
+ */
+const benches: Record<string, () => Promise<{ default: (args: string[]) => Promise<void> }>> = {
+  core: () => import('./core.ts'),
+};
+
+const [name, ...args] = process.argv.slice(2);
+if (!name || !benches[name]) {
+  console.error(`usage: npm run bench -- <${Object.keys(benches).join('|')}> [options]`);
+  process.exit(2);
+}
+await (await benches[name]!()).default(args);
+process.exit(0);
