@@ -8,3 +8,4 @@ export * from './api/common.ts';
 export * from './api/auth.ts';
 export * from './api/admin.ts';
 export * from './api/integrations.ts';
+export * from './api/routes.ts';

@@ -29,8 +29,26 @@ export const ConfigSchema = z.object({
   STORE_DEBOUNCE_MS: z.coerce.number().int().min(0).default(2000),
   /** Longest a busy document waits for compaction. @default 10000 */
   STORE_MAX_DEBOUNCE_MS: z.coerce.number().int().min(0).default(10_000),
-  /** The URL clients use to reach this server, for printed links; defaults to http://HOST:PORT. */
+  /** The URL clients use to reach this server, for printed links and webhook URLs; defaults to http://HOST:PORT. */
   PUBLIC_URL: z.url().optional(),
+  /** AES-256 key (32 bytes, base64 or hex) for stored credentials. When unset, one is generated in DATA_DIR/credentials-key. */
+  CREDENTIALS_KEY: z.string().min(32).optional(),
+  /** Delays between push (and inbox) retries, ms; the last step repeats. @default 1000,2000,4000,8000,15000,30000,60000 */
+  RETRY_SCHEDULE_MS: z.string().regex(/^\d+(,\d+)*$/, 'comma-separated milliseconds, e.g. 1000,2000,4000').default('1000,2000,4000,8000,15000,30000,60000'),
+  /** Attempts before an outbound push is dead-lettered. @default 12 */
+  OUTBOX_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(1000).default(12),
+  /** Attempts before an inbound event is parked. @default 8 */
+  INBOX_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(1000).default(8),
+  /** Consecutive failures that open an integration's circuit breaker. @default 5 */
+  BREAKER_THRESHOLD: z.coerce.number().int().min(1).default(5),
+  /** First open period of a breaker, doubling up to BREAKER_MAX_COOLDOWN_MS. @default 15000 */
+  BREAKER_COOLDOWN_MS: z.coerce.number().int().min(0).default(15_000),
+  /** @default 300000 */
+  BREAKER_MAX_COOLDOWN_MS: z.coerce.number().int().min(0).default(300_000),
+  /** How often integrations that can pull are pulled, besides webhooks. @default 60000 */
+  PULL_INTERVAL_MS: z.coerce.number().int().min(100).default(60_000),
+  /** Pushes of one entity within this window go out once (the newest). @default 25 */
+  PUSH_COALESCE_MS: z.coerce.number().int().min(0).max(10_000).default(25),
 });
 
 export type Config = z.infer<typeof ConfigSchema> & {

@@ -24,6 +24,31 @@ export class Metrics {
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5], registers: [this.registry],
   });
 
+  // ── integration bridge ──
+  readonly webhookAckSeconds = new client.Histogram({
+    name: 'wedsync_webhook_ack_seconds', help: 'Time from receiving a webhook to answering it', labelNames: ['system', 'outcome'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25], registers: [this.registry],
+  });
+  readonly syncLatencySeconds = new client.Histogram({
+    name: 'wedsync_sync_latency_seconds', help: 'External change received → applied to the document', labelNames: ['system'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1, 5, 30], registers: [this.registry],
+  });
+  readonly pushAttempts = new client.Counter({ name: 'wedsync_push_attempts_total', help: 'Outbound push attempts, by system and result', labelNames: ['system', 'result'] as const, registers: [this.registry] });
+  readonly pushFailures = new client.Counter({ name: 'wedsync_push_failures_total', help: 'Failed outbound pushes, by system and error code', labelNames: ['system', 'code'] as const, registers: [this.registry] });
+  readonly pushLatencySeconds = new client.Histogram({
+    name: 'wedsync_push_latency_seconds', help: 'Document change → delivered to the external system', labelNames: ['system'] as const,
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1, 5, 30, 300], registers: [this.registry],
+  });
+  readonly inboxDepth = new client.Gauge({ name: 'wedsync_inbox_depth', help: 'Inbox rows by status', labelNames: ['status'] as const, registers: [this.registry], collect: () => this.collectors.inbox?.() });
+  readonly inboxOldestSeconds = new client.Gauge({ name: 'wedsync_inbox_oldest_pending_seconds', help: 'Age of the oldest pending inbox row', registers: [this.registry] });
+  readonly outboxDepth = new client.Gauge({ name: 'wedsync_outbox_depth', help: 'Outbox rows by status', labelNames: ['status'] as const, registers: [this.registry], collect: () => this.collectors.outbox?.() });
+  readonly outboxOldestSeconds = new client.Gauge({ name: 'wedsync_outbox_oldest_pending_seconds', help: 'Age of the oldest pending outbox row', registers: [this.registry] });
+  readonly activeIntegrations = new client.Gauge({ name: 'wedsync_active_integrations', help: 'Active integrations', registers: [this.registry], collect: () => this.collectors.integrations?.() });
+  readonly openBreakers = new client.Gauge({ name: 'wedsync_open_circuit_breakers', help: 'Integrations whose circuit breaker is open or half-open', registers: [this.registry] });
+
+  /** Filled by the bridge: gauges that are read from storage when scraped. */
+  readonly collectors: { inbox?: () => void; outbox?: () => void; integrations?: () => void } = {};
+
   constructor() {
     client.collectDefaultMetrics({ register: this.registry, prefix: 'wedsync_process_' });
   }

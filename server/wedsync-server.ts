@@ -3,7 +3,15 @@ import type { Server as HttpServer } from 'node:http';
 import { createAdaptorServer } from '@hono/node-server';
 import type { Extension } from '@hocuspocus/server';
 import type { Hono } from 'hono';
+import type { AdapterDefinition } from '../adapters/core/index.ts';
+import { ADAPTERS } from '../adapters/registry.ts';
 import { SnapshotService } from './admin/snapshot-service.ts';
+import { Bridge } from './bridge/bridge.ts';
+import { createCredentialCipher, resolveCredentialsKey } from './bridge/credential-cipher.ts';
+import { HocuspocusDocuments } from './bridge/hocuspocus-documents.ts';
+import { parseSchedule } from './bridge/retry-policy.ts';
+import { integrationRoutes } from './http/integrations-routes.ts';
+import { openApiDocument } from './http/openapi.ts';
 import { createTokenService, type TokenService } from './auth/tokens.ts';
 import { createCollabServer, type CollabServer } from './collab/collab-server.ts';
 import { attachCollabTransport, type CollabTransport } from './collab/websocket-transport.ts';
@@ -20,6 +28,7 @@ import { SnapshotStore } from './storage/snapshot-store.ts';
 import { WeddingCatalog } from './storage/wedding-catalog.ts';
 
 export const COLLAB_PATH = '/collab';
+const PACKAGE_VERSION = '0.1.0';
 
 export interface WedSyncServerOptions {
   /** The HS256 secret (see resolveAuthSecret). */
@@ -27,6 +36,8 @@ export interface WedSyncServerOptions {
   logger?: Logger;
   /** Hocuspocus extensions added after the built-in ones. */
   extensions?: Extension[];
+  /** Adapters the bridge can connect. @default every adapter in adapters/registry.ts */
+  adapters?: readonly AdapterDefinition[];
   /** Mounts more HTTP routes (used by later layers and tests). */
   mount?: (app: Hono<AppEnv>, server: WedSyncServer) => void;
 }
@@ -40,6 +51,7 @@ export interface WedSyncServer {
   readonly documents: DocumentStore;
   readonly metrics: Metrics;
   readonly http: HttpServer;
+  readonly bridge: Bridge;
   /** Starts listening on HOST:PORT (PORT 0 picks a free port). */
   listen(): Promise<{ port: number; httpUrl: string; wsUrl: string }>;
   /** Stops accepting, compacts every loaded document, closes sockets and the database. Idempotent. */
@@ -56,6 +68,23 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
   const tokens = createTokenService(options.authSecret);
   const collab = createCollabServer({ config, store: documents, tokens, logger, metrics, extensions: options.extensions });
   const snapshots = new SnapshotService(collab, documents, snapshotStore);
+  const publicUrl = () => config.PUBLIC_URL ?? `http://${config.HOST}:${(http.address() as AddressInfo | null)?.port ?? config.PORT}`;
+  const bridgeDocuments = new HocuspocusDocuments(collab.hocuspocus, collab.persistence);
+  const bridge = new Bridge({
+    db, docs: bridgeDocuments, adapters: options.adapters ?? ADAPTERS, logger: logger.child({ component: 'bridge' }), metrics,
+    cipher: createCredentialCipher(resolveCredentialsKey(config.CREDENTIALS_KEY, config.dataDir)),
+    settings: {
+      get publicUrl() { return publicUrl(); },
+      retryScheduleMs: parseSchedule(config.RETRY_SCHEDULE_MS),
+      outboxMaxAttempts: config.OUTBOX_MAX_ATTEMPTS,
+      inboxMaxAttempts: config.INBOX_MAX_ATTEMPTS,
+      breakerThreshold: config.BREAKER_THRESHOLD,
+      breakerCooldownMs: config.BREAKER_COOLDOWN_MS,
+      breakerMaxCooldownMs: config.BREAKER_MAX_COOLDOWN_MS,
+      pullIntervalMs: config.PULL_INTERVAL_MS,
+      coalesceMs: config.PUSH_COALESCE_MS,
+    },
+  });
   let closing: Promise<void> | undefined;
 
   const readiness = () => {
@@ -75,6 +104,8 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
     tokens, snapshots, metrics, logger, readiness,
     mount: (a) => {
       a.route('/api/weddings', weddingRoutes(tokens, new WeddingCatalog(db)));
+      a.route('/api/integrations', integrationRoutes(tokens, bridge));
+      a.get('/api/openapi.json', (c) => c.json(openApiDocument(PACKAGE_VERSION)));
       options.mount?.(a, server);
       // Last: the app's index.html fallback answers only paths no route above claimed.
       mountPlannerApp(a);
@@ -84,8 +115,9 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
   const transport: CollabTransport = attachCollabTransport(http, collab.hocuspocus, { path: COLLAB_PATH, maxMessageBytes: config.MAX_MESSAGE_BYTES, logger, metrics });
 
   Object.assign(server, {
-    config, logger, db, tokens, collab, documents, metrics, http,
+    config, logger, db, tokens, collab, documents, metrics, http, bridge,
     listen() {
+      bridge.start();
       return new Promise((resolve, reject) => {
         http.once('error', reject);
         http.listen(config.PORT, config.HOST, () => {
@@ -99,6 +131,8 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
     close() {
       closing ??= (async () => {
         const closed = new Promise<void>((resolve) => http.close(() => resolve()));
+        await bridge.stop();
+        await bridgeDocuments.releaseAll();
         transport.closeAll();
         collab.hocuspocus.closeConnections();
         const flushed = collab.persistence.flushAll();

@@ -152,3 +152,32 @@ export const OutboxEntry = z.object({
   deliveredAt: z.string().nullable(),
 });
 export type OutboxEntry = z.infer<typeof OutboxEntry>;
+
+export const TimelineSyncBody = z.object({
+  /** Events to write before syncing (validated like any other write); omit to sync what is there. */
+  timeline: z.array(z.record(z.string(), z.unknown())).max(1000).optional(),
+  /** Wait at most this long for the pushes to be delivered. @default 10000 */
+  waitMs: z.number().int().min(0).max(60_000).default(10_000),
+}).strict();
+
+export const TimelineSyncResult = z.object({
+  integrationId: z.string(),
+  system: z.string(),
+  success: z.boolean(),
+  /** Pushes planned: events whose content differs from what the system has. */
+  pushed: z.number().int(),
+  delivered: z.number().int(),
+  failed: z.number().int(),
+  /** Still being retried when the wait ended. */
+  pending: z.number().int(),
+  errors: z.array(z.string()),
+});
+export const TimelineSyncResponse = z.object({
+  updated: z.number().int(),
+  syncResults: z.array(TimelineSyncResult),
+  conflicts: z.array(Conflict),
+});
+export type TimelineSyncResponse = z.infer<typeof TimelineSyncResponse>;
+
+export const IntegrationList = z.object({ integrations: z.array(IntegrationSummary) });
+export const OutboxList = z.object({ entries: z.array(OutboxEntry) });

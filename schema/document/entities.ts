@@ -168,6 +168,8 @@ export const Conflict = z.object({
   localValue: JsonValue,
   remoteValue: JsonValue,
   source: z.string().max(64),
+  /** The integration the external value came from, when there is one. */
+  integrationId: z.string().max(64).nullable().optional(),
   strategy: z.enum(CONFLICT_STRATEGIES),
   status: z.enum(CONFLICT_STATUSES),
   /** `local` (the planner's value stands), `remote` (the external system's), or `null` while pending. */

@@ -4,6 +4,7 @@ import type { SnapshotService } from '../admin/snapshot-service.ts';
 import { AUTH_ERROR_STATUS, AuthError } from '../auth/auth-error.ts';
 import type { TokenService } from '../auth/tokens.ts';
 import { DocumentLoadError } from '../collab/durable-persistence.ts';
+import { BRIDGE_ERROR_STATUS, BridgeError } from '../bridge/bridge-error.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 import { adminRoutes } from './admin-routes.ts';
@@ -55,6 +56,7 @@ export function createHttpApp(deps: HttpAppDeps): Hono<AppEnv> {
 function toErrorResponse(error: Error, c: Context, logger: Logger): Response {
   if (error instanceof HttpError) return c.json(errorBody(error.code, error.message, error.details), error.status);
   if (error instanceof AuthError) return c.json(errorBody(error.code, error.message), AUTH_ERROR_STATUS[error.code].http);
+  if (error instanceof BridgeError) return c.json(errorBody(error.code, error.message), BRIDGE_ERROR_STATUS[error.code]);
   if (error instanceof SchemaError) {
     return c.json(errorBody(error.code, error.message, error.issues.length ? { issues: error.issues } : undefined), error.code === 'not_found' ? 404 : 400);
   }

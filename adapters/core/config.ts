@@ -1,0 +1,13 @@
+import type { z } from 'zod';
+import { AdapterError } from './errors.ts';
+
+/**
+ * Parses an adapter's credentials or configuration when its factory is called, throwing one
+ * AdapterError that lists every problem: nothing fails half-way through a sync because of bad config.
+ */
+export function parseAdapterConfig<S extends z.ZodType>(system: string, what: 'credentials' | 'configuration', schema: S, value: unknown): z.infer<S> {
+  const parsed = schema.safeParse(value ?? {});
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((i) => `${i.path.length ? i.path.join('.') : what}: ${i.message}`);
+  throw new AdapterError('invalid_config', `invalid ${system} ${what}: ${problems.join('; ')}`, { cause: parsed.error });
+}

@@ -1,0 +1,6 @@
+export * from './types.ts';
+export * from './errors.ts';
+export * from './config.ts';
+export * from './fields.ts';
+export * from './standard-webhooks.ts';
+export * from './http-client.ts';

@@ -1,0 +1,168 @@
+import type { SystemCategory, Vendor, WeddingMeta } from '../../schema/index.ts';
+
+/** What an adapter can do; the bridge only calls what is declared. */
+export const CAPABILITIES = ['webhook', 'pull', 'push', 'watch', 'messaging'] as const;
+export type Capability = (typeof CAPABILITIES)[number];
+
+/** Entities that sync with external systems. `meta` and `guests` are singletons (entity id `SINGLETON_ID`). */
+export const SYNC_ENTITIES = ['meta', 'timeline', 'vendors', 'guests', 'payments'] as const;
+export type SyncEntity = (typeof SYNC_ENTITIES)[number];
+export const SINGLETON_ID = '_';
+
+/** An external system's change, in our schema's vocabulary (fields as in schema/document/entities.ts). */
+export type InboundChange =
+  | {
+    op: 'upsert';
+    entity: SyncEntity;
+    /** The entity's id in the external system (for singletons, any stable string). */
+    externalId: string;
+    /** Our id, when the external system carries it (e.g. it was created by our push). */
+    entityId?: string;
+    /** Only the fields the external system sets; others are left alone. */
+    data: Record<string, unknown>;
+  }
+  | { op: 'delete'; entity: SyncEntity; externalId: string; entityId?: string }
+  /** A recipient acknowledged a message (a reply link, an SMS reply, a chat reaction). */
+  | { op: 'ack'; messageId: string; recipientId: string; at?: string };
+
+/** A document change to push to one external system. */
+export interface OutboundChange {
+  op: 'upsert' | 'delete';
+  entity: SyncEntity;
+  entityId: string;
+  /** The external id from the link row; null until the first successful push or pull. */
+  externalId: string | null;
+  /** The entity's synced fields as they are now (null for deletes). */
+  data: Record<string, unknown> | null;
+  /** The version (etag, sequence) the external system last returned, for optimistic concurrency. */
+  version: string | null;
+}
+
+/** What a push needs to know about the wedding around the entity (time zone, vendors for attendees). */
+export interface WeddingContext {
+  weddingId: string;
+  meta: Partial<WeddingMeta>;
+  vendors: Record<string, Vendor>;
+}
+
+export interface PushResult {
+  /** The entity's id in the external system (null for deletes). */
+  externalId: string | null;
+  version?: string | null;
+}
+
+/** A webhook as received: the raw body is kept byte for byte, since signatures are computed over it. */
+export interface WebhookRequest {
+  method: string;
+  /** The full URL the sender called (some signature schemes sign it). */
+  url: string;
+  /** Header names in lower case. */
+  headers: Record<string, string>;
+  rawBody: string;
+  receivedAt: number;
+}
+
+export interface WebhookReply {
+  status: number;
+  body?: string;
+  headers?: Record<string, string>;
+}
+
+export type WebhookVerdict =
+  | {
+    ok: true;
+    /** The sender's id for this delivery: duplicates (same id) are acknowledged and not applied twice. */
+    eventId: string;
+    /** A handshake or notice with nothing to apply: answered with `reply`, not stored. */
+    ignore?: boolean;
+    reply?: WebhookReply;
+  }
+  | { ok: false; code: 'signature_invalid' | 'signature_stale' | 'invalid_payload'; message: string };
+
+export interface WebhookParse {
+  changes: InboundChange[];
+  /** The notification carries no data (e.g. Google push): pull to fetch what changed. */
+  pull?: boolean;
+}
+
+export interface PullOptions {
+  cursor: string | null;
+  /** Ignore the cursor and read everything (first sync, or after the cursor was refused). */
+  full: boolean;
+}
+
+export interface PullPage {
+  changes: InboundChange[];
+  /** Where to continue next time. */
+  cursor: string | null;
+  /** More pages follow right away. */
+  more: boolean;
+  /** Entities the external system no longer has, found by a full read: deleted here unless changed locally. */
+  fullSnapshot?: boolean;
+}
+
+/** State an adapter keeps across restarts (watch channel ids, expiries). Persisted by the bridge. */
+export interface AdapterState {
+  get(): Record<string, unknown>;
+  set(next: Record<string, unknown>): void;
+}
+
+export interface AdapterRuntime {
+  integrationId: string;
+  weddingId: string;
+  /** The URL this integration's webhooks are delivered to. */
+  webhookUrl: string;
+  /** The secret inbound webhooks are signed with (`whsec_…`). */
+  webhookSecret: string;
+  /** Injectable for tests and sandboxes. */
+  fetch: typeof fetch;
+  now: () => number;
+  state: AdapterState;
+}
+
+/** One connected external system, bound to one integration's credentials and configuration. */
+export interface Adapter {
+  readonly system: string;
+  readonly category: SystemCategory;
+  readonly capabilities: readonly Capability[];
+  /** The fields of each entity this adapter syncs. Comparisons, content hashes and conflicts use exactly these. */
+  readonly fields: Partial<Record<SyncEntity, readonly string[]>>;
+  /** Throws AdapterError when the external system cannot be reached with these credentials. */
+  testConnection(): Promise<void>;
+  /** Checks the signature (constant time), timestamp and shape; must not apply anything. */
+  verifyWebhook?(request: WebhookRequest): WebhookVerdict | Promise<WebhookVerdict>;
+  /** Pure: a verified webhook's payload → changes. */
+  parseWebhook?(request: WebhookRequest): WebhookParse;
+  /** Incremental read from the cursor (sync token, delta link, event id). */
+  pull?(options: PullOptions): Promise<PullPage>;
+  /** Idempotent write of one change; the key is stable across retries of the same change. */
+  push?(change: OutboundChange, context: { idempotencyKey: string; wedding: WeddingContext }): Promise<PushResult>;
+  /** Whether this integration carries the change at all (direction, event categories). */
+  accepts?(change: OutboundChange, wedding: WeddingContext): boolean;
+  /** Called when the integration becomes active (create watch channels, subscriptions). */
+  activate?(): Promise<void>;
+  /** Called when it is removed (stop channels). */
+  deactivate?(): Promise<void>;
+  /** Periodic upkeep (renew channels before they expire). */
+  maintain?(): Promise<void>;
+}
+
+export interface AdapterInput {
+  integrationId: string;
+  weddingId: string;
+  credentials: unknown;
+  configuration: unknown;
+  runtime: AdapterRuntime;
+}
+
+/** An adapter folder's entry point: what the system is and how to bind it to an integration. */
+export interface AdapterDefinition {
+  readonly system: string;
+  readonly category: SystemCategory;
+  readonly capabilities: readonly Capability[];
+  readonly description: string;
+  /** Validates credentials and configuration (throwing one AdapterError listing every problem) and binds them. */
+  create(input: AdapterInput): Adapter;
+  /** For `/api/integrations/webhook/:system`: the integration a payload belongs to, or null. */
+  routeWebhook?(request: WebhookRequest): string | null;
+}

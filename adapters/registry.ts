@@ -1,0 +1,9 @@
+import type { AdapterDefinition } from './core/index.ts';
+import { webhooksAdapter } from './webhooks/index.ts';
+
+/** Every adapter the server can connect, by system name (the adapter's folder name). */
+export const ADAPTERS: readonly AdapterDefinition[] = [webhooksAdapter];
+
+export function adapterFor(system: string): AdapterDefinition | undefined {
+  return ADAPTERS.find((a) => a.system === system);
+}

@@ -1,0 +1,79 @@
+import { z } from 'zod';
+import { AdapterError, type InboundChange, type OutboundChange, type SyncEntity } from '../core/index.ts';
+import { EVENT_TYPES, type EventType } from './config.ts';
+
+/** Fields this adapter carries, per entity: the whole schema entity except ids and links. */
+export const WEBHOOK_FIELDS = {
+  timeline: ['title', 'start', 'end', 'location', 'category', 'vendorIds', 'notes'],
+  vendors: ['name', 'category', 'email', 'phone', 'preferredChannels', 'status'],
+  payments: ['vendorId', 'description', 'milestone', 'amount', 'amountPaid', 'amountRefunded', 'currency', 'status', 'due'],
+  guests: ['count', 'rsvpYes', 'rsvpNo', 'rsvpPending', 'dietary'],
+  meta: ['title', 'date', 'timezone', 'venue', 'status', 'weddingDayMode'],
+} as const satisfies Record<SyncEntity, readonly string[]>;
+
+const ENTITY_OF_PREFIX = { timeline: 'timeline', vendor: 'vendors', payment: 'payments', guests: 'guests', meta: 'meta' } as const;
+const PREFIX_OF_ENTITY: Record<SyncEntity, string> = { timeline: 'timeline', vendors: 'vendor', payments: 'payment', guests: 'guests', meta: 'meta' };
+
+/** The body of a Standard Webhook, as the spec suggests: `{ type, timestamp, data }`. */
+export const WebhookEnvelope = z.object({
+  type: z.enum(EVENT_TYPES),
+  timestamp: z.iso.datetime({ offset: true }),
+  data: z.record(z.string(), z.unknown()),
+  integrationId: z.string().optional(),
+});
+export type WebhookEnvelope = z.infer<typeof WebhookEnvelope>;
+
+const WithId = z.object({ id: z.string().min(1).max(128) }).passthrough();
+const AckData = z.object({ messageId: z.string().min(1), recipientId: z.string().min(1), at: z.iso.datetime({ offset: true }).optional() });
+
+export function parseEnvelope(rawBody: string): WebhookEnvelope {
+  let json: unknown;
+  try {
+    json = JSON.parse(rawBody);
+  } catch (error) {
+    throw new AdapterError('invalid_payload', 'the webhook body is not JSON', { cause: error });
+  }
+  const parsed = WebhookEnvelope.safeParse(json);
+  if (!parsed.success) {
+    throw new AdapterError('invalid_payload', `not a WedSync webhook event: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')}`);
+  }
+  return parsed.data;
+}
+
+/** A verified inbound event → the changes it asks for. Unknown fields are dropped; values are validated when applied. */
+export function toChanges(event: WebhookEnvelope): InboundChange[] {
+  const [prefix, action] = event.type.split('.') as [keyof typeof ENTITY_OF_PREFIX | 'message', string];
+  if (prefix === 'message') {
+    const ack = AckData.safeParse(event.data);
+    if (!ack.success) throw new AdapterError('invalid_payload', 'message.acknowledged needs data.messageId and data.recipientId');
+    return [{ op: 'ack', messageId: ack.data.messageId, recipientId: ack.data.recipientId, ...(ack.data.at ? { at: ack.data.at } : {}) }];
+  }
+  const entity = ENTITY_OF_PREFIX[prefix];
+  if (entity === 'guests' || entity === 'meta') {
+    return [{ op: 'upsert', entity, externalId: entity, data: pick(event.data, WEBHOOK_FIELDS[entity]) }];
+  }
+  const withId = WithId.safeParse(event.data);
+  if (!withId.success) throw new AdapterError('invalid_payload', `${event.type} needs data.id`);
+  const id = withId.data.id;
+  if (action === 'deleted') return [{ op: 'delete', entity, externalId: id, entityId: id }];
+  return [{ op: 'upsert', entity, externalId: id, entityId: id, data: pick(event.data, WEBHOOK_FIELDS[entity]) }];
+}
+
+/** A document change → the outbound event (same shape as inbound: symmetric for round trips). */
+export function toEnvelope(change: OutboundChange, nowMs: number): { type: EventType; timestamp: string; data: Record<string, unknown> } {
+  const prefix = PREFIX_OF_ENTITY[change.entity];
+  const singleton = change.entity === 'guests' || change.entity === 'meta';
+  const type = (change.op === 'delete' ? `${prefix}.deleted` : singleton ? `${prefix}.updated` : `${prefix}.upserted`) as EventType;
+  const data = change.op === 'delete' ? { id: change.entityId } : { ...(singleton ? {} : { id: change.entityId }), ...change.data };
+  return { type, timestamp: new Date(nowMs).toISOString(), data };
+}
+
+export function eventTypeOf(change: OutboundChange): EventType {
+  return toEnvelope(change, 0).type;
+}
+
+function pick(data: Record<string, unknown>, fields: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const f of fields) if (data[f] !== undefined) out[f] = data[f];
+  return out;
+}

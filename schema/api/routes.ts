@@ -1,0 +1,44 @@
+import { z } from 'zod';
+import { HealthBody, ReadyBody, ErrorBody } from './common.ts';
+import { SnapshotCreateBody, SnapshotList, SnapshotRestoreResult, SnapshotSummary } from './admin.ts';
+import {
+  AuditResponse, ConflictsResponse, ConnectBody, ConnectResult, IntegrationList, OutboxEntry, OutboxList, ResolveConflictBody,
+  StatusBody, SyncBody, SyncResponse, TimelineSyncBody, TimelineSyncResponse,
+} from './integrations.ts';
+import { Conflict } from '../document/entities.ts';
+
+/** One HTTP route: the contract the server implements and /api/openapi.json describes. */
+export interface RouteContract {
+  method: 'get' | 'post' | 'delete';
+  path: string;
+  summary: string;
+  auth: 'none' | 'bearer' | 'signature';
+  body?: z.ZodType;
+  query?: z.ZodObject;
+  responses: Record<number, z.ZodType | null>;
+}
+
+const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody };
+
+export const ROUTES: RouteContract[] = [
+  { method: 'get', path: '/healthz', summary: 'Liveness', auth: 'none', responses: { 200: HealthBody } },
+  { method: 'get', path: '/readyz', summary: 'Readiness: storage open, migrations applied', auth: 'none', responses: { 200: ReadyBody, 503: ReadyBody } },
+  { method: 'post', path: '/api/admin/weddings/{id}/snapshots', summary: 'Snapshot a wedding', auth: 'bearer', body: SnapshotCreateBody, responses: { 201: SnapshotSummary, ...errors } },
+  { method: 'get', path: '/api/admin/weddings/{id}/snapshots', summary: "A wedding's snapshots, newest first", auth: 'bearer', responses: { 200: SnapshotList, ...errors } },
+  { method: 'get', path: '/api/admin/weddings/{id}/snapshots/{sid}', summary: 'A snapshot with its content', auth: 'bearer', responses: { 200: SnapshotSummary.extend({ content: z.record(z.string(), z.unknown()) }), ...errors } },
+  { method: 'post', path: '/api/admin/weddings/{id}/snapshots/{sid}/restore', summary: 'Restore a snapshot (an automatic snapshot is taken first)', auth: 'bearer', responses: { 200: SnapshotRestoreResult, ...errors } },
+  { method: 'get', path: '/api/admin/weddings/{id}/export', summary: 'Export a wedding as JSON', auth: 'bearer', responses: { 200: z.object({ weddingId: z.string(), exportedAt: z.string(), content: z.record(z.string(), z.unknown()) }), ...errors } },
+  { method: 'post', path: '/api/integrations/vendor/connect', summary: 'Connect an external system to a wedding (runs its connection test)', auth: 'bearer', body: ConnectBody, responses: { 201: ConnectResult, ...errors } },
+  { method: 'get', path: '/api/integrations', summary: "A wedding's integrations", auth: 'bearer', query: z.object({ weddingId: z.string() }), responses: { 200: IntegrationList, ...errors } },
+  { method: 'delete', path: '/api/integrations/{id}', summary: 'Disconnect an integration', auth: 'bearer', responses: { 204: null, ...errors } },
+  { method: 'post', path: '/api/integrations/sync/{weddingId}', summary: 'Pull (and for full syncs push) now', auth: 'bearer', body: SyncBody, responses: { 200: SyncResponse, ...errors } },
+  { method: 'get', path: '/api/integrations/status/{weddingId}', summary: 'Health, flows, pending conflicts and last sync', auth: 'bearer', responses: { 200: StatusBody, ...errors } },
+  { method: 'post', path: '/api/integrations/wedding/{weddingId}/timeline-sync', summary: 'Write timeline events (optional) and push the timeline to every connected system', auth: 'bearer', body: TimelineSyncBody, responses: { 200: TimelineSyncResponse, ...errors } },
+  { method: 'get', path: '/api/integrations/wedding/{weddingId}/conflicts', summary: 'Every recorded conflict, newest first', auth: 'bearer', responses: { 200: ConflictsResponse, ...errors } },
+  { method: 'post', path: '/api/integrations/wedding/{weddingId}/conflicts/{id}/resolve', summary: 'Resolve a pending conflict', auth: 'bearer', body: ResolveConflictBody, responses: { 200: z.object({ conflict: Conflict }), 409: ErrorBody, ...errors } },
+  { method: 'get', path: '/api/integrations/wedding/{weddingId}/audit', summary: 'The audit trail, newest first', auth: 'bearer', query: z.object({ limit: z.number().int().optional(), before: z.number().int().optional() }), responses: { 200: AuditResponse, ...errors } },
+  { method: 'get', path: '/api/integrations/wedding/{weddingId}/outbox', summary: 'Dead-lettered pushes', auth: 'bearer', responses: { 200: OutboxList, ...errors } },
+  { method: 'post', path: '/api/integrations/outbox/{id}/replay', summary: 'Deliver a dead-lettered push again', auth: 'bearer', responses: { 200: OutboxEntry, 409: ErrorBody, ...errors } },
+  { method: 'post', path: '/api/integrations/webhook/{system}/{integrationId}', summary: 'Receive a signed webhook (stored, then acknowledged)', auth: 'signature', responses: { 200: z.object({ received: z.literal(true), duplicate: z.boolean().optional() }), 401: ErrorBody, 404: ErrorBody, 413: ErrorBody } },
+  { method: 'post', path: '/api/integrations/webhook/{systemType}', summary: 'Receive a signed webhook routed by its payload', auth: 'signature', responses: { 200: z.object({ received: z.literal(true), duplicate: z.boolean().optional() }), 401: ErrorBody, 404: ErrorBody } },
+];

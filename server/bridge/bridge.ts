@@ -1,0 +1,665 @@
+import crypto from 'node:crypto';
+import type * as Y from 'yjs';
+import {
+  WeddingDoc, canOpenWedding, clientOrigin, parseOrThrow, TimelineEventInput,
+  type Conflict, type ConnectBody, type ConnectResult, type IntegrationHealth, type IntegrationSummary, type StatusBody,
+  type SyncResponse, type TimelineSyncResponse,
+} from '../../schema/index.ts';
+import {
+  AdapterError, newWebhookSecret, project,
+  type Adapter, type AdapterDefinition, type AdapterRuntime, type SyncEntity, type WebhookReply, type WebhookRequest,
+} from '../../adapters/core/index.ts';
+import { AuthError } from '../auth/auth-error.ts';
+import type { Principal } from '../auth/tokens.ts';
+import type { Logger } from '../logger.ts';
+import type { Metrics } from '../metrics.ts';
+import type { Db } from '../storage/database.ts';
+import { AuditLog } from './audit-log.ts';
+import { BridgeError } from './bridge-error.ts';
+import type { CredentialCipher } from './credential-cipher.ts';
+import { entityIds } from './entity-access.ts';
+import type { ApplyOutcome } from './inbound-applier.ts';
+import { InboxStore } from './inbox-store.ts';
+import { InboxWorker, type ChangesPayload } from './inbox-worker.ts';
+import { IntegrationRegistry, type LiveIntegration } from './integration-registry.ts';
+import { IntegrationStore, type Integration } from './integration-store.ts';
+import { LinkStore } from './link-store.ts';
+import { OutboundPlanner, type EntityPushPayload } from './outbound-planner.ts';
+import { OutboxStore, toOutboxEntry, type OutboxRow } from './outbox-store.ts';
+import { OutboxWorker } from './outbox-worker.ts';
+import { createRetryPolicy } from './retry-policy.ts';
+
+/** How the bridge reaches wedding documents: in process (Hocuspocus) or, for `wedsync peer`, over a provider. */
+export interface DocumentAccess {
+  withDocument<T>(weddingId: string, fn: (doc: Y.Doc) => T): Promise<T>;
+  /** Registers `listener` to run synchronously, in the durable transaction, for every update of every document. */
+  onUpdate(listener: (documentName: string, doc: Y.Doc, tr: Y.Transaction) => void): void;
+  describeOrigin(origin: unknown): import('../../schema/index.ts').TxOrigin;
+}
+
+export interface BridgeSettings {
+  publicUrl: string;
+  retryScheduleMs: number[];
+  outboxMaxAttempts: number;
+  inboxMaxAttempts: number;
+  breakerThreshold: number;
+  breakerCooldownMs: number;
+  breakerMaxCooldownMs: number;
+  pullIntervalMs: number;
+  coalesceMs: number;
+}
+
+export interface BridgeDeps {
+  db: Db;
+  cipher: CredentialCipher;
+  docs: DocumentAccess;
+  adapters: readonly AdapterDefinition[];
+  settings: BridgeSettings;
+  logger: Logger;
+  metrics: Metrics;
+  fetch?: typeof fetch;
+  now?: () => number;
+}
+
+const ENTITY_KIND = 'entity';
+
+/**
+ * The integration runtime: external systems as peers of the wedding document. Webhooks and pulled
+ * pages go through the inbox to the document (origin: the adapter); document changes go through the
+ * outbound planner and the outbox to each other integration. See docs/integrations.md.
+ */
+export class Bridge {
+  readonly store: IntegrationStore;
+  readonly links: LinkStore;
+  readonly inbox: InboxStore;
+  readonly outbox: OutboxStore;
+  readonly audit: AuditLog;
+  readonly registry = new IntegrationRegistry();
+  readonly planner: OutboundPlanner;
+  readonly inboxWorker: InboxWorker;
+  readonly outboxWorker: OutboxWorker;
+  private readonly now: () => number;
+  private readonly fetchImpl: typeof fetch;
+  private readonly pulling = new Map<string, Promise<number[]>>();
+  private readonly lastPull = new Map<string, number>();
+  private timers: NodeJS.Timeout[] = [];
+
+  constructor(private readonly deps: BridgeDeps) {
+    const { db, settings, logger, metrics } = deps;
+    this.now = deps.now ?? Date.now;
+    this.fetchImpl = deps.fetch ?? fetch;
+    this.store = new IntegrationStore(db, deps.cipher);
+    this.links = new LinkStore(db);
+    this.inbox = new InboxStore(db);
+    this.outbox = new OutboxStore(db);
+    this.audit = new AuditLog(db, this.now);
+    this.planner = new OutboundPlanner({
+      registry: this.registry, links: this.links, outbox: this.outbox, now: this.now, coalesceMs: settings.coalesceMs,
+      describeOrigin: deps.docs.describeOrigin, onPlanned: () => this.outboxWorker.kick(),
+    });
+    this.outboxWorker = new OutboxWorker({
+      outbox: this.outbox, registry: this.registry, integrations: this.store, audit: this.audit, metrics, now: this.now,
+      logger: logger.child({ component: 'outbox' }),
+      retry: createRetryPolicy(settings.retryScheduleMs, settings.outboxMaxAttempts),
+      breaker: { threshold: settings.breakerThreshold, cooldownMs: settings.breakerCooldownMs, maxCooldownMs: settings.breakerMaxCooldownMs },
+    });
+    this.outboxWorker.register(ENTITY_KIND, (row, live) => this.pushEntity(row, live));
+    this.inboxWorker = new InboxWorker({
+      inbox: this.inbox, registry: this.registry, integrations: this.store, links: this.links, audit: this.audit, metrics, now: this.now,
+      logger: logger.child({ component: 'inbox' }),
+      retry: createRetryPolicy(settings.retryScheduleMs, settings.inboxMaxAttempts),
+      withDocument: (weddingId, fn) => deps.docs.withDocument(weddingId, fn),
+      pushBack: (live, weddingId, doc, entities) => this.pushBack(live, weddingId, doc, entities),
+      requestPull: (live) => { void this.pullInBackground(live, false); },
+    });
+    deps.docs.onUpdate(this.planner.onAppend);
+    this.bindMetrics();
+  }
+
+  // ── lifecycle ───────────────────────────────────────────────────────────────────────────────
+  start(): void {
+    for (const integration of this.store.listActive()) {
+      if (integration.runMode !== 'in_process') continue;
+      try {
+        this.registry.put(this.bind(integration));
+      } catch (error) {
+        this.deps.logger.error({ err: error, integrationId: integration.id }, 'integration could not be started; marked as error');
+        this.store.update(integration.id, { status: 'error', last_error: (error as Error).message.slice(0, 500), last_error_at: new Date(this.now()).toISOString() });
+      }
+    }
+    this.inboxWorker.start();
+    this.outboxWorker.start();
+    const tickMs = Math.max(250, Math.min(5000, this.deps.settings.pullIntervalMs / 4));
+    this.timers.push(setInterval(() => this.scheduledPulls(), tickMs));
+    this.timers.push(setInterval(() => void this.maintain(), 60_000));
+    for (const t of this.timers) t.unref();
+  }
+
+  async stop(): Promise<void> {
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    await Promise.all([this.inboxWorker.stop(), this.outboxWorker.stop()]);
+    await Promise.allSettled([...this.pulling.values()]);
+  }
+
+  private runtimeFor(i: { id: string; weddingId: string; system: string; webhookSecret: string }, state: Record<string, unknown>): AdapterRuntime {
+    let current = state;
+    return {
+      integrationId: i.id,
+      weddingId: i.weddingId,
+      webhookUrl: this.webhookUrl(i.system, i.id),
+      webhookSecret: i.webhookSecret,
+      fetch: this.fetchImpl,
+      now: this.now,
+      state: {
+        get: () => current,
+        set: (next) => {
+          current = next;
+          this.store.update(i.id, { adapter_state: JSON.stringify(next) });
+        },
+      },
+    };
+  }
+
+  private definitionOf(system: string): AdapterDefinition {
+    const d = this.deps.adapters.find((a) => a.system === system);
+    if (!d) throw new BridgeError('unknown_system', `no adapter for ${JSON.stringify(system)}; known: ${this.deps.adapters.map((a) => a.system).join(', ')}`);
+    return d;
+  }
+
+  private bind(integration: Integration): LiveIntegration {
+    const definition = this.definitionOf(integration.system);
+    const adapter = definition.create({
+      integrationId: integration.id, weddingId: integration.weddingId, credentials: integration.credentials,
+      configuration: integration.configuration, runtime: this.runtimeFor(integration, integration.adapterState),
+    });
+    return { integration, adapter, definition };
+  }
+
+  webhookUrl(system: string, integrationId: string): string {
+    return `${this.deps.settings.publicUrl.replace(/\/$/, '')}/api/integrations/webhook/${system}/${integrationId}`;
+  }
+
+  // ── permissions ─────────────────────────────────────────────────────────────────────────────
+  private assertRead(p: Principal, weddingId: string): void {
+    if (!canOpenWedding(p, weddingId)) throw new AuthError('wedding_forbidden', `this token does not open wedding ${weddingId}`);
+    if (p.role === 'adapter') throw new AuthError('role_forbidden', 'adapter tokens cannot use the integrations API');
+  }
+
+  private canManage(p: Principal, weddingId: string, vendorId: string | null): boolean {
+    if (!canOpenWedding(p, weddingId)) return false;
+    if (p.role === 'admin' || p.role === 'planner') return true;
+    return p.role === 'vendor' && !!p.vendorId && vendorId === p.vendorId;
+  }
+
+  private assertManage(p: Principal, weddingId: string, vendorId: string | null): void {
+    this.assertRead(p, weddingId);
+    if (!this.canManage(p, weddingId, vendorId)) {
+      throw new AuthError('role_forbidden', p.role === 'vendor' ? 'vendors manage only their own systems (the token\'s vendorId)' : `the ${p.role} role cannot manage integrations`);
+    }
+  }
+
+  private visible(p: Principal, i: Integration): boolean {
+    return p.role !== 'vendor' || (!!p.vendorId && i.vendorId === p.vendorId);
+  }
+
+  private liveOrThrow(id: string): LiveIntegration {
+    const live = this.registry.get(id);
+    if (!live) throw new BridgeError('integration_not_found', `no active integration ${id}`);
+    return live;
+  }
+
+  // ── integrations API ────────────────────────────────────────────────────────────────────────
+  async connect(p: Principal, body: ConnectBody): Promise<ConnectResult> {
+    this.assertManage(p, body.weddingId, body.vendorId ?? (p.role === 'vendor' ? p.vendorId ?? null : null));
+    const vendorId = body.vendorId ?? (p.role === 'vendor' ? p.vendorId ?? null : null);
+    const definition = this.definitionOf(body.system);
+    const id = `int_${crypto.randomBytes(9).toString('base64url')}`;
+    // Callers may bring their own signing secret (a subscriber that already verifies with it).
+    const supplied = body.credentials.webhookSecret;
+    const webhookSecret = typeof supplied === 'string' && /^whsec_[A-Za-z0-9+/=]{22,}$/.test(supplied) ? supplied : newWebhookSecret();
+    let adapter: Adapter;
+    try {
+      adapter = definition.create({
+        integrationId: id, weddingId: body.weddingId, credentials: body.credentials, configuration: body.configuration,
+        runtime: this.runtimeFor({ id, weddingId: body.weddingId, system: body.system, webhookSecret }, {}),
+      });
+    } catch (error) {
+      if (error instanceof AdapterError) throw new BridgeError('invalid_config', error.message, { cause: error });
+      throw error;
+    }
+    try {
+      await adapter.testConnection();
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      this.audit.record({ weddingId: body.weddingId, actor: `user:${p.sub}`, action: 'integration.connect', entity: null, entityId: null, result: 'failed', detail: { system: body.system, message: message.slice(0, 300) } });
+      throw new BridgeError('connection_test_failed', `connection test failed: ${message}`, { cause: error });
+    }
+    const integration = this.store.create({
+      id, weddingId: body.weddingId, system: body.system, category: body.vendorSystemType ?? definition.category, vendorId, runMode: 'in_process',
+      credentials: body.credentials, webhookSecret, configuration: body.configuration, capabilities: [...adapter.capabilities], createdBy: p.sub,
+    });
+    // The adapter was built before the row existed; rebuild it around the stored row so its state persists.
+    const live = this.bind(integration);
+    this.registry.put(live);
+    try {
+      await live.adapter.activate?.();
+    } catch (error) {
+      this.deps.logger.warn({ err: error, integrationId: id }, 'activation failed; the integration stays active and pulls instead');
+      this.store.update(id, { last_error: `activation: ${(error as Error).message}`.slice(0, 500), last_error_at: new Date(this.now()).toISOString() });
+    }
+    this.audit.record({ weddingId: body.weddingId, integrationId: id, actor: `user:${p.sub}`, action: 'integration.connect', result: 'ok', detail: { system: body.system, capabilities: live.adapter.capabilities } });
+    void this.initialSync(live).catch((error) => this.deps.logger.warn({ err: error, integrationId: id }, 'initial sync failed'));
+    return {
+      integrationId: id, system: body.system, category: integration.category, capabilities: [...live.adapter.capabilities],
+      webhookUrl: this.webhookUrl(body.system, id), webhookSecret,
+    };
+  }
+
+  /** A new integration receives the wedding as it is, and brings in what its system has. */
+  private async initialSync(live: LiveIntegration): Promise<void> {
+    if (live.adapter.push) await this.planAll(live, Object.keys(live.adapter.fields) as SyncEntity[], false);
+    if (live.adapter.pull) await this.pullInBackground(live, true);
+  }
+
+  list(p: Principal, weddingId: string): IntegrationSummary[] {
+    this.assertRead(p, weddingId);
+    return this.store.listForWedding(weddingId).filter((i) => this.visible(p, i)).map((i) => this.summary(i));
+  }
+
+  private summary(i: Integration): IntegrationSummary {
+    return {
+      integrationId: i.id, weddingId: i.weddingId, system: i.system, category: i.category, vendorId: i.vendorId, status: i.status,
+      capabilities: i.capabilities, configuration: i.configuration, webhookUrl: this.webhookUrl(i.system, i.id), createdAt: i.createdAt, createdBy: i.createdBy,
+    };
+  }
+
+  async remove(p: Principal, id: string): Promise<void> {
+    const integration = this.store.get(id);
+    if (!integration || !this.canManage(p, integration.weddingId, integration.vendorId)) {
+      if (integration) this.assertManage(p, integration.weddingId, integration.vendorId);
+      throw new BridgeError('integration_not_found', `no integration ${id}`);
+    }
+    const live = this.registry.remove(id);
+    this.outboxWorker.forget(id);
+    try {
+      await live?.adapter.deactivate?.();
+    } catch (error) {
+      this.deps.logger.warn({ err: error, integrationId: id }, 'deactivation failed; removing anyway');
+    }
+    this.store.remove(id);
+    this.audit.record({ weddingId: integration.weddingId, integrationId: id, actor: `user:${p.sub}`, action: 'integration.remove', result: 'ok', detail: { system: integration.system } });
+  }
+
+  // ── webhooks ────────────────────────────────────────────────────────────────────────────────
+  /**
+   * Verifies, stores and acknowledges a webhook. The reply never waits for the document or any
+   * other system: the inbox row is written (synchronously, durably) and the worker applies it.
+   */
+  async receiveWebhook(system: string, integrationId: string | null, request: WebhookRequest): Promise<WebhookReply> {
+    const started = performance.now();
+    const outcome = (label: string) => this.deps.metrics.webhookAckSeconds.observe({ system, outcome: label }, (performance.now() - started) / 1000);
+    const definition = this.deps.adapters.find((a) => a.system === system);
+    const id = integrationId ?? definition?.routeWebhook?.(request) ?? null;
+    const live = id ? this.registry.get(id) : undefined;
+    if (!definition || !live || live.integration.system !== system) {
+      outcome('unknown');
+      throw new BridgeError('integration_not_found', `no active ${system} integration ${id ?? '(not found in the payload)'}`);
+    }
+    const { adapter, integration } = live;
+    if (!adapter.verifyWebhook || !adapter.parseWebhook) {
+      outcome('unsupported');
+      throw new BridgeError('webhook_not_supported', `${system} integrations do not take webhooks`);
+    }
+    const verdict = await adapter.verifyWebhook(request);
+    if (!verdict.ok) {
+      outcome('refused');
+      this.audit.record({ weddingId: integration.weddingId, integrationId: integration.id, actor: 'external', action: 'webhook.refused', result: 'refused', detail: { code: verdict.code, message: verdict.message.slice(0, 300) } });
+      throw new BridgeError(verdict.code, verdict.message);
+    }
+    if (verdict.ignore) {
+      outcome('handshake');
+      return verdict.reply ?? { status: 200, body: JSON.stringify({ received: true }) };
+    }
+    const rowId = this.inbox.add({ integrationId: integration.id, weddingId: integration.weddingId, eventId: verdict.eventId, kind: 'webhook', payload: JSON.stringify(request), receivedAt: request.receivedAt });
+    if (rowId === null) {
+      outcome('duplicate');
+      return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ received: true, duplicate: true }) };
+    }
+    this.inboxWorker.kick();
+    outcome('stored');
+    return verdict.reply ?? { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ received: true }) };
+  }
+
+  // ── sync ────────────────────────────────────────────────────────────────────────────────────
+  /** Pulls every page into the inbox; resolves with the inbox row ids. One pull per integration at a time. */
+  pullInBackground(live: LiveIntegration, full: boolean): Promise<number[]> {
+    const running = this.pulling.get(live.integration.id);
+    if (running) return running;
+    const run = this.pullPages(live, full).finally(() => this.pulling.delete(live.integration.id));
+    this.pulling.set(live.integration.id, run);
+    run.catch(() => undefined);
+    return run;
+  }
+
+  private async pullPages(live: LiveIntegration, full: boolean): Promise<number[]> {
+    const { adapter, integration } = live;
+    if (!adapter.pull) return [];
+    this.lastPull.set(integration.id, this.now());
+    const ids: number[] = [];
+    let cursor = full ? null : integration.cursor;
+    let fullRead = full || cursor === null;
+    for (let page = 0; page < 10_000; page++) {
+      let result;
+      try {
+        result = await adapter.pull({ cursor, full: fullRead });
+      } catch (error) {
+        // A refused cursor (expired sync token, invalid delta link) means: read everything again.
+        if (error instanceof AdapterError && error.code === 'gone' && !fullRead) {
+          this.audit.record({ weddingId: integration.weddingId, integrationId: integration.id, actor: `integration:${integration.id}`, action: 'pull.resync', result: 'ok', detail: { reason: error.message.slice(0, 200) } });
+          cursor = null;
+          fullRead = true;
+          page = -1;
+          continue;
+        }
+        this.audit.record({ weddingId: integration.weddingId, integrationId: integration.id, actor: `integration:${integration.id}`, action: 'pull.failed', result: 'failed', detail: { message: (error as Error).message.slice(0, 300) } });
+        this.store.update(integration.id, { last_error: `pull: ${(error as Error).message}`.slice(0, 500), last_error_at: new Date(this.now()).toISOString() });
+        throw error;
+      }
+      const payload: ChangesPayload = { changes: result.changes, ...(result.more ? {} : { cursorAfter: result.cursor }) };
+      const id = this.inbox.add({ integrationId: integration.id, weddingId: integration.weddingId, eventId: `pull_${crypto.randomUUID()}`, kind: 'changes', payload: JSON.stringify(payload), receivedAt: this.now() });
+      if (id !== null) ids.push(id);
+      cursor = result.cursor;
+      if (!result.more) break;
+    }
+    this.inboxWorker.kick();
+    return ids;
+  }
+
+  async sync(p: Principal, weddingId: string, body: { systems?: string[]; syncType: 'incremental' | 'full' }): Promise<SyncResponse> {
+    this.assertRead(p, weddingId);
+    const targets = this.registry.forWedding(weddingId)
+      .filter((l) => this.canManage(p, weddingId, l.integration.vendorId))
+      .filter((l) => !body.systems || body.systems.includes(l.integration.system) || body.systems.includes(l.integration.id));
+    const full = body.syncType === 'full';
+    const results = await Promise.all(targets.map(async (live) => {
+      const { integration, adapter } = live;
+      const base = { integrationId: integration.id, system: integration.system, syncType: body.syncType };
+      try {
+        const rowIds = adapter.pull ? await this.pullInBackground(live, full) : [];
+        const rows = await this.inboxWorker.settled(rowIds, 30_000);
+        let pushed: OutboxRow[] = [];
+        if (full && adapter.push) {
+          const planned = await this.planAll(live, Object.keys(adapter.fields) as SyncEntity[], false);
+          pushed = await this.outboxWorker.settled(planned, 10_000);
+        }
+        let applied = 0;
+        let skipped = 0;
+        const conflictIds: string[] = [];
+        for (const r of rows) {
+          const stored = this.inbox.get(r.id);
+          const result = stored && stored.status === 'applied' ? this.inboxResult(r.id) : null;
+          if (result) { applied += result.applied; skipped += result.skipped; conflictIds.push(...result.conflicts); }
+        }
+        const failedRows = rows.filter((r) => r.status === 'parked' || r.status === 'pending');
+        const failedPushes = pushed.filter((r) => r.status === 'dead');
+        const conflicts = conflictIds.length ? await this.conflictsById(weddingId, conflictIds) : [];
+        const error = failedRows[0]?.lastError ?? failedPushes[0]?.lastError ?? undefined;
+        return { ...base, success: !error, applied: applied + pushed.filter((r) => r.status === 'delivered').length, skipped, conflicts, ...(error ? { error } : {}) };
+      } catch (error) {
+        return { ...base, success: false, applied: 0, skipped: 0, conflicts: [] as Conflict[], error: (error as Error).message };
+      }
+    }));
+    this.audit.record({ weddingId, actor: `user:${p.sub}`, action: 'sync.requested', result: results.every((r) => r.success) ? 'ok' : 'failed', detail: { syncType: body.syncType, integrations: results.map((r) => r.integrationId) } });
+    return { syncResults: results, conflicts: results.flatMap((r) => r.conflicts) };
+  }
+
+  private inboxResult(id: number): { applied: number; skipped: number; conflicts: string[] } | null {
+    const row = this.deps.db.prepare('SELECT result FROM inbox WHERE id = ?').pluck().get(id) as string | null;
+    return row ? JSON.parse(row) : null;
+  }
+
+  private async conflictsById(weddingId: string, ids: string[]): Promise<Conflict[]> {
+    const wanted = new Set(ids);
+    return this.deps.docs.withDocument(weddingId, (doc) => new WeddingDoc(doc).listConflicts().filter((c) => wanted.has(c.id)));
+  }
+
+  /** Plans pushes of every entity of `entities` whose content differs from what the integration has. */
+  private async planAll(live: LiveIntegration, entities: SyncEntity[], force: boolean): Promise<number[]> {
+    const weddingId = live.integration.weddingId;
+    const ids = await this.deps.docs.withDocument(weddingId, (doc) => {
+      const w = new WeddingDoc(doc);
+      const out: number[] = [];
+      for (const entity of entities) for (const id of entityIds(w, entity)) {
+        const row = this.planner.plan(live, w, weddingId, entity, id, force);
+        if (row !== null) out.push(row);
+      }
+      // Linked entities that no longer exist here are deleted there.
+      for (const entity of entities) for (const link of this.links.listFor(live.integration.id, entity)) {
+        if (!entityIds(w, entity).includes(link.entityId)) {
+          const row = this.planner.plan(live, w, weddingId, entity, link.entityId, force);
+          if (row !== null) out.push(row);
+        }
+      }
+      return out;
+    });
+    if (ids.length) this.outboxWorker.kick();
+    return ids;
+  }
+
+  private pushBack(live: LiveIntegration, weddingId: string, doc: Y.Doc, entities: ApplyOutcome['pushBack']): void {
+    const w = new WeddingDoc(doc);
+    for (const { entity, entityId } of entities) this.planner.plan(live, w, weddingId, entity, entityId, true);
+    this.outboxWorker.kick();
+  }
+
+  async timelineSync(p: Principal, weddingId: string, body: { timeline?: Record<string, unknown>[]; waitMs: number }): Promise<TimelineSyncResponse> {
+    this.assertManage(p, weddingId, p.role === 'vendor' ? p.vendorId ?? null : null);
+    let updated = 0;
+    if (body.timeline?.length) {
+      const events = body.timeline.map((e) => parseOrThrow(TimelineEventInput, e, 'timeline event'));
+      await this.deps.docs.withDocument(weddingId, (doc) => {
+        const w = new WeddingDoc(doc);
+        w.transact(() => { for (const e of events) w.upsertEvent(e); }, clientOrigin(p.sub));
+      });
+      updated = events.length;
+    }
+    const targets = this.registry.forWedding(weddingId).filter((l) => l.adapter.push && l.adapter.fields.timeline && this.canManage(p, weddingId, l.integration.vendorId));
+    const planned = new Map<string, number[]>();
+    for (const live of targets) planned.set(live.integration.id, await this.planAll(live, ['timeline'], false));
+    // Changes just written were planned by the outbound planner too; wait for those as well.
+    const recent = this.deps.db.prepare(`SELECT id, integration_id FROM outbox WHERE wedding_id = ? AND entity = 'timeline' AND status IN ('pending', 'inflight')`).all(weddingId) as { id: number; integration_id: string }[];
+    for (const r of recent) planned.get(r.integration_id)?.includes(r.id) || planned.get(r.integration_id)?.push(r.id);
+    const syncResults = await Promise.all(targets.map(async (live) => {
+      const ids = planned.get(live.integration.id) ?? [];
+      const rows = (await this.outboxWorker.settled(ids, body.waitMs)).filter((r) => r.status !== 'cancelled');
+      const failed = rows.filter((r) => r.status === 'dead');
+      const pending = rows.filter((r) => r.status === 'pending' || r.status === 'inflight');
+      return {
+        integrationId: live.integration.id, system: live.integration.system, success: failed.length === 0 && pending.length === 0,
+        pushed: rows.length, delivered: rows.filter((r) => r.status === 'delivered').length, failed: failed.length, pending: pending.length,
+        errors: [...new Set([...failed, ...pending].map((r) => r.lastError).filter((e): e is string => !!e))],
+      };
+    }));
+    const conflicts = await this.deps.docs.withDocument(weddingId, (doc) => new WeddingDoc(doc).listConflicts().filter((c) => c.status === 'pending' && c.entity === 'timeline'));
+    this.audit.record({ weddingId, actor: `user:${p.sub}`, action: 'timeline.sync', result: syncResults.every((r) => r.success) ? 'ok' : 'failed', detail: { updated, integrations: syncResults.length } });
+    return { updated, syncResults, conflicts };
+  }
+
+  // ── status, conflicts, audit, outbox ────────────────────────────────────────────────────────
+  async status(p: Principal, weddingId: string): Promise<StatusBody> {
+    this.assertRead(p, weddingId);
+    const now = this.now();
+    const integrations = this.store.listForWedding(weddingId).filter((i) => this.visible(p, i));
+    const integrationStatus: IntegrationHealth[] = integrations.map((i) => {
+      const errorRate = this.audit.pushErrorRate(i.id);
+      const outbox = this.outbox.countsFor(i.id, now);
+      const inbox = this.inbox.countsFor(i.id);
+      const breaker = this.outboxWorker.breakerFor(i.id)?.state.state ?? i.breakerState;
+      const health: IntegrationHealth['health'] = i.status !== 'active' || breaker === 'open' || errorRate >= 0.5 ? 'failing'
+        : breaker === 'half_open' || errorRate > 0 || outbox.dead > 0 || inbox.parked > 0 ? 'degraded' : 'healthy';
+      return {
+        integrationId: i.id, system: i.system, category: i.category, status: i.status, health, breaker,
+        lastSync: i.lastSyncAt, lastSuccess: i.lastSuccessAt, lastError: i.lastError && i.lastErrorAt ? { at: i.lastErrorAt, message: i.lastError } : null,
+        errorRate, outbox, inbox,
+      };
+    });
+    const activeFlows = integrations.flatMap((i) => {
+      const live = this.registry.get(i.id);
+      const entities = (live ? Object.keys(live.adapter.fields) : []) as StatusBody['activeFlows'][number]['entities'];
+      const flows: StatusBody['activeFlows'] = [];
+      if (live && (live.adapter.capabilities.includes('webhook') || live.adapter.capabilities.includes('pull'))) {
+        flows.push({ integrationId: i.id, system: i.system, direction: 'inbound', entities, lastAt: this.audit.lastSuccess(i.id, ['inbound.applied']) });
+      }
+      if (live && live.adapter.capabilities.includes('push')) {
+        flows.push({ integrationId: i.id, system: i.system, direction: 'outbound', entities, lastAt: this.audit.lastSuccess(i.id, ['push.delivered']) });
+      }
+      return flows;
+    });
+    const conflicts = await this.deps.docs.withDocument(weddingId, (doc) => new WeddingDoc(doc).listConflicts().filter((c) => c.status === 'pending'));
+    const lastSync = integrations.map((i) => i.lastSyncAt).filter((s): s is string => !!s).sort().pop() ?? null;
+    return { weddingId, integrationStatus, activeFlows, conflicts, lastSync };
+  }
+
+  async conflicts(p: Principal, weddingId: string): Promise<Conflict[]> {
+    this.assertRead(p, weddingId);
+    return this.deps.docs.withDocument(weddingId, (doc) => new WeddingDoc(doc).listConflicts().reverse());
+  }
+
+  /**
+   * Resolves a pending conflict. `remote`: the external value is written (as the resolver's edit,
+   * so every other system receives it). `local`: the local value stands and is pushed to the source.
+   */
+  async resolveConflict(p: Principal, weddingId: string, conflictId: string, winner: 'local' | 'remote'): Promise<Conflict> {
+    this.assertManage(p, weddingId, null);
+    const resolved = await this.deps.docs.withDocument(weddingId, (doc) => {
+      const w = new WeddingDoc(doc);
+      const conflict = w.listConflicts().find((c) => c.id === conflictId);
+      if (!conflict) throw new BridgeError('conflict_not_found', `wedding ${weddingId} has no conflict ${conflictId}`);
+      if (conflict.status !== 'pending') throw new BridgeError('conflict_already_resolved', `conflict ${conflictId} was resolved by ${conflict.resolvedBy ?? 'someone'}`);
+      const origin = clientOrigin(p.sub);
+      const entity = conflict.entity as SyncEntity;
+      w.transact(() => {
+        if (winner === 'remote') {
+          if (conflict.field === '*') {
+            if (conflict.remoteValue === null) {
+              // The external system deleted the entity.
+              if (entity === 'timeline') w.deleteEvent(conflict.entityId, origin);
+              else if (entity === 'vendors') w.deleteVendor(conflict.entityId, origin);
+              else if (entity === 'payments') w.deletePayment(conflict.entityId, origin);
+            }
+          } else {
+            const patch = { [conflict.field]: conflict.remoteValue };
+            if (entity === 'timeline') w.upsertEvent({ id: conflict.entityId, ...patch } as never, origin);
+            else if (entity === 'vendors') w.upsertVendor({ id: conflict.entityId, ...patch } as never, origin);
+            else if (entity === 'payments') w.upsertPayment({ id: conflict.entityId, ...patch } as never, origin);
+            else if (entity === 'guests') w.updateGuests(patch, origin);
+            else w.setMeta(patch, origin);
+          }
+        }
+        w.resolveConflict(conflictId, { winner, resolvedBy: `user:${p.sub}`, at: new Date(this.now()).toISOString() }, origin);
+      }, origin);
+      if (winner === 'local' && conflict.integrationId) {
+        const live = this.registry.get(conflict.integrationId);
+        if (live) this.planner.plan(live, w, weddingId, entity, conflict.entityId, true);
+      }
+      return w.listConflicts().find((c) => c.id === conflictId)!;
+    });
+    this.outboxWorker.kick();
+    this.audit.record({ weddingId, integrationId: resolved.integrationId ?? null, actor: `user:${p.sub}`, action: 'conflict.resolved', entity: resolved.entity, entityId: resolved.entityId, result: 'ok', detail: { conflictId, field: resolved.field, winner } });
+    return resolved;
+  }
+
+  auditTrail(p: Principal, weddingId: string, limit: number, before?: number) {
+    this.assertManage(p, weddingId, null);
+    return this.audit.list(weddingId, limit, before);
+  }
+
+  deadLetters(p: Principal, weddingId: string) {
+    this.assertRead(p, weddingId);
+    const visible = new Set(this.store.listForWedding(weddingId).filter((i) => this.visible(p, i)).map((i) => i.id));
+    return this.outbox.deadFor(weddingId).filter((r) => visible.has(r.integrationId)).map(toOutboxEntry);
+  }
+
+  replayOutbox(p: Principal, id: number) {
+    const row = this.outbox.get(id);
+    const integration = row ? this.store.get(row.integrationId) : undefined;
+    if (!row || !integration || !this.canManage(p, row.weddingId, integration.vendorId)) {
+      if (row && integration) this.assertManage(p, row.weddingId, integration.vendorId);
+      throw new BridgeError('outbox_not_found', `no outbox entry ${id}`);
+    }
+    if (!this.outbox.replay(id, this.now())) throw new BridgeError('outbox_not_replayable', `outbox entry ${id} is ${row.status}; only dead or cancelled entries can be replayed`);
+    this.outboxWorker.breakerFor(row.integrationId)?.success();
+    this.audit.record({ weddingId: row.weddingId, integrationId: row.integrationId, actor: `user:${p.sub}`, action: 'outbox.replay', entity: row.entity, entityId: row.entityId, result: 'ok', detail: { outboxId: id } });
+    this.outboxWorker.kick();
+    return toOutboxEntry(this.outbox.get(id)!);
+  }
+
+  // ── delivery ────────────────────────────────────────────────────────────────────────────────
+  private async pushEntity(row: OutboxRow, live: LiveIntegration): Promise<{ status?: number | null; detail?: Record<string, unknown> }> {
+    const { adapter, integration } = live;
+    if (!adapter.push) throw new AdapterError('unsupported', `${integration.system} does not push`);
+    const { change, wedding } = JSON.parse(row.payload) as EntityPushPayload;
+    const entity = change.entity;
+    // An earlier push may have created the external entity since this row was planned.
+    const link = this.links.get(integration.id, entity, change.entityId);
+    change.externalId = link?.externalId ?? change.externalId;
+    change.version = link?.version ?? change.version;
+    if (change.op === 'delete' && !change.externalId) {
+      this.links.remove(integration.id, entity, change.entityId);
+      return { detail: { skipped: 'never created externally' } };
+    }
+    const result = await adapter.push(change, { idempotencyKey: row.idempotencyKey, wedding });
+    if (change.op === 'delete') this.links.remove(integration.id, entity, change.entityId);
+    else {
+      const fields = adapter.fields[entity] ?? [];
+      this.links.save({
+        integrationId: integration.id, entity, entityId: change.entityId, externalId: result.externalId ?? change.externalId,
+        lastSynced: project(change.data ?? {}, fields), lastHash: row.contentHash, version: result.version ?? null,
+      });
+    }
+    return { detail: { externalId: result.externalId ?? change.externalId } };
+  }
+
+  // ── schedules ───────────────────────────────────────────────────────────────────────────────
+  private scheduledPulls(): void {
+    const now = this.now();
+    for (const live of this.registry.all()) {
+      if (!live.adapter.pull) continue;
+      const last = this.lastPull.get(live.integration.id) ?? 0;
+      if (now - last < this.deps.settings.pullIntervalMs) continue;
+      void this.pullInBackground(live, false).catch((error) => this.deps.logger.info({ err: error, integrationId: live.integration.id }, 'scheduled pull failed'));
+    }
+  }
+
+  private async maintain(): Promise<void> {
+    for (const live of this.registry.all()) {
+      try {
+        await live.adapter.maintain?.();
+      } catch (error) {
+        this.deps.logger.warn({ err: error, integrationId: live.integration.id }, 'adapter upkeep failed');
+      }
+    }
+  }
+
+  private bindMetrics(): void {
+    const { db, metrics } = this.deps;
+    const inboxCounts = db.prepare(`SELECT status, count(*) AS n FROM inbox WHERE status IN ('pending', 'parked') GROUP BY status`);
+    const inboxOldest = db.prepare(`SELECT min(received_at) FROM inbox WHERE status = 'pending'`).pluck();
+    const outboxCounts = db.prepare(`SELECT status, count(*) AS n FROM outbox WHERE status IN ('pending', 'inflight', 'dead') GROUP BY status`);
+    const outboxOldest = db.prepare(`SELECT min(created_at) FROM outbox WHERE status IN ('pending', 'inflight')`).pluck();
+    metrics.collectors.inbox = () => {
+      metrics.inboxDepth.reset();
+      for (const r of inboxCounts.all() as { status: string; n: number }[]) metrics.inboxDepth.set({ status: r.status }, r.n);
+      const oldest = inboxOldest.get() as number | null;
+      metrics.inboxOldestSeconds.set(oldest === null ? 0 : (this.now() - oldest) / 1000);
+    };
+    metrics.collectors.outbox = () => {
+      metrics.outboxDepth.reset();
+      for (const r of outboxCounts.all() as { status: string; n: number }[]) metrics.outboxDepth.set({ status: r.status }, r.n);
+      const oldest = outboxOldest.get() as number | null;
+      metrics.outboxOldestSeconds.set(oldest === null ? 0 : (this.now() - oldest) / 1000);
+    };
+    metrics.collectors.integrations = () => metrics.activeIntegrations.set(this.registry.size);
+  }
+}

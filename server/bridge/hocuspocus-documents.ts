@@ -1,0 +1,70 @@
+import type { Hocuspocus } from '@hocuspocus/server';
+import type * as Y from 'yjs';
+import { documentNameFor } from '../../schema/index.ts';
+import type { DurablePersistence } from '../collab/durable-persistence.ts';
+import { describeOrigin } from '../collab/origin.ts';
+import type { DocumentAccess } from './bridge.ts';
+
+type DirectConnection = Awaited<ReturnType<Hocuspocus['openDirectConnection']>>;
+
+/**
+ * In-process document access for the bridge: the bridge is a direct (in-memory) peer of each
+ * wedding it works on. A wedding the bridge touched stays loaded for `idleMs` after its last use,
+ * so a burst of webhooks loads and compacts the document once, not once per webhook.
+ */
+export class HocuspocusDocuments implements DocumentAccess {
+  private readonly open = new Map<string, { connection: Promise<DirectConnection>; timer: NodeJS.Timeout | null; users: number }>();
+  readonly describeOrigin = describeOrigin;
+
+  constructor(
+    private readonly hocuspocus: Hocuspocus,
+    private readonly persistence: DurablePersistence,
+    private readonly idleMs = 30_000,
+  ) {}
+
+  async withDocument<T>(weddingId: string, fn: (doc: Y.Doc) => T): Promise<T> {
+    const name = documentNameFor(weddingId);
+    let entry = this.open.get(name);
+    if (!entry) {
+      const connection = this.hocuspocus.openDirectConnection(name, { origin: { kind: 'system', reason: 'bridge' } });
+      entry = { connection, timer: null, users: 0 };
+      this.open.set(name, entry);
+      connection.catch(() => this.open.delete(name));
+    }
+    if (entry.timer) { clearTimeout(entry.timer); entry.timer = null; }
+    entry.users++;
+    try {
+      const direct = await entry.connection;
+      return fn(direct.document!);
+    } finally {
+      entry.users--;
+      if (entry.users === 0 && this.open.get(name) === entry) {
+        const e = entry;
+        e.timer = setTimeout(() => void this.release(name, e), this.idleMs);
+        e.timer.unref();
+      }
+    }
+  }
+
+  onUpdate(listener: (documentName: string, doc: Y.Doc, tr: Y.Transaction) => void): void {
+    this.persistence.onAppend(listener);
+  }
+
+  private async release(name: string, entry: { connection: Promise<DirectConnection>; users: number }): Promise<void> {
+    if (entry.users > 0 || this.open.get(name) !== entry) return;
+    this.open.delete(name);
+    const direct = await entry.connection.catch(() => null);
+    await direct?.disconnect();
+  }
+
+  /** Lets go of every document (shutdown). */
+  async releaseAll(): Promise<void> {
+    const entries = [...this.open.entries()];
+    this.open.clear();
+    await Promise.all(entries.map(async ([, e]) => {
+      if (e.timer) clearTimeout(e.timer);
+      const direct = await e.connection.catch(() => null);
+      await direct?.disconnect().catch(() => undefined);
+    }));
+  }
+}

@@ -1,0 +1,199 @@
+import crypto from 'node:crypto';
+import {
+  EntityId, SchemaError, WeddingDoc, adapterOrigin,
+  type Conflict, type ConflictStrategies, type TxOrigin,
+} from '../../schema/index.ts';
+import {
+  AdapterError, SINGLETON_ID, contentHash, normalizeField, project, sameField,
+  type InboundChange, type SyncEntity,
+} from '../../adapters/core/index.ts';
+import { deleteEntity, readEntity, validateEntityPatch, writeEntity } from './entity-access.ts';
+import type { Link, LinkStore } from './link-store.ts';
+
+type Strategy = Conflict['strategy'];
+
+export interface InboundContext {
+  weddingId: string;
+  integrationId: string;
+  system: string;
+  /** The fields the adapter syncs, per entity. */
+  fields: Partial<Record<SyncEntity, readonly string[]>>;
+  strategies: ConflictStrategies;
+  links: LinkStore;
+  now: () => number;
+}
+
+export interface ApplyOutcome {
+  applied: number;
+  /** Changes that changed nothing: our own echo, or values we already had. */
+  skipped: number;
+  conflicts: Conflict[];
+  /** Entities where the local value stands and the external system must be updated. */
+  pushBack: { entity: SyncEntity; entityId: string }[];
+  /** One line per change, for the audit trail. */
+  details: { op: string; entity: string | null; entityId: string | null; result: 'ok' | 'skipped'; fields?: string[] }[];
+}
+
+function strategyFor(strategies: ConflictStrategies, entity: string, field: string): Strategy {
+  return strategies[`${entity}.${field}`] ?? strategies[entity] ?? strategies['*'] ?? 'crdt';
+}
+
+/** Our id for an external entity: the linked one, the one the system carries, or one derived from its external id. */
+function resolveEntityId(ctx: InboundContext, change: { entity: SyncEntity; externalId: string; entityId?: string }): { entityId: string; link: Link | undefined } {
+  if (change.entity === 'meta' || change.entity === 'guests') return { entityId: SINGLETON_ID, link: ctx.links.get(ctx.integrationId, change.entity, SINGLETON_ID) };
+  const byExternal = ctx.links.byExternalId(ctx.integrationId, change.entity, change.externalId);
+  if (byExternal) return { entityId: byExternal.entityId, link: byExternal };
+  if (change.entityId && EntityId.safeParse(change.entityId).success) {
+    return { entityId: change.entityId, link: ctx.links.get(ctx.integrationId, change.entity, change.entityId) };
+  }
+  const derived = `${ctx.system}-${crypto.createHash('sha256').update(change.externalId).digest('hex').slice(0, 16)}`;
+  return { entityId: derived, link: ctx.links.get(ctx.integrationId, change.entity, derived) };
+}
+
+interface Plan {
+  change: InboundChange;
+  entity: SyncEntity | null;
+  entityId: string | null;
+  write: Record<string, unknown>;
+  remove: boolean;
+  conflicts: Conflict[];
+  link: Link | null;
+  pushBack: boolean;
+}
+
+/**
+ * Applies an external system's changes to the wedding in one transaction tagged with the adapter's
+ * origin. Field by field it compares three values: the remote one, the local one, and the one both
+ * sides last agreed on (the link row). A field changed on both sides since then is a semantic
+ * conflict: the CRDT would simply take the later write, so the conflict is recorded with both values
+ * and resolved by the configured strategy. Every change is validated before anything is written: a
+ * batch with one invalid change applies nothing (AdapterError `invalid_payload`).
+ */
+export function applyInbound(doc: WeddingDoc, ctx: InboundContext, changes: InboundChange[]): ApplyOutcome {
+  const origin: TxOrigin = adapterOrigin(ctx.system, ctx.integrationId);
+  const nowIso = new Date(ctx.now()).toISOString();
+  const plans: Plan[] = [];
+  // Later changes to the same entity in this batch see the earlier ones' effect.
+  const pending = new Map<string, Record<string, unknown>>();
+
+  for (const change of changes) {
+    if (change.op === 'ack') {
+      plans.push({ change, entity: null, entityId: null, write: {}, remove: false, conflicts: [], link: null, pushBack: false });
+      continue;
+    }
+    const fields = ctx.fields[change.entity];
+    if (!fields) throw new AdapterError('invalid_payload', `this integration does not sync ${change.entity}`);
+    const { entityId, link } = resolveEntityId(ctx, change);
+    const key = `${change.entity}\0${entityId}`;
+    const current = { ...readEntity(doc, change.entity, entityId), ...pending.get(key) };
+    const exists = readEntity(doc, change.entity, entityId) !== undefined || pending.has(key);
+
+    if (change.op === 'delete') {
+      const locallyChanged = exists && link !== undefined && contentHash(change.entity, project(current, fields)) !== link.lastHash;
+      const strategy = strategyFor(ctx.strategies, change.entity, '*');
+      const keep = locallyChanged && (strategy === 'prefer-planner' || strategy === 'manual');
+      const conflicts: Conflict[] = locallyChanged ? [conflictOf(ctx, change.entity, entityId, '*', project(current, fields), null, strategy, keep ? (strategy === 'manual' ? null : 'local') : 'remote', nowIso)] : [];
+      plans.push({ change, entity: change.entity, entityId, write: {}, remove: exists && !keep, conflicts, link: keep ? link ?? null : null, pushBack: keep && strategy === 'prefer-planner' });
+      continue;
+    }
+
+    const write: Record<string, unknown> = {};
+    const conflicts: Conflict[] = [];
+    const synced: Record<string, unknown> = { ...(link?.lastSynced ?? {}) };
+    let keptLocal = false;
+    for (const field of fields) {
+      if (!(field in change.data)) continue;
+      const remote = change.data[field];
+      const local = current[field];
+      const last = link?.lastSynced[field];
+      synced[field] = normalizeField(field, remote);
+      if (exists && sameField(field, remote, local)) continue;
+      const everSynced = link !== undefined && field in link.lastSynced;
+      const remoteChanged = !everSynced || !sameField(field, remote, last);
+      const localChanged = exists && everSynced && !sameField(field, local, last);
+      if (!remoteChanged) {
+        // The external system still has what we last agreed; the local edit stands and goes out.
+        synced[field] = last;
+        keptLocal = true;
+        continue;
+      }
+      if (localChanged) {
+        const strategy = strategyFor(ctx.strategies, change.entity, field);
+        const remoteWins = strategy === 'crdt' || strategy === 'prefer-source';
+        conflicts.push(conflictOf(ctx, change.entity, entityId, field, local ?? null, remote ?? null, strategy, strategy === 'manual' ? null : remoteWins ? 'remote' : 'local', nowIso));
+        if (!remoteWins) {
+          keptLocal ||= strategy === 'prefer-planner';
+          continue;
+        }
+      }
+      write[field] = remote;
+    }
+    if (Object.keys(write).length) {
+      try {
+        validateEntityPatch(doc, change.entity, entityId, { ...pending.get(key), ...write });
+      } catch (error) {
+        if (error instanceof SchemaError) throw new AdapterError('invalid_payload', `${change.entity} ${change.externalId}: ${error.message}`, { cause: error });
+        throw error;
+      }
+      pending.set(key, { ...pending.get(key), ...write });
+    }
+    const projected = project(synced, fields);
+    plans.push({
+      change, entity: change.entity, entityId, write, remove: false, conflicts,
+      link: { integrationId: ctx.integrationId, entity: change.entity, entityId, externalId: change.externalId, lastSynced: projected, lastHash: contentHash(change.entity, projected), version: link?.version ?? null },
+      pushBack: keptLocal,
+    });
+  }
+
+  const outcome: ApplyOutcome = { applied: 0, skipped: 0, conflicts: [], pushBack: [], details: [] };
+  doc.transact(() => {
+    for (const p of plans) {
+      const c = p.change;
+      if (c.op === 'ack') {
+        const known = doc.listMessages().some((m) => m.id === c.messageId);
+        if (known) doc.acknowledgeMessage(c.messageId, c.recipientId, c.at ?? nowIso, origin);
+        outcome[known ? 'applied' : 'skipped']++;
+        outcome.details.push({ op: 'ack', entity: 'messages', entityId: c.messageId, result: known ? 'ok' : 'skipped' });
+        continue;
+      }
+      const entity = p.entity!;
+      const entityId = p.entityId!;
+      for (const conflict of p.conflicts) {
+        const duplicate = conflict.status === 'pending' && doc.listConflicts().some((x) => x.status === 'pending' && x.entity === conflict.entity && x.entityId === conflict.entityId && x.field === conflict.field && JSON.stringify(x.remoteValue) === JSON.stringify(conflict.remoteValue));
+        if (!duplicate) doc.appendConflict(conflict, origin);
+        outcome.conflicts.push(conflict);
+      }
+      let changed = false;
+      if (p.remove) changed = deleteEntity(doc, entity, entityId, origin);
+      else if (Object.keys(p.write).length) {
+        writeEntity(doc, entity, entityId, p.write, origin);
+        changed = true;
+      }
+      if (p.link) ctx.links.save(p.link);
+      else if (c.op === 'delete' && p.remove) ctx.links.remove(ctx.integrationId, entity, entityId);
+      if (p.pushBack) outcome.pushBack.push({ entity, entityId });
+      outcome[changed ? 'applied' : 'skipped']++;
+      outcome.details.push({ op: c.op, entity, entityId, result: changed ? 'ok' : 'skipped', ...(Object.keys(p.write).length ? { fields: Object.keys(p.write) } : {}) });
+    }
+  }, origin);
+  return outcome;
+}
+
+function conflictOf(ctx: InboundContext, entity: SyncEntity, entityId: string, field: string, localValue: unknown, remoteValue: unknown, strategy: Strategy, winner: 'local' | 'remote' | null, at: string): Conflict {
+  return {
+    id: `cf_${crypto.randomUUID().replaceAll('-', '').slice(0, 16)}`,
+    at,
+    entity,
+    entityId,
+    field,
+    localValue,
+    remoteValue,
+    source: ctx.system,
+    integrationId: ctx.integrationId,
+    strategy,
+    status: winner === null ? 'pending' : 'resolved',
+    winner,
+    resolvedBy: winner === null ? null : `strategy:${strategy}`,
+    resolvedAt: winner === null ? null : at,
+  };
+}

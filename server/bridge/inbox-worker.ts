@@ -1,0 +1,194 @@
+import { EventEmitter } from 'node:events';
+import { WeddingDoc } from '../../schema/index.ts';
+import { AdapterError, type InboundChange, type WebhookRequest } from '../../adapters/core/index.ts';
+import type { Logger } from '../logger.ts';
+import type { Metrics } from '../metrics.ts';
+import type { AuditLog } from './audit-log.ts';
+import { applyInbound, type ApplyOutcome } from './inbound-applier.ts';
+import type { InboxRow, InboxStore } from './inbox-store.ts';
+import type { IntegrationRegistry, LiveIntegration } from './integration-registry.ts';
+import type { IntegrationStore } from './integration-store.ts';
+import type { LinkStore } from './link-store.ts';
+import type { RetryPolicy } from './retry-policy.ts';
+import type * as Y from 'yjs';
+
+/** A stored page of pulled changes. */
+export interface ChangesPayload {
+  changes: InboundChange[];
+  /** Saved as the integration's cursor once this page is applied (the last page of a pull). */
+  cursorAfter?: string | null;
+}
+
+export interface InboxWorkerDeps {
+  inbox: InboxStore;
+  registry: IntegrationRegistry;
+  integrations: IntegrationStore;
+  links: LinkStore;
+  audit: AuditLog;
+  retry: RetryPolicy;
+  metrics: Metrics;
+  logger: Logger;
+  now: () => number;
+  /** Opens the live wedding document for a batch of rows (loads it if nobody has it open). */
+  withDocument<T>(weddingId: string, fn: (doc: Y.Doc) => T): Promise<T>;
+  /** Entities whose local value stands after applying: push them back to that integration. */
+  pushBack(live: LiveIntegration, weddingId: string, doc: Y.Doc, entities: ApplyOutcome['pushBack']): void;
+  /** A notification that carries no data: pull the integration now. */
+  requestPull(live: LiveIntegration): void;
+}
+
+const ROWS_PER_PASS = 100;
+
+/**
+ * Applies inbox rows to their weddings: in arrival order per wedding, weddings in parallel. A row
+ * that fails is retried with backoff and holds back the wedding's later rows (order matters: a
+ * deletion must not overtake the update before it); after the last attempt it is parked with its
+ * error (visible, never silently dropped) and the rows behind it go on.
+ */
+export class InboxWorker {
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private again = false;
+  private stopped = true;
+  private readonly events = new EventEmitter();
+
+  constructor(private readonly deps: InboxWorkerDeps) {
+    this.events.setMaxListeners(0);
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.kick();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running;
+  }
+
+  kick(): void {
+    if (this.stopped) return;
+    if (this.running) { this.again = true; return; }
+    this.schedule(0);
+  }
+
+  /** Resolves when the rows are applied or parked (or the timeout passes), with their final state. */
+  async settled(ids: number[], timeoutMs: number): Promise<InboxRow[]> {
+    const deadline = this.deps.now() + timeoutMs;
+    for (;;) {
+      const rows = ids.map((id) => this.deps.inbox.get(id)).filter((r): r is InboxRow => r !== undefined);
+      if (rows.every((r) => r.status !== 'pending')) return rows;
+      const left = deadline - this.deps.now();
+      if (left <= 0) return rows;
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          this.events.off('progress', done);
+          resolve();
+        };
+        const timer = setTimeout(done, Math.min(left, 250));
+        this.events.once('progress', done);
+      });
+    }
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopped) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.running = this.tick().finally(() => {
+        this.running = null;
+        if (this.again) { this.again = false; this.schedule(0); }
+      });
+    }, Math.max(0, delayMs));
+  }
+
+  private async tick(): Promise<void> {
+    const now = this.deps.now();
+    const weddings = this.deps.inbox.weddingsWithPending();
+    const due = weddings.filter((w) => w.due <= now);
+    await Promise.all(due.map((w) => this.processWedding(w.weddingId).catch((error) => {
+      this.deps.logger.error({ err: error, weddingId: w.weddingId }, 'inbox pass failed');
+    })));
+    if (due.length) this.events.emit('progress');
+    const after = this.deps.inbox.weddingsWithPending();
+    if (after.length === 0) return;
+    const next = Math.min(...after.map((w) => w.due));
+    this.schedule(Math.min(1000, Math.max(0, next - this.deps.now())));
+  }
+
+  private async processWedding(weddingId: string): Promise<void> {
+    const now = this.deps.now();
+    const head = this.deps.inbox.head(weddingId, ROWS_PER_PASS);
+    const rows: InboxRow[] = [];
+    for (const r of head) {
+      if (r.nextAttemptAt > now) break;
+      rows.push(r);
+    }
+    if (rows.length === 0) return;
+    await this.deps.withDocument(weddingId, (doc) => {
+      for (const row of rows) if (!this.applyRow(doc, row)) break;
+    });
+  }
+
+  /** Applies one row; false when it is to be retried (the wedding's later rows wait). */
+  private applyRow(doc: Y.Doc, row: InboxRow): boolean {
+    const live = this.deps.registry.get(row.integrationId);
+    const now = this.deps.now();
+    if (!live) {
+      this.deps.inbox.park(row.id, 'the integration was removed or is not active');
+      return true;
+    }
+    const { integration, adapter } = live;
+    const base = { weddingId: row.weddingId, integrationId: integration.id, actor: `integration:${integration.id}` };
+    try {
+      let changes: InboundChange[];
+      if (row.kind === 'webhook') {
+        if (!adapter.parseWebhook) throw new AdapterError('unsupported', `${integration.system} does not take webhooks`);
+        const parsed = adapter.parseWebhook(JSON.parse(row.payload) as WebhookRequest);
+        changes = parsed.changes;
+        if (parsed.pull) this.deps.requestPull(live);
+      } else {
+        changes = (JSON.parse(row.payload) as ChangesPayload).changes;
+      }
+      const outcome = applyInbound(new WeddingDoc(doc), {
+        weddingId: row.weddingId, integrationId: integration.id, system: integration.system, fields: adapter.fields,
+        strategies: (integration.configuration.conflictStrategies ?? {}) as Record<string, 'crdt'>, links: this.deps.links, now: this.deps.now,
+      }, changes);
+      if (row.kind === 'changes') {
+        const cursor = (JSON.parse(row.payload) as ChangesPayload).cursorAfter;
+        if (cursor !== undefined) {
+          this.deps.integrations.update(integration.id, { cursor });
+          integration.cursor = cursor;
+        }
+      }
+      const iso = new Date(now).toISOString();
+      this.deps.integrations.update(integration.id, { last_sync_at: iso, last_success_at: iso });
+      integration.lastSyncAt = integration.lastSuccessAt = iso;
+      this.deps.inbox.applied(row.id, { applied: outcome.applied, skipped: outcome.skipped, conflicts: outcome.conflicts.map((c) => c.id) }, now);
+      if (outcome.pushBack.length) this.deps.pushBack(live, row.weddingId, doc, outcome.pushBack);
+      this.deps.metrics.syncLatencySeconds.observe({ system: integration.system }, (now - row.receivedAt) / 1000);
+      for (const d of outcome.details) {
+        this.deps.audit.record({ ...base, action: 'inbound.applied', entity: d.entity, entityId: d.entityId, result: d.result, detail: { inboxId: row.id, eventId: row.eventId, op: d.op, ...(d.fields ? { fields: d.fields } : {}) } });
+      }
+      for (const c of outcome.conflicts) {
+        this.deps.audit.record({ ...base, action: 'conflict.detected', entity: c.entity, entityId: c.entityId, result: 'ok', detail: { conflictId: c.id, field: c.field, strategy: c.strategy, winner: c.winner } });
+      }
+      return true;
+    } catch (caught) {
+      const error = caught instanceof AdapterError ? caught : new AdapterError('transient', (caught as Error)?.message ?? String(caught), { cause: caught });
+      const attempt = row.attempts + 1;
+      // A payload that cannot be mapped or validated will not improve with time: park it at once.
+      const park = error.code === 'invalid_payload' || error.code === 'unsupported' || attempt >= this.deps.retry.maxAttempts;
+      const message = `${error.code}: ${error.message}`.slice(0, 1000);
+      if (park) this.deps.inbox.park(row.id, message);
+      else this.deps.inbox.retry(row.id, now + this.deps.retry.delay(attempt), message);
+      this.deps.integrations.update(integration.id, { last_error_at: new Date(now).toISOString(), last_error: message.slice(0, 500) });
+      this.deps.audit.record({ ...base, action: park ? 'inbound.parked' : 'inbound.failed', result: park ? 'refused' : 'failed', detail: { inboxId: row.id, eventId: row.eventId, attempt, code: error.code, message: error.message.slice(0, 300) } });
+      this.deps.logger.info({ integrationId: integration.id, inboxId: row.id, attempt, code: error.code, park }, 'inbound change not applied');
+      return park;
+    }
+  }
+}

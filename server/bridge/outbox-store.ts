@@ -1,0 +1,159 @@
+import type { OutboxEntry } from '../../schema/index.ts';
+import type { Db } from '../storage/database.ts';
+
+export interface OutboxRow {
+  id: number;
+  integrationId: string;
+  weddingId: string;
+  kind: string;
+  entity: string | null;
+  entityId: string | null;
+  payload: string;
+  contentHash: string;
+  idempotencyKey: string;
+  priority: number;
+  status: OutboxEntry['status'];
+  attempts: number;
+  nextAttemptAt: number;
+  lastError: string | null;
+  lastStatus: number | null;
+  createdAt: number;
+  deliveredAt: number | null;
+}
+
+interface Row { id: number; integration_id: string; wedding_id: string; kind: string; entity: string | null; entity_id: string | null; payload: string; content_hash: string; idempotency_key: string; priority: number; status: OutboxRow['status']; attempts: number; next_attempt_at: number; last_error: string | null; last_status: number | null; created_at: number; delivered_at: number | null }
+const toRow = (r: Row): OutboxRow => ({
+  id: r.id, integrationId: r.integration_id, weddingId: r.wedding_id, kind: r.kind, entity: r.entity, entityId: r.entity_id, payload: r.payload,
+  contentHash: r.content_hash, idempotencyKey: r.idempotency_key, priority: r.priority, status: r.status, attempts: r.attempts,
+  nextAttemptAt: r.next_attempt_at, lastError: r.last_error, lastStatus: r.last_status, createdAt: r.created_at, deliveredAt: r.delivered_at,
+});
+
+export function toOutboxEntry(r: OutboxRow): OutboxEntry {
+  return {
+    id: r.id, integrationId: r.integrationId, weddingId: r.weddingId, kind: r.kind, entity: r.entity, entityId: r.entityId, status: r.status,
+    attempts: r.attempts, idempotencyKey: r.idempotencyKey, nextAttemptAt: r.status === 'pending' ? new Date(r.nextAttemptAt).toISOString() : null,
+    lastError: r.lastError, createdAt: new Date(r.createdAt).toISOString(), deliveredAt: r.deliveredAt ? new Date(r.deliveredAt).toISOString() : null,
+  };
+}
+
+export interface NewOutboxRow {
+  integrationId: string;
+  weddingId: string;
+  kind: string;
+  entity: string | null;
+  entityId: string | null;
+  payload: unknown;
+  contentHash: string;
+  priority: number;
+  notBefore: number;
+  /** A caller-chosen key (for sends that must never repeat); by default one is derived from the row id. */
+  idempotencyKey?: string;
+}
+
+/** Outbound pushes: durable, retried with backoff, dead-lettered, replayable. */
+export class OutboxStore {
+  private readonly insertRow;
+  private readonly setKey;
+  private readonly pendingFor;
+  private readonly cancel;
+  private readonly due;
+  private readonly claim;
+  private readonly delivered;
+  private readonly retry;
+  private readonly dead;
+  private readonly reset;
+  private readonly one;
+  private readonly counts;
+  private readonly oldest;
+  private readonly listDead;
+  private readonly nextDue;
+  private readonly deliveredFor;
+  private readonly deferRow;
+
+  constructor(private readonly db: Db) {
+    this.insertRow = db.prepare(`INSERT INTO outbox (integration_id, wedding_id, kind, entity, entity_id, payload, content_hash, idempotency_key, priority, status, next_attempt_at, created_at)
+      VALUES (@integration_id, @wedding_id, @kind, @entity, @entity_id, @payload, @content_hash, @idempotency_key, @priority, 'pending', @next_attempt_at, @created_at)`);
+    this.setKey = db.prepare('UPDATE outbox SET idempotency_key = ? WHERE id = ?');
+    this.pendingFor = db.prepare(`SELECT * FROM outbox WHERE integration_id = ? AND entity = ? AND entity_id = ? AND kind = ? AND status = 'pending'`);
+    this.cancel = db.prepare(`UPDATE outbox SET status = 'cancelled', last_error = ? WHERE id = ?`);
+    this.due = db.prepare(`SELECT * FROM outbox WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY priority DESC, id LIMIT ?`);
+    this.claim = db.prepare(`UPDATE outbox SET status = 'inflight' WHERE id = ? AND status = 'pending'`);
+    this.delivered = db.prepare(`UPDATE outbox SET status = 'delivered', attempts = attempts + 1, delivered_at = ?, last_status = ?, last_error = NULL WHERE id = ?`);
+    this.retry = db.prepare(`UPDATE outbox SET status = 'pending', attempts = attempts + 1, next_attempt_at = ?, last_error = ?, last_status = ? WHERE id = ?`);
+    this.dead = db.prepare(`UPDATE outbox SET status = 'dead', attempts = attempts + 1, last_error = ?, last_status = ? WHERE id = ?`);
+    this.reset = db.prepare(`UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ?, last_error = NULL WHERE id = ? AND status IN ('dead', 'cancelled')`);
+    this.one = db.prepare('SELECT * FROM outbox WHERE id = ?');
+    this.counts = db.prepare(`SELECT status, count(*) AS n FROM outbox WHERE integration_id = ? AND status IN ('pending', 'inflight', 'dead') GROUP BY status`);
+    this.oldest = db.prepare(`SELECT min(created_at) FROM outbox WHERE integration_id = ? AND status IN ('pending', 'inflight')`).pluck();
+    this.listDead = db.prepare(`SELECT * FROM outbox WHERE wedding_id = ? AND status = 'dead' ORDER BY id DESC LIMIT ?`);
+    this.nextDue = db.prepare(`SELECT min(next_attempt_at) FROM outbox WHERE status = 'pending'`).pluck();
+    this.deferRow = db.prepare(`UPDATE outbox SET status = 'pending', next_attempt_at = ? WHERE id = ?`);
+    this.deliveredFor = db.prepare(`SELECT * FROM outbox WHERE wedding_id = ? AND status IN ('delivered', 'dead') AND id > ? ORDER BY id`);
+  }
+
+  /**
+   * Adds a push. A pending push of the same entity to the same integration is superseded (its
+   * payload is older); the new row keeps the earlier due time so that busy editing cannot postpone
+   * delivery indefinitely.
+   */
+  add(r: NewOutboxRow, now: number): number {
+    let notBefore = r.notBefore;
+    if (r.entity && r.entityId) {
+      for (const old of (this.pendingFor.all(r.integrationId, r.entity, r.entityId, r.kind) as Row[])) {
+        this.cancel.run(`superseded by a newer change`, old.id);
+        notBefore = Math.min(notBefore, old.next_attempt_at);
+      }
+    }
+    const info = this.insertRow.run({
+      integration_id: r.integrationId, wedding_id: r.weddingId, kind: r.kind, entity: r.entity, entity_id: r.entityId, payload: JSON.stringify(r.payload),
+      content_hash: r.contentHash, idempotency_key: r.idempotencyKey ?? `tmp-${now}-${Math.random()}`, priority: r.priority, next_attempt_at: notBefore, created_at: now,
+    });
+    const id = Number(info.lastInsertRowid);
+    // The key names the logical push and stays the same across every retry of this row.
+    if (!r.idempotencyKey) this.setKey.run(`wedsync-${r.integrationId}-${id}`, id);
+    return id;
+  }
+
+  /** Due rows, highest priority first; each returned row is claimed (inflight). */
+  claimDue(now: number, limit: number): OutboxRow[] {
+    return this.db.transaction(() => (this.due.all(now, limit) as Row[]).filter((r) => this.claim.run(r.id).changes === 1).map(toRow))();
+  }
+
+  nextDueAt(): number | null {
+    return (this.nextDue.get() as number | null) ?? null;
+  }
+
+  markDelivered(id: number, status: number | null, now: number): void { this.delivered.run(now, status, id); }
+  /** Back to pending without counting an attempt (its integration's breaker is open). */
+  defer(id: number, at: number): void { this.deferRow.run(at, id); }
+  markRetry(id: number, at: number, error: string, status: number | null): void { this.retry.run(at, error, status, id); }
+  markDead(id: number, error: string, status: number | null): void { this.dead.run(error, status, id); }
+
+  /** A dead (or cancelled) row back to pending, attempts reset. */
+  replay(id: number, now: number): boolean { return this.reset.run(now, id).changes === 1; }
+
+  /** After a crash, rows that were being delivered are delivered again (with the same idempotency key). */
+  requeueInflight(now: number): number {
+    return this.db.prepare(`UPDATE outbox SET status = 'pending', next_attempt_at = ? WHERE status = 'inflight'`).run(now).changes;
+  }
+
+  get(id: number): OutboxRow | undefined {
+    const r = this.one.get(id) as Row | undefined;
+    return r ? toRow(r) : undefined;
+  }
+
+  countsFor(integrationId: string, now: number): { pending: number; dead: number; oldestPendingAgeMs: number | null } {
+    const out = { pending: 0, inflight: 0, dead: 0 };
+    for (const r of this.counts.all(integrationId) as { status: 'pending' | 'inflight' | 'dead'; n: number }[]) out[r.status] = r.n;
+    const oldest = this.oldest.get(integrationId) as number | null;
+    return { pending: out.pending + out.inflight, dead: out.dead, oldestPendingAgeMs: oldest === null ? null : Math.max(0, now - oldest) };
+  }
+
+  deadFor(weddingId: string, limit = 100): OutboxRow[] {
+    return (this.listDead.all(weddingId, limit) as Row[]).map(toRow);
+  }
+
+  settledSince(weddingId: string, afterId: number): OutboxRow[] {
+    return (this.deliveredFor.all(weddingId, afterId) as Row[]).map(toRow);
+  }
+}

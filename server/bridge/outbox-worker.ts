@@ -1,0 +1,211 @@
+import { EventEmitter } from 'node:events';
+import { AdapterError } from '../../adapters/core/index.ts';
+import type { Logger } from '../logger.ts';
+import type { Metrics } from '../metrics.ts';
+import type { AuditLog } from './audit-log.ts';
+import { CircuitBreaker, type BreakerSnapshot } from './circuit-breaker.ts';
+import type { IntegrationRegistry, LiveIntegration } from './integration-registry.ts';
+import type { IntegrationStore } from './integration-store.ts';
+import type { OutboxRow, OutboxStore } from './outbox-store.ts';
+import type { RetryPolicy } from './retry-policy.ts';
+
+/** Delivers one outbox row of a kind; throws AdapterError (or anything, treated as transient). */
+export type OutboxHandler = (row: OutboxRow, live: LiveIntegration) => Promise<{ status?: number | null; detail?: Record<string, unknown> }>;
+
+export interface OutboxWorkerDeps {
+  outbox: OutboxStore;
+  registry: IntegrationRegistry;
+  integrations: IntegrationStore;
+  retry: RetryPolicy;
+  breaker: { threshold: number; cooldownMs: number; maxCooldownMs: number };
+  audit: AuditLog;
+  metrics: Metrics;
+  logger: Logger;
+  now: () => number;
+  /** Integrations delivered to at the same time. @default 16 */
+  concurrency?: number;
+}
+
+const BATCH = 200;
+const IDLE_POLL_MS = 1000;
+
+/**
+ * Delivers outbox rows: in order per integration, integrations in parallel, highest priority first.
+ * Retries only what can succeed later (5xx, network, 429 after its Retry-After); stops on 410 and
+ * other 4xx (dead letter, replayable); opens an integration's circuit breaker after repeated
+ * failures. Rows left inflight by a crash are delivered again with the same idempotency key.
+ */
+export class OutboxWorker {
+  private readonly handlers = new Map<string, OutboxHandler>();
+  private readonly breakers = new Map<string, CircuitBreaker>();
+  private readonly events = new EventEmitter();
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private again = false;
+  private stopped = true;
+
+  constructor(private readonly deps: OutboxWorkerDeps) {
+    this.events.setMaxListeners(0);
+  }
+
+  register(kind: string, handler: OutboxHandler): void {
+    this.handlers.set(kind, handler);
+  }
+
+  start(): void {
+    this.stopped = false;
+    const requeued = this.deps.outbox.requeueInflight(this.deps.now());
+    if (requeued) this.deps.logger.info({ requeued }, 'outbox rows left inflight by the last run are delivered again');
+    this.kick();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running;
+  }
+
+  /** Run soon (new rows were written). */
+  kick(): void {
+    if (this.stopped) return;
+    if (this.running) { this.again = true; return; }
+    this.schedule(0);
+  }
+
+  breakerFor(integrationId: string): CircuitBreaker | undefined {
+    const live = this.deps.registry.get(integrationId);
+    if (!live) return undefined;
+    let b = this.breakers.get(integrationId);
+    if (!b) {
+      const i = live.integration;
+      b = new CircuitBreaker({ state: i.breakerState, until: i.breakerUntil, consecutiveFailures: i.consecutiveFailures }, this.deps.breaker, (s) => this.persistBreaker(integrationId, s));
+      this.breakers.set(integrationId, b);
+    }
+    return b;
+  }
+
+  forget(integrationId: string): void {
+    this.breakers.delete(integrationId);
+  }
+
+  /** Resolves when every listed row is delivered, dead or cancelled (or the timeout passes). */
+  async settled(ids: number[], timeoutMs: number): Promise<OutboxRow[]> {
+    const deadline = this.deps.now() + timeoutMs;
+    for (;;) {
+      const rows = ids.map((id) => this.deps.outbox.get(id)).filter((r): r is OutboxRow => r !== undefined);
+      if (rows.every((r) => r.status === 'delivered' || r.status === 'dead' || r.status === 'cancelled')) return rows;
+      const left = deadline - this.deps.now();
+      if (left <= 0) return rows;
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          this.events.off('settled', done);
+          resolve();
+        };
+        const timer = setTimeout(done, Math.min(left, 250));
+        this.events.once('settled', done);
+      });
+    }
+  }
+
+  private persistBreaker(integrationId: string, s: BreakerSnapshot): void {
+    this.deps.integrations.update(integrationId, { breaker_state: s.state, breaker_until: s.until, consecutive_failures: s.consecutiveFailures });
+    const live = this.deps.registry.get(integrationId);
+    if (live) Object.assign(live.integration, { breakerState: s.state, breakerUntil: s.until, consecutiveFailures: s.consecutiveFailures });
+    this.deps.metrics.openBreakers.set([...this.breakers.values()].filter((b) => b.state.state !== 'closed').length);
+    if (s.state !== 'closed') this.deps.logger.warn({ integrationId, breaker: s }, 'circuit breaker not closed');
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopped) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.running = this.tick().finally(() => {
+        this.running = null;
+        if (this.again) { this.again = false; this.schedule(0); }
+      });
+    }, Math.max(0, delayMs));
+  }
+
+  private async tick(): Promise<void> {
+    const now = this.deps.now();
+    const rows = this.deps.outbox.claimDue(now, BATCH);
+    const groups = new Map<string, OutboxRow[]>();
+    for (const r of rows) {
+      const g = groups.get(r.integrationId);
+      if (g) g.push(r); else groups.set(r.integrationId, [r]);
+    }
+    const queue = [...groups.values()];
+    const workers = Array.from({ length: Math.min(this.deps.concurrency ?? 16, queue.length) }, async () => {
+      for (let g = queue.shift(); g; g = queue.shift()) await this.runGroup(g);
+    });
+    await Promise.all(workers);
+    if (rows.length > 0) this.events.emit('settled');
+    if (this.stopped) return;
+    if (rows.length === BATCH) return this.schedule(0);
+    const next = this.deps.outbox.nextDueAt();
+    this.schedule(next === null ? IDLE_POLL_MS : Math.min(IDLE_POLL_MS, next - this.deps.now()));
+  }
+
+  private async runGroup(rows: OutboxRow[]): Promise<void> {
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i]!;
+      const live = this.deps.registry.get(row.integrationId);
+      if (!live) {
+        this.deps.outbox.markDead(row.id, 'the integration was removed or is not active', null);
+        continue;
+      }
+      const breaker = this.breakerFor(row.integrationId)!;
+      const gate = breaker.allow(this.deps.now());
+      if (!gate.ok) {
+        for (const r of rows.slice(i)) this.deps.outbox.defer(r.id, gate.retryAt);
+        return;
+      }
+      await this.deliver(row, live, breaker);
+    }
+  }
+
+  private async deliver(row: OutboxRow, live: LiveIntegration, breaker: CircuitBreaker): Promise<void> {
+    const { integration } = live;
+    const handler = this.handlers.get(row.kind);
+    const base = { weddingId: row.weddingId, integrationId: integration.id, actor: `integration:${integration.id}`, entity: row.entity, entityId: row.entityId };
+    if (!handler) {
+      this.deps.outbox.markDead(row.id, `no handler for outbox rows of kind ${row.kind}`, null);
+      return;
+    }
+    try {
+      const result = await handler(row, live);
+      const now = this.deps.now();
+      this.deps.outbox.markDelivered(row.id, result.status ?? null, now);
+      breaker.success();
+      this.deps.integrations.update(integration.id, { last_success_at: new Date(now).toISOString(), last_sync_at: new Date(now).toISOString() });
+      live.integration.lastSuccessAt = live.integration.lastSyncAt = new Date(now).toISOString();
+      this.deps.metrics.pushAttempts.inc({ system: integration.system, result: 'ok' });
+      this.deps.metrics.pushLatencySeconds.observe({ system: integration.system }, (now - row.createdAt) / 1000);
+      this.deps.audit.record({ ...base, action: 'push.delivered', result: 'ok', detail: { outboxId: row.id, kind: row.kind, attempt: row.attempts + 1, idempotencyKey: row.idempotencyKey, ...result.detail } });
+    } catch (caught) {
+      const error = caught instanceof AdapterError ? caught : new AdapterError('transient', (caught as Error)?.message ?? String(caught), { cause: caught });
+      const now = this.deps.now();
+      const attempt = row.attempts + 1;
+      const status = error.extra.status ?? null;
+      this.deps.metrics.pushAttempts.inc({ system: integration.system, result: 'failed' });
+      this.deps.metrics.pushFailures.inc({ system: integration.system, code: error.code });
+      this.deps.integrations.update(integration.id, { last_error_at: new Date(now).toISOString(), last_error: error.message.slice(0, 500) });
+      live.integration.lastErrorAt = new Date(now).toISOString();
+      live.integration.lastError = error.message.slice(0, 500);
+      let outcome: 'retry' | 'dead';
+      if (!error.retryable || attempt >= this.deps.retry.maxAttempts) {
+        outcome = 'dead';
+        this.deps.outbox.markDead(row.id, `${error.code}: ${error.message}`.slice(0, 1000), status);
+      } else {
+        outcome = 'retry';
+        this.deps.outbox.markRetry(row.id, now + this.deps.retry.delay(attempt, error.extra.retryAfterMs), `${error.code}: ${error.message}`.slice(0, 1000), status);
+      }
+      // 429 is the system pacing us, not failing: it does not count towards opening the breaker.
+      if (error.code === 'transient' || error.code === 'unauthorized') breaker.failure(now);
+      this.deps.audit.record({ ...base, action: 'push.failed', result: 'failed', detail: { outboxId: row.id, kind: row.kind, attempt, code: error.code, status, message: error.message.slice(0, 300), outcome } });
+      this.deps.logger.info({ integrationId: integration.id, outboxId: row.id, attempt, code: error.code, outcome }, 'push failed');
+    }
+  }
+}

@@ -1,0 +1,84 @@
+import { Hono, type Context } from 'hono';
+import { z } from 'zod';
+import { ConnectBody, ResolveConflictBody, SyncBody, TimelineSyncBody, WeddingIdField } from '../../schema/index.ts';
+import type { WebhookRequest } from '../../adapters/core/index.ts';
+import type { TokenService } from '../auth/tokens.ts';
+import type { Bridge } from '../bridge/bridge.ts';
+import { requireAuth, type AppEnv } from './auth-middleware.ts';
+import { readJson, validate } from './body.ts';
+import { HttpError } from './http-error.ts';
+
+/** Webhook bodies above this are refused before anything is stored. */
+const MAX_WEBHOOK_BYTES = 1024 * 1024;
+
+const weddingParam = (c: Context, name = 'weddingId') => validate(WeddingIdField, c.req.param(name), 'wedding id');
+
+async function webhookRequest(c: Context): Promise<WebhookRequest> {
+  const length = Number(c.req.header('content-length') ?? '0');
+  if (length > MAX_WEBHOOK_BYTES) throw new HttpError(413, 'payload_too_large', `webhook bodies are limited to ${MAX_WEBHOOK_BYTES} bytes`);
+  const rawBody = await c.req.text();
+  if (rawBody.length > MAX_WEBHOOK_BYTES) throw new HttpError(413, 'payload_too_large', `webhook bodies are limited to ${MAX_WEBHOOK_BYTES} bytes`);
+  const headers: Record<string, string> = {};
+  c.req.raw.headers.forEach((v, k) => { headers[k.toLowerCase()] = v; });
+  return { method: c.req.method, url: c.req.url, headers, rawBody, receivedAt: Date.now() };
+}
+
+/** `/api/integrations/…`: the brief's endpoints. Webhook routes are unauthenticated (signatures instead). */
+export function integrationRoutes(tokens: TokenService, bridge: Bridge): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+
+  const webhook = async (c: Context, system: string, integrationId: string | null) => {
+    const reply = await bridge.receiveWebhook(system, integrationId, await webhookRequest(c));
+    return new Response(reply.body ?? null, { status: reply.status, headers: reply.headers });
+  };
+  app.post('/webhook/:system/:integrationId', (c) => webhook(c, c.req.param('system'), c.req.param('integrationId')));
+  // The seed's route, for systems whose payload says which integration it is for.
+  app.post('/webhook/:systemType', (c) => webhook(c, c.req.param('systemType'), null));
+
+  app.use('*', async (c, next) => {
+    if (c.req.path.includes('/webhook/')) return next();
+    return requireAuth(tokens)(c, next);
+  });
+
+  app.post('/vendor/connect', async (c) => c.json(await bridge.connect(c.get('principal'), await readJson(c, ConnectBody)), 201));
+
+  app.get('/', (c) => {
+    const weddingId = validate(WeddingIdField, c.req.query('weddingId'), 'weddingId query parameter');
+    return c.json({ integrations: bridge.list(c.get('principal'), weddingId) });
+  });
+
+  app.delete('/:id', async (c) => {
+    await bridge.remove(c.get('principal'), c.req.param('id'));
+    return c.body(null, 204);
+  });
+
+  app.post('/sync/:weddingId', async (c) => c.json(await bridge.sync(c.get('principal'), weddingParam(c), await readJson(c, SyncBody))));
+
+  app.get('/status/:weddingId', async (c) => c.json(await bridge.status(c.get('principal'), weddingParam(c))));
+
+  app.post('/wedding/:weddingId/timeline-sync', async (c) => c.json(await bridge.timelineSync(c.get('principal'), weddingParam(c), await readJson(c, TimelineSyncBody))));
+
+  app.get('/wedding/:weddingId/conflicts', async (c) => c.json({ conflicts: await bridge.conflicts(c.get('principal'), weddingParam(c)) }));
+
+  app.post('/wedding/:weddingId/conflicts/:id/resolve', async (c) => {
+    const body = await readJson(c, ResolveConflictBody);
+    return c.json({ conflict: await bridge.resolveConflict(c.get('principal'), weddingParam(c), c.req.param('id'), body.winner) });
+  });
+
+  app.get('/wedding/:weddingId/audit', (c) => {
+    const q = validate(z.object({
+      limit: z.coerce.number().int().min(1).max(500).default(100),
+      before: z.coerce.number().int().min(1).optional(),
+    }), c.req.query(), 'query');
+    return c.json(bridge.auditTrail(c.get('principal'), weddingParam(c), q.limit, q.before));
+  });
+
+  app.get('/wedding/:weddingId/outbox', (c) => c.json({ entries: bridge.deadLetters(c.get('principal'), weddingParam(c)) }));
+
+  app.post('/outbox/:id/replay', (c) => {
+    const id = validate(z.coerce.number().int().min(1), c.req.param('id'), 'outbox id');
+    return c.json(bridge.replayOutbox(c.get('principal'), id));
+  });
+
+  return app;
+}

@@ -1,0 +1,22 @@
+import { newWebhookSecret } from '../../adapters/core/index.ts';
+import { WebhookReceiver } from '../../adapters/webhooks/sandbox.ts';
+import type { ConnectResult } from '../../schema/index.ts';
+import { registerTeardown } from '../helpers/teardown.ts';
+import type { TestServer } from '../helpers/test-server.ts';
+
+/** A local Standard Webhooks subscriber, stopped at teardown. */
+export async function startReceiver(): Promise<WebhookReceiver> {
+  const r = await new WebhookReceiver(newWebhookSecret()).start();
+  registerTeardown(() => r.stop());
+  return r;
+}
+
+/** Connects a `webhooks` integration through the API, with the receiver's URL and signing secret. */
+export async function connectWebhooks(t: TestServer, token: string, weddingId: string, receiver?: WebhookReceiver, configuration: Record<string, unknown> = {}): Promise<ConnectResult> {
+  const res = await t.fetch('/api/integrations/vendor/connect', {
+    method: 'POST', token, headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ weddingId, system: 'webhooks', credentials: receiver ? { webhookSecret: receiver.secret } : {}, configuration: { ...(receiver ? { url: receiver.url } : {}), ...configuration } }),
+  });
+  if (res.status !== 201) throw new Error(`connect failed: ${res.status} ${await res.text()}`);
+  return await res.json() as ConnectResult;
+}
