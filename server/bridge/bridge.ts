@@ -469,7 +469,10 @@ export class Bridge {
     for (const live of targets) planned.set(live.integration.id, await this.planAll(live, ['timeline'], false));
     // Changes just written were planned by the outbound planner too; wait for those as well.
     const recent = this.deps.db.prepare(`SELECT id, integration_id FROM outbox WHERE wedding_id = ? AND entity = 'timeline' AND status IN ('pending', 'inflight')`).all(weddingId) as { id: number; integration_id: string }[];
-    for (const r of recent) planned.get(r.integration_id)?.includes(r.id) || planned.get(r.integration_id)?.push(r.id);
+    for (const r of recent) {
+      const ids = planned.get(r.integration_id);
+      if (ids && !ids.includes(r.id)) ids.push(r.id);
+    }
     const syncResults = await Promise.all(targets.map(async (live) => {
       const ids = planned.get(live.integration.id) ?? [];
       const rows = (await this.outboxWorker.settled(ids, body.waitMs)).filter((r) => r.status !== 'cancelled');
