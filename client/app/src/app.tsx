@@ -7,7 +7,7 @@ import { WeddingPicker } from './session/wedding-picker.tsx';
 import { AnnouncerContext } from './ui/use-announcer.ts';
 import { WeddingScreen } from './wedding/wedding-screen.tsx';
 
-/** The session at start-up: a `#token=…` link wins over the stored token. */
+/** The session from a `#token=…` link, else the stored token. */
 function initialSession(): { session: Session | null; reason: string | null } {
   const fromHash = tokenFromHash(location.hash);
   if (fromHash) {
@@ -29,8 +29,20 @@ function initialSession(): { session: Session | null; reason: string | null } {
   return { session: s, reason: null };
 }
 
+/** A token for exactly one wedding opens it directly, without showing the picker first. */
+function onlyWedding(session: Session | null): string | null {
+  const list = session?.claims.weddings;
+  return list?.length === 1 && list[0] !== '*' ? list[0]! : null;
+}
+
 export function App() {
-  const initial = useMemo(initialSession, []);
+  const initial = useMemo(() => {
+    const s = initialSession();
+    const only = onlyWedding(s.session);
+    // Before useRoute reads the address, so the first render is already the wedding.
+    if (only && location.pathname === '/') history.replaceState(null, '', `/w/${only}/timeline`);
+    return s;
+  }, []);
   const [session, setSession] = useState<Session | null>(initial.session);
   const [reason, setReason] = useState<string | null>(initial.reason);
   const [route, navigate] = useRoute();
@@ -49,10 +61,22 @@ export function App() {
     navigate({ name: 'picker' }, { replace: true });
   }, [navigate]);
 
-  // A token for exactly one wedding goes straight to it.
+  // A sign-in link opened while the app is already showing is only a hash change, not a load.
   useEffect(() => {
-    const only = session?.claims.weddings;
-    if (route.name === 'picker' && only?.length === 1 && only[0] !== '*') navigate({ name: 'wedding', weddingId: only[0]!, view: 'timeline' }, { replace: true });
+    const onHash = () => {
+      if (!tokenFromHash(location.hash)) return;
+      const next = initialSession();
+      setSession(next.session);
+      setReason(next.reason);
+    };
+    addEventListener('hashchange', onHash);
+    return () => removeEventListener('hashchange', onHash);
+  }, []);
+
+  // After a sign-in, a token for exactly one wedding goes straight to it.
+  useEffect(() => {
+    const only = onlyWedding(session);
+    if (route.name === 'picker' && only) navigate({ name: 'wedding', weddingId: only, view: 'timeline' }, { replace: true });
   }, [session, route.name]);
 
   const header = session && (

@@ -1,4 +1,3 @@
-import type { TimelineEvent } from '../../../sdk/index.ts';
 import type { Session } from '../session/token.ts';
 import { displayName } from '../session/token.ts';
 import type { Peer } from './use-presence.ts';
@@ -6,20 +5,21 @@ import type { Peer } from './use-presence.ts';
 interface Props {
   peers: Peer[];
   session: Session;
-  events: Map<string, TimelineEvent>;
+  /** The title of an event, looked up only for the events someone has open. */
+  titleOf(eventId: string): string | undefined;
   online: boolean;
 }
 
 function initials(name: string): string {
-  return name.split(/\s+/).filter(Boolean).slice(0, 2).map((w) => w[0]!.toUpperCase()).join('') || '?';
+  return name.split(/\s+/).filter((w) => /^\p{L}/u.test(w)).slice(0, 2).map((w) => w[0]!.toUpperCase()).join('') || '?';
 }
 
 /** Who has this wedding open right now and what each person is editing, in their colour. */
-export function PresenceBar({ peers, session, events, online }: Props) {
+export function PresenceBar({ peers, session, titleOf, online }: Props) {
   const others = peers.filter((p) => !p.self);
   const editingLabel = (peer: Peer) => {
     if (!peer.editing) return 'viewing';
-    const title = events.get(peer.editing)?.title;
+    const title = titleOf(peer.editing);
     return title ? `editing “${title}”` : 'adding an event';
   };
   return (

@@ -4,7 +4,7 @@ import type { Peer } from '../presence/use-presence.ts';
 import { newId } from '../ui/labels.ts';
 import { useAnnounce } from '../ui/use-announcer.ts';
 import { EventForm } from './event-form.tsx';
-import { EventRow } from './event-row.tsx';
+import { EventRow, type RowActions } from './event-row.tsx';
 import { checkEventTimes, type WeddingDay } from './event-times.ts';
 import { planMove } from './reorder.ts';
 import type { UndoControls } from './use-undo.ts';
@@ -98,7 +98,8 @@ export function TimelineView(props: TimelineViewProps) {
     setAdding({ id: newId('evt'), start: toLocalInput(isoInZone(startMs, day.timeZone), day.timeZone), end: toLocalInput(isoInZone(startMs + 30 * 60_000, day.timeZone), day.timeZone) });
   };
 
-  const move = (from: number, to: number, control: Focus['control']) => {
+  const move = (id: string, to: number, control: 'up' | 'down' | 'row') => {
+    const from = events.findIndex((e) => e.id === id);
     const event = events[from];
     if (!event || readOnly) return;
     const patches = planMove(events, from, to, day.timeZone);
@@ -115,12 +116,13 @@ export function TimelineView(props: TimelineViewProps) {
       }
     }
     undo.perform(`move “${event.title}”`, () => { for (const patch of patches) doc.upsertEvent(patch, origin); });
-    focusNext.current = { id: event.id, control: control as 'up' };
+    focusNext.current = { id: event.id, control };
     const moved = patches.find((p) => p.id === event.id);
     announce(`Moved ${event.title} ${to < from ? 'earlier' : 'later'}${moved ? `: now ${clockLabel(moved.start, day.timeZone)} to ${clockLabel(moved.end, day.timeZone)}` : ''}.`);
   };
 
-  const remove = (index: number) => {
+  const remove = (id: string) => {
+    const index = events.findIndex((e) => e.id === id);
     const event = events[index];
     if (!event || readOnly) return;
     undo.perform(`delete “${event.title}”`, () => doc.deleteEvent(event.id, origin));
@@ -129,6 +131,25 @@ export function TimelineView(props: TimelineViewProps) {
     focusNext.current = neighbour ? { id: neighbour.id, control: 'open' } : { id: 'add', control: 'add' };
     setNotice({ text: `Deleted “${event.title}”.`, undo: true });
   };
+
+  const dropOn = (id: string) => {
+    const to = events.findIndex((e) => e.id === id);
+    const from = events.findIndex((e) => e.id === dragId);
+    setDragId(null);
+    if (from >= 0 && to >= 0 && from !== to && dragId) move(dragId, to, 'row');
+  };
+
+  // Rows get one stable actions object that always calls this render's handlers.
+  const latest = useRef({ move, remove, dropOn, openId });
+  latest.current = { move, remove, dropOn, openId };
+  const actions = useMemo<RowActions>(() => ({
+    open: (id) => { setAdding(null); setOpenId(latest.current.openId === id ? null : id); },
+    move: (id, to, focus) => latest.current.move(id, to, focus),
+    remove: (id) => latest.current.remove(id),
+    dragStart: (id) => setDragId(id),
+    dragEnd: () => setDragId(null),
+    dropOn: (id) => latest.current.dropOn(id),
+  }), []);
 
   const editors = (id: string) => props.peers.filter((p) => !p.self && p.editing === id && p.user);
 
@@ -175,18 +196,10 @@ export function TimelineView(props: TimelineViewProps) {
       ) : (
         <ol class="events" ref={listRef} aria-label="Events in time order" aria-describedby={readOnly ? undefined : 'reorder-hint'}>
           {events.map((e, i) => (
-            <EventRow key={e.id} event={e} index={i} count={events.length} timeZone={day.timeZone} date={day.date} vendorsById={vendorsById}
+            <EventRow key={e.id} event={e} index={i} count={events.length} timeZone={day.timeZone} date={day.date}
+              vendorNames={e.vendorIds.map((id) => vendorsById.get(id)?.name ?? id).join(', ')}
               editors={editors(e.id)} readOnly={readOnly} readOnlyNoteId={props.readOnlyNoteId} open={openId === e.id} dragging={dragId === e.id}
-              onOpen={() => { setAdding(null); setOpenId(openId === e.id ? null : e.id); }}
-              onMove={(to, focus) => move(i, to, focus)}
-              onDelete={() => remove(i)}
-              onDragStart={() => setDragId(e.id)}
-              onDragEnd={() => setDragId(null)}
-              onDropAt={() => {
-                const from = events.findIndex((x) => x.id === dragId);
-                setDragId(null);
-                if (from >= 0 && from !== i) move(from, i, 'row');
-              }}>
+              actions={actions}>
               {openId === e.id && (
                 <EventForm key={e.id} doc={doc} event={e} day={day} vendors={vendors} readOnly={readOnly} readOnlyNoteId={props.readOnlyNoteId}
                   origin={origin} perform={undo.perform}

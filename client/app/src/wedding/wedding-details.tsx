@@ -20,12 +20,9 @@ export function WeddingDetails({ doc, meta, readOnly, readOnlyNoteId, origin }: 
   const announce = useAnnounce();
   const [draft, setDraft] = useState<Partial<Record<Fields, string>>>({});
   const [error, setError] = useState<string | null>(null);
-  // Built once: ~400 options would otherwise be diffed on every document update.
-  const zoneList = useMemo(() => (
-    <datalist id="time-zones">{Intl.supportedValuesOf('timeZone').map((z) => <option key={z} value={z} />)}</datalist>
-  ), []);
   const value = (f: Fields) => draft[f] ?? (meta[f] as string | undefined) ?? '';
   const missing = !meta.date || !meta.timezone;
+  const [open, setOpen] = useState(missing && !readOnly);
 
   const save = (e: Event) => {
     e.preventDefault();
@@ -46,7 +43,7 @@ export function WeddingDetails({ doc, meta, readOnly, readOnlyNoteId, origin }: 
   };
 
   return (
-    <details class="wedding-details" open={missing && !readOnly}>
+    <details class="wedding-details" open={open} onToggle={(e) => setOpen(e.currentTarget.open)}>
       <summary>Wedding details{missing ? ' (set the date and time zone)' : ''}</summary>
       <form onSubmit={save} noValidate>
         {error && <p class="form-errors" role="alert">Nothing was saved: {error}</p>}
@@ -58,7 +55,7 @@ export function WeddingDetails({ doc, meta, readOnly, readOnlyNoteId, origin }: 
             <input id="meta-date" type="date" value={value('date')} onInput={(e) => setDraft({ ...draft, date: e.currentTarget.value })} /></div>
           <div class="field"><label for="meta-timezone">Time zone</label>
             <input id="meta-timezone" type="text" list="time-zones" placeholder="Europe/London" value={value('timezone')} onInput={(e) => setDraft({ ...draft, timezone: e.currentTarget.value })} />
-            {zoneList}</div>
+            {open && <TimeZoneList />}</div>
           <div class="field"><label for="meta-venue">Venue</label>
             <input id="meta-venue" type="text" maxLength={300} value={value('venue')} onInput={(e) => setDraft({ ...draft, venue: e.currentTarget.value })} /></div>
           <div class="form-actions"><button type="submit" class="primary">Save details</button></div>
@@ -66,4 +63,11 @@ export function WeddingDetails({ doc, meta, readOnly, readOnlyNoteId, origin }: 
       </form>
     </details>
   );
+}
+
+/** The ~400 IANA zones as suggestions; mounted only while the details are open, and built once. */
+function TimeZoneList() {
+  return useMemo(() => (
+    <datalist id="time-zones">{Intl.supportedValuesOf('timeZone').map((z) => <option key={z} value={z} />)}</datalist>
+  ), []);
 }

@@ -53,7 +53,6 @@ export function WeddingView(props: Props) {
   const meta = useMemo(() => doc.getMeta(), [doc, version]);
   const timeZone = meta.timezone && isKnownTimeZone(meta.timezone) ? meta.timezone : browserTimeZone();
   const day = useMemo(() => ({ date: meta.date, timeZone }), [meta.date, timeZone]);
-  const events = useMemo(() => new Map(doc.listEvents().map((e) => [e.id, e])), [doc, version]);
   const pendingConflicts = useMemo(() => doc.listConflicts().filter((c) => c.status === 'pending').length, [doc, version]);
   const title = meta.title || connection.weddingId;
 
@@ -74,7 +73,7 @@ export function WeddingView(props: Props) {
         </div>
         <ConnectionIndicator state={props.sync} offlineCopy={props.offlineCopy} />
       </header>
-      <PresenceBar peers={peers} session={session} events={events} online={props.sync !== 'offline'} />
+      <PresenceBar peers={peers} session={session} titleOf={(id) => doc.getEvent(id)?.title} online={props.sync !== 'offline'} />
       <nav class="tabs" aria-label="Wedding sections">
         <ul>
           {tabs.map((t) => {

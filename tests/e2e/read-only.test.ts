@@ -1,0 +1,95 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { waitFor } from '../helpers/wait.ts';
+import { launchBrowser, openTab, screenshot } from './support/browser.ts';
+import { plannerBuild } from './support/planner-build.ts';
+import { closeAfterTest, startPlannerServer } from './support/planner-server.ts';
+import { seedWedding } from './support/seed.ts';
+import { row, waitSyncState } from './support/timeline-page.ts';
+
+let browser: Browser;
+let dist: string;
+
+beforeAll(async () => {
+  [dist, browser] = await Promise.all([plannerBuild(), launchBrowser()]);
+}, 120_000);
+
+describe('planner app: read-only roles', () => {
+  it('lets a vendor see everything, including who edits what, but change nothing', async () => {
+    const t = await startPlannerServer(dist);
+    const peer = await t.connect('w1', await t.token('planner', ['w1'], { sub: 'seed' }));
+    await seedWedding(peer);
+    const planner = await openTab(browser);
+    const vendor = await openTab(browser);
+    closeAfterTest(planner.context, vendor.context);
+    await planner.page.goto(t.signInUrl(await t.token('planner', ['w1'], { sub: 'alex', name: 'Alex Morgan' })));
+    await vendor.page.goto(t.signInUrl(await t.token('vendor', ['w1'], { sub: 'lens', name: 'Lens & Light', vendorId: 'ven_photo' })));
+    await Promise.all([waitSyncState(planner.page, 'online'), waitSyncState(vendor.page, 'online')]);
+    const page = vendor.page;
+
+    await waitFor(() => page.getByText('View only.').isVisible(), 'the read-only explanation');
+    expect(await page.getByRole('button', { name: 'Add event' }).isDisabled()).toBe(true);
+    for (const name of ['Move Ceremony earlier', 'Move Ceremony later', 'Delete Ceremony']) {
+      const button = row(page, 'evt_ceremony').getByRole('button', { name });
+      expect(await button.isDisabled()).toBe(true);
+      // The disabled control points at the explanation.
+      expect(await button.getAttribute('aria-describedby')).toBe('read-only-note');
+    }
+
+    // The planner's presence reaches the vendor.
+    await row(planner.page, 'evt_ceremony').getByRole('button', { name: 'Edit Ceremony' }).click();
+    await waitFor(() => row(page, 'evt_ceremony').getByText('Alex Morgan is editing').isVisible(), 'the planner’s presence');
+    await planner.page.getByRole('button', { name: 'Cancel' }).click();
+
+    // Details open read-only: every field disabled, notes not editable, no save button.
+    await row(page, 'evt_ceremony').getByRole('button', { name: 'View Ceremony' }).click();
+    const form = row(page, 'evt_ceremony').locator('form');
+    expect(await form.getByLabel('Title').isDisabled()).toBe(true);
+    expect(await form.getByLabel('Location').isDisabled()).toBe(true);
+    expect(await form.getByLabel(/Notes/).getAttribute('readonly')).not.toBeNull();
+    expect(await form.getByRole('button', { name: 'Save changes' }).count()).toBe(0);
+    await form.getByLabel(/Notes/).press('End');
+    await page.keyboard.type('should not be written');
+    await screenshot(page, 'timeline-read-only');
+    await form.getByRole('button', { name: 'Close' }).click();
+
+    // Nothing the vendor did reached the document; a planner's edit still reaches the vendor.
+    await row(planner.page, 'evt_photos').getByRole('button', { name: 'Edit Group photos' }).click();
+    await row(planner.page, 'evt_photos').locator('form').getByLabel('Location', { exact: true }).fill('Palm House');
+    await row(planner.page, 'evt_photos').locator('form').getByRole('button', { name: 'Save changes' }).click();
+    await waitFor(() => row(page, 'evt_photos').getByText('Palm House').isVisible(), 'the planner’s edit at the vendor');
+    expect(peer.doc.getEvent('evt_ceremony')?.notes).toBe('');
+    expect(peer.doc.listEvents()).toHaveLength(3);
+
+    // The vendor's presence shows as a viewer, without an event (the server strips what it sends).
+    await waitFor(() => planner.page.locator('.presence-person', { hasText: 'Lens & Light' }).isVisible(), 'the vendor in the planner’s presence list');
+    expect(await planner.page.locator('.presence-person', { hasText: 'Lens & Light' }).textContent()).toContain('(vendor) viewing');
+    expect(vendor.errors).toEqual([]);
+  });
+
+  it('keeps the vendors, conflicts and details read-only for the couple', async () => {
+    const t = await startPlannerServer(dist);
+    const peer = await t.connect('w1', await t.token('planner', ['w1'], { sub: 'seed' }));
+    await seedWedding(peer);
+    peer.doc.appendConflict({
+      id: 'cf_1', at: '2026-05-01T10:00:00.000Z', entity: 'timeline', entityId: 'evt_ceremony', field: 'start', localValue: '2026-06-13T14:00:00+01:00',
+      remoteValue: '2026-06-13T14:30:00+01:00', source: 'google-calendar', strategy: 'manual', status: 'pending', winner: null, resolvedBy: null, resolvedAt: null,
+    });
+    await peer.whenAcknowledged();
+    const couple = await openTab(browser);
+    closeAfterTest(couple.context);
+    const page = couple.page;
+    await page.goto(t.signInUrl(await t.token('couple', ['w1'], { sub: 'ada', name: 'Ada' })));
+    await waitSyncState(page, 'online');
+
+    await page.locator('summary', { hasText: 'Wedding details' }).click();
+    expect(await page.getByLabel('Time zone').isDisabled()).toBe(true);
+    await page.getByRole('link', { name: 'Vendors' }).click();
+    await waitFor(() => page.getByRole('rowheader', { name: 'Lens & Light' }).isVisible(), 'the vendor list');
+    expect(await page.getByRole('button', { name: 'Add vendor' }).count()).toBe(0);
+    await page.getByRole('link', { name: /Conflicts/ }).click();
+    const resolve = page.getByRole('button', { name: 'Keep the WedSync value' });
+    await resolve.waitFor();
+    expect(await resolve.isDisabled()).toBe(true);
+  });
+});
