@@ -36,6 +36,8 @@ export interface WedSyncServerOptions {
   logger?: Logger;
   /** Hocuspocus extensions added after the built-in ones. */
   extensions?: Extension[];
+  /** The bridge's clock (tests drive retries and escalations with a controllable one). @default Date.now */
+  now?: () => number;
   /** Adapters the bridge can connect. @default every adapter in adapters/registry.ts */
   adapters?: readonly AdapterDefinition[];
   /** Mounts more HTTP routes (used by later layers and tests). */
@@ -71,7 +73,7 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
   const publicUrl = () => config.PUBLIC_URL ?? `http://${config.HOST}:${(http.address() as AddressInfo | null)?.port ?? config.PORT}`;
   const bridgeDocuments = new HocuspocusDocuments(collab.hocuspocus, collab.persistence);
   const bridge = new Bridge({
-    db, docs: bridgeDocuments, adapters: options.adapters ?? ADAPTERS, logger: logger.child({ component: 'bridge' }), metrics,
+    db, docs: bridgeDocuments, adapters: options.adapters ?? ADAPTERS, logger: logger.child({ component: 'bridge' }), metrics, now: options.now,
     cipher: createCredentialCipher(resolveCredentialsKey(config.CREDENTIALS_KEY, config.dataDir)),
     settings: {
       get publicUrl() { return publicUrl(); },

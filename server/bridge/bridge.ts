@@ -83,6 +83,7 @@ export class Bridge {
   private readonly pulling = new Map<string, Promise<number[]>>();
   private readonly lastPull = new Map<string, number>();
   private timers: NodeJS.Timeout[] = [];
+  private readonly statusSections = new Map<string, (p: Principal, weddingId: string) => Promise<unknown>>();
 
   constructor(private readonly deps: BridgeDeps) {
     const { db, settings, logger, metrics } = deps;
@@ -114,6 +115,29 @@ export class Bridge {
     });
     deps.docs.onUpdate(this.planner.onAppend);
     this.bindMetrics();
+  }
+
+  // ── extension points for other services (calendar, communications) ──────────────────────────
+  /**
+   * Runs `listener` for every document update, synchronously inside the transaction that stores it
+   * (outbox rows written there are committed with the change).
+   */
+  onDocumentUpdate(listener: (documentName: string, doc: Y.Doc, tr: Y.Transaction) => void): void {
+    this.deps.docs.onUpdate(listener);
+  }
+
+  /** Adds a section to GET /api/integrations/status/:weddingId (e.g. `calendar`). */
+  registerStatusSection(name: string, section: (p: Principal, weddingId: string) => Promise<unknown>): void {
+    this.statusSections.set(name, section);
+  }
+
+  /** Opens a wedding's live document (see DocumentAccess.withDocument). */
+  withDocument<T>(weddingId: string, fn: (doc: Y.Doc) => T): Promise<T> {
+    return this.deps.docs.withDocument(weddingId, fn);
+  }
+
+  get clock(): () => number {
+    return this.now;
   }
 
   // ── lifecycle ───────────────────────────────────────────────────────────────────────────────
@@ -521,7 +545,9 @@ export class Bridge {
     });
     const conflicts = await this.deps.docs.withDocument(weddingId, (doc) => new WeddingDoc(doc).listConflicts().filter((c) => c.status === 'pending'));
     const lastSync = integrations.map((i) => i.lastSyncAt).filter((s): s is string => !!s).sort().pop() ?? null;
-    return { weddingId, integrationStatus, activeFlows, conflicts, lastSync };
+    const extra: Record<string, unknown> = {};
+    for (const [name, section] of this.statusSections) extra[name] = await section(p, weddingId);
+    return { weddingId, integrationStatus, activeFlows, conflicts, lastSync, ...extra };
   }
 
   async conflicts(p: Principal, weddingId: string): Promise<Conflict[]> {

@@ -39,10 +39,12 @@ export async function startTestServer(options: {
   dataDir?: string;
   extensions?: Extension[];
   mount?: WedSyncServerOptions['mount'];
+  now?: WedSyncServerOptions['now'];
+  adapters?: WedSyncServerOptions['adapters'];
 } = {}): Promise<TestServer> {
   const dataDir = options.dataDir ?? tempDir();
   const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'silent', STORE_DEBOUNCE_MS: '200', STORE_MAX_DEBOUNCE_MS: '1000', ...options.env });
-  const server = createWedSyncServer(config, { authSecret: TEST_SECRET, logger: createLogger(config), extensions: options.extensions, mount: options.mount });
+  const server = createWedSyncServer(config, { authSecret: TEST_SECRET, logger: createLogger(config), extensions: options.extensions, mount: options.mount, now: options.now, adapters: options.adapters });
   const { port, httpUrl, wsUrl } = await server.listen();
   const cleanups: (() => unknown)[] = [];
   let closed = false;
