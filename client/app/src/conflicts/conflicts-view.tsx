@@ -8,6 +8,7 @@ import { useAnnounce } from '../ui/use-announcer.ts';
 interface Props {
   doc: WeddingDoc;
   version: number;
+  timeZone: string;
   weddingId: string;
   token: string;
   readOnly: boolean;
@@ -16,9 +17,14 @@ interface Props {
 
 type Winner = z.infer<typeof ResolveConflictBody>['winner'];
 
-/** `null`, strings and numbers as they are; anything else as JSON. */
-function valueText(value: unknown): string {
+const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
+
+/** Times in the wedding's zone (as the timeline shows them), other strings as they are, anything else as JSON. */
+function valueText(value: unknown, timeZone: string): string {
   if (value === null || value === undefined) return '(empty)';
+  if (typeof value === 'string' && ISO_DATE_TIME.test(value)) {
+    return new Intl.DateTimeFormat('en-GB', { timeZone, weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' }).format(Date.parse(value));
+  }
   return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
@@ -27,7 +33,7 @@ function valueText(value: unknown): string {
  * and who won. Manual ones wait for a person, who picks a side through the integrations API;
  * the resolution then arrives here through the document like any other change.
  */
-export function ConflictsView({ doc, version, weddingId, token, readOnly, readOnlyNoteId }: Props) {
+export function ConflictsView({ doc, version, timeZone, weddingId, token, readOnly, readOnlyNoteId }: Props) {
   const conflicts = useMemo(() => [...doc.listConflicts()].sort((a, b) =>
     Number(b.status === 'pending') - Number(a.status === 'pending') || b.at.localeCompare(a.at)), [doc, version]);
   const pending = conflicts.filter((c) => c.status === 'pending').length;
@@ -43,14 +49,14 @@ export function ConflictsView({ doc, version, weddingId, token, readOnly, readOn
       </p>
       {conflicts.length === 0 ? <p class="empty">No conflicts recorded.</p> : (
         <ul class="conflicts">
-          {conflicts.map((c) => <ConflictItem key={c.id} conflict={c} doc={doc} weddingId={weddingId} token={token} readOnly={readOnly} readOnlyNoteId={readOnlyNoteId} />)}
+          {conflicts.map((c) => <ConflictItem key={c.id} conflict={c} doc={doc} timeZone={timeZone} weddingId={weddingId} token={token} readOnly={readOnly} readOnlyNoteId={readOnlyNoteId} />)}
         </ul>
       )}
     </section>
   );
 }
 
-function ConflictItem({ conflict: c, doc, weddingId, token, readOnly, readOnlyNoteId }: { conflict: Conflict; doc: WeddingDoc; weddingId: string; token: string; readOnly: boolean; readOnlyNoteId: string }) {
+function ConflictItem({ conflict: c, doc, timeZone, weddingId, token, readOnly, readOnlyNoteId }: { conflict: Conflict; doc: WeddingDoc; timeZone: string; weddingId: string; token: string; readOnly: boolean; readOnlyNoteId: string }) {
   const announce = useAnnounce();
   const [busy, setBusy] = useState<Winner | null>(null);
   const [message, setMessage] = useState<{ text: string; error: boolean } | null>(null);
@@ -81,8 +87,8 @@ function ConflictItem({ conflict: c, doc, weddingId, token, readOnly, readOnlyNo
         {humanize(c.entity)}{entityName ? ` “${entityName}”` : ` ${c.entityId}`}: {c.field}
       </h3>
       <dl class="conflict-values">
-        <div><dt>Here (WedSync)</dt><dd class={c.winner === 'local' ? 'winner' : undefined}>{valueText(c.localValue)}</dd></div>
-        <div><dt>From {c.source}</dt><dd class={c.winner === 'remote' ? 'winner' : undefined}>{valueText(c.remoteValue)}</dd></div>
+        <div><dt>Here (WedSync)</dt><dd class={c.winner === 'local' ? 'winner' : undefined}>{valueText(c.localValue, timeZone)}{c.winner === 'local' && <span class="kept"> kept</span>}</dd></div>
+        <div><dt>From {c.source}</dt><dd class={c.winner === 'remote' ? 'winner' : undefined}>{valueText(c.remoteValue, timeZone)}{c.winner === 'remote' && <span class="kept"> kept</span>}</dd></div>
       </dl>
       <p class="conflict-meta">
         <span class={`tag status-${c.status}`}>{c.status === 'pending' ? 'Waiting' : 'Resolved'}</span>

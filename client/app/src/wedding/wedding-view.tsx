@@ -98,7 +98,7 @@ export function WeddingView(props: Props) {
           </>
         )}
         {current === 'vendors' && <VendorsView doc={doc} version={version} readOnly={readOnly} origin={origin} perform={undo.perform} />}
-        {current === 'conflicts' && <ConflictsView doc={doc} version={version} weddingId={connection.weddingId} token={session.token} readOnly={readOnly} readOnlyNoteId={READ_ONLY_NOTE} />}
+        {current === 'conflicts' && <ConflictsView doc={doc} version={version} timeZone={timeZone} weddingId={connection.weddingId} token={session.token} readOnly={readOnly} readOnlyNoteId={READ_ONLY_NOTE} />}
         {current === 'integrations' && <IntegrationsView weddingId={connection.weddingId} token={session.token} />}
         {current === 'admin' && isAdmin && <SnapshotsView weddingId={connection.weddingId} token={session.token} timeZone={timeZone} />}
       </main>

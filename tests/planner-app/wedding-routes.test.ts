@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { WeddingListResponse } from '../../schema/api/weddings.ts';
+import { startTestServer, type TestServer } from '../helpers/test-server.ts';
+
+async function createWedding(t: TestServer, weddingId: string): Promise<void> {
+  const conn = await t.connect(weddingId, await t.token('planner', [weddingId]));
+  await conn.whenSynced();
+  conn.doc.setMeta({ title: `Wedding ${weddingId}` });
+  await conn.whenAcknowledged();
+}
+
+async function list(t: TestServer, token: string) {
+  const res = await t.fetch('/api/weddings', { token });
+  expect(res.status).toBe(200);
+  return WeddingListResponse.parse(await res.json()).weddings;
+}
+
+describe('GET /api/weddings', () => {
+  it('lists the weddings a token names, marking those not created yet', async () => {
+    const t = await startTestServer();
+    await createWedding(t, 'w1');
+    await createWedding(t, 'w3');
+    expect(await list(t, await t.token('planner', ['w9', 'w1']))).toEqual([{ id: 'w1', stored: true }, { id: 'w9', stored: false }]);
+  });
+
+  it('lists every stored wedding, compacted or not, for an all-weddings token, plus any other id it names', async () => {
+    const t = await startTestServer({ env: { STORE_DEBOUNCE_MS: '600000', STORE_MAX_DEBOUNCE_MS: '600000' } });
+    await createWedding(t, 'w2');
+    t.server.collab.persistence.flushAll();
+    await createWedding(t, 'w1');
+    // w2 is compacted into `documents`; w1 so far exists only as update-log rows.
+    expect(t.server.documents.logLength('wedding:w2')).toBe(0);
+    expect(t.server.documents.logLength('wedding:w1')).toBeGreaterThan(0);
+    expect(t.server.db.prepare('SELECT count(*) FROM documents WHERE name = ?').pluck().get('wedding:w1')).toBe(0);
+    // A document that is not a wedding never shows up.
+    t.server.db.prepare('INSERT INTO documents (name, state) VALUES (?, ?)').run('scratch', Buffer.alloc(0));
+    expect(await list(t, await t.token('admin', ['*']))).toEqual([{ id: 'w1', stored: true }, { id: 'w2', stored: true }]);
+    expect(await list(t, await t.token('admin', ['*', 'w0']))).toEqual([{ id: 'w0', stored: false }, { id: 'w1', stored: true }, { id: 'w2', stored: true }]);
+  });
+
+  it('refuses a missing or invalid token with a coded error', async () => {
+    const t = await startTestServer();
+    const missing = await t.fetch('/api/weddings');
+    expect(missing.status).toBe(401);
+    expect(await missing.json()).toMatchObject({ error: { code: 'token_missing' } });
+    const invalid = await t.fetch('/api/weddings', { token: 'not.a.token' });
+    expect(invalid.status).toBe(401);
+    expect(await invalid.json()).toMatchObject({ error: { code: 'token_invalid' } });
+  });
+});
