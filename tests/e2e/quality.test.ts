@@ -44,7 +44,7 @@ describe('planner app: quality', () => {
       }, allRowsMs);
     };
 
-    const cold = [];
+    const cold: Awaited<ReturnType<typeof measure>>[] = [];
     for (let i = 0; i < 3; i++) {
       const tab = await openTab(browser);
       closeAfterTest(tab.context);
