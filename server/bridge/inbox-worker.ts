@@ -98,7 +98,10 @@ export class InboxWorker {
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.timer = null;
-      this.running = this.tick().finally(() => {
+      this.running = this.tick().catch((error) => {
+        this.deps.logger.error({ err: error }, 'inbox pass failed');
+        this.schedule(1000);
+      }).finally(() => {
         this.running = null;
         if (this.again) { this.again = false; this.schedule(0); }
       });

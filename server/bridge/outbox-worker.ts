@@ -121,7 +121,10 @@ export class OutboxWorker {
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.timer = null;
-      this.running = this.tick().finally(() => {
+      this.running = this.tick().catch((error) => {
+        this.deps.logger.error({ err: error }, 'outbox pass failed');
+        this.schedule(IDLE_POLL_MS);
+      }).finally(() => {
         this.running = null;
         if (this.again) { this.again = false; this.schedule(0); }
       });
@@ -162,7 +165,13 @@ export class OutboxWorker {
         for (const r of rows.slice(i)) this.deps.outbox.defer(r.id, gate.retryAt);
         return;
       }
-      await this.deliver(row, live, breaker);
+      try {
+        await this.deliver(row, live, breaker);
+      } catch (error) {
+        // Bookkeeping failed (storage trouble): the row goes back to pending and is tried later.
+        this.deps.logger.error({ err: error, outboxId: row.id }, 'could not record the outcome of a push');
+        try { this.deps.outbox.defer(row.id, this.deps.now() + IDLE_POLL_MS * 5); } catch { /* requeued at next start */ }
+      }
     }
   }
 

@@ -15,7 +15,7 @@ export function createRetryPolicy(scheduleMs: number[], maxAttempts: number, ran
     delay(attempt, retryAfterMs) {
       const base = scheduleMs[Math.min(attempt, scheduleMs.length) - 1] ?? scheduleMs[0]!;
       const jittered = base / 2 + random() * (base / 2);
-      return Math.max(jittered, retryAfterMs ?? 0);
+      return Math.round(Math.max(jittered, retryAfterMs ?? 0));
     },
   };
 }

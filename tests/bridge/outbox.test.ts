@@ -1,0 +1,131 @@
+import { describe, expect, it } from 'vitest';
+import { connectWedding } from '../../client/sdk/node.ts';
+import { spawnServer } from '../helpers/child-server.ts';
+import { startTestServer, tempDir } from '../helpers/test-server.ts';
+import { testToken } from '../helpers/tokens.ts';
+import { waitFor } from '../helpers/wait.ts';
+import { connectWebhooks, startReceiver } from './helpers.ts';
+
+const FAST_RETRIES = { RETRY_SCHEDULE_MS: '50,100,200', OUTBOX_MAX_ATTEMPTS: '6', BREAKER_THRESHOLD: '100', PUSH_COALESCE_MS: '0' };
+const ceremony = { id: 'ceremony', title: 'Ceremony', start: '2026-06-13T14:00:00+01:00', end: '2026-06-13T14:45:00+01:00' };
+
+describe('outbox delivery', () => {
+  it('retries a failing subscriber and delivers exactly once when it recovers, with one idempotency key', async () => {
+    const t = await startTestServer({ env: FAST_RETRIES });
+    const planner = await t.token('planner', ['w1']);
+    const receiver = await startReceiver();
+    await connectWebhooks(t, planner, 'w1', receiver);
+    const client = await t.connect('w1', planner);
+    await client.whenSynced();
+    receiver.failNext(3, 503);
+    client.doc.upsertEvent(ceremony);
+    await waitFor(() => receiver.accepted().some((r) => r.body.data.id === 'ceremony'), 'delivery after recovery');
+    const attempts = receiver.received.filter((r) => r.body.data?.id === 'ceremony');
+    expect(attempts.map((a) => a.answeredWith)).toEqual([503, 503, 503, 204]);
+    expect(new Set(attempts.map((a) => a.id)).size).toBe(1);
+    expect(receiver.accepted().filter((r) => r.body.data.id === 'ceremony')).toHaveLength(1);
+    const row = await waitFor(() => t.server.db.prepare("SELECT status, attempts FROM outbox WHERE entity_id = 'ceremony' AND status = 'delivered'").get() as { status: string; attempts: number } | undefined, 'row marked delivered');
+    expect(row).toEqual({ status: 'delivered', attempts: 4 });
+  });
+
+  it('waits for Retry-After on 429', async () => {
+    const t = await startTestServer({ env: FAST_RETRIES });
+    const planner = await t.token('planner', ['w1']);
+    const receiver = await startReceiver();
+    await connectWebhooks(t, planner, 'w1', receiver);
+    const client = await t.connect('w1', planner);
+    await client.whenSynced();
+    receiver.failNext(1, 429, '1');
+    client.doc.upsertEvent(ceremony);
+    await waitFor(() => receiver.accepted().some((r) => r.body.data.id === 'ceremony'), 'delivery after Retry-After', 10_000);
+    const attempts = receiver.received.filter((r) => r.body.data?.id === 'ceremony');
+    expect(attempts).toHaveLength(2);
+    // webhook-timestamp is in whole seconds: the retry came at least a second (Retry-After: 1) later.
+    expect(Number(attempts[1]!.headers['webhook-timestamp']) - Number(attempts[0]!.headers['webhook-timestamp'])).toBeGreaterThanOrEqual(1);
+  });
+
+  it('stops on 410 and on other 4xx: dead-lettered, visible, and replayable through the API', async () => {
+    const t = await startTestServer({ env: FAST_RETRIES });
+    const planner = await t.token('planner', ['w1']);
+    const receiver = await startReceiver();
+    await connectWebhooks(t, planner, 'w1', receiver);
+    const client = await t.connect('w1', planner);
+    await client.whenSynced();
+    receiver.failNext(1, 410);
+    client.doc.upsertEvent(ceremony);
+    const dead = await waitFor(async () => {
+      const body = await (await t.fetch('/api/integrations/wedding/w1/outbox', { token: planner })).json() as { entries: { id: number; status: string; attempts: number; lastError: string }[] };
+      return body.entries[0];
+    }, 'dead letter listed');
+    expect(dead).toMatchObject({ status: 'dead', attempts: 1 });
+    expect(dead.lastError).toMatch(/^gone: /);
+    expect(receiver.received.filter((r) => r.body.data?.id === 'ceremony')).toHaveLength(1);
+
+    const vendorToken = await t.token('couple', ['w1']);
+    expect((await t.fetch(`/api/integrations/outbox/${dead.id}/replay`, { method: 'POST', token: vendorToken })).status).toBe(403);
+    const replay = await t.fetch(`/api/integrations/outbox/${dead.id}/replay`, { method: 'POST', token: planner });
+    expect(replay.status).toBe(200);
+    await waitFor(() => receiver.accepted().some((r) => r.body.data.id === 'ceremony'), 'replayed delivery');
+    const again = await t.fetch(`/api/integrations/outbox/${dead.id}/replay`, { method: 'POST', token: planner });
+    expect(again.status).toBe(409);
+    expect(await again.json()).toMatchObject({ error: { code: 'outbox_not_replayable' } });
+    const missing = await t.fetch('/api/integrations/outbox/999999/replay', { method: 'POST', token: planner });
+    expect(missing.status).toBe(404);
+  });
+
+  it('opens the circuit breaker after repeated failures and closes it when the system recovers', async () => {
+    const t = await startTestServer({ env: { ...FAST_RETRIES, BREAKER_THRESHOLD: '3', BREAKER_COOLDOWN_MS: '300', OUTBOX_MAX_ATTEMPTS: '50' } });
+    const planner = await t.token('planner', ['w1']);
+    const receiver = await startReceiver();
+    const conn = await connectWebhooks(t, planner, 'w1', receiver);
+    const client = await t.connect('w1', planner);
+    await client.whenSynced();
+    receiver.failNext(1000, 503);
+    client.doc.upsertEvent(ceremony);
+    const status = async () => (await (await t.fetch('/api/integrations/status/w1', { token: planner })).json() as { integrationStatus: { breaker: string; health: string; errorRate: number; outbox: { pending: number } }[] }).integrationStatus[0]!;
+    await waitFor(async () => (await status()).breaker === 'open', 'breaker open');
+    const open = await status();
+    expect(open.health).toBe('failing');
+    expect(open.outbox.pending).toBe(1);
+    // While open, nothing goes out until the cooldown ends; then a single probe.
+    const openUntil = t.server.bridge.store.get(conn.integrationId)!.breakerUntil!;
+    const attemptsWhileOpen = receiver.received.length;
+    await waitFor(() => Date.now() > openUntil, 'cooldown to pass', 5000);
+    expect(receiver.received.length).toBeLessThanOrEqual(attemptsWhileOpen + 1);
+    receiver.failNext(0);
+    await waitFor(() => receiver.accepted().some((r) => r.body.data.id === 'ceremony'), 'delivery after recovery', 10_000);
+    await waitFor(async () => (await status()).breaker === 'closed', 'breaker closed');
+  });
+
+  it('delivers a push left pending by kill -9 after restart, without a duplicate external effect', async () => {
+    const dataDir = tempDir();
+    const receiver = await startReceiver();
+    const env = { ...FAST_RETRIES, OUTBOX_MAX_ATTEMPTS: '1000', RETRY_SCHEDULE_MS: '100', CREDENTIALS_KEY: Buffer.alloc(32, 3).toString('base64') };
+    const planner = await testToken('planner', ['w1']);
+    let server = await spawnServer(dataDir, env);
+    const connect = await fetch(`${server.httpUrl}/api/integrations/vendor/connect`, {
+      method: 'POST', headers: { authorization: `Bearer ${planner}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ weddingId: 'w1', system: 'webhooks', credentials: { webhookSecret: receiver.secret }, configuration: { url: receiver.url } }),
+    });
+    expect(connect.status).toBe(201);
+    // From here on the subscriber is down.
+    receiver.failNext(1_000_000, 503);
+    const client = await connectWedding({ url: server.wsUrl, weddingId: 'w1', token: planner });
+    await client.whenSynced();
+    client.doc.upsertEvent(ceremony);
+    await client.whenAcknowledged();
+    await waitFor(() => receiver.received.some((r) => r.body.data?.id === 'ceremony'), 'a failed attempt before the crash');
+    server.child.kill('SIGKILL');
+    await server.exited;
+    await client.destroy();
+    const idsBefore = new Set(receiver.received.filter((r) => r.body.data?.id === 'ceremony').map((r) => r.id));
+
+    receiver.failNext(0);
+    server = await spawnServer(dataDir, env);
+    await waitFor(() => receiver.accepted().some((r) => r.body.data.id === 'ceremony'), 'delivery after restart', 15_000);
+    const all = receiver.received.filter((r) => r.body.data?.id === 'ceremony');
+    expect(new Set(all.map((r) => r.id))).toEqual(idsBefore);
+    expect(receiver.accepted().filter((r) => r.body.data.id === 'ceremony')).toHaveLength(1);
+    await server.kill('SIGTERM');
+  }, 60_000);
+});
