@@ -110,7 +110,7 @@ export class Bridge {
       logger: logger.child({ component: 'inbox' }),
       retry: createRetryPolicy(settings.retryScheduleMs, settings.inboxMaxAttempts),
       withDocument: (weddingId, fn) => deps.docs.withDocument(weddingId, fn),
-      pushBack: (live, weddingId, doc, entities) => this.pushBack(live, weddingId, doc, entities),
+      afterApply: (live, weddingId, doc, touched, pushBack) => this.afterApply(live, weddingId, doc, touched, pushBack),
       requestPull: (live) => { void this.pullInBackground(live, false); },
     });
     deps.docs.onUpdate(this.planner.onAppend);
@@ -471,9 +471,14 @@ export class Bridge {
     return ids;
   }
 
-  private pushBack(live: LiveIntegration, weddingId: string, doc: Y.Doc, entities: ApplyOutcome['pushBack']): void {
+  private afterApply(live: LiveIntegration, weddingId: string, doc: Y.Doc, touched: { entity: string; entityId: string }[], pushBack: ApplyOutcome['pushBack']): void {
+    if (!live.adapter.push) return;
     const w = new WeddingDoc(doc);
-    for (const { entity, entityId } of entities) this.planner.plan(live, w, weddingId, entity, entityId, true);
+    const forced = new Set(pushBack.map((e) => `${e.entity}\0${e.entityId}`));
+    for (const { entity, entityId } of pushBack) this.planner.plan(live, w, weddingId, entity, entityId, true);
+    for (const { entity, entityId } of touched) {
+      if (!forced.has(`${entity}\0${entityId}`)) this.planner.refresh(live, w, weddingId, entity as SyncEntity, entityId);
+    }
     this.outboxWorker.kick();
   }
 

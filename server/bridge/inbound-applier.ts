@@ -4,7 +4,7 @@ import {
   type Conflict, type ConflictStrategies, type TxOrigin,
 } from '../../schema/index.ts';
 import {
-  AdapterError, SINGLETON_ID, contentHash, normalizeField, project, sameField,
+  AdapterError, SINGLETON_ID, contentHash, project, sameField,
   type InboundChange, type SyncEntity,
 } from '../../adapters/core/index.ts';
 import { deleteEntity, readEntity, validateEntityPatch, writeEntity } from './entity-access.ts';
@@ -30,6 +30,8 @@ export interface ApplyOutcome {
   conflicts: Conflict[];
   /** Entities where the local value stands and the external system must be updated. */
   pushBack: { entity: SyncEntity; entityId: string }[];
+  /** Entities with a pending manual conflict: not pushed to the system until resolved. */
+  held: { entity: SyncEntity; entityId: string }[];
   /** One line per change, for the audit trail. */
   details: { op: string; entity: string | null; entityId: string | null; result: 'ok' | 'skipped'; fields?: string[] }[];
 }
@@ -59,6 +61,8 @@ interface Plan {
   conflicts: Conflict[];
   link: Link | null;
   pushBack: boolean;
+  /** A manual conflict holds the entity: nothing goes out to the system until a person decides. */
+  held?: boolean;
 }
 
 /**
@@ -99,21 +103,19 @@ export function applyInbound(doc: WeddingDoc, ctx: InboundContext, changes: Inbo
 
     const write: Record<string, unknown> = {};
     const conflicts: Conflict[] = [];
-    const synced: Record<string, unknown> = { ...(link?.lastSynced ?? {}) };
     let keptLocal = false;
+    let held = false;
     for (const field of fields) {
       if (!(field in change.data)) continue;
       const remote = change.data[field];
       const local = current[field];
       const last = link?.lastSynced[field];
-      synced[field] = normalizeField(field, remote);
       if (exists && sameField(field, remote, local)) continue;
       const everSynced = link !== undefined && field in link.lastSynced;
       const remoteChanged = !everSynced || !sameField(field, remote, last);
       const localChanged = exists && everSynced && !sameField(field, local, last);
       if (!remoteChanged) {
         // The external system still has what we last agreed; the local edit stands and goes out.
-        synced[field] = last;
         keptLocal = true;
         continue;
       }
@@ -123,6 +125,7 @@ export function applyInbound(doc: WeddingDoc, ctx: InboundContext, changes: Inbo
         conflicts.push(conflictOf(ctx, change.entity, entityId, field, local ?? null, remote ?? null, strategy, strategy === 'manual' ? null : remoteWins ? 'remote' : 'local', nowIso));
         if (!remoteWins) {
           keptLocal ||= strategy === 'prefer-planner';
+          held ||= strategy === 'manual';
           continue;
         }
       }
@@ -137,15 +140,16 @@ export function applyInbound(doc: WeddingDoc, ctx: InboundContext, changes: Inbo
       }
       pending.set(key, { ...pending.get(key), ...write });
     }
-    const projected = project(synced, fields);
     plans.push({
       change, entity: change.entity, entityId, write, remove: false, conflicts,
-      link: { integrationId: ctx.integrationId, entity: change.entity, entityId, externalId: change.externalId, lastSynced: projected, lastHash: contentHash(change.entity, projected), version: link?.version ?? null },
-      pushBack: keptLocal,
+      // lastSynced and lastHash are filled in once the write is done (see below).
+      link: { integrationId: ctx.integrationId, entity: change.entity, entityId, externalId: change.externalId, lastSynced: {}, lastHash: '', version: link?.version ?? null },
+      pushBack: keptLocal && !held,
+      held,
     });
   }
 
-  const outcome: ApplyOutcome = { applied: 0, skipped: 0, conflicts: [], pushBack: [], details: [] };
+  const outcome: ApplyOutcome = { applied: 0, skipped: 0, conflicts: [], pushBack: [], held: [], details: [] };
   doc.transact(() => {
     for (const p of plans) {
       const c = p.change;
@@ -169,9 +173,22 @@ export function applyInbound(doc: WeddingDoc, ctx: InboundContext, changes: Inbo
         writeEntity(doc, entity, entityId, p.write, origin);
         changed = true;
       }
-      if (p.link) ctx.links.save(p.link);
+      if (p.link) {
+        if (c.op === 'upsert') {
+          // What the system has now: what it sent, and for fields it did not send, what the wedding
+          // has (it does not carry them, so there is nothing to tell it).
+          const after = readEntity(doc, entity, entityId) ?? {};
+          const fields = ctx.fields[entity] ?? [];
+          const synced: Record<string, unknown> = {};
+          for (const f of fields) synced[f] = f in c.data ? c.data[f] : after[f];
+          p.link.lastSynced = project(synced, fields);
+          p.link.lastHash = contentHash(entity, p.link.lastSynced);
+        }
+        ctx.links.save(p.link);
+      }
       else if (c.op === 'delete' && p.remove) ctx.links.remove(ctx.integrationId, entity, entityId);
       if (p.pushBack) outcome.pushBack.push({ entity, entityId });
+      if (p.held) outcome.held.push({ entity, entityId });
       outcome[changed ? 'applied' : 'skipped']++;
       outcome.details.push({ op: c.op, entity, entityId, result: changed ? 'ok' : 'skipped', ...(Object.keys(p.write).length ? { fields: Object.keys(p.write) } : {}) });
     }

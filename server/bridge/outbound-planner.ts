@@ -53,6 +53,16 @@ export class OutboundPlanner {
   };
 
   /**
+   * After an integration's own change was applied: a pending push to it of older content is
+   * cancelled when the system now has what the wedding has, or replaced by the current content.
+   */
+  refresh(live: LiveIntegration, w: WeddingDoc, weddingId: string, entity: SyncEntity, entityId: string): void {
+    if (this.plan(live, w, weddingId, entity, entityId, false) === null) {
+      this.deps.outbox.cancelPending(live.integration.id, entity, entityId, 'entity', 'the system already has this content');
+    }
+  }
+
+  /**
    * Plans one push; `force` sends even when the link says the system has this content (a
    * conflict resolved for the local value, a full sync). Returns the outbox row id, or null.
    */

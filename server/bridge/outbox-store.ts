@@ -114,6 +114,13 @@ export class OutboxStore {
     return id;
   }
 
+  /** Cancels pending pushes of one entity to one integration (the system already has that content). */
+  cancelPending(integrationId: string, entity: string, entityId: string, kind: string, reason: string): number {
+    let n = 0;
+    for (const old of (this.pendingFor.all(integrationId, entity, entityId, kind) as Row[])) n += this.cancel.run(reason, old.id).changes;
+    return n;
+  }
+
   /** Due rows, highest priority first; each returned row is claimed (inflight). */
   claimDue(now: number, limit: number): OutboxRow[] {
     return this.db.transaction(() => (this.due.all(now, limit) as Row[]).filter((r) => this.claim.run(r.id).changes === 1).map(toRow))();
