@@ -22,6 +22,14 @@ describe('wedding-zone times', () => {
     expect(localInputToIso('13/06/2026 14:00', LONDON)).toBeNull();
   });
 
+  it('switches offset at the exact minute of a daylight-saving transition, also in half-hour zones', () => {
+    expect(toLocalInput('2026-03-29T00:59:00Z', LONDON)).toBe('2026-03-29T00:59');
+    expect(toLocalInput('2026-03-29T01:00:00Z', LONDON)).toBe('2026-03-29T02:00');
+    expect(toLocalInput('2026-10-03T15:29:00Z', 'Australia/Lord_Howe')).toBe('2026-10-04T01:59');
+    expect(toLocalInput('2026-10-03T15:30:00Z', 'Australia/Lord_Howe')).toBe('2026-10-04T02:30');
+    expect(toLocalInput('2026-06-13T08:15:00Z', 'Asia/Kathmandu')).toBe('2026-06-13T14:00');
+  });
+
   it('moves a time skipped by the spring-forward jump past the jump', () => {
     // 01:30 does not exist in London on 29 March 2026.
     expect(localInputToIso('2026-03-29T01:30', LONDON)).toBe('2026-03-29T02:30:00+01:00');

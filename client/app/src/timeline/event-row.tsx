@@ -4,17 +4,6 @@ import type { Peer } from '../presence/use-presence.ts';
 import { humanize } from '../ui/labels.ts';
 import { clockLabel, dateInZone, daysBetween } from './zoned-time.ts';
 
-/** What a row can ask of the timeline; one stable object, so unchanged rows skip re-rendering. */
-export interface RowActions {
-  open(id: string): void;
-  /** Moves the event to position `to` in the running order; `focus` names the control to refocus. */
-  move(id: string, to: number, focus: 'up' | 'down' | 'row'): void;
-  remove(id: string): void;
-  dragStart(id: string): void;
-  dragEnd(): void;
-  dropOn(id: string): void;
-}
-
 export interface EventRowProps {
   event: TimelineEvent;
   index: number;
@@ -30,7 +19,6 @@ export interface EventRowProps {
   readOnlyNoteId: string;
   open: boolean;
   dragging: boolean;
-  actions: RowActions;
   children?: ComponentChildren;
 }
 
@@ -41,7 +29,8 @@ const editorsKey = (peers: Peer[]) => peers.map((p) => `${p.clientId}:${p.user?.
 /**
  * One event in the running order, with who else has it open and its actions. A 300-event day
  * re-renders on every keystroke anywhere in the wedding, so a closed row whose content did not
- * change skips rendering.
+ * change skips rendering. The row has no event listeners of its own: the list handles clicks,
+ * keys and drags for all rows (TimelineView), by `data-action` and `data-event-id`.
  */
 export class EventRow extends Component<EventRowProps> {
   override shouldComponentUpdate(next: EventRowProps): boolean {
@@ -49,24 +38,15 @@ export class EventRow extends Component<EventRowProps> {
     if (p.open || next.open) return true;
     return shownFields(p.event) !== shownFields(next.event) || p.index !== next.index || p.count !== next.count
       || p.vendorNames !== next.vendorNames || editorsKey(p.editors) !== editorsKey(next.editors) || p.readOnly !== next.readOnly
-      || p.dragging !== next.dragging || p.timeZone !== next.timeZone || p.date !== next.date || p.actions !== next.actions;
+      || p.dragging !== next.dragging || p.timeZone !== next.timeZone || p.date !== next.date;
   }
 
   override render() {
     const p = this.props;
     const e = p.event;
-    const a = p.actions;
     const titleId = `event-${e.id}-title`;
     const endDay = p.date ? daysBetween(p.date, dateInZone(e.end, p.timeZone)) : 0;
     const describedBy = p.readOnly ? p.readOnlyNoteId : undefined;
-
-    const onKeyDown = (k: KeyboardEvent) => {
-      if (p.readOnly || !k.altKey || (k.key !== 'ArrowUp' && k.key !== 'ArrowDown')) return;
-      if ((k.target as HTMLElement).closest('form')) return;
-      k.preventDefault();
-      const to = k.key === 'ArrowUp' ? p.index - 1 : p.index + 1;
-      if (to >= 0 && to < p.count) a.move(e.id, to, 'row');
-    };
 
     return (
       <li
@@ -75,15 +55,6 @@ export class EventRow extends Component<EventRowProps> {
         aria-labelledby={titleId}
         data-event-id={e.id}
         draggable={!p.readOnly && !p.open}
-        onDragStart={(d) => {
-          d.dataTransfer?.setData('text/plain', e.id);
-          if (d.dataTransfer) d.dataTransfer.effectAllowed = 'move';
-          a.dragStart(e.id);
-        }}
-        onDragEnd={a.dragEnd}
-        onDragOver={(d) => { if (!p.readOnly) d.preventDefault(); }}
-        onDrop={(d) => { d.preventDefault(); a.dropOn(e.id); }}
-        onKeyDown={onKeyDown}
       >
         <div class="event-summary">
           <p class="event-time">
@@ -110,18 +81,16 @@ export class EventRow extends Component<EventRowProps> {
             )}
           </div>
           <div class="event-actions">
-            <button type="button" onClick={() => a.open(e.id)} aria-expanded={p.open} data-action="open">
+            <button type="button" aria-expanded={p.open} data-action="open">
               {p.readOnly ? 'View' : 'Edit'}<span class="sr-only"> {e.title}</span>
             </button>
-            <button type="button" class="icon" data-action="up" disabled={p.readOnly || p.index === 0} aria-describedby={describedBy}
-              onClick={() => a.move(e.id, p.index - 1, 'up')}>
+            <button type="button" class="icon" data-action="up" disabled={p.readOnly || p.index === 0} aria-describedby={describedBy}>
               <span aria-hidden="true">↑</span><span class="sr-only">Move {e.title} earlier</span>
             </button>
-            <button type="button" class="icon" data-action="down" disabled={p.readOnly || p.index === p.count - 1} aria-describedby={describedBy}
-              onClick={() => a.move(e.id, p.index + 1, 'down')}>
+            <button type="button" class="icon" data-action="down" disabled={p.readOnly || p.index === p.count - 1} aria-describedby={describedBy}>
               <span aria-hidden="true">↓</span><span class="sr-only">Move {e.title} later</span>
             </button>
-            <button type="button" class="danger" data-action="delete" disabled={p.readOnly} aria-describedby={describedBy} onClick={() => a.remove(e.id)}>
+            <button type="button" class="danger" data-action="delete" disabled={p.readOnly} aria-describedby={describedBy}>
               Delete<span class="sr-only"> {e.title}</span>
             </button>
           </div>

@@ -4,7 +4,7 @@ import type { Peer } from '../presence/use-presence.ts';
 import { newId } from '../ui/labels.ts';
 import { useAnnounce } from '../ui/use-announcer.ts';
 import { EventForm } from './event-form.tsx';
-import { EventRow, type RowActions } from './event-row.tsx';
+import { EventRow } from './event-row.tsx';
 import { checkEventTimes, type WeddingDay } from './event-times.ts';
 import { planMove } from './reorder.ts';
 import type { UndoControls } from './use-undo.ts';
@@ -139,17 +139,42 @@ export function TimelineView(props: TimelineViewProps) {
     if (from >= 0 && to >= 0 && from !== to && dragId) move(dragId, to, 'row');
   };
 
-  // Rows get one stable actions object that always calls this render's handlers.
-  const latest = useRef({ move, remove, dropOn, openId });
-  latest.current = { move, remove, dropOn, openId };
-  const actions = useMemo<RowActions>(() => ({
-    open: (id) => { setAdding(null); setOpenId(latest.current.openId === id ? null : id); },
-    move: (id, to, focus) => latest.current.move(id, to, focus),
-    remove: (id) => latest.current.remove(id),
-    dragStart: (id) => setDragId(id),
-    dragEnd: () => setDragId(null),
-    dropOn: (id) => latest.current.dropOn(id),
-  }), []);
+  // One set of listeners on the list serves every row (see EventRow).
+  const rowOf = (target: EventTarget | null) => (target as Element | null)?.closest?.<HTMLElement>('li[data-event-id]') ?? null;
+  const onListClick = (e: MouseEvent) => {
+    const button = (e.target as Element).closest<HTMLButtonElement>('button[data-action]');
+    const id = rowOf(button)?.dataset.eventId;
+    if (!button || !id || button.disabled || button.closest('form')) return;
+    const index = events.findIndex((x) => x.id === id);
+    switch (button.dataset.action) {
+      case 'open': setAdding(null); setOpenId(openId === id ? null : id); break;
+      case 'up': move(id, index - 1, 'up'); break;
+      case 'down': move(id, index + 1, 'down'); break;
+      case 'delete': remove(id); break;
+    }
+  };
+  const onListKeyDown = (k: KeyboardEvent) => {
+    if (readOnly || !k.altKey || (k.key !== 'ArrowUp' && k.key !== 'ArrowDown')) return;
+    const id = rowOf(k.target)?.dataset.eventId;
+    if (!id || (k.target as Element).closest('form')) return;
+    k.preventDefault();
+    const index = events.findIndex((x) => x.id === id);
+    const to = k.key === 'ArrowUp' ? index - 1 : index + 1;
+    if (to >= 0 && to < events.length) move(id, to, 'row');
+  };
+  const onDragStart = (d: DragEvent) => {
+    const id = rowOf(d.target)?.dataset.eventId;
+    if (!id || readOnly) return;
+    d.dataTransfer?.setData('text/plain', id);
+    if (d.dataTransfer) d.dataTransfer.effectAllowed = 'move';
+    setDragId(id);
+  };
+  const onDrop = (d: DragEvent) => {
+    const id = rowOf(d.target)?.dataset.eventId;
+    if (!id) return;
+    d.preventDefault();
+    dropOn(id);
+  };
 
   const editors = (id: string) => props.peers.filter((p) => !p.self && p.editing === id && p.user);
 
@@ -194,12 +219,13 @@ export function TimelineView(props: TimelineViewProps) {
       {events.length === 0 && !adding ? (
         <p class="empty">No events yet.{readOnly ? '' : ' Add the first one with “Add event”.'}</p>
       ) : (
-        <ol class="events" ref={listRef} aria-label="Events in time order" aria-describedby={readOnly ? undefined : 'reorder-hint'}>
+        <ol class="events" ref={listRef} aria-label="Events in time order" aria-describedby={readOnly ? undefined : 'reorder-hint'}
+          onClick={onListClick} onKeyDown={onListKeyDown} onDragStart={onDragStart} onDragEnd={() => setDragId(null)}
+          onDragOver={(d) => { if (!readOnly && dragId) d.preventDefault(); }} onDrop={onDrop}>
           {events.map((e, i) => (
             <EventRow key={e.id} event={e} index={i} count={events.length} timeZone={day.timeZone} date={day.date}
               vendorNames={e.vendorIds.map((id) => vendorsById.get(id)?.name ?? id).join(', ')}
-              editors={editors(e.id)} readOnly={readOnly} readOnlyNoteId={props.readOnlyNoteId} open={openId === e.id} dragging={dragId === e.id}
-              actions={actions}>
+              editors={editors(e.id)} readOnly={readOnly} readOnlyNoteId={props.readOnlyNoteId} open={openId === e.id} dragging={dragId === e.id}>
               {openId === e.id && (
                 <EventForm key={e.id} doc={doc} event={e} day={day} vendors={vendors} readOnly={readOnly} readOnlyNoteId={props.readOnlyNoteId}
                   origin={origin} perform={undo.perform}

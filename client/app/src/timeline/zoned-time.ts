@@ -24,8 +24,8 @@ export interface WallClock {
   minute: number;
 }
 
-/** The wall-clock time in `timeZone` at instant `ms`. */
-export function wallClockAt(ms: number, timeZone: string): WallClock {
+/** The wall-clock time in `timeZone` at instant `ms`, read from Intl (slow: a few tens of µs). */
+function wallClockFromIntl(ms: number, timeZone: string): WallClock {
   const p: Record<string, number> = {};
   for (const part of partsFormatter(timeZone).formatToParts(new Date(ms))) {
     if (part.type !== 'literal') p[part.type] = Number(part.value);
@@ -33,11 +33,38 @@ export function wallClockAt(ms: number, timeZone: string): WallClock {
   return { year: p.year!, month: p.month!, day: p.day!, hour: p.hour! % 24, minute: p.minute! };
 }
 
-/** Minutes `timeZone` is ahead of UTC at instant `ms` (e.g. 60 for London in summer). */
-export function offsetMinutesAt(ms: number, timeZone: string): number {
-  const w = wallClockAt(ms, timeZone);
+function exactOffsetMinutes(ms: number, timeZone: string): number {
+  const w = wallClockFromIntl(ms, timeZone);
   const asUtc = Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute);
   return Math.round((asUtc - Math.floor(ms / MINUTE) * MINUTE) / MINUTE);
+}
+
+/** Offsets change only at daylight-saving transitions, which fall on quarter hours. */
+const BUCKET = 15 * MINUTE;
+const offsetCache = new Map<string, number | null>();
+
+/**
+ * Minutes `timeZone` is ahead of UTC at instant `ms` (e.g. 60 for London in summer). A 300-event
+ * day formats 600 times on every render, so offsets are cached per zone and quarter hour; a
+ * quarter hour whose two ends disagree (it holds a transition) is always computed exactly.
+ */
+export function offsetMinutesAt(ms: number, timeZone: string): number {
+  const bucket = Math.floor(ms / BUCKET);
+  const key = `${timeZone}\u0000${bucket}`;
+  let cached = offsetCache.get(key);
+  if (cached === undefined) {
+    const first = exactOffsetMinutes(bucket * BUCKET, timeZone);
+    cached = first === exactOffsetMinutes(bucket * BUCKET + BUCKET - MINUTE, timeZone) ? first : null;
+    if (offsetCache.size > 10_000) offsetCache.clear();
+    offsetCache.set(key, cached);
+  }
+  return cached ?? exactOffsetMinutes(ms, timeZone);
+}
+
+/** The wall-clock time in `timeZone` at instant `ms`. */
+export function wallClockAt(ms: number, timeZone: string): WallClock {
+  const local = new Date(Math.floor(ms / MINUTE) * MINUTE + offsetMinutesAt(ms, timeZone) * MINUTE);
+  return { year: local.getUTCFullYear(), month: local.getUTCMonth() + 1, day: local.getUTCDate(), hour: local.getUTCHours(), minute: local.getUTCMinutes() };
 }
 
 const pad = (n: number, width = 2) => String(n).padStart(width, '0');
@@ -107,16 +134,26 @@ export function longDate(date: string): string {
   return new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' }).format(ms);
 }
 
-/** True when `timeZone` is an IANA zone this browser knows. */
+const knownZones = new Map<string, boolean>();
+
+/** True when `timeZone` is an IANA zone this browser knows (cached: building a formatter is slow). */
 export function isKnownTimeZone(timeZone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone });
-    return true;
-  } catch {
-    return false;
+  let known = knownZones.get(timeZone);
+  if (known === undefined) {
+    try {
+      partsFormatter(timeZone);
+      known = true;
+    } catch {
+      known = false;
+    }
+    knownZones.set(timeZone, known);
   }
+  return known;
 }
 
+let browserZone: string | undefined;
+
 export function browserTimeZone(): string {
-  return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+  browserZone ??= Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+  return browserZone;
 }

@@ -5,6 +5,8 @@ import { useAnnounce } from '../ui/use-announcer.ts';
 interface Props {
   doc: WeddingDoc;
   meta: Partial<WeddingMeta>;
+  /** The document has been synced or loaded from the device, so missing details are really missing. */
+  loaded: boolean;
   readOnly: boolean;
   readOnlyNoteId: string;
   origin: TxOrigin;
@@ -16,13 +18,16 @@ type Fields = 'title' | 'date' | 'timezone' | 'venue';
  * The wedding's title, date, time zone and venue. The date and time zone matter to the timeline:
  * times are shown in the zone and checked against the date.
  */
-export function WeddingDetails({ doc, meta, readOnly, readOnlyNoteId, origin }: Props) {
+export function WeddingDetails({ doc, meta, loaded, readOnly, readOnlyNoteId, origin }: Props) {
   const announce = useAnnounce();
   const [draft, setDraft] = useState<Partial<Record<Fields, string>>>({});
   const [error, setError] = useState<string | null>(null);
   const value = (f: Fields) => draft[f] ?? (meta[f] as string | undefined) ?? '';
   const missing = !meta.date || !meta.timezone;
-  const [open, setOpen] = useState(missing && !readOnly);
+  // Open by itself while the date or time zone is missing (and the document has loaded), until
+  // the person opens or closes it themselves.
+  const [toggled, setToggled] = useState<boolean | null>(null);
+  const open = toggled ?? (missing && loaded && !readOnly);
 
   const save = (e: Event) => {
     e.preventDefault();
@@ -43,7 +48,7 @@ export function WeddingDetails({ doc, meta, readOnly, readOnlyNoteId, origin }: 
   };
 
   return (
-    <details class="wedding-details" open={open} onToggle={(e) => setOpen(e.currentTarget.open)}>
+    <details class="wedding-details" open={open} onToggle={(e) => { if (e.currentTarget.open !== open) setToggled(e.currentTarget.open); }}>
       <summary>Wedding details{missing ? ' (set the date and time zone)' : ''}</summary>
       <form onSubmit={save} noValidate>
         {error && <p class="form-errors" role="alert">Nothing was saved: {error}</p>}

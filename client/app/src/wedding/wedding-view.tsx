@@ -92,7 +92,7 @@ export function WeddingView(props: Props) {
         {readOnly && <ReadOnlyNotice id={READ_ONLY_NOTE} role={session.claims.role} />}
         {current === 'timeline' && (
           <>
-            <WeddingDetails doc={doc} meta={meta} readOnly={readOnly} readOnlyNoteId={READ_ONLY_NOTE} origin={origin} />
+            <WeddingDetails doc={doc} meta={meta} loaded={props.sync === 'online' || doc.timeline.size > 0 || doc.meta.size > 0} readOnly={readOnly} readOnlyNoteId={READ_ONLY_NOTE} origin={origin} />
             <TimelineView doc={doc} version={version} day={day} readOnly={readOnly} readOnlyNoteId={READ_ONLY_NOTE} origin={origin}
               peers={peers} setEditing={setEditing} undo={undo} />
           </>
