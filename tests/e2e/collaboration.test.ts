@@ -54,6 +54,7 @@ describe('planner app: collaboration', () => {
     // Both change the same event: B the location, A (concurrently) the notes; both survive.
     const bForm = row(b.page, 'evt_ceremony').locator('form');
     await bForm.getByLabel('Location').fill('Temperate House');
+    await screenshot(b.page, 'timeline-editing');
     await row(a.page, 'evt_ceremony').getByRole('button', { name: 'Edit Ceremony' }).click();
     await row(a.page, 'evt_ceremony').getByLabel(/Notes/).pressSequentially('Rings with the best man. ');
     await bForm.getByRole('button', { name: 'Save changes' }).click();

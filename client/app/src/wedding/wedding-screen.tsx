@@ -1,4 +1,5 @@
 import type { ComponentChildren } from 'preact';
+import { useEffect } from 'preact/hooks';
 import type { Route, WeddingView as View } from '../routing/routes.ts';
 import { linkHandler } from '../routing/use-route.ts';
 import type { Session } from '../session/token.ts';
@@ -21,10 +22,12 @@ export function WeddingScreen({ session, weddingId, view, navigate, onRefused, h
   const state = useWeddingConnection(session, weddingId);
   const back = <a href="/" onClick={linkHandler(navigate, { name: 'picker' })}>Choose another wedding</a>;
 
-  if (state.refused && TOKEN_PROBLEMS.has(state.refused)) {
-    queueMicrotask(() => onRefused(state.refused === 'token_expired' ? 'Your sign-in has expired. Sign in again.' : 'The server did not accept your sign-in. Sign in again.'));
-    return null;
-  }
+  const tokenRefused = state.refused !== null && TOKEN_PROBLEMS.has(state.refused);
+  useEffect(() => {
+    if (tokenRefused) onRefused(state.refused === 'token_expired' ? 'Your sign-in has expired. Sign in again.' : 'The server did not accept your sign-in. Sign in again.');
+  }, [tokenRefused]);
+
+  if (tokenRefused) return null;
   if (state.refused || state.error) {
     const why = state.refused === 'wedding_forbidden'
       ? `Your token does not give access to wedding “${weddingId}”.`

@@ -1,0 +1,62 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { waitFor } from '../helpers/wait.ts';
+import { launchBrowser, openTab } from './support/browser.ts';
+import { plannerBuild } from './support/planner-build.ts';
+import { closeAfterTest, startPlannerServer } from './support/planner-server.ts';
+import { seedWedding } from './support/seed.ts';
+import { waitSyncState } from './support/timeline-page.ts';
+
+let browser: Browser;
+let dist: string;
+
+beforeAll(async () => {
+  [dist, browser] = await Promise.all([plannerBuild(), launchBrowser()]);
+}, 120_000);
+
+describe('planner app: signing in and out', () => {
+  it('signs in with a pasted token, keeps the session across a reload, and signs out', async () => {
+    const t = await startPlannerServer(dist);
+    await seedWedding(await t.connect('w1', await t.token('planner', ['w1'], { sub: 'seed' })));
+    const { context, page } = await openTab(browser);
+    closeAfterTest(context);
+    await page.goto(`${t.httpUrl}/`);
+
+    await page.getByLabel('Access token').fill('not-a-token');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await waitFor(() => page.getByText('That is not a WedSync token.').isVisible(), 'the malformed-token message');
+    expect(await page.getByLabel('Access token').getAttribute('aria-invalid')).toBe('true');
+
+    await page.getByLabel('Access token').fill(await t.token('planner', ['w1', 'w2'], { sub: 'alex', name: 'Alex Morgan' }));
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('link', { name: 'w1' }).click();
+    await waitSyncState(page, 'online');
+    expect(page.url()).toBe(`${t.httpUrl}/w/w1/timeline`);
+
+    await page.reload();
+    await waitSyncState(page, 'online');
+    expect(await page.locator('.who').textContent()).toContain('Alex Morgan');
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('Access token').waitFor();
+    expect(await page.evaluate(() => localStorage.getItem('wedsync.token'))).toBeNull();
+  });
+
+  it('returns to sign-in with a reason when the server refuses an expired token', async () => {
+    const t = await startPlannerServer(dist);
+    await seedWedding(await t.connect('w1', await t.token('planner', ['w1'], { sub: 'seed' })));
+    const { context, page } = await openTab(browser);
+    closeAfterTest(context);
+    const ttl = 3;
+    const signedAt = Date.now();
+    await page.goto(t.signInUrl(await t.token('planner', ['w1'], { sub: 'alex', ttl })));
+    await waitSyncState(page, 'online');
+
+    // Once it has expired, the next connection is refused (here: after the network blips).
+    await waitFor(() => Date.now() > signedAt + (ttl + 1) * 1000, 'the token to expire', 10_000, 100);
+    await context.setOffline(true);
+    await waitSyncState(page, 'offline');
+    await context.setOffline(false);
+    await waitFor(() => page.getByText('Your sign-in has expired. Sign in again.').isVisible(), 'the expiry message', 15_000);
+    expect(await page.getByLabel('Access token').isVisible()).toBe(true);
+  });
+});
