@@ -1,6 +1,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConfigError, loadConfig, type Config } from '../config.ts';
 import { runAdminCommand } from './admin-commands.ts';
+import { runPeer } from './peer-command.ts';
 import { serve } from './serve.ts';
 import { tokenCommand } from './token-command.ts';
 
@@ -15,6 +16,8 @@ commands:
   snapshot show --wedding W --id S        print a snapshot's content as JSON
   snapshot restore --wedding W --id S     restore a snapshot (an automatic snapshot is taken first)
   export --wedding W [--out FILE]         export a wedding as JSON
+  peer --config peer.json                 run one integration as a headless peer of a remote server
+                                          (see docs/integrations.md: out-of-process peers)
 
 admin commands talk to the running server: --url (default http://HOST:PORT) and --token (default: a
 short-lived admin token signed with the server's secret from AUTH_SECRET or DATA_DIR).`;
@@ -39,6 +42,7 @@ const OPTIONS = {
   out: { type: 'string' },
   url: { type: 'string' },
   token: { type: 'string' },
+  config: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options'];
 
@@ -71,6 +75,9 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
         return 0;
       case 'token':
         io.out(await tokenCommand(config, values));
+        return 0;
+      case 'peer':
+        await runPeer(config, values, io);
         return 0;
       case 'snapshot':
       case 'export':

@@ -1,0 +1,107 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { z } from 'zod';
+import { ConflictStrategies, SYSTEM_CATEGORIES, WEDDING_ID_PATTERN } from '../../schema/index.ts';
+import { newWebhookSecret, type AdapterDefinition } from '../../adapters/core/index.ts';
+import { ADAPTERS } from '../../adapters/registry.ts';
+import { Bridge } from '../bridge/bridge.ts';
+import { createCredentialCipher, resolveCredentialsKey } from '../bridge/credential-cipher.ts';
+import { parseSchedule } from '../bridge/retry-policy.ts';
+import type { Logger } from '../logger.ts';
+import { Metrics } from '../metrics.ts';
+import { openDatabase, type Db } from '../storage/database.ts';
+import { ProviderDocuments } from './provider-documents.ts';
+
+/** `wedsync peer --config peer.json`: one integration, run outside the server. */
+export const PeerConfig = z.object({
+  /** The server's collaboration endpoint, e.g. wss://hub.example/collab. */
+  url: z.string().regex(/^(wss?|https?):\/\//),
+  /** An `adapter` token for the wedding; its subject should be `adapter:<system>:<integrationId>`. */
+  token: z.string().min(20),
+  weddingId: z.string().regex(WEDDING_ID_PATTERN),
+  integrationId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+  system: z.string(),
+  category: z.enum(SYSTEM_CATEGORIES).optional(),
+  credentials: z.record(z.string(), z.unknown()).default({}),
+  configuration: z.record(z.string(), z.unknown()).default({}),
+  /** Where the peer keeps its links, inbox, outbox and an offline copy of the wedding. */
+  dataDir: z.string().min(1),
+  /** Serve the integration's webhooks on this port (0 picks one); omit to rely on pulls. */
+  webhookPort: z.number().int().min(0).max(65535).optional(),
+  webhookHost: z.string().default('127.0.0.1'),
+  /** The URL the external system calls; defaults to the local listener's. */
+  publicUrl: z.url().optional(),
+  conflictStrategies: ConflictStrategies.optional(),
+  pullIntervalMs: z.number().int().min(100).default(60_000),
+  retryScheduleMs: z.string().default('1000,2000,4000,8000,15000,30000,60000'),
+}).strict();
+export type PeerConfig = z.infer<typeof PeerConfig>;
+
+export interface RunningPeer {
+  bridge: Bridge;
+  documents: ProviderDocuments;
+  webhookUrl: string | null;
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs one integration as a headless peer of a remote server: the same bridge (inbox, outbox, links,
+ * conflicts) as in process, but the wedding is a provider-synced document and the peer's state
+ * lives in its own SQLite database.
+ */
+export async function startRemotePeer(config: PeerConfig, logger: Logger, adapters: readonly AdapterDefinition[] = ADAPTERS): Promise<RunningPeer> {
+  const definition = adapters.find((a) => a.system === config.system);
+  if (!definition) throw new Error(`no adapter for ${config.system}`);
+  const db: Db = openDatabase(config.dataDir, { synchronous: 'normal' });
+  const cipher = createCredentialCipher(resolveCredentialsKey(undefined, config.dataDir));
+  const documents = new ProviderDocuments(config.url.replace(/^http/, 'ws'), config.weddingId, config.token, db);
+  // Work goes on from the local copy while the server is out of reach; a refused token is fatal.
+  await documents.whenSynced(15_000).catch((error: Error) => {
+    if (/refused/.test(error.message)) throw error;
+    logger.warn({ err: error }, 'server not reachable yet; working from the local copy');
+  });
+
+  let listener: http.Server | null = null;
+  let webhookUrl: string | null = null;
+  const bridge = new Bridge({
+    db, cipher, docs: documents, adapters, logger, metrics: new Metrics(),
+    settings: {
+      get publicUrl() { return webhookUrl ?? 'http://localhost'; }, retryScheduleMs: parseSchedule(config.retryScheduleMs), outboxMaxAttempts: 1000, inboxMaxAttempts: 20,
+      breakerThreshold: 5, breakerCooldownMs: 15_000, breakerMaxCooldownMs: 300_000, pullIntervalMs: config.pullIntervalMs, coalesceMs: 25,
+    },
+  });
+  if (config.webhookPort !== undefined) {
+    listener = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v ?? '']));
+        bridge.receiveWebhook(config.system, config.integrationId, { method: req.method ?? 'POST', url: webhookUrl ?? '', headers, rawBody: Buffer.concat(chunks).toString('utf8'), receivedAt: Date.now() })
+          .then((reply) => res.writeHead(reply.status, reply.headers).end(reply.body ?? ''))
+          .catch((error: { code?: string; message?: string }) => res.writeHead(error.code?.startsWith('signature') ? 401 : 400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: error.code ?? 'invalid_payload', message: error.message ?? 'refused' } })));
+      });
+    });
+    await new Promise<void>((resolve) => listener!.listen(config.webhookPort, config.webhookHost, resolve));
+    const port = (listener.address() as AddressInfo).port;
+    webhookUrl = config.publicUrl ?? `http://${config.webhookHost}:${port}/`;
+  }
+
+  if (!bridge.store.get(config.integrationId)) {
+    bridge.store.create({
+      id: config.integrationId, weddingId: config.weddingId, system: config.system, category: config.category ?? definition.category, vendorId: null, runMode: 'in_process',
+      credentials: config.credentials, webhookSecret: typeof config.credentials.webhookSecret === 'string' ? config.credentials.webhookSecret : newWebhookSecret(),
+      configuration: { ...config.configuration, ...(config.conflictStrategies ? { conflictStrategies: config.conflictStrategies } : {}) }, capabilities: [...definition.capabilities], createdBy: 'peer',
+    });
+  }
+  bridge.start();
+  logger.info({ integrationId: config.integrationId, system: config.system, weddingId: config.weddingId, webhookUrl }, 'peer running');
+  return {
+    bridge, documents, webhookUrl,
+    async stop() {
+      await bridge.stop();
+      if (listener) { listener.closeAllConnections(); await new Promise<void>((r) => listener!.close(() => r())); }
+      documents.destroy();
+      db.close();
+    },
+  };
+}
