@@ -1,13 +1,16 @@
 /**
  * One server under test for `npm run bench -- core`, in its own process so its memory is its own.
  *   node --expose-gc --import tsx bench/core-server.ts <setup> <dataDir>
- * setups: bare (Hocuspocus, no persistence), database (Hocuspocus + extension-database storing the
+ * setups: hono (a bare HTTP handler), bare (Hocuspocus, no persistence), database (Hocuspocus + extension-database storing the
  * state in SQLite, default debounce), wedsync (this server), wedsync-fsync (SQLITE_SYNCHRONOUS=full).
  */
 import path from 'node:path';
 import { Database as DatabaseExtension } from '@hocuspocus/extension-database';
 import { Server } from '@hocuspocus/server';
 import Database from 'better-sqlite3';
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import { Hono } from 'hono';
 import { loadConfig } from '../server/config.ts';
 import { createLogger } from '../server/logger.ts';
 import { createWedSyncServer } from '../server/wedsync-server.ts';
@@ -34,6 +37,14 @@ async function start(): Promise<number> {
       const server = new Server({ port: 0, address: '127.0.0.1', quiet: true, stopOnSignals: false, extensions });
       await server.listen();
       return server.address.port;
+    }
+    case 'hono': {
+      // The webhook benchmark's baseline: a bare Hono handler that reads the body and answers 200.
+      const app = new Hono();
+      app.post('*', async (c) => { await c.req.text(); return c.json({ received: true }); });
+      const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
+      await new Promise((r) => server.once('listening', r));
+      return (server.address() as AddressInfo).port;
     }
     case 'wedsync':
     case 'wedsync-fsync': {

@@ -6,7 +6,7 @@ import {
   type SyncResponse, type TimelineSyncResponse,
 } from '../../schema/index.ts';
 import {
-  AdapterError, newWebhookSecret, project,
+  AdapterError, contentHash, newWebhookSecret, project,
   type Adapter, type AdapterDefinition, type AdapterRuntime, type SyncEntity, type WebhookReply, type WebhookRequest,
 } from '../../adapters/core/index.ts';
 import { AuthError } from '../auth/auth-error.ts';
@@ -110,6 +110,7 @@ export class Bridge {
       logger: logger.child({ component: 'inbox' }),
       retry: createRetryPolicy(settings.retryScheduleMs, settings.inboxMaxAttempts),
       withDocument: (weddingId, fn) => deps.docs.withDocument(weddingId, fn),
+      atomically: (fn) => db.transaction(fn)(),
       afterApply: (live, weddingId, doc, touched, pushBack) => this.afterApply(live, weddingId, doc, touched, pushBack),
       requestPull: (live) => { void this.pullInBackground(live, false); },
     });
@@ -639,6 +640,7 @@ export class Bridge {
     const link = this.links.get(integration.id, entity, change.entityId);
     change.externalId = link?.externalId ?? change.externalId;
     change.version = link?.version ?? change.version;
+    change.base = link?.lastSynced ?? null;
     if (change.op === 'delete' && !change.externalId) {
       this.links.remove(integration.id, entity, change.entityId);
       return { detail: { skipped: 'never created externally' } };
@@ -647,9 +649,14 @@ export class Bridge {
     if (change.op === 'delete') this.links.remove(integration.id, entity, change.entityId);
     else {
       const fields = adapter.fields[entity] ?? [];
+      const lastSynced = project(change.data ?? {}, fields);
+      // Fields the system changed concurrently keep their old base, so that change still comes in (and is conflict-checked).
+      for (const f of result.unwritten ?? []) {
+        if (link && f in link.lastSynced) lastSynced[f] = link.lastSynced[f]; else delete lastSynced[f];
+      }
       this.links.save({
         integrationId: integration.id, entity, entityId: change.entityId, externalId: result.externalId ?? change.externalId,
-        lastSynced: project(change.data ?? {}, fields), lastHash: row.contentHash, version: result.version ?? null,
+        lastSynced, lastHash: result.unwritten?.length ? contentHash(entity, lastSynced) : row.contentHash, version: result.version ?? null,
       });
     }
     return { detail: { externalId: result.externalId ?? change.externalId } };

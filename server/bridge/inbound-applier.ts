@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import {
-  EntityId, SchemaError, WeddingDoc, adapterOrigin,
+  EntityId, SchemaError, WeddingDoc, adapterOrigin, deliveryKey,
   type Conflict, type ConflictStrategies, type TxOrigin,
 } from '../../schema/index.ts';
 import {
@@ -81,7 +81,7 @@ export function applyInbound(doc: WeddingDoc, ctx: InboundContext, changes: Inbo
   const pending = new Map<string, Record<string, unknown>>();
 
   for (const change of changes) {
-    if (change.op === 'ack') {
+    if (change.op === 'ack' || change.op === 'delivery') {
       plans.push({ change, entity: null, entityId: null, write: {}, remove: false, conflicts: [], link: null, pushBack: false });
       continue;
     }
@@ -158,6 +158,15 @@ export function applyInbound(doc: WeddingDoc, ctx: InboundContext, changes: Inbo
         if (known) doc.acknowledgeMessage(c.messageId, c.recipientId, c.at ?? nowIso, origin);
         outcome[known ? 'applied' : 'skipped']++;
         outcome.details.push({ op: 'ack', entity: 'messages', entityId: c.messageId, result: known ? 'ok' : 'skipped' });
+        continue;
+      }
+      if (c.op === 'delivery') {
+        // A provider's report on a send (server/comms): recorded on the message, never moving it backwards.
+        const before = doc.getMessage(c.messageId)?.deliveries[deliveryKey(c.recipientId, c.channel)];
+        const after = before && doc.recordDelivery(c.messageId, { ...before, status: c.status, at: c.at ?? nowIso, providerId: c.providerId ?? before.providerId, error: c.error ?? before.error }, origin);
+        const changed = !!after && after.status !== before.status;
+        outcome[changed ? 'applied' : 'skipped']++;
+        outcome.details.push({ op: 'delivery', entity: 'messages', entityId: c.messageId, result: changed ? 'ok' : 'skipped' });
         continue;
       }
       const entity = p.entity!;

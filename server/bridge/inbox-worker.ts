@@ -29,6 +29,8 @@ export interface InboxWorkerDeps {
   metrics: Metrics;
   logger: Logger;
   now: () => number;
+  /** Runs `fn` in one storage transaction: a batch of rows commits once, with the document updates it causes. */
+  atomically<T>(fn: () => T): T;
   /** Opens the live wedding document for a batch of rows (loads it if nobody has it open). */
   withDocument<T>(weddingId: string, fn: (doc: Y.Doc) => T): Promise<T>;
   /**
@@ -134,18 +136,31 @@ export class InboxWorker {
       rows.push(r);
     }
     if (rows.length === 0) return;
-    await this.deps.withDocument(weddingId, (doc) => {
-      for (const row of rows) if (!this.applyRow(doc, row)) break;
-    });
+    await this.deps.withDocument(weddingId, (doc) => this.deps.atomically(() => {
+      const synced = new Set<LiveIntegration>();
+      for (const row of rows) {
+        const live = this.applyRow(doc, row);
+        if (live === false) break;
+        if (live) synced.add(live);
+      }
+      const iso = new Date(this.deps.now()).toISOString();
+      for (const live of synced) {
+        this.deps.integrations.update(live.integration.id, { last_sync_at: iso, last_success_at: iso });
+        live.integration.lastSyncAt = live.integration.lastSuccessAt = iso;
+      }
+    }));
   }
 
-  /** Applies one row; false when it is to be retried (the wedding's later rows wait). */
-  private applyRow(doc: Y.Doc, row: InboxRow): boolean {
+  /**
+   * Applies one row: the integration it was applied for, null when it was parked (the rows behind
+   * it go on), false when it is to be retried (the wedding's later rows wait).
+   */
+  private applyRow(doc: Y.Doc, row: InboxRow): LiveIntegration | null | false {
     const live = this.deps.registry.get(row.integrationId);
     const now = this.deps.now();
     if (!live) {
       this.deps.inbox.park(row.id, 'the integration was removed or is not active');
-      return true;
+      return null;
     }
     const { integration, adapter } = live;
     const base = { weddingId: row.weddingId, integrationId: integration.id, actor: `integration:${integration.id}` };
@@ -170,9 +185,6 @@ export class InboxWorker {
           integration.cursor = cursor;
         }
       }
-      const iso = new Date(now).toISOString();
-      this.deps.integrations.update(integration.id, { last_sync_at: iso, last_success_at: iso });
-      integration.lastSyncAt = integration.lastSuccessAt = iso;
       this.deps.inbox.applied(row.id, { applied: outcome.applied, skipped: outcome.skipped, conflicts: outcome.conflicts.map((c) => c.id) }, now);
       const held = new Set(outcome.held.map((h) => `${h.entity}\0${h.entityId}`));
       const touched = outcome.details.filter((d) => d.op !== 'ack' && d.entity && d.entityId && !held.has(`${d.entity}\0${d.entityId}`)).map((d) => ({ entity: d.entity!, entityId: d.entityId! }));
@@ -184,7 +196,7 @@ export class InboxWorker {
       for (const c of outcome.conflicts) {
         this.deps.audit.record({ ...base, action: 'conflict.detected', entity: c.entity, entityId: c.entityId, result: 'ok', detail: { conflictId: c.id, field: c.field, strategy: c.strategy, winner: c.winner } });
       }
-      return true;
+      return live;
     } catch (caught) {
       const error = caught instanceof AdapterError ? caught : new AdapterError('transient', (caught as Error)?.message ?? String(caught), { cause: caught });
       const attempt = row.attempts + 1;
@@ -196,7 +208,7 @@ export class InboxWorker {
       this.deps.integrations.update(integration.id, { last_error_at: new Date(now).toISOString(), last_error: message.slice(0, 500) });
       this.deps.audit.record({ ...base, action: park ? 'inbound.parked' : 'inbound.failed', result: park ? 'refused' : 'failed', detail: { inboxId: row.id, eventId: row.eventId, attempt, code: error.code, message: error.message.slice(0, 300) } });
       this.deps.logger.info({ integrationId: integration.id, inboxId: row.id, attempt, code: error.code, park }, 'inbound change not applied');
-      return park;
+      return park ? null : false;
     }
   }
 }

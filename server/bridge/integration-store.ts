@@ -46,6 +46,7 @@ export class IntegrationStore {
   private readonly active;
   private readonly insertRow;
   private readonly deleteRow;
+  private readonly updates = new Map<string, ReturnType<Db['prepare']>>();
 
   constructor(private readonly db: Db, private readonly cipher: CredentialCipher) {
     this.byId = db.prepare('SELECT * FROM integrations WHERE id = ?');
@@ -104,7 +105,12 @@ export class IntegrationStore {
   update(id: string, fields: Partial<Record<'status' | 'cursor' | 'last_sync_at' | 'last_success_at' | 'last_error_at' | 'last_error' | 'breaker_state' | 'breaker_until' | 'consecutive_failures' | 'adapter_state', string | number | null>>): void {
     const keys = Object.keys(fields);
     if (keys.length === 0) return;
-    const sql = `UPDATE integrations SET ${keys.map((k) => `${k} = @${k}`).join(', ')}, updated_at = @updated_at WHERE id = @id`;
-    this.db.prepare(sql).run({ ...fields, id, updated_at: new Date().toISOString() });
+    const shape = keys.sort().join(',');
+    let stmt = this.updates.get(shape);
+    if (!stmt) {
+      stmt = this.db.prepare(`UPDATE integrations SET ${keys.map((k) => `${k} = @${k}`).join(', ')}, updated_at = @updated_at WHERE id = @id`);
+      this.updates.set(shape, stmt);
+    }
+    stmt.run({ ...fields, id, updated_at: new Date().toISOString() });
   }
 }
