@@ -3,6 +3,8 @@ export * from './document/names.ts';
 export * from './document/origins.ts';
 export * from './document/wedding-doc.ts';
 export * from './document/reconcile.ts';
+export * from './document/money.ts';
+export * from './document/budget.ts';
 export * from './errors.ts';
 export * from './api/common.ts';
 export * from './api/auth.ts';

@@ -23,7 +23,9 @@ export type InboundChange =
   }
   | { op: 'delete'; entity: SyncEntity; externalId: string; entityId?: string }
   /** A recipient acknowledged a message (a reply link, an SMS reply, a chat reaction). */
-  | { op: 'ack'; messageId: string; recipientId: string; at?: string };
+  | { op: 'ack'; messageId: string; recipientId: string; at?: string }
+  /** A provider reported what became of a send (e.g. Twilio's status callback: delivered, undelivered). */
+  | { op: 'delivery'; messageId: string; recipientId: string; channel: string; status: 'sent' | 'delivered' | 'read' | 'failed'; providerId?: string; error?: string; at?: string };
 
 /** A document change to push to one external system. */
 export interface OutboundChange {
@@ -36,6 +38,11 @@ export interface OutboundChange {
   data: Record<string, unknown> | null;
   /** The version (etag, sequence) the external system last returned, for optimistic concurrency. */
   version: string | null;
+  /**
+   * The synced fields as the bridge last knew the external system to hold them (the link's
+   * normalized values; null before the first sync): the base for a field-wise merge after a 412.
+   */
+  base?: Record<string, unknown> | null;
 }
 
 /** What a push needs to know about the wedding around the entity (time zone, vendors for attendees). */
@@ -49,6 +56,11 @@ export interface PushResult {
   /** The entity's id in the external system (null for deletes). */
   externalId: string | null;
   version?: string | null;
+  /**
+   * Fields the push left as the external system has them (it changed them concurrently): the
+   * bridge keeps their last synced values, so the external change still comes in as a change.
+   */
+  unwritten?: string[];
 }
 
 /** A webhook as received: the raw body is kept byte for byte, since signatures are computed over it. */

@@ -41,6 +41,17 @@ export const PAYMENT_STATUSES = [
 export const PAYMENT_MILESTONES = ['deposit', 'balance', 'final', 'other'] as const;
 
 export const MESSAGE_PRIORITIES = ['low', 'normal', 'high', 'urgent'] as const;
+/**
+ * Where one send of a message to one recipient on one channel stands. `queued`: planned (an outbox
+ * row exists); `retrying`: the provider failed and the send will be tried again; `sent`: the provider
+ * accepted it; `delivered`/`read`: the provider confirmed it (status callbacks); `failed`: it will not
+ * arrive (permanent error, retries used up, or the provider reported it undeliverable); `skipped`: no
+ * connected integration can reach the recipient on that channel.
+ */
+export const DELIVERY_STATUSES = ['queued', 'retrying', 'sent', 'delivered', 'read', 'failed', 'skipped'] as const;
+export const CONTACT_ROLES = ['couple', 'planner', 'coordinator', 'family', 'other'] as const;
+export const TASK_KINDS = ['vendor_replacement', 'payment_follow_up', 'other'] as const;
+export const TASK_STATUSES = ['open', 'in_progress', 'done', 'cancelled'] as const;
 
 export const CONFLICT_STRATEGIES = ['crdt', 'prefer-planner', 'prefer-source', 'manual'] as const;
 export const CONFLICT_STATUSES = ['resolved', 'pending'] as const;
@@ -134,12 +145,39 @@ const PaymentFields = z.object({
   currency: Currency,
   status: z.enum(PAYMENT_STATUSES),
   due: z.union([IsoDate, z.literal('')]),
+  /**
+   * The connected payment processor that collects this payment (`stripe`, `square`, `paypal`): its
+   * adapter creates the payment request. `""` for payments tracked by hand. @default ""
+   */
+  processor: z.string().regex(/^[a-z0-9-]{0,40}$/).default(''),
+  /** Where the couple pays (hosted invoice, payment link, approval link), when a processor made one. @default "" */
+  requestUrl: z.union([z.url({ protocol: /^https?$/ }), z.literal('')]).default(''),
+  /** When the payment was completed (ISO date-time), `""` until then. @default "" */
+  paidAt: z.union([IsoDateTime, z.literal('')]).default(''),
   links: Links,
 }).strict();
 export const Payment = PaymentFields;
 export type Payment = z.infer<typeof Payment>;
 export const PaymentInput = PaymentFields.partial().required({ id: true, vendorId: true, amount: true, currency: true });
 export type PaymentInput = z.infer<typeof PaymentInput>;
+
+/** One send of a message to one recipient on one channel (key `<recipientId>/<channel>` in `deliveries`). */
+export const Delivery = z.object({
+  recipientId: z.string().min(1).max(128),
+  channel: z.enum(CHANNELS),
+  status: z.enum(DELIVERY_STATUSES),
+  /** When the status was last set (ISO date-time). */
+  at: IsoDateTime,
+  /** 0 for the first wave; each escalation adds one. */
+  level: z.number().int().min(0).max(50),
+  /** The integration that sends it (null for in-app and skipped sends). */
+  integrationId: z.string().max(64).nullable(),
+  /** The provider's id for the sent message (Twilio SID, SMTP Message-ID, Slack ts, …). */
+  providerId: z.string().max(256).nullable(),
+  attempts: z.number().int().min(0),
+  error: z.string().max(500).nullable(),
+}).strict();
+export type Delivery = z.infer<typeof Delivery>;
 
 export const Message = z.object({
   id: EntityId,
@@ -153,10 +191,89 @@ export const Message = z.object({
   requiresAck: z.boolean(),
   /** Recipient id → when they acknowledged (ISO date-time). */
   acks: z.record(z.string(), IsoDateTime),
+  /** A short subject line (e-mail subject, card title). @default "" */
+  subject: Text(200).default(''),
+  /** `<recipientId>/<channel>` → that send's state: every peer sees what reached whom. @default {} */
+  deliveries: z.record(z.string(), Delivery).default({}),
+  /** Seconds without an acknowledgement before a recipient is tried on their next channel; null: never. @default null */
+  escalateAfterSeconds: z.number().int().min(1).max(7 * 86_400).nullable().default(null),
+  /** Small references to what the message is about (`kind`, `severity`, `paymentId`, `taskId`, …). @default {} */
+  context: z.record(z.string().regex(/^[A-Za-z0-9_]{1,40}$/), z.string().max(300)).default({}),
 }).strict();
 export type Message = z.infer<typeof Message>;
-export const MessageInput = Message.partial({ at: true, channels: true, priority: true, requiresAck: true, acks: true, recipientIds: true });
+export const MessageInput = Message.partial({
+  at: true, channels: true, priority: true, requiresAck: true, acks: true, recipientIds: true, subject: true, deliveries: true,
+  escalateAfterSeconds: true, context: true,
+});
 export type MessageInput = z.infer<typeof MessageInput>;
+
+/** Someone who is not a vendor but hears about the wedding: the couple, the planner, a coordinator. */
+const ContactFields = z.object({
+  id: EntityId,
+  name: Label(200),
+  role: z.enum(CONTACT_ROLES),
+  email: z.union([z.email(), z.literal('')]),
+  phone: z.union([z.string().regex(/^\+?[0-9 ().-]{5,32}$/, 'a phone number, e.g. +44 20 7946 0000'), z.literal('')]),
+  preferredChannels: z.array(z.enum(CHANNELS)).max(CHANNELS.length),
+}).strict();
+export const Contact = ContactFields;
+export type Contact = z.infer<typeof Contact>;
+export const ContactInput = ContactFields.partial().required({ id: true, name: true, role: true });
+export type ContactInput = z.infer<typeof ContactInput>;
+
+/** A piece of work for a person, e.g. finding a replacement for a vendor who cancelled. */
+const TaskFields = z.object({
+  id: EntityId,
+  kind: z.enum(TASK_KINDS),
+  title: Label(200),
+  status: z.enum(TASK_STATUSES),
+  createdAt: IsoDateTime,
+  /** ISO date or `""`. */
+  due: z.union([IsoDate, z.literal('')]),
+  /** The vendor the task is about (the one to replace), or `""`. */
+  vendorId: z.union([EntityId, z.literal('')]),
+  /** For replacements: the category to find (`photographer`, …), or `""`. */
+  category: z.union([z.enum(VENDOR_CATEGORIES), z.literal('')]),
+  /** Timeline events that need the replacement. */
+  eventIds: z.array(EntityId).max(200),
+  /** The message that announced the task, or `""`. */
+  messageId: z.union([EntityId, z.literal('')]),
+  notes: Text(5000),
+}).strict();
+export const Task = TaskFields;
+export type Task = z.infer<typeof Task>;
+export const TaskInput = TaskFields.partial().required({ id: true, kind: true, title: true });
+export type TaskInput = z.infer<typeof TaskInput>;
+
+/** Budget totals of one currency (integer minor units). */
+export const BudgetTotals = z.object({
+  /** Sum of `amount` over payments that are not cancelled. */
+  planned: MinorUnits,
+  /** Sum of `amountPaid`. */
+  paid: MinorUnits,
+  /** Sum of `amountRefunded`. */
+  refunded: MinorUnits,
+  /** Sum of `amount - amountPaid` (not below 0) over payments still to be paid. */
+  outstanding: MinorUnits,
+  /** The part of `outstanding` whose due date has passed. */
+  overdue: MinorUnits,
+  payments: z.number().int().min(0),
+}).strict();
+export type BudgetTotals = z.infer<typeof BudgetTotals>;
+
+/** Derived from `payments` by the server (never edited by hand); per currency, never mixed. */
+export const BudgetSummary = z.object({
+  /** Currency → totals over the whole wedding. */
+  totals: z.record(Currency, BudgetTotals),
+  /** Vendor id → currency → totals. */
+  vendors: z.record(z.string(), z.record(Currency, BudgetTotals)),
+  /** The next unpaid milestone, if any. */
+  nextDue: z.object({ paymentId: z.string(), vendorId: z.string(), due: IsoDate, outstanding: MinorUnits, currency: Currency }).nullable(),
+  /** The day `overdue` was computed for (wedding time zone). */
+  asOf: IsoDate,
+  updatedAt: IsoDateTime,
+}).strict();
+export type BudgetSummary = z.infer<typeof BudgetSummary>;
 
 const JsonValue: z.ZodType<unknown> = z.unknown();
 export const Conflict = z.object({
@@ -188,4 +305,7 @@ export interface WeddingJSON {
   payments: Record<string, Payment>;
   messages: Message[];
   conflicts: Conflict[];
+  contacts: Record<string, Contact>;
+  tasks: Record<string, Task>;
+  budget: BudgetSummary | null;
 }

@@ -10,7 +10,7 @@ import { replaceText } from './wedding-doc.ts';
  */
 export function reconcileDocument(live: Y.Doc, target: Y.Doc, origin: unknown): void {
   live.transact(() => {
-    for (const name of [ROOT.meta, ROOT.timeline, ROOT.vendors, ROOT.guests, ROOT.payments]) {
+    for (const name of [ROOT.meta, ROOT.timeline, ROOT.vendors, ROOT.guests, ROOT.payments, ROOT.contacts, ROOT.tasks, ROOT.budget]) {
       reconcileMap(live.getMap(name), target.getMap(name));
     }
     for (const name of [ROOT.messages, ROOT.conflicts]) {

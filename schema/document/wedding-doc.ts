@@ -1,7 +1,7 @@
 import * as Y from 'yjs';
 import {
-  Conflict, GuestsPatch, Message, MessageInput, Payment, PaymentInput, TimelineEvent, TimelineEventPatch, Vendor,
-  VendorInput, WeddingMetaPatch,
+  BudgetSummary, Conflict, Contact, ContactInput, Delivery, GuestsPatch, Message, MessageInput, Payment, PaymentInput, Task,
+  TaskInput, TimelineEvent, TimelineEventPatch, Vendor, VendorInput, WeddingMetaPatch,
   type Guests, type WeddingJSON, type WeddingMeta,
 } from './entities.ts';
 import type { TxOrigin } from './origins.ts';
@@ -16,7 +16,30 @@ export const ROOT = {
   payments: 'payments',
   messages: 'messages',
   conflicts: 'conflicts',
+  contacts: 'contacts',
+  tasks: 'tasks',
+  budget: 'budget',
 } as const;
+
+/** The key of one send in a message's `deliveries`. */
+export function deliveryKey(recipientId: string, channel: string): string {
+  return `${recipientId}/${channel}`;
+}
+
+/**
+ * Which delivery status may follow which: a status callback that arrives late (`sent` after
+ * `delivered`) never moves a send backwards, while a dead-lettered send that is replayed may still
+ * succeed.
+ */
+const DELIVERY_NEXT: Record<Delivery['status'], readonly Delivery['status'][]> = {
+  queued: ['queued', 'retrying', 'sent', 'delivered', 'read', 'failed', 'skipped'],
+  retrying: ['queued', 'retrying', 'sent', 'delivered', 'read', 'failed', 'skipped'],
+  sent: ['delivered', 'read', 'failed'],
+  delivered: ['read'],
+  read: [],
+  failed: ['queued', 'sent', 'delivered', 'read'],
+  skipped: ['queued'],
+};
 
 type YEntity = Y.Map<unknown>;
 
@@ -35,6 +58,10 @@ export class WeddingDoc {
   get payments(): Y.Map<YEntity> { return this.ydoc.getMap(ROOT.payments); }
   get messages(): Y.Array<YEntity> { return this.ydoc.getArray(ROOT.messages); }
   get conflicts(): Y.Array<YEntity> { return this.ydoc.getArray(ROOT.conflicts); }
+  get contacts(): Y.Map<YEntity> { return this.ydoc.getMap(ROOT.contacts); }
+  get tasks(): Y.Map<YEntity> { return this.ydoc.getMap(ROOT.tasks); }
+  /** Budget totals derived from `payments` by the server; read-only for everyone else. */
+  get budget(): Y.Map<unknown> { return this.ydoc.getMap(ROOT.budget); }
 
   /** Runs `fn` in one transaction tagged with `origin`. Nested calls join the outer transaction. */
   transact<T>(fn: () => T, origin?: TxOrigin): T {
@@ -45,7 +72,7 @@ export class WeddingDoc {
 
   /** Calls `listener` after every transaction that changed the wedding; returns the unsubscribe. */
   observe(listener: (events: Y.YEvent<Y.AbstractType<unknown>>[], tx: Y.Transaction) => void): () => void {
-    const roots = [this.meta, this.timeline, this.vendors, this.guests, this.payments, this.messages, this.conflicts] as Y.AbstractType<unknown>[];
+    const roots = [this.meta, this.timeline, this.vendors, this.guests, this.payments, this.messages, this.conflicts, this.contacts, this.tasks, this.budget] as Y.AbstractType<unknown>[];
     const handler = (events: Y.YEvent<Y.AbstractType<unknown>>[], tx: Y.Transaction) => listener(events, tx);
     for (const r of roots) r.observeDeep(handler);
     return () => { for (const r of roots) r.unobserveDeep(handler); };
@@ -189,7 +216,7 @@ export class WeddingDoc {
     const existing = this.getPayment(input.id);
     const merged = existing
       ? { ...existing, ...input }
-      : { description: '', milestone: 'other', amountPaid: 0, amountRefunded: 0, status: 'planned', due: '', links: {}, ...input };
+      : { description: '', milestone: 'other', amountPaid: 0, amountRefunded: 0, status: 'planned', due: '', processor: '', requestUrl: '', paidAt: '', links: {}, ...input };
     const payment = parseOrThrow(Payment, merged, 'payment');
     if (!existing) parseOrThrow(PaymentInput, input, 'payment');
     this.transact(() => {
@@ -212,21 +239,64 @@ export class WeddingDoc {
     return this.messages.toArray().map(readMessage);
   }
 
+  getMessage(id: string): Message | undefined {
+    const m = this.messageMap(id);
+    return m ? readMessage(m) : undefined;
+  }
+
+  private messageMap(id: string): YEntity | undefined {
+    // Newest last: searching from the end finds recent messages (the ones still being delivered) first.
+    for (let i = this.messages.length - 1; i >= 0; i--) {
+      const m = this.messages.get(i);
+      if (m.get('id') === id) return m;
+    }
+    return undefined;
+  }
+
   appendMessage(input: MessageInput, origin?: TxOrigin): Message {
     const message = parseOrThrow(Message, {
       at: new Date().toISOString(), channels: ['wedsync_chat'], priority: 'normal', requiresAck: false, acks: {},
       recipientIds: [], ...input,
     }, 'message');
+    for (const [key, d] of Object.entries(message.deliveries)) {
+      if (key !== deliveryKey(d.recipientId, d.channel)) throw new SchemaError('validation_failed', `delivery key ${key} must be ${deliveryKey(d.recipientId, d.channel)}`, [{ path: `deliveries.${key}`, message: 'key must be <recipientId>/<channel>' }]);
+    }
     this.transact(() => {
       const m = new Y.Map<unknown>();
-      const { acks, ...scalars } = message;
+      const { acks, deliveries, ...scalars } = message;
       for (const [k, v] of Object.entries(scalars)) m.set(k, v);
       const a = new Y.Map<unknown>();
       for (const [k, v] of Object.entries(acks)) a.set(k, v);
       m.set('acks', a);
+      const d = new Y.Map<unknown>();
+      for (const [k, v] of Object.entries(deliveries)) d.set(k, v);
+      m.set('deliveries', d);
       this.messages.push([m]);
     }, origin);
     return message;
+  }
+
+  /**
+   * Records the state of one send. A status that may not follow the current one (see DELIVERY_NEXT:
+   * a late `sent` after `delivered`) is ignored; returns the delivery as it stands afterwards.
+   */
+  recordDelivery(messageId: string, delivery: Delivery, origin?: TxOrigin): Delivery {
+    const valid = parseOrThrow(Delivery, delivery, 'delivery');
+    const m = this.messageMap(messageId);
+    if (!m) throw new SchemaError('not_found', `no message ${messageId}`);
+    const key = deliveryKey(valid.recipientId, valid.channel);
+    let map = m.get('deliveries');
+    const current = map instanceof Y.Map ? (map.get(key) as Delivery | undefined) : undefined;
+    if (current && !DELIVERY_NEXT[current.status].includes(valid.status)) return current;
+    const next: Delivery = current ? { ...valid, attempts: Math.max(current.attempts, valid.attempts), providerId: valid.providerId ?? current.providerId } : valid;
+    this.transact(() => {
+      if (!(map instanceof Y.Map)) {
+        map = new Y.Map<unknown>();
+        m.set('deliveries', map);
+      }
+      (map as Y.Map<unknown>).set(key, next);
+    }, origin);
+    return next;
   }
 
   /** Records that `recipientId` acknowledged the message; idempotent (the first time stands). */
@@ -244,6 +314,66 @@ export class WeddingDoc {
       }
     }, origin);
     return readMessage(m);
+  }
+
+  // ── contacts ────────────────────────────────────────────────────────────────────────────────
+  listContacts(): Contact[] {
+    return [...this.contacts.entries()].map(([id, m]) => readContact(id, m)).sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  getContact(id: string): Contact | undefined {
+    const m = this.contacts.get(id);
+    return m instanceof Y.Map ? readContact(id, m) : undefined;
+  }
+
+  upsertContact(input: ContactInput | (Partial<Contact> & { id: string }), origin?: TxOrigin): Contact {
+    const existing = this.getContact(input.id);
+    const merged = existing ? { ...existing, ...input } : { email: '', phone: '', preferredChannels: [], ...input };
+    const contact = parseOrThrow(Contact, merged, 'contact');
+    if (!existing) parseOrThrow(ContactInput, input, 'contact');
+    this.transact(() => setScalars(ensureEntity(this.contacts, contact.id), contact), origin);
+    return contact;
+  }
+
+  deleteContact(id: string, origin?: TxOrigin): boolean {
+    if (!this.contacts.has(id)) return false;
+    this.transact(() => this.contacts.delete(id), origin);
+    return true;
+  }
+
+  // ── tasks ───────────────────────────────────────────────────────────────────────────────────
+  listTasks(): Task[] {
+    return [...this.tasks.entries()].map(([id, m]) => readTask(id, m)).sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+  }
+
+  getTask(id: string): Task | undefined {
+    const m = this.tasks.get(id);
+    return m instanceof Y.Map ? readTask(id, m) : undefined;
+  }
+
+  upsertTask(input: TaskInput | (Partial<Task> & { id: string }), origin?: TxOrigin): Task {
+    const existing = this.getTask(input.id);
+    const merged = existing
+      ? { ...existing, ...input }
+      : { status: 'open', createdAt: new Date().toISOString(), due: '', vendorId: '', category: '', eventIds: [], messageId: '', notes: '', ...input };
+    const task = parseOrThrow(Task, merged, 'task');
+    if (!existing) parseOrThrow(TaskInput, input, 'task');
+    this.transact(() => setScalars(ensureEntity(this.tasks, task.id), task), origin);
+    return task;
+  }
+
+  // ── budget ──────────────────────────────────────────────────────────────────────────────────
+  getBudget(): BudgetSummary | null {
+    if (this.budget.size === 0) return null;
+    const parsed = BudgetSummary.safeParse(plainMap(this.budget));
+    return parsed.success ? parsed.data : null;
+  }
+
+  /** Writes the derived budget; only values that changed are rewritten. */
+  setBudget(summary: BudgetSummary, origin?: TxOrigin): BudgetSummary {
+    const valid = parseOrThrow(BudgetSummary, summary, 'budget');
+    this.transact(() => setScalars(this.budget, valid), origin);
+    return valid;
   }
 
   // ── conflicts ───────────────────────────────────────────────────────────────────────────────
@@ -284,6 +414,9 @@ export class WeddingDoc {
       payments: Object.fromEntries(this.listPayments().map((p) => [p.id, p])),
       messages: this.listMessages(),
       conflicts: this.listConflicts(),
+      contacts: Object.fromEntries(this.listContacts().map((c) => [c.id, c])),
+      tasks: Object.fromEntries(this.listTasks().map((t) => [t.id, t])),
+      budget: this.getBudget(),
     };
   }
 }
@@ -414,12 +547,49 @@ function readPayment(id: string, m: YEntity): Payment {
     currency: str(m.get('currency')),
     status: str(m.get('status'), 'planned') as Payment['status'],
     due: str(m.get('due')),
+    processor: str(m.get('processor')),
+    requestUrl: str(m.get('requestUrl')),
+    paidAt: str(m.get('paidAt')),
     links: linksOf(m),
+  };
+}
+
+function readContact(id: string, m: YEntity): Contact {
+  const channels = m.get('preferredChannels');
+  return {
+    id,
+    name: str(m.get('name')),
+    role: str(m.get('role'), 'other') as Contact['role'],
+    email: str(m.get('email')),
+    phone: str(m.get('phone')),
+    preferredChannels: Array.isArray(channels) ? (channels as Contact['preferredChannels']) : [],
+  };
+}
+
+function readTask(id: string, m: YEntity): Task {
+  const eventIds = m.get('eventIds');
+  return {
+    id,
+    kind: str(m.get('kind'), 'other') as Task['kind'],
+    title: str(m.get('title')),
+    status: str(m.get('status'), 'open') as Task['status'],
+    createdAt: str(m.get('createdAt')),
+    due: str(m.get('due')),
+    vendorId: str(m.get('vendorId')),
+    category: str(m.get('category')) as Task['category'],
+    eventIds: Array.isArray(eventIds) ? (eventIds as string[]) : [],
+    messageId: str(m.get('messageId')),
+    notes: str(m.get('notes')),
   };
 }
 
 function readMessage(m: YEntity): Message {
   const out = plainMap(m) as Record<string, unknown>;
   if (!out.acks || typeof out.acks !== 'object') out.acks = {};
+  // Messages written before these fields existed read with their defaults.
+  if (!out.deliveries || typeof out.deliveries !== 'object') out.deliveries = {};
+  if (typeof out.subject !== 'string') out.subject = '';
+  if (out.escalateAfterSeconds === undefined) out.escalateAfterSeconds = null;
+  if (!out.context || typeof out.context !== 'object') out.context = {};
   return out as unknown as Message;
 }
