@@ -76,7 +76,8 @@ export class OutboxStore {
     this.setKey = db.prepare('UPDATE outbox SET idempotency_key = ? WHERE id = ?');
     this.pendingFor = db.prepare(`SELECT * FROM outbox WHERE integration_id = ? AND entity = ? AND entity_id = ? AND kind = ? AND status = 'pending'`);
     this.cancel = db.prepare(`UPDATE outbox SET status = 'cancelled', last_error = ? WHERE id = ?`);
-    this.due = db.prepare(`SELECT * FROM outbox WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY priority DESC, id LIMIT ?`);
+    this.due = db.prepare(`SELECT * FROM outbox WHERE status = 'pending' AND next_attempt_at <= ?
+      AND integration_id NOT IN (SELECT value FROM json_each(?)) ORDER BY priority DESC, id LIMIT ?`);
     this.claim = db.prepare(`UPDATE outbox SET status = 'inflight' WHERE id = ? AND status = 'pending'`);
     this.delivered = db.prepare(`UPDATE outbox SET status = 'delivered', attempts = attempts + 1, delivered_at = ?, last_status = ?, last_error = NULL WHERE id = ?`);
     this.retry = db.prepare(`UPDATE outbox SET status = 'pending', attempts = attempts + 1, next_attempt_at = ?, last_error = ?, last_status = ? WHERE id = ?`);
@@ -121,9 +122,9 @@ export class OutboxStore {
     return n;
   }
 
-  /** Due rows, highest priority first; each returned row is claimed (inflight). */
-  claimDue(now: number, limit: number): OutboxRow[] {
-    return this.db.transaction(() => (this.due.all(now, limit) as Row[]).filter((r) => this.claim.run(r.id).changes === 1).map(toRow))();
+  /** Due rows, highest priority first, except those of `skipIntegrations`; each returned row is claimed (inflight). */
+  claimDue(now: number, limit: number, skipIntegrations: string[] = []): OutboxRow[] {
+    return this.db.transaction(() => (this.due.all(now, JSON.stringify(skipIntegrations), limit) as Row[]).filter((r) => this.claim.run(r.id).changes === 1).map(toRow))();
   }
 
   nextDueAt(): number | null {

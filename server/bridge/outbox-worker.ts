@@ -22,7 +22,7 @@ export interface OutboxWorkerDeps {
   metrics: Metrics;
   logger: Logger;
   now: () => number;
-  /** Integrations delivered to at the same time. @default 16 */
+  /** Integrations delivered to at the same time. @default 32 */
   concurrency?: number;
 }
 
@@ -43,6 +43,8 @@ export class OutboxWorker {
   private running: Promise<void> | null = null;
   private again = false;
   private stopped = true;
+  /** Integrations with a delivery chain running. */
+  private readonly busy = new Set<string>();
 
   constructor(private readonly deps: OutboxWorkerDeps) {
     this.events.setMaxListeners(0);
@@ -63,6 +65,8 @@ export class OutboxWorker {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     await this.running;
+    // Deliveries under way finish (or time out) so their outcome is recorded.
+    while (this.busy.size > 0) await new Promise((r) => setTimeout(r, 20));
   }
 
   /** Run soon (new rows were written). */
@@ -131,22 +135,32 @@ export class OutboxWorker {
     }, Math.max(0, delayMs));
   }
 
+  /**
+   * Claims due rows of integrations not already being delivered to and starts one delivery chain
+   * per integration without waiting for it: a slow or hanging system never holds up the others.
+   */
   private async tick(): Promise<void> {
     const now = this.deps.now();
-    const rows = this.deps.outbox.claimDue(now, BATCH);
+    const cap = this.deps.concurrency ?? 32;
+    const free = cap - this.busy.size;
+    const rows = free > 0 ? this.deps.outbox.claimDue(now, BATCH, [...this.busy]) : [];
     const groups = new Map<string, OutboxRow[]>();
     for (const r of rows) {
       const g = groups.get(r.integrationId);
-      if (g) g.push(r); else groups.set(r.integrationId, [r]);
+      if (g) g.push(r);
+      else if (groups.size < free) groups.set(r.integrationId, [r]);
+      else this.deps.outbox.defer(r.id, r.nextAttemptAt);
     }
-    const queue = [...groups.values()];
-    const workers = Array.from({ length: Math.min(this.deps.concurrency ?? 16, queue.length) }, async () => {
-      for (let g = queue.shift(); g; g = queue.shift()) await this.runGroup(g);
-    });
-    await Promise.all(workers);
-    if (rows.length > 0) this.events.emit('settled');
+    for (const [integrationId, group] of groups) {
+      this.busy.add(integrationId);
+      void this.runGroup(group).finally(() => {
+        this.busy.delete(integrationId);
+        this.events.emit('settled');
+        this.kick();
+      });
+    }
     if (this.stopped) return;
-    if (rows.length === BATCH) return this.schedule(0);
+    if (rows.length === BATCH && this.busy.size < cap) return this.schedule(0);
     const next = this.deps.outbox.nextDueAt();
     this.schedule(next === null ? IDLE_POLL_MS : Math.min(IDLE_POLL_MS, next - this.deps.now()));
   }

@@ -102,7 +102,8 @@ describe('integrations API', () => {
     // Connecting sends the wedding as it is.
     await waitFor(() => receiver.accepted().some((r) => r.body.data.id === 'ceremony') && receiver.accepted().some((r) => r.body.data.id === 'dj'), 'initial push');
 
-    // The system lost its copy (the receiver is reset): a full sync sends it again only if we forget what it has.
+    await waitFor(() => t.server.db.prepare("SELECT count(*) FROM outbox WHERE status != 'delivered'").pluck().get() === 0, 'initial pushes recorded');
+    // The system lost its copy and we forget what it had: a full sync sends everything again.
     t.server.db.prepare('DELETE FROM links WHERE integration_id = ?').run(conn.integrationId);
     const sync = await t.fetch('/api/integrations/sync/w1', { ...json({ syncType: 'full' }), token: planner });
     expect(sync.status).toBe(200);
