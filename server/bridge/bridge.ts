@@ -103,6 +103,13 @@ export class Bridge {
       logger: logger.child({ component: 'outbox' }),
       retry: createRetryPolicy(settings.retryScheduleMs, settings.outboxMaxAttempts),
       breaker: { threshold: settings.breakerThreshold, cooldownMs: settings.breakerCooldownMs, maxCooldownMs: settings.breakerMaxCooldownMs },
+      onSuperseded: (row, live) => {
+        if (row.kind !== ENTITY_KIND || !row.entity || !row.entityId) return;
+        const entity = row.entity as SyncEntity;
+        const entityId = row.entityId;
+        void deps.docs.withDocument(row.weddingId, (doc) => this.planner.plan(live, new WeddingDoc(doc), row.weddingId, entity, entityId, true))
+          .then(() => this.outboxWorker.kick(), (error) => logger.warn({ err: error, outboxId: row.id }, 'could not re-plan a superseded push'));
+      },
     });
     this.outboxWorker.register(ENTITY_KIND, (row, live) => this.pushEntity(row, live));
     this.inboxWorker = new InboxWorker({

@@ -69,6 +69,7 @@ export class OutboxStore {
   private readonly nextDue;
   private readonly deliveredFor;
   private readonly deferRow;
+  private readonly activeFor;
 
   constructor(private readonly db: Db) {
     this.insertRow = db.prepare(`INSERT INTO outbox (integration_id, wedding_id, kind, entity, entity_id, payload, content_hash, idempotency_key, priority, status, next_attempt_at, created_at)
@@ -79,9 +80,11 @@ export class OutboxStore {
     this.due = db.prepare(`SELECT * FROM outbox WHERE status = 'pending' AND next_attempt_at <= ?
       AND integration_id NOT IN (SELECT value FROM json_each(?)) ORDER BY priority DESC, id LIMIT ?`);
     this.claim = db.prepare(`UPDATE outbox SET status = 'inflight' WHERE id = ? AND status = 'pending'`);
-    this.delivered = db.prepare(`UPDATE outbox SET status = 'delivered', attempts = attempts + 1, delivered_at = ?, last_status = ?, last_error = NULL WHERE id = ?`);
-    this.retry = db.prepare(`UPDATE outbox SET status = 'pending', attempts = attempts + 1, next_attempt_at = ?, last_error = ?, last_status = ? WHERE id = ?`);
-    this.dead = db.prepare(`UPDATE outbox SET status = 'dead', attempts = attempts + 1, last_error = ?, last_status = ? WHERE id = ?`);
+    // Outcomes apply only to rows still inflight: a row cancelled while its delivery was under way stays cancelled.
+    this.delivered = db.prepare(`UPDATE outbox SET status = 'delivered', attempts = attempts + 1, delivered_at = ?, last_status = ?, last_error = NULL WHERE id = ? AND status = 'inflight'`);
+    this.retry = db.prepare(`UPDATE outbox SET status = 'pending', attempts = attempts + 1, next_attempt_at = ?, last_error = ?, last_status = ? WHERE id = ? AND status = 'inflight'`);
+    this.dead = db.prepare(`UPDATE outbox SET status = 'dead', attempts = attempts + 1, last_error = ?, last_status = ? WHERE id = ? AND status = 'inflight'`);
+    this.activeFor = db.prepare(`SELECT * FROM outbox WHERE integration_id = ? AND entity = ? AND entity_id = ? AND kind = ? AND status IN ('pending', 'inflight')`);
     this.reset = db.prepare(`UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ?, last_error = NULL WHERE id = ? AND status IN ('dead', 'cancelled')`);
     this.one = db.prepare('SELECT * FROM outbox WHERE id = ?');
     this.counts = db.prepare(`SELECT status, count(*) AS n FROM outbox WHERE integration_id = ? AND status IN ('pending', 'inflight', 'dead') GROUP BY status`);
@@ -115,10 +118,13 @@ export class OutboxStore {
     return id;
   }
 
-  /** Cancels pending pushes of one entity to one integration (the system already has that content). */
+  /**
+   * Cancels pushes of one entity to one integration, pending or under way (the system already has
+   * that content). A delivery under way that then succeeds is reported as superseded.
+   */
   cancelPending(integrationId: string, entity: string, entityId: string, kind: string, reason: string): number {
     let n = 0;
-    for (const old of (this.pendingFor.all(integrationId, entity, entityId, kind) as Row[])) n += this.cancel.run(reason, old.id).changes;
+    for (const old of (this.activeFor.all(integrationId, entity, entityId, kind) as Row[])) n += this.cancel.run(reason, old.id).changes;
     return n;
   }
 
@@ -131,7 +137,8 @@ export class OutboxStore {
     return (this.nextDue.get() as number | null) ?? null;
   }
 
-  markDelivered(id: number, status: number | null, now: number): void { this.delivered.run(now, status, id); }
+  /** False when the row was cancelled while it was being delivered. */
+  markDelivered(id: number, status: number | null, now: number): boolean { return this.delivered.run(now, status, id).changes === 1; }
   /** Back to pending without counting an attempt (its integration's breaker is open). */
   defer(id: number, at: number): void { this.deferRow.run(at, id); }
   markRetry(id: number, at: number, error: string, status: number | null): void { this.retry.run(at, error, status, id); }

@@ -22,6 +22,11 @@ export interface OutboxWorkerDeps {
   metrics: Metrics;
   logger: Logger;
   now: () => number;
+  /**
+   * A row was cancelled while its delivery was under way, and the delivery succeeded: the system now
+   * holds content the wedding has moved past, and must be sent the current one.
+   */
+  onSuperseded?: (row: OutboxRow, live: LiveIntegration) => void;
   /** Integrations delivered to at the same time. @default 32 */
   concurrency?: number;
 }
@@ -200,7 +205,7 @@ export class OutboxWorker {
     try {
       const result = await handler(row, live);
       const now = this.deps.now();
-      this.deps.outbox.markDelivered(row.id, result.status ?? null, now);
+      if (!this.deps.outbox.markDelivered(row.id, result.status ?? null, now)) this.deps.onSuperseded?.(row, live);
       breaker.success();
       this.deps.integrations.update(integration.id, { last_success_at: new Date(now).toISOString(), last_sync_at: new Date(now).toISOString() });
       live.integration.lastSuccessAt = live.integration.lastSyncAt = new Date(now).toISOString();
