@@ -47,6 +47,10 @@ export const ConfigSchema = z.object({
   BREAKER_MAX_COOLDOWN_MS: z.coerce.number().int().min(0).default(300_000),
   /** How often integrations that can pull are pulled, besides webhooks. @default 60000 */
   PULL_INTERVAL_MS: z.coerce.number().int().min(100).default(60_000),
+  /** Days to keep processed webhooks and delivered pushes (they carry personal data). @default 30 */
+  RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  /** Days to keep the integration audit trail. @default 365 */
+  AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(36500).default(365),
   /** Pushes of one entity within this window go out once (the newest). @default 25 */
   PUSH_COALESCE_MS: z.coerce.number().int().min(0).max(10_000).default(25),
 });

@@ -85,6 +85,7 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
       breakerMaxCooldownMs: config.BREAKER_MAX_COOLDOWN_MS,
       pullIntervalMs: config.PULL_INTERVAL_MS,
       coalesceMs: config.PUSH_COALESCE_MS,
+      retention: { processedDays: config.RETENTION_DAYS, auditDays: config.AUDIT_RETENTION_DAYS },
     },
   });
   let closing: Promise<void> | undefined;

@@ -27,6 +27,7 @@ import { LinkStore } from './link-store.ts';
 import { OutboundPlanner, type EntityPushPayload } from './outbound-planner.ts';
 import { OutboxStore, toOutboxEntry, type OutboxRow } from './outbox-store.ts';
 import { OutboxWorker } from './outbox-worker.ts';
+import { applyRetention, type RetentionSettings } from './retention.ts';
 import { createRetryPolicy } from './retry-policy.ts';
 
 /** How the bridge reaches wedding documents: in process (Hocuspocus) or, for `wedsync peer`, over a provider. */
@@ -47,6 +48,8 @@ export interface BridgeSettings {
   breakerMaxCooldownMs: number;
   pullIntervalMs: number;
   coalesceMs: number;
+  /** @default 30 days for processed inbox/outbox rows, 365 for the audit trail */
+  retention?: RetentionSettings;
 }
 
 export interface BridgeDeps {
@@ -164,6 +167,8 @@ export class Bridge {
     const tickMs = Math.max(250, Math.min(5000, this.deps.settings.pullIntervalMs / 4));
     this.timers.push(setInterval(() => this.scheduledPulls(), tickMs));
     this.timers.push(setInterval(() => void this.maintain(), 60_000));
+    this.timers.push(setInterval(() => this.cleanUp(), 3_600_000));
+    this.cleanUp();
     for (const t of this.timers) t.unref();
   }
 
@@ -687,6 +692,15 @@ export class Bridge {
       } catch (error) {
         this.deps.logger.warn({ err: error, integrationId: live.integration.id }, 'adapter upkeep failed');
       }
+    }
+  }
+
+  private cleanUp(): void {
+    try {
+      const removed = applyRetention(this.deps.db, this.deps.settings.retention ?? { processedDays: 30, auditDays: 365 }, this.now());
+      if (removed.inbox + removed.outbox + removed.audit > 0) this.deps.logger.info(removed, 'deleted rows past their retention');
+    } catch (error) {
+      this.deps.logger.warn({ err: error }, 'retention clean-up failed');
     }
   }
 
