@@ -1,0 +1,182 @@
+import {
+  calendarMultiGet, createAccount, createCalendarObject, deleteCalendarObject, fetchCalendarObjects, fetchCalendars, isCollectionDirty, propfind,
+  syncCollection, updateCalendarObject,
+  type DAVCalendar, type DAVResponse,
+} from 'tsdav';
+import { AdapterError, errorForStatus, networkError } from '../core/errors.ts';
+import type { CalDavConfiguration, CalDavCredentials } from './config.ts';
+
+const SYSTEM = 'caldav';
+
+export interface CalObject { href: string; etag: string | null; data: string }
+
+export interface SyncAnswer {
+  changed: { href: string; etag: string | null }[];
+  deleted: string[];
+  token: string | null;
+  /** The server truncated the answer (507 on the collection): ask again with `token`. */
+  truncated: boolean;
+}
+
+/** A refused sync token (RFC 6578 §3.2: 403 with DAV:valid-sync-token; some servers answer 409 or 410). */
+const isInvalidToken = (r: DAVResponse | undefined) => !!r && !r.ok && (r.status === 403 || r.status === 409 || r.status === 410) && JSON.stringify(r.raw ?? '').includes('valid-sync-token');
+
+/**
+ * CalDAV through tsdav. Every request goes through `guardedFetch`, which turns answers no DAV
+ * method can act on (401, 429, 5xx) and network failures into AdapterErrors the bridge retries
+ * or reports; 403/404/409/412 pass through to the method that knows what they mean.
+ */
+export class CalDavClient {
+  private calendar: DAVCalendar | null = null;
+  private readonly headers: Record<string, string>;
+
+  constructor(
+    private readonly credentials: CalDavCredentials,
+    private readonly config: CalDavConfiguration,
+    private readonly fetchImpl: typeof fetch,
+    private readonly remembered: { get(): { calendarUrl?: string; syncCollection?: boolean }; set(v: { calendarUrl: string; syncCollection: boolean }): void },
+  ) {
+    this.headers = 'username' in credentials
+      ? { authorization: `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}` }
+      : { authorization: `Bearer ${credentials.bearerToken}` };
+  }
+
+  readonly guardedFetch: typeof fetch = async (input, init) => {
+    let res: Response;
+    try {
+      res = await this.fetchImpl(input, { ...init, signal: init?.signal ?? AbortSignal.timeout(15_000) });
+    } catch (error) {
+      throw networkError(SYSTEM, error);
+    }
+    if (res.status === 401 || res.status === 429 || res.status >= 500) {
+      throw errorForStatus(SYSTEM, res.status, await res.text().catch(() => ''), res.headers.get('retry-after'));
+    }
+    return res;
+  };
+
+  private common() {
+    return { headers: this.headers, fetch: this.guardedFetch };
+  }
+
+  /** Discovery (well-known → principal → calendar home → calendars), once; the result is remembered. */
+  async collection(): Promise<DAVCalendar & { syncCollection: boolean }> {
+    if (this.calendar) return { ...this.calendar, syncCollection: (this.calendar.reports ?? []).includes('syncCollection') };
+    const known = this.remembered.get();
+    const url = this.config.calendarUrl ?? known.calendarUrl;
+    if (url && known.syncCollection !== undefined) {
+      this.calendar = { url: url.endsWith('/') ? url : `${url}/`, reports: known.syncCollection ? ['syncCollection'] : [] };
+      return { ...this.calendar, syncCollection: known.syncCollection };
+    }
+    let calendars: DAVCalendar[];
+    try {
+      const account = await createAccount({ account: { serverUrl: this.config.serverUrl, accountType: 'caldav' }, ...this.common() });
+      calendars = await fetchCalendars({ account, ...this.common() });
+    } catch (error) {
+      if (error instanceof AdapterError) throw error;
+      throw new AdapterError('permanent', `caldav discovery failed at ${this.config.serverUrl}: ${(error as Error).message}`, { cause: error });
+    }
+    const wanted = this.config.calendarUrl
+      ? calendars.find((c) => sameUrl(c.url, this.config.calendarUrl!))
+      : this.config.calendarName ? calendars.find((c) => c.displayName === this.config.calendarName) : calendars.find((c) => !c.components?.length || c.components.includes('VEVENT'));
+    if (!wanted) throw new AdapterError('permanent', `caldav: no calendar ${this.config.calendarName ?? this.config.calendarUrl ?? 'holding events'} at ${this.config.serverUrl} (found: ${calendars.map((c) => c.displayName).join(', ') || 'none'})`);
+    this.calendar = wanted;
+    const syncCollectionSupported = (wanted.reports ?? []).includes('syncCollection');
+    this.remembered.set({ calendarUrl: wanted.url, syncCollection: syncCollectionSupported });
+    return { ...wanted, syncCollection: syncCollectionSupported };
+  }
+
+  /** RFC 6578 sync-collection from `token` ('' = initial sync). */
+  async sync(token: string): Promise<SyncAnswer> {
+    const cal = await this.collection();
+    const res = await syncCollection({ url: cal.url, props: { 'd:getetag': {} }, syncLevel: 1, syncToken: token, ...this.common() });
+    if (isInvalidToken(res[0])) throw new AdapterError('gone', 'caldav refused the sync token (valid-sync-token): a full sync is needed', { status: res[0]!.status });
+    const failed = res.find((r) => !r.ok && r.status !== 404 && r.status !== 507);
+    if (failed) throw errorForStatus(SYSTEM, failed.status ?? 500, JSON.stringify(failed.raw ?? '').slice(0, 300));
+    const collectionPath = new URL(cal.url).pathname;
+    const answer: SyncAnswer = { changed: [], deleted: [], token: null, truncated: false };
+    for (const r of res) {
+      if (!r.href) continue;
+      const href = decodeURIComponent(new URL(r.href, cal.url).pathname);
+      if (href === decodeURIComponent(collectionPath)) {
+        if (r.status === 507) answer.truncated = true;
+        continue;
+      }
+      if (r.status === 404) answer.deleted.push(href);
+      else answer.changed.push({ href, etag: r.props?.getetag == null ? null : String(r.props.getetag) });
+    }
+    const raw = res[0]?.raw as { multistatus?: { syncToken?: unknown } } | undefined;
+    answer.token = raw?.multistatus?.syncToken == null ? null : String(raw.multistatus.syncToken);
+    return answer;
+  }
+
+  /** The collection's ctag (CalendarServer extension): changes whenever any member does. */
+  async ctag(): Promise<string | null> {
+    const cal = await this.collection();
+    const { newCtag } = await isCollectionDirty({ collection: { url: cal.url, ctag: undefined }, ...this.common() });
+    return newCtag ?? null;
+  }
+
+  /** Every member's etag (PROPFIND Depth 1): the fallback when sync-collection is not offered. */
+  async etags(): Promise<Record<string, string>> {
+    const cal = await this.collection();
+    const res = await propfind({ url: cal.url, props: { 'd:getetag': {} }, depth: '1', ...this.common() });
+    const collectionPath = decodeURIComponent(new URL(cal.url).pathname);
+    const out: Record<string, string> = {};
+    for (const r of res) {
+      if (!r.href || !r.ok) continue;
+      const href = decodeURIComponent(new URL(r.href, cal.url).pathname);
+      if (href !== collectionPath && r.props?.getetag != null) out[href] = String(r.props.getetag);
+    }
+    return out;
+  }
+
+  /** calendar-multiget of the given members; missing ones are left out. */
+  async get(hrefs: string[]): Promise<CalObject[]> {
+    if (hrefs.length === 0) return [];
+    const cal = await this.collection();
+    const res = await calendarMultiGet({ url: cal.url, props: { 'd:getetag': {}, 'c:calendar-data': {} }, objectUrls: hrefs.map(encodeHref), depth: '1', ...this.common() });
+    return res.filter((r) => r.ok && r.href).map((r) => ({
+      href: decodeURIComponent(new URL(r.href!, cal.url).pathname),
+      etag: r.props?.getetag == null ? null : String(r.props.getetag),
+      data: String((r.props?.calendarData as { _cdata?: string } | undefined)?._cdata ?? r.props?.calendarData ?? ''),
+    }));
+  }
+
+  /** PUT of a new member with `If-None-Match: *`; null when the name is taken (412). */
+  async create(name: string, ics: string): Promise<{ href: string; etag: string | null } | null> {
+    const cal = await this.collection();
+    const res = await createCalendarObject({ calendar: cal, filename: name, iCalString: ics, ...this.common() });
+    const href = decodeURIComponent(new URL(name, cal.url).pathname);
+    if (res.status === 412) return null;
+    if (!res.ok) throw errorForStatus(SYSTEM, res.status, await res.text().catch(() => ''));
+    return { href, etag: res.headers.get('etag') };
+  }
+
+  /** PUT over a member with `If-Match: etag`; AdapterError `precondition_failed` on 412. */
+  async update(href: string, ics: string, etag: string | null): Promise<string | null> {
+    const cal = await this.collection();
+    const res = await updateCalendarObject({ calendarObject: { url: new URL(encodeHref(href), cal.url).href, data: ics, ...(etag ? { etag } : {}) }, ...this.common() });
+    if (!res.ok) throw errorForStatus(SYSTEM, res.status, await res.text().catch(() => ''));
+    return res.headers.get('etag');
+  }
+
+  async delete(href: string): Promise<void> {
+    const cal = await this.collection();
+    const res = await deleteCalendarObject({ calendarObject: { url: new URL(encodeHref(href), cal.url).href }, ...this.common() });
+    if (!res.ok && res.status !== 404) throw errorForStatus(SYSTEM, res.status, await res.text().catch(() => ''));
+  }
+
+  /** calendar-query with a time-range (what overlaps the window). */
+  async inRange(start: string, end: string): Promise<CalObject[]> {
+    const cal = await this.collection();
+    const objects = await fetchCalendarObjects({ calendar: cal, timeRange: { start, end }, ...this.common() });
+    return objects.map((o) => ({ href: decodeURIComponent(new URL(o.url).pathname), etag: o.etag ?? null, data: String(o.data ?? '') }));
+  }
+}
+
+function sameUrl(a: string, b: string): boolean {
+  const n = (u: string) => new URL(u).href.replace(/\/$/, '');
+  return n(a) === n(b);
+}
+
+const encodeHref = (href: string) => href.split('/').map((s) => encodeURIComponent(s)).join('/');

@@ -1,0 +1,178 @@
+import {
+  AdapterError, parseAdapterConfig,
+  type AdapterDefinition, type AdapterInput, type Capability, type InboundChange, type OutboundChange, type PullPage, type PushResult,
+  type WeddingContext,
+} from '../core/index.ts';
+import {
+  CALENDAR_FIELDS, acceptsCalendarChange, changedSinceBase, isRemovedId, liveId, mergeFields, outboundEvent, pushAction, removedId,
+  timelineFieldsOf, toTimelineChange, weddingZone,
+  type BusyInterval, type CalendarAdapter, type OutboundEvent,
+} from '../core/calendar.ts';
+import { isKnownTimeZone } from '../core/calendar-time.ts';
+import { busyIntervals, keyOfUid, masterEvent, parseCalendar } from '../core/icalendar.ts';
+import { CalDavClient, type CalObject } from './client.ts';
+import { CalDavConfiguration, CalDavCredentials } from './config.ts';
+import { decodeCursor, encodeCursor, fromICalendar, objectName, toICalendar, updateICalendar, type CalDavCursor } from './mappers.ts';
+
+export const SYSTEM = 'caldav';
+const FIELDS = CALENDAR_FIELDS.timeline;
+const MAX_MERGE_ROUNDS = 3;
+
+interface CalDavState { calendarUrl?: string; syncCollection?: boolean; weddingTimeZone?: string }
+
+/**
+ * Apple Calendar and any CalDAV server through tsdav: discovery, RFC 6578 sync-collection with the
+ * stored token (ctag + etags when the server has no sync-collection), invalid token → full resync,
+ * writes as iCalendar (ical.js) with `If-None-Match: *` for new objects and `If-Match` for changes.
+ * CalDAV has no push channel: changes arrive by scheduled pulls.
+ */
+export function createCalDavAdapter(input: AdapterInput): CalendarAdapter {
+  const config = parseAdapterConfig(SYSTEM, 'configuration', CalDavConfiguration, input.configuration);
+  const credentials = parseAdapterConfig(SYSTEM, 'credentials', CalDavCredentials, input.credentials);
+  const { runtime } = input;
+  const state = () => runtime.state.get() as CalDavState;
+  const setState = (patch: Partial<CalDavState>) => runtime.state.set({ ...state(), ...patch });
+  const client = new CalDavClient(credentials, config, runtime.fetch, { get: state, set: (v) => setState(v) });
+  const inbound = config.syncDirection !== 'outbound';
+  const outbound = config.syncDirection !== 'inbound';
+  const capabilities: Capability[] = [...(inbound ? ['pull' as const] : []), ...(outbound ? ['push' as const] : [])];
+  const readZone = (eventZone: string | null) => state().weddingTimeZone ?? config.timeZone ?? eventZone ?? 'UTC';
+  const rememberZone = (wedding: WeddingContext) => {
+    const zone = weddingZone(wedding);
+    if (isKnownTimeZone(wedding.meta.timezone) && state().weddingTimeZone !== zone) setState({ weddingTimeZone: zone });
+  };
+
+  const toChange = (o: CalObject): InboundChange | null => {
+    const e = fromICalendar(o.data, o.href, readZone(null));
+    if (!e) return null;
+    return toTimelineChange(e, { weddingId: runtime.weddingId, options: config, zone: readZone(e.zone) });
+  };
+
+  async function fetchChanges(hrefs: string[]): Promise<InboundChange[]> {
+    const out: InboundChange[] = [];
+    for (let i = 0; i < hrefs.length; i += config.multigetBatch) {
+      for (const o of await client.get(hrefs.slice(i, i + config.multigetBatch))) {
+        const c = toChange(o);
+        if (c) out.push(c);
+      }
+    }
+    return out;
+  }
+
+  const deletions = (hrefs: string[]): InboundChange[] => hrefs.map((href) => ({ op: 'delete', entity: 'timeline', externalId: href }));
+
+  async function create(e: OutboundEvent, change: OutboundChange): Promise<PushResult> {
+    const created = await client.create(objectName(e.key), toICalendar(e, runtime.now()));
+    if (created) return { externalId: created.href, version: created.etag };
+    // The name is taken: an earlier attempt (or an earlier life of this event) made it.
+    const cal = await client.collection();
+    return update(decodeURIComponent(new URL(objectName(e.key), cal.url).pathname), e, { ...change, base: null });
+  }
+
+  /** Read, merge field by field against the last synced base, write with If-Match; again on 412. */
+  async function update(href: string, e: OutboundEvent, change: OutboundChange): Promise<PushResult> {
+    const local = change.data ?? {};
+    for (let round = 0; ; round++) {
+      const [current] = await client.get([href]);
+      if (!current) throw new AdapterError('gone', `caldav object ${href} was deleted in the calendar; the deletion comes in with the next pull`, { status: 404 });
+      const remote = fromICalendar(current.data, href, readZone(null));
+      const { write, unwritten } = remote && !remote.cancelled
+        ? mergeFields(FIELDS, local, timelineFieldsOf(remote, 'UTC'), change.base)
+        : { write: changedSinceBase(FIELDS, local, null), unwritten: [] as string[] };
+      if (write.length === 0) return { externalId: href, version: current.etag, unwritten };
+      try {
+        const etag = await client.update(href, updateICalendar(current.data, e, write, runtime.now()), current.etag);
+        return { externalId: href, version: etag, unwritten };
+      } catch (error) {
+        if (!(error instanceof AdapterError && error.code === 'precondition_failed') || round >= MAX_MERGE_ROUNDS) throw error;
+      }
+    }
+  }
+
+  async function pullSync(cursor: CalDavCursor | null): Promise<PullPage> {
+    const token = cursor?.kind === 'sync' ? cursor.token : '';
+    const answer = await client.sync(token);
+    const changes = [...await fetchChanges(answer.changed.map((c) => c.href)), ...deletions(answer.deleted)];
+    const next = answer.token ? encodeCursor({ kind: 'sync', token: answer.token }) : null;
+    return { changes, cursor: next, more: answer.truncated && !!answer.token };
+  }
+
+  async function pullCtag(cursor: CalDavCursor | null): Promise<PullPage> {
+    const known = cursor?.kind === 'ctag' ? cursor : null;
+    const ctag = await client.ctag();
+    if (known && ctag !== null && known.ctag === ctag) return { changes: [], cursor: encodeCursor(known), more: false };
+    const etags = await client.etags();
+    const before = known?.etags ?? {};
+    const changed = Object.keys(etags).filter((href) => before[href] !== etags[href]);
+    const gone = Object.keys(before).filter((href) => !(href in etags));
+    const changes = [...await fetchChanges(changed), ...deletions(gone)];
+    return { changes, cursor: encodeCursor({ kind: 'ctag', ctag: ctag ?? '', etags }), more: false };
+  }
+
+  return {
+    system: SYSTEM,
+    category: 'calendar_system',
+    capabilities,
+    fields: CALENDAR_FIELDS,
+    calendarOptions: config,
+
+    async testConnection() {
+      await client.collection();
+    },
+
+    async pull({ cursor, full }): Promise<PullPage> {
+      const at = full ? null : decodeCursor(cursor);
+      const cal = await client.collection();
+      return cal.syncCollection ? pullSync(at) : pullCtag(at);
+    },
+
+    accepts(change) {
+      return acceptsCalendarChange(config, change);
+    },
+
+    async push(change, { wedding }): Promise<PushResult> {
+      rememberZone(wedding);
+      const id = liveId(change.externalId);
+      switch (pushAction(config, change)) {
+        case 'none':
+          return { externalId: change.op === 'delete' ? null : change.externalId, version: change.version };
+        case 'delete':
+          await client.delete(id!);
+          return { externalId: null };
+        case 'remove':
+          await client.delete(id!);
+          return { externalId: removedId(id!), version: null };
+        case 'upsert': {
+          const e = outboundEvent(change, wedding);
+          if (!id || isRemovedId(change.externalId)) return create(e, change);
+          return update(id, e, change);
+        }
+        default:
+          throw new AdapterError('unsupported', 'unknown push action');
+      }
+    },
+
+    async busy({ from, to }): Promise<BusyInterval[]> {
+      const fromMs = Date.parse(from);
+      const toMs = Date.parse(to);
+      const out: BusyInterval[] = [];
+      for (const o of await client.inRange(from, to)) {
+        const cal = parseCalendar(o.data);
+        const v = cal ? masterEvent(cal) : null;
+        if (!cal || !v || keyOfUid(String(v.getFirstPropertyValue('uid') ?? ''))) continue;
+        for (const b of busyIntervals(cal, readZone(null), fromMs, toMs)) {
+          out.push({ externalId: o.href, start: new Date(b.startMs).toISOString(), end: new Date(b.endMs).toISOString(), ...(b.title ? { title: b.title } : {}) });
+        }
+      }
+      return out;
+    },
+  };
+}
+
+export const calDavAdapter: AdapterDefinition = {
+  system: SYSTEM,
+  category: 'calendar_system',
+  capabilities: ['pull', 'push'],
+  description: 'Apple Calendar (iCloud) and any CalDAV server: sync-collection, iCalendar both ways, busy times.',
+  create: createCalDavAdapter,
+};

@@ -1,0 +1,294 @@
+import { z } from 'zod';
+import { ConflictStrategies, EVENT_CATEGORIES, EntityId, TimeZone, type TimelineEvent } from '../../schema/index.ts';
+import { isKnownTimeZone, isoInZone } from './calendar-time.ts';
+import { sameField } from './fields.ts';
+import type { Adapter, InboundChange, OutboundChange, WeddingContext } from './types.ts';
+
+/**
+ * What every calendar adapter (Google Calendar, Outlook, CalDAV) shares: the sync options a
+ * calendar is connected with, the timeline fields it carries, stable ids for the events we create,
+ * and the field-wise merge used after a 412. Pure: no I/O here.
+ */
+
+export const SYNC_DIRECTIONS = ['bidirectional', 'inbound', 'outbound'] as const;
+export type SyncDirection = (typeof SYNC_DIRECTIONS)[number];
+
+/** `linked`: only events WedSync created for this wedding come back in. `all`: every event in the calendar is part of the timeline. */
+export const IMPORT_SCOPES = ['linked', 'all'] as const;
+
+export const CalendarSyncOptions = z.object({
+  /** @default bidirectional */
+  syncDirection: z.enum(SYNC_DIRECTIONS).default('bidirectional'),
+  /** Timeline categories this calendar carries. @default every category */
+  categories: z.array(z.enum(EVENT_CATEGORIES)).min(1).optional(),
+  /** Carry only events this vendor is assigned to (a vendor's own business calendar). */
+  vendorId: EntityId.optional(),
+  /**
+   * Which calendar events become timeline events. @default linked — a vendor's business calendar
+   * holds other clients' appointments; those count as busy time, not as this wedding's timeline.
+   */
+  importEvents: z.enum(IMPORT_SCOPES).default('linked'),
+  /** Zone imported times are shown in until the wedding's own zone is known. @default the event's zone */
+  timeZone: TimeZone.optional(),
+  conflictStrategies: ConflictStrategies.optional(),
+});
+export type CalendarSyncOptions = z.infer<typeof CalendarSyncOptions>;
+
+/** The timeline fields a calendar carries: compared, hashed and conflict-checked by the bridge. */
+export const CALENDAR_FIELDS = { timeline: ['title', 'start', 'end', 'location', 'notes', 'category', 'vendorIds'] } as const;
+export type CalendarField = (typeof CALENDAR_FIELDS.timeline)[number];
+
+/** Schema limits, applied to imported values so that what we store is what we compare next time. */
+export const LIMITS = { title: 200, location: 300, notes: 20_000 } as const;
+const NO_TITLE = '(no title)';
+
+/** A busy block in a connected calendar that is not a WedSync event (another client, a holiday). */
+export interface BusyInterval {
+  externalId: string;
+  start: string;
+  end: string;
+  /** Shown only to the calendar's owner. */
+  title?: string;
+}
+
+/** A calendar adapter: an Adapter that can also report the calendar's busy times. */
+export interface CalendarAdapter extends Adapter {
+  readonly calendarOptions: CalendarSyncOptions;
+  /** Busy blocks between `from` and `to` (ISO instants), excluding events WedSync put there. */
+  busy(range: { from: string; to: string }): Promise<BusyInterval[]>;
+}
+
+export function isCalendarAdapter(adapter: Adapter): adapter is CalendarAdapter {
+  return adapter.category === 'calendar_system' && typeof (adapter as Partial<CalendarAdapter>).busy === 'function';
+}
+
+// ── stable ids ──────────────────────────────────────────────────────────────────────────────────
+const B32HEX = '0123456789abcdefghijklmnopqrstuv';
+const KEY_PREFIX = 'ws1:';
+
+function base32hex(bytes: Uint8Array): string {
+  let out = '';
+  let bits = 0;
+  let value = 0;
+  for (const b of bytes) {
+    value = (value << 8) | b;
+    bits += 8;
+    while (bits >= 5) {
+      out += B32HEX[(value >>> (bits - 5)) & 31];
+      bits -= 5;
+    }
+  }
+  if (bits > 0) out += B32HEX[(value << (5 - bits)) & 31];
+  return out;
+}
+
+function fromBase32hex(text: string): Uint8Array | null {
+  const out: number[] = [];
+  let bits = 0;
+  let value = 0;
+  for (const ch of text) {
+    const v = B32HEX.indexOf(ch);
+    if (v < 0) return null;
+    value = ((value << 5) | v) & 0xffff;
+    bits += 5;
+    if (bits >= 8) {
+      out.push((value >>> (bits - 8)) & 0xff);
+      bits -= 8;
+    }
+  }
+  return Uint8Array.from(out);
+}
+
+/**
+ * The stable key of a timeline event in external calendars: base32hex (RFC 4648 §7, lower case, no
+ * padding) of `ws1:<weddingId>:<eventId>`. It is a valid Google event id (characters a–v and 0–9,
+ * 5 to 1024 long), so inserting the same event twice is the same insert; decoding it tells which
+ * wedding and event an external event is.
+ */
+export function eventKey(weddingId: string, eventId: string): string {
+  return base32hex(new TextEncoder().encode(`${KEY_PREFIX}${weddingId}:${eventId}`));
+}
+
+export function parseEventKey(key: string): { weddingId: string; eventId: string } | null {
+  if (key.length < 5 || key.length > 1024) return null;
+  const bytes = fromBase32hex(key);
+  if (!bytes) return null;
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return null;
+  }
+  const m = /^ws1:([A-Za-z0-9_-]{1,64}):([A-Za-z0-9_.:-]{1,128})$/.exec(text);
+  return m && eventKey(m[1]!, m[2]!) === key ? { weddingId: m[1]!, eventId: m[2]! } : null;
+}
+
+// ── what a calendar carries ────────────────────────────────────────────────────────────────────
+/** Whether the event belongs in this calendar (its category and, for a vendor's calendar, its vendor). */
+export function carries(options: CalendarSyncOptions, data: Record<string, unknown> | null): boolean {
+  if (!data) return false;
+  const category = typeof data.category === 'string' ? data.category : 'other';
+  if (options.categories && !options.categories.includes(category as TimelineEvent['category'])) return false;
+  if (options.vendorId) return Array.isArray(data.vendorIds) && data.vendorIds.includes(options.vendorId);
+  return true;
+}
+
+/** An external id we removed because the event left this calendar's scope; kept in the link so it can come back. */
+const REMOVED = 'removed:';
+export const removedId = (externalId: string) => (externalId.startsWith(REMOVED) ? externalId : REMOVED + externalId);
+export const isRemovedId = (externalId: string | null): boolean => !!externalId && externalId.startsWith(REMOVED);
+export const liveId = (externalId: string | null): string | null => (externalId && !isRemovedId(externalId) ? externalId : externalId?.slice(REMOVED.length) ?? null);
+
+/**
+ * The bridge's `accepts`: nothing goes out of an inbound-only calendar; only timeline events; an
+ * event goes out when the calendar carries it, or when the calendar has it and must lose it.
+ */
+export function acceptsCalendarChange(options: CalendarSyncOptions, change: OutboundChange): boolean {
+  if (options.syncDirection === 'inbound' || change.entity !== 'timeline') return false;
+  if (change.op === 'delete') return true;
+  return carries(options, change.data) || (change.externalId !== null && !isRemovedId(change.externalId));
+}
+
+/** What a push does with one change: create/update the external event, take it away, or nothing. */
+export function pushAction(options: CalendarSyncOptions, change: OutboundChange): 'upsert' | 'remove' | 'delete' | 'none' {
+  if (change.op === 'delete') return isRemovedId(change.externalId) || !change.externalId ? 'none' : 'delete';
+  if (carries(options, change.data)) return 'upsert';
+  return change.externalId && !isRemovedId(change.externalId) ? 'remove' : 'none';
+}
+
+// ── outbound shape ──────────────────────────────────────────────────────────────────────────────
+export interface Attendee { vendorId: string; email: string; name: string }
+
+/** A timeline event ready to be written to any calendar. */
+export interface OutboundEvent {
+  weddingId: string;
+  eventId: string;
+  key: string;
+  title: string;
+  startMs: number;
+  endMs: number;
+  /** The wedding's zone (events are written as wall times in it). */
+  zone: string;
+  location: string;
+  notes: string;
+  category: string;
+  vendorIds: string[];
+  /** Assigned vendors that have an e-mail address. */
+  attendees: Attendee[];
+}
+
+/** The time zone a wedding's events are written in: the wedding's own, else UTC. */
+export function weddingZone(wedding: WeddingContext): string {
+  return isKnownTimeZone(wedding.meta.timezone) ? wedding.meta.timezone : 'UTC';
+}
+
+export function outboundEvent(change: OutboundChange, wedding: WeddingContext): OutboundEvent {
+  const d = change.data ?? {};
+  const vendorIds = Array.isArray(d.vendorIds) ? d.vendorIds.map(String) : [];
+  const startMs = Date.parse(String(d.start));
+  const endMs = Date.parse(String(d.end));
+  return {
+    weddingId: wedding.weddingId,
+    eventId: change.entityId,
+    key: eventKey(wedding.weddingId, change.entityId),
+    title: String(d.title ?? ''),
+    startMs,
+    endMs: Number.isFinite(endMs) && endMs >= startMs ? endMs : startMs,
+    zone: weddingZone(wedding),
+    location: typeof d.location === 'string' ? d.location : '',
+    notes: typeof d.notes === 'string' ? d.notes : '',
+    category: typeof d.category === 'string' ? d.category : 'other',
+    vendorIds,
+    attendees: vendorIds
+      .map((id) => ({ id, v: wedding.vendors[id] }))
+      .filter((x) => x.v && x.v.email)
+      .map((x) => ({ vendorId: x.id, email: x.v!.email, name: x.v!.name })),
+  };
+}
+
+// ── inbound shape ───────────────────────────────────────────────────────────────────────────────
+/** An external calendar event in neutral form, as each system's mapper reads it. */
+export interface InboundEvent {
+  externalId: string;
+  /** Our stable key when the event is one we created (decoded from its id, UID or transaction id). */
+  key: { weddingId: string; eventId: string } | null;
+  cancelled: boolean;
+  title?: string | null;
+  startMs?: number;
+  endMs?: number;
+  location?: string | null;
+  notes?: string | null;
+  /** Only when the event carries our private category marker. */
+  category?: string | null;
+  /** Only when the event carries our private vendor marker. */
+  vendorIds?: string[] | null;
+  /** Free/transparent events are not busy time. */
+  transparent?: boolean;
+}
+
+const CATEGORY_SET = new Set<string>(EVENT_CATEGORIES);
+
+/**
+ * A neutral external event → the change it asks of the timeline, or null when the event is not
+ * this wedding's (another wedding's event in the same calendar, or a private appointment while
+ * only linked events are imported). Cancelled events become deletions, addressed by external id
+ * only: a deletion must never reach an event through a guessed id.
+ */
+export function toTimelineChange(e: InboundEvent, ctx: { weddingId: string; options: CalendarSyncOptions; zone: string }): InboundChange | null {
+  if (e.cancelled) return { op: 'delete', entity: 'timeline', externalId: e.externalId };
+  if (e.key && e.key.weddingId !== ctx.weddingId) return null;
+  if (!e.key && ctx.options.importEvents !== 'all') return null;
+  if (e.startMs === undefined || !Number.isFinite(e.startMs)) return null;
+  const start = e.startMs;
+  const end = e.endMs !== undefined && Number.isFinite(e.endMs) && e.endMs >= start ? e.endMs : start;
+  const data: Record<string, unknown> = {
+    title: clip((e.title ?? '').trim(), LIMITS.title) || NO_TITLE,
+    start: isoInZone(start, ctx.zone),
+    end: isoInZone(end, ctx.zone),
+    location: clip(e.location ?? '', LIMITS.location),
+    notes: clip(e.notes ?? '', LIMITS.notes),
+  };
+  if (e.category && CATEGORY_SET.has(e.category)) data.category = e.category;
+  if (e.vendorIds) data.vendorIds = e.vendorIds.filter((id) => EntityId.safeParse(id).success);
+  return { op: 'upsert', entity: 'timeline', externalId: e.externalId, ...(e.key ? { entityId: e.key.eventId } : {}), data };
+}
+
+function clip(value: string, max: number): string {
+  return value.length > max ? value.slice(0, max) : value;
+}
+
+/** The timeline fields of a neutral event, as the inbound mapper would store them (for merges). */
+export function timelineFieldsOf(e: InboundEvent, zone: string): Record<string, unknown> {
+  const change = toTimelineChange({ ...e, key: null, cancelled: false }, { weddingId: '', options: { syncDirection: 'bidirectional', importEvents: 'all' }, zone });
+  return change && change.op === 'upsert' ? change.data : {};
+}
+
+// ── merge after a precondition failure ────────────────────────────────────────────────────────
+/**
+ * Which fields to write when the external event may have changed since we last synced. `base` is
+ * what the bridge last synced (the link); a field the external system changed since then is left
+ * as it is there (`unwritten`): the bridge brings that change in through the inbound path, where a
+ * field changed on both sides is recorded as a conflict and settled by the integration's strategy.
+ * Every other field differing from the external value is written.
+ */
+export function mergeFields(
+  fields: readonly string[], local: Record<string, unknown>, remote: Record<string, unknown>, base: Record<string, unknown> | null | undefined,
+): { write: string[]; unwritten: string[] } {
+  const write: string[] = [];
+  const unwritten: string[] = [];
+  for (const f of fields) {
+    if (!(f in local)) continue;
+    const remoteMoved = !!base && f in base && f in remote && !sameField(f, remote[f], base[f]);
+    if (remoteMoved) {
+      if (!sameField(f, local[f], remote[f])) unwritten.push(f);
+      continue;
+    }
+    if (!(f in remote) || !sameField(f, local[f], remote[f])) write.push(f);
+  }
+  return { write, unwritten };
+}
+
+/** Fields whose local value differs from what the system last had (all of them without a base). */
+export function changedSinceBase(fields: readonly string[], local: Record<string, unknown>, base: Record<string, unknown> | null | undefined): string[] {
+  return fields.filter((f) => f in local && (!base || !(f in base) || !sameField(f, local[f], base[f])));
+}

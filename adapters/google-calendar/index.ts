@@ -1,0 +1,231 @@
+import crypto from 'node:crypto';
+import {
+  AdapterError, parseAdapterConfig,
+  type AdapterDefinition, type AdapterInput, type Capability, type InboundChange, type OutboundChange, type PullPage, type PushResult,
+  type WebhookRequest, type WebhookVerdict, type WeddingContext,
+} from '../core/index.ts';
+import {
+  CALENDAR_FIELDS, acceptsCalendarChange, changedSinceBase, isRemovedId, liveId, mergeFields, outboundEvent, parseEventKey, pushAction,
+  removedId, timelineFieldsOf, toTimelineChange, weddingZone,
+  type BusyInterval, type CalendarAdapter, type OutboundEvent,
+} from '../core/calendar.ts';
+import { isKnownTimeZone } from '../core/calendar-time.ts';
+import { GoogleCalendarClient } from './client.ts';
+import { GoogleCalendarConfiguration, GoogleCalendarCredentials } from './config.ts';
+import { decodeCursor, encodeCursor, fromGoogleEvent, toGoogleEvent, type GoogleEvent } from './mappers.ts';
+
+export const SYSTEM = 'google-calendar';
+const FIELDS = CALENDAR_FIELDS.timeline;
+const MAX_MERGE_ROUNDS = 3;
+
+interface Channel { id: string; resourceId: string; expiration: number }
+interface GoogleState { channel?: Channel; weddingTimeZone?: string; calendarTimeZone?: string }
+
+/** The secret a channel's notifications carry in X-Goog-Channel-Token: derived, so nothing secret is stored. */
+function channelToken(secret: string, channelId: string): string {
+  return crypto.createHmac('sha256', secret).update(`google-channel:${channelId}`).digest('base64url');
+}
+
+function sameSecret(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && crypto.timingSafeEqual(x, y);
+}
+
+/**
+ * Google Calendar through the googleapis client: incremental sync with sync tokens (410 → full
+ * resync), push notifications through `events.watch` channels, writes with our own stable event
+ * ids and `If-Match` etags (412 → re-read, merge field by field, retry).
+ */
+export function createGoogleCalendarAdapter(input: AdapterInput): CalendarAdapter {
+  const config = parseAdapterConfig(SYSTEM, 'configuration', GoogleCalendarConfiguration, input.configuration);
+  const credentials = parseAdapterConfig(SYSTEM, 'credentials', GoogleCalendarCredentials, input.credentials);
+  const { runtime } = input;
+  const client = new GoogleCalendarClient({ credentials, config, fetch: runtime.fetch, now: runtime.now });
+  const inbound = config.syncDirection !== 'outbound';
+  const outbound = config.syncDirection !== 'inbound';
+  const capabilities: Capability[] = [
+    ...(inbound ? ['pull' as const, ...(config.watch ? ['webhook' as const, 'watch' as const] : [])] : []),
+    ...(outbound ? ['push' as const] : []),
+  ];
+
+  const state = () => runtime.state.get() as GoogleState;
+  const setState = (patch: Partial<GoogleState>) => runtime.state.set({ ...state(), ...patch });
+  /** Imported times are written in the wedding's zone once a push has told us what it is. */
+  const readZone = (eventZone: string | null) => state().weddingTimeZone ?? config.timeZone ?? eventZone ?? state().calendarTimeZone ?? 'UTC';
+  const rememberZone = (wedding: WeddingContext) => {
+    const zone = weddingZone(wedding);
+    if (isKnownTimeZone(wedding.meta.timezone) && state().weddingTimeZone !== zone) setState({ weddingTimeZone: zone });
+  };
+
+  const toChange = (ev: GoogleEvent): InboundChange | null => {
+    const e = fromGoogleEvent(ev, state().calendarTimeZone ?? 'UTC');
+    return toTimelineChange(e, { weddingId: runtime.weddingId, options: config, zone: readZone(e.zone) });
+  };
+
+  async function startWatch(): Promise<void> {
+    const id = `wedsync-${crypto.randomUUID()}`;
+    const res = await client.watch({ id, type: 'web_hook', address: runtime.webhookUrl, token: channelToken(runtime.webhookSecret, id), params: { ttl: String(config.watchTtlSeconds) } });
+    setState({ channel: { id, resourceId: res.resourceId ?? '', expiration: Number(res.expiration ?? runtime.now() + config.watchTtlSeconds * 1000) } });
+  }
+
+  async function stopWatch(channel: Channel | undefined): Promise<void> {
+    if (channel) await client.stop({ id: channel.id, resourceId: channel.resourceId });
+  }
+
+  /** Creates the event under its stable id; a 409 means an earlier attempt (or an earlier life) created it. */
+  async function create(e: OutboundEvent, change: OutboundChange): Promise<PushResult> {
+    try {
+      const ev = await client.insert(toGoogleEvent(e));
+      return { externalId: ev.id ?? e.key, version: ev.etag ?? null };
+    } catch (error) {
+      if (!(error instanceof AdapterError && error.extra.status === 409)) throw error;
+    }
+    const existing = await client.get(e.key);
+    if (existing.status === 'cancelled') {
+      // Deleted before (it left this calendar's scope, or was removed): bring it back.
+      const ev = await client.update(e.key, { ...toGoogleEvent(e), status: 'confirmed' }, existing.etag ?? null);
+      return { externalId: e.key, version: ev.etag ?? null };
+    }
+    return update(e.key, e, { ...change, version: existing.etag ?? null }, existing);
+  }
+
+  /** Patches the fields that changed since the last sync; after a 412 re-reads and merges. */
+  async function update(id: string, e: OutboundEvent, change: OutboundChange, current?: GoogleEvent): Promise<PushResult> {
+    const local = change.data ?? {};
+    let fields = changedSinceBase(FIELDS, local, change.base);
+    let etag = change.version;
+    let unwritten: string[] = [];
+    if (current) ({ fields, unwritten, etag } = merge(current, local, change));
+    for (let round = 0; ; round++) {
+      if (fields.length === 0) return { externalId: id, version: etag, unwritten };
+      try {
+        const ev = await client.patch(id, toGoogleEvent(e, fields), etag);
+        return { externalId: id, version: ev.etag ?? null, unwritten };
+      } catch (error) {
+        if (!(error instanceof AdapterError && error.code === 'precondition_failed') || round >= MAX_MERGE_ROUNDS) throw error;
+      }
+      ({ fields, unwritten, etag } = merge(await client.get(id), local, change));
+    }
+  }
+
+  function merge(current: GoogleEvent, local: Record<string, unknown>, change: OutboundChange): { fields: string[]; unwritten: string[]; etag: string | null } {
+    if (current.status === 'cancelled') throw new AdapterError('gone', `google-calendar event ${current.id} was deleted in the calendar; the deletion comes in with the next pull`, { status: 410 });
+    const remote = fromGoogleEvent(current, state().calendarTimeZone ?? 'UTC');
+    const { write, unwritten } = mergeFields(FIELDS, local, timelineFieldsOf(remote, 'UTC'), change.base);
+    return { fields: write, unwritten, etag: current.etag ?? null };
+  }
+
+  return {
+    system: SYSTEM,
+    category: 'calendar_system',
+    capabilities,
+    fields: CALENDAR_FIELDS,
+    calendarOptions: config,
+
+    async testConnection() {
+      const cal = await client.getCalendar();
+      if (cal.timeZone && cal.timeZone !== state().calendarTimeZone) setState({ calendarTimeZone: cal.timeZone });
+    },
+
+    verifyWebhook(request: WebhookRequest): WebhookVerdict {
+      const channelId = request.headers['x-goog-channel-id'];
+      const token = request.headers['x-goog-channel-token'];
+      const resourceState = request.headers['x-goog-resource-state'];
+      if (!channelId || !token || !resourceState) return { ok: false, code: 'invalid_payload', message: 'not a Google Calendar push notification (X-Goog-Channel-ID, -Token and X-Goog-Resource-State are required)' };
+      if (!sameSecret(token, channelToken(runtime.webhookSecret, channelId))) return { ok: false, code: 'signature_invalid', message: 'X-Goog-Channel-Token does not match this channel' };
+      const eventId = `${channelId}:${request.headers['x-goog-message-number'] ?? request.receivedAt}`;
+      // The `sync` message only announces a new channel: nothing changed.
+      if (resourceState === 'sync') return { ok: true, eventId, ignore: true, reply: { status: 200 } };
+      return { ok: true, eventId };
+    },
+
+    parseWebhook() {
+      // Google's notifications carry no data: they say "something changed", so pull.
+      return { changes: [], pull: true };
+    },
+
+    async pull({ cursor, full }): Promise<PullPage> {
+      const at = full ? null : decodeCursor(cursor);
+      const syncToken = at?.kind === 'sync' ? at.syncToken : at?.kind === 'page' ? at.syncToken : null;
+      const res = await client.list({
+        maxResults: config.pageSize, singleEvents: true, showDeleted: true,
+        ...(syncToken ? { syncToken } : {}),
+        ...(at?.kind === 'page' ? { pageToken: at.pageToken } : {}),
+      });
+      if (res.timeZone && res.timeZone !== state().calendarTimeZone) setState({ calendarTimeZone: res.timeZone });
+      const changes = (res.items ?? []).map(toChange).filter((c): c is InboundChange => c !== null);
+      if (res.nextPageToken) return { changes, cursor: encodeCursor({ kind: 'page', pageToken: res.nextPageToken, syncToken }), more: true };
+      return { changes, cursor: res.nextSyncToken ? encodeCursor({ kind: 'sync', syncToken: res.nextSyncToken }) : null, more: false };
+    },
+
+    accepts(change) {
+      return acceptsCalendarChange(config, change);
+    },
+
+    async push(change, { wedding }): Promise<PushResult> {
+      rememberZone(wedding);
+      const id = liveId(change.externalId);
+      switch (pushAction(config, change)) {
+        case 'none':
+          return { externalId: change.op === 'delete' ? null : change.externalId, version: change.version };
+        case 'delete':
+          await client.delete(id!);
+          return { externalId: null };
+        case 'remove':
+          await client.delete(id!);
+          return { externalId: removedId(id!), version: null };
+        case 'upsert': {
+          const e = outboundEvent(change, wedding);
+          if (!id || isRemovedId(change.externalId)) return create(e, change);
+          return update(id, e, change);
+        }
+        default:
+          throw new AdapterError('unsupported', 'unknown push action');
+      }
+    },
+
+    async activate() {
+      if (inbound && config.watch && !state().channel) await startWatch();
+    },
+
+    async deactivate() {
+      const channel = state().channel;
+      setState({ channel: undefined });
+      await stopWatch(channel);
+    },
+
+    async maintain() {
+      if (!inbound || !config.watch) return;
+      const channel = state().channel;
+      if (channel && channel.expiration - runtime.now() > config.renewBeforeSeconds * 1000) return;
+      // Overlap on purpose: the new channel is open before the old one stops, so no change is missed.
+      await startWatch();
+      await stopWatch(channel).catch(() => undefined);
+    },
+
+    async busy({ from, to }): Promise<BusyInterval[]> {
+      const out: BusyInterval[] = [];
+      let pageToken: string | undefined;
+      do {
+        const res = await client.list({ timeMin: from, timeMax: to, singleEvents: true, orderBy: 'startTime', maxResults: 2500, ...(pageToken ? { pageToken } : {}) });
+        for (const ev of res.items ?? []) {
+          const e = fromGoogleEvent(ev, res.timeZone ?? 'UTC');
+          // WedSync's own events are bookings already; free time is not busy.
+          if (e.cancelled || e.transparent || parseEventKey(e.externalId) || e.startMs === undefined) continue;
+          out.push({ externalId: e.externalId, start: new Date(e.startMs).toISOString(), end: new Date(e.endMs ?? e.startMs).toISOString(), ...(e.title ? { title: e.title } : {}) });
+        }
+        pageToken = res.nextPageToken ?? undefined;
+      } while (pageToken);
+      return out;
+    },
+  };
+}
+
+export const googleCalendarAdapter: AdapterDefinition = {
+  system: SYSTEM,
+  category: 'calendar_system',
+  capabilities: ['pull', 'webhook', 'watch', 'push'],
+  description: 'Google Calendar: timeline events both ways, sync tokens, push channels, busy times.',
+  create: createGoogleCalendarAdapter,
+};

@@ -1,0 +1,400 @@
+import crypto from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { importSPKI, jwtVerify } from 'jose';
+import { SandboxServer, deliver, json, takeFailure, type InjectedFailure, type SandboxRequest, type SandboxResponse } from '../core/sandbox-server.ts';
+import type { GoogleEvent } from './mappers.ts';
+
+/**
+ * A local Google Calendar API v3 (what tests and the demo point the googleapis client at): the
+ * real paths and JSON shapes, etags and `If-Match` (412 `conditionNotMet`), sync tokens and page
+ * tokens (410 `fullSyncRequired` once expired), `events.watch` channels that POST the real push
+ * notification headers (a `sync` message first), `channels.stop`, the OAuth token endpoint
+ * (refresh-token and JWT-bearer grants), and injectable 429 / 403 `rateLimitExceeded` / 5xx.
+ */
+
+interface Stored { event: GoogleEvent; seq: number }
+interface Calendar { id: string; summary: string; timeZone: string; events: Map<string, Stored> }
+interface Channel { id: string; resourceId: string; token?: string; address: string; expiration: number; calendarId: string; messages: number; stopped: boolean }
+export interface Notification { channelId: string; state: string; number: number; status: number }
+
+const B32HEX = '0123456789abcdefghijklmnopqrstuv';
+const randomId = (n = 26) => Array.from(crypto.randomBytes(n), (b) => B32HEX[b & 31]).join('');
+
+function googleErrorBody(code: number, reason: string, message: string, domain = 'global') {
+  return { error: { errors: [{ domain, reason, message }], code, message } };
+}
+
+export class GoogleCalendarSandbox extends EventEmitter {
+  private readonly http = new SandboxServer((req) => this.route(req));
+  private readonly calendars = new Map<string, Calendar>();
+  private readonly accessTokens = new Map<string, number>();
+  private readonly refreshTokens = new Map<string, { clientId: string; clientSecret: string }>();
+  private readonly serviceAccounts = new Map<string, string>();
+  private readonly channels = new Map<string, Channel>();
+  private readonly failures: InjectedFailure[] = [];
+  readonly notifications: Notification[] = [];
+  private seq = 0;
+  /** Sync tokens of an earlier epoch are refused with 410. */
+  private epoch = 0;
+  private notificationsPaused = false;
+  private pendingNotify = new Set<string>();
+  private primary = 'primary@example.com';
+
+  constructor(private readonly now: () => number = Date.now) {
+    super();
+  }
+
+  get url(): string { return `${this.http.url}/`; }
+  get tokenUrl(): string { return `${this.http.url}/token`; }
+  get requests() { return this.http.log; }
+
+  async start(): Promise<this> {
+    await this.http.start();
+    this.addCalendar({ id: this.primary, summary: 'Primary', timeZone: 'Europe/London' });
+    return this;
+  }
+
+  stop(): Promise<void> { return this.http.stop(); }
+
+  // ── set-up, as the account owner would have it ──────────────────────────────────────────────
+  addCalendar(c: { id: string; summary?: string; timeZone?: string }): string {
+    this.calendars.set(c.id, { id: c.id, summary: c.summary ?? c.id, timeZone: c.timeZone ?? 'UTC', events: new Map() });
+    return c.id;
+  }
+
+  /** An access token the API accepts until `ttlMs` from now. */
+  issueAccessToken(ttlMs = 3_600_000): string {
+    const t = `ya29.${crypto.randomBytes(24).toString('base64url')}`;
+    this.accessTokens.set(t, this.now() + ttlMs);
+    return t;
+  }
+
+  issueRefreshToken(clientId: string, clientSecret: string): string {
+    const t = `1//${crypto.randomBytes(24).toString('base64url')}`;
+    this.refreshTokens.set(t, { clientId, clientSecret });
+    return t;
+  }
+
+  /** A service account key, as Google's console hands it out. */
+  createServiceAccount(email = `wedsync@sandbox-${randomId(6)}.iam.gserviceaccount.com`): { client_email: string; private_key: string } {
+    const { privateKey, publicKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
+    this.serviceAccounts.set(email, publicKey.export({ type: 'spki', format: 'pem' }).toString());
+    return { client_email: email, private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() };
+  }
+
+  // ── inspection and failure injection ───────────────────────────────────────────────────────
+  events(calendarId = this.primary, includeCancelled = false): GoogleEvent[] {
+    return [...this.cal(calendarId).events.values()].map((s) => s.event).filter((e) => includeCancelled || e.status !== 'cancelled');
+  }
+
+  event(calendarId: string, id: string): GoogleEvent | undefined {
+    return this.cal(calendarId).events.get(id)?.event;
+  }
+
+  /** Requests that wrote (insert, patch, update, delete) to a calendar's events. */
+  writes(calendarId = this.primary) {
+    const prefix = `/calendar/v3/calendars/${encodeURIComponent(calendarId)}/events`;
+    return this.requests.filter((r) => r.path.startsWith(prefix) && ['POST', 'PATCH', 'PUT', 'DELETE'].includes(r.method) && !r.path.includes('/watch'));
+  }
+
+  failNext(f: InjectedFailure): void { this.failures.push(f); }
+
+  /** Every sync token issued so far now answers 410 Gone (Google expires tokens after a while). */
+  expireSyncTokens(): void { this.epoch++; }
+
+  liveChannels(calendarId = this.primary): Channel[] {
+    return [...this.channels.values()].filter((c) => c.calendarId === calendarId && !c.stopped && c.expiration > this.now());
+  }
+
+  /** Holds notifications back (the subscriber is unreachable); `resume` sends one per affected channel. */
+  pauseNotifications(): void { this.notificationsPaused = true; }
+  resumeNotifications(): void {
+    this.notificationsPaused = false;
+    for (const id of this.pendingNotify) this.notify(id);
+    this.pendingNotify.clear();
+  }
+
+  // ── what a person does in the Google Calendar app ───────────────────────────────────────────
+  userInsert(calendarId: string, event: GoogleEvent): GoogleEvent {
+    return this.store(calendarId, { ...event, id: event.id ?? randomId() }, true);
+  }
+
+  userPatch(calendarId: string, id: string, patch: GoogleEvent): GoogleEvent {
+    const cur = this.cal(calendarId).events.get(id);
+    if (!cur) throw new Error(`no event ${id}`);
+    return this.store(calendarId, mergePatch(cur.event, patch), false);
+  }
+
+  userDelete(calendarId: string, id: string): void {
+    const cur = this.cal(calendarId).events.get(id);
+    if (!cur) throw new Error(`no event ${id}`);
+    this.store(calendarId, { ...cur.event, status: 'cancelled' }, false);
+  }
+
+  // ── the API ─────────────────────────────────────────────────────────────────────────────────
+  private cal(id: string): Calendar {
+    const c = this.calendars.get(id === 'primary' ? this.primary : id);
+    if (!c) throw new Error(`no calendar ${id}`);
+    return c;
+  }
+
+  private store(calendarId: string, event: GoogleEvent, created: boolean): GoogleEvent {
+    const cal = this.cal(calendarId);
+    const prev = cal.events.get(event.id!)?.event;
+    const seq = ++this.seq;
+    const nowIso = new Date(this.now()).toISOString();
+    const timesChanged = prev && (JSON.stringify(prev.start) !== JSON.stringify(event.start) || JSON.stringify(prev.end) !== JSON.stringify(event.end));
+    const stored: GoogleEvent = {
+      kind: 'calendar#event',
+      ...event,
+      etag: `"${3_000_000_000_000_000 + seq * 1000}"`,
+      status: event.status ?? 'confirmed',
+      htmlLink: `https://calendar.google.com/calendar/event?eid=${event.id}`,
+      created: prev?.created ?? nowIso,
+      updated: nowIso,
+      iCalUID: prev?.iCalUID ?? `${event.id}@google.com`,
+      sequence: (prev?.sequence ?? 0) + (timesChanged ? 1 : 0),
+      creator: prev?.creator ?? { email: cal.id, self: true },
+      organizer: prev?.organizer ?? { email: cal.id, displayName: cal.summary, self: true },
+      reminders: event.reminders ?? { useDefault: true },
+      eventType: 'default',
+    };
+    cal.events.set(event.id!, { event: stored, seq });
+    this.emit('change', { calendarId: cal.id, event: stored, created });
+    if (this.notificationsPaused) this.pendingNotify.add(cal.id); else this.notify(cal.id);
+    return stored;
+  }
+
+  private notify(calendarId: string): void {
+    for (const ch of this.liveChannels(calendarId)) void this.sendNotification(ch, 'exists');
+  }
+
+  private async sendNotification(ch: Channel, state: string): Promise<void> {
+    const number = ++ch.messages;
+    const status = await deliver(ch.address, {
+      headers: {
+        'x-goog-channel-id': ch.id,
+        ...(ch.token ? { 'x-goog-channel-token': ch.token } : {}),
+        'x-goog-channel-expiration': new Date(ch.expiration).toUTCString(),
+        'x-goog-resource-id': ch.resourceId,
+        'x-goog-resource-uri': `${this.url}calendar/v3/calendars/${encodeURIComponent(ch.calendarId)}/events?alt=json`,
+        'x-goog-resource-state': state,
+        'x-goog-message-number': String(number),
+        'content-length': '0',
+      },
+      body: '',
+    });
+    this.notifications.push({ channelId: ch.id, state, number, status });
+  }
+
+  private async route(req: SandboxRequest): Promise<SandboxResponse> {
+    const path = req.url.pathname;
+    if (req.method === 'POST' && path === '/token') return this.token(req);
+    const failure = takeFailure(this.failures, req.method, path);
+    if (failure) {
+      const headers: Record<string, string> = failure.retryAfter ? { 'retry-after': failure.retryAfter } : {};
+      if (failure.status === 403) return json(403, googleErrorBody(403, 'rateLimitExceeded', 'Rate Limit Exceeded', 'usageLimits'), headers);
+      if (failure.status === 429) return json(429, googleErrorBody(429, 'rateLimitExceeded', 'Rate Limit Exceeded', 'usageLimits'), headers);
+      return json(failure.status, googleErrorBody(failure.status, 'backendError', 'Backend Error'), headers);
+    }
+    const auth = /^Bearer (.+)$/.exec(req.headers.authorization ?? '');
+    const expires = auth ? this.accessTokens.get(auth[1]!) : undefined;
+    if (expires === undefined || expires <= this.now()) {
+      return json(401, { error: { code: 401, message: 'Request had invalid authentication credentials. Expected OAuth 2 access token.', errors: [{ domain: 'global', reason: 'authError', message: 'Invalid Credentials', location: 'Authorization', locationType: 'header' }], status: 'UNAUTHENTICATED' } });
+    }
+    if (req.method === 'POST' && path === '/calendar/v3/channels/stop') return this.stopChannel(req);
+    const m = /^\/calendar\/v3\/calendars\/([^/]+)(\/events(?:\/([^/]+))?)?$/.exec(path);
+    if (!m) return json(404, googleErrorBody(404, 'notFound', 'Not Found'));
+    const calendarId = decodeURIComponent(m[1]!);
+    if (!this.calendars.has(calendarId === 'primary' ? this.primary : calendarId)) return json(404, googleErrorBody(404, 'notFound', 'Not Found'));
+    const cal = this.cal(calendarId);
+    if (!m[2]) {
+      if (req.method !== 'GET') return json(405, googleErrorBody(405, 'methodNotAllowed', 'Method Not Allowed'));
+      return json(200, { kind: 'calendar#calendar', etag: `"${this.seq}"`, id: cal.id, summary: cal.summary, timeZone: cal.timeZone });
+    }
+    const eventId = m[3] ? decodeURIComponent(m[3]) : null;
+    if (eventId === 'watch' && req.method === 'POST') return this.watch(cal, req);
+    if (!eventId) {
+      if (req.method === 'GET') return this.list(cal, req.url.searchParams);
+      if (req.method === 'POST') return this.insert(cal, req);
+      return json(405, googleErrorBody(405, 'methodNotAllowed', 'Method Not Allowed'));
+    }
+    const stored = cal.events.get(eventId);
+    if (!stored) return json(404, googleErrorBody(404, 'notFound', 'Not Found'));
+    const ifMatch = req.headers['if-match'];
+    if (ifMatch && ifMatch !== '*' && ifMatch !== stored.event.etag && req.method !== 'GET') return json(412, googleErrorBody(412, 'conditionNotMet', 'Precondition Failed'));
+    switch (req.method) {
+      case 'GET':
+        return json(200, stored.event);
+      case 'DELETE':
+        if (stored.event.status === 'cancelled') return json(410, googleErrorBody(410, 'deleted', 'Resource has been deleted'));
+        this.store(cal.id, { ...stored.event, status: 'cancelled' }, false);
+        return { status: 204 };
+      case 'PATCH':
+      case 'PUT': {
+        const body = parseJson(req.body);
+        if (!body) return json(400, googleErrorBody(400, 'parseError', 'Parse Error'));
+        if (stored.event.status === 'cancelled' && body.status !== 'confirmed') return json(410, googleErrorBody(410, 'deleted', 'Resource has been deleted'));
+        const next = req.method === 'PATCH' ? mergePatch(stored.event, body) : { ...body, id: eventId };
+        const invalid = validate(next);
+        if (invalid) return json(400, googleErrorBody(400, invalid.reason, invalid.message));
+        return json(200, this.store(cal.id, next, false));
+      }
+      default:
+        return json(405, googleErrorBody(405, 'methodNotAllowed', 'Method Not Allowed'));
+    }
+  }
+
+  private insert(cal: Calendar, req: SandboxRequest): SandboxResponse {
+    const body = parseJson(req.body);
+    if (!body) return json(400, googleErrorBody(400, 'parseError', 'Parse Error'));
+    const id = body.id ?? randomId();
+    if (!/^[a-v0-9]{5,1024}$/.test(id)) return json(400, googleErrorBody(400, 'invalid', 'Invalid resource id value.'));
+    if (cal.events.has(id)) return json(409, googleErrorBody(409, 'duplicate', 'The requested identifier already exists.'));
+    const invalid = validate(body);
+    if (invalid) return json(400, googleErrorBody(400, invalid.reason, invalid.message));
+    return json(200, this.store(cal.id, { ...body, id }, true));
+  }
+
+  private list(cal: Calendar, q: URLSearchParams): SandboxResponse {
+    const syncToken = q.get('syncToken');
+    const pageToken = q.get('pageToken');
+    const timeMin = q.get('timeMin') ? Date.parse(q.get('timeMin')!) : null;
+    const timeMax = q.get('timeMax') ? Date.parse(q.get('timeMax')!) : null;
+    if (syncToken && (timeMin !== null || timeMax !== null || q.get('orderBy') || q.get('updatedMin'))) {
+      return json(400, googleErrorBody(400, 'invalid', 'Sync token cannot be combined with timeMin, timeMax, orderBy or updatedMin.'));
+    }
+    const maxResults = Math.min(2500, Number(q.get('maxResults') ?? 250) || 250);
+    let baseline = 0;
+    if (syncToken) {
+      const t = decodeToken(syncToken);
+      if (!t || t.c !== cal.id || t.e !== this.epoch || t.s > this.seq) {
+        return json(410, googleErrorBody(410, 'fullSyncRequired', 'Sync token is no longer valid, a full sync is required.'));
+      }
+      baseline = t.s;
+    }
+    let page = { after: null as string | null, offset: 0, high: this.seq };
+    if (pageToken) {
+      const p = decodeToken(pageToken);
+      if (!p || p.c !== cal.id) return json(400, googleErrorBody(400, 'invalid', 'Invalid page token.'));
+      page = { after: p.a ?? null, offset: p.o ?? 0, high: p.h ?? this.seq };
+    }
+    const showDeleted = syncToken !== null || q.get('showDeleted') === 'true';
+    const byStart = q.get('orderBy') === 'startTime';
+    const startOf = (e: GoogleEvent) => Date.parse(e.start?.dateTime ?? `${e.start?.date}T00:00:00Z`);
+    const endOf = (e: GoogleEvent) => Date.parse(e.end?.dateTime ?? `${e.end?.date}T00:00:00Z`);
+    let items = [...cal.events.values()]
+      .filter((s) => s.seq > baseline && s.seq <= page.high)
+      .map((s) => s.event)
+      .filter((e) => showDeleted || e.status !== 'cancelled')
+      .filter((e) => (timeMin === null || endOf(e) > timeMin) && (timeMax === null || startOf(e) < timeMax));
+    items.sort(byStart ? (a, b) => startOf(a) - startOf(b) || a.id!.localeCompare(b.id!) : (a, b) => a.id!.localeCompare(b.id!));
+    // Paging by the last id seen (or by position, when ordered by start): stable while events change.
+    if (byStart) items = items.slice(page.offset); else if (page.after) items = items.filter((e) => e.id! > page.after!);
+    const pageItems = items.slice(0, maxResults);
+    const more = items.length > maxResults;
+    const body: Record<string, unknown> = {
+      kind: 'calendar#events', etag: `"p${this.seq}"`, summary: cal.summary, updated: new Date(this.now()).toISOString(), timeZone: cal.timeZone,
+      accessRole: 'owner', defaultReminders: [], items: pageItems,
+    };
+    if (more) body.nextPageToken = encodeToken({ c: cal.id, a: pageItems.at(-1)!.id, o: page.offset + maxResults, h: page.high });
+    else body.nextSyncToken = encodeToken({ c: cal.id, s: page.high, e: this.epoch });
+    return json(200, body);
+  }
+
+  private watch(cal: Calendar, req: SandboxRequest): SandboxResponse {
+    const body = parseJson(req.body) as { id?: string; type?: string; address?: string; token?: string; params?: { ttl?: string } } | null;
+    if (!body?.id || body.type !== 'web_hook' || !body.address) return json(400, googleErrorBody(400, 'invalid', 'A channel needs id, type web_hook and address.'));
+    if (this.channels.has(body.id)) return json(400, googleErrorBody(400, 'channelIdNotUnique', 'Channel id not unique'));
+    const ttl = Math.min(Number(body.params?.ttl ?? 604_800) || 604_800, 2_592_000);
+    const ch: Channel = {
+      id: body.id, resourceId: crypto.createHash('sha1').update(cal.id).digest('base64url').slice(0, 27), token: body.token, address: body.address,
+      expiration: this.now() + ttl * 1000, calendarId: cal.id, messages: 0, stopped: false,
+    };
+    this.channels.set(ch.id, ch);
+    // Google confirms a new channel with a `sync` message right after answering.
+    setImmediate(() => void this.sendNotification(ch, 'sync'));
+    return json(200, {
+      kind: 'api#channel', id: ch.id, resourceId: ch.resourceId, resourceUri: `${this.url}calendar/v3/calendars/${encodeURIComponent(cal.id)}/events?alt=json`,
+      ...(ch.token ? { token: ch.token } : {}), expiration: String(ch.expiration),
+    });
+  }
+
+  private stopChannel(req: SandboxRequest): SandboxResponse {
+    const body = parseJson(req.body) as { id?: string; resourceId?: string } | null;
+    const ch = body?.id ? this.channels.get(body.id) : undefined;
+    if (!ch || ch.resourceId !== body?.resourceId) return json(404, googleErrorBody(404, 'notFound', `Channel '${body?.id}' not found for project`));
+    ch.stopped = true;
+    return { status: 204 };
+  }
+
+  private async token(req: SandboxRequest): Promise<SandboxResponse> {
+    const form = new URLSearchParams(req.body);
+    const grant = form.get('grant_type');
+    const issue = () => json(200, { access_token: this.issueAccessToken(), expires_in: 3599, token_type: 'Bearer', scope: 'https://www.googleapis.com/auth/calendar' });
+    if (grant === 'refresh_token') {
+      const basic = /^Basic (.+)$/.exec(req.headers.authorization ?? '');
+      const [id, secret] = basic ? Buffer.from(basic[1]!, 'base64').toString().split(':') : [form.get('client_id'), form.get('client_secret')];
+      const known = this.refreshTokens.get(form.get('refresh_token') ?? '');
+      if (!known || known.clientId !== id || known.clientSecret !== secret) return json(400, { error: 'invalid_grant', error_description: 'Token has been expired or revoked.' });
+      return issue();
+    }
+    if (grant === 'urn:ietf:params:oauth:grant-type:jwt-bearer') {
+      const assertion = form.get('assertion') ?? '';
+      try {
+        const iss = JSON.parse(Buffer.from(assertion.split('.')[1] ?? '', 'base64url').toString()).iss as string;
+        const pem = this.serviceAccounts.get(iss);
+        if (!pem) throw new Error('unknown service account');
+        await jwtVerify(assertion, await importSPKI(pem, 'RS256'), { audience: this.tokenUrl, issuer: iss, currentDate: new Date(this.now()) });
+        return issue();
+      } catch (error) {
+        return json(400, { error: 'invalid_grant', error_description: `Invalid JWT: ${(error as Error).message}` });
+      }
+    }
+    return json(400, { error: 'unsupported_grant_type' });
+  }
+}
+
+function parseJson(text: string): GoogleEvent | null {
+  try {
+    const v = JSON.parse(text) as unknown;
+    return v && typeof v === 'object' ? (v as GoogleEvent) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Patch semantics: fields given replace fields held; extended property maps merge key by key; arrays are replaced. */
+function mergePatch(event: GoogleEvent, patch: GoogleEvent): GoogleEvent {
+  const next: GoogleEvent = { ...event, ...patch };
+  if (patch.extendedProperties) {
+    next.extendedProperties = {
+      private: { ...event.extendedProperties?.private, ...patch.extendedProperties.private },
+      shared: { ...event.extendedProperties?.shared, ...patch.extendedProperties.shared },
+    };
+  }
+  return next;
+}
+
+function validate(e: GoogleEvent): { reason: string; message: string } | null {
+  const s = e.start?.dateTime ?? e.start?.date;
+  const t = e.end?.dateTime ?? e.end?.date;
+  if (!s || !t) return { reason: 'required', message: 'Missing end time.' };
+  if (e.start?.dateTime && !/(?:Z|[+-]\d\d:\d\d)$/.test(e.start.dateTime) && !e.start.timeZone) return { reason: 'missingTimeZone', message: 'Missing time zone definition for start time.' };
+  if (Date.parse(t) < Date.parse(s)) return { reason: 'timeRangeEmpty', message: 'The specified time range is empty.' };
+  return null;
+}
+
+function encodeToken(v: Record<string, unknown>): string {
+  return Buffer.from(JSON.stringify(v)).toString('base64url');
+}
+
+function decodeToken(t: string): { c: string; s: number; e: number; a?: string; o?: number; h?: number } | null {
+  try {
+    const v = JSON.parse(Buffer.from(t, 'base64url').toString()) as { c?: unknown; s?: unknown; e?: unknown; a?: unknown; o?: unknown; h?: unknown };
+    if (typeof v.c !== 'string') return null;
+    return { c: v.c, s: Number(v.s ?? 0), e: Number(v.e ?? -1), ...(typeof v.a === 'string' ? { a: v.a } : {}), ...(typeof v.o === 'number' ? { o: v.o } : {}), ...(typeof v.h === 'number' ? { h: v.h } : {}) };
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,269 @@
+import crypto from 'node:crypto';
+import {
+  AdapterError, parseAdapterConfig,
+  type AdapterDefinition, type AdapterInput, type Capability, type InboundChange, type OutboundChange, type PullPage, type PushResult,
+  type WebhookRequest, type WebhookVerdict, type WeddingContext,
+} from '../core/index.ts';
+import {
+  CALENDAR_FIELDS, acceptsCalendarChange, changedSinceBase, isRemovedId, liveId, mergeFields, outboundEvent, pushAction, removedId,
+  timelineFieldsOf, toTimelineChange, weddingZone,
+  type BusyInterval, type CalendarAdapter, type OutboundEvent,
+} from '../core/calendar.ts';
+import { isKnownTimeZone } from '../core/calendar-time.ts';
+import { GraphClient, type Subscription } from './client.ts';
+import { OutlookConfiguration, OutlookCredentials } from './config.ts';
+import { fromGraphEvent, keyOfTransaction, toGraphEvent, type GraphEvent } from './mappers.ts';
+
+export const SYSTEM = 'outlook';
+const FIELDS = CALENDAR_FIELDS.timeline;
+const MAX_MERGE_ROUNDS = 3;
+const DAY = 86_400_000;
+
+interface OutlookState {
+  subscription?: { id: string; expiration: number };
+  /** A lifecycle notification asked for action (reauthorize, recreate); done at the next upkeep. */
+  lifecycle?: 'reauthorizationRequired' | 'subscriptionRemoved';
+  weddingTimeZone?: string;
+}
+
+interface Notification {
+  subscriptionId?: string;
+  clientState?: string;
+  changeType?: string;
+  lifecycleEvent?: 'reauthorizationRequired' | 'subscriptionRemoved' | 'missed';
+  resourceData?: { id?: string };
+}
+
+function sameSecret(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && crypto.timingSafeEqual(x, y);
+}
+
+/**
+ * Outlook / Microsoft 365 calendars through Microsoft Graph: `calendarView/delta` with
+ * `@odata.nextLink`/`@odata.deltaLink` (410 → full resync, `@removed` → deletions), change
+ * notification subscriptions (validationToken handshake, clientState check, renewal, lifecycle
+ * notifications), writes with `transactionId` (idempotent creates) and `If-Match` (412 → merge).
+ */
+export function createOutlookAdapter(input: AdapterInput): CalendarAdapter {
+  const config = parseAdapterConfig(SYSTEM, 'configuration', OutlookConfiguration, input.configuration);
+  const credentials = parseAdapterConfig(SYSTEM, 'credentials', OutlookCredentials, input.credentials);
+  const { runtime } = input;
+  const client = new GraphClient(credentials, config, runtime.fetch, runtime.now);
+  const inbound = config.syncDirection !== 'outbound';
+  const outbound = config.syncDirection !== 'inbound';
+  const capabilities: Capability[] = [
+    ...(inbound ? ['pull' as const, ...(config.subscribe ? ['webhook' as const, 'watch' as const] : [])] : []),
+    ...(outbound ? ['push' as const] : []),
+  ];
+  // clientState: up to 128 characters, secret to us and Graph; derived so nothing extra is stored.
+  const clientState = crypto.createHmac('sha256', runtime.webhookSecret).update('graph-client-state').digest('base64url');
+
+  const state = () => runtime.state.get() as OutlookState;
+  const setState = (patch: Partial<OutlookState>) => runtime.state.set({ ...state(), ...patch });
+  const readZone = () => state().weddingTimeZone ?? config.timeZone ?? 'UTC';
+  const rememberZone = (wedding: WeddingContext) => {
+    const zone = weddingZone(wedding);
+    if (isKnownTimeZone(wedding.meta.timezone) && state().weddingTimeZone !== zone) setState({ weddingTimeZone: zone });
+  };
+  const toChange = (ev: GraphEvent): InboundChange | null => toTimelineChange(fromGraphEvent(ev, readZone()), { weddingId: runtime.weddingId, options: config, zone: readZone() });
+
+  async function stillThere(id: string): Promise<InboundChange | null> {
+    try {
+      return toChange(await client.getEvent(id));
+    } catch (error) {
+      if (error instanceof AdapterError && error.code === 'gone') return { op: 'delete', entity: 'timeline', externalId: id };
+      throw error;
+    }
+  }
+
+  async function subscribe(): Promise<void> {
+    const expiration = runtime.now() + config.subscriptionMinutes * 60_000;
+    const sub = await client.createSubscription({
+      changeType: 'created,updated,deleted', notificationUrl: runtime.webhookUrl, lifecycleNotificationUrl: runtime.webhookUrl,
+      resource: client.eventsResource, expirationDateTime: new Date(expiration).toISOString(), clientState,
+    });
+    setState({ subscription: { id: sub.id, expiration: Date.parse(sub.expirationDateTime) || expiration }, lifecycle: undefined });
+  }
+
+  async function upkeep(): Promise<void> {
+    if (!inbound || !config.subscribe) return;
+    const { subscription, lifecycle } = state();
+    if (!subscription || lifecycle === 'subscriptionRemoved') return subscribe();
+    const due = subscription.expiration - runtime.now() <= config.renewBeforeMinutes * 60_000;
+    if (!due && lifecycle !== 'reauthorizationRequired') return;
+    try {
+      // Renewing also reauthorizes (Graph docs, lifecycle notifications).
+      const renewed = await client.renewSubscription(subscription.id, new Date(runtime.now() + config.subscriptionMinutes * 60_000).toISOString());
+      setState({ subscription: { id: renewed.id, expiration: Date.parse(renewed.expirationDateTime) }, lifecycle: undefined });
+    } catch (error) {
+      // Expired or removed on Graph's side: make a new one.
+      if (error instanceof AdapterError && (error.extra.status === 404 || error.code === 'gone')) return subscribe();
+      throw error;
+    }
+  }
+
+  async function create(e: OutboundEvent): Promise<PushResult> {
+    // A retried POST with the same transactionId returns the event the first attempt created.
+    const ev = await client.createEvent(toGraphEvent(e));
+    return { externalId: ev.id ?? null, version: ev['@odata.etag'] ?? null };
+  }
+
+  async function update(id: string, e: OutboundEvent, change: OutboundChange): Promise<PushResult> {
+    const local = change.data ?? {};
+    let fields = changedSinceBase(FIELDS, local, change.base);
+    let etag = change.version;
+    let unwritten: string[] = [];
+    let categories: string[] | undefined;
+    // Our category replaces only our own entry in `categories`: read the owner's first.
+    let read = fields.includes('category');
+    for (let round = 0; ; round++) {
+      if (read) {
+        const current = await client.getEvent(id);
+        const remote = timelineFieldsOf(fromGraphEvent(current, readZone()), 'UTC');
+        ({ write: fields, unwritten } = mergeFields(FIELDS, local, remote, change.base));
+        etag = current['@odata.etag'] ?? null;
+        categories = current.categories ?? [];
+      }
+      if (fields.length === 0) return { externalId: id, version: etag, unwritten };
+      try {
+        const ev = await client.patchEvent(id, toGraphEvent(e, fields, categories), etag);
+        return { externalId: id, version: ev['@odata.etag'] ?? null, unwritten };
+      } catch (error) {
+        if (!(error instanceof AdapterError && error.code === 'precondition_failed') || round >= MAX_MERGE_ROUNDS) {
+          if (error instanceof AdapterError && error.extra.status === 404) {
+            throw new AdapterError('gone', `outlook event ${id} was deleted in the calendar; the deletion comes in with the next pull`, { status: 404, cause: error });
+          }
+          throw error;
+        }
+      }
+      read = true;
+    }
+  }
+
+  return {
+    system: SYSTEM,
+    category: 'calendar_system',
+    capabilities,
+    fields: CALENDAR_FIELDS,
+    calendarOptions: config,
+
+    async testConnection() {
+      await client.getCalendar();
+    },
+
+    verifyWebhook(request: WebhookRequest): WebhookVerdict {
+      // Subscription validation: echo the token, in plain text, within 10 seconds.
+      const validationToken = new URL(request.url).searchParams.get('validationToken');
+      if (validationToken !== null) {
+        return { ok: true, eventId: `validation:${validationToken.slice(0, 64)}`, ignore: true, reply: { status: 200, body: validationToken, headers: { 'content-type': 'text/plain' } } };
+      }
+      let items: Notification[];
+      try {
+        items = (JSON.parse(request.rawBody) as { value?: Notification[] }).value ?? [];
+      } catch {
+        return { ok: false, code: 'invalid_payload', message: 'not a Microsoft Graph change notification (JSON with a value array)' };
+      }
+      if (!Array.isArray(items) || items.length === 0) return { ok: false, code: 'invalid_payload', message: 'a change notification collection needs a non-empty value array' };
+      if (!items.every((n) => typeof n.clientState === 'string' && sameSecret(n.clientState, clientState))) {
+        return { ok: false, code: 'signature_invalid', message: 'clientState does not match this subscription' };
+      }
+      const eventId = `graph:${crypto.createHash('sha256').update(request.rawBody).digest('base64url')}`;
+      const lifecycle = items.map((n) => n.lifecycleEvent).filter((x): x is NonNullable<Notification['lifecycleEvent']> => !!x);
+      const act = lifecycle.find((l) => l === 'subscriptionRemoved') ?? lifecycle.find((l) => l === 'reauthorizationRequired');
+      if (act) {
+        setState({ lifecycle: act });
+        // Acted on now, not at the next scheduled upkeep: notifications stop until it is done.
+        void upkeep().catch(() => undefined);
+      }
+      // Only reauthorization needs nothing pulled; removed subscriptions and missed notifications may hide changes.
+      if (lifecycle.length === items.length && lifecycle.every((l) => l === 'reauthorizationRequired')) return { ok: true, eventId, ignore: true, reply: { status: 202 } };
+      return { ok: true, eventId, reply: { status: 202 } };
+    },
+
+    parseWebhook() {
+      // Notifications without resource data name the event only: read what changed with delta.
+      return { changes: [], pull: true };
+    },
+
+    async pull({ cursor, full }): Promise<PullPage> {
+      const now = runtime.now();
+      const url = !full && cursor ? cursor : client.deltaStart(new Date(now - config.windowPastDays * DAY).toISOString(), new Date(now + config.windowFutureDays * DAY).toISOString());
+      const { body } = await client.delta(url);
+      const changes: InboundChange[] = [];
+      for (const ev of body.value ?? []) {
+        // NOTE: Graph also reports events changed *outside* the calendarView window as `@removed`
+        // (docs: event-delta, "Response"); only one that is really gone is a deletion.
+        const c = ev['@removed'] && ev.id ? await stillThere(ev.id) : toChange(ev);
+        if (c) changes.push(c);
+      }
+      if (body['@odata.nextLink']) return { changes, cursor: body['@odata.nextLink'], more: true };
+      return { changes, cursor: body['@odata.deltaLink'] ?? null, more: false };
+    },
+
+    accepts(change) {
+      return acceptsCalendarChange(config, change);
+    },
+
+    async push(change, { wedding }): Promise<PushResult> {
+      rememberZone(wedding);
+      const id = liveId(change.externalId);
+      switch (pushAction(config, change)) {
+        case 'none':
+          return { externalId: change.op === 'delete' ? null : change.externalId, version: change.version };
+        case 'delete':
+          await client.deleteEvent(id!);
+          return { externalId: null };
+        case 'remove':
+          await client.deleteEvent(id!);
+          return { externalId: removedId(id!), version: null };
+        case 'upsert': {
+          const e = outboundEvent(change, wedding);
+          if (!id || isRemovedId(change.externalId)) return create(e);
+          return update(id, e, change);
+        }
+        default:
+          throw new AdapterError('unsupported', 'unknown push action');
+      }
+    },
+
+    async activate() {
+      if (inbound && config.subscribe && !state().subscription) await subscribe();
+    },
+
+    async deactivate() {
+      const sub = state().subscription;
+      setState({ subscription: undefined });
+      if (sub) await client.deleteSubscription(sub.id);
+    },
+
+    maintain: upkeep,
+
+    async busy({ from, to }): Promise<BusyInterval[]> {
+      const out: BusyInterval[] = [];
+      let next: string | undefined;
+      do {
+        const { body } = await client.calendarView(from, to, next);
+        for (const ev of body.value ?? []) {
+          if (keyOfTransaction(ev.transactionId)) continue;
+          const e = fromGraphEvent(ev, readZone());
+          if (e.cancelled || e.transparent || e.startMs === undefined) continue;
+          out.push({ externalId: e.externalId, start: new Date(e.startMs).toISOString(), end: new Date(e.endMs ?? e.startMs).toISOString(), ...(e.title ? { title: e.title } : {}) });
+        }
+        next = body['@odata.nextLink'];
+      } while (next);
+      return out;
+    },
+  };
+}
+
+export const outlookAdapter: AdapterDefinition = {
+  system: SYSTEM,
+  category: 'calendar_system',
+  capabilities: ['pull', 'webhook', 'watch', 'push'],
+  description: 'Outlook / Microsoft 365 calendars through Microsoft Graph: delta sync, change notifications, busy times.',
+  create: createOutlookAdapter,
+};
+
+export type { Subscription };

@@ -1,0 +1,450 @@
+import crypto from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { instantOf, isKnownTimeZone, parseWallIso, wallIso, wallTimeOf } from '../core/calendar-time.ts';
+import { SandboxServer, deliver, json, takeFailure, type InjectedFailure, type SandboxRequest, type SandboxResponse } from '../core/sandbox-server.ts';
+import { GRAPH_IANA_ZONES, type GraphEvent } from './mappers.ts';
+
+/**
+ * A local Microsoft Graph (v1.0) for calendars: mailboxes (`/me`, `/users/{id}`), events with
+ * change keys and `If-Match` (412 ErrorIrresolvableConflict), `transactionId` de-duplication,
+ * `calendarView/delta` with `@odata.nextLink`/`@odata.deltaLink` and `@removed` (410 once a delta
+ * token is expired), `Prefer: odata.maxpagesize / outlook.timezone / outlook.body-content-type`,
+ * subscriptions with the validationToken handshake on create, change and lifecycle notifications,
+ * renewal and reauthorize, the identity platform token endpoint, and injectable 429 + Retry-After.
+ */
+
+interface Stored { event: GraphEvent; seq: number; deleted: boolean; calendarId: string }
+interface Calendar { id: string; name: string }
+interface Mailbox { id: string; mail: string; defaultCalendar: string; calendars: Map<string, Calendar>; events: Map<string, Stored> }
+interface Sub {
+  id: string; resource: string; changeType: string; notificationUrl: string; lifecycleNotificationUrl?: string; clientState?: string;
+  expiration: number; userId: string; calendarId: string; removed: boolean;
+}
+
+/** Windows zone names the sandbox understands (a few common ones; Graph accepts them all). */
+const WINDOWS_ZONES: Record<string, string> = {
+  'GMT Standard Time': 'Europe/London', 'Eastern Standard Time': 'America/New_York', 'Pacific Standard Time': 'America/Los_Angeles',
+  'Central Standard Time': 'America/Chicago', 'W. Europe Standard Time': 'Europe/Berlin', 'Romance Standard Time': 'Europe/Paris',
+};
+
+const ianaOf = (zone: string): string | null => (zone === 'UTC' ? 'UTC' : WINDOWS_ZONES[zone] ?? (GRAPH_IANA_ZONES.has(zone) && isKnownTimeZone(zone) ? zone : null));
+const graphError = (status: number, code: string, message: string, headers: Record<string, string> = {}) => json(status, { error: { code, message, innerError: { date: new Date().toISOString(), 'request-id': crypto.randomUUID() } } }, headers);
+const graphId = () => `AAMkAG${crypto.randomBytes(30).toString('base64url')}`;
+const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+const unb64 = <T>(s: string): T | null => { try { return JSON.parse(Buffer.from(s, 'base64url').toString()) as T; } catch { return null; } };
+
+export class GraphSandbox extends EventEmitter {
+  private readonly http = new SandboxServer((req) => this.route(req));
+  private readonly mailboxes = new Map<string, Mailbox>();
+  private readonly tokens = new Map<string, { userId: string | null; expiresAt: number }>();
+  private readonly apps = new Map<string, { secret: string; tenantId: string }>();
+  private readonly refreshTokens = new Map<string, { clientId: string; userId: string }>();
+  private readonly subs = new Map<string, Sub>();
+  private readonly failures: InjectedFailure[] = [];
+  readonly notifications: { subscriptionId: string; kind: string; status: number }[] = [];
+  private seq = 0;
+  private epoch = 0;
+  private paused = false;
+  private held: (() => void)[] = [];
+  /** Longest subscription for Outlook resources, minutes (Graph: 10080). */
+  static readonly MAX_SUBSCRIPTION_MINUTES = 10_080;
+
+  constructor(private readonly now: () => number = Date.now) {
+    super();
+  }
+
+  get url(): string { return `${this.http.url}/v1.0`; }
+  /** The authority (what `authorityUrl` points at). */
+  get authorityUrl(): string { return this.http.url; }
+  get requests() { return this.http.log; }
+
+  async start(): Promise<this> {
+    await this.http.start();
+    return this;
+  }
+
+  stop(): Promise<void> { return this.http.stop(); }
+
+  // ── set-up ──────────────────────────────────────────────────────────────────────────────────
+  addMailbox(mail: string): string {
+    const id = crypto.randomUUID();
+    const cal = { id: graphId(), name: 'Calendar' };
+    this.mailboxes.set(id, { id, mail, defaultCalendar: cal.id, calendars: new Map([[cal.id, cal]]), events: new Map() });
+    return id;
+  }
+
+  addCalendar(userId: string, name: string): string {
+    const id = graphId();
+    this.box(userId).calendars.set(id, { id, name });
+    return id;
+  }
+
+  issueAccessToken(userId: string | null, ttlMs = 3_600_000): string {
+    const t = `eyJ0eXAiOiJKV1Qi.${crypto.randomBytes(32).toString('base64url')}`;
+    this.tokens.set(t, { userId, expiresAt: this.now() + ttlMs });
+    return t;
+  }
+
+  registerApp(tenantId: string): { clientId: string; clientSecret: string; tenantId: string } {
+    const clientId = crypto.randomUUID();
+    const clientSecret = crypto.randomBytes(24).toString('base64url');
+    this.apps.set(clientId, { secret: clientSecret, tenantId });
+    return { clientId, clientSecret, tenantId };
+  }
+
+  issueRefreshToken(clientId: string, userId: string): string {
+    const t = `0.A${crypto.randomBytes(40).toString('base64url')}`;
+    this.refreshTokens.set(t, { clientId, userId });
+    return t;
+  }
+
+  // ── inspection and failure injection ───────────────────────────────────────────────────────
+  events(userId: string, calendarId?: string): GraphEvent[] {
+    const box = this.box(userId);
+    return [...box.events.values()].filter((s) => !s.deleted && s.calendarId === (calendarId ?? box.defaultCalendar)).map((s) => s.event);
+  }
+
+  /** Requests that wrote events (create, patch, delete). */
+  writes() {
+    return this.requests.filter((r) => /\/events/.test(r.path) && ['POST', 'PATCH', 'DELETE'].includes(r.method));
+  }
+
+  failNext(f: InjectedFailure): void { this.failures.push(f); }
+  /** Delta tokens issued so far answer 410 (Graph drops sync state after a while). */
+  expireDeltaTokens(): void { this.epoch++; }
+  subscriptions(): Sub[] { return [...this.subs.values()].filter((s) => !s.removed && s.expiration > this.now()); }
+  pauseNotifications(): void { this.paused = true; }
+  resumeNotifications(): void {
+    this.paused = false;
+    for (const send of this.held.splice(0)) send();
+  }
+
+  /** Sends a lifecycle notification; `subscriptionRemoved` also removes the subscription. */
+  async lifecycle(subscriptionId: string, lifecycleEvent: 'reauthorizationRequired' | 'subscriptionRemoved' | 'missed'): Promise<number> {
+    const s = this.subs.get(subscriptionId);
+    if (!s || !s.lifecycleNotificationUrl) throw new Error(`no subscription ${subscriptionId} with a lifecycle URL`);
+    if (lifecycleEvent === 'subscriptionRemoved') s.removed = true;
+    const status = await deliver(s.lifecycleNotificationUrl, {
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ value: [{ subscriptionId: s.id, subscriptionExpirationDateTime: new Date(s.expiration).toISOString(), tenantId: 'sandbox-tenant', clientState: s.clientState, lifecycleEvent }] }),
+    });
+    this.notifications.push({ subscriptionId: s.id, kind: lifecycleEvent, status });
+    return status;
+  }
+
+  // ── what a person does in Outlook ───────────────────────────────────────────────────────────
+  userCreate(userId: string, event: GraphEvent, calendarId?: string): GraphEvent {
+    const box = this.box(userId);
+    return this.store(box, { ...event, id: graphId() }, calendarId ?? box.defaultCalendar, 'created');
+  }
+
+  userUpdate(userId: string, id: string, patch: GraphEvent): GraphEvent {
+    const box = this.box(userId);
+    const s = box.events.get(id);
+    if (!s || s.deleted) throw new Error(`no event ${id}`);
+    return this.store(box, { ...s.event, ...patch }, s.calendarId, 'updated');
+  }
+
+  userDelete(userId: string, id: string): void {
+    const box = this.box(userId);
+    const s = box.events.get(id);
+    if (!s || s.deleted) throw new Error(`no event ${id}`);
+    this.remove(box, s);
+  }
+
+  // ── the API ─────────────────────────────────────────────────────────────────────────────────
+  private box(userId: string): Mailbox {
+    const b = this.mailboxes.get(userId) ?? [...this.mailboxes.values()].find((m) => m.mail === userId);
+    if (!b) throw new Error(`no mailbox ${userId}`);
+    return b;
+  }
+
+  private store(box: Mailbox, event: GraphEvent, calendarId: string, changeType: 'created' | 'updated'): GraphEvent {
+    const prev = box.events.get(event.id!)?.event;
+    const changeKey = crypto.randomBytes(12).toString('base64');
+    const nowIso = new Date(this.now()).toISOString();
+    const stored: GraphEvent = {
+      ...event,
+      changeKey,
+      '@odata.etag': `W/"${changeKey}"`,
+      createdDateTime: prev?.createdDateTime ?? nowIso,
+      lastModifiedDateTime: nowIso,
+      iCalUId: prev?.iCalUId ?? `040000008200E00074C5B7101A82E008${crypto.randomBytes(16).toString('hex').toUpperCase()}`,
+      type: 'singleInstance',
+      isCancelled: false,
+      isAllDay: event.isAllDay ?? false,
+      showAs: event.showAs ?? 'busy',
+      categories: event.categories ?? [],
+      attendees: (event.attendees ?? []).map((a) => ({ ...a, type: a.type ?? 'required', status: a.status ?? { response: 'none', time: '0001-01-01T00:00:00Z' } })),
+      originalStartTimeZone: event.start?.timeZone ?? 'UTC',
+      originalEndTimeZone: event.end?.timeZone ?? 'UTC',
+      transactionId: event.transactionId ?? null,
+    };
+    box.events.set(stored.id!, { event: stored, seq: ++this.seq, deleted: false, calendarId });
+    this.emit('change', { userId: box.id, event: stored, changeType });
+    this.notify(box, calendarId, stored, changeType);
+    return stored;
+  }
+
+  private remove(box: Mailbox, s: Stored): void {
+    s.deleted = true;
+    s.seq = ++this.seq;
+    this.emit('change', { userId: box.id, event: s.event, changeType: 'deleted' });
+    this.notify(box, s.calendarId, s.event, 'deleted');
+  }
+
+  private notify(box: Mailbox, calendarId: string, event: GraphEvent, changeType: string): void {
+    for (const s of this.subscriptions()) {
+      if (s.userId !== box.id || s.calendarId !== calendarId || !s.changeType.split(',').includes(changeType)) continue;
+      const resource = `Users/${box.id}/Events/${event.id}`;
+      const body = JSON.stringify({ value: [{
+        id: crypto.randomBytes(8).toString('base64url'), subscriptionId: s.id, subscriptionExpirationDateTime: new Date(s.expiration).toISOString(),
+        changeType, resource, clientState: s.clientState, tenantId: 'sandbox-tenant',
+        resourceData: { '@odata.type': '#Microsoft.Graph.Event', '@odata.id': resource, '@odata.etag': event['@odata.etag'], id: event.id },
+      }] });
+      const send = () => void deliver(s.notificationUrl, { headers: { 'content-type': 'application/json' }, body }).then((status) => this.notifications.push({ subscriptionId: s.id, kind: changeType, status }));
+      if (this.paused) this.held.push(send); else setImmediate(send);
+    }
+  }
+
+  /** Start/end in the zone the caller prefers (UTC unless `Prefer: outlook.timezone`), bodies as text or HTML. */
+  private present(e: GraphEvent, prefer: string): GraphEvent {
+    const zone = ianaOf(/outlook\.timezone="([^"]+)"/.exec(prefer)?.[1] ?? 'UTC') ?? 'UTC';
+    const asText = /outlook\.body-content-type="?text"?/.test(prefer);
+    const conv = (t: GraphEvent['start']) => {
+      if (!t) return t;
+      const wall = parseWallIso(t.dateTime);
+      const from = ianaOf(t.timeZone) ?? 'UTC';
+      if (!wall || e.isAllDay) return { dateTime: `${t.dateTime.slice(0, 19)}.0000000`, timeZone: zone };
+      return { dateTime: `${wallIso(wallTimeOf(instantOf(wall, from), zone))}.0000000`, timeZone: zone };
+    };
+    const content = e.body?.content ?? '';
+    const body = asText || e.body?.contentType === 'html' ? e.body ?? { contentType: 'text' as const, content: '' } : { contentType: 'html' as const, content: `<html><body>${content.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/\n/g, '<br>')}</body></html>` };
+    return { ...e, start: conv(e.start), end: conv(e.end), body };
+  }
+
+  private instant(t: GraphEvent['start']): number {
+    const wall = t ? parseWallIso(t.dateTime) : null;
+    return wall ? instantOf(wall, ianaOf(t!.timeZone) ?? 'UTC') : NaN;
+  }
+
+  private async route(req: SandboxRequest): Promise<SandboxResponse> {
+    const path = req.url.pathname;
+    const tokenPath = /^\/([^/]+)\/oauth2\/v2\.0\/token$/.exec(path);
+    if (tokenPath && req.method === 'POST') return this.token(decodeURIComponent(tokenPath[1]!), new URLSearchParams(req.body));
+    if (!path.startsWith('/v1.0/')) return graphError(404, 'UnknownError', 'no such API');
+    const failure = takeFailure(this.failures, req.method, path);
+    if (failure) {
+      const headers: Record<string, string> = failure.retryAfter ? { 'retry-after': failure.retryAfter } : {};
+      return failure.status === 429 ? graphError(429, 'TooManyRequests', 'Too many requests; please retry after the given time.', headers) : graphError(failure.status, 'ServiceUnavailable', 'The service is temporarily unavailable.', headers);
+    }
+    const auth = /^Bearer (.+)$/.exec(req.headers.authorization ?? '');
+    const token = auth ? this.tokens.get(auth[1]!) : undefined;
+    if (!token || token.expiresAt <= this.now()) return graphError(401, 'InvalidAuthenticationToken', 'Access token has expired or is not yet valid.');
+    const rest = path.slice('/v1.0'.length);
+    if (rest.startsWith('/subscriptions')) return this.subscriptionsApi(req, rest, token.userId);
+    const m = /^\/(?:me|users\/([^/]+))(\/.*)$/.exec(rest);
+    if (!m) return graphError(400, 'BadRequest', `Resource not found for the segment '${rest}'.`);
+    const userId = m[1] ? decodeURIComponent(m[1]) : token.userId;
+    if (!userId) return graphError(400, 'BadRequest', '/me request is only valid with delegated authentication flow.');
+    if (token.userId && token.userId !== userId && this.mailboxes.get(userId)?.mail !== userId) return graphError(403, 'ErrorAccessDenied', 'Access is denied. Check credentials and try again.');
+    let box: Mailbox;
+    try { box = this.box(userId); } catch { return graphError(404, 'ErrorInvalidUser', 'The requested user is invalid.'); }
+    return this.mailboxApi(req, box, m[2]!);
+  }
+
+  private mailboxApi(req: SandboxRequest, box: Mailbox, rest: string): SandboxResponse {
+    const prefer = req.headers.prefer ?? '';
+    const cal = /^\/calendars\/([^/]+)(\/.*)?$/.exec(rest);
+    let calendarId = box.defaultCalendar;
+    let tail = rest;
+    if (cal) {
+      calendarId = decodeURIComponent(cal[1]!);
+      if (!box.calendars.has(calendarId)) return graphError(404, 'ErrorItemNotFound', 'The specified object was not found in the store.');
+      tail = cal[2] ?? '';
+    } else if (rest === '/calendar' || rest.startsWith('/calendar/')) tail = rest.slice('/calendar'.length);
+    if (tail === '' && req.method === 'GET') {
+      const c = box.calendars.get(calendarId)!;
+      return json(200, { id: c.id, name: c.name, canEdit: true, owner: { name: box.mail, address: box.mail } });
+    }
+    if (tail === '/calendarView/delta' && req.method === 'GET') return this.delta(req, box, calendarId, prefer);
+    if (tail === '/calendarView' && req.method === 'GET') return this.view(req, box, calendarId, prefer);
+    if (tail === '/events' && req.method === 'POST') return this.create(req, box, calendarId);
+    const ev = /^\/events\/([^/]+)$/.exec(rest);
+    if (!ev) return graphError(400, 'BadRequest', `Unsupported request ${req.method} ${rest}`);
+    const s = box.events.get(decodeURIComponent(ev[1]!));
+    if (!s || s.deleted) return graphError(404, 'ErrorItemNotFound', 'The specified object was not found in the store.');
+    const ifMatch = req.headers['if-match'];
+    if (ifMatch && ifMatch !== '*' && ifMatch !== s.event['@odata.etag'] && req.method !== 'GET') {
+      return graphError(412, 'ErrorIrresolvableConflict', 'The change key passed in the request does not match the current change key for the item.');
+    }
+    if (req.method === 'GET') return json(200, this.present(s.event, prefer));
+    if (req.method === 'DELETE') { this.remove(box, s); return { status: 204 }; }
+    if (req.method === 'PATCH') {
+      const patch = parse(req.body);
+      if (!patch) return graphError(400, 'RequestBodyRead', 'Invalid JSON');
+      const next = { ...s.event, ...patch, id: s.event.id };
+      const invalid = this.invalid(next);
+      if (invalid) return invalid;
+      return json(200, this.present(this.store(box, next, s.calendarId, 'updated'), prefer));
+    }
+    return graphError(405, 'MethodNotAllowed', 'Method not allowed');
+  }
+
+  private invalid(e: GraphEvent): SandboxResponse | null {
+    for (const t of [e.start, e.end]) {
+      if (!t || !parseWallIso(t.dateTime)) return graphError(400, 'ErrorInvalidRequest', 'start and end need a dateTime.');
+      if (!ianaOf(t.timeZone)) return graphError(400, 'TimeZoneNotSupportedException', `A valid TimeZone value must be specified. The following TimeZone value is not supported: '${t.timeZone}'.`);
+    }
+    if (this.instant(e.end) < this.instant(e.start)) return graphError(400, 'ErrorInvalidRequest', 'The end of the event is before its start.');
+    return null;
+  }
+
+  private create(req: SandboxRequest, box: Mailbox, calendarId: string): SandboxResponse {
+    const body = parse(req.body);
+    if (!body) return graphError(400, 'RequestBodyRead', 'Invalid JSON');
+    if (body.transactionId) {
+      const existing = [...box.events.values()].find((s) => !s.deleted && s.event.transactionId === body.transactionId);
+      if (existing) return json(201, this.present(existing.event, req.headers.prefer ?? ''));
+    }
+    const invalid = this.invalid(body);
+    if (invalid) return invalid;
+    return json(201, this.present(this.store(box, { ...body, id: graphId() }, calendarId, 'created'), req.headers.prefer ?? ''));
+  }
+
+  private inWindow(s: Stored, start: number, end: number): boolean {
+    return this.instant(s.event.start) < end && this.instant(s.event.end) > start;
+  }
+
+  private delta(req: SandboxRequest, box: Mailbox, calendarId: string, prefer: string): SandboxResponse {
+    const q = req.url.searchParams;
+    const pageSize = Math.min(1000, Number(/odata\.maxpagesize=(\d+)/.exec(prefer)?.[1] ?? 100));
+    type State = { u: string; c: string; from: number; high: number; after?: string; start: number; end: number; e: number; i: boolean };
+    let st: State;
+    const deltaToken = q.get('$deltatoken');
+    const skipToken = q.get('$skiptoken');
+    if (deltaToken || skipToken) {
+      const t = unb64<State>(deltaToken ?? skipToken!);
+      if (!t || t.u !== box.id || t.c !== calendarId || t.e !== this.epoch) return graphError(410, 'SyncStateNotFound', 'The sync state generation is not found. Restart the sync from the beginning.');
+      st = deltaToken ? { ...t, from: t.high, high: this.seq, after: undefined, i: false } : t;
+    } else {
+      const start = Date.parse(q.get('startDateTime') ?? q.get('startdatetime') ?? '');
+      const end = Date.parse(q.get('endDateTime') ?? q.get('enddatetime') ?? '');
+      if (!Number.isFinite(start) || !Number.isFinite(end)) return graphError(400, 'ErrorInvalidParameter', 'This request requires a time window specified by the query string parameters StartDateTime and EndDateTime.');
+      st = { u: box.id, c: calendarId, from: 0, high: this.seq, start, end, e: this.epoch, i: true };
+    }
+    const items = [...box.events.values()]
+      .filter((s) => s.calendarId === calendarId && s.seq > st.from && s.seq <= st.high)
+      .filter((s) => !st.i || (!s.deleted && this.inWindow(s, st.start, st.end)))
+      .sort((a, b) => a.event.id!.localeCompare(b.event.id!))
+      .filter((s) => !st.after || s.event.id! > st.after);
+    const page = items.slice(0, pageSize);
+    const value = page.map((s) => (s.deleted || !this.inWindow(s, st.start, st.end) ? { '@removed': { reason: 'deleted' }, id: s.event.id } : this.present(s.event, prefer)));
+    const base = `${this.url}${req.url.pathname.slice('/v1.0'.length)}`;
+    const more = items.length > pageSize;
+    return json(200, {
+      '@odata.context': `${this.url}/$metadata#Collection(event)`,
+      ...(more ? { '@odata.nextLink': `${base}?$skiptoken=${b64({ ...st, after: page.at(-1)!.event.id })}` } : { '@odata.deltaLink': `${base}?$deltatoken=${b64({ ...st, after: undefined })}` }),
+      value,
+    });
+  }
+
+  private view(req: SandboxRequest, box: Mailbox, calendarId: string, prefer: string): SandboxResponse {
+    const q = req.url.searchParams;
+    const start = Date.parse(q.get('startDateTime') ?? '');
+    const end = Date.parse(q.get('endDateTime') ?? '');
+    if (!Number.isFinite(start) || !Number.isFinite(end)) return graphError(400, 'ErrorInvalidParameter', 'StartDateTime and EndDateTime are required.');
+    const top = Math.min(1000, Number(q.get('$top') ?? 10) || 10);
+    const skip = Number(q.get('$skip') ?? 0) || 0;
+    const all = [...box.events.values()].filter((s) => s.calendarId === calendarId && !s.deleted && this.inWindow(s, start, end))
+      .sort((a, b) => this.instant(a.event.start) - this.instant(b.event.start));
+    const page = all.slice(skip, skip + top).map((s) => this.present(s.event, prefer));
+    const next = new URL(req.url.href);
+    next.searchParams.set('$skip', String(skip + top));
+    return json(200, { value: page, ...(skip + top < all.length ? { '@odata.nextLink': next.href } : {}) });
+  }
+
+  private async subscriptionsApi(req: SandboxRequest, rest: string, tokenUser: string | null): Promise<SandboxResponse> {
+    const m = /^\/subscriptions(?:\/([^/]+)(\/reauthorize)?)?$/.exec(rest);
+    if (!m) return graphError(400, 'BadRequest', 'Unsupported subscriptions request');
+    const id = m[1] ? decodeURIComponent(m[1]) : null;
+    if (!id && req.method === 'POST') return this.subscribe(req, tokenUser);
+    const s = id ? this.subs.get(id) : undefined;
+    if (!s || s.removed || s.expiration <= this.now()) return graphError(404, 'ResourceNotFound', `The object was not found.`);
+    if (m[2] && req.method === 'POST') return { status: 204 };
+    if (req.method === 'DELETE') { s.removed = true; return { status: 204 }; }
+    if (req.method === 'PATCH') {
+      const body = parse(req.body) as { expirationDateTime?: string } | null;
+      const exp = Date.parse(body?.expirationDateTime ?? '');
+      if (!Number.isFinite(exp) || exp > this.now() + GraphSandbox.MAX_SUBSCRIPTION_MINUTES * 60_000) return graphError(400, 'ExtensionError', 'Subscription expiration can only be 10070 minutes in the future.');
+      s.expiration = exp;
+      return json(200, this.subJson(s));
+    }
+    if (req.method === 'GET') return json(200, this.subJson(s));
+    return graphError(405, 'MethodNotAllowed', 'Method not allowed');
+  }
+
+  private subJson(s: Sub) {
+    return {
+      '@odata.context': `${this.url}/$metadata#subscriptions/$entity`, id: s.id, resource: s.resource, applicationId: 'sandbox-app', changeType: s.changeType,
+      clientState: s.clientState ?? null, notificationUrl: s.notificationUrl, lifecycleNotificationUrl: s.lifecycleNotificationUrl ?? null,
+      expirationDateTime: new Date(s.expiration).toISOString(), creatorId: s.userId, includeResourceData: false, latestSupportedTlsVersion: 'v1_2',
+      encryptionCertificate: null, encryptionCertificateId: null, notificationUrlAppId: null,
+    };
+  }
+
+  private async subscribe(req: SandboxRequest, tokenUser: string | null): Promise<SandboxResponse> {
+    const body = parse(req.body) as Partial<Sub> & { expirationDateTime?: string } | null;
+    if (!body?.changeType || !body.notificationUrl || !body.resource || !body.expirationDateTime) return graphError(400, 'ExtensionError', 'changeType, notificationUrl, resource and expirationDateTime are required.');
+    const exp = Date.parse(body.expirationDateTime);
+    if (!Number.isFinite(exp) || exp <= this.now() || exp > this.now() + GraphSandbox.MAX_SUBSCRIPTION_MINUTES * 60_000) return graphError(400, 'ExtensionError', 'Subscription expiration can only be 10070 minutes in the future.');
+    if (body.clientState && body.clientState.length > 128) return graphError(400, 'ExtensionError', 'clientState is limited to 128 characters.');
+    const r = /^\/?(?:me|users\/([^/]+))\/(?:calendars\/([^/]+)\/)?events$/i.exec(body.resource);
+    const userId = r?.[1] ? decodeURIComponent(r[1]) : tokenUser;
+    let box: Mailbox;
+    try { box = this.box(userId ?? ''); } catch { return graphError(400, 'ExtensionError', `Resource '${body.resource}' is not supported.`); }
+    // Both URLs must echo a validation token, in plain text, before the subscription exists.
+    for (const url of [body.notificationUrl, body.lifecycleNotificationUrl].filter((u): u is string => !!u)) {
+      const token = `Validation: Testing client application reachability for subscription Request-Id: ${crypto.randomUUID()}`;
+      const target = new URL(url);
+      target.searchParams.set('validationToken', token);
+      try {
+        const res = await fetch(target, { method: 'POST', headers: { 'content-type': 'text/plain; charset=utf-8' }, body: '', signal: AbortSignal.timeout(10_000) });
+        const text = await res.text();
+        if (res.status !== 200 || text !== token || !(res.headers.get('content-type') ?? '').startsWith('text/plain')) {
+          return graphError(400, 'ValidationError', `Subscription validation request failed. Response must exactly match validationToken query parameter. (${res.status})`);
+        }
+      } catch (error) {
+        return graphError(400, 'ValidationError', `Subscription validation request failed: ${(error as Error).message}`);
+      }
+    }
+    const s: Sub = {
+      id: crypto.randomUUID(), resource: body.resource, changeType: body.changeType, notificationUrl: body.notificationUrl, lifecycleNotificationUrl: body.lifecycleNotificationUrl,
+      clientState: body.clientState, expiration: exp, userId: box.id, calendarId: r?.[2] ? decodeURIComponent(r[2]) : box.defaultCalendar, removed: false,
+    };
+    this.subs.set(s.id, s);
+    return json(201, this.subJson(s));
+  }
+
+  private token(tenantId: string, form: URLSearchParams): SandboxResponse {
+    const app = this.apps.get(form.get('client_id') ?? '');
+    if (!app || app.secret !== form.get('client_secret') || app.tenantId !== tenantId) return json(401, { error: 'invalid_client', error_description: 'AADSTS7000215: Invalid client secret provided.' });
+    const grant = form.get('grant_type');
+    if (grant === 'client_credentials') return json(200, { token_type: 'Bearer', expires_in: 3599, ext_expires_in: 3599, access_token: this.issueAccessToken(null) });
+    if (grant === 'refresh_token') {
+      const rt = this.refreshTokens.get(form.get('refresh_token') ?? '');
+      if (!rt || rt.clientId !== form.get('client_id')) return json(400, { error: 'invalid_grant', error_description: 'AADSTS70000: The provided refresh token is invalid.' });
+      return json(200, { token_type: 'Bearer', scope: form.get('scope') ?? '', expires_in: 3599, ext_expires_in: 3599, access_token: this.issueAccessToken(rt.userId), refresh_token: form.get('refresh_token') });
+    }
+    return json(400, { error: 'unsupported_grant_type' });
+  }
+}
+
+function parse(text: string): GraphEvent | null {
+  try {
+    const v = JSON.parse(text) as unknown;
+    return v && typeof v === 'object' ? (v as GraphEvent) : null;
+  } catch {
+    return null;
+  }
+}
