@@ -68,7 +68,7 @@ describe('planner app: admin, vendors, integrations and conflicts', () => {
     await page.getByRole('button', { name: 'Restore Before the seating change' }).click();
     const dialog = page.getByRole('dialog', { name: 'Restore this snapshot?' });
     await dialog.waitFor();
-    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Cancel');
+    await waitFor(async () => (await page.evaluate(() => document.activeElement?.textContent)) === 'Cancel', 'the focus on Cancel');
     await screenshot(page, 'snapshot-restore-confirm');
     await dialog.getByRole('button', { name: 'Cancel' }).click();
     await dialog.waitFor({ state: 'detached' });

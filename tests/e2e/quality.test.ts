@@ -21,6 +21,13 @@ beforeAll(async () => {
 
 const PAGE_LOAD_FILE = path.join(SCREENSHOT_DIR, '..', 'page-load.json');
 const focusedText = (page: Page) => page.evaluate(() => document.activeElement?.textContent?.trim() ?? '');
+/** Focus moves after the app re-renders, so it is polled for. */
+async function waitFocus(page: Page, read: (page: Page) => Promise<string>, expected: string): Promise<void> {
+  let last = '';
+  await waitFor(async () => (last = await read(page)) === expected, `focus on “${expected}”`, 5000, 20).catch((error: Error) => {
+    throw new Error(`${error.message}; focus is on “${last}”`);
+  });
+}
 const focusedLabel = (page: Page) => page.evaluate(() => {
   const el = document.activeElement as HTMLInputElement | null;
   return el?.labels?.[0]?.textContent?.trim() ?? el?.getAttribute('aria-label') ?? '';
@@ -81,30 +88,30 @@ describe('planner app: quality', () => {
 
     // The first Tab reaches the skip link, which moves focus to the content.
     await page.keyboard.press('Tab');
-    expect(await focusedText(page)).toBe('Skip to content');
+    await waitFocus(page, focusedText, 'Skip to content');
     await page.keyboard.press('Enter');
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('main');
 
     // Add an event: Enter on the button focuses the title; Enter in the title saves (default times follow the last event).
     await page.getByRole('button', { name: 'Add event' }).focus();
     await page.keyboard.press('Enter');
-    expect(await focusedLabel(page)).toBe('Title');
+    await waitFocus(page, focusedLabel, 'Title');
     await page.keyboard.type('Toasts');
     await page.keyboard.press('Enter');
     await waitFor(async () => (await eventTitles(page)).includes('Toasts'), 'the event added from the keyboard');
-    expect(await focusedText(page)).toBe('Edit Toasts');
+    await waitFocus(page, focusedText, 'Edit Toasts');
 
     // Escape closes an open form and returns focus to its Edit button.
     await row(page, 'evt_ceremony').getByRole('button', { name: 'Edit Ceremony' }).focus();
     await page.keyboard.press('Enter');
-    expect(await focusedLabel(page)).toBe('Title');
+    await waitFocus(page, focusedLabel, 'Title');
     await page.keyboard.press('Escape');
-    expect(await focusedText(page)).toBe('Edit Ceremony');
+    await waitFocus(page, focusedText, 'Edit Ceremony');
 
     // Alt+↓ moves the focused event later (it swaps time slots); focus stays with it.
     await page.keyboard.press('Alt+ArrowDown');
     await waitFor(async () => JSON.stringify(await eventTitles(page)) === JSON.stringify(['Getting ready', 'Group photos', 'Ceremony', 'Toasts']), 'the reordered timeline');
-    expect(await focusedText(page)).toBe('Edit Ceremony');
+    await waitFocus(page, focusedText, 'Edit Ceremony');
     await waitFor(() => peer.doc.getEvent('evt_ceremony')?.start === '2026-06-13T14:45:00+01:00', 'the new slot at the server');
     expect(peer.doc.getEvent('evt_photos')).toMatchObject({ start: '2026-06-13T14:00:00+01:00', end: '2026-06-13T14:45:00+01:00' });
 
@@ -140,7 +147,7 @@ describe('planner app: quality', () => {
     await waitFor(() => form.getByRole('alert').isVisible(), 'the validation summary');
     expect(await form.getByRole('alert').textContent()).toContain('The end is before the start.');
     expect(await form.getByLabel('Ends').getAttribute('aria-invalid')).toBe('true');
-    expect(await focusedLabel(page)).toBe('Ends');
+    await waitFocus(page, focusedLabel, 'Ends');
 
     await form.getByLabel('Starts').fill('2026-06-14T13:00');
     await form.getByLabel('Ends').fill('2026-06-14T15:00');

@@ -49,7 +49,7 @@ export function TimelineView(props: TimelineViewProps) {
   useEffect(() => {
     if (openId && !events.some((e) => e.id === openId)) {
       setOpenId(null);
-      setNotice({ text: 'The event you had open was deleted by someone else.', undo: false });
+      setNotice({ text: 'The event you had open has been deleted.', undo: false });
     }
   }, [events, openId]);
 

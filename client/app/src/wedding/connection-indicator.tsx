@@ -15,7 +15,10 @@ export function ConnectionIndicator({ state, offlineCopy }: { state: SyncState; 
     <p class={`sync sync-${state}`} role="status" data-sync-state={state} title={detail}>
       <span class="sync-dot" aria-hidden="true" />
       <span class="sync-label">{t.label}</span>
-      <span class="sr-only">: {detail}</span>
+      {/* Offline is the state people must not miss: say where the edits are, visibly. */}
+      {state === 'offline'
+        ? <span class="sync-detail">: {offlineCopy === 'unavailable' ? 'reconnect before closing the tab' : 'edits saved on this device'}</span>
+        : <span class="sr-only">: {detail}</span>}
     </p>
   );
 }
