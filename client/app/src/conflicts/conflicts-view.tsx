@@ -1,6 +1,6 @@
 import { useMemo, useState } from 'preact/hooks';
 import { z } from 'zod';
-import { ResolveConflictBody, type Conflict, type WeddingDoc } from '../../../sdk/index.ts';
+import { Conflict, ResolveConflictBody, type WeddingDoc } from '../../../sdk/index.ts';
 import { apiRequest, describeApiError } from '../api/api-client.ts';
 import { dateTimeLabel, humanize } from '../ui/labels.ts';
 import { useAnnounce } from '../ui/use-announcer.ts';
@@ -16,6 +16,9 @@ interface Props {
 }
 
 type Winner = z.infer<typeof ResolveConflictBody>['winner'];
+
+/** The resolve endpoint's 200 body (schema/api/routes.ts). */
+const ResolveConflictResponse = z.object({ conflict: Conflict });
 
 const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
 
@@ -70,7 +73,7 @@ function ConflictItem({ conflict: c, doc, timeZone, weddingId, token, readOnly, 
     try {
       const body: z.infer<typeof ResolveConflictBody> = { winner };
       await apiRequest(`/api/integrations/wedding/${encodeURIComponent(weddingId)}/conflicts/${encodeURIComponent(c.id)}/resolve`, {
-        token, method: 'POST', body, schema: z.unknown(),
+        token, method: 'POST', body, schema: ResolveConflictResponse,
       });
       setMessage({ text: 'Resolved. The winning value is applied through the document.', error: false });
       announce('Conflict resolved.');
