@@ -11,3 +11,5 @@ export * from './api/auth.ts';
 export * from './api/admin.ts';
 export * from './api/integrations.ts';
 export * from './api/routes.ts';
+export * from './api/comms.ts';
+export * from './api/payments.ts';

@@ -53,6 +53,16 @@ export const ConfigSchema = z.object({
   AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(36500).default(365),
   /** Pushes of one entity within this window go out once (the newest). @default 25 */
   PUSH_COALESCE_MS: z.coerce.number().int().min(0).max(10_000).default(25),
+  /** Seconds an emergency waits for each person's acknowledgement before their next channel is tried. @default 300 */
+  EMERGENCY_ESCALATE_AFTER_S: z.coerce.number().int().min(1).max(86_400).default(300),
+  /** The same for other messages that ask for an acknowledgement. @default 3600 */
+  ACK_ESCALATE_AFTER_S: z.coerce.number().int().min(1).max(7 * 86_400).default(3600),
+  /** How long a cascade (guest count, ceremony time, payment received) waits for further edits, so a burst sends one message. @default 3000 */
+  CASCADE_DELAY_MS: z.coerce.number().int().min(0).max(3_600_000).default(3000),
+  /** Days before a payment's due date on which the couple and planner are reminded (and the day after, if unpaid). @default 7,1 */
+  PAYMENT_REMINDER_DAYS: z.string().regex(/^\d{1,3}(,\d{1,3})*$/, 'comma-separated days, e.g. 7,1').default('7,1'),
+  /** How often escalations, cascades and reminders that are due are looked at. @default 250 */
+  COMMS_TICK_MS: z.coerce.number().int().min(10).max(60_000).default(250),
 });
 
 export type Config = z.infer<typeof ConfigSchema> & {

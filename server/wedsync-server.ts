@@ -11,6 +11,11 @@ import { createCredentialCipher, resolveCredentialsKey } from './bridge/credenti
 import { HocuspocusDocuments } from './bridge/hocuspocus-documents.ts';
 import { parseSchedule } from './bridge/retry-policy.ts';
 import { integrationRoutes } from './http/integrations-routes.ts';
+import { ackLinkRoutes, commsRoutes } from './http/comms-routes.ts';
+import { paymentRoutes } from './http/payments-routes.ts';
+import { CommsService } from './comms/comms-service.ts';
+import { Cascades } from './comms/cascades.ts';
+import { PaymentCoordinator } from './payments/payment-coordinator.ts';
 import { openApiDocument } from './http/openapi.ts';
 import { createTokenService, type TokenService } from './auth/tokens.ts';
 import { createCollabServer, type CollabServer } from './collab/collab-server.ts';
@@ -89,6 +94,12 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
     },
   });
   let closing: Promise<void> | undefined;
+  const comms = new CommsService({
+    db, bridge, logger: logger.child({ component: 'comms' }), publicUrl,
+    settings: { emergencyEscalateAfterS: config.EMERGENCY_ESCALATE_AFTER_S, ackEscalateAfterS: config.ACK_ESCALATE_AFTER_S, cascadeDelayMs: config.CASCADE_DELAY_MS, tickMs: config.COMMS_TICK_MS, outboxMaxAttempts: config.OUTBOX_MAX_ATTEMPTS },
+  });
+  new Cascades(bridge, comms, config.CASCADE_DELAY_MS);
+  const payments = new PaymentCoordinator(bridge, comms, { reminderDays: config.PAYMENT_REMINDER_DAYS.split(',').map(Number), cascadeDelayMs: config.CASCADE_DELAY_MS });
 
   const readiness = () => {
     const storageOk = db.open && !closing;
@@ -109,6 +120,9 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
       a.route('/api/weddings', weddingRoutes(tokens, new WeddingCatalog(db)));
       a.route('/api/integrations', integrationRoutes(tokens, bridge));
       a.get('/api/openapi.json', (c) => c.json(openApiDocument(PACKAGE_VERSION)));
+      a.route('/api/weddings', commsRoutes(tokens, comms));
+      a.route('/api/weddings', paymentRoutes(tokens, payments));
+      a.route('/api/comms', ackLinkRoutes(comms));
       options.mount?.(a, server);
       // Last: the app's index.html fallback answers only paths no route above claimed.
       mountPlannerApp(a);
@@ -121,6 +135,7 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
     config, logger, db, tokens, collab, documents, metrics, http, bridge,
     listen() {
       bridge.start();
+      comms.start();
       return new Promise((resolve, reject) => {
         http.once('error', reject);
         http.listen(config.PORT, config.HOST, () => {
@@ -135,6 +150,7 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
       closing ??= (async () => {
         const closed = new Promise<void>((resolve) => http.close(() => resolve()));
         await bridge.stop();
+        await comms.stop();
         await bridgeDocuments.releaseAll();
         transport.closeAll();
         collab.hocuspocus.closeConnections();

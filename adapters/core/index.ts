@@ -4,3 +4,5 @@ export * from './config.ts';
 export * from './fields.ts';
 export * from './standard-webhooks.ts';
 export * from './http-client.ts';
+export * from './messaging.ts';
+export * from './payment-events.ts';

@@ -166,6 +166,8 @@ export const Delivery = z.object({
   recipientId: z.string().min(1).max(128),
   channel: z.enum(CHANNELS),
   status: z.enum(DELIVERY_STATUSES),
+  /** When the send was planned: the start of its wave, from which escalation waits. */
+  queuedAt: IsoDateTime,
   /** When the status was last set (ISO date-time). */
   at: IsoDateTime,
   /** 0 for the first wave; each escalation adds one. */

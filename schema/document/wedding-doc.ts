@@ -288,7 +288,9 @@ export class WeddingDoc {
     let map = m.get('deliveries');
     const current = map instanceof Y.Map ? (map.get(key) as Delivery | undefined) : undefined;
     if (current && !DELIVERY_NEXT[current.status].includes(valid.status)) return current;
-    const next: Delivery = current ? { ...valid, attempts: Math.max(current.attempts, valid.attempts), providerId: valid.providerId ?? current.providerId } : valid;
+    const next: Delivery = current
+      ? { ...valid, queuedAt: valid.status === 'queued' ? valid.queuedAt : current.queuedAt, attempts: Math.max(current.attempts, valid.attempts), providerId: valid.providerId ?? current.providerId }
+      : valid;
     this.transact(() => {
       if (!(map instanceof Y.Map)) {
         map = new Y.Map<unknown>();

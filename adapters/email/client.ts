@@ -1,0 +1,38 @@
+import nodemailer from 'nodemailer';
+import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
+import { AdapterError } from '../core/index.ts';
+import type { EmailConfiguration, EmailCredentials } from './config.ts';
+
+/** A pooled SMTP transport for one integration. */
+export function createTransport(config: EmailConfiguration, credentials: EmailCredentials) {
+  const options: SMTPTransport.Options & { pool: true; maxConnections: number } = {
+    pool: true,
+    maxConnections: config.maxConnections,
+    host: config.host,
+    port: config.port,
+    secure: config.tls === 'implicit',
+    requireTLS: config.tls === 'starttls',
+    ignoreTLS: config.tls === 'none',
+    connectionTimeout: 10_000,
+    greetingTimeout: 10_000,
+    socketTimeout: 20_000,
+    ...(credentials.username ? { auth: { user: credentials.username, pass: credentials.password! } } : {}),
+  };
+  return nodemailer.createTransport(options);
+}
+
+/**
+ * An SMTP failure → the error the bridge acts on: 4xx replies are temporary by RFC 5321 (retry),
+ * 5xx are permanent, authentication failures stop, connection problems are retried.
+ */
+export function smtpError(error: unknown): AdapterError {
+  if (error instanceof AdapterError) return error;
+  const e = error as { code?: string; responseCode?: number; response?: string; message?: string };
+  const message = (e?.response ?? e?.message ?? String(error)).slice(0, 300);
+  if (e?.code === 'EAUTH') return new AdapterError('unauthorized', `the SMTP server refused our credentials: ${message}`, { status: e.responseCode, cause: error });
+  if (typeof e?.responseCode === 'number') {
+    if (e.responseCode >= 400 && e.responseCode < 500) return new AdapterError('transient', `SMTP ${e.responseCode}: ${message}`, { status: e.responseCode, cause: error });
+    if (e.responseCode >= 500) return new AdapterError('permanent', `SMTP ${e.responseCode}: ${message}`, { status: e.responseCode, cause: error });
+  }
+  return new AdapterError('transient', `SMTP server unreachable: ${e?.code ?? ''} ${message}`.trim(), { cause: error });
+}

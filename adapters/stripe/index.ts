@@ -1,0 +1,250 @@
+import type Stripe from 'stripe';
+import {
+  AdapterError, FreshnessLog, openSecret, parseAdapterConfig, sealSecret,
+  type Adapter, type AdapterDefinition, type AdapterInput, type Capability, type InboundChange, type OutboundChange,
+  type PullOptions, type PullPage, type WebhookRequest, type WebhookVerdict, type WeddingContext,
+} from '../core/index.ts';
+import { call, createStripeClient } from './client.ts';
+import { STRIPE_EVENT_TYPES, StripeConfiguration, StripeCredentials } from './config.ts';
+import {
+  META, STRIPE_FIELDS, dueDateSeconds, mapEvent, metadataFor, parseEvent, paymentData, planPush, requestDescription,
+  type MapContext, type StripeEventJson,
+} from './mappers.ts';
+
+export const SYSTEM = 'stripe';
+
+/** Longest catch-up read: Stripe keeps events for 30 days; a wedding has far fewer than this. */
+const MAX_PULL_EVENTS = 10_000;
+
+/**
+ * Stripe as the processor of a wedding's payments. Inbound: signed webhooks (verified with
+ * `stripe.webhooks.constructEvent` on the raw body) and a catch-up pull through `GET /v1/events`,
+ * mapped onto `payments`; events older than what was already applied for the same object are
+ * acknowledged and dropped, so out-of-order delivery still ends in the right state. Outbound:
+ * payments with `processor: "stripe"` become invoices (or payment intents), created with an
+ * `Idempotency-Key` derived from the outbox row, so a retry never creates a second request.
+ */
+export function createStripeAdapter(input: AdapterInput): Adapter {
+  const config = parseAdapterConfig(SYSTEM, 'configuration', StripeConfiguration, input.configuration);
+  const credentials = parseAdapterConfig(SYSTEM, 'credentials', StripeCredentials, input.credentials);
+  const { runtime } = input;
+  const stripe = createStripeClient(credentials.secretKey, config.apiBase);
+  const freshness = new FreshnessLog(runtime.state);
+  const ctx: MapContext = { weddingId: runtime.weddingId, vendorId: config.vendorId, acceptUntagged: config.acceptUntagged };
+  const inbound = config.direction !== 'outbound';
+  const outbound = config.direction !== 'inbound';
+  const capabilities: Capability[] = [...(inbound ? ['webhook' as const, 'pull' as const] : []), ...(outbound ? ['push' as const] : [])];
+  const state = () => runtime.state.get() as { endpointId?: string; endpointSecret?: string; customerId?: string };
+
+  const signingSecret = (): string | null => {
+    if (credentials.webhookSecret) return credentials.webhookSecret;
+    const sealed = state().endpointSecret;
+    return sealed ? openSecret(runtime.webhookSecret, sealed) : null;
+  };
+
+  /** Relevant, not stale: let it through and remember its position. */
+  const admit = (event: StripeEventJson): { admit: boolean; reason?: string } => {
+    const mapped = mapEvent(event, ctx);
+    if (!mapped.relevant) return { admit: false, reason: 'not a payment of this wedding' };
+    if (mapped.position) {
+      if (freshness.isStale(mapped.position)) return { admit: false, reason: 'older than what was already applied' };
+      freshness.record(mapped.position);
+    }
+    return { admit: true };
+  };
+
+  async function customerId(wedding: WeddingContext): Promise<string> {
+    if (config.customerId) return config.customerId;
+    const known = state().customerId;
+    if (known) return known;
+    const customer = await call(() => stripe.customers.create(
+      { email: config.customerEmail, ...(wedding.meta.title ? { name: wedding.meta.title } : {}), metadata: { [META.wedding]: runtime.weddingId, [META.integration]: runtime.integrationId } },
+      { idempotencyKey: `wedsync-${runtime.integrationId}-customer` },
+    ));
+    runtime.state.set({ ...runtime.state.get(), customerId: customer.id });
+    return customer.id;
+  }
+
+  async function createRequest(change: OutboundChange, key: string, wedding: WeddingContext): Promise<string> {
+    const p = paymentData(change);
+    const metadata = metadataFor(change, runtime.weddingId, runtime.integrationId);
+    const description = requestDescription(p, wedding);
+    const currency = p.currency.toLowerCase();
+    if (config.requestAs === 'payment_intent') {
+      const pi = await call(() => stripe.paymentIntents.create(
+        { amount: p.amount, currency, description, metadata, automatic_payment_methods: { enabled: true } },
+        { idempotencyKey: key },
+      ));
+      return pi.id;
+    }
+    // An invoice takes four calls; each has its own key derived from the row's, so a retry after a
+    // crash part-way replays the calls that were made and continues with the rest.
+    const customer = await customerId(wedding);
+    const due = dueDateSeconds(p.due);
+    const future = due !== null && due > runtime.now() / 1000 + 3600;
+    const invoice = await call(() => stripe.invoices.create(
+      { customer, collection_method: 'send_invoice', currency, description, metadata, auto_advance: false, ...(future ? { due_date: due! } : { days_until_due: config.daysUntilDue }) },
+      { idempotencyKey: `${key}:invoice` },
+    ));
+    await call(() => stripe.invoiceItems.create(
+      { customer, invoice: invoice.id, amount: p.amount, currency, description, metadata },
+      { idempotencyKey: `${key}:item` },
+    ));
+    await call(() => stripe.invoices.finalizeInvoice(invoice.id, { auto_advance: false }, { idempotencyKey: `${key}:finalize` }));
+    if (config.sendInvoices) await call(() => stripe.invoices.sendInvoice(invoice.id, {}, { idempotencyKey: `${key}:send` }));
+    return invoice.id;
+  }
+
+  async function cancelRequest(externalId: string, key: string): Promise<void> {
+    if (externalId.startsWith('in_')) {
+      const invoice = await call(() => stripe.invoices.retrieve(externalId));
+      if (invoice.status === 'draft') await call(() => stripe.invoices.del(externalId));
+      else if (invoice.status === 'open' || invoice.status === 'uncollectible') await call(() => stripe.invoices.voidInvoice(externalId, {}, { idempotencyKey: `${key}:void` }));
+      return;
+    }
+    if (externalId.startsWith('pi_')) {
+      const pi = await call(() => stripe.paymentIntents.retrieve(externalId));
+      if (pi.status !== 'canceled' && pi.status !== 'succeeded') await call(() => stripe.paymentIntents.cancel(externalId, {}, { idempotencyKey: `${key}:cancel` }));
+    }
+  }
+
+  /** Every event newer than `cursor` (or, without one, every event Stripe still has), oldest first. */
+  async function eventsSince(cursor: string | null): Promise<Stripe.Event[]> {
+    const types = [...STRIPE_EVENT_TYPES];
+    const out: Stripe.Event[] = [];
+    if (cursor) {
+      // `ending_before` walks towards newer events; each page is still newest first.
+      let before = cursor;
+      for (;;) {
+        const page = await call(() => stripe.events.list({ ending_before: before, limit: 100, types }));
+        out.push(...page.data);
+        if (!page.has_more || page.data.length === 0) break;
+        before = page.data[0]!.id;
+        if (out.length >= MAX_PULL_EVENTS) break;
+      }
+    } else {
+      let after: string | undefined;
+      for (;;) {
+        const page = await call(() => stripe.events.list({ limit: 100, types, ...(after ? { starting_after: after } : {}) }));
+        out.push(...page.data);
+        if (!page.has_more || page.data.length === 0 || out.length >= MAX_PULL_EVENTS) break;
+        after = page.data[page.data.length - 1]!.id;
+      }
+    }
+    // Oldest first, so that applying them in order ends in the newest state.
+    const index = new Map(out.map((e, i) => [e.id, i]));
+    return out.sort((a, b) => a.created - b.created || index.get(b.id)! - index.get(a.id)!);
+  }
+
+  return {
+    system: SYSTEM,
+    category: 'payment_processor',
+    capabilities,
+    fields: STRIPE_FIELDS,
+
+    async testConnection() {
+      await call(() => stripe.balance.retrieve());
+    },
+
+    verifyWebhook(request: WebhookRequest): WebhookVerdict {
+      if (!inbound) return { ok: false, code: 'signature_invalid', message: 'this integration is outbound only' };
+      const secret = signingSecret();
+      if (!secret) return { ok: false, code: 'signature_invalid', message: 'no signing secret: the webhook endpoint was not created and credentials.webhookSecret is not set' };
+      try {
+        // The raw body exactly as received: the signature covers its bytes.
+        stripe.webhooks.constructEvent(request.rawBody, request.headers['stripe-signature'] ?? '', secret, config.toleranceSeconds, undefined, runtime.now());
+      } catch (error) {
+        const message = (error as Error).message ?? String(error);
+        return { ok: false, code: /tolerance/i.test(message) ? 'signature_stale' : 'signature_invalid', message: message.split('\n')[0]!.slice(0, 300) };
+      }
+      let event: StripeEventJson;
+      try {
+        event = parseEvent(request.rawBody);
+      } catch (error) {
+        return { ok: false, code: 'invalid_payload', message: (error as Error).message };
+      }
+      const verdict = admit(event);
+      if (!verdict.admit) return { ok: true, eventId: event.id, ignore: true, reply: { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ received: true, ignored: verdict.reason }) } };
+      return { ok: true, eventId: event.id };
+    },
+
+    parseWebhook(request: WebhookRequest) {
+      return { changes: mapEvent(parseEvent(request.rawBody), ctx).changes };
+    },
+
+    async pull({ cursor, full }: PullOptions): Promise<PullPage> {
+      let events: Stripe.Event[];
+      try {
+        events = await eventsSince(full ? null : cursor);
+      } catch (error) {
+        // An unknown cursor (older than Stripe's 30 days of events): read everything again.
+        if (error instanceof AdapterError && error.extra.status === 404 && cursor && !full) throw new AdapterError('gone', `Stripe no longer has event ${cursor}`, { status: 404, cause: error });
+        throw error;
+      }
+      const changes: InboundChange[] = [];
+      for (const e of events) {
+        const event = e as unknown as StripeEventJson;
+        if (admit(event).admit) changes.push(...mapEvent(event, ctx).changes);
+      }
+      const newest = events.length ? events[events.length - 1]!.id : cursor;
+      return { changes, cursor: newest, more: false };
+    },
+
+    accepts(change) {
+      return outbound && planPush(change, config.vendorId).action !== 'none';
+    },
+
+    async push(change, { idempotencyKey, wedding }) {
+      const plan = planPush(change, config.vendorId);
+      switch (plan.action) {
+        case 'create':
+          return { externalId: await createRequest(change, idempotencyKey, wedding) };
+        case 'cancel':
+          await cancelRequest(plan.externalId, idempotencyKey);
+          return { externalId: change.op === 'delete' ? null : plan.externalId };
+        case 'none':
+          return { externalId: change.externalId };
+        default: {
+          const never: never = plan;
+          throw new AdapterError('unsupported', `unknown push plan ${JSON.stringify(never)}`);
+        }
+      }
+    },
+
+    async activate() {
+      if (!inbound || credentials.webhookSecret || !config.registerWebhook || state().endpointId) return;
+      const endpoint = await call(() => stripe.webhookEndpoints.create(
+        { url: runtime.webhookUrl, enabled_events: [...STRIPE_EVENT_TYPES], description: `WedSync Hub: wedding ${runtime.weddingId}`, metadata: { [META.integration]: runtime.integrationId } },
+        { idempotencyKey: `wedsync-${runtime.integrationId}-endpoint` },
+      ));
+      if (!endpoint.secret) throw new AdapterError('permanent', 'Stripe did not return the new endpoint\'s signing secret');
+      runtime.state.set({ ...runtime.state.get(), endpointId: endpoint.id, endpointSecret: sealSecret(runtime.webhookSecret, endpoint.secret) });
+    },
+
+    async deactivate() {
+      const id = state().endpointId;
+      if (!id) return;
+      try {
+        await call(() => stripe.webhookEndpoints.del(id));
+      } catch (error) {
+        if (!(error instanceof AdapterError && error.extra.status === 404)) throw error;
+      }
+    },
+  };
+}
+
+export const stripeAdapter: AdapterDefinition = {
+  system: SYSTEM,
+  category: 'payment_processor',
+  capabilities: ['webhook', 'pull', 'push'],
+  description: 'Stripe: payment intents, invoices, Checkout and refunds onto the wedding\'s payments; invoices or payment intents for each payment milestone.',
+  create: createStripeAdapter,
+  routeWebhook(request) {
+    try {
+      const event = JSON.parse(request.rawBody) as { data?: { object?: { metadata?: Record<string, string> } } };
+      return event.data?.object?.metadata?.[META.integration] ?? null;
+    } catch {
+      return null;
+    }
+  },
+};

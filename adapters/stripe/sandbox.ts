@@ -1,0 +1,452 @@
+import crypto from 'node:crypto';
+import { SandboxServer, json, parseForm, postWebhook, type SandboxRequest, type SandboxResponse } from '../core/sandbox-http.ts';
+
+/**
+ * A stateful local Stripe: the REST API as the stripe client speaks it (form-encoded bodies with
+ * bracket nesting, Bearer secret key, `Idempotency-Key` replay, list objects with `has_more` and
+ * cursors, `{ error: { type, message } }` errors) for the objects WedSync uses, events with ids for
+ * every change, `GET /v1/events`, webhook endpoints, and signed webhook deliveries
+ * (`Stripe-Signature: t=…,v1=<hex HMAC-SHA256 of "t.body">`). Test helpers stand in for the
+ * customer (paying an invoice or intent) and for delivery trouble (held, reordered, duplicated).
+ */
+
+type Obj = Record<string, unknown> & { id: string; object: string };
+
+export interface StripeEvent {
+  id: string;
+  object: 'event';
+  api_version: string;
+  created: number;
+  data: { object: Obj; previous_attributes?: Record<string, unknown> };
+  livemode: false;
+  pending_webhooks: number;
+  request: { id: string | null; idempotency_key: string | null };
+  type: string;
+}
+
+export interface WebhookDelivery {
+  eventId: string;
+  endpointId: string;
+  status: number;
+  body: string;
+}
+
+const API_VERSION = '2026-10-28.endive';
+
+function id(prefix: string): string {
+  return `${prefix}_${crypto.randomBytes(12).toString('base64url').replace(/[-_]/g, 'x')}`;
+}
+
+function error(status: number, type: string, message: string, extra: Record<string, unknown> = {}): SandboxResponse {
+  return json(status, { error: { type, message, ...extra } }, { 'request-id': id('req') });
+}
+
+const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
+
+export class StripeSandbox {
+  readonly secretKey: string;
+  readonly http: SandboxServer;
+  readonly objects = new Map<string, Obj>();
+  readonly events: StripeEvent[] = [];
+  readonly deliveries: WebhookDelivery[] = [];
+  /** POSTs as received, with their idempotency key (`replayed` when answered from the key's record). */
+  readonly posts: { path: string; params: Record<string, unknown>; idempotencyKey: string | null; replayed: boolean }[] = [];
+  private readonly idempotency = new Map<string, { fingerprint: string; response: SandboxResponse }>();
+  private readonly endpoints = new Map<string, Obj & { url: string; secret: string; enabled_events: string[] }>();
+  private held: { event: StripeEvent; endpointId: string }[] | null = null;
+  private pendingDeliveries = new Set<Promise<void>>();
+  /** The sandbox's clock (ms); event `created` and signature timestamps come from it. */
+  now: () => number;
+
+  constructor(options: { secretKey?: string; now?: () => number } = {}) {
+    this.secretKey = options.secretKey ?? `sk_test_${crypto.randomBytes(12).toString('hex')}`;
+    this.now = options.now ?? Date.now;
+    this.http = new SandboxServer((req) => this.route(req));
+  }
+
+  get url(): string { return this.http.url; }
+
+  async start(): Promise<this> {
+    await this.http.start();
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    await this.settled();
+    await this.http.stop();
+  }
+
+  /** Resolves when every webhook delivery under way has been answered. */
+  async settled(): Promise<void> {
+    while (this.pendingDeliveries.size) await Promise.all([...this.pendingDeliveries]);
+  }
+
+  // ── delivery control ─────────────────────────────────────────────────────────────────────────
+  /** Queue webhook deliveries instead of sending them (our server unreachable, or to reorder). */
+  holdDeliveries(): void {
+    this.held ??= [];
+  }
+
+  /** Sends what was held, in order or reversed (newest first: out-of-order delivery). */
+  async releaseDeliveries(order: 'in_order' | 'reversed' = 'in_order'): Promise<void> {
+    const held = this.held ?? [];
+    this.held = null;
+    if (order === 'reversed') held.reverse();
+    for (const h of held) await this.deliver(h.event, h.endpointId);
+  }
+
+  /** Drops what was held: those events are only found again through `GET /v1/events`. */
+  discardHeldDeliveries(): number {
+    const n = this.held?.length ?? 0;
+    this.held = null;
+    return n;
+  }
+
+  /** Delivers an event again (Stripe retries, and may deliver an event more than once). */
+  async redeliver(eventId: string): Promise<number[]> {
+    const event = this.events.find((e) => e.id === eventId);
+    if (!event) throw new Error(`no event ${eventId}`);
+    const out: number[] = [];
+    for (const ep of this.endpoints.values()) if (this.subscribed(ep, event.type)) out.push(await this.deliver(event, ep.id));
+    return out;
+  }
+
+  /** The signature Stripe would put on `body` for an endpoint secret at `timestamp` (seconds). */
+  static sign(secret: string, body: string, timestamp: number): string {
+    const v1 = crypto.createHmac('sha256', secret).update(`${timestamp}.${body}`, 'utf8').digest('hex');
+    return `t=${timestamp},v1=${v1}`;
+  }
+
+  endpointSecret(endpointId?: string): string {
+    const ep = endpointId ? this.endpoints.get(endpointId) : [...this.endpoints.values()][0];
+    if (!ep) throw new Error('no webhook endpoint');
+    return ep.secret;
+  }
+
+  /** Registers an endpoint as the Dashboard would (the signing secret is returned). */
+  addEndpoint(url: string, enabledEvents: string[] = ['*']): { id: string; secret: string } {
+    const ep = { id: id('we'), object: 'webhook_endpoint', url, enabled_events: enabledEvents, secret: `whsec_${crypto.randomBytes(24).toString('base64').replace(/[^A-Za-z0-9]/g, 'x')}`, status: 'enabled', created: this.seconds(), metadata: {} };
+    this.endpoints.set(ep.id, ep);
+    return { id: ep.id, secret: ep.secret };
+  }
+
+  // ── the customer's side (what happens on Stripe's hosted pages) ───────────────────────────────
+  /** The customer pays a payment intent: it succeeds, with a charge carrying the intent's metadata. */
+  payPaymentIntent(paymentIntentId: string): Obj {
+    const pi = this.must(paymentIntentId, 'payment_intent');
+    const charge = this.store({
+      id: id('ch'), object: 'charge', amount: pi.amount, amount_captured: pi.amount, amount_refunded: 0, refunded: false, currency: pi.currency,
+      payment_intent: pi.id, metadata: clone(pi.metadata), status: 'succeeded', paid: true, captured: true, created: this.seconds(), refunds: { object: 'list', data: [], has_more: false },
+    });
+    Object.assign(pi, { status: 'succeeded', amount_received: pi.amount, latest_charge: charge.id });
+    this.emit('charge.succeeded', charge);
+    this.emit('payment_intent.succeeded', pi);
+    return pi;
+  }
+
+  /** The customer pays `amount` (default: what remains) of an open invoice; a partial payment leaves it open. */
+  payInvoice(invoiceId: string, amount?: number): Obj {
+    const inv = this.must(invoiceId, 'invoice');
+    if (inv.status !== 'open') throw new Error(`invoice ${invoiceId} is ${String(inv.status)}, not open`);
+    const pay = Math.min(amount ?? (inv.amount_remaining as number), inv.amount_remaining as number);
+    inv.amount_paid = (inv.amount_paid as number) + pay;
+    inv.amount_remaining = (inv.amount_due as number) - (inv.amount_paid as number);
+    if (inv.amount_remaining === 0) {
+      inv.status = 'paid';
+      (inv.status_transitions as Record<string, unknown>).paid_at = this.seconds();
+      this.emit('invoice.paid', inv);
+      this.emit('invoice.payment_succeeded', inv);
+    } else {
+      this.emit('invoice.updated', inv, { amount_paid: (inv.amount_paid as number) - pay });
+    }
+    return inv;
+  }
+
+  // ── the API ──────────────────────────────────────────────────────────────────────────────────
+  private seconds(): number {
+    return Math.floor(this.now() / 1000);
+  }
+
+  private store<T extends Obj>(o: T): T {
+    this.objects.set(o.id, o);
+    return o;
+  }
+
+  private must(objectId: string, kind: string): Obj {
+    const o = this.objects.get(objectId);
+    if (!o || o.object !== kind) throw Object.assign(new Error(`No such ${kind}: '${objectId}'`), { status: 404 });
+    return o;
+  }
+
+  private subscribed(ep: { enabled_events: string[] }, type: string): boolean {
+    return ep.enabled_events.includes('*') || ep.enabled_events.includes(type);
+  }
+
+  private currentRequest: { id: string; idempotencyKey: string | null } | null = null;
+
+  /** Records an event for `object` as it is now, and delivers it to subscribed endpoints. */
+  emit(type: string, object: Obj, previous?: Record<string, unknown>): StripeEvent {
+    const targets = [...this.endpoints.values()].filter((ep) => ep.status === 'enabled' && this.subscribed(ep, type));
+    const event: StripeEvent = {
+      id: id('evt'), object: 'event', api_version: API_VERSION, created: this.seconds(),
+      data: { object: clone(object), ...(previous ? { previous_attributes: previous } : {}) },
+      livemode: false, pending_webhooks: targets.length,
+      request: { id: this.currentRequest?.id ?? null, idempotency_key: this.currentRequest?.idempotencyKey ?? null }, type,
+    };
+    this.events.push(event);
+    for (const ep of targets) {
+      if (this.held) this.held.push({ event, endpointId: ep.id });
+      else {
+        const p = this.deliver(event, ep.id).then(() => undefined);
+        this.pendingDeliveries.add(p);
+        void p.finally(() => this.pendingDeliveries.delete(p));
+      }
+    }
+    return event;
+  }
+
+  private async deliver(event: StripeEvent, endpointId: string): Promise<number> {
+    const ep = this.endpoints.get(endpointId);
+    if (!ep) return 0;
+    // Stripe sends the event pretty-printed; the signature is over these exact bytes.
+    const body = JSON.stringify(event, null, 2);
+    const status = await postWebhook(ep.url, body, {
+      'content-type': 'application/json; charset=utf-8', 'user-agent': 'Stripe/1.0 (+https://stripe.com/docs/webhooks)',
+      'stripe-signature': StripeSandbox.sign(ep.secret, body, this.seconds()),
+    });
+    this.deliveries.push({ eventId: event.id, endpointId, status, body });
+    return status;
+  }
+
+  private async route(req: SandboxRequest): Promise<SandboxResponse> {
+    const auth = req.headers.authorization ?? '';
+    const key = auth.startsWith('Bearer ') ? auth.slice(7) : auth.startsWith('Basic ') ? Buffer.from(auth.slice(6), 'base64').toString().split(':')[0] ?? '' : '';
+    if (key !== this.secretKey) return error(401, 'invalid_request_error', `Invalid API Key provided: ${key.slice(0, 8)}…`);
+    const params = req.method === 'GET' || req.method === 'DELETE' ? parseForm(req.query) : parseForm(req.rawBody);
+    if (req.method !== 'POST') return this.dispatch(req.method, req.path, params);
+    const idem = req.headers['idempotency-key'] ?? null;
+    this.posts.push({ path: req.path, params, idempotencyKey: idem, replayed: false });
+    if (idem) {
+      const fingerprint = `${req.path}\n${req.rawBody}`;
+      const seen = this.idempotency.get(idem);
+      if (seen) {
+        this.posts[this.posts.length - 1]!.replayed = true;
+        if (seen.fingerprint !== fingerprint) {
+          return error(400, 'idempotency_error', `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${idem}' if you meant to execute a different request.`);
+        }
+        return { ...seen.response, headers: { ...seen.response.headers, 'idempotent-replayed': 'true' } };
+      }
+      const response = await this.dispatch('POST', req.path, params, idem);
+      // Stripe stores the result of requests that executed (2xx and 4xx); 5xx may be retried.
+      if (response.status < 500) this.idempotency.set(idem, { fingerprint, response });
+      return response;
+    }
+    return this.dispatch('POST', req.path, params, null);
+  }
+
+  private async dispatch(method: string, path: string, p: Record<string, unknown>, idempotencyKey: string | null = null): Promise<SandboxResponse> {
+    this.currentRequest = { id: id('req'), idempotencyKey };
+    try {
+      return this.handle(method, path, p);
+    } catch (e) {
+      const status = (e as { status?: number }).status ?? 400;
+      return error(status, 'invalid_request_error', (e as Error).message, status === 404 ? { code: 'resource_missing' } : {});
+    } finally {
+      this.currentRequest = null;
+    }
+  }
+
+  private handle(method: string, path: string, p: Record<string, unknown>): SandboxResponse {
+    const seg = path.replace(/^\/v1\//, '').split('/');
+    const [resource, objectId, action] = seg;
+    const meta = (v: unknown) => (v && typeof v === 'object' ? v as Record<string, string> : {});
+    const int = (v: unknown, name: string): number => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 0) throw new Error(`Invalid integer: ${name}`);
+      return n;
+    };
+    const route = `${method} ${resource}${objectId ? '/:id' : ''}${action ? `/${action}` : ''}`;
+    switch (route) {
+      case 'GET balance':
+        return json(200, { object: 'balance', available: [{ amount: 0, currency: 'gbp', source_types: { card: 0 } }], pending: [], livemode: false });
+      case 'POST customers': {
+        const c = this.store({ id: id('cus'), object: 'customer', email: p.email ?? null, name: p.name ?? null, metadata: meta(p.metadata), created: this.seconds() });
+        this.emit('customer.created', c);
+        return json(200, c);
+      }
+      case 'POST payment_intents': {
+        const amount = int(p.amount, 'amount');
+        if (amount < 1) throw new Error('Amount must be at least 1');
+        const pi = this.store({
+          id: id('pi'), object: 'payment_intent', amount, amount_received: 0, currency: String(p.currency ?? '').toLowerCase(), status: 'requires_payment_method',
+          description: p.description ?? null, metadata: meta(p.metadata), created: this.seconds(), latest_charge: null,
+          client_secret: `${id('pi')}_secret_${crypto.randomBytes(8).toString('hex')}`, livemode: false,
+        });
+        this.emit('payment_intent.created', pi);
+        return json(200, pi);
+      }
+      case 'GET payment_intents/:id': return json(200, this.must(objectId!, 'payment_intent'));
+      case 'POST payment_intents/:id/cancel': {
+        const pi = this.must(objectId!, 'payment_intent');
+        if (pi.status === 'succeeded' || pi.status === 'canceled') throw new Error(`You cannot cancel this PaymentIntent because it has a status of ${String(pi.status)}.`);
+        pi.status = 'canceled';
+        pi.canceled_at = this.seconds();
+        this.emit('payment_intent.canceled', pi);
+        return json(200, pi);
+      }
+      case 'POST invoices': {
+        if (!p.customer || !this.objects.has(String(p.customer))) throw Object.assign(new Error(`No such customer: '${String(p.customer)}'`), { status: 404 });
+        const dueDate = p.due_date ? int(p.due_date, 'due_date') : this.seconds() + int(p.days_until_due ?? 30, 'days_until_due') * 86_400;
+        if (dueDate <= this.seconds()) throw new Error('due_date must be in the future');
+        const inv = this.store({
+          id: id('in'), object: 'invoice', customer: p.customer, currency: String(p.currency ?? 'gbp').toLowerCase(), status: 'draft', collection_method: p.collection_method ?? 'charge_automatically',
+          amount_due: 0, amount_paid: 0, amount_remaining: 0, total: 0, description: p.description ?? null, due_date: dueDate, hosted_invoice_url: null, number: null,
+          metadata: meta(p.metadata), post_payment_credit_notes_amount: 0, pre_payment_credit_notes_amount: 0, created: this.seconds(),
+          lines: { object: 'list', data: [] as Obj[], has_more: false, url: '' }, status_transitions: { finalized_at: null, paid_at: null, voided_at: null, marked_uncollectible_at: null },
+        });
+        this.emit('invoice.created', inv);
+        return json(200, inv);
+      }
+      case 'GET invoices/:id': return json(200, this.must(objectId!, 'invoice'));
+      case 'DELETE invoices/:id': {
+        const inv = this.must(objectId!, 'invoice');
+        if (inv.status !== 'draft') throw new Error('You can only delete draft invoices.');
+        this.objects.delete(inv.id);
+        this.emit('invoice.deleted', inv);
+        return json(200, { id: inv.id, object: 'invoice', deleted: true });
+      }
+      case 'POST invoiceitems': {
+        const inv = p.invoice ? this.must(String(p.invoice), 'invoice') : null;
+        if (inv && inv.status !== 'draft') throw new Error('You can only add invoice items to draft invoices.');
+        const item = this.store({ id: id('ii'), object: 'invoiceitem', customer: p.customer, invoice: inv?.id ?? null, amount: int(p.amount, 'amount'), currency: String(p.currency).toLowerCase(), description: p.description ?? null, metadata: meta(p.metadata), date: this.seconds() });
+        if (inv) {
+          (inv.lines as { data: Obj[] }).data.push({ id: id('il'), object: 'line_item', amount: item.amount, currency: item.currency, description: item.description, metadata: item.metadata });
+          inv.amount_due = inv.total = inv.amount_remaining = (inv.amount_due as number) + (item.amount as number);
+        }
+        return json(200, item);
+      }
+      case 'POST invoices/:id/finalize': {
+        const inv = this.must(objectId!, 'invoice');
+        if (inv.status !== 'draft') throw new Error(`This invoice is already finalized, you can't re-finalize a non-draft invoice.`);
+        inv.status = inv.amount_due === 0 ? 'paid' : 'open';
+        inv.number = `WS-${String(this.objects.size).padStart(4, '0')}`;
+        inv.hosted_invoice_url = `${this.url}/i/${inv.id}`;
+        (inv.status_transitions as Record<string, unknown>).finalized_at = this.seconds();
+        this.emit('invoice.finalized', inv);
+        return json(200, inv);
+      }
+      case 'POST invoices/:id/send': {
+        const inv = this.must(objectId!, 'invoice');
+        if (inv.status !== 'open') throw new Error('You can only send open invoices.');
+        this.emit('invoice.sent', inv);
+        return json(200, inv);
+      }
+      case 'POST invoices/:id/pay': return json(200, this.payInvoice(objectId!));
+      case 'POST invoices/:id/void': {
+        const inv = this.must(objectId!, 'invoice');
+        if (inv.status !== 'open' && inv.status !== 'uncollectible') throw new Error(`You can only void open or uncollectible invoices; this one is ${String(inv.status)}.`);
+        inv.status = 'void';
+        (inv.status_transitions as Record<string, unknown>).voided_at = this.seconds();
+        this.emit('invoice.voided', inv);
+        return json(200, inv);
+      }
+      case 'POST credit_notes': {
+        // A credit note on a paid invoice refunds part of it.
+        const inv = this.must(String(p.invoice), 'invoice');
+        const amount = int(p.amount ?? p.refund_amount, 'amount');
+        if (inv.status !== 'paid') throw new Error('This sandbox only credits paid invoices.');
+        if ((inv.post_payment_credit_notes_amount as number) + amount > (inv.amount_paid as number)) throw new Error('The credit note total exceeds what was paid.');
+        const previous = inv.post_payment_credit_notes_amount;
+        inv.post_payment_credit_notes_amount = (inv.post_payment_credit_notes_amount as number) + amount;
+        const cn = this.store({ id: id('cn'), object: 'credit_note', invoice: inv.id, amount, currency: inv.currency, type: 'post_payment', status: 'issued', created: this.seconds(), metadata: meta(p.metadata) });
+        this.emit('credit_note.created', cn);
+        this.emit('invoice.updated', inv, { post_payment_credit_notes_amount: previous });
+        return json(200, cn);
+      }
+      case 'POST refunds': {
+        const pi = p.payment_intent ? this.must(String(p.payment_intent), 'payment_intent') : null;
+        const charge = this.must(String(p.charge ?? pi?.latest_charge ?? ''), 'charge');
+        const left = (charge.amount_captured as number) - (charge.amount_refunded as number);
+        const amount = p.amount === undefined ? left : int(p.amount, 'amount');
+        if (amount < 1 || amount > left) throw new Error(`Refund amount (${amount}) is greater than unrefunded amount on charge (${left})`);
+        const refund = this.store({ id: id('re'), object: 'refund', amount, charge: charge.id, payment_intent: charge.payment_intent, currency: charge.currency, status: 'succeeded', metadata: meta(p.metadata), created: this.seconds() });
+        const previous = charge.amount_refunded;
+        charge.amount_refunded = (charge.amount_refunded as number) + amount;
+        charge.refunded = charge.amount_refunded === charge.amount_captured;
+        (charge.refunds as { data: Obj[] }).data.unshift(refund);
+        this.emit('refund.created', refund);
+        this.emit('charge.refunded', charge, { amount_refunded: previous });
+        return json(200, refund);
+      }
+      case 'POST checkout/sessions': {
+        const items = (p.line_items as Record<string, Record<string, Record<string, unknown>>>[] | undefined) ?? [];
+        const amount = items.reduce((sum, li) => sum + int(li.price_data?.unit_amount, 'unit_amount') * int((li as Record<string, unknown>).quantity ?? 1, 'quantity'), 0);
+        const currency = String(items[0]?.price_data?.currency ?? 'gbp').toLowerCase();
+        const piData = (p.payment_intent_data as Record<string, unknown> | undefined) ?? {};
+        const pi = this.store({
+          id: id('pi'), object: 'payment_intent', amount, amount_received: 0, currency, status: 'requires_payment_method', description: null,
+          metadata: meta(piData.metadata), created: this.seconds(), latest_charge: null, livemode: false,
+        });
+        const session = this.store({
+          id: id('cs'), object: 'checkout.session', mode: p.mode ?? 'payment', amount_total: amount, currency, payment_status: 'unpaid', status: 'open',
+          payment_intent: pi.id, url: `${this.url}/c/pay/${pi.id}`, metadata: meta(p.metadata), success_url: p.success_url ?? null, created: this.seconds(),
+        });
+        return json(200, session);
+      }
+      case 'GET checkout/sessions/:id': return json(200, this.must(objectId!, 'checkout.session'));
+      case 'GET charges/:id': return json(200, this.must(objectId!, 'charge'));
+      case 'GET events': return json(200, this.listEvents(p));
+      case 'GET events/:id': {
+        const e = this.events.find((x) => x.id === objectId);
+        if (!e) throw Object.assign(new Error(`No such event: '${objectId}'`), { status: 404 });
+        return json(200, e);
+      }
+      case 'POST webhook_endpoints': {
+        const enabled = (p.enabled_events as string[] | undefined) ?? [];
+        if (!p.url || enabled.length === 0) throw new Error('url and enabled_events are required');
+        const ep = this.addEndpoint(String(p.url), enabled);
+        const stored = this.endpoints.get(ep.id)!;
+        Object.assign(stored, { description: p.description ?? null, metadata: meta(p.metadata) });
+        // The secret is only returned on creation.
+        return json(200, { ...stored });
+      }
+      case 'GET webhook_endpoints': {
+        const data = [...this.endpoints.values()].map(({ secret: _secret, ...ep }) => ep);
+        return json(200, { object: 'list', data, has_more: false, url: '/v1/webhook_endpoints' });
+      }
+      case 'DELETE webhook_endpoints/:id': {
+        if (!this.endpoints.delete(objectId!)) throw Object.assign(new Error(`No such webhook endpoint: '${objectId}'`), { status: 404 });
+        return json(200, { id: objectId, object: 'webhook_endpoint', deleted: true });
+      }
+      default:
+        return error(404, 'invalid_request_error', `Unrecognized request URL (${method}: ${path}).`);
+    }
+  }
+
+  /** `GET /v1/events`: newest first, `limit` ≤ 100, cursors `starting_after` (older) and `ending_before` (newer), `types[]`. */
+  private listEvents(p: Record<string, unknown>): Record<string, unknown> {
+    const limit = Math.min(100, Math.max(1, Number(p.limit ?? 10)));
+    const types = (p.types as string[] | undefined) ?? (p.type ? [String(p.type)] : null);
+    const all = [...this.events].reverse().filter((e) => !types || types.includes(e.type));
+    let data: StripeEvent[];
+    let hasMore: boolean;
+    if (p.ending_before) {
+      const i = this.events.findIndex((e) => e.id === p.ending_before);
+      if (i < 0) throw Object.assign(new Error(`No such event: '${String(p.ending_before)}'`), { status: 404 });
+      const newer = all.filter((e) => this.events.indexOf(e) > i);
+      // The page right before the cursor in list order: the `limit` oldest of the newer events.
+      data = newer.slice(Math.max(0, newer.length - limit));
+      hasMore = newer.length > limit;
+    } else {
+      let from = 0;
+      if (p.starting_after) {
+        const i = all.findIndex((e) => e.id === p.starting_after);
+        if (i < 0) throw Object.assign(new Error(`No such event: '${String(p.starting_after)}'`), { status: 404 });
+        from = i + 1;
+      }
+      data = all.slice(from, from + limit);
+      hasMore = all.length > from + limit;
+    }
+    return { object: 'list', data, has_more: hasMore, url: '/v1/events' };
+  }
+}

@@ -1,0 +1,91 @@
+import { z } from 'zod';
+import { CHANNELS, Delivery, EntityId, MESSAGE_PRIORITIES, Message, Task } from '../document/entities.ts';
+
+/**
+ * The brief's UnifiedMessage, as `POST /api/weddings/:id/messages` takes it: one message to people
+ * of the wedding (vendor and contact ids, or `*` for every vendor still booked), delivered on each
+ * recipient's preferred channels through the connected integrations, and in-app.
+ */
+export const UnifiedMessageBody = z.object({
+  recipientIds: z.array(z.union([EntityId, z.literal('*')])).min(1).max(500),
+  subject: z.string().max(200).default(''),
+  body: z.string().trim().min(1).max(10_000),
+  /** @default normal */
+  priority: z.enum(MESSAGE_PRIORITIES).default('normal'),
+  /** The brief's messageType, e.g. `update`, `timeline.change`, `payment.reminder`. @default update */
+  type: z.string().regex(/^[a-z0-9_.-]{1,64}$/).default('update'),
+  /** Restrict to these channels (each recipient's preference order still applies). @default each recipient's preferred channels */
+  channels: z.array(z.enum(CHANNELS)).min(1).optional(),
+  /** Send on every channel a recipient has at once, instead of the first and then the next. @default true for urgent messages */
+  broadcast: z.boolean().optional(),
+  /** @default false */
+  requiresAck: z.boolean().default(false),
+  /** Seconds without an acknowledgement before the next channel is tried. @default server setting (ACK_ESCALATE_AFTER_S) */
+  escalateAfterSeconds: z.number().int().min(1).max(7 * 86_400).optional(),
+}).strict();
+export type UnifiedMessageBody = z.infer<typeof UnifiedMessageBody>;
+
+export const EMERGENCY_KINDS = ['weather', 'venue_change', 'vendor_cancellation', 'medical', 'other'] as const;
+export const EMERGENCY_SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
+
+/** `POST /api/weddings/:id/emergency`. */
+export const EmergencyBody = z.object({
+  kind: z.enum(EMERGENCY_KINDS),
+  message: z.string().trim().min(1).max(5000),
+  severity: z.enum(EMERGENCY_SEVERITIES),
+  /** A short title; defaults to one made from the kind. */
+  subject: z.string().max(200).optional(),
+  /** For `vendor_cancellation`: the vendor who cancelled. */
+  vendorId: EntityId.optional(),
+  /** Limit the alert to these vendors (e.g. only the outdoor ones for weather). @default every vendor the kind affects */
+  affectedVendorIds: z.array(EntityId).max(500).optional(),
+  /** Also alert the couple, planner and coordinators. @default true */
+  includeContacts: z.boolean().default(true),
+  /** @default server setting (EMERGENCY_ESCALATE_AFTER_S) */
+  escalateAfterSeconds: z.number().int().min(1).max(86_400).optional(),
+}).strict().refine((b) => b.kind !== 'vendor_cancellation' || b.vendorId, { message: 'a vendor cancellation names the vendorId who cancelled', path: ['vendorId'] });
+export type EmergencyBody = z.infer<typeof EmergencyBody>;
+
+export const RecipientDeliveries = z.object({
+  id: z.string(),
+  name: z.string(),
+  kind: z.enum(['vendor', 'contact']),
+  acknowledgedAt: z.string().nullable(),
+  /** The escalation level reached (0: first wave). */
+  level: z.number().int(),
+  deliveries: z.array(Delivery),
+});
+export type RecipientDeliveries = z.infer<typeof RecipientDeliveries>;
+
+export const SendResponse = z.object({
+  message: Message,
+  recipients: z.array(RecipientDeliveries),
+  /** Recipient ids that are neither a vendor nor a contact of the wedding. */
+  unknownRecipients: z.array(z.string()),
+});
+export type SendResponse = z.infer<typeof SendResponse>;
+
+export const EmergencyResponse = SendResponse.extend({
+  kind: z.enum(EMERGENCY_KINDS),
+  severity: z.enum(EMERGENCY_SEVERITIES),
+  /** For a vendor cancellation: the replacement task opened in the document. */
+  task: Task.nullable(),
+});
+export type EmergencyResponse = z.infer<typeof EmergencyResponse>;
+
+export const MessageStatusResponse = z.object({
+  message: Message,
+  recipients: z.array(RecipientDeliveries),
+  /** Recipients who have not acknowledged (when an acknowledgement is asked). */
+  waitingFor: z.array(z.string()),
+  /** When the next escalation check is due, if any. */
+  nextEscalationAt: z.string().nullable(),
+  /** Recipients every channel has been tried for without an acknowledgement. */
+  unreachable: z.array(z.string()),
+});
+export type MessageStatusResponse = z.infer<typeof MessageStatusResponse>;
+
+/** `POST /api/weddings/:id/messages/:messageId/ack`: a vendor acknowledges for itself; planners may for anyone. */
+export const AckBody = z.object({ recipientId: EntityId.optional() }).strict();
+export const AckResponse = z.object({ messageId: z.string(), recipientId: z.string(), acknowledgedAt: z.string() });
+export type AckResponse = z.infer<typeof AckResponse>;

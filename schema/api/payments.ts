@@ -1,0 +1,49 @@
+import { z } from 'zod';
+import { BudgetSummary, Currency, EntityId, IsoDate, MinorUnits, PAYMENT_MILESTONES, Payment } from '../document/entities.ts';
+
+/**
+ * `POST /api/weddings/:id/payments/plan`: a vendor's payment plan. The total is split into
+ * milestones (deposit, balance, final) by integer weights so the parts add up to the total exactly.
+ */
+export const PaymentPlanBody = z.object({
+  vendorId: EntityId,
+  currency: Currency,
+  /** The vendor's whole fee, in minor units. */
+  total: MinorUnits.refine((n) => n > 0, 'the total must be more than 0'),
+  milestones: z.array(z.object({
+    milestone: z.enum(PAYMENT_MILESTONES),
+    /** Share of the total (integer weights, e.g. 30 and 70). */
+    weight: z.number().int().min(1).max(10_000),
+    due: IsoDate,
+    description: z.string().max(300).optional(),
+  }).strict()).min(1).max(12),
+  /** The connected processor that requests each milestone (`stripe`, `square`, `paypal`), or none. */
+  processor: z.string().regex(/^[a-z0-9-]{1,40}$/).optional(),
+}).strict().refine((b) => new Set(b.milestones.map((m) => m.milestone)).size === b.milestones.length || b.milestones.every((m) => m.milestone === 'other'), {
+  message: 'each milestone kind once per vendor (use several "other" milestones for more)', path: ['milestones'],
+});
+export type PaymentPlanBody = z.infer<typeof PaymentPlanBody>;
+
+/** `POST /api/weddings/:id/payments/:paymentId/transactions`: money received or refunded outside a processor (bank transfer, cash). */
+export const PaymentTransactionBody = z.object({
+  type: z.enum(['payment', 'refund']),
+  amount: MinorUnits.refine((n) => n > 0, 'the amount must be more than 0'),
+  currency: Currency,
+}).strict();
+export type PaymentTransactionBody = z.infer<typeof PaymentTransactionBody>;
+
+export const VendorBudget = z.object({
+  vendorId: z.string(),
+  vendorName: z.string(),
+  totals: BudgetSummary.shape.totals,
+  milestones: z.array(Payment),
+});
+
+export const BudgetResponse = z.object({
+  budget: BudgetSummary,
+  vendors: z.array(VendorBudget),
+});
+export type BudgetResponse = z.infer<typeof BudgetResponse>;
+
+export const PaymentPlanResponse = z.object({ payments: z.array(Payment) });
+export const PaymentTransactionResponse = z.object({ payment: Payment });

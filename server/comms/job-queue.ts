@@ -1,0 +1,118 @@
+import type { Logger } from '../logger.ts';
+import type { Db } from '../storage/database.ts';
+
+export interface Job<P = unknown> {
+  id: number;
+  weddingId: string;
+  kind: string;
+  key: string | null;
+  payload: P;
+  attempts: number;
+  notBefore: number;
+  createdAt: number;
+}
+
+export type JobHandler = (job: Job) => Promise<void>;
+
+interface Row { id: number; wedding_id: string; kind: string; job_key: string | null; payload: string; attempts: number; not_before: number; created_at: number }
+const toJob = (r: Row): Job => ({ id: r.id, weddingId: r.wedding_id, kind: r.kind, key: r.job_key, payload: JSON.parse(r.payload), attempts: r.attempts, notBefore: r.not_before, createdAt: r.created_at });
+
+/** Backoff for a failing job: 1 s, 2 s, 4 s … up to 5 minutes; parked as failed after 10 attempts. */
+const MAX_ATTEMPTS = 10;
+const backoff = (attempt: number) => Math.min(300_000, 1000 * 2 ** (attempt - 1));
+
+/**
+ * Durable jobs caused by document changes (cascade notifications, payment reminders). They are
+ * written inside the transaction that stores the change (so a crash loses neither or both), and run
+ * once due. Handlers must be idempotent: a job interrupted by a crash runs again.
+ */
+export class JobQueue {
+  private readonly handlers = new Map<string, JobHandler>();
+  private readonly insert;
+  private readonly pendingByKey;
+  private readonly anyByKey;
+  private readonly updatePending;
+  private readonly due;
+  private readonly done;
+  private readonly retry;
+  private readonly fail;
+  private readonly cancelPrefix;
+  private running = false;
+
+  constructor(private readonly db: Db, private readonly now: () => number, private readonly logger: Logger) {
+    this.insert = db.prepare(`INSERT INTO comms_jobs (wedding_id, kind, job_key, payload, status, not_before, created_at) VALUES (?, ?, ?, ?, 'pending', ?, ?)`);
+    this.pendingByKey = db.prepare(`SELECT * FROM comms_jobs WHERE job_key = ? AND status = 'pending'`);
+    this.anyByKey = db.prepare(`SELECT 1 FROM comms_jobs WHERE job_key = ? LIMIT 1`).pluck();
+    this.updatePending = db.prepare(`UPDATE comms_jobs SET payload = ?, not_before = ? WHERE id = ?`);
+    this.due = db.prepare(`SELECT * FROM comms_jobs WHERE status = 'pending' AND not_before <= ? ORDER BY not_before, id LIMIT 50`);
+    this.done = db.prepare(`UPDATE comms_jobs SET status = 'done', done_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?`);
+    this.retry = db.prepare(`UPDATE comms_jobs SET attempts = attempts + 1, not_before = ?, last_error = ? WHERE id = ?`);
+    this.fail = db.prepare(`UPDATE comms_jobs SET status = 'failed', attempts = attempts + 1, last_error = ?, done_at = ? WHERE id = ?`);
+    this.cancelPrefix = db.prepare(`UPDATE comms_jobs SET status = 'cancelled', done_at = ? WHERE status = 'pending' AND wedding_id = ? AND job_key >= ? AND job_key < ? AND job_key NOT IN (SELECT value FROM json_each(?))`);
+  }
+
+  register(kind: string, handler: JobHandler): void {
+    this.handlers.set(kind, handler);
+  }
+
+  /**
+   * Adds a job, or folds it into the pending job with the same key: `merge` combines the payloads
+   * and the earlier due time stands, so a burst of edits gives one job that is not put off forever.
+   */
+  enqueue<P>(job: { weddingId: string; kind: string; key: string; payload: P; notBefore: number }, merge: (older: P, newer: P) => P = (_o, n) => n): void {
+    const pending = this.pendingByKey.get(job.key) as Row | undefined;
+    if (pending) {
+      this.updatePending.run(JSON.stringify(merge(JSON.parse(pending.payload) as P, job.payload)), Math.min(pending.not_before, job.notBefore), pending.id);
+      return;
+    }
+    this.insert.run(job.weddingId, job.kind, job.key, JSON.stringify(job.payload), job.notBefore, this.now());
+  }
+
+  /** Adds a job unless one with this key ever existed (a reminder for one due date is sent once). */
+  enqueueOnce<P>(job: { weddingId: string; kind: string; key: string; payload: P; notBefore: number }): boolean {
+    if (this.anyByKey.get(job.key)) return false;
+    this.insert.run(job.weddingId, job.kind, job.key, JSON.stringify(job.payload), job.notBefore, this.now());
+    return true;
+  }
+
+  /** Cancels pending jobs of the wedding whose key starts with `prefix`, except the keys in `keep`. */
+  cancelByPrefix(weddingId: string, prefix: string, keep: string[] = []): void {
+    this.cancelPrefix.run(this.now(), weddingId, prefix, `${prefix}\uffff`, JSON.stringify(keep));
+  }
+
+  /** Runs every due job once (handlers in parallel across weddings, in order within one). */
+  async runDue(): Promise<number> {
+    if (this.running || !this.db.open) return 0;
+    this.running = true;
+    try {
+      const jobs = (this.due.all(this.now()) as Row[]).map(toJob);
+      const byWedding = new Map<string, Job[]>();
+      for (const j of jobs) {
+        const list = byWedding.get(j.weddingId);
+        if (list) list.push(j); else byWedding.set(j.weddingId, [j]);
+      }
+      await Promise.all([...byWedding.values()].map(async (list) => {
+        for (const job of list) await this.runOne(job);
+      }));
+      return jobs.length;
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private async runOne(job: Job): Promise<void> {
+    const handler = this.handlers.get(job.kind);
+    try {
+      if (!handler) throw new Error(`no handler for jobs of kind ${job.kind}`);
+      await handler(job);
+      if (this.db.open) this.done.run(this.now(), job.id);
+    } catch (error) {
+      if (!this.db.open) return;
+      const message = ((error as Error)?.message ?? String(error)).slice(0, 500);
+      const attempt = job.attempts + 1;
+      if (attempt >= MAX_ATTEMPTS || !handler) this.fail.run(message, this.now(), job.id);
+      else this.retry.run(this.now() + backoff(attempt), message, job.id);
+      this.logger.warn({ jobId: job.id, kind: job.kind, weddingId: job.weddingId, attempt, err: error }, 'comms job failed');
+    }
+  }
+}

@@ -1,0 +1,73 @@
+import { Hono, type Context } from 'hono';
+import { AckBody, EmergencyBody, UnifiedMessageBody, WeddingIdField } from '../../schema/index.ts';
+import type { TokenService } from '../auth/tokens.ts';
+import { COMMS_ERROR_STATUS, CommsError } from '../comms/comms-error.ts';
+import type { CommsService } from '../comms/comms-service.ts';
+import { errorBody } from './app.ts';
+import { requireAuth, type AppEnv } from './auth-middleware.ts';
+import { readJson, validate } from './body.ts';
+
+/** Runs a handler, answering CommsErrors with their status and code (other errors go to the app's handler). */
+export async function commsErrors(c: Context, fn: () => Promise<Response>): Promise<Response> {
+  try {
+    return await fn();
+  } catch (error) {
+    if (error instanceof CommsError) return c.json(errorBody(error.code, error.message), COMMS_ERROR_STATUS[error.code]);
+    throw error;
+  }
+}
+
+const weddingParam = (c: Context) => validate(WeddingIdField, c.req.param('weddingId'), 'wedding id');
+
+/**
+ * `/api/weddings/:weddingId/…`: the communication bridge's API (Bearer JWT). UnifiedMessage sends,
+ * emergencies, delivery and acknowledgement status, in-app acknowledgements.
+ */
+export function commsRoutes(tokens: TokenService, comms: CommsService): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.use('/:weddingId/messages', requireAuth(tokens));
+  app.use('/:weddingId/messages/*', requireAuth(tokens));
+  app.use('/:weddingId/emergency', requireAuth(tokens));
+
+  app.post('/:weddingId/messages', (c) => commsErrors(c, async () => c.json(await comms.send(c.get('principal'), weddingParam(c), await readJson(c, UnifiedMessageBody)), 201)));
+  app.get('/:weddingId/messages/:messageId', (c) => commsErrors(c, async () => c.json(await comms.status(c.get('principal'), weddingParam(c), c.req.param('messageId')))));
+  app.post('/:weddingId/messages/:messageId/ack', (c) => commsErrors(c, async () => {
+    const body = await readJson(c, AckBody);
+    return c.json(await comms.acknowledgeAs(c.get('principal'), weddingParam(c), c.req.param('messageId'), body.recipientId));
+  }));
+  app.post('/:weddingId/emergency', (c) => commsErrors(c, async () => c.json(await comms.emergency(c.get('principal'), weddingParam(c), await readJson(c, EmergencyBody)), 201)));
+  return app;
+}
+
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!);
+
+function page(title: string, inner: string): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="robots" content="noindex">
+<title>${escapeHtml(title)}</title><style>body{font-family:system-ui,sans-serif;max-width:34rem;margin:3rem auto;padding:0 1rem;line-height:1.5}button{font-size:1.1rem;padding:.7rem 1.4rem;border:0;border-radius:.4rem;background:#7a3e6b;color:#fff}blockquote{border-left:3px solid #ccc;margin:1rem 0;padding-left:1rem;white-space:pre-wrap}</style></head>
+<body>${inner}</body></html>`;
+}
+
+/**
+ * `/api/comms/ack/:token`: acknowledgement links, without a login (the signed token is the
+ * permission). GET only shows what would be acknowledged, because mail scanners and link previews
+ * open links; the acknowledgement is the POST of the page's button (or of an API client).
+ */
+export function ackLinkRoutes(comms: CommsService): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  const wantsJson = (c: Context) => (c.req.header('accept') ?? '').includes('application/json');
+
+  app.get('/ack/:token', (c) => commsErrors(c, async () => {
+    const info = await comms.describeLink(c.req.param('token'));
+    if (wantsJson(c)) return c.json({ messageId: info.message.id, subject: info.message.subject, acknowledgedAt: info.acknowledgedAt });
+    const m = info.message;
+    const done = info.acknowledgedAt ? `<p>You confirmed this on ${escapeHtml(info.acknowledgedAt)}. Thank you.</p>` : `<form method="post"><button type="submit">I have seen this</button></form>`;
+    return c.html(page(m.subject || 'Message', `<h1>${escapeHtml(m.subject || 'Message')}</h1><p>For ${escapeHtml(info.recipientName)}${info.weddingTitle ? `, ${escapeHtml(info.weddingTitle)}` : ''}</p><blockquote>${escapeHtml(m.body)}</blockquote>${done}`));
+  }));
+
+  app.post('/ack/:token', (c) => commsErrors(c, async () => {
+    const ack = await comms.acknowledgeLink(c.req.param('token'));
+    if (wantsJson(c)) return c.json({ messageId: ack.messageId, recipientId: ack.recipientId, acknowledgedAt: ack.acknowledgedAt });
+    return c.html(page('Thank you', `<h1>Thank you</h1><p>We have let the planner know you have seen “${escapeHtml(ack.subject || 'the message')}”.</p>`));
+  }));
+  return app;
+}

@@ -1,0 +1,300 @@
+import * as Y from 'yjs';
+import {
+  WeddingDoc, adminOrigin, canOpenWedding, computeBudget, dateInZone, decimalFromMinorUnits, formatMoney, instantInZone,
+  splitAmount, systemOrigin, weddingIdOf,
+  type BudgetResponse, type BudgetSummary, type Payment, type PaymentPlanBody, type PaymentTransactionBody, type TxOrigin,
+} from '../../schema/index.ts';
+import { AuthError } from '../auth/auth-error.ts';
+import type { Principal } from '../auth/tokens.ts';
+import type { Bridge } from '../bridge/bridge.ts';
+import { describeOrigin } from '../collab/origin.ts';
+import { describeChanger } from '../comms/cascades.ts';
+import { CommsError } from '../comms/comms-error.ts';
+import type { CommsService, Draft } from '../comms/comms-service.ts';
+import type { Job } from '../comms/job-queue.ts';
+import { activeVendors, contactsWithRole, findPerson, type Person } from '../comms/recipients.ts';
+
+export const PAYMENT_JOBS = {
+  received: 'cascade.payment_received',
+  added: 'cascade.payment_added',
+  reminder: 'payment.reminder',
+  budget: 'payment.budget_refresh',
+} as const;
+
+export interface PaymentSettings {
+  /** Days before a due date on which the couple and planner are reminded (e.g. [7, 1]). */
+  reminderDays: number[];
+  cascadeDelayMs: number;
+}
+
+interface ReceivedPayload { paymentId: string; previousPaid: number; amountPaid: number; changedBy: string }
+interface AddedPayload { paymentId: string; changedBy: string }
+interface ReminderPayload { paymentId: string; due: string; daysBefore: number }
+
+/** Statuses in which nothing more is expected. */
+const CLOSED: ReadonlySet<Payment['status']> = new Set(['paid', 'cancelled', 'refunded', 'partially_refunded']);
+
+/** Reminders go out at this local time. */
+const REMINDER_TIME = '09:00';
+
+const milestoneName = (p: Payment) => (p.milestone === 'other' ? (p.description || 'payment') : p.milestone);
+
+/**
+ * Payment coordination: milestones per vendor, the wedding's budget derived from `payments` and kept
+ * in the document (so every peer sees the same totals), reminders before due dates, and the brief's
+ * payment cascades (payment received → couple and planner, and the vendor once paid in full; a
+ * payment a vendor's system adds → couple and planner). Everything is in integer minor units.
+ */
+export class PaymentCoordinator {
+  private readonly budgetDue = new Set<string>();
+
+  constructor(private readonly bridge: Bridge, private readonly comms: CommsService, private readonly settings: PaymentSettings) {
+    bridge.onDocumentUpdate(this.onDocumentUpdate);
+    comms.jobs.register(PAYMENT_JOBS.received, (job) => this.notifyReceived(job as Job<ReceivedPayload>));
+    comms.jobs.register(PAYMENT_JOBS.added, (job) => this.notifyAdded(job as Job<AddedPayload>));
+    comms.jobs.register(PAYMENT_JOBS.reminder, (job) => this.remind(job as Job<ReminderPayload>));
+    comms.jobs.register(PAYMENT_JOBS.budget, async (job) => { await this.refreshBudget(job.weddingId); });
+  }
+
+  // ── budget ────────────────────────────────────────────────────────────────────────────────────
+  private budgetOf(w: WeddingDoc): BudgetSummary {
+    const now = this.bridge.clock();
+    return computeBudget(w.listPayments(), dateInZone(now, w.getMeta().timezone), new Date(now).toISOString());
+  }
+
+  /** Recomputes the wedding's budget and writes it when the totals changed. */
+  async refreshBudget(weddingId: string): Promise<BudgetSummary> {
+    return this.bridge.withDocument(weddingId, (doc) => this.writeBudget(new WeddingDoc(doc)));
+  }
+
+  private writeBudget(w: WeddingDoc): BudgetSummary {
+    const next = this.budgetOf(w);
+    const current = w.getBudget();
+    const same = current && JSON.stringify({ ...current, updatedAt: '' }) === JSON.stringify({ ...next, updatedAt: '' });
+    if (!same) w.setBudget(next, systemOrigin('payments.budget'));
+    return same ? current : next;
+  }
+
+  /** Budget writes happen just after the change (never inside another document update), once per burst. */
+  private scheduleBudget(weddingId: string): void {
+    if (this.budgetDue.has(weddingId)) return;
+    this.budgetDue.add(weddingId);
+    setImmediate(() => {
+      this.budgetDue.delete(weddingId);
+      this.refreshBudget(weddingId).catch(() => undefined);
+    });
+  }
+
+  // ── the document listener ─────────────────────────────────────────────────────────────────────
+  private readonly onDocumentUpdate = (documentName: string, doc: Y.Doc, tr: Y.Transaction): void => {
+    const weddingId = weddingIdOf(documentName);
+    const shared = doc.share.get('payments');
+    if (!weddingId || !shared || !tr.changedParentTypes.has(shared)) return;
+    const root = shared as unknown as Y.Map<Y.Map<unknown>>;
+    this.scheduleBudget(weddingId);
+    const origin = describeOrigin(tr.origin);
+    const w = new WeddingDoc(doc);
+    for (const { id, created } of changedPayments(root, tr)) this.afterChange(weddingId, w, id, created, origin);
+  };
+
+  private afterChange(weddingId: string, w: WeddingDoc, paymentId: string, created: boolean, origin: TxOrigin): void {
+    const { jobs, lastSeen } = this.comms;
+    const now = this.bridge.clock();
+    const payment = w.getPayment(paymentId);
+    const previousPaid = lastSeen.swap<number>(weddingId, `payment.${paymentId}.paid`, payment?.amountPaid ?? 0) ?? 0;
+    this.syncReminders(weddingId, w, paymentId, payment);
+    if (!payment) return;
+    const by = () => describeChanger(this.bridge, w, origin).label;
+    if (payment.amountPaid > previousPaid) {
+      jobs.enqueue<ReceivedPayload>(
+        { weddingId, kind: PAYMENT_JOBS.received, key: `${weddingId}:paid:${paymentId}`, payload: { paymentId, previousPaid, amountPaid: payment.amountPaid, changedBy: by() }, notBefore: now + this.settings.cascadeDelayMs },
+        (older, newer) => ({ ...newer, previousPaid: older.previousPaid }),
+      );
+    }
+    // "Venue requires additional payment": a payment a vendor's system adds is news for the couple.
+    if (created && origin.kind === 'adapter' && payment.amountPaid === 0) {
+      jobs.enqueueOnce<AddedPayload>({ weddingId, kind: PAYMENT_JOBS.added, key: `${weddingId}:added:${paymentId}`, payload: { paymentId, changedBy: by() }, notBefore: now + this.settings.cascadeDelayMs });
+    }
+  }
+
+  /** Reminder jobs for the payment's current due date; those for another date (or a settled payment) are cancelled. */
+  private syncReminders(weddingId: string, w: WeddingDoc, paymentId: string, payment: Payment | undefined): void {
+    const { jobs } = this.comms;
+    const prefix = `${weddingId}:remind:${paymentId}:`;
+    const wanted: string[] = [];
+    if (payment && payment.due && !CLOSED.has(payment.status) && payment.amount > payment.amountPaid) {
+      const tz = w.getMeta().timezone;
+      const now = this.bridge.clock();
+      for (const daysBefore of [...this.settings.reminderDays, -1]) {
+        const key = `${prefix}${payment.due}:${daysBefore}`;
+        const day = new Date(Date.parse(`${payment.due}T00:00:00Z`) - daysBefore * 86_400_000).toISOString().slice(0, 10);
+        const at = instantInZone(day, REMINDER_TIME, tz);
+        if (at <= now) continue;
+        wanted.push(key);
+        jobs.enqueueOnce<ReminderPayload>({ weddingId, kind: PAYMENT_JOBS.reminder, key, payload: { paymentId, due: payment.due, daysBefore }, notBefore: at });
+      }
+      // The day after the due date the unpaid part becomes overdue in the budget.
+      const overdueFrom = instantInZone(new Date(Date.parse(`${payment.due}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10), '00:00', tz);
+      if (overdueFrom > now) jobs.enqueueOnce({ weddingId, kind: PAYMENT_JOBS.budget, key: `${weddingId}:budget:${payment.due}`, payload: {}, notBefore: overdueFrom });
+    }
+    jobs.cancelByPrefix(weddingId, prefix, wanted);
+  }
+
+  // ── notifications ─────────────────────────────────────────────────────────────────────────────
+  private couplePlanners(w: WeddingDoc): Person[] {
+    const people = new Map<string, Person>();
+    for (const p of contactsWithRole(w, ['couple', 'planner'])) people.set(p.id, p);
+    for (const v of activeVendors(w).filter((v) => v.role === 'planner')) people.set(v.id, v);
+    return [...people.values()];
+  }
+
+  private async notifyReceived(job: Job<ReceivedPayload>): Promise<void> {
+    const p = job.payload;
+    await this.comms.sendSystemMessage(job.weddingId, (w) => {
+      const payment = w.getPayment(p.paymentId);
+      if (!payment) return null;
+      const vendor = findPerson(w, payment.vendorId);
+      const received = Math.max(0, p.amountPaid - p.previousPaid);
+      const left = Math.max(0, payment.amount - payment.amountPaid);
+      const budget = this.budgetOf(w).totals[payment.currency];
+      const fully = payment.amountPaid >= payment.amount;
+      const money = (n: number) => formatMoney(n, payment.currency);
+      const recipients = this.couplePlanners(w);
+      // Paid in full: the vendor hears it too ("all vendors receive payment confirmations").
+      if (fully && vendor && vendor.kind === 'vendor') recipients.push(vendor);
+      const draft: Draft = {
+        id: `cascade-paid-${job.id}`, senderId: 'wedsync', recipients,
+        subject: `Payment received: ${money(received)} to ${vendor?.name ?? payment.vendorId}`,
+        body: [
+          `${money(received)} was paid to ${vendor?.name ?? payment.vendorId} for the ${milestoneName(payment)} (${p.changedBy}).`,
+          fully ? `This ${milestoneName(payment)} is now paid in full.` : `${money(left)} of it is still to pay.`,
+          budget ? `Wedding budget (${payment.currency}): ${money(budget.paid - budget.refunded)} paid, ${money(budget.outstanding)} outstanding.` : '',
+        ].filter(Boolean).join('\n'),
+        priority: 'normal', type: 'payment.received', requiresAck: false, escalateAfterSeconds: null, broadcast: false,
+        context: { paymentId: payment.id, amount: decimalFromMinorUnits(received, payment.currency), currency: payment.currency },
+      };
+      return draft;
+    }, 'comms.cascade');
+  }
+
+  private async notifyAdded(job: Job<AddedPayload>): Promise<void> {
+    const p = job.payload;
+    await this.comms.sendSystemMessage(job.weddingId, (w) => {
+      const payment = w.getPayment(p.paymentId);
+      if (!payment || payment.status === 'cancelled') return null;
+      const vendor = findPerson(w, payment.vendorId);
+      const money = formatMoney(payment.amount, payment.currency);
+      return {
+        id: `cascade-added-${job.id}`, senderId: 'wedsync', recipients: this.couplePlanners(w),
+        subject: `New payment requested: ${money} by ${vendor?.name ?? payment.vendorId}`,
+        body: `${vendor?.name ?? payment.vendorId} added a ${milestoneName(payment)} of ${money}${payment.due ? ` due ${payment.due}` : ''} (${p.changedBy}). The wedding budget has been updated.`,
+        priority: 'normal', type: 'payment.added', requiresAck: false, escalateAfterSeconds: null, broadcast: false, context: { paymentId: payment.id },
+      };
+    }, 'comms.cascade');
+  }
+
+  private async remind(job: Job<ReminderPayload>): Promise<void> {
+    const p = job.payload;
+    await this.comms.sendSystemMessage(job.weddingId, (w) => {
+      const payment = w.getPayment(p.paymentId);
+      // Paid, cancelled or moved since: nothing to remind of (a moved date has its own reminders).
+      if (!payment || payment.due !== p.due || CLOSED.has(payment.status) || payment.amountPaid >= payment.amount) return null;
+      const vendor = findPerson(w, payment.vendorId);
+      const money = formatMoney(payment.amount - payment.amountPaid, payment.currency);
+      const overdue = p.daysBefore < 0;
+      const when = overdue ? `was due on ${p.due}` : p.daysBefore === 0 ? 'is due today' : `is due on ${p.due} (in ${p.daysBefore} day${p.daysBefore === 1 ? '' : 's'})`;
+      return {
+        id: `reminder-${p.paymentId}-${p.due}-${p.daysBefore}`.replace(/[^A-Za-z0-9_.:-]/g, '-').slice(0, 128), senderId: 'wedsync', recipients: this.couplePlanners(w),
+        subject: `${overdue ? 'Overdue' : 'Reminder'}: ${milestoneName(payment)} for ${vendor?.name ?? payment.vendorId}, ${money}`,
+        body: `The ${milestoneName(payment)} of ${money} for ${vendor?.name ?? payment.vendorId} ${when}.${payment.requestUrl ? `\nPay here: ${payment.requestUrl}` : ''}`,
+        priority: overdue ? 'high' : 'normal', type: 'payment.reminder', requiresAck: false, escalateAfterSeconds: null, broadcast: false,
+        context: { paymentId: payment.id, due: p.due },
+      };
+    }, 'comms.reminder');
+    if (p.daysBefore < 0) await this.refreshBudget(job.weddingId);
+  }
+
+  // ── the API ───────────────────────────────────────────────────────────────────────────────────
+  private assertRead(p: Principal, weddingId: string): void {
+    if (!canOpenWedding(p, weddingId)) throw new AuthError('wedding_forbidden', `this token does not open wedding ${weddingId}`);
+    if (p.role === 'adapter') throw new AuthError('role_forbidden', 'adapter tokens cannot use the payments API');
+  }
+
+  private assertManage(p: Principal, weddingId: string): void {
+    this.assertRead(p, weddingId);
+    if (p.role !== 'planner' && p.role !== 'admin') throw new AuthError('role_forbidden', 'only planners and admins manage payments');
+  }
+
+  /** `GET /api/weddings/:id/budget`: the totals (fresh) and each vendor's milestones. */
+  async budget(p: Principal, weddingId: string): Promise<BudgetResponse> {
+    this.assertRead(p, weddingId);
+    return this.bridge.withDocument(weddingId, (doc) => {
+      const w = new WeddingDoc(doc);
+      const budget = this.writeBudget(w);
+      const payments = w.listPayments().sort((a, b) => (a.due || '9999').localeCompare(b.due || '9999') || a.id.localeCompare(b.id));
+      const vendorIds = [...new Set(payments.map((x) => x.vendorId))];
+      const vendors = vendorIds
+        .filter((id) => p.role !== 'vendor' || id === p.vendorId)
+        .map((id) => ({ vendorId: id, vendorName: w.getVendor(id)?.name ?? id, totals: budget.vendors[id] ?? {}, milestones: payments.filter((x) => x.vendorId === id) }));
+      const own = p.vendorId ? budget.vendors[p.vendorId] : undefined;
+      return { budget: p.role === 'vendor' ? { ...budget, totals: {}, vendors: own && p.vendorId ? { [p.vendorId]: own } : {}, nextDue: null } : budget, vendors };
+    });
+  }
+
+  /** `POST /api/weddings/:id/payments/plan`: a vendor's milestones, splitting the total exactly. */
+  async plan(p: Principal, weddingId: string, body: PaymentPlanBody): Promise<Payment[]> {
+    this.assertManage(p, weddingId);
+    const parts = splitAmount(body.total, body.milestones.map((m) => m.weight));
+    const payments = await this.bridge.withDocument(weddingId, (doc) => {
+      const w = new WeddingDoc(doc);
+      if (!w.getVendor(body.vendorId)) throw new CommsError('vendor_not_found', `wedding ${weddingId} has no vendor ${body.vendorId}`);
+      const origin = adminOrigin('payments.plan', p.sub);
+      return w.transact(() => body.milestones.map((m, i) => w.upsertPayment({
+        id: `${body.vendorId}-${m.milestone}${m.milestone === 'other' ? `-${i + 1}` : ''}`.slice(0, 128), vendorId: body.vendorId, milestone: m.milestone,
+        description: m.description ?? '', amount: parts[i]!, currency: body.currency, due: m.due, status: 'planned', processor: body.processor ?? '',
+      }, origin)), origin);
+    });
+    this.bridge.outboxWorker.kick();
+    return payments;
+  }
+
+  /** `POST /api/weddings/:id/payments/:paymentId/transactions`: a payment or refund made outside any processor. */
+  async recordTransaction(p: Principal, weddingId: string, paymentId: string, body: PaymentTransactionBody): Promise<Payment> {
+    this.assertManage(p, weddingId);
+    const payment = await this.bridge.withDocument(weddingId, (doc) => {
+      const w = new WeddingDoc(doc);
+      const current = w.getPayment(paymentId);
+      if (!current) throw new CommsError('payment_not_found', `wedding ${weddingId} has no payment ${paymentId}`);
+      if (current.currency !== body.currency) throw new CommsError('currency_mismatch', `payment ${paymentId} is in ${current.currency}, not ${body.currency}`);
+      const paid = current.amountPaid + (body.type === 'payment' ? body.amount : 0);
+      const refunded = current.amountRefunded + (body.type === 'refund' ? body.amount : 0);
+      if (refunded > paid) throw new CommsError('amount_too_large', `a refund of ${decimalFromMinorUnits(body.amount, body.currency)} is more than was paid and not yet refunded`);
+      const status: Payment['status'] = refunded > 0
+        ? (refunded >= paid ? 'refunded' : 'partially_refunded')
+        : paid >= current.amount ? 'paid' : paid > 0 ? 'partially_paid' : current.status;
+      const now = new Date(this.bridge.clock()).toISOString();
+      return w.upsertPayment({ id: paymentId, amountPaid: paid, amountRefunded: refunded, status, ...(status === 'paid' && !current.paidAt ? { paidAt: now } : {}) }, adminOrigin('payments.transaction', p.sub));
+    });
+    this.bridge.outboxWorker.kick();
+    return payment;
+  }
+}
+
+/** Payments a transaction created or changed (a change anywhere inside a payment counts). */
+function changedPayments(root: Y.Map<Y.Map<unknown>>, tr: Y.Transaction): { id: string; created: boolean }[] {
+  const out = new Map<string, boolean>();
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Yjs types shared types as AbstractType<YEvent<any>>
+  const rootKeys = tr.changed.get(root as unknown as Y.AbstractType<Y.YEvent<any>>);
+  for (const key of rootKeys ?? []) {
+    if (key === null) continue;
+    const m = root.get(key);
+    const item = m instanceof Y.Map ? m._item : null;
+    out.set(key, !!item && item.id.clock >= (tr.beforeState.get(item.id.client) ?? 0));
+  }
+  for (const [type] of tr.changed) {
+    let t: Y.AbstractType<unknown> = type as Y.AbstractType<unknown>;
+    while (t._item && t._item.parent !== root) t = t._item.parent as Y.AbstractType<unknown>;
+    if (t._item?.parent === root && t._item.parentSub && !out.has(t._item.parentSub)) out.set(t._item.parentSub, false);
+  }
+  return [...out.entries()].map(([id, created]) => ({ id, created }));
+}
