@@ -7,10 +7,12 @@ import type { AdapterDefinition } from '../adapters/core/index.ts';
 import { ADAPTERS } from '../adapters/registry.ts';
 import { SnapshotService } from './admin/snapshot-service.ts';
 import { Bridge } from './bridge/bridge.ts';
+import { CalendarService } from './calendar/calendar-service.ts';
 import { createCredentialCipher, resolveCredentialsKey } from './bridge/credential-cipher.ts';
 import { HocuspocusDocuments } from './bridge/hocuspocus-documents.ts';
 import { parseSchedule } from './bridge/retry-policy.ts';
 import { integrationRoutes } from './http/integrations-routes.ts';
+import { mountCalendarRoutes } from './http/calendar-routes.ts';
 import { ackLinkRoutes, commsRoutes } from './http/comms-routes.ts';
 import { paymentRoutes } from './http/payments-routes.ts';
 import { CommsService } from './comms/comms-service.ts';
@@ -94,6 +96,7 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
     },
   });
   let closing: Promise<void> | undefined;
+  const calendar = new CalendarService({ db, bridge, logger: logger.child({ component: 'calendar' }), publicUrl, storedWeddings: () => new WeddingCatalog(db).storedWeddingIds() });
   const comms = new CommsService({
     db, bridge, logger: logger.child({ component: 'comms' }), publicUrl,
     settings: { emergencyEscalateAfterS: config.EMERGENCY_ESCALATE_AFTER_S, ackEscalateAfterS: config.ACK_ESCALATE_AFTER_S, cascadeDelayMs: config.CASCADE_DELAY_MS, tickMs: config.COMMS_TICK_MS, outboxMaxAttempts: config.OUTBOX_MAX_ATTEMPTS },
@@ -120,6 +123,7 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
       a.route('/api/weddings', weddingRoutes(tokens, new WeddingCatalog(db)));
       a.route('/api/integrations', integrationRoutes(tokens, bridge));
       a.get('/api/openapi.json', (c) => c.json(openApiDocument(PACKAGE_VERSION)));
+      mountCalendarRoutes(a, tokens, calendar);
       a.route('/api/weddings', commsRoutes(tokens, comms));
       a.route('/api/weddings', paymentRoutes(tokens, payments));
       a.route('/api/comms', ackLinkRoutes(comms));
@@ -150,6 +154,7 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
       closing ??= (async () => {
         const closed = new Promise<void>((resolve) => http.close(() => resolve()));
         await bridge.stop();
+        await calendar.stop();
         await comms.stop();
         await bridgeDocuments.releaseAll();
         transport.closeAll();

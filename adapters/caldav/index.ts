@@ -109,7 +109,7 @@ export function createCalDavAdapter(input: AdapterInput): CalendarAdapter {
     return { changes, cursor: encodeCursor({ kind: 'ctag', ctag: ctag ?? '', etags }), more: false };
   }
 
-  return {
+  const adapter: CalendarAdapter = {
     system: SYSTEM,
     category: 'calendar_system',
     capabilities,
@@ -120,8 +120,9 @@ export function createCalDavAdapter(input: AdapterInput): CalendarAdapter {
       await client.collection();
     },
 
-    async pull({ cursor, full }): Promise<PullPage> {
-      const at = full ? null : decodeCursor(cursor);
+    // The bridge starts a full read with no cursor; a cursor in a full read continues a truncated answer.
+    async pull({ cursor }): Promise<PullPage> {
+      const at = decodeCursor(cursor);
       const cal = await client.collection();
       return cal.syncCollection ? pullSync(at) : pullCtag(at);
     },
@@ -167,6 +168,13 @@ export function createCalDavAdapter(input: AdapterInput): CalendarAdapter {
       return out;
     },
   };
+  // The bridge calls what an adapter has: leave out what this direction does not do.
+  if (!inbound) delete adapter.pull;
+  if (!outbound) {
+    delete adapter.push;
+    delete adapter.accepts;
+  }
+  return adapter;
 }
 
 export const calDavAdapter: AdapterDefinition = {

@@ -69,6 +69,15 @@ export function instantOf(wall: WallTime, zone: string): number {
   return candidates[0] ?? local - before * 60_000;
 }
 
+/**
+ * Whether wall time in `zone` names this instant unambiguously: false in the second occurrence of
+ * a repeated hour (a wall time there reads as the first). Such instants are written in UTC.
+ */
+export function wallTimeIsExact(ms: number, zone: string): boolean {
+  const whole = Math.floor(ms / 1000) * 1000;
+  return instantOf(wallTimeOf(whole, zone), zone) === whole;
+}
+
 const pad = (n: number, w = 2) => String(n).padStart(w, '0');
 
 export function formatOffset(minutes: number): string {
@@ -118,8 +127,24 @@ export interface ZoneTransition {
   to: number;
 }
 
-/** Every offset change of `zone` in [fromMs, toMs), found by daily probes and bisection to the second. */
+const transitionCache = new Map<string, ZoneTransition[]>();
+
+/**
+ * Every offset change of `zone` in [fromMs, toMs), found by daily probes and bisection to the
+ * second. Memoized: feeds and CalDAV writes ask for the same few zones and years again and again.
+ */
 export function transitionsOf(zone: string, fromMs: number, toMs: number): ZoneTransition[] {
+  const key = `${zone}\0${fromMs}\0${toMs}`;
+  let cached = transitionCache.get(key);
+  if (!cached) {
+    cached = scanTransitions(zone, fromMs, toMs);
+    if (transitionCache.size >= 256) transitionCache.delete(transitionCache.keys().next().value!);
+    transitionCache.set(key, cached);
+  }
+  return cached.map((t) => ({ ...t }));
+}
+
+function scanTransitions(zone: string, fromMs: number, toMs: number): ZoneTransition[] {
   const out: ZoneTransition[] = [];
   const day = 86_400_000;
   let t = Math.floor(fromMs / 1000) * 1000;

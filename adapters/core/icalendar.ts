@@ -1,5 +1,5 @@
 import ICAL from 'ical.js';
-import { instantOf, isKnownTimeZone, transitionsOf, wallTimeOf, type WallTime } from './calendar-time.ts';
+import { instantOf, isKnownTimeZone, transitionsOf, wallTimeIsExact, wallTimeOf, type WallTime } from './calendar-time.ts';
 import { parseEventKey, type InboundEvent, type OutboundEvent } from './calendar.ts';
 
 /**
@@ -75,7 +75,7 @@ export interface VEventOptions {
 
 function setZoned(vevent: ICAL.Component, name: 'dtstart' | 'dtend', ms: number, zone: string): void {
   vevent.removeAllProperties(name);
-  if (zone === 'UTC') {
+  if (zone === 'UTC' || !wallTimeIsExact(ms, zone)) {
     vevent.addPropertyWithValue(name, utcTime(ms));
     return;
   }

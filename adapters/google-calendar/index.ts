@@ -116,7 +116,7 @@ export function createGoogleCalendarAdapter(input: AdapterInput): CalendarAdapte
     return { fields: write, unwritten, etag: current.etag ?? null };
   }
 
-  return {
+  const adapter: CalendarAdapter = {
     system: SYSTEM,
     category: 'calendar_system',
     capabilities,
@@ -145,8 +145,9 @@ export function createGoogleCalendarAdapter(input: AdapterInput): CalendarAdapte
       return { changes: [], pull: true };
     },
 
-    async pull({ cursor, full }): Promise<PullPage> {
-      const at = full ? null : decodeCursor(cursor);
+    // The bridge starts a full read with no cursor; a cursor in a full read continues its pages.
+    async pull({ cursor }): Promise<PullPage> {
+      const at = decodeCursor(cursor);
       const syncToken = at?.kind === 'sync' ? at.syncToken : at?.kind === 'page' ? at.syncToken : null;
       const res = await client.list({
         maxResults: config.pageSize, singleEvents: true, showDeleted: true,
@@ -220,6 +221,17 @@ export function createGoogleCalendarAdapter(input: AdapterInput): CalendarAdapte
       return out;
     },
   };
+  // The bridge calls what an adapter has: leave out what this direction does not do.
+  if (!inbound) delete adapter.pull;
+  if (!(inbound && config.watch)) {
+    delete adapter.verifyWebhook;
+    delete adapter.parseWebhook;
+  }
+  if (!outbound) {
+    delete adapter.push;
+    delete adapter.accepts;
+  }
+  return adapter;
 }
 
 export const googleCalendarAdapter: AdapterDefinition = {

@@ -288,7 +288,8 @@ export class GoogleCalendarSandbox extends EventEmitter {
       .map((s) => s.event)
       .filter((e) => showDeleted || e.status !== 'cancelled')
       .filter((e) => (timeMin === null || endOf(e) > timeMin) && (timeMax === null || startOf(e) < timeMax));
-    items.sort(byStart ? (a, b) => startOf(a) - startOf(b) || a.id!.localeCompare(b.id!) : (a, b) => a.id!.localeCompare(b.id!));
+    const byId = (a: GoogleEvent, b: GoogleEvent) => (a.id! < b.id! ? -1 : a.id! > b.id! ? 1 : 0);
+    items.sort(byStart ? (a, b) => startOf(a) - startOf(b) || byId(a, b) : byId);
     // Paging by the last id seen (or by position, when ordered by start): stable while events change.
     if (byStart) items = items.slice(page.offset); else if (page.after) items = items.filter((e) => e.id! > page.after!);
     const pageItems = items.slice(0, maxResults);

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import {
-  AdapterError, parseAdapterConfig,
+  AdapterError, parseAdapterConfig, sameField,
   type AdapterDefinition, type AdapterInput, type Capability, type InboundChange, type OutboundChange, type PullPage, type PushResult,
   type WebhookRequest, type WebhookVerdict, type WeddingContext,
 } from '../core/index.ts';
@@ -104,10 +104,16 @@ export function createOutlookAdapter(input: AdapterInput): CalendarAdapter {
     }
   }
 
-  async function create(e: OutboundEvent): Promise<PushResult> {
-    // A retried POST with the same transactionId returns the event the first attempt created.
+  async function create(e: OutboundEvent, change: OutboundChange): Promise<PushResult> {
+    // A retried POST with the same transactionId returns the event the first attempt created,
+    // which may hold older content: bring it up to date.
     const ev = await client.createEvent(toGraphEvent(e));
-    return { externalId: ev.id ?? null, version: ev['@odata.etag'] ?? null };
+    const id = ev.id ?? null;
+    const local = change.data ?? {};
+    const remote = timelineFieldsOf(fromGraphEvent(ev, readZone()), 'UTC');
+    const stale = id !== null && FIELDS.some((f) => f in remote && f in local && !sameField(f, local[f], remote[f]));
+    if (stale) return update(id, e, { ...change, base: null, version: ev['@odata.etag'] ?? null });
+    return { externalId: id, version: ev['@odata.etag'] ?? null };
   }
 
   async function update(id: string, e: OutboundEvent, change: OutboundChange): Promise<PushResult> {
@@ -142,7 +148,7 @@ export function createOutlookAdapter(input: AdapterInput): CalendarAdapter {
     }
   }
 
-  return {
+  const adapter: CalendarAdapter = {
     system: SYSTEM,
     category: 'calendar_system',
     capabilities,
@@ -187,9 +193,10 @@ export function createOutlookAdapter(input: AdapterInput): CalendarAdapter {
       return { changes: [], pull: true };
     },
 
-    async pull({ cursor, full }): Promise<PullPage> {
+    // The bridge starts a full read with no cursor; a cursor in a full read is the next page.
+    async pull({ cursor }): Promise<PullPage> {
       const now = runtime.now();
-      const url = !full && cursor ? cursor : client.deltaStart(new Date(now - config.windowPastDays * DAY).toISOString(), new Date(now + config.windowFutureDays * DAY).toISOString());
+      const url = cursor ?? client.deltaStart(new Date(now - config.windowPastDays * DAY).toISOString(), new Date(now + config.windowFutureDays * DAY).toISOString());
       const { body } = await client.delta(url);
       const changes: InboundChange[] = [];
       for (const ev of body.value ?? []) {
@@ -220,7 +227,7 @@ export function createOutlookAdapter(input: AdapterInput): CalendarAdapter {
           return { externalId: removedId(id!), version: null };
         case 'upsert': {
           const e = outboundEvent(change, wedding);
-          if (!id || isRemovedId(change.externalId)) return create(e);
+          if (!id || isRemovedId(change.externalId)) return create(e, change);
           return update(id, e, change);
         }
         default:
@@ -256,6 +263,17 @@ export function createOutlookAdapter(input: AdapterInput): CalendarAdapter {
       return out;
     },
   };
+  // The bridge calls what an adapter has: leave out what this direction does not do.
+  if (!inbound) delete adapter.pull;
+  if (!(inbound && config.subscribe)) {
+    delete adapter.verifyWebhook;
+    delete adapter.parseWebhook;
+  }
+  if (!outbound) {
+    delete adapter.push;
+    delete adapter.accepts;
+  }
+  return adapter;
 }
 
 export const outlookAdapter: AdapterDefinition = {

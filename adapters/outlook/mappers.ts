@@ -1,5 +1,5 @@
 import { EVENT_CATEGORIES } from '../../schema/index.ts';
-import { instantOf, isKnownTimeZone, parseWallIso, wallIso, wallTimeOf } from '../core/calendar-time.ts';
+import { instantOf, isKnownTimeZone, parseWallIso, wallIso, wallTimeIsExact, wallTimeOf } from '../core/calendar-time.ts';
 import { parseEventKey, type InboundEvent, type OutboundEvent } from '../core/calendar.ts';
 
 /**
@@ -67,7 +67,8 @@ const LABEL_TO_CATEGORY = new Map(EVENT_CATEGORIES.map((c) => [`${CATEGORY_PREFI
 export const outlookCategory = (category: string) => `${CATEGORY_PREFIX}${label(category)}`;
 
 export function toGraphTime(ms: number, zone: string): GraphDateTime {
-  const z = GRAPH_IANA_ZONES.has(zone) ? zone : 'UTC';
+  // Zones Graph does not list, and the repeated hour of a DST change, are written as UTC wall time.
+  const z = GRAPH_IANA_ZONES.has(zone) && wallTimeIsExact(ms, zone) ? zone : 'UTC';
   return { dateTime: wallIso(wallTimeOf(ms, z)), timeZone: z };
 }
 

@@ -336,7 +336,7 @@ export class GraphSandbox extends EventEmitter {
     const items = [...box.events.values()]
       .filter((s) => s.calendarId === calendarId && s.seq > st.from && s.seq <= st.high)
       .filter((s) => !st.i || (!s.deleted && this.inWindow(s, st.start, st.end)))
-      .sort((a, b) => a.event.id!.localeCompare(b.event.id!))
+      .sort((a, b) => (a.event.id! < b.event.id! ? -1 : a.event.id! > b.event.id! ? 1 : 0))
       .filter((s) => !st.after || s.event.id! > st.after);
     const page = items.slice(0, pageSize);
     const value = page.map((s) => (s.deleted || !this.inWindow(s, st.start, st.end) ? { '@removed': { reason: 'deleted' }, id: s.event.id } : this.present(s.event, prefer)));

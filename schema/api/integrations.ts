@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CONFLICT_STRATEGIES, Conflict, ENTITY_KINDS } from '../document/entities.ts';
 import { WEDDING_ID_PATTERN } from '../document/names.ts';
+import { CalendarStatusSection } from './calendar.ts';
 
 /** The brief's vendor system types. */
 export const SYSTEM_CATEGORIES = [
@@ -93,6 +94,8 @@ export const StatusBody = z.object({
   /** Pending (manual) conflicts. */
   conflicts: z.array(Conflict),
   lastSync: z.string().nullable(),
+  /** Calendar sync: overlaps (double bookings), feeds and connected calendars (see schema/api/calendar.ts). */
+  calendar: CalendarStatusSection.optional(),
 });
 export type StatusBody = z.infer<typeof StatusBody>;
 

@@ -6,6 +6,7 @@ import {
   StatusBody, SyncBody, SyncResponse, TimelineSyncBody, TimelineSyncResponse,
 } from './integrations.ts';
 import { Conflict } from '../document/entities.ts';
+import { CALENDAR_ROUTES } from './calendar.ts';
 
 /** One HTTP route: the contract the server implements and /api/openapi.json describes. */
 export interface RouteContract {
@@ -41,4 +42,5 @@ export const ROUTES: RouteContract[] = [
   { method: 'post', path: '/api/integrations/outbox/{id}/replay', summary: 'Deliver a dead-lettered push again', auth: 'bearer', responses: { 200: OutboxEntry, 409: ErrorBody, ...errors } },
   { method: 'post', path: '/api/integrations/webhook/{system}/{integrationId}', summary: 'Receive a signed webhook (stored, then acknowledged)', auth: 'signature', responses: { 200: z.object({ received: z.literal(true), duplicate: z.boolean().optional() }), 401: ErrorBody, 404: ErrorBody, 413: ErrorBody } },
   { method: 'post', path: '/api/integrations/webhook/{systemType}', summary: 'Receive a signed webhook routed by its payload', auth: 'signature', responses: { 200: z.object({ received: z.literal(true), duplicate: z.boolean().optional() }), 401: ErrorBody, 404: ErrorBody } },
+  ...CALENDAR_ROUTES,
 ];

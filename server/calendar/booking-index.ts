@@ -1,0 +1,83 @@
+import type * as Y from 'yjs';
+import { WeddingDoc } from '../../schema/index.ts';
+import { changedEntities } from '../bridge/entity-access.ts';
+import type { Db } from '../storage/database.ts';
+
+export interface Booking { weddingId: string; eventId: string; vendorId: string; startMs: number; endMs: number; title: string }
+
+interface Row { wedding_id: string; event_id: string; vendor_id: string; start_ms: number; end_ms: number; title: string }
+const toBooking = (r: Row): Booking => ({ weddingId: r.wedding_id, eventId: r.event_id, vendorId: r.vendor_id, startMs: r.start_ms, endMs: r.end_ms, title: r.title });
+
+/**
+ * Which vendor is booked when, across every wedding: a vendor is booked for a timeline event they
+ * are assigned to. Kept from document updates, inside the transaction that stores each update, so
+ * the index never disagrees with what the server has acknowledged.
+ */
+export class BookingIndex {
+  private readonly forEvent;
+  private readonly deleteEvent;
+  private readonly insert;
+  private readonly deleteWedding;
+  private readonly markIndexed;
+  private readonly indexed;
+  private readonly forVendor;
+  private readonly forWedding;
+
+  constructor(private readonly db: Db) {
+    this.forEvent = db.prepare('SELECT vendor_id FROM vendor_bookings WHERE wedding_id = ? AND event_id = ?').pluck();
+    this.deleteEvent = db.prepare('DELETE FROM vendor_bookings WHERE wedding_id = ? AND event_id = ?');
+    this.insert = db.prepare('INSERT OR REPLACE INTO vendor_bookings (wedding_id, event_id, vendor_id, start_ms, end_ms, title) VALUES (?, ?, ?, ?, ?, ?)');
+    this.deleteWedding = db.prepare('DELETE FROM vendor_bookings WHERE wedding_id = ?');
+    this.markIndexed = db.prepare('INSERT OR REPLACE INTO vendor_booking_weddings (wedding_id, indexed_at) VALUES (?, ?)');
+    this.indexed = db.prepare('SELECT 1 FROM vendor_booking_weddings WHERE wedding_id = ?').pluck();
+    this.forVendor = db.prepare('SELECT * FROM vendor_bookings WHERE vendor_id = ? AND end_ms > ? AND start_ms < ? ORDER BY start_ms');
+    this.forWedding = db.prepare('SELECT DISTINCT vendor_id FROM vendor_bookings WHERE wedding_id = ?').pluck();
+  }
+
+  isIndexed(weddingId: string): boolean {
+    return this.indexed.get(weddingId) !== undefined;
+  }
+
+  /** Re-reads the given events (all of them when `eventIds` is omitted); returns every vendor whose bookings changed. */
+  reindex(weddingId: string, doc: WeddingDoc, eventIds?: Iterable<string>): Set<string> {
+    const touched = new Set<string>();
+    this.db.transaction(() => {
+      const ids = eventIds ? [...eventIds] : null;
+      if (!ids) {
+        for (const v of this.forWedding.all(weddingId) as string[]) touched.add(v);
+        this.deleteWedding.run(weddingId);
+      }
+      for (const id of ids ?? [...doc.timeline.keys()]) {
+        if (ids) for (const v of this.forEvent.all(weddingId, id) as string[]) touched.add(v);
+        this.deleteEvent.run(weddingId, id);
+        const e = doc.getEvent(id);
+        if (!e) continue;
+        const start = Date.parse(e.start);
+        const end = Date.parse(e.end);
+        if (!Number.isFinite(start) || !Number.isFinite(end)) continue;
+        for (const v of new Set(e.vendorIds)) {
+          this.insert.run(weddingId, id, v, start, Math.max(start, end), e.title);
+          touched.add(v);
+        }
+      }
+      if (!ids) this.markIndexed.run(weddingId, new Date().toISOString());
+    })();
+    return touched;
+  }
+
+  /** Applies one document update; returns the vendors whose bookings it changed. */
+  onUpdate(weddingId: string, ydoc: Y.Doc, tr: Y.Transaction): Set<string> {
+    const doc = new WeddingDoc(ydoc);
+    if (!this.isIndexed(weddingId)) return this.reindex(weddingId, doc);
+    const events = changedEntities(ydoc, tr).filter((c) => c.entity === 'timeline').map((c) => c.entityId);
+    return events.length ? this.reindex(weddingId, doc, events) : new Set();
+  }
+
+  bookings(vendorId: string, fromMs: number, toMs: number): Booking[] {
+    return (this.forVendor.all(vendorId, fromMs, toMs) as Row[]).map(toBooking);
+  }
+
+  vendorsOf(weddingId: string): string[] {
+    return this.forWedding.all(weddingId) as string[];
+  }
+}

@@ -1,0 +1,447 @@
+import crypto from 'node:crypto';
+import type * as Y from 'yjs';
+import {
+  WeddingDoc, canOpenWedding, systemOrigin, weddingIdOf,
+  type BusyBlock, type CalendarStatusSection, type Conflict, type FeedCreated, type FeedSummary, type Overlap, type OverlapSide,
+} from '../../schema/index.ts';
+import { isCalendarAdapter, type CalendarAdapter } from '../../adapters/core/calendar.ts';
+import { isKnownTimeZone } from '../../adapters/core/calendar-time.ts';
+import { AuthError } from '../auth/auth-error.ts';
+import type { Principal } from '../auth/tokens.ts';
+import type { Bridge } from '../bridge/bridge.ts';
+import type { LiveIntegration } from '../bridge/integration-registry.ts';
+import type { Logger } from '../logger.ts';
+import type { Db } from '../storage/database.ts';
+import { BookingIndex } from './booking-index.ts';
+import { EventVersions } from './event-versions.ts';
+import { FeedStore } from './feed-store.ts';
+import { publishedHash, renderFeed, toOutbound } from './ics-feed.ts';
+import { findOverlaps, type Commitment, type FoundOverlap } from './overlaps.ts';
+
+const DAY = 86_400_000;
+
+export const CALENDAR_ERROR_CODES = ['feed_not_found', 'vendor_not_found'] as const;
+export type CalendarErrorCode = (typeof CALENDAR_ERROR_CODES)[number];
+
+export class CalendarError extends Error {
+  override readonly name = 'CalendarError';
+  constructor(readonly code: CalendarErrorCode, message: string) {
+    super(message);
+  }
+}
+
+export interface CalendarServiceOptions {
+  /** How often connected calendars' busy times are read again. @default 300000 */
+  busyRefreshMs?: number;
+  /** Busy times older than this are read again before answering a conflicts/availability request. @default 30000 */
+  busyMaxAgeMs?: number;
+  /** How far ahead availability looks. @default 730 days */
+  horizonDays?: number;
+  /** How far back overlaps are still checked (and recorded ones kept). @default 30 days */
+  lookbackDays?: number;
+  /** Document changes within this window are checked for overlaps together. @default 20 */
+  checkDelayMs?: number;
+  /** REFRESH-INTERVAL / X-PUBLISHED-TTL of ICS feeds. @default 15 */
+  feedRefreshMinutes?: number;
+}
+
+export interface CalendarServiceDeps {
+  db: Db;
+  bridge: Bridge;
+  logger: Logger;
+  /** The server's public URL, for feed links. */
+  publicUrl: () => string;
+  /** Stored wedding ids, for indexing bookings of weddings not loaded since this feature arrived. */
+  storedWeddings: () => string[];
+  options?: CalendarServiceOptions;
+}
+
+interface RecordedOverlap { key: string; vendorId: string; firstSeen: string; endMs: number; conflicts: { weddingId: string; conflictId: string }[] }
+
+/**
+ * Calendar services around the bridge: ICS feeds (secret, revocable URLs with stable UIDs and
+ * SEQUENCE), vendors' availability across weddings and their connected calendars, and
+ * double-booking detection that records each new overlap as a conflict in the documents involved.
+ */
+export class CalendarService {
+  readonly feeds: FeedStore;
+  readonly versions: EventVersions;
+  readonly bookings: BookingIndex;
+  private readonly options: Required<CalendarServiceOptions>;
+  private readonly dirty = new Set<string>();
+  private checkTimer: NodeJS.Timeout | null = null;
+  private checking: Promise<void> = Promise.resolve();
+  private readonly refreshing = new Map<string, Promise<void>>();
+  private timers: NodeJS.Timeout[] = [];
+  private stopped = false;
+  private readonly stmt;
+
+  constructor(private readonly deps: CalendarServiceDeps) {
+    const { db, bridge } = deps;
+    this.feeds = new FeedStore(db);
+    this.versions = new EventVersions(db);
+    this.bookings = new BookingIndex(db);
+    this.options = {
+      busyRefreshMs: 300_000, busyMaxAgeMs: 30_000, horizonDays: 730, lookbackDays: 30, checkDelayMs: 20, feedRefreshMinutes: 15, ...deps.options,
+    };
+    this.stmt = {
+      busyFor: db.prepare('SELECT * FROM calendar_busy WHERE vendor_id = ? AND end_ms > ? AND start_ms < ? ORDER BY start_ms'),
+      busyDelete: db.prepare('DELETE FROM calendar_busy WHERE integration_id = ?'),
+      busyInsert: db.prepare('INSERT OR REPLACE INTO calendar_busy (integration_id, vendor_id, external_id, start_ms, end_ms, title) VALUES (?, ?, ?, ?, ?, ?)'),
+      refreshGet: db.prepare('SELECT refreshed_at, error FROM calendar_busy_refresh WHERE integration_id = ?'),
+      refreshSet: db.prepare('INSERT OR REPLACE INTO calendar_busy_refresh (integration_id, refreshed_at, error) VALUES (?, ?, ?)'),
+      overlapsFor: db.prepare('SELECT * FROM calendar_overlaps WHERE vendor_id = ?'),
+      overlapInsert: db.prepare('INSERT OR REPLACE INTO calendar_overlaps (key, vendor_id, first_seen, end_ms, conflicts) VALUES (?, ?, ?, ?, ?)'),
+      overlapDelete: db.prepare('DELETE FROM calendar_overlaps WHERE key = ?'),
+    };
+    bridge.onDocumentUpdate(this.onUpdate);
+    bridge.registerStatusSection('calendar', (p, weddingId) => this.statusSection(p, weddingId));
+    this.timers.push(setInterval(() => void this.refreshAllBusy().catch(() => undefined), this.options.busyRefreshMs));
+    this.timers.push(setTimeout(() => void this.backfill(), 0));
+    for (const t of this.timers) t.unref();
+  }
+
+  private get now(): number {
+    return this.deps.bridge.clock();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const t of this.timers) clearTimeout(t);
+    if (this.checkTimer) clearTimeout(this.checkTimer);
+    await this.checking;
+    await Promise.allSettled([...this.refreshing.values()]);
+  }
+
+  // ── bookings from document updates ────────────────────────────────────────────────────────────
+  /** Runs inside the transaction that stores each update: cheap, and never throws into it. */
+  private readonly onUpdate = (documentName: string, doc: Y.Doc, tr: Y.Transaction): void => {
+    const weddingId = weddingIdOf(documentName);
+    if (!weddingId || this.stopped) return;
+    try {
+      const vendors = this.bookings.onUpdate(weddingId, doc, tr);
+      if (vendors.size) this.scheduleCheck(vendors);
+    } catch (error) {
+      this.deps.logger.error({ err: error, weddingId }, 'calendar booking index not updated');
+    }
+  };
+
+  /** Indexes weddings stored before they were ever indexed (once; later changes arrive as updates). */
+  private async backfill(): Promise<void> {
+    for (const weddingId of this.deps.storedWeddings()) {
+      if (this.stopped) return;
+      if (this.bookings.isIndexed(weddingId)) continue;
+      try {
+        const vendors = await this.deps.bridge.withDocument(weddingId, (doc) => this.bookings.isIndexed(weddingId) ? new Set<string>() : this.bookings.reindex(weddingId, new WeddingDoc(doc)));
+        if (vendors.size) this.scheduleCheck(vendors);
+      } catch (error) {
+        this.deps.logger.warn({ err: error, weddingId }, 'bookings of a stored wedding could not be indexed');
+      }
+    }
+  }
+
+  private scheduleCheck(vendorIds: Iterable<string>): void {
+    for (const v of vendorIds) this.dirty.add(v);
+    if (this.checkTimer || this.stopped) return;
+    this.checkTimer = setTimeout(() => {
+      this.checkTimer = null;
+      const vendors = [...this.dirty];
+      this.dirty.clear();
+      this.checking = this.checking.then(async () => {
+        for (const v of vendors) {
+          if (this.stopped) return;
+          await this.checkVendor(v).catch((error) => this.deps.logger.warn({ err: error, vendorId: v }, 'overlap check failed'));
+        }
+      });
+    }, this.options.checkDelayMs);
+    this.checkTimer.unref();
+  }
+
+  // ── commitments and overlaps ──────────────────────────────────────────────────────────────────
+  private window(): { from: number; to: number } {
+    const now = this.now;
+    return { from: now - this.options.lookbackDays * DAY, to: now + this.options.horizonDays * DAY };
+  }
+
+  private commitments(vendorId: string, from: number, to: number): Commitment[] {
+    const out: Commitment[] = this.bookings.bookings(vendorId, from, to).map((b) => ({ kind: 'wedding', weddingId: b.weddingId, eventId: b.eventId, title: b.title, startMs: b.startMs, endMs: b.endMs }));
+    const weddingOf = new Map<string, { weddingId: string; system: string } | null>();
+    for (const r of this.stmt.busyFor.all(vendorId, from, to) as { integration_id: string; external_id: string; start_ms: number; end_ms: number; title: string | null }[]) {
+      if (!weddingOf.has(r.integration_id)) {
+        const i = this.deps.bridge.store.get(r.integration_id);
+        weddingOf.set(r.integration_id, i ? { weddingId: i.weddingId, system: i.system } : null);
+      }
+      const owner = weddingOf.get(r.integration_id);
+      if (!owner) continue;
+      const link = this.deps.bridge.links.byExternalId(r.integration_id, 'timeline', r.external_id);
+      out.push({
+        kind: 'calendar', integrationId: r.integration_id, system: owner.system, externalId: r.external_id, title: r.title, startMs: r.start_ms, endMs: r.end_ms,
+        linkedEvents: link ? [`${owner.weddingId}/${link.entityId}`] : [],
+      });
+    }
+    return out;
+  }
+
+  private recorded(vendorId: string): Map<string, RecordedOverlap> {
+    const rows = this.stmt.overlapsFor.all(vendorId) as { key: string; vendor_id: string; first_seen: string; end_ms: number; conflicts: string }[];
+    return new Map(rows.map((r) => [r.key, { key: r.key, vendorId: r.vendor_id, firstSeen: r.first_seen, endMs: r.end_ms, conflicts: JSON.parse(r.conflicts) as RecordedOverlap['conflicts'] }]));
+  }
+
+  /** Finds the vendor's overlaps; records new ones as conflicts, settles the conflicts of ones that are gone. */
+  async checkVendor(vendorId: string): Promise<FoundOverlap[]> {
+    const { from, to } = this.window();
+    const found = findOverlaps(vendorId, this.commitments(vendorId, from, to));
+    const recorded = this.recorded(vendorId);
+    const current = new Set(found.map((o) => o.key));
+    for (const o of found) {
+      if (recorded.has(o.key)) continue;
+      const conflicts = await this.recordConflicts(o);
+      this.stmt.overlapInsert.run(o.key, vendorId, new Date(this.now).toISOString(), o.endMs, JSON.stringify(conflicts));
+    }
+    for (const r of recorded.values()) {
+      if (current.has(r.key) || r.endMs < from) continue;
+      this.stmt.overlapDelete.run(r.key);
+      await this.settleConflicts(r);
+    }
+    return found;
+  }
+
+  /** One pending conflict per wedding involved, on its event: proposing to take the vendor off it. */
+  private async recordConflicts(o: FoundOverlap): Promise<RecordedOverlap['conflicts']> {
+    const targets = new Map<string, string>();
+    for (const side of [o.a, o.b].sort((x, y) => y.startMs - x.startMs)) {
+      // Two events of one wedding: one conflict, on the one that starts later.
+      if (side.kind === 'wedding' && !targets.has(side.weddingId)) targets.set(side.weddingId, side.eventId);
+    }
+    const other = (weddingId: string, eventId: string) => [o.a, o.b].find((s) => !(s.kind === 'wedding' && s.weddingId === weddingId && s.eventId === eventId)) ?? o.b;
+    const out: RecordedOverlap['conflicts'] = [];
+    for (const [weddingId, eventId] of targets) {
+      const id = await this.deps.bridge.withDocument(weddingId, (ydoc) => {
+        const w = new WeddingDoc(ydoc);
+        const e = w.getEvent(eventId);
+        if (!e || !e.vendorIds.includes(o.vendorId)) return null;
+        const at = new Date(this.now).toISOString();
+        const conflict: Conflict = {
+          id: `cf_${crypto.randomUUID().replaceAll('-', '').slice(0, 16)}`, at, entity: 'timeline', entityId: eventId, field: 'vendorIds',
+          localValue: e.vendorIds, remoteValue: e.vendorIds.filter((v) => v !== o.vendorId),
+          source: other(weddingId, eventId).kind === 'calendar' ? 'availability:calendar' : 'availability:double-booking',
+          integrationId: null, strategy: 'manual', status: 'pending', winner: null, resolvedBy: null, resolvedAt: null,
+        };
+        w.appendConflict(conflict, systemOrigin('calendar-availability'));
+        return conflict.id;
+      });
+      if (id) out.push({ weddingId, conflictId: id });
+    }
+    if (out.length) this.deps.logger.info({ vendorId: o.vendorId, overlap: o.key, conflicts: out }, 'double booking recorded');
+    return out;
+  }
+
+  /** The overlap is gone (an event moved, the vendor was taken off): its pending conflicts are settled. */
+  private async settleConflicts(r: RecordedOverlap): Promise<void> {
+    for (const c of r.conflicts) {
+      await this.deps.bridge.withDocument(c.weddingId, (ydoc) => {
+        const w = new WeddingDoc(ydoc);
+        const conflict = w.listConflicts().find((x) => x.id === c.conflictId);
+        if (conflict?.status === 'pending') w.resolveConflict(c.conflictId, { winner: 'local', resolvedBy: 'system:overlap-cleared', at: new Date(this.now).toISOString() }, systemOrigin('calendar-availability'));
+      }).catch((error) => this.deps.logger.warn({ err: error, ...c }, 'conflict of a cleared overlap not settled'));
+    }
+  }
+
+  // ── busy times of connected calendars ────────────────────────────────────────────────────────
+  private calendarsOf(vendorId?: string): { live: LiveIntegration; adapter: CalendarAdapter; vendorId: string }[] {
+    const out: { live: LiveIntegration; adapter: CalendarAdapter; vendorId: string }[] = [];
+    for (const live of this.deps.bridge.registry.all()) {
+      if (!isCalendarAdapter(live.adapter)) continue;
+      const v = live.integration.vendorId ?? live.adapter.calendarOptions.vendorId;
+      if (!v || (vendorId && v !== vendorId)) continue;
+      out.push({ live, adapter: live.adapter, vendorId: v });
+    }
+    return out;
+  }
+
+  /** Reads connected calendars whose busy times are older than `maxAgeMs` (one read per calendar at a time). */
+  async refreshBusy(vendorId: string | undefined, maxAgeMs: number): Promise<void> {
+    const { from, to } = this.window();
+    const vendors = new Set<string>();
+    await Promise.all(this.calendarsOf(vendorId).map(({ live, adapter, vendorId: v }) => {
+      const id = live.integration.id;
+      const last = this.stmt.refreshGet.get(id) as { refreshed_at: number; error: string | null } | undefined;
+      if (last && this.now - last.refreshed_at < maxAgeMs) return undefined;
+      let running = this.refreshing.get(id);
+      if (!running) {
+        running = (async () => {
+          try {
+            const blocks = await adapter.busy({ from: new Date(Math.max(from, this.now - DAY)).toISOString(), to: new Date(to).toISOString() });
+            this.deps.db.transaction(() => {
+              this.stmt.busyDelete.run(id);
+              for (const b of blocks) this.stmt.busyInsert.run(id, v, b.externalId, Date.parse(b.start), Date.parse(b.end), b.title ?? null);
+              this.stmt.refreshSet.run(id, this.now, null);
+            })();
+          } catch (error) {
+            this.stmt.refreshSet.run(id, this.now, (error as Error).message.slice(0, 300));
+            this.deps.logger.info({ err: error, integrationId: id }, 'busy times not read');
+          } finally {
+            this.refreshing.delete(id);
+          }
+          vendors.add(v);
+        })();
+        this.refreshing.set(id, running);
+      }
+      return running;
+    }));
+    if (vendors.size) for (const v of vendors) await this.checkVendor(v).catch(() => undefined);
+  }
+
+  private refreshAllBusy(): Promise<void> {
+    return this.refreshBusy(undefined, this.options.busyRefreshMs / 2);
+  }
+
+  // ── API: conflicts, availability, status ─────────────────────────────────────────────────────
+  private assertVendorVisible(p: Principal, vendorId: string): void {
+    if (p.role === 'adapter') throw new AuthError('role_forbidden', 'adapter tokens cannot use the calendar API');
+    if (p.role === 'vendor' && p.vendorId !== vendorId) throw new AuthError('role_forbidden', "vendors see only their own calendar (the token's vendorId)");
+  }
+
+  private side(p: Principal, c: Commitment, vendorId: string): OverlapSide {
+    const start = new Date(c.startMs).toISOString();
+    const end = new Date(c.endMs).toISOString();
+    if (c.kind === 'wedding') {
+      const open = canOpenWedding(p, c.weddingId);
+      return { kind: 'wedding', weddingId: open ? c.weddingId : null, eventId: open ? c.eventId : null, title: open ? c.title : null, start, end };
+    }
+    // A vendor's own calendar is private: others learn only that the time is taken.
+    const own = p.role === 'admin' || (p.role === 'vendor' && p.vendorId === vendorId);
+    return { kind: 'calendar', integrationId: own ? c.integrationId : null, system: c.system, title: own ? c.title : null, start, end };
+  }
+
+  private toOverlap(p: Principal, o: FoundOverlap, recorded: RecordedOverlap | undefined): Overlap {
+    return {
+      id: crypto.createHash('sha256').update(o.key).digest('base64url').slice(0, 16),
+      vendorId: o.vendorId, start: new Date(o.startMs).toISOString(), end: new Date(o.endMs).toISOString(),
+      a: this.side(p, o.a, o.vendorId), b: this.side(p, o.b, o.vendorId),
+      conflictIds: (recorded?.conflicts ?? []).filter((c) => canOpenWedding(p, c.weddingId)).map((c) => c.conflictId),
+      firstSeen: recorded?.firstSeen ?? null,
+    };
+  }
+
+  private visible(p: Principal, o: FoundOverlap): boolean {
+    if (p.role === 'vendor' && p.vendorId === o.vendorId) return true;
+    return [o.a, o.b].some((s) => s.kind === 'wedding' && canOpenWedding(p, s.weddingId));
+  }
+
+  /** GET /api/integrations/calendar/conflicts?vendorId= */
+  async conflicts(p: Principal, vendorId: string, weddingId?: string): Promise<{ vendorId: string; overlaps: Overlap[]; checkedAt: string }> {
+    this.assertVendorVisible(p, vendorId);
+    if (weddingId && !canOpenWedding(p, weddingId)) throw new AuthError('wedding_forbidden', `this token does not open wedding ${weddingId}`);
+    await this.refreshBusy(vendorId, this.options.busyMaxAgeMs);
+    await this.checking;
+    const found = await this.checkVendor(vendorId);
+    const recorded = this.recorded(vendorId);
+    const overlaps = found
+      .filter((o) => this.visible(p, o))
+      .filter((o) => !weddingId || [o.a, o.b].some((s) => s.kind === 'wedding' && s.weddingId === weddingId))
+      .map((o) => this.toOverlap(p, o, recorded.get(o.key)));
+    return { vendorId, overlaps, checkedAt: new Date(this.now).toISOString() };
+  }
+
+  /** GET /api/integrations/calendar/availability?vendorId=&from=&to= */
+  async availability(p: Principal, vendorId: string, fromIso?: string, toIso?: string): Promise<{ vendorId: string; from: string; to: string; busy: BusyBlock[] }> {
+    this.assertVendorVisible(p, vendorId);
+    const from = fromIso ? Date.parse(fromIso) : this.now;
+    const to = toIso ? Date.parse(toIso) : this.now + this.options.horizonDays * DAY;
+    await this.refreshBusy(vendorId, this.options.busyMaxAgeMs);
+    const busy: BusyBlock[] = this.commitments(vendorId, from, to).map((c) => {
+      const s = this.side(p, c, vendorId);
+      return s.kind === 'wedding'
+        ? { start: s.start, end: s.end, source: 'wedding' as const, weddingId: s.weddingId, eventId: s.eventId, integrationId: null, title: s.title }
+        : { start: s.start, end: s.end, source: 'calendar' as const, weddingId: null, eventId: null, integrationId: s.integrationId, title: s.title };
+    }).sort((a, b) => a.start.localeCompare(b.start));
+    return { vendorId, from: new Date(from).toISOString(), to: new Date(to).toISOString(), busy };
+  }
+
+  /** The `calendar` section of the status endpoint (from what is stored: no external calls). */
+  async statusSection(p: Principal, weddingId: string): Promise<CalendarStatusSection> {
+    const { from, to } = this.window();
+    const overlaps: Overlap[] = [];
+    for (const vendorId of this.bookings.vendorsOf(weddingId)) {
+      if (p.role === 'vendor' && p.vendorId !== vendorId) continue;
+      const recorded = this.recorded(vendorId);
+      for (const o of findOverlaps(vendorId, this.commitments(vendorId, from, to))) {
+        if ([o.a, o.b].some((s) => s.kind === 'wedding' && s.weddingId === weddingId)) overlaps.push(this.toOverlap(p, o, recorded.get(o.key)));
+      }
+    }
+    const calendars = this.deps.bridge.store.listForWedding(weddingId)
+      .filter((i) => p.role !== 'vendor' || i.vendorId === p.vendorId)
+      .flatMap((i) => {
+        const live = this.deps.bridge.registry.get(i.id);
+        if (!live || !isCalendarAdapter(live.adapter)) return [];
+        const o = live.adapter.calendarOptions;
+        const refresh = this.stmt.refreshGet.get(i.id) as { refreshed_at: number; error: string | null } | undefined;
+        return [{
+          integrationId: i.id, system: i.system, vendorId: i.vendorId ?? o.vendorId ?? null, syncDirection: o.syncDirection, categories: o.categories ?? null,
+          importEvents: o.importEvents, busyRefreshedAt: refresh ? new Date(refresh.refreshed_at).toISOString() : null, busyError: refresh?.error ?? null,
+        }];
+      });
+    const feeds = this.feeds.list(weddingId).filter((f) => p.role !== 'vendor' || f.vendorId === p.vendorId);
+    return { overlaps, feeds, calendars };
+  }
+
+  // ── API: feeds ──────────────────────────────────────────────────────────────────────────────
+  private assertFeedAccess(p: Principal, weddingId: string, vendorId: string | null): void {
+    if (!canOpenWedding(p, weddingId)) throw new AuthError('wedding_forbidden', `this token does not open wedding ${weddingId}`);
+    if (p.role === 'adapter') throw new AuthError('role_forbidden', 'adapter tokens cannot manage calendar feeds');
+    if (p.role === 'vendor' && (vendorId === null || p.vendorId !== vendorId)) throw new AuthError('role_forbidden', "vendors manage only their own feed (vendorId must be the token's vendorId)");
+    if (p.role === 'couple' && vendorId !== null) throw new AuthError('role_forbidden', "couples can make the wedding's feed; vendor feeds are for planners and the vendor");
+  }
+
+  feedUrl(token: string): string {
+    return `${this.deps.publicUrl().replace(/\/$/, '')}/calendar/${token}.ics`;
+  }
+
+  async createFeed(p: Principal, body: { weddingId: string; vendorId?: string; label?: string }): Promise<FeedCreated> {
+    const vendorId = body.vendorId ?? null;
+    this.assertFeedAccess(p, body.weddingId, vendorId);
+    if (vendorId) {
+      const exists = await this.deps.bridge.withDocument(body.weddingId, (doc) => new WeddingDoc(doc).getVendor(vendorId) !== undefined);
+      if (!exists) throw new CalendarError('vendor_not_found', `wedding ${body.weddingId} has no vendor ${vendorId}`);
+    }
+    const { feed, token } = this.feeds.create({ weddingId: body.weddingId, vendorId, label: body.label ?? null, createdBy: p.sub, at: new Date(this.now).toISOString() });
+    const url = this.feedUrl(token);
+    return { ...feed, url, webcalUrl: url.replace(/^https?:/, 'webcal:') };
+  }
+
+  listFeeds(p: Principal, weddingId: string): FeedSummary[] {
+    if (!canOpenWedding(p, weddingId)) throw new AuthError('wedding_forbidden', `this token does not open wedding ${weddingId}`);
+    if (p.role === 'adapter') throw new AuthError('role_forbidden', 'adapter tokens cannot manage calendar feeds');
+    return this.feeds.list(weddingId).filter((f) => p.role !== 'vendor' || f.vendorId === p.vendorId);
+  }
+
+  revokeFeed(p: Principal, feedId: string): void {
+    const feed = this.feeds.get(feedId);
+    if (!feed || !canOpenWedding(p, feed.weddingId)) throw new CalendarError('feed_not_found', `no feed ${feedId}`);
+    if (p.role === 'couple' && feed.createdBy !== p.sub) throw new AuthError('role_forbidden', 'couples revoke only the feeds they made');
+    this.assertFeedAccess(p, feed.weddingId, p.role === 'couple' ? null : feed.vendorId);
+    this.feeds.revoke(feedId, new Date(this.now).toISOString());
+  }
+
+  /** The feed a token opens, as iCalendar text, with an ETag that changes only when its content does. */
+  async renderFeed(token: string): Promise<{ body: string; etag: string }> {
+    const feed = this.feeds.byToken(token);
+    if (!feed) throw new CalendarError('feed_not_found', 'no such feed (it may have been revoked)');
+    const { zone, events, name } = await this.deps.bridge.withDocument(feed.weddingId, (doc) => {
+      const w = new WeddingDoc(doc);
+      const meta = w.getMeta();
+      const z = isKnownTimeZone(meta.timezone) ? meta.timezone : 'UTC';
+      const vendors = Object.fromEntries(w.listVendors().map((v) => [v.id, v]));
+      const list = w.listEvents().filter((e) => !feed.vendorId || e.vendorIds.includes(feed.vendorId)).map((e) => toOutbound(feed.weddingId, z, e, vendors));
+      const title = meta.title || `Wedding ${feed.weddingId}`;
+      return { zone: z, events: list, name: feed.vendorId ? `${title} — ${vendors[feed.vendorId]?.name ?? feed.vendorId}` : title };
+    });
+    const versions = this.versions.resolve(feed.weddingId, events.map((e) => ({ id: e.eventId, hash: publishedHash(e) })), this.now);
+    // DTSTAMP is the last change, not the request time: the same content is the same bytes (and ETag).
+    const stamp = Math.max(Date.parse(feed.createdAt), ...[...versions.values()].map((v) => v.modifiedAt));
+    const body = renderFeed({ name, weddingId: feed.weddingId, zone, events, versions, nowMs: stamp, refreshMinutes: this.options.feedRefreshMinutes });
+    this.feeds.fetched(feed.feedId, new Date(this.now).toISOString());
+    return { body, etag: `"${crypto.createHash('sha256').update(body).digest('base64url').slice(0, 27)}"` };
+  }
+}
