@@ -11,9 +11,9 @@ import { requireAuth, type AppEnv } from './auth-middleware.ts';
  */
 export function weddingRoutes(tokens: TokenService, catalog: WeddingCatalog): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  app.use('*', requireAuth(tokens));
-
-  app.get('/', (c) => {
+  // On the route itself, not `use('*')`: other route groups are mounted under /api/weddings too,
+  // and a wildcard middleware here would run for their paths as well.
+  app.get('/', requireAuth(tokens), (c) => {
     const scope = c.get('principal').weddings;
     const stored = new Set(catalog.storedWeddingIds());
     const ids = new Set(scope.filter((id) => id !== '*'));
