@@ -14,3 +14,4 @@ export * from './api/calendar.ts';
 export * from './api/routes.ts';
 export * from './api/comms.ts';
 export * from './api/payments.ts';
+export * from './api/weddings.ts';

@@ -29,11 +29,11 @@ export function createIndexedDbStore(options: IndexedDbStoreOptions = {}): Local
       try {
         // NOTE: y-indexeddb's whenSynced never rejects, so a failed open (private mode, quota, a
         // browser without IndexedDB) would hang; its open promise is awaited too so the platform's
-        // DOMException reaches the caller, who can carry on without an offline copy.
+        // DOMException reaches the caller (as store_unavailable), who can carry on without an offline copy.
         await Promise.all([p._db, p.whenSynced]);
       } catch (error) {
         persistence = undefined;
-        throw error;
+        throw new WedSyncClientError('store_unavailable', `offline storage is unavailable: ${(error as Error)?.message ?? String(error)}`, { cause: error });
       }
     },
     async close() {
