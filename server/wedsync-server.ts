@@ -61,6 +61,10 @@ export interface WedSyncServer {
   readonly metrics: Metrics;
   readonly http: HttpServer;
   readonly bridge: Bridge;
+  /** The communication bridge (messages, emergencies, escalation, cascades). */
+  readonly comms: CommsService;
+  /** Payment coordination (budget, milestones, reminders). */
+  readonly payments: PaymentCoordinator;
   /** Starts listening on HOST:PORT (PORT 0 picks a free port). */
   listen(): Promise<{ port: number; httpUrl: string; wsUrl: string }>;
   /** Stops accepting, compacts every loaded document, closes sockets and the database. Idempotent. */
@@ -136,7 +140,7 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
   const transport: CollabTransport = attachCollabTransport(http, collab.hocuspocus, { path: COLLAB_PATH, maxMessageBytes: config.MAX_MESSAGE_BYTES, logger, metrics });
 
   Object.assign(server, {
-    config, logger, db, tokens, collab, documents, metrics, http, bridge,
+    config, logger, db, tokens, collab, documents, metrics, http, bridge, comms, payments,
     listen() {
       bridge.start();
       comms.start();

@@ -146,13 +146,12 @@ export function json(status: number, body: unknown, headers: Record<string, stri
   return { status, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) };
 }
 
-/** Posts to a webhook URL; network failures are reported as status 0. */
-export async function postWebhook(url: string, body: string, headers: Record<string, string>): Promise<number> {
+/** Posts to a webhook URL; returns the answer (status 0 when the URL could not be reached). */
+export async function postWebhook(url: string, body: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
   try {
     const res = await fetch(url, { method: 'POST', headers, body });
-    await res.text().catch(() => '');
-    return res.status;
+    return { status: res.status, body: await res.text().catch(() => '') };
   } catch {
-    return 0;
+    return { status: 0, body: '' };
   }
 }

@@ -50,17 +50,24 @@ export interface PaypalOrderJson {
 
 export interface MapContext { weddingId: string }
 
-/** The tag WedSync puts in `custom_id` (at most 127 characters): `ws|<wedding>|<payment>|<vendor>|<milestone>`, shortened to the first two ids when long. */
+/**
+ * The tag WedSync puts in `custom_id` (at most 127 characters): `ws|<wedding>|<payment>|<vendor>|<milestone>`,
+ * shortened to the wedding and payment, or the wedding alone, when ids are long (the order id in
+ * the link row still finds the payment).
+ */
 export function customId(weddingId: string, paymentId: string, vendorId: string, milestone: string): string {
-  const full = `ws|${weddingId}|${paymentId}|${vendorId}|${milestone}`;
-  return full.length <= 127 ? full : `ws|${weddingId}|${paymentId}`;
+  for (const candidate of [`ws|${weddingId}|${paymentId}|${vendorId}|${milestone}`, `ws|${weddingId}|${paymentId}`]) if (candidate.length <= 127) return candidate;
+  return `ws|${weddingId}`;
 }
 
-export function readCustomId(value: string | undefined): { weddingId: string; paymentId: string; vendorId?: string; milestone?: Payment['milestone'] } | null {
+export function readCustomId(value: string | undefined): { weddingId: string; paymentId?: string; vendorId?: string; milestone?: Payment['milestone'] } | null {
   const parts = (value ?? '').split('|');
-  if (parts[0] !== 'ws' || !parts[1] || !parts[2]) return null;
+  if (parts[0] !== 'ws' || !parts[1]) return null;
   const m = parts[4];
-  return { weddingId: parts[1], paymentId: parts[2], ...(parts[3] ? { vendorId: parts[3] } : {}), ...(m ? { milestone: m === 'deposit' || m === 'balance' || m === 'final' ? m : 'other' } : {}) };
+  return {
+    weddingId: parts[1], ...(parts[2] ? { paymentId: parts[2] } : {}), ...(parts[3] ? { vendorId: parts[3] } : {}),
+    ...(m ? { milestone: m === 'deposit' || m === 'balance' || m === 'final' ? m : 'other' } : {}),
+  };
 }
 
 export function parseEvent(rawBody: string): PaypalEventJson {
@@ -99,7 +106,7 @@ export function mapCapture(c: PaypalCaptureJson, ctx: MapContext, eventTime: str
   return {
     position: { key: externalId, at: at(c, eventTime), rank: PAYMENT_STATUS_RANK[status] },
     change: {
-      op: 'upsert', entity: 'payments', externalId, entityId: tag.paymentId,
+      op: 'upsert', entity: 'payments', externalId, ...(tag.paymentId ? { entityId: tag.paymentId } : {}),
       data: {
         processor: 'paypal', status, currency: c.amount.currency_code, ...(tag.vendorId ? { vendorId: tag.vendorId } : {}), ...(tag.milestone ? { milestone: tag.milestone } : {}),
         ...(settled ? { amountPaid: minorUnitsFromDecimal(c.amount.value, c.amount.currency_code) } : {}),
@@ -124,7 +131,7 @@ export function mapOrder(o: PaypalOrderJson, ctx: MapContext): InboundChange[] {
   }
   const approve = o.links?.find((l) => l.rel === 'approve' || l.rel === 'payer-action')?.href;
   const status: Payment['status'] = o.status === 'VOIDED' ? 'cancelled' : o.status === 'APPROVED' ? 'processing' : 'pending';
-  return [{ op: 'upsert', entity: 'payments', externalId: o.id, entityId: tag.paymentId, data: { processor: 'paypal', status, ...(approve && status === 'pending' ? { requestUrl: approve } : {}) } }];
+  return [{ op: 'upsert', entity: 'payments', externalId: o.id, ...(tag.paymentId ? { entityId: tag.paymentId } : {}), data: { processor: 'paypal', status, ...(approve && status === 'pending' ? { requestUrl: approve } : {}) } }];
 }
 
 export type MappedEvent =

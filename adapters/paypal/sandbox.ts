@@ -23,7 +23,7 @@ export class PaypalSandbox {
   readonly http: SandboxServer;
   readonly orders = new Map<string, Obj>();
   readonly captures = new Map<string, Obj>();
-  readonly deliveries: { eventId: string; type: string; status: number }[] = [];
+  readonly deliveries: { eventId: string; type: string; status: number; reply: string }[] = [];
   readonly verifications: { transmissionId: string; result: 'SUCCESS' | 'FAILURE' }[] = [];
   /** Order creations with their PayPal-Request-Id (replayed when the id was seen before). */
   readonly orderRequests: { requestId: string | null; replayed: boolean }[] = [];
@@ -115,11 +115,11 @@ export class PaypalSandbox {
         const time = new Date().toISOString();
         const sig = PaypalSandbox.sign(this.keys.privateKey, transmissionId, time, webhookId, body);
         this.transmissions.set(transmissionId, { body, webhookId, time, sig });
-        const status = await postWebhook(hook.url, body, {
+        const { status, body: reply } = await postWebhook(hook.url, body, {
           'content-type': 'application/json', 'paypal-auth-algo': 'SHA256withRSA', 'paypal-cert-url': this.certUrl,
           'paypal-transmission-id': transmissionId, 'paypal-transmission-sig': sig, 'paypal-transmission-time': time,
         });
-        this.deliveries.push({ eventId: event.id, type, status });
+        this.deliveries.push({ eventId: event.id, type, status, reply });
       };
       if (this.held) this.held.push(send);
       else {

@@ -9,6 +9,7 @@ export interface SquareDelivery {
   type: string;
   url: string;
   status: number;
+  reply: string;
 }
 
 const sqId = (n = 22) => crypto.randomBytes(n).toString('base64url').replace(/[-_]/g, 'X').slice(0, n).toUpperCase();
@@ -96,11 +97,11 @@ export class SquareSandbox {
       if (!sub.enabled || !sub.event_types.includes(type)) continue;
       const body = JSON.stringify(event);
       const send = async () => {
-        const status = await postWebhook(sub.notification_url, body, {
+        const { status, body: reply } = await postWebhook(sub.notification_url, body, {
           'content-type': 'application/json', 'user-agent': 'Square Connect v2', 'square-initial-delivery-timestamp': event.created_at,
           'x-square-hmacsha256-signature': squareSignature(sub.signature_key, sub.notification_url, body),
         });
-        this.deliveries.push({ eventId: event.event_id, type, url: sub.notification_url, status });
+        this.deliveries.push({ eventId: event.event_id, type, url: sub.notification_url, status, reply });
       };
       if (this.held) this.held.push(send);
       else {

@@ -111,7 +111,6 @@ function invoiceStatus(inv: InvoiceJson, eventType: string): Payment['status'] {
   const refunded = inv.post_payment_credit_notes_amount ?? 0;
   if (eventType === 'invoice.payment_failed' && inv.status === 'open') return 'failed';
   switch (inv.status) {
-    case 'draft': return 'planned';
     case 'paid': return refunded === 0 ? 'paid' : refunded >= inv.amount_paid ? 'refunded' : 'partially_refunded';
     case 'void': return 'cancelled';
     case 'uncollectible': return 'failed';
@@ -147,7 +146,8 @@ export function mapEvent(event: StripeEventJson, ctx: MapContext): MappedEvent {
   if (kind === 'invoice' && obj.object === 'invoice') {
     const inv = obj as unknown as InvoiceJson;
     const id = identify(inv.metadata, ctx);
-    if (!id) return NOT_RELEVANT;
+    // A draft's amount is still being built up line by line: only a finalized invoice says what is asked.
+    if (!id || inv.status === 'draft') return NOT_RELEVANT;
     const status = invoiceStatus(inv, event.type);
     const paidAt = inv.status_transitions?.paid_at;
     return {
@@ -157,7 +157,8 @@ export function mapEvent(event: StripeEventJson, ctx: MapContext): MappedEvent {
         milestone: id.milestone, amount: inv.amount_due, amountPaid: inv.amount_paid, amountRefunded: inv.post_payment_credit_notes_amount ?? 0,
         currency: inv.currency.toUpperCase(), status,
         ...(inv.description ? { description: inv.description.slice(0, 300) } : {}),
-        ...(inv.due_date ? { due: isoDate(inv.due_date) } : {}),
+        // WedSync's own requests keep the planner's due date (Stripe cannot hold one in the past).
+        ...(inv.due_date && !id.entityId ? { due: isoDate(inv.due_date) } : {}),
         ...(inv.hosted_invoice_url ? { requestUrl: inv.hosted_invoice_url } : {}),
         ...(paidAt ? { paidAt: iso(paidAt) } : {}),
       })],

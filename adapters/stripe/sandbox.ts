@@ -26,9 +26,12 @@ export interface StripeEvent {
 
 export interface WebhookDelivery {
   eventId: string;
+  type: string;
   endpointId: string;
   status: number;
   body: string;
+  /** What the receiver answered. */
+  reply: string;
 }
 
 const API_VERSION = '2026-10-28.endive';
@@ -210,11 +213,11 @@ export class StripeSandbox {
     if (!ep) return 0;
     // Stripe sends the event pretty-printed; the signature is over these exact bytes.
     const body = JSON.stringify(event, null, 2);
-    const status = await postWebhook(ep.url, body, {
+    const { status, body: reply } = await postWebhook(ep.url, body, {
       'content-type': 'application/json; charset=utf-8', 'user-agent': 'Stripe/1.0 (+https://stripe.com/docs/webhooks)',
       'stripe-signature': StripeSandbox.sign(ep.secret, body, this.seconds()),
     });
-    this.deliveries.push({ eventId: event.id, endpointId, status, body });
+    this.deliveries.push({ eventId: event.id, type: event.type, endpointId, status, body, reply });
     return status;
   }
 

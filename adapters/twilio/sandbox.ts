@@ -98,7 +98,7 @@ export class TwilioSandbox {
       ...(m.to.startsWith('whatsapp:') ? { ChannelPrefix: 'whatsapp' } : {}),
     };
     const signature = TwilioSandbox.signature(this.authToken, url, params);
-    const answeredWith = await postWebhook(url, new URLSearchParams(params).toString(), {
+    const { status: answeredWith } = await postWebhook(url, new URLSearchParams(params).toString(), {
       'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature, 'user-agent': 'TwilioProxy/1.1',
       'i-twilio-idempotency-token': crypto.randomUUID(),
     });

@@ -287,10 +287,16 @@ export class WeddingDoc {
     const key = deliveryKey(valid.recipientId, valid.channel);
     let map = m.get('deliveries');
     const current = map instanceof Y.Map ? (map.get(key) as Delivery | undefined) : undefined;
-    if (current && !DELIVERY_NEXT[current.status].includes(valid.status)) return current;
-    const next: Delivery = current
-      ? { ...valid, queuedAt: valid.status === 'queued' ? valid.queuedAt : current.queuedAt, attempts: Math.max(current.attempts, valid.attempts), providerId: valid.providerId ?? current.providerId }
-      : valid;
+    let next: Delivery;
+    if (current && !DELIVERY_NEXT[current.status].includes(valid.status)) {
+      // The status stands; a later report may still carry a higher attempt count or the provider's id.
+      next = { ...current, attempts: Math.max(current.attempts, valid.attempts), providerId: current.providerId ?? valid.providerId };
+      if (next.attempts === current.attempts && next.providerId === current.providerId) return current;
+    } else {
+      next = current
+        ? { ...valid, queuedAt: valid.status === 'queued' ? valid.queuedAt : current.queuedAt, attempts: Math.max(current.attempts, valid.attempts), providerId: valid.providerId ?? current.providerId }
+        : valid;
+    }
     this.transact(() => {
       if (!(map instanceof Y.Map)) {
         map = new Y.Map<unknown>();

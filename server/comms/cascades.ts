@@ -5,6 +5,7 @@ import { describeOrigin } from '../collab/origin.ts';
 import type { CommsService } from './comms-service.ts';
 import type { Job } from './job-queue.ts';
 import { activeVendors } from './recipients.ts';
+import { rootInTransaction, type YType } from './y-roots.ts';
 
 /**
  * The brief's cascades for the timeline and guests: a change made by one party notifies the others
@@ -61,11 +62,11 @@ export class Cascades {
   private readonly onDocumentUpdate = (documentName: string, doc: Y.Doc, tr: Y.Transaction): void => {
     const weddingId = weddingIdOf(documentName);
     if (!weddingId) return;
-    const guests = doc.share.get('guests');
-    const timeline = doc.share.get('timeline');
+    const guests = doc.share.has('guests') ? rootInTransaction(tr, doc.getMap('guests')) : null;
+    const timeline = doc.share.has('timeline') ? doc.getMap<Y.Map<unknown>>('timeline') : null;
+    const timelineInTr = timeline ? rootInTransaction(tr, timeline) : null;
     const guestsChanged = !!guests && (tr.changed.get(guests)?.has('count') ?? false);
-    const timelineChanged = !!timeline && tr.changedParentTypes.has(timeline);
-    if (!guestsChanged && !timelineChanged) return;
+    if (!guestsChanged && !timelineInTr) return;
     const origin = describeOrigin(tr.origin);
     const w = new WeddingDoc(doc);
     const now = this.bridge.clock();
@@ -81,10 +82,11 @@ export class Cascades {
         );
       }
     }
-    if (timelineChanged) {
-      for (const event of changedCeremonies(w, timeline as unknown as Y.Map<Y.Map<unknown>>, tr)) {
+    if (timeline && timelineInTr) {
+      for (const { event, created } of changedCeremonies(w, timeline, timelineInTr, tr)) {
         const previous = lastSeen.swap<{ start: string; end: string } | null>(weddingId, `ceremony.${event.id}`, { start: event.start, end: event.end });
-        if (previous && Date.parse(previous.start) === Date.parse(event.start) && Date.parse(previous.end) === Date.parse(event.end)) continue;
+        // A ceremony being planned is not news; a ceremony that moves is.
+        if (created || (previous && Date.parse(previous.start) === Date.parse(event.start) && Date.parse(previous.end) === Date.parse(event.end))) continue;
         const by = describeChanger(this.bridge, w, origin);
         jobs.enqueue<CeremonyPayload>(
           { weddingId, kind: CASCADE_KINDS.ceremony, key: `${weddingId}:ceremony:${event.id}`, payload: { eventId: event.id, start: event.start, end: event.end, previousStart: previous?.start ?? null, changedBy: by.label, changedByVendorId: by.vendorId }, notBefore: now + this.delayMs },
@@ -127,15 +129,22 @@ export class Cascades {
   }
 }
 
-/** Ceremony events whose start or end this transaction changed (or that became ceremonies). */
-function changedCeremonies(w: WeddingDoc, timeline: Y.Map<Y.Map<unknown>>, tr: Y.Transaction): TimelineEvent[] {
-  const out: TimelineEvent[] = [];
+/** Ceremony events this transaction created, or whose start, end or category it changed. */
+function changedCeremonies(w: WeddingDoc, timeline: Y.Map<Y.Map<unknown>>, recorded: YType, tr: Y.Transaction): { event: TimelineEvent; created: boolean }[] {
+  const out = new Map<string, boolean>();
+  // New events: keys added to the timeline map in this transaction (changes inside new maps are not listed).
+  for (const key of tr.changed.get(recorded) ?? []) {
+    const m = key === null ? undefined : timeline.get(key);
+    if (key !== null && m?._item && m._item.id.clock >= (tr.beforeState.get(m._item.id.client) ?? 0)) out.set(key, true);
+  }
   for (const [type, keys] of tr.changed) {
     if (!(type instanceof Y.Map) || type._item?.parent !== timeline) continue;
     if (!keys.has('start') && !keys.has('end') && !keys.has('category')) continue;
     const id = type._item.parentSub;
-    const event = id ? w.getEvent(id) : undefined;
-    if (event && event.category === 'ceremony') out.push(event);
+    if (id && !out.has(id)) out.set(id, false);
   }
-  return out;
+  return [...out.entries()].flatMap(([id, created]) => {
+    const event = w.getEvent(id);
+    return event && event.category === 'ceremony' ? [{ event, created }] : [];
+  });
 }

@@ -28,6 +28,7 @@ import {
   type Channel, type Person, type Router,
 } from './recipients.ts';
 import { SendLedger } from './send-ledger.ts';
+import { rootInTransaction, type YType } from './y-roots.ts';
 
 export interface CommsSettings {
   /** Seconds before an unacknowledged emergency goes to the next channel. */
@@ -370,15 +371,17 @@ export class CommsService {
   // ── the document listener: planned sends → outbox rows, in the change's own transaction ──────
   private readonly onDocumentUpdate = (documentName: string, doc: Y.Doc, tr: Y.Transaction): void => {
     const weddingId = weddingIdOf(documentName);
-    const root = doc.share.get('messages');
-    if (!weddingId || !root || !tr.changedParentTypes.has(root)) return;
+    if (!weddingId || !doc.share.has('messages')) return;
+    const root = doc.getArray<Y.Map<unknown>>('messages');
+    const recorded = rootInTransaction(tr, root);
+    if (!recorded) return;
     const origin = describeOrigin(tr.origin);
     // Only the server plans sends; a peer that writes `queued` into a message does not send anything.
     const plans = origin.kind === 'admin' || origin.kind === 'system';
     const w = new WeddingDoc(doc);
     const now = this.clock();
     let planned = 0;
-    for (const { id, keys } of changedDeliveries(root as Y.Array<Y.Map<unknown>>, tr)) {
+    for (const { id, keys } of changedDeliveries(root, recorded, tr)) {
       const message = w.getMessage(id);
       if (!message) continue;
       let queuedAt = Infinity;
@@ -526,17 +529,14 @@ export class CommsService {
   }
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- Yjs types shared types as AbstractType<YEvent<any>>
-type YType = Y.AbstractType<Y.YEvent<any>>;
-
 /**
  * The messages whose deliveries a transaction touched: new messages (all their deliveries), and
  * existing ones with changed delivery keys. New messages are found by clock: an item created in this
  * transaction has a clock at or past the transaction's starting state (the server appends at the end).
  */
-function changedDeliveries(root: Y.Array<Y.Map<unknown>>, tr: Y.Transaction): { id: string; keys: string[] | null }[] {
+function changedDeliveries(root: Y.Array<Y.Map<unknown>>, recorded: YType, tr: Y.Transaction): { id: string; keys: string[] | null }[] {
   const out = new Map<string, string[] | null>();
-  if (tr.changed.has(root as unknown as YType)) {
+  if (tr.changed.has(recorded)) {
     for (let i = root.length - 1; i >= 0; i--) {
       const m = root.get(i);
       const item = m._item;

@@ -13,6 +13,7 @@ import { CommsError } from '../comms/comms-error.ts';
 import type { CommsService, Draft } from '../comms/comms-service.ts';
 import type { Job } from '../comms/job-queue.ts';
 import { activeVendors, contactsWithRole, findPerson, type Person } from '../comms/recipients.ts';
+import { rootInTransaction, type YType } from '../comms/y-roots.ts';
 
 export const PAYMENT_JOBS = {
   received: 'cascade.payment_received',
@@ -88,13 +89,14 @@ export class PaymentCoordinator {
   // ── the document listener ─────────────────────────────────────────────────────────────────────
   private readonly onDocumentUpdate = (documentName: string, doc: Y.Doc, tr: Y.Transaction): void => {
     const weddingId = weddingIdOf(documentName);
-    const shared = doc.share.get('payments');
-    if (!weddingId || !shared || !tr.changedParentTypes.has(shared)) return;
-    const root = shared as unknown as Y.Map<Y.Map<unknown>>;
+    if (!weddingId || !doc.share.has('payments')) return;
+    const root = doc.getMap<Y.Map<unknown>>('payments');
+    const recorded = rootInTransaction(tr, root);
+    if (!recorded) return;
     this.scheduleBudget(weddingId);
     const origin = describeOrigin(tr.origin);
     const w = new WeddingDoc(doc);
-    for (const { id, created } of changedPayments(root, tr)) this.afterChange(weddingId, w, id, created, origin);
+    for (const { id, created } of changedPayments(root, recorded, tr)) this.afterChange(weddingId, w, id, created, origin);
   };
 
   private afterChange(weddingId: string, w: WeddingDoc, paymentId: string, created: boolean, origin: TxOrigin): void {
@@ -281,10 +283,9 @@ export class PaymentCoordinator {
 }
 
 /** Payments a transaction created or changed (a change anywhere inside a payment counts). */
-function changedPayments(root: Y.Map<Y.Map<unknown>>, tr: Y.Transaction): { id: string; created: boolean }[] {
+function changedPayments(root: Y.Map<Y.Map<unknown>>, recorded: YType, tr: Y.Transaction): { id: string; created: boolean }[] {
   const out = new Map<string, boolean>();
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Yjs types shared types as AbstractType<YEvent<any>>
-  const rootKeys = tr.changed.get(root as unknown as Y.AbstractType<Y.YEvent<any>>);
+  const rootKeys = tr.changed.get(recorded);
   for (const key of rootKeys ?? []) {
     if (key === null) continue;
     const m = root.get(key);

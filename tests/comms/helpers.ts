@@ -20,8 +20,11 @@ export async function startCommsSandboxes(): Promise<CommsSandboxes> {
   return { smtp, twilio, slack, teams };
 }
 
+/** What these helpers need of a server: its HTTP API (and, for seeding, a client connection). */
+type Api = Pick<TestServer, 'fetch'>;
+
 /** `POST /api/integrations/vendor/connect` as a user would, failing the test on anything but 201. */
-export async function connectIntegration(t: TestServer, token: string, body: { weddingId: string; system: string; vendorId?: string; credentials?: Record<string, unknown>; configuration?: Record<string, unknown> }): Promise<ConnectResult> {
+export async function connectIntegration(t: Api, token: string, body: { weddingId: string; system: string; vendorId?: string; credentials?: Record<string, unknown>; configuration?: Record<string, unknown> }): Promise<ConnectResult> {
   const res = await t.fetch('/api/integrations/vendor/connect', { method: 'POST', token, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ credentials: {}, configuration: {}, ...body }) });
   if (res.status !== 201) throw new Error(`connect ${body.system} failed: ${res.status} ${await res.text()}`);
   return await res.json() as ConnectResult;
@@ -34,7 +37,7 @@ export const WHATSAPP_FROM = '+447700900002';
  * Connects e-mail, SMS/WhatsApp, Slack and Teams for a wedding, pointed at the sandboxes.
  * `slackChannels` and `teamsFlows` map people to where they watch (created in the sandboxes here).
  */
-export async function connectMessaging(t: TestServer, token: string, weddingId: string, sb: CommsSandboxes, people: { slack?: string[]; teams?: string[] } = {}): Promise<{ email: ConnectResult; twilio: ConnectResult; slack: ConnectResult | null; teams: ConnectResult | null; slackChannel: Record<string, string>; teamsFlow: Record<string, string> }> {
+export async function connectMessaging(t: Api, token: string, weddingId: string, sb: CommsSandboxes, people: { slack?: string[]; teams?: string[] } = {}): Promise<{ email: ConnectResult; twilio: ConnectResult; slack: ConnectResult | null; teams: ConnectResult | null; slackChannel: Record<string, string>; teamsFlow: Record<string, string> }> {
   const email = await connectIntegration(t, token, { weddingId, system: 'email', configuration: { host: '127.0.0.1', port: sb.smtp.port, tls: 'none', from: { name: 'Ana & Ben', address: 'wedding@example.com' } } });
   const twilio = await connectIntegration(t, token, {
     weddingId, system: 'twilio', credentials: { accountSid: sb.twilio.accountSid, authToken: sb.twilio.authToken },
@@ -57,7 +60,7 @@ export async function connectMessaging(t: TestServer, token: string, weddingId: 
 }
 
 /** Writes vendors, contacts and meta through a connected client, as the planner app would, and waits until the server has them. */
-export async function seedWedding(t: TestServer, token: string, weddingId: string, seed: { meta?: WeddingMetaPatch; vendors?: VendorInput[]; contacts?: ContactInput[] }): Promise<void> {
+export async function seedWedding(t: Pick<TestServer, 'connect'>, token: string, weddingId: string, seed: { meta?: WeddingMetaPatch; vendors?: VendorInput[]; contacts?: ContactInput[] }): Promise<void> {
   const client = await t.connect(weddingId, token);
   await client.whenSynced();
   client.doc.transact(() => {
@@ -70,13 +73,13 @@ export async function seedWedding(t: TestServer, token: string, weddingId: strin
 }
 
 /** JSON POST with a token; returns status and parsed body. */
-export async function postJson<T = unknown>(t: TestServer, path: string, token: string | null, body: unknown): Promise<{ status: number; body: T }> {
+export async function postJson<T = unknown>(t: Api, path: string, token: string | null, body: unknown): Promise<{ status: number; body: T }> {
   const res = await t.fetch(path, { method: 'POST', ...(token ? { token } : {}), headers: { 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify(body) });
   const text = await res.text();
   return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
 }
 
-export async function getJson<T = unknown>(t: TestServer, path: string, token: string): Promise<{ status: number; body: T }> {
+export async function getJson<T = unknown>(t: Api, path: string, token: string): Promise<{ status: number; body: T }> {
   const res = await t.fetch(path, { token, headers: { accept: 'application/json' } });
   return { status: res.status, body: await res.json() as T };
 }

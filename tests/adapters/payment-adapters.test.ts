@@ -1,0 +1,119 @@
+import fc from 'fast-check';
+import { WebhooksHelper } from 'square';
+import Stripe from 'stripe';
+import { describe, expect, it } from 'vitest';
+import { FreshnessLog, PAYMENT_STATUS_RANK, openSecret, sealSecret, type AdapterState, type OutboundChange } from '../../adapters/core/index.ts';
+import { customId, mapEvent as mapPaypal, orderBody, readCustomId } from '../../adapters/paypal/mappers.ts';
+import { readTag, squareSignature, tagNote, verifySquareSignature } from '../../adapters/square/mappers.ts';
+import { mapEvent as mapStripe, planPush, type StripeEventJson } from '../../adapters/stripe/mappers.ts';
+import { StripeSandbox } from '../../adapters/stripe/sandbox.ts';
+
+const memoryState = (): AdapterState => { let s: Record<string, unknown> = {}; return { get: () => s, set: (n) => { s = n; } }; };
+const ctx = { weddingId: 'w1', acceptUntagged: false };
+const meta = { wedsync_wedding_id: 'w1', wedsync_payment_id: 'photo-deposit', wedsync_vendor_id: 'photo', wedsync_milestone: 'deposit' };
+const piEvent = (type: string, created: number, pi: Record<string, unknown>): StripeEventJson => ({ id: `evt_${type}`, object: 'event', type, created, data: { object: { id: 'pi_1', object: 'payment_intent', amount: 50_000, amount_received: 0, currency: 'gbp', status: 'requires_payment_method', description: null, metadata: meta, ...pi } } });
+
+describe('Stripe adapter pieces', () => {
+  it('signatures the sandbox makes are the ones stripe.webhooks.constructEvent accepts (and only those)', () => {
+    const stripe = new Stripe('sk_test_x');
+    fc.assert(fc.property(fc.string({ minLength: 1 }), fc.integer({ min: 1_600_000_000, max: 1_900_000_000 }), (text, t) => {
+      const body = JSON.stringify({ id: 'evt_1', object: 'event', text });
+      const header = StripeSandbox.sign('whsec_test_secret_0123456789', body, t);
+      expect(stripe.webhooks.constructEvent(body, header, 'whsec_test_secret_0123456789', 300, undefined, t * 1000).id).toBe('evt_1');
+      expect(() => stripe.webhooks.constructEvent(`${body} `, header, 'whsec_test_secret_0123456789', 300, undefined, t * 1000)).toThrow();
+      expect(() => stripe.webhooks.constructEvent(body, header, 'whsec_test_secret_0123456789', 300, undefined, (t + 301) * 1000)).toThrow(/tolerance/);
+    }), { numRuns: 50 });
+  });
+
+  it('maps payment intents, invoices, Checkout and refunds onto payments in minor units', () => {
+    expect(mapStripe(piEvent('payment_intent.succeeded', 100, { status: 'succeeded', amount_received: 50_000 }), ctx).changes).toEqual([{
+      op: 'upsert', entity: 'payments', externalId: 'pi_1', entityId: 'photo-deposit',
+      data: { processor: 'stripe', vendorId: 'photo', milestone: 'deposit', amount: 50_000, amountPaid: 50_000, currency: 'GBP', status: 'paid', paidAt: '1970-01-01T00:01:40.000Z' },
+    }]);
+    expect(mapStripe(piEvent('payment_intent.payment_failed', 100, {}), ctx).changes[0]).toMatchObject({ data: { status: 'failed' } });
+    const invoice = { id: 'in_1', object: 'invoice', amount_due: 80_000, amount_paid: 30_000, currency: 'eur', status: 'open', description: null, due_date: 1_800_000_000, hosted_invoice_url: 'https://invoice.stripe.com/i/1', post_payment_credit_notes_amount: 0, metadata: meta };
+    expect(mapStripe({ id: 'e', object: 'event', type: 'invoice.updated', created: 1, data: { object: invoice } }, ctx).changes[0]).toMatchObject({ externalId: 'in_1', data: { amount: 80_000, amountPaid: 30_000, currency: 'EUR', status: 'partially_paid', requestUrl: 'https://invoice.stripe.com/i/1' } });
+    // A draft says nothing yet; another wedding's objects and untagged ones are not ours.
+    expect(mapStripe({ id: 'e', object: 'event', type: 'invoice.created', created: 1, data: { object: { ...invoice, status: 'draft' } } }, ctx).relevant).toBe(false);
+    expect(mapStripe(piEvent('payment_intent.created', 1, { metadata: { ...meta, wedsync_wedding_id: 'w2' } }), ctx).relevant).toBe(false);
+    expect(mapStripe(piEvent('payment_intent.created', 1, { metadata: {} }), ctx).relevant).toBe(false);
+    expect(mapStripe(piEvent('payment_intent.created', 1, { metadata: {} }), { weddingId: 'w1', acceptUntagged: true, vendorId: 'venue' }).changes[0]).toMatchObject({ data: { vendorId: 'venue', milestone: 'other' } });
+    const charge = { id: 'ch_1', object: 'charge', amount: 50_000, amount_captured: 50_000, amount_refunded: 50_000, currency: 'gbp', payment_intent: 'pi_1', metadata: meta };
+    expect(mapStripe({ id: 'e', object: 'event', type: 'charge.refunded', created: 1, data: { object: charge } }, ctx).changes[0]).toMatchObject({ externalId: 'pi_1', data: { amountRefunded: 50_000, status: 'refunded' } });
+  });
+
+  it('drops snapshots older than the newest one applied, whatever order they come in', () => {
+    const events = [
+      piEvent('payment_intent.created', 100, {}),
+      piEvent('payment_intent.processing', 100, { status: 'processing' }),
+      piEvent('payment_intent.succeeded', 101, { status: 'succeeded', amount_received: 50_000 }),
+    ];
+    fc.assert(fc.property(fc.shuffledSubarray(events, { minLength: 3, maxLength: 3 }), (order) => {
+      const log = new FreshnessLog(memoryState());
+      let last: unknown = null;
+      for (const e of order) {
+        const m = mapStripe(e, ctx);
+        if (log.isStale(m.position!)) continue;
+        log.record(m.position!);
+        last = m.changes[0]!.op === 'upsert' ? m.changes[0]!.data.status : null;
+      }
+      return last === 'paid';
+    }));
+    expect(PAYMENT_STATUS_RANK.refunded).toBeGreaterThan(PAYMENT_STATUS_RANK.paid);
+  });
+
+  it('asks Stripe only for payments it collects, not yet requested, with nothing paid', () => {
+    const change = (data: Record<string, unknown>, externalId: string | null = null): OutboundChange => ({ op: 'upsert', entity: 'payments', entityId: 'p', externalId, version: null, data: { vendorId: 'photo', milestone: 'deposit', amount: 100, amountPaid: 0, currency: 'GBP', status: 'planned', processor: 'stripe', ...data } });
+    expect(planPush(change({}), undefined)).toEqual({ action: 'create' });
+    expect(planPush(change({ processor: 'square' }), undefined)).toEqual({ action: 'none' });
+    expect(planPush(change({}), 'venue')).toEqual({ action: 'none' });
+    expect(planPush(change({ amountPaid: 50 }), undefined)).toEqual({ action: 'none' });
+    expect(planPush(change({ status: 'cancelled' }, 'in_1'), undefined)).toEqual({ action: 'cancel', externalId: 'in_1' });
+    expect(planPush(change({ status: 'paid' }, 'in_1'), undefined)).toEqual({ action: 'none' });
+  });
+
+  it('seals secrets kept in adapter state with a key only the integration has', () => {
+    const sealed = sealSecret('whsec_integration_key', 'whsec_from_stripe');
+    expect(sealed).not.toContain('whsec_from_stripe');
+    expect(openSecret('whsec_integration_key', sealed)).toBe('whsec_from_stripe');
+    expect(openSecret('whsec_other_key', sealed)).toBeNull();
+  });
+});
+
+describe('Square adapter pieces', () => {
+  it('computes x-square-hmacsha256-signature as the SDK\'s WebhooksHelper does, and compares in constant time', async () => {
+    await fc.assert(fc.asyncProperty(fc.string(), fc.webUrl(), fc.string({ minLength: 8 }), async (body, url, key) => {
+      const sig = squareSignature(key, url, body);
+      expect(await WebhooksHelper.verifySignature({ requestBody: body, signatureHeader: sig, signatureKey: key, notificationUrl: url })).toBe(true);
+      expect(verifySquareSignature(key, url, body, sig)).toBe(true);
+      expect(verifySquareSignature(key, `${url}x`, body, sig)).toBe(false);
+      expect(verifySquareSignature(key, url, body, undefined)).toBe(false);
+    }), { numRuns: 50 });
+  });
+
+  it('tags payment notes and reads the tag back', () => {
+    const note = tagNote('w1', 'venue-deposit', 'venue', 'deposit', 'Deposit — Kew Barn');
+    expect(readTag(note)).toEqual({ weddingId: 'w1', paymentId: 'venue-deposit', vendorId: 'venue', milestone: 'deposit' });
+    expect(readTag('a note without a tag')).toBeNull();
+  });
+});
+
+describe('PayPal adapter pieces', () => {
+  it('writes amounts as PayPal decimals and reads captures back into minor units', () => {
+    const change: OutboundChange = { op: 'upsert', entity: 'payments', entityId: 'band-final', externalId: null, version: null, data: { vendorId: 'band', milestone: 'final', amount: 5000, currency: 'JPY' } };
+    expect(orderBody(change, 'w1', 'Final', {})).toMatchObject({ intent: 'CAPTURE', purchase_units: [{ amount: { currency_code: 'JPY', value: '5000' }, custom_id: 'ws|w1|band-final|band|final' }] });
+    const mapped = mapPaypal({ id: 'WH-1', event_type: 'PAYMENT.CAPTURE.COMPLETED', create_time: '2027-01-01T00:00:00Z', resource: { id: 'C1', status: 'COMPLETED', amount: { currency_code: 'JPY', value: '5000' }, custom_id: 'ws|w1|band-final|band|final', supplementary_data: { related_ids: { order_id: 'O1' } } } }, { weddingId: 'w1' });
+    expect(mapped).toMatchObject({ kind: 'change', change: { externalId: 'O1', entityId: 'band-final', data: { amountPaid: 5000, currency: 'JPY', status: 'paid' } } });
+    expect(mapPaypal({ id: 'WH-2', event_type: 'PAYMENT.CAPTURE.REFUNDED', create_time: '', resource: { id: 'R1', custom_id: 'ws|w1|band-final|band|final', links: [{ rel: 'up', href: 'https://api/v2/payments/captures/C1' }] } }, { weddingId: 'w1' })).toEqual({ kind: 'refund', captureId: 'C1' });
+  });
+
+  it('keeps custom_id within PayPal\'s 127 characters', () => {
+    expect(readCustomId(customId('w1', 'p'.repeat(60), 'v'.repeat(40), 'deposit'))).toMatchObject({ weddingId: 'w1', paymentId: 'p'.repeat(60) });
+    const longest = customId('w'.repeat(64), 'p'.repeat(128), 'v'.repeat(128), 'deposit');
+    expect(longest.length).toBeLessThanOrEqual(127);
+    expect(readCustomId(longest)).toEqual({ weddingId: 'w'.repeat(64) });
+    fc.assert(fc.property(fc.stringMatching(/^[A-Za-z0-9_-]{1,64}$/), fc.stringMatching(/^[A-Za-z0-9_.:-]{1,128}$/), (w, p) => customId(w, p, p, 'final').length <= 127));
+    expect(readCustomId('someone-else')).toBeNull();
+  });
+
+});
