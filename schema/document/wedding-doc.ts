@@ -244,6 +244,24 @@ export class WeddingDoc {
     return m ? readMessage(m) : undefined;
   }
 
+  /** A message without its acknowledgements and deliveries (cheap: those maps can be large). */
+  getMessageHeader(id: string): Omit<Message, 'acks' | 'deliveries'> | undefined {
+    const m = this.messageMap(id);
+    if (!m) return undefined;
+    // Defaults for messages written before these fields existed, as readMessage gives them.
+    const out: Record<string, unknown> = { subject: '', escalateAfterSeconds: null, context: {} };
+    for (const [k, v] of m.entries()) if (k !== 'acks' && k !== 'deliveries') out[k] = v instanceof Y.AbstractType ? v.toJSON() : v;
+    return out as Omit<Message, 'acks' | 'deliveries'>;
+  }
+
+  /** Sends of a message by key (`<recipientId>/<channel>`); all of them when `keys` is omitted. */
+  getDeliveries(messageId: string, keys?: readonly string[]): Delivery[] {
+    const d = this.messageMap(messageId)?.get('deliveries');
+    if (!(d instanceof Y.Map)) return [];
+    if (!keys) return [...d.values()] as Delivery[];
+    return keys.map((k) => d.get(k) as Delivery | undefined).filter((x): x is Delivery => x !== undefined);
+  }
+
   private messageMap(id: string): YEntity | undefined {
     // Newest last: searching from the end finds recent messages (the ones still being delivered) first.
     for (let i = this.messages.length - 1; i >= 0; i--) {

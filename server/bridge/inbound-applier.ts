@@ -162,7 +162,7 @@ export function applyInbound(doc: WeddingDoc, ctx: InboundContext, changes: Inbo
       }
       if (c.op === 'delivery') {
         // A provider's report on a send (server/comms): recorded on the message, never moving it backwards.
-        const before = doc.getMessage(c.messageId)?.deliveries[deliveryKey(c.recipientId, c.channel)];
+        const [before] = doc.getDeliveries(c.messageId, [deliveryKey(c.recipientId, c.channel)]);
         const after = before && doc.recordDelivery(c.messageId, { ...before, status: c.status, at: c.at ?? nowIso, providerId: c.providerId ?? before.providerId, error: c.status === 'failed' ? c.error ?? before.error : null }, origin);
         const changed = !!after && after.status !== before.status;
         outcome[changed ? 'applied' : 'skipped']++;

@@ -382,18 +382,18 @@ export class CommsService {
     const now = this.clock();
     let planned = 0;
     for (const { id, keys } of changedDeliveries(root, recorded, tr)) {
-      const message = w.getMessage(id);
-      if (!message) continue;
+      // Only the sends this transaction touched are read: a broadcast's message can hold hundreds.
+      const sends = w.getDeliveries(id, keys ?? undefined);
+      const message = sends.some((d) => d.status === 'queued') || keys === null ? w.getMessageHeader(id) : undefined;
       let queuedAt = Infinity;
-      for (const key of keys ?? Object.keys(message.deliveries)) {
-        const d = message.deliveries[key];
-        if (!d) continue;
-        if (d.status === 'queued' && plans && d.integrationId) {
+      for (const d of sends) {
+        if (d.status === 'queued' && plans && d.integrationId && message) {
           if (this.planSend(weddingId, w, message, d, now)) planned++;
           queuedAt = Math.min(queuedAt, Date.parse(d.queuedAt));
         }
         if (d.status === 'failed') this.watchNow.run(now, weddingId, id);
       }
+      if (!message) continue;
       if (plans && message.requiresAck && message.escalateAfterSeconds && Number.isFinite(queuedAt)) {
         this.watchOpen.run(weddingId, id, queuedAt + message.escalateAfterSeconds * 1000, now);
       } else if (plans && message.requiresAck && message.escalateAfterSeconds && keys === null) {
@@ -404,7 +404,7 @@ export class CommsService {
     if (planned) this.deps.bridge.outboxWorker.kick();
   };
 
-  private planSend(weddingId: string, w: WeddingDoc, message: Message, d: Delivery, now: number): boolean {
+  private planSend(weddingId: string, w: WeddingDoc, message: Omit<Message, 'acks' | 'deliveries'>, d: Delivery, now: number): boolean {
     const key = sendKey(weddingId, message.id, d.recipientId, d.channel, d.level);
     if (this.outboxKeyExists.get(key)) return false;
     const person = findPerson(w, d.recipientId);
@@ -471,7 +471,7 @@ export class CommsService {
     try {
       await this.deps.bridge.withDocument(planned.weddingId, (doc) => {
         const w = new WeddingDoc(doc);
-        const current = w.getMessage(planned.messageId)?.deliveries[deliveryKey(planned.recipient.id, planned.channel)];
+        const [current] = w.getDeliveries(planned.messageId, [deliveryKey(planned.recipient.id, planned.channel)]);
         if (!current) return;
         w.recordDelivery(planned.messageId, { ...current, ...change, at: new Date(this.clock()).toISOString() }, systemOrigin(ORIGIN_REASONS.delivery));
       });

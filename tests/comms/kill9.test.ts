@@ -85,10 +85,14 @@ describe('sends across a provider outage and kill -9', () => {
     expect(d['florist/slack']!.providerId).toBe(`${conn.slackChannel.florist}/${sb.slack.posted[0]!.ts}`);
     expect(sb.twilio.http.requests.some((r) => r.method === 'GET' && r.path.endsWith('/Messages.json'))).toBe(true);
     expect(sb.slack.http.requests.some((r) => r.path.endsWith('conversations.history'))).toBe(true);
-    // Exactly once at every provider.
+    // Exactly once at Twilio and Slack.
     expect(sb.twilio.messages).toHaveLength(1);
     expect(sb.slack.posted).toHaveLength(1);
-    expect(sb.smtp.received).toHaveLength(1);
+    // SMTP cannot be asked what it accepted: killed between the server's 250 and our record of it
+    // (this test kills right after the mail arrives), the mail may go out again — with the same
+    // Message-ID, which mailbox providers fold into one message.
+    expect(sb.smtp.received.length).toBeGreaterThanOrEqual(1);
+    expect(new Set(sb.smtp.received.map((m) => m.messageId)).size).toBe(1);
     await server.kill('SIGTERM');
   });
 });
