@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { CHANNELS, Delivery, EntityId, MESSAGE_PRIORITIES, Message, Task } from '../document/entities.ts';
+import { ErrorBody } from './common.ts';
+import type { RouteContract } from './routes.ts';
 
 /**
  * The brief's UnifiedMessage, as `POST /api/weddings/:id/messages` takes it: one message to people
@@ -89,3 +91,14 @@ export type MessageStatusResponse = z.infer<typeof MessageStatusResponse>;
 export const AckBody = z.object({ recipientId: EntityId.optional() }).strict();
 export const AckResponse = z.object({ messageId: z.string(), recipientId: z.string(), acknowledgedAt: z.string() });
 export type AckResponse = z.infer<typeof AckResponse>;
+
+const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody };
+
+export const COMMS_ROUTES: RouteContract[] = [
+  { method: 'post', path: '/api/weddings/{weddingId}/messages', summary: 'Send a UnifiedMessage: in-app and on each recipient\'s preferred channels', auth: 'bearer', body: UnifiedMessageBody, responses: { 201: SendResponse, ...errors } },
+  { method: 'get', path: '/api/weddings/{weddingId}/messages/{messageId}', summary: 'A message with every send, acknowledgement and the escalation state', auth: 'bearer', responses: { 200: MessageStatusResponse, ...errors } },
+  { method: 'post', path: '/api/weddings/{weddingId}/messages/{messageId}/ack', summary: 'Acknowledge a message (vendors for themselves, planners for anyone)', auth: 'bearer', body: AckBody, responses: { 200: AckResponse, ...errors } },
+  { method: 'post', path: '/api/weddings/{weddingId}/emergency', summary: 'Emergency broadcast with acknowledgement tracking and escalation', auth: 'bearer', body: EmergencyBody, responses: { 201: EmergencyResponse, ...errors } },
+  { method: 'get', path: '/api/comms/ack/{token}', summary: 'An acknowledgement link: shows the message (HTML, or JSON with Accept: application/json); changes nothing', auth: 'none', responses: { 200: null, 404: ErrorBody } },
+  { method: 'post', path: '/api/comms/ack/{token}', summary: 'Confirms an acknowledgement link (the signed token is the permission)', auth: 'none', responses: { 200: AckResponse, 404: ErrorBody } },
+];

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { BudgetSummary, Currency, EntityId, IsoDate, MinorUnits, PAYMENT_MILESTONES, Payment } from '../document/entities.ts';
+import { ErrorBody } from './common.ts';
+import type { RouteContract } from './routes.ts';
 
 /**
  * `POST /api/weddings/:id/payments/plan`: a vendor's payment plan. The total is split into
@@ -47,3 +49,11 @@ export type BudgetResponse = z.infer<typeof BudgetResponse>;
 
 export const PaymentPlanResponse = z.object({ payments: z.array(Payment) });
 export const PaymentTransactionResponse = z.object({ payment: Payment });
+
+const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody };
+
+export const PAYMENT_ROUTES: RouteContract[] = [
+  { method: 'get', path: '/api/weddings/{weddingId}/budget', summary: 'Budget totals per currency, overall and per vendor, with each vendor\'s milestones', auth: 'bearer', responses: { 200: BudgetResponse, ...errors } },
+  { method: 'post', path: '/api/weddings/{weddingId}/payments/plan', summary: 'A vendor\'s milestones (deposit, balance, final) splitting a total exactly; requested through a processor if named', auth: 'bearer', body: PaymentPlanBody, responses: { 201: PaymentPlanResponse, ...errors } },
+  { method: 'post', path: '/api/weddings/{weddingId}/payments/{paymentId}/transactions', summary: 'Record money received or refunded outside a processor', auth: 'bearer', body: PaymentTransactionBody, responses: { 200: PaymentTransactionResponse, 409: ErrorBody, ...errors } },
+];

@@ -8,6 +8,8 @@ import {
 import { Conflict } from '../document/entities.ts';
 import { WeddingListResponse } from './weddings.ts';
 import { CALENDAR_ROUTES } from './calendar.ts';
+import { COMMS_ROUTES } from './comms.ts';
+import { PAYMENT_ROUTES } from './payments.ts';
 
 /** One HTTP route: the contract the server implements and /api/openapi.json describes. */
 export interface RouteContract {
@@ -45,4 +47,6 @@ export const ROUTES: RouteContract[] = [
   { method: 'post', path: '/api/integrations/webhook/{system}/{integrationId}', summary: 'Receive a signed webhook (stored, then acknowledged)', auth: 'signature', responses: { 200: z.object({ received: z.literal(true), duplicate: z.boolean().optional() }), 401: ErrorBody, 404: ErrorBody, 413: ErrorBody } },
   { method: 'post', path: '/api/integrations/webhook/{systemType}', summary: 'Receive a signed webhook routed by its payload', auth: 'signature', responses: { 200: z.object({ received: z.literal(true), duplicate: z.boolean().optional() }), 401: ErrorBody, 404: ErrorBody } },
   ...CALENDAR_ROUTES,
+  ...COMMS_ROUTES,
+  ...PAYMENT_ROUTES,
 ];

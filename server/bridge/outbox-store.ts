@@ -69,6 +69,7 @@ export class OutboxStore {
   private readonly nextDue;
   private readonly deliveredFor;
   private readonly deferRow;
+  private readonly outranked;
   private readonly activeFor;
 
   constructor(private readonly db: Db) {
@@ -92,6 +93,7 @@ export class OutboxStore {
     this.listDead = db.prepare(`SELECT * FROM outbox WHERE wedding_id = ? AND status = 'dead' ORDER BY id DESC LIMIT ?`);
     this.nextDue = db.prepare(`SELECT min(next_attempt_at) FROM outbox WHERE status = 'pending'`).pluck();
     this.deferRow = db.prepare(`UPDATE outbox SET status = 'pending', next_attempt_at = ? WHERE id = ?`);
+    this.outranked = db.prepare(`SELECT 1 FROM outbox WHERE integration_id = ? AND status = 'pending' AND priority > ? AND next_attempt_at <= ? LIMIT 1`).pluck();
     this.deliveredFor = db.prepare(`SELECT * FROM outbox WHERE wedding_id = ? AND status IN ('delivered', 'dead') AND id > ? ORDER BY id`);
   }
 
@@ -131,6 +133,11 @@ export class OutboxStore {
   /** Due rows, highest priority first, except those of `skipIntegrations`; each returned row is claimed (inflight). */
   claimDue(now: number, limit: number, skipIntegrations: string[] = []): OutboxRow[] {
     return this.db.transaction(() => (this.due.all(now, JSON.stringify(skipIntegrations), limit) as Row[]).filter((r) => this.claim.run(r.id).changes === 1).map(toRow))();
+  }
+
+  /** A row of this integration with a higher priority than `priority` is due (an emergency queued during a burst). */
+  outrankedBy(integrationId: string, priority: number, now: number): boolean {
+    return this.outranked.get(integrationId, priority, now) !== undefined;
   }
 
   nextDueAt(): number | null {

@@ -184,6 +184,12 @@ export class OutboxWorker {
         for (const r of rows.slice(i)) this.deps.outbox.defer(r.id, gate.retryAt);
         return;
       }
+      // A more urgent row arrived while this chain was under way (an emergency during a burst):
+      // hand the rest back, so the next claim, which orders by priority, takes it first.
+      if (i > 0 && this.deps.outbox.outrankedBy(row.integrationId, row.priority, this.deps.now())) {
+        for (const r of rows.slice(i)) this.deps.outbox.defer(r.id, r.nextAttemptAt);
+        return;
+      }
       try {
         await this.deliver(row, live, breaker);
       } catch (error) {

@@ -81,4 +81,22 @@ describe('providers that are down for a while', () => {
     expect(order.slice(0, 3)).toEqual(['emergency', 'emergency', 'emergency']);
     expect(update.body.message.priority).toBe('normal');
   });
+
+  it('an emergency queued while a burst is being delivered goes out next, not after the burst', async () => {
+    const t = await startTestServer();
+    const planner = await t.token('planner', ['w3']);
+    const sb = await startCommsSandboxes();
+    const vendorList = Array.from({ length: 10 }, (_, i) => ({ id: `v${i}`, name: `Vendor ${i}`, category: 'other' as const, email: `v${i}@example.com`, preferredChannels: ['email' as const] }));
+    await seedWedding(t, planner, 'w3', { meta: { weddingDayMode: true }, vendors: vendorList });
+    await connectMessaging(t, planner, 'w3', sb);
+    // The first mail of the burst is held by the server, so the rest of the burst waits behind it.
+    sb.smtp.holdData();
+    await postJson(t, '/api/weddings/w3/messages', planner, { recipientIds: ['*'], subject: 'Timings', body: 'Speeches at 19:00.' });
+    await waitFor(() => sb.smtp.heldCount === 1, 'first mail of the burst under way');
+    await postJson(t, '/api/weddings/w3/emergency', planner, { kind: 'other', severity: 'critical', message: 'Fire alarm: leave by the east doors.', affectedVendorIds: ['v9'] });
+    sb.smtp.release();
+    await waitFor(() => sb.smtp.received.length === 11, 'burst and emergency delivered');
+    const order = sb.smtp.received.map((m) => (m.subject.startsWith('URGENT') ? 'emergency' : 'update'));
+    expect(order.slice(0, 2)).toEqual(['update', 'emergency']);
+  });
 });
