@@ -22,7 +22,7 @@ import { StripeSandbox } from '../adapters/stripe/sandbox.ts';
 import { createTwilioClient } from '../adapters/twilio/client.ts';
 import { TwilioSandbox } from '../adapters/twilio/sandbox.ts';
 import { sendStandardWebhook } from '../adapters/webhooks/sandbox.ts';
-import { connectWedding, type WeddingConnection } from '../client/sdk/node.ts';
+import { connectWedding } from '../client/sdk/node.ts';
 import { createTokenService } from '../server/auth/tokens.ts';
 import { fmt, markdownTable, summarize } from './stats.ts';
 
@@ -126,7 +126,7 @@ export default async function comms(args: string[]): Promise<void> {
   }
 
   // ── Stripe webhook → budget visible in a connected client ─────────────────────────────────────
-  const stripeConn = await connect({ system: 'stripe', credentials: { secretKey: stripe.secretKey }, configuration: { apiBase: stripe.url, customerEmail: 'couple@example.com' } });
+  await connect({ system: 'stripe', credentials: { secretKey: stripe.secretKey }, configuration: { apiBase: stripe.url, customerEmail: 'couple@example.com' } });
   const milestones = Array.from({ length: runs }, (_, i) => ({ milestone: 'other', weight: 1, due: '2027-05-01', description: `Instalment ${i + 1}` }));
   await api(`${server.url}/api/weddings/bench/payments/plan`, token, { vendorId: 'v0', currency: 'GBP', total: runs * 10_000, processor: 'stripe', milestones });
   await until(() => [...stripe.objects.values()].filter((o) => o.object === 'invoice' && o.status === 'open').length === runs, 'invoices created');
@@ -139,7 +139,6 @@ export default async function comms(args: string[]): Promise<void> {
     await until(() => paid() >= target, 'budget updated');
     stripeE2e.push(performance.now() - t0);
   }
-  void stripeConn;
   // Baseline: the same change (a payment paid) as a Standard Webhook through the universal adapter.
   const wh = await connect({ system: 'webhooks', configuration: { direction: 'inbound' } });
   const webhookE2e: number[] = [];
