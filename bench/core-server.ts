@@ -1,7 +1,8 @@
 /**
  * One server under test for `npm run bench -- core`, in its own process so its memory is its own.
  *   node --expose-gc --import tsx bench/core-server.ts <setup> <dataDir>
- * setups: hono (a bare HTTP handler), bare (Hocuspocus, no persistence), database (Hocuspocus + extension-database storing the
+ * setups: hono (a bare HTTP handler), bare (Hocuspocus, no persistence, default settings), bare-unbatched
+ * (the same with flushDelay: false, as WedSync runs), database (Hocuspocus + extension-database storing the
  * state in SQLite, default debounce), wedsync (this server), wedsync-fsync (SQLITE_SYNCHRONOUS=full).
  */
 import path from 'node:path';
@@ -21,6 +22,7 @@ const [setup, dataDir] = process.argv.slice(2) as [string, string];
 async function start(): Promise<number> {
   switch (setup) {
     case 'bare':
+    case 'bare-unbatched':
     case 'database': {
       const extensions = [];
       if (setup === 'database') {
@@ -34,7 +36,9 @@ async function start(): Promise<number> {
           store: async ({ documentName, state }) => { put.run(documentName, state); },
         }));
       }
-      const server = new Server({ port: 0, address: '127.0.0.1', quiet: true, stopOnSignals: false, extensions });
+      // bare-unbatched: Hocuspocus with the same broadcast setting as WedSync (flushDelay: false), so
+      // the comparison isolates what WedSync adds (durable log, auth, frame checks).
+      const server = new Server({ port: 0, address: '127.0.0.1', quiet: true, stopOnSignals: false, extensions, ...(setup === 'bare-unbatched' ? { flushDelay: false as const } : {}) });
       await server.listen();
       return server.address.port;
     }
