@@ -127,8 +127,12 @@ export default async function comms(args: string[]): Promise<void> {
 
   // ── Stripe webhook → budget visible in a connected client ─────────────────────────────────────
   await connect({ system: 'stripe', credentials: { secretKey: stripe.secretKey }, configuration: { apiBase: stripe.url, customerEmail: 'couple@example.com' } });
-  const milestones = Array.from({ length: runs }, (_, i) => ({ milestone: 'other', weight: 1, due: '2027-05-01', description: `Instalment ${i + 1}` }));
-  await api(`${server.url}/api/weddings/bench/payments/plan`, token, { vendorId: 'v0', currency: 'GBP', total: runs * 10_000, processor: 'stripe', milestones });
+  // A plan holds up to 12 milestones: 10 instalments per vendor.
+  for (let k = 0; k * 10 < runs; k++) {
+    const n = Math.min(10, runs - k * 10);
+    const milestones = Array.from({ length: n }, (_, i) => ({ milestone: 'other', weight: 1, due: '2027-05-01', description: `Instalment ${i + 1}` }));
+    await api(`${server.url}/api/weddings/bench/payments/plan`, token, { vendorId: `v${k}`, currency: 'GBP', total: n * 10_000, processor: 'stripe', milestones });
+  }
   await until(() => [...stripe.objects.values()].filter((o) => o.object === 'invoice' && o.status === 'open').length === runs, 'invoices created');
   const paid = () => (client.doc.getBudget()?.totals.GBP?.paid ?? 0);
   const stripeE2e: number[] = [];
@@ -145,7 +149,7 @@ export default async function comms(args: string[]): Promise<void> {
   for (let i = 0; i < runs; i++) {
     const target = paid() + 10_000;
     const t0 = performance.now();
-    await sendStandardWebhook(wh.webhookUrl, wh.webhookSecret, { id: `pay_${i}`, type: 'payment.upserted', data: { id: `wh-${i}`, vendorId: 'v1', amount: 10_000, amountPaid: 10_000, currency: 'GBP', status: 'paid' } });
+    await sendStandardWebhook(wh.webhookUrl, wh.webhookSecret, { id: `pay_${i}`, type: 'payment.upserted', data: { id: `wh-${i}`, vendorId: 'v49', amount: 10_000, amountPaid: 10_000, currency: 'GBP', status: 'paid' } });
     await until(() => paid() >= target, 'budget updated (webhooks)');
     webhookE2e.push(performance.now() - t0);
   }

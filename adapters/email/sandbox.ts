@@ -50,7 +50,13 @@ export class SmtpSandbox {
       },
       onData: (stream, session, callback) => void this.onData(stream, session, callback),
     });
+    // A client that goes away mid-session (a server killed with -9) resets its connection; smtp-server
+    // reports that as an 'error' on the server, which must not bring the process down.
+    this.server.on('error', (error) => { this.connectionErrors.push(error); });
   }
+
+  /** Connection-level errors (resets by clients that went away). */
+  readonly connectionErrors: Error[] = [];
 
   async start(): Promise<this> {
     await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', () => resolve()));

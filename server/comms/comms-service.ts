@@ -41,7 +41,11 @@ export interface CommsSettings {
   tickMs: number;
   /** The outbox's attempts before a send is dead-lettered (a send failing for the last time is recorded as failed). */
   outboxMaxAttempts: number;
+  /** Days to keep finished jobs, send records and closed watches. @default 30 (RETENTION_DAYS) */
+  retentionDays?: number;
 }
+
+const HOUR = 3_600_000;
 
 export interface CommsDeps {
   db: Db;
@@ -102,6 +106,7 @@ export class CommsService {
   private readonly clock: () => number;
   private timer: NodeJS.Timeout | null = null;
   private ticking: Promise<void> | null = null;
+  private lastCleanup = 0;
   private readonly watchOpen;
   private readonly watchDue;
   private readonly watchGet;
@@ -146,11 +151,23 @@ export class CommsService {
       try {
         await this.escalateDue();
         await this.jobs.runDue();
+        if (this.clock() - this.lastCleanup >= HOUR) this.cleanup();
       } catch (error) {
         this.deps.logger.warn({ err: error }, 'comms tick failed');
       }
     })().finally(() => { this.ticking = null; });
     return this.ticking;
+  }
+
+  /** Forgets finished work older than the retention period (jobs carry names and amounts). */
+  private cleanup(): void {
+    const now = this.clock();
+    this.lastCleanup = now;
+    const before = now - (this.deps.settings.retentionDays ?? 30) * 86_400_000;
+    const { db } = this.deps;
+    db.prepare(`DELETE FROM comms_jobs WHERE status IN ('done', 'cancelled') AND done_at < ?`).run(before);
+    db.prepare(`DELETE FROM comms_sends WHERE status = 'sent' AND sent_at < ?`).run(before);
+    db.prepare(`DELETE FROM comms_watch WHERE status = 'done' AND next_check_at < ?`).run(before);
   }
 
   // ── routing ───────────────────────────────────────────────────────────────────────────────────
@@ -466,17 +483,44 @@ export class CommsService {
     return { detail: { providerId: receipt.providerId, channel: planned.channel, recipientId: planned.recipient.id, messageId: planned.messageId } };
   }
 
-  /** Records a send's new state on its message (never moving it backwards). */
-  private async record(planned: MessageSendPayload['message'], change: Pick<Delivery, 'status' | 'attempts' | 'error' | 'providerId'>): Promise<void> {
+  /**
+   * Records a send's new state on its message (never moving it backwards). Records made at about the
+   * same moment (the chains of several integrations finishing sends) are written to the document in
+   * one transaction: one update for peers instead of one per send.
+   */
+  private record(planned: MessageSendPayload['message'], change: Pick<Delivery, 'status' | 'attempts' | 'error' | 'providerId'>): Promise<void> {
+    return new Promise((resolve) => {
+      let batch = this.recordBatches.get(planned.weddingId);
+      if (!batch) {
+        batch = [];
+        this.recordBatches.set(planned.weddingId, batch);
+        setImmediate(() => void this.flushRecords(planned.weddingId));
+      }
+      batch.push({ planned, change, done: resolve });
+    });
+  }
+
+  private readonly recordBatches = new Map<string, { planned: MessageSendPayload['message']; change: Pick<Delivery, 'status' | 'attempts' | 'error' | 'providerId'>; done: () => void }[]>();
+
+  private async flushRecords(weddingId: string): Promise<void> {
+    const batch = this.recordBatches.get(weddingId) ?? [];
+    this.recordBatches.delete(weddingId);
     try {
-      await this.deps.bridge.withDocument(planned.weddingId, (doc) => {
+      await this.deps.bridge.withDocument(weddingId, (doc) => {
         const w = new WeddingDoc(doc);
-        const [current] = w.getDeliveries(planned.messageId, [deliveryKey(planned.recipient.id, planned.channel)]);
-        if (!current) return;
-        w.recordDelivery(planned.messageId, { ...current, ...change, at: new Date(this.clock()).toISOString() }, systemOrigin(ORIGIN_REASONS.delivery));
+        const origin = systemOrigin(ORIGIN_REASONS.delivery);
+        const at = new Date(this.clock()).toISOString();
+        w.transact(() => {
+          for (const { planned, change } of batch) {
+            const [current] = w.getDeliveries(planned.messageId, [deliveryKey(planned.recipient.id, planned.channel)]);
+            if (current) w.recordDelivery(planned.messageId, { ...current, ...change, at }, origin);
+          }
+        }, origin);
       });
     } catch (error) {
-      this.deps.logger.warn({ err: error, messageId: planned.messageId }, 'could not record a delivery on its message');
+      this.deps.logger.warn({ err: error, weddingId, sends: batch.length }, 'could not record deliveries on their messages');
+    } finally {
+      for (const b of batch) b.done();
     }
   }
 
