@@ -92,7 +92,8 @@ export class OutboxStore {
     this.oldest = db.prepare(`SELECT min(created_at) FROM outbox WHERE integration_id = ? AND status IN ('pending', 'inflight')`).pluck();
     this.listDead = db.prepare(`SELECT * FROM outbox WHERE wedding_id = ? AND status = 'dead' ORDER BY id DESC LIMIT ?`);
     this.nextDue = db.prepare(`SELECT min(next_attempt_at) FROM outbox WHERE status = 'pending'`).pluck();
-    this.deferRow = db.prepare(`UPDATE outbox SET status = 'pending', next_attempt_at = ? WHERE id = ?`);
+    // Only rows this worker holds (or still waiting ones): a row cancelled meanwhile stays cancelled.
+    this.deferRow = db.prepare(`UPDATE outbox SET status = 'pending', next_attempt_at = ? WHERE id = ? AND status IN ('inflight', 'pending')`);
     this.outranked = db.prepare(`SELECT 1 FROM outbox WHERE integration_id = ? AND status = 'pending' AND priority > ? AND next_attempt_at <= ? LIMIT 1`).pluck();
     this.deliveredFor = db.prepare(`SELECT * FROM outbox WHERE wedding_id = ? AND status IN ('delivered', 'dead') AND id > ? ORDER BY id`);
   }
