@@ -9,6 +9,7 @@ import type { InboxRow, InboxStore } from './inbox-store.ts';
 import type { IntegrationRegistry, LiveIntegration } from './integration-registry.ts';
 import type { IntegrationStore } from './integration-store.ts';
 import type { LinkStore } from './link-store.ts';
+import { PassLoop, readUntil } from './pass-loop.ts';
 import type { RetryPolicy } from './retry-policy.ts';
 import type * as Y from 'yjs';
 
@@ -51,69 +52,36 @@ const ROWS_PER_PASS = 100;
  * error (visible, never silently dropped) and the rows behind it go on.
  */
 export class InboxWorker {
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
-  private again = false;
-  private stopped = true;
   private readonly events = new EventEmitter();
+  private readonly loop: PassLoop;
 
   constructor(private readonly deps: InboxWorkerDeps) {
     this.events.setMaxListeners(0);
+    this.loop = new PassLoop(() => this.tick(), (error) => deps.logger.error({ err: error }, 'inbox pass failed'));
   }
 
   start(): void {
-    this.stopped = false;
-    this.kick();
+    this.loop.start();
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running;
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   kick(): void {
-    if (this.stopped) return;
-    if (this.running) { this.again = true; return; }
-    this.schedule(0);
+    this.loop.kick();
   }
 
   /** Resolves when the rows are applied or parked (or the timeout passes), with their final state. */
-  async settled(ids: number[], timeoutMs: number): Promise<InboxRow[]> {
-    const deadline = this.deps.now() + timeoutMs;
-    for (;;) {
-      const rows = ids.map((id) => this.deps.inbox.get(id)).filter((r): r is InboxRow => r !== undefined);
-      if (rows.every((r) => r.status !== 'pending')) return rows;
-      const left = deadline - this.deps.now();
-      if (left <= 0) return rows;
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          clearTimeout(timer);
-          this.events.off('progress', done);
-          resolve();
-        };
-        const timer = setTimeout(done, Math.min(left, 250));
-        this.events.once('progress', done);
-      });
-    }
+  settled(ids: number[], timeoutMs: number): Promise<InboxRow[]> {
+    return readUntil(
+      () => ids.map((id) => this.deps.inbox.get(id)).filter((r): r is InboxRow => r !== undefined),
+      (rows) => rows.every((r) => r.status !== 'pending'),
+      this.events, 'progress', timeoutMs, this.deps.now,
+    );
   }
 
-  private schedule(delayMs: number): void {
-    if (this.stopped) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      this.running = this.tick().catch((error) => {
-        this.deps.logger.error({ err: error }, 'inbox pass failed');
-        this.schedule(1000);
-      }).finally(() => {
-        this.running = null;
-        if (this.again) { this.again = false; this.schedule(0); }
-      });
-    }, Math.max(0, delayMs));
-  }
-
-  private async tick(): Promise<void> {
+  private async tick(): Promise<number | null> {
     const now = this.deps.now();
     const weddings = this.deps.inbox.weddingsWithPending();
     const due = weddings.filter((w) => w.due <= now);
@@ -122,9 +90,9 @@ export class InboxWorker {
     })));
     if (due.length) this.events.emit('progress');
     const after = this.deps.inbox.weddingsWithPending();
-    if (after.length === 0) return;
+    if (after.length === 0) return null;
     const next = Math.min(...after.map((w) => w.due));
-    this.schedule(Math.min(1000, Math.max(0, next - this.deps.now())));
+    return Math.min(1000, Math.max(0, next - this.deps.now()));
   }
 
   private async processWedding(weddingId: string): Promise<void> {

@@ -7,6 +7,7 @@ import { CircuitBreaker, type BreakerSnapshot } from './circuit-breaker.ts';
 import type { IntegrationRegistry, LiveIntegration } from './integration-registry.ts';
 import type { IntegrationStore } from './integration-store.ts';
 import type { OutboxRow, OutboxStore } from './outbox-store.ts';
+import { PassLoop, readUntil } from './pass-loop.ts';
 import type { RetryPolicy } from './retry-policy.ts';
 
 /** Delivers one outbox row of a kind; throws AdapterError (or anything, treated as transient). */
@@ -44,15 +45,13 @@ export class OutboxWorker {
   private readonly handlers = new Map<string, OutboxHandler>();
   private readonly breakers = new Map<string, CircuitBreaker>();
   private readonly events = new EventEmitter();
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
-  private again = false;
-  private stopped = true;
+  private readonly loop: PassLoop;
   /** Integrations with a delivery chain running. */
   private readonly busy = new Set<string>();
 
   constructor(private readonly deps: OutboxWorkerDeps) {
     this.events.setMaxListeners(0);
+    this.loop = new PassLoop(() => this.tick(), (error) => deps.logger.error({ err: error }, 'outbox pass failed'), IDLE_POLL_MS);
   }
 
   register(kind: string, handler: OutboxHandler): void {
@@ -60,25 +59,20 @@ export class OutboxWorker {
   }
 
   start(): void {
-    this.stopped = false;
     const requeued = this.deps.outbox.requeueInflight(this.deps.now());
     if (requeued) this.deps.logger.info({ requeued }, 'outbox rows left inflight by the last run are delivered again');
-    this.kick();
+    this.loop.start();
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running;
+    await this.loop.stop();
     // Deliveries under way finish (or time out) so their outcome is recorded.
     while (this.busy.size > 0) await new Promise((r) => setTimeout(r, 20));
   }
 
   /** Run soon (new rows were written). */
   kick(): void {
-    if (this.stopped) return;
-    if (this.running) { this.again = true; return; }
-    this.schedule(0);
+    this.loop.kick();
   }
 
   breakerFor(integrationId: string): CircuitBreaker | undefined {
@@ -98,23 +92,12 @@ export class OutboxWorker {
   }
 
   /** Resolves when every listed row is delivered, dead or cancelled (or the timeout passes). */
-  async settled(ids: number[], timeoutMs: number): Promise<OutboxRow[]> {
-    const deadline = this.deps.now() + timeoutMs;
-    for (;;) {
-      const rows = ids.map((id) => this.deps.outbox.get(id)).filter((r): r is OutboxRow => r !== undefined);
-      if (rows.every((r) => r.status === 'delivered' || r.status === 'dead' || r.status === 'cancelled')) return rows;
-      const left = deadline - this.deps.now();
-      if (left <= 0) return rows;
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          clearTimeout(timer);
-          this.events.off('settled', done);
-          resolve();
-        };
-        const timer = setTimeout(done, Math.min(left, 250));
-        this.events.once('settled', done);
-      });
-    }
+  settled(ids: number[], timeoutMs: number): Promise<OutboxRow[]> {
+    return readUntil(
+      () => ids.map((id) => this.deps.outbox.get(id)).filter((r): r is OutboxRow => r !== undefined),
+      (rows) => rows.every((r) => r.status === 'delivered' || r.status === 'dead' || r.status === 'cancelled'),
+      this.events, 'settled', timeoutMs, this.deps.now,
+    );
   }
 
   private persistBreaker(integrationId: string, s: BreakerSnapshot): void {
@@ -125,26 +108,11 @@ export class OutboxWorker {
     if (s.state !== 'closed') this.deps.logger.warn({ integrationId, breaker: s }, 'circuit breaker not closed');
   }
 
-  private schedule(delayMs: number): void {
-    if (this.stopped) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      this.running = this.tick().catch((error) => {
-        this.deps.logger.error({ err: error }, 'outbox pass failed');
-        this.schedule(IDLE_POLL_MS);
-      }).finally(() => {
-        this.running = null;
-        if (this.again) { this.again = false; this.schedule(0); }
-      });
-    }, Math.max(0, delayMs));
-  }
-
   /**
    * Claims due rows of integrations not already being delivered to and starts one delivery chain
    * per integration without waiting for it: a slow or hanging system never holds up the others.
    */
-  private async tick(): Promise<void> {
+  private async tick(): Promise<number | null> {
     const now = this.deps.now();
     const cap = this.deps.concurrency ?? 32;
     const free = cap - this.busy.size;
@@ -164,10 +132,9 @@ export class OutboxWorker {
         this.kick();
       });
     }
-    if (this.stopped) return;
-    if (rows.length === BATCH && this.busy.size < cap) return this.schedule(0);
+    if (rows.length === BATCH && this.busy.size < cap) return 0;
     const next = this.deps.outbox.nextDueAt();
-    this.schedule(next === null ? IDLE_POLL_MS : Math.min(IDLE_POLL_MS, next - this.deps.now()));
+    return next === null ? IDLE_POLL_MS : Math.min(IDLE_POLL_MS, next - this.deps.now());
   }
 
   private async runGroup(rows: OutboxRow[]): Promise<void> {
