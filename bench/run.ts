@@ -5,6 +5,7 @@
 const benches: Record<string, () => Promise<{ default: (args: string[]) => Promise<void> }>> = {
   core: () => import('./core.ts'),
   webhooks: () => import('./webhooks.ts'),
+  calendars: () => import('./calendars.ts'),
   comms: () => import('./comms.ts'),
 };
 

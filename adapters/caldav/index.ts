@@ -61,19 +61,38 @@ export function createCalDavAdapter(input: AdapterInput): CalendarAdapter {
 
   const deletions = (hrefs: string[]): InboundChange[] => hrefs.map((href) => ({ op: 'delete', entity: 'timeline', externalId: href }));
 
+  /**
+   * What we last wrote, by href, with the ETag the server gave it: while the server still has that
+   * ETag (our If-Match says so), the object is exactly this text and need not be read again.
+   */
+  const written = new Map<string, { etag: string; data: string }>();
+  const remember = (href: string, etag: string | null, data: string) => {
+    written.delete(href);
+    if (!etag) return;
+    if (written.size >= 2000) written.delete(written.keys().next().value!);
+    written.set(href, { etag, data });
+  };
+
   async function create(e: OutboundEvent, change: OutboundChange): Promise<PushResult> {
-    const created = await client.create(objectName(e.key), toICalendar(e, runtime.now()));
-    if (created) return { externalId: created.href, version: created.etag };
+    const ics = toICalendar(e, runtime.now());
+    const created = await client.create(objectName(e.key), ics);
+    if (created) {
+      remember(created.href, created.etag, ics);
+      return { externalId: created.href, version: created.etag };
+    }
     // The name is taken: an earlier attempt (or an earlier life of this event) made it.
     const cal = await client.collection();
     return update(decodeURIComponent(new URL(objectName(e.key), cal.url).pathname), e, { ...change, base: null });
   }
 
-  /** Read, merge field by field against the last synced base, write with If-Match; again on 412. */
+  /** Read (unless we wrote it last), merge field by field against the last synced base, write with If-Match; again on 412. */
   async function update(href: string, e: OutboundEvent, change: OutboundChange): Promise<PushResult> {
     const local = change.data ?? {};
+    const mine = written.get(href);
+    let known: CalObject | undefined = mine && change.version === mine.etag ? { href, etag: mine.etag, data: mine.data } : undefined;
     for (let round = 0; ; round++) {
-      const [current] = await client.get([href]);
+      const [current] = known ? [known] : await client.get([href]);
+      known = undefined;
       if (!current) throw new AdapterError('gone', `caldav object ${href} was deleted in the calendar; the deletion comes in with the next pull`, { status: 404 });
       const remote = fromICalendar(current.data, href, readZone(null));
       const { write, unwritten } = remote && !remote.cancelled
@@ -81,7 +100,9 @@ export function createCalDavAdapter(input: AdapterInput): CalendarAdapter {
         : { write: changedSinceBase(FIELDS, local, null), unwritten: [] as string[] };
       if (write.length === 0) return { externalId: href, version: current.etag, unwritten };
       try {
-        const etag = await client.update(href, updateICalendar(current.data, e, write, runtime.now()), current.etag);
+        const data = updateICalendar(current.data, e, write, runtime.now());
+        const etag = await client.update(href, data, current.etag);
+        remember(href, etag, data);
         return { externalId: href, version: etag, unwritten };
       } catch (error) {
         if (!(error instanceof AdapterError && error.code === 'precondition_failed') || round >= MAX_MERGE_ROUNDS) throw error;

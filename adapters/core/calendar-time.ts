@@ -40,6 +40,10 @@ export function isKnownTimeZone(zone: string | null | undefined): zone is string
 
 /** The wall-clock time of an instant in a zone. */
 export function wallTimeOf(ms: number, zone: string): WallTime {
+  if (zone === 'UTC') {
+    const d = new Date(ms);
+    return { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate(), hour: d.getUTCHours(), minute: d.getUTCMinutes(), second: d.getUTCSeconds() };
+  }
   const parts: Record<string, number> = {};
   for (const p of formatterFor(zone).formatToParts(new Date(ms))) if (p.type !== 'literal') parts[p.type] = Number(p.value);
   return { year: parts.year!, month: parts.month!, day: parts.day!, hour: parts.hour!, minute: parts.minute!, second: parts.second! };
@@ -60,6 +64,7 @@ export function offsetMinutes(zone: string, ms: number): number {
  */
 export function instantOf(wall: WallTime, zone: string): number {
   const local = asUtc(wall);
+  if (zone === 'UTC') return local;
   const before = offsetMinutes(zone, local - 14 * 3_600_000);
   const after = offsetMinutes(zone, local + 14 * 3_600_000);
   const candidates = [...new Set([before, after])]

@@ -13,7 +13,7 @@ import { GRAPH_IANA_ZONES, type GraphEvent } from './mappers.ts';
  * renewal and reauthorize, the identity platform token endpoint, and injectable 429 + Retry-After.
  */
 
-interface Stored { event: GraphEvent; seq: number; deleted: boolean; calendarId: string }
+interface Stored { event: GraphEvent; seq: number; deleted: boolean; calendarId: string; startMs: number; endMs: number }
 interface Calendar { id: string; name: string }
 interface Mailbox { id: string; mail: string; defaultCalendar: string; calendars: Map<string, Calendar>; events: Map<string, Stored> }
 interface Sub {
@@ -180,7 +180,7 @@ export class GraphSandbox extends EventEmitter {
       originalEndTimeZone: event.end?.timeZone ?? 'UTC',
       transactionId: event.transactionId ?? null,
     };
-    box.events.set(stored.id!, { event: stored, seq: ++this.seq, deleted: false, calendarId });
+    box.events.set(stored.id!, { event: stored, seq: ++this.seq, deleted: false, calendarId, startMs: this.instant(stored.start), endMs: this.instant(stored.end) });
     this.emit('change', { userId: box.id, event: stored, changeType });
     this.notify(box, calendarId, stored, changeType);
     return stored;
@@ -313,7 +313,7 @@ export class GraphSandbox extends EventEmitter {
   }
 
   private inWindow(s: Stored, start: number, end: number): boolean {
-    return this.instant(s.event.start) < end && this.instant(s.event.end) > start;
+    return s.startMs < end && s.endMs > start;
   }
 
   private delta(req: SandboxRequest, box: Mailbox, calendarId: string, prefer: string): SandboxResponse {
@@ -357,7 +357,7 @@ export class GraphSandbox extends EventEmitter {
     const top = Math.min(1000, Number(q.get('$top') ?? 10) || 10);
     const skip = Number(q.get('$skip') ?? 0) || 0;
     const all = [...box.events.values()].filter((s) => s.calendarId === calendarId && !s.deleted && this.inWindow(s, start, end))
-      .sort((a, b) => this.instant(a.event.start) - this.instant(b.event.start));
+      .sort((a, b) => a.startMs - b.startMs);
     const page = all.slice(skip, skip + top).map((s) => this.present(s.event, prefer));
     const next = new URL(req.url.href);
     next.searchParams.set('$skip', String(skip + top));

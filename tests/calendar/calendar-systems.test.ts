@@ -1,3 +1,4 @@
+import ICAL from 'ical.js';
 import { describe, expect, it } from 'vitest';
 import { eventKey } from '../../adapters/core/calendar.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
@@ -183,6 +184,28 @@ describe('CalDAV', () => {
     s.caldav.userDelete('venue', 'events', 'tasting-1');
     await pullNow(t, planner);
     await waitFor(() => !c.doc.listEvents().some((e) => e.title === 'Menu tasting'), 'the deletion');
+  });
+
+  it('keeps what the owner added (an alarm) and their concurrent edit: a stale If-Match (412) re-reads and merges', async () => {
+    const { t, s, planner } = await server();
+    await connect(t, planner, caldavConnection(s, W, { syncDirection: 'outbound' }));
+    const c = await t.connect(W, planner);
+    c.doc.upsertEvent({ ...EVENT, location: 'Kew Gardens' });
+    await waitFor(() => s.caldav.objects('venue', 'events').length === 1, 'the ceremony on the server');
+    s.caldav.userEdit('venue', 'events', `${eventKey(W, 'ceremony')}@wedsync`, (v) => {
+      v.updatePropertyWithValue('location', 'The Orangery');
+      const alarm = new ICAL.Component('valarm');
+      alarm.updatePropertyWithValue('action', 'DISPLAY');
+      alarm.updatePropertyWithValue('description', 'Leave for the venue');
+      alarm.updatePropertyWithValue('trigger', ICAL.Duration.fromString('-PT45M'));
+      v.addSubcomponent(alarm);
+    });
+    c.doc.upsertEvent({ id: 'ceremony', title: 'Ceremony & vows' });
+    await waitFor(() => s.caldav.objects('venue', 'events')[0]!.vevent.getFirstPropertyValue('summary') === 'Ceremony & vows', 'the new title');
+    const v = s.caldav.objects('venue', 'events')[0]!.vevent;
+    expect(v.getFirstPropertyValue('location')).toBe('The Orangery');
+    expect(v.getFirstSubcomponent('valarm')?.getFirstPropertyValue('description')).toBe('Leave for the venue');
+    expect(s.caldav.requests.filter((r) => r.method === 'PUT').map((r) => r.status)).toEqual([201, 412, 204]);
   });
 
   it('follows a truncated sync-collection (507) to the end, and writes new objects with If-None-Match: *', async () => {
