@@ -61,6 +61,11 @@ export interface PushResult {
    * bridge keeps their last synced values, so the external change still comes in as a change.
    */
   unwritten?: string[];
+  /**
+   * What the external system made of the push that the wedding should know (a payment link, a
+   * hosted invoice URL): applied to the wedding as the system's own change, through the inbox.
+   */
+  changes?: InboundChange[];
 }
 
 /** A webhook as received: the raw body is kept byte for byte, since signatures are computed over it. */

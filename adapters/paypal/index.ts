@@ -125,7 +125,8 @@ export function createPaypalAdapter(input: AdapterInput): Adapter {
       });
       if (!order?.id) throw new AdapterError('permanent', 'PayPal created no order');
       update({ openOrders: [...new Set([...(state().openOrders ?? []), order.id])] });
-      return { externalId: order.id };
+      // The approval (pay) link goes on the payment now, not at the next pull.
+      return { externalId: order.id, changes: mapOrder(order, ctx) };
     },
 
     async activate() {

@@ -114,7 +114,9 @@ export function createSquareAdapter(input: AdapterInput): Adapter {
       }));
       const link = res.paymentLink;
       if (!link?.orderId) throw new AdapterError('permanent', 'Square created a payment link without an order');
-      return { externalId: link.orderId };
+      // The pay link goes on the payment now, not at the next pull.
+      const linkChange = mapPaymentLink(linkJson(link), ctx);
+      return { externalId: link.orderId, ...(linkChange ? { changes: [linkChange] } : {}) };
     },
 
     async activate() {

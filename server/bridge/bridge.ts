@@ -671,7 +671,13 @@ export class Bridge {
         lastSynced, lastHash: result.unwritten?.length ? contentHash(entity, lastSynced) : row.contentHash, version: result.version ?? null,
       });
     }
-    return { detail: { externalId: result.externalId ?? change.externalId } };
+    if (result.changes?.length) {
+      // Keyed by the push's idempotency key: a retried push that succeeds twice brings them in once.
+      const payload: ChangesPayload = { changes: result.changes };
+      this.inbox.add({ integrationId: integration.id, weddingId: row.weddingId, eventId: `push_${row.idempotencyKey}`, kind: 'changes', payload: JSON.stringify(payload), receivedAt: this.now() });
+      this.inboxWorker.kick();
+    }
+    return { detail: { externalId: result.externalId ?? change.externalId, ...(result.changes?.length ? { writeBack: result.changes.length } : {}) } };
   }
 
   // ── schedules ───────────────────────────────────────────────────────────────────────────────

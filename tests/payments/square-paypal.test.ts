@@ -5,7 +5,7 @@ import { squareSignature } from '../../adapters/square/mappers.ts';
 import { registerTeardown } from '../helpers/teardown.ts';
 import { startTestServer } from '../helpers/test-server.ts';
 import { waitFor } from '../helpers/wait.ts';
-import { connectIntegration, postJson, seedWedding } from '../comms/helpers.ts';
+import { connectIntegration, seedWedding } from '../comms/helpers.ts';
 import { planPayments, wedding } from './helpers.ts';
 
 const env = { CASCADE_DELAY_MS: '0' };
@@ -22,7 +22,7 @@ describe('Square and PayPal, each verified the way it documents', () => {
     await client.whenSynced();
 
     await planPayments(t, planner, 'sq', { vendorId: 'venue', currency: 'GBP', total: 420_000, processor: 'square', milestones: [{ milestone: 'deposit', weight: 1, due: '2027-02-01' }] });
-    // The link (created with an idempotency key) announces itself with order.created; a pull brings its URL.
+    // The link is created with an idempotency key; the push brings its URL back to the payment.
     const url = await waitFor(() => client.doc.getPayment('venue-deposit')?.requestUrl, 'payment link URL');
     const link = [...square.paymentLinks.values()][0]!;
     expect(url).toBe(link.url);
@@ -62,8 +62,7 @@ describe('Square and PayPal, each verified the way it documents', () => {
     const order = await waitFor(() => [...paypal.orders.values()][0], 'order created');
     expect(order.purchase_units).toMatchObject([{ amount: { currency_code: 'GBP', value: '1234.56' }, custom_id: 'ws|pp|photo-final|photo|final' }]);
     expect(paypal.orderRequests[0]!.requestId).toMatch(/^wedsync-/);
-    // PayPal sends nothing when an order is created: a pull reads it back for the approval link.
-    await postJson(t, '/api/integrations/sync/pp', planner, { systems: ['paypal'] });
+    // PayPal sends nothing when an order is created: the push itself brings the approval link back.
     await waitFor(() => client.doc.getPayment('photo-final')?.requestUrl.includes(`token=${order.id}`), 'approval link');
 
     paypal.approve(order.id);
