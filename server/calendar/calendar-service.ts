@@ -72,6 +72,7 @@ export class CalendarService {
   private checkTimer: NodeJS.Timeout | null = null;
   private checking: Promise<void> = Promise.resolve();
   private readonly refreshing = new Map<string, Promise<void>>();
+  private readonly vendorChecks = new Map<string, Promise<unknown>>();
   private timers: NodeJS.Timeout[] = [];
   private stopped = false;
   private readonly stmt;
@@ -187,8 +188,21 @@ export class CalendarService {
     return new Map(rows.map((r) => [r.key, { key: r.key, vendorId: r.vendor_id, firstSeen: r.first_seen, endMs: r.end_ms, conflicts: JSON.parse(r.conflicts) as RecordedOverlap['conflicts'] }]));
   }
 
-  /** Finds the vendor's overlaps; records new ones as conflicts, settles the conflicts of ones that are gone. */
-  async checkVendor(vendorId: string): Promise<FoundOverlap[]> {
+  /**
+   * Finds the vendor's overlaps; records new ones as conflicts, settles the conflicts of ones that
+   * are gone. One check per vendor at a time, so an overlap is never recorded twice.
+   */
+  checkVendor(vendorId: string): Promise<FoundOverlap[]> {
+    const previous = this.vendorChecks.get(vendorId) ?? Promise.resolve();
+    const run = previous.catch(() => undefined).then(() => this.checkVendorNow(vendorId));
+    const settled = run.catch(() => undefined).finally(() => {
+      if (this.vendorChecks.get(vendorId) === settled) this.vendorChecks.delete(vendorId);
+    });
+    this.vendorChecks.set(vendorId, settled);
+    return run;
+  }
+
+  private async checkVendorNow(vendorId: string): Promise<FoundOverlap[]> {
     const { from, to } = this.window();
     const found = findOverlaps(vendorId, this.commitments(vendorId, from, to));
     const recorded = this.recorded(vendorId);

@@ -1,0 +1,49 @@
+/**
+ * The three calendar sandboxes for a local demo:
+ *   node --import tsx adapters/calendar-sandboxes.ts [weddingId]
+ * starts Google Calendar, Microsoft Graph and CalDAV sandboxes on free loopback ports, makes a
+ * vendor account in each, and prints the `POST /api/integrations/vendor/connect` bodies that point
+ * WedSync at them. Ctrl-C stops them.
+ */
+import { CalDavSandbox } from './caldav/sandbox.ts';
+import { GoogleCalendarSandbox } from './google-calendar/sandbox.ts';
+import { GraphSandbox } from './outlook/sandbox.ts';
+
+const weddingId = process.argv[2] ?? 'demo';
+const google = await new GoogleCalendarSandbox().start();
+const graph = await new GraphSandbox().start();
+const caldav = await new CalDavSandbox().start();
+
+const calendarId = google.addCalendar({ id: 'photographer@example.com', summary: 'Photographer', timeZone: 'America/New_York' });
+const mailbox = graph.addMailbox('florist@contoso.com');
+const app = graph.registerApp('contoso');
+const venue = caldav.addUser('venue');
+caldav.addCalendar('venue', { id: 'events', displayName: 'Venue events', timeZone: 'Europe/London' });
+
+const bodies = {
+  'google-calendar': {
+    weddingId, system: 'google-calendar',
+    credentials: { refreshToken: google.issueRefreshToken('demo-client', 'demo-secret'), clientId: 'demo-client', clientSecret: 'demo-secret' },
+    configuration: { calendarId, apiBaseUrl: google.url, tokenUrl: google.tokenUrl },
+  },
+  outlook: {
+    weddingId, system: 'outlook',
+    credentials: { ...app, refreshToken: graph.issueRefreshToken(app.clientId, mailbox) },
+    configuration: { apiBaseUrl: graph.url, authorityUrl: graph.authorityUrl },
+  },
+  caldav: {
+    weddingId, system: 'caldav',
+    credentials: venue,
+    configuration: { serverUrl: caldav.url, calendarName: 'Venue events' },
+  },
+};
+
+process.stdout.write(`Calendar sandboxes running (Ctrl-C to stop):\n  Google Calendar ${google.url}\n  Microsoft Graph ${graph.url}\n  CalDAV          ${caldav.url}\n\n`);
+for (const [system, body] of Object.entries(bodies)) process.stdout.write(`# ${system}\n${JSON.stringify(body)}\n\n`);
+
+const stop = async () => {
+  await Promise.all([google.stop(), graph.stop(), caldav.stop()]);
+  process.exit(0);
+};
+process.on('SIGINT', () => void stop());
+process.on('SIGTERM', () => void stop());
