@@ -103,6 +103,14 @@ describe('Outlook (Microsoft Graph)', () => {
     const forged = await fetch(conn.webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ value: [{ subscriptionId: sub!.id, clientState: 'not-ours', changeType: 'updated', resource: 'Users/x/Events/y' }] }) });
     expect(forged.status).toBe(401);
 
+    // A change made in Outlook arrives by notification → delta, in the wedding's zone.
+    const c = await t.connect(W, planner);
+    c.doc.upsertEvent(EVENT);
+    const pushed = await waitFor(() => s.graph.events(s.graphUser).find((e) => e.subject === 'Ceremony'), 'the ceremony in Outlook');
+    s.graph.userUpdate(s.graphUser, pushed.id!, { location: { displayName: 'Palm House' }, start: { dateTime: '2027-06-12T09:30:00', timeZone: 'Eastern Standard Time' }, end: { dateTime: '2027-06-12T10:15:00', timeZone: 'Eastern Standard Time' } });
+    await waitFor(() => c.doc.getEvent('ceremony')?.location === 'Palm House', 'Outlook’s change in the timeline');
+    expect(c.doc.getEvent('ceremony')!.start).toBe('2027-06-12T14:30:00+01:00');
+
     // reauthorizationRequired: renewed (PATCH /subscriptions/{id}), nothing pulled.
     expect(await s.graph.lifecycle(sub!.id, 'reauthorizationRequired')).toBe(202);
     await waitFor(() => s.graph.requests.some((r) => r.method === 'PATCH' && r.path.endsWith(`/subscriptions/${sub!.id}`) && r.status === 200), 'the renewal');
