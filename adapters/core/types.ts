@@ -183,3 +183,13 @@ export interface AdapterDefinition {
   /** For `/api/integrations/webhook/:system`: the integration a payload belongs to, or null. */
   routeWebhook?(request: WebhookRequest): string | null;
 }
+
+/** Whether the adapter pulls: it declares the capability and implements it. */
+export function canPull(adapter: Adapter): adapter is Adapter & Required<Pick<Adapter, 'pull'>> {
+  return adapter.capabilities.includes('pull') && typeof adapter.pull === 'function';
+}
+
+/** Whether the adapter pushes: it declares the capability and implements it. */
+export function canPush(adapter: Adapter): adapter is Adapter & Required<Pick<Adapter, 'push'>> {
+  return adapter.capabilities.includes('push') && typeof adapter.push === 'function';
+}

@@ -6,7 +6,7 @@ import {
   type SyncResponse, type TimelineSyncResponse,
 } from '../../schema/index.ts';
 import {
-  AdapterError, contentHash, newWebhookSecret, project,
+  AdapterError, canPull, canPush, contentHash, newWebhookSecret, project,
   type Adapter, type AdapterDefinition, type AdapterRuntime, type SyncEntity, type WebhookReply, type WebhookRequest,
 } from '../../adapters/core/index.ts';
 import { AuthError } from '../auth/auth-error.ts';
@@ -295,8 +295,8 @@ export class Bridge {
 
   /** A new integration receives the wedding as it is, and brings in what its system has. */
   private async initialSync(live: LiveIntegration): Promise<void> {
-    if (live.adapter.push) await this.planAll(live, Object.keys(live.adapter.fields) as SyncEntity[], false);
-    if (live.adapter.pull) await this.pullInBackground(live, true);
+    if (canPush(live.adapter)) await this.planAll(live, Object.keys(live.adapter.fields) as SyncEntity[], false);
+    if (canPull(live.adapter)) await this.pullInBackground(live, true);
   }
 
   list(p: Principal, weddingId: string): IntegrationSummary[] {
@@ -381,7 +381,7 @@ export class Bridge {
 
   private async pullPages(live: LiveIntegration, full: boolean): Promise<number[]> {
     const { adapter, integration } = live;
-    if (!adapter.pull) return [];
+    if (!canPull(adapter)) return [];
     this.lastPull.set(integration.id, this.now());
     const ids: number[] = [];
     let cursor = full ? null : integration.cursor;
@@ -423,10 +423,10 @@ export class Bridge {
       const { integration, adapter } = live;
       const base = { integrationId: integration.id, system: integration.system, syncType: body.syncType };
       try {
-        const rowIds = adapter.pull ? await this.pullInBackground(live, full) : [];
+        const rowIds = canPull(adapter) ? await this.pullInBackground(live, full) : [];
         const rows = await this.inboxWorker.settled(rowIds, 30_000);
         let pushed: OutboxRow[] = [];
-        if (full && adapter.push) {
+        if (full && canPush(adapter)) {
           const planned = await this.planAll(live, Object.keys(adapter.fields) as SyncEntity[], false);
           pushed = await this.outboxWorker.settled(planned, 10_000);
         }
@@ -485,7 +485,7 @@ export class Bridge {
   }
 
   private afterApply(live: LiveIntegration, weddingId: string, doc: Y.Doc, touched: { entity: string; entityId: string }[], pushBack: ApplyOutcome['pushBack']): void {
-    if (!live.adapter.push) return;
+    if (!canPush(live.adapter)) return;
     const w = new WeddingDoc(doc);
     const forced = new Set(pushBack.map((e) => `${e.entity}\0${e.entityId}`));
     for (const { entity, entityId } of pushBack) this.planner.plan(live, w, weddingId, entity, entityId, true);
@@ -506,7 +506,7 @@ export class Bridge {
       });
       updated = events.length;
     }
-    const targets = this.registry.forWedding(weddingId).filter((l) => l.adapter.push && l.adapter.fields.timeline && this.canManage(p, weddingId, l.integration.vendorId));
+    const targets = this.registry.forWedding(weddingId).filter((l) => canPush(l.adapter) && l.adapter.fields.timeline && this.canManage(p, weddingId, l.integration.vendorId));
     const planned = new Map<string, number[]>();
     for (const live of targets) planned.set(live.integration.id, await this.planAll(live, ['timeline'], false));
     // Changes just written were planned by the outbound planner too; wait for those as well.
@@ -645,7 +645,7 @@ export class Bridge {
   // ── delivery ────────────────────────────────────────────────────────────────────────────────
   private async pushEntity(row: OutboxRow, live: LiveIntegration): Promise<{ status?: number | null; detail?: Record<string, unknown> }> {
     const { adapter, integration } = live;
-    if (!adapter.push) throw new AdapterError('unsupported', `${integration.system} does not push`);
+    if (!canPush(adapter)) throw new AdapterError('unsupported', `${integration.system} does not push`);
     const { change, wedding } = JSON.parse(row.payload) as EntityPushPayload;
     const entity = change.entity;
     // An earlier push may have created the external entity since this row was planned.
@@ -684,7 +684,7 @@ export class Bridge {
   private scheduledPulls(): void {
     const now = this.now();
     for (const live of this.registry.all()) {
-      if (!live.adapter.pull) continue;
+      if (!canPull(live.adapter)) continue;
       const last = this.lastPull.get(live.integration.id) ?? 0;
       if (now - last < this.deps.settings.pullIntervalMs) continue;
       void this.pullInBackground(live, false).catch((error) => this.deps.logger.info({ err: error, integrationId: live.integration.id }, 'scheduled pull failed'));

@@ -1,6 +1,6 @@
 import type * as Y from 'yjs';
 import { WeddingDoc, weddingIdOf, type TxOrigin } from '../../schema/index.ts';
-import { contentHash, project, type OutboundChange, type SyncEntity } from '../../adapters/core/index.ts';
+import { canPush, contentHash, project, type OutboundChange, type SyncEntity } from '../../adapters/core/index.ts';
 import { changedEntities, readEntity, weddingContext } from './entity-access.ts';
 import type { IntegrationRegistry, LiveIntegration } from './integration-registry.ts';
 import type { LinkStore } from './link-store.ts';
@@ -38,7 +38,7 @@ export class OutboundPlanner {
   onAppend = (documentName: string, doc: Y.Doc, tr: Y.Transaction): void => {
     const weddingId = weddingIdOf(documentName);
     if (!weddingId) return;
-    const targets = this.deps.registry.forWedding(weddingId).filter((l) => l.integration.runMode === 'in_process' && l.adapter.push && l.adapter.capabilities.includes('push'));
+    const targets = this.deps.registry.forWedding(weddingId).filter((l) => l.integration.runMode === 'in_process' && canPush(l.adapter));
     if (targets.length === 0) return;
     const origin = this.deps.describeOrigin(tr.origin);
     const changed = changedEntities(doc, tr);
