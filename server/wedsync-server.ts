@@ -31,6 +31,7 @@ import { createLogger, type Logger } from './logger.ts';
 import { Metrics } from './metrics.ts';
 import { migrationsCurrent, openDatabase, type Db } from './storage/database.ts';
 import { DocumentStore } from './storage/document-store.ts';
+import { GroupCommit } from './storage/group-commit.ts';
 import { SnapshotStore } from './storage/snapshot-store.ts';
 import { WeddingCatalog } from './storage/wedding-catalog.ts';
 
@@ -79,12 +80,14 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
   const documents = new DocumentStore(db);
   const snapshotStore = new SnapshotStore(db);
   const tokens = createTokenService(options.authSecret);
-  const collab = createCollabServer({ config, store: documents, tokens, logger, metrics, extensions: options.extensions });
+  const group = new GroupCommit(db, (error) => logger.error({ err: error }, 'update log commit failed; the changes in it are not acknowledged'));
+  const collab = createCollabServer({ config, store: documents, group, tokens, logger, metrics, extensions: options.extensions });
   const snapshots = new SnapshotService(collab, documents, snapshotStore);
   const publicUrl = () => config.PUBLIC_URL ?? `http://${config.HOST}:${(http.address() as AddressInfo | null)?.port ?? config.PORT}`;
   const bridgeDocuments = new HocuspocusDocuments(collab.hocuspocus, collab.persistence);
   const bridge = new Bridge({
     db, docs: bridgeDocuments, adapters: options.adapters ?? ADAPTERS, logger: logger.child({ component: 'bridge' }), metrics, now: options.now,
+    commitPending: () => group.commit(),
     cipher: createCredentialCipher(resolveCredentialsKey(config.CREDENTIALS_KEY, config.dataDir)),
     settings: {
       get publicUrl() { return publicUrl(); },
@@ -122,7 +125,7 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
   // Filled in below; the HTTP app needs the server object for `mount`.
   const server = {} as WedSyncServer;
   const app = createHttpApp({
-    tokens, snapshots, metrics, logger, readiness,
+    tokens, snapshots, metrics, logger, readiness, commitPending: () => group.commit(),
     mount: (a) => {
       a.route('/api/weddings', weddingRoutes(tokens, new WeddingCatalog(db)));
       a.route('/api/integrations', integrationRoutes(tokens, bridge));
@@ -137,7 +140,7 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
     },
   });
   const http = createAdaptorServer({ fetch: app.fetch }) as HttpServer;
-  const transport: CollabTransport = attachCollabTransport(http, collab.hocuspocus, { path: COLLAB_PATH, maxMessageBytes: config.MAX_MESSAGE_BYTES, logger, metrics });
+  const transport: CollabTransport = attachCollabTransport(http, collab.hocuspocus, { path: COLLAB_PATH, maxMessageBytes: config.MAX_MESSAGE_BYTES, logger, metrics, group });
 
   Object.assign(server, {
     config, logger, db, tokens, collab, documents, metrics, http, bridge, comms, payments,

@@ -62,6 +62,8 @@ export interface BridgeDeps {
   metrics: Metrics;
   fetch?: typeof fetch;
   now?: () => number;
+  /** Commits writes still in an open group commit; called before anything is pushed out. */
+  commitPending?: () => void;
 }
 
 const ENTITY_KIND = 'entity';
@@ -104,6 +106,7 @@ export class Bridge {
     this.outboxWorker = new OutboxWorker({
       outbox: this.outbox, registry: this.registry, integrations: this.store, audit: this.audit, metrics, now: this.now,
       logger: logger.child({ component: 'outbox' }),
+      beforeClaim: deps.commitPending,
       retry: createRetryPolicy(settings.retryScheduleMs, settings.outboxMaxAttempts),
       breaker: { threshold: settings.breakerThreshold, cooldownMs: settings.breakerCooldownMs, maxCooldownMs: settings.breakerMaxCooldownMs },
       onSuperseded: (row, live) => {

@@ -23,6 +23,8 @@ export interface OutboxWorkerDeps {
   metrics: Metrics;
   logger: Logger;
   now: () => number;
+  /** Runs before rows are claimed: rows (and the changes behind them) must be committed before they are pushed out. */
+  beforeClaim?: () => void;
   /**
    * A row was cancelled while its delivery was under way, and the delivery succeeded: the system now
    * holds content the wedding has moved past, and must be sent the current one.
@@ -113,6 +115,7 @@ export class OutboxWorker {
    * per integration without waiting for it: a slow or hanging system never holds up the others.
    */
   private async tick(): Promise<number | null> {
+    this.deps.beforeClaim?.();
     const now = this.deps.now();
     const cap = this.deps.concurrency ?? 32;
     const free = cap - this.busy.size;

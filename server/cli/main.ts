@@ -1,9 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConfigError, loadConfig, type Config } from '../config.ts';
-import { runAdminCommand } from './admin-commands.ts';
-import { runPeer } from './peer-command.ts';
-import { serve } from './serve.ts';
-import { tokenCommand } from './token-command.ts';
 
 export const USAGE = `usage: wedsync <command> [options]
 
@@ -70,18 +66,19 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
     }
     const config: Config = loadConfig(io.env);
     switch (command) {
+      // Each command loads only what it needs: `token` must not wait for every adapter to load.
       case 'serve':
-        await serve(config, io);
+        await (await import('./serve.ts')).serve(config, io);
         return 0;
       case 'token':
-        io.out(await tokenCommand(config, values));
+        io.out(await (await import('./token-command.ts')).tokenCommand(config, values));
         return 0;
       case 'peer':
-        await runPeer(config, values, io);
+        await (await import('./peer-command.ts')).runPeer(config, values, io);
         return 0;
       case 'snapshot':
       case 'export':
-        await runAdminCommand(config, command, sub, values, io);
+        await (await import('./admin-commands.ts')).runAdminCommand(config, command, sub, values, io);
         return 0;
       default:
         throw new CliError(`unknown command ${JSON.stringify(command)}; run wedsync --help`, 2);

@@ -5,6 +5,7 @@ import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 import type { DocumentStore } from '../storage/document-store.ts';
+import type { GroupCommit } from '../storage/group-commit.ts';
 import { AuthExtension } from './auth-extension.ts';
 import { DurablePersistence } from './durable-persistence.ts';
 import { guardExtension } from './guard-extension.ts';
@@ -23,6 +24,8 @@ export interface CollabServer {
 export interface CollabServerOptions {
   config: Config;
   store: DocumentStore;
+  /** The update log's group commit (see server/storage/group-commit.ts). */
+  group: GroupCommit;
   tokens: TokenService;
   logger: Logger;
   metrics: Metrics;
@@ -32,7 +35,7 @@ export interface CollabServerOptions {
 
 export function createCollabServer(options: CollabServerOptions): CollabServer {
   const { config, store, tokens, logger, metrics } = options;
-  const persistence = new DurablePersistence(store, logger.child({ component: 'persistence' }), metrics);
+  const persistence = new DurablePersistence(store, logger.child({ component: 'persistence' }), metrics, options.group);
   const observe: Extension = {
     extensionName: 'Metrics',
     async onChange({ transactionOrigin }) {

@@ -2,6 +2,7 @@ import { Database } from '@hocuspocus/extension-database';
 import type { Document, afterLoadDocumentPayload, onLoadDocumentPayload, onStoreDocumentPayload } from '@hocuspocus/server';
 import * as Y from 'yjs';
 import type { DocumentStore } from '../storage/document-store.ts';
+import type { GroupCommit } from '../storage/group-commit.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 import type { CollabContext } from './context.ts';
@@ -27,8 +28,9 @@ export type AppendListener = (documentName: string, document: Document, transact
  *
  * Hocuspocus debounces `onStoreDocument`, so on its own a crash inside the debounce window loses
  * updates the client was already told were synced. This extension therefore also appends every
- * update to an SQLite log synchronously, from the document's `update` event: that runs inside the
- * transaction that applies the client's message, before Hocuspocus sends the acknowledgement. The
+ * update to an SQLite log from the document's `update` event, which runs inside the transaction
+ * that applies the client's message. The append joins the current group commit (GroupCommit), and
+ * the WebSocket transport holds the message's acknowledgement until that group is committed. The
  * extension's debounced store then folds the log into the compacted state and trims it in one
  * transaction. Loading is the stored state plus the log.
  */
@@ -39,21 +41,18 @@ export class DurablePersistence extends Database {
   private readonly live = new Map<string, Document>();
   private readonly logLengthAtLoad = new Map<string, number>();
   private readonly appendListeners: AppendListener[] = [];
-  private readonly appendTx;
   private closed = false;
 
   constructor(
     private readonly store: DocumentStore,
     private readonly logger: Logger,
     private readonly metrics: Metrics,
+    /** Appends (and the listeners' writes) commit in groups; acknowledgements wait for the commit. */
+    readonly group: GroupCommit,
   ) {
     // Loading is ours (onLoadDocument below); the extension's debounced store does the compaction.
     super({
       store: async ({ documentName, document, state }) => this.compact(documentName, document, state),
-    });
-    this.appendTx = store.transaction((name: string, document: Document, update: Uint8Array, tr: Y.Transaction) => {
-      store.append(name, update);
-      for (const listener of this.appendListeners) listener(name, document, tr);
     });
   }
 
@@ -103,11 +102,13 @@ export class DurablePersistence extends Database {
       if (this.closed) throw new Error('storage is closed');
       const end = this.metrics.logAppendSeconds.startTimer();
       try {
-        if (this.appendListeners.length === 0) this.store.append(documentName, update);
-        else this.appendTx(documentName, document, update, tr);
+        this.group.write(() => {
+          this.store.append(documentName, update);
+          for (const listener of this.appendListeners) listener(documentName, document, tr);
+        });
       } catch (error) {
-        // Rethrown so the message that carried the update is not acknowledged; the client keeps it
-        // as unsynced and sends it again after reconnecting.
+        // Rethrown so the message that carried the update is not acknowledged (its savepoint is
+        // undone); the client keeps it as unsynced and sends it again after reconnecting.
         this.logger.error({ err: error, documentName }, 'could not append update to the log');
         throw error;
       } finally {
@@ -134,6 +135,7 @@ export class DurablePersistence extends Database {
 
   /** Compacts every loaded document now (shutdown, tests). */
   flushAll(): number {
+    this.group.commit();
     let n = 0;
     for (const [name, doc] of this.live) {
       if (!this.loaded.has(doc) || doc.isDestroyed) continue;
@@ -145,6 +147,7 @@ export class DurablePersistence extends Database {
 
   /** After this no update is accepted and nothing more is written. */
   close(): void {
+    this.group.commit();
     this.closed = true;
   }
 

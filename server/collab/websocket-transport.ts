@@ -1,8 +1,10 @@
 import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { Hocuspocus } from '@hocuspocus/server';
+import type { Hocuspocus, WebSocketLike } from '@hocuspocus/server';
+import * as decoding from 'lib0/decoding';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from '../logger.ts';
+import type { GroupCommit } from '../storage/group-commit.ts';
 import type { Metrics } from '../metrics.ts';
 import type { CollabContext, Transport } from './context.ts';
 import { checkFrame } from './message-guard.ts';
@@ -21,6 +23,8 @@ export interface CollabTransportOptions {
   maxMessageBytes: number;
   logger: Logger;
   metrics: Metrics;
+  /** Acknowledgements (sync status frames) wait for the update log's commit. */
+  group: GroupCommit;
 }
 
 export interface CollabTransport {
@@ -60,7 +64,7 @@ export function attachCollabTransport(server: HttpServer, hocuspocus: Hocuspocus
       },
     };
     const context: CollabContext = { transport };
-    const connection = hocuspocus.handleConnection(ws, toFetchRequest(req), context);
+    const connection = hocuspocus.handleConnection(durableAcks(ws, options.group), toFetchRequest(req), context);
 
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       if (!isBinary) return refuse(ws, 'text_frame', CLOSE.badMessage);
@@ -95,6 +99,39 @@ export function attachCollabTransport(server: HttpServer, hocuspocus: Hocuspocus
     },
     connectionCount: () => wss.clients.size,
   };
+}
+
+/**
+ * The socket as Hocuspocus sees it: a sync status frame (the acknowledgement that makes a
+ * provider's unsynced count drop) is sent only once the update log holding the change is
+ * committed; if that commit fails the socket is closed instead, and the client sends its change
+ * again after reconnecting. Other frames go out at once.
+ */
+function durableAcks(ws: WebSocket, group: GroupCommit): WebSocketLike {
+  return {
+    get readyState() { return ws.readyState; },
+    close: (code?: number, reason?: string) => ws.close(code, reason),
+    send(data: Parameters<WebSocketLike['send']>[0]) {
+      if (!group.pending || !isSyncStatus(data as Uint8Array)) return ws.send(data as Uint8Array);
+      group.afterCommit((committed) => {
+        if (ws.readyState !== ws.OPEN) return;
+        if (committed) ws.send(data as Uint8Array);
+        else ws.close(1011, 'storage-unavailable');
+      });
+    },
+  };
+}
+
+const SYNC_STATUS = 8;
+
+function isSyncStatus(frame: Uint8Array): boolean {
+  try {
+    const d = decoding.createDecoder(frame);
+    decoding.readVarString(d);
+    return decoding.readVarUint(d) === SYNC_STATUS;
+  } catch {
+    return false;
+  }
 }
 
 function toFetchRequest(req: IncomingMessage): Request {

@@ -17,6 +17,8 @@ export interface HttpAppDeps {
   metrics: Metrics;
   logger: Logger;
   readiness: () => ReadyBody;
+  /** Commits the update log's open group: a response must not announce something not yet on disk. */
+  commitPending?: () => void;
   /** Extra route groups mounted under /api (the bridge, later the app). */
   mount?: (app: Hono<AppEnv>) => void;
 }
@@ -32,6 +34,7 @@ export function createHttpApp(deps: HttpAppDeps): Hono<AppEnv> {
   app.use('*', async (c, next) => {
     const end = metrics.httpRequests.startTimer({ method: c.req.method });
     await next();
+    deps.commitPending?.();
     end({ route: c.req.routePath, status: String(c.res.status) });
   });
 
