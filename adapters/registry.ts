@@ -1,22 +1,38 @@
 import type { AdapterDefinition } from './core/index.ts';
-import { webhooksAdapter } from './webhooks/index.ts';
-import { googleCalendarAdapter } from './google-calendar/index.ts';
-import { outlookAdapter } from './outlook/index.ts';
-import { calDavAdapter } from './caldav/index.ts';
-import { stripeAdapter } from './stripe/index.ts';
-import { squareAdapter } from './square/index.ts';
-import { paypalAdapter } from './paypal/index.ts';
-import { emailAdapter } from './email/index.ts';
-import { twilioAdapter } from './twilio/index.ts';
-import { slackAdapter } from './slack/index.ts';
-import { teamsAdapter } from './teams/index.ts';
 
-/** Payment processors and messaging channels (issue 6). */
-const PAYMENTS_AND_MESSAGING = [stripeAdapter, squareAdapter, paypalAdapter, emailAdapter, twilioAdapter, slackAdapter, teamsAdapter];
+/**
+ * An adapter the server can connect, loaded on first use: the client libraries behind some
+ * adapters take seconds to load, and a server only needs those its integrations use.
+ */
+export interface AdapterModule {
+  /** The adapter's folder name, as used in `system` when connecting. */
+  readonly system: string;
+  load(): Promise<AdapterDefinition>;
+}
 
-/** Every adapter the server can connect, by system name (the adapter's folder name). */
-export const ADAPTERS: readonly AdapterDefinition[] = [webhooksAdapter, googleCalendarAdapter, outlookAdapter, calDavAdapter, ...PAYMENTS_AND_MESSAGING];
+const lazy = <M>(system: string, load: () => Promise<M>, pick: (m: M) => AdapterDefinition): AdapterModule => ({
+  system,
+  load: async () => pick(await load()),
+});
 
-export function adapterFor(system: string): AdapterDefinition | undefined {
-  return ADAPTERS.find((a) => a.system === system);
+/** Every adapter the server can connect, by system name. */
+export const ADAPTERS: readonly AdapterModule[] = [
+  lazy('webhooks', () => import('./webhooks/index.ts'), (m) => m.webhooksAdapter),
+  // Calendars (issue 5).
+  lazy('google-calendar', () => import('./google-calendar/index.ts'), (m) => m.googleCalendarAdapter),
+  lazy('outlook', () => import('./outlook/index.ts'), (m) => m.outlookAdapter),
+  lazy('caldav', () => import('./caldav/index.ts'), (m) => m.calDavAdapter),
+  // Payment processors and messaging channels (issue 6).
+  lazy('stripe', () => import('./stripe/index.ts'), (m) => m.stripeAdapter),
+  lazy('square', () => import('./square/index.ts'), (m) => m.squareAdapter),
+  lazy('paypal', () => import('./paypal/index.ts'), (m) => m.paypalAdapter),
+  lazy('email', () => import('./email/index.ts'), (m) => m.emailAdapter),
+  lazy('twilio', () => import('./twilio/index.ts'), (m) => m.twilioAdapter),
+  lazy('slack', () => import('./slack/index.ts'), (m) => m.slackAdapter),
+  lazy('teams', () => import('./teams/index.ts'), (m) => m.teamsAdapter),
+];
+
+/** An already loaded definition as a module (tests, embedding). */
+export function adapterModule(definition: AdapterDefinition): AdapterModule {
+  return { system: definition.system, load: async () => definition };
 }

@@ -3,8 +3,7 @@ import type { Server as HttpServer } from 'node:http';
 import { createAdaptorServer } from '@hono/node-server';
 import type { Extension } from '@hocuspocus/server';
 import type { Hono } from 'hono';
-import type { AdapterDefinition } from '../adapters/core/index.ts';
-import { ADAPTERS } from '../adapters/registry.ts';
+import { ADAPTERS, type AdapterModule } from '../adapters/registry.ts';
 import { SnapshotService } from './admin/snapshot-service.ts';
 import { Bridge } from './bridge/bridge.ts';
 import { CalendarService } from './calendar/calendar-service.ts';
@@ -47,7 +46,7 @@ export interface WedSyncServerOptions {
   /** The bridge's clock (tests drive retries and escalations with a controllable one). @default Date.now */
   now?: () => number;
   /** Adapters the bridge can connect. @default every adapter in adapters/registry.ts */
-  adapters?: readonly AdapterDefinition[];
+  adapters?: readonly AdapterModule[];
   /** Mounts more HTTP routes (used by later layers and tests). */
   mount?: (app: Hono<AppEnv>, server: WedSyncServer) => void;
 }
@@ -144,8 +143,8 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
 
   Object.assign(server, {
     config, logger, db, tokens, collab, documents, metrics, http, bridge, comms, payments,
-    listen() {
-      bridge.start();
+    async listen() {
+      await bridge.start();
       comms.start();
       return new Promise((resolve, reject) => {
         http.once('error', reject);

@@ -11,6 +11,7 @@ import {
 } from '../../adapters/core/index.ts';
 import { AuthError } from '../auth/auth-error.ts';
 import type { Principal } from '../auth/tokens.ts';
+import type { AdapterModule } from '../../adapters/registry.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Db } from '../storage/database.ts';
@@ -56,7 +57,7 @@ export interface BridgeDeps {
   db: Db;
   cipher: CredentialCipher;
   docs: DocumentAccess;
-  adapters: readonly AdapterDefinition[];
+  adapters: readonly AdapterModule[];
   settings: BridgeSettings;
   logger: Logger;
   metrics: Metrics;
@@ -88,6 +89,7 @@ export class Bridge {
   private readonly pulling = new Map<string, Promise<number[]>>();
   private readonly lastPull = new Map<string, number>();
   private timers: NodeJS.Timeout[] = [];
+  private readonly definitions = new Map<string, Promise<AdapterDefinition>>();
   private readonly statusSections = new Map<string, (p: Principal, weddingId: string) => Promise<unknown>>();
 
   constructor(private readonly deps: BridgeDeps) {
@@ -155,11 +157,11 @@ export class Bridge {
   }
 
   // ── lifecycle ───────────────────────────────────────────────────────────────────────────────
-  start(): void {
+  async start(): Promise<void> {
     for (const integration of this.store.listActive()) {
       if (integration.runMode !== 'in_process') continue;
       try {
-        this.registry.put(this.bind(integration));
+        this.registry.put(await this.bind(integration));
       } catch (error) {
         this.deps.logger.error({ err: error, integrationId: integration.id }, 'integration could not be started; marked as error');
         this.store.update(integration.id, { status: 'error', last_error: (error as Error).message.slice(0, 500), last_error_at: new Date(this.now()).toISOString() });
@@ -201,14 +203,20 @@ export class Bridge {
     };
   }
 
-  private definitionOf(system: string): AdapterDefinition {
-    const d = this.deps.adapters.find((a) => a.system === system);
-    if (!d) throw new BridgeError('unknown_system', `no adapter for ${JSON.stringify(system)}; known: ${this.deps.adapters.map((a) => a.system).join(', ')}`);
-    return d;
+  private definitionOf(system: string): Promise<AdapterDefinition> {
+    const module = this.deps.adapters.find((a) => a.system === system);
+    if (!module) return Promise.reject(new BridgeError('unknown_system', `no adapter for ${JSON.stringify(system)}; known: ${this.deps.adapters.map((a) => a.system).join(', ')}`));
+    let loading = this.definitions.get(system);
+    if (!loading) {
+      loading = module.load();
+      this.definitions.set(system, loading);
+      loading.catch(() => this.definitions.delete(system));
+    }
+    return loading;
   }
 
-  private bind(integration: Integration): LiveIntegration {
-    const definition = this.definitionOf(integration.system);
+  private async bind(integration: Integration): Promise<LiveIntegration> {
+    const definition = await this.definitionOf(integration.system);
     const adapter = definition.create({
       integrationId: integration.id, weddingId: integration.weddingId, credentials: integration.credentials,
       configuration: integration.configuration, runtime: this.runtimeFor(integration, integration.adapterState),
@@ -253,7 +261,7 @@ export class Bridge {
   async connect(p: Principal, body: ConnectBody): Promise<ConnectResult> {
     this.assertManage(p, body.weddingId, body.vendorId ?? (p.role === 'vendor' ? p.vendorId ?? null : null));
     const vendorId = body.vendorId ?? (p.role === 'vendor' ? p.vendorId ?? null : null);
-    const definition = this.definitionOf(body.system);
+    const definition = await this.definitionOf(body.system);
     const id = `int_${crypto.randomBytes(9).toString('base64url')}`;
     // Callers may bring their own signing secret (a subscriber that already verifies with it).
     const supplied = body.credentials.webhookSecret;
@@ -280,7 +288,7 @@ export class Bridge {
       credentials: body.credentials, webhookSecret, configuration: body.configuration, capabilities: [...adapter.capabilities], createdBy: p.sub,
     });
     // The adapter was built before the row existed; rebuild it around the stored row so its state persists.
-    const live = this.bind(integration);
+    const live = await this.bind(integration);
     this.registry.put(live);
     try {
       await live.adapter.activate?.();
@@ -339,7 +347,7 @@ export class Bridge {
   async receiveWebhook(system: string, integrationId: string | null, request: WebhookRequest): Promise<WebhookReply> {
     const started = performance.now();
     const outcome = (label: string) => this.deps.metrics.webhookAckSeconds.observe({ system, outcome: label }, (performance.now() - started) / 1000);
-    const definition = this.deps.adapters.find((a) => a.system === system);
+    const definition = this.deps.adapters.some((a) => a.system === system) ? await this.definitionOf(system) : undefined;
     const id = integrationId ?? definition?.routeWebhook?.(request) ?? null;
     const live = id ? this.registry.get(id) : undefined;
     if (!definition || !live || live.integration.system !== system) {

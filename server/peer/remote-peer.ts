@@ -2,8 +2,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { ConflictStrategies, SYSTEM_CATEGORIES, WEDDING_ID_PATTERN } from '../../schema/index.ts';
-import { newWebhookSecret, type AdapterDefinition } from '../../adapters/core/index.ts';
-import { ADAPTERS } from '../../adapters/registry.ts';
+import { newWebhookSecret } from '../../adapters/core/index.ts';
+import { ADAPTERS, type AdapterModule } from '../../adapters/registry.ts';
 import { Bridge } from '../bridge/bridge.ts';
 import { createCredentialCipher, resolveCredentialsKey } from '../bridge/credential-cipher.ts';
 import { parseSchedule } from '../bridge/retry-policy.ts';
@@ -49,9 +49,10 @@ export interface RunningPeer {
  * conflicts) as in process, but the wedding is a provider-synced document and the peer's state
  * lives in its own SQLite database.
  */
-export async function startRemotePeer(config: PeerConfig, logger: Logger, adapters: readonly AdapterDefinition[] = ADAPTERS): Promise<RunningPeer> {
-  const definition = adapters.find((a) => a.system === config.system);
-  if (!definition) throw new Error(`no adapter for ${config.system}`);
+export async function startRemotePeer(config: PeerConfig, logger: Logger, adapters: readonly AdapterModule[] = ADAPTERS): Promise<RunningPeer> {
+  const module = adapters.find((a) => a.system === config.system);
+  if (!module) throw new Error(`no adapter for ${config.system}`);
+  const definition = await module.load();
   const db: Db = openDatabase(config.dataDir, { synchronous: 'normal' });
   const cipher = createCredentialCipher(resolveCredentialsKey(undefined, config.dataDir));
   const documents = new ProviderDocuments(config.url.replace(/^http/, 'ws'), config.weddingId, config.token, db);
@@ -93,7 +94,7 @@ export async function startRemotePeer(config: PeerConfig, logger: Logger, adapte
       configuration: { ...config.configuration, ...(config.conflictStrategies ? { conflictStrategies: config.conflictStrategies } : {}) }, capabilities: [...definition.capabilities], createdBy: 'peer',
     });
   }
-  bridge.start();
+  await bridge.start();
   logger.info({ integrationId: config.integrationId, system: config.system, weddingId: config.weddingId, webhookUrl }, 'peer running');
   return {
     bridge, documents, webhookUrl,
