@@ -115,20 +115,15 @@ export function weddingContext(weddingId: string, w: WeddingDoc, data: Record<st
 type YType = Y.AbstractType<Y.YEvent<any>>;
 
 /** Root shared types that hold syncable entities. */
-const ENTITY_ROOTS: Record<string, SyncEntity> = { timeline: 'timeline', vendors: 'vendors', payments: 'payments', guests: 'guests', meta: 'meta' };
+const ENTITY_ROOTS: [string, SyncEntity][] = [['timeline', 'timeline'], ['vendors', 'vendors'], ['payments', 'payments'], ['guests', 'guests'], ['meta', 'meta']];
 
 /**
  * The entities a transaction touched: for entity maps, the key directly below the root (an event,
  * vendor or payment id) whichever nested type changed; for `meta` and `guests`, the singleton.
+ * Runs on every document update, so it allocates nothing until it finds something.
  */
 export function changedEntities(doc: Y.Doc, tr: Y.Transaction): { entity: SyncEntity; entityId: string }[] {
-  const roots = new Map<YType, SyncEntity>();
-  for (const [name, entity] of Object.entries(ENTITY_ROOTS)) {
-    const root = doc.share.get(name);
-    if (root) roots.set(root, entity);
-  }
-  const out = new Map<string, { entity: SyncEntity; entityId: string }>();
-  const add = (entity: SyncEntity, entityId: string) => out.set(`${entity}\0${entityId}`, { entity, entityId });
+  let out: Map<string, { entity: SyncEntity; entityId: string }> | null = null;
   for (const [type, keys] of tr.changed) {
     let current: YType = type;
     let keyBelowRoot: string | null = null;
@@ -136,10 +131,13 @@ export function changedEntities(doc: Y.Doc, tr: Y.Transaction): { entity: SyncEn
       keyBelowRoot = current._item.parentSub;
       current = current._item.parent as YType;
     }
-    const entity = roots.get(current);
-    if (!entity) continue;
-    if (entity === 'meta' || entity === 'guests') { add(entity, SINGLETON_ID); continue; }
-    if (current === type) { for (const k of keys) if (k !== null) add(entity, k); } else if (keyBelowRoot !== null) add(entity, keyBelowRoot);
+    let entity: SyncEntity | null = null;
+    for (const [name, kind] of ENTITY_ROOTS) if (doc.share.get(name) === current) { entity = kind; break; }
+    if (entity === null) continue;
+    out ??= new Map();
+    if (entity === 'meta' || entity === 'guests') out.set(`${entity}\0${SINGLETON_ID}`, { entity, entityId: SINGLETON_ID });
+    else if (current === type) { for (const k of keys) if (k !== null) out.set(`${entity}\0${k}`, { entity, entityId: k }); }
+    else if (keyBelowRoot !== null) out.set(`${entity}\0${keyBelowRoot}`, { entity, entityId: keyBelowRoot });
   }
-  return [...out.values()];
+  return out ? [...out.values()] : [];
 }

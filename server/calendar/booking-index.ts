@@ -19,6 +19,7 @@ export class BookingIndex {
   private readonly insert;
   private readonly deleteWedding;
   private readonly markIndexed;
+  private readonly known = new Set<string>();
   private readonly indexed;
   private readonly forVendor;
   private readonly forWedding;
@@ -35,7 +36,11 @@ export class BookingIndex {
   }
 
   isIndexed(weddingId: string): boolean {
-    return this.indexed.get(weddingId) !== undefined;
+    // Asked on every document update: once known, remembered (a wedding never becomes unindexed).
+    if (this.known.has(weddingId)) return true;
+    const indexed = this.indexed.get(weddingId) !== undefined;
+    if (indexed) this.known.add(weddingId);
+    return indexed;
   }
 
   /** Re-reads the given events (all of them when `eventIds` is omitted); returns every vendor whose bookings changed. */

@@ -9,7 +9,6 @@ import type { GroupCommit } from '../storage/group-commit.ts';
 import { AuthExtension } from './auth-extension.ts';
 import { DurablePersistence } from './durable-persistence.ts';
 import { guardExtension } from './guard-extension.ts';
-import { describeOrigin } from './origin.ts';
 
 export interface CollabServer {
   hocuspocus: Hocuspocus;
@@ -36,12 +35,6 @@ export interface CollabServerOptions {
 export function createCollabServer(options: CollabServerOptions): CollabServer {
   const { config, store, tokens, logger, metrics } = options;
   const persistence = new DurablePersistence(store, logger.child({ component: 'persistence' }), metrics, options.group);
-  const observe: Extension = {
-    extensionName: 'Metrics',
-    async onChange({ transactionOrigin }) {
-      metrics.docUpdates.inc({ origin: describeOrigin(transactionOrigin).kind });
-    },
-  };
   const hocuspocus = new Hocuspocus({
     name: 'wedsync',
     quiet: true,
@@ -54,7 +47,6 @@ export function createCollabServer(options: CollabServerOptions): CollabServer {
     extensions: [
       new AuthExtension(tokens, logger.child({ component: 'auth' }), metrics),
       persistence,
-      observe,
       ...(options.extensions ?? []),
     ].map((ext) => guardExtension(ext, (hook, error) => {
       metrics.hookErrors.inc({ hook });
