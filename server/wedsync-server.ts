@@ -87,6 +87,7 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
   const bridge = new Bridge({
     db, docs: bridgeDocuments, adapters: options.adapters ?? ADAPTERS, logger: logger.child({ component: 'bridge' }), metrics, now: options.now,
     commitPending: () => group.commit(),
+    inGroup: (fn) => group.write(fn),
     cipher: createCredentialCipher(resolveCredentialsKey(config.CREDENTIALS_KEY, config.dataDir)),
     settings: {
       get publicUrl() { return publicUrl(); },
@@ -124,7 +125,7 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
   // Filled in below; the HTTP app needs the server object for `mount`.
   const server = {} as WedSyncServer;
   const app = createHttpApp({
-    tokens, snapshots, metrics, logger, readiness, commitPending: () => group.commit(),
+    tokens, snapshots, metrics, logger, readiness, durable: () => new Promise((resolve) => group.afterCommit(resolve)),
     mount: (a) => {
       a.route('/api/weddings', weddingRoutes(tokens, new WeddingCatalog(db)));
       a.route('/api/integrations', integrationRoutes(tokens, bridge));

@@ -65,6 +65,8 @@ export interface BridgeDeps {
   now?: () => number;
   /** Commits writes still in an open group commit; called before anything is pushed out. */
   commitPending?: () => void;
+  /** Runs a write in the current group commit (webhook receipts share commits under load; the reply waits for it). */
+  inGroup?: <T>(fn: () => T) => T;
 }
 
 const ENTITY_KIND = 'entity';
@@ -369,12 +371,13 @@ export class Bridge {
       outcome('handshake');
       return verdict.reply ?? { status: 200, body: JSON.stringify({ received: true }) };
     }
-    const rowId = this.inbox.add({ integrationId: integration.id, weddingId: integration.weddingId, eventId: verdict.eventId, kind: 'webhook', payload: JSON.stringify(request), receivedAt: request.receivedAt });
+    const store = () => this.inbox.add({ integrationId: integration.id, weddingId: integration.weddingId, eventId: verdict.eventId, kind: 'webhook', payload: JSON.stringify(request), receivedAt: request.receivedAt });
+    const rowId = this.deps.inGroup ? this.deps.inGroup(store) : store();
     if (rowId === null) {
       outcome('duplicate');
       return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ received: true, duplicate: true }) };
     }
-    this.inboxWorker.kick();
+    this.inboxWorker.kick(integration.weddingId);
     outcome('stored');
     return verdict.reply ?? { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ received: true }) };
   }
@@ -420,7 +423,7 @@ export class Bridge {
       cursor = result.cursor;
       if (!result.more) break;
     }
-    this.inboxWorker.kick();
+    this.inboxWorker.kick(integration.weddingId);
     return ids;
   }
 
@@ -686,7 +689,7 @@ export class Bridge {
       // Keyed by the push's idempotency key: a retried push that succeeds twice brings them in once.
       const payload: ChangesPayload = { changes: result.changes };
       this.inbox.add({ integrationId: integration.id, weddingId: row.weddingId, eventId: `push_${row.idempotencyKey}`, kind: 'changes', payload: JSON.stringify(payload), receivedAt: this.now() });
-      this.inboxWorker.kick();
+      this.inboxWorker.kick(row.weddingId);
     }
     return { detail: { externalId: result.externalId ?? change.externalId, ...(result.changes?.length ? { writeBack: result.changes.length } : {}) } };
   }

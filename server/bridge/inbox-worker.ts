@@ -43,7 +43,15 @@ export interface InboxWorkerDeps {
   requestPull(live: LiveIntegration): void;
 }
 
-const ROWS_PER_PASS = 100;
+const ROWS_PER_PASS = 32;
+/** How often all weddings are scanned for due rows (retries come due without a kick). */
+const SCAN_MS = 1000;
+/**
+ * A pass over one wedding stops after this long (having applied at least one row) and lets the
+ * event loop answer webhooks and WebSocket messages before the next pass: applying a backlog must
+ * not make acknowledgements wait.
+ */
+const SLICE_MS = 4;
 
 /**
  * Applies inbox rows to their weddings: in arrival order per wedding, weddings in parallel. A row
@@ -54,6 +62,10 @@ const ROWS_PER_PASS = 100;
 export class InboxWorker {
   private readonly events = new EventEmitter();
   private readonly loop: PassLoop;
+  /** Weddings known to have rows due: passes go through these without scanning the inbox. */
+  private readonly hot = new Set<string>();
+  private lastScan = 0;
+  private nextDue: number | null = null;
 
   constructor(private readonly deps: InboxWorkerDeps) {
     this.events.setMaxListeners(0);
@@ -68,7 +80,10 @@ export class InboxWorker {
     return this.loop.stop();
   }
 
-  kick(): void {
+  /** Run soon; `weddingId` names the wedding that has new rows. */
+  kick(weddingId?: string): void {
+    if (weddingId) this.hot.add(weddingId);
+    else this.lastScan = 0;
     this.loop.kick();
   }
 
@@ -83,33 +98,58 @@ export class InboxWorker {
 
   private async tick(): Promise<number | null> {
     const now = this.deps.now();
-    const weddings = this.deps.inbox.weddingsWithPending();
-    const due = weddings.filter((w) => w.due <= now);
-    await Promise.all(due.map((w) => this.processWedding(w.weddingId).catch((error) => {
-      this.deps.logger.error({ err: error, weddingId: w.weddingId }, 'inbox pass failed');
-    })));
-    if (due.length) this.events.emit('progress');
-    const after = this.deps.inbox.weddingsWithPending();
-    if (after.length === 0) return null;
-    const next = Math.min(...after.map((w) => w.due));
-    return Math.min(1000, Math.max(0, next - this.deps.now()));
+    if (this.hot.size === 0 || now - this.lastScan >= SCAN_MS) {
+      this.lastScan = now;
+      this.nextDue = null;
+      for (const w of this.deps.inbox.weddingsWithPending()) {
+        if (w.due <= now) this.hot.add(w.weddingId);
+        else this.nextDue = Math.min(this.nextDue ?? Infinity, w.due);
+      }
+    }
+    const weddings = [...this.hot];
+    await Promise.all(weddings.map(async (weddingId) => {
+      try {
+        if (!(await this.processWedding(weddingId))) this.hot.delete(weddingId);
+      } catch (error) {
+        this.hot.delete(weddingId);
+        this.deps.logger.error({ err: error, weddingId }, 'inbox pass failed');
+      }
+    }));
+    if (weddings.length) this.events.emit('progress');
+    if (this.hot.size > 0) return 0;
+    return this.nextDue === null ? SCAN_MS : Math.min(SCAN_MS, Math.max(0, this.nextDue - this.deps.now()));
   }
 
-  private async processWedding(weddingId: string): Promise<void> {
+  /** Applies a slice of the wedding's due rows; true when more are due right away. */
+  private async processWedding(weddingId: string): Promise<boolean> {
     const now = this.deps.now();
     const head = this.deps.inbox.head(weddingId, ROWS_PER_PASS);
     const rows: InboxRow[] = [];
     for (const r of head) {
-      if (r.nextAttemptAt > now) break;
+      if (r.nextAttemptAt > now) {
+        this.nextDue = Math.min(this.nextDue ?? Infinity, r.nextAttemptAt);
+        break;
+      }
       rows.push(r);
     }
-    if (rows.length === 0) return;
+    if (rows.length === 0) return false;
+    let done = 0;
+    let blocked = false;
     await this.deps.withDocument(weddingId, (doc) => this.deps.atomically(() => {
       const synced = new Set<LiveIntegration>();
+      const until = performance.now() + SLICE_MS;
       for (const row of rows) {
         const live = this.applyRow(doc, row);
-        if (live === false) break;
+        done++;
+        if (live === false) {
+          // Retried later: the wedding waits (order), and the pass loop wakes when the retry is due.
+          blocked = true;
+          const retry = this.deps.inbox.get(row.id)?.nextAttemptAt;
+          if (retry !== undefined) this.nextDue = Math.min(this.nextDue ?? Infinity, retry);
+          break;
+        }
         if (live) synced.add(live);
+        if (performance.now() > until) break;
       }
       const iso = new Date(this.deps.now()).toISOString();
       for (const live of synced) {
@@ -117,6 +157,7 @@ export class InboxWorker {
         live.integration.lastSyncAt = live.integration.lastSuccessAt = iso;
       }
     }));
+    return !blocked && (done < rows.length || head.length === ROWS_PER_PASS);
   }
 
   /**

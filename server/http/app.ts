@@ -17,8 +17,11 @@ export interface HttpAppDeps {
   metrics: Metrics;
   logger: Logger;
   readiness: () => ReadyBody;
-  /** Commits the update log's open group: a response must not announce something not yet on disk. */
-  commitPending?: () => void;
+  /**
+   * Resolves once writes made while handling the request are committed (false if that commit
+   * failed): a response must not announce something that is not on disk.
+   */
+  durable?: () => Promise<boolean>;
   /** Extra route groups mounted under /api (the bridge, later the app). */
   mount?: (app: Hono<AppEnv>) => void;
 }
@@ -34,7 +37,9 @@ export function createHttpApp(deps: HttpAppDeps): Hono<AppEnv> {
   app.use('*', async (c, next) => {
     const end = metrics.httpRequests.startTimer({ method: c.req.method });
     await next();
-    deps.commitPending?.();
+    if (deps.durable && !(await deps.durable())) {
+      c.res = c.json(errorBody('storage_unavailable', 'the change could not be stored; nothing was accepted, please retry'), 503);
+    }
     end({ route: c.req.routePath, status: String(c.res.status) });
   });
 
