@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { ConflictStrategies, EVENT_CATEGORIES, EntityId, TimeZone, type TimelineEvent } from '../../schema/index.ts';
 import { isKnownTimeZone, isoInZone } from './calendar-time.ts';
 import { sameField } from './fields.ts';
-import type { Adapter, InboundChange, OutboundChange, WeddingContext } from './types.ts';
+import { AdapterError } from './errors.ts';
+import type { Adapter, InboundChange, OutboundChange, PushResult, WeddingContext } from './types.ts';
 
 /**
  * What every calendar adapter (Google Calendar, Outlook, CalDAV) shares: the sync options a
@@ -154,6 +155,34 @@ export function pushAction(options: CalendarSyncOptions, change: OutboundChange)
   if (change.op === 'delete') return isRemovedId(change.externalId) || !change.externalId ? 'none' : 'delete';
   if (carries(options, change.data)) return 'upsert';
   return change.externalId && !isRemovedId(change.externalId) ? 'remove' : 'none';
+}
+
+/** How one calendar system writes events; `pushCalendarChange` decides which to call. */
+export interface CalendarWriter {
+  create(event: OutboundEvent, change: OutboundChange): Promise<PushResult>;
+  update(externalId: string, event: OutboundEvent, change: OutboundChange): Promise<PushResult>;
+  remove(externalId: string): Promise<void>;
+}
+
+/** The push shared by every calendar adapter: create, update, take away (scope left) or delete. */
+export async function pushCalendarChange(options: CalendarSyncOptions, change: OutboundChange, wedding: WeddingContext, writer: CalendarWriter): Promise<PushResult> {
+  const id = liveId(change.externalId);
+  switch (pushAction(options, change)) {
+    case 'none':
+      return { externalId: change.op === 'delete' ? null : change.externalId, version: change.version };
+    case 'delete':
+      await writer.remove(id!);
+      return { externalId: null };
+    case 'remove':
+      await writer.remove(id!);
+      return { externalId: removedId(id!), version: null };
+    case 'upsert': {
+      const event = outboundEvent(change, wedding);
+      return !id || isRemovedId(change.externalId) ? writer.create(event, change) : writer.update(id, event, change);
+    }
+    default:
+      throw new AdapterError('unsupported', 'unknown push action');
+  }
 }
 
 // ── outbound shape ──────────────────────────────────────────────────────────────────────────────

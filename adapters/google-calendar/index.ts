@@ -5,8 +5,8 @@ import {
   type WebhookRequest, type WebhookVerdict, type WeddingContext,
 } from '../core/index.ts';
 import {
-  CALENDAR_FIELDS, acceptsCalendarChange, changedSinceBase, isRemovedId, liveId, mergeFields, outboundEvent, parseEventKey, pushAction,
-  removedId, timelineFieldsOf, toTimelineChange, weddingZone,
+  CALENDAR_FIELDS, acceptsCalendarChange, pushCalendarChange, changedSinceBase, mergeFields, parseEventKey,
+  timelineFieldsOf, toTimelineChange, weddingZone,
   type BusyInterval, type CalendarAdapter, type OutboundEvent,
 } from '../core/calendar.ts';
 import { isKnownTimeZone } from '../core/calendar-time.ts';
@@ -166,24 +166,7 @@ export function createGoogleCalendarAdapter(input: AdapterInput): CalendarAdapte
 
     async push(change, { wedding }): Promise<PushResult> {
       rememberZone(wedding);
-      const id = liveId(change.externalId);
-      switch (pushAction(config, change)) {
-        case 'none':
-          return { externalId: change.op === 'delete' ? null : change.externalId, version: change.version };
-        case 'delete':
-          await client.delete(id!);
-          return { externalId: null };
-        case 'remove':
-          await client.delete(id!);
-          return { externalId: removedId(id!), version: null };
-        case 'upsert': {
-          const e = outboundEvent(change, wedding);
-          if (!id || isRemovedId(change.externalId)) return create(e, change);
-          return update(id, e, change);
-        }
-        default:
-          throw new AdapterError('unsupported', 'unknown push action');
-      }
+      return pushCalendarChange(config, change, wedding, { create, update, remove: (id: string) => client.delete(id) });
     },
 
     async activate() {

@@ -5,7 +5,7 @@ import {
   type WebhookRequest, type WebhookVerdict, type WeddingContext,
 } from '../core/index.ts';
 import {
-  CALENDAR_FIELDS, acceptsCalendarChange, changedSinceBase, isRemovedId, liveId, mergeFields, outboundEvent, pushAction, removedId,
+  CALENDAR_FIELDS, acceptsCalendarChange, pushCalendarChange, changedSinceBase, mergeFields,
   timelineFieldsOf, toTimelineChange, weddingZone,
   type BusyInterval, type CalendarAdapter, type OutboundEvent,
 } from '../core/calendar.ts';
@@ -215,24 +215,7 @@ export function createOutlookAdapter(input: AdapterInput): CalendarAdapter {
 
     async push(change, { wedding }): Promise<PushResult> {
       rememberZone(wedding);
-      const id = liveId(change.externalId);
-      switch (pushAction(config, change)) {
-        case 'none':
-          return { externalId: change.op === 'delete' ? null : change.externalId, version: change.version };
-        case 'delete':
-          await client.deleteEvent(id!);
-          return { externalId: null };
-        case 'remove':
-          await client.deleteEvent(id!);
-          return { externalId: removedId(id!), version: null };
-        case 'upsert': {
-          const e = outboundEvent(change, wedding);
-          if (!id || isRemovedId(change.externalId)) return create(e, change);
-          return update(id, e, change);
-        }
-        default:
-          throw new AdapterError('unsupported', 'unknown push action');
-      }
+      return pushCalendarChange(config, change, wedding, { create, update, remove: (id: string) => client.deleteEvent(id) });
     },
 
     async activate() {
