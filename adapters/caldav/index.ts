@@ -172,12 +172,6 @@ export function createCalDavAdapter(input: AdapterInput): CalendarAdapter {
       return out;
     },
   };
-  // The bridge calls what an adapter has: leave out what this direction does not do.
-  if (!inbound) delete adapter.pull;
-  if (!outbound) {
-    delete adapter.push;
-    delete adapter.accepts;
-  }
   return adapter;
 }
 

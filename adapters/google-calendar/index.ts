@@ -204,16 +204,6 @@ export function createGoogleCalendarAdapter(input: AdapterInput): CalendarAdapte
       return out;
     },
   };
-  // The bridge calls what an adapter has: leave out what this direction does not do.
-  if (!inbound) delete adapter.pull;
-  if (!(inbound && config.watch)) {
-    delete adapter.verifyWebhook;
-    delete adapter.parseWebhook;
-  }
-  if (!outbound) {
-    delete adapter.push;
-    delete adapter.accepts;
-  }
   return adapter;
 }
 

@@ -246,16 +246,6 @@ export function createOutlookAdapter(input: AdapterInput): CalendarAdapter {
       return out;
     },
   };
-  // The bridge calls what an adapter has: leave out what this direction does not do.
-  if (!inbound) delete adapter.pull;
-  if (!(inbound && config.subscribe)) {
-    delete adapter.verifyWebhook;
-    delete adapter.parseWebhook;
-  }
-  if (!outbound) {
-    delete adapter.push;
-    delete adapter.accepts;
-  }
   return adapter;
 }
 

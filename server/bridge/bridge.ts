@@ -357,7 +357,7 @@ export class Bridge {
       throw new BridgeError('integration_not_found', `no active ${system} integration ${id ?? '(not found in the payload)'}`);
     }
     const { adapter, integration } = live;
-    if (!adapter.verifyWebhook || !adapter.parseWebhook) {
+    if (!adapter.capabilities.includes('webhook') || !adapter.verifyWebhook || !adapter.parseWebhook) {
       outcome('unsupported');
       throw new BridgeError('webhook_not_supported', `${system} integrations do not take webhooks`);
     }
