@@ -20,7 +20,7 @@ export async function serve(config: Config, io: CliIO): Promise<void> {
 
   const { port, httpUrl, wsUrl } = await server.listen();
   const base = config.PUBLIC_URL?.replace(/\/$/, '') ?? httpUrl;
-  logger.info({ port, dataDir: config.dataDir, secret: secret.source }, 'wedsync hub listening');
+  logger.info({ port, dataDir: config.dataDir, authSecretFrom: secret.source }, 'wedsync hub listening');
   io.err('');
   io.err(`  WedSync Hub is running`);
   io.err(`  Planner app  ${base}/`);
