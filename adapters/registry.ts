@@ -31,8 +31,3 @@ export const ADAPTERS: readonly AdapterModule[] = [
   lazy('slack', () => import('./slack/index.ts'), (m) => m.slackAdapter),
   lazy('teams', () => import('./teams/index.ts'), (m) => m.teamsAdapter),
 ];
-
-/** An already loaded definition as a module (tests, embedding). */
-export function adapterModule(definition: AdapterDefinition): AdapterModule {
-  return { system: definition.system, load: async () => definition };
-}

@@ -32,7 +32,3 @@ export const adapterOrigin = (system: string, integrationId: string): TxOrigin =
 export const adminOrigin = (action: string, userId?: string): TxOrigin => ({ kind: 'admin', action, ...(userId ? { userId } : {}) });
 export const systemOrigin = (reason?: string): TxOrigin => ({ kind: 'system', ...(reason ? { reason } : {}) });
 
-/** True when `origin` is the given adapter integration (its own echo). */
-export function isOwnAdapterOrigin(origin: unknown, integrationId: string): boolean {
-  return isTxOrigin(origin) && origin.kind === 'adapter' && origin.integrationId === integrationId;
-}

@@ -481,14 +481,12 @@ export class Bridge {
     const ids = await this.deps.docs.withDocument(weddingId, (doc) => {
       const w = new WeddingDoc(doc);
       const out: number[] = [];
-      for (const entity of entities) for (const id of entityIds(w, entity)) {
-        const row = this.planner.plan(live, w, weddingId, entity, id, force);
-        if (row !== null) out.push(row);
-      }
-      // Linked entities that no longer exist here are deleted there.
-      for (const entity of entities) for (const link of this.links.listFor(live.integration.id, entity)) {
-        if (!entityIds(w, entity).includes(link.entityId)) {
-          const row = this.planner.plan(live, w, weddingId, entity, link.entityId, force);
+      for (const entity of entities) {
+        const present = new Set(entityIds(w, entity));
+        // Linked entities that no longer exist here are planned too: they are deleted there.
+        const gone = this.links.listFor(live.integration.id, entity).map((l) => l.entityId).filter((id) => !present.has(id));
+        for (const id of [...present, ...gone]) {
+          const row = this.planner.plan(live, w, weddingId, entity, id, force);
           if (row !== null) out.push(row);
         }
       }

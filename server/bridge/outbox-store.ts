@@ -67,7 +67,6 @@ export class OutboxStore {
   private readonly oldest;
   private readonly listDead;
   private readonly nextDue;
-  private readonly deliveredFor;
   private readonly deferRow;
   private readonly outranked;
   private readonly activeFor;
@@ -95,7 +94,6 @@ export class OutboxStore {
     // Only rows this worker holds (or still waiting ones): a row cancelled meanwhile stays cancelled.
     this.deferRow = db.prepare(`UPDATE outbox SET status = 'pending', next_attempt_at = ? WHERE id = ? AND status IN ('inflight', 'pending')`);
     this.outranked = db.prepare(`SELECT 1 FROM outbox WHERE integration_id = ? AND status = 'pending' AND priority > ? AND next_attempt_at <= ? LIMIT 1`).pluck();
-    this.deliveredFor = db.prepare(`SELECT * FROM outbox WHERE wedding_id = ? AND status IN ('delivered', 'dead') AND id > ? ORDER BY id`);
   }
 
   /**
@@ -176,7 +174,4 @@ export class OutboxStore {
     return (this.listDead.all(weddingId, limit) as Row[]).map(toRow);
   }
 
-  settledSince(weddingId: string, afterId: number): OutboxRow[] {
-    return (this.deliveredFor.all(weddingId, afterId) as Row[]).map(toRow);
-  }
 }

@@ -158,8 +158,4 @@ export class DurablePersistence extends Database {
   loadedDocument(name: string): Document | undefined {
     return this.live.get(name);
   }
-
-  loadedDocuments(): ReadonlyMap<string, Document> {
-    return this.live;
-  }
 }

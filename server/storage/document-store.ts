@@ -38,11 +38,6 @@ export class DocumentStore {
     });
   }
 
-  /** Wraps `fn` in an SQLite transaction (a savepoint when nested). */
-  transaction<A extends unknown[]>(fn: (...args: A) => void): (...args: A) => void {
-    return this.db.transaction(fn);
-  }
-
   load(name: string): StoredDocument {
     const read = this.db.transaction(() => ({
       state: (this.selectState.get(name) as Uint8Array | undefined) ?? null,

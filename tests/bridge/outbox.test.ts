@@ -9,14 +9,20 @@ import { connectWebhooks, startReceiver } from './helpers.ts';
 const FAST_RETRIES = { RETRY_SCHEDULE_MS: '50,100,200', OUTBOX_MAX_ATTEMPTS: '6', BREAKER_THRESHOLD: '100', PUSH_COALESCE_MS: '0' };
 const ceremony = { id: 'ceremony', title: 'Ceremony', start: '2026-06-13T14:00:00+01:00', end: '2026-06-13T14:45:00+01:00' };
 
+/** A server with fast retries, a subscriber connected through the API, and a planner's client. */
+async function withSubscriber(env: Record<string, string> = FAST_RETRIES) {
+  const t = await startTestServer({ env });
+  const planner = await t.token('planner', ['w1']);
+  const receiver = await startReceiver();
+  const conn = await connectWebhooks(t, planner, 'w1', receiver);
+  const client = await t.connect('w1', planner);
+  await client.whenSynced();
+  return { t, planner, receiver, conn, client };
+}
+
 describe('outbox delivery', () => {
   it('retries a failing subscriber and delivers exactly once when it recovers, with one idempotency key', async () => {
-    const t = await startTestServer({ env: FAST_RETRIES });
-    const planner = await t.token('planner', ['w1']);
-    const receiver = await startReceiver();
-    await connectWebhooks(t, planner, 'w1', receiver);
-    const client = await t.connect('w1', planner);
-    await client.whenSynced();
+    const { t, receiver, client } = await withSubscriber();
     receiver.failNext(3, 503);
     client.doc.upsertEvent(ceremony);
     await waitFor(() => receiver.accepted().some((r) => r.body.data.id === 'ceremony'), 'delivery after recovery');
@@ -29,12 +35,7 @@ describe('outbox delivery', () => {
   });
 
   it('waits for Retry-After on 429', async () => {
-    const t = await startTestServer({ env: FAST_RETRIES });
-    const planner = await t.token('planner', ['w1']);
-    const receiver = await startReceiver();
-    await connectWebhooks(t, planner, 'w1', receiver);
-    const client = await t.connect('w1', planner);
-    await client.whenSynced();
+    const { receiver, client } = await withSubscriber();
     receiver.failNext(1, 429, '1');
     client.doc.upsertEvent(ceremony);
     await waitFor(() => receiver.accepted().some((r) => r.body.data.id === 'ceremony'), 'delivery after Retry-After', 10_000);
@@ -45,12 +46,7 @@ describe('outbox delivery', () => {
   });
 
   it('stops on 410 and on other 4xx: dead-lettered, visible, and replayable through the API', async () => {
-    const t = await startTestServer({ env: FAST_RETRIES });
-    const planner = await t.token('planner', ['w1']);
-    const receiver = await startReceiver();
-    await connectWebhooks(t, planner, 'w1', receiver);
-    const client = await t.connect('w1', planner);
-    await client.whenSynced();
+    const { t, planner, receiver, client } = await withSubscriber();
     receiver.failNext(1, 410);
     client.doc.upsertEvent(ceremony);
     const dead = await waitFor(async () => {
@@ -74,12 +70,7 @@ describe('outbox delivery', () => {
   });
 
   it('opens the circuit breaker after repeated failures and closes it when the system recovers', async () => {
-    const t = await startTestServer({ env: { ...FAST_RETRIES, BREAKER_THRESHOLD: '3', BREAKER_COOLDOWN_MS: '300', OUTBOX_MAX_ATTEMPTS: '50' } });
-    const planner = await t.token('planner', ['w1']);
-    const receiver = await startReceiver();
-    const conn = await connectWebhooks(t, planner, 'w1', receiver);
-    const client = await t.connect('w1', planner);
-    await client.whenSynced();
+    const { t, planner, receiver, conn, client } = await withSubscriber({ ...FAST_RETRIES, BREAKER_THRESHOLD: '3', BREAKER_COOLDOWN_MS: '300', OUTBOX_MAX_ATTEMPTS: '50' });
     receiver.failNext(1000, 503);
     client.doc.upsertEvent(ceremony);
     const status = async () => (await (await t.fetch('/api/integrations/status/w1', { token: planner })).json() as { integrationStatus: { breaker: string; health: string; errorRate: number; outbox: { pending: number } }[] }).integrationStatus[0]!;
