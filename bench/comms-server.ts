@@ -10,7 +10,7 @@ import { createWedSyncServer } from '../server/wedsync-server.ts';
 const BENCH_SECRET = 'bench-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
 const [dataDir] = process.argv.slice(2) as [string];
 
-const config = loadConfig({ PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'silent', CASCADE_DELAY_MS: '0', EMERGENCY_ESCALATE_AFTER_S: '86400', PUSH_COALESCE_MS: '0' });
+const config = loadConfig({ PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'silent', NOTIFY_QUIET_MINUTES: '0', EMERGENCY_ESCALATE_AFTER_S: '86400', PUSH_COALESCE_MS: '0' });
 const server = createWedSyncServer(config, { authSecret: BENCH_SECRET, logger: createLogger(config) });
 const { port } = await server.listen();
 process.send!({ type: 'ready', port });

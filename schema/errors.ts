@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 
-export const SCHEMA_ERROR_CODES = ['validation_failed', 'not_found'] as const;
+/** `duplicate`: the write would give two entities one identity (two vendors with one e-mail or phone). */
+export const SCHEMA_ERROR_CODES = ['validation_failed', 'not_found', 'duplicate'] as const;
 export type SchemaErrorCode = (typeof SCHEMA_ERROR_CODES)[number];
 
 export interface SchemaIssue {

@@ -4,6 +4,7 @@ export * from './document/origins.ts';
 export * from './document/wedding-doc.ts';
 export * from './document/reconcile.ts';
 export * from './document/money.ts';
+export * from './document/addresses.ts';
 export * from './document/budget.ts';
 export * from './errors.ts';
 export * from './api/common.ts';

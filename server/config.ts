@@ -57,8 +57,14 @@ export const ConfigSchema = z.object({
   EMERGENCY_ESCALATE_AFTER_S: z.coerce.number().int().min(1).max(86_400).default(300),
   /** The same for other messages that ask for an acknowledgement. @default 3600 */
   ACK_ESCALATE_AFTER_S: z.coerce.number().int().min(1).max(7 * 86_400).default(3600),
-  /** How long a cascade (guest count, ceremony time, payment received) waits for further edits, so a burst sends one message. @default 3000 */
-  CASCADE_DELAY_MS: z.coerce.number().int().min(0).max(3_600_000).default(3000),
+  /**
+   * Automatic messages (cascades, payment notices and reminders) are gathered per wedding and sent
+   * once no further change came for this many minutes, so an afternoon of edits is one message per
+   * person rather than one per edit. `0` sends at the next look (tests). @default 10
+   */
+  NOTIFY_QUIET_MINUTES: z.coerce.number().min(0).max(1440).default(10),
+  /** A wedding that keeps changing still gets its batch this many minutes after the first change. @default 60 */
+  NOTIFY_MAX_DELAY_MINUTES: z.coerce.number().min(0).max(10_080).default(60),
   /** Days before a payment's due date on which the couple and planner are reminded (and the day after, if unpaid). @default 7,1 */
   PAYMENT_REMINDER_DAYS: z.string().regex(/^\d{1,3}(,\d{1,3})*$/, 'comma-separated days, e.g. 7,1').default('7,1'),
   /** How often escalations, cascades and reminders that are due are looked at. @default 250 */

@@ -106,10 +106,10 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
   const calendar = new CalendarService({ db, bridge, logger: logger.child({ component: 'calendar' }), publicUrl, storedWeddings: () => new WeddingCatalog(db).storedWeddingIds() });
   const comms = new CommsService({
     db, bridge, logger: logger.child({ component: 'comms' }), publicUrl,
-    settings: { emergencyEscalateAfterS: config.EMERGENCY_ESCALATE_AFTER_S, ackEscalateAfterS: config.ACK_ESCALATE_AFTER_S, cascadeDelayMs: config.CASCADE_DELAY_MS, tickMs: config.COMMS_TICK_MS, outboxMaxAttempts: config.OUTBOX_MAX_ATTEMPTS, retentionDays: config.RETENTION_DAYS },
+    settings: { emergencyEscalateAfterS: config.EMERGENCY_ESCALATE_AFTER_S, ackEscalateAfterS: config.ACK_ESCALATE_AFTER_S, notifyQuietMs: config.NOTIFY_QUIET_MINUTES * 60_000, notifyMaxDelayMs: config.NOTIFY_MAX_DELAY_MINUTES * 60_000, tickMs: config.COMMS_TICK_MS, outboxMaxAttempts: config.OUTBOX_MAX_ATTEMPTS, retentionDays: config.RETENTION_DAYS },
   });
-  new Cascades(bridge, comms, config.CASCADE_DELAY_MS);
-  const payments = new PaymentCoordinator(bridge, comms, { reminderDays: config.PAYMENT_REMINDER_DAYS.split(',').map(Number), cascadeDelayMs: config.CASCADE_DELAY_MS });
+  new Cascades(bridge, comms);
+  const payments = new PaymentCoordinator(bridge, comms, { reminderDays: config.PAYMENT_REMINDER_DAYS.split(',').map(Number) });
 
   const readiness = () => {
     const storageOk = db.open && !closing;

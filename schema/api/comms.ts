@@ -92,6 +92,59 @@ export const AckBody = z.object({ recipientId: EntityId.optional() }).strict();
 export const AckResponse = z.object({ messageId: z.string(), recipientId: z.string(), acknowledgedAt: z.string() });
 export type AckResponse = z.infer<typeof AckResponse>;
 
+/**
+ * What a wedding does with automatic messages (cascades, payment notices and reminders):
+ * `off`: none are composed; `ask`: each waits, pending, until a planner sends or discards it;
+ * `automatic`: each is sent once its batch's quiet period is over. @default ask
+ */
+export const NOTIFICATION_MODES = ['off', 'ask', 'automatic'] as const;
+export type NotificationMode = (typeof NOTIFICATION_MODES)[number];
+
+/** `PUT /api/weddings/:id/notifications/settings`. */
+export const NotificationSettingsBody = z.object({ mode: z.enum(NOTIFICATION_MODES) }).strict();
+export type NotificationSettingsBody = z.infer<typeof NotificationSettingsBody>;
+
+export const NotificationSettings = z.object({
+  mode: z.enum(NOTIFICATION_MODES),
+  /** The server's quiet period (NOTIFY_QUIET_MINUTES): changes are gathered until none came for this long. */
+  quietPeriodMinutes: z.number(),
+  /** …but a batch is composed at most this long after its first change (NOTIFY_MAX_DELAY_MINUTES). */
+  maxDelayMinutes: z.number(),
+  /** Who last changed the setting, and when (null: never changed, the default applies). */
+  updatedBy: z.string().nullable(),
+  updatedAt: z.string().nullable(),
+});
+export type NotificationSettings = z.infer<typeof NotificationSettings>;
+
+export const PENDING_STATUSES = ['pending', 'sent', 'discarded'] as const;
+
+/** An automatic message waiting for a planner (a wedding in `ask` mode). */
+export const PendingNotification = z.object({
+  id: z.string(),
+  status: z.enum(PENDING_STATUSES),
+  /** When it was composed (ISO date-time). */
+  createdAt: z.string(),
+  subject: z.string(),
+  body: z.string(),
+  type: z.string(),
+  priority: z.enum(MESSAGE_PRIORITIES),
+  /** Why it was composed and why these people get it. */
+  reason: z.string(),
+  recipients: z.array(z.object({ id: z.string(), name: z.string(), kind: z.enum(['vendor', 'contact']) })),
+  decidedAt: z.string().nullable(),
+  decidedBy: z.string().nullable(),
+  /** The message written to the wedding's log once sent. */
+  messageId: z.string().nullable(),
+});
+export type PendingNotification = z.infer<typeof PendingNotification>;
+
+/** `GET /api/weddings/:id/notifications/pending`: oldest first. */
+export const PendingNotificationsResponse = z.object({ pending: z.array(PendingNotification) });
+export type PendingNotificationsResponse = z.infer<typeof PendingNotificationsResponse>;
+
+export const DiscardResponse = z.object({ pending: PendingNotification });
+export type DiscardResponse = z.infer<typeof DiscardResponse>;
+
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody };
 
 export const COMMS_ROUTES: RouteContract[] = [
@@ -99,6 +152,11 @@ export const COMMS_ROUTES: RouteContract[] = [
   { method: 'get', path: '/api/weddings/{weddingId}/messages/{messageId}', summary: 'A message with every send, acknowledgement and the escalation state', auth: 'bearer', responses: { 200: MessageStatusResponse, ...errors } },
   { method: 'post', path: '/api/weddings/{weddingId}/messages/{messageId}/ack', summary: 'Acknowledge a message (vendors for themselves, planners for anyone)', auth: 'bearer', body: AckBody, responses: { 200: AckResponse, ...errors } },
   { method: 'post', path: '/api/weddings/{weddingId}/emergency', summary: 'Emergency broadcast with acknowledgement tracking and escalation', auth: 'bearer', body: EmergencyBody, responses: { 201: EmergencyResponse, ...errors } },
+  { method: 'get', path: '/api/weddings/{weddingId}/notifications/settings', summary: 'What the wedding does with automatic messages (off, ask, automatic) and the quiet period', auth: 'bearer', responses: { 200: NotificationSettings, ...errors } },
+  { method: 'put', path: '/api/weddings/{weddingId}/notifications/settings', summary: 'Change what the wedding does with automatic messages (planners and admins)', auth: 'bearer', body: NotificationSettingsBody, responses: { 200: NotificationSettings, ...errors } },
+  { method: 'get', path: '/api/weddings/{weddingId}/notifications/pending', summary: 'Automatic messages waiting for a planner to send or discard them', auth: 'bearer', responses: { 200: PendingNotificationsResponse, ...errors } },
+  { method: 'post', path: '/api/weddings/{weddingId}/notifications/pending/{pendingId}/send', summary: 'Send a pending automatic message (written to the log with its reason)', auth: 'bearer', responses: { 201: SendResponse, 409: ErrorBody, ...errors } },
+  { method: 'post', path: '/api/weddings/{weddingId}/notifications/pending/{pendingId}/discard', summary: 'Discard a pending automatic message', auth: 'bearer', responses: { 200: DiscardResponse, 409: ErrorBody, ...errors } },
   { method: 'get', path: '/api/comms/ack/{token}', summary: 'An acknowledgement link: shows the message (HTML, or JSON with Accept: application/json); changes nothing', auth: 'none', responses: { 200: null, 404: ErrorBody } },
   { method: 'post', path: '/api/comms/ack/{token}', summary: 'Confirms an acknowledgement link (the signed token is the permission)', auth: 'none', responses: { 200: AckResponse, 404: ErrorBody } },
 ];

@@ -13,7 +13,7 @@ import { PAYMENT_ROUTES } from './payments.ts';
 
 /** One HTTP route: the contract the server implements and /api/openapi.json describes. */
 export interface RouteContract {
-  method: 'get' | 'post' | 'delete';
+  method: 'get' | 'post' | 'put' | 'delete';
   path: string;
   summary: string;
   auth: 'none' | 'bearer' | 'signature';

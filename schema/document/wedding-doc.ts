@@ -6,6 +6,7 @@ import {
 } from './entities.ts';
 import type { TxOrigin } from './origins.ts';
 import { SchemaError, parseOrThrow } from '../errors.ts';
+import { addressKeys } from './addresses.ts';
 
 /** Names of the document's top-level shared types. */
 export const ROOT = {
@@ -161,6 +162,7 @@ export class WeddingDoc {
       : { email: '', phone: '', preferredChannels: [], status: 'inquiry', links: {}, ...input };
     const vendor = parseOrThrow(Vendor, merged, 'vendor');
     if (!existing) parseOrThrow(VendorInput, input, 'vendor');
+    this.assertNoDuplicateVendor(vendor, existing);
     this.transact(() => {
       const m = ensureEntity(this.vendors, vendor.id);
       const { links, ...scalars } = vendor;
@@ -168,6 +170,34 @@ export class WeddingDoc {
       setLinks(m, links);
     }, origin);
     return vendor;
+  }
+
+  /**
+   * The other vendor that already has one of `vendor`'s addresses (same e-mail ignoring case, or
+   * same phone as E.164; see addresses.ts), if any.
+   */
+  findDuplicateVendor(vendor: Pick<Vendor, 'id' | 'email' | 'phone'>): Vendor | undefined {
+    const keys = new Set(addressKeys(vendor));
+    if (keys.size === 0) return undefined;
+    return this.listVendors().find((v) => v.id !== vendor.id && addressKeys(v).some((k) => keys.has(k)));
+  }
+
+  /**
+   * Refuses a write that would make a vendor a duplicate: a new vendor, or a changed e-mail or phone,
+   * that another vendor already has. Vendors that are already duplicates (two peers added them
+   * offline at once; the CRDT keeps both) may still be edited otherwise: messages are deduplicated by
+   * address when they are sent.
+   * @throws SchemaError `duplicate`
+   */
+  private assertNoDuplicateVendor(vendor: Vendor, existing: Vendor | undefined): void {
+    if (existing && existing.email === vendor.email && existing.phone === vendor.phone) return;
+    const changed = existing
+      ? { id: vendor.id, email: existing.email === vendor.email ? '' : vendor.email, phone: existing.phone === vendor.phone ? '' : vendor.phone }
+      : vendor;
+    const other = this.findDuplicateVendor(changed);
+    if (!other) return;
+    const field = addressKeys(changed).find((k) => addressKeys(other).includes(k))?.startsWith('email:') ? 'email' : 'phone';
+    throw new SchemaError('duplicate', `vendor ${other.id} (${other.name}) already has this ${field === 'email' ? 'e-mail address' : 'phone number'}; edit that vendor instead of adding another`, [{ path: field, message: `the same as vendor ${other.id}` }]);
   }
 
   deleteVendor(id: string, origin?: TxOrigin): boolean {

@@ -1,6 +1,6 @@
 import * as Y from 'yjs';
 import {
-  GuestsPatch, Payment, TimelineEvent, Vendor, WeddingDoc, WeddingMetaPatch, parseOrThrow,
+  GuestsPatch, Payment, SchemaError, TimelineEvent, Vendor, WeddingDoc, WeddingMetaPatch, parseOrThrow,
   type TxOrigin,
 } from '../../schema/index.ts';
 import { SINGLETON_ID, type SyncEntity, type WeddingContext } from '../../adapters/core/index.ts';
@@ -52,6 +52,10 @@ export function validateEntityPatch(w: WeddingDoc, entity: SyncEntity, id: strin
       return;
     case 'vendors':
       parseOrThrow(Vendor, { email: '', phone: '', preferredChannels: [], status: 'inquiry', links: {}, ...current, ...patch, id }, 'vendor');
+      // The same refusal upsertVendor makes, before anything of the batch is written.
+      if (w.findDuplicateVendor({ id, email: typeof patch.email === 'string' && patch.email !== current?.email ? patch.email : '', phone: typeof patch.phone === 'string' && patch.phone !== current?.phone ? patch.phone : '' })) {
+        throw new SchemaError('duplicate', `another vendor of this wedding already has the e-mail or phone of vendor ${id}`);
+      }
       return;
     case 'payments':
       parseOrThrow(Payment, { description: '', milestone: 'other', amountPaid: 0, amountRefunded: 0, status: 'planned', due: '', links: {}, ...current, ...patch, id }, 'payment');

@@ -3,18 +3,19 @@ import { WeddingDoc, weddingIdOf, type TimelineEvent, type TxOrigin } from '../.
 import type { Bridge } from '../bridge/bridge.ts';
 import { describeOrigin } from '../collab/origin.ts';
 import type { CommsService } from './comms-service.ts';
-import type { Job } from './job-queue.ts';
+import type { NotificationItem } from './notifier.ts';
 import { activeVendors } from './recipients.ts';
 import { rootInTransaction, type YType } from './y-roots.ts';
 
 /**
  * The brief's cascades for the timeline and guests: a change made by one party notifies the others
- * who depend on it.
- * - guest count changed (by the caterer's system, or anyone) → florist and rentals get the new number;
- * - ceremony time changed → every vendor gets the new time (their calendars follow through the
- *   calendar integrations, which push timeline changes on their own).
- * The change and the job that will notify are stored in one transaction; the notification waits
- * `delay` ms so that a burst of edits sends one message with the final value.
+ * who depend on it, and only them (booked vendors; see Notifier for batching and the wedding's mode).
+ * - guest count changed (by the caterer's system, or anyone) → the booked florists and rentals, who
+ *   plan by the number;
+ * - ceremony time changed → the booked vendors assigned to that ceremony (its `vendorIds`); a vendor
+ *   not assigned to it has nothing to change (their calendars follow through the calendar
+ *   integrations anyway).
+ * The one who made the change is never told of it. A ceremony being created is planning, not news.
  */
 export const CASCADE_KINDS = { guests: 'cascade.guests', ceremony: 'cascade.ceremony' } as const;
 
@@ -22,7 +23,7 @@ export const CASCADE_KINDS = { guests: 'cascade.guests', ceremony: 'cascade.cere
 const GUEST_COUNT_CATEGORIES = new Set(['florist', 'rentals']);
 
 interface GuestsPayload { count: number; previous: number | null; changedBy: string; changedByVendorId: string | null }
-interface CeremonyPayload { eventId: string; start: string; end: string; previousStart: string | null; changedBy: string; changedByVendorId: string | null }
+interface CeremonyPayload { eventId: string; start: string; end: string; previousStart: string | null; previousEnd?: string | null; changedBy: string; changedByVendorId: string | null }
 
 /** Whose change it was, for the message ("Cater Co (via webhooks)"), and the vendor to leave out of the notification. */
 export function describeChanger(bridge: Bridge, w: WeddingDoc, origin: TxOrigin): { label: string; vendorId: string | null } {
@@ -53,10 +54,10 @@ export function formatWhen(iso: string, timeZone: string | undefined): string {
 }
 
 export class Cascades {
-  constructor(private readonly bridge: Bridge, private readonly comms: CommsService, private readonly delayMs: number) {
+  constructor(private readonly bridge: Bridge, private readonly comms: CommsService) {
     bridge.onDocumentUpdate(this.onDocumentUpdate);
-    comms.jobs.register(CASCADE_KINDS.guests, (job) => this.notifyGuests(job as Job<GuestsPayload>));
-    comms.jobs.register(CASCADE_KINDS.ceremony, (job) => this.notifyCeremony(job as Job<CeremonyPayload>));
+    comms.notifier.register<GuestsPayload>(CASCADE_KINDS.guests, { compose: composeGuests, merge: (older, newer) => ({ ...newer, previous: older.previous }) });
+    comms.notifier.register<CeremonyPayload>(CASCADE_KINDS.ceremony, { compose: composeCeremony, merge: (older, newer) => ({ ...newer, previousStart: older.previousStart, previousEnd: older.previousEnd ?? null }) });
   }
 
   private readonly onDocumentUpdate = (documentName: string, doc: Y.Doc, tr: Y.Transaction): void => {
@@ -69,17 +70,13 @@ export class Cascades {
     if (!guestsChanged && !timelineInTr) return;
     const origin = describeOrigin(tr.origin);
     const w = new WeddingDoc(doc);
-    const now = this.bridge.clock();
-    const { lastSeen, jobs } = this.comms;
+    const { lastSeen, notifier } = this.comms;
     if (guestsChanged) {
       const count = w.getGuests().count;
       const previous = lastSeen.swap<number | null>(weddingId, 'guests.count', count ?? null);
       if (typeof count === 'number' && previous !== count) {
         const by = describeChanger(this.bridge, w, origin);
-        jobs.enqueue<GuestsPayload>(
-          { weddingId, kind: CASCADE_KINDS.guests, key: `${weddingId}:guests`, payload: { count, previous: previous ?? null, changedBy: by.label, changedByVendorId: by.vendorId }, notBefore: now + this.delayMs },
-          (older, newer) => ({ ...newer, previous: older.previous }),
-        );
+        notifier.collect<GuestsPayload>(weddingId, CASCADE_KINDS.guests, 'guests', { count, previous: previous ?? null, changedBy: by.label, changedByVendorId: by.vendorId });
       }
     }
     if (timeline && timelineInTr) {
@@ -88,45 +85,42 @@ export class Cascades {
         // A ceremony being planned is not news; a ceremony that moves is.
         if (created || (previous && Date.parse(previous.start) === Date.parse(event.start) && Date.parse(previous.end) === Date.parse(event.end))) continue;
         const by = describeChanger(this.bridge, w, origin);
-        jobs.enqueue<CeremonyPayload>(
-          { weddingId, kind: CASCADE_KINDS.ceremony, key: `${weddingId}:ceremony:${event.id}`, payload: { eventId: event.id, start: event.start, end: event.end, previousStart: previous?.start ?? null, changedBy: by.label, changedByVendorId: by.vendorId }, notBefore: now + this.delayMs },
-          (older, newer) => ({ ...newer, previousStart: older.previousStart }),
-        );
+        notifier.collect<CeremonyPayload>(weddingId, CASCADE_KINDS.ceremony, `ceremony:${event.id}`, { eventId: event.id, start: event.start, end: event.end, previousStart: previous?.start ?? null, previousEnd: previous?.end ?? null, changedBy: by.label, changedByVendorId: by.vendorId });
       }
     }
   };
+}
 
-  private async notifyGuests(job: Job<GuestsPayload>): Promise<void> {
-    const p = job.payload;
-    await this.comms.sendSystemMessage(job.weddingId, (w) => {
-      if (w.getGuests().count !== p.count) return null; // changed again since: a later job carries the newer number
-      const recipients = activeVendors(w).filter((v) => GUEST_COUNT_CATEGORIES.has(v.role) && v.id !== p.changedByVendorId);
-      const was = p.previous === null ? '' : ` (was ${p.previous})`;
-      return {
-        id: `cascade-guests-${job.id}`, senderId: 'wedsync', recipients, subject: `Guest count: ${p.count}`,
-        body: `The guest count for ${w.getMeta().title || 'the wedding'} is now ${p.count}${was}, updated by ${p.changedBy}. Please adjust your numbers.`,
-        priority: w.getMeta().weddingDayMode ? 'high' : 'normal', type: 'cascade.guest_count', requiresAck: false, escalateAfterSeconds: null, broadcast: false,
-        context: { count: String(p.count), ...(p.previous === null ? {} : { previous: String(p.previous) }) },
-      };
-    }, 'comms.cascade');
-  }
+function composeGuests(w: WeddingDoc, p: GuestsPayload): NotificationItem | null {
+  const count = w.getGuests().count;
+  // Changed back to what people were last told: nothing to say.
+  if (typeof count !== 'number' || count === p.previous) return null;
+  const recipients = activeVendors(w).filter((v) => GUEST_COUNT_CATEGORIES.has(v.role) && v.id !== p.changedByVendorId);
+  const was = p.previous === null ? '' : ` (was ${p.previous})`;
+  return {
+    recipients, subject: `Guest count: ${count}`,
+    body: `The guest count for ${w.getMeta().title || 'the wedding'} is now ${count}${was}, updated by ${p.changedBy}. Please adjust your numbers.`,
+    priority: w.getMeta().weddingDayMode ? 'high' : 'normal', type: 'cascade.guest_count',
+    reason: `guest count changed to ${count}${was} by ${p.changedBy}; sent to booked florists and rentals, who plan by the number`,
+    context: { count: String(count), ...(p.previous === null ? {} : { previous: String(p.previous) }) },
+  };
+}
 
-  private async notifyCeremony(job: Job<CeremonyPayload>): Promise<void> {
-    const p = job.payload;
-    await this.comms.sendSystemMessage(job.weddingId, (w) => {
-      const event = w.getEvent(p.eventId);
-      if (!event || event.start !== p.start || event.end !== p.end) return null;
-      const tz = w.getMeta().timezone;
-      const recipients = activeVendors(w).filter((v) => v.id !== p.changedByVendorId);
-      const was = p.previousStart ? ` (was ${formatWhen(p.previousStart, tz)})` : '';
-      return {
-        id: `cascade-ceremony-${job.id}`, senderId: 'wedsync', recipients, subject: `Ceremony time changed: ${formatWhen(p.start, tz)}`,
-        body: `The ceremony${event.location ? ` at ${event.location}` : ''} now starts ${formatWhen(p.start, tz)} and ends ${formatWhen(p.end, tz)}${was}, changed by ${p.changedBy}. Calendars connected to WedSync are updated automatically.`,
-        priority: 'high', type: 'cascade.ceremony_time', requiresAck: false, escalateAfterSeconds: null, broadcast: false,
-        context: { eventId: p.eventId, start: p.start },
-      };
-    }, 'comms.cascade');
-  }
+function composeCeremony(w: WeddingDoc, p: CeremonyPayload): NotificationItem | null {
+  const event = w.getEvent(p.eventId);
+  if (!event || event.category !== 'ceremony') return null;
+  // Moved back to where it was: nothing to say.
+  if (p.previousStart && p.previousEnd && Date.parse(p.previousStart) === Date.parse(event.start) && Date.parse(p.previousEnd) === Date.parse(event.end)) return null;
+  const tz = w.getMeta().timezone;
+  const recipients = activeVendors(w).filter((v) => event.vendorIds.includes(v.id) && v.id !== p.changedByVendorId);
+  const was = p.previousStart ? ` (was ${formatWhen(p.previousStart, tz)})` : '';
+  return {
+    recipients, subject: `Ceremony time changed: ${formatWhen(event.start, tz)}`,
+    body: `The ceremony${event.location ? ` at ${event.location}` : ''} now starts ${formatWhen(event.start, tz)} and ends ${formatWhen(event.end, tz)}${was}, changed by ${p.changedBy}. Calendars connected to WedSync are updated automatically.`,
+    priority: w.getMeta().weddingDayMode ? 'high' : 'normal', type: 'cascade.ceremony_time',
+    reason: `ceremony "${event.title}" moved to ${formatWhen(event.start, tz)}${was} by ${p.changedBy}; sent to the booked vendors assigned to it`,
+    context: { eventId: event.id, start: event.start },
+  };
 }
 
 /** Ceremony events this transaction created, or whose start, end or category it changed. */

@@ -1,6 +1,6 @@
 export const COMMS_ERROR_CODES = [
   'message_not_found', 'no_recipients', 'not_a_recipient', 'vendor_not_found', 'payment_not_found', 'invalid_ack_link',
-  'currency_mismatch', 'amount_too_large',
+  'currency_mismatch', 'amount_too_large', 'notification_not_found', 'notification_decided',
 ] as const;
 export type CommsErrorCode = (typeof COMMS_ERROR_CODES)[number];
 
@@ -13,6 +13,9 @@ export const COMMS_ERROR_STATUS: Record<CommsErrorCode, 400 | 404 | 409> = {
   invalid_ack_link: 404,
   currency_mismatch: 409,
   amount_too_large: 409,
+  notification_not_found: 404,
+  /** The pending message was already sent or discarded. */
+  notification_decided: 409,
 };
 
 /** Errors of the communication bridge and payment coordination, answered with `COMMS_ERROR_STATUS[code]`. */

@@ -14,7 +14,7 @@ export interface Job<P = unknown> {
 
 export type JobHandler = (job: Job) => Promise<void>;
 
-interface Row { id: number; wedding_id: string; kind: string; job_key: string | null; payload: string; attempts: number; not_before: number; created_at: number }
+interface Row { status?: string; id: number; wedding_id: string; kind: string; job_key: string | null; payload: string; attempts: number; not_before: number; created_at: number }
 const toJob = (r: Row): Job => ({ id: r.id, weddingId: r.wedding_id, kind: r.kind, key: r.job_key, payload: JSON.parse(r.payload), attempts: r.attempts, notBefore: r.not_before, createdAt: r.created_at });
 
 /** Backoff for a failing job: 1 s, 2 s, 4 s … up to 5 minutes; parked as failed after 10 attempts. */
@@ -37,6 +37,8 @@ export class JobQueue {
   private readonly retry;
   private readonly fail;
   private readonly cancelPrefix;
+  private readonly byId;
+  private readonly release;
   private running = false;
 
   constructor(private readonly db: Db, private readonly now: () => number, private readonly logger: Logger) {
@@ -48,6 +50,8 @@ export class JobQueue {
     this.done = db.prepare(`UPDATE comms_jobs SET status = 'done', done_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?`);
     this.retry = db.prepare(`UPDATE comms_jobs SET attempts = attempts + 1, not_before = ?, last_error = ? WHERE id = ?`);
     this.fail = db.prepare(`UPDATE comms_jobs SET status = 'failed', attempts = attempts + 1, last_error = ?, done_at = ? WHERE id = ?`);
+    this.byId = db.prepare('SELECT * FROM comms_jobs WHERE id = ?');
+    this.release = db.prepare('UPDATE comms_jobs SET job_key = NULL WHERE id = ?');
     this.cancelPrefix = db.prepare(`UPDATE comms_jobs SET status = 'cancelled', done_at = ? WHERE status = 'pending' AND wedding_id = ? AND job_key >= ? AND job_key < ? AND job_key NOT IN (SELECT value FROM json_each(?))`);
   }
 
@@ -58,11 +62,16 @@ export class JobQueue {
   /**
    * Adds a job, or folds it into the pending job with the same key: `merge` combines the payloads
    * and the earlier due time stands, so a burst of edits gives one job that is not put off forever.
+   * With `debounceMaxMs`, the later due time stands instead (a quiet period that starts again with
+   * each change), but never later than `debounceMaxMs` after the pending job was created.
    */
-  enqueue<P>(job: { weddingId: string; kind: string; key: string; payload: P; notBefore: number }, merge: (older: P, newer: P) => P = (_o, n) => n): void {
+  enqueue<P>(job: { weddingId: string; kind: string; key: string; payload: P; notBefore: number }, merge: (older: P, newer: P) => P = (_o, n) => n, options: { debounceMaxMs?: number } = {}): void {
     const pending = this.pendingByKey.get(job.key) as Row | undefined;
     if (pending) {
-      this.updatePending.run(JSON.stringify(merge(JSON.parse(pending.payload) as P, job.payload)), Math.min(pending.not_before, job.notBefore), pending.id);
+      const due = options.debounceMaxMs === undefined
+        ? Math.min(pending.not_before, job.notBefore)
+        : Math.min(Math.max(pending.not_before, job.notBefore), pending.created_at + options.debounceMaxMs);
+      this.updatePending.run(JSON.stringify(merge(JSON.parse(pending.payload) as P, job.payload)), due, pending.id);
       return;
     }
     this.insert.run(job.weddingId, job.kind, job.key, JSON.stringify(job.payload), job.notBefore, this.now());
@@ -73,6 +82,18 @@ export class JobQueue {
     if (this.anyByKey.get(job.key)) return false;
     this.insert.run(job.weddingId, job.kind, job.key, JSON.stringify(job.payload), job.notBefore, this.now());
     return true;
+  }
+
+  /**
+   * For a handler, at its start: the job's payload as it stands now (a job is read in a batch and
+   * may have been folded into since), and its key released, so that a change arriving while the
+   * handler runs starts a new job instead of being folded into this one and lost when it completes.
+   */
+  claim<P>(id: number): Job<P> | null {
+    const row = this.byId.get(id) as Row | undefined;
+    if (!row || row.status !== 'pending') return null;
+    this.release.run(id);
+    return toJob(row) as Job<P>;
   }
 
   /** Cancels pending jobs of the wedding whose key starts with `prefix`, except the keys in `keep`. */

@@ -1,4 +1,4 @@
-import type { Contact, Message, Vendor, WeddingDoc } from '../../schema/index.ts';
+import { addressKeys, type Contact, type Message, type Vendor, type WeddingDoc } from '../../schema/index.ts';
 import { MESSAGING_CHANNELS, type MessagingChannel, type Recipient } from '../../adapters/core/index.ts';
 
 export type Channel = Message['channels'][number];
@@ -41,6 +41,45 @@ export function findPerson(w: WeddingDoc, id: string): Person | null {
 /** Vendors still working on the wedding (not cancelled). */
 export function activeVendors(w: WeddingDoc): Person[] {
   return w.listVendors().filter((v) => v.status !== 'cancelled').map(personOfVendor);
+}
+
+/**
+ * Vendor statuses that take automatic messages: the vendor has agreed to work on the wedding. A
+ * vendor still at `inquiry` is not told of changes to a plan it is not part of; `cancelled` left it.
+ */
+export const BOOKED_STATUSES: ReadonlySet<Vendor['status']> = new Set(['booked', 'confirmed']);
+
+/** Whether a person may receive automatic messages: every contact, and vendors that are booked. */
+export function isBooked(w: WeddingDoc, person: Person): boolean {
+  if (person.kind !== 'vendor') return true;
+  const vendor = w.getVendor(person.id);
+  return !!vendor && BOOKED_STATUSES.has(vendor.status);
+}
+
+/**
+ * The people of a list with each address once (addresses compared as in schema/document/addresses.ts):
+ * a person who shares an e-mail or phone with someone earlier in the list is merged into that one.
+ * Two vendor entries for one business (added concurrently by two offline peers), or a planner who is
+ * both a contact and a vendor, are messaged once. `merged`: dropped id → the id kept for it.
+ */
+export function dedupeByAddress(people: readonly Person[]): { people: Person[]; merged: Map<string, string> } {
+  const owner = new Map<string, string>();
+  const kept: Person[] = [];
+  const merged = new Map<string, string>();
+  const seen = new Set<string>();
+  for (const person of people) {
+    if (seen.has(person.id)) continue;
+    seen.add(person.id);
+    const keys = addressKeys(person);
+    const into = keys.map((k) => owner.get(k)).find((id) => id !== undefined);
+    if (into !== undefined) {
+      merged.set(person.id, into);
+      continue;
+    }
+    for (const k of keys) owner.set(k, person.id);
+    kept.push(person);
+  }
+  return { people: kept, merged };
 }
 
 export function contactsWithRole(w: WeddingDoc, roles: readonly Contact['role'][]): Person[] {

@@ -66,7 +66,7 @@ function toErrorResponse(error: Error, c: Context, logger: Logger): Response {
   if (error instanceof AuthError) return c.json(errorBody(error.code, error.message), AUTH_ERROR_STATUS[error.code].http);
   if (error instanceof BridgeError) return c.json(errorBody(error.code, error.message), BRIDGE_ERROR_STATUS[error.code]);
   if (error instanceof SchemaError) {
-    return c.json(errorBody(error.code, error.message, error.issues.length ? { issues: error.issues } : undefined), error.code === 'not_found' ? 404 : 400);
+    return c.json(errorBody(error.code, error.message, error.issues.length ? { issues: error.issues } : undefined), error.code === 'not_found' ? 404 : error.code === 'duplicate' ? 409 : 400);
   }
   if (error instanceof DocumentLoadError) {
     logger.error({ err: error }, 'document unavailable');

@@ -1,5 +1,5 @@
 import { Hono, type Context } from 'hono';
-import { AckBody, EmergencyBody, UnifiedMessageBody, WeddingIdField } from '../../schema/index.ts';
+import { AckBody, EmergencyBody, NotificationSettingsBody, UnifiedMessageBody, WeddingIdField } from '../../schema/index.ts';
 import type { TokenService } from '../auth/tokens.ts';
 import { COMMS_ERROR_STATUS, CommsError } from '../comms/comms-error.ts';
 import type { CommsService } from '../comms/comms-service.ts';
@@ -21,21 +21,30 @@ const weddingParam = (c: Context) => validate(WeddingIdField, c.req.param('weddi
 
 /**
  * `/api/weddings/:weddingId/…`: the communication bridge's API (Bearer JWT). UnifiedMessage sends,
- * emergencies, delivery and acknowledgement status, in-app acknowledgements.
+ * emergencies, delivery and acknowledgement status, in-app acknowledgements; the wedding's mode for
+ * automatic messages and the pending ones a planner sends or discards.
  */
 export function commsRoutes(tokens: TokenService, comms: CommsService): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
+  const { messages, notifications } = comms;
   app.use('/:weddingId/messages', requireAuth(tokens));
   app.use('/:weddingId/messages/*', requireAuth(tokens));
   app.use('/:weddingId/emergency', requireAuth(tokens));
+  app.use('/:weddingId/notifications/*', requireAuth(tokens));
 
-  app.post('/:weddingId/messages', (c) => commsErrors(c, async () => c.json(await comms.send(c.get('principal'), weddingParam(c), await readJson(c, UnifiedMessageBody)), 201)));
-  app.get('/:weddingId/messages/:messageId', (c) => commsErrors(c, async () => c.json(await comms.status(c.get('principal'), weddingParam(c), c.req.param('messageId')))));
+  app.post('/:weddingId/messages', (c) => commsErrors(c, async () => c.json(await messages.send(c.get('principal'), weddingParam(c), await readJson(c, UnifiedMessageBody)), 201)));
+  app.get('/:weddingId/messages/:messageId', (c) => commsErrors(c, async () => c.json(await messages.status(c.get('principal'), weddingParam(c), c.req.param('messageId')))));
   app.post('/:weddingId/messages/:messageId/ack', (c) => commsErrors(c, async () => {
     const body = await readJson(c, AckBody);
-    return c.json(await comms.acknowledgeAs(c.get('principal'), weddingParam(c), c.req.param('messageId'), body.recipientId));
+    return c.json(await messages.acknowledgeAs(c.get('principal'), weddingParam(c), c.req.param('messageId'), body.recipientId));
   }));
-  app.post('/:weddingId/emergency', (c) => commsErrors(c, async () => c.json(await comms.emergency(c.get('principal'), weddingParam(c), await readJson(c, EmergencyBody)), 201)));
+  app.post('/:weddingId/emergency', (c) => commsErrors(c, async () => c.json(await messages.emergency(c.get('principal'), weddingParam(c), await readJson(c, EmergencyBody)), 201)));
+
+  app.get('/:weddingId/notifications/settings', (c) => commsErrors(c, async () => c.json(notifications.settings(c.get('principal'), weddingParam(c)))));
+  app.put('/:weddingId/notifications/settings', (c) => commsErrors(c, async () => c.json(notifications.setSettings(c.get('principal'), weddingParam(c), await readJson(c, NotificationSettingsBody)))));
+  app.get('/:weddingId/notifications/pending', (c) => commsErrors(c, async () => c.json(await notifications.listPending(c.get('principal'), weddingParam(c)))));
+  app.post('/:weddingId/notifications/pending/:pendingId/send', (c) => commsErrors(c, async () => c.json(await notifications.sendPending(c.get('principal'), weddingParam(c), c.req.param('pendingId')), 201)));
+  app.post('/:weddingId/notifications/pending/:pendingId/discard', (c) => commsErrors(c, async () => c.json(await notifications.discardPending(c.get('principal'), weddingParam(c), c.req.param('pendingId')))));
   return app;
 }
 
@@ -57,7 +66,7 @@ export function ackLinkRoutes(comms: CommsService): Hono<AppEnv> {
   const wantsJson = (c: Context) => (c.req.header('accept') ?? '').includes('application/json');
 
   app.get('/ack/:token', (c) => commsErrors(c, async () => {
-    const info = await comms.describeLink(c.req.param('token'));
+    const info = await comms.messages.describeLink(c.req.param('token'));
     if (wantsJson(c)) return c.json({ messageId: info.message.id, subject: info.message.subject, acknowledgedAt: info.acknowledgedAt });
     const m = info.message;
     const done = info.acknowledgedAt ? `<p>You confirmed this on ${escapeHtml(info.acknowledgedAt)}. Thank you.</p>` : `<form method="post"><button type="submit">I have seen this</button></form>`;
@@ -65,7 +74,7 @@ export function ackLinkRoutes(comms: CommsService): Hono<AppEnv> {
   }));
 
   app.post('/ack/:token', (c) => commsErrors(c, async () => {
-    const ack = await comms.acknowledgeLink(c.req.param('token'));
+    const ack = await comms.messages.acknowledgeLink(c.req.param('token'));
     if (wantsJson(c)) return c.json({ messageId: ack.messageId, recipientId: ack.recipientId, acknowledgedAt: ack.acknowledgedAt });
     return c.html(page('Thank you', `<h1>Thank you</h1><p>We have let the planner know you have seen “${escapeHtml(ack.subject || 'the message')}”.</p>`));
   }));

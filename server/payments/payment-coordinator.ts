@@ -10,8 +10,8 @@ import type { Bridge } from '../bridge/bridge.ts';
 import { describeOrigin } from '../collab/origin.ts';
 import { describeChanger } from '../comms/cascades.ts';
 import { CommsError } from '../comms/comms-error.ts';
-import type { CommsService, Draft } from '../comms/comms-service.ts';
-import type { Job } from '../comms/job-queue.ts';
+import type { CommsService } from '../comms/comms-service.ts';
+import type { NotificationItem } from '../comms/notifier.ts';
 import { activeVendors, contactsWithRole, findPerson, type Person } from '../comms/recipients.ts';
 import { rootInTransaction, type YType } from '../comms/y-roots.ts';
 
@@ -25,7 +25,6 @@ export const PAYMENT_JOBS = {
 export interface PaymentSettings {
   /** Days before a due date on which the couple and planner are reminded (e.g. [7, 1]). */
   reminderDays: number[];
-  cascadeDelayMs: number;
 }
 
 interface ReceivedPayload { paymentId: string; previousPaid: number; amountPaid: number; changedBy: string }
@@ -45,15 +44,18 @@ const milestoneName = (p: Payment) => (p.milestone === 'other' ? (p.description 
  * in the document (so every peer sees the same totals), reminders before due dates, and the brief's
  * payment cascades (payment received → couple and planner, and the vendor once paid in full; a
  * payment a vendor's system adds → couple and planner). Everything is in integer minor units.
+ * The notices and reminders are automatic messages: batched, and held, sent or dropped as the
+ * wedding's mode says (comms/notifier.ts); vendors among their recipients must be booked.
  */
 export class PaymentCoordinator {
   private readonly budgetDue = new Set<string>();
 
   constructor(private readonly bridge: Bridge, private readonly comms: CommsService, private readonly settings: PaymentSettings) {
     bridge.onDocumentUpdate(this.onDocumentUpdate);
-    comms.jobs.register(PAYMENT_JOBS.received, (job) => this.notifyReceived(job as Job<ReceivedPayload>));
-    comms.jobs.register(PAYMENT_JOBS.added, (job) => this.notifyAdded(job as Job<AddedPayload>));
-    comms.jobs.register(PAYMENT_JOBS.reminder, (job) => this.remind(job as Job<ReminderPayload>));
+    comms.notifier.register<ReceivedPayload>(PAYMENT_JOBS.received, { compose: (w, p) => this.composeReceived(w, p), merge: (older, newer) => ({ ...newer, previousPaid: older.previousPaid }) });
+    comms.notifier.register<AddedPayload>(PAYMENT_JOBS.added, { compose: (w, p) => this.composeAdded(w, p) });
+    // A reminder is a job due at its time of day; it then joins the wedding's batch.
+    comms.notifier.register<ReminderPayload>(PAYMENT_JOBS.reminder, { compose: (w, p) => this.composeReminder(w, p) });
     comms.jobs.register(PAYMENT_JOBS.budget, async (job) => { await this.refreshBudget(job.weddingId); });
   }
 
@@ -100,22 +102,21 @@ export class PaymentCoordinator {
   };
 
   private afterChange(weddingId: string, w: WeddingDoc, paymentId: string, created: boolean, origin: TxOrigin): void {
-    const { jobs, lastSeen } = this.comms;
-    const now = this.bridge.clock();
+    const { lastSeen, notifier } = this.comms;
     const payment = w.getPayment(paymentId);
     const previousPaid = lastSeen.swap<number>(weddingId, `payment.${paymentId}.paid`, payment?.amountPaid ?? 0) ?? 0;
     this.syncReminders(weddingId, w, paymentId, payment);
     if (!payment) return;
     const by = () => describeChanger(this.bridge, w, origin).label;
     if (payment.amountPaid > previousPaid) {
-      jobs.enqueue<ReceivedPayload>(
-        { weddingId, kind: PAYMENT_JOBS.received, key: `${weddingId}:paid:${paymentId}`, payload: { paymentId, previousPaid, amountPaid: payment.amountPaid, changedBy: by() }, notBefore: now + this.settings.cascadeDelayMs },
-        (older, newer) => ({ ...newer, previousPaid: older.previousPaid }),
-      );
+      notifier.collect<ReceivedPayload>(weddingId, PAYMENT_JOBS.received, `paid:${paymentId}`, { paymentId, previousPaid, amountPaid: payment.amountPaid, changedBy: by() });
     }
     // "Venue requires additional payment": a payment a vendor's system adds is news for the couple.
     if (created && origin.kind === 'adapter' && payment.amountPaid === 0) {
-      jobs.enqueueOnce<AddedPayload>({ weddingId, kind: PAYMENT_JOBS.added, key: `${weddingId}:added:${paymentId}`, payload: { paymentId, changedBy: by() }, notBefore: now + this.settings.cascadeDelayMs });
+      // Once per payment, even if it is seen created again (a restore).
+      if (lastSeen.swap<boolean>(weddingId, `payment.${paymentId}.added`, true) === undefined) {
+        notifier.collect<AddedPayload>(weddingId, PAYMENT_JOBS.added, `added:${paymentId}`, { paymentId, changedBy: by() });
+      }
     }
   }
 
@@ -150,70 +151,65 @@ export class PaymentCoordinator {
     return [...people.values()];
   }
 
-  private async notifyReceived(job: Job<ReceivedPayload>): Promise<void> {
-    const p = job.payload;
-    await this.comms.sendSystemMessage(job.weddingId, (w) => {
-      const payment = w.getPayment(p.paymentId);
-      if (!payment) return null;
-      const vendor = findPerson(w, payment.vendorId);
-      const received = Math.max(0, p.amountPaid - p.previousPaid);
-      const left = Math.max(0, payment.amount - payment.amountPaid);
-      const budget = this.budgetOf(w).totals[payment.currency];
-      const fully = payment.amountPaid >= payment.amount;
-      const money = (n: number) => formatMoney(n, payment.currency);
-      const recipients = this.couplePlanners(w);
-      // Paid in full: the vendor hears it too ("all vendors receive payment confirmations").
-      if (fully && vendor && vendor.kind === 'vendor') recipients.push(vendor);
-      const draft: Draft = {
-        id: `cascade-paid-${job.id}`, senderId: 'wedsync', recipients,
-        subject: `Payment received: ${money(received)} to ${vendor?.name ?? payment.vendorId}`,
-        body: [
-          `${money(received)} was paid to ${vendor?.name ?? payment.vendorId} for the ${milestoneName(payment)} (${p.changedBy}).`,
-          fully ? `This ${milestoneName(payment)} is now paid in full.` : `${money(left)} of it is still to pay.`,
-          budget ? `Wedding budget (${payment.currency}): ${money(budget.paid - budget.refunded)} paid, ${money(budget.outstanding)} outstanding.` : '',
-        ].filter(Boolean).join('\n'),
-        priority: 'normal', type: 'payment.received', requiresAck: false, escalateAfterSeconds: null, broadcast: false,
-        context: { paymentId: payment.id, amount: decimalFromMinorUnits(received, payment.currency), currency: payment.currency },
-      };
-      return draft;
-    }, 'comms.cascade');
+  private composeReceived(w: WeddingDoc, p: ReceivedPayload): NotificationItem | null {
+    const payment = w.getPayment(p.paymentId);
+    if (!payment) return null;
+    const vendor = findPerson(w, payment.vendorId);
+    const amountPaid = Math.max(p.amountPaid, payment.amountPaid);
+    const received = Math.max(0, amountPaid - p.previousPaid);
+    if (received === 0) return null;
+    const left = Math.max(0, payment.amount - payment.amountPaid);
+    const budget = this.budgetOf(w).totals[payment.currency];
+    const fully = payment.amountPaid >= payment.amount;
+    const money = (n: number) => formatMoney(n, payment.currency);
+    const recipients = this.couplePlanners(w);
+    // Paid in full: the vendor hears it too ("all vendors receive payment confirmations").
+    if (fully && vendor && vendor.kind === 'vendor') recipients.push(vendor);
+    return {
+      recipients,
+      subject: `Payment received: ${money(received)} to ${vendor?.name ?? payment.vendorId}`,
+      body: [
+        `${money(received)} was paid to ${vendor?.name ?? payment.vendorId} for the ${milestoneName(payment)} (${p.changedBy}).`,
+        fully ? `This ${milestoneName(payment)} is now paid in full.` : `${money(left)} of it is still to pay.`,
+        budget ? `Wedding budget (${payment.currency}): ${money(budget.paid - budget.refunded)} paid, ${money(budget.outstanding)} outstanding.` : '',
+      ].filter(Boolean).join('\n'),
+      priority: 'normal', type: 'payment.received',
+      reason: `${money(received)} received for ${payment.id} (${p.changedBy}); sent to the couple and planners${fully ? ', and the vendor as it is paid in full' : ''}`,
+      context: { paymentId: payment.id, amount: decimalFromMinorUnits(received, payment.currency), currency: payment.currency },
+    };
   }
 
-  private async notifyAdded(job: Job<AddedPayload>): Promise<void> {
-    const p = job.payload;
-    await this.comms.sendSystemMessage(job.weddingId, (w) => {
-      const payment = w.getPayment(p.paymentId);
-      if (!payment || payment.status === 'cancelled') return null;
-      const vendor = findPerson(w, payment.vendorId);
-      const money = formatMoney(payment.amount, payment.currency);
-      return {
-        id: `cascade-added-${job.id}`, senderId: 'wedsync', recipients: this.couplePlanners(w),
-        subject: `New payment requested: ${money} by ${vendor?.name ?? payment.vendorId}`,
-        body: `${vendor?.name ?? payment.vendorId} added a ${milestoneName(payment)} of ${money}${payment.due ? ` due ${payment.due}` : ''} (${p.changedBy}). The wedding budget has been updated.`,
-        priority: 'normal', type: 'payment.added', requiresAck: false, escalateAfterSeconds: null, broadcast: false, context: { paymentId: payment.id },
-      };
-    }, 'comms.cascade');
+  private composeAdded(w: WeddingDoc, p: AddedPayload): NotificationItem | null {
+    const payment = w.getPayment(p.paymentId);
+    if (!payment || payment.status === 'cancelled') return null;
+    const vendor = findPerson(w, payment.vendorId);
+    const money = formatMoney(payment.amount, payment.currency);
+    return {
+      recipients: this.couplePlanners(w),
+      subject: `New payment requested: ${money} by ${vendor?.name ?? payment.vendorId}`,
+      body: `${vendor?.name ?? payment.vendorId} added a ${milestoneName(payment)} of ${money}${payment.due ? ` due ${payment.due}` : ''} (${p.changedBy}). The wedding budget has been updated.`,
+      priority: 'normal', type: 'payment.added',
+      reason: `${vendor?.name ?? payment.vendorId}'s system added payment ${payment.id}; sent to the couple and planners`,
+      context: { paymentId: payment.id },
+    };
   }
 
-  private async remind(job: Job<ReminderPayload>): Promise<void> {
-    const p = job.payload;
-    await this.comms.sendSystemMessage(job.weddingId, (w) => {
-      const payment = w.getPayment(p.paymentId);
-      // Paid, cancelled or moved since: nothing to remind of (a moved date has its own reminders).
-      if (!payment || payment.due !== p.due || CLOSED.has(payment.status) || payment.amountPaid >= payment.amount) return null;
-      const vendor = findPerson(w, payment.vendorId);
-      const money = formatMoney(payment.amount - payment.amountPaid, payment.currency);
-      const overdue = p.daysBefore < 0;
-      const when = overdue ? `was due on ${p.due}` : p.daysBefore === 0 ? 'is due today' : `is due on ${p.due} (in ${p.daysBefore} day${p.daysBefore === 1 ? '' : 's'})`;
-      return {
-        id: `reminder-${p.paymentId}-${p.due}-${p.daysBefore}`.replace(/[^A-Za-z0-9_.:-]/g, '-').slice(0, 128), senderId: 'wedsync', recipients: this.couplePlanners(w),
-        subject: `${overdue ? 'Overdue' : 'Reminder'}: ${milestoneName(payment)} for ${vendor?.name ?? payment.vendorId}, ${money}`,
-        body: `The ${milestoneName(payment)} of ${money} for ${vendor?.name ?? payment.vendorId} ${when}.${payment.requestUrl ? `\nPay here: ${payment.requestUrl}` : ''}`,
-        priority: overdue ? 'high' : 'normal', type: 'payment.reminder', requiresAck: false, escalateAfterSeconds: null, broadcast: false,
-        context: { paymentId: payment.id, due: p.due },
-      };
-    }, 'comms.reminder');
-    if (p.daysBefore < 0) await this.refreshBudget(job.weddingId);
+  private composeReminder(w: WeddingDoc, p: ReminderPayload): NotificationItem | null {
+    const payment = w.getPayment(p.paymentId);
+    // Paid, cancelled or moved since: nothing to remind of (a moved date has its own reminders).
+    if (!payment || payment.due !== p.due || CLOSED.has(payment.status) || payment.amountPaid >= payment.amount) return null;
+    const vendor = findPerson(w, payment.vendorId);
+    const money = formatMoney(payment.amount - payment.amountPaid, payment.currency);
+    const overdue = p.daysBefore < 0;
+    const when = overdue ? `was due on ${p.due}` : p.daysBefore === 0 ? 'is due today' : `is due on ${p.due} (in ${p.daysBefore} day${p.daysBefore === 1 ? '' : 's'})`;
+    return {
+      recipients: this.couplePlanners(w),
+      subject: `${overdue ? 'Overdue' : 'Reminder'}: ${milestoneName(payment)} for ${vendor?.name ?? payment.vendorId}, ${money}`,
+      body: `The ${milestoneName(payment)} of ${money} for ${vendor?.name ?? payment.vendorId} ${when}.${payment.requestUrl ? `\nPay here: ${payment.requestUrl}` : ''}`,
+      priority: overdue ? 'high' : 'normal', type: 'payment.reminder',
+      reason: `${milestoneName(payment)} ${payment.id} ${when}, unpaid; sent to the couple and planners`,
+      context: { paymentId: payment.id, due: p.due },
+    };
   }
 
   // ── the API ───────────────────────────────────────────────────────────────────────────────────

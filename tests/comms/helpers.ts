@@ -83,3 +83,9 @@ export async function getJson<T = unknown>(t: Api, path: string, token: string):
   const res = await t.fetch(path, { token, headers: { accept: 'application/json' } });
   return { status: res.status, body: await res.json() as T };
 }
+
+/** `PUT /api/weddings/:id/notifications/settings`: what the wedding does with automatic messages. */
+export async function setNotificationMode(t: Api, token: string, weddingId: string, mode: 'off' | 'ask' | 'automatic'): Promise<void> {
+  const res = await t.fetch(`/api/weddings/${weddingId}/notifications/settings`, { method: 'PUT', token, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ mode }) });
+  if (res.status !== 200) throw new Error(`setting notifications to ${mode} failed: ${res.status} ${await res.text()}`);
+}

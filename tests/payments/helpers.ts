@@ -24,8 +24,8 @@ export async function planPayments(t: TestServer, token: string, weddingId: stri
 export const wedding = {
   meta: { title: 'Ana & Ben', timezone: 'Europe/London', date: '2027-06-12' },
   vendors: [
-    { id: 'photo', name: 'Lens & Light', category: 'photographer' as const, email: 'photo@example.com', preferredChannels: ['email' as const] },
-    { id: 'venue', name: 'Kew Barn', category: 'venue' as const, email: 'barn@example.com', preferredChannels: ['email' as const] },
+    { id: 'photo', name: 'Lens & Light', category: 'photographer' as const, email: 'photo@example.com', preferredChannels: ['email' as const], status: 'booked' as const },
+    { id: 'venue', name: 'Kew Barn', category: 'venue' as const, email: 'barn@example.com', preferredChannels: ['email' as const], status: 'booked' as const },
   ],
   contacts: [
     { id: 'couple', name: 'Ana & Ben', role: 'couple' as const, email: 'ana.ben@example.com', preferredChannels: ['email' as const] },

@@ -8,7 +8,7 @@ import { waitFor } from '../helpers/wait.ts';
 import { connectIntegration, seedWedding } from '../comms/helpers.ts';
 import { planPayments, wedding } from './helpers.ts';
 
-const env = { CASCADE_DELAY_MS: '0' };
+const env = { NOTIFY_QUIET_MINUTES: '0' };
 
 describe('Square and PayPal, each verified the way it documents', () => {
   it('Square: a payment link per milestone, HMAC-signed webhooks over the notification URL and body, refunds', async () => {

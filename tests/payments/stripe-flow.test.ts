@@ -3,10 +3,10 @@ import { StripeSandbox } from '../../adapters/stripe/sandbox.ts';
 import type { BudgetResponse } from '../../schema/index.ts';
 import { startTestServer } from '../helpers/test-server.ts';
 import { waitFor } from '../helpers/wait.ts';
-import { connectIntegration, getJson, postJson, seedWedding, startCommsSandboxes } from '../comms/helpers.ts';
+import { connectIntegration, getJson, postJson, seedWedding, setNotificationMode, startCommsSandboxes } from '../comms/helpers.ts';
 import { connectStripe, planPayments, startStripe, wedding } from './helpers.ts';
 
-const env = { CASCADE_DELAY_MS: '0' };
+const env = { NOTIFY_QUIET_MINUTES: '0' };
 
 describe('Stripe: payment requests, verified webhooks, the budget every peer sees', () => {
   it('deposit paid to the photographer → the couple\'s budget updates in a connected client, and the couple and planner are told', async () => {
@@ -15,6 +15,7 @@ describe('Stripe: payment requests, verified webhooks, the budget every peer see
     const stripe = await startStripe();
     const sb = await startCommsSandboxes();
     await seedWedding(t, planner, 'w1', wedding);
+    await setNotificationMode(t, planner, 'w1', 'automatic');
     await connectIntegration(t, planner, { weddingId: 'w1', system: 'email', configuration: { host: '127.0.0.1', port: sb.smtp.port, tls: 'none', from: { address: 'wedding@example.com' } } });
     const conn = await connectStripe(t, planner, 'w1', stripe);
     // Connecting created the webhook endpoint for this integration's URL.

@@ -1,0 +1,63 @@
+import crypto from 'node:crypto';
+import { WeddingDoc, systemOrigin, type Message, type TxOrigin } from '../../schema/index.ts';
+import { ORIGIN_REASONS, type CommsContext } from './comms-context.ts';
+import { escalationStep } from './escalation.ts';
+import type { EscalationWatch } from './escalation-watch.ts';
+import type { MessageWriter } from './message-writer.ts';
+import { contactsWithRole, findPerson } from './recipients.ts';
+
+/**
+ * Runs escalations that are due: for each watched message, the next channel for everyone who has
+ * not acknowledged in time (escalation.ts decides), and a report to the planners about anyone every
+ * channel has been tried for.
+ */
+export class EscalationRunner {
+  constructor(private readonly ctx: CommsContext, private readonly watch: EscalationWatch, private readonly writer: MessageWriter) {}
+
+  async escalateDue(): Promise<void> {
+    const rows = this.watch.due(this.ctx.clock());
+    for (const row of rows) {
+      try {
+        await this.escalate(row.wedding_id, row.message_id, new Set(JSON.parse(row.unreachable) as string[]));
+      } catch (error) {
+        this.ctx.logger.warn({ err: error, weddingId: row.wedding_id, messageId: row.message_id }, 'escalation failed');
+        this.watch.lookBy(this.ctx.clock() + 5000, row.wedding_id, row.message_id);
+      }
+    }
+    if (rows.length) this.ctx.bridge.outboxWorker.kick();
+  }
+
+  private async escalate(weddingId: string, messageId: string, unreachable: Set<string>): Promise<void> {
+    const now = this.ctx.clock();
+    await this.ctx.bridge.withDocument(weddingId, (doc) => {
+      const w = new WeddingDoc(doc);
+      const message = w.getMessage(messageId);
+      if (!message) {
+        this.watch.update(weddingId, messageId, 'done', now, unreachable);
+        return;
+      }
+      const step = escalationStep(w, message, now, this.writer.router(weddingId), unreachable);
+      const origin = systemOrigin(ORIGIN_REASONS.escalation);
+      w.transact(() => {
+        for (const d of step.next) w.recordDelivery(messageId, d, origin);
+        if (step.exhausted.length) this.reportUnreachable(w, weddingId, message, step.exhausted, origin);
+      }, origin);
+      for (const r of step.exhausted) unreachable.add(r);
+      this.watch.update(weddingId, messageId, step.checkAt === null ? 'done' : 'open', step.checkAt ?? now, unreachable);
+    });
+  }
+
+  /** Everyone who could be tried has been, without an answer: the planners hear about it. */
+  private reportUnreachable(w: WeddingDoc, weddingId: string, message: Message, ids: string[], origin: TxOrigin): void {
+    const planners = contactsWithRole(w, ['planner', 'coordinator']).filter((p) => !message.recipientIds.includes(p.id) || message.acks[p.id]);
+    const names = ids.map((id) => findPerson(w, id)?.name ?? id);
+    if (planners.length === 0) return;
+    this.writer.writeMessage(w, weddingId, {
+      id: `unreached-${message.id}-${crypto.createHash('sha256').update(ids.join(',')).digest('hex').slice(0, 8)}`, senderId: 'wedsync', recipients: planners,
+      subject: `Not acknowledged: ${message.subject || message.type}`.slice(0, 200),
+      body: `${names.join(', ')} ${ids.length === 1 ? 'has' : 'have'} not acknowledged "${message.subject || message.body.slice(0, 80)}" after every channel was tried. Please call them.`,
+      priority: 'urgent', type: 'escalation.unacknowledged', requiresAck: false, escalateAfterSeconds: null, broadcast: true,
+      context: { messageId: message.id, recipients: ids.join(',').slice(0, 300) },
+    }, origin);
+  }
+}

@@ -1,0 +1,98 @@
+import { WeddingDoc, deliveryKey, systemOrigin, type Delivery } from '../../schema/index.ts';
+import { AdapterError, isMessagingAdapter, type OutboundMessage, type SendReceipt } from '../../adapters/core/index.ts';
+import type { LiveIntegration } from '../bridge/integration-registry.ts';
+import type { OutboxRow } from '../bridge/outbox-store.ts';
+import type { AckLinks } from './ack-links.ts';
+import { ORIGIN_REASONS, type CommsContext } from './comms-context.ts';
+import { SendLedger } from './send-ledger.ts';
+import { MESSAGE_KIND, type MessageSendPayload } from './send-planner.ts';
+
+type DeliveryChange = Pick<Delivery, 'status' | 'attempts' | 'error' | 'providerId'>;
+
+/**
+ * The outbox's `message` handler: sends one planned message to one person on one channel, at most
+ * once (a send ledger, and the provider's own lookup after an unknown outcome), and records each
+ * send's state on its message in the document.
+ */
+export class MessageDelivery {
+  private readonly ledger: SendLedger;
+  private readonly recordBatches = new Map<string, { planned: MessageSendPayload['message']; change: DeliveryChange; done: () => void }[]>();
+
+  constructor(private readonly ctx: CommsContext, private readonly ackLinks: AckLinks) {
+    this.ledger = new SendLedger(ctx.db);
+    ctx.bridge.outboxWorker.register(MESSAGE_KIND, (row, live) => this.deliver(row, live));
+  }
+
+  private async deliver(row: OutboxRow, live: LiveIntegration): Promise<{ status?: number | null; detail?: Record<string, unknown> }> {
+    const { adapter, integration } = live;
+    if (!isMessagingAdapter(adapter)) throw new AdapterError('unsupported', `${integration.system} does not send messages`);
+    const { message: planned } = JSON.parse(row.payload) as MessageSendPayload;
+    const message: OutboundMessage = {
+      ...planned,
+      ackUrl: planned.requiresAck ? this.ackLinks.url({ weddingId: planned.weddingId, messageId: planned.messageId, recipientId: planned.recipient.id }) : null,
+    };
+    const key = row.idempotencyKey;
+    const record = this.ledger.get(key);
+    let receipt: SendReceipt | null = record?.status === 'sent' && record.providerId ? { providerId: record.providerId, status: 'sent' } : null;
+    if (!receipt && record?.status === 'started' && adapter.findSent) {
+      // The last attempt went out and its answer was never recorded: did the provider take it?
+      receipt = await adapter.findSent(message, { idempotencyKey: key, since: record.startedAt });
+      if (receipt) this.ledger.markSent(key, receipt.providerId, this.ctx.clock());
+    }
+    if (!receipt) {
+      this.ledger.markStarted(key, integration.id, planned.weddingId, this.ctx.clock());
+      try {
+        receipt = await adapter.send(message, { idempotencyKey: key });
+      } catch (caught) {
+        const error = caught instanceof AdapterError ? caught : new AdapterError('transient', (caught as Error)?.message ?? String(caught), { cause: caught });
+        // An answer from the provider means it took nothing; only a lost connection leaves the outcome unknown.
+        if (error.code !== 'transient' || error.extra.status !== undefined) this.ledger.markRefused(key);
+        const last = !error.retryable || row.attempts + 1 >= this.ctx.settings.outboxMaxAttempts;
+        await this.record(planned, { status: last ? 'failed' : 'retrying', attempts: row.attempts + 1, error: `${error.code}: ${error.message}`.slice(0, 500), providerId: null });
+        throw error;
+      }
+      this.ledger.markSent(key, receipt.providerId, this.ctx.clock());
+    }
+    await this.record(planned, { status: receipt.status, attempts: row.attempts + 1, error: null, providerId: receipt.providerId });
+    return { detail: { providerId: receipt.providerId, channel: planned.channel, recipientId: planned.recipient.id, messageId: planned.messageId } };
+  }
+
+  /**
+   * Records a send's new state on its message (never moving it backwards). Records made at about the
+   * same moment (the chains of several integrations finishing sends) are written to the document in
+   * one transaction: one update for peers instead of one per send.
+   */
+  private record(planned: MessageSendPayload['message'], change: DeliveryChange): Promise<void> {
+    return new Promise((resolve) => {
+      let batch = this.recordBatches.get(planned.weddingId);
+      if (!batch) {
+        batch = [];
+        this.recordBatches.set(planned.weddingId, batch);
+        setImmediate(() => void this.flushRecords(planned.weddingId));
+      }
+      batch.push({ planned, change, done: resolve });
+    });
+  }
+
+  private async flushRecords(weddingId: string): Promise<void> {
+    const batch = this.recordBatches.get(weddingId) ?? [];
+    this.recordBatches.delete(weddingId);
+    try {
+      await this.ctx.bridge.withDocument(weddingId, (doc) => {
+        const w = new WeddingDoc(doc);
+        const origin = systemOrigin(ORIGIN_REASONS.delivery);
+        const at = new Date(this.ctx.clock()).toISOString();
+        w.transact(() => {
+          for (const { planned, change } of batch) {
+            const [current] = w.getDeliveries(planned.messageId, [deliveryKey(planned.recipient.id, planned.channel)]);
+            if (current) w.recordDelivery(planned.messageId, { ...current, ...change, at }, origin);
+          }
+        }, origin);
+      });
+    } catch (error) {
+      this.ctx.logger.warn({ err: error, weddingId, sends: batch.length }, 'could not record deliveries on their messages');
+    } finally {
+      for (const b of batch) b.done();
+    }
+  }
+}

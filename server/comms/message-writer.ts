@@ -1,0 +1,85 @@
+import crypto from 'node:crypto';
+import { deliveryKey, type Delivery, type Message, type TxOrigin, type WeddingDoc } from '../../schema/index.ts';
+import { isMessagingAdapter } from '../../adapters/core/index.ts';
+import type { CommsContext } from './comms-context.ts';
+import { dedupeByAddress, firstWave, unreachableListed, type Channel, type Person, type Router } from './recipients.ts';
+
+/** A message the server writes: through the API, an emergency, an automatic message or an escalation report. */
+export interface Draft {
+  id?: string;
+  senderId: string;
+  recipients: Person[];
+  subject: string;
+  body: string;
+  priority: Message['priority'];
+  type: string;
+  requiresAck: boolean;
+  escalateAfterSeconds: number | null;
+  channels?: Channel[];
+  broadcast: boolean;
+  context?: Record<string, string>;
+}
+
+export const newMessageId = (): string => `msg_${crypto.randomBytes(9).toString('base64url')}`;
+
+/**
+ * Writes messages into a wedding's `messages`: the message and its planned sends (in-app for
+ * everyone, then each person's first wave) in one transaction. The send planner turns the `queued`
+ * sends into outbox rows inside that same durable transaction. Recipients are deduplicated by
+ * address here, so no message of any kind reaches one address twice.
+ */
+export class MessageWriter {
+  constructor(private readonly ctx: CommsContext) {}
+
+  /**
+   * Which integration reaches a person on a channel: one the person connected themselves first
+   * (a vendor's own Slack), then the wedding's shared ones; never another vendor's own system.
+   */
+  router(weddingId: string): Router {
+    const lives = this.ctx.bridge.registry.forWedding(weddingId).filter((l) => l.integration.status === 'active' && l.integration.runMode === 'in_process' && isMessagingAdapter(l.adapter));
+    return (person, channel) => {
+      const candidates = lives
+        .filter((l) => (l.integration.vendorId === null || l.integration.vendorId === person.id) && isMessagingAdapter(l.adapter) && l.adapter.channels.includes(channel))
+        .sort((a, b) => Number(b.integration.vendorId === person.id) - Number(a.integration.vendorId === person.id));
+      for (const l of candidates) {
+        if (!isMessagingAdapter(l.adapter)) continue;
+        const address = l.adapter.addressFor(person, channel);
+        if (address) return { integrationId: l.integration.id, address };
+      }
+      return null;
+    };
+  }
+
+  /** The sends of a new message: in-app for everyone, then each person's first wave. */
+  planDeliveries(weddingId: string, draft: Draft, at: string): Record<string, Delivery> {
+    const router = this.router(weddingId);
+    const out: Record<string, Delivery> = {};
+    const base = { queuedAt: at, at, level: 0, providerId: null, attempts: 0, error: null };
+    for (const person of draft.recipients) {
+      out[deliveryKey(person.id, 'wedsync_chat')] = { ...base, recipientId: person.id, channel: 'wedsync_chat', status: 'delivered', integrationId: null };
+      for (const { channel, route } of firstWave(person, router, { broadcast: draft.broadcast, ...(draft.channels ? { only: draft.channels } : {}) })) {
+        out[deliveryKey(person.id, channel)] = { ...base, recipientId: person.id, channel, status: 'queued', integrationId: route.integrationId };
+      }
+      for (const channel of unreachableListed(person, router, draft.channels)) {
+        out[deliveryKey(person.id, channel)] ??= { ...base, recipientId: person.id, channel, status: 'skipped', integrationId: null, error: 'no connected integration reaches them on this channel' };
+      }
+    }
+    return out;
+  }
+
+  /** Writes a message and its planned sends in one transaction (the send planner adds the outbox rows). */
+  writeMessage(w: WeddingDoc, weddingId: string, draft: Draft, origin: TxOrigin): Message {
+    const at = new Date(this.ctx.clock()).toISOString();
+    const { people, merged } = dedupeByAddress(draft.recipients);
+    const context = { ...draft.context };
+    // Say who was left out as a duplicate, so the log explains why an entry got nothing.
+    if (merged.size) context.mergedRecipients = [...merged].map(([from, into]) => `${from}>${into}`).join(',').slice(0, 300);
+    const deliveries = this.planDeliveries(weddingId, { ...draft, recipients: people }, at);
+    const channels = [...new Set(Object.values(deliveries).filter((d) => d.status !== 'skipped').map((d) => d.channel))];
+    return w.appendMessage({
+      id: draft.id ?? newMessageId(), at, senderId: draft.senderId, recipientIds: people.map((p) => p.id), channels,
+      priority: draft.priority, type: draft.type, subject: draft.subject, body: draft.body, requiresAck: draft.requiresAck,
+      escalateAfterSeconds: draft.requiresAck ? draft.escalateAfterSeconds : null, context, deliveries, acks: {},
+    }, origin);
+  }
+}

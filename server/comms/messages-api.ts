@@ -1,0 +1,218 @@
+import {
+  WeddingDoc, adminOrigin, canOpenWedding, systemOrigin,
+  type EmergencyBody, type EmergencyResponse, type Message, type MessageStatusResponse, type RecipientDeliveries,
+  type SendResponse, type Task, type TxOrigin, type UnifiedMessageBody,
+} from '../../schema/index.ts';
+import { AuthError } from '../auth/auth-error.ts';
+import type { Principal } from '../auth/tokens.ts';
+import type { AckLinks } from './ack-links.ts';
+import { CommsError } from './comms-error.ts';
+import { ORIGIN_REASONS, type CommsContext } from './comms-context.ts';
+import type { EscalationWatch } from './escalation-watch.ts';
+import { newMessageId, type MessageWriter } from './message-writer.ts';
+import { activeVendors, contactsWithRole, findPerson, type Person } from './recipients.ts';
+
+/** Only planners and admins send; everyone who opens the wedding except adapters reads. */
+export function assertSender(p: Principal, weddingId: string): void {
+  if (!canOpenWedding(p, weddingId)) throw new AuthError('wedding_forbidden', `this token does not open wedding ${weddingId}`);
+  if (p.role !== 'planner' && p.role !== 'admin') throw new AuthError('role_forbidden', 'only planners and admins send messages and emergencies');
+}
+
+export function assertReader(p: Principal, weddingId: string): void {
+  if (!canOpenWedding(p, weddingId)) throw new AuthError('wedding_forbidden', `this token does not open wedding ${weddingId}`);
+  if (p.role === 'adapter') throw new AuthError('role_forbidden', 'adapter tokens cannot use the messages API');
+}
+
+/**
+ * The messages API: UnifiedMessage sends, emergencies, acknowledgements (in-app and by link) and a
+ * message's delivery and escalation status.
+ */
+export class MessagesApi {
+  constructor(private readonly ctx: CommsContext, private readonly writer: MessageWriter, private readonly watch: EscalationWatch, private readonly ackLinks: AckLinks) {}
+
+  private resolveRecipients(w: WeddingDoc, ids: readonly string[]): { people: Person[]; unknown: string[] } {
+    const people = new Map<string, Person>();
+    const unknown: string[] = [];
+    for (const id of ids) {
+      if (id === '*') { for (const v of activeVendors(w)) people.set(v.id, v); continue; }
+      const person = findPerson(w, id);
+      if (person) people.set(person.id, person); else unknown.push(id);
+    }
+    return { people: [...people.values()], unknown };
+  }
+
+  /** `POST /api/weddings/:id/messages`. */
+  async send(p: Principal, weddingId: string, body: UnifiedMessageBody): Promise<SendResponse> {
+    assertSender(p, weddingId);
+    const result = await this.ctx.bridge.withDocument(weddingId, (doc) => {
+      const w = new WeddingDoc(doc);
+      const { people, unknown } = this.resolveRecipients(w, body.recipientIds);
+      if (people.length === 0) throw new CommsError('no_recipients', `none of ${body.recipientIds.join(', ')} is a vendor or contact of wedding ${weddingId}`);
+      const message = this.writer.writeMessage(w, weddingId, {
+        senderId: p.sub, recipients: people, subject: body.subject, body: body.body, priority: body.priority, type: body.type,
+        requiresAck: body.requiresAck, escalateAfterSeconds: body.escalateAfterSeconds ?? this.ctx.settings.ackEscalateAfterS,
+        ...(body.channels ? { channels: body.channels } : {}), broadcast: body.broadcast ?? body.priority === 'urgent',
+      }, adminOrigin('comms.send', p.sub));
+      return { message, recipients: recipientsOf(w, message), unknownRecipients: unknown };
+    });
+    this.ctx.bridge.outboxWorker.kick();
+    return result;
+  }
+
+  /**
+   * `POST /api/weddings/:id/emergency`: everyone the kind affects, on every channel they have, with
+   * acknowledgement tracking and escalation. A vendor cancellation also marks the vendor cancelled
+   * and opens a replacement task, in the same transaction.
+   */
+  async emergency(p: Principal, weddingId: string, body: EmergencyBody): Promise<EmergencyResponse> {
+    assertSender(p, weddingId);
+    const result = await this.ctx.bridge.withDocument(weddingId, (doc) => {
+      const w = new WeddingDoc(doc);
+      const origin = adminOrigin('comms.emergency', p.sub);
+      const cancelled = body.kind === 'vendor_cancellation' ? w.getVendor(body.vendorId!) : undefined;
+      if (body.kind === 'vendor_cancellation' && !cancelled) throw new CommsError('vendor_not_found', `wedding ${weddingId} has no vendor ${body.vendorId}`);
+      const people = emergencyRecipients(w, body);
+      if (people.length === 0) throw new CommsError('no_recipients', `nobody to alert for this ${body.kind.replace('_', ' ')} (no vendors or contacts match)`);
+      const messageId = newMessageId();
+      let task: Task | null = null;
+      const message = w.transact(() => {
+        if (cancelled) {
+          w.upsertVendor({ id: cancelled.id, status: 'cancelled' }, origin);
+          task = w.upsertTask({
+            id: `replace-${cancelled.id}-${messageId.slice(4)}`, kind: 'vendor_replacement', title: `Find a replacement ${cancelled.category.replace('_', ' ')} for ${cancelled.name}`.slice(0, 200),
+            createdAt: new Date(this.ctx.clock()).toISOString(), due: w.getMeta().date ?? '', vendorId: cancelled.id, category: cancelled.category,
+            eventIds: w.listEvents().filter((e) => e.vendorIds.includes(cancelled.id)).map((e) => e.id), messageId, notes: body.message.slice(0, 5000),
+          }, origin);
+        }
+        return this.writer.writeMessage(w, weddingId, {
+          id: messageId, senderId: p.sub, recipients: people, subject: body.subject ?? emergencySubject(body.kind, cancelled?.name), body: body.message,
+          priority: body.severity === 'critical' || body.severity === 'high' ? 'urgent' : body.severity === 'medium' ? 'high' : 'normal',
+          type: `emergency.${body.kind}`, requiresAck: true, escalateAfterSeconds: body.escalateAfterSeconds ?? this.ctx.settings.emergencyEscalateAfterS,
+          broadcast: true, context: { kind: body.kind, severity: body.severity, ...(cancelled ? { vendorId: cancelled.id } : {}) },
+        }, origin);
+      }, origin);
+      return { message, recipients: recipientsOf(w, message), unknownRecipients: [], kind: body.kind, severity: body.severity, task: task as Task | null };
+    });
+    this.ctx.bridge.outboxWorker.kick();
+    return result;
+  }
+
+  /** Records an acknowledgement (the first one stands). */
+  async acknowledge(weddingId: string, messageId: string, recipientId: string, origin: TxOrigin): Promise<string> {
+    return this.ctx.bridge.withDocument(weddingId, (doc) => {
+      const w = new WeddingDoc(doc);
+      const message = w.getMessage(messageId);
+      if (!message) throw new CommsError('message_not_found', `wedding ${weddingId} has no message ${messageId}`);
+      if (!message.recipientIds.includes(recipientId)) throw new CommsError('not_a_recipient', `${recipientId} is not a recipient of message ${messageId}`);
+      return w.acknowledgeMessage(messageId, recipientId, new Date(this.ctx.clock()).toISOString(), origin).acks[recipientId]!;
+    });
+  }
+
+  /** `POST /api/weddings/:id/messages/:messageId/ack`: a vendor for itself; planners and admins for anyone. */
+  async acknowledgeAs(p: Principal, weddingId: string, messageId: string, recipientId: string | undefined): Promise<{ messageId: string; recipientId: string; acknowledgedAt: string }> {
+    assertReader(p, weddingId);
+    const who = recipientId ?? p.vendorId;
+    if (!who) throw new CommsError('not_a_recipient', 'name the recipientId you acknowledge for');
+    if (p.role === 'vendor' && who !== p.vendorId) throw new AuthError('role_forbidden', 'vendors acknowledge only for themselves (the token\'s vendorId)');
+    if (p.role !== 'vendor' && p.role !== 'planner' && p.role !== 'admin') throw new AuthError('role_forbidden', `the ${p.role} role cannot acknowledge for others`);
+    const at = await this.acknowledge(weddingId, messageId, who, adminOrigin('comms.ack', p.sub));
+    return { messageId, recipientId: who, acknowledgedAt: at };
+  }
+
+  /** An acknowledgement link was followed and confirmed. */
+  async acknowledgeLink(token: string): Promise<{ weddingId: string; messageId: string; recipientId: string; acknowledgedAt: string; subject: string }> {
+    const target = this.ackLinks.verify(token);
+    if (!target) throw new CommsError('invalid_ack_link', 'this acknowledgement link is not valid');
+    const at = await this.acknowledge(target.weddingId, target.messageId, target.recipientId, systemOrigin(ORIGIN_REASONS.ackLink));
+    const subject = await this.ctx.bridge.withDocument(target.weddingId, (doc) => new WeddingDoc(doc).getMessage(target.messageId)?.subject ?? '');
+    return { ...target, acknowledgedAt: at, subject };
+  }
+
+  /** What a link would acknowledge, to show before the recipient confirms. */
+  async describeLink(token: string): Promise<{ message: Message; recipientName: string; acknowledgedAt: string | null; weddingTitle: string }> {
+    const target = this.ackLinks.verify(token);
+    if (!target) throw new CommsError('invalid_ack_link', 'this acknowledgement link is not valid');
+    return this.ctx.bridge.withDocument(target.weddingId, (doc) => {
+      const w = new WeddingDoc(doc);
+      const message = w.getMessage(target.messageId);
+      if (!message) throw new CommsError('invalid_ack_link', 'the message of this link no longer exists');
+      return { message, recipientName: findPerson(w, target.recipientId)?.name ?? target.recipientId, acknowledgedAt: message.acks[target.recipientId] ?? null, weddingTitle: w.getMeta().title ?? '' };
+    });
+  }
+
+  /** `GET /api/weddings/:id/messages/:messageId`. */
+  async status(p: Principal, weddingId: string, messageId: string): Promise<MessageStatusResponse> {
+    assertReader(p, weddingId);
+    const watch = this.watch.get(weddingId, messageId);
+    return this.ctx.bridge.withDocument(weddingId, (doc) => {
+      const w = new WeddingDoc(doc);
+      const message = w.getMessage(messageId);
+      if (!message) throw new CommsError('message_not_found', `wedding ${weddingId} has no message ${messageId}`);
+      if (p.role === 'vendor' && !(p.vendorId && message.recipientIds.includes(p.vendorId))) throw new CommsError('message_not_found', `wedding ${weddingId} has no message ${messageId} for you`);
+      return {
+        message, recipients: recipientsOf(w, message),
+        waitingFor: message.requiresAck ? message.recipientIds.filter((r) => !message.acks[r]) : [],
+        nextEscalationAt: watch?.status === 'open' ? new Date(watch.next_check_at).toISOString() : null,
+        unreachable: watch ? JSON.parse(watch.unreachable) as string[] : [],
+      };
+    });
+  }
+}
+
+/** Per recipient: who they are, whether they acknowledged, and every send. */
+export function recipientsOf(w: WeddingDoc, message: Message): RecipientDeliveries[] {
+  return message.recipientIds.map((id) => {
+    const person = findPerson(w, id);
+    const deliveries = Object.values(message.deliveries).filter((d) => d.recipientId === id).sort((a, b) => a.level - b.level || a.channel.localeCompare(b.channel));
+    return {
+      id, name: person?.name ?? id, kind: person?.kind ?? 'vendor', acknowledgedAt: message.acks[id] ?? null,
+      level: deliveries.reduce((max, d) => Math.max(max, d.level), 0), deliveries,
+    };
+  });
+}
+
+function emergencySubject(kind: EmergencyBody['kind'], vendorName?: string): string {
+  switch (kind) {
+    case 'weather': return 'Weather emergency';
+    case 'venue_change': return 'Venue change';
+    case 'vendor_cancellation': return `Vendor cancellation${vendorName ? `: ${vendorName}` : ''}`;
+    case 'medical': return 'Medical emergency';
+    case 'other': return 'Emergency';
+    default: {
+      const never: never = kind;
+      return String(never);
+    }
+  }
+}
+
+/** Who an emergency of each kind reaches. */
+function emergencyRecipients(w: WeddingDoc, body: EmergencyBody): Person[] {
+  const vendors = activeVendors(w);
+  const people = new Map<string, Person>();
+  const add = (list: Person[]) => { for (const p of list) people.set(p.id, p); };
+  const affected = body.affectedVendorIds ? vendors.filter((v) => body.affectedVendorIds!.includes(v.id)) : null;
+  switch (body.kind) {
+    case 'weather':
+    case 'venue_change':
+    case 'other':
+      add(affected ?? vendors);
+      if (body.includeContacts) add(contactsWithRole(w, ['couple', 'planner', 'coordinator']));
+      break;
+    case 'vendor_cancellation':
+      add((affected ?? vendors).filter((v) => v.id !== body.vendorId));
+      if (body.includeContacts) add(contactsWithRole(w, ['couple', 'planner', 'coordinator']));
+      break;
+    case 'medical':
+      // The people who act: planners, coordinators, the venue; family and the couple are told by them.
+      add(contactsWithRole(w, ['planner', 'coordinator']));
+      add(vendors.filter((v) => v.role === 'venue' || v.role === 'planner'));
+      if (affected) add(affected);
+      if (body.includeContacts) add(contactsWithRole(w, ['couple']));
+      break;
+    default: {
+      const never: never = body.kind;
+      throw new Error(`unknown emergency kind ${String(never)}`);
+    }
+  }
+  return [...people.values()];
+}

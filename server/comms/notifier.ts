@@ -1,0 +1,165 @@
+import { WeddingDoc, systemOrigin, type Message } from '../../schema/index.ts';
+import { ORIGIN_REASONS, type CommsContext } from './comms-context.ts';
+import type { Job, JobQueue } from './job-queue.ts';
+import type { MessageWriter } from './message-writer.ts';
+import type { ComposedNotification, NotificationStore } from './notification-store.ts';
+import { dedupeByAddress, findPerson, isBooked, type Person } from './recipients.ts';
+
+/** One change worth telling people about, composed from the document as it stands when its batch is due. */
+export interface NotificationItem {
+  /** Everyone the change concerns. Vendors that are not booked are dropped afterwards, for every kind. */
+  recipients: Person[];
+  subject: string;
+  body: string;
+  type: string;
+  priority: Message['priority'];
+  /** Why it is sent, and why to these people: written to the log with the message (`context.reason`). */
+  reason: string;
+  context?: Record<string, string>;
+}
+
+/** A kind of automatic message: how to compose it, and how two changes of one key fold together. */
+export interface NotificationKind<P> {
+  /** The item for the document as it is now, or null when there is nothing to say any more. */
+  compose(w: WeddingDoc, payload: P): NotificationItem | null;
+  /** Folds a newer change into an older one of the same key (e.g. keep the older "was" value). @default the newer one */
+  merge?(older: P, newer: P): P;
+}
+
+interface BatchItem { kind: string; key: string; payload: unknown }
+interface BatchPayload { items: BatchItem[] }
+
+export const NOTIFY_BATCH_KIND = 'notify.batch';
+const CONTEXT_MAX = 300;
+const PRIORITY_RANK: Record<Message['priority'], number> = { low: 0, normal: 1, high: 2, urgent: 3 };
+
+const clip = (s: string, max: number) => (s.length > max ? `${s.slice(0, max - 1)}…` : s);
+
+/**
+ * Automatic messages: what the server tells people on its own (cascades, payment notices,
+ * reminders). The promises:
+ * - nothing goes to a vendor that is not booked, and each kind names only the people its change
+ *   concerns (see cascades.ts and the payment coordinator);
+ * - changes are gathered per wedding in one durable job, written in the transaction of the change,
+ *   and composed once no further change came for the quiet period (at most the maximum delay after
+ *   the first), so a burst of edits is one message per person, with the final values;
+ * - each person gets one message per batch with every item that concerns them, and each address
+ *   once (entries that share an e-mail or phone are merged);
+ * - the wedding's mode decides what happens then: `off` nothing, `ask` a pending message a planner
+ *   sends or discards, `automatic` a message in the wedding's log, with its reason, sent at once.
+ */
+export class Notifier {
+  private readonly kinds = new Map<string, NotificationKind<unknown>>();
+
+  constructor(private readonly ctx: CommsContext, private readonly jobs: JobQueue, private readonly store: NotificationStore, private readonly writer: MessageWriter) {
+    jobs.register(NOTIFY_BATCH_KIND, (job) => this.flush(job as Job<BatchPayload>));
+  }
+
+  /**
+   * Registers a kind. A job of the kind's name (a scheduled reminder, or a notification job written
+   * before batching existed) joins the wedding's batch when it is due.
+   */
+  register<P>(kind: string, definition: NotificationKind<P>): void {
+    this.kinds.set(kind, definition as NotificationKind<unknown>);
+    this.jobs.register(kind, async (job) => { this.collect(job.weddingId, kind, `job:${job.id}`, job.payload as P); });
+  }
+
+  /**
+   * Adds a change to the wedding's batch (synchronously: call it from a document listener so it is
+   * stored in the change's durable transaction). Changes with the same `key` fold into one.
+   */
+  collect<P>(weddingId: string, kind: string, key: string, payload: P): void {
+    if (!this.kinds.has(kind)) throw new Error(`no notification kind ${kind}`);
+    if (this.store.mode(weddingId) === 'off') return;
+    const { notifyQuietMs, notifyMaxDelayMs } = this.ctx.settings;
+    this.jobs.enqueue<BatchPayload>(
+      { weddingId, kind: NOTIFY_BATCH_KIND, key: `${weddingId}:notify`, payload: { items: [{ kind, key, payload }] }, notBefore: this.ctx.clock() + Math.min(notifyQuietMs, notifyMaxDelayMs) },
+      (older, newer) => this.fold(older, newer),
+      { debounceMaxMs: notifyMaxDelayMs },
+    );
+  }
+
+  private fold(older: BatchPayload, newer: BatchPayload): BatchPayload {
+    const items = [...older.items];
+    for (const item of newer.items) {
+      const i = items.findIndex((x) => x.kind === item.kind && x.key === item.key);
+      if (i < 0) { items.push(item); continue; }
+      const merge = this.kinds.get(item.kind)?.merge;
+      items[i] = { ...item, payload: merge ? merge(items[i]!.payload, item.payload) : item.payload };
+    }
+    return { items };
+  }
+
+  /** A batch is due: compose it, then hold, send or drop it as the wedding's mode says. */
+  private async flush(job: Job<BatchPayload>): Promise<void> {
+    const batch = this.jobs.claim<BatchPayload>(job.id) ?? job;
+    const { weddingId } = batch;
+    const mode = this.store.mode(weddingId);
+    if (mode === 'off') return;
+    const sent = await this.ctx.bridge.withDocument(weddingId, (doc) => {
+      const w = new WeddingDoc(doc);
+      const now = this.ctx.clock();
+      const drafts = this.compose(w, batch.payload.items, `notify-${batch.id}`);
+      for (const draft of drafts) {
+        if (mode === 'ask') this.store.addPending(weddingId, draft, now);
+        else if (!w.getMessage(draft.id)) this.write(w, weddingId, draft, draft.recipientIds.map((id) => findPerson(w, id)).filter((p): p is Person => p !== null), { notify: 'automatic' });
+      }
+      return mode === 'automatic' && drafts.length > 0;
+    });
+    if (sent) this.ctx.bridge.outboxWorker.kick();
+  }
+
+  /**
+   * The messages of a batch: each item composed, its recipients narrowed to booked people, people
+   * who share an address merged, and one message for each set of people who get the same items.
+   */
+  compose(w: WeddingDoc, items: readonly BatchItem[], idPrefix: string): ComposedNotification[] {
+    const composed: NotificationItem[] = [];
+    for (const item of items) {
+      const c = this.kinds.get(item.kind)?.compose(w, item.payload);
+      if (c) composed.push(c);
+    }
+    const pairs = composed.flatMap((c, index) => c.recipients.filter((p) => isBooked(w, p)).map((person) => ({ person, index })));
+    const { people, merged } = dedupeByAddress(pairs.map((x) => x.person));
+    const byId = new Map(people.map((p) => [p.id, p]));
+    const itemsOf = new Map<string, Set<number>>();
+    for (const { person, index } of pairs) {
+      const id = merged.get(person.id) ?? person.id;
+      if (!itemsOf.has(id)) itemsOf.set(id, new Set());
+      itemsOf.get(id)!.add(index);
+    }
+    const groups = new Map<string, { indexes: number[]; people: Person[] }>();
+    for (const [id, set] of itemsOf) {
+      const indexes = [...set].sort((a, b) => a - b);
+      const signature = indexes.join(',');
+      if (!groups.has(signature)) groups.set(signature, { indexes, people: [] });
+      groups.get(signature)!.people.push(byId.get(id)!);
+    }
+    return [...groups.values()].map((g, n) => this.draftOf(`${idPrefix}-${n}`, g.indexes.map((i) => composed[i]!), g.people));
+  }
+
+  private draftOf(id: string, items: NotificationItem[], people: Person[]): ComposedNotification {
+    const recipientIds = people.map((p) => p.id);
+    if (items.length === 1) {
+      const [item] = items as [NotificationItem];
+      return { id, subject: item.subject, body: item.body, type: item.type, priority: item.priority, reason: item.reason, recipientIds, context: { ...item.context } };
+    }
+    const priority = items.reduce<Message['priority']>((top, i) => (PRIORITY_RANK[i.priority] > PRIORITY_RANK[top] ? i.priority : top), 'low');
+    return {
+      id, recipientIds, priority, type: 'notification.batch',
+      subject: clip(`${items.length} updates: ${items.map((i) => i.subject).join(' · ')}`, 200),
+      body: clip(items.map((i) => i.body).join('\n\n'), 10_000),
+      reason: items.map((i) => i.reason).join(' | '),
+      context: { items: clip(items.map((i) => i.type).join(','), CONTEXT_MAX) },
+    };
+  }
+
+  /** Writes a composed message to the wedding's log, with its reason; the send planner queues its sends. */
+  write(w: WeddingDoc, weddingId: string, draft: ComposedNotification, recipients: Person[], extra: Record<string, string>): Message {
+    return this.writer.writeMessage(w, weddingId, {
+      id: draft.id, senderId: 'wedsync', recipients, subject: draft.subject, body: draft.body, priority: draft.priority, type: draft.type,
+      requiresAck: false, escalateAfterSeconds: null, broadcast: false,
+      context: { ...draft.context, ...extra, reason: clip(draft.reason, CONTEXT_MAX) },
+    }, systemOrigin(ORIGIN_REASONS.notify));
+  }
+}
