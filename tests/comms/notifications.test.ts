@@ -1,0 +1,202 @@
+import { describe, expect, it } from 'vitest';
+import { WeddingDoc, type Message, type NotificationSettings, type PendingNotificationsResponse, type SendResponse, type VendorInput } from '../../schema/index.ts';
+import { startTestServer, type TestServer } from '../helpers/test-server.ts';
+import { waitFor } from '../helpers/wait.ts';
+import { connectMessaging, getJson, postJson, seedWedding, setNotificationMode, startCommsSandboxes, type CommsSandboxes } from './helpers.ts';
+
+const MINUTE = 60_000;
+const START = Date.parse('2027-03-01T09:00:00Z');
+
+const email = (id: string, status: VendorInput['status'], category: VendorInput['category'] = 'photographer'): VendorInput =>
+  ({ id, name: `Vendor ${id}`, category, email: `${id}@example.com`, preferredChannels: ['email'], status });
+
+const ceremony = (hour: number) => ({
+  id: 'ceremony', title: 'Ceremony', category: 'ceremony' as const, location: 'Kew Barn',
+  start: `2027-06-12T${String(hour).padStart(2, '0')}:00:00+01:00`, end: `2027-06-12T${String(hour).padStart(2, '0')}:45:00+01:00`,
+});
+
+interface Setup {
+  t: TestServer;
+  sb: CommsSandboxes;
+  planner: string;
+  advance: (ms: number) => Promise<void>;
+  /** The wedding's message log as the server holds it. */
+  log: () => Promise<Message[]>;
+  pending: () => Promise<PendingNotificationsResponse['pending']>;
+  edit: (fn: (w: WeddingDoc) => void) => Promise<void>;
+  mails: (address: string) => { subject: string; text: string }[];
+}
+
+/** A wedding with messaging connected, the clock under the test's control and a 10-minute quiet period. */
+async function setup(weddingId: string, vendors: VendorInput[], env: Record<string, string> = {}): Promise<Setup> {
+  let now = START;
+  const t = await startTestServer({ now: () => now, env: { NOTIFY_QUIET_MINUTES: '10', NOTIFY_MAX_DELAY_MINUTES: '30', ...env } });
+  const planner = await t.token('planner', [weddingId], { sub: 'pat' });
+  const sb = await startCommsSandboxes();
+  await seedWedding(t, planner, weddingId, { meta: { title: 'Ana & Ben', timezone: 'Europe/London', date: '2027-06-12', status: 'planning' }, vendors });
+  await connectMessaging(t, planner, weddingId, sb);
+  const client = await t.connect(weddingId, planner);
+  await client.whenSynced();
+  return {
+    t, sb, planner,
+    async advance(ms) {
+      now += ms;
+      // Twice: a job that is due (a reminder) may add to a batch that is due at the same moment.
+      await t.server.comms.tick();
+      await t.server.comms.tick();
+    },
+    log: () => t.server.bridge.withDocument(weddingId, (doc) => new WeddingDoc(doc).listMessages()),
+    pending: async () => (await getJson<PendingNotificationsResponse>(t, `/api/weddings/${weddingId}/notifications/pending`, planner)).body.pending,
+    async edit(fn) {
+      client.doc.transact(() => fn(client.doc));
+      await client.whenAcknowledged();
+    },
+    mails: (address) => sb.smtp.to(address),
+  };
+}
+
+describe('automatic messages go to the people who asked for them, and only those', () => {
+  it('the example: drafting with every vendor at Inquiry → nothing; booked and assigned → one batched message after the quiet period, pending until the planner sends it; off → nothing', async () => {
+    const vendors = [email('photo', 'inquiry'), email('florist', 'inquiry', 'florist'), email('dj', 'inquiry', 'dj'), email('caterer', 'inquiry', 'caterer')];
+    const s = await setup('w1', vendors);
+    // The default mode is "ask".
+    expect((await getJson<NotificationSettings>(s.t, '/api/weddings/w1/notifications/settings', s.planner)).body).toMatchObject({ mode: 'ask', quietPeriodMinutes: 10, maxDelayMinutes: 30, updatedBy: null });
+    await s.edit((w) => w.upsertEvent({ ...ceremony(14), vendorIds: ['photo', 'florist', 'dj'] }));
+
+    // Drafting: the ceremony moves, every vendor is still at Inquiry. Even in automatic mode, nothing.
+    await setNotificationMode(s.t, s.planner, 'w1', 'automatic');
+    await s.edit((w) => w.upsertEvent({ id: 'ceremony', start: ceremony(15).start, end: ceremony(15).end }));
+    await s.advance(11 * MINUTE);
+    expect(await s.log()).toEqual([]);
+    expect(await s.pending()).toEqual([]);
+    expect(s.sb.smtp.received).toEqual([]);
+
+    // Photo and florist are booked (florist confirmed); the DJ stays at Inquiry; the caterer is booked but not assigned.
+    await s.edit((w) => {
+      w.upsertVendor({ id: 'photo', status: 'booked' });
+      w.upsertVendor({ id: 'florist', status: 'confirmed' });
+      w.upsertVendor({ id: 'caterer', status: 'booked' });
+    });
+    await setNotificationMode(s.t, s.planner, 'w1', 'ask');
+    // Two moves within the quiet period: one message, with the final time and the time before the burst.
+    await s.edit((w) => w.upsertEvent({ id: 'ceremony', start: ceremony(16).start, end: ceremony(16).end }));
+    await s.advance(9 * MINUTE);
+    await s.edit((w) => w.upsertEvent({ id: 'ceremony', start: ceremony(17).start, end: ceremony(17).end }));
+    await s.advance(9 * MINUTE);
+    expect(await s.pending()).toEqual([]); // the second change started the quiet period again
+    await s.advance(2 * MINUTE);
+    const [pending, ...more] = await s.pending();
+    expect(more).toEqual([]);
+    expect(pending).toMatchObject({
+      status: 'pending', subject: 'Ceremony time changed: Sat 12 Jun, 17:00', type: 'cascade.ceremony_time', priority: 'normal',
+      recipients: [{ id: 'florist', kind: 'vendor' }, { id: 'photo', kind: 'vendor' }].sort((a, b) => a.id.localeCompare(b.id)),
+    });
+    expect(pending!.recipients.map((r) => r.id).sort()).toEqual(['florist', 'photo']);
+    expect(pending!.body).toContain('(was Sat 12 Jun, 15:00)');
+    expect(pending!.reason).toContain('booked vendors assigned to it');
+    // Asked, not sent: nothing in the log, nothing on the wire.
+    expect(await s.log()).toEqual([]);
+    expect(s.sb.smtp.received).toEqual([]);
+
+    const sent = await postJson<SendResponse>(s.t, `/api/weddings/w1/notifications/pending/${pending!.id}/send`, s.planner, {});
+    expect(sent.status).toBe(201);
+    expect(sent.body.message.recipientIds.sort()).toEqual(['florist', 'photo']);
+    for (const address of ['photo@example.com', 'florist@example.com']) {
+      await waitFor(() => s.mails(address).some((m) => m.subject.startsWith('Ceremony time changed: Sat 12 Jun, 17:00')), `mail to ${address}`);
+    }
+    expect(s.mails('dj@example.com')).toEqual([]);
+    expect(s.mails('caterer@example.com')).toEqual([]);
+    // In the wedding's log, with its reason and who approved it.
+    const [logged] = await s.log();
+    expect(logged).toMatchObject({ id: pending!.id, senderId: 'wedsync', type: 'cascade.ceremony_time', context: { notify: 'approved', approvedBy: 'pat' } });
+    expect(logged!.context.reason).toBe(pending!.reason);
+    expect(await s.pending()).toEqual([]);
+    // Sent once: a second send is refused and changes nothing.
+    const again = await postJson<{ error: { code: string } }>(s.t, `/api/weddings/w1/notifications/pending/${pending!.id}/send`, s.planner, {});
+    expect(again).toMatchObject({ status: 409, body: { error: { code: 'notification_decided' } } });
+    expect(await s.log()).toHaveLength(1);
+
+    // Off: nothing is composed, held or sent.
+    await setNotificationMode(s.t, s.planner, 'w1', 'off');
+    await s.edit((w) => w.upsertEvent({ id: 'ceremony', start: ceremony(13).start, end: ceremony(13).end }));
+    await s.advance(31 * MINUTE);
+    expect(await s.pending()).toEqual([]);
+    expect(await s.log()).toHaveLength(1);
+    expect(s.mails('photo@example.com')).toHaveLength(1);
+  });
+
+  it('automatic: sent after the quiet period and written to the log with its reason; a wedding that keeps changing still hears within the maximum delay', async () => {
+    const s = await setup('w2', [email('photo', 'booked'), email('florist', 'booked', 'florist'), email('rentals', 'booked', 'rentals'), email('venue', 'inquiry', 'venue')]);
+    // Set up while notifications are off: nothing is composed, but later messages say what changed from.
+    await setNotificationMode(s.t, s.planner, 'w2', 'off');
+    await s.edit((w) => {
+      w.upsertEvent({ ...ceremony(14), vendorIds: ['photo', 'florist', 'venue'] });
+      w.updateGuests({ count: 80 });
+    });
+    await setNotificationMode(s.t, s.planner, 'w2', 'automatic');
+    // A change every 8 minutes never leaves 10 quiet ones: the batch goes 30 minutes after the first change.
+    for (const [i, count] of [90, 100, 110, 120].entries()) {
+      await s.edit((w) => {
+        w.updateGuests({ count });
+        if (i === 0) w.upsertEvent({ id: 'ceremony', start: ceremony(15).start, end: ceremony(15).end });
+      });
+      await s.advance(8 * MINUTE);
+      if (i < 3) expect(await s.log()).toEqual([]);
+    }
+    // 32 minutes after the first change.
+    const log = await waitFor(async () => { const l = await s.log(); return l.length ? l : null; }, 'the batch');
+    // The florist is assigned to the ceremony and plans by the guest count: one message with both.
+    // The photographer hears of the ceremony only, rentals of the count only; the venue is not booked.
+    const byRecipients = Object.fromEntries(log.map((m) => [m.recipientIds.join(','), m]));
+    expect(Object.keys(byRecipients).sort()).toEqual(['florist', 'photo', 'rentals']);
+    expect(byRecipients.florist).toMatchObject({ type: 'notification.batch', context: { notify: 'automatic' } });
+    expect(byRecipients.florist!.subject).toBe('2 updates: Guest count: 120 · Ceremony time changed: Sat 12 Jun, 15:00');
+    expect(byRecipients.florist!.body).toContain('is now 120 (was 80)');
+    expect(byRecipients.florist!.context.reason).toContain('guest count changed to 120 (was 80)');
+    expect(byRecipients.florist!.context.reason).toContain('ceremony "Ceremony" moved to Sat 12 Jun, 15:00');
+    expect(byRecipients.photo).toMatchObject({ type: 'cascade.ceremony_time', subject: 'Ceremony time changed: Sat 12 Jun, 15:00' });
+    expect(byRecipients.rentals).toMatchObject({ type: 'cascade.guest_count', subject: 'Guest count: 120' });
+    for (const m of log) expect(m.context.reason).toMatch(/booked/);
+    await waitFor(() => s.mails('florist@example.com').length === 1 && s.mails('photo@example.com').length === 1 && s.mails('rentals@example.com').length === 1, 'one mail each');
+    expect(s.mails('venue@example.com')).toEqual([]);
+    expect(await s.pending()).toEqual([]);
+  });
+
+  it('ask: a pending message can be discarded (nothing is sent); only planners and admins see and decide', async () => {
+    const s = await setup('w3', [email('photo', 'booked')]);
+    await s.edit((w) => w.upsertEvent({ ...ceremony(14), vendorIds: ['photo'] }));
+    await s.edit((w) => w.upsertEvent({ id: 'ceremony', start: ceremony(15).start, end: ceremony(15).end }));
+    await s.advance(10 * MINUTE);
+    const [pending] = await s.pending();
+    expect(pending).toBeDefined();
+    const vendor = await s.t.token('vendor', ['w3'], { vendorId: 'photo' });
+    expect((await getJson(s.t, '/api/weddings/w3/notifications/pending', vendor)).status).toBe(403);
+    expect((await postJson(s.t, `/api/weddings/w3/notifications/pending/${pending!.id}/send`, vendor, {})).status).toBe(403);
+    expect((await s.t.fetch('/api/weddings/w3/notifications/settings', { method: 'PUT', token: vendor, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ mode: 'automatic' }) })).status).toBe(403);
+    const bad = await s.t.fetch('/api/weddings/w3/notifications/settings', { method: 'PUT', token: s.planner, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ mode: 'always' }) });
+    expect(bad.status).toBe(400);
+    expect((await postJson<{ error: { code: string } }>(s.t, '/api/weddings/w3/notifications/pending/nope/send', s.planner, {})).body.error.code).toBe('notification_not_found');
+
+    const discarded = await postJson<{ pending: { status: string; decidedBy: string } }>(s.t, `/api/weddings/w3/notifications/pending/${pending!.id}/discard`, s.planner, {});
+    expect(discarded).toMatchObject({ status: 200, body: { pending: { status: 'discarded', decidedBy: 'pat' } } });
+    expect(await s.pending()).toEqual([]);
+    expect((await postJson<{ error: { code: string } }>(s.t, `/api/weddings/w3/notifications/pending/${pending!.id}/send`, s.planner, {})).body.error.code).toBe('notification_decided');
+    await s.advance(MINUTE);
+    expect(await s.log()).toEqual([]);
+    expect(s.sb.smtp.received).toEqual([]);
+  });
+
+  it('a vendor cancelled after a message was composed is left out when the planner sends it', async () => {
+    const s = await setup('w4', [email('photo', 'booked'), email('dj', 'booked', 'dj')]);
+    await s.edit((w) => w.upsertEvent({ ...ceremony(14), vendorIds: ['photo', 'dj'] }));
+    await s.edit((w) => w.upsertEvent({ id: 'ceremony', start: ceremony(15).start, end: ceremony(15).end }));
+    await s.advance(10 * MINUTE);
+    const [pending] = await s.pending();
+    expect(pending!.recipients.map((r) => r.id).sort()).toEqual(['dj', 'photo']);
+    await s.edit((w) => w.upsertVendor({ id: 'dj', status: 'cancelled' }));
+    const sent = await postJson<SendResponse>(s.t, `/api/weddings/w4/notifications/pending/${pending!.id}/send`, s.planner, {});
+    expect(sent.body.message.recipientIds).toEqual(['photo']);
+    await waitFor(() => s.mails('photo@example.com').length === 1, 'photo told');
+    expect(s.mails('dj@example.com')).toEqual([]);
+  });
+});
