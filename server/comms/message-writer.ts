@@ -73,7 +73,7 @@ export class MessageWriter {
     const { people, merged } = dedupeByAddress(draft.recipients);
     const context = { ...draft.context };
     // Say who was left out as a duplicate, so the log explains why an entry got nothing.
-    if (merged.size) context.mergedRecipients = [...merged].map(([from, into]) => `${from}>${into}`).join(',').slice(0, 300);
+    if (merged.size) context.mergedRecipients = [context.mergedRecipients, ...[...merged].map(([from, into]) => `${from}>${into}`)].filter(Boolean).join(',').slice(0, 300);
     const deliveries = this.planDeliveries(weddingId, { ...draft, recipients: people }, at);
     const channels = [...new Set(Object.values(deliveries).filter((d) => d.status !== 'skipped').map((d) => d.channel))];
     return w.appendMessage({

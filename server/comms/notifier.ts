@@ -135,7 +135,13 @@ export class Notifier {
       if (!groups.has(signature)) groups.set(signature, { indexes, people: [] });
       groups.get(signature)!.people.push(byId.get(id)!);
     }
-    return [...groups.values()].map((g, n) => this.draftOf(`${idPrefix}-${n}`, g.indexes.map((i) => composed[i]!), g.people));
+    return [...groups.values()].map((g, n) => {
+      const draft = this.draftOf(`${idPrefix}-${n}`, g.indexes.map((i) => composed[i]!), g.people);
+      // Say who was left out as a duplicate, as the message writer does.
+      const dropped = [...merged].filter(([, into]) => g.people.some((p) => p.id === into));
+      if (dropped.length) draft.context.mergedRecipients = clip(dropped.map(([from, into]) => `${from}>${into}`).join(','), CONTEXT_MAX);
+      return draft;
+    });
   }
 
   private draftOf(id: string, items: NotificationItem[], people: Person[]): ComposedNotification {

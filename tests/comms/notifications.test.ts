@@ -176,6 +176,9 @@ describe('automatic messages go to the people who asked for them, and only those
     const bad = await s.t.fetch('/api/weddings/w3/notifications/settings', { method: 'PUT', token: s.planner, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ mode: 'always' }) });
     expect(bad.status).toBe(400);
     expect((await postJson<{ error: { code: string } }>(s.t, '/api/weddings/w3/notifications/pending/nope/send', s.planner, {})).body.error.code).toBe('notification_not_found');
+    const openapi = await (await s.t.fetch('/api/openapi.json')).json() as { paths: Record<string, Record<string, unknown>> };
+    expect(Object.keys(openapi.paths['/api/weddings/{weddingId}/notifications/settings']!).sort()).toEqual(['get', 'put']);
+    expect(openapi.paths).toHaveProperty(['/api/weddings/{weddingId}/notifications/pending/{pendingId}/send', 'post']);
 
     const discarded = await postJson<{ pending: { status: string; decidedBy: string } }>(s.t, `/api/weddings/w3/notifications/pending/${pending!.id}/discard`, s.planner, {});
     expect(discarded).toMatchObject({ status: 200, body: { pending: { status: 'discarded', decidedBy: 'pat' } } });
@@ -184,6 +187,33 @@ describe('automatic messages go to the people who asked for them, and only those
     await s.advance(MINUTE);
     expect(await s.log()).toEqual([]);
     expect(s.sb.smtp.received).toEqual([]);
+  });
+
+  it('payment notices: the couple and planners; a vendor only when booked; a planner who is both a contact and a vendor hears once', async () => {
+    const s = await setup('w5', [email('venue', 'inquiry', 'venue'), { ...email('studio', 'booked', 'planner'), email: 'Pat@Example.com' }, email('photo', 'booked')]);
+    await seedWedding(s.t, s.planner, 'w5', { contacts: [
+      { id: 'couple', name: 'Ana & Ben', role: 'couple', email: 'ana.ben@example.com', preferredChannels: ['email'] },
+      { id: 'pat', name: 'Pat Planner', role: 'planner', email: 'pat@example.com', preferredChannels: ['email'] },
+    ] });
+    await setNotificationMode(s.t, s.planner, 'w5', 'automatic');
+    for (const vendorId of ['venue', 'photo']) {
+      const plan = await postJson(s.t, '/api/weddings/w5/payments/plan', s.planner, { vendorId, currency: 'GBP', total: 100_000, milestones: [{ milestone: 'deposit', weight: 1, due: '2027-05-01' }] });
+      expect(plan.status).toBe(201);
+      const paid = await postJson(s.t, `/api/weddings/w5/payments/${vendorId}-deposit/transactions`, s.planner, { type: 'payment', amount: 100_000, currency: 'GBP' });
+      expect(paid.status).toBe(200);
+    }
+    await s.advance(10 * MINUTE);
+    const log = await waitFor(async () => { const l = await s.log(); return l.length ? l : null; }, 'the payment notices');
+    const byRecipients = Object.fromEntries(log.map((m) => [[...m.recipientIds].sort().join(','), m]));
+    // The couple and Pat (contact and planner vendor with one address: once) hear of both payments in one message;
+    // the photographer (booked, paid in full) of its own; the venue is still at Inquiry: nothing.
+    expect(Object.keys(byRecipients).sort()).toEqual(['couple,pat', 'photo']);
+    expect(byRecipients['couple,pat']).toMatchObject({ type: 'notification.batch', context: { mergedRecipients: 'studio>pat' } });
+    expect(byRecipients['couple,pat']!.subject).toBe('2 updates: Payment received: £1,000.00 to Vendor venue · Payment received: £1,000.00 to Vendor photo');
+    expect(byRecipients.photo).toMatchObject({ type: 'payment.received', subject: 'Payment received: £1,000.00 to Vendor photo' });
+    expect(byRecipients.photo!.context.reason).toContain('and the vendor as it is paid in full');
+    await waitFor(() => s.mails('pat@example.com').length === 1 && s.mails('photo@example.com').length === 1 && s.mails('ana.ben@example.com').length === 1, 'one mail each');
+    expect(s.mails('venue@example.com')).toEqual([]);
   });
 
   it('a vendor cancelled after a message was composed is left out when the planner sends it', async () => {
