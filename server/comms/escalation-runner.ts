@@ -57,7 +57,11 @@ export class EscalationRunner {
       subject: `Not acknowledged: ${message.subject || message.type}`.slice(0, 200),
       body: `${names.join(', ')} ${ids.length === 1 ? 'has' : 'have'} not acknowledged "${message.subject || message.body.slice(0, 80)}" after every channel was tried. Please call them.`,
       priority: 'urgent', type: 'escalation.unacknowledged', requiresAck: false, escalateAfterSeconds: null, broadcast: true,
-      context: { messageId: message.id, recipients: ids.join(',').slice(0, 300) },
+      context: {
+        messageId: message.id, recipients: ids.join(',').slice(0, 300),
+        // Part of a message a person sent (not subject to the wedding's notification mode), but it says why it exists all the same.
+        reason: `every channel was tried for ${ids.length} recipient${ids.length === 1 ? '' : 's'} of ${message.id} without an acknowledgement; sent to the planners and coordinators`.slice(0, 300),
+      },
     }, origin);
   }
 }

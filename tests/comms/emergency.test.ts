@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { EmergencyResponse, MessageStatusResponse } from '../../schema/index.ts';
+import { WeddingDoc, type EmergencyResponse, type MessageStatusResponse } from '../../schema/index.ts';
 import { startTestServer } from '../helpers/test-server.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { connectMessaging, getJson, postJson, seedWedding, startCommsSandboxes } from './helpers.ts';
@@ -73,6 +73,9 @@ describe('emergency broadcast', () => {
     await t.server.comms.tick();
     const alert = await waitFor(() => sb.smtp.to('pat@example.com').find((m) => m.subject.startsWith('URGENT: Not acknowledged')), 'planner alerted');
     expect(alert.text).toContain('Cater Co has not acknowledged');
+    // The report is in the wedding's log with the reason it was written.
+    const report = await t.server.bridge.withDocument('w1', (doc) => new WeddingDoc(doc).listMessages().find((m) => m.type === 'escalation.unacknowledged'));
+    expect(report?.context.reason).toBe(`every channel was tried for 1 recipient of ${id} without an acknowledgement; sent to the planners and coordinators`);
     const final = await getJson<MessageStatusResponse>(t, `/api/weddings/w1/messages/${id}`, planner);
     expect(final.body).toMatchObject({ waitingFor: ['caterer'], unreachable: ['caterer'], nextEscalationAt: null });
     expect(conn.email.capabilities).toEqual(['messaging']);
