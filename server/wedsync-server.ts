@@ -10,7 +10,7 @@ import { CalendarService } from './calendar/calendar-service.ts';
 import { createCredentialCipher, resolveCredentialsKey } from './bridge/credential-cipher.ts';
 import { HocuspocusDocuments } from './bridge/hocuspocus-documents.ts';
 import { parseSchedule } from './bridge/retry-policy.ts';
-import { integrationRoutes } from './http/integrations-routes.ts';
+import { integrationRoutes, webhookRoutes } from './http/integrations-routes.ts';
 import { mountCalendarRoutes } from './http/calendar-routes.ts';
 import { ackLinkRoutes, commsRoutes } from './http/comms-routes.ts';
 import { paymentRoutes } from './http/payments-routes.ts';
@@ -128,6 +128,8 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
     tokens, snapshots, metrics, logger, readiness, durable: () => new Promise((resolve) => group.afterCommit(resolve)),
     mount: (a) => {
       a.route('/api/weddings', weddingRoutes(tokens, new WeddingCatalog(db)));
+      // Webhooks first: the bearer-token group below would otherwise claim their paths.
+      a.route('/api/integrations/webhook', webhookRoutes(bridge));
       a.route('/api/integrations', integrationRoutes(tokens, bridge));
       a.get('/api/openapi.json', (c) => c.json(openApiDocument(PACKAGE_VERSION)));
       mountCalendarRoutes(a, tokens, calendar);

@@ -1,4 +1,5 @@
 import { Hono, type Context } from 'hono';
+import { secureHeaders } from 'hono/secure-headers';
 import { SchemaError, type ErrorBody, type ReadyBody } from '../../schema/index.ts';
 import type { SnapshotService } from '../admin/snapshot-service.ts';
 import { AUTH_ERROR_STATUS, AuthError } from '../auth/auth-error.ts';
@@ -34,6 +35,13 @@ export function createHttpApp(deps: HttpAppDeps): Hono<AppEnv> {
   const { metrics, logger } = deps;
   const app = new Hono<AppEnv>();
 
+  // Every response, errors included: nosniff, frame and referrer policies (hono's defaults).
+  app.use('*', secureHeaders());
+  // API answers carry wedding data and personal details: never kept by browsers or proxies.
+  app.use('/api/*', async (c, next) => {
+    await next();
+    c.header('Cache-Control', 'no-store');
+  });
   app.use('*', async (c, next) => {
     const end = metrics.httpRequests.startTimer({ method: c.req.method });
     await next();

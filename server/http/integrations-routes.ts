@@ -23,22 +23,30 @@ async function webhookRequest(c: Context): Promise<WebhookRequest> {
   return { method: c.req.method, url: c.req.url, headers, rawBody, receivedAt: Date.now() };
 }
 
-/** `/api/integrations/…`: the brief's endpoints. Webhook routes are unauthenticated (signatures instead). */
-export function integrationRoutes(tokens: TokenService, bridge: Bridge): Hono<AppEnv> {
+/**
+ * `/api/integrations/webhook/…`: unauthenticated by design; each adapter verifies the sender's
+ * signature before anything is stored. Mounted on its own so that no bearer-token route shares it.
+ */
+export function webhookRoutes(bridge: Bridge): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-
   const webhook = async (c: Context, system: string, integrationId: string | null) => {
     const reply = await bridge.receiveWebhook(system, integrationId, await webhookRequest(c));
     return new Response(reply.body ?? null, { status: reply.status, headers: reply.headers });
   };
-  app.post('/webhook/:system/:integrationId', (c) => webhook(c, c.req.param('system'), c.req.param('integrationId')));
+  app.post('/:system/:integrationId', (c) => webhook(c, c.req.param('system'), c.req.param('integrationId')));
   // The seed's route, for systems whose payload says which integration it is for.
-  app.post('/webhook/:systemType', (c) => webhook(c, c.req.param('systemType'), null));
+  app.post('/:systemType', (c) => webhook(c, c.req.param('systemType'), null));
+  return app;
+}
 
-  app.use('*', async (c, next) => {
-    if (c.req.path.includes('/webhook/')) return next();
-    return requireAuth(tokens)(c, next);
-  });
+/**
+ * `/api/integrations/…`: the brief's endpoints, every one behind a bearer token. Authentication is
+ * decided by which group a route is in, never by what its path contains (a wedding may be called
+ * `webhook`).
+ */
+export function integrationRoutes(tokens: TokenService, bridge: Bridge): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.use('*', requireAuth(tokens));
 
   app.post('/vendor/connect', async (c) => c.json(await bridge.connect(c.get('principal'), await readJson(c, ConnectBody)), 201));
 
