@@ -1,12 +1,14 @@
-import { Hono, type Context } from 'hono';
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { z } from 'zod';
 import { ConnectBody, ResolveConflictBody, SyncBody, TimelineSyncBody, WeddingIdField } from '../../schema/index.ts';
 import type { WebhookRequest } from '../../adapters/core/index.ts';
 import type { TokenService } from '../auth/tokens.ts';
 import type { Bridge } from '../bridge/bridge.ts';
+import { BridgeError } from '../bridge/bridge-error.ts';
 import { requireAuth, type AppEnv } from './auth-middleware.ts';
 import { readJson, validate } from './body.ts';
 import { HttpError } from './http-error.ts';
+import { assertJsonShape } from './json-shape.ts';
 
 /** Webhook bodies above this are refused before anything is stored. */
 const MAX_WEBHOOK_BYTES = 1024 * 1024;
@@ -18,6 +20,8 @@ async function webhookRequest(c: Context): Promise<WebhookRequest> {
   if (length > MAX_WEBHOOK_BYTES) throw new HttpError(413, 'payload_too_large', `webhook bodies are limited to ${MAX_WEBHOOK_BYTES} bytes`);
   const rawBody = await c.req.text();
   if (rawBody.length > MAX_WEBHOOK_BYTES) throw new HttpError(413, 'payload_too_large', `webhook bodies are limited to ${MAX_WEBHOOK_BYTES} bytes`);
+  // Form-encoded senders (Acuity) are bounded by the byte limit alone.
+  if (/^\s*[[{]/.test(rawBody)) assertJsonShape(rawBody);
   const headers: Record<string, string> = {};
   c.req.raw.headers.forEach((v, k) => { headers[k.toLowerCase()] = v; });
   return { method: c.req.method, url: c.req.url, headers, rawBody, receivedAt: Date.now() };
@@ -37,6 +41,19 @@ export function webhookRoutes(bridge: Bridge): Hono<AppEnv> {
   // The seed's route, for systems whose payload says which integration it is for.
   app.post('/:systemType', (c) => webhook(c, c.req.param('systemType'), null));
   return app;
+}
+
+/**
+ * Refuses a webhook for an integration that does not exist before its body is read, so nobody gets
+ * to stream a megabyte at an id that was never issued. Registered ahead of the body limit.
+ */
+export function webhookTargetGuard(bridge: Bridge): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const system = c.req.param('system') ?? '';
+    const integrationId = c.req.param('integrationId') ?? '';
+    if (!bridge.hasWebhookTarget(system, integrationId)) throw new BridgeError('integration_not_found', `no active ${system} integration ${integrationId}`);
+    await next();
+  };
 }
 
 /**
