@@ -11,6 +11,7 @@ import { createCredentialCipher, resolveCredentialsKey } from './bridge/credenti
 import { HocuspocusDocuments } from './bridge/hocuspocus-documents.ts';
 import { parseSchedule } from './bridge/retry-policy.ts';
 import { integrationRoutes, webhookRoutes, webhookTargetGuard } from './http/integrations-routes.ts';
+import { createRateLimits } from './http/rate-limits.ts';
 import { mountCalendarRoutes } from './http/calendar-routes.ts';
 import { ackLinkRoutes, commsRoutes } from './http/comms-routes.ts';
 import { paymentRoutes } from './http/payments-routes.ts';
@@ -122,11 +123,19 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
     };
   };
 
+  const rateLimits = createRateLimits({
+    perIpPerMinute: config.RATE_LIMIT_PER_IP_PER_MIN,
+    perTokenPerMinute: config.RATE_LIMIT_PER_TOKEN_PER_MIN,
+    webhooksPerIntegrationPerMinute: config.RATE_LIMIT_WEBHOOKS_PER_MIN,
+  }, metrics);
   // Filled in below; the HTTP app needs the server object for `mount`.
   const server = {} as WedSyncServer;
   const app = createHttpApp({
     tokens, snapshots, metrics, logger, readiness, durable: () => new Promise((resolve) => group.afterCommit(resolve)),
-    mountBeforeBody: (a) => a.post('/api/integrations/webhook/:system/:integrationId', webhookTargetGuard(bridge)),
+    mountBeforeBody: (a) => {
+      a.use('/api/*', rateLimits.perClient);
+      a.post('/api/integrations/webhook/:system/:integrationId', webhookTargetGuard(bridge, rateLimits));
+    },
     mount: (a) => {
       a.route('/api/weddings', weddingRoutes(tokens, new WeddingCatalog(db)));
       // Webhooks first: the bearer-token group below would otherwise claim their paths.

@@ -9,6 +9,7 @@ import { requireAuth, type AppEnv } from './auth-middleware.ts';
 import { readJson, validate } from './body.ts';
 import { HttpError } from './http-error.ts';
 import { assertJsonShape } from './json-shape.ts';
+import type { RateLimits } from './rate-limits.ts';
 
 /** Webhook bodies above this are refused before anything is stored. */
 const MAX_WEBHOOK_BYTES = 1024 * 1024;
@@ -45,13 +46,16 @@ export function webhookRoutes(bridge: Bridge): Hono<AppEnv> {
 
 /**
  * Refuses a webhook for an integration that does not exist before its body is read, so nobody gets
- * to stream a megabyte at an id that was never issued. Registered ahead of the body limit.
+ * to stream a megabyte at an id that was never issued, then spends one delivery of the integration's
+ * rate budget. Registered ahead of the body limit.
  */
-export function webhookTargetGuard(bridge: Bridge): MiddlewareHandler<AppEnv> {
+export function webhookTargetGuard(bridge: Bridge, limits: RateLimits): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const system = c.req.param('system') ?? '';
     const integrationId = c.req.param('integrationId') ?? '';
     if (!bridge.hasWebhookTarget(system, integrationId)) throw new BridgeError('integration_not_found', `no active ${system} integration ${integrationId}`);
+    const limited = await limits.integration(c, integrationId);
+    if (limited) return limited;
     await next();
   };
 }
