@@ -18,6 +18,19 @@ export const ConfigSchema = z.object({
   AUTH_SECRET: z.string().min(32, 'AUTH_SECRET must be at least 32 characters').optional(),
   /** @default info */
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  /**
+   * Longest a client may take to send a request's headers; a slower one is cut off (408). Keeps
+   * slow-header ("slowloris") clients from holding sockets. @default 5000
+   */
+  HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(5000),
+  /** Longest a client may take to send a whole request, body included; a trickled body is cut off. @default 15000 */
+  HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(15_000),
+  /** Requests per minute from one client address to /api (429 beyond it); 0 turns the limit off. @default 3000 */
+  RATE_LIMIT_PER_IP_PER_MIN: z.coerce.number().int().min(0).default(3000),
+  /** Requests per minute carrying one bearer token; 0 turns the limit off. @default 1200 */
+  RATE_LIMIT_PER_TOKEN_PER_MIN: z.coerce.number().int().min(0).default(1200),
+  /** Webhook deliveries per minute to one integration; 0 turns the limit off. @default 6000 */
+  RATE_LIMIT_WEBHOOKS_PER_MIN: z.coerce.number().int().min(0).default(6000),
   /** Largest WebSocket message accepted; larger ones close the connection with 4413. @default 2097152 (2 MiB) */
   MAX_MESSAGE_BYTES: z.coerce.number().int().min(1024).max(256 * 1024 * 1024).default(2 * 1024 * 1024),
   /**

@@ -10,7 +10,8 @@ import { CalendarService } from './calendar/calendar-service.ts';
 import { createCredentialCipher, resolveCredentialsKey } from './bridge/credential-cipher.ts';
 import { HocuspocusDocuments } from './bridge/hocuspocus-documents.ts';
 import { parseSchedule } from './bridge/retry-policy.ts';
-import { integrationRoutes } from './http/integrations-routes.ts';
+import { integrationRoutes, webhookRoutes, webhookTargetGuard } from './http/integrations-routes.ts';
+import { createRateLimits } from './http/rate-limits.ts';
 import { mountCalendarRoutes } from './http/calendar-routes.ts';
 import { ackLinkRoutes, commsRoutes } from './http/comms-routes.ts';
 import { paymentRoutes } from './http/payments-routes.ts';
@@ -122,12 +123,23 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
     };
   };
 
+  const rateLimits = createRateLimits({
+    perIpPerMinute: config.RATE_LIMIT_PER_IP_PER_MIN,
+    perTokenPerMinute: config.RATE_LIMIT_PER_TOKEN_PER_MIN,
+    webhooksPerIntegrationPerMinute: config.RATE_LIMIT_WEBHOOKS_PER_MIN,
+  }, metrics);
   // Filled in below; the HTTP app needs the server object for `mount`.
   const server = {} as WedSyncServer;
   const app = createHttpApp({
     tokens, snapshots, metrics, logger, readiness, durable: () => new Promise((resolve) => group.afterCommit(resolve)),
+    mountBeforeBody: (a) => {
+      a.use('/api/*', rateLimits.perClient);
+      a.post('/api/integrations/webhook/:system/:integrationId', webhookTargetGuard(bridge, rateLimits));
+    },
     mount: (a) => {
       a.route('/api/weddings', weddingRoutes(tokens, new WeddingCatalog(db)));
+      // Webhooks first: the bearer-token group below would otherwise claim their paths.
+      a.route('/api/integrations/webhook', webhookRoutes(bridge));
       a.route('/api/integrations', integrationRoutes(tokens, bridge));
       a.get('/api/openapi.json', (c) => c.json(openApiDocument(PACKAGE_VERSION)));
       mountCalendarRoutes(a, tokens, calendar);
@@ -139,7 +151,15 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
       mountPlannerApp(a);
     },
   });
-  const http = createAdaptorServer({ fetch: app.fetch }) as HttpServer;
+  const http = createAdaptorServer({
+    fetch: app.fetch,
+    serverOptions: {
+      headersTimeout: config.HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeout: Math.max(config.HTTP_REQUEST_TIMEOUT_MS, config.HTTP_HEADERS_TIMEOUT_MS),
+      // Node checks both deadlines on this interval (30 s by default), which would make them approximate.
+      connectionsCheckingInterval: Math.min(1000, config.HTTP_HEADERS_TIMEOUT_MS),
+    },
+  }) as HttpServer;
   const transport: CollabTransport = attachCollabTransport(http, collab.hocuspocus, { path: COLLAB_PATH, maxMessageBytes: config.MAX_MESSAGE_BYTES, logger, metrics, group });
 
   Object.assign(server, {

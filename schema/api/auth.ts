@@ -19,9 +19,10 @@ export const TokenClaims = z.object({
   name: z.string().max(100).optional(),
   /** For `vendor` tokens: the vendor id in the wedding documents. */
   vendorId: z.string().max(128).optional(),
-});
+}).refine((c) => c.role === 'admin' || !c.weddings.includes('*'), { path: ['weddings'], message: '"*" (every wedding) is for admin tokens only' });
 export type TokenClaims = z.infer<typeof TokenClaims>;
 
-export function canOpenWedding(claims: Pick<TokenClaims, 'weddings'>, weddingId: string): boolean {
-  return claims.weddings.includes('*') || claims.weddings.includes(weddingId);
+/** True when the claims list `weddingId`; `*` opens every wedding for admins only (other roles' `*` opens nothing). */
+export function canOpenWedding(claims: Pick<TokenClaims, 'weddings' | 'role'>, weddingId: string): boolean {
+  return claims.weddings.includes(weddingId) || (claims.role === 'admin' && claims.weddings.includes('*'));
 }

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { ensurePrivateDir } from '../storage/private-files.ts';
 
 export interface ResolvedSecret {
   secret: string;
@@ -19,7 +20,7 @@ export function resolveAuthSecret(configured: string | undefined, dataDir: strin
     return { secret, source: 'file', file };
   }
   if (!create) throw new Error(`no AUTH_SECRET set and no ${file}; start the server once or set AUTH_SECRET`);
-  fs.mkdirSync(dataDir, { recursive: true });
+  ensurePrivateDir(dataDir);
   const secret = crypto.randomBytes(48).toString('base64url');
   // 'wx' so that two processes starting at once cannot overwrite each other's secret.
   try {

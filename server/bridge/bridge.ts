@@ -346,6 +346,11 @@ export class Bridge {
    * Verifies, stores and acknowledges a webhook. The reply never waits for the document or any
    * other system: the inbox row is written (synchronously, durably) and the worker applies it.
    */
+  /** True when `integrationId` is an active integration of `system` (checked before a webhook body is read). */
+  hasWebhookTarget(system: string, integrationId: string): boolean {
+    return this.registry.get(integrationId)?.integration.system === system;
+  }
+
   async receiveWebhook(system: string, integrationId: string | null, request: WebhookRequest): Promise<WebhookReply> {
     const started = performance.now();
     const outcome = (label: string) => this.deps.metrics.webhookAckSeconds.observe({ system, outcome: label }, (performance.now() - started) / 1000);

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { ensurePrivateDir } from '../storage/private-files.ts';
 
 /**
  * AES-256-GCM for stored credentials and webhook secrets. Each value gets a fresh 96-bit IV and is
@@ -41,7 +42,7 @@ export function resolveCredentialsKey(configured: string | undefined, dataDir: s
   if (configured) return decodeKey(configured, 'CREDENTIALS_KEY');
   const file = path.join(dataDir, 'credentials-key');
   if (fs.existsSync(file)) return decodeKey(fs.readFileSync(file, 'utf8').trim(), file);
-  fs.mkdirSync(dataDir, { recursive: true });
+  ensurePrivateDir(dataDir);
   const key = crypto.randomBytes(32);
   try {
     fs.writeFileSync(file, key.toString('base64') + '\n', { mode: 0o600, flag: 'wx' });

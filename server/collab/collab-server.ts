@@ -6,6 +6,7 @@ import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 import type { DocumentStore } from '../storage/document-store.ts';
 import type { GroupCommit } from '../storage/group-commit.ts';
+import { TokenExpiryExtension } from './token-expiry-extension.ts';
 import { AuthExtension } from './auth-extension.ts';
 import { DurablePersistence } from './durable-persistence.ts';
 import { guardExtension } from './guard-extension.ts';
@@ -46,6 +47,7 @@ export function createCollabServer(options: CollabServerOptions): CollabServer {
     flushDelay: false,
     extensions: [
       new AuthExtension(tokens, logger.child({ component: 'auth' }), metrics),
+      new TokenExpiryExtension(logger.child({ component: 'auth' }), metrics),
       persistence,
       ...(options.extensions ?? []),
     ].map((ext) => guardExtension(ext, (hook, error) => {

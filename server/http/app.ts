@@ -1,4 +1,6 @@
 import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { secureHeaders } from 'hono/secure-headers';
 import { SchemaError, type ErrorBody, type ReadyBody } from '../../schema/index.ts';
 import type { SnapshotService } from '../admin/snapshot-service.ts';
 import { AUTH_ERROR_STATUS, AuthError } from '../auth/auth-error.ts';
@@ -22,9 +24,14 @@ export interface HttpAppDeps {
    * failed): a response must not announce something that is not on disk.
    */
   durable?: () => Promise<boolean>;
+  /** Guards that must refuse a request before its body is read (registered ahead of the body limit). */
+  mountBeforeBody?: (app: Hono<AppEnv>) => void;
   /** Extra route groups mounted under /api (the bridge, later the app). */
   mount?: (app: Hono<AppEnv>) => void;
 }
+
+/** Largest request body any API route reads (webhooks included). */
+export const MAX_BODY_BYTES = 1024 * 1024;
 
 export function errorBody(code: string, message: string, details?: unknown): ErrorBody {
   return { error: { code, message, ...(details === undefined ? {} : { details }) } };
@@ -34,6 +41,20 @@ export function createHttpApp(deps: HttpAppDeps): Hono<AppEnv> {
   const { metrics, logger } = deps;
   const app = new Hono<AppEnv>();
 
+  // Every response, errors included: nosniff, frame and referrer policies (hono's defaults).
+  app.use('*', secureHeaders());
+  // API answers carry wedding data and personal details: never kept by browsers or proxies.
+  app.use('/api/*', async (c, next) => {
+    await next();
+    c.header('Cache-Control', 'no-store');
+  });
+  deps.mountBeforeBody?.(app);
+  // Counted while the body streams in, so a chunked body with no length is cut off at the limit
+  // instead of being buffered whole first.
+  app.use('/api/*', bodyLimit({
+    maxSize: MAX_BODY_BYTES,
+    onError: () => { throw new HttpError(413, 'payload_too_large', `request bodies are limited to ${MAX_BODY_BYTES} bytes`); },
+  }));
   app.use('*', async (c, next) => {
     const end = metrics.httpRequests.startTimer({ method: c.req.method });
     await next();

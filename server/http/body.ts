@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import type { z } from 'zod';
 import { HttpError } from './http-error.ts';
+import { assertJsonShape } from './json-shape.ts';
 
 const MAX_JSON_BYTES = 1024 * 1024;
 
@@ -8,6 +9,7 @@ const MAX_JSON_BYTES = 1024 * 1024;
 export async function readJson<S extends z.ZodType>(c: Context, schema: S): Promise<z.infer<S>> {
   const text = await c.req.text();
   if (text.length > MAX_JSON_BYTES) throw new HttpError(413, 'payload_too_large', `request bodies are limited to ${MAX_JSON_BYTES} bytes`);
+  assertJsonShape(text);
   let value: unknown;
   try {
     value = text.trim() === '' ? {} : JSON.parse(text);

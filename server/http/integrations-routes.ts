@@ -1,12 +1,15 @@
-import { Hono, type Context } from 'hono';
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { z } from 'zod';
 import { ConnectBody, ResolveConflictBody, SyncBody, TimelineSyncBody, WeddingIdField } from '../../schema/index.ts';
 import type { WebhookRequest } from '../../adapters/core/index.ts';
 import type { TokenService } from '../auth/tokens.ts';
 import type { Bridge } from '../bridge/bridge.ts';
+import { BridgeError } from '../bridge/bridge-error.ts';
 import { requireAuth, type AppEnv } from './auth-middleware.ts';
 import { readJson, validate } from './body.ts';
 import { HttpError } from './http-error.ts';
+import { assertJsonShape } from './json-shape.ts';
+import type { RateLimits } from './rate-limits.ts';
 
 /** Webhook bodies above this are refused before anything is stored. */
 const MAX_WEBHOOK_BYTES = 1024 * 1024;
@@ -18,27 +21,53 @@ async function webhookRequest(c: Context): Promise<WebhookRequest> {
   if (length > MAX_WEBHOOK_BYTES) throw new HttpError(413, 'payload_too_large', `webhook bodies are limited to ${MAX_WEBHOOK_BYTES} bytes`);
   const rawBody = await c.req.text();
   if (rawBody.length > MAX_WEBHOOK_BYTES) throw new HttpError(413, 'payload_too_large', `webhook bodies are limited to ${MAX_WEBHOOK_BYTES} bytes`);
+  // Form-encoded senders (Acuity) are bounded by the byte limit alone.
+  if (/^\s*[[{]/.test(rawBody)) assertJsonShape(rawBody);
   const headers: Record<string, string> = {};
   c.req.raw.headers.forEach((v, k) => { headers[k.toLowerCase()] = v; });
   return { method: c.req.method, url: c.req.url, headers, rawBody, receivedAt: Date.now() };
 }
 
-/** `/api/integrations/…`: the brief's endpoints. Webhook routes are unauthenticated (signatures instead). */
-export function integrationRoutes(tokens: TokenService, bridge: Bridge): Hono<AppEnv> {
+/**
+ * `/api/integrations/webhook/…`: unauthenticated by design; each adapter verifies the sender's
+ * signature before anything is stored. Mounted on its own so that no bearer-token route shares it.
+ */
+export function webhookRoutes(bridge: Bridge): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-
   const webhook = async (c: Context, system: string, integrationId: string | null) => {
     const reply = await bridge.receiveWebhook(system, integrationId, await webhookRequest(c));
     return new Response(reply.body ?? null, { status: reply.status, headers: reply.headers });
   };
-  app.post('/webhook/:system/:integrationId', (c) => webhook(c, c.req.param('system'), c.req.param('integrationId')));
+  app.post('/:system/:integrationId', (c) => webhook(c, c.req.param('system'), c.req.param('integrationId')));
   // The seed's route, for systems whose payload says which integration it is for.
-  app.post('/webhook/:systemType', (c) => webhook(c, c.req.param('systemType'), null));
+  app.post('/:systemType', (c) => webhook(c, c.req.param('systemType'), null));
+  return app;
+}
 
-  app.use('*', async (c, next) => {
-    if (c.req.path.includes('/webhook/')) return next();
-    return requireAuth(tokens)(c, next);
-  });
+/**
+ * Refuses a webhook for an integration that does not exist before its body is read, so nobody gets
+ * to stream a megabyte at an id that was never issued, then spends one delivery of the integration's
+ * rate budget. Registered ahead of the body limit.
+ */
+export function webhookTargetGuard(bridge: Bridge, limits: RateLimits): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const system = c.req.param('system') ?? '';
+    const integrationId = c.req.param('integrationId') ?? '';
+    if (!bridge.hasWebhookTarget(system, integrationId)) throw new BridgeError('integration_not_found', `no active ${system} integration ${integrationId}`);
+    const limited = await limits.integration(c, integrationId);
+    if (limited) return limited;
+    await next();
+  };
+}
+
+/**
+ * `/api/integrations/…`: the brief's endpoints, every one behind a bearer token. Authentication is
+ * decided by which group a route is in, never by what its path contains (a wedding may be called
+ * `webhook`).
+ */
+export function integrationRoutes(tokens: TokenService, bridge: Bridge): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.use('*', requireAuth(tokens));
 
   app.post('/vendor/connect', async (c) => c.json(await bridge.connect(c.get('principal'), await readJson(c, ConnectBody)), 201));
 

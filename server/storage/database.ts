@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
+import { ensurePrivateDir, ensurePrivateFile, narrowIfPresent } from './private-files.ts';
 
 export type Db = Database.Database;
 
@@ -12,10 +13,17 @@ export interface OpenOptions {
   synchronous: 'normal' | 'full';
 }
 
-/** Opens (creating if needed) the SQLite database in `dataDir`, in WAL mode, with every migration applied. */
+/**
+ * Opens (creating if needed) the SQLite database in `dataDir`, in WAL mode, with every migration applied.
+ * The directory is kept 0700 and the database files 0600 (see private-files.ts).
+ */
 export function openDatabase(dataDir: string, options: OpenOptions): Db {
-  fs.mkdirSync(dataDir, { recursive: true });
-  const db = new Database(path.join(dataDir, 'wedsync.sqlite'));
+  ensurePrivateDir(dataDir);
+  const file = path.join(dataDir, 'wedsync.sqlite');
+  ensurePrivateFile(file);
+  // Databases written by earlier versions may have companions created 0644.
+  for (const companion of ['-wal', '-shm', '-journal']) narrowIfPresent(file + companion);
+  const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
   db.pragma('busy_timeout = 5000');

@@ -30,7 +30,7 @@ describe('wedsync token', () => {
 
   it('fails with exit code 2 and one line for bad arguments', async () => {
     const dir = tempDir();
-    for (const args of [['--role', 'bogus', '--wedding', 'w1'], ['--role', 'planner'], ['--role', 'planner', '--wedding', 'w1', '--ttl', 'soon'], ['--role', 'planner', '--wedding', 'bad id!'], ['--nope']]) {
+    for (const args of [['--role', 'bogus', '--wedding', 'w1'], ['--role', 'planner'], ['--role', 'planner', '--wedding', 'w1', '--ttl', 'soon'], ['--role', 'planner', '--wedding', 'bad id!'], ['--role', 'planner', '--wedding', '*'], ['--role', 'vendor', '--wedding', 'w1,*'], ['--nope']]) {
       const r = await wedsync(dir, 'token', ...args);
       expect(r.code).toBe(2);
       expect(r.stdout).toBe('');

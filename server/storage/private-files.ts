@@ -1,0 +1,38 @@
+import fs from 'node:fs';
+
+/**
+ * The data directory holds personal data, credentials and keys, so nobody but the server's own user
+ * may read it: the directory is 0700 and every file in it 0600, whatever the process umask.
+ *
+ * SQLite creates the `-wal` and `-shm` files with the permissions of the database file itself, so a
+ * database file created 0600 here keeps its companions private too.
+ */
+
+const DIR_MODE = 0o700;
+const FILE_MODE = 0o600;
+
+/** Creates `dir` (and parents) as 0700; an existing directory open to group or others is narrowed to 0700. */
+export function ensurePrivateDir(dir: string): void {
+  fs.mkdirSync(dir, { recursive: true, mode: DIR_MODE });
+  narrow(dir, DIR_MODE);
+}
+
+/** Creates `file` empty as 0600 if it does not exist; an existing file open to group or others is narrowed to 0600. */
+export function ensurePrivateFile(file: string): void {
+  try {
+    fs.closeSync(fs.openSync(file, fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_WRONLY, FILE_MODE));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+  narrow(file, FILE_MODE);
+}
+
+/** Narrows an existing file's mode when group or others have any access; absent files are left alone. */
+export function narrowIfPresent(file: string): void {
+  if (fs.existsSync(file)) narrow(file, FILE_MODE);
+}
+
+function narrow(target: string, mode: number): void {
+  const current = fs.statSync(target).mode & 0o777;
+  if (current & 0o077) fs.chmodSync(target, mode);
+}

@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { sendStandardWebhook } from '../../adapters/webhooks/sandbox.ts';
+import { startTestServer } from '../helpers/test-server.ts';
+import { connectWebhooks } from '../bridge/helpers.ts';
+
+const retryAfter = (res: Response) => Number(res.headers.get('retry-after'));
+
+describe('rate limits', () => {
+  it('answer 429 with Retry-After once a token has spent its budget, and other tokens go on', async () => {
+    const t = await startTestServer({ env: { RATE_LIMIT_PER_TOKEN_PER_MIN: '5' } });
+    const a = await t.token('planner', ['w1'], { sub: 'a' });
+    const b = await t.token('planner', ['w1'], { sub: 'b' });
+    const statuses: number[] = [];
+    let last: Response | undefined;
+    for (let i = 0; i < 7; i++) { last = await t.fetch('/api/weddings', { token: a }); statuses.push(last.status); }
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 429, 429]);
+    expect(retryAfter(last!)).toBeGreaterThanOrEqual(1);
+    expect(retryAfter(last!)).toBeLessThanOrEqual(60);
+    expect(await last!.json()).toMatchObject({ error: { code: 'rate_limited' } });
+    expect((await t.fetch('/api/weddings', { token: b })).status).toBe(200);
+    const metrics = await (await t.fetch('/metrics')).text();
+    expect(metrics).toMatch(/wedsync_rate_limited_total\{limit="token"\} 2/);
+  });
+
+  it('limit one address across tokens and unauthenticated requests', async () => {
+    const t = await startTestServer({ env: { RATE_LIMIT_PER_IP_PER_MIN: '4' } });
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i++) statuses.push((await t.fetch('/api/weddings')).status);
+    for (let i = 0; i < 2; i++) statuses.push((await t.fetch('/api/weddings', { token: await t.token('planner', ['w1'], { sub: `p${i}` }) })).status);
+    expect(statuses).toEqual([401, 401, 401, 200, 429]);
+    // Liveness stays outside the API budget: an orchestrator must always reach it.
+    expect((await t.fetch('/healthz')).status).toBe(200);
+  });
+
+  it('limit webhook deliveries per integration before the body is read, and the refused ones are not stored', async () => {
+    const t = await startTestServer({ env: { RATE_LIMIT_WEBHOOKS_PER_MIN: '3' } });
+    const planner = await t.token('planner', ['w1']);
+    const conn = await connectWebhooks(t, planner, 'w1');
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const res = await sendStandardWebhook(conn.webhookUrl, conn.webhookSecret, { id: `msg_${i}`, type: 'timeline.upserted', data: { id: `e${i}`, title: `E${i}`, start: '2027-06-12T14:00:00+01:00', end: '2027-06-12T15:00:00+01:00' } });
+      statuses.push(res.status);
+      if (res.status === 429) expect(retryAfter(res)).toBeGreaterThanOrEqual(1);
+    }
+    expect(statuses).toEqual([200, 200, 200, 429, 429]);
+    expect(t.server.db.prepare('SELECT count(*) FROM inbox').pluck().get()).toBe(3);
+  });
+});
