@@ -93,6 +93,12 @@ export type WebhookVerdict =
     /** A handshake or notice with nothing to apply: answered with `reply`, not stored. */
     ignore?: boolean;
     reply?: WebhookReply;
+    /**
+     * Why an ignored event deserves a person's attention (e.g. a refund of a payment no wedding
+     * knows): recorded in the wedding's audit trail as `webhook.ignored`. Handshakes and other
+     * weddings' events carry none.
+     */
+    notice?: string;
   }
   | { ok: false; code: 'signature_invalid' | 'signature_stale' | 'invalid_payload'; message: string };
 

@@ -5,6 +5,7 @@ import {
   type PullOptions, type PullPage, type WebhookRequest, type WebhookVerdict, type WeddingContext,
 } from '../core/index.ts';
 import { call, createStripeClient } from './client.ts';
+import { readBack } from './read-back.ts';
 import { STRIPE_EVENT_TYPES, StripeConfiguration, StripeCredentials } from './config.ts';
 import {
   META, STRIPE_FIELDS, dueDateSeconds, mapEvent, metadataFor, parseEvent, paymentData, planPush, requestDescription,
@@ -15,6 +16,8 @@ export const SYSTEM = 'stripe';
 
 /** Longest catch-up read: Stripe keeps events for 30 days; a wedding has far fewer than this. */
 const MAX_PULL_EVENTS = 10_000;
+/** Read-backs kept for the inbox rows still to be applied (a few seconds' worth of webhooks). */
+const MAX_READ_BACKS = 200;
 
 /**
  * Stripe as the processor of a wedding's payments. Inbound: signed webhooks (verified with
@@ -34,7 +37,7 @@ export function createStripeAdapter(input: AdapterInput): Adapter {
   const inbound = config.direction !== 'outbound';
   const outbound = config.direction !== 'inbound';
   const capabilities: Capability[] = [...(inbound ? ['webhook' as const, 'pull' as const] : []), ...(outbound ? ['push' as const] : [])];
-  const state = () => runtime.state.get() as { endpointId?: string; endpointSecret?: string; customerId?: string };
+  const state = () => runtime.state.get() as { endpointId?: string; endpointSecret?: string; customerId?: string; readBacks?: Record<string, InboundChange[]> };
 
   const signingSecret = (): string | null => {
     if (credentials.webhookSecret) return credentials.webhookSecret;
@@ -42,15 +45,39 @@ export function createStripeAdapter(input: AdapterInput): Adapter {
     return sealed ? openSecret(runtime.webhookSecret, sealed) : null;
   };
 
-  /** Relevant, not stale: let it through and remember its position. */
-  const admit = (event: StripeEventJson): { admit: boolean; reason?: string } => {
-    const mapped = mapEvent(event, ctx);
+  /**
+   * What an event means, reading back from Stripe what it does not say (`readBack`); let through
+   * when relevant and not stale, remembering its position. `notice`: ignored, and worth auditing.
+   */
+  const interpret = async (event: StripeEventJson): Promise<{ admit: true; changes: InboundChange[]; readBack: boolean } | { admit: false; reason: string; notice?: string }> => {
+    let mapped = mapEvent(event, ctx);
+    const readsBack = !!mapped.readBack;
     if (!mapped.relevant) return { admit: false, reason: 'not a payment of this wedding' };
+    if (mapped.readBack) {
+      const found = await readBack(stripe, mapped.readBack, ctx, event.created, event.type);
+      if (found.kind === 'other') return { admit: false, reason: 'not a payment of this wedding' };
+      if (found.kind === 'unknown') return { admit: false, reason: 'not a payment WedSync knows', notice: found.reason };
+      mapped = found.mapped;
+    }
     if (mapped.position) {
       if (freshness.isStale(mapped.position)) return { admit: false, reason: 'older than what was already applied' };
       freshness.record(mapped.position);
     }
-    return { admit: true };
+    return { admit: true, changes: mapped.changes, readBack: readsBack };
+  };
+
+  /**
+   * Changes read back while a webhook was verified, by event id, for `parseWebhook` (which is pure
+   * and runs later, from the inbox). Bounded; a missing entry makes the row prompt a pull instead.
+   */
+  const readBacks = {
+    get: (eventId: string): InboundChange[] | undefined => (state().readBacks ?? {})[eventId],
+    set(eventId: string, changes: InboundChange[]) {
+      const next = { ...(state().readBacks ?? {}), [eventId]: changes };
+      const keys = Object.keys(next);
+      for (const k of keys.slice(0, Math.max(0, keys.length - MAX_READ_BACKS))) delete next[k];
+      runtime.state.set({ ...runtime.state.get(), readBacks: next });
+    },
   };
 
   async function customerId(wedding: WeddingContext): Promise<string> {
@@ -146,7 +173,7 @@ export function createStripeAdapter(input: AdapterInput): Adapter {
       await call(() => stripe.balance.retrieve());
     },
 
-    verifyWebhook(request: WebhookRequest): WebhookVerdict {
+    async verifyWebhook(request: WebhookRequest): Promise<WebhookVerdict> {
       if (!inbound) return { ok: false, code: 'signature_invalid', message: 'this integration is outbound only' };
       const secret = signingSecret();
       if (!secret) return { ok: false, code: 'signature_invalid', message: 'no signing secret: the webhook endpoint was not created and credentials.webhookSecret is not set' };
@@ -163,13 +190,24 @@ export function createStripeAdapter(input: AdapterInput): Adapter {
       } catch (error) {
         return { ok: false, code: 'invalid_payload', message: (error as Error).message };
       }
-      const verdict = admit(event);
-      if (!verdict.admit) return { ok: true, eventId: event.id, ignore: true, reply: { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ received: true, ignored: verdict.reason }) } };
+      // A read-back that fails (Stripe unreachable) throws: answered 5xx, and Stripe delivers again.
+      const verdict = await interpret(event);
+      if (!verdict.admit) {
+        return {
+          ok: true, eventId: event.id, ignore: true, ...(verdict.notice ? { notice: verdict.notice } : {}),
+          reply: { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ received: true, ignored: verdict.reason }) },
+        };
+      }
+      if (verdict.readBack) readBacks.set(event.id, verdict.changes);
       return { ok: true, eventId: event.id };
     },
 
     parseWebhook(request: WebhookRequest) {
-      return { changes: mapEvent(parseEvent(request.rawBody), ctx).changes };
+      const event = parseEvent(request.rawBody);
+      const mapped = mapEvent(event, ctx);
+      if (!mapped.readBack) return { changes: mapped.changes };
+      const changes = readBacks.get(event.id);
+      return changes ? { changes } : { changes: [], pull: true };
     },
 
     async pull({ cursor, full }: PullOptions): Promise<PullPage> {
@@ -183,8 +221,8 @@ export function createStripeAdapter(input: AdapterInput): Adapter {
       }
       const changes: InboundChange[] = [];
       for (const e of events) {
-        const event = e as unknown as StripeEventJson;
-        if (admit(event).admit) changes.push(...mapEvent(event, ctx).changes);
+        const verdict = await interpret(e as unknown as StripeEventJson);
+        if (verdict.admit) changes.push(...verdict.changes);
       }
       const newest = events.length ? events[events.length - 1]!.id : cursor;
       return { changes, cursor: newest, more: false };

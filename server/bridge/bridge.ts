@@ -368,6 +368,7 @@ export class Bridge {
       throw new BridgeError(verdict.code, verdict.message);
     }
     if (verdict.ignore) {
+      if (verdict.notice) this.audit.record({ weddingId: integration.weddingId, integrationId: integration.id, actor: 'external', action: 'webhook.ignored', result: 'skipped', detail: { eventId: verdict.eventId, reason: verdict.notice.slice(0, 300) } });
       outcome('handshake');
       return verdict.reply ?? { status: 200, body: JSON.stringify({ received: true }) };
     }
