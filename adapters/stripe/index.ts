@@ -1,6 +1,6 @@
 import type Stripe from 'stripe';
 import {
-  AdapterError, FreshnessLog, openSecret, parseAdapterConfig, sealSecret,
+  AdapterError, FreshnessLog, ReadBackCache, openSecret, parseAdapterConfig, sealSecret,
   type Adapter, type AdapterDefinition, type AdapterInput, type Capability, type InboundChange, type OutboundChange,
   type PullOptions, type PullPage, type WebhookRequest, type WebhookVerdict, type WeddingContext,
 } from '../core/index.ts';
@@ -16,8 +16,6 @@ export const SYSTEM = 'stripe';
 
 /** Longest catch-up read: Stripe keeps events for 30 days; a wedding has far fewer than this. */
 const MAX_PULL_EVENTS = 10_000;
-/** Read-backs kept for the inbox rows still to be applied (a few seconds' worth of webhooks). */
-const MAX_READ_BACKS = 200;
 
 /**
  * Stripe as the processor of a wedding's payments. Inbound: signed webhooks (verified with
@@ -37,7 +35,7 @@ export function createStripeAdapter(input: AdapterInput): Adapter {
   const inbound = config.direction !== 'outbound';
   const outbound = config.direction !== 'inbound';
   const capabilities: Capability[] = [...(inbound ? ['webhook' as const, 'pull' as const] : []), ...(outbound ? ['push' as const] : [])];
-  const state = () => runtime.state.get() as { endpointId?: string; endpointSecret?: string; customerId?: string; readBacks?: Record<string, InboundChange[]> };
+  const state = () => runtime.state.get() as { endpointId?: string; endpointSecret?: string; customerId?: string };
 
   const signingSecret = (): string | null => {
     if (credentials.webhookSecret) return credentials.webhookSecret;
@@ -66,19 +64,7 @@ export function createStripeAdapter(input: AdapterInput): Adapter {
     return { admit: true, changes: mapped.changes, readBack: readsBack };
   };
 
-  /**
-   * Changes read back while a webhook was verified, by event id, for `parseWebhook` (which is pure
-   * and runs later, from the inbox). Bounded; a missing entry makes the row prompt a pull instead.
-   */
-  const readBacks = {
-    get: (eventId: string): InboundChange[] | undefined => (state().readBacks ?? {})[eventId],
-    set(eventId: string, changes: InboundChange[]) {
-      const next = { ...(state().readBacks ?? {}), [eventId]: changes };
-      const keys = Object.keys(next);
-      for (const k of keys.slice(0, Math.max(0, keys.length - MAX_READ_BACKS))) delete next[k];
-      runtime.state.set({ ...runtime.state.get(), readBacks: next });
-    },
-  };
+  const readBacks = new ReadBackCache(runtime.state);
 
   async function customerId(wedding: WeddingContext): Promise<string> {
     if (config.customerId) return config.customerId;
