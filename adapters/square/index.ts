@@ -16,8 +16,12 @@ export const SYSTEM = 'square';
 /** Orders of payment links remembered per integration (a wedding has a handful). */
 const MAX_ORDERS = 500;
 
-/** The SDK hands back camelCase objects with bigint money; mappers read Square's JSON, so convert back. */
-const paymentJson = (p: unknown) => serialization.Payment.jsonOrThrow(p as never, { unrecognizedObjectKeys: 'passthrough' }) as unknown as SquarePaymentJson;
+/**
+ * The SDK hands back camelCase objects with bigint money; mappers read Square's JSON, so convert
+ * back, money as numbers (minor units stay far below 2^53; changes and state are stored as JSON).
+ */
+const numbers = <T>(v: T): T => JSON.parse(JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? Number(x) : x))) as T;
+const paymentJson = (p: unknown) => numbers(serialization.Payment.jsonOrThrow(p as never, { unrecognizedObjectKeys: 'passthrough' })) as unknown as SquarePaymentJson;
 const linkJson = (l: unknown) => serialization.PaymentLink.jsonOrThrow(l as never, { unrecognizedObjectKeys: 'passthrough' }) as unknown as SquarePaymentLinkJson;
 
 /**
