@@ -62,6 +62,13 @@ export class SquareSandbox {
 
   holdDeliveries(): void { this.held ??= []; }
 
+  /** Drops what was held (our server was down past Square's retries): only a pull finds those changes again. */
+  discardHeldDeliveries(): number {
+    const n = this.held?.length ?? 0;
+    this.held = null;
+    return n;
+  }
+
   async releaseDeliveries(order: 'in_order' | 'reversed' = 'in_order'): Promise<void> {
     const held = this.held ?? [];
     this.held = null;

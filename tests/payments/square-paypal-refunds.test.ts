@@ -6,7 +6,7 @@ import { SquareSandbox } from '../../adapters/square/sandbox.ts';
 import { registerTeardown } from '../helpers/teardown.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
 import { waitFor } from '../helpers/wait.ts';
-import { connectIntegration, seedWedding } from '../comms/helpers.ts';
+import { connectIntegration, postJson, seedWedding } from '../comms/helpers.ts';
 import { planPayments, wedding } from './helpers.ts';
 
 const env = { CASCADE_DELAY_MS: '0' };
@@ -89,6 +89,22 @@ describe('Square: refunds made outside WedSync', () => {
     expect(client.doc.getPayment('photo-final')).toMatchObject({ status: 'partially_refunded', vendorId: 'photo', milestone: 'final' });
     await waitFor(() => client.doc.getBudget()?.totals.GBP?.refunded === 12_345, 'budget');
     expect(client.doc.listPayments()).toHaveLength(1);
+  });
+
+  it('a refund whose webhooks were missed is found by the next pull', async () => {
+    const { t, planner, square, client, refund } = await withSquare('sq4');
+    await planPayments(t, planner, 'sq4', { vendorId: 'venue', currency: 'GBP', total: 30_000, processor: 'square', milestones: [{ milestone: 'balance', weight: 1, due: '2027-02-01' }] });
+    await waitFor(() => client.doc.getPayment('venue-balance')?.requestUrl, 'payment link');
+    const payment = square.pay([...square.paymentLinks.values()][0]!.id);
+    await waitFor(() => client.doc.getPayment('venue-balance')?.status === 'paid', 'paid');
+    square.holdDeliveries();
+    await refund(payment.id, 7_500);
+    expect(square.discardHeldDeliveries()).toBe(3);
+    const sync = await postJson<{ syncResults: { success: boolean }[] }>(t, '/api/integrations/sync/sq4', planner, { systems: ['square'] });
+    expect(sync.body.syncResults[0]).toMatchObject({ success: true });
+    await waitFor(() => client.doc.getPayment('venue-balance')?.amountRefunded === 7_500, 'caught up');
+    expect(client.doc.getPayment('venue-balance')!.status).toBe('partially_refunded');
+    await waitFor(() => client.doc.getBudget()?.totals.GBP?.refunded === 7_500, 'budget caught up');
   });
 
   it('a refund of a payment no wedding knows is acknowledged, ignored and audited', async () => {
