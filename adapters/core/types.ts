@@ -122,6 +122,8 @@ export interface PullPage {
   more: boolean;
   /** Entities the external system no longer has, found by a full read: deleted here unless changed locally. */
   fullSnapshot?: boolean;
+  /** Records read and ignored that deserve a person's attention (as `WebhookVerdict.notice`): audited as `pull.ignored`. */
+  notices?: string[];
 }
 
 /** State an adapter keeps across restarts (watch channel ids, expiries). Persisted by the bridge. */

@@ -206,12 +206,14 @@ export function createStripeAdapter(input: AdapterInput): Adapter {
         throw error;
       }
       const changes: InboundChange[] = [];
+      const notices: string[] = [];
       for (const e of events) {
         const verdict = await interpret(e as unknown as StripeEventJson);
         if (verdict.admit) changes.push(...verdict.changes);
+        else if (verdict.notice) notices.push(`${e.type} ${e.id}: ${verdict.notice}`);
       }
       const newest = events.length ? events[events.length - 1]!.id : cursor;
-      return { changes, cursor: newest, more: false };
+      return { changes, cursor: newest, more: false, ...(notices.length ? { notices } : {}) };
     },
 
     accepts(change) {

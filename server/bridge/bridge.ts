@@ -418,6 +418,9 @@ export class Bridge {
         this.store.update(integration.id, { last_error: `pull: ${(error as Error).message}`.slice(0, 500), last_error_at: new Date(this.now()).toISOString() });
         throw error;
       }
+      for (const notice of result.notices ?? []) {
+        this.audit.record({ weddingId: integration.weddingId, integrationId: integration.id, actor: `integration:${integration.id}`, action: 'pull.ignored', result: 'skipped', detail: { reason: notice.slice(0, 300) } });
+      }
       const payload: ChangesPayload = { changes: result.changes, ...(result.more ? {} : { cursorAfter: result.cursor }) };
       const id = this.inbox.add({ integrationId: integration.id, weddingId: integration.weddingId, eventId: `pull_${crypto.randomUUID()}`, kind: 'changes', payload: JSON.stringify(payload), receivedAt: this.now() });
       if (id !== null) ids.push(id);

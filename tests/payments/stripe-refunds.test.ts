@@ -110,7 +110,7 @@ describe('Stripe: refunds made outside WedSync reach the payment and the budget'
     await waitFor(() => client.doc.getBudget()?.totals.EUR?.refunded === 66_666, 'budget');
   });
 
-  it('a refund of a payment no wedding knows is acknowledged, ignored and audited, once', async () => {
+  it('a refund of a payment no wedding knows is acknowledged (so never retried), ignored and audited', async () => {
     const { t, sandbox, client, stripe, planner } = await setUp('r4');
     // A payment taken in the Dashboard, nothing to do with WedSync.
     const pi = await stripe.paymentIntents.create({ amount: 5_000, currency: 'gbp' });
@@ -127,10 +127,15 @@ describe('Stripe: refunds made outside WedSync reach the payment and the budget'
     }, 'audit entries');
     expect(entries.every((e) => e.result === 'skipped' && String(e.detail.reason).includes(pi.id))).toBe(true);
     expect(client.doc.listPayments()).toEqual([]);
-    // A sync reads the same events again: still nothing applied, and nothing fails.
+    // A sync reads the same events again: still nothing applied, nothing fails, and the pull says what it skipped.
     const sync = await postJson<{ syncResults: { success: boolean }[] }>(t, '/api/integrations/sync/r4', planner, { systems: ['stripe'] });
     expect(sync.body.syncResults[0]).toMatchObject({ success: true });
     expect(client.doc.listPayments()).toEqual([]);
+    const pulled = (await audit(t, planner, 'r4')).filter((x) => x.action === 'pull.ignored');
+    expect(pulled.map((e) => String(e.detail.reason).split(' ')[0]).sort()).toEqual(['charge.refunded', 'refund.created']);
+    // The next sync starts after those events: they are not reported again.
+    await postJson(t, '/api/integrations/sync/r4', planner, { systems: ['stripe'] });
+    expect((await audit(t, planner, 'r4')).filter((x) => x.action === 'pull.ignored')).toHaveLength(2);
   });
 
   it('a refund of another wedding\'s invoice is not this wedding\'s, and is not audited as unknown', async () => {
