@@ -29,7 +29,7 @@ export interface StripeEventJson {
   data: { object: Record<string, unknown> & { id: string; object: string; metadata?: Metadata } };
 }
 
-interface PaymentIntentJson { id: string; amount: number; amount_received: number; currency: string; status: string; description: string | null; metadata: Metadata }
+export interface PaymentIntentJson { id: string; amount: number; amount_received: number; currency: string; status: string; description: string | null; metadata: Metadata }
 export interface InvoiceJson { id: string; amount_due: number; amount_paid: number; currency: string; status: string | null; description: string | null; due_date: number | null; hosted_invoice_url: string | null; post_payment_credit_notes_amount?: number; metadata: Metadata; status_transitions?: { paid_at: number | null } }
 export interface ChargeJson { id: string; amount: number; amount_captured: number; amount_refunded: number; currency: string; payment_intent: string | null; metadata: Metadata }
 interface RefundJson { id: string; charge: string | null; payment_intent: string | null; metadata: Metadata }
@@ -45,9 +45,10 @@ export interface MapContext {
 /**
  * What must be read from Stripe before an event can be mapped: a charge or refund that carries no
  * WedSync metadata (a refund made through the Refunds API or the Dashboard, of an invoice's
- * payment), or an invoice money was paid on (its refunds are on its payments' charges, not on it).
+ * payment), an invoice money was paid on (its refunds are on its payments' charges, not on it), or
+ * an untagged payment intent when untagged payments are taken in (it may be an invoice's).
  */
-export type ReadBack = { charge: string } | { invoice: string };
+export type ReadBack = { charge: string } | { invoice: string } | { paymentIntent: string };
 
 /** What one event means for the wedding: its changes and the snapshot position for ordering. */
 export interface MappedEvent {
@@ -184,6 +185,22 @@ export function mapInvoiceSettlement(s: InvoiceSettlement, ctx: MapContext, crea
   };
 }
 
+/** A payment intent (from an event, or read back) → the wedding's payment keyed by it. Pure. */
+export function mapPaymentIntent(pi: PaymentIntentJson, ctx: MapContext, created: number, eventType: string): MappedEvent {
+  const id = identify(pi.metadata, ctx);
+  if (!id) return NOT_RELEVANT;
+  const status = paymentIntentStatus(pi, eventType);
+  return {
+    relevant: true,
+    position: position(pi.id, created, status),
+    changes: [upsert(pi.id, id, {
+      milestone: id.milestone, amount: pi.amount, amountPaid: pi.amount_received, currency: pi.currency.toUpperCase(), status,
+      ...(pi.description ? { description: pi.description.slice(0, 300) } : {}),
+      ...(status === 'paid' ? { paidAt: iso(created) } : {}),
+    })],
+  };
+}
+
 /**
  * A charge of a payment intent (WedSync's `payment_intent` requests and Checkout) → its refunded and
  * captured amounts on the payment keyed by the intent. `metadata` is the charge's, or its intent's
@@ -215,18 +232,10 @@ export function mapEvent(event: StripeEventJson, ctx: MapContext): MappedEvent {
   const obj = event.data.object;
   if (kind === 'payment_intent' && obj.object === 'payment_intent') {
     const pi = obj as unknown as PaymentIntentJson;
-    const id = identify(pi.metadata, ctx);
-    if (!id) return NOT_RELEVANT;
-    const status = paymentIntentStatus(pi, event.type);
-    return {
-      relevant: true,
-      position: position(pi.id, event.created, status),
-      changes: [upsert(pi.id, id, {
-        milestone: id.milestone, amount: pi.amount, amountPaid: pi.amount_received, currency: pi.currency.toUpperCase(), status,
-        ...(pi.description ? { description: pi.description.slice(0, 300) } : {}),
-        ...(status === 'paid' ? { paidAt: iso(event.created) } : {}),
-      })],
-    };
+    // Stripe makes an untagged intent for every invoice payment: taking untagged payments in, only
+    // the invoice payments can tell such an intent (part of its invoice) from a payment of its own.
+    if (!taggedWedding(pi.metadata) && ctx.acceptUntagged && ctx.vendorId) return { relevant: true, changes: [], position: null, readBack: { paymentIntent: pi.id } };
+    return mapPaymentIntent(pi, ctx, event.created, event.type);
   }
   if (kind === 'invoice' && obj.object === 'invoice') {
     const inv = obj as unknown as InvoiceJson;

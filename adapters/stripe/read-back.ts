@@ -1,8 +1,8 @@
 import type Stripe from 'stripe';
 import { call } from './client.ts';
 import {
-  mapCharge, mapInvoiceSettlement, taggedWedding,
-  type ChargeJson, type InvoiceJson, type MapContext, type MappedEvent, type ReadBack,
+  mapCharge, mapInvoiceSettlement, mapPaymentIntent, taggedWedding,
+  type ChargeJson, type InvoiceJson, type MapContext, type MappedEvent, type PaymentIntentJson, type ReadBack,
 } from './mappers.ts';
 
 /**
@@ -29,7 +29,23 @@ export type ReadBackResult =
 const idOf = (v: string | { id: string } | null | undefined): string | null => (typeof v === 'string' ? v : v?.id ?? null);
 
 export async function readBack(stripe: Stripe, target: ReadBack, ctx: MapContext, created: number, eventType: string): Promise<ReadBackResult> {
-  return 'invoice' in target ? readBackInvoice(stripe, target.invoice, ctx, created, eventType) : readBackCharge(stripe, target.charge, ctx, created);
+  if ('invoice' in target) return readBackInvoice(stripe, target.invoice, ctx, created, eventType);
+  if ('paymentIntent' in target) return readBackIntent(stripe, target.paymentIntent, ctx, created, eventType);
+  return readBackCharge(stripe, target.charge, ctx, created);
+}
+
+/** The invoice a payment intent paid, through its invoice payment, or null. */
+async function invoiceOf(stripe: Stripe, paymentIntent: string): Promise<string | null> {
+  const payments = await call(() => stripe.invoicePayments.list({ payment: { type: 'payment_intent', payment_intent: paymentIntent }, limit: 10 }));
+  return payments.data.map((p) => idOf(p.invoice)).find((x): x is string => !!x) ?? null;
+}
+
+/** An untagged intent: its invoice's payment when it paid one, else a payment of its own. */
+async function readBackIntent(stripe: Stripe, paymentIntent: string, ctx: MapContext, created: number, eventType: string): Promise<ReadBackResult> {
+  const invoice = await invoiceOf(stripe, paymentIntent);
+  if (invoice) return readBackInvoice(stripe, invoice, ctx, created, 'invoice.updated');
+  const intent = await call(() => stripe.paymentIntents.retrieve(paymentIntent));
+  return mapped(mapPaymentIntent(intent as unknown as PaymentIntentJson, ctx, created, eventType));
 }
 
 async function readBackCharge(stripe: Stripe, chargeId: string, ctx: MapContext, created: number): Promise<ReadBackResult> {
@@ -39,8 +55,7 @@ async function readBackCharge(stripe: Stripe, chargeId: string, ctx: MapContext,
   if (own) return own === ctx.weddingId ? mapped(mapCharge(json, ctx, created)) : { kind: 'other' };
   if (!json.payment_intent) return unknownOrUntagged(json, ctx, created, `refund of charge ${chargeId}, which has no payment intent and no WedSync metadata`);
   const pi = json.payment_intent;
-  const payments = await call(() => stripe.invoicePayments.list({ payment: { type: 'payment_intent', payment_intent: pi }, limit: 10 }));
-  const invoice = payments.data.map((p) => idOf(p.invoice)).find((x): x is string => !!x);
+  const invoice = await invoiceOf(stripe, pi);
   if (invoice) return readBackInvoice(stripe, invoice, ctx, created, 'invoice.updated');
   // Not an invoice's payment: the intent may carry the metadata its charge lacks.
   const intent = await call(() => stripe.paymentIntents.retrieve(pi));

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { FreshnessLog, PAYMENT_STATUS_RANK, openSecret, sealSecret, type AdapterState, type OutboundChange } from '../../adapters/core/index.ts';
 import { customId, mapEvent as mapPaypal, orderBody, readCustomId } from '../../adapters/paypal/mappers.ts';
 import { readTag, squareSignature, tagNote, verifySquareSignature } from '../../adapters/square/mappers.ts';
-import { mapEvent as mapStripe, mapInvoiceSettlement, planPush, type StripeEventJson } from '../../adapters/stripe/mappers.ts';
+import { mapEvent as mapStripe, mapInvoiceSettlement, mapPaymentIntent, planPush, type StripeEventJson } from '../../adapters/stripe/mappers.ts';
 import { StripeSandbox } from '../../adapters/stripe/sandbox.ts';
 
 const memoryState = (): AdapterState => { let s: Record<string, unknown> = {}; return { get: () => s, set: (n) => { s = n; } }; };
@@ -41,7 +41,10 @@ describe('Stripe adapter pieces', () => {
     expect(mapStripe({ id: 'e', object: 'event', type: 'invoice.created', created: 1, data: { object: { ...invoice, status: 'draft' } } }, ctx).relevant).toBe(false);
     expect(mapStripe(piEvent('payment_intent.created', 1, { metadata: { ...meta, wedsync_wedding_id: 'w2' } }), ctx).relevant).toBe(false);
     expect(mapStripe(piEvent('payment_intent.created', 1, { metadata: {} }), ctx).relevant).toBe(false);
-    expect(mapStripe(piEvent('payment_intent.created', 1, { metadata: {} }), { weddingId: 'w1', acceptUntagged: true, vendorId: 'venue' }).changes[0]).toMatchObject({ data: { vendorId: 'venue', milestone: 'other' } });
+    // Taking untagged payments in, an untagged intent may be an invoice's: read back through invoice payments first …
+    expect(mapStripe(piEvent('payment_intent.created', 1, { metadata: {} }), { weddingId: 'w1', acceptUntagged: true, vendorId: 'venue' })).toMatchObject({ relevant: true, changes: [], readBack: { paymentIntent: 'pi_1' } });
+    // … and, when it is not, it is the vendor's own payment.
+    expect(mapPaymentIntent(piEvent('payment_intent.created', 1, { metadata: {} }).data.object as never, { weddingId: 'w1', acceptUntagged: true, vendorId: 'venue' }, 1, 'payment_intent.created').changes[0]).toMatchObject({ data: { vendorId: 'venue', milestone: 'other' } });
     const charge = { id: 'ch_1', object: 'charge', amount: 50_000, amount_captured: 50_000, amount_refunded: 50_000, currency: 'gbp', payment_intent: 'pi_1', metadata: meta };
     expect(mapStripe({ id: 'e', object: 'event', type: 'charge.refunded', created: 1, data: { object: charge } }, ctx).changes[0]).toMatchObject({ externalId: 'pi_1', data: { amountRefunded: 50_000, status: 'refunded' } });
   });

@@ -153,6 +153,31 @@ describe('Stripe: refunds made outside WedSync reach the payment and the budget'
     expect(client.doc.listPayments()).toEqual([]);
   });
 
+  it('taking untagged payments in: an invoice the vendor made in Stripe is one payment (not also its intent), and its refunds reach it', async () => {
+    const { sandbox, client, stripe } = await setUp('r7', { vendorId: 'photo', acceptUntagged: true, direction: 'inbound' });
+    const customer = await stripe.customers.create({ email: 'ana.ben@example.com' });
+    const invoice = await stripe.invoices.create({ customer: customer.id, collection_method: 'send_invoice', days_until_due: 10, description: 'Album' });
+    await stripe.invoiceItems.create({ customer: customer.id, invoice: invoice.id, amount: 60_000, currency: 'gbp' });
+    await stripe.invoices.finalizeInvoice(invoice.id);
+    sandbox.payInvoice(invoice.id);
+    await waitFor(() => client.doc.listPayments().some((p) => p.status === 'paid'), 'invoice paid');
+    // The vendor's own payment intent, not an invoice's, is a payment too.
+    const own = await stripe.paymentIntents.create({ amount: 2_500, currency: 'gbp', description: 'Prints' });
+    sandbox.payPaymentIntent(own.id);
+    await waitFor(() => client.doc.listPayments().length === 2 && client.doc.listPayments().every((p) => p.status === 'paid'), 'own intent paid');
+    await sandbox.settled();
+    const payments = client.doc.listPayments();
+    expect(payments.map((p) => p.amount).sort((a, b) => a - b)).toEqual([2_500, 60_000]);
+    expect(payments.every((p) => p.vendorId === 'photo' && p.processor === 'stripe')).toBe(true);
+
+    const [pi] = await intentsOf(stripe, invoice.id);
+    await stripe.refunds.create({ payment_intent: pi!, amount: 6_000 });
+    await stripe.refunds.create({ payment_intent: own.id, amount: 500 });
+    await waitFor(() => client.doc.getBudget()?.totals.GBP?.refunded === 6_500, 'both refunds in the budget');
+    expect(client.doc.listPayments().map((p) => [p.amount, p.amountRefunded, p.status]).sort((a, b) => Number(a[0]) - Number(b[0]))).toEqual([[2_500, 500, 'partially_refunded'], [60_000, 6_000, 'partially_refunded']]);
+    expect(client.doc.getBudget()!.totals.GBP).toMatchObject({ paid: 62_500, refunded: 6_500, payments: 2 });
+  });
+
   it('a refund whose webhooks were missed is found by the catch-up through GET /v1/events', async () => {
     const { t, sandbox, client, stripe, planner } = await setUp('r6');
     await planPayments(t, planner, 'r6', { vendorId: 'photo', currency: 'GBP', total: 40_000, processor: 'stripe', milestones: [{ milestone: 'deposit', weight: 1, due: '2027-03-01' }] });
