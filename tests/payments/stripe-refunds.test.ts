@@ -138,6 +138,29 @@ describe('Stripe: refunds made outside WedSync reach the payment and the budget'
     expect((await audit(t, planner, 'r4')).filter((x) => x.action === 'pull.ignored')).toHaveLength(2);
   });
 
+  it('when Stripe cannot be reached for the read-back, the webhook is answered 5xx (Stripe delivers it again) and the redelivery applies', async () => {
+    const { t, sandbox, client, stripe, planner } = await setUp('r8');
+    await planPayments(t, planner, 'r8', { vendorId: 'photo', currency: 'GBP', total: 10_000, processor: 'stripe', milestones: [{ milestone: 'deposit', weight: 1, due: '2027-03-01' }] });
+    await waitFor(() => client.doc.getPayment('photo-deposit')?.requestUrl, 'invoice created');
+    const invoice = invoiceOf(sandbox, 'photo-deposit');
+    sandbox.payInvoice(invoice.id);
+    await waitFor(() => client.doc.getPayment('photo-deposit')?.status === 'paid', 'paid');
+    const [pi] = await intentsOf(stripe, invoice.id);
+    sandbox.holdDeliveries();
+    await stripe.refunds.create({ payment_intent: pi!, amount: 2_000 });
+    sandbox.http.down = true;
+    const before = sandbox.deliveries.length;
+    await sandbox.releaseDeliveries();
+    const refused = sandbox.deliveries.slice(before);
+    expect(refused.map((d) => d.type).sort()).toEqual(['charge.refunded', 'refund.created']);
+    expect(refused.every((d) => d.status >= 500)).toBe(true);
+    expect(client.doc.getPayment('photo-deposit')!.amountRefunded).toBe(0);
+    sandbox.http.down = false;
+    expect(await sandbox.redeliver(refused.find((d) => d.type === 'charge.refunded')!.eventId)).toEqual([200]);
+    await waitFor(() => client.doc.getPayment('photo-deposit')?.amountRefunded === 2_000, 'applied on redelivery');
+    expect(client.doc.getPayment('photo-deposit')!.status).toBe('partially_refunded');
+  });
+
   it('a refund of another wedding\'s invoice is not this wedding\'s, and is not audited as unknown', async () => {
     const { t, sandbox, client, stripe, planner } = await setUp('r5');
     const customer = await stripe.customers.create({ email: 'other@example.com' });
