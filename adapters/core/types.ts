@@ -156,7 +156,11 @@ export interface Adapter {
   testConnection(): Promise<void>;
   /** Checks the signature (constant time), timestamp and shape; must not apply anything. */
   verifyWebhook?(request: WebhookRequest): WebhookVerdict | Promise<WebhookVerdict>;
-  /** Pure: a verified webhook's payload → changes. */
+  /**
+   * No I/O: a verified webhook's payload → changes. An event that names a payment only through the
+   * processor's references may use what `verifyWebhook` read back for it and kept in the adapter
+   * state, or ask for a pull when that is gone.
+   */
   parseWebhook?(request: WebhookRequest): WebhookParse;
   /** Incremental read from the cursor (sync token, delta link, event id). */
   pull?(options: PullOptions): Promise<PullPage>;
