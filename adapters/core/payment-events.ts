@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import type { Payment } from '../../schema/index.ts';
-import type { AdapterState } from './types.ts';
+import type { AdapterState, InboundChange } from './types.ts';
 
 /**
  * Shared by the payment processor adapters (Stripe, Square, PayPal).
@@ -97,5 +97,30 @@ export function openSecret(keyMaterial: string, sealed: string): string | null {
     return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString('utf8');
   } catch {
     return null;
+  }
+}
+
+const READ_BACKS = 'readBacks';
+
+/**
+ * Changes an adapter read back from its processor while verifying a webhook (the event named a
+ * refund, not the payment it belongs to), kept by event id for `parseWebhook`, which is pure and
+ * runs later from the inbox. Persisted in the adapter state and bounded: a row whose entry is gone
+ * prompts a pull instead, which finds the same payment again.
+ */
+export class ReadBackCache {
+  constructor(private readonly state: AdapterState, private readonly max = 200) {}
+
+  get(eventId: string): InboundChange[] | undefined {
+    const raw = this.state.get()[READ_BACKS];
+    return raw && typeof raw === 'object' ? (raw as Record<string, InboundChange[]>)[eventId] : undefined;
+  }
+
+  set(eventId: string, changes: InboundChange[]): void {
+    const raw = this.state.get()[READ_BACKS];
+    const next: Record<string, InboundChange[]> = { ...(raw && typeof raw === 'object' ? raw as Record<string, InboundChange[]> : {}), [eventId]: changes };
+    const keys = Object.keys(next);
+    for (const k of keys.slice(0, Math.max(0, keys.length - this.max))) delete next[k];
+    this.state.set({ ...this.state.get(), [READ_BACKS]: next });
   }
 }

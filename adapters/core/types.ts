@@ -93,6 +93,12 @@ export type WebhookVerdict =
     /** A handshake or notice with nothing to apply: answered with `reply`, not stored. */
     ignore?: boolean;
     reply?: WebhookReply;
+    /**
+     * Why an ignored event deserves a person's attention (e.g. a refund of a payment no wedding
+     * knows): recorded in the wedding's audit trail as `webhook.ignored`. Handshakes and other
+     * weddings' events carry none.
+     */
+    notice?: string;
   }
   | { ok: false; code: 'signature_invalid' | 'signature_stale' | 'invalid_payload'; message: string };
 
@@ -116,6 +122,8 @@ export interface PullPage {
   more: boolean;
   /** Entities the external system no longer has, found by a full read: deleted here unless changed locally. */
   fullSnapshot?: boolean;
+  /** Records read and ignored that deserve a person's attention (as `WebhookVerdict.notice`): audited as `pull.ignored`. */
+  notices?: string[];
 }
 
 /** State an adapter keeps across restarts (watch channel ids, expiries). Persisted by the bridge. */
@@ -148,7 +156,11 @@ export interface Adapter {
   testConnection(): Promise<void>;
   /** Checks the signature (constant time), timestamp and shape; must not apply anything. */
   verifyWebhook?(request: WebhookRequest): WebhookVerdict | Promise<WebhookVerdict>;
-  /** Pure: a verified webhook's payload → changes. */
+  /**
+   * No I/O: a verified webhook's payload → changes. An event that names a payment only through the
+   * processor's references may use what `verifyWebhook` read back for it and kept in the adapter
+   * state, or ask for a pull when that is gone.
+   */
   parseWebhook?(request: WebhookRequest): WebhookParse;
   /** Incremental read from the cursor (sync token, delta link, event id). */
   pull?(options: PullOptions): Promise<PullPage>;

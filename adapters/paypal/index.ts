@@ -6,7 +6,7 @@ import {
 import { PAYPAL_BASE, PaypalApi } from './client.ts';
 import { PAYPAL_EVENT_TYPES, PaypalConfiguration, PaypalCredentials } from './config.ts';
 import {
-  PAYPAL_FIELDS, mapEvent, mapOrder, orderBody, parseEvent, wantsOrder,
+  PAYPAL_FIELDS, captureOwner, mapEvent, mapOrder, orderBody, parseEvent, wantsOrder,
   type MapContext, type PaypalCaptureJson, type PaypalOrderJson,
 } from './mappers.ts';
 
@@ -41,6 +41,16 @@ export function createPaypalAdapter(input: AdapterInput): Adapter {
   const capabilities: Capability[] = [...(inbound ? ['webhook' as const, 'pull' as const] : []), ...(outbound ? ['push' as const] : [])];
   const state = () => runtime.state.get() as PaypalState;
   const update = (patch: Partial<PaypalState>) => runtime.state.set({ ...runtime.state.get(), ...patch });
+
+  /** The capture, or null when PayPal has none by that id. */
+  const readCapture = async (captureId: string): Promise<PaypalCaptureJson | null> => {
+    try {
+      return await api.request<PaypalCaptureJson>('GET', `/v2/payments/captures/${encodeURIComponent(captureId)}`);
+    } catch (error) {
+      if (error instanceof AdapterError && error.extra.status === 404) return null;
+      throw error;
+    }
+  };
 
   return {
     system: SYSTEM,
@@ -78,7 +88,16 @@ export function createPaypalAdapter(input: AdapterInput): Adapter {
       const mapped = mapEvent(event, ctx);
       const ignore = (reason: string) => ({ ok: true as const, eventId: event.id, ignore: true, reply: { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ received: true, ignored: reason }) } });
       if (mapped.kind === 'ignore') return ignore(mapped.reason);
-      if (mapped.kind === 'refund') update({ refreshCaptures: [...new Set([...(state().refreshCaptures ?? []), mapped.captureId])] });
+      if (mapped.kind === 'refund') {
+        if (mapped.untagged) {
+          // Made outside WedSync: the capture says whose payment it was (a 404 is a capture of no account of ours).
+          const capture = await readCapture(mapped.captureId);
+          const owner = capture ? captureOwner(capture, ctx) : 'unknown';
+          if (owner === 'other') return ignore('not a payment of this wedding');
+          if (owner === 'unknown') return { ...ignore('not a payment WedSync knows'), notice: `refund of capture ${mapped.captureId}, whose order WedSync did not create` };
+        }
+        update({ refreshCaptures: [...new Set([...(state().refreshCaptures ?? []), mapped.captureId])] });
+      }
       if (mapped.kind === 'change') {
         if (freshness.isStale(mapped.position)) return ignore('older than what was already applied');
         freshness.record(mapped.position);
@@ -96,9 +115,9 @@ export function createPaypalAdapter(input: AdapterInput): Adapter {
       const s = state();
       const orders = new Set(s.openOrders ?? []);
       for (const captureId of s.refreshCaptures ?? []) {
-        const capture = await api.request<PaypalCaptureJson>('GET', `/v2/payments/captures/${encodeURIComponent(captureId)}`);
-        const orderId = capture.supplementary_data?.related_ids?.order_id;
-        if (orderId) orders.add(orderId);
+        const capture = await readCapture(captureId);
+        const orderId = capture?.supplementary_data?.related_ids?.order_id;
+        if (orderId && capture && captureOwner(capture, ctx) === 'ours') orders.add(orderId);
       }
       const changes: InboundChange[] = [];
       const stillOpen: string[] = [];

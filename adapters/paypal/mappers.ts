@@ -96,6 +96,15 @@ function captureStatus(status: string): Payment['status'] {
   }
 }
 
+/**
+ * Whose payment a capture read back settles: `ours` (this wedding's tag in its `custom_id`, which
+ * PayPal copies from the order's purchase unit), `other` (another wedding's), or `unknown`. Pure.
+ */
+export function captureOwner(c: Pick<PaypalCaptureJson, 'custom_id'>, ctx: MapContext): 'ours' | 'other' | 'unknown' {
+  const tag = readCustomId(c.custom_id);
+  return !tag ? 'unknown' : tag.weddingId === ctx.weddingId ? 'ours' : 'other';
+}
+
 /** A capture (from an event, or read back) → the payment it settles. Pure. */
 export function mapCapture(c: PaypalCaptureJson, ctx: MapContext, eventTime: string): { change: InboundChange; position: SnapshotPosition } | null {
   const tag = readCustomId(c.custom_id);
@@ -138,9 +147,11 @@ export type MappedEvent =
   | { kind: 'change'; change: InboundChange; position: SnapshotPosition }
   /**
    * A refund: how much of the capture it leaves refunded is on the order, not in the event, so the
-   * order is read back (a pull) through the capture.
+   * order is read back (a pull) through the capture. `untagged`: the refund carries no `custom_id`
+   * (one made in the PayPal dashboard, or through the API without one), so only the capture's own
+   * `custom_id` can say whose payment it refunds.
    */
-  | { kind: 'refund'; captureId: string }
+  | { kind: 'refund'; captureId: string; untagged: boolean }
   | { kind: 'ignore'; reason: string };
 
 /** A verified PayPal event → what it means for the wedding. Pure. */
@@ -148,9 +159,10 @@ export function mapEvent(e: PaypalEventJson, ctx: MapContext): MappedEvent {
   if (e.event_type === 'PAYMENT.CAPTURE.REFUNDED') {
     const r = e.resource as unknown as PaypalRefundJson;
     const tag = readCustomId(r.custom_id);
+    // The refund's `up` link is its capture (https://developer.paypal.com/docs/api/payments/v2/#refunds_get).
     const captureId = r.links?.find((l) => l.rel === 'up')?.href.split('/').pop();
-    if (!tag || tag.weddingId !== ctx.weddingId || !captureId) return { kind: 'ignore', reason: 'not a payment of this wedding' };
-    return { kind: 'refund', captureId };
+    if ((tag && tag.weddingId !== ctx.weddingId) || !captureId) return { kind: 'ignore', reason: 'not a payment of this wedding' };
+    return { kind: 'refund', captureId: decodeURIComponent(captureId), untagged: !tag };
   }
   if (e.event_type.startsWith('PAYMENT.CAPTURE.')) {
     const mapped = mapCapture(e.resource as unknown as PaypalCaptureJson, ctx, e.create_time);

@@ -194,7 +194,7 @@ export class PaypalSandbox {
       const c = this.captures.get(capture[1]!);
       if (!c) return this.error(404, 'RESOURCE_NOT_FOUND', 'The specified resource does not exist.');
       if (req.method === 'GET' && !capture[2]) return json(200, c);
-      if (req.method === 'POST' && capture[2]) return this.refund(c, body.amount as { value: string; currency_code: string } | undefined);
+      if (req.method === 'POST' && capture[2]) return this.refund(c, body.amount as { value: string; currency_code: string } | undefined, typeof body.custom_id === 'string' ? body.custom_id : undefined);
     }
     if (req.method === 'POST' && req.path === '/v1/notifications/webhooks') {
       const id = this.addWebhook(String(body.url), ((body.event_types as { name: string }[] | undefined) ?? []).map((e) => e.name));
@@ -206,7 +206,11 @@ export class PaypalSandbox {
     return this.error(404, 'NOT_FOUND', `No route for ${req.method} ${req.path}`);
   }
 
-  private refund(capture: Obj, amount: { value: string; currency_code: string } | undefined): SandboxResponse {
+  /**
+   * Refunds a capture, as the merchant's API call or the dashboard's "Refund" does. The refund has a
+   * `custom_id` only when the request gave one (the dashboard gives none); its `up` link is the capture.
+   */
+  private refund(capture: Obj, amount: { value: string; currency_code: string } | undefined, customId: string | undefined): SandboxResponse {
     const order = this.orders.get((capture.supplementary_data as { related_ids: { order_id: string } }).related_ids.order_id)!;
     const unit = (order.purchase_units as Obj[])[0]!;
     const payments = unit.payments as { refunds: Obj[] };
@@ -218,7 +222,7 @@ export class PaypalSandbox {
     const now = this.now();
     const refunded = already + minor(value);
     const refund: Obj = {
-      id: ppId(17), status: 'COMPLETED', amount: { currency_code: total.currency_code, value }, custom_id: capture.custom_id, create_time: now, update_time: now,
+      id: ppId(17), status: 'COMPLETED', amount: { currency_code: total.currency_code, value }, ...(customId ? { custom_id: customId } : {}), create_time: now, update_time: now,
       seller_payable_breakdown: { total_refunded_amount: { currency_code: total.currency_code, value: decimalFromMinorUnits(refunded, total.currency_code) } },
       links: [{ href: `${this.url}/v2/payments/refunds/R`, rel: 'self', method: 'GET' }, { href: `${this.url}/v2/payments/captures/${capture.id}`, rel: 'up', method: 'GET' }],
     };

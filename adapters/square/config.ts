@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ConflictStrategies, EntityId } from '../../schema/index.ts';
 
-export const SQUARE_EVENT_TYPES = ['payment.created', 'payment.updated', 'order.created', 'order.updated'] as const;
+export const SQUARE_EVENT_TYPES = ['payment.created', 'payment.updated', 'refund.created', 'refund.updated', 'order.created', 'order.updated'] as const;
 
 export const SquareCredentials = z.object({
   /** An access token of the seller's account (sandbox or production). */

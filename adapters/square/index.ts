@@ -1,20 +1,27 @@
 import { serialization } from 'square';
 import {
-  AdapterError, FreshnessLog, openSecret, parseAdapterConfig, sealSecret,
+  AdapterError, FreshnessLog, ReadBackCache, openSecret, parseAdapterConfig, sealSecret,
   type Adapter, type AdapterDefinition, type AdapterInput, type Capability, type InboundChange, type PullOptions, type PullPage,
   type WebhookRequest, type WebhookVerdict,
 } from '../core/index.ts';
 import { call, createSquareClient } from './client.ts';
 import { SQUARE_EVENT_TYPES, SquareConfiguration, SquareCredentials } from './config.ts';
 import {
-  SQUARE_FIELDS, mapEvent, mapPayment, mapPaymentLink, parseEvent, tagNote, verifySquareSignature, wantsLink,
+  SQUARE_FIELDS, mapEvent, mapPayment, mapPaymentLink, parseEvent, paymentOwner, tagNote, verifySquareSignature, wantsLink,
   type MapContext, type SquarePaymentJson, type SquarePaymentLinkJson,
 } from './mappers.ts';
 
 export const SYSTEM = 'square';
 
-/** The SDK hands back camelCase objects with bigint money; mappers read Square's JSON, so convert back. */
-const paymentJson = (p: unknown) => serialization.Payment.jsonOrThrow(p as never, { unrecognizedObjectKeys: 'passthrough' }) as unknown as SquarePaymentJson;
+/** Orders of payment links remembered per integration (a wedding has a handful). */
+const MAX_ORDERS = 500;
+
+/**
+ * The SDK hands back camelCase objects with bigint money; mappers read Square's JSON, so convert
+ * back, money as numbers (minor units stay far below 2^53; changes and state are stored as JSON).
+ */
+const numbers = <T>(v: T): T => JSON.parse(JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? Number(x) : x))) as T;
+const paymentJson = (p: unknown) => numbers(serialization.Payment.jsonOrThrow(p as never, { unrecognizedObjectKeys: 'passthrough' })) as unknown as SquarePaymentJson;
 const linkJson = (l: unknown) => serialization.PaymentLink.jsonOrThrow(l as never, { unrecognizedObjectKeys: 'passthrough' }) as unknown as SquarePaymentLinkJson;
 
 /**
@@ -29,11 +36,31 @@ export function createSquareAdapter(input: AdapterInput): Adapter {
   const { runtime } = input;
   const square = createSquareClient(credentials.accessToken, config.environment, config.apiBase, runtime.fetch);
   const freshness = new FreshnessLog(runtime.state);
-  const ctx: MapContext = { weddingId: runtime.weddingId, vendorId: config.vendorId, acceptUntagged: config.acceptUntagged };
+  const readBacks = new ReadBackCache(runtime.state);
+  const ctx: MapContext = {
+    weddingId: runtime.weddingId, vendorId: config.vendorId, acceptUntagged: config.acceptUntagged,
+    knownOrders: { has: (orderId) => (state().orders ?? []).includes(orderId) },
+  };
   const inbound = config.direction !== 'outbound';
   const outbound = config.direction !== 'inbound';
   const capabilities: Capability[] = [...(inbound ? ['webhook' as const, 'pull' as const] : []), ...(outbound ? ['push' as const] : [])];
-  const state = () => runtime.state.get() as { subscriptionId?: string; signatureKey?: string };
+  const state = () => runtime.state.get() as { subscriptionId?: string; signatureKey?: string; orders?: string[] };
+  /** Remembers the orders of this wedding's payment links (the newest MAX_ORDERS). */
+  const rememberOrders = (ids: string[]) => {
+    const known = state().orders ?? [];
+    const fresh = ids.filter((id) => !known.includes(id));
+    if (fresh.length) runtime.state.set({ ...runtime.state.get(), orders: [...known, ...fresh].slice(-MAX_ORDERS) });
+  };
+  /** The payment, or null when Square has none by that id. */
+  const readPayment = async (paymentId: string): Promise<SquarePaymentJson | null> => {
+    try {
+      const res = await call(() => square.payments.get({ paymentId }));
+      return res.payment ? paymentJson(res.payment) : null;
+    } catch (error) {
+      if (error instanceof AdapterError && error.extra.status === 404) return null;
+      throw error;
+    }
+  };
   const signatureKey = () => credentials.webhookSignatureKey ?? (state().signatureKey ? openSecret(runtime.webhookSecret, state().signatureKey!) : null);
 
   return {
@@ -46,7 +73,7 @@ export function createSquareAdapter(input: AdapterInput): Adapter {
       await call(() => square.locations.get({ locationId: config.locationId }));
     },
 
-    verifyWebhook(request: WebhookRequest): WebhookVerdict {
+    async verifyWebhook(request: WebhookRequest): Promise<WebhookVerdict> {
       if (!inbound) return { ok: false, code: 'signature_invalid', message: 'this integration is outbound only' };
       const key = signatureKey();
       if (!key) return { ok: false, code: 'signature_invalid', message: 'no signature key: the subscription was not created and credentials.webhookSignatureKey is not set' };
@@ -61,8 +88,20 @@ export function createSquareAdapter(input: AdapterInput): Adapter {
         return { ok: false, code: 'invalid_payload', message: (error as Error).message };
       }
       const mapped = mapEvent(event, ctx);
-      const ignore = (reason: string): WebhookVerdict => ({ ok: true, eventId: event.event_id, ignore: true, reply: { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ received: true, ignored: reason }) } });
+      const ignore = (reason: string, notice?: string): WebhookVerdict => ({ ok: true, eventId: event.event_id, ignore: true, reply: { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ received: true, ignored: reason }) }, ...(notice ? { notice } : {}) });
       if (mapped.kind === 'ignore') return ignore(mapped.reason);
+      if (mapped.kind === 'refund') {
+        // Read back now (Square unreachable → 5xx, and Square delivers again): the refund event names only the payment.
+        const payment = await readPayment(mapped.paymentId);
+        const found = payment ? mapPayment(payment, ctx) : null;
+        if (!found) {
+          if (payment && paymentOwner(payment, ctx) === 'other') return ignore('not a payment of this wedding');
+          return ignore('not a payment WedSync knows', `refund of Square payment ${mapped.paymentId}, which no payment link of this wedding took`);
+        }
+        if (freshness.isStale(found.position)) return ignore('older than what was already applied');
+        freshness.record(found.position);
+        readBacks.set(event.event_id, [found.change]);
+      }
       if (mapped.kind === 'payment') {
         if (freshness.isStale(mapped.position)) return ignore('older than what was already applied');
         freshness.record(mapped.position);
@@ -71,7 +110,12 @@ export function createSquareAdapter(input: AdapterInput): Adapter {
     },
 
     parseWebhook(request: WebhookRequest) {
-      const mapped = mapEvent(parseEvent(request.rawBody), ctx);
+      const event = parseEvent(request.rawBody);
+      const mapped = mapEvent(event, ctx);
+      if (mapped.kind === 'refund') {
+        const changes = readBacks.get(event.event_id);
+        return changes ? { changes } : { changes: [], pull: true };
+      }
       return mapped.kind === 'payment' ? { changes: [mapped.change] } : { changes: [], pull: mapped.kind === 'pull' };
     },
 
@@ -80,10 +124,15 @@ export function createSquareAdapter(input: AdapterInput): Adapter {
       const since = full ? null : cursor;
       const changes: InboundChange[] = [];
       const links = await call(() => square.checkout.paymentLinks.list({ limit: 100 }));
+      const orders: string[] = [];
       for await (const link of links) {
         const change = mapPaymentLink(linkJson(link), ctx);
-        if (change) changes.push(change);
+        if (change?.op === 'upsert') {
+          changes.push(change);
+          orders.push(change.externalId);
+        }
       }
+      rememberOrders(orders);
       let newest = since;
       const payments = await call(() => square.payments.list({ locationId: config.locationId, sortField: 'UPDATED_AT', sortOrder: 'ASC', limit: 100, ...(since ? { updatedAtBeginTime: since } : {}) }));
       for await (const p of payments) {
@@ -114,6 +163,7 @@ export function createSquareAdapter(input: AdapterInput): Adapter {
       }));
       const link = res.paymentLink;
       if (!link?.orderId) throw new AdapterError('permanent', 'Square created a payment link without an order');
+      rememberOrders([link.orderId]);
       // The pay link goes on the payment now, not at the next pull.
       const linkChange = mapPaymentLink(linkJson(link), ctx);
       return { externalId: link.orderId, ...(linkChange ? { changes: [linkChange] } : {}) };

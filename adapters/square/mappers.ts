@@ -37,6 +37,11 @@ export interface MapContext {
   weddingId: string;
   vendorId?: string;
   acceptUntagged: boolean;
+  /**
+   * Orders of this wedding's payment links: a payment of one of them is this wedding's even when its
+   * note carries no tag (taken on the order in the Square Dashboard or at a register, not on the link's page).
+   */
+  knownOrders?: { has(orderId: string): boolean };
 }
 
 /**
@@ -99,7 +104,9 @@ function statusOf(p: SquarePaymentJson): Payment['status'] {
 /** A Square payment → the change to the wedding's payment it settles. Pure. */
 export function mapPayment(p: SquarePaymentJson, ctx: MapContext): { change: InboundChange; position: SnapshotPosition } | null {
   const tag = readTag(p.note);
-  if (tag ? tag.weddingId !== ctx.weddingId : !(ctx.acceptUntagged && ctx.vendorId)) return null;
+  // Found through its order, the payment is the linked one: its vendor and milestone stay as they are.
+  const known = !tag && !!p.order_id && !!ctx.knownOrders?.has(p.order_id);
+  if (tag ? tag.weddingId !== ctx.weddingId : !(known || (ctx.acceptUntagged && ctx.vendorId))) return null;
   const status = statusOf(p);
   const completed = p.status === 'COMPLETED';
   const externalId = p.order_id ?? p.id;
@@ -108,7 +115,7 @@ export function mapPayment(p: SquarePaymentJson, ctx: MapContext): { change: Inb
     change: {
       op: 'upsert', entity: 'payments', externalId, ...(tag ? { entityId: tag.paymentId } : {}),
       data: {
-        processor: 'square', vendorId: tag?.vendorId ?? ctx.vendorId, milestone: tag?.milestone ?? 'other', status,
+        processor: 'square', ...(known ? {} : { vendorId: tag?.vendorId ?? ctx.vendorId, milestone: tag?.milestone ?? 'other' }), status,
         amountPaid: completed ? p.amount_money.amount : 0, amountRefunded: p.refunded_money?.amount ?? 0, currency: p.amount_money.currency,
         ...(completed ? { paidAt: new Date(Date.parse(p.updated_at)).toISOString() } : {}),
       },
@@ -123,7 +130,21 @@ export function mapPaymentLink(link: SquarePaymentLinkJson, ctx: MapContext): In
   return { op: 'upsert', entity: 'payments', externalId: link.order_id ?? link.id, entityId: tag.paymentId, data: { processor: 'square', requestUrl: link.url } };
 }
 
-export type MappedEvent = { kind: 'payment'; change: InboundChange; position: SnapshotPosition } | { kind: 'pull' } | { kind: 'ignore'; reason: string };
+/** Whose a payment is, when `mapPayment` found it not this wedding's: another wedding's (tagged), or nobody's WedSync knows. Pure. */
+export function paymentOwner(p: SquarePaymentJson, ctx: MapContext): 'ours' | 'other' | 'unknown' {
+  if (mapPayment(p, ctx)) return 'ours';
+  return readTag(p.note) ? 'other' : 'unknown';
+}
+
+export type MappedEvent =
+  | { kind: 'payment'; change: InboundChange; position: SnapshotPosition }
+  /**
+   * A refund (`refund.created`, `refund.updated`): it names its payment (`payment_id`) but carries
+   * neither the payment's note nor its refunded total, so the payment is read back.
+   */
+  | { kind: 'refund'; paymentId: string }
+  | { kind: 'pull' }
+  | { kind: 'ignore'; reason: string };
 
 /** A verified Square event → what to do with it. Orders (a new payment link's order) only prompt a pull. Pure. */
 export function mapEvent(event: SquareEventJson, ctx: MapContext): MappedEvent {
@@ -132,6 +153,10 @@ export function mapEvent(event: SquareEventJson, ctx: MapContext): MappedEvent {
     if (!payment?.amount_money) return { kind: 'ignore', reason: 'no payment in the event' };
     const mapped = mapPayment(payment, ctx);
     return mapped ? { kind: 'payment', ...mapped } : { kind: 'ignore', reason: 'not a payment of this wedding' };
+  }
+  if (event.type === 'refund.created' || event.type === 'refund.updated') {
+    const refund = (event.data.object as { refund?: { payment_id?: string } } | undefined)?.refund;
+    return refund?.payment_id ? { kind: 'refund', paymentId: refund.payment_id } : { kind: 'ignore', reason: 'no payment named in the refund' };
   }
   if (event.type === 'order.created' || event.type === 'order.updated') return { kind: 'pull' };
   return { kind: 'ignore', reason: `${event.type} is not mapped` };

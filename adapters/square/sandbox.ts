@@ -28,6 +28,7 @@ export class SquareSandbox {
   readonly http: SandboxServer;
   readonly paymentLinks = new Map<string, Obj>();
   readonly payments = new Map<string, Obj>();
+  readonly refunds = new Map<string, Obj>();
   readonly deliveries: SquareDelivery[] = [];
   readonly posts: { path: string; body: Record<string, unknown>; replayed: boolean }[] = [];
   private readonly subscriptions = new Map<string, Obj & { notification_url: string; signature_key: string; event_types: string[] }>();
@@ -53,13 +54,20 @@ export class SquareSandbox {
   }
 
   /** A subscription made in the Developer Console: its signature key. */
-  addSubscription(notificationUrl: string, eventTypes: string[] = ['payment.created', 'payment.updated', 'order.created']): { id: string; signatureKey: string } {
+  addSubscription(notificationUrl: string, eventTypes: string[] = ['payment.created', 'payment.updated', 'refund.created', 'refund.updated', 'order.created']): { id: string; signatureKey: string } {
     const sub = { id: `wbhk_${sqId(20).toLowerCase()}`, name: 'console', enabled: true, event_types: eventTypes, notification_url: notificationUrl, api_version: '2026-09-16', signature_key: crypto.randomBytes(16).toString('base64url'), created_at: this.iso(), updated_at: this.iso() };
     this.subscriptions.set(sub.id, sub);
     return { id: sub.id, signatureKey: sub.signature_key };
   }
 
   holdDeliveries(): void { this.held ??= []; }
+
+  /** Drops what was held (our server was down past Square's retries): only a pull finds those changes again. */
+  discardHeldDeliveries(): number {
+    const n = this.held?.length ?? 0;
+    this.held = null;
+    return n;
+  }
 
   async releaseDeliveries(order: 'in_order' | 'reversed' = 'in_order'): Promise<void> {
     const held = this.held ?? [];
@@ -74,15 +82,23 @@ export class SquareSandbox {
     return new Date(this.clock).toISOString();
   }
 
-  /** The buyer pays a payment link: a payment is created (APPROVED) and then completed. */
+  /** The buyer pays a payment link: a payment is created (APPROVED) and then completed, with the link's note. */
   pay(linkId: string): Obj {
     const link = this.paymentLinks.get(linkId);
     if (!link) throw new Error(`no payment link ${linkId}`);
-    const money = clone(link.quick_pay_money as Obj);
+    return this.takePayment(link.quick_pay_money as { amount: number; currency: string }, { orderId: link.order_id as string, note: (link.payment_note as string | null) ?? undefined });
+  }
+
+  /**
+   * A payment the seller takes in the Square Dashboard or at a register: on an order (`orderId`,
+   * e.g. a payment link's order, paid another way) or on none, with the note typed, if any.
+   */
+  takePayment(money: { amount: number; currency: string }, options: { orderId?: string; note?: string } = {}): Obj {
     const now = this.iso();
     const payment: Obj = {
-      id: sqId(29), created_at: now, updated_at: now, amount_money: money, total_money: money, approved_money: money, status: 'APPROVED',
-      source_type: 'CARD', location_id: this.locationId, order_id: link.order_id, note: link.payment_note ?? undefined, version_token: sqId(30), receipt_url: `${this.url}/receipt/${link.id}`,
+      id: sqId(29), created_at: now, updated_at: now, amount_money: clone(money), total_money: clone(money), approved_money: clone(money), status: 'APPROVED',
+      source_type: 'CARD', location_id: this.locationId, ...(options.orderId ? { order_id: options.orderId } : {}), ...(options.note ? { note: options.note } : {}),
+      version_token: sqId(30), receipt_url: `${this.url}/receipt/${sqId(8)}`,
     };
     this.payments.set(payment.id, payment);
     this.emit('payment.created', 'payment', payment.id, { payment: clone(payment) });
@@ -187,12 +203,23 @@ export class SquareSandbox {
       if (!p || !money) return this.error(400, 'INVALID_REQUEST_ERROR', 'INVALID_VALUE', 'payment_id and amount_money are required.');
       const refunded = ((p.refunded_money as { amount: number } | undefined)?.amount ?? 0) + money.amount;
       if (refunded > (p.amount_money as { amount: number }).amount) return this.error(400, 'INVALID_REQUEST_ERROR', 'REFUND_AMOUNT_INVALID', 'The refund exceeds the payment.');
+      // As in Square: the refund starts PENDING (refund.created), then completes (refund.updated), and
+      // the payment's refunded_money and refund_ids change with it (payment.updated). None of them
+      // carries the payment's note: the refund names its payment_id (and order_id).
       const now = this.iso();
-      const refund = { id: `${p.id}_${sqId(12)}`, status: 'COMPLETED', amount_money: money, payment_id: p.id, order_id: p.order_id, location_id: this.locationId, created_at: now, updated_at: now };
+      const refund: Obj = { id: `${p.id}_${sqId(12)}`, status: 'PENDING', amount_money: money, payment_id: p.id, ...(p.order_id ? { order_id: p.order_id } : {}), location_id: this.locationId, reason: body.reason ?? null, created_at: now, updated_at: now };
+      this.refunds.set(refund.id, refund);
+      this.emit('refund.created', 'refund', refund.id, { refund: clone(refund) });
+      Object.assign(refund, { status: 'COMPLETED', updated_at: this.iso() });
       Object.assign(p, { refunded_money: { amount: refunded, currency: money.currency }, refund_ids: [...((p.refund_ids as string[] | undefined) ?? []), refund.id], updated_at: this.iso() });
-      this.emit('refund.created', 'refund', refund.id, { refund });
+      this.emit('refund.updated', 'refund', refund.id, { refund: clone(refund) });
       this.emit('payment.updated', 'payment', p.id, { payment: clone(p) });
       return json(200, { refund });
+    }
+    const refundPath = /^\/v2\/refunds\/([^/]+)$/.exec(path);
+    if (refundPath && req.method === 'GET') {
+      const r = this.refunds.get(refundPath[1]!);
+      return r ? json(200, { refund: r }) : this.error(404, 'INVALID_REQUEST_ERROR', 'NOT_FOUND', 'Refund not found.');
     }
     if (path === '/v2/webhooks/subscriptions' && req.method === 'POST') {
       const s = body.subscription as { name?: string; event_types?: string[]; notification_url?: string } | undefined;

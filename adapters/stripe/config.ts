@@ -9,7 +9,7 @@ export const STRIPE_EVENT_TYPES = [
   'invoice.payment_failed', 'invoice.voided', 'invoice.marked_uncollectible', 'invoice.overdue',
   'checkout.session.completed', 'checkout.session.async_payment_succeeded', 'checkout.session.async_payment_failed',
   'checkout.session.expired',
-  'charge.refunded', 'charge.refund.updated',
+  'charge.refunded', 'charge.refund.updated', 'refund.created', 'refund.updated', 'refund.failed',
 ] as const;
 
 export const StripeCredentials = z.object({

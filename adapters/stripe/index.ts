@@ -1,10 +1,11 @@
 import type Stripe from 'stripe';
 import {
-  AdapterError, FreshnessLog, openSecret, parseAdapterConfig, sealSecret,
+  AdapterError, FreshnessLog, ReadBackCache, openSecret, parseAdapterConfig, sealSecret,
   type Adapter, type AdapterDefinition, type AdapterInput, type Capability, type InboundChange, type OutboundChange,
   type PullOptions, type PullPage, type WebhookRequest, type WebhookVerdict, type WeddingContext,
 } from '../core/index.ts';
 import { call, createStripeClient } from './client.ts';
+import { readBack } from './read-back.ts';
 import { STRIPE_EVENT_TYPES, StripeConfiguration, StripeCredentials } from './config.ts';
 import {
   META, STRIPE_FIELDS, dueDateSeconds, mapEvent, metadataFor, parseEvent, paymentData, planPush, requestDescription,
@@ -42,16 +43,28 @@ export function createStripeAdapter(input: AdapterInput): Adapter {
     return sealed ? openSecret(runtime.webhookSecret, sealed) : null;
   };
 
-  /** Relevant, not stale: let it through and remember its position. */
-  const admit = (event: StripeEventJson): { admit: boolean; reason?: string } => {
-    const mapped = mapEvent(event, ctx);
+  /**
+   * What an event means, reading back from Stripe what it does not say (`readBack`); let through
+   * when relevant and not stale, remembering its position. `notice`: ignored, and worth auditing.
+   */
+  const interpret = async (event: StripeEventJson): Promise<{ admit: true; changes: InboundChange[]; readBack: boolean } | { admit: false; reason: string; notice?: string }> => {
+    let mapped = mapEvent(event, ctx);
+    const readsBack = !!mapped.readBack;
     if (!mapped.relevant) return { admit: false, reason: 'not a payment of this wedding' };
+    if (mapped.readBack) {
+      const found = await readBack(stripe, mapped.readBack, ctx, event.created, event.type);
+      if (found.kind === 'other') return { admit: false, reason: 'not a payment of this wedding' };
+      if (found.kind === 'unknown') return { admit: false, reason: 'not a payment WedSync knows', notice: found.reason };
+      mapped = found.mapped;
+    }
     if (mapped.position) {
       if (freshness.isStale(mapped.position)) return { admit: false, reason: 'older than what was already applied' };
       freshness.record(mapped.position);
     }
-    return { admit: true };
+    return { admit: true, changes: mapped.changes, readBack: readsBack };
   };
+
+  const readBacks = new ReadBackCache(runtime.state);
 
   async function customerId(wedding: WeddingContext): Promise<string> {
     if (config.customerId) return config.customerId;
@@ -146,7 +159,7 @@ export function createStripeAdapter(input: AdapterInput): Adapter {
       await call(() => stripe.balance.retrieve());
     },
 
-    verifyWebhook(request: WebhookRequest): WebhookVerdict {
+    async verifyWebhook(request: WebhookRequest): Promise<WebhookVerdict> {
       if (!inbound) return { ok: false, code: 'signature_invalid', message: 'this integration is outbound only' };
       const secret = signingSecret();
       if (!secret) return { ok: false, code: 'signature_invalid', message: 'no signing secret: the webhook endpoint was not created and credentials.webhookSecret is not set' };
@@ -163,13 +176,24 @@ export function createStripeAdapter(input: AdapterInput): Adapter {
       } catch (error) {
         return { ok: false, code: 'invalid_payload', message: (error as Error).message };
       }
-      const verdict = admit(event);
-      if (!verdict.admit) return { ok: true, eventId: event.id, ignore: true, reply: { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ received: true, ignored: verdict.reason }) } };
+      // A read-back that fails (Stripe unreachable) throws: answered 5xx, and Stripe delivers again.
+      const verdict = await interpret(event);
+      if (!verdict.admit) {
+        return {
+          ok: true, eventId: event.id, ignore: true, ...(verdict.notice ? { notice: verdict.notice } : {}),
+          reply: { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ received: true, ignored: verdict.reason }) },
+        };
+      }
+      if (verdict.readBack) readBacks.set(event.id, verdict.changes);
       return { ok: true, eventId: event.id };
     },
 
     parseWebhook(request: WebhookRequest) {
-      return { changes: mapEvent(parseEvent(request.rawBody), ctx).changes };
+      const event = parseEvent(request.rawBody);
+      const mapped = mapEvent(event, ctx);
+      if (!mapped.readBack) return { changes: mapped.changes };
+      const changes = readBacks.get(event.id);
+      return changes ? { changes } : { changes: [], pull: true };
     },
 
     async pull({ cursor, full }: PullOptions): Promise<PullPage> {
@@ -182,12 +206,14 @@ export function createStripeAdapter(input: AdapterInput): Adapter {
         throw error;
       }
       const changes: InboundChange[] = [];
+      const notices: string[] = [];
       for (const e of events) {
-        const event = e as unknown as StripeEventJson;
-        if (admit(event).admit) changes.push(...mapEvent(event, ctx).changes);
+        const verdict = await interpret(e as unknown as StripeEventJson);
+        if (verdict.admit) changes.push(...verdict.changes);
+        else if (verdict.notice) notices.push(`${e.type} ${e.id}: ${verdict.notice}`);
       }
       const newest = events.length ? events[events.length - 1]!.id : cursor;
-      return { changes, cursor: newest, more: false };
+      return { changes, cursor: newest, more: false, ...(notices.length ? { notices } : {}) };
     },
 
     accepts(change) {

@@ -29,9 +29,10 @@ export interface StripeEventJson {
   data: { object: Record<string, unknown> & { id: string; object: string; metadata?: Metadata } };
 }
 
-interface PaymentIntentJson { id: string; amount: number; amount_received: number; currency: string; status: string; description: string | null; metadata: Metadata }
-interface InvoiceJson { id: string; amount_due: number; amount_paid: number; currency: string; status: string | null; description: string | null; due_date: number | null; hosted_invoice_url: string | null; post_payment_credit_notes_amount?: number; metadata: Metadata; status_transitions?: { paid_at: number | null } }
-interface ChargeJson { id: string; amount: number; amount_captured: number; amount_refunded: number; currency: string; payment_intent: string | null; metadata: Metadata }
+export interface PaymentIntentJson { id: string; amount: number; amount_received: number; currency: string; status: string; description: string | null; metadata: Metadata }
+export interface InvoiceJson { id: string; amount_due: number; amount_paid: number; currency: string; status: string | null; description: string | null; due_date: number | null; hosted_invoice_url: string | null; post_payment_credit_notes_amount?: number; metadata: Metadata; status_transitions?: { paid_at: number | null } }
+export interface ChargeJson { id: string; amount: number; amount_captured: number; amount_refunded: number; currency: string; payment_intent: string | null; metadata: Metadata }
+interface RefundJson { id: string; charge: string | null; payment_intent: string | null; metadata: Metadata }
 interface CheckoutSessionJson { id: string; amount_total: number | null; currency: string | null; payment_status: string; status: string | null; payment_intent: string | null; url: string | null; metadata: Metadata }
 
 export interface MapContext {
@@ -41,12 +42,22 @@ export interface MapContext {
   acceptUntagged: boolean;
 }
 
+/**
+ * What must be read from Stripe before an event can be mapped: a charge or refund that carries no
+ * WedSync metadata (a refund made through the Refunds API or the Dashboard, of an invoice's
+ * payment), an invoice money was paid on (its refunds are on its payments' charges, not on it), or
+ * an untagged payment intent when untagged payments are taken in (it may be an invoice's).
+ */
+export type ReadBack = { charge: string } | { invoice: string } | { paymentIntent: string };
+
 /** What one event means for the wedding: its changes and the snapshot position for ordering. */
 export interface MappedEvent {
   /** False for events about other weddings, untagged payments (unless accepted) and types not mapped. */
   relevant: boolean;
   changes: InboundChange[];
   position: SnapshotPosition | null;
+  /** Set when the changes come from a read-back (see `mapInvoiceSettlement`, `mapCharge`), not the event. */
+  readBack?: ReadBack;
 }
 
 const NOT_RELEVANT: MappedEvent = { relevant: false, changes: [], position: null };
@@ -71,6 +82,11 @@ const isoDate = (seconds: number) => iso(seconds).slice(0, 10);
 /** The milestone a metadata value names, or `other`. */
 function milestoneOf(value: string | undefined): Payment['milestone'] {
   return value === 'deposit' || value === 'balance' || value === 'final' ? value : 'other';
+}
+
+/** The wedding an object's metadata names, or null when it carries none (made outside WedSync). */
+export function taggedWedding(metadata: Metadata): string | null {
+  return metadata?.[META.wedding] || null;
 }
 
 /**
@@ -107,62 +123,129 @@ function paymentIntentStatus(pi: PaymentIntentJson, eventType: string): Payment[
   }
 }
 
-function invoiceStatus(inv: InvoiceJson, eventType: string): Payment['status'] {
-  const refunded = inv.post_payment_credit_notes_amount ?? 0;
+function refundStatus(paid: number, refunded: number): Payment['status'] {
+  return refunded === 0 ? 'paid' : refunded >= paid ? 'refunded' : 'partially_refunded';
+}
+
+function invoiceStatus(inv: InvoiceJson, eventType: string, refunded: number): Payment['status'] {
   if (eventType === 'invoice.payment_failed' && inv.status === 'open') return 'failed';
   switch (inv.status) {
-    case 'paid': return refunded === 0 ? 'paid' : refunded >= inv.amount_paid ? 'refunded' : 'partially_refunded';
+    case 'paid': return refundStatus(inv.amount_paid, refunded);
     case 'void': return 'cancelled';
     case 'uncollectible': return 'failed';
     default: return inv.amount_paid > 0 ? 'partially_paid' : 'pending';
   }
 }
 
+/** Events about refunds: their object is the charge (`charge.refunded`) or the refund itself. */
+const REFUND_EVENTS: ReadonlySet<string> = new Set(['charge.refunded', 'charge.refund.updated', 'refund.created', 'refund.updated', 'refund.failed']);
+
+/** An invoice as read back, with the refunds of its payments. Amounts in minor units. */
+export interface InvoiceSettlement {
+  invoice: InvoiceJson;
+  /**
+   * Refunded on the charges of the invoice's paid payments (`GET /v1/invoice_payments?invoice=…`):
+   * refunds made through the Refunds API or the Dashboard, and those of credit notes.
+   */
+  chargeRefunds: number;
+  /** The part of the invoice's post-payment credit notes refunded to a charge (already in `chargeRefunds`). */
+  creditNoteRefunds: number;
+}
+
+/**
+ * What went back to the customer on an invoice: every refund of its payments' charges, plus what its
+ * post-payment credit notes credited otherwise (customer balance, out of band). A credit note's
+ * refund is a refund of a charge too, so it is counted once. Never more than was paid.
+ */
+export function invoiceRefunded(s: InvoiceSettlement): number {
+  const creditedOtherwise = Math.max(0, (s.invoice.post_payment_credit_notes_amount ?? 0) - s.creditNoteRefunds);
+  return Math.min(s.invoice.amount_paid, s.chargeRefunds + creditedOtherwise);
+}
+
+/** An invoice (from an event, or read back with its refunds) → the wedding's payment. Pure. */
+export function mapInvoiceSettlement(s: InvoiceSettlement, ctx: MapContext, created: number, eventType = 'invoice.updated'): MappedEvent {
+  const inv = s.invoice;
+  const id = identify(inv.metadata, ctx);
+  if (!id || inv.status === 'draft') return NOT_RELEVANT;
+  const refunded = invoiceRefunded(s);
+  const status = invoiceStatus(inv, eventType, refunded);
+  const paidAt = inv.status_transitions?.paid_at;
+  return {
+    relevant: true,
+    position: position(inv.id, created, status),
+    changes: [upsert(inv.id, id, {
+      milestone: id.milestone, amount: inv.amount_due, amountPaid: inv.amount_paid, amountRefunded: refunded,
+      currency: inv.currency.toUpperCase(), status,
+      ...(inv.description ? { description: inv.description.slice(0, 300) } : {}),
+      // WedSync's own requests keep the planner's due date (Stripe cannot hold one in the past).
+      ...(inv.due_date && !id.entityId ? { due: isoDate(inv.due_date) } : {}),
+      ...(inv.hosted_invoice_url ? { requestUrl: inv.hosted_invoice_url } : {}),
+      ...(paidAt ? { paidAt: iso(paidAt) } : {}),
+    })],
+  };
+}
+
+/** A payment intent (from an event, or read back) → the wedding's payment keyed by it. Pure. */
+export function mapPaymentIntent(pi: PaymentIntentJson, ctx: MapContext, created: number, eventType: string): MappedEvent {
+  const id = identify(pi.metadata, ctx);
+  if (!id) return NOT_RELEVANT;
+  const status = paymentIntentStatus(pi, eventType);
+  return {
+    relevant: true,
+    position: position(pi.id, created, status),
+    changes: [upsert(pi.id, id, {
+      milestone: id.milestone, amount: pi.amount, amountPaid: pi.amount_received, currency: pi.currency.toUpperCase(), status,
+      ...(pi.description ? { description: pi.description.slice(0, 300) } : {}),
+      ...(status === 'paid' ? { paidAt: iso(created) } : {}),
+    })],
+  };
+}
+
+/**
+ * A charge of a payment intent (WedSync's `payment_intent` requests and Checkout) → its refunded and
+ * captured amounts on the payment keyed by the intent. `metadata` is the charge's, or its intent's
+ * when the charge carries none. Pure.
+ */
+export function mapCharge(ch: ChargeJson, ctx: MapContext, created: number, metadata: Metadata = ch.metadata): MappedEvent {
+  const id = identify(metadata, ctx);
+  if (!id || !ch.payment_intent) return NOT_RELEVANT;
+  const status = refundStatus(ch.amount_captured, ch.amount_refunded);
+  return {
+    relevant: true,
+    position: position(ch.payment_intent, created, status),
+    changes: [upsert(ch.payment_intent, id, { amountPaid: ch.amount_captured, amountRefunded: ch.amount_refunded, currency: ch.currency.toUpperCase(), status })],
+  };
+}
+
 /**
  * A verified Stripe event → changes to the wedding's payments. Pure.
  * - payment_intent.*: the intent's amount, amount received and status.
- * - invoice.*: amount due, paid, credited back (refunds of invoices are credit notes), status, due date, hosted URL.
+ * - invoice.*: amount due, paid, status, due date, hosted URL; once anything is paid, a read-back of
+ *   the invoice with its payments' refunds (`readBack`).
  * - checkout.session.*: the session's total and payment status (keyed by its payment intent, so both agree).
- * - charge.refunded / charge.refund.updated: refunded and captured amounts of the intent's charge.
+ * - charge.refunded, charge.refund.updated, refund.*: a tagged charge's refunded and captured amounts;
+ *   a charge or refund without metadata is read back (`readBack`) to find its payment.
+ * `invoice.payment_failed` keeps the event's meaning through `mapInvoiceSettlement(…, eventType)`.
  */
 export function mapEvent(event: StripeEventJson, ctx: MapContext): MappedEvent {
   const [kind] = event.type.split('.');
   const obj = event.data.object;
   if (kind === 'payment_intent' && obj.object === 'payment_intent') {
     const pi = obj as unknown as PaymentIntentJson;
-    const id = identify(pi.metadata, ctx);
-    if (!id) return NOT_RELEVANT;
-    const status = paymentIntentStatus(pi, event.type);
-    return {
-      relevant: true,
-      position: position(pi.id, event.created, status),
-      changes: [upsert(pi.id, id, {
-        milestone: id.milestone, amount: pi.amount, amountPaid: pi.amount_received, currency: pi.currency.toUpperCase(), status,
-        ...(pi.description ? { description: pi.description.slice(0, 300) } : {}),
-        ...(status === 'paid' ? { paidAt: iso(event.created) } : {}),
-      })],
-    };
+    // Stripe makes an untagged intent for every invoice payment: taking untagged payments in, only
+    // the invoice payments can tell such an intent (part of its invoice) from a payment of its own.
+    if (!taggedWedding(pi.metadata) && ctx.acceptUntagged && ctx.vendorId) return { relevant: true, changes: [], position: null, readBack: { paymentIntent: pi.id } };
+    return mapPaymentIntent(pi, ctx, event.created, event.type);
   }
   if (kind === 'invoice' && obj.object === 'invoice') {
     const inv = obj as unknown as InvoiceJson;
     const id = identify(inv.metadata, ctx);
     // A draft's amount is still being built up line by line: only a finalized invoice says what is asked.
     if (!id || inv.status === 'draft') return NOT_RELEVANT;
-    const status = invoiceStatus(inv, event.type);
-    const paidAt = inv.status_transitions?.paid_at;
-    return {
-      relevant: true,
-      position: position(inv.id, event.created, status),
-      changes: [upsert(inv.id, id, {
-        milestone: id.milestone, amount: inv.amount_due, amountPaid: inv.amount_paid, amountRefunded: inv.post_payment_credit_notes_amount ?? 0,
-        currency: inv.currency.toUpperCase(), status,
-        ...(inv.description ? { description: inv.description.slice(0, 300) } : {}),
-        // WedSync's own requests keep the planner's due date (Stripe cannot hold one in the past).
-        ...(inv.due_date && !id.entityId ? { due: isoDate(inv.due_date) } : {}),
-        ...(inv.hosted_invoice_url ? { requestUrl: inv.hosted_invoice_url } : {}),
-        ...(paidAt ? { paidAt: iso(paidAt) } : {}),
-      })],
-    };
+    // Once money is paid, what went back is on the charges of the invoice's payments (refunds made
+    // through the Refunds API or the Dashboard change neither the invoice nor its event): read back.
+    if (inv.amount_paid > 0) return { relevant: true, changes: [], position: null, readBack: { invoice: inv.id } };
+    return mapInvoiceSettlement({ invoice: inv, chargeRefunds: 0, creditNoteRefunds: 0 }, ctx, event.created, event.type);
   }
   if (event.type.startsWith('checkout.session.') && obj.object === 'checkout.session') {
     const s = obj as unknown as CheckoutSessionJson;
@@ -181,17 +264,13 @@ export function mapEvent(event: StripeEventJson, ctx: MapContext): MappedEvent {
       })],
     };
   }
-  if ((event.type === 'charge.refunded' || event.type === 'charge.refund.updated') && obj.object === 'charge') {
-    const ch = obj as unknown as ChargeJson;
-    // Stripe copies the intent's metadata onto the charge when the intent is confirmed.
-    const id = identify(ch.metadata, ctx);
-    if (!id || !ch.payment_intent) return NOT_RELEVANT;
-    const status: Payment['status'] = ch.amount_refunded === 0 ? 'paid' : ch.amount_refunded >= ch.amount_captured ? 'refunded' : 'partially_refunded';
-    return {
-      relevant: true,
-      position: position(ch.payment_intent, event.created, status),
-      changes: [upsert(ch.payment_intent, id, { amountPaid: ch.amount_captured, amountRefunded: ch.amount_refunded, currency: ch.currency.toUpperCase(), status })],
-    };
+  if (REFUND_EVENTS.has(event.type) && (obj.object === 'charge' || obj.object === 'refund')) {
+    const tagged = taggedWedding(obj.metadata);
+    if (tagged && tagged !== ctx.weddingId) return NOT_RELEVANT;
+    if (obj.object === 'charge' && tagged) return mapCharge(obj as unknown as ChargeJson, ctx, event.created);
+    // No metadata: Stripe puts none on an invoice's charges, nor on refunds made outside WedSync.
+    const charge = obj.object === 'charge' ? obj.id : (obj as unknown as RefundJson).charge;
+    return charge ? { relevant: true, changes: [], position: null, readBack: { charge } } : NOT_RELEVANT;
   }
   return NOT_RELEVANT;
 }

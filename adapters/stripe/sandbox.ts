@@ -1,5 +1,8 @@
 import crypto from 'node:crypto';
 import { SandboxServer, json, parseForm, postWebhook, type SandboxRequest, type SandboxResponse } from '../core/sandbox-http.ts';
+import { handleBilling, payInvoice } from './sandbox-billing.ts';
+import { clone, meta, newId as id, type Obj, type SandboxLedger } from './sandbox-ledger.ts';
+import { handlePayments, succeedPaymentIntent } from './sandbox-payments.ts';
 
 /**
  * A stateful local Stripe: the REST API as the stripe client speaks it (form-encoded bodies with
@@ -8,9 +11,9 @@ import { SandboxServer, json, parseForm, postWebhook, type SandboxRequest, type 
  * every change, `GET /v1/events`, webhook endpoints, and signed webhook deliveries
  * (`Stripe-Signature: t=…,v1=<hex HMAC-SHA256 of "t.body">`). Test helpers stand in for the
  * customer (paying an invoice or intent) and for delivery trouble (held, reordered, duplicated).
+ * The resources live in `sandbox-payments.ts` (intents, charges, refunds, Checkout) and
+ * `sandbox-billing.ts` (customers, invoices, invoice payments, credit notes).
  */
-
-type Obj = Record<string, unknown> & { id: string; object: string };
 
 export interface StripeEvent {
   id: string;
@@ -36,17 +39,11 @@ export interface WebhookDelivery {
 
 const API_VERSION = '2026-10-28.endive';
 
-function id(prefix: string): string {
-  return `${prefix}_${crypto.randomBytes(12).toString('base64url').replace(/[-_]/g, 'x')}`;
-}
-
 function error(status: number, type: string, message: string, extra: Record<string, unknown> = {}): SandboxResponse {
   return json(status, { error: { type, message, ...extra } }, { 'request-id': id('req') });
 }
 
-const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
-
-export class StripeSandbox {
+export class StripeSandbox implements SandboxLedger {
   readonly secretKey: string;
   readonly http: SandboxServer;
   readonly objects = new Map<string, Obj>();
@@ -137,45 +134,29 @@ export class StripeSandbox {
   /** The customer pays a payment intent: it succeeds, with a charge carrying the intent's metadata. */
   payPaymentIntent(paymentIntentId: string): Obj {
     const pi = this.must(paymentIntentId, 'payment_intent');
-    const charge = this.store({
-      id: id('ch'), object: 'charge', amount: pi.amount, amount_captured: pi.amount, amount_refunded: 0, refunded: false, currency: pi.currency,
-      payment_intent: pi.id, metadata: clone(pi.metadata), status: 'succeeded', paid: true, captured: true, created: this.seconds(), refunds: { object: 'list', data: [], has_more: false },
-    });
-    Object.assign(pi, { status: 'succeeded', amount_received: pi.amount, latest_charge: charge.id });
-    this.emit('charge.succeeded', charge);
-    this.emit('payment_intent.succeeded', pi);
+    succeedPaymentIntent(this, pi);
     return pi;
   }
 
-  /** The customer pays `amount` (default: what remains) of an open invoice; a partial payment leaves it open. */
+  /**
+   * The customer pays `amount` (default: what remains) of an open invoice, through a payment intent
+   * and charge of its own; a partial payment leaves the invoice open.
+   */
   payInvoice(invoiceId: string, amount?: number): Obj {
-    const inv = this.must(invoiceId, 'invoice');
-    if (inv.status !== 'open') throw new Error(`invoice ${invoiceId} is ${String(inv.status)}, not open`);
-    const pay = Math.min(amount ?? (inv.amount_remaining as number), inv.amount_remaining as number);
-    inv.amount_paid = (inv.amount_paid as number) + pay;
-    inv.amount_remaining = (inv.amount_due as number) - (inv.amount_paid as number);
-    if (inv.amount_remaining === 0) {
-      inv.status = 'paid';
-      (inv.status_transitions as Record<string, unknown>).paid_at = this.seconds();
-      this.emit('invoice.paid', inv);
-      this.emit('invoice.payment_succeeded', inv);
-    } else {
-      this.emit('invoice.updated', inv, { amount_paid: (inv.amount_paid as number) - pay });
-    }
-    return inv;
+    return payInvoice(this, invoiceId, amount);
   }
 
   // ── the API ──────────────────────────────────────────────────────────────────────────────────
-  private seconds(): number {
+  seconds(): number {
     return Math.floor(this.now() / 1000);
   }
 
-  private store<T extends Obj>(o: T): T {
+  store<T extends Obj>(o: T): T {
     this.objects.set(o.id, o);
     return o;
   }
 
-  private must(objectId: string, kind: string): Obj {
+  must(objectId: string, kind: string): Obj {
     const o = this.objects.get(objectId);
     if (!o || o.object !== kind) throw Object.assign(new Error(`No such ${kind}: '${objectId}'`), { status: 404 });
     return o;
@@ -260,144 +241,15 @@ export class StripeSandbox {
   }
 
   private handle(method: string, path: string, p: Record<string, unknown>): SandboxResponse {
-    const seg = path.replace(/^\/v1\//, '').split('/');
-    const [resource, objectId, action] = seg;
-    const meta = (v: unknown) => (v && typeof v === 'object' ? v as Record<string, string> : {});
-    const int = (v: unknown, name: string): number => {
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 0) throw new Error(`Invalid integer: ${name}`);
-      return n;
-    };
+    const [resource, objectId, action] = path.replace(/^\/v1\//, '').split('/');
     const route = `${method} ${resource}${objectId ? '/:id' : ''}${action ? `/${action}` : ''}`;
+    // `checkout/sessions` is one resource of two segments.
+    const checkout = resource === 'checkout' ? `${method} checkout/${objectId}${action ? '/:id' : ''}` : null;
+    const answer = handlePayments(this, checkout ?? route, checkout ? action : objectId, p) ?? handleBilling(this, route, objectId, p);
+    if (answer) return answer;
     switch (route) {
       case 'GET balance':
         return json(200, { object: 'balance', available: [{ amount: 0, currency: 'gbp', source_types: { card: 0 } }], pending: [], livemode: false });
-      case 'POST customers': {
-        const c = this.store({ id: id('cus'), object: 'customer', email: p.email ?? null, name: p.name ?? null, metadata: meta(p.metadata), created: this.seconds() });
-        this.emit('customer.created', c);
-        return json(200, c);
-      }
-      case 'POST payment_intents': {
-        const amount = int(p.amount, 'amount');
-        if (amount < 1) throw new Error('Amount must be at least 1');
-        const pi = this.store({
-          id: id('pi'), object: 'payment_intent', amount, amount_received: 0, currency: String(p.currency ?? '').toLowerCase(), status: 'requires_payment_method',
-          description: p.description ?? null, metadata: meta(p.metadata), created: this.seconds(), latest_charge: null,
-          client_secret: `${id('pi')}_secret_${crypto.randomBytes(8).toString('hex')}`, livemode: false,
-        });
-        this.emit('payment_intent.created', pi);
-        return json(200, pi);
-      }
-      case 'GET payment_intents/:id': return json(200, this.must(objectId!, 'payment_intent'));
-      case 'POST payment_intents/:id/cancel': {
-        const pi = this.must(objectId!, 'payment_intent');
-        if (pi.status === 'succeeded' || pi.status === 'canceled') throw new Error(`You cannot cancel this PaymentIntent because it has a status of ${String(pi.status)}.`);
-        pi.status = 'canceled';
-        pi.canceled_at = this.seconds();
-        this.emit('payment_intent.canceled', pi);
-        return json(200, pi);
-      }
-      case 'POST invoices': {
-        if (!p.customer || !this.objects.has(String(p.customer))) throw Object.assign(new Error(`No such customer: '${String(p.customer)}'`), { status: 404 });
-        const dueDate = p.due_date ? int(p.due_date, 'due_date') : this.seconds() + int(p.days_until_due ?? 30, 'days_until_due') * 86_400;
-        if (dueDate <= this.seconds()) throw new Error('due_date must be in the future');
-        const inv = this.store({
-          id: id('in'), object: 'invoice', customer: p.customer, currency: String(p.currency ?? 'gbp').toLowerCase(), status: 'draft', collection_method: p.collection_method ?? 'charge_automatically',
-          amount_due: 0, amount_paid: 0, amount_remaining: 0, total: 0, description: p.description ?? null, due_date: dueDate, hosted_invoice_url: null, number: null,
-          metadata: meta(p.metadata), post_payment_credit_notes_amount: 0, pre_payment_credit_notes_amount: 0, created: this.seconds(),
-          lines: { object: 'list', data: [] as Obj[], has_more: false, url: '' }, status_transitions: { finalized_at: null, paid_at: null, voided_at: null, marked_uncollectible_at: null },
-        });
-        this.emit('invoice.created', inv);
-        return json(200, inv);
-      }
-      case 'GET invoices/:id': return json(200, this.must(objectId!, 'invoice'));
-      case 'DELETE invoices/:id': {
-        const inv = this.must(objectId!, 'invoice');
-        if (inv.status !== 'draft') throw new Error('You can only delete draft invoices.');
-        this.objects.delete(inv.id);
-        this.emit('invoice.deleted', inv);
-        return json(200, { id: inv.id, object: 'invoice', deleted: true });
-      }
-      case 'POST invoiceitems': {
-        const inv = p.invoice ? this.must(String(p.invoice), 'invoice') : null;
-        if (inv && inv.status !== 'draft') throw new Error('You can only add invoice items to draft invoices.');
-        const item = this.store({ id: id('ii'), object: 'invoiceitem', customer: p.customer, invoice: inv?.id ?? null, amount: int(p.amount, 'amount'), currency: String(p.currency).toLowerCase(), description: p.description ?? null, metadata: meta(p.metadata), date: this.seconds() });
-        if (inv) {
-          (inv.lines as { data: Obj[] }).data.push({ id: id('il'), object: 'line_item', amount: item.amount, currency: item.currency, description: item.description, metadata: item.metadata });
-          inv.amount_due = inv.total = inv.amount_remaining = (inv.amount_due as number) + (item.amount as number);
-        }
-        return json(200, item);
-      }
-      case 'POST invoices/:id/finalize': {
-        const inv = this.must(objectId!, 'invoice');
-        if (inv.status !== 'draft') throw new Error(`This invoice is already finalized, you can't re-finalize a non-draft invoice.`);
-        inv.status = inv.amount_due === 0 ? 'paid' : 'open';
-        inv.number = `WS-${String(this.objects.size).padStart(4, '0')}`;
-        inv.hosted_invoice_url = `${this.url}/i/${inv.id}`;
-        (inv.status_transitions as Record<string, unknown>).finalized_at = this.seconds();
-        this.emit('invoice.finalized', inv);
-        return json(200, inv);
-      }
-      case 'POST invoices/:id/send': {
-        const inv = this.must(objectId!, 'invoice');
-        if (inv.status !== 'open') throw new Error('You can only send open invoices.');
-        this.emit('invoice.sent', inv);
-        return json(200, inv);
-      }
-      case 'POST invoices/:id/pay': return json(200, this.payInvoice(objectId!));
-      case 'POST invoices/:id/void': {
-        const inv = this.must(objectId!, 'invoice');
-        if (inv.status !== 'open' && inv.status !== 'uncollectible') throw new Error(`You can only void open or uncollectible invoices; this one is ${String(inv.status)}.`);
-        inv.status = 'void';
-        (inv.status_transitions as Record<string, unknown>).voided_at = this.seconds();
-        this.emit('invoice.voided', inv);
-        return json(200, inv);
-      }
-      case 'POST credit_notes': {
-        // A credit note on a paid invoice refunds part of it.
-        const inv = this.must(String(p.invoice), 'invoice');
-        const amount = int(p.amount ?? p.refund_amount, 'amount');
-        if (inv.status !== 'paid') throw new Error('This sandbox only credits paid invoices.');
-        if ((inv.post_payment_credit_notes_amount as number) + amount > (inv.amount_paid as number)) throw new Error('The credit note total exceeds what was paid.');
-        const previous = inv.post_payment_credit_notes_amount;
-        inv.post_payment_credit_notes_amount = (inv.post_payment_credit_notes_amount as number) + amount;
-        const cn = this.store({ id: id('cn'), object: 'credit_note', invoice: inv.id, amount, currency: inv.currency, type: 'post_payment', status: 'issued', created: this.seconds(), metadata: meta(p.metadata) });
-        this.emit('credit_note.created', cn);
-        this.emit('invoice.updated', inv, { post_payment_credit_notes_amount: previous });
-        return json(200, cn);
-      }
-      case 'POST refunds': {
-        const pi = p.payment_intent ? this.must(String(p.payment_intent), 'payment_intent') : null;
-        const charge = this.must(String(p.charge ?? pi?.latest_charge ?? ''), 'charge');
-        const left = (charge.amount_captured as number) - (charge.amount_refunded as number);
-        const amount = p.amount === undefined ? left : int(p.amount, 'amount');
-        if (amount < 1 || amount > left) throw new Error(`Refund amount (${amount}) is greater than unrefunded amount on charge (${left})`);
-        const refund = this.store({ id: id('re'), object: 'refund', amount, charge: charge.id, payment_intent: charge.payment_intent, currency: charge.currency, status: 'succeeded', metadata: meta(p.metadata), created: this.seconds() });
-        const previous = charge.amount_refunded;
-        charge.amount_refunded = (charge.amount_refunded as number) + amount;
-        charge.refunded = charge.amount_refunded === charge.amount_captured;
-        (charge.refunds as { data: Obj[] }).data.unshift(refund);
-        this.emit('refund.created', refund);
-        this.emit('charge.refunded', charge, { amount_refunded: previous });
-        return json(200, refund);
-      }
-      case 'POST checkout/sessions': {
-        const items = (p.line_items as Record<string, Record<string, Record<string, unknown>>>[] | undefined) ?? [];
-        const amount = items.reduce((sum, li) => sum + int(li.price_data?.unit_amount, 'unit_amount') * int((li as Record<string, unknown>).quantity ?? 1, 'quantity'), 0);
-        const currency = String(items[0]?.price_data?.currency ?? 'gbp').toLowerCase();
-        const piData = (p.payment_intent_data as Record<string, unknown> | undefined) ?? {};
-        const pi = this.store({
-          id: id('pi'), object: 'payment_intent', amount, amount_received: 0, currency, status: 'requires_payment_method', description: null,
-          metadata: meta(piData.metadata), created: this.seconds(), latest_charge: null, livemode: false,
-        });
-        const session = this.store({
-          id: id('cs'), object: 'checkout.session', mode: p.mode ?? 'payment', amount_total: amount, currency, payment_status: 'unpaid', status: 'open',
-          payment_intent: pi.id, url: `${this.url}/c/pay/${pi.id}`, metadata: meta(p.metadata), success_url: p.success_url ?? null, created: this.seconds(),
-        });
-        return json(200, session);
-      }
-      case 'GET checkout/sessions/:id': return json(200, this.must(objectId!, 'checkout.session'));
-      case 'GET charges/:id': return json(200, this.must(objectId!, 'charge'));
       case 'GET events': return json(200, this.listEvents(p));
       case 'GET events/:id': {
         const e = this.events.find((x) => x.id === objectId);

@@ -373,6 +373,7 @@ export class Bridge {
       throw new BridgeError(verdict.code, verdict.message);
     }
     if (verdict.ignore) {
+      if (verdict.notice) this.audit.record({ weddingId: integration.weddingId, integrationId: integration.id, actor: 'external', action: 'webhook.ignored', result: 'skipped', detail: { eventId: verdict.eventId, reason: verdict.notice.slice(0, 300) } });
       outcome('handshake');
       return verdict.reply ?? { status: 200, body: JSON.stringify({ received: true }) };
     }
@@ -421,6 +422,9 @@ export class Bridge {
         this.audit.record({ weddingId: integration.weddingId, integrationId: integration.id, actor: `integration:${integration.id}`, action: 'pull.failed', result: 'failed', detail: { message: (error as Error).message.slice(0, 300) } });
         this.store.update(integration.id, { last_error: `pull: ${(error as Error).message}`.slice(0, 500), last_error_at: new Date(this.now()).toISOString() });
         throw error;
+      }
+      for (const notice of result.notices ?? []) {
+        this.audit.record({ weddingId: integration.weddingId, integrationId: integration.id, actor: `integration:${integration.id}`, action: 'pull.ignored', result: 'skipped', detail: { reason: notice.slice(0, 300) } });
       }
       const payload: ChangesPayload = { changes: result.changes, ...(result.more ? {} : { cursorAfter: result.cursor }) };
       const id = this.inbox.add({ integrationId: integration.id, weddingId: integration.weddingId, eventId: `pull_${crypto.randomUUID()}`, kind: 'changes', payload: JSON.stringify(payload), receivedAt: this.now() });

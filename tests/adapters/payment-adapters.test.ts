@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { FreshnessLog, PAYMENT_STATUS_RANK, openSecret, sealSecret, type AdapterState, type OutboundChange } from '../../adapters/core/index.ts';
 import { customId, mapEvent as mapPaypal, orderBody, readCustomId } from '../../adapters/paypal/mappers.ts';
 import { readTag, squareSignature, tagNote, verifySquareSignature } from '../../adapters/square/mappers.ts';
-import { mapEvent as mapStripe, planPush, type StripeEventJson } from '../../adapters/stripe/mappers.ts';
+import { mapEvent as mapStripe, mapInvoiceSettlement, mapPaymentIntent, planPush, type StripeEventJson } from '../../adapters/stripe/mappers.ts';
 import { StripeSandbox } from '../../adapters/stripe/sandbox.ts';
 
 const memoryState = (): AdapterState => { let s: Record<string, unknown> = {}; return { get: () => s, set: (n) => { s = n; } }; };
@@ -32,12 +32,19 @@ describe('Stripe adapter pieces', () => {
     }]);
     expect(mapStripe(piEvent('payment_intent.payment_failed', 100, {}), ctx).changes[0]).toMatchObject({ data: { status: 'failed' } });
     const invoice = { id: 'in_1', object: 'invoice', amount_due: 80_000, amount_paid: 30_000, currency: 'eur', status: 'open', description: null, due_date: 1_800_000_000, hosted_invoice_url: 'https://invoice.stripe.com/i/1', post_payment_credit_notes_amount: 0, metadata: meta };
-    expect(mapStripe({ id: 'e', object: 'event', type: 'invoice.updated', created: 1, data: { object: invoice } }, ctx).changes[0]).toMatchObject({ externalId: 'in_1', data: { amount: 80_000, amountPaid: 30_000, currency: 'EUR', status: 'partially_paid', requestUrl: 'https://invoice.stripe.com/i/1' } });
+    // Money was paid on it: its refunds are on its payments' charges, so the invoice is read back …
+    expect(mapStripe({ id: 'e', object: 'event', type: 'invoice.updated', created: 1, data: { object: invoice } }, ctx)).toMatchObject({ relevant: true, changes: [], readBack: { invoice: 'in_1' } });
+    // … and mapped with what was refunded.
+    expect(mapInvoiceSettlement({ invoice, chargeRefunds: 0, creditNoteRefunds: 0 }, ctx, 1).changes[0]).toMatchObject({ externalId: 'in_1', data: { amount: 80_000, amountPaid: 30_000, amountRefunded: 0, currency: 'EUR', status: 'partially_paid', requestUrl: 'https://invoice.stripe.com/i/1' } });
+    expect(mapStripe({ id: 'e', object: 'event', type: 'invoice.finalized', created: 1, data: { object: { ...invoice, amount_paid: 0 } } }, ctx).changes[0]).toMatchObject({ externalId: 'in_1', data: { amountPaid: 0, status: 'pending' } });
     // A draft says nothing yet; another wedding's objects and untagged ones are not ours.
     expect(mapStripe({ id: 'e', object: 'event', type: 'invoice.created', created: 1, data: { object: { ...invoice, status: 'draft' } } }, ctx).relevant).toBe(false);
     expect(mapStripe(piEvent('payment_intent.created', 1, { metadata: { ...meta, wedsync_wedding_id: 'w2' } }), ctx).relevant).toBe(false);
     expect(mapStripe(piEvent('payment_intent.created', 1, { metadata: {} }), ctx).relevant).toBe(false);
-    expect(mapStripe(piEvent('payment_intent.created', 1, { metadata: {} }), { weddingId: 'w1', acceptUntagged: true, vendorId: 'venue' }).changes[0]).toMatchObject({ data: { vendorId: 'venue', milestone: 'other' } });
+    // Taking untagged payments in, an untagged intent may be an invoice's: read back through invoice payments first …
+    expect(mapStripe(piEvent('payment_intent.created', 1, { metadata: {} }), { weddingId: 'w1', acceptUntagged: true, vendorId: 'venue' })).toMatchObject({ relevant: true, changes: [], readBack: { paymentIntent: 'pi_1' } });
+    // … and, when it is not, it is the vendor's own payment.
+    expect(mapPaymentIntent(piEvent('payment_intent.created', 1, { metadata: {} }).data.object as never, { weddingId: 'w1', acceptUntagged: true, vendorId: 'venue' }, 1, 'payment_intent.created').changes[0]).toMatchObject({ data: { vendorId: 'venue', milestone: 'other' } });
     const charge = { id: 'ch_1', object: 'charge', amount: 50_000, amount_captured: 50_000, amount_refunded: 50_000, currency: 'gbp', payment_intent: 'pi_1', metadata: meta };
     expect(mapStripe({ id: 'e', object: 'event', type: 'charge.refunded', created: 1, data: { object: charge } }, ctx).changes[0]).toMatchObject({ externalId: 'pi_1', data: { amountRefunded: 50_000, status: 'refunded' } });
   });
@@ -104,7 +111,10 @@ describe('PayPal adapter pieces', () => {
     expect(orderBody(change, 'w1', 'Final', {})).toMatchObject({ intent: 'CAPTURE', purchase_units: [{ amount: { currency_code: 'JPY', value: '5000' }, custom_id: 'ws|w1|band-final|band|final' }] });
     const mapped = mapPaypal({ id: 'WH-1', event_type: 'PAYMENT.CAPTURE.COMPLETED', create_time: '2027-01-01T00:00:00Z', resource: { id: 'C1', status: 'COMPLETED', amount: { currency_code: 'JPY', value: '5000' }, custom_id: 'ws|w1|band-final|band|final', supplementary_data: { related_ids: { order_id: 'O1' } } } }, { weddingId: 'w1' });
     expect(mapped).toMatchObject({ kind: 'change', change: { externalId: 'O1', entityId: 'band-final', data: { amountPaid: 5000, currency: 'JPY', status: 'paid' } } });
-    expect(mapPaypal({ id: 'WH-2', event_type: 'PAYMENT.CAPTURE.REFUNDED', create_time: '', resource: { id: 'R1', custom_id: 'ws|w1|band-final|band|final', links: [{ rel: 'up', href: 'https://api/v2/payments/captures/C1' }] } }, { weddingId: 'w1' })).toEqual({ kind: 'refund', captureId: 'C1' });
+    expect(mapPaypal({ id: 'WH-2', event_type: 'PAYMENT.CAPTURE.REFUNDED', create_time: '', resource: { id: 'R1', custom_id: 'ws|w1|band-final|band|final', links: [{ rel: 'up', href: 'https://api/v2/payments/captures/C1' }] } }, { weddingId: 'w1' })).toEqual({ kind: 'refund', captureId: 'C1', untagged: false });
+    // A refund made in the PayPal dashboard has no custom_id: its capture (the `up` link) is read back to say whose it is.
+    expect(mapPaypal({ id: 'WH-3', event_type: 'PAYMENT.CAPTURE.REFUNDED', create_time: '', resource: { id: 'R2', links: [{ rel: 'up', href: 'https://api/v2/payments/captures/C1' }] } }, { weddingId: 'w1' })).toEqual({ kind: 'refund', captureId: 'C1', untagged: true });
+    expect(mapPaypal({ id: 'WH-4', event_type: 'PAYMENT.CAPTURE.REFUNDED', create_time: '', resource: { id: 'R3', custom_id: 'ws|w2|x', links: [{ rel: 'up', href: 'https://api/v2/payments/captures/C1' }] } }, { weddingId: 'w1' })).toMatchObject({ kind: 'ignore' });
   });
 
   it('keeps custom_id within PayPal\'s 127 characters', () => {
