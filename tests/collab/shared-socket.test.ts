@@ -4,7 +4,7 @@ import { HocuspocusProvider, HocuspocusProviderWebsocket } from '@hocuspocus/pro
 import WebSocket from 'ws';
 import * as Y from 'yjs';
 import { describe, expect, it } from 'vitest';
-import { createCollabSocket, WedSyncClientError, type WeddingConnection } from '../../client/sdk/node.ts';
+import { connectWedding, createCollabSocket, WedSyncClientError, type WeddingConnection } from '../../client/sdk/node.ts';
 import { MSG, authFrame, record, syncStep1Frame } from '../helpers/frames.ts';
 import { registerTeardown } from '../helpers/teardown.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
@@ -123,7 +123,8 @@ describe('one socket, several documents', () => {
     let calls = 0;
     const expired = await expiredToken('planner', ['w3']);
     const fresh = await t.token('planner', ['w3']);
-    const w3 = await t.connect('w3', () => (++calls === 1 ? expired : fresh), { socket });
+    const w3 = await connectWedding({ url: t.wsUrl, weddingId: 'w3', token: () => (++calls === 1 ? expired : fresh), socket });
+    registerTeardown(() => w3.destroy());
     await w1.whenSynced();
     await waitFor(() => w3.synced, 'w3 synced with the renewed token');
     expect(calls).toBe(2);
