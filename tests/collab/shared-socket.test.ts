@@ -196,4 +196,18 @@ describe('one socket, several documents', () => {
     expect(isClosed).toBe(false);
     expect(ws.readyState).toBe(WebSocket.OPEN);
   });
+
+  it('closes a socket that keeps opening documents it is refused, past 100 of them', async () => {
+    const t = await startTestServer();
+    const token = await t.token('planner', ['w1']);
+    const ws = await t.rawSocket();
+    const { frames, closed } = record(ws);
+    ws.send(authFrame('wedding:w1', token));
+    await waitFor(() => frames.some((f) => f.authSubtype === 2), 'w1 authenticated');
+    for (let i = 0; i < 100; i++) ws.send(authFrame(`wedding:x${i}`, token));
+    await waitFor(() => frames.filter((f) => f.authSubtype === 1).length === 100, '100 refusals');
+    expect(ws.readyState).toBe(WebSocket.OPEN);
+    ws.send(authFrame('wedding:x100', token));
+    expect(await closed).toEqual({ code: 4403, reason: 'wedding_forbidden' });
+  });
 });
