@@ -4,6 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { WeddingDoc, connectWedding, createFileStore, documentNameFor, type WeddingConnection } from '../../client/sdk/node.ts';
 import * as encoding from 'lib0/encoding';
 import { MSG, authFrame, record, syncStep1Frame } from '../helpers/frames.ts';
+import { DEFAULT_MAX_MESSAGE_BYTES } from '../../schema/api/collab-limits.ts';
+import { loadConfig } from '../../server/config.ts';
 import { registerTeardown } from '../helpers/teardown.ts';
 import { startTestServer, tempDir, type TestServer } from '../helpers/test-server.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -158,6 +160,10 @@ describe('offline backlogs larger than MAX_MESSAGE_BYTES', () => {
     expect(reader.ydoc.getArray('blobs').length).toBe(0);
   });
 
+  it("assumes the server's default limit until the server announces its own", () => {
+    expect(loadConfig({}).MAX_MESSAGE_BYTES).toBe(DEFAULT_MAX_MESSAGE_BYTES);
+  });
+
   it('announces the limit to each document before authenticating it', async () => {
     const t = await startTestServer({ env: { MAX_MESSAGE_BYTES: String(LIMIT) } });
     const token = await t.token('planner', ['w1', 'w2']);
@@ -203,5 +209,34 @@ describe('offline backlogs larger than MAX_MESSAGE_BYTES', () => {
     expect(rejected.values.find((v) => v.labels.reason === 'socket_error')?.value ?? 0).toBe(0);
     const text = await t.server.metrics.registry.metrics();
     expect(text).toContain('wedsync_websocket_rejected_total{reason="message_too_large"} 2');
+  });
+
+  it('stops with message_too_large, after one attempt, when a server that announces no limit closes with 4413', async () => {
+    const t = await startTestServer({ env: { MAX_MESSAGE_BYTES: String(LIMIT) } });
+    const token = await t.token('planner', ['w1']);
+    const storeDir = tempDir();
+    await offlineEdits(t, storeDir, token, (c) => { for (let i = 0; i < 60; i++) c.doc.upsertEvent(eventFor(i)); });
+    // Stands in for an older server: the announcement never reaches the client, which assumes 2 MiB.
+    let attempts = 0;
+    class Unannounced extends WebSocket {
+      constructor(...args: ConstructorParameters<typeof WebSocket>) {
+        super(...args);
+        attempts++;
+        type Listener = (event: { data: unknown }) => void;
+        const add = this.addEventListener.bind(this) as (type: string, listener: Listener) => void;
+        Object.defineProperty(this, 'addEventListener', {
+          value: (type: string, listener: Listener) => add(type, (event) => {
+            if (type === 'message' && Buffer.from(event.data as ArrayBuffer).includes('wedsync:limits')) return;
+            listener(event);
+          }),
+        });
+      }
+    }
+    const conn = await connectWedding({ url: t.wsUrl, weddingId: 'w1', token, store: createFileStore(storeDir), WebSocketPolyfill: Unannounced });
+    registerTeardown(() => conn.destroy());
+    await expect(conn.whenAcknowledged(10_000)).rejects.toMatchObject({ code: 'message_too_large' });
+    expect(attempts).toBe(1);
+    expect(conn.provider.configuration.websocketProvider.shouldConnect).toBe(false);
+    expect(await oversizeCloses(t)).toBe(1);
   });
 });
