@@ -104,6 +104,26 @@ describe('one socket, several documents', () => {
     expect(opens()).toBe(1);
   });
 
+  it('SDK: disconnect() and connect() on a shared socket take one wedding offline and back, the others untouched', async () => {
+    const t = await startTestServer();
+    const token = await t.token('planner', ['w1', 'w2']);
+    const { socket, opens } = sharedSocket(t);
+    const w1 = await t.connect('w1', token, { socket });
+    const w2 = await t.connect('w2', token, { socket });
+    await Promise.all([w1.whenSynced(), w2.whenSynced()]);
+    w2.disconnect();
+    expect(w2.status).toBe('disconnected');
+    w2.doc.setMeta({ title: 'Edited offline' });
+    await expectWorking(t, w1, 'Online meanwhile');
+    expect(w2.unsyncedChanges).toBeGreaterThan(0);
+    w2.connect();
+    await w2.whenAcknowledged();
+    const reader = await t.connect('w2', token);
+    await reader.whenSynced();
+    expect(reader.doc.getMeta().title).toBe('Edited offline');
+    expect(opens()).toBe(1);
+  });
+
   it('SDK: an expired token on one of several documents refuses that document only', async () => {
     const t = await startTestServer();
     const { socket, opens } = sharedSocket(t);
