@@ -69,12 +69,16 @@ function plainName(address: string): string {
   return i === -1 ? address : address.slice(0, i);
 }
 
+/** Every outgoing frame passes here, so the address is only decoded for Auth frames. */
 function readAuthHeader(frame: Uint8Array): { address: string; subtype: number } | null {
   try {
     const d = decoding.createDecoder(frame);
-    const address = decoding.readVarString(d);
-    if (decoding.readVarUint(d) !== MSG.Auth) return null;
-    return { address, subtype: decoding.readVarUint(d) };
+    const length = decoding.readVarUint(d);
+    const start = d.pos;
+    d.pos += length;
+    if (d.pos >= frame.length || decoding.readVarUint(d) !== MSG.Auth) return null;
+    const subtype = decoding.readVarUint(d);
+    return { address: new TextDecoder().decode(frame.subarray(start, start + length)), subtype };
   } catch {
     return null;
   }
