@@ -28,8 +28,8 @@ export type SizedProviderConfiguration = HocuspocusProviderConfiguration & {
  *   unacknowledged count grows by the extra messages so `synced` waits for every part.
  * - When one change cannot be cut below the limit, nothing is sent and `onTooLarge` is called.
  * - Updates made while the socket is down are not queued in memory: the sync step 2 after the next
- *   authentication carries them, and a long queue replayed before authentication would exceed the
- *   server's cap on unauthenticated messages.
+ *   authentication carries them, so replaying thousands of queued edits (before authentication,
+ *   where Hocuspocus buffers them against a per-socket cap) only costs time and memory.
  */
 export class SizedProvider extends HocuspocusProvider {
   maxMessageBytes: number;

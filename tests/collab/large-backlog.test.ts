@@ -103,6 +103,27 @@ describe('offline backlogs larger than MAX_MESSAGE_BYTES', () => {
     expect(await oversizeCloses(t)).toBe(0);
   }, 60_000);
 
+  it('thousands of edits made offline in the same process arrive as one sync, not as a replayed queue', async () => {
+    const t = await startTestServer({ env: { MAX_MESSAGE_BYTES: String(LIMIT) } });
+    const token = await t.token('planner', ['w1']);
+    const socket = countingSocket();
+    const conn = await t.connect('w1', token, { WebSocketPolyfill: socket.WebSocketPolyfill, connect: false });
+    // Each edit would otherwise wait in the provider's in-memory queue and be replayed on connecting,
+    // before authentication; the sync step 2 after authentication already carries all of them.
+    for (let i = 0; i < 1500; i++) conn.doc.setMeta({ title: `Draft ${i}` });
+    for (let i = 0; i < EVENTS; i++) conn.doc.upsertEvent(eventFor(i));
+    expect(conn.unsyncedChanges).toBeGreaterThan(1500);
+    conn.connect();
+    await conn.whenAcknowledged(20_000);
+    expect(socket.seen.attempts).toBe(1);
+    expect(socket.seen.frames).toBeLessThan(100);
+    expect(socket.seen.largestFrame).toBeLessThanOrEqual(LIMIT);
+    const reader = await t.connect('w1', token);
+    await reader.whenSynced();
+    expect(reader.doc.getMeta().title).toBe('Draft 1499');
+    expect(reader.doc.listEvents()).toHaveLength(EVENTS);
+  }, 60_000);
+
   it('a large edit made while connected is sent in parts too, and the app sees it acknowledged', async () => {
     const t = await startTestServer({ env: { MAX_MESSAGE_BYTES: String(LIMIT) } });
     const token = await t.token('planner', ['w1']);
