@@ -1,14 +1,26 @@
-import { HocuspocusProvider, HocuspocusProviderWebsocket, WebSocketStatus } from '@hocuspocus/provider';
+import { HocuspocusProviderWebsocket, WebSocketStatus } from '@hocuspocus/provider';
 import * as Y from 'yjs';
 import { WeddingDoc, documentNameFor, isWeddingId } from '../../schema/index.ts';
 import { WedSyncClientError } from './errors.ts';
 import type { LocalStore } from './local-store.ts';
+import { SizedProvider } from './sized-provider.ts';
 
 export type ConnectionStatus = 'connecting' | 'connected' | 'disconnected';
 
 export interface ConnectOptions {
-  /** The server: `ws(s)://host/collab`, or its http(s) base URL (`/collab` is added). */
+  /** The server: `ws(s)://host/collab`, or its http(s) base URL (`/collab` is added). Ignored with `socket`. */
   url: string;
+  /**
+   * A socket shared with other connections (createCollabSocket), so several weddings travel over
+   * one WebSocket. Each wedding authenticates on its own: a refused one fails alone, and the
+   * connection never connects, disconnects or destroys a socket it was given.
+   */
+  socket?: HocuspocusProviderWebsocket;
+  /**
+   * The server's message limit in bytes until the server announces its own on connecting.
+   * @default 2097152, the server's default MAX_MESSAGE_BYTES
+   */
+  maxMessageBytes?: number;
   weddingId: string;
   /** A token, or a function returning a fresh one (called on every (re)connect). */
   token: string | (() => string | Promise<string>);
@@ -25,7 +37,7 @@ export interface WeddingConnection {
   /** Typed access to the wedding. */
   readonly doc: WeddingDoc;
   readonly ydoc: Y.Doc;
-  readonly provider: HocuspocusProvider;
+  readonly provider: SizedProvider;
   readonly status: ConnectionStatus;
   /** True once the first exchange with the server completed on the current connection. */
   readonly synced: boolean;
@@ -34,11 +46,15 @@ export interface WeddingConnection {
   /** True when the server opened the document read-only for this token. */
   readonly readOnly: boolean;
   onStatus(listener: (status: ConnectionStatus) => void): () => void;
-  /** Resolves when synced with the server; rejects with WedSyncClientError if refused or timed out. */
+  /**
+   * Resolves when synced with the server; rejects with WedSyncClientError if refused (the server's
+   * reason as `code`), if a single change is larger than the server accepts (`message_too_large`),
+   * or on timeout. After a refusal or `message_too_large` the connection stops trying until connect().
+   */
   whenSynced(timeoutMs?: number): Promise<void>;
   /** Resolves when every local change so far has been acknowledged by the server. */
   whenAcknowledged(timeoutMs?: number): Promise<void>;
-  /** Goes offline; edits keep working locally (and in the store) until connect(). */
+  /** Goes offline (on a shared socket: this wedding only); edits keep working locally (and in the store) until connect(). */
   disconnect(): void;
   connect(): void;
   destroy(): Promise<void>;
@@ -53,51 +69,125 @@ export function collabUrl(url: string): string {
   return u.toString().replace(/\/$/, '');
 }
 
+export interface CollabSocketOptions {
+  /** The server: `ws(s)://host/collab`, or its http(s) base URL (`/collab` is added). */
+  url: string;
+  /** A WebSocket implementation for runtimes without a global one (Node: `ws`). */
+  WebSocketPolyfill?: unknown;
+  /** Start connecting at once. @default true */
+  connect?: boolean;
+}
+
+/**
+ * One WebSocket to the server that several connectWedding calls can share (`socket` option). The
+ * caller owns it: destroy it after the connections that use it.
+ */
+export function createCollabSocket(options: CollabSocketOptions): HocuspocusProviderWebsocket {
+  return new HocuspocusProviderWebsocket({
+    url: collabUrl(options.url),
+    WebSocketPolyfill: options.WebSocketPolyfill,
+    autoConnect: options.connect ?? true,
+    maxDelay: 10_000,
+  });
+}
+
+/** The close code of a message over the server's MAX_MESSAGE_BYTES. */
+const CLOSE_MESSAGE_TOO_LARGE = 4413;
+/** The smallest MAX_MESSAGE_BYTES a server may have (server/config.ts): frames up to this size always fit. */
+const SMALLEST_SERVER_LIMIT = 1024;
+
 /** Opens a wedding document: loads the local store (if any), then syncs with the server. */
 export async function connectWedding(options: ConnectOptions): Promise<WeddingConnection> {
   if (!isWeddingId(options.weddingId)) throw new WedSyncClientError('invalid_options', `invalid wedding id ${JSON.stringify(options.weddingId)}`);
   const ydoc = new Y.Doc();
   if (options.store) await options.store.bind(options.weddingId, ydoc);
 
-  const socket = new HocuspocusProviderWebsocket({
-    url: collabUrl(options.url),
-    WebSocketPolyfill: options.WebSocketPolyfill,
-    autoConnect: options.connect ?? true,
-    maxDelay: 10_000,
-  });
-  const provider = new HocuspocusProvider({
+  const shared = options.socket !== undefined;
+  const socket = options.socket ?? createCollabSocket({ url: options.url, WebSocketPolyfill: options.WebSocketPolyfill, connect: options.connect });
+  let stopped = false;
+  const provider = new SizedProvider({
     name: documentNameFor(options.weddingId),
     document: ydoc,
     token: async () => (typeof options.token === 'function' ? options.token() : options.token),
     websocketProvider: socket,
+    maxMessageBytes: options.maxMessageBytes,
+    onTooLarge: (error) => stop(error),
   });
 
   let status: ConnectionStatus = 'disconnected';
   let readOnly = false;
   let failure: WedSyncClientError | undefined;
   let destroyed = false;
+  let renewTimer: ReturnType<typeof setTimeout> | undefined;
+  let renewDelay = 1000;
   const statusListeners = new Set<(s: ConnectionStatus) => void>();
   const waiters = new Set<() => void>();
   const wake = () => { for (const w of [...waiters]) w(); };
-
-  provider.on('status', ({ status: s }: { status: WebSocketStatus }) => {
-    status = s === WebSocketStatus.Connected ? 'connected' : s === WebSocketStatus.Connecting ? 'connecting' : 'disconnected';
+  const setStatus = (s: ConnectionStatus) => {
+    status = s;
     for (const l of statusListeners) l(status);
     wake();
-  });
+  };
+  const toStatus = (s: WebSocketStatus): ConnectionStatus => (s === WebSocketStatus.Connected ? 'connected' : s === WebSocketStatus.Connecting ? 'connecting' : 'disconnected');
+
+  /** Stops sending this wedding: its own socket is disconnected, a shared one is left to the others. */
+  const goOffline = () => {
+    clearTimeout(renewTimer);
+    if (!shared) return socket.disconnect();
+    if (provider.isAttached) provider.detach();
+    setStatus('disconnected');
+  };
+  const goOnline = () => {
+    if (!shared) return void socket.connect();
+    provider.attach();
+    setStatus(toStatus(socket.status));
+  };
+  /** Gives up until connect(): retrying would only be refused (or closed) the same way again. */
+  function stop(error: WedSyncClientError) {
+    failure = error;
+    if (stopped) return;
+    stopped = true;
+    goOffline();
+    wake();
+  }
+
+  provider.on('status', ({ status: s }: { status: WebSocketStatus }) => setStatus(toStatus(s)));
   provider.on('authenticated', ({ scope }: { scope: string }) => {
     readOnly = scope === 'readonly';
     failure = undefined;
+    renewDelay = 1000;
   });
   provider.on('authenticationFailed', ({ reason }: { reason: string }) => {
-    failure = WedSyncClientError.fromDenial(reason);
-    // A refused token will be refused again: stop retrying unless a token function may renew it.
-    if (!(failure.code === 'token_expired' && typeof options.token === 'function')) socket.disconnect();
-    wake();
+    const denial = WedSyncClientError.fromDenial(reason);
+    // An expired token is worth another try when a token function may renew it. On its own socket
+    // the server closes the socket and the provider reconnects with a fresh token; on a shared one
+    // the others stay connected, so this wedding authenticates again by itself, backing off.
+    if (denial.code === 'token_expired' && typeof options.token === 'function') {
+      failure = denial;
+      if (shared) {
+        provider.detach();
+        clearTimeout(renewTimer);
+        renewTimer = setTimeout(() => { if (!stopped && !destroyed) provider.attach(); }, renewDelay);
+        renewDelay = Math.min(renewDelay * 2, 10_000);
+      }
+      wake();
+      return;
+    }
+    stop(denial);
+  });
+  provider.on('close', ({ event }: { event?: { code?: number } }) => {
+    // Only a server that did not announce its limit can close for size; if this wedding sent a
+    // frame that may have been too large, looping would only be closed the same way again.
+    if (event?.code === CLOSE_MESSAGE_TOO_LARGE && provider.largestFrameSinceOpen > SMALLEST_SERVER_LIMIT) {
+      stop(new WedSyncClientError('message_too_large', `the server closed the connection (4413) after a ${provider.largestFrameSinceOpen}-byte message`));
+    }
   });
   provider.on('synced', wake);
   provider.on('unsyncedChanges', wake);
-  provider.attach();
+  if (!shared || options.connect !== false) {
+    provider.attach();
+    if (shared) setStatus(toStatus(socket.status));
+  }
 
   const waitFor = (done: () => boolean, timeoutMs: number, what: string) => new Promise<void>((resolve, reject) => {
     const check = () => {
@@ -130,17 +220,19 @@ export async function connectWedding(options: ConnectOptions): Promise<WeddingCo
     },
     whenSynced: (timeoutMs = 15_000) => waitFor(() => provider.synced, timeoutMs, 'sync with the server'),
     whenAcknowledged: (timeoutMs = 15_000) => waitFor(() => provider.synced && provider.unsyncedChanges === 0, timeoutMs, 'acknowledgement of local changes'),
-    disconnect() { socket.disconnect(); },
+    disconnect() { goOffline(); },
     connect() {
       failure = undefined;
-      void socket.connect();
+      stopped = false;
+      goOnline();
     },
     async destroy() {
       if (destroyed) return;
       destroyed = true;
+      clearTimeout(renewTimer);
       wake();
       provider.destroy();
-      socket.destroy();
+      if (!shared) socket.destroy();
       await options.store?.close();
       ydoc.destroy();
     },

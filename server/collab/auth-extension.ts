@@ -25,8 +25,10 @@ export function presenceUser(p: Principal): { id: string; name: string; role: st
  * - `vendor` and `couple` connections are read-only;
  * - presence (awareness) cannot be spoofed: a peer may only set its own client's state, its `user`
  *   is stamped from its token, and a read-only peer shows nothing but that identity.
- * A refusal is answered with Hocuspocus' permission-denied message (no document data is sent),
- * then the socket is closed with 4400, 4401 or 4403.
+ * A refusal is answered with Hocuspocus' permission-denied message for that document only (no
+ * document data is sent). Other documents multiplexed on the same socket carry on; the socket is
+ * closed with 4400, 4401 or 4403 only when nothing else on it is open or authenticating (see
+ * Transport.refuseDocument and docs/auth.md).
  */
 export class AuthExtension implements Extension {
   extensionName = 'Auth';
@@ -50,7 +52,7 @@ export class AuthExtension implements Extension {
       const code = error instanceof AuthError ? error.code : 'token_invalid';
       this.metrics.authFailures.inc({ code });
       this.logger.info({ code, documentName: data.documentName.slice(0, 80), remote: data.context.transport?.remoteAddress }, 'collab authentication refused');
-      data.context.transport?.close(AUTH_ERROR_STATUS[code].ws, code);
+      data.context.transport?.refuseDocument(data.documentName, AUTH_ERROR_STATUS[code].ws, code);
       // Thrown without a message: Hocuspocus sends `reason` to the client as permission-denied.
       throw { reason: code };
     }

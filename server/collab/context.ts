@@ -4,6 +4,12 @@ import type { Principal } from '../auth/tokens.ts';
 export interface Transport {
   /** Closes the underlying socket once pending frames are written. */
   close(code: number, reason: string): void;
+  /**
+   * Records that `documentName` was refused on this socket (its permission-denied message is on its
+   * way). The socket itself is closed with `code` only if no other document on it is open or
+   * awaiting authentication: one refused document never takes the others down.
+   */
+  refuseDocument(documentName: string, code: number, reason: string): void;
   remoteAddress: string | undefined;
 }
 

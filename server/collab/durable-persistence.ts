@@ -87,7 +87,7 @@ export class DurablePersistence extends Database {
     } catch (error) {
       this.metrics.loadFailures.inc();
       this.logger.error({ err: error, documentName }, 'stored document could not be loaded; refusing to serve it');
-      data.context?.transport?.close(DOCUMENT_UNAVAILABLE_CLOSE, 'document_unavailable');
+      data.context?.transport?.refuseDocument(documentName, DOCUMENT_UNAVAILABLE_CLOSE, 'document_unavailable');
       throw new DocumentLoadError(`the stored data of ${documentName} could not be loaded`, { cause: error });
     }
   }

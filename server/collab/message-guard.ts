@@ -8,12 +8,12 @@ import * as Y from 'yjs';
  */
 
 // Hocuspocus message types (see @hocuspocus/server types.ts MessageType).
-const MSG = { Sync: 0, Awareness: 1, Auth: 2, QueryAwareness: 3, SyncReply: 4, Stateless: 5, BroadcastStateless: 6, Close: 7, SyncStatus: 8, Ping: 9, Pong: 10 } as const;
+export const MSG = { Sync: 0, Awareness: 1, Auth: 2, QueryAwareness: 3, SyncReply: 4, Stateless: 5, BroadcastStateless: 6, Close: 7, SyncStatus: 8, Ping: 9, Pong: 10 } as const;
 const SYNC = { Step1: 0, Step2: 1, Update: 2 } as const;
 const AUTH_TOKEN = 0;
 
 export type FrameVerdict =
-  | { ok: true; forward: boolean; documentName: string }
+  | { ok: true; forward: boolean; documentName: string; type: number }
   | { ok: false; reason: string };
 
 class FrameError extends Error {}
@@ -93,7 +93,7 @@ export function checkFrame(frame: Uint8Array): FrameVerdict {
         throw new FrameError(`unknown message type ${type}`);
     }
     if (!r.done) throw new FrameError('trailing bytes after the message');
-    return { ok: true, forward, documentName };
+    return { ok: true, forward, documentName, type };
   } catch (error) {
     return { ok: false, reason: error instanceof Error ? error.message : 'malformed message' };
   }

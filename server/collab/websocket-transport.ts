@@ -8,6 +8,7 @@ import type { GroupCommit } from '../storage/group-commit.ts';
 import type { Metrics } from '../metrics.ts';
 import type { CollabContext, Transport } from './context.ts';
 import { checkFrame } from './message-guard.ts';
+import { SocketDocuments, limitsFrame } from './socket-documents.ts';
 
 /** WebSocket close codes this server uses besides Hocuspocus' own. */
 export const CLOSE = {
@@ -56,19 +57,33 @@ export function attachCollabTransport(server: HttpServer, hocuspocus: Hocuspocus
   function accept(ws: WebSocket, req: IncomingMessage): void {
     metrics.connections.inc();
     reportOversizeAs4413(ws);
+    const documents = new SocketDocuments();
     const transport: Transport = {
       remoteAddress: req.socket.remoteAddress,
       close(code, reason) {
         // After the current turn, so a permission-denied message queued just before is sent first.
         setImmediate(() => ws.close(code, reason));
       },
+      refuseDocument(documentName, code, reason) {
+        documents.refused(documentName);
+        // Decided after the current turn too: a token for another document may be arriving.
+        setImmediate(() => {
+          if (documents.nothingLeft() || documents.tooManyRefused()) ws.close(code, reason);
+        });
+      },
     };
     const context: CollabContext = { transport };
-    const connection = hocuspocus.handleConnection(durableAcks(ws, options.group), toFetchRequest(req), context);
+    const socket = durableAcks(ws, options.group, (frame) => {
+      // The limits go out just before `authenticated`, so the client knows them before the
+      // server's sync step 1 asks for its (possibly large) sync step 2.
+      const { authenticated } = documents.outgoing(frame);
+      if (authenticated !== undefined && ws.readyState === ws.OPEN) ws.send(limitsFrame(authenticated, options.maxMessageBytes));
+    });
+    const connection = hocuspocus.handleConnection(socket, toFetchRequest(req), context);
 
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       if (!isBinary) return refuse(ws, 'text_frame', CLOSE.badMessage);
-      if (data.byteLength > options.maxMessageBytes) return refuse(ws, 'too_large', CLOSE.tooLarge);
+      if (data.byteLength > options.maxMessageBytes) return refuse(ws, 'message_too_large', CLOSE.tooLarge);
       // A standalone copy: Hocuspocus' decoder must not be able to read past the frame into a pooled buffer.
       const frame = new Uint8Array(data);
       const verdict = checkFrame(frame);
@@ -76,10 +91,11 @@ export function attachCollabTransport(server: HttpServer, hocuspocus: Hocuspocus
         logger.info({ reason: verdict.reason, remote: req.socket.remoteAddress }, 'malformed collab message; closing connection');
         return refuse(ws, 'malformed', CLOSE.badMessage);
       }
-      if (verdict.forward) connection.handleMessage(frame);
+      if (verdict.forward && documents.incoming(verdict.documentName, verdict.type)) connection.handleMessage(frame);
     });
-    ws.on('error', (error) => {
-      metrics.wsRejected.inc({ reason: 'socket_error' });
+    ws.on('error', (error: Error & { code?: string }) => {
+      // ws reports a frame over maxPayload as an error before closing (with 4413, see below).
+      metrics.wsRejected.inc({ reason: error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? 'message_too_large' : 'socket_error' });
       logger.info({ err: error, remote: req.socket.remoteAddress }, 'websocket error');
     });
     ws.on('close', (code: number, reason: Buffer) => {
@@ -105,13 +121,14 @@ export function attachCollabTransport(server: HttpServer, hocuspocus: Hocuspocus
  * The socket as Hocuspocus sees it: a sync status frame (the acknowledgement that makes a
  * provider's unsynced count drop) is sent only once the update log holding the change is
  * committed; if that commit fails the socket is closed instead, and the client sends its change
- * again after reconnecting. Other frames go out at once.
+ * again after reconnecting. Other frames go out at once. `beforeSend` sees every frame first.
  */
-function durableAcks(ws: WebSocket, group: GroupCommit): WebSocketLike {
+function durableAcks(ws: WebSocket, group: GroupCommit, beforeSend: (frame: Uint8Array) => void): WebSocketLike {
   return {
     get readyState() { return ws.readyState; },
     close: (code?: number, reason?: string) => ws.close(code, reason),
     send(data: Parameters<WebSocketLike['send']>[0]) {
+      beforeSend(data as Uint8Array);
       if (!group.pending || !isSyncStatus(data as Uint8Array)) return ws.send(data as Uint8Array);
       group.afterCommit((committed) => {
         if (ws.readyState !== ws.OPEN) return;

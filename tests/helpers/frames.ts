@@ -4,7 +4,7 @@ import type WebSocket from 'ws';
 import * as Y from 'yjs';
 
 /** Hocuspocus wire frames, built by hand for tests that speak the protocol without a provider. */
-export const MSG = { Sync: 0, Awareness: 1, Auth: 2, Close: 7, SyncStatus: 8 } as const;
+export const MSG = { Sync: 0, Awareness: 1, Auth: 2, Stateless: 5, Close: 7, SyncStatus: 8 } as const;
 
 function frame(documentName: string, write: (e: encoding.Encoder) => void): Uint8Array {
   const e = encoding.createEncoder();
