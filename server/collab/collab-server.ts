@@ -47,7 +47,7 @@ export function createCollabServer(options: CollabServerOptions): CollabServer {
     flushDelay: false,
     extensions: [
       new AuthExtension(tokens, logger.child({ component: 'auth' }), metrics),
-      new TokenExpiryExtension(logger.child({ component: 'auth' }), metrics),
+      new TokenExpiryExtension(tokens, logger.child({ component: 'auth' }), metrics),
       persistence,
       ...(options.extensions ?? []),
     ].map((ext) => guardExtension(ext, (hook, error) => {

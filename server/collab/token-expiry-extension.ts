@@ -1,50 +1,105 @@
-import type { Extension, connectedPayload, onDisconnectPayload } from '@hocuspocus/server';
+import type { Connection, Extension, connectedPayload, onDisconnectPayload, onTokenSyncPayload } from '@hocuspocus/server';
+import * as encoding from 'lib0/encoding';
+import { canOpenWedding } from '../../schema/index.ts';
 import { AUTH_ERROR_STATUS } from '../auth/auth-error.ts';
+import type { Principal, TokenService } from '../auth/tokens.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 import type { CollabContext } from './context.ts';
+import { MSG } from './message-guard.ts';
 
 /** setTimeout's longest delay (about 24.8 days); adapter tokens live longer, so long waits are re-armed. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
+/** How long before `exp` the client is asked for a fresh token (Hocuspocus token sync). */
+const RENEW_BEFORE_MS = 60_000;
+/** Hocuspocus' auth sub-message for a refusal (@hocuspocus/common AuthMessageType.PermissionDenied). */
+const AUTH_PERMISSION_DENIED = 1;
+
+interface Watch { renew?: NodeJS.Timeout; expire?: NodeJS.Timeout }
 
 /**
- * A token is checked when a document is opened, and again when it expires: at `exp` the socket is
- * closed with 4401 `token_expired`, so nothing more is read from it under a token that no longer
- * holds. The SDK then reconnects with a fresh token when it was given a token function.
+ * A token is checked when a document is opened, and again while the document stays open:
+ * - shortly before `exp` the client is asked for a fresh token (Hocuspocus' token sync; the provider
+ *   answers with its token function). A fresh token for the same person and wedding extends the
+ *   connection without any interruption;
+ * - at `exp`, if no fresh token came, the document is refused with `token_expired` (permission-denied
+ *   for that document, which leaves it; the socket is closed with 4401 when nothing else is open on
+ *   it), so nothing more is read under a token that no longer holds.
  */
 export class TokenExpiryExtension implements Extension {
   extensionName = 'TokenExpiry';
-  private readonly timers = new WeakMap<object, NodeJS.Timeout>();
+  private readonly watches = new WeakMap<Connection, Watch>();
 
   constructor(
+    private readonly tokens: TokenService,
     private readonly logger: Logger,
     private readonly metrics: Metrics,
     private readonly now: () => number = Date.now,
   ) {}
 
-  async connected(data: connectedPayload): Promise<void> {
-    const context = data.context as CollabContext;
-    const principal = context.principal;
-    if (!principal) return;
-    const arm = () => {
-      const left = principal.exp * 1000 - this.now();
-      if (left > 0) {
-        const timer = setTimeout(arm, Math.min(left, MAX_TIMER_MS));
-        timer.unref();
-        this.timers.set(context, timer);
-        return;
-      }
-      this.timers.delete(context);
-      this.metrics.authFailures.inc({ code: 'token_expired' });
-      this.logger.info({ sub: principal.sub, documentName: data.documentName }, 'token expired: closing the socket');
-      context.transport?.close(AUTH_ERROR_STATUS.token_expired.ws, 'token_expired');
-    };
-    arm();
+  async connected(data: connectedPayload<CollabContext>): Promise<void> {
+    if (data.context.principal) this.watch(data.connection, data.context, data.documentName, data.context.principal);
   }
 
-  async onDisconnect(data: onDisconnectPayload): Promise<void> {
-    const timer = this.timers.get(data.context as object);
-    if (timer) clearTimeout(timer);
-    this.timers.delete(data.context as object);
+  async onTokenSync(data: onTokenSyncPayload<CollabContext>): Promise<void> {
+    const current = data.context.principal;
+    if (!current || !data.context.weddingId) return;
+    let fresh: Principal;
+    try {
+      fresh = await this.tokens.verify(data.token);
+    } catch {
+      return; // keep the current token until it expires: the refusal then says why
+    }
+    // A renewal, not a change of identity or rights: anything else needs a new connection.
+    if (fresh.sub !== current.sub || fresh.role !== current.role || !canOpenWedding(fresh, data.context.weddingId)) return;
+    // The same token again (a client without a token function): nothing to extend, and asking again would repeat.
+    if (fresh.exp <= current.exp) return;
+    data.context.principal = fresh;
+    this.watch(data.connection, data.context, data.documentName, fresh);
+  }
+
+  async onDisconnect(data: onDisconnectPayload<CollabContext>): Promise<void> {
+    // Connections are garbage collected with their watches; the timers must not outlive them.
+    for (const connection of data.document?.getConnections() ?? []) if (connection.context === data.context) this.clear(connection);
+  }
+
+  private watch(connection: Connection, context: CollabContext, documentName: string, principal: Principal): void {
+    this.clear(connection);
+    const watch: Watch = {};
+    this.watches.set(connection, watch);
+    const at = (ms: number, fn: () => void): NodeJS.Timeout => {
+      const left = ms - this.now();
+      const timer = setTimeout(() => (this.now() >= ms ? fn() : void (watch.expire === timer ? (watch.expire = at(ms, fn)) : (watch.renew = at(ms, fn)))), Math.max(0, Math.min(left, MAX_TIMER_MS)));
+      timer.unref();
+      return timer;
+    };
+    const expiresAt = principal.exp * 1000;
+    const lifetime = expiresAt - this.now();
+    watch.renew = at(expiresAt - Math.min(RENEW_BEFORE_MS, lifetime / 2), () => connection.requestToken());
+    watch.expire = at(expiresAt, () => this.expire(connection, context, documentName, principal));
+  }
+
+  private expire(connection: Connection, context: CollabContext, documentName: string, principal: Principal): void {
+    this.clear(connection);
+    const code = 'token_expired';
+    this.metrics.authFailures.inc({ code });
+    this.logger.info({ sub: principal.sub, documentName }, 'token expired: refusing the document');
+    const address = connection.messageAddress;
+    // Leave the document first (the provider resets its sync state), then say why.
+    connection.close({ code: AUTH_ERROR_STATUS[code].ws, reason: code });
+    const denied = encoding.createEncoder();
+    encoding.writeVarString(denied, address);
+    encoding.writeVarUint(denied, MSG.Auth);
+    encoding.writeVarUint(denied, AUTH_PERMISSION_DENIED);
+    encoding.writeVarString(denied, code);
+    connection.send(encoding.toUint8Array(denied));
+    context.transport?.refuseDocument(documentName, AUTH_ERROR_STATUS[code].ws, code);
+  }
+
+  private clear(connection: Connection): void {
+    const watch = this.watches.get(connection);
+    if (watch?.renew) clearTimeout(watch.renew);
+    if (watch?.expire) clearTimeout(watch.expire);
+    this.watches.delete(connection);
   }
 }

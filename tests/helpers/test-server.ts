@@ -20,7 +20,7 @@ export interface TestServer {
   port: number;
   token(role: Role, weddings: string[], extra?: { sub?: string; name?: string; ttl?: number; vendorId?: string }): Promise<string>;
   /** An SDK connection, destroyed at teardown. */
-  connect(weddingId: string, token: string, options?: Partial<ConnectOptions>): Promise<WeddingConnection>;
+  connect(weddingId: string, token: ConnectOptions['token'], options?: Partial<ConnectOptions>): Promise<WeddingConnection>;
   /** A raw `ws` socket to /collab, closed at teardown. */
   rawSocket(): Promise<WebSocket>;
   fetch(pathname: string, init?: RequestInit & { token?: string }): Promise<Response>;

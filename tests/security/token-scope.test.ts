@@ -53,4 +53,20 @@ describe('token scope and lifetime', () => {
     await waitFor(() => refusals.includes('token_expired'), 'the reconnect with the expired token to be refused');
     expect(seed.doc.ydoc.getMap('meta').get('title')).toBe('before expiry');
   });
+
+  it('renews a token silently before it expires when the client has a token function: no disconnect, edits keep arriving', async () => {
+    const t = await startTestServer();
+    const seed = await t.connect('w1', await t.token('planner', ['w1']));
+    await seed.whenSynced();
+    let issued = 0;
+    const client = await t.connect('w1', async () => { issued++; return t.token('planner', ['w1'], { sub: 'renewing', ttl: 3 }); });
+    await client.whenSynced();
+    const statuses: string[] = [];
+    client.onStatus((s) => statuses.push(s));
+    await waitFor(() => issued >= 3, 'two renewals (each token lives 3 s, renewed half-way)', 10_000);
+    client.doc.ydoc.getMap('meta').set('title', 'after the first token expired');
+    await client.whenAcknowledged();
+    expect(seed.doc.ydoc.getMap('meta').get('title')).toBe('after the first token expired');
+    expect(statuses).toEqual([]);
+  });
 });
