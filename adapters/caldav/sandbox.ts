@@ -1,8 +1,9 @@
 import crypto from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import ICAL from 'ical.js';
-import { busyIntervals, masterEvent, parseCalendar } from '../core/icalendar.ts';
+import { masterEvent, parseCalendar } from '../core/icalendar.ts';
 import { SandboxServer, takeFailure, type InjectedFailure, type SandboxRequest, type SandboxResponse } from '../core/sandbox-server.ts';
+import { expandObject, instancesIn } from './sandbox-time-range.ts';
 import { NS, child, childrenOf, descendants, escapeXml, parseXml, type XmlElement } from './xml.ts';
 
 /**
@@ -277,15 +278,25 @@ export class CalDavSandbox extends EventEmitter {
       return this.multistatus(out);
     }
     if (doc.ns === NS.caldav && doc.name === 'calendar-query') {
+      // RFC 4791 §9.9: an object matches when any instance of its series overlaps the range;
+      // §9.6.5: with <C:expand> its calendar-data is those instances, in UTC, one VEVENT each.
       const range = descendants(doc, NS.caldav, 'time-range')[0];
+      const expand = descendants(doc, NS.caldav, 'expand')[0];
       const parse = (v: string | undefined) => (v ? Date.parse(v.replace(/^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/, '$1-$2-$3T$4:$5:$6Z')) : NaN);
-      const from = parse(range?.attrs.start);
-      const to = parse(range?.attrs.end);
+      const bound = (v: string | undefined, missing: number) => (Number.isFinite(parse(v)) ? parse(v) : missing);
+      const from = bound(range?.attrs.start, -8.64e15);
+      const to = bound(range?.attrs.end, 8.64e15);
       const out = [...col.objects.values()].filter((o) => !o.deleted).filter((o) => {
         if (!range) return true;
-        const cal = parseCalendar(o.data);
-        return !!cal && busyIntervals(cal, col.timeZone, Number.isFinite(from) ? from : -8.64e15, Number.isFinite(to) ? to : 8.64e15, 5000, true).length > 0;
-      }).map((o) => this.response(this.href(user.name, col.id, o.name), props, (p) => this.objectProp(o, p)));
+        try {
+          return instancesIn(o.data, from, to, col.timeZone).length > 0;
+        } catch {
+          return false;
+        }
+      }).map((o) => {
+        const shown = expand ? { ...o, data: expandObject(o.data, bound(expand.attrs.start, -8.64e15), bound(expand.attrs.end, 8.64e15), col.timeZone) } : o;
+        return this.response(this.href(user.name, col.id, o.name), props, (p) => this.objectProp(shown, p));
+      });
       return this.multistatus(out);
     }
     return { status: 403, headers: DAV_HEADERS, body: '<?xml version="1.0" encoding="utf-8"?><d:error xmlns:d="DAV:"><d:supported-report/></d:error>' };
