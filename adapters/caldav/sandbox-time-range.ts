@@ -1,4 +1,5 @@
 import ICAL from 'ical.js';
+import { sandboxInstant } from '../core/sandbox-zones.ts';
 
 /**
  * What a CalDAV server answers to a calendar-query time-range (RFC 4791 §9.9) and to an `expand`
@@ -12,24 +13,9 @@ export interface Instance { start: number; end: number; /** The RECURRENCE-ID's 
 /** Iterations at most per object: what a server allows itself before giving up on a rule. */
 const MAX_ITERATIONS = 200_000;
 
-const zoneFormatter = (zone: string) => {
-  try {
-    return new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' });
-  } catch {
-    return null;
-  }
-};
-
 /** A wall time in an IANA zone (the server's tz database, for TZIDs without a VTIMEZONE and floating times). */
 function wallInZone(t: ICAL.Time, zone: string): number {
-  const f = zoneFormatter(zone) ?? zoneFormatter('UTC')!;
-  const wall = Date.UTC(t.year, t.month - 1, t.day, t.hour, t.minute, t.second);
-  const offset = (ms: number) => {
-    const p = Object.fromEntries(f.formatToParts(new Date(ms)).filter((x) => x.type !== 'literal').map((x) => [x.type, Number(x.value)]));
-    return Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!, p.second!) - Math.floor(ms / 1000) * 1000;
-  };
-  const guess = wall - offset(wall);
-  return wall - offset(guess);
+  return sandboxInstant(Date.UTC(t.year, t.month - 1, t.day, t.hour, t.minute, t.second), zone);
 }
 
 function unix(t: ICAL.Time, tzid: string | undefined, calendarZone: string): number {
