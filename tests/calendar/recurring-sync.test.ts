@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { AvailabilityResponse } from '../../schema/index.ts';
+import type { BusyBlock } from '../../schema/index.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { caldavConnection, connect, googleConnection, outlookConnection, sameInstant, startSandboxes, type CalendarSandboxes } from './helpers.ts';
@@ -33,7 +33,7 @@ const ics = (...vevent: string[][]) => [
 async function availability(t: TestServer, token: string, from: string, to: string) {
   const res = await t.fetch(`/api/integrations/calendar/availability?vendorId=v-venue&from=${from}&to=${to}`, { token });
   expect(res.status).toBe(200);
-  return (await res.json() as AvailabilityResponse).busy.filter((b) => b.source === 'calendar').map((b) => `${new Date(b.start).toISOString()}/${new Date(b.end).toISOString()}`);
+  return (await res.json() as { busy: BusyBlock[] }).busy.filter((b) => b.source === 'calendar').map((b) => `${new Date(b.start).toISOString()}/${new Date(b.end).toISOString()}`);
 }
 
 describe('CalDAV recurring events', () => {
@@ -122,5 +122,40 @@ describe('Google recurring events', () => {
     });
     await connect(t, planner, googleConnection(s, W, { syncDirection: 'outbound', watch: false }, 'v-venue'));
     expect(await availability(t, planner, '2027-06-12T00:00:00Z', '2027-06-13T00:00:00Z')).toEqual(['2027-06-12T14:00:00.000Z/2027-06-12T15:00:00.000Z']);
+  });
+});
+
+describe('Outlook recurring events', () => {
+  const series = (s: CalendarSandboxes) => s.graph.userCreate(s.graphUser, {
+    subject: 'Florist delivery run',
+    start: { dateTime: '2027-06-01T10:00:00', timeZone: 'Eastern Standard Time' }, end: { dateTime: '2027-06-01T10:30:00', timeZone: 'Eastern Standard Time' },
+    // Starts on a Tuesday: Graph's series begins on the first Monday on or after startDate.
+    recurrence: { pattern: { type: 'weekly', interval: 1, daysOfWeek: ['monday'], firstDayOfWeek: 'sunday' }, range: { type: 'numbered', startDate: '2027-06-01', numberOfOccurrences: 4 } },
+  } as never);
+
+  it('calendarView and its delta list occurrences: a cancelled one is gone, a changed one is where it moved; a later cancellation deletes', async () => {
+    const { t, s, planner } = await server();
+    const master = series(s);
+    s.graph.userDeleteOccurrence(s.graphUser, master.id!, '2027-06-14');
+    s.graph.userUpdateOccurrence(s.graphUser, master.id!, '2027-06-21', { start: { dateTime: '2027-06-21T15:00:00', timeZone: 'Eastern Standard Time' }, end: { dateTime: '2027-06-21T15:30:00', timeZone: 'Eastern Standard Time' } });
+    await connect(t, planner, outlookConnection(s, W, { importEvents: 'all', syncDirection: 'inbound', subscribe: false }));
+    const c = await t.connect(W, planner);
+    await waitFor(() => c.doc.listEvents().length === 3, 'three occurrences imported');
+    const starts = () => c.doc.listEvents().map((e) => new Date(Date.parse(e.start)).toISOString()).sort();
+    expect(starts()).toEqual(['2027-06-07T14:00:00.000Z', '2027-06-21T19:00:00.000Z', '2027-06-28T14:00:00.000Z']);
+
+    s.graph.userDeleteOccurrence(s.graphUser, master.id!, '2027-06-28');
+    const res = await t.fetch(`/api/integrations/sync/${W}`, { method: 'POST', token: planner, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ syncType: 'incremental' }) });
+    expect(res.status).toBe(200);
+    await waitFor(() => c.doc.listEvents().length === 2, 'the cancelled occurrence deleted');
+    expect(starts()).toEqual(['2027-06-07T14:00:00.000Z', '2027-06-21T19:00:00.000Z']);
+  });
+
+  it('busy time from calendarView: every occurrence in the window, at 10:00 New York time', async () => {
+    const { t, s, planner } = await server();
+    const master = series(s);
+    s.graph.userDeleteOccurrence(s.graphUser, master.id!, '2027-06-14');
+    await connect(t, planner, outlookConnection(s, W, { syncDirection: 'outbound', subscribe: false }, 'v-venue'));
+    expect(await availability(t, planner, '2027-06-01T00:00:00Z', '2027-06-25T00:00:00Z')).toEqual(['2027-06-07T14:00:00.000Z/2027-06-07T14:30:00.000Z', '2027-06-21T14:00:00.000Z/2027-06-21T14:30:00.000Z']);
   });
 });

@@ -13,8 +13,8 @@ export function assertProperty<Ts>(property: fc.IProperty<Ts> | fc.IAsyncPropert
     throw Object.assign(new Error(message, { cause: error }), { seed });
   };
   try {
-    const run = fc.assert(property as fc.IProperty<Ts>, { ...params, seed } as fc.Parameters<Ts>);
-    if (run instanceof Promise) return run.catch(annotate);
+    const run: unknown = fc.assert(property as fc.IProperty<Ts>, { ...params, seed } as fc.Parameters<Ts>);
+    if (run instanceof Promise) return run.catch(annotate) as Promise<void>;
   } catch (error) {
     annotate(error);
   }
