@@ -151,6 +151,33 @@ describe('time zones', () => {
   });
 });
 
+describe('all-day events are dates in the event’s own zone', () => {
+  const day = (startMs: number | undefined, endMs: number | undefined) => [new Date(startMs!).toISOString(), new Date(endMs!).toISOString()];
+
+  it('Outlook: midnight in originalStartTimeZone (Windows or IANA name), whatever zone the Prefer header labelled it with', () => {
+    const graph = (zone: string, date = '2027-06-12', next = '2027-06-13'): GraphEvent => ({
+      id: 'AAMk1', isAllDay: true, originalStartTimeZone: zone, originalEndTimeZone: zone,
+      start: { dateTime: `${date}T00:00:00.0000000`, timeZone: 'UTC' }, end: { dateTime: `${next}T00:00:00.0000000`, timeZone: 'UTC' },
+    });
+    const read = (ev: GraphEvent, fallback = 'Europe/London') => { const e = fromGraphEvent(ev, fallback); return day(e.startMs, e.endMs); };
+    expect(read(graph('Eastern Standard Time'))).toEqual(['2027-06-12T04:00:00.000Z', '2027-06-13T04:00:00.000Z']);
+    expect(read(graph('America/New_York'))).toEqual(['2027-06-12T04:00:00.000Z', '2027-06-13T04:00:00.000Z']);
+    expect(read(graph('AUS Eastern Standard Time'))).toEqual(['2027-06-11T14:00:00.000Z', '2027-06-12T14:00:00.000Z']);
+    expect(read(graph('India Standard Time'))).toEqual(['2027-06-11T18:30:00.000Z', '2027-06-12T18:30:00.000Z']);
+    // The day New York springs forward is 23 hours long.
+    expect(read(graph('Eastern Standard Time', '2027-03-14', '2027-03-15'))).toEqual(['2027-03-14T05:00:00.000Z', '2027-03-15T04:00:00.000Z']);
+    // A zone nobody can name ("Customized Time Zone") falls back to the zone given.
+    expect(read(graph('Customized Time Zone'))).toEqual(['2027-06-11T23:00:00.000Z', '2027-06-12T23:00:00.000Z']);
+  });
+
+  it('Google: midnight in the event’s timeZone, else the calendar’s', () => {
+    const read = (ev: Parameters<typeof fromGoogleEvent>[0], calendarZone: string) => { const e = fromGoogleEvent(ev, calendarZone); return day(e.startMs, e.endMs); };
+    expect(read({ id: 'g1', start: { date: '2027-06-12' }, end: { date: '2027-06-13' } }, 'America/New_York')).toEqual(['2027-06-12T04:00:00.000Z', '2027-06-13T04:00:00.000Z']);
+    expect(read({ id: 'g2', start: { date: '2027-06-12' }, end: { date: '2027-06-13' } }, 'Australia/Sydney')).toEqual(['2027-06-11T14:00:00.000Z', '2027-06-12T14:00:00.000Z']);
+    expect(read({ id: 'g3', start: { date: '2027-10-03', timeZone: 'Australia/Sydney' }, end: { date: '2027-10-04', timeZone: 'Australia/Sydney' } }, 'UTC')).toEqual(['2027-10-02T14:00:00.000Z', '2027-10-03T13:00:00.000Z']);
+  });
+});
+
 describe('stable event keys', () => {
   it('are valid Google event ids and decode to the wedding and event (fast-check)', () => {
     const weddingId = fc.stringMatching(/^[A-Za-z0-9_-]{1,64}$/);
