@@ -1,7 +1,9 @@
 import fc from 'fast-check';
+import ICAL from 'ical.js';
 import { describe, expect, it } from 'vitest';
 import { instantOf, isoInZone, wallTimeOf } from '../../adapters/core/calendar-time.ts';
 import { busyIntervals, inboundFromCalendar, parseCalendar } from '../../adapters/core/icalendar.ts';
+import { instancesIn } from '../../adapters/caldav/sandbox-time-range.ts';
 import { assertProperty } from '../helpers/property.ts';
 
 /** Recurring iCalendar events (RFC 5545 §3.8.5) read by the product: imports and busy time. */
@@ -136,5 +138,55 @@ describe('busy time of recurring events, over any window', () => {
       ]], []);
       expect(busy(ics, new Date(from).toISOString(), new Date(to).toISOString())).toEqual(expected);
     }), { numRuns: 150 });
+  });
+});
+
+describe('the product’s expansion and an independent one agree', () => {
+  it('RRULE (DAILY/WEEKLY/MONTHLY/YEARLY, BYDAY, COUNT or UNTIL), EXDATE, moved and cancelled overrides, in an in-file VTIMEZONE: same busy time as ical.js’ own expansion (fast-check)', () => {
+    const rule = fc.record({
+      freq: fc.constantFrom('DAILY', 'WEEKLY', 'MONTHLY', 'YEARLY'),
+      interval: fc.integer({ min: 1, max: 3 }),
+      byday: fc.option(fc.subarray(['MO', 'TU', 'WE', 'TH', 'FR', 'SA', 'SU'], { minLength: 1 }), { nil: undefined }),
+      end: fc.oneof(fc.record({ count: fc.integer({ min: 1, max: 60 }) }), fc.record({ untilDays: fc.integer({ min: 0, max: 900 }) }), fc.constant({})),
+    });
+    const scenario = fc.record({
+      rule,
+      startDay: fc.integer({ min: 0, max: 1500 }),
+      // Hours clear of the repeated hour: there ical.js' own reading differs from RFC 5545 (vtimezone-rules.ts).
+      hour: fc.integer({ min: 6, max: 20 }),
+      minutes: fc.integer({ min: 15, max: 300 }),
+      exdates: fc.uniqueArray(fc.nat({ max: 40 }), { maxLength: 4 }),
+      overrides: fc.array(fc.record({ n: fc.nat({ max: 40 }), shiftH: fc.integer({ min: -30, max: 30 }), cancel: fc.boolean() }), { maxLength: 3 }),
+      windowDay: fc.integer({ min: 0, max: 1600 }),
+      windowDays: fc.integer({ min: 1, max: 120 }),
+    });
+    const stamp = (ms: number) => new Date(ms).toISOString().replace(/[-:]/g, '').slice(0, 15);
+    assertProperty(fc.property(scenario, (s) => {
+      const day0 = Date.UTC(2024, 0, 1) + s.startDay * 86_400_000;
+      const startWall = day0 + s.hour * 3_600_000;
+      const r = s.rule;
+      const untilMs = 'untilDays' in r ? instantOf(wallTimeOf(startWall + r.untilDays * 86_400_000, 'UTC'), 'Europe/London') : undefined;
+      const rrule = `RRULE:FREQ=${r.freq};INTERVAL=${r.interval}${r.byday && r.freq !== 'DAILY' ? `;BYDAY=${r.byday.join(',')}` : ''}${'count' in r ? `;COUNT=${r.count}` : ''}${untilMs !== undefined ? `;UNTIL=${stamp(untilMs)}Z` : ''}`;
+      const master = ['UID:prop', 'SUMMARY:s', `DTSTART;TZID=Europe/London:${stamp(startWall)}`, `DURATION:PT${s.minutes}M`, rrule];
+      // EXDATEs and overrides on occurrences the rule makes (their wall times, from ical.js' iterator).
+      const it = ICAL.Recur.fromString(rrule.slice(6)).iterator(ICAL.Time.fromDateTimeString(new Date(startWall).toISOString().slice(0, 19)));
+      const walls: string[] = [];
+      for (let n = 0, next = it.next(); next && n < 41; n++, next = it.next()) walls.push(next.toICALString());
+      const exdates = s.exdates.filter((i) => i < walls.length && i > 0).map((i) => `EXDATE;TZID=Europe/London:${walls[i]}`);
+      const seen = new Set<number>();
+      const overrides = s.overrides.filter((o) => o.n < walls.length && !s.exdates.includes(o.n) && !seen.has(o.n) && seen.add(o.n)).map((o) => {
+        const wall = Date.parse(`${walls[o.n]!.replace(/^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})$/, '$1-$2-$3T$4:$5:$6')}Z`);
+        const moved = wall + o.shiftH * 3_600_000;
+        const movedHour = new Date(moved).getUTCHours();
+        const shifted = movedHour < 6 || movedHour > 20 ? wall : moved;
+        return ['UID:prop', `RECURRENCE-ID;TZID=Europe/London:${walls[o.n]}`, 'SUMMARY:moved', `DTSTART;TZID=Europe/London:${stamp(shifted)}`, `DURATION:PT${s.minutes}M`, ...(o.cancel ? ['STATUS:CANCELLED'] : [])];
+      });
+      const ics = calendar([[...master, ...exdates], ...overrides]);
+      const from = Date.UTC(2024, 0, 1) + s.windowDay * 86_400_000;
+      const to = from + s.windowDays * 86_400_000;
+      const ours = busyIntervals(parseCalendar(ics)!, 'UTC', from, to, true).map((b) => `${b.startMs}/${b.endMs}`).sort();
+      const theirs = instancesIn(ics, from, to, 'UTC').map((b) => `${b.start}/${b.end}`).sort();
+      expect(ours).toEqual(theirs);
+    }), { numRuns: 80 });
   });
 });
