@@ -3,6 +3,7 @@ import { EventEmitter } from 'node:events';
 import ICAL from 'ical.js';
 import { masterEvent, parseCalendar } from '../core/icalendar.ts';
 import { SandboxServer, takeFailure, type InjectedFailure, type SandboxRequest, type SandboxResponse } from '../core/sandbox-server.ts';
+import { sandboxWallMs } from '../core/sandbox-zones.ts';
 import { expandObject, instancesIn } from './sandbox-time-range.ts';
 import { NS, child, childrenOf, descendants, escapeXml, parseXml, type XmlElement } from './xml.ts';
 
@@ -22,6 +23,18 @@ interface User { name: string; password: string; calendars: Map<string, Collecti
 
 const DAV_HEADERS = { dav: '1, 2, 3, calendar-access, extended-mkcol', 'content-type': 'application/xml; charset=utf-8' };
 const status = (code: number) => `HTTP/1.1 ${code} ${code === 200 ? 'OK' : code === 404 ? 'Not Found' : code === 507 ? 'Insufficient Storage' : code === 403 ? 'Forbidden' : ''}`.trim();
+
+/**
+ * A calendar-timezone value (RFC 4791 §5.2.2): a VCALENDAR with the collection's VTIMEZONE, here
+ * reduced to the offset in force now, which is all a sandbox collection needs to say.
+ */
+function calendarTimezone(zone: string): string {
+  const now = Date.now();
+  const off = Math.round((sandboxWallMs(now, zone) - Math.floor(now / 1000) * 1000) / 60_000);
+  const text = `${off < 0 ? '-' : '+'}${String(Math.floor(Math.abs(off) / 60)).padStart(2, '0')}${String(Math.abs(off) % 60).padStart(2, '0')}`;
+  return ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//WedSync//CalDAV sandbox//EN', 'BEGIN:VTIMEZONE', `TZID:${zone}`, 'BEGIN:STANDARD', 'DTSTART:19700101T000000',
+    `TZOFFSETFROM:${text}`, `TZOFFSETTO:${text}`, 'END:STANDARD', 'END:VTIMEZONE', 'END:VCALENDAR', ''].join('\r\n');
+}
 
 export class CalDavSandbox extends EventEmitter {
   private readonly http = new SandboxServer((req) => this.route(req));
@@ -202,7 +215,7 @@ export class CalDavSandbox extends EventEmitter {
       case 'getctag': return `<cs:getctag>${col.ctag}-${col.id}</cs:getctag>`;
       case 'sync-token': return this.syncCollection ? `<d:sync-token>${escapeXml(this.syncToken(col))}</d:sync-token>` : null;
       case 'supported-calendar-component-set': return '<c:supported-calendar-component-set><c:comp name="VEVENT"/></c:supported-calendar-component-set>';
-      case 'calendar-timezone': return null;
+      case 'calendar-timezone': return `<c:calendar-timezone>${escapeXml(calendarTimezone(col.timeZone))}</c:calendar-timezone>`;
       case 'calendar-description': return `<c:calendar-description>${escapeXml(col.displayName)} of ${escapeXml(user.name)}</c:calendar-description>`;
       case 'calendar-color': return '<ic:calendar-color>#7c3aedff</ic:calendar-color>';
       case 'supported-report-set':
