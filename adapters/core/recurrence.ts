@@ -110,6 +110,25 @@ function endFor(master: ICAL.Component, first: ReadTime, cal: ICAL.Component, fa
   return (s) => (days ? instantOf(fromWallMs(wallMs(s.wall) + days * DAY), s.zone) : s.ms) + exactMs;
 }
 
+/**
+ * DTSTART moved forward by whole periods to just before `beforeMs` (wall time), for a rule whose
+ * occurrences repeat with the period and do not count from DTSTART: DAILY or WEEKLY (with BYDAY),
+ * INTERVAL, no COUNT, no other BY parts. Occurrences from there on are exactly the same, so a
+ * window decades after DTSTART costs as much as one next to it. Any other rule starts at DTSTART.
+ */
+function fastForward(dtstart: ICAL.Time, rrules: ICAL.Recur[], beforeMs: number): ICAL.Time {
+  const [rule] = rrules;
+  const simple = rrules.length === 1 && rule && !rule.count && (rule.freq === 'DAILY' || rule.freq === 'WEEKLY')
+    && Object.entries(rule.parts ?? {}).every(([k, v]) => (k === 'BYDAY' && rule.freq === 'WEEKLY') || !v || (Array.isArray(v) && v.length === 0));
+  if (!simple || !Number.isFinite(beforeMs)) return dtstart;
+  const periodDays = Math.max(1, rule.interval || 1) * (rule.freq === 'DAILY' ? 1 : 7);
+  const periods = Math.floor((beforeMs - wallMs(wallOf(dtstart))) / (periodDays * DAY));
+  if (periods <= 0) return dtstart;
+  const moved = dtstart.clone();
+  moved.adjust(periods * periodDays, 0, 0, 0);
+  return moved;
+}
+
 /** The master VEVENT of `uid` and its overrides (RECURRENCE-ID), from one calendar object. */
 export function seriesOf(cal: ICAL.Component, uid?: string | null): { master: ICAL.Component | null; overrides: ICAL.Component[] } {
   const vevents = cal.getAllSubcomponents('vevent').filter((v) => uid === undefined || uid === null || String(v.getFirstPropertyValue('uid') ?? '') === uid);
@@ -149,7 +168,8 @@ export function expandSeries(cal: ICAL.Component, master: ICAL.Component, overri
   if (rrules.length === 0) add(first, endOf(first));
   else {
     const zone = first.zone;
-    const dtstart = master.getFirstPropertyValue('dtstart') as ICAL.Time;
+    const longest = endOf(first) - first.ms + 2 * DAY;
+    const dtstart = fastForward(master.getFirstPropertyValue('dtstart') as ICAL.Time, rrules, options.limit === undefined ? fromMs - longest - 3 * DAY : -Infinity);
     const untils: number[] = [];
     const iterators = rrules.map((r) => {
       const rule = r.clone();
@@ -176,7 +196,6 @@ export function expandSeries(cal: ICAL.Component, master: ICAL.Component, overri
         return t;
       }
     };
-    const longest = endOf(first) - first.ms + 2 * DAY;
     let generated = 0;
     for (let step = 0, next = nextTime(); next && step < MAX_STEPS; step++, next = nextTime()) {
       const wall = wallOf(next);
