@@ -101,3 +101,41 @@ export function instanceStartOf(t: EventDateTime | undefined, calendarZone: stri
   const v = t?.dateTime ?? '';
   return hasOffset(v) ? Date.parse(v) : sandboxInstant(Date.parse(`${v}Z`), t?.timeZone ?? calendarZone);
 }
+
+interface StoredEvent { event: GoogleEvent; seq: number }
+
+/** A stored event, or an instance of a stored recurring event (not stored until it is changed). */
+export function findEvent(events: Map<string, StoredEvent>, calendarZone: string, id: string): GoogleEvent | undefined {
+  const stored = events.get(id)?.event;
+  if (stored) return stored;
+  const parsed = parseInstanceId(id);
+  const master = parsed ? events.get(parsed.masterId)?.event : undefined;
+  if (!parsed || !master || !isRecurringMaster(master)) return undefined;
+  const st = parsed.stamp;
+  const at = Date.UTC(+st.slice(0, 4), +st.slice(4, 6) - 1, +st.slice(6, 8), +(st.slice(9, 11) || 0), +(st.slice(11, 13) || 0), +(st.slice(13, 15) || 0));
+  return instancesOf(master, calendarZone, at + DAY).find((i) => i.id === id)?.event;
+}
+
+/**
+ * What `singleEvents=true` lists: one-off events, and each recurring event as its instances up to
+ * `horizonMs` (exceptions in place of the instances they change; all cancelled when the series is),
+ * each with the later of its master's and its exception's change sequence.
+ */
+export function singleEventsOf(events: Map<string, StoredEvent>, calendarZone: string, horizonMs: number): StoredEvent[] {
+  const exceptions = new Map<string, StoredEvent>();
+  for (const s of events.values()) if (s.event.recurringEventId) exceptions.set(s.event.id!, s);
+  const out: StoredEvent[] = [];
+  for (const s of events.values()) {
+    if (s.event.recurringEventId && events.has(s.event.recurringEventId)) continue;
+    if (!isRecurringMaster(s.event)) {
+      out.push(s);
+      continue;
+    }
+    for (const i of instancesOf(s.event, calendarZone, horizonMs)) {
+      const ex = exceptions.get(i.id);
+      const event = ex ? ex.event : i.event;
+      out.push({ event: s.event.status === 'cancelled' ? { ...event, status: 'cancelled' } : event, seq: Math.max(s.seq, ex?.seq ?? 0) });
+    }
+  }
+  return out;
+}

@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import { importSPKI, jwtVerify } from 'jose';
 import { SandboxServer, deliver, json, takeFailure, type InjectedFailure, type SandboxRequest, type SandboxResponse } from '../core/sandbox-server.ts';
 import type { GoogleEvent } from './mappers.ts';
-import { instanceStartOf, instancesOf, isRecurringMaster, parseInstanceId } from './sandbox-recurrence.ts';
+import { findEvent, instanceStartOf, isRecurringMaster, singleEventsOf } from './sandbox-recurrence.ts';
 
 /**
  * A local Google Calendar API v3 (what tests and the demo point the googleapis client at): the
@@ -143,41 +143,12 @@ export class GoogleCalendarSandbox extends EventEmitter {
     return c;
   }
 
-  /** A stored event, or an instance of a stored recurring event (not stored until it is changed). */
   private lookup(cal: Calendar, id: string): GoogleEvent | undefined {
-    const stored = cal.events.get(id)?.event;
-    if (stored) return stored;
-    const parsed = parseInstanceId(id);
-    const master = parsed ? cal.events.get(parsed.masterId)?.event : undefined;
-    if (!master || !isRecurringMaster(master)) return undefined;
-    const st = parsed!.stamp;
-    const at = Date.UTC(+st.slice(0, 4), +st.slice(4, 6) - 1, +st.slice(6, 8), +(st.slice(9, 11) || 0), +(st.slice(11, 13) || 0), +(st.slice(13, 15) || 0));
-    return instancesOf(master, cal.timeZone, at + 86_400_000).find((i) => i.id === id)?.event;
+    return findEvent(cal.events, cal.timeZone, id);
   }
 
-  /**
-   * What `singleEvents=true` lists: one-off events, and each recurring event as its instances
-   * (exceptions in place of the instances they change; all cancelled when the series is). A listing
-   * without timeMax expands a series to `SERIES_YEARS` ahead of now.
-   */
   private singleEvents(cal: Calendar, timeMax: number | null): Stored[] {
-    const exceptions = new Map<string, Stored>();
-    for (const s of cal.events.values()) if (s.event.recurringEventId) exceptions.set(s.event.id!, s);
-    const out: Stored[] = [];
-    for (const s of cal.events.values()) {
-      if (s.event.recurringEventId && cal.events.has(s.event.recurringEventId)) continue;
-      if (!isRecurringMaster(s.event)) {
-        out.push(s);
-        continue;
-      }
-      const horizon = timeMax ?? this.now() + GoogleCalendarSandbox.SERIES_YEARS * 365 * 86_400_000;
-      for (const i of instancesOf(s.event, cal.timeZone, horizon)) {
-        const ex = exceptions.get(i.id);
-        const event = ex ? ex.event : i.event;
-        out.push({ event: s.event.status === 'cancelled' ? { ...event, status: 'cancelled' } : event, seq: Math.max(s.seq, ex?.seq ?? 0) });
-      }
-    }
-    return out;
+    return singleEventsOf(cal.events, cal.timeZone, timeMax ?? this.now() + GoogleCalendarSandbox.SERIES_YEARS * 365 * 86_400_000);
   }
 
   private store(calendarId: string, event: GoogleEvent, created: boolean): GoogleEvent {

@@ -19,6 +19,10 @@ export interface GraphRecurrence {
 }
 export type GraphSeriesEvent = GraphEvent & { recurrence?: GraphRecurrence | null; cancelledOccurrences?: string[] };
 
+/** `2027-06-12T10:00:00(.0000000)` as UTC-date milliseconds of that wall time; NaN otherwise. */
+export const wallMsOf = (dateTime: string | undefined) => (dateTime && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(dateTime) ? Date.parse(`${dateTime.slice(0, 19)}Z`) : NaN);
+export const wallText = (wall: number) => `${new Date(wall).toISOString().slice(0, 19)}.0000000`;
+
 export interface GraphOccurrence { id: string; date: string; startWall: number; endWall: number; startMs: number; endMs: number }
 
 const DAY_CODES: Record<string, string> = { sunday: 'SU', monday: 'MO', tuesday: 'TU', wednesday: 'WE', thursday: 'TH', friday: 'FR', saturday: 'SA' };
@@ -76,6 +80,51 @@ export function occurrencesOf(master: GraphSeriesEvent, zone: string, wallOf: (t
     const id = occurrenceId(master.id, date);
     if (cancelled.has(id) || !(startMs < toMs && endMs > fromMs)) continue;
     out.push({ id, date, startWall: day + timeOfDay, endWall: day + timeOfDay + length, startMs, endMs });
+  }
+  return out;
+}
+
+interface StoredEvent { event: GraphEvent; seq: number; deleted: boolean; calendarId: string; startMs: number; endMs: number }
+export interface ViewEntry { id: string; event: GraphEvent; seq: number; removed: boolean; startMs: number }
+
+/** An occurrence as Graph returns it: the master's fields, its own times, `type: occurrence`. */
+export function occurrenceEvent(master: GraphSeriesEvent, id: string, startWall: number, endWall: number): GraphEvent {
+  const { recurrence: _r, cancelledOccurrences: _c, ...fields } = master;
+  const zone = master.start?.timeZone ?? 'UTC';
+  return { ...fields, id, type: 'occurrence', seriesMasterId: master.id!, start: { dateTime: wallText(startWall), timeZone: zone }, end: { dateTime: wallText(endWall), timeZone: master.end?.timeZone ?? zone } };
+}
+
+/** The occurrence `id` of a stored series master (not stored until it is changed), or null. */
+export function findOccurrence<S extends StoredEvent>(events: Map<string, S>, id: string, zoneOf: (m: GraphSeriesEvent) => string): { master: S; event: GraphEvent } | null {
+  const m = /^(.+)_occ(\d{4})(\d{2})(\d{2})$/.exec(id);
+  const master = m ? events.get(m[1]!) : undefined;
+  if (!m || !master || master.deleted || !(master.event as GraphSeriesEvent).recurrence) return null;
+  const series = master.event as GraphSeriesEvent;
+  const zone = zoneOf(series);
+  const day = sandboxInstant(Date.UTC(+m[2]!, +m[3]! - 1, +m[4]!), zone);
+  const occ = occurrencesOf(series, zone, (t) => wallMsOf(t?.dateTime), day - 86_400_000, day + 2 * 86_400_000).find((o) => o.id === id);
+  return occ ? { master, event: occurrenceEvent(series, occ.id, occ.startWall, occ.endWall) } : null;
+}
+
+/**
+ * What calendarView (and its delta) holds in a window: single events, exceptions, and each
+ * series as its occurrences; a master that changed changes all of them. Removed entries are
+ * cancelled occurrences and deleted or out-of-window events, for delta.
+ */
+export function viewEntries(events: Iterable<StoredEvent>, calendarId: string, start: number, end: number, zoneOf: (m: GraphSeriesEvent) => string): ViewEntry[] {
+  const all = [...events].filter((s) => s.calendarId === calendarId);
+  const out: ViewEntry[] = [];
+  for (const s of all) {
+    const series = s.event as GraphSeriesEvent;
+    if (!series.recurrence) {
+      out.push({ id: s.event.id!, event: s.event, seq: s.seq, removed: s.deleted || !(s.startMs < end && s.endMs > start), startMs: s.startMs });
+      continue;
+    }
+    const exceptions = new Set(all.filter((x) => x.event.seriesMasterId === series.id && x.event.type === 'exception').map((x) => x.event.id));
+    for (const o of occurrencesOf(series, zoneOf(series), (t) => wallMsOf(t?.dateTime), start, end)) {
+      if (!exceptions.has(o.id)) out.push({ id: o.id, event: occurrenceEvent(series, o.id, o.startWall, o.endWall), seq: s.seq, removed: s.deleted, startMs: o.startMs });
+    }
+    for (const id of series.cancelledOccurrences ?? []) out.push({ id, event: { id }, seq: s.seq, removed: true, startMs: NaN });
   }
   return out;
 }

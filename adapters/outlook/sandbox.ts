@@ -4,11 +4,7 @@ import { isKnownTimeZone } from '../core/calendar-time.ts';
 import { sandboxInstant, sandboxWallMs } from '../core/sandbox-zones.ts';
 import { SandboxServer, deliver, json, takeFailure, type InjectedFailure, type SandboxRequest, type SandboxResponse } from '../core/sandbox-server.ts';
 import { GRAPH_IANA_ZONES, type GraphEvent } from './mappers.ts';
-import { occurrenceId, occurrencesOf, type GraphSeriesEvent } from './sandbox-recurrence.ts';
-
-/** `2027-06-12T10:00:00(.0000000)` as UTC-date milliseconds of that wall time; NaN otherwise. */
-const wallMsOf = (dateTime: string | undefined) => (dateTime && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(dateTime) ? Date.parse(`${dateTime.slice(0, 19)}Z`) : NaN);
-const wallText = (wall: number) => `${new Date(wall).toISOString().slice(0, 19)}.0000000`;
+import { findOccurrence, occurrenceId, viewEntries, wallMsOf, wallText, type GraphSeriesEvent } from './sandbox-recurrence.ts';
 
 /**
  * A local Microsoft Graph (v1.0) for calendars: mailboxes (`/me`, `/users/{id}`), events with
@@ -255,45 +251,12 @@ export class GraphSandbox extends EventEmitter {
     return ianaOf(m.recurrence?.range.recurrenceTimeZone ?? m.start?.timeZone ?? 'UTC') ?? 'UTC';
   }
 
-  /** The occurrence `id` of a stored series master, as an event (not stored until it is changed). */
   private occurrence(box: Mailbox, id: string): { master: Stored; event: GraphEvent } | null {
-    const m = /^(.+)_occ(\d{4})(\d{2})(\d{2})$/.exec(id);
-    const master = m ? box.events.get(m[1]!) : undefined;
-    if (!m || !master || master.deleted || !(master.event as GraphSeriesEvent).recurrence) return null;
-    const day = Date.UTC(+m[2]!, +m[3]! - 1, +m[4]!);
-    const zone = this.seriesZone(master.event as GraphSeriesEvent);
-    const occ = occurrencesOf(master.event as GraphSeriesEvent, zone, (t) => wallMsOf(t?.dateTime), sandboxInstant(day, zone) - 86_400_000, sandboxInstant(day, zone) + 2 * 86_400_000).find((o) => o.id === id);
-    return occ ? { master, event: this.occurrenceEvent(master.event as GraphSeriesEvent, occ.id, occ.startWall, occ.endWall) } : null;
+    return findOccurrence(box.events, id, (m) => this.seriesZone(m));
   }
 
-  private occurrenceEvent(master: GraphSeriesEvent, id: string, startWall: number, endWall: number): GraphEvent {
-    const { recurrence: _r, cancelledOccurrences: _c, ...fields } = master;
-    const zone = master.start?.timeZone ?? 'UTC';
-    return { ...fields, id, type: 'occurrence', seriesMasterId: master.id!, start: { dateTime: wallText(startWall), timeZone: zone }, end: { dateTime: wallText(endWall), timeZone: master.end?.timeZone ?? zone } };
-  }
-
-  /**
-   * What calendarView (and its delta) holds in a window: single events, exceptions, and each
-   * series as its occurrences; a master that changed changes all of them. Removed entries are
-   * cancelled occurrences and deleted events, for delta.
-   */
-  private viewEntries(box: Mailbox, calendarId: string, start: number, end: number): { id: string; event: GraphEvent; seq: number; removed: boolean; startMs: number }[] {
-    const out: { id: string; event: GraphEvent; seq: number; removed: boolean; startMs: number }[] = [];
-    for (const s of box.events.values()) {
-      if (s.calendarId !== calendarId) continue;
-      const series = s.event as GraphSeriesEvent;
-      if (!series.recurrence) {
-        out.push({ id: s.event.id!, event: s.event, seq: s.seq, removed: s.deleted || !this.inWindow(s, start, end), startMs: s.startMs });
-        continue;
-      }
-      const zone = this.seriesZone(series);
-      const exceptions = new Set([...box.events.values()].filter((x) => x.event.seriesMasterId === series.id && x.event.type === 'exception').map((x) => x.event.id));
-      for (const o of occurrencesOf(series, zone, (t) => wallMsOf(t?.dateTime), start, end)) {
-        if (!exceptions.has(o.id)) out.push({ id: o.id, event: this.occurrenceEvent(series, o.id, o.startWall, o.endWall), seq: s.seq, removed: s.deleted, startMs: o.startMs });
-      }
-      for (const id of series.cancelledOccurrences ?? []) out.push({ id, event: { id }, seq: s.seq, removed: true, startMs: NaN });
-    }
-    return out;
+  private viewEntries(box: Mailbox, calendarId: string, start: number, end: number) {
+    return viewEntries(box.events.values(), calendarId, start, end, (m) => this.seriesZone(m));
   }
 
   private async route(req: SandboxRequest): Promise<SandboxResponse> {
@@ -405,10 +368,6 @@ export class GraphSandbox extends EventEmitter {
     const invalid = this.invalid(body);
     if (invalid) return invalid;
     return json(201, this.present(this.store(box, { ...body, id: graphId() }, calendarId, 'created'), req.headers.prefer ?? ''));
-  }
-
-  private inWindow(s: Stored, start: number, end: number): boolean {
-    return s.startMs < end && s.endMs > start;
   }
 
   private delta(req: SandboxRequest, box: Mailbox, calendarId: string, prefer: string): SandboxResponse {
