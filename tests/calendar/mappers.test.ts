@@ -151,6 +151,40 @@ describe('time zones', () => {
   });
 });
 
+describe('VTIMEZONEs written by others', () => {
+  const rulesOf = (lines: string[]) => vtimezoneRules(parseCalendar(['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//x//EN', ...lines, 'END:VCALENDAR', ''].join('\r\n'))!.getFirstSubcomponent('vtimezone')!);
+  const everyTransition = (rules: ReturnType<typeof vtimezoneRules>, zone: string, fromYear: number, toYear: number) => {
+    for (const tr of transitionsOf(zone, Date.UTC(fromYear, 0, 1), Date.UTC(toYear, 0, 1))) {
+      for (const d of [-3600_000, -1000, 0, 1000, 3600_000]) expect(rules.offsetAt(tr.at + d), `${zone} ${new Date(tr.at + d).toISOString()}`).toBe(offsetMinutes(zone, tr.at + d));
+    }
+  };
+
+  it('old and new rules bounded by UNTIL in UTC (US Eastern before and after 2007), each change to the second', () => {
+    const rules = rulesOf([
+      'BEGIN:VTIMEZONE', 'TZID:US-Eastern',
+      'BEGIN:DAYLIGHT', 'DTSTART:19870405T020000', 'RRULE:FREQ=YEARLY;BYDAY=1SU;BYMONTH=4;UNTIL=20060402T070000Z', 'TZOFFSETFROM:-0500', 'TZOFFSETTO:-0400', 'END:DAYLIGHT',
+      'BEGIN:STANDARD', 'DTSTART:19671029T020000', 'RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=10;UNTIL=20061029T060000Z', 'TZOFFSETFROM:-0400', 'TZOFFSETTO:-0500', 'END:STANDARD',
+      'BEGIN:DAYLIGHT', 'DTSTART:20070311T020000', 'RRULE:FREQ=YEARLY;BYDAY=2SU;BYMONTH=3', 'TZOFFSETFROM:-0500', 'TZOFFSETTO:-0400', 'END:DAYLIGHT',
+      'BEGIN:STANDARD', 'DTSTART:20071104T020000', 'RRULE:FREQ=YEARLY;BYDAY=1SU;BYMONTH=11', 'TZOFFSETFROM:-0400', 'TZOFFSETTO:-0500', 'END:STANDARD',
+      'END:VTIMEZONE',
+    ]);
+    everyTransition(rules, 'America/New_York', 1990, 2031);
+  });
+
+  it('onsets given as RDATEs, southern hemisphere (Sydney 2026–2028)', () => {
+    const rules = rulesOf([
+      'BEGIN:VTIMEZONE', 'TZID:Sydney (listed)',
+      'BEGIN:STANDARD', 'DTSTART:20260405T030000', 'RDATE:20270404T030000,20280402T030000', 'TZOFFSETFROM:+1100', 'TZOFFSETTO:+1000', 'END:STANDARD',
+      'BEGIN:DAYLIGHT', 'DTSTART:20261004T020000', 'RDATE:20271003T020000', 'RDATE:20281001T020000', 'TZOFFSETFROM:+1000', 'TZOFFSETTO:+1100', 'END:DAYLIGHT',
+      'END:VTIMEZONE',
+    ]);
+    everyTransition(rules, 'Australia/Sydney', 2026, 2029);
+    // 03:00 repeats on 4 April 2027 in Sydney; 02:30 does not exist on 3 October 2027.
+    expect(new Date(instantOf({ year: 2027, month: 4, day: 4, hour: 2, minute: 30, second: 0 }, rules)).toISOString()).toBe('2027-04-03T15:30:00.000Z');
+    expect(new Date(instantOf({ year: 2027, month: 10, day: 3, hour: 2, minute: 30, second: 0 }, rules)).toISOString()).toBe('2027-10-02T16:30:00.000Z');
+  });
+});
+
 describe('all-day events are dates in the event’s own zone', () => {
   const day = (startMs: number | undefined, endMs: number | undefined) => [new Date(startMs!).toISOString(), new Date(endMs!).toISOString()];
 
