@@ -202,7 +202,7 @@ export function expandSeries(cal: ICAL.Component, master: ICAL.Component, overri
       // Long before the window (offsets are within ±14 h, lengths within `longest`): no instant needed.
       if (options.limit === undefined && wallMs(wall) + 14 * HOUR + longest < fromMs && wallMs(wall) + 14 * HOUR < untilMs) continue;
       const start: ReadTime = { wall, ms: instantOf(wall, zone), isDate: first.isDate, zone };
-      if (start.ms > untilMs && step > 0) break;
+      if (start.ms > untilMs && start.ms !== first.ms) break;
       // A later wall time is never more than a day earlier on the time line.
       if (start.ms >= toMs + DAY) break;
       const counts = !excluded.has(start.ms) && !byRecurrence.has(start.ms);
