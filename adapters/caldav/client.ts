@@ -4,6 +4,8 @@ import {
   type DAVCalendar, type DAVResponse,
 } from 'tsdav';
 import { AdapterError, errorForStatus, networkError } from '../core/errors.ts';
+import { parseCalendar } from '../core/icalendar.ts';
+import { ianaZoneFor } from '../core/vtimezone-rules.ts';
 import type { CalDavConfiguration, CalDavCredentials } from './config.ts';
 
 const SYSTEM = 'caldav';
@@ -34,7 +36,7 @@ export class CalDavClient {
     private readonly credentials: CalDavCredentials,
     private readonly config: CalDavConfiguration,
     private readonly fetchImpl: typeof fetch,
-    private readonly remembered: { get(): { calendarUrl?: string; syncCollection?: boolean }; set(v: { calendarUrl: string; syncCollection: boolean }): void },
+    private readonly remembered: { get(): { calendarUrl?: string; syncCollection?: boolean }; set(v: { calendarUrl: string; syncCollection: boolean; calendarTimeZone?: string }): void },
   ) {
     this.headers = 'username' in credentials
       ? { authorization: `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}` }
@@ -81,7 +83,9 @@ export class CalDavClient {
     if (!wanted) throw new AdapterError('permanent', `caldav: no calendar ${this.config.calendarName ?? this.config.calendarUrl ?? 'holding events'} at ${this.config.serverUrl} (found: ${calendars.map((c) => c.displayName).join(', ') || 'none'})`);
     this.calendar = wanted;
     const syncCollectionSupported = (wanted.reports ?? []).includes('syncCollection');
-    this.remembered.set({ calendarUrl: wanted.url, syncCollection: syncCollectionSupported });
+    // RFC 4791 §5.2.2: floating times and dates in this calendar are read in its calendar-timezone.
+    const calendarTimeZone = zoneOfCalendarTimezone(wanted.timezone);
+    this.remembered.set({ calendarUrl: wanted.url, syncCollection: syncCollectionSupported, ...(calendarTimeZone ? { calendarTimeZone } : {}) });
     return { ...wanted, syncCollection: syncCollectionSupported };
   }
 
@@ -172,6 +176,14 @@ export class CalDavClient {
     const objects = await fetchCalendarObjects({ calendar: cal, timeRange: { start, end }, ...this.common() });
     return objects.map((o) => ({ href: decodeURIComponent(new URL(o.url).pathname), etag: o.etag ?? null, data: String(o.data ?? '') }));
   }
+}
+
+/** The IANA zone of a calendar-timezone property (a VCALENDAR holding one VTIMEZONE), when it names one. */
+function zoneOfCalendarTimezone(text: unknown): string | null {
+  const raw = typeof text === 'string' ? text : (text as { _cdata?: unknown } | null)?._cdata;
+  const cal = typeof raw === 'string' && raw ? parseCalendar(raw) : null;
+  const tzid = cal?.getFirstSubcomponent('vtimezone')?.getFirstPropertyValue('tzid');
+  return typeof tzid === 'string' ? ianaZoneFor(tzid) : null;
 }
 
 function sameUrl(a: string, b: string): boolean {

@@ -18,7 +18,7 @@ export const SYSTEM = 'caldav';
 const FIELDS = CALENDAR_FIELDS.timeline;
 const MAX_MERGE_ROUNDS = 3;
 
-interface CalDavState { calendarUrl?: string; syncCollection?: boolean; weddingTimeZone?: string }
+interface CalDavState { calendarUrl?: string; syncCollection?: boolean; weddingTimeZone?: string; calendarTimeZone?: string }
 
 /**
  * Apple Calendar and any CalDAV server through tsdav: discovery, RFC 6578 sync-collection with the
@@ -37,13 +37,15 @@ export function createCalDavAdapter(input: AdapterInput): CalendarAdapter {
   const outbound = config.syncDirection !== 'inbound';
   const capabilities: Capability[] = [...(inbound ? ['pull' as const] : []), ...(outbound ? ['push' as const] : [])];
   const readZone = (eventZone: string | null) => state().weddingTimeZone ?? config.timeZone ?? eventZone ?? 'UTC';
+  /** Where floating times and all-day dates are: the calendar's calendar-timezone (RFC 4791 §5.2.2), else as shown. */
+  const floatingZone = () => state().calendarTimeZone ?? readZone(null);
   const rememberZone = (wedding: WeddingContext) => {
     const zone = weddingZone(wedding);
     if (isKnownTimeZone(wedding.meta.timezone) && state().weddingTimeZone !== zone) setState({ weddingTimeZone: zone });
   };
 
   const toChange = (o: CalObject): InboundChange | null => {
-    const e = fromICalendar(o.data, o.href, readZone(null));
+    const e = fromICalendar(o.data, o.href, floatingZone());
     if (!e) return null;
     return toTimelineChange(e, { weddingId: runtime.weddingId, options: config, zone: readZone(e.zone) });
   };
@@ -94,7 +96,7 @@ export function createCalDavAdapter(input: AdapterInput): CalendarAdapter {
       const [current] = known ? [known] : await client.get([href]);
       known = undefined;
       if (!current) throw new AdapterError('gone', `caldav object ${href} was deleted in the calendar; the deletion comes in with the next pull`, { status: 404 });
-      const remote = fromICalendar(current.data, href, readZone(null));
+      const remote = fromICalendar(current.data, href, floatingZone());
       const { write, unwritten } = remote && !remote.cancelled
         ? mergeFields(FIELDS, local, timelineFieldsOf(remote, 'UTC'), change.base)
         : { write: changedSinceBase(FIELDS, local, null), unwritten: [] as string[] };
@@ -165,7 +167,7 @@ export function createCalDavAdapter(input: AdapterInput): CalendarAdapter {
         const cal = parseCalendar(o.data);
         const v = cal ? masterEvent(cal) : null;
         if (!cal || !v || keyOfUid(String(v.getFirstPropertyValue('uid') ?? ''))) continue;
-        for (const b of busyIntervals(cal, readZone(null), fromMs, toMs)) {
+        for (const b of busyIntervals(cal, floatingZone(), fromMs, toMs)) {
           out.push({ externalId: o.href, start: new Date(b.startMs).toISOString(), end: new Date(b.endMs).toISOString(), ...(b.title ? { title: b.title } : {}) });
         }
       }

@@ -1,8 +1,10 @@
 import crypto from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import ICAL from 'ical.js';
-import { busyIntervals, masterEvent, parseCalendar } from '../core/icalendar.ts';
+import { masterEvent, parseCalendar } from '../core/icalendar.ts';
 import { SandboxServer, takeFailure, type InjectedFailure, type SandboxRequest, type SandboxResponse } from '../core/sandbox-server.ts';
+import { sandboxWallMs } from '../core/sandbox-zones.ts';
+import { expandObject, instancesIn } from './sandbox-time-range.ts';
 import { NS, child, childrenOf, descendants, escapeXml, parseXml, type XmlElement } from './xml.ts';
 
 /**
@@ -21,6 +23,18 @@ interface User { name: string; password: string; calendars: Map<string, Collecti
 
 const DAV_HEADERS = { dav: '1, 2, 3, calendar-access, extended-mkcol', 'content-type': 'application/xml; charset=utf-8' };
 const status = (code: number) => `HTTP/1.1 ${code} ${code === 200 ? 'OK' : code === 404 ? 'Not Found' : code === 507 ? 'Insufficient Storage' : code === 403 ? 'Forbidden' : ''}`.trim();
+
+/**
+ * A calendar-timezone value (RFC 4791 §5.2.2): a VCALENDAR with the collection's VTIMEZONE, here
+ * reduced to the offset in force now, which is all a sandbox collection needs to say.
+ */
+function calendarTimezone(zone: string): string {
+  const now = Date.now();
+  const off = Math.round((sandboxWallMs(now, zone) - Math.floor(now / 1000) * 1000) / 60_000);
+  const text = `${off < 0 ? '-' : '+'}${String(Math.floor(Math.abs(off) / 60)).padStart(2, '0')}${String(Math.abs(off) % 60).padStart(2, '0')}`;
+  return ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//WedSync//CalDAV sandbox//EN', 'BEGIN:VTIMEZONE', `TZID:${zone}`, 'BEGIN:STANDARD', 'DTSTART:19700101T000000',
+    `TZOFFSETFROM:${text}`, `TZOFFSETTO:${text}`, 'END:STANDARD', 'END:VTIMEZONE', 'END:VCALENDAR', ''].join('\r\n');
+}
 
 export class CalDavSandbox extends EventEmitter {
   private readonly http = new SandboxServer((req) => this.route(req));
@@ -201,7 +215,7 @@ export class CalDavSandbox extends EventEmitter {
       case 'getctag': return `<cs:getctag>${col.ctag}-${col.id}</cs:getctag>`;
       case 'sync-token': return this.syncCollection ? `<d:sync-token>${escapeXml(this.syncToken(col))}</d:sync-token>` : null;
       case 'supported-calendar-component-set': return '<c:supported-calendar-component-set><c:comp name="VEVENT"/></c:supported-calendar-component-set>';
-      case 'calendar-timezone': return null;
+      case 'calendar-timezone': return `<c:calendar-timezone>${escapeXml(calendarTimezone(col.timeZone))}</c:calendar-timezone>`;
       case 'calendar-description': return `<c:calendar-description>${escapeXml(col.displayName)} of ${escapeXml(user.name)}</c:calendar-description>`;
       case 'calendar-color': return '<ic:calendar-color>#7c3aedff</ic:calendar-color>';
       case 'supported-report-set':
@@ -277,15 +291,25 @@ export class CalDavSandbox extends EventEmitter {
       return this.multistatus(out);
     }
     if (doc.ns === NS.caldav && doc.name === 'calendar-query') {
+      // RFC 4791 §9.9: an object matches when any instance of its series overlaps the range;
+      // §9.6.5: with <C:expand> its calendar-data is those instances, in UTC, one VEVENT each.
       const range = descendants(doc, NS.caldav, 'time-range')[0];
+      const expand = descendants(doc, NS.caldav, 'expand')[0];
       const parse = (v: string | undefined) => (v ? Date.parse(v.replace(/^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/, '$1-$2-$3T$4:$5:$6Z')) : NaN);
-      const from = parse(range?.attrs.start);
-      const to = parse(range?.attrs.end);
+      const bound = (v: string | undefined, missing: number) => (Number.isFinite(parse(v)) ? parse(v) : missing);
+      const from = bound(range?.attrs.start, -8.64e15);
+      const to = bound(range?.attrs.end, 8.64e15);
       const out = [...col.objects.values()].filter((o) => !o.deleted).filter((o) => {
         if (!range) return true;
-        const cal = parseCalendar(o.data);
-        return !!cal && busyIntervals(cal, col.timeZone, Number.isFinite(from) ? from : -8.64e15, Number.isFinite(to) ? to : 8.64e15, 5000, true).length > 0;
-      }).map((o) => this.response(this.href(user.name, col.id, o.name), props, (p) => this.objectProp(o, p)));
+        try {
+          return instancesIn(o.data, from, to, col.timeZone).length > 0;
+        } catch {
+          return false;
+        }
+      }).map((o) => {
+        const shown = expand ? { ...o, data: expandObject(o.data, bound(expand.attrs.start, -8.64e15), bound(expand.attrs.end, 8.64e15), col.timeZone) } : o;
+        return this.response(this.href(user.name, col.id, o.name), props, (p) => this.objectProp(shown, p));
+      });
       return this.multistatus(out);
     }
     return { status: 403, headers: DAV_HEADERS, body: '<?xml version="1.0" encoding="utf-8"?><d:error xmlns:d="DAV:"><d:supported-report/></d:error>' };

@@ -58,20 +58,42 @@ export function offsetMinutes(zone: string, ms: number): number {
 }
 
 /**
+ * A zone's UTC offsets as a function of the instant: an IANA zone read from the platform's tz
+ * database, or the rules of a VTIMEZONE carried inside an iCalendar object (see vtimezone-rules.ts).
+ */
+export interface ZoneRules {
+  /** The TZID or IANA name, for messages. */
+  readonly id: string;
+  /** The offset in force at the instant `ms` (UTC), in minutes east of UTC. */
+  offsetAt(ms: number): number;
+}
+
+const rulesOf = (zone: string | ZoneRules): ZoneRules => (typeof zone === 'string' ? { id: zone, offsetAt: (ms) => offsetMinutes(zone, ms) } : zone);
+
+/**
  * The instant a wall-clock time in `zone` denotes. RFC 5545 §3.3.5: a time that does not exist
  * (the DST gap) is read with the offset before the gap; a time that occurs twice (the overlap) is
- * the first occurrence.
+ * the first occurrence. The wall time exactly at a transition counts: when clocks go back at
+ * 02:00 BST, 01:00 is both 00:00Z and 01:00Z, and reads as 00:00Z.
  */
-export function instantOf(wall: WallTime, zone: string): number {
+export function instantOf(wall: WallTime, zone: string | ZoneRules): number {
   const local = asUtc(wall);
   if (zone === 'UTC') return local;
-  const before = offsetMinutes(zone, local - 14 * 3_600_000);
-  const after = offsetMinutes(zone, local + 14 * 3_600_000);
+  const rules = rulesOf(zone);
+  // Offsets change at most once within 14 h either side of any wall time in every zone there is.
+  const before = rules.offsetAt(local - 14 * 3_600_000);
+  const after = rules.offsetAt(local + 14 * 3_600_000);
   const candidates = [...new Set([before, after])]
     .map((o) => local - o * 60_000)
-    .filter((t) => asUtc(wallTimeOf(t, zone)) === local)
+    .filter((t) => t + rules.offsetAt(t) * 60_000 === local)
     .sort((a, b) => a - b);
   return candidates[0] ?? local - before * 60_000;
+}
+
+/** The wall-clock time of an instant under a zone's rules (IANA or an in-file VTIMEZONE). */
+export function wallTimeUnder(ms: number, zone: string | ZoneRules): WallTime {
+  if (typeof zone === 'string') return wallTimeOf(ms, zone);
+  return wallTimeOf(ms + zone.offsetAt(ms) * 60_000, 'UTC');
 }
 
 /**

@@ -1,5 +1,7 @@
 import ICAL from 'ical.js';
-import { instantOf, isKnownTimeZone, transitionsOf, wallTimeIsExact, wallTimeOf, type WallTime } from './calendar-time.ts';
+import { transitionsOf, wallTimeIsExact, wallTimeOf, type WallTime } from './calendar-time.ts';
+import { expandSeries, readTime, seriesOf } from './recurrence.ts';
+import { ianaZoneFor } from './vtimezone-rules.ts';
 import { parseEventKey, type InboundEvent, type OutboundEvent } from './calendar.ts';
 
 /**
@@ -168,31 +170,18 @@ export function masterEvent(cal: ICAL.Component): ICAL.Component | null {
 
 /**
  * The instant of a DTSTART/DTEND. An IANA TZID is resolved with the platform's tz database; any
- * other TZID with the calendar's own VTIMEZONE; floating times and dates in `fallbackZone`.
+ * other TZID with the calendar's own VTIMEZONE (RFC 5545's rules for gaps and overlaps, see
+ * vtimezone-rules.ts), or a Windows zone name without one through CLDR; floating times and dates in
+ * `fallbackZone`.
  */
 export function instantOfProperty(prop: ICAL.Property, cal: ICAL.Component, fallbackZone: string): number | undefined {
-  const t = prop.getFirstValue();
-  if (!(t instanceof ICAL.Time)) return undefined;
-  const wall: WallTime = { year: t.year, month: t.month, day: t.day, hour: t.isDate ? 0 : t.hour, minute: t.isDate ? 0 : t.minute, second: t.isDate ? 0 : t.second };
-  const tzid = prop.getParameter('tzid');
-  const tzidText = typeof tzid === 'string' ? tzid : undefined;
-  if (!t.isDate && (t.zone === ICAL.Timezone.utcTimezone || t.zone?.tzid === 'UTC')) return Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute, wall.second);
-  if (tzidText && isKnownTimeZone(tzidText)) return instantOf(wall, tzidText);
-  if (tzidText && !t.isDate) {
-    const vtz = cal.getAllSubcomponents('vtimezone').find((c) => c.getFirstPropertyValue('tzid') === tzidText);
-    if (vtz) {
-      const copy = t.clone();
-      copy.zone = new ICAL.Timezone(vtz);
-      return copy.toUnixTime() * 1000;
-    }
-  }
-  return instantOf(wall, fallbackZone);
+  return readTime(prop, cal, fallbackZone)?.ms;
 }
 
-/** The zone an event's start is written in, when that is an IANA zone. */
+/** The IANA zone an event's start is written in (a Windows name mapped by CLDR), when there is one. */
 export function zoneOfEvent(vevent: ICAL.Component): string | null {
   const tzid = vevent.getFirstProperty('dtstart')?.getParameter('tzid');
-  return typeof tzid === 'string' && isKnownTimeZone(tzid) ? tzid : null;
+  return typeof tzid === 'string' ? ianaZoneFor(tzid) : null;
 }
 
 const textOf = (v: ICAL.Component, name: string): string | null => {
@@ -200,60 +189,52 @@ const textOf = (v: ICAL.Component, name: string): string | null => {
   return value === null || value === undefined ? null : String(value);
 };
 
-/** A VCALENDAR object → the neutral inbound event (master VEVENT; STATUS:CANCELLED is a deletion). */
+/**
+ * A VCALENDAR object → the neutral inbound event (STATUS:CANCELLED is a deletion). A recurring
+ * event is one timeline event, at its first occurrence that takes place: EXDATEs, cancelled and
+ * moved occurrences (RECURRENCE-ID) are honoured, and a series with none left is a deletion.
+ */
 export function inboundFromCalendar(cal: ICAL.Component, externalId: string, fallbackZone: string): (InboundEvent & { sequence: number; zone: string | null }) | null {
-  const v = masterEvent(cal);
-  if (!v) return null;
-  const key = keyOfUid(textOf(v, 'uid'));
-  const sequence = Number(v.getFirstPropertyValue('sequence') ?? 0) || 0;
-  const zone = zoneOfEvent(v);
-  if (String(v.getFirstPropertyValue('status') ?? '').toUpperCase() === 'CANCELLED') return { externalId, key, cancelled: true, sequence, zone };
-  const dtstart = v.getFirstProperty('dtstart');
-  if (!dtstart) return null;
+  const master = masterEvent(cal);
+  if (!master) return null;
+  const key = keyOfUid(textOf(master, 'uid'));
+  const sequence = Number(master.getFirstPropertyValue('sequence') ?? 0) || 0;
+  const zone = zoneOfEvent(master);
+  if (String(master.getFirstPropertyValue('status') ?? '').toUpperCase() === 'CANCELLED') return { externalId, key, cancelled: true, sequence, zone };
+  if (!master.hasProperty('dtstart')) return null;
   const readZone = zone ?? fallbackZone;
-  const startMs = instantOfProperty(dtstart, cal, readZone);
-  const dtend = v.getFirstProperty('dtend');
-  let endMs = dtend ? instantOfProperty(dtend, cal, readZone) : undefined;
-  const duration = v.getFirstPropertyValue('duration');
-  if (endMs === undefined && startMs !== undefined) {
-    endMs = duration instanceof ICAL.Duration ? startMs + duration.toSeconds() * 1000 : (dtstart.getFirstValue() as ICAL.Time).isDate ? startMs + 86_400_000 : startMs;
-  }
-  const xVendors = v.getFirstProperty(X_VENDORS);
-  const category = textOf(v, X_CATEGORY);
+  const { overrides } = seriesOf(cal, textOf(master, 'uid'));
+  const recurring = master.hasProperty('rrule') || master.hasProperty('rdate') || overrides.length > 0 || master.hasProperty('exdate');
+  const first = expandSeries(cal, master, recurring ? overrides : [], readZone, { limit: 1 })[0];
+  if (!first) return { externalId, key, cancelled: true, sequence, zone };
+  const v = first.vevent;
+  const xVendors = v.getFirstProperty(X_VENDORS) ?? master.getFirstProperty(X_VENDORS);
+  const category = textOf(v, X_CATEGORY) ?? textOf(master, X_CATEGORY);
   return {
     externalId, key, cancelled: false, sequence, zone,
-    title: textOf(v, 'summary'),
-    ...(startMs !== undefined ? { startMs } : {}),
-    ...(endMs !== undefined ? { endMs } : {}),
-    location: textOf(v, 'location') ?? '',
-    notes: textOf(v, 'description') ?? '',
+    title: textOf(v, 'summary') ?? textOf(master, 'summary'),
+    startMs: first.startMs,
+    endMs: first.endMs,
+    location: textOf(v, 'location') ?? textOf(master, 'location') ?? '',
+    notes: textOf(v, 'description') ?? textOf(master, 'description') ?? '',
     ...(category ? { category } : {}),
     ...(xVendors ? { vendorIds: String(xVendors.getFirstValue() ?? '').split(',').map((s) => s.trim()).filter(Boolean) } : {}),
-    transparent: String(v.getFirstPropertyValue('transp') ?? '').toUpperCase() === 'TRANSPARENT',
+    transparent: String(v.getFirstPropertyValue('transp') ?? master.getFirstPropertyValue('transp') ?? '').toUpperCase() === 'TRANSPARENT',
   };
 }
 
 /**
- * Busy intervals of an object between `fromMs` and `toMs`, recurrences expanded (ical.js): what a
- * calendar-query time-range match means for availability.
+ * Busy intervals of an object between `fromMs` and `toMs` (ms, UTC): every occurrence of its
+ * series overlapping the window (RFC 4791 §9.9), expanded however old the series is, with moved
+ * and cancelled occurrences honoured. Transparent occurrences are free time unless `includeFree`.
  */
-export function busyIntervals(cal: ICAL.Component, fallbackZone: string, fromMs: number, toMs: number, maxOccurrences = 1000, includeFree = false): { startMs: number; endMs: number; title: string | null }[] {
-  const v = masterEvent(cal);
-  if (!v || (!includeFree && String(v.getFirstPropertyValue('transp') ?? '').toUpperCase() === 'TRANSPARENT')) return [];
-  if (String(v.getFirstPropertyValue('status') ?? '').toUpperCase() === 'CANCELLED') return [];
-  const first = inboundFromCalendar(cal, '', fallbackZone);
-  if (!first || first.startMs === undefined || first.endMs === undefined) return [];
-  const length = first.endMs - first.startMs;
-  const title = textOf(v, 'summary');
-  if (!v.hasProperty('rrule')) return first.startMs < toMs && first.endMs > fromMs ? [{ startMs: first.startMs, endMs: first.endMs, title }] : [];
-  const out: { startMs: number; endMs: number; title: string | null }[] = [];
-  const zone = first.zone ?? fallbackZone;
-  const event = new ICAL.Event(v);
-  const it = event.iterator();
-  for (let i = 0, next = it.next(); next && i < maxOccurrences; i++, next = it.next()) {
-    const s = next.zone === ICAL.Timezone.utcTimezone ? next.toUnixTime() * 1000 : instantOf({ year: next.year, month: next.month, day: next.day, hour: next.hour, minute: next.minute, second: next.second }, zone);
-    if (s >= toMs) break;
-    if (s + length > fromMs) out.push({ startMs: s, endMs: s + length, title });
-  }
-  return out;
+export function busyIntervals(cal: ICAL.Component, fallbackZone: string, fromMs: number, toMs: number, includeFree = false): { startMs: number; endMs: number; title: string | null }[] {
+  const master = masterEvent(cal);
+  if (!master || master.hasProperty('recurrence-id')) return [];
+  const { overrides } = seriesOf(cal, textOf(master, 'uid'));
+  const readZone = zoneOfEvent(master) ?? fallbackZone;
+  const transparent = (v: ICAL.Component) => String(v.getFirstPropertyValue('transp') ?? master.getFirstPropertyValue('transp') ?? '').toUpperCase() === 'TRANSPARENT';
+  return expandSeries(cal, master, overrides, readZone, { fromMs, toMs })
+    .filter((o) => includeFree || !transparent(o.vevent))
+    .map((o) => ({ startMs: o.startMs, endMs: o.endMs, title: textOf(o.vevent, 'summary') ?? textOf(master, 'summary') }));
 }

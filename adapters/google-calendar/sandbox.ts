@@ -3,6 +3,7 @@ import { EventEmitter } from 'node:events';
 import { importSPKI, jwtVerify } from 'jose';
 import { SandboxServer, deliver, json, takeFailure, type InjectedFailure, type SandboxRequest, type SandboxResponse } from '../core/sandbox-server.ts';
 import type { GoogleEvent } from './mappers.ts';
+import { findEvent, instanceStartOf, isRecurringMaster, singleEventsOf } from './sandbox-recurrence.ts';
 
 /**
  * A local Google Calendar API v3 (what tests and the demo point the googleapis client at): the
@@ -39,6 +40,8 @@ export class GoogleCalendarSandbox extends EventEmitter {
   private notificationsPaused = false;
   private pendingNotify = new Set<string>();
   private primary = 'primary@example.com';
+  /** How far ahead of now a series is expanded when a listing gives no timeMax. */
+  static SERIES_YEARS = 2;
 
   constructor(private readonly now: () => number = Date.now) {
     super();
@@ -119,16 +122,18 @@ export class GoogleCalendarSandbox extends EventEmitter {
     return this.store(calendarId, { ...event, id: event.id ?? randomId() }, true);
   }
 
+  /** Edits an event, or one instance of a recurring event by its instance id (stored as an exception). */
   userPatch(calendarId: string, id: string, patch: GoogleEvent): GoogleEvent {
-    const cur = this.cal(calendarId).events.get(id);
+    const cur = this.lookup(this.cal(calendarId), id);
     if (!cur) throw new Error(`no event ${id}`);
-    return this.store(calendarId, mergePatch(cur.event, patch), false);
+    return this.store(calendarId, mergePatch(cur, patch), false);
   }
 
+  /** Deletes an event, or cancels one instance of a recurring event. */
   userDelete(calendarId: string, id: string): void {
-    const cur = this.cal(calendarId).events.get(id);
+    const cur = this.lookup(this.cal(calendarId), id);
     if (!cur) throw new Error(`no event ${id}`);
-    this.store(calendarId, { ...cur.event, status: 'cancelled' }, false);
+    this.store(calendarId, { ...cur, status: 'cancelled' }, false);
   }
 
   // ── the API ─────────────────────────────────────────────────────────────────────────────────
@@ -136,6 +141,14 @@ export class GoogleCalendarSandbox extends EventEmitter {
     const c = this.calendars.get(id === 'primary' ? this.primary : id);
     if (!c) throw new Error(`no calendar ${id}`);
     return c;
+  }
+
+  private lookup(cal: Calendar, id: string): GoogleEvent | undefined {
+    return findEvent(cal.events, cal.timeZone, id);
+  }
+
+  private singleEvents(cal: Calendar, timeMax: number | null): Stored[] {
+    return singleEventsOf(cal.events, cal.timeZone, timeMax ?? this.now() + GoogleCalendarSandbox.SERIES_YEARS * 365 * 86_400_000);
   }
 
   private store(calendarId: string, event: GoogleEvent, created: boolean): GoogleEvent {
@@ -152,7 +165,7 @@ export class GoogleCalendarSandbox extends EventEmitter {
       htmlLink: `https://calendar.google.com/calendar/event?eid=${event.id}`,
       created: prev?.created ?? nowIso,
       updated: nowIso,
-      iCalUID: prev?.iCalUID ?? `${event.id}@google.com`,
+      iCalUID: prev?.iCalUID ?? event.iCalUID ?? `${event.id}@google.com`,
       sequence: (prev?.sequence ?? 0) + (timesChanged ? 1 : 0),
       creator: prev?.creator ?? { email: cal.id, self: true },
       organizer: prev?.organizer ?? { email: cal.id, displayName: cal.summary, self: true },
@@ -219,8 +232,9 @@ export class GoogleCalendarSandbox extends EventEmitter {
       if (req.method === 'POST') return this.insert(cal, req);
       return json(405, googleErrorBody(405, 'methodNotAllowed', 'Method Not Allowed'));
     }
-    const stored = cal.events.get(eventId);
-    if (!stored) return json(404, googleErrorBody(404, 'notFound', 'Not Found'));
+    const found = this.lookup(cal, eventId);
+    if (!found) return json(404, googleErrorBody(404, 'notFound', 'Not Found'));
+    const stored = { event: found };
     const ifMatch = req.headers['if-match'];
     if (ifMatch && ifMatch !== '*' && ifMatch !== stored.event.etag && req.method !== 'GET') return json(412, googleErrorBody(412, 'conditionNotMet', 'Precondition Failed'));
     switch (req.method) {
@@ -281,9 +295,12 @@ export class GoogleCalendarSandbox extends EventEmitter {
     }
     const showDeleted = syncToken !== null || q.get('showDeleted') === 'true';
     const byStart = q.get('orderBy') === 'startTime';
-    const startOf = (e: GoogleEvent) => Date.parse(e.start?.dateTime ?? `${e.start?.date}T00:00:00Z`);
-    const endOf = (e: GoogleEvent) => Date.parse(e.end?.dateTime ?? `${e.end?.date}T00:00:00Z`);
-    let items = [...cal.events.values()]
+    const single = q.get('singleEvents') === 'true';
+    if (byStart && !single) return json(400, googleErrorBody(400, 'badRequest', 'The requested ordering is not available for the particular query.'));
+    // All-day dates are midnight in the calendar's zone; a recurring master (singleEvents=false) spans its whole series.
+    const startOf = (e: GoogleEvent) => instanceStartOf(e.start, cal.timeZone);
+    const endOf = (e: GoogleEvent) => (isRecurringMaster(e) ? Infinity : instanceStartOf(e.end, cal.timeZone));
+    let items = (single ? this.singleEvents(cal, timeMax) : [...cal.events.values()])
       .filter((s) => s.seq > baseline && s.seq <= page.high)
       .map((s) => s.event)
       .filter((e) => showDeleted || e.status !== 'cancelled')
@@ -382,6 +399,8 @@ function validate(e: GoogleEvent): { reason: string; message: string } | null {
   const t = e.end?.dateTime ?? e.end?.date;
   if (!s || !t) return { reason: 'required', message: 'Missing end time.' };
   if (e.start?.dateTime && !/(?:Z|[+-]\d\d:\d\d)$/.test(e.start.dateTime) && !e.start.timeZone) return { reason: 'missingTimeZone', message: 'Missing time zone definition for start time.' };
+  // Google expands a recurrence in start.timeZone, so a timed recurring event must name one.
+  if (e.recurrence?.length && e.start?.dateTime && !e.start.timeZone) return { reason: 'missingTimeZone', message: 'Missing time zone definition for start time.' };
   if (Date.parse(t) < Date.parse(s)) return { reason: 'timeRangeEmpty', message: 'The specified time range is empty.' };
   return null;
 }

@@ -108,7 +108,7 @@ export class GraphClient {
   }
 
   calendarView(startIso: string, endIso: string, next?: string): Promise<{ body: Page<GraphEvent> }> {
-    const url = next ?? `${this.calendarPath}/calendarView?startDateTime=${encodeURIComponent(startIso)}&endDateTime=${encodeURIComponent(endIso)}&$top=500&$select=id,subject,start,end,showAs,isAllDay,isCancelled,transactionId`;
+    const url = next ?? `${this.calendarPath}/calendarView?startDateTime=${encodeURIComponent(startIso)}&endDateTime=${encodeURIComponent(endIso)}&$top=500&$select=id,subject,start,end,showAs,isAllDay,isCancelled,transactionId,originalStartTimeZone,originalEndTimeZone`;
     return this.request({ method: 'GET', url, headers: { prefer: 'outlook.timezone="UTC"' } });
   }
 

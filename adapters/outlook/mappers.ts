@@ -1,5 +1,6 @@
 import { EVENT_CATEGORIES } from '../../schema/index.ts';
-import { instantOf, isKnownTimeZone, parseWallIso, wallIso, wallTimeIsExact, wallTimeOf } from '../core/calendar-time.ts';
+import { instantOf, parseWallIso, wallIso, wallTimeIsExact, wallTimeOf } from '../core/calendar-time.ts';
+import { ianaZoneFor } from '../core/vtimezone-rules.ts';
 import { parseEventKey, type InboundEvent, type OutboundEvent } from '../core/calendar.ts';
 
 /**
@@ -94,29 +95,34 @@ export function toGraphEvent(e: OutboundEvent, fields?: readonly string[], exist
   return body;
 }
 
-function instantOfGraph(t: GraphDateTime | null | undefined, allDay: boolean, zone: string): number | undefined {
+/**
+ * A Graph dateTimeTimeZone as an instant. Timed values are wall times in their `timeZone` (IANA or
+ * Windows name). All-day events are dates (Graph docs, resources/event `isAllDay`): midnight in the
+ * zone the event was made in (`originalStartTimeZone`/`originalEndTimeZone`, Windows names mapped by
+ * CLDR), whatever zone a `Prefer: outlook.timezone` header labels them with; `zone` when that is unknown.
+ */
+function instantOfGraph(t: GraphDateTime | null | undefined, allDay: boolean, eventZone: string | null | undefined, zone: string): number | undefined {
   if (!t) return undefined;
   const wall = parseWallIso(t.dateTime);
   if (!wall) {
     const ms = Date.parse(t.dateTime);
     return Number.isFinite(ms) ? ms : undefined;
   }
-  // All-day events are dates: midnight where the calendar is read, not in UTC.
-  if (allDay) return instantOf({ ...wall, hour: 0, minute: 0, second: 0 }, zone);
-  return instantOf(wall, isKnownTimeZone(t.timeZone) ? t.timeZone : 'UTC');
+  if (allDay) return instantOf({ ...wall, hour: 0, minute: 0, second: 0 }, ianaZoneFor(eventZone) ?? zone);
+  return instantOf(wall, ianaZoneFor(t.timeZone) ?? 'UTC');
 }
 
 export function keyOfTransaction(transactionId: string | null | undefined) {
   return transactionId && transactionId.startsWith(TRANSACTION_PREFIX) ? parseEventKey(transactionId.slice(TRANSACTION_PREFIX.length)) : null;
 }
 
-/** A Graph event (or `@removed` entry) → the neutral inbound event. */
+/** A Graph event (or `@removed` entry) → the neutral inbound event; `zone` reads all-day events whose own zone is unknown. */
 export function fromGraphEvent(ev: GraphEvent, zone: string): InboundEvent {
   const id = ev.id ?? '';
   const key = keyOfTransaction(ev.transactionId);
   if (ev['@removed'] || ev.isCancelled) return { externalId: id, key, cancelled: true };
-  const startMs = instantOfGraph(ev.start, !!ev.isAllDay, zone);
-  const endMs = instantOfGraph(ev.end, !!ev.isAllDay, zone);
+  const startMs = instantOfGraph(ev.start, !!ev.isAllDay, ev.originalStartTimeZone, zone);
+  const endMs = instantOfGraph(ev.end, !!ev.isAllDay, ev.originalEndTimeZone ?? ev.originalStartTimeZone, zone);
   const category = (ev.categories ?? []).map((c) => LABEL_TO_CATEGORY.get(c)).find((c) => c !== undefined);
   return {
     externalId: id, key, cancelled: false,

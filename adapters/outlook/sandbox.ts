@@ -1,8 +1,10 @@
 import crypto from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { instantOf, isKnownTimeZone, parseWallIso, wallIso, wallTimeOf } from '../core/calendar-time.ts';
+import { isKnownTimeZone } from '../core/calendar-time.ts';
+import { sandboxInstant, sandboxWallMs } from '../core/sandbox-zones.ts';
 import { SandboxServer, deliver, json, takeFailure, type InjectedFailure, type SandboxRequest, type SandboxResponse } from '../core/sandbox-server.ts';
 import { GRAPH_IANA_ZONES, type GraphEvent } from './mappers.ts';
+import { findOccurrence, occurrenceId, viewEntries, wallMsOf, wallText, type GraphSeriesEvent } from './sandbox-recurrence.ts';
 
 /**
  * A local Microsoft Graph (v1.0) for calendars: mailboxes (`/me`, `/users/{id}`), events with
@@ -138,6 +140,22 @@ export class GraphSandbox extends EventEmitter {
     return this.store(box, { ...event, id: graphId() }, calendarId ?? box.defaultCalendar, 'created');
   }
 
+  /** Deletes the occurrence of a series on `date` (YYYY-MM-DD in the series' zone), as Outlook does for "delete this occurrence". */
+  userDeleteOccurrence(userId: string, masterId: string, date: string): void {
+    const box = this.box(userId);
+    const occ = this.occurrence(box, occurrenceId(masterId, date));
+    if (!occ) throw new Error(`no occurrence of ${masterId} on ${date}`);
+    this.cancelOccurrence(box, occ.master, occ.event.id!);
+  }
+
+  /** Changes the occurrence of a series on `date`: it becomes an exception. */
+  userUpdateOccurrence(userId: string, masterId: string, date: string, patch: GraphEvent): GraphEvent {
+    const box = this.box(userId);
+    const occ = this.occurrence(box, occurrenceId(masterId, date));
+    if (!occ) throw new Error(`no occurrence of ${masterId} on ${date}`);
+    return this.store(box, { ...occ.event, ...patch, id: occ.event.id, type: 'exception', seriesMasterId: masterId }, occ.master.calendarId, 'updated');
+  }
+
   userUpdate(userId: string, id: string, patch: GraphEvent): GraphEvent {
     const box = this.box(userId);
     const s = box.events.get(id);
@@ -170,7 +188,7 @@ export class GraphSandbox extends EventEmitter {
       createdDateTime: prev?.createdDateTime ?? nowIso,
       lastModifiedDateTime: nowIso,
       iCalUId: prev?.iCalUId ?? `040000008200E00074C5B7101A82E008${crypto.randomBytes(16).toString('hex').toUpperCase()}`,
-      type: 'singleInstance',
+      type: event.type === 'exception' ? 'exception' : (event as GraphSeriesEvent).recurrence ? 'seriesMaster' : 'singleInstance',
       isCancelled: false,
       isAllDay: event.isAllDay ?? false,
       showAs: event.showAs ?? 'busy',
@@ -213,10 +231,10 @@ export class GraphSandbox extends EventEmitter {
     const asText = /outlook\.body-content-type="?text"?/.test(prefer);
     const conv = (t: GraphEvent['start']) => {
       if (!t) return t;
-      const wall = parseWallIso(t.dateTime);
+      const wall = wallMsOf(t.dateTime);
       const from = ianaOf(t.timeZone) ?? 'UTC';
-      if (!wall || e.isAllDay) return { dateTime: `${t.dateTime.slice(0, 19)}.0000000`, timeZone: zone };
-      return { dateTime: `${wallIso(wallTimeOf(instantOf(wall, from), zone))}.0000000`, timeZone: zone };
+      if (Number.isNaN(wall) || e.isAllDay) return { dateTime: `${t.dateTime.slice(0, 19)}.0000000`, timeZone: zone };
+      return { dateTime: wallText(sandboxWallMs(sandboxInstant(wall, from), zone)), timeZone: zone };
     };
     const content = e.body?.content ?? '';
     const body = asText || e.body?.contentType === 'html' ? e.body ?? { contentType: 'text' as const, content: '' } : { contentType: 'html' as const, content: `<html><body>${content.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/\n/g, '<br>')}</body></html>` };
@@ -224,8 +242,21 @@ export class GraphSandbox extends EventEmitter {
   }
 
   private instant(t: GraphEvent['start']): number {
-    const wall = t ? parseWallIso(t.dateTime) : null;
-    return wall ? instantOf(wall, ianaOf(t!.timeZone) ?? 'UTC') : NaN;
+    const wall = wallMsOf(t?.dateTime);
+    return Number.isNaN(wall) ? NaN : sandboxInstant(wall, ianaOf(t!.timeZone) ?? 'UTC');
+  }
+
+  /** The zone a series is expanded in: range.recurrenceTimeZone, else the master's start zone. */
+  private seriesZone(m: GraphSeriesEvent): string {
+    return ianaOf(m.recurrence?.range.recurrenceTimeZone ?? m.start?.timeZone ?? 'UTC') ?? 'UTC';
+  }
+
+  private occurrence(box: Mailbox, id: string): { master: Stored; event: GraphEvent } | null {
+    return findOccurrence(box.events, id, (m) => this.seriesZone(m));
+  }
+
+  private viewEntries(box: Mailbox, calendarId: string, start: number, end: number) {
+    return viewEntries(box.events.values(), calendarId, start, end, (m) => this.seriesZone(m));
   }
 
   private async route(req: SandboxRequest): Promise<SandboxResponse> {
@@ -273,6 +304,10 @@ export class GraphSandbox extends EventEmitter {
     const ev = /^\/events\/([^/]+)$/.exec(rest);
     if (!ev) return graphError(400, 'BadRequest', `Unsupported request ${req.method} ${rest}`);
     const s = box.events.get(decodeURIComponent(ev[1]!));
+    if (!s) {
+      const occ = this.occurrence(box, decodeURIComponent(ev[1]!));
+      if (occ) return this.occurrenceApi(req, box, occ, prefer);
+    }
     if (!s || s.deleted) return graphError(404, 'ErrorItemNotFound', 'The specified object was not found in the store.');
     const ifMatch = req.headers['if-match'];
     if (ifMatch && ifMatch !== '*' && ifMatch !== s.event['@odata.etag'] && req.method !== 'GET') {
@@ -291,9 +326,32 @@ export class GraphSandbox extends EventEmitter {
     return graphError(405, 'MethodNotAllowed', 'Method not allowed');
   }
 
+  /** An occurrence read, changed (it becomes an exception) or deleted (the master records it as cancelled). */
+  private occurrenceApi(req: SandboxRequest, box: Mailbox, occ: { master: Stored; event: GraphEvent }, prefer: string): SandboxResponse {
+    if (req.method === 'GET') return json(200, this.present(occ.event, prefer));
+    if (req.method === 'DELETE') {
+      this.cancelOccurrence(box, occ.master, occ.event.id!);
+      return { status: 204 };
+    }
+    if (req.method === 'PATCH') {
+      const patch = parse(req.body);
+      if (!patch) return graphError(400, 'RequestBodyRead', 'Invalid JSON');
+      const next: GraphEvent = { ...occ.event, ...patch, id: occ.event.id, type: 'exception', seriesMasterId: occ.master.event.id! };
+      const invalid = this.invalid(next);
+      if (invalid) return invalid;
+      return json(200, this.present(this.store(box, next, occ.master.calendarId, 'updated'), prefer));
+    }
+    return graphError(405, 'MethodNotAllowed', 'Method not allowed');
+  }
+
+  private cancelOccurrence(box: Mailbox, master: Stored, id: string): void {
+    const m = master.event as GraphSeriesEvent;
+    this.store(box, { ...m, cancelledOccurrences: [...(m.cancelledOccurrences ?? []), id] } as GraphEvent, master.calendarId, 'updated');
+  }
+
   private invalid(e: GraphEvent): SandboxResponse | null {
     for (const t of [e.start, e.end]) {
-      if (!t || !parseWallIso(t.dateTime)) return graphError(400, 'ErrorInvalidRequest', 'start and end need a dateTime.');
+      if (!t || Number.isNaN(wallMsOf(t.dateTime))) return graphError(400, 'ErrorInvalidRequest', 'start and end need a dateTime.');
       if (!ianaOf(t.timeZone)) return graphError(400, 'TimeZoneNotSupportedException', `A valid TimeZone value must be specified. The following TimeZone value is not supported: '${t.timeZone}'.`);
     }
     if (this.instant(e.end) < this.instant(e.start)) return graphError(400, 'ErrorInvalidRequest', 'The end of the event is before its start.');
@@ -310,10 +368,6 @@ export class GraphSandbox extends EventEmitter {
     const invalid = this.invalid(body);
     if (invalid) return invalid;
     return json(201, this.present(this.store(box, { ...body, id: graphId() }, calendarId, 'created'), req.headers.prefer ?? ''));
-  }
-
-  private inWindow(s: Stored, start: number, end: number): boolean {
-    return s.startMs < end && s.endMs > start;
   }
 
   private delta(req: SandboxRequest, box: Mailbox, calendarId: string, prefer: string): SandboxResponse {
@@ -333,18 +387,18 @@ export class GraphSandbox extends EventEmitter {
       if (!Number.isFinite(start) || !Number.isFinite(end)) return graphError(400, 'ErrorInvalidParameter', 'This request requires a time window specified by the query string parameters StartDateTime and EndDateTime.');
       st = { u: box.id, c: calendarId, from: 0, high: this.seq, start, end, e: this.epoch, i: true };
     }
-    const items = [...box.events.values()]
-      .filter((s) => s.calendarId === calendarId && s.seq > st.from && s.seq <= st.high)
-      .filter((s) => !st.i || (!s.deleted && this.inWindow(s, st.start, st.end)))
-      .sort((a, b) => (a.event.id! < b.event.id! ? -1 : a.event.id! > b.event.id! ? 1 : 0))
-      .filter((s) => !st.after || s.event.id! > st.after);
+    const items = this.viewEntries(box, calendarId, st.start, st.end)
+      .filter((e) => e.seq > st.from && e.seq <= st.high)
+      .filter((e) => !st.i || !e.removed)
+      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+      .filter((e) => !st.after || e.id > st.after);
     const page = items.slice(0, pageSize);
-    const value = page.map((s) => (s.deleted || !this.inWindow(s, st.start, st.end) ? { '@removed': { reason: 'deleted' }, id: s.event.id } : this.present(s.event, prefer)));
+    const value = page.map((e) => (e.removed ? { '@removed': { reason: 'deleted' }, id: e.id } : this.present(e.event, prefer)));
     const base = `${this.url}${req.url.pathname.slice('/v1.0'.length)}`;
     const more = items.length > pageSize;
     return json(200, {
       '@odata.context': `${this.url}/$metadata#Collection(event)`,
-      ...(more ? { '@odata.nextLink': `${base}?$skiptoken=${b64({ ...st, after: page.at(-1)!.event.id })}` } : { '@odata.deltaLink': `${base}?$deltatoken=${b64({ ...st, after: undefined })}` }),
+      ...(more ? { '@odata.nextLink': `${base}?$skiptoken=${b64({ ...st, after: page.at(-1)!.id })}` } : { '@odata.deltaLink': `${base}?$deltatoken=${b64({ ...st, after: undefined })}` }),
       value,
     });
   }
@@ -356,9 +410,8 @@ export class GraphSandbox extends EventEmitter {
     if (!Number.isFinite(start) || !Number.isFinite(end)) return graphError(400, 'ErrorInvalidParameter', 'StartDateTime and EndDateTime are required.');
     const top = Math.min(1000, Number(q.get('$top') ?? 10) || 10);
     const skip = Number(q.get('$skip') ?? 0) || 0;
-    const all = [...box.events.values()].filter((s) => s.calendarId === calendarId && !s.deleted && this.inWindow(s, start, end))
-      .sort((a, b) => a.startMs - b.startMs);
-    const page = all.slice(skip, skip + top).map((s) => this.present(s.event, prefer));
+    const all = this.viewEntries(box, calendarId, start, end).filter((e) => !e.removed).sort((a, b) => a.startMs - b.startMs);
+    const page = all.slice(skip, skip + top).map((e) => this.present(e.event, prefer));
     const next = new URL(req.url.href);
     next.searchParams.set('$skip', String(skip + top));
     return json(200, { value: page, ...(skip + top < all.length ? { '@odata.nextLink': next.href } : {}) });

@@ -2,11 +2,13 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { EVENT_CATEGORIES, type Vendor } from '../../schema/index.ts';
 import { CALENDAR_FIELDS, eventKey, mergeFields, outboundEvent, parseEventKey, toTimelineChange, type CalendarSyncOptions } from '../../adapters/core/calendar.ts';
-import { instantOf, isoInZone, parseWallIso, wallIso, wallTimeOf } from '../../adapters/core/calendar-time.ts';
+import { instantOf, isoInZone, offsetMinutes, parseWallIso, transitionsOf, wallIso, wallTimeIsExact, wallTimeOf } from '../../adapters/core/calendar-time.ts';
+import { vtimezoneRules } from '../../adapters/core/vtimezone-rules.ts';
+import { assertProperty } from '../helpers/property.ts';
 
 const wallTimeOfIso = (s: string) => parseWallIso(s)!;
 import { sameField, type OutboundChange, type WeddingContext } from '../../adapters/core/index.ts';
-import { eventCalendar, inboundFromCalendar, parseCalendar } from '../../adapters/core/icalendar.ts';
+import { eventCalendar, inboundFromCalendar, instantOfProperty, parseCalendar } from '../../adapters/core/icalendar.ts';
 import { fromGoogleEvent, toGoogleEvent } from '../../adapters/google-calendar/mappers.ts';
 import { fromGraphEvent, toGraphEvent, type GraphEvent } from '../../adapters/outlook/mappers.ts';
 import { fromICalendar, updateICalendar } from '../../adapters/caldav/mappers.ts';
@@ -48,6 +50,17 @@ function change(t: Timeline): { change: OutboundChange; wedding: WeddingContext;
   };
 }
 
+/** Writes an event in `zone` with our VTIMEZONE under a TZID only that VTIMEZONE defines, and reads it back. */
+function readBackThroughVtimezone(zone: string, startMs: number, endMs: number) {
+  const { change: c, wedding } = change({ zone: zone as Timeline['zone'], start: startMs, durationS: (endMs - startMs) / 1000, title: 't', location: '', notes: '', category: 'other', vendorIds: [] });
+  const ics = eventCalendar(outboundEvent(c, wedding), { sequence: 0, stampMs: 0 }).replaceAll(`TZID=${zone}:`, 'TZID=Wedding Local:').replace(`TZID:${zone}`, 'TZID:Wedding Local');
+  if (zone !== 'UTC') expect(ics).toContain('TZID:Wedding Local');
+  return inboundFromCalendar(parseCalendar(ics)!, 'x', 'UTC')!;
+}
+
+/** Southern hemisphere, half-hour offsets, a half-hour DST shift (Lord Howe), 45-minute offsets, changes at local midnight. */
+const TRANSITION_ZONES = ['Europe/London', 'America/New_York', 'Australia/Sydney', 'Australia/Adelaide', 'Australia/Lord_Howe', 'America/St_Johns', 'Pacific/Chatham', 'America/Santiago', 'Pacific/Auckland', 'America/Havana'] as const;
+
 function expectSameTimeline(back: Record<string, unknown>, data: Record<string, unknown>, fields: readonly string[]): void {
   for (const f of fields) expect(sameField(f, back[f], data[f]), `${f}: ${JSON.stringify(back[f])} vs ${JSON.stringify(data[f])}`).toBe(true);
 }
@@ -71,22 +84,131 @@ describe('time zones', () => {
   });
 
   it('wall time → instant → wall time is the identity in every zone (fast-check)', () => {
-    fc.assert(fc.property(instant, fc.constantFrom(...ZONES), (t, zone) => {
+    assertProperty(fc.property(instant, fc.constantFrom(...ZONES), (t, zone) => {
       const wall = wallTimeOf(t, zone);
       expect(wallTimeOf(instantOf(wall, zone), zone)).toEqual(wall);
     }), { numRuns: 500 });
   });
 
   it('a generated VTIMEZONE puts every instant where the tz database does, read by ical.js itself (fast-check)', () => {
-    fc.assert(fc.property(timeline, (t) => {
-      const { change: c, wedding } = change(t);
-      // A TZID ical.js must resolve through the embedded VTIMEZONE, not the platform's database.
-      const ics = eventCalendar(outboundEvent(c, wedding), { sequence: 0, stampMs: 0 }).replaceAll(`TZID=${t.zone}:`, 'TZID=Wedding Local:').replace(`TZID:${t.zone}`, 'TZID:Wedding Local');
-      const back = inboundFromCalendar(parseCalendar(ics)!, 'x', 'UTC')!;
-      if (t.zone !== 'UTC') expect(ics).toContain('TZID=Wedding Local:');
+    assertProperty(fc.property(timeline, (t) => {
+      const back = readBackThroughVtimezone(t.zone, t.start, t.start + t.durationS * 1000);
       expect(back.startMs).toBe(t.start);
       expect(back.endMs).toBe(t.start + t.durationS * 1000);
     }), { numRuns: 200 });
+  });
+
+  it('an event ending as London’s clocks go back (seed 682431713): 23:59:45Z for 15 s ends at 00:00Z, the first 01:00 of the repeated hour', () => {
+    const back = readBackThroughVtimezone('Europe/London', 1824940785000, 1824940800000);
+    expect(back.startMs).toBe(1824940785000);
+    expect(back.endMs).toBe(1824940800000);
+    expect(new Date(back.endMs!).toISOString()).toBe('2027-10-31T00:00:00.000Z');
+  });
+
+  it('every instant at and around every transition, both directions, north and south, whole- and half-hour zones, survives our VTIMEZONE (fast-check)', () => {
+    const near = fc.oneof(fc.constantFrom(-7200, -3600, -1800, -1, 0, 1, 1800, 3599, 3600, 7200), fc.integer({ min: -3 * 3600, max: 3 * 3600 }));
+    const transitionInstant = fc.record({ zone: fc.constantFrom(...TRANSITION_ZONES), n: fc.nat(), d: near }).map(({ zone, n, d }) => {
+      const list = transitionsOf(zone, Date.UTC(2026, 0, 1), Date.UTC(2031, 0, 1));
+      return { zone, ms: list[n % list.length]!.at + d * 1000 };
+    });
+    assertProperty(fc.property(transitionInstant, near, (a, d2) => {
+      const start = a.ms;
+      const end = Math.max(start, start + Math.abs(d2) * 1000);
+      const back = readBackThroughVtimezone(a.zone, start, end);
+      expect([back.startMs, back.endMs]).toEqual([start, end]);
+      // The same instants through the IANA TZID (tz database) and through wall time.
+      const { change: c, wedding } = change({ zone: a.zone as Timeline['zone'], start, durationS: (end - start) / 1000, title: 't', location: '', notes: '', category: 'other', vendorIds: [] });
+      const viaIana = inboundFromCalendar(parseCalendar(eventCalendar(outboundEvent(c, wedding), { sequence: 0, stampMs: 0 }))!, 'x', 'UTC')!;
+      expect([viaIana.startMs, viaIana.endMs]).toEqual([start, end]);
+      if (wallTimeIsExact(start, a.zone)) expect(instantOf(wallTimeOf(start, a.zone), a.zone)).toBe(start);
+    }), { numRuns: 400 });
+  });
+
+  it('reads a VTIMEZONE written by someone else by RFC 5545: RRULE onsets, the repeated hour as its first occurrence, the gap with the offset before it', () => {
+    const ics = [
+      'BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//Microsoft Corporation//Outlook 16.0 MIMEDIR//EN',
+      'BEGIN:VTIMEZONE', 'TZID:Eastern Standard Time',
+      'BEGIN:STANDARD', 'DTSTART:16011104T020000', 'RRULE:FREQ=YEARLY;BYDAY=1SU;BYMONTH=11', 'TZOFFSETFROM:-0400', 'TZOFFSETTO:-0500', 'END:STANDARD',
+      'BEGIN:DAYLIGHT', 'DTSTART:16010311T020000', 'RRULE:FREQ=YEARLY;BYDAY=2SU;BYMONTH=3', 'TZOFFSETFROM:-0500', 'TZOFFSETTO:-0400', 'END:DAYLIGHT',
+      'END:VTIMEZONE',
+      'BEGIN:VEVENT', 'UID:a', 'DTSTAMP:20270101T000000Z', 'DTSTART;TZID=Eastern Standard Time:20271107T013000', 'DTEND;TZID=Eastern Standard Time:20270314T023000', 'END:VEVENT',
+      'END:VCALENDAR', '',
+    ].join('\r\n');
+    const cal = parseCalendar(ics)!;
+    const v = cal.getFirstSubcomponent('vevent')!;
+    // 7 November 2027, 01:30 happens twice in New York: first at 05:30Z (EDT).
+    expect(new Date(instantOfProperty(v.getFirstProperty('dtstart')!, cal, 'UTC')!).toISOString()).toBe('2027-11-07T05:30:00.000Z');
+    // 14 March 2027, 02:30 does not exist: read with EST, the offset before the gap.
+    expect(new Date(instantOfProperty(v.getFirstProperty('dtend')!, cal, 'UTC')!).toISOString()).toBe('2027-03-14T07:30:00.000Z');
+    const rules = vtimezoneRules(cal.getFirstSubcomponent('vtimezone')!);
+    for (const ms of [Date.UTC(2027, 2, 14, 6, 59, 59), Date.UTC(2027, 2, 14, 7), Date.UTC(2027, 10, 7, 5, 59, 59), Date.UTC(2027, 10, 7, 6), Date.UTC(2031, 6, 1)]) {
+      expect(rules.offsetAt(ms), new Date(ms).toISOString()).toBe(offsetMinutes('America/New_York', ms));
+    }
+    // Every instant of 2026–2030 at and around each change, against the tz database.
+    for (const tr of transitionsOf('America/New_York', Date.UTC(2026, 0, 1), Date.UTC(2031, 0, 1))) {
+      for (const d of [-3600_000, -1000, 0, 1000, 1800_000, 3600_000]) expect(rules.offsetAt(tr.at + d)).toBe(offsetMinutes('America/New_York', tr.at + d));
+    }
+  });
+});
+
+describe('VTIMEZONEs written by others', () => {
+  const rulesOf = (lines: string[]) => vtimezoneRules(parseCalendar(['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//x//EN', ...lines, 'END:VCALENDAR', ''].join('\r\n'))!.getFirstSubcomponent('vtimezone')!);
+  const everyTransition = (rules: ReturnType<typeof vtimezoneRules>, zone: string, fromYear: number, toYear: number) => {
+    for (const tr of transitionsOf(zone, Date.UTC(fromYear, 0, 1), Date.UTC(toYear, 0, 1))) {
+      for (const d of [-3600_000, -1000, 0, 1000, 3600_000]) expect(rules.offsetAt(tr.at + d), `${zone} ${new Date(tr.at + d).toISOString()}`).toBe(offsetMinutes(zone, tr.at + d));
+    }
+  };
+
+  it('old and new rules bounded by UNTIL in UTC (US Eastern before and after 2007), each change to the second', () => {
+    const rules = rulesOf([
+      'BEGIN:VTIMEZONE', 'TZID:US-Eastern',
+      'BEGIN:DAYLIGHT', 'DTSTART:19870405T020000', 'RRULE:FREQ=YEARLY;BYDAY=1SU;BYMONTH=4;UNTIL=20060402T070000Z', 'TZOFFSETFROM:-0500', 'TZOFFSETTO:-0400', 'END:DAYLIGHT',
+      'BEGIN:STANDARD', 'DTSTART:19671029T020000', 'RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=10;UNTIL=20061029T060000Z', 'TZOFFSETFROM:-0400', 'TZOFFSETTO:-0500', 'END:STANDARD',
+      'BEGIN:DAYLIGHT', 'DTSTART:20070311T020000', 'RRULE:FREQ=YEARLY;BYDAY=2SU;BYMONTH=3', 'TZOFFSETFROM:-0500', 'TZOFFSETTO:-0400', 'END:DAYLIGHT',
+      'BEGIN:STANDARD', 'DTSTART:20071104T020000', 'RRULE:FREQ=YEARLY;BYDAY=1SU;BYMONTH=11', 'TZOFFSETFROM:-0400', 'TZOFFSETTO:-0500', 'END:STANDARD',
+      'END:VTIMEZONE',
+    ]);
+    everyTransition(rules, 'America/New_York', 1990, 2031);
+  });
+
+  it('onsets given as RDATEs, southern hemisphere (Sydney 2026–2028)', () => {
+    const rules = rulesOf([
+      'BEGIN:VTIMEZONE', 'TZID:Sydney (listed)',
+      'BEGIN:STANDARD', 'DTSTART:20260405T030000', 'RDATE:20270404T030000,20280402T030000', 'TZOFFSETFROM:+1100', 'TZOFFSETTO:+1000', 'END:STANDARD',
+      'BEGIN:DAYLIGHT', 'DTSTART:20261004T020000', 'RDATE:20271003T020000', 'RDATE:20281001T020000', 'TZOFFSETFROM:+1000', 'TZOFFSETTO:+1100', 'END:DAYLIGHT',
+      'END:VTIMEZONE',
+    ]);
+    everyTransition(rules, 'Australia/Sydney', 2026, 2029);
+    // 03:00 repeats on 4 April 2027 in Sydney; 02:30 does not exist on 3 October 2027.
+    expect(new Date(instantOf({ year: 2027, month: 4, day: 4, hour: 2, minute: 30, second: 0 }, rules)).toISOString()).toBe('2027-04-03T15:30:00.000Z');
+    expect(new Date(instantOf({ year: 2027, month: 10, day: 3, hour: 2, minute: 30, second: 0 }, rules)).toISOString()).toBe('2027-10-02T16:30:00.000Z');
+  });
+});
+
+describe('all-day events are dates in the event’s own zone', () => {
+  const day = (startMs: number | undefined, endMs: number | undefined) => [new Date(startMs!).toISOString(), new Date(endMs!).toISOString()];
+
+  it('Outlook: midnight in originalStartTimeZone (Windows or IANA name), whatever zone the Prefer header labelled it with', () => {
+    const graph = (zone: string, date = '2027-06-12', next = '2027-06-13'): GraphEvent => ({
+      id: 'AAMk1', isAllDay: true, originalStartTimeZone: zone, originalEndTimeZone: zone,
+      start: { dateTime: `${date}T00:00:00.0000000`, timeZone: 'UTC' }, end: { dateTime: `${next}T00:00:00.0000000`, timeZone: 'UTC' },
+    });
+    const read = (ev: GraphEvent, fallback = 'Europe/London') => { const e = fromGraphEvent(ev, fallback); return day(e.startMs, e.endMs); };
+    expect(read(graph('Eastern Standard Time'))).toEqual(['2027-06-12T04:00:00.000Z', '2027-06-13T04:00:00.000Z']);
+    expect(read(graph('America/New_York'))).toEqual(['2027-06-12T04:00:00.000Z', '2027-06-13T04:00:00.000Z']);
+    expect(read(graph('AUS Eastern Standard Time'))).toEqual(['2027-06-11T14:00:00.000Z', '2027-06-12T14:00:00.000Z']);
+    expect(read(graph('India Standard Time'))).toEqual(['2027-06-11T18:30:00.000Z', '2027-06-12T18:30:00.000Z']);
+    // The day New York springs forward is 23 hours long.
+    expect(read(graph('Eastern Standard Time', '2027-03-14', '2027-03-15'))).toEqual(['2027-03-14T05:00:00.000Z', '2027-03-15T04:00:00.000Z']);
+    // A zone nobody can name ("Customized Time Zone") falls back to the zone given.
+    expect(read(graph('Customized Time Zone'))).toEqual(['2027-06-11T23:00:00.000Z', '2027-06-12T23:00:00.000Z']);
+  });
+
+  it('Google: midnight in the event’s timeZone, else the calendar’s', () => {
+    const read = (ev: Parameters<typeof fromGoogleEvent>[0], calendarZone: string) => { const e = fromGoogleEvent(ev, calendarZone); return day(e.startMs, e.endMs); };
+    expect(read({ id: 'g1', start: { date: '2027-06-12' }, end: { date: '2027-06-13' } }, 'America/New_York')).toEqual(['2027-06-12T04:00:00.000Z', '2027-06-13T04:00:00.000Z']);
+    expect(read({ id: 'g2', start: { date: '2027-06-12' }, end: { date: '2027-06-13' } }, 'Australia/Sydney')).toEqual(['2027-06-11T14:00:00.000Z', '2027-06-12T14:00:00.000Z']);
+    expect(read({ id: 'g3', start: { date: '2027-10-03', timeZone: 'Australia/Sydney' }, end: { date: '2027-10-04', timeZone: 'Australia/Sydney' } }, 'UTC')).toEqual(['2027-10-02T14:00:00.000Z', '2027-10-03T13:00:00.000Z']);
   });
 });
 
@@ -94,7 +216,7 @@ describe('stable event keys', () => {
   it('are valid Google event ids and decode to the wedding and event (fast-check)', () => {
     const weddingId = fc.stringMatching(/^[A-Za-z0-9_-]{1,64}$/);
     const eventId = fc.stringMatching(/^[A-Za-z0-9_.:-]{1,128}$/);
-    fc.assert(fc.property(weddingId, eventId, (w, e) => {
+    assertProperty(fc.property(weddingId, eventId, (w, e) => {
       const key = eventKey(w, e);
       expect(key).toMatch(/^[a-v0-9]{5,1024}$/);
       expect(parseEventKey(key)).toEqual({ weddingId: w, eventId: e });
@@ -109,7 +231,7 @@ describe('stable event keys', () => {
 
 describe('mappers round trip (fast-check)', () => {
   it('Google Calendar: timeline → events.insert body → event resource → the same timeline fields', () => {
-    fc.assert(fc.property(timeline, (t) => {
+    assertProperty(fc.property(timeline, (t) => {
       const { change: c, wedding, data } = change(t);
       const body = JSON.parse(JSON.stringify(toGoogleEvent(outboundEvent(c, wedding))));
       const e = fromGoogleEvent({ ...body, status: 'confirmed', etag: '"1"' }, 'America/New_York');
@@ -123,7 +245,7 @@ describe('mappers round trip (fast-check)', () => {
   });
 
   it('Outlook: timeline → POST /events body → event as Graph returns it (UTC wall times) → the same timeline fields', () => {
-    fc.assert(fc.property(timeline, (t) => {
+    assertProperty(fc.property(timeline, (t) => {
       const { change: c, wedding, data } = change(t);
       const body = JSON.parse(JSON.stringify(toGraphEvent(outboundEvent(c, wedding)))) as GraphEvent;
       const utc = (ms: number) => ({ dateTime: `${wallIso(wallTimeOf(ms, 'UTC'))}.0000000`, timeZone: 'UTC' });
@@ -139,7 +261,7 @@ describe('mappers round trip (fast-check)', () => {
   });
 
   it('CalDAV / iCalendar: timeline → VCALENDAR (ical.js) → the same timeline fields; updating fields keeps the owner’s own properties', () => {
-    fc.assert(fc.property(timeline, timeline, (t, u) => {
+    assertProperty(fc.property(timeline, timeline, (t, u) => {
       const { change: c, wedding, data } = change(t);
       const e = outboundEvent(c, wedding);
       const ics = eventCalendar(e, { sequence: 0, stampMs: Date.UTC(2026, 10, 1) });
@@ -162,7 +284,7 @@ describe('merge after a 412', () => {
   it('leaves every field the calendar changed since the last sync, and writes every other local difference (fast-check)', () => {
     const value = fc.constantFrom('a', 'b', 'c');
     const record = fc.record({ title: value, location: value, notes: value });
-    fc.assert(fc.property(record, record, record, (local, remote, base) => {
+    assertProperty(fc.property(record, record, record, (local, remote, base) => {
       const { write, unwritten } = mergeFields(F, local, remote, base);
       for (const f of ['title', 'location', 'notes'] as const) {
         const remoteMoved = remote[f] !== base[f];
