@@ -68,9 +68,28 @@ type Path = (string | null)[];
  */
 export function planRestoreMerge(
   live: Y.Doc, update: Uint8Array, knownAtConnect: Map<number, number>, before: Uint8Array, changes: RestoreChanges[], restoreIds: string[],
+  restored: Uint8Array[] = [],
 ): MergePlan | null {
   const decoded = Y.decodeUpdate(update);
-  const resolver = new PathResolver(live, decoded.structs);
+  // An edit made inside an entity that was deleted here (and which the restore re-added) points at
+  // items whose parent the live document no longer knows (garbage-collected); the snapshots still
+  // hold them, so they are asked next.
+  const references = [before, ...restored].map((state) => {
+    const d = new Y.Doc();
+    Y.applyUpdate(d, state);
+    return d;
+  });
+  try {
+    return planWith(live, update, decoded, new PathResolver([live, ...references], decoded.structs), knownAtConnect, before, changes, restoreIds);
+  } finally {
+    for (const d of references) d.destroy();
+  }
+}
+
+function planWith(
+  live: Y.Doc, update: Uint8Array, decoded: ReturnType<typeof Y.decodeUpdate>, resolver: PathResolver, knownAtConnect: Map<number, number>,
+  before: Uint8Array, changes: RestoreChanges[], restoreIds: string[],
+): MergePlan | null {
   const intents = new Map<string, MergeItem>();
   const note = (path: Path | null, intent: Intent) => {
     const target = path && targetOf(path);
@@ -253,7 +272,8 @@ class PathResolver {
   private readonly decoded = new Map<number, Y.Item[]>();
   private readonly memo = new Map<string, Path | null>();
 
-  constructor(private readonly live: Y.Doc, structs: (Y.Item | Y.GC | Y.Skip)[]) {
+  /** `docs`: the live document first, then documents asked when it no longer knows an item. */
+  constructor(private readonly docs: Y.Doc[], structs: (Y.Item | Y.GC | Y.Skip)[]) {
     for (const s of structs) {
       if (!(s instanceof Y.Item)) continue;
       const list = this.decoded.get(s.id.client) ?? [];
@@ -292,10 +312,13 @@ class PathResolver {
   }
 
   private liveItem(id: Y.ID): Y.Item | null {
-    const store = this.live.store;
-    if (!store.clients.has(id.client) || id.clock >= Y.getState(store, id.client)) return null;
-    const s = Y.getItem(store, id);
-    return s instanceof Y.Item ? s : null;
+    for (const doc of this.docs) {
+      const store = doc.store;
+      if (!store.clients.has(id.client) || id.clock >= Y.getState(store, id.client)) continue;
+      const s = Y.getItem(store, id);
+      if (s instanceof Y.Item) return s;
+    }
+    return null;
   }
 
   private decodedItem(id: Y.ID): Y.Item | null {

@@ -87,7 +87,8 @@ export class RestoreMerge implements Extension {
     const before = this.snapshots.getState(weddingId, unseen[0]!.backupId);
     if (!before) return null;
     const changes = unseen.map((n) => this.changesOf(weddingId, n)).filter((c): c is RestoreChanges => c !== null);
-    return planRestoreMerge(document, update, known, before, changes, unseen.map((n) => n.id));
+    const restored = unseen.map((n) => this.snapshots.getState(weddingId, n.snapshotId)).filter((x): x is Uint8Array => !!x);
+    return planRestoreMerge(document, update, known, before, changes, unseen.map((n) => n.id), restored);
   }
 
   private changesOf(weddingId: string, notice: RestoreNotice): RestoreChanges | null {

@@ -38,6 +38,7 @@ describe('snapshot restore and concurrent offline edits', () => {
       const s = await snapshot(t, admin, w);
 
       b.disconnect();
+      await waitFor(() => b.status === 'disconnected', 'B to be offline');
       b.doc.upsertEvent({ id: 'x', location: 'Barn' });
       a.doc.upsertEvent({ id: 'x', location: 'Garden' });
       await a.whenAcknowledged();
@@ -62,4 +63,147 @@ describe('snapshot restore and concurrent offline edits', () => {
       b.destroy();
     }
   });
+
+  /**
+   * One scenario per kind: `setup` runs online before the snapshot, `afterSnapshot` online after it
+   * (B sees it), `offline` on B while it is offline, `online` on A while B is offline; then the
+   * default restore, B reconnects, and `check` runs on A once both have converged.
+   */
+  interface Scenario {
+    name: string;
+    setup(a: WeddingConnection): void;
+    afterSnapshot?(a: WeddingConnection): void;
+    offline(b: WeddingConnection): void;
+    online?(a: WeddingConnection): void;
+    conflicts: number;
+    check(a: WeddingConnection): void;
+    sections?: string[];
+  }
+  const vendor = { id: 'florist', name: 'Fleur', category: 'florist' as const };
+  const scenarios: Scenario[] = [
+    {
+      name: 'notes (Y.Text) rewritten offline end as the offline client left them, even where the restore inserted at the same place',
+      setup: (a) => a.doc.upsertEvent({ ...event, notes: 'Original: bring rings' }),
+      afterSnapshot: (a) => a.doc.upsertEvent({ id: 'x', notes: 'Bring rings' }),
+      offline: (b) => b.doc.upsertEvent({ id: 'x', notes: 'Barn: Bring rings' }),
+      conflicts: 1,
+      check: (a) => {
+        expect(a.doc.getEvent('x')!.notes).toBe('Barn: Bring rings');
+        expect(a.doc.listConflicts()[0]).toMatchObject({ entityId: 'x', field: 'notes', localValue: 'Barn: Bring rings', remoteValue: 'Original: bring rings' });
+      },
+    },
+    {
+      name: 'notes edited offline keep edits made online before the restore, merged as text',
+      setup: (a) => a.doc.upsertEvent({ ...event, notes: 'Original: bring rings' }),
+      afterSnapshot: (a) => a.doc.upsertEvent({ id: 'x', notes: 'Bring rings' }),
+      offline: (b) => b.doc.upsertEvent({ id: 'x', notes: 'Barn: Bring rings' }),
+      online: (a) => a.doc.upsertEvent({ id: 'x', notes: 'Bring rings and vows' }),
+      conflicts: 1,
+      check: (a) => {
+        expect(a.doc.getEvent('x')!.notes).toBe('Barn: Bring rings and vows');
+        expect(a.doc.listConflicts()[0]).toMatchObject({ field: 'notes', localValue: 'Barn: Bring rings and vows', remoteValue: 'Original: bring rings' });
+      },
+    },
+    {
+      name: 'an event the restore removes but the offline client edited stays, with its edit, as a conflict on the whole event',
+      setup: (a) => a.doc.upsertEvent(event),
+      afterSnapshot: (a) => a.doc.upsertEvent({ ...event, id: 'y', title: 'Toast', location: 'Hall' }),
+      offline: (b) => b.doc.upsertEvent({ id: 'y', location: 'Barn' }),
+      conflicts: 1,
+      check: (a) => {
+        expect(a.doc.getEvent('y')).toMatchObject({ title: 'Toast', location: 'Barn' });
+        expect(a.doc.listConflicts()[0]).toMatchObject({ entityId: 'y', field: '*', remoteValue: null, localValue: { id: 'y', location: 'Barn' } });
+      },
+    },
+    {
+      name: 'an event deleted here and re-added by the restore takes the offline client\'s edit',
+      setup: (a) => a.doc.upsertEvent(event),
+      offline: (b) => b.doc.upsertEvent({ id: 'x', location: 'Barn' }),
+      online: (a) => a.doc.deleteEvent('x'),
+      conflicts: 1,
+      check: (a) => {
+        expect(a.doc.getEvent('x')).toMatchObject({ title: 'Ceremony', location: 'Barn' });
+        expect(a.doc.listConflicts()[0]).toMatchObject({ entityId: 'x', field: 'location', localValue: 'Barn', remoteValue: 'Chapel' });
+      },
+    },
+    {
+      name: 'an event deleted offline stays deleted when the restore changed it, and the restored event is kept in the conflict',
+      setup: (a) => a.doc.upsertEvent(event),
+      offline: (b) => b.doc.deleteEvent('x'),
+      online: (a) => a.doc.upsertEvent({ id: 'x', location: 'Garden' }),
+      conflicts: 1,
+      check: (a) => {
+        expect(a.doc.getEvent('x')).toBeUndefined();
+        expect(a.doc.listConflicts()[0]).toMatchObject({ entityId: 'x', field: '*', localValue: null, remoteValue: { id: 'x', location: 'Chapel' } });
+      },
+    },
+    {
+      name: 'wedding details (meta) set offline win over the restore',
+      setup: (a) => a.doc.setMeta({ title: 'Ana & Ben' }),
+      offline: (b) => b.doc.setMeta({ title: 'Ana & Ben, at the Barn' }),
+      online: (a) => a.doc.setMeta({ title: 'Ana & Ben, in the Garden' }),
+      conflicts: 1,
+      check: (a) => {
+        expect(a.doc.getMeta().title).toBe('Ana & Ben, at the Barn');
+        expect(a.doc.listConflicts()[0]).toMatchObject({ entity: 'meta', entityId: 'meta', field: 'title', localValue: 'Ana & Ben, at the Barn', remoteValue: 'Ana & Ben' });
+      },
+    },
+    {
+      name: 'vendor fields set offline win over the restore, fields the restore did not touch merge as usual',
+      setup: (a) => a.doc.upsertVendor({ ...vendor, email: 'fleur@example.com' }),
+      offline: (b) => b.doc.upsertVendor({ id: 'florist', email: 'barn@example.com', phone: '+441234567890' }),
+      online: (a) => a.doc.upsertVendor({ id: 'florist', email: 'garden@example.com' }),
+      conflicts: 1,
+      check: (a) => {
+        expect(a.doc.getVendor('florist')).toMatchObject({ email: 'barn@example.com', phone: '+441234567890' });
+        expect(a.doc.listConflicts()).toHaveLength(1);
+        expect(a.doc.listConflicts()[0]).toMatchObject({ entity: 'vendors', field: 'email', localValue: 'barn@example.com', remoteValue: 'fleur@example.com' });
+      },
+    },
+    {
+      name: 'sections the restore leaves alone keep every offline edit with no conflict',
+      setup: (a) => { a.doc.upsertEvent(event); a.doc.upsertVendor(vendor); },
+      offline: (b) => b.doc.upsertVendor({ id: 'florist', name: 'Fleur & Co' }),
+      online: (a) => { a.doc.upsertVendor({ id: 'florist', email: 'garden@example.com' }); a.doc.upsertEvent({ id: 'x', location: 'Garden' }); },
+      sections: ['timeline'],
+      conflicts: 0,
+      check: (a) => {
+        expect(a.doc.getVendor('florist')).toMatchObject({ name: 'Fleur & Co', email: 'garden@example.com' });
+        expect(a.doc.getEvent('x')!.location).toBe('Chapel');
+        expect(a.doc.listConflicts()).toEqual([]);
+      },
+    },
+  ];
+
+  for (const sc of scenarios) {
+    it(`${sc.name} (4 trials)`, async () => {
+      const t = await startTestServer();
+      const admin = await t.token('admin', ['*']);
+      for (let trial = 0; trial < 4; trial++) {
+        const w = `w${trial}`;
+        const token = await t.token('planner', [w]);
+        const a = await t.connect(w, token);
+        const b = await t.connect(w, token);
+        await Promise.all([a.whenSynced(), b.whenSynced()]);
+        sc.setup(a);
+        await a.whenAcknowledged();
+        const s = await snapshot(t, admin, w);
+        sc.afterSnapshot?.(a);
+        await a.whenAcknowledged();
+        await waitFor(() => JSON.stringify(b.doc.toJSON()) === JSON.stringify(a.doc.toJSON()), 'B to catch up');
+        b.disconnect();
+        await waitFor(() => b.status === 'disconnected', 'B to be offline');
+        sc.offline(b);
+        sc.online?.(a);
+        await a.whenAcknowledged();
+        await restore(t, admin, w, s, sc.sections ? { sections: sc.sections } : {});
+        b.connect();
+        await settle(a, b, sc.conflicts);
+        sc.check(a);
+        expect(JSON.stringify(b.doc.toJSON())).toBe(JSON.stringify(a.doc.toJSON()));
+        await a.destroy();
+        await b.destroy();
+      }
+    });
+  }
 });
