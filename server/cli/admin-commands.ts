@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { RESTORE_SECTIONS, type SnapshotRestoreBody } from '../../schema/index.ts';
+import { RESTORE_SECTIONS, type SnapshotRestoreBody } from '../../schema/api/admin.ts';
 import { resolveAuthSecret } from '../auth/secret.ts';
 import { createTokenService } from '../auth/tokens.ts';
 import type { Config } from '../config.ts';
