@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { WeddingConnection } from '../../client/sdk/node.ts';
-import { startTestServer, type TestServer } from '../helpers/test-server.ts';
+import { createFileStore } from '../../client/sdk/node.ts';
+import { startTestServer, tempDir, type TestServer } from '../helpers/test-server.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 const event = { id: 'x', title: 'Ceremony', start: '2026-06-13T14:00:00+01:00', end: '2026-06-13T14:45:00+01:00', location: 'Chapel' };
@@ -206,4 +207,72 @@ describe('snapshot restore and concurrent offline edits', () => {
       }
     });
   }
+
+  it('reverses whole-entity conflicts through the conflicts API: a kept entity is removed, a deleted one comes back', async () => {
+    const t = await startTestServer();
+    const admin = await t.token('admin', ['*']);
+    const token = await t.token('planner', ['w1']);
+    const a = await t.connect('w1', token);
+    const b = await t.connect('w1', token);
+    await Promise.all([a.whenSynced(), b.whenSynced()]);
+    a.doc.upsertEvent(event);
+    a.doc.upsertVendor({ id: 'florist', name: 'Fleur', category: 'florist' });
+    await a.whenAcknowledged();
+    const s = await snapshot(t, admin, 'w1');
+    a.doc.upsertEvent({ ...event, id: 'y', title: 'Toast' });
+    a.doc.upsertVendor({ id: 'florist', name: 'Fleur & Co' });
+    await a.whenAcknowledged();
+    await waitFor(() => b.doc.getEvent('y') && b.doc.getVendor('florist')?.name === 'Fleur & Co', 'B to catch up');
+    b.disconnect();
+    await waitFor(() => b.status === 'disconnected', 'B to be offline');
+    b.doc.upsertEvent({ id: 'y', location: 'Barn' });
+    b.doc.deleteVendor('florist');
+    await restore(t, admin, 'w1', s);
+    b.connect();
+    await settle(a, b, 2);
+    expect(a.doc.getEvent('y')?.location).toBe('Barn');
+    expect(a.doc.getVendor('florist')).toBeUndefined();
+    const kept = a.doc.listConflicts().find((c) => c.entity === 'timeline')!;
+    const deleted = a.doc.listConflicts().find((c) => c.entity === 'vendors')!;
+    expect(deleted).toMatchObject({ field: '*', localValue: null, remoteValue: { id: 'florist', name: 'Fleur' } });
+
+    for (const c of [kept, deleted]) {
+      const res = await t.fetch(`/api/integrations/wedding/w1/conflicts/${c.id}/resolve`, { method: 'POST', token: admin, body: JSON.stringify({ winner: 'remote' }) });
+      expect(res.status).toBe(200);
+    }
+    await waitFor(() => !b.doc.getEvent('y') && b.doc.getVendor('florist')?.name === 'Fleur', 'both reversals at B');
+    expect(a.doc.listConflicts().map((c) => c.status)).toEqual(['resolved', 'resolved']);
+  });
+
+  it('merges the same way when the server restarted between the restore and the reconnection', async () => {
+    const first = await startTestServer();
+    const admin = await first.token('admin', ['*']);
+    const token = await first.token('planner', ['w1']);
+    const store = createFileStore(tempDir('wedsync-restore-store-'));
+    const a = await first.connect('w1', token);
+    const b = await first.connect('w1', token, { store });
+    await Promise.all([a.whenSynced(), b.whenSynced()]);
+    a.doc.upsertEvent(event);
+    await a.whenAcknowledged();
+    await waitFor(() => b.doc.getEvent('x'), 'B to have the event');
+    const s = await snapshot(first, admin, 'w1');
+    b.disconnect();
+    await waitFor(() => b.status === 'disconnected', 'B to be offline');
+    b.doc.upsertEvent({ id: 'x', location: 'Barn' });
+    await b.destroy();
+    a.doc.upsertEvent({ id: 'x', location: 'Garden' });
+    await a.whenAcknowledged();
+    await restore(first, admin, 'w1', s);
+    await a.destroy();
+    await first.close();
+
+    const second = await startTestServer({ dataDir: first.dataDir });
+    const token2 = await second.token('planner', ['w1']);
+    const b2 = await second.connect('w1', token2, { store });
+    const a2 = await second.connect('w1', token2);
+    await b2.whenAcknowledged();
+    await settle(a2, b2, 1);
+    expect(a2.doc.getEvent('x')!.location).toBe('Barn');
+    expect(a2.doc.listConflicts()[0]).toMatchObject({ field: 'location', localValue: 'Barn', remoteValue: 'Chapel' });
+  });
 });
