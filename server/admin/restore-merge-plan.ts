@@ -51,6 +51,11 @@ export interface MergeItem {
 
 export interface MergePlan {
   items: MergeItem[];
+  /**
+   * Offline operations whose place could not be found (inside an entity deleted here before the
+   * restore, whose content is garbage-collected and which no snapshot holds): reported, not merged.
+   */
+  unresolved: number;
   /** The document as it was before the restore, with the peer's update applied: the peer's view. */
   view: Y.Doc;
   restoreIds: string[];
@@ -91,6 +96,7 @@ function planWith(
   before: Uint8Array, changes: RestoreChanges[], restoreIds: string[],
 ): MergePlan | null {
   const intents = new Map<string, MergeItem>();
+  let unresolved = 0;
   const note = (path: Path | null, intent: Intent) => {
     const target = path && targetOf(path);
     if (!target || !changes.some((c) => restoreTouched(c, target.section, target.entityId, target.field))) return;
@@ -105,7 +111,10 @@ function planWith(
   for (const s of decoded.structs) {
     if (!(s instanceof Y.Item) || s.id.clock >= (knownAtConnect.get(s.id.client) ?? 0)) continue;
     const path = resolver.pathOf(s.id);
-    if (!path) continue;
+    if (!path) {
+      unresolved++;
+      continue;
+    }
     const target = targetOf(path);
     if (!target) continue;
     const isFieldValue = path.length === (SINGLE_RECORD.has(target.section) ? 2 : 3);
@@ -130,12 +139,12 @@ function planWith(
       }
     }
   }
-  if (intents.size === 0) return null;
+  if (intents.size === 0 && unresolved === 0) return null;
 
   const view = new Y.Doc();
   Y.applyUpdate(view, before);
   Y.applyUpdate(view, update);
-  return { items: [...intents.values()], view, restoreIds };
+  return { items: [...intents.values()], unresolved, view, restoreIds };
 }
 
 /**

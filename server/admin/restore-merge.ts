@@ -51,8 +51,13 @@ export class RestoreMerge implements Extension {
       this.pending.delete(connection);
       try {
         const principal = (connection.context as CollabContext | undefined)?.principal;
-        const conflicts = applyRestoreMerge(document, entry.plan, entry.displaced, clientOrigin(principal?.sub ?? 'unknown'), this.now());
-        this.logger.info({ documentName: document.name, restores: entry.plan.restoreIds, conflicts: conflicts.length }, 'offline edits re-applied over a restore');
+        const { plan } = entry;
+        const conflicts = plan.items.length ? applyRestoreMerge(document, plan, entry.displaced, clientOrigin(principal?.sub ?? 'unknown'), this.now()) : [];
+        this.logger.info({ documentName: document.name, restores: plan.restoreIds, conflicts: conflicts.length }, 'offline edits re-applied over a restore');
+        if (plan.unresolved > 0) {
+          this.logger.warn({ documentName: document.name, restores: plan.restoreIds, operations: plan.unresolved, user: principal?.sub },
+            'offline edits inside entities deleted before the restore could not be placed; they were lost to that deletion');
+        }
       } catch (error) {
         this.logger.error({ err: error, documentName: document.name }, 'could not merge offline edits with a restore');
       } finally {

@@ -208,6 +208,33 @@ describe('snapshot restore and concurrent offline edits', () => {
     });
   }
 
+  it('keeps the offline edit over several restores it missed, including one that undid the other', async () => {
+    const t = await startTestServer();
+    const admin = await t.token('admin', ['*']);
+    const token = await t.token('planner', ['w1']);
+    const a = await t.connect('w1', token);
+    const b = await t.connect('w1', token);
+    await Promise.all([a.whenSynced(), b.whenSynced()]);
+    a.doc.upsertEvent(event);
+    await a.whenAcknowledged();
+    await waitFor(() => b.doc.getEvent('x'), 'B to have the event');
+    const s = await snapshot(t, admin, 'w1');
+    b.disconnect();
+    await waitFor(() => b.status === 'disconnected', 'B to be offline');
+    b.doc.upsertEvent({ id: 'x', location: 'Barn' });
+    a.doc.upsertEvent({ id: 'x', location: 'Garden' });
+    await a.whenAcknowledged();
+    const first = await t.fetch(`/api/admin/weddings/w1/snapshots/${s}/restore`, { method: 'POST', token: admin, body: '{}' });
+    const { backup } = await first.json() as { backup: { id: string } };
+    await restore(t, admin, 'w1', backup.id);
+    await waitFor(() => a.doc.getEvent('x')?.location === 'Garden', 'the undo at A');
+    b.connect();
+    await settle(a, b, 1);
+    expect(a.doc.getEvent('x')!.location).toBe('Barn');
+    expect(a.doc.listConflicts()).toHaveLength(1);
+    expect(a.doc.listConflicts()[0]).toMatchObject({ field: 'location', localValue: 'Barn', remoteValue: 'Garden' });
+  });
+
   it('reverses whole-entity conflicts through the conflicts API: a kept entity is removed, a deleted one comes back', async () => {
     const t = await startTestServer();
     const admin = await t.token('admin', ['*']);
