@@ -16,3 +16,5 @@ export * from './api/routes.ts';
 export * from './api/comms.ts';
 export * from './api/payments.ts';
 export * from './api/weddings.ts';
+export * from './document/restore-diff.ts';
+export * from './document/restore-notice.ts';

@@ -4,6 +4,7 @@ import { createAdaptorServer } from '@hono/node-server';
 import type { Extension } from '@hocuspocus/server';
 import type { Hono } from 'hono';
 import { ADAPTERS, type AdapterModule } from '../adapters/registry.ts';
+import { RestoreMerge } from './admin/restore-merge.ts';
 import { SnapshotService } from './admin/snapshot-service.ts';
 import { Bridge } from './bridge/bridge.ts';
 import { CalendarService } from './calendar/calendar-service.ts';
@@ -81,7 +82,8 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
   const snapshotStore = new SnapshotStore(db);
   const tokens = createTokenService(options.authSecret);
   const group = new GroupCommit(db, (error) => logger.error({ err: error }, 'update log commit failed; the changes in it are not acknowledged'));
-  const collab = createCollabServer({ config, store: documents, group, tokens, logger, metrics, extensions: options.extensions });
+  const restoreMerge = new RestoreMerge(snapshotStore, logger.child({ component: 'restore-merge' }));
+  const collab = createCollabServer({ config, store: documents, group, tokens, logger, metrics, extensions: [restoreMerge, ...(options.extensions ?? [])] });
   const snapshots = new SnapshotService(collab, documents, snapshotStore);
   const publicUrl = () => config.PUBLIC_URL ?? `http://${config.HOST}:${(http.address() as AddressInfo | null)?.port ?? config.PORT}`;
   const bridgeDocuments = new HocuspocusDocuments(collab.hocuspocus, collab.persistence);

@@ -6,3 +6,4 @@ export { WedSyncClientError, type ClientErrorCode } from './errors.ts';
 export type { LocalStore } from './local-store.ts';
 export { createIndexedDbStore, type IndexedDbStoreOptions } from './indexeddb-store.ts';
 export * from '../../schema/index.ts';
+export { onRestored } from './restore-events.ts';

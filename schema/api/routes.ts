@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { HealthBody, ReadyBody, ErrorBody } from './common.ts';
-import { SnapshotCreateBody, SnapshotList, SnapshotRestoreResult, SnapshotSummary } from './admin.ts';
+import { RestorePreview, SnapshotCreateBody, SnapshotList, SnapshotRestoreBody, SnapshotRestoreResult, SnapshotSummary } from './admin.ts';
 import {
   AuditResponse, ConflictsResponse, ConnectBody, ConnectResult, IntegrationList, OutboxEntry, OutboxList, ResolveConflictBody,
   StatusBody, SyncBody, SyncResponse, TimelineSyncBody, TimelineSyncResponse,
@@ -31,7 +31,8 @@ export const ROUTES: RouteContract[] = [
   { method: 'post', path: '/api/admin/weddings/{id}/snapshots', summary: 'Snapshot a wedding', auth: 'bearer', body: SnapshotCreateBody, responses: { 201: SnapshotSummary, ...errors } },
   { method: 'get', path: '/api/admin/weddings/{id}/snapshots', summary: "A wedding's snapshots, newest first", auth: 'bearer', responses: { 200: SnapshotList, ...errors } },
   { method: 'get', path: '/api/admin/weddings/{id}/snapshots/{sid}', summary: 'A snapshot with its content', auth: 'bearer', responses: { 200: SnapshotSummary.extend({ content: z.record(z.string(), z.unknown()) }), ...errors } },
-  { method: 'post', path: '/api/admin/weddings/{id}/snapshots/{sid}/restore', summary: 'Restore a snapshot (an automatic snapshot is taken first)', auth: 'bearer', responses: { 200: SnapshotRestoreResult, ...errors } },
+  { method: 'post', path: '/api/admin/weddings/{id}/snapshots/{sid}/restore/preview', summary: 'What restoring a snapshot would change, per section (changes nothing)', auth: 'bearer', body: SnapshotRestoreBody, responses: { 200: RestorePreview, ...errors } },
+  { method: 'post', path: '/api/admin/weddings/{id}/snapshots/{sid}/restore', summary: 'Restore the chosen sections of a snapshot (default meta, timeline, vendors; an automatic snapshot is taken first)', auth: 'bearer', body: SnapshotRestoreBody, responses: { 200: SnapshotRestoreResult, ...errors } },
   { method: 'get', path: '/api/admin/weddings/{id}/export', summary: 'Export a wedding as JSON', auth: 'bearer', responses: { 200: z.object({ weddingId: z.string(), exportedAt: z.string(), content: z.record(z.string(), z.unknown()) }), ...errors } },
   { method: 'post', path: '/api/integrations/vendor/connect', summary: 'Connect an external system to a wedding (runs its connection test)', auth: 'bearer', body: ConnectBody, responses: { 201: ConnectResult, ...errors } },
   { method: 'get', path: '/api/integrations', summary: "A wedding's integrations", auth: 'bearer', query: z.object({ weddingId: z.string() }), responses: { 200: IntegrationList, ...errors } },

@@ -1,6 +1,20 @@
 import * as Y from 'yjs';
 import { ROOT } from './wedding-doc.ts';
 import { replaceText } from './wedding-doc.ts';
+import { RESTORE_SECTIONS, type RestoreSection } from '../api/admin.ts';
+
+/** The top-level shared types each restore section covers (the budget is derived from payments). */
+const SECTION_ROOTS: Record<RestoreSection, { maps: string[]; arrays: string[] }> = {
+  meta: { maps: [ROOT.meta], arrays: [] },
+  timeline: { maps: [ROOT.timeline], arrays: [] },
+  vendors: { maps: [ROOT.vendors], arrays: [] },
+  guests: { maps: [ROOT.guests], arrays: [] },
+  contacts: { maps: [ROOT.contacts], arrays: [] },
+  tasks: { maps: [ROOT.tasks], arrays: [] },
+  payments: { maps: [ROOT.payments, ROOT.budget], arrays: [] },
+  messages: { maps: [], arrays: [ROOT.messages] },
+  conflicts: { maps: [], arrays: [ROOT.conflicts] },
+};
 
 /**
  * Brings `live` to the content of `target` by writing new CRDT operations into `live` (deleting what
@@ -8,18 +22,16 @@ import { replaceText } from './wedding-doc.ts';
  * merge with `live` afterwards therefore converge on the target's content: the old state cannot
  * come back from a peer that still holds it, because the new operations supersede it.
  */
-export function reconcileDocument(live: Y.Doc, target: Y.Doc, origin: unknown): void {
+export function reconcileDocument(live: Y.Doc, target: Y.Doc, origin: unknown, sections: readonly RestoreSection[] = RESTORE_SECTIONS): void {
   live.transact(() => {
-    for (const name of [ROOT.meta, ROOT.timeline, ROOT.vendors, ROOT.guests, ROOT.payments, ROOT.contacts, ROOT.tasks, ROOT.budget]) {
-      reconcileMap(live.getMap(name), target.getMap(name));
-    }
-    for (const name of [ROOT.messages, ROOT.conflicts]) {
-      reconcileArray(live.getArray(name), target.getArray(name));
+    for (const section of sections) {
+      for (const name of SECTION_ROOTS[section].maps) reconcileMap(live.getMap(name), target.getMap(name));
+      for (const name of SECTION_ROOTS[section].arrays) reconcileArray(live.getArray(name), target.getArray(name));
     }
   }, origin);
 }
 
-function reconcileMap(live: Y.Map<unknown>, target: Y.Map<unknown>): void {
+export function reconcileMap(live: Y.Map<unknown>, target: Y.Map<unknown>): void {
   for (const key of [...live.keys()]) if (!target.has(key)) live.delete(key);
   for (const [key, want] of target.entries()) {
     const have = live.get(key);
@@ -65,7 +77,7 @@ function sameValue(a: unknown, b: unknown): boolean {
 }
 
 /** Y types belong to one document, so a value taken from the target is rebuilt for `live`. */
-function cloneValue(v: unknown): unknown {
+export function cloneValue(v: unknown): unknown {
   if (v instanceof Y.Map) {
     const m = new Y.Map<unknown>();
     for (const [k, x] of v.entries()) m.set(k, cloneValue(x));

@@ -1,7 +1,8 @@
+import crypto from 'node:crypto';
 import * as Y from 'yjs';
 import {
-  WeddingDoc, adminOrigin, documentNameFor, reconcileDocument,
-  type SnapshotRestoreResult, type SnapshotSummary, type WeddingJSON,
+  DEFAULT_RESTORE_SECTIONS, WeddingDoc, adminOrigin, diffSections, documentNameFor, reconcileDocument, writeRestoreNotice,
+  type RestorePreview, type RestoreSection, type SnapshotRestoreResult, type SnapshotSummary, type WeddingJSON,
 } from '../../schema/index.ts';
 import type { CollabServer } from '../collab/collab-server.ts';
 import { HttpError } from '../http/http-error.ts';
@@ -40,31 +41,63 @@ export class SnapshotService {
   }
 
   show(weddingId: string, snapshotId: string): SnapshotSummary & { content: WeddingJSON } {
-    const summary = this.snapshots.get(weddingId, snapshotId);
-    const state = this.snapshots.getState(weddingId, snapshotId);
-    if (!summary || !state) throw new HttpError(404, 'snapshot_not_found', `wedding ${weddingId} has no snapshot ${snapshotId}`);
+    const { summary, state } = this.snapshotOrThrow(weddingId, snapshotId);
     return { ...summary, content: contentOf(state) };
   }
 
   /**
-   * Takes an automatic snapshot of the live document, then rewrites the live document to the
-   * snapshot's content as new CRDT operations (see reconcileDocument), all in one synchronous step
-   * so no edit can land between the backup and the restore.
+   * What restoring `snapshotId` over the live document would change in `sections`, without changing
+   * anything. Throws HttpError 404 `snapshot_not_found` / `wedding_not_found`.
    */
-  async restore(weddingId: string, snapshotId: string, by: string): Promise<SnapshotRestoreResult> {
-    const restored = this.snapshots.get(weddingId, snapshotId);
-    const state = this.snapshots.getState(weddingId, snapshotId);
-    if (!restored || !state) throw new HttpError(404, 'snapshot_not_found', `wedding ${weddingId} has no snapshot ${snapshotId}`);
+  async preview(weddingId: string, snapshotId: string, sections: readonly RestoreSection[] = DEFAULT_RESTORE_SECTIONS): Promise<RestorePreview> {
+    const { summary, state } = this.snapshotOrThrow(weddingId, snapshotId);
+    this.assertExists(weddingId);
+    const target = contentOf(state);
+    return this.collab.withDocument(weddingId, (doc) => ({
+      snapshot: summary, sections: [...sections], changes: diffSections(new WeddingDoc(doc).toJSON(), target, sections),
+    }));
+  }
+
+  /**
+   * Takes an automatic snapshot of the live document, then rewrites the chosen `sections` of the
+   * live document to the snapshot's content as new CRDT operations (see reconcileDocument), and
+   * leaves a restore notice in the document (schema/document/restore-notice.ts) in the same
+   * transaction. All of it is one synchronous step, so no edit can land between the backup and the
+   * restore. Sections not chosen keep their live content. Edits that peers made offline, concurrent
+   * with the restore, are re-applied over it when they arrive (server/admin/restore-merge.ts).
+   */
+  async restore(weddingId: string, snapshotId: string, by: string, sections: readonly RestoreSection[] = DEFAULT_RESTORE_SECTIONS): Promise<SnapshotRestoreResult> {
+    const { summary: restored, state } = this.snapshotOrThrow(weddingId, snapshotId);
     return this.collab.withDocument(weddingId, (doc) => {
       const backup = this.snapshots.create({
         weddingId, label: `before restoring "${restored.label}"`, kind: 'auto', createdBy: by, state: Y.encodeStateAsUpdate(doc),
       });
       const target = new Y.Doc();
-      Y.applyUpdate(target, state);
-      reconcileDocument(doc, target, adminOrigin('restore', by));
-      target.destroy();
-      return { restored, backup };
+      try {
+        Y.applyUpdate(target, state);
+        const changes = diffSections(new WeddingDoc(doc).toJSON(), new WeddingDoc(target).toJSON(), sections);
+        const restoreId = `rst_${crypto.randomUUID().replaceAll('-', '').slice(0, 20)}`;
+        const origin = adminOrigin('restore', by);
+        doc.transact(() => {
+          // The notice is the transaction's first operation, so its clock is where the restore begins.
+          writeRestoreNotice(doc, {
+            id: restoreId, at: new Date().toISOString(), by, snapshotId, snapshotLabel: restored.label, backupId: backup.id,
+            sections: [...sections], clientId: doc.clientID, clock: Y.getState(doc.store, doc.clientID),
+          });
+          reconcileDocument(doc, target, origin, sections);
+        }, origin);
+        return { restoreId, restored, backup, sections: [...sections], changes };
+      } finally {
+        target.destroy();
+      }
     });
+  }
+
+  private snapshotOrThrow(weddingId: string, snapshotId: string): { summary: SnapshotSummary; state: Uint8Array } {
+    const summary = this.snapshots.get(weddingId, snapshotId);
+    const state = this.snapshots.getState(weddingId, snapshotId);
+    if (!summary || !state) throw new HttpError(404, 'snapshot_not_found', `wedding ${weddingId} has no snapshot ${snapshotId}`);
+    return { summary, state };
   }
 
   async export(weddingId: string): Promise<WeddingExport> {
@@ -75,7 +108,8 @@ export class SnapshotService {
   }
 }
 
-function contentOf(state: Uint8Array): WeddingJSON {
+/** The plain content of a stored document state. */
+export function contentOf(state: Uint8Array): WeddingJSON {
   const doc = new Y.Doc();
   try {
     Y.applyUpdate(doc, state);

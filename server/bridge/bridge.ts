@@ -615,6 +615,12 @@ export class Bridge {
               if (entity === 'timeline') w.deleteEvent(conflict.entityId, origin);
               else if (entity === 'vendors') w.deleteVendor(conflict.entityId, origin);
               else if (entity === 'payments') w.deletePayment(conflict.entityId, origin);
+            } else if (typeof conflict.remoteValue === 'object') {
+              // The other side holds the whole entity (e.g. a restore that an offline deletion displaced).
+              const whole = { ...(conflict.remoteValue as Record<string, unknown>), id: conflict.entityId };
+              if (entity === 'timeline') w.upsertEvent(whole as never, origin);
+              else if (entity === 'vendors') w.upsertVendor(whole as never, origin);
+              else if (entity === 'payments') w.upsertPayment(whole as never, origin);
             }
           } else {
             const patch = { [conflict.field]: conflict.remoteValue };

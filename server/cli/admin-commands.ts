@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { RESTORE_SECTIONS, type SnapshotRestoreBody } from '../../schema/api/admin.ts';
 import { resolveAuthSecret } from '../auth/secret.ts';
 import { createTokenService } from '../auth/tokens.ts';
 import type { Config } from '../config.ts';
@@ -64,9 +65,22 @@ export async function runAdminCommand(config: Config, command: 'snapshot' | 'exp
       return print(await call(config, o, 'GET', `/api/admin/weddings/${w}/snapshots`));
     case 'show':
       return print(await call(config, o, 'GET', `/api/admin/weddings/${w}/snapshots/${encodeURIComponent(need(o.id, 'id'))}`));
+    case 'preview':
+      return print(await call(config, o, 'POST', `/api/admin/weddings/${w}/snapshots/${encodeURIComponent(need(o.id, 'id'))}/restore/preview`, restoreBody(o)));
     case 'restore':
-      return print(await call(config, o, 'POST', `/api/admin/weddings/${w}/snapshots/${encodeURIComponent(need(o.id, 'id'))}/restore`));
+      return print(await call(config, o, 'POST', `/api/admin/weddings/${w}/snapshots/${encodeURIComponent(need(o.id, 'id'))}/restore`, restoreBody(o)));
     default:
-      throw new CliError('snapshot needs a subcommand: create, list, show or restore', 2);
+      throw new CliError('snapshot needs a subcommand: create, list, show, preview or restore', 2);
   }
+}
+
+/** `--sections a,b --sections c` → the restore body; unknown names are a usage error. */
+function restoreBody(o: CliOptions): SnapshotRestoreBody {
+  if (!o.sections) return {};
+  const names = o.sections.flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
+  const unknown = names.filter((n) => !(RESTORE_SECTIONS as readonly string[]).includes(n));
+  if (unknown.length || names.length === 0) {
+    throw new CliError(`--sections takes ${RESTORE_SECTIONS.join(', ')} (got ${unknown.join(', ') || 'nothing'})`, 2);
+  }
+  return { sections: [...new Set(names)] as SnapshotRestoreBody['sections'] };
 }

@@ -10,7 +10,11 @@ commands:
   snapshot create --wedding W --label L   snapshot a wedding
   snapshot list --wedding W               list a wedding's snapshots
   snapshot show --wedding W --id S        print a snapshot's content as JSON
+  snapshot preview --wedding W --id S     what restoring would change, per section (changes nothing)
+        [--sections meta,timeline,…]
   snapshot restore --wedding W --id S     restore a snapshot (an automatic snapshot is taken first)
+        [--sections meta,timeline,…]    sections to roll back (default meta,timeline,vendors; also
+                                          guests, contacts, tasks, payments, messages, conflicts)
   export --wedding W [--out FILE]         export a wedding as JSON
   peer --config peer.json                 run one integration as a headless peer of a remote server
                                           (see docs/integrations.md: out-of-process peers)
@@ -34,6 +38,7 @@ const OPTIONS = {
   name: { type: 'string' },
   'vendor-id': { type: 'string' },
   label: { type: 'string' },
+  sections: { type: 'string', multiple: true },
   id: { type: 'string' },
   out: { type: 'string' },
   url: { type: 'string' },

@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { SnapshotCreateBody, isWeddingId } from '../../schema/index.ts';
+import { SnapshotCreateBody, SnapshotRestoreBody, isWeddingId } from '../../schema/index.ts';
 import type { SnapshotService } from '../admin/snapshot-service.ts';
 import type { TokenService } from '../auth/tokens.ts';
 import { requireAuth, requireRole, type AppEnv } from './auth-middleware.ts';
@@ -26,9 +26,16 @@ export function adminRoutes(tokens: TokenService, snapshots: SnapshotService): H
 
   app.get('/weddings/:id/snapshots/:sid', (c) => c.json(snapshots.show(weddingParam(c.req.param('id')), c.req.param('sid'))));
 
+  app.post('/weddings/:id/snapshots/:sid/restore/preview', async (c) => {
+    const weddingId = weddingParam(c.req.param('id'));
+    const body = await readJson(c, SnapshotRestoreBody);
+    return c.json(await snapshots.preview(weddingId, c.req.param('sid'), body.sections));
+  });
+
   app.post('/weddings/:id/snapshots/:sid/restore', async (c) => {
     const weddingId = weddingParam(c.req.param('id'));
-    return c.json(await snapshots.restore(weddingId, c.req.param('sid'), c.get('principal').sub));
+    const body = await readJson(c, SnapshotRestoreBody);
+    return c.json(await snapshots.restore(weddingId, c.req.param('sid'), c.get('principal').sub, body.sections));
   });
 
   app.get('/weddings/:id/export', async (c) => {

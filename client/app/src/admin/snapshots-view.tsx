@@ -1,8 +1,10 @@
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { z } from 'zod';
-import { SnapshotList, SnapshotRestoreResult, SnapshotSummary, compareEvents, type SnapshotCreateBody, type WeddingJSON } from '../../../sdk/index.ts';
+import {
+  SnapshotList, SnapshotRestoreResult, SnapshotSummary, compareEvents, type RestoreSection, type SnapshotCreateBody, type SnapshotRestoreBody, type WeddingJSON,
+} from '../../../sdk/index.ts';
 import { apiRequest, describeApiError } from '../api/api-client.ts';
-import { ConfirmDialog } from '../ui/confirm-dialog.tsx';
+import { RestoreDialog, SECTION_LABELS } from './restore-dialog.tsx';
 import { dateTimeLabel, humanize } from '../ui/labels.ts';
 import { useAnnounce } from '../ui/use-announcer.ts';
 
@@ -66,12 +68,14 @@ export function SnapshotsView({ weddingId, token, timeZone }: Props) {
     }
   };
 
-  const restore = async (s: SnapshotSummary) => {
+  const restore = async (s: SnapshotSummary, sections: RestoreSection[]) => {
     setConfirming(null);
     setBusy(true);
     try {
-      const result = await apiRequest(`${base}/${encodeURIComponent(s.id)}/restore`, { token, method: 'POST', body: {}, schema: SnapshotRestoreResult });
-      setMessage({ text: `Restored “${result.restored.label}”. The content it replaced is kept as “${result.backup.label}”.`, error: false });
+      const body: SnapshotRestoreBody = { sections };
+      const result = await apiRequest(`${base}/${encodeURIComponent(s.id)}/restore`, { token, method: 'POST', body, schema: SnapshotRestoreResult });
+      const what = result.sections.map((x) => SECTION_LABELS[x]).join(', ');
+      setMessage({ text: `Restored “${result.restored.label}” (${what}). The content it replaced is kept as “${result.backup.label}”.`, error: false });
       announce('Snapshot restored.');
       await reload();
     } catch (error) {
@@ -116,10 +120,8 @@ export function SnapshotsView({ weddingId, token, timeZone }: Props) {
       )}
       {preview && <SnapshotPreview snapshot={preview} timeZone={timeZone} onClose={() => setPreview(null)} />}
       {confirming && (
-        <ConfirmDialog title="Restore this snapshot?" confirmLabel="Restore snapshot" onCancel={() => setConfirming(null)} onConfirm={() => restore(confirming)}>
-          <p>The wedding will change, for everyone who has it open, to the content of “{confirming.label}” ({dateTimeLabel(confirming.createdAt)}).</p>
-          <p>The current content is saved as an automatic snapshot first, so this can be undone by restoring that one.</p>
-        </ConfirmDialog>
+        <RestoreDialog snapshot={confirming} url={`${base}/${encodeURIComponent(confirming.id)}`} token={token}
+          onCancel={() => setConfirming(null)} onConfirm={(sections) => restore(confirming, sections)} />
       )}
     </section>
   );

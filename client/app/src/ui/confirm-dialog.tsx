@@ -6,6 +6,8 @@ interface Props {
   confirmLabel: string;
   onConfirm(): void;
   onCancel(): void;
+  /** Keeps the confirm button disabled (e.g. while the choice in the dialog is incomplete). @default false */
+  confirmDisabled?: boolean;
   children: ComponentChildren;
 }
 
@@ -14,7 +16,7 @@ interface Props {
  * focus to where it was, which a hand-made overlay would have to re-implement. Cancel has the
  * initial focus, so Enter alone never confirms a destructive action.
  */
-export function ConfirmDialog({ title, confirmLabel, onConfirm, onCancel, children }: Props) {
+export function ConfirmDialog({ title, confirmLabel, onConfirm, onCancel, confirmDisabled = false, children }: Props) {
   const ref = useRef<HTMLDialogElement>(null);
   useEffect(() => {
     const dialog = ref.current;
@@ -27,7 +29,7 @@ export function ConfirmDialog({ title, confirmLabel, onConfirm, onCancel, childr
       <div id="confirm-body">{children}</div>
       <div class="form-actions">
         <button type="button" autoFocus onClick={onCancel}>Cancel</button>
-        <button type="button" class="danger" onClick={onConfirm}>{confirmLabel}</button>
+        <button type="button" class="danger" disabled={confirmDisabled} onClick={onConfirm}>{confirmLabel}</button>
       </div>
     </dialog>
   );

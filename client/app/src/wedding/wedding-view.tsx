@@ -15,6 +15,7 @@ import { browserTimeZone, isKnownTimeZone, longDate } from '../timeline/zoned-ti
 import { VendorsView } from '../vendors/vendors-view.tsx';
 import { ConnectionIndicator } from './connection-indicator.tsx';
 import { ReadOnlyNotice } from './read-only-notice.tsx';
+import { RestoreBanner } from './restore-banner.tsx';
 import type { SyncState } from './sync-state.ts';
 import { useDocVersion } from './use-doc-version.ts';
 import { WeddingDetails } from './wedding-details.tsx';
@@ -89,6 +90,7 @@ export function WeddingView(props: Props) {
         </ul>
       </nav>
       <main id="main" tabIndex={-1}>
+        <RestoreBanner connection={connection} version={version} />
         {readOnly && <ReadOnlyNotice id={READ_ONLY_NOTE} role={session.claims.role} />}
         {current === 'timeline' && (
           <>
