@@ -71,7 +71,7 @@ describe('convergence under random concurrent edits', () => {
   for (const n of [2, 5]) {
     it(`${n} clients end with identical documents, equal to the server's`, async () => {
       const t = await startTestServer();
-      const token = await t.token('planner', ['*']);
+      const token = await t.token('admin', ['*']);
       let run = 0;
       await fc.assert(fc.asyncProperty(fc.array(fc.array(op, { minLength: 1, maxLength: 25 }), { minLength: n, maxLength: n }), async (scripts) => {
         const weddingId = `conv${n}-${run++}`;
