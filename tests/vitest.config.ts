@@ -10,5 +10,6 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     reporters: ['default'],
+    setupFiles: ['tests/setup/fast-check-seed.ts'],
   },
 });
