@@ -170,6 +170,12 @@ export function createStripeAdapter(input: AdapterInput): Adapter {
         const message = (error as Error).message ?? String(error);
         return { ok: false, code: /tolerance/i.test(message) ? 'signature_stale' : 'signature_invalid', message: message.split('\n')[0]!.slice(0, 300) };
       }
+      // NOTE: stripe-node measures the tolerance only backwards (now - t), so a signature dated in the
+      // future passes it; a replayed capture must not, in either direction.
+      const signedAt = Number(/(?:^|,)\s*t=(\d+)/.exec(request.headers['stripe-signature'] ?? '')?.[1]);
+      if (!Number.isFinite(signedAt) || signedAt * 1000 - runtime.now() > config.toleranceSeconds * 1000) {
+        return { ok: false, code: 'signature_stale', message: `Stripe-Signature is dated more than ${config.toleranceSeconds} s in the future` };
+      }
       let event: StripeEventJson;
       try {
         event = parseEvent(request.rawBody);

@@ -72,6 +72,11 @@ describe('Stripe: payment requests, verified webhooks, the budget every peer see
     const stale = await fetch(conn.webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'stripe-signature': StripeSandbox.sign(stripe.endpointSecret(), body, now - 301) }, body });
     expect(stale.status).toBe(401);
     expect((await stale.json() as { error: { code: string } }).error.code).toBe('signature_stale');
+    // Tolerance holds in both directions: a signature dated a day ahead is no fresher than one a day old.
+    for (const ahead of [301, 86_400]) {
+      const future = await fetch(conn.webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'stripe-signature': StripeSandbox.sign(stripe.endpointSecret(), JSON.stringify({ ...paidEvent, id: `evt_future_${ahead}` }), now + ahead) }, body: JSON.stringify({ ...paidEvent, id: `evt_future_${ahead}` }) });
+      expect({ ahead, status: future.status, code: (await future.json() as { error: { code: string } }).error.code }).toEqual({ ahead, status: 401, code: 'signature_stale' });
+    }
 
     // A partial payment of the balance, then part of the deposit credited back.
     const balanceInvoice = invoices.find((i) => i.id !== depositInvoice.id)!;
