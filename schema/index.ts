@@ -15,3 +15,5 @@ export * from './api/routes.ts';
 export * from './api/comms.ts';
 export * from './api/payments.ts';
 export * from './api/weddings.ts';
+export * from './document/zoned-time.ts';
+export * from './document/time-zone-change.ts';
