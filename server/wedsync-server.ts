@@ -127,7 +127,7 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
   const app = createHttpApp({
     tokens, snapshots, metrics, logger, readiness, durable: () => new Promise((resolve) => group.afterCommit(resolve)),
     mount: (a) => {
-      a.route('/api/weddings', weddingRoutes(tokens, new WeddingCatalog(db)));
+      a.route('/api/weddings', weddingRoutes(tokens, new WeddingCatalog(db), collab));
       a.route('/api/integrations', integrationRoutes(tokens, bridge));
       a.get('/api/openapi.json', (c) => c.json(openApiDocument(PACKAGE_VERSION)));
       mountCalendarRoutes(a, tokens, calendar);
