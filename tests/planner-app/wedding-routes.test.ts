@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { WeddingListResponse } from '../../schema/api/weddings.ts';
+import { WedSyncClientError, createWedding as sdkCreateWedding } from '../../client/sdk/node.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
 
 async function createWedding(t: TestServer, weddingId: string): Promise<void> {
@@ -86,5 +87,23 @@ describe('POST /api/weddings', () => {
     const conn = await t.connect('w1', await t.token('planner', ['w1']));
     await conn.whenSynced();
     expect(conn.doc.getMeta()).toEqual({ title: 'Wedding w1' });
+  });
+});
+
+describe('SDK createWedding', () => {
+  it('creates a wedding with its zone, refuses a missing zone before any request, and reports an existing wedding', async () => {
+    const t = await startTestServer();
+    const token = await t.token('planner', ['w1']);
+    let requests = 0;
+    const counting: typeof fetch = (input, init) => { requests++; return fetch(input, init); };
+    expect(await sdkCreateWedding({ url: t.httpUrl, token, id: 'w1', timezone: 'Asia/Tokyo', fetch: counting })).toMatchObject({ id: 'w1', meta: { timezone: 'Asia/Tokyo' } });
+    const bad = sdkCreateWedding({ url: t.httpUrl, token, id: 'w1', timezone: 'Tokyo', fetch: counting });
+    await expect(bad).rejects.toBeInstanceOf(WedSyncClientError);
+    await expect(bad).rejects.toMatchObject({ code: 'invalid_options' });
+    // @ts-expect-error the zone is required by the type too
+    await expect(sdkCreateWedding({ url: t.httpUrl, token, id: 'w1', fetch: counting })).rejects.toMatchObject({ code: 'invalid_options' });
+    expect(requests).toBe(1);
+    await expect(sdkCreateWedding({ url: t.httpUrl, token, id: 'w1', timezone: 'Europe/Paris' })).rejects.toMatchObject({ code: 'wedding_exists' });
+    await expect(sdkCreateWedding({ url: t.httpUrl, token, id: 'w2', timezone: 'Europe/Paris' })).rejects.toMatchObject({ code: 'wedding_forbidden' });
   });
 });
