@@ -18,3 +18,5 @@ export * from './api/payments.ts';
 export * from './api/weddings.ts';
 export * from './document/restore-diff.ts';
 export * from './document/restore-notice.ts';
+export * from './document/zoned-time.ts';
+export * from './document/time-zone-change.ts';

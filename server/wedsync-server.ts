@@ -139,7 +139,7 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
       a.post('/api/integrations/webhook/:system/:integrationId', webhookTargetGuard(bridge, rateLimits));
     },
     mount: (a) => {
-      a.route('/api/weddings', weddingRoutes(tokens, new WeddingCatalog(db)));
+      a.route('/api/weddings', weddingRoutes(tokens, new WeddingCatalog(db), collab));
       // Webhooks first: the bearer-token group below would otherwise claim their paths.
       a.route('/api/integrations/webhook', webhookRoutes(bridge));
       a.route('/api/integrations', integrationRoutes(tokens, bridge));

@@ -2,6 +2,7 @@ export { connectWedding, collabUrl, createCollabSocket, type CollabSocketOptions
 export { SizedProvider } from './sized-provider.ts';
 export { splitUpdate } from './split-update.ts';
 export { DEFAULT_MAX_MESSAGE_BYTES } from '../../schema/api/collab-limits.ts';
+export { createWedding, type CreateWeddingOptions } from './create-wedding.ts';
 export { WedSyncClientError, type ClientErrorCode } from './errors.ts';
 export type { LocalStore } from './local-store.ts';
 export { createIndexedDbStore, type IndexedDbStoreOptions } from './indexeddb-store.ts';

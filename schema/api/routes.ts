@@ -6,7 +6,7 @@ import {
   StatusBody, SyncBody, SyncResponse, TimelineSyncBody, TimelineSyncResponse,
 } from './integrations.ts';
 import { Conflict } from '../document/entities.ts';
-import { WeddingListResponse } from './weddings.ts';
+import { WeddingCreateBody, WeddingCreateResponse, WeddingListResponse } from './weddings.ts';
 import { CALENDAR_ROUTES } from './calendar.ts';
 import { COMMS_ROUTES } from './comms.ts';
 import { PAYMENT_ROUTES } from './payments.ts';
@@ -28,6 +28,7 @@ export const ROUTES: RouteContract[] = [
   { method: 'get', path: '/healthz', summary: 'Liveness', auth: 'none', responses: { 200: HealthBody } },
   { method: 'get', path: '/readyz', summary: 'Readiness: storage open, migrations applied', auth: 'none', responses: { 200: ReadyBody, 503: ReadyBody } },
   { method: 'get', path: '/api/weddings', summary: 'The weddings the token may open', auth: 'bearer', responses: { 200: WeddingListResponse, 401: ErrorBody } },
+  { method: 'post', path: '/api/weddings', summary: 'Create a wedding with its time zone (required)', auth: 'bearer', body: WeddingCreateBody, responses: { 201: WeddingCreateResponse, ...errors, 409: ErrorBody } },
   { method: 'post', path: '/api/admin/weddings/{id}/snapshots', summary: 'Snapshot a wedding', auth: 'bearer', body: SnapshotCreateBody, responses: { 201: SnapshotSummary, ...errors } },
   { method: 'get', path: '/api/admin/weddings/{id}/snapshots', summary: "A wedding's snapshots, newest first", auth: 'bearer', responses: { 200: SnapshotList, ...errors } },
   { method: 'get', path: '/api/admin/weddings/{id}/snapshots/{sid}', summary: 'A snapshot with its content', auth: 'bearer', responses: { 200: SnapshotSummary.extend({ content: z.record(z.string(), z.unknown()) }), ...errors } },

@@ -5,6 +5,7 @@ import {
   type Guests, type WeddingJSON, type WeddingMeta,
 } from './entities.ts';
 import type { TxOrigin } from './origins.ts';
+import { TimeZoneChange, planTimeZoneChange, type TimeZoneChangeMode, type TimeZoneChangePlan } from './time-zone-change.ts';
 import { SchemaError, parseOrThrow } from '../errors.ts';
 import { addressKeys } from './addresses.ts';
 
@@ -88,6 +89,33 @@ export class WeddingDoc {
     const valid = parseOrThrow(WeddingMetaPatch.strict(), patch, 'wedding meta');
     this.transact(() => setScalars(this.meta, valid), origin);
     return this.getMeta();
+  }
+
+  /**
+   * Sets the wedding's time zone (IANA) and moves every event as `mode` says, in one transaction:
+   * no peer ever sees the new zone with times meant for the old one. `keep_wall_clock` keeps the
+   * local times as typed (a time the new zone skips moves forward by the gap, a repeated one is its
+   * first occurrence: RFC 5545 §3.3.5); `keep_instants` keeps the moments and rewrites each time
+   * with the new zone's offset. See planTimeZoneChange.
+   * Throws SchemaError `validation_failed` (an unknown zone or mode, or an event the change would
+   * make invalid) before writing anything. Returns the ids of the events it changed, and of those
+   * whose wall time fell in a daylight-saving gap.
+   */
+  changeTimeZone(timeZone: string, mode: TimeZoneChangeMode, origin?: TxOrigin): { changed: string[]; skipped: string[] } {
+    const valid = parseOrThrow(TimeZoneChange, { timeZone, mode }, 'time zone change');
+    const from = this.meta.get('timezone');
+    const events = this.listEvents();
+    const plan: TimeZoneChangePlan = planTimeZoneChange(events, typeof from === 'string' && from ? from : null, valid.timeZone, valid.mode);
+    const byId = new Map(events.map((e) => [e.id, e]));
+    for (const p of plan.patches) parseOrThrow(TimelineEvent, { ...byId.get(p.id)!, ...p }, `timeline event ${p.id}`);
+    this.transact(() => {
+      setScalars(this.meta, { timezone: valid.timeZone });
+      for (const p of plan.patches) {
+        const m = this.timeline.get(p.id);
+        if (m instanceof Y.Map) setScalars(m, { start: p.start, end: p.end });
+      }
+    }, origin);
+    return { changed: plan.patches.map((p) => p.id), skipped: plan.skipped };
   }
 
   // ── timeline ────────────────────────────────────────────────────────────────────────────────

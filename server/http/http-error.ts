@@ -2,7 +2,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 
 export const HTTP_ERROR_CODES = [
   'invalid_json', 'validation_failed', 'not_found', 'wedding_not_found', 'snapshot_not_found', 'method_not_allowed',
-  'payload_too_large', 'json_too_complex', 'document_unavailable', 'storage_unavailable', 'internal_error', 'unsupported_media_type',
+  'payload_too_large', 'json_too_complex', 'wedding_exists', 'document_unavailable', 'storage_unavailable', 'internal_error', 'unsupported_media_type',
 ] as const;
 export type HttpErrorCode = (typeof HTTP_ERROR_CODES)[number];
 

@@ -141,6 +141,35 @@ describe('planner app: quality', () => {
     expect(errors).toEqual([]);
   });
 
+  it('keeps focus on an event’s control when a colleague’s change moves its row', async () => {
+    const t = await startPlannerServer(dist);
+    const peer = await t.connect('w1', await t.token('planner', ['w1'], { sub: 'seed' }));
+    await seedWedding(peer);
+    const { context, page, errors } = await openTab(browser);
+    closeAfterTest(context);
+    await page.goto(t.signInUrl(await t.token('planner', ['w1'], { sub: 'alex', name: 'Alex Morgan' })));
+    await waitSyncState(page, 'online');
+    // Each move puts a different row (the focused one, or others around it) where the DOM must move it.
+    for (const [id, title, start, end, order] of [
+      ['evt_ceremony', 'Ceremony', '2026-06-13T16:00:00+01:00', '2026-06-13T16:45:00+01:00', ['Getting ready', 'Group photos', 'Ceremony']],
+      ['evt_ceremony', 'Ceremony', '2026-06-13T09:00:00+01:00', '2026-06-13T09:45:00+01:00', ['Ceremony', 'Getting ready', 'Group photos']],
+      ['evt_photos', 'Group photos', '2026-06-13T08:00:00+01:00', '2026-06-13T08:45:00+01:00', ['Group photos', 'Ceremony', 'Getting ready']],
+    ] as const) {
+      await row(page, id).getByRole('button', { name: `Edit ${title}` }).focus();
+      peer.doc.upsertEvent({ id, start, end });
+      await waitFor(async () => JSON.stringify(await eventTitles(page)) === JSON.stringify(order), `the order ${order.join(', ')}`);
+      expect(await focusedText(page)).toBe(`Edit ${title}`);
+    }
+    // Typing in an open form survives a colleague moving that event.
+    await row(page, 'evt_prep').getByRole('button', { name: 'Edit Getting ready' }).click();
+    await row(page, 'evt_prep').locator('form').getByLabel('Location', { exact: true }).fill('Cottage garden');
+    peer.doc.upsertEvent({ id: 'evt_prep', start: '2026-06-13T07:00:00+01:00', end: '2026-06-13T07:30:00+01:00' });
+    await waitFor(async () => (await eventTitles(page))[0] === 'Getting ready', 'the moved event first');
+    await page.keyboard.type(' gate');
+    expect(await row(page, 'evt_prep').locator('form').getByLabel('Location', { exact: true }).inputValue()).toBe('Cottage garden gate');
+    expect(errors).toEqual([]);
+  });
+
   it('refuses invalid times with messages and writes nothing', async () => {
     const t = await startPlannerServer(dist);
     const peer = await t.connect('w1', await t.token('planner', ['w1'], { sub: 'seed' }));

@@ -35,12 +35,32 @@ describe('wedding-zone times', () => {
     expect(localInputToIso('2026-03-29T01:30', LONDON)).toBe('2026-03-29T02:30:00+01:00');
     expect(isoInZone(localInputToMs('2026-10-25T03:00', LONDON), LONDON)).toBe('2026-10-25T03:00:00+00:00');
   });
+
+  it('reads a wall time that happens twice (clocks going back) as its first occurrence', () => {
+    expect(localInputToIso('2026-10-25T01:30', LONDON)).toBe('2026-10-25T01:30:00+01:00');
+    expect(localInputToIso('2026-11-01T01:30', 'America/New_York')).toBe('2026-11-01T01:30:00-04:00');
+    expect(localInputToIso('2026-04-05T01:45', 'Australia/Lord_Howe')).toBe('2026-04-05T01:45:00+11:00');
+  });
 });
 
 describe('event time checks', () => {
   it('accepts an event on the wedding day, including one running past midnight', () => {
     expect(checkEventTimes('2026-06-13T14:00', '2026-06-13T14:45', day)).toEqual([]);
     expect(checkEventTimes('2026-06-13T23:00', '2026-06-14T01:30', day)).toEqual([]);
+  });
+
+  it('accepts an event that starts after midnight, on the next calendar day (teardown, after-party)', () => {
+    expect(checkEventTimes('2026-06-14T00:30', '2026-06-14T02:00', day)).toEqual([]);
+    expect(checkEventTimes('2026-06-14T05:00', '2026-06-14T06:00', day)).toEqual([]);
+    expect(checkEventTimes('2026-06-13T00:00', '2026-06-13T01:00', day)).toEqual([]);
+    // Also across a DST change and in a zone west of UTC.
+    expect(checkEventTimes('2026-10-25T01:30', '2026-10-25T03:00', { date: '2026-10-24', timeZone: LONDON })).toEqual([]);
+    expect(checkEventTimes('2026-06-14T01:00', '2026-06-14T04:00', { date: '2026-06-13', timeZone: 'America/Los_Angeles' })).toEqual([]);
+  });
+
+  it('refuses a start at or after the next morning’s cut-off, or before the wedding date', () => {
+    expect(checkEventTimes('2026-06-14T06:00', '2026-06-14T06:30', day).map((i) => i.field)).toEqual(['start', 'end']);
+    expect(checkEventTimes('2026-06-12T23:30', '2026-06-13T00:30', day).map((i) => i.field)).toEqual(['start']);
   });
 
   it('refuses an end before the start, and times outside the wedding day', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { WeddingListResponse } from '../../schema/api/weddings.ts';
+import { WedSyncClientError, createWedding as sdkCreateWedding } from '../../client/sdk/node.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
 
 async function createWedding(t: TestServer, weddingId: string): Promise<void> {
@@ -46,5 +47,63 @@ describe('GET /api/weddings', () => {
     const invalid = await t.fetch('/api/weddings', { token: 'not.a.token' });
     expect(invalid.status).toBe(401);
     expect(await invalid.json()).toMatchObject({ error: { code: 'token_invalid' } });
+  });
+});
+
+describe('POST /api/weddings', () => {
+  const create = (t: TestServer, token: string, body: unknown) => t.fetch('/api/weddings', { token, method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+
+  it('creates a wedding with its time zone, which every peer then reads', async () => {
+    const t = await startTestServer();
+    const token = await t.token('planner', ['w1']);
+    const res = await create(t, token, { id: 'w1', timezone: 'America/New_York', title: 'Ada & Grace', date: '2027-06-12' });
+    expect(res.status).toBe(201);
+    expect(await res.json()).toEqual({ id: 'w1', meta: { timezone: 'America/New_York', title: 'Ada & Grace', date: '2027-06-12', status: 'planning' } });
+    const conn = await t.connect('w1', token);
+    await conn.whenSynced();
+    expect(conn.doc.getMeta()).toMatchObject({ timezone: 'America/New_York', title: 'Ada & Grace' });
+    expect(await list(t, token)).toEqual([{ id: 'w1', stored: true }]);
+  });
+
+  it('refuses a wedding without a time zone, or with one that is not IANA, and creates nothing', async () => {
+    const t = await startTestServer();
+    const token = await t.token('admin', ['*']);
+    for (const body of [{ id: 'w1' }, { id: 'w1', timezone: '' }, { id: 'w1', timezone: 'Mars/Olympus_Mons' }, { id: 'w1', timezone: 'GMT+1 (London)' }, { id: 'w 1', timezone: 'UTC' }]) {
+      const res = await create(t, token, body);
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(await res.json()).toMatchObject({ error: { code: 'validation_failed' } });
+    }
+    expect(await list(t, token)).toEqual([]);
+  });
+
+  it('refuses an existing wedding (409), a wedding the token does not open (403) and read-only roles (403), changing nothing', async () => {
+    const t = await startTestServer();
+    await createWedding(t, 'w1');
+    const res = await create(t, await t.token('planner', ['w1']), { id: 'w1', timezone: 'Europe/Paris' });
+    expect(res.status).toBe(409);
+    expect(await res.json()).toMatchObject({ error: { code: 'wedding_exists' } });
+    expect((await create(t, await t.token('planner', ['w1']), { id: 'w2', timezone: 'Europe/Paris' })).status).toBe(403);
+    expect((await create(t, await t.token('couple', ['w3']), { id: 'w3', timezone: 'Europe/Paris' })).status).toBe(403);
+    const conn = await t.connect('w1', await t.token('planner', ['w1']));
+    await conn.whenSynced();
+    expect(conn.doc.getMeta()).toEqual({ title: 'Wedding w1' });
+  });
+});
+
+describe('SDK createWedding', () => {
+  it('creates a wedding with its zone, refuses a missing zone before any request, and reports an existing wedding', async () => {
+    const t = await startTestServer();
+    const token = await t.token('planner', ['w1']);
+    let requests = 0;
+    const counting: typeof fetch = (input, init) => { requests++; return fetch(input, init); };
+    expect(await sdkCreateWedding({ url: t.httpUrl, token, id: 'w1', timezone: 'Asia/Tokyo', fetch: counting })).toMatchObject({ id: 'w1', meta: { timezone: 'Asia/Tokyo' } });
+    const bad = sdkCreateWedding({ url: t.httpUrl, token, id: 'w1', timezone: 'Tokyo', fetch: counting });
+    await expect(bad).rejects.toBeInstanceOf(WedSyncClientError);
+    await expect(bad).rejects.toMatchObject({ code: 'invalid_options' });
+    // @ts-expect-error the zone is required by the type too
+    await expect(sdkCreateWedding({ url: t.httpUrl, token, id: 'w1', fetch: counting })).rejects.toMatchObject({ code: 'invalid_options' });
+    expect(requests).toBe(1);
+    await expect(sdkCreateWedding({ url: t.httpUrl, token, id: 'w1', timezone: 'Europe/Paris' })).rejects.toMatchObject({ code: 'wedding_exists' });
+    await expect(sdkCreateWedding({ url: t.httpUrl, token, id: 'w2', timezone: 'Europe/Paris' })).rejects.toMatchObject({ code: 'wedding_forbidden' });
   });
 });

@@ -2,14 +2,14 @@ import { Component, type ComponentChildren } from 'preact';
 import type { TimelineEvent } from '../../../sdk/index.ts';
 import type { Peer } from '../presence/use-presence.ts';
 import { humanize } from '../ui/labels.ts';
-import { clockLabel, dateInZone, daysBetween } from './zoned-time.ts';
+import { clockLabel, dateInZone, daysBetween, shortDate } from './zoned-time.ts';
 
 export interface EventRowProps {
   event: TimelineEvent;
   index: number;
   count: number;
   timeZone: string;
-  /** The wedding date, to flag an end that runs into the next day. */
+  /** The wedding date: an event starting on another day shows its date, an end on a later day than the start is flagged. */
   date: string | undefined;
   /** The assigned vendors' names, joined. */
   vendorNames: string;
@@ -45,7 +45,10 @@ export class EventRow extends Component<EventRowProps> {
     const p = this.props;
     const e = p.event;
     const titleId = `event-${e.id}-title`;
-    const endDay = p.date ? daysBetween(p.date, dateInZone(e.end, p.timeZone)) : 0;
+    const startDate = dateInZone(e.start, p.timeZone);
+    // After midnight (teardown, an after-party) the time alone would read as the morning before.
+    const otherDay = p.date !== undefined && startDate !== p.date;
+    const endDay = daysBetween(startDate, dateInZone(e.end, p.timeZone));
     const describedBy = p.readOnly ? p.readOnlyNoteId : undefined;
 
     return (
@@ -58,6 +61,7 @@ export class EventRow extends Component<EventRowProps> {
       >
         <div class="event-summary">
           <p class="event-time">
+            {otherDay && <span class="event-date">{shortDate(startDate)} </span>}
             <time dateTime={e.start}>{clockLabel(e.start, p.timeZone)}</time>
             <span aria-hidden="true">–</span><span class="sr-only"> to </span>
             <time dateTime={e.end}>{clockLabel(e.end, p.timeZone)}</time>

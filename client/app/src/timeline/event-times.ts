@@ -1,8 +1,9 @@
 import { localInputToMs, longDate } from './zoned-time.ts';
 
 /**
- * A party may run past midnight: the wedding day ends at this hour the next morning. Anything
- * later (or anything starting on another date) is almost always a typo in the date.
+ * A party may run past midnight, and teardown or an after-party may start after it: the wedding
+ * day runs from midnight of the date until this hour the next morning, and every event starts and
+ * ends within it. Anything later is almost always a typo in the date.
  */
 export const DAY_ENDS_NEXT_MORNING_AT = 6;
 
@@ -28,12 +29,12 @@ export function checkEventTimes(start: string, end: string, day: WeddingDay): Ti
   if (e < s) issues.push({ field: 'end', message: 'The end is before the start.' });
   if (day.date) {
     const next = new Date(Date.parse(`${day.date}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+    const dayStart = localInputToMs(`${day.date}T00:00`, day.timeZone);
     const dayEnd = localInputToMs(`${next}T${String(DAY_ENDS_NEXT_MORNING_AT).padStart(2, '0')}:00`, day.timeZone);
     const when = longDate(day.date);
-    if (start.slice(0, 10) !== day.date) issues.push({ field: 'start', message: `The start is outside the wedding day (${when}).` });
-    if (e > dayEnd) {
-      issues.push({ field: 'end', message: `The end is after the wedding day: events may run until ${DAY_ENDS_NEXT_MORNING_AT}:00 the morning after ${when}.` });
-    }
+    const window = `events run from ${when} until ${DAY_ENDS_NEXT_MORNING_AT}:00 the morning after`;
+    if (s < dayStart || s >= dayEnd) issues.push({ field: 'start', message: `The start is outside the wedding day: ${window}.` });
+    if (e > dayEnd) issues.push({ field: 'end', message: `The end is after the wedding day: ${window}.` });
   }
   return issues;
 }

@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { TimelineEvent, type TxOrigin, type WeddingDoc } from '../../../sdk/index.ts';
 import type { Peer } from '../presence/use-presence.ts';
 import { newId } from '../ui/labels.ts';
@@ -53,11 +53,23 @@ export function TimelineView(props: TimelineViewProps) {
     }
   }, [events, openId]);
 
-  // Focus follows the control that was used, after the list re-renders in its new order.
-  useEffect(() => {
+  // Focus, in the commit that changed the list (a layout effect, not useEffect).
+  // NOTE: Preact moves a reordered row with insertBefore, and a focused element that is moved
+  // loses focus (to <body>). A deferred useEffect could run too early: Preact flushes a previous
+  // render's pending effects when the next render starts, i.e. against the old DOM, before the
+  // move; focus then ended on <body> (the intermittent "focus never reached Edit Ceremony").
+  // - after an action here, focus follows the control that was used (focusNext);
+  // - otherwise a control that had focus when this render began keeps it, whoever's change
+  //   (a colleague's, an integration's) moved its row.
+  const focusedAtRender = listRef.current?.contains(document.activeElement) ? document.activeElement as HTMLElement : null;
+  useLayoutEffect(() => {
     const f = focusNext.current;
-    if (!f) return;
     focusNext.current = null;
+    if (!f) {
+      const lost = !document.activeElement || document.activeElement === document.body;
+      if (focusedAtRender?.isConnected && lost) focusedAtRender.focus({ preventScroll: true });
+      return;
+    }
     if (f.id === 'add') return document.getElementById('timeline-add')?.focus();
     const row = listRef.current?.querySelector<HTMLElement>(`[data-event-id="${CSS.escape(f.id)}"]`);
     const target = f.control === 'row' ? row?.querySelector<HTMLElement>('[data-action="open"]') : row?.querySelector<HTMLElement>(`[data-action="${f.control}"]`);

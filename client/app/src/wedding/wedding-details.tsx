@@ -1,6 +1,8 @@
 import { useMemo, useState } from 'preact/hooks';
-import { SchemaError, type TxOrigin, type WeddingDoc, type WeddingMeta, type WeddingMetaPatch } from '../../../sdk/index.ts';
+import { SchemaError, type TimeZoneChangeMode, type TxOrigin, type WeddingDoc, type WeddingMeta, type WeddingMetaPatch } from '../../../sdk/index.ts';
+import { isKnownTimeZone } from '../timeline/zoned-time.ts';
 import { useAnnounce } from '../ui/use-announcer.ts';
+import { TimeZoneChangeDialog } from './time-zone-change-dialog.tsx';
 
 interface Props {
   doc: WeddingDoc;
@@ -16,7 +18,9 @@ type Fields = 'title' | 'date' | 'timezone' | 'venue';
 
 /**
  * The wedding's title, date, time zone and venue. The date and time zone matter to the timeline:
- * times are shown in the zone and checked against the date.
+ * times are shown in the zone and checked against the date. A wedding always keeps a zone once it
+ * has one; changing it while there are events asks whether they keep their local times or their
+ * moments (WeddingDoc.changeTimeZone), and writes the details and every event in one transaction.
  */
 export function WeddingDetails({ doc, meta, loaded, readOnly, readOnlyNoteId, origin }: Props) {
   const announce = useAnnounce();
@@ -29,6 +33,34 @@ export function WeddingDetails({ doc, meta, loaded, readOnly, readOnlyNoteId, or
   const [toggled, setToggled] = useState<boolean | null>(null);
   const open = toggled ?? (missing && loaded && !readOnly);
 
+  const [zoneChange, setZoneChange] = useState<{ to: string; patch: WeddingMetaPatch } | null>(null);
+  const [outcome, setOutcome] = useState<string | null>(null);
+
+  const write = (patch: WeddingMetaPatch, zone: { to: string; mode: TimeZoneChangeMode } | null) => {
+    try {
+      let skipped: string[] = [];
+      // NOTE: a copy of the origin, which the timeline's undo (tracking this origin by identity)
+      // does not follow: Ctrl+Z would otherwise put the events back without the zone.
+      const tx = zone ? { ...origin } : origin;
+      doc.transact(() => {
+        if (Object.keys(patch).length) doc.setMeta(patch, tx);
+        if (zone) skipped = doc.changeTimeZone(zone.to, zone.mode, tx).skipped;
+      }, tx);
+      setDraft({});
+      setError(null);
+      const moved = skipped.map((id) => doc.getEvent(id)?.title ?? id);
+      const text = zone
+        ? `Time zone changed to ${zone.to}: events ${zone.mode === 'keep_wall_clock' ? 'kept their times as typed' : 'kept their moments in time'}.`
+          + (moved.length ? ` Moved forward past a skipped hour, please check: ${moved.join(', ')}.` : '')
+        : 'Wedding details saved.';
+      setOutcome(zone ? text : null);
+      announce(text);
+    } catch (err) {
+      if (!(err instanceof SchemaError)) throw err;
+      setError(err.issues.map((i) => `${i.path || 'details'}: ${i.message}`).join('; '));
+    }
+  };
+
   const save = (e: Event) => {
     e.preventDefault();
     const patch: WeddingMetaPatch = {};
@@ -36,22 +68,24 @@ export function WeddingDetails({ doc, meta, loaded, readOnly, readOnlyNoteId, or
       const v = draft[f]!.trim();
       if (v !== (meta[f] ?? '')) patch[f] = v;
     }
-    try {
-      doc.setMeta(patch, origin);
-      setDraft({});
-      setError(null);
-      announce('Wedding details saved.');
-    } catch (err) {
-      if (!(err instanceof SchemaError)) throw err;
-      setError(err.issues.map((i) => `${i.path || 'details'}: ${i.message}`).join('; '));
-    }
+    const to = patch.timezone;
+    if (to === undefined) return write(patch, null);
+    if (!to) return setError('time zone: a wedding needs a time zone (an IANA name such as Europe/London).');
+    if (!isKnownTimeZone(to)) return setError(`time zone: “${to}” is not an IANA time zone (for example Europe/London or America/New_York).`);
+    delete patch.timezone;
+    // Without events there is nothing to ask about.
+    if (doc.timeline.size === 0) return write(patch, { to, mode: 'keep_instants' });
+    setZoneChange({ to, patch });
   };
+
+  const events = zoneChange ? doc.listEvents() : [];
 
   return (
     <details class="wedding-details" open={open} onToggle={(e) => { if (e.currentTarget.open !== open) setToggled(e.currentTarget.open); }}>
-      <summary>Wedding details{missing ? ' (set the date and time zone)' : ''}</summary>
+      <summary>Wedding details{!meta.timezone ? ' (set the time zone)' : missing ? ' (set the date)' : ''}</summary>
       <form onSubmit={save} noValidate>
         {error && <p class="form-errors" role="alert">Nothing was saved: {error}</p>}
+        {outcome && <p class="notice" role="status">{outcome}</p>}
         <fieldset disabled={readOnly} class="detail-fields">
           <legend class="sr-only">Wedding details</legend>
           <div class="field"><label for="meta-title">Title</label>
@@ -66,6 +100,11 @@ export function WeddingDetails({ doc, meta, loaded, readOnly, readOnlyNoteId, or
           <div class="form-actions"><button type="submit" class="primary">Save details</button></div>
         </fieldset>
       </form>
+      {zoneChange && events[0] && (
+        <TimeZoneChangeDialog from={meta.timezone} to={zoneChange.to} example={events[0]} count={events.length}
+          onCancel={() => setZoneChange(null)}
+          onChoose={(mode) => { setZoneChange(null); write(zoneChange.patch, { to: zoneChange.to, mode }); }} />
+      )}
     </details>
   );
 }

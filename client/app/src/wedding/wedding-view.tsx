@@ -11,7 +11,7 @@ import { linkHandler } from '../routing/use-route.ts';
 import { isReadOnlyRole, type Session } from '../session/token.ts';
 import { TimelineView } from '../timeline/timeline-view.tsx';
 import { useUndo } from '../timeline/use-undo.ts';
-import { browserTimeZone, isKnownTimeZone, longDate } from '../timeline/zoned-time.ts';
+import { isKnownTimeZone, longDate } from '../timeline/zoned-time.ts';
 import { VendorsView } from '../vendors/vendors-view.tsx';
 import { ConnectionIndicator } from './connection-indicator.tsx';
 import { ReadOnlyNotice } from './read-only-notice.tsx';
@@ -52,8 +52,10 @@ export function WeddingView(props: Props) {
   const readOnly = isReadOnlyRole(session.claims) || props.serverReadOnly;
   const isAdmin = session.claims.role === 'admin';
   const meta = useMemo(() => doc.getMeta(), [doc, version]);
-  const timeZone = meta.timezone && isKnownTimeZone(meta.timezone) ? meta.timezone : browserTimeZone();
-  const day = useMemo(() => ({ date: meta.date, timeZone }), [meta.date, timeZone]);
+  // Never the viewer's own zone: the same wedding must read the same everywhere. A wedding without
+  // a zone (made before it was required) shows a prompt to set it instead of times.
+  const timeZone = meta.timezone && isKnownTimeZone(meta.timezone) ? meta.timezone : null;
+  const day = useMemo(() => (timeZone ? { date: meta.date, timeZone } : null), [meta.date, timeZone]);
   const pendingConflicts = useMemo(() => doc.listConflicts().filter((c) => c.status === 'pending').length, [doc, version]);
   const title = meta.title || connection.weddingId;
 
@@ -69,7 +71,7 @@ export function WeddingView(props: Props) {
         <div class="wedding-title">
           <h1>{title}</h1>
           <p class="muted">
-            {meta.date ? longDate(meta.date) : 'Date not set'} · times in {timeZone}{meta.venue ? ` · ${meta.venue}` : ''}
+            {meta.date ? longDate(meta.date) : 'Date not set'} · {timeZone ? `times in ${timeZone}` : 'time zone not set'}{meta.venue ? ` · ${meta.venue}` : ''}
           </p>
         </div>
         <ConnectionIndicator state={props.sync} offlineCopy={props.offlineCopy} />
@@ -95,15 +97,30 @@ export function WeddingView(props: Props) {
         {current === 'timeline' && (
           <>
             <WeddingDetails doc={doc} meta={meta} loaded={props.sync === 'online' || doc.timeline.size > 0 || doc.meta.size > 0} readOnly={readOnly} readOnlyNoteId={READ_ONLY_NOTE} origin={origin} />
-            <TimelineView doc={doc} version={version} day={day} readOnly={readOnly} readOnlyNoteId={READ_ONLY_NOTE} origin={origin}
-              peers={peers} setEditing={setEditing} undo={undo} />
+            {day ? (
+              <TimelineView doc={doc} version={version} day={day} readOnly={readOnly} readOnlyNoteId={READ_ONLY_NOTE} origin={origin}
+                peers={peers} setEditing={setEditing} undo={undo} />
+            ) : <MissingTimeZone zone={meta.timezone} readOnly={readOnly} />}
           </>
         )}
         {current === 'vendors' && <VendorsView doc={doc} version={version} readOnly={readOnly} origin={origin} perform={undo.perform} />}
-        {current === 'conflicts' && <ConflictsView doc={doc} version={version} timeZone={timeZone} weddingId={connection.weddingId} token={session.token} readOnly={readOnly} readOnlyNoteId={READ_ONLY_NOTE} />}
+        {current === 'conflicts' && <ConflictsView doc={doc} version={version} timeZone={timeZone ?? 'UTC'} weddingId={connection.weddingId} token={session.token} readOnly={readOnly} readOnlyNoteId={READ_ONLY_NOTE} />}
         {current === 'integrations' && <IntegrationsView weddingId={connection.weddingId} token={session.token} />}
-        {current === 'admin' && isAdmin && <SnapshotsView weddingId={connection.weddingId} token={session.token} timeZone={timeZone} />}
+        {current === 'admin' && isAdmin && <SnapshotsView weddingId={connection.weddingId} token={session.token} timeZone={timeZone ?? 'UTC'} />}
       </main>
     </>
+  );
+}
+
+/** In place of the timeline while the wedding has no (known) time zone: its times cannot be read. */
+function MissingTimeZone({ zone, readOnly }: { zone: string | undefined; readOnly: boolean }) {
+  return (
+    <section class="timeline" aria-labelledby="timeline-heading">
+      <h2 id="timeline-heading">Timeline</h2>
+      <p class="notice" role="alert">
+        {zone ? `This wedding’s time zone “${zone}” is not one this browser knows.` : 'This wedding has no time zone yet.'}
+        {' '}Its times are shown once it has one{readOnly ? ': ask the planner to set it.' : ': set it under “Wedding details” above.'}
+      </p>
+    </section>
   );
 }
