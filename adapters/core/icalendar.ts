@@ -1,5 +1,6 @@
 import ICAL from 'ical.js';
 import { instantOf, isKnownTimeZone, transitionsOf, wallTimeIsExact, wallTimeOf, type WallTime } from './calendar-time.ts';
+import { splitByOctets } from '../../schema/document/text.ts';
 import { parseEventKey, type InboundEvent, type OutboundEvent } from './calendar.ts';
 
 /**
@@ -131,6 +132,35 @@ export function writeVEvent(vevent: ICAL.Component, e: OutboundEvent, options: V
   return vevent;
 }
 
+/** RFC 5545 §3.1: a content line is at most 75 octets, excluding the line break. */
+export const MAX_LINE_OCTETS = 75;
+
+/**
+ * Folds one unfolded content line: at most 75 octets per line, the continuation lines starting
+ * with one space (so at most 74 octets of content each), cut between characters only (never inside
+ * a UTF-8 sequence or a surrogate pair, and between graphemes where one fits in a line).
+ */
+export function foldContentLine(line: string): string {
+  return splitByOctets(line, MAX_LINE_OCTETS, MAX_LINE_OCTETS - 1).join('\r\n ');
+}
+
+/** Undoes folding (RFC 5545 §3.1): a line break followed by one space or tab joins the lines. */
+export function unfoldContentLines(text: string): string {
+  return text.replace(/\r?\n[ \t]/g, '');
+}
+
+/**
+ * iCalendar text of a component: ical.js' serialisation, unfolded and folded again by octets.
+ * NOTE: ical.js 2.2 folds by UTF-8 length but resets the count without the continuation line's
+ * leading space, so continuation lines can reach 76 octets; its `foldLength` is a global setting
+ * shared with every other user of the library, so the fold is redone here instead. Every line,
+ * the last included, ends with CRLF.
+ */
+export function serializeCalendar(cal: ICAL.Component): string {
+  const lines = unfoldContentLines(cal.toString()).split(/\r?\n/).filter((l) => l !== '');
+  return lines.map((l) => `${foldContentLine(l)}\r\n`).join('');
+}
+
 export function newVCalendar(extra: Record<string, string> = {}): ICAL.Component {
   const cal = new ICAL.Component(['vcalendar', [], []]);
   cal.updatePropertyWithValue('prodid', PRODID);
@@ -148,7 +178,7 @@ export function eventCalendar(e: OutboundEvent, options: VEventOptions): string 
     cal.addSubcomponent(vtimezone(e.zone, fromMs, toMs));
   }
   cal.addSubcomponent(writeVEvent(new ICAL.Component('vevent'), e, options));
-  return cal.toString();
+  return serializeCalendar(cal);
 }
 
 /** Parses iCalendar text; null when it is not a VCALENDAR. */

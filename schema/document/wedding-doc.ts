@@ -6,6 +6,7 @@ import {
 } from './entities.ts';
 import type { TxOrigin } from './origins.ts';
 import { SchemaError, parseOrThrow } from '../errors.ts';
+import { textEdit, wellFormed } from './text.ts';
 
 /** Names of the document's top-level shared types. */
 export const ROOT = {
@@ -510,17 +511,17 @@ function writeEvent(m: YEntity, e: TimelineEvent, before: TimelineEvent | undefi
   setLinks(m, links);
 }
 
-/** Edits `text` into `next` by replacing only the differing middle, so concurrent typing elsewhere survives. */
+/**
+ * Edits `text` into `next` by replacing only the differing middle, so concurrent typing elsewhere
+ * survives. The replaced span starts and ends on grapheme boundaries of both texts (see
+ * `textEdit`): a half surrogate pair is never deleted or inserted, so every peer reads whole
+ * characters. Lone surrogates in `next` are written as U+FFFD.
+ */
 export function replaceText(text: Y.Text, next: string): void {
-  const prev = text.toString();
-  if (prev === next) return;
-  let start = 0;
-  while (start < prev.length && start < next.length && prev[start] === next[start]) start++;
-  let endPrev = prev.length;
-  let endNext = next.length;
-  while (endPrev > start && endNext > start && prev[endPrev - 1] === next[endNext - 1]) { endPrev--; endNext--; }
-  if (endPrev > start) text.delete(start, endPrev - start);
-  if (endNext > start) text.insert(start, next.slice(start, endNext));
+  const edit = textEdit(text.toString(), wellFormed(next));
+  if (!edit) return;
+  if (edit.remove > 0) text.delete(edit.index, edit.remove);
+  if (edit.insert !== '') text.insert(edit.index, edit.insert);
 }
 
 function str(v: unknown, fallback = ''): string { return typeof v === 'string' ? v : fallback; }

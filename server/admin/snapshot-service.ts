@@ -1,6 +1,6 @@
 import * as Y from 'yjs';
 import {
-  WeddingDoc, adminOrigin, documentNameFor, reconcileDocument,
+  WeddingDoc, adminOrigin, documentNameFor, reconcileDocument, wellFormedDeep,
   type SnapshotRestoreResult, type SnapshotSummary, type WeddingJSON,
 } from '../../schema/index.ts';
 import type { CollabServer } from '../collab/collab-server.ts';
@@ -69,8 +69,9 @@ export class SnapshotService {
 
   async export(weddingId: string): Promise<WeddingExport> {
     this.assertExists(weddingId);
+    // An export is text written out: it holds only well-formed Unicode (U+FFFD for a lone surrogate).
     return this.collab.withDocument(weddingId, (doc) => ({
-      weddingId, exportedAt: new Date().toISOString(), content: new WeddingDoc(doc).toJSON(),
+      weddingId, exportedAt: new Date().toISOString(), content: wellFormedDeep(new WeddingDoc(doc).toJSON()),
     }));
   }
 }

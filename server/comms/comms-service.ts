@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import * as Y from 'yjs';
 import {
-  WeddingDoc, adminOrigin, canOpenWedding, deliveryKey, systemOrigin, weddingIdOf,
+  WeddingDoc, adminOrigin, canOpenWedding, clipText, deliveryKey, systemOrigin, weddingIdOf, wellFormedDeep,
   type Delivery, type EmergencyBody, type EmergencyResponse, type Message, type MessageStatusResponse, type RecipientDeliveries,
   type SendResponse, type Task, type TxOrigin, type UnifiedMessageBody,
 } from '../../schema/index.ts';
@@ -298,9 +298,9 @@ export class CommsService {
         if (cancelled) {
           w.upsertVendor({ id: cancelled.id, status: 'cancelled' }, origin);
           task = w.upsertTask({
-            id: `replace-${cancelled.id}-${messageId.slice(4)}`, kind: 'vendor_replacement', title: `Find a replacement ${cancelled.category.replace('_', ' ')} for ${cancelled.name}`.slice(0, 200),
+            id: `replace-${cancelled.id}-${messageId.slice(4)}`, kind: 'vendor_replacement', title: clipText(`Find a replacement ${cancelled.category.replace('_', ' ')} for ${cancelled.name}`, 200),
             createdAt: new Date(this.clock()).toISOString(), due: w.getMeta().date ?? '', vendorId: cancelled.id, category: cancelled.category,
-            eventIds: w.listEvents().filter((e) => e.vendorIds.includes(cancelled.id)).map((e) => e.id), messageId, notes: body.message.slice(0, 5000),
+            eventIds: w.listEvents().filter((e) => e.vendorIds.includes(cancelled.id)).map((e) => e.id), messageId, notes: clipText(body.message, 5000),
           }, origin);
         }
         return this.writeMessage(w, weddingId, {
@@ -453,8 +453,10 @@ export class CommsService {
     const { adapter, integration } = live;
     if (!isMessagingAdapter(adapter)) throw new AdapterError('unsupported', `${integration.system} does not send messages`);
     const { message: planned } = JSON.parse(row.payload) as MessageSendPayload;
+    // Text leaves here for every channel: only well-formed Unicode goes out (a lone surrogate
+    // written before this was enforced reads as U+FFFD rather than failing the provider's encoder).
     const message: OutboundMessage = {
-      ...planned,
+      ...wellFormedDeep(planned),
       ackUrl: planned.requiresAck ? this.ackLinks.url({ weddingId: planned.weddingId, messageId: planned.messageId, recipientId: planned.recipient.id }) : null,
     };
     const key = row.idempotencyKey;
@@ -565,8 +567,8 @@ export class CommsService {
     if (planners.length === 0) return;
     this.writeMessage(w, weddingId, {
       id: `unreached-${message.id}-${crypto.createHash('sha256').update(ids.join(',')).digest('hex').slice(0, 8)}`, senderId: 'wedsync', recipients: planners,
-      subject: `Not acknowledged: ${message.subject || message.type}`.slice(0, 200),
-      body: `${names.join(', ')} ${ids.length === 1 ? 'has' : 'have'} not acknowledged "${message.subject || message.body.slice(0, 80)}" after every channel was tried. Please call them.`,
+      subject: clipText(`Not acknowledged: ${message.subject || message.type}`, 200),
+      body: `${names.join(', ')} ${ids.length === 1 ? 'has' : 'have'} not acknowledged "${message.subject || clipText(message.body, 80)}" after every channel was tried. Please call them.`,
       priority: 'urgent', type: 'escalation.unacknowledged', requiresAck: false, escalateAfterSeconds: null, broadcast: true,
       context: { messageId: message.id, recipients: ids.join(',').slice(0, 300) },
     }, origin);
