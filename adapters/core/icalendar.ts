@@ -150,6 +150,7 @@ export function unfoldContentLines(text: string): string {
 }
 
 // RFC 5545 §3.3.11: TEXT may not hold control characters other than HTAB; ical.js escapes LF only.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point (RFC 5545 §3.3.11)
 const CONTROL = /[\x00-\x08\x0B\x0C\x0E-\x1F\x7F]/g;
 
 /**

@@ -22,6 +22,7 @@ export function lintICalendar(input: string | Uint8Array): string[] {
     const octets = new TextEncoder().encode(line).length;
     if (octets > 75) problems.push(`line ${i + 1} is ${octets} octets: ${JSON.stringify(line)}`);
     if (/[\r\n]/.test(line)) problems.push(`line ${i + 1} holds a bare CR or LF`);
+    // eslint-disable-next-line no-control-regex -- matching control characters is the point (RFC 5545 §3.3.11)
     if (/[\x00-\x08\x0A-\x1F\x7F]/.test(line)) problems.push(`line ${i + 1} holds a control character`);
     if (line.startsWith(' ') || line.startsWith('\t')) {
       if (i === 0) problems.push('the first line is a continuation');
