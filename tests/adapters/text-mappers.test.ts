@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { clipText, isWellFormed, wellFormed, type Payment } from '../../schema/index.ts';
-import { plainText, type OutboundChange, type OutboundMessage, type WeddingContext } from '../../adapters/core/index.ts';
+import { contentHash, plainText, project, sameField, type OutboundChange, type OutboundMessage, type WeddingContext } from '../../adapters/core/index.ts';
 import { composeEmail } from '../../adapters/email/mappers.ts';
 import { composePost } from '../../adapters/slack/mappers.ts';
 import { composeCard } from '../../adapters/teams/mappers.ts';
@@ -125,6 +125,19 @@ describe('payments: descriptions both ways', () => {
       expect(endsOnBoundary(description, note.slice(0, note.lastIndexOf(' [wedsync ')))).toBe(true);
       expect(isWellFormed(note)).toBe(true);
     }), { numRuns: 150 });
+  });
+});
+
+describe('comparing synced text', () => {
+  it('treats canonically equivalent spellings as the same value, and a lone surrogate as the U+FFFD peers store', () => {
+    expect(sameField('title', 'Cafe\u0301 💍', 'Café 💍')).toBe(true);
+    expect(sameField('notes', 'x\uD83D', 'x\uFFFD')).toBe(true);
+    expect(sameField('title', 'Bring 😀', 'Bring 😃')).toBe(false);
+    fc.assert(fc.property(unicodeText(60), unicodeText(60), (a, b) => {
+      expect(sameField('notes', a, a.normalize('NFD'))).toBe(true);
+      expect(sameField('notes', a, b)).toBe(a.normalize('NFC') === b.normalize('NFC'));
+      expect(contentHash('timeline', project({ notes: a.normalize('NFD') }, ['notes']))).toBe(contentHash('timeline', project({ notes: a.normalize('NFC') }, ['notes'])));
+    }));
   });
 });
 

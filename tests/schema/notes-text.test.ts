@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { WeddingDoc, isWellFormed, replaceText } from '../../schema/index.ts';
-import { trickyText, unicodeText } from '../helpers/unicode.ts';
+import { WeddingDoc, isWellFormed, replaceText, wellFormed } from '../../schema/index.ts';
+import { trickyText, unicodeText, utf16Units } from '../helpers/unicode.ts';
 
 const ceremony = { id: 'ceremony', title: 'Ceremony', start: '2027-06-12T14:00:00+01:00', end: '2027-06-12T14:45:00+01:00' };
 
@@ -51,6 +51,20 @@ describe('event notes as Unicode text', () => {
     w.upsertEvent({ ...ceremony, notes: 'x\uD83D' });
     expect(w.getEvent('ceremony')!.notes).toBe('x\uFFFD');
     expect(p.getEvent('ceremony')!.notes).toBe('x\uFFFD');
+  });
+
+  it('a lone surrogate in any text field is stored as U+FFFD, so the writer reads what every peer reads', () => {
+    fc.assert(fc.property(utf16Units(30), utf16Units(30), (title, location) => {
+      const { writer, w, p } = twoPeers();
+      w.upsertEvent({ ...ceremony, title: `T${title}`, location });
+      w.upsertVendor({ id: 'dj', name: `DJ ${title}`, category: 'dj' });
+      const mine = w.getEvent('ceremony')!;
+      // Titles are trimmed (Label); every other character stays.
+      expect(mine).toMatchObject({ title: wellFormed(`T${title}`).trim(), location: wellFormed(location) });
+      expect(p.getEvent('ceremony')).toEqual(mine);
+      expect(storedCopy(writer).getEvent('ceremony')).toEqual(mine);
+      expect(p.getVendor('dj')!.name).toBe(w.getVendor('dj')!.name);
+    }), { numRuns: 100 });
   });
 
   it('every peer and the stored copy read exactly what the writer wrote, for any sequence of notes', () => {
