@@ -520,8 +520,13 @@ function writeEvent(m: YEntity, e: TimelineEvent, before: TimelineEvent | undefi
 export function replaceText(text: Y.Text, next: string): void {
   const edit = textEdit(text.toString(), wellFormed(next));
   if (!edit) return;
-  if (edit.remove > 0) text.delete(edit.index, edit.remove);
-  if (edit.insert !== '') text.insert(edit.index, edit.insert);
+  const apply = () => {
+    if (edit.remove > 0) text.delete(edit.index, edit.remove);
+    if (edit.insert !== '') text.insert(edit.index, edit.insert);
+  };
+  // One transaction (joining the caller's, if any): peers never see the text with the old
+  // grapheme deleted and the new one not yet inserted.
+  if (text.doc) text.doc.transact(apply); else apply();
 }
 
 function str(v: unknown, fallback = ''): string { return typeof v === 'string' ? v : fallback; }
