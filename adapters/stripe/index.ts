@@ -10,6 +10,7 @@ import {
   META, STRIPE_FIELDS, dueDateSeconds, mapEvent, metadataFor, parseEvent, paymentData, planPush, requestDescription,
   type MapContext, type StripeEventJson,
 } from './mappers.ts';
+import { clipText } from '../../schema/document/text.ts';
 
 export const SYSTEM = 'stripe';
 
@@ -155,7 +156,7 @@ export function createStripeAdapter(input: AdapterInput): Adapter {
         stripe.webhooks.constructEvent(request.rawBody, request.headers['stripe-signature'] ?? '', secret, config.toleranceSeconds, undefined, runtime.now());
       } catch (error) {
         const message = (error as Error).message ?? String(error);
-        return { ok: false, code: /tolerance/i.test(message) ? 'signature_stale' : 'signature_invalid', message: message.split('\n')[0]!.slice(0, 300) };
+        return { ok: false, code: /tolerance/i.test(message) ? 'signature_stale' : 'signature_invalid', message: clipText(message.split('\n')[0]!, 300) };
       }
       let event: StripeEventJson;
       try {

@@ -476,7 +476,7 @@ export class CommsService {
         // An answer from the provider means it took nothing; only a lost connection leaves the outcome unknown.
         if (error.code !== 'transient' || error.extra.status !== undefined) this.ledger.markRefused(key);
         const last = !error.retryable || row.attempts + 1 >= this.deps.settings.outboxMaxAttempts;
-        await this.record(planned, { status: last ? 'failed' : 'retrying', attempts: row.attempts + 1, error: `${error.code}: ${error.message}`.slice(0, 500), providerId: null });
+        await this.record(planned, { status: last ? 'failed' : 'retrying', attempts: row.attempts + 1, error: clipText(`${error.code}: ${error.message}`, 500), providerId: null });
         throw error;
       }
       this.ledger.markSent(key, receipt.providerId, this.clock());
