@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { replaceText, textEdit } from '../../schema/index.ts';
+import { isWellFormed, replaceText, textEdit } from '../../schema/index.ts';
+import { initials } from '../../client/app/src/presence/initials.ts';
 import { selectionAfter } from '../../client/app/src/timeline/notes-selection.ts';
 import { graphemeBoundaries, trickyText, unicodeText } from '../helpers/unicode.ts';
 
@@ -64,5 +65,18 @@ describe('the notes editor with any Unicode text', () => {
     replaceText(mine, 'Bring 😃!');
     expect(theirs.toString()).toBe('Bring 😃!');
     expect(moved).toEqual({ start: 8, end: 8 });
+  });
+});
+
+describe('presence initials', () => {
+  it('take whole graphemes: astral letters, combining accents, emoji names', () => {
+    expect(initials('𠀀明 𝒜lice')).toBe('𠀀𝒜');
+    expect(initials('E\u0301mile zoë')).toBe('E\u0301Z');
+    expect(initials('🌸 Zoë')).toBe('Z');
+    expect(initials('🌸')).toBe('?');
+    fc.assert(fc.property(unicodeText(30), (name) => {
+      const out = initials(name);
+      expect(isWellFormed(out)).toBe(true);
+    }));
   });
 });
