@@ -1,3 +1,4 @@
+import { encodeHTML } from 'entities';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { clipText, isWellFormed, wellFormed, type Payment } from '../../schema/index.ts';
@@ -9,6 +10,7 @@ import { MAX_BODY, composeText, toChanges as twilioChanges } from '../../adapter
 import { mapEvent as mapStripe, requestDescription, type StripeEventJson } from '../../adapters/stripe/mappers.ts';
 import { orderBody } from '../../adapters/paypal/mappers.ts';
 import { readTag, tagNote } from '../../adapters/square/mappers.ts';
+import { htmlToText } from '../../adapters/outlook/mappers.ts';
 import { parseEnvelope, toChanges as webhookChanges, toEnvelope } from '../../adapters/webhooks/mappers.ts';
 import { graphemeBoundaries, trickyText, unicodeText, utf16Units } from '../helpers/unicode.ts';
 
@@ -125,6 +127,16 @@ describe('payments: descriptions both ways', () => {
       expect(endsOnBoundary(description, note.slice(0, note.lastIndexOf(' [wedsync ')))).toBe(true);
       expect(isWellFormed(note)).toBe(true);
     }), { numRuns: 150 });
+  });
+});
+
+describe('Outlook HTML bodies', () => {
+  it('decode named and numeric references to whole characters, and references to no character as U+FFFD', () => {
+    expect(htmlToText('<p>Bring &#128512; &#x1F603; caf&eacute; &amp; &lt;3&nbsp;!</p>')).toBe('Bring 😀 😃 café & <3 !');
+    expect(htmlToText('a&#xD800;b&#x110000;c')).toBe('a\uFFFDb\uFFFDc');
+    fc.assert(fc.property(unicodeText(80), (text) => {
+      expect(htmlToText(`<div><p>${encodeHTML(text)}</p></div>`)).toBe(`${text}\n`.replace(/\u00a0/g, ' ').trim());
+    }), { numRuns: 200 });
   });
 });
 
