@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import * as Y from 'yjs';
 import {
-  WeddingDoc, adminOrigin, canOpenWedding, clipText, deliveryKey, systemOrigin, weddingIdOf, wellFormedDeep,
+  WeddingDoc, adminOrigin, canOpenWedding, clipText, clipWithEllipsis, deliveryKey, systemOrigin, weddingIdOf, wellFormedDeep,
   type Delivery, type EmergencyBody, type EmergencyResponse, type Message, type MessageStatusResponse, type RecipientDeliveries,
   type SendResponse, type Task, type TxOrigin, type UnifiedMessageBody,
 } from '../../schema/index.ts';
@@ -55,6 +55,10 @@ export interface CommsDeps {
   /** The server's public URL, for acknowledgement links. */
   publicUrl: () => string;
 }
+
+/** The schema's limits on a message (entities.ts `Message`), in UTF-16 units. */
+const SUBJECT_MAX = 200;
+const BODY_MAX = 10_000;
 
 /** A message the server writes: through the API, an emergency, a cascade or a reminder. */
 export interface Draft {
@@ -207,14 +211,18 @@ export class CommsService {
     return out;
   }
 
-  /** Writes a message and its planned sends in one transaction (the listener adds the outbox rows). */
+  /**
+   * Writes a message and its planned sends in one transaction (the listener adds the outbox rows).
+   * A subject or body the server composed (a vendor's 200-character name in a payment subject) is
+   * shortened to the schema's limits between graphemes, ending with `…`, rather than refused.
+   */
   writeMessage(w: WeddingDoc, weddingId: string, draft: Draft, origin: TxOrigin): Message {
     const at = new Date(this.clock()).toISOString();
     const deliveries = this.planDeliveries(weddingId, draft, at);
     const channels = [...new Set(Object.values(deliveries).filter((d) => d.status !== 'skipped').map((d) => d.channel))];
     return w.appendMessage({
       id: draft.id ?? newMessageId(), at, senderId: draft.senderId, recipientIds: draft.recipients.map((p) => p.id), channels,
-      priority: draft.priority, type: draft.type, subject: draft.subject, body: draft.body, requiresAck: draft.requiresAck,
+      priority: draft.priority, type: draft.type, subject: clipWithEllipsis(draft.subject, SUBJECT_MAX), body: clipWithEllipsis(draft.body, BODY_MAX), requiresAck: draft.requiresAck,
       escalateAfterSeconds: draft.requiresAck ? draft.escalateAfterSeconds : null, context: draft.context ?? {}, deliveries, acks: {},
     }, origin);
   }

@@ -67,4 +67,27 @@ describe('text written out is well-formed Unicode', () => {
     expect(body.content.meta.venue.startsWith('Barn ')).toBe(true);
     expect(body.content.messages.at(-1)).toMatchObject({ subject: 'x \uFFFD', body: 'Bring 😃 \uFFFD' });
   });
+
+  it('a message the server composes from long names is shortened to the schema\'s limits between graphemes, not refused', async () => {
+    const t = await startTestServer({ env: { CASCADE_DELAY_MS: '0' } });
+    const planner = await t.token('planner', ['w4'], { sub: 'pat' });
+    // 199 UTF-16 units: the vendor's name alone nearly fills a subject.
+    const name = `${'💐'.repeat(99)}x`;
+    await seedWedding(t, planner, 'w4', {
+      meta: { title: 'Zoë & Ana 💍', timezone: 'Europe/London', date: '2027-06-12' },
+      vendors: [{ id: 'florist', name, category: 'florist', email: 'petal@example.com' }],
+      contacts: [{ id: 'planner', name: 'Pat', role: 'planner', email: 'pat@example.com', preferredChannels: ['email'] }],
+    });
+    const plan = await postJson(t, '/api/weddings/w4/payments/plan', planner, { vendorId: 'florist', currency: 'GBP', total: 10_000, milestones: [{ milestone: 'deposit', weight: 1, due: '2027-03-01' }] });
+    expect(plan.status).toBe(201);
+    const paid = await postJson(t, '/api/weddings/w4/payments/florist-deposit/transactions', planner, { type: 'payment', amount: 10_000, currency: 'GBP' });
+    expect(paid.status).toBe(200);
+    const c = await t.connect('w4', planner);
+    await c.whenSynced();
+    const received = await waitFor(() => c.doc.listMessages().find((m) => m.type.startsWith('payment.') && m.subject.startsWith('Payment received')), 'the payment received message');
+    expect(received.subject.length).toBeLessThanOrEqual(200);
+    expect(received.subject.endsWith('…')).toBe(true);
+    expect(isWellFormed(received.subject)).toBe(true);
+    expect(received.subject.slice(0, -1)).toBe(`Payment received: £100.00 to ${name}`.slice(0, received.subject.length - 1));
+  });
 });
