@@ -89,10 +89,8 @@ export function utf8Length(text: string): number {
 export function clipText(text: string, max: number, unit: TextUnit = 'utf16'): string {
   if (!Number.isInteger(max) || max < 0) throw new RangeError(`clip limit must be a non-negative integer, got ${max}`);
   const clean = wellFormed(text);
-  // Cheap exits: utf16 length bounds both other measures from below/above.
-  if (unit === 'utf16' && clean.length <= max) return clean;
-  if (unit !== 'utf8' && clean.length <= max) return clean;
-  if (unit === 'utf8' && clean.length * 3 <= max) return clean;
+  // Cheap exit: a UTF-16 length within `max` bounds the code points too, and 3 × it the UTF-8 octets.
+  if (unit === 'utf8' ? clean.length * 3 <= max : clean.length <= max) return clean;
   let used = 0;
   let end = 0;
   for (const { segment, index } of graphemeSegmenter.segment(clean)) {
