@@ -11,6 +11,7 @@ import { fromGoogleEvent, toGoogleEvent } from '../../adapters/google-calendar/m
 import { fromGraphEvent, toGraphEvent } from '../../adapters/outlook/mappers.ts';
 import { renderFeed } from '../../server/calendar/ics-feed.ts';
 import { lintICalendar } from '../helpers/icalendar-lint.ts';
+import { startTestServer } from '../helpers/test-server.ts';
 import { HARD_GRAPHEMES, graphemeBoundaries, unicodeText, utf16Units } from '../helpers/unicode.ts';
 
 const ISSUE_TITLE = `Cérémonie 💍 ${'é'.repeat(30)}婚礼${'💐'.repeat(20)}`;
@@ -189,5 +190,32 @@ describe('serializeCalendar', () => {
     const text = serializeCalendar(cal);
     expect(text.endsWith('END:VCALENDAR\r\n')).toBe(true);
     expect(text.replace(/\r\n/g, '')).not.toMatch(/[\r\n]/);
+  });
+});
+
+describe('a served feed', () => {
+  it('GET /calendar/<token>.ics with the issue\'s title, a wedding title holding a line break and emoji notes: valid UTF-8, lint-clean, read back whole', async () => {
+    const t = await startTestServer();
+    const planner = await t.token('planner', ['w1']);
+    const c = await t.connect('w1', planner);
+    await c.whenSynced();
+    c.doc.setMeta({ title: 'Zoë & Ana\nSummer 💍, 2027', date: '2027-06-12', timezone: 'Europe/London' });
+    c.doc.upsertEvent({ id: 'ceremony', title: ISSUE_TITLE, start: '2027-06-12T14:00:00+01:00', end: '2027-06-12T15:00:00+01:00', notes: 'Bring 😀' });
+    c.doc.upsertEvent({ id: 'ceremony', notes: `Bring 😃\n${'👩‍👩‍👧‍👦'.repeat(12)}` });
+    await c.whenAcknowledged();
+    const res = await t.fetch('/api/calendar/feeds', { method: 'POST', token: planner, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ weddingId: 'w1' }) });
+    expect(res.status).toBe(201);
+    const { url } = await res.json() as { url: string };
+    const served = await t.fetch(new URL(url).pathname);
+    expect(served.status).toBe(200);
+    const bytes = new Uint8Array(await served.arrayBuffer());
+    expect(lintICalendar(bytes)).toEqual([]);
+    const ics = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    const ev = inboundFromCalendar(parseCalendar(ics)!, 'x', 'Europe/London')!;
+    expect(ev.title).toBe(ISSUE_TITLE);
+    expect(ev.notes).toBe(`Bring 😃\n${'👩‍👩‍👧‍👦'.repeat(12)}`);
+    const independent = convertIcsCalendar(undefined, ics);
+    expect(independent.events![0]!.summary).toBe(ISSUE_TITLE);
+    expect(unescapeText(independent.name ?? '')).toBe('Zoë & Ana\nSummer 💍, 2027');
   });
 });
