@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { wellFormedDeep } from './document/text.ts';
 
 /** `duplicate`: the write would give two entities one identity (two vendors with one e-mail or phone). */
 export const SCHEMA_ERROR_CODES = ['validation_failed', 'not_found', 'duplicate'] as const;
@@ -28,9 +29,13 @@ export class SchemaError extends Error {
   }
 }
 
-/** Parses `value` with `schema`, throwing one SchemaError that lists every problem. */
+/**
+ * Parses `value` with `schema`, throwing one SchemaError that lists every problem. Strings in the
+ * result are well-formed Unicode (a lone surrogate becomes U+FFFD): Yjs encodes updates as UTF-8,
+ * so a lone surrogate kept here would read differently on the writer and on every other peer.
+ */
 export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, what: string): z.infer<S> {
   const result = schema.safeParse(value);
   if (!result.success) throw SchemaError.fromZod(what, result.error);
-  return result.data;
+  return wellFormedDeep(result.data);
 }

@@ -6,6 +6,7 @@ export * from './document/reconcile.ts';
 export * from './document/money.ts';
 export * from './document/addresses.ts';
 export * from './document/budget.ts';
+export * from './document/text.ts';
 export * from './errors.ts';
 export * from './api/common.ts';
 export * from './api/auth.ts';

@@ -1,5 +1,5 @@
 import type { InboundEvent, OutboundEvent } from '../core/calendar.ts';
-import { eventCalendar, inboundFromCalendar, masterEvent, parseCalendar, vtimezone, writeVEvent, zoneRange } from '../core/icalendar.ts';
+import { eventCalendar, inboundFromCalendar, masterEvent, parseCalendar, serializeCalendar, vtimezone, writeVEvent, zoneRange } from '../core/icalendar.ts';
 
 /**
  * iCalendar objects in a CalDAV collection ↔ WedSync timeline events. Pure.
@@ -31,7 +31,7 @@ export function updateICalendar(existing: string, e: OutboundEvent, fields: read
     const { fromMs, toMs } = zoneRange([e.startMs, e.endMs]);
     cal.addSubcomponent(vtimezone(e.zone, fromMs, toMs));
   }
-  return cal.toString();
+  return serializeCalendar(cal);
 }
 
 export function fromICalendar(text: string, href: string, zone: string): (InboundEvent & { zone: string | null; sequence: number }) | null {

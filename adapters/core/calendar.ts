@@ -4,6 +4,7 @@ import { isKnownTimeZone, isoInZone } from './calendar-time.ts';
 import { sameField } from './fields.ts';
 import { AdapterError } from './errors.ts';
 import type { Adapter, InboundChange, OutboundChange, PushResult, WeddingContext } from './types.ts';
+import { clipText } from '../../schema/document/text.ts';
 
 /**
  * What every calendar adapter (Google Calendar, Outlook, CalDAV) shares: the sync options a
@@ -282,8 +283,9 @@ export function toTimelineChange(e: InboundEvent, ctx: { weddingId: string; opti
   return { op: 'upsert', entity: 'timeline', externalId: e.externalId, ...(e.key ? { entityId: e.key.eventId } : {}), data };
 }
 
+/** The schema's limits are in UTF-16 units (zod's `.max()`); the cut falls between graphemes. */
 function clip(value: string, max: number): string {
-  return value.length > max ? value.slice(0, max) : value;
+  return clipText(value, max, 'utf16');
 }
 
 /** The timeline fields of a neutral event, as the inbound mapper would store them (for merges). */

@@ -1,3 +1,5 @@
+import { clipText } from '../../schema/document/text.ts';
+
 export const ADAPTER_ERROR_CODES = [
   'invalid_config', // the integration's credentials or configuration are wrong: fix and reconnect
   'unauthorized', // the external system refused our credentials
@@ -31,7 +33,7 @@ export class AdapterError extends Error {
 
 /** Maps an HTTP response from an external API to the error the bridge acts on (Svix-style: retry 5xx and network errors only). */
 export function errorForStatus(system: string, status: number, body: string, retryAfter?: string | null): AdapterError {
-  const snippet = body.slice(0, 300);
+  const snippet = clipText(body, 300);
   if (status === 429) return new AdapterError('rate_limited', `${system} rate limit (429): ${snippet}`, { status, retryAfterMs: parseRetryAfter(retryAfter) });
   if (status === 401 || status === 403) return new AdapterError('unauthorized', `${system} refused our credentials (${status}): ${snippet}`, { status });
   if (status === 410) return new AdapterError('gone', `${system} says the resource is gone (410): ${snippet}`, { status });

@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { wellFormed } from '../../schema/document/text.ts';
 import type { SyncEntity } from './types.ts';
 
 /** Fields holding instants: compared by the moment they denote, not by their spelling. */
@@ -6,13 +7,18 @@ const INSTANT_FIELDS = new Set(['start', 'end', 'at']);
 /** Fields holding sets: compared regardless of order. */
 const SET_FIELDS = new Set(['vendorIds', 'preferredChannels']);
 
-/** A field's value in canonical form, so `14:00+01:00` equals `13:00Z` and `[b,a]` equals `[a,b]`. */
+/**
+ * A field's value in canonical form, so `14:00+01:00` equals `13:00Z`, `[b,a]` equals `[a,b]`, and
+ * text compares as Unicode text: canonically equivalent spellings (`é` precomposed or as `e` + U+0301,
+ * Unicode NFC) are the same value, and a lone surrogate reads as the U+FFFD every peer stores.
+ */
 export function normalizeField(field: string, value: unknown): unknown {
   if (value === undefined || value === null) return null;
   if (INSTANT_FIELDS.has(field) && typeof value === 'string') {
     const t = Date.parse(value);
     return Number.isFinite(t) ? new Date(t).toISOString() : value;
   }
+  if (typeof value === 'string') return wellFormed(value).normalize('NFC');
   if (SET_FIELDS.has(field) && Array.isArray(value)) return [...value].map(String).sort();
   if (typeof value === 'object') return canonical(value);
   return value;

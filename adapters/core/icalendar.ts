@@ -2,6 +2,7 @@ import ICAL from 'ical.js';
 import { transitionsOf, wallTimeIsExact, wallTimeOf, type WallTime } from './calendar-time.ts';
 import { expandSeries, readTime, seriesOf } from './recurrence.ts';
 import { ianaZoneFor } from './vtimezone-rules.ts';
+import { splitByOctets } from '../../schema/document/text.ts';
 import { parseEventKey, type InboundEvent, type OutboundEvent } from './calendar.ts';
 
 /**
@@ -133,12 +134,59 @@ export function writeVEvent(vevent: ICAL.Component, e: OutboundEvent, options: V
   return vevent;
 }
 
+/** RFC 5545 §3.1: a content line is at most 75 octets, excluding the line break. */
+export const MAX_LINE_OCTETS = 75;
+
+/**
+ * Folds one unfolded content line: at most 75 octets per line, the continuation lines starting
+ * with one space (so at most 74 octets of content each), cut between characters only (never inside
+ * a UTF-8 sequence or a surrogate pair, and between graphemes where one fits in a line).
+ */
+export function foldContentLine(line: string): string {
+  return splitByOctets(line, MAX_LINE_OCTETS, MAX_LINE_OCTETS - 1).join('\r\n ');
+}
+
+/** Undoes folding (RFC 5545 §3.1): a line break followed by one space or tab joins the lines. */
+export function unfoldContentLines(text: string): string {
+  return text.replace(/\r?\n[ \t]/g, '');
+}
+
+// RFC 5545 §3.3.11: TEXT may not hold control characters other than HTAB; ical.js escapes LF only.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point (RFC 5545 §3.3.11)
+const CONTROL = /[\x00-\x08\x0B\x0C\x0E-\x1F\x7F]/g;
+
+/**
+ * iCalendar text of a component: ical.js' serialisation, unfolded and folded again by octets.
+ * Every line, the last included, ends with CRLF; the text is well-formed UTF-8 (U+FFFD for a
+ * lone surrogate), a CR or CRLF inside a value is written as an escaped line break (`\n`) and
+ * other control characters, which RFC 5545 forbids in text, are left out.
+ * NOTE: ical.js 2.2 folds by UTF-8 length but resets the count without the continuation line's
+ * leading space, so continuation lines can reach 76 octets; its `foldLength` is a global setting
+ * shared with every other user of the library, so the fold is redone here instead.
+ */
+export function serializeCalendar(cal: ICAL.Component): string {
+  const lines = unfoldContentLines(cal.toString()).split('\r\n').filter((l) => l !== '');
+  return lines.map((l) => `${foldContentLine(valueSafe(l))}\r\n`).join('');
+}
+
+/** One unfolded line with the raw CRs and control characters a value may have carried made text. */
+function valueSafe(line: string): string {
+  return line.replace(/\r(?:\\n)?/g, '\\n').replace(CONTROL, '');
+}
+
+/** A TEXT value escaped as RFC 5545 §3.3.11 writes it. */
+function escapeText(value: string): string {
+  return value.replace(/[\\;,]/g, (c) => `\\${c}`).replace(/\r\n|\r|\n/g, '\\n');
+}
+
 export function newVCalendar(extra: Record<string, string> = {}): ICAL.Component {
   const cal = new ICAL.Component(['vcalendar', [], []]);
   cal.updatePropertyWithValue('prodid', PRODID);
   cal.updatePropertyWithValue('version', '2.0');
   cal.updatePropertyWithValue('calscale', 'GREGORIAN');
-  for (const [k, v] of Object.entries(extra)) cal.updatePropertyWithValue(k, v);
+  // ical.js writes the value of a property it does not know (X-WR-CALNAME…) as it is: escape it as
+  // TEXT (RFC 5545 §3.3.11) so a line break or comma in a wedding's title cannot break the feed.
+  for (const [k, v] of Object.entries(extra)) cal.updatePropertyWithValue(k, /^x-/i.test(k) ? escapeText(v) : v);
   return cal;
 }
 
@@ -150,7 +198,7 @@ export function eventCalendar(e: OutboundEvent, options: VEventOptions): string 
     cal.addSubcomponent(vtimezone(e.zone, fromMs, toMs));
   }
   cal.addSubcomponent(writeVEvent(new ICAL.Component('vevent'), e, options));
-  return cal.toString();
+  return serializeCalendar(cal);
 }
 
 /** Parses iCalendar text; null when it is not a VCALENDAR. */

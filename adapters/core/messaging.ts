@@ -1,4 +1,5 @@
 import type { Adapter } from './types.ts';
+import { clipWithEllipsis, wellFormed } from '../../schema/document/text.ts';
 
 /**
  * The communication side of the adapter contract. A messaging adapter (capability `messaging`)
@@ -82,10 +83,13 @@ export function toE164(phone: string, defaultCountryCode?: string): string | nul
   return /^\+[1-9]\d{6,14}$/.test(digits) ? digits : null;
 }
 
-/** The plain-text body every channel carries: the message, then how to acknowledge it. */
+/**
+ * The plain-text body every channel carries: the message, then how to acknowledge it. With
+ * `maxLength` (UTF-16 units, the unit providers' "characters" are safe in) the body is shortened
+ * between graphemes and ends with `…`, so the acknowledgement link always survives whole.
+ */
 export function plainText(message: Pick<OutboundMessage, 'body' | 'ackUrl' | 'weddingTitle'>, options: { maxLength?: number } = {}): string {
   const footer = message.ackUrl ? `\n\nPlease confirm you have seen this: ${message.ackUrl}` : '';
-  let body = message.body;
-  if (options.maxLength && body.length + footer.length > options.maxLength) body = `${body.slice(0, Math.max(0, options.maxLength - footer.length - 1))}…`;
+  const body = options.maxLength ? clipWithEllipsis(message.body, Math.max(0, options.maxLength - footer.length), 'utf16') : wellFormed(message.body);
   return `${body}${footer}`;
 }

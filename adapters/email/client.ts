@@ -3,6 +3,7 @@ import nodemailer from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
 import { AdapterError } from '../core/index.ts';
 import type { EmailConfiguration, EmailCredentials } from './config.ts';
+import { clipText } from '../../schema/document/text.ts';
 
 /** A pooled SMTP transport for one integration. */
 export function createTransport(config: EmailConfiguration, credentials: EmailCredentials) {
@@ -47,7 +48,7 @@ export function createTransport(config: EmailConfiguration, credentials: EmailCr
 export function smtpError(error: unknown): AdapterError {
   if (error instanceof AdapterError) return error;
   const e = error as { code?: string; responseCode?: number; response?: string; message?: string };
-  const message = (e?.response ?? e?.message ?? String(error)).slice(0, 300);
+  const message = clipText(e?.response ?? e?.message ?? String(error), 300);
   if (e?.code === 'EAUTH') return new AdapterError('unauthorized', `the SMTP server refused our credentials: ${message}`, { status: e.responseCode, cause: error });
   if (typeof e?.responseCode === 'number') {
     if (e.responseCode >= 400 && e.responseCode < 500) return new AdapterError('transient', `SMTP ${e.responseCode}: ${message}`, { status: e.responseCode, cause: error });

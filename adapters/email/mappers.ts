@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import { plainText, type OutboundMessage } from '../core/index.ts';
+import { clipText } from '../../schema/document/text.ts';
 
 export interface ComposedEmail {
   to: { name: string; address: string };
@@ -22,7 +23,8 @@ export function messageIdFor(idempotencyKey: string, domain: string): string {
 export function composeEmail(m: OutboundMessage, options: { idempotencyKey: string; domain: string }): ComposedEmail {
   const urgent = m.priority === 'urgent' || m.priority === 'high';
   const prefix = m.priority === 'urgent' ? 'URGENT: ' : '';
-  const subject = `${prefix}${m.subject || m.body.split('\n')[0]!.slice(0, 80)}${m.weddingTitle ? ` — ${m.weddingTitle}` : ''}`.slice(0, 250);
+  // Our own limits, in UTF-16 units; nodemailer encodes the subject as RFC 2047 words of whole characters.
+  const subject = clipText(`${prefix}${m.subject || clipText(m.body.split('\n')[0]!, 80)}${m.weddingTitle ? ` — ${m.weddingTitle}` : ''}`, 250);
   const paragraphs = m.body.split(/\n{2,}/).map((p) => `<p>${escapeHtml(p).replace(/\n/g, '<br>')}</p>`).join('\n');
   const ack = m.ackUrl
     ? `<p><a href="${escapeHtml(m.ackUrl)}" style="display:inline-block;padding:10px 18px;background:#7a3e6b;color:#fff;border-radius:6px;text-decoration:none">I have seen this</a></p>`

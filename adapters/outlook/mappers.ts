@@ -1,3 +1,4 @@
+import { decodeHTML } from 'entities';
 import { EVENT_CATEGORIES } from '../../schema/index.ts';
 import { instantOf, parseWallIso, wallIso, wallTimeIsExact, wallTimeOf } from '../core/calendar-time.ts';
 import { ianaZoneFor } from '../core/vtimezone-rules.ts';
@@ -138,6 +139,8 @@ export function fromGraphEvent(ev: GraphEvent, zone: string): InboundEvent {
 
 /** Graph returns HTML bodies unless asked for text; this keeps the words if a server ignores the preference. */
 export function htmlToText(html: string): string {
-  return html.replace(/<br\s*\/?>/gi, '\n').replace(/<\/p>/gi, '\n').replace(/<[^>]+>/g, '')
-    .replace(/&nbsp;/g, ' ').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&').trim();
+  // Entities are decoded by the `entities` package (WHATWG named and numeric references): `&#128512;`
+  // is 😀, `&eacute;` is é, and a reference to no character (a surrogate, beyond U+10FFFF) is U+FFFD.
+  const text = html.replace(/<br\s*\/?>/gi, '\n').replace(/<\/p>/gi, '\n').replace(/<[^>]+>/g, '');
+  return decodeHTML(text).replace(/\u00a0/g, ' ').trim();
 }

@@ -3,6 +3,7 @@ import {
   AdapterError, PAYMENT_STATUS_RANK,
   type InboundChange, type OutboundChange, type SnapshotPosition,
 } from '../core/index.ts';
+import { clipText } from '../../schema/document/text.ts';
 
 export const PAYPAL_FIELDS = {
   payments: ['vendorId', 'description', 'milestone', 'amount', 'amountPaid', 'amountRefunded', 'currency', 'status', 'due', 'processor', 'requestUrl', 'paidAt'],
@@ -195,7 +196,8 @@ export function orderBody(change: OutboundChange, weddingId: string, description
     purchase_units: [{
       reference_id: change.entityId.slice(0, 256),
       custom_id: customId(weddingId, change.entityId, p.vendorId, p.milestone),
-      description: description.slice(0, 127),
+      // Orders v2: purchase_units[].description is 1..127 characters; UTF-16 units are the safe measure.
+      description: clipText(description, 127),
       amount: { currency_code: p.currency, value: decimalFromMinorUnits(p.amount, p.currency) },
     }],
     ...(urls.returnUrl || urls.cancelUrl ? { payment_source: { paypal: { experience_context: { ...(urls.returnUrl ? { return_url: urls.returnUrl } : {}), ...(urls.cancelUrl ? { cancel_url: urls.cancelUrl } : {}), user_action: 'PAY_NOW' } } } } : {}),

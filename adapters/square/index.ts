@@ -10,6 +10,7 @@ import {
   SQUARE_FIELDS, mapEvent, mapPayment, mapPaymentLink, parseEvent, paymentOwner, tagNote, verifySquareSignature, wantsLink,
   type MapContext, type SquarePaymentJson, type SquarePaymentLinkJson,
 } from './mappers.ts';
+import { clipText } from '../../schema/document/text.ts';
 
 export const SYSTEM = 'square';
 
@@ -154,10 +155,11 @@ export function createSquareAdapter(input: AdapterInput): Adapter {
       if (!wantsLink(change, config.vendorId)) return { externalId: change.externalId };
       const p = change.data as { vendorId: string; milestone: string; amount: number; currency: string; description: string };
       const vendor = wedding.vendors[p.vendorId]?.name ?? p.vendorId;
-      const name = `${p.milestone === 'other' ? 'Payment' : p.milestone[0]!.toUpperCase() + p.milestone.slice(1)} — ${vendor}`.slice(0, 255);
+      // Square's quick_pay.name (255) and description (4096) are character limits; UTF-16 units are the safe measure.
+      const name = clipText(`${p.milestone === 'other' ? 'Payment' : p.milestone[0]!.toUpperCase() + p.milestone.slice(1)} — ${vendor}`, 255);
       const res = await call(() => square.checkout.paymentLinks.create({
         idempotencyKey,
-        description: (p.description || name).slice(0, 4096),
+        description: clipText(p.description || name, 4096),
         quickPay: { name, priceMoney: { amount: BigInt(p.amount), currency: p.currency as never }, locationId: config.locationId },
         paymentNote: tagNote(runtime.weddingId, change.entityId, p.vendorId, p.milestone, name),
       }));

@@ -4,6 +4,7 @@ import {
   AdapterError, PAYMENT_STATUS_RANK,
   type InboundChange, type OutboundChange, type SnapshotPosition,
 } from '../core/index.ts';
+import { clipText } from '../../schema/document/text.ts';
 
 export const SQUARE_FIELDS = {
   payments: ['vendorId', 'description', 'milestone', 'amount', 'amountPaid', 'amountRefunded', 'currency', 'status', 'due', 'processor', 'requestUrl', 'paidAt'],
@@ -49,7 +50,8 @@ export interface MapContext {
  * `payment_note` becomes the payment's `note`): `[wedsync <wedding> <payment> <vendor> <milestone>]`.
  */
 export function tagNote(weddingId: string, paymentId: string, vendorId: string, milestone: string, text: string): string {
-  return `${text.slice(0, 380)} [wedsync ${weddingId} ${paymentId} ${vendorId} ${milestone}]`;
+  // The tag must survive whole, so only the readable part is shortened (between graphemes, UTF-16 units).
+  return `${clipText(text, 380)} [wedsync ${weddingId} ${paymentId} ${vendorId} ${milestone}]`;
 }
 
 export function readTag(note: string | null | undefined): { weddingId: string; paymentId: string; vendorId: string; milestone: Payment['milestone'] } | null {

@@ -11,6 +11,7 @@ import {
   META, STRIPE_FIELDS, dueDateSeconds, mapEvent, metadataFor, parseEvent, paymentData, planPush, requestDescription,
   type MapContext, type StripeEventJson,
 } from './mappers.ts';
+import { clipText } from '../../schema/document/text.ts';
 
 export const SYSTEM = 'stripe';
 
@@ -168,7 +169,7 @@ export function createStripeAdapter(input: AdapterInput): Adapter {
         stripe.webhooks.constructEvent(request.rawBody, request.headers['stripe-signature'] ?? '', secret, config.toleranceSeconds, undefined, runtime.now());
       } catch (error) {
         const message = (error as Error).message ?? String(error);
-        return { ok: false, code: /tolerance/i.test(message) ? 'signature_stale' : 'signature_invalid', message: message.split('\n')[0]!.slice(0, 300) };
+        return { ok: false, code: /tolerance/i.test(message) ? 'signature_stale' : 'signature_invalid', message: clipText(message.split('\n')[0]!, 300) };
       }
       // NOTE: stripe-node measures the tolerance only backwards (now - t), so a signature dated in the
       // future passes it; a replayed capture must not, in either direction.

@@ -3,6 +3,7 @@ import {
   AdapterError, PAYMENT_STATUS_RANK,
   type InboundChange, type OutboundChange, type SnapshotPosition, type WeddingContext,
 } from '../core/index.ts';
+import { clipText } from '../../schema/document/text.ts';
 
 /** The payment fields Stripe carries (amounts in minor units: Stripe's `amount` is already in them). */
 export const STRIPE_FIELDS = {
@@ -78,6 +79,8 @@ export function parseEvent(rawBody: string): StripeEventJson {
 
 const iso = (seconds: number) => new Date(seconds * 1000).toISOString();
 const isoDate = (seconds: number) => iso(seconds).slice(0, 10);
+/** A payment's `description` limit in the schema (UTF-16 units), also what we send Stripe. */
+const DESCRIPTION_MAX = 300;
 
 /** The milestone a metadata value names, or `other`. */
 function milestoneOf(value: string | undefined): Payment['milestone'] {
@@ -176,7 +179,7 @@ export function mapInvoiceSettlement(s: InvoiceSettlement, ctx: MapContext, crea
     changes: [upsert(inv.id, id, {
       milestone: id.milestone, amount: inv.amount_due, amountPaid: inv.amount_paid, amountRefunded: refunded,
       currency: inv.currency.toUpperCase(), status,
-      ...(inv.description ? { description: inv.description.slice(0, 300) } : {}),
+      ...(inv.description ? { description: clipText(inv.description, DESCRIPTION_MAX) } : {}),
       // WedSync's own requests keep the planner's due date (Stripe cannot hold one in the past).
       ...(inv.due_date && !id.entityId ? { due: isoDate(inv.due_date) } : {}),
       ...(inv.hosted_invoice_url ? { requestUrl: inv.hosted_invoice_url } : {}),
@@ -195,7 +198,7 @@ export function mapPaymentIntent(pi: PaymentIntentJson, ctx: MapContext, created
     position: position(pi.id, created, status),
     changes: [upsert(pi.id, id, {
       milestone: id.milestone, amount: pi.amount, amountPaid: pi.amount_received, currency: pi.currency.toUpperCase(), status,
-      ...(pi.description ? { description: pi.description.slice(0, 300) } : {}),
+      ...(pi.description ? { description: clipText(pi.description, DESCRIPTION_MAX) } : {}),
       ...(status === 'paid' ? { paidAt: iso(created) } : {}),
     })],
   };
@@ -330,7 +333,7 @@ export function requestDescription(p: PaymentData, wedding: WeddingContext): str
   const who = vendor ? ` — ${vendor.name}` : '';
   const what = p.description ? `: ${p.description}` : '';
   const title = wedding.meta.title ? ` (${wedding.meta.title})` : '';
-  return `${milestone}${who}${what}${title}`.slice(0, 300);
+  return clipText(`${milestone}${who}${what}${title}`, DESCRIPTION_MAX);
 }
 
 /** Unix seconds at the end of `due` (UTC), or null. */

@@ -1,4 +1,5 @@
 import { AdapterError, plainText, type InboundChange, type OutboundMessage } from '../core/index.ts';
+import { clipText } from '../../schema/document/text.ts';
 
 /** Twilio's limit for one message body (it splits into segments below that). */
 export const MAX_BODY = 1600;
@@ -52,6 +53,6 @@ export function toChanges(url: string, params: Record<string, string>): InboundC
   if (!(raw in STATUS)) throw new AdapterError('invalid_payload', `unknown Twilio message status ${JSON.stringify(raw)}`);
   const status = STATUS[raw];
   if (!status) return [];
-  const error = params.ErrorCode ? `Twilio error ${params.ErrorCode}${params.ErrorMessage ? `: ${params.ErrorMessage}` : ''}`.slice(0, 500) : undefined;
+  const error = params.ErrorCode ? clipText(`Twilio error ${params.ErrorCode}${params.ErrorMessage ? `: ${params.ErrorMessage}` : ''}`, 500) : undefined;
   return [{ op: 'delivery', messageId, recipientId, channel, status, ...(params.MessageSid ? { providerId: params.MessageSid } : {}), ...(error ? { error } : {}) }];
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { AdapterError, type InboundChange, type OutboundChange, type SyncEntity } from '../core/index.ts';
 import { EVENT_TYPES, type EventType } from './config.ts';
+import { wellFormedDeep } from '../../schema/document/text.ts';
 
 /** Fields this adapter carries, per entity: the whole schema entity except ids and links. */
 export const WEBHOOK_FIELDS = {
@@ -40,7 +41,10 @@ export function parseEnvelope(rawBody: string): WebhookEnvelope {
   return parsed.data;
 }
 
-/** A verified inbound event → the changes it asks for. Unknown fields are dropped; values are validated when applied. */
+/**
+ * A verified inbound event → the changes it asks for. Unknown fields are dropped; values are
+ * validated when applied. Text is made well-formed (a `\udXXX` escape without its pair reads as U+FFFD).
+ */
 export function toChanges(event: WebhookEnvelope): InboundChange[] {
   const [prefix, action] = event.type.split('.') as [keyof typeof ENTITY_OF_PREFIX | 'message', string];
   if (prefix === 'message') {
@@ -65,7 +69,8 @@ export function toEnvelope(change: OutboundChange, nowMs: number): { type: Event
   const singleton = change.entity === 'guests' || change.entity === 'meta';
   const type = (change.op === 'delete' ? `${prefix}.deleted` : singleton ? `${prefix}.updated` : `${prefix}.upserted`) as EventType;
   const data = change.op === 'delete' ? { id: change.entityId } : { ...(singleton ? {} : { id: change.entityId }), ...change.data };
-  return { type, timestamp: new Date(nowMs).toISOString(), data };
+  // Text written out is well-formed Unicode (JSON would otherwise carry a lone surrogate as \udXXX).
+  return { type, timestamp: new Date(nowMs).toISOString(), data: wellFormedDeep(data) };
 }
 
 export function eventTypeOf(change: OutboundChange): EventType {
@@ -74,6 +79,6 @@ export function eventTypeOf(change: OutboundChange): EventType {
 
 function pick(data: Record<string, unknown>, fields: readonly string[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const f of fields) if (data[f] !== undefined) out[f] = data[f];
+  for (const f of fields) if (data[f] !== undefined) out[f] = wellFormedDeep(data[f]);
   return out;
 }

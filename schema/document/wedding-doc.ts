@@ -8,6 +8,7 @@ import type { TxOrigin } from './origins.ts';
 import { TimeZoneChange, planTimeZoneChange, type TimeZoneChangeMode, type TimeZoneChangePlan } from './time-zone-change.ts';
 import { SchemaError, parseOrThrow } from '../errors.ts';
 import { addressKeys } from './addresses.ts';
+import { textEdit, wellFormed } from './text.ts';
 
 /** Names of the document's top-level shared types. */
 export const ROOT = {
@@ -568,17 +569,22 @@ function writeEvent(m: YEntity, e: TimelineEvent, before: TimelineEvent | undefi
   setLinks(m, links);
 }
 
-/** Edits `text` into `next` by replacing only the differing middle, so concurrent typing elsewhere survives. */
+/**
+ * Edits `text` into `next` by replacing only the differing middle, so concurrent typing elsewhere
+ * survives. The replaced span starts and ends on grapheme boundaries of both texts (see
+ * `textEdit`): a half surrogate pair is never deleted or inserted, so every peer reads whole
+ * characters. Lone surrogates in `next` are written as U+FFFD.
+ */
 export function replaceText(text: Y.Text, next: string): void {
-  const prev = text.toString();
-  if (prev === next) return;
-  let start = 0;
-  while (start < prev.length && start < next.length && prev[start] === next[start]) start++;
-  let endPrev = prev.length;
-  let endNext = next.length;
-  while (endPrev > start && endNext > start && prev[endPrev - 1] === next[endNext - 1]) { endPrev--; endNext--; }
-  if (endPrev > start) text.delete(start, endPrev - start);
-  if (endNext > start) text.insert(start, next.slice(start, endNext));
+  const edit = textEdit(text.toString(), wellFormed(next));
+  if (!edit) return;
+  const apply = () => {
+    if (edit.remove > 0) text.delete(edit.index, edit.remove);
+    if (edit.insert !== '') text.insert(edit.index, edit.insert);
+  };
+  // One transaction (joining the caller's, if any): peers never see the text with the old
+  // grapheme deleted and the new one not yet inserted.
+  if (text.doc) text.doc.transact(apply); else apply();
 }
 
 function str(v: unknown, fallback = ''): string { return typeof v === 'string' ? v : fallback; }

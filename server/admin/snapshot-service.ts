@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import * as Y from 'yjs';
 import {
-  DEFAULT_RESTORE_SECTIONS, WeddingDoc, adminOrigin, diffSections, documentNameFor, reconcileDocument, writeRestoreNotice,
+  DEFAULT_RESTORE_SECTIONS, WeddingDoc, adminOrigin, diffSections, documentNameFor, reconcileDocument, wellFormedDeep, writeRestoreNotice,
   type RestorePreview, type RestoreSection, type SnapshotRestoreResult, type SnapshotSummary, type WeddingJSON,
 } from '../../schema/index.ts';
 import type { CollabServer } from '../collab/collab-server.ts';
@@ -102,8 +102,9 @@ export class SnapshotService {
 
   async export(weddingId: string): Promise<WeddingExport> {
     this.assertExists(weddingId);
+    // An export is text written out: it holds only well-formed Unicode (U+FFFD for a lone surrogate).
     return this.collab.withDocument(weddingId, (doc) => ({
-      weddingId, exportedAt: new Date().toISOString(), content: new WeddingDoc(doc).toJSON(),
+      weddingId, exportedAt: new Date().toISOString(), content: wellFormedDeep(new WeddingDoc(doc).toJSON()),
     }));
   }
 }

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { WeddingDoc } from '../../schema/index.ts';
+import { WeddingDoc, clipText } from '../../schema/index.ts';
 import { AdapterError, type InboundChange, type WebhookRequest } from '../../adapters/core/index.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
@@ -211,11 +211,11 @@ export class InboxWorker {
       const attempt = row.attempts + 1;
       // A payload that cannot be mapped or validated will not improve with time: park it at once.
       const park = error.code === 'invalid_payload' || error.code === 'unsupported' || attempt >= this.deps.retry.maxAttempts;
-      const message = `${error.code}: ${error.message}`.slice(0, 1000);
+      const message = clipText(`${error.code}: ${error.message}`, 1000);
       if (park) this.deps.inbox.park(row.id, message);
       else this.deps.inbox.retry(row.id, now + this.deps.retry.delay(attempt), message);
-      this.deps.integrations.update(integration.id, { last_error_at: new Date(now).toISOString(), last_error: message.slice(0, 500) });
-      this.deps.audit.record({ ...base, action: park ? 'inbound.parked' : 'inbound.failed', result: park ? 'refused' : 'failed', detail: { inboxId: row.id, eventId: row.eventId, attempt, code: error.code, message: error.message.slice(0, 300) } });
+      this.deps.integrations.update(integration.id, { last_error_at: new Date(now).toISOString(), last_error: clipText(message, 500) });
+      this.deps.audit.record({ ...base, action: park ? 'inbound.parked' : 'inbound.failed', result: park ? 'refused' : 'failed', detail: { inboxId: row.id, eventId: row.eventId, attempt, code: error.code, message: clipText(error.message, 300) } });
       this.deps.logger.info({ integrationId: integration.id, inboxId: row.id, attempt, code: error.code, park }, 'inbound change not applied');
       return park ? null : false;
     }

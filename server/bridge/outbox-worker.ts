@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { clipText } from '../../schema/index.ts';
 import { AdapterError } from '../../adapters/core/index.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
@@ -195,20 +196,20 @@ export class OutboxWorker {
       const status = error.extra.status ?? null;
       this.deps.metrics.pushAttempts.inc({ system: integration.system, result: 'failed' });
       this.deps.metrics.pushFailures.inc({ system: integration.system, code: error.code });
-      this.deps.integrations.update(integration.id, { last_error_at: new Date(now).toISOString(), last_error: error.message.slice(0, 500) });
+      this.deps.integrations.update(integration.id, { last_error_at: new Date(now).toISOString(), last_error: clipText(error.message, 500) });
       live.integration.lastErrorAt = new Date(now).toISOString();
-      live.integration.lastError = error.message.slice(0, 500);
+      live.integration.lastError = clipText(error.message, 500);
       let outcome: 'retry' | 'dead';
       if (!error.retryable || attempt >= this.deps.retry.maxAttempts) {
         outcome = 'dead';
-        this.deps.outbox.markDead(row.id, `${error.code}: ${error.message}`.slice(0, 1000), status);
+        this.deps.outbox.markDead(row.id, clipText(`${error.code}: ${error.message}`, 1000), status);
       } else {
         outcome = 'retry';
-        this.deps.outbox.markRetry(row.id, now + this.deps.retry.delay(attempt, error.extra.retryAfterMs), `${error.code}: ${error.message}`.slice(0, 1000), status);
+        this.deps.outbox.markRetry(row.id, now + this.deps.retry.delay(attempt, error.extra.retryAfterMs), clipText(`${error.code}: ${error.message}`, 1000), status);
       }
       // 429 is the system pacing us, not failing: it does not count towards opening the breaker.
       if (error.code === 'transient' || error.code === 'unauthorized') breaker.failure(now);
-      this.deps.audit.record({ ...base, action: 'push.failed', result: 'failed', detail: { outboxId: row.id, kind: row.kind, attempt, code: error.code, status, message: error.message.slice(0, 300), outcome } });
+      this.deps.audit.record({ ...base, action: 'push.failed', result: 'failed', detail: { outboxId: row.id, kind: row.kind, attempt, code: error.code, status, message: clipText(error.message, 300), outcome } });
       this.deps.logger.info({ integrationId: integration.id, outboxId: row.id, attempt, code: error.code, outcome }, 'push failed');
     }
   }

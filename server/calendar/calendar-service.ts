@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import type * as Y from 'yjs';
 import {
-  WeddingDoc, canOpenWedding, systemOrigin, weddingIdOf,
+  WeddingDoc, canOpenWedding, clipText, systemOrigin, weddingIdOf,
   type BusyBlock, type CalendarStatusSection, type Conflict, type FeedCreated, type FeedSummary, type Overlap, type OverlapSide,
 } from '../../schema/index.ts';
 import { isCalendarAdapter, type CalendarAdapter } from '../../adapters/core/calendar.ts';
@@ -292,7 +292,7 @@ export class CalendarService {
               this.stmt.refreshSet.run(id, this.now, null);
             })();
           } catch (error) {
-            this.stmt.refreshSet.run(id, this.now, (error as Error).message.slice(0, 300));
+            this.stmt.refreshSet.run(id, this.now, clipText((error as Error).message, 300));
             this.deps.logger.info({ err: error, integrationId: id }, 'busy times not read');
           } finally {
             this.refreshing.delete(id);

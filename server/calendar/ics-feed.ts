@@ -3,7 +3,7 @@ import ICAL from 'ical.js';
 import type { TimelineEvent, Vendor } from '../../schema/index.ts';
 import { eventKey, type OutboundEvent } from '../../adapters/core/calendar.ts';
 import { isKnownTimeZone } from '../../adapters/core/calendar-time.ts';
-import { newVCalendar, vtimezone, writeVEvent, zoneRange } from '../../adapters/core/icalendar.ts';
+import { newVCalendar, serializeCalendar, vtimezone, writeVEvent, zoneRange } from '../../adapters/core/icalendar.ts';
 
 /**
  * An ICS feed (RFC 5545, METHOD:PUBLISH) of a wedding's timeline, or of one vendor's part of it.
@@ -42,8 +42,9 @@ export function renderFeed(f: FeedInput): string {
   const cal = newVCalendar({
     method: 'PUBLISH', 'x-wr-calname': f.name, 'x-wr-timezone': zone, 'x-published-ttl': `PT${f.refreshMinutes}M`,
   });
-  const refresh = cal.addPropertyWithValue('refresh-interval', ICAL.Duration.fromSeconds(f.refreshMinutes * 60));
-  refresh.setParameter('value', 'DURATION');
+  // RFC 7986 §5.7 wants VALUE=DURATION here; ical.js writes it itself for a Duration value of a
+  // property whose default type is not DURATION, so setting the parameter as well would repeat it.
+  cal.addPropertyWithValue('refresh-interval', ICAL.Duration.fromSeconds(f.refreshMinutes * 60));
   if (zone !== 'UTC' && f.events.length) {
     const { fromMs, toMs } = zoneRange(f.events.flatMap((e) => [e.startMs, e.endMs]));
     cal.addSubcomponent(vtimezone(zone, fromMs, toMs));
@@ -54,5 +55,5 @@ export function renderFeed(f: FeedInput): string {
     vevent.updatePropertyWithValue('last-modified', ICAL.Time.fromJSDate(new Date(v.modifiedAt), true));
     cal.addSubcomponent(vevent);
   }
-  return cal.toString();
+  return serializeCalendar(cal);
 }

@@ -4,6 +4,7 @@ import { resolveAuthSecret } from '../auth/secret.ts';
 import { createTokenService } from '../auth/tokens.ts';
 import type { Config } from '../config.ts';
 import { CliError, type CliIO, type CliOptions } from './main.ts';
+import { clipText } from '../../schema/index.ts';
 
 function need(value: string | undefined, flag: string): string {
   if (!value) throw new CliError(`--${flag} is required`, 2);
@@ -40,7 +41,7 @@ async function call(config: Config, o: CliOptions, method: 'GET' | 'POST', path:
   try { json = JSON.parse(text); } catch { json = undefined; }
   if (!res.ok) {
     const e = (json as { error?: { code?: string; message?: string } } | undefined)?.error;
-    throw new CliError(`${res.status} ${e?.code ?? 'error'}: ${e?.message ?? text.slice(0, 200)}`);
+    throw new CliError(`${res.status} ${e?.code ?? 'error'}: ${e?.message ?? clipText(text, 200)}`);
   }
   return json;
 }

@@ -5,6 +5,7 @@ import { escalationStep } from './escalation.ts';
 import type { EscalationWatch } from './escalation-watch.ts';
 import type { MessageWriter } from './message-writer.ts';
 import { contactsWithRole, findPerson } from './recipients.ts';
+import { clipText } from '../../schema/document/text.ts';
 
 /**
  * Runs escalations that are due: for each watched message, the next channel for everyone who has
@@ -54,13 +55,13 @@ export class EscalationRunner {
     if (planners.length === 0) return;
     this.writer.writeMessage(w, weddingId, {
       id: `unreached-${message.id}-${crypto.createHash('sha256').update(ids.join(',')).digest('hex').slice(0, 8)}`, senderId: 'wedsync', recipients: planners,
-      subject: `Not acknowledged: ${message.subject || message.type}`.slice(0, 200),
-      body: `${names.join(', ')} ${ids.length === 1 ? 'has' : 'have'} not acknowledged "${message.subject || message.body.slice(0, 80)}" after every channel was tried. Please call them.`,
+      subject: clipText(`Not acknowledged: ${message.subject || message.type}`, 200),
+      body: `${names.join(', ')} ${ids.length === 1 ? 'has' : 'have'} not acknowledged "${message.subject || clipText(message.body, 80)}" after every channel was tried. Please call them.`,
       priority: 'urgent', type: 'escalation.unacknowledged', requiresAck: false, escalateAfterSeconds: null, broadcast: true,
       context: {
-        messageId: message.id, recipients: ids.join(',').slice(0, 300),
+        messageId: message.id, recipients: clipText(ids.join(','), 300),
         // Part of a message a person sent (not subject to the wedding's notification mode), but it says why it exists all the same.
-        reason: `every channel was tried for ${ids.length} recipient${ids.length === 1 ? '' : 's'} of ${message.id} without an acknowledgement; sent to the planners and coordinators`.slice(0, 300),
+        reason: clipText(`every channel was tried for ${ids.length} recipient${ids.length === 1 ? '' : 's'} of ${message.id} without an acknowledgement; sent to the planners and coordinators`, 300),
       },
     }, origin);
   }

@@ -1,5 +1,6 @@
 import type { Logger } from '../logger.ts';
 import type { Db } from '../storage/database.ts';
+import { clipText } from '../../schema/index.ts';
 
 export interface Job<P = unknown> {
   id: number;
@@ -129,7 +130,7 @@ export class JobQueue {
       if (this.db.open) this.done.run(this.now(), job.id);
     } catch (error) {
       if (!this.db.open) return;
-      const message = ((error as Error)?.message ?? String(error)).slice(0, 500);
+      const message = clipText((error as Error)?.message ?? String(error), 500);
       const attempt = job.attempts + 1;
       if (attempt >= MAX_ATTEMPTS || !handler) this.fail.run(message, this.now(), job.id);
       else this.retry.run(this.now() + backoff(attempt), message, job.id);

@@ -6,6 +6,7 @@ import type { AckLinks } from './ack-links.ts';
 import { ORIGIN_REASONS, type CommsContext } from './comms-context.ts';
 import { SendLedger } from './send-ledger.ts';
 import { MESSAGE_KIND, type MessageSendPayload } from './send-planner.ts';
+import { clipText, wellFormedDeep } from '../../schema/document/text.ts';
 
 type DeliveryChange = Pick<Delivery, 'status' | 'attempts' | 'error' | 'providerId'>;
 
@@ -28,7 +29,8 @@ export class MessageDelivery {
     if (!isMessagingAdapter(adapter)) throw new AdapterError('unsupported', `${integration.system} does not send messages`);
     const { message: planned } = JSON.parse(row.payload) as MessageSendPayload;
     const message: OutboundMessage = {
-      ...planned,
+      // Text written out: only well-formed Unicode reaches a provider (U+FFFD for a lone surrogate).
+      ...wellFormedDeep(planned),
       ackUrl: planned.requiresAck ? this.ackLinks.url({ weddingId: planned.weddingId, messageId: planned.messageId, recipientId: planned.recipient.id }) : null,
     };
     const key = row.idempotencyKey;
@@ -48,7 +50,7 @@ export class MessageDelivery {
         // An answer from the provider means it took nothing; only a lost connection leaves the outcome unknown.
         if (error.code !== 'transient' || error.extra.status !== undefined) this.ledger.markRefused(key);
         const last = !error.retryable || row.attempts + 1 >= this.ctx.settings.outboxMaxAttempts;
-        await this.record(planned, { status: last ? 'failed' : 'retrying', attempts: row.attempts + 1, error: `${error.code}: ${error.message}`.slice(0, 500), providerId: null });
+        await this.record(planned, { status: last ? 'failed' : 'retrying', attempts: row.attempts + 1, error: clipText(`${error.code}: ${error.message}`, 500), providerId: null });
         throw error;
       }
       this.ledger.markSent(key, receipt.providerId, this.ctx.clock());

@@ -3,6 +3,11 @@ import { deliveryKey, type Delivery, type Message, type TxOrigin, type WeddingDo
 import { isMessagingAdapter } from '../../adapters/core/index.ts';
 import type { CommsContext } from './comms-context.ts';
 import { dedupeByAddress, firstWave, unreachableListed, type Channel, type Person, type Router } from './recipients.ts';
+import { clipText, clipWithEllipsis } from '../../schema/document/text.ts';
+
+/** The Message schema's limits (UTF-16 units): text the server composes is shortened to them, never refused. */
+const SUBJECT_MAX = 200;
+const BODY_MAX = 10_000;
 
 /** A message the server writes: through the API, an emergency, an automatic message or an escalation report. */
 export interface Draft {
@@ -73,12 +78,12 @@ export class MessageWriter {
     const { people, merged } = dedupeByAddress(draft.recipients);
     const context = { ...draft.context };
     // Say who was left out as a duplicate, so the log explains why an entry got nothing.
-    if (merged.size) context.mergedRecipients = [context.mergedRecipients, ...[...merged].map(([from, into]) => `${from}>${into}`)].filter(Boolean).join(',').slice(0, 300);
+    if (merged.size) context.mergedRecipients = clipText([context.mergedRecipients, ...[...merged].map(([from, into]) => `${from}>${into}`)].filter(Boolean).join(','), 300);
     const deliveries = this.planDeliveries(weddingId, { ...draft, recipients: people }, at);
     const channels = [...new Set(Object.values(deliveries).filter((d) => d.status !== 'skipped').map((d) => d.channel))];
     return w.appendMessage({
       id: draft.id ?? newMessageId(), at, senderId: draft.senderId, recipientIds: people.map((p) => p.id), channels,
-      priority: draft.priority, type: draft.type, subject: draft.subject, body: draft.body, requiresAck: draft.requiresAck,
+      priority: draft.priority, type: draft.type, subject: clipWithEllipsis(draft.subject, SUBJECT_MAX), body: clipWithEllipsis(draft.body, BODY_MAX), requiresAck: draft.requiresAck,
       escalateAfterSeconds: draft.requiresAck ? draft.escalateAfterSeconds : null, context, deliveries, acks: {},
     }, origin);
   }

@@ -11,6 +11,7 @@ import { ORIGIN_REASONS, type CommsContext } from './comms-context.ts';
 import type { EscalationWatch } from './escalation-watch.ts';
 import { newMessageId, type MessageWriter } from './message-writer.ts';
 import { activeVendors, contactsWithRole, findPerson, type Person } from './recipients.ts';
+import { clipText } from '../../schema/document/text.ts';
 
 /** Only planners and admins send; everyone who opens the wedding except adapters reads. */
 export function assertSender(p: Principal, weddingId: string): void {
@@ -79,9 +80,9 @@ export class MessagesApi {
         if (cancelled) {
           w.upsertVendor({ id: cancelled.id, status: 'cancelled' }, origin);
           task = w.upsertTask({
-            id: `replace-${cancelled.id}-${messageId.slice(4)}`, kind: 'vendor_replacement', title: `Find a replacement ${cancelled.category.replace('_', ' ')} for ${cancelled.name}`.slice(0, 200),
+            id: `replace-${cancelled.id}-${messageId.slice(4)}`, kind: 'vendor_replacement', title: clipText(`Find a replacement ${cancelled.category.replace('_', ' ')} for ${cancelled.name}`, 200),
             createdAt: new Date(this.ctx.clock()).toISOString(), due: w.getMeta().date ?? '', vendorId: cancelled.id, category: cancelled.category,
-            eventIds: w.listEvents().filter((e) => e.vendorIds.includes(cancelled.id)).map((e) => e.id), messageId, notes: body.message.slice(0, 5000),
+            eventIds: w.listEvents().filter((e) => e.vendorIds.includes(cancelled.id)).map((e) => e.id), messageId, notes: clipText(body.message, 5000),
           }, origin);
         }
         return this.writer.writeMessage(w, weddingId, {

@@ -4,6 +4,7 @@ import type { Job, JobQueue } from './job-queue.ts';
 import type { MessageWriter } from './message-writer.ts';
 import type { ComposedNotification, NotificationStore } from './notification-store.ts';
 import { dedupeByAddress, findPerson, isBooked, type Person } from './recipients.ts';
+import { clipWithEllipsis } from '../../schema/document/text.ts';
 
 /** One change worth telling people about, composed from the document as it stands when its batch is due. */
 export interface NotificationItem {
@@ -33,7 +34,7 @@ export const NOTIFY_BATCH_KIND = 'notify.batch';
 const CONTEXT_MAX = 300;
 const PRIORITY_RANK: Record<Message['priority'], number> = { low: 0, normal: 1, high: 2, urgent: 3 };
 
-const clip = (s: string, max: number) => (s.length > max ? `${s.slice(0, max - 1)}…` : s);
+const clip = clipWithEllipsis;
 
 /**
  * Automatic messages: what the server tells people on its own (cascades, payment notices,

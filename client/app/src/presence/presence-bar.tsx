@@ -1,5 +1,6 @@
 import type { Session } from '../session/token.ts';
 import { displayName } from '../session/token.ts';
+import { initials } from './initials.ts';
 import type { Peer } from './use-presence.ts';
 
 interface Props {
@@ -8,10 +9,6 @@ interface Props {
   /** The title of an event, looked up only for the events someone has open. */
   titleOf(eventId: string): string | undefined;
   online: boolean;
-}
-
-function initials(name: string): string {
-  return name.split(/\s+/).filter((w) => /^\p{L}/u.test(w)).slice(0, 2).map((w) => w[0]!.toUpperCase()).join('') || '?';
 }
 
 /** Who has this wedding open right now and what each person is editing, in their colour. */

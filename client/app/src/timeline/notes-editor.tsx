@@ -1,8 +1,12 @@
 import { useEffect, useRef } from 'preact/hooks';
 import type * as Y from 'yjs';
 import { replaceText, type TxOrigin, type WeddingDoc } from '../../../sdk/index.ts';
+import { selectionAfter } from './notes-selection.ts';
 
-/** The schema's limit on an event's notes (entities.ts, `notes: Text(20_000)`). */
+/**
+ * The schema's limit on an event's notes (entities.ts, `notes: Text(20_000)`), in UTF-16 units as
+ * both zod and the `maxlength` attribute count them.
+ */
 const NOTES_MAX = 20_000;
 
 interface Props {
@@ -16,8 +20,9 @@ interface Props {
 
 /**
  * A textarea bound to the event's collaborative notes (Y.Text): each keystroke becomes a small
- * insert or delete, so two people typing in the same notes both keep their text. Remote changes
- * are applied to the textarea in place, moving the caret by what was inserted or deleted before it.
+ * insert or delete on grapheme boundaries (`replaceText`), so two people typing in the same notes
+ * both keep their text and nobody's emoji is split. Remote changes are applied to the textarea in
+ * place, moving the caret by what was inserted or deleted before it (`selectionAfter`).
  */
 export function NotesEditor({ id, doc, text, origin, readOnly, describedBy }: Props) {
   const ref = useRef<HTMLTextAreaElement>(null);
@@ -28,22 +33,7 @@ export function NotesEditor({ id, doc, text, origin, readOnly, describedBy }: Pr
     el.value = text.toString();
     const onChange = (event: Y.YTextEvent, tx: Y.Transaction) => {
       if (tx.origin === origin) return; // this textarea already shows its own typing
-      let start = el.selectionStart;
-      let end = el.selectionEnd;
-      let index = 0;
-      for (const op of event.delta) {
-        if (op.retain) index += op.retain;
-        else if (typeof op.insert === 'string') {
-          const n = op.insert.length;
-          if (index < start) start += n;
-          if (index < end) end += n;
-          index += n;
-        } else if (op.delete) {
-          const n = op.delete;
-          start -= Math.max(0, Math.min(n, start - index));
-          end -= Math.max(0, Math.min(n, end - index));
-        }
-      }
+      const { start, end } = selectionAfter(event.delta, el.selectionStart, el.selectionEnd);
       const focused = document.activeElement === el;
       el.value = text.toString();
       if (focused) el.setSelectionRange(start, end);
