@@ -110,15 +110,18 @@ export function createCalDavAdapter(input: AdapterInput): CalendarAdapter {
     }
   }
 
-  async function pullSync(cursor: CalDavCursor | null): Promise<PullPage> {
+  /** A full read lists every member (the pages of an initial sync-collection, or every etag): it vouches for absence. */
+  const listing = (full: boolean, hrefs: string[]): Pick<PullPage, 'listing'> => (full ? { listing: { entity: 'timeline', listed: hrefs } } : {});
+
+  async function pullSync(cursor: CalDavCursor | null, full: boolean): Promise<PullPage> {
     const token = cursor?.kind === 'sync' ? cursor.token : '';
     const answer = await client.sync(token);
     const changes = [...await fetchChanges(answer.changed.map((c) => c.href)), ...deletions(answer.deleted)];
     const next = answer.token ? encodeCursor({ kind: 'sync', token: answer.token }) : null;
-    return { changes, cursor: next, more: answer.truncated && !!answer.token };
+    return { changes, cursor: next, more: answer.truncated && !!answer.token, ...listing(full, answer.changed.map((c) => c.href)) };
   }
 
-  async function pullCtag(cursor: CalDavCursor | null): Promise<PullPage> {
+  async function pullCtag(cursor: CalDavCursor | null, full: boolean): Promise<PullPage> {
     const known = cursor?.kind === 'ctag' ? cursor : null;
     const ctag = await client.ctag();
     if (known && ctag !== null && known.ctag === ctag) return { changes: [], cursor: encodeCursor(known), more: false };
@@ -127,7 +130,7 @@ export function createCalDavAdapter(input: AdapterInput): CalendarAdapter {
     const changed = Object.keys(etags).filter((href) => before[href] !== etags[href]);
     const gone = Object.keys(before).filter((href) => !(href in etags));
     const changes = [...await fetchChanges(changed), ...deletions(gone)];
-    return { changes, cursor: encodeCursor({ kind: 'ctag', ctag: ctag ?? '', etags }), more: false };
+    return { changes, cursor: encodeCursor({ kind: 'ctag', ctag: ctag ?? '', etags }), more: false, ...listing(full, Object.keys(etags)) };
   }
 
   const adapter: CalendarAdapter = {
@@ -142,10 +145,10 @@ export function createCalDavAdapter(input: AdapterInput): CalendarAdapter {
     },
 
     // The bridge starts a full read with no cursor; a cursor in a full read continues a truncated answer.
-    async pull({ cursor }): Promise<PullPage> {
+    async pull({ cursor, full }): Promise<PullPage> {
       const at = decodeCursor(cursor);
       const cal = await client.collection();
-      return cal.syncCollection ? pullSync(at) : pullCtag(at);
+      return cal.syncCollection ? pullSync(at, full) : pullCtag(full ? null : at, full);
     },
 
     accepts(change) {

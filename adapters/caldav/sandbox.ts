@@ -30,6 +30,8 @@ export class CalDavSandbox extends EventEmitter {
   private epoch = 0;
   /** Advertise and answer RFC 6578 sync-collection. @default true */
   syncCollection = true;
+  /** The status a refused sync token gets: RFC 6578 says 403, some servers answer 409. @default 403 */
+  tokenRefusalStatus: 403 | 409 = 403;
   /** Members per sync-collection answer before it is truncated (507). */
   syncPageSize = 500;
 
@@ -66,8 +68,14 @@ export class CalDavSandbox extends EventEmitter {
   }
 
   failNext(f: InjectedFailure): void { this.failures.push(f); }
-  /** Sync tokens issued so far are refused (403 valid-sync-token). */
-  expireSyncTokens(): void { this.epoch++; }
+  /**
+   * Sync tokens issued so far are refused (403 valid-sync-token), and deletions are forgotten with
+   * them, as Radicale does with `max_sync_token_age` (one age for tokens and for its history).
+   */
+  expireSyncTokens(): void {
+    this.epoch++;
+    for (const u of this.users.values()) for (const c of u.calendars.values()) for (const [name, o] of c.objects) if (o.deleted) c.objects.delete(name);
+  }
 
   // ── what a person does in Apple Calendar ─────────────────────────────────────────────────────
   userPut(user: string, calendar: string, name: string, ics: string): string {
@@ -247,16 +255,16 @@ export class CalDavSandbox extends EventEmitter {
       if (!this.syncCollection) return { status: 403, headers: DAV_HEADERS, body: '<?xml version="1.0" encoding="utf-8"?><d:error xmlns:d="DAV:"><d:supported-report/></d:error>' };
       const given = child(doc, NS.dav, 'sync-token')?.text.trim() ?? '';
       let since = 0;
-      const initial = !given;
       if (given) {
         const m = /\/sync\/([^/]+)\/(\d+)-(\d+)$/.exec(given);
         if (!m || m[1] !== col.id || Number(m[2]) !== this.epoch || Number(m[3]) > this.seq) {
-          return { status: 403, headers: DAV_HEADERS, body: '<?xml version="1.0" encoding="utf-8"?><d:error xmlns:d="DAV:"><d:valid-sync-token/></d:error>' };
+          return { status: this.tokenRefusalStatus, headers: DAV_HEADERS, body: '<?xml version="1.0" encoding="utf-8"?><d:error xmlns:d="DAV:"><d:valid-sync-token/></d:error>' };
         }
         since = Number(m[3]);
       }
-      // Initial sync (no token) lists live members; later syncs list changes, deletions as 404.
-      const changed = [...col.objects.values()].filter((o) => o.seq > since && (!initial || !o.deleted)).sort((a, b) => a.seq - b.seq);
+      // Like Radicale, every sync lists deletions as 404 while they are remembered, the initial one
+      // (no token) included (RFC 6578 §3.4 allows either).
+      const changed = [...col.objects.values()].filter((o) => o.seq > since).sort((a, b) => a.seq - b.seq);
       const page = changed.slice(0, this.syncPageSize);
       const truncated = changed.length > page.length;
       const upTo = truncated ? page.at(-1)!.seq : this.seq;

@@ -28,6 +28,7 @@ import { LinkStore } from './link-store.ts';
 import { OutboundPlanner, type EntityPushPayload } from './outbound-planner.ts';
 import { OutboxStore, toOutboxEntry, type OutboxRow } from './outbox-store.ts';
 import { OutboxWorker } from './outbox-worker.ts';
+import { Puller } from './puller.ts';
 import { applyRetention, type RetentionSettings } from './retention.ts';
 import { createRetryPolicy } from './retry-policy.ts';
 
@@ -88,8 +89,7 @@ export class Bridge {
   readonly outboxWorker: OutboxWorker;
   private readonly now: () => number;
   private readonly fetchImpl: typeof fetch;
-  private readonly pulling = new Map<string, Promise<number[]>>();
-  private readonly lastPull = new Map<string, number>();
+  private readonly puller: Puller;
   private timers: NodeJS.Timeout[] = [];
   private readonly definitions = new Map<string, Promise<AdapterDefinition>>();
   private readonly statusSections = new Map<string, (p: Principal, weddingId: string) => Promise<unknown>>();
@@ -131,6 +131,7 @@ export class Bridge {
       afterApply: (live, weddingId, doc, touched, pushBack) => this.afterApply(live, weddingId, doc, touched, pushBack),
       requestPull: (live) => { void this.pullInBackground(live, false); },
     });
+    this.puller = new Puller({ inbox: this.inbox, integrations: this.store, links: this.links, audit: this.audit, now: this.now, kick: (weddingId) => this.inboxWorker.kick(weddingId) });
     deps.docs.onUpdate(this.planner.onAppend);
     this.bindMetrics();
   }
@@ -183,7 +184,7 @@ export class Bridge {
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
     await Promise.all([this.inboxWorker.stop(), this.outboxWorker.stop()]);
-    await Promise.allSettled([...this.pulling.values()]);
+    await this.puller.drain();
   }
 
   private runtimeFor(i: { id: string; weddingId: string; system: string; webhookSecret: string }, state: Record<string, unknown>): AdapterRuntime {
@@ -383,48 +384,9 @@ export class Bridge {
   }
 
   // ── sync ────────────────────────────────────────────────────────────────────────────────────
-  /** Pulls every page into the inbox; resolves with the inbox row ids. One pull per integration at a time. */
+  /** Pulls every page into the inbox; resolves with the inbox row ids (see Puller). */
   pullInBackground(live: LiveIntegration, full: boolean): Promise<number[]> {
-    const running = this.pulling.get(live.integration.id);
-    if (running) return running;
-    const run = this.pullPages(live, full).finally(() => this.pulling.delete(live.integration.id));
-    this.pulling.set(live.integration.id, run);
-    run.catch(() => undefined);
-    return run;
-  }
-
-  private async pullPages(live: LiveIntegration, full: boolean): Promise<number[]> {
-    const { adapter, integration } = live;
-    if (!canPull(adapter)) return [];
-    this.lastPull.set(integration.id, this.now());
-    const ids: number[] = [];
-    let cursor = full ? null : integration.cursor;
-    let fullRead = full || cursor === null;
-    for (let page = 0; page < 10_000; page++) {
-      let result;
-      try {
-        result = await adapter.pull({ cursor, full: fullRead });
-      } catch (error) {
-        // A refused cursor (expired sync token, invalid delta link) means: read everything again.
-        if (error instanceof AdapterError && error.code === 'gone' && !fullRead) {
-          this.audit.record({ weddingId: integration.weddingId, integrationId: integration.id, actor: `integration:${integration.id}`, action: 'pull.resync', result: 'ok', detail: { reason: error.message.slice(0, 200) } });
-          cursor = null;
-          fullRead = true;
-          page = -1;
-          continue;
-        }
-        this.audit.record({ weddingId: integration.weddingId, integrationId: integration.id, actor: `integration:${integration.id}`, action: 'pull.failed', result: 'failed', detail: { message: (error as Error).message.slice(0, 300) } });
-        this.store.update(integration.id, { last_error: `pull: ${(error as Error).message}`.slice(0, 500), last_error_at: new Date(this.now()).toISOString() });
-        throw error;
-      }
-      const payload: ChangesPayload = { changes: result.changes, ...(result.more ? {} : { cursorAfter: result.cursor }) };
-      const id = this.inbox.add({ integrationId: integration.id, weddingId: integration.weddingId, eventId: `pull_${crypto.randomUUID()}`, kind: 'changes', payload: JSON.stringify(payload), receivedAt: this.now() });
-      if (id !== null) ids.push(id);
-      cursor = result.cursor;
-      if (!result.more) break;
-    }
-    this.inboxWorker.kick(integration.weddingId);
-    return ids;
+    return this.puller.pull(live, full);
   }
 
   async sync(p: Principal, weddingId: string, body: { systems?: string[]; syncType: 'incremental' | 'full' }): Promise<SyncResponse> {
@@ -697,7 +659,7 @@ export class Bridge {
     const now = this.now();
     for (const live of this.registry.all()) {
       if (!canPull(live.adapter)) continue;
-      const last = this.lastPull.get(live.integration.id) ?? 0;
+      const last = this.puller.lastPulledAt(live.integration.id);
       if (now - last < this.deps.settings.pullIntervalMs) continue;
       void this.pullInBackground(live, false).catch((error) => this.deps.logger.info({ err: error, integrationId: live.integration.id }, 'scheduled pull failed'));
     }

@@ -4,6 +4,7 @@ import { AdapterError, type InboundChange, type WebhookRequest } from '../../ada
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 import type { AuditLog } from './audit-log.ts';
+import { absentDeletions, type FullResync } from './full-resync.ts';
 import { applyInbound, type ApplyOutcome } from './inbound-applier.ts';
 import type { InboxRow, InboxStore } from './inbox-store.ts';
 import type { IntegrationRegistry, LiveIntegration } from './integration-registry.ts';
@@ -18,6 +19,8 @@ export interface ChangesPayload {
   changes: InboundChange[];
   /** Saved as the integration's cursor once this page is applied (the last page of a pull). */
   cursorAfter?: string | null;
+  /** The last page of a full read that listed everything: linked entities it missed are deleted (full-resync.ts). */
+  resync?: FullResync;
 }
 
 export interface InboxWorkerDeps {
@@ -181,7 +184,13 @@ export class InboxWorker {
         changes = parsed.changes;
         if (parsed.pull) this.deps.requestPull(live);
       } else {
-        changes = (JSON.parse(row.payload) as ChangesPayload).changes;
+        const payload = JSON.parse(row.payload) as ChangesPayload;
+        changes = payload.changes;
+        if (payload.resync) {
+          const absent = absentDeletions(payload.resync, this.deps.links.listFor(integration.id, payload.resync.entity));
+          changes = [...changes, ...absent];
+          if (absent.length) this.deps.audit.record({ ...base, action: 'pull.reconciled', result: 'ok', detail: { inboxId: row.id, entity: payload.resync.entity, absent: absent.map((c) => c.op === 'delete' ? c.externalId : '').slice(0, 50) } });
+        }
       }
       const outcome = applyInbound(new WeddingDoc(doc), {
         weddingId: row.weddingId, integrationId: integration.id, system: integration.system, fields: adapter.fields,
