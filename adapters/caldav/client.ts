@@ -160,16 +160,24 @@ export class CalDavClient {
     return res.headers.get('etag');
   }
 
-  async delete(href: string): Promise<void> {
+  /**
+   * DELETE, with `If-Match: etag` when one is given (RFC 4918 §10.4): false when the object changed
+   * since (412), true when it is gone (deleted now, or already).
+   */
+  async delete(href: string, etag: string | null): Promise<boolean> {
     const cal = await this.collection();
-    const res = await deleteCalendarObject({ calendarObject: { url: new URL(encodeHref(href), cal.url).href }, ...this.common() });
+    const res = await deleteCalendarObject({ calendarObject: { url: new URL(encodeHref(href), cal.url).href, ...(etag ? { etag } : {}) }, ...this.common() });
+    if (res.status === 412) return false;
     if (!res.ok && res.status !== 404) throw errorForStatus(SYSTEM, res.status, await res.text().catch(() => ''));
+    return true;
   }
 
   /** calendar-query with a time-range (what overlaps the window). */
   async inRange(start: string, end: string): Promise<CalObject[]> {
     const cal = await this.collection();
-    const objects = await fetchCalendarObjects({ calendar: cal, timeRange: { start, end }, ...this.common() });
+    // NOTE: tsdav's default urlFilter keeps only hrefs containing ".ics"; a calendar object may have
+    // any name (RFC 4791 §4.1), e.g. `…/meeting-42` from another client, and counts all the same.
+    const objects = await fetchCalendarObjects({ calendar: cal, timeRange: { start, end }, urlFilter: (url) => url.length > 0, ...this.common() });
     return objects.map((o) => ({ href: decodeURIComponent(new URL(o.url).pathname), etag: o.etag ?? null, data: String(o.data ?? '') }));
   }
 }

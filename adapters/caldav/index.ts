@@ -95,9 +95,14 @@ export function createCalDavAdapter(input: AdapterInput): CalendarAdapter {
       known = undefined;
       if (!current) throw new AdapterError('gone', `caldav object ${href} was deleted in the calendar; the deletion comes in with the next pull`, { status: 404 });
       const remote = fromICalendar(current.data, href, readZone(null));
-      const { write, unwritten } = remote && !remote.cancelled
+      const merged = remote && !remote.cancelled
         ? mergeFields(FIELDS, local, timelineFieldsOf(remote, 'UTC'), change.base)
         : { write: changedSinceBase(FIELDS, local, null), unwritten: [] as string[] };
+      // Only what changed here since the last sync is written: a field the object cannot carry as
+      // we would (another client's CATEGORIES, say) is not rewritten just because it reads differently.
+      const changedHere = new Set(changedSinceBase(FIELDS, local, change.base));
+      const { unwritten } = merged;
+      const write = merged.write.filter((f) => changedHere.has(f));
       if (write.length === 0) return { externalId: href, version: current.etag, unwritten };
       try {
         const data = updateICalendar(current.data, e, write, runtime.now());
@@ -112,6 +117,31 @@ export function createCalDavAdapter(input: AdapterInput): CalendarAdapter {
 
   /** A full read lists every member (the pages of an initial sync-collection, or every etag): it vouches for absence. */
   const listing = (full: boolean, hrefs: string[]): Pick<PullPage, 'listing'> => (full ? { listing: { entity: 'timeline', listed: hrefs } } : {});
+
+  /**
+   * A conditional DELETE (If-Match: the ETag we last synced). On 412 the owner changed the object
+   * since: it is re-read and kept, and comes back to the wedding as a conflict with our deletion
+   * rather than being lost. Without a known ETag (or for an event leaving the calendar's scope)
+   * the delete is unconditional.
+   */
+  async function remove(href: string, change: OutboundChange): Promise<PushResult | void> {
+    let etag = change.version;
+    for (let round = 0; round <= MAX_MERGE_ROUNDS; round++) {
+      if (await client.delete(href, etag)) {
+        written.delete(href);
+        return;
+      }
+      const [current] = await client.get([href]);
+      if (!current) return;
+      const back = toChange(current);
+      if (back?.op === 'upsert' && changedSinceBase(FIELDS, back.data, change.base).length > 0) {
+        return { externalId: href, version: current.etag, changes: [{ ...back, entityId: change.entityId, refusedDelete: true }] };
+      }
+      // Nothing we carry changed there (an alarm, say): the deletion stands, on the current version.
+      etag = current.etag;
+    }
+    throw new AdapterError('precondition_failed', `caldav object ${href} kept changing while we deleted it`, { status: 412 });
+  }
 
   async function pullSync(cursor: CalDavCursor | null, full: boolean): Promise<PullPage> {
     const token = cursor?.kind === 'sync' ? cursor.token : '';
@@ -157,7 +187,7 @@ export function createCalDavAdapter(input: AdapterInput): CalendarAdapter {
 
     async push(change, { wedding }): Promise<PushResult> {
       rememberZone(wedding);
-      return pushCalendarChange(config, change, wedding, { create, update, remove: (id: string) => client.delete(id) });
+      return pushCalendarChange(config, change, wedding, { create, update, remove });
     },
 
     async busy({ from, to }): Promise<BusyInterval[]> {

@@ -168,7 +168,7 @@ export class CalDavSandbox extends EventEmitter {
       if (req.method === 'REPORT') return this.report(req, user, col);
       return { status: 405, body: '' };
     }
-    return this.object(req, col, objName);
+    return this.object(req, user, col, objName);
   }
 
   private requested(req: SandboxRequest): XmlElement[] {
@@ -276,9 +276,11 @@ export class CalDavSandbox extends EventEmitter {
       return this.multistatus(out, `<d:sync-token>${escapeXml(`${this.url}/sync/${col.id}/${this.epoch}-${upTo}`)}</d:sync-token>`);
     }
     if (doc.ns === NS.caldav && doc.name === 'calendar-multiget') {
+      // Hrefs are resolved like any URL path (RFC 4918 §8.3): a bare name is not a member.
+      const prefix = `/dav/calendars/${user.name}/${col.id}/`;
       const out = childrenOf(doc, NS.dav, 'href').map((h) => {
-        const href = decodeURIComponent(h.text.trim());
-        const o = col.objects.get(href.split('/').pop() ?? '');
+        const href = decodeURIComponent(new URL(h.text.trim(), `${this.url}/`).pathname);
+        const o = href.startsWith(prefix) && !href.slice(prefix.length).includes('/') ? col.objects.get(href.slice(prefix.length)) : undefined;
         if (!o || o.deleted) return `<d:response><d:href>${escapeXml(href)}</d:href><d:status>${status(404)}</d:status></d:response>`;
         return this.response(this.href(user.name, col.id, o.name), props, (p) => this.objectProp(o, p));
       });
@@ -299,7 +301,7 @@ export class CalDavSandbox extends EventEmitter {
     return { status: 403, headers: DAV_HEADERS, body: '<?xml version="1.0" encoding="utf-8"?><d:error xmlns:d="DAV:"><d:supported-report/></d:error>' };
   }
 
-  private object(req: SandboxRequest, col: Collection, name: string): SandboxResponse {
+  private object(req: SandboxRequest, user: User, col: Collection, name: string): SandboxResponse {
     const existing = col.objects.get(name);
     const live = existing && !existing.deleted ? existing : undefined;
     const ifMatch = req.headers['if-match'];
@@ -313,8 +315,12 @@ export class CalDavSandbox extends EventEmitter {
         const cal = parseCalendar(req.body);
         const uid = cal ? masterEvent(cal)?.getFirstPropertyValue('uid') : null;
         if (!cal || !uid) return { status: 415, headers: DAV_HEADERS, body: '<?xml version="1.0" encoding="utf-8"?><d:error xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"><c:valid-calendar-data/></d:error>' };
+        // RFC 4791 §5.3.2.1 no-uid-conflict, answered as Radicale does (409): a UID used by another
+        // object of the collection, or a change of this object's UID.
         const clash = [...col.objects.values()].find((o) => !o.deleted && o.uid === String(uid) && o.name !== name);
-        if (clash) return { status: 403, headers: DAV_HEADERS, body: `<?xml version="1.0" encoding="utf-8"?><d:error xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"><c:no-uid-conflict><d:href>${escapeXml(clash.name)}</d:href></c:no-uid-conflict></d:error>` };
+        if (clash || (live && live.uid !== String(uid))) {
+          return { status: 409, headers: DAV_HEADERS, body: `<?xml version="1.0" encoding="utf-8"?><d:error xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"><c:no-uid-conflict>${clash ? `<d:href>${escapeXml(this.href(user.name, col.id, clash.name))}</d:href>` : ''}</c:no-uid-conflict></d:error>` };
+        }
         const o = this.put(col, name, req.body);
         return { status: live ? 204 : 201, headers: { etag: o.etag }, body: '' };
       }

@@ -161,7 +161,12 @@ export function pushAction(options: CalendarSyncOptions, change: OutboundChange)
 export interface CalendarWriter {
   create(event: OutboundEvent, change: OutboundChange): Promise<PushResult>;
   update(externalId: string, event: OutboundEvent, change: OutboundChange): Promise<PushResult>;
-  remove(externalId: string): Promise<void>;
+  /**
+   * Deletes the external event, conditionally on `change.version` where the system allows it. A
+   * result instead of void: the system kept the event because it changed since the last sync
+   * (`changes` carries it, marked `refusedDelete`).
+   */
+  remove(externalId: string, change: OutboundChange): Promise<PushResult | void>;
 }
 
 /** The push shared by every calendar adapter: create, update, take away (scope left) or delete. */
@@ -171,10 +176,10 @@ export async function pushCalendarChange(options: CalendarSyncOptions, change: O
     case 'none':
       return { externalId: change.op === 'delete' ? null : change.externalId, version: change.version };
     case 'delete':
-      await writer.remove(id!);
-      return { externalId: null };
+      return (await writer.remove(id!, change)) ?? { externalId: null };
     case 'remove':
-      await writer.remove(id!);
+      // Leaving this calendar's scope is not a deletion: the event goes whatever was edited there.
+      await writer.remove(id!, { ...change, version: null });
       return { externalId: removedId(id!), version: null };
     case 'upsert': {
       const event = outboundEvent(change, wedding);

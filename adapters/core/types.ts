@@ -20,6 +20,11 @@ export type InboundChange =
     entityId?: string;
     /** Only the fields the external system sets; others are left alone. */
     data: Record<string, unknown>;
+    /**
+     * The system refused our conditional delete (412): its object changed since the last sync. The
+     * entity comes back here with the system's content, and a conflict records the deletion.
+     */
+    refusedDelete?: true;
   }
   | {
     op: 'delete'; entity: SyncEntity; externalId: string; entityId?: string;

@@ -561,6 +561,12 @@ export class Bridge {
       const origin = clientOrigin(p.sub);
       const entity = conflict.entity as SyncEntity;
       w.transact(() => {
+        if (winner === 'local' && conflict.field === '*' && conflict.localValue === null) {
+          // The local side had deleted it (the system kept it, see refusedDelete): the deletion stands.
+          if (entity === 'timeline') w.deleteEvent(conflict.entityId, origin);
+          else if (entity === 'vendors') w.deleteVendor(conflict.entityId, origin);
+          else if (entity === 'payments') w.deletePayment(conflict.entityId, origin);
+        }
         if (winner === 'remote') {
           if (conflict.field === '*') {
             if (conflict.remoteValue === null) {

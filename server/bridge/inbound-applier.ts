@@ -110,6 +110,11 @@ export function applyInbound(doc: WeddingDoc, ctx: InboundContext, changes: Inbo
 
     const write: Record<string, unknown> = {};
     const conflicts: Conflict[] = [];
+    if (change.refusedDelete && !exists) {
+      // Deleted here, changed there since the last sync (a refused If-Match delete): the system's
+      // version comes back, and a person confirms the deletion (local) or keeps it (remote).
+      conflicts.push(conflictOf(ctx, change.entity, entityId, '*', null, project(change.data, fields), 'manual', null, nowIso));
+    }
     let keptLocal = false;
     let held = false;
     for (const field of fields) {
