@@ -4,7 +4,7 @@ import {
   type WeddingContext,
 } from '../core/index.ts';
 import {
-  CALENDAR_FIELDS, acceptsCalendarChange, pushCalendarChange, changedSinceBase, mergeFields,
+  CALENDAR_FIELDS, acceptsCalendarChange, timelineListing, pushCalendarChange, changedSinceBase, mergeFields,
   timelineFieldsOf, toTimelineChange, weddingZone,
   type BusyInterval, type CalendarAdapter, type OutboundEvent,
 } from '../core/calendar.ts';
@@ -116,7 +116,7 @@ export function createCalDavAdapter(input: AdapterInput): CalendarAdapter {
   }
 
   /** A full read lists every member (the pages of an initial sync-collection, or every etag): it vouches for absence. */
-  const listing = (full: boolean, hrefs: string[]): Pick<PullPage, 'listing'> => (full ? { listing: { entity: 'timeline', listed: hrefs } } : {});
+  const listing = (full: boolean, hrefs: string[]): Pick<PullPage, 'listing'> => (full ? { listing: timelineListing(hrefs) } : {});
 
   /**
    * A conditional DELETE (If-Match: the ETag we last synced). On 412 the owner changed the object

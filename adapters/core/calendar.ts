@@ -3,7 +3,7 @@ import { ConflictStrategies, EVENT_CATEGORIES, EntityId, TimeZone, type Timeline
 import { isKnownTimeZone, isoInZone } from './calendar-time.ts';
 import { sameField } from './fields.ts';
 import { AdapterError } from './errors.ts';
-import type { Adapter, InboundChange, OutboundChange, PushResult, WeddingContext } from './types.ts';
+import type { Adapter, InboundChange, OutboundChange, PullListing, PushResult, WeddingContext } from './types.ts';
 
 /**
  * What every calendar adapter (Google Calendar, Outlook, CalDAV) shares: the sync options a
@@ -138,6 +138,13 @@ export function carries(options: CalendarSyncOptions, data: Record<string, unkno
 const REMOVED = 'removed:';
 export const removedId = (externalId: string) => (externalId.startsWith(REMOVED) ? externalId : REMOVED + externalId);
 export const isRemovedId = (externalId: string | null): boolean => !!externalId && externalId.startsWith(REMOVED);
+/**
+ * What a calendar's full read vouches for (PullPage.listing): every event of the calendar (within
+ * `window`), except the ones we took out of its scope ourselves, whose links are kept as `removed:…`.
+ */
+export function timelineListing(listed: string[], window?: { from: string; to: string }): PullListing {
+  return { entity: 'timeline', listed, keepPrefixes: [REMOVED], ...(window ? { window } : {}) };
+}
 export const liveId = (externalId: string | null): string | null => (externalId && !isRemovedId(externalId) ? externalId : externalId?.slice(REMOVED.length) ?? null);
 
 /**

@@ -142,6 +142,8 @@ export interface PullListing {
   listed?: string[];
   /** ISO 8601 instants: the read lists only objects overlapping [from, to) (e.g. Graph's calendarView). */
   window?: { from: string; to: string };
+  /** Links whose external id starts with one of these point at nothing the listing should hold (e.g. `removed:`). */
+  keepPrefixes?: string[];
 }
 
 /** State an adapter keeps across restarts (watch channel ids, expiries). Persisted by the bridge. */

@@ -6,7 +6,7 @@ import {
 } from '../core/index.ts';
 import {
   CALENDAR_FIELDS, acceptsCalendarChange, pushCalendarChange, changedSinceBase, mergeFields,
-  timelineFieldsOf, toTimelineChange, weddingZone,
+  timelineFieldsOf, timelineListing, toTimelineChange, weddingZone,
   type BusyInterval, type CalendarAdapter, type OutboundEvent,
 } from '../core/calendar.ts';
 import { isKnownTimeZone } from '../core/calendar-time.ts';
@@ -211,7 +211,7 @@ export function createOutlookAdapter(input: AdapterInput): CalendarAdapter {
       }
       // A round from deltaStart lists every event of the window, and only those: absence means deleted only inside it.
       const listing = full && fullWindow
-        ? { listing: { entity: 'timeline' as const, window: fullWindow, listed: (body.value ?? []).filter((ev) => !ev['@removed'] && ev.id).map((ev) => ev.id!) } }
+        ? { listing: timelineListing((body.value ?? []).filter((ev) => !ev['@removed'] && ev.id).map((ev) => ev.id!), fullWindow) }
         : {};
       if (body['@odata.nextLink']) return { changes, cursor: body['@odata.nextLink'], more: true, ...listing };
       return { changes, cursor: body['@odata.deltaLink'] ?? null, more: false, ...listing };

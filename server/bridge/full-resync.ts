@@ -28,6 +28,8 @@ export interface FullResync {
   window?: { from: string; to: string };
   /** When the listing started (ISO 8601, the link store's clock): later links are not judged. */
   startedAt: string;
+  /** Links whose external id starts with one of these are not expected in the listing. */
+  keepPrefixes?: string[];
 }
 
 /** Collects one full read's pages; `result()` is what goes with the last page, or null when the read was not a listing. */
@@ -52,7 +54,8 @@ export class ListingCollector {
 
   result(): FullResync | null {
     if (!this.complete || !this.listing) return null;
-    return { entity: this.listing.entity, listed: [...this.listed], ...(this.listing.window ? { window: this.listing.window } : {}), startedAt: this.startedAt };
+    const { entity, window, keepPrefixes } = this.listing;
+    return { entity, listed: [...this.listed], ...(window ? { window } : {}), ...(keepPrefixes?.length ? { keepPrefixes } : {}), startedAt: this.startedAt };
   }
 }
 
@@ -76,6 +79,7 @@ export function absentDeletions(resync: FullResync, links: readonly (Link & { up
   const out: InboundChange[] = [];
   for (const link of links) {
     if (!link.externalId || listed.has(link.externalId)) continue;
+    if (resync.keepPrefixes?.some((p) => link.externalId!.startsWith(p))) continue;
     if (link.updatedAt && link.updatedAt >= resync.startedAt) continue;
     if (!insideWindow(link, resync.window)) continue;
     out.push({ op: 'delete', entity: resync.entity, externalId: link.externalId, entityId: link.entityId, absent: true });

@@ -18,6 +18,10 @@ describe('absentDeletions', () => {
     expect(out).toEqual([{ op: 'delete', entity: 'timeline', externalId: 'b', entityId: 'e-b', absent: true }]);
   });
 
+  it('leaves links the adapter marks as not expected in the listing (keepPrefixes)', () => {
+    expect(absentDeletions({ ...resync([]), keepPrefixes: ['removed:'] }, [link('removed:/cal/x.ics'), link('/cal/y.ics')]).map((c) => c.op === 'delete' && c.externalId)).toEqual(['/cal/y.ics']);
+  });
+
   it('leaves links written after the listing started: the listing could not have seen them', () => {
     expect(absentDeletions(resync([]), [link('late', undefined, undefined, '2026-11-30T00:00:00.001Z')])).toEqual([]);
   });

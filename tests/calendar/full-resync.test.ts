@@ -139,6 +139,25 @@ describe.each(SYSTEMS)('$name: a full resync reconciles deletions', (system) => 
     expect(c.doc.getEvent(tasting.id)?.location).toBe('Chef’s table');
   });
 
+  it('an event we took out of this calendar (it left the categories it carries) is not taken for deleted by a full resync', async () => {
+    const { t, s, planner } = await world();
+    await connect(t, planner, system.connection(s, { categories: ['ceremony'] }));
+    const c = await t.connect(W, planner);
+    c.doc.upsertEvent(CEREMONY);
+    await waitFor(() => system.find(s, 'Ceremony'), 'the ceremony in the calendar');
+    await outboxIdle(t, planner);
+    c.doc.upsertEvent({ id: 'ceremony', category: 'reception' });
+    await waitFor(() => system.find(s, 'Ceremony') === undefined, 'the event taken out of the calendar');
+    await outboxIdle(t, planner);
+    system.expire(s);
+    await sync(t, planner, 'full');
+    await outboxIdle(t, planner);
+    expect(c.doc.getEvent('ceremony')?.category).toBe('reception');
+    // And it comes back when it is a ceremony again.
+    c.doc.upsertEvent({ id: 'ceremony', category: 'ceremony' });
+    await waitFor(() => system.find(s, 'Ceremony'), 'the ceremony back in the calendar');
+  });
+
   it('a full sync with nothing deleted deletes nothing, and an event created during the listing survives it', async () => {
     const { t, s, planner } = await world();
     system.add(s, 'Menu tasting', '2027-05-01T17:00:00Z', '2027-05-01T18:00:00Z');
