@@ -1,6 +1,6 @@
 import ICAL from 'ical.js';
 import type { InboundEvent, OutboundEvent } from '../core/calendar.ts';
-import { eventCalendar, inboundFromCalendar, masterEvent, parseCalendar, vtimezone, writeVEvent, zoneRange } from '../core/icalendar.ts';
+import { eventCalendar, inboundFromCalendar, instantOfProperty, masterEvent, parseCalendar, vtimezone, writeVEvent, zoneRange } from '../core/icalendar.ts';
 
 /**
  * iCalendar objects in a CalDAV collection ↔ WedSync timeline events. Pure.
@@ -27,10 +27,10 @@ export function updateICalendar(existing: string, e: OutboundEvent, fields: read
   if (!cal || !v) return toICalendar(e, stampMs);
   const sequence = (Number(v.getFirstPropertyValue('sequence') ?? 0) || 0) + 1;
   const before = v.getFirstProperty('dtstart');
-  const oldStart = before ? { time: (before.getFirstValue() as ICAL.Time).clone(), tzid: tzidOf(before) } : null;
+  const oldStart = before ? { time: (before.getFirstValue() as ICAL.Time).clone(), tzid: tzidOf(before), ms: instantOfProperty(before, cal, e.zone) } : null;
   writeVEvent(v, e, { sequence, stampMs }, fields);
   const after = v.getFirstProperty('dtstart');
-  if (oldStart && after) moveExceptions(cal, v, oldStart, { time: after.getFirstValue() as ICAL.Time, tzid: tzidOf(after) });
+  if (oldStart?.ms !== undefined && after) moveExceptions(cal, v, oldStart as Start, { time: after.getFirstValue() as ICAL.Time, tzid: tzidOf(after), ms: e.startMs });
   const timed = fields.includes('start') || fields.includes('end');
   if (timed && e.zone !== 'UTC' && !cal.getAllSubcomponents('vtimezone').some((z) => z.getFirstPropertyValue('tzid') === e.zone)) {
     const { fromMs, toMs } = zoneRange([e.startMs, e.endMs]);
@@ -39,7 +39,7 @@ export function updateICalendar(existing: string, e: OutboundEvent, fields: read
   return cal.toString();
 }
 
-interface Start { time: ICAL.Time; tzid: string | null }
+interface Start { time: ICAL.Time; tzid: string | null; ms: number }
 
 /** The zone a DATE-TIME property is written in: its TZID, 'UTC' for a `Z` value, null when floating or a DATE. */
 function tzidOf(prop: ICAL.Property): string | null {
@@ -60,8 +60,9 @@ const wallSeconds = (t: ICAL.Time) => Date.UTC(t.year, t.month - 1, t.day, t.hou
  * values only by whole days. An override whose own start was not moved moves as well.
  */
 function moveExceptions(cal: ICAL.Component, master: ICAL.Component, from: Start, to: Start): void {
-  const wall = wallSeconds(to.time) - wallSeconds(from.time);
-  const absolute = to.time.toUnixTime() - from.time.toUnixTime();
+  const absolute = Math.round((to.ms - from.ms) / 1000);
+  // Wall-clock change only means something when the series stays in its zone.
+  const wall = from.tzid === to.tzid ? wallSeconds(to.time) - wallSeconds(from.time) : absolute;
   if (wall === 0 && absolute === 0) return;
   const shift = (t: ICAL.Time, tzid: string | null): ICAL.Time => {
     const moved = t.clone();
@@ -69,7 +70,7 @@ function moveExceptions(cal: ICAL.Component, master: ICAL.Component, from: Start
       if (wall % 86_400 === 0) moved.addDuration(ICAL.Duration.fromSeconds(wall));
       return moved;
     }
-    moved.addDuration(ICAL.Duration.fromSeconds(tzid === 'UTC' && from.tzid !== 'UTC' ? absolute : wall));
+    moved.addDuration(ICAL.Duration.fromSeconds(tzid === from.tzid ? wall : absolute));
     return moved;
   };
   const shiftProperty = (prop: ICAL.Property) => {
