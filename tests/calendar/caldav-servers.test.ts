@@ -179,6 +179,47 @@ describe.each(CALDAV_SERVERS)('CalDAV against $name', ({ start }) => {
     expect(expanded).toEqual(['2027-05-01T10:00:00.000Z', '2027-05-15T10:00:00.000Z', '2027-05-22T10:00:00.000Z']);
   });
 
+  it('keeps the owner’s alarm and concurrent edit: a stale If-Match (412) re-reads and merges', async () => {
+    const dav = await start();
+    const w = await world(dav);
+    await connect(w.t, w.planner, caldavServerConnection(dav, W, { syncDirection: 'outbound' }));
+    const c = await w.t.connect(W, w.planner);
+    c.doc.upsertEvent({ id: 'ceremony', title: 'Ceremony', start: '2027-06-12T14:00:00+01:00', end: '2027-06-12T14:45:00+01:00', location: 'Kew Gardens', category: 'ceremony', vendorIds: [] });
+    const uid = `${eventKey(W, 'ceremony')}@wedsync`;
+    await waitFor(() => byUid(dav, uid), 'the ceremony on the server');
+    await settled(w);
+    await dav.edit(uid, (v) => {
+      v.updatePropertyWithValue('location', 'The Orangery');
+      const alarm = new ICAL.Component('valarm');
+      alarm.updatePropertyWithValue('action', 'DISPLAY');
+      alarm.updatePropertyWithValue('description', 'Leave for the venue');
+      alarm.updatePropertyWithValue('trigger', ICAL.Duration.fromString('-PT45M'));
+      v.addSubcomponent(alarm);
+    });
+    c.doc.upsertEvent({ id: 'ceremony', title: 'Ceremony & vows' });
+    await waitFor(async () => (await byUid(dav, uid))?.vevent.getFirstPropertyValue('summary') === 'Ceremony & vows', 'the new title');
+    const v = (await byUid(dav, uid))!.vevent;
+    expect(v.getFirstPropertyValue('location')).toBe('The Orangery');
+    expect(v.getFirstSubcomponent('valarm')?.getFirstPropertyValue('description')).toBe('Leave for the venue');
+    expect(v.getFirstPropertyValue('uid')).toBe(uid);
+  });
+
+  it('an expired token while importing: a full resync brings what is new, nothing twice', async () => {
+    const dav = await start();
+    for (let i = 0; i < 3; i++) await dav.put(`meeting-${i}`, vcalendar('BEGIN:VEVENT', `UID:apple-${i}@icloud.com`, 'DTSTAMP:20261101T000000Z', `DTSTART;TZID=Europe/London:202706${10 + i}T090000`, `DTEND;TZID=Europe/London:202706${10 + i}T100000`, `SUMMARY:Meeting ${i}`, 'END:VEVENT'));
+    const w = await world(dav);
+    await connect(w.t, w.planner, caldavServerConnection(dav, W, { importEvents: 'all', syncDirection: 'inbound' }));
+    const c = await w.t.connect(W, w.planner);
+    await waitFor(() => c.doc.listEvents().length === 3, 'three imported events');
+    expect(c.doc.listEvents().find((e) => e.title === 'Meeting 0')!.start).toBe('2027-06-10T09:00:00+01:00');
+    await dav.expireSyncTokens();
+    await dav.put('late.ics', vcalendar('BEGIN:VEVENT', 'UID:late@icloud.com', 'DTSTAMP:20261101T000000Z', 'DTSTART:20270620T080000Z', 'DTEND:20270620T090000Z', 'SUMMARY:Late addition', 'END:VEVENT'));
+    await sync(w);
+    await waitFor(() => c.doc.listEvents().length === 4, 'the late addition');
+    const titles = c.doc.listEvents().map((e) => e.title).sort();
+    expect(titles).toEqual(['Late addition', 'Meeting 0', 'Meeting 1', 'Meeting 2']);
+  });
+
   it('the venue deletes our ceremony, the server then refuses our sync token: the ceremony leaves the timeline', async () => {
     const dav = await start();
     const w = await world(dav);
@@ -226,6 +267,10 @@ describe('the sandbox answers as Radicale does', () => {
     const multiget = await report(`<?xml version="1.0"?><c:calendar-multiget xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"><d:prop><d:getetag/></d:prop><d:href>${path}meeting-42</d:href><d:href>meeting-42</d:href><d:href>${path}gone.ics</d:href></c:calendar-multiget>`);
     answers.multiget = statuses(multiget.body);
     answers.badToken = (await sync(`${dav.calendarUrl}not-a-token`)).status;
+    answers.ifMatchMissing = (await put('missing.ics', extra, { 'if-match': '"x"' })).status;
+    answers.deleteMissing = (await dav.request('DELETE', 'missing.ics')).status;
+    answers.getMissing = (await dav.request('GET', 'missing.ics')).status;
+    answers.getEtag = (await dav.request('GET', 'meeting-42')).etag === first.etag;
     return answers;
   };
 
