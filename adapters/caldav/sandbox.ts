@@ -12,7 +12,9 @@ import { NS, child, childrenOf, descendants, escapeXml, parseXml, type XmlElemen
  * valid-sync-token for an expired token), calendar-multiget, calendar-query with time-range
  * (recurrences expanded), and objects with ETags, `If-Match` / `If-None-Match` (412) and the
  * no-uid-conflict precondition. Basic authentication. Sync-collection can be switched off to
- * exercise the ctag/etag fallback.
+ * exercise the ctag/etag fallback. Where the adapter depends on an answer, it is Radicale 3.1's
+ * (tests/calendar/caldav-servers.test.ts compares them): 409 no-uid-conflict, deletions in every
+ * sync while remembered, multiget hrefs resolved as paths.
  */
 
 interface CalObject { name: string; data: string; etag: string; uid: string; seq: number; deleted: boolean }
