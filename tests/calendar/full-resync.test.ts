@@ -139,6 +139,37 @@ describe.each(SYSTEMS)('$name: a full resync reconciles deletions', (system) => 
     expect(c.doc.getEvent(tasting.id)?.location).toBe('Chef’s table');
   });
 
+  it('the held conflict, resolved for the local value, creates the event in the calendar again; for the remote one, deletes it here', async () => {
+    const { t, s, planner } = await world();
+    await connect(t, planner, system.connection(s, {}));
+    const c = await t.connect(W, planner);
+    c.doc.upsertEvent(CEREMONY);
+    c.doc.upsertEvent({ ...CEREMONY, id: 'toast', title: 'Toast', category: 'reception' });
+    await waitFor(() => system.find(s, 'Ceremony') && system.find(s, 'Toast'), 'both in the calendar');
+    await outboxIdle(t, planner);
+    await sync(t, planner, 'incremental');
+    system.remove(s, system.find(s, 'Ceremony')!);
+    system.remove(s, system.find(s, 'Toast')!);
+    system.expire(s);
+    // Edited here before we hear of the deletions (their pushes find nothing to update).
+    c.doc.upsertEvent({ id: 'ceremony', location: 'Palm House' });
+    c.doc.upsertEvent({ id: 'toast', location: 'Terrace' });
+    await c.whenAcknowledged();
+    await sync(t, planner, 'full');
+    const held = await waitFor(async () => {
+      const all = (await conflicts(t, planner)).filter((x) => x.status === 'pending' && x.field === '*');
+      return all.length === 2 ? all : undefined;
+    }, 'both held as conflicts');
+    const resolve = (id: string, winner: 'local' | 'remote') => t.fetch(`/api/integrations/wedding/${W}/conflicts/${id}/resolve`, { method: 'POST', token: planner, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ winner }) });
+    expect((await resolve(held.find((x) => x.entityId === 'ceremony')!.id, 'local')).status).toBe(200);
+    expect((await resolve(held.find((x) => x.entityId === 'toast')!.id, 'remote')).status).toBe(200);
+    await waitFor(() => system.find(s, 'Ceremony'), 'the ceremony created in the calendar again');
+    await waitFor(() => c.doc.getEvent('toast') === undefined, 'the toast deleted here');
+    await outboxIdle(t, planner);
+    expect(c.doc.getEvent('ceremony')?.location).toBe('Palm House');
+    expect(system.find(s, 'Toast')).toBeUndefined();
+  });
+
   it('an event we took out of this calendar (it left the categories it carries) is not taken for deleted by a full resync', async () => {
     const { t, s, planner } = await world();
     await connect(t, planner, system.connection(s, { categories: ['ceremony'] }));
