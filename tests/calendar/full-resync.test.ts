@@ -238,3 +238,36 @@ describe('windows', () => {
     await waitFor(() => c.doc.getEvent('ceremony') === undefined, 'the ceremony gone');
   });
 });
+
+describe('strategies for an event changed here and missing from the listing', () => {
+  const caldav = SYSTEMS.find((x) => x.name === 'caldav')!;
+  async function scenario(strategy: 'prefer-source' | 'prefer-planner') {
+    const { t, s, planner } = await world();
+    await connect(t, planner, caldav.connection(s, { conflictStrategies: { timeline: strategy } }));
+    const c = await t.connect(W, planner);
+    c.doc.upsertEvent(CEREMONY);
+    await waitFor(() => caldav.find(s, 'Ceremony'), 'the ceremony in the calendar');
+    await outboxIdle(t, planner);
+    await sync(t, planner, 'incremental');
+    caldav.remove(s, caldav.find(s, 'Ceremony')!);
+    caldav.expire(s);
+    c.doc.upsertEvent({ id: 'ceremony', location: 'Palm House' });
+    await c.whenAcknowledged();
+    await sync(t, planner, 'full');
+    const conflict = await waitFor(async () => (await conflicts(t, planner)).find((x) => x.entityId === 'ceremony' && x.field === '*'), 'the recorded conflict');
+    return { t, s, planner, c, conflict };
+  }
+
+  it('prefer-source: the calendar’s deletion stands, the conflict is recorded as resolved', async () => {
+    const { c, conflict } = await scenario('prefer-source');
+    expect(conflict).toMatchObject({ status: 'resolved', winner: 'remote', strategy: 'prefer-source', remoteValue: null });
+    await waitFor(() => c.doc.getEvent('ceremony') === undefined, 'the ceremony deleted here');
+  });
+
+  it('prefer-planner: the local event stands and is created in the calendar again', async () => {
+    const { s, c, conflict } = await scenario('prefer-planner');
+    expect(conflict).toMatchObject({ status: 'resolved', winner: 'local', strategy: 'prefer-planner' });
+    await waitFor(() => caldav.find(s, 'Ceremony'), 'the ceremony back in the calendar');
+    expect(c.doc.getEvent('ceremony')?.location).toBe('Palm House');
+  });
+});
