@@ -128,7 +128,7 @@ export class Bridge {
       retry: createRetryPolicy(settings.retryScheduleMs, settings.inboxMaxAttempts),
       withDocument: (weddingId, fn) => deps.docs.withDocument(weddingId, fn),
       atomically: (fn) => db.transaction(fn)(),
-      afterApply: (live, weddingId, doc, touched, pushBack) => this.afterApply(live, weddingId, doc, touched, pushBack),
+      afterApply: (live, weddingId, doc, touched, pushBack, held) => this.afterApply(live, weddingId, doc, touched, pushBack, held),
       requestPull: (live) => { void this.pullInBackground(live, false); },
     });
     this.puller = new Puller({ inbox: this.inbox, integrations: this.store, links: this.links, audit: this.audit, now: this.now, kick: (weddingId) => this.inboxWorker.kick(weddingId) });
@@ -458,8 +458,10 @@ export class Bridge {
     return ids;
   }
 
-  private afterApply(live: LiveIntegration, weddingId: string, doc: Y.Doc, touched: { entity: string; entityId: string }[], pushBack: ApplyOutcome['pushBack']): void {
+  private afterApply(live: LiveIntegration, weddingId: string, doc: Y.Doc, touched: { entity: string; entityId: string }[], pushBack: ApplyOutcome['pushBack'], held: ApplyOutcome['held']): void {
     if (!canPush(live.adapter)) return;
+    // Held for a person (a manual conflict): what was on its way to the system waits for the decision.
+    for (const { entity, entityId } of held) this.outbox.cancelPending(live.integration.id, entity, entityId, 'entity', 'held by a pending conflict');
     const w = new WeddingDoc(doc);
     const forced = new Set(pushBack.map((e) => `${e.entity}\0${e.entityId}`));
     for (const { entity, entityId } of pushBack) this.planner.plan(live, w, weddingId, entity, entityId, true);
@@ -628,10 +630,13 @@ export class Bridge {
     if (!canPush(adapter)) throw new AdapterError('unsupported', `${integration.system} does not push`);
     const { change, wedding } = JSON.parse(row.payload) as EntityPushPayload;
     const entity = change.entity;
-    // An earlier push may have created the external entity since this row was planned.
+    // The link row is what the system has now: an earlier push may have created the external
+    // entity since this row was planned, or a deletion there detached it (externalId null: create).
     const link = this.links.get(integration.id, entity, change.entityId);
-    change.externalId = link?.externalId ?? change.externalId;
-    change.version = link?.version ?? change.version;
+    if (link) {
+      change.externalId = link.externalId;
+      change.version = link.version;
+    }
     change.base = link?.lastSynced ?? null;
     if (change.op === 'delete' && !change.externalId) {
       this.links.remove(integration.id, entity, change.entityId);

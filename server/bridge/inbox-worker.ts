@@ -41,7 +41,7 @@ export interface InboxWorkerDeps {
    * After a row is applied: `pushBack` entities keep their local value, which must go to the
    * integration; for the other `touched` entities, pushes to it of older content are settled.
    */
-  afterApply(live: LiveIntegration, weddingId: string, doc: Y.Doc, touched: { entity: string; entityId: string }[], pushBack: ApplyOutcome['pushBack']): void;
+  afterApply(live: LiveIntegration, weddingId: string, doc: Y.Doc, touched: { entity: string; entityId: string }[], pushBack: ApplyOutcome['pushBack'], held: ApplyOutcome['held']): void;
   /** A notification that carries no data: pull the integration now. */
   requestPull(live: LiveIntegration): void;
 }
@@ -206,7 +206,7 @@ export class InboxWorker {
       this.deps.inbox.applied(row.id, { applied: outcome.applied, skipped: outcome.skipped, conflicts: outcome.conflicts.map((c) => c.id) }, now);
       const held = new Set(outcome.held.map((h) => `${h.entity}\0${h.entityId}`));
       const touched = outcome.details.filter((d) => d.op !== 'ack' && d.entity && d.entityId && !held.has(`${d.entity}\0${d.entityId}`)).map((d) => ({ entity: d.entity!, entityId: d.entityId! }));
-      if (touched.length || outcome.pushBack.length) this.deps.afterApply(live, row.weddingId, doc, touched, outcome.pushBack);
+      if (touched.length || outcome.pushBack.length || outcome.held.length) this.deps.afterApply(live, row.weddingId, doc, touched, outcome.pushBack, outcome.held);
       this.deps.metrics.syncLatencySeconds.observe({ system: integration.system }, (now - row.receivedAt) / 1000);
       for (const d of outcome.details) {
         this.deps.audit.record({ ...base, action: 'inbound.applied', entity: d.entity, entityId: d.entityId, result: d.result, detail: { inboxId: row.id, eventId: row.eventId, op: d.op, ...(d.fields ? { fields: d.fields } : {}) } });
