@@ -1,9 +1,10 @@
 import {
-  calendarMultiGet, createAccount, createCalendarObject, deleteCalendarObject, fetchCalendarObjects, fetchCalendars, isCollectionDirty, propfind,
+  calendarMultiGet, calendarQuery, createAccount, createCalendarObject, deleteCalendarObject, fetchCalendarObjects, fetchCalendars, isCollectionDirty, propfind,
   syncCollection, updateCalendarObject,
   type DAVCalendar, type DAVResponse,
 } from 'tsdav';
 import { AdapterError, errorForStatus, networkError } from '../core/errors.ts';
+import { masterEvent, parseCalendar } from '../core/icalendar.ts';
 import type { CalDavConfiguration, CalDavCredentials } from './config.ts';
 
 const SYSTEM = 'caldav';
@@ -170,6 +171,27 @@ export class CalDavClient {
     if (res.status === 412) return false;
     if (!res.ok && res.status !== 404) throw errorForStatus(SYSTEM, res.status, await res.text().catch(() => ''));
     return true;
+  }
+
+  /**
+   * The object holding `uid`, whatever its name (calendar-query with a UID prop-filter, checked
+   * here too, since a server may ignore the filter); undefined when there is none.
+   */
+  async findByUid(uid: string): Promise<CalObject | undefined> {
+    const cal = await this.collection();
+    const res = await calendarQuery({
+      url: cal.url, depth: '1', props: { 'd:getetag': {}, 'c:calendar-data': {} },
+      filters: { 'comp-filter': { _attributes: { name: 'VCALENDAR' }, 'comp-filter': { _attributes: { name: 'VEVENT' }, 'prop-filter': { _attributes: { name: 'UID' }, 'text-match': { _attributes: { collation: 'i;octet' }, _text: uid } } } } },
+      ...this.common(),
+    });
+    for (const r of res) {
+      if (!r.ok || !r.href) continue;
+      const data = String((r.props?.calendarData as { _cdata?: string } | undefined)?._cdata ?? r.props?.calendarData ?? '');
+      const parsed = parseCalendar(data);
+      if (!parsed || String(masterEvent(parsed)?.getFirstPropertyValue('uid') ?? '') !== uid) continue;
+      return { href: decodeURIComponent(new URL(r.href, cal.url).pathname), etag: r.props?.getetag == null ? null : String(r.props.getetag), data };
+    }
+    return undefined;
   }
 
   /** calendar-query with a time-range (what overlaps the window). */

@@ -9,7 +9,7 @@ import {
   type BusyInterval, type CalendarAdapter, type OutboundEvent,
 } from '../core/calendar.ts';
 import { isKnownTimeZone } from '../core/calendar-time.ts';
-import { busyIntervals, keyOfUid, masterEvent, parseCalendar } from '../core/icalendar.ts';
+import { busyIntervals, keyOfUid, masterEvent, parseCalendar, uidFor } from '../core/icalendar.ts';
 import { CalDavClient, type CalObject } from './client.ts';
 import { CalDavConfiguration, CalDavCredentials } from './config.ts';
 import { decodeCursor, encodeCursor, fromICalendar, objectName, toICalendar, updateICalendar, type CalDavCursor } from './mappers.ts';
@@ -75,7 +75,17 @@ export function createCalDavAdapter(input: AdapterInput): CalendarAdapter {
 
   async function create(e: OutboundEvent, change: OutboundChange): Promise<PushResult> {
     const ics = toICalendar(e, runtime.now());
-    const created = await client.create(objectName(e.key), ics);
+    let created;
+    try {
+      created = await client.create(objectName(e.key), ics);
+    } catch (error) {
+      // 409 no-uid-conflict: the event is already in the collection under another name (another
+      // client moved or copied it). UIDs are for life: update that object instead.
+      if (!(error instanceof AdapterError && error.extra.status === 409)) throw error;
+      const existing = await client.findByUid(uidFor(e.key));
+      if (!existing) throw error;
+      return update(existing.href, e, { ...change, base: null });
+    }
     if (created) {
       remember(created.href, created.etag, ics);
       return { externalId: created.href, version: created.etag };

@@ -84,6 +84,25 @@ describe.each(CALDAV_SERVERS)('CalDAV against $name', ({ start }) => {
     expect((await status(w)).integrationStatus[0]!.health).toBe('healthy');
   });
 
+  it('our event already stored under another name (another client moved it): found by its UID and updated there, not duplicated', async () => {
+    const dav = await start();
+    const uid = `${eventKey(W, 'ceremony')}@wedsync`;
+    await dav.put('moved-by-thunderbird.ics', vcalendar('BEGIN:VEVENT', `UID:${uid}`, 'DTSTAMP:20261101T000000Z', 'DTSTART:20270612T130000Z', 'DTEND:20270612T134500Z', 'SUMMARY:Ceremony (old)', 'BEGIN:VALARM', 'ACTION:DISPLAY', 'DESCRIPTION:Go', 'TRIGGER:-PT30M', 'END:VALARM', 'END:VEVENT'));
+    const w = await world(dav);
+    const c = await w.t.connect(W, w.planner);
+    c.doc.upsertEvent({ id: 'ceremony', title: 'Ceremony', start: '2027-06-12T14:00:00+01:00', end: '2027-06-12T14:45:00+01:00', category: 'ceremony', vendorIds: [] });
+    await c.whenAcknowledged();
+    // Outbound only: nothing is read first, so our first write is a create that meets the UID.
+    await connect(w.t, w.planner, caldavServerConnection(dav, W, { syncDirection: 'outbound' }));
+    await waitFor(async () => (await byUid(dav, uid))?.vevent.getFirstPropertyValue('summary') === 'Ceremony', 'the ceremony updated where it is');
+    await settled(w);
+    const objects = await dav.objects();
+    expect(objects.map((o) => o.href.split('/').pop())).toEqual(['moved-by-thunderbird.ics']);
+    expect(objects[0]!.vevent.getFirstSubcomponent('valarm')?.getFirstPropertyValue('description')).toBe('Go');
+    const outbox = await (await w.t.fetch(`/api/integrations/wedding/${W}/outbox`, { token: w.planner })).json() as { entries: unknown[] };
+    expect(outbox.entries).toEqual([]);
+  });
+
   it('an event stored under a name without .ics counts for availability and for sync', async () => {
     const dav = await start();
     await dav.put('meeting-42', FOREIGN.replace('20270501T170000Z', '20270612T090000Z').replace('20270501T180000Z', '20270612T100000Z'));
