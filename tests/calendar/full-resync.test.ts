@@ -206,7 +206,25 @@ describe.each(SYSTEMS)('$name: a full resync reconciles deletions', (system) => 
   });
 });
 
-describe('windows', () => {
+describe('windows, and a full sync asked for', () => {
+  it('Google: a deletion the calendar has already forgotten is found by POST sync {syncType: "full"}, with the sync token still valid', async () => {
+    const { t, s, planner } = await world();
+    const system = SYSTEMS.find((x) => x.name === 'google-calendar')!;
+    await connect(t, planner, system.connection(s, {}));
+    const c = await t.connect(W, planner);
+    c.doc.upsertEvent(CEREMONY);
+    const id = await waitFor(() => system.find(s, 'Ceremony'), 'the ceremony in the calendar');
+    await outboxIdle(t, planner);
+    await sync(t, planner, 'incremental');
+    s.google.userDelete(s.googleCalendarId, id);
+    s.google.forgetDeleted(s.googleCalendarId);
+    await sync(t, planner, 'incremental');
+    expect(c.doc.getEvent('ceremony')).toBeDefined();
+    await sync(t, planner, 'full');
+    await waitFor(() => c.doc.getEvent('ceremony') === undefined, 'the ceremony gone after the full sync');
+    expect(await auditActions(t, planner)).not.toContain('pull.resync');
+  });
+
   it('Outlook: an event moved out of the calendarView window while the delta token died is not taken for deleted', async () => {
     const { t, s, planner } = await world();
     const system = SYSTEMS.find((x) => x.name === 'outlook')!;
