@@ -225,6 +225,26 @@ describe('windows, and a full sync asked for', () => {
     expect(await auditActions(t, planner)).not.toContain('pull.resync');
   });
 
+  it('a full sync asked for while a scheduled (incremental) pull runs is not folded into it', async () => {
+    const { t, s, planner } = await world();
+    const system = SYSTEMS.find((x) => x.name === 'google-calendar')!;
+    const { integrationId } = await connect(t, planner, system.connection(s, {}));
+    const c = await t.connect(W, planner);
+    c.doc.upsertEvent(CEREMONY);
+    const id = await waitFor(() => system.find(s, 'Ceremony'), 'the ceremony in the calendar');
+    await outboxIdle(t, planner);
+    await sync(t, planner, 'incremental');
+    s.google.userDelete(s.googleCalendarId, id);
+    s.google.forgetDeleted(s.googleCalendarId);
+    // The scheduled pull is under way (and about to fail on a 503) when the full sync is asked for.
+    s.google.failNext({ count: 1, status: 503, when: (m) => m === 'GET' });
+    const bridge = t.server.bridge;
+    const running = bridge.pullInBackground(bridge.registry.get(integrationId)!, false).catch(() => []);
+    await sync(t, planner, 'full');
+    await running;
+    await waitFor(() => c.doc.getEvent('ceremony') === undefined, 'the ceremony gone after the full sync');
+  });
+
   it('Outlook: an event moved out of the calendarView window while the delta token died is not taken for deleted', async () => {
     const { t, s, planner } = await world();
     const system = SYSTEMS.find((x) => x.name === 'outlook')!;
