@@ -1,10 +1,10 @@
 import {
-  calendarMultiGet, createAccount, createCalendarObject, deleteCalendarObject, fetchCalendarObjects, fetchCalendars, isCollectionDirty, propfind,
+  calendarMultiGet, calendarQuery, createAccount, createCalendarObject, deleteCalendarObject, fetchCalendarObjects, fetchCalendars, isCollectionDirty, propfind,
   syncCollection, updateCalendarObject,
   type DAVCalendar, type DAVResponse,
 } from 'tsdav';
 import { AdapterError, errorForStatus, networkError } from '../core/errors.ts';
-import { parseCalendar } from '../core/icalendar.ts';
+import { masterEvent, parseCalendar } from '../core/icalendar.ts';
 import { ianaZoneFor } from '../core/vtimezone-rules.ts';
 import type { CalDavConfiguration, CalDavCredentials } from './config.ts';
 
@@ -164,16 +164,45 @@ export class CalDavClient {
     return res.headers.get('etag');
   }
 
-  async delete(href: string): Promise<void> {
+  /**
+   * DELETE, with `If-Match: etag` when one is given (RFC 4918 §10.4): false when the object changed
+   * since (412), true when it is gone (deleted now, or already).
+   */
+  async delete(href: string, etag: string | null): Promise<boolean> {
     const cal = await this.collection();
-    const res = await deleteCalendarObject({ calendarObject: { url: new URL(encodeHref(href), cal.url).href }, ...this.common() });
+    const res = await deleteCalendarObject({ calendarObject: { url: new URL(encodeHref(href), cal.url).href, ...(etag ? { etag } : {}) }, ...this.common() });
+    if (res.status === 412) return false;
     if (!res.ok && res.status !== 404) throw errorForStatus(SYSTEM, res.status, await res.text().catch(() => ''));
+    return true;
+  }
+
+  /**
+   * The object holding `uid`, whatever its name (calendar-query with a UID prop-filter, checked
+   * here too, since a server may ignore the filter); undefined when there is none.
+   */
+  async findByUid(uid: string): Promise<CalObject | undefined> {
+    const cal = await this.collection();
+    const res = await calendarQuery({
+      url: cal.url, depth: '1', props: { 'd:getetag': {}, 'c:calendar-data': {} },
+      filters: { 'comp-filter': { _attributes: { name: 'VCALENDAR' }, 'comp-filter': { _attributes: { name: 'VEVENT' }, 'prop-filter': { _attributes: { name: 'UID' }, 'text-match': { _attributes: { collation: 'i;octet' }, _text: uid } } } } },
+      ...this.common(),
+    });
+    for (const r of res) {
+      if (!r.ok || !r.href) continue;
+      const data = String((r.props?.calendarData as { _cdata?: string } | undefined)?._cdata ?? r.props?.calendarData ?? '');
+      const parsed = parseCalendar(data);
+      if (!parsed || String(masterEvent(parsed)?.getFirstPropertyValue('uid') ?? '') !== uid) continue;
+      return { href: decodeURIComponent(new URL(r.href, cal.url).pathname), etag: r.props?.getetag == null ? null : String(r.props.getetag), data };
+    }
+    return undefined;
   }
 
   /** calendar-query with a time-range (what overlaps the window). */
   async inRange(start: string, end: string): Promise<CalObject[]> {
     const cal = await this.collection();
-    const objects = await fetchCalendarObjects({ calendar: cal, timeRange: { start, end }, ...this.common() });
+    // NOTE: tsdav's default urlFilter keeps only hrefs containing ".ics"; a calendar object may have
+    // any name (RFC 4791 §4.1), e.g. `…/meeting-42` from another client, and counts all the same.
+    const objects = await fetchCalendarObjects({ calendar: cal, timeRange: { start, end }, urlFilter: (url) => url.length > 0, ...this.common() });
     return objects.map((o) => ({ href: decodeURIComponent(new URL(o.url).pathname), etag: o.etag ?? null, data: String(o.data ?? '') }));
   }
 }

@@ -4,12 +4,12 @@ import {
   type WeddingContext,
 } from '../core/index.ts';
 import {
-  CALENDAR_FIELDS, acceptsCalendarChange, pushCalendarChange, changedSinceBase, mergeFields,
+  CALENDAR_FIELDS, acceptsCalendarChange, timelineListing, pushCalendarChange, changedSinceBase, mergeFields,
   timelineFieldsOf, toTimelineChange, weddingZone,
   type BusyInterval, type CalendarAdapter, type OutboundEvent,
 } from '../core/calendar.ts';
 import { isKnownTimeZone } from '../core/calendar-time.ts';
-import { busyIntervals, keyOfUid, masterEvent, parseCalendar } from '../core/icalendar.ts';
+import { busyIntervals, keyOfUid, masterEvent, parseCalendar, uidFor } from '../core/icalendar.ts';
 import { CalDavClient, type CalObject } from './client.ts';
 import { CalDavConfiguration, CalDavCredentials } from './config.ts';
 import { decodeCursor, encodeCursor, fromICalendar, objectName, toICalendar, updateICalendar, type CalDavCursor } from './mappers.ts';
@@ -77,7 +77,17 @@ export function createCalDavAdapter(input: AdapterInput): CalendarAdapter {
 
   async function create(e: OutboundEvent, change: OutboundChange): Promise<PushResult> {
     const ics = toICalendar(e, runtime.now());
-    const created = await client.create(objectName(e.key), ics);
+    let created;
+    try {
+      created = await client.create(objectName(e.key), ics);
+    } catch (error) {
+      // 409 no-uid-conflict: the event is already in the collection under another name (another
+      // client moved or copied it). UIDs are for life: update that object instead.
+      if (!(error instanceof AdapterError && error.extra.status === 409)) throw error;
+      const existing = await client.findByUid(uidFor(e.key));
+      if (!existing) throw error;
+      return update(existing.href, e, { ...change, base: null });
+    }
     if (created) {
       remember(created.href, created.etag, ics);
       return { externalId: created.href, version: created.etag };
@@ -97,9 +107,14 @@ export function createCalDavAdapter(input: AdapterInput): CalendarAdapter {
       known = undefined;
       if (!current) throw new AdapterError('gone', `caldav object ${href} was deleted in the calendar; the deletion comes in with the next pull`, { status: 404 });
       const remote = fromICalendar(current.data, href, floatingZone());
-      const { write, unwritten } = remote && !remote.cancelled
+      const merged = remote && !remote.cancelled
         ? mergeFields(FIELDS, local, timelineFieldsOf(remote, 'UTC'), change.base)
         : { write: changedSinceBase(FIELDS, local, null), unwritten: [] as string[] };
+      // Only what changed here since the last sync is written: a field the object cannot carry as
+      // we would (another client's CATEGORIES, say) is not rewritten just because it reads differently.
+      const changedHere = new Set(changedSinceBase(FIELDS, local, change.base));
+      const { unwritten } = merged;
+      const write = merged.write.filter((f) => changedHere.has(f));
       if (write.length === 0) return { externalId: href, version: current.etag, unwritten };
       try {
         const data = updateICalendar(current.data, e, write, runtime.now());
@@ -112,15 +127,43 @@ export function createCalDavAdapter(input: AdapterInput): CalendarAdapter {
     }
   }
 
-  async function pullSync(cursor: CalDavCursor | null): Promise<PullPage> {
+  /** A full read lists every member (the pages of an initial sync-collection, or every etag): it vouches for absence. */
+  const listing = (full: boolean, hrefs: string[]): Pick<PullPage, 'listing'> => (full ? { listing: timelineListing(hrefs) } : {});
+
+  /**
+   * A conditional DELETE (If-Match: the ETag we last synced). On 412 the owner changed the object
+   * since: it is re-read and kept, and comes back to the wedding as a conflict with our deletion
+   * rather than being lost. Without a known ETag (or for an event leaving the calendar's scope)
+   * the delete is unconditional.
+   */
+  async function remove(href: string, change: OutboundChange): Promise<PushResult | void> {
+    let etag = change.version;
+    for (let round = 0; round <= MAX_MERGE_ROUNDS; round++) {
+      if (await client.delete(href, etag)) {
+        written.delete(href);
+        return;
+      }
+      const [current] = await client.get([href]);
+      if (!current) return;
+      const back = toChange(current);
+      if (back?.op === 'upsert' && changedSinceBase(FIELDS, back.data, change.base).length > 0) {
+        return { externalId: href, version: current.etag, changes: [{ ...back, entityId: change.entityId, refusedDelete: true }] };
+      }
+      // Nothing we carry changed there (an alarm, say): the deletion stands, on the current version.
+      etag = current.etag;
+    }
+    throw new AdapterError('precondition_failed', `caldav object ${href} kept changing while we deleted it`, { status: 412 });
+  }
+
+  async function pullSync(cursor: CalDavCursor | null, full: boolean): Promise<PullPage> {
     const token = cursor?.kind === 'sync' ? cursor.token : '';
     const answer = await client.sync(token);
     const changes = [...await fetchChanges(answer.changed.map((c) => c.href)), ...deletions(answer.deleted)];
     const next = answer.token ? encodeCursor({ kind: 'sync', token: answer.token }) : null;
-    return { changes, cursor: next, more: answer.truncated && !!answer.token };
+    return { changes, cursor: next, more: answer.truncated && !!answer.token, ...listing(full, answer.changed.map((c) => c.href)) };
   }
 
-  async function pullCtag(cursor: CalDavCursor | null): Promise<PullPage> {
+  async function pullCtag(cursor: CalDavCursor | null, full: boolean): Promise<PullPage> {
     const known = cursor?.kind === 'ctag' ? cursor : null;
     const ctag = await client.ctag();
     if (known && ctag !== null && known.ctag === ctag) return { changes: [], cursor: encodeCursor(known), more: false };
@@ -129,7 +172,7 @@ export function createCalDavAdapter(input: AdapterInput): CalendarAdapter {
     const changed = Object.keys(etags).filter((href) => before[href] !== etags[href]);
     const gone = Object.keys(before).filter((href) => !(href in etags));
     const changes = [...await fetchChanges(changed), ...deletions(gone)];
-    return { changes, cursor: encodeCursor({ kind: 'ctag', ctag: ctag ?? '', etags }), more: false };
+    return { changes, cursor: encodeCursor({ kind: 'ctag', ctag: ctag ?? '', etags }), more: false, ...listing(full, Object.keys(etags)) };
   }
 
   const adapter: CalendarAdapter = {
@@ -144,10 +187,10 @@ export function createCalDavAdapter(input: AdapterInput): CalendarAdapter {
     },
 
     // The bridge starts a full read with no cursor; a cursor in a full read continues a truncated answer.
-    async pull({ cursor }): Promise<PullPage> {
+    async pull({ cursor, full }): Promise<PullPage> {
       const at = decodeCursor(cursor);
       const cal = await client.collection();
-      return cal.syncCollection ? pullSync(at) : pullCtag(at);
+      return cal.syncCollection ? pullSync(at, full) : pullCtag(full ? null : at, full);
     },
 
     accepts(change) {
@@ -156,7 +199,7 @@ export function createCalDavAdapter(input: AdapterInput): CalendarAdapter {
 
     async push(change, { wedding }): Promise<PushResult> {
       rememberZone(wedding);
-      return pushCalendarChange(config, change, wedding, { create, update, remove: (id: string) => client.delete(id) });
+      return pushCalendarChange(config, change, wedding, { create, update, remove });
     },
 
     async busy({ from, to }): Promise<BusyInterval[]> {

@@ -14,7 +14,9 @@ import { NS, child, childrenOf, descendants, escapeXml, parseXml, type XmlElemen
  * valid-sync-token for an expired token), calendar-multiget, calendar-query with time-range
  * (recurrences expanded), and objects with ETags, `If-Match` / `If-None-Match` (412) and the
  * no-uid-conflict precondition. Basic authentication. Sync-collection can be switched off to
- * exercise the ctag/etag fallback.
+ * exercise the ctag/etag fallback. Where the adapter depends on an answer, it is Radicale 3.1's
+ * (tests/calendar/caldav-servers.test.ts compares them): 409 no-uid-conflict, deletions in every
+ * sync while remembered, multiget hrefs resolved as paths.
  */
 
 interface CalObject { name: string; data: string; etag: string; uid: string; seq: number; deleted: boolean }
@@ -44,6 +46,8 @@ export class CalDavSandbox extends EventEmitter {
   private epoch = 0;
   /** Advertise and answer RFC 6578 sync-collection. @default true */
   syncCollection = true;
+  /** The status a refused sync token gets: RFC 6578 says 403, some servers answer 409. @default 403 */
+  tokenRefusalStatus: 403 | 409 = 403;
   /** Members per sync-collection answer before it is truncated (507). */
   syncPageSize = 500;
 
@@ -80,8 +84,14 @@ export class CalDavSandbox extends EventEmitter {
   }
 
   failNext(f: InjectedFailure): void { this.failures.push(f); }
-  /** Sync tokens issued so far are refused (403 valid-sync-token). */
-  expireSyncTokens(): void { this.epoch++; }
+  /**
+   * Sync tokens issued so far are refused (403 valid-sync-token), and deletions are forgotten with
+   * them, as Radicale does with `max_sync_token_age` (one age for tokens and for its history).
+   */
+  expireSyncTokens(): void {
+    this.epoch++;
+    for (const u of this.users.values()) for (const c of u.calendars.values()) for (const [name, o] of c.objects) if (o.deleted) c.objects.delete(name);
+  }
 
   // ── what a person does in Apple Calendar ─────────────────────────────────────────────────────
   userPut(user: string, calendar: string, name: string, ics: string): string {
@@ -174,7 +184,7 @@ export class CalDavSandbox extends EventEmitter {
       if (req.method === 'REPORT') return this.report(req, user, col);
       return { status: 405, body: '' };
     }
-    return this.object(req, col, objName);
+    return this.object(req, user, col, objName);
   }
 
   private requested(req: SandboxRequest): XmlElement[] {
@@ -261,16 +271,16 @@ export class CalDavSandbox extends EventEmitter {
       if (!this.syncCollection) return { status: 403, headers: DAV_HEADERS, body: '<?xml version="1.0" encoding="utf-8"?><d:error xmlns:d="DAV:"><d:supported-report/></d:error>' };
       const given = child(doc, NS.dav, 'sync-token')?.text.trim() ?? '';
       let since = 0;
-      const initial = !given;
       if (given) {
         const m = /\/sync\/([^/]+)\/(\d+)-(\d+)$/.exec(given);
         if (!m || m[1] !== col.id || Number(m[2]) !== this.epoch || Number(m[3]) > this.seq) {
-          return { status: 403, headers: DAV_HEADERS, body: '<?xml version="1.0" encoding="utf-8"?><d:error xmlns:d="DAV:"><d:valid-sync-token/></d:error>' };
+          return { status: this.tokenRefusalStatus, headers: DAV_HEADERS, body: '<?xml version="1.0" encoding="utf-8"?><d:error xmlns:d="DAV:"><d:valid-sync-token/></d:error>' };
         }
         since = Number(m[3]);
       }
-      // Initial sync (no token) lists live members; later syncs list changes, deletions as 404.
-      const changed = [...col.objects.values()].filter((o) => o.seq > since && (!initial || !o.deleted)).sort((a, b) => a.seq - b.seq);
+      // Like Radicale, every sync lists deletions as 404 while they are remembered, the initial one
+      // (no token) included (RFC 6578 §3.4 allows either).
+      const changed = [...col.objects.values()].filter((o) => o.seq > since).sort((a, b) => a.seq - b.seq);
       const page = changed.slice(0, this.syncPageSize);
       const truncated = changed.length > page.length;
       const upTo = truncated ? page.at(-1)!.seq : this.seq;
@@ -282,9 +292,11 @@ export class CalDavSandbox extends EventEmitter {
       return this.multistatus(out, `<d:sync-token>${escapeXml(`${this.url}/sync/${col.id}/${this.epoch}-${upTo}`)}</d:sync-token>`);
     }
     if (doc.ns === NS.caldav && doc.name === 'calendar-multiget') {
+      // Hrefs are resolved like any URL path (RFC 4918 §8.3): a bare name is not a member.
+      const prefix = `/dav/calendars/${user.name}/${col.id}/`;
       const out = childrenOf(doc, NS.dav, 'href').map((h) => {
-        const href = decodeURIComponent(h.text.trim());
-        const o = col.objects.get(href.split('/').pop() ?? '');
+        const href = decodeURIComponent(new URL(h.text.trim(), `${this.url}/`).pathname);
+        const o = href.startsWith(prefix) && !href.slice(prefix.length).includes('/') ? col.objects.get(href.slice(prefix.length)) : undefined;
         if (!o || o.deleted) return `<d:response><d:href>${escapeXml(href)}</d:href><d:status>${status(404)}</d:status></d:response>`;
         return this.response(this.href(user.name, col.id, o.name), props, (p) => this.objectProp(o, p));
       });
@@ -315,7 +327,7 @@ export class CalDavSandbox extends EventEmitter {
     return { status: 403, headers: DAV_HEADERS, body: '<?xml version="1.0" encoding="utf-8"?><d:error xmlns:d="DAV:"><d:supported-report/></d:error>' };
   }
 
-  private object(req: SandboxRequest, col: Collection, name: string): SandboxResponse {
+  private object(req: SandboxRequest, user: User, col: Collection, name: string): SandboxResponse {
     const existing = col.objects.get(name);
     const live = existing && !existing.deleted ? existing : undefined;
     const ifMatch = req.headers['if-match'];
@@ -329,8 +341,12 @@ export class CalDavSandbox extends EventEmitter {
         const cal = parseCalendar(req.body);
         const uid = cal ? masterEvent(cal)?.getFirstPropertyValue('uid') : null;
         if (!cal || !uid) return { status: 415, headers: DAV_HEADERS, body: '<?xml version="1.0" encoding="utf-8"?><d:error xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"><c:valid-calendar-data/></d:error>' };
+        // RFC 4791 §5.3.2.1 no-uid-conflict, answered as Radicale does (409): a UID used by another
+        // object of the collection, or a change of this object's UID.
         const clash = [...col.objects.values()].find((o) => !o.deleted && o.uid === String(uid) && o.name !== name);
-        if (clash) return { status: 403, headers: DAV_HEADERS, body: `<?xml version="1.0" encoding="utf-8"?><d:error xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"><c:no-uid-conflict><d:href>${escapeXml(clash.name)}</d:href></c:no-uid-conflict></d:error>` };
+        if (clash || (live && live.uid !== String(uid))) {
+          return { status: 409, headers: DAV_HEADERS, body: `<?xml version="1.0" encoding="utf-8"?><d:error xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"><c:no-uid-conflict>${clash ? `<d:href>${escapeXml(this.href(user.name, col.id, clash.name))}</d:href>` : ''}</c:no-uid-conflict></d:error>` };
+        }
         const o = this.put(col, name, req.body);
         return { status: live ? 204 : 201, headers: { etag: o.etag }, body: '' };
       }

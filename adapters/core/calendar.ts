@@ -3,7 +3,7 @@ import { ConflictStrategies, EVENT_CATEGORIES, EntityId, TimeZone, type Timeline
 import { isKnownTimeZone, isoInZone } from './calendar-time.ts';
 import { sameField } from './fields.ts';
 import { AdapterError } from './errors.ts';
-import type { Adapter, InboundChange, OutboundChange, PushResult, WeddingContext } from './types.ts';
+import type { Adapter, InboundChange, OutboundChange, PullListing, PushResult, WeddingContext } from './types.ts';
 import { clipText } from '../../schema/document/text.ts';
 
 /**
@@ -139,6 +139,13 @@ export function carries(options: CalendarSyncOptions, data: Record<string, unkno
 const REMOVED = 'removed:';
 export const removedId = (externalId: string) => (externalId.startsWith(REMOVED) ? externalId : REMOVED + externalId);
 export const isRemovedId = (externalId: string | null): boolean => !!externalId && externalId.startsWith(REMOVED);
+/**
+ * What a calendar's full read vouches for (PullPage.listing): every event of the calendar (within
+ * `window`), except the ones we took out of its scope ourselves, whose links are kept as `removed:…`.
+ */
+export function timelineListing(listed: string[], window?: { from: string; to: string }): PullListing {
+  return { entity: 'timeline', listed, keepPrefixes: [REMOVED], ...(window ? { window } : {}) };
+}
 export const liveId = (externalId: string | null): string | null => (externalId && !isRemovedId(externalId) ? externalId : externalId?.slice(REMOVED.length) ?? null);
 
 /**
@@ -162,7 +169,12 @@ export function pushAction(options: CalendarSyncOptions, change: OutboundChange)
 export interface CalendarWriter {
   create(event: OutboundEvent, change: OutboundChange): Promise<PushResult>;
   update(externalId: string, event: OutboundEvent, change: OutboundChange): Promise<PushResult>;
-  remove(externalId: string): Promise<void>;
+  /**
+   * Deletes the external event, conditionally on `change.version` where the system allows it. A
+   * result instead of void: the system kept the event because it changed since the last sync
+   * (`changes` carries it, marked `refusedDelete`).
+   */
+  remove(externalId: string, change: OutboundChange): Promise<PushResult | void>;
 }
 
 /** The push shared by every calendar adapter: create, update, take away (scope left) or delete. */
@@ -172,10 +184,10 @@ export async function pushCalendarChange(options: CalendarSyncOptions, change: O
     case 'none':
       return { externalId: change.op === 'delete' ? null : change.externalId, version: change.version };
     case 'delete':
-      await writer.remove(id!);
-      return { externalId: null };
+      return (await writer.remove(id!, change)) ?? { externalId: null };
     case 'remove':
-      await writer.remove(id!);
+      // Leaving this calendar's scope is not a deletion: the event goes whatever was edited there.
+      await writer.remove(id!, { ...change, version: null });
       return { externalId: removedId(id!), version: null };
     case 'upsert': {
       const event = outboundEvent(change, wedding);

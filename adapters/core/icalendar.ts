@@ -98,7 +98,9 @@ function setText(vevent: ICAL.Component, name: string, value: string): void {
 export function writeVEvent(vevent: ICAL.Component, e: OutboundEvent, options: VEventOptions, fields?: readonly string[]): ICAL.Component {
   const all = !fields;
   const has = (f: string) => all || fields!.includes(f);
-  vevent.updatePropertyWithValue('uid', uidFor(e.key));
+  // RFC 4791 §5.3.2.1: an object keeps its UID for life (a server answers 409 no-uid-conflict to a
+  // change); ours get `<key>@wedsync`, another client's keep theirs when we edit them.
+  if (!vevent.getFirstPropertyValue('uid')) vevent.updatePropertyWithValue('uid', uidFor(e.key));
   vevent.updatePropertyWithValue('dtstamp', utcTime(options.stampMs));
   vevent.updatePropertyWithValue('last-modified', utcTime(options.stampMs));
   vevent.updatePropertyWithValue('sequence', options.sequence);

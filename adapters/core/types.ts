@@ -20,8 +20,20 @@ export type InboundChange =
     entityId?: string;
     /** Only the fields the external system sets; others are left alone. */
     data: Record<string, unknown>;
+    /**
+     * The system refused our conditional delete (412): its object changed since the last sync. The
+     * entity comes back here with the system's content, and a conflict records the deletion.
+     */
+    refusedDelete?: true;
   }
-  | { op: 'delete'; entity: SyncEntity; externalId: string; entityId?: string }
+  | {
+    op: 'delete'; entity: SyncEntity; externalId: string; entityId?: string;
+    /**
+     * Not reported by the system: missing from a complete listing (a full resync). When it was
+     * deleted is unknown, so a local change since the last sync is held as a conflict, not lost.
+     */
+    absent?: true;
+  }
   /** A recipient acknowledged a message (a reply link, an SMS reply, a chat reaction). */
   | { op: 'ack'; messageId: string; recipientId: string; at?: string }
   /** A provider reported what became of a send (e.g. Twilio's status callback: delivered, undelivered). */
@@ -120,10 +132,26 @@ export interface PullPage {
   cursor: string | null;
   /** More pages follow right away. */
   more: boolean;
-  /** Entities the external system no longer has, found by a full read: deleted here unless changed locally. */
-  fullSnapshot?: boolean;
   /** Records read and ignored that deserve a person's attention (as `WebhookVerdict.notice`): audited as `pull.ignored`. */
   notices?: string[];
+  /**
+   * Set on the pages of a full read that lists every object of `entity` the system has (within
+   * `window`, if any): linked entities missing from all of the read's pages are deleted here, or
+   * held as a conflict when changed locally (server/bridge/full-resync.ts). Leave it out when the
+   * read is not exhaustive (an event log, a read-back of known objects).
+   */
+  listing?: PullListing;
+}
+
+/** What a full read's page vouches for (see PullPage.listing). */
+export interface PullListing {
+  entity: SyncEntity;
+  /** External ids listed on this page that produced no change (foreign, unparsable): present all the same. */
+  listed?: string[];
+  /** ISO 8601 instants: the read lists only objects overlapping [from, to) (e.g. Graph's calendarView). */
+  window?: { from: string; to: string };
+  /** Links whose external id starts with one of these point at nothing the listing should hold (e.g. `removed:`). */
+  keepPrefixes?: string[];
 }
 
 /** State an adapter keeps across restarts (watch channel ids, expiries). Persisted by the bridge. */
@@ -164,6 +192,11 @@ export interface Adapter {
   parseWebhook?(request: WebhookRequest): WebhookParse;
   /** Incremental read from the cursor (sync token, delta link, event id). */
   pull?(options: PullOptions): Promise<PullPage>;
+  /**
+   * Of objects a windowed full listing did not contain (PullPage.listing.window), the ones really
+   * deleted (e.g. a GET answering 404); the others moved out of the window and are kept.
+   */
+  confirmAbsent?(entity: SyncEntity, externalIds: string[]): Promise<string[]>;
   /** Idempotent write of one change; the key is stable across retries of the same change. */
   push?(change: OutboundChange, context: { idempotencyKey: string; wedding: WeddingContext }): Promise<PushResult>;
   /** Whether this integration carries the change at all (direction, event categories). */

@@ -6,7 +6,7 @@ import {
 } from '../core/index.ts';
 import {
   CALENDAR_FIELDS, acceptsCalendarChange, pushCalendarChange, changedSinceBase, mergeFields, parseEventKey,
-  timelineFieldsOf, toTimelineChange, weddingZone,
+  timelineFieldsOf, timelineListing, toTimelineChange, weddingZone,
   type BusyInterval, type CalendarAdapter, type OutboundEvent,
 } from '../core/calendar.ts';
 import { isKnownTimeZone } from '../core/calendar-time.ts';
@@ -146,7 +146,7 @@ export function createGoogleCalendarAdapter(input: AdapterInput): CalendarAdapte
     },
 
     // The bridge starts a full read with no cursor; a cursor in a full read continues its pages.
-    async pull({ cursor }): Promise<PullPage> {
+    async pull({ cursor, full }): Promise<PullPage> {
       const at = decodeCursor(cursor);
       const syncToken = at?.kind === 'sync' ? at.syncToken : at?.kind === 'page' ? at.syncToken : null;
       const res = await client.list({
@@ -156,8 +156,10 @@ export function createGoogleCalendarAdapter(input: AdapterInput): CalendarAdapte
       });
       if (res.timeZone && res.timeZone !== state().calendarTimeZone) setState({ calendarTimeZone: res.timeZone });
       const changes = (res.items ?? []).map(toChange).filter((c): c is InboundChange => c !== null);
-      if (res.nextPageToken) return { changes, cursor: encodeCursor({ kind: 'page', pageToken: res.nextPageToken, syncToken }), more: true };
-      return { changes, cursor: res.nextSyncToken ? encodeCursor({ kind: 'sync', syncToken: res.nextSyncToken }) : null, more: false };
+      // A read without a sync token lists the whole calendar (no timeMin/timeMax): it vouches for absence.
+      const listed = !syncToken && full ? { listing: timelineListing((res.items ?? []).filter((i) => i.status !== 'cancelled' && i.id).map((i) => i.id!)) } : {};
+      if (res.nextPageToken) return { changes, cursor: encodeCursor({ kind: 'page', pageToken: res.nextPageToken, syncToken }), more: true, ...listed };
+      return { changes, cursor: res.nextSyncToken ? encodeCursor({ kind: 'sync', syncToken: res.nextSyncToken }) : null, more: false, ...listed };
     },
 
     accepts(change) {

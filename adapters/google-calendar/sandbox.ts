@@ -136,6 +136,15 @@ export class GoogleCalendarSandbox extends EventEmitter {
     this.store(calendarId, { ...cur, status: 'cancelled' }, false);
   }
 
+  /**
+   * Google keeps cancelled events only for a while: once purged, a full list (showDeleted or not)
+   * no longer returns them, so a client whose sync token also expired never hears of the deletion.
+   */
+  forgetDeleted(calendarId: string): void {
+    const events = this.cal(calendarId).events;
+    for (const [id, stored] of events) if (stored.event.status === 'cancelled') events.delete(id);
+  }
+
   // ── the API ─────────────────────────────────────────────────────────────────────────────────
   private cal(id: string): Calendar {
     const c = this.calendars.get(id === 'primary' ? this.primary : id);

@@ -6,7 +6,7 @@ import {
 } from '../core/index.ts';
 import {
   CALENDAR_FIELDS, acceptsCalendarChange, pushCalendarChange, changedSinceBase, mergeFields,
-  timelineFieldsOf, toTimelineChange, weddingZone,
+  timelineFieldsOf, timelineListing, toTimelineChange, weddingZone,
   type BusyInterval, type CalendarAdapter, type OutboundEvent,
 } from '../core/calendar.ts';
 import { isKnownTimeZone } from '../core/calendar-time.ts';
@@ -68,6 +68,9 @@ export function createOutlookAdapter(input: AdapterInput): CalendarAdapter {
     if (isKnownTimeZone(wedding.meta.timezone) && state().weddingTimeZone !== zone) setState({ weddingTimeZone: zone });
   };
   const toChange = (ev: GraphEvent): InboundChange | null => toTimelineChange(fromGraphEvent(ev, readZone()), { weddingId: runtime.weddingId, options: config, zone: readZone() });
+
+  /** The window of the full read in progress (its later pages are opaque next links). */
+  let fullWindow: { from: string; to: string } | undefined;
 
   async function stillThere(id: string): Promise<InboundChange | null> {
     try {
@@ -194,9 +197,10 @@ export function createOutlookAdapter(input: AdapterInput): CalendarAdapter {
     },
 
     // The bridge starts a full read with no cursor; a cursor in a full read is the next page.
-    async pull({ cursor }): Promise<PullPage> {
+    async pull({ cursor, full }): Promise<PullPage> {
       const now = runtime.now();
-      const url = cursor ?? client.deltaStart(new Date(now - config.windowPastDays * DAY).toISOString(), new Date(now + config.windowFutureDays * DAY).toISOString());
+      if (!cursor) fullWindow = { from: new Date(now - config.windowPastDays * DAY).toISOString(), to: new Date(now + config.windowFutureDays * DAY).toISOString() };
+      const url = cursor ?? client.deltaStart(fullWindow!.from, fullWindow!.to);
       const { body } = await client.delta(url);
       const changes: InboundChange[] = [];
       for (const ev of body.value ?? []) {
@@ -205,8 +209,18 @@ export function createOutlookAdapter(input: AdapterInput): CalendarAdapter {
         const c = ev['@removed'] && ev.id ? await stillThere(ev.id) : toChange(ev);
         if (c) changes.push(c);
       }
-      if (body['@odata.nextLink']) return { changes, cursor: body['@odata.nextLink'], more: true };
-      return { changes, cursor: body['@odata.deltaLink'] ?? null, more: false };
+      // A round from deltaStart lists every event of the window, and only those: absence means deleted only inside it.
+      const listing = full && fullWindow
+        ? { listing: timelineListing((body.value ?? []).filter((ev) => !ev['@removed'] && ev.id).map((ev) => ev.id!), fullWindow) }
+        : {};
+      if (body['@odata.nextLink']) return { changes, cursor: body['@odata.nextLink'], more: true, ...listing };
+      return { changes, cursor: body['@odata.deltaLink'] ?? null, more: false, ...listing };
+    },
+
+    async confirmAbsent(_entity, ids) {
+      const gone: string[] = [];
+      for (const id of ids) if ((await stillThere(id))?.op === 'delete') gone.push(id);
+      return gone;
     },
 
     accepts(change) {

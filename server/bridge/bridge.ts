@@ -28,6 +28,7 @@ import { LinkStore } from './link-store.ts';
 import { OutboundPlanner, type EntityPushPayload } from './outbound-planner.ts';
 import { OutboxStore, toOutboxEntry, type OutboxRow } from './outbox-store.ts';
 import { OutboxWorker } from './outbox-worker.ts';
+import { Puller } from './puller.ts';
 import { applyRetention, type RetentionSettings } from './retention.ts';
 import { createRetryPolicy } from './retry-policy.ts';
 
@@ -88,8 +89,7 @@ export class Bridge {
   readonly outboxWorker: OutboxWorker;
   private readonly now: () => number;
   private readonly fetchImpl: typeof fetch;
-  private readonly pulling = new Map<string, Promise<number[]>>();
-  private readonly lastPull = new Map<string, number>();
+  private readonly puller: Puller;
   private timers: NodeJS.Timeout[] = [];
   private readonly definitions = new Map<string, Promise<AdapterDefinition>>();
   private readonly statusSections = new Map<string, (p: Principal, weddingId: string) => Promise<unknown>>();
@@ -128,9 +128,10 @@ export class Bridge {
       retry: createRetryPolicy(settings.retryScheduleMs, settings.inboxMaxAttempts),
       withDocument: (weddingId, fn) => deps.docs.withDocument(weddingId, fn),
       atomically: (fn) => db.transaction(fn)(),
-      afterApply: (live, weddingId, doc, touched, pushBack) => this.afterApply(live, weddingId, doc, touched, pushBack),
+      afterApply: (live, weddingId, doc, touched, pushBack, held) => this.afterApply(live, weddingId, doc, touched, pushBack, held),
       requestPull: (live) => { void this.pullInBackground(live, false); },
     });
+    this.puller = new Puller({ inbox: this.inbox, integrations: this.store, links: this.links, audit: this.audit, now: this.now, kick: (weddingId) => this.inboxWorker.kick(weddingId) });
     deps.docs.onUpdate(this.planner.onAppend);
     this.bindMetrics();
   }
@@ -183,7 +184,7 @@ export class Bridge {
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
     await Promise.all([this.inboxWorker.stop(), this.outboxWorker.stop()]);
-    await Promise.allSettled([...this.pulling.values()]);
+    await this.puller.drain();
   }
 
   private runtimeFor(i: { id: string; weddingId: string; system: string; webhookSecret: string }, state: Record<string, unknown>): AdapterRuntime {
@@ -389,51 +390,9 @@ export class Bridge {
   }
 
   // ── sync ────────────────────────────────────────────────────────────────────────────────────
-  /** Pulls every page into the inbox; resolves with the inbox row ids. One pull per integration at a time. */
+  /** Pulls every page into the inbox; resolves with the inbox row ids (see Puller). */
   pullInBackground(live: LiveIntegration, full: boolean): Promise<number[]> {
-    const running = this.pulling.get(live.integration.id);
-    if (running) return running;
-    const run = this.pullPages(live, full).finally(() => this.pulling.delete(live.integration.id));
-    this.pulling.set(live.integration.id, run);
-    run.catch(() => undefined);
-    return run;
-  }
-
-  private async pullPages(live: LiveIntegration, full: boolean): Promise<number[]> {
-    const { adapter, integration } = live;
-    if (!canPull(adapter)) return [];
-    this.lastPull.set(integration.id, this.now());
-    const ids: number[] = [];
-    let cursor = full ? null : integration.cursor;
-    let fullRead = full || cursor === null;
-    for (let page = 0; page < 10_000; page++) {
-      let result;
-      try {
-        result = await adapter.pull({ cursor, full: fullRead });
-      } catch (error) {
-        // A refused cursor (expired sync token, invalid delta link) means: read everything again.
-        if (error instanceof AdapterError && error.code === 'gone' && !fullRead) {
-          this.audit.record({ weddingId: integration.weddingId, integrationId: integration.id, actor: `integration:${integration.id}`, action: 'pull.resync', result: 'ok', detail: { reason: error.message.slice(0, 200) } });
-          cursor = null;
-          fullRead = true;
-          page = -1;
-          continue;
-        }
-        this.audit.record({ weddingId: integration.weddingId, integrationId: integration.id, actor: `integration:${integration.id}`, action: 'pull.failed', result: 'failed', detail: { message: (error as Error).message.slice(0, 300) } });
-        this.store.update(integration.id, { last_error: `pull: ${(error as Error).message}`.slice(0, 500), last_error_at: new Date(this.now()).toISOString() });
-        throw error;
-      }
-      for (const notice of result.notices ?? []) {
-        this.audit.record({ weddingId: integration.weddingId, integrationId: integration.id, actor: `integration:${integration.id}`, action: 'pull.ignored', result: 'skipped', detail: { reason: notice.slice(0, 300) } });
-      }
-      const payload: ChangesPayload = { changes: result.changes, ...(result.more ? {} : { cursorAfter: result.cursor }) };
-      const id = this.inbox.add({ integrationId: integration.id, weddingId: integration.weddingId, eventId: `pull_${crypto.randomUUID()}`, kind: 'changes', payload: JSON.stringify(payload), receivedAt: this.now() });
-      if (id !== null) ids.push(id);
-      cursor = result.cursor;
-      if (!result.more) break;
-    }
-    this.inboxWorker.kick(integration.weddingId);
-    return ids;
+    return this.puller.pull(live, full);
   }
 
   async sync(p: Principal, weddingId: string, body: { systems?: string[]; syncType: 'incremental' | 'full' }): Promise<SyncResponse> {
@@ -505,8 +464,10 @@ export class Bridge {
     return ids;
   }
 
-  private afterApply(live: LiveIntegration, weddingId: string, doc: Y.Doc, touched: { entity: string; entityId: string }[], pushBack: ApplyOutcome['pushBack']): void {
+  private afterApply(live: LiveIntegration, weddingId: string, doc: Y.Doc, touched: { entity: string; entityId: string }[], pushBack: ApplyOutcome['pushBack'], held: ApplyOutcome['held']): void {
     if (!canPush(live.adapter)) return;
+    // Held for a person (a manual conflict): what was on its way to the system waits for the decision.
+    for (const { entity, entityId } of held) this.outbox.cancelPending(live.integration.id, entity, entityId, 'entity', 'held by a pending conflict');
     const w = new WeddingDoc(doc);
     const forced = new Set(pushBack.map((e) => `${e.entity}\0${e.entityId}`));
     for (const { entity, entityId } of pushBack) this.planner.plan(live, w, weddingId, entity, entityId, true);
@@ -608,6 +569,12 @@ export class Bridge {
       const origin = clientOrigin(p.sub);
       const entity = conflict.entity as SyncEntity;
       w.transact(() => {
+        if (winner === 'local' && conflict.field === '*' && conflict.localValue === null) {
+          // The local side had deleted it (the system kept it, see refusedDelete): the deletion stands.
+          if (entity === 'timeline') w.deleteEvent(conflict.entityId, origin);
+          else if (entity === 'vendors') w.deleteVendor(conflict.entityId, origin);
+          else if (entity === 'payments') w.deletePayment(conflict.entityId, origin);
+        }
         if (winner === 'remote') {
           if (conflict.field === '*') {
             if (conflict.remoteValue === null) {
@@ -675,10 +642,13 @@ export class Bridge {
     if (!canPush(adapter)) throw new AdapterError('unsupported', `${integration.system} does not push`);
     const { change, wedding } = JSON.parse(row.payload) as EntityPushPayload;
     const entity = change.entity;
-    // An earlier push may have created the external entity since this row was planned.
+    // The link row is what the system has now: an earlier push may have created the external
+    // entity since this row was planned, or a deletion there detached it (externalId null: create).
     const link = this.links.get(integration.id, entity, change.entityId);
-    change.externalId = link?.externalId ?? change.externalId;
-    change.version = link?.version ?? change.version;
+    if (link) {
+      change.externalId = link.externalId;
+      change.version = link.version;
+    }
     change.base = link?.lastSynced ?? null;
     if (change.op === 'delete' && !change.externalId) {
       this.links.remove(integration.id, entity, change.entityId);
@@ -712,7 +682,7 @@ export class Bridge {
     const now = this.now();
     for (const live of this.registry.all()) {
       if (!canPull(live.adapter)) continue;
-      const last = this.lastPull.get(live.integration.id) ?? 0;
+      const last = this.puller.lastPulledAt(live.integration.id);
       if (now - last < this.deps.settings.pullIntervalMs) continue;
       void this.pullInBackground(live, false).catch((error) => this.deps.logger.info({ err: error, integrationId: live.integration.id }, 'scheduled pull failed'));
     }

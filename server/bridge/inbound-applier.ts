@@ -93,16 +93,28 @@ export function applyInbound(doc: WeddingDoc, ctx: InboundContext, changes: Inbo
     const exists = readEntity(doc, change.entity, entityId) !== undefined || pending.has(key);
 
     if (change.op === 'delete') {
-      const locallyChanged = exists && link !== undefined && contentHash(change.entity, project(current, fields)) !== link.lastHash;
-      const strategy = strategyFor(ctx.strategies, change.entity, '*');
+      const localNow = project(current, fields);
+      const locallyChanged = exists && link !== undefined && contentHash(change.entity, localNow) !== link.lastHash;
+      const configured = strategyFor(ctx.strategies, change.entity, '*');
+      // A deletion found by absence (a full resync) has no time, so "the later write wins" cannot
+      // decide it: a local change since the last sync waits for a person instead.
+      const strategy: Strategy = change.absent && configured === 'crdt' ? 'manual' : configured;
       const keep = locallyChanged && (strategy === 'prefer-planner' || strategy === 'manual');
-      const conflicts: Conflict[] = locallyChanged ? [conflictOf(ctx, change.entity, entityId, '*', project(current, fields), null, strategy, keep ? (strategy === 'manual' ? null : 'local') : 'remote', nowIso)] : [];
-      plans.push({ change, entity: change.entity, entityId, write: {}, remove: exists && !keep, conflicts, link: keep ? link ?? null : null, pushBack: keep && strategy === 'prefer-planner' });
+      const conflicts: Conflict[] = locallyChanged ? [conflictOf(ctx, change.entity, entityId, '*', localNow, null, strategy, keep ? (strategy === 'manual' ? null : 'local') : 'remote', nowIso)] : [];
+      // Kept here, gone there: the link forgets the external object, so keeping the local value
+      // (prefer-planner now, or a person later) creates it again rather than updating nothing.
+      const detached: Link | null = keep && link ? { ...link, externalId: null, version: null, lastSynced: localNow, lastHash: contentHash(change.entity, localNow) } : null;
+      plans.push({ change, entity: change.entity, entityId, write: {}, remove: exists && !keep, conflicts, link: detached, pushBack: keep && strategy === 'prefer-planner', held: keep && strategy === 'manual' });
       continue;
     }
 
     const write: Record<string, unknown> = {};
     const conflicts: Conflict[] = [];
+    if (change.refusedDelete && !exists) {
+      // Deleted here, changed there since the last sync (a refused If-Match delete): the system's
+      // version comes back, and a person confirms the deletion (local) or keeps it (remote).
+      conflicts.push(conflictOf(ctx, change.entity, entityId, '*', null, project(change.data, fields), 'manual', null, nowIso));
+    }
     let keptLocal = false;
     let held = false;
     for (const field of fields) {

@@ -4,6 +4,7 @@ import { AdapterError, type InboundChange, type WebhookRequest } from '../../ada
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 import type { AuditLog } from './audit-log.ts';
+import { absentDeletions, type FullResync } from './full-resync.ts';
 import { applyInbound, type ApplyOutcome } from './inbound-applier.ts';
 import type { InboxRow, InboxStore } from './inbox-store.ts';
 import type { IntegrationRegistry, LiveIntegration } from './integration-registry.ts';
@@ -18,6 +19,8 @@ export interface ChangesPayload {
   changes: InboundChange[];
   /** Saved as the integration's cursor once this page is applied (the last page of a pull). */
   cursorAfter?: string | null;
+  /** The last page of a full read that listed everything: linked entities it missed are deleted (full-resync.ts). */
+  resync?: FullResync;
 }
 
 export interface InboxWorkerDeps {
@@ -38,7 +41,7 @@ export interface InboxWorkerDeps {
    * After a row is applied: `pushBack` entities keep their local value, which must go to the
    * integration; for the other `touched` entities, pushes to it of older content are settled.
    */
-  afterApply(live: LiveIntegration, weddingId: string, doc: Y.Doc, touched: { entity: string; entityId: string }[], pushBack: ApplyOutcome['pushBack']): void;
+  afterApply(live: LiveIntegration, weddingId: string, doc: Y.Doc, touched: { entity: string; entityId: string }[], pushBack: ApplyOutcome['pushBack'], held: ApplyOutcome['held']): void;
   /** A notification that carries no data: pull the integration now. */
   requestPull(live: LiveIntegration): void;
 }
@@ -181,7 +184,13 @@ export class InboxWorker {
         changes = parsed.changes;
         if (parsed.pull) this.deps.requestPull(live);
       } else {
-        changes = (JSON.parse(row.payload) as ChangesPayload).changes;
+        const payload = JSON.parse(row.payload) as ChangesPayload;
+        changes = payload.changes;
+        if (payload.resync) {
+          const absent = absentDeletions(payload.resync, this.deps.links.listFor(integration.id, payload.resync.entity));
+          changes = [...changes, ...absent];
+          if (absent.length) this.deps.audit.record({ ...base, action: 'pull.reconciled', result: 'ok', detail: { inboxId: row.id, entity: payload.resync.entity, absent: absent.map((c) => c.op === 'delete' ? c.externalId : '').slice(0, 50) } });
+        }
       }
       const outcome = applyInbound(new WeddingDoc(doc), {
         weddingId: row.weddingId, integrationId: integration.id, system: integration.system, fields: adapter.fields,
@@ -197,7 +206,7 @@ export class InboxWorker {
       this.deps.inbox.applied(row.id, { applied: outcome.applied, skipped: outcome.skipped, conflicts: outcome.conflicts.map((c) => c.id) }, now);
       const held = new Set(outcome.held.map((h) => `${h.entity}\0${h.entityId}`));
       const touched = outcome.details.filter((d) => d.op !== 'ack' && d.entity && d.entityId && !held.has(`${d.entity}\0${d.entityId}`)).map((d) => ({ entity: d.entity!, entityId: d.entityId! }));
-      if (touched.length || outcome.pushBack.length) this.deps.afterApply(live, row.weddingId, doc, touched, outcome.pushBack);
+      if (touched.length || outcome.pushBack.length || outcome.held.length) this.deps.afterApply(live, row.weddingId, doc, touched, outcome.pushBack, outcome.held);
       this.deps.metrics.syncLatencySeconds.observe({ system: integration.system }, (now - row.receivedAt) / 1000);
       for (const d of outcome.details) {
         this.deps.audit.record({ ...base, action: 'inbound.applied', entity: d.entity, entityId: d.entityId, result: d.result, detail: { inboxId: row.id, eventId: row.eventId, op: d.op, ...(d.fields ? { fields: d.fields } : {}) } });

@@ -10,13 +10,15 @@ export interface Link {
   lastSynced: Record<string, unknown>;
   lastHash: string;
   version: string | null;
+  /** When the row was last written (ISO 8601, wall clock); read-only. */
+  updatedAt?: string;
 }
 
-interface Row { integration_id: string; entity: string; entity_id: string; external_id: string | null; last_synced: string; last_hash: string; version: string | null }
+interface Row { integration_id: string; entity: string; entity_id: string; external_id: string | null; last_synced: string; last_hash: string; version: string | null; updated_at: string }
 
 const toLink = (r: Row): Link => ({
   integrationId: r.integration_id, entity: r.entity, entityId: r.entity_id, externalId: r.external_id,
-  lastSynced: JSON.parse(r.last_synced) as Record<string, unknown>, lastHash: r.last_hash, version: r.version,
+  lastSynced: JSON.parse(r.last_synced) as Record<string, unknown>, lastHash: r.last_hash, version: r.version, updatedAt: r.updated_at,
 });
 
 export class LinkStore {
