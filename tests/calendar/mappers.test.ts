@@ -105,6 +105,13 @@ describe('time zones', () => {
     expect(new Date(back.endMs!).toISOString()).toBe('2027-10-31T00:00:00.000Z');
   });
 
+  it('an event starting as Auckland’s clocks go back (2028-04-01T13:00Z, the first 02:00 of the repeated hour) reads back where it was', () => {
+    for (const durationMs of [0, 1000, 15_000, 3_600_000, 7_200_000]) {
+      const back = readBackThroughVtimezone('Pacific/Auckland', 1838206800000, 1838206800000 + durationMs);
+      expect({ durationMs, start: back.startMs, end: back.endMs }).toEqual({ durationMs, start: 1838206800000, end: 1838206800000 + durationMs });
+    }
+  });
+
   it('every instant at and around every transition, both directions, north and south, whole- and half-hour zones, survives our VTIMEZONE (fast-check)', () => {
     const near = fc.oneof(fc.constantFrom(-7200, -3600, -1800, -1, 0, 1, 1800, 3599, 3600, 7200), fc.integer({ min: -3 * 3600, max: 3 * 3600 }));
     const transitionInstant = fc.record({ zone: fc.constantFrom(...TRANSITION_ZONES), n: fc.nat(), d: near }).map(({ zone, n, d }) => {
