@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { isWellFormed, wellFormed, type SendResponse } from '../../schema/index.ts';
 import { startTestServer } from '../helpers/test-server.ts';
 import { waitFor } from '../helpers/wait.ts';
-import { connectMessaging, postJson, seedWedding, startCommsSandboxes } from './helpers.ts';
+import { connectMessaging, postJson, seedWedding, setNotificationMode, startCommsSandboxes } from './helpers.ts';
 
 const vendors = [
   { id: 'photo', name: 'Zoë 📸', category: 'photographer' as const, email: 'photo@example.com', preferredChannels: ['email' as const] },
@@ -69,15 +69,16 @@ describe('text written out is well-formed Unicode', () => {
   });
 
   it('a message the server composes from long names is shortened to the schema\'s limits between graphemes, not refused', async () => {
-    const t = await startTestServer({ env: { CASCADE_DELAY_MS: '0' } });
+    const t = await startTestServer({ env: { NOTIFY_QUIET_MINUTES: '0' } });
     const planner = await t.token('planner', ['w4'], { sub: 'pat' });
     // 199 UTF-16 units: the vendor's name alone nearly fills a subject.
     const name = `${'💐'.repeat(99)}x`;
     await seedWedding(t, planner, 'w4', {
       meta: { title: 'Zoë & Ana 💍', timezone: 'Europe/London', date: '2027-06-12' },
-      vendors: [{ id: 'florist', name, category: 'florist', email: 'petal@example.com' }],
+      vendors: [{ id: 'florist', name, category: 'florist', email: 'petal@example.com', status: 'booked' }],
       contacts: [{ id: 'planner', name: 'Pat', role: 'planner', email: 'pat@example.com', preferredChannels: ['email'] }],
     });
+    await setNotificationMode(t, planner, 'w4', 'automatic');
     const plan = await postJson(t, '/api/weddings/w4/payments/plan', planner, { vendorId: 'florist', currency: 'GBP', total: 10_000, milestones: [{ milestone: 'deposit', weight: 1, due: '2027-03-01' }] });
     expect(plan.status).toBe(201);
     const paid = await postJson(t, '/api/weddings/w4/payments/florist-deposit/transactions', planner, { type: 'payment', amount: 10_000, currency: 'GBP' });
