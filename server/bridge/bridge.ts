@@ -31,6 +31,8 @@ import { OutboxWorker } from './outbox-worker.ts';
 import { Puller } from './puller.ts';
 import { applyRetention, type RetentionSettings } from './retention.ts';
 import { createRetryPolicy } from './retry-policy.ts';
+import { clipText } from '../../schema/document/text.ts';
+import { RefusalSampler } from './refusal-sampler.ts';
 
 /** How the bridge reaches wedding documents: in process (Hocuspocus) or, for `wedsync peer`, over a provider. */
 export interface DocumentAccess {
@@ -90,6 +92,7 @@ export class Bridge {
   private readonly now: () => number;
   private readonly fetchImpl: typeof fetch;
   private readonly puller: Puller;
+  private readonly refusals: RefusalSampler;
   private timers: NodeJS.Timeout[] = [];
   private readonly definitions = new Map<string, Promise<AdapterDefinition>>();
   private readonly statusSections = new Map<string, (p: Principal, weddingId: string) => Promise<unknown>>();
@@ -97,6 +100,7 @@ export class Bridge {
   constructor(private readonly deps: BridgeDeps) {
     const { db, settings, logger, metrics } = deps;
     this.now = deps.now ?? Date.now;
+    this.refusals = new RefusalSampler(60_000, this.now);
     this.fetchImpl = deps.fetch ?? fetch;
     this.store = new IntegrationStore(db, deps.cipher);
     this.links = new LinkStore(db);
@@ -343,15 +347,16 @@ export class Bridge {
   }
 
   // ── webhooks ────────────────────────────────────────────────────────────────────────────────
-  /**
-   * Verifies, stores and acknowledges a webhook. The reply never waits for the document or any
-   * other system: the inbox row is written (synchronously, durably) and the worker applies it.
-   */
   /** True when `integrationId` is an active integration of `system` (checked before a webhook body is read). */
   hasWebhookTarget(system: string, integrationId: string): boolean {
     return this.registry.get(integrationId)?.integration.system === system;
   }
 
+  /**
+   * Verifies, stores and acknowledges a webhook. The reply never waits for the document or any
+   * other system: the inbox row is written (synchronously, durably) and the worker applies it.
+   * Refusals are audited sampled (RefusalSampler); every one is counted in the ack histogram.
+   */
   async receiveWebhook(system: string, integrationId: string | null, request: WebhookRequest): Promise<WebhookReply> {
     const started = performance.now();
     const outcome = (label: string) => this.deps.metrics.webhookAckSeconds.observe({ system, outcome: label }, (performance.now() - started) / 1000);
@@ -370,11 +375,14 @@ export class Bridge {
     const verdict = await adapter.verifyWebhook(request);
     if (!verdict.ok) {
       outcome('refused');
-      this.audit.record({ weddingId: integration.weddingId, integrationId: integration.id, actor: 'external', action: 'webhook.refused', result: 'refused', detail: { code: verdict.code, message: verdict.message.slice(0, 300) } });
+      const refusals = this.refusals.take(integration.id);
+      if (refusals !== null) {
+        this.audit.record({ weddingId: integration.weddingId, integrationId: integration.id, actor: 'external', action: 'webhook.refused', result: 'refused', detail: { code: verdict.code, message: clipText(verdict.message, 300), refusals } });
+      }
       throw new BridgeError(verdict.code, verdict.message);
     }
     if (verdict.ignore) {
-      if (verdict.notice) this.audit.record({ weddingId: integration.weddingId, integrationId: integration.id, actor: 'external', action: 'webhook.ignored', result: 'skipped', detail: { eventId: verdict.eventId, reason: verdict.notice.slice(0, 300) } });
+      if (verdict.notice) this.audit.record({ weddingId: integration.weddingId, integrationId: integration.id, actor: 'external', action: 'webhook.ignored', result: 'skipped', detail: { eventId: verdict.eventId, reason: clipText(verdict.notice, 300) } });
       outcome('handshake');
       return verdict.reply ?? { status: 200, body: JSON.stringify({ received: true }) };
     }
