@@ -162,7 +162,7 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
       connectionsCheckingInterval: Math.min(1000, config.HTTP_HEADERS_TIMEOUT_MS),
     },
   }) as HttpServer;
-  const transport: CollabTransport = attachCollabTransport(http, collab.hocuspocus, { path: COLLAB_PATH, maxMessageBytes: config.MAX_MESSAGE_BYTES, logger, metrics, group });
+  const transport: CollabTransport = attachCollabTransport(http, collab.hocuspocus, { path: COLLAB_PATH, maxMessageBytes: config.MAX_MESSAGE_BYTES, logger, metrics, group, authTimeoutMs: config.WS_AUTH_TIMEOUT_MS });
 
   Object.assign(server, {
     config, logger, db, tokens, collab, documents, metrics, http, bridge, comms, payments,

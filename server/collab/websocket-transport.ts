@@ -26,6 +26,8 @@ export interface CollabTransportOptions {
   metrics: Metrics;
   /** Acknowledgements (sync status frames) wait for the update log's commit. */
   group: GroupCommit;
+  /** A socket on which no document is authenticated within this many ms is closed with 4401. */
+  authTimeoutMs: number;
 }
 
 export interface CollabTransport {
@@ -58,6 +60,13 @@ export function attachCollabTransport(server: HttpServer, hocuspocus: Hocuspocus
     metrics.connections.inc();
     reportOversizeAs4413(ws);
     const documents = new SocketDocuments();
+    // A socket that never authenticates holds memory and a file descriptor for nothing: it gets a
+    // few seconds to open its first document (Hocuspocus would wait for its idle timeout).
+    let authenticatedOnce = false;
+    const authDeadline = setTimeout(() => {
+      if (!authenticatedOnce && ws.readyState === ws.OPEN) refuse(ws, 'auth_timeout', CLOSE.unauthorized);
+    }, options.authTimeoutMs);
+    authDeadline.unref();
     const transport: Transport = {
       remoteAddress: req.socket.remoteAddress,
       close(code, reason) {
@@ -77,6 +86,7 @@ export function attachCollabTransport(server: HttpServer, hocuspocus: Hocuspocus
       // The limits go out just before `authenticated`, so the client knows them before the
       // server's sync step 1 asks for its (possibly large) sync step 2.
       const { authenticated } = documents.outgoing(frame);
+      if (authenticated !== undefined) authenticatedOnce = true;
       if (authenticated !== undefined && ws.readyState === ws.OPEN) ws.send(limitsFrame(authenticated, options.maxMessageBytes));
     });
     const connection = hocuspocus.handleConnection(socket, toFetchRequest(req), context);
@@ -99,6 +109,7 @@ export function attachCollabTransport(server: HttpServer, hocuspocus: Hocuspocus
       logger.info({ err: error, remote: req.socket.remoteAddress }, 'websocket error');
     });
     ws.on('close', (code: number, reason: Buffer) => {
+      clearTimeout(authDeadline);
       metrics.connections.dec();
       connection.handleClose({ code, reason: reason.toString() });
     });

@@ -1,4 +1,5 @@
 import net from 'node:net';
+import WebSocket from 'ws';
 import { describe, expect, it } from 'vitest';
 import { sendStandardWebhook } from '../../adapters/webhooks/sandbox.ts';
 import { registerTeardown } from '../helpers/teardown.ts';
@@ -110,5 +111,22 @@ describe('slow and oversized requests', () => {
     expect(signedWide.status).toBe(413);
     const inbox = t.server.db.prepare("SELECT count(*) FROM inbox WHERE payload LIKE '%msg_wide%'").pluck().get() as number;
     expect(inbox).toBe(0);
+  });
+
+  it('closes a WebSocket that never authenticates with 4401 after WS_AUTH_TIMEOUT_MS, and leaves authenticated ones open', async () => {
+    const t = await startTestServer({ env: { WS_AUTH_TIMEOUT_MS: '500' } });
+    const client = await t.connect('w1', await t.token('planner', ['w1']));
+    await client.whenSynced();
+    const started = Date.now();
+    const silent = new WebSocket(t.wsUrl);
+    registerTeardown(() => silent.terminate());
+    const closed = await new Promise<{ code: number; at: number }>((resolve) => silent.on('close', (code) => resolve({ code, at: Date.now() })));
+    expect(closed.code).toBe(4401);
+    expect(closed.at - started).toBeGreaterThanOrEqual(450);
+    expect(closed.at - started).toBeLessThan(5000);
+    // The authenticated client, connected longer than the deadline, still writes.
+    client.doc.upsertEvent({ id: 'ceremony', title: 'Ceremony', start: '2027-06-12T14:00:00+01:00', end: '2027-06-12T14:45:00+01:00' });
+    await client.whenAcknowledged();
+    expect(client.status).toBe('connected');
   });
 });
