@@ -87,11 +87,12 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
   const snapshots = new SnapshotService(collab, documents, snapshotStore);
   const publicUrl = () => config.PUBLIC_URL ?? `http://${config.HOST}:${(http.address() as AddressInfo | null)?.port ?? config.PORT}`;
   const bridgeDocuments = new HocuspocusDocuments(collab.hocuspocus, collab.persistence);
+  const cipher = createCredentialCipher(resolveCredentialsKey(config.CREDENTIALS_KEY, config.dataDir));
   const bridge = new Bridge({
     db, docs: bridgeDocuments, adapters: options.adapters ?? ADAPTERS, logger: logger.child({ component: 'bridge' }), metrics, now: options.now,
     commitPending: () => group.commit(),
     inGroup: (fn) => group.write(fn),
-    cipher: createCredentialCipher(resolveCredentialsKey(config.CREDENTIALS_KEY, config.dataDir)),
+    cipher,
     settings: {
       get publicUrl() { return publicUrl(); },
       retryScheduleMs: parseSchedule(config.RETRY_SCHEDULE_MS),
@@ -108,7 +109,7 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
   let closing: Promise<void> | undefined;
   const calendar = new CalendarService({ db, bridge, logger: logger.child({ component: 'calendar' }), publicUrl, storedWeddings: () => new WeddingCatalog(db).storedWeddingIds() });
   const comms = new CommsService({
-    db, bridge, logger: logger.child({ component: 'comms' }), publicUrl,
+    db, bridge, logger: logger.child({ component: 'comms' }), publicUrl, cipher,
     settings: { emergencyEscalateAfterS: config.EMERGENCY_ESCALATE_AFTER_S, ackEscalateAfterS: config.ACK_ESCALATE_AFTER_S, notifyQuietMs: config.NOTIFY_QUIET_MINUTES * 60_000, notifyMaxDelayMs: config.NOTIFY_MAX_DELAY_MINUTES * 60_000, tickMs: config.COMMS_TICK_MS, outboxMaxAttempts: config.OUTBOX_MAX_ATTEMPTS, retentionDays: config.RETENTION_DAYS },
   });
   new Cascades(bridge, comms);

@@ -1,5 +1,7 @@
 import crypto from 'node:crypto';
+import type { CredentialCipher } from '../bridge/credential-cipher.ts';
 import type { Db } from '../storage/database.ts';
+import { serverKey } from '../storage/server-keys.ts';
 
 export interface AckTarget {
   weddingId: string;
@@ -9,15 +11,15 @@ export interface AckTarget {
 
 /**
  * Acknowledgement links: `/api/comms/ack/<token>`, where the token names the wedding, message and
- * recipient and is signed with a key the server keeps in its database (HMAC-SHA256, compared in
- * constant time). A link only ever acknowledges that one message for that one person.
+ * recipient and is signed with a key the server keeps in its database, sealed with the
+ * key-encryption key (server-keys.ts) (HMAC-SHA256, compared in constant time). A link only ever
+ * acknowledges that one message for that one person.
  */
 export class AckLinks {
   private readonly key: Buffer;
 
-  constructor(db: Db, private readonly publicUrl: () => string) {
-    db.prepare(`INSERT OR IGNORE INTO server_keys (name, key, created_at) VALUES ('ack-links', ?, ?)`).run(crypto.randomBytes(32), new Date().toISOString());
-    this.key = db.prepare(`SELECT key FROM server_keys WHERE name = 'ack-links'`).pluck().get() as Buffer;
+  constructor(db: Db, cipher: CredentialCipher, private readonly publicUrl: () => string) {
+    this.key = serverKey(db, cipher, 'ack-links');
   }
 
   private mac(payload: string): Buffer {

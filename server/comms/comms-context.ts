@@ -1,5 +1,6 @@
 import type { Bridge } from '../bridge/bridge.ts';
 import type { Logger } from '../logger.ts';
+import type { CredentialCipher } from '../bridge/credential-cipher.ts';
 import type { Db } from '../storage/database.ts';
 
 export interface CommsSettings {
@@ -26,6 +27,8 @@ export interface CommsDeps {
   settings: CommsSettings;
   /** The server's public URL, for acknowledgement links. */
   publicUrl: () => string;
+  /** The key-encryption key's cipher, for the acknowledgement links' signing key. */
+  cipher: CredentialCipher;
 }
 
 /** What each part of the communication bridge receives: its dependencies and the bridge's clock (ms). */

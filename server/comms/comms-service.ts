@@ -48,7 +48,7 @@ export class CommsService {
     const ctx: CommsContext = { ...deps, clock: deps.bridge.clock };
     this.ctx = ctx;
     this.jobs = new JobQueue(deps.db, ctx.clock, deps.logger.child({ component: 'comms-jobs' }));
-    this.ackLinks = new AckLinks(deps.db, deps.publicUrl);
+    this.ackLinks = new AckLinks(deps.db, deps.cipher, deps.publicUrl);
     this.lastSeen = new LastSeen(deps.db);
     this.watch = new EscalationWatch(deps.db);
     this.store = new NotificationStore(deps.db);

@@ -1,0 +1,37 @@
+import crypto from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { createCredentialCipher } from '../../server/bridge/credential-cipher.ts';
+import { AckLinks } from '../../server/comms/ack-links.ts';
+import { openDatabase } from '../../server/storage/database.ts';
+import { tempDir } from '../helpers/test-server.ts';
+
+const target = { weddingId: 'w1', messageId: 'msg_1', recipientId: 'florist' };
+
+describe('server keys', () => {
+  it('are stored sealed with the key-encryption key, never as the key itself', () => {
+    const db = openDatabase(tempDir(), { synchronous: 'normal' });
+    const cipher = createCredentialCipher(crypto.randomBytes(32));
+    const links = new AckLinks(db, cipher, () => 'http://hub.example');
+    const stored = db.prepare("SELECT key FROM server_keys WHERE name = 'ack-links'").pluck().get() as Buffer;
+    expect(stored.toString('utf8')).toMatch(/^v1\./);
+    // Reopened with the same KEK: the same key, so links already sent still work.
+    expect(new AckLinks(db, cipher, () => 'http://hub.example').verify(links.token(target))).toEqual(target);
+    // With another KEK the sealed key cannot be read: it fails loudly instead of signing with garbage.
+    expect(() => new AckLinks(db, createCredentialCipher(crypto.randomBytes(32)), () => '')).toThrow();
+    db.close();
+  });
+
+  it('left in plain text by an earlier version are sealed in place, and links signed with them still verify', () => {
+    const db = openDatabase(tempDir(), { synchronous: 'normal' });
+    const plain = crypto.randomBytes(32);
+    db.prepare("INSERT INTO server_keys (name, key, created_at) VALUES ('ack-links', ?, ?)").run(plain, new Date().toISOString());
+    const payload = Buffer.from(JSON.stringify([target.weddingId, target.messageId, target.recipientId])).toString('base64url');
+    const oldToken = `${payload}.${crypto.createHmac('sha256', plain).update(payload).digest().subarray(0, 16).toString('base64url')}`;
+    const links = new AckLinks(db, createCredentialCipher(crypto.randomBytes(32)), () => 'http://hub.example');
+    expect(links.verify(oldToken)).toEqual(target);
+    const stored = db.prepare("SELECT key FROM server_keys WHERE name = 'ack-links'").pluck().get() as Buffer;
+    expect(stored.includes(plain)).toBe(false);
+    expect(stored.toString('utf8')).toMatch(/^v1\./);
+    db.close();
+  });
+});
