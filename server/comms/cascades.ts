@@ -80,10 +80,12 @@ export class Cascades {
       }
     }
     if (timeline && timelineInTr) {
-      for (const { event, created } of changedCeremonies(w, timeline, timelineInTr, tr)) {
+      for (const { event, created, timeChanged } of changedCeremonies(w, timeline, timelineInTr, tr)) {
         const previous = lastSeen.swap<{ start: string; end: string } | null>(weddingId, `ceremony.${event.id}`, { start: event.start, end: event.end });
-        // A ceremony being planned is not news; a ceremony that moves is.
-        if (created || (previous && Date.parse(previous.start) === Date.parse(event.start) && Date.parse(previous.end) === Date.parse(event.end))) continue;
+        // A ceremony being planned is not news (created, or an event that became the ceremony, or
+        // anything else about it changed); a ceremony that moves is.
+        if (created || !timeChanged) continue;
+        if (previous && Date.parse(previous.start) === Date.parse(event.start) && Date.parse(previous.end) === Date.parse(event.end)) continue;
         const by = describeChanger(this.bridge, w, origin);
         notifier.collect<CeremonyPayload>(weddingId, CASCADE_KINDS.ceremony, `ceremony:${event.id}`, { eventId: event.id, start: event.start, end: event.end, previousStart: previous?.start ?? null, previousEnd: previous?.end ?? null, changedBy: by.label, changedByVendorId: by.vendorId });
       }
@@ -123,22 +125,26 @@ function composeCeremony(w: WeddingDoc, p: CeremonyPayload): NotificationItem | 
   };
 }
 
-/** Ceremony events this transaction created, or whose start, end or category it changed. */
-function changedCeremonies(w: WeddingDoc, timeline: Y.Map<Y.Map<unknown>>, recorded: YType, tr: Y.Transaction): { event: TimelineEvent; created: boolean }[] {
-  const out = new Map<string, boolean>();
+/**
+ * Ceremony events this transaction created, or whose start, end or category it changed, with
+ * whether their time changed (an event that only became the ceremony did not move).
+ */
+function changedCeremonies(w: WeddingDoc, timeline: Y.Map<Y.Map<unknown>>, recorded: YType, tr: Y.Transaction): { event: TimelineEvent; created: boolean; timeChanged: boolean }[] {
+  const out = new Map<string, { created: boolean; timeChanged: boolean }>();
   // New events: keys added to the timeline map in this transaction (changes inside new maps are not listed).
   for (const key of tr.changed.get(recorded) ?? []) {
     const m = key === null ? undefined : timeline.get(key);
-    if (key !== null && m?._item && m._item.id.clock >= (tr.beforeState.get(m._item.id.client) ?? 0)) out.set(key, true);
+    if (key !== null && m?._item && m._item.id.clock >= (tr.beforeState.get(m._item.id.client) ?? 0)) out.set(key, { created: true, timeChanged: true });
   }
   for (const [type, keys] of tr.changed) {
     if (!(type instanceof Y.Map) || type._item?.parent !== timeline) continue;
-    if (!keys.has('start') && !keys.has('end') && !keys.has('category')) continue;
+    const timeChanged = keys.has('start') || keys.has('end');
+    if (!timeChanged && !keys.has('category')) continue;
     const id = type._item.parentSub;
-    if (id && !out.has(id)) out.set(id, false);
+    if (id && !out.has(id)) out.set(id, { created: false, timeChanged });
   }
-  return [...out.entries()].flatMap(([id, created]) => {
+  return [...out.entries()].flatMap(([id, change]) => {
     const event = w.getEvent(id);
-    return event && event.category === 'ceremony' ? [{ event, created }] : [];
+    return event && event.category === 'ceremony' ? [{ event, ...change }] : [];
   });
 }

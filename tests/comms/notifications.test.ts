@@ -162,6 +162,25 @@ describe('automatic messages go to the people who asked for them, and only those
     expect(await s.pending()).toEqual([]);
   });
 
+  it('a ceremony that did not move is not news: an event that becomes the ceremony, a vendor assigned, a title or place changed', async () => {
+    const s = await setup('w6', [email('photo', 'booked')]);
+    const vows = { id: 'vows', title: 'Vows', category: 'other' as const, start: ceremony(11).start, end: ceremony(11).end };
+    await s.edit((w) => w.upsertEvent(vows));
+    await s.edit((w) => w.upsertEvent({ id: 'vows', vendorIds: ['photo'] }));
+    await s.edit((w) => w.upsertEvent({ id: 'vows', category: 'ceremony' }));
+    await s.edit((w) => w.upsertEvent({ id: 'vows', title: 'Vows at the barn', location: 'Kew Barn' }));
+    // The same moment written in another offset is not a move either.
+    await s.edit((w) => w.upsertEvent({ id: 'vows', start: '2027-06-12T10:00:00Z', end: '2027-06-12T10:45:00Z' }));
+    await s.advance(10 * MINUTE);
+    expect(await s.pending()).toEqual([]);
+    // Then it moves: that is news, and says where it was.
+    await s.edit((w) => w.upsertEvent({ id: 'vows', start: ceremony(12).start, end: ceremony(12).end }));
+    await s.advance(10 * MINUTE);
+    const pending = await s.pending();
+    expect(pending.map((p) => p.subject)).toEqual(['Ceremony time changed: Sat 12 Jun, 12:00']);
+    expect(pending[0]!.body).toContain('(was Sat 12 Jun, 11:00)');
+  });
+
   it('ask: a pending message can be discarded (nothing is sent); only planners and admins see and decide', async () => {
     const s = await setup('w3', [email('photo', 'booked')]);
     await s.edit((w) => w.upsertEvent({ ...ceremony(14), vendorIds: ['photo'] }));
