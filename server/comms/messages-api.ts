@@ -14,9 +14,10 @@ import { activeVendors, contactsWithRole, findPerson, type Person } from './reci
 import { clipText } from '../../schema/document/text.ts';
 
 /** Only planners and admins send; everyone who opens the wedding except adapters reads. */
-export function assertSender(p: Principal, weddingId: string): void {
+/** Planners and admins of the wedding; `what` ends the refusal ("only planners and admins <what>"). */
+export function assertSender(p: Principal, weddingId: string, what = 'send messages and emergencies'): void {
   if (!canOpenWedding(p, weddingId)) throw new AuthError('wedding_forbidden', `this token does not open wedding ${weddingId}`);
-  if (p.role !== 'planner' && p.role !== 'admin') throw new AuthError('role_forbidden', 'only planners and admins send messages and emergencies');
+  if (p.role !== 'planner' && p.role !== 'admin') throw new AuthError('role_forbidden', `only planners and admins ${what}`);
 }
 
 export function assertReader(p: Principal, weddingId: string): void {

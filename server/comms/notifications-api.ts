@@ -5,7 +5,7 @@ import {
 import type { Principal } from '../auth/tokens.ts';
 import { CommsError } from './comms-error.ts';
 import type { CommsContext } from './comms-context.ts';
-import { assertReader, assertSender, recipientsOf } from './messages-api.ts';
+import { assertSender, recipientsOf } from './messages-api.ts';
 import type { NotificationStore, PendingRow } from './notification-store.ts';
 import type { Notifier } from './notifier.ts';
 import { findPerson, isBooked, type Person } from './recipients.ts';
@@ -22,13 +22,13 @@ export class NotificationsApi {
 
   /** `GET /api/weddings/:id/notifications/settings`. */
   settings(p: Principal, weddingId: string): NotificationSettings {
-    assertReader(p, weddingId);
+    assertSender(p, weddingId, 'see and change the notification settings');
     return this.settingsOf(weddingId);
   }
 
   /** `PUT /api/weddings/:id/notifications/settings`: applies to batches composed from now on; pending messages stay pending. */
   setSettings(p: Principal, weddingId: string, body: NotificationSettingsBody): NotificationSettings {
-    assertSender(p, weddingId);
+    assertSender(p, weddingId, 'see and change the notification settings');
     this.store.setMode(weddingId, body.mode, p.sub, this.ctx.clock());
     return this.settingsOf(weddingId);
   }

@@ -192,6 +192,12 @@ describe('automatic messages go to the people who asked for them, and only those
     expect((await getJson(s.t, '/api/weddings/w3/notifications/pending', vendor)).status).toBe(403);
     expect((await postJson(s.t, `/api/weddings/w3/notifications/pending/${pending!.id}/send`, vendor, {})).status).toBe(403);
     expect((await s.t.fetch('/api/weddings/w3/notifications/settings', { method: 'PUT', token: vendor, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ mode: 'automatic' }) })).status).toBe(403);
+    // Settings are the planners' too: a couple or a vendor neither reads nor changes them.
+    for (const token of [vendor, await s.t.token('couple', ['w3'], { sub: 'ana' })]) {
+      const read = await getJson<{ error: { code: string; message: string } }>(s.t, '/api/weddings/w3/notifications/settings', token);
+      expect(read.status).toBe(403);
+      expect(read.body.error.message).toBe('only planners and admins see and change the notification settings');
+    }
     const bad = await s.t.fetch('/api/weddings/w3/notifications/settings', { method: 'PUT', token: s.planner, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ mode: 'always' }) });
     expect(bad.status).toBe(400);
     expect((await postJson<{ error: { code: string } }>(s.t, '/api/weddings/w3/notifications/pending/nope/send', s.planner, {})).body.error.code).toBe('notification_not_found');
