@@ -2,7 +2,7 @@ import { WeddingCreateBody, WeddingCreateResponse } from '../../schema/index.ts'
 import { WedSyncClientError, CLIENT_ERROR_CODES, type ClientErrorCode } from './errors.ts';
 
 export interface CreateWeddingOptions extends WeddingCreateBody {
-  /** The server's http(s) base URL. */
+  /** The server: its http(s) base URL, or the same ws(s) URL connectWedding takes (`/collab` is dropped). */
   url: string;
   token: string;
   /** @default globalThis.fetch */
@@ -15,7 +15,8 @@ export interface CreateWeddingOptions extends WeddingCreateBody {
  * (`Intl.DateTimeFormat().resolvedOptions().timeZone`). Opening a wedding id with connectWedding
  * does not create its details; this does.
  * Throws WedSyncClientError: `invalid_options` (checked before any request, or refused by the
- * server as invalid), `wedding_exists` (409), the server's auth codes (401/403), `document_unavailable` otherwise.
+ * server as invalid), `wedding_exists` (409), the server's auth codes (401/403), `server_unreachable`
+ * (no answer: wrong URL, server down), `document_unavailable` otherwise.
  */
 export async function createWedding(options: CreateWeddingOptions): Promise<WeddingCreateResponse> {
   const { url, token, fetch: fetchImpl = globalThis.fetch, ...rest } = options;
@@ -23,15 +24,35 @@ export async function createWedding(options: CreateWeddingOptions): Promise<Wedd
   if (!parsed.success) {
     throw new WedSyncClientError('invalid_options', `invalid wedding: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   }
-  const res = await fetchImpl(new URL('/api/weddings', url), {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: JSON.stringify(parsed.data),
-  });
+  const endpoint = apiUrl(url, '/api/weddings');
+  let res: Response;
+  try {
+    res = await fetchImpl(endpoint, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(parsed.data),
+    });
+  } catch (error) {
+    throw new WedSyncClientError('server_unreachable', `could not reach the server at ${endpoint.origin}: ${(error as Error).message}`, { cause: error });
+  }
   const json: unknown = await res.json().catch(() => null);
   if (res.ok) return WeddingCreateResponse.parse(json);
   const code = (json as { error?: { code?: string; message?: string } } | null)?.error;
   const known = code?.code && (CLIENT_ERROR_CODES as readonly string[]).includes(code.code) ? (code.code as ClientErrorCode) : null;
   const mapped: ClientErrorCode = known ?? (res.status === 400 ? 'invalid_options' : res.status === 403 ? 'permission_denied' : 'document_unavailable');
   throw new WedSyncClientError(mapped, `creating wedding ${parsed.data.id} failed (HTTP ${res.status}): ${code?.message ?? res.statusText}`);
+}
+
+/** The HTTP endpoint `path` of the server named by `url` (http(s) base, or the ws(s) collab URL). */
+function apiUrl(url: string, path: string): URL {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch (error) {
+    throw new WedSyncClientError('invalid_options', `invalid server URL ${JSON.stringify(url)}`, { cause: error });
+  }
+  if (u.protocol === 'ws:') u.protocol = 'http:';
+  else if (u.protocol === 'wss:') u.protocol = 'https:';
+  else if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new WedSyncClientError('invalid_options', `unsupported URL ${url}: use http(s)://host or ws(s)://host/collab`);
+  return new URL(path, u.origin);
 }

@@ -106,4 +106,13 @@ describe('SDK createWedding', () => {
     await expect(sdkCreateWedding({ url: t.httpUrl, token, id: 'w1', timezone: 'Europe/Paris' })).rejects.toMatchObject({ code: 'wedding_exists' });
     await expect(sdkCreateWedding({ url: t.httpUrl, token, id: 'w2', timezone: 'Europe/Paris' })).rejects.toMatchObject({ code: 'wedding_forbidden' });
   });
+
+  it('takes the same ws(s) URL as connectWedding, and says so when the server cannot be reached', async () => {
+    const t = await startTestServer();
+    const token = await t.token('planner', ['w5', 'w6']);
+    expect(await sdkCreateWedding({ url: t.wsUrl, token, id: 'w5', timezone: 'Europe/London' })).toMatchObject({ id: 'w5' });
+    const down = sdkCreateWedding({ url: 'http://127.0.0.1:1', token, id: 'w6', timezone: 'Europe/London' });
+    await expect(down).rejects.toMatchObject({ code: 'server_unreachable', message: expect.stringContaining('http://127.0.0.1:1') });
+    await expect(sdkCreateWedding({ url: 'ftp://example.com', token, id: 'w6', timezone: 'Europe/London' })).rejects.toMatchObject({ code: 'invalid_options' });
+  });
 });
