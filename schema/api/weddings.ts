@@ -21,7 +21,7 @@ export type WeddingListResponse = z.infer<typeof WeddingListResponse>;
  */
 export const WeddingCreateBody = z.object({
   id: z.string().refine(isWeddingId, { message: 'wedding ids use letters, digits, "_" and "-" (1 to 64)' }),
-  timezone: TimeZone,
+  timezone: z.string({ error: (issue) => (issue.input === undefined ? 'required: the wedding’s time zone, an IANA name such as Europe/London' : undefined) }).pipe(TimeZone),
   title: z.string().max(200).optional(),
   date: IsoDate.optional(),
   venue: z.string().max(300).optional(),
