@@ -76,7 +76,7 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
         await (await import('./serve.ts')).serve(config, io);
         return 0;
       case 'token':
-        io.out(await (await import('./token-command.ts')).tokenCommand(config, values));
+        io.out(await (await import('./token-command.ts')).tokenCommand(config, values, io));
         return 0;
       case 'peer':
         await (await import('./peer-command.ts')).runPeer(config, values, io);

@@ -2,9 +2,9 @@ import { ROLES, TokenClaims, type Role } from '../../schema/index.ts';
 import { resolveAuthSecret } from '../auth/secret.ts';
 import { createTokenService, parseTtl } from '../auth/tokens.ts';
 import type { Config } from '../config.ts';
-import { CliError, type CliOptions } from './main.ts';
+import { CliError, type CliIO, type CliOptions } from './main.ts';
 
-export async function tokenCommand(config: Config, o: CliOptions): Promise<string> {
+export async function tokenCommand(config: Config, o: CliOptions, io?: Pick<CliIO, 'err'>): Promise<string> {
   if (!o.role) throw new CliError(`--role is required (${ROLES.join(', ')})`, 2);
   if (!(ROLES as readonly string[]).includes(o.role)) throw new CliError(`--role must be one of ${ROLES.join(', ')}`, 2);
   const role = o.role as Role;
@@ -24,6 +24,8 @@ export async function tokenCommand(config: Config, o: CliOptions): Promise<strin
     ...(o['vendor-id'] ? { vendorId: o['vendor-id'] } : {}),
   });
   if (!claims.success) throw new CliError(`invalid token claims: ${claims.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, 2);
-  const { secret } = resolveAuthSecret(config.AUTH_SECRET, config.dataDir);
-  return createTokenService(secret).sign(claims.data, ttl);
+  const resolved = resolveAuthSecret(config.AUTH_SECRET, config.dataDir);
+  // A token signed with a secret no server uses is refused as token_invalid: say so on stderr (stdout holds only the token).
+  if (resolved.source === 'generated') io?.err(`wedsync: no auth secret in ${config.dataDir}, so a new one was created in ${resolved.file}; only a server started with DATA_DIR=${config.dataDir} (or that AUTH_SECRET) accepts this token`);
+  return createTokenService(resolved.secret).sign(claims.data, ttl);
 }

@@ -26,6 +26,10 @@ describe('wedsync token', () => {
     expect(claims).toMatchObject({ role: 'planner', weddings: ['w1', 'w2', 'w3'], name: 'Pam' });
     expect(claims.exp - Math.floor(Date.now() / 1000)).toBeGreaterThan(2 * 3600 - 30);
     expect(claims.exp - Math.floor(Date.now() / 1000)).toBeLessThanOrEqual(2 * 3600);
+    // The secret was made just now: one line on stderr says which server will accept the token.
+    expect(r.stderr.trim().split('\n')).toEqual([expect.stringContaining(`a new one was created in ${path.join(dir, 'auth-secret')}`)]);
+    const again = await wedsync(dir, 'token', '--role', 'planner', '--wedding', 'w1');
+    expect(again.stderr).toBe('');
   });
 
   it('fails with exit code 2 and one line for bad arguments', async () => {
