@@ -1,6 +1,6 @@
 import type { FieldChange, RestoreChanges, RestoreSection, SectionChanges } from '../api/admin.ts';
 import type { WeddingJSON } from './entities.ts';
-import { clipText } from './text.ts';
+import { clipWithEllipsis } from './text.ts';
 
 /** Sections that hold one record of fields rather than entities keyed by id. */
 const SINGLE_RECORD: ReadonlySet<RestoreSection> = new Set(['meta', 'guests']);
@@ -71,7 +71,7 @@ function diffFields(from: Record<string, unknown>, to: Record<string, unknown>):
 }
 
 function labelOf(e: Record<string, unknown>): string {
-  for (const k of ['title', 'name', 'subject', 'body', 'field']) if (typeof e[k] === 'string' && e[k]) return clipText(e[k] as string, 80);
+  for (const k of ['title', 'name', 'subject', 'body', 'field']) if (typeof e[k] === 'string' && e[k]) return clipWithEllipsis(e[k] as string, 80);
   return String(e.id);
 }
 
