@@ -1,4 +1,4 @@
-import type { Connection, Extension, connectedPayload, onDisconnectPayload, onTokenSyncPayload } from '@hocuspocus/server';
+import type { Connection, Extension, connectedPayload, onTokenSyncPayload } from '@hocuspocus/server';
 import * as encoding from 'lib0/encoding';
 import { canOpenWedding } from '../../schema/index.ts';
 import { AUTH_ERROR_STATUS } from '../auth/auth-error.ts';
@@ -38,7 +38,10 @@ export class TokenExpiryExtension implements Extension {
   ) {}
 
   async connected(data: connectedPayload<CollabContext>): Promise<void> {
-    if (data.context.principal) this.watch(data.connection, data.context, data.documentName, data.context.principal);
+    if (!data.context.principal) return;
+    // Timers hold the connection: they go when it closes, not at the token's expiry (adapter tokens live 30 days).
+    data.connection.onClose(() => this.clear(data.connection));
+    this.watch(data.connection, data.context, data.documentName, data.context.principal);
   }
 
   async onTokenSync(data: onTokenSyncPayload<CollabContext>): Promise<void> {
@@ -56,11 +59,6 @@ export class TokenExpiryExtension implements Extension {
     if (fresh.exp <= current.exp) return;
     data.context.principal = fresh;
     this.watch(data.connection, data.context, data.documentName, fresh);
-  }
-
-  async onDisconnect(data: onDisconnectPayload<CollabContext>): Promise<void> {
-    // Connections are garbage collected with their watches; the timers must not outlive them.
-    for (const connection of data.document?.getConnections() ?? []) if (connection.context === data.context) this.clear(connection);
   }
 
   private watch(connection: Connection, context: CollabContext, documentName: string, principal: Principal): void {
