@@ -33,6 +33,7 @@ import { applyRetention, type RetentionSettings } from './retention.ts';
 import { createRetryPolicy } from './retry-policy.ts';
 import { clipText } from '../../schema/document/text.ts';
 import { RefusalSampler } from './refusal-sampler.ts';
+import { isWriter } from '../auth/tokens.ts';
 
 /** How the bridge reaches wedding documents: in process (Hocuspocus) or, for `wedsync peer`, over a provider. */
 export interface DocumentAccess {
@@ -488,6 +489,9 @@ export class Bridge {
   async timelineSync(p: Principal, weddingId: string, body: { timeline?: Record<string, unknown>[]; waitMs: number }): Promise<TimelineSyncResponse> {
     this.assertManage(p, weddingId, p.role === 'vendor' ? p.vendorId ?? null : null);
     let updated = 0;
+    // Writing the timeline is a document write: the same rights as over the WebSocket, where vendor
+    // and couple connections are read-only. (A vendor may still push the timeline to its own systems.)
+    if (body.timeline?.length && !isWriter(p.role)) throw new AuthError('role_forbidden', `${p.role} tokens are read-only: only planners and admins write the timeline`);
     if (body.timeline?.length) {
       const events = body.timeline.map((e) => parseOrThrow(TimelineEventInput, e, 'timeline event'));
       await this.deps.docs.withDocument(weddingId, (doc) => {
