@@ -11,10 +11,21 @@ import fs from 'node:fs';
 const DIR_MODE = 0o700;
 const FILE_MODE = 0o600;
 
-/** Creates `dir` (and parents) as 0700; an existing directory open to group or others is narrowed to 0700. */
+/** What the server keeps in its data directory; a directory holding anything else is not only ours. */
+const OUR_FILES = /^(wedsync\.sqlite(-wal|-shm|-journal)?|auth-secret|credentials-key)$/;
+
+/**
+ * Creates `dir` (and parents) as 0700. An existing directory open to group or others is narrowed to
+ * 0700 only when it holds nothing but the server's own files: DATA_DIR=/tmp (or a shared folder) must
+ * not take everyone else's access away.
+ */
 export function ensurePrivateDir(dir: string): void {
-  fs.mkdirSync(dir, { recursive: true, mode: DIR_MODE });
-  narrow(dir, DIR_MODE);
+  if (!fs.existsSync(dir)) {
+    fs.mkdirSync(dir, { recursive: true, mode: DIR_MODE });
+    narrow(dir, DIR_MODE); // mkdir's mode is subject to the umask, which only ever removes bits; still, be sure
+    return;
+  }
+  if (fs.readdirSync(dir).every((name) => OUR_FILES.test(name))) narrow(dir, DIR_MODE);
 }
 
 /** Creates `file` empty as 0600 if it does not exist; an existing file open to group or others is narrowed to 0600. */

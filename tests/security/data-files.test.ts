@@ -34,6 +34,15 @@ describe('data files', () => {
     expect(modeOf(path.join(dataDir, 'wedsync.sqlite-wal'))).toBe(0o600);
   });
 
+  it('never narrow a directory that holds other people\'s files too (DATA_DIR=/tmp must not lock everyone out)', async () => {
+    const shared = tempDir();
+    fs.chmodSync(shared, 0o1777);
+    fs.writeFileSync(path.join(shared, 'someone-elses.txt'), 'x');
+    await startTestServer({ dataDir: shared });
+    expect(modeOf(shared)).toBe(0o1777 & 0o777);
+    expect(modeOf(path.join(shared, 'wedsync.sqlite'))).toBe(0o600);
+  });
+
   it('include a generated auth secret created 0600 in a 0700 directory', () => {
     const dataDir = path.join(tempDir(), 'secret-only');
     const resolved = resolveAuthSecret(undefined, dataDir);
