@@ -6,6 +6,9 @@ import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 import type { CollabContext } from './context.ts';
 
+/** Largest presence (awareness) state a peer may publish, in JSON characters; larger ones are dropped. */
+const MAX_PRESENCE_STATE_CHARS = 16 * 1024;
+
 const PRESENCE_COLORS = ['#d1495b', '#00798c', '#edae49', '#30638e', '#6a4c93', '#2a9d8f', '#e76f51', '#457b9d'];
 
 function colorFor(id: string): string {
@@ -24,7 +27,8 @@ export function presenceUser(p: Principal): { id: string; name: string; role: st
  * - only `wedding:<id>` documents, only weddings the token lists (`*` for admins);
  * - `vendor` and `couple` connections are read-only;
  * - presence (awareness) cannot be spoofed: a peer may only set its own client's state, its `user`
- *   is stamped from its token, and a read-only peer shows nothing but that identity.
+ *   is stamped from its token, a read-only peer shows nothing but that identity, and a state over
+ *   16 KiB of JSON is dropped.
  * A refusal is answered with Hocuspocus' permission-denied message for that document only (no
  * document data is sent). Other documents multiplexed on the same socket carry on; the socket is
  * closed with 4400, 4401 or 4403 only when nothing else on it is open or authenticating (see
@@ -68,6 +72,12 @@ export class AuthExtension implements Extension {
       if (ownedByOther) {
         data.states.delete(clientId);
         this.metrics.wsRejected.inc({ reason: 'awareness_spoof' });
+        continue;
+      }
+      if (JSON.stringify(state).length > MAX_PRESENCE_STATE_CHARS) {
+        // Every peer receives every presence state: one peer must not make them all download megabytes.
+        data.states.delete(clientId);
+        this.metrics.wsRejected.inc({ reason: 'awareness_too_large' });
         continue;
       }
       const user = presenceUser(principal);

@@ -136,6 +136,28 @@ describe('WebSocket authentication', () => {
     const rejected = await t.server.metrics.wsRejected.get();
     expect(rejected.values.find((v) => v.labels.reason === 'awareness_spoof')?.value).toBeGreaterThan(0);
   });
+
+  it('refuses a presence state larger than 16 KiB (every peer would receive it), and takes the next small one', async () => {
+    const t = await startTestServer();
+    const watcher = await t.connect('w1', await t.token('planner', ['w1'], { sub: 'watcher' }));
+    await watcher.whenSynced();
+    const ws = await t.rawSocket();
+    ws.send(authFrame('wedding:w1', await t.token('planner', ['w1'], { sub: 'mallory' })));
+    const doc = new Y.Doc();
+    doc.clientID = 424242;
+    const aw = new Awareness(doc);
+    const publish = (state: Record<string, unknown>) => {
+      aw.setLocalState(state); // each call a higher clock, as a real provider's
+      ws.send(awarenessFrame('wedding:w1', encodeAwarenessUpdate(aw, [doc.clientID])));
+    };
+    publish({ editing: 'ceremony' });
+    await waitFor(() => watcher.provider.awareness!.getStates().get(424242)?.editing === 'ceremony', 'the first, small state');
+    publish({ editing: 'x'.repeat(1_500_000) });
+    publish({ editing: 'dinner' });
+    await waitFor(() => watcher.provider.awareness!.getStates().get(424242)?.editing === 'dinner', 'the small later state');
+    const rejected = (await t.server.metrics.wsRejected.get()).values;
+    expect(rejected.find((v) => v.labels.reason === 'awareness_too_large')?.value).toBe(1);
+  });
 });
 
 describe('HTTP authentication', () => {
