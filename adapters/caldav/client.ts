@@ -7,6 +7,7 @@ import { AdapterError, errorForStatus, networkError } from '../core/errors.ts';
 import { masterEvent, parseCalendar } from '../core/icalendar.ts';
 import { ianaZoneFor } from '../core/vtimezone-rules.ts';
 import type { CalDavConfiguration, CalDavCredentials } from './config.ts';
+import { clipText } from '../../schema/document/text.ts';
 
 const SYSTEM = 'caldav';
 
@@ -95,7 +96,7 @@ export class CalDavClient {
     const res = await syncCollection({ url: cal.url, props: { 'd:getetag': {} }, syncLevel: 1, syncToken: token, ...this.common() });
     if (isInvalidToken(res[0])) throw new AdapterError('gone', 'caldav refused the sync token (valid-sync-token): a full sync is needed', { status: res[0]!.status });
     const failed = res.find((r) => !r.ok && r.status !== 404 && r.status !== 507);
-    if (failed) throw errorForStatus(SYSTEM, failed.status ?? 500, JSON.stringify(failed.raw ?? '').slice(0, 300));
+    if (failed) throw errorForStatus(SYSTEM, failed.status ?? 500, clipText(JSON.stringify(failed.raw ?? ''), 300));
     const collectionPath = new URL(cal.url).pathname;
     const answer: SyncAnswer = { changed: [], deleted: [], token: null, truncated: false };
     for (const r of res) {

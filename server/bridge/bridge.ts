@@ -32,7 +32,7 @@ import { Puller } from './puller.ts';
 import { applyRetention, type RetentionSettings } from './retention.ts';
 import { createRetryPolicy } from './retry-policy.ts';
 import { clipText } from '../../schema/document/text.ts';
-import { RefusalSampler } from './refusal-sampler.ts';
+import { WebhookIntake } from './webhook-intake.ts';
 import { isWriter } from '../auth/tokens.ts';
 
 /** How the bridge reaches wedding documents: in process (Hocuspocus) or, for `wedsync peer`, over a provider. */
@@ -93,7 +93,7 @@ export class Bridge {
   private readonly now: () => number;
   private readonly fetchImpl: typeof fetch;
   private readonly puller: Puller;
-  private readonly refusals: RefusalSampler;
+  private readonly webhooks: WebhookIntake;
   private timers: NodeJS.Timeout[] = [];
   private readonly definitions = new Map<string, Promise<AdapterDefinition>>();
   private readonly statusSections = new Map<string, (p: Principal, weddingId: string) => Promise<unknown>>();
@@ -101,7 +101,6 @@ export class Bridge {
   constructor(private readonly deps: BridgeDeps) {
     const { db, settings, logger, metrics } = deps;
     this.now = deps.now ?? Date.now;
-    this.refusals = new RefusalSampler(60_000, this.now);
     this.fetchImpl = deps.fetch ?? fetch;
     this.store = new IntegrationStore(db, deps.cipher);
     this.links = new LinkStore(db);
@@ -135,6 +134,13 @@ export class Bridge {
       atomically: (fn) => db.transaction(fn)(),
       afterApply: (live, weddingId, doc, touched, pushBack, held) => this.afterApply(live, weddingId, doc, touched, pushBack, held),
       requestPull: (live) => { void this.pullInBackground(live, false); },
+    });
+    this.webhooks = new WebhookIntake({
+      registry: this.registry, inbox: this.inbox, audit: this.audit, metrics, now: this.now,
+      knowsSystem: (system) => deps.adapters.some((a) => a.system === system),
+      definitionOf: (system) => this.definitionOf(system),
+      inGroup: deps.inGroup,
+      kick: (weddingId) => this.inboxWorker.kick(weddingId),
     });
     this.puller = new Puller({ inbox: this.inbox, integrations: this.store, links: this.links, audit: this.audit, now: this.now, kick: (weddingId) => this.inboxWorker.kick(weddingId) });
     deps.docs.onUpdate(this.planner.onAppend);
@@ -172,7 +178,7 @@ export class Bridge {
         this.registry.put(await this.bind(integration));
       } catch (error) {
         this.deps.logger.error({ err: error, integrationId: integration.id }, 'integration could not be started; marked as error');
-        this.store.update(integration.id, { status: 'error', last_error: (error as Error).message.slice(0, 500), last_error_at: new Date(this.now()).toISOString() });
+        this.store.update(integration.id, { status: 'error', last_error: clipText((error as Error).message, 500), last_error_at: new Date(this.now()).toISOString() });
       }
     }
     this.inboxWorker.start();
@@ -288,7 +294,7 @@ export class Bridge {
       await adapter.testConnection();
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      this.audit.record({ weddingId: body.weddingId, actor: `user:${p.sub}`, action: 'integration.connect', entity: null, entityId: null, result: 'failed', detail: { system: body.system, message: message.slice(0, 300) } });
+      this.audit.record({ weddingId: body.weddingId, actor: `user:${p.sub}`, action: 'integration.connect', entity: null, entityId: null, result: 'failed', detail: { system: body.system, message: clipText(message, 300) } });
       throw new BridgeError('connection_test_failed', `connection test failed: ${message}`, { cause: error });
     }
     const integration = this.store.create({
@@ -302,7 +308,7 @@ export class Bridge {
       await live.adapter.activate?.();
     } catch (error) {
       this.deps.logger.warn({ err: error, integrationId: id }, 'activation failed; the integration stays active and pulls instead');
-      this.store.update(id, { last_error: `activation: ${(error as Error).message}`.slice(0, 500), last_error_at: new Date(this.now()).toISOString() });
+      this.store.update(id, { last_error: clipText(`activation: ${(error as Error).message}`, 500), last_error_at: new Date(this.now()).toISOString() });
     }
     this.audit.record({ weddingId: body.weddingId, integrationId: id, actor: `user:${p.sub}`, action: 'integration.connect', result: 'ok', detail: { system: body.system, capabilities: live.adapter.capabilities } });
     void this.initialSync(live).catch((error) => this.deps.logger.warn({ err: error, integrationId: id }, 'initial sync failed'));
@@ -347,55 +353,13 @@ export class Bridge {
     this.audit.record({ weddingId: integration.weddingId, integrationId: id, actor: `user:${p.sub}`, action: 'integration.remove', result: 'ok', detail: { system: integration.system } });
   }
 
-  // ── webhooks ────────────────────────────────────────────────────────────────────────────────
-  /** True when `integrationId` is an active integration of `system` (checked before a webhook body is read). */
+  // ── webhooks (WebhookIntake) ────────────────────────────────────────────────────────────────
   hasWebhookTarget(system: string, integrationId: string): boolean {
-    return this.registry.get(integrationId)?.integration.system === system;
+    return this.webhooks.hasTarget(system, integrationId);
   }
 
-  /**
-   * Verifies, stores and acknowledges a webhook. The reply never waits for the document or any
-   * other system: the inbox row is written (synchronously, durably) and the worker applies it.
-   * Refusals are audited sampled (RefusalSampler); every one is counted in the ack histogram.
-   */
-  async receiveWebhook(system: string, integrationId: string | null, request: WebhookRequest): Promise<WebhookReply> {
-    const started = performance.now();
-    const outcome = (label: string) => this.deps.metrics.webhookAckSeconds.observe({ system, outcome: label }, (performance.now() - started) / 1000);
-    const definition = this.deps.adapters.some((a) => a.system === system) ? await this.definitionOf(system) : undefined;
-    const id = integrationId ?? definition?.routeWebhook?.(request) ?? null;
-    const live = id ? this.registry.get(id) : undefined;
-    if (!definition || !live || live.integration.system !== system) {
-      outcome('unknown');
-      throw new BridgeError('integration_not_found', `no active ${system} integration ${id ?? '(not found in the payload)'}`);
-    }
-    const { adapter, integration } = live;
-    if (!adapter.capabilities.includes('webhook') || !adapter.verifyWebhook || !adapter.parseWebhook) {
-      outcome('unsupported');
-      throw new BridgeError('webhook_not_supported', `${system} integrations do not take webhooks`);
-    }
-    const verdict = await adapter.verifyWebhook(request);
-    if (!verdict.ok) {
-      outcome('refused');
-      const refusals = this.refusals.take(integration.id);
-      if (refusals !== null) {
-        this.audit.record({ weddingId: integration.weddingId, integrationId: integration.id, actor: 'external', action: 'webhook.refused', result: 'refused', detail: { code: verdict.code, message: clipText(verdict.message, 300), refusals } });
-      }
-      throw new BridgeError(verdict.code, verdict.message);
-    }
-    if (verdict.ignore) {
-      if (verdict.notice) this.audit.record({ weddingId: integration.weddingId, integrationId: integration.id, actor: 'external', action: 'webhook.ignored', result: 'skipped', detail: { eventId: verdict.eventId, reason: clipText(verdict.notice, 300) } });
-      outcome('handshake');
-      return verdict.reply ?? { status: 200, body: JSON.stringify({ received: true }) };
-    }
-    const store = () => this.inbox.add({ integrationId: integration.id, weddingId: integration.weddingId, eventId: verdict.eventId, kind: 'webhook', payload: JSON.stringify(request), receivedAt: request.receivedAt });
-    const rowId = this.deps.inGroup ? this.deps.inGroup(store) : store();
-    if (rowId === null) {
-      outcome('duplicate');
-      return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ received: true, duplicate: true }) };
-    }
-    this.inboxWorker.kick(integration.weddingId);
-    outcome('stored');
-    return verdict.reply ?? { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ received: true }) };
+  receiveWebhook(system: string, integrationId: string | null, request: WebhookRequest): Promise<WebhookReply> {
+    return this.webhooks.receive(system, integrationId, request);
   }
 
   // ── sync ────────────────────────────────────────────────────────────────────────────────────

@@ -5,6 +5,7 @@ import { isWriter, type Principal, type TokenService } from '../auth/tokens.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 import type { CollabContext } from './context.ts';
+import { clipText } from '../../schema/document/text.ts';
 
 /** Largest presence (awareness) state a peer may publish, in JSON characters; larger ones are dropped. */
 const MAX_PRESENCE_STATE_CHARS = 16 * 1024;
@@ -47,7 +48,7 @@ export class AuthExtension implements Extension {
   async onAuthenticate(data: onAuthenticatePayload<CollabContext>): Promise<CollabContext> {
     try {
       const weddingId = weddingIdOf(data.documentName);
-      if (!weddingId) throw new AuthError('document_unknown', `unknown document ${JSON.stringify(data.documentName.slice(0, 80))}: use wedding:<id>`);
+      if (!weddingId) throw new AuthError('document_unknown', `unknown document ${JSON.stringify(clipText(data.documentName, 80))}: use wedding:<id>`);
       const principal = await this.tokens.verify(data.token);
       if (!canOpenWedding(principal, weddingId)) throw new AuthError('wedding_forbidden', `this token does not open wedding ${weddingId}`);
       data.connectionConfig.readOnly = !isWriter(principal.role);
@@ -55,7 +56,7 @@ export class AuthExtension implements Extension {
     } catch (error) {
       const code = error instanceof AuthError ? error.code : 'token_invalid';
       this.metrics.authFailures.inc({ code });
-      this.logger.info({ code, documentName: data.documentName.slice(0, 80), remote: data.context.transport?.remoteAddress }, 'collab authentication refused');
+      this.logger.info({ code, documentName: clipText(data.documentName, 80), remote: data.context.transport?.remoteAddress }, 'collab authentication refused');
       data.context.transport?.refuseDocument(data.documentName, AUTH_ERROR_STATUS[code].ws, code);
       // Thrown without a message: Hocuspocus sends `reason` to the client as permission-denied.
       throw { reason: code };
