@@ -65,16 +65,16 @@ export class TokenExpiryExtension implements Extension {
     this.clear(connection);
     const watch: Watch = {};
     this.watches.set(connection, watch);
-    const at = (ms: number, fn: () => void): NodeJS.Timeout => {
-      const left = ms - this.now();
-      const timer = setTimeout(() => (this.now() >= ms ? fn() : void (watch.expire === timer ? (watch.expire = at(ms, fn)) : (watch.renew = at(ms, fn)))), Math.max(0, Math.min(left, MAX_TIMER_MS)));
+    // At `when` (ms) run `fn`; a wait longer than setTimeout allows is taken in steps.
+    const arm = (slot: keyof Watch, when: number, fn: () => void) => {
+      const timer = setTimeout(() => (this.now() >= when ? fn() : arm(slot, when, fn)), Math.max(0, Math.min(when - this.now(), MAX_TIMER_MS)));
       timer.unref();
-      return timer;
+      watch[slot] = timer;
     };
     const expiresAt = principal.exp * 1000;
     const lifetime = expiresAt - this.now();
-    watch.renew = at(expiresAt - Math.min(RENEW_BEFORE_MS, lifetime / 2), () => connection.requestToken());
-    watch.expire = at(expiresAt, () => this.expire(connection, context, documentName, principal));
+    arm('renew', expiresAt - Math.min(RENEW_BEFORE_MS, lifetime / 2), () => connection.requestToken());
+    arm('expire', expiresAt, () => this.expire(connection, context, documentName, principal));
   }
 
   private expire(connection: Connection, context: CollabContext, documentName: string, principal: Principal): void {

@@ -93,6 +93,21 @@ describe('slow and oversized requests', () => {
     expect(process.memoryUsage().rss - rssBefore).toBeLessThan(64 * 1024 * 1024);
   });
 
+  it('refuses a webhook body over 1 MiB with 413, whether its length is declared or not, and stores nothing', async () => {
+    const t = await startTestServer();
+    const planner = await t.token('planner', ['w1']);
+    const conn = await connectWebhooks(t, planner, 'w1');
+    const big = JSON.stringify({ id: 'msg_big', type: 'timeline.upserted', data: { id: 'x', title: 'x'.repeat(1024 * 1024) } });
+    const declared = await fetch(conn.webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: big });
+    expect(declared.status).toBe(413);
+    const streamed = await fetch(conn.webhookUrl, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, duplex: 'half',
+      body: new ReadableStream({ start(c) { c.enqueue(new TextEncoder().encode(big)); c.close(); } }),
+    } as RequestInit);
+    expect(streamed.status).toBe(413);
+    expect(t.server.db.prepare('SELECT count(*) FROM inbox').pluck().get()).toBe(0);
+  });
+
   it('refuses JSON nested 100,000 deep or with 40,000 keys, signed or not', async () => {
     const t = await startTestServer();
     const planner = await t.token('planner', ['w1']);
