@@ -34,6 +34,7 @@ export class Metrics {
     name: 'wedsync_sync_latency_seconds', help: 'External change received → applied to the document', labelNames: ['system'] as const,
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1, 5, 30], registers: [this.registry],
   });
+  readonly inboundRefused = new client.Counter({ name: 'wedsync_inbound_refused_total', help: 'Inbound changes outside the rights of whoever connected the integration, not applied', labelNames: ['system', 'entity', 'reason'] as const, registers: [this.registry] });
   readonly pushAttempts = new client.Counter({ name: 'wedsync_push_attempts_total', help: 'Outbound push attempts, by system and result', labelNames: ['system', 'result'] as const, registers: [this.registry] });
   readonly pushFailures = new client.Counter({ name: 'wedsync_push_failures_total', help: 'Failed outbound pushes, by system and error code', labelNames: ['system', 'code'] as const, registers: [this.registry] });
   readonly pushLatencySeconds = new client.Histogram({

@@ -111,6 +111,8 @@ export const SyncResult = z.object({
   syncType: z.enum(['incremental', 'full']),
   applied: z.number().int(),
   skipped: z.number().int(),
+  /** Pulled changes outside the rights of whoever connected the integration: not applied (see the audit trail). */
+  refused: z.number().int().optional(),
   conflicts: z.array(Conflict),
   error: z.string().optional(),
 });

@@ -34,6 +34,7 @@ import { createRetryPolicy } from './retry-policy.ts';
 import { clipText } from '../../schema/document/text.ts';
 import { WebhookIntake } from './webhook-intake.ts';
 import { isWriter } from '../auth/tokens.ts';
+import { assertMayConnect } from '../auth/connect-rights.ts';
 
 /** How the bridge reaches wedding documents: in process (Hocuspocus) or, for `wedsync peer`, over a provider. */
 export interface DocumentAccess {
@@ -276,6 +277,7 @@ export class Bridge {
     this.assertManage(p, body.weddingId, body.vendorId ?? (p.role === 'vendor' ? p.vendorId ?? null : null));
     const vendorId = body.vendorId ?? (p.role === 'vendor' ? p.vendorId ?? null : null);
     const definition = await this.definitionOf(body.system);
+    assertMayConnect(p, definition);
     const id = `int_${crypto.randomBytes(9).toString('base64url')}`;
     // Callers may bring their own signing secret (a subscriber that already verifies with it).
     const supplied = body.credentials.webhookSecret;
@@ -300,6 +302,7 @@ export class Bridge {
     const integration = this.store.create({
       id, weddingId: body.weddingId, system: body.system, category: body.vendorSystemType ?? definition.category, vendorId, runMode: 'in_process',
       credentials: body.credentials, webhookSecret, configuration: body.configuration, capabilities: [...adapter.capabilities], createdBy: p.sub,
+      connector: { sub: p.sub, role: p.role, vendorId: p.role === 'vendor' ? p.vendorId ?? null : null },
     });
     // The adapter was built before the row existed; rebuild it around the stored row so its state persists.
     const live = await this.bind(integration);
@@ -387,17 +390,18 @@ export class Bridge {
         }
         let applied = 0;
         let skipped = 0;
+        let refused = 0;
         const conflictIds: string[] = [];
         for (const r of rows) {
           const stored = this.inbox.get(r.id);
           const result = stored && stored.status === 'applied' ? this.inboxResult(r.id) : null;
-          if (result) { applied += result.applied; skipped += result.skipped; conflictIds.push(...result.conflicts); }
+          if (result) { applied += result.applied; skipped += result.skipped; refused += result.refused ?? 0; conflictIds.push(...result.conflicts); }
         }
         const failedRows = rows.filter((r) => r.status === 'parked' || r.status === 'pending');
         const failedPushes = pushed.filter((r) => r.status === 'dead');
         const conflicts = conflictIds.length ? await this.conflictsById(weddingId, conflictIds) : [];
         const error = failedRows[0]?.lastError ?? failedPushes[0]?.lastError ?? undefined;
-        return { ...base, success: !error, applied: applied + pushed.filter((r) => r.status === 'delivered').length, skipped, conflicts, ...(error ? { error } : {}) };
+        return { ...base, success: !error, applied: applied + pushed.filter((r) => r.status === 'delivered').length, skipped, ...(refused ? { refused } : {}), conflicts, ...(error ? { error } : {}) };
       } catch (error) {
         return { ...base, success: false, applied: 0, skipped: 0, conflicts: [] as Conflict[], error: (error as Error).message };
       }
@@ -406,7 +410,7 @@ export class Bridge {
     return { syncResults: results, conflicts: results.flatMap((r) => r.conflicts) };
   }
 
-  private inboxResult(id: number): { applied: number; skipped: number; conflicts: string[] } | null {
+  private inboxResult(id: number): { applied: number; skipped: number; refused?: number; conflicts: string[] } | null {
     const row = this.deps.db.prepare('SELECT result FROM inbox WHERE id = ?').pluck().get(id) as string | null;
     return row ? JSON.parse(row) : null;
   }

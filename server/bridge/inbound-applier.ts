@@ -8,6 +8,7 @@ import {
   type InboundChange, type SyncEntity,
 } from '../../adapters/core/index.ts';
 import { deleteEntity, readEntity, validateEntityPatch, writeEntity } from './entity-access.ts';
+import { judgeEntityChange, judgeRecipientChange, type Connector, type InboundJudgement, type InboundRefusal } from '../auth/inbound-rights.ts';
 import type { Link, LinkStore } from './link-store.ts';
 
 type Strategy = Conflict['strategy'];
@@ -21,19 +22,23 @@ export interface InboundContext {
   strategies: ConflictStrategies;
   links: LinkStore;
   now: () => number;
+  /** Who connected the integration: every change is judged against their rights (server/auth/inbound-rights.ts). */
+  connector: Connector;
 }
 
 export interface ApplyOutcome {
   applied: number;
   /** Changes that changed nothing: our own echo, or values we already had. */
   skipped: number;
+  /** Changes outside the connector's rights: not applied (each in `details` with its reason). */
+  refused: number;
   conflicts: Conflict[];
   /** Entities where the local value stands and the external system must be updated. */
   pushBack: { entity: SyncEntity; entityId: string }[];
   /** Entities with a pending manual conflict: not pushed to the system until resolved. */
   held: { entity: SyncEntity; entityId: string }[];
   /** One line per change, for the audit trail. */
-  details: { op: string; entity: string | null; entityId: string | null; result: 'ok' | 'skipped'; fields?: string[] }[];
+  details: { op: string; entity: string | null; entityId: string | null; result: 'ok' | 'skipped' | 'refused'; fields?: string[]; reason?: InboundRefusal; message?: string }[];
 }
 
 function strategyFor(strategies: ConflictStrategies, entity: string, field: string): Strategy {
@@ -63,6 +68,8 @@ interface Plan {
   pushBack: boolean;
   /** A manual conflict holds the entity: nothing goes out to the system until a person decides. */
   held?: boolean;
+  /** Outside the connector's rights: nothing of the change is applied or recorded but the refusal. */
+  refused?: Extract<InboundJudgement, { allowed: false }>;
 }
 
 /**
@@ -72,6 +79,13 @@ interface Plan {
  * conflict: the CRDT would simply take the later write, so the conflict is recorded with both values
  * and resolved by the configured strategy. Every change is validated before anything is written: a
  * batch with one invalid change applies nothing (AdapterError `invalid_payload`).
+ *
+ * Every change that would change the wedding (a write, a deletion, a conflict record, an
+ * acknowledgement) is first judged against the rights of whoever connected the integration
+ * (`ctx.connector`, server/auth/inbound-rights.ts). A refused change is not applied and not
+ * validated; the others of the batch are judged on their own. Where the refused change was to an
+ * entity the wedding has, the wedding's value stands and is pushed back to the system (as with
+ * `prefer-planner`), so a bidirectional system converges on it.
  */
 export function applyInbound(doc: WeddingDoc, ctx: InboundContext, changes: InboundChange[]): ApplyOutcome {
   const origin: TxOrigin = adapterOrigin(ctx.system, ctx.integrationId);
@@ -82,7 +96,8 @@ export function applyInbound(doc: WeddingDoc, ctx: InboundContext, changes: Inbo
 
   for (const change of changes) {
     if (change.op === 'ack' || change.op === 'delivery') {
-      plans.push({ change, entity: null, entityId: null, write: {}, remove: false, conflicts: [], link: null, pushBack: false });
+      const judgement = judgeRecipientChange(ctx.connector, change.recipientId);
+      plans.push({ change, entity: null, entityId: null, write: {}, remove: false, conflicts: [], link: null, pushBack: false, ...(judgement.allowed ? {} : { refused: judgement }) });
       continue;
     }
     const fields = ctx.fields[change.entity];
@@ -93,6 +108,14 @@ export function applyInbound(doc: WeddingDoc, ctx: InboundContext, changes: Inbo
     const exists = readEntity(doc, change.entity, entityId) !== undefined || pending.has(key);
 
     if (change.op === 'delete') {
+      const judgement = exists ? judgeEntityChange(ctx.connector, { entity: change.entity, entityId, op: 'delete', before: current, after: undefined }) : { allowed: true as const };
+      if (!judgement.allowed) {
+        // Gone there, kept here: the link forgets the external object so the push creates it again.
+        const localNow = project(current, fields);
+        const detached: Link | null = link ? { ...link, externalId: null, version: null, lastSynced: localNow, lastHash: contentHash(change.entity, localNow) } : null;
+        plans.push({ change, entity: change.entity, entityId, write: {}, remove: false, conflicts: [], link: detached, pushBack: link !== undefined, refused: judgement });
+        continue;
+      }
       const localNow = project(current, fields);
       const locallyChanged = exists && link !== undefined && contentHash(change.entity, localNow) !== link.lastHash;
       const configured = strategyFor(ctx.strategies, change.entity, '*');
@@ -143,6 +166,15 @@ export function applyInbound(doc: WeddingDoc, ctx: InboundContext, changes: Inbo
       }
       write[field] = remote;
     }
+    if (Object.keys(write).length || conflicts.length) {
+      const judgement = judgeEntityChange(ctx.connector, {
+        entity: change.entity, entityId, op: exists ? 'update' : 'create', before: exists ? current : undefined, after: { ...(exists ? current : {}), ...write },
+      });
+      if (!judgement.allowed) {
+        plans.push({ change, entity: change.entity, entityId, write: {}, remove: false, conflicts: [], link: null, pushBack: exists, refused: judgement });
+        continue;
+      }
+    }
     if (Object.keys(write).length) {
       try {
         validateEntityPatch(doc, change.entity, entityId, { ...pending.get(key), ...write });
@@ -161,10 +193,18 @@ export function applyInbound(doc: WeddingDoc, ctx: InboundContext, changes: Inbo
     });
   }
 
-  const outcome: ApplyOutcome = { applied: 0, skipped: 0, conflicts: [], pushBack: [], held: [], details: [] };
+  const outcome: ApplyOutcome = { applied: 0, skipped: 0, refused: 0, conflicts: [], pushBack: [], held: [], details: [] };
   doc.transact(() => {
     for (const p of plans) {
       const c = p.change;
+      if (p.refused) {
+        outcome.refused++;
+        const messageId = c.op === 'ack' || c.op === 'delivery' ? c.messageId : null;
+        outcome.details.push({ op: c.op, entity: p.entity ?? (messageId ? 'messages' : null), entityId: p.entityId ?? messageId, result: 'refused', reason: p.refused.reason, message: p.refused.message });
+        if (p.link) ctx.links.save(p.link);
+        if (p.pushBack && p.entity && p.entityId) outcome.pushBack.push({ entity: p.entity, entityId: p.entityId });
+        continue;
+      }
       if (c.op === 'ack') {
         const known = doc.listMessages().some((m) => m.id === c.messageId);
         if (known) doc.acknowledgeMessage(c.messageId, c.recipientId, c.at ?? nowIso, origin);

@@ -6,6 +6,7 @@ import type { Metrics } from '../metrics.ts';
 import type { AuditLog } from './audit-log.ts';
 import { absentDeletions, type FullResync } from './full-resync.ts';
 import { applyInbound, type ApplyOutcome } from './inbound-applier.ts';
+import { recordRefusals } from './inbound-refusals.ts';
 import type { InboxRow, InboxStore } from './inbox-store.ts';
 import type { IntegrationRegistry, LiveIntegration } from './integration-registry.ts';
 import type { IntegrationStore } from './integration-store.ts';
@@ -195,6 +196,7 @@ export class InboxWorker {
       const outcome = applyInbound(new WeddingDoc(doc), {
         weddingId: row.weddingId, integrationId: integration.id, system: integration.system, fields: adapter.fields,
         strategies: (integration.configuration.conflictStrategies ?? {}) as Record<string, 'crdt'>, links: this.deps.links, now: this.deps.now,
+        connector: integration.connector,
       }, changes);
       if (row.kind === 'changes') {
         const cursor = (JSON.parse(row.payload) as ChangesPayload).cursorAfter;
@@ -203,14 +205,16 @@ export class InboxWorker {
           integration.cursor = cursor;
         }
       }
-      this.deps.inbox.applied(row.id, { applied: outcome.applied, skipped: outcome.skipped, conflicts: outcome.conflicts.map((c) => c.id) }, now);
+      this.deps.inbox.applied(row.id, { applied: outcome.applied, skipped: outcome.skipped, refused: outcome.refused, conflicts: outcome.conflicts.map((c) => c.id) }, now);
       const held = new Set(outcome.held.map((h) => `${h.entity}\0${h.entityId}`));
-      const touched = outcome.details.filter((d) => d.op !== 'ack' && d.entity && d.entityId && !held.has(`${d.entity}\0${d.entityId}`)).map((d) => ({ entity: d.entity!, entityId: d.entityId! }));
+      const touched = outcome.details.filter((d) => d.op !== 'ack' && d.result !== 'refused' && d.entity && d.entityId && !held.has(`${d.entity}\0${d.entityId}`)).map((d) => ({ entity: d.entity!, entityId: d.entityId! }));
       if (touched.length || outcome.pushBack.length || outcome.held.length) this.deps.afterApply(live, row.weddingId, doc, touched, outcome.pushBack, outcome.held);
       this.deps.metrics.syncLatencySeconds.observe({ system: integration.system }, (now - row.receivedAt) / 1000);
       for (const d of outcome.details) {
+        if (d.result === 'refused') continue;
         this.deps.audit.record({ ...base, action: 'inbound.applied', entity: d.entity, entityId: d.entityId, result: d.result, detail: { inboxId: row.id, eventId: row.eventId, op: d.op, ...(d.fields ? { fields: d.fields } : {}) } });
       }
+      if (outcome.refused) recordRefusals(this.deps, live, row, outcome);
       for (const c of outcome.conflicts) {
         this.deps.audit.record({ ...base, action: 'conflict.detected', entity: c.entity, entityId: c.entityId, result: 'ok', detail: { conflictId: c.id, field: c.field, strategy: c.strategy, winner: c.winner } });
       }

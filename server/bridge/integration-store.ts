@@ -1,6 +1,7 @@
 import type { SystemCategory } from '../../schema/index.ts';
 import type { Db } from '../storage/database.ts';
 import type { CredentialCipher } from './credential-cipher.ts';
+import type { Connector } from '../auth/inbound-rights.ts';
 
 export type IntegrationStatus = 'active' | 'disabled' | 'error';
 export type BreakerState = 'closed' | 'open' | 'half_open';
@@ -21,6 +22,8 @@ export interface Integration {
   cursor: string | null;
   createdAt: string;
   createdBy: string;
+  /** Who connected it: the integration acts with these rights (server/auth/inbound-rights.ts). */
+  connector: Connector;
   lastSyncAt: string | null;
   lastSuccessAt: string | null;
   lastErrorAt: string | null;
@@ -37,6 +40,7 @@ interface Row {
   cursor: string | null; created_at: string; created_by: string; last_sync_at: string | null; last_success_at: string | null;
   last_error_at: string | null; last_error: string | null; breaker_state: BreakerState; breaker_until: number | null;
   consecutive_failures: number; adapter_state: string;
+  connector_sub: string | null; connector_role: Connector['role'] | null; connector_vendor_id: string | null;
 }
 
 /** Integration rows; credentials and webhook secrets are stored AES-256-GCM encrypted. */
@@ -53,9 +57,9 @@ export class IntegrationStore {
     this.byWedding = db.prepare('SELECT * FROM integrations WHERE wedding_id = ? ORDER BY created_at, id');
     this.active = db.prepare("SELECT * FROM integrations WHERE status = 'active' ORDER BY created_at, id");
     this.insertRow = db.prepare(`INSERT INTO integrations (id, wedding_id, system, category, vendor_id, status, run_mode, credentials_enc,
-      webhook_secret_enc, configuration, capabilities, created_at, created_by, updated_at)
+      webhook_secret_enc, configuration, capabilities, created_at, created_by, updated_at, connector_sub, connector_role, connector_vendor_id)
       VALUES (@id, @wedding_id, @system, @category, @vendor_id, 'active', @run_mode, @credentials_enc, @webhook_secret_enc, @configuration,
-      @capabilities, @now, @created_by, @now)`);
+      @capabilities, @now, @created_by, @now, @connector_sub, @connector_role, @connector_vendor_id)`);
     this.deleteRow = db.prepare('DELETE FROM integrations WHERE id = ?');
   }
 
@@ -67,19 +71,23 @@ export class IntegrationStore {
       webhookSecret: this.cipher.decrypt(r.webhook_secret_enc, r.id),
       configuration: JSON.parse(r.configuration) as Record<string, unknown>,
       capabilities: JSON.parse(r.capabilities) as string[],
-      cursor: r.cursor, createdAt: r.created_at, createdBy: r.created_by, lastSyncAt: r.last_sync_at, lastSuccessAt: r.last_success_at,
+      cursor: r.cursor, createdAt: r.created_at, createdBy: r.created_by,
+      // The migration fills every row; a row without a role would be one written around it: read-only.
+      connector: { sub: r.connector_sub ?? r.created_by, role: r.connector_role ?? 'couple', vendorId: r.connector_vendor_id },
+      lastSyncAt: r.last_sync_at, lastSuccessAt: r.last_success_at,
       lastErrorAt: r.last_error_at, lastError: r.last_error, breakerState: r.breaker_state, breakerUntil: r.breaker_until,
       consecutiveFailures: r.consecutive_failures, adapterState: JSON.parse(r.adapter_state) as Record<string, unknown>,
     };
   }
 
-  create(i: { id: string; weddingId: string; system: string; category: SystemCategory; vendorId: string | null; runMode: Integration['runMode']; credentials: Record<string, unknown>; webhookSecret: string; configuration: Record<string, unknown>; capabilities: string[]; createdBy: string }): Integration {
+  create(i: { id: string; weddingId: string; system: string; category: SystemCategory; vendorId: string | null; runMode: Integration['runMode']; credentials: Record<string, unknown>; webhookSecret: string; configuration: Record<string, unknown>; capabilities: string[]; createdBy: string; connector: Connector }): Integration {
     this.insertRow.run({
       id: i.id, wedding_id: i.weddingId, system: i.system, category: i.category, vendor_id: i.vendorId, run_mode: i.runMode,
       credentials_enc: this.cipher.encrypt(JSON.stringify(i.credentials), i.id),
       webhook_secret_enc: this.cipher.encrypt(i.webhookSecret, i.id),
       configuration: JSON.stringify(i.configuration), capabilities: JSON.stringify(i.capabilities),
       now: new Date().toISOString(), created_by: i.createdBy,
+      connector_sub: i.connector.sub, connector_role: i.connector.role, connector_vendor_id: i.connector.vendorId,
     });
     return this.get(i.id)!;
   }

@@ -92,6 +92,9 @@ export async function startRemotePeer(config: PeerConfig, logger: Logger, adapte
       id: config.integrationId, weddingId: config.weddingId, system: config.system, category: config.category ?? definition.category, vendorId: null, runMode: 'in_process',
       credentials: config.credentials, webhookSecret: typeof config.credentials.webhookSecret === 'string' ? config.credentials.webhookSecret : newWebhookSecret(),
       configuration: { ...config.configuration, ...(config.conflictStrategies ? { conflictStrategies: config.conflictStrategies } : {}) }, capabilities: [...definition.capabilities], createdBy: 'peer',
+      // The server judges what this peer writes by its token's role (adapter tokens write the
+      // document); the peer writes through that token alone, so it acts with adapter rights here.
+      connector: { sub: 'peer', role: 'adapter', vendorId: null },
     });
   }
   await bridge.start();
