@@ -373,6 +373,8 @@ export class Bridge {
 
   async sync(p: Principal, weddingId: string, body: { systems?: string[]; syncType: 'incremental' | 'full' }): Promise<SyncResponse> {
     this.assertRead(p, weddingId);
+    // A sync writes the wedding (with each integration's rights): not for read-only tokens.
+    if (!this.canManage(p, weddingId, p.role === 'vendor' ? p.vendorId ?? null : null)) throw new AuthError('role_forbidden', `the ${p.role} role cannot sync integrations`);
     const targets = this.registry.forWedding(weddingId)
       .filter((l) => this.canManage(p, weddingId, l.integration.vendorId))
       .filter((l) => !body.systems || body.systems.includes(l.integration.system) || body.systems.includes(l.integration.id));

@@ -432,7 +432,9 @@ export class CalendarService {
 
   revokeFeed(p: Principal, feedId: string): void {
     const feed = this.feeds.get(feedId);
-    if (!feed || !canOpenWedding(p, feed.weddingId)) throw new CalendarError('feed_not_found', `no feed ${feedId}`);
+    if (!feed) throw new CalendarError('feed_not_found', `no feed ${feedId}`);
+    // Like every other route: a token for another wedding is refused as such (403), not told "not found".
+    if (!canOpenWedding(p, feed.weddingId)) throw new AuthError('wedding_forbidden', `this token does not open wedding ${feed.weddingId}`);
     if (p.role === 'couple' && feed.createdBy !== p.sub) throw new AuthError('role_forbidden', 'couples revoke only the feeds they made');
     this.assertFeedAccess(p, feed.weddingId, p.role === 'couple' ? null : feed.vendorId);
     this.feeds.revoke(feedId, new Date(this.now).toISOString());
