@@ -57,16 +57,16 @@ const TARGETS: Record<Entity, Target[]> = {
   timeline: ['own', 'shared', 'other', 'unassigned'], vendors: ['own', 'other'], payments: ['own', 'other'], meta: ['other'], guests: ['other'], messages: ['own', 'other'],
 };
 
-/** The documented rights, case by case. */
-function allowed(role: Role, c: Case): boolean {
+/** The documented rights, case by case; `present`: the connector's vendor entry is in the wedding. */
+function allowed(role: Role, c: Case, present: boolean): boolean {
   if (role === 'admin' || role === 'planner' || role === 'adapter') return true;
-  if (role === 'couple') return false;
+  if (role === 'couple' || !present) return false;
   switch (c.entity) {
     case 'meta':
     case 'guests':
       return false;
     case 'vendors':
-      return c.target === 'own' && c.kind !== 'delete';
+      return c.target === 'own' && c.kind === 'update';
     case 'payments':
       return c.target === 'own' && c.kind !== 'reassign';
     case 'timeline':
@@ -81,17 +81,20 @@ function allowed(role: Role, c: Case): boolean {
 const vendorIdsFor = (t: Target) => ({ own: [V], shared: [V, OTHER], other: [OTHER], unassigned: [] as string[] })[t];
 /** Who a reassignment would assign: the vendor handing its event on, or claiming someone else's. */
 const reassignedVendorIds = (t: Target) => ({ own: [V, OTHER], shared: [V], other: [OTHER, V], unassigned: [V] })[t];
+/** Phone numbers are unique per wedding (a duplicate is invalid): one per case. */
+const phoneOf = (c: Case) => `+4420${String(c.uid).padStart(7, '0')}`;
 const idOf = (c: Case) => (c.entity === 'vendors' ? (c.target === 'own' ? V : `vx${c.uid}`) : c.entity === 'meta' || c.entity === 'guests' ? '_' : `e${c.uid}`);
 
-function seed(d: WeddingDoc, cases: Case[]): void {
+function seed(d: WeddingDoc, cases: Case[], present: boolean): void {
   d.transact(() => {
     d.setMeta({ title: 'Seeded', timezone: 'Europe/London' });
     d.updateGuests({ count: 100 });
     d.upsertVendor({ id: OTHER, name: 'Other vendor', category: 'florist' });
+    if (present) d.upsertVendor({ id: V, name: 'The connector', category: 'photographer' });
     for (const c of cases) {
       const id = idOf(c);
       const exists = c.kind !== 'create';
-      if (c.entity === 'vendors' && exists) d.upsertVendor({ id, name: 'Seeded vendor', category: 'photographer' });
+      if (c.entity === 'vendors' && exists && id !== V) d.upsertVendor({ id, name: 'Seeded vendor', category: 'photographer' });
       if (c.entity === 'timeline' && exists) d.upsertEvent({ id, title: 'Seeded', start: T(10), end: T(11), vendorIds: vendorIdsFor(c.target) });
       if (c.entity === 'payments' && exists) d.upsertPayment({ id, vendorId: c.target === 'own' ? V : OTHER, amount: 10_000, currency: 'GBP' });
       if (c.entity === 'messages') {
@@ -130,7 +133,7 @@ function changeOf(source: Source, c: Case): InboundChange {
   const type = (c.entity === 'meta' || c.entity === 'guests' ? `${prefix}.updated` : `${prefix}.upserted`) as never;
   const data: Record<string, unknown> = {
     timeline: c.kind === 'create' ? { id, title: 'Created', start: T(10), end: T(11), vendorIds } : c.kind === 'update' ? { id, title: 'Moved' } : { id, vendorIds },
-    vendors: c.kind === 'create' ? { id, name: 'Created vendor', category: 'photographer' } : { id, phone: '+442079460000' },
+    vendors: c.kind === 'create' ? { id, name: 'Created vendor', category: 'photographer' } : { id, phone: phoneOf(c) },
     payments: c.kind === 'create' ? { id, vendorId: c.target === 'own' ? V : OTHER, amount: 5_000, currency: 'GBP' } : c.kind === 'update' ? { id, amountPaid: 2_500 } : { id, vendorId: c.target === 'own' ? OTHER : V },
     meta: { title: 'Changed' },
     guests: { count: 120 },
@@ -150,7 +153,7 @@ function wasApplied(d: WeddingDoc, c: Case): boolean {
     case 'delete':
     case 'absent-delete': return now === undefined;
     case 'update':
-      return { timeline: now?.title === 'Moved', vendors: now?.phone === '+442079460000', payments: now?.amountPaid === 2_500, meta: now?.title === 'Changed', guests: now?.count === 120 }[c.entity as SyncEntity];
+      return { timeline: now?.title === 'Moved', vendors: now?.phone === phoneOf(c), payments: now?.amountPaid === 2_500, meta: now?.title === 'Changed', guests: now?.count === 120 }[c.entity as SyncEntity];
     case 'reassign':
       if (c.entity === 'payments') return now?.vendorId === (c.target === 'own' ? OTHER : V);
       return JSON.stringify([...(now?.vendorIds as string[])].sort()) === JSON.stringify([...reassignedVendorIds(c.target)].sort());
@@ -162,9 +165,9 @@ const integrations = new IntegrationStore(db, createCredentialCipher(crypto.rand
 const links = new LinkStore(db);
 let runs = 0;
 
-function run(source: Source, role: Role, cases: Case[]) {
+function run(source: Source, role: Role, cases: Case[], present = true) {
   const d = new WeddingDoc(new Y.Doc());
-  seed(d, cases);
+  seed(d, cases, present);
   const connector: Connector = { sub: `${role}-user`, role, vendorId: role === 'vendor' ? V : null };
   const integrationId = `int_${source.system}_${++runs}`;
   integrations.create({
@@ -173,7 +176,7 @@ function run(source: Source, role: Role, cases: Case[]) {
   });
   // Every seeded entity is linked as last synced, so a deletion is the system's and not a conflict.
   for (const c of cases) {
-    if (c.entity === 'messages' || c.kind === 'create') continue;
+    if (c.entity === 'messages' || c.kind === 'create' || (c.entity === 'vendors' && c.target === 'own' && !present)) continue;
     const entity = c.entity as SyncEntity;
     const id = idOf(c);
     const current = { timeline: () => d.getEvent(id), vendors: () => d.getVendor(id), payments: () => d.getPayment(id), meta: () => d.getMeta(), guests: () => d.getGuests() }[entity]() as Record<string, unknown>;
@@ -205,9 +208,12 @@ describe('inbound changes are judged against the rights of whoever connected the
 
   for (const source of SOURCES) {
     it(`${source.system}: every change kind it produces is applied iff the connector's role allows it; refusals leave the rest of the batch alone`, () => {
-      assertProperty(fc.property(fc.constantFrom(...ROLES), batchOf(source), (role, cases) => {
-        const { d, outcome } = run(source, role, cases);
-        const verdicts = cases.map((c) => ({ role, ...c, expected: allowed(role, c), applied: wasApplied(d, c) }));
+      // Mostly with the vendor in the wedding; sometimes after the planner removed it.
+      assertProperty(fc.property(fc.constantFrom(...ROLES), batchOf(source), fc.nat(4).map((n) => n !== 0), (role, batch, present) => {
+        // The connector's own entry exists exactly when it is in the wedding (creating it is the removed-vendor case below).
+        const cases = batch.filter((c) => !(c.entity === 'vendors' && c.target === 'own' && (!present || c.kind === 'create')));
+        const { d, outcome } = run(source, role, cases, present);
+        const verdicts = cases.map((c) => ({ role, present, ...c, expected: allowed(role, c, present), applied: wasApplied(d, c) }));
         expect(verdicts.filter((v) => v.expected !== v.applied)).toEqual([]);
         expect(outcome.refused).toBe(verdicts.filter((v) => !v.expected).length);
         expect(outcome.details.filter((x) => x.result === 'refused').every((x) => typeof x.reason === 'string' && !!x.message)).toBe(true);
@@ -230,6 +236,22 @@ describe('inbound changes are judged against the rights of whoever connected the
     expect(outcome.details.map((x) => [x.entityId, x.result, x.reason ?? null])).toEqual([['e1', 'ok', null], ['e2', 'refused', 'not_own_entity'], ['e3', 'refused', 'not_own_entity']]);
     // The wedding's event stands and goes back to the calendar it was deleted from.
     expect(outcome.pushBack).toEqual(expect.arrayContaining([{ entity: 'timeline', entityId: 'e2' }, { entity: 'timeline', entityId: 'e3' }]));
+  });
+});
+
+describe('a vendor removed from the wedding', () => {
+  it('its integration changes nothing any more, and cannot bring its vendor entry back', () => {
+    const webhooks = SOURCES.find((s) => s.system === 'webhooks')!;
+    const cases: Case[] = [
+      { entity: 'timeline', kind: 'update', target: 'own', uid: 1 },
+      { entity: 'payments', kind: 'update', target: 'own', uid: 2 },
+      { entity: 'vendors', kind: 'create', target: 'own', uid: 3 },
+    ];
+    const { d, outcome } = run(webhooks, 'vendor', cases, false);
+    expect(d.getEvent('e1')?.title).toBe('Seeded');
+    expect(d.getPayment('e2')?.amountPaid).toBe(0);
+    expect(d.getVendor(V)).toBeUndefined();
+    expect(outcome.details.map((x) => x.reason)).toEqual(['vendor_not_in_wedding', 'vendor_not_in_wedding', 'vendor_not_in_wedding']);
   });
 });
 
