@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { CalDavSandbox } from '../../adapters/caldav/sandbox.ts';
+import { eventKey } from '../../adapters/core/calendar.ts';
 import { sendStandardWebhook } from '../../adapters/webhooks/sandbox.ts';
+import { registerTeardown } from '../helpers/teardown.ts';
 import type { WeddingDoc } from '../../schema/index.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -109,5 +112,47 @@ describe('an integration acts with the rights of whoever connected it', () => {
     // Another vendor's systems are not its to connect either.
     const other = await connect(vendor, 'webhooks', { vendorId: 'florist' });
     expect(other.status).toBe(403);
+  });
+
+  it('the venue’s own CalDAV calendar moves the ceremony it shares; deleting it there is refused and it comes back, deleting its own reception works', async () => {
+    const caldav = await new CalDavSandbox().start();
+    registerTeardown(() => caldav.stop());
+    const account = caldav.addUser('venue');
+    caldav.addCalendar('venue', { id: 'events', displayName: 'Venue events', timeZone: 'Europe/London' });
+    const t = await startTestServer({ env: { PULL_INTERVAL_MS: '300', RETRY_SCHEDULE_MS: '200,400,800' } });
+    const planner = await t.token('planner', ['w1']);
+    const seed = await t.connect('w1', planner);
+    await seed.whenSynced();
+    const d = seed.doc;
+    d.transact(() => {
+      d.setMeta({ title: 'Ana & Ben', timezone: 'Europe/London', date: '2027-06-12' });
+      d.upsertVendor({ id: 'venue', name: 'Kew Venue', category: 'venue' });
+      d.upsertVendor({ id: 'photo', name: 'Lens Studio', category: 'photographer' });
+      d.upsertEvent({ id: 'ceremony', title: 'Ceremony', start: T(14), end: T(15), location: 'Kew Gardens', vendorIds: ['venue', 'photo'] });
+      d.upsertEvent({ id: 'reception', title: 'Reception', start: T(18), end: T(23), vendorIds: ['venue'] });
+      d.upsertEvent({ id: 'photos', title: 'Family photos', start: T(15), end: T(16), vendorIds: ['photo'] });
+    });
+    await seed.whenAcknowledged();
+    const venue = await t.token('vendor', ['w1'], { vendorId: 'venue', sub: 'kew-venue' });
+    const res = await t.fetch('/api/integrations/vendor/connect', {
+      method: 'POST', token: venue, headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ weddingId: 'w1', system: 'caldav', credentials: account, configuration: { serverUrl: caldav.url, calendarName: 'Venue events', vendorId: 'venue' } }),
+    });
+    expect(res.status).toBe(201);
+    const summaries = () => caldav.objects('venue', 'events').map((o) => String(o.vevent.getFirstPropertyValue('summary'))).sort();
+    await waitFor(() => summaries().join() === 'Ceremony,Reception', 'the venue’s events on its calendar');
+
+    caldav.userEdit('venue', 'events', `${eventKey('w1', 'ceremony')}@wedsync`, (v) => v.updatePropertyWithValue('location', 'The Orangery'));
+    await waitFor(() => d.getEvent('ceremony')?.location === 'The Orangery', 'the venue’s move of the shared ceremony');
+
+    caldav.userDelete('venue', 'events', `${eventKey('w1', 'ceremony')}@wedsync`);
+    caldav.userDelete('venue', 'events', `${eventKey('w1', 'reception')}@wedsync`);
+    await waitFor(() => !d.getEvent('reception'), 'the venue’s own reception deleted');
+    // The shared ceremony stays in the wedding and goes back to the venue's calendar.
+    await waitFor(() => summaries().join() === 'Ceremony', 'the ceremony back on the venue’s calendar');
+    expect(d.getEvent('ceremony')).toMatchObject({ title: 'Ceremony', location: 'The Orangery', vendorIds: ['venue', 'photo'] });
+    expect(d.getEvent('photos')).toBeDefined();
+    const refused = (await auditOf(t, planner)).filter((e) => e.action === 'inbound.refused');
+    expect(refused.map((e) => [e.entityId, e.detail.reason])).toEqual([['ceremony', 'not_own_entity']]);
   });
 });
