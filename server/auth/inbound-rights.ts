@@ -11,13 +11,13 @@ import type { SyncEntity } from '../../adapters/core/index.ts';
  * | connector role | may change |
  * |---|---|
  * | admin, planner, adapter | the whole wedding (the roles that write the document over the WebSocket) |
- * | vendor | its own entities only, see OWN_ENTITY_RULES, while its vendor entry is in the wedding |
+ * | vendor | its own entities only, see OWN_ENTITY_RULES |
  * | couple | nothing (couple tokens are read-only; they cannot connect an integration either) |
  *
  * Rights are fixed at connect time: tokens are stateless, so a later token with another role or
  * vendor does not change an integration's rights; removing the integration does. A vendor's
- * integration also stops changing anything once the planner removes that vendor from the wedding
- * (its vendor entry is gone), and cannot bring the entry back.
+ * integration never adds vendor entries, so one whose vendor was removed from the wedding cannot
+ * bring it back.
  */
 
 /** Who connected an integration, from their token (`sub`, `role`, `vendorId`). */
@@ -40,7 +40,7 @@ export const INBOUND_SCOPE: Record<Role, InboundScope> = {
   couple: 'none',
 };
 
-export const INBOUND_REFUSALS = ['connector_read_only', 'vendor_unbound', 'vendor_not_in_wedding', 'not_own_entity', 'reassigns_vendors'] as const;
+export const INBOUND_REFUSALS = ['connector_read_only', 'vendor_unbound', 'not_own_entity', 'reassigns_vendors'] as const;
 export type InboundRefusal = (typeof INBOUND_REFUSALS)[number];
 
 export type InboundJudgement = { allowed: true } | { allowed: false; reason: InboundRefusal; message: string };
@@ -70,7 +70,7 @@ const sameSet = (a: string[], b: string[]) => a.length === b.length && a.every((
  * its own vendor entry, its processor marking its own deposit paid.
  * - `meta`, `guests`: never a vendor's (the wedding's details and the couple's numbers).
  * - `vendors`: its own entry (id `v`) may be updated; the planner adds and removes vendors, so no
- *   vendor entry is created or deleted (and every rule here needs the vendor's entry to exist).
+ *   vendor entry is created or deleted.
  * - `payments`: those whose vendorId is `v`, before and after (a payment is not moved to or from
  *   another vendor); may be created, updated and deleted.
  * - `timeline`: events assigned to it (vendorIds includes `v`) may be updated, without changing
@@ -111,21 +111,14 @@ export const OWN_ENTITY_RULES: Record<SyncEntity, (v: string, c: EntityChange) =
   },
 };
 
-/** What the judgement needs to know of the wedding besides the entity itself. */
-export interface WeddingFacts {
-  /** Whether the wedding has a vendor entry with this id. */
-  hasVendor(vendorId: string): boolean;
-}
-
 /** Whether an integration connected by `connector` may make this change to the wedding. */
-export function judgeEntityChange(connector: Connector, change: EntityChange, wedding: WeddingFacts): InboundJudgement {
+export function judgeEntityChange(connector: Connector, change: EntityChange): InboundJudgement {
   const scope = INBOUND_SCOPE[connector.role];
   switch (scope) {
     case 'wedding': return ALLOWED;
     case 'none': return refuse('connector_read_only', `an integration connected with a ${connector.role} token changes nothing`);
     case 'own':
       if (!connector.vendorId) return refuse('vendor_unbound', 'the vendor token that connected this integration names no vendorId');
-      if (!wedding.hasVendor(connector.vendorId)) return refuse('vendor_not_in_wedding', `vendor ${connector.vendorId} is not (or no longer) one of this wedding's vendors`);
       return OWN_ENTITY_RULES[change.entity](connector.vendorId, change);
     default: {
       const never: never = scope;
@@ -138,14 +131,13 @@ export function judgeEntityChange(connector: Connector, change: EntityChange, we
  * Whether the integration may acknowledge a message, or report a delivery, for `recipientId`:
  * a vendor's integration only for the vendor itself (no acknowledging for others).
  */
-export function judgeRecipientChange(connector: Connector, recipientId: string, wedding: WeddingFacts): InboundJudgement {
+export function judgeRecipientChange(connector: Connector, recipientId: string): InboundJudgement {
   const scope = INBOUND_SCOPE[connector.role];
   switch (scope) {
     case 'wedding': return ALLOWED;
     case 'none': return refuse('connector_read_only', `an integration connected with a ${connector.role} token changes nothing`);
     case 'own':
       if (!connector.vendorId) return refuse('vendor_unbound', 'the vendor token that connected this integration names no vendorId');
-      if (!wedding.hasVendor(connector.vendorId)) return refuse('vendor_not_in_wedding', `vendor ${connector.vendorId} is not (or no longer) one of this wedding's vendors`);
       return recipientId === connector.vendorId ? ALLOWED : refuse('not_own_entity', `a vendor’s integration acknowledges only for vendor ${connector.vendorId}`);
     default: {
       const never: never = scope;

@@ -8,7 +8,7 @@ import {
   type InboundChange, type SyncEntity,
 } from '../../adapters/core/index.ts';
 import { deleteEntity, readEntity, validateEntityPatch, writeEntity } from './entity-access.ts';
-import { judgeEntityChange, judgeRecipientChange, type Connector, type InboundJudgement, type InboundRefusal, type WeddingFacts } from '../auth/inbound-rights.ts';
+import { judgeEntityChange, judgeRecipientChange, type Connector, type InboundJudgement, type InboundRefusal } from '../auth/inbound-rights.ts';
 import type { Link, LinkStore } from './link-store.ts';
 
 type Strategy = Conflict['strategy'];
@@ -93,12 +93,10 @@ export function applyInbound(doc: WeddingDoc, ctx: InboundContext, changes: Inbo
   const plans: Plan[] = [];
   // Later changes to the same entity in this batch see the earlier ones' effect.
   const pending = new Map<string, Record<string, unknown>>();
-  // Vendor entries are never created by a vendor's integration, so the document answers alone.
-  const facts: WeddingFacts = { hasVendor: (id) => readEntity(doc, 'vendors', id) !== undefined };
 
   for (const change of changes) {
     if (change.op === 'ack' || change.op === 'delivery') {
-      const judgement = judgeRecipientChange(ctx.connector, change.recipientId, facts);
+      const judgement = judgeRecipientChange(ctx.connector, change.recipientId);
       plans.push({ change, entity: null, entityId: null, write: {}, remove: false, conflicts: [], link: null, pushBack: false, ...(judgement.allowed ? {} : { refused: judgement }) });
       continue;
     }
@@ -110,7 +108,7 @@ export function applyInbound(doc: WeddingDoc, ctx: InboundContext, changes: Inbo
     const exists = readEntity(doc, change.entity, entityId) !== undefined || pending.has(key);
 
     if (change.op === 'delete') {
-      const judgement = exists ? judgeEntityChange(ctx.connector, { entity: change.entity, entityId, op: 'delete', before: current, after: undefined }, facts) : { allowed: true as const };
+      const judgement = exists ? judgeEntityChange(ctx.connector, { entity: change.entity, entityId, op: 'delete', before: current, after: undefined }) : { allowed: true as const };
       if (!judgement.allowed) {
         // Gone there, kept here: the link forgets the external object so the push creates it again.
         const localNow = project(current, fields);
@@ -171,7 +169,7 @@ export function applyInbound(doc: WeddingDoc, ctx: InboundContext, changes: Inbo
     if (Object.keys(write).length || conflicts.length) {
       const judgement = judgeEntityChange(ctx.connector, {
         entity: change.entity, entityId, op: exists ? 'update' : 'create', before: exists ? current : undefined, after: { ...(exists ? current : {}), ...write },
-      }, facts);
+      });
       if (!judgement.allowed) {
         plans.push({ change, entity: change.entity, entityId, write: {}, remove: false, conflicts: [], link: null, pushBack: exists, refused: judgement });
         continue;
