@@ -15,9 +15,7 @@ import type { SyncEntity } from '../../adapters/core/index.ts';
  * | couple | nothing (couple tokens are read-only; they cannot connect an integration either) |
  *
  * Rights are fixed at connect time: tokens are stateless, so a later token with another role or
- * vendor does not change an integration's rights; removing the integration does. A vendor's
- * integration never adds vendor entries, so one whose vendor was removed from the wedding cannot
- * bring it back.
+ * vendor does not change an integration's rights; removing the integration does.
  */
 
 /** Who connected an integration, from their token (`sub`, `role`, `vendorId`). */
@@ -69,8 +67,8 @@ const sameSet = (a: string[], b: string[]) => a.length === b.length && a.every((
  * working: a venue's calendar moving the ceremony it is assigned to, a photographer's CRM updating
  * its own vendor entry, its processor marking its own deposit paid.
  * - `meta`, `guests`: never a vendor's (the wedding's details and the couple's numbers).
- * - `vendors`: its own entry (id `v`) may be updated; the planner adds and removes vendors, so no
- *   vendor entry is created or deleted.
+ * - `vendors`: its own entry (id `v`) may be created (its CRM onboarding it) and updated; no other
+ *   vendor's entry is touched, and no vendor entry is deleted (the planner removes vendors).
  * - `payments`: those whose vendorId is `v`, before and after (a payment is not moved to or from
  *   another vendor); may be created, updated and deleted.
  * - `timeline`: events assigned to it (vendorIds includes `v`) may be updated, without changing
@@ -83,7 +81,7 @@ export const OWN_ENTITY_RULES: Record<SyncEntity, (v: string, c: EntityChange) =
   guests: () => refuse('not_own_entity', 'the guest numbers are not a vendor’s to change'),
   vendors: (v, c) => {
     if (c.entityId !== v) return refuse('not_own_entity', `vendor ${c.entityId} is another vendor’s entry`);
-    if (c.op !== 'update') return refuse('not_own_entity', 'a vendor does not add or remove its own entry (the planner does)');
+    if (c.op === 'delete') return refuse('not_own_entity', 'a vendor does not remove its own entry from the wedding (the planner does)');
     return ALLOWED;
   },
   payments: (v, c) => {

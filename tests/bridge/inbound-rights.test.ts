@@ -66,7 +66,7 @@ function allowed(role: Role, c: Case): boolean {
     case 'guests':
       return false;
     case 'vendors':
-      return c.target === 'own' && c.kind === 'update';
+      return c.target === 'own' && c.kind !== 'delete';
     case 'payments':
       return c.target === 'own' && c.kind !== 'reassign';
     case 'timeline':
@@ -210,8 +210,8 @@ describe('inbound changes are judged against the rights of whoever connected the
     it(`${source.system}: every change kind it produces is applied iff the connector's role allows it; refusals leave the rest of the batch alone`, () => {
       // Mostly with the connector's vendor entry in the wedding; sometimes without it (not added yet, or removed).
       assertProperty(fc.property(fc.constantFrom(...ROLES), batchOf(source), fc.nat(4).map((n) => n !== 0), (role, batch, present) => {
-        // The connector's own entry exists exactly when it is in the wedding (creating it is the removed-vendor case below).
-        const cases = batch.filter((c) => !(c.entity === 'vendors' && c.target === 'own' && (!present || c.kind === 'create')));
+        // The connector's own entry exists exactly when it is in the wedding: created only then, updated or deleted only else.
+        const cases = batch.filter((c) => !(c.entity === 'vendors' && c.target === 'own' && present === (c.kind === 'create')));
         const { d, outcome } = run(source, role, cases, present);
         const verdicts = cases.map((c) => ({ role, present, ...c, expected: allowed(role, c), applied: wasApplied(d, c) }));
         expect(verdicts.filter((v) => v.expected !== v.applied)).toEqual([]);
@@ -240,11 +240,12 @@ describe('inbound changes are judged against the rights of whoever connected the
 });
 
 describe('vendor entries', () => {
-  it('a vendor’s integration does not add its own entry (the planner adds vendors), so a removed vendor cannot bring itself back', () => {
+  it('a vendor’s CRM adds the vendor’s own entry, not another vendor’s', () => {
     const webhooks = SOURCES.find((s) => s.system === 'webhooks')!;
-    const { d, outcome } = run(webhooks, 'vendor', [{ entity: 'vendors', kind: 'create', target: 'own', uid: 3 }], false);
-    expect(d.getVendor(V)).toBeUndefined();
-    expect(outcome.details.map((x) => [x.entityId, x.result, x.reason])).toEqual([[V, 'refused', 'not_own_entity']]);
+    const { d, outcome } = run(webhooks, 'vendor', [{ entity: 'vendors', kind: 'create', target: 'own', uid: 3 }, { entity: 'vendors', kind: 'create', target: 'other', uid: 4 }], false);
+    expect(d.getVendor(V)?.name).toBe('Created vendor');
+    expect(d.getVendor('vx4')).toBeUndefined();
+    expect(outcome.details.map((x) => [x.entityId, x.result, x.reason ?? null])).toEqual([[V, 'ok', null], ['vx4', 'refused', 'not_own_entity']]);
   });
 });
 
