@@ -8,7 +8,7 @@ import type * as Y from 'yjs';
  * them syncs); `Y.encodeStateAsUpdate` includes them, so compaction keeps them stored.
  */
 export interface UnresolvedParts {
-  /** Per client id, the first clock the held-back changes wait for. */
+  /** The clients whose missing changes the held-back parts wait for, with the clock Yjs reports for each. */
   missing: { client: number; clock: number }[];
   /** Size of the held-back insertions and deletions, bytes (Yjs update encoding). */
   pendingStructBytes: number;
