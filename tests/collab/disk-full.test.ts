@@ -56,6 +56,14 @@ async function editUntil(client: WeddingConnection, edits: Edits, prefix: string
   throw new Error(`the server never turned read-only after ${max} edits on a full disk`);
 }
 
+/** Gives a reconnecting provider time to resend and be acknowledged; whatever it is told counts. */
+async function settle(client: WeddingConnection, edits: Edits): Promise<void> {
+  try {
+    await client.whenAcknowledged(3000);
+    edits.acked = edits.made.length;
+  } catch { /* still unsynced: nothing more was acknowledged */ }
+}
+
 async function readAll(server: ChildServer, token: string): Promise<WeddingConnection> {
   const reader = await connectWedding({ url: server.wsUrl, weddingId: 'w1', token });
   await reader.whenSynced();
@@ -82,6 +90,7 @@ describe.skipIf(unavailable !== null)('a full disk (4 MB tmpfs)', () => {
 
       smallDisk().fill();
       await editUntil(client, edits, 'full', async () => (await ready(server)).status === 503);
+      await settle(client, edits);
       // While read-only, further edits stay unsynced on the client.
       for (let i = 0; i < 10; i++) { client.doc.upsertEvent({ ...event(`ro-${i}`), notes: NOTES }); edits.made.push(`ro-${i}`); }
       await new Promise((r) => setTimeout(r, 500));
@@ -115,6 +124,7 @@ describe.skipIf(unavailable !== null)('a full disk (4 MB tmpfs)', () => {
 
       smallDisk().fill();
       await editUntil(client, edits, 'full', async () => (await ready(server)).status === 503);
+      await settle(client, edits);
       smallDisk().free();
       server.child.kill('SIGKILL');
       await server.exited;
