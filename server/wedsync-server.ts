@@ -96,7 +96,9 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
   const collab = createCollabServer({ config, store: documents, group, health, tokens, logger, metrics, extensions: [restoreMerge, ...(options.extensions ?? [])] });
   const snapshots = new SnapshotService(collab, documents, snapshotStore);
   const publicUrl = () => config.PUBLIC_URL ?? `http://${config.HOST}:${(http.address() as AddressInfo | null)?.port ?? config.PORT}`;
-  const bridgeDocuments = new HocuspocusDocuments(collab.hocuspocus, collab.persistence);
+  // HTTP requests are tracked by the group commit (their writes were refused up front while
+  // storage is read-only; reads go on); background work gets StorageUnavailableError and retries.
+  const bridgeDocuments = new HocuspocusDocuments(collab.hocuspocus, collab.persistence, undefined, () => { if (!group.tracking) health.assertWritable(); });
   const cipher = createCredentialCipher(resolveCredentialsKey(config.CREDENTIALS_KEY, config.dataDir));
   const bridge = new Bridge({
     db, docs: bridgeDocuments, adapters: options.adapters ?? ADAPTERS, logger: logger.child({ component: 'bridge' }), metrics, now: options.now,

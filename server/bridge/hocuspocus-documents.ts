@@ -20,6 +20,12 @@ export class HocuspocusDocuments implements DocumentAccess {
     private readonly hocuspocus: Hocuspocus,
     private readonly persistence: DurablePersistence,
     private readonly idleMs = 30_000,
+    /**
+     * Called before a document is opened; throws to refuse. While storage is read-only, background
+     * work (inbox, pulls, comms) is refused here instead of writing changes that would only be
+     * discarded (and close every client of the wedding each time).
+     */
+    private readonly beforeOpen: () => void = () => undefined,
   ) {
     // A discarded document (a change in it could not be stored) must not stay open here: the next
     // use loads the stored copy.
@@ -33,6 +39,7 @@ export class HocuspocusDocuments implements DocumentAccess {
   }
 
   async withDocument<T>(weddingId: string, fn: (doc: Y.Doc) => T): Promise<T> {
+    this.beforeOpen();
     const name = documentNameFor(weddingId);
     await this.persistence.whenUsable(name);
     let entry = this.open.get(name);

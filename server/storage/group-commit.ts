@@ -81,6 +81,11 @@ export class GroupCommit {
     return { value, committed: !scope.failed, wrote: scope.groups.size > 0 };
   }
 
+  /** True inside `track` (an HTTP request), false for background work. */
+  get tracking(): boolean {
+    return this.scopes.getStore() !== undefined;
+  }
+
   /** True when the caller (inside `track`) has written into the group that is still open. */
   wroteInOpenGroup(): boolean {
     return this.open && (this.scopes.getStore()?.groups.has(this.generation) ?? false);

@@ -260,4 +260,36 @@ describe.skipIf(unavailable !== null)('a full disk (4 MB tmpfs)', () => {
       cleanup();
     }
   }, 60_000);
+  it('never shows peers a change that was not stored; they receive it once it is', async () => {
+    const { dir, cleanup } = dataDirOnDisk();
+    try {
+      const token = await testToken('planner', ['w1']);
+      const server = await spawnServer(dir, ENV);
+      const writer = await connectWedding({ url: server.wsUrl, weddingId: 'w1', token });
+      const peer = await connectWedding({ url: server.wsUrl, weddingId: 'w1', token });
+      await Promise.all([writer.whenSynced(), peer.whenSynced()]);
+      writer.doc.upsertEvent({ ...event('stored'), notes: NOTES });
+      await writer.whenAcknowledged();
+      await waitFor(() => peer.doc.getEvent('stored'), 'the peer to receive a stored change');
+
+      smallDisk().fill();
+      let seenUnstored = false;
+      const watch = () => { if (peer.doc.getEvent('unstored')) seenUnstored = true; };
+      peer.ydoc.on('afterTransaction', watch);
+      writer.doc.upsertEvent({ ...event('unstored'), notes: NOTES });
+      await waitFor(async () => (await ready(server)).status === 503, 'the server to turn read-only');
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(writer.unsyncedChanges).toBeGreaterThan(0);
+      peer.ydoc.off('afterTransaction', watch);
+      expect(seenUnstored).toBe(false);
+
+      smallDisk().free();
+      await writer.whenAcknowledged(10_000);
+      await waitFor(() => peer.doc.getEvent('unstored'), 'the peer to receive the change once stored');
+      await Promise.all([writer.destroy(), peer.destroy()]);
+      await server.kill('SIGKILL');
+    } finally {
+      cleanup();
+    }
+  }, 60_000);
 });
