@@ -131,14 +131,14 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
     const storageOk = db.open && !closing;
     let migrationsOk = false;
     try { migrationsOk = storageOk && migrationsCurrent(db); } catch { migrationsOk = false; }
-    const writable = health.status;
-    const ready = storageOk && migrationsOk && writable === null;
+    // Storage that cannot take writes is not ready either: the server is read-only meanwhile.
+    const readOnly = health.status;
+    const ready = storageOk && migrationsOk && readOnly === null;
     return {
       status: ready ? 'ready' as const : 'not_ready' as const,
       checks: {
-        storage: { ok: storageOk },
+        storage: readOnly === null ? { ok: storageOk } : { ok: false, detail: `read-only since ${readOnly.since}: ${readOnly.reason}` },
         migrations: { ok: migrationsOk },
-        storage_writable: writable === null ? { ok: true } : { ok: false, detail: `read-only since ${writable.since}: ${writable.reason}` },
       },
     };
   };

@@ -171,8 +171,8 @@ describe.skipIf(unavailable !== null)('a full disk (4 MB tmpfs)', () => {
       expect(refused).toBeGreaterThan(0);
 
       const readiness = await ready(server);
-      expect(readiness.body.checks.storage_writable).toMatchObject({ ok: false });
-      expect(readiness.body.checks.storage_writable!.detail).toContain('disk_full');
+      expect(readiness.body.checks.storage).toMatchObject({ ok: false });
+      expect(readiness.body.checks.storage!.detail).toContain('disk_full');
       const metrics = await (await fetch(`${server.httpUrl}/metrics`)).text();
       expect(metrics).toMatch(/^wedsync_storage_writable 0$/m);
       expect(metrics).toMatch(/^wedsync_storage_write_failures_total\{kind="full"\} [1-9]/m);
@@ -190,7 +190,9 @@ describe.skipIf(unavailable !== null)('a full disk (4 MB tmpfs)', () => {
       // No reconnect from the test: the server comes back by itself and the provider resends.
       await client.whenAcknowledged(10_000);
       edits.acked = edits.made.length;
-      expect((await ready(server)).status).toBe(200);
+      const after = await ready(server);
+      expect(after.status).toBe(200);
+      expect(after.body.checks.storage).toEqual({ ok: true });
       expect(client.readOnly).toBe(false);
       // Each refused payment is retried now and counted once.
       for (let i = 0; i < refused; i++) {
