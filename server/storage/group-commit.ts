@@ -40,6 +40,9 @@ export class GroupCommit {
    * opened (e.g. the inbox worker applying a batch), `fn` joins that one and commits with it.
    */
   write<T>(fn: () => T): T {
+    // SQLite rolls the whole transaction back by itself on some errors (SQLITE_FULL among them):
+    // the group is gone, and what it held must be treated as a failed commit.
+    if (this.open && !this.db.inTransaction) this.fail(new Error('the open group was rolled back by SQLite'));
     if (!this.open && !this.db.inTransaction) {
       this.db.exec('BEGIN');
       this.open = true;
@@ -51,7 +54,12 @@ export class GroupCommit {
       scope.groups.add(this.generation);
       this.waiting.push((committed) => { if (!committed) scope.failed = true; });
     }
-    return this.inSavepoint(fn) as T;
+    try {
+      return this.inSavepoint(fn) as T;
+    } catch (error) {
+      if (this.open && !this.db.inTransaction) this.fail(error);
+      throw error;
+    }
   }
 
   get pending(): boolean {
