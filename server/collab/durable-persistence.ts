@@ -1,6 +1,6 @@
 import { Database } from '@hocuspocus/extension-database';
 import type {
-  Document, Hocuspocus, afterLoadDocumentPayload, beforeHandleMessagePayload, beforeUnloadDocumentPayload, onConnectPayload,
+  Document, Hocuspocus, afterLoadDocumentPayload, afterUnloadDocumentPayload, beforeHandleMessagePayload, beforeUnloadDocumentPayload, onConnectPayload,
   onLoadDocumentPayload, onStoreDocumentPayload,
 } from '@hocuspocus/server';
 import * as Y from 'yjs';
@@ -10,6 +10,7 @@ import { StorageUnavailableError, isStorageError, type StorageHealth } from '../
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 import type { CollabContext } from './context.ts';
+import { DocumentDiscard, STORAGE_FAILED_CLOSE } from './document-discard.ts';
 import { describeOrigin } from './origin.ts';
 import { unresolvedPartsOf, type UnresolvedParts } from './unresolved-parts.ts';
 
@@ -23,14 +24,8 @@ export class DocumentLoadError extends Error {
 /** Close code for a document that cannot be served (WebSocket "internal error"). */
 export const DOCUMENT_UNAVAILABLE_CLOSE = 1011;
 
-/** Sockets of a document whose change could not be stored are closed with this; providers reconnect and resend. */
-export const STORAGE_FAILED_CLOSE = { code: 1011, reason: 'storage-unavailable' } as const;
-
 /** Log rows found at load time beyond which the log is compacted straight after loading. */
 const COMPACT_ON_LOAD_AFTER = 200;
-
-/** Longest a discarded document may take to unload before it is dropped from the map regardless. */
-const DISCARD_UNLOAD_TIMEOUT_MS = 10_000;
 
 /** Called inside the SQLite transaction that appends an update, with the Yjs transaction that made it. */
 export type AppendListener = (documentName: string, document: Document, transaction: Y.Transaction) => void;
@@ -55,18 +50,14 @@ export class DurablePersistence extends Database {
   extensionName = 'DurablePersistence';
   /** Documents whose load succeeded: only these are ever written back. */
   private readonly loaded = new WeakSet<Y.Doc>();
-  /** Documents dropped because a change in them could not be stored. */
-  private readonly discarded = new WeakSet<Y.Doc>();
   private readonly live = new Map<string, Document>();
   private readonly logLengthAtLoad = new Map<string, number>();
   private readonly undecodableAtLoad = new Map<string, number>();
   private readonly appendListeners: AppendListener[] = [];
-  private readonly discardListeners: ((documentName: string) => void)[] = [];
   /** Documents that appended in the group still open: discarded if it fails. */
   private readonly inOpenGroup = new Map<string, Document>();
-  /** Names whose discarded copy is still loaded: new connections wait for `done`. */
-  private readonly unloading = new Map<string, { done: Promise<void>; finish: () => void; doc: Document }>();
-  private hocuspocus: Hocuspocus | null = null;
+  /** Live documents dropped because a change in them could not be stored (see document-discard.ts). */
+  private readonly discards: DocumentDiscard;
   private closed = false;
   private appends = 0;
 
@@ -82,6 +73,7 @@ export class DurablePersistence extends Database {
     super({
       store: async ({ documentName, document, state }) => this.compact(documentName, document, state),
     });
+    this.discards = new DocumentDiscard(logger);
     group.onSettled((committed, error) => {
       const written = [...this.inOpenGroup];
       this.inOpenGroup.clear();
@@ -91,7 +83,7 @@ export class DurablePersistence extends Database {
 
   /** The Hocuspocus instance whose documents this extension stores (needed to discard one). */
   attach(hocuspocus: Hocuspocus): void {
-    this.hocuspocus = hocuspocus;
+    this.discards.attach(hocuspocus);
   }
 
   /**
@@ -104,12 +96,12 @@ export class DurablePersistence extends Database {
 
   /** Called when a live document is discarded (holders of direct connections let go of it). */
   onDiscard(listener: (documentName: string) => void): void {
-    this.discardListeners.push(listener);
+    this.discards.onDiscard(listener);
   }
 
   /** Resolves once no discarded copy of `documentName` is loaded any more (at once normally). */
   whenUsable(documentName: string): Promise<void> {
-    return this.unloading.get(documentName)?.done ?? Promise.resolve();
+    return this.discards.whenUsable(documentName);
   }
 
   /** A new socket for a document being discarded waits until the stored copy can be loaded. */
@@ -119,7 +111,7 @@ export class DurablePersistence extends Database {
 
   /** Nothing is processed for a discarded document: a no-op update there would be acknowledged unstored. */
   async beforeHandleMessage({ document }: beforeHandleMessagePayload<CollabContext>): Promise<void> {
-    if (this.discarded.has(document)) throw Object.assign(new Error('this copy of the document was discarded'), STORAGE_FAILED_CLOSE);
+    if (this.discards.isDiscarded(document)) throw Object.assign(new Error('this copy of the document was discarded'), STORAGE_FAILED_CLOSE);
   }
 
   /**
@@ -179,7 +171,7 @@ export class DurablePersistence extends Database {
 
   private append(documentName: string, document: Document, update: Uint8Array, origin: unknown, tr: Y.Transaction): void {
     if (this.closed) throw new Error('storage is closed');
-    if (this.discarded.has(document)) throw new StorageUnavailableError(`${documentName} was discarded after a failed write; the change was not stored`);
+    if (this.discards.isDiscarded(document)) throw new StorageUnavailableError(`${documentName} was discarded after a failed write; the change was not stored`);
     this.metrics.docUpdates.inc({ origin: describeOrigin(origin).kind });
     // One append in 16 is timed: the histogram is for spotting a slow disk, not an audit of each write.
     const end = (this.appends++ & 15) === 0 ? this.metrics.logAppendSeconds.startTimer() : null;
@@ -207,65 +199,26 @@ export class DurablePersistence extends Database {
    * acknowledged), nothing more is processed for it, and the next connection loads the stored copy.
    */
   discard(documentName: string, document: Document, cause: unknown): void {
-    if (this.discarded.has(document)) return;
-    this.discarded.add(document);
     this.loaded.delete(document);
     this.inOpenGroup.delete(documentName);
     if (this.live.get(documentName) === document) this.live.delete(documentName);
     this.metrics.documentsLoaded.set(this.live.size);
+    if (!this.discards.discard(documentName, document)) return;
     this.metrics.documentsDiscarded.inc();
     this.logger.error({ err: cause, documentName }, 'a change could not be stored: the live document is dropped (nothing of the change is kept or acknowledged) and reloaded from storage');
-    const hocuspocus = this.hocuspocus;
-    if (hocuspocus?.documents.get(documentName) === document && !this.unloading.has(documentName)) {
-      let finish!: () => void;
-      const done = new Promise<void>((resolve) => { finish = resolve; });
-      this.unloading.set(documentName, { done, finish, doc: document });
-      const force = setTimeout(() => this.forgetDiscarded(documentName, document), DISCARD_UNLOAD_TIMEOUT_MS);
-      force.unref();
-      void done.then(() => clearTimeout(force));
-    }
-    for (const connection of document.getConnections()) {
-      connection.close(STORAGE_FAILED_CLOSE);
-      connection.webSocket.close(STORAGE_FAILED_CLOSE.code, STORAGE_FAILED_CLOSE.reason);
-    }
-    for (const listener of this.discardListeners) listener(documentName);
-    // With no connection left, nothing else would unload it.
-    setImmediate(() => {
-      if (!hocuspocus || hocuspocus.documents.get(documentName) !== document || document.getConnectionsCount() > 0) return;
-      const debounceId = `onStoreDocument-${documentName}`;
-      if (hocuspocus.debouncer.isDebounced(debounceId)) hocuspocus.debouncer.executeNow(debounceId);
-      else void hocuspocus.unloadDocument(document);
-    });
-  }
-
-  /** Last resort when a discarded copy does not unload in time: new connections load the stored copy anyway. */
-  private forgetDiscarded(documentName: string, document: Document): void {
-    if (this.hocuspocus?.documents.get(documentName) === document) {
-      this.hocuspocus.documents.delete(documentName);
-      this.logger.warn({ documentName }, 'a discarded document did not unload in time; it was dropped from the loaded documents');
-    }
-    this.unloading.get(documentName)?.finish();
-    this.unloading.delete(documentName);
   }
 
   /** A stale copy (discarded and replaced) must not unload the document that replaced it. */
   async beforeUnloadDocument({ document, documentName }: beforeUnloadDocumentPayload): Promise<void> {
-    if (this.hocuspocus && this.discarded.has(document) && this.hocuspocus.documents.get(documentName) !== document) {
-      document.destroy();
-      throw new Error(`${documentName}: a stale discarded copy is not unloaded by name`);
-    }
+    this.discards.beforeUnload(documentName, document);
   }
 
-  async afterUnloadDocument({ documentName }: { documentName: string }): Promise<void> {
-    const current = this.hocuspocus?.documents.get(documentName);
+  async afterUnloadDocument({ documentName, instance }: afterUnloadDocumentPayload): Promise<void> {
+    const current = instance.documents.get(documentName);
     if (!current || this.live.get(documentName) !== current) this.live.delete(documentName);
     if (!current) this.undecodableAtLoad.delete(documentName);
     this.metrics.documentsLoaded.set(this.live.size);
-    const waiting = this.unloading.get(documentName);
-    if (waiting && current !== waiting.doc) {
-      this.unloading.delete(documentName);
-      waiting.finish();
-    }
+    this.discards.afterUnload(documentName);
   }
 
   override async onStoreDocument(data: onStoreDocumentPayload): Promise<void> {
