@@ -10,7 +10,8 @@ import type { Db } from './database.ts';
  * accepted that would need storing: clients' connections become read-only (their edits stay
  * unsynced on their side), server-side writes answer 503 `storage_unavailable` before touching a
  * document, and `/readyz` answers 503 with the reason. A probe then looks every
- * `probeIntervalMs`: once the data directory has `resumeFreeBytes` free again and a test write
+ * `probeIntervalMs`: once the data directory has `resumeFreeBytes` free again (or a tenth of its
+ * volume, if that is less) and a test write
  * commits, storage is writable again and the listeners reopen writing (the collab server closes
  * clients' sockets with 1012 so that providers reconnect and send their unsynced edits).
  *
@@ -90,7 +91,9 @@ export class StorageHealth {
   private hasFreeSpace(): boolean {
     try {
       const stats = fs.statfsSync(this.options.dataDir);
-      return stats.bavail * stats.bsize >= this.options.resumeFreeBytes;
+      // On a small volume a tenth of it is enough (a 4 MB tmpfs could never have 16 MiB free).
+      const needed = Math.min(this.options.resumeFreeBytes, stats.blocks * stats.bsize * 0.1);
+      return stats.bavail * stats.bsize >= needed;
     } catch {
       // No statfs on this platform: the test write decides alone.
       return true;
