@@ -132,6 +132,7 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
     let migrationsOk = false;
     try { migrationsOk = storageOk && migrationsCurrent(db); } catch { migrationsOk = false; }
     // Storage that cannot take writes is not ready either: the server is read-only meanwhile.
+    health.checkSpace();
     const readOnly = health.status;
     const ready = storageOk && migrationsOk && readOnly === null;
     return {
@@ -185,6 +186,7 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
   Object.assign(server, {
     config, logger, db, tokens, collab, documents, metrics, health, http, bridge, comms, payments,
     async listen() {
+      health.start();
       await bridge.start();
       comms.start();
       return new Promise((resolve, reject) => {

@@ -21,6 +21,7 @@ import type { Db } from './database.ts';
 export class StorageHealth {
   private failure: { reason: string; since: string } | null = null;
   private probeTimer: NodeJS.Timeout | null = null;
+  private watchTimer: NodeJS.Timeout | null = null;
   private readonly listeners: ((writable: boolean) => void)[] = [];
   private closed = false;
 
@@ -43,6 +44,25 @@ export class StorageHealth {
   /** Called with `false` when storage turns read-only and `true` when it is writable again. */
   onChange(listener: (writable: boolean) => void): void {
     this.listeners.push(listener);
+  }
+
+  /**
+   * Also watches free space while writable (every `probeIntervalMs`, and on `checkSpace`): a data
+   * directory with (almost) no space left turns read-only before a write fails, so `/readyz` says
+   * so as soon as the disk is full.
+   */
+  start(): void {
+    if (this.watchTimer || this.closed) return;
+    this.watchTimer = setInterval(() => this.checkSpace(), this.options.probeIntervalMs);
+    this.watchTimer.unref();
+  }
+
+  /** Turns read-only when the data directory has less than min(1 MiB, 1 % of its volume) free. */
+  checkSpace(): void {
+    if (!this.writable || this.closed) return;
+    const space = this.space();
+    if (!space || space.free >= Math.min(1024 * 1024, space.total * 0.01)) return;
+    this.failed(Object.assign(new Error(`only ${space.free} bytes are free in ${this.options.dataDir}`), { code: 'ENOSPC' }));
   }
 
   /** Throws StorageUnavailableError while storage is read-only. */
@@ -76,7 +96,9 @@ export class StorageHealth {
   close(): void {
     this.closed = true;
     if (this.probeTimer) clearTimeout(this.probeTimer);
+    if (this.watchTimer) clearInterval(this.watchTimer);
     this.probeTimer = null;
+    this.watchTimer = null;
   }
 
   private scheduleProbe(): void {
@@ -89,14 +111,19 @@ export class StorageHealth {
   }
 
   private hasFreeSpace(): boolean {
+    const space = this.space();
+    // No statfs on this platform: the test write decides alone.
+    if (!space) return true;
+    // On a small volume a tenth of it is enough (a 4 MB tmpfs could never have 16 MiB free).
+    return space.free >= Math.min(this.options.resumeFreeBytes, space.total * 0.1);
+  }
+
+  private space(): { free: number; total: number } | null {
     try {
       const stats = fs.statfsSync(this.options.dataDir);
-      // On a small volume a tenth of it is enough (a 4 MB tmpfs could never have 16 MiB free).
-      const needed = Math.min(this.options.resumeFreeBytes, stats.blocks * stats.bsize * 0.1);
-      return stats.bavail * stats.bsize >= needed;
+      return { free: stats.bavail * stats.bsize, total: stats.blocks * stats.bsize };
     } catch {
-      // No statfs on this platform: the test write decides alone.
-      return true;
+      return null;
     }
   }
 

@@ -87,6 +87,8 @@ describe.skipIf(unavailable !== null)('a full disk (4 MB tmpfs)', () => {
       edits.acked = edits.made.length;
 
       smallDisk().fill();
+      // /readyz sees the full disk at once, before any write fails.
+      expect((await ready(server)).status).toBe(503);
       await editUntil(client, edits, 'full', async () => (await ready(server)).status === 503);
       await settle(client, edits);
       // While read-only, further edits stay unsynced on the client.
