@@ -40,6 +40,17 @@ export const ConfigSchema = z.object({
    * survives power loss at the price of an fsync per update. @default normal
    */
   SQLITE_SYNCHRONOUS: z.enum(['normal', 'full']).default('normal'),
+  /**
+   * After a failed write (disk full, I/O error) the server is read-only; this often it checks whether
+   * storage takes writes again, and resumes by itself when it does. @default 1000
+   */
+  STORAGE_PROBE_INTERVAL_MS: z.coerce.number().int().min(10).max(600_000).default(1000),
+  /**
+   * Free space the data directory needs before writes resume after a failure: SQLite can still fit
+   * small writes into a full disk, so one successful write alone does not mean space returned. On a
+   * volume smaller than ten times this, a tenth of the volume is enough. @default 16777216 (16 MiB)
+   */
+  STORAGE_RESUME_FREE_BYTES: z.coerce.number().int().min(0).default(16 * 1024 * 1024),
   /** Quiet period before a document's update log is folded into its stored state. @default 2000 */
   STORE_DEBOUNCE_MS: z.coerce.number().int().min(0).default(2000),
   /** Longest a busy document waits for compaction. @default 10000 */

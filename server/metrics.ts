@@ -19,6 +19,10 @@ export class Metrics {
   });
   readonly compactions = new client.Counter({ name: 'wedsync_compactions_total', help: 'Update-log compactions', registers: [this.registry] });
   readonly loadFailures = new client.Counter({ name: 'wedsync_document_load_failures_total', help: 'Documents refused because their stored data could not be loaded', registers: [this.registry] });
+  readonly storageWritable = new client.Gauge({ name: 'wedsync_storage_writable', help: '1 while storage accepts writes, 0 while the server is read-only because a write failed', registers: [this.registry] });
+  readonly storageFailures = new client.Counter({ name: 'wedsync_storage_write_failures_total', help: 'Failed writes to storage (commits, appends), by kind: full, io, read_only, other', labelNames: ['kind'] as const, registers: [this.registry] });
+  readonly documentsDiscarded = new client.Counter({ name: 'wedsync_documents_discarded_total', help: 'Live documents dropped and reloaded from storage because a change in them could not be stored', registers: [this.registry] });
+  readonly unresolvedDocuments = new client.Counter({ name: 'wedsync_document_unresolved_loads_total', help: 'Document loads that found stored updates whose dependencies are missing (served without them; kept stored)', registers: [this.registry] });
   readonly hookErrors = new client.Counter({ name: 'wedsync_hook_errors_total', help: 'Errors thrown by collaboration hooks and caught', labelNames: ['hook'] as const, registers: [this.registry] });
   readonly httpRequests = new client.Histogram({
     name: 'wedsync_http_request_duration_seconds', help: 'HTTP request duration', labelNames: ['method', 'route', 'status'] as const,

@@ -34,6 +34,7 @@ import { migrationsCurrent, openDatabase, type Db } from './storage/database.ts'
 import { DocumentStore } from './storage/document-store.ts';
 import { GroupCommit } from './storage/group-commit.ts';
 import { SnapshotStore } from './storage/snapshot-store.ts';
+import { StorageHealth } from './storage/storage-health.ts';
 import { WeddingCatalog } from './storage/wedding-catalog.ts';
 
 export const COLLAB_PATH = '/collab';
@@ -61,6 +62,8 @@ export interface WedSyncServer {
   readonly collab: CollabServer;
   readonly documents: DocumentStore;
   readonly metrics: Metrics;
+  /** Whether storage takes writes (read-only after a failed write, until the probe sees it recover). */
+  readonly health: StorageHealth;
   readonly http: HttpServer;
   readonly bridge: Bridge;
   /** The communication bridge (messages, emergencies, escalation, cascades). */
@@ -81,12 +84,21 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
   const documents = new DocumentStore(db);
   const snapshotStore = new SnapshotStore(db);
   const tokens = createTokenService(options.authSecret);
-  const group = new GroupCommit(db, (error) => logger.error({ err: error }, 'update log commit failed; the changes in it are not acknowledged'));
+  const health = new StorageHealth(db, {
+    dataDir: config.dataDir, probeIntervalMs: config.STORAGE_PROBE_INTERVAL_MS, resumeFreeBytes: config.STORAGE_RESUME_FREE_BYTES,
+    logger: logger.child({ component: 'storage' }), metrics,
+  });
+  const group = new GroupCommit(db, (error) => {
+    logger.error({ err: error }, 'update log commit failed; the changes in it are not acknowledged');
+    health.failed(error);
+  });
   const restoreMerge = new RestoreMerge(snapshotStore, logger.child({ component: 'restore-merge' }));
-  const collab = createCollabServer({ config, store: documents, group, tokens, logger, metrics, extensions: [restoreMerge, ...(options.extensions ?? [])] });
+  const collab = createCollabServer({ config, store: documents, group, health, tokens, logger, metrics, extensions: [restoreMerge, ...(options.extensions ?? [])] });
   const snapshots = new SnapshotService(collab, documents, snapshotStore);
   const publicUrl = () => config.PUBLIC_URL ?? `http://${config.HOST}:${(http.address() as AddressInfo | null)?.port ?? config.PORT}`;
-  const bridgeDocuments = new HocuspocusDocuments(collab.hocuspocus, collab.persistence);
+  // HTTP requests are tracked by the group commit (their writes were refused up front while
+  // storage is read-only; reads go on); background work gets StorageUnavailableError and retries.
+  const bridgeDocuments = new HocuspocusDocuments(collab.hocuspocus, collab.persistence, undefined, () => { if (!group.tracking) health.assertWritable(); });
   const cipher = createCredentialCipher(resolveCredentialsKey(config.CREDENTIALS_KEY, config.dataDir));
   const bridge = new Bridge({
     db, docs: bridgeDocuments, adapters: options.adapters ?? ADAPTERS, logger: logger.child({ component: 'bridge' }), metrics, now: options.now,
@@ -119,10 +131,16 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
     const storageOk = db.open && !closing;
     let migrationsOk = false;
     try { migrationsOk = storageOk && migrationsCurrent(db); } catch { migrationsOk = false; }
-    const ready = storageOk && migrationsOk;
+    // Storage that cannot take writes is not ready either: the server is read-only meanwhile.
+    health.checkSpace();
+    const readOnly = health.status;
+    const ready = storageOk && migrationsOk && readOnly === null;
     return {
       status: ready ? 'ready' as const : 'not_ready' as const,
-      checks: { storage: { ok: storageOk }, migrations: { ok: migrationsOk } },
+      checks: {
+        storage: readOnly === null ? { ok: storageOk } : { ok: false, detail: `read-only since ${readOnly.since}: ${readOnly.reason}` },
+        migrations: { ok: migrationsOk },
+      },
     };
   };
 
@@ -134,7 +152,7 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
   // Filled in below; the HTTP app needs the server object for `mount`.
   const server = {} as WedSyncServer;
   const app = createHttpApp({
-    tokens, snapshots, metrics, logger, readiness, durable: () => new Promise((resolve) => group.afterCommit(resolve)),
+    tokens, snapshots, metrics, logger, readiness, writes: group, storage: health,
     mountBeforeBody: (a) => {
       a.use('/api/*', rateLimits.perClient);
       a.post('/api/integrations/webhook/:system/:integrationId', webhookTargetGuard(bridge, rateLimits));
@@ -166,8 +184,9 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
   const transport: CollabTransport = attachCollabTransport(http, collab.hocuspocus, { path: COLLAB_PATH, maxMessageBytes: config.MAX_MESSAGE_BYTES, logger, metrics, group, authTimeoutMs: config.WS_AUTH_TIMEOUT_MS });
 
   Object.assign(server, {
-    config, logger, db, tokens, collab, documents, metrics, http, bridge, comms, payments,
+    config, logger, db, tokens, collab, documents, metrics, health, http, bridge, comms, payments,
     async listen() {
+      health.start();
       await bridge.start();
       comms.start();
       return new Promise((resolve, reject) => {
@@ -183,6 +202,7 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
     close() {
       closing ??= (async () => {
         const closed = new Promise<void>((resolve) => http.close(() => resolve()));
+        health.close();
         await bridge.stop();
         await calendar.stop();
         await comms.stop();

@@ -5,6 +5,7 @@ import {
   type RestorePreview, type RestoreSection, type SnapshotRestoreResult, type SnapshotSummary, type WeddingJSON,
 } from '../../schema/index.ts';
 import type { CollabServer } from '../collab/collab-server.ts';
+import type { UnresolvedParts } from '../collab/unresolved-parts.ts';
 import { HttpError } from '../http/http-error.ts';
 import type { DocumentStore } from '../storage/document-store.ts';
 import type { SnapshotStore } from '../storage/snapshot-store.ts';
@@ -13,6 +14,12 @@ export interface WeddingExport {
   weddingId: string;
   exportedAt: string;
   content: WeddingJSON;
+  /**
+   * Present when stored updates of this wedding reference changes that are not stored: they are
+   * kept stored (and held back by Yjs until the missing changes arrive), and `content` is
+   * everything else.
+   */
+  unresolved?: UnresolvedParts;
 }
 
 /** Admin snapshots, restore and export of wedding documents. */
@@ -103,9 +110,13 @@ export class SnapshotService {
   async export(weddingId: string): Promise<WeddingExport> {
     this.assertExists(weddingId);
     // An export is text written out: it holds only well-formed Unicode (U+FFFD for a lone surrogate).
-    return this.collab.withDocument(weddingId, (doc) => ({
-      weddingId, exportedAt: new Date().toISOString(), content: wellFormedDeep(new WeddingDoc(doc).toJSON()),
-    }));
+    return this.collab.withDocument(weddingId, (doc) => {
+      const unresolved = this.collab.persistence.unresolvedParts(documentNameFor(weddingId));
+      return {
+        weddingId, exportedAt: new Date().toISOString(), content: wellFormedDeep(new WeddingDoc(doc).toJSON()),
+        ...(unresolved ? { unresolved } : {}),
+      };
+    });
   }
 }
 

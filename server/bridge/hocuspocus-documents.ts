@@ -20,10 +20,28 @@ export class HocuspocusDocuments implements DocumentAccess {
     private readonly hocuspocus: Hocuspocus,
     private readonly persistence: DurablePersistence,
     private readonly idleMs = 30_000,
-  ) {}
+    /**
+     * Called before a document is opened; throws to refuse. While storage is read-only, background
+     * work (inbox, pulls, comms) is refused here instead of writing changes that would only be
+     * discarded (and close every client of the wedding each time).
+     */
+    private readonly beforeOpen: () => void = () => undefined,
+  ) {
+    // A discarded document (a change in it could not be stored) must not stay open here: the next
+    // use loads the stored copy.
+    persistence.onDiscard((name) => {
+      const entry = this.open.get(name);
+      if (!entry) return;
+      this.open.delete(name);
+      if (entry.timer) clearTimeout(entry.timer);
+      if (entry.users === 0) void entry.connection.then((direct) => direct.disconnect(), () => undefined);
+    });
+  }
 
   async withDocument<T>(weddingId: string, fn: (doc: Y.Doc) => T): Promise<T> {
+    this.beforeOpen();
     const name = documentNameFor(weddingId);
+    await this.persistence.whenUsable(name);
     let entry = this.open.get(name);
     if (!entry) {
       const connection = this.hocuspocus.openDirectConnection(name, { origin: { kind: 'system', reason: 'bridge' } });
@@ -38,7 +56,10 @@ export class HocuspocusDocuments implements DocumentAccess {
       return fn(direct.document!);
     } finally {
       entry.users--;
-      if (entry.users === 0 && this.open.get(name) === entry) {
+      if (entry.users === 0 && this.open.get(name) !== entry) {
+        // Discarded while in use: let go now.
+        void entry.connection.then((direct) => direct.disconnect(), () => undefined);
+      } else if (entry.users === 0) {
         const e = entry;
         e.timer = setTimeout(() => void this.release(name, e), this.idleMs);
         e.timer.unref();

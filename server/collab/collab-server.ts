@@ -6,10 +6,12 @@ import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 import type { DocumentStore } from '../storage/document-store.ts';
 import type { GroupCommit } from '../storage/group-commit.ts';
+import type { StorageHealth } from '../storage/storage-health.ts';
 import { TokenExpiryExtension } from './token-expiry-extension.ts';
 import { AuthExtension } from './auth-extension.ts';
 import { DurablePersistence } from './durable-persistence.ts';
 import { guardExtension } from './guard-extension.ts';
+import { StorageReadOnlyExtension } from './storage-read-only-extension.ts';
 
 export interface CollabServer {
   hocuspocus: Hocuspocus;
@@ -26,6 +28,8 @@ export interface CollabServerOptions {
   store: DocumentStore;
   /** The update log's group commit (see server/storage/group-commit.ts). */
   group: GroupCommit;
+  /** Whether storage takes writes; while it does not, connections are read-only. */
+  health: StorageHealth;
   tokens: TokenService;
   logger: Logger;
   metrics: Metrics;
@@ -35,7 +39,8 @@ export interface CollabServerOptions {
 
 export function createCollabServer(options: CollabServerOptions): CollabServer {
   const { config, store, tokens, logger, metrics } = options;
-  const persistence = new DurablePersistence(store, logger.child({ component: 'persistence' }), metrics, options.group);
+  const persistence = new DurablePersistence(store, logger.child({ component: 'persistence' }), metrics, options.group, options.health);
+  const readOnlyWhileFailing = new StorageReadOnlyExtension(options.health, logger.child({ component: 'storage' }));
   const hocuspocus = new Hocuspocus({
     name: 'wedsync',
     quiet: true,
@@ -49,6 +54,7 @@ export function createCollabServer(options: CollabServerOptions): CollabServer {
       new AuthExtension(tokens, logger.child({ component: 'auth' }), metrics),
       new TokenExpiryExtension(tokens, logger.child({ component: 'auth' }), metrics),
       persistence,
+      readOnlyWhileFailing,
       ...(options.extensions ?? []),
     ].map((ext) => guardExtension(ext, (hook, error) => {
       metrics.hookErrors.inc({ hook });
@@ -56,11 +62,15 @@ export function createCollabServer(options: CollabServerOptions): CollabServer {
     })),
   });
 
+  persistence.attach(hocuspocus);
+  readOnlyWhileFailing.attach(hocuspocus);
+
   return {
     hocuspocus,
     persistence,
     async withDocument(weddingId, fn) {
       const name = documentNameFor(weddingId);
+      await persistence.whenUsable(name);
       const direct = await hocuspocus.openDirectConnection(name, {});
       try {
         return await fn(direct.document!);

@@ -1,12 +1,18 @@
 import { Database } from '@hocuspocus/extension-database';
-import type { Document, afterLoadDocumentPayload, onLoadDocumentPayload, onStoreDocumentPayload } from '@hocuspocus/server';
+import type {
+  Document, Hocuspocus, afterLoadDocumentPayload, afterUnloadDocumentPayload, beforeHandleMessagePayload, beforeUnloadDocumentPayload, onConnectPayload,
+  onLoadDocumentPayload, onStoreDocumentPayload,
+} from '@hocuspocus/server';
 import * as Y from 'yjs';
 import type { DocumentStore } from '../storage/document-store.ts';
 import type { GroupCommit } from '../storage/group-commit.ts';
+import { StorageUnavailableError, isStorageError, type StorageHealth } from '../storage/storage-health.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 import type { CollabContext } from './context.ts';
+import { DocumentDiscard, STORAGE_FAILED_CLOSE } from './document-discard.ts';
 import { describeOrigin } from './origin.ts';
+import { unresolvedPartsOf, type UnresolvedParts } from './unresolved-parts.ts';
 
 export class DocumentLoadError extends Error {
   override readonly name = 'DocumentLoadError';
@@ -31,9 +37,14 @@ export type AppendListener = (documentName: string, document: Document, transact
  * updates the client was already told were synced. This extension therefore also appends every
  * update to an SQLite log from the document's `update` event, which runs inside the transaction
  * that applies the client's message. The append joins the current group commit (GroupCommit), and
- * the WebSocket transport holds the message's acknowledgement until that group is committed. The
- * extension's debounced store then folds the log into the compacted state and trims it in one
- * transaction. Loading is the stored state plus the log.
+ * the WebSocket transport holds every frame (acknowledgements and the broadcast of the change
+ * alike) until that group is committed. The extension's debounced store then folds the log into
+ * the compacted state and trims it in one transaction. Loading is the stored state plus the log.
+ *
+ * The live document never keeps a change that is not stored: when an append or its group's commit
+ * fails, the document is discarded (its connections closed, never compacted, unloaded) and the next
+ * connection loads it again from storage. Connections to that name wait until the old copy is
+ * gone, so no one is acknowledged against it.
  */
 export class DurablePersistence extends Database {
   extensionName = 'DurablePersistence';
@@ -41,7 +52,12 @@ export class DurablePersistence extends Database {
   private readonly loaded = new WeakSet<Y.Doc>();
   private readonly live = new Map<string, Document>();
   private readonly logLengthAtLoad = new Map<string, number>();
+  private readonly undecodableAtLoad = new Map<string, number>();
   private readonly appendListeners: AppendListener[] = [];
+  /** Documents that appended in the group still open: discarded if it fails. */
+  private readonly inOpenGroup = new Map<string, Document>();
+  /** Live documents dropped because a change in them could not be stored (see document-discard.ts). */
+  private readonly discards: DocumentDiscard;
   private closed = false;
   private appends = 0;
 
@@ -51,11 +67,23 @@ export class DurablePersistence extends Database {
     private readonly metrics: Metrics,
     /** Appends (and the listeners' writes) commit in groups; acknowledgements wait for the commit. */
     readonly group: GroupCommit,
+    private readonly health?: StorageHealth,
   ) {
     // Loading is ours (onLoadDocument below); the extension's debounced store does the compaction.
     super({
       store: async ({ documentName, document, state }) => this.compact(documentName, document, state),
     });
+    this.discards = new DocumentDiscard(logger);
+    group.onSettled((committed, error) => {
+      const written = [...this.inOpenGroup];
+      this.inOpenGroup.clear();
+      if (!committed) for (const [name, doc] of written) this.discard(name, doc, error);
+    });
+  }
+
+  /** The Hocuspocus instance whose documents this extension stores (needed to discard one). */
+  attach(hocuspocus: Hocuspocus): void {
+    this.discards.attach(hocuspocus);
   }
 
   /**
@@ -66,29 +94,60 @@ export class DurablePersistence extends Database {
     this.appendListeners.push(listener);
   }
 
+  /** Called when a live document is discarded (holders of direct connections let go of it). */
+  onDiscard(listener: (documentName: string) => void): void {
+    this.discards.onDiscard(listener);
+  }
+
+  /** Resolves once no discarded copy of `documentName` is loaded any more (at once normally). */
+  whenUsable(documentName: string): Promise<void> {
+    return this.discards.whenUsable(documentName);
+  }
+
+  /** A new socket for a document being discarded waits until the stored copy can be loaded. */
+  async onConnect({ documentName }: onConnectPayload<CollabContext>): Promise<void> {
+    await this.whenUsable(documentName);
+  }
+
+  /** Nothing is processed for a discarded document: a no-op update there would be acknowledged unstored. */
+  async beforeHandleMessage({ document }: beforeHandleMessagePayload<CollabContext>): Promise<void> {
+    if (this.discards.isDiscarded(document)) throw Object.assign(new Error('this copy of the document was discarded'), STORAGE_FAILED_CLOSE);
+  }
+
   /**
    * Applies the stored state and then the log, in one Yjs transaction. (Y.mergeUpdates is not used:
-   * its cost grows much faster than linearly, about 2.7 s for 10k small updates.)
+   * its cost grows much faster than linearly, about 2.7 s for 10k small updates.) Updates whose
+   * dependencies are missing are held back by Yjs, reported, and kept stored; everything else is
+   * served.
    */
   override async onLoadDocument(data: onLoadDocumentPayload<CollabContext>): Promise<void> {
     const { document, documentName } = data;
+    let undecodable = 0;
     try {
       const { state, log } = this.store.load(documentName);
       document.transact(() => {
         if (state) Y.applyUpdate(document, state);
-        for (const update of log) Y.applyUpdate(document, update);
+        for (const update of log) {
+          try {
+            Y.applyUpdate(document, update);
+          } catch (error) {
+            undecodable++;
+            this.logger.error({ err: error, documentName, bytes: update.byteLength }, 'a stored update could not be decoded; it is kept stored and skipped');
+          }
+        }
       });
-      // Updates whose dependencies are missing mean the stored data is incomplete or corrupt: refuse
-      // rather than serve (and later store) a document with holes in it.
-      if (document.store.pendingStructs !== null || document.store.pendingDs !== null) {
-        throw new Error('stored updates reference changes that are not stored');
-      }
       this.logLengthAtLoad.set(documentName, log.length);
     } catch (error) {
       this.metrics.loadFailures.inc();
       this.logger.error({ err: error, documentName }, 'stored document could not be loaded; refusing to serve it');
       data.context?.transport?.refuseDocument(documentName, DOCUMENT_UNAVAILABLE_CLOSE, 'document_unavailable');
       throw new DocumentLoadError(`the stored data of ${documentName} could not be loaded`, { cause: error });
+    }
+    if (undecodable > 0) this.undecodableAtLoad.set(documentName, undecodable);
+    const unresolved = unresolvedPartsOf(document, undecodable);
+    if (unresolved) {
+      this.metrics.unresolvedDocuments.inc();
+      this.logger.error({ documentName, unresolved }, 'stored updates reference changes that are not stored: serving what loads, keeping the rest stored until the missing changes arrive');
     }
   }
 
@@ -100,30 +159,66 @@ export class DurablePersistence extends Database {
     // the next load is a single state again.
     if ((this.logLengthAtLoad.get(documentName) ?? 0) >= COMPACT_ON_LOAD_AFTER) this.compact(documentName, document, Y.encodeStateAsUpdate(document));
     this.logLengthAtLoad.delete(documentName);
-    document.on('update', (update: Uint8Array, origin: unknown, _doc: Y.Doc, tr: Y.Transaction) => {
-      if (this.closed) throw new Error('storage is closed');
-      this.metrics.docUpdates.inc({ origin: describeOrigin(origin).kind });
-      // One append in 16 is timed: the histogram is for spotting a slow disk, not an audit of each write.
-      const end = (this.appends++ & 15) === 0 ? this.metrics.logAppendSeconds.startTimer() : null;
-      try {
-        this.group.write(() => {
-          this.store.append(documentName, update);
-          for (const listener of this.appendListeners) listener(documentName, document, tr);
-        });
-      } catch (error) {
-        // Rethrown so the message that carried the update is not acknowledged (its savepoint is
-        // undone); the client keeps it as unsynced and sends it again after reconnecting.
-        this.logger.error({ err: error, documentName }, 'could not append update to the log');
-        throw error;
-      } finally {
-        end?.();
-      }
-    });
+    const append = (update: Uint8Array, origin: unknown, _doc: Y.Doc, tr: Y.Transaction) => this.append(documentName, document, update, origin, tr);
+    // First among the document's `update` listeners: Hocuspocus' own (registered when the Document
+    // was constructed) broadcasts the change, and the group must already be open by then so that
+    // the transport holds the broadcast until the change is committed.
+    const earlier = [...(document._observers.get('update') ?? [])] as ((...args: unknown[]) => void)[];
+    for (const listener of earlier) document.off('update', listener);
+    document.on('update', append);
+    for (const listener of earlier) document.on('update', listener);
   }
 
-  async afterUnloadDocument({ documentName }: { documentName: string }): Promise<void> {
-    this.live.delete(documentName);
+  private append(documentName: string, document: Document, update: Uint8Array, origin: unknown, tr: Y.Transaction): void {
+    if (this.closed) throw new Error('storage is closed');
+    if (this.discards.isDiscarded(document)) throw new StorageUnavailableError(`${documentName} was discarded after a failed write; the change was not stored`);
+    this.metrics.docUpdates.inc({ origin: describeOrigin(origin).kind });
+    // One append in 16 is timed: the histogram is for spotting a slow disk, not an audit of each write.
+    const end = (this.appends++ & 15) === 0 ? this.metrics.logAppendSeconds.startTimer() : null;
+    try {
+      this.group.write(() => {
+        this.store.append(documentName, update);
+        for (const listener of this.appendListeners) listener(documentName, document, tr);
+      });
+      if (this.group.pending) this.inOpenGroup.set(documentName, document);
+    } catch (error) {
+      // The change is in the live document but not in the log: the live copy goes, and the
+      // error is rethrown so the message that carried it is not acknowledged.
+      this.logger.error({ err: error, documentName }, 'could not append update to the log');
+      if (isStorageError(error)) this.health?.failed(error);
+      this.discard(documentName, document, error);
+      throw error;
+    } finally {
+      end?.();
+    }
+  }
+
+  /**
+   * Drops the live copy of a document holding a change that is not stored: it is never compacted,
+   * its connections are closed (providers reconnect and resend what they have not had
+   * acknowledged), nothing more is processed for it, and the next connection loads the stored copy.
+   */
+  discard(documentName: string, document: Document, cause: unknown): void {
+    this.loaded.delete(document);
+    this.inOpenGroup.delete(documentName);
+    if (this.live.get(documentName) === document) this.live.delete(documentName);
     this.metrics.documentsLoaded.set(this.live.size);
+    if (!this.discards.discard(documentName, document)) return;
+    this.metrics.documentsDiscarded.inc();
+    this.logger.error({ err: cause, documentName }, 'a change could not be stored: the live document is dropped (nothing of the change is kept or acknowledged) and reloaded from storage');
+  }
+
+  /** A stale copy (discarded and replaced) must not unload the document that replaced it. */
+  async beforeUnloadDocument({ document, documentName }: beforeUnloadDocumentPayload): Promise<void> {
+    this.discards.beforeUnload(documentName, document);
+  }
+
+  async afterUnloadDocument({ documentName, instance }: afterUnloadDocumentPayload): Promise<void> {
+    const current = instance.documents.get(documentName);
+    if (!current || this.live.get(documentName) !== current) this.live.delete(documentName);
+    if (!current) this.undecodableAtLoad.delete(documentName);
+    this.metrics.documentsLoaded.set(this.live.size);
+    this.discards.afterUnload(documentName);
   }
 
   override async onStoreDocument(data: onStoreDocumentPayload): Promise<void> {
@@ -133,8 +228,17 @@ export class DurablePersistence extends Database {
 
   private compact(name: string, document: Y.Doc, state: Uint8Array): void {
     if (!this.loaded.has(document) || this.closed) return;
-    this.store.compact(name, state);
-    this.metrics.compactions.inc();
+    // Rows that could not be decoded are not in `state`; trimming would delete them.
+    if (this.undecodableAtLoad.has(name)) return;
+    if (this.health && !this.health.writable) return;
+    try {
+      this.store.compact(name, state);
+      this.metrics.compactions.inc();
+    } catch (error) {
+      // Everything in the document is in the log already; compaction can wait for space.
+      this.logger.error({ err: error, documentName: name }, 'compaction failed; the update log keeps the document');
+      if (isStorageError(error)) this.health?.failed(error);
+    }
   }
 
   /** Compacts every loaded document now (shutdown, tests). */
@@ -142,9 +246,13 @@ export class DurablePersistence extends Database {
     this.group.commit();
     let n = 0;
     for (const [name, doc] of this.live) {
-      if (!this.loaded.has(doc) || doc.isDestroyed) continue;
-      this.store.compact(name, Y.encodeStateAsUpdate(doc));
-      n++;
+      if (!this.loaded.has(doc) || doc.isDestroyed || this.undecodableAtLoad.has(name)) continue;
+      try {
+        this.store.compact(name, Y.encodeStateAsUpdate(doc));
+        n++;
+      } catch (error) {
+        this.logger.error({ err: error, documentName: name }, 'compaction at shutdown failed; the update log keeps the document');
+      }
     }
     return n;
   }
@@ -157,5 +265,11 @@ export class DurablePersistence extends Database {
 
   loadedDocument(name: string): Document | undefined {
     return this.live.get(name);
+  }
+
+  /** What the loaded document `name` holds back for missing dependencies (null: nothing, or not loaded). */
+  unresolvedParts(name: string): UnresolvedParts | null {
+    const doc = this.live.get(name);
+    return doc ? unresolvedPartsOf(doc, this.undecodableAtLoad.get(name) ?? 0) : null;
   }
 }

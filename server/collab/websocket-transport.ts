@@ -1,7 +1,6 @@
 import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Hocuspocus, WebSocketLike } from '@hocuspocus/server';
-import * as decoding from 'lib0/decoding';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from '../logger.ts';
 import type { GroupCommit } from '../storage/group-commit.ts';
@@ -129,37 +128,34 @@ export function attachCollabTransport(server: HttpServer, hocuspocus: Hocuspocus
 }
 
 /**
- * The socket as Hocuspocus sees it: a sync status frame (the acknowledgement that makes a
- * provider's unsynced count drop) is sent only once the update log holding the change is
- * committed; if that commit fails the socket is closed instead, and the client sends its change
- * again after reconnecting. Other frames go out at once. `beforeSend` sees every frame first.
+ * The socket as Hocuspocus sees it: while a group of writes is open (see GroupCommit), every frame
+ * is held until the group is committed, then sent in order. That covers the sync status frame (the
+ * acknowledgement that makes a provider's unsynced count drop) and equally the broadcast of a
+ * change to peers and sync replies built from the live document: nothing derived from a change
+ * leaves the server before the change is stored. If the commit fails, the documents changed in
+ * that group are discarded first (their sockets closed, see DurablePersistence.discard), so held
+ * frames are dropped there; a socket still open had nothing in the failed group and gets its
+ * frames. `beforeSend` sees every frame first.
  */
 function durableAcks(ws: WebSocket, group: GroupCommit, beforeSend: (frame: Uint8Array) => void): WebSocketLike {
+  let held: Uint8Array[] | null = null;
+  const release = () => {
+    const frames = held ?? [];
+    held = null;
+    if (ws.readyState !== ws.OPEN) return;
+    for (const frame of frames) ws.send(frame);
+  };
   return {
     get readyState() { return ws.readyState; },
     close: (code?: number, reason?: string) => ws.close(code, reason),
     send(data: Parameters<WebSocketLike['send']>[0]) {
       beforeSend(data as Uint8Array);
-      if (!group.pending || !isSyncStatus(data as Uint8Array)) return ws.send(data as Uint8Array);
-      group.afterCommit((committed) => {
-        if (ws.readyState !== ws.OPEN) return;
-        if (committed) ws.send(data as Uint8Array);
-        else ws.close(1011, 'storage-unavailable');
-      });
+      if (held) { held.push(data as Uint8Array); return; }
+      if (!group.pending) return ws.send(data as Uint8Array);
+      held = [data as Uint8Array];
+      group.afterCommit(release);
     },
   };
-}
-
-const SYNC_STATUS = 8;
-
-function isSyncStatus(frame: Uint8Array): boolean {
-  try {
-    const d = decoding.createDecoder(frame);
-    decoding.readVarString(d);
-    return decoding.readVarUint(d) === SYNC_STATUS;
-  } catch {
-    return false;
-  }
 }
 
 function toFetchRequest(req: IncomingMessage): Request {

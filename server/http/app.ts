@@ -9,6 +9,8 @@ import { DocumentLoadError } from '../collab/durable-persistence.ts';
 import { BRIDGE_ERROR_STATUS, BridgeError } from '../bridge/bridge-error.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
+import type { GroupCommit } from '../storage/group-commit.ts';
+import { StorageUnavailableError, isStorageError, type StorageHealth } from '../storage/storage-health.ts';
 import { adminRoutes } from './admin-routes.ts';
 import type { AppEnv } from './auth-middleware.ts';
 import { HttpError } from './http-error.ts';
@@ -20,10 +22,14 @@ export interface HttpAppDeps {
   logger: Logger;
   readiness: () => ReadyBody;
   /**
-   * Resolves once writes made while handling the request are committed (false if that commit
-   * failed): a response must not announce something that is not on disk.
+   * The update log's group commit: each request's writes are tracked (GroupCommit.track) and its
+   * answer waits until they are committed. If they could not be stored, the answer is 503
+   * `storage_unavailable` and nothing of them is kept: a response never announces something that
+   * is not on disk, and a 503 means nothing changed.
    */
-  durable?: () => Promise<boolean>;
+  writes?: Pick<GroupCommit, 'track' | 'wroteInOpenGroup' | 'abort'>;
+  /** While storage is read-only, requests that write answer 503 `storage_unavailable` before doing anything. */
+  storage?: Pick<StorageHealth, 'writable' | 'status' | 'failed'>;
   /** Guards that must refuse a request before its body is read (registered ahead of the body limit). */
   mountBeforeBody?: (app: Hono<AppEnv>) => void;
   /** Extra route groups mounted under /api (the bridge, later the app). */
@@ -48,6 +54,12 @@ export function createHttpApp(deps: HttpAppDeps): Hono<AppEnv> {
     await next();
     c.header('Cache-Control', 'no-store');
   });
+  app.use('/api/*', async (c, next) => {
+    if (deps.storage && !deps.storage.writable && writesSomething(c.req.method, c.req.path)) {
+      return c.json(errorBody('storage_unavailable', `storage is read-only (${deps.storage.status?.reason ?? 'write failed'}); nothing was changed, please retry later`), 503);
+    }
+    await next();
+  });
   deps.mountBeforeBody?.(app);
   // Counted while the body streams in, so a chunked body with no length is cut off at the limit
   // instead of being buffered whole first.
@@ -57,9 +69,16 @@ export function createHttpApp(deps: HttpAppDeps): Hono<AppEnv> {
   }));
   app.use('*', async (c, next) => {
     const end = metrics.httpRequests.startTimer({ method: c.req.method });
-    await next();
-    if (deps.durable && !(await deps.durable())) {
-      c.res = c.json(errorBody('storage_unavailable', 'the change could not be stored; nothing was accepted, please retry'), 503);
+    const writes = deps.writes;
+    if (writes) {
+      const { committed } = await writes.track(async () => {
+        await next();
+        // Part of what the request wrote could not be stored: none of it may be kept.
+        if (c.error && isStorageError(c.error) && writes.wroteInOpenGroup()) writes.abort(c.error);
+      });
+      if (!committed) c.res = c.json(errorBody('storage_unavailable', 'the change could not be stored; nothing was accepted, please retry'), 503);
+    } else {
+      await next();
     }
     end({ route: c.req.routePath, status: String(c.res.status) });
   });
@@ -78,8 +97,24 @@ export function createHttpApp(deps: HttpAppDeps): Hono<AppEnv> {
   deps.mount?.(app);
 
   app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404));
-  app.onError((error, c) => toErrorResponse(error, c, logger));
+  app.onError((error, c) => {
+    if (isStorageError(error)) {
+      if (!(error instanceof StorageUnavailableError)) deps.storage?.failed(error);
+      logger.error({ err: error, method: c.req.method, path: c.req.path }, 'request failed on storage');
+      return c.json(errorBody('storage_unavailable', 'the change could not be stored; please retry later'), 503);
+    }
+    return toErrorResponse(error, c, logger);
+  });
   return app;
+}
+
+/**
+ * Requests that change stored data: every method but GET/HEAD/OPTIONS, except the restore preview
+ * (a POST that only reads).
+ */
+function writesSomething(method: string, path: string): boolean {
+  if (method === 'GET' || method === 'HEAD' || method === 'OPTIONS') return false;
+  return !path.endsWith('/restore/preview');
 }
 
 function toErrorResponse(error: Error, c: Context, logger: Logger): Response {

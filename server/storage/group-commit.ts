@@ -1,4 +1,11 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Db } from './database.ts';
+
+/** What one caller (an HTTP request) wrote: the groups it wrote in, and whether one of them failed. */
+interface WriteScope {
+  groups: Set<number>;
+  failed: boolean;
+}
 
 /**
  * Group commit for the update log. Every document update must be on disk before it is
@@ -9,11 +16,20 @@ import type { Db } from './database.ts';
  *
  * Anything else that writes while a group is open joins it; code that tells the outside world
  * something is stored (an HTTP response, a push to an external system) calls `commit()` first.
+ *
+ * Failure: when COMMIT fails (disk full, I/O error) the group is rolled back, `onSettled`
+ * listeners hear it first (the persistence discards the live documents that changed in it), and
+ * only then are the waiting acknowledgements told `false`. `track` tells one caller whether its own
+ * writes were committed, whatever else shared their groups.
  */
 export class GroupCommit {
   private open = false;
   private waiting: ((committed: boolean) => void)[] = [];
+  private readonly settledListeners: ((committed: boolean, error?: unknown) => void)[] = [];
   private readonly inSavepoint: (fn: () => unknown) => unknown;
+  private readonly scopes = new AsyncLocalStorage<WriteScope>();
+  /** Numbers the groups, so a scope can tell which ones it wrote in. */
+  private generation = 0;
 
   constructor(private readonly db: Db, private readonly onError: (error: unknown) => void) {
     this.inSavepoint = db.transaction((fn: () => unknown) => fn());
@@ -24,12 +40,26 @@ export class GroupCommit {
    * opened (e.g. the inbox worker applying a batch), `fn` joins that one and commits with it.
    */
   write<T>(fn: () => T): T {
+    // SQLite rolls the whole transaction back by itself on some errors (SQLITE_FULL among them):
+    // the group is gone, and what it held must be treated as a failed commit.
+    if (this.open && !this.db.inTransaction) this.fail(new Error('the open group was rolled back by SQLite'));
     if (!this.open && !this.db.inTransaction) {
       this.db.exec('BEGIN');
       this.open = true;
+      this.generation++;
       setImmediate(() => this.commit());
     }
-    return this.inSavepoint(fn) as T;
+    const scope = this.scopes.getStore();
+    if (scope && this.open && !scope.groups.has(this.generation)) {
+      scope.groups.add(this.generation);
+      this.waiting.push((committed) => { if (!committed) scope.failed = true; });
+    }
+    try {
+      return this.inSavepoint(fn) as T;
+    } catch (error) {
+      if (this.open && !this.db.inTransaction) this.fail(error);
+      throw error;
+    }
   }
 
   get pending(): boolean {
@@ -42,18 +72,64 @@ export class GroupCommit {
     else then(true);
   }
 
+  /** Called after every group's COMMIT (or failure), before the waiting acknowledgements. */
+  onSettled(listener: (committed: boolean, error?: unknown) => void): void {
+    this.settledListeners.push(listener);
+  }
+
+  /**
+   * Runs `fn` and reports whether every write it made (directly or through listeners, across
+   * awaits) is committed: `committed` is false when any group it wrote in failed or was aborted.
+   * Waits for the group still open at the end.
+   */
+  async track<T>(fn: () => Promise<T>): Promise<{ value: T; committed: boolean; wrote: boolean }> {
+    const scope: WriteScope = { groups: new Set(), failed: false };
+    const value = await this.scopes.run(scope, fn);
+    if (this.open && scope.groups.has(this.generation)) await new Promise((resolve) => this.afterCommit(resolve));
+    return { value, committed: !scope.failed, wrote: scope.groups.size > 0 };
+  }
+
+  /** True inside `track` (an HTTP request), false for background work. */
+  get tracking(): boolean {
+    return this.scopes.getStore() !== undefined;
+  }
+
+  /** True when the caller (inside `track`) has written into the group that is still open. */
+  wroteInOpenGroup(): boolean {
+    return this.open && (this.scopes.getStore()?.groups.has(this.generation) ?? false);
+  }
+
   /** Commits the open group now (a no-op when none is open). */
   commit(): void {
     if (!this.open) return;
-    let committed = true;
     try {
       this.db.exec('COMMIT');
     } catch (error) {
-      committed = false;
-      try { if (this.db.inTransaction) this.db.exec('ROLLBACK'); } catch { /* the database reports its own state */ }
-      this.onError(error);
+      this.fail(error);
+      return;
     }
+    this.settle(true);
+  }
+
+  /**
+   * Rolls the open group back as if its commit had failed (a caller found that part of what it
+   * wrote could not be stored, so none of the group may be kept or acknowledged).
+   */
+  abort(error: unknown): void {
+    if (this.open) this.fail(error);
+  }
+
+  private fail(error: unknown): void {
+    try { if (this.db.inTransaction) this.db.exec('ROLLBACK'); } catch { /* the database reports its own state */ }
+    this.onError(error);
+    this.settle(false, error);
+  }
+
+  private settle(committed: boolean, error?: unknown): void {
     this.open = false;
+    for (const listener of this.settledListeners) {
+      try { listener(committed, error); } catch (listenerError) { this.onError(listenerError); }
+    }
     const waiting = this.waiting;
     this.waiting = [];
     for (const then of waiting) then(committed);
