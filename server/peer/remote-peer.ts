@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { ConflictStrategies, SYSTEM_CATEGORIES, WEDDING_ID_PATTERN } from '../../schema/index.ts';
-import { newWebhookSecret } from '../../adapters/core/index.ts';
+import { findSecretValues, newWebhookSecret } from '../../adapters/core/index.ts';
 import { ADAPTERS, type AdapterModule } from '../../adapters/registry.ts';
 import { Bridge } from '../bridge/bridge.ts';
 import { createCredentialCipher, resolveCredentialsKey } from '../bridge/credential-cipher.ts';
@@ -88,10 +88,11 @@ export async function startRemotePeer(config: PeerConfig, logger: Logger, adapte
   }
 
   if (!bridge.store.get(config.integrationId)) {
+    const configuration = { ...config.configuration, ...(config.conflictStrategies ? { conflictStrategies: config.conflictStrategies } : {}) };
     bridge.store.create({
       id: config.integrationId, weddingId: config.weddingId, system: config.system, category: config.category ?? definition.category, vendorId: null, runMode: 'in_process',
       credentials: config.credentials, webhookSecret: typeof config.credentials.webhookSecret === 'string' ? config.credentials.webhookSecret : newWebhookSecret(),
-      configuration: { ...config.configuration, ...(config.conflictStrategies ? { conflictStrategies: config.conflictStrategies } : {}) }, capabilities: [...definition.capabilities], createdBy: 'peer',
+      configuration, configurationSecrets: findSecretValues(definition.configuration, configuration), capabilities: [...definition.capabilities], createdBy: 'peer',
     });
   }
   await bridge.start();
