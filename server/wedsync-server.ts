@@ -8,7 +8,6 @@ import { RestoreMerge } from './admin/restore-merge.ts';
 import { SnapshotService } from './admin/snapshot-service.ts';
 import { Bridge } from './bridge/bridge.ts';
 import { CalendarService } from './calendar/calendar-service.ts';
-import { createCredentialCipher, resolveCredentialsKey } from './bridge/credential-cipher.ts';
 import { HocuspocusDocuments } from './bridge/hocuspocus-documents.ts';
 import { parseSchedule } from './bridge/retry-policy.ts';
 import { integrationRoutes, webhookRoutes, webhookTargetGuard } from './http/integrations-routes.ts';
@@ -32,6 +31,7 @@ import { createLogger, type Logger } from './logger.ts';
 import { Metrics } from './metrics.ts';
 import { migrationsCurrent, openDatabase, type Db } from './storage/database.ts';
 import { DocumentStore } from './storage/document-store.ts';
+import { openKeyEncryptionKey } from './storage/key-encryption-key.ts';
 import { GroupCommit } from './storage/group-commit.ts';
 import { SnapshotStore } from './storage/snapshot-store.ts';
 import { WeddingCatalog } from './storage/wedding-catalog.ts';
@@ -87,7 +87,7 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
   const snapshots = new SnapshotService(collab, documents, snapshotStore);
   const publicUrl = () => config.PUBLIC_URL ?? `http://${config.HOST}:${(http.address() as AddressInfo | null)?.port ?? config.PORT}`;
   const bridgeDocuments = new HocuspocusDocuments(collab.hocuspocus, collab.persistence);
-  const cipher = createCredentialCipher(resolveCredentialsKey(config.CREDENTIALS_KEY, config.dataDir));
+  const cipher = openKeyEncryptionKey(db, config.CREDENTIALS_KEY, config.dataDir);
   const bridge = new Bridge({
     db, docs: bridgeDocuments, adapters: options.adapters ?? ADAPTERS, logger: logger.child({ component: 'bridge' }), metrics, now: options.now,
     commitPending: () => group.commit(),

@@ -9,11 +9,12 @@ import type { Db } from './database.ts';
  *
  * Costly (a checkpoint, zeroed pages), so only for the rare rewrites of secrets.
  */
-export function scrubbed<T>(db: Db, write: () => T): T {
+export function scrubbed<T>(db: Db, write: () => T, options: { exclusive?: boolean } = {}): T {
   const before = db.pragma('secure_delete', { simple: true }) as number;
   db.pragma('secure_delete = ON');
   try {
-    const result = db.transaction(write)();
+    const transaction = db.transaction(write);
+    const result = options.exclusive ? transaction.exclusive() : transaction();
     db.pragma('wal_checkpoint(TRUNCATE)');
     return result;
   } finally {
