@@ -87,7 +87,13 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
   const snapshots = new SnapshotService(collab, documents, snapshotStore);
   const publicUrl = () => config.PUBLIC_URL ?? `http://${config.HOST}:${(http.address() as AddressInfo | null)?.port ?? config.PORT}`;
   const bridgeDocuments = new HocuspocusDocuments(collab.hocuspocus, collab.persistence);
-  const cipher = openKeyEncryptionKey(db, config.CREDENTIALS_KEY, config.dataDir);
+  let cipher: ReturnType<typeof openKeyEncryptionKey>;
+  try {
+    cipher = openKeyEncryptionKey(db, config.CREDENTIALS_KEY, config.dataDir);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
   const bridge = new Bridge({
     db, docs: bridgeDocuments, adapters: options.adapters ?? ADAPTERS, logger: logger.child({ component: 'bridge' }), metrics, now: options.now,
     commitPending: () => group.commit(),
