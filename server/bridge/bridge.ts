@@ -36,6 +36,7 @@ import { WebhookIntake } from './webhook-intake.ts';
 import { mergeKeepingSecrets } from './configuration-secrets.ts';
 import { sealPlainConfigurations } from './configuration-migration.ts';
 import { integrationSummary } from './integration-view.ts';
+import { maskingErrors, secretStrings } from './secret-masking.ts';
 import { isWriter } from '../auth/tokens.ts';
 
 /** How the bridge reaches wedding documents: in process (Hocuspocus) or, for `wedsync peer`, over a provider. */
@@ -239,7 +240,8 @@ export class Bridge {
       integrationId: integration.id, weddingId: integration.weddingId, credentials: integration.credentials,
       configuration: integration.configuration, runtime: this.runtimeFor(integration, integration.adapterState),
     });
-    return { integration, adapter, definition };
+    const secrets = secretStrings(integration, findSecretValues(definition.configuration, integration.configuration));
+    return { integration, adapter: maskingErrors(adapter, secrets), definition };
   }
 
   webhookUrl(system: string, integrationId: string): string {
@@ -286,10 +288,10 @@ export class Bridge {
     const webhookSecret = typeof supplied === 'string' && /^whsec_[A-Za-z0-9+/=]{22,}$/.test(supplied) ? supplied : newWebhookSecret();
     let adapter: Adapter;
     try {
-      adapter = definition.create({
+      adapter = maskingErrors(definition.create({
         integrationId: id, weddingId: body.weddingId, credentials: body.credentials, configuration: body.configuration,
         runtime: this.runtimeFor({ id, weddingId: body.weddingId, system: body.system, webhookSecret }, {}),
-      });
+      }), secretStrings({ ...body, webhookSecret }, findSecretValues(definition.configuration, body.configuration)));
     } catch (error) {
       if (error instanceof AdapterError) throw new BridgeError('invalid_config', error.message, { cause: error });
       throw error;

@@ -174,6 +174,23 @@ describe('secrets stay secret', () => {
     expect(scanFiles(t.dataDir, [legacy])).toEqual({});
   });
 
+  it('an adapter error that quotes a secret (a CalDAV URL with a password) is masked wherever it goes', async () => {
+    const t = await startTestServer();
+    const planner = await t.token('planner', ['w1']);
+    const password = marker('apppw');
+    const res = await api(t, planner, 'POST', '/api/integrations/vendor/connect', {
+      weddingId: 'w1', system: 'caldav', credentials: { bearerToken: marker('tok') },
+      configuration: { serverUrl: `http://ana:${password}@127.0.0.1:9/dav/?key=${marker('k')}` },
+    });
+    expect(res.status).toBe(400);
+    expect(res.json()).toMatchObject({ error: { code: 'connection_test_failed', message: expect.stringContaining('[redacted]') } });
+    expect(res.text).not.toContain(password);
+    const audit = await api(t, planner, 'GET', '/api/integrations/wedding/w1/audit');
+    expect(audit.text).toContain('integration.connect');
+    expect(audit.text).not.toContain(password);
+    expect(scanFiles(t.dataDir, [password])).toEqual({});
+  });
+
   it('admins and planners see non-secret configuration, a vendor only its own connections, the couple no configuration', async () => {
     const t = await startTestServer();
     const planner = await t.token('planner', ['w1']);
