@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import type { Role } from '../../schema/index.ts';
 import { TwilioSandbox } from '../../adapters/twilio/sandbox.ts';
-import { sendStandardWebhook, type WebhookReceiver } from '../../adapters/webhooks/sandbox.ts';
+import { sendStandardWebhook } from '../../adapters/webhooks/sandbox.ts';
 import { registerTeardown } from '../helpers/teardown.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
 import { waitFor } from '../helpers/wait.ts';
