@@ -5,11 +5,11 @@ import { ConflictStrategies, SYSTEM_CATEGORIES, WEDDING_ID_PATTERN } from '../..
 import { findSecretValues, newWebhookSecret } from '../../adapters/core/index.ts';
 import { ADAPTERS, type AdapterModule } from '../../adapters/registry.ts';
 import { Bridge } from '../bridge/bridge.ts';
-import { createCredentialCipher, resolveCredentialsKey } from '../bridge/credential-cipher.ts';
 import { parseSchedule } from '../bridge/retry-policy.ts';
 import type { Logger } from '../logger.ts';
 import { Metrics } from '../metrics.ts';
 import { openDatabase, type Db } from '../storage/database.ts';
+import { openKeyEncryptionKey } from '../storage/key-encryption-key.ts';
 import { ProviderDocuments } from './provider-documents.ts';
 
 /** `wedsync peer --config peer.json`: one integration, run outside the server. */
@@ -54,7 +54,8 @@ export async function startRemotePeer(config: PeerConfig, logger: Logger, adapte
   if (!module) throw new Error(`no adapter for ${config.system}`);
   const definition = await module.load();
   const db: Db = openDatabase(config.dataDir, { synchronous: 'normal' });
-  const cipher = createCredentialCipher(resolveCredentialsKey(undefined, config.dataDir));
+  // Checked against the peer's database like the server's (a wrong key fails here, in one line).
+  const cipher = openKeyEncryptionKey(db, undefined, config.dataDir);
   const documents = new ProviderDocuments(config.url.replace(/^http/, 'ws'), config.weddingId, config.token, db);
   // Work goes on from the local copy while the server is out of reach; a refused token is fatal.
   await documents.whenSynced(15_000).catch((error: Error) => {
