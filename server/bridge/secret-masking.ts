@@ -60,7 +60,14 @@ export function maskSecrets(text: string, secrets: readonly string[]): string {
 export function maskingErrors(adapter: Adapter, secrets: readonly string[]): Adapter {
   if (secrets.length === 0) return adapter;
   const masked = (error: unknown) => {
-    if (error instanceof Error) error.message = maskSecrets(error.message, secrets);
+    // The causes too: loggers print them (a fetch error quotes the URL it refused).
+    for (let e: unknown = error, depth = 0; e instanceof Error && depth < 8; e = e.cause, depth++) {
+      try {
+        e.message = maskSecrets(e.message, secrets);
+      } catch {
+        // A frozen error: leave it.
+      }
+    }
     return error;
   };
   return new Proxy(adapter, {

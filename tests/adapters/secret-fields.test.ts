@@ -6,6 +6,8 @@ import { findSecretValues, redactUrl, secret } from '../../adapters/core/index.t
 import { ADAPTERS } from '../../adapters/registry.ts';
 import { configurationView, mergeKeepingSecrets, openConfiguration, sealConfiguration, SECRET_SET } from '../../server/bridge/configuration-secrets.ts';
 import { createCredentialCipher } from '../../server/bridge/credential-cipher.ts';
+import { maskingErrors, secretStrings } from '../../server/bridge/secret-masking.ts';
+import type { Adapter } from '../../adapters/core/index.ts';
 import { assertProperty } from '../helpers/property.ts';
 
 const definition = async (system: string) => ADAPTERS.find((a) => a.system === system)!.load();
@@ -106,5 +108,23 @@ describe('secret configuration fields', () => {
         for (const v of parsed.searchParams.values()) if (v.length > 3 && v !== 'redacted') expect(shown).not.toContain(encodeURIComponent(v));
       }
     }));
+  });
+
+  it("an adapter's errors, and their causes, have the integration's secrets masked, whatever method threw", async () => {
+    const configuration = { serverUrl: 'https://ana:app-pw-1@caldav.example/dav/?key=k-2' };
+    const secrets = secretStrings({ credentials: { password: 'hunter22', nested: ['tok-3333'] }, webhookSecret: 'whsec_abcdefgh', configuration }, findSecretValues((await definition('caldav')).configuration, configuration));
+    const quote = `${configuration.serverUrl} hunter22 tok-3333 whsec_abcdefgh ${encodeURIComponent('hunter22')}`;
+    const fake = {
+      system: 'x', category: 'calendar_system', capabilities: [], fields: {},
+      testConnection: () => Promise.reject(new Error(`discovery failed at ${quote}`, { cause: new TypeError(`bad url ${configuration.serverUrl}`) })),
+      verifyWebhook: () => { throw new Error(`sync ${quote}`); },
+    } as unknown as Adapter;
+    const adapter = maskingErrors(fake, secrets);
+    const rejected = await adapter.testConnection().then(() => new Error('resolved'), (e: Error) => e);
+    for (const text of [rejected.message, (rejected.cause as Error).message, (() => { try { adapter.verifyWebhook!({} as never); return ''; } catch (e) { return (e as Error).message; } })()]) {
+      for (const s of ['app-pw-1', 'k-2', 'hunter22', 'tok-3333', 'whsec_abcdefgh']) expect({ text, s, found: text.includes(s) }).toEqual({ text, s, found: false });
+      expect(text).toContain('[redacted]');
+    }
+    expect(rejected.message).toMatch(/^discovery failed at \[redacted\] /);
   });
 });
