@@ -17,7 +17,8 @@ import type { CredentialCipher } from './credential-cipher.ts';
 export async function sealPlainConfigurations(
   db: Db, cipher: CredentialCipher, definitionOf: (system: string) => Promise<AdapterDefinition>, logger: Logger,
 ): Promise<string[]> {
-  const rows = db.prepare('SELECT id, system, configuration FROM integrations').all() as { id: string; system: string; configuration: string }[];
+  const rows = db.prepare('SELECT id, system, configuration FROM integrations')
+    .all() as { id: string; system: string; configuration: string }[];
   const updates: { id: string; configuration: string }[] = [];
   for (const row of rows) {
     let definition: AdapterDefinition;

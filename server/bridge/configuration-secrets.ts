@@ -1,6 +1,8 @@
 import { redactUrl, urlCarriesSecret, type SecretValue } from '../../adapters/core/index.ts';
 import type { CredentialCipher } from './credential-cipher.ts';
 
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
 /**
  * Secret configuration values at rest and on the way out (see adapters/core/secret-fields.ts for
  * which values are secret).
@@ -23,22 +25,27 @@ export const SECRET_SET = Object.freeze({ set: true as const });
 type Path = SecretValue['path'];
 
 export const isSealed = (v: unknown): v is SealedValue =>
-  typeof v === 'object' && v !== null && !Array.isArray(v) && typeof (v as { $sealed?: unknown }).$sealed === 'string';
+  isRecord(v) && typeof v.$sealed === 'string';
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 const boundTo = (integrationId: string, path: Path) => `${integrationId}:configuration:${JSON.stringify(path)}`;
 
 /** A copy of `value` with `fn` applied to every value for which `stop` is true (depth first, with its path). */
-function mapLeaves(value: unknown, stop: (v: unknown, path: Path) => boolean, fn: (v: unknown, path: Path) => unknown, path: Path = []): unknown {
+function mapLeaves(
+  value: unknown, stop: (v: unknown, path: Path) => boolean, fn: (v: unknown, path: Path) => unknown, path: Path = [],
+): unknown {
   if (stop(value, path)) return fn(value, path);
   if (Array.isArray(value)) return value.map((item, i) => mapLeaves(item, stop, fn, [...path, i]));
-  if (isRecord(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, mapLeaves(v, stop, fn, [...path, k])]));
+  if (isRecord(value)) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, mapLeaves(v, stop, fn, [...path, k])]));
+  }
   return value;
 }
 
 /** `configuration` (plain) with each of `secrets` sealed in place, ready for the `configuration` column. */
-export function sealConfiguration(configuration: Record<string, unknown>, secrets: SecretValue[], cipher: CredentialCipher, integrationId: string): Record<string, unknown> {
+export function sealConfiguration(
+  configuration: Record<string, unknown>, secrets: SecretValue[], cipher: CredentialCipher, integrationId: string,
+): Record<string, unknown> {
   const kinds = new Map(secrets.map((s) => [JSON.stringify(s.path), s.kind]));
   return mapLeaves(configuration, (_v, path) => kinds.has(JSON.stringify(path)), (v, path) => {
     const sealed: SealedValue = { $sealed: cipher.encrypt(JSON.stringify(v), boundTo(integrationId, path)) };
@@ -51,12 +58,17 @@ export function sealConfiguration(configuration: Record<string, unknown>, secret
 }
 
 /** The plain configuration from its stored form. Throws when a sealed value does not open with `cipher` (wrong key, moved value). */
-export function openConfiguration(stored: Record<string, unknown>, cipher: CredentialCipher, integrationId: string): Record<string, unknown> {
-  return mapLeaves(stored, isSealed, (v, path) => JSON.parse(cipher.decrypt((v as SealedValue).$sealed, boundTo(integrationId, path)))) as Record<string, unknown>;
+export function openConfiguration(
+  stored: Record<string, unknown>, cipher: CredentialCipher, integrationId: string,
+): Record<string, unknown> {
+  const open = (v: unknown, path: Path) => JSON.parse(cipher.decrypt((v as SealedValue).$sealed, boundTo(integrationId, path)));
+  return mapLeaves(stored, isSealed, open) as Record<string, unknown>;
 }
 
 /** The stored configuration with every sealed value sealed again under `to` (key rotation). */
-export function resealConfiguration(stored: Record<string, unknown>, from: CredentialCipher, to: CredentialCipher, integrationId: string): Record<string, unknown> {
+export function resealConfiguration(
+  stored: Record<string, unknown>, from: CredentialCipher, to: CredentialCipher, integrationId: string,
+): Record<string, unknown> {
   return mapLeaves(stored, isSealed, (v, path) => {
     const sealed = v as SealedValue;
     const bound = boundTo(integrationId, path);
@@ -79,7 +91,8 @@ export function unsealedSecrets(stored: Record<string, unknown>, secrets: Secret
  * so its schema is unknown) is redacted too: nothing that could be a credential leaves unmasked.
  */
 export function configurationView(stored: Record<string, unknown>): Record<string, unknown> {
-  return mapLeaves(stored, (v) => isSealed(v) || (typeof v === 'string' && /^[a-z][a-z0-9+.-]*:\/\//i.test(v) && urlCarriesSecret(v)), (v) => {
+  const secretLooking = (v: unknown) => isSealed(v) || (typeof v === 'string' && /^[a-z][a-z0-9+.-]*:\/\//i.test(v) && urlCarriesSecret(v));
+  return mapLeaves(stored, secretLooking, (v) => {
     if (isSealed(v)) return v.shown ?? SECRET_SET;
     return redactUrl(v as string) ?? SECRET_SET;
   }) as Record<string, unknown>;
@@ -94,13 +107,16 @@ export function configurationView(stored: Record<string, unknown>): Record<strin
  * @param patch the update; `null` removes a field
  * @param shown what the API shows for `current` (configurationView), or `{}` for credentials
  */
-export function mergeKeepingSecrets(current: Record<string, unknown>, patch: Record<string, unknown>, shown: Record<string, unknown>): Record<string, unknown> {
+export function mergeKeepingSecrets(
+  current: Record<string, unknown>, patch: Record<string, unknown>, shown: Record<string, unknown>,
+): Record<string, unknown> {
   const out: Record<string, unknown> = { ...current };
   for (const [key, value] of Object.entries(patch)) {
     if (value === null) delete out[key];
     else if (key in shown && sameJson(value, shown[key])) continue;
     else if (isRecord(value) && isRecord(current[key]) && !isSealed(value)) {
-      out[key] = mergeKeepingSecrets(current[key] as Record<string, unknown>, value, isRecord(shown[key]) ? shown[key] as Record<string, unknown> : {});
+      const shownHere = isRecord(shown[key]) ? shown[key] as Record<string, unknown> : {};
+      out[key] = mergeKeepingSecrets(current[key] as Record<string, unknown>, value, shownHere);
     } else out[key] = value;
   }
   return out;

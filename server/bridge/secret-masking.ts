@@ -17,7 +17,10 @@ export const MASK = '[redacted]';
  * every declared secret in its configuration, and of secret URLs the whole URL, the password and
  * each query value.
  */
-export function secretStrings(i: { credentials: Record<string, unknown>; webhookSecret: string; configuration: Record<string, unknown> }, secrets: SecretValue[]): string[] {
+export function secretStrings(
+  i: { credentials: Record<string, unknown>; webhookSecret: string; configuration: Record<string, unknown> },
+  secrets: SecretValue[],
+): string[] {
   const out = new Set<string>();
   const add = (s: string, min = MIN_SECRET_LENGTH) => { if (s.length >= min) out.add(s); };
   const strings = (v: unknown): void => {

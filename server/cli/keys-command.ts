@@ -29,15 +29,26 @@ export function keysCommand(config: Config, sub: string | undefined, o: CliOptio
   if (sub !== 'rotate') throw new CliError('keys needs a subcommand: rotate', 2);
   const dataDir = config.dataDir;
   const database = path.join(dataDir, DATABASE_FILE);
-  if (!fs.existsSync(database)) throw new CliError(`no database in ${dataDir} (set DATA_DIR to the server's data directory)`, 2);
+  if (!fs.existsSync(database)) {
+    throw new CliError(`no database in ${dataDir} (set DATA_DIR to the server's data directory)`, 2);
+  }
   const keyFile = path.join(dataDir, KEY_FILE);
   const inEnv = config.CREDENTIALS_KEY !== undefined;
-  if (!inEnv && !fs.existsSync(keyFile)) throw new CliError(`no current key: CREDENTIALS_KEY is not set and ${keyFile} does not exist`, 2);
+  if (!inEnv && !fs.existsSync(keyFile)) {
+    throw new CliError(`no current key: CREDENTIALS_KEY is not set and ${keyFile} does not exist`, 2);
+  }
 
-  const given = [config.CREDENTIALS_KEY_NEW !== undefined && 'CREDENTIALS_KEY_NEW', o['new-key-file'] !== undefined && '--new-key-file', o.generate === true && '--generate'].filter(Boolean);
+  const given = [
+    config.CREDENTIALS_KEY_NEW !== undefined && 'CREDENTIALS_KEY_NEW',
+    o['new-key-file'] !== undefined && '--new-key-file',
+    o.generate === true && '--generate',
+  ].filter(Boolean);
   if (given.length === 0) throw new CliError('no new key: set CREDENTIALS_KEY_NEW, or pass --new-key-file FILE or --generate', 2);
   if (given.length > 1) throw new CliError(`give the new key one way (got ${given.join(' and ')})`, 2);
-  if (o.generate && inEnv) throw new CliError('--generate writes DATA_DIR/credentials-key, but the current key comes from CREDENTIALS_KEY: make one (openssl rand -base64 32) and pass it as CREDENTIALS_KEY_NEW', 2);
+  if (o.generate && inEnv) {
+    throw new CliError('--generate writes DATA_DIR/credentials-key, but the current key comes from CREDENTIALS_KEY: '
+      + 'make one (openssl rand -base64 32) and pass it as CREDENTIALS_KEY_NEW', 2);
+  }
   const newKey = readNewKey(config, o);
 
   const db = openExclusive(database);
@@ -62,7 +73,8 @@ export function keysCommand(config: Config, sub: string | undefined, o: CliOptio
       wroteNext = false;
       syncDir(dataDir);
     }
-    const what = `re-encrypted ${report.integrations} integration(s) (${report.configurationSecrets} configuration secret(s)) and ${report.serverKeys} server key(s) under the new key`;
+    const what = `re-encrypted ${report.integrations} integration(s) (${report.configurationSecrets} configuration secret(s))`
+      + ` and ${report.serverKeys} server key(s) under the new key`;
     return inEnv ? `${what}; start the server with CREDENTIALS_KEY set to the new key` : `${what}; it is now in ${keyFile}`;
   } finally {
     if (db.open) db.close();
@@ -73,7 +85,8 @@ export function keysCommand(config: Config, sub: string | undefined, o: CliOptio
 function readNewKey(config: Config, o: CliOptions): Buffer {
   try {
     if (o.generate) return crypto.randomBytes(32);
-    if (o['new-key-file'] !== undefined) return decodeKey(fs.readFileSync(o['new-key-file'], 'utf8').trim(), o['new-key-file']);
+    const file = o['new-key-file'];
+    if (file !== undefined) return decodeKey(fs.readFileSync(file, 'utf8').trim(), file);
     return decodeKey(config.CREDENTIALS_KEY_NEW!, 'CREDENTIALS_KEY_NEW');
   } catch (error) {
     throw new CliError(`cannot read the new key: ${(error as Error).message}`, 2);
@@ -94,7 +107,9 @@ function inUse<T>(fn: () => T): T {
   try {
     return fn();
   } catch (error) {
-    if ((error as { code?: string }).code === 'SQLITE_BUSY') throw new CliError('the database is in use: stop the server (and any wedsync peer on this DATA_DIR) first; nothing was changed');
+    if ((error as { code?: string }).code === 'SQLITE_BUSY') {
+      throw new CliError('the database is in use: stop the server (and any wedsync peer on this DATA_DIR) first; nothing was changed');
+    }
     throw error;
   }
 }

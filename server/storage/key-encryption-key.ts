@@ -28,9 +28,11 @@ export function opensDatabase(db: Db, cipher: CredentialCipher): boolean {
     const hasCheck = db.prepare('SELECT 1 FROM server_keys WHERE name = ?').pluck().get(CHECK_KEY) !== undefined;
     if (!hasCheck) {
       // A database from before the check value: its first sealed values tell.
-      const row = db.prepare('SELECT id, webhook_secret_enc FROM integrations LIMIT 1').get() as { id: string; webhook_secret_enc: string } | undefined;
+      const row = db.prepare('SELECT id, webhook_secret_enc FROM integrations LIMIT 1')
+        .get() as { id: string; webhook_secret_enc: string } | undefined;
       if (row) cipher.decrypt(row.webhook_secret_enc, row.id);
-      const key = db.prepare('SELECT name, key FROM server_keys WHERE length(key) <> 32 LIMIT 1').get() as { name: string; key: Buffer } | undefined;
+      const key = db.prepare('SELECT name, key FROM server_keys WHERE length(key) <> 32 LIMIT 1')
+        .get() as { name: string; key: Buffer } | undefined;
       if (key) cipher.decrypt(key.key.toString('utf8'), `server_keys:${key.name}`);
     }
     serverKey(db, cipher, CHECK_KEY);
@@ -63,5 +65,6 @@ export function openKeyEncryptionKey(db: Db, configured: string | undefined, dat
     }
   }
   const source = configured ? 'CREDENTIALS_KEY' : path.join(dataDir, KEY_FILE);
-  throw new KeyError(`the key-encryption key from ${source} does not open the secrets in this database (wrong key? after \`wedsync keys rotate\`, start with the new key)`);
+  throw new KeyError(`the key-encryption key from ${source} does not open the secrets in this database`
+    + ' (wrong key? after `wedsync keys rotate`, start with the new key)');
 }

@@ -37,16 +37,22 @@ export function rotateKeyEncryptionKey(db: Db, from: CredentialCipher, to: Crede
     }
   };
   scrubbed(db, () => {
-    const integrations = db.prepare('SELECT id, credentials_enc, webhook_secret_enc, configuration FROM integrations').all() as { id: string; credentials_enc: string; webhook_secret_enc: string; configuration: string }[];
-    const writeIntegration = db.prepare('UPDATE integrations SET credentials_enc = ?, webhook_secret_enc = ?, configuration = ? WHERE id = ?');
+    const integrations = db.prepare('SELECT id, credentials_enc, webhook_secret_enc, configuration FROM integrations')
+      .all() as { id: string; credentials_enc: string; webhook_secret_enc: string; configuration: string }[];
+    const writeIntegration = db.prepare(
+      'UPDATE integrations SET credentials_enc = ?, webhook_secret_enc = ?, configuration = ? WHERE id = ?',
+    );
     for (const r of integrations) {
       const credentials = open(`the credentials of integration ${r.id}`, () => from.decrypt(r.credentials_enc, r.id));
       const webhookSecret = open(`the webhook secret of integration ${r.id}`, () => from.decrypt(r.webhook_secret_enc, r.id));
       let sealed = 0;
-      const configuration = open(`the configuration of integration ${r.id}`, () => JSON.stringify(resealConfiguration(JSON.parse(r.configuration) as Record<string, unknown>, from, {
+      const counting: CredentialCipher = {
         encrypt: (plain, bound) => { sealed++; return to.encrypt(plain, bound); },
         decrypt: to.decrypt,
-      }, r.id)));
+      };
+      const stored = JSON.parse(r.configuration) as Record<string, unknown>;
+      const configuration = open(`the configuration of integration ${r.id}`,
+        () => JSON.stringify(resealConfiguration(stored, from, counting, r.id)));
       writeIntegration.run(to.encrypt(credentials, r.id), to.encrypt(webhookSecret, r.id), configuration, r.id);
       report.integrations++;
       report.configurationSecrets += sealed;
@@ -56,7 +62,9 @@ export function rotateKeyEncryptionKey(db: Db, from: CredentialCipher, to: Crede
     for (const k of keys) {
       const bound = `server_keys:${k.name}`;
       // A key an earlier version left in plain text is sealed under the new key directly.
-      const plain = k.key.length === PLAIN_KEY_BYTES ? k.key.toString('base64') : open(`server key ${k.name}`, () => from.decrypt(k.key.toString('utf8'), bound));
+      const plain = k.key.length === PLAIN_KEY_BYTES
+        ? k.key.toString('base64')
+        : open(`server key ${k.name}`, () => from.decrypt(k.key.toString('utf8'), bound));
       writeKey.run(Buffer.from(to.encrypt(plain, bound)), k.name);
       report.serverKeys++;
     }
