@@ -347,6 +347,11 @@ export class Bridge {
       if (integration) this.assertManage(p, integration.weddingId, integration.vendorId);
       throw new BridgeError('integration_not_found', `no integration ${id}`);
     }
+    // Adapters key what they keep (sealed endpoint secrets, channel tokens) on it: changing it means reconnecting.
+    const webhookSecret = body.credentials?.webhookSecret;
+    if (webhookSecret !== undefined && webhookSecret !== integration.webhookSecret) {
+      throw new BridgeError('invalid_config', 'the webhook secret of a connection cannot be changed: disconnect and connect again');
+    }
     const definition = await this.definitionOf(integration.system);
     const configuration = mergeKeepingSecrets(integration.configuration, body.configuration ?? {}, integration.configurationView);
     const credentials = mergeKeepingSecrets(integration.credentials, body.credentials ?? {}, {});

@@ -263,6 +263,9 @@ describe('secrets stay secret', () => {
     const unreachable = await api(t, planner, 'PATCH', `/api/integrations/${id}`, { configuration: { url: 'http://127.0.0.1:9/hooks' } });
     expect(unreachable.status).toBe(400);
     expect(unreachable.json()).toMatchObject({ error: { code: 'connection_test_failed' } });
+    const rekey = await api(t, planner, 'PATCH', `/api/integrations/${id}`, { credentials: { webhookSecret: `whsec_${crypto.randomBytes(24).toString('base64')}` } });
+    expect(rekey.status).toBe(400);
+    expect(rekey.json()).toMatchObject({ error: { code: 'invalid_config', message: expect.stringMatching(/cannot be changed/) } });
     expect(JSON.stringify(t.server.db.prepare('SELECT credentials_enc, configuration FROM integrations WHERE id = ?').get(id))).toBe(before);
 
     // Who may not.
