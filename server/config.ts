@@ -59,6 +59,8 @@ export const ConfigSchema = z.object({
   PUBLIC_URL: z.url().optional(),
   /** AES-256 key (32 bytes, base64 or hex) for stored credentials. When unset, one is generated in DATA_DIR/credentials-key. */
   CREDENTIALS_KEY: z.string().min(32).optional(),
+  /** Only for `wedsync keys rotate`: the key to re-encrypt everything under (32 bytes, base64 or hex). See docs/operations.md. */
+  CREDENTIALS_KEY_NEW: z.string().min(32).optional(),
   /** Delays between push (and inbox) retries, ms; the last step repeats. @default 1000,2000,4000,8000,15000,30000,60000 */
   RETRY_SCHEDULE_MS: z.string().regex(/^\d+(,\d+)*$/, 'comma-separated milliseconds, e.g. 1000,2000,4000').default('1000,2000,4000,8000,15000,30000,60000'),
   /** Attempts before an outbound push is dead-lettered. @default 12 */

@@ -8,7 +8,6 @@ import { RestoreMerge } from './admin/restore-merge.ts';
 import { SnapshotService } from './admin/snapshot-service.ts';
 import { Bridge } from './bridge/bridge.ts';
 import { CalendarService } from './calendar/calendar-service.ts';
-import { createCredentialCipher, resolveCredentialsKey } from './bridge/credential-cipher.ts';
 import { HocuspocusDocuments } from './bridge/hocuspocus-documents.ts';
 import { parseSchedule } from './bridge/retry-policy.ts';
 import { integrationRoutes, webhookRoutes, webhookTargetGuard } from './http/integrations-routes.ts';
@@ -32,6 +31,7 @@ import { createLogger, type Logger } from './logger.ts';
 import { Metrics } from './metrics.ts';
 import { migrationsCurrent, openDatabase, type Db } from './storage/database.ts';
 import { DocumentStore } from './storage/document-store.ts';
+import { openKeyEncryptionKey } from './storage/key-encryption-key.ts';
 import { GroupCommit } from './storage/group-commit.ts';
 import { SnapshotStore } from './storage/snapshot-store.ts';
 import { StorageHealth } from './storage/storage-health.ts';
@@ -99,7 +99,13 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
   // HTTP requests are tracked by the group commit (their writes were refused up front while
   // storage is read-only; reads go on); background work gets StorageUnavailableError and retries.
   const bridgeDocuments = new HocuspocusDocuments(collab.hocuspocus, collab.persistence, undefined, () => { if (!group.tracking) health.assertWritable(); });
-  const cipher = createCredentialCipher(resolveCredentialsKey(config.CREDENTIALS_KEY, config.dataDir));
+  let cipher: ReturnType<typeof openKeyEncryptionKey>;
+  try {
+    cipher = openKeyEncryptionKey(db, config.CREDENTIALS_KEY, config.dataDir);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
   const bridge = new Bridge({
     db, docs: bridgeDocuments, adapters: options.adapters ?? ADAPTERS, logger: logger.child({ component: 'bridge' }), metrics, now: options.now,
     commitPending: () => group.commit(),

@@ -225,5 +225,6 @@ export const calDavAdapter: AdapterDefinition = {
   category: 'calendar_system',
   capabilities: ['pull', 'push'],
   description: 'Apple Calendar (iCloud) and any CalDAV server: sync-collection, iCalendar both ways, busy times.',
+  configuration: CalDavConfiguration,
   create: createCalDavAdapter,
 };

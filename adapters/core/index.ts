@@ -1,6 +1,7 @@
 export * from './types.ts';
 export * from './errors.ts';
 export * from './config.ts';
+export * from './secret-fields.ts';
 export * from './fields.ts';
 export * from './standard-webhooks.ts';
 export * from './http-client.ts';

@@ -1,3 +1,4 @@
+import type { ZodType } from 'zod';
 import type { SystemCategory, Vendor, WeddingMeta } from '../../schema/index.ts';
 
 /** What an adapter can do; the bridge only calls what is declared. */
@@ -223,6 +224,12 @@ export interface AdapterDefinition {
   readonly category: SystemCategory;
   readonly capabilities: readonly Capability[];
   readonly description: string;
+  /**
+   * The zod schema of an integration's configuration. Fields that carry secrets are declared with
+   * `secret(…)` (see secret-fields.ts); the server stores those, and URL fields' userinfo and query,
+   * encrypted and never returns them.
+   */
+  readonly configuration: ZodType;
   /** Validates credentials and configuration (throwing one AdapterError listing every problem) and binds them. */
   create(input: AdapterInput): Adapter;
   /** For `/api/integrations/webhook/:system`: the integration a payload belongs to, or null. */

@@ -66,5 +66,6 @@ export const emailAdapter: AdapterDefinition = {
   category: 'communication',
   capabilities: ['messaging'],
   description: 'E-mail through your SMTP server (nodemailer), with a link to acknowledge.',
+  configuration: EmailConfiguration,
   create: createEmailAdapter,
 };

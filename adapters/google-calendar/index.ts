@@ -214,5 +214,6 @@ export const googleCalendarAdapter: AdapterDefinition = {
   category: 'calendar_system',
   capabilities: ['pull', 'webhook', 'watch', 'push'],
   description: 'Google Calendar: timeline events both ways, sync tokens, push channels, busy times.',
+  configuration: GoogleCalendarConfiguration,
   create: createGoogleCalendarAdapter,
 };

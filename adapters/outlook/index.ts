@@ -268,6 +268,7 @@ export const outlookAdapter: AdapterDefinition = {
   category: 'calendar_system',
   capabilities: ['pull', 'webhook', 'watch', 'push'],
   description: 'Outlook / Microsoft 365 calendars through Microsoft Graph: delta sync, change notifications, busy times.',
+  configuration: OutlookConfiguration,
   create: createOutlookAdapter,
 };
 

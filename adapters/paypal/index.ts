@@ -171,5 +171,6 @@ export const paypalAdapter: AdapterDefinition = {
   category: 'payment_processor',
   capabilities: ['webhook', 'pull', 'push'],
   description: 'PayPal: an order (approval link) for each payment milestone; captures and refunds onto the wedding\'s payments.',
+  configuration: PaypalConfiguration,
   create: createPaypalAdapter,
 };

@@ -96,5 +96,6 @@ export const slackAdapter: AdapterDefinition = {
   category: 'communication',
   capabilities: ['messaging'],
   description: 'Slack messages (Block Kit, with a button to acknowledge) to the channels or people you map.',
+  configuration: SlackConfiguration,
   create: createSlackAdapter,
 };

@@ -199,5 +199,6 @@ export const squareAdapter: AdapterDefinition = {
   category: 'payment_processor',
   capabilities: ['webhook', 'pull', 'push'],
   description: 'Square: payment links for each payment milestone; payments and refunds onto the wedding\'s payments.',
+  configuration: SquareConfiguration,
   create: createSquareAdapter,
 };

@@ -271,6 +271,7 @@ export const stripeAdapter: AdapterDefinition = {
   category: 'payment_processor',
   capabilities: ['webhook', 'pull', 'push'],
   description: 'Stripe: payment intents, invoices, Checkout and refunds onto the wedding\'s payments; invoices or payment intents for each payment milestone.',
+  configuration: StripeConfiguration,
   create: createStripeAdapter,
   routeWebhook(request) {
     try {

@@ -49,5 +49,6 @@ export const teamsAdapter: AdapterDefinition = {
   category: 'communication',
   capabilities: ['messaging'],
   description: 'Microsoft Teams: an Adaptive Card to each recipient\'s Workflows webhook.',
+  configuration: TeamsConfiguration,
   create: createTeamsAdapter,
 };

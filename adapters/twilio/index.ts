@@ -108,5 +108,6 @@ export const twilioAdapter: AdapterDefinition = {
   category: 'communication',
   capabilities: ['messaging', 'webhook'],
   description: 'SMS and WhatsApp through Twilio, with signed delivery status callbacks.',
+  configuration: TwilioConfiguration,
   create: createTwilioAdapter,
 };

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ConflictStrategies } from '../../schema/index.ts';
+import { secret } from '../core/secret-fields.ts';
 
 export const EVENT_TYPES = [
   'timeline.upserted', 'timeline.deleted', 'vendor.upserted', 'vendor.deleted', 'payment.upserted', 'payment.deleted',
@@ -8,8 +9,12 @@ export const EVENT_TYPES = [
 export type EventType = (typeof EVENT_TYPES)[number];
 
 export const WebhooksConfiguration = z.object({
-  /** Subscriber URL for outbound Standard Webhooks; without it the integration is inbound only. */
-  url: z.url({ protocol: /^https?$/ }).optional(),
+  /**
+   * Subscriber URL for outbound Standard Webhooks; without it the integration is inbound only.
+   * Secret: a catch-hook URL (Zapier, Make, n8n) lets anyone who knows it post to the flow, and
+   * often carries a token (`?zapier-secret=…`). Stored encrypted, shown as `{ "set": true }`.
+   */
+  url: secret(z.url({ protocol: /^https?$/ })).optional(),
   /** Which event types to send out. @default all */
   events: z.array(z.enum(EVENT_TYPES)).min(1).optional(),
   /** @default bidirectional */

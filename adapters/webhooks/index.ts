@@ -68,6 +68,7 @@ export const webhooksAdapter: AdapterDefinition = {
   category: 'wedding_planning',
   capabilities: ['webhook', 'push'],
   description: 'Standard Webhooks in and out, carrying WedSync entities (Zapier, Make, n8n, custom systems).',
+  configuration: WebhooksConfiguration,
   create: createWebhooksAdapter,
   routeWebhook(request) {
     try {

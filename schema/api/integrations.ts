@@ -43,6 +43,17 @@ export const ConnectResult = z.object({
 });
 export type ConnectResult = z.infer<typeof ConnectResult>;
 
+/**
+ * PATCH /api/integrations/{id}: JSON Merge Patch (RFC 7396) of the configuration and credentials.
+ * Fields left out, and secrets sent back as shown (`{ "set": true }`, a redacted URL), keep their
+ * stored value; `null` removes a field. The connection test runs again before anything is stored.
+ */
+export const UpdateIntegrationBody = z.object({
+  configuration: z.record(z.string(), z.unknown()).optional(),
+  credentials: z.record(z.string(), z.unknown()).optional(),
+}).strict();
+export type UpdateIntegrationBody = z.infer<typeof UpdateIntegrationBody>;
+
 export const BREAKER_STATES = ['closed', 'open', 'half_open'] as const;
 export const INTEGRATION_STATUSES = ['active', 'disabled', 'error'] as const;
 export const HEALTH_STATES = ['healthy', 'degraded', 'failing'] as const;
@@ -55,7 +66,11 @@ export const IntegrationSummary = z.object({
   vendorId: z.string().nullable(),
   status: z.enum(INTEGRATION_STATUSES),
   capabilities: z.array(z.string()),
-  configuration: z.record(z.string(), z.unknown()),
+  /**
+   * For admins, planners and the owning vendor; absent for the couple. Secret fields appear as
+   * `{ "set": true }`, URLs with their userinfo and query values redacted (docs/integrations.md).
+   */
+  configuration: z.record(z.string(), z.unknown()).optional(),
   webhookUrl: z.string(),
   createdAt: z.string(),
   createdBy: z.string(),

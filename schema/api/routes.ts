@@ -3,7 +3,7 @@ import { HealthBody, ReadyBody, ErrorBody } from './common.ts';
 import { RestorePreview, SnapshotCreateBody, SnapshotList, SnapshotRestoreBody, SnapshotRestoreResult, SnapshotSummary } from './admin.ts';
 import {
   AuditResponse, ConflictsResponse, ConnectBody, ConnectResult, IntegrationList, OutboxEntry, OutboxList, ResolveConflictBody,
-  StatusBody, SyncBody, SyncResponse, TimelineSyncBody, TimelineSyncResponse,
+  StatusBody, SyncBody, SyncResponse, TimelineSyncBody, TimelineSyncResponse, IntegrationSummary, UpdateIntegrationBody,
 } from './integrations.ts';
 import { Conflict } from '../document/entities.ts';
 import { WeddingCreateBody, WeddingCreateResponse, WeddingListResponse } from './weddings.ts';
@@ -13,7 +13,7 @@ import { PAYMENT_ROUTES } from './payments.ts';
 
 /** One HTTP route: the contract the server implements and /api/openapi.json describes. */
 export interface RouteContract {
-  method: 'get' | 'post' | 'put' | 'delete';
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
   path: string;
   summary: string;
   auth: 'none' | 'bearer' | 'signature';
@@ -37,6 +37,7 @@ export const ROUTES: RouteContract[] = [
   { method: 'get', path: '/api/admin/weddings/{id}/export', summary: 'Export a wedding as JSON', auth: 'bearer', responses: { 200: z.object({ weddingId: z.string(), exportedAt: z.string(), content: z.record(z.string(), z.unknown()) }), ...errors } },
   { method: 'post', path: '/api/integrations/vendor/connect', summary: 'Connect an external system to a wedding (runs its connection test)', auth: 'bearer', body: ConnectBody, responses: { 201: ConnectResult, ...errors } },
   { method: 'get', path: '/api/integrations', summary: "A wedding's integrations", auth: 'bearer', query: z.object({ weddingId: z.string() }), responses: { 200: IntegrationList, ...errors } },
+  { method: 'patch', path: '/api/integrations/{id}', summary: 'Change a connection\'s configuration or credentials (JSON Merge Patch; secrets not sent again are kept; runs the connection test)', auth: 'bearer', body: UpdateIntegrationBody, responses: { 200: IntegrationSummary, ...errors } },
   { method: 'delete', path: '/api/integrations/{id}', summary: 'Disconnect an integration', auth: 'bearer', responses: { 204: null, ...errors } },
   { method: 'post', path: '/api/integrations/sync/{weddingId}', summary: 'Pull (and for full syncs push) now', auth: 'bearer', body: SyncBody, responses: { 200: SyncResponse, ...errors } },
   { method: 'get', path: '/api/integrations/status/{weddingId}', summary: 'Health, flows, pending conflicts and last sync', auth: 'bearer', responses: { 200: StatusBody, ...errors } },

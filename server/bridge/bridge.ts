@@ -3,10 +3,10 @@ import type * as Y from 'yjs';
 import {
   WeddingDoc, canOpenWedding, clientOrigin, parseOrThrow, TimelineEventInput,
   type Conflict, type ConnectBody, type ConnectResult, type IntegrationHealth, type IntegrationSummary, type StatusBody,
-  type SyncResponse, type TimelineSyncResponse,
+  type SyncResponse, type TimelineSyncResponse, type UpdateIntegrationBody,
 } from '../../schema/index.ts';
 import {
-  AdapterError, canPull, canPush, contentHash, newWebhookSecret, project,
+  AdapterError, canPull, canPush, contentHash, findSecretValues, newWebhookSecret, project,
   type Adapter, type AdapterDefinition, type AdapterRuntime, type SyncEntity, type WebhookReply, type WebhookRequest,
 } from '../../adapters/core/index.ts';
 import { AuthError } from '../auth/auth-error.ts';
@@ -33,6 +33,10 @@ import { applyRetention, type RetentionSettings } from './retention.ts';
 import { createRetryPolicy } from './retry-policy.ts';
 import { clipText } from '../../schema/document/text.ts';
 import { WebhookIntake } from './webhook-intake.ts';
+import { mergeKeepingSecrets } from './configuration-secrets.ts';
+import { sealPlainConfigurations } from './configuration-migration.ts';
+import { integrationSummary } from './integration-view.ts';
+import { maskingErrors, secretStrings } from './secret-masking.ts';
 import { isWriter } from '../auth/tokens.ts';
 import { assertMayConnect } from '../auth/connect-rights.ts';
 
@@ -173,6 +177,7 @@ export class Bridge {
 
   // ── lifecycle ───────────────────────────────────────────────────────────────────────────────
   async start(): Promise<void> {
+    await sealPlainConfigurations(this.deps.db, this.deps.cipher, (system) => this.definitionOf(system), this.deps.logger);
     for (const integration of this.store.listActive()) {
       if (integration.runMode !== 'in_process') continue;
       try {
@@ -236,7 +241,8 @@ export class Bridge {
       integrationId: integration.id, weddingId: integration.weddingId, credentials: integration.credentials,
       configuration: integration.configuration, runtime: this.runtimeFor(integration, integration.adapterState),
     });
-    return { integration, adapter, definition };
+    const secrets = secretStrings(integration, findSecretValues(definition.configuration, integration.configuration));
+    return { integration, adapter: maskingErrors(adapter, secrets), definition };
   }
 
   webhookUrl(system: string, integrationId: string): string {
@@ -284,10 +290,10 @@ export class Bridge {
     const webhookSecret = typeof supplied === 'string' && /^whsec_[A-Za-z0-9+/=]{22,}$/.test(supplied) ? supplied : newWebhookSecret();
     let adapter: Adapter;
     try {
-      adapter = definition.create({
+      adapter = maskingErrors(definition.create({
         integrationId: id, weddingId: body.weddingId, credentials: body.credentials, configuration: body.configuration,
         runtime: this.runtimeFor({ id, weddingId: body.weddingId, system: body.system, webhookSecret }, {}),
-      });
+      }), secretStrings({ ...body, webhookSecret }, findSecretValues(definition.configuration, body.configuration)));
     } catch (error) {
       if (error instanceof AdapterError) throw new BridgeError('invalid_config', error.message, { cause: error });
       throw error;
@@ -301,7 +307,8 @@ export class Bridge {
     }
     const integration = this.store.create({
       id, weddingId: body.weddingId, system: body.system, category: body.vendorSystemType ?? definition.category, vendorId, runMode: 'in_process',
-      credentials: body.credentials, webhookSecret, configuration: body.configuration, capabilities: [...adapter.capabilities], createdBy: p.sub,
+      credentials: body.credentials, webhookSecret, configuration: body.configuration,
+      configurationSecrets: findSecretValues(definition.configuration, body.configuration), capabilities: [...adapter.capabilities], createdBy: p.sub,
       connector: { sub: p.sub, role: p.role, vendorId: p.role === 'vendor' ? p.vendorId ?? null : null },
     });
     // The adapter was built before the row existed; rebuild it around the stored row so its state persists.
@@ -329,14 +336,50 @@ export class Bridge {
 
   list(p: Principal, weddingId: string): IntegrationSummary[] {
     this.assertRead(p, weddingId);
-    return this.store.listForWedding(weddingId).filter((i) => this.visible(p, i)).map((i) => this.summary(i));
+    return this.store.listForWedding(weddingId).filter((i) => this.visible(p, i)).map((i) => integrationSummary(p, i, this.webhookUrl(i.system, i.id)));
   }
 
-  private summary(i: Integration): IntegrationSummary {
-    return {
-      integrationId: i.id, weddingId: i.weddingId, system: i.system, category: i.category, vendorId: i.vendorId, status: i.status,
-      capabilities: i.capabilities, configuration: i.configuration, webhookUrl: this.webhookUrl(i.system, i.id), createdAt: i.createdAt, createdBy: i.createdBy,
-    };
+  /**
+   * Changes a connection's configuration and credentials (see UpdateIntegrationBody): what is not
+   * sent again, secrets included, stays as stored. The adapter is rebuilt and its connection test
+   * run before anything is stored; its state (watch channels, registered endpoints) is kept.
+   */
+  async update(p: Principal, id: string, body: UpdateIntegrationBody): Promise<IntegrationSummary> {
+    const integration = this.store.get(id);
+    if (!integration || !this.canManage(p, integration.weddingId, integration.vendorId)) {
+      if (integration) this.assertManage(p, integration.weddingId, integration.vendorId);
+      throw new BridgeError('integration_not_found', `no integration ${id}`);
+    }
+    // Adapters key what they keep (sealed endpoint secrets, channel tokens) on it: changing it means reconnecting.
+    const webhookSecret = body.credentials?.webhookSecret;
+    if (webhookSecret !== undefined && webhookSecret !== integration.webhookSecret) {
+      throw new BridgeError('invalid_config', 'the webhook secret of a connection cannot be changed: disconnect and connect again');
+    }
+    const definition = await this.definitionOf(integration.system);
+    const configuration = mergeKeepingSecrets(integration.configuration, body.configuration ?? {}, integration.configurationView);
+    const credentials = mergeKeepingSecrets(integration.credentials, body.credentials ?? {}, {});
+    const next: Integration = { ...integration, configuration, credentials };
+    let live: LiveIntegration;
+    try {
+      live = await this.bind(next);
+    } catch (error) {
+      if (error instanceof AdapterError) throw new BridgeError('invalid_config', error.message, { cause: error });
+      throw error;
+    }
+    try {
+      await live.adapter.testConnection();
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      this.audit.record({ weddingId: integration.weddingId, integrationId: id, actor: `user:${p.sub}`, action: 'integration.update', result: 'failed', detail: { system: integration.system, message: clipText(message, 300) } });
+      throw new BridgeError('connection_test_failed', `connection test failed: ${message}`, { cause: error });
+    }
+    this.store.replaceSettings(id, { credentials, configuration, configurationSecrets: findSecretValues(definition.configuration, configuration), capabilities: [...live.adapter.capabilities] });
+    const stored = this.store.get(id)!;
+    if (integration.status === 'active' && integration.runMode === 'in_process') this.registry.put({ ...live, integration: stored });
+    // Names only: values may be secrets.
+    const changed = { configuration: Object.keys(body.configuration ?? {}), credentials: Object.keys(body.credentials ?? {}) };
+    this.audit.record({ weddingId: integration.weddingId, integrationId: id, actor: `user:${p.sub}`, action: 'integration.update', result: 'ok', detail: { system: integration.system, ...changed } });
+    return integrationSummary(p, stored, this.webhookUrl(stored.system, id));
   }
 
   async remove(p: Principal, id: string): Promise<void> {

@@ -53,7 +53,8 @@ export function resolveCredentialsKey(configured: string | undefined, dataDir: s
   return key;
 }
 
-function decodeKey(value: string, where: string): Buffer {
+/** A 32-byte key from its base64 or hex spelling; `where` names its source in the error. */
+export function decodeKey(value: string, where: string): Buffer {
   const key = /^[0-9a-f]{64}$/i.test(value) ? Buffer.from(value, 'hex') : Buffer.from(value, 'base64');
   if (key.length !== 32) throw new Error(`${where} must hold 32 bytes, as base64 or hex`);
   return key;

@@ -1,5 +1,7 @@
 import type { SystemCategory } from '../../schema/index.ts';
 import type { Db } from '../storage/database.ts';
+import type { SecretValue } from '../../adapters/core/index.ts';
+import { configurationView, openConfiguration, sealConfiguration } from './configuration-secrets.ts';
 import type { CredentialCipher } from './credential-cipher.ts';
 import type { Connector } from '../auth/inbound-rights.ts';
 
@@ -17,7 +19,10 @@ export interface Integration {
   runMode: 'in_process' | 'external';
   credentials: Record<string, unknown>;
   webhookSecret: string;
+  /** Plain, secrets included: for the adapter only. */
   configuration: Record<string, unknown>;
+  /** What the API may show: secrets as `{ "set": true }`, secret URLs redacted (configuration-secrets.ts). */
+  configurationView: Record<string, unknown>;
   capabilities: string[];
   cursor: string | null;
   createdAt: string;
@@ -43,7 +48,10 @@ interface Row {
   connector_sub: string | null; connector_role: Connector['role'] | null; connector_vendor_id: string | null;
 }
 
-/** Integration rows; credentials and webhook secrets are stored AES-256-GCM encrypted. */
+/**
+ * Integration rows; credentials, webhook secrets and the secret values of configurations are stored
+ * AES-256-GCM encrypted under the key-encryption key.
+ */
 export class IntegrationStore {
   private readonly byId;
   private readonly byWedding;
@@ -64,12 +72,14 @@ export class IntegrationStore {
   }
 
   private toIntegration(r: Row): Integration {
+    const stored = JSON.parse(r.configuration) as Record<string, unknown>;
     return {
       id: r.id, weddingId: r.wedding_id, system: r.system, category: r.category as SystemCategory, vendorId: r.vendor_id,
       status: r.status, runMode: r.run_mode,
       credentials: JSON.parse(this.cipher.decrypt(r.credentials_enc, r.id)) as Record<string, unknown>,
       webhookSecret: this.cipher.decrypt(r.webhook_secret_enc, r.id),
-      configuration: JSON.parse(r.configuration) as Record<string, unknown>,
+      configuration: openConfiguration(stored, this.cipher, r.id),
+      configurationView: configurationView(stored),
       capabilities: JSON.parse(r.capabilities) as string[],
       cursor: r.cursor, createdAt: r.created_at, createdBy: r.created_by,
       // The migration fills every row; a row without a role would be one written around it: read-only.
@@ -80,12 +90,12 @@ export class IntegrationStore {
     };
   }
 
-  create(i: { id: string; weddingId: string; system: string; category: SystemCategory; vendorId: string | null; runMode: Integration['runMode']; credentials: Record<string, unknown>; webhookSecret: string; configuration: Record<string, unknown>; capabilities: string[]; createdBy: string; connector: Connector }): Integration {
+  create(i: { id: string; weddingId: string; system: string; category: SystemCategory; vendorId: string | null; runMode: Integration['runMode']; credentials: Record<string, unknown>; webhookSecret: string; configuration: Record<string, unknown>; configurationSecrets: SecretValue[]; capabilities: string[]; createdBy: string; connector: Connector }): Integration {
     this.insertRow.run({
       id: i.id, wedding_id: i.weddingId, system: i.system, category: i.category, vendor_id: i.vendorId, run_mode: i.runMode,
       credentials_enc: this.cipher.encrypt(JSON.stringify(i.credentials), i.id),
       webhook_secret_enc: this.cipher.encrypt(i.webhookSecret, i.id),
-      configuration: JSON.stringify(i.configuration), capabilities: JSON.stringify(i.capabilities),
+      configuration: JSON.stringify(sealConfiguration(i.configuration, i.configurationSecrets, this.cipher, i.id)), capabilities: JSON.stringify(i.capabilities),
       now: new Date().toISOString(), created_by: i.createdBy,
       connector_sub: i.connector.sub, connector_role: i.connector.role, connector_vendor_id: i.connector.vendorId,
     });
@@ -103,6 +113,15 @@ export class IntegrationStore {
 
   listActive(): Integration[] {
     return (this.active.all() as Row[]).map((r) => this.toIntegration(r));
+  }
+
+  /** Replaces an integration's credentials and configuration (an update through the API), sealing as on create. */
+  replaceSettings(id: string, s: { credentials: Record<string, unknown>; configuration: Record<string, unknown>; configurationSecrets: SecretValue[]; capabilities: string[] }): void {
+    this.db.prepare('UPDATE integrations SET credentials_enc = ?, configuration = ?, capabilities = ?, updated_at = ? WHERE id = ?').run(
+      this.cipher.encrypt(JSON.stringify(s.credentials), id),
+      JSON.stringify(sealConfiguration(s.configuration, s.configurationSecrets, this.cipher, id)),
+      JSON.stringify(s.capabilities), new Date().toISOString(), id,
+    );
   }
 
   remove(id: string): boolean {

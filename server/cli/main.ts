@@ -18,6 +18,9 @@ commands:
   export --wedding W [--out FILE]         export a wedding as JSON
   peer --config peer.json                 run one integration as a headless peer of a remote server
                                           (see docs/integrations.md: out-of-process peers)
+  keys rotate [--generate | --new-key-file FILE]
+                                          re-encrypt every stored secret under a new key (server
+                                          stopped; or CREDENTIALS_KEY_NEW; see docs/operations.md)
 
 admin commands talk to the running server: --url (default http://HOST:PORT) and --token (default: a
 short-lived admin token signed with the server's secret from AUTH_SECRET or DATA_DIR).`;
@@ -44,6 +47,8 @@ const OPTIONS = {
   url: { type: 'string' },
   token: { type: 'string' },
   config: { type: 'string' },
+  'new-key-file': { type: 'string' },
+  generate: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options'];
 
@@ -80,6 +85,9 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
         return 0;
       case 'peer':
         await (await import('./peer-command.ts')).runPeer(config, values, io);
+        return 0;
+      case 'keys':
+        io.out((await import('./keys-command.ts')).keysCommand(config, sub, values));
         return 0;
       case 'snapshot':
       case 'export':

@@ -1,6 +1,6 @@
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { z } from 'zod';
-import { ConnectBody, ResolveConflictBody, SyncBody, TimelineSyncBody, WeddingIdField } from '../../schema/index.ts';
+import { ConnectBody, ResolveConflictBody, SyncBody, TimelineSyncBody, UpdateIntegrationBody, WeddingIdField } from '../../schema/index.ts';
 import type { WebhookRequest } from '../../adapters/core/index.ts';
 import type { TokenService } from '../auth/tokens.ts';
 import type { Bridge } from '../bridge/bridge.ts';
@@ -70,6 +70,8 @@ export function integrationRoutes(tokens: TokenService, bridge: Bridge): Hono<Ap
     const weddingId = validate(WeddingIdField, c.req.query('weddingId'), 'weddingId query parameter');
     return c.json({ integrations: bridge.list(c.get('principal'), weddingId) });
   });
+
+  app.patch('/:id', async (c) => c.json(await bridge.update(c.get('principal'), c.req.param('id'), await readJson(c, UpdateIntegrationBody))));
 
   app.delete('/:id', async (c) => {
     await bridge.remove(c.get('principal'), c.req.param('id'));

@@ -2,14 +2,14 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { ConflictStrategies, SYSTEM_CATEGORIES, WEDDING_ID_PATTERN } from '../../schema/index.ts';
-import { newWebhookSecret } from '../../adapters/core/index.ts';
+import { findSecretValues, newWebhookSecret } from '../../adapters/core/index.ts';
 import { ADAPTERS, type AdapterModule } from '../../adapters/registry.ts';
 import { Bridge } from '../bridge/bridge.ts';
-import { createCredentialCipher, resolveCredentialsKey } from '../bridge/credential-cipher.ts';
 import { parseSchedule } from '../bridge/retry-policy.ts';
 import type { Logger } from '../logger.ts';
 import { Metrics } from '../metrics.ts';
 import { openDatabase, type Db } from '../storage/database.ts';
+import { openKeyEncryptionKey } from '../storage/key-encryption-key.ts';
 import { ProviderDocuments } from './provider-documents.ts';
 
 /** `wedsync peer --config peer.json`: one integration, run outside the server. */
@@ -54,7 +54,8 @@ export async function startRemotePeer(config: PeerConfig, logger: Logger, adapte
   if (!module) throw new Error(`no adapter for ${config.system}`);
   const definition = await module.load();
   const db: Db = openDatabase(config.dataDir, { synchronous: 'normal' });
-  const cipher = createCredentialCipher(resolveCredentialsKey(undefined, config.dataDir));
+  // Checked against the peer's database like the server's (a wrong key fails here, in one line).
+  const cipher = openKeyEncryptionKey(db, undefined, config.dataDir);
   const documents = new ProviderDocuments(config.url.replace(/^http/, 'ws'), config.weddingId, config.token, db);
   // Work goes on from the local copy while the server is out of reach; a refused token is fatal.
   await documents.whenSynced(15_000).catch((error: Error) => {
@@ -88,10 +89,11 @@ export async function startRemotePeer(config: PeerConfig, logger: Logger, adapte
   }
 
   if (!bridge.store.get(config.integrationId)) {
+    const configuration = { ...config.configuration, ...(config.conflictStrategies ? { conflictStrategies: config.conflictStrategies } : {}) };
     bridge.store.create({
       id: config.integrationId, weddingId: config.weddingId, system: config.system, category: config.category ?? definition.category, vendorId: null, runMode: 'in_process',
       credentials: config.credentials, webhookSecret: typeof config.credentials.webhookSecret === 'string' ? config.credentials.webhookSecret : newWebhookSecret(),
-      configuration: { ...config.configuration, ...(config.conflictStrategies ? { conflictStrategies: config.conflictStrategies } : {}) }, capabilities: [...definition.capabilities], createdBy: 'peer',
+      configuration, configurationSecrets: findSecretValues(definition.configuration, configuration), capabilities: [...definition.capabilities], createdBy: 'peer',
       // The server judges what this peer writes by its token's role (adapter tokens write the
       // document); the peer writes through that token alone, so it acts with adapter rights here.
       connector: { sub: 'peer', role: 'adapter', vendorId: null },

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import type { CredentialCipher } from '../bridge/credential-cipher.ts';
 import type { Db } from './database.ts';
+import { scrubbed } from './scrub.ts';
 
 /** A key as earlier versions stored it: 32 raw bytes, in plain text. */
 const PLAIN_KEY_BYTES = 32;
@@ -20,7 +21,9 @@ export function serverKey(db: Db, cipher: CredentialCipher, name: string): Buffe
     .run(name, Buffer.from(cipher.encrypt(fresh.toString('base64'), bound)), new Date().toISOString());
   const stored = db.prepare('SELECT key FROM server_keys WHERE name = ?').pluck().get(name) as Buffer;
   if (stored.length === PLAIN_KEY_BYTES) {
-    db.prepare('UPDATE server_keys SET key = ? WHERE name = ?').run(Buffer.from(cipher.encrypt(stored.toString('base64'), bound)), name);
+    const seal = () => db.prepare('UPDATE server_keys SET key = ? WHERE name = ?').run(Buffer.from(cipher.encrypt(stored.toString('base64'), bound)), name);
+    // Scrubbed, so the plain key does not stay readable in free pages or the WAL.
+    if (db.inTransaction) seal(); else scrubbed(db, seal);
     return stored;
   }
   return Buffer.from(cipher.decrypt(stored.toString('utf8'), bound), 'base64');

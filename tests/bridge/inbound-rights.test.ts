@@ -172,7 +172,7 @@ function run(source: Source, role: Role, cases: Case[], present = true) {
   const integrationId = `int_${source.system}_${++runs}`;
   integrations.create({
     id: integrationId, weddingId: 'w1', system: source.system, category: 'wedding_planning', vendorId: null, runMode: 'in_process',
-    credentials: {}, webhookSecret: 'whsec_test', configuration: {}, capabilities: [], createdBy: connector.sub, connector,
+    credentials: {}, webhookSecret: 'whsec_test', configuration: {}, configurationSecrets: [], capabilities: [], createdBy: connector.sub, connector,
   });
   // Every seeded entity is linked as last synced, so a deletion is the system's and not a conflict.
   for (const c of cases) {

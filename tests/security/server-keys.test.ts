@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { createCredentialCipher } from '../../server/bridge/credential-cipher.ts';
 import { AckLinks } from '../../server/comms/ack-links.ts';
@@ -32,6 +33,8 @@ describe('server keys', () => {
     const stored = db.prepare("SELECT key FROM server_keys WHERE name = 'ack-links'").pluck().get() as Buffer;
     expect(stored.includes(plain)).toBe(false);
     expect(stored.toString('utf8')).toMatch(/^v1\./);
+    // Nor left behind in free space or the WAL.
+    expect(['', '-wal'].filter((suffix) => fs.existsSync(db.name + suffix) && fs.readFileSync(db.name + suffix).includes(plain))).toEqual([]);
     db.close();
   });
 });

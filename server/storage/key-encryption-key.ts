@@ -1,0 +1,70 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { createCredentialCipher, decodeKey, resolveCredentialsKey, type CredentialCipher } from '../bridge/credential-cipher.ts';
+import type { Db } from './database.ts';
+import { serverKey } from './server-keys.ts';
+
+/**
+ * The key-encryption key (KEK) seals everything secret in the database: integration credentials and
+ * webhook secrets, secret configuration values, server keys. It comes from CREDENTIALS_KEY, else
+ * DATA_DIR/credentials-key (generated on first start). See docs/operations.md, "Keys".
+ */
+
+export const KEY_FILE = 'credentials-key';
+/** Where `wedsync keys rotate --generate` keeps the new key until the database is re-encrypted under it. */
+export const NEXT_KEY_FILE = 'credentials-key.next';
+
+/** A sealed random value whose only job is to tell whether a key is this database's KEK. */
+const CHECK_KEY = 'kek-check';
+
+export class KeyError extends Error {
+  override readonly name = 'KeyError';
+  readonly code = 'wrong_key';
+}
+
+/** True when `cipher` opens this database's secrets (or the database has none yet, and the check value is made under it). */
+export function opensDatabase(db: Db, cipher: CredentialCipher): boolean {
+  try {
+    const hasCheck = db.prepare('SELECT 1 FROM server_keys WHERE name = ?').pluck().get(CHECK_KEY) !== undefined;
+    if (!hasCheck) {
+      // A database from before the check value: its first sealed values tell.
+      const row = db.prepare('SELECT id, webhook_secret_enc FROM integrations LIMIT 1')
+        .get() as { id: string; webhook_secret_enc: string } | undefined;
+      if (row) cipher.decrypt(row.webhook_secret_enc, row.id);
+      const key = db.prepare('SELECT name, key FROM server_keys WHERE length(key) <> 32 LIMIT 1')
+        .get() as { name: string; key: Buffer } | undefined;
+      if (key) cipher.decrypt(key.key.toString('utf8'), `server_keys:${key.name}`);
+    }
+    serverKey(db, cipher, CHECK_KEY);
+    return true;
+  } catch (error) {
+    // Storage trouble (a locked or unreadable database) is not a wrong key.
+    if (String((error as { code?: unknown }).code).startsWith('SQLITE_')) throw error;
+    return false;
+  }
+}
+
+/**
+ * The KEK's cipher for the server, checked against the database: a wrong key fails here, with a
+ * message saying where the key came from, rather than as undecryptable credentials later.
+ *
+ * A rotation interrupted after its commit leaves the new key in `credentials-key.next` while the
+ * database is already under it; that key then opens the database and is moved into place.
+ *
+ * @throws KeyError when neither the configured key nor an interrupted rotation's key opens the database
+ */
+export function openKeyEncryptionKey(db: Db, configured: string | undefined, dataDir: string): CredentialCipher {
+  const cipher = createCredentialCipher(resolveCredentialsKey(configured, dataDir));
+  if (opensDatabase(db, cipher)) return cipher;
+  const next = path.join(dataDir, NEXT_KEY_FILE);
+  if (!configured && fs.existsSync(next)) {
+    const nextCipher = createCredentialCipher(decodeKey(fs.readFileSync(next, 'utf8').trim(), next));
+    if (opensDatabase(db, nextCipher)) {
+      fs.renameSync(next, path.join(dataDir, KEY_FILE));
+      return nextCipher;
+    }
+  }
+  const source = configured ? 'CREDENTIALS_KEY' : path.join(dataDir, KEY_FILE);
+  throw new KeyError(`the key-encryption key from ${source} does not open the secrets in this database`
+    + ' (wrong key? after `wedsync keys rotate`, start with the new key)');
+}
