@@ -41,6 +41,8 @@ const WALK: Record<string, Walk> = {
   'GET /api/integrations': { allowed: ['admin', 'planner', 'couple', 'vendor'], request: () => ({ path: '/api/integrations?weddingId=w1' }) },
   // The planner's integration: not the vendor's to remove. Writers are sent a missing id (the walk needs the integration).
   'DELETE /api/integrations/{id}': { allowed: WRITERS, request: (role, ids) => ({ path: `/api/integrations/${WRITERS.includes(role) ? 'int_missing' : ids.integrationId}` }) },
+  // Changing the planner's integration: not the vendor's either.
+  'PATCH /api/integrations/{id}': { allowed: WRITERS, request: (role, ids) => ({ path: `/api/integrations/${WRITERS.includes(role) ? 'int_missing' : ids.integrationId}`, body: { configuration: {} } }) },
   // Pulls run with each integration's own rights; a vendor syncs its own integrations only (none here).
   'POST /api/integrations/sync/{weddingId}': { allowed: [...WRITERS, 'vendor'], request: () => ({ path: '/api/integrations/sync/w1', body: { syncType: 'incremental' } }) },
   'GET /api/integrations/status/{weddingId}': { allowed: ['admin', 'planner', 'couple', 'vendor'], request: () => ({ path: '/api/integrations/status/w1' }) },
