@@ -35,6 +35,8 @@ import { DocumentStore } from './storage/document-store.ts';
 import { GroupCommit } from './storage/group-commit.ts';
 import { SnapshotStore } from './storage/snapshot-store.ts';
 import { WeddingCatalog } from './storage/wedding-catalog.ts';
+import { createGuardedEgress, type Resolver } from './net/guarded-egress.ts';
+import { createOutboundPolicy, parseOutboundAllow } from './net/outbound-policy.ts';
 
 export const COLLAB_PATH = '/collab';
 const PACKAGE_VERSION = '0.1.0';
@@ -49,6 +51,8 @@ export interface WedSyncServerOptions {
   now?: () => number;
   /** Adapters the bridge can connect. @default every adapter in adapters/registry.ts */
   adapters?: readonly AdapterModule[];
+  /** Name resolution for integrations' outbound connections (tests map names without DNS). @default dns.lookup */
+  resolve?: Resolver;
   /** Mounts more HTTP routes (used by later layers and tests). */
   mount?: (app: Hono<AppEnv>, server: WedSyncServer) => void;
 }
@@ -88,8 +92,16 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
   const publicUrl = () => config.PUBLIC_URL ?? `http://${config.HOST}:${(http.address() as AddressInfo | null)?.port ?? config.PORT}`;
   const bridgeDocuments = new HocuspocusDocuments(collab.hocuspocus, collab.persistence);
   const cipher = createCredentialCipher(resolveCredentialsKey(config.CREDENTIALS_KEY, config.dataDir));
+  // Every connection an integration opens is checked against OUTBOUND_ALLOW (see server/net/).
+  const egress = createGuardedEgress(createOutboundPolicy(parseOutboundAllow(config.OUTBOUND_ALLOW)), {
+    resolve: options.resolve,
+    onRefused: (refusal) => {
+      metrics.outboundRefused.inc({ range: refusal.range });
+      logger.warn({ host: refusal.host, address: refusal.address, range: refusal.range }, 'outbound connection refused (OUTBOUND_ALLOW)');
+    },
+  });
   const bridge = new Bridge({
-    db, docs: bridgeDocuments, adapters: options.adapters ?? ADAPTERS, logger: logger.child({ component: 'bridge' }), metrics, now: options.now,
+    db, docs: bridgeDocuments, egress, adapters: options.adapters ?? ADAPTERS, logger: logger.child({ component: 'bridge' }), metrics, now: options.now,
     commitPending: () => group.commit(),
     inGroup: (fn) => group.write(fn),
     cipher,
@@ -194,6 +206,7 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
         logger.info({ documents: flushed }, 'compacted loaded documents for shutdown');
         http.closeAllConnections();
         await closed;
+        await egress.close();
         db.close();
       })();
       return closing;

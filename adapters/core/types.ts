@@ -1,4 +1,5 @@
 import type { SystemCategory, Vendor, WeddingMeta } from '../../schema/index.ts';
+import type { Egress } from './egress.ts';
 
 /** What an adapter can do; the bridge only calls what is declared. */
 export const CAPABILITIES = ['webhook', 'pull', 'push', 'watch', 'messaging'] as const;
@@ -167,8 +168,10 @@ export interface AdapterRuntime {
   webhookUrl: string;
   /** The secret inbound webhooks are signed with (`whsec_…`). */
   webhookSecret: string;
-  /** Injectable for tests and sandboxes. */
+  /** `egress.fetch`: every user-set URL is fetched through it (see Egress). */
   fetch: typeof fetch;
+  /** Checked outbound connections for clients that open their own (node:http agents, SMTP sockets). */
+  egress: Egress;
   now: () => number;
   state: AdapterState;
 }

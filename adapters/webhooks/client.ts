@@ -30,8 +30,9 @@ export async function deliver(d: Delivery): Promise<number> {
   } finally {
     clearTimeout(timer);
   }
-  const text = await res.text().catch(() => '');
+  // Drained so the connection can be reused; never quoted (see errorForStatus).
+  await res.arrayBuffer().catch(() => undefined);
   if (res.status >= 300 && res.status < 400) throw new AdapterError('permanent', `the subscriber redirected (${res.status}); configure the final URL`, { status: res.status });
-  if (!res.ok) throw errorForStatus('webhook subscriber', res.status, text, res.headers.get('retry-after'));
+  if (!res.ok) throw errorForStatus('webhook subscriber', res.status, res.headers.get('retry-after'));
   return res.status;
 }
