@@ -112,6 +112,9 @@ describe('outbound requests go only where they should (SSRF)', () => {
         expect({ kind, target, code: res.body.error?.code }).toEqual({ kind, target, code: 'destination_forbidden' });
         expect(res.text).not.toContain(SECRET_MARKER);
       }
+      // The universal adapter follows no redirect; one into the network is still named as such.
+      const hook = await connect(t, planner, 'webhooks', { credentials: {}, configuration: { url: `${redirector.url}/hooks` } });
+      expect({ target, code: hook.body.error?.code }).toEqual({ target, code: 'destination_forbidden' });
       expect(redirector.hits()).toBeGreaterThan(0);
     }
     expect(internal.hits()).toBe(0);
