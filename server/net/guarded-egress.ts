@@ -40,6 +40,10 @@ export interface GuardedEgressOptions {
   onRefused?: (error: DestinationForbiddenError) => void;
 }
 
+/**
+ * Outbound connections under `rules` (see the header). Creating it opens nothing; its members never
+ * throw for a refused destination, they fail the connection with a DestinationForbiddenError.
+ */
 export function createGuardedEgress(rules: OutboundPolicy, options: GuardedEgressOptions = {}): GuardedEgress {
   const resolve = options.resolve ?? systemResolver;
   const policy: Pick<OutboundPolicy, 'check'> = {
