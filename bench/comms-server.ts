@@ -4,14 +4,14 @@
  * Cascades notify without delay and escalation waits long enough never to run during a measurement.
  */
 import { loadConfig } from '../server/config.ts';
-import { NO_RATE_LIMITS } from './server-env.ts';
+import { NO_RATE_LIMITS, SANDBOX_OUTBOUND } from './server-env.ts';
 import { createLogger } from '../server/logger.ts';
 import { createWedSyncServer } from '../server/wedsync-server.ts';
 
 const BENCH_SECRET = 'bench-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
 const [dataDir] = process.argv.slice(2) as [string];
 
-const config = loadConfig({ PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'silent', NOTIFY_QUIET_MINUTES: '0', EMERGENCY_ESCALATE_AFTER_S: '86400', PUSH_COALESCE_MS: '0', ...NO_RATE_LIMITS });
+const config = loadConfig({ PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'silent', NOTIFY_QUIET_MINUTES: '0', EMERGENCY_ESCALATE_AFTER_S: '86400', PUSH_COALESCE_MS: '0', ...NO_RATE_LIMITS, ...SANDBOX_OUTBOUND });
 const server = createWedSyncServer(config, { authSecret: BENCH_SECRET, logger: createLogger(config) });
 const { port } = await server.listen();
 process.send!({ type: 'ready', port });

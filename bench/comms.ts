@@ -24,6 +24,9 @@ import { TwilioSandbox } from '../adapters/twilio/sandbox.ts';
 import { sendStandardWebhook } from '../adapters/webhooks/sandbox.ts';
 import { connectWedding } from '../client/sdk/node.ts';
 import { createTokenService } from '../server/auth/tokens.ts';
+import { createGuardedEgress } from '../server/net/guarded-egress.ts';
+import { createOutboundPolicy, parseOutboundAllow } from '../server/net/outbound-policy.ts';
+import { SANDBOX_OUTBOUND } from './server-env.ts';
 import { fmt, markdownTable, summarize } from './stats.ts';
 
 const SERVER = fileURLToPath(new URL('./comms-server.ts', import.meta.url));
@@ -73,10 +76,12 @@ export default async function comms(args: string[]): Promise<void> {
   const count = (): Arrivals => ({ smtp: smtp.received.length, twilio: tw.messages.length, slack: slack.posted.length });
 
   // ── baseline: the same 150 sends straight from the client libraries ──────────────────────────
-  // The client libraries configured as the adapters configure them (pooled SMTP with TCP_NODELAY, …).
-  const mailer = createTransport({ host: '127.0.0.1', port: smtp.port, tls: 'none', from: { address: 'wedding@example.com' }, maxConnections: 5 }, {});
+  // The client libraries configured as the adapters configure them (pooled SMTP with TCP_NODELAY,
+  // connections checked like the server's, …).
+  const egress = createGuardedEgress(createOutboundPolicy(parseOutboundAllow(SANDBOX_OUTBOUND.OUTBOUND_ALLOW)));
+  const mailer = createTransport({ host: '127.0.0.1', port: smtp.port, tls: 'none', from: { address: 'wedding@example.com' }, maxConnections: 5 }, {}, egress);
   // The twilio client pointed at the sandbox the same way the adapter does it (its request client).
-  const twClient = createTwilioClient({ accountSid: tw.accountSid, authToken: tw.authToken }, { apiBase: tw.url, smsFrom: '+447700900001', statusCallbacks: false });
+  const twClient = createTwilioClient({ accountSid: tw.accountSid, authToken: tw.authToken }, { apiBase: tw.url, smsFrom: '+447700900001', statusCallbacks: false }, egress);
   const web = new WebClient(slack.token, { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 } });
   const direct: number[] = [];
   const directPer: number[] = [];
@@ -91,6 +96,7 @@ export default async function comms(args: string[]): Promise<void> {
     direct.push(performance.now() - t0);
   }
   mailer.close();
+  await egress.close();
 
   // ── WedSync: a wedding with 50 vendors on e-mail, SMS and Slack ──────────────────────────────
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-comms-'));

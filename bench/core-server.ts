@@ -13,7 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { loadConfig } from '../server/config.ts';
-import { NO_RATE_LIMITS } from './server-env.ts';
+import { NO_RATE_LIMITS, SANDBOX_OUTBOUND } from './server-env.ts';
 import { createLogger } from '../server/logger.ts';
 import { createWedSyncServer } from '../server/wedsync-server.ts';
 
@@ -53,7 +53,7 @@ async function start(): Promise<number> {
     }
     case 'wedsync':
     case 'wedsync-fsync': {
-      const config = loadConfig({ PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'silent', SQLITE_SYNCHRONOUS: setup === 'wedsync-fsync' ? 'full' : 'normal', MAX_MESSAGE_BYTES: String(64 * 1024 * 1024), ...NO_RATE_LIMITS });
+      const config = loadConfig({ PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'silent', SQLITE_SYNCHRONOUS: setup === 'wedsync-fsync' ? 'full' : 'normal', MAX_MESSAGE_BYTES: String(64 * 1024 * 1024), ...NO_RATE_LIMITS, ...SANDBOX_OUTBOUND });
       const server = createWedSyncServer(config, { authSecret: BENCH_SECRET, logger: createLogger(config) });
       return (await server.listen()).port;
     }

@@ -3,3 +3,9 @@
  * answer 429 long before that) are turned off for them.
  */
 export const NO_RATE_LIMITS = { RATE_LIMIT_PER_IP_PER_MIN: '0', RATE_LIMIT_PER_TOKEN_PER_MIN: '0', RATE_LIMIT_WEBHOOKS_PER_MIN: '0' } as const;
+
+/**
+ * The benchmarks' sandboxes listen on loopback, which integrations may not reach by default
+ * (outbound requests to private addresses are refused; see OUTBOUND_ALLOW in docs/operations.md).
+ */
+export const SANDBOX_OUTBOUND = { OUTBOUND_ALLOW: '127.0.0.0/8,::1' } as const;

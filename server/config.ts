@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { parseOutboundAllow } from './net/outbound-policy.ts';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -95,6 +96,20 @@ export const ConfigSchema = z.object({
   NOTIFY_MAX_DELAY_MINUTES: z.coerce.number().min(0).max(10_080).default(60),
   /** Days before a payment's due date on which the couple and planner are reminded (and the day after, if unpaid). @default 7,1 */
   PAYMENT_REMINDER_DAYS: z.string().regex(/^\d{1,3}(,\d{1,3})*$/, 'comma-separated days, e.g. 7,1').default('7,1'),
+  /**
+   * Destinations integrations may reach although their addresses are not global unicast
+   * (loopback, private, link-local, unique-local, metadata…, which are refused by default because
+   * integration URLs are set by users): comma-separated CIDR ranges (`10.20.0.0/16`, `fd00::/8`),
+   * addresses (`127.0.0.1`, `::1`) or host names (`crm.internal`, any address it resolves to).
+   * Sandboxes and tests allow `127.0.0.0/8,::1`. @default none
+   */
+  OUTBOUND_ALLOW: z.string().max(10_000).optional().superRefine((value, ctx) => {
+    try {
+      parseOutboundAllow(value);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message });
+    }
+  }),
   /** How often escalations, cascades and reminders that are due are looked at. @default 250 */
   COMMS_TICK_MS: z.coerce.number().int().min(10).max(60_000).default(250),
 });

@@ -36,6 +36,8 @@ import { GroupCommit } from './storage/group-commit.ts';
 import { SnapshotStore } from './storage/snapshot-store.ts';
 import { StorageHealth } from './storage/storage-health.ts';
 import { WeddingCatalog } from './storage/wedding-catalog.ts';
+import { createGuardedEgress, type Resolver } from './net/guarded-egress.ts';
+import { createOutboundPolicy, parseOutboundAllow } from './net/outbound-policy.ts';
 
 export const COLLAB_PATH = '/collab';
 const PACKAGE_VERSION = '0.1.0';
@@ -50,6 +52,8 @@ export interface WedSyncServerOptions {
   now?: () => number;
   /** Adapters the bridge can connect. @default every adapter in adapters/registry.ts */
   adapters?: readonly AdapterModule[];
+  /** Name resolution for integrations' outbound connections (tests map names without DNS). @default dns.lookup */
+  resolve?: Resolver;
   /** Mounts more HTTP routes (used by later layers and tests). */
   mount?: (app: Hono<AppEnv>, server: WedSyncServer) => void;
 }
@@ -106,8 +110,16 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
     db.close();
     throw error;
   }
+  // Every connection an integration opens is checked against OUTBOUND_ALLOW (see server/net/).
+  const egress = createGuardedEgress(createOutboundPolicy(parseOutboundAllow(config.OUTBOUND_ALLOW)), {
+    resolve: options.resolve,
+    onRefused: (refusal) => {
+      metrics.outboundRefused.inc({ range: refusal.range });
+      logger.warn({ host: refusal.host, address: refusal.address, range: refusal.range }, 'outbound connection refused (OUTBOUND_ALLOW)');
+    },
+  });
   const bridge = new Bridge({
-    db, docs: bridgeDocuments, adapters: options.adapters ?? ADAPTERS, logger: logger.child({ component: 'bridge' }), metrics, now: options.now,
+    db, docs: bridgeDocuments, egress, adapters: options.adapters ?? ADAPTERS, logger: logger.child({ component: 'bridge' }), metrics, now: options.now,
     commitPending: () => group.commit(),
     inGroup: (fn) => group.write(fn),
     cipher,
@@ -220,6 +232,7 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
         logger.info({ documents: flushed }, 'compacted loaded documents for shutdown');
         http.closeAllConnections();
         await closed;
+        await egress.close();
         db.close();
       })();
       return closing;

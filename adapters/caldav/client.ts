@@ -3,11 +3,10 @@ import {
   syncCollection, updateCalendarObject,
   type DAVCalendar, type DAVResponse,
 } from 'tsdav';
-import { AdapterError, errorForStatus, networkError } from '../core/errors.ts';
+import { AdapterError, errorForStatus, networkError, networkReason } from '../core/errors.ts';
 import { masterEvent, parseCalendar } from '../core/icalendar.ts';
 import { ianaZoneFor } from '../core/vtimezone-rules.ts';
 import type { CalDavConfiguration, CalDavCredentials } from './config.ts';
-import { clipText } from '../../schema/document/text.ts';
 
 const SYSTEM = 'caldav';
 
@@ -52,7 +51,8 @@ export class CalDavClient {
       throw networkError(SYSTEM, error);
     }
     if (res.status === 401 || res.status === 429 || res.status >= 500) {
-      throw errorForStatus(SYSTEM, res.status, await res.text().catch(() => ''), res.headers.get('retry-after'));
+      await res.body?.cancel().catch(() => undefined);
+      throw errorForStatus(SYSTEM, res.status, res.headers.get('retry-after'));
     }
     return res;
   };
@@ -76,12 +76,13 @@ export class CalDavClient {
       calendars = await fetchCalendars({ account, ...this.common() });
     } catch (error) {
       if (error instanceof AdapterError) throw error;
-      throw new AdapterError('permanent', `caldav discovery failed at ${this.config.serverUrl}: ${(error as Error).message}`, { cause: error });
+      // tsdav's messages may carry what the server answered; only the kind of failure is reported.
+      throw new AdapterError('permanent', `caldav discovery failed at ${this.config.serverUrl} (${networkReason(error)})`, { cause: error });
     }
     const wanted = this.config.calendarUrl
       ? calendars.find((c) => sameUrl(c.url, this.config.calendarUrl!))
       : this.config.calendarName ? calendars.find((c) => c.displayName === this.config.calendarName) : calendars.find((c) => !c.components?.length || c.components.includes('VEVENT'));
-    if (!wanted) throw new AdapterError('permanent', `caldav: no calendar ${this.config.calendarName ?? this.config.calendarUrl ?? 'holding events'} at ${this.config.serverUrl} (found: ${calendars.map((c) => c.displayName).join(', ') || 'none'})`);
+    if (!wanted) throw new AdapterError('permanent', `caldav: no calendar ${this.config.calendarName ?? this.config.calendarUrl ?? 'holding events'} at ${this.config.serverUrl} (the server lists ${calendars.length} calendar${calendars.length === 1 ? '' : 's'})`);
     this.calendar = wanted;
     const syncCollectionSupported = (wanted.reports ?? []).includes('syncCollection');
     // RFC 4791 §5.2.2: floating times and dates in this calendar are read in its calendar-timezone.
@@ -96,7 +97,7 @@ export class CalDavClient {
     const res = await syncCollection({ url: cal.url, props: { 'd:getetag': {} }, syncLevel: 1, syncToken: token, ...this.common() });
     if (isInvalidToken(res[0])) throw new AdapterError('gone', 'caldav refused the sync token (valid-sync-token): a full sync is needed', { status: res[0]!.status });
     const failed = res.find((r) => !r.ok && r.status !== 404 && r.status !== 507);
-    if (failed) throw errorForStatus(SYSTEM, failed.status ?? 500, clipText(JSON.stringify(failed.raw ?? ''), 300));
+    if (failed) throw errorForStatus(SYSTEM, failed.status ?? 500);
     const collectionPath = new URL(cal.url).pathname;
     const answer: SyncAnswer = { changed: [], deleted: [], token: null, truncated: false };
     for (const r of res) {
@@ -153,7 +154,7 @@ export class CalDavClient {
     const res = await createCalendarObject({ calendar: cal, filename: name, iCalString: ics, ...this.common() });
     const href = decodeURIComponent(new URL(name, cal.url).pathname);
     if (res.status === 412) return null;
-    if (!res.ok) throw errorForStatus(SYSTEM, res.status, await res.text().catch(() => ''));
+    if (!res.ok) throw errorForStatus(SYSTEM, res.status);
     return { href, etag: res.headers.get('etag') };
   }
 
@@ -161,7 +162,7 @@ export class CalDavClient {
   async update(href: string, ics: string, etag: string | null): Promise<string | null> {
     const cal = await this.collection();
     const res = await updateCalendarObject({ calendarObject: { url: new URL(encodeHref(href), cal.url).href, data: ics, ...(etag ? { etag } : {}) }, ...this.common() });
-    if (!res.ok) throw errorForStatus(SYSTEM, res.status, await res.text().catch(() => ''));
+    if (!res.ok) throw errorForStatus(SYSTEM, res.status);
     return res.headers.get('etag');
   }
 
@@ -173,7 +174,7 @@ export class CalDavClient {
     const cal = await this.collection();
     const res = await deleteCalendarObject({ calendarObject: { url: new URL(encodeHref(href), cal.url).href, ...(etag ? { etag } : {}) }, ...this.common() });
     if (res.status === 412) return false;
-    if (!res.ok && res.status !== 404) throw errorForStatus(SYSTEM, res.status, await res.text().catch(() => ''));
+    if (!res.ok && res.status !== 404) throw errorForStatus(SYSTEM, res.status);
     return true;
   }
 

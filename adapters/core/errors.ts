@@ -1,4 +1,4 @@
-import { clipText } from '../../schema/document/text.ts';
+import { destinationForbidden, underlying } from './egress.ts';
 
 export const ADAPTER_ERROR_CODES = [
   'invalid_config', // the integration's credentials or configuration are wrong: fix and reconnect
@@ -12,6 +12,7 @@ export const ADAPTER_ERROR_CODES = [
   'signature_invalid', // a webhook whose signature does not verify
   'signature_stale', // a webhook outside the timestamp tolerance
   'unsupported', // the adapter lacks the capability asked for
+  'destination_forbidden', // the configured URL or host resolves to an address the server may not reach (OUTBOUND_ALLOW)
 ] as const;
 export type AdapterErrorCode = (typeof ADAPTER_ERROR_CODES)[number];
 
@@ -31,15 +32,19 @@ export class AdapterError extends Error {
   }
 }
 
-/** Maps an HTTP response from an external API to the error the bridge acts on (Svix-style: retry 5xx and network errors only). */
-export function errorForStatus(system: string, status: number, body: string, retryAfter?: string | null): AdapterError {
-  const snippet = clipText(body, 300);
-  if (status === 429) return new AdapterError('rate_limited', `${system} rate limit (429): ${snippet}`, { status, retryAfterMs: parseRetryAfter(retryAfter) });
-  if (status === 401 || status === 403) return new AdapterError('unauthorized', `${system} refused our credentials (${status}): ${snippet}`, { status });
-  if (status === 410) return new AdapterError('gone', `${system} says the resource is gone (410): ${snippet}`, { status });
-  if (status === 412) return new AdapterError('precondition_failed', `${system} precondition failed (412): ${snippet}`, { status });
-  if (status === 408 || status === 425 || status >= 500) return new AdapterError('transient', `${system} error ${status}: ${snippet}`, { status, retryAfterMs: parseRetryAfter(retryAfter) });
-  return new AdapterError('permanent', `${system} rejected the request (${status}): ${snippet}`, { status });
+/**
+ * Maps an HTTP response from an external API to the error the bridge acts on (Svix-style: retry 5xx
+ * and network errors only). The message carries the status only: a response body is the remote
+ * system's text, and these messages reach users, the outbox and the audit trail (an internal page
+ * behind a user-set URL must not be quoted back).
+ */
+export function errorForStatus(system: string, status: number, retryAfter?: string | null): AdapterError {
+  if (status === 429) return new AdapterError('rate_limited', `${system} rate limit (429)`, { status, retryAfterMs: parseRetryAfter(retryAfter) });
+  if (status === 401 || status === 403) return new AdapterError('unauthorized', `${system} refused our credentials (${status})`, { status });
+  if (status === 410) return new AdapterError('gone', `${system} says the resource is gone (410)`, { status });
+  if (status === 412) return new AdapterError('precondition_failed', `${system} precondition failed (412)`, { status });
+  if (status === 408 || status === 425 || status >= 500) return new AdapterError('transient', `${system} error ${status}`, { status, retryAfterMs: parseRetryAfter(retryAfter) });
+  return new AdapterError('permanent', `${system} rejected the request (${status})`, { status });
 }
 
 /** `Retry-After` as seconds or an HTTP date, in milliseconds; undefined when absent or unreadable. */
@@ -51,8 +56,40 @@ export function parseRetryAfter(value: string | null | undefined, now = Date.now
   return Number.isFinite(at) ? Math.max(0, at - now) : undefined;
 }
 
-/** Wraps a network failure (DNS, refused, reset, timeout) as a retryable error. */
+/**
+ * Wraps a network failure (DNS, refused, reset, timeout) as a retryable error, or a refused
+ * destination (DestinationForbiddenError anywhere in the cause chain) as `destination_forbidden`,
+ * which retrying cannot fix.
+ */
 export function networkError(system: string, error: unknown): AdapterError {
-  const cause = (error as { cause?: { code?: string } })?.cause?.code ?? (error as Error)?.message ?? String(error);
-  return new AdapterError('transient', `${system} unreachable: ${cause}`, { cause: error });
+  const forbidden = destinationForbidden(error);
+  if (forbidden) return new AdapterError('destination_forbidden', `${system}: ${forbidden.message}`, { cause: error });
+  return new AdapterError('transient', `${system} unreachable: ${networkReason(error)}`, { cause: error });
+}
+
+/**
+ * What went wrong on our side of a failed call, in words of our own: the system error code
+ * (ECONNREFUSED, ENOTFOUND, UND_ERR_CONNECT_TIMEOUT…) or the error's class name. Client libraries
+ * put response text into some of their error messages, so those are never used.
+ */
+export function networkReason(error: unknown): string {
+  let e: unknown = error;
+  for (let depth = 0; depth < 6 && e && typeof e === 'object'; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && /^[A-Z][A-Z0-9_]{1,40}$/.test(code)) return code;
+    e = underlying(e);
+  }
+  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) return 'timed out';
+  return error instanceof Error ? error.name : 'network error';
+}
+
+/**
+ * Any error from an adapter call as an AdapterError. Adapters throw AdapterErrors, whose messages
+ * never quote a remote answer; anything else escaped a client library whose message may, so it is
+ * named by its kind only (the full error stays in `cause` for logs).
+ */
+export function toAdapterError(caught: unknown, system: string): AdapterError {
+  if (caught instanceof AdapterError) return caught;
+  if (destinationForbidden(caught)) return networkError(system, caught);
+  return new AdapterError('transient', `${system} call failed (${networkReason(caught)})`, { cause: caught });
 }

@@ -36,7 +36,7 @@ export async function requestJson<T = unknown>(system: string, fetchImpl: typeof
     clearTimeout(timer);
   }
   const text = await res.text();
-  if (!res.ok) throw errorForStatus(system, res.status, text, res.headers.get('retry-after'));
+  if (!res.ok) throw errorForStatus(system, res.status, res.headers.get('retry-after'));
   let body: unknown = undefined;
   if (text) {
     try {

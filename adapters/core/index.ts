@@ -1,5 +1,6 @@
 export * from './types.ts';
 export * from './errors.ts';
+export * from './egress.ts';
 export * from './config.ts';
 export * from './secret-fields.ts';
 export * from './fields.ts';

@@ -1,5 +1,6 @@
 import type { ZodType } from 'zod';
 import type { SystemCategory, Vendor, WeddingMeta } from '../../schema/index.ts';
+import type { Egress } from './egress.ts';
 
 /** What an adapter can do; the bridge only calls what is declared. */
 export const CAPABILITIES = ['webhook', 'pull', 'push', 'watch', 'messaging'] as const;
@@ -168,8 +169,10 @@ export interface AdapterRuntime {
   webhookUrl: string;
   /** The secret inbound webhooks are signed with (`whsec_…`). */
   webhookSecret: string;
-  /** Injectable for tests and sandboxes. */
+  /** `egress.fetch`: every user-set URL is fetched through it (see Egress). */
   fetch: typeof fetch;
+  /** Checked outbound connections for clients that open their own (node:http agents, SMTP sockets). */
+  egress: Egress;
   now: () => number;
   state: AdapterState;
 }

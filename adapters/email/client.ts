@@ -1,12 +1,11 @@
-import net from 'node:net';
+import type net from 'node:net';
 import nodemailer from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
-import { AdapterError } from '../core/index.ts';
+import { AdapterError, destinationForbidden, networkReason, type Egress } from '../core/index.ts';
 import type { EmailConfiguration, EmailCredentials } from './config.ts';
-import { clipText } from '../../schema/document/text.ts';
 
-/** A pooled SMTP transport for one integration. */
-export function createTransport(config: EmailConfiguration, credentials: EmailCredentials) {
+/** A pooled SMTP transport for one integration; its connections are opened through `egress` (checked). */
+export function createTransport(config: EmailConfiguration, credentials: EmailCredentials, egress: Egress) {
   const options: SMTPTransport.Options & { pool: true; maxConnections: number } = {
     pool: true,
     maxConnections: config.maxConnections,
@@ -29,7 +28,7 @@ export function createTransport(config: EmailConfiguration, credentials: EmailCr
         done = true;
         callback(err, socket ? { connection: socket } : undefined);
       };
-      const socket = net.connect({ host: o.host, port: o.port }, () => {
+      const socket = egress.connect({ host: o.host, port: o.port }, () => {
         socket.setTimeout(0);
         socket.setNoDelay(true);
         finish(null, socket);
@@ -47,12 +46,14 @@ export function createTransport(config: EmailConfiguration, credentials: EmailCr
  */
 export function smtpError(error: unknown): AdapterError {
   if (error instanceof AdapterError) return error;
-  const e = error as { code?: string; responseCode?: number; response?: string; message?: string };
-  const message = clipText(e?.response ?? e?.message ?? String(error), 300);
-  if (e?.code === 'EAUTH') return new AdapterError('unauthorized', `the SMTP server refused our credentials: ${message}`, { status: e.responseCode, cause: error });
+  // The server's reply text is not quoted: it is the remote system's (see errorForStatus); its code is.
+  const e = error as { code?: string; responseCode?: number };
+  const forbidden = destinationForbidden(error);
+  if (forbidden) return new AdapterError('destination_forbidden', `SMTP: ${forbidden.message}`, { cause: error });
+  if (e?.code === 'EAUTH') return new AdapterError('unauthorized', `the SMTP server refused our credentials${e.responseCode ? ` (${e.responseCode})` : ''}`, { status: e.responseCode, cause: error });
   if (typeof e?.responseCode === 'number') {
-    if (e.responseCode >= 400 && e.responseCode < 500) return new AdapterError('transient', `SMTP ${e.responseCode}: ${message}`, { status: e.responseCode, cause: error });
-    if (e.responseCode >= 500) return new AdapterError('permanent', `SMTP ${e.responseCode}: ${message}`, { status: e.responseCode, cause: error });
+    if (e.responseCode >= 400 && e.responseCode < 500) return new AdapterError('transient', `SMTP ${e.responseCode}`, { status: e.responseCode, cause: error });
+    if (e.responseCode >= 500) return new AdapterError('permanent', `SMTP ${e.responseCode}`, { status: e.responseCode, cause: error });
   }
-  return new AdapterError('transient', `SMTP server unreachable: ${e?.code ?? ''} ${message}`.trim(), { cause: error });
+  return new AdapterError('transient', `SMTP server unreachable: ${networkReason(error)}`, { cause: error });
 }

@@ -17,7 +17,7 @@ export const SYSTEM = 'email';
 export function createEmailAdapter(input: AdapterInput): MessagingAdapter {
   const config = parseAdapterConfig(SYSTEM, 'configuration', EmailConfiguration, input.configuration);
   const credentials = parseAdapterConfig(SYSTEM, 'credentials', EmailCredentials, input.credentials);
-  const transport = createTransport(config, credentials);
+  const transport = createTransport(config, credentials, input.runtime.egress);
   const domain = config.from.address.split('@')[1]!;
   const from = config.from.name ? { name: config.from.name, address: config.from.address } : config.from.address;
 
@@ -48,7 +48,7 @@ export function createEmailAdapter(input: AdapterInput): MessagingAdapter {
           from, to: mail.to, subject: mail.subject, text: mail.text, html: mail.html, messageId: mail.messageId, headers: mail.headers,
           ...(config.replyTo ? { replyTo: config.replyTo } : {}),
         });
-        if (info.rejected.length > 0) throw new AdapterError('permanent', `the SMTP server rejected ${message.address}: ${info.response}`);
+        if (info.rejected.length > 0) throw new AdapterError('permanent', `the SMTP server rejected ${message.address}`);
         return { providerId: info.messageId || mail.messageId, status: 'sent' };
       } catch (error) {
         throw smtpError(error);

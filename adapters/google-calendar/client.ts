@@ -39,13 +39,14 @@ function createAuth(o: GoogleClientOptions): OAuth2Client {
       } catch (error) {
         throw networkError('google-calendar token endpoint', error);
       }
-      const body = await res.json().catch(() => ({})) as { access_token?: string; expires_in?: number; error?: string };
-      if (!res.ok || !body.access_token) throw new AdapterError(res.status >= 500 ? 'transient' : 'unauthorized', `google-calendar service account token refused (${res.status} ${body.error ?? ''})`, { status: res.status });
+      const body = await res.json().catch(() => ({})) as { access_token?: string; expires_in?: number };
+      if (!res.ok || !body.access_token) throw new AdapterError(res.status >= 500 ? 'transient' : 'unauthorized', `google-calendar service account token refused (${res.status})`, { status: res.status });
       return { access_token: body.access_token, expiry_date: o.now() + (body.expires_in ?? 3600) * 1000 };
     };
     return client;
   }
-  const client = new googleAuth.OAuth2({ clientId: c.clientId, clientSecret: c.clientSecret, endpoints: { oauth2TokenUrl: o.config.tokenUrl } });
+  // The refresh goes through the runtime's fetch like every call: tokenUrl is user-set.
+  const client = new googleAuth.OAuth2({ clientId: c.clientId, clientSecret: c.clientSecret, endpoints: { oauth2TokenUrl: o.config.tokenUrl }, transporterOptions: { fetchImplementation: o.fetch } });
   client.setCredentials({
     ...(c.accessToken ? { access_token: c.accessToken } : {}),
     ...(c.refreshToken ? { refresh_token: c.refreshToken } : {}),

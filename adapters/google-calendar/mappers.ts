@@ -92,13 +92,14 @@ const RATE_LIMIT_REASONS = new Set(['rateLimitExceeded', 'userRateLimitExceeded'
  * of our credentials); an expired sync token is 410 `fullSyncRequired`.
  */
 export function googleError(status: number, body: unknown, retryAfter: string | null | undefined): AdapterError {
-  const err = (body as { error?: { message?: string; errors?: { reason?: string }[] } } | undefined)?.error;
+  const err = (body as { error?: { errors?: { reason?: string }[] } } | undefined)?.error;
   const reasons = (err?.errors ?? []).map((e) => e.reason ?? '');
-  const text = typeof body === 'string' ? body : JSON.stringify(body ?? '');
-  if (status === 403 && reasons.some((r) => RATE_LIMIT_REASONS.has(r))) {
-    return new AdapterError('rate_limited', `google-calendar rate limit (403 ${reasons.join(',')}): ${err?.message ?? ''}`, { status, retryAfterMs: parseRetryAfter(retryAfter) ?? 2000 });
+  const limit = reasons.find((r) => RATE_LIMIT_REASONS.has(r));
+  // Only reasons of our own list are named: the rest of the body is Google's text (see errorForStatus).
+  if (status === 403 && limit) {
+    return new AdapterError('rate_limited', `google-calendar rate limit (403 ${limit})`, { status, retryAfterMs: parseRetryAfter(retryAfter) ?? 2000 });
   }
-  return errorForStatus('google-calendar', status, text, retryAfter);
+  return errorForStatus('google-calendar', status, retryAfter);
 }
 
 // ── pull cursors ────────────────────────────────────────────────────────────────────────────────

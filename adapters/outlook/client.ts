@@ -72,7 +72,7 @@ export class GraphClient {
     }
     const text = await res.text();
     if (!res.ok) {
-      const e = errorForStatus('outlook token endpoint', res.status, text, res.headers.get('retry-after'));
+      const e = errorForStatus('outlook token endpoint', res.status, res.headers.get('retry-after'));
       // invalid_grant and friends come as 400: the credentials, not the request, are wrong.
       throw res.status === 400 ? new AdapterError('unauthorized', e.message, { status: 400 }) : e;
     }

@@ -3,7 +3,7 @@ import {
   type WebAPIHTTPError, type WebAPIPlatformError, type WebAPIRateLimitedError,
 } from '@slack/web-api';
 import {
-  AdapterError, errorForStatus, parseAdapterConfig,
+  AdapterError, errorForStatus, networkError, parseAdapterConfig,
   type AdapterDefinition, type AdapterInput, type MessagingAdapter, type MessagingChannel, type Recipient,
 } from '../core/index.ts';
 import { SlackConfiguration, SlackCredentials } from './config.ts';
@@ -22,17 +22,19 @@ export function slackError(error: unknown): AdapterError {
     case ErrorCode.RateLimitedError:
       return new AdapterError('rate_limited', 'Slack rate limit', { status: 429, retryAfterMs: (error as WebAPIRateLimitedError).retryAfter * 1000, cause: error });
     case ErrorCode.PlatformError: {
+      // `error` comes from the answer body: only codes of our own lists are repeated (see errorForStatus).
       const code = (error as WebAPIPlatformError).data.error;
       if (UNAUTHORIZED.has(code)) return new AdapterError('unauthorized', `Slack refused the token: ${code}`, { cause: error });
-      return new AdapterError(TRANSIENT.has(code) ? 'transient' : 'permanent', `Slack: ${code}`, { cause: error });
+      if (TRANSIENT.has(code)) return new AdapterError('transient', `Slack: ${code}`, { cause: error });
+      return new AdapterError('permanent', 'Slack refused the call (platform error)', { cause: error });
     }
     case ErrorCode.HTTPError: {
       const h = error as WebAPIHTTPError;
-      const mapped = errorForStatus('Slack', h.statusCode, String(h.body ?? h.statusMessage), h.headers['retry-after']);
+      const mapped = errorForStatus('Slack', h.statusCode, h.headers['retry-after']);
       return new AdapterError(mapped.code, mapped.message, { ...mapped.extra, cause: error });
     }
     default:
-      return new AdapterError('transient', `Slack unreachable: ${e?.message ?? String(error)}`, { cause: error });
+      return networkError('Slack', error);
   }
 }
 
@@ -45,8 +47,10 @@ export function createSlackAdapter(input: AdapterInput): MessagingAdapter {
   const config = parseAdapterConfig(SYSTEM, 'configuration', SlackConfiguration, input.configuration);
   const credentials = parseAdapterConfig(SYSTEM, 'credentials', SlackCredentials, input.credentials);
   // The client's own retries (up to 10 over half an hour) would hold an outbox worker; the bridge retries.
+  // `fetch`: the runtime's checked one, so a user-set apiUrl cannot reach internal addresses;
+  // `allowAbsoluteUrls: false` keeps every call under that URL.
   const web = new WebClient(credentials.botToken, {
-    retryConfig: { retries: 0 }, rejectRateLimitedCalls: true, timeout: 10_000,
+    retryConfig: { retries: 0 }, rejectRateLimitedCalls: true, timeout: 10_000, fetch: input.runtime.fetch, allowAbsoluteUrls: false,
     ...(config.apiUrl ? { slackApiUrl: config.apiUrl } : {}),
   });
 

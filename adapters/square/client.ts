@@ -1,5 +1,5 @@
 import { SquareClient, SquareEnvironment, SquareError, SquareTimeoutError } from 'square';
-import { AdapterError, errorForStatus } from '../core/index.ts';
+import { AdapterError, errorForStatus, networkError } from '../core/index.ts';
 
 /** The Square SDK client, pointed at `apiBase` (the sandbox) when given; retries are the bridge's. */
 export function createSquareClient(token: string, environment: 'sandbox' | 'production', apiBase: string | undefined, fetchImpl: typeof fetch): SquareClient {
@@ -17,12 +17,12 @@ export function squareError(error: unknown): AdapterError {
   if (error instanceof AdapterError) return error;
   if (error instanceof SquareTimeoutError) return new AdapterError('transient', 'Square timed out', { cause: error });
   if (error instanceof SquareError && typeof error.statusCode === 'number') {
-    const detail = error.errors.map((e) => `${e.code}${e.detail ? `: ${e.detail}` : ''}`).join('; ') || error.message;
+    // Square's `errors` detail is the API's own text; only the status is used (see errorForStatus).
     const retryAfter = error.rawResponse?.headers?.get?.('retry-after') ?? null;
-    const mapped = errorForStatus('Square', error.statusCode, detail, retryAfter);
+    const mapped = errorForStatus('Square', error.statusCode, retryAfter);
     return new AdapterError(mapped.code, mapped.message, { ...mapped.extra, cause: error });
   }
-  return new AdapterError('transient', `Square unreachable: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+  return networkError('Square', error);
 }
 
 export async function call<T>(fn: () => Promise<T>): Promise<T> {

@@ -30,7 +30,7 @@ export function createStripeAdapter(input: AdapterInput): Adapter {
   const config = parseAdapterConfig(SYSTEM, 'configuration', StripeConfiguration, input.configuration);
   const credentials = parseAdapterConfig(SYSTEM, 'credentials', StripeCredentials, input.credentials);
   const { runtime } = input;
-  const stripe = createStripeClient(credentials.secretKey, config.apiBase);
+  const stripe = createStripeClient(credentials.secretKey, config.apiBase, runtime.fetch);
   const freshness = new FreshnessLog(runtime.state);
   const ctx: MapContext = { weddingId: runtime.weddingId, vendorId: config.vendorId, acceptUntagged: config.acceptUntagged };
   const inbound = config.direction !== 'outbound';

@@ -24,7 +24,7 @@ export function createTwilioAdapter(input: AdapterInput): MessagingAdapter {
   const config = parseAdapterConfig(SYSTEM, 'configuration', TwilioConfiguration, input.configuration);
   const credentials = parseAdapterConfig(SYSTEM, 'credentials', TwilioCredentials, input.credentials);
   const { runtime } = input;
-  const client = createTwilioClient(credentials, config);
+  const client = createTwilioClient(credentials, config, runtime.egress);
   const channels: MessagingChannel[] = [...(config.smsFrom ? ['sms' as const] : []), ...(config.whatsappFrom ? ['whatsapp' as const] : [])];
   const fromFor = (channel: MessagingChannel) => (channel === 'whatsapp' ? `whatsapp:${config.whatsappFrom}` : config.smsFrom!);
   const senderParams = (channel: MessagingChannel) => {

@@ -1,4 +1,4 @@
-import { AdapterError, errorForStatus, networkError, standardWebhookHeaders } from '../core/index.ts';
+import { AdapterError, errorForStatus, networkError, standardWebhookHeaders, type Egress } from '../core/index.ts';
 
 export interface Delivery {
   url: string;
@@ -8,6 +8,8 @@ export interface Delivery {
   body: string;
   extraHeaders?: Record<string, string>;
   fetch: typeof fetch;
+  /** Classifies a redirect's target (never followed) so a redirect into the network reads as what it is. */
+  lookup?: Egress['lookup'];
   now: number;
   timeoutMs?: number;
 }
@@ -30,8 +32,29 @@ export async function deliver(d: Delivery): Promise<number> {
   } finally {
     clearTimeout(timer);
   }
-  const text = await res.text().catch(() => '');
-  if (res.status >= 300 && res.status < 400) throw new AdapterError('permanent', `the subscriber redirected (${res.status}); configure the final URL`, { status: res.status });
-  if (!res.ok) throw errorForStatus('webhook subscriber', res.status, text, res.headers.get('retry-after'));
+  // Drained so the connection can be reused; never quoted (see errorForStatus).
+  await res.arrayBuffer().catch(() => undefined);
+  if (res.status >= 300 && res.status < 400) {
+    await refuseForbiddenTarget(res.headers.get('location'), d);
+    throw new AdapterError('permanent', `the subscriber redirected (${res.status}); configure the final URL`, { status: res.status });
+  }
+  if (!res.ok) throw errorForStatus('webhook subscriber', res.status, res.headers.get('retry-after'));
   return res.status;
+}
+
+/** Throws `destination_forbidden` when a redirect points where the server may not connect. */
+async function refuseForbiddenTarget(location: string | null, d: Delivery): Promise<void> {
+  if (!location || !d.lookup) return;
+  let host: string;
+  try {
+    host = new URL(location, d.url).hostname.replace(/^\[|\]$/g, '');
+  } catch {
+    return;
+  }
+  const lookup = d.lookup;
+  const error = await new Promise<unknown>((resolve) => lookup(host, { all: true }, (e) => resolve(e)));
+  if (error) {
+    const refused = networkError('webhook subscriber', error);
+    if (refused.code === 'destination_forbidden') throw new AdapterError('destination_forbidden', `the subscriber redirected to a forbidden destination: ${refused.message}`, { cause: error });
+  }
 }

@@ -20,7 +20,7 @@ export function createWebhooksAdapter(input: AdapterInput): Adapter {
   const inbound = config.direction !== 'outbound';
   const outbound = config.direction !== 'inbound' && config.url !== undefined;
   const capabilities: Capability[] = [...(inbound ? ['webhook' as const] : []), ...(outbound ? ['push' as const] : [])];
-  const send = (id: string, body: string) => deliver({ url: config.url!, secret: runtime.webhookSecret, id, body, extraHeaders: credentials.headers, fetch: runtime.fetch, now: runtime.now() });
+  const send = (id: string, body: string) => deliver({ url: config.url!, secret: runtime.webhookSecret, id, body, extraHeaders: credentials.headers, fetch: runtime.fetch, lookup: runtime.egress.lookup, now: runtime.now() });
 
   return {
     system: SYSTEM,

@@ -1,7 +1,7 @@
 export const BRIDGE_ERROR_CODES = [
   'integration_not_found', 'unknown_system', 'invalid_config', 'connection_test_failed', 'conflict_not_found',
   'conflict_already_resolved', 'outbox_not_found', 'outbox_not_replayable', 'webhook_not_supported', 'signature_invalid',
-  'signature_stale', 'invalid_payload', 'sync_failed',
+  'signature_stale', 'invalid_payload', 'sync_failed', 'destination_forbidden',
 ] as const;
 export type BridgeErrorCode = (typeof BRIDGE_ERROR_CODES)[number];
 
@@ -19,6 +19,8 @@ export const BRIDGE_ERROR_STATUS: Record<BridgeErrorCode, 400 | 401 | 404 | 409 
   signature_stale: 401,
   invalid_payload: 400,
   sync_failed: 502,
+  // The configured URL or host points at an address the server may not reach (OUTBOUND_ALLOW).
+  destination_forbidden: 400,
 };
 
 export class BridgeError extends Error {

@@ -6,8 +6,8 @@ import {
   type SyncResponse, type TimelineSyncResponse, type UpdateIntegrationBody,
 } from '../../schema/index.ts';
 import {
-  AdapterError, canPull, canPush, contentHash, findSecretValues, newWebhookSecret, project,
-  type Adapter, type AdapterDefinition, type AdapterRuntime, type SyncEntity, type WebhookReply, type WebhookRequest,
+  AdapterError, canPull, canPush, contentHash, destinationForbidden, findSecretValues, networkReason, newWebhookSecret, project, toAdapterError,
+  type Adapter, type AdapterDefinition, type AdapterRuntime, type Egress, type SyncEntity, type WebhookReply, type WebhookRequest,
 } from '../../adapters/core/index.ts';
 import { AuthError } from '../auth/auth-error.ts';
 import type { Principal } from '../auth/tokens.ts';
@@ -70,7 +70,8 @@ export interface BridgeDeps {
   settings: BridgeSettings;
   logger: Logger;
   metrics: Metrics;
-  fetch?: typeof fetch;
+  /** Where adapters' outbound connections go through (checked against the operator's policy). */
+  egress: Egress;
   now?: () => number;
   /** Commits writes still in an open group commit; called before anything is pushed out. */
   commitPending?: () => void;
@@ -96,7 +97,6 @@ export class Bridge {
   readonly inboxWorker: InboxWorker;
   readonly outboxWorker: OutboxWorker;
   private readonly now: () => number;
-  private readonly fetchImpl: typeof fetch;
   private readonly puller: Puller;
   private readonly webhooks: WebhookIntake;
   private timers: NodeJS.Timeout[] = [];
@@ -106,7 +106,6 @@ export class Bridge {
   constructor(private readonly deps: BridgeDeps) {
     const { db, settings, logger, metrics } = deps;
     this.now = deps.now ?? Date.now;
-    this.fetchImpl = deps.fetch ?? fetch;
     this.store = new IntegrationStore(db, deps.cipher);
     this.links = new LinkStore(db);
     this.inbox = new InboxStore(db);
@@ -211,7 +210,8 @@ export class Bridge {
       weddingId: i.weddingId,
       webhookUrl: this.webhookUrl(i.system, i.id),
       webhookSecret: i.webhookSecret,
-      fetch: this.fetchImpl,
+      fetch: this.deps.egress.fetch,
+      egress: this.deps.egress,
       now: this.now,
       state: {
         get: () => current,
@@ -301,9 +301,13 @@ export class Bridge {
     try {
       await adapter.testConnection();
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      this.audit.record({ weddingId: body.weddingId, actor: `user:${p.sub}`, action: 'integration.connect', entity: null, entityId: null, result: 'failed', detail: { system: body.system, message: clipText(message, 300) } });
-      throw new BridgeError('connection_test_failed', `connection test failed: ${message}`, { cause: error });
+      // Adapters report failures as AdapterErrors whose messages never quote what the remote system
+      // answered; anything else (a library's own error) is reported by its class only, for the same reason.
+      const refused = destinationForbidden(error);
+      const forbidden = refused !== null || (error instanceof AdapterError && error.code === 'destination_forbidden');
+      const message = error instanceof AdapterError ? error.message : refused ? refused.message : `${body.system}: ${networkReason(error)}`;
+      this.audit.record({ weddingId: body.weddingId, actor: `user:${p.sub}`, action: 'integration.connect', entity: null, entityId: null, result: 'failed', detail: { system: body.system, code: forbidden ? 'destination_forbidden' : 'connection_test_failed', message: clipText(message, 300) } });
+      throw new BridgeError(forbidden ? 'destination_forbidden' : 'connection_test_failed', `connection test failed: ${message}`, { cause: error });
     }
     const integration = this.store.create({
       id, weddingId: body.weddingId, system: body.system, category: body.vendorSystemType ?? definition.category, vendorId, runMode: 'in_process',
@@ -318,7 +322,7 @@ export class Bridge {
       await live.adapter.activate?.();
     } catch (error) {
       this.deps.logger.warn({ err: error, integrationId: id }, 'activation failed; the integration stays active and pulls instead');
-      this.store.update(id, { last_error: clipText(`activation: ${(error as Error).message}`, 500), last_error_at: new Date(this.now()).toISOString() });
+      this.store.update(id, { last_error: clipText(`activation: ${toAdapterError(error, body.system).message}`, 500), last_error_at: new Date(this.now()).toISOString() });
     }
     this.audit.record({ weddingId: body.weddingId, integrationId: id, actor: `user:${p.sub}`, action: 'integration.connect', result: 'ok', detail: { system: body.system, capabilities: live.adapter.capabilities } });
     void this.initialSync(live).catch((error) => this.deps.logger.warn({ err: error, integrationId: id }, 'initial sync failed'));
@@ -448,7 +452,7 @@ export class Bridge {
         const error = failedRows[0]?.lastError ?? failedPushes[0]?.lastError ?? undefined;
         return { ...base, success: !error, applied: applied + pushed.filter((r) => r.status === 'delivered').length, skipped, ...(refused ? { refused } : {}), conflicts, ...(error ? { error } : {}) };
       } catch (error) {
-        return { ...base, success: false, applied: 0, skipped: 0, conflicts: [] as Conflict[], error: (error as Error).message };
+        return { ...base, success: false, applied: 0, skipped: 0, conflicts: [] as Conflict[], error: toAdapterError(error, integration.system).message };
       }
     }));
     this.audit.record({ weddingId, actor: `user:${p.sub}`, action: 'sync.requested', result: results.every((r) => r.success) ? 'ok' : 'failed', detail: { syncType: body.syncType, integrations: results.map((r) => r.integrationId) } });

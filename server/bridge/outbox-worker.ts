@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { clipText } from '../../schema/index.ts';
-import { AdapterError } from '../../adapters/core/index.ts';
+import { toAdapterError } from '../../adapters/core/index.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 import type { AuditLog } from './audit-log.ts';
@@ -190,7 +190,7 @@ export class OutboxWorker {
       this.deps.metrics.pushLatencySeconds.observe({ system: integration.system }, (now - row.createdAt) / 1000);
       this.deps.audit.record({ ...base, action: 'push.delivered', result: 'ok', detail: { outboxId: row.id, kind: row.kind, attempt: row.attempts + 1, idempotencyKey: row.idempotencyKey, ...result.detail } });
     } catch (caught) {
-      const error = caught instanceof AdapterError ? caught : new AdapterError('transient', (caught as Error)?.message ?? String(caught), { cause: caught });
+      const error = toAdapterError(caught, integration.system);
       const now = this.deps.now();
       const attempt = row.attempts + 1;
       const status = error.extra.status ?? null;

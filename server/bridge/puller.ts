@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { AdapterError, canPull } from '../../adapters/core/index.ts';
+import { canPull, toAdapterError } from '../../adapters/core/index.ts';
 import type { AuditLog } from './audit-log.ts';
 import { ListingCollector, absentDeletions } from './full-resync.ts';
 import type { InboxStore } from './inbox-store.ts';
@@ -71,9 +71,10 @@ export class Puller {
       let result;
       try {
         result = await adapter.pull({ cursor, full: fullRead });
-      } catch (error) {
+      } catch (caught) {
+        const error = toAdapterError(caught, integration.system);
         // A refused cursor (expired sync token, invalid delta link) means: read everything again.
-        if (error instanceof AdapterError && error.code === 'gone' && !fullRead) {
+        if (error.code === 'gone' && !fullRead) {
           audit('pull.resync', 'ok', { reason: clipText(error.message, 200) });
           cursor = null;
           fullRead = true;
@@ -81,8 +82,8 @@ export class Puller {
           page = -1;
           continue;
         }
-        audit('pull.failed', 'failed', { message: clipText((error as Error).message, 300) });
-        this.deps.integrations.update(integration.id, { last_error: clipText(`pull: ${(error as Error).message}`, 500), last_error_at: new Date(this.deps.now()).toISOString() });
+        audit('pull.failed', 'failed', { code: error.code, message: clipText(error.message, 300) });
+        this.deps.integrations.update(integration.id, { last_error: clipText(`pull: ${error.message}`, 500), last_error_at: new Date(this.deps.now()).toISOString() });
         throw error;
       }
       // Records read and ignored that deserve a person's attention (a refund of a payment no wedding knows).

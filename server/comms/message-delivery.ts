@@ -1,5 +1,5 @@
 import { WeddingDoc, deliveryKey, systemOrigin, type Delivery } from '../../schema/index.ts';
-import { AdapterError, isMessagingAdapter, type OutboundMessage, type SendReceipt } from '../../adapters/core/index.ts';
+import { AdapterError, isMessagingAdapter, toAdapterError, type OutboundMessage, type SendReceipt } from '../../adapters/core/index.ts';
 import type { LiveIntegration } from '../bridge/integration-registry.ts';
 import type { OutboxRow } from '../bridge/outbox-store.ts';
 import type { AckLinks } from './ack-links.ts';
@@ -46,7 +46,7 @@ export class MessageDelivery {
       try {
         receipt = await adapter.send(message, { idempotencyKey: key });
       } catch (caught) {
-        const error = caught instanceof AdapterError ? caught : new AdapterError('transient', (caught as Error)?.message ?? String(caught), { cause: caught });
+        const error = toAdapterError(caught, integration.system);
         // An answer from the provider means it took nothing; only a lost connection leaves the outcome unknown.
         if (error.code !== 'transient' || error.extra.status !== undefined) this.ledger.markRefused(key);
         const last = !error.retryable || row.attempts + 1 >= this.ctx.settings.outboxMaxAttempts;

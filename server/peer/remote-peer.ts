@@ -10,6 +10,8 @@ import type { Logger } from '../logger.ts';
 import { Metrics } from '../metrics.ts';
 import { openDatabase, type Db } from '../storage/database.ts';
 import { openKeyEncryptionKey } from '../storage/key-encryption-key.ts';
+import { createGuardedEgress } from '../net/guarded-egress.ts';
+import { createOutboundPolicy, parseOutboundAllow } from '../net/outbound-policy.ts';
 import { ProviderDocuments } from './provider-documents.ts';
 
 /** `wedsync peer --config peer.json`: one integration, run outside the server. */
@@ -34,6 +36,14 @@ export const PeerConfig = z.object({
   conflictStrategies: ConflictStrategies.optional(),
   pullIntervalMs: z.number().int().min(100).default(60_000),
   retryScheduleMs: z.string().default('1000,2000,4000,8000,15000,30000,60000'),
+  /** Private destinations the integration may reach, as the server's OUTBOUND_ALLOW (e.g. `127.0.0.0/8,::1`). @default none */
+  outboundAllow: z.string().optional().superRefine((value, ctx) => {
+    try {
+      parseOutboundAllow(value);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message });
+    }
+  }),
 }).strict();
 export type PeerConfig = z.infer<typeof PeerConfig>;
 
@@ -65,8 +75,9 @@ export async function startRemotePeer(config: PeerConfig, logger: Logger, adapte
 
   let listener: http.Server | null = null;
   let webhookUrl: string | null = null;
+  const egress = createGuardedEgress(createOutboundPolicy(parseOutboundAllow(config.outboundAllow)));
   const bridge = new Bridge({
-    db, cipher, docs: documents, adapters, logger, metrics: new Metrics(),
+    db, cipher, docs: documents, adapters, egress, logger, metrics: new Metrics(),
     settings: {
       get publicUrl() { return webhookUrl ?? 'http://localhost'; }, retryScheduleMs: parseSchedule(config.retryScheduleMs), outboxMaxAttempts: 1000, inboxMaxAttempts: 20,
       breakerThreshold: 5, breakerCooldownMs: 15_000, breakerMaxCooldownMs: 300_000, pullIntervalMs: config.pullIntervalMs, coalesceMs: 25,
@@ -107,6 +118,7 @@ export async function startRemotePeer(config: PeerConfig, logger: Logger, adapte
       await bridge.stop();
       if (listener) { listener.closeAllConnections(); await new Promise<void>((r) => listener!.close(() => r())); }
       documents.destroy();
+      await egress.close();
       db.close();
     },
   };

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { sendStandardWebhook } from '../../adapters/webhooks/sandbox.ts';
 import { CLI } from '../helpers/child-server.ts';
 import { registerTeardown } from '../helpers/teardown.ts';
-import { startTestServer, tempDir } from '../helpers/test-server.ts';
+import { SANDBOX_OUTBOUND_ALLOW, startTestServer, tempDir } from '../helpers/test-server.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { startReceiver } from './helpers.ts';
 
@@ -22,7 +22,7 @@ describe('an adapter peer out of process', () => {
       token: await t.token('adapter', ['w1'], { sub: 'adapter:webhooks:peer1' }),
       weddingId: 'w1', integrationId: 'peer1', system: 'webhooks',
       credentials: { webhookSecret: receiver.secret }, configuration: { url: receiver.url },
-      dataDir: path.join(dir, 'peer-data'), webhookPort: 0, retryScheduleMs: '100',
+      dataDir: path.join(dir, 'peer-data'), webhookPort: 0, retryScheduleMs: '100', outboundAllow: SANDBOX_OUTBOUND_ALLOW,
     }));
     const child = spawn(process.execPath, [CLI, 'peer', '--config', configFile], { env: { ...process.env, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';

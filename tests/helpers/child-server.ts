@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { registerTeardown } from './teardown.ts';
-import { TEST_SECRET } from './test-server.ts';
+import { SANDBOX_OUTBOUND_ALLOW, TEST_SECRET } from './test-server.ts';
 
 export const CLI = fileURLToPath(new URL('../../server/cli/wedsync.mjs', import.meta.url));
 
@@ -20,7 +20,7 @@ export interface ChildServer {
 /** Runs `wedsync serve` as a separate process (so it can be killed -9) on a free port. */
 export async function spawnServer(dataDir: string, env: Record<string, string> = {}): Promise<ChildServer> {
   const child = spawn(process.execPath, [CLI, 'serve'], {
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, AUTH_SECRET: TEST_SECRET, LOG_LEVEL: 'info', ...env },
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, AUTH_SECRET: TEST_SECRET, LOG_LEVEL: 'info', OUTBOUND_ALLOW: SANDBOX_OUTBOUND_ALLOW, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -12,6 +12,12 @@ import { registerTeardown } from './teardown.ts';
 
 export const TEST_SECRET = 'test-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
 
+/**
+ * The sandboxes listen on loopback, which integrations may not reach by default (see OUTBOUND_ALLOW);
+ * test servers allow it. Tests of the refusal pass `OUTBOUND_ALLOW: ''` (the product default).
+ */
+export const SANDBOX_OUTBOUND_ALLOW = '127.0.0.0/8,::1';
+
 export interface TestServer {
   server: WedSyncServer;
   dataDir: string;
@@ -41,10 +47,11 @@ export async function startTestServer(options: {
   mount?: WedSyncServerOptions['mount'];
   now?: WedSyncServerOptions['now'];
   adapters?: WedSyncServerOptions['adapters'];
+  resolve?: WedSyncServerOptions['resolve'];
 } = {}): Promise<TestServer> {
   const dataDir = options.dataDir ?? tempDir();
-  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'silent', STORE_DEBOUNCE_MS: '200', STORE_MAX_DEBOUNCE_MS: '1000', ...options.env });
-  const server = createWedSyncServer(config, { authSecret: TEST_SECRET, logger: createLogger(config), extensions: options.extensions, mount: options.mount, now: options.now, adapters: options.adapters });
+  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'silent', STORE_DEBOUNCE_MS: '200', STORE_MAX_DEBOUNCE_MS: '1000', OUTBOUND_ALLOW: SANDBOX_OUTBOUND_ALLOW, ...options.env });
+  const server = createWedSyncServer(config, { authSecret: TEST_SECRET, logger: createLogger(config), extensions: options.extensions, mount: options.mount, now: options.now, adapters: options.adapters, resolve: options.resolve });
   const { port, httpUrl, wsUrl } = await server.listen();
   const cleanups: (() => unknown)[] = [];
   let closed = false;

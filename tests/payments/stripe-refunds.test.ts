@@ -21,7 +21,7 @@ async function setUp(weddingId: string, configuration: Record<string, unknown> =
   const client = await t.connect(weddingId, planner);
   await client.whenSynced();
   // The stripe package itself, as the Dashboard's "Refund" or a vendor's own script would call the API.
-  const stripe = createStripeClient(sandbox.secretKey, sandbox.url);
+  const stripe = createStripeClient(sandbox.secretKey, sandbox.url, fetch);
   return { t, planner, sandbox, client, stripe };
 }
 
