@@ -7,6 +7,7 @@ import type { Logger } from '../logger.ts';
 import type { GroupCommit } from '../storage/group-commit.ts';
 import type { Metrics } from '../metrics.ts';
 import type { CollabContext, Transport } from './context.ts';
+import { hocuspocusQueueLength, type FlowControl } from './flow-control.ts';
 import { checkFrame } from './message-guard.ts';
 import { SocketDocuments, limitsFrame } from './socket-documents.ts';
 
@@ -28,6 +29,8 @@ export interface CollabTransportOptions {
   group: GroupCommit;
   /** A socket on which no document is authenticated within this many ms is closed with 4401. */
   authTimeoutMs: number;
+  /** Budgets and backpressure per socket and per wedding (server/collab/flow-control.ts); none when absent. */
+  flow?: FlowControl;
 }
 
 export interface CollabTransport {
@@ -42,7 +45,9 @@ export interface CollabTransport {
  */
 export function attachCollabTransport(server: HttpServer, hocuspocus: Hocuspocus, options: CollabTransportOptions): CollabTransport {
   const { logger, metrics } = options;
-  const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes, perMessageDeflate: false });
+  // allowSynchronousEvents: false gives each message its own event-loop turn, so one TCP read of
+  // thousands of small frames from a flooding client cannot hold up every other socket.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes, perMessageDeflate: false, allowSynchronousEvents: false });
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
@@ -90,6 +95,7 @@ export function attachCollabTransport(server: HttpServer, hocuspocus: Hocuspocus
       if (authenticated !== undefined && ws.readyState === ws.OPEN) ws.send(limitsFrame(authenticated, options.maxMessageBytes));
     });
     const connection = hocuspocus.handleConnection(socket, toFetchRequest(req), context);
+    const flow = options.flow?.socket(ws, () => hocuspocusQueueLength(connection));
 
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       if (!isBinary) return refuse(ws, 'text_frame', CLOSE.badMessage);
@@ -102,6 +108,8 @@ export function attachCollabTransport(server: HttpServer, hocuspocus: Hocuspocus
         return refuse(ws, 'malformed', CLOSE.badMessage);
       }
       if (verdict.forward && documents.incoming(verdict.documentName, verdict.type)) connection.handleMessage(frame);
+      // Counted after handing it on: a message is never held back or dropped, the socket is paused.
+      flow?.delivered(frame.byteLength, documents.openDocument(verdict.documentName));
     });
     ws.on('error', (error: Error & { code?: string }) => {
       // ws reports a frame over maxPayload as an error before closing (with 4413, see below).
@@ -110,6 +118,7 @@ export function attachCollabTransport(server: HttpServer, hocuspocus: Hocuspocus
     });
     ws.on('close', (code: number, reason: Buffer) => {
       clearTimeout(authDeadline);
+      flow?.dispose();
       metrics.connections.dec();
       connection.handleClose({ code, reason: reason.toString() });
     });
