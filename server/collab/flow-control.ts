@@ -16,9 +16,13 @@ import type { Metrics } from '../metrics.ts';
  * may go into debt. A socket whose buckets are in debt is paused (`ws.pause()`, which stops
  * reading its TCP stream, so the sender's own buffers fill and its writes block) until the debt is
  * paid back. The few messages ws had already read when the socket was paused are still delivered
- * and deepen the debt. Fairness within a turn comes from ws' `allowSynchronousEvents: false`
- * (websocket-transport.ts): each message is its own event-loop turn, so one TCP read of thousands
- * of small frames cannot hold up the other sockets.
+ * and deepen the debt.
+ *
+ * Fairness within the budget: one TCP read can hold thousands of small frames, which ws emits in
+ * one go. A socket's messages beyond MESSAGES_PER_TURN in one event-loop turn are held (in order,
+ * with the socket paused, so at most what ws had already read) and handled in the next turns, so
+ * every other socket gets its turn in between. Those handled in one turn still share one group
+ * commit (server/storage/group-commit.ts).
  *
  * A socket is also paused while Hocuspocus still holds more than `maxQueuedMessages` of its
  * messages unprocessed (slow hooks), and resumed once that queue is half empty.
@@ -109,14 +113,22 @@ export interface PausableSocket {
   pause(): void;
   resume(): void;
   close(code: number, reason: string): void;
+  terminate(): void;
   readonly readyState: number;
   readonly OPEN: number;
+  readonly CLOSING: number;
 }
 
 type Scope = 'connection' | 'wedding' | 'queue';
 
+/** Messages of one socket handled per event-loop turn; the rest wait for the next turns. */
+const MESSAGES_PER_TURN = 32;
+
 /** Budget (in ms of rate) a paused socket must have built up again before it is resumed. */
 const RESUME_MARGIN_MS = 20;
+
+/** How long a paused socket the server closed may take to finish closing before it is dropped. */
+const CLOSE_GRACE_MS = 1000;
 
 /** One server's flow control: the per-wedding buckets, shared by every socket. */
 export class FlowControl {
@@ -182,18 +194,67 @@ export class SocketFlow {
   private queueTimer: NodeJS.Timeout | undefined;
   private waitingForQueue = false;
   private closed = false;
+  /** Messages held for later turns, and whether the socket is paused for them. */
+  private readonly held: { bytes: number; handle: () => string | undefined }[] = [];
+  private holding = false;
+  private handledThisTurn = 0;
 
   constructor(private readonly flow: FlowControl, private readonly ws: PausableSocket, readonly queued: () => number) {
     this.budget = new ScopeBudget(flow.options.connection, flow.options.burstSeconds, flow.now());
   }
 
   /**
-   * Counts one message the socket delivered (`documentName` only when it is addressed to a document
-   * open on this socket, so that a client cannot spend another wedding's budget) and pauses the
-   * socket if a budget is in debt or Hocuspocus' queue for it is long. Call after handing the
-   * message on: the message itself is never held back.
+   * Handles one message the socket delivered, now or (past this turn's share) in a later turn, in
+   * the order they came. `handle` hands it to Hocuspocus and returns the document it is addressed
+   * to when that document is open on this socket, so that a client cannot spend the budget of a
+   * wedding it has not opened.
    */
-  delivered(bytes: number, documentName: string | undefined): void {
+  deliver(bytes: number, handle: () => string | undefined): void {
+    if (this.closed) {
+      handle();
+      return;
+    }
+    if (this.held.length > 0 || this.handledThisTurn >= MESSAGES_PER_TURN || this.blocked()) {
+      this.held.push({ bytes, handle });
+      if (!this.holding) {
+        this.holding = true;
+        this.ws.pause();
+      }
+      return;
+    }
+    this.run(bytes, handle);
+  }
+
+  private run(bytes: number, handle: () => string | undefined): void {
+    if (this.handledThisTurn++ === 0) setImmediate(() => this.nextTurn());
+    this.delivered(bytes, handle());
+  }
+
+  /** Handles held messages, a turn's share at a time, while the budgets allow. */
+  private nextTurn(): void {
+    this.handledThisTurn = 0;
+    if (this.closed || this.held.length === 0) return;
+    while (this.held.length > 0 && this.handledThisTurn < MESSAGES_PER_TURN && !this.blocked()) {
+      const m = this.held.shift()!;
+      this.run(m.bytes, m.handle);
+    }
+    if (this.held.length === 0) {
+      this.holding = false;
+      this.maybeResume();
+    }
+  }
+
+  /** Paused for a budget or for Hocuspocus' queue (maybeResume goes on once that is over). */
+  private blocked(): boolean {
+    return this.waitingForQueue || this.pausedUntil > this.flow.now();
+  }
+
+  /**
+   * Counts one handled message and pauses the socket if a budget is in debt or Hocuspocus' queue
+   * for it is long.
+   */
+  private delivered(bytes: number, documentName: string | undefined): void {
+    if (this.closed) return;
     if (this.closed) return;
     const now = this.flow.now();
     const own = this.budget.charge(bytes, now);
@@ -203,7 +264,11 @@ export class SocketFlow {
       this.flow.throttled(own >= wedding ? 'connection' : 'wedding', 0);
       this.flow.options.metrics.wsRejected.inc({ reason: 'too_many_messages' });
       this.dispose();
+      // The socket stays paused: the client's close reply sits behind everything it still has
+      // buffered, so the TCP connection is dropped after a moment instead of read to the end.
+      this.ws.pause();
       this.ws.close(TOO_MANY_MESSAGES.code, TOO_MANY_MESSAGES.reason);
+      setTimeout(() => this.ws.terminate(), CLOSE_GRACE_MS).unref();
       return;
     }
     if (wait > 0) this.pauseFor(own >= wedding ? 'connection' : 'wedding', now, wait);
@@ -215,6 +280,8 @@ export class SocketFlow {
   /** The socket closed: timers stop and it no longer counts. */
   dispose(): void {
     this.closed = true;
+    // Held messages of a closed socket were never acknowledged: the client sends them again.
+    this.held.length = 0;
     clearTimeout(this.budgetTimer);
     clearTimeout(this.queueTimer);
     this.flow.forget(this);
@@ -230,7 +297,7 @@ export class SocketFlow {
     this.pausedUntil = until;
     this.ws.pause();
     clearTimeout(this.budgetTimer);
-    this.budgetTimer = setTimeout(() => this.maybeResume(), Math.ceil(ms));
+    this.budgetTimer = setTimeout(() => this.maybeResume(), Math.min(CLOSE_GRACE_MS, Math.ceil(ms + RESUME_MARGIN_MS)));
   }
 
   private waitForQueue(): void {
@@ -239,6 +306,7 @@ export class SocketFlow {
     this.ws.pause();
     const check = () => {
       if (this.closed) return;
+      if (this.ws.readyState === this.ws.CLOSING) return this.ws.terminate();
       if (this.queued() > this.flow.options.maxQueuedMessages / 2) {
         this.queueTimer = setTimeout(check, 1);
         return;
@@ -250,11 +318,20 @@ export class SocketFlow {
   }
 
   private maybeResume(): void {
-    if (this.closed || this.waitingForQueue || this.ws.readyState !== this.ws.OPEN) return;
+    if (this.closed) return;
+    // The server closed a paused socket (token expiry, shutdown, …): its close handshake cannot
+    // complete without reading, so the connection is dropped (checked at least every CLOSE_GRACE_MS).
+    if (this.ws.readyState === this.ws.CLOSING) return this.ws.terminate();
+    if (this.waitingForQueue || this.ws.readyState !== this.ws.OPEN) return;
     const left = this.pausedUntil - this.flow.now();
     if (left > 0) {
       clearTimeout(this.budgetTimer);
-      this.budgetTimer = setTimeout(() => this.maybeResume(), Math.ceil(left));
+      this.budgetTimer = setTimeout(() => this.maybeResume(), Math.min(CLOSE_GRACE_MS, Math.ceil(left)));
+      return;
+    }
+    // Messages held while paused go first; nextTurn resumes the socket once they are all handled.
+    if (this.holding) {
+      if (this.handledThisTurn === 0) this.nextTurn();
       return;
     }
     this.ws.resume();

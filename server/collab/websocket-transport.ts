@@ -45,9 +45,7 @@ export interface CollabTransport {
  */
 export function attachCollabTransport(server: HttpServer, hocuspocus: Hocuspocus, options: CollabTransportOptions): CollabTransport {
   const { logger, metrics } = options;
-  // allowSynchronousEvents: false gives each message its own event-loop turn, so one TCP read of
-  // thousands of small frames from a flooding client cannot hold up every other socket.
-  const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes, perMessageDeflate: false, allowSynchronousEvents: false });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes, perMessageDeflate: false });
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
@@ -107,9 +105,13 @@ export function attachCollabTransport(server: HttpServer, hocuspocus: Hocuspocus
         logger.info({ reason: verdict.reason, remote: req.socket.remoteAddress }, 'malformed collab message; closing connection');
         return refuse(ws, 'malformed', CLOSE.badMessage);
       }
-      if (verdict.forward && documents.incoming(verdict.documentName, verdict.type)) connection.handleMessage(frame);
-      // Counted after handing it on: a message is never held back or dropped, the socket is paused.
-      flow?.delivered(frame.byteLength, documents.openDocument(verdict.documentName));
+      const handle = () => {
+        if (verdict.forward && documents.incoming(verdict.documentName, verdict.type)) connection.handleMessage(frame);
+        return documents.openDocument(verdict.documentName);
+      };
+      // Flow control may hold the message for a later event-loop turn (pausing the socket), never drop it.
+      if (flow) flow.deliver(frame.byteLength, handle);
+      else handle();
     });
     ws.on('error', (error: Error & { code?: string }) => {
       // ws reports a frame over maxPayload as an error before closing (with 4413, see below).
