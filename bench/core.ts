@@ -39,7 +39,7 @@ interface Running {
   stop(): Promise<void>;
 }
 
-async function startServer(setup: Setup, dataDir: string): Promise<Running> {
+async function startServer(setup: Setup | 'wedsync-defaults', dataDir: string): Promise<Running> {
   const child = fork(SERVER, [setup, dataDir], { execArgv: ['--expose-gc', '--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const port = await new Promise<number>((resolve, reject) => {
     child.once('message', (m: { type: string; port: number }) => resolve(m.port));
@@ -199,7 +199,7 @@ async function throughputMedian(url: string, token: string, updates: number, run
 
 async function noisyRow(token: string, quick: boolean): Promise<NoisyNeighbourResult> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-noisy-'));
-  const server = await startServer('wedsync', dataDir);
+  const server = await startServer('wedsync-defaults', dataDir);
   try {
     return await noisyNeighbour(server.url, token, { phaseMs: quick ? 4000 : 10_000 });
   } finally {
