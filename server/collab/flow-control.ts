@@ -210,10 +210,8 @@ export class SocketFlow {
    * wedding it has not opened.
    */
   deliver(bytes: number, handle: () => string | undefined): void {
-    if (this.closed) {
-      handle();
-      return;
-    }
+    // Closed with 4429: what ws had still read is not handled (nor acknowledged; the client resends it).
+    if (this.closed) return;
     if (this.held.length > 0 || this.handledThisTurn >= MESSAGES_PER_TURN || this.blocked()) {
       this.held.push({ bytes, handle });
       if (!this.holding) {
@@ -254,7 +252,6 @@ export class SocketFlow {
    * for it is long.
    */
   private delivered(bytes: number, documentName: string | undefined): void {
-    if (this.closed) return;
     if (this.closed) return;
     const now = this.flow.now();
     const own = this.budget.charge(bytes, now);
