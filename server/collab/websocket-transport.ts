@@ -98,21 +98,24 @@ export function attachCollabTransport(server: HttpServer, hocuspocus: Hocuspocus
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       if (!isBinary) return refuse(ws, 'text_frame', CLOSE.badMessage);
       if (data.byteLength > options.maxMessageBytes) return refuse(ws, 'message_too_large', CLOSE.tooLarge);
+      // Flow control may hold the message for a later event-loop turn (pausing the socket), never
+      // drop it; even its structural check waits, so a held burst costs nothing until its turn.
+      if (flow) flow.deliver(data.byteLength, () => handleFrame(data));
+      else handleFrame(data);
+    });
+    /** Checks one frame and hands it to Hocuspocus; returns its document when that is open on this socket. */
+    function handleFrame(data: Buffer): string | undefined {
       // A standalone copy: Hocuspocus' decoder must not be able to read past the frame into a pooled buffer.
       const frame = new Uint8Array(data);
       const verdict = checkFrame(frame);
       if (!verdict.ok) {
         logger.info({ reason: verdict.reason, remote: req.socket.remoteAddress }, 'malformed collab message; closing connection');
-        return refuse(ws, 'malformed', CLOSE.badMessage);
+        refuse(ws, 'malformed', CLOSE.badMessage);
+        return undefined;
       }
-      const handle = () => {
-        if (verdict.forward && documents.incoming(verdict.documentName, verdict.type)) connection.handleMessage(frame);
-        return documents.openDocument(verdict.documentName);
-      };
-      // Flow control may hold the message for a later event-loop turn (pausing the socket), never drop it.
-      if (flow) flow.deliver(frame.byteLength, handle);
-      else handle();
-    });
+      if (verdict.forward && documents.incoming(verdict.documentName, verdict.type)) connection.handleMessage(frame);
+      return documents.openDocument(verdict.documentName);
+    }
     ws.on('error', (error: Error & { code?: string }) => {
       // ws reports a frame over maxPayload as an error before closing (with 4413, see below).
       metrics.wsRejected.inc({ reason: error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? 'message_too_large' : 'socket_error' });
