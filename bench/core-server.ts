@@ -3,7 +3,8 @@
  *   node --expose-gc --import tsx bench/core-server.ts <setup> <dataDir>
  * setups: hono (a bare HTTP handler), bare (Hocuspocus, no persistence, default settings), bare-unbatched
  * (the same with flushDelay: false, as WedSync runs), database (Hocuspocus + extension-database storing the
- * state in SQLite, default debounce), wedsync (this server), wedsync-fsync (SQLITE_SYNCHRONOUS=full).
+ * state in SQLite, default debounce), wedsync (this server, collaboration budgets off), wedsync-fsync
+ * (SQLITE_SYNCHRONOUS=full), wedsync-defaults (this server with its default budgets: the noisy-neighbour row).
  */
 import path from 'node:path';
 import { Database as DatabaseExtension } from '@hocuspocus/extension-database';
@@ -13,7 +14,7 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { loadConfig } from '../server/config.ts';
-import { NO_RATE_LIMITS, SANDBOX_OUTBOUND } from './server-env.ts';
+import { NO_COLLAB_BUDGETS, NO_RATE_LIMITS, SANDBOX_OUTBOUND } from './server-env.ts';
 import { createLogger } from '../server/logger.ts';
 import { createWedSyncServer } from '../server/wedsync-server.ts';
 
@@ -52,8 +53,10 @@ async function start(): Promise<number> {
       return (server.address() as AddressInfo).port;
     }
     case 'wedsync':
-    case 'wedsync-fsync': {
-      const config = loadConfig({ PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'silent', SQLITE_SYNCHRONOUS: setup === 'wedsync-fsync' ? 'full' : 'normal', MAX_MESSAGE_BYTES: String(64 * 1024 * 1024), ...NO_RATE_LIMITS, ...SANDBOX_OUTBOUND });
+    case 'wedsync-fsync':
+    case 'wedsync-defaults': {
+      const budgets = setup === 'wedsync-defaults' ? {} : NO_COLLAB_BUDGETS;
+      const config = loadConfig({ PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'silent', SQLITE_SYNCHRONOUS: setup === 'wedsync-fsync' ? 'full' : 'normal', MAX_MESSAGE_BYTES: String(64 * 1024 * 1024), ...NO_RATE_LIMITS, ...SANDBOX_OUTBOUND, ...budgets });
       const server = createWedSyncServer(config, { authSecret: BENCH_SECRET, logger: createLogger(config) });
       return (await server.listen()).port;
     }

@@ -5,9 +5,11 @@
  * - sustained updates/s from one writer, seen by a second client and acknowledged by the server
  * - cold load of a wedding with 100k updates of history
  * - resident memory per loaded document (with one connected client each)
+ * - noisy neighbour (WedSync only): bystanders' edit-to-peer latency on other weddings while one
+ *   client floods its own wedding back to back, against the same bystanders without the flood
  * Ratios are against `bare-unbatched` (Hocuspocus without persistence, broadcasting each update as
  * WedSync does); `bare` with Hocuspocus' default batching is reported too.
- * Options: --quick (fewer samples, for a smoke run).
+ * Options: --quick (fewer samples, for a smoke run), --noisy-only (just the noisy-neighbour row).
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -21,6 +23,7 @@ import { WeddingDoc } from '../schema/index.ts';
 import { createTokenService } from '../server/auth/tokens.ts';
 import { openDatabase } from '../server/storage/database.ts';
 import { DocumentStore } from '../server/storage/document-store.ts';
+import { noisyNeighbour, type NoisyNeighbourResult } from './noisy-neighbour.ts';
 import { fmt, markdownTable, summarize } from './stats.ts';
 
 const SERVER = fileURLToPath(new URL('./core-server.ts', import.meta.url));
@@ -36,7 +39,7 @@ interface Running {
   stop(): Promise<void>;
 }
 
-async function startServer(setup: Setup, dataDir: string): Promise<Running> {
+async function startServer(setup: Setup | 'wedsync-defaults', dataDir: string): Promise<Running> {
   const child = fork(SERVER, [setup, dataDir], { execArgv: ['--expose-gc', '--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const port = await new Promise<number>((resolve, reject) => {
     child.once('message', (m: { type: string; port: number }) => resolve(m.port));
@@ -194,8 +197,41 @@ async function throughputMedian(url: string, token: string, updates: number, run
   return all[Math.floor(runs / 2)]!;
 }
 
+async function noisyRow(token: string, quick: boolean): Promise<NoisyNeighbourResult> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-noisy-'));
+  const server = await startServer('wedsync-defaults', dataDir);
+  try {
+    return await noisyNeighbour(server.url, token, { phaseMs: quick ? 4000 : 10_000 });
+  } finally {
+    await server.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+function noisyTable(r: NoisyNeighbourResult): string {
+  return markdownTable(
+    ['noisy neighbour (wedsync)', 'bystander p50 (ms)', 'p99 (ms)', 'max (ms)', 'samples', 'p99 vs baseline', 'flooder updates sent', 'flooder updates acked', 'bystander edits lost'],
+    [
+      ['baseline (no flood)', fmt(r.baseline.p50), fmt(r.baseline.p99), fmt(r.baseline.max), r.baseline.n, '1.00', '–', '–', '–'],
+      ['one client flooding', fmt(r.flood.p50), fmt(r.flood.p99), fmt(r.flood.max), r.flood.n, fmt(r.p99Ratio, 2), r.flooderSent, r.flooderAcked, r.lostOrLate],
+    ],
+  );
+}
+
 export default async function core(args: string[]): Promise<void> {
   const quick = args.includes('--quick');
+  if (args.includes('--noisy-only')) {
+    const token = await createTokenService(BENCH_SECRET).sign({ sub: 'bench', role: 'admin', weddings: ['*'] }, 3600);
+    const noisy = await noisyRow(token, quick);
+    const table = noisyTable(noisy);
+    const meta = { when: new Date().toISOString(), node: process.version, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, quick, only: 'noisy' };
+    fs.mkdirSync(RESULTS, { recursive: true });
+    const file = path.join(RESULTS, `core-noisy-${meta.when.replace(/[:.]/g, '-')}${quick ? '-quick' : ''}.json`);
+    fs.writeFileSync(file, JSON.stringify({ meta, noisy, table }, null, 2) + '\n');
+    console.log(table);
+    console.log(`\nwritten to ${path.relative(process.cwd(), file)}`);
+    return;
+  }
   const samples = quick ? 300 : 2000;
   const updates = quick ? 5000 : 30_000;
   const historySize = quick ? 10_000 : 100_000;
@@ -229,18 +265,22 @@ export default async function core(args: string[]): Promise<void> {
     results[setup] = { latencyP50: lat.p50, latencyP99: lat.p99, latencyMax: lat.max, updatesPerSecond: thr.perSecond, ackedPerSecond: thr.ackedPerSecond, coldLoadMs: cold, reloadMs: warm, rssPerDocKiB: mem.rssKiB, heapPerDocKiB: mem.heapKiB };
   }
 
+  console.error('wedsync: noisy neighbour…');
+  const noisy = await noisyRow(token, quick);
+
   const bare = results['bare-unbatched'];
-  const table = markdownTable(
+  const mainTable = markdownTable(
     ['setup', 'propagation p50 (ms)', 'p99 (ms)', 'updates/s seen by peer', 'vs bare-unbatched', 'updates/s acked', `cold load ${historySize / 1000}k-update history (ms)`, 'reload after compaction (ms)', 'RSS per loaded doc (KiB)', 'heap per loaded doc (KiB)'],
     SETUPS.map((s) => {
       const r = results[s];
       return [s, fmt(r.latencyP50!), fmt(r.latencyP99!), fmt(r.updatesPerSecond!, 0), fmt(r.updatesPerSecond! / bare.updatesPerSecond!, 2), fmt(r.ackedPerSecond!, 0), r.coldLoadMs == null ? 'n/a' : fmt(r.coldLoadMs, 0), r.reloadMs == null ? 'n/a' : fmt(r.reloadMs, 0), fmt(r.rssPerDocKiB!, 1), fmt(r.heapPerDocKiB!, 1)];
     }),
   );
+  const table = `${mainTable}\n\n${noisyTable(noisy)}`;
   const meta = { when: new Date().toISOString(), node: process.version, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, quick, samples, rate: 200, updates, historySize, memDocs };
   fs.mkdirSync(RESULTS, { recursive: true });
   const file = path.join(RESULTS, `core-${meta.when.replace(/[:.]/g, '-')}${quick ? '-quick' : ''}.json`);
-  fs.writeFileSync(file, JSON.stringify({ meta, results, table }, null, 2) + '\n');
+  fs.writeFileSync(file, JSON.stringify({ meta, results, noisy, table }, null, 2) + '\n');
   console.log(table);
   console.log(`\n${JSON.stringify(meta)}\nwritten to ${path.relative(process.cwd(), file)}`);
 }

@@ -7,6 +7,7 @@ const benches: Record<string, () => Promise<{ default: (args: string[]) => Promi
   webhooks: () => import('./webhooks.ts'),
   calendars: () => import('./calendars.ts'),
   comms: () => import('./comms.ts'),
+  'large-doc': () => import('./large-document.ts'),
 };
 
 const [name, ...args] = process.argv.slice(2);

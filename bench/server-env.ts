@@ -9,3 +9,10 @@ export const NO_RATE_LIMITS = { RATE_LIMIT_PER_IP_PER_MIN: '0', RATE_LIMIT_PER_T
  * (outbound requests to private addresses are refused; see OUTBOUND_ALLOW in docs/operations.md).
  */
 export const SANDBOX_OUTBOUND = { OUTBOUND_ALLOW: '127.0.0.0/8,::1' } as const;
+
+/**
+ * The same for the collaboration budgets (server/collab/flow-control.ts): the capacity rows of
+ * `npm run bench -- core` measure one writer as fast as the server goes. The noisy-neighbour row
+ * runs with the defaults, which are what it measures.
+ */
+export const NO_COLLAB_BUDGETS = { COLLAB_CONNECTION_MESSAGES_PER_S: '0', COLLAB_CONNECTION_BYTES_PER_S: '0', COLLAB_WEDDING_MESSAGES_PER_S: '0', COLLAB_WEDDING_BYTES_PER_S: '0' } as const;

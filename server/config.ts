@@ -37,6 +37,28 @@ export const ConfigSchema = z.object({
   /** Largest WebSocket message accepted; larger ones close the connection with 4413. @default 2097152 (2 MiB) */
   MAX_MESSAGE_BYTES: z.coerce.number().int().min(1024).max(256 * 1024 * 1024).default(2 * 1024 * 1024),
   /**
+   * Messages (updates, presence, …) per second one WebSocket may send before it is paused (it is not
+   * read until back within budget; nothing is dropped). Typing, the planner app and an SDK's offline
+   * resync stay far below it. 0 turns the limit off. @default 1000
+   */
+  COLLAB_CONNECTION_MESSAGES_PER_S: z.coerce.number().min(0).default(1000),
+  /** Bytes per second of messages one WebSocket may send before it is paused; 0 = off. @default 8388608 (8 MiB) */
+  COLLAB_CONNECTION_BYTES_PER_S: z.coerce.number().min(0).default(8 * 1024 * 1024),
+  /** Messages per second all WebSockets together may send to one wedding; 0 = off. @default 3000 */
+  COLLAB_WEDDING_MESSAGES_PER_S: z.coerce.number().min(0).default(3000),
+  /** Bytes per second all WebSockets together may send to one wedding; 0 = off. @default 16777216 (16 MiB) */
+  COLLAB_WEDDING_BYTES_PER_S: z.coerce.number().min(0).default(16 * 1024 * 1024),
+  /** Seconds of budget that may be spent at once (a burst) before pausing starts. @default 5 */
+  COLLAB_BURST_S: z.coerce.number().min(0.1).max(600).default(5),
+  /**
+   * A WebSocket whose debt would take longer than this to pay back is closed with 4429
+   * (too-many-messages) instead of paused: the last resort, e.g. for many sockets flooding one
+   * wedding at once. @default 30000
+   */
+  COLLAB_MAX_PAUSE_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
+  /** Unprocessed messages the server holds for one WebSocket before it stops reading it. @default 256 */
+  COLLAB_MAX_QUEUED_MESSAGES: z.coerce.number().int().min(1).max(1_000_000).default(256),
+  /**
    * SQLite `synchronous` for the update log. `normal` (WAL) survives a killed process; `full` also
    * survives power loss at the price of an fsync per update. @default normal
    */

@@ -24,6 +24,11 @@ export class Metrics {
   readonly documentsDiscarded = new client.Counter({ name: 'wedsync_documents_discarded_total', help: 'Live documents dropped and reloaded from storage because a change in them could not be stored', registers: [this.registry] });
   readonly unresolvedDocuments = new client.Counter({ name: 'wedsync_document_unresolved_loads_total', help: 'Document loads that found stored updates whose dependencies are missing (served without them; kept stored)', registers: [this.registry] });
   readonly hookErrors = new client.Counter({ name: 'wedsync_hook_errors_total', help: 'Errors thrown by collaboration hooks and caught', labelNames: ['hook'] as const, registers: [this.registry] });
+  // ── flow control (server/collab/flow-control.ts) ──
+  readonly collabThrottled = new client.Counter({ name: 'wedsync_collab_throttled_total', help: 'Times a WebSocket was paused for going over a budget, by scope (connection, wedding, queue)', labelNames: ['scope'] as const, registers: [this.registry] });
+  readonly collabThrottledSeconds = new client.Counter({ name: 'wedsync_collab_throttled_seconds_total', help: 'Time WebSockets spent paused for going over a message or byte budget, by scope', labelNames: ['scope'] as const, registers: [this.registry] });
+  readonly collabQueuedMessages = new client.Gauge({ name: 'wedsync_collab_queued_messages', help: 'Messages received from WebSockets that Hocuspocus holds unprocessed', registers: [this.registry], collect: () => this.collectors.collabQueue?.() });
+  readonly collabQueuePeak = new client.Gauge({ name: 'wedsync_collab_socket_queue_peak_messages', help: 'Largest number of unprocessed messages seen for one WebSocket since start', registers: [this.registry] });
   readonly httpRequests = new client.Histogram({
     name: 'wedsync_http_request_duration_seconds', help: 'HTTP request duration', labelNames: ['method', 'route', 'status'] as const,
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5], registers: [this.registry],
@@ -53,8 +58,8 @@ export class Metrics {
   readonly outboundRefused = new client.Counter({ name: 'wedsync_outbound_refused_total', help: 'Outbound connections refused by OUTBOUND_ALLOW policy, by address range', labelNames: ['range'] as const, registers: [this.registry] });
   readonly openBreakers = new client.Gauge({ name: 'wedsync_open_circuit_breakers', help: 'Integrations whose circuit breaker is open or half-open', registers: [this.registry] });
 
-  /** Filled by the bridge: gauges that are read from storage when scraped. */
-  readonly collectors: { inbox?: () => void; outbox?: () => void; integrations?: () => void } = {};
+  /** Filled by the bridge and flow control: gauges that are read when scraped. */
+  readonly collectors: { inbox?: () => void; outbox?: () => void; integrations?: () => void; collabQueue?: () => void } = {};
 
   constructor() {
     client.collectDefaultMetrics({ register: this.registry, prefix: 'wedsync_process_' });

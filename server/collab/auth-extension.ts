@@ -12,6 +12,10 @@ const MAX_PRESENCE_STATE_CHARS = 16 * 1024;
 
 const PRESENCE_COLORS = ['#d1495b', '#00798c', '#edae49', '#30638e', '#6a4c93', '#2a9d8f', '#e76f51', '#457b9d'];
 
+function isEmptyState(state: unknown): boolean {
+  return typeof state === 'object' && state !== null && Object.keys(state).length === 0;
+}
+
 function colorFor(id: string): string {
   let h = 0;
   for (const ch of id) h = (h * 31 + ch.charCodeAt(0)) >>> 0;
@@ -27,9 +31,9 @@ export function presenceUser(p: Principal): { id: string; name: string; role: st
  * Authenticates every document a connection opens and enforces roles:
  * - only `wedding:<id>` documents, only weddings the token lists (`*` for admins);
  * - `vendor` and `couple` connections are read-only;
- * - presence (awareness) cannot be spoofed: a peer may only set its own client's state, its `user`
- *   is stamped from its token, a read-only peer shows nothing but that identity, and a state over
- *   16 KiB of JSON is dropped.
+ * - presence (awareness) cannot be spoofed: a connection may only set the state of its own client
+ *   id (one id per connection), its `user` is stamped from its token, a read-only peer shows
+ *   nothing but that identity, and a state over 16 KiB of JSON is dropped.
  * A refusal is answered with Hocuspocus' permission-denied message for that document only (no
  * document data is sent). Other documents multiplexed on the same socket carry on; the socket is
  * closed with 4400, 4401 or 4403 only when nothing else on it is open or authenticating (see
@@ -63,26 +67,66 @@ export class AuthExtension implements Extension {
     }
   }
 
+  /**
+   * Presence is accepted only for the sender's own client id, one id per connection:
+   * - an id another connection on this document owns is dropped (`awareness_spoof`);
+   * - an id nobody owns becomes this connection's own when it owns none yet (a provider's first
+   *   presence is its own: `startSync` sends `[document.clientID]`); any other is dropped
+   *   (`awareness_unowned`), so a connection never publishes presence for ids nobody owns;
+   * - a removal (null state) for an id the connection does not own is dropped silently.
+   * Ownership is Hocuspocus' own record (`document.getClients(connection)`), which it empties (and
+   * removes those states) when the connection closes. A claimed id is added to that record here:
+   * Hocuspocus only records ids it sees *added*, and after a reconnect a provider's id is merely
+   * *updated* (the server still knows its clock), so the new connection would otherwise own nothing.
+   *
+   * NOTE: Hocuspocus (4.7, MessageReceiver) decodes each update into a scratch Awareness whose
+   * constructor gives it a local state `{}` under a random client id, inserted before the decoded
+   * states: the first entry of `states` is that scratch id, not the sender's. (It is re-encoded with
+   * clock 0, which the document ignores.) Taking "the first id in the message" as the sender's own
+   * therefore claimed the scratch id; it is removed here before anything is claimed.
+   */
   async beforeHandleAwareness(data: beforeHandleAwarenessPayload<CollabContext>): Promise<void> {
     const connection = data.connection;
     const principal = connection?.context?.principal;
     if (!connection || !principal) return;
     const own = data.document.getClients(connection);
+    const ownedByOther = (clientId: number) => data.document.getConnections().some((c) => c !== connection && data.document.getClients(c).has(clientId));
+    const [first] = data.states;
+    if (first && isEmptyState(first[1]) && !own.has(first[0]) && !ownedByOther(first[0])) data.states.delete(first[0]);
     for (const [clientId, state] of [...data.states]) {
-      const ownedByOther = !own.has(clientId) && data.document.getConnections().some((c) => c !== connection && data.document.getClients(c).has(clientId));
-      if (ownedByOther) {
+      if (own.has(clientId)) {
+        this.stamp(data, clientId, state, principal, connection.readOnly);
+        continue;
+      }
+      if (ownedByOther(clientId)) {
         data.states.delete(clientId);
         this.metrics.wsRejected.inc({ reason: 'awareness_spoof' });
         continue;
       }
-      if (JSON.stringify(state).length > MAX_PRESENCE_STATE_CHARS) {
-        // Every peer receives every presence state: one peer must not make them all download megabytes.
+      if (state === null || state === undefined) {
         data.states.delete(clientId);
-        this.metrics.wsRejected.inc({ reason: 'awareness_too_large' });
         continue;
       }
-      const user = presenceUser(principal);
-      data.states.set(clientId, connection.readOnly ? { user } : { ...state, user });
+      if (own.size > 0) {
+        data.states.delete(clientId);
+        this.metrics.wsRejected.inc({ reason: 'awareness_unowned' });
+        continue;
+      }
+      if (this.stamp(data, clientId, state, principal, connection.readOnly)) own.add(clientId);
     }
+  }
+
+  /** Stamps the token's identity on a state, or drops an oversized one; true when kept. */
+  private stamp(data: beforeHandleAwarenessPayload<CollabContext>, clientId: number, state: Record<string, unknown> | null, principal: Principal, readOnly: boolean): boolean {
+    if (state === null || state === undefined) return true;
+    if (JSON.stringify(state).length > MAX_PRESENCE_STATE_CHARS) {
+      // Every peer receives every presence state: one peer must not make them all download megabytes.
+      data.states.delete(clientId);
+      this.metrics.wsRejected.inc({ reason: 'awareness_too_large' });
+      return false;
+    }
+    const user = presenceUser(principal);
+    data.states.set(clientId, readOnly ? { user } : { ...state, user });
+    return true;
   }
 }

@@ -44,6 +44,12 @@ export class SocketDocuments {
     return {};
   }
 
+  /** The plain document name when `address` is authenticated on this socket, else undefined. */
+  openDocument(address: string): string | undefined {
+    const name = plainName(address);
+    return this.states.get(name) === 'open' ? name : undefined;
+  }
+
   refused(documentName: string): void {
     this.states.set(plainName(documentName), 'refused');
   }

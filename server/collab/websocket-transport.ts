@@ -6,6 +6,7 @@ import type { Logger } from '../logger.ts';
 import type { GroupCommit } from '../storage/group-commit.ts';
 import type { Metrics } from '../metrics.ts';
 import type { CollabContext, Transport } from './context.ts';
+import { hocuspocusQueueLength, type FlowControl } from './flow-control.ts';
 import { checkFrame } from './message-guard.ts';
 import { SocketDocuments, limitsFrame } from './socket-documents.ts';
 
@@ -27,6 +28,8 @@ export interface CollabTransportOptions {
   group: GroupCommit;
   /** A socket on which no document is authenticated within this many ms is closed with 4401. */
   authTimeoutMs: number;
+  /** Budgets and backpressure per socket and per wedding (server/collab/flow-control.ts); none when absent. */
+  flow?: FlowControl;
 }
 
 export interface CollabTransport {
@@ -89,19 +92,29 @@ export function attachCollabTransport(server: HttpServer, hocuspocus: Hocuspocus
       if (authenticated !== undefined && ws.readyState === ws.OPEN) ws.send(limitsFrame(authenticated, options.maxMessageBytes));
     });
     const connection = hocuspocus.handleConnection(socket, toFetchRequest(req), context);
+    const flow = options.flow?.socket(ws, () => hocuspocusQueueLength(connection));
 
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       if (!isBinary) return refuse(ws, 'text_frame', CLOSE.badMessage);
       if (data.byteLength > options.maxMessageBytes) return refuse(ws, 'message_too_large', CLOSE.tooLarge);
+      // Flow control may hold the message for a later event-loop turn (pausing the socket), never
+      // drop it; even its structural check waits, so a held burst costs nothing until its turn.
+      if (flow) flow.deliver(data.byteLength, () => handleFrame(data));
+      else handleFrame(data);
+    });
+    /** Checks one frame and hands it to Hocuspocus; returns its document when that is open on this socket. */
+    function handleFrame(data: Buffer): string | undefined {
       // A standalone copy: Hocuspocus' decoder must not be able to read past the frame into a pooled buffer.
       const frame = new Uint8Array(data);
       const verdict = checkFrame(frame);
       if (!verdict.ok) {
         logger.info({ reason: verdict.reason, remote: req.socket.remoteAddress }, 'malformed collab message; closing connection');
-        return refuse(ws, 'malformed', CLOSE.badMessage);
+        refuse(ws, 'malformed', CLOSE.badMessage);
+        return undefined;
       }
       if (verdict.forward && documents.incoming(verdict.documentName, verdict.type)) connection.handleMessage(frame);
-    });
+      return documents.openDocument(verdict.documentName);
+    }
     ws.on('error', (error: Error & { code?: string }) => {
       // ws reports a frame over maxPayload as an error before closing (with 4413, see below).
       metrics.wsRejected.inc({ reason: error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? 'message_too_large' : 'socket_error' });
@@ -109,6 +122,7 @@ export function attachCollabTransport(server: HttpServer, hocuspocus: Hocuspocus
     });
     ws.on('close', (code: number, reason: Buffer) => {
       clearTimeout(authDeadline);
+      flow?.dispose();
       metrics.connections.dec();
       connection.handleClose({ code, reason: reason.toString() });
     });

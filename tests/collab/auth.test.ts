@@ -121,7 +121,10 @@ describe('WebSocket authentication', () => {
     await waitFor(() => watcher.provider.awareness!.getStates().get(victim.ydoc.clientID), 'victim presence');
 
     const ws = await t.rawSocket();
+    const mallory = record(ws);
     ws.send(authFrame('wedding:w1', await t.token('planner', ['w1'], { sub: 'mallory' })));
+    // Authenticated first: otherwise the victim's later change can overtake the forged one.
+    await waitFor(() => mallory.frames.some((f) => f.type === MSG.Auth && f.authSubtype === 2), 'mallory authenticated');
     const forged = new Y.Doc();
     forged.clientID = victim.ydoc.clientID;
     const aw = new Awareness(forged);
@@ -133,8 +136,8 @@ describe('WebSocket authentication', () => {
     victim.provider.awareness!.setLocalStateField('editing', 'dinner');
     await waitFor(() => watcher.provider.awareness!.getStates().get(victim.ydoc.clientID)?.editing === 'dinner', 'the victim\'s own later change');
     expect(watcher.provider.awareness!.getStates().get(victim.ydoc.clientID)!.user.id).toBe('victim');
-    const rejected = await t.server.metrics.wsRejected.get();
-    expect(rejected.values.find((v) => v.labels.reason === 'awareness_spoof')?.value).toBeGreaterThan(0);
+    await waitFor(async () => (await t.server.metrics.wsRejected.get()).values.find((v) => v.labels.reason === 'awareness_spoof')?.value, 'the spoof counted');
+    expect(watcher.provider.awareness!.getStates().get(victim.ydoc.clientID)!.editing).toBe('dinner');
   });
 
   it('refuses a presence state larger than 16 KiB (every peer would receive it), and takes the next small one', async () => {
