@@ -82,12 +82,14 @@ export function createHttpApp(deps: HttpAppDeps): Hono<AppEnv> {
   return app;
 }
 
+const SCHEMA_ERROR_STATUS = { validation_failed: 400, not_found: 404, duplicate: 409, document_too_large: 413 } as const satisfies Record<SchemaError['code'], number>;
+
 function toErrorResponse(error: Error, c: Context, logger: Logger): Response {
   if (error instanceof HttpError) return c.json(errorBody(error.code, error.message, error.details), error.status);
   if (error instanceof AuthError) return c.json(errorBody(error.code, error.message), AUTH_ERROR_STATUS[error.code].http);
   if (error instanceof BridgeError) return c.json(errorBody(error.code, error.message), BRIDGE_ERROR_STATUS[error.code]);
   if (error instanceof SchemaError) {
-    return c.json(errorBody(error.code, error.message, error.issues.length ? { issues: error.issues } : undefined), error.code === 'not_found' ? 404 : error.code === 'duplicate' ? 409 : 400);
+    return c.json(errorBody(error.code, error.message, error.issues.length ? { issues: error.issues } : undefined), SCHEMA_ERROR_STATUS[error.code]);
   }
   if (error instanceof DocumentLoadError) {
     logger.error({ err: error }, 'document unavailable');
