@@ -21,3 +21,5 @@ export * from './document/restore-diff.ts';
 export * from './document/restore-notice.ts';
 export * from './document/zoned-time.ts';
 export * from './document/time-zone-change.ts';
+export * from './document/limits.ts';
+export * from './api/collab-refusal.ts';

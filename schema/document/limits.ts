@@ -1,4 +1,5 @@
 import * as Y from 'yjs';
+import { SchemaError } from '../errors.ts';
 
 /**
  * Per-document size limits (issue 10, item 5): one wedding must not grow large enough to stall
@@ -51,4 +52,26 @@ export function documentBytes(doc: Y.Doc, adding: number, limit: number): number
     tracker.exact = true;
   }
   return tracker.bytes;
+}
+
+/**
+ * Refuses a server-side write (HTTP, bridge, adapters: everything that goes through WeddingDoc)
+ * that would take `doc` past the limits the server set on it. `bytes` is the write's rough size
+ * (its JSON); `newEvent` and `textLength` describe an event write. Documents without limits (clients,
+ * tools) are never refused. Deleting is always allowed: it is how a wedding gets back under a limit.
+ * @throws SchemaError `document_too_large` (HTTP 413)
+ */
+export function assertRoom(doc: Y.Doc, need: { bytes: number; newEvent?: boolean; textLength?: number; eventCount?: () => number }): void {
+  const limits = limitsByDoc.get(doc);
+  if (!limits) return;
+  if (need.newEvent && need.eventCount && need.eventCount() >= limits.maxEvents) {
+    throw new SchemaError('document_too_large', `a wedding may have at most ${limits.maxEvents} timeline events`, [{ path: 'timeline', message: `at most ${limits.maxEvents} events` }]);
+  }
+  if (need.textLength !== undefined && need.textLength > limits.maxTextLength) {
+    throw new SchemaError('document_too_large', `a text field may hold at most ${limits.maxTextLength} characters (got ${need.textLength})`, [{ path: 'notes', message: `at most ${limits.maxTextLength} characters` }]);
+  }
+  const size = documentBytes(doc, need.bytes, limits.maxDocumentBytes);
+  if (size + need.bytes > limits.maxDocumentBytes) {
+    throw new SchemaError('document_too_large', `the wedding would grow past ${limits.maxDocumentBytes} bytes (it has ${size})`, [{ path: '', message: `at most ${limits.maxDocumentBytes} bytes` }]);
+  }
 }

@@ -9,6 +9,7 @@ import { TimeZoneChange, planTimeZoneChange, type TimeZoneChangeMode, type TimeZ
 import { SchemaError, parseOrThrow } from '../errors.ts';
 import { addressKeys } from './addresses.ts';
 import { textEdit, wellFormed } from './text.ts';
+import { assertRoom } from './limits.ts';
 
 /** Names of the document's top-level shared types. */
 export const ROOT = {
@@ -88,6 +89,7 @@ export class WeddingDoc {
 
   setMeta(patch: WeddingMetaPatch, origin?: TxOrigin): Partial<WeddingMeta> {
     const valid = parseOrThrow(WeddingMetaPatch.strict(), patch, 'wedding meta');
+    assertRoom(this.ydoc, { bytes: jsonBytes(valid) });
     this.transact(() => setScalars(this.meta, valid), origin);
     return this.getMeta();
   }
@@ -122,7 +124,7 @@ export class WeddingDoc {
   // ── timeline ────────────────────────────────────────────────────────────────────────────────
   /** Events in time order (start, then `order`). */
   listEvents(): TimelineEvent[] {
-    const events = [...this.timeline.entries()].map(([id, m]) => readEvent(id, m));
+    const events = entityEntries(this.timeline).map(([id, m]) => readEvent(id, m));
     return events.sort(compareEvents);
   }
 
@@ -148,6 +150,7 @@ export class WeddingDoc {
       ? { ...existing, ...patch }
       : { location: '', category: 'other', vendorIds: [], notes: '', order: this.nextOrder(), links: {}, ...patch };
     const event = parseOrThrow(TimelineEvent, merged, 'timeline event');
+    assertRoom(this.ydoc, { bytes: jsonBytes(patch), newEvent: !existing, eventCount: () => entityEntries(this.timeline).length, textLength: event.notes.length });
     this.transact(() => {
       let m = this.timeline.get(event.id);
       if (!(m instanceof Y.Map)) {
@@ -167,7 +170,7 @@ export class WeddingDoc {
 
   private nextOrder(): number {
     let max = -1;
-    for (const m of this.timeline.values()) {
+    for (const m of this.timeline.values() as IterableIterator<unknown>) {
       const o = m instanceof Y.Map ? m.get('order') : undefined;
       if (typeof o === 'number' && o > max) max = o;
     }
@@ -176,7 +179,7 @@ export class WeddingDoc {
 
   // ── vendors ─────────────────────────────────────────────────────────────────────────────────
   listVendors(): Vendor[] {
-    return [...this.vendors.entries()].map(([id, m]) => readVendor(id, m)).sort((a, b) => a.name.localeCompare(b.name));
+    return entityEntries(this.vendors).map(([id, m]) => readVendor(id, m)).sort((a, b) => a.name.localeCompare(b.name));
   }
 
   getVendor(id: string): Vendor | undefined {
@@ -192,6 +195,7 @@ export class WeddingDoc {
     const vendor = parseOrThrow(Vendor, merged, 'vendor');
     if (!existing) parseOrThrow(VendorInput, input, 'vendor');
     this.assertNoDuplicateVendor(vendor, existing);
+    assertRoom(this.ydoc, { bytes: jsonBytes(input) });
     this.transact(() => {
       const m = ensureEntity(this.vendors, vendor.id);
       const { links, ...scalars } = vendor;
@@ -246,6 +250,7 @@ export class WeddingDoc {
   /** Changes the given counts; `dietary` entries are merged per diet so two editors can change different diets at once. */
   updateGuests(patch: GuestsPatch, origin?: TxOrigin): Partial<Guests> {
     const valid = parseOrThrow(GuestsPatch.strict(), patch, 'guests');
+    assertRoom(this.ydoc, { bytes: jsonBytes(valid) });
     this.transact(() => {
       const { dietary, ...counts } = valid;
       setScalars(this.guests, counts);
@@ -263,7 +268,7 @@ export class WeddingDoc {
 
   // ── payments ────────────────────────────────────────────────────────────────────────────────
   listPayments(): Payment[] {
-    return [...this.payments.entries()].map(([id, m]) => readPayment(id, m));
+    return entityEntries(this.payments).map(([id, m]) => readPayment(id, m));
   }
 
   getPayment(id: string): Payment | undefined {
@@ -278,6 +283,7 @@ export class WeddingDoc {
       : { description: '', milestone: 'other', amountPaid: 0, amountRefunded: 0, status: 'planned', due: '', processor: '', requestUrl: '', paidAt: '', links: {}, ...input };
     const payment = parseOrThrow(Payment, merged, 'payment');
     if (!existing) parseOrThrow(PaymentInput, input, 'payment');
+    assertRoom(this.ydoc, { bytes: jsonBytes(input) });
     this.transact(() => {
       const m = ensureEntity(this.payments, payment.id);
       const { links, ...scalars } = payment;
@@ -295,7 +301,7 @@ export class WeddingDoc {
 
   // ── messages ────────────────────────────────────────────────────────────────────────────────
   listMessages(): Message[] {
-    return this.messages.toArray().map(readMessage);
+    return arrayEntities(this.messages).map(readMessage);
   }
 
   getMessage(id: string): Message | undefined {
@@ -324,8 +330,8 @@ export class WeddingDoc {
   private messageMap(id: string): YEntity | undefined {
     // Newest last: searching from the end finds recent messages (the ones still being delivered) first.
     for (let i = this.messages.length - 1; i >= 0; i--) {
-      const m = this.messages.get(i);
-      if (m.get('id') === id) return m;
+      const m = this.messages.get(i) as unknown;
+      if (m instanceof Y.Map && m.get('id') === id) return m as YEntity;
     }
     return undefined;
   }
@@ -338,6 +344,7 @@ export class WeddingDoc {
     for (const [key, d] of Object.entries(message.deliveries)) {
       if (key !== deliveryKey(d.recipientId, d.channel)) throw new SchemaError('validation_failed', `delivery key ${key} must be ${deliveryKey(d.recipientId, d.channel)}`, [{ path: `deliveries.${key}`, message: 'key must be <recipientId>/<channel>' }]);
     }
+    assertRoom(this.ydoc, { bytes: jsonBytes(message) });
     this.transact(() => {
       const m = new Y.Map<unknown>();
       const { acks, deliveries, ...scalars } = message;
@@ -386,7 +393,7 @@ export class WeddingDoc {
 
   /** Records that `recipientId` acknowledged the message; idempotent (the first time stands). */
   acknowledgeMessage(messageId: string, recipientId: string, at = new Date().toISOString(), origin?: TxOrigin): Message {
-    const m = this.messages.toArray().find((x) => x.get('id') === messageId);
+    const m = arrayEntities(this.messages).find((x) => x.get('id') === messageId);
     if (!m) throw new SchemaError('not_found', `no message ${messageId}`);
     const acks = m.get('acks');
     this.transact(() => {
@@ -403,7 +410,7 @@ export class WeddingDoc {
 
   // ── contacts ────────────────────────────────────────────────────────────────────────────────
   listContacts(): Contact[] {
-    return [...this.contacts.entries()].map(([id, m]) => readContact(id, m)).sort((a, b) => a.name.localeCompare(b.name));
+    return entityEntries(this.contacts).map(([id, m]) => readContact(id, m)).sort((a, b) => a.name.localeCompare(b.name));
   }
 
   getContact(id: string): Contact | undefined {
@@ -416,6 +423,7 @@ export class WeddingDoc {
     const merged = existing ? { ...existing, ...input } : { email: '', phone: '', preferredChannels: [], ...input };
     const contact = parseOrThrow(Contact, merged, 'contact');
     if (!existing) parseOrThrow(ContactInput, input, 'contact');
+    assertRoom(this.ydoc, { bytes: jsonBytes(input) });
     this.transact(() => setScalars(ensureEntity(this.contacts, contact.id), contact), origin);
     return contact;
   }
@@ -428,7 +436,7 @@ export class WeddingDoc {
 
   // ── tasks ───────────────────────────────────────────────────────────────────────────────────
   listTasks(): Task[] {
-    return [...this.tasks.entries()].map(([id, m]) => readTask(id, m)).sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+    return entityEntries(this.tasks).map(([id, m]) => readTask(id, m)).sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
   }
 
   getTask(id: string): Task | undefined {
@@ -443,6 +451,7 @@ export class WeddingDoc {
       : { status: 'open', createdAt: new Date().toISOString(), due: '', vendorId: '', category: '', eventIds: [], messageId: '', notes: '', ...input };
     const task = parseOrThrow(Task, merged, 'task');
     if (!existing) parseOrThrow(TaskInput, input, 'task');
+    assertRoom(this.ydoc, { bytes: jsonBytes(input) });
     this.transact(() => setScalars(ensureEntity(this.tasks, task.id), task), origin);
     return task;
   }
@@ -463,7 +472,7 @@ export class WeddingDoc {
 
   // ── conflicts ───────────────────────────────────────────────────────────────────────────────
   listConflicts(): Conflict[] {
-    return this.conflicts.toArray().map((m) => plainMap(m) as Conflict);
+    return arrayEntities(this.conflicts).map((m) => plainMap(m) as Conflict);
   }
 
   appendConflict(conflict: Conflict, origin?: TxOrigin): Conflict {
@@ -478,7 +487,7 @@ export class WeddingDoc {
 
   /** Marks a conflict resolved; the caller applies the winning value in the same transaction. */
   resolveConflict(id: string, resolution: { winner: 'local' | 'remote'; resolvedBy: string; at?: string }, origin?: TxOrigin): Conflict {
-    const m = this.conflicts.toArray().find((x) => x.get('id') === id);
+    const m = arrayEntities(this.conflicts).find((x) => x.get('id') === id);
     if (!m) throw new SchemaError('not_found', `no conflict ${id}`);
     this.transact(() => {
       m.set('status', 'resolved');
@@ -490,6 +499,39 @@ export class WeddingDoc {
   }
 
   // ── whole document ──────────────────────────────────────────────────────────────────────────
+  /**
+   * Entries that readers skip because they are not entities at all (a plain value or a Y.Text where
+   * an entity's Y.Map belongs), and entities whose stored values do not satisfy their schema (read
+   * with defaults in place of the bad values). Both can only be in documents stored before the
+   * server checked every update against the schema (issue 10, item 4). Paths like `payments.p1`.
+   */
+  invalidEntries(): InvalidEntry[] {
+    const out: InvalidEntry[] = [];
+    const keyed: [string, Y.Map<YEntity>, (id: string, m: YEntity) => unknown, { safeParse(v: unknown): { success: boolean; error?: { issues: { path: PropertyKey[]; message: string }[] } } }][] = [
+      [ROOT.timeline, this.timeline, (id, m) => ({ ...rawEntity(m), id, notes: readEvent(id, m).notes }), TimelineEvent],
+      [ROOT.vendors, this.vendors, (id, m) => ({ ...rawEntity(m), id }), Vendor],
+      [ROOT.payments, this.payments, (id, m) => ({ ...rawEntity(m), id }), Payment],
+      [ROOT.contacts, this.contacts, (id, m) => ({ ...rawEntity(m), id }), Contact],
+      [ROOT.tasks, this.tasks, (id, m) => ({ ...rawEntity(m), id }), Task],
+    ];
+    for (const [root, map, raw, schema] of keyed) {
+      for (const [id, v] of map.entries()) {
+        if (!(v instanceof Y.Map)) {
+          out.push({ path: `${root}.${id}`, problem: `not an entity (${describeValue(v)}); skipped` });
+          continue;
+        }
+        const parsed = schema.safeParse(raw(id, v as YEntity));
+        if (!parsed.success) out.push({ path: `${root}.${id}`, problem: (parsed.error?.issues ?? []).map((i) => `${i.path.map(String).join('.')}: ${i.message}`).join('; ') });
+      }
+    }
+    for (const [root, array] of [[ROOT.messages, this.messages], [ROOT.conflicts, this.conflicts]] as const) {
+      array.toArray().forEach((v: unknown, i) => {
+        if (!(v instanceof Y.Map)) out.push({ path: `${root}[${i}]`, problem: `not an entity (${describeValue(v)}); skipped` });
+      });
+    }
+    return out;
+  }
+
   toJSON(): WeddingJSON {
     return {
       meta: this.getMeta(),
@@ -508,6 +550,39 @@ export class WeddingDoc {
 
 export function compareEvents(a: TimelineEvent, b: TimelineEvent): number {
   return Date.parse(a.start) - Date.parse(b.start) || a.order - b.order || a.id.localeCompare(b.id);
+}
+
+/** An entry readers skipped: see WeddingDoc.invalidEntries. */
+export interface InvalidEntry {
+  path: string;
+  problem: string;
+}
+
+/** The Y.Map entries of a map of entities; anything else under an id is skipped (see invalidEntries). */
+/** A write's rough size for the document size limit: its JSON (the Yjs encoding is of the same order). */
+function jsonBytes(value: unknown): number {
+  return JSON.stringify(value)?.length ?? 0;
+}
+
+function entityEntries(map: Y.Map<YEntity>): [string, YEntity][] {
+  const out: [string, YEntity][] = [];
+  for (const [id, v] of map.entries() as IterableIterator<[string, unknown]>) if (v instanceof Y.Map) out.push([id, v as YEntity]);
+  return out;
+}
+
+function arrayEntities(array: Y.Array<YEntity>): YEntity[] {
+  return (array.toArray() as unknown[]).filter((v): v is YEntity => v instanceof Y.Map);
+}
+
+function rawEntity(m: YEntity): Record<string, unknown> {
+  return m.toJSON() as Record<string, unknown>;
+}
+
+function describeValue(v: unknown): string {
+  if (v instanceof Y.Text) return 'a Y.Text';
+  if (v instanceof Y.Array) return 'a Y.Array';
+  if (v instanceof Y.AbstractType) return 'a shared type';
+  return `the value ${JSON.stringify(v)?.slice(0, 40) ?? String(v)}`;
 }
 
 function ensureEntity(parent: Y.Map<YEntity>, id: string): YEntity {

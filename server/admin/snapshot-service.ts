@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import * as Y from 'yjs';
 import {
   DEFAULT_RESTORE_SECTIONS, WeddingDoc, adminOrigin, diffSections, documentNameFor, reconcileDocument, wellFormedDeep, writeRestoreNotice,
-  type RestorePreview, type RestoreSection, type SnapshotRestoreResult, type SnapshotSummary, type WeddingJSON,
+  type InvalidEntry, type RestorePreview, type RestoreSection, type SnapshotRestoreResult, type SnapshotSummary, type WeddingJSON,
 } from '../../schema/index.ts';
 import type { CollabServer } from '../collab/collab-server.ts';
 import { HttpError } from '../http/http-error.ts';
@@ -13,6 +13,8 @@ export interface WeddingExport {
   weddingId: string;
   exportedAt: string;
   content: WeddingJSON;
+  /** Entries left out of `content` or read with defaults because they break the schema (WeddingDoc.invalidEntries). */
+  invalid: InvalidEntry[];
 }
 
 /** Admin snapshots, restore and export of wedding documents. */
@@ -103,9 +105,10 @@ export class SnapshotService {
   async export(weddingId: string): Promise<WeddingExport> {
     this.assertExists(weddingId);
     // An export is text written out: it holds only well-formed Unicode (U+FFFD for a lone surrogate).
-    return this.collab.withDocument(weddingId, (doc) => ({
-      weddingId, exportedAt: new Date().toISOString(), content: wellFormedDeep(new WeddingDoc(doc).toJSON()),
-    }));
+    return this.collab.withDocument(weddingId, (doc) => {
+      const wedding = new WeddingDoc(doc);
+      return { weddingId, exportedAt: new Date().toISOString(), content: wellFormedDeep(wedding.toJSON()), invalid: wellFormedDeep(wedding.invalidEntries()) };
+    });
   }
 }
 
