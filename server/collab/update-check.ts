@@ -15,7 +15,8 @@ import {
  *   with the right kind (a Y.Map entity, a Y.Text, a plain value), and every entity it touches (its
  *   current JSON with the update's new values and deletions laid over) still parses with its zod
  *   schema (else `schema_violation`). An entity that was already invalid may be edited as long as
- *   the edit adds no new problem;
+ *   the edit adds no new problem, and a required field that is not there yet (an entity being
+ *   created over several updates) is only a problem when this update deleted it;
  * - the document stays within its size limits (else `document_too_large`).
  * Pure: it reads the document and never changes it.
  */
@@ -239,7 +240,13 @@ class UpdateReview {
       if (!was.success) known = new Set(was.error.issues.map((i) => i.path.join('.')));
     }
     for (const issue of result.error.issues) {
-      if (!known.has(issue.path.join('.'))) this.issues.push({ path: joinPath(ref.path, issue.path), message: issue.message });
+      if (known.has(issue.path.join('.'))) continue;
+      // A field that is simply not there yet is not a new problem unless this update removed it:
+      // Yjs updates are not transactions, and a client may create an entity and set its fields in
+      // several updates (a Y.Map set first, then its fields; or a backlog split into parts).
+      const top = issue.path[0];
+      if (issue.path.length === 1 && typeof top === 'string' && after[top] === undefined && before?.[top] === undefined) continue;
+      this.issues.push({ path: joinPath(ref.path, issue.path), message: issue.message });
     }
   }
 }

@@ -97,7 +97,7 @@ describe('checkUpdate: schema', () => {
       ['an unknown field', (d) => (d.getMap('payments').get('p1') as Y.Map<unknown>).set('colour', 'red')],
       ['a required field deleted', (d) => (d.getMap('payments').get('p1') as Y.Map<unknown>).delete('amount')],
       ['links as a Y.Text', (d) => (d.getMap('payments').get('p1') as Y.Map<unknown>).set('links', new Y.Text('x'))],
-      ['an event without its fields', (d) => d.getMap('timeline').set('e2', new Y.Map())],
+      ['an event whose start is not a date-time', (d) => { const m = new Y.Map<unknown>(); d.getMap('timeline').set('e2', m); m.set('start', 'tomorrow'); }],
       ['notes as a plain number', (d) => (d.getMap('timeline').get('e1') as Y.Map<unknown>).set('notes', 5)],
       ['notes as a Y.Map', (d) => (d.getMap('timeline').get('e1') as Y.Map<unknown>).set('notes', new Y.Map())],
       ['a map inside notes', (d) => ((d.getMap('timeline').get('e1') as Y.Map<unknown>).get('notes') as Y.Text).insertEmbed(0, { x: 1 })],
@@ -107,7 +107,7 @@ describe('checkUpdate: schema', () => {
       ['an unknown meta field', (d) => d.getMap('meta').set('secret', 'x')],
       ['a guest count as a Y.Array', (d) => d.getMap('guests').set('count', new Y.Array())],
       ['a message that is a plain value', (d) => d.getArray('messages').push(['hi'])],
-      ['a message without a body', (d) => { const m = new Y.Map<unknown>(); m.set('id', 'm2'); d.getArray('messages').push([m]); }],
+      ['a message whose body is a number', (d) => { const m = new Y.Map<unknown>(); m.set('id', 'm2'); m.set('body', 5); d.getArray('messages').push([m]); }],
       ['an unknown top-level type', (d) => d.getMap('anything').set('x', 1)],
       ['an entity id that is not an id', (d) => d.getMap('contacts').set('a b', new Y.Map())],
       ['a timeline that is a list', (d) => d.getArray('timeline').push([1])],
@@ -129,6 +129,16 @@ describe('checkUpdate: schema', () => {
       expect(verdict, what).toEqual(refused('schema_violation'));
       expect(JSON.stringify(new WeddingDoc(p.server).toJSON()), what).toBe(before);
     }
+  });
+
+  it('accepts an entity created over several updates (a Y.Map first, then its fields)', () => {
+    const p = pair();
+    let m!: Y.Map<unknown>;
+    expect(p.edit((d) => { m = new Y.Map(); d.getMap('payments').set('p1', m); })).toEqual({ ok: true });
+    expect(p.edit(() => { m.set('vendorId', 'v1'); m.set('currency', 'GBP'); })).toEqual({ ok: true });
+    expect(p.edit(() => m.set('amount', 100))).toEqual({ ok: true });
+    expect(new WeddingDoc(p.server).getPayment('p1')).toMatchObject({ amount: 100, currency: 'GBP' });
+    expect(p.edit(() => m.delete('amount'))).toEqual(refused('schema_violation'));
   });
 
   it('lets an entity stored invalid before this check be edited when the edit adds no new problem', () => {
