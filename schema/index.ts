@@ -2,6 +2,7 @@ export * from './document/entities.ts';
 export * from './document/names.ts';
 export * from './document/origins.ts';
 export * from './document/wedding-doc.ts';
+export type { InvalidEntry } from './document/readers.ts';
 export * from './document/reconcile.ts';
 export * from './document/money.ts';
 export * from './document/addresses.ts';

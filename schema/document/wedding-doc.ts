@@ -10,6 +10,10 @@ import { SchemaError, parseOrThrow } from '../errors.ts';
 import { addressKeys } from './addresses.ts';
 import { textEdit, wellFormed } from './text.ts';
 import { assertRoom } from './limits.ts';
+import {
+  arrayEntities, describeValue, entityEntries, plainMap, rawEntity, readContact, readEvent, readMessage, readPayment, readTask,
+  readVendor, type InvalidEntry, type YEntity,
+} from './readers.ts';
 
 /** Names of the document's top-level shared types. */
 export const ROOT = {
@@ -45,7 +49,6 @@ const DELIVERY_NEXT: Record<Delivery['status'], readonly Delivery['status'][]> =
   skipped: ['queued'],
 };
 
-type YEntity = Y.Map<unknown>;
 
 /**
  * Typed access to one wedding's Y.Doc. Reads return plain objects; every write is validated with the
@@ -552,37 +555,9 @@ export function compareEvents(a: TimelineEvent, b: TimelineEvent): number {
   return Date.parse(a.start) - Date.parse(b.start) || a.order - b.order || a.id.localeCompare(b.id);
 }
 
-/** An entry readers skipped: see WeddingDoc.invalidEntries. */
-export interface InvalidEntry {
-  path: string;
-  problem: string;
-}
-
-/** The Y.Map entries of a map of entities; anything else under an id is skipped (see invalidEntries). */
 /** A write's rough size for the document size limit: its JSON (the Yjs encoding is of the same order). */
 function jsonBytes(value: unknown): number {
   return JSON.stringify(value)?.length ?? 0;
-}
-
-function entityEntries(map: Y.Map<YEntity>): [string, YEntity][] {
-  const out: [string, YEntity][] = [];
-  for (const [id, v] of map.entries() as IterableIterator<[string, unknown]>) if (v instanceof Y.Map) out.push([id, v as YEntity]);
-  return out;
-}
-
-function arrayEntities(array: Y.Array<YEntity>): YEntity[] {
-  return (array.toArray() as unknown[]).filter((v): v is YEntity => v instanceof Y.Map);
-}
-
-function rawEntity(m: YEntity): Record<string, unknown> {
-  return m.toJSON() as Record<string, unknown>;
-}
-
-function describeValue(v: unknown): string {
-  if (v instanceof Y.Text) return 'a Y.Text';
-  if (v instanceof Y.Array) return 'a Y.Array';
-  if (v instanceof Y.AbstractType) return 'a shared type';
-  return `the value ${JSON.stringify(v)?.slice(0, 40) ?? String(v)}`;
 }
 
 function ensureEntity(parent: Y.Map<YEntity>, id: string): YEntity {
@@ -591,12 +566,6 @@ function ensureEntity(parent: Y.Map<YEntity>, id: string): YEntity {
   const created = new Y.Map<unknown>();
   parent.set(id, created);
   return created;
-}
-
-function plainMap(m: Y.Map<unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of m.entries()) out[k] = v instanceof Y.AbstractType ? v.toJSON() : v;
-  return out;
 }
 
 /** Sets each value that differs from what the map holds; `undefined` values are skipped. */
@@ -660,101 +629,4 @@ export function replaceText(text: Y.Text, next: string): void {
   // One transaction (joining the caller's, if any): peers never see the text with the old
   // grapheme deleted and the new one not yet inserted.
   if (text.doc) text.doc.transact(apply); else apply();
-}
-
-function str(v: unknown, fallback = ''): string { return typeof v === 'string' ? v : fallback; }
-function num(v: unknown, fallback = 0): number { return typeof v === 'number' && Number.isFinite(v) ? v : fallback; }
-function linksOf(m: YEntity): Record<string, string> {
-  const l = m.get('links');
-  return l instanceof Y.Map ? (l.toJSON() as Record<string, string>) : {};
-}
-
-function readEvent(id: string, m: YEntity): TimelineEvent {
-  const ids = m.get('vendorIds');
-  const notes = m.get('notes');
-  return {
-    id,
-    title: str(m.get('title')),
-    start: str(m.get('start')),
-    end: str(m.get('end')),
-    location: str(m.get('location')),
-    category: str(m.get('category'), 'other') as TimelineEvent['category'],
-    vendorIds: ids instanceof Y.Array ? (ids.toArray() as string[]) : [],
-    notes: notes instanceof Y.Text ? notes.toString() : str(notes),
-    order: num(m.get('order')),
-    links: linksOf(m),
-  };
-}
-
-function readVendor(id: string, m: YEntity): Vendor {
-  const channels = m.get('preferredChannels');
-  return {
-    id,
-    name: str(m.get('name')),
-    category: str(m.get('category'), 'other') as Vendor['category'],
-    email: str(m.get('email')),
-    phone: str(m.get('phone')),
-    preferredChannels: Array.isArray(channels) ? (channels as Vendor['preferredChannels']) : [],
-    status: str(m.get('status'), 'inquiry') as Vendor['status'],
-    links: linksOf(m),
-  };
-}
-
-function readPayment(id: string, m: YEntity): Payment {
-  return {
-    id,
-    vendorId: str(m.get('vendorId')),
-    description: str(m.get('description')),
-    milestone: str(m.get('milestone'), 'other') as Payment['milestone'],
-    amount: num(m.get('amount')),
-    amountPaid: num(m.get('amountPaid')),
-    amountRefunded: num(m.get('amountRefunded')),
-    currency: str(m.get('currency')),
-    status: str(m.get('status'), 'planned') as Payment['status'],
-    due: str(m.get('due')),
-    processor: str(m.get('processor')),
-    requestUrl: str(m.get('requestUrl')),
-    paidAt: str(m.get('paidAt')),
-    links: linksOf(m),
-  };
-}
-
-function readContact(id: string, m: YEntity): Contact {
-  const channels = m.get('preferredChannels');
-  return {
-    id,
-    name: str(m.get('name')),
-    role: str(m.get('role'), 'other') as Contact['role'],
-    email: str(m.get('email')),
-    phone: str(m.get('phone')),
-    preferredChannels: Array.isArray(channels) ? (channels as Contact['preferredChannels']) : [],
-  };
-}
-
-function readTask(id: string, m: YEntity): Task {
-  const eventIds = m.get('eventIds');
-  return {
-    id,
-    kind: str(m.get('kind'), 'other') as Task['kind'],
-    title: str(m.get('title')),
-    status: str(m.get('status'), 'open') as Task['status'],
-    createdAt: str(m.get('createdAt')),
-    due: str(m.get('due')),
-    vendorId: str(m.get('vendorId')),
-    category: str(m.get('category')) as Task['category'],
-    eventIds: Array.isArray(eventIds) ? (eventIds as string[]) : [],
-    messageId: str(m.get('messageId')),
-    notes: str(m.get('notes')),
-  };
-}
-
-function readMessage(m: YEntity): Message {
-  const out = plainMap(m) as Record<string, unknown>;
-  if (!out.acks || typeof out.acks !== 'object') out.acks = {};
-  // Messages written before these fields existed read with their defaults.
-  if (!out.deliveries || typeof out.deliveries !== 'object') out.deliveries = {};
-  if (typeof out.subject !== 'string') out.subject = '';
-  if (out.escalateAfterSeconds === undefined) out.escalateAfterSeconds = null;
-  if (!out.context || typeof out.context !== 'object') out.context = {};
-  return out as unknown as Message;
 }
