@@ -294,8 +294,9 @@ function typeJSON(type: Y.AbstractType<unknown>): unknown {
   return out;
 }
 
+/** `base` with `ops` applied; `base` itself is left as it is (copies are made along each changed path). */
 function overlay(base: Record<string, unknown>, ops: Op[]): Record<string, unknown> {
-  const root = structuredClone(base);
+  const root = { ...base };
   for (const op of ops) {
     const parent = walk(root, op.path.slice(0, -1), op.kind !== 'delete');
     const key = op.path[op.path.length - 1];
@@ -304,7 +305,7 @@ function overlay(base: Record<string, unknown>, ops: Op[]): Record<string, unkno
     else if (op.kind === 'delete' && key !== undefined) delete parent[key];
     else {
       const target = key === undefined ? null : parent[key];
-      const list = Array.isArray(target) ? target : [];
+      const list = Array.isArray(target) ? [...target] : [];
       if (op.kind === 'append') list.push(...op.values);
       else if (op.kind === 'remove') for (const v of op.values) { const i = list.indexOf(v); if (i !== -1) list.splice(i, 1); }
       if (key !== undefined) parent[key] = list;
@@ -316,13 +317,13 @@ function overlay(base: Record<string, unknown>, ops: Op[]): Record<string, unkno
 function walk(root: Record<string, unknown>, path: string[], create: boolean): Record<string, unknown> | null {
   let node: Record<string, unknown> = root;
   for (const key of path) {
-    let next = node[key];
+    const next = node[key];
     if (typeof next !== 'object' || next === null || Array.isArray(next)) {
       if (!create) return null;
-      next = {};
-      node[key] = next;
+      node = node[key] = {};
+    } else {
+      node = node[key] = { ...(next as Record<string, unknown>) };
     }
-    node = next as Record<string, unknown>;
   }
   return node;
 }
