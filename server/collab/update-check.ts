@@ -225,9 +225,35 @@ class UpdateReview {
     return out;
   }
 
+  /**
+   * The common case, cheaply: an existing entity whose update only sets top-level plain fields of a
+   * schema without cross-field refinements (unknown fields are already refused by the layout) is
+   * valid exactly when each new value parses with its field's schema. Returns false when the whole
+   * entity must be checked instead.
+   */
+  private checkFields(ref: EntityRef, ops: Op[]): boolean {
+    const shape = plainShape(ref.slot.entity);
+    if (!shape) return false;
+    // The last operation on a key decides it: a replaced value is a deletion followed by a set.
+    const last = new Map<string, Op>();
+    for (const op of ops) {
+      if (op.path.length !== 1 || (op.kind !== 'set' && op.kind !== 'delete')) return false;
+      last.set(op.path[0]!, op);
+    }
+    for (const op of last.values()) {
+      if (op.kind !== 'set' || typeof op.value === 'object' || !shape[op.path[0]!]) return false;
+    }
+    for (const [key, op] of last) {
+      const parsed = shape[key]!.safeParse((op as { value: unknown }).value);
+      if (!parsed.success) for (const i of parsed.error?.issues ?? []) this.issues.push({ path: joinPath(`${ref.path}.${key}`, i.path), message: i.message });
+    }
+    return true;
+  }
+
   /** The entity's JSON with the update laid over must parse, or fail only where it already did. */
   private checkEntity({ ref, ops }: EntityChange): void {
     const schema = ref.slot.entity!;
+    if (ref.docType && this.checkFields(ref, ops)) return;
     const before = ref.docType ? typeJSON(ref.docType) as Record<string, unknown> : null;
     const after = overlay(before ?? {}, ops);
     if (ref.key !== null && after.id === undefined && 'id' in ((schema as unknown as { shape?: object }).shape ?? {})) after.id = ref.key;
@@ -249,6 +275,14 @@ class UpdateReview {
       this.issues.push({ path: joinPath(ref.path, issue.path), message: issue.message });
     }
   }
+}
+
+/** The top-level fields of a z.object schema without refinements across fields, else null. */
+function plainShape(schema: unknown): Record<string, { safeParse(v: unknown): { success: boolean; error?: { issues: { path: PropertyKey[]; message: string }[] } } }> | null {
+  const zod = (schema as { _zod?: { def?: { checks?: unknown[] } } })._zod;
+  const shape = (schema as { shape?: unknown }).shape;
+  if (!shape || typeof shape !== 'object' || (zod?.def?.checks?.length ?? 0) > 0) return null;
+  return shape as ReturnType<typeof plainShape>;
 }
 
 function summary(issues: CollabRefusalIssue[]): string {

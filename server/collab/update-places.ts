@@ -85,19 +85,25 @@ export function decodeAgainst(doc: Y.Doc, update: Uint8Array): DecodedUpdate {
     const last = list[list.length - 1]!;
     known.set(client, Math.max(state, last.id.clock + last.length));
   }
-  const decoded: DecodedUpdate = { fresh, ds, known, byClient };
-  const has = (id: Y.ID) => id.clock < (known.get(id.client) ?? Y.getState(doc.store, id.client));
   for (const item of fresh) {
-    for (const [what, id] of [['origin', item.origin], ['right origin', item.rightOrigin], ['parent', item.parent instanceof Y.ID ? item.parent : null]] as const) {
-      if (id && !has(id)) throw new MissingDependencies(`item ${idText(item.id)} has ${what} ${idText(id)}, which the server does not have`);
-    }
+    requireKnown(doc, known, item, 'origin', item.origin);
+    requireKnown(doc, known, item, 'right origin', item.rightOrigin);
+    if (item.parent instanceof Y.ID) requireKnown(doc, known, item, 'parent', item.parent);
   }
   for (const [client, ranges] of ds.clients) {
     for (const r of ranges) {
-      if (!has(Y.createID(client, r.clock + r.len - 1))) throw new MissingDependencies(`the update deletes ${client}:${r.clock}+${r.len}, which the server does not have`);
+      if (r.clock + r.len > (known.get(client) ?? Y.getState(doc.store, client))) {
+        throw new MissingDependencies(`the update deletes ${client}:${r.clock}+${r.len}, which the server does not have`);
+      }
     }
   }
-  return decoded;
+  return { fresh, ds, known, byClient };
+}
+
+function requireKnown(doc: Y.Doc, known: Map<number, number>, item: Y.Item, what: string, id: Y.ID | null): void {
+  if (id && id.clock >= (known.get(id.client) ?? Y.getState(doc.store, id.client))) {
+    throw new MissingDependencies(`item ${idText(item.id)} has ${what} ${idText(id)}, which the server does not have`);
+  }
 }
 
 export function idText(id: Y.ID): string {
