@@ -74,8 +74,8 @@ async function latency(url: string, token: string, samples: number, ratePerSecon
   const out: number[] = [];
   const warmup = Math.floor(samples / 10);
   const done = new Promise<void>((resolve) => {
-    b.ydoc.getMap('bench').observe(() => {
-      const i = b.ydoc.getMap('bench').get('i') as number;
+    b.ydoc.getMap('guests').observe(() => {
+      const i = b.ydoc.getMap('guests').get('count') as number;
       const t0 = sent.get(i);
       if (t0 !== undefined) {
         if (i >= warmup) out.push(performance.now() - t0);
@@ -90,7 +90,7 @@ async function latency(url: string, token: string, samples: number, ratePerSecon
     const due = start + i * interval;
     while (performance.now() < due) await new Promise((r) => setTimeout(r, Math.max(0, due - performance.now() - 0.5)));
     sent.set(i, performance.now());
-    a.ydoc.getMap('bench').set('i', i);
+    a.ydoc.getMap('guests').set('count', i);
   }
   await done;
   await a.destroy();
@@ -103,11 +103,11 @@ async function throughput(url: string, token: string, updates: number, weddingId
   const b = await connect(url, weddingId, token);
   const last = updates - 1;
   const seen = new Promise<number>((resolve) => {
-    b.ydoc.getMap('bench').observe(() => { if (b.ydoc.getMap('bench').get('n') === last) resolve(performance.now()); });
+    b.ydoc.getMap('guests').observe(() => { if (b.ydoc.getMap('guests').get('count') === last) resolve(performance.now()); });
   });
   const start = performance.now();
   for (let i = 0; i < updates; i++) {
-    a.ydoc.getMap('bench').set('n', i);
+    a.ydoc.getMap('guests').set('count', i);
     if (i % 100 === 99) await tick();
   }
   const seenAt = await seen;

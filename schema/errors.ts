@@ -1,8 +1,11 @@
 import type { z } from 'zod';
 import { wellFormedDeep } from './document/text.ts';
 
-/** `duplicate`: the write would give two entities one identity (two vendors with one e-mail or phone). */
-export const SCHEMA_ERROR_CODES = ['validation_failed', 'not_found', 'duplicate'] as const;
+/**
+ * `duplicate`: the write would give two entities one identity (two vendors with one e-mail or phone).
+ * `document_too_large`: the write would take the wedding past a size limit (schema/document/limits.ts).
+ */
+export const SCHEMA_ERROR_CODES = ['validation_failed', 'not_found', 'duplicate', 'document_too_large'] as const;
 export type SchemaErrorCode = (typeof SCHEMA_ERROR_CODES)[number];
 
 export interface SchemaIssue {

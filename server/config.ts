@@ -36,6 +36,15 @@ export const ConfigSchema = z.object({
   WS_AUTH_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
   /** Largest WebSocket message accepted; larger ones close the connection with 4413. @default 2097152 (2 MiB) */
   MAX_MESSAGE_BYTES: z.coerce.number().int().min(1024).max(256 * 1024 * 1024).default(2 * 1024 * 1024),
+  /** Timeline events one wedding may hold; a write adding more is refused (`document_too_large`). @default 2000 */
+  MAX_EVENTS_PER_WEDDING: z.coerce.number().int().min(1).max(1_000_000).default(2000),
+  /**
+   * Characters (UTF-16 code units) one text field (an event's notes) may hold; the schema's own
+   * maximum (20000) applies too. @default 20000
+   */
+  MAX_TEXT_LENGTH: z.coerce.number().int().min(1).max(10_000_000).default(20_000),
+  /** Bytes one wedding's document may take (its encoded Yjs state); writes past it are refused. @default 16777216 (16 MiB) */
+  MAX_DOCUMENT_BYTES: z.coerce.number().int().min(64 * 1024).max(1024 * 1024 * 1024).default(16 * 1024 * 1024),
   /**
    * Messages (updates, presence, …) per second one WebSocket may send before it is paused (it is not
    * read until back within budget; nothing is dropped). Typing, the planner app and an SDK's offline

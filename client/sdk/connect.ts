@@ -1,6 +1,7 @@
 import { HocuspocusProviderWebsocket, WebSocketStatus } from '@hocuspocus/provider';
+import * as decoding from 'lib0/decoding';
 import * as Y from 'yjs';
-import { WeddingDoc, documentNameFor, isWeddingId } from '../../schema/index.ts';
+import { WeddingDoc, decodeCollabRefusal, documentNameFor, isWeddingId, type CollabRefusal } from '../../schema/index.ts';
 import { WedSyncClientError } from './errors.ts';
 import type { LocalStore } from './local-store.ts';
 import { SizedProvider } from './sized-provider.ts';
@@ -32,12 +33,31 @@ export interface ConnectOptions {
   connect?: boolean;
 }
 
+/** A refusal of this client's update (schema/api/collab-refusal.ts), after the SDK recovered from it. */
+export interface RefusedUpdate extends CollabRefusal {
+  /** Local changes that had not been acknowledged and were dropped with the refused one. */
+  discardedChanges: number;
+}
+
 export interface WeddingConnection {
   readonly weddingId: string;
-  /** Typed access to the wedding. */
+  /**
+   * Typed access to the wedding. After a refused update this is a new WeddingDoc over a new Y.Doc
+   * (see onRefused): read it from the connection each time rather than keeping it.
+   */
   readonly doc: WeddingDoc;
   readonly ydoc: Y.Doc;
   readonly provider: SizedProvider;
+  /**
+   * Called after the server refused one of this client's updates (a write that breaks the schema,
+   * that builds on operations the server does not have, or that would make the wedding too large).
+   * Yjs clocks are per client, so every later update of the same Y.Doc would be refused too: the
+   * SDK has already dropped the local document (and the local store's copy), started a new Y.Doc
+   * with a new clientID in its place (`doc`, `ydoc`, `provider` now return the new ones) and is
+   * syncing it from the server. Unacknowledged local changes are dropped with it (`discardedChanges`).
+   * Returns the unsubscribe.
+   */
+  onRefused(listener: (refusal: RefusedUpdate) => void): () => void;
   readonly status: ConnectionStatus;
   /** True once the first exchange with the server completed on the current connection. */
   readonly synced: boolean;
@@ -99,20 +119,25 @@ const SMALLEST_SERVER_LIMIT = 1024;
 /** Opens a wedding document: loads the local store (if any), then syncs with the server. */
 export async function connectWedding(options: ConnectOptions): Promise<WeddingConnection> {
   if (!isWeddingId(options.weddingId)) throw new WedSyncClientError('invalid_options', `invalid wedding id ${JSON.stringify(options.weddingId)}`);
-  const ydoc = new Y.Doc();
+  let ydoc = new Y.Doc();
+  let wedding = new WeddingDoc(ydoc);
   if (options.store) await options.store.bind(options.weddingId, ydoc);
 
   const shared = options.socket !== undefined;
   const socket = options.socket ?? createCollabSocket({ url: options.url, WebSocketPolyfill: options.WebSocketPolyfill, connect: options.connect });
   let stopped = false;
-  const provider = new SizedProvider({
+  const newProvider = (document: Y.Doc, maxMessageBytes = options.maxMessageBytes) => new SizedProvider({
     name: documentNameFor(options.weddingId),
-    document: ydoc,
+    document,
     token: async () => (typeof options.token === 'function' ? options.token() : options.token),
     websocketProvider: socket,
-    maxMessageBytes: options.maxMessageBytes,
+    maxMessageBytes,
     onTooLarge: (error) => stop(error),
   });
+  let provider = newProvider(ydoc);
+  const refusedListeners = new Set<(r: RefusedUpdate) => void>();
+  let recovering = false;
+  const awaitingFirstAuth = new WeakSet<SizedProvider>();
 
   let status: ConnectionStatus = 'disconnected';
   let readOnly = false;
@@ -151,39 +176,81 @@ export async function connectWedding(options: ConnectOptions): Promise<WeddingCo
     wake();
   }
 
-  provider.on('status', ({ status: s }: { status: WebSocketStatus }) => setStatus(toStatus(s)));
-  provider.on('authenticated', ({ scope }: { scope: string }) => {
-    readOnly = scope === 'readonly';
-    failure = undefined;
-    renewDelay = 1000;
-  });
-  provider.on('authenticationFailed', ({ reason }: { reason: string }) => {
-    const denial = WedSyncClientError.fromDenial(reason);
-    // An expired token is worth another try when a token function may renew it. On its own socket
-    // the server closes the socket and the provider reconnects with a fresh token; on a shared one
-    // the others stay connected, so this wedding authenticates again by itself, backing off.
-    if (denial.code === 'token_expired' && typeof options.token === 'function') {
-      failure = denial;
-      if (shared) {
-        provider.detach();
-        clearTimeout(renewTimer);
-        renewTimer = setTimeout(() => { if (!stopped && !destroyed) provider.attach(); }, renewDelay);
-        renewDelay = Math.min(renewDelay * 2, 10_000);
-      }
+  /**
+   * After a refusal: drops the document whose clock the server will no longer accept, and syncs a
+   * new one (new clientID) from the server in its place; see WeddingConnection.onRefused.
+   */
+  async function recover(refusal: CollabRefusal): Promise<void> {
+    if (recovering || destroyed) return;
+    recovering = true;
+    try {
+      const discardedChanges = provider.unsyncedChanges;
+      const old = { provider, ydoc };
+      const online = !stopped && old.provider.isAttached && socket.status === WebSocketStatus.Connected;
+      // Hocuspocus hands a token for a document to that document's open connection on the socket
+      // (which ignores it) until the Close sent by destroy() is processed: wait for its answer.
+      const closed = online ? serverClosed(socket, documentNameFor(options.weddingId)) : Promise.resolve();
+      old.provider.destroy();
+      ydoc = new Y.Doc();
+      wedding = new WeddingDoc(ydoc);
+      if (options.store) await options.store.replace(options.weddingId, ydoc);
+      await closed;
+      provider = newProvider(ydoc, old.provider.maxMessageBytes);
+      awaitingFirstAuth.add(provider);
+      listen(provider);
+      if (online && !destroyed) provider.attach();
+      old.ydoc.destroy();
+      const event: RefusedUpdate = { ...refusal, discardedChanges };
+      for (const l of [...refusedListeners]) l(event);
       wake();
-      return;
+    } finally {
+      recovering = false;
     }
-    stop(denial);
-  });
-  provider.on('close', ({ event }: { event?: { code?: number } }) => {
-    // Only a server that did not announce its limit can close for size; if this wedding sent a
-    // frame that may have been too large, looping would only be closed the same way again.
-    if (event?.code === CLOSE_MESSAGE_TOO_LARGE && provider.largestFrameSinceOpen > SMALLEST_SERVER_LIMIT) {
-      stop(new WedSyncClientError('message_too_large', `the server closed the connection (4413) after a ${provider.largestFrameSinceOpen}-byte message`));
-    }
-  });
-  provider.on('synced', wake);
-  provider.on('unsyncedChanges', wake);
+  }
+
+  function listen(provider: SizedProvider): void {
+    provider.on('stateless', ({ payload }: { payload: string }) => {
+      const refusal = decodeCollabRefusal(payload);
+      // A provider started by recover() has sent nothing before it authenticates: a refusal then is
+      // about an update of the document it replaced, still in flight when that one was dropped.
+      if (refusal && !awaitingFirstAuth.has(provider)) void recover(refusal);
+    });
+    provider.on('status', ({ status: s }: { status: WebSocketStatus }) => setStatus(toStatus(s)));
+    provider.on('authenticated', ({ scope }: { scope: string }) => {
+      awaitingFirstAuth.delete(provider);
+      readOnly = scope === 'readonly';
+      failure = undefined;
+      renewDelay = 1000;
+    });
+    provider.on('authenticationFailed', ({ reason }: { reason: string }) => {
+      const denial = WedSyncClientError.fromDenial(reason);
+      // An expired token is worth another try when a token function may renew it. On its own socket
+      // the server closes the socket and the provider reconnects with a fresh token; on a shared one
+      // the others stay connected, so this wedding authenticates again by itself, backing off.
+      if (denial.code === 'token_expired' && typeof options.token === 'function') {
+        failure = denial;
+        if (shared) {
+          provider.detach();
+          clearTimeout(renewTimer);
+          renewTimer = setTimeout(() => { if (!stopped && !destroyed) provider.attach(); }, renewDelay);
+          renewDelay = Math.min(renewDelay * 2, 10_000);
+        }
+        wake();
+        return;
+      }
+      stop(denial);
+    });
+    provider.on('close', ({ event }: { event?: { code?: number } }) => {
+      // Only a server that did not announce its limit can close for size; if this wedding sent a
+      // frame that may have been too large, looping would only be closed the same way again.
+      if (event?.code === CLOSE_MESSAGE_TOO_LARGE && provider.largestFrameSinceOpen > SMALLEST_SERVER_LIMIT) {
+        stop(new WedSyncClientError('message_too_large', `the server closed the connection (4413) after a ${provider.largestFrameSinceOpen}-byte message`));
+      }
+    });
+    provider.on('synced', wake);
+    provider.on('unsyncedChanges', wake);
+  }
+  listen(provider);
   if (!shared || options.connect !== false) {
     provider.attach();
     if (shared) setStatus(toStatus(socket.status));
@@ -207,9 +274,13 @@ export async function connectWedding(options: ConnectOptions): Promise<WeddingCo
 
   const connection: WeddingConnection = {
     weddingId: options.weddingId,
-    doc: new WeddingDoc(ydoc),
-    ydoc,
-    provider,
+    get doc() { return wedding; },
+    get ydoc() { return ydoc; },
+    get provider() { return provider; },
+    onRefused(listener) {
+      refusedListeners.add(listener);
+      return () => refusedListeners.delete(listener);
+    },
     get status() { return status; },
     get synced() { return provider.synced; },
     get unsyncedChanges() { return provider.unsyncedChanges; },
@@ -238,4 +309,33 @@ export async function connectWedding(options: ConnectOptions): Promise<WeddingCo
     },
   };
   return connection;
+}
+
+const MESSAGE_CLOSE = 7;
+
+/**
+ * Resolves when the server answers a provider's Close for `address` on `socket` (Hocuspocus sends
+ * a Close back once that document's connection is closed), when the socket goes down, or after
+ * `timeoutMs` at the latest.
+ */
+function serverClosed(socket: HocuspocusProviderWebsocket, address: string, timeoutMs = 3000): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      socket.off('message', onMessage);
+      socket.off('disconnect', done);
+      resolve();
+    };
+    const onMessage = ({ data }: { data: ArrayBuffer | Uint8Array }) => {
+      try {
+        const d = decoding.createDecoder(new Uint8Array(data));
+        if (decoding.readVarString(d) === address && decoding.readVarUint(d) === MESSAGE_CLOSE) done();
+      } catch {
+        // Not ours to judge: the provider reports malformed frames.
+      }
+    };
+    const timer = setTimeout(done, timeoutMs);
+    socket.on('message', onMessage);
+    socket.on('disconnect', done);
+  });
 }

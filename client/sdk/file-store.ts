@@ -58,6 +58,12 @@ export function createFileStore(dir: string, options: FileStoreOptions = {}): Lo
       ydoc.on('update', onUpdate);
       if (updates.length > compactAfter) compact();
     },
+    async replace(weddingId, ydoc) {
+      if (bound) bound.ydoc.off('update', bound.onUpdate);
+      bound = undefined;
+      fs.rmSync(path.join(dir, `${weddingId}.ydoc`), { force: true });
+      await this.bind(weddingId, ydoc);
+    },
     async close() {
       if (!bound) return;
       bound.ydoc.off('update', bound.onUpdate);

@@ -36,6 +36,13 @@ export function createIndexedDbStore(options: IndexedDbStoreOptions = {}): Local
         throw new WedSyncClientError('store_unavailable', `offline storage is unavailable: ${(error as Error)?.message ?? String(error)}`, { cause: error });
       }
     },
+    async replace(weddingId: string, ydoc: Y.Doc) {
+      const p = persistence;
+      persistence = undefined;
+      // clearData destroys the binding and deletes the wedding's database.
+      await p?.clearData();
+      await this.bind(weddingId, ydoc);
+    },
     async close() {
       const p = persistence;
       persistence = undefined;

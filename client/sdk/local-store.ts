@@ -8,6 +8,11 @@ import type * as Y from 'yjs';
 export interface LocalStore {
   /** Applies what the store holds for this wedding to `ydoc`, then records every later update. */
   bind(weddingId: string, ydoc: Y.Doc): Promise<void>;
+  /**
+   * Drops everything the store holds for this wedding and records `ydoc` from now on, in place of
+   * the document bound before (after the server refused an update, client/sdk/connect.ts).
+   */
+  replace(weddingId: string, ydoc: Y.Doc): Promise<void>;
   /** Flushes and releases the store. */
   close(): Promise<void>;
 }

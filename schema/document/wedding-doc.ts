@@ -9,6 +9,11 @@ import { TimeZoneChange, planTimeZoneChange, type TimeZoneChangeMode, type TimeZ
 import { SchemaError, parseOrThrow } from '../errors.ts';
 import { addressKeys } from './addresses.ts';
 import { textEdit, wellFormed } from './text.ts';
+import { assertRoom } from './limits.ts';
+import {
+  arrayEntities, describeValue, entityEntries, plainMap, rawEntity, readContact, readEvent, readMessage, readPayment, readTask,
+  readVendor, type InvalidEntry, type YEntity,
+} from './readers.ts';
 
 /** Names of the document's top-level shared types. */
 export const ROOT = {
@@ -44,7 +49,6 @@ const DELIVERY_NEXT: Record<Delivery['status'], readonly Delivery['status'][]> =
   skipped: ['queued'],
 };
 
-type YEntity = Y.Map<unknown>;
 
 /**
  * Typed access to one wedding's Y.Doc. Reads return plain objects; every write is validated with the
@@ -88,6 +92,7 @@ export class WeddingDoc {
 
   setMeta(patch: WeddingMetaPatch, origin?: TxOrigin): Partial<WeddingMeta> {
     const valid = parseOrThrow(WeddingMetaPatch.strict(), patch, 'wedding meta');
+    assertRoom(this.ydoc, { bytes: jsonBytes(valid) });
     this.transact(() => setScalars(this.meta, valid), origin);
     return this.getMeta();
   }
@@ -122,7 +127,7 @@ export class WeddingDoc {
   // ── timeline ────────────────────────────────────────────────────────────────────────────────
   /** Events in time order (start, then `order`). */
   listEvents(): TimelineEvent[] {
-    const events = [...this.timeline.entries()].map(([id, m]) => readEvent(id, m));
+    const events = entityEntries(this.timeline).map(([id, m]) => readEvent(id, m));
     return events.sort(compareEvents);
   }
 
@@ -148,6 +153,7 @@ export class WeddingDoc {
       ? { ...existing, ...patch }
       : { location: '', category: 'other', vendorIds: [], notes: '', order: this.nextOrder(), links: {}, ...patch };
     const event = parseOrThrow(TimelineEvent, merged, 'timeline event');
+    assertRoom(this.ydoc, { bytes: jsonBytes(patch), newEvent: !existing, eventCount: () => entityEntries(this.timeline).length, textLength: event.notes.length });
     this.transact(() => {
       let m = this.timeline.get(event.id);
       if (!(m instanceof Y.Map)) {
@@ -167,7 +173,7 @@ export class WeddingDoc {
 
   private nextOrder(): number {
     let max = -1;
-    for (const m of this.timeline.values()) {
+    for (const m of this.timeline.values() as IterableIterator<unknown>) {
       const o = m instanceof Y.Map ? m.get('order') : undefined;
       if (typeof o === 'number' && o > max) max = o;
     }
@@ -176,7 +182,7 @@ export class WeddingDoc {
 
   // ── vendors ─────────────────────────────────────────────────────────────────────────────────
   listVendors(): Vendor[] {
-    return [...this.vendors.entries()].map(([id, m]) => readVendor(id, m)).sort((a, b) => a.name.localeCompare(b.name));
+    return entityEntries(this.vendors).map(([id, m]) => readVendor(id, m)).sort((a, b) => a.name.localeCompare(b.name));
   }
 
   getVendor(id: string): Vendor | undefined {
@@ -192,6 +198,7 @@ export class WeddingDoc {
     const vendor = parseOrThrow(Vendor, merged, 'vendor');
     if (!existing) parseOrThrow(VendorInput, input, 'vendor');
     this.assertNoDuplicateVendor(vendor, existing);
+    assertRoom(this.ydoc, { bytes: jsonBytes(input) });
     this.transact(() => {
       const m = ensureEntity(this.vendors, vendor.id);
       const { links, ...scalars } = vendor;
@@ -246,6 +253,7 @@ export class WeddingDoc {
   /** Changes the given counts; `dietary` entries are merged per diet so two editors can change different diets at once. */
   updateGuests(patch: GuestsPatch, origin?: TxOrigin): Partial<Guests> {
     const valid = parseOrThrow(GuestsPatch.strict(), patch, 'guests');
+    assertRoom(this.ydoc, { bytes: jsonBytes(valid) });
     this.transact(() => {
       const { dietary, ...counts } = valid;
       setScalars(this.guests, counts);
@@ -263,7 +271,7 @@ export class WeddingDoc {
 
   // ── payments ────────────────────────────────────────────────────────────────────────────────
   listPayments(): Payment[] {
-    return [...this.payments.entries()].map(([id, m]) => readPayment(id, m));
+    return entityEntries(this.payments).map(([id, m]) => readPayment(id, m));
   }
 
   getPayment(id: string): Payment | undefined {
@@ -278,6 +286,7 @@ export class WeddingDoc {
       : { description: '', milestone: 'other', amountPaid: 0, amountRefunded: 0, status: 'planned', due: '', processor: '', requestUrl: '', paidAt: '', links: {}, ...input };
     const payment = parseOrThrow(Payment, merged, 'payment');
     if (!existing) parseOrThrow(PaymentInput, input, 'payment');
+    assertRoom(this.ydoc, { bytes: jsonBytes(input) });
     this.transact(() => {
       const m = ensureEntity(this.payments, payment.id);
       const { links, ...scalars } = payment;
@@ -295,7 +304,7 @@ export class WeddingDoc {
 
   // ── messages ────────────────────────────────────────────────────────────────────────────────
   listMessages(): Message[] {
-    return this.messages.toArray().map(readMessage);
+    return arrayEntities(this.messages).map(readMessage);
   }
 
   getMessage(id: string): Message | undefined {
@@ -324,8 +333,8 @@ export class WeddingDoc {
   private messageMap(id: string): YEntity | undefined {
     // Newest last: searching from the end finds recent messages (the ones still being delivered) first.
     for (let i = this.messages.length - 1; i >= 0; i--) {
-      const m = this.messages.get(i);
-      if (m.get('id') === id) return m;
+      const m = this.messages.get(i) as unknown;
+      if (m instanceof Y.Map && m.get('id') === id) return m as YEntity;
     }
     return undefined;
   }
@@ -338,6 +347,7 @@ export class WeddingDoc {
     for (const [key, d] of Object.entries(message.deliveries)) {
       if (key !== deliveryKey(d.recipientId, d.channel)) throw new SchemaError('validation_failed', `delivery key ${key} must be ${deliveryKey(d.recipientId, d.channel)}`, [{ path: `deliveries.${key}`, message: 'key must be <recipientId>/<channel>' }]);
     }
+    assertRoom(this.ydoc, { bytes: jsonBytes(message) });
     this.transact(() => {
       const m = new Y.Map<unknown>();
       const { acks, deliveries, ...scalars } = message;
@@ -386,7 +396,7 @@ export class WeddingDoc {
 
   /** Records that `recipientId` acknowledged the message; idempotent (the first time stands). */
   acknowledgeMessage(messageId: string, recipientId: string, at = new Date().toISOString(), origin?: TxOrigin): Message {
-    const m = this.messages.toArray().find((x) => x.get('id') === messageId);
+    const m = arrayEntities(this.messages).find((x) => x.get('id') === messageId);
     if (!m) throw new SchemaError('not_found', `no message ${messageId}`);
     const acks = m.get('acks');
     this.transact(() => {
@@ -403,7 +413,7 @@ export class WeddingDoc {
 
   // ── contacts ────────────────────────────────────────────────────────────────────────────────
   listContacts(): Contact[] {
-    return [...this.contacts.entries()].map(([id, m]) => readContact(id, m)).sort((a, b) => a.name.localeCompare(b.name));
+    return entityEntries(this.contacts).map(([id, m]) => readContact(id, m)).sort((a, b) => a.name.localeCompare(b.name));
   }
 
   getContact(id: string): Contact | undefined {
@@ -416,6 +426,7 @@ export class WeddingDoc {
     const merged = existing ? { ...existing, ...input } : { email: '', phone: '', preferredChannels: [], ...input };
     const contact = parseOrThrow(Contact, merged, 'contact');
     if (!existing) parseOrThrow(ContactInput, input, 'contact');
+    assertRoom(this.ydoc, { bytes: jsonBytes(input) });
     this.transact(() => setScalars(ensureEntity(this.contacts, contact.id), contact), origin);
     return contact;
   }
@@ -428,7 +439,7 @@ export class WeddingDoc {
 
   // ── tasks ───────────────────────────────────────────────────────────────────────────────────
   listTasks(): Task[] {
-    return [...this.tasks.entries()].map(([id, m]) => readTask(id, m)).sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+    return entityEntries(this.tasks).map(([id, m]) => readTask(id, m)).sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
   }
 
   getTask(id: string): Task | undefined {
@@ -443,6 +454,7 @@ export class WeddingDoc {
       : { status: 'open', createdAt: new Date().toISOString(), due: '', vendorId: '', category: '', eventIds: [], messageId: '', notes: '', ...input };
     const task = parseOrThrow(Task, merged, 'task');
     if (!existing) parseOrThrow(TaskInput, input, 'task');
+    assertRoom(this.ydoc, { bytes: jsonBytes(input) });
     this.transact(() => setScalars(ensureEntity(this.tasks, task.id), task), origin);
     return task;
   }
@@ -463,7 +475,7 @@ export class WeddingDoc {
 
   // ── conflicts ───────────────────────────────────────────────────────────────────────────────
   listConflicts(): Conflict[] {
-    return this.conflicts.toArray().map((m) => plainMap(m) as Conflict);
+    return arrayEntities(this.conflicts).map((m) => plainMap(m) as Conflict);
   }
 
   appendConflict(conflict: Conflict, origin?: TxOrigin): Conflict {
@@ -478,7 +490,7 @@ export class WeddingDoc {
 
   /** Marks a conflict resolved; the caller applies the winning value in the same transaction. */
   resolveConflict(id: string, resolution: { winner: 'local' | 'remote'; resolvedBy: string; at?: string }, origin?: TxOrigin): Conflict {
-    const m = this.conflicts.toArray().find((x) => x.get('id') === id);
+    const m = arrayEntities(this.conflicts).find((x) => x.get('id') === id);
     if (!m) throw new SchemaError('not_found', `no conflict ${id}`);
     this.transact(() => {
       m.set('status', 'resolved');
@@ -490,6 +502,39 @@ export class WeddingDoc {
   }
 
   // ── whole document ──────────────────────────────────────────────────────────────────────────
+  /**
+   * Entries that readers skip because they are not entities at all (a plain value or a Y.Text where
+   * an entity's Y.Map belongs), and entities whose stored values do not satisfy their schema (read
+   * with defaults in place of the bad values). Both can only be in documents stored before the
+   * server checked every update against the schema (issue 10, item 4). Paths like `payments.p1`.
+   */
+  invalidEntries(): InvalidEntry[] {
+    const out: InvalidEntry[] = [];
+    const keyed: [string, Y.Map<YEntity>, (id: string, m: YEntity) => unknown, { safeParse(v: unknown): { success: boolean; error?: { issues: { path: PropertyKey[]; message: string }[] } } }][] = [
+      [ROOT.timeline, this.timeline, (id, m) => ({ ...rawEntity(m), id, notes: readEvent(id, m).notes }), TimelineEvent],
+      [ROOT.vendors, this.vendors, (id, m) => ({ ...rawEntity(m), id }), Vendor],
+      [ROOT.payments, this.payments, (id, m) => ({ ...rawEntity(m), id }), Payment],
+      [ROOT.contacts, this.contacts, (id, m) => ({ ...rawEntity(m), id }), Contact],
+      [ROOT.tasks, this.tasks, (id, m) => ({ ...rawEntity(m), id }), Task],
+    ];
+    for (const [root, map, raw, schema] of keyed) {
+      for (const [id, v] of map.entries()) {
+        if (!(v instanceof Y.Map)) {
+          out.push({ path: `${root}.${id}`, problem: `not an entity (${describeValue(v)}); skipped` });
+          continue;
+        }
+        const parsed = schema.safeParse(raw(id, v as YEntity));
+        if (!parsed.success) out.push({ path: `${root}.${id}`, problem: (parsed.error?.issues ?? []).map((i) => `${i.path.map(String).join('.')}: ${i.message}`).join('; ') });
+      }
+    }
+    for (const [root, array] of [[ROOT.messages, this.messages], [ROOT.conflicts, this.conflicts]] as const) {
+      array.toArray().forEach((v: unknown, i) => {
+        if (!(v instanceof Y.Map)) out.push({ path: `${root}[${i}]`, problem: `not an entity (${describeValue(v)}); skipped` });
+      });
+    }
+    return out;
+  }
+
   toJSON(): WeddingJSON {
     return {
       meta: this.getMeta(),
@@ -510,18 +555,17 @@ export function compareEvents(a: TimelineEvent, b: TimelineEvent): number {
   return Date.parse(a.start) - Date.parse(b.start) || a.order - b.order || a.id.localeCompare(b.id);
 }
 
+/** A write's rough size for the document size limit: its JSON (the Yjs encoding is of the same order). */
+function jsonBytes(value: unknown): number {
+  return JSON.stringify(value)?.length ?? 0;
+}
+
 function ensureEntity(parent: Y.Map<YEntity>, id: string): YEntity {
   const m = parent.get(id);
   if (m instanceof Y.Map) return m;
   const created = new Y.Map<unknown>();
   parent.set(id, created);
   return created;
-}
-
-function plainMap(m: Y.Map<unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of m.entries()) out[k] = v instanceof Y.AbstractType ? v.toJSON() : v;
-  return out;
 }
 
 /** Sets each value that differs from what the map holds; `undefined` values are skipped. */
@@ -585,101 +629,4 @@ export function replaceText(text: Y.Text, next: string): void {
   // One transaction (joining the caller's, if any): peers never see the text with the old
   // grapheme deleted and the new one not yet inserted.
   if (text.doc) text.doc.transact(apply); else apply();
-}
-
-function str(v: unknown, fallback = ''): string { return typeof v === 'string' ? v : fallback; }
-function num(v: unknown, fallback = 0): number { return typeof v === 'number' && Number.isFinite(v) ? v : fallback; }
-function linksOf(m: YEntity): Record<string, string> {
-  const l = m.get('links');
-  return l instanceof Y.Map ? (l.toJSON() as Record<string, string>) : {};
-}
-
-function readEvent(id: string, m: YEntity): TimelineEvent {
-  const ids = m.get('vendorIds');
-  const notes = m.get('notes');
-  return {
-    id,
-    title: str(m.get('title')),
-    start: str(m.get('start')),
-    end: str(m.get('end')),
-    location: str(m.get('location')),
-    category: str(m.get('category'), 'other') as TimelineEvent['category'],
-    vendorIds: ids instanceof Y.Array ? (ids.toArray() as string[]) : [],
-    notes: notes instanceof Y.Text ? notes.toString() : str(notes),
-    order: num(m.get('order')),
-    links: linksOf(m),
-  };
-}
-
-function readVendor(id: string, m: YEntity): Vendor {
-  const channels = m.get('preferredChannels');
-  return {
-    id,
-    name: str(m.get('name')),
-    category: str(m.get('category'), 'other') as Vendor['category'],
-    email: str(m.get('email')),
-    phone: str(m.get('phone')),
-    preferredChannels: Array.isArray(channels) ? (channels as Vendor['preferredChannels']) : [],
-    status: str(m.get('status'), 'inquiry') as Vendor['status'],
-    links: linksOf(m),
-  };
-}
-
-function readPayment(id: string, m: YEntity): Payment {
-  return {
-    id,
-    vendorId: str(m.get('vendorId')),
-    description: str(m.get('description')),
-    milestone: str(m.get('milestone'), 'other') as Payment['milestone'],
-    amount: num(m.get('amount')),
-    amountPaid: num(m.get('amountPaid')),
-    amountRefunded: num(m.get('amountRefunded')),
-    currency: str(m.get('currency')),
-    status: str(m.get('status'), 'planned') as Payment['status'],
-    due: str(m.get('due')),
-    processor: str(m.get('processor')),
-    requestUrl: str(m.get('requestUrl')),
-    paidAt: str(m.get('paidAt')),
-    links: linksOf(m),
-  };
-}
-
-function readContact(id: string, m: YEntity): Contact {
-  const channels = m.get('preferredChannels');
-  return {
-    id,
-    name: str(m.get('name')),
-    role: str(m.get('role'), 'other') as Contact['role'],
-    email: str(m.get('email')),
-    phone: str(m.get('phone')),
-    preferredChannels: Array.isArray(channels) ? (channels as Contact['preferredChannels']) : [],
-  };
-}
-
-function readTask(id: string, m: YEntity): Task {
-  const eventIds = m.get('eventIds');
-  return {
-    id,
-    kind: str(m.get('kind'), 'other') as Task['kind'],
-    title: str(m.get('title')),
-    status: str(m.get('status'), 'open') as Task['status'],
-    createdAt: str(m.get('createdAt')),
-    due: str(m.get('due')),
-    vendorId: str(m.get('vendorId')),
-    category: str(m.get('category')) as Task['category'],
-    eventIds: Array.isArray(eventIds) ? (eventIds as string[]) : [],
-    messageId: str(m.get('messageId')),
-    notes: str(m.get('notes')),
-  };
-}
-
-function readMessage(m: YEntity): Message {
-  const out = plainMap(m) as Record<string, unknown>;
-  if (!out.acks || typeof out.acks !== 'object') out.acks = {};
-  // Messages written before these fields existed read with their defaults.
-  if (!out.deliveries || typeof out.deliveries !== 'object') out.deliveries = {};
-  if (typeof out.subject !== 'string') out.subject = '';
-  if (out.escalateAfterSeconds === undefined) out.escalateAfterSeconds = null;
-  if (!out.context || typeof out.context !== 'object') out.context = {};
-  return out as unknown as Message;
 }

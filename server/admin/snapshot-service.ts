@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import * as Y from 'yjs';
 import {
   DEFAULT_RESTORE_SECTIONS, WeddingDoc, adminOrigin, diffSections, documentNameFor, reconcileDocument, wellFormedDeep, writeRestoreNotice,
-  type RestorePreview, type RestoreSection, type SnapshotRestoreResult, type SnapshotSummary, type WeddingJSON,
+  type InvalidEntry, type RestorePreview, type RestoreSection, type SnapshotRestoreResult, type SnapshotSummary, type WeddingJSON,
 } from '../../schema/index.ts';
 import type { CollabServer } from '../collab/collab-server.ts';
 import type { UnresolvedParts } from '../collab/unresolved-parts.ts';
@@ -20,6 +20,8 @@ export interface WeddingExport {
    * everything else.
    */
   unresolved?: UnresolvedParts;
+  /** Entries left out of `content` or read with defaults because they break the schema (WeddingDoc.invalidEntries). */
+  invalid: InvalidEntry[];
 }
 
 /** Admin snapshots, restore and export of wedding documents. */
@@ -112,8 +114,9 @@ export class SnapshotService {
     // An export is text written out: it holds only well-formed Unicode (U+FFFD for a lone surrogate).
     return this.collab.withDocument(weddingId, (doc) => {
       const unresolved = this.collab.persistence.unresolvedParts(documentNameFor(weddingId));
+      const wedding = new WeddingDoc(doc);
       return {
-        weddingId, exportedAt: new Date().toISOString(), content: wellFormedDeep(new WeddingDoc(doc).toJSON()),
+        weddingId, exportedAt: new Date().toISOString(), content: wellFormedDeep(wedding.toJSON()), invalid: wellFormedDeep(wedding.invalidEntries()),
         ...(unresolved ? { unresolved } : {}),
       };
     });

@@ -12,6 +12,7 @@ import { AuthExtension } from './auth-extension.ts';
 import { DurablePersistence } from './durable-persistence.ts';
 import { guardExtension } from './guard-extension.ts';
 import { StorageReadOnlyExtension } from './storage-read-only-extension.ts';
+import { UpdateValidation } from './update-validation.ts';
 
 export interface CollabServer {
   hocuspocus: Hocuspocus;
@@ -53,6 +54,10 @@ export function createCollabServer(options: CollabServerOptions): CollabServer {
     extensions: [
       new AuthExtension(tokens, logger.child({ component: 'auth' }), metrics),
       new TokenExpiryExtension(tokens, logger.child({ component: 'auth' }), metrics),
+      new UpdateValidation(
+        { maxEvents: config.MAX_EVENTS_PER_WEDDING, maxTextLength: config.MAX_TEXT_LENGTH, maxDocumentBytes: config.MAX_DOCUMENT_BYTES },
+        logger.child({ component: 'update-validation' }), metrics,
+      ),
       persistence,
       readOnlyWhileFailing,
       ...(options.extensions ?? []),

@@ -108,6 +108,8 @@ export function createHttpApp(deps: HttpAppDeps): Hono<AppEnv> {
   return app;
 }
 
+const SCHEMA_ERROR_STATUS = { validation_failed: 400, not_found: 404, duplicate: 409, document_too_large: 413 } as const satisfies Record<SchemaError['code'], number>;
+
 /**
  * Requests that change stored data: every method but GET/HEAD/OPTIONS, except the restore preview
  * (a POST that only reads).
@@ -122,7 +124,7 @@ function toErrorResponse(error: Error, c: Context, logger: Logger): Response {
   if (error instanceof AuthError) return c.json(errorBody(error.code, error.message), AUTH_ERROR_STATUS[error.code].http);
   if (error instanceof BridgeError) return c.json(errorBody(error.code, error.message), BRIDGE_ERROR_STATUS[error.code]);
   if (error instanceof SchemaError) {
-    return c.json(errorBody(error.code, error.message, error.issues.length ? { issues: error.issues } : undefined), error.code === 'not_found' ? 404 : error.code === 'duplicate' ? 409 : 400);
+    return c.json(errorBody(error.code, error.message, error.issues.length ? { issues: error.issues } : undefined), SCHEMA_ERROR_STATUS[error.code]);
   }
   if (error instanceof DocumentLoadError) {
     logger.error({ err: error }, 'document unavailable');

@@ -13,8 +13,8 @@ export interface PlannerServer extends TestServer {
  * is mounted through the test server's `mount` hook, which runs before the server's own
  * (client/app/dist) planner route, so this build answers first.
  */
-export async function startPlannerServer(distDir: string): Promise<PlannerServer> {
-  const t = await startTestServer({ mount: (app) => mountPlannerApp(app, { distDir }) });
+export async function startPlannerServer(distDir: string, env?: Record<string, string>): Promise<PlannerServer> {
+  const t = await startTestServer({ env, mount: (app) => mountPlannerApp(app, { distDir }) });
   return { ...t, signInUrl: (token, path = '/') => `${t.httpUrl}${path}#token=${token}` };
 }
 

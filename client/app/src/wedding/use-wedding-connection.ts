@@ -14,9 +14,16 @@ export interface WeddingConnectionState {
   refused: string | null;
   /** Opening failed before any connection existed. */
   error: string | null;
+  /**
+   * Bumped each time the SDK replaced the document after the server refused an update
+   * (WeddingConnection.onRefused): views keyed on it start again on `connection.doc`.
+   */
+  documentGeneration: number;
+  /** What the server said about the last refused update, for a notice. */
+  updateRefused: string | null;
 }
 
-const INITIAL: WeddingConnectionState = { connection: null, sync: 'connecting', serverReadOnly: false, offlineCopy: 'pending', refused: null, error: null };
+const INITIAL: WeddingConnectionState = { connection: null, sync: 'connecting', serverReadOnly: false, offlineCopy: 'pending', refused: null, error: null, documentGeneration: 0, updateRefused: null };
 
 /**
  * Opens one wedding through the SDK with the browser's offline copy (IndexedDB), keeps the
@@ -52,10 +59,12 @@ export function useWeddingConnection(session: Session, weddingId: string): Weddi
       }
       connection = c;
       let refused: string | null = null;
+      let documentGeneration = 0;
+      let updateRefused: string | null = null;
       const update = () => {
         if (cancelled) return;
         const sync = syncStateOf({ browserOnline: navigator.onLine, status: c.status, synced: c.synced, unsyncedChanges: c.unsyncedChanges });
-        setState({ connection: c, sync, serverReadOnly: c.readOnly, offlineCopy, refused, error: null });
+        setState({ connection: c, sync, serverReadOnly: c.readOnly, offlineCopy, refused, error: null, documentGeneration, updateRefused });
       };
       const onRefused = ({ reason }: { reason: string }) => {
         refused = reason;
@@ -70,14 +79,33 @@ export function useWeddingConnection(session: Session, weddingId: string): Weddi
         update();
       };
       const events = ['synced', 'unsyncedChanges', 'authenticated'] as const;
-      for (const e of events) c.provider.on(e, update);
-      c.provider.on('authenticationFailed', onRefused);
+      let provider = c.provider;
+      const listen = () => {
+        for (const e of events) provider.on(e, update);
+        provider.on('authenticationFailed', onRefused);
+      };
+      const unlisten = () => {
+        for (const e of events) provider.off(e, update);
+        provider.off('authenticationFailed', onRefused);
+      };
+      listen();
+      // The SDK has already put a new document (and provider) in place of the refused one.
+      const offUpdateRefused = c.onRefused((refusal) => {
+        unlisten();
+        provider = c.provider;
+        listen();
+        documentGeneration++;
+        updateRefused = refusal.discardedChanges > 0
+          ? `The server refused a change (${refusal.message}); ${refusal.discardedChanges} unsaved change(s) were undone.`
+          : `The server refused a change (${refusal.message}); it was undone.`;
+        update();
+      });
       const offStatus = c.onStatus(update);
       addEventListener('offline', goOffline);
       addEventListener('online', goOnline);
       cleanups.push(() => {
-        for (const e of events) c.provider.off(e, update);
-        c.provider.off('authenticationFailed', onRefused);
+        unlisten();
+        offUpdateRefused();
         offStatus();
         removeEventListener('offline', goOffline);
         removeEventListener('online', goOnline);

@@ -48,7 +48,7 @@ export function WeddingScreen({ session, weddingId, view, navigate, onRefused, h
     );
   }
   return (
-    <WeddingView session={session} connection={state.connection} sync={state.sync} offlineCopy={state.offlineCopy}
-      serverReadOnly={state.serverReadOnly} view={view} navigate={navigate} header={header} />
+    <WeddingView key={state.documentGeneration} session={session} connection={state.connection} sync={state.sync} offlineCopy={state.offlineCopy}
+      serverReadOnly={state.serverReadOnly} updateRefused={state.updateRefused} view={view} navigate={navigate} header={header} />
   );
 }

@@ -26,6 +26,8 @@ interface Props {
   sync: SyncState;
   offlineCopy: 'pending' | 'ready' | 'unavailable';
   serverReadOnly: boolean;
+  /** The server refused an update and the document went back to the server's state. */
+  updateRefused?: string | null;
   view: View;
   navigate(route: Route): void;
   header: ComponentChildren;
@@ -93,6 +95,7 @@ export function WeddingView(props: Props) {
       </nav>
       <main id="main" tabIndex={-1}>
         <RestoreBanner connection={connection} version={version} />
+        {props.updateRefused && <p class="notice" role="alert">{props.updateRefused}</p>}
         {readOnly && <ReadOnlyNotice id={READ_ONLY_NOTE} role={session.claims.role} />}
         {current === 'timeline' && (
           <>

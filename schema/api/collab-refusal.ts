@@ -1,0 +1,58 @@
+/**
+ * What a collaboration server tells a client whose update it refused. The update was not applied,
+ * not stored and not acknowledged (the client got SyncStatus `false` for it, as Hocuspocus answers
+ * a read-only connection), and the connection stays open. Sent as a Hocuspocus stateless message on
+ * the document's address.
+ *
+ * Yjs clocks are per client: once one update of a client is refused, every later update of that
+ * client has a clock gap on the server and is refused as `missing_dependencies` too. A client that
+ * receives a refusal must therefore bring its document back to the server's state: drop the local
+ * document, start a fresh Y.Doc (a new clientID), sync it from the server, and re-apply nothing that
+ * was refused. The SDK does this itself (client/sdk/connect.ts); docs/collab-protocol.md says what a
+ * raw Yjs client must do.
+ */
+export const COLLAB_REFUSAL_CODES = [
+  /** An entity or value the update writes does not match the wedding schema (schema/document). */
+  'schema_violation',
+  /** The update builds on operations the server does not have (a clock gap, an unknown origin, parent or deleted range). */
+  'missing_dependencies',
+  /** The update would take the document past one of its size limits (events, text length, total bytes). */
+  'document_too_large',
+] as const;
+export type CollabRefusalCode = (typeof COLLAB_REFUSAL_CODES)[number];
+
+export interface CollabRefusalIssue {
+  /** Where in the document, e.g. `payments.p1` or `timeline.e1.notes`. */
+  path: string;
+  message: string;
+}
+
+export interface CollabRefusal {
+  type: 'wedsync:refused';
+  code: CollabRefusalCode;
+  /** One line for people. */
+  message: string;
+  /** At most 20 problems, for developers. */
+  issues: CollabRefusalIssue[];
+}
+
+export const MAX_REFUSAL_ISSUES = 20;
+
+export function encodeCollabRefusal(refusal: Omit<CollabRefusal, 'type'>): string {
+  return JSON.stringify({ type: 'wedsync:refused', code: refusal.code, message: refusal.message, issues: refusal.issues.slice(0, MAX_REFUSAL_ISSUES) } satisfies CollabRefusal);
+}
+
+/** The refusal in a stateless payload, or `null` when the payload is something else. */
+export function decodeCollabRefusal(payload: string): CollabRefusal | null {
+  if (!payload.startsWith('{"type":"wedsync:refused"')) return null;
+  try {
+    const value = JSON.parse(payload) as Partial<CollabRefusal>;
+    if (!COLLAB_REFUSAL_CODES.includes(value.code as CollabRefusalCode) || typeof value.message !== 'string') return null;
+    const issues = Array.isArray(value.issues)
+      ? value.issues.filter((i): i is CollabRefusalIssue => typeof i?.path === 'string' && typeof i.message === 'string')
+      : [];
+    return { type: 'wedsync:refused', code: value.code as CollabRefusalCode, message: value.message, issues };
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,49 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { waitFor } from '../helpers/wait.ts';
+import { launchBrowser, openTab } from './support/browser.ts';
+import { plannerBuild } from './support/planner-build.ts';
+import { closeAfterTest, startPlannerServer } from './support/planner-server.ts';
+import { seedWedding } from './support/seed.ts';
+
+let browser: Browser;
+let dist: string;
+
+beforeAll(async () => {
+  [dist, browser] = await Promise.all([plannerBuild(), launchBrowser()]);
+}, 120_000);
+
+describe('planner app: a refused update', () => {
+  it('says the change was refused, shows the server state again and keeps working', async () => {
+    const t = await startPlannerServer(dist, { MAX_EVENTS_PER_WEDDING: '3' });
+    const peer = await t.connect('w1', await t.token('planner', ['w1'], { sub: 'seed' }));
+    await seedWedding(peer);
+    expect(peer.doc.listEvents()).toHaveLength(3);
+    const a = await openTab(browser);
+    closeAfterTest(a.context);
+    await a.page.goto(t.signInUrl(await t.token('planner', ['w1'], { sub: 'alex', name: 'Alex Morgan' })));
+    await waitFor(async () => (await a.page.locator('[data-sync-state]').getAttribute('data-sync-state')) === 'online', 'the app to be online', 15_000, 50);
+    await expect.poll(() => a.page.locator('.events > li').count()).toBe(3);
+
+    // A fourth event is over the wedding's limit: the server refuses it.
+    await a.page.getByRole('button', { name: 'Add event' }).click();
+    const form = a.page.locator('form.event-form');
+    await form.getByLabel('Title').fill('First dance');
+    await form.getByLabel('Starts').fill('2026-06-13T20:00');
+    await form.getByLabel('Ends').fill('2026-06-13T20:15');
+    await form.getByRole('button', { name: 'Add event' }).click();
+    await waitFor(() => a.page.getByRole('alert').filter({ hasText: 'The server refused a change' }).isVisible(), 'the refusal notice', 15_000, 50);
+    await expect.poll(() => a.page.locator('.events > li').count()).toBe(3);
+    expect(peer.doc.listEvents()).toHaveLength(3);
+
+    // The app is on the server's state with a new document: its next edit is stored and shared.
+    await a.page.getByRole('button', { name: 'Add event' }).waitFor();
+    await waitFor(async () => (await a.page.locator('[data-sync-state]').getAttribute('data-sync-state')) === 'online', 'the app to be online again', 15_000, 50);
+    const first = peer.doc.listEvents()[0]!;
+    await a.page.locator(`li[data-event-id="${first.id}"]`).getByRole('button', { name: `Edit ${first.title}` }).click();
+    const edit = a.page.locator(`li[data-event-id="${first.id}"]`).locator('form');
+    await edit.getByLabel('Location').fill('Temperate House');
+    await edit.getByRole('button', { name: 'Save changes' }).click();
+    await waitFor(() => peer.doc.getEvent(first.id)?.location === 'Temperate House', 'the edit after the refusal to reach the peer', 15_000);
+  });
+});
