@@ -32,9 +32,10 @@ describe('cascades from the brief', () => {
     await t.server.comms.tick();
     await waitFor(() => sb.smtp.to('petal@example.com').some((m) => m.subject.startsWith('Guest count: 100')), 'first count');
 
-    // The caterer's own system (a Standard Webhooks integration the caterer connected) changes the count twice.
-    const caterer = await t.token('vendor', ['w1'], { vendorId: 'caterer' });
-    const conn = await connectIntegration(t, caterer, { weddingId: 'w1', system: 'webhooks' });
+    // The caterer's own system (a Standard Webhooks integration) changes the count twice. The planner
+    // connects it for the caterer: an integration acts with its connector's rights, and a vendor's
+    // own connection may not change the guest numbers (docs/integrations.md).
+    const conn = await connectIntegration(t, planner, { weddingId: 'w1', system: 'webhooks', vendorId: 'caterer' });
     for (const [i, count] of [110, 120].entries()) {
       const res = await sendStandardWebhook(conn.webhookUrl, conn.webhookSecret, { id: `guests-${i}`, type: 'guests.updated', data: { count } }, { nowMs: now });
       expect(res.status).toBe(200);
