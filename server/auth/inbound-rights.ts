@@ -111,18 +111,7 @@ export const OWN_ENTITY_RULES: Record<SyncEntity, (v: string, c: EntityChange) =
 
 /** Whether an integration connected by `connector` may make this change to the wedding. */
 export function judgeEntityChange(connector: Connector, change: EntityChange): InboundJudgement {
-  const scope = INBOUND_SCOPE[connector.role];
-  switch (scope) {
-    case 'wedding': return ALLOWED;
-    case 'none': return refuse('connector_read_only', `an integration connected with a ${connector.role} token changes nothing`);
-    case 'own':
-      if (!connector.vendorId) return refuse('vendor_unbound', 'the vendor token that connected this integration names no vendorId');
-      return OWN_ENTITY_RULES[change.entity](connector.vendorId, change);
-    default: {
-      const never: never = scope;
-      throw new Error(`unknown scope ${String(never)}`);
-    }
-  }
+  return judgeByScope(connector, (vendorId) => OWN_ENTITY_RULES[change.entity](vendorId, change));
 }
 
 /**
@@ -130,13 +119,19 @@ export function judgeEntityChange(connector: Connector, change: EntityChange): I
  * a vendor's integration only for the vendor itself (no acknowledging for others).
  */
 export function judgeRecipientChange(connector: Connector, recipientId: string): InboundJudgement {
+  return judgeByScope(connector, (vendorId) =>
+    recipientId === vendorId ? ALLOWED : refuse('not_own_entity', `a vendor’s integration acknowledges only for vendor ${vendorId}`));
+}
+
+/** The connector's role decides: everything, nothing, or what `own` allows for its vendor. */
+function judgeByScope(connector: Connector, own: (vendorId: string) => InboundJudgement): InboundJudgement {
   const scope = INBOUND_SCOPE[connector.role];
   switch (scope) {
     case 'wedding': return ALLOWED;
     case 'none': return refuse('connector_read_only', `an integration connected with a ${connector.role} token changes nothing`);
     case 'own':
       if (!connector.vendorId) return refuse('vendor_unbound', 'the vendor token that connected this integration names no vendorId');
-      return recipientId === connector.vendorId ? ALLOWED : refuse('not_own_entity', `a vendor’s integration acknowledges only for vendor ${connector.vendorId}`);
+      return own(connector.vendorId);
     default: {
       const never: never = scope;
       throw new Error(`unknown scope ${String(never)}`);
