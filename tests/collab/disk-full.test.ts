@@ -73,18 +73,24 @@ function expectAcknowledged(reader: WeddingConnection, edits: Edits): void {
   expect(missing, `acknowledged edits lost (${missing.length} of ${edits.acked})`).toEqual([]);
 }
 
+/** A server on `dir` and a planner client whose first 20 edits (events before-0…19) are acknowledged. */
+async function twentyEditsStored(dir: string) {
+  const token = await testToken('planner', ['w1']);
+  const server = await spawnServer(dir, ENV);
+  const client = await connectWedding({ url: server.wsUrl, weddingId: 'w1', token });
+  await client.whenSynced();
+  const edits: Edits = { made: [], acked: 0 };
+  for (let i = 0; i < 20; i++) { client.doc.upsertEvent({ ...event(`before-${i}`), notes: NOTES }); edits.made.push(`before-${i}`); }
+  await client.whenAcknowledged();
+  edits.acked = edits.made.length;
+  return { token, server, client, edits };
+}
+
 describe.skipIf(unavailable !== null)('a full disk (4 MB tmpfs)', () => {
   it('never acknowledges an edit that is then lost after kill -9, with the disk still full', async () => {
     const { dir, cleanup } = dataDirOnDisk();
     try {
-      const token = await testToken('planner', ['w1']);
-      const server = await spawnServer(dir, ENV);
-      const client = await connectWedding({ url: server.wsUrl, weddingId: 'w1', token });
-      await client.whenSynced();
-      const edits: Edits = { made: [], acked: 0 };
-      for (let i = 0; i < 20; i++) { client.doc.upsertEvent({ ...event(`before-${i}`), notes: NOTES }); edits.made.push(`before-${i}`); }
-      await client.whenAcknowledged();
-      edits.acked = edits.made.length;
+      const { token, server, client, edits } = await twentyEditsStored(dir);
 
       smallDisk().fill();
       // /readyz sees the full disk at once, before any write fails.
@@ -113,14 +119,7 @@ describe.skipIf(unavailable !== null)('a full disk (4 MB tmpfs)', () => {
   it('loads every acknowledged edit (no gap) after the space is freed and the server killed straight away', async () => {
     const { dir, cleanup } = dataDirOnDisk();
     try {
-      const token = await testToken('planner', ['w1']);
-      const server = await spawnServer(dir, ENV);
-      const client = await connectWedding({ url: server.wsUrl, weddingId: 'w1', token });
-      await client.whenSynced();
-      const edits: Edits = { made: [], acked: 0 };
-      for (let i = 0; i < 20; i++) { client.doc.upsertEvent({ ...event(`before-${i}`), notes: NOTES }); edits.made.push(`before-${i}`); }
-      await client.whenAcknowledged();
-      edits.acked = edits.made.length;
+      const { token, server, client, edits } = await twentyEditsStored(dir);
 
       smallDisk().fill();
       await editUntil(client, edits, 'full', async () => (await ready(server)).status === 503);
