@@ -105,11 +105,11 @@ export default async function largeDocument(args: string[]): Promise<void> {
   let worst = 0;
   const sent = new Map<number, number>();
   let i = 0;
-  b.ydoc.getMap('bystander').observe(() => {
-    const seen = b.ydoc.getMap('bystander').get('i') as number;
+  b.ydoc.getMap('guests').observe(() => {
+    const seen = b.ydoc.getMap('guests').get('count') as number;
     for (const [j, t0] of sent) if (j <= seen) { worst = Math.max(worst, performance.now() - t0); sent.delete(j); }
   });
-  const ticker = setInterval(() => { sent.set(i, performance.now()); a.ydoc.getMap('bystander').set('i', i++); }, 5);
+  const ticker = setInterval(() => { sent.set(i, performance.now()); a.ydoc.getMap('guests').set('count', i++); }, 5);
   const during = async (what: string, fn: () => Promise<unknown>) => {
     await new Promise((r) => setTimeout(r, 300));
     worst = 0;

@@ -45,9 +45,9 @@ async function measure(pairs: Pair[], rate: number, phaseMs: number): Promise<{ 
   const samples: number[] = [];
   const sent = pairs.map(() => new Map<number, number>());
   const unobserve = pairs.map((p, k) => {
-    const map = p.reader.ydoc.getMap('bystander');
+    const map = p.reader.ydoc.getMap('guests');
     const onChange = () => {
-      const i = map.get('i') as number;
+      const i = map.get('count') as number;
       // Values arrive in order; an earlier one superseded within one message counts as seen too.
       for (const [j, t0] of sent[k]!) if (j <= i) { samples.push(performance.now() - t0); sent[k]!.delete(j); }
     };
@@ -56,14 +56,14 @@ async function measure(pairs: Pair[], rate: number, phaseMs: number): Promise<{ 
   });
   const interval = 1000 / rate;
   const start = performance.now();
-  const counters = pairs.map((p) => ((p.writer.ydoc.getMap('bystander').get('i') as number | undefined) ?? -1) + 1);
+  const counters = pairs.map((p) => ((p.writer.ydoc.getMap('guests').get('count') as number | undefined) ?? -1) + 1);
   for (let n = 0; performance.now() - start < phaseMs; n++) {
     const due = start + n * interval;
     while (performance.now() < due) await new Promise((r) => setTimeout(r, Math.max(0, due - performance.now() - 0.5)));
     pairs.forEach((p, k) => {
       const i = counters[k]!++;
       sent[k]!.set(i, performance.now());
-      p.writer.ydoc.getMap('bystander').set('i', i);
+      p.writer.ydoc.getMap('guests').set('count', i);
     });
   }
   // Late edits still count, with their real latency, up to 30 s after the phase.
