@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import {
-  BudgetSummary, Conflict, Contact, GuestsPatch, Message, Payment, Task, TimelineEvent, Vendor, WeddingMetaPatch,
+  BudgetSummary, Conflict, Contact, GuestsPatch, Message, Payment, Task, TimelineEvent, TimelineEventPatch, Vendor, WeddingMetaPatch,
 } from './entities.ts';
 import { RESTORES_ROOT, RestoreNotice } from './restore-notice.ts';
 import { ROOT } from './wedding-doc.ts';
@@ -16,11 +16,15 @@ import { ROOT } from './wedding-doc.ts';
  * - `array`: a Y.Array whose elements all fill `items`.
  * - `text`: a Y.Text of plain characters, at most `maxLength` UTF-16 code units.
  * A slot with `entity` is one entity: after an update, its JSON (Y.Text as a string, Y.Array as an
- * array, Y.Map as an object) must parse with that schema.
+ * array, Y.Map as an object) must parse with that schema. An entity may arrive over several updates
+ * (an SDK splits a large offline backlog), so a required field may be missing until it comes; then
+ * what is there must parse with `draft` (the same fields, all optional, with the same checks across
+ * fields, e.g. an end not before the start), because zod skips an object's cross-field checks while
+ * a field is missing.
  */
 export type Slot =
   | { kind: 'value'; schema?: z.ZodType }
-  | { kind: 'map'; entity?: z.ZodType; fields?: Readonly<Record<string, Slot>>; entries?: Slot; key?: RegExp }
+  | { kind: 'map'; entity?: z.ZodType; draft?: z.ZodType; fields?: Readonly<Record<string, Slot>>; entries?: Slot; key?: RegExp }
   | { kind: 'array'; items: Slot }
   | { kind: 'text'; maxLength: number };
 
@@ -34,8 +38,8 @@ function fieldsOf(schema: z.ZodType, overrides: Record<string, Slot> = {}): Reco
   return { ...Object.fromEntries(Object.keys(shape).map((k) => [k, VALUE])), ...overrides };
 }
 
-function entities(schema: z.ZodType, overrides: Record<string, Slot> = {}): Slot {
-  return { kind: 'map', key: ENTITY_KEY, entries: { kind: 'map', entity: schema, fields: fieldsOf(schema, overrides) } };
+function entities(schema: z.ZodType, overrides: Record<string, Slot> = {}, draft?: z.ZodType): Slot {
+  return { kind: 'map', key: ENTITY_KEY, entries: { kind: 'map', entity: schema, ...(draft ? { draft } : {}), fields: fieldsOf(schema, overrides) } };
 }
 
 /** The longest event notes, in UTF-16 code units (TimelineEvent's `notes`). */
@@ -47,7 +51,7 @@ export const LAYOUT: Readonly<Record<string, Slot>> = {
     vendorIds: { kind: 'array', items: VALUE },
     notes: { kind: 'text', maxLength: MAX_NOTES_LENGTH },
     links: VALUES,
-  }),
+  }, TimelineEventPatch),
   [ROOT.vendors]: entities(Vendor, { links: VALUES }),
   [ROOT.guests]: { kind: 'map', entity: GuestsPatch, fields: fieldsOf(GuestsPatch, { dietary: VALUES }) },
   [ROOT.payments]: entities(Payment, { links: VALUES }),

@@ -265,6 +265,13 @@ class UpdateReview {
       const was = schema.safeParse(before);
       if (!was.success) known = new Set(was.error.issues.map((i) => i.path.join('.')));
     }
+    const pushed = new Set<string>();
+    const push = (issue: { path: PropertyKey[]; message: string }) => {
+      const path = joinPath(ref.path, issue.path);
+      if (pushed.has(`${path}\0${issue.message}`)) return;
+      pushed.add(`${path}\0${issue.message}`);
+      this.issues.push({ path, message: issue.message });
+    };
     for (const issue of result.error.issues) {
       if (known.has(issue.path.join('.'))) continue;
       // A field that is simply not there yet is not a new problem unless this update removed it:
@@ -272,7 +279,16 @@ class UpdateReview {
       // several updates (a Y.Map set first, then its fields; or a backlog split into parts).
       const top = issue.path[0];
       if (issue.path.length === 1 && typeof top === 'string' && after[top] === undefined && before?.[top] === undefined) continue;
-      this.issues.push({ path: joinPath(ref.path, issue.path), message: issue.message });
+      push(issue);
+    }
+    // zod skips checks across fields (end not before start) while a field is missing: what is there
+    // must still pass them, unless it already failed them before this update.
+    const draft = ref.slot.draft;
+    const partial = draft?.safeParse(after);
+    if (draft && partial && !partial.success) {
+      const was = before ? draft.safeParse(before) : null;
+      const knownDraft = new Set(was && !was.success ? was.error.issues.map((i) => `${i.path.join('.')}\0${i.message}`) : []);
+      for (const issue of partial.error.issues) if (!knownDraft.has(`${issue.path.join('.')}\0${issue.message}`)) push(issue);
     }
   }
 }

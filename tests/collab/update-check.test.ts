@@ -141,6 +141,28 @@ describe('checkUpdate: schema', () => {
     expect(p.edit(() => m.delete('amount'))).toEqual(refused('schema_violation'));
   });
 
+  it('checks what an incomplete entity already has, including checks across its fields (end not before start)', () => {
+    const p = pair();
+    const newEvent = (fields: Record<string, unknown>) => (d: Y.Doc) => {
+      const m = new Y.Map<unknown>();
+      for (const [k, v] of Object.entries(fields)) m.set(k, v);
+      d.getMap('timeline').set(String(fields.id), m);
+    };
+    const late = { start: '2027-06-12T21:00:00+01:00', end: '2027-06-12T20:30:00+01:00' };
+    // Complete but for the title, or with nothing but its times: zod skips the end/start check while
+    // a field is missing, the server does not.
+    expect(p.edit(newEvent({ id: 'e6', ...late }))).toEqual(refused('schema_violation'));
+    expect(p.edit(newEvent({ id: 'e7', ...late, location: 'Kew', category: 'ceremony', order: 1 }))).toEqual(refused('schema_violation'));
+    expect(p.edit(newEvent({ id: 'e8', title: 'Dinner', start: 'at dinner time' }))).toEqual(refused('schema_violation'));
+    expect(new WeddingDoc(p.server).timeline.size).toBe(0);
+    // Times in order, the rest to come: accepted, as a split backlog needs (a fresh client: this
+    // one still holds its refused edits).
+    const q = pair();
+    expect(q.edit(newEvent({ id: 'e9', start: late.end, end: late.start }))).toEqual({ ok: true });
+    // Then an edit that puts the end before the start is refused.
+    expect(q.edit((d) => (d.getMap('timeline').get('e9') as Y.Map<unknown>).set('end', '2027-06-12T19:00:00+01:00'))).toEqual(refused('schema_violation'));
+  });
+
   it('lets an entity stored invalid before this check be edited when the edit adds no new problem', () => {
     const p = pair();
     // Stored before validation existed: a payment without a currency.
