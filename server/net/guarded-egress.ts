@@ -103,6 +103,19 @@ export function createGuardedEgress(rules: OutboundPolicy, options: GuardedEgres
       headers = new Headers(headers);
       headers.delete('content-length');
     }
+    // fetch refuses a URL with userinfo (`https://user:pass@host/…`), which is how many webhook and
+    // CalDAV endpoints are given: the credentials go as HTTP Basic (RFC 7617), as browsers send them.
+    const url = typeof input === 'string' || input instanceof URL ? new URL(input) : null;
+    if (url && (url.username || url.password)) {
+      headers = new Headers(headers);
+      if (!headers.has('authorization')) {
+        const basic = Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64');
+        headers.set('authorization', `Basic ${basic}`);
+      }
+      url.username = '';
+      url.password = '';
+      input = url;
+    }
     // NOTE: `dispatcher` is undici's extension to RequestInit (Node's fetch is undici); not in lib.dom's types.
     return fetch(input, { ...init, ...(headers ? { headers } : {}), dispatcher } as RequestInit);
   }) as typeof fetch;

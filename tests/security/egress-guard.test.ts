@@ -111,6 +111,21 @@ describe('guarded egress (checked where each connection is opened)', () => {
     expect(received).toBe('amount=100');
   });
 
+  it('sends a URL\'s userinfo as HTTP Basic credentials (fetch refuses such URLs itself), and keeps a caller\'s own Authorization', async () => {
+    const seen: { url?: string; auth?: string }[] = [];
+    const server = http.createServer((req, res) => { seen.push({ url: req.url, auth: req.headers.authorization }); res.end('ok'); });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    registerTeardown(() => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }));
+    const egress = egressWith('127.0.0.1');
+    const port = (server.address() as AddressInfo).port;
+    expect((await egress.fetch(`http://ana%40studio:p%3Ass@127.0.0.1:${port}/hook?x=1`, { method: 'POST', body: '{}' })).status).toBe(200);
+    expect((await egress.fetch(`http://ana:pw@127.0.0.1:${port}/dav/`, { headers: { authorization: 'Bearer t' } })).status).toBe(200);
+    expect(seen).toEqual([
+      { url: '/hook?x=1', auth: `Basic ${Buffer.from('ana@studio:p:ss').toString('base64')}` },
+      { url: '/dav/', auth: 'Bearer t' },
+    ]);
+  });
+
   it('refuses raw sockets (SMTP) to forbidden hosts through the socket\'s error event', async () => {
     const egress = egressWith();
     for (const host of ['127.0.0.1', '::1', 'localhost', '10.0.0.5']) {
