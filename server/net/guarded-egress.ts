@@ -109,7 +109,7 @@ export function createGuardedEgress(rules: OutboundPolicy, options: GuardedEgres
     if (url && (url.username || url.password)) {
       headers = new Headers(headers);
       if (!headers.has('authorization')) {
-        const basic = Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64');
+        const basic = Buffer.from(`${percentDecoded(url.username)}:${percentDecoded(url.password)}`).toString('base64');
         headers.set('authorization', `Basic ${basic}`);
       }
       url.username = '';
@@ -158,4 +158,13 @@ export function createGuardedEgress(rules: OutboundPolicy, options: GuardedEgres
       await dispatcher.destroy();
     },
   };
+}
+
+/** A URL component with its %XX escapes decoded; a stray `%` (the URL parser keeps it) is left as it is. */
+function percentDecoded(component: string): string {
+  try {
+    return decodeURIComponent(component);
+  } catch {
+    return component;
+  }
 }
