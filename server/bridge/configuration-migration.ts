@@ -24,7 +24,8 @@ export async function sealPlainConfigurations(
     let definition: AdapterDefinition;
     try {
       definition = await definitionOf(row.system);
-    } catch {
+    } catch (error) {
+      logger.warn({ err: error, integrationId: row.id, system: row.system }, 'configuration not checked for plain secrets: its adapter could not be loaded');
       continue;
     }
     const stored = JSON.parse(row.configuration) as Record<string, unknown>;

@@ -32,6 +32,12 @@ function dataDirOnDisk(): { dir: string; cleanup: () => void } {
   return { dir, cleanup: () => { smallDisk().free(); fs.rmSync(dir, { recursive: true, force: true }); } };
 }
 
+function postJson(server: ChildServer, url: string, body: unknown, bearer: string): Promise<Response> {
+  return fetch(server.httpUrl + url, {
+    method: 'POST', headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' }, body: JSON.stringify(body),
+  });
+}
+
 async function ready(server: ChildServer): Promise<{ status: number; body: { checks: Record<string, { ok: boolean; detail?: string }> } }> {
   const res = await fetch(`${server.httpUrl}/readyz`);
   return { status: res.status, body: await res.json() as never };
@@ -146,9 +152,7 @@ describe.skipIf(unavailable !== null)('a full disk (4 MB tmpfs)', () => {
       const token = await testToken('planner', ['w1']);
       const admin = await testToken('admin', ['*']);
       const server = await spawnServer(dir, ENV);
-      const post = (url: string, body: unknown, bearer = token) => fetch(server.httpUrl + url, {
-        method: 'POST', headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' }, body: JSON.stringify(body),
-      });
+      const post = (url: string, body: unknown, bearer = token) => postJson(server, url, body, bearer);
       const client = await connectWedding({ url: server.wsUrl, weddingId: 'w1', token });
       await client.whenSynced();
       client.doc.upsertVendor({ id: 'florist', name: 'Florist', category: 'florist' });
@@ -219,9 +223,7 @@ describe.skipIf(unavailable !== null)('a full disk (4 MB tmpfs)', () => {
       const token = await testToken('planner', ['w1']);
       const admin = await testToken('admin', ['*']);
       const server = await spawnServer(dir, ENV);
-      const post = (url: string, body: unknown) => fetch(server.httpUrl + url, {
-        method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body),
-      });
+      const post = (url: string, body: unknown) => postJson(server, url, body, token);
       const paid = async () => {
         const res = await fetch(`${server.httpUrl}/api/admin/weddings/w1/export`, { headers: { authorization: `Bearer ${admin}` } });
         return (await res.json() as { content: { payments: Record<string, { amountPaid: number }> } }).content.payments['florist-deposit']!.amountPaid;
