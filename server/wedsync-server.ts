@@ -37,6 +37,9 @@ import { GroupCommit } from './storage/group-commit.ts';
 import { SnapshotStore } from './storage/snapshot-store.ts';
 import { StorageHealth } from './storage/storage-health.ts';
 import { WeddingCatalog } from './storage/wedding-catalog.ts';
+import { SqlitePeopleStore, type PeopleStore } from './people/people-store.ts';
+import { SqliteSessionStore, type SessionStore } from './people/session-store.ts';
+import { accountRoutes } from './http/account-routes.ts';
 import { createGuardedEgress, type Resolver } from './net/guarded-egress.ts';
 import { createOutboundPolicy, parseOutboundAllow } from './net/outbound-policy.ts';
 
@@ -64,6 +67,10 @@ export interface WedSyncServer {
   readonly logger: Logger;
   readonly db: Db;
   readonly tokens: TokenService;
+  /** People, workspaces, wedding ownership and participants. */
+  readonly people: PeopleStore;
+  /** Browser sessions (cookie), revocable. */
+  readonly sessions: SessionStore;
   readonly collab: CollabServer;
   readonly documents: DocumentStore;
   readonly metrics: Metrics;
@@ -88,7 +95,9 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
   const db = openDatabase(config.dataDir, { synchronous: config.SQLITE_SYNCHRONOUS });
   const documents = new DocumentStore(db);
   const snapshotStore = new SnapshotStore(db);
-  const tokens = createTokenService(options.authSecret);
+  const people = new SqlitePeopleStore(db);
+  const sessions = new SqliteSessionStore(db);
+  const tokens = createTokenService(options.authSecret, { sessionActive: (sid) => sessions.isActive(sid) });
   const health = new StorageHealth(db, {
     dataDir: config.dataDir, probeIntervalMs: config.STORAGE_PROBE_INTERVAL_MS, resumeFreeBytes: config.STORAGE_RESUME_FREE_BYTES,
     logger: logger.child({ component: 'storage' }), metrics,
@@ -177,6 +186,7 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
       a.post('/api/integrations/webhook/:system/:integrationId', webhookTargetGuard(bridge, rateLimits));
     },
     mount: (a) => {
+      a.route('/api', accountRoutes({ tokens, people, sessions }));
       a.route('/api/weddings', weddingRoutes(tokens, new WeddingCatalog(db), collab));
       // Webhooks first: the bearer-token group below would otherwise claim their paths.
       a.route('/api/integrations/webhook', webhookRoutes(bridge));
@@ -203,7 +213,7 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
   const transport: CollabTransport = attachCollabTransport(http, collab.hocuspocus, { path: COLLAB_PATH, maxMessageBytes: config.MAX_MESSAGE_BYTES, logger, metrics, group, authTimeoutMs: config.WS_AUTH_TIMEOUT_MS, flow: flowControlFromConfig(config, metrics) });
 
   Object.assign(server, {
-    config, logger, db, tokens, collab, documents, metrics, health, http, bridge, comms, payments,
+    config, logger, db, tokens, people, sessions, collab, documents, metrics, health, http, bridge, comms, payments,
     async listen() {
       health.start();
       await bridge.start();

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { WEDDING_ID_PATTERN } from '../document/names.ts';
 
-export const ROLES = ['admin', 'planner', 'couple', 'vendor', 'adapter'] as const;
+/** Token roles: the wedding roles (schema/api/people.ts) plus `admin` (operators) and `adapter` (headless peers). */
+export const ROLES = ['admin', 'planner', 'couple', 'vendor', 'viewer', 'adapter'] as const;
 export type Role = (typeof ROLES)[number];
 
 /** Roles whose WebSocket connections may change the document. */
@@ -19,6 +20,8 @@ export const TokenClaims = z.object({
   name: z.string().max(100).optional(),
   /** For `vendor` tokens: the vendor id in the wedding documents. */
   vendorId: z.string().max(128).optional(),
+  /** For tokens minted from a browser session: the session id; the token dies when the session is revoked. */
+  sid: z.string().max(64).optional(),
 }).refine((c) => c.role === 'admin' || !c.weddings.includes('*'), { path: ['weddings'], message: '"*" (every wedding) is for admin tokens only' });
 export type TokenClaims = z.infer<typeof TokenClaims>;
 

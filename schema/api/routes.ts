@@ -10,13 +10,15 @@ import { WeddingCreateBody, WeddingCreateResponse, WeddingListResponse } from '.
 import { CALENDAR_ROUTES } from './calendar.ts';
 import { COMMS_ROUTES } from './comms.ts';
 import { PAYMENT_ROUTES } from './payments.ts';
+import { ACCOUNT_ROUTES } from './account.ts';
 
 /** One HTTP route: the contract the server implements and /api/openapi.json describes. */
 export interface RouteContract {
   method: 'get' | 'post' | 'put' | 'patch' | 'delete';
   path: string;
   summary: string;
-  auth: 'none' | 'bearer' | 'signature';
+  /** `session`: the browser session cookie (writes also need X-CSRF-Token); `bearer`: an access token, operator token or API key. */
+  auth: 'none' | 'bearer' | 'signature' | 'session';
   body?: z.ZodType;
   query?: z.ZodObject;
   responses: Record<number, z.ZodType | null>;
@@ -52,4 +54,5 @@ export const ROUTES: RouteContract[] = [
   ...CALENDAR_ROUTES,
   ...COMMS_ROUTES,
   ...PAYMENT_ROUTES,
+  ...ACCOUNT_ROUTES,
 ];

@@ -22,6 +22,7 @@ export const CONNECT_SCOPE: Record<Role, 'any' | 'own_systems' | 'none'> = {
   planner: 'any',
   vendor: 'own_systems',
   couple: 'none',
+  viewer: 'none',
   adapter: 'none',
 };
 

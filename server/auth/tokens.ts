@@ -15,14 +15,22 @@ export interface TokenService {
   verify(token: string | undefined | null): Promise<Principal>;
 }
 
+export interface TokenServiceOptions {
+  /**
+   * Whether a browser session is still live: a token carrying `sid` (minted from a session) is
+   * refused with `session_revoked` once its session is revoked or expired.
+   */
+  sessionActive?: (sessionId: string) => Promise<boolean>;
+}
+
 /** HS256 JWTs keyed by the server's AUTH_SECRET. */
-export function createTokenService(secret: string): TokenService {
+export function createTokenService(secret: string, options: TokenServiceOptions = {}): TokenService {
   if (secret.length < 32) throw new RangeError('the auth secret must be at least 32 characters');
   const key = new TextEncoder().encode(secret);
   return {
     async sign(claims, ttlSeconds) {
       const valid = TokenClaims.parse(claims);
-      return new SignJWT({ role: valid.role, weddings: valid.weddings, ...(valid.name ? { name: valid.name } : {}), ...(valid.vendorId ? { vendorId: valid.vendorId } : {}) })
+      return new SignJWT({ role: valid.role, weddings: valid.weddings, ...(valid.name ? { name: valid.name } : {}), ...(valid.vendorId ? { vendorId: valid.vendorId } : {}), ...(valid.sid ? { sid: valid.sid } : {}) })
         .setProtectedHeader({ alg: ALG, typ: 'JWT' })
         .setSubject(valid.sub)
         .setIssuer(ISSUER)
@@ -41,6 +49,9 @@ export function createTokenService(secret: string): TokenService {
       }
       const claims = TokenClaims.safeParse(payload);
       if (!claims.success) throw new AuthError('token_invalid', 'the token lacks a valid role or wedding list', { cause: claims.error });
+      if (claims.data.sid !== undefined && !(await options.sessionActive?.(claims.data.sid) ?? false)) {
+        throw new AuthError('session_revoked', 'the session this token was issued from has ended; sign in again');
+      }
       return { ...claims.data, exp: payload.exp as number };
     },
   };
@@ -57,6 +68,7 @@ export function parseTtl(value: string): number {
   return seconds;
 }
 
+/** Roles whose connections may send updates at all (what each may change is checked per path). */
 export function isWriter(role: Role): boolean {
   return role === 'admin' || role === 'planner' || role === 'adapter';
 }

@@ -9,7 +9,7 @@ import {
   AdapterError, canPull, canPush, contentHash, destinationForbidden, findSecretValues, networkReason, newWebhookSecret, project, toAdapterError,
   type Adapter, type AdapterDefinition, type AdapterRuntime, type Egress, type SyncEntity, type WebhookReply, type WebhookRequest,
 } from '../../adapters/core/index.ts';
-import { AuthError } from '../auth/auth-error.ts';
+import { AuthError, assertApiReader } from '../auth/auth-error.ts';
 import type { Principal } from '../auth/tokens.ts';
 import type { AdapterModule } from '../../adapters/registry.ts';
 import type { Logger } from '../logger.ts';
@@ -252,7 +252,7 @@ export class Bridge {
   // ── permissions ─────────────────────────────────────────────────────────────────────────────
   private assertRead(p: Principal, weddingId: string): void {
     if (!canOpenWedding(p, weddingId)) throw new AuthError('wedding_forbidden', `this token does not open wedding ${weddingId}`);
-    if (p.role === 'adapter') throw new AuthError('role_forbidden', 'adapter tokens cannot use the integrations API');
+    assertApiReader(p.role, 'integrations API');
   }
 
   private canManage(p: Principal, weddingId: string, vendorId: string | null): boolean {

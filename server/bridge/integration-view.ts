@@ -16,6 +16,7 @@ export function seesConfiguration(p: Principal, i: Integration): boolean {
     case 'vendor':
       return !!p.vendorId && i.vendorId === p.vendorId;
     case 'couple':
+    case 'viewer':
     case 'adapter':
       return false;
     default: {

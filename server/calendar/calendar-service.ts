@@ -6,7 +6,7 @@ import {
 } from '../../schema/index.ts';
 import { isCalendarAdapter, type CalendarAdapter } from '../../adapters/core/calendar.ts';
 import { isKnownTimeZone } from '../../adapters/core/calendar-time.ts';
-import { AuthError } from '../auth/auth-error.ts';
+import { AuthError, assertApiReader } from '../auth/auth-error.ts';
 import type { Principal } from '../auth/tokens.ts';
 import type { Bridge } from '../bridge/bridge.ts';
 import type { LiveIntegration } from '../bridge/integration-registry.ts';
@@ -312,7 +312,7 @@ export class CalendarService {
 
   // ── API: conflicts, availability, status ─────────────────────────────────────────────────────
   private assertVendorVisible(p: Principal, vendorId: string): void {
-    if (p.role === 'adapter') throw new AuthError('role_forbidden', 'adapter tokens cannot use the calendar API');
+    assertApiReader(p.role, 'calendar API');
     if (p.role === 'vendor' && p.vendorId !== vendorId) throw new AuthError('role_forbidden', "vendors see only their own calendar (the token's vendorId)");
   }
 
@@ -403,7 +403,7 @@ export class CalendarService {
   // ── API: feeds ──────────────────────────────────────────────────────────────────────────────
   private assertFeedAccess(p: Principal, weddingId: string, vendorId: string | null): void {
     if (!canOpenWedding(p, weddingId)) throw new AuthError('wedding_forbidden', `this token does not open wedding ${weddingId}`);
-    if (p.role === 'adapter') throw new AuthError('role_forbidden', 'adapter tokens cannot manage calendar feeds');
+    assertApiReader(p.role, 'calendar feeds');
     if (p.role === 'vendor' && (vendorId === null || p.vendorId !== vendorId)) throw new AuthError('role_forbidden', "vendors manage only their own feed (vendorId must be the token's vendorId)");
     if (p.role === 'couple' && vendorId !== null) throw new AuthError('role_forbidden', "couples can make the wedding's feed; vendor feeds are for planners and the vendor");
   }
@@ -426,7 +426,7 @@ export class CalendarService {
 
   listFeeds(p: Principal, weddingId: string): FeedSummary[] {
     if (!canOpenWedding(p, weddingId)) throw new AuthError('wedding_forbidden', `this token does not open wedding ${weddingId}`);
-    if (p.role === 'adapter') throw new AuthError('role_forbidden', 'adapter tokens cannot manage calendar feeds');
+    assertApiReader(p.role, 'calendar feeds');
     return this.feeds.list(weddingId).filter((f) => p.role !== 'vendor' || f.vendorId === p.vendorId);
   }
 

@@ -3,7 +3,7 @@ import {
   type EmergencyBody, type EmergencyResponse, type Message, type MessageStatusResponse, type RecipientDeliveries,
   type SendResponse, type Task, type TxOrigin, type UnifiedMessageBody,
 } from '../../schema/index.ts';
-import { AuthError } from '../auth/auth-error.ts';
+import { AuthError, assertApiReader } from '../auth/auth-error.ts';
 import type { Principal } from '../auth/tokens.ts';
 import type { AckLinks } from './ack-links.ts';
 import { CommsError } from './comms-error.ts';
@@ -22,7 +22,7 @@ export function assertSender(p: Principal, weddingId: string, what = 'send messa
 
 export function assertReader(p: Principal, weddingId: string): void {
   if (!canOpenWedding(p, weddingId)) throw new AuthError('wedding_forbidden', `this token does not open wedding ${weddingId}`);
-  if (p.role === 'adapter') throw new AuthError('role_forbidden', 'adapter tokens cannot use the messages API');
+  assertApiReader(p.role, 'messages API');
 }
 
 /**

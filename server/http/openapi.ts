@@ -10,7 +10,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
     const query = r.query ? Object.keys(r.query.shape).map((name) => ({ name, in: 'query', schema: { type: 'string' } })) : [];
     (paths[r.path] ??= {})[r.method] = {
       summary: r.summary,
-      ...(r.auth === 'bearer' ? { security: [{ bearer: [] }] } : { security: [] }),
+      security: r.auth === 'bearer' ? [{ bearer: [] }] : r.auth === 'session' ? [{ session: [] }] : [],
       ...(params.length || query.length ? { parameters: [...params, ...query] } : {}),
       ...(r.body ? { requestBody: { required: true, content: { 'application/json': { schema: toSchema(r.body) } } } } : {}),
       responses: Object.fromEntries(Object.entries(r.responses).map(([status, schema]) => [status, {
@@ -22,7 +22,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
   return {
     openapi: '3.1.0',
     info: { title: 'WedSync Hub API', version },
-    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, session: { type: 'apiKey', in: 'cookie', name: 'wedsync_session' } } },
     paths,
   };
 }

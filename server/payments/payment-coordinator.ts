@@ -4,7 +4,7 @@ import {
   splitAmount, systemOrigin, weddingIdOf,
   type BudgetResponse, type BudgetSummary, type Payment, type PaymentPlanBody, type PaymentTransactionBody, type TxOrigin,
 } from '../../schema/index.ts';
-import { AuthError } from '../auth/auth-error.ts';
+import { AuthError, assertApiReader } from '../auth/auth-error.ts';
 import type { Principal } from '../auth/tokens.ts';
 import type { Bridge } from '../bridge/bridge.ts';
 import { describeOrigin } from '../collab/origin.ts';
@@ -215,7 +215,7 @@ export class PaymentCoordinator {
   // ── the API ───────────────────────────────────────────────────────────────────────────────────
   private assertRead(p: Principal, weddingId: string): void {
     if (!canOpenWedding(p, weddingId)) throw new AuthError('wedding_forbidden', `this token does not open wedding ${weddingId}`);
-    if (p.role === 'adapter') throw new AuthError('role_forbidden', 'adapter tokens cannot use the payments API');
+    assertApiReader(p.role, 'payments API');
   }
 
   private assertManage(p: Principal, weddingId: string): void {

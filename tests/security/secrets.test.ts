@@ -78,6 +78,7 @@ describe('secrets stay secret', () => {
     const tokens: Record<Role | 'other-vendor', string> = {
       admin, planner, vendor: photo,
       couple: await t.token('couple', ['w1']),
+      viewer: await t.token('viewer', ['w1']),
       adapter: await t.token('adapter', ['w1']),
       'other-vendor': await t.token('vendor', ['w1'], { vendorId: 'florist' }),
     };

@@ -1,0 +1,34 @@
+import { z } from 'zod';
+import { ErrorBody } from './common.ts';
+import { Person, WeddingAccess, WorkspaceMembership } from './people.ts';
+import { ROLES } from './auth.ts';
+import type { RouteContract } from './routes.ts';
+
+/** `GET /api/me`: the signed-in person, their workspaces and weddings, and the session's CSRF token. */
+export const MeResponse = z.object({
+  person: Person,
+  workspaces: z.array(WorkspaceMembership),
+  weddings: z.array(WeddingAccess),
+  /** Send it back in `X-CSRF-Token` on every write made with the session cookie. */
+  csrfToken: z.string(),
+  sessionId: z.string(),
+});
+export type MeResponse = z.infer<typeof MeResponse>;
+
+/** `POST /api/auth/token`: an access token for one wedding. */
+export const AccessTokenBody = z.object({ weddingId: z.string() });
+export const AccessTokenResponse = z.object({
+  token: z.string(),
+  /** Seconds since the epoch (at most 15 minutes ahead). */
+  expiresAt: z.number().int(),
+  role: z.enum(ROLES),
+  vendorId: z.string().optional(),
+});
+export type AccessTokenResponse = z.infer<typeof AccessTokenResponse>;
+
+const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody };
+
+export const ACCOUNT_ROUTES: RouteContract[] = [
+  { method: 'get', path: '/api/me', summary: 'The signed-in person, their workspaces and weddings', auth: 'session', responses: { 200: MeResponse, 401: ErrorBody } },
+  { method: 'post', path: '/api/auth/token', summary: 'A short-lived access token for one wedding (WebSocket and API)', auth: 'session', body: AccessTokenBody, responses: { 200: AccessTokenResponse, ...errors } },
+];

@@ -1,0 +1,44 @@
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { WEDDING_ID_PATTERN } from '../../schema/document/names.ts';
+import { mintAccessToken } from '../auth/access-tokens.ts';
+import type { TokenService } from '../auth/tokens.ts';
+import type { PeopleStore } from '../people/people-store.ts';
+import type { SessionStore } from '../people/session-store.ts';
+import { readJson } from './body.ts';
+import { requireSession, type SessionEnv } from './session-middleware.ts';
+
+export interface AccountDeps {
+  tokens: TokenService;
+  people: PeopleStore;
+  sessions: SessionStore;
+}
+
+const TokenRequest = z.object({ weddingId: z.string().regex(WEDDING_ID_PATTERN) }).strict();
+
+/**
+ * The signed-in person's own routes (session cookie; writes need X-CSRF-Token):
+ * - `GET /api/me`: the person, their workspaces, every wedding they take part in with their role,
+ *   and the session's CSRF token (the app keeps it in memory, never in storage);
+ * - `POST /api/auth/token` `{ weddingId }`: a short-lived access token (≤ 15 min, docs/auth.md)
+ *   for that wedding's WebSocket and API, with the role the person has there; 403
+ *   `wedding_forbidden` when they take no part in it. The app and SDK call it again before expiry.
+ */
+export function accountRoutes(deps: AccountDeps): Hono<SessionEnv> {
+  const app = new Hono<SessionEnv>();
+  const session = requireSession(deps.sessions, deps.people);
+
+  app.get('/me', session, async (c) => {
+    const person = c.get('person');
+    const [memberships, weddings] = await Promise.all([deps.people.membershipsOf(person.id), deps.people.weddingsFor(person.id)]);
+    return c.json({ person, workspaces: memberships, weddings, csrfToken: c.get('session').csrfToken, sessionId: c.get('session').id });
+  });
+
+  app.post('/auth/token', session, async (c) => {
+    const { weddingId } = await readJson(c, TokenRequest);
+    const minted = await mintAccessToken(deps, c.get('person'), c.get('session'), weddingId);
+    return c.json({ token: minted.token, expiresAt: minted.expiresAt, role: minted.access.role, ...(minted.access.vendorId ? { vendorId: minted.access.vendorId } : {}) });
+  });
+
+  return app;
+}

@@ -1,0 +1,246 @@
+import crypto from 'node:crypto';
+import type { Participant, Person, WeddingAccess, WeddingRole, Workspace, WorkspaceKind, WorkspaceMembership, WorkspaceRole } from '../../schema/api/people.ts';
+import type { Db } from '../storage/database.ts';
+
+/** `<prefix>_<random>`: 15 random bytes, base64url (20 characters). */
+export function newId(prefix: 'per' | 'wks' | 'par' | 'ses' | 'inv' | 'key'): string {
+  return `${prefix}_${crypto.randomBytes(15).toString('base64url')}`;
+}
+
+export interface NewParticipant {
+  weddingId: string;
+  role: WeddingRole;
+  personId?: string;
+  /** For vendors: every member of this workspace acts as the vendor. */
+  vendorWorkspaceId?: string;
+  /** Required for `vendor`: the vendor entry (`vendors.<vendorId>`). */
+  vendorId?: string;
+  createdBy?: string;
+}
+
+/**
+ * People, workspaces, wedding ownership and participants (schema/migrations/015_people.sql).
+ * Asynchronous so that a PostgreSQL backend can stand behind the same interface (issue 15).
+ * Errors: a unique-constraint clash (the same e-mail twice, the same participant twice) rejects
+ * with PeopleConflictError; other storage errors reject as they are.
+ */
+export interface PeopleStore {
+  createPerson(input: { email?: string | null; name: string }): Promise<Person>;
+  getPerson(id: string): Promise<Person | null>;
+  findPersonByEmail(email: string): Promise<Person | null>;
+  findPersonByIdentity(issuer: string, subject: string): Promise<Person | null>;
+  linkIdentity(input: { issuer: string; subject: string; personId: string; email?: string | null }): Promise<void>;
+  renamePerson(id: string, name: string): Promise<void>;
+
+  createWorkspace(input: { name: string; kind: WorkspaceKind }, ownerId: string): Promise<Workspace>;
+  getWorkspace(id: string): Promise<Workspace | null>;
+  membershipsOf(personId: string): Promise<WorkspaceMembership[]>;
+  memberRole(workspaceId: string, personId: string): Promise<WorkspaceRole | null>;
+  addMember(workspaceId: string, personId: string, role: WorkspaceRole): Promise<void>;
+  removeMember(workspaceId: string, personId: string): Promise<void>;
+  membersOf(workspaceId: string): Promise<Array<{ person: Person; role: WorkspaceRole }>>;
+
+  /** Records which workspace a wedding belongs to (null: an operator's wedding, outside any workspace). */
+  registerWedding(input: { id: string; workspaceId: string | null; createdBy?: string }): Promise<void>;
+  /** The wedding's workspace: a string, null when the wedding is registered outside any workspace, undefined when unknown. */
+  weddingWorkspace(weddingId: string): Promise<string | null | undefined>;
+
+  addParticipant(input: NewParticipant): Promise<Participant>;
+  participantsOf(weddingId: string): Promise<Participant[]>;
+  removeParticipant(weddingId: string, participantId: string): Promise<boolean>;
+
+  /** What `personId` may do in `weddingId`, or null when nothing (see resolveAccess for the precedence). */
+  accessFor(personId: string, weddingId: string): Promise<WeddingAccess | null>;
+  /** Every wedding the person takes part in, through any workspace or participant row, sorted by id. */
+  weddingsFor(personId: string): Promise<WeddingAccess[]>;
+  /** Every wedding a workspace works on: its own and those it is bound to as a vendor, across planners. */
+  weddingsOfWorkspace(workspaceId: string): Promise<Array<{ weddingId: string; role: 'planner' | 'vendor'; vendorId?: string; ownerWorkspaceId: string | null }>>;
+}
+
+export class PeopleConflictError extends Error {
+  readonly code = 'conflict';
+}
+
+const ROLE_RANK: Record<WeddingRole, number> = { planner: 3, couple: 2, vendor: 1, viewer: 0 };
+
+/**
+ * Picks one access from every route a person has into a wedding: the highest role wins
+ * (planner > couple > vendor > viewer); among vendors, a personal participant row wins over a
+ * workspace binding, then the lowest vendor id (deterministic).
+ */
+export function resolveAccess(candidates: WeddingAccess[]): WeddingAccess | null {
+  let best: WeddingAccess | null = null;
+  for (const c of candidates) {
+    if (!best) { best = c; continue; }
+    const byRank = ROLE_RANK[c.role] - ROLE_RANK[best.role];
+    if (byRank > 0 || (byRank === 0 && c.via === 'participant' && best.via !== 'participant')
+      || (byRank === 0 && c.via === best.via && (c.vendorId ?? '') < (best.vendorId ?? ''))) best = c;
+  }
+  return best;
+}
+
+type Row = Record<string, unknown>;
+
+const personOf = (r: Row): Person => ({ id: r.id as string, email: (r.email as string | null) ?? null, name: r.name as string, createdAt: r.created_at as number });
+const workspaceOf = (r: Row): Workspace => ({ id: r.id as string, name: r.name as string, kind: r.kind as WorkspaceKind, createdAt: r.created_at as number });
+const participantOf = (r: Row): Participant => ({
+  id: r.id as string, weddingId: r.wedding_id as string, personId: (r.person_id as string | null) ?? null,
+  vendorWorkspaceId: (r.vendor_workspace_id as string | null) ?? null, role: r.role as WeddingRole,
+  vendorId: (r.vendor_id as string | null) ?? null, createdAt: r.created_at as number,
+});
+
+function isUniqueViolation(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE';
+}
+
+/** PeopleStore on the embedded SQLite database. */
+export class SqlitePeopleStore implements PeopleStore {
+  constructor(private readonly db: Db, private readonly now: () => number = Date.now) {}
+
+  async createPerson(input: { email?: string | null; name: string }): Promise<Person> {
+    const person: Person = { id: newId('per'), email: input.email?.trim().toLowerCase() || null, name: input.name.trim(), createdAt: this.now() };
+    try {
+      this.db.prepare('INSERT INTO people (id, email, name, created_at) VALUES (?, ?, ?, ?)').run(person.id, person.email, person.name, person.createdAt);
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new PeopleConflictError(`a person with e-mail ${person.email} exists already`, { cause: error });
+      throw error;
+    }
+    return person;
+  }
+
+  async getPerson(id: string): Promise<Person | null> {
+    const row = this.db.prepare('SELECT * FROM people WHERE id = ?').get(id) as Row | undefined;
+    return row ? personOf(row) : null;
+  }
+
+  async findPersonByEmail(email: string): Promise<Person | null> {
+    const row = this.db.prepare('SELECT * FROM people WHERE email = ?').get(email.trim().toLowerCase()) as Row | undefined;
+    return row ? personOf(row) : null;
+  }
+
+  async findPersonByIdentity(issuer: string, subject: string): Promise<Person | null> {
+    const row = this.db.prepare('SELECT p.* FROM person_identities i JOIN people p ON p.id = i.person_id WHERE i.issuer = ? AND i.subject = ?').get(issuer, subject) as Row | undefined;
+    return row ? personOf(row) : null;
+  }
+
+  async linkIdentity(input: { issuer: string; subject: string; personId: string; email?: string | null }): Promise<void> {
+    this.db.prepare('INSERT INTO person_identities (issuer, subject, person_id, email, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (issuer, subject) DO UPDATE SET email = excluded.email')
+      .run(input.issuer, input.subject, input.personId, input.email ?? null, this.now());
+  }
+
+  async renamePerson(id: string, name: string): Promise<void> {
+    this.db.prepare('UPDATE people SET name = ? WHERE id = ?').run(name.trim(), id);
+  }
+
+  async createWorkspace(input: { name: string; kind: WorkspaceKind }, ownerId: string): Promise<Workspace> {
+    const ws: Workspace = { id: newId('wks'), name: input.name.trim(), kind: input.kind, createdAt: this.now() };
+    this.db.transaction(() => {
+      this.db.prepare('INSERT INTO workspaces (id, name, kind, created_at) VALUES (?, ?, ?, ?)').run(ws.id, ws.name, ws.kind, ws.createdAt);
+      this.db.prepare("INSERT INTO workspace_members (workspace_id, person_id, role, created_at) VALUES (?, ?, 'owner', ?)").run(ws.id, ownerId, ws.createdAt);
+    })();
+    return ws;
+  }
+
+  async getWorkspace(id: string): Promise<Workspace | null> {
+    const row = this.db.prepare('SELECT * FROM workspaces WHERE id = ?').get(id) as Row | undefined;
+    return row ? workspaceOf(row) : null;
+  }
+
+  async membershipsOf(personId: string): Promise<WorkspaceMembership[]> {
+    const rows = this.db.prepare('SELECT w.*, m.role AS member_role FROM workspace_members m JOIN workspaces w ON w.id = m.workspace_id WHERE m.person_id = ? ORDER BY w.name, w.id').all(personId) as Row[];
+    return rows.map((r) => ({ workspace: workspaceOf(r), role: r.member_role as WorkspaceRole }));
+  }
+
+  async memberRole(workspaceId: string, personId: string): Promise<WorkspaceRole | null> {
+    return (this.db.prepare('SELECT role FROM workspace_members WHERE workspace_id = ? AND person_id = ?').pluck().get(workspaceId, personId) as WorkspaceRole | undefined) ?? null;
+  }
+
+  async addMember(workspaceId: string, personId: string, role: WorkspaceRole): Promise<void> {
+    this.db.prepare('INSERT INTO workspace_members (workspace_id, person_id, role, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (workspace_id, person_id) DO UPDATE SET role = excluded.role')
+      .run(workspaceId, personId, role, this.now());
+  }
+
+  async removeMember(workspaceId: string, personId: string): Promise<void> {
+    this.db.prepare('DELETE FROM workspace_members WHERE workspace_id = ? AND person_id = ?').run(workspaceId, personId);
+  }
+
+  async membersOf(workspaceId: string): Promise<Array<{ person: Person; role: WorkspaceRole }>> {
+    const rows = this.db.prepare('SELECT p.*, m.role AS member_role FROM workspace_members m JOIN people p ON p.id = m.person_id WHERE m.workspace_id = ? ORDER BY p.name, p.id').all(workspaceId) as Row[];
+    return rows.map((r) => ({ person: personOf(r), role: r.member_role as WorkspaceRole }));
+  }
+
+  async registerWedding(input: { id: string; workspaceId: string | null; createdBy?: string }): Promise<void> {
+    try {
+      this.db.prepare('INSERT INTO weddings (id, workspace_id, created_by, created_at) VALUES (?, ?, ?, ?)').run(input.id, input.workspaceId, input.createdBy ?? null, this.now());
+    } catch (error) {
+      if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw new PeopleConflictError(`wedding ${input.id} is registered already`, { cause: error });
+      throw error;
+    }
+  }
+
+  async weddingWorkspace(weddingId: string): Promise<string | null | undefined> {
+    const row = this.db.prepare('SELECT workspace_id FROM weddings WHERE id = ?').get(weddingId) as { workspace_id: string | null } | undefined;
+    return row ? row.workspace_id : undefined;
+  }
+
+  async addParticipant(input: NewParticipant): Promise<Participant> {
+    if ((input.role === 'vendor') !== (input.vendorId !== undefined)) throw new RangeError('a vendor participant needs a vendorId, and only vendors have one');
+    if (!input.personId && !(input.role === 'vendor' && input.vendorWorkspaceId)) throw new RangeError('a participant is a person, or a vendor workspace');
+    const row = {
+      id: newId('par'), wedding_id: input.weddingId, person_id: input.personId ?? null, vendor_workspace_id: input.vendorWorkspaceId ?? null,
+      role: input.role, vendor_id: input.vendorId ?? null, created_by: input.createdBy ?? null, created_at: this.now(),
+    };
+    try {
+      this.db.prepare(`INSERT INTO participants (id, wedding_id, person_id, vendor_workspace_id, role, vendor_id, created_by, created_at)
+        VALUES (@id, @wedding_id, @person_id, @vendor_workspace_id, @role, @vendor_id, @created_by, @created_at)`).run(row);
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new PeopleConflictError(`already a participant of wedding ${input.weddingId}`, { cause: error });
+      throw error;
+    }
+    return participantOf(row);
+  }
+
+  async participantsOf(weddingId: string): Promise<Participant[]> {
+    return (this.db.prepare('SELECT * FROM participants WHERE wedding_id = ? ORDER BY created_at, id').all(weddingId) as Row[]).map(participantOf);
+  }
+
+  async removeParticipant(weddingId: string, participantId: string): Promise<boolean> {
+    return this.db.prepare('DELETE FROM participants WHERE wedding_id = ? AND id = ?').run(weddingId, participantId).changes > 0;
+  }
+
+  async accessFor(personId: string, weddingId: string): Promise<WeddingAccess | null> {
+    return resolveAccess(this.candidates(personId, weddingId));
+  }
+
+  async weddingsFor(personId: string): Promise<WeddingAccess[]> {
+    const all = this.candidates(personId, null);
+    const byWedding = new Map<string, WeddingAccess[]>();
+    for (const c of all) byWedding.set(c.weddingId, [...(byWedding.get(c.weddingId) ?? []), c]);
+    return [...byWedding.keys()].sort().map((id) => resolveAccess(byWedding.get(id)!)!);
+  }
+
+  async weddingsOfWorkspace(workspaceId: string): Promise<Array<{ weddingId: string; role: 'planner' | 'vendor'; vendorId?: string; ownerWorkspaceId: string | null }>> {
+    const own = this.db.prepare('SELECT id FROM weddings WHERE workspace_id = ?').pluck().all(workspaceId) as string[];
+    const asVendor = this.db.prepare('SELECT p.wedding_id, p.vendor_id, w.workspace_id FROM participants p JOIN weddings w ON w.id = p.wedding_id WHERE p.vendor_workspace_id = ?').all(workspaceId) as Row[];
+    const list = [
+      ...own.map((weddingId) => ({ weddingId, role: 'planner' as const, ownerWorkspaceId: workspaceId })),
+      ...asVendor.filter((r) => !own.includes(r.wedding_id as string)).map((r) => ({ weddingId: r.wedding_id as string, role: 'vendor' as const, vendorId: r.vendor_id as string, ownerWorkspaceId: (r.workspace_id as string | null) ?? null })),
+    ];
+    return list.sort((a, b) => (a.weddingId < b.weddingId ? -1 : a.weddingId > b.weddingId ? 1 : 0));
+  }
+
+  /** Every route into one wedding (or all weddings when `weddingId` is null) a person has. */
+  private candidates(personId: string, weddingId: string | null): WeddingAccess[] {
+    const only = weddingId === null ? '' : ' AND w.id = @weddingId';
+    const params = { personId, weddingId };
+    const viaWorkspace = this.db.prepare(`SELECT w.id FROM weddings w JOIN workspace_members m ON m.workspace_id = w.workspace_id WHERE m.person_id = @personId${only}`).pluck().all(params) as string[];
+    const viaParticipant = this.db.prepare(`SELECT p.wedding_id, p.role, p.vendor_id FROM participants p JOIN weddings w ON w.id = p.wedding_id WHERE p.person_id = @personId${only}`).all(params) as Row[];
+    const viaVendorWorkspace = this.db.prepare(`SELECT p.wedding_id, p.vendor_id FROM participants p JOIN weddings w ON w.id = p.wedding_id
+      JOIN workspace_members m ON m.workspace_id = p.vendor_workspace_id WHERE m.person_id = @personId${only}`).all(params) as Row[];
+    return [
+      ...viaWorkspace.map((id): WeddingAccess => ({ weddingId: id, role: 'planner', via: 'workspace' })),
+      ...viaParticipant.map((r): WeddingAccess => ({ weddingId: r.wedding_id as string, role: r.role as WeddingRole, ...(r.vendor_id ? { vendorId: r.vendor_id as string } : {}), via: 'participant' })),
+      ...viaVendorWorkspace.map((r): WeddingAccess => ({ weddingId: r.wedding_id as string, role: 'vendor', vendorId: r.vendor_id as string, via: 'vendor_workspace' })),
+    ];
+  }
+}

@@ -1,0 +1,123 @@
+import crypto from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import type { Db } from '../storage/database.ts';
+import { newId } from './people-store.ts';
+
+/** One browser session (schema/migrations/015_people.sql `sessions`). Times in ms since the epoch, UTC. */
+export interface Session {
+  id: string;
+  personId: string;
+  /** Sent back by the browser in `X-CSRF-Token` on every cookie-authenticated write. */
+  csrfToken: string;
+  /** How the person signed in: `email_link`, `oidc:google`, `oidc:microsoft`, `invitation`, `passkey`. */
+  method: string;
+  userAgent: string | null;
+  ip: string | null;
+  createdAt: number;
+  lastSeenAt: number;
+  expiresAt: number;
+  revokedAt: number | null;
+}
+
+/** How long a session lives without being used (sliding), in ms: 30 days. */
+export const SESSION_IDLE_MS = 30 * 86_400_000;
+/** `last_seen_at` is written at most this often per session, in ms. */
+const TOUCH_EVERY_MS = 60_000;
+
+/**
+ * Browser sessions. The cookie value is `<session id>.<secret>` (secret: 32 random bytes,
+ * base64url); only the secret's SHA-256 is stored, so a copy of the database opens no session.
+ * Revocations are announced on `revoked` (listeners get the session ids) so open sockets can be closed.
+ */
+export interface SessionStore {
+  create(input: { personId: string; method: string; userAgent?: string | null; ip?: string | null }): Promise<{ session: Session; cookieValue: string }>;
+  /** The live session a cookie value names, or null (unknown, wrong secret, expired or revoked). Slides the expiry. */
+  authenticate(cookieValue: string | undefined | null): Promise<Session | null>;
+  get(id: string): Promise<Session | null>;
+  /** True when the session exists, is not revoked and not expired. */
+  isActive(id: string): Promise<boolean>;
+  listFor(personId: string): Promise<Session[]>;
+  /** Revokes one session of a person; false when it is not theirs or already revoked. */
+  revoke(personId: string, sessionId: string): Promise<boolean>;
+  /** Revokes every live session of a person except `exceptId`; returns the revoked ids. */
+  revokeAll(personId: string, exceptId?: string): Promise<string[]>;
+  onRevoked(listener: (sessionIds: string[]) => void): () => void;
+}
+
+type Row = Record<string, unknown>;
+const sessionOf = (r: Row): Session => ({
+  id: r.id as string, personId: r.person_id as string, csrfToken: r.csrf_token as string, method: r.method as string,
+  userAgent: (r.user_agent as string | null) ?? null, ip: (r.ip as string | null) ?? null, createdAt: r.created_at as number,
+  lastSeenAt: r.last_seen_at as number, expiresAt: r.expires_at as number, revokedAt: (r.revoked_at as number | null) ?? null,
+});
+const hash = (secret: string): Buffer => crypto.createHash('sha256').update(secret).digest();
+
+export class SqliteSessionStore implements SessionStore {
+  private readonly events = new EventEmitter();
+
+  constructor(private readonly db: Db, private readonly now: () => number = Date.now, private readonly idleMs = SESSION_IDLE_MS) {}
+
+  async create(input: { personId: string; method: string; userAgent?: string | null; ip?: string | null }): Promise<{ session: Session; cookieValue: string }> {
+    const secret = crypto.randomBytes(32).toString('base64url');
+    const at = this.now();
+    const session: Session = {
+      id: newId('ses'), personId: input.personId, csrfToken: crypto.randomBytes(24).toString('base64url'), method: input.method,
+      userAgent: input.userAgent?.slice(0, 300) ?? null, ip: input.ip ?? null, createdAt: at, lastSeenAt: at, expiresAt: at + this.idleMs, revokedAt: null,
+    };
+    this.db.prepare(`INSERT INTO sessions (id, person_id, secret_hash, csrf_token, method, user_agent, ip, created_at, last_seen_at, expires_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(session.id, session.personId, hash(secret), session.csrfToken, session.method, session.userAgent, session.ip, at, at, session.expiresAt);
+    return { session, cookieValue: `${session.id}.${secret}` };
+  }
+
+  async authenticate(cookieValue: string | undefined | null): Promise<Session | null> {
+    const m = cookieValue ? /^(ses_[A-Za-z0-9_-]{20})\.([A-Za-z0-9_-]{43})$/.exec(cookieValue) : null;
+    if (!m) return null;
+    const row = this.db.prepare('SELECT * FROM sessions WHERE id = ?').get(m[1]) as Row | undefined;
+    if (!row || !crypto.timingSafeEqual(row.secret_hash as Buffer, hash(m[2]!))) return null;
+    const session = sessionOf(row);
+    const at = this.now();
+    if (session.revokedAt !== null || session.expiresAt <= at) return null;
+    if (at - session.lastSeenAt >= TOUCH_EVERY_MS) {
+      session.lastSeenAt = at;
+      session.expiresAt = at + this.idleMs;
+      this.db.prepare('UPDATE sessions SET last_seen_at = ?, expires_at = ? WHERE id = ?').run(at, session.expiresAt, session.id);
+    }
+    return session;
+  }
+
+  async get(id: string): Promise<Session | null> {
+    const row = this.db.prepare('SELECT * FROM sessions WHERE id = ?').get(id) as Row | undefined;
+    return row ? sessionOf(row) : null;
+  }
+
+  async isActive(id: string): Promise<boolean> {
+    const row = this.db.prepare('SELECT revoked_at, expires_at FROM sessions WHERE id = ?').get(id) as { revoked_at: number | null; expires_at: number } | undefined;
+    return !!row && row.revoked_at === null && row.expires_at > this.now();
+  }
+
+  async listFor(personId: string): Promise<Session[]> {
+    const rows = this.db.prepare('SELECT * FROM sessions WHERE person_id = ? AND revoked_at IS NULL AND expires_at > ? ORDER BY last_seen_at DESC').all(personId, this.now()) as Row[];
+    return rows.map(sessionOf);
+  }
+
+  async revoke(personId: string, sessionId: string): Promise<boolean> {
+    const done = this.db.prepare('UPDATE sessions SET revoked_at = ? WHERE id = ? AND person_id = ? AND revoked_at IS NULL').run(this.now(), sessionId, personId).changes > 0;
+    if (done) this.events.emit('revoked', [sessionId]);
+    return done;
+  }
+
+  async revokeAll(personId: string, exceptId?: string): Promise<string[]> {
+    const ids = this.db.prepare('SELECT id FROM sessions WHERE person_id = ? AND revoked_at IS NULL AND id IS NOT ?').pluck().all(personId, exceptId ?? null) as string[];
+    if (ids.length === 0) return [];
+    const at = this.now();
+    const stmt = this.db.prepare('UPDATE sessions SET revoked_at = ? WHERE id = ?');
+    this.db.transaction(() => { for (const id of ids) stmt.run(at, id); })();
+    this.events.emit('revoked', ids);
+    return ids;
+  }
+
+  onRevoked(listener: (sessionIds: string[]) => void): () => void {
+    this.events.on('revoked', listener);
+    return () => this.events.off('revoked', listener);
+  }
+}
