@@ -18,10 +18,11 @@ export interface SocketFraming {
    * buffer), or null when the client's protocol has no such message (the socket is closed with 4400).
    */
   incoming(data: Uint8Array): Uint8Array | null;
-  /** One Hocuspocus frame as the client's protocol says it; `drop` when it has no equivalent. */
+  /**
+   * One Hocuspocus frame as the client's protocol says it; `drop` when it has no equivalent, `close`
+   * when the socket is to be closed instead (after the frames already queued).
+   */
   outgoing(frame: Uint8Array): Uint8Array | 'drop' | { close: { code: number; reason: string } };
-  /** Whether the client reads the `wedsync:limits` stateless frame (schema/api/collab-limits.ts). */
-  readonly announcesLimits: boolean;
 }
 
 /** Hocuspocus' own protocol, as @hocuspocus/provider speaks it on /collab. */
@@ -29,7 +30,6 @@ export const HOCUSPOCUS_FRAMING: SocketFraming = {
   opening: [],
   incoming: (data) => new Uint8Array(data),
   outgoing: (frame) => frame,
-  announcesLimits: true,
 };
 
 // y-websocket's message types (y-websocket/src/y-websocket.js); sync, awareness and query-awareness
@@ -59,14 +59,17 @@ const MAX_CLOSE_REASON_BYTES = 123;
  *   permission-denied becomes y-protocols' auth message (y-websocket logs its reason); a Close
  *   for the document closes the socket (4401/4403/4400 for an auth code such as `token_expired`,
  *   else 4205 so the client reconnects); what y-websocket has no message for (authenticated,
- *   token-sync requests, SyncStatus, stateless refusals and limits, ping/pong) is dropped.
+ *   token-sync requests, SyncStatus, ping/pong) is dropped, and so are stateless messages (the
+ *   typed refusal `wedsync:refused`, `wedsync:limits`) unless the client asked for them with
+ *   `stateless=1`: they then arrive as message type 5 with a varString payload, as in Hocuspocus,
+ *   for a handler the app registers (`provider.messageHandlers[5]`); an unknown type would make a
+ *   plain y-websocket client log an error for each.
  * See docs/yjs-clients.md.
  */
-export function yWebsocketFraming(documentName: string, token: string): SocketFraming {
+export function yWebsocketFraming(documentName: string, token: string, options: { stateless?: boolean } = {}): SocketFraming {
   const address = encodedString(documentName);
   return {
     opening: [hocuspocusAuthFrame(documentName, token)],
-    announcesLimits: false,
     incoming(data) {
       if (data.byteLength === 0) return null;
       const type = data[0];
@@ -87,6 +90,9 @@ export function yWebsocketFraming(documentName: string, token: string): SocketFr
         case MSG.QueryAwareness:
           // Same type number and payload: only the address goes.
           return frame.subarray(start);
+        case MSG.Stateless:
+          // Hocuspocus' layout (type 5, varString payload); only for clients that asked for it.
+          return options.stateless ? frame.subarray(start) : 'drop';
         case MSG.SyncReply: {
           const e = encoding.createEncoder();
           encoding.writeVarUint(e, YWS.Sync);
@@ -124,7 +130,8 @@ export const Y_WEBSOCKET_PATH = '/yjs';
  * opens); undefined when the path is not under `prefix`, `malformed` when it names no document.
  * y-websocket appends the room name without encoding it, while other clients percent-encode it
  * (`wedding%3Aw1`): both address the same document. A client that cannot put the token in the URL
- * (which proxies may log) may send `Authorization: Bearer <token>` instead.
+ * (which proxies may log) may send `Authorization: Bearer <token>` instead. `stateless=1` asks for
+ * the server's stateless messages (see yWebsocketFraming).
  */
 export function yWebsocketFramingFor(url: URL, authorization: string | undefined, prefix = Y_WEBSOCKET_PATH): SocketFraming | 'malformed' | undefined {
   if (!url.pathname.startsWith(`${prefix}/`)) return undefined;
@@ -136,7 +143,7 @@ export function yWebsocketFramingFor(url: URL, authorization: string | undefined
   }
   if (name.length === 0) return 'malformed';
   const bearer = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1];
-  return yWebsocketFraming(name, url.searchParams.get('token') ?? bearer ?? '');
+  return yWebsocketFraming(name, url.searchParams.get('token') ?? bearer ?? '', { stateless: url.searchParams.get('stateless') === '1' });
 }
 
 function hocuspocusAuthFrame(documentName: string, token: string): Uint8Array {

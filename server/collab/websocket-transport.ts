@@ -93,18 +93,20 @@ export function attachCollabTransport(server: HttpServer, hocuspocus: Hocuspocus
       },
     };
     const context: CollabContext = { transport };
+    /** Puts a Hocuspocus frame on the wire in the client's framing. */
+    const write = (frame: Uint8Array): void => {
+      const out = framing.outgoing(frame);
+      if (out === 'drop') return;
+      if (out instanceof Uint8Array) return ws.send(out);
+      transport.close(out.close.code, out.close.reason);
+    };
     const socket = durableAcks(ws, options.group, (frame) => {
       // The limits go out just before `authenticated`, so the client knows them before the
       // server's sync step 1 asks for its (possibly large) sync step 2.
       const { authenticated } = documents.outgoing(frame);
       if (authenticated !== undefined) authenticatedOnce = true;
-      if (authenticated !== undefined && framing.announcesLimits && ws.readyState === ws.OPEN) ws.send(limitsFrame(authenticated, options.maxMessageBytes));
-    }, framing === HOCUSPOCUS_FRAMING ? undefined : (frame) => {
-      const out = framing.outgoing(frame);
-      if (out === 'drop') return;
-      if (out instanceof Uint8Array) return ws.send(out);
-      transport.close(out.close.code, out.close.reason);
-    });
+      if (authenticated !== undefined && ws.readyState === ws.OPEN) write(limitsFrame(authenticated, options.maxMessageBytes));
+    }, write);
     const connection = hocuspocus.handleConnection(socket, toFetchRequest(req), context);
     for (const frame of framing.opening) forward(frame);
     const flow = options.flow?.socket(ws, () => hocuspocusQueueLength(connection));
@@ -176,7 +178,7 @@ export function attachCollabTransport(server: HttpServer, hocuspocus: Hocuspocus
  * frames. `beforeSend` sees every frame first; `write` puts a frame on the wire (translating it, for
  * a client that speaks another framing).
  */
-function durableAcks(ws: WebSocket, group: GroupCommit, beforeSend: (frame: Uint8Array) => void, write = (frame: Uint8Array) => ws.send(frame)): WebSocketLike {
+function durableAcks(ws: WebSocket, group: GroupCommit, beforeSend: (frame: Uint8Array) => void, write: (frame: Uint8Array) => void): WebSocketLike {
   let held: Uint8Array[] | null = null;
   const release = () => {
     const frames = held ?? [];

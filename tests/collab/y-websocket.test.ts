@@ -31,10 +31,10 @@ interface YwsPeer {
 }
 
 /** The y-websocket package's own client, exactly as an app would open it (no BroadcastChannel between peers of one process). */
-function ywsPeer(port: number, room: string, token: string, options: { connect?: boolean } = {}): YwsPeer {
+function ywsPeer(port: number, room: string, token: string, options: { connect?: boolean; params?: Record<string, string> } = {}): YwsPeer {
   const doc = new Y.Doc();
   const provider = new WebsocketProvider(`ws://127.0.0.1:${port}/yjs`, room, doc, {
-    params: { token },
+    params: { token, ...options.params },
     WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
     disableBc: true,
     connect: options.connect ?? true,
@@ -243,6 +243,31 @@ describe('y-websocket clients at /yjs', () => {
     const refused = (await t.server.metrics.updatesRefused.get()).values.find((v) => v.labels.code === 'schema_violation')?.value ?? 0;
     expect(refused).toBe(1);
     expect(yws.closes).toEqual([]);
+  });
+
+  it('sends the typed refusal and the limits as stateless messages to a client that asks for them (stateless=1), and nothing unknown to others', async () => {
+    const t = await startTestServer({ env: { MAX_MESSAGE_BYTES: '65536' } });
+    const token = await t.token('planner', ['w1']);
+    const hocus = await t.connect('w1', token);
+    await hocus.whenSynced();
+    const errors = vi.spyOn(console, 'error');
+    registerTeardown(() => errors.mockRestore());
+    const plain = ywsPeer(t.port, 'wedding:w1', token);
+    const asking = ywsPeer(t.port, 'wedding:w1', token, { params: { stateless: '1' }, connect: false });
+    const stateless: unknown[] = [];
+    asking.provider.messageHandlers[5] = (_encoder, decoder) => { stateless.push(JSON.parse(decoding.readVarString(decoder))); };
+    asking.provider.connect();
+    await synced(plain);
+    await synced(asking);
+    await waitFor(() => stateless.length > 0, 'the limits');
+    expect(stateless[0]).toEqual({ type: 'wedsync:limits', maxMessageBytes: 65536 });
+    asking.doc.getMap('payments').set('p1', 'a string');
+    await waitFor(() => stateless.length > 1, 'the refusal');
+    expect(stateless[1]).toMatchObject({ type: 'wedsync:refused', code: 'schema_violation', issues: [{ path: 'payments.p1' }] });
+    plain.doc.getMap('payments').set('p2', 'a string');
+    await handledAllOf(plain, hocus, 'the plain client\'s bad update');
+    expect(errors.mock.calls.filter(([m]) => String(m).includes('Unable to compute message'))).toEqual([]);
+    expect(hocus.ydoc.getMap('payments').size).toBe(0);
   });
 
   it('refuses a bad token with 4401, a foreign wedding with 4403, an unknown document with 4400, sending no document data', async () => {
