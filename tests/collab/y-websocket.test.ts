@@ -313,14 +313,26 @@ describe('y-websocket clients at /yjs', () => {
     expect(await first).toBe(0); // a sync message, not a refusal
   });
 
-  it('closes with 4401 token_expired when the token expires on an open y-websocket connection', async () => {
+  it('closes with 4401 token_expired at expiry, refuses the reconnect and its edits, and resyncs them under a fresh token', async () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
     registerTeardown(() => warn.mockRestore());
     const t = await startTestServer();
-    const yws = ywsPeer(t.port, 'wedding:w1', await t.token('planner', ['w1'], { ttl: 2 }));
+    const hocus = await t.connect('w1', await t.token('planner', ['w1']));
+    await hocus.whenSynced();
+    const yws = ywsPeer(t.port, 'wedding:w1', await t.token('planner', ['w1'], { sub: 'short', ttl: 2 }));
     await synced(yws);
+    yws.wedding.setMeta({ title: 'before expiry' });
+    await waitFor(() => hocus.doc.getMeta().title === 'before expiry', 'the edit made before expiry');
     await waitFor(() => yws.closes.length > 0, 'the expiry close', 10_000);
     expect(yws.closes[0]).toEqual({ code: 4401, reason: 'token_expired' });
+    // y-websocket reconnects with the same token: refused, and nothing it sends is applied.
+    yws.wedding.setMeta({ title: 'after expiry' });
+    await waitFor(() => yws.closes.length > 1, 'the reconnect refused');
+    expect(yws.closes[1]).toEqual({ code: 4401, reason: 'token_expired' });
+    expect(hocus.doc.getMeta().title).toBe('before expiry');
+    // The documented recipe: a fresh token in `params` is used by the next reconnect, which resyncs.
+    yws.provider.params.token = await t.token('planner', ['w1'], { sub: 'short' });
+    await waitFor(() => hocus.doc.getMeta().title === 'after expiry', 'the edit resynced under the fresh token', 10_000);
   });
 
   it('closes with 4413 on a message over MAX_MESSAGE_BYTES and with 4400 on malformed input', async () => {
