@@ -94,11 +94,11 @@ export function attachCollabTransport(server: HttpServer, hocuspocus: Hocuspocus
     };
     const context: CollabContext = { transport };
     /** Puts a Hocuspocus frame on the wire in the client's framing. */
-    const write = (frame: Uint8Array): void => {
+    const write = framing === HOCUSPOCUS_FRAMING ? (frame: Uint8Array) => ws.send(frame) : (frame: Uint8Array): void => {
       const out = framing.outgoing(frame);
       if (out === 'drop') return;
-      if (out instanceof Uint8Array) return ws.send(out);
-      transport.close(out.close.code, out.close.reason);
+      if ('close' in out) return transport.close(out.close.code, out.close.reason);
+      ws.send(out);
     };
     const socket = durableAcks(ws, options.group, (frame) => {
       // The limits go out just before `authenticated`, so the client knows them before the
