@@ -22,6 +22,7 @@ import { openApiDocument } from './http/openapi.ts';
 import { createTokenService, type TokenService } from './auth/tokens.ts';
 import { createCollabServer, type CollabServer } from './collab/collab-server.ts';
 import { attachCollabTransport, type CollabTransport } from './collab/websocket-transport.ts';
+import { Y_WEBSOCKET_PATH } from './collab/socket-framing.ts';
 import { flowControlFromConfig } from './collab/flow-control.ts';
 import type { Config } from './config.ts';
 import { createHttpApp } from './http/app.ts';
@@ -210,7 +211,7 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
       connectionsCheckingInterval: Math.min(1000, config.HTTP_HEADERS_TIMEOUT_MS),
     },
   }) as HttpServer;
-  const transport: CollabTransport = attachCollabTransport(http, collab.hocuspocus, { path: COLLAB_PATH, maxMessageBytes: config.MAX_MESSAGE_BYTES, logger, metrics, group, authTimeoutMs: config.WS_AUTH_TIMEOUT_MS, flow: flowControlFromConfig(config, metrics) });
+  const transport: CollabTransport = attachCollabTransport(http, collab.hocuspocus, { path: COLLAB_PATH, maxMessageBytes: config.MAX_MESSAGE_BYTES, logger, metrics, group, authTimeoutMs: config.WS_AUTH_TIMEOUT_MS, flow: flowControlFromConfig(config, metrics), yWebsocketPath: Y_WEBSOCKET_PATH });
 
   Object.assign(server, {
     config, logger, db, tokens, people, sessions, collab, documents, metrics, health, http, bridge, comms, payments,

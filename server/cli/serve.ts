@@ -3,6 +3,7 @@ import { createTokenService } from '../auth/tokens.ts';
 import type { Config } from '../config.ts';
 import { PLANNER_APP_DIST } from '../http/planner-app.ts';
 import { createLogger } from '../logger.ts';
+import { Y_WEBSOCKET_PATH } from '../collab/socket-framing.ts';
 import { createWedSyncServer } from '../wedsync-server.ts';
 import type { CliIO } from './main.ts';
 import { ensurePlannerAppBuilt } from './planner-build.ts';
@@ -26,6 +27,7 @@ export async function serve(config: Config, io: CliIO): Promise<void> {
   io.err(`  Planner app  ${base}/`);
   io.err(`  HTTP API     ${base}/api   (health: ${base}/healthz)`);
   io.err(`  WebSocket    ${config.PUBLIC_URL ? `${base.replace(/^http/, 'ws')}/collab` : wsUrl}`);
+  io.err(`  y-websocket  ${base.replace(/^http/, 'ws')}${Y_WEBSOCKET_PATH}/wedding:<id>?token=<token>`);
   io.err(`  Data         ${config.dataDir}`);
   if (secret.source !== 'env') {
     // A locally generated secret means a development set-up: hand the operator a way in.

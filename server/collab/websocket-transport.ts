@@ -9,6 +9,7 @@ import type { CollabContext, Transport } from './context.ts';
 import { hocuspocusQueueLength, type FlowControl } from './flow-control.ts';
 import { checkFrame } from './message-guard.ts';
 import { SocketDocuments, limitsFrame } from './socket-documents.ts';
+import { HOCUSPOCUS_FRAMING, yWebsocketFramingFor, type SocketFraming } from './socket-framing.ts';
 
 /** WebSocket close codes this server uses besides Hocuspocus' own. */
 export const CLOSE = {
@@ -30,6 +31,11 @@ export interface CollabTransportOptions {
   authTimeoutMs: number;
   /** Budgets and backpressure per socket and per wedding (server/collab/flow-control.ts); none when absent. */
   flow?: FlowControl;
+  /**
+   * Where y-websocket clients connect (`<path>/<document name>?token=…`, server/collab/socket-framing.ts);
+   * not served when absent.
+   */
+  yWebsocketPath?: string;
 }
 
 export interface CollabTransport {
@@ -47,18 +53,21 @@ export function attachCollabTransport(server: HttpServer, hocuspocus: Hocuspocus
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes, perMessageDeflate: false });
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
-    if (pathname !== options.path) {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const framing = url.pathname === options.path ? HOCUSPOCUS_FRAMING
+      : options.yWebsocketPath === undefined ? undefined : yWebsocketFramingFor(url, req.headers.authorization, options.yWebsocketPath);
+    if (framing === undefined) {
       metrics.wsRejected.inc({ reason: 'unknown_path' });
+      const where = options.yWebsocketPath === undefined ? options.path : `${options.path} (Hocuspocus) or ${options.yWebsocketPath}/<document> (y-websocket)`;
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Type: application/json\r\n\r\n' +
-        JSON.stringify({ error: { code: 'not_found', message: `WebSocket connections go to ${options.path}` } }));
+        JSON.stringify({ error: { code: 'not_found', message: `WebSocket connections go to ${where}` } }));
       return;
     }
     socket.on('error', (error) => logger.debug({ err: error }, 'socket error during upgrade'));
-    wss.handleUpgrade(req, socket, head, (ws) => accept(ws, req));
+    wss.handleUpgrade(req, socket, head, (ws) => (framing === 'malformed' ? refuse(ws, 'malformed', CLOSE.badMessage) : accept(ws, req, framing)));
   });
 
-  function accept(ws: WebSocket, req: IncomingMessage): void {
+  function accept(ws: WebSocket, req: IncomingMessage, framing: SocketFraming): void {
     metrics.connections.inc();
     reportOversizeAs4413(ws);
     const documents = new SocketDocuments();
@@ -84,14 +93,22 @@ export function attachCollabTransport(server: HttpServer, hocuspocus: Hocuspocus
       },
     };
     const context: CollabContext = { transport };
+    /** Puts a Hocuspocus frame on the wire in the client's framing. */
+    const write = framing === HOCUSPOCUS_FRAMING ? (frame: Uint8Array) => ws.send(frame) : (frame: Uint8Array): void => {
+      const out = framing.outgoing(frame);
+      if (out === 'drop') return;
+      if ('close' in out) return transport.close(out.close.code, out.close.reason);
+      ws.send(out);
+    };
     const socket = durableAcks(ws, options.group, (frame) => {
       // The limits go out just before `authenticated`, so the client knows them before the
       // server's sync step 1 asks for its (possibly large) sync step 2.
       const { authenticated } = documents.outgoing(frame);
       if (authenticated !== undefined) authenticatedOnce = true;
-      if (authenticated !== undefined && ws.readyState === ws.OPEN) ws.send(limitsFrame(authenticated, options.maxMessageBytes));
-    });
+      if (authenticated !== undefined && ws.readyState === ws.OPEN) write(limitsFrame(authenticated, options.maxMessageBytes));
+    }, write);
     const connection = hocuspocus.handleConnection(socket, toFetchRequest(req), context);
+    for (const frame of framing.opening) forward(frame);
     const flow = options.flow?.socket(ws, () => hocuspocusQueueLength(connection));
 
     ws.on('message', (data: Buffer, isBinary: boolean) => {
@@ -102,10 +119,19 @@ export function attachCollabTransport(server: HttpServer, hocuspocus: Hocuspocus
       if (flow) flow.deliver(data.byteLength, () => handleFrame(data));
       else handleFrame(data);
     });
-    /** Checks one frame and hands it to Hocuspocus; returns its document when that is open on this socket. */
+    /** Translates one frame into Hocuspocus' framing, then checks and forwards it. */
     function handleFrame(data: Buffer): string | undefined {
       // A standalone copy: Hocuspocus' decoder must not be able to read past the frame into a pooled buffer.
-      const frame = new Uint8Array(data);
+      const frame = framing.incoming(data);
+      if (frame === null) {
+        logger.info({ reason: 'message type not in the protocol', remote: req.socket.remoteAddress }, 'malformed collab message; closing connection');
+        refuse(ws, 'malformed', CLOSE.badMessage);
+        return undefined;
+      }
+      return forward(frame);
+    }
+    /** Checks one Hocuspocus frame and hands it to Hocuspocus; returns its document when that is open on this socket. */
+    function forward(frame: Uint8Array): string | undefined {
       const verdict = checkFrame(frame);
       if (!verdict.ok) {
         logger.info({ reason: verdict.reason, remote: req.socket.remoteAddress }, 'malformed collab message; closing connection');
@@ -149,15 +175,16 @@ export function attachCollabTransport(server: HttpServer, hocuspocus: Hocuspocus
  * leaves the server before the change is stored. If the commit fails, the documents changed in
  * that group are discarded first (their sockets closed, see DurablePersistence.discard), so held
  * frames are dropped there; a socket still open had nothing in the failed group and gets its
- * frames. `beforeSend` sees every frame first.
+ * frames. `beforeSend` sees every frame first; `write` puts a frame on the wire (translating it, for
+ * a client that speaks another framing).
  */
-function durableAcks(ws: WebSocket, group: GroupCommit, beforeSend: (frame: Uint8Array) => void): WebSocketLike {
+function durableAcks(ws: WebSocket, group: GroupCommit, beforeSend: (frame: Uint8Array) => void, write: (frame: Uint8Array) => void): WebSocketLike {
   let held: Uint8Array[] | null = null;
   const release = () => {
     const frames = held ?? [];
     held = null;
     if (ws.readyState !== ws.OPEN) return;
-    for (const frame of frames) ws.send(frame);
+    for (const frame of frames) write(frame);
   };
   return {
     get readyState() { return ws.readyState; },
@@ -165,7 +192,7 @@ function durableAcks(ws: WebSocket, group: GroupCommit, beforeSend: (frame: Uint
     send(data: Parameters<WebSocketLike['send']>[0]) {
       beforeSend(data as Uint8Array);
       if (held) { held.push(data as Uint8Array); return; }
-      if (!group.pending) return ws.send(data as Uint8Array);
+      if (!group.pending) return write(data as Uint8Array);
       held = [data as Uint8Array];
       group.afterCommit(release);
     },
