@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { WeddingDoc } from '../../schema/index.ts';
 import { SESSION_COOKIE, CSRF_HEADER } from '../../server/http/session-middleware.ts';
-import type { MailMessage } from '../../server/people/mail.ts';
+import { createLogger } from '../../server/logger.ts';
+import { consoleMailSender, type MailMessage } from '../../server/people/mail.ts';
 import { signedIn, type Browser } from '../helpers/people.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
 
@@ -211,6 +212,27 @@ describe('invitations and share links', () => {
     expect([after.status, await errorCode(after)]).toEqual([403, 'wedding_forbidden']);
     const again = await ana.fetch(`/api/weddings/${weddingId}/participants/${participants.participants[0]!.id}`, { method: 'DELETE' });
     expect([again.status, await errorCode(again)]).toEqual([404, 'participant_unknown']);
+  });
+
+  it('two people racing for the last use of a link: exactly one gets in', async () => {
+    const t = await startTestServer();
+    const ana = await signedIn(t, 'ana@bloom.example', 'Ana');
+    const { weddingId } = await studioWedding(t, ana);
+    const link = await invite(ana, weddingId, { role: 'viewer', maxUses: 1 });
+    const answers = await Promise.all(['One', 'Two', 'Three'].map((name) => acceptAnonymously(t, tokenOf(link.url), { name })));
+    expect(answers.map((a) => a.res.status).sort()).toEqual([200, 410, 410]);
+    expect((await t.server.people.participantsOf(weddingId)).map((p) => p.role)).toEqual(['viewer']);
+  });
+
+  it('with no SMTP configured, an invitation e-mail is printed in the log with its link', async () => {
+    const lines: string[] = [];
+    const logger = createLogger({ LOG_LEVEL: 'info' }, { write: (line: string) => { lines.push(line); } });
+    await consoleMailSender(logger).send({ to: 'gran@family.example', subject: 'Ana invites you', text: 'Open https://hub.example/invite/abc' });
+    expect(lines).toHaveLength(1);
+    const entry = JSON.parse(lines[0]!) as { level: number; msg: string; mail: { to: string } };
+    expect(entry.level).toBe(30);
+    expect(entry.mail.to).toBe('gran@family.example');
+    expect(entry.msg).toContain('https://hub.example/invite/abc');
   });
 
   it('invitation look-ups and accepts are rate-limited per address: 429 with Retry-After', async () => {
