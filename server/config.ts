@@ -32,6 +32,8 @@ export const ConfigSchema = z.object({
   RATE_LIMIT_PER_TOKEN_PER_MIN: z.coerce.number().int().min(0).default(1200),
   /** Webhook deliveries per minute to one integration; 0 turns the limit off. @default 6000 */
   RATE_LIMIT_WEBHOOKS_PER_MIN: z.coerce.number().int().min(0).default(6000),
+  /** Invitation look-ups and accepts per minute from one client address (429 beyond it); 0 turns the limit off. @default 30 */
+  RATE_LIMIT_INVITATIONS_PER_MIN: z.coerce.number().int().min(0).default(30),
   /** A WebSocket that has not opened a document (authenticated) within this many ms is closed with 4401. @default 10000 */
   WS_AUTH_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
   /** Largest WebSocket message accepted; larger ones close the connection with 4413. @default 2097152 (2 MiB) */

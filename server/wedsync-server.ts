@@ -41,6 +41,10 @@ import { WeddingCatalog } from './storage/wedding-catalog.ts';
 import { SqlitePeopleStore, type PeopleStore } from './people/people-store.ts';
 import { SqliteSessionStore, type SessionStore } from './people/session-store.ts';
 import { accountRoutes } from './http/account-routes.ts';
+import { invitationRoutes } from './http/invitation-routes.ts';
+import { workspaceRoutes } from './http/workspace-routes.ts';
+import { InvitationStore } from './people/invitation-store.ts';
+import { consoleMailSender, type MailSender } from './people/mail.ts';
 import { createGuardedEgress, type Resolver } from './net/guarded-egress.ts';
 import { createOutboundPolicy, parseOutboundAllow } from './net/outbound-policy.ts';
 
@@ -61,6 +65,8 @@ export interface WedSyncServerOptions {
   resolve?: Resolver;
   /** Mounts more HTTP routes (used by later layers and tests). */
   mount?: (app: Hono<AppEnv>, server: WedSyncServer) => void;
+  /** Sends the server's own e-mails (invitations). @default consoleMailSender: printed in the log (no SMTP configured) */
+  mail?: MailSender;
 }
 
 export interface WedSyncServer {
@@ -188,6 +194,10 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
     },
     mount: (a) => {
       a.route('/api', accountRoutes({ tokens, people, sessions }));
+      const peopleDeps = { people, sessions, open: collab.hocuspocus.documents, store: documents, mail: options.mail ?? consoleMailSender(logger.child({ component: 'mail' })), publicUrl, logger };
+      // Before weddingRoutes: the session form of POST /api/weddings hands bearer requests on to it.
+      a.route('/api', workspaceRoutes({ ...peopleDeps, withDocument: (id, fn) => collab.withDocument(id, fn) }));
+      a.route('/api', invitationRoutes({ ...peopleDeps, invitations: new InvitationStore(db), metrics, perIpPerMinute: config.RATE_LIMIT_INVITATIONS_PER_MIN }));
       a.route('/api/weddings', weddingRoutes(tokens, new WeddingCatalog(db), collab));
       // Webhooks first: the bearer-token group below would otherwise claim their paths.
       a.route('/api/integrations/webhook', webhookRoutes(bridge));

@@ -11,6 +11,8 @@ import { CALENDAR_ROUTES } from './calendar.ts';
 import { COMMS_ROUTES } from './comms.ts';
 import { PAYMENT_ROUTES } from './payments.ts';
 import { ACCOUNT_ROUTES } from './account.ts';
+import { INVITATION_ROUTES } from './invitations.ts';
+import { WORKSPACE_ROUTES, WorkspaceWeddingCreateBody, WorkspaceWeddingCreateResponse } from './workspaces.ts';
 
 /** One HTTP route: the contract the server implements and /api/openapi.json describes. */
 export interface RouteContract {
@@ -19,6 +21,8 @@ export interface RouteContract {
   summary: string;
   /** `session`: the browser session cookie (writes also need X-CSRF-Token); `bearer`: an access token, operator token or API key. */
   auth: 'none' | 'bearer' | 'signature' | 'session';
+  /** A `bearer` route that also takes the session cookie (without an Authorization header). */
+  orSession?: true;
   body?: z.ZodType;
   query?: z.ZodObject;
   responses: Record<number, z.ZodType | null>;
@@ -30,7 +34,7 @@ export const ROUTES: RouteContract[] = [
   { method: 'get', path: '/healthz', summary: 'Liveness', auth: 'none', responses: { 200: HealthBody } },
   { method: 'get', path: '/readyz', summary: 'Readiness: storage open, migrations applied', auth: 'none', responses: { 200: ReadyBody, 503: ReadyBody } },
   { method: 'get', path: '/api/weddings', summary: 'The weddings the token may open', auth: 'bearer', responses: { 200: WeddingListResponse, 401: ErrorBody } },
-  { method: 'post', path: '/api/weddings', summary: 'Create a wedding with its time zone (required)', auth: 'bearer', body: WeddingCreateBody, responses: { 201: WeddingCreateResponse, ...errors, 409: ErrorBody } },
+  { method: 'post', path: '/api/weddings', summary: 'Create a wedding with its time zone (required): bearer form with an id, or with a session in the caller\'s workspace (generated id)', auth: 'bearer', orSession: true, body: z.union([WeddingCreateBody, WorkspaceWeddingCreateBody]), responses: { 201: z.union([WeddingCreateResponse, WorkspaceWeddingCreateResponse]), ...errors, 409: ErrorBody } },
   { method: 'post', path: '/api/admin/weddings/{id}/snapshots', summary: 'Snapshot a wedding', auth: 'bearer', body: SnapshotCreateBody, responses: { 201: SnapshotSummary, ...errors } },
   { method: 'get', path: '/api/admin/weddings/{id}/snapshots', summary: "A wedding's snapshots, newest first", auth: 'bearer', responses: { 200: SnapshotList, ...errors } },
   { method: 'get', path: '/api/admin/weddings/{id}/snapshots/{sid}', summary: 'A snapshot with its content', auth: 'bearer', responses: { 200: SnapshotSummary.extend({ content: z.record(z.string(), z.unknown()) }), ...errors } },
@@ -55,4 +59,5 @@ export const ROUTES: RouteContract[] = [
   ...COMMS_ROUTES,
   ...PAYMENT_ROUTES,
   ...ACCOUNT_ROUTES,
+  ...WORKSPACE_ROUTES, ...INVITATION_ROUTES,
 ];

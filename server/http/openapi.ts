@@ -10,7 +10,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
     const query = r.query ? Object.keys(r.query.shape).map((name) => ({ name, in: 'query', schema: { type: 'string' } })) : [];
     (paths[r.path] ??= {})[r.method] = {
       summary: r.summary,
-      security: r.auth === 'bearer' ? [{ bearer: [] }] : r.auth === 'session' ? [{ session: [] }] : [],
+      security: r.auth === 'bearer' ? [{ bearer: [] }, ...(r.orSession ? [{ session: [] }] : [])] : r.auth === 'session' ? [{ session: [] }] : [],
       ...(params.length || query.length ? { parameters: [...params, ...query] } : {}),
       ...(r.body ? { requestBody: { required: true, content: { 'application/json': { schema: toSchema(r.body) } } } } : {}),
       responses: Object.fromEntries(Object.entries(r.responses).map(([status, schema]) => [status, {

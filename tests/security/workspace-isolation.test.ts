@@ -1,0 +1,196 @@
+import { describe, expect, it } from 'vitest';
+import { WedSyncClientError } from '../../client/sdk/node.ts';
+import { WeddingDoc } from '../../schema/index.ts';
+import { connectWebhooks } from '../bridge/helpers.ts';
+import { signedIn, type Browser } from '../helpers/people.ts';
+import { startTestServer, type TestServer } from '../helpers/test-server.ts';
+
+/**
+ * "A person in workspace A can never reach workspace B's weddings, through any route" (issue 11).
+ * People of two planning studios (and a photographer working for studio A) sign in; A's people mint
+ * their tokens through POST /api/auth/token, as the app does. Then every bearer route of the OpenAPI
+ * document is called with B's ids using each of A's tokens, every session route with B's ids using
+ * A's session, and A's tokens try B's wedding over the WebSocket. Nothing of B's may be read or changed.
+ * Every bearer and session route must be listed here: a new route that is not fails the walk.
+ */
+
+interface BIds { weddingId: string; workspaceId: string; integrationId: string; outboxId: number; feedId: string; invitationId: string; participantId: string; ownerId: string }
+type Request = { path: string; body?: unknown };
+interface Walk {
+  request: (b: BIds) => Request;
+  /** Routes not about one wedding or workspace: what they answer A must not mention B's wedding or workspace. */
+  notScoped?: string;
+  /** Routes addressed by an id of B's (integration, outbox entry, feed): "not found" is as good as "forbidden". */
+  byForeignId?: true;
+}
+
+const event = { id: 'ceremony', title: 'Moved', start: '2027-06-12T15:00:00+01:00', end: '2027-06-12T16:00:00+01:00' };
+
+const BEARER: Record<string, Walk> = {
+  'GET /api/weddings': { request: () => ({ path: '/api/weddings' }), notScoped: 'the weddings the token opens' },
+  'POST /api/weddings': { request: (b) => ({ path: '/api/weddings', body: { id: b.weddingId, timezone: 'Europe/London', title: 'Taken over' } }) },
+  'POST /api/admin/weddings/{id}/snapshots': { request: (b) => ({ path: `/api/admin/weddings/${b.weddingId}/snapshots`, body: { label: 'x' } }) },
+  'GET /api/admin/weddings/{id}/snapshots': { request: (b) => ({ path: `/api/admin/weddings/${b.weddingId}/snapshots` }) },
+  'GET /api/admin/weddings/{id}/snapshots/{sid}': { request: (b) => ({ path: `/api/admin/weddings/${b.weddingId}/snapshots/snap_missing` }) },
+  'POST /api/admin/weddings/{id}/snapshots/{sid}/restore/preview': { request: (b) => ({ path: `/api/admin/weddings/${b.weddingId}/snapshots/snap_missing/restore/preview`, body: {} }) },
+  'POST /api/admin/weddings/{id}/snapshots/{sid}/restore': { request: (b) => ({ path: `/api/admin/weddings/${b.weddingId}/snapshots/snap_missing/restore`, body: {} }) },
+  'GET /api/admin/weddings/{id}/export': { request: (b) => ({ path: `/api/admin/weddings/${b.weddingId}/export` }) },
+  'POST /api/integrations/vendor/connect': { request: (b) => ({ path: '/api/integrations/vendor/connect', body: { weddingId: b.weddingId, system: 'webhooks', vendorId: 'photo' } }) },
+  'GET /api/integrations': { request: (b) => ({ path: `/api/integrations?weddingId=${b.weddingId}` }) },
+  'DELETE /api/integrations/{id}': { request: (b) => ({ path: `/api/integrations/${b.integrationId}` }), byForeignId: true },
+  'PATCH /api/integrations/{id}': { request: (b) => ({ path: `/api/integrations/${b.integrationId}`, body: { configuration: {} } }), byForeignId: true },
+  'POST /api/integrations/sync/{weddingId}': { request: (b) => ({ path: `/api/integrations/sync/${b.weddingId}`, body: { syncType: 'incremental' } }) },
+  'GET /api/integrations/status/{weddingId}': { request: (b) => ({ path: `/api/integrations/status/${b.weddingId}` }) },
+  'POST /api/integrations/wedding/{weddingId}/timeline-sync': { request: (b) => ({ path: `/api/integrations/wedding/${b.weddingId}/timeline-sync`, body: { timeline: [event], waitMs: 0 } }) },
+  'GET /api/integrations/wedding/{weddingId}/conflicts': { request: (b) => ({ path: `/api/integrations/wedding/${b.weddingId}/conflicts` }) },
+  'POST /api/integrations/wedding/{weddingId}/conflicts/{id}/resolve': { request: (b) => ({ path: `/api/integrations/wedding/${b.weddingId}/conflicts/cf_missing/resolve`, body: { winner: 'local' } }) },
+  'GET /api/integrations/wedding/{weddingId}/audit': { request: (b) => ({ path: `/api/integrations/wedding/${b.weddingId}/audit` }) },
+  'GET /api/integrations/wedding/{weddingId}/outbox': { request: (b) => ({ path: `/api/integrations/wedding/${b.weddingId}/outbox` }) },
+  'POST /api/integrations/outbox/{id}/replay': { request: (b) => ({ path: `/api/integrations/outbox/${b.outboxId}/replay` }), byForeignId: true },
+  'POST /api/calendar/feeds': { request: (b) => ({ path: '/api/calendar/feeds', body: { weddingId: b.weddingId } }) },
+  'GET /api/calendar/feeds': { request: (b) => ({ path: `/api/calendar/feeds?weddingId=${b.weddingId}` }) },
+  'DELETE /api/calendar/feeds/{feedId}': { request: (b) => ({ path: `/api/calendar/feeds/${b.feedId}` }), byForeignId: true },
+  'GET /api/integrations/calendar/conflicts': { request: (b) => ({ path: `/api/integrations/calendar/conflicts?vendorId=photo&weddingId=${b.weddingId}` }) },
+  'GET /api/integrations/calendar/availability': { request: () => ({ path: '/api/integrations/calendar/availability?vendorId=photo' }), notScoped: 'busy times across weddings; events of weddings the token does not open are anonymous' },
+  'POST /api/weddings/{weddingId}/messages': { request: (b) => ({ path: `/api/weddings/${b.weddingId}/messages`, body: { recipientIds: ['photo'], body: 'Hello' } }) },
+  'GET /api/weddings/{weddingId}/messages/{messageId}': { request: (b) => ({ path: `/api/weddings/${b.weddingId}/messages/m_missing` }) },
+  'POST /api/weddings/{weddingId}/messages/{messageId}/ack': { request: (b) => ({ path: `/api/weddings/${b.weddingId}/messages/m_missing/ack`, body: { recipientId: 'photo' } }) },
+  'POST /api/weddings/{weddingId}/emergency': { request: (b) => ({ path: `/api/weddings/${b.weddingId}/emergency`, body: { kind: 'weather', message: 'Storm', severity: 'high' } }) },
+  'GET /api/weddings/{weddingId}/notifications/settings': { request: (b) => ({ path: `/api/weddings/${b.weddingId}/notifications/settings` }) },
+  'PUT /api/weddings/{weddingId}/notifications/settings': { request: (b) => ({ path: `/api/weddings/${b.weddingId}/notifications/settings`, body: { mode: 'ask' } }) },
+  'GET /api/weddings/{weddingId}/notifications/pending': { request: (b) => ({ path: `/api/weddings/${b.weddingId}/notifications/pending` }) },
+  'POST /api/weddings/{weddingId}/notifications/pending/{pendingId}/send': { request: (b) => ({ path: `/api/weddings/${b.weddingId}/notifications/pending/np_missing/send` }) },
+  'POST /api/weddings/{weddingId}/notifications/pending/{pendingId}/discard': { request: (b) => ({ path: `/api/weddings/${b.weddingId}/notifications/pending/np_missing/discard` }) },
+  'GET /api/weddings/{weddingId}/budget': { request: (b) => ({ path: `/api/weddings/${b.weddingId}/budget` }) },
+  'POST /api/weddings/{weddingId}/payments/plan': {
+    request: (b) => ({ path: `/api/weddings/${b.weddingId}/payments/plan`, body: { vendorId: 'photo', currency: 'GBP', total: 100000, milestones: [{ milestone: 'deposit', weight: 1, due: '2027-01-01' }] } }),
+  },
+  'POST /api/weddings/{weddingId}/payments/{paymentId}/transactions': { request: (b) => ({ path: `/api/weddings/${b.weddingId}/payments/pay_missing/transactions`, body: { type: 'payment', amount: 100, currency: 'GBP' } }) },
+};
+
+const SESSION: Record<string, Walk> = {
+  'GET /api/me': { request: () => ({ path: '/api/me' }), notScoped: "the caller's own person, workspaces and weddings" },
+  'POST /api/auth/token': { request: (b) => ({ path: '/api/auth/token', body: { weddingId: b.weddingId } }) },
+  'POST /api/weddings': { request: (b) => ({ path: '/api/weddings', body: { workspaceId: b.workspaceId, title: 'Planted', timezone: 'Europe/London' } }) },
+  'POST /api/workspaces': { request: () => ({ path: '/api/workspaces', body: { name: 'Another', kind: 'planner' } }), notScoped: 'creates a new workspace of the caller' },
+  'GET /api/workspaces': { request: () => ({ path: '/api/workspaces' }), notScoped: "the caller's workspaces" },
+  'GET /api/workspaces/{id}/weddings': { request: (b) => ({ path: `/api/workspaces/${b.workspaceId}/weddings` }) },
+  'GET /api/workspaces/{id}/members': { request: (b) => ({ path: `/api/workspaces/${b.workspaceId}/members` }) },
+  'POST /api/workspaces/{id}/members': { request: (b) => ({ path: `/api/workspaces/${b.workspaceId}/members`, body: { email: 'intruder@bloom.example', role: 'owner' } }) },
+  'DELETE /api/workspaces/{id}/members/{personId}': { request: (b) => ({ path: `/api/workspaces/${b.workspaceId}/members/${b.ownerId}` }) },
+  'POST /api/weddings/{id}/invitations': { request: (b) => ({ path: `/api/weddings/${b.weddingId}/invitations`, body: { role: 'planner' } }) },
+  'GET /api/weddings/{id}/invitations': { request: (b) => ({ path: `/api/weddings/${b.weddingId}/invitations` }) },
+  'DELETE /api/weddings/{id}/invitations/{invitationId}': { request: (b) => ({ path: `/api/weddings/${b.weddingId}/invitations/${b.invitationId}` }) },
+  'GET /api/weddings/{id}/participants': { request: (b) => ({ path: `/api/weddings/${b.weddingId}/participants` }) },
+  'DELETE /api/weddings/{id}/participants/{participantId}': { request: (b) => ({ path: `/api/weddings/${b.weddingId}/participants/${b.participantId}` }) },
+};
+
+type OpenApi = { paths: Record<string, Record<string, { security: Array<Record<string, unknown>> }>> };
+
+/** Studio B: a wedding with vendors and an event, a webhooks integration with a dead push, a feed, an invitation and a participant. */
+async function studioB(t: TestServer, bea: Browser): Promise<BIds> {
+  const workspaceId = ((await (await bea.fetch('/api/workspaces', { json: { name: 'Ivory Events', kind: 'planner' } })).json()) as { id: string }).id;
+  const weddingId = ((await (await bea.fetch('/api/weddings', { json: { workspaceId, title: 'Noor & Eli', date: '2027-06-12', timezone: 'Europe/London' } })).json()) as { id: string }).id;
+  await t.server.collab.withDocument(weddingId, (ydoc) => {
+    const doc = new WeddingDoc(ydoc);
+    doc.upsertVendor({ id: 'photo', name: 'Lens', category: 'photographer' });
+    doc.upsertEvent({ id: 'ceremony', title: 'Ceremony', start: '2027-06-12T14:00:00+01:00', end: '2027-06-12T15:00:00+01:00', vendorIds: ['photo'] });
+  });
+  const token = await bea.accessToken(weddingId);
+  const { integrationId } = await connectWebhooks(t, token, weddingId);
+  const outboxId = Number(t.server.db.prepare(`INSERT INTO outbox (integration_id, wedding_id, kind, entity, entity_id, payload, content_hash, idempotency_key, status, attempts, next_attempt_at, created_at)
+    VALUES (?, ?, 'entity', 'timeline', 'ceremony', '{}', 'h', 'isolation-dead', 'dead', 5, 0, 0)`).run(integrationId, weddingId).lastInsertRowid);
+  const feed = await t.fetch('/api/calendar/feeds', { method: 'POST', token, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ weddingId }) });
+  const { feedId } = (await feed.json()) as { feedId: string };
+  const invitationId = ((await (await bea.fetch(`/api/weddings/${weddingId}/invitations`, { json: { role: 'couple' } })).json()) as { id: string }).id;
+  const guest = await t.server.people.createPerson({ name: 'Noor' });
+  const participantId = (await t.server.people.addParticipant({ weddingId, role: 'couple', personId: guest.id })).id;
+  return { weddingId, workspaceId, integrationId, outboxId, feedId, invitationId, participantId, ownerId: bea.person.id };
+}
+
+/** What B holds that a walk could change. */
+async function stateOfB(t: TestServer, b: BIds): Promise<unknown> {
+  const doc = await t.server.collab.withDocument(b.weddingId, (ydoc) => new WeddingDoc(ydoc).toJSON());
+  const rows = (sql: string, ...args: unknown[]) => t.server.db.prepare(sql).all(...args);
+  return {
+    doc,
+    integrations: rows('SELECT id, status, configuration FROM integrations WHERE wedding_id = ?', b.weddingId),
+    outbox: rows('SELECT id, status FROM outbox WHERE wedding_id = ?', b.weddingId),
+    feeds: rows('SELECT * FROM calendar_feeds WHERE wedding_id = ?', b.weddingId),
+    invitations: rows('SELECT id, revoked_at, uses FROM invitations WHERE wedding_id = ?', b.weddingId),
+    participants: await t.server.people.participantsOf(b.weddingId),
+    members: await t.server.people.membersOf(b.workspaceId),
+    weddings: await t.server.people.weddingsOfWorkspace(b.workspaceId),
+    snapshots: rows('SELECT count(*) AS n FROM snapshots WHERE wedding_id = ?', b.weddingId),
+  };
+}
+
+async function call(t: TestServer, method: string, req: Request, auth: { token?: string; browser?: Browser }) {
+  const init: RequestInit = { method, ...(req.body !== undefined ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify(req.body) } : {}) };
+  const res = auth.browser ? await auth.browser.fetch(req.path, init) : await t.fetch(req.path, { ...init, token: auth.token });
+  const text = await res.text();
+  let code: string | undefined;
+  try { code = (JSON.parse(text) as { error?: { code?: string } }).error?.code; } catch { code = undefined; }
+  return { status: res.status, code, text };
+}
+
+describe('workspace isolation: a person in workspace A never reaches workspace B’s weddings', () => {
+  it('through any bearer route with tokens minted from A’s sessions, any session route with A’s session, or the WebSocket', async () => {
+    const t = await startTestServer();
+    const ana = await signedIn(t, 'ana@bloom.example', 'Ana');
+    const lens = await signedIn(t, 'studio@lens.example', 'Lens');
+    const bea = await signedIn(t, 'bea@ivory.example', 'Bea');
+    // Studio A: Ana plans wA; the photographer's workspace works on wA as vendor `photo` (the same vendor id as in B).
+    const bloom = ((await (await ana.fetch('/api/workspaces', { json: { name: 'Bloom Planning', kind: 'planner' } })).json()) as { id: string }).id;
+    const wA = ((await (await ana.fetch('/api/weddings', { json: { workspaceId: bloom, title: 'Ava & Sam', timezone: 'Europe/London' } })).json()) as { id: string }).id;
+    await t.server.collab.withDocument(wA, (ydoc) => { new WeddingDoc(ydoc).upsertVendor({ id: 'photo', name: 'Lens', category: 'photographer' }); });
+    const photo = ((await (await lens.fetch('/api/workspaces', { json: { name: 'Lens & Light', kind: 'photographer' } })).json()) as { id: string }).id;
+    await t.server.people.addParticipant({ weddingId: wA, role: 'vendor', vendorId: 'photo', vendorWorkspaceId: photo });
+    const b = await studioB(t, bea);
+    const before = await stateOfB(t, b);
+
+    const doc = (await (await t.fetch('/api/openapi.json')).json()) as OpenApi;
+    const routes = (scheme: string) => Object.entries(doc.paths).flatMap(([path, methods]) =>
+      Object.entries(methods).filter(([, op]) => op.security.some((s) => scheme in s)).map(([method]) => `${method.toUpperCase()} ${path}`));
+    const bearerRoutes = routes('bearer');
+    const sessionRoutes = routes('session');
+    expect({ unlisted: bearerRoutes.filter((r) => !BEARER[r]), unlistedSession: sessionRoutes.filter((r) => !SESSION[r]) }).toEqual({ unlisted: [], unlistedSession: [] });
+    expect(sessionRoutes.length).toBeGreaterThan(10);
+
+    const tokensOfA = { 'Ana (planner of wA)': await ana.accessToken(wA), 'Lens (vendor photo of wA)': await lens.accessToken(wA) };
+    const secretsOfB = [b.weddingId, b.workspaceId, b.integrationId, b.feedId, 'Noor & Eli', 'bea@ivory.example'];
+    const wrong: string[] = [];
+    const judge = (route: string, who: string, walk: Walk, answer: { status: number; code?: string; text: string }) => {
+      if (walk.notScoped) {
+        const leaked = secretsOfB.filter((s) => answer.text.includes(s));
+        if (answer.status >= 500 || leaked.length) wrong.push(`${route} as ${who}: ${answer.status}, mentions ${leaked.join(', ')}`);
+        return;
+      }
+      const refused = answer.status === 403 || (walk.byForeignId && answer.status === 404);
+      if (!refused) wrong.push(`${route} as ${who}: ${answer.status} ${answer.code} (should be refused)`);
+      else if (secretsOfB.slice(2).some((s) => answer.text.includes(s))) wrong.push(`${route} as ${who}: the refusal mentions B's data`);
+    };
+    for (const route of bearerRoutes) {
+      const walk = BEARER[route]!;
+      for (const [who, token] of Object.entries(tokensOfA)) judge(route, who, walk, await call(t, route.split(' ')[0]!, walk.request(b), { token }));
+    }
+    for (const route of sessionRoutes) {
+      const walk = SESSION[route]!;
+      for (const [who, browser] of Object.entries({ Ana: ana, Lens: lens })) judge(route, `${who}'s session`, walk, await call(t, route.split(' ')[0]!, walk.request(b), { browser }));
+    }
+    expect(wrong).toEqual([]);
+
+    // The WebSocket: A's tokens cannot open B's wedding.
+    for (const token of Object.values(tokensOfA)) {
+      const conn = await t.connect(b.weddingId, token);
+      await expect(conn.whenSynced(5000)).rejects.toMatchObject({ name: 'WedSyncClientError', code: 'wedding_forbidden' });
+      expect(conn.doc.getEvent('ceremony')).toBeUndefined();
+      conn.destroy();
+    }
+    expect(WedSyncClientError).toBeDefined();
+
+    // Nothing of B's changed, and B still works.
+    expect(await stateOfB(t, b)).toEqual(before);
+    expect((await bea.fetch(`/api/workspaces/${b.workspaceId}/weddings`)).status).toBe(200);
+  });
+});
