@@ -10,6 +10,7 @@ import { WeddingCreateBody, WeddingCreateResponse, WeddingListResponse } from '.
 import { CALENDAR_ROUTES } from './calendar.ts';
 import { COMMS_ROUTES } from './comms.ts';
 import { PAYMENT_ROUTES } from './payments.ts';
+import { ACTIVITY_ROUTES } from './activity.ts';
 
 /** One HTTP route: the contract the server implements and /api/openapi.json describes. */
 export interface RouteContract {
@@ -52,4 +53,5 @@ export const ROUTES: RouteContract[] = [
   ...CALENDAR_ROUTES,
   ...COMMS_ROUTES,
   ...PAYMENT_ROUTES,
+  ...ACTIVITY_ROUTES,
 ];
