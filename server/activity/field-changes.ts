@@ -45,12 +45,13 @@ export function fieldChanges(doc: Y.Doc, tr: Y.Transaction): FieldChange[] {
       if (keyed) out.push({ root, entityId: first, field: rest.join('.'), previous, value });
       else out.push({ root, entityId: '', field: path.join('.'), previous, value });
     };
-    if (type instanceof Y.Map) {
+    const shape = shapeOf(type as YType);
+    if (shape === 'map') {
       for (const key of keys) if (key !== null) emit([...segments, key], keyBefore(type as YType, key, tr), keyAfter(type as YType, key));
-    } else if (type instanceof Y.Array && type._item === null) {
+    } else if (shape === 'array' && type._item === null) {
       for (const element of elementChanges(type as YType, tr)) out.push({ root, ...element });
     } else {
-      emit(segments, before(type as YType, tr), after(type as YType));
+      emit(segments, read(type as YType, tr), read(type as YType, null));
     }
   }
   return out;
@@ -108,11 +109,31 @@ function wasThere(tr: Y.Transaction, item: Item): boolean {
   return !adds(tr, item) && (!item.deleted || Y.isDeleted(tr.deleteSet, item.id));
 }
 
+/**
+ * A root that no one on the server has asked for by type (`doc.getMap`) is a bare AbstractType
+ * until someone does, so the shape is read from the structure: keys make a map, characters a text.
+ */
+function shapeOf(type: YType): 'map' | 'array' | 'text' | 'other' {
+  if (type instanceof Y.Map) return 'map';
+  if (type instanceof Y.Text) return 'text';
+  if (type instanceof Y.Array) return 'array';
+  if (type.constructor !== Y.AbstractType) return 'other';
+  if (type._map.size > 0) return 'map';
+  let item = type._start;
+  while (item !== null && !item.countable) item = item.right;
+  return item?.content instanceof Y.ContentString ? 'text' : 'array';
+}
+
+/** An item's value before the transaction (`tr`) or now (`tr` null). */
 function itemValue(item: Item, tr: Y.Transaction | null): unknown {
   const content = item.content.getContent();
-  const last = content[content.length - 1];
-  if (last instanceof Y.AbstractType) return tr ? before(last as YType, tr) : after(last as YType);
-  return last;
+  const last: unknown = content[content.length - 1];
+  return last instanceof Y.AbstractType ? read(last as YType, tr) : last;
+}
+
+/** Whether `item` is part of the document before the transaction (`tr`) or now (`tr` null). */
+function present(item: Item, tr: Y.Transaction | null): boolean {
+  return tr ? wasThere(tr, item) : !item.deleted;
 }
 
 function keyBefore(map: YType, key: string, tr: Y.Transaction): unknown {
@@ -126,36 +147,35 @@ function keyAfter(map: YType, key: string): unknown {
   return item && !item.deleted ? itemValue(item, null) : undefined;
 }
 
-/** A type's JSON as it was before the transaction. */
-function before(type: YType, tr: Y.Transaction): unknown {
-  if (type instanceof Y.Map) {
-    const out: Record<string, unknown> = {};
-    for (const key of type._map.keys()) {
-      const value = keyBefore(type as YType, key, tr);
-      if (value !== undefined) out[key] = value;
+/** A type's JSON before the transaction (`tr`) or now (`tr` null): Y.Map as an object, Y.Text as a string, Y.Array as an array. */
+function read(type: YType, tr: Y.Transaction | null): unknown {
+  switch (shapeOf(type)) {
+    case 'map': {
+      const out: Record<string, unknown> = {};
+      for (const key of type._map.keys()) {
+        const value = tr ? keyBefore(type, key, tr) : keyAfter(type, key);
+        if (value !== undefined) out[key] = value;
+      }
+      return out;
     }
-    return out;
-  }
-  if (type instanceof Y.Text) {
-    let s = '';
-    for (let item = type._start; item !== null; item = item.right) {
-      if (item.content instanceof Y.ContentString && wasThere(tr, item)) s += item.content.str;
+    case 'text': {
+      let s = '';
+      for (let item = type._start; item !== null; item = item.right) {
+        if (item.content instanceof Y.ContentString && present(item, tr)) s += item.content.str;
+      }
+      return s;
     }
-    return s;
-  }
-  if (type instanceof Y.Array) {
-    const out: unknown[] = [];
-    for (let item = type._start; item !== null; item = item.right) {
-      if (!item.countable || !wasThere(tr, item)) continue;
-      for (const v of item.content.getContent()) out.push(v instanceof Y.AbstractType ? before(v as YType, tr) : v);
+    case 'array': {
+      const out: unknown[] = [];
+      for (let item = type._start; item !== null; item = item.right) {
+        if (!item.countable || !present(item, tr)) continue;
+        for (const v of item.content.getContent()) out.push(v instanceof Y.AbstractType ? read(v as YType, tr) : v);
+      }
+      return out;
     }
-    return out;
+    case 'other':
+      return type.toJSON();
   }
-  return after(type);
-}
-
-function after(type: YType): unknown {
-  return type instanceof Y.Text ? type.toString() : type.toJSON();
 }
 
 /** Elements a root array gained or lost in the transaction. */
@@ -167,7 +187,7 @@ function elementChanges(array: YType, tr: Y.Transaction): Omit<FieldChange, 'roo
     const removed = !added && item.deleted && Y.isDeleted(tr.deleteSet, item.id);
     if (added === removed || (added && item.deleted)) continue;
     for (const v of item.content.getContent()) {
-      const value = v instanceof Y.AbstractType ? (added ? after(v as YType) : before(v as YType, tr)) : v;
+      const value = v instanceof Y.AbstractType ? read(v as YType, added ? null : tr) : v;
       const id = (value as { id?: unknown } | null)?.id;
       out.push({ entityId: typeof id === 'string' ? id : '', field: '', previous: added ? undefined : value, value: added ? value : undefined });
     }

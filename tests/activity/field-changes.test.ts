@@ -78,6 +78,27 @@ describe('fieldChanges: the entity fields a transaction changed, with their prev
     expect(seen.at(-1)).toEqual([{ root: 'messages', entityId: 'm1', field: '', previous: { id: 'm1', body: 'Hello all' }, value: undefined }]);
   });
 
+  it('reads roots that arrive in a peer\'s update before anyone on the server asked for them by type', () => {
+    const peer = new Y.Doc();
+    const server = new Y.Doc();
+    peer.on('update', (update: Uint8Array) => Y.applyUpdate(server, update));
+    const seen = recording(server);
+    const w = new WeddingDoc(peer);
+    w.setMeta({ title: 'Sam & Alex' });
+    w.upsertEvent(ceremony);
+    w.eventNotes('ceremony')!.insert(0, 'Rings');
+    w.setMeta({ title: 'Sam & Alex Wed' });
+    peer.getArray('messages').push(['plain']);
+    expect(server.share.get('meta')).not.toBeInstanceOf(Y.Map);
+    expect(seen.flat()).toEqual([
+      { root: 'meta', entityId: '', field: 'title', previous: undefined, value: 'Sam & Alex' },
+      { root: 'timeline', entityId: 'ceremony', field: '', previous: undefined, value: expect.objectContaining({ title: 'Ceremony', notes: '', vendorIds: [] }) },
+      { root: 'timeline', entityId: 'ceremony', field: 'notes', previous: '', value: 'Rings' },
+      { root: 'meta', entityId: '', field: 'title', previous: 'Sam & Alex', value: 'Sam & Alex Wed' },
+      { root: 'messages', entityId: '', field: '', previous: undefined, value: 'plain' },
+    ]);
+  });
+
   it('property: after any sequence of field writes, each reported change goes from the value before the transaction to the value after it', () => {
     const keys = ['title', 'venue', 'status', 'date'] as const;
     const write = fc.record({ key: fc.constantFrom(...keys), value: fc.option(fc.string({ maxLength: 8 }), { nil: undefined }) });
