@@ -10,6 +10,14 @@ import type { FieldChange } from './field-changes.ts';
  */
 export const MAX_VALUE_CHARS = 2000;
 
+/**
+ * Consecutive edits of one text field (a Y.Text: event notes) by the same actor within this many ms
+ * of the entry's last edit are one entry: typing is one change per burst, not one per keystroke.
+ * The entry keeps the text before the burst as `previous` and takes the newest text, time and seq.
+ * @default 60 000 (a minute)
+ */
+export const TEXT_BURST_MS = 60_000;
+
 const CLIPPED_PREVIOUS = 1;
 const CLIPPED_VALUE = 2;
 
@@ -56,18 +64,31 @@ function actorColumns(origin: TxOrigin): [string, string, string | null, string 
  */
 export class ActivityStore {
   private readonly insert;
+  private readonly latest;
+  private readonly extend;
 
   constructor(private readonly db: Db) {
     this.insert = db.prepare(`INSERT INTO activity (wedding_id, document, update_seq, at, root, entity_id, field, previous, value, clipped,
       actor_kind, actor_id, actor_name, actor_role, actor_system, actor_action) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    this.latest = db.prepare(`SELECT id, document, at, actor_kind, actor_id, value IS NULL AS removed FROM activity
+      WHERE wedding_id = ? AND root = ? AND entity_id = ? AND field = ? ORDER BY id DESC LIMIT 1`);
+    this.extend = db.prepare(`UPDATE activity SET value = ?, clipped = (clipped & ${CLIPPED_PREVIOUS}) | ?, at = ?, update_seq = ? WHERE id = ?`);
   }
 
   /** Records `changes` made by one stored update. Call inside the transaction that appends the update. */
   record(weddingId: string, documentName: string, seq: number, at: number, origin: TxOrigin, changes: readonly FieldChange[]): void {
     const actor = actorColumns(origin);
     for (const c of changes) {
-      const previous = stored(c.previous);
       const value = stored(c.value);
+      if (c.text && value.json !== null) {
+        const last = this.latest.get(weddingId, c.root, c.entityId, c.field) as
+          { id: number; document: string; at: number; actor_kind: string; actor_id: string; removed: number } | undefined;
+        if (last && !last.removed && last.document === documentName && last.actor_kind === actor[0] && last.actor_id === actor[1] && at - last.at <= TEXT_BURST_MS) {
+          this.extend.run(value.json, value.clipped ? CLIPPED_VALUE : 0, at, seq, last.id);
+          continue;
+        }
+      }
+      const previous = stored(c.previous);
       const clipped = (previous.clipped ? CLIPPED_PREVIOUS : 0) | (value.clipped ? CLIPPED_VALUE : 0);
       this.insert.run(weddingId, documentName, seq, at, c.root, c.entityId, c.field, previous.json, value.json, clipped, ...actor);
     }

@@ -13,6 +13,8 @@ export interface FieldChange {
   previous: unknown;
   /** The value after the transaction (undefined: removed). */
   value: unknown;
+  /** Set for edits inside a Y.Text (typing), which the activity store folds into one entry per burst. */
+  text?: true;
 }
 
 type YType = Y.AbstractType<unknown>;
@@ -39,11 +41,12 @@ export function fieldChanges(doc: Y.Doc, tr: Y.Transaction): FieldChange[] {
     if (!place) continue;
     const { root, segments } = place;
     const keyed = entityKeyed(root);
-    const emit = (path: string[], previous: unknown, value: unknown) => {
+    const emit = (path: string[], previous: unknown, value: unknown, text = false) => {
       if (previous === undefined ? value === undefined : value !== undefined && sameJson(previous, value)) return;
       const [first = '', ...rest] = path;
-      if (keyed) out.push({ root, entityId: first, field: rest.join('.'), previous, value });
-      else out.push({ root, entityId: '', field: path.join('.'), previous, value });
+      const change: FieldChange = keyed ? { root, entityId: first, field: rest.join('.'), previous, value } : { root, entityId: '', field: path.join('.'), previous, value };
+      if (text) change.text = true;
+      out.push(change);
     };
     const shape = shapeOf(type as YType);
     if (shape === 'map') {
@@ -51,7 +54,7 @@ export function fieldChanges(doc: Y.Doc, tr: Y.Transaction): FieldChange[] {
     } else if (shape === 'array' && type._item === null) {
       for (const element of elementChanges(type as YType, tr)) out.push({ root, ...element });
     } else {
-      emit(segments, read(type as YType, tr), read(type as YType, null));
+      emit(segments, read(type as YType, tr), read(type as YType, null), shape === 'text');
     }
   }
   return out;

@@ -107,6 +107,28 @@ describe('activity: who changed what, from what to what', () => {
     expect(timeline.entries.map((e) => e.entity)).toEqual(['timeline:ceremony']);
   });
 
+  it('typing in notes is one entry per burst and per person, from the text before it to the text after it', async () => {
+    const t = await startTestServer();
+    const pat = await t.connect(W, await t.token('planner', [W], { sub: 'pat' }));
+    const sam = await t.connect(W, await t.token('planner', [W], { sub: 'sam' }));
+    await Promise.all([pat.whenSynced(), sam.whenSynced()]);
+    pat.doc.upsertEvent({ ...CEREMONY, notes: 'Rings' });
+    await pat.whenAcknowledged();
+    for (const ch of ' and vows') {
+      const notes = pat.doc.eventNotes('ceremony')!;
+      notes.insert(notes.length, ch);
+      await pat.whenAcknowledged();
+    }
+    await waitFor(() => sam.doc.getEvent('ceremony')?.notes === 'Rings and vows', 'the text at the other planner');
+    sam.doc.eventNotes('ceremony')!.insert(0, 'Bring ');
+    await sam.whenAcknowledged();
+    const notes = (await activity(t, await t.token('admin', ['*']), '?entity=timeline:ceremony&field=notes')).entries;
+    expect(notes.map((e) => [e.actor.id, e.previous, e.value])).toEqual([
+      ['sam', 'Rings and vows', 'Bring Rings and vows'],
+      ['pat', 'Rings', 'Rings and vows'],
+    ]);
+  });
+
   it('a change refused by update validation, or sent over a read-only connection, leaves no activity row', async () => {
     const t = await startTestServer();
     const planner = await t.token('planner', [W]);

@@ -50,7 +50,7 @@ describe('fieldChanges: the entity fields a transaction changed, with their prev
       notes.delete(0, 5);
       notes.insert(0, 'Take');
     });
-    expect(seen.at(-1)).toEqual([{ root: 'timeline', entityId: 'ceremony', field: 'notes', previous: 'Bring the rings', value: 'Take the rings' }]);
+    expect(seen.at(-1)).toEqual([{ root: 'timeline', entityId: 'ceremony', field: 'notes', previous: 'Bring the rings', value: 'Take the rings', text: true }]);
     const event = ydoc.getMap('timeline').get('ceremony') as Y.Map<unknown>;
     (event.get('vendorIds') as Y.Array<string>).push(['florist']);
     expect(seen.at(-1)).toEqual([{ root: 'timeline', entityId: 'ceremony', field: 'vendorIds', previous: ['photo'], value: ['photo', 'florist'] }]);
@@ -93,7 +93,7 @@ describe('fieldChanges: the entity fields a transaction changed, with their prev
     expect(seen.flat()).toEqual([
       { root: 'meta', entityId: '', field: 'title', previous: undefined, value: 'Sam & Alex' },
       { root: 'timeline', entityId: 'ceremony', field: '', previous: undefined, value: expect.objectContaining({ title: 'Ceremony', notes: '', vendorIds: [] }) },
-      { root: 'timeline', entityId: 'ceremony', field: 'notes', previous: '', value: 'Rings' },
+      { root: 'timeline', entityId: 'ceremony', field: 'notes', previous: '', value: 'Rings', text: true },
       { root: 'meta', entityId: '', field: 'title', previous: 'Sam & Alex', value: 'Sam & Alex Wed' },
       { root: 'messages', entityId: '', field: '', previous: undefined, value: 'plain' },
     ]);
