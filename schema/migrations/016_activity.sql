@@ -23,7 +23,8 @@ CREATE TABLE activity (
   actor_system  TEXT,                      -- the adapter's system (google-calendar, stripe, ...)
   actor_action  TEXT                       -- the admin action (restore, payments.plan, ...)
 ) STRICT;
+-- Every row is written on the update path, so indexes are few: by wedding (the whole trail, and the
+-- ?actor= filter, which reads it newest first), by entity field, and by time for retention.
 CREATE INDEX activity_by_wedding ON activity (wedding_id, id);
 CREATE INDEX activity_by_entity ON activity (wedding_id, root, entity_id, field, id);
-CREATE INDEX activity_by_actor ON activity (wedding_id, actor_id, id);
 CREATE INDEX activity_by_time ON activity (at);
