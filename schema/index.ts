@@ -18,6 +18,7 @@ export * from './api/routes.ts';
 export * from './api/comms.ts';
 export * from './api/payments.ts';
 export * from './api/weddings.ts';
+export * from './api/activity.ts';
 export * from './document/restore-diff.ts';
 export * from './document/restore-notice.ts';
 export * from './document/zoned-time.ts';

@@ -4,6 +4,8 @@ import { createAdaptorServer } from '@hono/node-server';
 import type { Extension } from '@hocuspocus/server';
 import type { Hono } from 'hono';
 import { ADAPTERS, type AdapterModule } from '../adapters/registry.ts';
+import { ActivityRecorder } from './activity/activity-recorder.ts';
+import { ActivityStore } from './activity/activity-store.ts';
 import { RestoreMerge } from './admin/restore-merge.ts';
 import { SnapshotService } from './admin/snapshot-service.ts';
 import { Bridge } from './bridge/bridge.ts';
@@ -14,6 +16,7 @@ import { integrationRoutes, webhookRoutes, webhookTargetGuard } from './http/int
 import { createRateLimits } from './http/rate-limits.ts';
 import { mountCalendarRoutes } from './http/calendar-routes.ts';
 import { ackLinkRoutes, commsRoutes } from './http/comms-routes.ts';
+import { activityRoutes } from './http/activity-routes.ts';
 import { paymentRoutes } from './http/payments-routes.ts';
 import { CommsService } from './comms/comms-service.ts';
 import { Cascades } from './comms/cascades.ts';
@@ -114,7 +117,10 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
     health.failed(error);
   });
   const restoreMerge = new RestoreMerge(snapshotStore, logger.child({ component: 'restore-merge' }));
-  const collab = createCollabServer({ config, store: documents, group, health, tokens, logger, metrics, extensions: [restoreMerge, ...(options.extensions ?? [])] });
+  const activity = new ActivityStore(db);
+  const activityRecorder = new ActivityRecorder(activity, logger.child({ component: 'activity' }));
+  const collab = createCollabServer({ config, store: documents, group, health, tokens, logger, metrics, extensions: [restoreMerge, activityRecorder, ...(options.extensions ?? [])] });
+  activityRecorder.attach(collab.persistence);
   const snapshots = new SnapshotService(collab, documents, snapshotStore);
   const publicUrl = () => config.PUBLIC_URL ?? `http://${config.HOST}:${(http.address() as AddressInfo | null)?.port ?? config.PORT}`;
   // HTTP requests are tracked by the group commit (their writes were refused up front while
@@ -206,6 +212,7 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
       mountCalendarRoutes(a, tokens, calendar);
       a.route('/api/weddings', commsRoutes(tokens, comms));
       a.route('/api/weddings', paymentRoutes(tokens, payments));
+      a.route('/api/weddings', activityRoutes(tokens, activity));
       a.route('/api/comms', ackLinkRoutes(comms));
       options.mount?.(a, server);
       // Last: the app's index.html fallback answers only paths no route above claimed.

@@ -13,6 +13,7 @@ import { PAYMENT_ROUTES } from './payments.ts';
 import { ACCOUNT_ROUTES } from './account.ts';
 import { INVITATION_ROUTES } from './invitations.ts';
 import { WORKSPACE_ROUTES, WorkspaceWeddingCreateBody, WorkspaceWeddingCreateResponse } from './workspaces.ts';
+import { ACTIVITY_ROUTES } from './activity.ts';
 
 /** One HTTP route: the contract the server implements and /api/openapi.json describes. */
 export interface RouteContract {
@@ -60,4 +61,5 @@ export const ROUTES: RouteContract[] = [
   ...PAYMENT_ROUTES,
   ...ACCOUNT_ROUTES,
   ...WORKSPACE_ROUTES, ...INVITATION_ROUTES,
+  ...ACTIVITY_ROUTES,
 ];

@@ -3,9 +3,9 @@
  * made a change: an adapter never pushes back a change whose origin is itself.
  */
 export type TxOrigin =
-  | { readonly kind: 'client'; readonly userId: string }
+  | { readonly kind: 'client'; readonly userId: string; readonly name?: string; readonly role?: string }
   | { readonly kind: 'adapter'; readonly system: string; readonly integrationId: string }
-  | { readonly kind: 'admin'; readonly action: string; readonly userId?: string }
+  | { readonly kind: 'admin'; readonly action: string; readonly userId?: string; readonly name?: string; readonly role?: string }
   | { readonly kind: 'system'; readonly reason?: string };
 
 export const TX_ORIGIN_KINDS = ['client', 'adapter', 'admin', 'system'] as const;
@@ -27,8 +27,16 @@ export function isTxOrigin(value: unknown): value is TxOrigin {
   }
 }
 
-export const clientOrigin = (userId: string): TxOrigin => ({ kind: 'client', userId });
+/** Who a person is, as change attribution shows them: the token's display name and role. */
+export interface PersonDetails {
+  name?: string | undefined;
+  role?: string | undefined;
+}
+
+const details = (who?: PersonDetails) => ({ ...(who?.name ? { name: who.name } : {}), ...(who?.role ? { role: who.role } : {}) });
+
+export const clientOrigin = (userId: string, who?: PersonDetails): TxOrigin => ({ kind: 'client', userId, ...details(who) });
 export const adapterOrigin = (system: string, integrationId: string): TxOrigin => ({ kind: 'adapter', system, integrationId });
-export const adminOrigin = (action: string, userId?: string): TxOrigin => ({ kind: 'admin', action, ...(userId ? { userId } : {}) });
+export const adminOrigin = (action: string, userId?: string, who?: PersonDetails): TxOrigin => ({ kind: 'admin', action, ...(userId ? { userId } : {}), ...details(who) });
 export const systemOrigin = (reason?: string): TxOrigin => ({ kind: 'system', ...(reason ? { reason } : {}) });
 

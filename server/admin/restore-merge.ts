@@ -52,7 +52,7 @@ export class RestoreMerge implements Extension {
       try {
         const principal = (connection.context as CollabContext | undefined)?.principal;
         const { plan } = entry;
-        const conflicts = plan.items.length ? applyRestoreMerge(document, plan, entry.displaced, clientOrigin(principal?.sub ?? 'unknown'), this.now()) : [];
+        const conflicts = plan.items.length ? applyRestoreMerge(document, plan, entry.displaced, clientOrigin(principal?.sub ?? 'unknown', principal), this.now()) : [];
         this.logger.info({ documentName: document.name, restores: plan.restoreIds, conflicts: conflicts.length }, 'offline edits re-applied over a restore');
         if (plan.unresolved > 0) {
           this.logger.warn({ documentName: document.name, restores: plan.restoreIds, operations: plan.unresolved, user: principal?.sub },

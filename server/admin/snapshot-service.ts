@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import * as Y from 'yjs';
 import {
   DEFAULT_RESTORE_SECTIONS, WeddingDoc, adminOrigin, diffSections, documentNameFor, reconcileDocument, wellFormedDeep, writeRestoreNotice,
-  type InvalidEntry, type RestorePreview, type RestoreSection, type SnapshotRestoreResult, type SnapshotSummary, type WeddingJSON,
+  type InvalidEntry, type PersonDetails, type RestorePreview, type RestoreSection, type SnapshotRestoreResult, type SnapshotSummary, type WeddingJSON,
 } from '../../schema/index.ts';
 import type { CollabServer } from '../collab/collab-server.ts';
 import type { UnresolvedParts } from '../collab/unresolved-parts.ts';
@@ -75,7 +75,7 @@ export class SnapshotService {
    * restore. Sections not chosen keep their live content. Edits that peers made offline, concurrent
    * with the restore, are re-applied over it when they arrive (server/admin/restore-merge.ts).
    */
-  async restore(weddingId: string, snapshotId: string, by: string, sections: readonly RestoreSection[] = DEFAULT_RESTORE_SECTIONS): Promise<SnapshotRestoreResult> {
+  async restore(weddingId: string, snapshotId: string, by: string, sections: readonly RestoreSection[] = DEFAULT_RESTORE_SECTIONS, who?: PersonDetails): Promise<SnapshotRestoreResult> {
     const { summary: restored, state } = this.snapshotOrThrow(weddingId, snapshotId);
     return this.collab.withDocument(weddingId, (doc) => {
       const backup = this.snapshots.create({
@@ -86,7 +86,7 @@ export class SnapshotService {
         Y.applyUpdate(target, state);
         const changes = diffSections(new WeddingDoc(doc).toJSON(), new WeddingDoc(target).toJSON(), sections);
         const restoreId = `rst_${crypto.randomUUID().replaceAll('-', '').slice(0, 20)}`;
-        const origin = adminOrigin('restore', by);
+        const origin = adminOrigin('restore', by, who);
         doc.transact(() => {
           // The notice is the transaction's first operation, so its clock is where the restore begins.
           writeRestoreNotice(doc, {

@@ -513,7 +513,7 @@ export class Bridge {
       const events = body.timeline.map((e) => parseOrThrow(TimelineEventInput, e, 'timeline event'));
       await this.deps.docs.withDocument(weddingId, (doc) => {
         const w = new WeddingDoc(doc);
-        w.transact(() => { for (const e of events) w.upsertEvent(e); }, clientOrigin(p.sub));
+        w.transact(() => { for (const e of events) w.upsertEvent(e); }, clientOrigin(p.sub, p));
       });
       updated = events.length;
     }
@@ -595,7 +595,7 @@ export class Bridge {
       const conflict = w.listConflicts().find((c) => c.id === conflictId);
       if (!conflict) throw new BridgeError('conflict_not_found', `wedding ${weddingId} has no conflict ${conflictId}`);
       if (conflict.status !== 'pending') throw new BridgeError('conflict_already_resolved', `conflict ${conflictId} was resolved by ${conflict.resolvedBy ?? 'someone'}`);
-      const origin = clientOrigin(p.sub);
+      const origin = clientOrigin(p.sub, p);
       const entity = conflict.entity as SyncEntity;
       w.transact(() => {
         if (winner === 'local' && conflict.field === '*' && conflict.localValue === null) {
@@ -730,7 +730,7 @@ export class Bridge {
   private cleanUp(): void {
     try {
       const removed = applyRetention(this.deps.db, this.deps.settings.retention ?? { processedDays: 30, auditDays: 365 }, this.now());
-      if (removed.inbox + removed.outbox + removed.audit > 0) this.deps.logger.info(removed, 'deleted rows past their retention');
+      if (removed.inbox + removed.outbox + removed.audit + removed.activity > 0) this.deps.logger.info(removed, 'deleted rows past their retention');
     } catch (error) {
       this.deps.logger.warn({ err: error }, 'retention clean-up failed');
     }

@@ -27,8 +27,11 @@ export const DOCUMENT_UNAVAILABLE_CLOSE = 1011;
 /** Log rows found at load time beyond which the log is compacted straight after loading. */
 const COMPACT_ON_LOAD_AFTER = 200;
 
-/** Called inside the SQLite transaction that appends an update, with the Yjs transaction that made it. */
-export type AppendListener = (documentName: string, document: Document, transaction: Y.Transaction) => void;
+/**
+ * Called inside the SQLite transaction that appends an update, with the Yjs transaction that made it
+ * and the update's sequence number in the log (`document_updates.seq`).
+ */
+export type AppendListener = (documentName: string, document: Document, transaction: Y.Transaction, seq: number) => void;
 
 /**
  * Durable documents on top of @hocuspocus/extension-database.
@@ -177,8 +180,8 @@ export class DurablePersistence extends Database {
     const end = (this.appends++ & 15) === 0 ? this.metrics.logAppendSeconds.startTimer() : null;
     try {
       this.group.write(() => {
-        this.store.append(documentName, update);
-        for (const listener of this.appendListeners) listener(documentName, document, tr);
+        const seq = this.store.append(documentName, update);
+        for (const listener of this.appendListeners) listener(documentName, document, tr, seq);
       });
       if (this.group.pending) this.inOpenGroup.set(documentName, document);
     } catch (error) {

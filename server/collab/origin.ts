@@ -1,10 +1,11 @@
 import { isTransactionOrigin } from '@hocuspocus/server';
-import { isTxOrigin, type TxOrigin } from '../../schema/index.ts';
+import { clientOrigin, isTxOrigin, type TxOrigin } from '../../schema/index.ts';
 import type { CollabContext } from './context.ts';
 
 /**
  * The typed origin of a transaction on a served document. Updates that arrive over a WebSocket carry
- * Hocuspocus' connection origin; they are attributed to the token's subject (adapters connecting
+ * Hocuspocus' connection origin; they are attributed to the token's subject, with its display name
+ * and role (adapters connecting
  * out of process identify as `adapter:<system>:<integrationId>`).
  */
 export function describeOrigin(origin: unknown): TxOrigin {
@@ -16,7 +17,7 @@ export function describeOrigin(origin: unknown): TxOrigin {
         const [, system = 'unknown', integrationId = principal.sub] = principal.sub.split(':');
         return { kind: 'adapter', system, integrationId };
       }
-      return { kind: 'client', userId: principal?.sub ?? 'unknown' };
+      return clientOrigin(principal?.sub ?? 'unknown', principal);
     }
     if (origin.source === 'local') {
       const ctx = origin.context as { origin?: unknown } | undefined;

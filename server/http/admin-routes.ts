@@ -43,7 +43,7 @@ export function adminRoutes(tokens: TokenService, snapshots: SnapshotService): H
   app.post('/weddings/:id/snapshots/:sid/restore', async (c) => {
     const weddingId = weddingParam(c);
     const body = await readJson(c, SnapshotRestoreBody);
-    return c.json(await snapshots.restore(weddingId, c.req.param('sid'), c.get('principal').sub, body.sections));
+    return c.json(await snapshots.restore(weddingId, c.req.param('sid'), c.get('principal').sub, body.sections, c.get('principal')));
   });
 
   app.get('/weddings/:id/export', async (c) => {

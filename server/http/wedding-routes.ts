@@ -43,7 +43,7 @@ export function weddingRoutes(tokens: TokenService, catalog: WeddingCatalog, doc
       const doc = new WeddingDoc(ydoc);
       // A document opened by id alone is empty; one with details or events is a wedding already.
       if (doc.meta.size > 0 || doc.timeline.size > 0) return null;
-      return doc.setMeta({ status: 'planning', ...details }, clientOrigin(principal.sub));
+      return doc.setMeta({ status: 'planning', ...details }, clientOrigin(principal.sub, principal));
     });
     if (!meta) throw new HttpError(409, 'wedding_exists', `wedding ${id} already exists`);
     const body: WeddingCreateResponse = { id, meta };

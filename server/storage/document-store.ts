@@ -50,9 +50,9 @@ export class DocumentStore {
     return this.selectState.get(name) !== undefined || (this.countLog.get(name) as number) > 0;
   }
 
-  /** Appends one update to the document's log; returns once SQLite has committed it. */
-  append(name: string, update: Uint8Array): void {
-    this.insertUpdate.run(name, update, Date.now());
+  /** Appends one update to the document's log; returns its sequence number (`document_updates.seq`). */
+  append(name: string, update: Uint8Array): number {
+    return Number(this.insertUpdate.run(name, update, Date.now()).lastInsertRowid);
   }
 
   /**

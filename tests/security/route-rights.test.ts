@@ -79,6 +79,8 @@ const WALK: Record<string, Walk> = {
     allowed: WRITERS,
     request: () => ({ path: '/api/weddings/w1/payments/plan', body: { vendorId: 'photo', currency: 'GBP', total: 100000, milestones: [{ milestone: 'deposit', weight: 1, due: '2027-01-01' }] } }),
   },
+  // Old values of every field, other vendors' contact details and payments among them: planners and admins only.
+  'GET /api/weddings/{weddingId}/activity': { allowed: WRITERS, request: () => ({ path: '/api/weddings/w1/activity?entity=timeline:ceremony&field=start' }) },
   'POST /api/weddings/{weddingId}/payments/{paymentId}/transactions': { allowed: WRITERS, request: () => ({ path: '/api/weddings/w1/payments/pay_missing/transactions', body: { type: 'payment', amount: 100, currency: 'GBP' } }) },
 };
 

@@ -1,3 +1,4 @@
+import WebSocket from 'ws';
 import { describe, expect, it } from 'vitest';
 import { WedSyncClientError } from '../../client/sdk/node.ts';
 import { WeddingDoc } from '../../schema/index.ts';
@@ -62,6 +63,7 @@ const BEARER: Record<string, Walk> = {
   'POST /api/weddings/{weddingId}/notifications/pending/{pendingId}/send': { request: (b) => ({ path: `/api/weddings/${b.weddingId}/notifications/pending/np_missing/send` }) },
   'POST /api/weddings/{weddingId}/notifications/pending/{pendingId}/discard': { request: (b) => ({ path: `/api/weddings/${b.weddingId}/notifications/pending/np_missing/discard` }) },
   'GET /api/weddings/{weddingId}/budget': { request: (b) => ({ path: `/api/weddings/${b.weddingId}/budget` }) },
+  'GET /api/weddings/{weddingId}/activity': { request: (b) => ({ path: `/api/weddings/${b.weddingId}/activity` }) },
   'POST /api/weddings/{weddingId}/payments/plan': {
     request: (b) => ({ path: `/api/weddings/${b.weddingId}/payments/plan`, body: { vendorId: 'photo', currency: 'GBP', total: 100000, milestones: [{ milestone: 'deposit', weight: 1, due: '2027-01-01' }] } }),
   },
@@ -188,6 +190,15 @@ describe('workspace isolation: a person in workspace A never reaches workspace B
       conn.destroy();
     }
     expect(WedSyncClientError).toBeDefined();
+    // The y-websocket endpoint too: refused with 4403 before any document data is sent.
+    for (const token of Object.values(tokensOfA)) {
+      const ws = new WebSocket(`${t.httpUrl.replace(/^http/, 'ws')}/yjs/wedding:${b.weddingId}?token=${encodeURIComponent(token)}`);
+      const frames: Buffer[] = [];
+      ws.on('message', (data: Buffer) => frames.push(data));
+      const code = await new Promise<number>((resolve) => ws.once('close', (c: number) => resolve(c)));
+      expect(code).toBe(4403);
+      expect(frames.some((f) => f.includes(Buffer.from('Noor & Eli')))).toBe(false);
+    }
 
     // Nothing of B's changed, and B still works.
     expect(await stateOfB(t, b)).toEqual(before);

@@ -1,0 +1,73 @@
+import type { Document, Extension, afterLoadDocumentPayload } from '@hocuspocus/server';
+import type * as Y from 'yjs';
+import { isWeddingId, weddingIdOf } from '../../schema/index.ts';
+import type { DurablePersistence } from '../collab/durable-persistence.ts';
+import { describeOrigin } from '../collab/origin.ts';
+import type { Logger } from '../logger.ts';
+import type { ActivityStore } from './activity-store.ts';
+import { fieldChanges, type FieldChange } from './field-changes.ts';
+
+/**
+ * Records who changed which field of which entity, from what to what (issue 11 item 6).
+ *
+ * Promises:
+ * - Every stored update that changed an entity has its activity rows, and no row exists for an
+ *   update that was not stored: the rows are written by the update log's append listener, inside
+ *   the same group-commit savepoint as the log row (DurablePersistence.onAppend), so an update
+ *   refused before it is applied, or a group whose commit fails, leaves none.
+ * - The actor is the update's transaction origin (server/collab/origin.ts): the person behind a
+ *   WebSocket token, an adapter, an admin action, or the server itself.
+ * - Previous values are read before Yjs garbage-collects deleted content: the changes are listed on
+ *   the document's `beforeObserverCalls` event, held for the transaction, and written when its
+ *   update is appended (Yjs emits `update` after the garbage collection, same cleanup).
+ *
+ * Cost on the hot path: walking the changed keys of the transaction (one map key for a typical
+ * edit) and one prepared INSERT per changed field, in the group's transaction.
+ */
+export class ActivityRecorder implements Extension {
+  extensionName = 'ActivityRecorder';
+  private readonly pending = new WeakMap<Y.Transaction, FieldChange[]>();
+
+  constructor(private readonly store: ActivityStore, private readonly logger: Logger, private readonly now: () => number = Date.now) {}
+
+  /** Starts recording: the rows are written by `persistence`'s append listener. */
+  attach(persistence: DurablePersistence): void {
+    persistence.onAppend(this.onAppend);
+  }
+
+  async afterLoadDocument({ document, documentName }: afterLoadDocumentPayload): Promise<void> {
+    if (weddingOf(documentName) === null) return;
+    document.on('beforeObserverCalls', (tr: Y.Transaction) => this.collect(document, tr));
+  }
+
+  private collect(document: Document, tr: Y.Transaction): void {
+    if (tr.changed.size === 0) return;
+    try {
+      const changes = fieldChanges(document, tr);
+      if (changes.length > 0) this.pending.set(tr, changes);
+    } catch (error) {
+      // Never break the Yjs transaction over attribution; the change itself is stored as usual.
+      this.logger.error({ err: error, documentName: document.name }, 'could not list the fields a change touched; it is stored without activity rows');
+    }
+  }
+
+  private readonly onAppend = (documentName: string, _document: Document, tr: Y.Transaction, seq: number): void => {
+    const changes = this.pending.get(tr);
+    if (!changes) return;
+    this.pending.delete(tr);
+    const weddingId = weddingOf(documentName);
+    if (weddingId === null) return;
+    // A throw here undoes the log append with it (same savepoint): no change is stored unattributed.
+    this.store.record(weddingId, documentName, seq, this.now(), describeOrigin(tr.origin), changes);
+  };
+}
+
+/** The wedding of `wedding:<id>` and of the audience documents `wedding:<id>/<part>` to come. */
+function weddingOf(documentName: string): string | null {
+  const direct = weddingIdOf(documentName);
+  if (direct !== null) return direct;
+  const slash = documentName.indexOf('/');
+  if (slash < 0) return null;
+  const id = weddingIdOf(documentName.slice(0, slash));
+  return id !== null && isWeddingId(id) ? id : null;
+}

@@ -1,0 +1,38 @@
+import { Hono } from 'hono';
+import { ActivityQuery, isWeddingId, type ActivityResponse } from '../../schema/index.ts';
+import type { ActivityStore } from '../activity/activity-store.ts';
+import type { TokenService } from '../auth/tokens.ts';
+import { assertWeddingAccess, requireAuth, requireRole, type AppEnv } from './auth-middleware.ts';
+import { validate } from './body.ts';
+import { HttpError } from './http-error.ts';
+
+/**
+ * `GET /api/weddings/:weddingId/activity`: who changed what (schema/api/activity.ts), newest first,
+ * with the previous value of each change. "Who changed the ceremony time?" is
+ * `?entity=timeline:ceremony&field=start&limit=1`.
+ *
+ * Planners and admins only (403 `role_forbidden` for the others): the trail holds every field's old
+ * values, other vendors' contact details and payments among them, which couples and vendors are not
+ * to read; a wedding the token does not open is 403 `wedding_forbidden`. 400 `validation_failed`
+ * for a malformed filter or cursor.
+ */
+export function activityRoutes(tokens: TokenService, activity: ActivityStore): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.get('/:weddingId/activity', requireAuth(tokens), requireRole('planner', 'admin'), (c) => {
+    const weddingId = c.req.param('weddingId');
+    assertWeddingAccess(c.get('principal'), weddingId);
+    if (!isWeddingId(weddingId)) throw new HttpError(404, 'wedding_not_found', `no wedding ${weddingId}`);
+    const q = validate(ActivityQuery, c.req.query(), 'query');
+    const [root, ...id] = q.entity?.split(':') ?? [];
+    const body: ActivityResponse = activity.list(weddingId, {
+      ...(root !== undefined ? { root } : {}),
+      ...(id.length > 0 ? { entityId: id.join(':') } : {}),
+      ...(q.field !== undefined ? { field: q.field } : {}),
+      ...(q.actor !== undefined ? { actor: q.actor } : {}),
+      ...(q.cursor !== undefined ? { before: Number(q.cursor) } : {}),
+      limit: q.limit,
+    });
+    return c.json(body);
+  });
+  return app;
+}
