@@ -40,6 +40,7 @@ import { WeddingCatalog } from './storage/wedding-catalog.ts';
 import { SqlitePeopleStore, type PeopleStore } from './people/people-store.ts';
 import { SqliteSessionStore, type SessionStore } from './people/session-store.ts';
 import { accountRoutes } from './http/account-routes.ts';
+import { createOidcRoutes } from './http/oidc-setup.ts';
 import { createGuardedEgress, type Resolver } from './net/guarded-egress.ts';
 import { createOutboundPolicy, parseOutboundAllow } from './net/outbound-policy.ts';
 
@@ -58,6 +59,8 @@ export interface WedSyncServerOptions {
   adapters?: readonly AdapterModule[];
   /** Name resolution for integrations' outbound connections (tests map names without DNS). @default dns.lookup */
   resolve?: Resolver;
+  /** fetch for OpenID Connect discovery, token and JWKS requests (tests reach a local provider). @default globalThis.fetch */
+  oidcFetch?: typeof fetch;
   /** Mounts more HTTP routes (used by later layers and tests). */
   mount?: (app: Hono<AppEnv>, server: WedSyncServer) => void;
 }
@@ -187,6 +190,7 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
     },
     mount: (a) => {
       a.route('/api', accountRoutes({ tokens, people, sessions }));
+      a.route('/api', createOidcRoutes({ config, authSecret: options.authSecret, fetch: options.oidcFetch, people, sessions, logger, publicUrl }));
       a.route('/api/weddings', weddingRoutes(tokens, new WeddingCatalog(db), collab));
       // Webhooks first: the bearer-token group below would otherwise claim their paths.
       a.route('/api/integrations/webhook', webhookRoutes(bridge));
