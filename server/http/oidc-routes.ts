@@ -30,7 +30,8 @@ const BASE = 'http://redirect.invalid';
 /**
  * The path `redirect` names on this server, or null when it would leave it (an open redirect):
  * only `/…` paths, not `//host` or `/\host` (browsers read both as another host), no control
- * characters, and nothing that URL parsing resolves to another origin.
+ * characters, and nothing that URL parsing resolves to another origin or folds into `//host`.
+ * Returns the normalised path (what the browser will be sent to).
  */
 export function localRedirect(redirect: string | undefined): string | null {
   if (redirect === undefined || redirect === '') return '/';
@@ -42,7 +43,9 @@ export function localRedirect(redirect: string | undefined): string | null {
   } catch {
     return null;
   }
-  return url.origin === BASE ? url.pathname + url.search + url.hash : null;
+  const path = url.pathname + url.search + url.hash;
+  // Dot segments can still fold into `//host` (`/.//evil.example` becomes `//evil.example`).
+  return url.origin === BASE && !path.startsWith('//') && !path.includes('\\') ? path : null;
 }
 
 /**

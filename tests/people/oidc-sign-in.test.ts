@@ -204,7 +204,7 @@ describe('sign in with Google (OpenID Connect against a real local provider)', (
 
   it('refuses redirects that would leave the server, before going to the provider', async () => {
     const s = await setUp('google');
-    for (const redirect of ['//evil.example/x', 'https://evil.example/', '/\\evil.example', 'evil.example', 'javascript:alert(1)', '/\t/evil.example', '/%0a']) {
+    for (const redirect of ['//evil.example/x', '/.//evil.example', 'https://evil.example/', '/\\evil.example', 'evil.example', 'javascript:alert(1)', '/\t/evil.example', '/%0a']) {
       const browser = new FlowBrowser();
       const res = await browser.get(`${s.t.httpUrl}/api/auth/oidc/google/start?redirect=${encodeURIComponent(redirect)}`);
       if (redirect === '/%0a') {
