@@ -41,6 +41,9 @@ import { SqlitePeopleStore, type PeopleStore } from './people/people-store.ts';
 import { SqliteSessionStore, type SessionStore } from './people/session-store.ts';
 import { accountRoutes } from './http/account-routes.ts';
 import { createOidcRoutes } from './http/oidc-setup.ts';
+import { passkeyRoutes } from './http/passkey-routes.ts';
+import { PasskeyStore } from './people/passkey-store.ts';
+import { CookieSealer } from './auth/sealed-cookie.ts';
 import { createGuardedEgress, type Resolver } from './net/guarded-egress.ts';
 import { createOutboundPolicy, parseOutboundAllow } from './net/outbound-policy.ts';
 
@@ -190,6 +193,7 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
     },
     mount: (a) => {
       a.route('/api', accountRoutes({ tokens, people, sessions }));
+      a.route('/api', passkeyRoutes({ passkeys: new PasskeyStore(db), people, sessions, sealer: new CookieSealer(options.authSecret, 'webauthn challenge v1'), logger, publicUrl }));
       a.route('/api', createOidcRoutes({ config, authSecret: options.authSecret, fetch: options.oidcFetch, people, sessions, logger, publicUrl }));
       a.route('/api/weddings', weddingRoutes(tokens, new WeddingCatalog(db), collab));
       // Webhooks first: the bearer-token group below would otherwise claim their paths.

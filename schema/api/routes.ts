@@ -12,6 +12,7 @@ import { COMMS_ROUTES } from './comms.ts';
 import { PAYMENT_ROUTES } from './payments.ts';
 import { ACCOUNT_ROUTES } from './account.ts';
 import { OIDC_ROUTES } from './oidc.ts';
+import { PASSKEY_ROUTES } from './passkeys.ts';
 
 /** One HTTP route: the contract the server implements and /api/openapi.json describes. */
 export interface RouteContract {
@@ -57,4 +58,5 @@ export const ROUTES: RouteContract[] = [
   ...PAYMENT_ROUTES,
   ...ACCOUNT_ROUTES,
   ...OIDC_ROUTES,
+  ...PASSKEY_ROUTES,
 ];
