@@ -9,6 +9,7 @@ import type { Logger } from '../logger.ts';
 import type { PeopleStore } from '../people/people-store.ts';
 import type { SessionStore } from '../people/session-store.ts';
 import { errorBody } from './app.ts';
+import { localRedirect } from './local-redirect.ts';
 import type { AppEnv } from './auth-middleware.ts';
 import { setSessionCookie } from './session-middleware.ts';
 
@@ -24,29 +25,6 @@ export interface OidcRouteDeps {
 
 /** Where a refused callback sends the browser: the app shows the sign-in page with the reason. */
 export const signInErrorPath = (code: string): string => `/?signin_error=${encodeURIComponent(code)}`;
-
-const BASE = 'http://redirect.invalid';
-
-/**
- * The path `redirect` names on this server, or null when it would leave it (an open redirect):
- * only `/…` paths, not `//host` or `/\host` (browsers read both as another host), no control
- * characters, and nothing that URL parsing resolves to another origin or folds into `//host`.
- * Returns the normalised path (what the browser will be sent to).
- */
-export function localRedirect(redirect: string | undefined): string | null {
-  if (redirect === undefined || redirect === '') return '/';
-  // eslint-disable-next-line no-control-regex
-  if (!redirect.startsWith('/') || redirect.startsWith('//') || redirect.includes('\\') || /[\u0000-\u001f\u007f]/.test(redirect) || redirect.length > 2000) return null;
-  let url: URL;
-  try {
-    url = new URL(redirect, BASE);
-  } catch {
-    return null;
-  }
-  const path = url.pathname + url.search + url.hash;
-  // Dot segments can still fold into `//host` (`/.//evil.example` becomes `//evil.example`).
-  return url.origin === BASE && !path.startsWith('//') && !path.includes('\\') ? path : null;
-}
 
 /**
  * Sign in with Google / Microsoft (OpenID Connect, docs/auth.md), mounted under /api:

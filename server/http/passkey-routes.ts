@@ -13,7 +13,7 @@ import type { PeopleStore } from '../people/people-store.ts';
 import type { SessionStore } from '../people/session-store.ts';
 import { errorBody } from './app.ts';
 import { readJson } from './body.ts';
-import { localRedirect } from './oidc-routes.ts';
+import { localRedirect } from './local-redirect.ts';
 import { requireSession, setSessionCookie, type SessionEnv } from './session-middleware.ts';
 
 export const PASSKEY_ERROR_CODES = ['passkey_challenge_missing', 'passkey_invalid', 'passkey_unknown', 'passkey_exists', 'passkey_not_found', 'invalid_redirect'] as const;

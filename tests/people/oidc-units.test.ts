@@ -1,8 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { OidcFlowSealer } from '../../server/auth/oidc/flow-cookie.ts';
+import { CookieSealer } from '../../server/auth/sealed-cookie.ts';
 import { MICROSOFT_CONSUMER_TENANT, verifiedEmail } from '../../server/auth/oidc/identity-linking.ts';
-import { localRedirect } from '../../server/http/oidc-routes.ts';
+import { localRedirect } from '../../server/http/local-redirect.ts';
 import { assertProperty } from '../helpers/property.ts';
 
 const BASE = 'https://wedsync.example';
@@ -65,5 +66,13 @@ describe('the sign-in flow cookie', () => {
     expect(await sealer.open(parts.join('.'))).toBeNull();
     expect(await sealer.open(undefined)).toBeNull();
     expect(await sealer.open('garbage')).toBeNull();
+  });
+
+  it('a value sealed for one purpose does not open for another (a WebAuthn challenge is no sign-in flow)', async () => {
+    const secret = 'a'.repeat(40);
+    const challenge = await new CookieSealer(secret, 'webauthn challenge v1').seal({ k: 'authenticate', c: 'x'.repeat(43) }, 300);
+    expect(await new CookieSealer(secret, 'webauthn challenge v1').open(challenge)).toMatchObject({ k: 'authenticate' });
+    expect(await new CookieSealer(secret, 'oidc flow cookie v1').open(challenge)).toBeNull();
+    expect(await new OidcFlowSealer(secret).open(challenge)).toBeNull();
   });
 });
