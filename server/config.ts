@@ -187,5 +187,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
     throw new ConfigError(`invalid configuration: ${problems}`, { cause: parsed.error });
   }
+  // A sign-in provider with only half its credentials would silently not be offered.
+  const halves = (['GOOGLE', 'MICROSOFT'] as const).filter((p) => !parsed.data[`OIDC_${p}_CLIENT_ID`] !== !parsed.data[`OIDC_${p}_CLIENT_SECRET`]);
+  if (halves.length > 0) {
+    throw new ConfigError(`invalid configuration: ${halves.map((p) => `OIDC_${p}_CLIENT_ID and OIDC_${p}_CLIENT_SECRET must be set together`).join('; ')}`);
+  }
   return { ...parsed.data, dataDir: path.resolve(parsed.data.DATA_DIR) };
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../server/config.ts';
 import { SESSION_COOKIE } from '../../server/http/session-middleware.ts';
 import { OIDC_FLOW_COOKIE } from '../../server/auth/oidc/flow-cookie.ts';
 import { FlowBrowser } from '../helpers/oidc-browser.ts';
@@ -246,7 +247,9 @@ describe('sign in with Google (OpenID Connect against a real local provider)', (
   });
 
   it('refuses to start with a provider half configured', async () => {
-    await expect(startTestServer({ env: { OIDC_GOOGLE_CLIENT_ID: 'only-the-id' } })).rejects.toThrow(/OIDC_GOOGLE_CLIENT_ID and OIDC_GOOGLE_CLIENT_SECRET must be set together/);
+    expect(() => loadConfig({ OIDC_GOOGLE_CLIENT_ID: 'only-the-id', OIDC_MICROSOFT_CLIENT_SECRET: 'only-the-secret' }))
+      .toThrow(/OIDC_GOOGLE_CLIENT_ID and OIDC_GOOGLE_CLIENT_SECRET must be set together; OIDC_MICROSOFT_CLIENT_ID and OIDC_MICROSOFT_CLIENT_SECRET must be set together/);
+    expect(() => loadConfig({ OIDC_GOOGLE_CLIENT_ID: 'only-the-id' })).toThrow(ConfigError);
     const t = await startTestServer();
     expect(await (await t.fetch('/api/auth/providers')).json()).toEqual({ emailLink: true, oidc: [] });
   });
