@@ -143,6 +143,28 @@ export const ConfigSchema = z.object({
       ctx.addIssue({ code: 'custom', message: (error as Error).message });
     }
   }),
+  /**
+   * Sign in with Google (OpenID Connect, docs/auth.md). Offered only when the client id and secret
+   * are both set. @default https://accounts.google.com
+   */
+  OIDC_GOOGLE_ISSUER: z.url().default('https://accounts.google.com'),
+  OIDC_GOOGLE_CLIENT_ID: z.string().min(1).optional(),
+  OIDC_GOOGLE_CLIENT_SECRET: z.string().min(1).optional(),
+  /**
+   * Sign in with Microsoft (Entra ID and personal accounts). `common` is multi-tenant: its discovery
+   * document names the issuer `https://login.microsoftonline.com/{tenantid}/v2.0`, and each ID token
+   * is checked against its own `tid` (openid-client does this for login.microsoftonline.com). Use
+   * `https://login.microsoftonline.com/<tenant id>/v2.0` to admit one organisation only.
+   * @default https://login.microsoftonline.com/common/v2.0
+   */
+  OIDC_MICROSOFT_ISSUER: z.url().default('https://login.microsoftonline.com/common/v2.0'),
+  OIDC_MICROSOFT_CLIENT_ID: z.string().min(1).optional(),
+  OIDC_MICROSOFT_CLIENT_SECRET: z.string().min(1).optional(),
+  /**
+   * Development and tests only: lets OpenID Connect talk to providers over plain http (a local
+   * provider). Never in production: tokens would cross the network in clear. @default false
+   */
+  OIDC_ALLOW_INSECURE_HTTP: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
   /** How often escalations, cascades and reminders that are due are looked at. @default 250 */
   COMMS_TICK_MS: z.coerce.number().int().min(10).max(60_000).default(250),
 });
@@ -166,6 +188,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
     throw new ConfigError(`invalid configuration: ${problems}`, { cause: parsed.error });
+  }
+  // A sign-in provider with only half its credentials would silently not be offered.
+  const halves = (['GOOGLE', 'MICROSOFT'] as const).filter((p) => !parsed.data[`OIDC_${p}_CLIENT_ID`] !== !parsed.data[`OIDC_${p}_CLIENT_SECRET`]);
+  if (halves.length > 0) {
+    throw new ConfigError(`invalid configuration: ${halves.map((p) => `OIDC_${p}_CLIENT_ID and OIDC_${p}_CLIENT_SECRET must be set together`).join('; ')}`);
   }
   return { ...parsed.data, dataDir: path.resolve(parsed.data.DATA_DIR) };
 }

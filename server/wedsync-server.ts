@@ -48,6 +48,10 @@ import { invitationRoutes } from './http/invitation-routes.ts';
 import { workspaceRoutes } from './http/workspace-routes.ts';
 import { InvitationStore } from './people/invitation-store.ts';
 import { consoleMailSender, type MailSender } from './people/mail.ts';
+import { createOidcRoutes } from './http/oidc-setup.ts';
+import { passkeyRoutes } from './http/passkey-routes.ts';
+import { PasskeyStore } from './people/passkey-store.ts';
+import { CookieSealer } from './auth/sealed-cookie.ts';
 import { createGuardedEgress, type Resolver } from './net/guarded-egress.ts';
 import { createOutboundPolicy, parseOutboundAllow } from './net/outbound-policy.ts';
 
@@ -66,6 +70,8 @@ export interface WedSyncServerOptions {
   adapters?: readonly AdapterModule[];
   /** Name resolution for integrations' outbound connections (tests map names without DNS). @default dns.lookup */
   resolve?: Resolver;
+  /** fetch for OpenID Connect discovery, token and JWKS requests (tests reach a local provider). @default globalThis.fetch */
+  oidcFetch?: typeof fetch;
   /** Mounts more HTTP routes (used by later layers and tests). */
   mount?: (app: Hono<AppEnv>, server: WedSyncServer) => void;
   /** Sends the server's own e-mails (invitations). @default consoleMailSender: printed in the log (no SMTP configured) */
@@ -204,6 +210,8 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
       // Before weddingRoutes: the session form of POST /api/weddings hands bearer requests on to it.
       a.route('/api', workspaceRoutes({ ...peopleDeps, withDocument: (id, fn) => collab.withDocument(id, fn) }));
       a.route('/api', invitationRoutes({ ...peopleDeps, invitations: new InvitationStore(db), metrics, perIpPerMinute: config.RATE_LIMIT_INVITATIONS_PER_MIN }));
+      a.route('/api', passkeyRoutes({ passkeys: new PasskeyStore(db), people, sessions, sealer: new CookieSealer(options.authSecret, 'webauthn challenge v1'), logger, publicUrl }));
+      a.route('/api', createOidcRoutes({ config, authSecret: options.authSecret, fetch: options.oidcFetch, people, sessions, logger, publicUrl }));
       a.route('/api/weddings', weddingRoutes(tokens, new WeddingCatalog(db), collab));
       // Webhooks first: the bearer-token group below would otherwise claim their paths.
       a.route('/api/integrations/webhook', webhookRoutes(bridge));

@@ -14,6 +14,8 @@ import { ACCOUNT_ROUTES } from './account.ts';
 import { INVITATION_ROUTES } from './invitations.ts';
 import { WORKSPACE_ROUTES, WorkspaceWeddingCreateBody, WorkspaceWeddingCreateResponse } from './workspaces.ts';
 import { ACTIVITY_ROUTES } from './activity.ts';
+import { OIDC_ROUTES } from './oidc.ts';
+import { PASSKEY_ROUTES } from './passkeys.ts';
 
 /** One HTTP route: the contract the server implements and /api/openapi.json describes. */
 export interface RouteContract {
@@ -62,4 +64,6 @@ export const ROUTES: RouteContract[] = [
   ...ACCOUNT_ROUTES,
   ...WORKSPACE_ROUTES, ...INVITATION_ROUTES,
   ...ACTIVITY_ROUTES,
+  ...OIDC_ROUTES,
+  ...PASSKEY_ROUTES,
 ];

@@ -49,10 +49,11 @@ export async function startTestServer(options: {
   adapters?: WedSyncServerOptions['adapters'];
   resolve?: WedSyncServerOptions['resolve'];
   mail?: WedSyncServerOptions['mail'];
+  oidcFetch?: WedSyncServerOptions['oidcFetch'];
 } = {}): Promise<TestServer> {
   const dataDir = options.dataDir ?? tempDir();
   const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'silent', STORE_DEBOUNCE_MS: '200', STORE_MAX_DEBOUNCE_MS: '1000', OUTBOUND_ALLOW: SANDBOX_OUTBOUND_ALLOW, ...options.env });
-  const server = createWedSyncServer(config, { authSecret: TEST_SECRET, logger: createLogger(config), extensions: options.extensions, mount: options.mount, now: options.now, adapters: options.adapters, resolve: options.resolve, mail: options.mail });
+  const server = createWedSyncServer(config, { authSecret: TEST_SECRET, logger: createLogger(config), extensions: options.extensions, mount: options.mount, now: options.now, adapters: options.adapters, resolve: options.resolve, mail: options.mail, oidcFetch: options.oidcFetch });
   const { port, httpUrl, wsUrl } = await server.listen();
   const cleanups: (() => unknown)[] = [];
   let closed = false;

@@ -85,6 +85,11 @@ const SESSION: Record<string, Walk> = {
   'DELETE /api/weddings/{id}/invitations/{invitationId}': { request: (b) => ({ path: `/api/weddings/${b.weddingId}/invitations/${b.invitationId}` }) },
   'GET /api/weddings/{id}/participants': { request: (b) => ({ path: `/api/weddings/${b.weddingId}/participants` }) },
   'DELETE /api/weddings/{id}/participants/{participantId}': { request: (b) => ({ path: `/api/weddings/${b.weddingId}/participants/${b.participantId}` }) },
+  'POST /api/auth/passkeys/register/options': { request: () => ({ path: '/api/auth/passkeys/register/options', body: {} }), notScoped: "registers a passkey for the caller's own person" },
+  'POST /api/auth/passkeys/register': { request: () => ({ path: '/api/auth/passkeys/register', body: {} }), notScoped: "registers a passkey for the caller's own person" },
+  'GET /api/auth/passkeys': { request: () => ({ path: '/api/auth/passkeys' }), notScoped: "the caller's own passkeys" },
+  // Another person's passkey is answered like a missing one (tests/people/passkeys.test.ts removes a real one of someone else).
+  'DELETE /api/auth/passkeys/{id}': { request: () => ({ path: '/api/auth/passkeys/pk_of_someone_else' }), byForeignId: true },
 };
 
 type OpenApi = { paths: Record<string, Record<string, { security: Array<Record<string, unknown>> }>> };

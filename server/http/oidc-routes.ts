@@ -1,0 +1,92 @@
+import { getConnInfo } from '@hono/node-server/conninfo';
+import { Hono, type Context } from 'hono';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { OIDC_FLOW_COOKIE, OIDC_FLOW_COOKIE_PATH, OIDC_FLOW_TTL_S, type OidcFlowSealer } from '../auth/oidc/flow-cookie.ts';
+import { personForIdentity } from '../auth/oidc/identity-linking.ts';
+import { OIDC_ERROR_STATUS, OidcError } from '../auth/oidc/oidc-error.ts';
+import type { OidcSignIn } from '../auth/oidc/oidc-sign-in.ts';
+import type { Logger } from '../logger.ts';
+import type { PeopleStore } from '../people/people-store.ts';
+import type { SessionStore } from '../people/session-store.ts';
+import { errorBody } from './app.ts';
+import { localRedirect } from './local-redirect.ts';
+import type { AppEnv } from './auth-middleware.ts';
+import { setSessionCookie } from './session-middleware.ts';
+
+export interface OidcRouteDeps {
+  signIn: OidcSignIn;
+  sealer: OidcFlowSealer;
+  people: PeopleStore;
+  sessions: SessionStore;
+  logger: Logger;
+  /** The server's public URL (PUBLIC_URL, or http://HOST:PORT): redirect URIs are built on it. */
+  publicUrl: () => string;
+}
+
+/** Where a refused callback sends the browser: the app shows the sign-in page with the reason. */
+export const signInErrorPath = (code: string): string => `/?signin_error=${encodeURIComponent(code)}`;
+
+/**
+ * Sign in with Google / Microsoft (OpenID Connect, docs/auth.md), mounted under /api:
+ * - `GET /auth/oidc/{provider}/start?redirect=/path`: 302 to the provider, with the flow (PKCE
+ *   verifier, state, nonce, redirect) in a 10-minute, httpOnly, encrypted cookie scoped to these
+ *   routes. 404 `oidc_provider_unknown`, 400 `invalid_redirect` (not a local path), 502 `oidc_unavailable`.
+ * - `GET /auth/oidc/{provider}/callback`: finds or creates the person (identity, then verified
+ *   e-mail, then new), opens a session (method `oidc:<provider>`), sets the session cookie and
+ *   302s to the redirect. Any refusal is a 302 to `/?signin_error=<code>` (OIDC_ERROR_CODES).
+ */
+export function oidcRoutes(deps: OidcRouteDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  const secure = () => deps.publicUrl().startsWith('https:');
+  const redirectUri = (provider: string) => `${deps.publicUrl()}/api/auth/oidc/${provider}/callback`;
+
+  app.get('/auth/oidc/:provider/start', async (c) => {
+    const provider = c.req.param('provider');
+    try {
+      if (!deps.signIn.has(provider)) throw new OidcError('oidc_provider_unknown', `sign-in with "${provider}" is not configured on this server`);
+      const redirect = localRedirect(c.req.query('redirect'));
+      if (redirect === null) throw new OidcError('invalid_redirect', 'redirect must be a path on this server, starting with a single "/"');
+      const { url, flow } = await deps.signIn.start(provider, redirectUri(provider), redirect);
+      setCookie(c, OIDC_FLOW_COOKIE, await deps.sealer.seal(flow), {
+        httpOnly: true, sameSite: 'Lax', secure: secure(), path: OIDC_FLOW_COOKIE_PATH, maxAge: OIDC_FLOW_TTL_S,
+      });
+      return c.redirect(url.href, 302);
+    } catch (error) {
+      if (error instanceof OidcError) return c.json(errorBody(error.code, error.message), OIDC_ERROR_STATUS[error.code]);
+      throw error;
+    }
+  });
+
+  app.get('/auth/oidc/:provider/callback', async (c) => {
+    const provider = c.req.param('provider');
+    const flow = await deps.sealer.open(getCookie(c, OIDC_FLOW_COOKIE));
+    // One flow, one callback: the cookie goes whatever happens next.
+    deleteCookie(c, OIDC_FLOW_COOKIE, { path: OIDC_FLOW_COOKIE_PATH, secure: secure() });
+    try {
+      if (!deps.signIn.has(provider)) throw new OidcError('oidc_provider_unknown', `sign-in with "${provider}" is not configured on this server`);
+      const callbackUrl = new URL(`${redirectUri(provider)}${new URL(c.req.url).search}`);
+      const claims = await deps.signIn.finish(provider, flow, callbackUrl);
+      const { person, via } = await personForIdentity(deps.people, provider, claims);
+      const { cookieValue } = await deps.sessions.create({
+        personId: person.id, method: `oidc:${provider}`, userAgent: c.req.header('user-agent') ?? null, ip: clientIp(c),
+      });
+      setSessionCookie(c, cookieValue, secure());
+      deps.logger.info({ provider, personId: person.id, via }, 'signed in with OpenID Connect');
+      return c.redirect(flow!.redirect, 302);
+    } catch (error) {
+      if (!(error instanceof OidcError)) throw error;
+      deps.logger.info({ provider, code: error.code, reason: error.message }, 'OpenID Connect sign-in refused');
+      return c.redirect(signInErrorPath(error.code), 302);
+    }
+  });
+
+  return app;
+}
+
+function clientIp(c: Context): string | null {
+  try {
+    return getConnInfo(c).remote.address ?? null;
+  } catch {
+    return null;
+  }
+}

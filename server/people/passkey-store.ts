@@ -1,0 +1,57 @@
+import type { Db } from '../storage/database.ts';
+
+/** One registered passkey (schema/migrations/019_passkeys.sql). Times in ms since the epoch, UTC. */
+export interface Passkey {
+  /** The WebAuthn credential id, base64url. */
+  id: string;
+  personId: string;
+  /** The COSE public key. */
+  publicKey: Uint8Array;
+  counter: number;
+  transports: string[];
+  deviceType: 'singleDevice' | 'multiDevice';
+  backedUp: boolean;
+  name: string;
+  createdAt: number;
+  lastUsedAt: number | null;
+}
+
+type Row = Record<string, unknown>;
+const passkeyOf = (r: Row): Passkey => ({
+  id: r.id as string, personId: r.person_id as string, publicKey: new Uint8Array(r.public_key as Buffer), counter: r.counter as number,
+  transports: r.transports ? JSON.parse(r.transports as string) as string[] : [], deviceType: r.device_type as Passkey['deviceType'],
+  backedUp: r.backed_up === 1, name: r.name as string, createdAt: r.created_at as number, lastUsedAt: (r.last_used_at as number | null) ?? null,
+});
+
+/** Passkeys on the embedded SQLite database. A credential id is registered once, to one person. */
+export class PasskeyStore {
+  constructor(private readonly db: Db, private readonly now: () => number = Date.now) {}
+
+  /** Returns false when the credential is registered already (to anyone). */
+  add(key: Omit<Passkey, 'createdAt' | 'lastUsedAt'>): Passkey | null {
+    const createdAt = this.now();
+    const done = this.db.prepare(`INSERT INTO passkeys (id, person_id, public_key, counter, transports, device_type, backed_up, name, created_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`)
+      .run(key.id, key.personId, Buffer.from(key.publicKey), key.counter, JSON.stringify(key.transports), key.deviceType, key.backedUp ? 1 : 0, key.name, createdAt).changes > 0;
+    return done ? { ...key, createdAt, lastUsedAt: null } : null;
+  }
+
+  get(id: string): Passkey | null {
+    const row = this.db.prepare('SELECT * FROM passkeys WHERE id = ?').get(id) as Row | undefined;
+    return row ? passkeyOf(row) : null;
+  }
+
+  listFor(personId: string): Passkey[] {
+    return (this.db.prepare('SELECT * FROM passkeys WHERE person_id = ? ORDER BY created_at, id').all(personId) as Row[]).map(passkeyOf);
+  }
+
+  /** Records a sign-in: the authenticator's new counter and backup state. */
+  used(id: string, counter: number, backedUp: boolean): void {
+    this.db.prepare('UPDATE passkeys SET counter = ?, backed_up = ?, last_used_at = ? WHERE id = ?').run(counter, backedUp ? 1 : 0, this.now(), id);
+  }
+
+  /** Removes one of a person's passkeys; false when it is not theirs. */
+  remove(personId: string, id: string): boolean {
+    return this.db.prepare('DELETE FROM passkeys WHERE id = ? AND person_id = ?').run(id, personId).changes > 0;
+  }
+}
