@@ -40,6 +40,8 @@ import { WeddingCatalog } from './storage/wedding-catalog.ts';
 import { SqlitePeopleStore, type PeopleStore } from './people/people-store.ts';
 import { SqliteSessionStore, type SessionStore } from './people/session-store.ts';
 import { accountRoutes } from './http/account-routes.ts';
+import { SqliteApiKeyStore, withApiKeys } from './auth/api-keys.ts';
+import { mountSignIn } from './http/sign-in-mount.ts';
 import { createGuardedEgress, type Resolver } from './net/guarded-egress.ts';
 import { createOutboundPolicy, parseOutboundAllow } from './net/outbound-policy.ts';
 
@@ -97,7 +99,8 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
   const snapshotStore = new SnapshotStore(db);
   const people = new SqlitePeopleStore(db);
   const sessions = new SqliteSessionStore(db);
-  const tokens = createTokenService(options.authSecret, { sessionActive: (sid) => sessions.isActive(sid) });
+  const apiKeys = new SqliteApiKeyStore(db);
+  const tokens = withApiKeys(createTokenService(options.authSecret, { sessionActive: (sid) => sessions.isActive(sid) }), apiKeys, people);
   const health = new StorageHealth(db, {
     dataDir: config.dataDir, probeIntervalMs: config.STORAGE_PROBE_INTERVAL_MS, resumeFreeBytes: config.STORAGE_RESUME_FREE_BYTES,
     logger: logger.child({ component: 'storage' }), metrics,
@@ -147,6 +150,7 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
     },
   });
   let closing: Promise<void> | undefined;
+  let signIn: { close(): void } | undefined;
   const calendar = new CalendarService({ db, bridge, logger: logger.child({ component: 'calendar' }), publicUrl, storedWeddings: () => new WeddingCatalog(db).storedWeddingIds() });
   const comms = new CommsService({
     db, bridge, logger: logger.child({ component: 'comms' }), publicUrl, cipher,
@@ -186,7 +190,8 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
       a.post('/api/integrations/webhook/:system/:integrationId', webhookTargetGuard(bridge, rateLimits));
     },
     mount: (a) => {
-      a.route('/api', accountRoutes({ tokens, people, sessions }));
+      a.route('/api', accountRoutes({ tokens, people, sessions, accessTokenTtlS: config.ACCESS_TOKEN_TTL_S }));
+      signIn = mountSignIn(a, { config, db, people, sessions, keys: apiKeys, hocuspocus: collab.hocuspocus, logger, metrics, publicUrl });
       a.route('/api/weddings', weddingRoutes(tokens, new WeddingCatalog(db), collab));
       // Webhooks first: the bearer-token group below would otherwise claim their paths.
       a.route('/api/integrations/webhook', webhookRoutes(bridge));
@@ -236,6 +241,7 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
         await calendar.stop();
         await comms.stop();
         await bridgeDocuments.releaseAll();
+        signIn?.close();
         transport.closeAll();
         collab.hocuspocus.closeConnections();
         const flushed = collab.persistence.flushAll();

@@ -11,6 +11,7 @@ import { CALENDAR_ROUTES } from './calendar.ts';
 import { COMMS_ROUTES } from './comms.ts';
 import { PAYMENT_ROUTES } from './payments.ts';
 import { ACCOUNT_ROUTES } from './account.ts';
+import { SIGN_IN_ROUTES } from './sign-in.ts';
 
 /** One HTTP route: the contract the server implements and /api/openapi.json describes. */
 export interface RouteContract {
@@ -55,4 +56,5 @@ export const ROUTES: RouteContract[] = [
   ...COMMS_ROUTES,
   ...PAYMENT_ROUTES,
   ...ACCOUNT_ROUTES,
+  ...SIGN_IN_ROUTES,
 ];
