@@ -64,6 +64,7 @@ export function signInRoutes(deps: SignInDeps): Hono<AppEnv> {
     const body = await readJson(c, EmailLinkBody);
     const byAddress = await deps.limits.linksPerAddress.consume(c, body.email);
     if (byAddress) return byAddress;
+    await deps.links.prune();
     const { token, expiresAt } = await deps.links.issue({ email: body.email, redirect: body.redirect ?? '/', ip });
     const link = `${deps.publicUrl()}/api/auth/email-link/callback?token=${encodeURIComponent(token)}`;
     // Sent after answering: an SMTP round trip must not make some addresses answer slower than others.

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { sessionTokenFunction } from '../../client/sdk/node.ts';
 import { SESSION_COOKIE } from '../../server/http/session-middleware.ts';
 import { authFrame, record, syncStep1Frame } from '../helpers/frames.ts';
 import { signedIn, workspaceWith } from '../helpers/people.ts';
@@ -100,8 +101,10 @@ describe('browser sessions', () => {
     const ana = await signedIn(t, 'ana@bloom.example', 'Ana');
     await workspaceWith(t, ana, 'Bloom Planning', ['w1']);
     const minted: string[] = [];
+    // The SDK's own session token function (no CSRF token given: it reads it from GET /api/me).
+    const fromSession = sessionTokenFunction({ url: t.wsUrl, weddingId: 'w1', headers: { cookie: ana.cookie } });
     const tokenFn = async () => {
-      const token = await ana.accessToken('w1');
+      const token = await fromSession();
       minted.push(token);
       return token;
     };
@@ -131,5 +134,9 @@ describe('browser sessions', () => {
     await conn.whenSynced(5000);
     expect(minted.length).toBeGreaterThan(before);
     expect(refusals).toEqual([]);
+
+    // Signed out, the function rejects with the server's reason.
+    expect((await ana.fetch('/api/auth/sign-out', { method: 'POST' })).status).toBe(204);
+    await expect(sessionTokenFunction({ url: t.httpUrl, weddingId: 'w1', headers: { cookie: ana.cookie }, csrfToken: ana.session.csrfToken })()).rejects.toMatchObject({ code: 'session_missing' });
   });
 });
