@@ -26,6 +26,8 @@ export interface SignInMountDeps {
   logger: Logger;
   metrics: Metrics;
   publicUrl: () => string;
+  /** OpenID Connect providers listed by GET /api/auth/providers (the OIDC routes supply them). @default none */
+  oidcProviders?: () => Array<{ id: string; name: string }>;
 }
 
 /**
@@ -47,7 +49,7 @@ export function mountSignIn(app: Hono<AppEnv>, deps: SignInMountDeps): { close()
     callbacksPerIp: createAttemptLimiter('signin_callback', { points: config.SIGNIN_CALLBACKS_PER_IP_PER_HOUR, durationS: hour }, metrics),
   };
   const links = new SqliteEmailLinkStore(deps.db);
-  app.route('/api', signInRoutes({ people: deps.people, sessions: deps.sessions, links, mailer, logger: log, publicUrl, secureCookie, limits }));
+  app.route('/api', signInRoutes({ people: deps.people, sessions: deps.sessions, links, mailer, logger: log, publicUrl, secureCookie, limits, oidcProviders: deps.oidcProviders }));
   app.route('/api', sessionRoutes({ people: deps.people, sessions: deps.sessions, secureCookie }));
   app.route('/api/workspaces', apiKeyRoutes({ people: deps.people, sessions: deps.sessions, keys: deps.keys }));
 

@@ -4,6 +4,7 @@ import { SmtpSandbox } from '../../adapters/email/sandbox.ts';
 import { loadConfig } from '../../server/config.ts';
 import { createLogger } from '../../server/logger.ts';
 import { SqliteEmailLinkStore } from '../../server/people/email-link-store.ts';
+import { parseMailFrom, smtpSettings } from '../../server/comms/sign-in-mail.ts';
 import { openDatabase } from '../../server/storage/database.ts';
 import { createWedSyncServer } from '../../server/wedsync-server.ts';
 import { CSRF_HEADER, SESSION_COOKIE } from '../../server/http/session-middleware.ts';
@@ -155,6 +156,20 @@ describe('sign-in by e-mail link', () => {
     const metrics = await (await t.fetch('/metrics')).text();
     expect(metrics).toMatch(/wedsync_rate_limited_total\{limit="signin_address"\} [1-9]/);
     expect(metrics).toMatch(/wedsync_rate_limited_total\{limit="signin_callback"\} 1/);
+  });
+
+  it('logs in to the SMTP server with the credentials of SMTP_URL, and reads its TLS mode and sender', async () => {
+    const smtp = await new SmtpSandbox({ users: { 'hub@bloom.example': 'p@ss:word' } }).start();
+    registerTeardown(() => smtp.stop());
+    const t = await startTestServer({ env: { SMTP_URL: `smtp://hub%40bloom.example:p%40ss%3Aword@${smtp.host}:${smtp.port}?tls=none` } });
+    expect((await requestLink(t, { email: 'ana@bloom.example' })).status).toBe(202);
+    await linkIn(smtp, 'ana@bloom.example');
+    expect(smtp.received[0]).toMatchObject({ user: 'hub@bloom.example', from: 'no-reply@localhost.localdomain' });
+
+    expect(smtpSettings('smtps://mail.example', { address: 'a@b.example' }).configuration).toMatchObject({ host: 'mail.example', port: 465, tls: 'implicit' });
+    expect(smtpSettings('smtp://mail.example', { address: 'a@b.example' })).toMatchObject({ configuration: { port: 587, tls: 'starttls' }, credentials: {} });
+    expect(parseMailFrom('"Bloom Planning" <hub@bloom.example>')).toEqual({ name: 'Bloom Planning', address: 'hub@bloom.example' });
+    expect(() => parseMailFrom('not an address')).toThrow(RangeError);
   });
 
   it('a link works until its fifteenth minute and not after (store clock)', async () => {
