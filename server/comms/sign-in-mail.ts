@@ -2,6 +2,7 @@ import net from 'node:net';
 import { createTransport, smtpError } from '../../adapters/email/client.ts';
 import { EmailConfiguration, EmailCredentials } from '../../adapters/email/config.ts';
 import type { Logger } from '../logger.ts';
+import type { MailMessage, MailSender } from '../people/mail.ts';
 
 /** One sign-in e-mail to send. */
 export interface SignInMail {
@@ -12,10 +13,7 @@ export interface SignInMail {
 }
 
 /**
- * Sends the server's own mail (sign-in links), not a wedding's: through the e-mail channel's SMTP
- * transport (adapters/email/client.ts, nodemailer) configured by SMTP_URL and MAIL_FROM. Without
- * SMTP_URL (development), the link is written to the server log at `warn` instead, so whoever runs
- * the server can sign in.
+ * Sends sign-in links: the server's own mail, not a wedding's (see createSignInMailer).
  */
 export interface SignInMailer {
   /** True when mail goes out over SMTP; false when links are printed on the console. */
@@ -68,22 +66,21 @@ export function composeSignInMail(mail: SignInMail, minutes: number): { subject:
   };
 }
 
-export function createSignInMailer(options: { smtpUrl?: string; mailFrom?: string; defaultFromHost: () => string; logger: Logger }): SignInMailer {
-  const { logger } = options;
-  if (!options.smtpUrl) {
-    return {
-      smtp: false,
-      async send(mail) {
-        const minutes = Math.max(1, Math.round((mail.expiresAt - Date.now()) / 60_000));
-        // NOTE: development only; the link is a credential for 15 minutes, printed so a server without SMTP can still be signed into.
-        logger.warn({ email: mail.to, link: mail.link, validMinutes: minutes }, `SMTP_URL is not set: sign-in link for ${mail.to} (not e-mailed): ${mail.link}`);
-      },
-      close() {},
-    };
-  }
-  // Checked now, so a bad SMTP_URL or MAIL_FROM stops the start rather than the first sign-in.
+/** A MailSender (server/people/mail.ts) over SMTP; `html` is sent as the alternative part when given. */
+export interface SmtpMailSender extends MailSender {
+  send(message: MailMessage & { html?: string }): Promise<void>;
+  /** Closes the pooled connections. */
+  close(): void;
+}
+
+/**
+ * The server's own mail over SMTP (SMTP_URL, MAIL_FROM), through the e-mail channel's transport
+ * (adapters/email/client.ts). Checks both settings when called, so a bad one stops the start
+ * rather than the first e-mail (throws RangeError or the channel's validation error). Rejects a
+ * send with the channel's AdapterError when the SMTP server refuses it or cannot be reached.
+ */
+export function createSmtpMailSender(options: { smtpUrl: string; mailFrom?: string; defaultFromHost: () => string }): SmtpMailSender {
   smtpSettings(options.smtpUrl, parseMailFrom(options.mailFrom ?? 'check@example.com'));
-  const smtpUrl = options.smtpUrl;
   let open: { transport: ReturnType<typeof createTransport>; from: { name?: string; address: string } } | undefined;
   // The default sender's domain comes from the public URL, known once the server listens.
   const connect = () => {
@@ -92,20 +89,17 @@ export function createSignInMailer(options: { smtpUrl?: string; mailFrom?: strin
     // An IP address or a single label (127.0.0.1, localhost) makes no valid sender domain.
     const domain = /^(?=.*[a-z])[a-z0-9-]+(\.[a-z0-9-]+)+$/i.test(host) ? host : 'localhost.localdomain';
     const from = parseMailFrom(options.mailFrom ?? `WedSync Hub <no-reply@${domain}>`);
-    const { configuration, credentials } = smtpSettings(smtpUrl, from);
+    const { configuration, credentials } = smtpSettings(options.smtpUrl, from);
     // The operator's own relay, configured like the server's other settings: not an integration's
     // user-set destination, so OUTBOUND_ALLOW (which keeps users off internal hosts) does not apply.
     open = { transport: createTransport(configuration, credentials, { connect: (o, onConnect) => net.connect(o, onConnect) }), from };
     return open;
   };
   return {
-    smtp: true,
-    async send(mail) {
-      const minutes = Math.max(1, Math.round((mail.expiresAt - Date.now()) / 60_000));
-      const body = composeSignInMail(mail, minutes);
+    async send(message) {
       try {
         const { transport, from } = connect();
-        const info = await transport.sendMail({ from, to: mail.to, ...body });
+        const info = await transport.sendMail({ from, to: message.to, subject: message.subject, text: message.text, ...(message.html ? { html: message.html } : {}) });
         if (info.rejected.length > 0) throw new Error('the SMTP server rejected the recipient');
       } catch (error) {
         throw smtpError(error);
@@ -113,6 +107,26 @@ export function createSignInMailer(options: { smtpUrl?: string; mailFrom?: strin
     },
     close() {
       open?.transport.close();
+    },
+  };
+}
+
+/**
+ * Sign-in mail: through `smtp` when SMTP_URL is set; without it (development) the link is written
+ * to the log at `warn`, so whoever runs the server can sign in.
+ */
+export function createSignInMailer(options: { smtp?: SmtpMailSender; logger: Logger }): SignInMailer {
+  const { smtp, logger } = options;
+  const minutesLeft = (mail: SignInMail) => Math.max(1, Math.round((mail.expiresAt - Date.now()) / 60_000));
+  return {
+    smtp: smtp !== undefined,
+    async send(mail) {
+      if (smtp) return smtp.send({ to: mail.to, ...composeSignInMail(mail, minutesLeft(mail)) });
+      // NOTE: development only; the link is a credential for 15 minutes, printed so a server without SMTP can still be signed into.
+      logger.warn({ email: mail.to, link: mail.link, validMinutes: minutesLeft(mail) }, `SMTP_URL is not set: sign-in link for ${mail.to} (not e-mailed): ${mail.link}`);
+    },
+    close() {
+      smtp?.close();
     },
   };
 }

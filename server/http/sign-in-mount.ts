@@ -2,7 +2,7 @@ import type { Hocuspocus } from '@hocuspocus/server';
 import type { Hono } from 'hono';
 import type { ApiKeyStore } from '../auth/api-keys.ts';
 import { refuseConnections } from '../collab/revocation-closer.ts';
-import { createSignInMailer } from '../comms/sign-in-mail.ts';
+import { createSignInMailer, createSmtpMailSender, type SmtpMailSender } from '../comms/sign-in-mail.ts';
 import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
@@ -34,14 +34,16 @@ export interface SignInMountDeps {
  * Mounts sign-in (e-mail links, providers), session management and API keys under /api, and closes
  * open WebSockets when what opened them is revoked: a session (4401 `session_revoked`, for every
  * connection whose token carries its `sid`) or an API key (4401 `token_invalid`). Returns `close`
- * for shutdown (the SMTP pool and the revocation listeners).
+ * for shutdown (the SMTP pool and the revocation listeners) and, when SMTP_URL is set, the SMTP
+ * MailSender, which the server's other mail (invitations) can use too.
  */
-export function mountSignIn(app: Hono<AppEnv>, deps: SignInMountDeps): { close(): void } {
+export function mountSignIn(app: Hono<AppEnv>, deps: SignInMountDeps): { close(): void; smtp: SmtpMailSender | undefined } {
   const { config, logger, metrics } = deps;
   const log = logger.child({ component: 'sign-in' });
   const publicUrl = () => deps.publicUrl().replace(/\/+$/, '');
   const secureCookie = () => publicUrl().startsWith('https:');
-  const mailer = createSignInMailer({ smtpUrl: config.SMTP_URL, mailFrom: config.MAIL_FROM, defaultFromHost: () => new URL(publicUrl()).hostname, logger: log });
+  const smtp = config.SMTP_URL ? createSmtpMailSender({ smtpUrl: config.SMTP_URL, mailFrom: config.MAIL_FROM, defaultFromHost: () => new URL(publicUrl()).hostname }) : undefined;
+  const mailer = createSignInMailer({ smtp, logger: log });
   const hour = 3600;
   const limits = {
     linksPerIp: createAttemptLimiter('signin_ip', { points: config.SIGNIN_LINKS_PER_IP_PER_HOUR, durationS: hour }, metrics),
@@ -63,6 +65,7 @@ export function mountSignIn(app: Hono<AppEnv>, deps: SignInMountDeps): { close()
   });
   if (!mailer.smtp) log.warn('SMTP_URL is not set: sign-in links are printed here instead of e-mailed (development only)');
   return {
+    smtp,
     close() {
       stopSessions();
       stopKeys();
