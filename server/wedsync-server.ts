@@ -28,6 +28,8 @@ import { createHttpApp } from './http/app.ts';
 import type { AppEnv } from './http/auth-middleware.ts';
 import { mountPlannerApp } from './http/planner-app.ts';
 import { weddingRoutes } from './http/wedding-routes.ts';
+import { SqliteApiKeyStore, withApiKeys } from './auth/api-keys.ts';
+import { mountSignIn } from './http/sign-in-mount.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { Metrics } from './metrics.ts';
 import { migrationsCurrent, openDatabase, type Db } from './storage/database.ts';
@@ -40,8 +42,6 @@ import { WeddingCatalog } from './storage/wedding-catalog.ts';
 import { SqlitePeopleStore, type PeopleStore } from './people/people-store.ts';
 import { SqliteSessionStore, type SessionStore } from './people/session-store.ts';
 import { accountRoutes } from './http/account-routes.ts';
-import { SqliteApiKeyStore, withApiKeys } from './auth/api-keys.ts';
-import { mountSignIn } from './http/sign-in-mount.ts';
 import { createGuardedEgress, type Resolver } from './net/guarded-egress.ts';
 import { createOutboundPolicy, parseOutboundAllow } from './net/outbound-policy.ts';
 
@@ -191,7 +191,6 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
     },
     mount: (a) => {
       a.route('/api', accountRoutes({ tokens, people, sessions, accessTokenTtlS: config.ACCESS_TOKEN_TTL_S }));
-      signIn = mountSignIn(a, { config, db, people, sessions, keys: apiKeys, hocuspocus: collab.hocuspocus, logger, metrics, publicUrl });
       a.route('/api/weddings', weddingRoutes(tokens, new WeddingCatalog(db), collab));
       // Webhooks first: the bearer-token group below would otherwise claim their paths.
       a.route('/api/integrations/webhook', webhookRoutes(bridge));
@@ -201,6 +200,7 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
       a.route('/api/weddings', commsRoutes(tokens, comms));
       a.route('/api/weddings', paymentRoutes(tokens, payments));
       a.route('/api/comms', ackLinkRoutes(comms));
+      signIn = mountSignIn(a, { config, db, people, sessions, keys: apiKeys, hocuspocus: collab.hocuspocus, logger, metrics, publicUrl });
       options.mount?.(a, server);
       // Last: the app's index.html fallback answers only paths no route above claimed.
       mountPlannerApp(a);
