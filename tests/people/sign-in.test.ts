@@ -172,6 +172,19 @@ describe('sign-in by e-mail link', () => {
     expect(() => parseMailFrom('not an address')).toThrow(RangeError);
   });
 
+  it('answers 202 alike when the SMTP server is down, and the next request after it is back is mailed', async () => {
+    const { t, smtp } = await smtpServer();
+    smtp.down = true;
+    const res = await requestLink(t, { email: 'ana@bloom.example' });
+    expect(res.status).toBe(202);
+    expect(await res.json()).toEqual({ sent: true });
+    await waitFor(async () => (await t.fetch('/healthz')).status === 200, 'the server to keep answering');
+    smtp.down = false;
+    expect((await requestLink(t, { email: 'ana@bloom.example' })).status).toBe(202);
+    const link = await linkIn(smtp, 'ana@bloom.example');
+    expect((await fetch(link, { redirect: 'manual' })).headers.get('location')).toBe('/');
+  });
+
   it('a link works until its fifteenth minute and not after (store clock)', async () => {
     let now = 1_800_000_000_000;
     const db = openDatabase(tempDir(), { synchronous: 'normal' });
