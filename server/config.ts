@@ -91,6 +91,22 @@ export const ConfigSchema = z.object({
   STORE_MAX_DEBOUNCE_MS: z.coerce.number().int().min(0).default(10_000),
   /** The URL clients use to reach this server, for printed links and webhook URLs; defaults to http://HOST:PORT. */
   PUBLIC_URL: z.url().optional(),
+  /**
+   * The server's own mail (sign-in links): `smtp://user:password@host:587` (STARTTLS required),
+   * `smtps://…:465` (implicit TLS) or `smtp://host:25?tls=none` (plain, a relay on the same host or
+   * network). When unset, sign-in links are printed on the server console (development).
+   */
+  SMTP_URL: z.string().regex(/^smtps?:\/\//, 'SMTP_URL must start with smtp:// or smtps://').optional(),
+  /** Sender of the server's own mail, e.g. `WedSync Hub <hub@example.com>`. @default WedSync Hub <no-reply@HOST of PUBLIC_URL> */
+  MAIL_FROM: z.string().min(3).max(300).optional(),
+  /** Lifetime of the access tokens minted from a browser session (POST /api/auth/token), seconds, at most 15 min. @default 600 */
+  ACCESS_TOKEN_TTL_S: z.coerce.number().int().min(5).max(900).default(600),
+  /** Sign-in e-mails one address may be sent per hour (429 beyond it); 0 = off. @default 5 */
+  SIGNIN_LINKS_PER_ADDRESS_PER_HOUR: z.coerce.number().int().min(0).default(5),
+  /** Sign-in e-mails one client address may request per hour; 0 = off. @default 30 */
+  SIGNIN_LINKS_PER_IP_PER_HOUR: z.coerce.number().int().min(0).default(30),
+  /** Sign-in link openings (callbacks) from one client address per hour, used or not; 0 = off. @default 60 */
+  SIGNIN_CALLBACKS_PER_IP_PER_HOUR: z.coerce.number().int().min(0).default(60),
   /** AES-256 key (32 bytes, base64 or hex) for stored credentials. When unset, one is generated in DATA_DIR/credentials-key. */
   CREDENTIALS_KEY: z.string().min(32).optional(),
   /** Only for `wedsync keys rotate`: the key to re-encrypt everything under (32 bytes, base64 or hex). See docs/operations.md. */

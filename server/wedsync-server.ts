@@ -32,6 +32,9 @@ import { createHttpApp } from './http/app.ts';
 import type { AppEnv } from './http/auth-middleware.ts';
 import { mountPlannerApp } from './http/planner-app.ts';
 import { weddingRoutes } from './http/wedding-routes.ts';
+import { SqliteApiKeyStore, withApiKeys } from './auth/api-keys.ts';
+import { mountSignIn } from './http/sign-in-mount.ts';
+import { oidcProviderList } from './auth/oidc/providers.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { Metrics } from './metrics.ts';
 import { migrationsCurrent, openDatabase, type Db } from './storage/database.ts';
@@ -113,7 +116,8 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
   const snapshotStore = new SnapshotStore(db);
   const people = new SqlitePeopleStore(db);
   const sessions = new SqliteSessionStore(db);
-  const tokens = createTokenService(options.authSecret, { sessionActive: (sid) => sessions.isActive(sid) });
+  const apiKeys = new SqliteApiKeyStore(db);
+  const tokens = withApiKeys(createTokenService(options.authSecret, { sessionActive: (sid) => sessions.isActive(sid) }), apiKeys, people);
   const health = new StorageHealth(db, {
     dataDir: config.dataDir, probeIntervalMs: config.STORAGE_PROBE_INTERVAL_MS, resumeFreeBytes: config.STORAGE_RESUME_FREE_BYTES,
     logger: logger.child({ component: 'storage' }), metrics,
@@ -166,6 +170,7 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
     },
   });
   let closing: Promise<void> | undefined;
+  let signIn: ReturnType<typeof mountSignIn> | undefined;
   const calendar = new CalendarService({ db, bridge, logger: logger.child({ component: 'calendar' }), publicUrl, storedWeddings: () => new WeddingCatalog(db).storedWeddingIds() });
   const comms = new CommsService({
     db, bridge, logger: logger.child({ component: 'comms' }), publicUrl, cipher,
@@ -205,8 +210,9 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
       a.post('/api/integrations/webhook/:system/:integrationId', webhookTargetGuard(bridge, rateLimits));
     },
     mount: (a) => {
-      a.route('/api', accountRoutes({ tokens, people, sessions }));
-      const peopleDeps = { people, sessions, open: collab.hocuspocus.documents, store: documents, mail: options.mail ?? consoleMailSender(logger.child({ component: 'mail' })), publicUrl, logger };
+      a.route('/api', accountRoutes({ tokens, people, sessions, accessTokenTtlS: config.ACCESS_TOKEN_TTL_S }));
+      signIn = mountSignIn(a, { config, db, people, sessions, keys: apiKeys, hocuspocus: collab.hocuspocus, logger, metrics, publicUrl, oidcProviders: () => oidcProviderList(config) });
+      const peopleDeps = { people, sessions, open: collab.hocuspocus.documents, store: documents, mail: options.mail ?? signIn.smtp ?? consoleMailSender(logger.child({ component: 'mail' })), publicUrl, logger };
       // Before weddingRoutes: the session form of POST /api/weddings hands bearer requests on to it.
       a.route('/api', workspaceRoutes({ ...peopleDeps, withDocument: (id, fn) => collab.withDocument(id, fn) }));
       a.route('/api', invitationRoutes({ ...peopleDeps, invitations: new InvitationStore(db), metrics, perIpPerMinute: config.RATE_LIMIT_INVITATIONS_PER_MIN }));
@@ -262,6 +268,7 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
         await calendar.stop();
         await comms.stop();
         await bridgeDocuments.releaseAll();
+        signIn?.close();
         transport.closeAll();
         collab.hocuspocus.closeConnections();
         const flushed = collab.persistence.flushAll();

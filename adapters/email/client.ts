@@ -5,7 +5,7 @@ import { AdapterError, destinationForbidden, networkReason, type Egress } from '
 import type { EmailConfiguration, EmailCredentials } from './config.ts';
 
 /** A pooled SMTP transport for one integration; its connections are opened through `egress` (checked). */
-export function createTransport(config: EmailConfiguration, credentials: EmailCredentials, egress: Egress) {
+export function createTransport(config: EmailConfiguration, credentials: EmailCredentials, egress: Pick<Egress, 'connect'>) {
   const options: SMTPTransport.Options & { pool: true; maxConnections: number } = {
     pool: true,
     maxConnections: config.maxConnections,

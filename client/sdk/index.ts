@@ -8,3 +8,4 @@ export type { LocalStore } from './local-store.ts';
 export { createIndexedDbStore, type IndexedDbStoreOptions } from './indexeddb-store.ts';
 export * from '../../schema/index.ts';
 export { onRestored } from './restore-events.ts';
+export { sessionTokenFunction, type SessionTokenOptions } from './session-token.ts';

@@ -9,6 +9,7 @@ import { Conflict } from '../document/entities.ts';
 import { WeddingCreateBody, WeddingCreateResponse, WeddingListResponse } from './weddings.ts';
 import { CALENDAR_ROUTES } from './calendar.ts';
 import { COMMS_ROUTES } from './comms.ts';
+import { SIGN_IN_ROUTES } from './sign-in.ts';
 import { PAYMENT_ROUTES } from './payments.ts';
 import { ACCOUNT_ROUTES } from './account.ts';
 import { INVITATION_ROUTES } from './invitations.ts';
@@ -60,6 +61,7 @@ export const ROUTES: RouteContract[] = [
   { method: 'post', path: '/api/integrations/webhook/{systemType}', summary: 'Receive a signed webhook routed by its payload', auth: 'signature', responses: { 200: z.object({ received: z.literal(true), duplicate: z.boolean().optional() }), 401: ErrorBody, 404: ErrorBody } },
   ...CALENDAR_ROUTES,
   ...COMMS_ROUTES,
+  ...SIGN_IN_ROUTES,
   ...PAYMENT_ROUTES,
   ...ACCOUNT_ROUTES,
   ...WORKSPACE_ROUTES, ...INVITATION_ROUTES,

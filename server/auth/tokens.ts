@@ -8,6 +8,8 @@ const ALG = 'HS256';
 export interface Principal extends TokenClaims {
   /** Seconds since the epoch when the token expires. */
   exp: number;
+  /** Set when the bearer was an API key (`wsk_…`, server/auth/api-keys.ts): the key's id. */
+  apiKeyId?: string;
 }
 
 export interface TokenService {

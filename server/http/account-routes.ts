@@ -12,6 +12,8 @@ export interface AccountDeps {
   tokens: TokenService;
   people: PeopleStore;
   sessions: SessionStore;
+  /** Lifetime of minted access tokens, seconds (ACCESS_TOKEN_TTL_S). @default ACCESS_TOKEN_TTL_S of access-tokens.ts */
+  accessTokenTtlS?: number;
 }
 
 const TokenRequest = z.object({ weddingId: z.string().regex(WEDDING_ID_PATTERN) }).strict();
@@ -36,7 +38,7 @@ export function accountRoutes(deps: AccountDeps): Hono<SessionEnv> {
 
   app.post('/auth/token', session, async (c) => {
     const { weddingId } = await readJson(c, TokenRequest);
-    const minted = await mintAccessToken(deps, c.get('person'), c.get('session'), weddingId);
+    const minted = await mintAccessToken(deps, c.get('person'), c.get('session'), weddingId, deps.accessTokenTtlS);
     return c.json({ token: minted.token, expiresAt: minted.expiresAt, role: minted.access.role, ...(minted.access.vendorId ? { vendorId: minted.access.vendorId } : {}) });
   });
 

@@ -6,7 +6,6 @@ import { configuredOidcProviders } from '../auth/oidc/providers.ts';
 import type { Logger } from '../logger.ts';
 import type { PeopleStore } from '../people/people-store.ts';
 import type { SessionStore } from '../people/session-store.ts';
-import { authProvidersRoute } from './auth-providers-route.ts';
 import type { AppEnv } from './auth-middleware.ts';
 import { oidcRoutes } from './oidc-routes.ts';
 
@@ -21,7 +20,7 @@ export interface OidcSetupDeps {
 }
 
 /**
- * Sign-in with Google / Microsoft and the providers list, mounted under /api. Reads the providers
+ * Sign-in with Google / Microsoft, mounted under /api (GET /api/auth/providers lists them: server/http/sign-in-routes.ts, fed by oidcProviderList). Reads the providers
  * from `config` at once: a provider with only a client id or only a secret throws ConfigError here,
  * at start-up.
  */
@@ -32,7 +31,6 @@ export function createOidcRoutes(deps: OidcSetupDeps): Hono<AppEnv> {
   if (allowInsecureHttp && providers.length > 0) logger.warn('OIDC_ALLOW_INSECURE_HTTP is on: OpenID Connect may use plain http (development and tests only)');
   const signIn = new OidcSignIn({ providers, logger, allowInsecureHttp, ...(deps.fetch ? { fetch: deps.fetch } : {}) });
   const app = new Hono<AppEnv>();
-  app.route('/', authProvidersRoute(() => providers.map(({ id, name }) => ({ id, name }))));
   app.route('/', oidcRoutes({ signIn, sealer: new OidcFlowSealer(deps.authSecret), people: deps.people, sessions: deps.sessions, logger, publicUrl: deps.publicUrl }));
   return app;
 }

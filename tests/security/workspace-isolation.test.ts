@@ -15,7 +15,7 @@ import { startTestServer, type TestServer } from '../helpers/test-server.ts';
  * Every bearer and session route must be listed here: a new route that is not fails the walk.
  */
 
-interface BIds { weddingId: string; workspaceId: string; integrationId: string; outboxId: number; feedId: string; invitationId: string; participantId: string; ownerId: string }
+interface BIds { weddingId: string; workspaceId: string; integrationId: string; outboxId: number; feedId: string; invitationId: string; participantId: string; ownerId: string; sessionId: string; apiKeyId: string }
 type Request = { path: string; body?: unknown };
 interface Walk {
   request: (b: BIds) => Request;
@@ -85,6 +85,16 @@ const SESSION: Record<string, Walk> = {
   'DELETE /api/weddings/{id}/invitations/{invitationId}': { request: (b) => ({ path: `/api/weddings/${b.weddingId}/invitations/${b.invitationId}` }) },
   'GET /api/weddings/{id}/participants': { request: (b) => ({ path: `/api/weddings/${b.weddingId}/participants` }) },
   'DELETE /api/weddings/{id}/participants/{participantId}': { request: (b) => ({ path: `/api/weddings/${b.weddingId}/participants/${b.participantId}` }) },
+  'PATCH /api/me': { request: () => ({ path: '/api/me', body: { name: 'Renamed' } }), notScoped: 'renames the caller' },
+  'GET /api/auth/sessions': { request: () => ({ path: '/api/auth/sessions' }), notScoped: "the caller's own sessions" },
+  // B's session, addressed by its id: answered like a missing one.
+  'DELETE /api/auth/sessions/{id}': { request: (b) => ({ path: `/api/auth/sessions/${b.sessionId}` }), byForeignId: true },
+  'POST /api/auth/sessions/revoke-all': { request: () => ({ path: '/api/auth/sessions/revoke-all', body: { keepCurrent: true } }), notScoped: "ends the caller's other sessions" },
+  'POST /api/workspaces/{id}/api-keys': { request: (b) => ({ path: `/api/workspaces/${b.workspaceId}/api-keys`, body: { name: 'planted', role: 'planner', weddings: [b.weddingId] } }) },
+  'GET /api/workspaces/{id}/api-keys': { request: (b) => ({ path: `/api/workspaces/${b.workspaceId}/api-keys` }) },
+  'DELETE /api/workspaces/{id}/api-keys/{keyId}': { request: (b) => ({ path: `/api/workspaces/${b.workspaceId}/api-keys/${b.apiKeyId}` }) },
+  // Walked last (see the loop): it ends the caller's own session.
+  'POST /api/auth/sign-out': { request: () => ({ path: '/api/auth/sign-out' }), notScoped: "ends the caller's own session" },
   'POST /api/auth/passkeys/register/options': { request: () => ({ path: '/api/auth/passkeys/register/options', body: {} }), notScoped: "registers a passkey for the caller's own person" },
   'POST /api/auth/passkeys/register': { request: () => ({ path: '/api/auth/passkeys/register', body: {} }), notScoped: "registers a passkey for the caller's own person" },
   'GET /api/auth/passkeys': { request: () => ({ path: '/api/auth/passkeys' }), notScoped: "the caller's own passkeys" },
@@ -112,7 +122,10 @@ async function studioB(t: TestServer, bea: Browser): Promise<BIds> {
   const invitationId = ((await (await bea.fetch(`/api/weddings/${weddingId}/invitations`, { json: { role: 'couple' } })).json()) as { id: string }).id;
   const guest = await t.server.people.createPerson({ name: 'Noor' });
   const participantId = (await t.server.people.addParticipant({ weddingId, role: 'couple', personId: guest.id })).id;
-  return { weddingId, workspaceId, integrationId, outboxId, feedId, invitationId, participantId, ownerId: bea.person.id };
+  const apiKey = await bea.fetch(`/api/workspaces/${workspaceId}/api-keys`, { json: { name: 'B script', role: 'planner', weddings: [weddingId] } });
+  expect(apiKey.status).toBe(201);
+  const apiKeyId = ((await apiKey.json()) as { id: string }).id;
+  return { weddingId, workspaceId, integrationId, outboxId, feedId, invitationId, participantId, ownerId: bea.person.id, sessionId: bea.session.id, apiKeyId };
 }
 
 /** What B holds that a walk could change. */
@@ -181,10 +194,6 @@ describe('workspace isolation: a person in workspace A never reaches workspace B
       const walk = BEARER[route]!;
       for (const [who, token] of Object.entries(tokensOfA)) judge(route, who, walk, await call(t, route.split(' ')[0]!, walk.request(b), { token }));
     }
-    for (const route of sessionRoutes) {
-      const walk = SESSION[route]!;
-      for (const [who, browser] of Object.entries({ Ana: ana, Lens: lens })) judge(route, `${who}'s session`, walk, await call(t, route.split(' ')[0]!, walk.request(b), { browser }));
-    }
     expect(wrong).toEqual([]);
 
     // The WebSocket: A's tokens cannot open B's wedding.
@@ -204,6 +213,13 @@ describe('workspace isolation: a person in workspace A never reaches workspace B
       expect(code).toBe(4403);
       expect(frames.some((f) => f.includes(Buffer.from('Noor & Eli')))).toBe(false);
     }
+
+    // Signing out last: it ends the session the other routes are walked with.
+    for (const route of [...sessionRoutes].sort((x, y) => Number(x === 'POST /api/auth/sign-out') - Number(y === 'POST /api/auth/sign-out'))) {
+      const walk = SESSION[route]!;
+      for (const [who, browser] of Object.entries({ Ana: ana, Lens: lens })) judge(route, `${who}'s session`, walk, await call(t, route.split(' ')[0]!, walk.request(b), { browser }));
+    }
+    expect(wrong).toEqual([]);
 
     // Nothing of B's changed, and B still works.
     expect(await stateOfB(t, b)).toEqual(before);

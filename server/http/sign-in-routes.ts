@@ -1,0 +1,93 @@
+import { Hono } from 'hono';
+import { EmailLinkBody } from '../../schema/api/sign-in.ts';
+import type { SignInMailer } from '../comms/sign-in-mail.ts';
+import type { Logger } from '../logger.ts';
+import type { EmailLinkStore } from '../people/email-link-store.ts';
+import { PeopleConflictError, type PeopleStore } from '../people/people-store.ts';
+import type { SessionStore } from '../people/session-store.ts';
+import type { Person } from '../../schema/api/people.ts';
+import { clientAddress, type AttemptLimiter } from './attempt-limits.ts';
+import type { AppEnv } from './auth-middleware.ts';
+import { readJson } from './body.ts';
+import { setSessionCookie } from './session-middleware.ts';
+
+export interface SignInDeps {
+  people: PeopleStore;
+  sessions: SessionStore;
+  links: EmailLinkStore;
+  mailer: SignInMailer;
+  logger: Logger;
+  /** The server's public URL (PUBLIC_URL, or http://HOST:PORT), without a trailing slash. */
+  publicUrl: () => string;
+  /** Whether the session cookie is `Secure` (the public URL is https). */
+  secureCookie: () => boolean;
+  limits: { linksPerIp: AttemptLimiter; linksPerAddress: AttemptLimiter; callbacksPerIp: AttemptLimiter };
+  /** OpenID Connect providers offered on the sign-in page (filled by the OIDC routes). @default none */
+  oidcProviders?: () => Array<{ id: string; name: string }>;
+}
+
+/** The person an e-mail address signs in as, created on first use with the part before "@" as their name. */
+export async function personForEmail(people: PeopleStore, email: string): Promise<Person> {
+  const found = await people.findPersonByEmail(email);
+  if (found) return found;
+  try {
+    return await people.createPerson({ email, name: email.split('@')[0]! });
+  } catch (error) {
+    // Two links for a new address opened at once: the other created the person.
+    if (error instanceof PeopleConflictError) {
+      const person = await people.findPersonByEmail(email);
+      if (person) return person;
+    }
+    throw error;
+  }
+}
+
+/**
+ * Signing in without a terminal (docs/auth.md):
+ * - `GET /api/auth/providers`: `{ emailLink: true, oidc: [...] }`;
+ * - `POST /api/auth/email-link` `{ email, redirect? }`: 202 `{ sent: true }` at once, for any
+ *   address: the answer and its timing say nothing about whether the address has an account (the
+ *   mail goes out after the answer). 429 past the per-address or per-client budget;
+ * - `GET /api/auth/email-link/callback?token=`: a valid link opens a session (cookie) and
+ *   redirects (302) to its app path; a link that is unknown, used or expired redirects to
+ *   `/?signin_error=link_invalid|link_used|link_expired`. Links work once, for 15 minutes.
+ */
+export function signInRoutes(deps: SignInDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+
+  app.get('/auth/providers', (c) => c.json({ emailLink: true, oidc: deps.oidcProviders?.() ?? [] }));
+
+  app.post('/auth/email-link', async (c) => {
+    const ip = clientAddress(c);
+    const byIp = await deps.limits.linksPerIp.consume(c, ip);
+    if (byIp) return byIp;
+    const body = await readJson(c, EmailLinkBody);
+    const byAddress = await deps.limits.linksPerAddress.consume(c, body.email);
+    if (byAddress) return byAddress;
+    await deps.links.prune();
+    const { token, expiresAt } = await deps.links.issue({ email: body.email, redirect: body.redirect ?? '/', ip });
+    const link = `${deps.publicUrl()}/api/auth/email-link/callback?token=${encodeURIComponent(token)}`;
+    // Sent after answering: an SMTP round trip must not make some addresses answer slower than others.
+    setImmediate(() => {
+      deps.mailer.send({ to: body.email, link, expiresAt }).catch((error: unknown) => {
+        deps.logger.error({ err: error, email: body.email }, 'the sign-in e-mail could not be sent');
+      });
+    });
+    return c.json({ sent: true as const }, 202);
+  });
+
+  app.get('/auth/email-link/callback', async (c) => {
+    const limited = await deps.limits.callbacksPerIp.consume(c, clientAddress(c));
+    if (limited) return limited;
+    c.header('Cache-Control', 'no-store');
+    c.header('Referrer-Policy', 'no-referrer');
+    const redeemed = await deps.links.redeem(c.req.query('token'));
+    if (!redeemed.ok) return c.redirect(`/?signin_error=${redeemed.code}`, 302);
+    const person = await personForEmail(deps.people, redeemed.email);
+    const { cookieValue } = await deps.sessions.create({ personId: person.id, method: 'email_link', userAgent: c.req.header('user-agent') ?? null, ip: clientAddress(c) });
+    setSessionCookie(c, cookieValue, deps.secureCookie());
+    return c.redirect(redeemed.redirect, 302);
+  });
+
+  return app;
+}
