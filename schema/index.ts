@@ -24,3 +24,5 @@ export * from './document/zoned-time.ts';
 export * from './document/time-zone-change.ts';
 export * from './document/limits.ts';
 export * from './api/collab-refusal.ts';
+export * from './document/contributions.ts';
+export * from './document/permissions.ts';

@@ -36,6 +36,7 @@ export const INBOUND_SCOPE: Record<Role, InboundScope> = {
   adapter: 'wedding',
   vendor: 'own',
   couple: 'none',
+  viewer: 'none',
 };
 
 export const INBOUND_REFUSALS = ['connector_read_only', 'vendor_unbound', 'not_own_entity', 'reassigns_vendors'] as const;

@@ -17,6 +17,7 @@ export function seesConfiguration(p: Principal, i: Integration): boolean {
       return !!p.vendorId && i.vendorId === p.vendorId;
     case 'couple':
     case 'adapter':
+    case 'viewer':
       return false;
     default: {
       const never: never = p.role;

@@ -79,6 +79,7 @@ describe('secrets stay secret', () => {
       admin, planner, vendor: photo,
       couple: await t.token('couple', ['w1']),
       adapter: await t.token('adapter', ['w1']),
+      viewer: await t.token('viewer', ['w1']),
       'other-vendor': await t.token('vendor', ['w1'], { vendorId: 'florist' }),
     };
     const twilio = await new TwilioSandbox().start();

@@ -1,0 +1,219 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import {
+  WeddingDoc, addComment, crewOf, notesText, proposeChange, setCrew, type Writer,
+} from '../../schema/index.ts';
+import type { DocumentLimits } from '../../schema/document/limits.ts';
+import { checkUpdate } from '../../server/collab/update-check.ts';
+import { filterByPermission } from '../../server/collab/update-permissions.ts';
+import { reestablish, revocation } from '../../server/collab/update-repair.ts';
+import { assertProperty } from '../helpers/property.ts';
+
+const LIMITS: DocumentLimits = { maxEvents: 2000, maxTextLength: 20_000, maxDocumentBytes: 16 * 1024 * 1024 };
+const PLANNER: Writer = { role: 'planner', sub: 'pat' };
+const VENDOR: Writer = { role: 'vendor', sub: 'vic', vendorId: 'photo' };
+const COUPLE: Writer = { role: 'couple', sub: 'ana' };
+
+/**
+ * A server Y.Doc and peers, wired as the collaboration server is: each peer's update is filtered by
+ * its writer's permissions, the permitted part applied, the writer repaired, and every server
+ * change broadcast to every peer.
+ */
+function hub() {
+  const server = new Y.Doc();
+  const peers = new Map<Y.Doc, Writer>();
+  const refusals: string[][] = [];
+  server.on('update', (u: Uint8Array) => { for (const p of peers.keys()) Y.applyUpdate(p, u, 'server'); });
+  const deliver = (peer: Y.Doc, update: Uint8Array) => {
+    const writer = peers.get(peer)!;
+    const permitted = writer.role === 'planner' ? null : filterByPermission(server, update, writer);
+    const verdict = checkUpdate(server, permitted?.update ?? update, LIMITS, permitted?.isRefused);
+    if (!verdict.ok) throw new Error(`schema refusal: ${verdict.message}`);
+    if (!permitted) return void Y.applyUpdate(server, update, peer);
+    Y.applyUpdate(server, permitted.update, peer);
+    reestablish(server, permitted.kept);
+    const revoke = revocation(permitted.revoke);
+    if (revoke) Y.applyUpdate(peer, revoke, 'server');
+    refusals.push(permitted.issues.map((i) => i.path));
+  };
+  return {
+    server,
+    refusals,
+    /** A peer of `writer`, synced with the server. */
+    join(writer: Writer): Y.Doc {
+      const peer = new Y.Doc();
+      Y.applyUpdate(peer, Y.encodeStateAsUpdate(server), 'server');
+      peers.set(peer, writer);
+      return peer;
+    },
+    /** Runs `fn` on the peer offline and sends everything it has that the server lacks, in one update. */
+    offline(peer: Y.Doc, fn: () => void): void {
+      const before = Y.encodeStateVector(server);
+      const writer = peers.get(peer)!;
+      peers.delete(peer);
+      fn();
+      peers.set(peer, writer);
+      deliver(peer, Y.encodeStateAsUpdate(peer, before));
+    },
+    /** Live editing: each local transaction is sent as it happens. */
+    live(peer: Y.Doc, fn: () => void): void {
+      const sent: Uint8Array[] = [];
+      const onUpdate = (u: Uint8Array, origin: unknown) => { if (origin !== 'server') sent.push(u); };
+      peer.on('update', onUpdate);
+      fn();
+      peer.off('update', onUpdate);
+      for (const u of sent) deliver(peer, u);
+    },
+  };
+}
+
+function seed(server: Y.Doc): void {
+  const w = new WeddingDoc(server);
+  w.setMeta({ title: 'Ana & Ben', date: '2026-06-13', timezone: 'Europe/London' });
+  w.upsertVendor({ id: 'photo', name: 'Photo Co', category: 'photographer', email: 'p@example.com' });
+  w.upsertVendor({ id: 'florist', name: 'Flora', category: 'florist', phone: '+44 20 7946 0000' });
+  w.upsertEvent({ id: 'e1', title: 'Ceremony', start: '2026-06-13T14:00:00+01:00', end: '2026-06-13T15:00:00+01:00', vendorIds: ['photo'], notes: 'planner notes' });
+  w.upsertEvent({ id: 'e2', title: 'Dinner', start: '2026-06-13T18:00:00+01:00', end: '2026-06-13T20:00:00+01:00', vendorIds: ['florist'] });
+  w.upsertPayment({ id: 'p1', vendorId: 'photo', amount: 100_000, currency: 'GBP' });
+  w.upsertPayment({ id: 'p2', vendorId: 'florist', amount: 50_000, currency: 'GBP' });
+  w.updateGuests({ count: 80, dietary: { vegan: 3 } });
+  w.setBudget({ totals: { GBP: { planned: 150_000, paid: 0, refunded: 0, outstanding: 150_000, overdue: 0, payments: 2 } }, vendors: {}, nextDue: null, asOf: '2026-01-01', updatedAt: '2026-01-01T00:00:00Z' });
+}
+
+/** The document's JSON; a root no one has written to yet (only declared locally) reads as absent. */
+const json = (d: Y.Doc) => JSON.stringify(Object.fromEntries([...d.share.keys()].sort().map((k) => [k, d.share.get(k) instanceof Y.Array ? d.getArray(k).toJSON() : d.getMap(k).toJSON()]).filter(([, v]) => Object.keys(v as object).length > 0)));
+
+describe('write permissions per path (Y.Doc level)', () => {
+  it('a vendor offline confirms its arrival and, in the same batch, changes the budget: the arrival lands, the budget does not, the phone equals the server', () => {
+    const h = hub();
+    seed(h.server);
+    const phone = h.join(VENDOR);
+    h.offline(phone, () => {
+      setCrew(phone, 'e1', 'photo', { arrival: '2026-06-13T13:00:00+01:00', confirmed: true });
+      phone.getMap('budget').set('nextDue', null);
+      phone.getMap('budget').delete('totals');
+    });
+    expect(crewOf(h.server, 'e1').photo).toEqual({ arrival: '2026-06-13T13:00:00+01:00', confirmed: true });
+    expect(new WeddingDoc(h.server).getBudget()?.totals.GBP?.planned).toBe(150_000);
+    expect(h.refusals.at(-1)).toEqual(expect.arrayContaining(['budget.totals']));
+    expect(json(phone)).toBe(json(h.server));
+  });
+
+  it('refuses what each role may not write and keeps what it may, with the writer back in the server state', () => {
+    const h = hub();
+    seed(h.server);
+    const phone = h.join(VENDOR);
+    const couple = h.join(COUPLE);
+    h.live(phone, () => {
+      const w = new WeddingDoc(phone);
+      w.upsertVendor({ id: 'photo', email: 'new@example.com', notes: 'bring ladder' });
+      w.upsertVendor({ id: 'florist', phone: '+44 20 0000 0000' }); // another vendor's record
+      w.upsertPayment({ id: 'p1', invoiceRef: 'INV-7' });
+      w.upsertPayment({ id: 'p2', invoiceRef: 'INV-8' }); // not its payment
+      w.upsertPayment({ id: 'p1', amount: 1 }); // its payment, but not the amount
+      setCrew(phone, 'e2', 'photo', { confirmed: true }); // not assigned
+      w.eventNotes('e1')!.insert(0, 'vendor was here ');
+      w.eventNotes('e1')!.delete(0, 3);
+      addComment(phone, { id: 'c1', authorId: 'vic', subject: 'timeline.e1', text: 'see you there' });
+      addComment(phone, { id: 'c2', authorId: 'ana', subject: '', text: 'spoofed' });
+    });
+    h.live(couple, () => {
+      const w = new WeddingDoc(couple);
+      w.updateGuests({ count: 95, dietary: { vegan: 4, halal: 2 } });
+      notesText(couple, 'couple').insert(0, 'our notes');
+      proposeChange(couple, { id: 'pr1', authorId: 'ana', eventId: 'e1', changes: { start: '2026-06-13T14:30:00+01:00' } });
+      couple.getMap<Y.Map<unknown>>('proposals').get('pr1')!.set('status', 'accepted');
+      w.setMeta({ title: 'Renamed by couple' });
+      w.deleteEvent('e2');
+    });
+    const s = new WeddingDoc(h.server);
+    expect(s.getVendor('photo')).toMatchObject({ email: 'new@example.com', notes: 'bring ladder' });
+    expect(s.getVendor('florist')?.phone).toBe('+44 20 7946 0000');
+    expect(s.getPayment('p1')).toMatchObject({ invoiceRef: 'INV-7', amount: 100_000 });
+    expect(s.getPayment('p2')?.invoiceRef).toBeUndefined();
+    expect(crewOf(h.server, 'e2')).toEqual({});
+    expect(s.getEvent('e1')?.notes).toBe('planner notes');
+    expect(Object.keys(h.server.getMap('comments').toJSON())).toEqual(['c1']);
+    expect(s.getGuests()).toMatchObject({ count: 95, dietary: { vegan: 4, halal: 2 } });
+    expect(notesText(h.server, 'couple').toString()).toBe('our notes');
+    expect((h.server.getMap('proposals').toJSON() as Record<string, { status?: string }>).pr1?.status).toBeUndefined();
+    expect(s.getMeta().title).toBe('Ana & Ben');
+    expect(s.getEvent('e2')?.title).toBe('Dinner');
+    expect(json(phone)).toBe(json(h.server));
+    expect(json(couple)).toBe(json(h.server));
+  });
+
+  it('converges for random edits from every role, and the server never holds a forbidden change', () => {
+    const roles: Writer[] = [PLANNER, VENDOR, { role: 'vendor', sub: 'flo', vendorId: 'florist' }, COUPLE];
+    const edit = fc.record({
+      who: fc.integer({ min: 0, max: roles.length - 1 }),
+      what: fc.constantFrom('crew', 'otherCrew', 'vendorEmail', 'otherVendor', 'invoice', 'amount', 'guests', 'title', 'budget',
+        'notesInsert', 'notesDelete', 'coupleNotes', 'comment', 'deleteEvent', 'deleteVendor', 'assign'),
+      n: fc.integer({ min: 0, max: 50 }),
+      offline: fc.boolean(),
+    });
+    assertProperty(fc.property(fc.array(fc.array(edit, { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 8 }), (batches) => {
+      const h = hub();
+      seed(h.server);
+      const peers = roles.map((r) => h.join(r));
+      for (const batch of batches) {
+        const who = batch[0]!.who;
+        const peer = peers[who]!;
+        const writer = roles[who]!;
+        const run = () => {
+          for (const e of batch) applyEdit(peer, writer, e.what, e.n);
+        };
+        if (batch[0]!.offline) h.offline(peer, run); else h.live(peer, run);
+        for (const p of peers) expect(json(p)).toBe(json(h.server));
+        expect(new WeddingDoc(h.server).invalidEntries()).toEqual([]);
+      }
+      // What only planners may write never changed unless a planner wrote it.
+      const plannerWrote = batches.some((b) => roles[b[0]!.who]!.role === 'planner');
+      if (!plannerWrote) {
+        const s = new WeddingDoc(h.server);
+        expect(s.getMeta().title).toBe('Ana & Ben');
+        expect(s.getBudget()?.totals.GBP?.planned).toBe(150_000);
+        expect(s.getPayment('p1')?.amount).toBe(100_000);
+        expect(s.getEvent('e1')?.notes).toBe('planner notes');
+        expect(s.listEvents().map((e) => e.id)).toEqual(['e1', 'e2']);
+        expect(s.getVendor('florist')?.phone).toBe('+44 20 7946 0000');
+      }
+    }), { numRuns: 100 });
+  });
+});
+
+function applyEdit(peer: Y.Doc, writer: Writer, what: string, n: number): void {
+  const w = new WeddingDoc(peer);
+  const own = writer.vendorId ?? 'photo';
+  const other = own === 'photo' ? 'florist' : 'photo';
+  const ownEvent = own === 'photo' ? 'e1' : 'e2';
+  try {
+    switch (what) {
+      case 'crew': return void setCrew(peer, ownEvent, own, { notes: `n${n}`, confirmed: n % 2 === 0 });
+      case 'otherCrew': return void setCrew(peer, ownEvent === 'e1' ? 'e2' : 'e1', own, { arrival: '2026-06-13T12:00:00+01:00' });
+      case 'vendorEmail': return void w.upsertVendor({ id: own, email: `v${n}@example.com` });
+      case 'otherVendor': return void w.upsertVendor({ id: other, email: `x${n}@example.com` });
+      case 'invoice': return void w.upsertPayment({ id: own === 'photo' ? 'p1' : 'p2', invoiceRef: `INV-${n}` });
+      case 'amount': return void w.upsertPayment({ id: 'p1', amount: 1000 + n });
+      case 'guests': return void w.updateGuests({ count: n, dietary: { vegan: n % 7 } });
+      case 'title': return void w.setMeta({ title: `Title ${n}` });
+      case 'budget': return void peer.getMap('budget').delete('totals');
+      case 'notesInsert': return void w.eventNotes('e1')?.insert(Math.min(n, w.eventNotes('e1')!.length), `x${n}`);
+      case 'notesDelete': {
+        const t = w.eventNotes('e1');
+        if (t && t.length > 0) t.delete(Math.min(n, t.length - 1), 1 + (n % 3));
+        return;
+      }
+      case 'coupleNotes': return void notesText(peer, 'couple').insert(0, `c${n}`);
+      case 'comment': return void addComment(peer, { id: `c${n}`, authorId: writer.sub, subject: '', text: `hi ${n}` });
+      case 'deleteEvent': return void w.deleteEvent(n % 2 ? 'e1' : 'e2');
+      case 'deleteVendor': return void w.deleteVendor(other);
+      case 'assign': return void w.upsertEvent({ id: 'e2', vendorIds: n % 2 ? ['florist', 'photo'] : ['florist'] });
+      default: throw new Error(what);
+    }
+  } catch (error) {
+    // A write the typed API itself refuses (e.g. an event that is gone) is not part of this property.
+    if ((error as { name?: string }).name !== 'SchemaError') throw error;
+  }
+}
