@@ -1,6 +1,7 @@
 import * as encoding from 'lib0/encoding';
 import * as Y from 'yjs';
 import type { CollabRefusalIssue } from '../../schema/api/collab-refusal.ts';
+import { LAYOUT } from '../../schema/document/layout.ts';
 import { mayWrite, type WriteFacts, type Writer } from '../../schema/document/permissions.ts';
 import { ROOT } from '../../schema/document/wedding-doc.ts';
 import { MissingDependencies, OutsideLayout, Placer, decodeAgainst, type DecodedUpdate, type DeleteRanges } from './update-places.ts';
@@ -178,7 +179,7 @@ class PermissionFilter {
 
   /** Keeps a live map value; `item` must be its key's current value. */
   private keepValue(item: Y.Item, when: 'always' | 'if_lost'): void {
-    const map = item.parent as Y.AbstractType<unknown>;
+    const map = typed(this.doc, item.parent as Y.AbstractType<unknown>);
     const key = item.parentSub;
     if (!(map instanceof Y.Map) || key === null || map._map.get(key) !== item) return;
     const known = this.kept.find((k) => k.kind === 'value' && k.map === map && k.key === key);
@@ -296,4 +297,16 @@ class PermissionFilter {
     }
     return encoder.toUint8Array();
   }
+}
+
+/**
+ * A root shared type as the layout types it: a document loaded from updates holds a root nobody has
+ * asked for by type as a plain AbstractType (Yjs types it on the first getMap/getArray/getText).
+ */
+export function typed(doc: Y.Doc, type: Y.AbstractType<unknown>): Y.AbstractType<unknown> {
+  if (type._item !== null || type instanceof Y.Map || type instanceof Y.Array || type instanceof Y.Text) return type;
+  const name = Y.findRootTypeKey(type);
+  const kind = LAYOUT[name]?.kind;
+  const root: unknown = kind === 'array' ? doc.getArray(name) : kind === 'text' ? doc.getText(name) : doc.getMap(name);
+  return root as Y.AbstractType<unknown>;
 }

@@ -1,7 +1,7 @@
 import * as encoding from 'lib0/encoding';
 import * as Y from 'yjs';
 import type { TxOrigin } from '../../schema/document/origins.ts';
-import { REPAIR_CLIENT_ID, type Kept, type PermissionVerdict } from './update-permissions.ts';
+import { REPAIR_CLIENT_ID, typed, type Kept, type PermissionVerdict } from './update-permissions.ts';
 
 /**
  * Brings a writer whose update was refused in part (update-permissions.ts) back to the server's
@@ -64,7 +64,7 @@ export function reestablish(doc: Y.Doc, kept: readonly Kept[]): void {
 }
 
 function reestablishElements(doc: Y.Doc, item: Y.Item, offset: number, len: number): void {
-  const parent = item.parent as Y.AbstractType<unknown>;
+  const parent = typed(doc, item.parent as Y.AbstractType<unknown>);
   // The item may have been split since: find the live part that holds each kept clock.
   let clock = item.id.clock + offset;
   const end = clock + len;
