@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import {
-  WeddingDoc, addComment, crewOf, notesText, proposeChange, setCrew, type Writer,
+  WeddingDoc, addComment, canEdit, crewOf, decideProposal, getProposal, notesText, proposeChange, setCrew, type Writer,
 } from '../../schema/index.ts';
 import { applyEdit, EDITS, json, seed } from '../helpers/wedding-edits.ts';
 import type { DocumentLimits } from '../../schema/document/limits.ts';
@@ -164,5 +164,49 @@ describe('write permissions per path (Y.Doc level)', () => {
         expect(s.getVendor('florist')?.phone).toBe('+44 20 7946 0000');
       }
     }), { numRuns: 100 });
+  });
+
+  it('a couple proposes a timeline change; only a planner accepts (the change is applied) or declines (only marked)', () => {
+    const h = hub();
+    seed(h.server);
+    const couple = h.join(COUPLE);
+    const planner = h.join(PLANNER);
+    h.live(couple, () => {
+      proposeChange(couple, { id: 'pr1', authorId: 'ana', eventId: 'e1', changes: { start: '2026-06-13T14:30:00+01:00', end: '2026-06-13T15:30:00+01:00' } });
+      proposeChange(couple, { id: 'pr2', authorId: 'ana', eventId: 'e2', changes: { title: 'Feast' } });
+    });
+    expect(getProposal(h.server, 'pr1')?.status).toBe('pending');
+    // The couple cannot decide its own proposal: the decision is refused, the proposal stays pending.
+    h.live(couple, () => void decideProposal(couple, 'pr1', 'accepted', 'ana'));
+    expect(getProposal(h.server, 'pr1')?.status).toBe('pending');
+    expect(new WeddingDoc(h.server).getEvent('e1')?.start).toBe('2026-06-13T14:00:00+01:00');
+    expect(json(couple)).toBe(json(h.server));
+    h.live(planner, () => {
+      decideProposal(planner, 'pr1', 'accepted', 'pat');
+      decideProposal(planner, 'pr2', 'declined', 'pat');
+    });
+    const s = new WeddingDoc(h.server);
+    expect(s.getEvent('e1')).toMatchObject({ start: '2026-06-13T14:30:00+01:00', end: '2026-06-13T15:30:00+01:00' });
+    expect(s.getEvent('e2')?.title).toBe('Dinner');
+    expect(getProposal(h.server, 'pr1')).toMatchObject({ status: 'accepted', decidedBy: 'pat' });
+    expect(getProposal(h.server, 'pr2')).toMatchObject({ status: 'declined', decidedBy: 'pat' });
+    expect(() => decideProposal(planner, 'pr2', 'accepted', 'pat')).toThrow(/already declined/);
+    expect(json(couple)).toBe(json(h.server));
+  });
+
+  it('tells clients what a person can edit, from the same table the server enforces', () => {
+    const server = new Y.Doc();
+    seed(server);
+    expect(canEdit(server, VENDOR, 'timeline', ['e1', 'crew', 'photo', 'arrival'])).toBe(true);
+    expect(canEdit(server, VENDOR, 'timeline', ['e2', 'crew', 'photo', 'arrival'])).toBe(false);
+    expect(canEdit(server, VENDOR, 'timeline', ['e1', 'title'])).toBe(false);
+    expect(canEdit(server, VENDOR, 'vendors', ['photo', 'email'])).toBe(true);
+    expect(canEdit(server, VENDOR, 'vendors', ['florist', 'email'])).toBe(false);
+    expect(canEdit(server, VENDOR, 'payments', ['p1', 'invoiceRef'])).toBe(true);
+    expect(canEdit(server, VENDOR, 'payments', ['p2', 'invoiceRef'])).toBe(false);
+    expect(canEdit(server, COUPLE, 'guests', ['dietary', 'vegan'])).toBe(true);
+    expect(canEdit(server, COUPLE, 'notes', ['planner'])).toBe(false);
+    expect(canEdit(server, { role: 'viewer', sub: 'val' }, 'guests', ['count'])).toBe(false);
+    expect(canEdit(server, PLANNER, 'budget', ['totals'])).toBe(true);
   });
 });
