@@ -71,8 +71,16 @@ export class UpdateValidation implements Extension {
   private applyPermitted(connection: Connection, document: Document, documentName: string, type: number, payload: Uint8Array, permitted: PermissionVerdict): void {
     this.refusing.add(connection);
     connection.readOnly = true;
-    Y.applyUpdate(document, permitted.update, { source: 'connection', connection });
-    reestablish(document, permitted.kept);
+    try {
+      Y.applyUpdate(document, permitted.update, { source: 'connection', connection });
+      reestablish(document, permitted.kept);
+    } catch (error) {
+      // Fail closed and visibly: the client is told as for any whole refusal (it starts again).
+      this.logger.error({ err: error, documentName }, 'could not apply the permitted part of an update');
+      this.metrics.updatesRefused.inc({ code: 'schema_violation' });
+      connection.sendStateless(encodeCollabRefusal({ code: 'schema_violation', message: 'the server could not apply this update', issues: [] }));
+      return;
+    }
     const revoke = revocation(permitted.revoke);
     if (revoke) connection.send(new OutgoingMessage(connection.messageAddress).createSyncMessage().writeUpdate(revoke).toUint8Array());
     this.metrics.updatesRefused.inc({ code: 'permission_denied' });
