@@ -209,4 +209,34 @@ describe('write permissions per path (Y.Doc level)', () => {
     expect(canEdit(server, { role: 'viewer', sub: 'val' }, 'guests', ['count'])).toBe(false);
     expect(canEdit(server, PLANNER, 'budget', ['totals'])).toBe(true);
   });
+
+  it('a forbidden value written concurrently with a planner\'s never wins on any peer, whichever client id is larger', () => {
+    for (let round = 0; round < 20; round++) {
+      const server = new Y.Doc();
+      seed(server);
+      const planner = new Y.Doc();
+      const vendor = new Y.Doc();
+      for (const p of [planner, vendor]) Y.applyUpdate(p, Y.encodeStateAsUpdate(server));
+      // Both edit the title from the same state; the planner's reaches the server first.
+      new WeddingDoc(planner).setMeta({ title: 'By the planner' });
+      new WeddingDoc(vendor).setMeta({ title: 'By the vendor' });
+      setCrew(vendor, 'e1', 'photo', { confirmed: true });
+      const broadcast: Uint8Array[] = [];
+      server.on('update', (u: Uint8Array) => broadcast.push(u));
+      Y.applyUpdate(server, Y.encodeStateAsUpdate(planner, Y.encodeStateVector(server)));
+      const update = Y.encodeStateAsUpdate(vendor, Y.encodeStateVector(server));
+      const permitted = filterByPermission(server, update, VENDOR)!;
+      expect(checkUpdate(server, permitted.update, LIMITS, permitted.isRefused)).toEqual({ ok: true });
+      Y.applyUpdate(server, permitted.update);
+      reestablish(server, permitted.kept);
+      Y.applyUpdate(vendor, revocation(permitted.revoke)!);
+      for (const u of broadcast) { Y.applyUpdate(vendor, u); Y.applyUpdate(planner, u); }
+      Y.applyUpdate(vendor, Y.encodeStateAsUpdate(server, Y.encodeStateVector(vendor)));
+      expect(new WeddingDoc(server).getMeta().title).toBe('By the planner');
+      expect(crewOf(server, 'e1').photo).toEqual({ confirmed: true });
+      expect(json(vendor)).toBe(json(server));
+      expect(json(planner)).toBe(json(server));
+    }
+  });
 });
+
