@@ -9,7 +9,10 @@
  *   client floods its own wedding back to back, against the same bystanders without the flood
  * Ratios are against `bare-unbatched` (Hocuspocus without persistence, broadcasting each update as
  * WedSync does); `bare` with Hocuspocus' default batching is reported too.
- * Options: --quick (fewer samples, for a smoke run), --noisy-only (just the noisy-neighbour row).
+ * - vendor writer (WedSync only): a vendor writing its own allowed path against a planner writing
+ *   the same path, the cost of the per-path write check (bench/permission-cost.ts)
+ * Options: --quick (fewer samples, for a smoke run), --noisy-only (just the noisy-neighbour row),
+ * --permissions-only (just the vendor-writer row).
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -24,6 +27,7 @@ import { createTokenService } from '../server/auth/tokens.ts';
 import { openDatabase } from '../server/storage/database.ts';
 import { DocumentStore } from '../server/storage/document-store.ts';
 import { noisyNeighbour, type NoisyNeighbourResult } from './noisy-neighbour.ts';
+import { permissionCost, type PermissionCost } from './permission-cost.ts';
 import { fmt, markdownTable, summarize } from './stats.ts';
 
 const SERVER = fileURLToPath(new URL('./core-server.ts', import.meta.url));
@@ -224,8 +228,40 @@ function noisyTable(r: NoisyNeighbourResult): string {
   );
 }
 
+async function permissionRow(quick: boolean): Promise<PermissionCost> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-perm-'));
+  const server = await startServer('wedsync', dataDir);
+  try {
+    return await permissionCost(server.url, createTokenService(BENCH_SECRET), { updates: quick ? 3000 : 20_000, runs: quick ? 3 : 5 });
+  } finally {
+    await server.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+function permissionTable(r: PermissionCost): string {
+  return markdownTable(
+    ['write permissions (wedsync)', 'updates/s seen by peer', 'vs planner writer', 'server CPU per update: check + apply (µs, in process)', 'vs planner writer', 'runs (median)', 'updates per run'],
+    [
+      ['planner writer (no per-path check)', fmt(r.plannerPerSecond, 0), '1.00', fmt(r.cpu.plannerMicros, 1), '1.00', r.runs, r.updates],
+      ['vendor writer (its own crew entry)', fmt(r.vendorPerSecond, 0), fmt(r.ratio, 2), fmt(r.cpu.vendorMicros, 1), fmt(r.cpu.ratio, 2), r.runs, r.updates],
+    ],
+  );
+}
+
 export default async function core(args: string[]): Promise<void> {
   const quick = args.includes('--quick');
+  if (args.includes('--permissions-only')) {
+    const permissions = await permissionRow(quick);
+    const table = permissionTable(permissions);
+    const meta = { when: new Date().toISOString(), node: process.version, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, quick, only: 'permissions' };
+    fs.mkdirSync(RESULTS, { recursive: true });
+    const file = path.join(RESULTS, `core-permissions-${meta.when.replace(/[:.]/g, '-')}${quick ? '-quick' : ''}.json`);
+    fs.writeFileSync(file, JSON.stringify({ meta, permissions, table }, null, 2) + '\n');
+    console.log(table);
+    console.log(`\nwritten to ${path.relative(process.cwd(), file)}`);
+    return;
+  }
   if (args.includes('--noisy-only')) {
     const token = await createTokenService(BENCH_SECRET).sign({ sub: 'bench', role: 'admin', weddings: ['*'] }, 3600);
     const noisy = await noisyRow(token, quick);
@@ -273,6 +309,8 @@ export default async function core(args: string[]): Promise<void> {
 
   console.error('wedsync: noisy neighbour…');
   const noisy = await noisyRow(token, quick);
+  console.error('wedsync: vendor writer…');
+  const permissions = await permissionRow(quick);
 
   const bare = results['bare-unbatched'];
   const mainTable = markdownTable(
@@ -282,11 +320,11 @@ export default async function core(args: string[]): Promise<void> {
       return [s, fmt(r.latencyP50!), fmt(r.latencyP99!), fmt(r.updatesPerSecond!, 0), fmt(r.updatesPerSecond! / bare.updatesPerSecond!, 2), fmt(r.ackedPerSecond!, 0), r.coldLoadMs == null ? 'n/a' : fmt(r.coldLoadMs, 0), r.reloadMs == null ? 'n/a' : fmt(r.reloadMs, 0), fmt(r.rssPerDocKiB!, 1), fmt(r.heapPerDocKiB!, 1)];
     }),
   );
-  const table = `${mainTable}\n\n${noisyTable(noisy)}`;
+  const table = `${mainTable}\n\n${noisyTable(noisy)}\n\n${permissionTable(permissions)}`;
   const meta = { when: new Date().toISOString(), node: process.version, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, quick, samples, rate: 200, updates, historySize, memDocs };
   fs.mkdirSync(RESULTS, { recursive: true });
   const file = path.join(RESULTS, `core-${meta.when.replace(/[:.]/g, '-')}${quick ? '-quick' : ''}.json`);
-  fs.writeFileSync(file, JSON.stringify({ meta, results, noisy, table }, null, 2) + '\n');
+  fs.writeFileSync(file, JSON.stringify({ meta, results, noisy, permissions, table }, null, 2) + '\n');
   console.log(table);
   console.log(`\n${JSON.stringify(meta)}\nwritten to ${path.relative(process.cwd(), file)}`);
 }

@@ -27,3 +27,5 @@ export * from './document/limits.ts';
 export * from './api/collab-refusal.ts';
 export * from './api/people.ts';
 export * from './api/account.ts';
+export * from './document/contributions.ts';
+export * from './document/permissions.ts';

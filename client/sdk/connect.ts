@@ -49,12 +49,17 @@ export interface WeddingConnection {
   readonly ydoc: Y.Doc;
   readonly provider: SizedProvider;
   /**
-   * Called after the server refused one of this client's updates (a write that breaks the schema,
-   * that builds on operations the server does not have, or that would make the wedding too large).
-   * Yjs clocks are per client, so every later update of the same Y.Doc would be refused too: the
-   * SDK has already dropped the local document (and the local store's copy), started a new Y.Doc
-   * with a new clientID in its place (`doc`, `ydoc`, `provider` now return the new ones) and is
-   * syncing it from the server. Unacknowledged local changes are dropped with it (`discardedChanges`).
+   * Called after the server refused one of this client's updates.
+   * - `permission_denied`: writes this token's role may not make (schema/document/permissions.ts)
+   *   were refused and the rest of the update applied; the server has already brought the document
+   *   back to its state (the refused writes undone). The document is kept, and no other pending
+   *   edit is lost (`discardedChanges` is 0). Use `canEdit` to grey out what cannot be edited.
+   * - other codes (a write that breaks the schema, that builds on operations the server does not
+   *   have, or that would make the wedding too large) refuse the whole update. Yjs clocks are per
+   *   client, so every later update of the same Y.Doc would be refused too: the SDK has already
+   *   dropped the local document (and the local store's copy), started a new Y.Doc with a new
+   *   clientID in its place (`doc`, `ydoc`, `provider` now return the new ones) and is syncing it
+   *   from the server. Unacknowledged local changes are dropped with it (`discardedChanges`).
    * Returns the unsubscribe.
    */
   onRefused(listener: (refusal: RefusedUpdate) => void): () => void;
@@ -200,12 +205,15 @@ export async function connectWedding(options: ConnectOptions): Promise<WeddingCo
       listen(provider);
       if (online && !destroyed) provider.attach();
       old.ydoc.destroy();
-      const event: RefusedUpdate = { ...refusal, discardedChanges };
-      for (const l of [...refusedListeners]) l(event);
-      wake();
+      report({ ...refusal, discardedChanges });
     } finally {
       recovering = false;
     }
+  }
+
+  function report(event: RefusedUpdate): void {
+    for (const l of [...refusedListeners]) l(event);
+    wake();
   }
 
   function listen(provider: SizedProvider): void {
@@ -213,7 +221,11 @@ export async function connectWedding(options: ConnectOptions): Promise<WeddingCo
       const refusal = decodeCollabRefusal(payload);
       // A provider started by recover() has sent nothing before it authenticates: a refusal then is
       // about an update of the document it replaced, still in flight when that one was dropped.
-      if (refusal && !awaitingFirstAuth.has(provider)) void recover(refusal);
+      if (!refusal || awaitingFirstAuth.has(provider)) return;
+      // Refused in part: the server applied the rest and already sent what brings this document
+      // back to its state, so the document and its other pending edits are kept.
+      if (refusal.code === 'permission_denied') return void report({ ...refusal, discardedChanges: 0 });
+      void recover(refusal);
     });
     provider.on('status', ({ status: s }: { status: WebSocketStatus }) => setStatus(toStatus(s)));
     provider.on('authenticated', ({ scope }: { scope: string }) => {

@@ -1,11 +1,14 @@
 import { z } from 'zod';
 import { WEDDING_ID_PATTERN } from '../document/names.ts';
 
-/** Token roles: the wedding roles (schema/api/people.ts) plus `admin` (operators) and `adapter` (headless peers). */
+/** Token roles: the wedding roles (schema/api/people.ts) plus `admin` (operators) and `adapter` (headless peers). `viewer` reads a wedding and writes nothing, over the WebSocket or HTTP. */
 export const ROLES = ['admin', 'planner', 'couple', 'vendor', 'viewer', 'adapter'] as const;
 export type Role = (typeof ROLES)[number];
 
-/** Roles whose WebSocket connections may change the document. */
+/**
+ * Roles that may write every part of the document (and the HTTP routes that write it as a whole).
+ * Couples and vendors write only their own paths (schema/document/permissions.ts); viewers nothing.
+ */
 export const WRITER_ROLES: readonly Role[] = ['admin', 'planner', 'adapter'];
 
 export const WeddingScope = z.union([z.literal('*'), z.string().regex(WEDDING_ID_PATTERN)]);

@@ -1,15 +1,21 @@
 /**
- * What a collaboration server tells a client whose update it refused. The update was not applied,
- * not stored and not acknowledged (the client got SyncStatus `false` for it, as Hocuspocus answers
- * a read-only connection), and the connection stays open. Sent as a Hocuspocus stateless message on
- * the document's address.
+ * What a collaboration server tells a client whose update it refused, as a Hocuspocus stateless
+ * message on the document's address. The connection stays open either way.
  *
- * Yjs clocks are per client: once one update of a client is refused, every later update of that
- * client has a clock gap on the server and is refused as `missing_dependencies` too. A client that
- * receives a refusal must therefore bring its document back to the server's state: drop the local
- * document, start a fresh Y.Doc (a new clientID), sync it from the server, and re-apply nothing that
- * was refused. The SDK does this itself (client/sdk/connect.ts); docs/collab-protocol.md says what a
- * raw Yjs client must do.
+ * `permission_denied` refuses only part of an update: the writes its role may not make
+ * (schema/document/permissions.ts). The rest was applied, stored and acknowledged (SyncStatus
+ * `true`), and the server has already sent what brings the client back to its state: a deletion of
+ * the refused insertions, and new operations that re-establish what the client deleted without the
+ * right to. The client needs to do nothing (its other pending edits still land); `issues` name the
+ * refused paths.
+ *
+ * Every other code refuses the whole update: it was not applied, not stored and not acknowledged
+ * (SyncStatus `false`, as Hocuspocus answers a read-only connection). Yjs clocks are per client, so
+ * every later update of that client has a clock gap on the server and is refused as
+ * `missing_dependencies` too. A client that receives such a refusal must bring its document back
+ * to the server's state: drop the local document, start a fresh Y.Doc (a new clientID), sync it
+ * from the server, and re-apply nothing that was refused. The SDK does this itself
+ * (client/sdk/connect.ts); docs/collab-protocol.md says what a raw Yjs client must do.
  */
 export const COLLAB_REFUSAL_CODES = [
   /** An entity or value the update writes does not match the wedding schema (schema/document). */
@@ -18,6 +24,8 @@ export const COLLAB_REFUSAL_CODES = [
   'missing_dependencies',
   /** The update would take the document past one of its size limits (events, text length, total bytes). */
   'document_too_large',
+  /** Part of the update writes where the writer's role may not; only that part was refused (see above). */
+  'permission_denied',
 ] as const;
 export type CollabRefusalCode = (typeof COLLAB_REFUSAL_CODES)[number];
 

@@ -93,6 +93,21 @@ const endNotBeforeStart = (e: { start?: string | undefined; end?: string | undef
 const END_BEFORE_START = { message: 'end must not be before start', path: ['end'] };
 
 export const TimelineEvent = TimelineEventFields.refine(endNotBeforeStart, END_BEFORE_START);
+
+/**
+ * One assigned vendor's own part of a timeline event (`timeline.<eventId>.crew.<vendorId>`): when it
+ * arrives (ISO 8601 with offset, `""` when not given), its own notes for the event, and whether it
+ * confirmed. Written by that vendor (schema/document/permissions.ts), read with `crewOf`.
+ */
+export const CrewEntry = z.object({
+  arrival: z.union([IsoDateTime, z.literal('')]),
+  notes: Text(2000),
+  confirmed: z.boolean(),
+}).partial().strict();
+export type CrewEntry = z.infer<typeof CrewEntry>;
+/** A timeline event as stored: the event plus its `crew` map (kept out of TimelineEvent, read apart). */
+export const StoredTimelineEvent = TimelineEventFields.extend({ crew: z.record(EntityId, CrewEntry).optional() }).refine(endNotBeforeStart, END_BEFORE_START);
+export const StoredTimelineEventPatch = TimelineEventFields.extend({ crew: z.record(EntityId, CrewEntry).optional() }).partial().required({ id: true }).refine(endNotBeforeStart, END_BEFORE_START);
 export type TimelineEvent = z.infer<typeof TimelineEvent>;
 /** What a writer supplies: id, title, start and end are required, the rest defaults. */
 export const TimelineEventInput = TimelineEventFields.partial()
@@ -111,6 +126,8 @@ const VendorFields = z.object({
   preferredChannels: z.array(z.enum(CHANNELS)).max(CHANNELS.length),
   status: z.enum(VENDOR_STATUSES),
   links: Links,
+  /** The vendor's own notes (the vendor may write them: schema/document/permissions.ts). Absent until written. */
+  notes: Text(4000).optional(),
 }).strict();
 export const Vendor = VendorFields;
 export type Vendor = z.infer<typeof Vendor>;
@@ -155,6 +172,8 @@ const PaymentFields = z.object({
   /** When the payment was completed (ISO date-time), `""` until then. @default "" */
   paidAt: z.union([IsoDateTime, z.literal('')]).default(''),
   links: Links,
+  /** The vendor's own invoice number for this payment (the vendor may write it). Absent until written. */
+  invoiceRef: Text(100).optional(),
 }).strict();
 export const Payment = PaymentFields;
 export type Payment = z.infer<typeof Payment>;

@@ -1,7 +1,9 @@
 import type { z } from 'zod';
 import {
-  BudgetSummary, Conflict, Contact, GuestsPatch, Message, Payment, Task, TimelineEvent, TimelineEventPatch, Vendor, WeddingMetaPatch,
+  BudgetSummary, Conflict, Contact, CrewEntry, GuestsPatch, Message, Payment, StoredTimelineEvent, StoredTimelineEventPatch, Task, Vendor,
+  WeddingMetaPatch,
 } from './entities.ts';
+import { CONTRIBUTION_ROOTS, Comment, Proposal } from './contributions.ts';
 import { RESTORES_ROOT, RestoreNotice } from './restore-notice.ts';
 import { ROOT } from './wedding-doc.ts';
 
@@ -47,11 +49,12 @@ export const MAX_NOTES_LENGTH = 20_000;
 
 export const LAYOUT: Readonly<Record<string, Slot>> = {
   [ROOT.meta]: { kind: 'map', entity: WeddingMetaPatch, fields: fieldsOf(WeddingMetaPatch) },
-  [ROOT.timeline]: entities(TimelineEvent, {
+  [ROOT.timeline]: entities(StoredTimelineEvent, {
     vendorIds: { kind: 'array', items: VALUE },
     notes: { kind: 'text', maxLength: MAX_NOTES_LENGTH },
     links: VALUES,
-  }, TimelineEventPatch),
+    crew: { kind: 'map', key: ENTITY_KEY, entries: { kind: 'map', fields: fieldsOf(CrewEntry) } },
+  }, StoredTimelineEventPatch),
   [ROOT.vendors]: entities(Vendor, { links: VALUES }),
   [ROOT.guests]: { kind: 'map', entity: GuestsPatch, fields: fieldsOf(GuestsPatch, { dietary: VALUES }) },
   [ROOT.payments]: entities(Payment, { links: VALUES }),
@@ -60,5 +63,8 @@ export const LAYOUT: Readonly<Record<string, Slot>> = {
   [ROOT.contacts]: entities(Contact),
   [ROOT.tasks]: entities(Task),
   [ROOT.budget]: { kind: 'map', entity: BudgetSummary.partial(), fields: fieldsOf(BudgetSummary) },
+  [CONTRIBUTION_ROOTS.comments]: entities(Comment),
+  [CONTRIBUTION_ROOTS.proposals]: entities(Proposal),
+  [CONTRIBUTION_ROOTS.notes]: { kind: 'map', fields: { couple: { kind: 'text', maxLength: MAX_NOTES_LENGTH }, planner: { kind: 'text', maxLength: MAX_NOTES_LENGTH } } },
   [RESTORES_ROOT]: { kind: 'map', entries: { kind: 'value', schema: RestoreNotice } },
 };

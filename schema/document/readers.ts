@@ -79,6 +79,7 @@ export function readVendor(id: string, m: YEntity): Vendor {
     preferredChannels: Array.isArray(channels) ? (channels as Vendor['preferredChannels']) : [],
     status: str(m.get('status'), 'inquiry') as Vendor['status'],
     links: linksOf(m),
+    ...(typeof m.get('notes') === 'string' ? { notes: m.get('notes') as string } : {}),
   };
 }
 
@@ -98,6 +99,7 @@ export function readPayment(id: string, m: YEntity): Payment {
     requestUrl: str(m.get('requestUrl')),
     paidAt: str(m.get('paidAt')),
     links: linksOf(m),
+    ...(typeof m.get('invoiceRef') === 'string' ? { invoiceRef: m.get('invoiceRef') as string } : {}),
   };
 }
 

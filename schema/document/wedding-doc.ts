@@ -1,6 +1,6 @@
 import * as Y from 'yjs';
 import {
-  BudgetSummary, Conflict, Contact, ContactInput, Delivery, GuestsPatch, Message, MessageInput, Payment, PaymentInput, Task,
+  BudgetSummary, Conflict, Contact, ContactInput, Delivery, GuestsPatch, Message, MessageInput, Payment, PaymentInput, StoredTimelineEvent, Task,
   TaskInput, TimelineEvent, TimelineEventPatch, Vendor, VendorInput, WeddingMetaPatch,
   type Guests, type WeddingJSON, type WeddingMeta,
 } from './entities.ts';
@@ -159,6 +159,9 @@ export class WeddingDoc {
       if (!(m instanceof Y.Map)) {
         m = new Y.Map();
         this.timeline.set(event.id, m);
+        // Assigned vendors write their own entries in it (contributions.ts); made here so that two
+        // vendors never create it concurrently (one would replace the other's).
+        m.set('crew', new Y.Map());
       }
       writeEvent(m, event, existing);
     }, origin);
@@ -511,7 +514,7 @@ export class WeddingDoc {
   invalidEntries(): InvalidEntry[] {
     const out: InvalidEntry[] = [];
     const keyed: [string, Y.Map<YEntity>, (id: string, m: YEntity) => unknown, { safeParse(v: unknown): { success: boolean; error?: { issues: { path: PropertyKey[]; message: string }[] } } }][] = [
-      [ROOT.timeline, this.timeline, (id, m) => ({ ...rawEntity(m), id, notes: readEvent(id, m).notes }), TimelineEvent],
+      [ROOT.timeline, this.timeline, (id, m) => ({ ...rawEntity(m), id, notes: readEvent(id, m).notes }), StoredTimelineEvent],
       [ROOT.vendors, this.vendors, (id, m) => ({ ...rawEntity(m), id }), Vendor],
       [ROOT.payments, this.payments, (id, m) => ({ ...rawEntity(m), id }), Payment],
       [ROOT.contacts, this.contacts, (id, m) => ({ ...rawEntity(m), id }), Contact],

@@ -11,6 +11,7 @@ import { AuthError } from './auth-error.ts';
  * | admin, planner | any system, for the wedding or on a vendor's behalf (`vendorId`) |
  * | vendor | its own systems (`vendorId` = its token's), except the wedding's messaging channels |
  * | couple | nothing: couple tokens are read-only (the brief's couple follows the budget, it does not run systems) |
+ * | viewer | nothing: viewers only read |
  * | adapter | nothing: adapter tokens are headless peers, not people (they cannot use the integrations API) |
  *
  * Messaging channels (e-mail, SMS, Slack, Teams: category `communication`) send every message of

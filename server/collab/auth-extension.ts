@@ -1,7 +1,7 @@
 import type { Extension, beforeHandleAwarenessPayload, onAuthenticatePayload } from '@hocuspocus/server';
-import { canOpenWedding, weddingIdOf } from '../../schema/index.ts';
+import { canOpenWedding, weddingIdOf, writesNothing } from '../../schema/index.ts';
 import { AUTH_ERROR_STATUS, AuthError } from '../auth/auth-error.ts';
-import { isWriter, type Principal, type TokenService } from '../auth/tokens.ts';
+import type { Principal, TokenService } from '../auth/tokens.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 import type { CollabContext } from './context.ts';
@@ -30,7 +30,8 @@ export function presenceUser(p: Principal): { id: string; name: string; role: st
 /**
  * Authenticates every document a connection opens and enforces roles:
  * - only `wedding:<id>` documents, only weddings the token lists (`*` for admins);
- * - `vendor` and `couple` connections are read-only;
+ * - `viewer` connections are read-only; `vendor` and `couple` connections write only their own
+ *   paths (schema/document/permissions.ts, enforced per update by UpdateValidation);
  * - presence (awareness) cannot be spoofed: a connection may only set the state of its own client
  *   id (one id per connection), its `user` is stamped from its token, a read-only peer shows
  *   nothing but that identity, and a state over 16 KiB of JSON is dropped.
@@ -55,7 +56,8 @@ export class AuthExtension implements Extension {
       if (!weddingId) throw new AuthError('document_unknown', `unknown document ${JSON.stringify(clipText(data.documentName, 80))}: use wedding:<id>`);
       const principal = await this.tokens.verify(data.token);
       if (!canOpenWedding(principal, weddingId)) throw new AuthError('wedding_forbidden', `this token does not open wedding ${weddingId}`);
-      data.connectionConfig.readOnly = !isWriter(principal.role);
+      // Viewers write nothing; what couples and vendors may write is checked per path (update-validation.ts).
+      data.connectionConfig.readOnly = writesNothing(principal.role);
       return { principal, weddingId };
     } catch (error) {
       const code = error instanceof AuthError ? error.code : 'token_invalid';

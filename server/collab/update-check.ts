@@ -27,7 +27,11 @@ export type UpdateVerdict =
 const OK: UpdateVerdict = { ok: true };
 type YContent = Y.Item['content'];
 
-export function checkUpdate(doc: Y.Doc, update: Uint8Array, limits: DocumentLimits): UpdateVerdict {
+/**
+ * @param refused items of the update that write nothing (update-permissions.ts empties a refused
+ *   item's content, and what it would remove is set again): skipped by the review.
+ */
+export function checkUpdate(doc: Y.Doc, update: Uint8Array, limits: DocumentLimits, refused?: (id: Y.ID) => boolean): UpdateVerdict {
   let decoded: DecodedUpdate;
   try {
     decoded = decodeAgainst(doc, update);
@@ -37,7 +41,7 @@ export function checkUpdate(doc: Y.Doc, update: Uint8Array, limits: DocumentLimi
   }
   if (decoded.fresh.length === 0 && decoded.ds.clients.size === 0) return OK;
   try {
-    const verdict = new UpdateReview(doc, decoded, limits).run();
+    const verdict = new UpdateReview(doc, decoded, limits, refused).run();
     if (verdict.ok && update.byteLength > 0) return checkBytes(doc, update, limits);
     return verdict;
   } catch (error) {
@@ -74,13 +78,13 @@ class UpdateReview {
   private eventsAdded = 0;
   private eventsRemoved = 0;
 
-  constructor(private readonly doc: Y.Doc, private readonly update: DecodedUpdate, private readonly limits: DocumentLimits) {
+  constructor(private readonly doc: Y.Doc, private readonly update: DecodedUpdate, private readonly limits: DocumentLimits, private readonly refused?: (id: Y.ID) => boolean) {
     this.placer = new Placer(doc, update);
   }
 
   run(): UpdateVerdict {
     this.reviewDeletions();
-    for (const item of this.update.fresh) this.reviewItem(item);
+    for (const item of this.update.fresh) if (!this.refused?.(item.id)) this.reviewItem(item);
     if (this.issues.length) return refuse('schema_violation', summary(this.issues), this.issues);
     const tooLarge = this.sizeProblems();
     if (tooLarge.length) return refuse('document_too_large', summary(tooLarge), tooLarge);

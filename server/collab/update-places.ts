@@ -25,6 +25,9 @@ export interface Container {
   entity: EntityRef | null;
   /** Keys from the entity's map down to this container. */
   entityPath: string[];
+  /** The root shared type's name, and the keys from it down to this container (`[]` for a list element). */
+  root: string;
+  keys: string[];
 }
 
 export interface EntityRef {
@@ -190,7 +193,7 @@ export class Placer {
       const slot = LAYOUT[name] ?? null;
       if (slot === null) throw new OutsideLayout(name, `"${name}" is not a part of the wedding document`);
       const docType = (this.doc.share.get(name) as Y.AbstractType<unknown> | undefined) ?? null;
-      root = { path: name, slot, docType, entity: null, entityPath: [] };
+      root = { path: name, slot, docType, entity: null, entityPath: [], root: name, keys: [] };
       if (slot.kind === 'map' && slot.entity) root.entity = { path: name, slot, key: null, docType };
       this.roots.set(name, root);
     }
@@ -200,11 +203,12 @@ export class Placer {
   private child(parent: Container, sub: string | null, id: Y.ID, docType: Y.AbstractType<unknown> | null): Container {
     const slot = this.slotBelow(parent, sub, id);
     const path = sub === null ? `${parent.path}[${idText(id)}]` : `${parent.path}.${sub}`;
+    const keys = [...parent.keys, sub ?? '[]'];
     if (slot.kind === 'map' && slot.entity) {
       const keyed = parent.slot?.kind === 'map' && parent.slot.entries !== undefined && sub !== null;
-      return { path, slot, docType, entity: { path, slot, key: keyed ? sub : null, docType }, entityPath: [] };
+      return { path, slot, docType, entity: { path, slot, key: keyed ? sub : null, docType }, entityPath: [], root: parent.root, keys };
     }
-    return { path, slot, docType, entity: parent.entity, entityPath: parent.entity ? [...parent.entityPath, sub ?? '[]'] : [] };
+    return { path, slot, docType, entity: parent.entity, entityPath: parent.entity ? [...parent.entityPath, sub ?? '[]'] : [], root: parent.root, keys };
   }
 
   private resolvePlace(item: Y.Item): Place | null {
@@ -229,8 +233,9 @@ export class Placer {
     const neighbour = this.structAt(neighbourId);
     if (!(neighbour instanceof Y.Item)) return null;
     if (this.isNew(neighbour)) {
+      // A new neighbour's own parentSub may be implied too (it decodes as null): take its place's key.
       const place = this.placeOf(neighbour);
-      return place ? { container: place.container, sub: neighbour.parentSub } : null;
+      return place ? { container: place.container, sub: place.sub } : null;
     }
     const container = this.containerOfDocType(neighbour.parent as Y.AbstractType<unknown>);
     return container ? { container, sub: neighbour.parentSub } : null;

@@ -1,9 +1,14 @@
-import type { Connection, Extension, afterHandleMessagePayload, afterLoadDocumentPayload, beforeSyncPayload } from '@hocuspocus/server';
+import { OutgoingMessage, type Connection, type Document, type Extension, type afterHandleMessagePayload, type afterLoadDocumentPayload, type beforeSyncPayload } from '@hocuspocus/server';
+import * as Y from 'yjs';
 import { encodeCollabRefusal } from '../../schema/api/collab-refusal.ts';
+import { writesEverything } from '../../schema/document/permissions.ts';
 import { setDocumentLimits, type DocumentLimits } from '../../schema/document/limits.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
+import type { CollabContext } from './context.ts';
 import { checkUpdate, type UpdateVerdict } from './update-check.ts';
+import { filterByPermission, type PermissionVerdict } from './update-permissions.ts';
+import { reestablish, revocation } from './update-repair.ts';
 
 // y-protocols sync message types, as Hocuspocus' beforeSync hook reports them.
 const SYNC_STEP2 = 1;
@@ -21,6 +26,12 @@ const SYNC_UPDATE = 2;
  * typed refusal (schema/api/collab-refusal.ts) as a stateless message, and the refusal is counted
  * (`wedsync_updates_refused_total{code}`). Throwing from the hook instead would close the connection.
  *
+ * Writes the connection's role may not make (schema/document/permissions.ts) are refused in part
+ * (update-permissions.ts): the permitted rest of the update is applied here, in Hocuspocus' place
+ * and with the connection's transaction origin, and acknowledged; the refused part never reaches
+ * the document, and the writer is brought back to the server's state (update-repair.ts) and told
+ * (`permission_denied`, with the paths). Its other pending edits still land and it stays connected.
+ *
  * NOTE: must run before RestoreMerge (server/admin/restore-merge.ts), which skips read-only
  * connections; collab-server.ts registers it among the built-in extensions, ahead of the others.
  */
@@ -37,19 +48,54 @@ export class UpdateValidation implements Extension {
   async beforeSync({ connection, document, documentName, type, payload }: beforeSyncPayload): Promise<void> {
     if ((type !== SYNC_STEP2 && type !== SYNC_UPDATE) || connection.readOnly) return;
     let verdict: UpdateVerdict;
+    let permitted: PermissionVerdict | null = null;
     try {
-      verdict = checkUpdate(document, payload, this.limits);
+      const principal = (connection.context as CollabContext | undefined)?.principal;
+      if (principal && !writesEverything(principal.role)) permitted = filterByPermission(document, payload, principal);
+      verdict = checkUpdate(document, permitted?.update ?? payload, this.limits, permitted?.isRefused);
     } catch (error) {
       // Fail closed: an update the checker cannot understand is not applied either.
       this.logger.error({ err: error, documentName }, 'could not check an incoming update; refusing it');
       verdict = { ok: false, code: 'schema_violation', message: 'the server could not check this update', issues: [] };
     }
+    if (verdict.ok && permitted) return this.applyPermitted(connection, document, documentName, type, payload, permitted);
     if (verdict.ok) return;
     this.refusing.add(connection);
     connection.readOnly = true;
     this.metrics.updatesRefused.inc({ code: verdict.code });
     this.logger.info({ documentName, code: verdict.code, reason: verdict.message, user: (connection.context as { principal?: { sub?: string } } | undefined)?.principal?.sub }, 'refused a collaboration update');
     connection.sendStateless(encodeCollabRefusal(verdict));
+  }
+
+  /** Applies what the writer may write, in Hocuspocus' place, and brings the writer back (see the header). */
+  private applyPermitted(connection: Connection, document: Document, documentName: string, type: number, payload: Uint8Array, permitted: PermissionVerdict): void {
+    this.refusing.add(connection);
+    connection.readOnly = true;
+    try {
+      Y.applyUpdate(document, permitted.update, { source: 'connection', connection });
+      reestablish(document, permitted.kept);
+    } catch (error) {
+      // Fail closed and visibly: the client is told as for any whole refusal (it starts again).
+      this.logger.error({ err: error, documentName }, 'could not apply the permitted part of an update');
+      this.metrics.updatesRefused.inc({ code: 'schema_violation' });
+      connection.sendStateless(encodeCollabRefusal({ code: 'schema_violation', message: 'the server could not apply this update', issues: [] }));
+      return;
+    }
+    const revoke = revocation(permitted.revoke);
+    if (revoke) connection.send(new OutgoingMessage(connection.messageAddress).createSyncMessage().writeUpdate(revoke).toUint8Array());
+    this.metrics.updatesRefused.inc({ code: 'permission_denied' });
+    const principal = (connection.context as CollabContext | undefined)?.principal;
+    this.logger.info({ documentName, code: 'permission_denied', paths: permitted.issues.map((i) => i.path).slice(0, 5), user: principal?.sub, role: principal?.role }, 'refused part of a collaboration update');
+    const paths = permitted.issues.map((i) => i.path);
+    const message = paths.length
+      ? `the ${principal?.role ?? 'unknown'} role may not write ${paths.slice(0, 3).join(', ')}${paths.length > 3 ? ` (and ${paths.length - 3} more)` : ''}; the rest was applied`
+      : 'part of the update built on refused writes; the rest was applied';
+    connection.sendStateless(encodeCollabRefusal({ code: 'permission_denied', message, issues: permitted.issues }));
+    // Hocuspocus answers a read-only connection's update with SyncStatus false, which providers
+    // ignore, and its sync step 2 with true only when the document already contains all of it.
+    if (type === SYNC_UPDATE || !Y.snapshotContainsUpdate(Y.snapshot(document), payload)) {
+      connection.send(new OutgoingMessage(connection.messageAddress).writeSyncStatus(true).toUint8Array());
+    }
   }
 
   async afterHandleMessage({ connection }: afterHandleMessagePayload): Promise<void> {

@@ -6,13 +6,18 @@ import type { Principal, TokenService } from '../auth/tokens.ts';
 
 export type AppEnv = { Variables: { principal: Principal } };
 
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
 /** Requires `Authorization: Bearer <jwt>`; the verified principal is `c.get('principal')`. */
 export function requireAuth(tokens: TokenService): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const header = c.req.header('authorization');
     const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
     if (!match) throw new AuthError(header ? 'token_invalid' : 'token_missing', header ? 'use Authorization: Bearer <token>' : 'an Authorization: Bearer <token> header is required');
-    c.set('principal', await tokens.verify(match[1]));
+    const principal = await tokens.verify(match[1]);
+    // Viewers read: no route that changes anything is theirs (schema/document/permissions.ts).
+    if (principal.role === 'viewer' && !SAFE_METHODS.has(c.req.method)) throw new AuthError('role_forbidden', 'viewer tokens are read-only');
+    c.set('principal', principal);
     await next();
   };
 }

@@ -129,7 +129,7 @@ describe('activity: who changed what, from what to what', () => {
     ]);
   });
 
-  it('a change refused by update validation, or sent over a read-only connection, leaves no activity row', async () => {
+  it('a change refused by update validation, or by the write permissions, leaves no activity row', async () => {
     const t = await startTestServer();
     const planner = await t.token('planner', [W]);
     const client = await t.connect(W, planner);
@@ -150,10 +150,12 @@ describe('activity: who changed what, from what to what', () => {
     await waitFor(() => provider.synced, 'the raw client to sync');
     (ydoc.getMap('timeline').get('ceremony') as Y.Map<unknown>).set('end', '2027-06-12T10:00:00+01:00');
     await waitFor(() => refusals.length === 1, 'the refusal');
-    // A couple's connection is read-only: its write is not applied either.
+    // A couple may not write the title (schema/document/permissions.ts): its write is refused and
+    // taken back on its phone, and leaves no row either.
     const couple = await t.connect(W, await t.token('couple', [W]));
     await couple.whenSynced();
     couple.doc.setMeta({ title: 'Not theirs to write' });
+    await waitFor(() => couple.doc.meta.get('title') !== 'Not theirs to write', 'the couple’s title to be taken back');
     // A later accepted change proves the server handled the refused ones before it.
     client.doc.setMeta({ title: 'Accepted' });
     await client.whenAcknowledged();

@@ -66,26 +66,26 @@ describe('WebSocket authentication', () => {
     await expect(refused.whenSynced(5000)).rejects.toBeInstanceOf(WedSyncClientError);
   });
 
-  it('opens vendor and couple connections read-only: their edits reach no one and change nothing', async () => {
+  it('opens viewer connections read-only: their edits reach no one and change nothing', async () => {
     const t = await startTestServer();
     const planner = await t.connect('w1', await t.token('planner', ['w1']));
     await planner.whenSynced();
     planner.doc.upsertEvent(ceremony);
     await planner.whenAcknowledged();
     const readOnly = [];
-    for (const role of ['vendor', 'couple'] as const) {
-      const ro = await t.connect('w1', await t.token(role, ['w1']));
+    for (const sub of ['viewer-1', 'viewer-2']) {
+      const ro = await t.connect('w1', await t.token('viewer', ['w1'], { sub }));
       readOnly.push(ro);
       await ro.whenSynced();
       expect(ro.readOnly).toBe(true);
       expect(ro.doc.getEvent('ceremony')?.title).toBe('Ceremony');
-      ro.doc.upsertEvent({ id: 'ceremony', title: `Changed by ${role}` });
-      ro.doc.upsertEvent({ ...ceremony, id: `${role}-event` });
+      ro.doc.upsertEvent({ id: 'ceremony', title: `Changed by ${sub}` });
+      ro.doc.upsertEvent({ ...ceremony, id: `${sub}-event` });
     }
     // A raw update frame from a read-only socket is not applied either.
     const ws = await t.rawSocket();
-    ws.send(authFrame('wedding:w1', await t.token('vendor', ['w1'])));
-    ws.send(updateFrame('wedding:w1', sampleUpdate('raw-vendor')));
+    ws.send(authFrame('wedding:w1', await t.token('viewer', ['w1'])));
+    ws.send(updateFrame('wedding:w1', sampleUpdate('raw-viewer')));
     const marker = await t.connect('w1', await t.token('planner', ['w1']));
     await marker.whenSynced();
     marker.doc.setMeta({ title: 'marker' });
@@ -102,14 +102,46 @@ describe('WebSocket authentication', () => {
     const t = await startTestServer();
     const planner = await t.connect('w1', await t.token('planner', ['w1'], { sub: 'pam', name: 'Pam' }));
     const vendor = await t.connect('w1', await t.token('vendor', ['w1'], { sub: 'vic' }));
-    await Promise.all([planner.whenSynced(), vendor.whenSynced()]);
+    const viewer = await t.connect('w1', await t.token('viewer', ['w1'], { sub: 'val' }));
+    await Promise.all([planner.whenSynced(), vendor.whenSynced(), viewer.whenSynced()]);
     planner.provider.awareness!.setLocalState({ user: { id: 'admin', name: 'The Boss', role: 'admin' }, editing: 'ceremony' });
     vendor.provider.awareness!.setLocalState({ user: { name: 'Pam' }, editing: 'dinner' });
+    viewer.provider.awareness!.setLocalState({ user: { name: 'Pam' }, editing: 'speeches' });
     await waitFor(() => vendor.provider.awareness!.getStates().get(planner.ydoc.clientID)?.editing === 'ceremony', 'planner presence at the vendor');
     expect(vendor.provider.awareness!.getStates().get(planner.ydoc.clientID)!.user).toMatchObject({ id: 'pam', name: 'Pam', role: 'planner' });
-    await waitFor(() => planner.provider.awareness!.getStates().get(vendor.ydoc.clientID), 'vendor presence at the planner');
-    const vendorState = planner.provider.awareness!.getStates().get(vendor.ydoc.clientID)!;
-    expect(vendorState).toEqual({ user: expect.objectContaining({ id: 'vic', role: 'vendor' }) });
+    // A vendor writes its own paths now, so it shows what it edits, under its token's identity.
+    await waitFor(() => planner.provider.awareness!.getStates().get(vendor.ydoc.clientID)?.editing === 'dinner', 'vendor presence at the planner');
+    expect(planner.provider.awareness!.getStates().get(vendor.ydoc.clientID)).toEqual({ user: expect.objectContaining({ id: 'vic', role: 'vendor' }), editing: 'dinner' });
+    await waitFor(() => planner.provider.awareness!.getStates().get(viewer.ydoc.clientID), 'viewer presence at the planner');
+    expect(planner.provider.awareness!.getStates().get(viewer.ydoc.clientID)).toEqual({ user: expect.objectContaining({ id: 'val', role: 'viewer' }) });
+  });
+
+  it('lets vendor and couple connections write only their own paths: the rest is refused with permission_denied, reaches no one, and the connection stays open', async () => {
+    const t = await startTestServer();
+    const planner = await t.connect('w1', await t.token('planner', ['w1']));
+    await planner.whenSynced();
+    planner.doc.upsertVendor({ id: 'photo', name: 'Photo Co', category: 'photographer' });
+    planner.doc.upsertEvent({ ...ceremony, vendorIds: ['photo'] });
+    await planner.whenAcknowledged();
+    for (const [role, extra] of [['vendor', { vendorId: 'photo' }], ['couple', {}]] as const) {
+      const c = await t.connect('w1', await t.token(role, ['w1'], { sub: `${role}-1`, ...extra }));
+      await c.whenSynced();
+      expect(c.readOnly).toBe(false);
+      const refusals: string[][] = [];
+      c.onRefused((r) => refusals.push([r.code, ...r.issues.map((i) => i.path)]));
+      const ydoc = c.ydoc;
+      c.doc.upsertEvent({ id: 'ceremony', title: `Changed by ${role}` });
+      c.doc.upsertEvent({ ...ceremony, id: `${role}-event` });
+      await waitFor(() => refusals.length > 0 && c.unsyncedChanges === 0 && c.doc.getEvent('ceremony')?.title === 'Ceremony', `${role} brought back`);
+      expect(refusals[0]![0]).toBe('permission_denied');
+      expect(refusals.flat()).toEqual(expect.arrayContaining(['timeline.ceremony.title']));
+      expect(c.ydoc).toBe(ydoc); // no fresh document: nothing else pending is lost
+      expect(c.doc.getEvent(`${role}-event`)).toBeUndefined();
+      expect(c.status).toBe('connected');
+    }
+    const served = t.server.collab.persistence.loadedDocument(documentNameFor('w1'))!;
+    expect([...served.getMap('timeline').keys()]).toEqual(['ceremony']);
+    expect(planner.doc.getEvent('ceremony')?.title).toBe('Ceremony');
   });
 
   it("refuses an awareness update for another connection's client", async () => {

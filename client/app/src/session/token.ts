@@ -1,4 +1,4 @@
-import { TokenClaims } from '../../../sdk/index.ts';
+import { TokenClaims, writesEverything } from '../../../sdk/index.ts';
 
 /** What the app reads from a token to shape the UI. The server verifies the token itself. */
 export interface SessionClaims extends TokenClaims {
@@ -64,8 +64,13 @@ export function storeToken(token: string | null): void {
   }
 }
 
+/**
+ * Whether the planner's views are read-only for this role: only roles that write everything edit
+ * them. Couples and vendors write their own paths (schema/document/permissions.ts: `canEdit`),
+ * which these views do not edit; viewers write nothing.
+ */
 export function isReadOnlyRole(claims: Pick<TokenClaims, 'role'>): boolean {
-  return claims.role === 'vendor' || claims.role === 'couple';
+  return !writesEverything(claims.role);
 }
 
 export function displayName(claims: Pick<TokenClaims, 'sub' | 'name'>): string {
