@@ -4,6 +4,7 @@ import type {
   onLoadDocumentPayload, onStoreDocumentPayload,
 } from '@hocuspocus/server';
 import * as Y from 'yjs';
+import { seedDocumentBytes } from '../../schema/document/limits.ts';
 import type { DocumentEncoder } from '../encoding/document-encoder.ts';
 import type { DocumentStore } from '../storage/document-store.ts';
 import type { GroupCommit } from '../storage/group-commit.ts';
@@ -47,7 +48,8 @@ export type AppendListener = (documentName: string, document: Document, transact
  * connection loads it again from storage. Connections to that name wait until the old copy is
  * gone, so no one is acknowledged against it.
  *
- * Compaction folds the stored rows, not the live document, on a worker thread (DocumentEncoder):
+ * Compaction of a large document (stored rows above ENCODE_IN_WORKER_ABOVE_BYTES; a small one is
+ * encoded from the live copy, which is quicker) folds the stored rows on a worker thread (DocumentEncoder):
  * encoding a large document on the event loop stalls every other wedding. It commits the open
  * group, reads the state and the log up to its last seq in one transaction, folds them off the
  * event loop, and then writes the new state and trims the log up to that seq, in one transaction.
@@ -148,6 +150,8 @@ export class DurablePersistence extends Database {
         }
       });
       this.logLengthAtLoad.set(documentName, log.length);
+      // The stored rows bound the document's size: the size limit need not encode it to start counting.
+      seedDocumentBytes(document, (state?.byteLength ?? 0) + log.reduce((n, u) => n + u.byteLength, 0));
     } catch (error) {
       this.metrics.loadFailures.inc();
       this.logger.error({ err: error, documentName }, 'stored document could not be loaded; refusing to serve it');
@@ -243,7 +247,7 @@ export class DurablePersistence extends Database {
   compact(name: string, document: Y.Doc): Promise<void> {
     if (!this.loaded.has(document) || this.closed) return Promise.resolve();
     const previous = this.compacting.get(name) ?? Promise.resolve();
-    const next = previous.then(() => this.compactOnce(name));
+    const next = previous.then(() => this.compactOnce(name, document));
     this.compacting.set(name, next);
     void next.finally(() => { if (this.compacting.get(name) === next) this.compacting.delete(name); });
     return next;
@@ -254,7 +258,7 @@ export class DurablePersistence extends Database {
     while (this.compacting.has(name)) await this.compacting.get(name);
   }
 
-  private async compactOnce(name: string): Promise<void> {
+  private async compactOnce(name: string, document: Y.Doc): Promise<void> {
     // Rows that could not be decoded are not in a fold; trimming would delete them.
     if (this.closed || this.undecodableAtLoad.has(name)) return;
     if (this.health && !this.health.writable) return;
@@ -262,6 +266,15 @@ export class DurablePersistence extends Database {
       // Only committed rows are folded: a group that failed after the read would leave its rolled-back
       // updates in the new state.
       this.group.commit();
+      if (this.store.storedBytes(name) <= this.encoder.inWorkerAboveBytes) {
+        // A small document: encoding the live copy is quicker than replaying its log, and exact. It
+        // holds every stored row (each change is appended as it is applied; a copy whose change was
+        // not stored is discarded), and nothing can be appended between this encoding and the write.
+        if (!this.loaded.has(document) || document.isDestroyed) return;
+        this.store.compact(name, Y.encodeStateAsUpdate(document));
+        this.metrics.compactions.inc();
+        return;
+      }
       const rows = this.store.loadUpTo(name);
       if (rows.upTo === null) return;
       const folded = await this.encoder.fold(rows);
