@@ -153,10 +153,13 @@ export default async function largeDocument(args: string[]): Promise<void> {
     const t0 = performance.now();
     await fn();
     const ms = performance.now() - t0;
-    await new Promise((r) => setTimeout(r, 300));
+    // Long enough for what follows a step (unloading the wedding, freeing its memory) to end before
+    // the next step is measured.
+    await new Promise((r) => setTimeout(r, 2000));
     const b = summarize(samples);
     rows.push([what, ms, `bystanders' edit-to-peer (every 5 ms): p99 ${fmt(b.p99, 1)} ms, max ${fmt(b.max, 0)} ms, n ${b.n}`]);
   };
+  await during('live server: nothing else happening (baseline for the rows below)', () => new Promise((r) => setTimeout(r, 3000)));
   await during('live server: a client opens it (load + whole-state sync step 2), until received', () => rawJoin(wsUrl, 'wedding:large', token));
   await during('live server: a client opens it again (loaded), until received', () => rawJoin(wsUrl, 'wedding:large', token));
   // Compaction: one small edit, then the last socket closes, so the server unloads the wedding and
