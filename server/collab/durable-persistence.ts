@@ -29,6 +29,19 @@ export const DOCUMENT_UNAVAILABLE_CLOSE = 1011;
 /** Log rows found at load time beyond which the log is compacted straight after loading. */
 const COMPACT_ON_LOAD_AFTER = 200;
 
+/**
+ * Encoded bytes one Yjs struct takes at least (ids, info byte, content): the live document's struct
+ * count times this bounds its encoded size from below, without encoding it.
+ */
+const BYTES_PER_STRUCT = 16;
+
+/** Structs (items and gc ranges) in `doc`'s store: what encoding it walks. */
+function structCount(doc: Y.Doc): number {
+  let n = 0;
+  for (const structs of doc.store.clients.values()) n += structs.length;
+  return n;
+}
+
 /** Called inside the SQLite transaction that appends an update, with the Yjs transaction that made it. */
 export type AppendListener = (documentName: string, document: Document, transaction: Y.Transaction) => void;
 
@@ -48,8 +61,8 @@ export type AppendListener = (documentName: string, document: Document, transact
  * connection loads it again from storage. Connections to that name wait until the old copy is
  * gone, so no one is acknowledged against it.
  *
- * Compaction of a large document (stored rows above ENCODE_IN_WORKER_ABOVE_BYTES; a small one is
- * encoded from the live copy, which is quicker) folds the stored rows on a worker thread (DocumentEncoder):
+ * Compaction of a large document (more structs than ENCODE_IN_WORKER_ABOVE_BYTES / 16; a small one
+ * is encoded from the live copy, which is quicker) folds the stored rows on a worker thread (DocumentEncoder):
  * encoding a large document on the event loop stalls every other wedding. It commits the open
  * group, reads the state and the log up to its last seq in one transaction, folds them off the
  * event loop, and then writes the new state and trims the log up to that seq, in one transaction.
@@ -266,10 +279,12 @@ export class DurablePersistence extends Database {
       // Only committed rows are folded: a group that failed after the read would leave its rolled-back
       // updates in the new state.
       this.group.commit();
-      if (this.store.storedBytes(name) <= this.encoder.inWorkerAboveBytes) {
-        // A small document: encoding the live copy is quicker than replaying its log, and exact. It
-        // holds every stored row (each change is appended as it is applied; a copy whose change was
-        // not stored is discarded), and nothing can be appended between this encoding and the write.
+      if (structCount(document) <= this.encoder.inWorkerAboveBytes / BYTES_PER_STRUCT) {
+        // A small document: encoding the live copy is quicker than reading and replaying its log
+        // (which, for a document overwritten thousands of times, is far longer than the document),
+        // and exact. It holds every stored row (each change is appended as it is applied; a copy
+        // whose change was not stored is discarded), and nothing can be appended between this
+        // encoding and the write.
         if (!this.loaded.has(document) || document.isDestroyed) return;
         this.store.compact(name, Y.encodeStateAsUpdate(document));
         this.metrics.compactions.inc();

@@ -29,7 +29,6 @@ export class DocumentStore {
   private readonly compactTx;
   private readonly selectLogWithSeq;
   private readonly compactUpToTx;
-  private readonly sumBytes;
   private readonly anyRow;
 
   constructor(private readonly db: Db) {
@@ -47,8 +46,6 @@ export class DocumentStore {
       if (upTo !== null) this.trimLog.run(name, upTo);
     });
     this.selectLogWithSeq = db.prepare('SELECT seq, update_data FROM document_updates WHERE name = ? ORDER BY seq');
-    this.sumBytes = db.prepare(`SELECT coalesce((SELECT length(state) FROM documents WHERE name = ?), 0)
-      + coalesce((SELECT sum(length(update_data)) FROM document_updates WHERE name = ?), 0)`).pluck();
     this.anyRow = db.prepare('SELECT EXISTS (SELECT 1 FROM documents WHERE name = ?) OR EXISTS (SELECT 1 FROM document_updates WHERE name = ?)').pluck();
     this.compactUpToTx = db.transaction((name: string, state: Uint8Array, upTo: number) => {
       this.upsertState.run(name, state);
@@ -75,11 +72,6 @@ export class DocumentStore {
       };
     });
     return read();
-  }
-
-  /** Bytes stored for `name` (state plus log), without reading them. */
-  storedBytes(name: string): number {
-    return this.sumBytes.get(name, name) as number;
   }
 
   exists(name: string): boolean {
