@@ -6,6 +6,7 @@ import type {
 import * as Y from 'yjs';
 import { seedDocumentBytes } from '../../schema/document/limits.ts';
 import type { DocumentEncoder } from '../encoding/document-encoder.ts';
+import { EncodingError } from '../encoding/encoding-pool.ts';
 import type { DocumentStore } from '../storage/document-store.ts';
 import type { GroupCommit } from '../storage/group-commit.ts';
 import { StorageUnavailableError, isStorageError, type StorageHealth } from '../storage/storage-health.ts';
@@ -31,7 +32,8 @@ const COMPACT_ON_LOAD_AFTER = 200;
 
 /**
  * Encoded bytes one Yjs struct takes at least (ids, info byte, content): the live document's struct
- * count times this bounds its encoded size from below, without encoding it.
+ * count times this bounds its encoded size from below, without encoding it. With the stored state's
+ * size (the document's size at its last compaction) it estimates what encoding the live copy costs.
  */
 const BYTES_PER_STRUCT = 16;
 
@@ -61,8 +63,9 @@ export type AppendListener = (documentName: string, document: Document, transact
  * connection loads it again from storage. Connections to that name wait until the old copy is
  * gone, so no one is acknowledged against it.
  *
- * Compaction of a large document (more structs than ENCODE_IN_WORKER_ABOVE_BYTES / 16; a small one
- * is encoded from the live copy, which is quicker) folds the stored rows on a worker thread (DocumentEncoder):
+ * Compaction of a large document (its stored state, or its struct count × 16, above
+ * ENCODE_IN_WORKER_ABOVE_BYTES; a small one is encoded from the live copy, which is quicker) folds
+ * the stored rows on a worker thread (DocumentEncoder):
  * encoding a large document on the event loop stalls every other wedding. It commits the open
  * group, reads the state and the log up to its last seq in one transaction, folds them off the
  * event loop, and then writes the new state and trims the log up to that seq, in one transaction.
@@ -279,7 +282,8 @@ export class DurablePersistence extends Database {
       // Only committed rows are folded: a group that failed after the read would leave its rolled-back
       // updates in the new state.
       this.group.commit();
-      if (structCount(document) <= this.encoder.inWorkerAboveBytes / BYTES_PER_STRUCT) {
+      const estimate = Math.max(this.store.stateBytes(name), structCount(document) * BYTES_PER_STRUCT);
+      if (estimate <= this.encoder.inWorkerAboveBytes) {
         // A small document: encoding the live copy is quicker than reading and replaying its log
         // (which, for a document overwritten thousands of times, is far longer than the document),
         // and exact. It holds every stored row (each change is appended as it is applied; a copy
@@ -300,6 +304,8 @@ export class DurablePersistence extends Database {
       this.store.compactUpTo(name, folded.state, rows.upTo);
       this.metrics.compactions.inc();
     } catch (error) {
+      // Shutting down: the log keeps the document, and shutdown compacts the loaded ones itself.
+      if (error instanceof EncodingError && error.code === 'pool_closed') return;
       // Everything in the document is in the log already; compaction can wait (for space, or a worker).
       this.logger.error({ err: error, documentName: name }, 'compaction failed; the update log keeps the document');
       if (isStorageError(error)) this.health?.failed(error);

@@ -30,6 +30,7 @@ export class DocumentStore {
   private readonly selectLogWithSeq;
   private readonly compactUpToTx;
   private readonly anyRow;
+  private readonly stateLength;
 
   constructor(private readonly db: Db) {
     this.insertUpdate = db.prepare('INSERT INTO document_updates (name, update_data, created_at) VALUES (?, ?, ?)');
@@ -47,6 +48,7 @@ export class DocumentStore {
     });
     this.selectLogWithSeq = db.prepare('SELECT seq, update_data FROM document_updates WHERE name = ? ORDER BY seq');
     this.anyRow = db.prepare('SELECT EXISTS (SELECT 1 FROM documents WHERE name = ?) OR EXISTS (SELECT 1 FROM document_updates WHERE name = ?)').pluck();
+    this.stateLength = db.prepare('SELECT length(state) FROM documents WHERE name = ?').pluck();
     this.compactUpToTx = db.transaction((name: string, state: Uint8Array, upTo: number) => {
       this.upsertState.run(name, state);
       this.trimLog.run(name, upTo);
@@ -72,6 +74,11 @@ export class DocumentStore {
       };
     });
     return read();
+  }
+
+  /** Bytes of the stored (compacted) state, without reading it; 0 when there is none. */
+  stateBytes(name: string): number {
+    return (this.stateLength.get(name) as number | undefined) ?? 0;
   }
 
   exists(name: string): boolean {
