@@ -7,6 +7,7 @@
  * (SQLITE_SYNCHRONOUS=full), wedsync-defaults (this server with its default budgets: the noisy-neighbour row).
  */
 import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Database as DatabaseExtension } from '@hocuspocus/extension-database';
 import { Server } from '@hocuspocus/server';
 import Database from 'better-sqlite3';
@@ -66,8 +67,16 @@ async function start(): Promise<number> {
 }
 
 const port = await start();
+// The server's own event-loop delay, so the noisy-neighbour row can tell the server's share of the
+// bystanders' latency from the bench clients' (they share the machine's cores, not this process).
+const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+loopDelay.enable();
 process.send!({ type: 'ready', port });
 process.on('message', (m: { type: string }) => {
+  if (m.type === 'loop-delay') {
+    process.send!({ type: 'loop-delay', p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6, mean: loopDelay.mean / 1e6 });
+    loopDelay.reset();
+  }
   if (m.type === 'rss') {
     (globalThis as { gc?: () => void }).gc?.();
     const m = process.memoryUsage();

@@ -26,7 +26,7 @@ import { WeddingDoc } from '../schema/index.ts';
 import { createTokenService } from '../server/auth/tokens.ts';
 import { openDatabase } from '../server/storage/database.ts';
 import { DocumentStore } from '../server/storage/document-store.ts';
-import { noisyNeighbour, type NoisyNeighbourResult } from './noisy-neighbour.ts';
+import { noisyNeighbour, type LoopDelay, type NoisyNeighbourResult } from './noisy-neighbour.ts';
 import { permissionCost, type PermissionCost } from './permission-cost.ts';
 import { fmt, markdownTable, summarize } from './stats.ts';
 
@@ -40,6 +40,8 @@ interface Running {
   child: ChildProcess;
   url: string;
   memory(): Promise<{ rss: number; heap: number }>;
+  /** The server process's event-loop delay since the last call (bench/core-server.ts). */
+  loopDelay(): Promise<LoopDelay>;
   stop(): Promise<void>;
 }
 
@@ -53,8 +55,14 @@ async function startServer(setup: Setup | 'wedsync-defaults', dataDir: string): 
     child,
     url: `ws://127.0.0.1:${port}/collab`,
     memory: () => new Promise((resolve) => {
-      child.once('message', (m: { rss: number; heap: number }) => resolve(m));
+      const onMessage = (m: { type: string; rss: number; heap: number }) => { if (m.type === 'rss') { child.off('message', onMessage); resolve(m); } };
+      child.on('message', onMessage);
       child.send({ type: 'rss' });
+    }),
+    loopDelay: () => new Promise((resolve) => {
+      const onMessage = (m: LoopDelay & { type: string }) => { if (m.type === 'loop-delay') { child.off('message', onMessage); resolve(m); } };
+      child.on('message', onMessage);
+      child.send({ type: 'loop-delay' });
     }),
     stop: () => new Promise((resolve) => {
       child.once('exit', () => resolve());
@@ -211,19 +219,22 @@ async function noisyRow(token: string, quick: boolean): Promise<NoisyNeighbourRe
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-noisy-'));
   const server = await startServer('wedsync-defaults', dataDir);
   try {
-    return await noisyNeighbour(server.url, token, { phaseMs: quick ? 4000 : 10_000 });
+    return await noisyNeighbour(server.url, token, { phaseMs: quick ? 4000 : 10_000, serverLoopDelay: server.loopDelay });
   } finally {
     await server.stop();
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
 }
 
+const loop = (d: LoopDelay | undefined) => (d ? `${fmt(d.p99, 1)} / ${fmt(d.max, 1)}` : '–');
+
 function noisyTable(r: NoisyNeighbourResult): string {
   return markdownTable(
-    ['noisy neighbour (wedsync)', 'bystander p50 (ms)', 'p99 (ms)', 'max (ms)', 'samples', 'p99 vs baseline', 'flooder updates sent', 'flooder updates acked', 'bystander edits lost'],
+    ['noisy neighbour (wedsync)', 'bystander p50 (ms)', 'p99 (ms)', 'max (ms)', 'samples', 'p99 vs baseline', 'flooder updates sent', 'flooder updates acked', 'bystander edits lost',
+      'server loop delay p99 / max (ms)', 'bench clients\' loop delay p99 / max (ms)'],
     [
-      ['baseline (no flood)', fmt(r.baseline.p50), fmt(r.baseline.p99), fmt(r.baseline.max), r.baseline.n, '1.00', '–', '–', '–'],
-      ['one client flooding', fmt(r.flood.p50), fmt(r.flood.p99), fmt(r.flood.max), r.flood.n, fmt(r.p99Ratio, 2), r.flooderSent, r.flooderAcked, r.lostOrLate],
+      ['baseline (no flood)', fmt(r.baseline.p50), fmt(r.baseline.p99), fmt(r.baseline.max), r.baseline.n, '1.00', '–', '–', '–', loop(r.loopDelay?.baseline.server), loop(r.loopDelay?.baseline.bench)],
+      ['one client flooding', fmt(r.flood.p50), fmt(r.flood.p99), fmt(r.flood.max), r.flood.n, fmt(r.p99Ratio, 2), r.flooderSent, r.flooderAcked, r.lostOrLate, loop(r.loopDelay?.flood.server), loop(r.loopDelay?.flood.bench)],
     ],
   );
 }

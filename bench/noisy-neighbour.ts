@@ -5,6 +5,7 @@
  * single-digit-millisecond p99 during the flood.
  */
 import { fork } from 'node:child_process';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { connectWedding, type WeddingConnection } from '../client/sdk/node.ts';
 import { summarize } from './stats.ts';
@@ -18,7 +19,12 @@ export interface NoisyNeighbourOptions {
   ratePerSecond?: number;
   /** Length of each phase (baseline, flood), ms. @default 10000 */
   phaseMs?: number;
+  /** The server process's event-loop delay since the last call, when the bench can ask it. */
+  serverLoopDelay?: () => Promise<LoopDelay>;
 }
+
+/** Event-loop delay of one process over one phase, ms (perf_hooks.monitorEventLoopDelay, 1 ms resolution). */
+export interface LoopDelay { p99: number; max: number; mean: number }
 
 export interface NoisyNeighbourResult {
   baseline: ReturnType<typeof summarize>;
@@ -30,6 +36,11 @@ export interface NoisyNeighbourResult {
   flooderAcked: number;
   /** Bystander edits that had not reached their peer when the phase ended. */
   lostOrLate: number;
+  /**
+   * Where the latency is spent: the server's event-loop delay and this process's (the bystanders'
+   * clients and their timers live here; a stall here inflates every sample without the server's part).
+   */
+  loopDelay?: { baseline: { server?: LoopDelay; bench: LoopDelay }; flood: { server?: LoopDelay; bench: LoopDelay } };
 }
 
 interface Pair { writer: WeddingConnection; reader: WeddingConnection }
@@ -79,9 +90,18 @@ export async function noisyNeighbour(url: string, token: string, options: NoisyN
   const phaseMs = options.phaseMs ?? 10_000;
   const pairs: Pair[] = [];
   for (let w = 0; w < weddings; w++) pairs.push({ writer: await connect(url, `bystander-${w}`, token), reader: await connect(url, `bystander-${w}`, token) });
+  const benchLoop = monitorEventLoopDelay({ resolution: 1 });
+  benchLoop.enable();
+  const loopSince = async () => {
+    const bench = { p99: benchLoop.percentile(99) / 1e6, max: benchLoop.max / 1e6, mean: benchLoop.mean / 1e6 };
+    benchLoop.reset();
+    return { server: await options.serverLoopDelay?.(), bench };
+  };
   // Warm-up, not counted.
   await measure(pairs, rate, 1000);
+  await loopSince();
   const baseline = await measure(pairs, rate, phaseMs);
+  const baselineLoop = await loopSince();
 
   const flooder = fork(FLOODER, [url, 'noisy', token], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const next = (type: string) => new Promise<{ type: string; sent: number; acked: number }>((resolve, reject) => {
@@ -91,7 +111,10 @@ export async function noisyNeighbour(url: string, token: string, options: NoisyN
   });
   await next('ready');
   flooder.send({ type: 'start' });
+  await loopSince();
   const flood = await measure(pairs, rate, phaseMs);
+  const floodLoop = await loopSince();
+  benchLoop.disable();
   const stopped = next('stopped');
   flooder.send({ type: 'stop' });
   const { sent, acked } = await stopped;
@@ -99,5 +122,8 @@ export async function noisyNeighbour(url: string, token: string, options: NoisyN
   for (const p of pairs) { await p.writer.destroy(); await p.reader.destroy(); }
   const b = summarize(baseline.samples);
   const f = summarize(flood.samples);
-  return { baseline: b, flood: f, p99Ratio: f.p99 / b.p99, flooderSent: sent, flooderAcked: acked, lostOrLate: baseline.missing + flood.missing };
+  return {
+    baseline: b, flood: f, p99Ratio: f.p99 / b.p99, flooderSent: sent, flooderAcked: acked, lostOrLate: baseline.missing + flood.missing,
+    loopDelay: { baseline: baselineLoop, flood: floodLoop },
+  };
 }

@@ -48,6 +48,18 @@ export const ConfigSchema = z.object({
   /** Bytes one wedding's document may take (its encoded Yjs state); writes past it are refused. @default 16777216 (16 MiB) */
   MAX_DOCUMENT_BYTES: z.coerce.number().int().min(64 * 1024).max(1024 * 1024 * 1024).default(16 * 1024 * 1024),
   /**
+   * Worker threads that encode whole documents off the event loop (compaction, snapshots, export; see
+   * server/encoding/). @default 1 (the server shares its cores with SQLite and the event loop)
+   */
+  ENCODING_WORKERS: z.coerce.number().int().min(1).max(16).default(1),
+  /**
+   * Size of a document above which those encodings run on a worker rather than in-process: below it
+   * the round trip costs more than the encoding (about 10 ms for 256 KiB). Snapshots and exports go
+   * by the stored rows' bytes; compaction by the stored state's bytes or 16 bytes per struct of the
+   * live document, whichever is larger. @default 262144 (256 KiB)
+   */
+  ENCODE_IN_WORKER_ABOVE_BYTES: z.coerce.number().int().min(0).default(256 * 1024),
+  /**
    * Messages (updates, presence, …) per second one WebSocket may send before it is paused (it is not
    * read until back within budget; nothing is dropped). Typing, the planner app and an SDK's offline
    * resync stay far below it. 0 turns the limit off. @default 1000

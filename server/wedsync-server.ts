@@ -273,6 +273,7 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
         collab.hocuspocus.closeConnections();
         const flushed = collab.persistence.flushAll();
         collab.persistence.close();
+        await collab.encoder.close();
         logger.info({ documents: flushed }, 'compacted loaded documents for shutdown');
         http.closeAllConnections();
         await closed;

@@ -38,20 +38,31 @@ const sizes = new WeakMap<Y.Doc, SizeTracker>();
  * large document over and over.
  */
 export function documentBytes(doc: Y.Doc, adding: number, limit: number): number {
-  let tracker = sizes.get(doc);
-  if (!tracker) {
-    const t: SizeTracker = { bytes: Y.encodeStateAsUpdate(doc).byteLength, exact: true };
-    doc.on('update', (update: Uint8Array) => {
-      t.bytes += update.byteLength;
-      t.exact = false;
-    });
-    sizes.set(doc, (tracker = t));
-  }
+  const tracker = sizes.get(doc) ?? track(doc, Y.encodeStateAsUpdate(doc).byteLength, true);
   if (!tracker.exact && tracker.bytes + adding > limit) {
     tracker.bytes = Y.encodeStateAsUpdate(doc).byteLength;
     tracker.exact = true;
   }
   return tracker.bytes;
+}
+
+function track(doc: Y.Doc, bytes: number, exact: boolean): SizeTracker {
+  const t: SizeTracker = { bytes, exact };
+  doc.on('update', (update: Uint8Array) => {
+    t.bytes += update.byteLength;
+    t.exact = false;
+  });
+  sizes.set(doc, t);
+  return t;
+}
+
+/**
+ * Starts `documentBytes` from a known upper bound instead of encoding the document: the server
+ * passes the bytes of the stored rows it loaded the document from (state plus log), so the first
+ * write to a large document does not encode all of it on the event loop. No-op once tracked.
+ */
+export function seedDocumentBytes(doc: Y.Doc, upperBound: number): void {
+  if (!sizes.has(doc)) track(doc, upperBound, false);
 }
 
 /**

@@ -1,13 +1,14 @@
 import crypto from 'node:crypto';
 import * as Y from 'yjs';
 import {
-  DEFAULT_RESTORE_SECTIONS, WeddingDoc, adminOrigin, diffSections, documentNameFor, reconcileDocument, wellFormedDeep, writeRestoreNotice,
+  DEFAULT_RESTORE_SECTIONS, WeddingDoc, adminOrigin, diffSections, documentNameFor, reconcileDocument, writeRestoreNotice,
   type InvalidEntry, type PersonDetails, type RestorePreview, type RestoreSection, type SnapshotRestoreResult, type SnapshotSummary, type WeddingJSON,
 } from '../../schema/index.ts';
 import type { CollabServer } from '../collab/collab-server.ts';
 import type { UnresolvedParts } from '../collab/unresolved-parts.ts';
+import { EncodingError } from '../encoding/encoding-pool.ts';
 import { HttpError } from '../http/http-error.ts';
-import type { DocumentStore } from '../storage/document-store.ts';
+import type { DocumentStore, StoredRowsUpTo } from '../storage/document-store.ts';
 import type { SnapshotStore } from '../storage/snapshot-store.ts';
 
 export interface WeddingExport {
@@ -24,7 +25,14 @@ export interface WeddingExport {
   invalid: InvalidEntry[];
 }
 
-/** Admin snapshots, restore and export of wedding documents. */
+/**
+ * Admin snapshots, restore and export of wedding documents.
+ *
+ * Snapshots and exports are encoded from the stored rows (everything acknowledged is stored) on the
+ * encoding pool's worker threads, not from the live document on the event loop: a large wedding
+ * takes hundreds of milliseconds to encode, which every other wedding would wait for. Restore stays
+ * on the live document: its backup and its rewrite must be one synchronous step.
+ */
 export class SnapshotService {
   constructor(
     private readonly collab: CollabServer,
@@ -39,10 +47,29 @@ export class SnapshotService {
     }
   }
 
+  /** Throws HttpError 404 `wedding_not_found`, 503 `document_unavailable` (the encoding worker failed). */
   async create(weddingId: string, label: string, createdBy: string): Promise<SnapshotSummary> {
     this.assertExists(weddingId);
-    return this.collab.withDocument(weddingId, (doc) =>
-      this.snapshots.create({ weddingId, label, kind: 'manual', createdBy, state: Y.encodeStateAsUpdate(doc) }));
+    const rows = await this.storedRows(weddingId);
+    const { state } = await this.encoded(() => this.collab.encoder.fold(rows));
+    return this.snapshots.create({ weddingId, label, kind: 'manual', createdBy, state });
+  }
+
+  /** Everything acknowledged for the wedding, as stored: the open group is committed first. */
+  private async storedRows(weddingId: string): Promise<StoredRowsUpTo> {
+    const name = documentNameFor(weddingId);
+    await this.collab.persistence.whenUsable(name);
+    this.collab.persistence.group.commit();
+    return this.documents.loadUpTo(name);
+  }
+
+  private async encoded<T>(run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      if (error instanceof EncodingError) throw new HttpError(503, 'document_unavailable', 'the document could not be encoded; try again', undefined, { cause: error });
+      throw error;
+    }
   }
 
   list(weddingId: string): SnapshotSummary[] {
@@ -109,17 +136,16 @@ export class SnapshotService {
     return { summary, state };
   }
 
-  async export(weddingId: string): Promise<WeddingExport> {
+  /**
+   * The wedding's WeddingExport as JSON text, built from its stored rows on an encoding worker
+   * (server/encoding/encoding-tasks.ts), so the document need not be loaded. Throws HttpError 404
+   * `wedding_not_found`, 503 `document_unavailable`.
+   */
+  async exportJson(weddingId: string): Promise<string> {
     this.assertExists(weddingId);
-    // An export is text written out: it holds only well-formed Unicode (U+FFFD for a lone surrogate).
-    return this.collab.withDocument(weddingId, (doc) => {
-      const unresolved = this.collab.persistence.unresolvedParts(documentNameFor(weddingId));
-      const wedding = new WeddingDoc(doc);
-      return {
-        weddingId, exportedAt: new Date().toISOString(), content: wellFormedDeep(wedding.toJSON()), invalid: wellFormedDeep(wedding.invalidEntries()),
-        ...(unresolved ? { unresolved } : {}),
-      };
-    });
+    const rows = await this.storedRows(weddingId);
+    const { json } = await this.encoded(() => this.collab.encoder.exportJson(rows, weddingId, new Date().toISOString()));
+    return json;
   }
 }
 

@@ -4,6 +4,8 @@ import type { TokenService } from '../auth/tokens.ts';
 import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
+import { DocumentEncoder } from '../encoding/document-encoder.ts';
+import { EncodingPool } from '../encoding/encoding-pool.ts';
 import type { DocumentStore } from '../storage/document-store.ts';
 import type { GroupCommit } from '../storage/group-commit.ts';
 import type { StorageHealth } from '../storage/storage-health.ts';
@@ -17,6 +19,8 @@ import { UpdateValidation } from './update-validation.ts';
 export interface CollabServer {
   hocuspocus: Hocuspocus;
   persistence: DurablePersistence;
+  /** Whole-document encodings off the event loop (compaction, snapshots, export); closed with the server. */
+  encoder: DocumentEncoder;
   /**
    * Runs `fn` with the live document of a wedding, loading it if no one has it open, and releases it
    * afterwards (a document nobody else holds is compacted and unloaded).
@@ -40,7 +44,8 @@ export interface CollabServerOptions {
 
 export function createCollabServer(options: CollabServerOptions): CollabServer {
   const { config, store, tokens, logger, metrics } = options;
-  const persistence = new DurablePersistence(store, logger.child({ component: 'persistence' }), metrics, options.group, options.health);
+  const encoder = new DocumentEncoder(new EncodingPool({ size: config.ENCODING_WORKERS }), config.ENCODE_IN_WORKER_ABOVE_BYTES);
+  const persistence = new DurablePersistence(store, logger.child({ component: 'persistence' }), metrics, options.group, encoder, options.health);
   const readOnlyWhileFailing = new StorageReadOnlyExtension(options.health, logger.child({ component: 'storage' }));
   const hocuspocus = new Hocuspocus({
     name: 'wedsync',
@@ -73,6 +78,7 @@ export function createCollabServer(options: CollabServerOptions): CollabServer {
   return {
     hocuspocus,
     persistence,
+    encoder,
     async withDocument(weddingId, fn) {
       const name = documentNameFor(weddingId);
       await persistence.whenUsable(name);

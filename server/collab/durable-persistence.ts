@@ -4,6 +4,9 @@ import type {
   onLoadDocumentPayload, onStoreDocumentPayload,
 } from '@hocuspocus/server';
 import * as Y from 'yjs';
+import { seedDocumentBytes } from '../../schema/document/limits.ts';
+import type { DocumentEncoder } from '../encoding/document-encoder.ts';
+import { EncodingError } from '../encoding/encoding-pool.ts';
 import type { DocumentStore } from '../storage/document-store.ts';
 import type { GroupCommit } from '../storage/group-commit.ts';
 import { StorageUnavailableError, isStorageError, type StorageHealth } from '../storage/storage-health.ts';
@@ -28,6 +31,20 @@ export const DOCUMENT_UNAVAILABLE_CLOSE = 1011;
 const COMPACT_ON_LOAD_AFTER = 200;
 
 /**
+ * Encoded bytes one Yjs struct takes at least (ids, info byte, content): the live document's struct
+ * count times this bounds its encoded size from below, without encoding it. With the stored state's
+ * size (the document's size at its last compaction) it estimates what encoding the live copy costs.
+ */
+const BYTES_PER_STRUCT = 16;
+
+/** Structs (items and gc ranges) in `doc`'s store: what encoding it walks. */
+function structCount(doc: Y.Doc): number {
+  let n = 0;
+  for (const structs of doc.store.clients.values()) n += structs.length;
+  return n;
+}
+
+/**
  * Called inside the SQLite transaction that appends an update, with the Yjs transaction that made it
  * and the update's sequence number in the log (`document_updates.seq`).
  */
@@ -48,6 +65,15 @@ export type AppendListener = (documentName: string, document: Document, transact
  * fails, the document is discarded (its connections closed, never compacted, unloaded) and the next
  * connection loads it again from storage. Connections to that name wait until the old copy is
  * gone, so no one is acknowledged against it.
+ *
+ * Compaction of a large document (its stored state, or its struct count × 16, above
+ * ENCODE_IN_WORKER_ABOVE_BYTES; a small one is encoded from the live copy, which is quicker) folds
+ * the stored rows on a worker thread (DocumentEncoder):
+ * encoding a large document on the event loop stalls every other wedding. It commits the open
+ * group, reads the state and the log up to its last seq in one transaction, folds them off the
+ * event loop, and then writes the new state and trims the log up to that seq, in one transaction.
+ * Updates appended while the worker ran have later seqs and stay in the log. A fold that fails
+ * (worker error, out of memory, shutdown) writes nothing: the log still holds everything.
  */
 export class DurablePersistence extends Database {
   extensionName = 'DurablePersistence';
@@ -63,6 +89,8 @@ export class DurablePersistence extends Database {
   private readonly discards: DocumentDiscard;
   private closed = false;
   private appends = 0;
+  /** The compaction running (or queued behind it) per document: one at a time, in order. */
+  private readonly compacting = new Map<string, Promise<void>>();
 
   constructor(
     private readonly store: DocumentStore,
@@ -70,12 +98,13 @@ export class DurablePersistence extends Database {
     private readonly metrics: Metrics,
     /** Appends (and the listeners' writes) commit in groups; acknowledgements wait for the commit. */
     readonly group: GroupCommit,
+    /** Where compaction folds a document's stored rows (a worker thread for large documents). */
+    private readonly encoder: DocumentEncoder,
     private readonly health?: StorageHealth,
   ) {
-    // Loading is ours (onLoadDocument below); the extension's debounced store does the compaction.
-    super({
-      store: async ({ documentName, document, state }) => this.compact(documentName, document, state),
-    });
+    // Loading and storing are ours (onLoadDocument, onStoreDocument below): the extension's own
+    // store would encode the live document on the event loop.
+    super({});
     this.discards = new DocumentDiscard(logger);
     group.onSettled((committed, error) => {
       const written = [...this.inOpenGroup];
@@ -140,6 +169,8 @@ export class DurablePersistence extends Database {
         }
       });
       this.logLengthAtLoad.set(documentName, log.length);
+      // The stored rows bound the document's size: the size limit need not encode it to start counting.
+      seedDocumentBytes(document, (state?.byteLength ?? 0) + log.reduce((n, u) => n + u.byteLength, 0));
     } catch (error) {
       this.metrics.loadFailures.inc();
       this.logger.error({ err: error, documentName }, 'stored document could not be loaded; refusing to serve it');
@@ -160,7 +191,7 @@ export class DurablePersistence extends Database {
     this.metrics.documentsLoaded.set(this.live.size);
     // A long log (after a crash, or a document never idle long enough to compact) is folded now, so
     // the next load is a single state again.
-    if ((this.logLengthAtLoad.get(documentName) ?? 0) >= COMPACT_ON_LOAD_AFTER) this.compact(documentName, document, Y.encodeStateAsUpdate(document));
+    if ((this.logLengthAtLoad.get(documentName) ?? 0) >= COMPACT_ON_LOAD_AFTER) void this.compact(documentName, document);
     this.logLengthAtLoad.delete(documentName);
     const append = (update: Uint8Array, origin: unknown, _doc: Y.Doc, tr: Y.Transaction) => this.append(documentName, document, update, origin, tr);
     // First among the document's `update` listeners: Hocuspocus' own (registered when the Document
@@ -224,21 +255,61 @@ export class DurablePersistence extends Database {
     this.discards.afterUnload(documentName);
   }
 
-  override async onStoreDocument(data: onStoreDocumentPayload): Promise<void> {
-    if (!this.loaded.has(data.document) || this.closed) return;
-    await super.onStoreDocument(data);
+  override async onStoreDocument({ document, documentName }: onStoreDocumentPayload): Promise<void> {
+    await this.compact(documentName, document);
   }
 
-  private compact(name: string, document: Y.Doc, state: Uint8Array): void {
-    if (!this.loaded.has(document) || this.closed) return;
-    // Rows that could not be decoded are not in `state`; trimming would delete them.
-    if (this.undecodableAtLoad.has(name)) return;
+  /**
+   * Folds the stored log of `name` into its stored state (see the class comment). Resolves when
+   * done or skipped; never rejects (the log keeps the document whatever happens here).
+   */
+  compact(name: string, document: Y.Doc): Promise<void> {
+    if (!this.loaded.has(document) || this.closed) return Promise.resolve();
+    const previous = this.compacting.get(name) ?? Promise.resolve();
+    const next = previous.then(() => this.compactOnce(name, document));
+    this.compacting.set(name, next);
+    void next.finally(() => { if (this.compacting.get(name) === next) this.compacting.delete(name); });
+    return next;
+  }
+
+  /** Resolves once no compaction of `name` is running (tests, shutdown). */
+  async compacted(name: string): Promise<void> {
+    while (this.compacting.has(name)) await this.compacting.get(name);
+  }
+
+  private async compactOnce(name: string, document: Y.Doc): Promise<void> {
+    // Rows that could not be decoded are not in a fold; trimming would delete them.
+    if (this.closed || this.undecodableAtLoad.has(name)) return;
     if (this.health && !this.health.writable) return;
     try {
-      this.store.compact(name, state);
+      // Only committed rows are folded: a group that failed after the read would leave its rolled-back
+      // updates in the new state.
+      this.group.commit();
+      const estimate = Math.max(this.store.stateBytes(name), structCount(document) * BYTES_PER_STRUCT);
+      if (estimate <= this.encoder.inWorkerAboveBytes) {
+        // A small document: encoding the live copy is quicker than reading and replaying its log
+        // (which, for a document overwritten thousands of times, is far longer than the document),
+        // and exact. It holds every stored row (each change is appended as it is applied; a copy
+        // whose change was not stored is discarded), and nothing can be appended between this
+        // encoding and the write.
+        if (!this.loaded.has(document) || document.isDestroyed) return;
+        this.store.compact(name, Y.encodeStateAsUpdate(document));
+        this.metrics.compactions.inc();
+        return;
+      }
+      const rows = this.store.loadUpTo(name);
+      if (rows.upTo === null) return;
+      const folded = await this.encoder.fold(rows);
+      if (folded.undecodable > 0 || this.closed) return;
+      if (this.health && !this.health.writable) return;
+      // Its own transaction, after the group that may be open now: acknowledgements do not wait for it.
+      this.group.commit();
+      this.store.compactUpTo(name, folded.state, rows.upTo);
       this.metrics.compactions.inc();
     } catch (error) {
-      // Everything in the document is in the log already; compaction can wait for space.
+      // Shutting down: the log keeps the document, and shutdown compacts the loaded ones itself.
+      if (error instanceof EncodingError && error.code === 'pool_closed') return;
+      // Everything in the document is in the log already; compaction can wait (for space, or a worker).
       this.logger.error({ err: error, documentName: name }, 'compaction failed; the update log keeps the document');
       if (isStorageError(error)) this.health?.failed(error);
     }
