@@ -9,6 +9,13 @@ export interface SessionClaims extends TokenClaims {
 export interface Session {
   token: string;
   claims: SessionClaims;
+  /**
+   * Signed in with the session cookie: returns a live access token for this wedding, minting a new
+   * one before the current expires (the SDK's token function). Absent for a pasted token.
+   */
+  refresh?: () => Promise<string>;
+  /** Signed in with the session cookie: the session's CSRF token for writes (GET /api/me). */
+  csrf?: string;
 }
 
 export const SESSION_PROBLEMS = ['malformed', 'expired'] as const;
@@ -65,7 +72,7 @@ export function storeToken(token: string | null): void {
 }
 
 export function isReadOnlyRole(claims: Pick<TokenClaims, 'role'>): boolean {
-  return claims.role === 'vendor' || claims.role === 'couple';
+  return claims.role === 'vendor' || claims.role === 'couple' || claims.role === 'viewer';
 }
 
 export function displayName(claims: Pick<TokenClaims, 'sub' | 'name'>): string {
