@@ -97,6 +97,8 @@ export const Invitation = z.object({
   expiresAt: z.union([z.string(), z.number()]),
   maxUses: z.number().int(),
   uses: z.number().int(),
+  /** Revoked invitations stay listed (with when), so the planner sees what was shared. */
+  revokedAt: z.union([z.string(), z.number()]).nullish(),
 });
 export type Invitation = z.infer<typeof Invitation>;
 

@@ -114,18 +114,22 @@ export function ShareDialog({ weddingId, weddingTitle, vendors, credentials, onC
         {listError && <p class="form-errors" role="alert">{listError}</p>}
         {invitations === null ? <p class="muted">Loading…</p> : invitations.length === 0 ? <p class="muted">None yet.</p> : (
           <table class="share-list">
-            <thead><tr><th scope="col">For</th><th scope="col">Role</th><th scope="col">Used</th><th scope="col">Expires</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
+            <thead><tr><th scope="col">For</th><th scope="col">Role</th><th scope="col">Used</th><th scope="col">Expires</th><th scope="col">Status</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
             <tbody>
               {invitations.map((inv) => {
                 const expires = expiryMs(inv.expiresAt);
                 const who = inv.email ?? 'Share link';
+                const status = statusOf(inv, expires);
                 return (
                   <tr key={inv.id}>
                     <td>{who}</td>
                     <td>{inv.role}{inv.vendorId ? ` (${vendorName(inv.vendorId)})` : ''}</td>
                     <td>{inv.uses} of {inv.maxUses}</td>
                     <td>{expires === null ? '—' : dateTimeLabel(new Date(expires).toISOString())}</td>
-                    <td><button type="button" class="danger" aria-label={`Revoke ${inv.email ? `the invitation to ${inv.email}` : `the ${inv.role} link`}`} onClick={() => revoke(inv)}>Revoke</button></td>
+                    <td>{status}</td>
+                    <td>{status === 'Active' && (
+                      <button type="button" class="danger" aria-label={`Revoke ${inv.email ? `the invitation to ${inv.email}` : `the ${inv.role} link`}`} onClick={() => revoke(inv)}>Revoke</button>
+                    )}</td>
                   </tr>
                 );
               })}
@@ -135,6 +139,13 @@ export function ShareDialog({ weddingId, weddingTitle, vendors, credentials, onC
       </section>
     </dialog>
   );
+}
+
+function statusOf(inv: Invitation, expires: number | null): 'Active' | 'Revoked' | 'Expired' | 'Used up' {
+  if (inv.revokedAt !== null && inv.revokedAt !== undefined) return 'Revoked';
+  if (expires !== null && expires <= Date.now()) return 'Expired';
+  if (inv.uses >= inv.maxUses) return 'Used up';
+  return 'Active';
 }
 
 interface FormProps {

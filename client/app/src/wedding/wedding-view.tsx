@@ -61,7 +61,8 @@ export function WeddingView(props: Props) {
   const day = useMemo(() => (timeZone ? { date: meta.date, timeZone } : null), [meta.date, timeZone]);
   const pendingConflicts = useMemo(() => doc.listConflicts().filter((c) => c.status === 'pending').length, [doc, version]);
   const title = meta.title || connection.weddingId;
-  const canShare = session.claims.role === 'planner' || session.claims.role === 'admin';
+  // Invitations are made with the session (the cookie): a pasted operator token cannot share.
+  const canShare = session.csrf !== undefined && session.claims.role === 'planner';
   const [sharing, setSharing] = useState(false);
 
   useEffect(() => { document.title = `${title} · WedSync planner`; }, [title]);
