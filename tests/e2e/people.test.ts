@@ -60,8 +60,10 @@ describe('planner app: people and sessions', () => {
     await page.goto(`${t.httpUrl}/`);
     await waitFor(() => page.getByRole('heading', { name: 'Morgan Studio' }).isVisible(), 'the workspace’s weddings');
     expect(await page.locator('.who').textContent()).toContain('Alex Morgan');
-    const entry = page.locator('.wedding-list li', { hasText: 'w1' });
+    const entry = page.locator('.wedding-list li', { has: page.locator('a[href="/w/w1/timeline"]') });
     expect(await entry.locator('.tag').textContent()).toBe('Planner');
+    // With the workspace's wedding list on the server, the title from the document names the wedding.
+    if (hasRoute('get', '/api/workspaces/{id}/weddings')) await waitFor(() => entry.getByRole('link', { name: 'Ada & Grace' }).isVisible(), 'the wedding’s title');
     expect(await page.getByRole('heading', { name: 'Create a wedding' }).isVisible()).toBe(true);
     expect(await seriousAxeViolations(page)).toEqual([]);
 
