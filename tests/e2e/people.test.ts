@@ -82,6 +82,41 @@ describe('planner app: people and sessions', () => {
     expect(appErrors(errors)).toEqual([]);
   }, 60_000);
 
+  it('renews the wedding’s access token before its 10 minutes are up, without reopening the wedding, and reconnects with the new one', async () => {
+    const t = await startPlannerServer(dist);
+    const alex = await signedIn(t, 'alex@studio.example', 'Alex Morgan');
+    await workspaceWith(t, alex, 'Morgan Studio', ['w1']);
+    const peer = await t.connect('w1', await t.token('planner', ['w1'], { sub: 'seed' }));
+    await seedWedding(peer);
+    const { context, page, errors } = await openTab(browser);
+    closeAfterTest(context);
+    await withSessionCookie(t, context, alex.cookie);
+    const minted: string[] = [];
+    page.on('response', (r) => {
+      if (r.url().endsWith('/api/auth/token') && r.status() === 200) void r.json().then((b: { token: string }) => minted.push(b.token));
+    });
+    // The page's clock only: the server's tokens keep real time, so the old token stays valid meanwhile.
+    await page.clock.install();
+    await page.goto(`${t.httpUrl}/w/w1/timeline`);
+    await waitSyncState(page, 'online');
+    await waitFor(() => minted.length === 1, 'the first token');
+
+    await page.clock.fastForward('08:40');
+    await waitFor(() => minted.length === 2, 'a renewed token before expiry');
+    expect(await page.getByText('Opening the wedding…').count()).toBe(0);
+    await waitSyncState(page, 'online');
+
+    // A reconnect asks the token function, which hands over the renewed token without minting again.
+    await context.setOffline(true);
+    await waitSyncState(page, 'offline');
+    await context.setOffline(false);
+    await waitSyncState(page, 'online');
+    peer.doc.upsertEvent({ id: 'evt_toast', title: 'Toasts', start: '2026-06-13T18:00:00+01:00', end: '2026-06-13T18:30:00+01:00' });
+    await waitFor(async () => (await eventTitles(page)).includes('Toasts'), 'a change after the reconnect');
+    expect(minted).toHaveLength(2);
+    expect(appErrors(errors)).toEqual([]);
+  }, 60_000);
+
   it('says so when the signed-in person takes no part in the wedding asked for', async () => {
     const t = await startPlannerServer(dist);
     const alex = await signedIn(t, 'alex@studio.example', 'Alex Morgan');

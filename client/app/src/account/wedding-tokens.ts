@@ -12,6 +12,8 @@ export const RENEW_BEFORE_MS = 90_000;
  */
 export class WeddingTokens {
   private current: Session | null = null;
+  /** When the current token expires, on this browser's clock (which may differ from the server's). */
+  private expiresAtMs = 0;
   private pending: Promise<Session> | null = null;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private stopped = false;
@@ -27,7 +29,7 @@ export class WeddingTokens {
 
   async session(): Promise<Session> {
     const now = Date.now();
-    if (this.current && this.current.claims.exp * 1000 - now > RENEW_BEFORE_MS) return this.current;
+    if (this.current && this.expiresAtMs - now > RENEW_BEFORE_MS) return this.current;
     return this.renew();
   }
 
@@ -47,13 +49,28 @@ export class WeddingTokens {
     if (typeof session === 'string') throw new Error(`the server minted a ${session} token`);
     const withRefresh: Session = { ...session, refresh: this.get, csrf: this.csrf };
     this.current = withRefresh;
+    // The token's lifetime (exp − iat, both server time) counted from now on the local clock: a
+    // browser clock that is off by minutes must neither renew in a loop nor let the token lapse.
+    const iat = readIssuedAt(minted.token);
+    const lifetimeMs = iat === null ? (minted.expiresAt * 1000 - Date.now()) : (session.claims.exp - iat) * 1000;
+    this.expiresAtMs = Date.now() + Math.max(0, lifetimeMs);
     if (!this.stopped) {
       clearTimeout(this.timer);
-      const due = Math.max(5_000, session.claims.exp * 1000 - Date.now() - RENEW_BEFORE_MS);
+      const due = Math.max(5_000, this.expiresAtMs - Date.now() - RENEW_BEFORE_MS);
       // A failed renewal is retried by the next get(); the socket keeps its token until the server's expiry.
       this.timer = setTimeout(() => { this.renew().catch(() => undefined); }, due);
       this.onRenewed(withRefresh);
     }
     return withRefresh;
+  }
+}
+
+/** The `iat` claim (seconds), or null: the rest of the claims are read by readSession. */
+function readIssuedAt(token: string): number | null {
+  try {
+    const payload = JSON.parse(atob(token.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/'))) as { iat?: unknown };
+    return typeof payload.iat === 'number' ? payload.iat : null;
+  } catch {
+    return null;
   }
 }
