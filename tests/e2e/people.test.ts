@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext } from 'playwright-core';
+import { connectWedding } from '../../client/sdk/node.ts';
 import { ROUTES } from '../../schema/api/routes.ts';
 import { SESSION_COOKIE } from '../../server/http/session-middleware.ts';
 import { signedIn, workspaceWith } from '../helpers/people.ts';
@@ -206,6 +207,51 @@ describe('planner app: people and sessions', () => {
     await dialog.getByRole('button', { name: 'Revoke the couple link' }).click();
     await waitFor(() => dialog.getByRole('cell', { name: 'Revoked' }).isVisible(), 'the link revoked');
     expect(await dialog.getByRole('button', { name: 'Revoke the couple link' }).count()).toBe(0);
+
+    // A vendor link binds one of the wedding's vendor entries; an e-mail invitation is listed by address.
+    const seed = await connectWedding({ url: t.httpUrl, weddingId, token: await t.server.tokens.sign({ sub: 'seed', role: 'planner', weddings: [weddingId] }, 600) });
+    seed.doc.upsertVendor({ id: 'ven_photo', name: 'Lens & Light', category: 'photographer', email: 'hello@lens.example' });
+    await seed.whenAcknowledged();
+    await seed.destroy();
+    await waitFor(async () => (await page.getByRole('link', { name: 'Vendors' }).count()) > 0, 'the tabs');
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    await page.getByRole('button', { name: 'Share' }).click();
+    await linkForm.getByLabel('Role').selectOption('vendor');
+    await linkForm.getByRole('button', { name: 'Create link' }).click();
+    await waitFor(() => linkForm.getByRole('alert').isVisible(), 'the missing vendor refused');
+    expect(await linkForm.getByLabel('Vendor').getAttribute('aria-invalid')).toBe('true');
+    await linkForm.getByLabel('Vendor').selectOption({ label: 'Lens & Light' });
+    await linkForm.getByRole('button', { name: 'Create link' }).click();
+    await waitFor(() => dialog.getByRole('cell', { name: 'vendor (Lens & Light)' }).isVisible(), 'the vendor link in the list');
+    const emailForm = dialog.locator('form', { has: page.getByRole('heading', { name: 'Invite by e-mail' }) });
+    await emailForm.getByLabel('E-mail address').fill('sam@studio.example');
+    await emailForm.getByLabel('Role').selectOption('planner');
+    await emailForm.getByRole('button', { name: 'Send invitation' }).click();
+    await waitFor(() => dialog.getByRole('cell', { name: 'sam@studio.example' }).isVisible(), 'the e-mail invitation in the list');
+    await linkForm.getByLabel('Role').selectOption('planner');
+    await linkForm.getByRole('button', { name: 'Create link' }).click();
+    const plannerUrl = await waitFor(async () => {
+      const value = await dialog.getByLabel(/^Share link/).inputValue().catch(() => '');
+      return value !== url ? value : '';
+    }, 'the planner link');
+
+    // A planner link asks a visitor to sign in first, and comes back to the invitation afterwards.
+    const visitor = await openTab(browser);
+    closeAfterTest(visitor.context);
+    await visitor.page.goto(new URL(new URL(plannerUrl).pathname, t.httpUrl).toString());
+    await visitor.page.getByRole('button', { name: 'Sign in to accept' }).click();
+    await visitor.page.getByLabel('E-mail address').fill('sam@studio.example');
+    if (emailLinks) {
+      const asked = visitor.page.waitForRequest((r) => r.url().endsWith('/api/auth/email-link'));
+      await visitor.page.getByRole('button', { name: 'Send me a sign-in link' }).click();
+      expect((await asked).postDataJSON()).toEqual({ email: 'sam@studio.example', redirect: new URL(plannerUrl).pathname });
+      await waitFor(() => visitor.page.getByRole('heading', { name: 'Check your e-mail' }).isVisible(), 'the check-your-e-mail notice');
+    }
+    // The revoked couple link no longer opens anything.
+    await visitor.page.goto(new URL(new URL(url).pathname, t.httpUrl).toString());
+    await waitFor(() => visitor.page.getByRole('alert').isVisible(), 'the revoked link refused');
+    expect(await visitor.page.getByRole('alert').textContent()).toContain('This invitation is not valid any more');
+
     expect(appErrors(errors)).toEqual([]);
     expect(appErrors(couple.errors)).toEqual([]);
   }, 90_000);
