@@ -222,12 +222,12 @@ describe('planner app: people and sessions', () => {
     expect(await linkForm.getByLabel('Vendor').getAttribute('aria-invalid')).toBe('true');
     await linkForm.getByLabel('Vendor').selectOption({ label: 'Lens & Light' });
     await linkForm.getByRole('button', { name: 'Create link' }).click();
-    await waitFor(() => dialog.getByRole('cell', { name: 'vendor (Lens & Light)' }).isVisible(), 'the vendor link in the list');
+    await waitFor(() => dialog.getByRole('cell', { name: 'vendor (Lens & Light)', exact: true }).isVisible(), 'the vendor link in the list');
     const emailForm = dialog.locator('form', { has: page.getByRole('heading', { name: 'Invite by e-mail' }) });
     await emailForm.getByLabel('E-mail address').fill('sam@studio.example');
     await emailForm.getByLabel('Role').selectOption('planner');
     await emailForm.getByRole('button', { name: 'Send invitation' }).click();
-    await waitFor(() => dialog.getByRole('cell', { name: 'sam@studio.example' }).isVisible(), 'the e-mail invitation in the list');
+    await waitFor(() => dialog.getByRole('cell', { name: 'sam@studio.example', exact: true }).isVisible(), 'the e-mail invitation in the list');
     await linkForm.getByLabel('Role').selectOption('planner');
     await linkForm.getByRole('button', { name: 'Create link' }).click();
     const plannerUrl = await waitFor(async () => {
