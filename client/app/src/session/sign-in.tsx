@@ -131,26 +131,34 @@ function TokenForm({ onSignIn }: { onSignIn(session: Session): void }) {
   );
 }
 
-/** The `?signin_error=` a failed sign-in link or provider returns with, in plain words. */
+/**
+ * The `?signin_error=` a failed sign-in link (GET /api/auth/email-link/callback) or provider
+ * callback (GET /api/auth/oidc/{id}/callback) returns with, in plain words.
+ */
 export function signInErrorMessage(code: string): string {
   switch (code) {
     case 'link_expired':
-    case 'token_expired':
-    case 'expired':
       return 'That sign-in link has expired (links work for 15 minutes). Ask for a new one below.';
     case 'link_used':
-    case 'used':
       return 'That sign-in link has already been used (each link works once). Ask for a new one below.';
     case 'link_invalid':
-    case 'token_invalid':
-    case 'invalid':
-    case 'invalid_link':
       return 'That sign-in link is not valid: it may have been copied only in part. Ask for a new one below.';
-    case 'access_denied':
+    case 'oidc_denied':
       return 'The sign-in was cancelled at your account provider. Try again, or use your e-mail.';
-    case 'state_mismatch':
-    case 'oidc_state':
-      return 'The sign-in took too long or was started in another browser. Try again.';
+    case 'oidc_state_missing':
+      return 'The sign-in took too long, or was started in another browser. Try again from this page.';
+    case 'oidc_state_mismatch':
+    case 'oidc_replayed':
+      return 'That sign-in answer was not for this browser, or was used already. Try again from this page.';
+    case 'oidc_unavailable':
+    case 'oidc_provider_error':
+      return 'Your account provider did not answer properly. Try again in a moment, or use your e-mail.';
+    case 'oidc_token_invalid':
+      return 'Your account provider’s answer could not be verified. Try again, or use your e-mail.';
+    case 'oidc_provider_unknown':
+      return 'That sign-in provider is not set up on this server. Use your e-mail instead.';
+    case 'invalid_redirect':
+      return 'The sign-in was asked to return to a page outside WedSync, so it was stopped. Try again from this page.';
     case 'rate_limited':
       return 'Too many sign-in attempts. Wait a few minutes and try again.';
     default:
