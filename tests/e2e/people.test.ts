@@ -118,6 +118,33 @@ describe('planner app: people and sessions', () => {
     expect(appErrors(errors)).toEqual([]);
   }, 60_000);
 
+  it.skipIf(!hasRoute('post', '/api/auth/sign-out'))('signs out on the server, and goes back to sign-in with the reason when the session is ended elsewhere', async () => {
+    const t = await startPlannerServer(dist);
+    const alex = await signedIn(t, 'alex@studio.example', 'Alex Morgan');
+    await workspaceWith(t, alex, 'Morgan Studio', ['w1']);
+    await seedWedding(await t.connect('w1', await t.token('planner', ['w1'], { sub: 'seed' })));
+    const { context, page } = await openTab(browser);
+    closeAfterTest(context);
+    await withSessionCookie(t, context, alex.cookie);
+    await page.goto(`${t.httpUrl}/w/w1/timeline`);
+    await waitSyncState(page, 'online');
+
+    // Ended elsewhere ("sign out everywhere" on another device): the open wedding closes at once.
+    await t.server.sessions.revoke(alex.person.id, alex.session.id);
+    await waitFor(() => page.getByText('You were signed out (this session was ended). Sign in again.').isVisible(), 'the reason', 15_000);
+    expect(await page.getByLabel('E-mail address').isVisible()).toBe(true);
+
+    // Sign out: the cookie session ends on the server, so a reload stays signed out.
+    const again = await signedIn(t, 'alex@studio.example');
+    await withSessionCookie(t, context, again.cookie);
+    await page.goto(`${t.httpUrl}/`);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await waitFor(() => page.getByLabel('E-mail address').isVisible(), 'the sign-in page');
+    await waitFor(async () => !(await t.server.sessions.isActive(again.session.id)), 'the session ended at the server');
+    await page.reload();
+    await waitFor(() => page.getByLabel('E-mail address').isVisible(), 'still signed out after a reload');
+  }, 60_000);
+
   it('says so when the signed-in person takes no part in the wedding asked for', async () => {
     const t = await startPlannerServer(dist);
     const alex = await signedIn(t, 'alex@studio.example', 'Alex Morgan');
