@@ -213,6 +213,7 @@ describe('planner app: people and sessions', () => {
     expect(await seriousAxeViolations(page)).toEqual([]);
     await screenshot(page, 'share-dialog');
     await dialog.getByRole('button', { name: 'Close' }).click();
+    await waitFor(() => page.evaluate(() => document.activeElement?.textContent === 'Share'), 'focus back on Share');
 
     // The couple, in another browser profile, opens the link and joins with a name.
     const couple = await openTab(browser, { bypassCSP: true });

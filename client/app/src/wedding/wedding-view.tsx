@@ -1,5 +1,5 @@
 import type { ComponentChildren } from 'preact';
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { clientOrigin, type WeddingConnection } from '../../../sdk/index.ts';
 import { SnapshotsView } from '../admin/snapshots-view.tsx';
 import { ConflictsView } from '../conflicts/conflicts-view.tsx';
@@ -64,6 +64,12 @@ export function WeddingView(props: Props) {
   // Invitations are made with the session (the cookie): a pasted operator token cannot share.
   const canShare = session.csrf !== undefined && session.claims.role === 'planner';
   const [sharing, setSharing] = useState(false);
+  const shareButton = useRef<HTMLButtonElement>(null);
+  const closeShare = () => {
+    setSharing(false);
+    // The dialog leaves the DOM, so the browser cannot return focus by itself.
+    setTimeout(() => shareButton.current?.focus(), 0);
+  };
 
   useEffect(() => { document.title = `${title} · WedSync planner`; }, [title]);
 
@@ -81,10 +87,10 @@ export function WeddingView(props: Props) {
           </p>
         </div>
         <ConnectionIndicator state={props.sync} offlineCopy={props.offlineCopy} />
-        {canShare && <button type="button" onClick={() => setSharing(true)}>Share</button>}
+        {canShare && <button ref={shareButton} type="button" onClick={() => setSharing(true)}>Share</button>}
       </header>
       {sharing && (
-        <ShareDialog weddingId={connection.weddingId} weddingTitle={title} vendors={doc.listVendors()} onClose={() => setSharing(false)}
+        <ShareDialog weddingId={connection.weddingId} weddingTitle={title} vendors={doc.listVendors()} onClose={closeShare}
           credentials={session.csrf ? { csrf: session.csrf } : { token: session.token }} />
       )}
       <PresenceBar peers={peers} session={session} titleOf={(id) => doc.getEvent(id)?.title} online={props.sync !== 'offline'} />
