@@ -1,11 +1,26 @@
 import type { ComponentChildren } from 'preact';
 import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
 import { linkHandler, useRoute } from './routing/use-route.ts';
-import { SignIn } from './session/sign-in.tsx';
+import { AccountHome } from './account/account-home.tsx';
+import { fetchMe, signOutSession, type MeResponse } from './account/account-api.ts';
+import { AccountWedding } from './account/account-wedding.tsx';
+import { InvitePage } from './invite/invite-page.tsx';
+import { SignIn, signInErrorMessage } from './session/sign-in.tsx';
 import { displayName, readSession, storeToken, storedToken, tokenFromHash, type Session } from './session/token.ts';
 import { WeddingPicker } from './session/wedding-picker.tsx';
 import { AnnouncerContext } from './ui/use-announcer.ts';
 import { WeddingScreen } from './wedding/wedding-screen.tsx';
+
+/** `?signin_error=<code>` from a failed sign-in link or provider, taken out of the address. */
+function signInError(): string | null {
+  const params = new URLSearchParams(location.search);
+  const code = params.get('signin_error');
+  if (!code) return null;
+  params.delete('signin_error');
+  const rest = params.toString();
+  history.replaceState(null, '', location.pathname + (rest ? `?${rest}` : '') + location.hash);
+  return signInErrorMessage(code);
+}
 
 /** The session from a `#token=…` link, else the stored token. */
 function initialSession(): { session: Session | null; reason: string | null } {
@@ -37,7 +52,9 @@ function onlyWedding(session: Session | null): string | null {
 
 export function App() {
   const initial = useMemo(() => {
+    const failed = signInError();
     const s = initialSession();
+    if (failed) return { session: s.session, reason: failed };
     const only = onlyWedding(s.session);
     // Before useRoute reads the address, so the first render is already the wedding.
     if (only && location.pathname === '/') history.replaceState(null, '', `/w/${only}/timeline`);
@@ -47,6 +64,25 @@ export function App() {
   const [reason, setReason] = useState<string | null>(initial.reason);
   const [route, navigate] = useRoute();
   const [announcement, setAnnouncement] = useState('');
+  // Signed in with the session cookie (GET /api/me); 'checking' until the server answers. A pasted
+  // operator token takes precedence and skips the check (it also works offline).
+  const [me, setMe] = useState<MeResponse | null | 'checking'>('checking');
+  // The invitation page sent the person to sign in first: where to come back to.
+  const [signInFor, setSignInFor] = useState<string | null>(null);
+  const needsMe = !session || route.name === 'invite';
+
+  const reloadMe = useCallback(async () => {
+    try {
+      setMe(await fetchMe());
+    } catch (error) {
+      setMe(null);
+      setReason((r) => r ?? `Could not check your sign-in (${(error as Error).message}).`);
+    }
+  }, []);
+  useEffect(() => {
+    if (needsMe && me === 'checking') void reloadMe();
+  }, [needsMe]);
+  const account = me === 'checking' ? null : me;
 
   const announce = useCallback((message: string) => {
     // Cleared first so the same message twice is announced twice.
@@ -60,6 +96,14 @@ export function App() {
     setReason(why);
     navigate({ name: 'picker' }, { replace: true });
   }, [navigate]);
+
+  /** Ends the cookie session (POST /api/auth/sign-out); `why` is shown when the server ended it first. */
+  const signOutAccount = useCallback((why: string | null) => {
+    if (account && why === null) void signOutSession(account.csrfToken).catch(() => undefined);
+    setMe(null);
+    setReason(why);
+    navigate({ name: 'picker' }, { replace: true });
+  }, [account, navigate]);
 
   // A sign-in link opened while the app is already showing is only a hash change, not a load.
   useEffect(() => {
@@ -79,17 +123,54 @@ export function App() {
     if (route.name === 'picker' && only) navigate({ name: 'wedding', weddingId: only, view: 'timeline' }, { replace: true });
   }, [session, route.name]);
 
-  const header = session && (
+  const header = session ? (
     <div class="app-bar">
       <a class="brand" href="/" onClick={linkHandler(navigate, { name: 'picker' })}>WedSync<span class="sr-only">: all weddings</span></a>
       <p class="who"><span>{displayName(session.claims)}</span> <span class="muted">({session.claims.role})</span></p>
       <button type="button" class="link" onClick={() => signOut(null)}>Sign out</button>
     </div>
+  ) : account && (
+    <div class="app-bar">
+      <a class="brand" href="/" onClick={linkHandler(navigate, { name: 'picker' })}>WedSync<span class="sr-only">: all weddings</span></a>
+      <p class="who"><span>{account.person.name}</span>{account.person.email && <span class="muted"> ({account.person.email})</span>}</p>
+      <button type="button" class="link" onClick={() => signOutAccount(null)}>Sign out</button>
+    </div>
+  );
+
+  const signInScreen = (redirect: string) => (
+    <SignIn reason={reason} redirect={redirect} onSignIn={(s) => { storeToken(s.token); setReason(null); setSignInFor(null); setSession(s); }} />
   );
 
   let body: ComponentChildren;
-  if (!session) {
-    body = <SignIn reason={reason} onSignIn={(s) => { storeToken(s.token); setReason(null); setSession(s); }} />;
+  if (route.name === 'invite') {
+    if (me === 'checking') body = <main id="main"><p class="muted" role="status">Checking your sign-in…</p></main>;
+    else if (signInFor) body = signInScreen(signInFor);
+    else {
+      body = (
+        <InvitePage key={route.token} token={route.token} me={account} onSignInNeeded={() => setSignInFor(`/invite/${route.token}`)}
+          onAccepted={async (weddingId) => {
+            // The person chose their account (or just joined by name): a pasted operator token would hide it.
+            storeToken(null);
+            setSession(null);
+            await reloadMe();
+            navigate({ name: 'wedding', weddingId, view: 'timeline' }, { replace: true });
+          }} />
+      );
+    }
+  } else if (!session && me === 'checking') {
+    body = <main id="main"><p class="muted" role="status">Checking your sign-in…</p></main>;
+  } else if (!session && account) {
+    body = route.name === 'wedding' ? (
+      <AccountWedding key={route.weddingId} csrf={account.csrfToken} weddingId={route.weddingId} view={route.view} navigate={navigate}
+        onSignedOut={(why) => signOutAccount(why)} header={header} />
+    ) : (
+      <>
+        <header class="topbar">{header}</header>
+        <AccountHome me={account} navigate={navigate} reload={reloadMe} />
+      </>
+    );
+  } else if (!session) {
+    body = signInScreen(location.pathname);
   } else if (route.name === 'wedding') {
     body = <WeddingScreen key={route.weddingId} session={session} weddingId={route.weddingId} view={route.view} navigate={navigate} onRefused={signOut} header={header} />;
   } else {

@@ -22,22 +22,30 @@ export class ApiError extends Error {
 }
 
 export interface ApiRequest<S extends z.ZodType> {
-  token: string;
-  method?: 'GET' | 'POST';
+  /** Sent as a Bearer credential. Without it, the browser's session cookie (same origin) is the credential. */
+  token?: string;
+  /** The session's CSRF token (GET /api/me), sent in X-CSRF-Token on cookie-authenticated writes. */
+  csrf?: string;
+  method?: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   body?: unknown;
   /** Validates the response body: the contract in schema/api is the source of truth. */
   schema: S;
   signal?: AbortSignal;
 }
 
-/** Calls the API on this origin with the token as a Bearer credential. */
+/**
+ * Calls the API on this origin with the token as a Bearer credential, or else with the session
+ * cookie (and the CSRF token on writes). A 204 answer is parsed as `undefined`.
+ */
 export async function apiRequest<S extends z.ZodType>(path: string, request: ApiRequest<S>): Promise<z.infer<S>> {
   let response: Response;
   try {
     response = await fetch(path, {
       method: request.method ?? 'GET',
+      credentials: 'same-origin',
       headers: {
-        authorization: `Bearer ${request.token}`,
+        ...(request.token ? { authorization: `Bearer ${request.token}` } : {}),
+        ...(request.csrf ? { 'x-csrf-token': request.csrf } : {}),
         ...(request.body === undefined ? {} : { 'content-type': 'application/json' }),
       },
       body: request.body === undefined ? undefined : JSON.stringify(request.body),
@@ -67,6 +75,7 @@ function errorFor(status: number, json: unknown): ApiError {
   const serverCode = body.success ? body.data.error.code : undefined;
   const message = body.success ? body.data.error.message : `HTTP ${status}`;
   if (status === 401) return new ApiError('unauthorized', message, status, serverCode);
+  if (status === 429) return new ApiError('rejected', `too many attempts; try again in a little while (${message})`, status, serverCode);
   if (status === 403) return new ApiError('forbidden', message, status, serverCode);
   // The server answers an unknown route with `not_found`: the feature is not on this server.
   if (status === 404 && (serverCode === undefined || serverCode === 'not_found')) return new ApiError('not_available', message, status, serverCode);

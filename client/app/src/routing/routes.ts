@@ -5,11 +5,19 @@ export type WeddingView = (typeof WEDDING_VIEWS)[number];
 
 export type Route =
   | { readonly name: 'picker' }
-  | { readonly name: 'wedding'; readonly weddingId: string; readonly view: WeddingView };
+  | { readonly name: 'wedding'; readonly weddingId: string; readonly view: WeddingView }
+  | { readonly name: 'invite'; readonly token: string };
 
-/** `/` is the picker; `/w/<weddingId>[/<view>]` a wedding. Anything else falls back to the picker. */
+/** Invitation tokens are URL-safe (base64url and the like); anything else is not one. */
+const INVITE_TOKEN = /^[A-Za-z0-9_.~-]{8,256}$/;
+
+/**
+ * `/` is the picker; `/w/<weddingId>[/<view>]` a wedding; `/invite/<token>` an invitation or share
+ * link. Anything else falls back to the picker.
+ */
 export function parseRoute(pathname: string): Route {
   const [, head, id, view] = pathname.split('/');
+  if (head === 'invite' && id && INVITE_TOKEN.test(id)) return { name: 'invite', token: id };
   if (head === 'w' && id && isWeddingId(id)) {
     const v = (WEDDING_VIEWS as readonly string[]).includes(view ?? '') ? (view as WeddingView) : 'timeline';
     return { name: 'wedding', weddingId: id, view: v };
@@ -21,6 +29,7 @@ export function routePath(route: Route): string {
   switch (route.name) {
     case 'picker': return '/';
     case 'wedding': return `/w/${route.weddingId}/${route.view}`;
+    case 'invite': return `/invite/${route.token}`;
     default: {
       const never: never = route;
       return String(never);

@@ -9,6 +9,13 @@ export interface SessionClaims extends TokenClaims {
 export interface Session {
   token: string;
   claims: SessionClaims;
+  /**
+   * Signed in with the session cookie: returns a live access token for this wedding, minting a new
+   * one before the current expires (the SDK's token function). Absent for a pasted token.
+   */
+  refresh?: () => Promise<string>;
+  /** Signed in with the session cookie: the session's CSRF token for writes (GET /api/me). */
+  csrf?: string;
 }
 
 export const SESSION_PROBLEMS = ['malformed', 'expired'] as const;

@@ -41,7 +41,8 @@ export function useWeddingConnection(session: Session, weddingId: string): Weddi
     setState(INITIAL);
 
     const open = async () => {
-      const base = { url: location.origin, weddingId, token: session.token, connect: navigator.onLine };
+      // A session-cookie sign-in hands the SDK a token function: it mints a fresh token on each reconnect.
+      const base = { url: location.origin, weddingId, token: session.refresh ?? session.token, connect: navigator.onLine };
       // Per signed-in identity, so one person's unsent edits are never sent under another's name.
       const store = createIndexedDbStore({ prefix: `wedsync:${session.claims.sub}:` });
       try {
@@ -67,6 +68,8 @@ export function useWeddingConnection(session: Session, weddingId: string): Weddi
         setState({ connection: c, sync, serverReadOnly: c.readOnly, offlineCopy, refused, error: null, documentGeneration, updateRefused });
       };
       const onRefused = ({ reason }: { reason: string }) => {
+        // With a token function the SDK reconnects with a new token by itself: not a refusal to show.
+        if (reason === 'token_expired' && session.refresh) return;
         refused = reason;
         update();
       };
@@ -120,7 +123,8 @@ export function useWeddingConnection(session: Session, weddingId: string): Weddi
       for (const c of cleanups) c();
       void connection?.destroy();
     };
-  }, [session.token, session.claims.sub, weddingId]);
+    // A renewed token (same refresh function) must not reopen the wedding.
+  }, [session.refresh ?? session.token, session.claims.sub, weddingId]);
 
   return state;
 }

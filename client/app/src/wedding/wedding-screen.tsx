@@ -15,7 +15,7 @@ interface Props {
   header: ComponentChildren;
 }
 
-const TOKEN_PROBLEMS = new Set(['token_missing', 'token_invalid', 'token_expired']);
+const TOKEN_PROBLEMS = new Set(['token_missing', 'token_invalid', 'token_expired', 'session_revoked']);
 
 /** Opens the wedding and shows it, or says why it cannot be opened. */
 export function WeddingScreen({ session, weddingId, view, navigate, onRefused, header }: Props) {
@@ -24,7 +24,11 @@ export function WeddingScreen({ session, weddingId, view, navigate, onRefused, h
 
   const tokenRefused = state.refused !== null && TOKEN_PROBLEMS.has(state.refused);
   useEffect(() => {
-    if (tokenRefused) onRefused(state.refused === 'token_expired' ? 'Your sign-in has expired. Sign in again.' : 'The server did not accept your sign-in. Sign in again.');
+    if (tokenRefused) {
+      onRefused(state.refused === 'token_expired' ? 'Your sign-in has expired. Sign in again.'
+        : state.refused === 'session_revoked' ? 'You were signed out (this session was ended). Sign in again.'
+        : 'The server did not accept your sign-in. Sign in again.');
+    }
   }, [tokenRefused]);
 
   if (tokenRefused) return null;

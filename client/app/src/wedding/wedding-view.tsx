@@ -1,10 +1,11 @@
 import type { ComponentChildren } from 'preact';
-import { useEffect, useMemo } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { clientOrigin, type WeddingConnection } from '../../../sdk/index.ts';
 import { SnapshotsView } from '../admin/snapshots-view.tsx';
 import { ConflictsView } from '../conflicts/conflicts-view.tsx';
 import { IntegrationsView } from '../integrations/integrations-view.tsx';
 import { PresenceBar } from '../presence/presence-bar.tsx';
+import { ShareDialog } from '../share/share-dialog.tsx';
 import { usePresence } from '../presence/use-presence.ts';
 import type { Route, WeddingView as View } from '../routing/routes.ts';
 import { linkHandler } from '../routing/use-route.ts';
@@ -60,6 +61,15 @@ export function WeddingView(props: Props) {
   const day = useMemo(() => (timeZone ? { date: meta.date, timeZone } : null), [meta.date, timeZone]);
   const pendingConflicts = useMemo(() => doc.listConflicts().filter((c) => c.status === 'pending').length, [doc, version]);
   const title = meta.title || connection.weddingId;
+  // Invitations are made with the session (the cookie): a pasted operator token cannot share.
+  const canShare = session.csrf !== undefined && session.claims.role === 'planner';
+  const [sharing, setSharing] = useState(false);
+  const shareButton = useRef<HTMLButtonElement>(null);
+  const closeShare = () => {
+    setSharing(false);
+    // The dialog leaves the DOM, so the browser cannot return focus by itself.
+    setTimeout(() => shareButton.current?.focus(), 0);
+  };
 
   useEffect(() => { document.title = `${title} · WedSync planner`; }, [title]);
 
@@ -77,7 +87,12 @@ export function WeddingView(props: Props) {
           </p>
         </div>
         <ConnectionIndicator state={props.sync} offlineCopy={props.offlineCopy} />
+        {canShare && <button ref={shareButton} type="button" onClick={() => setSharing(true)}>Share</button>}
       </header>
+      {sharing && (
+        <ShareDialog weddingId={connection.weddingId} weddingTitle={title} vendors={doc.listVendors()} onClose={closeShare}
+          credentials={session.csrf ? { csrf: session.csrf } : { token: session.token }} />
+      )}
       <PresenceBar peers={peers} session={session} titleOf={(id) => doc.getEvent(id)?.title} online={props.sync !== 'offline'} />
       <nav class="tabs" aria-label="Wedding sections">
         <ul>

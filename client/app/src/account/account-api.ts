@@ -1,0 +1,156 @@
+import { z } from 'zod';
+import { AccessTokenResponse, MeResponse } from '../../../../schema/api/account.ts';
+import { WEDDING_ROLES, type WeddingRole } from '../../../../schema/api/people.ts';
+import { apiRequest } from '../api/api-client.ts';
+
+/**
+ * The signed-in person's routes (issue 11 wave-2 contract, docs/auth.md and docs/people.md): the
+ * session cookie is the credential, and every write sends the session's CSRF token.
+ *
+ * NOTE: the response schemas below restate the contract's shapes for the routes whose schema/api
+ * files are written in parallel (sign-in, workspaces, invitations); they only read the fields the
+ * app uses and let the server add more. Replace them with the schema/api imports once merged.
+ */
+
+export { MeResponse };
+
+/** `GET /api/me`, or null when nobody is signed in on this browser (401). */
+export async function fetchMe(signal?: AbortSignal): Promise<MeResponse | null> {
+  try {
+    return await apiRequest('/api/me', { schema: MeResponse, signal });
+  } catch (error) {
+    if ((error as { code?: string }).code === 'unauthorized') return null;
+    throw error;
+  }
+}
+
+/** `POST /api/auth/token`: a 10-minute access token for one wedding. */
+export function mintAccessToken(csrf: string, weddingId: string): Promise<AccessTokenResponse> {
+  return apiRequest('/api/auth/token', { method: 'POST', csrf, body: { weddingId }, schema: AccessTokenResponse });
+}
+
+const NoContent = z.unknown();
+
+export async function signOutSession(csrf: string): Promise<void> {
+  await apiRequest('/api/auth/sign-out', { method: 'POST', csrf, schema: NoContent });
+}
+
+/** `POST /api/auth/email-link`: always 202, whether or not the address has an account. */
+export async function requestEmailLink(email: string, redirect: string): Promise<void> {
+  await apiRequest('/api/auth/email-link', { method: 'POST', body: { email, redirect }, schema: NoContent });
+}
+
+export const ProvidersResponse = z.object({
+  emailLink: z.boolean(),
+  oidc: z.array(z.object({ id: z.string().regex(/^[a-z0-9_-]+$/), name: z.string() })).default([]),
+});
+export type ProvidersResponse = z.infer<typeof ProvidersResponse>;
+
+export function fetchProviders(signal?: AbortSignal): Promise<ProvidersResponse> {
+  return apiRequest('/api/auth/providers', { schema: ProvidersResponse, signal });
+}
+
+const CreatedWorkspace = z.object({ id: z.string(), name: z.string() });
+
+/** `POST /api/workspaces`: the caller becomes its owner. */
+export function createWorkspace(csrf: string, name: string): Promise<z.infer<typeof CreatedWorkspace>> {
+  return apiRequest('/api/workspaces', { method: 'POST', csrf, body: { name, kind: 'planner' }, schema: CreatedWorkspace });
+}
+
+export const WorkspaceWedding = z.object({
+  weddingId: z.string(),
+  role: z.string(),
+  vendorId: z.string().nullish(),
+  title: z.string().nullish(),
+  date: z.string().nullish(),
+});
+export type WorkspaceWedding = z.infer<typeof WorkspaceWedding>;
+
+/** `GET /api/workspaces/{id}/weddings`: titles and dates for the list. */
+export function fetchWorkspaceWeddings(workspaceId: string, signal?: AbortSignal): Promise<WorkspaceWedding[]> {
+  return apiRequest(`/api/workspaces/${encodeURIComponent(workspaceId)}/weddings`, { schema: z.object({ weddings: z.array(WorkspaceWedding) }), signal })
+    .then((body) => body.weddings);
+}
+
+export interface NewWedding {
+  workspaceId: string;
+  title: string;
+  date?: string;
+  timezone: string;
+  venue?: string;
+}
+
+/** `POST /api/weddings` with a session: the server generates the id. */
+export function createAccountWedding(csrf: string, wedding: NewWedding): Promise<{ id: string }> {
+  return apiRequest('/api/weddings', { method: 'POST', csrf, body: wedding, schema: z.object({ id: z.string() }) });
+}
+
+/** How a share-dialog call authenticates: the session (cookie + CSRF) or an operator's bearer token. */
+export type Credentials = { csrf: string } | { token: string };
+
+export const Invitation = z.object({
+  id: z.string(),
+  url: z.string().optional(),
+  role: z.enum(WEDDING_ROLES),
+  vendorId: z.string().nullish(),
+  email: z.string().nullish(),
+  expiresAt: z.union([z.string(), z.number()]),
+  maxUses: z.number().int(),
+  uses: z.number().int(),
+  /** Revoked invitations stay listed (with when), so the planner sees what was shared. */
+  revokedAt: z.union([z.string(), z.number()]).nullish(),
+});
+export type Invitation = z.infer<typeof Invitation>;
+
+export interface NewInvitation {
+  role: WeddingRole;
+  vendorId?: string;
+  email?: string;
+  expiresInHours: number;
+  maxUses: number;
+}
+
+const invitationsPath = (weddingId: string) => `/api/weddings/${encodeURIComponent(weddingId)}/invitations`;
+
+export function createInvitation(credentials: Credentials, weddingId: string, invitation: NewInvitation): Promise<Invitation> {
+  return apiRequest(invitationsPath(weddingId), { ...credentials, method: 'POST', body: invitation, schema: Invitation });
+}
+
+export function listInvitations(credentials: Credentials, weddingId: string, signal?: AbortSignal): Promise<Invitation[]> {
+  return apiRequest(invitationsPath(weddingId), { ...credentials, schema: z.object({ invitations: z.array(Invitation) }), signal }).then((b) => b.invitations);
+}
+
+export async function revokeInvitation(credentials: Credentials, weddingId: string, invitationId: string): Promise<void> {
+  await apiRequest(`${invitationsPath(weddingId)}/${encodeURIComponent(invitationId)}`, { ...credentials, method: 'DELETE', schema: NoContent });
+}
+
+export const InvitationPreview = z.object({
+  weddingTitle: z.string().nullish(),
+  role: z.enum(WEDDING_ROLES),
+  vendorName: z.string().nullish(),
+  invitedBy: z.string().nullish(),
+  expiresAt: z.union([z.string(), z.number()]).nullish(),
+  needsAccount: z.boolean(),
+});
+export type InvitationPreview = z.infer<typeof InvitationPreview>;
+
+/** `GET /api/invitations/{token}` (public). */
+export function previewInvitation(token: string, signal?: AbortSignal): Promise<InvitationPreview> {
+  return apiRequest(`/api/invitations/${encodeURIComponent(token)}`, { schema: InvitationPreview, signal });
+}
+
+/** `POST /api/invitations/{token}/accept`: with a session (csrf) it adds this person; without, a name joins as a new person. */
+export function acceptInvitation(token: string, options: { csrf?: string; name?: string }): Promise<{ weddingId: string; role: string }> {
+  return apiRequest(`/api/invitations/${encodeURIComponent(token)}/accept`, {
+    method: 'POST', ...(options.csrf ? { csrf: options.csrf } : {}), body: options.name ? { name: options.name } : {},
+    schema: z.object({ weddingId: z.string(), role: z.string() }),
+  });
+}
+
+/** Expiry as milliseconds since the epoch: the contract gives ISO strings or epoch seconds. */
+export function expiryMs(value: string | number | null | undefined): number | null {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'number') return value < 1e12 ? value * 1000 : value;
+  const ms = Date.parse(value);
+  return Number.isNaN(ms) ? null : ms;
+}

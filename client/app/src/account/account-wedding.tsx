@@ -1,0 +1,61 @@
+import type { ComponentChildren } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import { ApiError, describeApiError } from '../api/api-client.ts';
+import type { Route, WeddingView } from '../routing/routes.ts';
+import { linkHandler } from '../routing/use-route.ts';
+import type { Session } from '../session/token.ts';
+import { WeddingScreen } from '../wedding/wedding-screen.tsx';
+import { WeddingTokens } from './wedding-tokens.ts';
+
+interface Props {
+  csrf: string;
+  weddingId: string;
+  view: WeddingView;
+  navigate(route: Route): void;
+  /** The session itself is gone (signed out elsewhere, revoked): back to sign-in with this reason. */
+  onSignedOut(reason: string): void;
+  header: ComponentChildren;
+}
+
+/**
+ * A wedding opened from the browser session: mints the wedding's access token (POST
+ * /api/auth/token) and keeps it renewed (WeddingTokens), then shows the wedding as a pasted token
+ * would, with the role the person has in it.
+ */
+export function AccountWedding({ csrf, weddingId, view, navigate, onSignedOut, header }: Props) {
+  const [session, setSession] = useState<Session | null>(null);
+  const [problem, setProblem] = useState<string | null>(null);
+
+  useEffect(() => {
+    const tokens = new WeddingTokens(csrf, weddingId, setSession);
+    tokens.session().catch((error: unknown) => {
+      if (error instanceof ApiError && error.code === 'unauthorized') return onSignedOut('Your sign-in has ended. Sign in again.');
+      setProblem(error instanceof ApiError && error.serverCode === 'wedding_forbidden'
+        ? `You do not take part in wedding “${weddingId}”. Ask its planner for an invitation.`
+        : describeApiError(error, 'Opening the wedding'));
+    });
+    return () => tokens.stop();
+  }, [csrf, weddingId]);
+
+  if (problem) {
+    return (
+      <>
+        <header class="topbar">{header}</header>
+        <main id="main" class="problem">
+          <h1>Cannot open this wedding</h1>
+          <p role="alert">{problem}</p>
+          <p><a href="/" onClick={linkHandler(navigate, { name: 'picker' })}>Choose another wedding</a></p>
+        </main>
+      </>
+    );
+  }
+  if (!session) {
+    return (
+      <>
+        <header class="topbar">{header}</header>
+        <main id="main"><p class="muted" role="status">Opening the wedding…</p></main>
+      </>
+    );
+  }
+  return <WeddingScreen session={session} weddingId={weddingId} view={view} navigate={navigate} onRefused={onSignedOut} header={header} />;
+}

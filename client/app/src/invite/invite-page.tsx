@@ -1,0 +1,100 @@
+import { useEffect, useState } from 'preact/hooks';
+import { acceptInvitation, expiryMs, previewInvitation, type InvitationPreview, type MeResponse } from '../account/account-api.ts';
+import { ApiError, describeApiError } from '../api/api-client.ts';
+import { dateTimeLabel } from '../ui/labels.ts';
+
+interface Props {
+  token: string;
+  /** The signed-in person (session cookie), or null. */
+  me: MeResponse | null;
+  /** Accepted: the app reads /api/me again (a name-only join has just made a session) and opens the wedding. */
+  onAccepted(weddingId: string): Promise<void>;
+  /** Planner invitations need an account: show the sign-in screen, coming back here afterwards. */
+  onSignInNeeded(): void;
+}
+
+const ROLE_WORDS: Record<InvitationPreview['role'], string> = {
+  planner: 'a planner', couple: 'the couple', vendor: 'a vendor', viewer: 'a viewer',
+};
+
+/**
+ * `/invite/<token>`: who invites you to which wedding and as what (GET /api/invitations/{token}),
+ * then accepting (POST …/accept): signed in, in one click; otherwise couples, vendors and viewers
+ * join with just their name, while planner invitations ask the person to sign in first.
+ */
+export function InvitePage({ token, me, onAccepted, onSignInNeeded }: Props) {
+  const [preview, setPreview] = useState<InvitationPreview | null>(null);
+  const [problem, setProblem] = useState<string | null>(null);
+  const [name, setName] = useState(me?.person.name ?? '');
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  useEffect(() => {
+    const controller = new AbortController();
+    previewInvitation(token, controller.signal).then(setPreview, (err: unknown) => {
+      if ((err as Error).name === 'AbortError') return;
+      setProblem(err instanceof ApiError && (err.status === 404 || err.status === 410)
+        ? 'This invitation is not valid any more: it may have expired, been used up or been revoked. Ask the person who sent it for a new one.'
+        : describeApiError(err, 'Reading the invitation'));
+    });
+    return () => controller.abort();
+  }, [token]);
+
+  useEffect(() => { document.title = 'Invitation · WedSync'; }, []);
+
+  if (problem) {
+    return <main id="main" class="problem"><h1>Invitation</h1><p role="alert">{problem}</p><p><a href="/">Go to WedSync</a></p></main>;
+  }
+  if (!preview) return <main id="main"><p class="muted" role="status">Reading the invitation…</p></main>;
+
+  const accept = async (e: Event) => {
+    e.preventDefault();
+    if (!me && !name.trim()) {
+      setError('Enter your name, so the others know who you are.');
+      document.getElementById('invite-name')?.focus();
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    try {
+      const accepted = await acceptInvitation(token, me ? { csrf: me.csrfToken } : { name: name.trim() });
+      await onAccepted(accepted.weddingId);
+    } catch (err) {
+      setError(describeApiError(err, 'Accepting the invitation'));
+      setBusy(false);
+    }
+  };
+
+  const what = preview.weddingTitle ? `“${preview.weddingTitle}”` : 'a wedding';
+  const as = preview.role === 'vendor' && preview.vendorName ? `${ROLE_WORDS.vendor} (${preview.vendorName})` : ROLE_WORDS[preview.role];
+  const expires = expiryMs(preview.expiresAt);
+  const signInFirst = !me && preview.needsAccount;
+
+  return (
+    <main id="main" class="sign-in invite">
+      <h1>You are invited to {what}</h1>
+      <p>{preview.invitedBy ? <><strong>{preview.invitedBy}</strong> invites you</> : 'You are invited'} to join {what} as {as}.</p>
+      {expires !== null && <p class="hint">This invitation works until {dateTimeLabel(new Date(expires).toISOString())}.</p>}
+      {signInFirst ? (
+        <section class="panel">
+          <p>Planners work with an account. Sign in (or sign up with your e-mail) to accept; you come back here afterwards.</p>
+          <button type="button" class="primary" onClick={onSignInNeeded}>Sign in to accept</button>
+        </section>
+      ) : (
+        <form class="panel" onSubmit={accept} noValidate>
+          {error && <p id="invite-error" class="form-errors" role="alert">{error}</p>}
+          {me ? <p>You are signed in as <strong>{me.person.name}</strong>{me.person.email ? ` (${me.person.email})` : ''}.</p> : (
+            <div class="field">
+              <label for="invite-name">Your name</label>
+              <input id="invite-name" type="text" autoComplete="name" maxLength={100} value={name} onInput={(e) => setName(e.currentTarget.value)}
+                aria-invalid={error ? true : undefined} aria-describedby={error ? 'invite-error invite-name-help' : 'invite-name-help'} />
+              <p id="invite-name-help" class="hint">No account or password needed: this browser stays signed in to the wedding.</p>
+            </div>
+          )}
+          <button type="submit" class="primary" disabled={busy}>Accept and open the wedding</button>
+          {!me && !preview.needsAccount && <p class="hint">Already have an account? <button type="button" class="link" onClick={onSignInNeeded}>Sign in first</button></p>}
+        </form>
+      )}
+    </main>
+  );
+}

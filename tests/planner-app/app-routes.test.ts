@@ -1,0 +1,28 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { parseRoute, routePath, type Route } from '../../client/app/src/routing/routes.ts';
+
+describe('planner app routes', () => {
+  it('reads /invite/<token> as the invitation page and writes it back', () => {
+    expect(parseRoute('/invite/ox9dsq1_-kHJ1GvUt9q6uQhfAuyujw')).toEqual({ name: 'invite', token: 'ox9dsq1_-kHJ1GvUt9q6uQhfAuyujw' });
+    expect(routePath({ name: 'invite', token: 'abc_DEF-123' })).toBe('/invite/abc_DEF-123');
+  });
+
+  it('sends an invitation path without a usable token to the start page', () => {
+    for (const path of ['/invite', '/invite/', '/invite/short', '/invite/has%20space', '/invite/<script>alert(1)</script>']) {
+      expect(parseRoute(path)).toEqual({ name: 'picker' });
+    }
+  });
+
+  it('round-trips every route through its path', () => {
+    const route: fc.Arbitrary<Route> = fc.oneof(
+      fc.constant({ name: 'picker' } as const),
+      fc.record({ name: fc.constant('invite' as const), token: fc.stringMatching(/^[A-Za-z0-9_.~-]{8,64}$/) }),
+      fc.record({
+        name: fc.constant('wedding' as const), weddingId: fc.stringMatching(/^[A-Za-z0-9_-]{1,64}$/),
+        view: fc.constantFrom('timeline', 'vendors', 'conflicts', 'integrations', 'admin'),
+      }),
+    );
+    fc.assert(fc.property(route, (r) => { expect(parseRoute(routePath(r))).toEqual(r); }), { verbose: true });
+  });
+});
