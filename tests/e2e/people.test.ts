@@ -251,6 +251,11 @@ describe('planner app: people and sessions', () => {
     await linkForm.getByLabel('Vendor').selectOption({ label: 'Lens & Light' });
     await linkForm.getByRole('button', { name: 'Create link' }).click();
     await waitFor(() => dialog.getByRole('cell', { name: 'vendor (Lens & Light)', exact: true }).isVisible(), 'the vendor link in the list');
+    // The link field shows the newest link: the vendor's now (the planner link below must differ from both).
+    const vendorUrl = await waitFor(async () => {
+      const value = await dialog.getByLabel(/^Share link/).inputValue().catch(() => '');
+      return value !== url ? value : '';
+    }, 'the vendor link');
     const emailForm = dialog.locator('form', { has: page.getByRole('heading', { name: 'Invite by e-mail' }) });
     await emailForm.getByLabel('E-mail address').fill('sam@studio.example');
     await emailForm.getByLabel('Role').selectOption('planner');
@@ -260,7 +265,7 @@ describe('planner app: people and sessions', () => {
     await linkForm.getByRole('button', { name: 'Create link' }).click();
     const plannerUrl = await waitFor(async () => {
       const value = await dialog.getByLabel(/^Share link/).inputValue().catch(() => '');
-      return value !== url ? value : '';
+      return value !== url && value !== vendorUrl ? value : '';
     }, 'the planner link');
 
     // A planner link asks a visitor to sign in first, and comes back to the invitation afterwards.
