@@ -1,5 +1,6 @@
 import { WeddingCreateBody, WeddingCreateResponse } from '../../schema/index.ts';
 import { WedSyncClientError, CLIENT_ERROR_CODES, type ClientErrorCode } from './errors.ts';
+import { serverHttpUrl } from './server-url.ts';
 
 export interface CreateWeddingOptions extends WeddingCreateBody {
   /** The server: its http(s) base URL, or the same ws(s) URL connectWedding takes (`/collab` is dropped). */
@@ -24,7 +25,7 @@ export async function createWedding(options: CreateWeddingOptions): Promise<Wedd
   if (!parsed.success) {
     throw new WedSyncClientError('invalid_options', `invalid wedding: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   }
-  const endpoint = apiUrl(url, '/api/weddings');
+  const endpoint = serverHttpUrl(url, '/api/weddings');
   let res: Response;
   try {
     res = await fetchImpl(endpoint, {
@@ -41,18 +42,4 @@ export async function createWedding(options: CreateWeddingOptions): Promise<Wedd
   const known = code?.code && (CLIENT_ERROR_CODES as readonly string[]).includes(code.code) ? (code.code as ClientErrorCode) : null;
   const mapped: ClientErrorCode = known ?? (res.status === 400 ? 'invalid_options' : res.status === 403 ? 'permission_denied' : 'document_unavailable');
   throw new WedSyncClientError(mapped, `creating wedding ${parsed.data.id} failed (HTTP ${res.status}): ${code?.message ?? res.statusText}`);
-}
-
-/** The HTTP endpoint `path` of the server named by `url` (http(s) base, or the ws(s) collab URL). */
-function apiUrl(url: string, path: string): URL {
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch (error) {
-    throw new WedSyncClientError('invalid_options', `invalid server URL ${JSON.stringify(url)}`, { cause: error });
-  }
-  if (u.protocol === 'ws:') u.protocol = 'http:';
-  else if (u.protocol === 'wss:') u.protocol = 'https:';
-  else if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new WedSyncClientError('invalid_options', `unsupported URL ${url}: use http(s)://host or ws(s)://host/collab`);
-  return new URL(path, u.origin);
 }

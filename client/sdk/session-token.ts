@@ -1,4 +1,5 @@
 import { WedSyncClientError, CLIENT_ERROR_CODES, type ClientErrorCode } from './errors.ts';
+import { serverHttpUrl } from './server-url.ts';
 
 export interface SessionTokenOptions {
   /** The server: its http(s) base URL, or the ws(s) URL connectWedding takes. */
@@ -23,7 +24,7 @@ export interface SessionTokenOptions {
  */
 export function sessionTokenFunction(options: SessionTokenOptions): () => Promise<string> {
   const fetchImpl = options.fetch ?? globalThis.fetch;
-  const base = httpBase(options.url);
+  const base = serverHttpUrl(options.url, '/').origin;
   let csrf = options.csrfToken;
   const call = async (path: string, init: RequestInit): Promise<unknown> => {
     let res: Response;
@@ -45,17 +46,4 @@ export function sessionTokenFunction(options: SessionTokenOptions): () => Promis
     })) as { token: string };
     return minted.token;
   };
-}
-
-function httpBase(url: string): string {
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch (error) {
-    throw new WedSyncClientError('invalid_options', `invalid server URL ${JSON.stringify(url)}`, { cause: error });
-  }
-  if (u.protocol === 'ws:') u.protocol = 'http:';
-  else if (u.protocol === 'wss:') u.protocol = 'https:';
-  else if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new WedSyncClientError('invalid_options', `unsupported URL ${url}`);
-  return u.origin;
 }

@@ -11,6 +11,24 @@ import { MSG } from './message-guard.ts';
 const AUTH_PERMISSION_DENIED = 1;
 
 /**
+ * Refuses a document a connection has open, as authentication would have: the connection leaves
+ * the document first (the provider resets its sync state), the client is told why
+ * (permission-denied with `code`), and the socket is closed with the code's close code once nothing
+ * else on it is open (Transport.refuseDocument).
+ */
+export function refuseOpenDocument(connection: Connection, context: CollabContext, documentName: string, code: AuthErrorCode): void {
+  const address = connection.messageAddress;
+  connection.close({ code: AUTH_ERROR_STATUS[code].ws, reason: code });
+  const denied = encoding.createEncoder();
+  encoding.writeVarString(denied, address);
+  encoding.writeVarUint(denied, MSG.Auth);
+  encoding.writeVarUint(denied, AUTH_PERMISSION_DENIED);
+  encoding.writeVarString(denied, code);
+  connection.send(encoding.toUint8Array(denied));
+  context.transport?.refuseDocument(documentName, AUTH_ERROR_STATUS[code].ws, code);
+}
+
+/**
  * Refuses, on every open connection whose principal `matches`, the document it has open: the
  * client is told why (permission-denied with `code`, as at authentication), the connection leaves
  * the document, and the socket is closed with the code's close code (4401 for `session_revoked`)
@@ -27,16 +45,7 @@ export function refuseConnections(hocuspocus: Hocuspocus, matches: (principal: P
       refused++;
       deps.metrics.authFailures.inc({ code });
       deps.logger.info({ sub: context.principal.sub, documentName, code }, 'credential revoked: refusing the open document');
-      const address = connection.messageAddress;
-      // Leave the document first (the provider resets its sync state), then say why.
-      connection.close({ code: AUTH_ERROR_STATUS[code].ws, reason: code });
-      const denied = encoding.createEncoder();
-      encoding.writeVarString(denied, address);
-      encoding.writeVarUint(denied, MSG.Auth);
-      encoding.writeVarUint(denied, AUTH_PERMISSION_DENIED);
-      encoding.writeVarString(denied, code);
-      connection.send(encoding.toUint8Array(denied));
-      context.transport?.refuseDocument(documentName, AUTH_ERROR_STATUS[code].ws, code);
+      refuseOpenDocument(connection, context, documentName, code);
     }
   }
   return refused;

@@ -1,19 +1,15 @@
 import type { Connection, Extension, connectedPayload, onTokenSyncPayload } from '@hocuspocus/server';
-import * as encoding from 'lib0/encoding';
 import { canOpenWedding } from '../../schema/index.ts';
-import { AUTH_ERROR_STATUS } from '../auth/auth-error.ts';
 import type { Principal, TokenService } from '../auth/tokens.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 import type { CollabContext } from './context.ts';
-import { MSG } from './message-guard.ts';
+import { refuseOpenDocument } from './revocation-closer.ts';
 
 /** setTimeout's longest delay (about 24.8 days); adapter tokens live longer, so long waits are re-armed. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 /** How long before `exp` the client is asked for a fresh token (Hocuspocus token sync). */
 const RENEW_BEFORE_MS = 60_000;
-/** Hocuspocus' auth sub-message for a refusal (@hocuspocus/common AuthMessageType.PermissionDenied). */
-const AUTH_PERMISSION_DENIED = 1;
 
 interface Watch { renew?: NodeJS.Timeout; expire?: NodeJS.Timeout }
 
@@ -82,16 +78,7 @@ export class TokenExpiryExtension implements Extension {
     const code = 'token_expired';
     this.metrics.authFailures.inc({ code });
     this.logger.info({ sub: principal.sub, documentName }, 'token expired: refusing the document');
-    const address = connection.messageAddress;
-    // Leave the document first (the provider resets its sync state), then say why.
-    connection.close({ code: AUTH_ERROR_STATUS[code].ws, reason: code });
-    const denied = encoding.createEncoder();
-    encoding.writeVarString(denied, address);
-    encoding.writeVarUint(denied, MSG.Auth);
-    encoding.writeVarUint(denied, AUTH_PERMISSION_DENIED);
-    encoding.writeVarString(denied, code);
-    connection.send(encoding.toUint8Array(denied));
-    context.transport?.refuseDocument(documentName, AUTH_ERROR_STATUS[code].ws, code);
+    refuseOpenDocument(connection, context, documentName, code);
   }
 
   private clear(connection: Connection): void {

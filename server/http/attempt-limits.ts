@@ -42,6 +42,15 @@ export function createAttemptLimiter(name: string, budget: { points: number; dur
 }
 
 /** The client's address as the server sees it (the key of per-address budgets). */
+/** The client's IP address for a session record, or null where the connection has none (not over Node's HTTP server). */
+export function clientIpOrNull(c: Context): string | null {
+  try {
+    return getConnInfo(c).remote.address ?? null;
+  } catch {
+    return null;
+  }
+}
+
 export function clientAddress(c: Context): string {
   return getConnInfo(c).remote.address ?? 'unknown';
 }

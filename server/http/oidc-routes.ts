@@ -1,5 +1,5 @@
-import { getConnInfo } from '@hono/node-server/conninfo';
-import { Hono, type Context } from 'hono';
+import { clientIpOrNull } from './attempt-limits.ts';
+import { Hono } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { OIDC_FLOW_COOKIE, OIDC_FLOW_COOKIE_PATH, OIDC_FLOW_TTL_S, type OidcFlowSealer } from '../auth/oidc/flow-cookie.ts';
 import { personForIdentity } from '../auth/oidc/identity-linking.ts';
@@ -68,7 +68,7 @@ export function oidcRoutes(deps: OidcRouteDeps): Hono<AppEnv> {
       const claims = await deps.signIn.finish(provider, flow, callbackUrl);
       const { person, via } = await personForIdentity(deps.people, provider, claims);
       const { cookieValue } = await deps.sessions.create({
-        personId: person.id, method: `oidc:${provider}`, userAgent: c.req.header('user-agent') ?? null, ip: clientIp(c),
+        personId: person.id, method: `oidc:${provider}`, userAgent: c.req.header('user-agent') ?? null, ip: clientIpOrNull(c),
       });
       setSessionCookie(c, cookieValue, secure());
       deps.logger.info({ provider, personId: person.id, via }, 'signed in with OpenID Connect');
@@ -81,12 +81,4 @@ export function oidcRoutes(deps: OidcRouteDeps): Hono<AppEnv> {
   });
 
   return app;
-}
-
-function clientIp(c: Context): string | null {
-  try {
-    return getConnInfo(c).remote.address ?? null;
-  } catch {
-    return null;
-  }
 }

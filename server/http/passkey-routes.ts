@@ -1,4 +1,4 @@
-import { getConnInfo } from '@hono/node-server/conninfo';
+import { clientIpOrNull } from './attempt-limits.ts';
 import {
   generateAuthenticationOptions, generateRegistrationOptions, verifyAuthenticationResponse, verifyRegistrationResponse,
   type AuthenticationResponseJSON, type AuthenticatorTransportFuture, type RegistrationResponseJSON,
@@ -156,18 +156,10 @@ export function passkeyRoutes(deps: PasskeyRouteDeps): Hono<SessionEnv> {
       return refuse(c, 'passkey_invalid', "the authenticator's answer did not verify");
     }
     deps.passkeys.used(key.id, verified.authenticationInfo.newCounter, verified.authenticationInfo.credentialBackedUp);
-    const { cookieValue } = await deps.sessions.create({ personId: key.personId, method: 'passkey', userAgent: c.req.header('user-agent') ?? null, ip: clientIp(c) });
+    const { cookieValue } = await deps.sessions.create({ personId: key.personId, method: 'passkey', userAgent: c.req.header('user-agent') ?? null, ip: clientIpOrNull(c) });
     setSessionCookie(c, cookieValue, rp().secure);
     return c.json({ redirect });
   });
 
   return app;
-}
-
-function clientIp(c: Context): string | null {
-  try {
-    return getConnInfo(c).remote.address ?? null;
-  } catch {
-    return null;
-  }
 }
