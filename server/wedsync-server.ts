@@ -50,6 +50,7 @@ import { accountRoutes } from './http/account-routes.ts';
 import { invitationRoutes } from './http/invitation-routes.ts';
 import { workspaceRoutes } from './http/workspace-routes.ts';
 import { InvitationStore } from './people/invitation-store.ts';
+import { peekWedding } from './people/wedding-peek.ts';
 import { consoleMailSender, type MailSender } from './people/mail.ts';
 import { createOidcRoutes } from './http/oidc-setup.ts';
 import { passkeyRoutes } from './http/passkey-routes.ts';
@@ -210,7 +211,17 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
       a.post('/api/integrations/webhook/:system/:integrationId', webhookTargetGuard(bridge, rateLimits));
     },
     mount: (a) => {
-      a.route('/api', accountRoutes({ tokens, people, sessions, accessTokenTtlS: config.ACCESS_TOKEN_TTL_S }));
+      a.route('/api', accountRoutes({
+        tokens, people, sessions, accessTokenTtlS: config.ACCESS_TOKEN_TTL_S,
+        peek: (id) => {
+          try {
+            return peekWedding({ open: collab.hocuspocus.documents, store: documents }, id, (doc) => doc.getMeta());
+          } catch (error) {
+            logger.warn({ err: error, weddingId: id }, 'could not read a wedding’s title for the list');
+            return null;
+          }
+        },
+      }));
       signIn = mountSignIn(a, { config, db, people, sessions, keys: apiKeys, hocuspocus: collab.hocuspocus, logger, metrics, publicUrl, oidcProviders: () => oidcProviderList(config) });
       const peopleDeps = { people, sessions, open: collab.hocuspocus.documents, store: documents, mail: options.mail ?? signIn.smtp ?? consoleMailSender(logger.child({ component: 'mail' })), publicUrl, logger };
       // Before weddingRoutes: the session form of POST /api/weddings hands bearer requests on to it.

@@ -8,7 +8,8 @@ import type { RouteContract } from './routes.ts';
 export const MeResponse = z.object({
   person: Person,
   workspaces: z.array(WorkspaceMembership),
-  weddings: z.array(WeddingAccess),
+  /** With the wedding's title and date (ISO date) when it has them. */
+  weddings: z.array(WeddingAccess.extend({ title: z.string().optional(), date: z.string().optional() })),
   /** Send it back in `X-CSRF-Token` on every write made with the session cookie. */
   csrfToken: z.string(),
   sessionId: z.string(),

@@ -14,6 +14,8 @@ export interface AccountDeps {
   sessions: SessionStore;
   /** Lifetime of minted access tokens, seconds (ACCESS_TOKEN_TTL_S). @default ACCESS_TOKEN_TTL_S of access-tokens.ts */
   accessTokenTtlS?: number;
+  /** Reads each wedding's title and date for the list, without opening the documents (peekWedding). */
+  peek?: (weddingId: string) => { title?: string; date?: string } | null;
 }
 
 const TokenRequest = z.object({ weddingId: z.string().regex(WEDDING_ID_PATTERN) }).strict();
@@ -32,7 +34,11 @@ export function accountRoutes(deps: AccountDeps): Hono<SessionEnv> {
 
   app.get('/me', session, async (c) => {
     const person = c.get('person');
-    const [memberships, weddings] = await Promise.all([deps.people.membershipsOf(person.id), deps.people.weddingsFor(person.id)]);
+    const [memberships, access] = await Promise.all([deps.people.membershipsOf(person.id), deps.people.weddingsFor(person.id)]);
+    const weddings = access.map((w) => {
+      const meta = deps.peek?.(w.weddingId);
+      return { ...w, ...(meta?.title ? { title: meta.title } : {}), ...(meta?.date ? { date: meta.date } : {}) };
+    });
     return c.json({ person, workspaces: memberships, weddings, csrfToken: c.get('session').csrfToken, sessionId: c.get('session').id });
   });
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { WeddingDoc } from '../../schema/index.ts';
 import { signedIn, workspaceWith } from '../helpers/people.ts';
 import { startTestServer } from '../helpers/test-server.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -21,8 +22,9 @@ describe('people, workspaces and wedding access', () => {
       { weddingId: 'w-bloom-2', role: 'vendor', vendorId: 'photo', ownerWorkspaceId: bloom.id },
       { weddingId: 'w-ivory-1', role: 'vendor', vendorId: 'lens', ownerWorkspaceId: ivory.id },
     ]);
-    const me = await (await ben.fetch('/api/me')).json() as { weddings: Array<{ weddingId: string; role: string }>; csrfToken: string };
-    expect(me.weddings.map((w) => [w.weddingId, w.role])).toEqual([['w-bloom-1', 'planner'], ['w-bloom-2', 'planner']]);
+    await t.server.collab.withDocument('w-bloom-1', (ydoc) => { new WeddingDoc(ydoc).setMeta({ title: 'Ada & Grace', date: '2027-06-12', timezone: 'Europe/London' }); });
+    const me = await (await ben.fetch('/api/me')).json() as { weddings: Array<{ weddingId: string; role: string; title?: string; date?: string }>; csrfToken: string };
+    expect(me.weddings.map((w) => [w.weddingId, w.role, w.title, w.date])).toEqual([['w-bloom-1', 'planner', 'Ada & Grace', '2027-06-12'], ['w-bloom-2', 'planner', undefined, undefined]]);
     expect(me.csrfToken).toBe(ben.session.csrfToken);
 
     // Tokens carry the role the person has in that wedding, and nothing for other workspaces' weddings.

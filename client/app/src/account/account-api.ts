@@ -50,6 +50,11 @@ export function fetchProviders(signal?: AbortSignal): Promise<ProvidersResponse>
   return apiRequest('/api/auth/providers', { schema: ProvidersResponse, signal });
 }
 
+/** `PATCH /api/me`: the name couples, vendors and colleagues see (invitations, presence). */
+export async function renameMe(csrf: string, name: string): Promise<void> {
+  await apiRequest('/api/me', { method: 'PATCH', csrf, body: { name }, schema: NoContent });
+}
+
 const CreatedWorkspace = z.object({ id: z.string(), name: z.string() });
 
 /** `POST /api/workspaces`: the caller becomes its owner. */

@@ -3,6 +3,7 @@ import type { WeddingAccess } from '../../../../schema/api/people.ts';
 import type { Route } from '../routing/routes.ts';
 import { linkHandler } from '../routing/use-route.ts';
 import { humanize } from '../ui/labels.ts';
+import { longDate } from '../timeline/zoned-time.ts';
 import { fetchWorkspaceWeddings, type MeResponse, type WorkspaceWedding } from './account-api.ts';
 import { CreateAccountWedding } from './create-account-wedding.tsx';
 
@@ -55,7 +56,7 @@ export function AccountHome({ me, navigate, reload }: Props) {
               return (
                 <li key={access.weddingId}>
                   <a href={`/w/${access.weddingId}/timeline`} onClick={linkHandler(navigate, route)}>{title || access.weddingId}</a>
-                  {date && <span class="muted"> · {date}</span>}
+                  {date && <span class="muted"> · {longDate(date)}</span>}
                   {' '}<span class="tag">{humanize(access.role)}</span>
                 </li>
               );
@@ -86,8 +87,8 @@ function groupWeddings(me: MeResponse, details: Map<string, WorkspaceWedding[]>)
   if (rest.length > 0) {
     // Without the per-workspace lists, a single workspace's planner weddings are still its own.
     const heading = groups.length === 0 && me.workspaces.length === 1 && rest.every((w) => w.via === 'workspace')
-      ? me.workspaces[0]!.workspace.name : groups.length === 0 ? 'Weddings' : 'Shared with you';
-    groups.push({ key: 'other', heading, weddings: rest.map((access) => ({ access })) });
+      ? me.workspaces[0]!.workspace.name : 'Shared with you';
+    groups.push({ key: 'other', heading, weddings: rest.map((access) => ({ access, title: access.title, date: access.date })) });
   }
   return groups;
 }

@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { describeApiError } from '../api/api-client.ts';
 import { creatorTimeZone, isKnownTimeZone } from '../timeline/zoned-time.ts';
 import { useAnnounce } from '../ui/use-announcer.ts';
-import { createAccountWedding, createWorkspace, type MeResponse } from './account-api.ts';
+import { createAccountWedding, createWorkspace, renameMe, type MeResponse } from './account-api.ts';
 
 interface Props {
   me: MeResponse;
@@ -16,13 +16,27 @@ interface Props {
  * makes them its owner.
  */
 export function CreateAccountWedding({ me, reload, onCreated }: Props) {
-  if (me.workspaces.length === 0) return <CreateWorkspace csrf={me.csrfToken} reload={reload} />;
+  if (me.workspaces.length === 0) {
+    // Couples and vendors who joined by a link have weddings but no business: planning their own is the exception.
+    if (me.weddings.length > 0) {
+      return (
+        <details class="create-wedding">
+          <summary>Plan weddings of your own? Set up your business</summary>
+          <CreateWorkspace me={me} reload={reload} />
+        </details>
+      );
+    }
+    return <CreateWorkspace me={me} reload={reload} />;
+  }
   return <CreateWedding me={me} reload={reload} onCreated={onCreated} />;
 }
 
-function CreateWorkspace({ csrf, reload }: { csrf: string; reload(): Promise<void> }) {
+function CreateWorkspace({ me, reload }: { me: MeResponse; reload(): Promise<void> }) {
+  const csrf = me.csrfToken;
   const announce = useAnnounce();
   const [name, setName] = useState('');
+  // A new account is named after its e-mail address: the name invitations show is asked here once.
+  const [yourName, setYourName] = useState(me.person.name);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const submit = async (e: Event) => {
@@ -34,6 +48,7 @@ function CreateWorkspace({ csrf, reload }: { csrf: string; reload(): Promise<voi
     }
     setBusy(true);
     try {
+      if (yourName.trim() && yourName.trim() !== me.person.name) await renameMe(csrf, yourName.trim());
       await createWorkspace(csrf, name.trim());
       await reload();
       announce(`${name.trim()} is ready. Now create your first wedding.`);
@@ -47,6 +62,8 @@ function CreateWorkspace({ csrf, reload }: { csrf: string; reload(): Promise<voi
     <form class="create-wedding" onSubmit={submit} noValidate aria-labelledby="create-workspace-heading">
       <h2 id="create-workspace-heading">Set up your business</h2>
       <p>Weddings belong to a business (your planning studio). Name it once; your team can join it later.</p>
+      <div class="field"><label for="your-name">Your name</label>
+        <input id="your-name" type="text" maxLength={100} autoComplete="name" value={yourName} onInput={(e) => setYourName(e.currentTarget.value)} /></div>
       <div class="field"><label for="workspace-name">Business name</label>
         <input id="workspace-name" type="text" maxLength={200} autoComplete="organization" value={name} onInput={(e) => setName(e.currentTarget.value)}
           aria-invalid={error ? true : undefined} aria-describedby={error ? 'workspace-name-error' : undefined} /></div>

@@ -99,7 +99,7 @@ export function ShareDialog({ weddingId, weddingTitle, vendors, credentials, onC
             <input id="share-link-url" type="text" readOnly value={created.url} onFocus={(e) => e.currentTarget.select()} />
             <button type="button" onClick={() => copy(created.url!)}>Copy link</button>
           </div>
-          <p role="status" class="hint">{copied ?? `Anyone with this link can join as ${created.role}, up to ${created.maxUses} time(s).`}</p>
+          <p role="status" class="hint">{copied ?? `Anyone with this link can join as ${created.role}, ${created.maxUses === 1 ? 'once' : `up to ${created.maxUses} times`}.`}</p>
         </div>
       )}
 

@@ -1,5 +1,10 @@
-/** `cocktail_hour` → `Cocktail hour`: the schema's snake_case values as people read them. */
+/** Values whose readable form is not their words capitalised (acronyms, joined trades). */
+const SPELLED: Readonly<Record<string, string>> = { dj: 'DJ', mc: 'MC', av: 'AV', hair_makeup: 'Hair & makeup', rsvp: 'RSVP', sms: 'SMS' };
+
+/** `cocktail_hour` → `Cocktail hour`, `dj` → `DJ`: the schema's snake_case values as people read them. */
 export function humanize(value: string): string {
+  const spelled = SPELLED[value];
+  if (spelled) return spelled;
   const words = value.replace(/[_-]+/g, ' ').trim();
   return words ? words[0]!.toUpperCase() + words.slice(1) : value;
 }

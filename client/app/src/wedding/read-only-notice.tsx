@@ -5,8 +5,10 @@ export function ReadOnlyNotice({ id, role }: { id: string; role: Role }) {
   const who = role === 'vendor' ? 'a vendor' : role === 'couple' ? 'the couple' : `the ${role} role`;
   return (
     <p class="read-only-notice" id={id}>
-      <strong>View only.</strong> You are signed in as {who}, so you can see everything and who is working on what, but
-      not change it. Ask the planner for changes.
+      <strong>View only.</strong> You are signed in as {who}: you can follow the wedding and who is working on what.{' '}
+      {role === 'couple' || role === 'vendor'
+        ? 'Editing your own part (guest numbers and notes; your vendor details and arrival times) is not in this app yet: ask the planner for changes.'
+        : 'Ask the planner for changes.'}
     </p>
   );
 }
