@@ -80,7 +80,7 @@ async function seedGuest(t: TestServer) {
 
 describe('personal data: export and erase (GDPR)', () => {
   // Compaction encodes a small document from its live copy and folds a large one on the encoding worker: both must drop the erased bytes.
-  it.each([
+  it.each<{ how: string; env: Record<string, string> }>([
     { how: 'the live copy', env: {} },
     { how: 'the encoding worker', env: { ENCODE_IN_WORKER_ABOVE_BYTES: '0' } },
   ])('exports a guest contact from every place it is held, erases it (history folded from $how), and the SQLite bytes no longer contain their name or e-mail', async ({ env }) => {
