@@ -129,6 +129,11 @@ describe('personal data: export and erase (GDPR)', () => {
     expect(snapshot.content.timeline.ceremony!.title).toBe('Ceremony');
     const preview = await t.fetch(`/api/admin/weddings/w1/snapshots/${snapshotId}/restore/preview`, { method: 'POST', token: admin, ...json({}) });
     expect(preview.status).toBe(200);
+    const restored = await t.fetch(`/api/admin/weddings/w1/snapshots/${snapshotId}/restore`, { method: 'POST', token: admin, ...json({ sections: ['timeline', 'contacts'] }) });
+    expect(restored.status).toBe(200);
+    await waitFor(() => client.doc.getEvent('rsvp-call') === undefined, 'restored timeline at the client');
+    expect(client.doc.getEvent('ceremony')?.notes).toBe('Seat [erased] next to the aisle');
+    expect(client.doc.getContact('guest-zoe')).toBeUndefined();
 
     // One audit row records it, without the data.
     const audit = t.server.db.prepare("SELECT actor, entity, entity_id, detail FROM audit WHERE action = 'privacy.erased'").all() as { actor: string; detail: string }[];
