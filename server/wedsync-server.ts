@@ -54,6 +54,8 @@ import { peekWedding } from './people/wedding-peek.ts';
 import { consoleMailSender, type MailSender } from './people/mail.ts';
 import { createOidcRoutes } from './http/oidc-setup.ts';
 import { passkeyRoutes } from './http/passkey-routes.ts';
+import { privacyRoutes } from './http/privacy-routes.ts';
+import { PrivacyService } from './privacy/privacy-service.ts';
 import { PasskeyStore } from './people/passkey-store.ts';
 import { CookieSealer } from './auth/sealed-cookie.ts';
 import { createGuardedEgress, type Resolver } from './net/guarded-egress.ts';
@@ -239,6 +241,7 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
       a.route('/api/weddings', paymentRoutes(tokens, payments));
       a.route('/api/weddings', activityRoutes(tokens, activity));
       a.route('/api/comms', ackLinkRoutes(comms));
+      a.route('/api', privacyRoutes({ tokens, people, sessions, privacy: new PrivacyService({ db, people, sessions, collab, documents, logger: logger.child({ component: 'privacy' }) }) }));
       options.mount?.(a, server);
       // Last: the app's index.html fallback answers only paths no route above claimed.
       mountPlannerApp(a);

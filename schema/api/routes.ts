@@ -17,6 +17,7 @@ import { WORKSPACE_ROUTES, WorkspaceWeddingCreateBody, WorkspaceWeddingCreateRes
 import { ACTIVITY_ROUTES } from './activity.ts';
 import { OIDC_ROUTES } from './oidc.ts';
 import { PASSKEY_ROUTES } from './passkeys.ts';
+import { PRIVACY_ROUTES } from './privacy.ts';
 
 /** One HTTP route: the contract the server implements and /api/openapi.json describes. */
 export interface RouteContract {
@@ -68,4 +69,5 @@ export const ROUTES: RouteContract[] = [
   ...ACTIVITY_ROUTES,
   ...OIDC_ROUTES,
   ...PASSKEY_ROUTES,
+  ...PRIVACY_ROUTES,
 ];

@@ -67,6 +67,8 @@ const BEARER: Record<string, Walk> = {
   'POST /api/weddings/{weddingId}/payments/plan': {
     request: (b) => ({ path: `/api/weddings/${b.weddingId}/payments/plan`, body: { vendorId: 'photo', currency: 'GBP', total: 100000, milestones: [{ milestone: 'deposit', weight: 1, due: '2027-01-01' }] } }),
   },
+  'GET /api/people/{id}/export': { request: (b) => ({ path: `/api/people/vendor:${b.weddingId}:photo/export` }) },
+  'POST /api/people/{id}/erase': { request: (b) => ({ path: `/api/people/vendor:${b.weddingId}:photo/erase` }) },
   'POST /api/weddings/{weddingId}/payments/{paymentId}/transactions': { request: (b) => ({ path: `/api/weddings/${b.weddingId}/payments/pay_missing/transactions`, body: { type: 'payment', amount: 100, currency: 'GBP' } }) },
 };
 
@@ -99,6 +101,9 @@ const SESSION: Record<string, Walk> = {
   'POST /api/auth/passkeys/register': { request: () => ({ path: '/api/auth/passkeys/register', body: {} }), notScoped: "registers a passkey for the caller's own person" },
   'GET /api/auth/passkeys': { request: () => ({ path: '/api/auth/passkeys' }), notScoped: "the caller's own passkeys" },
   // Another person's passkey is answered like a missing one (tests/people/passkeys.test.ts removes a real one of someone else).
+  // B's owner's account (only she may export or erase it), and B's vendor entry (only B's planners).
+  'GET /api/people/{id}/export': { request: (b) => ({ path: `/api/people/${b.ownerId}/export` }) },
+  'POST /api/people/{id}/erase': { request: (b) => ({ path: `/api/people/vendor:${b.weddingId}:photo/erase` }) },
   'DELETE /api/auth/passkeys/{id}': { request: () => ({ path: '/api/auth/passkeys/pk_of_someone_else' }), byForeignId: true },
 };
 
