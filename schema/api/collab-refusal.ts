@@ -26,6 +26,13 @@ export const COLLAB_REFUSAL_CODES = [
   'document_too_large',
   /** Part of the update writes where the writer's role may not; only that part was refused (see above). */
   'permission_denied',
+  /**
+   * The update removes or replaces a shared part (an event, a vendor, a text, a list entry) that the
+   * writer's role may not remove. Putting it back in place would need a copy, and other people's
+   * edits made inside the original at the same moment would be lost with it, so the whole update is
+   * refused instead, like the codes above it: the client starts again from the server's state.
+   */
+  'removal_forbidden',
 ] as const;
 export type CollabRefusalCode = (typeof COLLAB_REFUSAL_CODES)[number];
 

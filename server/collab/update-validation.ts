@@ -7,7 +7,7 @@ import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 import type { CollabContext } from './context.ts';
 import { checkUpdate, type UpdateVerdict } from './update-check.ts';
-import { filterByPermission, type PermissionVerdict } from './update-permissions.ts';
+import { filterByPermission, type Kept, type PermissionVerdict } from './update-permissions.ts';
 import { reestablish, revocation } from './update-repair.ts';
 
 // y-protocols sync message types, as Hocuspocus' beforeSync hook reports them.
@@ -35,6 +35,16 @@ const SYNC_UPDATE = 2;
  * NOTE: must run before RestoreMerge (server/admin/restore-merge.ts), which skips read-only
  * connections; collab-server.ts registers it among the built-in extensions, ahead of the others.
  */
+/**
+ * A refused removal that update-repair.ts could only undo by putting a copy in the original's place
+ * (a shared type: an entity map, a text, a list element that is a type). Other peers' concurrent
+ * edits inside the original would be lost with it, acknowledged or not, so such updates are refused
+ * whole (`removal_forbidden`) and the writer starts again from the server's copy instead.
+ */
+function removesSharedPart(k: Kept): boolean {
+  return k.kind === 'value' ? k.value instanceof Y.AbstractType : k.item.content instanceof Y.ContentType;
+}
+
 export class UpdateValidation implements Extension {
   extensionName = 'UpdateValidation';
   private readonly refusing = new WeakSet<Connection>();
@@ -52,7 +62,13 @@ export class UpdateValidation implements Extension {
     try {
       const principal = (connection.context as CollabContext | undefined)?.principal;
       if (principal && !writesEverything(principal.role)) permitted = filterByPermission(document, payload, principal);
-      verdict = checkUpdate(document, permitted?.update ?? payload, this.limits, permitted?.isRefused);
+      const removal = permitted?.kept.find(removesSharedPart);
+      if (permitted && removal) {
+        verdict = { ok: false, code: 'removal_forbidden', message: `the ${principal?.role ?? 'unknown'} role may not remove ${permitted.issues[0]?.path ?? 'a shared part of the wedding'}; nothing of this update was applied, start again from the server's copy`, issues: permitted.issues };
+        permitted = null;
+      } else {
+        verdict = checkUpdate(document, permitted?.update ?? payload, this.limits, permitted?.isRefused);
+      }
     } catch (error) {
       // Fail closed: an update the checker cannot understand is not applied either.
       this.logger.error({ err: error, documentName }, 'could not check an incoming update; refusing it');

@@ -89,6 +89,30 @@ describe('write permissions over the WebSocket', () => {
     expect(new WeddingDoc(served(t)).getMeta().title).toBe('Ana & Ben');
   });
 
+  it('a couple deleting an event it may not delete, while the photographer confirms its arrival in it: the arrival is kept, the couple is refused whole (removal_forbidden) and ends equal to the server', async () => {
+    const t = await startTestServer();
+    await seeded(t);
+    const photo = await connectAs(t, { role: 'vendor', sub: 'vic', vendorId: 'photo' });
+    const couple = await connectAs(t, { role: 'couple', sub: 'ana' });
+    const refusals: string[] = [];
+    couple.onRefused((r) => refusals.push(r.code));
+    // Both offline, so neither has seen the other's change when it is made.
+    photo.disconnect();
+    couple.disconnect();
+    await waitFor(() => photo.status === 'disconnected' && couple.status === 'disconnected', 'both offline');
+    couple.doc.deleteEvent('e1');
+    setCrew(photo.ydoc, 'e1', 'photo', { arrival: ARRIVAL, confirmed: true });
+    couple.connect();
+    await waitFor(() => refusals.includes('removal_forbidden'), 'the couple refused');
+    photo.connect();
+    await photo.whenAcknowledged();
+    await waitFor(() => crewOf(served(t), 'e1').photo?.confirmed === true, 'the arrival on the server');
+    await waitFor(() => json(couple.ydoc) === json(served(t)) && json(photo.ydoc) === json(served(t)), 'both equal to the server');
+    expect(new WeddingDoc(served(t)).getEvent('e1')?.title).toBe('Ceremony');
+    const doc = await stored(t);
+    expect(crewOf(doc.ydoc, 'e1').photo).toMatchObject({ arrival: ARRIVAL, confirmed: true });
+  });
+
   it('random edits from every role through real providers converge, the stored wedding holds no forbidden change, and allowed edits in a refused batch land', async () => {
     const writers: Writer[] = [{ role: 'vendor', sub: 'vic', vendorId: 'photo' }, { role: 'vendor', sub: 'flo', vendorId: 'florist' }, { role: 'couple', sub: 'ana' }];
     const edit = fc.record({ what: fc.constantFrom(...EDITS.filter((e) => e !== 'assign')), n: fc.integer({ min: 0, max: 40 }) });

@@ -19,7 +19,14 @@ export function seed(server: Y.Doc): void {
 }
 
 /** The document's JSON; a root no one has written to yet (only declared locally) reads as absent. */
-export const json = (d: Y.Doc) => JSON.stringify(Object.fromEntries([...d.share.keys()].sort().map((k) => [k, d.share.get(k) instanceof Y.Array ? d.getArray(k).toJSON() : d.getMap(k).toJSON()]).filter(([, v]) => Object.keys(v as object).length > 0)));
+/** Y.Map keys have no order: two replicas may list them differently (a replica synced afresh lists them as the encoded state does). */
+function sortedKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortedKeys);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(Object.keys(value).sort().map((k) => [k, sortedKeys((value as Record<string, unknown>)[k])]));
+}
+
+export const json = (d: Y.Doc) => JSON.stringify(sortedKeys(Object.fromEntries([...d.share.keys()].sort().map((k) => [k, d.share.get(k) instanceof Y.Array ? d.getArray(k).toJSON() : d.getMap(k).toJSON()]).filter(([, v]) => Object.keys(v as object).length > 0))));
 
 
 export const EDITS = ['crew', 'otherCrew', 'vendorEmail', 'otherVendor', 'invoice', 'amount', 'guests', 'title', 'budget',

@@ -65,7 +65,8 @@ describe('invitations and share links', () => {
     // The new session is a real one: /api/me, and a token for the wedding with the couple role.
     const me = (await (await fetch(`${t.httpUrl}/api/me`, { headers: { cookie: cookie! } })).json()) as { person: { name: string; email: null }; weddings: Json[]; csrfToken: string };
     expect(me.person).toMatchObject({ name: 'Ava', email: null });
-    expect(me.weddings).toEqual([{ weddingId, role: 'couple', via: 'participant' }]);
+    expect(me.weddings).toEqual([expect.objectContaining({ weddingId, role: 'couple', via: 'participant' })]);
+    expect((me.weddings[0] as { title?: string }).title).toBeTruthy();
     const minted = await fetch(`${t.httpUrl}/api/auth/token`, { method: 'POST', headers: { cookie: cookie!, [CSRF_HEADER]: me.csrfToken, 'content-type': 'application/json' }, body: JSON.stringify({ weddingId }) });
     expect(await minted.json()).toMatchObject({ role: 'couple' });
     expect((await t.server.sessions.get(cookie!.split('=')[1]!.split('.')[0]!))?.method).toBe('invitation');
