@@ -1,6 +1,7 @@
 import * as encoding from 'lib0/encoding';
 import * as Y from 'yjs';
 import { WedSyncClientError } from './errors.ts';
+import { writeDeleteSet } from '../../schema/document/delete-set.ts';
 
 /**
  * Splits a Yjs update (v1 encoding) into updates of at most `maxBytes` each, which applied in order
@@ -133,15 +134,6 @@ function encode(pieces: Piece[], deletes: DeleteRange[]): Uint8Array {
     const list = deletesByClient.get(range.client);
     if (list) list.push(range); else deletesByClient.set(range.client, [range]);
   }
-  encoding.writeVarUint(encoder.restEncoder, deletesByClient.size);
-  for (const [client, ranges] of deletesByClient) {
-    encoder.resetDsCurVal();
-    encoding.writeVarUint(encoder.restEncoder, client);
-    encoding.writeVarUint(encoder.restEncoder, ranges.length);
-    for (const range of ranges) {
-      encoder.writeDsClock(range.clock);
-      encoder.writeDsLen(range.len);
-    }
-  }
+  writeDeleteSet(encoder, deletesByClient);
   return encoder.toUint8Array();
 }

@@ -5,6 +5,7 @@ import { LAYOUT } from '../../schema/document/layout.ts';
 import { mayWrite, type WriteFacts, type Writer } from '../../schema/document/permissions.ts';
 import { ROOT } from '../../schema/document/wedding-doc.ts';
 import { MissingDependencies, OutsideLayout, Placer, decodeAgainst, type DecodedUpdate, type DeleteRanges } from './update-places.ts';
+import { writeDeleteSet } from '../../schema/document/delete-set.ts';
 
 /**
  * Splits an incoming update into what its writer may do (schema/document/permissions.ts) and what
@@ -285,16 +286,7 @@ class PermissionFilter {
         }
       }
     }
-    encoding.writeVarUint(encoder.restEncoder, this.allowedDeletes.size);
-    for (const [client, ranges] of this.allowedDeletes) {
-      encoder.resetDsCurVal();
-      encoding.writeVarUint(encoder.restEncoder, client);
-      encoding.writeVarUint(encoder.restEncoder, ranges.length);
-      for (const r of ranges) {
-        encoder.writeDsClock(r.clock);
-        encoder.writeDsLen(r.len);
-      }
-    }
+    writeDeleteSet(encoder, this.allowedDeletes);
     return encoder.toUint8Array();
   }
 }

@@ -2,6 +2,7 @@ import * as encoding from 'lib0/encoding';
 import * as Y from 'yjs';
 import type { TxOrigin } from '../../schema/document/origins.ts';
 import { REPAIR_CLIENT_ID, typed, type Kept, type PermissionVerdict } from './update-permissions.ts';
+import { writeDeleteSet } from '../../schema/document/delete-set.ts';
 
 /**
  * Brings a writer whose update was refused in part (update-permissions.ts) back to the server's
@@ -27,16 +28,7 @@ export function revocation(ranges: PermissionVerdict['revoke']): Uint8Array | nu
   if (ranges.clients.size === 0) return null;
   const encoder = new Y.UpdateEncoderV1();
   encoding.writeVarUint(encoder.restEncoder, 0);
-  encoding.writeVarUint(encoder.restEncoder, ranges.clients.size);
-  for (const [client, list] of ranges.clients) {
-    encoder.resetDsCurVal();
-    encoding.writeVarUint(encoder.restEncoder, client);
-    encoding.writeVarUint(encoder.restEncoder, list.length);
-    for (const r of list) {
-      encoder.writeDsClock(r.clock);
-      encoder.writeDsLen(r.len);
-    }
-  }
+  writeDeleteSet(encoder, ranges.clients);
   return encoder.toUint8Array();
 }
 

@@ -130,9 +130,10 @@ describe('write permissions over the WebSocket', () => {
         for (const e of b.edits) applyEdit(peer.ydoc, writers[b.who]!, e.what, e.n);
         if (b.offline) peer.connect();
         await peer.whenAcknowledged();
-        // An allowed edit made in the same batch as forbidden ones landed (unless the writer itself
-        // deleted the event it lies in: then the server keeps the event as it was, without it).
-        const last = b.edits.some((e) => e.what === 'deleteEvent') ? undefined : b.edits.filter((e) => e.what === 'crew').at(-1);
+        // An allowed edit made in the same batch as forbidden ones landed, unless the batch also
+        // removes an event or a vendor: such an update is refused whole (removal_forbidden, see
+        // docs/collab-protocol.md) and the writer starts again from the server's copy.
+        const last = b.edits.some((e) => e.what === 'deleteEvent' || e.what === 'deleteVendor') ? undefined : b.edits.filter((e) => e.what === 'crew').at(-1);
         const own = writers[b.who]!.vendorId;
         if (last && own) await waitFor(() => crewOf(served(t), own === 'photo' ? 'e1' : 'e2')[own]?.notes === `n${last.n}`, 'an allowed crew edit to land');
       }
