@@ -1,18 +1,18 @@
 import { z } from 'zod';
 import { AccessTokenResponse, MeResponse } from '../../../../schema/api/account.ts';
-import { WEDDING_ROLES, type WeddingRole } from '../../../../schema/api/people.ts';
+import { InvitationPreview, InvitationSummary } from '../../../../schema/api/invitations.ts';
+import { ProvidersResponse } from '../../../../schema/api/sign-in.ts';
+import { WorkspaceWedding } from '../../../../schema/api/workspaces.ts';
+import type { WeddingRole } from '../../../../schema/api/people.ts';
 import { apiRequest } from '../api/api-client.ts';
 
 /**
  * The signed-in person's routes (issue 11 wave-2 contract, docs/auth.md and docs/people.md): the
  * session cookie is the credential, and every write sends the session's CSRF token.
- *
- * NOTE: the response schemas below restate the contract's shapes for the routes whose schema/api
- * files are written in parallel (sign-in, workspaces, invitations); they only read the fields the
- * app uses and let the server add more. Replace them with the schema/api imports once merged.
+ * Response shapes are the server's contracts (schema/api).
  */
 
-export { MeResponse };
+export { InvitationPreview, MeResponse, ProvidersResponse, WorkspaceWedding };
 
 /** `GET /api/me`, or null when nobody is signed in on this browser (401). */
 export async function fetchMe(signal?: AbortSignal): Promise<MeResponse | null> {
@@ -40,10 +40,6 @@ export async function requestEmailLink(email: string, redirect: string): Promise
   await apiRequest('/api/auth/email-link', { method: 'POST', body: { email, redirect }, schema: NoContent });
 }
 
-export const ProvidersResponse = z.object({
-  emailLink: z.boolean(),
-  oidc: z.array(z.object({ id: z.string().regex(/^[a-z0-9_-]+$/), name: z.string() })).default([]),
-});
 export type ProvidersResponse = z.infer<typeof ProvidersResponse>;
 
 export function fetchProviders(signal?: AbortSignal): Promise<ProvidersResponse> {
@@ -62,13 +58,6 @@ export function createWorkspace(csrf: string, name: string): Promise<z.infer<typ
   return apiRequest('/api/workspaces', { method: 'POST', csrf, body: { name, kind: 'planner' }, schema: CreatedWorkspace });
 }
 
-export const WorkspaceWedding = z.object({
-  weddingId: z.string(),
-  role: z.string(),
-  vendorId: z.string().nullish(),
-  title: z.string().nullish(),
-  date: z.string().nullish(),
-});
 export type WorkspaceWedding = z.infer<typeof WorkspaceWedding>;
 
 /** `GET /api/workspaces/{id}/weddings`: titles and dates for the list. */
@@ -93,18 +82,8 @@ export function createAccountWedding(csrf: string, wedding: NewWedding): Promise
 /** How a share-dialog call authenticates: the session (cookie + CSRF) or an operator's bearer token. */
 export type Credentials = { csrf: string } | { token: string };
 
-export const Invitation = z.object({
-  id: z.string(),
-  url: z.string().optional(),
-  role: z.enum(WEDDING_ROLES),
-  vendorId: z.string().nullish(),
-  email: z.string().nullish(),
-  expiresAt: z.union([z.string(), z.number()]),
-  maxUses: z.number().int(),
-  uses: z.number().int(),
-  /** Revoked invitations stay listed (with when), so the planner sees what was shared. */
-  revokedAt: z.union([z.string(), z.number()]).nullish(),
-});
+/** An invitation as listed; `url` only in the answer that created it. */
+export const Invitation = InvitationSummary.extend({ url: z.string().optional() });
 export type Invitation = z.infer<typeof Invitation>;
 
 export interface NewInvitation {
@@ -129,14 +108,6 @@ export async function revokeInvitation(credentials: Credentials, weddingId: stri
   await apiRequest(`${invitationsPath(weddingId)}/${encodeURIComponent(invitationId)}`, { ...credentials, method: 'DELETE', schema: NoContent });
 }
 
-export const InvitationPreview = z.object({
-  weddingTitle: z.string().nullish(),
-  role: z.enum(WEDDING_ROLES),
-  vendorName: z.string().nullish(),
-  invitedBy: z.string().nullish(),
-  expiresAt: z.union([z.string(), z.number()]).nullish(),
-  needsAccount: z.boolean(),
-});
 export type InvitationPreview = z.infer<typeof InvitationPreview>;
 
 /** `GET /api/invitations/{token}` (public). */
