@@ -134,7 +134,10 @@ describe('Outlook HTML bodies', () => {
   it('decode named and numeric references to whole characters, and references to no character as U+FFFD', () => {
     expect(htmlToText('<p>Bring &#128512; &#x1F603; caf&eacute; &amp; &lt;3&nbsp;!</p>')).toBe('Bring 😀 😃 café & <3 !');
     expect(htmlToText('a&#xD800;b&#x110000;c')).toBe('a\uFFFDb\uFFFDc');
-    fc.assert(fc.property(unicodeText(80), (text) => {
+    // The HTML standard reads numeric references to C1 controls (&#x80;–&#x9F;) as windows-1252
+    // characters, as browsers and Outlook do: they cannot round-trip, and are checked here instead.
+    expect(htmlToText('&#x82;&#128;&#x9F;')).toBe('\u201A\u20AC\u0178');
+    fc.assert(fc.property(unicodeText(80).filter((t) => !/[\u0080-\u009f]/.test(t)), (text) => {
       expect(htmlToText(`<div><p>${encodeHTML(text)}</p></div>`)).toBe(`${text}\n`.replace(/\u00a0/g, ' ').trim());
     }), { numRuns: 200 });
   });
