@@ -29,3 +29,4 @@ export * from './api/people.ts';
 export * from './api/account.ts';
 export * from './document/contributions.ts';
 export * from './document/permissions.ts';
+export * from './document/audiences.ts';

@@ -1,7 +1,7 @@
 import { HocuspocusProviderWebsocket, WebSocketStatus } from '@hocuspocus/provider';
 import * as decoding from 'lib0/decoding';
 import * as Y from 'yjs';
-import { WeddingDoc, decodeCollabRefusal, documentNameFor, isWeddingId, type CollabRefusal } from '../../schema/index.ts';
+import { WeddingDoc, decodeCollabRefusal, isWeddingId, ownPart, partDocumentName, ROLES, type CollabRefusal, type Part, type Role } from '../../schema/index.ts';
 import { WedSyncClientError } from './errors.ts';
 import type { LocalStore } from './local-store.ts';
 import { SizedProvider } from './sized-provider.ts';
@@ -31,6 +31,33 @@ export interface ConnectOptions {
   WebSocketPolyfill?: unknown;
   /** Start connecting at once. @default true */
   connect?: boolean;
+  /**
+   * Which audience document of the wedding to open (schema/document/audiences.ts, docs/audiences.md):
+   * `null` for `wedding:<id>`, `{ kind: 'vendor', vendorId }` for `wedding:<id>/vendor:<vid>`, …
+   * @default the one holding everything the token's role may see, read from the token's claims:
+   *   planners, admins and adapters `wedding:<id>`, couples `wedding:<id>/couple`, vendors
+   *   `wedding:<id>/vendor:<their vendor id>`, viewers (and tokens that are not JWTs) `wedding:<id>`.
+   */
+  part?: Part;
+}
+
+/** The part a token's role receives everything from (see ConnectOptions.part); null when the token says nothing. */
+export function partForToken(token: string): Part {
+  try {
+    const payload = token.split('.')[1];
+    if (!payload) return null;
+    const claims = JSON.parse(new TextDecoder().decode(base64UrlBytes(payload))) as { role?: unknown; vendorId?: unknown };
+    if (typeof claims.role !== 'string' || !(ROLES as readonly string[]).includes(claims.role)) return null;
+    return ownPart(claims.role as Role, typeof claims.vendorId === 'string' ? claims.vendorId : undefined);
+  } catch {
+    return null;
+  }
+}
+
+function base64UrlBytes(text: string): Uint8Array {
+  const b64 = text.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (text.length % 4)) % 4);
+  const binary = atob(b64);
+  return Uint8Array.from(binary, (c) => c.charCodeAt(0));
 }
 
 /** A refusal of this client's update (schema/api/collab-refusal.ts), after the SDK recovered from it. */
@@ -127,14 +154,26 @@ export async function connectWedding(options: ConnectOptions): Promise<WeddingCo
   let ydoc = new Y.Doc();
   let wedding = new WeddingDoc(ydoc);
   if (options.store) await options.store.bind(options.weddingId, ydoc);
+  // The first token tells which part is this person's (unless the caller chose); it is also the
+  // token of the first connection, so a token function is not called twice for it.
+  let firstToken: string | undefined;
+  if (options.part === undefined) firstToken = typeof options.token === 'function' ? await options.token() : options.token;
+  const documentName = partDocumentName(options.weddingId, options.part !== undefined ? options.part : partForToken(firstToken!));
 
   const shared = options.socket !== undefined;
   const socket = options.socket ?? createCollabSocket({ url: options.url, WebSocketPolyfill: options.WebSocketPolyfill, connect: options.connect });
   let stopped = false;
   const newProvider = (document: Y.Doc, maxMessageBytes = options.maxMessageBytes) => new SizedProvider({
-    name: documentNameFor(options.weddingId),
+    name: documentName,
     document,
-    token: async () => (typeof options.token === 'function' ? options.token() : options.token),
+    token: async () => {
+      if (firstToken !== undefined) {
+        const token = firstToken;
+        firstToken = undefined;
+        return token;
+      }
+      return typeof options.token === 'function' ? options.token() : options.token;
+    },
     websocketProvider: socket,
     maxMessageBytes,
     onTooLarge: (error) => stop(error),
@@ -194,7 +233,7 @@ export async function connectWedding(options: ConnectOptions): Promise<WeddingCo
       const online = !stopped && old.provider.isAttached && socket.status === WebSocketStatus.Connected;
       // Hocuspocus hands a token for a document to that document's open connection on the socket
       // (which ignores it) until the Close sent by destroy() is processed: wait for its answer.
-      const closed = online ? serverClosed(socket, documentNameFor(options.weddingId)) : Promise.resolve();
+      const closed = online ? serverClosed(socket, documentName) : Promise.resolve();
       old.provider.destroy();
       ydoc = new Y.Doc();
       wedding = new WeddingDoc(ydoc);

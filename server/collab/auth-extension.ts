@@ -4,7 +4,8 @@ import { AUTH_ERROR_STATUS, AuthError } from '../auth/auth-error.ts';
 import type { Principal, TokenService } from '../auth/tokens.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
-import type { CollabContext } from './context.ts';
+import { clientDocumentName, type CollabContext } from './context.ts';
+import { viewOf } from '../../schema/document/audiences.ts';
 import { clipText } from '../../schema/document/text.ts';
 
 /** Largest presence (awareness) state a peer may publish, in JSON characters; larger ones are dropped. */
@@ -29,7 +30,8 @@ export function presenceUser(p: Principal): { id: string; name: string; role: st
 
 /**
  * Authenticates every document a connection opens and enforces roles:
- * - only `wedding:<id>` documents, only weddings the token lists (`*` for admins);
+ * - only `wedding:<id>` documents and their audience parts (`wedding:<id>/vendor:<vid>`…, opened
+ *   only by their audience: schema/document/audiences.ts), only weddings the token lists (`*` for admins);
  * - `viewer` connections are read-only; `vendor` and `couple` connections write only their own
  *   paths (schema/document/permissions.ts, enforced per update by UpdateValidation);
  * - presence (awareness) cannot be spoofed: a connection may only set the state of its own client
@@ -56,14 +58,19 @@ export class AuthExtension implements Extension {
       if (!weddingId) throw new AuthError('document_unknown', `unknown document ${JSON.stringify(clipText(data.documentName, 80))}: use wedding:<id>`);
       const principal = await this.tokens.verify(data.token);
       if (!canOpenWedding(principal, weddingId)) throw new AuthError('wedding_forbidden', `this token does not open wedding ${weddingId}`);
+      // Which audience document (schema/document/audiences.ts); the transport says which was asked for.
+      const request = data.context.audience;
+      const view = viewOf(principal.role, principal.vendorId, request?.part ?? null);
+      if (!view) throw new AuthError('wedding_forbidden', `a ${principal.role} does not open ${clipText(request?.clientName ?? data.documentName, 120)}`);
+      request?.views.set(request.address, view);
       // Viewers write nothing; what couples and vendors may write is checked per path (update-validation.ts).
       data.connectionConfig.readOnly = writesNothing(principal.role);
-      return { principal, weddingId };
+      return { principal, weddingId, view };
     } catch (error) {
       const code = error instanceof AuthError ? error.code : 'token_invalid';
       this.metrics.authFailures.inc({ code });
       this.logger.info({ code, documentName: clipText(data.documentName, 80), remote: data.context.transport?.remoteAddress }, 'collab authentication refused');
-      data.context.transport?.refuseDocument(data.documentName, AUTH_ERROR_STATUS[code].ws, code);
+      data.context.transport?.refuseDocument(clientDocumentName(data.context, data.documentName), AUTH_ERROR_STATUS[code].ws, code);
       // Thrown without a message: Hocuspocus sends `reason` to the client as permission-denied.
       throw { reason: code };
     }

@@ -1,4 +1,6 @@
+import type { View } from '../../schema/document/audiences.ts';
 import type { Principal } from '../auth/tokens.ts';
+import type { AudienceRequest } from './audience-addresses.ts';
 
 /** What the WebSocket transport hands to Hocuspocus for each connection. */
 export interface Transport {
@@ -18,4 +20,13 @@ export interface CollabContext {
   transport?: Transport;
   principal?: Principal;
   weddingId?: string;
+  /** The audience document the client asked for (set by the transport before each frame). */
+  audience?: AudienceRequest | undefined;
+  /** What this connection receives and may write within (set at authentication). */
+  view?: View;
+}
+
+/** The document name as the client gave it (`wedding:<id>/vendor:v1`), for refusals on its socket. */
+export function clientDocumentName(context: CollabContext | undefined, documentName: string): string {
+  return context?.audience?.clientName ?? documentName;
 }

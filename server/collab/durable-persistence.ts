@@ -12,7 +12,7 @@ import type { GroupCommit } from '../storage/group-commit.ts';
 import { StorageUnavailableError, isStorageError, type StorageHealth } from '../storage/storage-health.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
-import type { CollabContext } from './context.ts';
+import { clientDocumentName, type CollabContext } from './context.ts';
 import { DocumentDiscard, STORAGE_FAILED_CLOSE } from './document-discard.ts';
 import { describeOrigin } from './origin.ts';
 import { unresolvedPartsOf, type UnresolvedParts } from './unresolved-parts.ts';
@@ -174,7 +174,7 @@ export class DurablePersistence extends Database {
     } catch (error) {
       this.metrics.loadFailures.inc();
       this.logger.error({ err: error, documentName }, 'stored document could not be loaded; refusing to serve it');
-      data.context?.transport?.refuseDocument(documentName, DOCUMENT_UNAVAILABLE_CLOSE, 'document_unavailable');
+      data.context?.transport?.refuseDocument(clientDocumentName(data.context, documentName), DOCUMENT_UNAVAILABLE_CLOSE, 'document_unavailable');
       throw new DocumentLoadError(`the stored data of ${documentName} could not be loaded`, { cause: error });
     }
     if (undecodable > 0) this.undecodableAtLoad.set(documentName, undecodable);

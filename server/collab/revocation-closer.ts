@@ -4,7 +4,7 @@ import { AUTH_ERROR_STATUS, type AuthErrorCode } from '../auth/auth-error.ts';
 import type { Principal } from '../auth/tokens.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
-import type { CollabContext } from './context.ts';
+import { clientDocumentName, type CollabContext } from './context.ts';
 import { MSG } from './message-guard.ts';
 
 /** Hocuspocus' auth sub-message for a refusal (@hocuspocus/common AuthMessageType.PermissionDenied). */
@@ -25,7 +25,7 @@ export function refuseOpenDocument(connection: Connection, context: CollabContex
   encoding.writeVarUint(denied, AUTH_PERMISSION_DENIED);
   encoding.writeVarString(denied, code);
   connection.send(encoding.toUint8Array(denied));
-  context.transport?.refuseDocument(documentName, AUTH_ERROR_STATUS[code].ws, code);
+  context.transport?.refuseDocument(clientDocumentName(context, documentName), AUTH_ERROR_STATUS[code].ws, code);
 }
 
 /**

@@ -2,6 +2,7 @@ import * as encoding from 'lib0/encoding';
 import * as Y from 'yjs';
 import type { CollabRefusalIssue } from '../../schema/api/collab-refusal.ts';
 import { LAYOUT } from '../../schema/document/layout.ts';
+import { mayRead, type View } from '../../schema/document/audiences.ts';
 import { mayWrite, type WriteFacts, type Writer } from '../../schema/document/permissions.ts';
 import { ROOT } from '../../schema/document/wedding-doc.ts';
 import { MissingDependencies, OutsideLayout, Placer, decodeAgainst, type DecodedUpdate, type DeleteRanges } from './update-places.ts';
@@ -59,7 +60,7 @@ type Struct = Y.Item | Y.GC | Y.Skip;
  * lacks dependencies: the schema check refuses those whole).
  * @throws Error when the update does not decode (the caller refuses it whole).
  */
-export function filterByPermission(doc: Y.Doc, update: Uint8Array, writer: Writer): PermissionVerdict | null {
+export function filterByPermission(doc: Y.Doc, update: Uint8Array, writer: Writer & { view?: View | undefined }): PermissionVerdict | null {
   let decoded: DecodedUpdate;
   try {
     decoded = decodeAgainst(doc, update);
@@ -78,10 +79,12 @@ class PermissionFilter {
   private readonly kept: Kept[] = [];
   private readonly allowedDeletes = new Map<number, { clock: number; len: number }[]>();
   private deletesRefused = false;
+  /** Deletions of items hidden from the writer's view (audience-filter.ts): left out without a word. */
+  private deletesDropped = false;
   private authors: Map<string, unknown> | null = null;
   private readonly facts: WriteFacts;
 
-  constructor(private readonly doc: Y.Doc, private readonly update: DecodedUpdate, private readonly writer: Writer) {
+  constructor(private readonly doc: Y.Doc, private readonly update: DecodedUpdate, private readonly writer: Writer & { view?: View | undefined }) {
     this.placer = new Placer(doc, update);
     this.facts = this.serverFacts();
   }
@@ -89,7 +92,7 @@ class PermissionFilter {
   run(): PermissionVerdict | null {
     for (const item of this.update.fresh) this.reviewInsertion(item);
     this.reviewDeletions();
-    if (this.refused.size === 0 && !this.deletesRefused) return null;
+    if (this.refused.size === 0 && !this.deletesRefused && !this.deletesDropped) return null;
     const revoke: DeleteRanges = { clients: new Map() };
     for (const item of this.refused) {
       let list = revoke.clients.get(item.id.client);
@@ -100,9 +103,14 @@ class PermissionFilter {
     return { update: this.encode(), issues: this.issues, revoke, kept: this.kept, isRefused };
   }
 
-  private refuse(item: Y.Item, path: string | null): void {
+  private refuse(item: Y.Item, path: string | null, message = `the ${this.writer.role} role may not write here`): void {
     this.refused.add(item);
-    if (path !== null) this.issue(path, `the ${this.writer.role} role may not write here`);
+    if (path !== null) this.issue(path, message);
+  }
+
+  /** Whether the writer's view shows `keys` below `root` (everything when it has no view). */
+  private inView(root: string, keys: readonly string[]): boolean {
+    return !this.writer.view || mayRead(this.writer.view, root, keys, this.facts);
   }
 
   private issue(path: string, message: string): void {
@@ -123,8 +131,10 @@ class PermissionFilter {
     }
     if (!place) return;
     const keys = place.sub === null ? place.container.keys : [...place.container.keys, place.sub];
-    if (mayWrite(this.writer, place.container.root, keys, this.facts)) return;
-    this.refuse(item, [place.container.root, ...keys].join('.'));
+    const path = [place.container.root, ...keys].join('.');
+    if (!this.inView(place.container.root, keys)) this.refuse(item, path, 'not part of this document: open the document of its audience (docs/audiences.md) to write it');
+    else if (mayWrite(this.writer, place.container.root, keys, this.facts)) return;
+    else this.refuse(item, path);
     const map = place.container.docType;
     const current = place.sub !== null && map instanceof Y.Map ? map._map.get(place.sub) : undefined;
     if (current && !current.deleted) this.keepValue(current, 'if_lost');
@@ -160,7 +170,12 @@ class PermissionFilter {
             if (s.id.clock >= Math.min(end, state)) break;
             const from = Math.max(r.clock, s.id.clock);
             const to = Math.min(end, s.id.clock + s.length);
-            if (s instanceof Y.Item && !s.deleted && !this.mayDelete(s)) {
+            if (s instanceof Y.Item && !s.deleted && !this.visibleToWriter(s)) {
+              // Deleted only in the writer's view (it never received the content): not a deletion.
+              if (from > cursor) this.allow(client, cursor, from - cursor);
+              this.deletesDropped = true;
+              cursor = to;
+            } else if (s instanceof Y.Item && !s.deleted && !this.mayDelete(s)) {
               if (from > cursor) this.allow(client, cursor, from - cursor);
               this.keep(s, from - s.id.clock, to - from);
               this.deletesRefused = true;
@@ -192,6 +207,13 @@ class PermissionFilter {
     const values = item.content.getContent();
     const value = values[values.length - 1];
     this.kept.push({ kind: 'value', map: map as Y.Map<unknown>, key, value: value instanceof Y.AbstractType ? value.clone() : value, when });
+  }
+
+  private visibleToWriter(item: Y.Item): boolean {
+    if (!this.writer.view) return true;
+    const container = this.placer.containerOfDocType(item.parent as Y.AbstractType<unknown>);
+    if (!container) return true;
+    return this.inView(container.root, item.parentSub === null ? container.keys : [...container.keys, item.parentSub]);
   }
 
   private mayDelete(item: Y.Item): boolean {

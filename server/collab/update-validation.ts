@@ -1,6 +1,7 @@
 import { OutgoingMessage, type Connection, type Document, type Extension, type afterHandleMessagePayload, type afterLoadDocumentPayload, type beforeSyncPayload } from '@hocuspocus/server';
 import * as Y from 'yjs';
 import { encodeCollabRefusal } from '../../schema/api/collab-refusal.ts';
+import { showsEverything } from '../../schema/document/audiences.ts';
 import { writesEverything } from '../../schema/document/permissions.ts';
 import { setDocumentLimits, type DocumentLimits } from '../../schema/document/limits.ts';
 import type { Logger } from '../logger.ts';
@@ -60,8 +61,12 @@ export class UpdateValidation implements Extension {
     let verdict: UpdateVerdict;
     let permitted: PermissionVerdict | null = null;
     try {
-      const principal = (connection.context as CollabContext | undefined)?.principal;
-      if (principal && !writesEverything(principal.role)) permitted = filterByPermission(document, payload, principal);
+      const context = connection.context as CollabContext | undefined;
+      const principal = context?.principal;
+      const view = context?.view;
+      // A writer of a part sees only its audience's share (audiences.ts): its delete set names what
+      // it never received, and it may write only within what it sees.
+      if (principal && (!writesEverything(principal.role) || (view && !showsEverything(view)))) permitted = filterByPermission(document, payload, { ...principal, view });
       const removal = permitted?.kept.find(removesSharedPart);
       if (permitted && removal) {
         verdict = { ok: false, code: 'removal_forbidden', message: `the ${principal?.role ?? 'unknown'} role may not remove ${permitted.issues[0]?.path ?? 'a shared part of the wedding'}; nothing of this update was applied, start again from the server's copy`, issues: permitted.issues };
@@ -97,6 +102,10 @@ export class UpdateValidation implements Extension {
       connection.sendStateless(encodeCollabRefusal({ code: 'schema_violation', message: 'the server could not apply this update', issues: [] }));
       return;
     }
+    if (permitted.issues.length === 0 && permitted.revoke.clients.size === 0 && permitted.kept.length === 0) {
+      // Only deletions of what the writer's view never showed were left out: a plain acknowledgement.
+      return this.acknowledge(connection, document, type, payload);
+    }
     const revoke = revocation(permitted.revoke);
     if (revoke) connection.send(new OutgoingMessage(connection.messageAddress).createSyncMessage().writeUpdate(revoke).toUint8Array());
     this.metrics.updatesRefused.inc({ code: 'permission_denied' });
@@ -107,8 +116,15 @@ export class UpdateValidation implements Extension {
       ? `the ${principal?.role ?? 'unknown'} role may not write ${paths.slice(0, 3).join(', ')}${paths.length > 3 ? ` (and ${paths.length - 3} more)` : ''}; the rest was applied`
       : 'part of the update built on refused writes; the rest was applied';
     connection.sendStateless(encodeCollabRefusal({ code: 'permission_denied', message, issues: permitted.issues }));
-    // Hocuspocus answers a read-only connection's update with SyncStatus false, which providers
-    // ignore, and its sync step 2 with true only when the document already contains all of it.
+    this.acknowledge(connection, document, type, payload);
+  }
+
+  /**
+   * Hocuspocus answers a read-only connection's update with SyncStatus false, which providers
+   * ignore, and its sync step 2 with true only when the document already contains all of it: the
+   * one `true` the provider counts is sent here otherwise.
+   */
+  private acknowledge(connection: Connection, document: Document, type: number, payload: Uint8Array): void {
     if (type === SYNC_UPDATE || !Y.snapshotContainsUpdate(Y.snapshot(document), payload)) {
       connection.send(new OutgoingMessage(connection.messageAddress).writeSyncStatus(true).toUint8Array());
     }

@@ -7,6 +7,7 @@ import type { GroupCommit } from '../storage/group-commit.ts';
 import type { Metrics } from '../metrics.ts';
 import type { CollabContext, Transport } from './context.ts';
 import { hocuspocusQueueLength, type FlowControl } from './flow-control.ts';
+import { SocketViews } from './audience-addresses.ts';
 import { checkFrame } from './message-guard.ts';
 import { SocketDocuments, limitsFrame } from './socket-documents.ts';
 import { HOCUSPOCUS_FRAMING, yWebsocketFramingFor, type SocketFraming } from './socket-framing.ts';
@@ -71,6 +72,7 @@ export function attachCollabTransport(server: HttpServer, hocuspocus: Hocuspocus
     metrics.connections.inc();
     reportOversizeAs4413(ws);
     const documents = new SocketDocuments();
+    const audiences = new SocketViews((name) => hocuspocus.documents.get(name));
     // A socket that never authenticates holds memory and a file descriptor for nothing: it gets a
     // few seconds to open its first document (Hocuspocus would wait for its idle timeout).
     let authenticatedOnce = false;
@@ -107,7 +109,16 @@ export function attachCollabTransport(server: HttpServer, hocuspocus: Hocuspocus
       if (authenticated !== undefined) authenticatedOnce = true;
       if (authenticated !== undefined && ws.readyState === ws.OPEN) write(limitsFrame(authenticated, options.maxMessageBytes));
     }, write);
-    const connection = hocuspocus.handleConnection(socket, toFetchRequest(req), context);
+    // Every frame Hocuspocus sends passes the audience filter first (audience-addresses.ts).
+    const viewed: WebSocketLike = {
+      get readyState() { return socket.readyState; },
+      close: (code?: number, reason?: string) => socket.close(code, reason),
+      send(data: Parameters<WebSocketLike['send']>[0]) {
+        const out = audiences.outgoing(data as Uint8Array);
+        if (out) socket.send(out);
+      },
+    };
+    const connection = hocuspocus.handleConnection(viewed, toFetchRequest(req), context);
     for (const frame of framing.opening) forward(frame);
     const flow = options.flow?.socket(ws, () => hocuspocusQueueLength(connection));
 
@@ -138,7 +149,12 @@ export function attachCollabTransport(server: HttpServer, hocuspocus: Hocuspocus
         refuse(ws, 'malformed', CLOSE.badMessage);
         return undefined;
       }
-      if (verdict.forward && documents.incoming(verdict.documentName, verdict.type)) connection.handleMessage(frame);
+      if (verdict.forward && documents.incoming(verdict.documentName, verdict.type)) {
+        const { frame: addressed, request } = audiences.incoming(frame);
+        // Read by the auth hook: Hocuspocus copies the context when a document's first frame arrives.
+        context.audience = request ?? undefined;
+        connection.handleMessage(addressed);
+      }
       return documents.openDocument(verdict.documentName);
     }
     ws.on('error', (error: Error & { code?: string }) => {
