@@ -256,6 +256,7 @@ function permissionTable(r: PermissionCost): string {
     [
       ['planner writer (no per-path check)', fmt(r.plannerPerSecond, 0), '1.00', fmt(r.cpu.plannerMicros, 1), '1.00', r.runs, r.updates],
       ['vendor writer (its own crew entry)', fmt(r.vendorPerSecond, 0), fmt(r.ratio, 2), fmt(r.cpu.vendorMicros, 1), fmt(r.cpu.ratio, 2), r.runs, r.updates],
+      ['planner writer, vendor reader (its part, filtered)', fmt(r.vendorReaderPerSecond, 0), fmt(r.readerRatio, 2), '–', '–', r.runs, r.updates],
     ],
   );
 }

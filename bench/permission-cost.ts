@@ -15,6 +15,10 @@ import { filterByPermission } from '../server/collab/update-permissions.ts';
 export interface PermissionCost {
   plannerPerSecond: number;
   vendorPerSecond: number;
+  /** Planner writes, a vendor receives through its part `wedding:<id>/vendor:photo` (each update filtered for it). */
+  vendorReaderPerSecond: number;
+  /** vendorReaderPerSecond / plannerPerSecond. */
+  readerRatio: number;
   /** vendor / planner: 1.00 is free; the aim is >= 0.85 (<= 15 % cost). */
   ratio: number;
   runs: number;
@@ -117,13 +121,16 @@ export async function permissionCost(url: string, tokens: TokenService, options:
   await seed(url, 'bench-perm-vendor', planner);
   const plannerRuns: number[] = [];
   const vendorRuns: number[] = [];
+  const readerRuns: number[] = [];
   for (let i = 0; i < options.runs; i++) {
     plannerRuns.push(await writerThroughput(url, 'bench-perm-planner', planner, planner, options.updates));
     vendorRuns.push(await writerThroughput(url, 'bench-perm-vendor', vendor, planner, options.updates));
+    readerRuns.push(await writerThroughput(url, 'bench-perm-vendor', planner, vendor, options.updates));
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const plannerPerSecond = median(plannerRuns);
   const vendorPerSecond = median(vendorRuns);
+  const vendorReaderPerSecond = median(readerRuns);
   const cpu = cpuPerUpdate(options.updates, options.runs);
-  return { plannerPerSecond, vendorPerSecond, ratio: vendorPerSecond / plannerPerSecond, runs: options.runs, updates: options.updates, cpu };
+  return { plannerPerSecond, vendorPerSecond, vendorReaderPerSecond, readerRatio: vendorReaderPerSecond / plannerPerSecond, ratio: vendorPerSecond / plannerPerSecond, runs: options.runs, updates: options.updates, cpu };
 }

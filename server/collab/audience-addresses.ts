@@ -83,7 +83,7 @@ export class SocketViews {
     const doc = this.documentOf(address.slice(0, address.indexOf('\0')));
     if (!view || !doc) return null;
     const update = decoding.readVarUint8Array(d);
-    const shown = forView(doc, update, view);
+    const shown = filteredOnce(doc, update, view);
     if (shown === update) return rest;
     const e = encoding.createEncoder();
     encoding.writeVarUint(e, type);
@@ -91,6 +91,25 @@ export class SocketViews {
     encoding.writeVarUint8Array(e, shown);
     return encoding.toUint8Array(e);
   }
+}
+
+/**
+ * A broadcast sends the same update to every connection of a document in one synchronous loop, each
+ * under its own address: the filtered bytes are computed once per view and reused for the rest of
+ * that turn (the document cannot change within it, so neither can what a view may see).
+ */
+let turnCache: Map<string, { doc: Y.Doc; input: Uint8Array; output: Uint8Array }> | null = null;
+function filteredOnce(doc: Y.Doc, update: Uint8Array, view: View): Uint8Array {
+  const key = view.kind === 'vendor' ? `vendor:${view.vendorId}` : view.kind;
+  if (turnCache === null) {
+    turnCache = new Map();
+    setImmediate(() => { turnCache = null; });
+  }
+  const hit = turnCache.get(key);
+  if (hit && hit.doc === doc && Buffer.compare(hit.input, update) === 0) return hit.output === hit.input ? update : hit.output;
+  const output = forView(doc, update, view);
+  turnCache.set(key, { doc, input: update, output });
+  return output;
 }
 
 /** A frame's leading address and where the rest begins; null when it has none. */
