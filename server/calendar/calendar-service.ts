@@ -448,7 +448,9 @@ export class CalendarService {
       const w = new WeddingDoc(doc);
       const meta = w.getMeta();
       const z = isKnownTimeZone(meta.timezone) ? meta.timezone : 'UTC';
-      const vendors = Object.fromEntries(w.listVendors().map((v) => [v.id, v]));
+      // A vendor's feed shows that vendor's audience (schema/document/audiences.ts): other vendors'
+      // contact details are not in it, so they are not attendees there.
+      const vendors = Object.fromEntries(w.listVendors().map((v) => [v.id, feed.vendorId && v.id !== feed.vendorId ? { ...v, email: '', phone: '' } : v]));
       const list = w.listEvents().filter((e) => !feed.vendorId || e.vendorIds.includes(feed.vendorId)).map((e) => toOutbound(feed.weddingId, z, e, vendors));
       const title = meta.title || `Wedding ${feed.weddingId}`;
       return { zone: z, events: list, name: feed.vendorId ? `${title} — ${vendors[feed.vendorId]?.name ?? feed.vendorId}` : title };
