@@ -57,18 +57,17 @@ export interface ReadRule {
 
 const VENDOR_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
 
+/** Everything of each root. */
+const whole = (...roots: string[]): ReadRule[] => roots.map((root) => ({ root, path: '**' }));
+/** Fields (paths below each entity of a map of entities) of one root. */
+const fields = (root: string, ...paths: string[]): ReadRule[] => paths.map((path) => ({ root, path: `*.${path}` }));
+
 const SCHEDULE: readonly ReadRule[] = [
-  { root: ROOT.meta, path: '**' },
-  // Every field of an event: its values, the vendorIds list, the notes text, the links and crew maps.
-  { root: ROOT.timeline, path: '*.*' },
-  { root: ROOT.timeline, path: '*.links.*' },
-  { root: ROOT.timeline, path: '*.crew.*.arrival' },
-  { root: ROOT.timeline, path: '*.crew.*.confirmed' },
-  { root: ROOT.vendors, path: '*.id' },
-  { root: ROOT.vendors, path: '*.name' },
-  { root: ROOT.vendors, path: '*.category' },
-  { root: CONTRIBUTION_ROOTS.comments, path: '**' },
-  { root: RESTORES_ROOT, path: '**' },
+  ...whole(ROOT.meta, CONTRIBUTION_ROOTS.comments, RESTORES_ROOT),
+  // Every field of an event (its values, the vendorIds list, the notes text, the links and crew
+  // maps), and of each crew entry its arrival and confirmation but not its notes.
+  ...fields(ROOT.timeline, '*', 'links.*', 'crew.*.arrival', 'crew.*.confirmed'),
+  ...fields(ROOT.vendors, 'id', 'name', 'category'),
 ];
 
 export const READ_RULES: Readonly<Record<View['kind'], 'all' | readonly ReadRule[]>> = {
@@ -77,12 +76,8 @@ export const READ_RULES: Readonly<Record<View['kind'], 'all' | readonly ReadRule
   couple: [
     ...SCHEDULE,
     // Vendors' contact details, not their internal notes or system links.
-    ...['email', 'phone', 'preferredChannels', 'status'].map((f): ReadRule => ({ root: ROOT.vendors, path: `*.${f}` })),
-    { root: ROOT.guests, path: '**' },
-    { root: ROOT.contacts, path: '**' },
-    { root: ROOT.payments, path: '**' },
-    { root: ROOT.budget, path: '**' },
-    { root: CONTRIBUTION_ROOTS.proposals, path: '**' },
+    ...fields(ROOT.vendors, 'email', 'phone', 'preferredChannels', 'status'),
+    ...whole(ROOT.guests, ROOT.contacts, ROOT.payments, ROOT.budget, CONTRIBUTION_ROOTS.proposals),
     { root: CONTRIBUTION_ROOTS.notes, path: 'couple.**' },
   ],
   vendor: [
@@ -91,7 +86,7 @@ export const READ_RULES: Readonly<Record<View['kind'], 'all' | readonly ReadRule
     { root: ROOT.timeline, path: '*.crew.{vendorId}.**' },
     { root: ROOT.payments, path: '*.**', when: ['ownPayment'] },
     // Counts only (how many guests, how many vegetarians): a caterer plans with them.
-    { root: ROOT.guests, path: '**' },
+    ...whole(ROOT.guests),
   ],
 };
 
