@@ -194,6 +194,10 @@ export class WeddingDoc {
   }
 
   upsertVendor(input: VendorInput | (Partial<Vendor> & { id: string }), origin?: TxOrigin): Vendor {
+    const stored = this.vendors.get(input.id);
+    // Readers fill in defaults for missing fields; writing those back would overwrite what this
+    // document does not hold (a field hidden from its audience, or one still arriving).
+    if (stored instanceof Y.Map && !Vendor.safeParse(stored.toJSON()).success) return this.patchPartialVendor(stored, input, origin);
     const existing = this.getVendor(input.id);
     const merged = existing
       ? { ...existing, ...input }
@@ -209,6 +213,22 @@ export class WeddingDoc {
       setLinks(m, links);
     }, origin);
     return vendor;
+  }
+
+  /**
+   * A vendor entry this document holds only part of (its audience hides the rest, docs/audiences.md,
+   * or its fields are still arriving): only the given fields are written, never defaults for the
+   * ones it cannot see, which would overwrite them for everyone.
+   */
+  private patchPartialVendor(m: YEntity, input: Partial<Vendor> & { id: string }, origin?: TxOrigin): Vendor {
+    const patch = parseOrThrow(Vendor.partial().required({ id: true }), input, 'vendor');
+    assertRoom(this.ydoc, { bytes: jsonBytes(input) });
+    this.transact(() => {
+      const { links, ...scalars } = patch;
+      setScalars(m, scalars);
+      if (links) setLinks(m, links);
+    }, origin);
+    return m.toJSON() as Vendor;
   }
 
   /**

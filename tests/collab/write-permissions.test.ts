@@ -84,6 +84,23 @@ describe('write permissions over the WebSocket', () => {
     expect(doc.getBudget()?.totals.GBP?.planned).toBe(150_000);
   });
 
+  it('a vendor editing another vendor it sees only in part (name, category) is refused just that field: its own edit in the same batch lands, the other vendor keeps its details', async () => {
+    const t = await startTestServer();
+    await seeded(t);
+    const florist = new WeddingDoc(served(t)).getVendor('florist')!;
+    const phone = await connectAs(t, { role: 'vendor', sub: 'vic', vendorId: 'photo' });
+    const refusals: { code: string; paths: string[] }[] = [];
+    phone.onRefused((r) => refusals.push({ code: r.code, paths: r.issues.map((i) => i.path) }));
+    phone.doc.transact(() => {
+      phone.doc.upsertVendor({ id: 'florist', email: 'taken@example.com' });
+      setCrew(phone.ydoc, 'e1', 'photo', { notes: 'same batch' });
+    });
+    await waitFor(() => refusals.length > 0 && crewOf(served(t), 'e1').photo?.notes === 'same batch', 'the refusal and the crew note');
+    expect(refusals).toEqual([{ code: 'permission_denied', paths: ['vendors.florist.email'] }]);
+    expect(new WeddingDoc(served(t)).getVendor('florist')).toEqual(florist);
+    await waitFor(() => json(phone.ydoc) === servedTo(t, { role: 'vendor', sub: 'vic', vendorId: 'photo' }), 'the phone back in step');
+  });
+
   it('a raw Yjs client whose update is refused in part keeps editing: its later updates build on the refused one and still land', async () => {
     const t = await startTestServer();
     await seeded(t);

@@ -308,11 +308,10 @@ describe('what each audience receives, byte for byte', () => {
     expect(served(t, 'w1').getVendor('florist')?.email).toBe('flora@example.com');
     await waitFor(() => vendor.unsyncedChanges === 0 && (vendor.ydoc.getMap('vendors').get('florist') as Y.Map<unknown>).get('email') === undefined, 'the refused value taken back');
 
-    // The typed API cannot read a vendor it does not see, so it writes a whole record over it: refused whole.
+    // The typed API on a vendor it sees only in part writes just the given field: refused that field alone.
     vendor.doc.upsertVendor({ id: 'florist', email: 'stolen2@x.test' });
     await waitFor(() => refusals.length > 1, 'the second refusal');
-    expect(refusals[1]!.code).toBe('removal_forbidden');
-    expect(refusals[1]!.paths).toContain('vendors.florist.email');
+    expect(refusals[1]).toEqual({ code: 'permission_denied', paths: ['vendors.florist.email'] });
     expect(served(t, 'w1').getVendor('florist')?.email).toBe('flora@example.com');
   });
 
