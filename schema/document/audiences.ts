@@ -39,9 +39,6 @@ import { ROOT } from './wedding-doc.ts';
  *   vendor stays with what the first vendor already received, and the second vendor receives only
  *   changes made after the move (docs/audiences.md).
  */
-export const PARTS = ['schedule', 'planning', 'couple', 'vendor'] as const;
-export type PartKind = (typeof PARTS)[number];
-
 /** What one connection receives: an audience, or `full` (the whole wedding). */
 export type View =
   | { kind: 'full' }
@@ -52,7 +49,8 @@ export type View =
 export interface ReadRule {
   root: string;
   path: string;
-  when?: readonly 'ownPayment'[];
+  /** The one condition there is (see the header). */
+  when?: 'ownPayment';
 }
 
 const VENDOR_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
@@ -84,7 +82,7 @@ export const READ_RULES: Readonly<Record<View['kind'], 'all' | readonly ReadRule
     ...SCHEDULE,
     { root: ROOT.vendors, path: '{vendorId}.**' },
     { root: ROOT.timeline, path: '*.crew.{vendorId}.**' },
-    { root: ROOT.payments, path: '*.**', when: ['ownPayment'] },
+    { root: ROOT.payments, path: '*.**', when: 'ownPayment' },
     // Counts only (how many guests, how many vegetarians): a caterer plans with them.
     ...whole(ROOT.guests),
   ],
@@ -108,7 +106,7 @@ export function mayRead(view: View, root: string, path: readonly string[], facts
     if (!rule.when) return true;
     const key = path[0];
     if (key === undefined) return true; // the root itself
-    if (rule.when.every(() => vendorId !== undefined && facts.paymentVendorId(key) === vendorId)) return true;
+    if (vendorId !== undefined && facts.paymentVendorId(key) === vendorId) return true;
   }
   return false;
 }

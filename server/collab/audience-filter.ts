@@ -2,7 +2,7 @@ import * as encoding from 'lib0/encoding';
 import * as Y from 'yjs';
 import { mayRead, showsEverything, type ReadFacts, type View } from '../../schema/document/audiences.ts';
 import { writeDeleteSet, type ClockRange } from '../../schema/document/delete-set.ts';
-import { ROOT } from '../../schema/document/wedding-doc.ts';
+import { documentFacts } from '../../schema/document/permissions.ts';
 
 /**
  * One wedding history, sent to each audience with what it may not see emptied (the rules:
@@ -43,22 +43,6 @@ function containerPath(type: Y.AbstractType<unknown>): Path {
   return path;
 }
 
-/** Facts read from the server's document as it is now. */
-function documentReadFacts(doc: Y.Doc): ReadFacts {
-  return {
-    paymentVendorId(paymentId) {
-      const payments = doc.share.get(ROOT.payments);
-      const item = payments?._map.get(paymentId);
-      if (!item || !(item.content instanceof Y.ContentType)) return undefined;
-      const v = (item.content.type as Y.AbstractType<unknown>)._map.get('vendorId');
-      if (!v || v.deleted) return undefined;
-      const values = v.content.getContent();
-      const last = values[values.length - 1];
-      return typeof last === 'string' ? last : undefined;
-    },
-  };
-}
-
 /** Whether the item of `doc` holding `id` is visible in `view`; false when it cannot be placed. */
 function visible(doc: Y.Doc, id: Y.ID, view: View, facts: ReadFacts): boolean {
   let struct: Struct;
@@ -82,7 +66,7 @@ function visible(doc: Y.Doc, id: Y.ID, view: View, facts: ReadFacts): boolean {
 export function forView(doc: Y.Doc, update: Uint8Array, view: View): Uint8Array {
   if (showsEverything(view)) return update;
   const { structs, ds } = Y.decodeUpdate(update) as { structs: Struct[]; ds: { clients: Map<number, ClockRange[]> } };
-  const facts = documentReadFacts(doc);
+  const facts = documentFacts(doc);
   const hidden = new Set<Y.Item>();
   for (const s of structs) {
     if (s instanceof Y.Item && !(s.content instanceof Y.ContentDeleted) && !visible(doc, s.id, view, facts)) hidden.add(s);
