@@ -159,6 +159,7 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
     commitPending: () => group.commit(),
     inGroup: (fn) => group.write(fn),
     cipher,
+    people,
     settings: {
       get publicUrl() { return publicUrl(); },
       retryScheduleMs: parseSchedule(config.RETRY_SCHEDULE_MS),

@@ -227,4 +227,5 @@ export const calDavAdapter: AdapterDefinition = {
   description: 'Apple Calendar (iCloud) and any CalDAV server: sync-collection, iCalendar both ways, busy times.',
   configuration: CalDavConfiguration,
   create: createCalDavAdapter,
+  servesManyWeddings: true,
 };

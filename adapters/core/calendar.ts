@@ -33,6 +33,12 @@ export const CalendarSyncOptions = z.object({
   /** Zone imported times are shown in until the wedding's own zone is known. @default the event's zone */
   timeZone: TimeZone.optional(),
   conflictStrategies: ConflictStrategies.optional(),
+  /**
+   * Write the wedding's title before each event's title (`Ana & Ben · Ceremony`): for a calendar
+   * that holds several weddings. Imported titles lose the prefix again (server/bridge/inbound-router.ts).
+   * @default false
+   */
+  weddingInTitle: z.boolean().optional(),
 });
 export type CalendarSyncOptions = z.infer<typeof CalendarSyncOptions>;
 
@@ -190,7 +196,7 @@ export async function pushCalendarChange(options: CalendarSyncOptions, change: O
       await writer.remove(id!, { ...change, version: null });
       return { externalId: removedId(id!), version: null };
     case 'upsert': {
-      const event = outboundEvent(change, wedding);
+      const event = outboundEvent(change, wedding, options);
       return !id || isRemovedId(change.externalId) ? writer.create(event, change) : writer.update(id, event, change);
     }
     default:
@@ -224,7 +230,16 @@ export function weddingZone(wedding: WeddingContext): string {
   return isKnownTimeZone(wedding.meta.timezone) ? wedding.meta.timezone : 'UTC';
 }
 
-export function outboundEvent(change: OutboundChange, wedding: WeddingContext): OutboundEvent {
+/** Between the wedding's title and the event's in a calendar holding several weddings. */
+export const WEDDING_TITLE_SEPARATOR = ' · ';
+
+/** The title written for an event: with the wedding's title first when `weddingInTitle` is set. */
+export function calendarTitle(title: string, wedding: WeddingContext, options: Pick<CalendarSyncOptions, 'weddingInTitle'>): string {
+  const name = options.weddingInTitle ? wedding.meta.title?.trim() : '';
+  return name ? clip(`${name}${WEDDING_TITLE_SEPARATOR}${title}`, LIMITS.title) : title;
+}
+
+export function outboundEvent(change: OutboundChange, wedding: WeddingContext, options: Pick<CalendarSyncOptions, 'weddingInTitle'> = {}): OutboundEvent {
   const d = change.data ?? {};
   const vendorIds = Array.isArray(d.vendorIds) ? d.vendorIds.map(String) : [];
   const startMs = Date.parse(String(d.start));
@@ -233,7 +248,7 @@ export function outboundEvent(change: OutboundChange, wedding: WeddingContext): 
     weddingId: wedding.weddingId,
     eventId: change.entityId,
     key: eventKey(wedding.weddingId, change.entityId),
-    title: String(d.title ?? ''),
+    title: calendarTitle(String(d.title ?? ''), wedding, options),
     startMs,
     endMs: Number.isFinite(endMs) && endMs >= startMs ? endMs : startMs,
     zone: weddingZone(wedding),
@@ -277,8 +292,10 @@ const CATEGORY_SET = new Set<string>(EVENT_CATEGORIES);
  * only: a deletion must never reach an event through a guessed id.
  */
 export function toTimelineChange(e: InboundEvent, ctx: { weddingId: string; options: CalendarSyncOptions; zone: string }): InboundChange | null {
-  if (e.cancelled) return { op: 'delete', entity: 'timeline', externalId: e.externalId };
-  if (e.key && e.key.weddingId !== ctx.weddingId) return null;
+  // In connection scope (weddingId '') every wedding's events come through, tagged with their wedding.
+  const tagged = e.key && !ctx.weddingId ? { weddingId: e.key.weddingId } : {};
+  if (e.cancelled) return { op: 'delete', entity: 'timeline', externalId: e.externalId, ...tagged };
+  if (e.key && ctx.weddingId && e.key.weddingId !== ctx.weddingId) return null;
   if (!e.key && ctx.options.importEvents !== 'all') return null;
   if (e.startMs === undefined || !Number.isFinite(e.startMs)) return null;
   const start = e.startMs;
@@ -292,7 +309,8 @@ export function toTimelineChange(e: InboundEvent, ctx: { weddingId: string; opti
   };
   if (e.category && CATEGORY_SET.has(e.category)) data.category = e.category;
   if (e.vendorIds) data.vendorIds = e.vendorIds.filter((id) => EntityId.safeParse(id).success);
-  return { op: 'upsert', entity: 'timeline', externalId: e.externalId, ...(e.key ? { entityId: e.key.eventId } : {}), data };
+  const hints = ctx.weddingId ? {} : { hints: { date: String(data.start).slice(0, 10), text: String(data.title), venue: String(data.location), timeZone: ctx.zone } };
+  return { op: 'upsert', entity: 'timeline', externalId: e.externalId, ...(e.key ? { entityId: e.key.eventId } : {}), data, ...tagged, ...hints };
 }
 
 /** The schema's limits are in UTF-16 units (zod's `.max()`); the cut falls between graphemes. */
@@ -302,7 +320,7 @@ function clip(value: string, max: number): string {
 
 /** The timeline fields of a neutral event, as the inbound mapper would store them (for merges). */
 export function timelineFieldsOf(e: InboundEvent, zone: string): Record<string, unknown> {
-  const change = toTimelineChange({ ...e, key: null, cancelled: false }, { weddingId: '', options: { syncDirection: 'bidirectional', importEvents: 'all' }, zone });
+  const change = toTimelineChange({ ...e, key: null, cancelled: false }, { weddingId: '-', options: { syncDirection: 'bidirectional', importEvents: 'all' }, zone });
   return change && change.op === 'upsert' ? change.data : {};
 }
 

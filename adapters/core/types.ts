@@ -11,9 +11,35 @@ export const SYNC_ENTITIES = ['meta', 'timeline', 'vendors', 'guests', 'payments
 export type SyncEntity = (typeof SYNC_ENTITIES)[number];
 export const SINGLETON_ID = '_';
 
+/**
+ * What a record says about the wedding it belongs to, for routing a connection's records to its
+ * weddings (server/bridge/inbound-router.ts): matched against each bound wedding's date, couple
+ * and venue, and used to fill in a wedding created from the record.
+ */
+export interface RoutingHints {
+  /** The day the record is about, ISO date (wall date in its own zone). */
+  date?: string;
+  /** Free text that may name the couple (an event's title, an invoice's description). */
+  text?: string;
+  /** Where it takes place. */
+  venue?: string;
+  /** IANA zone the record's times are in. */
+  timeZone?: string;
+}
+
+/** Fields every record change may carry for routing across weddings (connection scope). */
+interface Routed {
+  /**
+   * The wedding the record names explicitly (our metadata, our event key): read by adapters in
+   * connection scope (`runtime.weddingId` ''), where records of every wedding come through.
+   */
+  weddingId?: string;
+  hints?: RoutingHints;
+}
+
 /** An external system's change, in our schema's vocabulary (fields as in schema/document/entities.ts). */
 export type InboundChange =
-  | {
+  | Routed & {
     op: 'upsert';
     entity: SyncEntity;
     /** The entity's id in the external system (for singletons, any stable string). */
@@ -28,7 +54,7 @@ export type InboundChange =
      */
     refusedDelete?: true;
   }
-  | {
+  | Routed & {
     op: 'delete'; entity: SyncEntity; externalId: string; entityId?: string;
     /**
      * Not reported by the system: missing from a complete listing (a full resync). When it was
@@ -164,6 +190,10 @@ export interface AdapterState {
 
 export interface AdapterRuntime {
   integrationId: string;
+  /**
+   * The wedding this instance serves; '' for a connection-scope instance of a system that
+   * `servesManyWeddings`: it reads every wedding's records and tags each with the wedding it names.
+   */
   weddingId: string;
   /** The URL this integration's webhooks are delivered to. */
   webhookUrl: string;
@@ -235,8 +265,15 @@ export interface AdapterDefinition {
   readonly configuration: ZodType;
   /** Validates credentials and configuration (throwing one AdapterError listing every problem) and binds them. */
   create(input: AdapterInput): Adapter;
-  /** For `/api/integrations/webhook/:system`: the integration a payload belongs to, or null. */
+  /** For `/api/integrations/webhook/:system`: the connection (or binding) a payload belongs to, or null. */
   routeWebhook?(request: WebhookRequest): string | null;
+  /**
+   * One connection of this system serves many weddings: an instance created with `weddingId` ''
+   * verifies, parses and pulls for all of them, setting `InboundChange.weddingId` where the record
+   * names its wedding and `hints` where it does not. Systems without it serve one wedding per
+   * connection.
+   */
+  readonly servesManyWeddings?: boolean;
 }
 
 /** Whether the adapter pulls: it declares the capability and implements it. */

@@ -216,4 +216,5 @@ export const googleCalendarAdapter: AdapterDefinition = {
   description: 'Google Calendar: timeline events both ways, sync tokens, push channels, busy times.',
   configuration: GoogleCalendarConfiguration,
   create: createGoogleCalendarAdapter,
+  servesManyWeddings: true,
 };

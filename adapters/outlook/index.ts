@@ -270,6 +270,7 @@ export const outlookAdapter: AdapterDefinition = {
   description: 'Outlook / Microsoft 365 calendars through Microsoft Graph: delta sync, change notifications, busy times.',
   configuration: OutlookConfiguration,
   create: createOutlookAdapter,
+  servesManyWeddings: true,
 };
 
 export type { Subscription };

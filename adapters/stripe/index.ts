@@ -247,7 +247,7 @@ export function createStripeAdapter(input: AdapterInput): Adapter {
     async activate() {
       if (!inbound || credentials.webhookSecret || !config.registerWebhook || state().endpointId) return;
       const endpoint = await call(() => stripe.webhookEndpoints.create(
-        { url: runtime.webhookUrl, enabled_events: [...STRIPE_EVENT_TYPES], description: `WedSync Hub: wedding ${runtime.weddingId}`, metadata: { [META.integration]: runtime.integrationId } },
+        { url: runtime.webhookUrl, enabled_events: [...STRIPE_EVENT_TYPES], description: runtime.weddingId ? `WedSync Hub: wedding ${runtime.weddingId}` : 'WedSync Hub', metadata: { [META.integration]: runtime.integrationId } },
         { idempotencyKey: `wedsync-${runtime.integrationId}-endpoint` },
       ));
       if (!endpoint.secret) throw new AdapterError('permanent', 'Stripe did not return the new endpoint\'s signing secret');
@@ -273,6 +273,7 @@ export const stripeAdapter: AdapterDefinition = {
   description: 'Stripe: payment intents, invoices, Checkout and refunds onto the wedding\'s payments; invoices or payment intents for each payment milestone.',
   configuration: StripeConfiguration,
   create: createStripeAdapter,
+  servesManyWeddings: true,
   routeWebhook(request) {
     try {
       const event = JSON.parse(request.rawBody) as { data?: { object?: { metadata?: Record<string, string> } } };

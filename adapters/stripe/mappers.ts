@@ -37,6 +37,7 @@ interface RefundJson { id: string; charge: string | null; payment_intent: string
 interface CheckoutSessionJson { id: string; amount_total: number | null; currency: string | null; payment_status: string; status: string | null; payment_intent: string | null; url: string | null; metadata: Metadata }
 
 export interface MapContext {
+  /** The wedding served; '' in connection scope, where every wedding's objects are read and tagged. */
   weddingId: string;
   /** Attributed to untagged payments, when they are accepted. */
   vendorId?: string;
@@ -92,23 +93,31 @@ export function taggedWedding(metadata: Metadata): string | null {
   return metadata?.[META.wedding] || null;
 }
 
+/** Whether an object tagged for `wedding` is read here: its own wedding's, or any in connection scope. */
+export function servesWedding(wedding: string, ctx: MapContext): boolean {
+  return ctx.weddingId === '' || wedding === ctx.weddingId;
+}
+
 /**
  * The tags on an object: null when it belongs to another wedding, or carries none and untagged
  * payments are not accepted.
  */
-function identify(metadata: Metadata, ctx: MapContext): { entityId?: string; vendorId: string; milestone: Payment['milestone'] } | null {
+function identify(metadata: Metadata, ctx: MapContext): { entityId?: string; vendorId: string; milestone: Payment['milestone']; weddingId?: string } | null {
   const m = metadata ?? {};
   const wedding = m[META.wedding];
   if (wedding) {
-    if (wedding !== ctx.weddingId || !m[META.vendor]) return null;
-    return { entityId: m[META.payment], vendorId: m[META.vendor]!, milestone: milestoneOf(m[META.milestone]) };
+    if (!servesWedding(wedding, ctx) || !m[META.vendor]) return null;
+    return { entityId: m[META.payment], vendorId: m[META.vendor]!, milestone: milestoneOf(m[META.milestone]), ...(ctx.weddingId === '' ? { weddingId: wedding } : {}) };
   }
   if (!ctx.acceptUntagged || !ctx.vendorId) return null;
   return { vendorId: ctx.vendorId, milestone: milestoneOf(m[META.milestone]) };
 }
 
 function upsert(externalId: string, id: ReturnType<typeof identify>, data: Record<string, unknown>): InboundChange {
-  return { op: 'upsert', entity: 'payments', externalId, ...(id!.entityId ? { entityId: id!.entityId } : {}), data: { processor: 'stripe', vendorId: id!.vendorId, ...data } };
+  return {
+    op: 'upsert', entity: 'payments', externalId, ...(id!.entityId ? { entityId: id!.entityId } : {}), data: { processor: 'stripe', vendorId: id!.vendorId, ...data },
+    ...(id!.weddingId ? { weddingId: id!.weddingId } : {}),
+  };
 }
 
 function position(key: string, created: number, status: Payment['status']): SnapshotPosition {
@@ -269,7 +278,7 @@ export function mapEvent(event: StripeEventJson, ctx: MapContext): MappedEvent {
   }
   if (REFUND_EVENTS.has(event.type) && (obj.object === 'charge' || obj.object === 'refund')) {
     const tagged = taggedWedding(obj.metadata);
-    if (tagged && tagged !== ctx.weddingId) return NOT_RELEVANT;
+    if (tagged && !servesWedding(tagged, ctx)) return NOT_RELEVANT;
     if (obj.object === 'charge' && tagged) return mapCharge(obj as unknown as ChargeJson, ctx, event.created);
     // No metadata: Stripe puts none on an invoice's charges, nor on refunds made outside WedSync.
     const charge = obj.object === 'charge' ? obj.id : (obj as unknown as RefundJson).charge;

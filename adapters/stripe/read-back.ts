@@ -1,7 +1,7 @@
 import type Stripe from 'stripe';
 import { call } from './client.ts';
 import {
-  mapCharge, mapInvoiceSettlement, mapPaymentIntent, taggedWedding,
+  mapCharge, mapInvoiceSettlement, mapPaymentIntent, taggedWedding, servesWedding,
   type ChargeJson, type InvoiceJson, type MapContext, type MappedEvent, type PaymentIntentJson, type ReadBack,
 } from './mappers.ts';
 
@@ -52,7 +52,7 @@ async function readBackCharge(stripe: Stripe, chargeId: string, ctx: MapContext,
   const charge = await call(() => stripe.charges.retrieve(chargeId));
   const json = { ...charge, payment_intent: idOf(charge.payment_intent) } as unknown as ChargeJson;
   const own = taggedWedding(charge.metadata);
-  if (own) return own === ctx.weddingId ? mapped(mapCharge(json, ctx, created)) : { kind: 'other' };
+  if (own) return servesWedding(own, ctx) ? mapped(mapCharge(json, ctx, created)) : { kind: 'other' };
   if (!json.payment_intent) return unknownOrUntagged(json, ctx, created, `refund of charge ${chargeId}, which has no payment intent and no WedSync metadata`);
   const pi = json.payment_intent;
   const invoice = await invoiceOf(stripe, pi);
@@ -60,14 +60,14 @@ async function readBackCharge(stripe: Stripe, chargeId: string, ctx: MapContext,
   // Not an invoice's payment: the intent may carry the metadata its charge lacks.
   const intent = await call(() => stripe.paymentIntents.retrieve(pi));
   const tagged = taggedWedding(intent.metadata);
-  if (tagged) return tagged === ctx.weddingId ? mapped(mapCharge(json, ctx, created, intent.metadata)) : { kind: 'other' };
+  if (tagged) return servesWedding(tagged, ctx) ? mapped(mapCharge(json, ctx, created, intent.metadata)) : { kind: 'other' };
   return unknownOrUntagged(json, ctx, created, `refund of charge ${chargeId} (payment intent ${pi}), which no invoice or payment of this wedding names`);
 }
 
 async function readBackInvoice(stripe: Stripe, invoiceId: string, ctx: MapContext, created: number, eventType: string): Promise<ReadBackResult> {
   const invoice = await call(() => stripe.invoices.retrieve(invoiceId)) as unknown as InvoiceJson;
   const own = taggedWedding(invoice.metadata);
-  if (own && own !== ctx.weddingId) return { kind: 'other' };
+  if (own && !servesWedding(own, ctx)) return { kind: 'other' };
   if (!own && !(ctx.acceptUntagged && ctx.vendorId)) return { kind: 'unknown', reason: `refund of a payment of invoice ${invoiceId}, which WedSync did not create` };
   let chargeRefunds = 0;
   for (const payment of await listAll((after) => stripe.invoicePayments.list({ invoice: invoiceId, status: 'paid', limit: 100, ...after }))) {

@@ -33,7 +33,10 @@ export const ConnectBody = z.object({
 export type ConnectBody = z.infer<typeof ConnectBody>;
 
 export const ConnectResult = z.object({
+  /** The binding of the new connection to the wedding (links, outbox and audit are keyed by it). */
   integrationId: z.string(),
+  /** The connection (the external account); for a connection made from a wedding, the same id. */
+  connectionId: z.string(),
   system: z.string(),
   category: z.enum(SYSTEM_CATEGORIES),
   capabilities: z.array(z.string()),

@@ -1,15 +1,11 @@
-import crypto from 'node:crypto';
 import type * as Y from 'yjs';
 import {
-  WeddingDoc, canOpenWedding, clientOrigin, parseOrThrow, TimelineEventInput,
+  WeddingDoc, clientOrigin, parseOrThrow, TimelineEventInput,
   type Conflict, type ConnectBody, type ConnectResult, type IntegrationHealth, type IntegrationSummary, type StatusBody,
   type SyncResponse, type TimelineSyncResponse, type UpdateIntegrationBody,
 } from '../../schema/index.ts';
-import {
-  AdapterError, canPull, canPush, contentHash, destinationForbidden, findSecretValues, networkReason, newWebhookSecret, project, toAdapterError,
-  type Adapter, type AdapterDefinition, type AdapterRuntime, type Egress, type SyncEntity, type WebhookReply, type WebhookRequest,
-} from '../../adapters/core/index.ts';
-import { AuthError, assertApiReader } from '../auth/auth-error.ts';
+import { canPull, canPush, toAdapterError, type Egress, type SyncEntity, type WebhookReply, type WebhookRequest } from '../../adapters/core/index.ts';
+import { AuthError } from '../auth/auth-error.ts';
 import type { Principal } from '../auth/tokens.ts';
 import type { AdapterModule } from '../../adapters/registry.ts';
 import type { Logger } from '../logger.ts';
@@ -21,11 +17,11 @@ import type { CredentialCipher } from './credential-cipher.ts';
 import { entityIds } from './entity-access.ts';
 import type { ApplyOutcome } from './inbound-applier.ts';
 import { InboxStore } from './inbox-store.ts';
-import { InboxWorker, type ChangesPayload } from './inbox-worker.ts';
+import { InboxWorker } from './inbox-worker.ts';
 import { IntegrationRegistry, type LiveIntegration } from './integration-registry.ts';
-import { IntegrationStore, type Integration } from './integration-store.ts';
+import { IntegrationStore } from './integration-store.ts';
 import { LinkStore } from './link-store.ts';
-import { OutboundPlanner, type EntityPushPayload } from './outbound-planner.ts';
+import { OutboundPlanner } from './outbound-planner.ts';
 import { OutboxStore, toOutboxEntry, type OutboxRow } from './outbox-store.ts';
 import { OutboxWorker } from './outbox-worker.ts';
 import { Puller } from './puller.ts';
@@ -33,12 +29,18 @@ import { applyRetention, type RetentionSettings } from './retention.ts';
 import { createRetryPolicy } from './retry-policy.ts';
 import { clipText } from '../../schema/document/text.ts';
 import { WebhookIntake } from './webhook-intake.ts';
-import { mergeKeepingSecrets } from './configuration-secrets.ts';
 import { sealPlainConfigurations } from './configuration-migration.ts';
 import { integrationSummary } from './integration-view.ts';
-import { maskingErrors, secretStrings } from './secret-masking.ts';
 import { isWriter } from '../auth/tokens.ts';
-import { assertMayConnect } from '../auth/connect-rights.ts';
+import { ConnectionRuntime, type LiveConnection } from './connection-runtime.ts';
+import { ConnectionsService } from './connections-service.ts';
+import { InboundRouter } from './inbound-router.ts';
+import { assertManage, assertRead, canManage, visible } from './integration-access.ts';
+import { pushEntity } from './pusher.ts';
+import { bindingPullTarget, connectionPullTarget, type PullTargetDeps } from './pull-targets.ts';
+import { UnmatchedQueue } from './unmatched-queue.ts';
+import { UnmatchedStore } from './unmatched-store.ts';
+import { WeddingFactsCache } from './wedding-facts.ts';
 
 /** How the bridge reaches wedding documents: in process (Hocuspocus) or, for `wedsync peer`, over a provider. */
 export interface DocumentAccess {
@@ -77,6 +79,14 @@ export interface BridgeDeps {
   commitPending?: () => void;
   /** Runs a write in the current group commit (webhook receipts share commits under load; the reply waits for it). */
   inGroup?: <T>(fn: () => T) => T;
+  /** Workspaces and weddings (server/people/): who acts for a workspace, where a wedding belongs, new weddings from records. */
+  people?: BridgePeople;
+}
+
+/** What the bridge asks of the people store. */
+export interface BridgePeople {
+  memberRole(workspaceId: string, personId: string): Promise<string | null>;
+  registerWedding(input: { id: string; workspaceId: string | null; createdBy?: string }): Promise<void>;
 }
 
 const ENTITY_KIND = 'entity';
@@ -96,11 +106,18 @@ export class Bridge {
   readonly planner: OutboundPlanner;
   readonly inboxWorker: InboxWorker;
   readonly outboxWorker: OutboxWorker;
+  /** Running connections and their adapters. */
+  readonly runtime: ConnectionRuntime;
+  /** Connect, bind, unbind, disconnect. */
+  readonly connections: ConnectionsService;
+  readonly unmatched: UnmatchedStore;
+  readonly unmatchedQueue: UnmatchedQueue;
+  private readonly router: InboundRouter;
+  private readonly facts: WeddingFactsCache;
   private readonly now: () => number;
   private readonly puller: Puller;
   private readonly webhooks: WebhookIntake;
   private timers: NodeJS.Timeout[] = [];
-  private readonly definitions = new Map<string, Promise<AdapterDefinition>>();
   private readonly statusSections = new Map<string, (p: Principal, weddingId: string) => Promise<unknown>>();
 
   constructor(private readonly deps: BridgeDeps) {
@@ -111,6 +128,38 @@ export class Bridge {
     this.inbox = new InboxStore(db);
     this.outbox = new OutboxStore(db);
     this.audit = new AuditLog(db, this.now);
+    this.unmatched = new UnmatchedStore(db);
+    this.runtime = new ConnectionRuntime({
+      store: this.store, registry: this.registry, adapters: deps.adapters, egress: deps.egress, publicUrl: () => settings.publicUrl,
+      logger: logger.child({ component: 'connections' }), now: this.now,
+    });
+    this.facts = new WeddingFactsCache((weddingId, fn) => deps.docs.withDocument(weddingId, fn));
+    deps.docs.onUpdate(this.facts.onUpdate);
+    this.router = new InboundRouter({
+      db, inbox: this.inbox, unmatched: this.unmatched, facts: this.facts, audit: this.audit, now: this.now,
+      bindingsOf: (connectionId) => this.runtime.bindingsOf(connectionId),
+      write: (fn) => (deps.inGroup ? deps.inGroup(() => db.transaction(fn)()) : db.transaction(fn)()),
+      receipt: (connectionId, eventId, at) => this.store.connections.receipt(connectionId, eventId, at),
+      kick: (weddingId) => this.inboxWorker.kick(weddingId),
+      onUnmatched: (id) => { void this.unmatchedQueue.autoCreate(id).catch((error) => logger.warn({ err: error, recordId: id }, 'could not create a wedding from an unmatched record')); },
+    });
+    this.connections = new ConnectionsService({
+      db, store: this.store, links: this.links, runtime: this.runtime, registry: this.registry, audit: this.audit, logger, now: this.now,
+      workspaceOfWedding: (weddingId) => (db.prepare('SELECT workspace_id FROM weddings WHERE id = ?').pluck().get(weddingId) as string | null | undefined) ?? null,
+      actsForWorkspace: (p, workspaceId) => this.actsForWorkspace(p, workspaceId),
+      initialSync: (live) => this.initialSync(live),
+      forgetBinding: (id) => this.outboxWorker.forget(id),
+    });
+    this.unmatchedQueue = new UnmatchedQueue({
+      unmatched: this.unmatched, store: this.store, inbox: this.inbox, connections: this.connections, audit: this.audit, logger, now: this.now,
+      actsForWorkspace: (p, workspaceId) => this.actsForWorkspace(p, workspaceId),
+      registerWedding: async (input) => {
+        if (!deps.people) throw new BridgeError('invalid_config', 'weddings cannot be created here (no people store)');
+        await deps.people.registerWedding(input);
+      },
+      withDocument: (weddingId, fn) => deps.docs.withDocument(weddingId, fn),
+      kick: (weddingId) => this.inboxWorker.kick(weddingId),
+    });
     this.planner = new OutboundPlanner({
       registry: this.registry, links: this.links, outbox: this.outbox, now: this.now, coalesceMs: settings.coalesceMs,
       describeOrigin: deps.docs.describeOrigin, onPlanned: () => this.outboxWorker.kick(),
@@ -129,7 +178,7 @@ export class Bridge {
           .then(() => this.outboxWorker.kick(), (error) => logger.warn({ err: error, outboxId: row.id }, 'could not re-plan a superseded push'));
       },
     });
-    this.outboxWorker.register(ENTITY_KIND, (row, live) => this.pushEntity(row, live));
+    this.outboxWorker.register(ENTITY_KIND, (row, live) => pushEntity({ links: this.links, inbox: this.inbox, now: this.now, kick: (weddingId) => this.inboxWorker.kick(weddingId) }, row, live));
     this.inboxWorker = new InboxWorker({
       inbox: this.inbox, registry: this.registry, integrations: this.store, links: this.links, audit: this.audit, metrics, now: this.now,
       logger: logger.child({ component: 'inbox' }),
@@ -137,16 +186,17 @@ export class Bridge {
       withDocument: (weddingId, fn) => deps.docs.withDocument(weddingId, fn),
       atomically: (fn) => db.transaction(fn)(),
       afterApply: (live, weddingId, doc, touched, pushBack, held) => this.afterApply(live, weddingId, doc, touched, pushBack, held),
-      requestPull: (live) => { void this.pullInBackground(live, false); },
+      requestPull: (live) => { void this.pullInBackground(live, false).catch(() => undefined); },
     });
     this.webhooks = new WebhookIntake({
-      registry: this.registry, inbox: this.inbox, audit: this.audit, metrics, now: this.now,
-      knowsSystem: (system) => deps.adapters.some((a) => a.system === system),
-      definitionOf: (system) => this.definitionOf(system),
+      registry: this.registry, connections: this.runtime, router: this.router, inbox: this.inbox, audit: this.audit, metrics, now: this.now,
+      knowsSystem: (system) => this.runtime.knowsSystem(system),
+      definitionOf: (system) => this.runtime.definitionOf(system),
+      requestPull: (live) => { void this.pullConnection(live, false).catch(() => undefined); },
       inGroup: deps.inGroup,
       kick: (weddingId) => this.inboxWorker.kick(weddingId),
     });
-    this.puller = new Puller({ inbox: this.inbox, integrations: this.store, links: this.links, audit: this.audit, now: this.now, kick: (weddingId) => this.inboxWorker.kick(weddingId) });
+    this.puller = new Puller({ now: this.now });
     deps.docs.onUpdate(this.planner.onAppend);
     this.bindMetrics();
   }
@@ -176,14 +226,23 @@ export class Bridge {
 
   // ── lifecycle ───────────────────────────────────────────────────────────────────────────────
   async start(): Promise<void> {
-    await sealPlainConfigurations(this.deps.db, this.deps.cipher, (system) => this.definitionOf(system), this.deps.logger);
+    await sealPlainConfigurations(this.deps.db, this.deps.cipher, (system) => this.runtime.definitionOf(system), this.deps.logger);
     for (const integration of this.store.listActive()) {
       if (integration.runMode !== 'in_process') continue;
       try {
-        this.registry.put(await this.bind(integration));
+        this.registry.put(await this.runtime.buildBinding(integration));
       } catch (error) {
         this.deps.logger.error({ err: error, integrationId: integration.id }, 'integration could not be started; marked as error');
         this.store.update(integration.id, { status: 'error', last_error: clipText((error as Error).message, 500), last_error_at: new Date(this.now()).toISOString() });
+      }
+    }
+    const connectionIds = this.deps.db.prepare("SELECT id FROM connections WHERE status IN ('active', 'needs_attention') AND run_mode = 'in_process' ORDER BY created_at, id").pluck().all() as string[];
+    for (const id of connectionIds) {
+      try {
+        await this.runtime.refresh(id);
+      } catch (error) {
+        this.deps.logger.error({ err: error, connectionId: id }, 'connection could not be started; marked as error');
+        this.store.connections.update(id, { status: 'error', last_error: clipText((error as Error).message, 500), last_error_at: new Date(this.now()).toISOString() });
       }
     }
     this.inboxWorker.start();
@@ -203,204 +262,46 @@ export class Bridge {
     await this.puller.drain();
   }
 
-  private runtimeFor(i: { id: string; weddingId: string; system: string; webhookSecret: string }, state: Record<string, unknown>): AdapterRuntime {
-    let current = state;
-    return {
-      integrationId: i.id,
-      weddingId: i.weddingId,
-      webhookUrl: this.webhookUrl(i.system, i.id),
-      webhookSecret: i.webhookSecret,
-      fetch: this.deps.egress.fetch,
-      egress: this.deps.egress,
-      now: this.now,
-      state: {
-        get: () => current,
-        set: (next) => {
-          current = next;
-          this.store.update(i.id, { adapter_state: JSON.stringify(next) });
-        },
-      },
-    };
+  /** Where a connection's webhooks are delivered. */
+  webhookUrl(system: string, connectionId: string): string {
+    return this.runtime.webhookUrl(system, connectionId);
   }
 
-  private definitionOf(system: string): Promise<AdapterDefinition> {
-    const module = this.deps.adapters.find((a) => a.system === system);
-    if (!module) return Promise.reject(new BridgeError('unknown_system', `no adapter for ${JSON.stringify(system)}; known: ${this.deps.adapters.map((a) => a.system).join(', ')}`));
-    let loading = this.definitions.get(system);
-    if (!loading) {
-      loading = module.load();
-      this.definitions.set(system, loading);
-      loading.catch(() => this.definitions.delete(system));
+  /** Whether `p` acts for the workspace: an admin, a member (a person's token), or one of its API keys. */
+  async actsForWorkspace(p: Principal, workspaceId: string): Promise<boolean> {
+    if (p.role === 'admin' && p.weddings.includes('*')) return true;
+    if (p.apiKeyId) {
+      const owner = this.deps.db.prepare('SELECT workspace_id FROM api_keys WHERE id = ?').pluck().get(p.apiKeyId) as string | undefined;
+      return owner === workspaceId && (p.role === 'planner' || p.role === 'admin');
     }
-    return loading;
-  }
-
-  private async bind(integration: Integration): Promise<LiveIntegration> {
-    const definition = await this.definitionOf(integration.system);
-    const adapter = definition.create({
-      integrationId: integration.id, weddingId: integration.weddingId, credentials: integration.credentials,
-      configuration: integration.configuration, runtime: this.runtimeFor(integration, integration.adapterState),
-    });
-    const secrets = secretStrings(integration, findSecretValues(definition.configuration, integration.configuration));
-    return { integration, adapter: maskingErrors(adapter, secrets), definition };
-  }
-
-  webhookUrl(system: string, integrationId: string): string {
-    return `${this.deps.settings.publicUrl.replace(/\/$/, '')}/api/integrations/webhook/${system}/${integrationId}`;
-  }
-
-  // ── permissions ─────────────────────────────────────────────────────────────────────────────
-  private assertRead(p: Principal, weddingId: string): void {
-    if (!canOpenWedding(p, weddingId)) throw new AuthError('wedding_forbidden', `this token does not open wedding ${weddingId}`);
-    assertApiReader(p.role, 'integrations API');
-  }
-
-  private canManage(p: Principal, weddingId: string, vendorId: string | null): boolean {
-    if (!canOpenWedding(p, weddingId)) return false;
-    if (p.role === 'admin' || p.role === 'planner') return true;
-    return p.role === 'vendor' && !!p.vendorId && vendorId === p.vendorId;
-  }
-
-  private assertManage(p: Principal, weddingId: string, vendorId: string | null): void {
-    this.assertRead(p, weddingId);
-    if (!this.canManage(p, weddingId, vendorId)) {
-      throw new AuthError('role_forbidden', p.role === 'vendor' ? 'vendors manage only their own systems (the token\'s vendorId)' : `the ${p.role} role cannot manage integrations`);
-    }
-  }
-
-  private visible(p: Principal, i: Integration): boolean {
-    return p.role !== 'vendor' || (!!p.vendorId && i.vendorId === p.vendorId);
-  }
-
-  private liveOrThrow(id: string): LiveIntegration {
-    const live = this.registry.get(id);
-    if (!live) throw new BridgeError('integration_not_found', `no active integration ${id}`);
-    return live;
+    return !!this.deps.people && (await this.deps.people.memberRole(workspaceId, p.sub)) !== null;
   }
 
   // ── integrations API ────────────────────────────────────────────────────────────────────────
-  async connect(p: Principal, body: ConnectBody): Promise<ConnectResult> {
-    this.assertManage(p, body.weddingId, body.vendorId ?? (p.role === 'vendor' ? p.vendorId ?? null : null));
-    const vendorId = body.vendorId ?? (p.role === 'vendor' ? p.vendorId ?? null : null);
-    const definition = await this.definitionOf(body.system);
-    assertMayConnect(p, definition);
-    const id = `int_${crypto.randomBytes(9).toString('base64url')}`;
-    // Callers may bring their own signing secret (a subscriber that already verifies with it).
-    const supplied = body.credentials.webhookSecret;
-    const webhookSecret = typeof supplied === 'string' && /^whsec_[A-Za-z0-9+/=]{22,}$/.test(supplied) ? supplied : newWebhookSecret();
-    let adapter: Adapter;
-    try {
-      adapter = maskingErrors(definition.create({
-        integrationId: id, weddingId: body.weddingId, credentials: body.credentials, configuration: body.configuration,
-        runtime: this.runtimeFor({ id, weddingId: body.weddingId, system: body.system, webhookSecret }, {}),
-      }), secretStrings({ ...body, webhookSecret }, findSecretValues(definition.configuration, body.configuration)));
-    } catch (error) {
-      if (error instanceof AdapterError) throw new BridgeError('invalid_config', error.message, { cause: error });
-      throw error;
-    }
-    try {
-      await adapter.testConnection();
-    } catch (error) {
-      // Adapters report failures as AdapterErrors whose messages never quote what the remote system
-      // answered; anything else (a library's own error) is reported by its class only, for the same reason.
-      const refused = destinationForbidden(error);
-      const forbidden = refused !== null || (error instanceof AdapterError && error.code === 'destination_forbidden');
-      const message = error instanceof AdapterError ? error.message : refused ? refused.message : `${body.system}: ${networkReason(error)}`;
-      this.audit.record({ weddingId: body.weddingId, actor: `user:${p.sub}`, action: 'integration.connect', entity: null, entityId: null, result: 'failed', detail: { system: body.system, code: forbidden ? 'destination_forbidden' : 'connection_test_failed', message: clipText(message, 300) } });
-      throw new BridgeError(forbidden ? 'destination_forbidden' : 'connection_test_failed', `connection test failed: ${message}`, { cause: error });
-    }
-    const integration = this.store.create({
-      id, weddingId: body.weddingId, system: body.system, category: body.vendorSystemType ?? definition.category, vendorId, runMode: 'in_process',
-      credentials: body.credentials, webhookSecret, configuration: body.configuration,
-      configurationSecrets: findSecretValues(definition.configuration, body.configuration), capabilities: [...adapter.capabilities], createdBy: p.sub,
-      connector: { sub: p.sub, role: p.role, vendorId: p.role === 'vendor' ? p.vendorId ?? null : null },
-    });
-    // The adapter was built before the row existed; rebuild it around the stored row so its state persists.
-    const live = await this.bind(integration);
-    this.registry.put(live);
-    try {
-      await live.adapter.activate?.();
-    } catch (error) {
-      this.deps.logger.warn({ err: error, integrationId: id }, 'activation failed; the integration stays active and pulls instead');
-      this.store.update(id, { last_error: clipText(`activation: ${toAdapterError(error, body.system).message}`, 500), last_error_at: new Date(this.now()).toISOString() });
-    }
-    this.audit.record({ weddingId: body.weddingId, integrationId: id, actor: `user:${p.sub}`, action: 'integration.connect', result: 'ok', detail: { system: body.system, capabilities: live.adapter.capabilities } });
-    void this.initialSync(live).catch((error) => this.deps.logger.warn({ err: error, integrationId: id }, 'initial sync failed'));
-    return {
-      integrationId: id, system: body.system, category: integration.category, capabilities: [...live.adapter.capabilities],
-      webhookUrl: this.webhookUrl(body.system, id), webhookSecret,
-    };
+  /** POST /api/integrations/vendor/connect with a wedding: see ConnectionsService.connectWedding. */
+  connect(p: Principal, body: ConnectBody): Promise<ConnectResult> {
+    return this.connections.connectWedding(p, body);
   }
 
-  /** A new integration receives the wedding as it is, and brings in what its system has. */
+  /** A new binding receives the wedding as it is, and brings in what its system has (a connection's records are routed again). */
   private async initialSync(live: LiveIntegration): Promise<void> {
     if (canPush(live.adapter)) await this.planAll(live, Object.keys(live.adapter.fields) as SyncEntity[], false);
     if (canPull(live.adapter)) await this.pullInBackground(live, true);
   }
 
   list(p: Principal, weddingId: string): IntegrationSummary[] {
-    this.assertRead(p, weddingId);
-    return this.store.listForWedding(weddingId).filter((i) => this.visible(p, i)).map((i) => integrationSummary(p, i, this.webhookUrl(i.system, i.id)));
+    assertRead(p, weddingId);
+    return this.store.listForWedding(weddingId).filter((i) => visible(p, i)).map((i) => integrationSummary(p, i, this.webhookUrl(i.system, i.connectionId)));
   }
 
-  /**
-   * Changes a connection's configuration and credentials (see UpdateIntegrationBody): what is not
-   * sent again, secrets included, stays as stored. The adapter is rebuilt and its connection test
-   * run before anything is stored; its state (watch channels, registered endpoints) is kept.
-   */
-  async update(p: Principal, id: string, body: UpdateIntegrationBody): Promise<IntegrationSummary> {
-    const integration = this.store.get(id);
-    if (!integration || !this.canManage(p, integration.weddingId, integration.vendorId)) {
-      if (integration) this.assertManage(p, integration.weddingId, integration.vendorId);
-      throw new BridgeError('integration_not_found', `no integration ${id}`);
-    }
-    // Adapters key what they keep (sealed endpoint secrets, channel tokens) on it: changing it means reconnecting.
-    const webhookSecret = body.credentials?.webhookSecret;
-    if (webhookSecret !== undefined && webhookSecret !== integration.webhookSecret) {
-      throw new BridgeError('invalid_config', 'the webhook secret of a connection cannot be changed: disconnect and connect again');
-    }
-    const definition = await this.definitionOf(integration.system);
-    const configuration = mergeKeepingSecrets(integration.configuration, body.configuration ?? {}, integration.configurationView);
-    const credentials = mergeKeepingSecrets(integration.credentials, body.credentials ?? {}, {});
-    const next: Integration = { ...integration, configuration, credentials };
-    let live: LiveIntegration;
-    try {
-      live = await this.bind(next);
-    } catch (error) {
-      if (error instanceof AdapterError) throw new BridgeError('invalid_config', error.message, { cause: error });
-      throw error;
-    }
-    try {
-      await live.adapter.testConnection();
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      this.audit.record({ weddingId: integration.weddingId, integrationId: id, actor: `user:${p.sub}`, action: 'integration.update', result: 'failed', detail: { system: integration.system, message: clipText(message, 300) } });
-      throw new BridgeError('connection_test_failed', `connection test failed: ${message}`, { cause: error });
-    }
-    this.store.replaceSettings(id, { credentials, configuration, configurationSecrets: findSecretValues(definition.configuration, configuration), capabilities: [...live.adapter.capabilities] });
-    const stored = this.store.get(id)!;
-    if (integration.status === 'active' && integration.runMode === 'in_process') this.registry.put({ ...live, integration: stored });
-    // Names only: values may be secrets.
-    const changed = { configuration: Object.keys(body.configuration ?? {}), credentials: Object.keys(body.credentials ?? {}) };
-    this.audit.record({ weddingId: integration.weddingId, integrationId: id, actor: `user:${p.sub}`, action: 'integration.update', result: 'ok', detail: { system: integration.system, ...changed } });
-    return integrationSummary(p, stored, this.webhookUrl(stored.system, id));
+  /** PATCH /api/integrations/:id (ConnectionsService.updateIntegration). */
+  update(p: Principal, id: string, body: UpdateIntegrationBody): Promise<IntegrationSummary> {
+    return this.connections.updateIntegration(p, id, body);
   }
 
-  async remove(p: Principal, id: string): Promise<void> {
-    const integration = this.store.get(id);
-    if (!integration || !this.canManage(p, integration.weddingId, integration.vendorId)) {
-      if (integration) this.assertManage(p, integration.weddingId, integration.vendorId);
-      throw new BridgeError('integration_not_found', `no integration ${id}`);
-    }
-    const live = this.registry.remove(id);
-    this.outboxWorker.forget(id);
-    try {
-      await live?.adapter.deactivate?.();
-    } catch (error) {
-      this.deps.logger.warn({ err: error, integrationId: id }, 'deactivation failed; removing anyway');
-    }
-    this.store.remove(id);
-    this.audit.record({ weddingId: integration.weddingId, integrationId: id, actor: `user:${p.sub}`, action: 'integration.remove', result: 'ok', detail: { system: integration.system } });
+  /** DELETE /api/integrations/:id (ConnectionsService.removeIntegration). */
+  remove(p: Principal, id: string): Promise<void> {
+    return this.connections.removeIntegration(p, id);
   }
 
   // ── webhooks (WebhookIntake) ────────────────────────────────────────────────────────────────
@@ -413,17 +314,39 @@ export class Bridge {
   }
 
   // ── sync ────────────────────────────────────────────────────────────────────────────────────
-  /** Pulls every page into the inbox; resolves with the inbox row ids (see Puller). */
+  private get pullDeps(): PullTargetDeps {
+    return {
+      audit: this.audit, inbox: this.inbox, store: this.store, links: this.links, router: this.router, now: this.now,
+      kick: (weddingId) => this.inboxWorker.kick(weddingId), bindingsOf: (id) => this.runtime.bindingsOf(id),
+    };
+  }
+
+  /**
+   * Pulls what the binding's system has into the inbox; resolves with the inbox row ids (see
+   * Puller). For a connection serving many weddings that is the connection's pull: its rows for
+   * every bound wedding.
+   */
   pullInBackground(live: LiveIntegration, full: boolean): Promise<number[]> {
-    return this.puller.pull(live, full);
+    const connection = this.runtime.get(live.integration.connectionId);
+    if (connection?.routes) return this.pullConnection(connection, full);
+    return this.puller.pull(bindingPullTarget(this.pullDeps, live), full);
+  }
+
+  /** Pulls a connection: routed to its weddings, or (one wedding per connection) into its binding's inbox. */
+  pullConnection(live: LiveConnection, full: boolean): Promise<number[]> {
+    if (!live.routes) {
+      const binding = this.runtime.bindingsOf(live.connection.id)[0];
+      return binding ? this.puller.pull(bindingPullTarget(this.pullDeps, binding), full) : Promise.resolve([]);
+    }
+    return this.puller.pull(connectionPullTarget(this.pullDeps, live), full);
   }
 
   async sync(p: Principal, weddingId: string, body: { systems?: string[]; syncType: 'incremental' | 'full' }): Promise<SyncResponse> {
-    this.assertRead(p, weddingId);
+    assertRead(p, weddingId);
     // A sync writes the wedding (with each integration's rights): not for read-only tokens.
-    if (!this.canManage(p, weddingId, p.role === 'vendor' ? p.vendorId ?? null : null)) throw new AuthError('role_forbidden', `the ${p.role} role cannot sync integrations`);
+    if (!canManage(p, weddingId, p.role === 'vendor' ? p.vendorId ?? null : null)) throw new AuthError('role_forbidden', `the ${p.role} role cannot sync integrations`);
     const targets = this.registry.forWedding(weddingId)
-      .filter((l) => this.canManage(p, weddingId, l.integration.vendorId))
+      .filter((l) => canManage(p, weddingId, l.integration.vendorId))
       .filter((l) => !body.systems || body.systems.includes(l.integration.system) || body.systems.includes(l.integration.id));
     const full = body.syncType === 'full';
     const results = await Promise.all(targets.map(async (live) => {
@@ -504,7 +427,7 @@ export class Bridge {
   }
 
   async timelineSync(p: Principal, weddingId: string, body: { timeline?: Record<string, unknown>[]; waitMs: number }): Promise<TimelineSyncResponse> {
-    this.assertManage(p, weddingId, p.role === 'vendor' ? p.vendorId ?? null : null);
+    assertManage(p, weddingId, p.role === 'vendor' ? p.vendorId ?? null : null);
     let updated = 0;
     // Writing the timeline is a document write: the same rights as over the WebSocket, where vendor
     // and couple connections are read-only. (A vendor may still push the timeline to its own systems.)
@@ -517,7 +440,7 @@ export class Bridge {
       });
       updated = events.length;
     }
-    const targets = this.registry.forWedding(weddingId).filter((l) => canPush(l.adapter) && l.adapter.fields.timeline && this.canManage(p, weddingId, l.integration.vendorId));
+    const targets = this.registry.forWedding(weddingId).filter((l) => canPush(l.adapter) && l.adapter.fields.timeline && canManage(p, weddingId, l.integration.vendorId));
     const planned = new Map<string, number[]>();
     for (const live of targets) planned.set(live.integration.id, await this.planAll(live, ['timeline'], false));
     // Changes just written were planned by the outbound planner too; wait for those as well.
@@ -544,9 +467,9 @@ export class Bridge {
 
   // ── status, conflicts, audit, outbox ────────────────────────────────────────────────────────
   async status(p: Principal, weddingId: string): Promise<StatusBody> {
-    this.assertRead(p, weddingId);
+    assertRead(p, weddingId);
     const now = this.now();
-    const integrations = this.store.listForWedding(weddingId).filter((i) => this.visible(p, i));
+    const integrations = this.store.listForWedding(weddingId).filter((i) => visible(p, i));
     const integrationStatus: IntegrationHealth[] = integrations.map((i) => {
       const errorRate = this.audit.pushErrorRate(i.id);
       const outbox = this.outbox.countsFor(i.id, now);
@@ -580,7 +503,7 @@ export class Bridge {
   }
 
   async conflicts(p: Principal, weddingId: string): Promise<Conflict[]> {
-    this.assertRead(p, weddingId);
+    assertRead(p, weddingId);
     return this.deps.docs.withDocument(weddingId, (doc) => new WeddingDoc(doc).listConflicts().reverse());
   }
 
@@ -589,7 +512,7 @@ export class Bridge {
    * so every other system receives it). `local`: the local value stands and is pushed to the source.
    */
   async resolveConflict(p: Principal, weddingId: string, conflictId: string, winner: 'local' | 'remote'): Promise<Conflict> {
-    this.assertManage(p, weddingId, null);
+    assertManage(p, weddingId, null);
     const resolved = await this.deps.docs.withDocument(weddingId, (doc) => {
       const w = new WeddingDoc(doc);
       const conflict = w.listConflicts().find((c) => c.id === conflictId);
@@ -641,21 +564,21 @@ export class Bridge {
   }
 
   auditTrail(p: Principal, weddingId: string, limit: number, before?: number) {
-    this.assertManage(p, weddingId, null);
+    assertManage(p, weddingId, null);
     return this.audit.list(weddingId, limit, before);
   }
 
   deadLetters(p: Principal, weddingId: string) {
-    this.assertRead(p, weddingId);
-    const visible = new Set(this.store.listForWedding(weddingId).filter((i) => this.visible(p, i)).map((i) => i.id));
-    return this.outbox.deadFor(weddingId).filter((r) => visible.has(r.integrationId)).map(toOutboxEntry);
+    assertRead(p, weddingId);
+    const shown = new Set(this.store.listForWedding(weddingId).filter((i) => visible(p, i)).map((i) => i.id));
+    return this.outbox.deadFor(weddingId).filter((r) => shown.has(r.integrationId)).map(toOutboxEntry);
   }
 
   replayOutbox(p: Principal, id: number) {
     const row = this.outbox.get(id);
     const integration = row ? this.store.get(row.integrationId) : undefined;
-    if (!row || !integration || !this.canManage(p, row.weddingId, integration.vendorId)) {
-      if (row && integration) this.assertManage(p, row.weddingId, integration.vendorId);
+    if (!row || !integration || !canManage(p, row.weddingId, integration.vendorId)) {
+      if (row && integration) assertManage(p, row.weddingId, integration.vendorId);
       throw new BridgeError('outbox_not_found', `no outbox entry ${id}`);
     }
     if (!this.outbox.replay(id, this.now())) throw new BridgeError('outbox_not_replayable', `outbox entry ${id} is ${row.status}; only dead or cancelled entries can be replayed`);
@@ -665,66 +588,20 @@ export class Bridge {
     return toOutboxEntry(this.outbox.get(id)!);
   }
 
-  // ── delivery ────────────────────────────────────────────────────────────────────────────────
-  private async pushEntity(row: OutboxRow, live: LiveIntegration): Promise<{ status?: number | null; detail?: Record<string, unknown> }> {
-    const { adapter, integration } = live;
-    if (!canPush(adapter)) throw new AdapterError('unsupported', `${integration.system} does not push`);
-    const { change, wedding } = JSON.parse(row.payload) as EntityPushPayload;
-    const entity = change.entity;
-    // The link row is what the system has now: an earlier push may have created the external
-    // entity since this row was planned, or a deletion there detached it (externalId null: create).
-    const link = this.links.get(integration.id, entity, change.entityId);
-    if (link) {
-      change.externalId = link.externalId;
-      change.version = link.version;
-    }
-    change.base = link?.lastSynced ?? null;
-    if (change.op === 'delete' && !change.externalId) {
-      this.links.remove(integration.id, entity, change.entityId);
-      return { detail: { skipped: 'never created externally' } };
-    }
-    const result = await adapter.push(change, { idempotencyKey: row.idempotencyKey, wedding });
-    if (change.op === 'delete') this.links.remove(integration.id, entity, change.entityId);
-    else {
-      const fields = adapter.fields[entity] ?? [];
-      const lastSynced = project(change.data ?? {}, fields);
-      // Fields the system changed concurrently keep their old base, so that change still comes in (and is conflict-checked).
-      for (const f of result.unwritten ?? []) {
-        if (link && f in link.lastSynced) lastSynced[f] = link.lastSynced[f]; else delete lastSynced[f];
-      }
-      this.links.save({
-        integrationId: integration.id, entity, entityId: change.entityId, externalId: result.externalId ?? change.externalId,
-        lastSynced, lastHash: result.unwritten?.length ? contentHash(entity, lastSynced) : row.contentHash, version: result.version ?? null,
-      });
-    }
-    if (result.changes?.length) {
-      // Keyed by the push's idempotency key: a retried push that succeeds twice brings them in once.
-      const payload: ChangesPayload = { changes: result.changes };
-      this.inbox.add({ integrationId: integration.id, weddingId: row.weddingId, eventId: `push_${row.idempotencyKey}`, kind: 'changes', payload: JSON.stringify(payload), receivedAt: this.now() });
-      this.inboxWorker.kick(row.weddingId);
-    }
-    return { detail: { externalId: result.externalId ?? change.externalId, ...(result.changes?.length ? { writeBack: result.changes.length } : {}) } };
-  }
-
   // ── schedules ───────────────────────────────────────────────────────────────────────────────
+  /** One pull per connection (one cursor per stream), whatever the number of weddings it serves. */
   private scheduledPulls(): void {
     const now = this.now();
-    for (const live of this.registry.all()) {
+    for (const live of this.runtime.all()) {
       if (!canPull(live.adapter)) continue;
-      const last = this.puller.lastPulledAt(live.integration.id);
+      const last = this.puller.lastPulledAt(live.connection.id);
       if (now - last < this.deps.settings.pullIntervalMs) continue;
-      void this.pullInBackground(live, false).catch((error) => this.deps.logger.info({ err: error, integrationId: live.integration.id }, 'scheduled pull failed'));
+      void this.pullConnection(live, false).catch((error) => this.deps.logger.info({ err: error, connectionId: live.connection.id }, 'scheduled pull failed'));
     }
   }
 
-  private async maintain(): Promise<void> {
-    for (const live of this.registry.all()) {
-      try {
-        await live.adapter.maintain?.();
-      } catch (error) {
-        this.deps.logger.warn({ err: error, integrationId: live.integration.id }, 'adapter upkeep failed');
-      }
-    }
+  private maintain(): Promise<void> {
+    return this.runtime.maintain();
   }
 
   private cleanUp(): void {

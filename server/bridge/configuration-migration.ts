@@ -12,12 +12,15 @@ import type { CredentialCipher } from './credential-cipher.ts';
  * transaction; the old bytes are scrubbed from the database file and its WAL (see scrub.ts).
  * Rows whose adapter is unknown are left as they are (their URLs are still redacted when shown).
  *
- * @returns the ids of the integrations whose configuration was sealed
+ * Configurations live on connections (migration 020); a connection made from a wedding has the
+ * id the integration had, so the sealed values stay bound to it.
+ *
+ * @returns the ids of the connections whose configuration was sealed
  */
 export async function sealPlainConfigurations(
   db: Db, cipher: CredentialCipher, definitionOf: (system: string) => Promise<AdapterDefinition>, logger: Logger,
 ): Promise<string[]> {
-  const rows = db.prepare('SELECT id, system, configuration FROM integrations')
+  const rows = db.prepare('SELECT id, system, configuration FROM connections')
     .all() as { id: string; system: string; configuration: string }[];
   const updates: { id: string; configuration: string }[] = [];
   for (const row of rows) {
@@ -35,7 +38,7 @@ export async function sealPlainConfigurations(
     updates.push({ id: row.id, configuration: JSON.stringify(sealConfiguration(plain, secrets, cipher, row.id)) });
   }
   if (updates.length === 0) return [];
-  const write = db.prepare('UPDATE integrations SET configuration = ? WHERE id = ?');
+  const write = db.prepare('UPDATE connections SET configuration = ? WHERE id = ?');
   scrubbed(db, () => { for (const u of updates) write.run(u.configuration, u.id); });
   logger.info({ integrations: updates.map((u) => u.id) }, 'sealed secrets stored in plain text by an earlier version');
   return updates.map((u) => u.id);

@@ -1,17 +1,29 @@
 import type { SystemCategory } from '../../schema/index.ts';
 import type { Db } from '../storage/database.ts';
-import type { SecretValue } from '../../adapters/core/index.ts';
-import { configurationView, openConfiguration, sealConfiguration } from './configuration-secrets.ts';
 import type { CredentialCipher } from './credential-cipher.ts';
 import type { Connector } from '../auth/inbound-rights.ts';
+import type { SecretValue } from '../../adapters/core/index.ts';
+import { ConnectionStore, type Connection, type ConnectionRow } from './connection-store.ts';
 
 export type IntegrationStatus = 'active' | 'disabled' | 'error';
 export type BreakerState = 'closed' | 'open' | 'half_open';
 
-/** An integration as the bridge works with it: credentials decrypted, never serialized to clients. */
+/**
+ * A binding (a connection attached to one wedding) as the bridge works with it, joined with its
+ * connection: credentials decrypted, never serialized to clients. Links, inbox, outbox and audit
+ * rows are keyed by the binding's id (`integrationId`, the name they had before connections).
+ */
 export interface Integration {
   id: string;
   weddingId: string;
+  /** The connection (external account) this binding belongs to. */
+  connectionId: string;
+  /** Every record of the connection that routes nowhere else belongs to this wedding (a dedicated calendar or account). */
+  claimsUnmatched: boolean;
+  /** What unbinding does to what was pushed for the wedding: `remove` deletes it from the external system. */
+  onUnbind: 'keep' | 'remove';
+  /** The binding's own configuration values (over the connection's): direction, categories, vendor, strategies. */
+  overrides: Record<string, unknown>;
   system: string;
   category: SystemCategory;
   vendorId: string | null;
@@ -19,7 +31,7 @@ export interface Integration {
   runMode: 'in_process' | 'external';
   credentials: Record<string, unknown>;
   webhookSecret: string;
-  /** Plain, secrets included: for the adapter only. */
+  /** The connection's configuration with the binding's overrides. Plain, secrets included: for the adapter only. */
   configuration: Record<string, unknown>;
   /** What the API may show: secrets as `{ "set": true }`, secret URLs redacted (configuration-secrets.ts). */
   configurationView: Record<string, unknown>;
@@ -36,7 +48,9 @@ export interface Integration {
   breakerState: BreakerState;
   breakerUntil: number | null;
   consecutiveFailures: number;
+  /** The binding's own adapter state (a wedding-scoped instance's); the connection's is `connection.adapterState`. */
   adapterState: Record<string, unknown>;
+  connection: Connection;
 }
 
 interface Row {
@@ -46,6 +60,17 @@ interface Row {
   last_error_at: string | null; last_error: string | null; breaker_state: BreakerState; breaker_until: number | null;
   consecutive_failures: number; adapter_state: string;
   connector_sub: string | null; connector_role: Connector['role'] | null; connector_vendor_id: string | null;
+  connection_id: string; claims_unmatched: number; on_unbind: 'keep' | 'remove';
+}
+
+/** The columns of the joined connection, prefixed `c_`. */
+const CONNECTION_COLUMNS = ['id', 'workspace_id', 'system', 'category', 'label', 'status', 'run_mode', 'credentials_enc', 'webhook_secret_enc', 'configuration',
+  'capabilities', 'cursor', 'adapter_state', 'auto_create_weddings', 'auto_match_confidence', 'created_at', 'created_by', 'connector_sub', 'connector_role',
+  'connector_vendor_id', 'last_sync_at', 'last_error_at', 'last_error'] as const;
+const SELECT = `SELECT i.*, ${CONNECTION_COLUMNS.map((k) => `c.${k} AS c_${k}`).join(', ')} FROM integrations i JOIN connections c ON c.id = i.connection_id`;
+
+function connectionPart(r: Record<string, unknown>): ConnectionRow {
+  return Object.fromEntries(CONNECTION_COLUMNS.map((k) => [k, r[`c_${k}`]])) as unknown as ConnectionRow;
 }
 
 /**
@@ -53,35 +78,43 @@ interface Row {
  * AES-256-GCM encrypted under the key-encryption key.
  */
 export class IntegrationStore {
+  readonly connections: ConnectionStore;
   private readonly byId;
   private readonly byWedding;
+  private readonly byConnection;
   private readonly active;
   private readonly insertRow;
   private readonly deleteRow;
   private readonly updates = new Map<string, ReturnType<Db['prepare']>>();
 
   constructor(private readonly db: Db, private readonly cipher: CredentialCipher) {
-    this.byId = db.prepare('SELECT * FROM integrations WHERE id = ?');
-    this.byWedding = db.prepare('SELECT * FROM integrations WHERE wedding_id = ? ORDER BY created_at, id');
-    this.active = db.prepare("SELECT * FROM integrations WHERE status = 'active' ORDER BY created_at, id");
+    this.connections = new ConnectionStore(db, cipher);
+    this.byId = db.prepare(`${SELECT} WHERE i.id = ?`);
+    this.byWedding = db.prepare(`${SELECT} WHERE i.wedding_id = ? ORDER BY i.created_at, i.id`);
+    this.byConnection = db.prepare(`${SELECT} WHERE i.connection_id = ? ORDER BY i.created_at, i.id`);
+    this.active = db.prepare(`${SELECT} WHERE i.status = 'active' AND c.status IN ('active', 'needs_attention') ORDER BY i.created_at, i.id`);
+    // A binding's own secrets live on its connection: the binding row holds an empty sealed set.
     this.insertRow = db.prepare(`INSERT INTO integrations (id, wedding_id, system, category, vendor_id, status, run_mode, credentials_enc,
-      webhook_secret_enc, configuration, capabilities, created_at, created_by, updated_at, connector_sub, connector_role, connector_vendor_id)
+      webhook_secret_enc, configuration, capabilities, created_at, created_by, updated_at, connector_sub, connector_role, connector_vendor_id,
+      connection_id, claims_unmatched, on_unbind)
       VALUES (@id, @wedding_id, @system, @category, @vendor_id, 'active', @run_mode, @credentials_enc, @webhook_secret_enc, @configuration,
-      @capabilities, @now, @created_by, @now, @connector_sub, @connector_role, @connector_vendor_id)`);
+      @capabilities, @now, @created_by, @now, @connector_sub, @connector_role, @connector_vendor_id, @connection_id, @claims_unmatched, @on_unbind)`);
     this.deleteRow = db.prepare('DELETE FROM integrations WHERE id = ?');
   }
 
   private toIntegration(r: Row): Integration {
-    const stored = JSON.parse(r.configuration) as Record<string, unknown>;
+    const connection = this.connections.toConnection(connectionPart(r as unknown as Record<string, unknown>));
+    const overrides = JSON.parse(r.configuration) as Record<string, unknown>;
     return {
-      id: r.id, weddingId: r.wedding_id, system: r.system, category: r.category as SystemCategory, vendorId: r.vendor_id,
+      id: r.id, weddingId: r.wedding_id, connectionId: r.connection_id, claimsUnmatched: r.claims_unmatched === 1, onUnbind: r.on_unbind, overrides,
+      system: r.system, category: r.category as SystemCategory, vendorId: r.vendor_id,
       status: r.status, runMode: r.run_mode,
-      credentials: JSON.parse(this.cipher.decrypt(r.credentials_enc, r.id)) as Record<string, unknown>,
-      webhookSecret: this.cipher.decrypt(r.webhook_secret_enc, r.id),
-      configuration: openConfiguration(stored, this.cipher, r.id),
-      configurationView: configurationView(stored),
-      capabilities: JSON.parse(r.capabilities) as string[],
-      cursor: r.cursor, createdAt: r.created_at, createdBy: r.created_by,
+      credentials: connection.credentials,
+      webhookSecret: connection.webhookSecret,
+      configuration: { ...connection.configuration, ...overrides },
+      configurationView: { ...connection.configurationView, ...overrides },
+      capabilities: connection.capabilities,
+      cursor: connection.cursor, createdAt: r.created_at, createdBy: r.created_by, connection,
       // The migration fills every row; a row without a role would be one written around it: read-only.
       connector: { sub: r.connector_sub ?? r.created_by, role: r.connector_role ?? 'couple', vendorId: r.connector_vendor_id },
       lastSyncAt: r.last_sync_at, lastSuccessAt: r.last_success_at,
@@ -90,16 +123,43 @@ export class IntegrationStore {
     };
   }
 
-  create(i: { id: string; weddingId: string; system: string; category: SystemCategory; vendorId: string | null; runMode: Integration['runMode']; credentials: Record<string, unknown>; webhookSecret: string; configuration: Record<string, unknown>; configurationSecrets: SecretValue[]; capabilities: string[]; createdBy: string; connector: Connector }): Integration {
+  /**
+   * Creates a binding of an existing connection. `overrides` are the wedding's own, non-secret
+   * configuration values (the caller checks they hold no secret).
+   */
+  create(i: { id: string; connectionId: string; weddingId: string; system: string; category: SystemCategory; vendorId: string | null; runMode: Integration['runMode']; overrides: Record<string, unknown>; capabilities: string[]; createdBy: string; connector: Connector; claimsUnmatched: boolean; onUnbind: Integration['onUnbind'] }): Integration {
     this.insertRow.run({
       id: i.id, wedding_id: i.weddingId, system: i.system, category: i.category, vendor_id: i.vendorId, run_mode: i.runMode,
-      credentials_enc: this.cipher.encrypt(JSON.stringify(i.credentials), i.id),
-      webhook_secret_enc: this.cipher.encrypt(i.webhookSecret, i.id),
-      configuration: JSON.stringify(sealConfiguration(i.configuration, i.configurationSecrets, this.cipher, i.id)), capabilities: JSON.stringify(i.capabilities),
+      credentials_enc: this.cipher.encrypt('{}', i.id),
+      webhook_secret_enc: this.cipher.encrypt('', i.id),
+      configuration: JSON.stringify(i.overrides), capabilities: JSON.stringify(i.capabilities),
       now: new Date().toISOString(), created_by: i.createdBy,
       connector_sub: i.connector.sub, connector_role: i.connector.role, connector_vendor_id: i.connector.vendorId,
+      connection_id: i.connectionId, claims_unmatched: i.claimsUnmatched ? 1 : 0, on_unbind: i.onUnbind,
     });
     return this.get(i.id)!;
+  }
+
+  /**
+   * A connection with one binding that claims every record, under one id (what an integration made
+   * from a wedding is), in one transaction.
+   */
+  createStandalone(i: { id: string; weddingId: string; workspaceId?: string | null; system: string; category: SystemCategory; vendorId: string | null; runMode: Integration['runMode']; credentials: Record<string, unknown>; webhookSecret: string; configuration: Record<string, unknown>; configurationSecrets: SecretValue[]; capabilities: string[]; createdBy: string; connector: Connector }): Integration {
+    this.db.transaction(() => {
+      this.connections.create({
+        id: i.id, workspaceId: i.workspaceId ?? null, system: i.system, category: i.category, runMode: i.runMode, credentials: i.credentials, webhookSecret: i.webhookSecret,
+        configuration: i.configuration, configurationSecrets: i.configurationSecrets, capabilities: i.capabilities, createdBy: i.createdBy, connector: i.connector,
+      });
+      this.create({
+        id: i.id, connectionId: i.id, weddingId: i.weddingId, system: i.system, category: i.category, vendorId: i.vendorId, runMode: i.runMode, overrides: {},
+        capabilities: i.capabilities, createdBy: i.createdBy, connector: i.connector, claimsUnmatched: true, onUnbind: 'keep',
+      });
+    })();
+    return this.get(i.id)!;
+  }
+
+  listForConnection(connectionId: string): Integration[] {
+    return (this.byConnection.all(connectionId) as Row[]).map((r) => this.toIntegration(r));
   }
 
   get(id: string): Integration | undefined {
@@ -115,21 +175,25 @@ export class IntegrationStore {
     return (this.active.all() as Row[]).map((r) => this.toIntegration(r));
   }
 
-  /** Replaces an integration's credentials and configuration (an update through the API), sealing as on create. */
-  replaceSettings(id: string, s: { credentials: Record<string, unknown>; configuration: Record<string, unknown>; configurationSecrets: SecretValue[]; capabilities: string[] }): void {
-    this.db.prepare('UPDATE integrations SET credentials_enc = ?, configuration = ?, capabilities = ?, updated_at = ? WHERE id = ?').run(
-      this.cipher.encrypt(JSON.stringify(s.credentials), id),
-      JSON.stringify(sealConfiguration(s.configuration, s.configurationSecrets, this.cipher, id)),
-      JSON.stringify(s.capabilities), new Date().toISOString(), id,
-    );
+  /** Replaces a binding's own configuration values (non-secret: the caller checks). */
+  replaceOverrides(id: string, overrides: Record<string, unknown>): void {
+    this.db.prepare('UPDATE integrations SET configuration = ?, updated_at = ? WHERE id = ?').run(JSON.stringify(overrides), new Date().toISOString(), id);
   }
 
   remove(id: string): boolean {
     return this.deleteRow.run(id).changes > 0;
   }
 
-  /** Updates the given columns (snake_case names as in the table). */
+  /**
+   * Updates the given columns of the binding (snake_case names as in the table); `cursor` is the
+   * connection's (one cursor per stream of the account).
+   */
   update(id: string, fields: Partial<Record<'status' | 'cursor' | 'last_sync_at' | 'last_success_at' | 'last_error_at' | 'last_error' | 'breaker_state' | 'breaker_until' | 'consecutive_failures' | 'adapter_state', string | number | null>>): void {
+    if ('cursor' in fields) {
+      const { cursor, ...rest } = fields;
+      this.db.prepare('UPDATE connections SET cursor = ? WHERE id = (SELECT connection_id FROM integrations WHERE id = ?)').run(cursor ?? null, id);
+      fields = rest;
+    }
     const keys = Object.keys(fields);
     if (keys.length === 0) return;
     const shape = keys.sort().join(',');

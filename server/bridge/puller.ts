@@ -1,24 +1,32 @@
-import crypto from 'node:crypto';
-import { canPull, toAdapterError } from '../../adapters/core/index.ts';
-import type { AuditLog } from './audit-log.ts';
-import { ListingCollector, absentDeletions } from './full-resync.ts';
-import type { InboxStore } from './inbox-store.ts';
-import type { ChangesPayload } from './inbox-worker.ts';
-import type { LiveIntegration } from './integration-registry.ts';
-import type { IntegrationStore } from './integration-store.ts';
-import type { LinkStore } from './link-store.ts';
+import { canPull, toAdapterError, type Adapter, type InboundChange, type SyncEntity } from '../../adapters/core/index.ts';
+import { ListingCollector, absentDeletions, type FullResync } from './full-resync.ts';
+import type { Link } from './link-store.ts';
 import { clipText } from '../../schema/document/text.ts';
 
-export interface PullerDeps {
-  inbox: InboxStore;
-  integrations: IntegrationStore;
-  links: LinkStore;
-  audit: AuditLog;
-  now: () => number;
-  /** The inbox has new rows for the wedding. */
-  kick(weddingId: string): void;
+/**
+ * What a pull reads from and where its pages go: one binding (a system serving one wedding per
+ * connection: pages go to its inbox, the cursor is saved once the last page is applied) or a
+ * connection (pages are routed to its weddings, the cursor saved once they are stored).
+ */
+export interface PullTarget {
+  /** One pull per key at a time. */
+  key: string;
+  system: string;
+  adapter: Adapter;
+  cursor: string | null;
+  /** Records an audit row (for a connection: under each wedding it serves). */
+  audit(action: string, result: 'ok' | 'failed' | 'skipped', detail: Record<string, unknown>): void;
+  /** The links a full read's listing is compared with (every binding's, for a connection). */
+  linksFor(entity: SyncEntity): Link[];
+  /** Stores one page durably; resolves with the inbox row ids written. */
+  store(page: { changes: InboundChange[]; cursorAfter?: string | null; resync?: FullResync; more: boolean }): Promise<number[]>;
+  /** Records the failure on the connection or binding. */
+  failed(message: string): void;
 }
 
+export interface PullerDeps {
+  now: () => number;
+}
 /**
  * Scheduled and requested pulls: every page goes to the inbox (the same path as webhooks), the
  * cursor is saved with the last page once it is applied. One pull per integration at a time; a
@@ -34,14 +42,14 @@ export class Puller {
 
   constructor(private readonly deps: PullerDeps) {}
 
-  /** When the integration was last pulled (ms), 0 if never. */
-  lastPulledAt(integrationId: string): number {
-    return this.lastPull.get(integrationId) ?? 0;
+  /** When the target was last pulled (ms), 0 if never. */
+  lastPulledAt(key: string): number {
+    return this.lastPull.get(key) ?? 0;
   }
 
   /** Pulls every page into the inbox; resolves with the inbox row ids. */
-  pull(live: LiveIntegration, full: boolean): Promise<number[]> {
-    const id = live.integration.id;
+  pull(live: PullTarget, full: boolean): Promise<number[]> {
+    const id = live.key;
     const current = this.running.get(id);
     if (current && (current.full || !full)) return current.run;
     const run = (current ? current.run.catch(() => []).then(async (earlier) => [...earlier, ...await this.pages(live, full)]) : this.pages(live, full))
@@ -56,23 +64,22 @@ export class Puller {
     await Promise.allSettled([...this.running.values()].map((r) => r.run));
   }
 
-  private async pages(live: LiveIntegration, full: boolean): Promise<number[]> {
-    const { adapter, integration } = live;
+  private async pages(target: PullTarget, full: boolean): Promise<number[]> {
+    const { adapter } = target;
     if (!canPull(adapter)) return [];
-    this.lastPull.set(integration.id, this.deps.now());
+    this.lastPull.set(target.key, this.deps.now());
     const ids: number[] = [];
-    let cursor = full ? null : integration.cursor;
+    let cursor = full ? null : target.cursor;
     let fullRead = full || cursor === null;
     // Link rows are stamped with the wall clock (LinkStore.save), so the listing is too.
     let listing = fullRead ? new ListingCollector(new Date().toISOString()) : null;
-    const audit = (action: string, result: 'ok' | 'failed' | 'skipped', detail: Record<string, unknown>) =>
-      this.deps.audit.record({ weddingId: integration.weddingId, integrationId: integration.id, actor: `integration:${integration.id}`, action, result, detail });
+    const audit = (action: string, result: 'ok' | 'failed' | 'skipped', detail: Record<string, unknown>) => target.audit(action, result, detail);
     for (let page = 0; page < 10_000; page++) {
       let result;
       try {
         result = await adapter.pull({ cursor, full: fullRead });
       } catch (caught) {
-        const error = toAdapterError(caught, integration.system);
+        const error = toAdapterError(caught, target.system);
         // A refused cursor (expired sync token, invalid delta link) means: read everything again.
         if (error.code === 'gone' && !fullRead) {
           audit('pull.resync', 'ok', { reason: clipText(error.message, 200) });
@@ -83,7 +90,7 @@ export class Puller {
           continue;
         }
         audit('pull.failed', 'failed', { code: error.code, message: clipText(error.message, 300) });
-        this.deps.integrations.update(integration.id, { last_error: clipText(`pull: ${error.message}`, 500), last_error_at: new Date(this.deps.now()).toISOString() });
+        target.failed(clipText(`pull: ${error.message}`, 500));
         throw error;
       }
       // Records read and ignored that deserve a person's attention (a refund of a payment no wedding knows).
@@ -92,19 +99,16 @@ export class Puller {
       const resync = !result.more ? listing?.result() ?? null : null;
       if (resync?.window && adapter.confirmAbsent) {
         // A windowed listing misses what moved out of the window as well as what was deleted: ask.
-        const candidates = absentDeletions(resync, this.deps.links.listFor(integration.id, resync.entity)).map((c) => (c.op === 'delete' ? c.externalId : ''));
+        const candidates = [...new Set(absentDeletions(resync, target.linksFor(resync.entity)).map((c) => (c.op === 'delete' ? c.externalId : '')))];
         const gone = new Set(candidates.length ? await adapter.confirmAbsent(resync.entity, candidates) : []);
         resync.listed.push(...candidates.filter((id) => !gone.has(id)));
       } else if (resync?.window) {
-        resync.listed.push(...this.deps.links.listFor(integration.id, resync.entity).flatMap((l) => (l.externalId ? [l.externalId] : [])));
+        resync.listed.push(...target.linksFor(resync.entity).flatMap((l) => (l.externalId ? [l.externalId] : [])));
       }
-      const payload: ChangesPayload = { changes: result.changes, ...(result.more ? {} : { cursorAfter: result.cursor }), ...(resync ? { resync } : {}) };
-      const id = this.deps.inbox.add({ integrationId: integration.id, weddingId: integration.weddingId, eventId: `pull_${crypto.randomUUID()}`, kind: 'changes', payload: JSON.stringify(payload), receivedAt: this.deps.now() });
-      if (id !== null) ids.push(id);
+      ids.push(...await target.store({ changes: result.changes, ...(result.more ? {} : { cursorAfter: result.cursor }), ...(resync ? { resync } : {}), more: result.more }));
       cursor = result.cursor;
       if (!result.more) break;
     }
-    this.deps.kick(integration.weddingId);
     return ids;
   }
 }

@@ -1,14 +1,20 @@
-import type { AdapterDefinition, WebhookReply, WebhookRequest } from '../../adapters/core/index.ts';
+import { AdapterError, type AdapterDefinition, type WebhookReply, type WebhookRequest, type WebhookParse } from '../../adapters/core/index.ts';
 import { clipText } from '../../schema/document/text.ts';
 import type { Metrics } from '../metrics.ts';
 import type { AuditLog } from './audit-log.ts';
 import { BridgeError } from './bridge-error.ts';
+import type { ConnectionRuntime, LiveConnection } from './connection-runtime.ts';
 import type { InboxStore } from './inbox-store.ts';
+import type { InboundRouter } from './inbound-router.ts';
 import type { IntegrationRegistry } from './integration-registry.ts';
 import { RefusalSampler } from './refusal-sampler.ts';
 
 export interface WebhookIntakeContext {
   registry: IntegrationRegistry;
+  connections: ConnectionRuntime;
+  router: InboundRouter;
+  /** A notification without data (Google push): pull the connection now. */
+  requestPull(live: LiveConnection): void;
   inbox: InboxStore;
   audit: AuditLog;
   metrics: Metrics;
@@ -39,24 +45,35 @@ export class WebhookIntake {
     this.refusals = new RefusalSampler(60_000, ctx.now);
   }
 
-  /** True when `integrationId` is an active integration of `system` (checked before a webhook body is read). */
-  hasTarget(system: string, integrationId: string): boolean {
-    return this.ctx.registry.get(integrationId)?.integration.system === system;
+  /** The running connection a webhook URL's id names: a connection's id, or (older URLs, payload routing) one of its bindings'. */
+  private target(id: string | null): LiveConnection | undefined {
+    if (!id) return undefined;
+    return this.ctx.connections.get(id) ?? this.ctx.connections.get(this.ctx.registry.get(id)?.integration.connectionId ?? '');
+  }
+
+  /** True when `id` names an active connection of `system` (checked before a webhook body is read). */
+  hasTarget(system: string, id: string): boolean {
+    return this.target(id)?.connection.system === system;
   }
 
   /** Throws BridgeError `integration_not_found`, `webhook_not_supported` or the verdict's signature code. */
-  async receive(system: string, integrationId: string | null, request: WebhookRequest): Promise<WebhookReply> {
+  async receive(system: string, connectionId: string | null, request: WebhookRequest): Promise<WebhookReply> {
     const { ctx } = this;
     const started = performance.now();
     const outcome = (label: string) => ctx.metrics.webhookAckSeconds.observe({ system, outcome: label }, (performance.now() - started) / 1000);
     const definition = ctx.knowsSystem(system) ? await ctx.definitionOf(system) : undefined;
-    const id = integrationId ?? definition?.routeWebhook?.(request) ?? null;
-    const live = id ? ctx.registry.get(id) : undefined;
-    if (!definition || !live || live.integration.system !== system) {
+    const id = connectionId ?? definition?.routeWebhook?.(request) ?? null;
+    const live = this.target(id);
+    if (!definition || !live || live.connection.system !== system) {
       outcome('unknown');
       throw new BridgeError('integration_not_found', `no active ${system} integration ${id ?? '(not found in the payload)'}`);
     }
-    const { adapter, integration } = live;
+    const { adapter, connection } = live;
+    const bindings = ctx.connections.bindingsOf(connection.id).map((b) => b.integration);
+    const single = live.routes ? undefined : bindings[0];
+    // A connection's events are audited under each wedding it serves (none bound: under no wedding, '').
+    const where = bindings.length ? bindings.map((b) => ({ weddingId: b.weddingId, integrationId: b.id })) : [{ weddingId: '', integrationId: connection.id }];
+    const audit = (entry: Omit<Parameters<AuditLog['record']>[0], 'weddingId' | 'integrationId'>) => { for (const w of where) ctx.audit.record({ ...w, ...entry }); };
     if (!adapter.capabilities.includes('webhook') || !adapter.verifyWebhook || !adapter.parseWebhook) {
       outcome('unsupported');
       throw new BridgeError('webhook_not_supported', `${system} integrations do not take webhooks`);
@@ -64,17 +81,23 @@ export class WebhookIntake {
     const verdict = await adapter.verifyWebhook(request);
     if (!verdict.ok) {
       outcome('refused');
-      const refusals = this.refusals.take(integration.id);
+      const refusals = this.refusals.take(connection.id);
       if (refusals !== null) {
-        ctx.audit.record({ weddingId: integration.weddingId, integrationId: integration.id, actor: 'external', action: 'webhook.refused', result: 'refused', detail: { code: verdict.code, message: clipText(verdict.message, 300), refusals } });
+        audit({ actor: 'external', action: 'webhook.refused', result: 'refused', detail: { code: verdict.code, message: clipText(verdict.message, 300), refusals } });
       }
       throw new BridgeError(verdict.code, verdict.message);
     }
     if (verdict.ignore) {
-      if (verdict.notice) ctx.audit.record({ weddingId: integration.weddingId, integrationId: integration.id, actor: 'external', action: 'webhook.ignored', result: 'skipped', detail: { eventId: verdict.eventId, reason: clipText(verdict.notice, 300) } });
+      if (verdict.notice) audit({ actor: 'external', action: 'webhook.ignored', result: 'skipped', detail: { eventId: verdict.eventId, reason: clipText(verdict.notice, 300) } });
       outcome('handshake');
       return verdict.reply ?? { status: 200, body: JSON.stringify({ received: true }) };
     }
+    if (live.routes) return this.routed(live, request, verdict, outcome);
+    if (!single) {
+      outcome('unknown');
+      throw new BridgeError('integration_not_found', `${system} connection ${connection.id} is bound to no wedding`);
+    }
+    const integration = single;
     const store = () => ctx.inbox.add({ integrationId: integration.id, weddingId: integration.weddingId, eventId: verdict.eventId, kind: 'webhook', payload: JSON.stringify(request), receivedAt: request.receivedAt });
     const rowId = ctx.inGroup ? ctx.inGroup(store) : store();
     if (rowId === null) {
@@ -84,5 +107,39 @@ export class WebhookIntake {
     ctx.kick(integration.weddingId);
     outcome('stored');
     return verdict.reply ?? { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ received: true }) };
+  }
+
+  /**
+   * A connection that serves many weddings: the payload is parsed here (no I/O) and its records
+   * routed to the weddings' inboxes (or the unmatched queue) before the acknowledgement.
+   */
+  private async routed(live: LiveConnection, request: WebhookRequest, verdict: { eventId: string; reply?: WebhookReply }, outcome: (label: string) => void): Promise<WebhookReply> {
+    const { ctx } = this;
+    const ok = verdict.reply ?? { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ received: true }) };
+    let parsed: WebhookParse;
+    try {
+      parsed = live.adapter.parseWebhook!(request);
+    } catch (error) {
+      outcome('refused');
+      const message = error instanceof AdapterError ? error.message : 'the payload could not be read';
+      ctx.audit.record({ weddingId: '', integrationId: live.connection.id, actor: 'external', action: 'webhook.unreadable', result: 'refused', detail: { eventId: verdict.eventId, message: clipText(message, 300) } });
+      throw new BridgeError('invalid_payload', message);
+    }
+    const routed = await ctx.router.route(live, parsed.changes, { eventId: verdict.eventId, receivedAt: request.receivedAt, once: true });
+    if (routed.duplicate) {
+      outcome('duplicate');
+      return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ received: true, duplicate: true }) };
+    }
+    if (!verdict.reply && parsed.changes.length > 0 && routed.dropped === parsed.changes.length) {
+      // Every record names a wedding this connection does not serve (another connection's, or none now).
+      const first = parsed.changes[0]!;
+      const what = 'entity' in first && first.entity === 'payments' ? 'payment' : 'record';
+      const whose = ctx.connections.bindingsOf(live.connection.id).length === 1 ? 'this wedding' : 'a wedding this connection serves';
+      outcome('ignored');
+      return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ received: true, ignored: `not a ${what} of ${whose}` }) };
+    }
+    if (parsed.pull) ctx.requestPull(live);
+    outcome('stored');
+    return ok;
   }
 }

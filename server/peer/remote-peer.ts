@@ -101,7 +101,7 @@ export async function startRemotePeer(config: PeerConfig, logger: Logger, adapte
 
   if (!bridge.store.get(config.integrationId)) {
     const configuration = { ...config.configuration, ...(config.conflictStrategies ? { conflictStrategies: config.conflictStrategies } : {}) };
-    bridge.store.create({
+    bridge.store.createStandalone({
       id: config.integrationId, weddingId: config.weddingId, system: config.system, category: config.category ?? definition.category, vendorId: null, runMode: 'in_process',
       credentials: config.credentials, webhookSecret: typeof config.credentials.webhookSecret === 'string' ? config.credentials.webhookSecret : newWebhookSecret(),
       configuration, configurationSecrets: findSecretValues(definition.configuration, configuration), capabilities: [...definition.capabilities], createdBy: 'peer',

@@ -170,7 +170,7 @@ function run(source: Source, role: Role, cases: Case[], present = true) {
   seed(d, cases, present);
   const connector: Connector = { sub: `${role}-user`, role, vendorId: role === 'vendor' ? V : null };
   const integrationId = `int_${source.system}_${++runs}`;
-  integrations.create({
+  integrations.createStandalone({
     id: integrationId, weddingId: 'w1', system: source.system, category: 'wedding_planning', vendorId: null, runMode: 'in_process',
     credentials: {}, webhookSecret: 'whsec_test', configuration: {}, configurationSecrets: [], capabilities: [], createdBy: connector.sub, connector,
   });

@@ -182,7 +182,8 @@ describe('CalDAV', () => {
     s.caldav.userPut('venue', 'events', 'tasting.ics', 'BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//x//EN\r\nBEGIN:VEVENT\r\nUID:tasting-1\r\nDTSTAMP:20261101T000000Z\r\nDTSTART:20270501T170000Z\r\nDTEND:20270501T183000Z\r\nSUMMARY:Menu tasting\r\nLOCATION:Kitchen\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n');
     await pullNow(t, planner);
     await waitFor(() => c.doc.listEvents().find((e) => e.title === 'Menu tasting'), 'the new event');
-    expect(c.doc.listEvents().find((e) => e.title === 'Menu tasting')!.start).toBe('2027-05-01T17:00:00+00:00');
+    // 17:00 UTC, written as wall time in the wedding's zone (Europe/London, BST in May).
+    expect(c.doc.listEvents().find((e) => e.title === 'Menu tasting')!.start).toBe('2027-05-01T18:00:00+01:00');
     expect(s.caldav.requests.some((r) => r.method === 'REPORT' && r.body.includes('sync-collection'))).toBe(false);
 
     s.caldav.userEdit('venue', 'events', 'tasting-1', (v) => v.updatePropertyWithValue('location', 'Chef’s table'));

@@ -1,0 +1,139 @@
+import { z } from 'zod';
+import { IsoDate, TimeZone } from '../document/entities.ts';
+import { BREAKER_STATES, SYSTEM_CATEGORIES, WeddingIdField } from './integrations.ts';
+
+/**
+ * Connections (docs/connections.md): one external account owned by a workspace, connected once,
+ * bound to any number of weddings.
+ */
+const Settings = {
+  /** Unmatched records that name a couple and a date become new weddings of the workspace. @default false */
+  autoCreateWeddings: z.boolean().optional(),
+  /** Matching-rule proposals at or above this confidence (0..1) are routed without asking; above 1: always ask. @default 0.8 */
+  autoMatchConfidence: z.number().min(0).max(1.01).optional(),
+  /** A name people recognise ("Studio calendar"). */
+  label: z.string().max(100).optional(),
+};
+
+/** A binding's settings: the wedding, the vendor entry it acts for, and the wedding's own configuration values. */
+export const BindBody = z.object({
+  weddingId: WeddingIdField,
+  /** The vendor entry in that wedding (a vendor token's own by default). */
+  vendorId: z.string().max(128).optional(),
+  /** Non-secret configuration values for this wedding (direction, categories, conflict strategies…), over the connection's. */
+  configuration: z.record(z.string(), z.unknown()).default({}),
+  /** What unbinding does to what was pushed for this wedding. @default keep */
+  onUnbind: z.enum(['keep', 'remove']).default('keep'),
+  /** Every record of the connection that routes nowhere else belongs to this wedding (a calendar kept for it alone). @default false */
+  claimsUnmatched: z.boolean().default(false),
+}).strict();
+export type BindBody = z.infer<typeof BindBody>;
+
+/** POST /api/integrations/vendor/connect with `workspaceId` (and no `weddingId`): a connection of the workspace. */
+export const WorkspaceConnectBody = z.object({
+  workspaceId: z.string().min(1).max(64),
+  system: z.string().regex(/^[a-z0-9-]{1,40}$/),
+  vendorSystemType: z.enum(SYSTEM_CATEGORIES).optional(),
+  credentials: z.record(z.string(), z.unknown()).default({}),
+  configuration: z.record(z.string(), z.unknown()).default({}),
+  /** Weddings to bind right away. */
+  bindings: z.array(BindBody).max(100).default([]),
+  ...Settings,
+}).strict();
+export type WorkspaceConnectBody = z.infer<typeof WorkspaceConnectBody>;
+
+/** PATCH /api/connections/:id */
+export const ConnectionSettingsBody = z.object({
+  ...Settings,
+  /** JSON Merge Patch, as PATCH /api/integrations/:id: secrets sent back as shown keep their value. */
+  configuration: z.record(z.string(), z.unknown()).optional(),
+  credentials: z.record(z.string(), z.unknown()).optional(),
+}).strict();
+export type ConnectionSettingsBody = z.infer<typeof ConnectionSettingsBody>;
+
+export const BindingSummary = z.object({
+  /** The binding's id: what links, outbox entries and the audit trail name (`integrationId`). */
+  bindingId: z.string(),
+  connectionId: z.string(),
+  weddingId: z.string(),
+  vendorId: z.string().nullable(),
+  claimsUnmatched: z.boolean(),
+  onUnbind: z.enum(['keep', 'remove']),
+  configuration: z.record(z.string(), z.unknown()),
+  createdAt: z.string(),
+});
+export type BindingSummary = z.infer<typeof BindingSummary>;
+
+export const CONNECTION_HEALTH = ['healthy', 'degraded', 'failing', 'needs_attention'] as const;
+
+export const ConnectionSummary = z.object({
+  connectionId: z.string(),
+  workspaceId: z.string().nullable(),
+  system: z.string(),
+  category: z.enum(SYSTEM_CATEGORIES),
+  label: z.string(),
+  status: z.enum(['active', 'disabled', 'error', 'needs_attention']),
+  capabilities: z.array(z.string()),
+  /** Whether one connection of this system serves many weddings (else: one wedding per connection). */
+  servesManyWeddings: z.boolean(),
+  webhookUrl: z.string(),
+  /** Secrets as `{ "set": true }`, URLs redacted. */
+  configuration: z.record(z.string(), z.unknown()),
+  autoCreateWeddings: z.boolean(),
+  autoMatchConfidence: z.number(),
+  createdAt: z.string(),
+  createdBy: z.string(),
+  bindings: z.array(BindingSummary),
+  health: z.object({
+    state: z.enum(CONNECTION_HEALTH),
+    /** Plain words: what is wrong and what fixes it; null when healthy. */
+    attention: z.string().nullable(),
+    lastSync: z.string().nullable(),
+    lastError: z.object({ at: z.string(), message: z.string() }).nullable(),
+    breaker: z.enum(BREAKER_STATES),
+    unmatchedOpen: z.number().int(),
+    outbox: z.object({ pending: z.number().int(), dead: z.number().int() }),
+    inbox: z.object({ pending: z.number().int(), parked: z.number().int() }),
+  }),
+});
+export type ConnectionSummary = z.infer<typeof ConnectionSummary>;
+
+export const ConnectionResult = z.object({
+  connectionId: z.string(),
+  workspaceId: z.string(),
+  system: z.string(),
+  category: z.enum(SYSTEM_CATEGORIES),
+  capabilities: z.array(z.string()),
+  webhookUrl: z.string(),
+  /** Shown once: the secret this connection's webhooks are signed with. */
+  webhookSecret: z.string(),
+  bindings: z.array(BindingSummary),
+});
+export type ConnectionResult = z.infer<typeof ConnectionResult>;
+
+export const UnmatchedSummary = z.object({
+  id: z.string(),
+  connectionId: z.string(),
+  system: z.string(),
+  entity: z.string(),
+  externalId: z.string(),
+  /** What the record says, as read: title or description, its date, place and zone. */
+  record: z.object({ title: z.string(), date: z.string().nullable(), venue: z.string(), timeZone: z.string().nullable(), data: z.record(z.string(), z.unknown()) }),
+  proposals: z.array(z.object({ weddingId: z.string(), confidence: z.number(), reasons: z.array(z.string()) })),
+  status: z.enum(['open', 'assigned', 'created', 'ignored']),
+  receivedAt: z.string(),
+  weddingIds: z.array(z.string()),
+});
+export type UnmatchedSummary = z.infer<typeof UnmatchedSummary>;
+
+export const AssignBody = z.object({ weddingIds: z.array(WeddingIdField).min(1).max(20) }).strict();
+export type AssignBody = z.infer<typeof AssignBody>;
+
+/** The new wedding's details; left out, they come from the record. */
+export const CreateFromRecordBody = z.object({
+  title: z.string().min(1).max(200).optional(),
+  date: IsoDate.optional(),
+  timezone: TimeZone.optional(),
+  venue: z.string().max(300).optional(),
+}).strict();
+export type CreateFromRecordBody = z.infer<typeof CreateFromRecordBody>;

@@ -1,0 +1,206 @@
+import { findSecretValues, toAdapterError, type Adapter, type AdapterDefinition, type AdapterRuntime, type Egress } from '../../adapters/core/index.ts';
+import type { AdapterModule } from '../../adapters/registry.ts';
+import { clipText } from '../../schema/document/text.ts';
+import type { Logger } from '../logger.ts';
+import { BridgeError } from './bridge-error.ts';
+import type { Connection } from './connection-store.ts';
+import type { IntegrationRegistry, LiveIntegration } from './integration-registry.ts';
+import type { Integration, IntegrationStore } from './integration-store.ts';
+import { maskingErrors, secretStrings } from './secret-masking.ts';
+
+/** A connection as it runs: its account-level adapter and how records reach weddings. */
+export interface LiveConnection {
+  connection: Connection;
+  definition: AdapterDefinition;
+  /**
+   * The account-level adapter: verifies webhooks, pulls, activates (watch channels, webhook
+   * endpoints). For a system that routes across weddings it is created in connection scope
+   * (`weddingId: ''`); otherwise it is the one binding's own adapter.
+   */
+  adapter: Adapter;
+  /** The system reads every wedding's records and tags each (AdapterDefinition.servesManyWeddings). */
+  routes: boolean;
+}
+
+export interface ConnectionRuntimeDeps {
+  store: IntegrationStore;
+  /** Active bindings with their wedding-scoped adapters. */
+  registry: IntegrationRegistry;
+  adapters: readonly AdapterModule[];
+  egress: Egress;
+  /** Read each time: the server learns its port after listening. */
+  publicUrl: () => string;
+  logger: Logger;
+  now: () => number;
+}
+
+/**
+ * The connection runtime: builds adapters for connections and their bindings, keeps the running
+ * ones, activates and deactivates accounts (one watch channel or webhook endpoint per connection,
+ * whatever the number of weddings), and runs their upkeep.
+ */
+export class ConnectionRuntime {
+  private readonly live = new Map<string, LiveConnection>();
+  private readonly definitions = new Map<string, Promise<AdapterDefinition>>();
+
+  constructor(private readonly deps: ConnectionRuntimeDeps) {}
+
+  /** The adapter definition of `system`. Throws BridgeError `unknown_system`. */
+  definitionOf(system: string): Promise<AdapterDefinition> {
+    const module = this.deps.adapters.find((a) => a.system === system);
+    if (!module) return Promise.reject(new BridgeError('unknown_system', `no adapter for ${JSON.stringify(system)}; known: ${this.deps.adapters.map((a) => a.system).join(', ')}`));
+    let loading = this.definitions.get(system);
+    if (!loading) {
+      loading = module.load();
+      this.definitions.set(system, loading);
+      loading.catch(() => this.definitions.delete(system));
+    }
+    return loading;
+  }
+
+  knowsSystem(system: string): boolean {
+    return this.deps.adapters.some((a) => a.system === system);
+  }
+
+  /** Where the connection's webhooks are delivered. */
+  webhookUrl(system: string, connectionId: string): string {
+    return `${this.deps.publicUrl().replace(/\/$/, '')}/api/integrations/webhook/${system}/${connectionId}`;
+  }
+
+  /**
+   * The runtime an adapter instance gets. `saveState` persists its state: the connection's row for
+   * account-level instances, the binding's for wedding-scoped ones of a routing system.
+   */
+  runtimeFor(
+    i: { integrationId: string; weddingId: string; system: string; connectionId: string; webhookSecret: string },
+    state: Record<string, unknown>, saveState: (next: Record<string, unknown>) => void,
+  ): AdapterRuntime {
+    let current = state;
+    return {
+      integrationId: i.integrationId,
+      weddingId: i.weddingId,
+      webhookUrl: this.webhookUrl(i.system, i.connectionId),
+      webhookSecret: i.webhookSecret,
+      fetch: this.deps.egress.fetch,
+      egress: this.deps.egress,
+      now: this.deps.now,
+      state: {
+        get: () => current,
+        set: (next) => {
+          current = next;
+          saveState(next);
+        },
+      },
+    };
+  }
+
+  /** Creates an adapter instance with secrets masked from its errors. Throws AdapterError on a bad configuration. */
+  instantiate(definition: AdapterDefinition, input: { integrationId: string; weddingId: string; credentials: Record<string, unknown>; configuration: Record<string, unknown>; runtime: AdapterRuntime }): Adapter {
+    const adapter = definition.create(input);
+    const secrets = secretStrings({ credentials: input.credentials, webhookSecret: input.runtime.webhookSecret, configuration: input.configuration }, findSecretValues(definition.configuration, input.configuration));
+    return maskingErrors(adapter, secrets);
+  }
+
+  /** The binding's wedding-scoped adapter. */
+  async buildBinding(integration: Integration): Promise<LiveIntegration> {
+    const definition = await this.definitionOf(integration.system);
+    const routes = definition.servesManyWeddings === true;
+    const saveState = routes
+      ? (next: Record<string, unknown>) => this.deps.store.update(integration.id, { adapter_state: JSON.stringify(next) })
+      : (next: Record<string, unknown>) => this.deps.store.connections.update(integration.connectionId, { adapter_state: JSON.stringify(next) });
+    const adapter = this.instantiate(definition, {
+      integrationId: integration.id, weddingId: integration.weddingId, credentials: integration.credentials, configuration: integration.configuration,
+      runtime: this.runtimeFor({ integrationId: integration.id, weddingId: integration.weddingId, system: integration.system, connectionId: integration.connectionId, webhookSecret: integration.webhookSecret },
+        routes ? integration.adapterState : integration.connection.adapterState, saveState),
+    });
+    return { integration, adapter: routes ? this.accountLevelOnConnection(adapter, integration.connectionId) : adapter, definition };
+  }
+
+  /**
+   * A wedding-scoped instance of a routing system: its account-level duties (watch channels,
+   * webhook endpoints, their upkeep) are the connection's, so they go to the connection's adapter,
+   * and a connection keeps one channel however many weddings it serves.
+   */
+  private accountLevelOnConnection(adapter: Adapter, connectionId: string): Adapter {
+    const account = (name: 'activate' | 'deactivate' | 'maintain') => async () => { await this.live.get(connectionId)?.adapter[name]?.(); };
+    const overrides: Partial<Adapter> = { activate: account('activate'), deactivate: account('deactivate'), maintain: account('maintain') };
+    return new Proxy(adapter, { get: (target, prop, receiver) => (prop in overrides ? overrides[prop as keyof typeof overrides] : Reflect.get(target, prop, receiver)) });
+  }
+
+  /** The account-level adapter of a routing system (connection scope: `weddingId` ''). */
+  async buildConnectionAdapter(connection: Connection, definition: AdapterDefinition): Promise<Adapter> {
+    return this.instantiate(definition, {
+      integrationId: connection.id, weddingId: '', credentials: connection.credentials, configuration: connection.configuration,
+      runtime: this.runtimeFor({ integrationId: connection.id, weddingId: '', system: connection.system, connectionId: connection.id, webhookSecret: connection.webhookSecret },
+        connection.adapterState, (next) => this.deps.store.connections.update(connection.id, { adapter_state: JSON.stringify(next) })),
+    });
+  }
+
+  /**
+   * (Re)builds the running form of a connection from its stored row and its active bindings (in
+   * the registry). A system that serves one wedding per connection runs only while bound.
+   */
+  async refresh(connectionId: string): Promise<LiveConnection | undefined> {
+    const connection = this.deps.store.connections.get(connectionId);
+    if (!connection || (connection.status !== 'active' && connection.status !== 'needs_attention') || connection.runMode !== 'in_process') {
+      this.live.delete(connectionId);
+      return undefined;
+    }
+    const definition = await this.definitionOf(connection.system);
+    const routes = definition.servesManyWeddings === true;
+    let adapter: Adapter | undefined;
+    if (routes) adapter = await this.buildConnectionAdapter(connection, definition);
+    else adapter = this.bindingsOf(connectionId)[0]?.adapter;
+    if (!adapter) {
+      this.live.delete(connectionId);
+      return undefined;
+    }
+    const live: LiveConnection = { connection, definition, adapter, routes };
+    this.live.set(connectionId, live);
+    return live;
+  }
+
+  get(connectionId: string): LiveConnection | undefined {
+    return this.live.get(connectionId);
+  }
+
+  all(): LiveConnection[] {
+    return [...this.live.values()];
+  }
+
+  forget(connectionId: string): LiveConnection | undefined {
+    const live = this.live.get(connectionId);
+    this.live.delete(connectionId);
+    return live;
+  }
+
+  /** The connection's active bindings. */
+  bindingsOf(connectionId: string): LiveIntegration[] {
+    return this.deps.registry.all().filter((l) => l.integration.connectionId === connectionId);
+  }
+
+  /** Creates watch channels or webhook endpoints; a failure leaves the connection active (it pulls instead) and is recorded. */
+  async activate(live: LiveConnection): Promise<void> {
+    try {
+      await live.adapter.activate?.();
+    } catch (error) {
+      this.deps.logger.warn({ err: error, connectionId: live.connection.id }, 'activation failed; the connection stays active and pulls instead');
+      this.recordError(live.connection.id, `activation: ${toAdapterError(error, live.connection.system).message}`);
+    }
+  }
+
+  /** Periodic upkeep (renewing channels), once per connection. */
+  async maintain(): Promise<void> {
+    for (const live of this.live.values()) {
+      try {
+        await live.adapter.maintain?.();
+      } catch (error) {
+        this.deps.logger.warn({ err: error, connectionId: live.connection.id }, 'adapter upkeep failed');
+      }
+    }
+  }
+
+  recordError(connectionId: string, message: string): void {
+    this.deps.store.connections.update(connectionId, { last_error: clipText(message, 500), last_error_at: new Date(this.deps.now()).toISOString() });
+  }
+}

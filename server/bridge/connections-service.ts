@@ -1,0 +1,409 @@
+import crypto from 'node:crypto';
+import {
+  AdapterError, canPush, destinationForbidden, findSecretValues, networkReason, newWebhookSecret,
+  type Adapter, type AdapterDefinition, type SyncEntity,
+} from '../../adapters/core/index.ts';
+import type {
+  BindBody, BindingSummary, ConnectBody, ConnectResult, ConnectionResult, ConnectionSettingsBody, IntegrationSummary, SystemCategory,
+  UpdateIntegrationBody, WorkspaceConnectBody,
+} from '../../schema/index.ts';
+import { clipText } from '../../schema/document/text.ts';
+import { AuthError } from '../auth/auth-error.ts';
+import { assertMayConnect } from '../auth/connect-rights.ts';
+import type { Connector } from '../auth/inbound-rights.ts';
+import type { Principal } from '../auth/tokens.ts';
+import type { Logger } from '../logger.ts';
+import type { Db } from '../storage/database.ts';
+import type { AuditLog } from './audit-log.ts';
+import { BridgeError } from './bridge-error.ts';
+import { mergeKeepingSecrets } from './configuration-secrets.ts';
+import type { Connection } from './connection-store.ts';
+import type { ConnectionRuntime } from './connection-runtime.ts';
+import { assertManage, canManage, vendorOf } from './integration-access.ts';
+import type { IntegrationRegistry, LiveIntegration } from './integration-registry.ts';
+import type { Integration, IntegrationStore } from './integration-store.ts';
+import { integrationSummary } from './integration-view.ts';
+import type { LinkStore } from './link-store.ts';
+
+export interface ConnectionsServiceDeps {
+  db: Db;
+  store: IntegrationStore;
+  links: LinkStore;
+  runtime: ConnectionRuntime;
+  registry: IntegrationRegistry;
+  audit: AuditLog;
+  logger: Logger;
+  now: () => number;
+  /** The workspace a wedding belongs to (null: an operator's wedding). */
+  workspaceOfWedding(weddingId: string): string | null;
+  /** Whether the principal may act for the workspace (a member, an admin, one of its API keys). */
+  actsForWorkspace(p: Principal, workspaceId: string): Promise<boolean>;
+  /** A new binding receives the wedding as it is, and the connection's records are routed again. */
+  initialSync(live: LiveIntegration): Promise<void>;
+  /** Stops delivering a removed binding's outbox rows. */
+  forgetBinding(bindingId: string): void;
+}
+
+const isPlain = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * Connections and bindings (docs/connections.md): connect an account once (its connection test
+ * runs before anything is stored), bind it to weddings and unbind it, change its settings,
+ * disconnect it. A connection made from a wedding (`ConnectBody.weddingId`) is a connection with
+ * one binding that claims every record, under the same id: what an integration was.
+ */
+export class ConnectionsService {
+  constructor(private readonly deps: ConnectionsServiceDeps) {}
+
+  // ── permissions ─────────────────────────────────────────────────────────────────────────────
+  private async assertWorkspace(p: Principal, workspaceId: string | null): Promise<void> {
+    if (workspaceId && await this.deps.actsForWorkspace(p, workspaceId)) return;
+    if (!workspaceId && p.role === 'admin') return;
+    // The same answer whether the workspace or connection exists or not.
+    throw new AuthError('workspace_forbidden', workspaceId ? `you do not act for workspace ${workspaceId}` : 'only admins manage connections that belong to no workspace');
+  }
+
+  /** The connection, when `p` may manage it: acts for its workspace, or manages a wedding it is bound to (its only binding, for one made from a wedding). */
+  async manageable(p: Principal, connectionId: string): Promise<Connection> {
+    const connection = this.deps.store.connections.get(connectionId);
+    if (connection) {
+      if (connection.workspaceId && await this.deps.actsForWorkspace(p, connection.workspaceId)) return connection;
+      if (p.role === 'admin' && !connection.workspaceId) return connection;
+      const bindings = this.deps.store.listForConnection(connectionId);
+      if (bindings.length > 0 && bindings.every((b) => canManage(p, b.weddingId, b.vendorId))) return connection;
+    }
+    throw new BridgeError('connection_not_found', `no connection ${connectionId}`);
+  }
+
+  // ── connect ─────────────────────────────────────────────────────────────────────────────────
+  /** Builds an adapter for a connection about to exist and runs its connection test. Throws BridgeError `invalid_config`, `connection_test_failed`, `destination_forbidden`. */
+  private async tested(definition: AdapterDefinition, probe: { id: string; weddingId: string; system: string; credentials: Record<string, unknown>; configuration: Record<string, unknown>; webhookSecret: string }, audit: { weddingId: string; actor: string }): Promise<Adapter> {
+    let adapter: Adapter;
+    try {
+      adapter = this.deps.runtime.instantiate(definition, {
+        integrationId: probe.id, weddingId: probe.weddingId, credentials: probe.credentials, configuration: probe.configuration,
+        runtime: this.deps.runtime.runtimeFor({ integrationId: probe.id, weddingId: probe.weddingId, system: probe.system, connectionId: probe.id, webhookSecret: probe.webhookSecret }, {}, () => undefined),
+      });
+    } catch (error) {
+      if (error instanceof AdapterError) throw new BridgeError('invalid_config', error.message, { cause: error });
+      throw error;
+    }
+    try {
+      await adapter.testConnection();
+    } catch (error) {
+      // Adapters report failures as AdapterErrors whose messages never quote what the remote system
+      // answered; anything else (a library's own error) is reported by its class only, for the same reason.
+      const refused = destinationForbidden(error);
+      const forbidden = refused !== null || (error instanceof AdapterError && error.code === 'destination_forbidden');
+      const message = error instanceof AdapterError ? error.message : refused ? refused.message : `${probe.system}: ${networkReason(error)}`;
+      this.deps.audit.record({ weddingId: audit.weddingId, actor: audit.actor, action: 'integration.connect', entity: null, entityId: null, result: 'failed', detail: { system: probe.system, code: forbidden ? 'destination_forbidden' : 'connection_test_failed', message: clipText(message, 300) } });
+      throw new BridgeError(forbidden ? 'destination_forbidden' : 'connection_test_failed', `connection test failed: ${message}`, { cause: error });
+    }
+    return adapter;
+  }
+
+  private webhookSecretOf(credentials: Record<string, unknown>): string {
+    // Callers may bring their own signing secret (a subscriber that already verifies with it).
+    const supplied = credentials.webhookSecret;
+    return typeof supplied === 'string' && /^whsec_[A-Za-z0-9+/=]{22,}$/.test(supplied) ? supplied : newWebhookSecret();
+  }
+
+  /** A connection made from a wedding: one binding claiming every record, under the connection's id. */
+  async connectWedding(p: Principal, body: ConnectBody): Promise<ConnectResult> {
+    const vendorId = vendorOf(p, body.vendorId);
+    assertManage(p, body.weddingId, vendorId);
+    const definition = await this.deps.runtime.definitionOf(body.system);
+    assertMayConnect(p, definition);
+    const id = `int_${crypto.randomBytes(9).toString('base64url')}`;
+    const webhookSecret = this.webhookSecretOf(body.credentials);
+    const adapter = await this.tested(definition, { id, weddingId: body.weddingId, system: body.system, credentials: body.credentials, configuration: body.configuration, webhookSecret }, { weddingId: body.weddingId, actor: `user:${p.sub}` });
+    const connector = connectorOf(p);
+    const category = body.vendorSystemType ?? definition.category;
+    this.deps.store.createStandalone({
+      id, weddingId: body.weddingId, workspaceId: this.deps.workspaceOfWedding(body.weddingId), system: body.system, category, vendorId, runMode: 'in_process',
+      credentials: body.credentials, webhookSecret, configuration: body.configuration, configurationSecrets: findSecretValues(definition.configuration, body.configuration),
+      capabilities: [...adapter.capabilities], createdBy: p.sub, connector,
+    });
+    const live = await this.start(id, id);
+    this.deps.audit.record({ weddingId: body.weddingId, integrationId: id, actor: `user:${p.sub}`, action: 'integration.connect', result: 'ok', detail: { system: body.system, capabilities: live.adapter.capabilities } });
+    void this.deps.initialSync(live).catch((error) => this.deps.logger.warn({ err: error, integrationId: id }, 'initial sync failed'));
+    return {
+      integrationId: id, connectionId: id, system: body.system, category, capabilities: [...live.adapter.capabilities],
+      webhookUrl: this.deps.runtime.webhookUrl(body.system, id), webhookSecret,
+    };
+  }
+
+  /** A connection of a workspace, bound to no wedding or to the ones given. Only systems that serve many weddings. */
+  async connectWorkspace(p: Principal, body: WorkspaceConnectBody): Promise<ConnectionResult> {
+    await this.assertWorkspace(p, body.workspaceId);
+    const definition = await this.deps.runtime.definitionOf(body.system);
+    assertMayConnect(p, definition);
+    if (!definition.servesManyWeddings) {
+      throw new BridgeError('connection_single_wedding', `${body.system} serves one wedding per connection: connect it from the wedding (weddingId)`);
+    }
+    const id = `con_${crypto.randomBytes(9).toString('base64url')}`;
+    const webhookSecret = this.webhookSecretOf(body.credentials);
+    const adapter = await this.tested(definition, { id, weddingId: '', system: body.system, credentials: body.credentials, configuration: body.configuration, webhookSecret }, { weddingId: '', actor: `user:${p.sub}` });
+    this.deps.store.connections.create({
+      id, workspaceId: body.workspaceId, system: body.system, category: body.vendorSystemType ?? definition.category, label: body.label,
+      credentials: body.credentials, webhookSecret, configuration: body.configuration, configurationSecrets: findSecretValues(definition.configuration, body.configuration),
+      capabilities: [...adapter.capabilities], createdBy: p.sub, connector: connectorOf(p),
+      autoCreateWeddings: body.autoCreateWeddings, autoMatchConfidence: body.autoMatchConfidence,
+    });
+    const live = await this.deps.runtime.refresh(id);
+    if (live) await this.deps.runtime.activate(live);
+    this.deps.audit.record({ weddingId: '', integrationId: id, actor: `user:${p.sub}`, action: 'connection.connect', result: 'ok', detail: { system: body.system, workspaceId: body.workspaceId } });
+    const bindings: BindingSummary[] = [];
+    for (const b of body.bindings) bindings.push(await this.bind(p, id, b));
+    return {
+      connectionId: id, workspaceId: body.workspaceId, system: body.system, category: body.vendorSystemType ?? definition.category,
+      capabilities: [...adapter.capabilities], webhookUrl: this.deps.runtime.webhookUrl(body.system, id), webhookSecret, bindings,
+    };
+  }
+
+  /** Builds the binding's adapter, registers it, refreshes its connection and activates a connection that just started. */
+  private async start(connectionId: string, bindingId: string): Promise<LiveIntegration> {
+    const integration = this.deps.store.get(bindingId)!;
+    const live = await this.deps.runtime.buildBinding(integration);
+    this.deps.registry.put(live);
+    const before = this.deps.runtime.get(connectionId);
+    const connection = await this.deps.runtime.refresh(connectionId);
+    if (connection && !before) await this.deps.runtime.activate(connection);
+    return live;
+  }
+
+  // ── bind, unbind ────────────────────────────────────────────────────────────────────────────
+  /**
+   * Binds the connection to a wedding. Throws BridgeError `connection_not_found`, `already_bound`,
+   * `connection_single_wedding`, `invalid_config` (a secret or an invalid value in the wedding's
+   * configuration); AuthError when `p` does not manage the wedding.
+   */
+  async bind(p: Principal, connectionId: string, body: BindBody, options: { skipWeddingCheck?: boolean } = {}): Promise<BindingSummary> {
+    const connection = await this.manageable(p, connectionId);
+    const vendorId = vendorOf(p, body.vendorId);
+    if (!options.skipWeddingCheck) assertManage(p, body.weddingId, vendorId);
+    const definition = await this.deps.runtime.definitionOf(connection.system);
+    const bindings = this.deps.store.listForConnection(connectionId);
+    if (bindings.some((b) => b.weddingId === body.weddingId)) throw new BridgeError('already_bound', `connection ${connectionId} is already bound to wedding ${body.weddingId}`);
+    if (!definition.servesManyWeddings && bindings.length > 0) throw new BridgeError('connection_single_wedding', `${connection.system} serves one wedding per connection: connect it again from wedding ${body.weddingId}`);
+    if (body.claimsUnmatched && bindings.some((b) => b.claimsUnmatched)) throw new BridgeError('invalid_config', 'another wedding already claims this connection\'s unmatched records');
+    const overrides = this.overridesFor(definition, connection, body.configuration);
+    const id = `int_${crypto.randomBytes(9).toString('base64url')}`;
+    // Try the wedding's configuration before storing anything.
+    try {
+      this.deps.runtime.instantiate(definition, {
+        integrationId: id, weddingId: body.weddingId, credentials: connection.credentials, configuration: { ...connection.configuration, ...overrides },
+        runtime: this.deps.runtime.runtimeFor({ integrationId: id, weddingId: body.weddingId, system: connection.system, connectionId, webhookSecret: connection.webhookSecret }, {}, () => undefined),
+      });
+    } catch (error) {
+      if (error instanceof AdapterError) throw new BridgeError('invalid_config', error.message, { cause: error });
+      throw error;
+    }
+    this.deps.store.create({
+      id, connectionId, weddingId: body.weddingId, system: connection.system, category: connection.category as SystemCategory, vendorId, runMode: connection.runMode,
+      overrides, capabilities: connection.capabilities, createdBy: p.sub, connector: connectorOf(p, options.skipWeddingCheck ? 'planner' : undefined),
+      claimsUnmatched: body.claimsUnmatched, onUnbind: body.onUnbind,
+    });
+    const live = await this.start(connectionId, id);
+    this.deps.audit.record({ weddingId: body.weddingId, integrationId: id, actor: `user:${p.sub}`, action: 'connection.bound', result: 'ok', detail: { connectionId, system: connection.system, vendorId } });
+    void this.deps.initialSync(live).catch((error) => this.deps.logger.warn({ err: error, integrationId: id }, 'initial sync failed'));
+    return bindingSummary(live.integration);
+  }
+
+  /**
+   * The wedding's own configuration values: a calendar holding several weddings puts each
+   * wedding's title before its events' (unless the binding says otherwise). Secrets belong to the
+   * connection. Throws BridgeError `invalid_config`.
+   */
+  private overridesFor(definition: AdapterDefinition, connection: Connection, given: Record<string, unknown>): Record<string, unknown> {
+    const secrets = findSecretValues(definition.configuration, { ...connection.configuration, ...given });
+    const secretKey = secrets.map((s) => String(s.path[0])).find((k) => k in given);
+    if (secretKey) throw new BridgeError('invalid_config', `${secretKey} is the connection's secret: change it on the connection (PATCH /api/connections/${connection.id})`);
+    const overrides = { ...given };
+    if (definition.servesManyWeddings && connection.category === 'calendar_system' && !('weddingInTitle' in overrides)) overrides.weddingInTitle = true;
+    return overrides;
+  }
+
+  /**
+   * Unbinds a wedding. With `remove` (or the binding's `onUnbind: remove`) what was pushed for it
+   * is deleted from the external system first; `failed` lists what could not be.
+   */
+  async unbind(p: Principal, connectionId: string, weddingId: string, options: { remove?: boolean } = {}): Promise<{ removed: number; failed: string[] }> {
+    const connection = await this.manageable(p, connectionId).catch(() => null);
+    const binding = this.deps.store.listForConnection(connectionId).find((b) => b.weddingId === weddingId);
+    if (!binding || (!connection && !canManage(p, weddingId, binding.vendorId))) throw new BridgeError('binding_not_found', `connection ${connectionId} is not bound to wedding ${weddingId}`);
+    const live = this.deps.registry.get(binding.id);
+    let removed = 0;
+    const failed: string[] = [];
+    if ((options.remove ?? binding.onUnbind === 'remove') && live && canPush(live.adapter)) {
+      for (const entity of Object.keys(live.adapter.fields) as SyncEntity[]) {
+        for (const link of this.deps.links.listFor(binding.id, entity)) {
+          if (!link.externalId) continue;
+          try {
+            await live.adapter.push({ op: 'delete', entity, entityId: link.entityId, externalId: link.externalId, data: null, version: link.version }, { idempotencyKey: `unbind-${binding.id}-${entity}-${link.entityId}`, wedding: { weddingId, meta: {}, vendors: {} } });
+            removed++;
+          } catch (error) {
+            failed.push(`${entity} ${link.entityId}: ${clipText(error instanceof Error ? error.message : String(error), 200)}`);
+          }
+        }
+      }
+    }
+    this.deps.registry.remove(binding.id);
+    this.deps.forgetBinding(binding.id);
+    this.deps.store.remove(binding.id);
+    await this.deps.runtime.refresh(connectionId);
+    this.deps.audit.record({ weddingId, integrationId: binding.id, actor: `user:${p.sub}`, action: 'connection.unbound', result: failed.length ? 'failed' : 'ok', detail: { connectionId, removed, failed: failed.slice(0, 20) } });
+    return { removed, failed };
+  }
+
+  /** DELETE /api/integrations/:id: a connection made from a wedding goes whole; a binding of a shared connection is unbound. */
+  async removeIntegration(p: Principal, id: string): Promise<void> {
+    const integration = this.deps.store.get(id);
+    if (!integration || !canManage(p, integration.weddingId, integration.vendorId)) {
+      if (integration) assertManage(p, integration.weddingId, integration.vendorId);
+      throw new BridgeError('integration_not_found', `no integration ${id}`);
+    }
+    if (integration.connectionId === integration.id) {
+      await this.disconnectNow(integration.connection, p, integration.weddingId);
+      return;
+    }
+    await this.unbind(p, integration.connectionId, integration.weddingId);
+  }
+
+  /** Disconnects: channels and endpoints are stopped, every binding goes with its links and queues. */
+  async disconnect(p: Principal, connectionId: string): Promise<void> {
+    const connection = await this.manageable(p, connectionId);
+    await this.disconnectNow(connection, p, null);
+  }
+
+  private async disconnectNow(connection: Connection, p: Principal, weddingId: string | null): Promise<void> {
+    const live = this.deps.runtime.forget(connection.id);
+    const bindings = this.deps.store.listForConnection(connection.id);
+    for (const b of bindings) {
+      this.deps.registry.remove(b.id);
+      this.deps.forgetBinding(b.id);
+    }
+    try {
+      await live?.adapter.deactivate?.();
+    } catch (error) {
+      this.deps.logger.warn({ err: error, connectionId: connection.id }, 'deactivation failed; removing anyway');
+    }
+    this.deps.store.connections.remove(connection.id);
+    for (const b of bindings) this.deps.audit.record({ weddingId: b.weddingId, integrationId: b.id, actor: `user:${p.sub}`, action: 'integration.remove', result: 'ok', detail: { system: connection.system, connectionId: connection.id } });
+    if (bindings.length === 0 || weddingId === null) this.deps.audit.record({ weddingId: '', integrationId: connection.id, actor: `user:${p.sub}`, action: 'connection.disconnect', result: 'ok', detail: { system: connection.system, bindings: bindings.length } });
+  }
+
+  // ── settings ────────────────────────────────────────────────────────────────────────────────
+  /**
+   * PATCH /api/integrations/:id (see UpdateIntegrationBody). The configuration of a connection
+   * made from a wedding is the connection's; of a binding of a shared connection, the wedding's
+   * own values. Credentials are always the connection's. The connection test runs before anything
+   * is stored; adapter state (watch channels, endpoints) is kept.
+   */
+  async updateIntegration(p: Principal, id: string, body: UpdateIntegrationBody): Promise<IntegrationSummary> {
+    const integration = this.deps.store.get(id);
+    if (!integration || !canManage(p, integration.weddingId, integration.vendorId)) {
+      if (integration) assertManage(p, integration.weddingId, integration.vendorId);
+      throw new BridgeError('integration_not_found', `no integration ${id}`);
+    }
+    if (integration.connectionId === integration.id) {
+      await this.updateConnection(p, integration.connection, body, { weddingId: integration.weddingId, integrationId: id });
+    } else {
+      if (body.credentials && Object.keys(body.credentials).length) await this.manageable(p, integration.connectionId);
+      const definition = await this.deps.runtime.definitionOf(integration.system);
+      const overrides = this.overridesFor(definition, integration.connection, mergePatch(integration.overrides, body.configuration ?? {}));
+      if (body.credentials && Object.keys(body.credentials).length) await this.updateConnection(p, integration.connection, { credentials: body.credentials }, { weddingId: integration.weddingId, integrationId: id });
+      const probe = { ...integration, overrides, configuration: { ...integration.connection.configuration, ...overrides } };
+      try {
+        await this.deps.runtime.buildBinding(probe);
+      } catch (error) {
+        if (error instanceof AdapterError) throw new BridgeError('invalid_config', error.message, { cause: error });
+        throw error;
+      }
+      this.deps.store.replaceOverrides(id, overrides);
+      await this.restart(integration.connectionId);
+      this.deps.audit.record({ weddingId: integration.weddingId, integrationId: id, actor: `user:${p.sub}`, action: 'integration.update', result: 'ok', detail: { system: integration.system, configuration: Object.keys(body.configuration ?? {}) } });
+    }
+    const stored = this.deps.store.get(id)!;
+    return integrationSummary(p, stored, this.deps.runtime.webhookUrl(stored.system, stored.connectionId));
+  }
+
+  /** PATCH /api/connections/:id */
+  async updateSettings(p: Principal, connectionId: string, body: ConnectionSettingsBody): Promise<Connection> {
+    const connection = await this.manageable(p, connectionId);
+    if (body.configuration || body.credentials) await this.updateConnection(p, connection, { configuration: body.configuration, credentials: body.credentials }, { weddingId: '', integrationId: connectionId });
+    const fields: Parameters<IntegrationStore['connections']['update']>[1] = {};
+    if (body.label !== undefined) fields.label = body.label;
+    if (body.autoCreateWeddings !== undefined) fields.auto_create_weddings = body.autoCreateWeddings ? 1 : 0;
+    if (body.autoMatchConfidence !== undefined) fields.auto_match_confidence = body.autoMatchConfidence;
+    this.deps.store.connections.update(connectionId, fields);
+    await this.deps.runtime.refresh(connectionId);
+    return this.deps.store.connections.get(connectionId)!;
+  }
+
+  private async updateConnection(p: Principal, connection: Connection, body: { configuration?: Record<string, unknown>; credentials?: Record<string, unknown> }, audit: { weddingId: string; integrationId: string }): Promise<void> {
+    // Adapters key what they keep (sealed endpoint secrets, channel tokens) on it: changing it means reconnecting.
+    const webhookSecret = body.credentials?.webhookSecret;
+    if (webhookSecret !== undefined && webhookSecret !== connection.webhookSecret) {
+      throw new BridgeError('invalid_config', 'the webhook secret of a connection cannot be changed: disconnect and connect again');
+    }
+    const definition = await this.deps.runtime.definitionOf(connection.system);
+    const configuration = mergeKeepingSecrets(connection.configuration, body.configuration ?? {}, connection.configurationView);
+    const credentials = mergeKeepingSecrets(connection.credentials, body.credentials ?? {}, {});
+    const scope = definition.servesManyWeddings ? '' : this.deps.store.listForConnection(connection.id)[0]?.weddingId ?? '';
+    let adapter: Adapter;
+    try {
+      adapter = this.deps.runtime.instantiate(definition, {
+        integrationId: connection.id, weddingId: scope, credentials, configuration,
+        runtime: this.deps.runtime.runtimeFor({ integrationId: connection.id, weddingId: scope, system: connection.system, connectionId: connection.id, webhookSecret: connection.webhookSecret }, connection.adapterState, () => undefined),
+      });
+    } catch (error) {
+      if (error instanceof AdapterError) throw new BridgeError('invalid_config', error.message, { cause: error });
+      throw error;
+    }
+    try {
+      await adapter.testConnection();
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      this.deps.audit.record({ ...audit, actor: `user:${p.sub}`, action: 'integration.update', result: 'failed', detail: { system: connection.system, message: clipText(message, 300) } });
+      throw new BridgeError('connection_test_failed', `connection test failed: ${message}`, { cause: error });
+    }
+    this.deps.store.connections.replaceSettings(connection.id, { credentials, configuration, configurationSecrets: findSecretValues(definition.configuration, configuration), capabilities: [...adapter.capabilities] });
+    if (connection.status === 'needs_attention') this.deps.store.connections.update(connection.id, { status: 'active' });
+    await this.restart(connection.id);
+    // Names only: values may be secrets.
+    this.deps.audit.record({ ...audit, actor: `user:${p.sub}`, action: 'integration.update', result: 'ok', detail: { system: connection.system, configuration: Object.keys(body.configuration ?? {}), credentials: Object.keys(body.credentials ?? {}) } });
+  }
+
+  /** Rebuilds every running binding of the connection and the connection itself from the stored rows. */
+  async restart(connectionId: string): Promise<void> {
+    for (const b of this.deps.store.listForConnection(connectionId)) {
+      if (b.status !== 'active' || b.runMode !== 'in_process' || !this.deps.registry.get(b.id)) continue;
+      this.deps.registry.put(await this.deps.runtime.buildBinding(b));
+    }
+    await this.deps.runtime.refresh(connectionId);
+  }
+}
+
+/** JSON Merge Patch (RFC 7396) of plain values. */
+function mergePatch(base: Record<string, unknown>, patch: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...base };
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === null) delete out[k];
+    else if (isPlain(v) && isPlain(out[k])) out[k] = mergePatch(out[k] as Record<string, unknown>, v);
+    else out[k] = v;
+  }
+  return out;
+}
+
+/** Whose rights a connection or binding acts with (server/auth/inbound-rights.ts). */
+function connectorOf(p: Principal, role?: Connector['role']): Connector {
+  return { sub: p.sub, role: role ?? p.role, vendorId: p.role === 'vendor' && !role ? p.vendorId ?? null : null };
+}
+
+export function bindingSummary(i: Integration): BindingSummary {
+  return {
+    bindingId: i.id, connectionId: i.connectionId, weddingId: i.weddingId, vendorId: i.vendorId, claimsUnmatched: i.claimsUnmatched,
+    onUnbind: i.onUnbind, configuration: i.overrides, createdAt: i.createdAt,
+  };
+}

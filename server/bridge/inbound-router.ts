@@ -1,0 +1,189 @@
+import type { InboundChange } from '../../adapters/core/index.ts';
+import { WEDDING_TITLE_SEPARATOR } from '../../adapters/core/calendar.ts';
+import { isKnownTimeZone, isoInZone } from '../../adapters/core/calendar-time.ts';
+import type { Db } from '../storage/database.ts';
+import type { AuditLog } from './audit-log.ts';
+import type { LiveConnection } from './connection-runtime.ts';
+import type { FullResync } from './full-resync.ts';
+import type { InboxStore } from './inbox-store.ts';
+import type { ChangesPayload } from './inbox-worker.ts';
+import type { LiveIntegration } from './integration-registry.ts';
+import type { UnmatchedStore } from './unmatched-store.ts';
+import { matchWedding, type MatchProposal, type WeddingFactsCache } from './wedding-facts.ts';
+
+export interface InboundRouterDeps {
+  db: Db;
+  inbox: InboxStore;
+  unmatched: UnmatchedStore;
+  facts: WeddingFactsCache;
+  audit: AuditLog;
+  /** The connection's active bindings. */
+  bindingsOf(connectionId: string): LiveIntegration[];
+  now: () => number;
+  /** Runs the delivery's writes in one transaction (in the current group commit: the acknowledgement waits for it). */
+  write<T>(fn: () => T): T;
+  /** Records a delivery's id for the connection; false when it was received before. */
+  receipt(connectionId: string, eventId: string, at: number): boolean;
+  /** The inbox has new rows for the wedding. */
+  kick(weddingId: string): void;
+  /** A record went to the queue (the queue may create a wedding from it: Connection.autoCreateWeddings). */
+  onUnmatched(recordId: string): void;
+}
+
+/** One delivery to route: a webhook's changes or a pulled page. */
+export interface Delivery {
+  /** The sender's event id (webhooks) or a page id (pulls): per binding, a row is stored once. */
+  eventId: string;
+  receivedAt: number;
+  /** The last page of a full read: every binding reconciles deletions against it. */
+  resync?: FullResync;
+  /** A webhook: its event id is recorded for the connection, and a delivery received before is not routed again. */
+  once?: boolean;
+}
+
+export interface RouteOutcome {
+  /** Inbox rows written, one per binding that received something. */
+  rows: number[];
+  /** Unmatched records written or refreshed. */
+  unmatched: string[];
+  /** Records for no wedding of this connection (another connection's wedding, a deletion of nothing known). */
+  dropped: number;
+  /** Changes per binding id. */
+  routed: Map<string, number>;
+  /** The delivery (`once`) had been received before: nothing was written. */
+  duplicate: boolean;
+}
+
+type Routable = Extract<InboundChange, { op: 'upsert' | 'delete' }>;
+
+/**
+ * Routes a connection's records to its weddings (docs/connections.md), in this order:
+ * 1. link rows: the weddings whose bindings already hold the record (all of them: a record may
+ *    belong to several weddings);
+ * 2. the wedding the record names (our metadata or event key, `InboundChange.weddingId`);
+ * 3. matching rules on date, couple names and venue (wedding-facts.ts), routed when one wedding
+ *    reaches the connection's `autoMatchConfidence`;
+ * 4. the binding that claims the connection's unrouted records (a calendar dedicated to one wedding);
+ * 5. otherwise the workspace's unmatched queue, with the rules' proposals.
+ * Everything is written in one transaction, before the delivery is acknowledged.
+ */
+export class InboundRouter {
+  private readonly linkedTo;
+
+  constructor(private readonly deps: InboundRouterDeps) {
+    this.linkedTo = deps.db.prepare(`SELECT l.integration_id FROM links l JOIN integrations i ON i.id = l.integration_id
+      WHERE i.connection_id = ? AND l.entity = ? AND l.external_id = ?`).pluck();
+  }
+
+  async route(live: LiveConnection, changes: InboundChange[], delivery: Delivery): Promise<RouteOutcome> {
+    const connection = live.connection;
+    const bindings = this.deps.bindingsOf(connection.id);
+    const byId = new Map(bindings.map((b) => [b.integration.id, b]));
+    const plan = new Map<string, Routable[]>();
+    const queue: Array<{ change: Extract<Routable, { op: 'upsert' }>; proposals: MatchProposal[] }> = [];
+    const forget: Routable[] = [];
+    let dropped = 0;
+    const send = (binding: LiveIntegration, change: Routable) => {
+      let list = plan.get(binding.integration.id);
+      if (!list) plan.set(binding.integration.id, (list = []));
+      list.push(change);
+    };
+    for (const change of changes) {
+      if (change.op !== 'upsert' && change.op !== 'delete') {
+        dropped++;
+        continue;
+      }
+      const linked = (this.linkedTo.all(connection.id, change.entity, change.externalId) as string[]).map((id) => byId.get(id)).filter((b): b is LiveIntegration => !!b);
+      if (linked.length) {
+        for (const b of linked) send(b, change);
+        continue;
+      }
+      if (change.weddingId) {
+        const named = bindings.find((b) => b.integration.weddingId === change.weddingId);
+        if (named) send(named, change);
+        else dropped++;
+        continue;
+      }
+      if (change.op === 'delete') {
+        // Nothing here holds it: a record still waiting in the queue leaves it.
+        forget.push(change);
+        const claim = bindings.find((b) => b.integration.claimsUnmatched);
+        if (claim) send(claim, change);
+        continue;
+      }
+      const proposals = await this.propose(change, bindings);
+      const best = proposals[0];
+      if (best && best.confidence >= connection.autoMatchConfidence && (proposals[1]?.confidence ?? 0) < best.confidence) {
+        const target = bindings.find((b) => b.integration.weddingId === best.weddingId)!;
+        send(target, change);
+        this.deps.audit.record({ weddingId: best.weddingId, integrationId: target.integration.id, actor: `connection:${connection.id}`, action: 'route.matched', entity: change.entity, entityId: change.entityId ?? null, result: 'ok', detail: { externalId: change.externalId, confidence: best.confidence, reasons: best.reasons } });
+        continue;
+      }
+      const claim = bindings.find((b) => b.integration.claimsUnmatched);
+      if (claim) send(claim, change);
+      else queue.push({ change, proposals });
+    }
+    const stripped = new Map<string, Routable[]>();
+    for (const [id, list] of plan) stripped.set(id, await this.localize(byId.get(id)!, list));
+    const rows: number[] = [];
+    const unmatched: string[] = [];
+    const routed = new Map<string, number>();
+    let duplicate = false;
+    this.deps.write(() => {
+      if (delivery.once && !this.deps.receipt(connection.id, delivery.eventId, delivery.receivedAt)) {
+        duplicate = true;
+        return;
+      }
+      for (const b of bindings) {
+        const list = stripped.get(b.integration.id) ?? [];
+        if (list.length === 0 && !delivery.resync) continue;
+        const payload: ChangesPayload = { changes: list, ...(delivery.resync ? { resync: delivery.resync } : {}) };
+        const row = this.deps.inbox.add({ integrationId: b.integration.id, weddingId: b.integration.weddingId, eventId: delivery.eventId, kind: 'changes', payload: JSON.stringify(payload), receivedAt: delivery.receivedAt });
+        if (row !== null) rows.push(row);
+        routed.set(b.integration.id, list.length);
+      }
+      for (const c of forget) this.deps.unmatched.forget(connection.id, c.entity, c.externalId);
+      for (const q of queue) {
+        const record = this.deps.unmatched.put({ connectionId: connection.id, workspaceId: connection.workspaceId, change: q.change, proposals: q.proposals, at: delivery.receivedAt });
+        unmatched.push(record.id);
+      }
+    });
+    for (const b of bindings) if (routed.has(b.integration.id)) this.deps.kick(b.integration.weddingId);
+    for (const id of unmatched) this.deps.onUnmatched(id);
+    return { rows, unmatched, dropped, routed, duplicate };
+  }
+
+  /** The matching rules' proposals for a record among the connection's weddings, best first. */
+  async propose(change: Routable, bindings: LiveIntegration[]): Promise<MatchProposal[]> {
+    if (change.op !== 'upsert' || !change.hints?.date) return [];
+    const proposals: MatchProposal[] = [];
+    for (const b of bindings) {
+      const p = matchWedding(change.hints, await this.deps.facts.get(b.integration.weddingId));
+      if (p) proposals.push(p);
+    }
+    return proposals.sort((a, b) => b.confidence - a.confidence || a.weddingId.localeCompare(b.weddingId));
+  }
+
+  /**
+   * The record as this wedding reads it: times in the wedding's zone (the same instants: a
+   * connection's adapter reads every wedding's records in the calendar's zone), and a calendar
+   * title without the wedding's name put before it (CalendarSyncOptions.weddingInTitle).
+   */
+  private async localize(binding: LiveIntegration, changes: Routable[]): Promise<Routable[]> {
+    if (!changes.some((c) => c.op === 'upsert' && c.entity === 'timeline')) return changes;
+    const facts = await this.deps.facts.get(binding.integration.weddingId);
+    const zone = isKnownTimeZone(facts.timezone) ? facts.timezone : null;
+    const title = binding.integration.configuration.weddingInTitle === true ? facts.title.trim() : '';
+    const prefix = `${title}${WEDDING_TITLE_SEPARATOR}`;
+    return changes.map((c) => {
+      if (c.op !== 'upsert' || c.entity !== 'timeline') return c;
+      const data = { ...c.data };
+      if (title && typeof data.title === 'string' && data.title.startsWith(prefix)) data.title = data.title.slice(prefix.length) || data.title;
+      for (const f of ['start', 'end'] as const) {
+        const ms = typeof data[f] === 'string' ? Date.parse(data[f] as string) : NaN;
+        if (zone && Number.isFinite(ms)) data[f] = isoInZone(ms, zone);
+      }
+      return { ...c, data };
+    });
+  }
+}

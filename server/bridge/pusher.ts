@@ -1,0 +1,61 @@
+import { AdapterError, canPush, contentHash, project } from '../../adapters/core/index.ts';
+import type { InboxStore } from './inbox-store.ts';
+import type { ChangesPayload } from './inbox-worker.ts';
+import type { LiveIntegration } from './integration-registry.ts';
+import type { LinkStore } from './link-store.ts';
+import type { EntityPushPayload } from './outbound-planner.ts';
+import type { OutboxRow } from './outbox-store.ts';
+
+export interface PusherDeps {
+  links: LinkStore;
+  inbox: InboxStore;
+  now: () => number;
+  /** The inbox has new rows for the wedding (what a push brought back). */
+  kick(weddingId: string): void;
+}
+
+/**
+ * Delivers one planned entity push (an outbox row) through the binding's adapter and records what
+ * the external system now holds in the link row (per binding × entity: echo suppression and
+ * idempotency keys are per connection and wedding). Throws what the adapter throws; the outbox
+ * worker decides retries.
+ */
+export async function pushEntity(deps: PusherDeps, row: OutboxRow, live: LiveIntegration): Promise<{ status?: number | null; detail?: Record<string, unknown> }> {
+  const { adapter, integration } = live;
+  if (!canPush(adapter)) throw new AdapterError('unsupported', `${integration.system} does not push`);
+  const { change, wedding } = JSON.parse(row.payload) as EntityPushPayload;
+  const entity = change.entity;
+  // The link row is what the system has now: an earlier push may have created the external
+  // entity since this row was planned, or a deletion there detached it (externalId null: create).
+  const link = deps.links.get(integration.id, entity, change.entityId);
+  if (link) {
+    change.externalId = link.externalId;
+    change.version = link.version;
+  }
+  change.base = link?.lastSynced ?? null;
+  if (change.op === 'delete' && !change.externalId) {
+    deps.links.remove(integration.id, entity, change.entityId);
+    return { detail: { skipped: 'never created externally' } };
+  }
+  const result = await adapter.push(change, { idempotencyKey: row.idempotencyKey, wedding });
+  if (change.op === 'delete') deps.links.remove(integration.id, entity, change.entityId);
+  else {
+    const fields = adapter.fields[entity] ?? [];
+    const lastSynced = project(change.data ?? {}, fields);
+    // Fields the system changed concurrently keep their old base, so that change still comes in (and is conflict-checked).
+    for (const f of result.unwritten ?? []) {
+      if (link && f in link.lastSynced) lastSynced[f] = link.lastSynced[f]; else delete lastSynced[f];
+    }
+    deps.links.save({
+      integrationId: integration.id, entity, entityId: change.entityId, externalId: result.externalId ?? change.externalId,
+      lastSynced, lastHash: result.unwritten?.length ? contentHash(entity, lastSynced) : row.contentHash, version: result.version ?? null,
+    });
+  }
+  if (result.changes?.length) {
+    // Keyed by the push's idempotency key: a retried push that succeeds twice brings them in once.
+    const payload: ChangesPayload = { changes: result.changes };
+    deps.inbox.add({ integrationId: integration.id, weddingId: row.weddingId, eventId: `push_${row.idempotencyKey}`, kind: 'changes', payload: JSON.stringify(payload), receivedAt: deps.now() });
+    deps.kick(row.weddingId);
+  }
+  return { detail: { externalId: result.externalId ?? change.externalId, ...(result.changes?.length ? { writeBack: result.changes.length } : {}) } };
+}

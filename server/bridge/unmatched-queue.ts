@@ -1,0 +1,146 @@
+import crypto from 'node:crypto';
+import type * as Y from 'yjs';
+import { WeddingDoc, clientOrigin, type CreateFromRecordBody, type UnmatchedSummary } from '../../schema/index.ts';
+import { isKnownTimeZone } from '../../adapters/core/calendar-time.ts';
+import type { Principal } from '../auth/tokens.ts';
+import type { Logger } from '../logger.ts';
+import type { AuditLog } from './audit-log.ts';
+import { BridgeError } from './bridge-error.ts';
+import type { ConnectionsService } from './connections-service.ts';
+import type { InboxStore } from './inbox-store.ts';
+import type { ChangesPayload } from './inbox-worker.ts';
+import type { IntegrationStore } from './integration-store.ts';
+import type { UnmatchedRecord, UnmatchedStatus, UnmatchedStore } from './unmatched-store.ts';
+
+export interface UnmatchedQueueDeps {
+  unmatched: UnmatchedStore;
+  store: IntegrationStore;
+  inbox: InboxStore;
+  connections: ConnectionsService;
+  audit: AuditLog;
+  logger: Logger;
+  now: () => number;
+  /** Whether the principal may act for the workspace. */
+  actsForWorkspace(p: Principal, workspaceId: string): Promise<boolean>;
+  /** Records a new wedding of the workspace (the people store), created by `createdBy`. */
+  registerWedding(input: { id: string; workspaceId: string; createdBy: string }): Promise<void>;
+  withDocument<T>(weddingId: string, fn: (doc: Y.Doc) => T): Promise<T>;
+  kick(weddingId: string): void;
+}
+
+/**
+ * The workspace's unmatched queue (docs/connections.md): records of its connections that no
+ * wedding claimed, with the matching rules' proposals. A person assigns one to weddings, creates a
+ * wedding from it, or ignores it; a connection with `autoCreateWeddings` creates weddings from the
+ * ones that name a couple and a date by itself.
+ */
+export class UnmatchedQueue {
+  constructor(private readonly deps: UnmatchedQueueDeps) {}
+
+  private async assertWorkspace(p: Principal, workspaceId: string | null): Promise<void> {
+    if (workspaceId && (await this.deps.actsForWorkspace(p, workspaceId))) return;
+    throw new BridgeError('unmatched_not_found', 'no such unmatched record');
+  }
+
+  private async open(p: Principal, id: string): Promise<UnmatchedRecord> {
+    const record = this.deps.unmatched.get(id);
+    if (!record) throw new BridgeError('unmatched_not_found', `no unmatched record ${id}`);
+    await this.assertWorkspace(p, record.workspaceId);
+    if (record.status === 'assigned' || record.status === 'created') throw new BridgeError('unmatched_resolved', `record ${id} was already ${record.status} (weddings ${record.weddingIds.join(', ')})`);
+    return record;
+  }
+
+  /** A workspace's queue, newest first. Throws AuthError-like `unmatched_not_found` (404) when `p` does not act for it. */
+  async list(p: Principal, workspaceId: string, status: UnmatchedStatus | null): Promise<UnmatchedSummary[]> {
+    if (!(await this.deps.actsForWorkspace(p, workspaceId))) throw new BridgeError('connection_not_found', `no workspace ${workspaceId} you act for`);
+    return this.deps.unmatched.list(workspaceId, status).map((r) => this.summary(r));
+  }
+
+  summary(r: UnmatchedRecord): UnmatchedSummary {
+    const data = r.change.data;
+    const system = this.deps.store.connections.get(r.connectionId)?.system ?? '';
+    return {
+      id: r.id, connectionId: r.connectionId, system, entity: r.entity, externalId: r.externalId,
+      record: {
+        title: r.change.hints?.text ?? (typeof data.title === 'string' ? data.title : typeof data.description === 'string' ? data.description : ''),
+        date: r.change.hints?.date ?? null, venue: r.change.hints?.venue ?? '', timeZone: r.change.hints?.timeZone ?? null, data,
+      },
+      proposals: r.proposals, status: r.status, receivedAt: new Date(r.receivedAt).toISOString(), weddingIds: r.weddingIds,
+    };
+  }
+
+  /** Sends the record to each wedding, binding the connection to the weddings not bound yet (with `p`'s rights there). */
+  async assign(p: Principal, id: string, weddingIds: string[]): Promise<UnmatchedSummary> {
+    const record = await this.open(p, id);
+    for (const weddingId of weddingIds) {
+      let binding = this.deps.store.listForConnection(record.connectionId).find((b) => b.weddingId === weddingId);
+      if (!binding) {
+        const made = await this.deps.connections.bind(p, record.connectionId, { weddingId, configuration: {}, onUnbind: 'keep', claimsUnmatched: false });
+        binding = this.deps.store.get(made.bindingId)!;
+      }
+      this.deliver(record, binding.id, weddingId);
+    }
+    this.deps.unmatched.resolve(id, 'assigned', `user:${p.sub}`, weddingIds, this.deps.now());
+    for (const weddingId of weddingIds) this.deps.audit.record({ weddingId, integrationId: record.connectionId, actor: `user:${p.sub}`, action: 'unmatched.assigned', entity: record.entity, entityId: null, result: 'ok', detail: { recordId: id, externalId: record.externalId } });
+    return this.summary(this.deps.unmatched.get(id)!);
+  }
+
+  /** Creates a wedding of the connection's workspace from the record (couple, date, venue, zone as it says unless given), binds it and sends the record there. */
+  async createWedding(p: Principal, id: string, body: CreateFromRecordBody): Promise<{ weddingId: string; record: UnmatchedSummary }> {
+    const record = await this.open(p, id);
+    const weddingId = await this.makeWedding(record, body, p.sub);
+    await this.deps.connections.bind(p, record.connectionId, { weddingId, configuration: {}, onUnbind: 'keep', claimsUnmatched: false }, { skipWeddingCheck: true });
+    const binding = this.deps.store.listForConnection(record.connectionId).find((b) => b.weddingId === weddingId)!;
+    this.deliver(record, binding.id, weddingId);
+    this.deps.unmatched.resolve(id, 'created', `user:${p.sub}`, [weddingId], this.deps.now());
+    this.deps.audit.record({ weddingId, integrationId: binding.id, actor: `user:${p.sub}`, action: 'unmatched.created', entity: record.entity, entityId: null, result: 'ok', detail: { recordId: id, externalId: record.externalId } });
+    return { weddingId, record: this.summary(this.deps.unmatched.get(id)!) };
+  }
+
+  async ignore(p: Principal, id: string): Promise<UnmatchedSummary> {
+    const record = await this.open(p, id);
+    this.deps.unmatched.resolve(id, 'ignored', `user:${p.sub}`, [], this.deps.now());
+    return this.summary(this.deps.unmatched.get(record.id)!);
+  }
+
+  /**
+   * For a connection with `autoCreateWeddings`: a new record that names a couple and a date becomes
+   * a wedding of the workspace, acting with the rights of whoever connected it.
+   */
+  async autoCreate(recordId: string): Promise<void> {
+    const record = this.deps.unmatched.get(recordId);
+    if (!record || record.status !== 'open' || !record.workspaceId) return;
+    const connection = this.deps.store.connections.get(record.connectionId);
+    if (!connection?.autoCreateWeddings || !record.change.hints?.date || !record.change.hints.text?.trim()) return;
+    const actor: Principal = { sub: connection.connector.sub, role: 'planner', weddings: [], exp: Math.floor(this.deps.now() / 1000) + 60 };
+    const weddingId = await this.makeWedding(record, {}, connection.connector.sub);
+    const made = await this.deps.connections.bind({ ...actor, role: 'admin', weddings: ['*'] }, record.connectionId, { weddingId, configuration: {}, onUnbind: 'keep', claimsUnmatched: false }, { skipWeddingCheck: true });
+    this.deliver(record, made.bindingId, weddingId);
+    this.deps.unmatched.resolve(recordId, 'created', `connection:${connection.id}`, [weddingId], this.deps.now());
+    this.deps.audit.record({ weddingId, integrationId: made.bindingId, actor: `connection:${connection.id}`, action: 'unmatched.created', entity: record.entity, entityId: null, result: 'ok', detail: { recordId, externalId: record.externalId, automatic: true } });
+  }
+
+  private async makeWedding(record: UnmatchedRecord, body: CreateFromRecordBody, createdBy: string): Promise<string> {
+    if (!record.workspaceId) throw new BridgeError('invalid_config', 'this connection belongs to no workspace: assign the record to a wedding instead');
+    const hints = record.change.hints ?? {};
+    const data = record.change.data;
+    const title = body.title ?? (hints.text?.trim() || (typeof data.title === 'string' ? data.title : '') || 'New wedding');
+    const timezone = body.timezone ?? (hints.timeZone && isKnownTimeZone(hints.timeZone) ? hints.timeZone : 'UTC');
+    const meta = {
+      status: 'planning' as const, title: title.slice(0, 200), timezone,
+      ...(body.date ?? hints.date ? { date: body.date ?? hints.date } : {}),
+      ...(body.venue ?? hints.venue ? { venue: (body.venue ?? hints.venue ?? '').slice(0, 300) } : {}),
+    };
+    const weddingId = `wed_${crypto.randomBytes(12).toString('base64url')}`;
+    await this.deps.registerWedding({ id: weddingId, workspaceId: record.workspaceId, createdBy });
+    await this.deps.withDocument(weddingId, (doc) => new WeddingDoc(doc).setMeta(meta, clientOrigin(createdBy)));
+    return weddingId;
+  }
+
+  /** Stores the record for the binding (applied by the inbox worker with the binding's rights). */
+  private deliver(record: UnmatchedRecord, bindingId: string, weddingId: string): void {
+    const payload: ChangesPayload = { changes: [record.change] };
+    this.deps.inbox.add({ integrationId: bindingId, weddingId, eventId: `unmatched_${record.id}_${record.updatedAt}`, kind: 'changes', payload: JSON.stringify(payload), receivedAt: this.deps.now() });
+    this.deps.kick(weddingId);
+  }
+}
