@@ -6,6 +6,7 @@ import { describeOrigin } from '../collab/origin.ts';
 import type { Logger } from '../logger.ts';
 import type { ActivityStore } from './activity-store.ts';
 import { fieldChanges, type FieldChange } from './field-changes.ts';
+import { namedListener } from '../collab/document-listeners.ts';
 
 /**
  * Records who changed which field of which entity, from what to what (issue 11 item 6).
@@ -32,7 +33,7 @@ export class ActivityRecorder implements Extension {
 
   /** Starts recording: the rows are written by `persistence`'s append listener. */
   attach(persistence: DurablePersistence): void {
-    persistence.onAppend(this.onAppend);
+    persistence.onAppend(namedListener('activity', this.onAppend));
   }
 
   async afterLoadDocument({ document, documentName }: afterLoadDocumentPayload): Promise<void> {

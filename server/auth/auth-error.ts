@@ -1,31 +1,32 @@
+import { ERROR_CODES, WedSyncError, type ErrorCode } from '../errors.ts';
+
 export const AUTH_ERROR_CODES = [
   'token_missing', 'token_invalid', 'token_expired', 'wedding_forbidden', 'role_forbidden', 'document_unknown',
   'session_missing', 'session_revoked', 'csrf_failed', 'workspace_forbidden',
-] as const;
+] as const satisfies readonly ErrorCode[];
 export type AuthErrorCode = (typeof AUTH_ERROR_CODES)[number];
 
-/** HTTP status and WebSocket close code for each refusal. */
-export const AUTH_ERROR_STATUS: Record<AuthErrorCode, { http: 400 | 401 | 403; ws: 4400 | 4401 | 4403 }> = {
-  token_missing: { http: 401, ws: 4401 },
-  token_invalid: { http: 401, ws: 4401 },
-  token_expired: { http: 401, ws: 4401 },
-  wedding_forbidden: { http: 403, ws: 4403 },
-  role_forbidden: { http: 403, ws: 4403 },
-  document_unknown: { http: 400, ws: 4400 },
-  /** No valid session cookie (signed out, expired, or never signed in). */
-  session_missing: { http: 401, ws: 4401 },
-  /** The token was minted from a session that has since been revoked ("sign out everywhere"). */
-  session_revoked: { http: 401, ws: 4401 },
-  /** A cookie-authenticated write without the session's X-CSRF-Token. */
-  csrf_failed: { http: 403, ws: 4403 },
-  /** The caller is not a member of the workspace the request names. */
-  workspace_forbidden: { http: 403, ws: 4403 },
-};
+/**
+ * Meanings of the less obvious codes:
+ * - `session_missing`: no valid session cookie (signed out, expired, or never signed in);
+ * - `session_revoked`: the token was minted from a session that has since been revoked ("sign out everywhere");
+ * - `csrf_failed`: a cookie-authenticated write without the session's X-CSRF-Token;
+ * - `workspace_forbidden`: the caller is not a member of the workspace the request names.
+ */
+type AuthStatus = { [K in AuthErrorCode]: { http: (typeof ERROR_CODES)[K]; ws: 4400 | 4401 | 4403 } };
 
-export class AuthError extends Error {
+/** WebSocket close code of an HTTP status: 4000 + status (the collaboration protocol's convention). */
+const wsClose = (http: 400 | 401 | 403) => (4000 + http) as 4400 | 4401 | 4403;
+
+/** HTTP status (from ERROR_CODES) and WebSocket close code for each refusal. */
+export const AUTH_ERROR_STATUS = Object.fromEntries(
+  AUTH_ERROR_CODES.map((code) => [code, { http: ERROR_CODES[code], ws: wsClose(ERROR_CODES[code]) }]),
+) as AuthStatus;
+
+export class AuthError extends WedSyncError<AuthErrorCode> {
   override readonly name = 'AuthError';
-  constructor(readonly code: AuthErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  constructor(code: AuthErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
   }
 }
 

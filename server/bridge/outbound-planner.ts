@@ -5,6 +5,7 @@ import { changedEntities, readEntity, weddingContext } from './entity-access.ts'
 import type { IntegrationRegistry, LiveIntegration } from './integration-registry.ts';
 import type { LinkStore } from './link-store.ts';
 import type { OutboxStore } from './outbox-store.ts';
+import { namedListener } from '../collab/document-listeners.ts';
 
 /** What an `entity` outbox row carries: the change and the wedding context at the time. */
 export interface EntityPushPayload {
@@ -35,7 +36,7 @@ export interface PlannerDeps {
 export class OutboundPlanner {
   constructor(private readonly deps: PlannerDeps) {}
 
-  onAppend = (documentName: string, doc: Y.Doc, tr: Y.Transaction): void => {
+  onAppend = namedListener('outbox', (documentName: string, doc: Y.Doc, tr: Y.Transaction): void => {
     const weddingId = weddingIdOf(documentName);
     if (!weddingId) return;
     const targets = this.deps.registry.forWedding(weddingId).filter((l) => l.integration.runMode === 'in_process' && canPush(l.adapter));
@@ -50,7 +51,7 @@ export class OutboundPlanner {
       for (const { entity, entityId } of changed) if (this.plan(live, w, weddingId, entity, entityId, false)) planned++;
     }
     if (planned > 0) this.deps.onPlanned?.();
-  };
+  });
 
   /**
    * After an integration's own change was applied: a pending push to it of older content is

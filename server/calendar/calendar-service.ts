@@ -12,21 +12,24 @@ import type { Bridge } from '../bridge/bridge.ts';
 import type { LiveIntegration } from '../bridge/integration-registry.ts';
 import type { Logger } from '../logger.ts';
 import type { Db } from '../storage/database.ts';
+import { WedSyncError, type ErrorCode } from '../errors.ts';
 import { BookingIndex } from './booking-index.ts';
 import { EventVersions } from './event-versions.ts';
 import { FeedStore } from './feed-store.ts';
 import { publishedHash, renderFeed, toOutbound } from './ics-feed.ts';
 import { findOverlaps, type Commitment, type FoundOverlap } from './overlaps.ts';
+import { namedListener } from '../collab/document-listeners.ts';
 
 const DAY = 86_400_000;
 
-export const CALENDAR_ERROR_CODES = ['feed_not_found', 'vendor_not_found'] as const;
+export const CALENDAR_ERROR_CODES = ['feed_not_found', 'vendor_not_found'] as const satisfies readonly ErrorCode[];
 export type CalendarErrorCode = (typeof CALENDAR_ERROR_CODES)[number];
 
-export class CalendarError extends Error {
+/** An unknown or revoked feed, or an unknown vendor: HTTP 404 with the code. */
+export class CalendarError extends WedSyncError<CalendarErrorCode> {
   override readonly name = 'CalendarError';
-  constructor(readonly code: CalendarErrorCode, message: string) {
-    super(message);
+  constructor(code: CalendarErrorCode, message: string) {
+    super(code, message);
   }
 }
 
@@ -95,7 +98,7 @@ export class CalendarService {
       overlapInsert: db.prepare('INSERT OR REPLACE INTO calendar_overlaps (key, vendor_id, first_seen, end_ms, conflicts) VALUES (?, ?, ?, ?, ?)'),
       overlapDelete: db.prepare('DELETE FROM calendar_overlaps WHERE key = ?'),
     };
-    bridge.onDocumentUpdate(this.onUpdate);
+    bridge.onDocumentUpdate(namedListener('calendar', this.onUpdate));
     bridge.registerStatusSection('calendar', (p, weddingId) => this.statusSection(p, weddingId));
     this.timers.push(setInterval(() => void this.refreshAllBusy().catch(() => undefined), this.options.busyRefreshMs));
     this.timers.push(setTimeout(() => void this.backfill(), 0));

@@ -10,18 +10,23 @@ import { EncodingError } from '../encoding/encoding-pool.ts';
 import type { DocumentStore } from '../storage/document-store.ts';
 import type { GroupCommit } from '../storage/group-commit.ts';
 import { StorageUnavailableError, isStorageError, type StorageHealth } from '../storage/storage-health.ts';
+import { WedSyncError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 import { clientDocumentName, type CollabContext } from './context.ts';
 import { DocumentDiscard, STORAGE_FAILED_CLOSE } from './document-discard.ts';
+import { GuardedListeners } from './document-listeners.ts';
 import { describeOrigin } from './origin.ts';
 import { unresolvedPartsOf, type UnresolvedParts } from './unresolved-parts.ts';
 
-export class DocumentLoadError extends Error {
+/** A wedding's stored data cannot be loaded: HTTP 503 `document_unavailable`. */
+export class DocumentLoadError extends WedSyncError<'document_unavailable'> {
   override readonly name = 'DocumentLoadError';
-  readonly code = 'document_unavailable';
   /** Sent to the client as the permission-denied reason. */
   readonly reason = 'document_unavailable';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('document_unavailable', message, options);
+  }
 }
 
 /** Close code for a document that cannot be served (WebSocket "internal error"). */
@@ -82,7 +87,7 @@ export class DurablePersistence extends Database {
   private readonly live = new Map<string, Document>();
   private readonly logLengthAtLoad = new Map<string, number>();
   private readonly undecodableAtLoad = new Map<string, number>();
-  private readonly appendListeners: AppendListener[] = [];
+  private readonly appendListeners: GuardedListeners<Parameters<AppendListener>>;
   /** Documents that appended in the group still open: discarded if it fails. */
   private readonly inOpenGroup = new Map<string, Document>();
   /** Live documents dropped because a change in them could not be stored (see document-discard.ts). */
@@ -106,6 +111,7 @@ export class DurablePersistence extends Database {
     // store would encode the live document on the event loop.
     super({});
     this.discards = new DocumentDiscard(logger);
+    this.appendListeners = new GuardedListeners(group, logger, metrics.documentListenerErrors);
     group.onSettled((committed, error) => {
       const written = [...this.inOpenGroup];
       this.inOpenGroup.clear();
@@ -120,10 +126,12 @@ export class DurablePersistence extends Database {
 
   /**
    * Registers work that must commit atomically with each update (the bridge writes its outbox rows
-   * here, so a change and the pushes it causes are stored together or not at all).
+   * here, so a change and the pushes it causes are stored together or not at all). A listener that
+   * throws has its own writes rolled back and is logged and counted; the update is still stored and
+   * acknowledged and the other listeners run (see document-listeners.ts). Name it with namedListener.
    */
   onAppend(listener: AppendListener): void {
-    this.appendListeners.push(listener);
+    this.appendListeners.add(listener);
   }
 
   /** Called when a live document is discarded (holders of direct connections let go of it). */
@@ -212,7 +220,7 @@ export class DurablePersistence extends Database {
     try {
       this.group.write(() => {
         const seq = this.store.append(documentName, update);
-        for (const listener of this.appendListeners) listener(documentName, document, tr, seq);
+        this.appendListeners.run(documentName, document, tr, seq);
       });
       if (this.group.pending) this.inOpenGroup.set(documentName, document);
     } catch (error) {

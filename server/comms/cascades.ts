@@ -6,6 +6,7 @@ import type { CommsService } from './comms-service.ts';
 import type { NotificationItem } from './notifier.ts';
 import { activeVendors } from './recipients.ts';
 import { rootInTransaction, type YType } from './y-roots.ts';
+import { namedListener } from '../collab/document-listeners.ts';
 
 /**
  * The brief's cascades for the timeline and guests: a change made by one party notifies the others
@@ -55,7 +56,7 @@ export function formatWhen(iso: string, timeZone: string | undefined): string {
 
 export class Cascades {
   constructor(private readonly bridge: Bridge, private readonly comms: CommsService) {
-    bridge.onDocumentUpdate(this.onDocumentUpdate);
+    bridge.onDocumentUpdate(namedListener('comms_cascades', this.onDocumentUpdate));
     comms.notifier.register<GuestsPayload>(CASCADE_KINDS.guests, { compose: composeGuests, merge: (older, newer) => ({ ...newer, previous: older.previous }) });
     comms.notifier.register<CeremonyPayload>(CASCADE_KINDS.ceremony, { compose: composeCeremony, merge: (older, newer) => ({ ...newer, previousStart: older.previousStart, previousEnd: older.previousEnd ?? null }) });
   }

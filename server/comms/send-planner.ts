@@ -7,6 +7,7 @@ import type { CommsContext } from './comms-context.ts';
 import type { EscalationWatch } from './escalation-watch.ts';
 import { findPerson } from './recipients.ts';
 import { rootInTransaction, type YType } from './y-roots.ts';
+import { namedListener } from '../collab/document-listeners.ts';
 
 /** What a `message` outbox row carries: the send, as planned (the acknowledgement link is made when it is sent). */
 export interface MessageSendPayload {
@@ -32,7 +33,7 @@ export class SendPlanner {
 
   constructor(private readonly ctx: CommsContext, private readonly watch: EscalationWatch) {
     this.outboxKeyExists = ctx.db.prepare('SELECT 1 FROM outbox WHERE idempotency_key = ?').pluck();
-    ctx.bridge.onDocumentUpdate(this.onDocumentUpdate);
+    ctx.bridge.onDocumentUpdate(namedListener('comms_notifications', this.onDocumentUpdate));
   }
   private readonly onDocumentUpdate = (documentName: string, doc: Y.Doc, tr: Y.Transaction): void => {
     const weddingId = weddingIdOf(documentName);

@@ -1,12 +1,11 @@
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { secureHeaders } from 'hono/secure-headers';
 import { SchemaError, type ErrorBody, type ReadyBody } from '../../schema/index.ts';
 import type { SnapshotService } from '../admin/snapshot-service.ts';
-import { AUTH_ERROR_STATUS, AuthError } from '../auth/auth-error.ts';
 import type { TokenService } from '../auth/tokens.ts';
-import { DocumentLoadError } from '../collab/durable-persistence.ts';
-import { BRIDGE_ERROR_STATUS, BridgeError } from '../bridge/bridge-error.ts';
+import { WedSyncError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 import type { GroupCommit } from '../storage/group-commit.ts';
@@ -108,8 +107,6 @@ export function createHttpApp(deps: HttpAppDeps): Hono<AppEnv> {
   return app;
 }
 
-const SCHEMA_ERROR_STATUS = { validation_failed: 400, not_found: 404, duplicate: 409, document_too_large: 413 } as const satisfies Record<SchemaError['code'], number>;
-
 /**
  * Requests that change stored data: every method but GET/HEAD/OPTIONS, except the restore preview
  * (a POST that only reads).
@@ -119,16 +116,19 @@ function writesSomething(method: string, path: string): boolean {
   return !path.endsWith('/restore/preview');
 }
 
+/**
+ * The one answer to a thrown error: a WedSyncError (every domain's error class is one) answers its
+ * code's status from ERROR_CODES with `{ error: { code, message, details? } }` and its headers; a
+ * SchemaError (shared with clients, so not a WedSyncError) the same through its code. Anything else
+ * is a bug: logged, answered 500 with a generic message (its own may carry internals).
+ */
 function toErrorResponse(error: Error, c: Context, logger: Logger): Response {
-  if (error instanceof HttpError) return c.json(errorBody(error.code, error.message, error.details), error.status);
-  if (error instanceof AuthError) return c.json(errorBody(error.code, error.message), AUTH_ERROR_STATUS[error.code].http);
-  if (error instanceof BridgeError) return c.json(errorBody(error.code, error.message), BRIDGE_ERROR_STATUS[error.code]);
-  if (error instanceof SchemaError) {
-    return c.json(errorBody(error.code, error.message, error.issues.length ? { issues: error.issues } : undefined), SCHEMA_ERROR_STATUS[error.code]);
-  }
-  if (error instanceof DocumentLoadError) {
-    logger.error({ err: error }, 'document unavailable');
-    return c.json(errorBody('document_unavailable', error.message), 503);
+  const known = error instanceof SchemaError
+    ? new WedSyncError(error.code, error.message, { cause: error, details: error.issues.length ? { issues: error.issues } : undefined })
+    : error;
+  if (known instanceof WedSyncError) {
+    if (known.status >= 500) logger.error({ err: error, method: c.req.method, path: c.req.path, code: known.code }, 'request failed');
+    return c.json(errorBody(known.code, known.message, known.details), known.status as ContentfulStatusCode, known.headers);
   }
   logger.error({ err: error, method: c.req.method, path: c.req.path }, 'unhandled error in HTTP handler');
   return c.json(errorBody('internal_error', 'something went wrong on our side; it has been logged'), 500);

@@ -3,6 +3,7 @@ import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context } from 'hono';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Metrics } from '../metrics.ts';
+import { WedSyncError } from '../errors.ts';
 
 /**
  * Budgets for attempts at something guessable or costly (sign-in e-mails, link callbacks,
@@ -35,7 +36,7 @@ export function createAttemptLimiter(name: string, budget: { points: number; dur
         if (!(rejection instanceof RateLimiterRes)) throw rejection;
         metrics.rateLimited.inc({ limit: name });
         const retryAfter = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
-        return c.json({ error: { code: 'rate_limited', message: `too many attempts (${name}); retry after ${retryAfter} s` } }, 429, { 'Retry-After': String(retryAfter) });
+        throw new WedSyncError('rate_limited', `too many attempts (${name}); retry after ${retryAfter} s`, { headers: { 'Retry-After': String(retryAfter) } });
       }
     },
   };

@@ -1,20 +1,10 @@
 import { Hono, type Context } from 'hono';
 import { AvailabilityQuery, CalendarConflictsQuery, FeedCreateBody, WeddingIdField } from '../../schema/index.ts';
 import type { TokenService } from '../auth/tokens.ts';
-import { CalendarError, type CalendarService } from '../calendar/calendar-service.ts';
+import type { CalendarService } from '../calendar/calendar-service.ts';
 import { requireAuth, type AppEnv } from './auth-middleware.ts';
 import { readJson, validate } from './body.ts';
 import { HttpError } from './http-error.ts';
-
-/** Calendar errors as HTTP answers: an unknown or revoked feed and an unknown vendor are 404s. */
-async function answer<T>(fn: () => T | Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (error) {
-    if (error instanceof CalendarError) throw new HttpError(404, 'not_found', error.message, { code: error.code });
-    throw error;
-  }
-}
 
 /**
  * Calendar routes: `GET /calendar/<token>.ics` (the token is the credential, so no bearer),
@@ -24,7 +14,7 @@ export function mountCalendarRoutes(app: Hono<AppEnv>, tokens: TokenService, cal
   app.get('/calendar/:file', async (c: Context) => {
     const file = c.req.param('file') ?? '';
     if (!/^wsf_[A-Za-z0-9_-]{20,64}\.ics$/.test(file)) throw new HttpError(404, 'not_found', 'no such feed');
-    const feed = await answer(() => calendar.renderFeed(file.slice(0, -4)));
+    const feed = await calendar.renderFeed(file.slice(0, -4));
     const headers = { etag: feed.etag, 'cache-control': 'private, max-age=60', 'content-type': 'text/calendar; charset=utf-8' };
     if (c.req.header('if-none-match') === feed.etag) return new Response(null, { status: 304, headers });
     return new Response(feed.body, { status: 200, headers: { ...headers, 'content-disposition': 'inline; filename="wedding.ics"' } });
@@ -32,13 +22,13 @@ export function mountCalendarRoutes(app: Hono<AppEnv>, tokens: TokenService, cal
 
   const api = new Hono<AppEnv>();
   api.use('*', requireAuth(tokens));
-  api.post('/feeds', async (c) => c.json(await answer(async () => calendar.createFeed(c.get('principal'), await readJson(c, FeedCreateBody))), 201));
+  api.post('/feeds', async (c) => c.json(await calendar.createFeed(c.get('principal'), await readJson(c, FeedCreateBody)), 201));
   api.get('/feeds', (c) => {
     const weddingId = validate(WeddingIdField, c.req.query('weddingId'), 'weddingId query parameter');
     return c.json({ feeds: calendar.listFeeds(c.get('principal'), weddingId) });
   });
   api.delete('/feeds/:feedId', async (c) => {
-    await answer(() => calendar.revokeFeed(c.get('principal'), c.req.param('feedId')));
+    await calendar.revokeFeed(c.get('principal'), c.req.param('feedId'));
     return c.body(null, 204);
   });
   app.route('/api/calendar', api);

@@ -1,21 +1,9 @@
 import { Hono, type Context } from 'hono';
 import { AckBody, EmergencyBody, NotificationSettingsBody, UnifiedMessageBody, WeddingIdField } from '../../schema/index.ts';
 import type { TokenService } from '../auth/tokens.ts';
-import { COMMS_ERROR_STATUS, CommsError } from '../comms/comms-error.ts';
 import type { CommsService } from '../comms/comms-service.ts';
-import { errorBody } from './app.ts';
 import { requireAuth, type AppEnv } from './auth-middleware.ts';
 import { readJson, validate } from './body.ts';
-
-/** Runs a handler, answering CommsErrors with their status and code (other errors go to the app's handler). */
-export async function commsErrors(c: Context, fn: () => Promise<Response>): Promise<Response> {
-  try {
-    return await fn();
-  } catch (error) {
-    if (error instanceof CommsError) return c.json(errorBody(error.code, error.message), COMMS_ERROR_STATUS[error.code]);
-    throw error;
-  }
-}
 
 const weddingParam = (c: Context) => validate(WeddingIdField, c.req.param('weddingId'), 'wedding id');
 
@@ -32,19 +20,19 @@ export function commsRoutes(tokens: TokenService, comms: CommsService): Hono<App
   app.use('/:weddingId/emergency', requireAuth(tokens));
   app.use('/:weddingId/notifications/*', requireAuth(tokens));
 
-  app.post('/:weddingId/messages', (c) => commsErrors(c, async () => c.json(await messages.send(c.get('principal'), weddingParam(c), await readJson(c, UnifiedMessageBody)), 201)));
-  app.get('/:weddingId/messages/:messageId', (c) => commsErrors(c, async () => c.json(await messages.status(c.get('principal'), weddingParam(c), c.req.param('messageId')))));
-  app.post('/:weddingId/messages/:messageId/ack', (c) => commsErrors(c, async () => {
+  app.post('/:weddingId/messages', async (c) => c.json(await messages.send(c.get('principal'), weddingParam(c), await readJson(c, UnifiedMessageBody)), 201));
+  app.get('/:weddingId/messages/:messageId', async (c) => c.json(await messages.status(c.get('principal'), weddingParam(c), c.req.param('messageId'))));
+  app.post('/:weddingId/messages/:messageId/ack', async (c) => {
     const body = await readJson(c, AckBody);
     return c.json(await messages.acknowledgeAs(c.get('principal'), weddingParam(c), c.req.param('messageId'), body.recipientId));
-  }));
-  app.post('/:weddingId/emergency', (c) => commsErrors(c, async () => c.json(await messages.emergency(c.get('principal'), weddingParam(c), await readJson(c, EmergencyBody)), 201)));
+  });
+  app.post('/:weddingId/emergency', async (c) => c.json(await messages.emergency(c.get('principal'), weddingParam(c), await readJson(c, EmergencyBody)), 201));
 
-  app.get('/:weddingId/notifications/settings', (c) => commsErrors(c, async () => c.json(notifications.settings(c.get('principal'), weddingParam(c)))));
-  app.put('/:weddingId/notifications/settings', (c) => commsErrors(c, async () => c.json(notifications.setSettings(c.get('principal'), weddingParam(c), await readJson(c, NotificationSettingsBody)))));
-  app.get('/:weddingId/notifications/pending', (c) => commsErrors(c, async () => c.json(await notifications.listPending(c.get('principal'), weddingParam(c)))));
-  app.post('/:weddingId/notifications/pending/:pendingId/send', (c) => commsErrors(c, async () => c.json(await notifications.sendPending(c.get('principal'), weddingParam(c), c.req.param('pendingId')), 201)));
-  app.post('/:weddingId/notifications/pending/:pendingId/discard', (c) => commsErrors(c, async () => c.json(await notifications.discardPending(c.get('principal'), weddingParam(c), c.req.param('pendingId')))));
+  app.get('/:weddingId/notifications/settings', async (c) => c.json(notifications.settings(c.get('principal'), weddingParam(c))));
+  app.put('/:weddingId/notifications/settings', async (c) => c.json(notifications.setSettings(c.get('principal'), weddingParam(c), await readJson(c, NotificationSettingsBody))));
+  app.get('/:weddingId/notifications/pending', async (c) => c.json(await notifications.listPending(c.get('principal'), weddingParam(c))));
+  app.post('/:weddingId/notifications/pending/:pendingId/send', async (c) => c.json(await notifications.sendPending(c.get('principal'), weddingParam(c), c.req.param('pendingId')), 201));
+  app.post('/:weddingId/notifications/pending/:pendingId/discard', async (c) => c.json(await notifications.discardPending(c.get('principal'), weddingParam(c), c.req.param('pendingId'))));
   return app;
 }
 
@@ -65,18 +53,18 @@ export function ackLinkRoutes(comms: CommsService): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const wantsJson = (c: Context) => (c.req.header('accept') ?? '').includes('application/json');
 
-  app.get('/ack/:token', (c) => commsErrors(c, async () => {
+  app.get('/ack/:token', async (c) => {
     const info = await comms.messages.describeLink(c.req.param('token'));
     if (wantsJson(c)) return c.json({ messageId: info.message.id, subject: info.message.subject, acknowledgedAt: info.acknowledgedAt });
     const m = info.message;
     const done = info.acknowledgedAt ? `<p>You confirmed this on ${escapeHtml(info.acknowledgedAt)}. Thank you.</p>` : `<form method="post"><button type="submit">I have seen this</button></form>`;
     return c.html(page(m.subject || 'Message', `<h1>${escapeHtml(m.subject || 'Message')}</h1><p>For ${escapeHtml(info.recipientName)}${info.weddingTitle ? `, ${escapeHtml(info.weddingTitle)}` : ''}</p><blockquote>${escapeHtml(m.body)}</blockquote>${done}`));
-  }));
+  });
 
-  app.post('/ack/:token', (c) => commsErrors(c, async () => {
+  app.post('/ack/:token', async (c) => {
     const ack = await comms.messages.acknowledgeLink(c.req.param('token'));
     if (wantsJson(c)) return c.json({ messageId: ack.messageId, recipientId: ack.recipientId, acknowledgedAt: ack.acknowledgedAt });
     return c.html(page('Thank you', `<h1>Thank you</h1><p>We have let the planner know you have seen “${escapeHtml(ack.subject || 'the message')}”.</p>`));
-  }));
+  });
   return app;
 }

@@ -20,6 +20,7 @@ import { readJson } from './body.ts';
 import { HttpError } from './http-error.ts';
 import { assertPlanner, optionalSession } from './people-guards.ts';
 import { requireSession, setSessionCookie, type SessionEnv } from './session-middleware.ts';
+import { WedSyncError } from '../errors.ts';
 
 export interface InvitationRoutesDeps {
   people: PeopleStore;
@@ -70,7 +71,7 @@ export function invitationRoutes(deps: InvitationRoutesDeps): Hono<SessionEnv> {
       if (!(rejection instanceof RateLimiterRes)) throw rejection;
       deps.metrics.rateLimited.inc({ limit: 'invitation' });
       const retryAfter = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
-      return c.json({ error: { code: 'rate_limited', message: `too many invitation requests from this address; retry after ${retryAfter} s` } }, 429, { 'Retry-After': String(retryAfter) });
+      throw new WedSyncError('rate_limited', `too many invitation requests from this address; retry after ${retryAfter} s`, { headers: { 'Retry-After': String(retryAfter) } });
     }
   };
 

@@ -3,12 +3,11 @@ import { Hono } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { OIDC_FLOW_COOKIE, OIDC_FLOW_COOKIE_PATH, OIDC_FLOW_TTL_S, type OidcFlowSealer } from '../auth/oidc/flow-cookie.ts';
 import { personForIdentity } from '../auth/oidc/identity-linking.ts';
-import { OIDC_ERROR_STATUS, OidcError } from '../auth/oidc/oidc-error.ts';
+import { OidcError } from '../auth/oidc/oidc-error.ts';
 import type { OidcSignIn } from '../auth/oidc/oidc-sign-in.ts';
 import type { Logger } from '../logger.ts';
 import type { PeopleStore } from '../people/people-store.ts';
 import type { SessionStore } from '../people/session-store.ts';
-import { errorBody } from './app.ts';
 import { localRedirect } from './local-redirect.ts';
 import type { AppEnv } from './auth-middleware.ts';
 import { setSessionCookie } from './session-middleware.ts';
@@ -40,21 +39,17 @@ export function oidcRoutes(deps: OidcRouteDeps): Hono<AppEnv> {
   const secure = () => deps.publicUrl().startsWith('https:');
   const redirectUri = (provider: string) => `${deps.publicUrl()}/api/auth/oidc/${provider}/callback`;
 
+  // Refusals here are OidcErrors answered as JSON by the app's error handler (OIDC_ERROR_STATUS).
   app.get('/auth/oidc/:provider/start', async (c) => {
     const provider = c.req.param('provider');
-    try {
-      if (!deps.signIn.has(provider)) throw new OidcError('oidc_provider_unknown', `sign-in with "${provider}" is not configured on this server`);
-      const redirect = localRedirect(c.req.query('redirect'));
-      if (redirect === null) throw new OidcError('invalid_redirect', 'redirect must be a path on this server, starting with a single "/"');
-      const { url, flow } = await deps.signIn.start(provider, redirectUri(provider), redirect);
-      setCookie(c, OIDC_FLOW_COOKIE, await deps.sealer.seal(flow), {
-        httpOnly: true, sameSite: 'Lax', secure: secure(), path: OIDC_FLOW_COOKIE_PATH, maxAge: OIDC_FLOW_TTL_S,
-      });
-      return c.redirect(url.href, 302);
-    } catch (error) {
-      if (error instanceof OidcError) return c.json(errorBody(error.code, error.message), OIDC_ERROR_STATUS[error.code]);
-      throw error;
-    }
+    if (!deps.signIn.has(provider)) throw new OidcError('oidc_provider_unknown', `sign-in with "${provider}" is not configured on this server`);
+    const redirect = localRedirect(c.req.query('redirect'));
+    if (redirect === null) throw new OidcError('invalid_redirect', 'redirect must be a path on this server, starting with a single "/"');
+    const { url, flow } = await deps.signIn.start(provider, redirectUri(provider), redirect);
+    setCookie(c, OIDC_FLOW_COOKIE, await deps.sealer.seal(flow), {
+      httpOnly: true, sameSite: 'Lax', secure: secure(), path: OIDC_FLOW_COOKIE_PATH, maxAge: OIDC_FLOW_TTL_S,
+    });
+    return c.redirect(url.href, 302);
   });
 
   app.get('/auth/oidc/:provider/callback', async (c) => {

@@ -12,23 +12,19 @@ import type { PasskeyStore, Passkey } from '../people/passkey-store.ts';
 import type { PeopleStore } from '../people/people-store.ts';
 import type { SessionStore } from '../people/session-store.ts';
 import { errorBody } from './app.ts';
+import { statusTable, type ErrorCode } from '../errors.ts';
 import { readJson } from './body.ts';
 import { localRedirect } from './local-redirect.ts';
 import { requireSession, setSessionCookie, type SessionEnv } from './session-middleware.ts';
 
-export const PASSKEY_ERROR_CODES = ['passkey_challenge_missing', 'passkey_invalid', 'passkey_unknown', 'passkey_exists', 'passkey_not_found', 'invalid_redirect'] as const;
+export const PASSKEY_ERROR_CODES = ['passkey_challenge_missing', 'passkey_invalid', 'passkey_unknown', 'passkey_exists', 'passkey_not_found', 'invalid_redirect'] as const satisfies readonly ErrorCode[];
 export type PasskeyErrorCode = (typeof PASSKEY_ERROR_CODES)[number];
-const STATUS: Record<PasskeyErrorCode, 400 | 404 | 409> = {
-  /** No (or an expired) challenge cookie for this ceremony: ask for options again. */
-  passkey_challenge_missing: 400,
-  /** The authenticator's answer did not verify (challenge, origin, RP ID, signature, counter). */
-  passkey_invalid: 400,
-  /** No passkey with that credential id is registered here (or it was removed). */
-  passkey_unknown: 400,
-  passkey_exists: 409,
-  passkey_not_found: 404,
-  invalid_redirect: 400,
-};
+/**
+ * - `passkey_challenge_missing`: no (or an expired) challenge cookie for this ceremony: ask for options again;
+ * - `passkey_invalid`: the authenticator's answer did not verify (challenge, origin, RP ID, signature, counter);
+ * - `passkey_unknown`: no passkey with that credential id is registered here (or it was removed).
+ */
+const STATUS = statusTable(PASSKEY_ERROR_CODES);
 
 /** Cookie holding one ceremony's challenge, scoped to the passkey routes. */
 export const PASSKEY_COOKIE = 'wedsync_webauthn';

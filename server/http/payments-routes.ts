@@ -4,7 +4,6 @@ import type { TokenService } from '../auth/tokens.ts';
 import type { PaymentCoordinator } from '../payments/payment-coordinator.ts';
 import { requireAuth, type AppEnv } from './auth-middleware.ts';
 import { readJson, validate } from './body.ts';
-import { commsErrors } from './comms-routes.ts';
 
 const weddingParam = (c: Context) => validate(WeddingIdField, c.req.param('weddingId'), 'wedding id');
 
@@ -14,11 +13,11 @@ export function paymentRoutes(tokens: TokenService, payments: PaymentCoordinator
   app.use('/:weddingId/budget', requireAuth(tokens));
   app.use('/:weddingId/payments/*', requireAuth(tokens));
 
-  app.get('/:weddingId/budget', (c) => commsErrors(c, async () => c.json(await payments.budget(c.get('principal'), weddingParam(c)))));
-  app.post('/:weddingId/payments/plan', (c) => commsErrors(c, async () => c.json({ payments: await payments.plan(c.get('principal'), weddingParam(c), await readJson(c, PaymentPlanBody)) }, 201)));
-  app.post('/:weddingId/payments/:paymentId/transactions', (c) => commsErrors(c, async () => {
+  app.get('/:weddingId/budget', async (c) => c.json(await payments.budget(c.get('principal'), weddingParam(c))));
+  app.post('/:weddingId/payments/plan', async (c) => c.json({ payments: await payments.plan(c.get('principal'), weddingParam(c), await readJson(c, PaymentPlanBody)) }, 201));
+  app.post('/:weddingId/payments/:paymentId/transactions', async (c) => {
     const body = await readJson(c, PaymentTransactionBody);
     return c.json({ payment: await payments.recordTransaction(c.get('principal'), weddingParam(c), c.req.param('paymentId'), body) });
-  }));
+  });
   return app;
 }

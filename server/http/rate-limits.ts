@@ -4,6 +4,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Metrics } from '../metrics.ts';
 import type { AppEnv } from './auth-middleware.ts';
+import { WedSyncError } from '../errors.ts';
 
 /**
  * Request budgets per client address, per bearer token and per webhook integration, kept by
@@ -44,7 +45,7 @@ export function createRateLimits(budgets: RateLimitBudgets, metrics: Metrics): R
       if (!(rejection instanceof RateLimiterRes)) throw rejection;
       metrics.rateLimited.inc({ limit: name });
       const retryAfter = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
-      return c.json({ error: { code: 'rate_limited', message: `too many requests (${name} limit); retry after ${retryAfter} s` } }, 429, { 'Retry-After': String(retryAfter) });
+      throw new WedSyncError('rate_limited', `too many requests (${name} limit); retry after ${retryAfter} s`, { headers: { 'Retry-After': String(retryAfter) } });
     }
   };
 

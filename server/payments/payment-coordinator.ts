@@ -14,6 +14,7 @@ import type { CommsService } from '../comms/comms-service.ts';
 import type { NotificationItem } from '../comms/notifier.ts';
 import { activeVendors, contactsWithRole, findPerson, type Person } from '../comms/recipients.ts';
 import { rootInTransaction, type YType } from '../comms/y-roots.ts';
+import { namedListener } from '../collab/document-listeners.ts';
 
 export const PAYMENT_JOBS = {
   received: 'cascade.payment_received',
@@ -51,7 +52,7 @@ export class PaymentCoordinator {
   private readonly budgetDue = new Set<string>();
 
   constructor(private readonly bridge: Bridge, private readonly comms: CommsService, private readonly settings: PaymentSettings) {
-    bridge.onDocumentUpdate(this.onDocumentUpdate);
+    bridge.onDocumentUpdate(namedListener('payments', this.onDocumentUpdate));
     comms.notifier.register<ReceivedPayload>(PAYMENT_JOBS.received, { compose: (w, p) => this.composeReceived(w, p), merge: (older, newer) => ({ ...newer, previousPaid: older.previousPaid }) });
     comms.notifier.register<AddedPayload>(PAYMENT_JOBS.added, { compose: (w, p) => this.composeAdded(w, p) });
     // A reminder is a job due at its time of day; it then joins the wedding's batch.

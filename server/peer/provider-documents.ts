@@ -2,7 +2,10 @@ import { HocuspocusProvider, HocuspocusProviderWebsocket } from '@hocuspocus/pro
 import WebSocket from 'ws';
 import * as Y from 'yjs';
 import { documentNameFor, type TxOrigin } from '../../schema/index.ts';
+import { GuardedListeners, dbSavepoints } from '../collab/document-listeners.ts';
 import { describeOrigin } from '../collab/origin.ts';
+import type { Logger } from '../logger.ts';
+import type { Metrics } from '../metrics.ts';
 import type { DocumentAccess } from '../bridge/bridge.ts';
 import type { Db } from '../storage/database.ts';
 import { DocumentStore } from '../storage/document-store.ts';
@@ -21,13 +24,15 @@ export class ProviderDocuments implements DocumentAccess {
   readonly ydoc = new Y.Doc();
   readonly provider: HocuspocusProvider;
   private readonly socket: HocuspocusProviderWebsocket;
-  private readonly listeners: ((documentName: string, doc: Y.Doc, tr: Y.Transaction) => void)[] = [];
+  private readonly listeners: GuardedListeners<[documentName: string, doc: Y.Doc, tr: Y.Transaction]>;
   private readonly store: DocumentStore;
   private readonly name: string;
   private sinceCompaction = 0;
   private failure: string | null = null;
 
-  constructor(url: string, private readonly weddingId: string, token: string, db: Db) {
+  /** `logger` and `metrics` hear of listeners that throw (their writes are rolled back, the update is kept). */
+  constructor(url: string, private readonly weddingId: string, token: string, db: Db, logger?: Logger, metrics?: Metrics) {
+    this.listeners = new GuardedListeners(dbSavepoints(db), logger, metrics?.documentListenerErrors);
     this.name = documentNameFor(weddingId);
     this.store = new DocumentStore(db);
     const { state, log } = this.store.load(this.name);
@@ -37,7 +42,7 @@ export class ProviderDocuments implements DocumentAccess {
     }, 'local-store');
     const persist = db.transaction((update: Uint8Array, tr: Y.Transaction) => {
       this.store.append(this.name, update);
-      for (const l of this.listeners) l(this.name, this.ydoc, tr);
+      this.listeners.run(this.name, this.ydoc, tr);
     });
     this.ydoc.on('update', (update: Uint8Array, _origin: unknown, _doc: Y.Doc, tr: Y.Transaction) => {
       persist(update, tr);
@@ -68,7 +73,7 @@ export class ProviderDocuments implements DocumentAccess {
   }
 
   onUpdate(listener: (documentName: string, doc: Y.Doc, tr: Y.Transaction) => void): void {
-    this.listeners.push(listener);
+    this.listeners.add(listener);
   }
 
   describeOrigin = (origin: unknown): TxOrigin => (origin === this.provider || origin === 'local-store' ? { kind: 'system', reason: 'server' } : describeOrigin(origin));

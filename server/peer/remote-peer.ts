@@ -66,7 +66,8 @@ export async function startRemotePeer(config: PeerConfig, logger: Logger, adapte
   const db: Db = openDatabase(config.dataDir, { synchronous: 'normal' });
   // Checked against the peer's database like the server's (a wrong key fails here, in one line).
   const cipher = openKeyEncryptionKey(db, undefined, config.dataDir);
-  const documents = new ProviderDocuments(config.url.replace(/^http/, 'ws'), config.weddingId, config.token, db);
+  const metrics = new Metrics();
+  const documents = new ProviderDocuments(config.url.replace(/^http/, 'ws'), config.weddingId, config.token, db, logger, metrics);
   // Work goes on from the local copy while the server is out of reach; a refused token is fatal.
   await documents.whenSynced(15_000).catch((error: Error) => {
     if (/refused/.test(error.message)) throw error;
@@ -77,7 +78,7 @@ export async function startRemotePeer(config: PeerConfig, logger: Logger, adapte
   let webhookUrl: string | null = null;
   const egress = createGuardedEgress(createOutboundPolicy(parseOutboundAllow(config.outboundAllow)));
   const bridge = new Bridge({
-    db, cipher, docs: documents, adapters, egress, logger, metrics: new Metrics(),
+    db, cipher, docs: documents, adapters, egress, logger, metrics,
     settings: {
       get publicUrl() { return webhookUrl ?? 'http://localhost'; }, retryScheduleMs: parseSchedule(config.retryScheduleMs), outboxMaxAttempts: 1000, inboxMaxAttempts: 20,
       breakerThreshold: 5, breakerCooldownMs: 15_000, breakerMaxCooldownMs: 300_000, pullIntervalMs: config.pullIntervalMs, coalesceMs: 25,

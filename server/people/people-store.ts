@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import type { Participant, Person, WeddingAccess, WeddingRole, Workspace, WorkspaceKind, WorkspaceMembership, WorkspaceRole } from '../../schema/api/people.ts';
 import type { Db } from '../storage/database.ts';
+import { WedSyncError } from '../errors.ts';
 
 /** `<prefix>_<random>`: 15 random bytes, base64url (20 characters). */
 export function newId(prefix: 'per' | 'wks' | 'par' | 'ses' | 'inv' | 'key'): string {
@@ -57,8 +58,12 @@ export interface PeopleStore {
   weddingsOfWorkspace(workspaceId: string): Promise<Array<{ weddingId: string; role: 'planner' | 'vendor'; vendorId?: string; ownerWorkspaceId: string | null }>>;
 }
 
-export class PeopleConflictError extends Error {
-  readonly code = 'conflict';
+/** A unique row (a person's e-mail, a wedding id, a participant) exists already: HTTP 409 `conflict`. */
+export class PeopleConflictError extends WedSyncError<'conflict'> {
+  override readonly name = 'PeopleConflictError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('conflict', message, options);
+  }
 }
 
 const ROLE_RANK: Record<WeddingRole, number> = { planner: 3, couple: 2, vendor: 1, viewer: 0 };

@@ -62,6 +62,19 @@ export class GroupCommit {
     }
   }
 
+  /**
+   * Runs `fn` in a savepoint of its own inside the open transaction (within `write`): if it throws,
+   * its writes alone are rolled back. Used to keep one listener's failure from undoing the others'.
+   */
+  savepoint<T>(fn: () => T): T {
+    return this.inSavepoint(fn) as T;
+  }
+
+  /** False once SQLite rolled the open transaction back by itself (or when none is open). */
+  get inTransaction(): boolean {
+    return this.db.inTransaction;
+  }
+
   get pending(): boolean {
     return this.open;
   }

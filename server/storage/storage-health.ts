@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { WedSyncError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Db } from './database.ts';
@@ -153,10 +154,11 @@ export class StorageHealth {
 }
 
 /** A write was refused because storage cannot take it; HTTP 503 `storage_unavailable`. */
-export class StorageUnavailableError extends Error {
+export class StorageUnavailableError extends WedSyncError<'storage_unavailable'> {
   override readonly name = 'StorageUnavailableError';
-  readonly code = 'storage_unavailable';
-  readonly status = 503;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('storage_unavailable', message, options);
+  }
 }
 
 /** SQLite result codes (and errno codes) that mean the storage, not the request, is at fault. */
