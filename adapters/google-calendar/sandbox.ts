@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { importSPKI, jwtVerify } from 'jose';
+import { SandboxOAuthServer } from '../core/sandbox-oauth.ts';
 import { SandboxServer, deliver, json, takeFailure, type InjectedFailure, type SandboxRequest, type SandboxResponse } from '../core/sandbox-server.ts';
 import type { GoogleEvent } from './mappers.ts';
 import { findEvent, instanceStartOf, isRecurringMaster, singleEventsOf } from './sandbox-recurrence.ts';
@@ -9,8 +10,10 @@ import { findEvent, instanceStartOf, isRecurringMaster, singleEventsOf } from '.
  * A local Google Calendar API v3 (what tests and the demo point the googleapis client at): the
  * real paths and JSON shapes, etags and `If-Match` (412 `conditionNotMet`), sync tokens and page
  * tokens (410 `fullSyncRequired` once expired), `events.watch` channels that POST the real push
- * notification headers (a `sync` message first), `channels.stop`, the OAuth token endpoint
- * (refresh-token and JWT-bearer grants), and injectable 429 / 403 `rateLimitExceeded` / 5xx.
+ * notification headers (a `sync` message first), `channels.stop`, the OAuth 2.0 endpoints
+ * (`/o/oauth2/v2/auth` consent page and `/token` with the authorization-code + PKCE, refresh-token
+ * and JWT-bearer grants; adapters/core/sandbox-oauth.ts), and injectable 429 / 403
+ * `rateLimitExceeded` / 5xx.
  */
 
 interface Stored { event: GoogleEvent; seq: number }
@@ -30,6 +33,18 @@ export class GoogleCalendarSandbox extends EventEmitter {
   private readonly calendars = new Map<string, Calendar>();
   private readonly accessTokens = new Map<string, number>();
   private readonly refreshTokens = new Map<string, { clientId: string; clientSecret: string }>();
+  private readonly oauthClients = new Map<string, { secret: string; redirectUris: string[] }>();
+  /** The authorization-code flow (consent page, code exchange with PKCE). */
+  readonly oauth = new SandboxOAuthServer({
+    name: 'Sign in with Google (sandbox)', now: () => this.now(),
+    client: (id) => this.oauthClients.get(id),
+    subject: () => this.primary,
+    offline: (q) => q.get('access_type') === 'offline',
+    tokens: (clientId, _subject, offline, scope) => ({
+      access_token: this.issueAccessToken(), expires_in: 3599, token_type: 'Bearer', scope,
+      ...(offline ? { refresh_token: this.issueRefreshToken(clientId, this.oauthClients.get(clientId)!.secret) } : {}),
+    }),
+  });
   private readonly serviceAccounts = new Map<string, string>();
   private readonly channels = new Map<string, Channel>();
   private readonly failures: InjectedFailure[] = [];
@@ -49,6 +64,8 @@ export class GoogleCalendarSandbox extends EventEmitter {
 
   get url(): string { return `${this.http.url}/`; }
   get tokenUrl(): string { return `${this.http.url}/token`; }
+  /** The authorization endpoint (Google's `https://accounts.google.com/o/oauth2/v2/auth`). */
+  get authorizationUrl(): string { return `${this.http.url}/o/oauth2/v2/auth`; }
   get requests() { return this.http.log; }
 
   async start(): Promise<this> {
@@ -77,6 +94,19 @@ export class GoogleCalendarSandbox extends EventEmitter {
     this.refreshTokens.set(t, { clientId, clientSecret });
     return t;
   }
+
+  /** An OAuth client ("Web application") that may use the authorization-code flow; no redirect URIs: any. */
+  registerOAuthClient(clientId: string, clientSecret: string, redirectUris: string[] = []): void {
+    this.oauthClients.set(clientId, { secret: clientSecret, redirectUris });
+  }
+
+  /** The person removes the app's access (myaccount.google.com → Security): the refresh token answers `invalid_grant`. */
+  revokeRefreshToken(token: string): boolean {
+    return this.refreshTokens.delete(token);
+  }
+
+  /** Every refresh token issued so far and still valid. */
+  liveRefreshTokens(): string[] { return [...this.refreshTokens.keys()]; }
 
   /** A service account key, as Google's console hands it out. */
   createServiceAccount(email = `wedsync@sandbox-${randomId(6)}.iam.gserviceaccount.com`): { client_email: string; private_key: string } {
@@ -212,6 +242,7 @@ export class GoogleCalendarSandbox extends EventEmitter {
   private async route(req: SandboxRequest): Promise<SandboxResponse> {
     const path = req.url.pathname;
     if (req.method === 'POST' && path === '/token') return this.token(req);
+    if (path === '/o/oauth2/v2/auth' && (req.method === 'GET' || req.method === 'POST')) return this.oauth.authorize(req, null);
     const failure = takeFailure(this.failures, req.method, path);
     if (failure) {
       const headers: Record<string, string> = failure.retryAfter ? { 'retry-after': failure.retryAfter } : {};
@@ -359,6 +390,7 @@ export class GoogleCalendarSandbox extends EventEmitter {
     const form = new URLSearchParams(req.body);
     const grant = form.get('grant_type');
     const issue = () => json(200, { access_token: this.issueAccessToken(), expires_in: 3599, token_type: 'Bearer', scope: 'https://www.googleapis.com/auth/calendar' });
+    if (grant === 'authorization_code') return this.oauth.exchange(req, form, null);
     if (grant === 'refresh_token') {
       const basic = /^Basic (.+)$/.exec(req.headers.authorization ?? '');
       const [id, secret] = basic ? Buffer.from(basic[1]!, 'base64').toString().split(':') : [form.get('client_id'), form.get('client_secret')];

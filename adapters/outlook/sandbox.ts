@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { isKnownTimeZone } from '../core/calendar-time.ts';
 import { sandboxInstant, sandboxWallMs } from '../core/sandbox-zones.ts';
+import { SandboxOAuthServer } from '../core/sandbox-oauth.ts';
 import { SandboxServer, deliver, json, takeFailure, type InjectedFailure, type SandboxRequest, type SandboxResponse } from '../core/sandbox-server.ts';
 import { GRAPH_IANA_ZONES, type GraphEvent } from './mappers.ts';
 import { findOccurrence, occurrenceId, viewEntries, wallMsOf, wallText, type GraphSeriesEvent } from './sandbox-recurrence.ts';
@@ -12,7 +13,9 @@ import { findOccurrence, occurrenceId, viewEntries, wallMsOf, wallText, type Gra
  * `calendarView/delta` with `@odata.nextLink`/`@odata.deltaLink` and `@removed` (410 once a delta
  * token is expired), `Prefer: odata.maxpagesize / outlook.timezone / outlook.body-content-type`,
  * subscriptions with the validationToken handshake on create, change and lifecycle notifications,
- * renewal and reauthorize, the identity platform token endpoint, and injectable 429 + Retry-After.
+ * renewal and reauthorize, the identity platform's `/{tenant}/oauth2/v2.0/authorize` (consent page)
+ * and `/token` (authorization code + PKCE, refresh token, client credentials; tenants `common`,
+ * `organizations` and `consumers` admit any app), and injectable 429 + Retry-After.
  */
 
 interface Stored { event: GraphEvent; seq: number; deleted: boolean; calendarId: string; startMs: number; endMs: number }
@@ -39,7 +42,23 @@ export class GraphSandbox extends EventEmitter {
   private readonly http = new SandboxServer((req) => this.route(req));
   private readonly mailboxes = new Map<string, Mailbox>();
   private readonly tokens = new Map<string, { userId: string | null; expiresAt: number }>();
-  private readonly apps = new Map<string, { secret: string; tenantId: string }>();
+  private readonly apps = new Map<string, { secret: string; tenantId: string; redirectUris: string[] }>();
+  /** The mailbox whose owner is signed in at the consent page. @default the first mailbox */
+  private consentUser: string | null = null;
+  /** The authorization-code flow (consent page, code exchange with PKCE). */
+  readonly oauth = new SandboxOAuthServer({
+    name: 'Microsoft (sandbox)', now: () => this.now(),
+    client: (id, tenant) => {
+      const app = this.apps.get(id);
+      return app && tenantAdmits(tenant, app.tenantId) ? { secret: app.secret, redirectUris: app.redirectUris } : undefined;
+    },
+    subject: () => this.consentUser ?? [...this.mailboxes.keys()][0] ?? 'nobody',
+    offline: (q) => (q.get('scope') ?? '').split(' ').includes('offline_access'),
+    tokens: (clientId, userId, offline, scope) => ({
+      token_type: 'Bearer', scope, expires_in: 3599, ext_expires_in: 3599, access_token: this.issueAccessToken(userId),
+      ...(offline ? { refresh_token: this.issueRefreshToken(clientId, userId) } : {}),
+    }),
+  });
   private readonly refreshTokens = new Map<string, { clientId: string; userId: string }>();
   private readonly subs = new Map<string, Sub>();
   private readonly failures: InjectedFailure[] = [];
@@ -87,10 +106,11 @@ export class GraphSandbox extends EventEmitter {
     return t;
   }
 
-  registerApp(tenantId: string): { clientId: string; clientSecret: string; tenantId: string } {
+  /** An app registration; `redirectUris` (none: any) are the Web platform's redirect URIs. */
+  registerApp(tenantId: string, redirectUris: string[] = []): { clientId: string; clientSecret: string; tenantId: string } {
     const clientId = crypto.randomUUID();
     const clientSecret = crypto.randomBytes(24).toString('base64url');
-    this.apps.set(clientId, { secret: clientSecret, tenantId });
+    this.apps.set(clientId, { secret: clientSecret, tenantId, redirectUris });
     return { clientId, clientSecret, tenantId };
   }
 
@@ -99,6 +119,20 @@ export class GraphSandbox extends EventEmitter {
     this.refreshTokens.set(t, { clientId, userId });
     return t;
   }
+
+  /** Whose mailbox the next consent is for (the person signed in at the consent page). */
+  consentAs(userId: string): void { this.consentUser = userId; }
+
+  /** The person revokes the app's consent (myapps.microsoft.com): the refresh token answers `invalid_grant`. */
+  revokeRefreshToken(token: string): boolean {
+    return this.refreshTokens.delete(token);
+  }
+
+  liveRefreshTokens(): string[] { return [...this.refreshTokens.keys()]; }
+
+  /** The authorization endpoint for a tenant (`common` by default). */
+  authorizeUrl(tenant = 'common'): string { return `${this.http.url}/${tenant}/oauth2/v2.0/authorize`; }
+  tokenUrl(tenant = 'common'): string { return `${this.http.url}/${tenant}/oauth2/v2.0/token`; }
 
   // ── inspection and failure injection ───────────────────────────────────────────────────────
   events(userId: string, calendarId?: string): GraphEvent[] {
@@ -262,7 +296,9 @@ export class GraphSandbox extends EventEmitter {
   private async route(req: SandboxRequest): Promise<SandboxResponse> {
     const path = req.url.pathname;
     const tokenPath = /^\/([^/]+)\/oauth2\/v2\.0\/token$/.exec(path);
-    if (tokenPath && req.method === 'POST') return this.token(decodeURIComponent(tokenPath[1]!), new URLSearchParams(req.body));
+    if (tokenPath && req.method === 'POST') return this.token(req, decodeURIComponent(tokenPath[1]!), new URLSearchParams(req.body));
+    const authorizePath = /^\/([^/]+)\/oauth2\/v2\.0\/authorize$/.exec(path);
+    if (authorizePath && (req.method === 'GET' || req.method === 'POST')) return this.oauth.authorize(req, decodeURIComponent(authorizePath[1]!));
     if (!path.startsWith('/v1.0/')) return graphError(404, 'UnknownError', 'no such API');
     const failure = takeFailure(this.failures, req.method, path);
     if (failure) {
@@ -479,10 +515,11 @@ export class GraphSandbox extends EventEmitter {
     return json(201, this.subJson(s));
   }
 
-  private token(tenantId: string, form: URLSearchParams): SandboxResponse {
-    const app = this.apps.get(form.get('client_id') ?? '');
-    if (!app || app.secret !== form.get('client_secret') || app.tenantId !== tenantId) return json(401, { error: 'invalid_client', error_description: 'AADSTS7000215: Invalid client secret provided.' });
+  private token(req: SandboxRequest, tenantId: string, form: URLSearchParams): SandboxResponse {
     const grant = form.get('grant_type');
+    if (grant === 'authorization_code') return this.oauth.exchange(req, form, tenantId);
+    const app = this.apps.get(form.get('client_id') ?? '');
+    if (!app || app.secret !== form.get('client_secret') || !tenantAdmits(tenantId, app.tenantId)) return json(401, { error: 'invalid_client', error_description: 'AADSTS7000215: Invalid client secret provided.' });
     if (grant === 'client_credentials') return json(200, { token_type: 'Bearer', expires_in: 3599, ext_expires_in: 3599, access_token: this.issueAccessToken(null) });
     if (grant === 'refresh_token') {
       const rt = this.refreshTokens.get(form.get('refresh_token') ?? '');
@@ -491,6 +528,11 @@ export class GraphSandbox extends EventEmitter {
     }
     return json(400, { error: 'unsupported_grant_type' });
   }
+}
+
+/** Multi-tenant authorities (`common`, `organizations`, `consumers`) admit an app of any tenant. */
+function tenantAdmits(pathTenant: string | null, appTenant: string): boolean {
+  return pathTenant === appTenant || pathTenant === 'common' || pathTenant === 'organizations' || pathTenant === 'consumers';
 }
 
 function parse(text: string): GraphEvent | null {
