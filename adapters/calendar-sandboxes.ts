@@ -3,7 +3,8 @@
  *   node --import tsx adapters/calendar-sandboxes.ts [weddingId]
  * starts Google Calendar, Microsoft Graph and CalDAV sandboxes on free loopback ports, makes a
  * vendor account in each, and prints the `POST /api/integrations/vendor/connect` bodies that point
- * WedSync at them. Ctrl-C stops them.
+ * WedSync at them, and the OAUTH_* variables that send the OAuth connect flows to their consent
+ * pages. Ctrl-C stops them.
  */
 import { CalDavSandbox } from './caldav/sandbox.ts';
 import { GoogleCalendarSandbox } from './google-calendar/sandbox.ts';
@@ -38,8 +39,22 @@ const bodies = {
   },
 };
 
+// The OAuth connect flows (docs/oauth.md): a server started with these variables sends people to
+// the sandboxes' consent pages instead of Google's and Microsoft's.
+google.registerOAuthClient('wedsync-demo', 'wedsync-demo-secret');
+const connectApp = graph.registerApp('contoso');
+graph.consentAs(mailbox);
+const oauthEnv = {
+  OAUTH_GOOGLE_CLIENT_ID: 'wedsync-demo', OAUTH_GOOGLE_CLIENT_SECRET: 'wedsync-demo-secret',
+  OAUTH_GOOGLE_AUTHORIZATION_URL: google.authorizationUrl, OAUTH_GOOGLE_TOKEN_URL: google.tokenUrl,
+  OAUTH_MICROSOFT_CLIENT_ID: connectApp.clientId, OAUTH_MICROSOFT_CLIENT_SECRET: connectApp.clientSecret,
+  OAUTH_MICROSOFT_AUTHORIZATION_URL: graph.authorizeUrl(), OAUTH_MICROSOFT_TOKEN_URL: graph.tokenUrl(),
+  OAUTH_ALLOW_INSECURE_HTTP: 'true',
+};
+
 process.stdout.write(`Calendar sandboxes running (Ctrl-C to stop):\n  Google Calendar ${google.url}\n  Microsoft Graph ${graph.url}\n  CalDAV          ${caldav.url}\n\n`);
 for (const [system, body] of Object.entries(bodies)) process.stdout.write(`# ${system}\n${JSON.stringify(body)}\n\n`);
+process.stdout.write(`# OAuth connect flows: start the server with\n${Object.entries(oauthEnv).map(([k, v]) => `${k}=${v}`).join(' ')}\n`);
 
 const stop = async () => {
   await Promise.all([google.stop(), graph.stop(), caldav.stop()]);

@@ -193,6 +193,33 @@ export const ConfigSchema = z.object({
    * provider). Never in production: tokens would cross the network in clear. @default false
    */
   OIDC_ALLOW_INSECURE_HTTP: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  /**
+   * Connect Google Calendar with OAuth 2.0 (docs/oauth.md): the OAuth client ("Web application")
+   * whose redirect URI is `<PUBLIC_URL>/api/connections/oauth/google/callback`. Offered only when
+   * the client id and secret are both set (409 `oauth_not_configured` otherwise).
+   */
+  OAUTH_GOOGLE_CLIENT_ID: z.string().min(1).optional(),
+  OAUTH_GOOGLE_CLIENT_SECRET: z.string().min(1).optional(),
+  /** @default https://accounts.google.com/o/oauth2/v2/auth */
+  OAUTH_GOOGLE_AUTHORIZATION_URL: z.url({ protocol: /^https?$/ }).default('https://accounts.google.com/o/oauth2/v2/auth'),
+  /** @default https://oauth2.googleapis.com/token */
+  OAUTH_GOOGLE_TOKEN_URL: z.url({ protocol: /^https?$/ }).default('https://oauth2.googleapis.com/token'),
+  /**
+   * Connect Outlook calendars (Microsoft identity platform): an app registration whose Web redirect
+   * URI is `<PUBLIC_URL>/api/connections/oauth/microsoft/callback`. Tenant `common` admits work,
+   * school and personal accounts; put a tenant id in both URLs to admit one organisation only.
+   */
+  OAUTH_MICROSOFT_CLIENT_ID: z.string().min(1).optional(),
+  OAUTH_MICROSOFT_CLIENT_SECRET: z.string().min(1).optional(),
+  /** @default https://login.microsoftonline.com/common/oauth2/v2.0/authorize */
+  OAUTH_MICROSOFT_AUTHORIZATION_URL: z.url({ protocol: /^https?$/ }).default('https://login.microsoftonline.com/common/oauth2/v2.0/authorize'),
+  /** Must end in `/{tenant}/oauth2/v2.0/token` (the Outlook adapter refreshes there). @default https://login.microsoftonline.com/common/oauth2/v2.0/token */
+  OAUTH_MICROSOFT_TOKEN_URL: z.url({ protocol: /^https?$/ }).regex(/\/[^/]+\/oauth2\/v2\.0\/token$/, 'must end in /{tenant}/oauth2/v2.0/token').default('https://login.microsoftonline.com/common/oauth2/v2.0/token'),
+  /**
+   * Development and tests only: lets the OAuth connect flows talk to http (not https) endpoints,
+   * a local sandbox. Never in production. @default false
+   */
+  OAUTH_ALLOW_INSECURE_HTTP: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
   /** How often escalations, cascades and reminders that are due are looked at. @default 250 */
   COMMS_TICK_MS: z.coerce.number().int().min(10).max(60_000).default(250),
 });
@@ -218,9 +245,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`invalid configuration: ${problems}`, { cause: parsed.error });
   }
   // A sign-in provider with only half its credentials would silently not be offered.
-  const halves = (['GOOGLE', 'MICROSOFT'] as const).filter((p) => !parsed.data[`OIDC_${p}_CLIENT_ID`] !== !parsed.data[`OIDC_${p}_CLIENT_SECRET`]);
+  const halves = (['OIDC_GOOGLE', 'OIDC_MICROSOFT', 'OAUTH_GOOGLE', 'OAUTH_MICROSOFT'] as const).filter((p) => !parsed.data[`${p}_CLIENT_ID`] !== !parsed.data[`${p}_CLIENT_SECRET`]);
   if (halves.length > 0) {
-    throw new ConfigError(`invalid configuration: ${halves.map((p) => `OIDC_${p}_CLIENT_ID and OIDC_${p}_CLIENT_SECRET must be set together`).join('; ')}`);
+    throw new ConfigError(`invalid configuration: ${halves.map((p) => `${p}_CLIENT_ID and ${p}_CLIENT_SECRET must be set together`).join('; ')}`);
   }
   return { ...parsed.data, dataDir: path.resolve(parsed.data.DATA_DIR) };
 }

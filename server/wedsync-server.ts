@@ -53,6 +53,11 @@ import { InvitationStore } from './people/invitation-store.ts';
 import { peekWedding } from './people/wedding-peek.ts';
 import { consoleMailSender, type MailSender } from './people/mail.ts';
 import { createOidcRoutes } from './http/oidc-setup.ts';
+import { oauthConnectRoutes } from './http/oauth-connect-routes.ts';
+import { OAuthFlows, type OAuthConnectBody } from './connections/oauth-flows.ts';
+import { configuredOAuthProviders } from './connections/oauth-providers.ts';
+import { HttpError } from './http/http-error.ts';
+import type { Principal } from './auth/tokens.ts';
 import { passkeyRoutes } from './http/passkey-routes.ts';
 import { privacyRoutes } from './http/privacy-routes.ts';
 import { PrivacyService } from './privacy/privacy-service.ts';
@@ -232,6 +237,13 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
       a.route('/api', invitationRoutes({ ...peopleDeps, invitations: new InvitationStore(db), metrics, perIpPerMinute: config.RATE_LIMIT_INVITATIONS_PER_MIN }));
       a.route('/api', passkeyRoutes({ passkeys: new PasskeyStore(db), people, sessions, sealer: new CookieSealer(options.authSecret, 'webauthn challenge v1'), logger, publicUrl }));
       a.route('/api', createOidcRoutes({ config, authSecret: options.authSecret, fetch: options.oidcFetch, people, sessions, logger, publicUrl }));
+      const oauthLogger = logger.child({ component: 'oauth-connect' });
+      if (config.OAUTH_ALLOW_INSECURE_HTTP) oauthLogger.warn('OAUTH_ALLOW_INSECURE_HTTP is on: OAuth connect flows may use plain http (development and tests only)');
+      a.route('/api', oauthConnectRoutes({
+        flows: new OAuthFlows({ db, cipher, providers: configuredOAuthProviders(config), logger: oauthLogger, allowInsecureHttp: config.OAUTH_ALLOW_INSECURE_HTTP }),
+        tokens, people, sessions, logger: oauthLogger, publicUrl,
+        connect: (p, body) => connectWedding(bridge, p, body),
+      }));
       a.route('/api/weddings', weddingRoutes(tokens, new WeddingCatalog(db), collab));
       // Webhooks first: the bearer-token group below would otherwise claim their paths.
       a.route('/api/integrations/webhook', webhookRoutes(bridge));
@@ -299,4 +311,13 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
     },
   } satisfies WedSyncServer);
   return server;
+}
+
+/** An OAuth connection becomes a wedding's integration (workspace-wide connections come later). */
+async function connectWedding(bridge: Bridge, p: Principal, body: OAuthConnectBody) {
+  if (!body.weddingId) throw new HttpError(400, 'validation_failed', 'connecting a calendar to a whole workspace is not available yet; give weddingId');
+  return bridge.connect(p, {
+    weddingId: body.weddingId, system: body.system, ...(body.vendorId ? { vendorId: body.vendorId } : {}),
+    credentials: body.credentials, configuration: body.configuration,
+  });
 }

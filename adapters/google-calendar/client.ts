@@ -7,6 +7,9 @@ import { googleError, type GoogleEvent } from './mappers.ts';
 
 type OAuth2Client = InstanceType<typeof googleAuth.OAuth2>;
 
+/** How long before its expiry an access token is refreshed, in ms. */
+export const REFRESH_EARLY_MS = 60_000;
+
 export interface GoogleClientOptions {
   credentials: GoogleCalendarCredentials;
   config: GoogleCalendarConfiguration;
@@ -46,7 +49,11 @@ function createAuth(o: GoogleClientOptions): OAuth2Client {
     return client;
   }
   // The refresh goes through the runtime's fetch like every call: tokenUrl is user-set.
-  const client = new googleAuth.OAuth2({ clientId: c.clientId, clientSecret: c.clientSecret, endpoints: { oauth2TokenUrl: o.config.tokenUrl }, transporterOptions: { fetchImplementation: o.fetch } });
+  // Refreshed REFRESH_EARLY_MS before expiry, so a call never leaves with a token about to lapse.
+  const client = new googleAuth.OAuth2({
+    clientId: c.clientId, clientSecret: c.clientSecret, endpoints: { oauth2TokenUrl: o.config.tokenUrl },
+    transporterOptions: { fetchImplementation: o.fetch }, eagerRefreshThresholdMillis: REFRESH_EARLY_MS,
+  });
   client.setCredentials({
     ...(c.accessToken ? { access_token: c.accessToken } : {}),
     ...(c.refreshToken ? { refresh_token: c.refreshToken } : {}),
@@ -66,6 +73,11 @@ function toAdapterError(error: unknown): AdapterError {
   const e = error as GaxiosLikeError;
   const status = e?.response?.status ?? e?.status;
   if (!status) return networkError('google-calendar', error);
+  // The token endpoint's answer when the person removed our access or the refresh token expired
+  // (RFC 6749 §5.2): no retry can help, the integration needs a new consent.
+  if (status === 400 && (e.response?.data as { error?: unknown } | undefined)?.error === 'invalid_grant') {
+    return new AdapterError('unauthorized', 'google-calendar consent revoked: reconnect the Google account (the refresh token was refused with invalid_grant)', { status: 400 });
+  }
   const h = e.response?.headers;
   const retryAfter = h instanceof Headers ? h.get('retry-after') : (h as Record<string, string> | undefined)?.['retry-after'];
   return googleError(status, e.response?.data, retryAfter);

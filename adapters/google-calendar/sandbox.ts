@@ -1,16 +1,18 @@
 import crypto from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { importSPKI, jwtVerify } from 'jose';
 import { SandboxServer, deliver, json, takeFailure, type InjectedFailure, type SandboxRequest, type SandboxResponse } from '../core/sandbox-server.ts';
 import type { GoogleEvent } from './mappers.ts';
+import { GoogleIdentitySandbox } from './sandbox-identity.ts';
 import { findEvent, instanceStartOf, isRecurringMaster, singleEventsOf } from './sandbox-recurrence.ts';
 
 /**
  * A local Google Calendar API v3 (what tests and the demo point the googleapis client at): the
  * real paths and JSON shapes, etags and `If-Match` (412 `conditionNotMet`), sync tokens and page
  * tokens (410 `fullSyncRequired` once expired), `events.watch` channels that POST the real push
- * notification headers (a `sync` message first), `channels.stop`, the OAuth token endpoint
- * (refresh-token and JWT-bearer grants), and injectable 429 / 403 `rateLimitExceeded` / 5xx.
+ * notification headers (a `sync` message first), `channels.stop`, the OAuth 2.0 endpoints
+ * (`/o/oauth2/v2/auth` consent page and `/token` with the authorization-code + PKCE, refresh-token
+ * and JWT-bearer grants; adapters/core/sandbox-oauth.ts), and injectable 429 / 403
+ * `rateLimitExceeded` / 5xx.
  */
 
 interface Stored { event: GoogleEvent; seq: number }
@@ -29,8 +31,8 @@ export class GoogleCalendarSandbox extends EventEmitter {
   private readonly http = new SandboxServer((req) => this.route(req));
   private readonly calendars = new Map<string, Calendar>();
   private readonly accessTokens = new Map<string, number>();
-  private readonly refreshTokens = new Map<string, { clientId: string; clientSecret: string }>();
-  private readonly serviceAccounts = new Map<string, string>();
+  /** The OAuth 2.0 endpoints: consent page, code exchange with PKCE, refresh and JWT-bearer grants. */
+  readonly identity = new GoogleIdentitySandbox(() => this.now(), () => this.tokenUrl, () => this.primary, (ttl) => this.issueAccessToken(ttl));
   private readonly channels = new Map<string, Channel>();
   private readonly failures: InjectedFailure[] = [];
   readonly notifications: Notification[] = [];
@@ -49,6 +51,8 @@ export class GoogleCalendarSandbox extends EventEmitter {
 
   get url(): string { return `${this.http.url}/`; }
   get tokenUrl(): string { return `${this.http.url}/token`; }
+  /** The authorization endpoint (Google's `https://accounts.google.com/o/oauth2/v2/auth`). */
+  get authorizationUrl(): string { return `${this.http.url}/o/oauth2/v2/auth`; }
   get requests() { return this.http.log; }
 
   async start(): Promise<this> {
@@ -72,18 +76,14 @@ export class GoogleCalendarSandbox extends EventEmitter {
     return t;
   }
 
-  issueRefreshToken(clientId: string, clientSecret: string): string {
-    const t = `1//${crypto.randomBytes(24).toString('base64url')}`;
-    this.refreshTokens.set(t, { clientId, clientSecret });
-    return t;
-  }
-
+  issueRefreshToken(clientId: string, clientSecret: string): string { return this.identity.issueRefreshToken(clientId, clientSecret); }
+  /** An OAuth client ("Web application") that may use the authorization-code flow; no redirect URIs: any. */
+  registerOAuthClient(clientId: string, clientSecret: string, redirectUris: string[] = []): void { this.identity.registerOAuthClient(clientId, clientSecret, redirectUris); }
+  /** The person removes the app's access (myaccount.google.com → Security): the refresh token answers `invalid_grant`. */
+  revokeRefreshToken(token: string): boolean { return this.identity.revokeRefreshToken(token); }
   /** A service account key, as Google's console hands it out. */
-  createServiceAccount(email = `wedsync@sandbox-${randomId(6)}.iam.gserviceaccount.com`): { client_email: string; private_key: string } {
-    const { privateKey, publicKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
-    this.serviceAccounts.set(email, publicKey.export({ type: 'spki', format: 'pem' }).toString());
-    return { client_email: email, private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() };
-  }
+  createServiceAccount(email?: string): { client_email: string; private_key: string } { return this.identity.createServiceAccount(email); }
+  get oauth() { return this.identity.oauth; }
 
   // ── inspection and failure injection ───────────────────────────────────────────────────────
   events(calendarId = this.primary, includeCancelled = false): GoogleEvent[] {
@@ -211,7 +211,8 @@ export class GoogleCalendarSandbox extends EventEmitter {
 
   private async route(req: SandboxRequest): Promise<SandboxResponse> {
     const path = req.url.pathname;
-    if (req.method === 'POST' && path === '/token') return this.token(req);
+    if (req.method === 'POST' && path === '/token') return this.identity.token(req);
+    if (path === '/o/oauth2/v2/auth' && (req.method === 'GET' || req.method === 'POST')) return this.identity.oauth.authorize(req, null);
     const failure = takeFailure(this.failures, req.method, path);
     if (failure) {
       const headers: Record<string, string> = failure.retryAfter ? { 'retry-after': failure.retryAfter } : {};
@@ -353,32 +354,6 @@ export class GoogleCalendarSandbox extends EventEmitter {
     if (!ch || ch.resourceId !== body?.resourceId) return json(404, googleErrorBody(404, 'notFound', `Channel '${body?.id}' not found for project`));
     ch.stopped = true;
     return { status: 204 };
-  }
-
-  private async token(req: SandboxRequest): Promise<SandboxResponse> {
-    const form = new URLSearchParams(req.body);
-    const grant = form.get('grant_type');
-    const issue = () => json(200, { access_token: this.issueAccessToken(), expires_in: 3599, token_type: 'Bearer', scope: 'https://www.googleapis.com/auth/calendar' });
-    if (grant === 'refresh_token') {
-      const basic = /^Basic (.+)$/.exec(req.headers.authorization ?? '');
-      const [id, secret] = basic ? Buffer.from(basic[1]!, 'base64').toString().split(':') : [form.get('client_id'), form.get('client_secret')];
-      const known = this.refreshTokens.get(form.get('refresh_token') ?? '');
-      if (!known || known.clientId !== id || known.clientSecret !== secret) return json(400, { error: 'invalid_grant', error_description: 'Token has been expired or revoked.' });
-      return issue();
-    }
-    if (grant === 'urn:ietf:params:oauth:grant-type:jwt-bearer') {
-      const assertion = form.get('assertion') ?? '';
-      try {
-        const iss = JSON.parse(Buffer.from(assertion.split('.')[1] ?? '', 'base64url').toString()).iss as string;
-        const pem = this.serviceAccounts.get(iss);
-        if (!pem) throw new Error('unknown service account');
-        await jwtVerify(assertion, await importSPKI(pem, 'RS256'), { audience: this.tokenUrl, issuer: iss, currentDate: new Date(this.now()) });
-        return issue();
-      } catch (error) {
-        return json(400, { error: 'invalid_grant', error_description: `Invalid JWT: ${(error as Error).message}` });
-      }
-    }
-    return json(400, { error: 'unsupported_grant_type' });
   }
 }
 

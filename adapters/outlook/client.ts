@@ -12,6 +12,18 @@ import type { GraphEvent } from './mappers.ts';
  */
 
 const SYSTEM = 'outlook';
+/** How long before its expiry an access token is refreshed, in ms. */
+export const REFRESH_EARLY_MS = 60_000;
+
+/** The OAuth `error` of a token endpoint answer, or null. */
+function errorCodeOf(text: string): string | null {
+  try {
+    const v = JSON.parse(text) as { error?: unknown };
+    return typeof v.error === 'string' ? v.error : null;
+  } catch {
+    return null;
+  }
+}
 
 export interface Subscription {
   id: string;
@@ -40,6 +52,9 @@ export class GraphClient {
     this.base = config.apiBaseUrl.replace(/\/$/, '');
     this.mailbox = config.userId ? `/users/${encodeURIComponent(config.userId)}` : '/me';
     this.calendarPath = config.calendarId ? `${this.mailbox}/calendars/${encodeURIComponent(config.calendarId)}` : `${this.mailbox}/calendar`;
+    if ('refreshToken' in credentials && credentials.accessToken && credentials.expiryDate) {
+      this.token = { value: credentials.accessToken, expiresAt: credentials.expiryDate };
+    }
     if (!config.userId && 'clientSecret' in credentials && !('refreshToken' in credentials)) {
       throw new AdapterError('invalid_config', 'invalid outlook configuration: userId: app-only credentials (no refreshToken) need configuration.userId (there is no /me)');
     }
@@ -52,8 +67,8 @@ export class GraphClient {
 
   private async accessToken(force = false): Promise<string> {
     const c = this.credentials;
-    if ('accessToken' in c) return c.accessToken;
-    if (!force && this.token && this.token.expiresAt - 60_000 > this.now()) return this.token.value;
+    if (!('clientId' in c)) return c.accessToken;
+    if (!force && this.token && this.token.expiresAt - REFRESH_EARLY_MS > this.now()) return this.token.value;
     const form = new URLSearchParams({ client_id: c.clientId, client_secret: c.clientSecret });
     if ('refreshToken' in c) {
       form.set('grant_type', 'refresh_token');
@@ -72,6 +87,10 @@ export class GraphClient {
     }
     const text = await res.text();
     if (!res.ok) {
+      // invalid_grant (RFC 6749 §5.2): the person revoked our consent, or the refresh token expired.
+      if (res.status === 400 && errorCodeOf(text) === 'invalid_grant') {
+        throw new AdapterError('unauthorized', 'outlook consent revoked: reconnect the Microsoft account (the refresh token was refused with invalid_grant)', { status: 400 });
+      }
       const e = errorForStatus('outlook token endpoint', res.status, res.headers.get('retry-after'));
       // invalid_grant and friends come as 400: the credentials, not the request, are wrong.
       throw res.status === 400 ? new AdapterError('unauthorized', e.message, { status: 400 }) : e;
@@ -88,7 +107,7 @@ export class GraphClient {
     try {
       return await send(false);
     } catch (error) {
-      if (error instanceof AdapterError && error.extra.status === 401 && !('accessToken' in this.credentials)) return send(true);
+      if (error instanceof AdapterError && error.extra.status === 401 && 'clientId' in this.credentials) return send(true);
       throw error;
     }
   }

@@ -34,6 +34,10 @@ export const OutlookCredentials = z.union([
     clientId: z.string().min(1),
     clientSecret: z.string().min(1),
     refreshToken: z.string().min(1),
+    /** The access token the code exchange gave, used until `expiryDate` (less a minute), then refreshed. */
+    accessToken: z.string().min(1).optional(),
+    /** When `accessToken` expires, ms since the epoch. */
+    expiryDate: z.number().int().optional(),
   }).strict(),
   z.object({
     /** App-only (client credentials, Calendars.ReadWrite application permission); needs configuration.userId. */

@@ -4,6 +4,7 @@ import { isKnownTimeZone } from '../core/calendar-time.ts';
 import { sandboxInstant, sandboxWallMs } from '../core/sandbox-zones.ts';
 import { SandboxServer, deliver, json, takeFailure, type InjectedFailure, type SandboxRequest, type SandboxResponse } from '../core/sandbox-server.ts';
 import { GRAPH_IANA_ZONES, type GraphEvent } from './mappers.ts';
+import { MicrosoftIdentitySandbox } from './sandbox-identity.ts';
 import { findOccurrence, occurrenceId, viewEntries, wallMsOf, wallText, type GraphSeriesEvent } from './sandbox-recurrence.ts';
 
 /**
@@ -12,7 +13,9 @@ import { findOccurrence, occurrenceId, viewEntries, wallMsOf, wallText, type Gra
  * `calendarView/delta` with `@odata.nextLink`/`@odata.deltaLink` and `@removed` (410 once a delta
  * token is expired), `Prefer: odata.maxpagesize / outlook.timezone / outlook.body-content-type`,
  * subscriptions with the validationToken handshake on create, change and lifecycle notifications,
- * renewal and reauthorize, the identity platform token endpoint, and injectable 429 + Retry-After.
+ * renewal and reauthorize, the identity platform's `/{tenant}/oauth2/v2.0/authorize` (consent page)
+ * and `/token` (authorization code + PKCE, refresh token, client credentials; tenants `common`,
+ * `organizations` and `consumers` admit any app), and injectable 429 + Retry-After.
  */
 
 interface Stored { event: GraphEvent; seq: number; deleted: boolean; calendarId: string; startMs: number; endMs: number }
@@ -39,8 +42,8 @@ export class GraphSandbox extends EventEmitter {
   private readonly http = new SandboxServer((req) => this.route(req));
   private readonly mailboxes = new Map<string, Mailbox>();
   private readonly tokens = new Map<string, { userId: string | null; expiresAt: number }>();
-  private readonly apps = new Map<string, { secret: string; tenantId: string }>();
-  private readonly refreshTokens = new Map<string, { clientId: string; userId: string }>();
+  /** The identity platform: app registrations, consent page, token endpoint. */
+  readonly identity = new MicrosoftIdentitySandbox(() => this.now(), () => [...this.mailboxes.keys()][0], (userId) => this.issueAccessToken(userId));
   private readonly subs = new Map<string, Sub>();
   private readonly failures: InjectedFailure[] = [];
   readonly notifications: { subscriptionId: string; kind: string; status: number }[] = [];
@@ -87,18 +90,17 @@ export class GraphSandbox extends EventEmitter {
     return t;
   }
 
-  registerApp(tenantId: string): { clientId: string; clientSecret: string; tenantId: string } {
-    const clientId = crypto.randomUUID();
-    const clientSecret = crypto.randomBytes(24).toString('base64url');
-    this.apps.set(clientId, { secret: clientSecret, tenantId });
-    return { clientId, clientSecret, tenantId };
-  }
+  /** An app registration; `redirectUris` (none: any) are the Web platform's redirect URIs. */
+  registerApp(tenantId: string, redirectUris: string[] = []): { clientId: string; clientSecret: string; tenantId: string } { return this.identity.registerApp(tenantId, redirectUris); }
+  issueRefreshToken(clientId: string, userId: string): string { return this.identity.issueRefreshToken(clientId, userId); }
+  /** Whose mailbox the next consent is for (the person signed in at the consent page). */
+  consentAs(userId: string): void { this.identity.consentUser = userId; }
+  /** The person revokes the app's consent (myapps.microsoft.com): the refresh token answers `invalid_grant`. */
+  revokeRefreshToken(token: string): boolean { return this.identity.revokeRefreshToken(token); }
 
-  issueRefreshToken(clientId: string, userId: string): string {
-    const t = `0.A${crypto.randomBytes(40).toString('base64url')}`;
-    this.refreshTokens.set(t, { clientId, userId });
-    return t;
-  }
+  /** The authorization endpoint for a tenant (`common` by default). */
+  authorizeUrl(tenant = 'common'): string { return `${this.http.url}/${tenant}/oauth2/v2.0/authorize`; }
+  tokenUrl(tenant = 'common'): string { return `${this.http.url}/${tenant}/oauth2/v2.0/token`; }
 
   // ── inspection and failure injection ───────────────────────────────────────────────────────
   events(userId: string, calendarId?: string): GraphEvent[] {
@@ -262,7 +264,9 @@ export class GraphSandbox extends EventEmitter {
   private async route(req: SandboxRequest): Promise<SandboxResponse> {
     const path = req.url.pathname;
     const tokenPath = /^\/([^/]+)\/oauth2\/v2\.0\/token$/.exec(path);
-    if (tokenPath && req.method === 'POST') return this.token(decodeURIComponent(tokenPath[1]!), new URLSearchParams(req.body));
+    if (tokenPath && req.method === 'POST') return this.identity.token(req, decodeURIComponent(tokenPath[1]!));
+    const authorizePath = /^\/([^/]+)\/oauth2\/v2\.0\/authorize$/.exec(path);
+    if (authorizePath && (req.method === 'GET' || req.method === 'POST')) return this.identity.oauth.authorize(req, decodeURIComponent(authorizePath[1]!));
     if (!path.startsWith('/v1.0/')) return graphError(404, 'UnknownError', 'no such API');
     const failure = takeFailure(this.failures, req.method, path);
     if (failure) {
@@ -477,19 +481,6 @@ export class GraphSandbox extends EventEmitter {
     };
     this.subs.set(s.id, s);
     return json(201, this.subJson(s));
-  }
-
-  private token(tenantId: string, form: URLSearchParams): SandboxResponse {
-    const app = this.apps.get(form.get('client_id') ?? '');
-    if (!app || app.secret !== form.get('client_secret') || app.tenantId !== tenantId) return json(401, { error: 'invalid_client', error_description: 'AADSTS7000215: Invalid client secret provided.' });
-    const grant = form.get('grant_type');
-    if (grant === 'client_credentials') return json(200, { token_type: 'Bearer', expires_in: 3599, ext_expires_in: 3599, access_token: this.issueAccessToken(null) });
-    if (grant === 'refresh_token') {
-      const rt = this.refreshTokens.get(form.get('refresh_token') ?? '');
-      if (!rt || rt.clientId !== form.get('client_id')) return json(400, { error: 'invalid_grant', error_description: 'AADSTS70000: The provided refresh token is invalid.' });
-      return json(200, { token_type: 'Bearer', scope: form.get('scope') ?? '', expires_in: 3599, ext_expires_in: 3599, access_token: this.issueAccessToken(rt.userId), refresh_token: form.get('refresh_token') });
-    }
-    return json(400, { error: 'unsupported_grant_type' });
   }
 }
 

@@ -16,6 +16,7 @@ import { INVITATION_ROUTES } from './invitations.ts';
 import { WORKSPACE_ROUTES, WorkspaceWeddingCreateBody, WorkspaceWeddingCreateResponse } from './workspaces.ts';
 import { ACTIVITY_ROUTES } from './activity.ts';
 import { OIDC_ROUTES } from './oidc.ts';
+import { OAUTH_CONNECT_ROUTES } from './oauth-connect.ts';
 import { PASSKEY_ROUTES } from './passkeys.ts';
 import { PRIVACY_ROUTES } from './privacy.ts';
 
@@ -68,6 +69,7 @@ export const ROUTES: RouteContract[] = [
   ...WORKSPACE_ROUTES, ...INVITATION_ROUTES,
   ...ACTIVITY_ROUTES,
   ...OIDC_ROUTES,
+  ...OAUTH_CONNECT_ROUTES,
   ...PASSKEY_ROUTES,
   ...PRIVACY_ROUTES,
 ];

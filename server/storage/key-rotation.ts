@@ -57,6 +57,13 @@ export function rotateKeyEncryptionKey(db: Db, from: CredentialCipher, to: Crede
       report.integrations++;
       report.configurationSecrets += sealed;
     }
+    // OAuth connect flows in progress (10 minutes at most) keep their sealed PKCE verifier usable.
+    const flows = db.prepare('SELECT state, code_verifier FROM oauth_flows WHERE used_at IS NULL').all() as { state: string; code_verifier: string }[];
+    const writeFlow = db.prepare('UPDATE oauth_flows SET code_verifier = ? WHERE state = ?');
+    for (const f of flows) {
+      const bound = `oauth_flow:${f.state}`;
+      writeFlow.run(to.encrypt(open(`OAuth flow ${f.state.slice(0, 8)}…`, () => from.decrypt(f.code_verifier, bound)), bound), f.state);
+    }
     const keys = db.prepare('SELECT name, key FROM server_keys').all() as { name: string; key: Buffer }[];
     const writeKey = db.prepare('UPDATE server_keys SET key = ? WHERE name = ?');
     for (const k of keys) {

@@ -37,6 +37,8 @@ const BEARER: Record<string, Walk> = {
   'POST /api/admin/weddings/{id}/snapshots/{sid}/restore': { request: (b) => ({ path: `/api/admin/weddings/${b.weddingId}/snapshots/snap_missing/restore`, body: {} }) },
   'GET /api/admin/weddings/{id}/export': { request: (b) => ({ path: `/api/admin/weddings/${b.weddingId}/export` }) },
   'POST /api/integrations/vendor/connect': { request: (b) => ({ path: '/api/integrations/vendor/connect', body: { weddingId: b.weddingId, system: 'webhooks', vendorId: 'photo' } }) },
+  'POST /api/connections/oauth/{provider}/start': { request: (b) => ({ path: '/api/connections/oauth/google/start', body: { weddingId: b.weddingId, system: 'google-calendar', vendorId: 'photo' } }) },
+  'GET /api/connections/oauth/{provider}/start': { request: (b) => ({ path: `/api/connections/oauth/microsoft/start?system=outlook&weddingId=${b.weddingId}` }) },
   'GET /api/integrations': { request: (b) => ({ path: `/api/integrations?weddingId=${b.weddingId}` }) },
   'DELETE /api/integrations/{id}': { request: (b) => ({ path: `/api/integrations/${b.integrationId}` }), byForeignId: true },
   'PATCH /api/integrations/{id}': { request: (b) => ({ path: `/api/integrations/${b.integrationId}`, body: { configuration: {} } }), byForeignId: true },
@@ -73,6 +75,8 @@ const BEARER: Record<string, Walk> = {
 };
 
 const SESSION: Record<string, Walk> = {
+  'POST /api/connections/oauth/{provider}/start': { request: (b) => ({ path: '/api/connections/oauth/google/start', body: { weddingId: b.weddingId, system: 'google-calendar' } }) },
+  'GET /api/connections/oauth/{provider}/start': { request: (b) => ({ path: `/api/connections/oauth/microsoft/start?system=outlook&weddingId=${b.weddingId}` }) },
   'GET /api/me': { request: () => ({ path: '/api/me' }), notScoped: "the caller's own person, workspaces and weddings" },
   'POST /api/auth/token': { request: (b) => ({ path: '/api/auth/token', body: { weddingId: b.weddingId } }) },
   'POST /api/weddings': { request: (b) => ({ path: '/api/weddings', body: { workspaceId: b.workspaceId, title: 'Planted', timezone: 'Europe/London' } }) },
