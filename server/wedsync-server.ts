@@ -1,3 +1,4 @@
+import { WorkspaceConnectBody } from '../schema/index.ts';
 import type { AddressInfo } from 'node:net';
 import type { Server as HttpServer } from 'node:http';
 import { createAdaptorServer } from '@hono/node-server';
@@ -13,6 +14,7 @@ import { CalendarService } from './calendar/calendar-service.ts';
 import { HocuspocusDocuments } from './bridge/hocuspocus-documents.ts';
 import { parseSchedule } from './bridge/retry-policy.ts';
 import { integrationRoutes, webhookRoutes, webhookTargetGuard } from './http/integrations-routes.ts';
+import { connectionRoutes } from './http/connection-routes.ts';
 import { createRateLimits } from './http/rate-limits.ts';
 import { mountCalendarRoutes } from './http/calendar-routes.ts';
 import { ackLinkRoutes, commsRoutes } from './http/comms-routes.ts';
@@ -248,6 +250,7 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
       // Webhooks first: the bearer-token group below would otherwise claim their paths.
       a.route('/api/integrations/webhook', webhookRoutes(bridge));
       a.route('/api/integrations', integrationRoutes(tokens, bridge));
+      a.route('/api', connectionRoutes(tokens, bridge));
       a.get('/api/openapi.json', (c) => c.json(openApiDocument(PACKAGE_VERSION)));
       mountCalendarRoutes(a, tokens, calendar);
       a.route('/api/weddings', commsRoutes(tokens, comms));
@@ -313,9 +316,19 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
   return server;
 }
 
-/** An OAuth connection becomes a wedding's integration (workspace-wide connections come later). */
-async function connectWedding(bridge: Bridge, p: Principal, body: OAuthConnectBody) {
-  if (!body.weddingId) throw new HttpError(400, 'validation_failed', 'connecting a calendar to a whole workspace is not available yet; give weddingId');
+/**
+ * An OAuth connection: a connection of the workspace (bound to the wedding too when one is
+ * given), or, for a wedding alone, a connection made from it.
+ */
+async function connectWedding(bridge: Bridge, p: Principal, body: OAuthConnectBody): Promise<{ integrationId: string; system: string }> {
+  if (body.workspaceId) {
+    const made = await bridge.connections.connectWorkspace(p, WorkspaceConnectBody.parse({
+      workspaceId: body.workspaceId, system: body.system, credentials: body.credentials, configuration: body.configuration,
+      bindings: body.weddingId ? [{ weddingId: body.weddingId, ...(body.vendorId ? { vendorId: body.vendorId } : {}) }] : [],
+    }));
+    return { integrationId: made.bindings[0]?.bindingId ?? made.connectionId, system: made.system };
+  }
+  if (!body.weddingId) throw new HttpError(400, 'validation_failed', 'give workspaceId or weddingId');
   return bridge.connect(p, {
     weddingId: body.weddingId, system: body.system, ...(body.vendorId ? { vendorId: body.vendorId } : {}),
     credentials: body.credentials, configuration: body.configuration,

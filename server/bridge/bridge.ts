@@ -2,7 +2,7 @@ import type * as Y from 'yjs';
 import {
   WeddingDoc, clientOrigin, parseOrThrow, TimelineEventInput,
   type Conflict, type ConnectBody, type ConnectResult, type IntegrationHealth, type IntegrationSummary, type StatusBody,
-  type SyncResponse, type TimelineSyncResponse, type UpdateIntegrationBody,
+  type SyncResponse, type TimelineSyncResponse, type UpdateIntegrationBody, type ConnectionSummary,
 } from '../../schema/index.ts';
 import { canPull, canPush, toAdapterError, type Egress, type SyncEntity, type WebhookReply, type WebhookRequest } from '../../adapters/core/index.ts';
 import { AuthError } from '../auth/auth-error.ts';
@@ -37,7 +37,10 @@ import { ConnectionsService } from './connections-service.ts';
 import { InboundRouter } from './inbound-router.ts';
 import { assertManage, assertRead, canManage, visible } from './integration-access.ts';
 import { pushEntity } from './pusher.ts';
-import { bindingPullTarget, connectionPullTarget, type PullTargetDeps } from './pull-targets.ts';
+import { auditConnection, bindingPullTarget, connectionPullTarget, type PullTargetDeps } from './pull-targets.ts';
+import { bindingSummary } from './connections-service.ts';
+import { connectionSummary } from './connection-view.ts';
+import type { Connection } from './connection-store.ts';
 import { UnmatchedQueue } from './unmatched-queue.ts';
 import { UnmatchedStore } from './unmatched-store.ts';
 import { WeddingFactsCache } from './wedding-facts.ts';
@@ -168,6 +171,7 @@ export class Bridge {
       outbox: this.outbox, registry: this.registry, integrations: this.store, audit: this.audit, metrics, now: this.now,
       logger: logger.child({ component: 'outbox' }),
       beforeClaim: deps.commitPending,
+      onRefusedCredentials: (live, message) => this.needsAttention(live.integration.connectionId, message),
       retry: createRetryPolicy(settings.retryScheduleMs, settings.outboxMaxAttempts),
       breaker: { threshold: settings.breakerThreshold, cooldownMs: settings.breakerCooldownMs, maxCooldownMs: settings.breakerMaxCooldownMs },
       onSuperseded: (row, live) => {
@@ -318,7 +322,54 @@ export class Bridge {
     return {
       audit: this.audit, inbox: this.inbox, store: this.store, links: this.links, router: this.router, now: this.now,
       kick: (weddingId) => this.inboxWorker.kick(weddingId), bindingsOf: (id) => this.runtime.bindingsOf(id),
+      needsAttention: (id, message) => this.needsAttention(id, message),
     };
+  }
+
+  /**
+   * The system refused the connection's credentials (revoked consent, a deleted key): it is marked
+   * `needs_attention`, its pulls stop, and its owner is told (the audit trail of every wedding it
+   * serves, and the log). Reconnecting (new credentials) makes it active again.
+   */
+  needsAttention(connectionId: string, message: string): void {
+    const connection = this.store.connections.get(connectionId);
+    if (!connection || connection.status === 'needs_attention') return;
+    this.store.connections.update(connectionId, { status: 'needs_attention', last_error: clipText(message, 500), last_error_at: new Date(this.now()).toISOString() });
+    const live = this.runtime.get(connectionId);
+    if (live) live.connection.status = 'needs_attention';
+    auditConnection(this.pullDeps, connectionId, 'connection.needs_attention', 'failed', { system: connection.system, message: clipText(message, 300), owner: connection.connector.sub });
+    this.deps.logger.warn({ connectionId, system: connection.system, owner: connection.connector.sub }, 'connection needs attention: its credentials were refused');
+  }
+
+  /** A workspace's connections with their bindings and health. Throws BridgeError `connection_not_found` (404) when `p` does not act for it. */
+  async connectionSummaries(p: Principal, workspaceId: string): Promise<ConnectionSummary[]> {
+    if (!(await this.actsForWorkspace(p, workspaceId))) throw new BridgeError('connection_not_found', `no workspace ${workspaceId} you act for`);
+    return Promise.all(this.store.connections.listForWorkspace(workspaceId).map((c) => this.connectionSummary(c)));
+  }
+
+  async connectionSummaryFor(p: Principal, connectionId: string): Promise<ConnectionSummary> {
+    return this.connectionSummary(await this.connections.manageable(p, connectionId));
+  }
+
+  private async connectionSummary(c: Connection): Promise<ConnectionSummary> {
+    const now = this.now();
+    const bindings = this.store.listForConnection(c.id);
+    const definition = await this.runtime.definitionOf(c.system).catch(() => null);
+    const errors = [c.lastErrorAt && c.lastError ? { at: c.lastErrorAt, message: c.lastError } : null, ...bindings.map((b) => (b.lastErrorAt && b.lastError ? { at: b.lastErrorAt, message: b.lastError } : null))]
+      .filter((e): e is { at: string; message: string } => e !== null).sort((a, b) => b.at.localeCompare(a.at));
+    const outbox = { pending: 0, dead: 0 };
+    const inbox = { pending: 0, parked: 0 };
+    for (const b of bindings) {
+      const o = this.outbox.countsFor(b.id, now);
+      const i = this.inbox.countsFor(b.id);
+      outbox.pending += o.pending; outbox.dead += o.dead; inbox.pending += i.pending; inbox.parked += i.parked;
+    }
+    const syncs = [c.lastSyncAt, ...bindings.map((b) => b.lastSyncAt)].filter((x): x is string => !!x).sort();
+    return connectionSummary(c, {
+      bindings: bindings.map(bindingSummary), servesManyWeddings: definition?.servesManyWeddings === true, webhookUrl: this.webhookUrl(c.system, c.id),
+      breakers: bindings.map((b) => this.outboxWorker.breakerFor(b.id)?.state.state ?? b.breakerState),
+      outbox, inbox, unmatchedOpen: this.unmatched.openCount(c.id), lastError: errors[0] ?? null, lastSync: syncs.pop() ?? null,
+    });
   }
 
   /**
@@ -593,7 +644,7 @@ export class Bridge {
   private scheduledPulls(): void {
     const now = this.now();
     for (const live of this.runtime.all()) {
-      if (!canPull(live.adapter)) continue;
+      if (!canPull(live.adapter) || live.connection.status === 'needs_attention') continue;
       const last = this.puller.lastPulledAt(live.connection.id);
       if (now - last < this.deps.settings.pullIntervalMs) continue;
       void this.pullConnection(live, false).catch((error) => this.deps.logger.info({ err: error, connectionId: live.connection.id }, 'scheduled pull failed'));

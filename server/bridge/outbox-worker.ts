@@ -18,6 +18,8 @@ export interface OutboxWorkerDeps {
   outbox: OutboxStore;
   registry: IntegrationRegistry;
   integrations: IntegrationStore;
+  /** The external system refused the credentials (AdapterError `unauthorized`). */
+  onRefusedCredentials?(live: LiveIntegration, message: string): void;
   retry: RetryPolicy;
   breaker: { threshold: number; cooldownMs: number; maxCooldownMs: number };
   audit: AuditLog;
@@ -207,6 +209,8 @@ export class OutboxWorker {
         outcome = 'retry';
         this.deps.outbox.markRetry(row.id, now + this.deps.retry.delay(attempt, error.extra.retryAfterMs), clipText(`${error.code}: ${error.message}`, 1000), status);
       }
+      // Refused credentials (revoked consent) will not heal by retrying: the connection needs a person.
+      if (error.code === 'unauthorized') this.deps.onRefusedCredentials?.(live, error.message);
       // 429 is the system pacing us, not failing: it does not count towards opening the breaker.
       if (error.code === 'transient' || error.code === 'unauthorized') breaker.failure(now);
       this.deps.audit.record({ ...base, action: 'push.failed', result: 'failed', detail: { outboxId: row.id, kind: row.kind, attempt, code: error.code, status, message: clipText(error.message, 300), outcome } });

@@ -18,6 +18,8 @@ export interface PullTargetDeps {
   now: () => number;
   kick(weddingId: string): void;
   bindingsOf(connectionId: string): LiveIntegration[];
+  /** The system refused the connection's credentials: it needs a person (reconnect). */
+  needsAttention(connectionId: string, message: string): void;
 }
 
 /**
@@ -41,7 +43,10 @@ export function connectionPullTarget(deps: PullTargetDeps, live: LiveConnection)
       }
       return outcome.rows;
     },
-    failed: (message) => deps.store.connections.update(connection.id, { last_error: message, last_error_at: new Date(deps.now()).toISOString() }),
+    failed: (message, code) => {
+      deps.store.connections.update(connection.id, { last_error: message, last_error_at: new Date(deps.now()).toISOString() });
+      if (code === 'unauthorized') deps.needsAttention(connection.id, message);
+    },
   };
 }
 
@@ -64,7 +69,10 @@ export function bindingPullTarget(deps: PullTargetDeps, live: LiveIntegration): 
       if (!page.more) deps.kick(integration.weddingId);
       return Promise.resolve(id === null ? [] : [id]);
     },
-    failed: (message) => deps.store.update(integration.id, { last_error: message, last_error_at: new Date(deps.now()).toISOString() }),
+    failed: (message, code) => {
+      deps.store.update(integration.id, { last_error: message, last_error_at: new Date(deps.now()).toISOString() });
+      if (code === 'unauthorized') deps.needsAttention(integration.connectionId, message);
+    },
   };
 }
 

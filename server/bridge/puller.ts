@@ -20,8 +20,8 @@ export interface PullTarget {
   linksFor(entity: SyncEntity): Link[];
   /** Stores one page durably; resolves with the inbox row ids written. */
   store(page: { changes: InboundChange[]; cursorAfter?: string | null; resync?: FullResync; more: boolean }): Promise<number[]>;
-  /** Records the failure on the connection or binding. */
-  failed(message: string): void;
+  /** Records the failure on the connection or binding (`code`: the AdapterError's). */
+  failed(message: string, code: string): void;
 }
 
 export interface PullerDeps {
@@ -90,7 +90,7 @@ export class Puller {
           continue;
         }
         audit('pull.failed', 'failed', { code: error.code, message: clipText(error.message, 300) });
-        target.failed(clipText(`pull: ${error.message}`, 500));
+        target.failed(clipText(`pull: ${error.message}`, 500), error.code);
         throw error;
       }
       // Records read and ignored that deserve a person's attention (a refund of a payment no wedding knows).

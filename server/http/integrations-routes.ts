@@ -1,6 +1,6 @@
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { z } from 'zod';
-import { ConnectBody, ResolveConflictBody, SyncBody, TimelineSyncBody, UpdateIntegrationBody, WeddingIdField } from '../../schema/index.ts';
+import { ConnectBody, WorkspaceConnectBody, ResolveConflictBody, SyncBody, TimelineSyncBody, UpdateIntegrationBody, WeddingIdField } from '../../schema/index.ts';
 import type { WebhookRequest } from '../../adapters/core/index.ts';
 import type { TokenService } from '../auth/tokens.ts';
 import type { Bridge } from '../bridge/bridge.ts';
@@ -64,7 +64,13 @@ export function integrationRoutes(tokens: TokenService, bridge: Bridge): Hono<Ap
   const app = new Hono<AppEnv>();
   app.use('*', requireAuth(tokens));
 
-  app.post('/vendor/connect', async (c) => c.json(await bridge.connect(c.get('principal'), await readJson(c, ConnectBody)), 201));
+  // With `workspaceId` (and no `weddingId`): a connection of the workspace, bound to any number of
+  // weddings (docs/connections.md); with `weddingId`: a connection made from that wedding.
+  app.post('/vendor/connect', async (c) => {
+    const body = await readJson(c, z.union([WorkspaceConnectBody, ConnectBody]));
+    if ('workspaceId' in body) return c.json(await bridge.connections.connectWorkspace(c.get('principal'), body), 201);
+    return c.json(await bridge.connect(c.get('principal'), body), 201);
+  });
 
   app.get('/', (c) => {
     const weddingId = validate(WeddingIdField, c.req.query('weddingId'), 'weddingId query parameter');

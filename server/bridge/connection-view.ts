@@ -1,0 +1,54 @@
+import type { BindingSummary, ConnectionSummary } from '../../schema/index.ts';
+import type { BreakerState } from './integration-store.ts';
+import type { Connection } from './connection-store.ts';
+
+/** What a connection's health is read from: its bindings' queues and breakers. */
+export interface ConnectionHealthInputs {
+  bindings: BindingSummary[];
+  servesManyWeddings: boolean;
+  webhookUrl: string;
+  /** Per binding. */
+  breakers: BreakerState[];
+  outbox: { pending: number; dead: number };
+  inbox: { pending: number; parked: number };
+  unmatchedOpen: number;
+  /** The most recent error of the connection or any binding. */
+  lastError: { at: string; message: string } | null;
+  lastSync: string | null;
+}
+
+const WORST: Record<BreakerState, number> = { closed: 0, half_open: 1, open: 2 };
+
+/**
+ * A connection as GET /api/workspaces/:id/connections shows it, with its health in plain words:
+ * what is wrong and what a person does about it.
+ */
+export function connectionSummary(c: Connection, h: ConnectionHealthInputs): ConnectionSummary {
+  const breaker = h.breakers.reduce<BreakerState>((worst, b) => (WORST[b] > WORST[worst] ? b : worst), 'closed');
+  let state: ConnectionSummary['health']['state'] = 'healthy';
+  let attention: string | null = null;
+  if (c.status === 'needs_attention') {
+    state = 'needs_attention';
+    attention = `${c.system} refused the saved sign-in (${h.lastError?.message ?? 'credentials refused'}). Reconnect the account: nothing is sent or fetched until then.`;
+  } else if (c.status !== 'active' || breaker === 'open') {
+    state = 'failing';
+    attention = breaker === 'open'
+      ? `${c.system} keeps failing, so deliveries are paused and retried later${h.lastError ? ` (last error: ${h.lastError.message})` : ''}.`
+      : `The connection is ${c.status}${h.lastError ? `: ${h.lastError.message}` : ''}.`;
+  } else if (h.outbox.dead > 0 || h.inbox.parked > 0 || breaker === 'half_open') {
+    state = 'degraded';
+    attention = [
+      h.outbox.dead ? `${h.outbox.dead} change${h.outbox.dead === 1 ? '' : 's'} could not be delivered: replay them from the dead letters once the cause is fixed.` : '',
+      h.inbox.parked ? `${h.inbox.parked} incoming change${h.inbox.parked === 1 ? '' : 's'} could not be applied: see the audit trail.` : '',
+      breaker === 'half_open' ? `${c.system} is recovering: deliveries are being tried again.` : '',
+    ].filter(Boolean).join(' ');
+  }
+  if (h.unmatchedOpen > 0) attention = [attention, `${h.unmatchedOpen} record${h.unmatchedOpen === 1 ? '' : 's'} wait in the unmatched queue for a wedding.`].filter(Boolean).join(' ');
+  return {
+    connectionId: c.id, workspaceId: c.workspaceId, system: c.system, category: c.category, label: c.label, status: c.status, capabilities: c.capabilities,
+    servesManyWeddings: h.servesManyWeddings, webhookUrl: h.webhookUrl, configuration: c.configurationView,
+    autoCreateWeddings: c.autoCreateWeddings, autoMatchConfidence: c.autoMatchConfidence, createdAt: c.createdAt, createdBy: c.createdBy,
+    bindings: h.bindings,
+    health: { state, attention, lastSync: h.lastSync, lastError: h.lastError, breaker, unmatchedOpen: h.unmatchedOpen, outbox: h.outbox, inbox: h.inbox },
+  };
+}
