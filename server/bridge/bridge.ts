@@ -1,11 +1,10 @@
 import type * as Y from 'yjs';
 import {
-  WeddingDoc, clientOrigin, parseOrThrow, TimelineEventInput,
+  WeddingDoc, clientOrigin,
   type Conflict, type ConnectBody, type ConnectResult, type IntegrationHealth, type IntegrationSummary, type StatusBody,
   type SyncResponse, type TimelineSyncResponse, type UpdateIntegrationBody, type ConnectionSummary,
 } from '../../schema/index.ts';
-import { canPull, canPush, toAdapterError, type Egress, type SyncEntity, type WebhookReply, type WebhookRequest } from '../../adapters/core/index.ts';
-import { AuthError } from '../auth/auth-error.ts';
+import { canPull, canPush, type Egress, type SyncEntity, type WebhookReply, type WebhookRequest } from '../../adapters/core/index.ts';
 import type { Principal } from '../auth/tokens.ts';
 import type { AdapterModule } from '../../adapters/registry.ts';
 import type { Logger } from '../logger.ts';
@@ -14,15 +13,13 @@ import type { Db } from '../storage/database.ts';
 import { AuditLog } from './audit-log.ts';
 import { BridgeError } from './bridge-error.ts';
 import type { CredentialCipher } from './credential-cipher.ts';
-import { entityIds } from './entity-access.ts';
-import type { ApplyOutcome } from './inbound-applier.ts';
 import { InboxStore } from './inbox-store.ts';
 import { InboxWorker } from './inbox-worker.ts';
 import { IntegrationRegistry, type LiveIntegration } from './integration-registry.ts';
 import { IntegrationStore } from './integration-store.ts';
 import { LinkStore } from './link-store.ts';
 import { OutboundPlanner } from './outbound-planner.ts';
-import { OutboxStore, toOutboxEntry, type OutboxRow } from './outbox-store.ts';
+import { OutboxStore, toOutboxEntry } from './outbox-store.ts';
 import { OutboxWorker } from './outbox-worker.ts';
 import { Puller } from './puller.ts';
 import { applyRetention, type RetentionSettings } from './retention.ts';
@@ -31,7 +28,6 @@ import { clipText } from '../../schema/document/text.ts';
 import { WebhookIntake } from './webhook-intake.ts';
 import { sealPlainConfigurations } from './configuration-migration.ts';
 import { integrationSummary } from './integration-view.ts';
-import { isWriter } from '../auth/tokens.ts';
 import { ConnectionRuntime, type LiveConnection } from './connection-runtime.ts';
 import { ConnectionsService } from './connections-service.ts';
 import { InboundRouter } from './inbound-router.ts';
@@ -44,6 +40,7 @@ import type { Connection } from './connection-store.ts';
 import { UnmatchedQueue } from './unmatched-queue.ts';
 import { UnmatchedStore } from './unmatched-store.ts';
 import { WeddingFactsCache } from './wedding-facts.ts';
+import { SyncRequests } from './sync-requests.ts';
 
 /** How the bridge reaches wedding documents: in process (Hocuspocus) or, for `wedsync peer`, over a provider. */
 export interface DocumentAccess {
@@ -116,6 +113,7 @@ export class Bridge {
   readonly unmatched: UnmatchedStore;
   readonly unmatchedQueue: UnmatchedQueue;
   private readonly router: InboundRouter;
+  private readonly syncs: SyncRequests;
   private readonly facts: WeddingFactsCache;
   private readonly now: () => number;
   private readonly puller: Puller;
@@ -189,8 +187,13 @@ export class Bridge {
       retry: createRetryPolicy(settings.retryScheduleMs, settings.inboxMaxAttempts),
       withDocument: (weddingId, fn) => deps.docs.withDocument(weddingId, fn),
       atomically: (fn) => db.transaction(fn)(),
-      afterApply: (live, weddingId, doc, touched, pushBack, held) => this.afterApply(live, weddingId, doc, touched, pushBack, held),
+      afterApply: (live, weddingId, doc, touched, pushBack, held) => this.syncs.afterApply(live, weddingId, doc, touched, pushBack, held),
       requestPull: (live) => { void this.pullInBackground(live, false).catch(() => undefined); },
+    });
+    this.syncs = new SyncRequests({
+      db, registry: this.registry, inbox: this.inbox, outbox: this.outbox, audit: this.audit, links: this.links, planner: this.planner,
+      inboxWorker: this.inboxWorker, outboxWorker: this.outboxWorker, withDocument: (weddingId, fn) => deps.docs.withDocument(weddingId, fn),
+      pullInBackground: (live, full) => this.pullInBackground(live, full),
     });
     this.webhooks = new WebhookIntake({
       registry: this.registry, connections: this.runtime, router: this.router, inbox: this.inbox, audit: this.audit, metrics, now: this.now,
@@ -289,7 +292,7 @@ export class Bridge {
 
   /** A new binding receives the wedding as it is, and brings in what its system has (a connection's records are routed again). */
   private async initialSync(live: LiveIntegration): Promise<void> {
-    if (canPush(live.adapter)) await this.planAll(live, Object.keys(live.adapter.fields) as SyncEntity[], false);
+    if (canPush(live.adapter)) await this.syncs.planAll(live, Object.keys(live.adapter.fields) as SyncEntity[], false);
     if (canPull(live.adapter)) await this.pullInBackground(live, true);
   }
 
@@ -392,128 +395,12 @@ export class Bridge {
     return this.puller.pull(connectionPullTarget(this.pullDeps, live), full);
   }
 
-  async sync(p: Principal, weddingId: string, body: { systems?: string[]; syncType: 'incremental' | 'full' }): Promise<SyncResponse> {
-    assertRead(p, weddingId);
-    // A sync writes the wedding (with each integration's rights): not for read-only tokens.
-    if (!canManage(p, weddingId, p.role === 'vendor' ? p.vendorId ?? null : null)) throw new AuthError('role_forbidden', `the ${p.role} role cannot sync integrations`);
-    const targets = this.registry.forWedding(weddingId)
-      .filter((l) => canManage(p, weddingId, l.integration.vendorId))
-      .filter((l) => !body.systems || body.systems.includes(l.integration.system) || body.systems.includes(l.integration.id));
-    const full = body.syncType === 'full';
-    const results = await Promise.all(targets.map(async (live) => {
-      const { integration, adapter } = live;
-      const base = { integrationId: integration.id, system: integration.system, syncType: body.syncType };
-      try {
-        const rowIds = canPull(adapter) ? await this.pullInBackground(live, full) : [];
-        const rows = await this.inboxWorker.settled(rowIds, 30_000);
-        let pushed: OutboxRow[] = [];
-        if (full && canPush(adapter)) {
-          const planned = await this.planAll(live, Object.keys(adapter.fields) as SyncEntity[], false);
-          pushed = await this.outboxWorker.settled(planned, 10_000);
-        }
-        let applied = 0;
-        let skipped = 0;
-        let refused = 0;
-        const conflictIds: string[] = [];
-        for (const r of rows) {
-          const stored = this.inbox.get(r.id);
-          const result = stored && stored.status === 'applied' ? this.inboxResult(r.id) : null;
-          if (result) { applied += result.applied; skipped += result.skipped; refused += result.refused ?? 0; conflictIds.push(...result.conflicts); }
-        }
-        const failedRows = rows.filter((r) => r.status === 'parked' || r.status === 'pending');
-        const failedPushes = pushed.filter((r) => r.status === 'dead');
-        const conflicts = conflictIds.length ? await this.conflictsById(weddingId, conflictIds) : [];
-        const error = failedRows[0]?.lastError ?? failedPushes[0]?.lastError ?? undefined;
-        return { ...base, success: !error, applied: applied + pushed.filter((r) => r.status === 'delivered').length, skipped, ...(refused ? { refused } : {}), conflicts, ...(error ? { error } : {}) };
-      } catch (error) {
-        return { ...base, success: false, applied: 0, skipped: 0, conflicts: [] as Conflict[], error: toAdapterError(error, integration.system).message };
-      }
-    }));
-    this.audit.record({ weddingId, actor: `user:${p.sub}`, action: 'sync.requested', result: results.every((r) => r.success) ? 'ok' : 'failed', detail: { syncType: body.syncType, integrations: results.map((r) => r.integrationId) } });
-    return { syncResults: results, conflicts: results.flatMap((r) => r.conflicts) };
+  sync(p: Principal, weddingId: string, body: { systems?: string[]; syncType: 'incremental' | 'full' }): Promise<SyncResponse> {
+    return this.syncs.sync(p, weddingId, body);
   }
 
-  private inboxResult(id: number): { applied: number; skipped: number; refused?: number; conflicts: string[] } | null {
-    const row = this.deps.db.prepare('SELECT result FROM inbox WHERE id = ?').pluck().get(id) as string | null;
-    return row ? JSON.parse(row) : null;
-  }
-
-  private async conflictsById(weddingId: string, ids: string[]): Promise<Conflict[]> {
-    const wanted = new Set(ids);
-    return this.deps.docs.withDocument(weddingId, (doc) => new WeddingDoc(doc).listConflicts().filter((c) => wanted.has(c.id)));
-  }
-
-  /** Plans pushes of every entity of `entities` whose content differs from what the integration has. */
-  private async planAll(live: LiveIntegration, entities: SyncEntity[], force: boolean): Promise<number[]> {
-    const weddingId = live.integration.weddingId;
-    const ids = await this.deps.docs.withDocument(weddingId, (doc) => {
-      const w = new WeddingDoc(doc);
-      const out: number[] = [];
-      for (const entity of entities) {
-        const present = new Set(entityIds(w, entity));
-        // Linked entities that no longer exist here are planned too: they are deleted there.
-        const gone = this.links.listFor(live.integration.id, entity).map((l) => l.entityId).filter((id) => !present.has(id));
-        for (const id of [...present, ...gone]) {
-          const row = this.planner.plan(live, w, weddingId, entity, id, force);
-          if (row !== null) out.push(row);
-        }
-      }
-      return out;
-    });
-    if (ids.length) this.outboxWorker.kick();
-    return ids;
-  }
-
-  private afterApply(live: LiveIntegration, weddingId: string, doc: Y.Doc, touched: { entity: string; entityId: string }[], pushBack: ApplyOutcome['pushBack'], held: ApplyOutcome['held']): void {
-    if (!canPush(live.adapter)) return;
-    // Held for a person (a manual conflict): what was on its way to the system waits for the decision.
-    for (const { entity, entityId } of held) this.outbox.cancelPending(live.integration.id, entity, entityId, 'entity', 'held by a pending conflict');
-    const w = new WeddingDoc(doc);
-    const forced = new Set(pushBack.map((e) => `${e.entity}\0${e.entityId}`));
-    for (const { entity, entityId } of pushBack) this.planner.plan(live, w, weddingId, entity, entityId, true);
-    for (const { entity, entityId } of touched) {
-      if (!forced.has(`${entity}\0${entityId}`)) this.planner.refresh(live, w, weddingId, entity as SyncEntity, entityId);
-    }
-    this.outboxWorker.kick();
-  }
-
-  async timelineSync(p: Principal, weddingId: string, body: { timeline?: Record<string, unknown>[]; waitMs: number }): Promise<TimelineSyncResponse> {
-    assertManage(p, weddingId, p.role === 'vendor' ? p.vendorId ?? null : null);
-    let updated = 0;
-    // Writing the timeline is a document write: the same rights as over the WebSocket, where vendor
-    // and couple connections are read-only. (A vendor may still push the timeline to its own systems.)
-    if (body.timeline?.length && !isWriter(p.role)) throw new AuthError('role_forbidden', `${p.role} tokens are read-only: only planners and admins write the timeline`);
-    if (body.timeline?.length) {
-      const events = body.timeline.map((e) => parseOrThrow(TimelineEventInput, e, 'timeline event'));
-      await this.deps.docs.withDocument(weddingId, (doc) => {
-        const w = new WeddingDoc(doc);
-        w.transact(() => { for (const e of events) w.upsertEvent(e); }, clientOrigin(p.sub, p));
-      });
-      updated = events.length;
-    }
-    const targets = this.registry.forWedding(weddingId).filter((l) => canPush(l.adapter) && l.adapter.fields.timeline && canManage(p, weddingId, l.integration.vendorId));
-    const planned = new Map<string, number[]>();
-    for (const live of targets) planned.set(live.integration.id, await this.planAll(live, ['timeline'], false));
-    // Changes just written were planned by the outbound planner too; wait for those as well.
-    const recent = this.deps.db.prepare(`SELECT id, integration_id FROM outbox WHERE wedding_id = ? AND entity = 'timeline' AND status IN ('pending', 'inflight')`).all(weddingId) as { id: number; integration_id: string }[];
-    for (const r of recent) {
-      const ids = planned.get(r.integration_id);
-      if (ids && !ids.includes(r.id)) ids.push(r.id);
-    }
-    const syncResults = await Promise.all(targets.map(async (live) => {
-      const ids = planned.get(live.integration.id) ?? [];
-      const rows = (await this.outboxWorker.settled(ids, body.waitMs)).filter((r) => r.status !== 'cancelled');
-      const failed = rows.filter((r) => r.status === 'dead');
-      const pending = rows.filter((r) => r.status === 'pending' || r.status === 'inflight');
-      return {
-        integrationId: live.integration.id, system: live.integration.system, success: failed.length === 0 && pending.length === 0,
-        pushed: rows.length, delivered: rows.filter((r) => r.status === 'delivered').length, failed: failed.length, pending: pending.length,
-        errors: [...new Set([...failed, ...pending].map((r) => r.lastError).filter((e): e is string => !!e))],
-      };
-    }));
-    const conflicts = await this.deps.docs.withDocument(weddingId, (doc) => new WeddingDoc(doc).listConflicts().filter((c) => c.status === 'pending' && c.entity === 'timeline'));
-    this.audit.record({ weddingId, actor: `user:${p.sub}`, action: 'timeline.sync', result: syncResults.every((r) => r.success) ? 'ok' : 'failed', detail: { updated, integrations: syncResults.length } });
-    return { updated, syncResults, conflicts };
+  timelineSync(p: Principal, weddingId: string, body: { timeline?: Record<string, unknown>[]; waitMs: number }): Promise<TimelineSyncResponse> {
+    return this.syncs.timelineSync(p, weddingId, body);
   }
 
   // ── status, conflicts, audit, outbox ────────────────────────────────────────────────────────

@@ -1,0 +1,166 @@
+import type * as Y from 'yjs';
+import { WeddingDoc, clientOrigin, parseOrThrow, TimelineEventInput, type Conflict, type SyncResponse, type TimelineSyncResponse } from '../../schema/index.ts';
+import { canPull, canPush, toAdapterError, type SyncEntity } from '../../adapters/core/index.ts';
+import { AuthError } from '../auth/auth-error.ts';
+import { isWriter, type Principal } from '../auth/tokens.ts';
+import type { Db } from '../storage/database.ts';
+import type { AuditLog } from './audit-log.ts';
+import { entityIds } from './entity-access.ts';
+import type { ApplyOutcome } from './inbound-applier.ts';
+import type { InboxStore } from './inbox-store.ts';
+import type { InboxWorker } from './inbox-worker.ts';
+import { assertManage, assertRead, canManage } from './integration-access.ts';
+import type { IntegrationRegistry, LiveIntegration } from './integration-registry.ts';
+import type { LinkStore } from './link-store.ts';
+import type { OutboundPlanner } from './outbound-planner.ts';
+import type { OutboxRow, OutboxStore } from './outbox-store.ts';
+import type { OutboxWorker } from './outbox-worker.ts';
+
+/** What sync requests reach: the stores, the workers, the planner and the documents. */
+export interface SyncContext {
+  db: Db;
+  registry: IntegrationRegistry;
+  inbox: InboxStore;
+  outbox: OutboxStore;
+  audit: AuditLog;
+  links: LinkStore;
+  planner: OutboundPlanner;
+  inboxWorker: InboxWorker;
+  outboxWorker: OutboxWorker;
+  withDocument<T>(weddingId: string, fn: (doc: Y.Doc) => T): Promise<T>;
+  /** Pulls the binding's system (its connection's, for one serving many weddings); resolves with inbox row ids. */
+  pullInBackground(live: LiveIntegration, full: boolean): Promise<number[]>;
+}
+
+/**
+ * Requested syncs (`POST /api/integrations/sync/:weddingId`, `…/wedding/:id/timeline-sync`), the
+ * planning of every entity for a binding, and what follows an applied inbound row.
+ */
+export class SyncRequests {
+  constructor(private readonly ctx: SyncContext) {}
+
+  async sync(p: Principal, weddingId: string, body: { systems?: string[]; syncType: 'incremental' | 'full' }): Promise<SyncResponse> {
+    assertRead(p, weddingId);
+    // A sync writes the wedding (with each integration's rights): not for read-only tokens.
+    if (!canManage(p, weddingId, p.role === 'vendor' ? p.vendorId ?? null : null)) throw new AuthError('role_forbidden', `the ${p.role} role cannot sync integrations`);
+    const targets = this.ctx.registry.forWedding(weddingId)
+      .filter((l) => canManage(p, weddingId, l.integration.vendorId))
+      .filter((l) => !body.systems || body.systems.includes(l.integration.system) || body.systems.includes(l.integration.id));
+    const full = body.syncType === 'full';
+    const results = await Promise.all(targets.map(async (live) => {
+      const { integration, adapter } = live;
+      const base = { integrationId: integration.id, system: integration.system, syncType: body.syncType };
+      try {
+        const rowIds = canPull(adapter) ? await this.ctx.pullInBackground(live, full) : [];
+        // A connection's pull brings rows for each wedding it serves: this binding's are the ones reported.
+        const rows = (await this.ctx.inboxWorker.settled(rowIds, 30_000)).filter((r) => r.integrationId === integration.id);
+        let pushed: OutboxRow[] = [];
+        if (full && canPush(adapter)) {
+          const planned = await this.planAll(live, Object.keys(adapter.fields) as SyncEntity[], false);
+          pushed = await this.ctx.outboxWorker.settled(planned, 10_000);
+        }
+        let applied = 0;
+        let skipped = 0;
+        let refused = 0;
+        const conflictIds: string[] = [];
+        for (const r of rows) {
+          const stored = this.ctx.inbox.get(r.id);
+          const result = stored && stored.status === 'applied' ? this.inboxResult(r.id) : null;
+          if (result) { applied += result.applied; skipped += result.skipped; refused += result.refused ?? 0; conflictIds.push(...result.conflicts); }
+        }
+        const failedRows = rows.filter((r) => r.status === 'parked' || r.status === 'pending');
+        const failedPushes = pushed.filter((r) => r.status === 'dead');
+        const conflicts = conflictIds.length ? await this.conflictsById(weddingId, conflictIds) : [];
+        const error = failedRows[0]?.lastError ?? failedPushes[0]?.lastError ?? undefined;
+        return { ...base, success: !error, applied: applied + pushed.filter((r) => r.status === 'delivered').length, skipped, ...(refused ? { refused } : {}), conflicts, ...(error ? { error } : {}) };
+      } catch (error) {
+        return { ...base, success: false, applied: 0, skipped: 0, conflicts: [] as Conflict[], error: toAdapterError(error, integration.system).message };
+      }
+    }));
+    this.ctx.audit.record({ weddingId, actor: `user:${p.sub}`, action: 'sync.requested', result: results.every((r) => r.success) ? 'ok' : 'failed', detail: { syncType: body.syncType, integrations: results.map((r) => r.integrationId) } });
+    return { syncResults: results, conflicts: results.flatMap((r) => r.conflicts) };
+  }
+
+  private inboxResult(id: number): { applied: number; skipped: number; refused?: number; conflicts: string[] } | null {
+    const row = this.ctx.db.prepare('SELECT result FROM inbox WHERE id = ?').pluck().get(id) as string | null;
+    return row ? JSON.parse(row) : null;
+  }
+
+  private async conflictsById(weddingId: string, ids: string[]): Promise<Conflict[]> {
+    const wanted = new Set(ids);
+    return this.ctx.withDocument(weddingId, (doc) => new WeddingDoc(doc).listConflicts().filter((c) => wanted.has(c.id)));
+  }
+
+  /** Plans pushes of every entity of `entities` whose content differs from what the integration has. */
+  async planAll(live: LiveIntegration, entities: SyncEntity[], force: boolean): Promise<number[]> {
+    const weddingId = live.integration.weddingId;
+    const ids = await this.ctx.withDocument(weddingId, (doc) => {
+      const w = new WeddingDoc(doc);
+      const out: number[] = [];
+      for (const entity of entities) {
+        const present = new Set(entityIds(w, entity));
+        // Linked entities that no longer exist here are planned too: they are deleted there.
+        const gone = this.ctx.links.listFor(live.integration.id, entity).map((l) => l.entityId).filter((id) => !present.has(id));
+        for (const id of [...present, ...gone]) {
+          const row = this.ctx.planner.plan(live, w, weddingId, entity, id, force);
+          if (row !== null) out.push(row);
+        }
+      }
+      return out;
+    });
+    if (ids.length) this.ctx.outboxWorker.kick();
+    return ids;
+  }
+
+  afterApply(live: LiveIntegration, weddingId: string, doc: Y.Doc, touched: { entity: string; entityId: string }[], pushBack: ApplyOutcome['pushBack'], held: ApplyOutcome['held']): void {
+    if (!canPush(live.adapter)) return;
+    // Held for a person (a manual conflict): what was on its way to the system waits for the decision.
+    for (const { entity, entityId } of held) this.ctx.outbox.cancelPending(live.integration.id, entity, entityId, 'entity', 'held by a pending conflict');
+    const w = new WeddingDoc(doc);
+    const forced = new Set(pushBack.map((e) => `${e.entity}\0${e.entityId}`));
+    for (const { entity, entityId } of pushBack) this.ctx.planner.plan(live, w, weddingId, entity, entityId, true);
+    for (const { entity, entityId } of touched) {
+      if (!forced.has(`${entity}\0${entityId}`)) this.ctx.planner.refresh(live, w, weddingId, entity as SyncEntity, entityId);
+    }
+    this.ctx.outboxWorker.kick();
+  }
+
+  async timelineSync(p: Principal, weddingId: string, body: { timeline?: Record<string, unknown>[]; waitMs: number }): Promise<TimelineSyncResponse> {
+    assertManage(p, weddingId, p.role === 'vendor' ? p.vendorId ?? null : null);
+    let updated = 0;
+    // Writing the timeline is a document write: the same rights as over the WebSocket, where vendor
+    // and couple connections are read-only. (A vendor may still push the timeline to its own systems.)
+    if (body.timeline?.length && !isWriter(p.role)) throw new AuthError('role_forbidden', `${p.role} tokens are read-only: only planners and admins write the timeline`);
+    if (body.timeline?.length) {
+      const events = body.timeline.map((e) => parseOrThrow(TimelineEventInput, e, 'timeline event'));
+      await this.ctx.withDocument(weddingId, (doc) => {
+        const w = new WeddingDoc(doc);
+        w.transact(() => { for (const e of events) w.upsertEvent(e); }, clientOrigin(p.sub, p));
+      });
+      updated = events.length;
+    }
+    const targets = this.ctx.registry.forWedding(weddingId).filter((l) => canPush(l.adapter) && l.adapter.fields.timeline && canManage(p, weddingId, l.integration.vendorId));
+    const planned = new Map<string, number[]>();
+    for (const live of targets) planned.set(live.integration.id, await this.planAll(live, ['timeline'], false));
+    // Changes just written were planned by the outbound planner too; wait for those as well.
+    const recent = this.ctx.db.prepare(`SELECT id, integration_id FROM outbox WHERE wedding_id = ? AND entity = 'timeline' AND status IN ('pending', 'inflight')`).all(weddingId) as { id: number; integration_id: string }[];
+    for (const r of recent) {
+      const ids = planned.get(r.integration_id);
+      if (ids && !ids.includes(r.id)) ids.push(r.id);
+    }
+    const syncResults = await Promise.all(targets.map(async (live) => {
+      const ids = planned.get(live.integration.id) ?? [];
+      const rows = (await this.ctx.outboxWorker.settled(ids, body.waitMs)).filter((r) => r.status !== 'cancelled');
+      const failed = rows.filter((r) => r.status === 'dead');
+      const pending = rows.filter((r) => r.status === 'pending' || r.status === 'inflight');
+      return {
+        integrationId: live.integration.id, system: live.integration.system, success: failed.length === 0 && pending.length === 0,
+        pushed: rows.length, delivered: rows.filter((r) => r.status === 'delivered').length, failed: failed.length, pending: pending.length,
+        errors: [...new Set([...failed, ...pending].map((r) => r.lastError).filter((e): e is string => !!e))],
+      };
+    }));
+    const conflicts = await this.ctx.withDocument(weddingId, (doc) => new WeddingDoc(doc).listConflicts().filter((c) => c.status === 'pending' && c.entity === 'timeline'));
+    this.ctx.audit.record({ weddingId, actor: `user:${p.sub}`, action: 'timeline.sync', result: syncResults.every((r) => r.success) ? 'ok' : 'failed', detail: { updated, integrations: syncResults.length } });
+    return { updated, syncResults, conflicts };
+  }
+}
