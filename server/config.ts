@@ -137,6 +137,8 @@ export const ConfigSchema = z.object({
   BREAKER_MAX_COOLDOWN_MS: z.coerce.number().int().min(0).default(300_000),
   /** How often integrations that can pull are pulled, besides webhooks. @default 60000 */
   PULL_INTERVAL_MS: z.coerce.number().int().min(100).default(60_000),
+  /** How often each connection's consistency audit runs (docs/connections.md), one connection at a time; 0 disables it. @default 3600000 */
+  CONSISTENCY_AUDIT_INTERVAL_MS: z.coerce.number().int().min(0).default(3_600_000),
   /** Days to keep processed webhooks and delivered pushes (they carry personal data). @default 30 */
   RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   /** Days to keep the integration audit trail. @default 365 */

@@ -15,6 +15,8 @@ import { HocuspocusDocuments } from './bridge/hocuspocus-documents.ts';
 import { parseSchedule } from './bridge/retry-policy.ts';
 import { integrationRoutes, webhookRoutes, webhookTargetGuard } from './http/integrations-routes.ts';
 import { connectionRoutes } from './http/connection-routes.ts';
+import { consistencyRoutes } from './http/consistency-routes.ts';
+import { ConsistencyAudit } from './bridge/consistency-audit.ts';
 import { createRateLimits } from './http/rate-limits.ts';
 import { mountCalendarRoutes } from './http/calendar-routes.ts';
 import { ackLinkRoutes, commsRoutes } from './http/comms-routes.ts';
@@ -182,6 +184,7 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
   });
   let closing: Promise<void> | undefined;
   let signIn: ReturnType<typeof mountSignIn> | undefined;
+  const consistency = new ConsistencyAudit({ bridge, db, metrics, logger: logger.child({ component: 'consistency' }), intervalMs: config.CONSISTENCY_AUDIT_INTERVAL_MS });
   const calendar = new CalendarService({ db, bridge, logger: logger.child({ component: 'calendar' }), publicUrl, storedWeddings: () => new WeddingCatalog(db).storedWeddingIds() });
   const comms = new CommsService({
     db, bridge, logger: logger.child({ component: 'comms' }), publicUrl, cipher,
@@ -249,6 +252,7 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
       a.route('/api/weddings', weddingRoutes(tokens, new WeddingCatalog(db), collab));
       // Webhooks first: the bearer-token group below would otherwise claim their paths.
       a.route('/api/integrations/webhook', webhookRoutes(bridge));
+      a.route('/api/integrations', consistencyRoutes(tokens, bridge, consistency));
       a.route('/api/integrations', integrationRoutes(tokens, bridge));
       a.route('/api', connectionRoutes(tokens, bridge));
       a.get('/api/openapi.json', (c) => c.json(openApiDocument(PACKAGE_VERSION)));
@@ -279,6 +283,7 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
     async listen() {
       health.start();
       await bridge.start();
+      consistency.start();
       comms.start();
       return new Promise((resolve, reject) => {
         http.once('error', reject);
@@ -294,6 +299,7 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
       closing ??= (async () => {
         const closed = new Promise<void>((resolve) => http.close(() => resolve()));
         health.close();
+        await consistency.stop();
         await bridge.stop();
         await calendar.stop();
         await comms.stop();

@@ -122,11 +122,15 @@ export class GoogleCalendarSandbox extends EventEmitter {
     return this.store(calendarId, { ...event, id: event.id ?? randomId() }, true);
   }
 
-  /** Edits an event, or one instance of a recurring event by its instance id (stored as an exception). */
-  userPatch(calendarId: string, id: string, patch: GoogleEvent): GoogleEvent {
+  /**
+   * Edits an event, or one instance of a recurring event by its instance id (stored as an exception).
+   * `notify: false` loses the push notification for good (Google does not promise delivery): a
+   * subscriber hears of the edit only by reading the calendar again.
+   */
+  userPatch(calendarId: string, id: string, patch: GoogleEvent, options: { notify?: boolean } = {}): GoogleEvent {
     const cur = this.lookup(this.cal(calendarId), id);
     if (!cur) throw new Error(`no event ${id}`);
-    return this.store(calendarId, mergePatch(cur, patch), false);
+    return this.store(calendarId, mergePatch(cur, patch), false, options.notify ?? true);
   }
 
   /** Deletes an event, or cancels one instance of a recurring event. */
@@ -160,7 +164,7 @@ export class GoogleCalendarSandbox extends EventEmitter {
     return singleEventsOf(cal.events, cal.timeZone, timeMax ?? this.now() + GoogleCalendarSandbox.SERIES_YEARS * 365 * 86_400_000);
   }
 
-  private store(calendarId: string, event: GoogleEvent, created: boolean): GoogleEvent {
+  private store(calendarId: string, event: GoogleEvent, created: boolean, notify = true): GoogleEvent {
     const cal = this.cal(calendarId);
     const prev = cal.events.get(event.id!)?.event;
     const seq = ++this.seq;
@@ -183,6 +187,7 @@ export class GoogleCalendarSandbox extends EventEmitter {
     };
     cal.events.set(event.id!, { event: stored, seq });
     this.emit('change', { calendarId: cal.id, event: stored, created });
+    if (!notify) return stored;
     if (this.notificationsPaused) this.pendingNotify.add(cal.id); else this.notify(cal.id);
     return stored;
   }

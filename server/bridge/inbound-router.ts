@@ -171,19 +171,28 @@ export class InboundRouter {
    */
   private async localize(binding: LiveIntegration, changes: Routable[]): Promise<Routable[]> {
     if (!changes.some((c) => c.op === 'upsert' && c.entity === 'timeline')) return changes;
-    const facts = await this.deps.facts.get(binding.integration.weddingId);
-    const zone = isKnownTimeZone(facts.timezone) ? facts.timezone : null;
-    const title = binding.integration.configuration.weddingInTitle === true ? facts.title.trim() : '';
-    const prefix = `${title}${WEDDING_TITLE_SEPARATOR}`;
-    return changes.map((c) => {
-      if (c.op !== 'upsert' || c.entity !== 'timeline') return c;
-      const data = { ...c.data };
-      if (title && typeof data.title === 'string' && data.title.startsWith(prefix)) data.title = data.title.slice(prefix.length) || data.title;
-      for (const f of ['start', 'end'] as const) {
-        const ms = typeof data[f] === 'string' ? Date.parse(data[f] as string) : NaN;
-        if (zone && Number.isFinite(ms)) data[f] = isoInZone(ms, zone);
-      }
-      return { ...c, data };
-    });
+    return localizeForWedding(await this.deps.facts.get(binding.integration.weddingId), binding.integration.configuration.weddingInTitle === true, changes);
   }
+}
+
+/**
+ * A connection's records as one wedding reads them: times in the wedding's zone (the same
+ * instants: a connection's adapter reads every wedding's records in the calendar's zone), and a
+ * calendar title without the wedding's name put before it (CalendarSyncOptions.weddingInTitle).
+ * Used by routing and by the consistency audit (consistency-audit.ts).
+ */
+export function localizeForWedding<C extends InboundChange>(facts: { title: string; timezone: string }, weddingInTitle: boolean, changes: C[]): C[] {
+  const zone = isKnownTimeZone(facts.timezone) ? facts.timezone : null;
+  const title = weddingInTitle ? facts.title.trim() : '';
+  const prefix = `${title}${WEDDING_TITLE_SEPARATOR}`;
+  return changes.map((c) => {
+    if (c.op !== 'upsert' || c.entity !== 'timeline') return c;
+    const data = { ...c.data };
+    if (title && typeof data.title === 'string' && data.title.startsWith(prefix)) data.title = data.title.slice(prefix.length) || data.title;
+    for (const f of ['start', 'end'] as const) {
+      const ms = typeof data[f] === 'string' ? Date.parse(data[f] as string) : NaN;
+      if (zone && Number.isFinite(ms)) data[f] = isoInZone(ms, zone);
+    }
+    return { ...c, data };
+  });
 }

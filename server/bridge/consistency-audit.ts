@@ -1,0 +1,262 @@
+import { canPull, canPush, project, toAdapterError, type InboundChange, type SyncEntity } from '../../adapters/core/index.ts';
+import { WeddingDoc } from '../../schema/index.ts';
+import { clipText } from '../../schema/document/text.ts';
+import type { Logger } from '../logger.ts';
+import type { Metrics } from '../metrics.ts';
+import type { Db } from '../storage/database.ts';
+import type { Bridge } from './bridge.ts';
+import { BridgeError } from './bridge-error.ts';
+import { attribute, type DriftKind } from './consistency-compare.ts';
+import type { LiveConnection } from './connection-runtime.ts';
+import { entityIds, readEntity, weddingContext } from './entity-access.ts';
+import { localizeForWedding } from './inbound-router.ts';
+import type { ChangesPayload } from './inbox-worker.ts';
+import type { LiveIntegration } from './integration-registry.ts';
+
+/** One record that differs between the system and a wedding. `fields` `['*']`: the record is missing on one side. */
+export interface Drift {
+  weddingId: string;
+  entity: SyncEntity;
+  entityId: string;
+  externalId: string | null;
+  kind: DriftKind;
+  fields: string[];
+  /** A repair went through the normal path (an inbox row, a planned push); conflicts are never repaired here. */
+  repaired: boolean;
+}
+
+/** One audit's answer (GET/POST /api/integrations/:id/consistency). `ratio`: consistent ÷ compared, 1 when nothing was compared. */
+export interface ConsistencyResult {
+  checkedAt: string | null;
+  ratio: number | null;
+  compared: number;
+  consistent: number;
+  drift: Drift[];
+  weddings: { weddingId: string; ratio: number }[];
+}
+
+interface WeddingTally { weddingId: string; bindingId: string; compared: number; consistent: number; drift: Drift[] }
+
+const DRAIN_PAGES = 10_000;
+
+/**
+ * The consistency audit (docs/connections.md, "Consistency audit"): reads everything a
+ * connection's system holds (a full pull, nothing stored, the cursor untouched) and compares it
+ * field by field, through the adapter's field list, with each bound wedding and with the link rows.
+ * Drift is attributed (consistency-compare.ts) and repaired through the normal paths only: a
+ * missed webhook becomes an inbox row, a lost push a planned outbox row. Records with a push or
+ * an inbound change still on its way are not judged. Results are kept per binding and connection
+ * in memory and exported as `wedsync_consistency_ratio{connection,wedding}`.
+ */
+export class ConsistencyAudit {
+  private readonly byConnection = new Map<string, ConsistencyResult>();
+  private readonly byBinding = new Map<string, ConsistencyResult>();
+  private readonly running = new Map<string, Promise<ConsistencyResult>>();
+  private readonly inFlightOut;
+  private readonly inFlightIn;
+  private timer: NodeJS.Timeout | null = null;
+  private runs = 0;
+
+  constructor(private readonly deps: { bridge: Bridge; db: Db; metrics: Metrics; logger: Logger; intervalMs: number }) {
+    this.inFlightOut = deps.db.prepare(`SELECT 1 FROM outbox WHERE integration_id = ? AND entity = ? AND entity_id = ? AND status IN ('pending', 'inflight') LIMIT 1`).pluck();
+    this.inFlightIn = deps.db.prepare(`SELECT 1 FROM inbox WHERE integration_id = ? AND status = 'pending' LIMIT 1`).pluck();
+  }
+
+  /** Audits one connection after another every `intervalMs` (0: never), skipping those that need attention. */
+  start(): void {
+    if (this.deps.intervalMs <= 0 || this.timer) return;
+    this.timer = setInterval(() => void this.sweep(), this.deps.intervalMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await Promise.allSettled([...this.running.values()]);
+  }
+
+  /** The last result for a connection id or a binding id (that binding's wedding only), or an empty one. */
+  last(id: string): ConsistencyResult {
+    return this.byConnection.get(id) ?? this.byBinding.get(id) ?? { checkedAt: null, ratio: null, compared: 0, consistent: 0, drift: [], weddings: [] };
+  }
+
+  /**
+   * Audits the connection `id` (or the connection of binding `id`) now; answers for `id`. Throws
+   * BridgeError `connection_not_found`, `invalid_config` (the system cannot list its records),
+   * `sync_failed` (the system could not be read; refused credentials also mark the connection
+   * `needs_attention`).
+   */
+  async runFor(id: string): Promise<ConsistencyResult> {
+    const { bridge } = this.deps;
+    const connectionId = bridge.runtime.get(id) ? id : bridge.store.get(id)?.connectionId;
+    const live = connectionId ? bridge.runtime.get(connectionId) : undefined;
+    if (!live) throw new BridgeError('connection_not_found', `no running connection for ${id}`);
+    await this.run(live);
+    return this.last(id);
+  }
+
+  private async sweep(): Promise<void> {
+    for (const live of this.deps.bridge.runtime.all()) {
+      if (live.connection.status === 'needs_attention' || !canPull(live.adapter)) continue;
+      try {
+        await this.run(live);
+      } catch (error) {
+        this.deps.logger.warn({ err: error, connectionId: live.connection.id }, 'consistency audit failed');
+      }
+    }
+  }
+
+  /** One audit per connection at a time. */
+  run(live: LiveConnection): Promise<ConsistencyResult> {
+    const id = live.connection.id;
+    const current = this.running.get(id);
+    if (current) return current;
+    const run = this.audit(live).finally(() => this.running.delete(id));
+    this.running.set(id, run);
+    return run;
+  }
+
+  private async audit(live: LiveConnection): Promise<ConsistencyResult> {
+    const { bridge } = this.deps;
+    const adapter = live.adapter;
+    if (!canPull(adapter)) throw new BridgeError('invalid_config', `${live.connection.system} cannot list its records: it cannot be audited`);
+    const runId = `${Date.now().toString(36)}${(++this.runs).toString(36)}`;
+    // Link rows are stamped with the wall clock (LinkStore.save): one written after the read began
+    // may describe a sync the read did not see, so that record is left for the next audit.
+    const startedAt = new Date().toISOString();
+    const records: InboundChange[] = [];
+    let cursor: string | null = null;
+    for (let page = 0; page < DRAIN_PAGES; page++) {
+      let result;
+      try {
+        result = await adapter.pull({ cursor, full: true });
+      } catch (caught) {
+        const error = toAdapterError(caught, live.connection.system);
+        if (error.code === 'unauthorized') bridge.needsAttention(live.connection.id, error.message);
+        throw new BridgeError('sync_failed', `${live.connection.system} could not be read for the consistency audit: ${clipText(error.message, 300)}`, { cause: error });
+      }
+      records.push(...result.changes);
+      cursor = result.cursor;
+      if (!result.more) break;
+    }
+    const tallies: WeddingTally[] = [];
+    for (const binding of bridge.runtime.bindingsOf(live.connection.id)) tallies.push(await this.auditBinding(live, binding, records, runId, startedAt));
+    return this.publish(live, tallies);
+  }
+
+  private async auditBinding(live: LiveConnection, binding: LiveIntegration, records: InboundChange[], runId: string, startedAt: string): Promise<WeddingTally> {
+    const { bridge } = this.deps;
+    const { integration, adapter } = binding;
+    const weddingId = integration.weddingId;
+    const tally: WeddingTally = { weddingId, bindingId: integration.id, compared: 0, consistent: 0, drift: [] };
+    const busyIn = this.inFlightIn.get(integration.id) !== undefined;
+    const pushes: { entity: SyncEntity; entityId: string }[] = [];
+    const missed: { change: InboundChange; entity: SyncEntity; entityId: string }[] = [];
+    await bridge.withDocument(weddingId, (doc) => {
+      const w = new WeddingDoc(doc);
+      const meta = w.getMeta();
+      const routable = records.filter((c): c is Extract<InboundChange, { op: 'upsert' | 'delete' }> => c.op === 'upsert' || c.op === 'delete');
+      const local = live.routes ? localizeForWedding({ title: meta.title ?? '', timezone: meta.timezone ?? 'UTC' }, integration.configuration.weddingInTitle === true, routable) : routable;
+      const external = new Map(local.map((c) => [`${c.entity}\0${c.externalId}`, c]));
+      for (const entity of Object.keys(adapter.fields) as SyncEntity[]) {
+        const fields = adapter.fields[entity] ?? [];
+        const linked = new Set<string>();
+        for (const link of bridge.links.listFor(integration.id, entity)) {
+          linked.add(link.entityId);
+          if (this.inFlightOut.get(integration.id, entity, link.entityId) !== undefined || (link.updatedAt ?? '') >= startedAt) continue;
+          const current = readEntity(w, entity, link.entityId);
+          const record = link.externalId ? external.get(`${entity}\0${link.externalId}`) : undefined;
+          if (!current) continue; // deleted here: the deletion's push is the outbox's (in flight or done)
+          tally.compared++;
+          if (!record) {
+            tally.drift.push({ weddingId, entity, entityId: link.entityId, externalId: link.externalId, kind: 'lost_push', fields: ['*'], repaired: false });
+            pushes.push({ entity, entityId: link.entityId });
+            continue;
+          }
+          if (record.op === 'delete') {
+            // Deleted there and still here: the deletion never reached the wedding.
+            if (busyIn) { tally.compared--; continue; }
+            tally.drift.push({ weddingId, entity, entityId: link.entityId, externalId: link.externalId, kind: 'missed_webhook', fields: ['*'], repaired: false });
+            missed.push({ change: record, entity, entityId: link.entityId });
+            continue;
+          }
+          const verdict = attribute(fields, project(record.data, fields), link.lastSynced, project(current, fields));
+          if (verdict.kind === null) { tally.consistent++; continue; }
+          if (busyIn && verdict.external.length) { tally.compared--; continue; }
+          tally.drift.push({ weddingId, entity, entityId: link.entityId, externalId: link.externalId, kind: verdict.kind, fields: verdict.fields, repaired: false });
+          if (verdict.kind === 'missed_webhook' || verdict.kind === 'both') missed.push({ change: record, entity, entityId: link.entityId });
+          if (verdict.kind === 'lost_push' || verdict.kind === 'both') pushes.push({ entity, entityId: link.entityId });
+        }
+        // Entities the binding carries (its adapter accepts them) that were never pushed.
+        if (!canPush(adapter)) continue;
+        for (const entityId of entityIds(w, entity)) {
+          if (linked.has(entityId) || this.inFlightOut.get(integration.id, entity, entityId) !== undefined) continue;
+          const current = readEntity(w, entity, entityId);
+          if (!current) continue;
+          const data = Object.fromEntries(fields.filter((f) => current[f] !== undefined).map((f) => [f, current[f]]));
+          const change = { op: 'upsert' as const, entity, entityId, externalId: null, data, version: null };
+          if (adapter.accepts && !adapter.accepts(change, weddingContext(weddingId, w, data))) continue;
+          tally.compared++;
+          tally.drift.push({ weddingId, entity, entityId, externalId: null, kind: 'lost_push', fields: ['*'], repaired: false });
+          pushes.push({ entity, entityId });
+        }
+      }
+    });
+    await this.repair(binding, tally, runId, missed, pushes);
+    return tally;
+  }
+
+  /** Repairs through the normal paths: an inbox row per missed webhook, a forced plan per lost push. */
+  private async repair(binding: LiveIntegration, tally: WeddingTally, runId: string, missed: { change: InboundChange; entity: SyncEntity; entityId: string }[], pushes: { entity: SyncEntity; entityId: string }[]): Promise<void> {
+    const { bridge } = this.deps;
+    const { integration } = binding;
+    const weddingId = integration.weddingId;
+    const find = (entity: string, entityId: string) => tally.drift.find((d) => d.entity === entity && d.entityId === entityId)!;
+    const record = (d: Drift, kind: 'missed_webhook' | 'lost_push') => bridge.audit.record({
+      weddingId, integrationId: integration.id, actor: 'consistency-audit', action: 'consistency.repaired', entity: d.entity, entityId: d.entityId, result: 'ok', detail: { kind, fields: d.fields },
+    });
+    for (const m of missed) {
+      const payload: ChangesPayload = { changes: [m.change] };
+      const row = bridge.inbox.add({ integrationId: integration.id, weddingId, eventId: `audit_${runId}_${m.entity}_${m.entityId}`, kind: 'changes', payload: JSON.stringify(payload), receivedAt: bridge.clock() });
+      if (row === null) continue;
+      const d = find(m.entity, m.entityId);
+      d.repaired = true;
+      record(d, 'missed_webhook');
+    }
+    if (missed.length) bridge.inboxWorker.kick(weddingId);
+    if (pushes.length === 0) return;
+    const live = bridge.registry.get(integration.id);
+    if (!live) return;
+    const planned = await bridge.withDocument(weddingId, (doc) => {
+      const w = new WeddingDoc(doc);
+      return pushes.filter((p) => bridge.planner.plan(live, w, weddingId, p.entity, p.entityId, true) !== null);
+    });
+    for (const p of planned) {
+      const d = find(p.entity, p.entityId);
+      d.repaired = true;
+      record(d, 'lost_push');
+    }
+    if (planned.length) bridge.outboxWorker.kick();
+  }
+
+  private publish(live: LiveConnection, tallies: WeddingTally[]): ConsistencyResult {
+    const checkedAt = new Date(this.deps.bridge.clock()).toISOString();
+    const ratio = (consistent: number, compared: number) => (compared === 0 ? 1 : consistent / compared);
+    const weddings = tallies.map((t) => ({ weddingId: t.weddingId, ratio: ratio(t.consistent, t.compared) }));
+    const compared = tallies.reduce((n, t) => n + t.compared, 0);
+    const consistent = tallies.reduce((n, t) => n + t.consistent, 0);
+    const result: ConsistencyResult = { checkedAt, ratio: ratio(consistent, compared), compared, consistent, drift: tallies.flatMap((t) => t.drift), weddings };
+    this.byConnection.set(live.connection.id, result);
+    const gauge = this.deps.metrics.consistencyRatio;
+    for (const t of tallies) {
+      const r = ratio(t.consistent, t.compared);
+      this.byBinding.set(t.bindingId, { checkedAt, ratio: r, compared: t.compared, consistent: t.consistent, drift: t.drift, weddings: [{ weddingId: t.weddingId, ratio: r }] });
+      gauge.set({ connection: live.connection.id, wedding: t.weddingId }, r);
+      this.deps.bridge.audit.record({
+        weddingId: t.weddingId, integrationId: t.bindingId, actor: 'consistency-audit', action: 'consistency.checked', result: 'ok',
+        detail: { ratio: r, compared: t.compared, consistent: t.consistent, drift: t.drift.length, connectionId: live.connection.id },
+      });
+    }
+    return result;
+  }
+}
