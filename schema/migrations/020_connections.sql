@@ -51,7 +51,8 @@ SELECT i.id, (SELECT w.workspace_id FROM weddings w WHERE w.id = i.wedding_id), 
   i.updated_at, i.connector_sub, i.connector_role, i.connector_vendor_id, i.last_sync_at, i.last_error_at, i.last_error
 FROM integrations i;
 -- The binding keeps only wedding-specific overrides: the configuration moved to the connection.
-UPDATE integrations SET connection_id = id, claims_unmatched = 1, configuration = '{}', cursor = NULL;
+-- Its secrets moved too: one copy, on the connection ('' = none here).
+UPDATE integrations SET connection_id = id, claims_unmatched = 1, configuration = '{}', cursor = NULL, credentials_enc = '', webhook_secret_enc = '';
 CREATE INDEX integrations_by_connection ON integrations (connection_id);
 CREATE UNIQUE INDEX bindings_one_per_wedding ON integrations (connection_id, wedding_id);
 

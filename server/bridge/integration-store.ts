@@ -93,7 +93,7 @@ export class IntegrationStore {
     this.byWedding = db.prepare(`${SELECT} WHERE i.wedding_id = ? ORDER BY i.created_at, i.id`);
     this.byConnection = db.prepare(`${SELECT} WHERE i.connection_id = ? ORDER BY i.created_at, i.id`);
     this.active = db.prepare(`${SELECT} WHERE i.status = 'active' AND c.status IN ('active', 'needs_attention') ORDER BY i.created_at, i.id`);
-    // A binding's own secrets live on its connection: the binding row holds an empty sealed set.
+    // A binding's secrets are its connection's: the binding row holds none ('').
     this.insertRow = db.prepare(`INSERT INTO integrations (id, wedding_id, system, category, vendor_id, status, run_mode, credentials_enc,
       webhook_secret_enc, configuration, capabilities, created_at, created_by, updated_at, connector_sub, connector_role, connector_vendor_id,
       connection_id, claims_unmatched, on_unbind)
@@ -130,8 +130,8 @@ export class IntegrationStore {
   create(i: { id: string; connectionId: string; weddingId: string; system: string; category: SystemCategory; vendorId: string | null; runMode: Integration['runMode']; overrides: Record<string, unknown>; capabilities: string[]; createdBy: string; connector: Connector; claimsUnmatched: boolean; onUnbind: Integration['onUnbind'] }): Integration {
     this.insertRow.run({
       id: i.id, wedding_id: i.weddingId, system: i.system, category: i.category, vendor_id: i.vendorId, run_mode: i.runMode,
-      credentials_enc: this.cipher.encrypt('{}', i.id),
-      webhook_secret_enc: this.cipher.encrypt('', i.id),
+      credentials_enc: '',
+      webhook_secret_enc: '',
       configuration: JSON.stringify(i.overrides), capabilities: JSON.stringify(i.capabilities),
       now: new Date().toISOString(), created_by: i.createdBy,
       connector_sub: i.connector.sub, connector_role: i.connector.role, connector_vendor_id: i.connector.vendorId,

@@ -3,6 +3,7 @@ import { Hono, type Context } from 'hono';
 import { getCookie } from 'hono/cookie';
 import { canOpenWedding } from '../../schema/index.ts';
 import { OAUTH_PROVIDER_IDS, OAuthStartBody, type OAuthProviderId } from '../../schema/api/oauth-connect.ts';
+import { CONNECT_SCOPE } from '../auth/connect-rights.ts';
 import { AuthError } from '../auth/auth-error.ts';
 import type { Principal, TokenService } from '../auth/tokens.ts';
 import { BRIDGE_ERROR_STATUS, BridgeError } from '../bridge/bridge-error.ts';
@@ -51,6 +52,8 @@ export function oauthConnectRoutes(deps: OAuthConnectRouteDeps): Hono<AppEnv> {
     const provider = providerParam(c.req.param('provider') ?? '');
     // Who asks, and for which wedding, is settled before anything about this server's set-up is said.
     const principal = await requester(c, deps, body);
+    // Roles that connect nothing are told so before they meet the provider's consent page.
+    if (CONNECT_SCOPE[principal.role] === 'none') throw new AuthError('role_forbidden', `the ${principal.role} role cannot connect integrations`);
     deps.flows.provider(provider);
     const returnTo = localRedirect(body.returnTo ?? (body.weddingId ? `/w/${body.weddingId}/integrations` : '/'));
     if (returnTo === null) throw new OAuthConnectError('invalid_redirect', 'returnTo must be a path on this server, starting with a single "/"');
@@ -59,6 +62,7 @@ export function oauthConnectRoutes(deps: OAuthConnectRouteDeps): Hono<AppEnv> {
 
   app.post('/connections/oauth/:provider/start', async (c) => {
     try {
+      presentsCredentials(c);
       const url = await start(c, await readJson(c, OAuthStartBody));
       return c.json({ authorizationUrl: url.href });
     } catch (error) {
@@ -68,6 +72,7 @@ export function oauthConnectRoutes(deps: OAuthConnectRouteDeps): Hono<AppEnv> {
 
   app.get('/connections/oauth/:provider/start', async (c) => {
     try {
+      presentsCredentials(c);
       const q = c.req.query();
       let configuration: unknown = {};
       if (q.configuration !== undefined) {
@@ -116,6 +121,11 @@ function providerParam(value: string): OAuthProviderId {
 }
 
 /** The bearer token's principal, or the signed-in person's for the wedding (or workspace) named. */
+/** Nothing about the request (its provider, its body) is judged before it says who sends it. Throws AuthError `token_missing`. */
+function presentsCredentials(c: Context<AppEnv>): void {
+  if (!c.req.header('authorization') && !getCookie(c, SESSION_COOKIE)) throw new AuthError('token_missing', 'sign in first, or send Authorization: Bearer <token>');
+}
+
 async function requester(c: Context<AppEnv>, deps: OAuthConnectRouteDeps, body: OAuthStartBody): Promise<FlowPrincipal> {
   const header = c.req.header('authorization');
   if (header) {

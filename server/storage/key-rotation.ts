@@ -37,25 +37,25 @@ export function rotateKeyEncryptionKey(db: Db, from: CredentialCipher, to: Crede
     }
   };
   scrubbed(db, () => {
-    const integrations = db.prepare('SELECT id, credentials_enc, webhook_secret_enc, configuration FROM integrations')
-      .all() as { id: string; credentials_enc: string; webhook_secret_enc: string; configuration: string }[];
-    const writeIntegration = db.prepare(
-      'UPDATE integrations SET credentials_enc = ?, webhook_secret_enc = ?, configuration = ? WHERE id = ?',
-    );
-    for (const r of integrations) {
-      const credentials = open(`the credentials of integration ${r.id}`, () => from.decrypt(r.credentials_enc, r.id));
-      const webhookSecret = open(`the webhook secret of integration ${r.id}`, () => from.decrypt(r.webhook_secret_enc, r.id));
-      let sealed = 0;
-      const counting: CredentialCipher = {
-        encrypt: (plain, bound) => { sealed++; return to.encrypt(plain, bound); },
-        decrypt: to.decrypt,
-      };
-      const stored = JSON.parse(r.configuration) as Record<string, unknown>;
-      const configuration = open(`the configuration of integration ${r.id}`,
-        () => JSON.stringify(resealConfiguration(stored, from, counting, r.id)));
-      writeIntegration.run(to.encrypt(credentials, r.id), to.encrypt(webhookSecret, r.id), configuration, r.id);
-      report.integrations++;
-      report.configurationSecrets += sealed;
+    // Connections hold the accounts' secrets; bindings (integrations rows) hold none ('') and plain overrides.
+    for (const [table, what] of [['connections', 'connection'], ['integrations', 'integration']] as const) {
+      const rows = db.prepare(`SELECT id, credentials_enc, webhook_secret_enc, configuration FROM ${table}`)
+        .all() as { id: string; credentials_enc: string; webhook_secret_enc: string; configuration: string }[];
+      const write = db.prepare(`UPDATE ${table} SET credentials_enc = ?, webhook_secret_enc = ?, configuration = ? WHERE id = ?`);
+      for (const r of rows) {
+        const reseal = (sealed: string, label: string) => (sealed === '' ? '' : to.encrypt(open(`the ${label} of ${what} ${r.id}`, () => from.decrypt(sealed, r.id)), r.id));
+        let sealed = 0;
+        const counting: CredentialCipher = {
+          encrypt: (plain, bound) => { sealed++; return to.encrypt(plain, bound); },
+          decrypt: to.decrypt,
+        };
+        const stored = JSON.parse(r.configuration) as Record<string, unknown>;
+        const configuration = open(`the configuration of ${what} ${r.id}`,
+          () => JSON.stringify(resealConfiguration(stored, from, counting, r.id)));
+        write.run(reseal(r.credentials_enc, 'credentials'), reseal(r.webhook_secret_enc, 'webhook secret'), configuration, r.id);
+        if (table === 'connections') report.integrations++;
+        report.configurationSecrets += sealed;
+      }
     }
     // OAuth connect flows in progress (10 minutes at most) keep their sealed PKCE verifier usable.
     const flows = db.prepare('SELECT state, code_verifier FROM oauth_flows WHERE used_at IS NULL').all() as { state: string; code_verifier: string }[];

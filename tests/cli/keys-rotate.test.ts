@@ -30,10 +30,14 @@ function sealedValues(dataDir: string): [string, string, string][] {
   const db = new Database(path.join(dataDir, 'wedsync.sqlite'), { readonly: true });
   try {
     const out: [string, string, string][] = [];
-    for (const r of db.prepare('SELECT id, credentials_enc, webhook_secret_enc, configuration FROM integrations').all() as Record<string, string>[]) {
-      out.push([`${r.id} credentials`, r.credentials_enc!, r.id!], [`${r.id} webhook secret`, r.webhook_secret_enc!, r.id!]);
-      for (const [field, value] of Object.entries(JSON.parse(r.configuration!) as Record<string, unknown>)) {
-        if (isSealed(value)) out.push([`${r.id} configuration.${field}`, value.$sealed, `${r.id}:configuration:${JSON.stringify([field])}`]);
+    // Connections hold the accounts' secrets (issue 12); their bindings (integrations rows) hold none ('').
+    for (const [table, prefix] of [['connections', ''], ['integrations', 'binding ']] as const) {
+      for (const r of db.prepare(`SELECT id, credentials_enc, webhook_secret_enc, configuration FROM ${table}`).all() as Record<string, string>[]) {
+        if (r.credentials_enc) out.push([`${prefix}${r.id} credentials`, r.credentials_enc, r.id!]);
+        if (r.webhook_secret_enc) out.push([`${prefix}${r.id} webhook secret`, r.webhook_secret_enc, r.id!]);
+        for (const [field, value] of Object.entries(JSON.parse(r.configuration!) as Record<string, unknown>)) {
+          if (isSealed(value)) out.push([`${prefix}${r.id} configuration.${field}`, value.$sealed, `${r.id}:configuration:${JSON.stringify([field])}`]);
+        }
       }
     }
     for (const k of db.prepare('SELECT name, key FROM server_keys').all() as { name: string; key: Buffer }[]) out.push([`server key ${k.name}`, k.key.toString('utf8'), `server_keys:${k.name}`]);

@@ -38,6 +38,9 @@ const WALK: Record<string, Walk> = {
   'GET /api/admin/weddings/{id}/export': { allowed: ['admin'], request: () => ({ path: '/api/admin/weddings/w1/export' }) },
   // A vendor connects only its own systems: the walk asks for another vendor's.
   'POST /api/integrations/vendor/connect': { allowed: WRITERS, request: (role) => ({ path: '/api/integrations/vendor/connect', body: { weddingId: 'w1', system: 'webhooks', ...(role === 'vendor' ? { vendorId: 'florist' } : {}) } }) },
+  // Starting an OAuth connect flow (docs/oauth.md): roles that connect nothing are refused before the provider is asked.
+  'POST /api/connections/oauth/{provider}/start': { allowed: [...WRITERS, 'vendor'], request: () => ({ path: '/api/connections/oauth/google/start', body: { system: 'google-calendar', weddingId: 'w1' } }) },
+  'GET /api/connections/oauth/{provider}/start': { allowed: [...WRITERS, 'vendor'], request: () => ({ path: '/api/connections/oauth/google/start?system=google-calendar&weddingId=w1' }) },
   'GET /api/integrations': { allowed: ['admin', 'planner', 'couple', 'vendor'], request: () => ({ path: '/api/integrations?weddingId=w1' }) },
   // The planner's integration: not the vendor's to remove. Writers are sent a missing id (the walk needs the integration).
   'DELETE /api/integrations/{id}': { allowed: WRITERS, request: (role, ids) => ({ path: `/api/integrations/${WRITERS.includes(role) ? 'int_missing' : ids.integrationId}` }) },

@@ -142,7 +142,8 @@ describe('secrets stay secret', () => {
     expect(scanFiles(t.dataDir, secrets)).toEqual({});
     // The secrets are stored (sealed), not dropped.
     const db = new Database(path.join(t.dataDir, 'wedsync.sqlite'), { readonly: true });
-    const configs = db.prepare('SELECT id, configuration FROM integrations').all() as { id: string; configuration: string }[];
+    // Configurations are the connections' (issue 12; a connection made from a wedding has the integration's id).
+    const configs = db.prepare('SELECT id, configuration FROM connections').all() as { id: string; configuration: string }[];
     db.close();
     expect(configs.find((c) => c.id === hooks)!.configuration).toMatch(/"url":\{"\$sealed":"v1\./);
     expect(configs.find((c) => c.id === sms)!.configuration).toMatch(/"apiBase":\{"\$sealed":"v1\.[^"]+","shown":"http:\/\/127\.0\.0\.1:\d+\/\?proxy-token=redacted"\}/);
@@ -155,11 +156,11 @@ describe('secrets stay secret', () => {
     const receiver = await startReceiver();
     const id = await connect(first, planner, { system: 'webhooks', credentials: { webhookSecret: receiver.secret }, configuration: { url: receiver.url } });
     await first.close();
-    // What an earlier version wrote: the configuration as given, secrets and all.
+    // What an earlier version wrote: the configuration as given, secrets and all (migrated onto the connection).
     const legacy = marker('legacy');
     const plainUrl = `${receiver.url}?zapier-secret=${legacy}`;
     const raw = new Database(path.join(first.dataDir, 'wedsync.sqlite'));
-    raw.prepare('UPDATE integrations SET configuration = ? WHERE id = ?').run(JSON.stringify({ url: plainUrl, direction: 'bidirectional' }), id);
+    raw.prepare('UPDATE connections SET configuration = ? WHERE id = ?').run(JSON.stringify({ url: plainUrl, direction: 'bidirectional' }), id);
     raw.close();
     expect(Object.keys(scanFiles(first.dataDir, [legacy])).length).toBeGreaterThan(0);
 
@@ -260,7 +261,7 @@ describe('secrets stay secret', () => {
     expect(stored().credentials.webhookSecret).toBe(receiver.secret);
 
     // Bad configuration, or a connection test that fails: nothing changes.
-    const before = JSON.stringify(t.server.db.prepare('SELECT credentials_enc, configuration FROM integrations WHERE id = ?').get(id));
+    const before = JSON.stringify(t.server.db.prepare('SELECT credentials_enc, configuration FROM connections WHERE id = ?').get(id));
     const bad = await api(t, planner, 'PATCH', `/api/integrations/${id}`, { configuration: { url: 'ftp://nope', direction: 'sideways' } });
     expect(bad.status).toBe(400);
     expect(bad.json()).toMatchObject({ error: { code: 'invalid_config' } });
@@ -270,7 +271,7 @@ describe('secrets stay secret', () => {
     const rekey = await api(t, planner, 'PATCH', `/api/integrations/${id}`, { credentials: { webhookSecret: `whsec_${crypto.randomBytes(24).toString('base64')}` } });
     expect(rekey.status).toBe(400);
     expect(rekey.json()).toMatchObject({ error: { code: 'invalid_config', message: expect.stringMatching(/cannot be changed/) } });
-    expect(JSON.stringify(t.server.db.prepare('SELECT credentials_enc, configuration FROM integrations WHERE id = ?').get(id))).toBe(before);
+    expect(JSON.stringify(t.server.db.prepare('SELECT credentials_enc, configuration FROM connections WHERE id = ?').get(id))).toBe(before);
 
     // Who may not.
     expect((await api(t, await t.token('couple', ['w1']), 'PATCH', `/api/integrations/${id}`, { configuration: {} })).status).toBe(403);
