@@ -1,7 +1,7 @@
 import type * as Y from 'yjs';
 import {
-  WeddingDoc, clientOrigin,
-  type Conflict, type ConnectBody, type ConnectResult, type IntegrationHealth, type IntegrationSummary, type StatusBody,
+  WeddingDoc,
+  type Conflict, type ConnectBody, type ConnectResult, type IntegrationSummary, type StatusBody,
   type SyncResponse, type TimelineSyncResponse, type UpdateIntegrationBody, type ConnectionSummary,
 } from '../../schema/index.ts';
 import { canPull, canPush, type Egress, type SyncEntity, type WebhookReply, type WebhookRequest } from '../../adapters/core/index.ts';
@@ -34,13 +34,13 @@ import { InboundRouter } from './inbound-router.ts';
 import { assertManage, assertRead, canManage, visible } from './integration-access.ts';
 import { pushEntity } from './pusher.ts';
 import { auditConnection, bindingPullTarget, connectionPullTarget, type PullTargetDeps } from './pull-targets.ts';
-import { bindingSummary } from './connections-service.ts';
-import { connectionSummary } from './connection-view.ts';
-import type { Connection } from './connection-store.ts';
 import { UnmatchedQueue } from './unmatched-queue.ts';
 import { UnmatchedStore } from './unmatched-store.ts';
 import { WeddingFactsCache } from './wedding-facts.ts';
 import { SyncRequests } from './sync-requests.ts';
+import { StatusReports } from './status-reports.ts';
+import { resolveConflict } from './conflict-resolution.ts';
+import { bindBridgeMetrics } from './bridge-metrics.ts';
 
 /** How the bridge reaches wedding documents: in process (Hocuspocus) or, for `wedsync peer`, over a provider. */
 export interface DocumentAccess {
@@ -114,6 +114,7 @@ export class Bridge {
   readonly unmatchedQueue: UnmatchedQueue;
   private readonly router: InboundRouter;
   private readonly syncs: SyncRequests;
+  private readonly reports: StatusReports;
   private readonly facts: WeddingFactsCache;
   private readonly now: () => number;
   private readonly puller: Puller;
@@ -195,6 +196,11 @@ export class Bridge {
       inboxWorker: this.inboxWorker, outboxWorker: this.outboxWorker, withDocument: (weddingId, fn) => deps.docs.withDocument(weddingId, fn),
       pullInBackground: (live, full) => this.pullInBackground(live, full),
     });
+    this.reports = new StatusReports({
+      store: this.store, registry: this.registry, runtime: this.runtime, audit: this.audit, outbox: this.outbox, inbox: this.inbox,
+      outboxWorker: this.outboxWorker, unmatched: this.unmatched, now: this.now, statusSections: this.statusSections,
+      withDocument: (weddingId, fn) => deps.docs.withDocument(weddingId, fn),
+    });
     this.webhooks = new WebhookIntake({
       registry: this.registry, connections: this.runtime, router: this.router, inbox: this.inbox, audit: this.audit, metrics, now: this.now,
       knowsSystem: (system) => this.runtime.knowsSystem(system),
@@ -205,7 +211,7 @@ export class Bridge {
     });
     this.puller = new Puller({ now: this.now });
     deps.docs.onUpdate(this.planner.onAppend);
-    this.bindMetrics();
+    bindBridgeMetrics(db, metrics, this.now, () => this.registry.size);
   }
 
   // ── extension points for other services (calendar, communications) ──────────────────────────
@@ -344,37 +350,6 @@ export class Bridge {
     this.deps.logger.warn({ connectionId, system: connection.system, owner: connection.connector.sub }, 'connection needs attention: its credentials were refused');
   }
 
-  /** A workspace's connections with their bindings and health. Throws BridgeError `connection_not_found` (404) when `p` does not act for it. */
-  async connectionSummaries(p: Principal, workspaceId: string): Promise<ConnectionSummary[]> {
-    if (!(await this.actsForWorkspace(p, workspaceId))) throw new BridgeError('connection_not_found', `no workspace ${workspaceId} you act for`);
-    return Promise.all(this.store.connections.listForWorkspace(workspaceId).map((c) => this.connectionSummary(c)));
-  }
-
-  async connectionSummaryFor(p: Principal, connectionId: string): Promise<ConnectionSummary> {
-    return this.connectionSummary(await this.connections.manageable(p, connectionId));
-  }
-
-  private async connectionSummary(c: Connection): Promise<ConnectionSummary> {
-    const now = this.now();
-    const bindings = this.store.listForConnection(c.id);
-    const definition = await this.runtime.definitionOf(c.system).catch(() => null);
-    const errors = [c.lastErrorAt && c.lastError ? { at: c.lastErrorAt, message: c.lastError } : null, ...bindings.map((b) => (b.lastErrorAt && b.lastError ? { at: b.lastErrorAt, message: b.lastError } : null))]
-      .filter((e): e is { at: string; message: string } => e !== null).sort((a, b) => b.at.localeCompare(a.at));
-    const outbox = { pending: 0, dead: 0 };
-    const inbox = { pending: 0, parked: 0 };
-    for (const b of bindings) {
-      const o = this.outbox.countsFor(b.id, now);
-      const i = this.inbox.countsFor(b.id);
-      outbox.pending += o.pending; outbox.dead += o.dead; inbox.pending += i.pending; inbox.parked += i.parked;
-    }
-    const syncs = [c.lastSyncAt, ...bindings.map((b) => b.lastSyncAt)].filter((x): x is string => !!x).sort();
-    return connectionSummary(c, {
-      bindings: bindings.map(bindingSummary), servesManyWeddings: definition?.servesManyWeddings === true, webhookUrl: this.webhookUrl(c.system, c.id),
-      breakers: bindings.map((b) => this.outboxWorker.breakerFor(b.id)?.state.state ?? b.breakerState),
-      outbox, inbox, unmatchedOpen: this.unmatched.openCount(c.id), lastError: errors[0] ?? null, lastSync: syncs.pop() ?? null,
-    });
-  }
-
   /**
    * Pulls what the binding's system has into the inbox; resolves with the inbox row ids (see
    * Puller). For a connection serving many weddings that is the connection's pull: its rows for
@@ -404,40 +379,19 @@ export class Bridge {
   }
 
   // ── status, conflicts, audit, outbox ────────────────────────────────────────────────────────
-  async status(p: Principal, weddingId: string): Promise<StatusBody> {
-    assertRead(p, weddingId);
-    const now = this.now();
-    const integrations = this.store.listForWedding(weddingId).filter((i) => visible(p, i));
-    const integrationStatus: IntegrationHealth[] = integrations.map((i) => {
-      const errorRate = this.audit.pushErrorRate(i.id);
-      const outbox = this.outbox.countsFor(i.id, now);
-      const inbox = this.inbox.countsFor(i.id);
-      const breaker = this.outboxWorker.breakerFor(i.id)?.state.state ?? i.breakerState;
-      const health: IntegrationHealth['health'] = i.status !== 'active' || breaker === 'open' || errorRate >= 0.5 ? 'failing'
-        : breaker === 'half_open' || errorRate > 0 || outbox.dead > 0 || inbox.parked > 0 ? 'degraded' : 'healthy';
-      return {
-        integrationId: i.id, system: i.system, category: i.category, status: i.status, health, breaker,
-        lastSync: i.lastSyncAt, lastSuccess: i.lastSuccessAt, lastError: i.lastError && i.lastErrorAt ? { at: i.lastErrorAt, message: i.lastError } : null,
-        errorRate, outbox, inbox,
-      };
-    });
-    const activeFlows = integrations.flatMap((i) => {
-      const live = this.registry.get(i.id);
-      const entities = (live ? Object.keys(live.adapter.fields) : []) as StatusBody['activeFlows'][number]['entities'];
-      const flows: StatusBody['activeFlows'] = [];
-      if (live && (live.adapter.capabilities.includes('webhook') || live.adapter.capabilities.includes('pull'))) {
-        flows.push({ integrationId: i.id, system: i.system, direction: 'inbound', entities, lastAt: this.audit.lastSuccess(i.id, ['inbound.applied']) });
-      }
-      if (live && live.adapter.capabilities.includes('push')) {
-        flows.push({ integrationId: i.id, system: i.system, direction: 'outbound', entities, lastAt: this.audit.lastSuccess(i.id, ['push.delivered']) });
-      }
-      return flows;
-    });
-    const conflicts = await this.deps.docs.withDocument(weddingId, (doc) => new WeddingDoc(doc).listConflicts().filter((c) => c.status === 'pending'));
-    const lastSync = integrations.map((i) => i.lastSyncAt).filter((s): s is string => !!s).sort().pop() ?? null;
-    const extra: Record<string, unknown> = {};
-    for (const [name, section] of this.statusSections) extra[name] = await section(p, weddingId);
-    return { weddingId, integrationStatus, activeFlows, conflicts, lastSync, ...extra };
+  /** GET /api/integrations/status/:weddingId (status-reports.ts). */
+  status(p: Principal, weddingId: string): Promise<StatusBody> {
+    return this.reports.status(p, weddingId);
+  }
+
+  /** A workspace's connections with their bindings and health. Throws BridgeError `connection_not_found` (404) when `p` does not act for it. */
+  async connectionSummaries(p: Principal, workspaceId: string): Promise<ConnectionSummary[]> {
+    if (!(await this.actsForWorkspace(p, workspaceId))) throw new BridgeError('connection_not_found', `no workspace ${workspaceId} you act for`);
+    return Promise.all(this.store.connections.listForWorkspace(workspaceId).map((c) => this.reports.connectionSummary(c)));
+  }
+
+  async connectionSummaryFor(p: Principal, connectionId: string): Promise<ConnectionSummary> {
+    return this.reports.connectionSummary(await this.connections.manageable(p, connectionId));
   }
 
   async conflicts(p: Principal, weddingId: string): Promise<Conflict[]> {
@@ -445,60 +399,9 @@ export class Bridge {
     return this.deps.docs.withDocument(weddingId, (doc) => new WeddingDoc(doc).listConflicts().reverse());
   }
 
-  /**
-   * Resolves a pending conflict. `remote`: the external value is written (as the resolver's edit,
-   * so every other system receives it). `local`: the local value stands and is pushed to the source.
-   */
-  async resolveConflict(p: Principal, weddingId: string, conflictId: string, winner: 'local' | 'remote'): Promise<Conflict> {
-    assertManage(p, weddingId, null);
-    const resolved = await this.deps.docs.withDocument(weddingId, (doc) => {
-      const w = new WeddingDoc(doc);
-      const conflict = w.listConflicts().find((c) => c.id === conflictId);
-      if (!conflict) throw new BridgeError('conflict_not_found', `wedding ${weddingId} has no conflict ${conflictId}`);
-      if (conflict.status !== 'pending') throw new BridgeError('conflict_already_resolved', `conflict ${conflictId} was resolved by ${conflict.resolvedBy ?? 'someone'}`);
-      const origin = clientOrigin(p.sub, p);
-      const entity = conflict.entity as SyncEntity;
-      w.transact(() => {
-        if (winner === 'local' && conflict.field === '*' && conflict.localValue === null) {
-          // The local side had deleted it (the system kept it, see refusedDelete): the deletion stands.
-          if (entity === 'timeline') w.deleteEvent(conflict.entityId, origin);
-          else if (entity === 'vendors') w.deleteVendor(conflict.entityId, origin);
-          else if (entity === 'payments') w.deletePayment(conflict.entityId, origin);
-        }
-        if (winner === 'remote') {
-          if (conflict.field === '*') {
-            if (conflict.remoteValue === null) {
-              // The external system deleted the entity.
-              if (entity === 'timeline') w.deleteEvent(conflict.entityId, origin);
-              else if (entity === 'vendors') w.deleteVendor(conflict.entityId, origin);
-              else if (entity === 'payments') w.deletePayment(conflict.entityId, origin);
-            } else if (typeof conflict.remoteValue === 'object') {
-              // The other side holds the whole entity (e.g. a restore that an offline deletion displaced).
-              const whole = { ...(conflict.remoteValue as Record<string, unknown>), id: conflict.entityId };
-              if (entity === 'timeline') w.upsertEvent(whole as never, origin);
-              else if (entity === 'vendors') w.upsertVendor(whole as never, origin);
-              else if (entity === 'payments') w.upsertPayment(whole as never, origin);
-            }
-          } else {
-            const patch = { [conflict.field]: conflict.remoteValue };
-            if (entity === 'timeline') w.upsertEvent({ id: conflict.entityId, ...patch } as never, origin);
-            else if (entity === 'vendors') w.upsertVendor({ id: conflict.entityId, ...patch } as never, origin);
-            else if (entity === 'payments') w.upsertPayment({ id: conflict.entityId, ...patch } as never, origin);
-            else if (entity === 'guests') w.updateGuests(patch, origin);
-            else w.setMeta(patch, origin);
-          }
-        }
-        w.resolveConflict(conflictId, { winner, resolvedBy: `user:${p.sub}`, at: new Date(this.now()).toISOString() }, origin);
-      }, origin);
-      if (winner === 'local' && conflict.integrationId) {
-        const live = this.registry.get(conflict.integrationId);
-        if (live) this.planner.plan(live, w, weddingId, entity, conflict.entityId, true);
-      }
-      return w.listConflicts().find((c) => c.id === conflictId)!;
-    });
-    this.outboxWorker.kick();
-    this.audit.record({ weddingId, integrationId: resolved.integrationId ?? null, actor: `user:${p.sub}`, action: 'conflict.resolved', entity: resolved.entity, entityId: resolved.entityId, result: 'ok', detail: { conflictId, field: resolved.field, winner } });
-    return resolved;
+  /** POST …/conflicts/:id/resolve (conflict-resolution.ts). */
+  resolveConflict(p: Principal, weddingId: string, conflictId: string, winner: 'local' | 'remote'): Promise<Conflict> {
+    return resolveConflict({ withDocument: (id, fn) => this.deps.docs.withDocument(id, fn), registry: this.registry, planner: this.planner, outboxWorker: this.outboxWorker, audit: this.audit, now: this.now }, p, weddingId, conflictId, winner);
   }
 
   auditTrail(p: Principal, weddingId: string, limit: number, before?: number) {
@@ -549,26 +452,5 @@ export class Bridge {
     } catch (error) {
       this.deps.logger.warn({ err: error }, 'retention clean-up failed');
     }
-  }
-
-  private bindMetrics(): void {
-    const { db, metrics } = this.deps;
-    const inboxCounts = db.prepare(`SELECT status, count(*) AS n FROM inbox WHERE status IN ('pending', 'parked') GROUP BY status`);
-    const inboxOldest = db.prepare(`SELECT min(received_at) FROM inbox WHERE status = 'pending'`).pluck();
-    const outboxCounts = db.prepare(`SELECT status, count(*) AS n FROM outbox WHERE status IN ('pending', 'inflight', 'dead') GROUP BY status`);
-    const outboxOldest = db.prepare(`SELECT min(created_at) FROM outbox WHERE status IN ('pending', 'inflight')`).pluck();
-    metrics.collectors.inbox = () => {
-      metrics.inboxDepth.reset();
-      for (const r of inboxCounts.all() as { status: string; n: number }[]) metrics.inboxDepth.set({ status: r.status }, r.n);
-      const oldest = inboxOldest.get() as number | null;
-      metrics.inboxOldestSeconds.set(oldest === null ? 0 : (this.now() - oldest) / 1000);
-    };
-    metrics.collectors.outbox = () => {
-      metrics.outboxDepth.reset();
-      for (const r of outboxCounts.all() as { status: string; n: number }[]) metrics.outboxDepth.set({ status: r.status }, r.n);
-      const oldest = outboxOldest.get() as number | null;
-      metrics.outboxOldestSeconds.set(oldest === null ? 0 : (this.now() - oldest) / 1000);
-    };
-    metrics.collectors.integrations = () => metrics.activeIntegrations.set(this.registry.size);
   }
 }

@@ -8,7 +8,7 @@ import { isCalendarAdapter, type CalendarAdapter } from '../../adapters/core/cal
 import { isKnownTimeZone } from '../../adapters/core/calendar-time.ts';
 import { AuthError, assertApiReader } from '../auth/auth-error.ts';
 import type { Principal } from '../auth/tokens.ts';
-import type { Bridge } from '../bridge/bridge.ts';
+import type { CalendarBridge } from '../bridge/bridge-context.ts';
 import type { LiveIntegration } from '../bridge/integration-registry.ts';
 import type { Logger } from '../logger.ts';
 import type { Db } from '../storage/database.ts';
@@ -50,7 +50,7 @@ export interface CalendarServiceOptions {
 
 export interface CalendarServiceDeps {
   db: Db;
-  bridge: Bridge;
+  bridge: CalendarBridge;
   logger: Logger;
   /** The server's public URL, for feed links. */
   publicUrl: () => string;

@@ -1,6 +1,6 @@
 import * as Y from 'yjs';
 import { WeddingDoc, weddingIdOf, type TimelineEvent, type TxOrigin } from '../../schema/index.ts';
-import type { Bridge } from '../bridge/bridge.ts';
+import type { CommsBridge } from '../bridge/bridge-context.ts';
 import { describeOrigin } from '../collab/origin.ts';
 import type { CommsService } from './comms-service.ts';
 import type { NotificationItem } from './notifier.ts';
@@ -27,7 +27,7 @@ interface GuestsPayload { count: number; previous: number | null; changedBy: str
 interface CeremonyPayload { eventId: string; start: string; end: string; previousStart: string | null; previousEnd?: string | null; changedBy: string; changedByVendorId: string | null }
 
 /** Whose change it was, for the message ("Cater Co (via webhooks)"), and the vendor to leave out of the notification. */
-export function describeChanger(bridge: Bridge, w: WeddingDoc, origin: TxOrigin): { label: string; vendorId: string | null } {
+export function describeChanger(bridge: Pick<CommsBridge, 'registry'>, w: WeddingDoc, origin: TxOrigin): { label: string; vendorId: string | null } {
   switch (origin.kind) {
     case 'adapter': {
       const live = bridge.registry.get(origin.integrationId);
@@ -55,7 +55,7 @@ export function formatWhen(iso: string, timeZone: string | undefined): string {
 }
 
 export class Cascades {
-  constructor(private readonly bridge: Bridge, private readonly comms: CommsService) {
+  constructor(private readonly bridge: CommsBridge, private readonly comms: CommsService) {
     bridge.onDocumentUpdate(namedListener('comms_cascades', this.onDocumentUpdate));
     comms.notifier.register<GuestsPayload>(CASCADE_KINDS.guests, { compose: composeGuests, merge: (older, newer) => ({ ...newer, previous: older.previous }) });
     comms.notifier.register<CeremonyPayload>(CASCADE_KINDS.ceremony, { compose: composeCeremony, merge: (older, newer) => ({ ...newer, previousStart: older.previousStart, previousEnd: older.previousEnd ?? null }) });

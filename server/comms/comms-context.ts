@@ -1,4 +1,4 @@
-import type { Bridge } from '../bridge/bridge.ts';
+import type { CommsBridge } from '../bridge/bridge-context.ts';
 import type { Logger } from '../logger.ts';
 import type { CredentialCipher } from '../bridge/credential-cipher.ts';
 import type { Db } from '../storage/database.ts';
@@ -22,7 +22,7 @@ export interface CommsSettings {
 
 export interface CommsDeps {
   db: Db;
-  bridge: Bridge;
+  bridge: CommsBridge;
   logger: Logger;
   settings: CommsSettings;
   /** The server's public URL, for acknowledgement links. */

@@ -6,7 +6,7 @@ import {
 } from '../../schema/index.ts';
 import { AuthError, assertApiReader } from '../auth/auth-error.ts';
 import type { Principal } from '../auth/tokens.ts';
-import type { Bridge } from '../bridge/bridge.ts';
+import type { PaymentsBridge } from '../bridge/bridge-context.ts';
 import { describeOrigin } from '../collab/origin.ts';
 import { describeChanger } from '../comms/cascades.ts';
 import { CommsError } from '../comms/comms-error.ts';
@@ -51,7 +51,7 @@ const milestoneName = (p: Payment) => (p.milestone === 'other' ? (p.description 
 export class PaymentCoordinator {
   private readonly budgetDue = new Set<string>();
 
-  constructor(private readonly bridge: Bridge, private readonly comms: CommsService, private readonly settings: PaymentSettings) {
+  constructor(private readonly bridge: PaymentsBridge, private readonly comms: CommsService, private readonly settings: PaymentSettings) {
     bridge.onDocumentUpdate(namedListener('payments', this.onDocumentUpdate));
     comms.notifier.register<ReceivedPayload>(PAYMENT_JOBS.received, { compose: (w, p) => this.composeReceived(w, p), merge: (older, newer) => ({ ...newer, previousPaid: older.previousPaid }) });
     comms.notifier.register<AddedPayload>(PAYMENT_JOBS.added, { compose: (w, p) => this.composeAdded(w, p) });

@@ -25,7 +25,7 @@ describe('integrations API', () => {
     expect(listed).not.toContain('super-secret');
     expect(listed).not.toContain(receiver.secret);
     // …and not stored in the clear.
-    const row = t.server.db.prepare('SELECT credentials_enc, webhook_secret_enc FROM integrations').get() as Record<string, string>;
+    const row = t.server.db.prepare('SELECT credentials_enc, webhook_secret_enc FROM connections').get() as Record<string, string>;
     expect(JSON.stringify(row)).not.toContain('super-secret');
     expect(JSON.stringify(row)).not.toContain(receiver.secret.slice(6));
     expect(row.credentials_enc).toMatch(/^v1\./);
@@ -55,6 +55,7 @@ describe('integrations API', () => {
     expect(wrongBody.status).toBe(400);
     expect(await wrongBody.json()).toMatchObject({ error: { code: 'validation_failed' } });
     expect(t.server.db.prepare('SELECT count(*) FROM integrations').pluck().get()).toBe(0);
+    expect(t.server.db.prepare('SELECT count(*) FROM connections').pluck().get()).toBe(0);
   });
 
   it('lets planners manage their weddings, vendors only their own systems, and couples only read', async () => {

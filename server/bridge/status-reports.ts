@@ -1,0 +1,93 @@
+import type * as Y from 'yjs';
+import { WeddingDoc, type ConnectionSummary, type IntegrationHealth, type StatusBody } from '../../schema/index.ts';
+import type { Principal } from '../auth/tokens.ts';
+import type { AuditLog } from './audit-log.ts';
+import type { Connection } from './connection-store.ts';
+import type { ConnectionRuntime } from './connection-runtime.ts';
+import { connectionSummary } from './connection-view.ts';
+import { bindingSummary } from './connections-service.ts';
+import type { InboxStore } from './inbox-store.ts';
+import { assertRead, visible } from './integration-access.ts';
+import type { IntegrationRegistry } from './integration-registry.ts';
+import type { IntegrationStore } from './integration-store.ts';
+import type { OutboxStore } from './outbox-store.ts';
+import type { OutboxWorker } from './outbox-worker.ts';
+import type { UnmatchedStore } from './unmatched-store.ts';
+
+/** What health and status reports read. */
+export interface StatusContext {
+  store: IntegrationStore;
+  registry: IntegrationRegistry;
+  runtime: ConnectionRuntime;
+  audit: AuditLog;
+  outbox: OutboxStore;
+  inbox: InboxStore;
+  outboxWorker: OutboxWorker;
+  unmatched: UnmatchedStore;
+  now: () => number;
+  withDocument<T>(weddingId: string, fn: (doc: Y.Doc) => T): Promise<T>;
+  /** Sections other services add to a wedding's status (e.g. `calendar`). */
+  statusSections: ReadonlyMap<string, (p: Principal, weddingId: string) => Promise<unknown>>;
+}
+
+/** A wedding's integration status (GET /api/integrations/status/:weddingId) and a connection's health. */
+export class StatusReports {
+  constructor(private readonly ctx: StatusContext) {}
+
+  async status(p: Principal, weddingId: string): Promise<StatusBody> {
+    assertRead(p, weddingId);
+    const now = this.ctx.now();
+    const integrations = this.ctx.store.listForWedding(weddingId).filter((i) => visible(p, i));
+    const integrationStatus: IntegrationHealth[] = integrations.map((i) => {
+      const errorRate = this.ctx.audit.pushErrorRate(i.id);
+      const outbox = this.ctx.outbox.countsFor(i.id, now);
+      const inbox = this.ctx.inbox.countsFor(i.id);
+      const breaker = this.ctx.outboxWorker.breakerFor(i.id)?.state.state ?? i.breakerState;
+      const health: IntegrationHealth['health'] = i.status !== 'active' || i.connection.status !== 'active' || breaker === 'open' || errorRate >= 0.5 ? 'failing'
+        : breaker === 'half_open' || errorRate > 0 || outbox.dead > 0 || inbox.parked > 0 ? 'degraded' : 'healthy';
+      return {
+        integrationId: i.id, system: i.system, category: i.category, status: i.status, health, breaker,
+        lastSync: i.lastSyncAt, lastSuccess: i.lastSuccessAt, lastError: i.lastError && i.lastErrorAt ? { at: i.lastErrorAt, message: i.lastError } : null,
+        errorRate, outbox, inbox,
+      };
+    });
+    const activeFlows = integrations.flatMap((i) => {
+      const live = this.ctx.registry.get(i.id);
+      const entities = (live ? Object.keys(live.adapter.fields) : []) as StatusBody['activeFlows'][number]['entities'];
+      const flows: StatusBody['activeFlows'] = [];
+      if (live && (live.adapter.capabilities.includes('webhook') || live.adapter.capabilities.includes('pull'))) {
+        flows.push({ integrationId: i.id, system: i.system, direction: 'inbound', entities, lastAt: this.ctx.audit.lastSuccess(i.id, ['inbound.applied']) });
+      }
+      if (live && live.adapter.capabilities.includes('push')) {
+        flows.push({ integrationId: i.id, system: i.system, direction: 'outbound', entities, lastAt: this.ctx.audit.lastSuccess(i.id, ['push.delivered']) });
+      }
+      return flows;
+    });
+    const conflicts = await this.ctx.withDocument(weddingId, (doc) => new WeddingDoc(doc).listConflicts().filter((c) => c.status === 'pending'));
+    const lastSync = integrations.map((i) => i.lastSyncAt).filter((s): s is string => !!s).sort().pop() ?? null;
+    const extra: Record<string, unknown> = {};
+    for (const [name, section] of this.ctx.statusSections) extra[name] = await section(p, weddingId);
+    return { weddingId, integrationStatus, activeFlows, conflicts, lastSync, ...extra };
+  }
+
+  async connectionSummary(c: Connection): Promise<ConnectionSummary> {
+    const now = this.ctx.now();
+    const bindings = this.ctx.store.listForConnection(c.id);
+    const definition = await this.ctx.runtime.definitionOf(c.system).catch(() => null);
+    const errors = [c.lastErrorAt && c.lastError ? { at: c.lastErrorAt, message: c.lastError } : null, ...bindings.map((b) => (b.lastErrorAt && b.lastError ? { at: b.lastErrorAt, message: b.lastError } : null))]
+      .filter((e): e is { at: string; message: string } => e !== null).sort((a, b) => b.at.localeCompare(a.at));
+    const outbox = { pending: 0, dead: 0 };
+    const inbox = { pending: 0, parked: 0 };
+    for (const b of bindings) {
+      const o = this.ctx.outbox.countsFor(b.id, now);
+      const i = this.ctx.inbox.countsFor(b.id);
+      outbox.pending += o.pending; outbox.dead += o.dead; inbox.pending += i.pending; inbox.parked += i.parked;
+    }
+    const syncs = [c.lastSyncAt, ...bindings.map((b) => b.lastSyncAt)].filter((x): x is string => !!x).sort();
+    return connectionSummary(c, {
+      bindings: bindings.map(bindingSummary), servesManyWeddings: definition?.servesManyWeddings === true, webhookUrl: this.ctx.runtime.webhookUrl(c.system, c.id),
+      breakers: bindings.map((b) => this.ctx.outboxWorker.breakerFor(b.id)?.state.state ?? b.breakerState),
+      outbox, inbox, unmatchedOpen: this.ctx.unmatched.openCount(c.id), lastError: errors[0] ?? null, lastSync: syncs.pop() ?? null,
+    });
+  }
+}
