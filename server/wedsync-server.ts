@@ -251,8 +251,10 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
       }));
       a.route('/api/weddings', weddingRoutes(tokens, new WeddingCatalog(db), collab));
       // Webhooks first: the bearer-token group below would otherwise claim their paths.
-      a.route('/api/integrations/webhook', webhookRoutes(bridge));
+      // `/api/integrations/{id}/consistency` before the webhooks: otherwise `POST …/webhook/consistency`
+      // (an integration called "webhook") would reach the webhook of a system called "consistency".
       a.route('/api/integrations', consistencyRoutes(tokens, bridge, consistency));
+      a.route('/api/integrations/webhook', webhookRoutes(bridge));
       a.route('/api/integrations', integrationRoutes(tokens, bridge));
       a.route('/api', connectionRoutes(tokens, bridge));
       a.get('/api/openapi.json', (c) => c.json(openApiDocument(PACKAGE_VERSION)));

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { IsoDate, TimeZone } from '../document/entities.ts';
 import { BREAKER_STATES, SYSTEM_CATEGORIES, WeddingIdField } from './integrations.ts';
+import { ErrorBody } from './common.ts';
+import type { RouteContract } from './routes.ts';
 
 /**
  * Connections (docs/connections.md): one external account owned by a workspace, connected once,
@@ -137,3 +139,36 @@ export const CreateFromRecordBody = z.object({
   venue: z.string().max(300).optional(),
 }).strict();
 export type CreateFromRecordBody = z.infer<typeof CreateFromRecordBody>;
+
+const refused = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
+
+/** The consistency audit's answer (docs/connections.md, "Consistency audit"). */
+const ConsistencyReport = z.object({
+  checkedAt: z.string().nullable(),
+  ratio: z.number(),
+  compared: z.number().int(),
+  consistent: z.number().int(),
+  drift: z.array(z.record(z.string(), z.unknown())),
+  weddings: z.array(z.object({ weddingId: z.string(), ratio: z.number() })),
+}).passthrough();
+
+/**
+ * Connections of a workspace (docs/connections.md). `POST /api/integrations/vendor/connect` with a
+ * `workspaceId` creates one (its contract is in routes.ts, with the wedding form). A token acts for
+ * a workspace when its subject is a member (a person's token), it is one of the workspace's API keys,
+ * or it is an admin's for every wedding; anyone else is answered 404, as if nothing were there.
+ */
+export const CONNECTION_ROUTES: RouteContract[] = [
+  { method: 'get', path: '/api/workspaces/{workspaceId}/connections', summary: 'A workspace’s connections, with their bindings and health', auth: 'bearer', responses: { 200: z.object({ connections: z.array(ConnectionSummary) }), ...refused } },
+  { method: 'get', path: '/api/connections/{id}', summary: 'One connection', auth: 'bearer', responses: { 200: ConnectionSummary, ...refused } },
+  { method: 'patch', path: '/api/connections/{id}', summary: 'Change a connection’s label, settings, configuration or credentials (the connection test runs first)', auth: 'bearer', body: ConnectionSettingsBody, responses: { 200: ConnectionSummary, ...refused } },
+  { method: 'delete', path: '/api/connections/{id}', summary: 'Disconnect: channels and endpoints stopped, every binding removed', auth: 'bearer', responses: { 204: null, ...refused } },
+  { method: 'post', path: '/api/connections/{id}/bindings', summary: 'Bind the connection to a wedding', auth: 'bearer', body: BindBody, responses: { 201: z.object({ binding: BindingSummary }), ...refused } },
+  { method: 'delete', path: '/api/connections/{id}/bindings/{weddingId}', summary: 'Unbind a wedding (`?remove=true`: delete what was pushed for it first)', auth: 'bearer', responses: { 200: z.object({ removed: z.number().int(), failed: z.array(z.string()) }), ...refused } },
+  { method: 'get', path: '/api/workspaces/{workspaceId}/unmatched', summary: 'The workspace’s unmatched queue (`?status=open|assigned|created|ignored`)', auth: 'bearer', responses: { 200: z.object({ records: z.array(UnmatchedSummary) }), ...refused } },
+  { method: 'post', path: '/api/unmatched/{id}/assign', summary: 'Send an unmatched record to weddings', auth: 'bearer', body: AssignBody, responses: { 200: z.object({ record: UnmatchedSummary }), ...refused } },
+  { method: 'post', path: '/api/unmatched/{id}/create-wedding', summary: 'Create a wedding from an unmatched record', auth: 'bearer', body: CreateFromRecordBody, responses: { 201: z.object({ weddingId: z.string(), record: UnmatchedSummary }), ...refused } },
+  { method: 'post', path: '/api/unmatched/{id}/ignore', summary: 'Ignore an unmatched record', auth: 'bearer', responses: { 200: z.object({ record: UnmatchedSummary }), ...refused } },
+  { method: 'get', path: '/api/integrations/{id}/consistency', summary: 'The last consistency audit of a connection or binding', auth: 'bearer', responses: { 200: ConsistencyReport, ...refused } },
+  { method: 'post', path: '/api/integrations/{id}/consistency', summary: 'Audit a connection or binding now', auth: 'bearer', responses: { 200: ConsistencyReport, ...refused } },
+];

@@ -17,6 +17,7 @@ import { WORKSPACE_ROUTES, WorkspaceWeddingCreateBody, WorkspaceWeddingCreateRes
 import { ACTIVITY_ROUTES } from './activity.ts';
 import { OIDC_ROUTES } from './oidc.ts';
 import { OAUTH_CONNECT_ROUTES } from './oauth-connect.ts';
+import { CONNECTION_ROUTES, ConnectionResult, WorkspaceConnectBody } from './connections.ts';
 import { PASSKEY_ROUTES } from './passkeys.ts';
 import { PRIVACY_ROUTES } from './privacy.ts';
 
@@ -47,7 +48,7 @@ export const ROUTES: RouteContract[] = [
   { method: 'post', path: '/api/admin/weddings/{id}/snapshots/{sid}/restore/preview', summary: 'What restoring a snapshot would change, per section (changes nothing)', auth: 'bearer', body: SnapshotRestoreBody, responses: { 200: RestorePreview, ...errors } },
   { method: 'post', path: '/api/admin/weddings/{id}/snapshots/{sid}/restore', summary: 'Restore the chosen sections of a snapshot (default meta, timeline, vendors; an automatic snapshot is taken first)', auth: 'bearer', body: SnapshotRestoreBody, responses: { 200: SnapshotRestoreResult, ...errors } },
   { method: 'get', path: '/api/admin/weddings/{id}/export', summary: 'Export a wedding as JSON', auth: 'bearer', responses: { 200: z.object({ weddingId: z.string(), exportedAt: z.string(), content: z.record(z.string(), z.unknown()), invalid: z.array(z.object({ path: z.string(), problem: z.string() })) }), ...errors } },
-  { method: 'post', path: '/api/integrations/vendor/connect', summary: 'Connect an external system to a wedding (runs its connection test)', auth: 'bearer', body: ConnectBody, responses: { 201: ConnectResult, ...errors } },
+  { method: 'post', path: '/api/integrations/vendor/connect', summary: 'Connect an external account for a workspace (`workspaceId`, docs/connections.md) or from a wedding (`weddingId`); runs its connection test', auth: 'bearer', body: z.union([WorkspaceConnectBody, ConnectBody]), responses: { 201: z.union([ConnectionResult, ConnectResult]), ...errors, 409: ErrorBody } },
   { method: 'get', path: '/api/integrations', summary: "A wedding's integrations", auth: 'bearer', query: z.object({ weddingId: z.string() }), responses: { 200: IntegrationList, ...errors } },
   { method: 'patch', path: '/api/integrations/{id}', summary: 'Change a connection\'s configuration or credentials (JSON Merge Patch; secrets not sent again are kept; runs the connection test)', auth: 'bearer', body: UpdateIntegrationBody, responses: { 200: IntegrationSummary, ...errors } },
   { method: 'delete', path: '/api/integrations/{id}', summary: 'Disconnect an integration', auth: 'bearer', responses: { 204: null, ...errors } },
@@ -70,6 +71,7 @@ export const ROUTES: RouteContract[] = [
   ...ACTIVITY_ROUTES,
   ...OIDC_ROUTES,
   ...OAUTH_CONNECT_ROUTES,
+  ...CONNECTION_ROUTES,
   ...PASSKEY_ROUTES,
   ...PRIVACY_ROUTES,
 ];

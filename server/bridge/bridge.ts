@@ -386,7 +386,7 @@ export class Bridge {
 
   /** A workspace's connections with their bindings and health. Throws BridgeError `connection_not_found` (404) when `p` does not act for it. */
   async connectionSummaries(p: Principal, workspaceId: string): Promise<ConnectionSummary[]> {
-    if (!(await this.actsForWorkspace(p, workspaceId))) throw new BridgeError('connection_not_found', `no workspace ${workspaceId} you act for`);
+    if (!(await this.actsForWorkspace(p, workspaceId))) throw new BridgeError('connection_not_found', 'no such workspace among those you act for');
     return Promise.all(this.store.connections.listForWorkspace(workspaceId).map((c) => this.reports.connectionSummary(c)));
   }
 

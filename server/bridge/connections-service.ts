@@ -72,7 +72,8 @@ export class ConnectionsService {
       const bindings = this.deps.store.listForConnection(connectionId);
       if (bindings.length > 0 && bindings.every((b) => canManage(p, b.weddingId, b.vendorId))) return connection;
     }
-    throw new BridgeError('connection_not_found', `no connection ${connectionId}`);
+    // The same answer whether it exists or not, naming nothing of it.
+    throw new BridgeError('connection_not_found', 'no such connection among those you manage');
   }
 
   // ── connect ─────────────────────────────────────────────────────────────────────────────────
@@ -231,7 +232,7 @@ export class ConnectionsService {
   async unbind(p: Principal, connectionId: string, weddingId: string, options: { remove?: boolean } = {}): Promise<{ removed: number; failed: string[] }> {
     const connection = await this.manageable(p, connectionId).catch(() => null);
     const binding = this.deps.store.listForConnection(connectionId).find((b) => b.weddingId === weddingId);
-    if (!binding || (!connection && !canManage(p, weddingId, binding.vendorId))) throw new BridgeError('binding_not_found', `connection ${connectionId} is not bound to wedding ${weddingId}`);
+    if (!binding || (!connection && !canManage(p, weddingId, binding.vendorId))) throw new BridgeError('binding_not_found', 'that connection is not bound to that wedding, or not one you manage');
     const live = this.deps.registry.get(binding.id);
     let removed = 0;
     const failed: string[] = [];

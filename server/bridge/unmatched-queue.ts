@@ -52,7 +52,7 @@ export class UnmatchedQueue {
 
   /** A workspace's queue, newest first. Throws AuthError-like `unmatched_not_found` (404) when `p` does not act for it. */
   async list(p: Principal, workspaceId: string, status: UnmatchedStatus | null): Promise<UnmatchedSummary[]> {
-    if (!(await this.deps.actsForWorkspace(p, workspaceId))) throw new BridgeError('connection_not_found', `no workspace ${workspaceId} you act for`);
+    if (!(await this.deps.actsForWorkspace(p, workspaceId))) throw new BridgeError('connection_not_found', 'no such workspace among those you act for');
     return this.deps.unmatched.list(workspaceId, status).map((r) => this.summary(r));
   }
 

@@ -4,7 +4,7 @@ import type { TokenService } from '../auth/tokens.ts';
 import type { Bridge } from '../bridge/bridge.ts';
 import { BridgeError } from '../bridge/bridge-error.ts';
 import type { ConsistencyAudit } from '../bridge/consistency-audit.ts';
-import { assertRead, visible } from '../bridge/integration-access.ts';
+import { assertManage, assertRead, visible } from '../bridge/integration-access.ts';
 import { requireAuth, type AppEnv } from './auth-middleware.ts';
 
 /**
@@ -19,10 +19,12 @@ export function consistencyRoutes(tokens: TokenService, bridge: Bridge, audit: C
   const app = new Hono<AppEnv>();
   const auth = requireAuth(tokens);
 
-  async function allowed(p: Principal, id: string): Promise<void> {
+  /** Reading the result: who reads the integration. Running an audit (it repairs): who manages it. */
+  async function allowed(p: Principal, id: string, run = false): Promise<void> {
     const binding = bridge.store.get(id);
     if (binding) {
       assertRead(p, binding.weddingId);
+      if (run) assertManage(p, binding.weddingId, binding.vendorId);
       if (!visible(p, binding)) throw new BridgeError('integration_not_found', `no integration ${id}`);
       return;
     }
@@ -36,7 +38,7 @@ export function consistencyRoutes(tokens: TokenService, bridge: Bridge, audit: C
   });
 
   app.post('/:id/consistency', auth, async (c) => {
-    await allowed(c.get('principal'), id(c));
+    await allowed(c.get('principal'), id(c), true);
     return c.json(await audit.runFor(id(c)));
   });
   return app;

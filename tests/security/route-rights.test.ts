@@ -41,6 +41,20 @@ const WALK: Record<string, Walk> = {
   // Starting an OAuth connect flow (docs/oauth.md): roles that connect nothing are refused before the provider is asked.
   'POST /api/connections/oauth/{provider}/start': { allowed: [...WRITERS, 'vendor'], request: () => ({ path: '/api/connections/oauth/google/start', body: { system: 'google-calendar', weddingId: 'w1' } }) },
   'GET /api/connections/oauth/{provider}/start': { allowed: [...WRITERS, 'vendor'], request: () => ({ path: '/api/connections/oauth/google/start?system=google-calendar&weddingId=w1' }) },
+  // A workspace's connections and unmatched queue: answered 404 to tokens that do not act for the workspace (none of the walk's do).
+  'GET /api/workspaces/{workspaceId}/connections': { allowed: [...ROLES], request: () => ({ path: '/api/workspaces/wks_missing/connections' }), notWeddingScoped: 'a workspace’s connections: 404 to tokens that do not act for it' },
+  'GET /api/workspaces/{workspaceId}/unmatched': { allowed: [...ROLES], request: () => ({ path: '/api/workspaces/wks_missing/unmatched' }), notWeddingScoped: 'a workspace’s queue: 404 to tokens that do not act for it' },
+  'GET /api/connections/{id}': { allowed: [...ROLES], request: () => ({ path: '/api/connections/con_missing' }), notWeddingScoped: 'a workspace’s connection: 404 to tokens that do not act for it' },
+  'PATCH /api/connections/{id}': { allowed: ROLES.filter((r) => r !== 'viewer'), request: () => ({ path: '/api/connections/con_missing', body: { label: 'x' } }), notWeddingScoped: 'a workspace’s connection: 404 to tokens that do not act for it' },
+  'DELETE /api/connections/{id}': { allowed: ROLES.filter((r) => r !== 'viewer'), request: () => ({ path: '/api/connections/con_missing' }), notWeddingScoped: 'a workspace’s connection: 404 to tokens that do not act for it' },
+  'POST /api/connections/{id}/bindings': { allowed: ROLES.filter((r) => r !== 'viewer'), request: () => ({ path: '/api/connections/con_missing/bindings', body: { weddingId: 'w1' } }), notWeddingScoped: 'a workspace’s connection: 404 to tokens that do not act for it' },
+  'DELETE /api/connections/{id}/bindings/{weddingId}': { allowed: ROLES.filter((r) => r !== 'viewer'), request: () => ({ path: '/api/connections/con_missing/bindings/w1' }), notWeddingScoped: 'a workspace’s connection: 404 to tokens that do not act for it' },
+  'POST /api/unmatched/{id}/assign': { allowed: ROLES.filter((r) => r !== 'viewer'), request: () => ({ path: '/api/unmatched/unm_missing/assign', body: { weddingIds: ['w1'] } }), notWeddingScoped: 'a workspace’s queue: 404 to tokens that do not act for it' },
+  'POST /api/unmatched/{id}/create-wedding': { allowed: ROLES.filter((r) => r !== 'viewer'), request: () => ({ path: '/api/unmatched/unm_missing/create-wedding', body: {} }), notWeddingScoped: 'a workspace’s queue: 404 to tokens that do not act for it' },
+  'POST /api/unmatched/{id}/ignore': { allowed: ROLES.filter((r) => r !== 'viewer'), request: () => ({ path: '/api/unmatched/unm_missing/ignore' }), notWeddingScoped: 'a workspace’s queue: 404 to tokens that do not act for it' },
+  // The planner's integration: read by those who read the wedding's integrations; an audit (it repairs) run by who manages it.
+  'GET /api/integrations/{id}/consistency': { allowed: ['admin', 'planner', 'couple', 'vendor'], request: (_role, ids) => ({ path: `/api/integrations/${ids.integrationId}/consistency` }) },
+  'POST /api/integrations/{id}/consistency': { allowed: WRITERS, request: (_role, ids) => ({ path: `/api/integrations/${ids.integrationId}/consistency` }) },
   'GET /api/integrations': { allowed: ['admin', 'planner', 'couple', 'vendor'], request: () => ({ path: '/api/integrations?weddingId=w1' }) },
   // The planner's integration: not the vendor's to remove. Writers are sent a missing id (the walk needs the integration).
   'DELETE /api/integrations/{id}': { allowed: WRITERS, request: (role, ids) => ({ path: `/api/integrations/${WRITERS.includes(role) ? 'int_missing' : ids.integrationId}` }) },
