@@ -79,8 +79,16 @@ export class GoogleCalendarSandbox extends EventEmitter {
   issueRefreshToken(clientId: string, clientSecret: string): string { return this.identity.issueRefreshToken(clientId, clientSecret); }
   /** An OAuth client ("Web application") that may use the authorization-code flow; no redirect URIs: any. */
   registerOAuthClient(clientId: string, clientSecret: string, redirectUris: string[] = []): void { this.identity.registerOAuthClient(clientId, clientSecret, redirectUris); }
-  /** The person removes the app's access (myaccount.google.com → Security): the refresh token answers `invalid_grant`. */
-  revokeRefreshToken(token: string): boolean { return this.identity.revokeRefreshToken(token); }
+  /**
+   * The person removes the app's access (myaccount.google.com → Security): the refresh token answers
+   * `invalid_grant`, and the access tokens of the grant stop working (the sandbox serves one person:
+   * all of them).
+   */
+  revokeRefreshToken(token: string): boolean {
+    const revoked = this.identity.revokeRefreshToken(token);
+    if (revoked) this.accessTokens.clear();
+    return revoked;
+  }
   /** A service account key, as Google's console hands it out. */
   createServiceAccount(email?: string): { client_email: string; private_key: string } { return this.identity.createServiceAccount(email); }
   get oauth() { return this.identity.oauth; }
