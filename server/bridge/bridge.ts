@@ -161,6 +161,10 @@ export class Bridge {
       },
       withDocument: (weddingId, fn) => deps.docs.withDocument(weddingId, fn),
       kick: (weddingId) => this.inboxWorker.kick(weddingId),
+      prepare: async (bindingId, change) => {
+        const live = this.registry.get(bindingId);
+        return live ? (await this.router.prepare(live, change)) as typeof change : change;
+      },
     });
     this.planner = new OutboundPlanner({
       registry: this.registry, links: this.links, outbox: this.outbox, now: this.now, coalesceMs: settings.coalesceMs,

@@ -83,10 +83,10 @@ export class InboundRouter {
     const queue: Array<{ change: Extract<Routable, { op: 'upsert' }>; proposals: MatchProposal[] }> = [];
     const forget: Routable[] = [];
     let dropped = 0;
-    const send = (binding: LiveIntegration, change: Routable) => {
+    const send = (binding: LiveIntegration, change: Routable, fresh = true) => {
       let list = plan.get(binding.integration.id);
       if (!list) plan.set(binding.integration.id, (list = []));
-      list.push(change);
+      list.push(fresh ? ownedBy(binding, change) : change);
     };
     for (const change of changes) {
       if (change.op !== 'upsert' && change.op !== 'delete') {
@@ -95,7 +95,7 @@ export class InboundRouter {
       }
       const linked = (this.linkedTo.all(connection.id, change.entity, change.externalId) as string[]).map((id) => byId.get(id)).filter((b): b is LiveIntegration => !!b);
       if (linked.length) {
-        for (const b of linked) send(b, change);
+        for (const b of linked) send(b, change, false);
         continue;
       }
       if (change.weddingId) {
@@ -165,6 +165,14 @@ export class InboundRouter {
   }
 
   /**
+   * A record sent to a binding from outside routing (the unmatched queue): read as the wedding
+   * reads it, and owned by the binding's vendor like any new record.
+   */
+  async prepare(binding: LiveIntegration, change: Routable): Promise<Routable> {
+    return (await this.localize(binding, [ownedBy(binding, change)]))[0]!;
+  }
+
+  /**
    * The record as this wedding reads it: times in the wedding's zone (the same instants: a
    * connection's adapter reads every wedding's records in the calendar's zone), and a calendar
    * title without the wedding's name put before it (CalendarSyncOptions.weddingInTitle).
@@ -195,4 +203,15 @@ export function localizeForWedding<C extends InboundChange>(facts: { title: stri
     }
     return { ...c, data };
   });
+}
+
+/**
+ * A new timeline event from a vendor's binding is that vendor's (a vendor creates only events
+ * assigned to itself: server/auth/inbound-rights.ts): a record that names no vendors is assigned
+ * to the binding's vendor entry. Records already linked keep what they say.
+ */
+function ownedBy<C extends Routable>(binding: LiveIntegration, change: C): C {
+  const vendorId = binding.integration.vendorId;
+  if (!vendorId || change.op !== 'upsert' || change.entity !== 'timeline' || change.entityId || 'vendorIds' in change.data) return change;
+  return { ...change, data: { ...change.data, vendorIds: [vendorId] } };
 }

@@ -26,6 +26,8 @@ export interface UnmatchedQueueDeps {
   registerWedding(input: { id: string; workspaceId: string; createdBy: string }): Promise<void>;
   withDocument<T>(weddingId: string, fn: (doc: Y.Doc) => T): Promise<T>;
   kick(weddingId: string): void;
+  /** The record as the binding's wedding reads it (InboundRouter.prepare). */
+  prepare(bindingId: string, change: UnmatchedRecord['change']): Promise<UnmatchedRecord['change']>;
 }
 
 /**
@@ -78,7 +80,7 @@ export class UnmatchedQueue {
         const made = await this.deps.connections.bind(p, record.connectionId, { weddingId, configuration: {}, onUnbind: 'keep', claimsUnmatched: false });
         binding = this.deps.store.get(made.bindingId)!;
       }
-      this.deliver(record, binding.id, weddingId);
+      await this.deliver(record, binding.id, weddingId);
     }
     this.deps.unmatched.resolve(id, 'assigned', `user:${p.sub}`, weddingIds, this.deps.now());
     for (const weddingId of weddingIds) this.deps.audit.record({ weddingId, integrationId: record.connectionId, actor: `user:${p.sub}`, action: 'unmatched.assigned', entity: record.entity, entityId: null, result: 'ok', detail: { recordId: id, externalId: record.externalId } });
@@ -91,7 +93,7 @@ export class UnmatchedQueue {
     const weddingId = await this.makeWedding(record, body, p.sub);
     await this.deps.connections.bind(p, record.connectionId, { weddingId, configuration: {}, onUnbind: 'keep', claimsUnmatched: false }, { skipWeddingCheck: true });
     const binding = this.deps.store.listForConnection(record.connectionId).find((b) => b.weddingId === weddingId)!;
-    this.deliver(record, binding.id, weddingId);
+    await this.deliver(record, binding.id, weddingId);
     this.deps.unmatched.resolve(id, 'created', `user:${p.sub}`, [weddingId], this.deps.now());
     this.deps.audit.record({ weddingId, integrationId: binding.id, actor: `user:${p.sub}`, action: 'unmatched.created', entity: record.entity, entityId: null, result: 'ok', detail: { recordId: id, externalId: record.externalId } });
     return { weddingId, record: this.summary(this.deps.unmatched.get(id)!) };
@@ -115,7 +117,7 @@ export class UnmatchedQueue {
     const actor: Principal = { sub: connection.connector.sub, role: 'planner', weddings: [], exp: Math.floor(this.deps.now() / 1000) + 60 };
     const weddingId = await this.makeWedding(record, {}, connection.connector.sub);
     const made = await this.deps.connections.bind({ ...actor, role: 'admin', weddings: ['*'] }, record.connectionId, { weddingId, configuration: {}, onUnbind: 'keep', claimsUnmatched: false }, { skipWeddingCheck: true });
-    this.deliver(record, made.bindingId, weddingId);
+    await this.deliver(record, made.bindingId, weddingId);
     this.deps.unmatched.resolve(recordId, 'created', `connection:${connection.id}`, [weddingId], this.deps.now());
     this.deps.audit.record({ weddingId, integrationId: made.bindingId, actor: `connection:${connection.id}`, action: 'unmatched.created', entity: record.entity, entityId: null, result: 'ok', detail: { recordId, externalId: record.externalId, automatic: true } });
   }
@@ -138,8 +140,8 @@ export class UnmatchedQueue {
   }
 
   /** Stores the record for the binding (applied by the inbox worker with the binding's rights). */
-  private deliver(record: UnmatchedRecord, bindingId: string, weddingId: string): void {
-    const payload: ChangesPayload = { changes: [record.change] };
+  private async deliver(record: UnmatchedRecord, bindingId: string, weddingId: string): Promise<void> {
+    const payload: ChangesPayload = { changes: [await this.deps.prepare(bindingId, record.change)] };
     this.deps.inbox.add({ integrationId: bindingId, weddingId, eventId: `unmatched_${record.id}_${record.updatedAt}`, kind: 'changes', payload: JSON.stringify(payload), receivedAt: this.deps.now() });
     this.deps.kick(weddingId);
   }

@@ -139,9 +139,15 @@ describe('integrations API', () => {
     expect(second.entries[0]!.id).toBeLessThan(first.entries[1]!.id);
     expect((await t.fetch('/api/integrations/wedding/w1/audit?limit=0', { token: planner })).status).toBe(400);
 
-    const openapi = await (await t.fetch('/api/openapi.json')).json() as { openapi: string; paths: Record<string, Record<string, { requestBody?: { content: { 'application/json': { schema: { properties: Record<string, unknown> } } } } }>> };
+    type Schema = { properties?: Record<string, unknown>; anyOf?: Schema[] };
+    const openapi = await (await t.fetch('/api/openapi.json')).json() as { openapi: string; paths: Record<string, Record<string, { requestBody?: { content: { 'application/json': { schema: Schema } } } }>> };
     expect(openapi.openapi).toBe('3.1.0');
     expect(Object.keys(openapi.paths)).toEqual(expect.arrayContaining(['/api/integrations/vendor/connect', '/api/integrations/status/{weddingId}', '/api/integrations/webhook/{system}/{integrationId}']));
-    expect(Object.keys(openapi.paths['/api/integrations/vendor/connect']!.post!.requestBody!.content['application/json'].schema.properties)).toEqual(expect.arrayContaining(['weddingId', 'system', 'credentials', 'configuration']));
+    // Two forms: a connection for a workspace (docs/connections.md), or one made from a wedding.
+    const forms = openapi.paths['/api/integrations/vendor/connect']!.post!.requestBody!.content['application/json'].schema.anyOf!.map((f) => Object.keys(f.properties ?? {}));
+    expect(forms).toEqual(expect.arrayContaining([
+      expect.arrayContaining(['weddingId', 'system', 'credentials', 'configuration']),
+      expect.arrayContaining(['workspaceId', 'system', 'credentials', 'configuration', 'bindings']),
+    ]));
   });
 });

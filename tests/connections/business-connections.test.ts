@@ -137,6 +137,23 @@ describe('a business connects once and serves all its weddings', () => {
     expect(mine.doc.listEvents()[0]!.start).toBe('2027-09-18T13:00:00-04:00');
     expect((await api<{ records: UnmatchedSummary[] }>(t, `/api/workspaces/${lens.id}/unmatched`, as['w-ana']!)).body.records).toEqual([]);
 
+    // A record that belongs to several weddings (the photographer's second shooter, booked for two of them) goes to each,
+    // and its later changes reach each through their link rows.
+    s.google.userInsert(s.googleCalendarId, { id: 'second-shooter-1', summary: 'Second shooter on call', start: { dateTime: '2027-05-01T09:00:00+01:00', timeZone: 'Europe/London' }, end: { dateTime: '2027-05-01T17:00:00+01:00', timeZone: 'Europe/London' } });
+    await waitFor(async () => {
+      queued = (await api<{ records: UnmatchedSummary[] }>(t, `/api/workspaces/${lens.id}/unmatched`, as['w-ana']!)).body.records;
+      return queued.length === 1;
+    }, 'the block in the queue');
+    const shared = await api<{ record: UnmatchedSummary }>(t, `/api/unmatched/${queued[0]!.id}/assign`, as['w-ana']!, { json: { weddingIds: ['w-ana', 'w-eli'] } });
+    expect(shared.status, JSON.stringify(shared.body)).toBe(200);
+    expect(shared.body.record).toMatchObject({ status: 'assigned', weddingIds: ['w-ana', 'w-eli'] });
+    const eli = await t.connect('w-eli', as['w-eli']!);
+    const onCall = (c: typeof eli) => c.doc.listEvents().find((e) => e.title === 'Second shooter on call');
+    await waitFor(() => onCall(anaClient) && onCall(eli), 'the block in both weddings');
+    expect(onCall(chloe)).toBeUndefined();
+    s.google.userPatch(s.googleCalendarId, 'second-shooter-1', { location: 'Studio' });
+    await waitFor(() => onCall(anaClient)?.location === 'Studio' && onCall(eli)?.location === 'Studio', 'its change in both weddings');
+
     // The workspace's connections, with every binding and their health.
     const listed = await api<{ connections: ConnectionSummary[] }>(t, `/api/workspaces/${lens.id}/connections`, as['w-ana']!);
     expect(listed.status).toBe(200);
