@@ -79,16 +79,7 @@ export class ConnectionsService {
   // ── connect ─────────────────────────────────────────────────────────────────────────────────
   /** Builds an adapter for a connection about to exist and runs its connection test. Throws BridgeError `invalid_config`, `connection_test_failed`, `destination_forbidden`. */
   private async tested(definition: AdapterDefinition, probe: { id: string; weddingId: string; system: string; credentials: Record<string, unknown>; configuration: Record<string, unknown>; webhookSecret: string }, audit: { weddingId: string; actor: string }): Promise<Adapter> {
-    let adapter: Adapter;
-    try {
-      adapter = this.deps.runtime.instantiate(definition, {
-        integrationId: probe.id, weddingId: probe.weddingId, credentials: probe.credentials, configuration: probe.configuration,
-        runtime: this.deps.runtime.runtimeFor({ integrationId: probe.id, weddingId: probe.weddingId, system: probe.system, connectionId: probe.id, webhookSecret: probe.webhookSecret }, {}, () => undefined),
-      });
-    } catch (error) {
-      if (error instanceof AdapterError) throw new BridgeError('invalid_config', error.message, { cause: error });
-      throw error;
-    }
+    const adapter = this.probe(definition, { ...probe, connectionId: probe.id, state: {} });
     try {
       await adapter.testConnection();
     } catch (error) {
@@ -101,6 +92,22 @@ export class ConnectionsService {
       throw new BridgeError(forbidden ? 'destination_forbidden' : 'connection_test_failed', `connection test failed: ${message}`, { cause: error });
     }
     return adapter;
+  }
+
+  /**
+   * An adapter built to be tried, not run: its state is not saved. Throws BridgeError
+   * `invalid_config` when the credentials or configuration do not validate.
+   */
+  private probe(definition: AdapterDefinition, p: { id: string; weddingId: string; system: string; connectionId: string; credentials: Record<string, unknown>; configuration: Record<string, unknown>; webhookSecret: string; state: Record<string, unknown> }): Adapter {
+    try {
+      return this.deps.runtime.instantiate(definition, {
+        integrationId: p.id, weddingId: p.weddingId, credentials: p.credentials, configuration: p.configuration,
+        runtime: this.deps.runtime.runtimeFor({ integrationId: p.id, weddingId: p.weddingId, system: p.system, connectionId: p.connectionId, webhookSecret: p.webhookSecret }, p.state, () => undefined),
+      });
+    } catch (error) {
+      if (error instanceof AdapterError) throw new BridgeError('invalid_config', error.message, { cause: error });
+      throw error;
+    }
   }
 
   private webhookSecretOf(credentials: Record<string, unknown>): string {
@@ -191,15 +198,10 @@ export class ConnectionsService {
     const overrides = this.overridesFor(definition, connection, body.configuration);
     const id = `int_${crypto.randomBytes(9).toString('base64url')}`;
     // Try the wedding's configuration before storing anything.
-    try {
-      this.deps.runtime.instantiate(definition, {
-        integrationId: id, weddingId: body.weddingId, credentials: connection.credentials, configuration: { ...connection.configuration, ...overrides },
-        runtime: this.deps.runtime.runtimeFor({ integrationId: id, weddingId: body.weddingId, system: connection.system, connectionId, webhookSecret: connection.webhookSecret }, {}, () => undefined),
-      });
-    } catch (error) {
-      if (error instanceof AdapterError) throw new BridgeError('invalid_config', error.message, { cause: error });
-      throw error;
-    }
+    this.probe(definition, {
+      id, weddingId: body.weddingId, system: connection.system, connectionId, credentials: connection.credentials,
+      configuration: { ...connection.configuration, ...overrides }, webhookSecret: connection.webhookSecret, state: {},
+    });
     this.deps.store.create({
       id, connectionId, weddingId: body.weddingId, system: connection.system, category: connection.category as SystemCategory, vendorId, runMode: connection.runMode,
       overrides, capabilities: connection.capabilities, createdBy: p.sub, connector: connectorOf(p, options.skipWeddingCheck ? 'planner' : undefined),
@@ -352,16 +354,10 @@ export class ConnectionsService {
     const configuration = mergeKeepingSecrets(connection.configuration, body.configuration ?? {}, connection.configurationView);
     const credentials = mergeKeepingSecrets(connection.credentials, body.credentials ?? {}, {});
     const scope = definition.servesManyWeddings ? '' : this.deps.store.listForConnection(connection.id)[0]?.weddingId ?? '';
-    let adapter: Adapter;
-    try {
-      adapter = this.deps.runtime.instantiate(definition, {
-        integrationId: connection.id, weddingId: scope, credentials, configuration,
-        runtime: this.deps.runtime.runtimeFor({ integrationId: connection.id, weddingId: scope, system: connection.system, connectionId: connection.id, webhookSecret: connection.webhookSecret }, connection.adapterState, () => undefined),
-      });
-    } catch (error) {
-      if (error instanceof AdapterError) throw new BridgeError('invalid_config', error.message, { cause: error });
-      throw error;
-    }
+    const adapter = this.probe(definition, {
+      id: connection.id, weddingId: scope, system: connection.system, connectionId: connection.id, credentials, configuration,
+      webhookSecret: connection.webhookSecret, state: connection.adapterState,
+    });
     try {
       await adapter.testConnection();
     } catch (error) {

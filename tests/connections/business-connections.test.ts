@@ -6,6 +6,7 @@ import { seedWedding } from '../comms/helpers.ts';
 import { signedIn, workspaceWith, type Browser } from '../helpers/people.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
 import { waitFor } from '../helpers/wait.ts';
+import { api } from './helpers.ts';
 import { planPayments, startStripe } from '../payments/helpers.ts';
 
 const env = { CASCADE_DELAY_MS: '0', PULL_INTERVAL_MS: '600000' };
@@ -17,14 +18,6 @@ const WEDDINGS = [
   { id: 'w-eli', meta: { title: 'Eli & Fran', date: '2027-08-21', timezone: 'Europe/Paris', venue: 'Château Vert' }, start: '2027-08-21T15:00:00+02:00' },
 ] as const;
 
-async function api<T>(t: TestServer, path: string, token: string, init: { method?: string; json?: unknown } = {}): Promise<{ status: number; body: T }> {
-  const res = await t.fetch(path, {
-    method: init.method ?? (init.json !== undefined ? 'POST' : 'GET'), token,
-    ...(init.json !== undefined ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify(init.json) } : {}),
-  });
-  const text = await res.text();
-  return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
-}
 
 /** A planner's studio with the three weddings; the photographer's own workspace takes part in each as vendor `photo`. */
 async function studio(t: TestServer) {

@@ -7,20 +7,13 @@ import { startSandboxes } from '../calendar/helpers.ts';
 import { seedWedding } from '../comms/helpers.ts';
 import { signedIn, workspaceWith } from '../helpers/people.ts';
 import { assertProperty } from '../helpers/property.ts';
-import { startTestServer, type TestServer } from '../helpers/test-server.ts';
+import { startTestServer } from '../helpers/test-server.ts';
 import { waitFor } from '../helpers/wait.ts';
+import { api } from './helpers.ts';
 
 // Pushes wait 1.5 s in the outbox (coalescing): long enough for the test to lose one on purpose.
 const env = { CASCADE_DELAY_MS: '0', PULL_INTERVAL_MS: '600000', PUSH_COALESCE_MS: '1500', CONSISTENCY_AUDIT_INTERVAL_MS: '0' };
 
-async function api<T>(t: TestServer, path: string, token: string, init: { method?: string; json?: unknown } = {}): Promise<{ status: number; body: T }> {
-  const res = await t.fetch(path, {
-    method: init.method ?? (init.json !== undefined ? 'POST' : 'GET'), token,
-    ...(init.json !== undefined ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify(init.json) } : {}),
-  });
-  const text = await res.text();
-  return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
-}
 
 /** Ana & Ben's wedding with two photo events; Lens & Light's Google calendar connected for its workspace and bound to it. */
 async function weddingWithCalendar(env: Record<string, string>) {
