@@ -8,6 +8,7 @@ const benches: Record<string, () => Promise<{ default: (args: string[]) => Promi
   calendars: () => import('./calendars.ts'),
   comms: () => import('./comms.ts'),
   'large-doc': () => import('./large-document.ts'),
+  connections: () => import('./connections.ts'),
 };
 
 const [name, ...args] = process.argv.slice(2);

@@ -1,0 +1,61 @@
+/**
+ * The server under test for `npm run bench -- connections`, in its own process so its memory is its own:
+ *   node --expose-gc --import tsx bench/connections-server.ts setup <dataDir> <specFile>
+ *     writes the connections and bindings of <specFile> (a ConnectionsSpec as JSON) straight into
+ *     the stores (`bridge.store`), then exits: creating 10,000 through the HTTP API would activate
+ *     and pull each one, minutes of work that is not what the benchmark measures.
+ *   node --expose-gc --import tsx bench/connections-server.ts serve <dataDir> <pullIntervalMs>
+ *     listens on a free port, reports it, and answers `rss` messages (after a full GC).
+ */
+import fs from 'node:fs';
+import { loadConfig } from '../server/config.ts';
+import { createLogger } from '../server/logger.ts';
+import { createWedSyncServer } from '../server/wedsync-server.ts';
+import { BENCH_SECRET, type ConnectionsSpec } from './connections-spec.ts';
+import { NO_RATE_LIMITS, SANDBOX_OUTBOUND } from './server-env.ts';
+
+const CAPABILITIES = ['pull', 'webhook', 'watch', 'push'];
+
+const [mode, dataDir, arg] = process.argv.slice(2) as [string, string, string];
+
+function server(pullIntervalMs: number) {
+  const config = loadConfig({ PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'silent', PULL_INTERVAL_MS: String(pullIntervalMs), CASCADE_DELAY_MS: '0', ...NO_RATE_LIMITS, ...SANDBOX_OUTBOUND });
+  return createWedSyncServer(config, { authSecret: BENCH_SECRET, logger: createLogger(config) });
+}
+
+if (mode === 'setup') {
+  const spec = JSON.parse(fs.readFileSync(arg, 'utf8')) as ConnectionsSpec;
+  const s = server(60_000);
+  const connector = { sub: 'bench', role: 'planner' as const, vendorId: null };
+  s.db.transaction(() => {
+    for (const c of spec.connections) {
+      s.bridge.store.connections.create({
+        id: c.id, workspaceId: null, system: 'google-calendar', category: 'calendar_system', label: c.calendarId,
+        credentials: { refreshToken: c.refreshToken, clientId: spec.clientId, clientSecret: spec.clientSecret },
+        webhookSecret: c.webhookSecret,
+        configuration: { calendarId: c.calendarId, apiBaseUrl: spec.apiBaseUrl, tokenUrl: spec.tokenUrl, importEvents: 'all' },
+        configurationSecrets: [], capabilities: CAPABILITIES, createdBy: 'bench', connector,
+      });
+      for (const weddingId of c.weddings) {
+        s.bridge.store.create({
+          id: `${c.id}-${weddingId}`, connectionId: c.id, weddingId, system: 'google-calendar', category: 'calendar_system', vendorId: null,
+          runMode: 'in_process', overrides: {}, capabilities: CAPABILITIES, createdBy: 'bench', connector, claimsUnmatched: false, onUnbind: 'keep',
+        });
+      }
+    }
+  })();
+  await s.close();
+  process.exit(0);
+}
+
+const s = server(Number(arg));
+const { port } = await s.listen();
+process.send!({ type: 'ready', port });
+process.on('message', (m: { type: string }) => {
+  if (m.type === 'rss') {
+    (globalThis as { gc?: () => void }).gc?.();
+    const u = process.memoryUsage();
+    process.send!({ type: 'rss', rss: u.rss, heap: u.heapUsed + u.external });
+  }
+});
+process.on('SIGINT', () => process.exit(0));
