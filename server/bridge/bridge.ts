@@ -120,6 +120,7 @@ export class Bridge {
   private readonly puller: Puller;
   private readonly webhooks: WebhookIntake;
   private timers: NodeJS.Timeout[] = [];
+  private startedAt = 0;
   private readonly statusSections = new Map<string, (p: Principal, weddingId: string) => Promise<unknown>>();
 
   constructor(private readonly deps: BridgeDeps) {
@@ -243,6 +244,7 @@ export class Bridge {
 
   // ── lifecycle ───────────────────────────────────────────────────────────────────────────────
   async start(): Promise<void> {
+    this.startedAt = this.now();
     await sealPlainConfigurations(this.deps.db, this.deps.cipher, (system) => this.runtime.definitionOf(system), this.deps.logger);
     for (const integration of this.store.listActive()) {
       if (integration.runMode !== 'in_process') continue;
@@ -437,10 +439,13 @@ export class Bridge {
   /** One pull per connection (one cursor per stream), whatever the number of weddings it serves. */
   private scheduledPulls(): void {
     const now = this.now();
+    const interval = this.deps.settings.pullIntervalMs;
     for (const live of this.runtime.all()) {
       if (!canPull(live.adapter) || live.connection.status === 'needs_attention') continue;
-      const last = this.puller.lastPulledAt(live.connection.id);
-      if (now - last < this.deps.settings.pullIntervalMs) continue;
+      // Never pulled since start-up: due at a point of the first interval fixed by the connection's
+      // id, so thousands of connections do not all pull on the first tick.
+      const last = this.puller.lastPulledAt(live.connection.id) || this.startedAt - interval + spread(live.connection.id, interval);
+      if (now - last < interval) continue;
       void this.pullConnection(live, false).catch((error) => this.deps.logger.info({ err: error, connectionId: live.connection.id }, 'scheduled pull failed'));
     }
   }
@@ -457,4 +462,11 @@ export class Bridge {
       this.deps.logger.warn({ err: error }, 'retention clean-up failed');
     }
   }
+}
+
+/** A stable offset in [0, interval) for a key (FNV-1a of its characters). */
+function spread(key: string, interval: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193) >>> 0;
+  return h % Math.max(1, interval);
 }

@@ -176,7 +176,7 @@ export class ConnectionRuntime {
 
   /** The connection's active bindings. */
   bindingsOf(connectionId: string): LiveIntegration[] {
-    return this.deps.registry.all().filter((l) => l.integration.connectionId === connectionId);
+    return this.deps.registry.forConnection(connectionId);
   }
 
   /** Creates watch channels or webhook endpoints; a failure leaves the connection active (it pulls instead) and is recorded. */

@@ -8,29 +8,33 @@ export interface LiveIntegration {
 }
 
 /**
- * Active in-process integrations with their adapter instances, by id and by wedding. The outbound
+ * Active in-process integrations (bindings) with their adapter instances, by id, by wedding and by connection. The outbound
  * planner consults this on every document update, so it lives in memory; the store is the truth.
  */
 export class IntegrationRegistry {
   private readonly byId = new Map<string, LiveIntegration>();
   private readonly byWedding = new Map<string, Set<string>>();
+  private readonly byConnection = new Map<string, Set<string>>();
 
   put(live: LiveIntegration): void {
     this.remove(live.integration.id);
     this.byId.set(live.integration.id, live);
-    let ids = this.byWedding.get(live.integration.weddingId);
-    if (!ids) this.byWedding.set(live.integration.weddingId, (ids = new Set()));
-    ids.add(live.integration.id);
+    index(this.byWedding, live.integration.weddingId).add(live.integration.id);
+    index(this.byConnection, live.integration.connectionId).add(live.integration.id);
   }
 
   remove(id: string): LiveIntegration | undefined {
     const live = this.byId.get(id);
     if (!live) return undefined;
     this.byId.delete(id);
-    const ids = this.byWedding.get(live.integration.weddingId);
-    ids?.delete(id);
-    if (ids && ids.size === 0) this.byWedding.delete(live.integration.weddingId);
+    unindex(this.byWedding, live.integration.weddingId, id);
+    unindex(this.byConnection, live.integration.connectionId, id);
     return live;
+  }
+
+  /** The active bindings of a connection (every webhook and pull asks: kept indexed). */
+  forConnection(connectionId: string): LiveIntegration[] {
+    return [...(this.byConnection.get(connectionId) ?? [])].map((id) => this.byId.get(id)!);
   }
 
   get(id: string): LiveIntegration | undefined {
@@ -48,4 +52,16 @@ export class IntegrationRegistry {
   get size(): number {
     return this.byId.size;
   }
+}
+
+function index(map: Map<string, Set<string>>, key: string): Set<string> {
+  let ids = map.get(key);
+  if (!ids) map.set(key, (ids = new Set()));
+  return ids;
+}
+
+function unindex(map: Map<string, Set<string>>, key: string, id: string): void {
+  const ids = map.get(key);
+  ids?.delete(id);
+  if (ids && ids.size === 0) map.delete(key);
 }
