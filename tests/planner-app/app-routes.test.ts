@@ -14,6 +14,14 @@ describe('planner app routes', () => {
     }
   });
 
+  it('reads /workspaces/<id>/connections as the workspace’s Connections; other workspace paths go to the start page', () => {
+    expect(parseRoute('/workspaces/wks_a1B2-c3/connections')).toEqual({ name: 'connections', workspaceId: 'wks_a1B2-c3' });
+    expect(routePath({ name: 'connections', workspaceId: 'wks_x' })).toBe('/workspaces/wks_x/connections');
+    for (const path of ['/workspaces', '/workspaces/wks_x', '/workspaces/wks_x/members', '/workspaces/has%20space/connections', `/workspaces/${'a'.repeat(65)}/connections`]) {
+      expect(parseRoute(path)).toEqual({ name: 'picker' });
+    }
+  });
+
   it('round-trips every route through its path', () => {
     const route: fc.Arbitrary<Route> = fc.oneof(
       fc.constant({ name: 'picker' } as const),
@@ -22,6 +30,7 @@ describe('planner app routes', () => {
         name: fc.constant('wedding' as const), weddingId: fc.stringMatching(/^[A-Za-z0-9_-]{1,64}$/),
         view: fc.constantFrom('timeline', 'vendors', 'conflicts', 'integrations', 'admin'),
       }),
+      fc.record({ name: fc.constant('connections' as const), workspaceId: fc.stringMatching(/^[A-Za-z0-9_-]{1,64}$/) }),
     );
     fc.assert(fc.property(route, (r) => { expect(parseRoute(routePath(r))).toEqual(r); }), { verbose: true });
   });

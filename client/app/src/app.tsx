@@ -4,6 +4,7 @@ import { linkHandler, useRoute } from './routing/use-route.ts';
 import { AccountHome } from './account/account-home.tsx';
 import { fetchMe, signOutSession, type MeResponse } from './account/account-api.ts';
 import { AccountWedding } from './account/account-wedding.tsx';
+import { ConnectionsView } from './connections/connections-view.tsx';
 import { InvitePage } from './invite/invite-page.tsx';
 import { SignIn, signInErrorMessage } from './session/sign-in.tsx';
 import { displayName, readSession, storeToken, storedToken, tokenFromHash, type Session } from './session/token.ts';
@@ -166,13 +167,23 @@ export function App() {
     ) : (
       <>
         <header class="topbar">{header}</header>
-        <AccountHome me={account} navigate={navigate} reload={reloadMe} />
+        {route.name === 'connections'
+          ? <ConnectionsView key={route.workspaceId} me={account} workspaceId={route.workspaceId} navigate={navigate} />
+          : <AccountHome me={account} navigate={navigate} reload={reloadMe} />}
       </>
     );
   } else if (!session) {
     body = signInScreen(location.pathname);
   } else if (route.name === 'wedding') {
     body = <WeddingScreen key={route.weddingId} session={session} weddingId={route.weddingId} view={route.view} navigate={navigate} onRefused={signOut} header={header} />;
+  } else if (route.name === 'connections') {
+    body = (
+      <>
+        <header class="topbar">{header}</header>
+        <main id="main" class="problem"><h1>Connections</h1>
+          <p role="status">A business's connections are managed signed in with your account, not with a pasted token. Sign out, then sign in with your e-mail.</p></main>
+      </>
+    );
   } else {
     body = (
       <>

@@ -64,6 +64,17 @@ export function AccountHome({ me, navigate, reload }: Props) {
           </ul>
         </section>
       ))}
+      {me.workspaces.length > 0 && (
+        <section aria-labelledby="businesses-heading">
+          <h2 id="businesses-heading">Your businesses</h2>
+          <ul class="wedding-list">
+            {me.workspaces.map(({ workspace }) => (
+              <li key={workspace.id}>{workspace.name}: <a href={`/workspaces/${workspace.id}/connections`}
+                onClick={linkHandler(navigate, { name: 'connections', workspaceId: workspace.id })}>Connections<span class="sr-only"> of {workspace.name}</span></a></li>
+            ))}
+          </ul>
+        </section>
+      )}
       <CreateAccountWedding me={me} reload={reload} onCreated={(id) => navigate({ name: 'wedding', weddingId: id, view: 'timeline' })} />
     </main>
   );

@@ -1,11 +1,16 @@
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { StatusBody, type IntegrationHealth } from '../../../sdk/index.ts';
 import { apiRequest, describeApiError } from '../api/api-client.ts';
+import { WorkspaceConnectionsLinks } from '../connections/workspace-links.tsx';
+import type { Route } from '../routing/routes.ts';
 import { dateTimeLabel, humanize, relativeTime } from '../ui/labels.ts';
 
 interface Props {
   weddingId: string;
   token: string;
+  /** Signed in with an account (session cookie): links to the businesses' Connections are shown. */
+  account?: boolean;
+  navigate?(route: Route): void;
 }
 
 type Load = { state: 'loading' } | { state: 'ready'; body: StatusBody; at: number } | { state: 'failed'; message: string };
@@ -14,7 +19,7 @@ type Load = { state: 'loading' } | { state: 'ready'; body: StatusBody; at: numbe
 const REFRESH_MS = 30_000;
 
 /** Each connected system's health, last sync and outbox backlog (GET /api/integrations/status/:weddingId). */
-export function IntegrationsView({ weddingId, token }: Props) {
+export function IntegrationsView({ weddingId, token, account = false, navigate }: Props) {
   const [load, setLoad] = useState<Load>({ state: 'loading' });
 
   const refresh = useCallback(async (signal?: AbortSignal) => {
@@ -40,6 +45,7 @@ export function IntegrationsView({ weddingId, token }: Props) {
         <h2 id="integrations-heading">Integrations</h2>
         <button type="button" onClick={() => { setLoad({ state: 'loading' }); void refresh(); }}>Refresh</button>
       </div>
+      {account && navigate && <WorkspaceConnectionsLinks navigate={navigate} />}
       {load.state === 'loading' && <p class="muted" role="status">Loading integration status…</p>}
       {load.state === 'failed' && (
         <div class="unavailable" role="status" data-state="unavailable">

@@ -123,7 +123,7 @@ export function WeddingView(props: Props) {
         )}
         {current === 'vendors' && <VendorsView doc={doc} version={version} readOnly={readOnly} origin={origin} perform={undo.perform} />}
         {current === 'conflicts' && <ConflictsView doc={doc} version={version} timeZone={timeZone ?? 'UTC'} weddingId={connection.weddingId} token={session.token} readOnly={readOnly} readOnlyNoteId={READ_ONLY_NOTE} />}
-        {current === 'integrations' && <IntegrationsView weddingId={connection.weddingId} token={session.token} />}
+        {current === 'integrations' && <IntegrationsView weddingId={connection.weddingId} token={session.token} account={session.csrf !== undefined} navigate={props.navigate} />}
         {current === 'admin' && isAdmin && <SnapshotsView weddingId={connection.weddingId} token={session.token} timeZone={timeZone ?? 'UTC'} />}
       </main>
     </>

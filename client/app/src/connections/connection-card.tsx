@@ -1,0 +1,55 @@
+import { useState } from 'preact/hooks';
+import type { WorkspaceWedding } from '../account/account-api.ts';
+import { humanize } from '../ui/labels.ts';
+import type { ConnectionSummary } from './connections-api.ts';
+
+interface Props {
+  connection: ConnectionSummary;
+  /** The workspace's weddings (GET /api/workspaces/:id/weddings). */
+  weddings: WorkspaceWedding[];
+  titleOf(weddingId: string): string;
+  onBind(connection: ConnectionSummary, wedding: WorkspaceWedding): Promise<void>;
+  onUnbind(connection: ConnectionSummary, weddingId: string): Promise<void>;
+}
+
+/** One connected account: its system, label and health in plain words, the weddings bound, Bind and Unbind. */
+export function ConnectionCard({ connection: c, weddings, titleOf, onBind, onUnbind }: Props) {
+  const bound = new Set(c.bindings.map((b) => b.weddingId));
+  const free = weddings.filter((w) => !bound.has(w.weddingId));
+  const [choice, setChoice] = useState('');
+  const [busy, setBusy] = useState(false);
+  const selected = free.find((w) => w.weddingId === choice) ?? free[0];
+  const selectId = `bind-${c.connectionId}`;
+  const run = async (action: () => Promise<void>) => {
+    setBusy(true);
+    try { await action(); } finally { setBusy(false); }
+  };
+
+  return (
+    <li class="connection" data-connection-id={c.connectionId} aria-labelledby={`${selectId}-name`}>
+      <h3 id={`${selectId}-name`}>{c.label || c.system} <span class="muted">({c.system})</span></h3>
+      <p><span class={`tag health-${c.health.state}`}>{humanize(c.health.state)}</span>
+        {c.health.attention && <> {c.health.attention}</>}
+        {c.health.unmatchedOpen > 0 && <span class="muted"> · {c.health.unmatchedOpen} waiting in the queue</span>}</p>
+      {c.bindings.length === 0 ? <p class="empty">Not bound to any wedding yet.</p> : (
+        <ul class="bindings" aria-label={`Weddings bound to ${c.label || c.system}`}>
+          {c.bindings.map((b) => (
+            <li key={b.bindingId} data-wedding-id={b.weddingId}>
+              <span class="binding-title">{titleOf(b.weddingId)}</span>
+              {' '}<button type="button" class="link" disabled={busy} onClick={() => run(() => onUnbind(c, b.weddingId))}>Unbind<span class="sr-only"> {titleOf(b.weddingId)}</span></button>
+            </li>
+          ))}
+        </ul>
+      )}
+      {c.servesManyWeddings && free.length > 0 && (
+        <div class="bind-row">
+          <label for={selectId}>Wedding to bind</label>{' '}
+          <select id={selectId} value={selected?.weddingId} onChange={(e) => setChoice(e.currentTarget.value)}>
+            {free.map((w) => <option key={w.weddingId} value={w.weddingId}>{titleOf(w.weddingId)}</option>)}
+          </select>{' '}
+          <button type="button" disabled={busy || !selected} onClick={() => selected && run(() => onBind(c, selected))}>Bind</button>
+        </div>
+      )}
+    </li>
+  );
+}

@@ -1,0 +1,71 @@
+import { z } from 'zod';
+import { BindingSummary, ConnectionResult, ConnectionSummary, UnmatchedSummary } from '../../../../schema/api/connections.ts';
+import { WorkspaceMembership } from '../../../../schema/api/people.ts';
+import { apiRequest } from '../api/api-client.ts';
+
+/**
+ * A workspace's connections and unmatched queue (docs/connections.md). These routes take a bearer
+ * token: any wedding token of the signed-in person will do, since the server checks workspace
+ * membership by the token's `sub` (the person). Binding a wedding needs that wedding's own token.
+ * Errors are the api-client's ApiError.
+ */
+
+export type { ConnectionSummary, UnmatchedSummary };
+
+const ws = (id: string) => `/api/workspaces/${encodeURIComponent(id)}`;
+const conn = (id: string) => `/api/connections/${encodeURIComponent(id)}`;
+const NoContent = z.unknown();
+
+/** `GET /api/workspaces` (session): the person's workspaces, for links to their Connections. */
+export function fetchMemberships(signal?: AbortSignal): Promise<WorkspaceMembership[]> {
+  return apiRequest('/api/workspaces', { schema: z.object({ workspaces: z.array(WorkspaceMembership) }), signal }).then((b) => b.workspaces);
+}
+
+/** `GET /api/workspaces/:id/connections`. */
+export function fetchConnections(token: string, workspaceId: string, signal?: AbortSignal): Promise<ConnectionSummary[]> {
+  return apiRequest(`${ws(workspaceId)}/connections`, { token, schema: z.object({ connections: z.array(ConnectionSummary) }), signal }).then((b) => b.connections);
+}
+
+/** `GET /api/workspaces/:id/unmatched` (open records). */
+export function fetchUnmatched(token: string, workspaceId: string, signal?: AbortSignal): Promise<UnmatchedSummary[]> {
+  return apiRequest(`${ws(workspaceId)}/unmatched`, { token, schema: z.object({ records: z.array(UnmatchedSummary) }), signal }).then((b) => b.records);
+}
+
+/** `POST /api/integrations/vendor/connect` with `workspaceId`: an API-key system (Stripe…) for the workspace. */
+export function connectWithKey(token: string, body: { workspaceId: string; system: string; credentials: Record<string, unknown>; configuration: Record<string, unknown>; label?: string }): Promise<ConnectionResult> {
+  return apiRequest('/api/integrations/vendor/connect', { token, method: 'POST', body, schema: ConnectionResult });
+}
+
+/** `POST /api/connections/:id/bindings`, with the token of the wedding bound. */
+export function bindWedding(token: string, connectionId: string, body: { weddingId: string; vendorId?: string; configuration?: Record<string, unknown> }): Promise<BindingSummary> {
+  return apiRequest(`${conn(connectionId)}/bindings`, { token, method: 'POST', body, schema: z.object({ binding: BindingSummary }) }).then((b) => b.binding);
+}
+
+/** `DELETE /api/connections/:id/bindings/:weddingId`: what was pushed stays (the binding's onUnbind). */
+export async function unbindWedding(token: string, connectionId: string, weddingId: string): Promise<void> {
+  await apiRequest(`${conn(connectionId)}/bindings/${encodeURIComponent(weddingId)}`, { token, method: 'DELETE', schema: NoContent });
+}
+
+const unmatched = (id: string) => `/api/unmatched/${encodeURIComponent(id)}`;
+
+/** `POST /api/unmatched/:id/create-wedding` with `{}`: title, date, zone and venue come from the record. */
+export function createWeddingFrom(token: string, recordId: string): Promise<{ weddingId: string }> {
+  return apiRequest(`${unmatched(recordId)}/create-wedding`, { token, method: 'POST', body: {}, schema: z.object({ weddingId: z.string() }) });
+}
+
+export async function assignRecord(token: string, recordId: string, weddingIds: string[]): Promise<void> {
+  await apiRequest(`${unmatched(recordId)}/assign`, { token, method: 'POST', body: { weddingIds }, schema: NoContent });
+}
+
+export async function ignoreRecord(token: string, recordId: string): Promise<void> {
+  await apiRequest(`${unmatched(recordId)}/ignore`, { token, method: 'POST', body: {}, schema: NoContent });
+}
+
+/**
+ * The GET form of the OAuth start (docs/oauth.md): a page load, authenticated by the session
+ * cookie, that answers 302 to the provider's consent page and later lands back on `returnTo`.
+ */
+export function oauthStartUrl(provider: 'google' | 'microsoft', body: { system: string; workspaceId: string; configuration: Record<string, unknown>; returnTo: string }): string {
+  const query = new URLSearchParams({ system: body.system, workspaceId: body.workspaceId, configuration: JSON.stringify(body.configuration), returnTo: body.returnTo });
+  return `/api/connections/oauth/${provider}/start?${query}`;
+}

@@ -1,0 +1,145 @@
+import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
+import { fetchWorkspaceWeddings, type MeResponse, type WorkspaceWedding } from '../account/account-api.ts';
+import { describeApiError } from '../api/api-client.ts';
+import type { Route } from '../routing/routes.ts';
+import { linkHandler } from '../routing/use-route.ts';
+import { useAnnounce } from '../ui/use-announcer.ts';
+import { ConnectPanel } from './connect-panel.tsx';
+import { ConnectionCard } from './connection-card.tsx';
+import {
+  assignRecord, bindWedding, createWeddingFrom, fetchConnections, fetchUnmatched, ignoreRecord, unbindWedding,
+  type ConnectionSummary, type UnmatchedSummary,
+} from './connections-api.ts';
+import { oauthOutcome } from './oauth-outcome.ts';
+import { UnmatchedQueue } from './unmatched-queue.tsx';
+import { WorkspaceTokens } from './workspace-tokens.ts';
+
+interface Props {
+  me: MeResponse;
+  workspaceId: string;
+  navigate(route: Route): void;
+}
+
+/** The list refreshes on its own this often (records reach the queue from webhooks and pulls). */
+const REFRESH_MS = 15_000;
+
+type Data = { weddings: WorkspaceWedding[]; connections: ConnectionSummary[]; records: UnmatchedSummary[]; tokenWedding: string | null };
+
+/**
+ * A workspace's connections (docs/connections.md): connect accounts once, bind them to the
+ * workspace's weddings, and sort the records that match no wedding. The connection routes take a
+ * bearer token; the person's token for any wedding serves, as the server checks workspace
+ * membership by the person (`sub`). With no wedding at all there is no token to mint, so only the
+ * OAuth buttons (signed in by the session cookie) work until one is created.
+ */
+export function ConnectionsView({ me, workspaceId, navigate }: Props) {
+  const announce = useAnnounce();
+  const tokens = useMemo(() => new WorkspaceTokens(me.csrfToken), [me.csrfToken]);
+  const membership = me.workspaces.find((m) => m.workspace.id === workspaceId);
+  const [data, setData] = useState<Data | null>(null);
+  const [problem, setProblem] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(() => oauthOutcome());
+
+  const refresh = useCallback(async () => {
+    try {
+      const weddings = await fetchWorkspaceWeddings(workspaceId);
+      const tokenWedding = weddings[0]?.weddingId ?? me.weddings[0]?.weddingId ?? null;
+      if (!tokenWedding) return setData({ weddings, connections: [], records: [], tokenWedding });
+      const token = await tokens.for(tokenWedding);
+      const [connections, records] = await Promise.all([fetchConnections(token, workspaceId), fetchUnmatched(token, workspaceId)]);
+      setData({ weddings, connections, records, tokenWedding });
+      setProblem(null);
+    } catch (error) {
+      setProblem(describeApiError(error, 'Loading the connections'));
+    }
+  }, [workspaceId, tokens, me]);
+
+  useEffect(() => {
+    if (!membership) return;
+    void refresh();
+    const timer = setInterval(() => void refresh(), REFRESH_MS);
+    return () => clearInterval(timer);
+  }, [refresh]);
+
+  const titles = useMemo(() => {
+    const map = new Map<string, string>();
+    for (const w of me.weddings) if (w.title) map.set(w.weddingId, w.title);
+    for (const w of data?.weddings ?? []) if (w.title) map.set(w.weddingId, w.title);
+    return map;
+  }, [me, data]);
+  const titleOf = (id: string) => titles.get(id) ?? id;
+
+  /** Runs an action, shows its refusal as the server's message, then reloads the lists. */
+  const act = async (what: string, action: () => Promise<string>) => {
+    try {
+      const done = await action();
+      setNotice(done);
+      announce(done);
+      setProblem(null);
+    } catch (error) {
+      setProblem(describeApiError(error, what));
+    }
+    await refresh();
+  };
+  const workspaceToken = () => tokens.for(data!.tokenWedding!);
+
+  if (!membership) {
+    return <main id="main" class="problem"><h1>Connections</h1><p role="alert">You are not a member of this business.</p></main>;
+  }
+  const here = `/workspaces/${encodeURIComponent(workspaceId)}/connections`;
+  return (
+    <main id="main" class="connections">
+      <p><a href="/" onClick={linkHandler(navigate, { name: 'picker' })}>← Your weddings</a></p>
+      <h1>Connections of {membership.workspace.name}</h1>
+      <p class="muted">Accounts connected once for the whole business, and the weddings each one serves.</p>
+      {notice && <p class="notice" role="status">{notice}</p>}
+      {problem && <p class="form-errors" role="alert">{problem}</p>}
+      {data && !data.tokenWedding && (
+        <p class="notice">Connecting needs a wedding first: the connections are managed with a wedding's access, so create a wedding on the start page, then come back.</p>
+      )}
+      {!data && !problem && <p class="muted" role="status">Loading connections…</p>}
+      {data && (
+        <section aria-labelledby="connections-heading">
+          <div class="section-head">
+            <h2 id="connections-heading">Connected accounts</h2>
+            <button type="button" onClick={() => void refresh()}>Refresh</button>
+          </div>
+          {data.connections.length === 0 ? <p class="empty">No accounts connected yet.</p> : (
+            <ul class="connection-list">
+              {data.connections.map((c) => (
+                <ConnectionCard key={c.connectionId} connection={c} weddings={data.weddings} titleOf={titleOf}
+                  onBind={(conn, w) => act('Binding the wedding', async () => {
+                    // Binding acts for the wedding: its own token (the vendor entry it is bound as comes with it).
+                    const calendar = conn.category === 'calendar_system' && w.vendorId ? { vendorId: w.vendorId } : {};
+                    await bindWedding(await tokens.for(w.weddingId), conn.connectionId, { weddingId: w.weddingId, ...(w.vendorId ? { vendorId: w.vendorId } : {}), configuration: calendar });
+                    return `${titleOf(w.weddingId)} is bound to ${conn.label || conn.system}.`;
+                  })}
+                  onUnbind={(conn, weddingId) => act('Unbinding the wedding', async () => {
+                    await unbindWedding(await tokens.for(weddingId), conn.connectionId, weddingId);
+                    return `${titleOf(weddingId)} is no longer bound to ${conn.label || conn.system}.`;
+                  })} />
+              ))}
+            </ul>
+          )}
+        </section>
+      )}
+      {data?.tokenWedding && (
+        <UnmatchedQueue records={data.records} weddings={data.weddings} titleOf={titleOf}
+          onCreate={(r) => act('Creating the wedding', async () => {
+            await createWeddingFrom(await workspaceToken(), r.id);
+            return `A wedding was created from “${r.record.title}”.`;
+          })}
+          onAssign={(r, weddingId) => act('Assigning the record', async () => {
+            await assignRecord(await workspaceToken(), r.id, [weddingId]);
+            return `“${r.record.title}” now belongs to ${titleOf(weddingId)}.`;
+          })}
+          onIgnore={(r) => act('Ignoring the record', async () => {
+            await ignoreRecord(await workspaceToken(), r.id);
+            return `“${r.record.title}” is ignored.`;
+          })} />
+      )}
+      {data && <ConnectPanel workspaceId={workspaceId} token={data.tokenWedding ? workspaceToken : null} returnTo={here}
+        onConnected={(message) => { setNotice(message); announce(message); void refresh(); }} />}
+    </main>
+  );
+}

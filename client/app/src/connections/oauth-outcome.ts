@@ -1,0 +1,26 @@
+/** Plain words for the codes the OAuth callback sends back in `?oauth_error=` (docs/oauth.md). */
+const OAUTH_ERRORS: Readonly<Record<string, string>> = {
+  oauth_denied: 'You pressed Deny at the provider: nothing was connected.',
+  oauth_provider_error: 'The provider refused the request: nothing was connected. Try again.',
+  oauth_exchange_failed: 'The provider did not accept the sign-in (it may have expired): nothing was connected. Try again.',
+  oauth_no_refresh_token: 'The provider gave no lasting access: nothing was connected. Try again and allow offline access.',
+  connection_test_failed: 'The calendar could not be reached with the access given: nothing was connected.',
+  session_revoked: 'Your sign-in ended while connecting: sign in and connect again.',
+};
+
+/**
+ * What the OAuth callback's return (`?connected=<id>` or `?oauth_error=<code>`) says, in plain
+ * words; both parameters are taken out of the address so a reload does not repeat the message.
+ */
+export function oauthOutcome(): string | null {
+  const params = new URLSearchParams(location.search);
+  const connected = params.get('connected');
+  const error = params.get('oauth_error');
+  if (!connected && !error) return null;
+  params.delete('connected');
+  params.delete('oauth_error');
+  const rest = params.toString();
+  history.replaceState(null, '', location.pathname + (rest ? `?${rest}` : '') + location.hash);
+  if (error) return `Not connected: ${OAUTH_ERRORS[error] ?? `the connection was refused (${error}).`}`;
+  return 'Connected. Bind the account to weddings below.';
+}

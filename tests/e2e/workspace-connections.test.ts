@@ -1,0 +1,136 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { SESSION_COOKIE } from '../../server/http/session-middleware.ts';
+import { startSandboxes } from '../calendar/helpers.ts';
+import { seedWedding } from '../comms/helpers.ts';
+import { GOOGLE_CLIENT, oauthEnv } from '../connections/oauth-helpers.ts';
+import { signedIn, workspaceWith } from '../helpers/people.ts';
+import { waitFor } from '../helpers/wait.ts';
+import { seriousAxeViolations } from './support/axe.ts';
+import { launchBrowser, openTab, screenshot } from './support/browser.ts';
+import { plannerBuild } from './support/planner-build.ts';
+import { closeAfterTest, startPlannerServer } from './support/planner-server.ts';
+
+let browser: Browser;
+let dist: string;
+
+beforeAll(async () => {
+  [dist, browser] = await Promise.all([plannerBuild(), launchBrowser()]);
+}, 120_000);
+
+/** Two weddings of a planning studio, each with the photographer Lens & Light as vendor `photo`. */
+const WEDDINGS = [
+  { id: 'w-ana', meta: { title: 'Ana & Ben', date: '2027-06-12', timezone: 'Europe/London', venue: 'Kew Barn' }, start: '2027-06-12T14:00:00+01:00' },
+  { id: 'w-chloe', meta: { title: 'Chloe & Dev', date: '2027-07-03', timezone: 'America/New_York', venue: 'Hudson Loft' }, start: '2027-07-03T16:30:00-04:00' },
+] as const;
+
+describe('planner app: a business’s connections', () => {
+  it('a photographer connects Google Calendar with OAuth from the Connections view, binds two weddings, and turns an unknown event into a wedding', async () => {
+    const s = await startSandboxes();
+    const msApp = s.graph.registerApp('contoso');
+    const t = await startPlannerServer(dist, {
+      ...oauthEnv(s.google, { authorizeUrl: s.graph.authorizeUrl(), tokenUrl: s.graph.tokenUrl(), ...msApp }),
+      CASCADE_DELAY_MS: '0', PULL_INTERVAL_MS: '600000',
+    });
+    s.google.registerOAuthClient(GOOGLE_CLIENT.id, GOOGLE_CLIENT.secret, [`${t.httpUrl}/api/connections/oauth/google/callback`]);
+
+    const pat = await signedIn(t, 'pat@bloom.example', 'Pat');
+    await workspaceWith(t, pat, 'Bloom Planning', WEDDINGS.map((w) => w.id));
+    const alex = await signedIn(t, 'alex@lens.example', 'Alex');
+    const lens = await workspaceWith(t, alex, 'Lens & Light', [], 'photographer');
+    for (const w of WEDDINGS) {
+      await t.server.people.addParticipant({ weddingId: w.id, role: 'vendor', vendorWorkspaceId: lens.id, vendorId: 'photo', createdBy: pat.person.id });
+      const planner = await pat.accessToken(w.id);
+      await seedWedding(t, planner, w.id, {
+        meta: w.meta,
+        vendors: [{ id: 'photo', name: 'Lens & Light', category: 'photographer', email: 'alex@lens.example', preferredChannels: ['email'], status: 'booked' }],
+      });
+      const c = await t.connect(w.id, planner);
+      await c.whenSynced();
+      c.doc.upsertEvent({ id: 'portraits', title: 'Couple portraits', start: w.start, end: new Date(Date.parse(w.start) + 3_600_000).toISOString(), category: 'photos', vendorIds: ['photo'] });
+      await c.whenAcknowledged();
+      await c.destroy();
+    }
+
+    // axe-core is injected as an inline script, which the app's CSP refuses.
+    const { context, page } = await openTab(browser, { bypassCSP: true });
+    // The app's own errors (the sandbox's consent page, another origin, has no favicon).
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+    page.on('console', (m) => { if (m.type() === 'error' && m.location().url.startsWith(t.httpUrl)) errors.push(`console: ${m.text()}`); });
+    closeAfterTest(context);
+    await context.addCookies([{ name: SESSION_COOKIE, value: alex.cookie.slice(SESSION_COOKIE.length + 1), url: t.httpUrl, httpOnly: true, sameSite: 'Lax' }]);
+
+    // From the start page to the business's Connections.
+    await page.goto(`${t.httpUrl}/`);
+    await page.getByRole('link', { name: 'Connections of Lens & Light' }).click();
+    await page.getByRole('heading', { name: 'Connections of Lens & Light' }).waitFor();
+    expect(new URL(page.url()).pathname).toBe(`/workspaces/${lens.id}/connections`);
+    await page.getByText('No accounts connected yet.').waitFor();
+
+    // ── connect Google Calendar through the OAuth button ──
+    await page.getByLabel('Calendar', { exact: true }).fill(s.googleCalendarId);
+    await page.getByLabel(/Import every event/).check();
+    await page.getByText('More calendar settings').click();
+    await page.getByLabel('More settings (JSON)').fill(JSON.stringify({ apiBaseUrl: s.google.url }));
+    await page.getByRole('button', { name: 'Connect Google Calendar' }).click();
+    await page.getByRole('button', { name: 'Allow' }).waitFor();
+    expect(new URL(page.url()).origin).toBe(new URL(s.google.authorizationUrl).origin);
+    await page.getByRole('button', { name: 'Allow' }).click();
+    await page.waitForURL((url) => url.origin === t.httpUrl && url.pathname === `/workspaces/${lens.id}/connections`);
+    await page.locator('p.notice', { hasText: 'Connected. Bind the account to weddings below.' }).waitFor();
+    const card = page.locator('li.connection');
+    await waitFor(async () => (await card.count()) === 1, 'the connected calendar in the list');
+    expect(await card.locator('h3').textContent()).toContain('google-calendar');
+    expect(await card.textContent()).toContain('Not bound to any wedding yet.');
+
+    // ── bind both weddings from the view ──
+    for (const w of WEDDINGS) {
+      await page.getByLabel('Wedding to bind').selectOption({ label: w.meta.title });
+      await page.getByRole('button', { name: 'Bind', exact: true }).click();
+      await card.locator(`li[data-wedding-id="${w.id}"]`).waitFor();
+      expect(await card.locator(`li[data-wedding-id="${w.id}"] .binding-title`).textContent()).toBe(w.meta.title);
+    }
+    await screenshot(page, 'connections');
+    await waitFor(() => s.google.events(s.googleCalendarId).length === 2, 'both weddings’ portraits in the calendar', 20_000);
+    expect(s.google.events(s.googleCalendarId).map((e) => e.summary).sort()).toEqual(['Ana & Ben · Couple portraits', 'Chloe & Dev · Couple portraits']);
+
+    // ── an unknown event waits in the queue; Create wedding makes it a wedding of the business ──
+    s.google.userInsert(s.googleCalendarId, { id: 'maria-tom-1', summary: 'Maria & Tom wedding', location: 'Old Mill, Hudson', start: { dateTime: '2027-09-18T13:00:00-04:00', timeZone: 'America/New_York' }, end: { dateTime: '2027-09-18T23:00:00-04:00', timeZone: 'America/New_York' } });
+    const record = page.locator('ul.unmatched > li');
+    await waitFor(async () => {
+      if ((await record.count()) === 1) return true;
+      await page.getByRole('button', { name: 'Refresh' }).click();
+      await page.waitForTimeout(250);
+      return false;
+    }, 'the unknown event in the queue', 20_000);
+    expect(await record.locator('.record-title').textContent()).toBe('Maria & Tom wedding');
+    expect(await record.textContent()).toContain('Old Mill, Hudson');
+    expect(await record.textContent()).toContain('18 September 2027');
+    await screenshot(page, 'connections-unmatched');
+    expect(await seriousAxeViolations(page)).toEqual([]);
+    await page.getByRole('button', { name: 'Create wedding from Maria & Tom wedding' }).click();
+    await page.locator('p.notice', { hasText: 'A wedding was created from “Maria & Tom wedding”.' }).waitFor();
+    await page.getByText('Nothing is waiting').waitFor();
+    await waitFor(async () => (await card.locator('.binding-title').allTextContents()).includes('Maria & Tom wedding'), 'the new wedding, by title, bound to the calendar');
+    expect((await card.locator('.binding-title').allTextContents()).sort()).toEqual(['Ana & Ben', 'Chloe & Dev', 'Maria & Tom wedding']);
+
+
+    expect(errors).toEqual([]);
+
+    // A refusal is shown with the server's own message, and nothing is added.
+    await page.getByLabel('Stripe secret key').fill('not-a-key');
+    await page.getByRole('button', { name: 'Connect Stripe' }).click();
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    expect(await alert.textContent()).toMatch(/^Connecting Stripe was refused: invalid stripe configuration: .*customerEmail/);
+    expect(await card.count()).toBe(1);
+
+    // A wedding's Integrations view leads to the business's Connections.
+    await page.goto(`${t.httpUrl}/w/w-ana/integrations`);
+    await page.getByRole('link', { name: 'Connections of Lens & Light' }).click();
+    await page.getByRole('heading', { name: 'Connections of Lens & Light' }).waitFor();
+    // Only the browser's note of the refused connect.
+    expect(errors).toEqual(['console: Failed to load resource: the server responded with a status of 400 (Bad Request)']);
+  });
+});
