@@ -27,7 +27,11 @@ const MAX_PULL_EVENTS = 10_000;
  * `Idempotency-Key` derived from the outbox row, so a retry never creates a second request.
  */
 export function createStripeAdapter(input: AdapterInput): Adapter {
-  const config = parseAdapterConfig(SYSTEM, 'configuration', StripeConfiguration, input.configuration);
+  // In connection scope (one account serving many weddings) this instance reads and never writes:
+  // whom invoices are addressed to (the couple) is each wedding's binding's `customerEmail`.
+  const given = input.configuration as Record<string, unknown> | null;
+  const accountLevel = input.runtime.weddingId === '' && !!given && typeof given === 'object' && !given.customerEmail && !given.customerId && given.requestAs !== 'payment_intent';
+  const config = parseAdapterConfig(SYSTEM, 'configuration', StripeConfiguration, accountLevel ? { ...given, requestAs: 'payment_intent' } : input.configuration);
   const credentials = parseAdapterConfig(SYSTEM, 'credentials', StripeCredentials, input.credentials);
   const { runtime } = input;
   const stripe = createStripeClient(credentials.secretKey, config.apiBase, runtime.fetch);

@@ -64,12 +64,18 @@ describe('a business connects once and serves all its weddings', () => {
     expect(calendar.status).toBe(201);
     const payments = await api<ConnectionResult>(t, '/api/integrations/vendor/connect', as['w-ana']!, { json: {
       workspaceId: lens.id, system: 'stripe', credentials: { secretKey: stripeSandbox.secretKey },
-      configuration: { apiBase: stripeSandbox.url, customerEmail: 'billing@lens.example', vendorId: 'photo' },
+      configuration: { apiBase: stripeSandbox.url, vendorId: 'photo' },
     } });
     expect(payments.status).toBe(201);
+    // Binding the Stripe account without saying whom the wedding's invoices go to is refused, with the reason.
+    const unaddressed = await api<{ error: { code: string; message: string } }>(t, `/api/connections/${payments.body.connectionId}/bindings`, as['w-ana']!, { json: { weddingId: 'w-ana' } });
+    expect(unaddressed.status).toBe(400);
+    expect(unaddressed.body.error).toMatchObject({ code: 'invalid_config', message: expect.stringContaining('customerEmail') });
     for (const w of WEDDINGS) {
       for (const conn of [calendar.body, payments.body]) {
-        const bound = await api<{ binding: { weddingId: string } }>(t, `/api/connections/${conn.connectionId}/bindings`, as[w.id]!, { json: { weddingId: w.id, configuration: conn.system === 'google-calendar' ? { vendorId: 'photo' } : {} } });
+        // Invoices go to each wedding's couple: the Stripe binding says who.
+        const configuration = conn.system === 'google-calendar' ? { vendorId: 'photo' } : { customerEmail: `couple@${w.id}.example` };
+        const bound = await api<{ binding: { weddingId: string } }>(t, `/api/connections/${conn.connectionId}/bindings`, as[w.id]!, { json: { weddingId: w.id, configuration } });
         expect(bound.status, JSON.stringify(bound.body)).toBe(201);
       }
     }
@@ -104,6 +110,8 @@ describe('a business connects once and serves all its weddings', () => {
       await planPayments(t, await pat.accessToken(w.id), w.id, { vendorId: 'photo', currency: 'GBP', total: 50_000 + WEDDINGS.indexOf(w) * 1_000, processor: 'stripe', milestones: [{ milestone: 'deposit', weight: 1, due: '2027-03-01' }] });
     }
     await waitFor(() => [...stripeSandbox.objects.values()].filter((o) => o.object === 'invoice' && (o.status as string) === 'open').length === 3, 'an invoice per wedding');
+    // Each wedding's invoice is addressed to its own couple.
+    expect([...stripeSandbox.objects.values()].filter((o) => o.object === 'customer').map((c) => c.email).sort()).toEqual(WEDDINGS.map((w) => `couple@${w.id}.example`).sort());
     for (const inv of [...stripeSandbox.objects.values()].filter((o) => o.object === 'invoice')) stripeSandbox.payInvoice(inv.id as string);
     for (const w of WEDDINGS) {
       const c = await t.connect(w.id, as[w.id]!);
