@@ -152,6 +152,10 @@ export class Bridge {
       actsForWorkspace: (p, workspaceId) => this.actsForWorkspace(p, workspaceId),
       initialSync: (live) => this.initialSync(live),
       forgetBinding: (id) => this.outboxWorker.forget(id),
+      resync: (id) => {
+        const live = this.runtime.get(id);
+        if (live && canPull(live.adapter)) void this.pullConnection(live, true).catch((error) => logger.info({ err: error, connectionId: id }, 'full read after a configuration change failed'));
+      },
     });
     this.unmatchedQueue = new UnmatchedQueue({
       unmatched: this.unmatched, store: this.store, inbox: this.inbox, connections: this.connections, audit: this.audit, logger, now: this.now,

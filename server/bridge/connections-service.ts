@@ -42,7 +42,12 @@ export interface ConnectionsServiceDeps {
   initialSync(live: LiveIntegration): Promise<void>;
   /** Stops delivering a removed binding's outbox rows. */
   forgetBinding(bindingId: string): void;
+  /** Reads the connection's system in full again (what it imports changed), routing every record. */
+  resync(connectionId: string): void;
 }
+
+/** Configuration fields that say how a system is reached, not what is taken from it (a change keeps the cursor). */
+const HOW_TO_REACH = new Set(['apiBaseUrl', 'apiBase', 'tokenUrl', 'authorityUrl', 'serverUrl', 'url', 'watch', 'subscribe', 'watchTtlSeconds', 'renewBeforeSeconds', 'pageSize', 'toleranceSeconds', 'registerWebhook', 'label']);
 
 const isPlain = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -368,6 +373,10 @@ export class ConnectionsService {
     this.deps.store.connections.replaceSettings(connection.id, { credentials, configuration, configurationSecrets: findSecretValues(definition.configuration, configuration), capabilities: [...adapter.capabilities] });
     if (connection.status === 'needs_attention') this.deps.store.connections.update(connection.id, { status: 'active' });
     await this.restart(connection.id);
+    // What is taken from the system may have changed (importEvents, categories, direction, the
+    // calendar): read everything again rather than only what changes from now on. Settings that say
+    // only how the system is reached keep the cursor as it is.
+    if (Object.keys(body.configuration ?? {}).some((k) => !HOW_TO_REACH.has(k))) this.deps.resync(connection.id);
     // Names only: values may be secrets.
     this.deps.audit.record({ ...audit, actor: `user:${p.sub}`, action: 'integration.update', result: 'ok', detail: { system: connection.system, configuration: Object.keys(body.configuration ?? {}), credentials: Object.keys(body.credentials ?? {}) } });
   }
