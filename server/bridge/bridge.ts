@@ -461,7 +461,7 @@ export class Bridge {
   private cleanUp(): void {
     try {
       const removed = applyRetention(this.deps.db, this.deps.settings.retention ?? { processedDays: 30, auditDays: 365 }, this.now());
-      if (removed.inbox + removed.outbox + removed.audit + removed.activity > 0) this.deps.logger.info(removed, 'deleted rows past their retention');
+      if (Object.values(removed).some((n) => n > 0)) this.deps.logger.info(removed, 'deleted rows past their retention');
     } catch (error) {
       this.deps.logger.warn({ err: error }, 'retention clean-up failed');
     }

@@ -10,9 +10,10 @@ export interface RetentionSettings {
 /**
  * Deletes what no longer serves a purpose: processed webhook payloads and pushes (they carry
  * personal data such as names and phone numbers, so they are not kept longer than needed) and, much
- * later, audit entries and change attribution. Parked inbox rows and dead-lettered pushes stay until someone deals with them.
+ * later, audit entries and change attribution. Parked inbox rows, dead-lettered pushes and open or
+ * ignored unmatched records stay.
  */
-export function applyRetention(db: Db, settings: RetentionSettings, now: number): { inbox: number; outbox: number; audit: number; activity: number } {
+export function applyRetention(db: Db, settings: RetentionSettings, now: number): { inbox: number; outbox: number; audit: number; activity: number; receipts: number; unmatched: number } {
   const processedBefore = now - settings.processedDays * 86_400_000;
   const auditBefore = new Date(now - settings.auditDays * 86_400_000).toISOString();
   return db.transaction(() => ({
@@ -20,5 +21,10 @@ export function applyRetention(db: Db, settings: RetentionSettings, now: number)
     outbox: db.prepare(`DELETE FROM outbox WHERE status IN ('delivered', 'cancelled') AND created_at < ?`).run(processedBefore).changes,
     audit: db.prepare(`DELETE FROM audit WHERE at < ?`).run(auditBefore).changes,
     activity: db.prepare(`DELETE FROM activity WHERE at < ?`).run(now - settings.auditDays * 86_400_000).changes,
+    // A sender retries within days (Stripe: 3 days, Google: not at all): older delivery ids dedupe nothing.
+    receipts: db.prepare('DELETE FROM connection_receipts WHERE received_at < ?').run(processedBefore).changes,
+    // Queue records sent to weddings (their links route them from then on) hold the record's content:
+    // kept as processed rows are. Ignored ones stay, so that the record stays ignored.
+    unmatched: db.prepare("DELETE FROM unmatched WHERE status IN ('assigned', 'created') AND updated_at < ?").run(processedBefore).changes,
   }))();
 }

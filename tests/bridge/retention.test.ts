@@ -15,10 +15,19 @@ describe('retention', () => {
     const count = (status: string) => t.server.db.prepare('SELECT count(*) FROM inbox WHERE status = ?').pluck().get(status) as number;
     await waitFor(() => count('applied') === 1 && count('parked') === 1, 'both processed');
     const db = t.server.db;
-    expect(applyRetention(db, { processedDays: 30, auditDays: 365 }, Date.now())).toEqual({ inbox: 0, outbox: 0, audit: 0, activity: 0 });
+    // A connection's delivery ids and its unmatched queue (issue 12): one sent to a wedding, one ignored, one open.
+    const at = Date.now();
+    db.prepare('INSERT INTO connection_receipts (connection_id, event_id, received_at) VALUES (?, ?, ?)').run(conn.integrationId, 'evt-old', at);
+    for (const [id, status] of [['unm_a', 'assigned'], ['unm_i', 'ignored'], ['unm_o', 'open']] as const) {
+      db.prepare(`INSERT INTO unmatched (id, connection_id, workspace_id, entity, external_id, change, status, received_at, updated_at) VALUES (?, ?, NULL, 'timeline', ?, '{}', ?, ?, ?)`).run(id, conn.integrationId, id, status, at, at);
+    }
+    expect(applyRetention(db, { processedDays: 30, auditDays: 365 }, Date.now())).toEqual({ inbox: 0, outbox: 0, audit: 0, activity: 0, receipts: 0, unmatched: 0 });
     const later = Date.now() + 31 * 86_400_000;
     const removed = applyRetention(db, { processedDays: 30, auditDays: 365 }, later);
     expect(removed.inbox).toBe(1);
+    expect(removed.receipts).toBe(1);
+    // Sent to a wedding: its links route it now. Ignored: kept, so it stays ignored. Open: waits for a person.
+    expect(db.prepare('SELECT id FROM unmatched ORDER BY id').pluck().all()).toEqual(['unm_i', 'unm_o']);
     expect(count('applied')).toBe(0);
     expect(count('parked')).toBe(1);
     expect(db.prepare('SELECT count(*) FROM audit').pluck().get()).toBeGreaterThan(0);
