@@ -10,7 +10,6 @@ import type {
 import { clipText } from '../../schema/document/text.ts';
 import { AuthError } from '../auth/auth-error.ts';
 import { assertMayConnect } from '../auth/connect-rights.ts';
-import type { Connector } from '../auth/inbound-rights.ts';
 import type { Principal } from '../auth/tokens.ts';
 import type { Logger } from '../logger.ts';
 import type { Db } from '../storage/database.ts';
@@ -21,9 +20,12 @@ import type { Connection } from './connection-store.ts';
 import type { ConnectionRuntime } from './connection-runtime.ts';
 import { assertManage, canManage, vendorOf } from './integration-access.ts';
 import type { IntegrationRegistry, LiveIntegration } from './integration-registry.ts';
-import type { Integration, IntegrationStore } from './integration-store.ts';
+import type { IntegrationStore } from './integration-store.ts';
 import { integrationSummary } from './integration-view.ts';
 import type { LinkStore } from './link-store.ts';
+import { HOW_TO_REACH, bindingSummary, connectorOf, mergePatch } from './connection-values.ts';
+
+export { bindingSummary };
 
 export interface ConnectionsServiceDeps {
   db: Db;
@@ -45,11 +47,6 @@ export interface ConnectionsServiceDeps {
   /** Reads the connection's system in full again (what it imports changed), routing every record. */
   resync(connectionId: string): void;
 }
-
-/** Configuration fields that say how a system is reached, not what is taken from it (a change keeps the cursor). */
-const HOW_TO_REACH = new Set(['apiBaseUrl', 'apiBase', 'tokenUrl', 'authorityUrl', 'serverUrl', 'url', 'watch', 'subscribe', 'watchTtlSeconds', 'renewBeforeSeconds', 'pageSize', 'toleranceSeconds', 'registerWebhook', 'label']);
-
-const isPlain = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * Connections and bindings (docs/connections.md): connect an account once (its connection test
@@ -256,10 +253,15 @@ export class ConnectionsService {
         }
       }
     }
+    const running = this.deps.runtime.get(connectionId);
     this.deps.registry.remove(binding.id);
     this.deps.forgetBinding(binding.id);
     this.deps.store.remove(binding.id);
     await this.deps.runtime.refresh(connectionId);
+    // A system serving one wedding per connection has nothing left to receive: its channel or endpoint goes.
+    if (running && !running.routes && !this.deps.runtime.get(connectionId)) {
+      await Promise.resolve(running.adapter.deactivate?.()).catch((error: unknown) => this.deps.logger.warn({ err: error, connectionId }, 'deactivation after the last unbind failed'));
+    }
     this.deps.audit.record({ weddingId, integrationId: binding.id, actor: `user:${p.sub}`, action: 'connection.unbound', result: failed.length ? 'failed' : 'ok', detail: { connectionId, removed, failed: failed.slice(0, 20) } });
     return { removed, failed };
   }
@@ -389,27 +391,4 @@ export class ConnectionsService {
     }
     await this.deps.runtime.refresh(connectionId);
   }
-}
-
-/** JSON Merge Patch (RFC 7396) of plain values. */
-function mergePatch(base: Record<string, unknown>, patch: Record<string, unknown>): Record<string, unknown> {
-  const out = { ...base };
-  for (const [k, v] of Object.entries(patch)) {
-    if (v === null) delete out[k];
-    else if (isPlain(v) && isPlain(out[k])) out[k] = mergePatch(out[k] as Record<string, unknown>, v);
-    else out[k] = v;
-  }
-  return out;
-}
-
-/** Whose rights a connection or binding acts with (server/auth/inbound-rights.ts). */
-function connectorOf(p: Principal, role?: Connector['role']): Connector {
-  return { sub: p.sub, role: role ?? p.role, vendorId: p.role === 'vendor' && !role ? p.vendorId ?? null : null };
-}
-
-export function bindingSummary(i: Integration): BindingSummary {
-  return {
-    bindingId: i.id, connectionId: i.connectionId, weddingId: i.weddingId, vendorId: i.vendorId, claimsUnmatched: i.claimsUnmatched,
-    onUnbind: i.onUnbind, configuration: i.overrides, createdAt: i.createdAt,
-  };
 }

@@ -1,0 +1,32 @@
+import type { BindingSummary } from '../../schema/index.ts';
+import type { Connector } from '../auth/inbound-rights.ts';
+import type { Principal } from '../auth/tokens.ts';
+import type { Integration } from './integration-store.ts';
+
+/** Configuration fields that say how a system is reached, not what is taken from it (a change keeps the cursor). */
+export const HOW_TO_REACH = new Set(['apiBaseUrl', 'apiBase', 'tokenUrl', 'authorityUrl', 'serverUrl', 'url', 'watch', 'subscribe', 'watchTtlSeconds', 'renewBeforeSeconds', 'pageSize', 'toleranceSeconds', 'registerWebhook', 'label']);
+
+const isPlain = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** JSON Merge Patch (RFC 7396) of plain values. */
+export function mergePatch(base: Record<string, unknown>, patch: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...base };
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === null) delete out[k];
+    else if (isPlain(v) && isPlain(out[k])) out[k] = mergePatch(out[k] as Record<string, unknown>, v);
+    else out[k] = v;
+  }
+  return out;
+}
+
+/** Whose rights a connection or binding acts with (server/auth/inbound-rights.ts). */
+export function connectorOf(p: Principal, role?: Connector['role']): Connector {
+  return { sub: p.sub, role: role ?? p.role, vendorId: p.role === 'vendor' && !role ? p.vendorId ?? null : null };
+}
+
+export function bindingSummary(i: Integration): BindingSummary {
+  return {
+    bindingId: i.id, connectionId: i.connectionId, weddingId: i.weddingId, vendorId: i.vendorId, claimsUnmatched: i.claimsUnmatched,
+    onUnbind: i.onUnbind, configuration: i.overrides, createdAt: i.createdAt,
+  };
+}
