@@ -2,11 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { createStripeClient } from '../../adapters/stripe/client.ts';
 import type { ConnectionResult, ConnectionSummary, UnmatchedSummary } from '../../schema/index.ts';
 import { startSandboxes } from '../calendar/helpers.ts';
-import { seedWedding } from '../comms/helpers.ts';
-import { signedIn, workspaceWith, type Browser } from '../helpers/people.ts';
-import { startTestServer, type TestServer } from '../helpers/test-server.ts';
+import { signedIn, type Browser } from '../helpers/people.ts';
+import { startTestServer } from '../helpers/test-server.ts';
 import { waitFor } from '../helpers/wait.ts';
-import { api } from './helpers.ts';
+import { api, studio } from './helpers.ts';
 import { planPayments, startStripe } from '../payments/helpers.ts';
 
 const env = { CASCADE_DELAY_MS: '0', PULL_INTERVAL_MS: '600000' };
@@ -19,28 +18,6 @@ const WEDDINGS = [
 ] as const;
 
 
-/** A planner's studio with the three weddings; the photographer's own workspace takes part in each as vendor `photo`. */
-async function studio(t: TestServer) {
-  const pat = await signedIn(t, 'pat@bloom.example', 'Pat');
-  await workspaceWith(t, pat, 'Bloom Planning', WEDDINGS.map((w) => w.id));
-  const alex = await signedIn(t, 'alex@lens.example', 'Alex');
-  const lens = await workspaceWith(t, alex, 'Lens & Light', [], 'photographer');
-  for (const w of WEDDINGS) {
-    await t.server.people.addParticipant({ weddingId: w.id, role: 'vendor', vendorWorkspaceId: lens.id, vendorId: 'photo', createdBy: pat.person.id });
-    const planner = await pat.accessToken(w.id);
-    await seedWedding(t, planner, w.id, {
-      meta: w.meta,
-      vendors: [{ id: 'photo', name: 'Lens & Light', category: 'photographer', email: 'alex@lens.example', preferredChannels: ['email'], status: 'booked' }],
-    });
-    const c = await t.connect(w.id, planner);
-    await c.whenSynced();
-    c.doc.upsertEvent({ id: 'portraits', title: 'Couple portraits', start: w.start, end: new Date(Date.parse(w.start) + 3_600_000).toISOString(), category: 'photos', vendorIds: ['photo'] });
-    await c.whenAcknowledged();
-    await c.destroy();
-  }
-  return { pat, alex, lens };
-}
-
 async function tokens(alex: Browser): Promise<Record<string, string>> {
   return Object.fromEntries(await Promise.all(WEDDINGS.map(async (w) => [w.id, await alex.accessToken(w.id)] as const)));
 }
@@ -50,7 +27,7 @@ describe('a business connects once and serves all its weddings', () => {
     const t = await startTestServer({ env });
     const s = await startSandboxes();
     const stripeSandbox = await startStripe();
-    const { alex, lens } = await studio(t);
+    const { alex, lens } = await studio(t, WEDDINGS);
     const as = await tokens(alex);
     const clientId = 'wedsync-client';
     const clientSecret = 'wedsync-secret';

@@ -1,3 +1,6 @@
+import type { WeddingMetaPatch } from '../../schema/index.ts';
+import { seedWedding } from '../comms/helpers.ts';
+import { signedIn, workspaceWith } from '../helpers/people.ts';
 import type { TestServer } from '../helpers/test-server.ts';
 
 /** A JSON request with a bearer token; the status and the parsed body (null when empty). */
@@ -8,4 +11,33 @@ export async function api<T>(t: TestServer, path: string, token: string, init: {
   });
   const text = await res.text();
   return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
+}
+
+/** A wedding of the stories: its id, its details, and when the couple's portraits start (ISO with offset). */
+export interface StoryWedding { id: string; meta: WeddingMetaPatch; start: string }
+
+/**
+ * A planner's studio (Pat, "Bloom Planning") with the weddings, each with the photographer Lens &
+ * Light as vendor `photo` (Alex's own workspace takes part as that vendor) and an hour of portraits
+ * assigned to it.
+ */
+export async function studio(t: TestServer, weddings: readonly StoryWedding[]) {
+  const pat = await signedIn(t, 'pat@bloom.example', 'Pat');
+  await workspaceWith(t, pat, 'Bloom Planning', weddings.map((w) => w.id));
+  const alex = await signedIn(t, 'alex@lens.example', 'Alex');
+  const lens = await workspaceWith(t, alex, 'Lens & Light', [], 'photographer');
+  for (const w of weddings) {
+    await t.server.people.addParticipant({ weddingId: w.id, role: 'vendor', vendorWorkspaceId: lens.id, vendorId: 'photo', createdBy: pat.person.id });
+    const planner = await pat.accessToken(w.id);
+    await seedWedding(t, planner, w.id, {
+      meta: w.meta,
+      vendors: [{ id: 'photo', name: 'Lens & Light', category: 'photographer', email: 'alex@lens.example', preferredChannels: ['email'], status: 'booked' }],
+    });
+    const c = await t.connect(w.id, planner);
+    await c.whenSynced();
+    c.doc.upsertEvent({ id: 'portraits', title: 'Couple portraits', start: w.start, end: new Date(Date.parse(w.start) + 3_600_000).toISOString(), category: 'photos', vendorIds: ['photo'] });
+    await c.whenAcknowledged();
+    await c.destroy();
+  }
+  return { pat, alex, lens };
 }

@@ -2,9 +2,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { SESSION_COOKIE } from '../../server/http/session-middleware.ts';
 import { startSandboxes } from '../calendar/helpers.ts';
-import { seedWedding } from '../comms/helpers.ts';
 import { GOOGLE_CLIENT, oauthEnv } from '../connections/oauth-helpers.ts';
-import { signedIn, workspaceWith } from '../helpers/people.ts';
+import { studio } from '../connections/helpers.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { seriousAxeViolations } from './support/axe.ts';
 import { launchBrowser, openTab, screenshot } from './support/browser.ts';
@@ -34,23 +33,7 @@ describe('planner app: a business’s connections', () => {
     });
     s.google.registerOAuthClient(GOOGLE_CLIENT.id, GOOGLE_CLIENT.secret, [`${t.httpUrl}/api/connections/oauth/google/callback`]);
 
-    const pat = await signedIn(t, 'pat@bloom.example', 'Pat');
-    await workspaceWith(t, pat, 'Bloom Planning', WEDDINGS.map((w) => w.id));
-    const alex = await signedIn(t, 'alex@lens.example', 'Alex');
-    const lens = await workspaceWith(t, alex, 'Lens & Light', [], 'photographer');
-    for (const w of WEDDINGS) {
-      await t.server.people.addParticipant({ weddingId: w.id, role: 'vendor', vendorWorkspaceId: lens.id, vendorId: 'photo', createdBy: pat.person.id });
-      const planner = await pat.accessToken(w.id);
-      await seedWedding(t, planner, w.id, {
-        meta: w.meta,
-        vendors: [{ id: 'photo', name: 'Lens & Light', category: 'photographer', email: 'alex@lens.example', preferredChannels: ['email'], status: 'booked' }],
-      });
-      const c = await t.connect(w.id, planner);
-      await c.whenSynced();
-      c.doc.upsertEvent({ id: 'portraits', title: 'Couple portraits', start: w.start, end: new Date(Date.parse(w.start) + 3_600_000).toISOString(), category: 'photos', vendorIds: ['photo'] });
-      await c.whenAcknowledged();
-      await c.destroy();
-    }
+    const { alex, lens } = await studio(t, WEDDINGS);
 
     // axe-core is injected as an inline script, which the app's CSP refuses.
     const { context, page } = await openTab(browser, { bypassCSP: true });
