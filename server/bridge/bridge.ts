@@ -33,10 +33,12 @@ import { ConnectionsService } from './connections-service.ts';
 import { InboundRouter } from './inbound-router.ts';
 import { assertManage, assertRead, canManage, visible } from './integration-access.ts';
 import { pushEntity } from './pusher.ts';
-import { auditConnection, bindingPullTarget, connectionPullTarget, type PullTargetDeps } from './pull-targets.ts';
+import { bindingPullTarget, connectionPullTarget, type PullTargetDeps } from './pull-targets.ts';
 import { UnmatchedQueue } from './unmatched-queue.ts';
 import { UnmatchedStore } from './unmatched-store.ts';
 import { WeddingFactsCache } from './wedding-facts.ts';
+import { actsForWorkspace } from './workspace-access.ts';
+import { markNeedsAttention } from './connection-attention.ts';
 import { SyncRequests } from './sync-requests.ts';
 import { StatusReports } from './status-reports.ts';
 import { resolveConflict } from './conflict-resolution.ts';
@@ -290,14 +292,9 @@ export class Bridge {
     return this.runtime.webhookUrl(system, connectionId);
   }
 
-  /** Whether `p` acts for the workspace: an admin, a member (a person's token), or one of its API keys. */
-  async actsForWorkspace(p: Principal, workspaceId: string): Promise<boolean> {
-    if (p.role === 'admin' && p.weddings.includes('*')) return true;
-    if (p.apiKeyId) {
-      const owner = this.deps.db.prepare('SELECT workspace_id FROM api_keys WHERE id = ?').pluck().get(p.apiKeyId) as string | undefined;
-      return owner === workspaceId && (p.role === 'planner' || p.role === 'admin');
-    }
-    return !!this.deps.people && (await this.deps.people.memberRole(workspaceId, p.sub)) !== null;
+  /** Whether `p` acts for the workspace (workspace-access.ts). */
+  actsForWorkspace(p: Principal, workspaceId: string): Promise<boolean> {
+    return actsForWorkspace(this.deps.db, this.deps.people, p, workspaceId);
   }
 
   // ── integrations API ────────────────────────────────────────────────────────────────────────
@@ -345,19 +342,9 @@ export class Bridge {
     };
   }
 
-  /**
-   * The system refused the connection's credentials (revoked consent, a deleted key): it is marked
-   * `needs_attention`, its pulls stop, and its owner is told (the audit trail of every wedding it
-   * serves, and the log). Reconnecting (new credentials) makes it active again.
-   */
+  /** The system refused the connection's credentials (ConnectionsService.needsAttention). */
   needsAttention(connectionId: string, message: string): void {
-    const connection = this.store.connections.get(connectionId);
-    if (!connection || connection.status === 'needs_attention') return;
-    this.store.connections.update(connectionId, { status: 'needs_attention', last_error: clipText(message, 500), last_error_at: new Date(this.now()).toISOString() });
-    const live = this.runtime.get(connectionId);
-    if (live) live.connection.status = 'needs_attention';
-    auditConnection(this.pullDeps, connectionId, 'connection.needs_attention', 'failed', { system: connection.system, message: clipText(message, 300), owner: connection.connector.sub });
-    this.deps.logger.warn({ connectionId, system: connection.system, owner: connection.connector.sub }, 'connection needs attention: its credentials were refused');
+    markNeedsAttention({ store: this.store, runtime: this.runtime, audit: this.audit, logger: this.deps.logger, now: this.now }, connectionId, message);
   }
 
   /**

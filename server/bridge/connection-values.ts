@@ -20,8 +20,8 @@ export function mergePatch(base: Record<string, unknown>, patch: Record<string, 
 }
 
 /** Whose rights a connection or binding acts with (server/auth/inbound-rights.ts). */
-export function connectorOf(p: Principal, role?: Connector['role']): Connector {
-  return { sub: p.sub, role: role ?? p.role, vendorId: p.role === 'vendor' && !role ? p.vendorId ?? null : null };
+export function connectorOf(p: Principal): Connector {
+  return { sub: p.sub, role: p.role, vendorId: p.role === 'vendor' ? p.vendorId ?? null : null };
 }
 
 export function bindingSummary(i: Integration): BindingSummary {

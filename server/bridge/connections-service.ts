@@ -10,6 +10,7 @@ import type {
 import { clipText } from '../../schema/document/text.ts';
 import { AuthError } from '../auth/auth-error.ts';
 import { assertMayConnect } from '../auth/connect-rights.ts';
+import type { Connector } from '../auth/inbound-rights.ts';
 import type { Principal } from '../auth/tokens.ts';
 import type { Logger } from '../logger.ts';
 import type { Db } from '../storage/database.ts';
@@ -188,10 +189,26 @@ export class ConnectionsService {
    * `connection_single_wedding`, `invalid_config` (a secret or an invalid value in the wedding's
    * configuration); AuthError when `p` does not manage the wedding.
    */
-  async bind(p: Principal, connectionId: string, body: BindBody, options: { skipWeddingCheck?: boolean } = {}): Promise<BindingSummary> {
+  async bind(p: Principal, connectionId: string, body: BindBody): Promise<BindingSummary> {
     const connection = await this.manageable(p, connectionId);
     const vendorId = vendorOf(p, body.vendorId);
-    if (!options.skipWeddingCheck) assertManage(p, body.weddingId, vendorId);
+    assertManage(p, body.weddingId, vendorId);
+    return this.attach(connection, body, vendorId, connectorOf(p), p.sub);
+  }
+
+  /**
+   * Binds a wedding the connection's workspace has just made from one of its records (the caller
+   * checked that `by` acts for the workspace): the workspace plans it, so the binding acts with
+   * planner rights and for no vendor entry.
+   */
+  async bindNewWedding(connectionId: string, weddingId: string, by: string): Promise<BindingSummary> {
+    const connection = this.deps.store.connections.get(connectionId);
+    if (!connection) throw new BridgeError('connection_not_found', 'no such connection among those you manage');
+    return this.attach(connection, { weddingId, configuration: {}, onUnbind: 'keep', claimsUnmatched: false }, null, { sub: by, role: 'planner', vendorId: null }, by);
+  }
+
+  private async attach(connection: Connection, body: BindBody, vendorId: string | null, connector: Connector, by: string): Promise<BindingSummary> {
+    const connectionId = connection.id;
     const definition = await this.deps.runtime.definitionOf(connection.system);
     const bindings = this.deps.store.listForConnection(connectionId);
     if (bindings.some((b) => b.weddingId === body.weddingId)) throw new BridgeError('already_bound', `connection ${connectionId} is already bound to wedding ${body.weddingId}`);
@@ -206,11 +223,10 @@ export class ConnectionsService {
     });
     this.deps.store.create({
       id, connectionId, weddingId: body.weddingId, system: connection.system, category: connection.category as SystemCategory, vendorId, runMode: connection.runMode,
-      overrides, capabilities: connection.capabilities, createdBy: p.sub, connector: connectorOf(p, options.skipWeddingCheck ? 'planner' : undefined),
-      claimsUnmatched: body.claimsUnmatched, onUnbind: body.onUnbind,
+      overrides, capabilities: connection.capabilities, createdBy: by, connector, claimsUnmatched: body.claimsUnmatched, onUnbind: body.onUnbind,
     });
     const live = await this.start(connectionId, id);
-    this.deps.audit.record({ weddingId: body.weddingId, integrationId: id, actor: `user:${p.sub}`, action: 'connection.bound', result: 'ok', detail: { connectionId, system: connection.system, vendorId } });
+    this.deps.audit.record({ weddingId: body.weddingId, integrationId: id, actor: `user:${by}`, action: 'connection.bound', result: 'ok', detail: { connectionId, system: connection.system, vendorId } });
     void this.deps.initialSync(live).catch((error) => this.deps.logger.warn({ err: error, integrationId: id }, 'initial sync failed'));
     return bindingSummary(live.integration);
   }

@@ -81,9 +81,9 @@ export class UnmatchedQueue {
         binding = this.deps.store.get(made.bindingId)!;
       }
       await this.deliver(record, binding.id, weddingId);
+      this.deps.audit.record({ weddingId, integrationId: binding.id, actor: `user:${p.sub}`, action: 'unmatched.assigned', entity: record.entity, entityId: null, result: 'ok', detail: { recordId: id, externalId: record.externalId } });
     }
     this.deps.unmatched.resolve(id, 'assigned', `user:${p.sub}`, weddingIds, this.deps.now());
-    for (const weddingId of weddingIds) this.deps.audit.record({ weddingId, integrationId: record.connectionId, actor: `user:${p.sub}`, action: 'unmatched.assigned', entity: record.entity, entityId: null, result: 'ok', detail: { recordId: id, externalId: record.externalId } });
     return this.summary(this.deps.unmatched.get(id)!);
   }
 
@@ -91,11 +91,10 @@ export class UnmatchedQueue {
   async createWedding(p: Principal, id: string, body: CreateFromRecordBody): Promise<{ weddingId: string; record: UnmatchedSummary }> {
     const record = await this.open(p, id);
     const weddingId = await this.makeWedding(record, body, p.sub);
-    await this.deps.connections.bind(p, record.connectionId, { weddingId, configuration: {}, onUnbind: 'keep', claimsUnmatched: false }, { skipWeddingCheck: true });
-    const binding = this.deps.store.listForConnection(record.connectionId).find((b) => b.weddingId === weddingId)!;
-    await this.deliver(record, binding.id, weddingId);
+    const binding = await this.deps.connections.bindNewWedding(record.connectionId, weddingId, p.sub);
+    await this.deliver(record, binding.bindingId, weddingId);
     this.deps.unmatched.resolve(id, 'created', `user:${p.sub}`, [weddingId], this.deps.now());
-    this.deps.audit.record({ weddingId, integrationId: binding.id, actor: `user:${p.sub}`, action: 'unmatched.created', entity: record.entity, entityId: null, result: 'ok', detail: { recordId: id, externalId: record.externalId } });
+    this.deps.audit.record({ weddingId, integrationId: binding.bindingId, actor: `user:${p.sub}`, action: 'unmatched.created', entity: record.entity, entityId: null, result: 'ok', detail: { recordId: id, externalId: record.externalId } });
     return { weddingId, record: this.summary(this.deps.unmatched.get(id)!) };
   }
 
@@ -114,9 +113,8 @@ export class UnmatchedQueue {
     if (!record || record.status !== 'open' || !record.workspaceId) return;
     const connection = this.deps.store.connections.get(record.connectionId);
     if (!connection?.autoCreateWeddings || !record.change.hints?.date || !record.change.hints.text?.trim()) return;
-    const actor: Principal = { sub: connection.connector.sub, role: 'planner', weddings: [], exp: Math.floor(this.deps.now() / 1000) + 60 };
     const weddingId = await this.makeWedding(record, {}, connection.connector.sub);
-    const made = await this.deps.connections.bind({ ...actor, role: 'admin', weddings: ['*'] }, record.connectionId, { weddingId, configuration: {}, onUnbind: 'keep', claimsUnmatched: false }, { skipWeddingCheck: true });
+    const made = await this.deps.connections.bindNewWedding(record.connectionId, weddingId, connection.connector.sub);
     await this.deliver(record, made.bindingId, weddingId);
     this.deps.unmatched.resolve(recordId, 'created', `connection:${connection.id}`, [weddingId], this.deps.now());
     this.deps.audit.record({ weddingId, integrationId: made.bindingId, actor: `connection:${connection.id}`, action: 'unmatched.created', entity: record.entity, entityId: null, result: 'ok', detail: { recordId, externalId: record.externalId, automatic: true } });

@@ -113,6 +113,7 @@ describe('a business connects once and serves all its weddings', () => {
     await waitFor(() => mine.doc.listEvents().some((e) => e.title === 'Maria & Tom wedding'), 'the event in the new wedding');
     expect(mine.doc.getMeta()).toMatchObject({ title: 'Maria & Tom wedding', date: '2027-09-18', timezone: 'America/New_York', venue: 'Old Mill, Hudson' });
     expect(mine.doc.listEvents()[0]!.start).toBe('2027-09-18T13:00:00-04:00');
+    expect(mine.doc.listEvents()[0]!.vendorIds).toEqual([]);
     expect((await api<{ records: UnmatchedSummary[] }>(t, `/api/workspaces/${lens.id}/unmatched`, as['w-ana']!)).body.records).toEqual([]);
 
     // A record that belongs to several weddings (the photographer's second shooter, booked for two of them) goes to each,
@@ -139,6 +140,9 @@ describe('a business connects once and serves all its weddings', () => {
     expect(google.bindings.map((b) => b.weddingId).sort()).toEqual([...WEDDINGS.map((w) => w.id), made.body.weddingId].sort());
     expect(google.health.state).toBe('healthy');
     expect(google.servesManyWeddings).toBe(true);
+    // The studio plans the wedding it made: that binding acts for no vendor entry.
+    expect(google.bindings.find((b) => b.weddingId === made.body.weddingId)!.vendorId).toBeNull();
+    expect(google.bindings.find((b) => b.weddingId === 'w-ana')!.vendorId).toBe('photo');
     expect(listed.body.connections.find((c) => c.system === 'stripe')!.bindings).toHaveLength(3);
   });
 });

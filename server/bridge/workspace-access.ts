@@ -1,0 +1,18 @@
+import type { Principal } from '../auth/tokens.ts';
+import type { Db } from '../storage/database.ts';
+
+/**
+ * Whether `p` acts for the workspace (its connections, its unmatched queue): an admin token for
+ * every wedding, a member's token (a person's tokens carry the person id as `sub`), or one of the
+ * workspace's own planner or admin API keys.
+ */
+export async function actsForWorkspace(
+  db: Db, people: { memberRole(workspaceId: string, personId: string): Promise<string | null> } | undefined, p: Principal, workspaceId: string,
+): Promise<boolean> {
+  if (p.role === 'admin' && p.weddings.includes('*')) return true;
+  if (p.apiKeyId) {
+    const owner = db.prepare('SELECT workspace_id FROM api_keys WHERE id = ?').pluck().get(p.apiKeyId) as string | undefined;
+    return owner === workspaceId && (p.role === 'planner' || p.role === 'admin');
+  }
+  return !!people && (await people.memberRole(workspaceId, p.sub)) !== null;
+}
