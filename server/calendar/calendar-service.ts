@@ -12,7 +12,7 @@ import type { CalendarBridge } from '../bridge/bridge-context.ts';
 import type { LiveIntegration } from '../bridge/integration-registry.ts';
 import type { Logger } from '../logger.ts';
 import type { Db } from '../storage/database.ts';
-import { WedSyncError, type ErrorCode } from '../errors.ts';
+import { CalendarError } from './calendar-error.ts';
 import { BookingIndex } from './booking-index.ts';
 import { EventVersions } from './event-versions.ts';
 import { FeedStore } from './feed-store.ts';
@@ -20,18 +20,9 @@ import { publishedHash, renderFeed, toOutbound } from './ics-feed.ts';
 import { findOverlaps, type Commitment, type FoundOverlap } from './overlaps.ts';
 import { namedListener } from '../collab/document-listeners.ts';
 
+export { CALENDAR_ERROR_CODES, CalendarError, type CalendarErrorCode } from './calendar-error.ts';
+
 const DAY = 86_400_000;
-
-export const CALENDAR_ERROR_CODES = ['feed_not_found', 'vendor_not_found'] as const satisfies readonly ErrorCode[];
-export type CalendarErrorCode = (typeof CALENDAR_ERROR_CODES)[number];
-
-/** An unknown or revoked feed, or an unknown vendor: HTTP 404 with the code. */
-export class CalendarError extends WedSyncError<CalendarErrorCode> {
-  override readonly name = 'CalendarError';
-  constructor(code: CalendarErrorCode, message: string) {
-    super(code, message);
-  }
-}
 
 export interface CalendarServiceOptions {
   /** How often connected calendars' busy times are read again. @default 300000 */
