@@ -5,9 +5,11 @@
  *     the stores (`bridge.store`), then exits: creating 10,000 through the HTTP API would activate
  *     and pull each one, minutes of work that is not what the benchmark measures.
  *   node --expose-gc --import tsx bench/connections-server.ts serve <dataDir> <pullIntervalMs>
- *     listens on a free port, reports it, and answers `rss` messages (after a full GC).
+ *     listens on a free port, reports it, answers `rss` messages (after three full collections a
+ *     second apart) and writes a heap snapshot on `heapsnapshot` (BENCH_HEAPSNAPSHOT=<path prefix>).
  */
 import fs from 'node:fs';
+import v8 from 'node:v8';
 import { loadConfig } from '../server/config.ts';
 import { createLogger } from '../server/logger.ts';
 import { createWedSyncServer } from '../server/wedsync-server.ts';
@@ -51,11 +53,18 @@ if (mode === 'setup') {
 const s = server(Number(arg));
 const { port } = await s.listen();
 process.send!({ type: 'ready', port });
-process.on('message', (m: { type: string }) => {
+process.on('message', async (m: { type: string; file?: string }) => {
+  if (m.type === 'heapsnapshot') v8.writeHeapSnapshot(m.file);
   if (m.type === 'rss') {
-    (globalThis as { gc?: () => void }).gc?.();
+    // Three full collections a second apart: V8 hands freed heap pages back to the system only
+    // after its background sweeping, so RSS right after one collection still holds the peak heap.
+    const gc = (globalThis as { gc?: () => void }).gc;
+    for (let k = 0; k < 3; k++) {
+      if (k) await new Promise((r) => setTimeout(r, 1000));
+      gc?.();
+    }
     const u = process.memoryUsage();
-    process.send!({ type: 'rss', rss: u.rss, heap: u.heapUsed + u.external });
+    process.send!({ type: 'rss', rss: u.rss, heap: u.heapUsed + u.external, heapTotal: u.heapTotal, heapUsed: u.heapUsed, external: u.external });
   }
 });
 process.on('SIGINT', () => process.exit(0));

@@ -2,8 +2,9 @@
  * `npm run bench -- connections`: one server with many account-level connections (Google Calendar
  * sandbox, one calendar per connection, each bound to 1–3 weddings), against the same load on 100
  * connections in the same run:
- * - memory per idle connection: (RSS with N connections − RSS with 0) ÷ N, after a full GC, once
- *   the start-up pull of every connection has reached the sandbox
+ * - memory per idle connection: (RSS with N connections − RSS with 0) ÷ N, and the same for the
+ *   JS heap in use plus external memory, after full collections, once the start-up pull of every
+ *   connection has reached the sandbox
  * - start-up: process start → first `/readyz` 200
  * - pull scheduling jitter: a connection's scheduled list request − (its previous one + PULL_INTERVAL_MS),
  *   seen by the sandbox, on the odd connections (webhooks go to the even ones, and a webhook's pull
@@ -84,7 +85,7 @@ async function setUp(dataDir: string, s: ConnectionsSpec): Promise<number> {
   return performance.now() - t0;
 }
 
-interface Served { port: number; startMs: number; memory(): Promise<{ rss: number; heap: number }>; stop(): Promise<void> }
+interface Served { port: number; startMs: number; memory(): Promise<{ rss: number; heap: number }>; heapSnapshot(file: string): Promise<void>; stop(): Promise<void> }
 
 /** Starts the server; `startMs` runs from the fork to the first `/readyz` 200. */
 async function serve(dataDir: string, pullIntervalMs: number): Promise<Served> {
@@ -103,6 +104,11 @@ async function serve(dataDir: string, pullIntervalMs: number): Promise<Served> {
       child.on('message', on);
       child.send({ type: 'rss' });
     }),
+    heapSnapshot: async (file) => {
+      child.send({ type: 'heapsnapshot', file });
+      while (!fs.existsSync(file)) await sleep(100);
+      for (let size = -1; size !== fs.statSync(file).size;) { size = fs.statSync(file).size; await sleep(500); }
+    },
     stop: async () => { const done = exited(child); child.kill('SIGKILL'); await done; },
   };
 }
@@ -161,6 +167,7 @@ async function run(sandbox: GoogleCalendarSandbox, label: string, connections: n
   const firstPullRoundMs = performance.now() - t0 + server.startMs;
   await sleep(2000);
   const { rss, heap } = await server.memory();
+  if (process.env.BENCH_HEAPSNAPSHOT) await server.heapSnapshot(`${process.env.BENCH_HEAPSNAPSHOT}-${label}.heapsnapshot`);
 
   const url = `ws://127.0.0.1:${server.port}/collab`;
   const clients = new Map<string, Promise<WeddingConnection>>();

@@ -160,6 +160,12 @@ export const ConfigSchema = z.object({
   /** Days before a payment's due date on which the couple and planner are reminded (and the day after, if unpaid). @default 7,1 */
   PAYMENT_REMINDER_DAYS: z.string().regex(/^\d{1,3}(,\d{1,3})*$/, 'comma-separated days, e.g. 7,1').default('7,1'),
   /**
+   * Sockets integrations keep open to one external origin (scheme, host, port) at most: requests
+   * beyond it wait for a free socket, so ten thousand connections pulling one API share a bounded
+   * pool instead of opening a socket each. @default 64
+   */
+  OUTBOUND_MAX_SOCKETS_PER_ORIGIN: z.coerce.number().int().min(1).max(10_000).default(64),
+  /**
    * Destinations integrations may reach although their addresses are not global unicast
    * (loopback, private, link-local, unique-local, metadata…, which are refused by default because
    * integration URLs are set by users): comma-separated CIDR ranges (`10.20.0.0/16`, `fd00::/8`),

@@ -158,6 +158,7 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
   // Every connection an integration opens is checked against OUTBOUND_ALLOW (see server/net/).
   const egress = createGuardedEgress(createOutboundPolicy(parseOutboundAllow(config.OUTBOUND_ALLOW)), {
     resolve: options.resolve,
+    maxSocketsPerOrigin: config.OUTBOUND_MAX_SOCKETS_PER_ORIGIN,
     onRefused: (refusal) => {
       metrics.outboundRefused.inc({ range: refusal.range });
       logger.warn({ host: refusal.host, address: refusal.address, range: refusal.range }, 'outbound connection refused (OUTBOUND_ALLOW)');

@@ -222,6 +222,7 @@ export function createCalDavAdapter(input: AdapterInput): CalendarAdapter {
 
 export const calDavAdapter: AdapterDefinition = {
   system: SYSTEM,
+  fields: CALENDAR_FIELDS,
   category: 'calendar_system',
   capabilities: ['pull', 'push'],
   description: 'Apple Calendar (iCloud) and any CalDAV server: sync-collection, iCalendar both ways, busy times.',

@@ -34,6 +34,12 @@ interface Routed {
    * connection scope (`runtime.weddingId` ''), where records of every wedding come through.
    */
   weddingId?: string;
+  /**
+   * The external system's id of what the record belongs to, which stands for a wedding there (a
+   * CRM job or project id, a venue booking id): routed to the binding holding that reference
+   * (`BindBody.references`, added when a person assigns such a record or creates a wedding from it).
+   */
+  reference?: string;
   hints?: RoutingHints;
 }
 
@@ -274,6 +280,12 @@ export interface AdapterDefinition {
    * connection.
    */
   readonly servesManyWeddings?: boolean;
+  /**
+   * The fields every instance syncs (`Adapter.fields`), when they do not depend on the
+   * configuration: the bridge applies inbound changes with them without building an idle
+   * binding's adapter.
+   */
+  readonly fields?: Adapter['fields'];
 }
 
 /** Whether the adapter pulls: it declares the capability and implements it. */

@@ -211,6 +211,7 @@ export function createGoogleCalendarAdapter(input: AdapterInput): CalendarAdapte
 
 export const googleCalendarAdapter: AdapterDefinition = {
   system: SYSTEM,
+  fields: CALENDAR_FIELDS,
   category: 'calendar_system',
   capabilities: ['pull', 'webhook', 'watch', 'push'],
   description: 'Google Calendar: timeline events both ways, sync tokens, push channels, busy times.',

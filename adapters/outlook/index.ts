@@ -265,6 +265,7 @@ export function createOutlookAdapter(input: AdapterInput): CalendarAdapter {
 
 export const outlookAdapter: AdapterDefinition = {
   system: SYSTEM,
+  fields: CALENDAR_FIELDS,
   category: 'calendar_system',
   capabilities: ['pull', 'webhook', 'watch', 'push'],
   description: 'Outlook / Microsoft 365 calendars through Microsoft Graph: delta sync, change notifications, busy times.',

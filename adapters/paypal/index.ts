@@ -168,6 +168,7 @@ export function createPaypalAdapter(input: AdapterInput): Adapter {
 
 export const paypalAdapter: AdapterDefinition = {
   system: SYSTEM,
+  fields: PAYPAL_FIELDS,
   category: 'payment_processor',
   capabilities: ['webhook', 'pull', 'push'],
   description: 'PayPal: an order (approval link) for each payment milestone; captures and refunds onto the wedding\'s payments.',

@@ -196,6 +196,7 @@ export function createSquareAdapter(input: AdapterInput): Adapter {
 
 export const squareAdapter: AdapterDefinition = {
   system: SYSTEM,
+  fields: SQUARE_FIELDS,
   category: 'payment_processor',
   capabilities: ['webhook', 'pull', 'push'],
   description: 'Square: payment links for each payment milestone; payments and refunds onto the wedding\'s payments.',

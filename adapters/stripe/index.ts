@@ -272,6 +272,7 @@ export function createStripeAdapter(input: AdapterInput): Adapter {
 
 export const stripeAdapter: AdapterDefinition = {
   system: SYSTEM,
+  fields: STRIPE_FIELDS,
   category: 'payment_processor',
   capabilities: ['webhook', 'pull', 'push'],
   description: 'Stripe: payment intents, invoices, Checkout and refunds onto the wedding\'s payments; invoices or payment intents for each payment milestone.',

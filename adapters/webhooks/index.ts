@@ -65,6 +65,7 @@ export function createWebhooksAdapter(input: AdapterInput): Adapter {
 
 export const webhooksAdapter: AdapterDefinition = {
   system: SYSTEM,
+  fields: WEBHOOK_FIELDS,
   category: 'wedding_planning',
   capabilities: ['webhook', 'push'],
   description: 'Standard Webhooks in and out, carrying WedSync entities (Zapier, Make, n8n, custom systems).',

@@ -28,6 +28,11 @@ export const BindBody = z.object({
   onUnbind: z.enum(['keep', 'remove']).default('keep'),
   /** Every record of the connection that routes nowhere else belongs to this wedding (a calendar kept for it alone). @default false */
   claimsUnmatched: z.boolean().default(false),
+  /**
+   * The external system's own ids of this wedding (a CRM job id, a venue booking id): its records
+   * that name one are routed here. @default []
+   */
+  references: z.array(z.string().min(1).max(200)).max(50).default([]),
 }).strict();
 export type BindBody = z.infer<typeof BindBody>;
 
@@ -61,6 +66,8 @@ export const BindingSummary = z.object({
   vendorId: z.string().nullable(),
   claimsUnmatched: z.boolean(),
   onUnbind: z.enum(['keep', 'remove']),
+  /** The external system's ids of this wedding that route its records here. */
+  references: z.array(z.string()),
   configuration: z.record(z.string(), z.unknown()),
   createdAt: z.string(),
 });

@@ -1,10 +1,10 @@
-import { findSecretValues, toAdapterError, type Adapter, type AdapterDefinition, type AdapterRuntime, type Egress } from '../../adapters/core/index.ts';
+import { AdapterError, findSecretValues, toAdapterError, type Adapter, type AdapterDefinition, type AdapterRuntime, type Egress } from '../../adapters/core/index.ts';
 import type { AdapterModule } from '../../adapters/registry.ts';
 import { clipText } from '../../schema/document/text.ts';
 import type { Logger } from '../logger.ts';
 import { BridgeError } from './bridge-error.ts';
 import type { Connection } from './connection-store.ts';
-import type { IntegrationRegistry, LiveIntegration } from './integration-registry.ts';
+import { LiveBinding, type IntegrationRegistry, type LiveIntegration } from './integration-registry.ts';
 import type { Integration, IntegrationStore } from './integration-store.ts';
 import { maskingErrors, secretStrings } from './secret-masking.ts';
 
@@ -101,9 +101,33 @@ export class ConnectionRuntime {
     return maskingErrors(adapter, secrets);
   }
 
-  /** The binding's wedding-scoped adapter. */
+  /**
+   * The binding as it runs. Its wedding-scoped adapter is built on first use (LiveBinding): a
+   * binding of a connection that serves many weddings needs it only to push or apply for its
+   * wedding, and the connection's adapter pulls and verifies for all of them. A binding whose
+   * adapter cannot be built (a stored configuration the adapter now refuses) is marked `error`
+   * and leaves the registry, as at start-up; the caller that asked gets an adapter that does nothing.
+   */
   async buildBinding(integration: Integration): Promise<LiveIntegration> {
     const definition = await this.definitionOf(integration.system);
+    return new LiveBinding(integration, definition, () => {
+      try {
+        return this.bindingAdapter(integration, definition);
+      } catch (error) {
+        this.deps.logger.error({ err: error, integrationId: integration.id }, 'binding could not be started; marked as error');
+        this.deps.registry.remove(integration.id);
+        this.deps.store.update(integration.id, { status: 'error', last_error: clipText(`start: ${(error as Error).message}`, 500), last_error_at: new Date(this.deps.now()).toISOString() });
+        return inertAdapter(definition);
+      }
+    });
+  }
+
+  /** Builds the binding's adapter now. Throws AdapterError on a configuration the adapter refuses. */
+  async validateBinding(integration: Integration): Promise<void> {
+    this.bindingAdapter(integration, await this.definitionOf(integration.system));
+  }
+
+  private bindingAdapter(integration: Integration, definition: AdapterDefinition): Adapter {
     const routes = definition.servesManyWeddings === true;
     const saveState = routes
       ? (next: Record<string, unknown>) => this.deps.store.update(integration.id, { adapter_state: JSON.stringify(next) })
@@ -113,7 +137,7 @@ export class ConnectionRuntime {
       runtime: this.runtimeFor({ integrationId: integration.id, weddingId: integration.weddingId, system: integration.system, connectionId: integration.connectionId, webhookSecret: integration.webhookSecret },
         routes ? integration.adapterState : integration.connection.adapterState, saveState),
     });
-    return { integration, adapter: routes ? this.accountLevelOnConnection(adapter, integration.connectionId) : adapter, definition };
+    return routes ? this.accountLevelOnConnection(adapter, integration.connectionId) : adapter;
   }
 
   /**
@@ -203,4 +227,9 @@ export class ConnectionRuntime {
   recordError(connectionId: string, message: string): void {
     this.deps.store.connections.update(connectionId, { last_error: clipText(message, 500), last_error_at: new Date(this.deps.now()).toISOString() });
   }
+}
+
+/** What a binding whose adapter could not be built runs: no capability, so nothing is pulled or pushed. */
+function inertAdapter(definition: AdapterDefinition): Adapter {
+  return { system: definition.system, category: definition.category, capabilities: [], fields: {}, testConnection: () => Promise.reject(new AdapterError('invalid_config', `${definition.system}: this binding could not be started (see its last error)`)) };
 }

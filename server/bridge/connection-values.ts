@@ -27,6 +27,6 @@ export function connectorOf(p: Principal): Connector {
 export function bindingSummary(i: Integration): BindingSummary {
   return {
     bindingId: i.id, connectionId: i.connectionId, weddingId: i.weddingId, vendorId: i.vendorId, claimsUnmatched: i.claimsUnmatched,
-    onUnbind: i.onUnbind, configuration: i.overrides, createdAt: i.createdAt,
+    onUnbind: i.onUnbind, references: i.references, configuration: i.overrides, createdAt: i.createdAt,
   };
 }

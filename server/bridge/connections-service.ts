@@ -201,10 +201,10 @@ export class ConnectionsService {
    * checked that `by` acts for the workspace): the workspace plans it, so the binding acts with
    * planner rights and for no vendor entry.
    */
-  async bindNewWedding(connectionId: string, weddingId: string, by: string): Promise<BindingSummary> {
+  async bindNewWedding(connectionId: string, weddingId: string, by: string, references: string[] = []): Promise<BindingSummary> {
     const connection = this.deps.store.connections.get(connectionId);
     if (!connection) throw new BridgeError('connection_not_found', 'no such connection among those you manage');
-    return this.attach(connection, { weddingId, configuration: {}, onUnbind: 'keep', claimsUnmatched: false }, null, { sub: by, role: 'planner', vendorId: null }, by);
+    return this.attach(connection, { weddingId, configuration: {}, onUnbind: 'keep', claimsUnmatched: false, references }, null, { sub: by, role: 'planner', vendorId: null }, by);
   }
 
   private async attach(connection: Connection, body: BindBody, vendorId: string | null, connector: Connector, by: string): Promise<BindingSummary> {
@@ -224,6 +224,7 @@ export class ConnectionsService {
     this.deps.store.create({
       id, connectionId, weddingId: body.weddingId, system: connection.system, category: connection.category as SystemCategory, vendorId, runMode: connection.runMode,
       overrides, capabilities: connection.capabilities, createdBy: by, connector, claimsUnmatched: body.claimsUnmatched, onUnbind: body.onUnbind,
+      references: body.references,
     });
     const live = await this.start(connectionId, id);
     this.deps.audit.record({ weddingId: body.weddingId, integrationId: id, actor: `user:${by}`, action: 'connection.bound', result: 'ok', detail: { connectionId, system: connection.system, vendorId } });
@@ -341,7 +342,7 @@ export class ConnectionsService {
       if (body.credentials && Object.keys(body.credentials).length) await this.updateConnection(p, integration.connection, { credentials: body.credentials }, { weddingId: integration.weddingId, integrationId: id });
       const probe = { ...integration, overrides, configuration: { ...integration.connection.configuration, ...overrides } };
       try {
-        await this.deps.runtime.buildBinding(probe);
+        await this.deps.runtime.validateBinding(probe);
       } catch (error) {
         if (error instanceof AdapterError) throw new BridgeError('invalid_config', error.message, { cause: error });
         throw error;
@@ -397,6 +398,14 @@ export class ConnectionsService {
     if (Object.keys(body.configuration ?? {}).some((k) => !HOW_TO_REACH.has(k))) this.deps.resync(connection.id);
     // Names only: values may be secrets.
     this.deps.audit.record({ ...audit, actor: `user:${p.sub}`, action: 'integration.update', result: 'ok', detail: { system: connection.system, configuration: Object.keys(body.configuration ?? {}), credentials: Object.keys(body.credentials ?? {}) } });
+  }
+
+  /** Adds the external system's ids of the binding's wedding (records naming one route there), in the store and the running binding. */
+  addReferences(bindingId: string, references: string[]): void {
+    if (references.length === 0) return;
+    const all = this.deps.store.addReferences(bindingId, references);
+    const live = this.deps.registry.get(bindingId);
+    if (live) live.integration.references = all;
   }
 
   /** Rebuilds every running binding of the connection and the connection itself from the stored rows. */

@@ -60,7 +60,9 @@ type Routable = Extract<InboundChange, { op: 'upsert' | 'delete' }>;
  * Routes a connection's records to its weddings (docs/connections.md), in this order:
  * 1. link rows: the weddings whose bindings already hold the record (all of them: a record may
  *    belong to several weddings);
- * 2. the wedding the record names (our metadata or event key, `InboundChange.weddingId`);
+ * 2. the wedding the record names (our metadata or event key, `InboundChange.weddingId`), or the
+ *    weddings whose bindings hold the external reference it names (a CRM job id,
+ *    `InboundChange.reference`; every such wedding: a job may be shared);
  * 3. matching rules on date, couple names and venue (wedding-facts.ts), routed when one wedding
  *    reaches the connection's `autoMatchConfidence`;
  * 4. the binding that claims the connection's unrouted records (a calendar dedicated to one wedding);
@@ -102,6 +104,11 @@ export class InboundRouter {
         const named = bindings.find((b) => b.integration.weddingId === change.weddingId);
         if (named) send(named, change);
         else dropped++;
+        continue;
+      }
+      const referenced = change.reference ? bindings.filter((b) => b.integration.references.includes(change.reference!)) : [];
+      if (referenced.length) {
+        for (const b of referenced) send(b, change);
         continue;
       }
       if (change.op === 'delete') {

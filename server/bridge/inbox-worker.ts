@@ -8,7 +8,7 @@ import { absentDeletions, type FullResync } from './full-resync.ts';
 import { applyInbound, type ApplyOutcome } from './inbound-applier.ts';
 import { recordRefusals } from './inbound-refusals.ts';
 import type { InboxRow, InboxStore } from './inbox-store.ts';
-import type { IntegrationRegistry, LiveIntegration } from './integration-registry.ts';
+import { fieldsOf, type IntegrationRegistry, type LiveIntegration } from './integration-registry.ts';
 import type { IntegrationStore } from './integration-store.ts';
 import type { LinkStore } from './link-store.ts';
 import { PassLoop, readUntil } from './pass-loop.ts';
@@ -175,11 +175,12 @@ export class InboxWorker {
       this.deps.inbox.park(row.id, 'the integration was removed or is not active');
       return null;
     }
-    const { integration, adapter } = live;
+    const { integration } = live;
     const base = { weddingId: row.weddingId, integrationId: integration.id, actor: `integration:${integration.id}` };
     try {
       let changes: InboundChange[];
       if (row.kind === 'webhook') {
+        const { adapter } = live;
         if (!adapter.parseWebhook) throw new AdapterError('unsupported', `${integration.system} does not take webhooks`);
         const parsed = adapter.parseWebhook(JSON.parse(row.payload) as WebhookRequest);
         changes = parsed.changes;
@@ -194,7 +195,7 @@ export class InboxWorker {
         }
       }
       const outcome = applyInbound(new WeddingDoc(doc), {
-        weddingId: row.weddingId, integrationId: integration.id, system: integration.system, fields: adapter.fields,
+        weddingId: row.weddingId, integrationId: integration.id, system: integration.system, fields: fieldsOf(live),
         strategies: (integration.configuration.conflictStrategies ?? {}) as Record<string, 'crdt'>, links: this.deps.links, now: this.deps.now,
         connector: integration.connector,
       }, changes);

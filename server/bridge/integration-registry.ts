@@ -2,9 +2,36 @@ import type { Adapter, AdapterDefinition } from '../../adapters/core/index.ts';
 import type { Integration } from './integration-store.ts';
 
 export interface LiveIntegration {
-  integration: Integration;
-  adapter: Adapter;
-  definition: AdapterDefinition;
+  readonly integration: Integration;
+  /** The binding's wedding-scoped adapter (for a LiveBinding, built on first use). */
+  readonly adapter: Adapter;
+  readonly definition: AdapterDefinition;
+}
+
+/**
+ * A running binding whose adapter is built the first time something asks for it (a push, a status
+ * read, an inbound change to apply). An idle binding of a connection that serves many weddings
+ * then holds no client of its own: the connection's adapter does its pulls and webhooks
+ * (docs/connections.md, "Memory").
+ */
+export class LiveBinding implements LiveIntegration {
+  #adapter: Adapter | undefined;
+
+  constructor(readonly integration: Integration, readonly definition: AdapterDefinition, private readonly build: () => Adapter) {}
+
+  get adapter(): Adapter {
+    return (this.#adapter ??= this.build());
+  }
+
+  /** Whether the adapter exists yet. */
+  get built(): boolean {
+    return this.#adapter !== undefined;
+  }
+}
+
+/** The fields a binding syncs, from its definition when they are fixed (no adapter is built for them). */
+export function fieldsOf(live: LiveIntegration): Adapter['fields'] {
+  return live.definition.fields ?? live.adapter.fields;
 }
 
 /**
@@ -51,6 +78,13 @@ export class IntegrationRegistry {
 
   get size(): number {
     return this.byId.size;
+  }
+
+  /** How many bindings have built their adapter (the others are idle). */
+  get builtCount(): number {
+    let n = 0;
+    for (const live of this.byId.values()) if (!(live instanceof LiveBinding) || live.built) n++;
+    return n;
   }
 }
 

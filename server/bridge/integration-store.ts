@@ -22,6 +22,8 @@ export interface Integration {
   claimsUnmatched: boolean;
   /** What unbinding does to what was pushed for the wedding: `remove` deletes it from the external system. */
   onUnbind: 'keep' | 'remove';
+  /** The external system's own ids of this wedding (a CRM job id): records naming one route here. */
+  references: string[];
   /** The binding's own configuration values (over the connection's): direction, categories, vendor, strategies. */
   overrides: Record<string, unknown>;
   system: string;
@@ -60,7 +62,7 @@ interface Row {
   last_error_at: string | null; last_error: string | null; breaker_state: BreakerState; breaker_until: number | null;
   consecutive_failures: number; adapter_state: string;
   connector_sub: string | null; connector_role: Connector['role'] | null; connector_vendor_id: string | null;
-  connection_id: string; claims_unmatched: number; on_unbind: 'keep' | 'remove';
+  connection_id: string; claims_unmatched: number; on_unbind: 'keep' | 'remove'; external_refs: string;
 }
 
 /** The columns of the joined connection, prefixed `c_`. */
@@ -96,23 +98,33 @@ export class IntegrationStore {
     // A binding's secrets are its connection's: the binding row holds none ('').
     this.insertRow = db.prepare(`INSERT INTO integrations (id, wedding_id, system, category, vendor_id, status, run_mode, credentials_enc,
       webhook_secret_enc, configuration, capabilities, created_at, created_by, updated_at, connector_sub, connector_role, connector_vendor_id,
-      connection_id, claims_unmatched, on_unbind)
+      connection_id, claims_unmatched, on_unbind, external_refs)
       VALUES (@id, @wedding_id, @system, @category, @vendor_id, 'active', @run_mode, @credentials_enc, @webhook_secret_enc, @configuration,
-      @capabilities, @now, @created_by, @now, @connector_sub, @connector_role, @connector_vendor_id, @connection_id, @claims_unmatched, @on_unbind)`);
+      @capabilities, @now, @created_by, @now, @connector_sub, @connector_role, @connector_vendor_id, @connection_id, @claims_unmatched, @on_unbind, @external_refs)`);
     this.deleteRow = db.prepare('DELETE FROM integrations WHERE id = ?');
   }
 
-  private toIntegration(r: Row): Integration {
-    const connection = this.connections.toConnection(connectionPart(r as unknown as Record<string, unknown>));
+  /**
+   * `connections` (by id) lets one listing share each connection's decrypted form among its
+   * bindings: thousands of bindings then hold one copy of each account's settings, not one each.
+   */
+  private toIntegration(r: Row, connections?: Map<string, Connection>): Integration {
+    let connection = connections?.get(r.connection_id);
+    if (!connection) {
+      connection = this.connections.toConnection(connectionPart(r as unknown as Record<string, unknown>));
+      connections?.set(r.connection_id, connection);
+    }
     const overrides = JSON.parse(r.configuration) as Record<string, unknown>;
+    const own = Object.keys(overrides).length > 0;
     return {
       id: r.id, weddingId: r.wedding_id, connectionId: r.connection_id, claimsUnmatched: r.claims_unmatched === 1, onUnbind: r.on_unbind, overrides,
+      references: JSON.parse(r.external_refs) as string[],
       system: r.system, category: r.category as SystemCategory, vendorId: r.vendor_id,
       status: r.status, runMode: r.run_mode,
       credentials: connection.credentials,
       webhookSecret: connection.webhookSecret,
-      configuration: { ...connection.configuration, ...overrides },
-      configurationView: { ...connection.configurationView, ...overrides },
+      configuration: own ? { ...connection.configuration, ...overrides } : connection.configuration,
+      configurationView: own ? { ...connection.configurationView, ...overrides } : connection.configurationView,
       capabilities: connection.capabilities,
       cursor: connection.cursor, createdAt: r.created_at, createdBy: r.created_by, connection,
       // The migration fills every row; a row without a role would be one written around it: read-only.
@@ -127,7 +139,7 @@ export class IntegrationStore {
    * Creates a binding of an existing connection. `overrides` are the wedding's own, non-secret
    * configuration values (the caller checks they hold no secret).
    */
-  create(i: { id: string; connectionId: string; weddingId: string; system: string; category: SystemCategory; vendorId: string | null; runMode: Integration['runMode']; overrides: Record<string, unknown>; capabilities: string[]; createdBy: string; connector: Connector; claimsUnmatched: boolean; onUnbind: Integration['onUnbind'] }): Integration {
+  create(i: { id: string; connectionId: string; weddingId: string; system: string; category: SystemCategory; vendorId: string | null; runMode: Integration['runMode']; overrides: Record<string, unknown>; capabilities: string[]; createdBy: string; connector: Connector; claimsUnmatched: boolean; onUnbind: Integration['onUnbind']; references?: string[] }): Integration {
     this.insertRow.run({
       id: i.id, wedding_id: i.weddingId, system: i.system, category: i.category, vendor_id: i.vendorId, run_mode: i.runMode,
       credentials_enc: '',
@@ -136,6 +148,7 @@ export class IntegrationStore {
       now: new Date().toISOString(), created_by: i.createdBy,
       connector_sub: i.connector.sub, connector_role: i.connector.role, connector_vendor_id: i.connector.vendorId,
       connection_id: i.connectionId, claims_unmatched: i.claimsUnmatched ? 1 : 0, on_unbind: i.onUnbind,
+      external_refs: JSON.stringify([...new Set(i.references ?? [])]),
     });
     return this.get(i.id)!;
   }
@@ -171,13 +184,24 @@ export class IntegrationStore {
     return (this.byWedding.all(weddingId) as Row[]).map((r) => this.toIntegration(r));
   }
 
+  /** Every active binding of an active connection; bindings of one connection share its Connection object. */
   listActive(): Integration[] {
-    return (this.active.all() as Row[]).map((r) => this.toIntegration(r));
+    const connections = new Map<string, Connection>();
+    return (this.active.all() as Row[]).map((r) => this.toIntegration(r, connections));
   }
 
   /** Replaces a binding's own configuration values (non-secret: the caller checks). */
   replaceOverrides(id: string, overrides: Record<string, unknown>): void {
     this.db.prepare('UPDATE integrations SET configuration = ?, updated_at = ? WHERE id = ?').run(JSON.stringify(overrides), new Date().toISOString(), id);
+  }
+
+  /** Adds references to the binding (kept once each); resolves with the binding's references after. */
+  addReferences(id: string, references: string[]): string[] {
+    const current = this.db.prepare('SELECT external_refs FROM integrations WHERE id = ?').pluck().get(id) as string | undefined;
+    if (current === undefined) return [];
+    const next = [...new Set([...(JSON.parse(current) as string[]), ...references])];
+    this.db.prepare('UPDATE integrations SET external_refs = ?, updated_at = ? WHERE id = ?').run(JSON.stringify(next), new Date().toISOString(), id);
+    return next;
   }
 
   remove(id: string): boolean {

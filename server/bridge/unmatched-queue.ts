@@ -77,8 +77,11 @@ export class UnmatchedQueue {
     for (const weddingId of weddingIds) {
       let binding = this.deps.store.listForConnection(record.connectionId).find((b) => b.weddingId === weddingId);
       if (!binding) {
-        const made = await this.deps.connections.bind(p, record.connectionId, { weddingId, configuration: {}, onUnbind: 'keep', claimsUnmatched: false });
+        const made = await this.deps.connections.bind(p, record.connectionId, { weddingId, configuration: {}, onUnbind: 'keep', claimsUnmatched: false, references: referencesOf(record) });
         binding = this.deps.store.get(made.bindingId)!;
+      } else {
+        // The rest of what the record belongs to (the CRM job's sessions, payments) follows it there.
+        this.deps.connections.addReferences(binding.id, referencesOf(record));
       }
       await this.deliver(record, binding.id, weddingId);
       this.deps.audit.record({ weddingId, integrationId: binding.id, actor: `user:${p.sub}`, action: 'unmatched.assigned', entity: record.entity, entityId: null, result: 'ok', detail: { recordId: id, externalId: record.externalId } });
@@ -91,7 +94,7 @@ export class UnmatchedQueue {
   async createWedding(p: Principal, id: string, body: CreateFromRecordBody): Promise<{ weddingId: string; record: UnmatchedSummary }> {
     const record = await this.open(p, id);
     const weddingId = await this.makeWedding(record, body, p.sub);
-    const binding = await this.deps.connections.bindNewWedding(record.connectionId, weddingId, p.sub);
+    const binding = await this.deps.connections.bindNewWedding(record.connectionId, weddingId, p.sub, referencesOf(record));
     await this.deliver(record, binding.bindingId, weddingId);
     this.deps.unmatched.resolve(id, 'created', `user:${p.sub}`, [weddingId], this.deps.now());
     this.deps.audit.record({ weddingId, integrationId: binding.bindingId, actor: `user:${p.sub}`, action: 'unmatched.created', entity: record.entity, entityId: null, result: 'ok', detail: { recordId: id, externalId: record.externalId } });
@@ -114,7 +117,7 @@ export class UnmatchedQueue {
     const connection = this.deps.store.connections.get(record.connectionId);
     if (!connection?.autoCreateWeddings || !record.change.hints?.date || !record.change.hints.text?.trim()) return;
     const weddingId = await this.makeWedding(record, {}, connection.connector.sub);
-    const made = await this.deps.connections.bindNewWedding(record.connectionId, weddingId, connection.connector.sub);
+    const made = await this.deps.connections.bindNewWedding(record.connectionId, weddingId, connection.connector.sub, referencesOf(record));
     await this.deliver(record, made.bindingId, weddingId);
     this.deps.unmatched.resolve(recordId, 'created', `connection:${connection.id}`, [weddingId], this.deps.now());
     this.deps.audit.record({ weddingId, integrationId: made.bindingId, actor: `connection:${connection.id}`, action: 'unmatched.created', entity: record.entity, entityId: null, result: 'ok', detail: { recordId, externalId: record.externalId, automatic: true } });
@@ -143,4 +146,9 @@ export class UnmatchedQueue {
     this.deps.inbox.add({ integrationId: bindingId, weddingId, eventId: `unmatched_${record.id}_${record.updatedAt}`, kind: 'changes', payload: JSON.stringify(payload), receivedAt: this.deps.now() });
     this.deps.kick(weddingId);
   }
+}
+
+/** The external system's id the record belongs to (a CRM job): the wedding it goes to takes it as a reference. */
+function referencesOf(record: UnmatchedRecord): string[] {
+  return record.change.reference ? [record.change.reference] : [];
 }

@@ -1,20 +1,20 @@
 import crypto from 'node:crypto';
 import type * as Y from 'yjs';
 import {
-  WeddingDoc, canOpenWedding, clipText, systemOrigin, weddingIdOf,
+  WeddingDoc, canOpenWedding, systemOrigin, weddingIdOf,
   type BusyBlock, type CalendarStatusSection, type Conflict, type FeedCreated, type FeedSummary, type Overlap, type OverlapSide,
 } from '../../schema/index.ts';
-import { isCalendarAdapter, type CalendarAdapter } from '../../adapters/core/calendar.ts';
+import { isCalendarAdapter } from '../../adapters/core/calendar.ts';
 import { isKnownTimeZone } from '../../adapters/core/calendar-time.ts';
 import { AuthError, assertApiReader } from '../auth/auth-error.ts';
 import type { Principal } from '../auth/tokens.ts';
 import type { CalendarBridge } from '../bridge/bridge-context.ts';
-import type { LiveIntegration } from '../bridge/integration-registry.ts';
 import type { Logger } from '../logger.ts';
 import type { Db } from '../storage/database.ts';
 import { CalendarError } from './calendar-error.ts';
 import { BookingIndex } from './booking-index.ts';
 import { EventVersions } from './event-versions.ts';
+import { BusyTimes } from './busy-times.ts';
 import { FeedStore } from './feed-store.ts';
 import { publishedHash, renderFeed, toOutbound } from './ics-feed.ts';
 import { findOverlaps, type Commitment, type FoundOverlap } from './overlaps.ts';
@@ -61,11 +61,11 @@ export class CalendarService {
   readonly feeds: FeedStore;
   readonly versions: EventVersions;
   readonly bookings: BookingIndex;
+  private readonly busy: BusyTimes;
   private readonly options: Required<CalendarServiceOptions>;
   private readonly dirty = new Set<string>();
   private checkTimer: NodeJS.Timeout | null = null;
   private checking: Promise<void> = Promise.resolve();
-  private readonly refreshing = new Map<string, Promise<void>>();
   private readonly vendorChecks = new Map<string, Promise<unknown>>();
   private timers: NodeJS.Timeout[] = [];
   private stopped = false;
@@ -76,15 +76,12 @@ export class CalendarService {
     this.feeds = new FeedStore(db);
     this.versions = new EventVersions(db);
     this.bookings = new BookingIndex(db);
+    this.busy = new BusyTimes({ db, bridge, logger: deps.logger, now: () => this.now });
     this.options = {
       busyRefreshMs: 300_000, busyMaxAgeMs: 30_000, horizonDays: 730, lookbackDays: 30, checkDelayMs: 20, feedRefreshMinutes: 15, ...deps.options,
     };
     this.stmt = {
       busyFor: db.prepare('SELECT * FROM calendar_busy WHERE vendor_id = ? AND end_ms > ? AND start_ms < ? ORDER BY start_ms'),
-      busyDelete: db.prepare('DELETE FROM calendar_busy WHERE integration_id = ?'),
-      busyInsert: db.prepare('INSERT OR REPLACE INTO calendar_busy (integration_id, vendor_id, external_id, start_ms, end_ms, title) VALUES (?, ?, ?, ?, ?, ?)'),
-      refreshGet: db.prepare('SELECT refreshed_at, error FROM calendar_busy_refresh WHERE integration_id = ?'),
-      refreshSet: db.prepare('INSERT OR REPLACE INTO calendar_busy_refresh (integration_id, refreshed_at, error) VALUES (?, ?, ?)'),
       overlapsFor: db.prepare('SELECT * FROM calendar_overlaps WHERE vendor_id = ?'),
       overlapInsert: db.prepare('INSERT OR REPLACE INTO calendar_overlaps (key, vendor_id, first_seen, end_ms, conflicts) VALUES (?, ?, ?, ?, ?)'),
       overlapDelete: db.prepare('DELETE FROM calendar_overlaps WHERE key = ?'),
@@ -105,7 +102,7 @@ export class CalendarService {
     for (const t of this.timers) clearTimeout(t);
     if (this.checkTimer) clearTimeout(this.checkTimer);
     await this.checking;
-    await Promise.allSettled([...this.refreshing.values()]);
+    await this.busy.drain();
   }
 
   // ── bookings from document updates ────────────────────────────────────────────────────────────
@@ -256,48 +253,11 @@ export class CalendarService {
   }
 
   // ── busy times of connected calendars ────────────────────────────────────────────────────────
-  private calendarsOf(vendorId?: string): { live: LiveIntegration; adapter: CalendarAdapter; vendorId: string }[] {
-    const out: { live: LiveIntegration; adapter: CalendarAdapter; vendorId: string }[] = [];
-    for (const live of this.deps.bridge.registry.all()) {
-      if (!isCalendarAdapter(live.adapter)) continue;
-      const v = live.integration.vendorId ?? live.adapter.calendarOptions.vendorId;
-      if (!v || (vendorId && v !== vendorId)) continue;
-      out.push({ live, adapter: live.adapter, vendorId: v });
-    }
-    return out;
-  }
-
-  /** Reads connected calendars whose busy times are older than `maxAgeMs` (one read per calendar at a time). */
+  /** Reads connected calendars whose busy times are older than `maxAgeMs` (busy-times.ts), then checks their vendors. */
   async refreshBusy(vendorId: string | undefined, maxAgeMs: number): Promise<void> {
     const { from, to } = this.window();
-    const vendors = new Set<string>();
-    await Promise.all(this.calendarsOf(vendorId).map(({ live, adapter, vendorId: v }) => {
-      const id = live.integration.id;
-      const last = this.stmt.refreshGet.get(id) as { refreshed_at: number; error: string | null } | undefined;
-      if (last && this.now - last.refreshed_at < maxAgeMs) return undefined;
-      let running = this.refreshing.get(id);
-      if (!running) {
-        running = (async () => {
-          try {
-            const blocks = await adapter.busy({ from: new Date(Math.max(from, this.now - DAY)).toISOString(), to: new Date(to).toISOString() });
-            this.deps.db.transaction(() => {
-              this.stmt.busyDelete.run(id);
-              for (const b of blocks) this.stmt.busyInsert.run(id, v, b.externalId, Date.parse(b.start), Date.parse(b.end), b.title ?? null);
-              this.stmt.refreshSet.run(id, this.now, null);
-            })();
-          } catch (error) {
-            this.stmt.refreshSet.run(id, this.now, clipText((error as Error).message, 300));
-            this.deps.logger.info({ err: error, integrationId: id }, 'busy times not read');
-          } finally {
-            this.refreshing.delete(id);
-          }
-          vendors.add(v);
-        })();
-        this.refreshing.set(id, running);
-      }
-      return running;
-    }));
-    if (vendors.size) for (const v of vendors) await this.checkVendor(v).catch(() => undefined);
+    const vendors = await this.busy.refresh(vendorId, maxAgeMs, from, to);
+    for (const v of vendors) await this.checkVendor(v).catch(() => undefined);
   }
 
   private refreshAllBusy(): Promise<void> {
@@ -384,10 +344,10 @@ export class CalendarService {
         const live = this.deps.bridge.registry.get(i.id);
         if (!live || !isCalendarAdapter(live.adapter)) return [];
         const o = live.adapter.calendarOptions;
-        const refresh = this.stmt.refreshGet.get(i.id) as { refreshed_at: number; error: string | null } | undefined;
+        const refresh = this.busy.lastRefresh(i.id);
         return [{
           integrationId: i.id, system: i.system, vendorId: i.vendorId ?? o.vendorId ?? null, syncDirection: o.syncDirection, categories: o.categories ?? null,
-          importEvents: o.importEvents, busyRefreshedAt: refresh ? new Date(refresh.refreshed_at).toISOString() : null, busyError: refresh?.error ?? null,
+          importEvents: o.importEvents, busyRefreshedAt: refresh ? new Date(refresh.refreshedAt).toISOString() : null, busyError: refresh?.error ?? null,
         }];
       });
     const feeds = this.feeds.list(weddingId).filter((f) => p.role !== 'vendor' || f.vendorId === p.vendorId);

@@ -36,6 +36,8 @@ export interface GuardedEgressOptions {
   resolve?: Resolver;
   /** @default 10000 */
   connectTimeoutMs?: number;
+  /** Sockets fetch keeps open to one origin (scheme, host, port) at most; more requests queue. @default 64 */
+  maxSocketsPerOrigin?: number;
   /** Told of every refusal (metrics, logs). */
   onRefused?: (error: DestinationForbiddenError) => void;
 }
@@ -85,6 +87,9 @@ export function createGuardedEgress(rules: OutboundPolicy, options: GuardedEgres
 
   const base = buildConnector({ lookup, timeout: options.connectTimeoutMs ?? 10_000 } as buildConnector.BuildOptions);
   const dispatcher = new Agent({
+    // Thousands of connections pulling one API (googleapis.com, graph.microsoft.com) would otherwise
+    // each open a socket: requests beyond the limit wait for a free one instead.
+    connections: options.maxSocketsPerOrigin ?? 64,
     connect: (opts, callback) => {
       try {
         checkLiteral(opts.hostname);
