@@ -55,6 +55,7 @@ const { port } = await s.listen();
 process.send!({ type: 'ready', port });
 process.on('message', async (m: { type: string; file?: string }) => {
   if (m.type === 'heapsnapshot') v8.writeHeapSnapshot(m.file);
+  if (m.type === 'exit') process.exit(0);
   if (m.type === 'rss') {
     // Three full collections a second apart: V8 hands freed heap pages back to the system only
     // after its background sweeping, so RSS right after one collection still holds the peak heap.

@@ -90,7 +90,9 @@ interface Served { port: number; startMs: number; memory(): Promise<{ rss: numbe
 /** Starts the server; `startMs` runs from the fork to the first `/readyz` 200. */
 async function serve(dataDir: string, pullIntervalMs: number): Promise<Served> {
   const t0 = performance.now();
-  const child = fork(SERVER, ['serve', dataDir, String(pullIntervalMs)], { execArgv: ['--expose-gc', '--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // BENCH_CPU_PROF=<dir>: the server writes a CPU profile there when the run ends.
+  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const child = fork(SERVER, ['serve', dataDir, String(pullIntervalMs)], { execArgv: ['--expose-gc', ...profile, '--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const port = await new Promise<number>((resolve, reject) => {
     child.once('message', (m: { port: number }) => resolve(m.port));
     child.once('exit', (code) => reject(new Error(`server exited ${code}`)));
@@ -109,7 +111,15 @@ async function serve(dataDir: string, pullIntervalMs: number): Promise<Served> {
       while (!fs.existsSync(file)) await sleep(100);
       for (let size = -1; size !== fs.statSync(file).size;) { size = fs.statSync(file).size; await sleep(500); }
     },
-    stop: async () => { const done = exited(child); child.kill('SIGKILL'); await done; },
+    stop: async () => {
+      const done = exited(child);
+      if (profile.length) {
+        child.send({ type: 'exit' });
+        await Promise.race([done, sleep(30_000)]);
+      }
+      child.kill('SIGKILL');
+      await done;
+    },
   };
 }
 

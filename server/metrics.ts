@@ -57,12 +57,13 @@ export class Metrics {
   readonly outboxDepth = new client.Gauge({ name: 'wedsync_outbox_depth', help: 'Outbox rows by status', labelNames: ['status'] as const, registers: [this.registry], collect: () => this.collectors.outbox?.() });
   readonly outboxOldestSeconds = new client.Gauge({ name: 'wedsync_outbox_oldest_pending_seconds', help: 'Age of the oldest pending outbox row', registers: [this.registry] });
   readonly activeIntegrations = new client.Gauge({ name: 'wedsync_active_integrations', help: 'Active integrations', registers: [this.registry], collect: () => this.collectors.integrations?.() });
+  readonly bindingAdaptersBuilt = new client.Gauge({ name: 'wedsync_binding_adapters_built', help: 'Active bindings whose wedding-scoped adapter has been built (the others are idle: their connection pulls and verifies for them)', registers: [this.registry], collect: () => this.collectors.bindingAdapters?.() });
   readonly outboundRefused = new client.Counter({ name: 'wedsync_outbound_refused_total', help: 'Outbound connections refused by OUTBOUND_ALLOW policy, by address range', labelNames: ['range'] as const, registers: [this.registry] });
   readonly consistencyRatio = new client.Gauge({ name: 'wedsync_consistency_ratio', help: 'Last consistency audit: records whose compared fields agree between the external system and the wedding, divided by records compared (1 when none were)', labelNames: ['connection', 'wedding'] as const, registers: [this.registry] });
   readonly openBreakers = new client.Gauge({ name: 'wedsync_open_circuit_breakers', help: 'Integrations whose circuit breaker is open or half-open', registers: [this.registry] });
 
   /** Filled by the bridge and flow control: gauges that are read when scraped. */
-  readonly collectors: { inbox?: () => void; outbox?: () => void; integrations?: () => void; collabQueue?: () => void } = {};
+  readonly collectors: { inbox?: () => void; outbox?: () => void; integrations?: () => void; collabQueue?: () => void; bindingAdapters?: () => void } = {};
 
   constructor() {
     client.collectDefaultMetrics({ register: this.registry, prefix: 'wedsync_process_' });

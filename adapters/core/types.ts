@@ -211,6 +211,13 @@ export interface AdapterRuntime {
   egress: Egress;
   now: () => number;
   state: AdapterState;
+  /**
+   * Objects shared by the instances of one connection (its account-level adapter and its bindings'
+   * adapters), by a key the adapter chooses: an API client with its OAuth token, so one token
+   * refresh serves every wedding the account is bound to. Keys should include what the object
+   * was made from (credentials, token URL). Absent for instances built to be tried.
+   */
+  shared?: Map<string, unknown>;
 }
 
 /** One connected external system, bound to one integration's credentials and configuration. */

@@ -15,6 +15,8 @@ export interface GoogleClientOptions {
   config: GoogleCalendarConfiguration;
   fetch: typeof fetch;
   now: () => number;
+  /** AdapterRuntime.shared: the connection's instances share one API client. */
+  shared?: Map<string, unknown>;
 }
 
 /**
@@ -90,11 +92,16 @@ export class GoogleCalendarClient {
 
   constructor(o: GoogleClientOptions) {
     this.calendarId = o.config.calendarId;
-    this.api = calendar({
+    // One API client (and OAuth token) per account and settings, shared by the connection's
+    // instances: a calendar bound to many weddings refreshes one token, not one per wedding.
+    const key = `google-calendar:${JSON.stringify([o.credentials, o.config.tokenUrl, o.config.apiBaseUrl])}`;
+    const shared = o.shared?.get(key) as calendar_v3.Calendar | undefined;
+    this.api = shared ?? calendar({
       version: 'v3', auth: createAuth(o), rootUrl: o.config.apiBaseUrl, fetchImplementation: o.fetch,
       // The bridge owns retries (with Retry-After, backoff and the breaker); the library must not retry on its own.
       retry: false, timeout: 10_000,
     });
+    if (!shared) o.shared?.set(key, this.api);
   }
 
   private async call<T>(fn: () => Promise<{ data: T }>): Promise<T> {

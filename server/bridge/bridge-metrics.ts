@@ -1,8 +1,8 @@
 import type { Metrics } from '../metrics.ts';
 import type { Db } from '../storage/database.ts';
 
-/** Inbox and outbox depth and age, and the number of running integrations (bindings), read at each scrape. */
-export function bindBridgeMetrics(db: Db, metrics: Metrics, now: () => number, activeConnections: () => number): void {
+/** Inbox and outbox depth and age, the number of running integrations (bindings) and how many have built their adapter, read at each scrape. */
+export function bindBridgeMetrics(db: Db, metrics: Metrics, now: () => number, activeConnections: () => number, builtAdapters: () => number): void {
   const inboxCounts = db.prepare(`SELECT status, count(*) AS n FROM inbox WHERE status IN ('pending', 'parked') GROUP BY status`);
   const inboxOldest = db.prepare(`SELECT min(received_at) FROM inbox WHERE status = 'pending'`).pluck();
   const outboxCounts = db.prepare(`SELECT status, count(*) AS n FROM outbox WHERE status IN ('pending', 'inflight', 'dead') GROUP BY status`);
@@ -20,4 +20,5 @@ export function bindBridgeMetrics(db: Db, metrics: Metrics, now: () => number, a
     metrics.outboxOldestSeconds.set(oldest === null ? 0 : (now() - oldest) / 1000);
   };
   metrics.collectors.integrations = () => metrics.activeIntegrations.set(activeConnections());
+  metrics.collectors.bindingAdapters = () => metrics.bindingAdaptersBuilt.set(builtAdapters());
 }

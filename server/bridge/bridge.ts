@@ -222,7 +222,7 @@ export class Bridge {
     });
     this.puller = new Puller({ now: this.now });
     deps.docs.onUpdate(this.planner.onAppend);
-    bindBridgeMetrics(db, metrics, this.now, () => this.registry.size);
+    bindBridgeMetrics(db, metrics, this.now, () => this.registry.size, () => this.registry.builtCount);
   }
 
   // ── extension points for other services (calendar, communications) ──────────────────────────

@@ -42,6 +42,8 @@ export interface ConnectionRuntimeDeps {
 export class ConnectionRuntime {
   private readonly live = new Map<string, LiveConnection>();
   private readonly definitions = new Map<string, Promise<AdapterDefinition>>();
+  /** AdapterRuntime.shared of each connection, with the settings it was made under: dropped when those change or the connection stops. */
+  private readonly shared = new Map<string, { settings: string; objects: Map<string, unknown> }>();
 
   constructor(private readonly deps: ConnectionRuntimeDeps) {}
 
@@ -69,14 +71,18 @@ export class ConnectionRuntime {
 
   /**
    * The runtime an adapter instance gets. `saveState` persists its state: the connection's row for
-   * account-level instances, the binding's for wedding-scoped ones of a routing system.
+   * account-level instances, the binding's for wedding-scoped ones of a routing system. Instances
+   * of one connection share `runtime.shared` (one OAuth client for the account), except those
+   * built only to be tried (`options.shared` false).
    */
   runtimeFor(
     i: { integrationId: string; weddingId: string; system: string; connectionId: string; webhookSecret: string },
-    state: Record<string, unknown>, saveState: (next: Record<string, unknown>) => void,
+    state: Record<string, unknown>, saveState: (next: Record<string, unknown>) => void, options: { shared?: boolean } = {},
   ): AdapterRuntime {
     let current = state;
+    const shared = options.shared === false ? undefined : this.shared.get(i.connectionId)?.objects;
     return {
+      ...(shared ? { shared } : {}),
       integrationId: i.integrationId,
       weddingId: i.weddingId,
       webhookUrl: this.webhookUrl(i.system, i.connectionId),
@@ -166,6 +172,9 @@ export class ConnectionRuntime {
    */
   async refresh(connectionId: string): Promise<LiveConnection | undefined> {
     const connection = this.deps.store.connections.get(connectionId);
+    // Clients made under other settings (credentials, token URL) are not reused.
+    const settings = connection ? JSON.stringify([connection.credentials, connection.configuration]) : '';
+    if (this.shared.get(connectionId)?.settings !== settings) this.shared.set(connectionId, { settings, objects: new Map() });
     if (!connection || (connection.status !== 'active' && connection.status !== 'needs_attention') || connection.runMode !== 'in_process') {
       this.live.delete(connectionId);
       return undefined;
@@ -193,6 +202,7 @@ export class ConnectionRuntime {
   }
 
   forget(connectionId: string): LiveConnection | undefined {
+    this.shared.delete(connectionId);
     const live = this.live.get(connectionId);
     this.live.delete(connectionId);
     return live;

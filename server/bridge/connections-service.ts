@@ -105,7 +105,7 @@ export class ConnectionsService {
     try {
       return this.deps.runtime.instantiate(definition, {
         integrationId: p.id, weddingId: p.weddingId, credentials: p.credentials, configuration: p.configuration,
-        runtime: this.deps.runtime.runtimeFor({ integrationId: p.id, weddingId: p.weddingId, system: p.system, connectionId: p.connectionId, webhookSecret: p.webhookSecret }, p.state, () => undefined),
+        runtime: this.deps.runtime.runtimeFor({ integrationId: p.id, weddingId: p.weddingId, system: p.system, connectionId: p.connectionId, webhookSecret: p.webhookSecret }, p.state, () => undefined, { shared: false }),
       });
     } catch (error) {
       if (error instanceof AdapterError) throw new BridgeError('invalid_config', error.message, { cause: error });

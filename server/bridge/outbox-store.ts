@@ -123,6 +123,11 @@ export class OutboxStore {
    * Cancels pushes of one entity to one integration, pending or under way (the system already has
    * that content). A delivery under way that then succeeds is reported as superseded.
    */
+  /** Whether a push of the entity to the integration is pending or under way. */
+  hasActive(integrationId: string, entity: string, entityId: string, kind: string): boolean {
+    return this.activeFor.get(integrationId, entity, entityId, kind) !== undefined;
+  }
+
   cancelPending(integrationId: string, entity: string, entityId: string, kind: string, reason: string): number {
     let n = 0;
     for (const old of (this.activeFor.all(integrationId, entity, entityId, kind) as Row[])) n += this.cancel.run(reason, old.id).changes;
@@ -130,8 +135,23 @@ export class OutboxStore {
   }
 
   /** Due rows, highest priority first, except those of `skipIntegrations`; each returned row is claimed (inflight). */
-  claimDue(now: number, limit: number, skipIntegrations: string[] = []): OutboxRow[] {
-    return this.db.transaction(() => (this.due.all(now, JSON.stringify(skipIntegrations), limit) as Row[]).filter((r) => this.claim.run(r.id).changes === 1).map(toRow))();
+  /**
+   * Claims due rows (highest priority first) of at most `maxIntegrations` integrations not in
+   * `skipIntegrations`; rows of other integrations stay pending, untouched.
+   */
+  claimDue(now: number, limit: number, skipIntegrations: string[] = [], maxIntegrations = Infinity): OutboxRow[] {
+    return this.db.transaction(() => {
+      const chosen = new Set<string>();
+      const out: OutboxRow[] = [];
+      for (const r of this.due.all(now, JSON.stringify(skipIntegrations), limit) as Row[]) {
+        if (!chosen.has(r.integration_id)) {
+          if (chosen.size >= maxIntegrations) continue;
+          chosen.add(r.integration_id);
+        }
+        if (this.claim.run(r.id).changes === 1) out.push(toRow(r));
+      }
+      return out;
+    })();
   }
 
   /** A row of this integration with a higher priority than `priority` is due (an emergency queued during a burst). */

@@ -122,13 +122,13 @@ export class OutboxWorker {
     const now = this.deps.now();
     const cap = this.deps.concurrency ?? 32;
     const free = cap - this.busy.size;
-    const rows = free > 0 ? this.deps.outbox.claimDue(now, BATCH, [...this.busy]) : [];
+    // Only rows of integrations a chain can start for now are claimed: the others stay pending.
+    const rows = free > 0 ? this.deps.outbox.claimDue(now, BATCH, [...this.busy], free) : [];
     const groups = new Map<string, OutboxRow[]>();
     for (const r of rows) {
       const g = groups.get(r.integrationId);
       if (g) g.push(r);
-      else if (groups.size < free) groups.set(r.integrationId, [r]);
-      else this.deps.outbox.defer(r.id, r.nextAttemptAt);
+      else groups.set(r.integrationId, [r]);
     }
     for (const [integrationId, group] of groups) {
       this.busy.add(integrationId);

@@ -112,7 +112,15 @@ export class SyncRequests {
     return ids;
   }
 
-  afterApply(live: LiveIntegration, weddingId: string, doc: Y.Doc, touched: { entity: string; entityId: string }[], pushBack: ApplyOutcome['pushBack'], held: ApplyOutcome['held']): void {
+  /**
+   * After inbound changes were applied for `live`: plans what must go back (`pushBack`), holds what
+   * waits for a person (`held`), and re-plans the entities `touched` (a pending push whose content
+   * the system now has is cancelled). An entity read back unchanged with nothing on its way out
+   * needs nothing, so an idle binding's adapter is not built for it.
+   */
+  afterApply(live: LiveIntegration, weddingId: string, doc: Y.Doc, touched: { entity: string; entityId: string; changed: boolean }[], pushBack: ApplyOutcome['pushBack'], held: ApplyOutcome['held']): void {
+    touched = touched.filter((t) => t.changed || this.ctx.outbox.hasActive(live.integration.id, t.entity, t.entityId, 'entity'));
+    if (!touched.length && !pushBack.length && !held.length) return;
     if (!canPush(live.adapter)) return;
     // Held for a person (a manual conflict): what was on its way to the system waits for the decision.
     for (const { entity, entityId } of held) this.ctx.outbox.cancelPending(live.integration.id, entity, entityId, 'entity', 'held by a pending conflict');
