@@ -7,7 +7,7 @@ import {
 import { AcuityClient, type AppointmentFilters } from './client.ts';
 import { ACUITY_EVENTS, AcuityConfiguration, AcuityCredentials } from './config.ts';
 import {
-  ACUITY_FIELDS, inScope, mapAppointment, parseNotification, planReschedule, signatureMatches,
+  ACUITY_FIELDS, inScope, mapAppointment, parseNotification, planReschedule, reschedulable, signatureMatches,
   type AcuityAppointment,
 } from './mappers.ts';
 
@@ -149,7 +149,7 @@ export function createAcuityAdapter(input: AdapterInput): Adapter {
     },
 
     accepts(change) {
-      return outbound && planReschedule(change) !== null;
+      return outbound && reschedulable(change);
     },
 
     async push(change) {

@@ -203,15 +203,26 @@ export function signatureMatches(rawBody: string, header: string | undefined, ap
 }
 
 /**
+ * Whether a timeline change may go to Acuity at all (the outbox plans it): an upsert of an event
+ * linked to an appointment, with a start. Whether it moved is judged at push time (`planReschedule`),
+ * when the bridge supplies the last synced values.
+ */
+export function reschedulable(change: OutboundChange): boolean {
+  return change.entity === 'timeline' && change.op === 'upsert' && !!change.externalId && !!change.data
+    && typeof change.data.start === 'string' && Number.isFinite(Date.parse(change.data.start));
+}
+
+/**
  * What a timeline push does in Acuity: only a linked appointment's new start is written
  * (`PUT /appointments/{id}/reschedule`); Acuity keeps the type's duration, so the end follows.
+ * Null when the start is what Acuity last had (another field changed: Acuity's own title, notes
+ * and location stay Acuity's).
  */
 export function planReschedule(change: OutboundChange): { id: string; datetime: string } | null {
-  if (change.entity !== 'timeline' || change.op !== 'upsert' || !change.externalId || !change.data) return null;
-  const start = change.data.start;
-  if (typeof start !== 'string' || !Number.isFinite(Date.parse(start))) return null;
+  if (!reschedulable(change)) return null;
+  const start = change.data!.start as string;
   // Without a last synced start there is nothing to say it moved here (an echo of Acuity's own).
   const before = change.base?.start;
   if (typeof before !== 'string' || Date.parse(before) === Date.parse(start)) return null;
-  return { id: change.externalId, datetime: start };
+  return { id: change.externalId!, datetime: start };
 }

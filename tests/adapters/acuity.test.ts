@@ -172,7 +172,10 @@ describe('Acuity adapter against the sandbox', () => {
     expect(result.externalId).toBe(String(appt.id));
     expect(s.appointments.get(appt.id)!.datetime).toBe('2027-03-06T14:00:00+0000');
     expect(result.changes).toEqual([expect.objectContaining({ data: expect.objectContaining({ end: '2027-03-06T15:30:00+00:00' }) })]);
-    expect(adapter.accepts!({ ...moved, base: { start: moved.data!.start } }, ctx.wedding)).toBe(false);
+    // A change of another field (same start as Acuity has) is planned but writes nothing.
+    const before = s.http.requests.length;
+    expect(await adapter.push!({ ...moved, base: { start: moved.data!.start } }, ctx)).toEqual({ externalId: String(appt.id) });
+    expect(s.http.requests.length).toBe(before);
     expect(adapter.accepts!({ ...moved, externalId: null }, ctx.wedding)).toBe(false);
     expect(adapter.accepts!({ ...moved, op: 'delete', data: null }, ctx.wedding)).toBe(false);
   });

@@ -17,7 +17,7 @@ describe('a photographer\'s Acuity account serves every wedding of the studio', 
     const t = await startTestServer({ env });
     const s = await startAcuity();
     try {
-      const { alex, lens } = await studio(t, WEDDINGS);
+      const { pat, alex, lens } = await studio(t, WEDDINGS);
       const as = { 'w-ana': await alex.accessToken('w-ana'), 'w-chloe': await alex.accessToken('w-chloe') };
 
       // Wrong credentials are refused before anything is stored.
@@ -68,10 +68,23 @@ describe('a photographer\'s Acuity account serves every wedding of the studio', 
       expect(Date.parse(ana.doc.getEvent(id)!.end)).toBe(Date.parse('2027-03-13T16:30:00Z'));
       expect(ana.doc.listEvents()).toHaveLength(2);
 
-      // ── the photographer moves it in the wedding: Acuity reschedules the appointment ──
-      ana.doc.upsertEvent({ id, start: '2027-03-13T16:00:00+00:00', end: '2027-03-13T17:30:00+00:00' });
-      await ana.whenAcknowledged();
+      // ── the planner moves it in the wedding: Acuity reschedules the appointment ──
+      const planner = await t.connect('w-ana', await pat.accessToken('w-ana'));
+      await planner.whenSynced();
+      planner.doc.upsertEvent({ id, start: '2027-03-13T16:00:00+00:00', end: '2027-03-13T17:30:00+00:00' });
+      await planner.whenAcknowledged();
       await waitFor(() => parseDate(s.appointments.get(appt.id)!.datetime) === Date.parse('2027-03-13T16:00:00Z'), 'the appointment rescheduled in Acuity');
+
+      // Acuity's own notification of that reschedule comes back and changes nothing.
+      await waitFor(() => s.sent.filter((d) => d.event === 'appointment.rescheduled').length === 2, 'Acuity\'s echo delivered');
+      await waitFor(() => Date.parse(ana.doc.getEvent(id)?.start ?? '') === Date.parse('2027-03-13T16:00:00Z'), 'the move kept');
+      expect(Date.parse(ana.doc.getEvent(id)!.end)).toBe(Date.parse('2027-03-13T17:30:00Z'));
+
+      // ── a booking without a reference, on Chloe & Dev's day and naming Chloe, is matched by date and name ──
+      await s.book({ firstName: 'Chloe', lastName: 'Park', datetime: '2027-07-03T10:00:00-04:00', timezone: 'America/New_York', duration: 60, type: 'Venue walkthrough', location: 'Hudson Loft' });
+      await waitFor(() => chloe.doc.listEvents().some((e) => e.title === 'Venue walkthrough: Chloe Park'), 'the walkthrough in Chloe & Dev\'s timeline');
+      expect(chloe.doc.listEvents().find((e) => e.title === 'Venue walkthrough: Chloe Park')!.start).toBe('2027-07-03T10:00:00-04:00');
+      expect(ana.doc.listEvents().some((e) => e.title.startsWith('Venue walkthrough'))).toBe(false);
 
       // ── the couple cancels: the event leaves the timeline ──
       await s.cancel(appt.id);
@@ -82,6 +95,7 @@ describe('a photographer\'s Acuity account serves every wedding of the studio', 
       const gone = await api(t, `/api/connections/${connected.body.connectionId}`, as['w-ana'], { method: 'DELETE' });
       expect(gone.status).toBeLessThan(300);
       await waitFor(() => s.webhooks.size === 0, 'the webhooks deleted');
+      await planner.destroy();
       await ana.destroy();
       await chloe.destroy();
     } finally {
