@@ -57,8 +57,8 @@ export class AcuitySandbox {
   readonly appointments = new Map<number, AcuityAppointment>();
   readonly webhooks = new Map<number, { id: number; event: AcuityEvent; target: string; status: 'active' }>();
   readonly sent: SentWebhook[] = [];
-  /** Answer the next `count` API requests 429 with this Retry-After (seconds). */
-  private rateLimits: { count: number; retryAfter?: string }[] = [];
+  /** Answer the next `count` API requests (whose path matches) 429 with this Retry-After (seconds). */
+  private rateLimits: { count: number; retryAfter?: string; path?: RegExp }[] = [];
   private nextId = 4_100_000;
   private nextWebhook = 1;
   accountZone = 'Europe/London';
@@ -80,8 +80,13 @@ export class AcuitySandbox {
     return this.http.stop();
   }
 
-  rateLimitNext(count: number, retryAfter?: string): void {
-    this.rateLimits.push({ count, ...(retryAfter !== undefined ? { retryAfter } : {}) });
+  rateLimitNext(count: number, retryAfter?: string, path?: RegExp): void {
+    this.rateLimits.push({ count, ...(retryAfter !== undefined ? { retryAfter } : {}), ...(path ? { path } : {}) });
+  }
+
+  /** The id the next booking gets. */
+  get nextAppointmentId(): number {
+    return this.nextId;
   }
 
   /** The client books (fires `appointment.scheduled` and `appointment.changed`). */
@@ -151,7 +156,7 @@ export class AcuitySandbox {
 
   private handle(req: SandboxRequest): SandboxResponse {
     if (!req.path.startsWith('/api/v1/')) return this.error(404, 'not_found', 'Not found');
-    const limit = this.rateLimits.find((r) => r.count > 0);
+    const limit = this.rateLimits.find((r) => r.count > 0 && (!r.path || r.path.test(req.path)));
     if (limit) {
       limit.count--;
       return this.error(429, 'too_many_requests', 'Too many requests', limit.retryAfter !== undefined ? { 'retry-after': limit.retryAfter } : {});

@@ -81,10 +81,14 @@ describe('a photographer\'s Acuity account serves every wedding of the studio', 
       expect(Date.parse(ana.doc.getEvent(id)!.end)).toBe(Date.parse('2027-03-13T17:30:00Z'));
 
       // ── a booking without a reference, on Chloe & Dev's day and naming Chloe, is matched by date and name ──
-      await s.book({ firstName: 'Chloe', lastName: 'Park', datetime: '2027-07-03T10:00:00-04:00', timezone: 'America/New_York', duration: 60, type: 'Venue walkthrough', location: 'Hudson Loft' });
+      // Acuity rate-limits the read-back of the first delivery: it is answered 5xx (Acuity delivers again), and
+      // the `changed` delivery of the same booking brings it in.
+      s.rateLimitNext(1, '2', new RegExp(`/appointments/${s.nextAppointmentId}$`));
+      const walk = await s.book({ firstName: 'Chloe', lastName: 'Park', datetime: '2027-07-03T10:00:00-04:00', timezone: 'America/New_York', duration: 60, type: 'Venue walkthrough', location: 'Hudson Loft' });
       await waitFor(() => chloe.doc.listEvents().some((e) => e.title === 'Venue walkthrough: Chloe Park'), 'the walkthrough in Chloe & Dev\'s timeline');
       expect(chloe.doc.listEvents().find((e) => e.title === 'Venue walkthrough: Chloe Park')!.start).toBe('2027-07-03T10:00:00-04:00');
       expect(ana.doc.listEvents().some((e) => e.title.startsWith('Venue walkthrough'))).toBe(false);
+      expect(s.sent.filter((d) => new URLSearchParams(d.body).get('id') === String(walk.id)).map((d) => [d.event, d.status >= 500 ? '5xx' : d.status])).toEqual([['appointment.scheduled', '5xx'], ['appointment.changed', 200]]);
 
       // ── the couple cancels: the event leaves the timeline ──
       await s.cancel(appt.id);
