@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AdapterError, type Adapter, type AdapterRuntime, type Egress, type OutboundChange, type WebhookRequest } from '../../adapters/core/index.ts';
+import { AdapterError, type AdapterRuntime, type Egress, type OutboundChange, type WebhookRequest } from '../../adapters/core/index.ts';
 import { acuityAdapter } from '../../adapters/acuity/index.ts';
 import { acuitySignature, mapAppointment, parseAcuityDateTime, parseNotification, parseWallClock, type AcuityAppointment } from '../../adapters/acuity/mappers.ts';
 import { AcuitySandbox, startAcuity } from '../../adapters/acuity/sandbox.ts';
@@ -154,6 +154,10 @@ describe('Acuity adapter against the sandbox', () => {
     expect(limited).toMatchObject({ code: 'rate_limited', extra: { status: 429, retryAfterMs: 7000 } });
     s.rateLimitNext(1);
     expect((await rejection(adapter.testConnection())).extra.retryAfterMs).toBeUndefined();
+    s.http.failNext(1, 503);
+    expect((await rejection(adapter.testConnection())).code).toBe('transient');
+    const unreachable = make(s, { apiBase: 'http://127.0.0.1:9/api/v1' }).adapter;
+    expect((await rejection(unreachable.testConnection())).code).toBe('transient');
     const push = (start: string, externalId = '999999'): OutboundChange => ({ op: 'upsert', entity: 'timeline', entityId: 'e1', externalId, data: { start }, version: null, base: { start: '2027-03-06T11:00:00Z' } });
     const missing = await rejection(adapter.push!(push('2027-03-06T12:00:00Z'), { idempotencyKey: 'k', wedding: { weddingId: 'w', meta: {}, vendors: {} } }));
     expect(missing.code).toBe('gone');
@@ -249,4 +253,3 @@ describe('Acuity mapping', () => {
   });
 });
 
-export type { Adapter };
