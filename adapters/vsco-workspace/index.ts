@@ -58,7 +58,7 @@ export function createVscoAdapter(input: AdapterInput): Adapter {
   const wanted = (job: VscoJob) => !job.stage || (config.stages as readonly string[]).includes(job.stage);
 
   async function jobChanges(job: VscoJob): Promise<InboundChange[]> {
-    return wanted(job) ? mapJob(job, await couple(job.id)) : [];
+    return wanted(job) ? mapJob(job, await couple(job.id), config.timeZone) : [];
   }
 
   /** What a hook delivery stands for, read back from VSCO. */

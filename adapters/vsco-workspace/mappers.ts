@@ -40,12 +40,15 @@ export function locationText(l: VscoLocation | null | undefined): string {
 
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 
-/** The routing hints a job gives: its event date, the couple's names, its location. */
-export function jobHints(job: VscoJob, couple: string): RoutingHints {
+/**
+ * The routing hints a job gives: its event date, the couple's names, its location, and the zone
+ * its dates are in (the studio's: VSCO gives jobs none of their own).
+ */
+export function jobHints(job: VscoJob, couple: string, timeZone?: string): RoutingHints {
   const date = str(job.eventDate).slice(0, 10);
   const venue = locationText(job.location);
   const text = couple || str(job.name) || str(job.title);
-  return { ...(ISO_DATE.test(date) ? { date } : {}), ...(text ? { text } : {}), ...(venue ? { venue } : {}) };
+  return { ...(ISO_DATE.test(date) ? { date } : {}), ...(text ? { text } : {}), ...(venue ? { venue } : {}), ...(timeZone ? { timeZone } : {}) };
 }
 
 /**
@@ -54,8 +57,8 @@ export function jobHints(job: VscoJob, couple: string): RoutingHints {
  * job id as `reference`. Only the meta record carries the hints a new wedding is made from, so
  * that one job makes one wedding (the guest count follows it through the reference).
  */
-export function mapJob(job: VscoJob, couple: string): InboundChange[] {
-  const hints = jobHints(job, couple);
+export function mapJob(job: VscoJob, couple: string, timeZone?: string): InboundChange[] {
+  const hints = jobHints(job, couple, timeZone);
   const meta: Record<string, unknown> = {};
   if (hints.text) meta.title = clipText(hints.text, 200);
   if (hints.date) meta.date = hints.date;

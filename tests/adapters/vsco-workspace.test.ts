@@ -85,7 +85,7 @@ describe('VSCO Workspace adapter against its sandbox', () => {
     const parsed = a.parseWebhook!(delivery);
     expect(parsed.pull).toBeUndefined();
     expect(parsed.changes).toEqual([
-      { op: 'upsert', entity: 'meta', externalId: job.id, entityId: '_', reference: job.id, data: { title: 'Maria Lopez & Tom Berg', date: '2027-09-18', venue: 'Old Mill, Hudson' }, hints: { date: '2027-09-18', text: 'Maria Lopez & Tom Berg', venue: 'Old Mill, Hudson' } },
+      { op: 'upsert', entity: 'meta', externalId: job.id, entityId: '_', reference: job.id, data: { title: 'Maria Lopez & Tom Berg', date: '2027-09-18', venue: 'Old Mill, Hudson' }, hints: { date: '2027-09-18', text: 'Maria Lopez & Tom Berg', venue: 'Old Mill, Hudson', timeZone: 'UTC' } },
       { op: 'upsert', entity: 'guests', externalId: job.id, entityId: '_', reference: job.id, data: { count: 120 } },
     ]);
     // Without what verifyWebhook read back (another process, a lost state), parse asks for a pull.
