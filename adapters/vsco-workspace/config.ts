@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ConflictStrategies, EntityId } from '../../schema/index.ts';
+import { isKnownTimeZone } from '../core/calendar-time.ts';
 
 /**
  * REST hook events this adapter subscribes to (`POST /rest-hook`, one subscription per event:
@@ -33,7 +34,7 @@ export const VscoConfiguration = z.object({
    * IANA zone for sessions that name none (VSCO then means the studio's zone, which the API gives
    * only as a `timezoneId`). @default UTC
    */
-  timeZone: z.string().min(1).max(64).refine((z_) => { try { new Intl.DateTimeFormat('en-US', { timeZone: z_ }); return true; } catch { return false; } }, 'an IANA time zone, e.g. Europe/London').default('UTC'),
+  timeZone: z.string().min(1).max(64).refine(isKnownTimeZone, 'an IANA time zone, e.g. Europe/London').default('UTC'),
   /** Which job stages stand for a wedding. @default every stage (lead, booked, fulfillment, completed) */
   stages: z.array(z.enum(['lead', 'booked', 'fulfillment', 'completed'])).min(1).default(['lead', 'booked', 'fulfillment', 'completed']),
   /** Largest page asked for (`pageSize`, VSCO accepts 10–100). @default 100 */

@@ -29,7 +29,8 @@ function adapter(sb: VscoSandbox, options: { credentials?: unknown; configuratio
 }
 
 const hookRequest = (url: string, body: unknown): WebhookRequest => ({ method: 'POST', url, headers: { 'content-type': 'application/json' }, rawBody: typeof body === 'string' ? body : JSON.stringify(body), receivedAt: Date.now() });
-const of = (changes: InboundChange[], entity: string) => changes.filter((c) => c.op === 'upsert' && c.entity === entity);
+type Upsert = Extract<InboundChange, { op: 'upsert' }>;
+const of = (changes: InboundChange[], entity: string): Upsert[] => changes.filter((c): c is Upsert => c.op === 'upsert' && c.entity === entity);
 
 describe('VSCO Workspace adapter against its sandbox', () => {
   it('reads every page of a list, then only what changed since the cursor', async () => {
@@ -38,7 +39,7 @@ describe('VSCO Workspace adapter against its sandbox', () => {
     for (let i = 0; i < 25; i++) await sb.createJob({ name: `Job ${i}`, eventDate: '2027-06-12', guestCount: i }, [{ firstName: `A${i}`, lastName: 'Smith' }]);
     const first = await a.pull!({ cursor: null, full: true });
     expect(of(first.changes, 'meta')).toHaveLength(25);
-    expect(of(first.changes, 'guests').map((c) => (c as { data: { count: number } }).data.count).sort((x, y) => x - y)).toEqual([...Array(25).keys()]);
+    expect(of(first.changes, 'guests').map((c) => c.data.count as number).sort((x, y) => x - y)).toEqual([...Array(25).keys()]);
     const jobPages = sb.requests.filter((r) => r.path === '/api/v2/job').map((r) => r.query.get('page'));
     expect(jobPages).toEqual(['1', '2', '3']);
     expect(first.cursor).toBeTruthy();
@@ -53,6 +54,12 @@ describe('VSCO Workspace adapter against its sandbox', () => {
     expect(of(next.changes, 'guests')).toContainEqual(expect.objectContaining({ externalId: someJob.id, data: { count: 140 }, reference: someJob.id }));
     expect(sb.requests.slice(before).filter((r) => r.path === '/api/v2/job')).toHaveLength(1);
     expect(Date.parse(next.cursor!)).toBeGreaterThan(Date.parse(first.cursor!));
+    // Galleries have no hooks: a delivery shows up in the next pull as a notice naming the job.
+    const gallery = sb.addGallery({ jobId: someJob.id, name: 'Ana & Ben — the day', status: 'draft' });
+    expect((await a.pull!({ cursor: next.cursor, full: false })).notices).toBeUndefined();
+    sb.updateGallery(gallery.id, { status: 'delivered', url: 'https://gallery.example/ab' });
+    const delivered = await a.pull!({ cursor: next.cursor, full: false });
+    expect(delivered.notices).toEqual([`gallery "Ana & Ben — the day" delivered for job ${someJob.id}: https://gallery.example/ab`]);
   });
 
   it('turns refusals into typed errors: 401, 429 with Retry-After, 5xx, 404; page sizes VSCO refuses are never asked for', async () => {
@@ -67,6 +74,8 @@ describe('VSCO Workspace adapter against its sandbox', () => {
     await expect(a.push!({ op: 'upsert', entity: 'timeline', entityId: 'ceremony', externalId: 'NOSUCHSESSION', data: { start: '2027-06-12T14:00:00Z', end: '2027-06-12T15:00:00Z' }, version: null }, { idempotencyKey: 'k', wedding: { weddingId: 'w', meta: {}, vendors: {} } }))
       .rejects.toMatchObject({ code: 'permanent', extra: { status: 404 } });
     expect(() => adapter(sb, { configuration: { pageSize: 500 } })).toThrow(AdapterError);
+    expect(() => adapter(sb, { configuration: { timeZone: 'Mars/Olympus' } })).toThrow(/timeZone/);
+    expect(() => adapter(sb, { configuration: { apiBaseUrl: 'https://tave.io/v2' } })).not.toThrow();
     expect(() => adapter(sb, { credentials: { apiKey: sb.apiKey, accessToken: 'x' } })).toThrow(/credentials/);
   });
 
@@ -143,6 +152,14 @@ describe('VSCO Workspace mappings', () => {
         expect(back.op === 'upsert' && Date.parse(back.data.end as string)).toBe(end);
       },
     ), { numRuns: 300 });
+  });
+
+  it('reads an all-day session as midnight to the next midnight in its zone, and skips sessions of no job', () => {
+    expect(mapSession({ id: 'E', jobId: 'J', name: 'Engagement shoot', allDay: true, startDate: '2027-03-31', endDate: '2027-03-31', timezoneName: 'Europe/Paris' }, 'UTC')).toMatchObject({ data: { start: '2027-03-31T00:00:00+02:00', end: '2027-04-01T00:00:00+02:00', category: 'photos' } });
+    expect(mapSession({ id: 'E', name: 'Ceremony', startDate: '2027-03-31', startTime: '10:00' }, 'UTC')).toBeNull();
+    expect(mapSession({ id: 'E', jobId: 'J', name: 'Ceremony', startDate: 'soon' }, 'UTC')).toBeNull();
+    // No zone of its own: the configured one.
+    expect(mapSession({ id: 'E', jobId: 'J', name: 'Reception', startDate: '2027-07-03', startTime: '18:00', endTime: '23:00' }, 'America/New_York')).toMatchObject({ data: { start: '2027-07-03T18:00:00-04:00', end: '2027-07-03T23:00:00-04:00', category: 'reception' } });
   });
 
   it('names the couple from the job\'s clients, primary first; reads statuses, amounts and deliveries', () => {
