@@ -32,4 +32,5 @@ export const ADAPTERS: readonly AdapterModule[] = [
   lazy('teams', () => import('./teams/index.ts'), (m) => m.teamsAdapter),
   // CRMs, venues and booking tools (issue 13).
   lazy('acuity', () => import('./acuity/index.ts'), (m) => m.acuityAdapter),
+  lazy('vsco-workspace', () => import('./vsco-workspace/index.ts'), (m) => m.vscoWorkspaceAdapter),
 ];

@@ -8,6 +8,7 @@ import { PAYPAL_FIELDS } from '../../adapters/paypal/mappers.ts';
 import { SQUARE_FIELDS } from '../../adapters/square/mappers.ts';
 import { STRIPE_FIELDS } from '../../adapters/stripe/mappers.ts';
 import { WEBHOOK_FIELDS, toChanges } from '../../adapters/webhooks/mappers.ts';
+import { VSCO_FIELDS, mapJob, mapPayment, mapSession } from '../../adapters/vsco-workspace/mappers.ts';
 import { ADAPTERS } from '../../adapters/registry.ts';
 import { ROLES, WeddingDoc, type Role } from '../../schema/index.ts';
 import type { Connector } from '../../server/auth/inbound-rights.ts';
@@ -37,7 +38,7 @@ type Entity = SyncEntity | 'messages';
 interface Case { entity: Entity; kind: Kind; target: Target; uid: number }
 
 /** The kinds of change each adapter's mappers produce, per entity (see each adapter's toChanges / parse functions). */
-interface Source { system: string; fields: Partial<Record<SyncEntity, readonly string[]>>; kinds: Partial<Record<Entity, Kind[]>>; mapper: 'webhooks' | 'calendar' | 'payments' | 'twilio' }
+interface Source { system: string; fields: Partial<Record<SyncEntity, readonly string[]>>; kinds: Partial<Record<Entity, Kind[]>>; mapper: 'webhooks' | 'calendar' | 'payments' | 'twilio' | 'vsco' }
 const CALENDAR_KINDS: Kind[] = ['create', 'update', 'reassign', 'delete', 'absent-delete'];
 const SOURCES: Source[] = [
   {
@@ -51,6 +52,7 @@ const SOURCES: Source[] = [
   { system: 'square', fields: SQUARE_FIELDS, mapper: 'payments', kinds: { payments: ['create', 'update', 'reassign'] } },
   { system: 'paypal', fields: PAYPAL_FIELDS, mapper: 'payments', kinds: { payments: ['create', 'update', 'reassign'] } },
   { system: 'twilio', fields: {}, mapper: 'twilio', kinds: { messages: ['delivery'] } },
+  { system: 'vsco-workspace', fields: VSCO_FIELDS, mapper: 'vsco', kinds: { meta: ['update'], guests: ['update'], timeline: ['update'], payments: ['create', 'update', 'reassign'] } },
 ];
 
 const TARGETS: Record<Entity, Target[]> = {
@@ -121,6 +123,15 @@ function changeOf(source: Source, c: Case): InboundChange {
       { weddingId: 'w1', options: CalendarSyncOptions.parse({ importEvents: 'all' }), zone: 'Europe/London' },
     );
     return change!;
+  }
+  if (source.mapper === 'vsco') {
+    // A job (meta, guests), a session (timeline) and a payment through the VSCO Workspace mappers.
+    if (c.entity === 'meta') return mapJob({ id: `ext-${id}`, name: 'Changed' }, '')[0]!;
+    if (c.entity === 'guests') return mapJob({ id: `ext-${id}`, guestCount: 120 }, '')[1]!;
+    if (c.entity === 'timeline') return mapSession({ id: `ext-${id}`, jobId: 'J1', name: 'Moved', startDate: '2027-06-12', startTime: '10:00', endTime: '11:00', timezoneName: 'Europe/London' }, 'UTC')!;
+    const vendorId = c.kind === 'reassign' ? (c.target === 'own' ? OTHER : V) : c.target === 'own' ? V : OTHER;
+    const change = mapPayment({ id: `ext-${id}`, jobId: 'J1', amount: c.kind === 'update' ? 2_500 : 10_000, currencyCode: 'GBP', status: c.kind === 'update' ? 'completed' : 'pending' }, vendorId)!;
+    return c.kind === 'create' ? { ...change, entityId: id } as InboundChange : change;
   }
   if (source.mapper === 'payments') {
     const vendorId = c.kind === 'reassign' ? (c.target === 'own' ? OTHER : V) : c.target === 'own' ? V : OTHER;
