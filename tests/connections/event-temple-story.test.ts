@@ -101,12 +101,29 @@ describe('a venue on Event Temple keeps its weddings and every vendor\'s calenda
     // Ana & Ben's wedding got none of it.
     expect(ana.doc.listEvents().some((e) => e.title === 'Reception')).toBe(false);
 
+    // ── the planner moves the wedding on; a later change of the booking keeps the planner's status ──
+    ana.doc.setMeta({ status: 'final_details' });
+    await ana.whenAcknowledged();
+    et.updateBooking(booking, { guest_count: 126 });
+    await api(t, '/api/integrations/sync/w-ana', planner, { json: { systems: ['event-temple'] } });
+    await waitFor(() => ana.doc.getGuests().count === 126, 'the new guest count');
+    expect(ana.doc.getMeta().status).toBe('final_details');
+
+    // ── an event deleted in Event Temple leaves the timeline on a full read ──
+    const drinks = et.createEvent(booking, { name: 'Drinks', start_time: '2027-06-12T16:30:00', end_time: '2027-06-12T18:00:00', space: 'Terrace' });
+    await api(t, '/api/integrations/sync/w-ana', planner, { json: { systems: ['event-temple'] } });
+    await waitFor(() => ana.doc.listEvents().some((e) => e.title === 'Drinks'), 'the drinks in the timeline');
+    et.deleteEvent(drinks);
+    await api(t, '/api/integrations/sync/w-ana', planner, { json: { systems: ['event-temple'], syncType: 'full' } });
+    await waitFor(() => !ana.doc.listEvents().some((e) => e.title === 'Drinks'), 'the deleted drinks gone from the timeline');
+    expect(ceremony()).toBeTruthy();
+
     // ── the booking is lost: the wedding says so and keeps everything ──
     et.updateBooking(booking, { status: 'lost' });
     await api(t, '/api/integrations/sync/w-ana', planner, { json: { systems: ['event-temple'] } });
     await waitFor(() => ana.doc.getMeta().status === 'cancelled', 'the lost booking in the wedding\'s status');
     expect(ceremony()).toBeTruthy();
-    expect(ana.doc.getGuests().count).toBe(120);
+    expect(ana.doc.getGuests().count).toBe(126);
     const audit = await api<AuditResponse>(t, '/api/integrations/wedding/w-ana/audit', planner);
     expect(audit.body.entries.some((e) => e.action === 'pull.ignored' && JSON.stringify(e.detail).includes(`booking ${booking}`))).toBe(true);
 
