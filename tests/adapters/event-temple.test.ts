@@ -14,8 +14,8 @@ let et: EventTempleSandbox;
 beforeAll(async () => { et = await new EventTempleSandbox().start(); });
 afterAll(async () => { await et.stop(); });
 
-function adapter(configuration: Record<string, unknown> = {}, credentials: Record<string, unknown> = { apiKey: et.apiKey, orgId: et.orgId }, weddingId = ''): Adapter {
-  return eventTempleAdapter.create({ integrationId: 'con_et', weddingId, credentials, configuration: { apiBase: et.url, timeZone: 'Europe/London', venueName: 'Kew Barn', ...configuration }, runtime: runtime(weddingId) });
+function adapter(configuration: Record<string, unknown> = {}, credentials: Record<string, unknown> = { apiKey: et.apiKey, orgId: et.orgId }, weddingId = ''): Adapter & Required<Pick<Adapter, 'pull' | 'push' | 'accepts'>> {
+  return eventTempleAdapter.create({ integrationId: 'con_et', weddingId, credentials, configuration: { apiBase: et.url, timeZone: 'Europe/London', venueName: 'Kew Barn', ...configuration }, runtime: runtime(weddingId) }) as Adapter & Required<Pick<Adapter, 'pull' | 'push' | 'accepts'>>;
 }
 
 const upserts = (changes: InboundChange[]) => changes.filter((c): c is Extract<InboundChange, { op: 'upsert' }> => c.op === 'upsert');
@@ -110,17 +110,17 @@ describe('Event Temple adapter against its sandbox', () => {
     const e = et.createEvent(b, { name: 'Reception', start_time: '2027-07-03T18:00:00+01:00', end_time: '2027-07-03T23:00:00+01:00' });
     const wedding = adapter({}, undefined, 'w-push');
     const change: OutboundChange = { op: 'upsert', entity: 'timeline', entityId: 'reception', externalId: e, version: null, data: { title: 'Party', start: '2027-07-03T18:30:00Z', end: '2027-07-03T23:30:00Z', location: 'Lawn' } };
-    expect(wedding.accepts!(change, { weddingId: 'w-push', meta: {}, vendors: {} })).toBe(true);
-    expect(wedding.accepts!({ ...change, externalId: null }, { weddingId: 'w-push', meta: {}, vendors: {} })).toBe(false);
-    expect(wedding.accepts!({ ...change, op: 'delete', data: null }, { weddingId: 'w-push', meta: {}, vendors: {} })).toBe(false);
+    expect(wedding.accepts(change, { weddingId: 'w-push', meta: {}, vendors: {} })).toBe(true);
+    expect(wedding.accepts({ ...change, externalId: null }, { weddingId: 'w-push', meta: {}, vendors: {} })).toBe(false);
+    expect(wedding.accepts({ ...change, op: 'delete', data: null }, { weddingId: 'w-push', meta: {}, vendors: {} })).toBe(false);
     expect(adapter().capabilities).not.toContain('push');
-    expect(adapter({ direction: 'inbound' }, undefined, 'w-push').accepts!(change, { weddingId: 'w-push', meta: {}, vendors: {} })).toBe(false);
-    const result = await wedding.push!(change, { idempotencyKey: 'k', wedding: { weddingId: 'w-push', meta: {}, vendors: {} } });
+    expect(adapter({ direction: 'inbound' }, undefined, 'w-push').accepts(change, { weddingId: 'w-push', meta: {}, vendors: {} })).toBe(false);
+    const result = await wedding.push(change, { idempotencyKey: 'k', wedding: { weddingId: 'w-push', meta: {}, vendors: {} } });
     expect(result.externalId).toBe(e);
     expect(result.version).toBe(et.event(e)!.updated_at);
     expect(et.patches.at(-1)).toEqual({ id: e, attributes: { start_time: '2027-07-03T19:30:00+01:00', end_time: '2027-07-04T00:30:00+01:00' } });
     expect(et.event(e)!.name).toBe('Reception');
-    const gone = await wedding.push!({ ...change, externalId: '999999' }, { idempotencyKey: 'k2', wedding: { weddingId: 'w-push', meta: {}, vendors: {} } }).then(() => null, (x: unknown) => x as AdapterError);
+    const gone = await wedding.push({ ...change, externalId: '999999' }, { idempotencyKey: 'k2', wedding: { weddingId: 'w-push', meta: {}, vendors: {} } }).then(() => null, (x: unknown) => x as AdapterError);
     expect(gone?.code).toBe('permanent');
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { startEventTempleSandbox } from '../../adapters/event-temple/sandbox.ts';
-import type { AuditResponse, ConnectionResult, UnmatchedSummary } from '../../schema/index.ts';
+import type { AuditEntry, ConnectionResult, UnmatchedSummary } from '../../schema/index.ts';
 import { startSandboxes } from '../calendar/helpers.ts';
 import { seedWedding } from '../comms/helpers.ts';
 import { signedIn, workspaceWith } from '../helpers/people.ts';
@@ -124,7 +124,7 @@ describe('a venue on Event Temple keeps its weddings and every vendor\'s calenda
     await waitFor(() => ana.doc.getMeta().status === 'cancelled', 'the lost booking in the wedding\'s status');
     expect(ceremony()).toBeTruthy();
     expect(ana.doc.getGuests().count).toBe(126);
-    const audit = await api<AuditResponse>(t, '/api/integrations/wedding/w-ana/audit', planner);
+    const audit = await api<{ entries: AuditEntry[] }>(t, '/api/integrations/wedding/w-ana/audit', planner);
     expect(audit.body.entries.some((e) => e.action === 'pull.ignored' && JSON.stringify(e.detail).includes(`booking ${booking}`))).toBe(true);
 
     await Promise.all([ana.destroy(), mine.destroy()]);
