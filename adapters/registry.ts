@@ -33,4 +33,5 @@ export const ADAPTERS: readonly AdapterModule[] = [
   // CRMs, venues and booking tools (issue 13).
   lazy('acuity', () => import('./acuity/index.ts'), (m) => m.acuityAdapter),
   lazy('vsco-workspace', () => import('./vsco-workspace/index.ts'), (m) => m.vscoWorkspaceAdapter),
+  lazy('event-temple', () => import('./event-temple/index.ts'), (m) => m.eventTempleAdapter),
 ];

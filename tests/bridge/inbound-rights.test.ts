@@ -6,6 +6,7 @@ import { CALENDAR_FIELDS, CalendarSyncOptions, toTimelineChange } from '../../ad
 import { contentHash, project, type InboundChange, type SyncEntity } from '../../adapters/core/index.ts';
 import { PAYPAL_FIELDS } from '../../adapters/paypal/mappers.ts';
 import { SQUARE_FIELDS } from '../../adapters/square/mappers.ts';
+import { EVENT_TEMPLE_FIELDS, mapBooking, mapEvent } from '../../adapters/event-temple/mappers.ts';
 import { STRIPE_FIELDS } from '../../adapters/stripe/mappers.ts';
 import { WEBHOOK_FIELDS, toChanges } from '../../adapters/webhooks/mappers.ts';
 import { VSCO_FIELDS, mapJob, mapPayment, mapSession } from '../../adapters/vsco-workspace/mappers.ts';
@@ -38,7 +39,7 @@ type Entity = SyncEntity | 'messages';
 interface Case { entity: Entity; kind: Kind; target: Target; uid: number }
 
 /** The kinds of change each adapter's mappers produce, per entity (see each adapter's toChanges / parse functions). */
-interface Source { system: string; fields: Partial<Record<SyncEntity, readonly string[]>>; kinds: Partial<Record<Entity, Kind[]>>; mapper: 'webhooks' | 'calendar' | 'payments' | 'twilio' | 'vsco' }
+interface Source { system: string; fields: Partial<Record<SyncEntity, readonly string[]>>; kinds: Partial<Record<Entity, Kind[]>>; mapper: 'webhooks' | 'calendar' | 'payments' | 'twilio' | 'vsco' | 'venue' }
 const CALENDAR_KINDS: Kind[] = ['create', 'update', 'reassign', 'delete', 'absent-delete'];
 const SOURCES: Source[] = [
   {
@@ -53,6 +54,8 @@ const SOURCES: Source[] = [
   { system: 'paypal', fields: PAYPAL_FIELDS, mapper: 'payments', kinds: { payments: ['create', 'update', 'reassign'] } },
   { system: 'twilio', fields: {}, mapper: 'twilio', kinds: { messages: ['delivery'] } },
   { system: 'vsco-workspace', fields: VSCO_FIELDS, mapper: 'vsco', kinds: { meta: ['update'], guests: ['update'], timeline: ['update'], payments: ['create', 'update', 'reassign'] } },
+  // Event Temple creates timeline events only through routing (which assigns the binding's vendor, as for calendars).
+  { system: 'event-temple', fields: EVENT_TEMPLE_FIELDS, mapper: 'venue', kinds: { timeline: ['update', 'absent-delete'], meta: ['update'], guests: ['update'] } },
 ];
 
 const TARGETS: Record<Entity, Target[]> = {
@@ -132,6 +135,15 @@ function changeOf(source: Source, c: Case): InboundChange {
     const vendorId = c.kind === 'reassign' ? (c.target === 'own' ? OTHER : V) : c.target === 'own' ? V : OTHER;
     const change = mapPayment({ id: `ext-${id}`, jobId: 'J1', amount: c.kind === 'update' ? 2_500 : 10_000, currencyCode: 'GBP', status: c.kind === 'update' ? 'completed' : 'pending' }, vendorId)!;
     return c.kind === 'create' ? { ...change, entityId: id } as InboundChange : change;
+  }
+  if (source.mapper === 'venue') {
+    const ctx = { timeZone: 'Europe/London', venueName: '' };
+    if (c.kind === 'absent-delete') return { op: 'delete', entity: 'timeline', externalId: `ext-${id}`, entityId: id, absent: true };
+    if (c.entity === 'timeline') {
+      return mapEvent({ id: `ext-${id}`, type: 'events', attributes: { name: 'Moved', start_time: '2027-06-12T10:00:00', end_time: '2027-06-12T11:00:00' }, relationships: { booking: { data: { type: 'bookings', id: '7' } } } }, new Map(), ctx)!;
+    }
+    const booking = mapBooking({ id: '7', type: 'bookings', attributes: { name: 'Changed', guest_count: 120 } }, new Map(), ctx);
+    return booking.changes.find((x) => x.op === 'upsert' && x.entity === c.entity)!;
   }
   if (source.mapper === 'payments') {
     const vendorId = c.kind === 'reassign' ? (c.target === 'own' ? OTHER : V) : c.target === 'own' ? V : OTHER;
