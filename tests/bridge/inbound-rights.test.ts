@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { CALENDAR_FIELDS, CalendarSyncOptions, toTimelineChange } from '../../adapters/core/calendar.ts';
 import { contentHash, project, type InboundChange, type SyncEntity } from '../../adapters/core/index.ts';
+import { ACUITY_FIELDS, mapAppointment } from '../../adapters/acuity/mappers.ts';
 import { PAYPAL_FIELDS } from '../../adapters/paypal/mappers.ts';
 import { SQUARE_FIELDS } from '../../adapters/square/mappers.ts';
 import { EVENT_TEMPLE_FIELDS, mapBooking, mapEvent } from '../../adapters/event-temple/mappers.ts';
@@ -39,7 +40,7 @@ type Entity = SyncEntity | 'messages';
 interface Case { entity: Entity; kind: Kind; target: Target; uid: number }
 
 /** The kinds of change each adapter's mappers produce, per entity (see each adapter's toChanges / parse functions). */
-interface Source { system: string; fields: Partial<Record<SyncEntity, readonly string[]>>; kinds: Partial<Record<Entity, Kind[]>>; mapper: 'webhooks' | 'calendar' | 'payments' | 'twilio' | 'vsco' | 'venue' }
+interface Source { system: string; fields: Partial<Record<SyncEntity, readonly string[]>>; kinds: Partial<Record<Entity, Kind[]>>; mapper: 'webhooks' | 'calendar' | 'payments' | 'twilio' | 'vsco' | 'venue' | 'acuity' }
 const CALENDAR_KINDS: Kind[] = ['create', 'update', 'reassign', 'delete', 'absent-delete'];
 const SOURCES: Source[] = [
   {
@@ -56,6 +57,8 @@ const SOURCES: Source[] = [
   { system: 'vsco-workspace', fields: VSCO_FIELDS, mapper: 'vsco', kinds: { meta: ['update'], guests: ['update'], timeline: ['update'], payments: ['create', 'update', 'reassign'] } },
   // Event Temple creates timeline events only through routing (which assigns the binding's vendor, as for calendars).
   { system: 'event-temple', fields: EVENT_TEMPLE_FIELDS, mapper: 'venue', kinds: { timeline: ['update', 'absent-delete'], meta: ['update'], guests: ['update'] } },
+  // Acuity likewise: appointments are routed (new ones take the binding's vendor), moved and canceled.
+  { system: 'acuity', fields: ACUITY_FIELDS, mapper: 'acuity', kinds: { timeline: ['update', 'delete', 'absent-delete'] } },
 ];
 
 const TARGETS: Record<Entity, Target[]> = {
@@ -135,6 +138,10 @@ function changeOf(source: Source, c: Case): InboundChange {
     const vendorId = c.kind === 'reassign' ? (c.target === 'own' ? OTHER : V) : c.target === 'own' ? V : OTHER;
     const change = mapPayment({ id: `ext-${id}`, jobId: 'J1', amount: c.kind === 'update' ? 2_500 : 10_000, currencyCode: 'GBP', status: c.kind === 'update' ? 'completed' : 'pending' }, vendorId)!;
     return c.kind === 'create' ? { ...change, entityId: id } as InboundChange : change;
+  }
+  if (source.mapper === 'acuity') {
+    if (c.kind === 'absent-delete') return { op: 'delete', entity: 'timeline', externalId: `ext-${id}`, entityId: id, absent: true };
+    return mapAppointment({ id: `ext-${id}`, type: 'Moved', datetime: '2027-06-12T10:00:00+0100', duration: 60, timezone: 'Europe/London', canceled: c.kind === 'delete' }, { referenceField: 'Wedding reference' });
   }
   if (source.mapper === 'venue') {
     const ctx = { timeZone: 'Europe/London', venueName: '' };
