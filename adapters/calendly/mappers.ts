@@ -15,7 +15,7 @@ export interface CalendlyWebhookBody {
 export interface MapContext {
   referenceQuestion: string;
   vendorId?: string | undefined;
-  /** Invitee uuid → the uuid of the first invitee of its booking (see `rootOf`). */
+  /** Invitee uuid → the URI of the first invitee of its booking (see `rootUriOf`). */
   roots: Readonly<Record<string, string>>;
 }
 
@@ -26,18 +26,23 @@ export interface MapContext {
  * booking lands on the same entity whichever half of a reschedule comes first.
  */
 export function rootOf(invitee: Pick<CalendlyInvitee, 'uri' | 'old_invitee'>, roots: Readonly<Record<string, string>>): string {
-  const own = uuidOf(invitee.uri);
-  if (roots[own]) return roots[own];
-  if (invitee.old_invitee) {
-    const old = uuidOf(invitee.old_invitee);
-    return roots[old] ?? old;
-  }
-  return own;
+  return uuidOf(rootUriOf(invitee, roots));
 }
 
-/** Which invitee uuids (this one, its successor) belong to which booking: kept so a later reschedule finds its root. */
+/** The URI of the booking's first invitee (see `rootOf`). */
+export function rootUriOf(invitee: Pick<CalendlyInvitee, 'uri' | 'old_invitee'>, roots: Readonly<Record<string, string>>): string {
+  const own = roots[uuidOf(invitee.uri)];
+  if (own) return own;
+  if (invitee.old_invitee) return roots[uuidOf(invitee.old_invitee)] ?? invitee.old_invitee;
+  return invitee.uri;
+}
+
+/**
+ * Which invitees (this one, its successor) belong to which booking, as invitee uuid → the first
+ * invitee's URI: kept so the other half of a reschedule, or a later one, finds its booking.
+ */
 export function chainLinks(invitee: CalendlyInvitee, roots: Readonly<Record<string, string>>): Record<string, string> {
-  const root = rootOf(invitee, roots);
+  const root = rootUriOf(invitee, roots);
   const links: Record<string, string> = { [uuidOf(invitee.uri)]: root };
   if (invitee.new_invitee) links[uuidOf(invitee.new_invitee)] = root;
   return links;
@@ -71,8 +76,7 @@ export function referenceOf(invitee: CalendlyInvitee, ctx: MapContext): string {
   const q = ctx.referenceQuestion.trim().toLowerCase();
   const answer = invitee.questions_and_answers?.find((x) => x.question?.trim().toLowerCase() === q)?.answer?.trim();
   if (answer) return clip(answer, 200);
-  const root = rootOf(invitee, ctx.roots);
-  return invitee.uri.slice(0, invitee.uri.lastIndexOf('/') + 1) + root;
+  return rootUriOf(invitee, ctx.roots);
 }
 
 /** A booked (active) invitee of a scheduled event → the wedding's meeting. */
