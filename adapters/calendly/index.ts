@@ -5,6 +5,7 @@ import {
   type WebhookRequest, type WebhookVerdict,
 } from '../core/index.ts';
 import type { BusyInterval } from '../core/calendar.ts';
+import type { BusySource } from '../core/busy-source.ts';
 import { CalendlyClient, type CalendlyScheduledEvent, type CalendlyUser } from './client.ts';
 import { CALENDLY_EVENTS, CalendlyConfiguration, CalendlyCredentials } from './config.ts';
 import { CALENDLY_FIELDS, chainLinks, inviteeChanges, parseWebhookBody, utc, webhookChanges, type MapContext } from './mappers.ts';
@@ -35,7 +36,7 @@ const isGone = (error: unknown) => error instanceof AdapterError && (error.extra
  * (the old invitee canceled with `rescheduled: true`, a new invitee created with `old_invitee`)
  * moves the same meeting. Also reports the account's bookings as busy times (`busy`).
  */
-export function createCalendlyAdapter(input: AdapterInput): Adapter & { busy(range: { from: string; to: string }): Promise<BusyInterval[]> } {
+export function createCalendlyAdapter(input: AdapterInput): BusySource {
   const config = parseAdapterConfig(SYSTEM, 'configuration', CalendlyConfiguration, input.configuration ?? {});
   const credentials = parseAdapterConfig(SYSTEM, 'credentials', CalendlyCredentials, input.credentials);
   const { runtime } = input;
