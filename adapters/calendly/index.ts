@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import {
   AdapterError, openSecret, parseAdapterConfig, sealSecret,
-  type Adapter, type AdapterDefinition, type AdapterInput, type InboundChange, type PullOptions, type PullPage,
+  type AdapterDefinition, type AdapterInput, type InboundChange, type PullOptions, type PullPage,
   type WebhookRequest, type WebhookVerdict,
 } from '../core/index.ts';
 import type { BusyInterval } from '../core/calendar.ts';
