@@ -8,7 +8,7 @@ import type { BusyInterval } from '../core/calendar.ts';
 import type { BusySource } from '../core/busy-source.ts';
 import { CalendlyClient, type CalendlyScheduledEvent, type CalendlyUser } from './client.ts';
 import { CALENDLY_EVENTS, CalendlyConfiguration, CalendlyCredentials } from './config.ts';
-import { CALENDLY_FIELDS, chainLinks, inviteeChanges, parseWebhookBody, utc, webhookChanges, type MapContext } from './mappers.ts';
+import { CALENDLY_FIELDS, chainLinks, rootOf, inviteeChanges, parseWebhookBody, utc, webhookChanges, type MapContext } from './mappers.ts';
 import { checkCalendlySignature, newSigningKey } from './signature.ts';
 
 export const SYSTEM = 'calendly';
@@ -153,7 +153,11 @@ export function createCalendlyAdapter(input: AdapterInput): BusySource {
       return { changes, cursor: next, more: !!next };
     },
 
-    /** The account's booked (active) Calendly meetings between `from` and `to` (ISO instants), as busy blocks. */
+    /**
+     * The user's booked (active) Calendly meetings between `from` and `to` (ISO instants), one busy
+     * block per booked invitee, named by the same external id as its timeline meeting (the
+     * booking's first invitee), so a meeting in a wedding is not an overlap with itself.
+     */
     async busy({ from, to }) {
       const out: BusyInterval[] = [];
       let next: string | null = null;
@@ -162,7 +166,19 @@ export function createCalendlyAdapter(input: AdapterInput): BusySource {
         const page = await client.scheduledEvents(query, next);
         for (const e of page.collection) {
           if (e.status === 'canceled') continue;
-          out.push({ externalId: e.uri, start: utc(e.start_time), end: utc(e.end_time), ...(e.name ? { title: e.name } : {}) });
+          const block = { start: utc(e.start_time), end: utc(e.end_time), ...(e.name ? { title: e.name } : {}) };
+          const ids: string[] = [];
+          let more: string | null | undefined;
+          do {
+            const invitees = await client.invitees(e.uri, more);
+            for (const invitee of invitees.collection) {
+              if (invitee.status === 'canceled') continue;
+              learn(chainLinks(invitee, state().roots ?? {}));
+              ids.push(rootOf(invitee, state().roots ?? {}));
+            }
+            more = invitees.pagination?.next_page;
+          } while (more);
+          for (const externalId of ids.length ? ids : [e.uri]) out.push({ externalId, ...block });
         }
         next = page.pagination?.next_page ?? null;
       } while (next);

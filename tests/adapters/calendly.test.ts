@@ -166,7 +166,7 @@ describe('Calendly adapter against the sandbox', () => {
     const c = await sb.book({ ...booking, start: '2027-03-11T10:00:00Z', end: '2027-03-11T11:00:00Z' });
     await sb.cancel(c.uri);
     expect(await adapter.busy({ from: '2027-03-01T00:00:00Z', to: '2027-03-20T00:00:00Z' })).toEqual([
-      { externalId: a.event, start: '2027-03-10T14:00:00.000Z', end: '2027-03-10T15:00:00.000Z', title: 'Wedding consultation' },
+      { externalId: a.uri.split('/').pop(), start: '2027-03-10T14:00:00.000Z', end: '2027-03-10T15:00:00.000Z', title: 'Wedding consultation' },
     ]);
   });
 });

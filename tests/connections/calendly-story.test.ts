@@ -20,7 +20,7 @@ describe('Calendly: a couple books a consultation with the photographer', () => 
 
     const connected = await api<ConnectionResult>(t, '/api/integrations/vendor/connect', token, { json: {
       workspaceId: lens.id, system: 'calendly', label: 'Lens & Light Calendly',
-      credentials: { accessToken: sb.token }, configuration: { apiBase: sb.url },
+      credentials: { accessToken: sb.token }, configuration: { apiBase: sb.url, vendorId: 'photo' },
     } });
     expect(connected.status, JSON.stringify(connected.body)).toBe(201);
     // The studio gives the couple their booking code; the wedding's binding holds it as its reference.
@@ -51,6 +51,11 @@ describe('Calendly: a couple books a consultation with the photographer', () => 
     expect(availability.body.busy.filter((b) => b.source === 'calendar').map((b) => [Date.parse(b.start), Date.parse(b.end), b.title])).toEqual([
       [Date.parse('2027-03-10T14:00:00Z'), Date.parse('2027-03-10T15:00:00Z'), 'Engagement shoot planning'],
     ]);
+    // The meeting is the photographer's (vendorIds) and the same booking as the busy block: not a double booking.
+    expect(meeting.vendorIds).toEqual(['photo']);
+    const conflicts = await api<{ overlaps: unknown[] }>(t, `/api/integrations/calendar/conflicts?vendorId=photo&weddingId=${ANA.id}`, token);
+    expect(conflicts.status, JSON.stringify(conflicts.body)).toBe(200);
+    expect(conflicts.body.overlaps).toEqual([]);
 
     // ── rescheduled: the cancel (rescheduled) first, then the new booking ──
     const moved = await sb.reschedule(booked.uri, '2027-03-12T09:00:00Z', '2027-03-12T10:00:00Z', 'canceled-first');
