@@ -35,6 +35,8 @@ describe('Calendly adapter against the sandbox', () => {
     await expect(adapter.testConnection()).resolves.toBeUndefined();
     const bad = await setup({}, 'wrong_token_123');
     await expect(bad.adapter.testConnection()).rejects.toMatchObject({ code: 'unauthorized', extra: { status: 401 } });
+    const runtime = { integrationId: 'c1', weddingId: '', webhookUrl: 'http://127.0.0.1:9/h', webhookSecret: 'whsec_test_0123456789abcdef0123456789', fetch, egress: undefined as never, now: Date.now, state: memoryState() };
+    expect(() => createCalendlyAdapter({ integrationId: 'c1', weddingId: '', credentials: {}, configuration: { scope: 'team', toleranceSeconds: 1 }, runtime })).toThrow(expect.objectContaining({ code: 'invalid_config' }));
   });
 
   it('subscribes to invitee events with its own signing key; verifies signatures, refuses bad and stale ones', async () => {
