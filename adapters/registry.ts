@@ -34,4 +34,5 @@ export const ADAPTERS: readonly AdapterModule[] = [
   lazy('acuity', () => import('./acuity/index.ts'), (m) => m.acuityAdapter),
   lazy('vsco-workspace', () => import('./vsco-workspace/index.ts'), (m) => m.vscoWorkspaceAdapter),
   lazy('event-temple', () => import('./event-temple/index.ts'), (m) => m.eventTempleAdapter),
+  lazy('calendly', () => import('./calendly/index.ts'), (m) => m.calendlyAdapter),
 ];

@@ -1,5 +1,5 @@
 import { clipText } from '../../schema/index.ts';
-import { isCalendarAdapter, type CalendarAdapter } from '../../adapters/core/calendar.ts';
+import { BUSY_CATEGORIES, isBusySource, type BusySource } from '../../adapters/core/busy-source.ts';
 import type { CalendarBridge } from '../bridge/bridge-context.ts';
 import type { LiveIntegration } from '../bridge/integration-registry.ts';
 import type { Logger } from '../logger.ts';
@@ -18,7 +18,7 @@ export interface BusyTimesDeps {
 }
 
 /**
- * Busy times of vendors' connected calendars (table `calendar_busy`, one row set per binding, read
+ * Busy times of vendors' connected calendars and booking tools (BUSY_CATEGORIES; table `calendar_busy`, one row set per binding, read
  * by the overlap checks). A calendar is read once per refresh however many weddings it is bound to:
  * busy blocks exclude every event WedSync wrote (any wedding's), so one read serves each binding,
  * and it goes through the connection's account-level adapter, so idle bindings build no client
@@ -84,7 +84,7 @@ export class BusyTimes {
     const out: CalendarBinding[] = [];
     for (const live of this.deps.bridge.registry.all()) {
       const i = live.integration;
-      if (live.definition.category !== 'calendar_system' || i.status !== 'active' || i.runMode !== 'in_process') continue;
+      if (!BUSY_CATEGORIES.has(live.definition.category) || i.status !== 'active' || i.runMode !== 'in_process') continue;
       const configured = i.configuration.vendorId;
       const v = i.vendorId ?? (typeof configured === 'string' && configured ? configured : null);
       if (!v || (vendorId && v !== vendorId)) continue;
@@ -94,10 +94,10 @@ export class BusyTimes {
   }
 
   /** The adapter that reads the calendar: the connection's own when it serves many weddings, else the binding's. */
-  private readerOf(connectionId: string, binding: LiveIntegration): CalendarAdapter | null {
+  private readerOf(connectionId: string, binding: LiveIntegration): BusySource | null {
     const connection = this.deps.bridge.runtime.get(connectionId);
     const adapter = connection?.routes ? connection.adapter : binding.adapter;
-    return isCalendarAdapter(adapter) ? adapter : null;
+    return isBusySource(adapter) ? adapter : null;
   }
 
   private async read(connectionId: string, bindings: CalendarBinding[], from: number, to: number): Promise<void> {
