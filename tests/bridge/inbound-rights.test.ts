@@ -5,6 +5,7 @@ import * as Y from 'yjs';
 import { CALENDAR_FIELDS, CalendarSyncOptions, toTimelineChange } from '../../adapters/core/calendar.ts';
 import { contentHash, project, type InboundChange, type SyncEntity } from '../../adapters/core/index.ts';
 import { ACUITY_FIELDS, mapAppointment } from '../../adapters/acuity/mappers.ts';
+import { CALENDLY_FIELDS, inviteeChanges } from '../../adapters/calendly/mappers.ts';
 import { PAYPAL_FIELDS } from '../../adapters/paypal/mappers.ts';
 import { SQUARE_FIELDS } from '../../adapters/square/mappers.ts';
 import { EVENT_TEMPLE_FIELDS, mapBooking, mapEvent } from '../../adapters/event-temple/mappers.ts';
@@ -40,7 +41,7 @@ type Entity = SyncEntity | 'messages';
 interface Case { entity: Entity; kind: Kind; target: Target; uid: number }
 
 /** The kinds of change each adapter's mappers produce, per entity (see each adapter's toChanges / parse functions). */
-interface Source { system: string; fields: Partial<Record<SyncEntity, readonly string[]>>; kinds: Partial<Record<Entity, Kind[]>>; mapper: 'webhooks' | 'calendar' | 'payments' | 'twilio' | 'vsco' | 'venue' | 'acuity' }
+interface Source { system: string; fields: Partial<Record<SyncEntity, readonly string[]>>; kinds: Partial<Record<Entity, Kind[]>>; mapper: 'webhooks' | 'calendar' | 'payments' | 'twilio' | 'vsco' | 'venue' | 'acuity' | 'calendly' }
 const CALENDAR_KINDS: Kind[] = ['create', 'update', 'reassign', 'delete', 'absent-delete'];
 const SOURCES: Source[] = [
   {
@@ -59,6 +60,7 @@ const SOURCES: Source[] = [
   { system: 'event-temple', fields: EVENT_TEMPLE_FIELDS, mapper: 'venue', kinds: { timeline: ['update', 'absent-delete'], meta: ['update'], guests: ['update'] } },
   // Acuity likewise: appointments are routed (new ones take the binding's vendor), moved and canceled.
   { system: 'acuity', fields: ACUITY_FIELDS, mapper: 'acuity', kinds: { timeline: ['update', 'delete', 'absent-delete'] } },
+  { system: 'calendly', fields: CALENDLY_FIELDS, mapper: 'calendly', kinds: { timeline: ['update', 'delete', 'absent-delete'] } },
 ];
 
 const TARGETS: Record<Entity, Target[]> = {
@@ -139,9 +141,15 @@ function changeOf(source: Source, c: Case): InboundChange {
     const change = mapPayment({ id: `ext-${id}`, jobId: 'J1', amount: c.kind === 'update' ? 2_500 : 10_000, currencyCode: 'GBP', status: c.kind === 'update' ? 'completed' : 'pending' }, vendorId)!;
     return c.kind === 'create' ? { ...change, entityId: id } as InboundChange : change;
   }
+  if (source.mapper === 'calendly') {
+    if (c.kind === 'absent-delete') return { op: 'delete', entity: 'timeline', externalId: `ext-${id}`, entityId: id, absent: true };
+    const invitee = { uri: `ext-${id}`, status: c.kind === 'delete' ? 'canceled' as const : 'active' as const, timezone: 'Europe/London' };
+    const event = { uri: `event-${id}`, name: 'Moved', start_time: '2027-06-12T09:00:00Z', end_time: '2027-06-12T10:00:00Z' };
+    return inviteeChanges(invitee, event, { referenceQuestion: 'Wedding reference', roots: {} })[0]!;
+  }
   if (source.mapper === 'acuity') {
     if (c.kind === 'absent-delete') return { op: 'delete', entity: 'timeline', externalId: `ext-${id}`, entityId: id, absent: true };
-    return mapAppointment({ id: `ext-${id}`, type: 'Moved', datetime: '2027-06-12T10:00:00+0100', duration: 60, timezone: 'Europe/London', canceled: c.kind === 'delete' }, { referenceField: 'Wedding reference' });
+    return mapAppointment({ id: `ext-${id}` as unknown as number /* the walk's external ids are strings; the mapper reads either */, type: 'Moved', datetime: '2027-06-12T10:00:00+0100', duration: 60, timezone: 'Europe/London', canceled: c.kind === 'delete' }, { referenceField: 'Wedding reference' });
   }
   if (source.mapper === 'venue') {
     const ctx = { timeZone: 'Europe/London', venueName: '' };
