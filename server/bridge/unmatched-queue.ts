@@ -87,6 +87,10 @@ export class UnmatchedQueue {
       this.deps.audit.record({ weddingId, integrationId: binding.id, actor: `user:${p.sub}`, action: 'unmatched.assigned', entity: record.entity, entityId: null, result: 'ok', detail: { recordId: id, externalId: record.externalId } });
     }
     this.deps.unmatched.resolve(id, 'assigned', `user:${p.sub}`, weddingIds, this.deps.now());
+    for (const weddingId of weddingIds) {
+      const binding = this.deps.store.listForConnection(record.connectionId).find((b) => b.weddingId === weddingId);
+      if (binding) await this.followReferences(record, binding.id, weddingId, `user:${p.sub}`);
+    }
     return this.summary(this.deps.unmatched.get(id)!);
   }
 
@@ -98,6 +102,7 @@ export class UnmatchedQueue {
     await this.deliver(record, binding.bindingId, weddingId);
     this.deps.unmatched.resolve(id, 'created', `user:${p.sub}`, [weddingId], this.deps.now());
     this.deps.audit.record({ weddingId, integrationId: binding.bindingId, actor: `user:${p.sub}`, action: 'unmatched.created', entity: record.entity, entityId: null, result: 'ok', detail: { recordId: id, externalId: record.externalId } });
+    await this.followReferences(record, binding.bindingId, weddingId, `user:${p.sub}`);
     return { weddingId, record: this.summary(this.deps.unmatched.get(id)!) };
   }
 
@@ -121,6 +126,7 @@ export class UnmatchedQueue {
     await this.deliver(record, made.bindingId, weddingId);
     this.deps.unmatched.resolve(recordId, 'created', `connection:${connection.id}`, [weddingId], this.deps.now());
     this.deps.audit.record({ weddingId, integrationId: made.bindingId, actor: `connection:${connection.id}`, action: 'unmatched.created', entity: record.entity, entityId: null, result: 'ok', detail: { recordId, externalId: record.externalId, automatic: true } });
+    await this.followReferences(record, made.bindingId, weddingId, `connection:${connection.id}`);
   }
 
   private async makeWedding(record: UnmatchedRecord, body: CreateFromRecordBody, createdBy: string): Promise<string> {
@@ -141,6 +147,19 @@ export class UnmatchedQueue {
   }
 
   /** Stores the record for the binding (applied by the inbox worker with the binding's rights). */
+  /**
+   * The record's wedding now holds its reference (a CRM job id): the connection's other open
+   * records naming it (the job's guest count, sessions, payments that came before the wedding
+   * existed) go there too, as if assigned by `actor`.
+   */
+  private async followReferences(record: UnmatchedRecord, bindingId: string, weddingId: string, actor: string): Promise<void> {
+    for (const other of this.deps.unmatched.openWithReference(record.connectionId, referencesOf(record))) {
+      await this.deliver(other, bindingId, weddingId);
+      this.deps.unmatched.resolve(other.id, 'assigned', actor, [weddingId], this.deps.now());
+      this.deps.audit.record({ weddingId, integrationId: bindingId, actor, action: 'unmatched.assigned', entity: other.entity, entityId: null, result: 'ok', detail: { recordId: other.id, externalId: other.externalId, reference: other.change.reference } });
+    }
+  }
+
   private async deliver(record: UnmatchedRecord, bindingId: string, weddingId: string): Promise<void> {
     const payload: ChangesPayload = { changes: [await this.deps.prepare(bindingId, record.change)] };
     this.deps.inbox.add({ integrationId: bindingId, weddingId, eventId: `unmatched_${record.id}_${record.updatedAt}`, kind: 'changes', payload: JSON.stringify(payload), receivedAt: this.deps.now() });

@@ -71,6 +71,14 @@ export class UnmatchedStore {
     return (rows as Row[]).map(toRecord);
   }
 
+  /** The connection's open records that name one of `references` (InboundChange.reference), oldest first. */
+  openWithReference(connectionId: string, references: string[]): UnmatchedRecord[] {
+    if (references.length === 0) return [];
+    const rows = this.db.prepare(`SELECT * FROM unmatched WHERE connection_id = ? AND status = 'open'
+      AND json_extract(change, '$.reference') IN (SELECT value FROM json_each(?)) ORDER BY received_at, id`).all(connectionId, JSON.stringify(references));
+    return (rows as Row[]).map(toRecord);
+  }
+
   /** Open records per connection (for health). */
   openCount(connectionId: string): number {
     return this.db.prepare("SELECT count(*) FROM unmatched WHERE connection_id = ? AND status = 'open'").pluck().get(connectionId) as number;
