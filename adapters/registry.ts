@@ -30,4 +30,6 @@ export const ADAPTERS: readonly AdapterModule[] = [
   lazy('twilio', () => import('./twilio/index.ts'), (m) => m.twilioAdapter),
   lazy('slack', () => import('./slack/index.ts'), (m) => m.slackAdapter),
   lazy('teams', () => import('./teams/index.ts'), (m) => m.teamsAdapter),
+  // CRMs, venues and booking tools (issue 13).
+  lazy('preset', () => import('./webhooks/index.ts'), (m) => m.presetWebhooksAdapter),
 ];
