@@ -160,8 +160,12 @@ export const Connect = z.discriminatedUnion('kind', [
   Provenance.extend({ kind: z.literal('csv'), where: z.string().max(300).optional() }).strict(),
   Provenance.extend({
     kind: z.literal('calendar_feed'),
-    /** Which of our adapters subscribes to it: the ICS feed support of `caldav` (adapters/caldav/README.md). */
-    adapter: z.literal('caldav'),
+    /**
+     * Which of our calendar adapters reads it. None reads a bare iCalendar URL (our ICS feeds are
+     * outgoing, `caldav` speaks CalDAV): a system's feed arrives through the calendar it syncs to
+     * or that subscribes to it, e.g. a Google calendar (`google-calendar`).
+     */
+    adapter: z.enum(['google-calendar', 'outlook', 'caldav']),
     where: z.string().max(300).optional(),
   }).strict(),
 ]);

@@ -49,8 +49,8 @@ describe('preset files', () => {
     for (const p of presets.values()) for (const t of p.triggers) if (t.source === 'guess') expect(t.note, `${p.system} ${t.id} says why it is a guess`).toMatch(/\S/);
   });
 
-  it('point Pixieset at the calendar feed support', () => {
-    expect(presetFor('pixieset').connects).toContainEqual(expect.objectContaining({ kind: 'calendar_feed', adapter: 'caldav' }));
+  it('point Pixieset at the calendar it syncs to', () => {
+    expect(presetFor('pixieset').connects).toContainEqual(expect.objectContaining({ kind: 'calendar_feed', adapter: 'google-calendar' }));
   });
 
   for (const preset of presets.values()) {
