@@ -94,6 +94,18 @@ describe('preset engine', () => {
     expect(by('payments').externalId).toBe('5f9a1c2e7b3d:payments:contract');
   });
 
+  it('gives what docs/adapters.md says for its worked example (Light Blue, a London studio)', () => {
+    const lightBlue = presetFor('light-blue');
+    const changes = changesFromTrigger(lightBlue, 'new_enquiry', lightBlue.triggers[0]!.example, { vendorId: 'photo' });
+    expect(changes.map((c) => c.op === 'upsert' ? [c.entity, c.externalId, c.reference] : c.op)).toEqual([
+      ['meta', 'LB-2291:meta', 'LB-2291'], ['timeline', 'LB-2291:timeline:coverage', 'LB-2291'], ['payments', 'LB-2291:payments:quote', 'LB-2291'],
+    ]);
+    const data = changes.map((c) => (c.op === 'upsert' ? c.data : {}));
+    expect(data[0]).toEqual({ title: 'Harriet Jones & Tom Evans', date: '2026-09-12', venue: 'Oakwood Manor', status: 'inquiry' });
+    expect(data[1]).toMatchObject({ start: '2026-09-12T13:00:00+01:00', end: '2026-09-12T21:00:00+01:00' });
+    expect(data[2]).toMatchObject({ amount: 215000, currency: 'GBP', vendorId: 'photo', status: 'planned' });
+  });
+
   it('reads Dubsado statuses through its table, case-insensitively', () => {
     const dubsado = presetFor('dubsado');
     const example = dubsado.triggers.find((t) => t.id === 'project_status_updated')!.example;
