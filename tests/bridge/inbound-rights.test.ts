@@ -51,6 +51,12 @@ const SOURCES: Source[] = [
   { system: 'square', fields: SQUARE_FIELDS, mapper: 'payments', kinds: { payments: ['create', 'update', 'reassign'] } },
   { system: 'paypal', fields: PAYPAL_FIELDS, mapper: 'payments', kinds: { payments: ['create', 'update', 'reassign'] } },
   { system: 'twilio', fields: {}, mapper: 'twilio', kinds: { messages: ['delivery'] } },
+  // The universal adapter reading a preset system's payloads (adapters/presets/engine.ts): the same fields and the
+  // same change shapes as the webhooks mapper's (upserts of fields, deletes where a trigger reports one), no acks.
+  {
+    system: 'preset', fields: WEBHOOK_FIELDS, mapper: 'webhooks',
+    kinds: { timeline: ['create', 'update', 'delete'], vendors: ['create', 'update'], payments: ['create', 'update', 'reassign'], meta: ['update'], guests: ['update'] },
+  },
 ];
 
 const TARGETS: Record<Entity, Target[]> = {
