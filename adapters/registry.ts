@@ -35,4 +35,5 @@ export const ADAPTERS: readonly AdapterModule[] = [
   lazy('vsco-workspace', () => import('./vsco-workspace/index.ts'), (m) => m.vscoWorkspaceAdapter),
   lazy('event-temple', () => import('./event-temple/index.ts'), (m) => m.eventTempleAdapter),
   lazy('calendly', () => import('./calendly/index.ts'), (m) => m.calendlyAdapter),
+  lazy('preset', () => import('./webhooks/index.ts'), (m) => m.presetWebhooksAdapter),
 ];

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConflictStrategies } from '../../schema/index.ts';
+import { ConflictStrategies, EntityId, TimeZone } from '../../schema/index.ts';
 import { secret } from '../core/secret-fields.ts';
 
 export const EVENT_TYPES = [
@@ -22,8 +22,29 @@ export const WebhooksConfiguration = z.object({
   conflictStrategies: ConflictStrategies.optional(),
   /** Tolerance for `webhook-timestamp`, seconds. @default 300 (the spec's recommendation) */
   toleranceSeconds: z.number().int().min(30).max(3600).default(300),
+  /**
+   * The system whose payloads arrive as they are (a preset of adapters/presets/, e.g. `"honeybook"`),
+   * instead of WedSync events. Each delivery names its trigger in the URL: `?trigger=<id or name>`.
+   */
+  preset: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/).optional(),
+  /**
+   * The secret URL's token, for senders that cannot sign (Zapier's "Webhooks by Zapier" action):
+   * a delivery to `<webhookUrl>?token=<token>` is accepted without Standard Webhooks headers.
+   * At least 128 bits: 22 or more base64url characters (`newSecretUrlToken()` makes 256 bits).
+   * Rotate by setting a new one (PATCH): the old URL stops working at once. Secret: stored sealed.
+   */
+  secretUrlToken: secret(z.string().regex(/^[A-Za-z0-9_-]{22,128}$/, 'at least 22 base64url characters (128 bits)')).optional(),
+  /** IANA zone for the preset's wall times that carry none (a CRM's "3:00 PM"). @default the preset's */
+  timeZone: TimeZone.optional(),
+  /** ISO 4217 code for amounts that carry none. @default the preset's */
+  currency: z.string().regex(/^[A-Z]{3}$/).optional(),
+  /** Our vendor id the preset's payments belong to (Payment.vendorId): the studio's entry in each wedding. */
+  vendorId: EntityId.optional(),
 }).strict();
 export type WebhooksConfiguration = z.infer<typeof WebhooksConfiguration>;
+
+/** The `preset` system's configuration: the same, with the preset required. */
+export const PresetConfiguration = WebhooksConfiguration.required({ preset: true });
 
 export const WebhooksCredentials = z.object({
   /**

@@ -1,21 +1,27 @@
 import crypto from 'node:crypto';
 import {
-  AdapterError, parseAdapterConfig, verifyStandardWebhook,
+  AdapterError, parseAdapterConfig,
   type Adapter, type AdapterDefinition, type AdapterInput, type Capability, type WebhookRequest,
 } from '../core/index.ts';
-import { WebhooksConfiguration, WebhooksCredentials } from './config.ts';
+import { presetFor } from '../presets/index.ts';
+import { PresetConfiguration, WebhooksConfiguration, WebhooksCredentials } from './config.ts';
 import { deliver } from './client.ts';
-import { WEBHOOK_FIELDS, eventTypeOf, parseEnvelope, toChanges, toEnvelope } from './mappers.ts';
+import { parseInbound, verifyInbound } from './inbound.ts';
+import { WEBHOOK_FIELDS, eventTypeOf, toEnvelope } from './mappers.ts';
 
 export const SYSTEM = 'webhooks';
+/** The same adapter for a system described by a preset, serving many weddings (a studio's CRM account). */
+export const PRESET_SYSTEM = 'preset';
 
 /**
- * The universal adapter: inbound and outbound Standard Webhooks carrying the schema's own entities.
- * This is how Zapier, Make, n8n and systems without a public API connect.
+ * The universal adapter: inbound and outbound Standard Webhooks carrying the schema's own entities,
+ * or, with `configuration.preset`, a system's own payloads as Zapier or Make send them, read through
+ * its preset (adapters/presets/). This is how Zapier, Make, n8n and systems without a public API connect.
  */
-export function createWebhooksAdapter(input: AdapterInput): Adapter {
-  const config = parseAdapterConfig(SYSTEM, 'configuration', WebhooksConfiguration, input.configuration);
-  const credentials = parseAdapterConfig(SYSTEM, 'credentials', WebhooksCredentials, input.credentials);
+function createUniversalAdapter(system: string, input: AdapterInput): Adapter {
+  const config = parseAdapterConfig(system, 'configuration', system === PRESET_SYSTEM ? PresetConfiguration : WebhooksConfiguration, input.configuration);
+  const credentials = parseAdapterConfig(system, 'credentials', WebhooksCredentials, input.credentials);
+  const preset = config.preset === undefined ? undefined : presetFor(config.preset);
   const { runtime } = input;
   const inbound = config.direction !== 'outbound';
   const outbound = config.direction !== 'inbound' && config.url !== undefined;
@@ -23,8 +29,8 @@ export function createWebhooksAdapter(input: AdapterInput): Adapter {
   const send = (id: string, body: string) => deliver({ url: config.url!, secret: runtime.webhookSecret, id, body, extraHeaders: credentials.headers, fetch: runtime.fetch, lookup: runtime.egress.lookup, now: runtime.now() });
 
   return {
-    system: SYSTEM,
-    category: 'wedding_planning',
+    system,
+    category: preset?.category ?? 'wedding_planning',
     capabilities,
     fields: WEBHOOK_FIELDS,
 
@@ -37,18 +43,11 @@ export function createWebhooksAdapter(input: AdapterInput): Adapter {
 
     verifyWebhook(request: WebhookRequest) {
       if (!inbound) return { ok: false, code: 'signature_invalid', message: 'this integration is outbound only' };
-      const check = verifyStandardWebhook(runtime.webhookSecret, request.headers, request.rawBody, runtime.now(), config.toleranceSeconds);
-      if (!check.ok) return check;
-      try {
-        parseEnvelope(request.rawBody);
-      } catch (error) {
-        return { ok: false, code: 'invalid_payload', message: (error as Error).message };
-      }
-      return { ok: true, eventId: check.id };
+      return verifyInbound(request, { webhookSecret: runtime.webhookSecret, config, preset, now: runtime.now() });
     },
 
     parseWebhook(request: WebhookRequest) {
-      return { changes: toChanges(parseEnvelope(request.rawBody)) };
+      return { changes: parseInbound(request, { config, preset }) };
     },
 
     accepts(change) {
@@ -63,12 +62,16 @@ export function createWebhooksAdapter(input: AdapterInput): Adapter {
   };
 }
 
+export function createWebhooksAdapter(input: AdapterInput): Adapter {
+  return createUniversalAdapter(SYSTEM, input);
+}
+
 export const webhooksAdapter: AdapterDefinition = {
   system: SYSTEM,
   fields: WEBHOOK_FIELDS,
   category: 'wedding_planning',
   capabilities: ['webhook', 'push'],
-  description: 'Standard Webhooks in and out, carrying WedSync entities (Zapier, Make, n8n, custom systems).',
+  description: 'Standard Webhooks in and out, carrying WedSync entities (Zapier, Make, n8n, custom systems); or a preset system\'s own payloads for one wedding.',
   configuration: WebhooksConfiguration,
   create: createWebhooksAdapter,
   routeWebhook(request) {
@@ -79,4 +82,20 @@ export const webhooksAdapter: AdapterDefinition = {
       return null;
     }
   },
+};
+
+/**
+ * A system without a public API, connected for a workspace through its preset: Zapier/Make deliver
+ * its own payloads to the connection's secret URL; each record names its project/job (`reference`)
+ * and routing hints, so one connection serves every wedding (docs/connections.md).
+ */
+export const presetWebhooksAdapter: AdapterDefinition = {
+  system: PRESET_SYSTEM,
+  fields: WEBHOOK_FIELDS,
+  category: 'photography_crm',
+  capabilities: ['webhook', 'push'],
+  description: 'A CRM, venue, caterer or florist without a public API, through Zapier/Make and its preset (adapters/presets/).',
+  configuration: PresetConfiguration,
+  create: (input) => createUniversalAdapter(PRESET_SYSTEM, input),
+  servesManyWeddings: true,
 };

@@ -7,7 +7,7 @@ import { wellFormedDeep } from '../../schema/document/text.ts';
 export const WEBHOOK_FIELDS = {
   timeline: ['title', 'start', 'end', 'location', 'category', 'vendorIds', 'notes'],
   vendors: ['name', 'category', 'email', 'phone', 'preferredChannels', 'status'],
-  payments: ['vendorId', 'description', 'milestone', 'amount', 'amountPaid', 'amountRefunded', 'currency', 'status', 'due'],
+  payments: ['vendorId', 'description', 'milestone', 'amount', 'amountPaid', 'amountRefunded', 'currency', 'status', 'due', 'paidAt', 'invoiceRef'],
   guests: ['count', 'rsvpYes', 'rsvpNo', 'rsvpPending', 'dietary'],
   meta: ['title', 'date', 'timezone', 'venue', 'status', 'weddingDayMode'],
 } as const satisfies Record<SyncEntity, readonly string[]>;

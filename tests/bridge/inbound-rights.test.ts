@@ -61,6 +61,12 @@ const SOURCES: Source[] = [
   // Acuity likewise: appointments are routed (new ones take the binding's vendor), moved and canceled.
   { system: 'acuity', fields: ACUITY_FIELDS, mapper: 'acuity', kinds: { timeline: ['update', 'delete', 'absent-delete'] } },
   { system: 'calendly', fields: CALENDLY_FIELDS, mapper: 'calendly', kinds: { timeline: ['update', 'delete', 'absent-delete'] } },
+  // The universal adapter reading a preset system's payloads (adapters/presets/engine.ts): the same fields and the
+  // same change shapes as the webhooks mapper's (upserts of fields, deletes where a trigger reports one), no acks.
+  {
+    system: 'preset', fields: WEBHOOK_FIELDS, mapper: 'webhooks',
+    kinds: { timeline: ['create', 'update', 'delete'], vendors: ['create', 'update'], payments: ['create', 'update', 'reassign'], meta: ['update'], guests: ['update'] },
+  },
 ];
 
 const TARGETS: Record<Entity, Target[]> = {

@@ -1,0 +1,71 @@
+import crypto from 'node:crypto';
+import { AdapterError, verifyStandardWebhook, type InboundChange, type WebhookRequest, type WebhookVerdict } from '../core/index.ts';
+import { changesFromTrigger, type Preset } from '../presets/index.ts';
+import type { WebhooksConfiguration } from './config.ts';
+import { parseEnvelope, toChanges } from './mappers.ts';
+import { queryParam, tokenMatches } from './secret-url.ts';
+
+/** What an inbound delivery is checked and read with: the connection's secret, settings and preset. */
+export interface InboundContext {
+  webhookSecret: string;
+  config: WebhooksConfiguration;
+  preset: Preset | undefined;
+  now: number;
+}
+
+/**
+ * Authenticates a delivery: by the secret URL (`?token=…`, compared in constant time) when the
+ * request carries one, by Standard Webhooks signatures otherwise; then checks it reads.
+ *
+ * The delivery id: `webhook-id` or `idempotency-key` when the sender gives one (a Zap may set
+ * either header), otherwise one per receipt. Zapier sends no id of its own, and two identical
+ * payloads can be two real changes (a status set back), so unnamed deliveries are never merged.
+ */
+export function verifyInbound(request: WebhookRequest, ctx: InboundContext): WebhookVerdict {
+  const token = queryParam(request.url, 'token');
+  let eventId: string;
+  if (token !== undefined) {
+    if (!ctx.config.secretUrlToken || !tokenMatches(token, ctx.config.secretUrlToken)) {
+      return { ok: false, code: 'signature_invalid', message: 'the secret URL\'s token does not match this connection\'s (it may have been rotated)' };
+    }
+    const named = request.headers['webhook-id'] || request.headers['idempotency-key'];
+    eventId = named ? named.slice(0, 200) : `url_${crypto.createHash('sha256').update(`${request.url}\n${request.rawBody}`).digest('hex').slice(0, 24)}_${request.receivedAt}`;
+  } else {
+    const check = verifyStandardWebhook(ctx.webhookSecret, request.headers, request.rawBody, ctx.now, ctx.config.toleranceSeconds);
+    if (!check.ok) return check;
+    eventId = check.id;
+  }
+  try {
+    parseInbound(request, ctx);
+  } catch (error) {
+    if (error instanceof AdapterError) return { ok: false, code: 'invalid_payload', message: error.message };
+    throw error;
+  }
+  return { ok: true, eventId };
+}
+
+/**
+ * No I/O: a verified delivery → changes. WedSync events (mappers.ts) without a preset; with one,
+ * the system's own payload through the preset engine, for the trigger named by `?trigger=`.
+ * Bodies are JSON, or form-encoded (`Webhooks by Zapier` with payload type "form").
+ */
+export function parseInbound(request: WebhookRequest, ctx: Omit<InboundContext, 'now' | 'webhookSecret'>): InboundChange[] {
+  if (!ctx.preset) return toChanges(parseEnvelope(request.rawBody));
+  const trigger = queryParam(request.url, 'trigger');
+  const known = ctx.preset.triggers.map((t) => t.id).join(', ') || 'none';
+  if (!trigger) throw new AdapterError('invalid_payload', `name the ${ctx.preset.name} trigger in the URL: ?trigger=<one of ${known}>`);
+  const payload = readBody(request);
+  const { timeZone, currency, vendorId } = ctx.config;
+  return changesFromTrigger(ctx.preset, trigger, payload, { ...(timeZone ? { timeZone } : {}), ...(currency ? { currency } : {}), ...(vendorId ? { vendorId } : {}) });
+}
+
+function readBody(request: WebhookRequest): unknown {
+  if ((request.headers['content-type'] ?? '').includes('application/x-www-form-urlencoded')) {
+    return Object.fromEntries(new URLSearchParams(request.rawBody));
+  }
+  try {
+    return JSON.parse(request.rawBody);
+  } catch (error) {
+    throw new AdapterError('invalid_payload', 'the webhook body is not JSON', { cause: error });
+  }
+}
