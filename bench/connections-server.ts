@@ -6,9 +6,11 @@
  *     and pull each one, minutes of work that is not what the benchmark measures.
  *   node --expose-gc --import tsx bench/connections-server.ts serve <dataDir> <pullIntervalMs>
  *     listens on a free port, reports it, answers `rss` messages (after three full collections a
- *     second apart) and writes a heap snapshot on `heapsnapshot` (BENCH_HEAPSNAPSHOT=<path prefix>).
+ *     second apart), writes a heap snapshot on `heapsnapshot` (BENCH_HEAPSNAPSHOT=<path prefix>), and
+ *     reports its event-loop delay (ms) since the last `loop-reset` on `loop`.
  */
 import fs from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import v8 from 'node:v8';
 import { loadConfig } from '../server/config.ts';
 import { createLogger } from '../server/logger.ts';
@@ -51,11 +53,16 @@ if (mode === 'setup') {
 }
 
 const s = server(Number(arg));
+// Event-loop delay during the load (reset when it starts): how long ready work waited for the loop.
+const loop = monitorEventLoopDelay({ resolution: 10 });
+loop.enable();
 const { port } = await s.listen();
 process.send!({ type: 'ready', port });
 process.on('message', async (m: { type: string; file?: string }) => {
   if (m.type === 'heapsnapshot') v8.writeHeapSnapshot(m.file);
   if (m.type === 'exit') process.exit(0);
+  if (m.type === 'loop-reset') loop.reset();
+  if (m.type === 'loop') process.send!({ type: 'loop', p50: loop.percentile(50) / 1e6, p99: loop.percentile(99) / 1e6, max: loop.max / 1e6 });
   if (m.type === 'rss') {
     // Three full collections a second apart: V8 hands freed heap pages back to the system only
     // after its background sweeping, so RSS right after one collection still holds the peak heap.

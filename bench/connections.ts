@@ -22,6 +22,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { eventKey } from '../adapters/core/calendar.ts';
@@ -85,7 +86,8 @@ async function setUp(dataDir: string, s: ConnectionsSpec): Promise<number> {
   return performance.now() - t0;
 }
 
-interface Served { port: number; startMs: number; memory(): Promise<{ rss: number; heap: number }>; heapSnapshot(file: string): Promise<void>; stop(): Promise<void> }
+interface LoopDelay { p50: number; p99: number; max: number }
+interface Served { port: number; startMs: number; memory(): Promise<{ rss: number; heap: number }>; loop(reset: boolean): Promise<LoopDelay | null>; heapSnapshot(file: string): Promise<void>; stop(): Promise<void> }
 
 /** Starts the server; `startMs` runs from the fork to the first `/readyz` 200. */
 async function serve(dataDir: string, pullIntervalMs: number): Promise<Served> {
@@ -105,6 +107,16 @@ async function serve(dataDir: string, pullIntervalMs: number): Promise<Served> {
       const on = (m: { type: string; rss: number; heap: number }) => { if (m.type === 'rss') { child.off('message', on); resolve(m); } };
       child.on('message', on);
       child.send({ type: 'rss' });
+    }),
+    loop: (reset) => new Promise((resolve) => {
+      if (reset) {
+        child.send({ type: 'loop-reset' });
+        resolve(null);
+        return;
+      }
+      const on = (m: { type: string } & LoopDelay) => { if (m.type === 'loop') { child.off('message', on); resolve({ p50: m.p50, p99: m.p99, max: m.max }); } };
+      child.on('message', on);
+      child.send({ type: 'loop' });
     }),
     heapSnapshot: async (file) => {
       child.send({ type: 'heapsnapshot', file });
@@ -158,6 +170,12 @@ interface RunResult {
   label: string; connections: number; bindings: number; weddings: number; setupMs: number; startMs: number; firstPullRoundMs: number;
   rss: number; heap: number; ack: ReturnType<typeof summarize>; ackErrors: number; e2e: ReturnType<typeof summarize>; e2eMissing: number;
   jitter: ReturnType<typeof summarize>; push: ReturnType<typeof summarize>; pushesMissing: number; webhooks: number;
+  /** The server's event-loop delay during the load (ms). */
+  loopDelay: LoopDelay;
+  /** The server's acknowledgement times of the run's webhooks by histogram bucket (le seconds → cumulative count). */
+  serverAck: Record<string, number>;
+  /** This process's (the sandbox's and the load's) event-loop delay during the load (ms). */
+  benchLoopDelay: LoopDelay;
 }
 
 async function run(sandbox: GoogleCalendarSandbox, label: string, connections: number, weddings: number, o: Options, token: string): Promise<RunResult> {
@@ -186,6 +204,10 @@ async function run(sandbox: GoogleCalendarSandbox, label: string, connections: n
     if (!c) clients.set(w, (c = connectWedding({ url, weddingId: w, token }).then(async (x) => { await x.whenSynced(30_000); return x; })));
     return c;
   };
+  await server.loop(true);
+  // This process (sandbox and load together): its own delay inflates every latency it measures.
+  const ownLoop = monitorEventLoopDelay({ resolution: 10 });
+  ownLoop.enable();
   const loadStart = Date.now();
   const webhookAt = new Map<string, number[]>();
   const ack: number[] = [];
@@ -243,6 +265,11 @@ async function run(sandbox: GoogleCalendarSandbox, label: string, connections: n
     stream(o.pushRate, (_due, i) => pending.push(push(weddingIds[Math.floor(random() * weddingIds.length)]!, i).catch(() => { pushFailures++; }))),
   ]);
   await Promise.all(pending);
+  const loopDelay = (await server.loop(false))!;
+  // The server's own view of the same acknowledgements (wedsync_webhook_ack_seconds): time in the handler.
+  const serverAck = ackBuckets(await (await fetch(`http://127.0.0.1:${server.port}/metrics`)).text());
+  ownLoop.disable();
+  const benchLoopDelay = { p50: ownLoop.percentile(50) / 1e6, p99: ownLoop.percentile(99) / 1e6, max: ownLoop.max / 1e6 };
   // Pushes: each edit's event written to every calendar bound to its wedding.
   const pushLatency: number[] = [];
   let pushesMissing = 0;
@@ -281,8 +308,19 @@ async function run(sandbox: GoogleCalendarSandbox, label: string, connections: n
   fs.rmSync(dataDir, { recursive: true, force: true });
   return {
     label, connections, weddings, bindings: s.connections.reduce((a, c) => a + c.weddings.length, 0), setupMs, startMs: server.startMs, firstPullRoundMs, rss, heap,
-    ack: summarize(ack), ackErrors, e2e: summarize(e2e), e2eMissing, jitter: summarize(jitter), push: summarize(pushLatency), pushesMissing: pushesMissing + pushFailures, webhooks: n,
+    ack: summarize(ack), ackErrors, e2e: summarize(e2e), e2eMissing, jitter: summarize(jitter), push: summarize(pushLatency), pushesMissing: pushesMissing + pushFailures, webhooks: n, loopDelay, benchLoopDelay, serverAck,
   };
+}
+
+/** Cumulative counts of wedsync_webhook_ack_seconds{system="google-calendar",outcome="stored"} by bucket. */
+function ackBuckets(metrics: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const line of metrics.split('\n')) {
+    const m = /^wedsync_webhook_ack_seconds_bucket\{([^}]*)\} (\d+)/.exec(line);
+    if (!m || !m[1]!.includes('system="google-calendar"') || !m[1]!.includes('outcome="stored"')) continue;
+    out[/le="([^"]+)"/.exec(m[1]!)![1]!] = Number(m[2]);
+  }
+  return out;
 }
 
 /** The same server with no connection at all, for the memory baseline. */
@@ -314,10 +352,11 @@ export default async function connections(args: string[]): Promise<void> {
   const row = (r: RunResult) => [
     `${r.connections} connections, ${r.weddings} weddings (${r.bindings} bindings)`, fmt(kib(r), 1), fmt(heapKib(r), 1), fmt(r.startMs, 0), fmt(r.firstPullRoundMs, 0),
     `${fmt(r.jitter.p50, 0)} / ${fmt(r.jitter.p99, 0)}`, `${fmt(r.ack.p50)} / ${fmt(r.ack.p99)}`, `${fmt(r.e2e.p50, 1)} / ${fmt(r.e2e.p99, 1)}`, `${fmt(r.push.p50, 0)} / ${fmt(r.push.p99, 0)}`,
-    `${r.ackErrors} / ${r.e2eMissing} / ${r.pushesMissing}`,
+    `${r.ackErrors} / ${r.e2eMissing} / ${r.pushesMissing}`, `${fmt(r.loopDelay.p50, 0)} / ${fmt(r.loopDelay.p99, 0)} / ${fmt(r.loopDelay.max, 0)}`,
+    `${fmt(r.benchLoopDelay.p50, 0)} / ${fmt(r.benchLoopDelay.p99, 0)} / ${fmt(r.benchLoopDelay.max, 0)}`,
   ];
   const table = [
-    markdownTable(['setup', 'RSS per idle connection (KiB)', 'heap+external per connection (KiB)', 'start → /readyz (ms)', 'start → every connection pulled (ms)', 'pull jitter p50 / p99 (ms)', 'webhook ack p50 / p99 (ms)', 'change → all bound weddings p50 / p99 (ms)', 'edit → pushed to every bound calendar p50 / p99 (ms)', 'errors: acks / e2e missing / pushes missing'], [row(base), row(full)]),
+    markdownTable(['setup', 'RSS per idle connection (KiB)', 'heap+external per connection (KiB)', 'start → /readyz (ms)', 'start → every connection pulled (ms)', 'pull jitter p50 / p99 (ms)', 'webhook ack p50 / p99 (ms)', 'change → all bound weddings p50 / p99 (ms)', 'edit → pushed to every bound calendar p50 / p99 (ms)', 'errors: acks / e2e missing / pushes missing', 'server event-loop delay p50 / p99 / max (ms)', 'sandbox+load process event-loop delay p50 / p99 / max (ms)'], [row(base), row(full)]),
     '',
     markdownTable(['ratio (full ÷ baseline)', 'start → /readyz', 'pull jitter p99', 'webhook ack p99', 'change → all bound weddings p99', 'push p99'], [[`${N} ÷ ${baseN} connections`, ratio(full.startMs, base.startMs), ratio(full.jitter.p99, base.jitter.p99), ratio(full.ack.p99, base.ack.p99), ratio(full.e2e.p99, base.e2e.p99), ratio(full.push.p99, base.push.p99)]]),
   ].join('\n');
