@@ -50,7 +50,11 @@ export function createOutlookAdapter(input: AdapterInput): CalendarAdapter {
   const config = parseAdapterConfig(SYSTEM, 'configuration', OutlookConfiguration, input.configuration);
   const credentials = parseAdapterConfig(SYSTEM, 'credentials', OutlookCredentials, input.credentials);
   const { runtime } = input;
-  const client = new GraphClient(credentials, config, runtime.fetch, runtime.now);
+  // One Graph client (and access token) per account and mailbox, shared by the connection's
+  // instances: a calendar bound to many weddings refreshes one token, not one per wedding.
+  const sharedKey = `outlook:${JSON.stringify([credentials, config.authorityUrl, config.apiBaseUrl, config.userId ?? null, config.calendarId ?? null])}`;
+  const client = (runtime.shared?.get(sharedKey) as GraphClient | undefined) ?? new GraphClient(credentials, config, runtime.fetch, runtime.now);
+  runtime.shared?.set(sharedKey, client);
   const inbound = config.syncDirection !== 'outbound';
   const outbound = config.syncDirection !== 'inbound';
   const capabilities: Capability[] = [
