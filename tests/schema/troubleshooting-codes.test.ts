@@ -11,6 +11,7 @@ import { TOO_MANY_MESSAGES } from '../../server/collab/flow-control.ts';
 import { DOCUMENT_UNAVAILABLE_CLOSE } from '../../server/collab/durable-persistence.ts';
 import { STORAGE_FAILED_CLOSE } from '../../server/collab/document-discard.ts';
 import { main } from '../../server/cli/main.ts';
+import { EVENT_TYPES } from '../../adapters/webhooks/config.ts';
 
 /**
  * docs/troubleshooting-guide.md must name every code a user can meet, with the status the code
@@ -93,5 +94,12 @@ describe('docs/troubleshooting-guide.md covers every error code', () => {
     const badEnv = await main(['token', '--role', 'planner', '--wedding', 'w1'], { ...quiet, env: { PORT: 'not a port' } });
     expect([usage, failed, badEnv]).toEqual([2, 1, 2]);
     for (const exit of [0, usage, failed]) expect(cli, `exit ${exit}`).toContain(`| \`${exit}\` |`);
+  });
+});
+
+describe('docs/webhook-implementation.md covers the universal adapter', () => {
+  it('lists every event type the webhooks adapter takes, each in its table', () => {
+    const doc = readFileSync(new URL('../../docs/webhook-implementation.md', import.meta.url), 'utf8');
+    for (const type of EVENT_TYPES) expect(doc, type).toContain(`| \`${type}\` |`);
   });
 });
