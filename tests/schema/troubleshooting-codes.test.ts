@@ -12,6 +12,7 @@ import { DOCUMENT_UNAVAILABLE_CLOSE } from '../../server/collab/durable-persiste
 import { STORAGE_FAILED_CLOSE } from '../../server/collab/document-discard.ts';
 import { main } from '../../server/cli/main.ts';
 import { EVENT_TYPES } from '../../adapters/webhooks/config.ts';
+import { allPresets } from '../../adapters/presets/index.ts';
 
 /**
  * docs/troubleshooting-guide.md must name every code a user can meet, with the status the code
@@ -101,5 +102,18 @@ describe('docs/webhook-implementation.md covers the universal adapter', () => {
   it('lists every event type the webhooks adapter takes, each in its table', () => {
     const doc = readFileSync(new URL('../../docs/webhook-implementation.md', import.meta.url), 'utf8');
     for (const type of EVENT_TYPES) expect(doc, type).toContain(`| \`${type}\` |`);
+  });
+});
+
+describe('docs/crm-setup-guide.md covers every preset', () => {
+  it('has a row for each preset naming its id and every trigger id', () => {
+    const doc = readFileSync(new URL('../../docs/crm-setup-guide.md', import.meta.url), 'utf8');
+    const lines = doc.split('\n');
+    expect(allPresets().size).toBeGreaterThan(0);
+    for (const [id, preset] of allPresets()) {
+      const row = lines.find((l) => l.startsWith('| ') && l.includes(`| \`${id}\` |`));
+      expect(row, `row for ${id}`).toBeDefined();
+      for (const trigger of preset.triggers) expect(row, `${id} trigger ${trigger.id}`).toContain(`\`${trigger.id}\``);
+    }
   });
 });
