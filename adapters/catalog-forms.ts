@@ -91,7 +91,7 @@ export function jsonSchemaOf(schema: z.ZodType): Json {
     io: 'input',
     unrepresentable: 'any',
     override: (ctx) => {
-      if (isDeclaredSecret(ctx.zodSchema as z.ZodType)) (ctx.jsonSchema as Json).writeOnly = true;
+      if (isDeclaredSecret(ctx.zodSchema as unknown as z.ZodType)) (ctx.jsonSchema as Json).writeOnly = true;
     },
   }) as Json;
 }
