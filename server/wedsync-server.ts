@@ -15,6 +15,7 @@ import { HocuspocusDocuments } from './bridge/hocuspocus-documents.ts';
 import { parseSchedule } from './bridge/retry-policy.ts';
 import { integrationRoutes, webhookRoutes, webhookTargetGuard } from './http/integrations-routes.ts';
 import { connectionRoutes } from './http/connection-routes.ts';
+import { catalogRoutes } from './http/catalog-routes.ts';
 import { consistencyRoutes } from './http/consistency-routes.ts';
 import { ConsistencyAudit } from './bridge/consistency-audit.ts';
 import { createRateLimits } from './http/rate-limits.ts';
@@ -254,6 +255,7 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
       // Webhooks first: the bearer-token group below would otherwise claim their paths.
       // `/api/integrations/{id}/consistency` before the webhooks: otherwise `POST …/webhook/consistency`
       // (an integration called "webhook") would reach the webhook of a system called "consistency".
+      a.route('/api/integrations', catalogRoutes(tokens, sessions));
       a.route('/api/integrations', consistencyRoutes(tokens, bridge, consistency));
       a.route('/api/integrations/webhook', webhookRoutes(bridge));
       a.route('/api/integrations', integrationRoutes(tokens, bridge));

@@ -30,6 +30,11 @@ export function secret<T extends z.ZodType>(schema: T): T {
   return schema;
 }
 
+/** Whether this very schema was declared with `secret(…)` (not looking through wrappers): for JSON Schema overrides. */
+export function isDeclaredSecret(schema: z.ZodType): boolean {
+  return declaredSecrets.has(schema);
+}
+
 /** The loosely typed view of zod 4's schema definitions this walk needs. */
 interface Def {
   type: string;

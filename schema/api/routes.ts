@@ -20,6 +20,7 @@ import { OAUTH_CONNECT_ROUTES } from './oauth-connect.ts';
 import { CONNECTION_ROUTES, ConnectionResult, WorkspaceConnectBody } from './connections.ts';
 import { PASSKEY_ROUTES } from './passkeys.ts';
 import { PRIVACY_ROUTES } from './privacy.ts';
+import { CATALOG_ROUTES } from './catalog.ts';
 
 /** One HTTP route: the contract the server implements and /api/openapi.json describes. */
 export interface RouteContract {
@@ -74,4 +75,5 @@ export const ROUTES: RouteContract[] = [
   ...CONNECTION_ROUTES,
   ...PASSKEY_ROUTES,
   ...PRIVACY_ROUTES,
+  ...CATALOG_ROUTES,
 ];

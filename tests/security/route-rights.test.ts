@@ -55,6 +55,8 @@ const WALK: Record<string, Walk> = {
   // The planner's integration: read by those who read the wedding's integrations; an audit (it repairs) run by who manages it.
   'GET /api/integrations/{id}/consistency': { allowed: ['admin', 'planner', 'couple', 'vendor'], request: (_role, ids) => ({ path: `/api/integrations/${ids.integrationId}/consistency` }) },
   'POST /api/integrations/{id}/consistency': { allowed: WRITERS, request: (_role, ids) => ({ path: `/api/integrations/${ids.integrationId}/consistency` }) },
+  // The catalogue of systems (adapters/catalog.ts): the same for everyone signed in, about no wedding.
+  'GET /api/integrations/catalog': { allowed: [...ROLES], request: () => ({ path: '/api/integrations/catalog' }), notWeddingScoped: 'the same list of systems for every signed-in person' },
   'GET /api/integrations': { allowed: ['admin', 'planner', 'couple', 'vendor'], request: () => ({ path: '/api/integrations?weddingId=w1' }) },
   // The planner's integration: not the vendor's to remove. Writers are sent a missing id (the walk needs the integration).
   'DELETE /api/integrations/{id}': { allowed: WRITERS, request: (role, ids) => ({ path: `/api/integrations/${WRITERS.includes(role) ? 'int_missing' : ids.integrationId}` }) },

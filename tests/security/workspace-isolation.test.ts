@@ -67,6 +67,7 @@ const BEARER: Record<string, Walk> = {
   'GET /api/calendar/feeds': { request: (b) => ({ path: `/api/calendar/feeds?weddingId=${b.weddingId}` }) },
   'DELETE /api/calendar/feeds/{feedId}': { request: (b) => ({ path: `/api/calendar/feeds/${b.feedId}` }), byForeignId: true },
   'GET /api/integrations/calendar/conflicts': { request: (b) => ({ path: `/api/integrations/calendar/conflicts?vendorId=photo&weddingId=${b.weddingId}` }) },
+  'GET /api/integrations/catalog': { request: () => ({ path: '/api/integrations/catalog' }), notScoped: 'the same list of systems for every signed-in person' },
   'GET /api/integrations/calendar/availability': { request: () => ({ path: '/api/integrations/calendar/availability?vendorId=photo' }), notScoped: 'busy times across weddings; events of weddings the token does not open are anonymous' },
   'POST /api/weddings/{weddingId}/messages': { request: (b) => ({ path: `/api/weddings/${b.weddingId}/messages`, body: { recipientIds: ['photo'], body: 'Hello' } }) },
   'GET /api/weddings/{weddingId}/messages/{messageId}': { request: (b) => ({ path: `/api/weddings/${b.weddingId}/messages/m_missing` }) },
@@ -90,6 +91,7 @@ const BEARER: Record<string, Walk> = {
 const SESSION: Record<string, Walk> = {
   'POST /api/connections/oauth/{provider}/start': { request: (b) => ({ path: '/api/connections/oauth/google/start', body: { weddingId: b.weddingId, system: 'google-calendar' } }) },
   'GET /api/connections/oauth/{provider}/start': { request: (b) => ({ path: `/api/connections/oauth/microsoft/start?system=outlook&weddingId=${b.weddingId}` }) },
+  'GET /api/integrations/catalog': { request: () => ({ path: '/api/integrations/catalog' }), notScoped: 'the same list of systems for every signed-in person' },
   'GET /api/me': { request: () => ({ path: '/api/me' }), notScoped: "the caller's own person, workspaces and weddings" },
   'POST /api/auth/token': { request: (b) => ({ path: '/api/auth/token', body: { weddingId: b.weddingId } }) },
   'POST /api/weddings': { request: (b) => ({ path: '/api/weddings', body: { workspaceId: b.workspaceId, title: 'Planted', timezone: 'Europe/London' } }) },
