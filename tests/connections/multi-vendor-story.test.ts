@@ -168,6 +168,15 @@ describe('story 2: a severe-weather alert', () => {
     expect(sb.twilio.to('+447700900401')).toHaveLength(0);
     expect(sb.twilio.to('whatsapp:+447700900401')).toHaveLength(0);
 
+    // A vendor's own system raises no alert for the wedding: refused, audited, nobody messaged.
+    const vendorToken = await t.token('vendor', ['w1'], { sub: 'petal', vendorId: 'florist' });
+    const vendorFeed = await connectIntegration(t, vendorToken, { weddingId: 'w1', system: 'webhooks', vendorId: 'florist', configuration: { direction: 'inbound' } });
+    const forgedBody = JSON.stringify({ type: 'alert.weather', timestamp: new Date(now()).toISOString(), data: { date: '2026-06-20', severity: 'critical', headline: 'Hail', description: 'Hail at noon.' } });
+    const forged = await fetch(vendorFeed.webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json', ...standardWebhookHeaders(vendorFeed.webhookSecret, 'msg_vendor', forgedBody, now()) }, body: forgedBody });
+    expect(forged.status).toBe(200);
+    const refusal = await waitFor(() => t.server.bridge.audit.list('w1', 200).entries.find((r) => r.integrationId === vendorFeed.integrationId && r.action === 'inbound.refused'), 'the vendor\'s alert refused');
+    expect(refusal.detail).toMatchObject({ op: 'alert', reason: 'not_own_entity' });
+
     // An alert for a day without outdoor events alerts nobody (and is audited as skipped).
     const quiet = await send('msg_quiet', { date: '2026-06-22', severity: 'critical', headline: 'Tornado watch', description: '' });
     expect(quiet.status).toBe(200);
