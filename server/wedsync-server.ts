@@ -25,6 +25,7 @@ import { activityRoutes } from './http/activity-routes.ts';
 import { paymentRoutes } from './http/payments-routes.ts';
 import { CommsService } from './comms/comms-service.ts';
 import { Cascades } from './comms/cascades.ts';
+import { weatherAlertHandler } from './comms/weather-alert.ts';
 import { PaymentCoordinator } from './payments/payment-coordinator.ts';
 import { openApiDocument } from './http/openapi.ts';
 import { createTokenService, type TokenService } from './auth/tokens.ts';
@@ -193,6 +194,8 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
     settings: { emergencyEscalateAfterS: config.EMERGENCY_ESCALATE_AFTER_S, ackEscalateAfterS: config.ACK_ESCALATE_AFTER_S, notifyQuietMs: config.NOTIFY_QUIET_MINUTES * 60_000, notifyMaxDelayMs: config.NOTIFY_MAX_DELAY_MINUTES * 60_000, tickMs: config.COMMS_TICK_MS, outboxMaxAttempts: config.OUTBOX_MAX_ATTEMPTS, retentionDays: config.RETENTION_DAYS },
   });
   new Cascades(bridge, comms);
+  // Inbound alerts (the universal adapter's alert.weather) go out as emergencies: docs/communications.md#weather-alerts.
+  bridge.inboxWorker.onAlert(weatherAlertHandler(comms.messages, () => bridge.outboxWorker.kick()));
   const payments = new PaymentCoordinator(bridge, comms, { reminderDays: config.PAYMENT_REMINDER_DAYS.split(',').map(Number) });
 
   const readiness = () => {

@@ -70,6 +70,12 @@ export type InboundChange =
   }
   /** A recipient acknowledged a message (a reply link, an SMS reply, a chat reaction). */
   | { op: 'ack'; messageId: string; recipientId: string; at?: string }
+  /**
+   * An external alert for the wedding's day (the universal adapter's `alert.weather`): the server
+   * sends it as an emergency to the vendors it concerns (server/comms/weather-alert.ts). `date` is
+   * the ISO wall date it is for, in the wedding's time zone.
+   */
+  | { op: 'alert'; kind: 'weather'; date: string; area?: string; severity: 'low' | 'medium' | 'high' | 'critical'; headline: string; description: string }
   /** A provider reported what became of a send (e.g. Twilio's status callback: delivered, undelivered). */
   | { op: 'delivery'; messageId: string; recipientId: string; channel: string; status: 'sent' | 'delivered' | 'read' | 'failed'; providerId?: string; error?: string; at?: string };
 

@@ -4,7 +4,7 @@ import { secret } from '../core/secret-fields.ts';
 
 export const EVENT_TYPES = [
   'timeline.upserted', 'timeline.deleted', 'vendor.upserted', 'vendor.deleted', 'payment.upserted', 'payment.deleted',
-  'guests.updated', 'meta.updated', 'message.acknowledged',
+  'guests.updated', 'meta.updated', 'message.acknowledged', 'alert.weather',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

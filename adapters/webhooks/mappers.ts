@@ -25,6 +25,17 @@ export const WebhookEnvelope = z.object({
 export type WebhookEnvelope = z.infer<typeof WebhookEnvelope>;
 
 const WithId = z.object({ id: z.string().min(1).max(128) }).passthrough();
+/**
+ * `alert.weather`: a severe-weather warning for a day (a weather service's alert relayed by Zapier,
+ * Make or the planner's own tooling). `date` is the wall date it is for, in the wedding's zone.
+ */
+export const WeatherAlertData = z.object({
+  date: z.iso.date(),
+  area: z.string().trim().min(1).max(200).optional(),
+  severity: z.enum(['low', 'medium', 'high', 'critical']),
+  headline: z.string().trim().min(1).max(200),
+  description: z.string().trim().max(4000).default(''),
+});
 const AckData = z.object({ messageId: z.string().min(1), recipientId: z.string().min(1), at: z.iso.datetime({ offset: true }).optional() });
 
 export function parseEnvelope(rawBody: string): WebhookEnvelope {
@@ -46,7 +57,13 @@ export function parseEnvelope(rawBody: string): WebhookEnvelope {
  * validated when applied. Text is made well-formed (a `\udXXX` escape without its pair reads as U+FFFD).
  */
 export function toChanges(event: WebhookEnvelope): InboundChange[] {
-  const [prefix, action] = event.type.split('.') as [keyof typeof ENTITY_OF_PREFIX | 'message', string];
+  const [prefix, action] = event.type.split('.') as [keyof typeof ENTITY_OF_PREFIX | 'message' | 'alert', string];
+  if (prefix === 'alert') {
+    const alert = WeatherAlertData.safeParse(event.data);
+    if (!alert.success) throw new AdapterError('invalid_payload', `alert.weather: ${alert.error.issues.map((i) => `data.${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    const { area, ...rest } = alert.data;
+    return [{ op: 'alert', kind: 'weather', ...rest, headline: wellFormedDeep(rest.headline), description: wellFormedDeep(rest.description), ...(area ? { area: wellFormedDeep(area) } : {}) }];
+  }
   if (prefix === 'message') {
     const ack = AckData.safeParse(event.data);
     if (!ack.success) throw new AdapterError('invalid_payload', 'message.acknowledged needs data.messageId and data.recipientId');

@@ -86,6 +86,11 @@ const TimelineEventFields = z.object({
   notes: Text(20_000),
   order: z.number().finite(),
   links: Links,
+  /**
+   * Whether the event takes place outdoors: a severe-weather alert for its day reaches its vendors
+   * (docs/communications.md#weather-alerts). Absent means not marked (treated as indoor); set by planners.
+   */
+  outdoor: z.boolean().optional(),
 }).strict();
 
 const endNotBeforeStart = (e: { start?: string | undefined; end?: string | undefined }) =>

@@ -65,6 +65,7 @@ export function readEvent(id: string, m: YEntity): TimelineEvent {
     notes: notes instanceof Y.Text ? notes.toString() : str(notes),
     order: num(m.get('order')),
     links: linksOf(m),
+    ...(typeof m.get('outdoor') === 'boolean' ? { outdoor: m.get('outdoor') as boolean } : {}),
   };
 }
 

@@ -124,6 +124,14 @@ export function judgeRecipientChange(connector: Connector, recipientId: string):
     recipientId === vendorId ? ALLOWED : refuse('not_own_entity', `a vendor’s integration acknowledges only for vendor ${vendorId}`));
 }
 
+/**
+ * Whether the integration may raise an alert (an emergency to the wedding's vendors): only one a
+ * planner or admin connected; a vendor's system alerts nobody but itself, so it raises none.
+ */
+export function judgeAlert(connector: Connector): InboundJudgement {
+  return judgeByScope(connector, (vendorId) => refuse('not_own_entity', `a vendor’s integration (vendor ${vendorId}) does not alert the wedding’s other vendors`));
+}
+
 /** The connector's role decides: everything, nothing, or what `own` allows for its vendor. */
 function judgeByScope(connector: Connector, own: (vendorId: string) => InboundJudgement): InboundJudgement {
   const scope = INBOUND_SCOPE[connector.role];

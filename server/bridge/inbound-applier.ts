@@ -8,7 +8,7 @@ import {
   type InboundChange, type SyncEntity,
 } from '../../adapters/core/index.ts';
 import { deleteEntity, readEntity, validateEntityPatch, writeEntity } from './entity-access.ts';
-import { judgeEntityChange, judgeRecipientChange, type Connector, type InboundJudgement, type InboundRefusal } from '../auth/inbound-rights.ts';
+import { judgeAlert, judgeEntityChange, judgeRecipientChange, type Connector, type InboundJudgement, type InboundRefusal } from '../auth/inbound-rights.ts';
 import type { Link, LinkStore } from './link-store.ts';
 
 type Strategy = Conflict['strategy'];
@@ -24,7 +24,18 @@ export interface InboundContext {
   now: () => number;
   /** Who connected the integration: every change is judged against their rights (server/auth/inbound-rights.ts). */
   connector: Connector;
+  /**
+   * Sends an `alert` change (server/comms/weather-alert.ts) after the batch's own Yjs transaction,
+   * in a transaction of its own (its origin is the server's, so its sends are planned) but in the
+   * same storage transaction: the message id it wrote, or null with the reason nobody was alerted.
+   * Absent: alerts are skipped.
+   */
+  raiseAlert?: AlertHandler;
 }
+
+export type InboundAlert = Extract<InboundChange, { op: 'alert' }>;
+/** Writes an alert's emergency message into `doc` (no I/O); the message id, or null and why not. */
+export type AlertHandler = (doc: WeddingDoc, weddingId: string, alert: InboundAlert, from: { system: string; integrationId: string }) => { messageId: string | null; reason?: string };
 
 export interface ApplyOutcome {
   applied: number;
@@ -97,6 +108,11 @@ export function applyInbound(doc: WeddingDoc, ctx: InboundContext, changes: Inbo
   for (const change of changes) {
     if (change.op === 'ack' || change.op === 'delivery') {
       const judgement = judgeRecipientChange(ctx.connector, change.recipientId);
+      plans.push({ change, entity: null, entityId: null, write: {}, remove: false, conflicts: [], link: null, pushBack: false, ...(judgement.allowed ? {} : { refused: judgement }) });
+      continue;
+    }
+    if (change.op === 'alert') {
+      const judgement = judgeAlert(ctx.connector);
       plans.push({ change, entity: null, entityId: null, write: {}, remove: false, conflicts: [], link: null, pushBack: false, ...(judgement.allowed ? {} : { refused: judgement }) });
       continue;
     }
@@ -194,12 +210,17 @@ export function applyInbound(doc: WeddingDoc, ctx: InboundContext, changes: Inbo
   }
 
   const outcome: ApplyOutcome = { applied: 0, skipped: 0, refused: 0, conflicts: [], pushBack: [], held: [], details: [] };
+  const alerts: InboundAlert[] = [];
   doc.transact(() => {
     for (const p of plans) {
       const c = p.change;
       if (p.refused) {
         outcome.refused++;
         const messageId = c.op === 'ack' || c.op === 'delivery' ? c.messageId : null;
+        if (c.op === 'alert') {
+          outcome.details.push({ op: 'alert', entity: 'messages', entityId: null, result: 'refused', reason: p.refused.reason, message: p.refused.message });
+          continue;
+        }
         outcome.details.push({ op: c.op, entity: p.entity ?? (messageId ? 'messages' : null), entityId: p.entityId ?? messageId, result: 'refused', reason: p.refused.reason, message: p.refused.message });
         if (p.link) ctx.links.save(p.link);
         if (p.pushBack && p.entity && p.entityId) outcome.pushBack.push({ entity: p.entity, entityId: p.entityId });
@@ -210,6 +231,10 @@ export function applyInbound(doc: WeddingDoc, ctx: InboundContext, changes: Inbo
         if (known) doc.acknowledgeMessage(c.messageId, c.recipientId, c.at ?? nowIso, origin);
         outcome[known ? 'applied' : 'skipped']++;
         outcome.details.push({ op: 'ack', entity: 'messages', entityId: c.messageId, result: known ? 'ok' : 'skipped' });
+        continue;
+      }
+      if (c.op === 'alert') {
+        alerts.push(c);
         continue;
       }
       if (c.op === 'delivery') {
@@ -254,6 +279,11 @@ export function applyInbound(doc: WeddingDoc, ctx: InboundContext, changes: Inbo
       outcome.details.push({ op: c.op, entity, entityId, result: changed ? 'ok' : 'skipped', ...(Object.keys(p.write).length ? { fields: Object.keys(p.write) } : {}) });
     }
   }, origin);
+  for (const alert of alerts) {
+    const sent = ctx.raiseAlert ? ctx.raiseAlert(doc, ctx.weddingId, alert, { system: ctx.system, integrationId: ctx.integrationId }) : { messageId: null, reason: 'this server sends no alerts' };
+    outcome[sent.messageId ? 'applied' : 'skipped']++;
+    outcome.details.push({ op: 'alert', entity: 'messages', entityId: sent.messageId, result: sent.messageId ? 'ok' : 'skipped', ...(sent.reason ? { message: sent.reason } : {}) });
+  }
   return outcome;
 }
 

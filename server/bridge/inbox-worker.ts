@@ -5,7 +5,7 @@ import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 import type { AuditLog } from './audit-log.ts';
 import { absentDeletions, type FullResync } from './full-resync.ts';
-import { applyInbound, type ApplyOutcome } from './inbound-applier.ts';
+import { applyInbound, type AlertHandler, type ApplyOutcome } from './inbound-applier.ts';
 import { recordRefusals } from './inbound-refusals.ts';
 import type { InboxRow, InboxStore } from './inbox-store.ts';
 import { fieldsOf, type IntegrationRegistry, type LiveIntegration } from './integration-registry.ts';
@@ -70,6 +70,7 @@ export class InboxWorker {
   private readonly hot = new Set<string>();
   private lastScan = 0;
   private nextDue: number | null = null;
+  private alertHandler: AlertHandler | undefined;
 
   constructor(private readonly deps: InboxWorkerDeps) {
     this.events.setMaxListeners(0);
@@ -125,6 +126,11 @@ export class InboxWorker {
   }
 
   /** Applies a slice of the wedding's due rows; true when more are due right away. */
+  /** Who sends inbound alerts (`op: 'alert'`), inside the row's transaction: the comms service (server/comms/weather-alert.ts). */
+  onAlert(handler: AlertHandler): void {
+    this.alertHandler = handler;
+  }
+
   private async processWedding(weddingId: string): Promise<boolean> {
     const now = this.deps.now();
     const head = this.deps.inbox.head(weddingId, ROWS_PER_PASS);
@@ -197,7 +203,7 @@ export class InboxWorker {
       const outcome = applyInbound(new WeddingDoc(doc), {
         weddingId: row.weddingId, integrationId: integration.id, system: integration.system, fields: fieldsOf(live),
         strategies: (integration.configuration.conflictStrategies ?? {}) as Record<string, 'crdt'>, links: this.deps.links, now: this.deps.now,
-        connector: integration.connector,
+        connector: integration.connector, ...(this.alertHandler ? { raiseAlert: this.alertHandler } : {}),
       }, changes);
       if (row.kind === 'changes') {
         const cursor = (JSON.parse(row.payload) as ChangesPayload).cursorAfter;
@@ -208,7 +214,7 @@ export class InboxWorker {
       }
       this.deps.inbox.applied(row.id, { applied: outcome.applied, skipped: outcome.skipped, refused: outcome.refused, conflicts: outcome.conflicts.map((c) => c.id) }, now);
       const held = new Set(outcome.held.map((h) => `${h.entity}\0${h.entityId}`));
-      const touched = outcome.details.filter((d) => d.op !== 'ack' && d.result !== 'refused' && d.entity && d.entityId && !held.has(`${d.entity}\0${d.entityId}`)).map((d) => ({ entity: d.entity!, entityId: d.entityId!, changed: d.result === 'ok' }));
+      const touched = outcome.details.filter((d) => d.op !== 'ack' && d.op !== 'alert' && d.result !== 'refused' && d.entity && d.entityId && !held.has(`${d.entity}\0${d.entityId}`)).map((d) => ({ entity: d.entity!, entityId: d.entityId!, changed: d.result === 'ok' }));
       if (touched.length || outcome.pushBack.length || outcome.held.length) this.deps.afterApply(live, row.weddingId, doc, touched, outcome.pushBack, outcome.held);
       this.deps.metrics.syncLatencySeconds.observe({ system: integration.system }, (now - row.receivedAt) / 1000);
       for (const d of outcome.details) {

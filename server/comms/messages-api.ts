@@ -68,35 +68,41 @@ export class MessagesApi {
    */
   async emergency(p: Principal, weddingId: string, body: EmergencyBody): Promise<EmergencyResponse> {
     assertSender(p, weddingId);
-    const result = await this.ctx.bridge.withDocument(weddingId, (doc) => {
-      const w = new WeddingDoc(doc);
-      const origin = adminOrigin('comms.emergency', p.sub);
-      const cancelled = body.kind === 'vendor_cancellation' ? w.getVendor(body.vendorId!) : undefined;
-      if (body.kind === 'vendor_cancellation' && !cancelled) throw new CommsError('vendor_not_found', `wedding ${weddingId} has no vendor ${body.vendorId}`);
-      const people = emergencyRecipients(w, body);
-      if (people.length === 0) throw new CommsError('no_recipients', `nobody to alert for this ${body.kind.replace('_', ' ')} (no vendors or contacts match)`);
-      const messageId = newMessageId();
-      let task: Task | null = null;
-      const message = w.transact(() => {
-        if (cancelled) {
-          w.upsertVendor({ id: cancelled.id, status: 'cancelled' }, origin);
-          task = w.upsertTask({
-            id: `replace-${cancelled.id}-${messageId.slice(4)}`, kind: 'vendor_replacement', title: clipText(`Find a replacement ${cancelled.category.replace('_', ' ')} for ${cancelled.name}`, 200),
-            createdAt: new Date(this.ctx.clock()).toISOString(), due: w.getMeta().date ?? '', vendorId: cancelled.id, category: cancelled.category,
-            eventIds: w.listEvents().filter((e) => e.vendorIds.includes(cancelled.id)).map((e) => e.id), messageId, notes: clipText(body.message, 5000),
-          }, origin);
-        }
-        return this.writer.writeMessage(w, weddingId, {
-          id: messageId, senderId: p.sub, recipients: people, subject: body.subject ?? emergencySubject(body.kind, cancelled?.name), body: body.message,
-          priority: body.severity === 'critical' || body.severity === 'high' ? 'urgent' : body.severity === 'medium' ? 'high' : 'normal',
-          type: `emergency.${body.kind}`, requiresAck: true, escalateAfterSeconds: body.escalateAfterSeconds ?? this.ctx.settings.emergencyEscalateAfterS,
-          broadcast: true, context: { kind: body.kind, severity: body.severity, ...(cancelled ? { vendorId: cancelled.id } : {}) },
-        }, origin);
-      }, origin);
-      return { message, recipients: recipientsOf(w, message), unknownRecipients: [], kind: body.kind, severity: body.severity, task: task as Task | null };
-    });
+    const result = await this.ctx.bridge.withDocument(weddingId, (doc) => this.writeEmergency(new WeddingDoc(doc), weddingId, p.sub, body, adminOrigin('comms.emergency', p.sub)));
     this.ctx.bridge.outboxWorker.kick();
     return result;
+  }
+
+  /**
+   * The emergency broadcast itself, in the caller's transaction (no I/O): the message to everyone
+   * the kind affects, on every channel they have, acknowledgement required. The API above and
+   * inbound alerts (weather-alert.ts) both send through it; the caller kicks the outbox.
+   * Throws CommsError `vendor_not_found`, `no_recipients`.
+   */
+  writeEmergency(w: WeddingDoc, weddingId: string, senderId: string, body: EmergencyBody & { context?: Record<string, string> }, origin: TxOrigin): EmergencyResponse {
+    const cancelled = body.kind === 'vendor_cancellation' ? w.getVendor(body.vendorId!) : undefined;
+    if (body.kind === 'vendor_cancellation' && !cancelled) throw new CommsError('vendor_not_found', `wedding ${weddingId} has no vendor ${body.vendorId}`);
+    const people = emergencyRecipients(w, body);
+    if (people.length === 0) throw new CommsError('no_recipients', `nobody to alert for this ${body.kind.replace('_', ' ')} (no vendors or contacts match)`);
+    const messageId = newMessageId();
+    let task: Task | null = null;
+    const message = w.transact(() => {
+      if (cancelled) {
+        w.upsertVendor({ id: cancelled.id, status: 'cancelled' }, origin);
+        task = w.upsertTask({
+          id: `replace-${cancelled.id}-${messageId.slice(4)}`, kind: 'vendor_replacement', title: clipText(`Find a replacement ${cancelled.category.replace('_', ' ')} for ${cancelled.name}`, 200),
+          createdAt: new Date(this.ctx.clock()).toISOString(), due: w.getMeta().date ?? '', vendorId: cancelled.id, category: cancelled.category,
+          eventIds: w.listEvents().filter((e) => e.vendorIds.includes(cancelled.id)).map((e) => e.id), messageId, notes: clipText(body.message, 5000),
+        }, origin);
+      }
+      return this.writer.writeMessage(w, weddingId, {
+        id: messageId, senderId, recipients: people, subject: body.subject ?? emergencySubject(body.kind, cancelled?.name), body: body.message,
+        priority: body.severity === 'critical' || body.severity === 'high' ? 'urgent' : body.severity === 'medium' ? 'high' : 'normal',
+        type: `emergency.${body.kind}`, requiresAck: true, escalateAfterSeconds: body.escalateAfterSeconds ?? this.ctx.settings.emergencyEscalateAfterS,
+        broadcast: true, context: { kind: body.kind, severity: body.severity, ...(cancelled ? { vendorId: cancelled.id } : {}), ...body.context },
+      }, origin);
+    }, origin);
+    return { message, recipients: recipientsOf(w, message), unknownRecipients: [], kind: body.kind, severity: body.severity, task: task as Task | null };
   }
 
   /** Records an acknowledgement (the first one stands). */

@@ -7,7 +7,7 @@ import { checkEventTimes, type WeddingDay } from './event-times.ts';
 import { NotesEditor } from './notes-editor.tsx';
 import { localInputToIso, toLocalInput } from './zoned-time.ts';
 
-type Field = 'title' | 'start' | 'end' | 'location' | 'category' | 'vendorIds' | 'notes';
+type Field = 'title' | 'start' | 'end' | 'location' | 'category' | 'vendorIds' | 'notes' | 'outdoor';
 
 interface FormValues {
   title: string;
@@ -16,6 +16,8 @@ interface FormValues {
   location: string;
   category: string;
   vendorIds: string[];
+  /** Takes place outdoors: weather alerts for its day reach its vendors (docs/communications.md#weather-alerts). */
+  outdoor: boolean;
   /** Only for a new event: an existing event's notes are edited live (NotesEditor). */
   notes: string;
 }
@@ -38,7 +40,7 @@ export interface EventFormProps {
 function valuesOf(e: TimelineEvent, timeZone: string): FormValues {
   return {
     title: e.title, start: toLocalInput(e.start, timeZone), end: toLocalInput(e.end, timeZone), location: e.location,
-    category: e.category, vendorIds: e.vendorIds, notes: e.notes,
+    category: e.category, vendorIds: e.vendorIds, notes: e.notes, outdoor: e.outdoor === true,
   };
 }
 
@@ -53,7 +55,7 @@ export function EventForm(props: EventFormProps) {
   const id = event?.id ?? draftNew!.id;
   const base: FormValues = event
     ? valuesOf(event, day.timeZone)
-    : { title: '', start: draftNew!.start, end: draftNew!.end, location: '', category: 'other', vendorIds: [], notes: '' };
+    : { title: '', start: draftNew!.start, end: draftNew!.end, location: '', category: 'other', vendorIds: [], notes: '', outdoor: false };
   const [draft, setDraft] = useState<Partial<FormValues>>({});
   const [issues, setIssues] = useState<{ field: Field | null; message: string }[]>([]);
   const titleRef = useRef<HTMLInputElement>(null);
@@ -93,6 +95,8 @@ export function EventForm(props: EventFormProps) {
       location: values.location,
       category: values.category as TimelineEvent['category'],
       vendorIds: values.vendorIds,
+      // Unmarked stays absent on a new event; an edit writes the box's state only when it changed.
+      ...(values.outdoor || event?.outdoor !== undefined ? { outdoor: values.outdoor } : {}),
       ...(event ? {} : { notes: values.notes }),
     };
     // For an existing event, write only what this person changed.
@@ -101,7 +105,7 @@ export function EventForm(props: EventFormProps) {
       for (const key of Object.keys(draft) as (keyof FormValues)[]) {
         if (key === 'notes') continue;
         if (JSON.stringify(draft[key]) === JSON.stringify(base[key])) continue;
-        (patch as Record<string, unknown>)[key] = full[key];
+        (patch as Record<string, unknown>)[key] = key === 'outdoor' ? values.outdoor : full[key];
       }
     }
     try {
@@ -165,6 +169,12 @@ export function EventForm(props: EventFormProps) {
           <select value={values.category} onChange={(e) => set('category', e.currentTarget.value)} {...fieldProps('category')}>
             {EVENT_CATEGORIES.map((c) => <option key={c} value={c}>{humanize(c)}</option>)}
           </select>
+        </div>
+        <div class="field">
+          <label class="check">
+            <input id={`${prefix}-outdoor`} type="checkbox" checked={values.outdoor} disabled={readOnly} onChange={(e) => set('outdoor', e.currentTarget.checked)} />
+            Outdoors <span class="muted">(weather alerts reach its vendors)</span>
+          </label>
         </div>
         <fieldset class="field field-wide vendor-picks">
           <legend>Vendors</legend>
