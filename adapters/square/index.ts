@@ -1,4 +1,4 @@
-import { serialization } from 'square';
+import { WebhooksHelper, serialization } from 'square';
 import {
   AdapterError, FreshnessLog, ReadBackCache, openSecret, parseAdapterConfig, sealSecret,
   type Adapter, type AdapterDefinition, type AdapterInput, type Capability, type InboundChange, type PullOptions, type PullPage,
@@ -7,7 +7,7 @@ import {
 import { call, createSquareClient } from './client.ts';
 import { SQUARE_EVENT_TYPES, SquareConfiguration, SquareCredentials } from './config.ts';
 import {
-  SQUARE_FIELDS, mapEvent, mapPayment, mapPaymentLink, parseEvent, paymentOwner, tagNote, verifySquareSignature, wantsLink,
+  SQUARE_FIELDS, mapEvent, mapPayment, mapPaymentLink, parseEvent, paymentOwner, tagNote, wantsLink,
   type MapContext, type SquarePaymentJson, type SquarePaymentLinkJson,
 } from './mappers.ts';
 import { clipText } from '../../schema/document/text.ts';
@@ -79,7 +79,9 @@ export function createSquareAdapter(input: AdapterInput): Adapter {
       const key = signatureKey();
       if (!key) return { ok: false, code: 'signature_invalid', message: 'no signature key: the subscription was not created and credentials.webhookSignatureKey is not set' };
       // Square signs the notification URL as configured in the subscription: this integration's public webhook URL.
-      if (!verifySquareSignature(key, runtime.webhookUrl, request.rawBody, request.headers['x-square-hmacsha256-signature'])) {
+      // The SDK's own check (WebhooksHelper: HMAC-SHA256 of URL + raw body, base64).
+      const signed = await WebhooksHelper.verifySignature({ requestBody: request.rawBody, signatureHeader: request.headers['x-square-hmacsha256-signature'] ?? '', signatureKey: key, notificationUrl: runtime.webhookUrl });
+      if (!signed) {
         return { ok: false, code: 'signature_invalid', message: 'x-square-hmacsha256-signature does not match' };
       }
       let event;

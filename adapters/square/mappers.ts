@@ -63,18 +63,11 @@ export function readTag(note: string | null | undefined): { weddingId: string; p
 
 /**
  * `x-square-hmacsha256-signature`: base64 HMAC-SHA256, keyed by the subscription's signature key,
- * of the notification URL followed by the raw body. Compared in constant time (the SDK's
- * WebhooksHelper compares with `===`).
+ * of the notification URL followed by the raw body (what the sandbox signs with; the adapter
+ * verifies with the SDK's WebhooksHelper).
  */
 export function squareSignature(signatureKey: string, notificationUrl: string, rawBody: string): string {
   return crypto.createHmac('sha256', signatureKey).update(notificationUrl + rawBody, 'utf8').digest('base64');
-}
-
-export function verifySquareSignature(signatureKey: string, notificationUrl: string, rawBody: string, header: string | undefined): boolean {
-  if (!header) return false;
-  const expected = Buffer.from(squareSignature(signatureKey, notificationUrl, rawBody), 'base64');
-  const given = Buffer.from(header, 'base64');
-  return given.length === expected.length && crypto.timingSafeEqual(given, expected);
 }
 
 export function parseEvent(rawBody: string): SquareEventJson {
