@@ -16,6 +16,8 @@ import { parseSchedule } from './bridge/retry-policy.ts';
 import { integrationRoutes, webhookRoutes, webhookTargetGuard } from './http/integrations-routes.ts';
 import { connectionRoutes } from './http/connection-routes.ts';
 import { consistencyRoutes } from './http/consistency-routes.ts';
+import { importRoutes } from './http/import-routes.ts';
+import { CsvImport } from './bridge/import-plan.ts';
 import { ConsistencyAudit } from './bridge/consistency-audit.ts';
 import { createRateLimits } from './http/rate-limits.ts';
 import { mountCalendarRoutes } from './http/calendar-routes.ts';
@@ -255,6 +257,7 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
       // `/api/integrations/{id}/consistency` before the webhooks: otherwise `POST …/webhook/consistency`
       // (an integration called "webhook") would reach the webhook of a system called "consistency".
       a.route('/api/integrations', consistencyRoutes(tokens, bridge, consistency));
+      a.route('/api/integrations', importRoutes(tokens, new CsvImport(bridge, db, (fn) => group.write(fn))));
       a.route('/api/integrations/webhook', webhookRoutes(bridge));
       a.route('/api/integrations', integrationRoutes(tokens, bridge));
       a.route('/api', connectionRoutes(tokens, bridge));
