@@ -17,6 +17,8 @@ const HEADER = 'Project ID,Project Name,Project Type,Project Date,Stage,Client N
 const ROWS = {
   jane: (paid = '"$2,500.00"', email = 'jane@example.com') => `hb-jane,Jane & John Wedding,Wedding,06/13/2026,Planning,Jane Smith & John Doe,${email},Rosewood Barn,"$8,500.00",${paid}`,
   fresh: 'hb-new,Mia & Noor Wedding,Wedding,09/05/2026,Inquiry,Mia Park & Noor Ali,mia@example.com,Casa Verde,"$4,000.00",$0.00',
+  /** Not Kai & Lee's project id, but their date, names and venue: the matching rules route it. */
+  kai: 'hb-kai-2,Kai & Lee Wedding,Wedding,07/18/2026,Planning,Kai Tan & Lee Moss,kai@example.com,Pier 9,"$3,000.00",$0.00',
   invalid: 'hb-bad,Broken Wedding,Wedding,10/10/2026,Inquiry,Ann & Bo,ann@example.com,Somewhere,a lot,$0.00',
 };
 const file = (...rows: string[]) => [HEADER, ...rows].join('\r\n') + '\r\n';
@@ -49,15 +51,17 @@ describe('importing a HoneyBook CSV export through the studio\'s preset connecti
   it('previews without writing, applies as previewed, and a re-import changes nothing', async () => {
     const t = await startTestServer({ env });
     const { lens, as, connectionId } = await setUp(t);
-    const csv = file(ROWS.jane(), ROWS.fresh, ROWS.invalid);
+    const csv = file(ROWS.jane(), ROWS.fresh, ROWS.invalid, ROWS.kai);
     const before = await state(t, lens.id, as);
 
     // ── preview: one row to Jane's wedding by its project id, one new, one invalid; nothing written ──
     const preview = await api<ImportResponse>(t, '/api/integrations/import', as, { json: { workspaceId: lens.id, preset: 'honeybook', csv, mode: 'preview' } });
     expect(preview.status, JSON.stringify(preview.body)).toBe(200);
     expect(preview.body.connectionId).toBe(connectionId);
-    expect(preview.body.counts).toEqual({ create: 1, match: 1, update: 0, skip: 1 });
-    const [jane, fresh, invalid] = preview.body.rows;
+    expect(preview.body.counts).toEqual({ create: 1, match: 2, update: 0, skip: 1 });
+    const [jane, fresh, invalid, kai] = preview.body.rows;
+    expect(kai).toMatchObject({ row: 4, reference: 'hb-kai-2', action: 'match', weddingIds: ['w-kai'], reason: 'the matching rules', matchedOn: ['date', 'names', 'venue'] });
+    expect(kai!.confidence).toBeGreaterThanOrEqual(0.8);
     expect(jane).toMatchObject({ row: 1, reference: 'hb-jane', action: 'match', weddingIds: ['w-jane'], confidence: 1, reason: 'the wedding holds reference hb-jane' });
     expect(fresh).toMatchObject({ row: 2, reference: 'hb-new', action: 'create', reason: 'no wedding holds it: it goes to the unmatched queue' });
     expect(invalid!.action).toBe('skip');
@@ -72,6 +76,8 @@ describe('importing a HoneyBook CSV export through the studio\'s preset connecti
     await waitFor(() => janeDoc.doc.listPayments().length === 1, 'the project total in Jane & John\'s budget');
     expect(janeDoc.doc.listPayments()[0]).toMatchObject({ vendorId: 'photo', amount: 850000, amountPaid: 250000, currency: 'USD' });
     await waitFor(() => janeDoc.doc.getMeta().status === 'planning', 'the project stage as the wedding\'s status');
+    const kaiDoc = await t.connect('w-kai', await t.token('planner', ['w-kai']));
+    await waitFor(() => kaiDoc.doc.listPayments().some((p) => p.amount === 300000), 'the matched project\'s total in Kai & Lee\'s budget');
     let queued: UnmatchedSummary[] = [];
     await waitFor(async () => {
       queued = (await api<{ records: UnmatchedSummary[] }>(t, `/api/workspaces/${lens.id}/unmatched`, as)).body.records;
@@ -84,8 +90,8 @@ describe('importing a HoneyBook CSV export through the studio\'s preset connecti
     // ── the same file again: every row skipped, nothing changes ──
     const settled = await state(t, lens.id, as);
     const again = await api<ImportResponse>(t, '/api/integrations/import', as, { json: { connectionId, csv, mode: 'apply' } });
-    expect(again.body.counts).toEqual({ create: 0, match: 0, update: 0, skip: 3 });
-    expect(again.body.rows.map((r) => r.reason.replace(/^invalid: .*/, 'invalid'))).toEqual(['imported before (the same row)', 'imported before (the same row)', 'invalid']);
+    expect(again.body.counts).toEqual({ create: 0, match: 0, update: 0, skip: 4 });
+    expect(again.body.rows.map((r) => r.reason.replace(/^invalid: .*/, 'invalid'))).toEqual(['imported before (the same row)', 'imported before (the same row)', 'invalid', 'imported before (the same row)']);
     expect(await state(t, lens.id, as)).toEqual(settled);
 
     // ── a later export: an unmapped column changed is unchanged content; a new amount paid is an update ──
