@@ -47,7 +47,7 @@ export type ImportResponse = z.infer<typeof ImportResponse>;
 export const IMPORT_ROUTES: RouteContract[] = [
   {
     method: 'post', path: '/api/integrations/import', auth: 'bearer', body: ImportBody,
-    summary: 'Import a system\'s CSV export through its preset connection: `preview` (per row: create, match, update or skip, nothing written) or `apply` (idempotent on re-import)',
+    summary: 'Import a system\'s CSV export through its preset connection: `preview` (per row: create, match, update or skip, nothing written) or `apply` (idempotent on re-import). Also takes the file as `text/csv` with the other fields as query parameters',
     responses: { 200: ImportResponse, 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 413: ErrorBody },
   },
 ];

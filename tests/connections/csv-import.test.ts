@@ -94,6 +94,10 @@ describe('importing a HoneyBook CSV export through the studio\'s preset connecti
     expect(again.body.rows.map((r) => r.reason.replace(/^invalid: .*/, 'invalid'))).toEqual(['imported before (the same row)', 'imported before (the same row)', 'invalid', 'imported before (the same row)']);
     expect(await state(t, lens.id, as)).toEqual(settled);
 
+    // ── the file posted as it is (text/csv, the rest in the query): the same answer ──
+    const raw = await t.fetch(`/api/integrations/import?connectionId=${connectionId}&mode=preview`, { method: 'POST', token: as, headers: { 'content-type': 'text/csv; charset=utf-8' }, body: csv });
+    expect(((await raw.json()) as ImportResponse).counts).toEqual(again.body.counts);
+
     // ── a later export: an unmapped column changed is unchanged content; a new amount paid is an update ──
     const later = await api<ImportResponse>(t, '/api/integrations/import', as, { json: { connectionId, csv: file(ROWS.jane('"$2,500.00"', 'jane.doe@example.com')), mode: 'preview' } });
     expect(later.body.rows[0]).toMatchObject({ action: 'skip', reason: 'unchanged since the last import' });
