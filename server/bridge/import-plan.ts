@@ -105,7 +105,7 @@ export class CsvImport {
       const eventId = `csv:${presetId}:${rowHash(presetId, cells)}`;
       const result: ImportRow = { row: i + 1, eventId, action: 'skip', reason: '' };
       out.push(result);
-      if (cells === null) {
+      if (RAGGED in cells) {
         result.reason = 'invalid: the row does not have as many cells as the header';
         continue;
       }
@@ -203,8 +203,11 @@ export class CsvImport {
   }
 }
 
-/** The file's data rows as column → cell (null: a row with a different number of cells than the header). */
-function readCsv(preset: Preset, text: string): Array<Record<string, string> | null> {
+/** Marks a row with a different number of cells than the header (its cells, as JSON, keep its event id its own). */
+const RAGGED = '\0ragged';
+
+/** The file's data rows as column → cell (a ragged row: only RAGGED). */
+function readCsv(preset: Preset, text: string): Array<Record<string, string>> {
   let records: string[][];
   try {
     records = parse(text, { bom: true, skip_empty_lines: true, relax_column_count: true, to_line: MAX_IMPORT_ROWS + 2 }) as string[][];
@@ -217,11 +220,11 @@ function readCsv(preset: Preset, text: string): Array<Record<string, string> | n
   const names = header.map((h) => h.trim());
   const { missing } = checkCsvHeader(preset, names);
   if (missing.length) throw new HttpError(400, 'validation_failed', `invalid request body: csv: the header lacks ${preset.name}'s ${missing.join(', ')} column${missing.length > 1 ? 's' : ''}`);
-  return rows.map((cells) => (cells.length === names.length ? Object.fromEntries(names.map((n, i) => [n, cells[i]!])) : null));
+  return rows.map((cells) => (cells.length === names.length ? Object.fromEntries(names.map((n, i) => [n, cells[i]!])) : { [RAGGED]: JSON.stringify(cells) }));
 }
 
 /** The row's content, whatever its columns' order: equal rows of the same preset share an event id. */
-function rowHash(preset: string, cells: Record<string, string> | null): string {
-  const canonical = cells === null ? 'null' : JSON.stringify(Object.keys(cells).sort().map((k) => [k, cells[k]]));
+function rowHash(preset: string, cells: Record<string, string>): string {
+  const canonical = JSON.stringify(Object.keys(cells).sort().map((k) => [k, cells[k]]));
   return crypto.createHash('sha256').update(preset).update('\0').update(canonical).digest('base64url').slice(0, 32);
 }
