@@ -14,6 +14,7 @@ export * from './api/auth.ts';
 export * from './api/admin.ts';
 export * from './api/integrations.ts';
 export * from './api/connections.ts';
+export * from './api/imports.ts';
 export * from './api/calendar.ts';
 export * from './api/routes.ts';
 export * from './api/comms.ts';

@@ -17,6 +17,8 @@ import { integrationRoutes, webhookRoutes, webhookTargetGuard } from './http/int
 import { connectionRoutes } from './http/connection-routes.ts';
 import { catalogRoutes } from './http/catalog-routes.ts';
 import { consistencyRoutes } from './http/consistency-routes.ts';
+import { importRoutes } from './http/import-routes.ts';
+import { CsvImport } from './bridge/import-plan.ts';
 import { ConsistencyAudit } from './bridge/consistency-audit.ts';
 import { createRateLimits } from './http/rate-limits.ts';
 import { mountCalendarRoutes } from './http/calendar-routes.ts';
@@ -260,6 +262,7 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
       // (an integration called "webhook") would reach the webhook of a system called "consistency".
       a.route('/api/integrations', catalogRoutes(tokens, sessions));
       a.route('/api/integrations', consistencyRoutes(tokens, bridge, consistency));
+      a.route('/api/integrations', importRoutes(tokens, new CsvImport(bridge, db, (fn) => group.write(fn))));
       a.route('/api/integrations/webhook', webhookRoutes(bridge));
       a.route('/api/integrations', integrationRoutes(tokens, bridge));
       a.route('/api', connectionRoutes(tokens, bridge));

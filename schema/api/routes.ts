@@ -18,6 +18,7 @@ import { ACTIVITY_ROUTES } from './activity.ts';
 import { OIDC_ROUTES } from './oidc.ts';
 import { OAUTH_CONNECT_ROUTES } from './oauth-connect.ts';
 import { CONNECTION_ROUTES, ConnectionResult, WorkspaceConnectBody } from './connections.ts';
+import { IMPORT_ROUTES } from './imports.ts';
 import { PASSKEY_ROUTES } from './passkeys.ts';
 import { PRIVACY_ROUTES } from './privacy.ts';
 import { CATALOG_ROUTES } from './catalog.ts';
@@ -73,6 +74,7 @@ export const ROUTES: RouteContract[] = [
   ...OIDC_ROUTES,
   ...OAUTH_CONNECT_ROUTES,
   ...CONNECTION_ROUTES,
+  ...IMPORT_ROUTES,
   ...PASSKEY_ROUTES,
   ...PRIVACY_ROUTES,
   ...CATALOG_ROUTES,

@@ -55,6 +55,18 @@ export interface RouteOutcome {
 }
 
 type Routable = Extract<InboundChange, { op: 'upsert' | 'delete' }>;
+type Upsert = Extract<Routable, { op: 'upsert' }>;
+
+/** Where routing sends one record (InboundRouter.decide), in the order of the steps tried. */
+export type RouteDecision =
+  | { kind: 'dropped' }
+  | { kind: 'linked'; change: Routable; bindings: LiveIntegration[] }
+  | { kind: 'named'; change: Routable; bindings: LiveIntegration[] }
+  | { kind: 'referenced'; change: Routable; bindings: LiveIntegration[] }
+  | { kind: 'deleted'; change: Routable; claim?: LiveIntegration }
+  | { kind: 'matched'; change: Upsert; binding: LiveIntegration; proposal: MatchProposal }
+  | { kind: 'claimed'; change: Upsert; binding: LiveIntegration }
+  | { kind: 'queued'; change: Upsert; proposals: MatchProposal[] };
 
 /**
  * Routes a connection's records to its weddings (docs/connections.md), in this order:
@@ -82,7 +94,7 @@ export class InboundRouter {
     const bindings = this.deps.bindingsOf(connection.id);
     const byId = new Map(bindings.map((b) => [b.integration.id, b]));
     const plan = new Map<string, Routable[]>();
-    const queue: Array<{ change: Extract<Routable, { op: 'upsert' }>; proposals: MatchProposal[] }> = [];
+    const queue: Array<{ change: Upsert; proposals: MatchProposal[] }> = [];
     const forget: Routable[] = [];
     let dropped = 0;
     const send = (binding: LiveIntegration, change: Routable, fresh = true) => {
@@ -91,44 +103,36 @@ export class InboundRouter {
       list.push(fresh ? ownedBy(binding, change) : change);
     };
     for (const change of changes) {
-      if (change.op !== 'upsert' && change.op !== 'delete') {
-        dropped++;
-        continue;
+      const decision = await this.decide(live, change, bindings, byId);
+      switch (decision.kind) {
+        case 'dropped':
+          dropped++;
+          break;
+        case 'linked':
+          for (const b of decision.bindings) send(b, decision.change, false);
+          break;
+        case 'named':
+        case 'referenced':
+          for (const b of decision.bindings) send(b, decision.change);
+          break;
+        case 'deleted':
+          // Nothing here holds it: a record still waiting in the queue leaves it.
+          forget.push(decision.change);
+          if (decision.claim) send(decision.claim, decision.change);
+          break;
+        case 'matched': {
+          const { change: c, proposal: best, binding: target } = decision;
+          send(target, c);
+          this.deps.audit.record({ weddingId: best.weddingId, integrationId: target.integration.id, actor: `connection:${connection.id}`, action: 'route.matched', entity: c.entity, entityId: c.entityId ?? null, result: 'ok', detail: { externalId: c.externalId, confidence: best.confidence, reasons: best.reasons } });
+          break;
+        }
+        case 'claimed':
+          send(decision.binding, decision.change);
+          break;
+        case 'queued':
+          queue.push({ change: decision.change, proposals: decision.proposals });
+          break;
       }
-      const linked = (this.linkedTo.all(connection.id, change.entity, change.externalId) as string[]).map((id) => byId.get(id)).filter((b): b is LiveIntegration => !!b);
-      if (linked.length) {
-        for (const b of linked) send(b, change, false);
-        continue;
-      }
-      if (change.weddingId) {
-        const named = bindings.find((b) => b.integration.weddingId === change.weddingId);
-        if (named) send(named, change);
-        else dropped++;
-        continue;
-      }
-      const referenced = change.reference ? bindings.filter((b) => b.integration.references.includes(change.reference!)) : [];
-      if (referenced.length) {
-        for (const b of referenced) send(b, change);
-        continue;
-      }
-      if (change.op === 'delete') {
-        // Nothing here holds it: a record still waiting in the queue leaves it.
-        forget.push(change);
-        const claim = bindings.find((b) => b.integration.claimsUnmatched);
-        if (claim) send(claim, change);
-        continue;
-      }
-      const proposals = await this.propose(change, bindings);
-      const best = proposals[0];
-      if (best && best.confidence >= connection.autoMatchConfidence && (proposals[1]?.confidence ?? 0) < best.confidence) {
-        const target = bindings.find((b) => b.integration.weddingId === best.weddingId)!;
-        send(target, change);
-        this.deps.audit.record({ weddingId: best.weddingId, integrationId: target.integration.id, actor: `connection:${connection.id}`, action: 'route.matched', entity: change.entity, entityId: change.entityId ?? null, result: 'ok', detail: { externalId: change.externalId, confidence: best.confidence, reasons: best.reasons } });
-        continue;
-      }
-      const claim = bindings.find((b) => b.integration.claimsUnmatched);
-      if (claim) send(claim, change);
-      else queue.push({ change, proposals });
     }
     const stripped = new Map<string, Routable[]>();
     for (const [id, list] of plan) stripped.set(id, await this.localize(byId.get(id)!, list));
@@ -158,6 +162,30 @@ export class InboundRouter {
     for (const b of bindings) if (routed.has(b.integration.id)) this.deps.kick(b.integration.weddingId);
     for (const id of unmatched) this.deps.onUnmatched(id);
     return { rows, unmatched, dropped, routed, duplicate };
+  }
+
+  /**
+   * Where one record goes (the steps of `route`), without writing anything: `route` acts on it,
+   * and a CSV import's preview (import-plan.ts) shows it.
+   */
+  async decide(live: LiveConnection, change: InboundChange, bindings = this.deps.bindingsOf(live.connection.id), byId = new Map(bindings.map((b) => [b.integration.id, b]))): Promise<RouteDecision> {
+    if (change.op !== 'upsert' && change.op !== 'delete') return { kind: 'dropped' };
+    const linked = (this.linkedTo.all(live.connection.id, change.entity, change.externalId) as string[]).map((id) => byId.get(id)).filter((b): b is LiveIntegration => !!b);
+    if (linked.length) return { kind: 'linked', change, bindings: linked };
+    if (change.weddingId) {
+      const named = bindings.find((b) => b.integration.weddingId === change.weddingId);
+      return named ? { kind: 'named', change, bindings: [named] } : { kind: 'dropped' };
+    }
+    const referenced = change.reference ? bindings.filter((b) => b.integration.references.includes(change.reference!)) : [];
+    if (referenced.length) return { kind: 'referenced', change, bindings: referenced };
+    const claim = bindings.find((b) => b.integration.claimsUnmatched);
+    if (change.op === 'delete') return { kind: 'deleted', change, ...(claim ? { claim } : {}) };
+    const proposals = await this.propose(change, bindings);
+    const best = proposals[0];
+    if (best && best.confidence >= live.connection.autoMatchConfidence && (proposals[1]?.confidence ?? 0) < best.confidence) {
+      return { kind: 'matched', change, binding: bindings.find((b) => b.integration.weddingId === best.weddingId)!, proposal: best };
+    }
+    return claim ? { kind: 'claimed', change, binding: claim } : { kind: 'queued', change, proposals };
   }
 
   /** The matching rules' proposals for a record among the connection's weddings, best first. */

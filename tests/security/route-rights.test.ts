@@ -53,6 +53,8 @@ const WALK: Record<string, Walk> = {
   'POST /api/unmatched/{id}/create-wedding': { allowed: ROLES.filter((r) => r !== 'viewer'), request: () => ({ path: '/api/unmatched/unm_missing/create-wedding', body: {} }), notWeddingScoped: 'a workspace’s queue: 404 to tokens that do not act for it' },
   'POST /api/unmatched/{id}/ignore': { allowed: ROLES.filter((r) => r !== 'viewer'), request: () => ({ path: '/api/unmatched/unm_missing/ignore' }), notWeddingScoped: 'a workspace’s queue: 404 to tokens that do not act for it' },
   // The planner's integration: read by those who read the wedding's integrations; an audit (it repairs) run by who manages it.
+  // A CSV import reads through a workspace's preset connection: couples and viewers import nothing (403 before any lookup).
+  'POST /api/integrations/import': { allowed: ['admin', 'planner', 'vendor'], request: () => ({ path: '/api/integrations/import', body: { connectionId: 'con_missing', csv: 'Project ID\n1', mode: 'preview' } }), notWeddingScoped: 'a workspace’s connection: 404 to tokens that do not act for it' },
   'GET /api/integrations/{id}/consistency': { allowed: ['admin', 'planner', 'couple', 'vendor'], request: (_role, ids) => ({ path: `/api/integrations/${ids.integrationId}/consistency` }) },
   'POST /api/integrations/{id}/consistency': { allowed: WRITERS, request: (_role, ids) => ({ path: `/api/integrations/${ids.integrationId}/consistency` }) },
   // The catalogue of systems (adapters/catalog.ts): the same for everyone signed in, about no wedding.

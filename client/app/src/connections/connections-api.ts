@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { BindingSummary, ConnectionResult, ConnectionSummary, UnmatchedSummary } from '../../../../schema/api/connections.ts';
+import { ImportResponse } from '../../../../schema/api/imports.ts';
 import { WorkspaceMembership } from '../../../../schema/api/people.ts';
 import { apiRequest } from '../api/api-client.ts';
 
@@ -10,7 +11,7 @@ import { apiRequest } from '../api/api-client.ts';
  * Errors are the api-client's ApiError.
  */
 
-export type { ConnectionSummary, UnmatchedSummary };
+export type { ConnectionSummary, ImportResponse, UnmatchedSummary };
 
 const ws = (id: string) => `/api/workspaces/${encodeURIComponent(id)}`;
 const conn = (id: string) => `/api/connections/${encodeURIComponent(id)}`;
@@ -68,4 +69,12 @@ export async function ignoreRecord(token: string, recordId: string): Promise<voi
 export function oauthStartUrl(provider: 'google' | 'microsoft', body: { system: string; workspaceId: string; configuration: Record<string, unknown>; returnTo: string }): string {
   const query = new URLSearchParams({ system: body.system, workspaceId: body.workspaceId, configuration: JSON.stringify(body.configuration), returnTo: body.returnTo });
   return `/api/connections/oauth/${provider}/start?${query}`;
+}
+
+/**
+ * `POST /api/integrations/import`: a system's CSV export through its preset connection.
+ * `preview` writes nothing; `apply` routes the rows (a re-import of the same file changes nothing).
+ */
+export function importCsv(token: string, body: { connectionId: string; csv: string; mode: 'preview' | 'apply' }): Promise<ImportResponse> {
+  return apiRequest('/api/integrations/import', { token, method: 'POST', body, schema: ImportResponse });
 }

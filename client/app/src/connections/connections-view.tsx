@@ -6,6 +6,7 @@ import { linkHandler } from '../routing/use-route.ts';
 import { useAnnounce } from '../ui/use-announcer.ts';
 import { ConnectPanel } from './connect-panel.tsx';
 import { ConnectionCard } from './connection-card.tsx';
+import { CsvImportPanel } from './csv-import-panel.tsx';
 import {
   assignRecord, bindWedding, createWeddingFrom, fetchConnections, fetchUnmatched, ignoreRecord, unbindWedding,
   type ConnectionSummary, type UnmatchedSummary,
@@ -137,6 +138,10 @@ export function ConnectionsView({ me, workspaceId, navigate }: Props) {
             await ignoreRecord(await workspaceToken(), r.id);
             return `“${r.record.title}” is ignored.`;
           })} />
+      )}
+      {data?.tokenWedding && (
+        <CsvImportPanel connections={data.connections} token={workspaceToken} titleOf={titleOf}
+          onApplied={(message) => { setNotice(message); announce(message); void refresh(); }} />
       )}
       {data && <ConnectPanel workspaceId={workspaceId} token={data.tokenWedding ? workspaceToken : null} returnTo={here}
         onConnected={(message) => { setNotice(message); announce(message); void refresh(); }} />}

@@ -1,0 +1,70 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import type { ConnectionResult } from '../../schema/index.ts';
+import { SESSION_COOKIE } from '../../server/http/session-middleware.ts';
+import { api, studio } from '../connections/helpers.ts';
+import { waitFor } from '../helpers/wait.ts';
+import { seriousAxeViolations } from './support/axe.ts';
+import { launchBrowser, openTab, screenshot } from './support/browser.ts';
+import { plannerBuild } from './support/planner-build.ts';
+import { closeAfterTest, startPlannerServer } from './support/planner-server.ts';
+
+let browser: Browser;
+let dist: string;
+
+beforeAll(async () => {
+  [dist, browser] = await Promise.all([plannerBuild(), launchBrowser()]);
+}, 120_000);
+
+const WEDDINGS = [
+  { id: 'w-ana', meta: { title: 'Ana & Ben', date: '2027-06-12', timezone: 'Europe/London', venue: 'Kew Barn' }, start: '2027-06-12T14:00:00+01:00' },
+] as const;
+
+const CSV = [
+  'Project ID,Project Name,Project Type,Project Date,Stage,Client Name,Client Email,Location,Total Value,Paid',
+  'hb-ana,Ana & Ben Wedding,Wedding,06/12/2027,Planning,Ana Reed & Ben Cole,ana@example.com,Kew Barn,"£9,000.00","£3,000.00"',
+  'hb-new,Mia & Noor Wedding,Wedding,09/05/2027,Inquiry,Mia Park & Noor Ali,mia@example.com,Casa Verde,"£4,000.00",£0.00',
+  'hb-bad,Broken,Wedding,10/10/2027,Inquiry,Ann & Bo,ann@example.com,Somewhere,a lot,£0.00',
+].join('\n');
+
+describe('planner app: importing a CSV export', () => {
+  it('a planner previews a HoneyBook export row by row on the Connections page, then applies it', async () => {
+    const t = await startPlannerServer(dist, { CASCADE_DELAY_MS: '0', PULL_INTERVAL_MS: '600000' });
+    const { pat } = await studio(t, WEDDINGS);
+    const workspaceId = t.server.db.prepare('SELECT workspace_id FROM weddings WHERE id = ?').pluck().get('w-ana') as string;
+    const token = await pat.accessToken('w-ana');
+    const connected = await api<ConnectionResult>(t, '/api/integrations/vendor/connect', token, { json: {
+      workspaceId, system: 'preset', label: 'HoneyBook', configuration: { preset: 'honeybook', direction: 'inbound', timeZone: 'Europe/London', currency: 'GBP', vendorId: 'photo' },
+    } });
+    expect(connected.status).toBe(201);
+    expect((await api(t, `/api/connections/${connected.body.connectionId}/bindings`, token, { json: { weddingId: 'w-ana', references: ['hb-ana'] } })).status).toBe(201);
+
+    const { context, page } = await openTab(browser, { bypassCSP: true });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+    closeAfterTest(context);
+    await context.addCookies([{ name: SESSION_COOKIE, value: pat.cookie.slice(SESSION_COOKIE.length + 1), url: t.httpUrl, httpOnly: true, sameSite: 'Lax' }]);
+    await page.goto(`${t.httpUrl}/workspaces/${workspaceId}/connections`);
+    await page.getByRole('heading', { name: 'Import a CSV export' }).waitFor();
+
+    await page.getByLabel('Or paste the export').fill(CSV);
+    await page.getByRole('button', { name: 'Preview' }).click();
+    const rows = page.locator('table.csv-import-rows tbody tr');
+    await waitFor(async () => (await rows.count()) === 3, 'the preview table');
+    expect(await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-action')))).toEqual(['match', 'create', 'skip']);
+    expect(await rows.nth(0).textContent()).toContain('Ana & Ben');
+    expect(await rows.nth(2).textContent()).toContain('invalid');
+    await page.getByText('Preview (nothing written yet): 1 matched, 0 updated, 1 new, 1 skipped.').waitFor();
+    expect(await seriousAxeViolations(page)).toEqual([]);
+    await screenshot(page, 'csv-import-preview');
+
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await page.locator('p.notice', { hasText: 'Imported: 1 matched, 0 updated, 1 new, 1 skipped.' }).waitFor();
+    // The new project waits in the queue, shown on the same page.
+    await page.locator('ul.unmatched li').first().waitFor({ timeout: 20_000 });
+    const ana = await t.connect('w-ana', token);
+    await waitFor(() => ana.doc.listPayments().length > 0, 'the project total in Ana & Ben’s budget');
+    expect(ana.doc.listPayments()[0]).toMatchObject({ amount: 900000, amountPaid: 300000, currency: 'GBP' });
+    expect(errors).toEqual([]);
+  });
+});
