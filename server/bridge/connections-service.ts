@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { refuseChosenUrlToken, secretUrlOf, withNewUrlToken } from './secret-url-token.ts';
 import {
   AdapterError, canPush, destinationForbidden, findSecretValues, networkReason, newWebhookSecret,
   type Adapter, type AdapterDefinition, type SyncEntity,
@@ -126,6 +127,9 @@ export class ConnectionsService {
     const definition = await this.deps.runtime.definitionOf(body.system);
     assertMayConnect(p, definition);
     const id = `int_${crypto.randomBytes(9).toString('base64url')}`;
+    refuseChosenUrlToken(body.configuration);
+    const { configuration, token } = withNewUrlToken(definition, body.configuration);
+    body = { ...body, configuration };
     const webhookSecret = this.webhookSecretOf(body.credentials);
     const adapter = await this.tested(definition, { id, weddingId: body.weddingId, system: body.system, credentials: body.credentials, configuration: body.configuration, webhookSecret }, { weddingId: body.weddingId, actor: `user:${p.sub}` });
     const connector = connectorOf(p);
@@ -141,6 +145,7 @@ export class ConnectionsService {
     return {
       integrationId: id, connectionId: id, system: body.system, category, capabilities: [...live.adapter.capabilities],
       webhookUrl: this.deps.runtime.webhookUrl(body.system, id), webhookSecret,
+      ...(token ? { secretUrl: secretUrlOf(this.deps.runtime.webhookUrl(body.system, id), token) } : {}),
     };
   }
 
@@ -153,6 +158,9 @@ export class ConnectionsService {
       throw new BridgeError('connection_single_wedding', `${body.system} serves one wedding per connection: connect it from the wedding (weddingId)`);
     }
     const id = `con_${crypto.randomBytes(9).toString('base64url')}`;
+    refuseChosenUrlToken(body.configuration);
+    const { configuration, token } = withNewUrlToken(definition, body.configuration);
+    body = { ...body, configuration };
     const webhookSecret = this.webhookSecretOf(body.credentials);
     const adapter = await this.tested(definition, { id, weddingId: '', system: body.system, credentials: body.credentials, configuration: body.configuration, webhookSecret }, { weddingId: '', actor: `user:${p.sub}` });
     this.deps.store.connections.create({
@@ -169,6 +177,7 @@ export class ConnectionsService {
     return {
       connectionId: id, workspaceId: body.workspaceId, system: body.system, category: body.vendorSystemType ?? definition.category,
       capabilities: [...adapter.capabilities], webhookUrl: this.deps.runtime.webhookUrl(body.system, id), webhookSecret, bindings,
+      ...(token ? { secretUrl: secretUrlOf(this.deps.runtime.webhookUrl(body.system, id), token) } : {}),
     };
   }
 
@@ -368,7 +377,20 @@ export class ConnectionsService {
     return this.deps.store.connections.get(connectionId)!;
   }
 
-  private async updateConnection(p: Principal, connection: Connection, body: { configuration?: Record<string, unknown>; credentials?: Record<string, unknown> }, audit: { weddingId: string; integrationId: string }): Promise<void> {
+  /**
+   * POST /api/connections/:id/rotate-url-token: a new secret URL token (secret-url-token.ts); the
+   * old URL is refused from the answer on. Returns the new full URL, shown this once.
+   */
+  async rotateUrlToken(p: Principal, connectionId: string): Promise<{ secretUrl: string }> {
+    const connection = await this.manageable(p, connectionId);
+    const made = withNewUrlToken(await this.deps.runtime.definitionOf(connection.system), {});
+    if (!made.token) throw new BridgeError('invalid_config', `${connection.system} connections have no secret URL`);
+    await this.updateConnection(p, connection, { configuration: made.configuration }, { weddingId: '', integrationId: connectionId }, true);
+    return { secretUrl: secretUrlOf(this.deps.runtime.webhookUrl(connection.system, connectionId), made.token) };
+  }
+
+  private async updateConnection(p: Principal, connection: Connection, body: { configuration?: Record<string, unknown>; credentials?: Record<string, unknown> }, audit: { weddingId: string; integrationId: string }, rotating = false): Promise<void> {
+    if (!rotating) refuseChosenUrlToken(body.configuration);
     // Adapters key what they keep (sealed endpoint secrets, channel tokens) on it: changing it means reconnecting.
     const webhookSecret = body.credentials?.webhookSecret;
     if (webhookSecret !== undefined && webhookSecret !== connection.webhookSecret) {

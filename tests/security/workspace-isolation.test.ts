@@ -43,6 +43,7 @@ const BEARER: Record<string, Walk> = {
   'GET /api/connections/{id}': { request: (b) => ({ path: `/api/connections/${b.integrationId}` }), byForeignId: true },
   'PATCH /api/connections/{id}': { request: (b) => ({ path: `/api/connections/${b.integrationId}`, body: { label: 'taken over' } }), byForeignId: true },
   'DELETE /api/connections/{id}': { request: (b) => ({ path: `/api/connections/${b.integrationId}` }), byForeignId: true },
+  'POST /api/connections/{id}/rotate-url-token': { request: (b) => ({ path: `/api/connections/${b.integrationId}/rotate-url-token` }), byForeignId: true },
   'POST /api/connections/{id}/bindings': { request: (b) => ({ path: `/api/connections/${b.integrationId}/bindings`, body: { weddingId: b.weddingId } }), byForeignId: true },
   'DELETE /api/connections/{id}/bindings/{weddingId}': { request: (b) => ({ path: `/api/connections/${b.integrationId}/bindings/${b.weddingId}` }), byForeignId: true },
   'POST /api/unmatched/{id}/assign': { request: (b) => ({ path: '/api/unmatched/unm_missing/assign', body: { weddingIds: [b.weddingId] } }), byForeignId: true },
