@@ -27,6 +27,9 @@ export interface RoutingHints {
   timeZone?: string;
 }
 
+/** Who an adapter's notice is for: the wedding's contacts with this role. */
+export type NoticeAudience = 'couple' | 'planner';
+
 /** Fields every record change may carry for routing across weddings (connection scope). */
 interface Routed {
   /**
@@ -68,6 +71,13 @@ export type InboundChange =
      */
     absent?: true;
   }
+  /**
+   * News for a wedding's people, not a record the document holds (a gallery delivered, a contract
+   * signed): routed like a record (by `weddingId` or `reference`, never queued or matched by rules)
+   * and sent by the communication bridge as one message to the wedding's contacts with the roles
+   * in `audience` (in-app, and on each person's channels). Sent once per connection and `externalId`.
+   */
+  | Routed & { op: 'notice'; externalId: string; kind: string; audience: NoticeAudience[]; subject: string; body: string }
   /** A recipient acknowledged a message (a reply link, an SMS reply, a chat reaction). */
   | { op: 'ack'; messageId: string; recipientId: string; at?: string }
   /**

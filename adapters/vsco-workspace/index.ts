@@ -146,11 +146,14 @@ export function createVscoAdapter(input: AdapterInput): Adapter {
         const c = mapPayment(p, config.vendorId);
         if (c) changes.push(c);
       }
-      const notices = galleries.map(galleryNotice).filter((n): n is string => !!n);
+      for (const g of galleries) {
+        const notice = galleryNotice(g);
+        if (notice) changes.push(notice);
+      }
       // The newest change VSCO reported (its clock, not ours): the next pull starts there.
       const newest = [...jobs, ...events, ...payments, ...galleries].map((x) => Date.parse(x.modified ?? '')).filter(Number.isFinite);
       const next = newest.length ? new Date(Math.max(...newest, stopAt ?? 0)).toISOString() : cursor;
-      return { changes, cursor: next, more: false, ...(notices.length ? { notices } : {}) };
+      return { changes, cursor: next, more: false };
     },
 
     accepts(change: OutboundChange) {

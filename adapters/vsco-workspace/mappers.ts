@@ -173,11 +173,18 @@ function toInstant(v: string | null | undefined): string | null {
 }
 
 /**
- * A delivered gallery is news, not a record the wedding document holds: it becomes a notice
- * (audited as `pull.ignored` with this text) naming the job. Null for a gallery not delivered.
+ * A delivered gallery is news, not a record the wedding document holds: a notice to the couple
+ * (InboundChange `op: 'notice'`, kind `gallery.delivered`), routed by its job (`reference`) and sent
+ * once per gallery id by the communication bridge. Null for a gallery not delivered or of no job.
  */
-export function galleryNotice(g: VscoGallery): string | null {
+export function galleryNotice(g: VscoGallery): Extract<InboundChange, { op: 'notice' }> | null {
   const status = str(g.status).toLowerCase();
-  if (status !== 'delivered' && !g.deliveredAt) return null;
-  return `gallery "${clipText(str(g.name) || g.id, 120)}" delivered for job ${g.jobId ?? '?'}${g.url ? `: ${g.url}` : ''}`;
+  if ((status !== 'delivered' && !g.deliveredAt) || !g.jobId) return null;
+  const name = clipText(str(g.name) || 'Your gallery', 120);
+  const url = str(g.url);
+  return {
+    op: 'notice', kind: 'gallery.delivered', externalId: `gallery:${g.id}`, reference: g.jobId, audience: ['couple'],
+    subject: `Your photos are ready: ${name}`,
+    body: url ? `Your gallery "${name}" has been delivered. View it here: ${url}` : `Your gallery "${name}" has been delivered.`,
+  };
 }

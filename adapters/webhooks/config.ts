@@ -30,8 +30,9 @@ export const WebhooksConfiguration = z.object({
   /**
    * The secret URL's token, for senders that cannot sign (Zapier's "Webhooks by Zapier" action):
    * a delivery to `<webhookUrl>?token=<token>` is accepted without Standard Webhooks headers.
-   * At least 128 bits: 22 or more base64url characters (`newSecretUrlToken()` makes 256 bits).
-   * Rotate by setting a new one (PATCH): the old URL stops working at once. Secret: stored sealed.
+   * Made by the server at connect (`newSecretUrlToken()`, 256 bits; server/bridge/secret-url-token.ts)
+   * and shown once (`secretUrl` in the connect answer); a caller cannot set it. Rotate with
+   * `POST /api/connections/:id/rotate-url-token`: the old URL stops working at once. Secret: stored sealed.
    */
   secretUrlToken: secret(z.string().regex(/^[A-Za-z0-9_-]{22,128}$/, 'at least 22 base64url characters (128 bits)')).optional(),
   /** IANA zone for the preset's wall times that carry none (a CRM's "3:00 PM"). @default the preset's */

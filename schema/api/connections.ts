@@ -116,6 +116,12 @@ export const ConnectionResult = z.object({
   webhookUrl: z.string(),
   /** Shown once: the secret this connection's webhooks are signed with. */
   webhookSecret: z.string(),
+  /**
+   * Shown once, for systems with a secret URL (`webhooks`, `preset`): `webhookUrl` with the token
+   * the server made (`?token=`, 256 bits). Later views show the token redacted; rotate it with
+   * `POST /api/connections/{id}/rotate-url-token`.
+   */
+  secretUrl: z.string().optional(),
   bindings: z.array(BindingSummary),
 });
 export type ConnectionResult = z.infer<typeof ConnectionResult>;
@@ -170,6 +176,7 @@ export const CONNECTION_ROUTES: RouteContract[] = [
   { method: 'get', path: '/api/connections/{id}', summary: 'One connection', auth: 'bearer', responses: { 200: ConnectionSummary, ...refused } },
   { method: 'patch', path: '/api/connections/{id}', summary: 'Change a connection’s label, settings, configuration or credentials (the connection test runs first)', auth: 'bearer', body: ConnectionSettingsBody, responses: { 200: ConnectionSummary, ...refused } },
   { method: 'delete', path: '/api/connections/{id}', summary: 'Disconnect: channels and endpoints stopped, every binding removed', auth: 'bearer', responses: { 204: null, ...refused } },
+  { method: 'post', path: '/api/connections/{id}/rotate-url-token', summary: 'A new secret URL token for a `webhooks` or `preset` connection: the old URL is refused at once; the new URL is shown in this answer only', auth: 'bearer', responses: { 200: z.object({ secretUrl: z.string() }), ...refused } },
   { method: 'post', path: '/api/connections/{id}/bindings', summary: 'Bind the connection to a wedding', auth: 'bearer', body: BindBody, responses: { 201: z.object({ binding: BindingSummary }), ...refused } },
   { method: 'delete', path: '/api/connections/{id}/bindings/{weddingId}', summary: 'Unbind a wedding (`?remove=true`: delete what was pushed for it first)', auth: 'bearer', responses: { 200: z.object({ removed: z.number().int(), failed: z.array(z.string()) }), ...refused } },
   { method: 'get', path: '/api/workspaces/{workspaceId}/unmatched', summary: 'The workspace’s unmatched queue (`?status=open|assigned|created|ignored`)', auth: 'bearer', responses: { 200: z.object({ records: z.array(UnmatchedSummary) }), ...refused } },

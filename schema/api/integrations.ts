@@ -43,6 +43,12 @@ export const ConnectResult = z.object({
   webhookUrl: z.string(),
   /** Shown once: the secret this integration's webhooks are signed with. */
   webhookSecret: z.string(),
+  /**
+   * Shown once, for systems with a secret URL (`webhooks`, `preset`): `webhookUrl` with the token
+   * the server made (`?token=`, 256 bits). Later views show the token redacted; rotate it with
+   * `POST /api/connections/{id}/rotate-url-token`.
+   */
+  secretUrl: z.string().optional(),
 });
 export type ConnectResult = z.infer<typeof ConnectResult>;
 

@@ -4,7 +4,7 @@ import type { Principal } from '../auth/tokens.ts';
 import type { Integration } from './integration-store.ts';
 
 /** Configuration fields that say how a system is reached, not what is taken from it (a change keeps the cursor). */
-export const HOW_TO_REACH = new Set(['apiBaseUrl', 'apiBase', 'tokenUrl', 'authorityUrl', 'serverUrl', 'url', 'watch', 'subscribe', 'watchTtlSeconds', 'renewBeforeSeconds', 'pageSize', 'toleranceSeconds', 'registerWebhook', 'label']);
+export const HOW_TO_REACH = new Set(['apiBaseUrl', 'apiBase', 'tokenUrl', 'authorityUrl', 'serverUrl', 'url', 'watch', 'subscribe', 'watchTtlSeconds', 'renewBeforeSeconds', 'pageSize', 'toleranceSeconds', 'registerWebhook', 'label', 'secretUrlToken']);
 
 const isPlain = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 

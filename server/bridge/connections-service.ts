@@ -1,4 +1,6 @@
 import crypto from 'node:crypto';
+import { refuseChosenUrlToken, secretUrlOf, withNewUrlToken } from './secret-url-token.ts';
+import { updateConnectionSettings } from './connection-update.ts';
 import {
   AdapterError, canPush, destinationForbidden, findSecretValues, networkReason, newWebhookSecret,
   type Adapter, type AdapterDefinition, type SyncEntity,
@@ -16,7 +18,6 @@ import type { Logger } from '../logger.ts';
 import type { Db } from '../storage/database.ts';
 import type { AuditLog } from './audit-log.ts';
 import { BridgeError } from './bridge-error.ts';
-import { mergeKeepingSecrets } from './configuration-secrets.ts';
 import type { Connection } from './connection-store.ts';
 import type { ConnectionRuntime } from './connection-runtime.ts';
 import { assertManage, canManage, vendorOf } from './integration-access.ts';
@@ -24,7 +25,7 @@ import type { IntegrationRegistry, LiveIntegration } from './integration-registr
 import type { IntegrationStore } from './integration-store.ts';
 import { integrationSummary } from './integration-view.ts';
 import type { LinkStore } from './link-store.ts';
-import { HOW_TO_REACH, bindingSummary, connectorOf, mergePatch } from './connection-values.ts';
+import { bindingSummary, connectorOf, mergePatch } from './connection-values.ts';
 
 export { bindingSummary };
 
@@ -126,6 +127,9 @@ export class ConnectionsService {
     const definition = await this.deps.runtime.definitionOf(body.system);
     assertMayConnect(p, definition);
     const id = `int_${crypto.randomBytes(9).toString('base64url')}`;
+    refuseChosenUrlToken(body.configuration);
+    const { configuration, token } = withNewUrlToken(definition, body.configuration);
+    body = { ...body, configuration };
     const webhookSecret = this.webhookSecretOf(body.credentials);
     const adapter = await this.tested(definition, { id, weddingId: body.weddingId, system: body.system, credentials: body.credentials, configuration: body.configuration, webhookSecret }, { weddingId: body.weddingId, actor: `user:${p.sub}` });
     const connector = connectorOf(p);
@@ -141,6 +145,7 @@ export class ConnectionsService {
     return {
       integrationId: id, connectionId: id, system: body.system, category, capabilities: [...live.adapter.capabilities],
       webhookUrl: this.deps.runtime.webhookUrl(body.system, id), webhookSecret,
+      ...(token ? { secretUrl: secretUrlOf(this.deps.runtime.webhookUrl(body.system, id), token) } : {}),
     };
   }
 
@@ -153,6 +158,9 @@ export class ConnectionsService {
       throw new BridgeError('connection_single_wedding', `${body.system} serves one wedding per connection: connect it from the wedding (weddingId)`);
     }
     const id = `con_${crypto.randomBytes(9).toString('base64url')}`;
+    refuseChosenUrlToken(body.configuration);
+    const { configuration, token } = withNewUrlToken(definition, body.configuration);
+    body = { ...body, configuration };
     const webhookSecret = this.webhookSecretOf(body.credentials);
     const adapter = await this.tested(definition, { id, weddingId: '', system: body.system, credentials: body.credentials, configuration: body.configuration, webhookSecret }, { weddingId: '', actor: `user:${p.sub}` });
     this.deps.store.connections.create({
@@ -169,6 +177,7 @@ export class ConnectionsService {
     return {
       connectionId: id, workspaceId: body.workspaceId, system: body.system, category: body.vendorSystemType ?? definition.category,
       capabilities: [...adapter.capabilities], webhookUrl: this.deps.runtime.webhookUrl(body.system, id), webhookSecret, bindings,
+      ...(token ? { secretUrl: secretUrlOf(this.deps.runtime.webhookUrl(body.system, id), token) } : {}),
     };
   }
 
@@ -368,36 +377,20 @@ export class ConnectionsService {
     return this.deps.store.connections.get(connectionId)!;
   }
 
-  private async updateConnection(p: Principal, connection: Connection, body: { configuration?: Record<string, unknown>; credentials?: Record<string, unknown> }, audit: { weddingId: string; integrationId: string }): Promise<void> {
-    // Adapters key what they keep (sealed endpoint secrets, channel tokens) on it: changing it means reconnecting.
-    const webhookSecret = body.credentials?.webhookSecret;
-    if (webhookSecret !== undefined && webhookSecret !== connection.webhookSecret) {
-      throw new BridgeError('invalid_config', 'the webhook secret of a connection cannot be changed: disconnect and connect again');
-    }
-    const definition = await this.deps.runtime.definitionOf(connection.system);
-    const configuration = mergeKeepingSecrets(connection.configuration, body.configuration ?? {}, connection.configurationView);
-    const credentials = mergeKeepingSecrets(connection.credentials, body.credentials ?? {}, {});
-    const scope = definition.servesManyWeddings ? '' : this.deps.store.listForConnection(connection.id)[0]?.weddingId ?? '';
-    const adapter = this.probe(definition, {
-      id: connection.id, weddingId: scope, system: connection.system, connectionId: connection.id, credentials, configuration,
-      webhookSecret: connection.webhookSecret, state: connection.adapterState,
-    });
-    try {
-      await adapter.testConnection();
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      this.deps.audit.record({ ...audit, actor: `user:${p.sub}`, action: 'integration.update', result: 'failed', detail: { system: connection.system, message: clipText(message, 300) } });
-      throw new BridgeError('connection_test_failed', `connection test failed: ${message}`, { cause: error });
-    }
-    this.deps.store.connections.replaceSettings(connection.id, { credentials, configuration, configurationSecrets: findSecretValues(definition.configuration, configuration), capabilities: [...adapter.capabilities] });
-    if (connection.status === 'needs_attention') this.deps.store.connections.update(connection.id, { status: 'active' });
-    await this.restart(connection.id);
-    // What is taken from the system may have changed (importEvents, categories, direction, the
-    // calendar): read everything again rather than only what changes from now on. Settings that say
-    // only how the system is reached keep the cursor as it is.
-    if (Object.keys(body.configuration ?? {}).some((k) => !HOW_TO_REACH.has(k))) this.deps.resync(connection.id);
-    // Names only: values may be secrets.
-    this.deps.audit.record({ ...audit, actor: `user:${p.sub}`, action: 'integration.update', result: 'ok', detail: { system: connection.system, configuration: Object.keys(body.configuration ?? {}), credentials: Object.keys(body.credentials ?? {}) } });
+  /**
+   * POST /api/connections/:id/rotate-url-token: a new secret URL token (secret-url-token.ts); the
+   * old URL is refused from the answer on. Returns the new full URL, shown this once.
+   */
+  async rotateUrlToken(p: Principal, connectionId: string): Promise<{ secretUrl: string }> {
+    const connection = await this.manageable(p, connectionId);
+    const made = withNewUrlToken(await this.deps.runtime.definitionOf(connection.system), {});
+    if (!made.token) throw new BridgeError('invalid_config', `${connection.system} connections have no secret URL`);
+    await this.updateConnection(p, connection, { configuration: made.configuration }, { weddingId: '', integrationId: connectionId }, true);
+    return { secretUrl: secretUrlOf(this.deps.runtime.webhookUrl(connection.system, connectionId), made.token) };
+  }
+
+  private updateConnection(p: Principal, connection: Connection, body: { configuration?: Record<string, unknown>; credentials?: Record<string, unknown> }, audit: { weddingId: string; integrationId: string }, rotating = false): Promise<void> {
+    return updateConnectionSettings({ ...this.deps, probe: (definition, probe) => this.probe(definition, probe), restart: (id) => this.restart(id) }, p, connection, body, audit, rotating);
   }
 
   /** Adds the external system's ids of the binding's wedding (records naming one route there), in the store and the running binding. */

@@ -106,6 +106,8 @@ export function applyInbound(doc: WeddingDoc, ctx: InboundContext, changes: Inbo
   const pending = new Map<string, Record<string, unknown>>();
 
   for (const change of changes) {
+    // News for people, not a record: the inbox worker hands notices to its listeners (communications).
+    if (change.op === 'notice') continue;
     if (change.op === 'ack' || change.op === 'delivery') {
       const judgement = judgeRecipientChange(ctx.connector, change.recipientId);
       plans.push({ change, entity: null, entityId: null, write: {}, remove: false, conflicts: [], link: null, pushBack: false, ...(judgement.allowed ? {} : { refused: judgement }) });

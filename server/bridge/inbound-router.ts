@@ -56,6 +56,7 @@ export interface RouteOutcome {
 
 type Routable = Extract<InboundChange, { op: 'upsert' | 'delete' }>;
 type Upsert = Extract<Routable, { op: 'upsert' }>;
+type Notice = Extract<InboundChange, { op: 'notice' }>;
 
 /** Where routing sends one record (InboundRouter.decide), in the order of the steps tried. */
 export type RouteDecision =
@@ -94,6 +95,7 @@ export class InboundRouter {
     const bindings = this.deps.bindingsOf(connection.id);
     const byId = new Map(bindings.map((b) => [b.integration.id, b]));
     const plan = new Map<string, Routable[]>();
+    const notices = new Map<string, Notice[]>();
     const queue: Array<{ change: Upsert; proposals: MatchProposal[] }> = [];
     const forget: Routable[] = [];
     let dropped = 0;
@@ -103,6 +105,13 @@ export class InboundRouter {
       list.push(fresh ? ownedBy(binding, change) : change);
     };
     for (const change of changes) {
+      if (change.op === 'notice') {
+        // News goes only where the record names: never matched by rules, never queued.
+        const targets = noticeTargets(bindings, change);
+        for (const b of targets) notices.set(b.integration.id, [...notices.get(b.integration.id) ?? [], change]);
+        if (!targets.length) dropped++;
+        continue;
+      }
       const decision = await this.decide(live, change, bindings, byId);
       switch (decision.kind) {
         case 'dropped':
@@ -146,7 +155,7 @@ export class InboundRouter {
         return;
       }
       for (const b of bindings) {
-        const list = stripped.get(b.integration.id) ?? [];
+        const list: InboundChange[] = [...stripped.get(b.integration.id) ?? [], ...notices.get(b.integration.id) ?? []];
         if (list.length === 0 && !delivery.resync) continue;
         const payload: ChangesPayload = { changes: list, ...(delivery.resync ? { resync: delivery.resync } : {}) };
         const row = this.deps.inbox.add({ integrationId: b.integration.id, weddingId: b.integration.weddingId, eventId: delivery.eventId, kind: 'changes', payload: JSON.stringify(payload), receivedAt: delivery.receivedAt });
@@ -240,13 +249,22 @@ export function localizeForWedding<C extends InboundChange>(facts: { title: stri
   });
 }
 
+/** The bindings a notice is for: the wedding it names, else every wedding holding its reference. */
+function noticeTargets(bindings: LiveIntegration[], notice: Notice): LiveIntegration[] {
+  if (notice.weddingId) return bindings.filter((b) => b.integration.weddingId === notice.weddingId);
+  return notice.reference ? bindings.filter((b) => b.integration.references.includes(notice.reference!)) : [];
+}
+
 /**
- * A new timeline event from a vendor's binding is that vendor's (a vendor creates only events
- * assigned to itself: server/auth/inbound-rights.ts): a record that names no vendors is assigned
- * to the binding's vendor entry. Records already linked keep what they say.
+ * A new record from a vendor's binding is that vendor's: a timeline event that names no vendors is
+ * assigned to the binding's vendor entry (a vendor creates only events assigned to itself:
+ * server/auth/inbound-rights.ts), and a payment that names no vendor (a preset or universal
+ * webhook knows no vendor ids of ours) is the binding's vendor's. Records already linked keep what they say.
  */
 function ownedBy<C extends Routable>(binding: LiveIntegration, change: C): C {
   const vendorId = binding.integration.vendorId;
-  if (!vendorId || change.op !== 'upsert' || change.entity !== 'timeline' || change.entityId || 'vendorIds' in change.data) return change;
-  return { ...change, data: { ...change.data, vendorIds: [vendorId] } };
+  if (!vendorId || change.op !== 'upsert' || change.entityId) return change;
+  if (change.entity === 'timeline' && !('vendorIds' in change.data)) return { ...change, data: { ...change.data, vendorIds: [vendorId] } };
+  if (change.entity === 'payments' && !change.data.vendorId) return { ...change, data: { ...change.data, vendorId } };
+  return change;
 }

@@ -63,8 +63,12 @@ const SLICE_MS = 4;
  * deletion must not overtake the update before it); after the last attempt it is parked with its
  * error (visible, never silently dropped) and the rows behind it go on.
  */
+/** An adapter's notices for one wedding, handed over inside the document transaction that applies its row. */
+export type NoticeListener = (live: LiveIntegration, weddingId: string, doc: Y.Doc, notices: Extract<InboundChange, { op: 'notice' }>[]) => void;
+
 export class InboxWorker {
   private readonly events = new EventEmitter();
+  private readonly noticeListeners: NoticeListener[] = [];
   private readonly loop: PassLoop;
   /** Weddings known to have rows due: passes go through these without scanning the inbox. */
   private readonly hot = new Set<string>();
@@ -75,6 +79,15 @@ export class InboxWorker {
   constructor(private readonly deps: InboxWorkerDeps) {
     this.events.setMaxListeners(0);
     this.loop = new PassLoop(() => this.tick(), (error) => deps.logger.error({ err: error }, 'inbox pass failed'));
+  }
+
+  /**
+   * Runs `listener` for the notices of every applied row (communications sends them). It runs
+   * before the row is marked applied: a listener that throws leaves the row to be retried, so it
+   * must be idempotent per notice.
+   */
+  onNotice(listener: NoticeListener): void {
+    this.noticeListeners.push(listener);
   }
 
   start(): void {
@@ -205,6 +218,8 @@ export class InboxWorker {
         strategies: (integration.configuration.conflictStrategies ?? {}) as Record<string, 'crdt'>, links: this.deps.links, now: this.deps.now,
         connector: integration.connector, ...(this.alertHandler ? { raiseAlert: this.alertHandler } : {}),
       }, changes);
+      const notices = changes.filter((c): c is Extract<InboundChange, { op: 'notice' }> => c.op === 'notice');
+      if (notices.length) for (const listener of this.noticeListeners) listener(live, row.weddingId, doc, notices);
       if (row.kind === 'changes') {
         const cursor = (JSON.parse(row.payload) as ChangesPayload).cursorAfter;
         if (cursor !== undefined) {

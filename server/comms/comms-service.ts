@@ -1,4 +1,5 @@
 import { AckLinks } from './ack-links.ts';
+import { AdapterNotices } from './adapter-notices.ts';
 import type { CommsContext, CommsDeps } from './comms-context.ts';
 import { EscalationRunner } from './escalation-runner.ts';
 import { EscalationWatch } from './escalation-watch.ts';
@@ -59,6 +60,8 @@ export class CommsService {
     this.messages = new MessagesApi(ctx, this.writer, this.watch, this.ackLinks);
     this.notifier = new Notifier(ctx, this.jobs, this.store, this.writer);
     this.notifications = new NotificationsApi(ctx, this.store, this.notifier);
+    const notices = new AdapterNotices(ctx, this.writer);
+    deps.bridge.inboxWorker.onNotice((live, weddingId, doc, list) => notices.deliver(live, weddingId, doc, list));
     deps.bridge.registerStatusSection('comms', async (_p, weddingId) => this.statusSection(weddingId));
   }
 

@@ -14,6 +14,7 @@ const WorkspaceParam = z.string().min(1).max(64);
  * share `/api/workspaces` with the session routes, so no group-wide middleware):
  * - `GET /api/workspaces/:workspaceId/connections` — connections with bindings and health;
  * - `GET|PATCH|DELETE /api/connections/:id` — one connection, its settings, disconnect;
+ * - `POST /api/connections/:id/rotate-url-token` — a new secret URL (webhooks, preset);
  * - `POST /api/connections/:id/bindings`, `DELETE /api/connections/:id/bindings/:weddingId[?remove=true]`;
  * - `GET /api/workspaces/:workspaceId/unmatched[?status=]`, `POST /api/unmatched/:id/{assign,create-wedding,ignore}`.
  * Creating a connection is `POST /api/integrations/vendor/connect` with a `workspaceId`.
@@ -43,6 +44,8 @@ export function connectionRoutes(tokens: TokenService, bridge: Bridge): Hono<App
     await bridge.connections.disconnect(p(c), c.req.param('id'));
     return c.body(null, 204);
   });
+
+  app.post('/connections/:id/rotate-url-token', auth, async (c) => c.json(await bridge.connections.rotateUrlToken(p(c), c.req.param('id'))));
 
   app.post('/connections/:id/bindings', auth, async (c) =>
     c.json({ binding: await bridge.connections.bind(p(c), c.req.param('id'), await readJson(c, BindBody)) }, 201));

@@ -56,10 +56,13 @@ describe('VSCO Workspace adapter against its sandbox', () => {
     expect(Date.parse(next.cursor!)).toBeGreaterThan(Date.parse(first.cursor!));
     // Galleries have no hooks: a delivery shows up in the next pull as a notice naming the job.
     const gallery = sb.addGallery({ jobId: someJob.id, name: 'Ana & Ben — the day', status: 'draft' });
-    expect((await a.pull!({ cursor: next.cursor, full: false })).notices).toBeUndefined();
+    expect((await a.pull!({ cursor: next.cursor, full: false })).changes.filter((c) => c.op === 'notice')).toEqual([]);
     sb.updateGallery(gallery.id, { status: 'delivered', url: 'https://gallery.example/ab' });
     const delivered = await a.pull!({ cursor: next.cursor, full: false });
-    expect(delivered.notices).toEqual([`gallery "Ana & Ben — the day" delivered for job ${someJob.id}: https://gallery.example/ab`]);
+    expect(delivered.changes.filter((c) => c.op === 'notice')).toEqual([{
+      op: 'notice', kind: 'gallery.delivered', externalId: `gallery:${gallery.id}`, reference: someJob.id, audience: ['couple'],
+      subject: 'Your photos are ready: Ana & Ben — the day', body: 'Your gallery "Ana & Ben — the day" has been delivered. View it here: https://gallery.example/ab',
+    }]);
   });
 
   it('turns refusals into typed errors: 401, 429 with Retry-After, 5xx, 404; page sizes VSCO refuses are never asked for', async () => {
@@ -173,7 +176,9 @@ describe('VSCO Workspace mappings', () => {
     expect(mapPayment({ id: 'P', amount: 100 }, 'photo')).toBeNull();
     expect(mapPayment({ id: 'P', jobId: 'J', amount: 9_900, status: 'pending', currencyCode: 'gbp' }, 'photo')).toMatchObject({ data: { amount: 9_900, amountPaid: 0, currency: 'GBP', status: 'pending', paidAt: '' } });
     expect(galleryNotice({ id: 'G', jobId: 'J', name: 'Ana & Ben', status: 'draft' })).toBeNull();
-    expect(galleryNotice({ id: 'G', jobId: 'J', name: 'Ana & Ben', status: 'delivered', url: 'https://gallery.example/g' })).toBe('gallery "Ana & Ben" delivered for job J: https://gallery.example/g');
+    expect(galleryNotice({ id: 'G', jobId: 'J', name: 'Ana & Ben', status: 'delivered', url: 'https://gallery.example/g' })).toMatchObject({ op: 'notice', externalId: 'gallery:G', reference: 'J', body: 'Your gallery "Ana & Ben" has been delivered. View it here: https://gallery.example/g' });
+    expect(galleryNotice({ id: 'G', jobId: 'J', status: 'archived', deliveredAt: '2027-10-01T10:00:00Z' })).toMatchObject({ subject: 'Your photos are ready: Your gallery', body: 'Your gallery "Your gallery" has been delivered.' });
+    expect(galleryNotice({ id: 'G', name: 'No job', status: 'delivered' })).toBeNull();
   });
 
   it('accepts the delivery bodies the docs leave open, and nothing else', () => {

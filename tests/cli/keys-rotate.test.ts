@@ -95,7 +95,8 @@ describe('wedsync keys rotate', () => {
 
     const r = await wedsync(dataDir, ['keys', 'rotate', '--generate']);
     expect(r).toMatchObject({ code: 0, stderr: '' });
-    expect(r.stdout.trim().split('\n')).toEqual([expect.stringMatching(/^re-encrypted 1 integration\(s\) \(1 configuration secret\(s\)\) and \d+ server key\(s\) under the new key; it is now in /)]);
+    // The subscriber URL and the secret URL token the server made at connect.
+    expect(r.stdout.trim().split('\n')).toEqual([expect.stringMatching(/^re-encrypted 1 integration\(s\) \(2 configuration secret\(s\)\) and \d+ server key\(s\) under the new key; it is now in /)]);
     const newKey = keyIn(dataDir);
     expect(newKey.equals(oldKey)).toBe(false);
     expect(fs.statSync(path.join(dataDir, 'credentials-key')).mode & 0o777).toBe(0o600);

@@ -27,14 +27,26 @@ describe('a studio\'s HoneyBook reaches its weddings through Zapier and a preset
     const honeybook = presetFor('honeybook');
     const example = (id: string) => structuredClone(honeybook.triggers.find((x) => x.id === id)!.example);
 
-    // ── connect HoneyBook for the studio, inbound only, with a secret URL ──
-    const token = newSecretUrlToken();
+    // ── connect HoneyBook for the studio, inbound only: the server makes the secret URL and shows it once ──
+    const chosen = await api<{ error: { code: string } }>(t, '/api/integrations/vendor/connect', as, { json: {
+      workspaceId: lens.id, system: 'preset', label: 'HoneyBook via Zapier', configuration: { preset: 'honeybook', secretUrlToken: newSecretUrlToken() },
+    } });
+    expect(chosen.status).toBe(400);
+    expect(chosen.body.error.code).toBe('invalid_config');
     const connected = await api<ConnectionResult>(t, '/api/integrations/vendor/connect', as, { json: {
       workspaceId: lens.id, system: 'preset', label: 'HoneyBook via Zapier',
-      configuration: { preset: 'honeybook', direction: 'inbound', secretUrlToken: token, timeZone: 'America/Los_Angeles', vendorId: 'photo' },
+      configuration: { preset: 'honeybook', direction: 'inbound', timeZone: 'America/Los_Angeles', vendorId: 'photo' },
     } });
     expect(connected.status, JSON.stringify(connected.body)).toBe(201);
     const { connectionId, webhookUrl } = connected.body;
+    const secretUrl = new URL(connected.body.secretUrl!);
+    expect(`${secretUrl.origin}${secretUrl.pathname}`).toBe(webhookUrl);
+    const token = secretUrl.searchParams.get('token')!;
+    expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    // Never shown again: the connection's view has it redacted.
+    const view = await api(t, `/api/connections/${connectionId}`, as);
+    expect(JSON.stringify(view.body)).not.toContain(token);
+    expect(JSON.stringify(view.body)).not.toContain('secretUrl"');
     const bound = await api(t, `/api/connections/${connectionId}/bindings`, as, { json: { weddingId: 'w-jane', references: ['hb-jane'] } });
     expect(bound.status, JSON.stringify(bound.body)).toBe(201);
     await api(t, `/api/connections/${connectionId}/bindings`, await alex.accessToken('w-kai'), { json: { weddingId: 'w-kai', references: ['hb-kai'] } });
@@ -80,12 +92,19 @@ describe('a studio\'s HoneyBook reaches its weddings through Zapier and a preset
     await waitFor(() => jane.doc.listPayments().length === 2, 'the signed payment');
 
     // ── rotating the token: the old URL stops working at once, the new one works ──
-    const rotated = newSecretUrlToken();
-    const patched = await api(t, `/api/connections/${connectionId}`, as, { method: 'PATCH', json: { configuration: { secretUrlToken: rotated } } });
-    expect(patched.status, JSON.stringify(patched.body)).toBe(200);
+    const patched = await api<{ error: { code: string } }>(t, `/api/connections/${connectionId}`, as, { method: 'PATCH', json: { configuration: { secretUrlToken: newSecretUrlToken() } } });
+    expect(patched.status).toBe(400);
+    expect(patched.body.error.code).toBe('invalid_config');
+    expect((await zapierPost(at('New Payment Paid'), { ...paid, payment_id: 'still-old', amount: '1' })).status).toBe(200);
+    const rotation = await api<{ secretUrl: string }>(t, `/api/connections/${connectionId}/rotate-url-token`, as, { method: 'POST' });
+    expect(rotation.status, JSON.stringify(rotation.body)).toBe(200);
+    const rotated = new URL(rotation.body.secretUrl).searchParams.get('token')!;
+    expect(rotated).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(rotated).not.toBe(token);
+    expect(JSON.stringify((await api(t, `/api/connections/${connectionId}`, as)).body)).not.toContain(rotated);
     await refused(at('New Payment Paid'), { ...paid, payment_id: 'old-url' }, 401, 'signature_invalid');
     expect((await zapierPost(at('New Payment Paid', rotated), { ...paid, payment_id: 'new-url', amount: '50' })).status).toBe(200);
-    await waitFor(() => jane.doc.listPayments().length === 3, 'the payment sent to the rotated URL');
-    expect(jane.doc.listPayments().map((p) => p.amount).sort((a, b) => a - b)).toEqual([5000, 10000, 250000]);
+    await waitFor(() => jane.doc.listPayments().length === 4, 'the payment sent to the rotated URL');
+    expect(jane.doc.listPayments().map((p) => p.amount).sort((a, b) => a - b)).toEqual([100, 5000, 10000, 250000]);
   });
 });

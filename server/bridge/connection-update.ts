@@ -1,0 +1,54 @@
+import { findSecretValues, type Adapter, type AdapterDefinition } from '../../adapters/core/index.ts';
+import { clipText } from '../../schema/document/text.ts';
+import type { Principal } from '../auth/tokens.ts';
+import { BridgeError } from './bridge-error.ts';
+import { mergeKeepingSecrets } from './configuration-secrets.ts';
+import type { Connection } from './connection-store.ts';
+import { HOW_TO_REACH } from './connection-values.ts';
+import type { ConnectionsServiceDeps } from './connections-service.ts';
+import { refuseChosenUrlToken } from './secret-url-token.ts';
+
+export interface UpdateDeps extends ConnectionsServiceDeps {
+  /** The connection's adapter with the new settings, for the connection test. */
+  probe(definition: AdapterDefinition, p: { id: string; weddingId: string; system: string; connectionId: string; credentials: Record<string, unknown>; configuration: Record<string, unknown>; webhookSecret: string; state: Record<string, unknown> }): Adapter;
+  restart(connectionId: string): Promise<void>;
+}
+
+/**
+ * New configuration or credentials for a connection (PATCH /api/connections/:id, PATCH of a
+ * wedding's integration, the secret URL's rotation): merged over the stored ones (secrets sent
+ * back redacted are kept), tested, stored, and the connection restarted. A secret URL token is
+ * only set by rotation (`rotating`); the webhook secret never changes.
+ */
+export async function updateConnectionSettings(deps: UpdateDeps, p: Principal, connection: Connection, body: { configuration?: Record<string, unknown>; credentials?: Record<string, unknown> }, audit: { weddingId: string; integrationId: string }, rotating = false): Promise<void> {
+  if (!rotating) refuseChosenUrlToken(body.configuration);
+  // Adapters key what they keep (sealed endpoint secrets, channel tokens) on it: changing it means reconnecting.
+  const webhookSecret = body.credentials?.webhookSecret;
+  if (webhookSecret !== undefined && webhookSecret !== connection.webhookSecret) {
+    throw new BridgeError('invalid_config', 'the webhook secret of a connection cannot be changed: disconnect and connect again');
+  }
+  const definition = await deps.runtime.definitionOf(connection.system);
+  const configuration = mergeKeepingSecrets(connection.configuration, body.configuration ?? {}, connection.configurationView);
+  const credentials = mergeKeepingSecrets(connection.credentials, body.credentials ?? {}, {});
+  const scope = definition.servesManyWeddings ? '' : deps.store.listForConnection(connection.id)[0]?.weddingId ?? '';
+  const adapter = deps.probe(definition, {
+    id: connection.id, weddingId: scope, system: connection.system, connectionId: connection.id, credentials, configuration,
+    webhookSecret: connection.webhookSecret, state: connection.adapterState,
+  });
+  try {
+    await adapter.testConnection();
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    deps.audit.record({ ...audit, actor: `user:${p.sub}`, action: 'integration.update', result: 'failed', detail: { system: connection.system, message: clipText(message, 300) } });
+    throw new BridgeError('connection_test_failed', `connection test failed: ${message}`, { cause: error });
+  }
+  deps.store.connections.replaceSettings(connection.id, { credentials, configuration, configurationSecrets: findSecretValues(definition.configuration, configuration), capabilities: [...adapter.capabilities] });
+  if (connection.status === 'needs_attention') deps.store.connections.update(connection.id, { status: 'active' });
+  await deps.restart(connection.id);
+  // What is taken from the system may have changed (importEvents, categories, direction, the
+  // calendar): read everything again rather than only what changes from now on. Settings that say
+  // only how the system is reached keep the cursor as it is.
+  if (Object.keys(body.configuration ?? {}).some((k) => !HOW_TO_REACH.has(k))) deps.resync(connection.id);
+  // Names only: values may be secrets.
+  deps.audit.record({ ...audit, actor: `user:${p.sub}`, action: 'integration.update', result: 'ok', detail: { system: connection.system, configuration: Object.keys(body.configuration ?? {}), credentials: Object.keys(body.credentials ?? {}) } });
+}

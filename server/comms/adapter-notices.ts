@@ -1,0 +1,52 @@
+import crypto from 'node:crypto';
+import type * as Y from 'yjs';
+import { WeddingDoc, systemOrigin } from '../../schema/index.ts';
+import type { InboundChange } from '../../adapters/core/index.ts';
+import { clipText } from '../../schema/document/text.ts';
+import type { LiveIntegration } from '../bridge/integration-registry.ts';
+import type { CommsContext } from './comms-context.ts';
+import type { MessageWriter } from './message-writer.ts';
+import { contactsWithRole } from './recipients.ts';
+
+type Notice = Extract<InboundChange, { op: 'notice' }>;
+
+export const NOTICE_ORIGIN_REASON = 'comms.notice';
+
+/**
+ * The message id of a notice: the same for every delivery of the same news from the same
+ * connection (a gallery reported by each pull and by a webhook is one message).
+ */
+export function noticeMessageId(source: string, externalId: string): string {
+  return `notice-${crypto.createHash('sha256').update(`${source}\0${externalId}`).digest('base64url').slice(0, 22)}`;
+}
+
+/**
+ * Sends adapters' notices (InboundChange `op: 'notice'`, e.g. a VSCO Workspace gallery delivered)
+ * to the wedding's people: one message to the contacts with the notice's roles, in-app and on each
+ * person's preferred channels (MessageWriter: the send planner queues e-mail and the rest). Written
+ * inside the document transaction that applies the inbox row; a message already in the document
+ * (same connection and external id) is not written again, so each notice is sent once.
+ */
+export class AdapterNotices {
+  constructor(private readonly ctx: CommsContext, private readonly writer: MessageWriter) {}
+
+  deliver(live: LiveIntegration, weddingId: string, doc: Y.Doc, notices: Notice[]): void {
+    const w = new WeddingDoc(doc);
+    const source = live.integration.connectionId;
+    const origin = systemOrigin(NOTICE_ORIGIN_REASON);
+    for (const notice of notices) {
+      const id = noticeMessageId(source, notice.externalId);
+      if (w.getMessageHeader(id)) continue;
+      const recipients = contactsWithRole(w, notice.audience);
+      if (recipients.length === 0) {
+        this.ctx.bridge.audit.record({ weddingId, integrationId: live.integration.id, actor: `integration:${live.integration.id}`, action: 'notice.unaddressed', entity: 'messages', entityId: id, result: 'skipped', detail: { kind: notice.kind, audience: notice.audience } });
+        continue;
+      }
+      this.writer.writeMessage(w, weddingId, {
+        id, senderId: 'wedsync', recipients, subject: notice.subject, body: notice.body, priority: 'normal',
+        type: `notice.${notice.kind}`.toLowerCase().replace(/[^a-z0-9_.-]/g, '-').slice(0, 64), requiresAck: false, escalateAfterSeconds: null, broadcast: false,
+        context: { system: clipText(live.integration.system, 300), externalId: clipText(notice.externalId, 300), reason: clipText(`${live.integration.system} reported ${notice.kind}`, 300) },
+      }, origin);
+    }
+  }
+}
