@@ -5,17 +5,12 @@ import { startSandboxes } from '../calendar/helpers.ts';
 import { signedIn, type Browser } from '../helpers/people.ts';
 import { startTestServer } from '../helpers/test-server.ts';
 import { waitFor } from '../helpers/wait.ts';
-import { api, studio } from './helpers.ts';
+import { api, STORY_WEDDINGS, studio } from './helpers.ts';
 import { planPayments, startStripe } from '../payments/helpers.ts';
 
 const env = { CASCADE_DELAY_MS: '0', PULL_INTERVAL_MS: '600000' };
 
-/** Three weddings of a planning studio, in three zones, each with the photographer Lens & Light as vendor `photo`. */
-const WEDDINGS = [
-  { id: 'w-ana', meta: { title: 'Ana & Ben', date: '2027-06-12', timezone: 'Europe/London', venue: 'Kew Barn' }, start: '2027-06-12T14:00:00+01:00' },
-  { id: 'w-chloe', meta: { title: 'Chloe & Dev', date: '2027-07-03', timezone: 'America/New_York', venue: 'Hudson Loft' }, start: '2027-07-03T16:30:00-04:00' },
-  { id: 'w-eli', meta: { title: 'Eli & Fran', date: '2027-08-21', timezone: 'Europe/Paris', venue: 'Château Vert' }, start: '2027-08-21T15:00:00+02:00' },
-] as const;
+const WEDDINGS = STORY_WEDDINGS;
 
 
 async function tokens(alex: Browser): Promise<Record<string, string>> {

@@ -16,6 +16,13 @@ export async function api<T>(t: TestServer, path: string, token: string, init: {
 /** A wedding of the stories: its id, its details, and when the couple's portraits start (ISO with offset). */
 export interface StoryWedding { id: string; meta: WeddingMetaPatch; start: string }
 
+/** Three weddings of a planning studio, in three zones (the connection stories take one to three of them). */
+export const STORY_WEDDINGS = [
+  { id: 'w-ana', meta: { title: 'Ana & Ben', date: '2027-06-12', timezone: 'Europe/London', venue: 'Kew Barn' }, start: '2027-06-12T14:00:00+01:00' },
+  { id: 'w-chloe', meta: { title: 'Chloe & Dev', date: '2027-07-03', timezone: 'America/New_York', venue: 'Hudson Loft' }, start: '2027-07-03T16:30:00-04:00' },
+  { id: 'w-eli', meta: { title: 'Eli & Fran', date: '2027-08-21', timezone: 'Europe/Paris', venue: 'Château Vert' }, start: '2027-08-21T15:00:00+02:00' },
+] as const;
+
 /**
  * A planner's studio (Pat, "Bloom Planning") with the weddings, each with the photographer Lens &
  * Light as vendor `photo` (Alex's own workspace takes part as that vendor) and an hour of portraits

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import type { ConnectionResult } from '../../schema/index.ts';
 import { SESSION_COOKIE } from '../../server/http/session-middleware.ts';
-import { api, studio } from '../connections/helpers.ts';
+import { api, STORY_WEDDINGS, studio } from '../connections/helpers.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { seriousAxeViolations } from './support/axe.ts';
 import { launchBrowser, openTab, screenshot } from './support/browser.ts';
@@ -16,9 +16,7 @@ beforeAll(async () => {
   [dist, browser] = await Promise.all([plannerBuild(), launchBrowser()]);
 }, 120_000);
 
-const WEDDINGS = [
-  { id: 'w-ana', meta: { title: 'Ana & Ben', date: '2027-06-12', timezone: 'Europe/London', venue: 'Kew Barn' }, start: '2027-06-12T14:00:00+01:00' },
-] as const;
+const WEDDINGS = STORY_WEDDINGS.slice(0, 1);
 
 const CSV = [
   'Project ID,Project Name,Project Type,Project Date,Stage,Client Name,Client Email,Location,Total Value,Paid',

@@ -3,7 +3,7 @@ import type { Browser } from 'playwright-core';
 import { SESSION_COOKIE } from '../../server/http/session-middleware.ts';
 import { startSandboxes } from '../calendar/helpers.ts';
 import { GOOGLE_CLIENT, oauthEnv } from '../connections/oauth-helpers.ts';
-import { studio } from '../connections/helpers.ts';
+import { STORY_WEDDINGS, studio } from '../connections/helpers.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { seriousAxeViolations } from './support/axe.ts';
 import { launchBrowser, openTab, screenshot } from './support/browser.ts';
@@ -17,11 +17,7 @@ beforeAll(async () => {
   [dist, browser] = await Promise.all([plannerBuild(), launchBrowser()]);
 }, 120_000);
 
-/** Two weddings of a planning studio, each with the photographer Lens & Light as vendor `photo`. */
-const WEDDINGS = [
-  { id: 'w-ana', meta: { title: 'Ana & Ben', date: '2027-06-12', timezone: 'Europe/London', venue: 'Kew Barn' }, start: '2027-06-12T14:00:00+01:00' },
-  { id: 'w-chloe', meta: { title: 'Chloe & Dev', date: '2027-07-03', timezone: 'America/New_York', venue: 'Hudson Loft' }, start: '2027-07-03T16:30:00-04:00' },
-] as const;
+const WEDDINGS = STORY_WEDDINGS.slice(0, 2);
 
 describe('planner app: a business’s connections', () => {
   it('a photographer connects Google Calendar with OAuth from the Connections view, binds two weddings, and turns an unknown event into a wedding', async () => {
