@@ -65,6 +65,7 @@ export const ERROR_CODES = {
   passkey_not_found: 404,
   // Integrations bridge (server/bridge/bridge-error.ts)
   integration_not_found: 404,
+  connection_gone: 410,
   unknown_system: 400,
   invalid_config: 400,
   connection_test_failed: 400,

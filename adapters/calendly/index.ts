@@ -224,6 +224,7 @@ export function createCalendlyAdapter(input: AdapterInput): BusySource {
 }
 
 export const calendlyAdapter: AdapterDefinition = {
+  goneWhenDisconnected: true,
   system: SYSTEM,
   category: 'booking_system',
   capabilities: ['webhook', 'pull'],

@@ -101,13 +101,15 @@ export class CalendlySandbox {
     return JSON.stringify({ event, created_at: this.iso(), created_by: this.user, payload: { ...invitee, scheduled_event: this.events.get(invitee.event!) } });
   }
 
-  /** Signs `body` for every live subscription (or with `signWith`) and posts it; statuses returned. */
+  /** Signs `body` for every live subscription (or with `signWith`) and posts it; statuses returned. A 410 answer deletes that subscription, as Calendly does. */
   async post(body: string, options: { signWith?: string; t?: number } = {}): Promise<number[]> {
     const out: number[] = [];
     for (const s of this.liveSubscriptions()) {
       const t = options.t ?? Math.floor(this.clock() / 1000);
       const res = await postWebhook(s.callback_url, body, { 'content-type': 'application/json', 'calendly-webhook-signature': signCalendly(options.signWith ?? s.signing_key, body, t) });
       out.push(res.status);
+      // Calendly: "410 Gone deletes the subscription immediately" (no retry).
+      if (res.status === 410) this.subscriptions.delete(s.uri);
     }
     return out;
   }

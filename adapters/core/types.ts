@@ -309,6 +309,11 @@ export interface AdapterDefinition {
    * binding's adapter.
    */
   readonly fields?: Adapter['fields'];
+  /**
+   * A delivery for a connection that no longer exists is answered `410 Gone` (else 404): the
+   * system then deletes its webhook subscription and stops sending (Calendly documents this).
+   */
+  readonly goneWhenDisconnected?: boolean;
 }
 
 /** Whether the adapter pulls: it declares the capability and implements it. */

@@ -329,6 +329,11 @@ export class Bridge {
     return this.webhooks.hasTarget(system, integrationId);
   }
 
+  /** Whether a delivery of `system` to a connection that does not exist is answered 410 (AdapterDefinition.goneWhenDisconnected). */
+  async goneWhenDisconnected(system: string): Promise<boolean> {
+    return this.runtime.knowsSystem(system) && (await this.runtime.definitionOf(system)).goneWhenDisconnected === true;
+  }
+
   receiveWebhook(system: string, integrationId: string | null, request: WebhookRequest): Promise<WebhookReply> {
     return this.webhooks.receive(system, integrationId, request);
   }

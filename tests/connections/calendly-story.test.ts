@@ -78,6 +78,19 @@ describe('Calendly: a couple books a consultation with the photographer', () => 
     await new Promise((r) => setTimeout(r, 300));
     expect(meetings().map((e) => e.id)).toEqual([meeting.id]);
 
+    // ── a subscription left behind by a connection that is gone (its deletion never reached Calendly):
+    // the delivery to it is answered 410 Gone, and Calendly deletes it ──
+    const org = sb.liveSubscriptions()[0]!.organization;
+    const stray = await fetch(`${sb.url}/webhook_subscriptions`, {
+      method: 'POST', headers: { authorization: `Bearer ${sb.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ url: `${t.httpUrl}/api/integrations/webhook/calendly/con_gone_long_ago`, events: ['invitee.created', 'invitee.canceled'], organization: org, scope: 'organization', signing_key: 'stray-key' }),
+    });
+    expect(stray.status).toBe(201);
+    expect(sb.liveSubscriptions()).toHaveLength(2);
+    const statuses = await sb.post(sb.deliveryBody('invitee.created', again));
+    expect(statuses.sort()).toEqual([200, 410]);
+    expect(sb.liveSubscriptions().map((x) => x.callback_url)).toEqual([connected.body.webhookUrl]);
+
     // ── the couple cancels for good: the meeting goes ──
     await sb.cancel(again.uri);
     await waitFor(() => meetings().length === 0, 'the canceled meeting gone');
