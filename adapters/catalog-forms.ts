@@ -136,7 +136,8 @@ export function adapterForm(system: string, preset?: string): ConnectForm {
   if (!schemas) throw new Error(`no connect schemas for adapter ${system}`);
   const credentials = jsonSchemaOf(schemas.credentials);
   const configuration = jsonSchemaOf(schemas.configuration);
-  const omit = preset ? ['preset'] : [];
+  // The secret URL token is made by the server at connect (and rotated by its own route): never a field to fill in.
+  const omit = [...(preset ? ['preset'] : []), ...(schemas.auth === 'secret_url' || system === 'webhooks' ? ['secretUrlToken'] : [])];
   return {
     endpoint: schemas.oauthProvider ? 'POST /api/connections/oauth/{provider}/start' : 'POST /api/integrations/vendor/connect',
     system,

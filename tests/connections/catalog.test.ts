@@ -49,7 +49,9 @@ describe('catalogue of every system the brief names', () => {
     expect(by('stripe').fields.find((f) => f.name === 'secretKey')).toMatchObject({ in: 'credentials', secret: true, required: true });
     expect(by('stripe').fields.filter((f) => f.in === 'configuration' && f.secret)).toEqual([]);
     expect(by('honeybook')).toMatchObject({ system: 'preset', auth: 'secret_url', fixed: { configuration: { preset: 'honeybook' } } });
-    expect(by('honeybook').fields.find((f) => f.name === 'secretUrlToken')).toMatchObject({ in: 'configuration', secret: true });
+    // The server makes the secret URL token at connect: the form never asks for it.
+    expect(by('honeybook').fields.some((f) => f.name === 'secretUrlToken')).toBe(false);
+    expect(by('webhooks').fields.some((f) => f.name === 'secretUrlToken')).toBe(false);
     expect(by('honeybook').fields.find((f) => f.name === 'url')).toMatchObject({ in: 'configuration', secret: true });
     expect(by('honeybook').fields.some((f) => f.name === 'preset')).toBe(false);
     expect((by('honeybook').schemas.configuration as { properties: Record<string, { writeOnly?: boolean }> }).properties.secretUrlToken!.writeOnly).toBe(true);
