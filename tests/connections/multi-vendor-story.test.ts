@@ -4,7 +4,6 @@ import { Webhook } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
 import { standardWebhookHeaders } from '../../adapters/core/index.ts';
 import { presetFor } from '../../adapters/presets/index.ts';
-import { newSecretUrlToken } from '../../adapters/webhooks/secret-url.ts';
 import { WeddingDoc, type ConnectionResult, type MessageStatusResponse } from '../../schema/index.ts';
 import { connectIntegration, connectMessaging, getJson, seedWedding, startCommsSandboxes } from '../comms/helpers.ts';
 import { registerTeardown } from '../helpers/teardown.ts';
@@ -66,17 +65,18 @@ describe('story 2: one change reaches every vendor through their own connection'
 
     // The caterer's CaterTrax, through Zapier to the planner's workspace connection (guest numbers are
     // the couple's: only a planner's connection may change them, docs/integrations.md).
-    const token = newSecretUrlToken();
+    // The server makes the secret URL and shows it once, in the connect answer.
     const connected = await api<ConnectionResult>(t, '/api/integrations/vendor/connect', planner, { json: {
       workspaceId: bloom.id, system: 'preset', label: 'CaterTrax via Zapier',
-      configuration: { preset: 'catertrax', direction: 'inbound', secretUrlToken: token, timeZone: 'America/Chicago', vendorId: 'caterer' },
+      configuration: { preset: 'catertrax', direction: 'inbound', timeZone: 'America/Chicago', vendorId: 'caterer' },
     } });
     expect(connected.status, JSON.stringify(connected.body)).toBe(201);
     const bound = await api(t, `/api/connections/${connected.body.connectionId}/bindings`, planner, { json: { weddingId: WEDDING.id, references: ['CT-102938'] } });
     expect(bound.status, JSON.stringify(bound.body)).toBe(201);
 
     const order = { ...structuredClone(presetFor('catertrax').triggers.find((x) => x.id === 'order_placed')!.example), headcount: '142' };
-    const posted = await fetch(`${connected.body.webhookUrl}?token=${token}&trigger=order_placed`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(order) });
+    expect(connected.body.secretUrl).toMatch(/\?token=[A-Za-z0-9_-]{43}$/);
+    const posted = await fetch(`${connected.body.secretUrl}&trigger=order_placed`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(order) });
     expect(posted.status, await posted.clone().text()).toBe(200);
 
     await waitFor(() => seed.doc.getGuests().count === 142, 'the new guest count in the wedding');

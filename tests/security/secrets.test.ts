@@ -208,14 +208,15 @@ describe('secrets stay secret', () => {
     const studio = await connect(t, planner, { system: 'webhooks', credentials: { webhookSecret: receiver.secret }, configuration: { url: `${receiver.url}?s=${marker('x')}`, direction: 'outbound', toleranceSeconds: 120 } });
     const own = await connect(t, photo, { system: 'webhooks', configuration: { direction: 'inbound' } });
 
-    const expected = { url: { set: true }, direction: 'outbound', toleranceSeconds: 120 };
+    // The secret URL token is made by the server at connect: shown as set, never its value.
+    const expected = { url: { set: true }, direction: 'outbound', toleranceSeconds: 120, secretUrlToken: { set: true } };
     for (const token of [planner, admin]) {
       const all = await listed(t, token);
       expect(all.map((i) => i.integrationId).sort()).toEqual([studio, own].sort());
       expect(all.find((i) => i.integrationId === studio)!.configuration).toEqual(expected);
     }
     const vendorSees = await listed(t, photo);
-    expect(vendorSees.map((i) => [i.integrationId, i.configuration])).toEqual([[own, { direction: 'inbound' }]]);
+    expect(vendorSees.map((i) => [i.integrationId, i.configuration])).toEqual([[own, { direction: 'inbound', secretUrlToken: { set: true } }]]);
     expect(await listed(t, florist)).toEqual([]);
     const coupleSees = await listed(t, couple);
     expect(coupleSees.map((i) => i.integrationId).sort()).toEqual([studio, own].sort());
@@ -241,13 +242,13 @@ describe('secrets stay secret', () => {
     // Leaving everything secret out.
     const patched = await api(t, planner, 'PATCH', `/api/integrations/${id}`, { configuration: { toleranceSeconds: 600 } });
     expect(patched.status).toBe(200);
-    expect((patched.json() as Summary).configuration).toEqual({ url: { set: true }, toleranceSeconds: 600 });
-    expect(stored().configuration).toEqual({ url, toleranceSeconds: 600 });
+    expect((patched.json() as Summary).configuration).toEqual({ url: { set: true }, toleranceSeconds: 600, secretUrlToken: { set: true } });
+    expect(stored().configuration).toEqual({ url, toleranceSeconds: 600, secretUrlToken: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/) });
     expect(stored().credentials).toEqual({ webhookSecret: receiver.secret, headers: { authorization: header } });
     // Sending back what GET showed, edited.
     const [shown] = await listed(t, planner);
     expect((await api(t, planner, 'PATCH', `/api/integrations/${id}`, { configuration: { ...shown!.configuration, direction: 'outbound' } })).status).toBe(200);
-    expect(stored().configuration).toEqual({ url, toleranceSeconds: 600, direction: 'outbound' });
+    expect(stored().configuration).toEqual({ url, toleranceSeconds: 600, direction: 'outbound', secretUrlToken: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/) });
     expect(await pushOne('e1')).toEqual([expect.objectContaining({ success: true })]);
     expect(receiver.accepted().at(-1)!.headers.authorization).toBe(header);
 
