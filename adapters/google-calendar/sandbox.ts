@@ -55,6 +55,21 @@ export class GoogleCalendarSandbox extends EventEmitter {
   get authorizationUrl(): string { return `${this.http.url}/o/oauth2/v2/auth`; }
   get requests() { return this.http.log; }
 
+  /**
+   * Event listings are answered only at `releaseListings()` (their content is read when they
+   * arrive): a pull in flight while the calendar changes.
+   */
+  holdListings(): void { this.holding = []; }
+
+  releaseListings(): void {
+    const waiting = this.holding ?? [];
+    this.holding = null;
+    for (const answer of waiting) answer();
+  }
+
+  /** Listings held by `holdListings` not answered yet. */
+  get heldListings(): number { return this.holding?.length ?? 0; }
+
   async start(): Promise<this> {
     await this.http.start();
     this.addCalendar({ id: this.primary, summary: 'Primary', timeZone: 'Europe/London' });
@@ -222,7 +237,18 @@ export class GoogleCalendarSandbox extends EventEmitter {
     this.notifications.push({ channelId: ch.id, state, number, status });
   }
 
+  private holding: (() => void)[] | null = null;
+
   private async route(req: SandboxRequest): Promise<SandboxResponse> {
+    const reply = await this.answer(req);
+    if (this.holding && req.method === 'GET' && /\/events$/.test(req.url.pathname)) {
+      const holding = this.holding;
+      await new Promise<void>((resolve) => holding.push(resolve));
+    }
+    return reply;
+  }
+
+  private async answer(req: SandboxRequest): Promise<SandboxResponse> {
     const path = req.url.pathname;
     if (req.method === 'POST' && path === '/token') return this.identity.token(req);
     if (path === '/o/oauth2/v2/auth' && (req.method === 'GET' || req.method === 'POST')) return this.identity.oauth.authorize(req, null);

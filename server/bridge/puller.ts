@@ -37,7 +37,8 @@ export interface PullerDeps {
  * (full-resync.ts).
  */
 export class Puller {
-  private readonly running = new Map<string, { full: boolean; run: Promise<number[]> }>();
+  /** The pull of each key now running or queued behind it; `started` once its first page is asked for. */
+  private readonly running = new Map<string, { full: boolean; started: boolean; run: Promise<number[]> }>();
   private readonly lastPull = new Map<string, number>();
 
   constructor(private readonly deps: PullerDeps) {}
@@ -47,16 +48,27 @@ export class Puller {
     return this.lastPull.get(key) ?? 0;
   }
 
-  /** Pulls every page into the inbox; resolves with the inbox row ids. */
+  /**
+   * Pulls every page into the inbox; resolves with the inbox row ids. A request made while a pull
+   * of the same key is under way is served by a pull that starts after it (queued once, shared by
+   * every request made meanwhile): a push notification that arrives while a list request is in
+   * flight may announce a change that list did not see, and waiting for the next schedule would
+   * delay it by a whole interval.
+   */
   pull(live: PullTarget, full: boolean): Promise<number[]> {
     const id = live.key;
     const current = this.running.get(id);
-    if (current && (current.full || !full)) return current.run;
-    const run = (current ? current.run.catch(() => []).then(async (earlier) => [...earlier, ...await this.pages(live, full)]) : this.pages(live, full))
-      .finally(() => { if (this.running.get(id)?.run === run) this.running.delete(id); });
-    this.running.set(id, { full, run });
-    run.catch(() => undefined);
-    return run;
+    if (current && !current.started && (current.full || !full)) return current.run;
+    const entry: { full: boolean; started: boolean; run: Promise<number[]> } = { full, started: false, run: Promise.resolve([]) };
+    const own = () => {
+      entry.started = true;
+      return this.pages(live, full);
+    };
+    entry.run = (current ? current.run.catch(() => []).then(async (earlier) => [...earlier, ...await own()]) : own())
+      .finally(() => { if (this.running.get(id) === entry) this.running.delete(id); });
+    this.running.set(id, entry);
+    entry.run.catch(() => undefined);
+    return entry.run;
   }
 
   /** Resolves when every running pull has ended. */
