@@ -5,6 +5,7 @@ import { sameField } from './fields.ts';
 import { AdapterError } from './errors.ts';
 import type { Adapter, InboundChange, OutboundChange, PullListing, PushResult, WeddingContext } from './types.ts';
 import { clipText } from '../../schema/document/text.ts';
+import type { BusySource } from './busy-source.ts';
 
 /**
  * What every calendar adapter (Google Calendar, Outlook, CalDAV) shares: the sync options a
@@ -59,11 +60,9 @@ export interface BusyInterval {
   title?: string;
 }
 
-/** A calendar adapter: an Adapter that can also report the calendar's busy times. */
-export interface CalendarAdapter extends Adapter {
+/** A calendar adapter: an Adapter that can also report the calendar's busy times (a BusySource). */
+export interface CalendarAdapter extends BusySource {
   readonly calendarOptions: CalendarSyncOptions;
-  /** Busy blocks between `from` and `to` (ISO instants), excluding events WedSync put there. */
-  busy(range: { from: string; to: string }): Promise<BusyInterval[]>;
 }
 
 export function isCalendarAdapter(adapter: Adapter): adapter is CalendarAdapter {

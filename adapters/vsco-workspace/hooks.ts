@@ -13,14 +13,6 @@ export function hookToken(webhookSecret: string): string {
   return crypto.createHmac('sha256', webhookSecret).update('vsco-workspace-rest-hook').digest('base64url');
 }
 
-/** Constant-time comparison of a delivery's token with ours (hashes first, so lengths do not leak). */
-export function tokenMatches(given: string | null, expected: string): boolean {
-  if (!given) return false;
-  const a = crypto.createHash('sha256').update(given).digest();
-  const b = crypto.createHash('sha256').update(expected).digest();
-  return crypto.timingSafeEqual(a, b) && given.length === expected.length;
-}
-
 export interface HookDelivery {
   event: VscoHookEvent;
   targetId: string;

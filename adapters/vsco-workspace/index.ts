@@ -7,7 +7,8 @@ import { VscoClient } from './client.ts';
 import { VSCO_HOOK_EVENTS, VscoConfiguration, VscoCredentials } from './config.ts';
 import { VSCO_FIELDS, coupleNames, galleryNotice, mapJob, mapPayment, mapSession, sessionTimes, zoneOf } from './mappers.ts';
 import type { VscoContact, VscoEvent, VscoGallery, VscoJob, VscoJobContact, VscoList, VscoOrder, VscoPayment, VscoRestHook } from './wire.ts';
-import { hookToken, parseHookDelivery, tokenMatches, type HookDelivery } from './hooks.ts';
+import { tokenMatches } from '../core/secret-token.ts';
+import { hookToken, parseHookDelivery, type HookDelivery } from './hooks.ts';
 
 export const SYSTEM = 'vsco-workspace';
 

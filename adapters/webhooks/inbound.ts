@@ -3,7 +3,8 @@ import { AdapterError, verifyStandardWebhook, type InboundChange, type WebhookRe
 import { changesFromTrigger, type Preset } from '../presets/index.ts';
 import type { WebhooksConfiguration } from './config.ts';
 import { parseEnvelope, toChanges } from './mappers.ts';
-import { queryParam, tokenMatches } from './secret-url.ts';
+import { tokenMatches } from '../core/secret-token.ts';
+import { queryParam } from './secret-url.ts';
 
 /** What an inbound delivery is checked and read with: the connection's secret, settings and preset. */
 export interface InboundContext {

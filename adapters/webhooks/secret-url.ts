@@ -20,13 +20,3 @@ export function queryParam(url: string, name: string): string | undefined {
     return undefined;
   }
 }
-
-/**
- * Whether `given` is the token, in time independent of where they differ and of their lengths
- * (both are hashed to 32 bytes first, so a length mismatch takes as long as any other).
- */
-export function tokenMatches(given: string, token: string): boolean {
-  const a = crypto.createHash('sha256').update(given).digest();
-  const b = crypto.createHash('sha256').update(token).digest();
-  return crypto.timingSafeEqual(a, b) && given.length === token.length;
-}

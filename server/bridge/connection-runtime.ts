@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import { AdapterError, findSecretValues, toAdapterError, type Adapter, type AdapterDefinition, type AdapterRuntime, type Egress } from '../../adapters/core/index.ts';
 import type { AdapterModule } from '../../adapters/registry.ts';
 import { clipText } from '../../schema/document/text.ts';
@@ -173,7 +174,8 @@ export class ConnectionRuntime {
   async refresh(connectionId: string): Promise<LiveConnection | undefined> {
     const connection = this.deps.store.connections.get(connectionId);
     // Clients made under other settings (credentials, token URL) are not reused.
-    const settings = connection ? JSON.stringify([connection.credentials, connection.configuration]) : '';
+    // A digest, not the settings themselves: no second copy of the credentials held per connection.
+    const settings = connection ? crypto.createHash('sha256').update(JSON.stringify([connection.credentials, connection.configuration])).digest('base64url') : '';
     if (this.shared.get(connectionId)?.settings !== settings) this.shared.set(connectionId, { settings, objects: new Map() });
     if (!connection || (connection.status !== 'active' && connection.status !== 'needs_attention') || connection.runMode !== 'in_process') {
       this.live.delete(connectionId);

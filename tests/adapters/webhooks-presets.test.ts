@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AdapterError, standardWebhookHeaders, type AdapterRuntime, type WebhookRequest } from '../../adapters/core/index.ts';
 import { createWebhooksAdapter, presetWebhooksAdapter } from '../../adapters/webhooks/index.ts';
-import { newSecretUrlToken, queryParam, tokenMatches } from '../../adapters/webhooks/secret-url.ts';
+import { tokenMatches } from '../../adapters/core/secret-token.ts';
+import { newSecretUrlToken, queryParam } from '../../adapters/webhooks/secret-url.ts';
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 const NOW = Date.UTC(2026, 1, 1, 12);
