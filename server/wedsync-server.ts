@@ -262,7 +262,7 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
       // (an integration called "webhook") would reach the webhook of a system called "consistency".
       a.route('/api/integrations', catalogRoutes(tokens, sessions));
       a.route('/api/integrations', consistencyRoutes(tokens, bridge, consistency));
-      a.route('/api/integrations', importRoutes(tokens, new CsvImport(bridge, db, (fn) => group.write(fn))));
+      a.route('/api/integrations', importRoutes(tokens, new CsvImport(bridge, db)));
       a.route('/api/integrations/webhook', webhookRoutes(bridge));
       a.route('/api/integrations', integrationRoutes(tokens, bridge));
       a.route('/api', connectionRoutes(tokens, bridge));

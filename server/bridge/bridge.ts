@@ -114,7 +114,8 @@ export class Bridge {
   readonly connections: ConnectionsService;
   readonly unmatched: UnmatchedStore;
   readonly unmatchedQueue: UnmatchedQueue;
-  private readonly router: InboundRouter;
+  /** Routes a connection's records to its weddings (webhooks, pulls, CSV imports). */
+  readonly router: InboundRouter;
   private readonly syncs: SyncRequests;
   private readonly reports: StatusReports;
   private readonly facts: WeddingFactsCache;

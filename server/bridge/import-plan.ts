@@ -10,8 +10,7 @@ import { HttpError } from '../http/http-error.ts';
 import type { Bridge } from './bridge.ts';
 import { BridgeError } from './bridge-error.ts';
 import type { LiveConnection } from './connection-runtime.ts';
-import { InboundRouter, type RouteDecision } from './inbound-router.ts';
-import { WeddingFactsCache } from './wedding-facts.ts';
+import type { InboundRouter, RouteDecision } from './inbound-router.ts';
 
 /** Rows one import reads; a longer file is refused whole (413 `payload_too_large`). */
 export const MAX_IMPORT_ROWS = 10_000;
@@ -67,17 +66,9 @@ export class CsvImport {
   private readonly router: InboundRouter;
   private readonly received;
 
-  constructor(private readonly bridge: Bridge, db: Db, inGroup?: <T>(fn: () => T) => T) {
-    const facts = new WeddingFactsCache((weddingId, fn) => bridge.withDocument(weddingId, fn));
-    bridge.onDocumentUpdate(facts.onUpdate);
-    this.router = new InboundRouter({
-      db, inbox: bridge.inbox, unmatched: bridge.unmatched, facts, audit: bridge.audit, now: bridge.clock,
-      bindingsOf: (connectionId) => bridge.runtime.bindingsOf(connectionId),
-      write: (fn) => (inGroup ? inGroup(() => db.transaction(fn)()) : db.transaction(fn)()),
-      receipt: (connectionId, eventId, at) => bridge.store.connections.receipt(connectionId, eventId, at),
-      kick: (weddingId) => bridge.inboxWorker.kick(weddingId),
-      onUnmatched: (id) => { void bridge.unmatchedQueue.autoCreate(id).catch(() => undefined); },
-    });
+  /** Routes rows with the bridge's own router (and its wedding-facts cache), as webhooks are routed. */
+  constructor(private readonly bridge: Bridge, db: Db) {
+    this.router = bridge.router;
     this.received = db.prepare('SELECT 1 FROM connection_receipts WHERE connection_id = ? AND event_id = ?').pluck();
   }
 
