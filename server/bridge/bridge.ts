@@ -285,7 +285,12 @@ export class Bridge {
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
     await Promise.all([this.inboxWorker.stop(), this.outboxWorker.stop()]);
-    await this.puller.drain();
+    await this.pullsSettled();
+  }
+
+  /** Resolves when every pull now running, and any queued behind one, has ended (failed ones included). */
+  pullsSettled(): Promise<void> {
+    return this.puller.drain();
   }
 
   /** Where a connection's webhooks are delivered. */

@@ -64,6 +64,8 @@ describe('consistency audit', () => {
       result = (await api<ConsistencyResult>(t, connectionAudit, token, { method: 'POST' })).body;
       return result.ratio === 1 && result.compared === 2;
     }, 'a clean first audit', 15_000, 200);
+    // The set-up's reads (connect, bind) are over: a change made now is seen by an audit, not by a pull.
+    await t.server.bridge.pullsSettled();
 
     // (1) A dropped webhook: the calendar changes and no notification is ever sent.
     const portraits = byTitle('Couple portraits')!;
@@ -121,6 +123,7 @@ describe('consistency audit', () => {
   it('runs on its own every CONSISTENCY_AUDIT_INTERVAL_MS and repairs what it finds', async () => {
     const { t, s, ana, planner, token, calendar, bindingId, byTitle } = await weddingWithCalendar({ ...env, CONSISTENCY_AUDIT_INTERVAL_MS: '300' });
     await waitFor(async () => (await api<ConsistencyResult>(t, `/api/integrations/${bindingId}/consistency`, token)).body.ratio === 1, 'a scheduled clean audit');
+    await t.server.bridge.pullsSettled();
     s.google.userPatch(s.googleCalendarId, byTitle('Couple portraits')!.id!, { summary: 'Ana & Ben · Portraits at dusk' }, { notify: false });
     await waitFor(() => ana.doc.getEvent('portraits')?.title === 'Portraits at dusk', 'the missed change brought in by a scheduled audit');
     const trail = await api<{ entries: { action: string; detail: Record<string, unknown> }[] }>(t, '/api/integrations/wedding/w-ana/audit?limit=500', planner);
