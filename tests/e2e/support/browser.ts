@@ -44,3 +44,22 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   await page.screenshot({ path: file, fullPage: true });
   return file;
 }
+
+export const DESKTOP = { width: 1280, height: 900 } as const;
+export const PHONE = { width: 375, height: 812 } as const;
+
+/**
+ * Screenshots the page at desktop and at phone width (`<name>-desktop.png`, `<name>-phone.png` in
+ * test-results/screenshots/) and puts the viewport back. Resolves with how far the phone layout
+ * scrolls sideways (px; 0 when it fits), for the caller to assert.
+ */
+export async function screenshotsAtBothWidths(page: Page, name: string): Promise<{ phoneOverflowPx: number }> {
+  const before = page.viewportSize() ?? DESKTOP;
+  await page.setViewportSize(DESKTOP);
+  await screenshot(page, `${name}-desktop`);
+  await page.setViewportSize(PHONE);
+  const phoneOverflowPx = await page.evaluate(() => Math.max(0, document.documentElement.scrollWidth - document.documentElement.clientWidth));
+  await screenshot(page, `${name}-phone`);
+  await page.setViewportSize(before);
+  return { phoneOverflowPx };
+}
