@@ -88,6 +88,16 @@ export const MessageStatusResponse = z.object({
 });
 export type MessageStatusResponse = z.infer<typeof MessageStatusResponse>;
 
+/**
+ * `GET /api/weddings/:id/messages`: newest first. Planners and admins get every message with every
+ * recipient; a vendor or the couple only the messages addressed to them, each narrowed to their own
+ * recipient entries, sends and acknowledgements (their inbox).
+ */
+export const MessageListResponse = z.object({
+  messages: z.array(z.object({ message: Message, recipients: z.array(RecipientDeliveries) })),
+});
+export type MessageListResponse = z.infer<typeof MessageListResponse>;
+
 /** `POST /api/weddings/:id/messages/:messageId/ack`: a vendor acknowledges for itself; planners may for anyone. */
 export const AckBody = z.object({ recipientId: EntityId.optional() }).strict();
 export const AckResponse = z.object({ messageId: z.string(), recipientId: z.string(), acknowledgedAt: z.string() });
@@ -150,8 +160,9 @@ const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody 
 
 export const COMMS_ROUTES: RouteContract[] = [
   { method: 'post', path: '/api/weddings/{weddingId}/messages', summary: 'Send a UnifiedMessage: in-app and on each recipient\'s preferred channels', auth: 'bearer', body: UnifiedMessageBody, responses: { 201: SendResponse, ...errors } },
-  { method: 'get', path: '/api/weddings/{weddingId}/messages/{messageId}', summary: 'A message with every send, acknowledgement and the escalation state', auth: 'bearer', responses: { 200: MessageStatusResponse, ...errors } },
-  { method: 'post', path: '/api/weddings/{weddingId}/messages/{messageId}/ack', summary: 'Acknowledge a message (vendors for themselves, planners for anyone)', auth: 'bearer', body: AckBody, responses: { 200: AckResponse, ...errors } },
+  { method: 'get', path: '/api/weddings/{weddingId}/messages', summary: 'The wedding\'s messages, newest first: all of them for planners and admins, a vendor\'s or the couple\'s own inbox for them', auth: 'bearer', responses: { 200: MessageListResponse, ...errors } },
+  { method: 'get', path: '/api/weddings/{weddingId}/messages/{messageId}', summary: 'A message with every send, acknowledgement and the escalation state (a vendor or the couple: only a message to them, with their own sends)', auth: 'bearer', responses: { 200: MessageStatusResponse, ...errors } },
+  { method: 'post', path: '/api/weddings/{weddingId}/messages/{messageId}/ack', summary: 'Acknowledge a message (vendors for themselves, the couple for its couple contacts, planners for anyone)', auth: 'bearer', body: AckBody, responses: { 200: AckResponse, ...errors } },
   { method: 'post', path: '/api/weddings/{weddingId}/emergency', summary: 'Emergency broadcast with acknowledgement tracking and escalation', auth: 'bearer', body: EmergencyBody, responses: { 201: EmergencyResponse, ...errors } },
   { method: 'get', path: '/api/weddings/{weddingId}/notifications/settings', summary: 'What the wedding does with automatic messages (off, ask, automatic) and the quiet period', auth: 'bearer', responses: { 200: NotificationSettings, ...errors } },
   { method: 'put', path: '/api/weddings/{weddingId}/notifications/settings', summary: 'Change what the wedding does with automatic messages (planners and admins)', auth: 'bearer', body: NotificationSettingsBody, responses: { 200: NotificationSettings, ...errors } },

@@ -1,12 +1,13 @@
 import {
   WeddingDoc, adminOrigin, canOpenWedding, systemOrigin,
-  type EmergencyBody, type EmergencyResponse, type Message, type MessageStatusResponse, type RecipientDeliveries,
+  type EmergencyBody, type EmergencyResponse, type Message, type MessageListResponse, type MessageStatusResponse, type RecipientDeliveries,
   type SendResponse, type Task, type TxOrigin, type UnifiedMessageBody,
 } from '../../schema/index.ts';
 import { AuthError, assertApiReader } from '../auth/auth-error.ts';
 import type { Principal } from '../auth/tokens.ts';
 import type { AckLinks } from './ack-links.ts';
 import { CommsError } from './comms-error.ts';
+import { messageFor, ownRecipientIds } from './message-audience.ts';
 import { ORIGIN_REASONS, type CommsContext } from './comms-context.ts';
 import type { EscalationWatch } from './escalation-watch.ts';
 import { newMessageId, type MessageWriter } from './message-writer.ts';
@@ -116,15 +117,38 @@ export class MessagesApi {
     });
   }
 
-  /** `POST /api/weddings/:id/messages/:messageId/ack`: a vendor for itself; planners and admins for anyone. */
+  /**
+   * `POST /api/weddings/:id/messages/:messageId/ack`: a vendor for itself, the couple for a couple
+   * contact among the recipients (the named one, else each of them), planners and admins for anyone
+   * (`recipientId` required). Throws AuthError `role_forbidden` (another's acknowledgement, viewers),
+   * CommsError `not_a_recipient`, `message_not_found`.
+   */
   async acknowledgeAs(p: Principal, weddingId: string, messageId: string, recipientId: string | undefined): Promise<{ messageId: string; recipientId: string; acknowledgedAt: string }> {
     assertReader(p, weddingId);
+    if (p.role === 'couple') return this.acknowledgeAsCouple(p, weddingId, messageId, recipientId);
     const who = recipientId ?? p.vendorId;
     if (!who) throw new CommsError('not_a_recipient', 'name the recipientId you acknowledge for');
     if (p.role === 'vendor' && who !== p.vendorId) throw new AuthError('role_forbidden', 'vendors acknowledge only for themselves (the token\'s vendorId)');
     if (p.role !== 'vendor' && p.role !== 'planner' && p.role !== 'admin') throw new AuthError('role_forbidden', `the ${p.role} role cannot acknowledge for others`);
     const at = await this.acknowledge(weddingId, messageId, who, adminOrigin('comms.ack', p.sub));
     return { messageId, recipientId: who, acknowledgedAt: at };
+  }
+
+  private async acknowledgeAsCouple(p: Principal, weddingId: string, messageId: string, recipientId: string | undefined): Promise<{ messageId: string; recipientId: string; acknowledgedAt: string }> {
+    const origin = adminOrigin('comms.ack', p.sub);
+    const at = new Date(this.ctx.clock()).toISOString();
+    return this.ctx.bridge.withDocument(weddingId, (doc) => {
+      const w = new WeddingDoc(doc);
+      const own = ownRecipientIds(p, w)!;
+      if (recipientId !== undefined && !own.has(recipientId)) throw new AuthError('role_forbidden', 'the couple acknowledges only for the wedding\'s couple contacts');
+      const mine = w.getMessage(messageId) ? messageFor(w.getMessage(messageId)!, own) : null;
+      if (!mine) throw new CommsError('message_not_found', `wedding ${weddingId} has no message ${messageId} for you`);
+      const who = recipientId ? [recipientId] : mine.recipientIds;
+      if (!who.every((id) => mine.recipientIds.includes(id))) throw new CommsError('not_a_recipient', `${recipientId} is not a recipient of message ${messageId}`);
+      let acked = mine;
+      w.transact(() => { for (const id of who) acked = w.acknowledgeMessage(messageId, id, at, origin); }, origin);
+      return { messageId, recipientId: who[0]!, acknowledgedAt: acked.acks[who[0]!]! };
+    });
   }
 
   /** An acknowledgement link was followed and confirmed. */
@@ -148,21 +172,46 @@ export class MessagesApi {
     });
   }
 
-  /** `GET /api/weddings/:id/messages/:messageId`. */
+  /**
+   * `GET /api/weddings/:id/messages/:messageId`: planners and admins see every recipient; a vendor
+   * or the couple only a message addressed to them, with only their own sends and acknowledgements
+   * (anything else is `message_not_found`, so ids of others' messages reveal nothing).
+   */
   async status(p: Principal, weddingId: string, messageId: string): Promise<MessageStatusResponse> {
     assertReader(p, weddingId);
     const watch = this.watch.get(weddingId, messageId);
     return this.ctx.bridge.withDocument(weddingId, (doc) => {
       const w = new WeddingDoc(doc);
-      const message = w.getMessage(messageId);
-      if (!message) throw new CommsError('message_not_found', `wedding ${weddingId} has no message ${messageId}`);
-      if (p.role === 'vendor' && !(p.vendorId && message.recipientIds.includes(p.vendorId))) throw new CommsError('message_not_found', `wedding ${weddingId} has no message ${messageId} for you`);
+      const own = ownRecipientIds(p, w);
+      const whole = w.getMessage(messageId);
+      const message = whole ? messageFor(whole, own) : null;
+      if (!message) throw new CommsError('message_not_found', `wedding ${weddingId} has no message ${messageId}${whole ? ' for you' : ''}`);
+      const unreachable = watch ? JSON.parse(watch.unreachable) as string[] : [];
       return {
         message, recipients: recipientsOf(w, message),
         waitingFor: message.requiresAck ? message.recipientIds.filter((r) => !message.acks[r]) : [],
         nextEscalationAt: watch?.status === 'open' ? new Date(watch.next_check_at).toISOString() : null,
-        unreachable: watch ? JSON.parse(watch.unreachable) as string[] : [],
+        unreachable: own === null ? unreachable : unreachable.filter((id) => own.has(id)),
       };
+    });
+  }
+
+  /**
+   * `GET /api/weddings/:id/messages`: the wedding's messages newest first, each as `status` gives
+   * it to the caller: planners and admins every message, a vendor or the couple their inbox (the
+   * messages addressed to them, narrowed to their own sends and acknowledgements).
+   */
+  async list(p: Principal, weddingId: string): Promise<MessageListResponse> {
+    assertReader(p, weddingId);
+    return this.ctx.bridge.withDocument(weddingId, (doc) => {
+      const w = new WeddingDoc(doc);
+      const own = ownRecipientIds(p, w);
+      // The log is in the order written: reversed, then a stable sort by time keeps that order within a millisecond.
+      const messages = w.listMessages().reverse()
+        .map((m) => messageFor(m, own))
+        .filter((m): m is Message => m !== null)
+        .sort((a, b) => b.at.localeCompare(a.at));
+      return { messages: messages.map((message) => ({ message, recipients: recipientsOf(w, message) })) };
     });
   }
 }

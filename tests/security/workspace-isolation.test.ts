@@ -73,6 +73,7 @@ const BEARER: Record<string, Walk> = {
   'GET /api/integrations/catalog': { request: () => ({ path: '/api/integrations/catalog' }), notScoped: 'the same list of systems for every signed-in person' },
   'GET /api/integrations/calendar/availability': { request: () => ({ path: '/api/integrations/calendar/availability?vendorId=photo' }), notScoped: 'busy times across weddings; events of weddings the token does not open are anonymous' },
   'POST /api/weddings/{weddingId}/messages': { request: (b) => ({ path: `/api/weddings/${b.weddingId}/messages`, body: { recipientIds: ['photo'], body: 'Hello' } }) },
+  'GET /api/weddings/{weddingId}/messages': { request: (b) => ({ path: `/api/weddings/${b.weddingId}/messages` }) },
   'GET /api/weddings/{weddingId}/messages/{messageId}': { request: (b) => ({ path: `/api/weddings/${b.weddingId}/messages/m_missing` }) },
   'POST /api/weddings/{weddingId}/messages/{messageId}/ack': { request: (b) => ({ path: `/api/weddings/${b.weddingId}/messages/m_missing/ack`, body: { recipientId: 'photo' } }) },
   'POST /api/weddings/{weddingId}/emergency': { request: (b) => ({ path: `/api/weddings/${b.weddingId}/emergency`, body: { kind: 'weather', message: 'Storm', severity: 'high' } }) },

@@ -1,0 +1,46 @@
+import type { Message, WeddingDoc } from '../../schema/index.ts';
+import { AuthError } from '../auth/auth-error.ts';
+import type { Principal } from '../auth/tokens.ts';
+import { contactsWithRole } from './recipients.ts';
+
+/**
+ * The recipient ids a principal reads and acknowledges messages as (docs/audiences.md: messages
+ * reach vendors and the couple through the messages API, each only what is addressed to them):
+ * - planners and admins: every recipient (`null`);
+ * - a vendor: its own vendor entry (the token's `vendorId`), nothing without one;
+ * - the couple: the wedding's contacts with role `couple` (a couple token names no contact, and
+ *   every couple contact is the couple);
+ * - any other role: AuthError `role_forbidden` (viewers read the shared schedule only).
+ */
+export function ownRecipientIds(p: Principal, w: WeddingDoc): ReadonlySet<string> | null {
+  switch (p.role) {
+    case 'planner':
+    case 'admin':
+      return null;
+    case 'vendor':
+      return new Set(p.vendorId ? [p.vendorId] : []);
+    case 'couple':
+      return new Set(contactsWithRole(w, ['couple']).map((c) => c.id));
+    default:
+      throw new AuthError('role_forbidden', `${p.role} tokens cannot read messages`);
+  }
+}
+
+/**
+ * `message` as someone who is `own` recipients of it sees it: the other recipients, their
+ * deliveries and acknowledgements left out. Null when none of `own` is a recipient. `own` null
+ * (planners, admins): the whole message.
+ */
+export function messageFor(message: Message, own: ReadonlySet<string> | null): Message | null {
+  if (own === null) return message;
+  const recipientIds = message.recipientIds.filter((id) => own.has(id));
+  if (recipientIds.length === 0) return null;
+  return {
+    ...message,
+    recipientIds,
+    acks: Object.fromEntries(Object.entries(message.acks).filter(([id]) => own.has(id))),
+    deliveries: Object.fromEntries(Object.entries(message.deliveries).filter(([, d]) => own.has(d.recipientId))),
+    // Merged duplicates name other recipients (`dropped>kept`): not theirs to see.
+    context: Object.fromEntries(Object.entries(message.context).filter(([k]) => k !== 'mergedRecipients')),
+  };
+}
