@@ -4,6 +4,8 @@ import { clientOrigin, type WeddingConnection } from '../../../sdk/index.ts';
 import { SnapshotsView } from '../admin/snapshots-view.tsx';
 import { ConflictsView } from '../conflicts/conflicts-view.tsx';
 import { IntegrationsView } from '../integrations/integrations-view.tsx';
+import { InboxView } from '../messages/inbox-view.tsx';
+import { MessagesView } from '../messages/messages-view.tsx';
 import { PresenceBar } from '../presence/presence-bar.tsx';
 import { ShareDialog } from '../share/share-dialog.tsx';
 import { usePresence } from '../presence/use-presence.ts';
@@ -36,11 +38,14 @@ interface Props {
 
 const READ_ONLY_NOTE = 'read-only-note';
 
-const TABS: { view: View; label: string; adminOnly?: boolean }[] = [
+const TABS: { view: View; label: string; adminOnly?: boolean; roles?: readonly string[] }[] = [
   { view: 'timeline', label: 'Timeline' },
   { view: 'vendors', label: 'Vendors' },
   { view: 'conflicts', label: 'Conflicts' },
   { view: 'integrations', label: 'Integrations' },
+  // Planners follow every message in the document; vendors and the couple read theirs through the API.
+  { view: 'messages', label: 'Messages', roles: ['planner', 'admin'] },
+  { view: 'inbox', label: 'Inbox', roles: ['vendor', 'couple'] },
   { view: 'admin', label: 'Snapshots', adminOnly: true },
 ];
 
@@ -73,7 +78,7 @@ export function WeddingView(props: Props) {
 
   useEffect(() => { document.title = `${title} · WedSync planner`; }, [title]);
 
-  const tabs = TABS.filter((t) => !t.adminOnly || isAdmin);
+  const tabs = TABS.filter((t) => (!t.adminOnly || isAdmin) && (!t.roles || t.roles.includes(session.claims.role)));
   const current = tabs.some((t) => t.view === view) ? view : 'timeline';
 
   return (
@@ -124,6 +129,8 @@ export function WeddingView(props: Props) {
         {current === 'vendors' && <VendorsView doc={doc} version={version} readOnly={readOnly} origin={origin} perform={undo.perform} />}
         {current === 'conflicts' && <ConflictsView doc={doc} version={version} timeZone={timeZone ?? 'UTC'} weddingId={connection.weddingId} token={session.token} readOnly={readOnly} readOnlyNoteId={READ_ONLY_NOTE} />}
         {current === 'integrations' && <IntegrationsView weddingId={connection.weddingId} token={session.token} account={session.csrf !== undefined} navigate={props.navigate} />}
+        {current === 'messages' && <MessagesView doc={doc} version={version} session={session} weddingId={connection.weddingId} timeZone={timeZone ?? 'UTC'} />}
+        {current === 'inbox' && <InboxView session={session} weddingId={connection.weddingId} timeZone={timeZone ?? 'UTC'} />}
         {current === 'admin' && isAdmin && <SnapshotsView weddingId={connection.weddingId} token={session.token} timeZone={timeZone ?? 'UTC'} />}
       </main>
     </>

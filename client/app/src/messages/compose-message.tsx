@@ -1,0 +1,125 @@
+import { useMemo, useState } from 'preact/hooks';
+import { MESSAGE_PRIORITIES, type Delivery, type Message, type WeddingDoc } from '../../../sdk/index.ts';
+import { describeApiError } from '../api/api-client.ts';
+import { humanize } from '../ui/labels.ts';
+import { useAnnounce } from '../ui/use-announcer.ts';
+import { channelLabel } from './message-labels.ts';
+import type { MessagesClient } from './messages-api.ts';
+
+/** Channels a planner may choose; in-app always comes with every message. */
+const CHOOSABLE: readonly Delivery['channel'][] = ['email', 'sms', 'whatsapp', 'slack', 'teams'];
+
+interface Person { id: string; name: string; role: string; group: 'vendor' | 'contact' }
+
+interface Props {
+  doc: WeddingDoc;
+  version: number;
+  client: MessagesClient;
+}
+
+/**
+ * Composes a UnifiedMessage (POST /api/weddings/:id/messages): recipients by role (every person
+ * of that role) or one by one, the channels (none chosen: each person's own preferred channels),
+ * priority, and whether to ask for acknowledgements. The log below shows it once written.
+ */
+export function ComposeMessage({ doc, version, client }: Props) {
+  const announce = useAnnounce();
+  const people = useMemo<Person[]>(() => [
+    ...doc.listVendors().filter((v) => v.status !== 'cancelled').map((v) => ({ id: v.id, name: v.name, role: v.category, group: 'vendor' as const })),
+    ...doc.listContacts().map((c) => ({ id: c.id, name: c.name, role: c.role, group: 'contact' as const })),
+  ], [doc, version]);
+  const roles = useMemo(() => [...new Set(people.map((p) => p.role))].sort(), [people]);
+  const [chosenRoles, setChosenRoles] = useState<ReadonlySet<string>>(new Set());
+  const [chosenPeople, setChosenPeople] = useState<ReadonlySet<string>>(new Set());
+  const [channels, setChannels] = useState<ReadonlySet<Delivery['channel']>>(new Set());
+  const [priority, setPriority] = useState<Message['priority']>('normal');
+  const [requiresAck, setRequiresAck] = useState(false);
+  const [subject, setSubject] = useState('');
+  const [body, setBody] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  const recipientIds = useMemo(() => [...new Set([
+    ...people.filter((p) => chosenRoles.has(p.role)).map((p) => p.id), ...[...chosenPeople].filter((id) => people.some((p) => p.id === id)),
+  ])], [people, chosenRoles, chosenPeople]);
+
+  const toggle = <T,>(set: ReadonlySet<T>, value: T, on: boolean): ReadonlySet<T> => {
+    const next = new Set(set);
+    if (on) next.add(value); else next.delete(value);
+    return next;
+  };
+
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    if (recipientIds.length === 0) { setError('Choose at least one recipient, by role or by name.'); return; }
+    if (!body.trim()) { setError('Write the message.'); return; }
+    setBusy(true);
+    try {
+      const sent = await client.send({
+        recipientIds, subject: subject.trim(), body, priority, type: 'update', requiresAck,
+        ...(channels.size ? { channels: [...channels, 'wedsync_chat'] } : {}),
+      });
+      announce(`Sent “${subject.trim() || 'message'}” to ${sent.recipients.length} ${sent.recipients.length === 1 ? 'person' : 'people'}.`);
+      setSubject(''); setBody(''); setChosenRoles(new Set()); setChosenPeople(new Set()); setRequiresAck(false); setPriority('normal'); setChannels(new Set());
+      setError(null);
+    } catch (err) {
+      setError(describeApiError(err, 'Sending the message'));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form class="compose panel" onSubmit={(e) => void submit(e)} aria-labelledby="compose-heading" noValidate>
+      <h3 id="compose-heading">New message</h3>
+      {error && <p class="form-errors" role="alert">{error}</p>}
+      {people.length === 0 ? <p class="empty">Add vendors or contacts to the wedding to message them.</p> : (
+        <div class="compose-recipients">
+          <fieldset>
+            <legend>To everyone who is a…</legend>
+            {roles.map((r) => (
+              <label class="check" key={r}>
+                <input type="checkbox" checked={chosenRoles.has(r)} onChange={(e) => setChosenRoles(toggle(chosenRoles, r, e.currentTarget.checked))} />
+                {humanize(r)} <span class="muted">({people.filter((p) => p.role === r).length})</span>
+              </label>
+            ))}
+          </fieldset>
+          <fieldset>
+            <legend>…or to these people</legend>
+            {people.map((p) => (
+              <label class="check" key={p.id}>
+                <input type="checkbox" checked={chosenPeople.has(p.id) || chosenRoles.has(p.role)} disabled={chosenRoles.has(p.role)}
+                  onChange={(e) => setChosenPeople(toggle(chosenPeople, p.id, e.currentTarget.checked))} />
+                {p.name} <span class="muted">({humanize(p.role).toLowerCase()})</span>
+              </label>
+            ))}
+          </fieldset>
+        </div>
+      )}
+      <fieldset class="compose-channels">
+        <legend>Channels</legend>
+        <p class="hint" id="channels-hint">Everyone gets it in-app. Choose none to use each person’s preferred channels.</p>
+        {CHOOSABLE.map((c) => (
+          <label class="check" key={c}>
+            <input type="checkbox" aria-describedby="channels-hint" checked={channels.has(c)} onChange={(e) => setChannels(toggle(channels, c, e.currentTarget.checked))} />
+            {channelLabel(c)}
+          </label>
+        ))}
+      </fieldset>
+      <div class="detail-fields">
+        <div class="field"><label for="compose-priority">Priority</label>
+          <select id="compose-priority" value={priority} onChange={(e) => setPriority(e.currentTarget.value as Message['priority'])}>
+            {MESSAGE_PRIORITIES.map((p) => <option key={p} value={p}>{humanize(p)}</option>)}
+          </select></div>
+        <label class="check"><input type="checkbox" checked={requiresAck} onChange={(e) => setRequiresAck(e.currentTarget.checked)} />Needs acknowledgement</label>
+        <div class="field"><label for="compose-subject">Subject</label>
+          <input id="compose-subject" type="text" maxLength={200} value={subject} onInput={(e) => setSubject(e.currentTarget.value)} /></div>
+        <div class="field"><label for="compose-body">Message</label>
+          <textarea id="compose-body" rows={4} maxLength={10_000} required value={body} onInput={(e) => setBody(e.currentTarget.value)} /></div>
+      </div>
+      <div class="form-actions">
+        <button type="submit" class="primary" disabled={busy}>{busy ? 'Sending…' : `Send${recipientIds.length ? ` to ${recipientIds.length}` : ''}`}</button>
+      </div>
+    </form>
+  );
+}

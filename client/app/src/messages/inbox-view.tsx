@@ -1,0 +1,107 @@
+import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
+import type { MessageListResponse } from '../../../sdk/index.ts';
+import { describeApiError } from '../api/api-client.ts';
+import type { Session } from '../session/token.ts';
+import { humanize } from '../ui/labels.ts';
+import { useAnnounce } from '../ui/use-announcer.ts';
+import { messageTitle, messageTypeLabel, momentLabel } from './message-labels.ts';
+import { MessagesClient } from './messages-api.ts';
+
+/**
+ * The inbox is asked for again this often while it is open (ms). Vendors and the couple do not
+ * receive messages through the wedding document (docs/audiences.md), so the inbox polls
+ * GET /api/weddings/:id/messages, which answers each with only what is addressed to them.
+ */
+export const INBOX_REFRESH_MS = 5_000;
+
+type Entry = MessageListResponse['messages'][number];
+
+interface Props {
+  session: Session;
+  weddingId: string;
+  timeZone: string;
+}
+
+/** A vendor's or the couple's messages from the planner and the server, to read and acknowledge. */
+export function InboxView({ session, weddingId, timeZone }: Props) {
+  const announce = useAnnounce();
+  const client = useMemo(() => new MessagesClient(session, weddingId), [session.refresh ?? session.token, weddingId]);
+  const [entries, setEntries] = useState<Entry[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [acking, setAcking] = useState<string | null>(null);
+
+  const refresh = useCallback(async (signal?: AbortSignal) => {
+    try {
+      setEntries((await client.list(signal)).messages);
+      setError(null);
+    } catch (err) {
+      if ((err as Error).name === 'AbortError') return;
+      setError(describeApiError(err, 'Your messages'));
+    }
+  }, [client]);
+
+  useEffect(() => {
+    const controller = new AbortController();
+    void refresh(controller.signal);
+    const timer = setInterval(() => void refresh(controller.signal), INBOX_REFRESH_MS);
+    return () => { controller.abort(); clearInterval(timer); };
+  }, [refresh]);
+
+  const acknowledge = async (entry: Entry) => {
+    setAcking(entry.message.id);
+    try {
+      const ack = await client.acknowledge(entry.message.id);
+      setEntries((list) => list?.map((e) => e.message.id === ack.messageId
+        ? { ...e, message: { ...e.message, acks: { ...e.message.acks, [ack.recipientId]: ack.acknowledgedAt } } } : e) ?? null);
+      announce(`Acknowledged “${messageTitle(entry.message)}”. The planner can see it.`);
+      setError(null);
+    } catch (err) {
+      setError(describeApiError(err, 'Acknowledging the message'));
+    } finally {
+      setAcking(null);
+    }
+  };
+
+  const waiting = entries?.filter((e) => e.message.requiresAck && !isAcknowledged(e)).length ?? 0;
+
+  return (
+    <section class="inbox" aria-labelledby="inbox-heading" aria-busy={entries === null && !error}>
+      <div class="section-head">
+        <h2 id="inbox-heading">Inbox</h2>
+        <button type="button" onClick={() => void refresh()}>Refresh</button>
+      </div>
+      {error && <p class="form-errors" role="alert">{error}</p>}
+      {entries !== null && waiting > 0 && <p class="notice">{waiting} {waiting === 1 ? 'message asks' : 'messages ask'} you to confirm you have seen {waiting === 1 ? 'it' : 'them'}.</p>}
+      {entries === null ? (!error && <p class="muted" role="status">Loading your messages…</p>) : entries.length === 0 ? <p class="empty">No messages for you yet.</p> : (
+        <ol class="messages">
+          {entries.map((e) => {
+            const m = e.message;
+            const ackedAt = acknowledgedAt(e);
+            return (
+              <li key={m.id} class={`message priority-${m.priority}`} data-message-id={m.id} aria-labelledby={`inbox-${m.id}`}>
+                <h3 id={`inbox-${m.id}`}>{messageTitle(m)}</h3>
+                <p class="message-meta">
+                  <span>{momentLabel(m.at, timeZone)}</span>
+                  <span>{messageTypeLabel(m.type)}</span>
+                  {m.priority !== 'normal' && <span class={`tag priority-${m.priority}`}>{humanize(m.priority)} priority</span>}
+                </p>
+                <p class="message-body">{m.body}</p>
+                {m.requiresAck && (ackedAt
+                  ? <p class="ack-state"><span class="tag ack-done">You acknowledged this {momentLabel(ackedAt, timeZone)}</span></p>
+                  : <div class="form-actions"><button type="button" class="primary" disabled={acking === m.id} onClick={() => void acknowledge(e)}>
+                    Acknowledge<span class="sr-only"> “{messageTitle(m)}”</span></button></div>)}
+              </li>
+            );
+          })}
+        </ol>
+      )}
+    </section>
+  );
+}
+
+/** The caller's acknowledgement (the list is narrowed to their own recipient entries). */
+function acknowledgedAt(e: Entry): string | null {
+  return e.message.recipientIds.map((id) => e.message.acks[id]).find((at) => at !== undefined) ?? null;
+}
+
+const isAcknowledged = (e: Entry) => acknowledgedAt(e) !== null;

@@ -1,0 +1,41 @@
+import type { Delivery, Message } from '../../../sdk/index.ts';
+import { clockLabel, dateInZone, shortDate } from '../timeline/zoned-time.ts';
+import { humanize } from '../ui/labels.ts';
+
+/** Channels as people name them. */
+const CHANNEL_LABELS: Readonly<Record<Delivery['channel'], string>> = {
+  wedsync_chat: 'In-app', email: 'E-mail', sms: 'SMS', whatsapp: 'WhatsApp', slack: 'Slack', teams: 'Microsoft Teams', vendor_crm: 'Vendor’s system',
+};
+
+export function channelLabel(channel: Delivery['channel']): string {
+  return CHANNEL_LABELS[channel];
+}
+
+/** What a send's status means to the person following it. */
+const STATUS_LABELS: Readonly<Record<Delivery['status'], string>> = {
+  queued: 'waiting to send', retrying: 'retrying', sent: 'sent', delivered: 'delivered', read: 'read', failed: 'failed', skipped: 'not connected',
+};
+
+export function deliveryLabel(d: Delivery): string {
+  return `${channelLabel(d.channel)}: ${STATUS_LABELS[d.status]}${d.status === 'retrying' && d.attempts > 0 ? ` (attempt ${d.attempts})` : ''}`;
+}
+
+/** `Sat 13 Jun, 14:05` in the wedding's zone. */
+export function momentLabel(iso: string, timeZone: string): string {
+  return `${shortDate(dateInZone(iso, timeZone))}, ${clockLabel(iso, timeZone)}`;
+}
+
+/** `Emergency: weather`, `Timeline change`, `Update`: the message's type in words. */
+export function messageTypeLabel(type: string): string {
+  const [head, ...rest] = type.split('.');
+  if (head === 'emergency') return `Emergency: ${humanize(rest.join(' ') || 'other').toLowerCase()}`;
+  return humanize(type.replace(/\./g, ' '));
+}
+
+/** The subject, or the start of the body for a message without one. */
+export function messageTitle(m: Pick<Message, 'subject' | 'body'>): string {
+  if (m.subject.trim()) return m.subject;
+  // By code points, so an emoji is never cut in half.
+  const first = Array.from(m.body.split('\n')[0] ?? '');
+  return first.length > 80 ? `${first.slice(0, 79).join('')}…` : first.join('');
+}

@@ -1,0 +1,88 @@
+import { useMemo } from 'preact/hooks';
+import type { Delivery, Message, WeddingDoc } from '../../../sdk/index.ts';
+import { humanize } from '../ui/labels.ts';
+import { deliveryLabel, messageTitle, messageTypeLabel, momentLabel } from './message-labels.ts';
+
+interface Props {
+  doc: WeddingDoc;
+  /** The document's version: the log re-reads on every change, so sends and acknowledgements show as they happen. */
+  version: number;
+  timeZone: string;
+}
+
+/**
+ * Every message of the wedding, newest first, read from the wedding document the planner has open:
+ * each send's status and each acknowledgement is written there by the server as it happens
+ * (docs/communications.md), so the log follows them live without asking the server again.
+ */
+export function MessageLog({ doc, version, timeZone }: Props) {
+  const messages = useMemo(() => doc.listMessages().reverse().sort((a, b) => b.at.localeCompare(a.at)), [doc, version]);
+  const nameOf = useMemo(() => {
+    const names = new Map<string, string>();
+    for (const v of doc.listVendors()) names.set(v.id, v.name);
+    for (const c of doc.listContacts()) names.set(c.id, `${c.name} (${humanize(c.role).toLowerCase()})`);
+    return (id: string) => names.get(id) ?? 'Someone no longer in this wedding';
+  }, [doc, version]);
+
+  return (
+    <section class="message-log" aria-labelledby="message-log-heading">
+      <h3 id="message-log-heading">Sent messages</h3>
+      {messages.length === 0 ? <p class="empty">No messages yet.</p> : (
+        <ol class="messages">
+          {messages.map((m) => <LoggedMessage key={m.id} message={m} timeZone={timeZone} nameOf={nameOf} />)}
+        </ol>
+      )}
+    </section>
+  );
+}
+
+function LoggedMessage({ message: m, timeZone, nameOf }: { message: Message; timeZone: string; nameOf(id: string): string }) {
+  const acked = m.recipientIds.filter((id) => m.acks[id]).length;
+  const headingId = `msg-${m.id}-title`;
+  const byRecipient = useMemo(() => {
+    const out = new Map<string, Delivery[]>();
+    for (const d of Object.values(m.deliveries)) out.set(d.recipientId, [...(out.get(d.recipientId) ?? []), d]);
+    for (const list of out.values()) list.sort((a, b) => a.level - b.level || a.channel.localeCompare(b.channel));
+    return out;
+  }, [m]);
+  return (
+    <li class={`message priority-${m.priority}`} data-message-id={m.id} aria-labelledby={headingId}>
+      <h4 id={headingId}>{messageTitle(m)}</h4>
+      <p class="message-meta">
+        <span>{momentLabel(m.at, timeZone)}</span>
+        <span>{messageTypeLabel(m.type)}</span>
+        {m.priority !== 'normal' && <span class={`tag priority-${m.priority}`}>{humanize(m.priority)} priority</span>}
+        {m.requiresAck && <span class="ack-count">{acked} of {m.recipientIds.length} acknowledged</span>}
+      </p>
+      <p class="message-body">{m.body}</p>
+      <div class="table-wrap">
+        <table class="recipients">
+          <caption class="sr-only">Delivery to each recipient of “{messageTitle(m)}”</caption>
+          <thead><tr><th scope="col">Recipient</th><th scope="col">Acknowledgement</th><th scope="col">Deliveries</th></tr></thead>
+          <tbody>
+            {m.recipientIds.map((id) => (
+              <tr key={id} data-recipient-id={id}>
+                <th scope="row">{nameOf(id)}</th>
+                <td data-label="Acknowledgement" class="ack-state">
+                  {!m.requiresAck ? <span class="muted">not asked</span>
+                    : m.acks[id] ? <span class="tag ack-done">Acknowledged {momentLabel(m.acks[id]!, timeZone)}</span>
+                    : <span class="tag ack-waiting">Waiting</span>}
+                </td>
+                <td data-label="Deliveries">
+                  <ul class="deliveries">
+                    {(byRecipient.get(id) ?? []).map((d) => (
+                      <li key={`${d.channel}-${d.level}`} class={`delivery status-${d.status}`} title={d.error ?? undefined}>
+                        {deliveryLabel(d)}{d.level > 0 && <span class="muted"> (escalation {d.level})</span>}
+                        {d.error && d.status !== 'skipped' && <span class="muted"> — {d.error}</span>}
+                      </li>
+                    ))}
+                  </ul>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </li>
+  );
+}
