@@ -168,6 +168,19 @@ describe('planner app: messages and the vendor inbox', () => {
     expect(smtp.to('hello@lens.example').filter((m) => m.subject.startsWith('URGENT: Weather emergency'))).toHaveLength(1);
     await waitFor(() => p.locator('.message-log li.message', { hasText: 'Weather emergency' }).isVisible(), 'the emergency in the log');
 
+    // The couple's inbox has the emergency (sent to the couple) and not the photographer's message.
+    const coupleTab = await openTab(browser, { bypassCSP: true });
+    closeAfterTest(coupleTab.context);
+    await coupleTab.page.goto(t.signInUrl(await t.token('couple', ['w1'], { sub: 'ada', name: 'Ada' }), '/w/w1/inbox'));
+    const coupleInbox = coupleTab.page.locator('.inbox li.message');
+    await waitFor(async () => (await coupleInbox.count()) > 0, 'the couple’s inbox');
+    expect(await coupleInbox.locator('h3').allTextContents()).toEqual(['Weather emergency']);
+    await coupleInbox.getByRole('button', { name: /^Acknowledge/ }).click();
+    await waitFor(async () => (await coupleInbox.locator('.ack-state').textContent())?.startsWith('You acknowledged this'), 'the couple’s acknowledgement');
+    const storm = p.locator('.message-log li.message', { hasText: 'Weather emergency' });
+    await waitFor(async () => (await storm.locator('tr[data-recipient-id="con_couple"] .ack-state').textContent())?.startsWith('Acknowledged'), 'the couple’s acknowledgement on the planner’s screen');
+    expect(appErrors(coupleTab.errors)).toEqual([]);
+
     expect(appErrors(planner.errors)).toEqual([]);
     expect(appErrors(vendor.errors)).toEqual([]);
   }, 120_000);

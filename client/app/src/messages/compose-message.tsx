@@ -106,16 +106,18 @@ export function ComposeMessage({ doc, version, client }: Props) {
           </label>
         ))}
       </fieldset>
-      <div class="detail-fields">
-        <div class="field"><label for="compose-priority">Priority</label>
-          <select id="compose-priority" value={priority} onChange={(e) => setPriority(e.currentTarget.value as Message['priority'])}>
-            {MESSAGE_PRIORITIES.map((p) => <option key={p} value={p}>{humanize(p)}</option>)}
-          </select></div>
-        <label class="check"><input type="checkbox" checked={requiresAck} onChange={(e) => setRequiresAck(e.currentTarget.checked)} />Needs acknowledgement</label>
+      <div class="compose-fields">
         <div class="field"><label for="compose-subject">Subject</label>
           <input id="compose-subject" type="text" maxLength={200} value={subject} onInput={(e) => setSubject(e.currentTarget.value)} /></div>
         <div class="field"><label for="compose-body">Message</label>
           <textarea id="compose-body" rows={4} maxLength={10_000} required value={body} onInput={(e) => setBody(e.currentTarget.value)} /></div>
+        <div class="compose-options">
+          <div class="field"><label for="compose-priority">Priority</label>
+            <select id="compose-priority" value={priority} onChange={(e) => setPriority(e.currentTarget.value as Message['priority'])}>
+              {MESSAGE_PRIORITIES.map((p) => <option key={p} value={p}>{humanize(p)}</option>)}
+            </select></div>
+          <label class="check"><input type="checkbox" checked={requiresAck} onChange={(e) => setRequiresAck(e.currentTarget.checked)} />Needs acknowledgement</label>
+        </div>
       </div>
       <div class="form-actions">
         <button type="submit" class="primary" disabled={busy}>{busy ? 'Sending…' : `Send${recipientIds.length ? ` to ${recipientIds.length}` : ''}`}</button>

@@ -9,9 +9,9 @@ import type { MessagesClient } from './messages-api.ts';
 export const PENDING_REFRESH_MS = 5_000;
 
 const MODE_LABELS: Readonly<Record<NotificationMode, string>> = {
-  off: 'Off: compose none',
-  ask: 'Ask me: wait here for me to send or discard',
-  automatic: 'Automatic: send after the quiet period',
+  off: 'Off (none are composed)',
+  ask: 'Ask me before sending',
+  automatic: 'Send automatically',
 };
 
 interface Props {
@@ -79,11 +79,13 @@ export function PendingMessages({ client, timeZone }: Props) {
       {error && <p class="form-errors" role="alert">{error}</p>}
       {settings && (
         <div class="field mode-field">
-          <label for="notify-mode">When a change concerns vendors or the couple</label>
+          <label for="notify-mode">Messages the server composes when a change concerns people</label>
           <select id="notify-mode" value={settings.mode} onChange={(e) => void changeMode(e.currentTarget.value as NotificationMode)}>
             {NOTIFICATION_MODES.map((m) => <option key={m} value={m}>{MODE_LABELS[m]}</option>)}
           </select>
-          <p class="hint">Changes are gathered until none came for {settings.quietPeriodMinutes} min (at most {settings.maxDelayMinutes} min).</p>
+          <p class="hint">{settings.quietPeriodMinutes > 0
+            ? `Changes are gathered until none came for ${settings.quietPeriodMinutes} min (at most ${settings.maxDelayMinutes} min).`
+            : 'Each change is composed at once.'}</p>
         </div>
       )}
       {pending === null ? (!error && <p class="muted" role="status">Loading…</p>) : pending.length === 0 ? <p class="empty">Nothing is waiting.</p> : (
