@@ -57,6 +57,10 @@ describe('inboxes: each recipient reads only the messages addressed to them', ()
     expect((await getJson(t, `/api/weddings/w1/messages/${family}`, couple)).status).toBe(404);
     expect((await getJson(t, `/api/weddings/w1/messages/${floristOnly}`, couple)).status).toBe(404);
 
+    // A vendor token bound to no vendor entry has an empty inbox.
+    const unbound = await list(await t.token('vendor', ['w1'], { sub: 'someone' }));
+    expect(unbound.status).toBe(200);
+    expect(unbound.body.messages).toEqual([]);
     // Viewers read no messages; a token for another wedding reads none of this one's.
     expect((await list(viewer)).status).toBe(403);
     expect((await list(await t.token('vendor', ['w2'], { vendorId: 'photo' }))).status).toBe(403);
