@@ -1,6 +1,7 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { clientOrigin, type WeddingConnection } from '../../../sdk/index.ts';
+import { ActivityView } from '../activity/activity-view.tsx';
 import { SnapshotsView } from '../admin/snapshots-view.tsx';
 import { ConflictsView } from '../conflicts/conflicts-view.tsx';
 import { IntegrationsView } from '../integrations/integrations-view.tsx';
@@ -36,10 +37,11 @@ interface Props {
 
 const READ_ONLY_NOTE = 'read-only-note';
 
-const TABS: { view: View; label: string; adminOnly?: boolean }[] = [
+const TABS: { view: View; label: string; adminOnly?: boolean; plannerOnly?: boolean }[] = [
   { view: 'timeline', label: 'Timeline' },
   { view: 'vendors', label: 'Vendors' },
   { view: 'conflicts', label: 'Conflicts' },
+  { view: 'activity', label: 'Activity', plannerOnly: true },
   { view: 'integrations', label: 'Integrations' },
   { view: 'admin', label: 'Snapshots', adminOnly: true },
 ];
@@ -54,12 +56,15 @@ export function WeddingView(props: Props) {
   const { peers, setEditing } = usePresence(connection.provider);
   const readOnly = isReadOnlyRole(session.claims) || props.serverReadOnly;
   const isAdmin = session.claims.role === 'admin';
+  // Who may decide conflicts and read the activity trail (server/bridge/conflict-resolution.ts, docs/api.md).
+  const canAct = isAdmin || session.claims.role === 'planner';
   const meta = useMemo(() => doc.getMeta(), [doc, version]);
   // Never the viewer's own zone: the same wedding must read the same everywhere. A wedding without
   // a zone (made before it was required) shows a prompt to set it instead of times.
   const timeZone = meta.timezone && isKnownTimeZone(meta.timezone) ? meta.timezone : null;
   const day = useMemo(() => (timeZone ? { date: meta.date, timeZone } : null), [meta.date, timeZone]);
-  const pendingConflicts = useMemo(() => doc.listConflicts().filter((c) => c.status === 'pending').length, [doc, version]);
+  // Counted only for the people who can act on them: the others read them but do not decide.
+  const pendingConflicts = useMemo(() => (canAct ? doc.listConflicts().filter((c) => c.status === 'pending').length : 0), [doc, version, canAct]);
   const title = meta.title || connection.weddingId;
   // Invitations are made with the session (the cookie): a pasted operator token cannot share.
   const canShare = session.csrf !== undefined && session.claims.role === 'planner';
@@ -73,7 +78,7 @@ export function WeddingView(props: Props) {
 
   useEffect(() => { document.title = `${title} · WedSync planner`; }, [title]);
 
-  const tabs = TABS.filter((t) => !t.adminOnly || isAdmin);
+  const tabs = TABS.filter((t) => (!t.adminOnly || isAdmin) && (!t.plannerOnly || canAct));
   const current = tabs.some((t) => t.view === view) ? view : 'timeline';
 
   return (
@@ -122,7 +127,10 @@ export function WeddingView(props: Props) {
           </>
         )}
         {current === 'vendors' && <VendorsView doc={doc} version={version} readOnly={readOnly} origin={origin} perform={undo.perform} />}
-        {current === 'conflicts' && <ConflictsView doc={doc} version={version} timeZone={timeZone ?? 'UTC'} weddingId={connection.weddingId} token={session.token} readOnly={readOnly} readOnlyNoteId={READ_ONLY_NOTE} />}
+        {current === 'conflicts' && <ConflictsView doc={doc} version={version} timeZone={timeZone ?? 'UTC'} weddingDate={meta.date} weddingId={connection.weddingId} token={session.token}
+          canAct={canAct} readOnly={readOnly} readOnlyNoteId={READ_ONLY_NOTE} navigate={props.navigate} />}
+        {current === 'activity' && canAct && <ActivityView doc={doc} version={version} timeZone={timeZone ?? 'UTC'} weddingDate={meta.date} weddingId={connection.weddingId}
+          token={session.token} navigate={props.navigate} />}
         {current === 'integrations' && <IntegrationsView weddingId={connection.weddingId} token={session.token} account={session.csrf !== undefined} navigate={props.navigate} />}
         {current === 'admin' && isAdmin && <SnapshotsView weddingId={connection.weddingId} token={session.token} timeZone={timeZone ?? 'UTC'} />}
       </main>
