@@ -73,6 +73,9 @@ describe('conflicts in the wedding’s words', () => {
       ['Keep Groom getting ready (14:30)', 'Delete Groom getting ready (14:30)']],
     ['the wedding’s date', conflict({ entity: 'meta', entityId: '', field: 'date', localValue: DATE, remoteValue: '2027-06-19', source: 'vsco-workspace' }), undefined,
       'The wedding: the date was changed to Sat 12 Jun here and to Sat 19 Jun in VSCO Workspace', 'Sat 12 Jun', 'Sat 19 Jun', ['Keep the date as Sat 12 Jun', 'Change the date to Sat 19 Jun']],
+    ['the wedding’s title displaced by a restore (entityId `meta`)', conflict({ entity: 'meta', entityId: 'meta', field: 'title', localValue: 'Ada & Grace, at Kew', remoteValue: 'Ada & Grace', source: 'restore:snap_1a2b3c' }), undefined,
+      'The wedding: the title was changed to Ada & Grace, at Kew here while offline, and restoring the snapshot put back Ada & Grace', 'Ada & Grace, at Kew', 'Ada & Grace',
+      ['Keep the title as Ada & Grace, at Kew', 'Change the title to Ada & Grace']],
     ['the guest count', conflict({ entity: 'guests', entityId: '', field: 'count', localValue: 120, remoteValue: 118, source: 'webhooks' }), undefined,
       'The guest numbers: the guest count was changed to 120 here and to 118 in a webhook system', '120', '118', ['Keep the guest count as 120', 'Change the guest count to 118']],
   ];

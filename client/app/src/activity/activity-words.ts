@@ -4,9 +4,8 @@
 
 import type { ActivityActor, ActivityEntry } from '../../../sdk/index.ts';
 import { systemName, type EventFacts } from '../conflicts/conflict-words.ts';
-import { entityWords, fieldLabel, valueWords } from '../conflicts/value-words.ts';
+import { entityWords, fieldLabel, timeWords, valueWords } from '../conflicts/value-words.ts';
 import { humanize } from '../ui/labels.ts';
-import { timeWords } from '../conflicts/value-words.ts';
 
 /** `Alex Planner`, `Google Calendar`, `Robin (restore)`, `WedSync`. */
 export function actorWords(actor: ActivityActor): string {
@@ -67,13 +66,15 @@ function changeWords(e: ActivityEntry, facts: EventFacts): string {
   return `${label} ${before} → ${after}`;
 }
 
+const FIELD_ORDER = ['', 'title', 'start', 'end'];
+
 /**
  * Groups entries (newest first, as the API gives them) into lines: one per stored update, actor
  * and entity, so a move of an event (start and end) reads as one line.
  */
 export function activityLines(entries: ActivityEntry[], facts: EventFacts): ActivityLine[] {
   const lines: ActivityLine[] = [];
-  const byKey = new Map<string, { line: ActivityLine; parts: string[] }>();
+  const byKey = new Map<string, { line: ActivityLine; parts: { field: string; words: string }[] }>();
   for (const e of entries) {
     // Conflicts' bookkeeping fields other than the outcome say nothing to a person.
     if (e.root === 'conflicts' && e.field !== '' && e.field !== 'status') continue;
@@ -86,8 +87,10 @@ export function activityLines(entries: ActivityEntry[], facts: EventFacts): Acti
       lines.push(group.line);
     }
     const words = changeWords(e, facts);
-    if (!group.parts.includes(words)) group.parts.push(words);
+    if (!group.parts.some((p) => p.words === words)) group.parts.push({ field: e.field, words });
   }
-  for (const { line, parts } of byKey.values()) line.summary = parts.join('; ');
+  // The order people read an event in: title, then start, then end, then the rest.
+  const rank = (field: string) => { const i = FIELD_ORDER.indexOf(field); return i < 0 ? FIELD_ORDER.length : i; };
+  for (const { line, parts } of byKey.values()) line.summary = parts.sort((a, b) => rank(a.field) - rank(b.field)).map((p) => p.words).join('; ');
   return lines;
 }

@@ -7,6 +7,11 @@ import { systemName, type EventFacts, type Partner } from './conflict-words.ts';
 /** One line of "who made each change and when" under a conflict. */
 export interface WhoLine { label: string; text: string }
 
+/** The activity trail's name of a conflict's entity: `<root>:<id>`, or the root alone for the single-record roots. */
+export function entityKey(c: Pick<Conflict, 'entity' | 'entityId'>): string {
+  return c.entity === 'meta' || c.entity === 'guests' || !c.entityId ? c.entity : `${c.entity}:${c.entityId}`;
+}
+
 const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 const before = (e: ActivityEntry, at: string) => e.at <= at || Date.parse(e.at) <= Date.parse(at) + 1000;
 const who = (e: ActivityEntry, timeZone: string) => `${actorWords(e.actor)}, ${whenWords(e.at, timeZone)}`;
@@ -17,7 +22,7 @@ const who = (e: ActivityEntry, timeZone: string) => `${actorWords(e.actor)}, ${w
  */
 export function whoLines(c: Conflict, entries: Map<string, ActivityEntry[]>, facts: EventFacts, partner?: Partner): WhoLine[] {
   const tz = facts.timeZone;
-  const own = entries.get(c.entityId ? `${c.entity}:${c.entityId}` : c.entity) ?? [];
+  const own = entries.get(entityKey(c)) ?? [];
   const reported = `${systemName(c.source)}, ${whenWords(c.at, tz)}`;
   if (c.source.startsWith('availability:') && c.field === 'vendorIds') {
     const vendorId = Array.isArray(c.localValue) ? c.localValue.find((v) => !(Array.isArray(c.remoteValue) && c.remoteValue.includes(v))) : undefined;

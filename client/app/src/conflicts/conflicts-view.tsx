@@ -2,7 +2,7 @@ import { useMemo } from 'preact/hooks';
 import type { WeddingDoc } from '../../../sdk/index.ts';
 import type { Route } from '../routing/routes.ts';
 import { ConflictItem } from './conflict-item.tsx';
-import { useConflictHistory } from './conflict-history.ts';
+import { entityKey, useConflictHistory } from './conflict-history.ts';
 import { isDoubleBooking, partnerInDocument, usePartners } from './use-partners.ts';
 import { weddingFacts } from './wedding-facts.ts';
 
@@ -35,7 +35,7 @@ export function ConflictsView(props: Props) {
   // Who made each change: the events (and entities) of the conflicts shown, from the activity trail.
   const shown = conflicts.filter((c, i) => c.status === 'pending' || i < 30);
   const keys = shown.flatMap((c) => {
-    const own = c.entityId ? `${c.entity}:${c.entityId}` : c.entity;
+    const own = entityKey(c);
     const partner = partners.get(c.id);
     return partner?.kind === 'event' ? [own, `timeline:${partner.eventId}`] : [own];
   }).filter((k) => /^[A-Za-z0-9_]{1,64}(:[A-Za-z0-9_.:-]{1,128})?$/.test(k));
