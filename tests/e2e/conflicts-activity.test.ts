@@ -82,6 +82,7 @@ describe('planner app: readable conflicts and the activity view', () => {
     await waitFor(() => peer.doc.getEvent('evt_family')?.vendorIds.join() === 'ven_flowers', 'the photographer off Family photos at the server');
     await waitFor(() => peer.doc.listConflicts().find((c) => c.id === conflictId)?.status === 'resolved', 'the conflict resolved');
     await item.getByText('Done: Take Lens & Light off Family photos.').waitFor();
+    await waitFor(async () => (await item.locator('.conflict-meta').textContent())?.includes('Outcome: Take Lens & Light off Family photos, decided by Alex Planner') ?? false, 'who decided, by name');
     await waitFor(async () => (await tab.textContent()) === 'Conflicts', 'the count gone');
 
     // The link leads to the event in the timeline.

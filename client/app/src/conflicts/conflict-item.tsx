@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { z } from 'zod';
 import { Conflict, ResolveConflictBody, type ActivityEntry } from '../../../sdk/index.ts';
-import { whenWords } from '../activity/activity-words.ts';
+import { actorWords, whenWords } from '../activity/activity-words.ts';
 import { apiRequest, describeApiError } from '../api/api-client.ts';
 import type { Route } from '../routing/routes.ts';
 import { useAnnounce } from '../ui/use-announcer.ts';
@@ -47,11 +47,14 @@ export function Sentence({ parts, weddingId, navigate }: { parts: Part[]; weddin
   );
 }
 
-function resolvedBy(c: Conflict): string {
+/** Who settled it: a person by name (from the activity trail), the connection's rule, or the clash going away. */
+function resolvedBy(c: Conflict, history: Map<string, ActivityEntry[]>): string {
   const by = c.resolvedBy ?? '';
   if (by === 'system:overlap-cleared') return 'the clash went away by itself';
-  if (by.startsWith('strategy:')) return `settled by the connection's rule (${by.slice('strategy:'.length)})`;
-  return 'decided by a person';
+  const rule = /^(?:strategy:)?(crdt|prefer-source|prefer-planner)$/.exec(by);
+  if (rule) return `settled by the connection’s rule (${rule[1]})`;
+  const entry = history.get(`conflicts:${c.id}`)?.find((e) => e.field === 'status' && e.value === 'resolved');
+  return entry ? `decided by ${actorWords(entry.actor)}` : 'decided by a person';
 }
 
 export function ConflictItem(props: Props) {
@@ -100,7 +103,7 @@ export function ConflictItem(props: Props) {
       <p class="conflict-meta">
         <span class={`tag status-${c.status}`}>{c.status === 'pending' ? 'Waiting for a decision' : 'Resolved'}</span>
         <span>Found {whenWords(c.at, facts.timeZone)}{c.source.startsWith('availability:') ? '' : ` (${systemName(c.source)})`}</span>
-        {kept && <span>Outcome: {kept}, {resolvedBy(c)}{c.resolvedAt ? `, ${whenWords(c.resolvedAt, facts.timeZone)}` : ''}</span>}
+        {kept && <span>Outcome: {kept}, {resolvedBy(c, props.history)}{c.resolvedAt ? `, ${whenWords(c.resolvedAt, facts.timeZone)}` : ''}</span>}
       </p>
       {canResolve && (
         <div class="form-actions" role="group" aria-label={`Choices for: ${sentenceText(words.sentence)}`}>

@@ -37,7 +37,8 @@ export function ConflictsView(props: Props) {
   const keys = shown.flatMap((c) => {
     const own = entityKey(c);
     const partner = partners.get(c.id);
-    return partner?.kind === 'event' ? [own, `timeline:${partner.eventId}`] : [own];
+    const decided = c.resolvedBy?.startsWith('user:') ? [`conflicts:${c.id}`] : [];
+    return [own, ...decided, ...(partner?.kind === 'event' ? [`timeline:${partner.eventId}`] : [])];
   }).filter((k) => /^[A-Za-z0-9_]{1,64}(:[A-Za-z0-9_.:-]{1,128})?$/.test(k));
   const history = useConflictHistory(weddingId, token, canAct, keys);
   const pending = conflicts.filter((c) => c.status === 'pending').length;
