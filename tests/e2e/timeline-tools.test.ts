@@ -57,14 +57,23 @@ describe('planner app: timeline tools', () => {
 
     // Shift: the ceremony runs 30 minutes late; everything from it on moves, nothing before it.
     const before = new Map(peer.doc.listEvents().map((e) => [e.id, [e.start, e.end]]));
-    await page.getByRole('button', { name: 'Shift later events' }).click();
+    // By keyboard: Enter on the button, Escape closes the panel and focus returns to it.
+    const shiftButton = page.getByRole('button', { name: 'Shift later events' });
+    await shiftButton.focus();
+    await page.keyboard.press('Enter');
     const panel = page.getByRole('form', { name: 'Shift later events' });
+    await panel.getByLabel('From').focus();
+    await page.keyboard.press('Escape');
+    await panel.waitFor({ state: 'detached' });
+    await waitFor(() => page.evaluate(() => document.activeElement?.id === 'timeline-shift'), 'focus back on the button');
+    await page.keyboard.press('Enter');
     await panel.getByLabel('From').selectOption({ label: '14:00 Ceremony' });
     await panel.getByLabel('Minutes (negative moves earlier)').fill('30');
     expect(await seriousAxeViolations(page)).toEqual([]);
     const shot = await screenshotsAtBothWidths(page, 'timeline-shift');
     expect(shot.phoneOverflowPx).toBe(0);
-    await panel.getByRole('button', { name: 'Move 10 events' }).click();
+    expect(await panel.getByRole('button', { name: 'Move 10 events' }).isEnabled()).toBe(true);
+    await panel.getByLabel('Minutes (negative moves earlier)').press('Enter');
     const later = (id: string) => Date.parse(before.get(id)![0]!) >= Date.parse(`${DATE}T14:00:00+01:00`);
     const shifted = (iso: string, minutes: number) => Date.parse(iso) + minutes * 60_000;
     await waitFor(() => Date.parse(byTitle('Ceremony').start) === shifted(before.get(byTitle('Ceremony').id)![0]!, 30), 'the shift at the server');
@@ -74,6 +83,7 @@ describe('planner app: timeline tools', () => {
       expect([Date.parse(e.start), Date.parse(e.end)], e.title).toEqual([shifted(start!, by), shifted(end!, by)]);
     }
     expect(peer.doc.listEvents().filter((e) => later(e.id))).toHaveLength(10);
+    await waitFor(() => page.evaluate(() => document.activeElement?.id === 'timeline-shift'), 'focus back on the button after the shift');
 
     // One step undoes it all.
     const undo = page.getByRole('button', { name: /^Undo shift 10 events later by 30 min/ });

@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { ActivityResponse, type ActivityEntry, type WeddingDoc } from '../../../sdk/index.ts';
 import { apiRequest, describeApiError } from '../api/api-client.ts';
 import { Sentence } from '../conflicts/conflict-item.tsx';
@@ -58,7 +58,10 @@ export function ActivityView({ doc, version, timeZone, weddingDate, weddingId, t
   }, [weddingId, token, eventId, reload]);
 
   // Changes arriving through the document: read the trail again once they have settled at the server.
+  const seenVersion = useRef(version);
   useEffect(() => {
+    if (seenVersion.current === version) return;
+    seenVersion.current = version;
     const timer = setTimeout(() => setReload((n) => n + 1), 1500);
     return () => clearTimeout(timer);
   }, [version]);

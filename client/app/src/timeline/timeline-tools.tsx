@@ -44,7 +44,7 @@ export function ShiftPanel({ doc, events, day, origin, perform, initialFrom, onC
   };
 
   return (
-    <form class="tool-panel" aria-labelledby="shift-heading" onSubmit={submit}>
+    <form class="tool-panel" aria-labelledby="shift-heading" onSubmit={submit} onKeyDown={(k) => { if (k.key === 'Escape') { k.preventDefault(); onClose(); } }}>
       <h3 id="shift-heading">Shift later events</h3>
       <div class="tool-fields">
         <div class="field">

@@ -213,7 +213,7 @@ export function TimelineView(props: TimelineViewProps) {
           <button type="button" id="timeline-add" class="primary" onClick={startAdding} disabled={readOnly || adding !== null} aria-describedby={readOnly ? props.readOnlyNoteId : undefined}>
             Add event
           </button>
-          <button type="button" onClick={() => setShifting(!shifting)} aria-expanded={shifting} disabled={readOnly || events.length === 0}
+          <button type="button" id="timeline-shift" onClick={() => setShifting(!shifting)} aria-expanded={shifting} disabled={readOnly || events.length === 0}
             aria-describedby={readOnly ? props.readOnlyNoteId : undefined}>
             Shift later events
           </button>
@@ -237,7 +237,11 @@ export function TimelineView(props: TimelineViewProps) {
       )}
       {shifting && !readOnly && events.length > 0 && (
         <ShiftPanel doc={doc} events={events} day={day} origin={origin} perform={undo.perform} initialFrom={openId}
-          onClose={() => setShifting(false)} />
+          onClose={() => {
+            setShifting(false);
+            // The panel leaves the DOM with the focus in it: back to the button that opened it.
+            setTimeout(() => document.getElementById('timeline-shift')?.focus(), 0);
+          }} />
       )}
       {adding && (
         <div class="adding">
