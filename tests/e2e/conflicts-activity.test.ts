@@ -96,7 +96,12 @@ describe('planner app: readable conflicts and the activity view', () => {
     await page.getByRole('navigation', { name: 'Wedding sections' }).getByRole('link', { name: 'Activity' }).click();
     const list = page.getByRole('list', { name: 'Changes to the wedding' });
     await waitFor(async () => (await list.textContent().catch(() => ''))?.includes('Sam Seeder') ?? false, 'the activity');
-    await page.getByLabel('Show changes to').selectOption({ label: 'Family photos (Sat 12 Jun 15:00)' });
+    // Per event: from the event's own form, "History".
+    await page.getByRole('navigation', { name: 'Wedding sections' }).getByRole('link', { name: 'Timeline' }).click();
+    await row(page, 'evt_family').getByRole('button', { name: 'Edit Family photos' }).click();
+    await row(page, 'evt_family').getByRole('link', { name: 'History of Family photos' }).click();
+    await waitFor(async () => (await page.getByLabel('Show changes to').inputValue().catch(() => '')) === 'evt_family', 'the activity of Family photos');
+    expect(new URL(page.url()).pathname + new URL(page.url()).hash).toBe('/w/w1/activity#event-evt_family');
     const lines = page.getByRole('list', { name: 'Changes to Family photos' }).getByRole('listitem');
     await waitFor(async () => (await lines.count()) >= 3, 'the event’s own activity');
     const texts = await lines.allTextContents();

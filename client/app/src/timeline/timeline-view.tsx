@@ -23,6 +23,8 @@ export interface TimelineViewProps {
   setEditing(eventId: string | null): void;
   /** Owned by the wedding view so the history survives switching sections. */
   undo: UndoControls;
+  /** The activity of one event (activity view), for planners and admins. */
+  eventHistory?: { href(eventId: string): string; open(eventId: string): void } | undefined;
 }
 
 type Focus = { id: string; control: 'open' | 'up' | 'down' | 'row' | 'delete' } | { id: 'add'; control: 'add' };
@@ -271,6 +273,7 @@ export function TimelineView(props: TimelineViewProps) {
               {openId === e.id && (
                 <EventForm key={e.id} doc={doc} event={e} day={day} vendors={vendors} readOnly={readOnly} readOnlyNoteId={props.readOnlyNoteId}
                   origin={origin} perform={undo.perform}
+                  history={props.eventHistory ? { href: props.eventHistory.href(e.id), open: () => props.eventHistory!.open(e.id) } : undefined}
                   onClose={(saved) => {
                     setOpenId(null);
                     focusNext.current = { id: e.id, control: 'open' };

@@ -78,6 +78,17 @@ export function WeddingView(props: Props) {
 
   useEffect(() => { document.title = `${title} · WedSync planner`; }, [title]);
 
+  const eventHistory = useMemo(() => {
+    const href = (eventId: string) => `/w/${connection.weddingId}/activity#event-${eventId}`;
+    return {
+      href,
+      open(eventId: string) {
+        history.pushState(null, '', href(eventId));
+        props.navigate({ name: 'wedding', weddingId: connection.weddingId, view: 'activity' });
+      },
+    };
+  }, [connection.weddingId, props.navigate]);
+
   const tabs = TABS.filter((t) => (!t.adminOnly || isAdmin) && (!t.plannerOnly || canAct));
   const current = tabs.some((t) => t.view === view) ? view : 'timeline';
 
@@ -122,7 +133,7 @@ export function WeddingView(props: Props) {
             <WeddingDetails doc={doc} meta={meta} loaded={props.sync === 'online' || doc.timeline.size > 0 || doc.meta.size > 0} readOnly={readOnly} readOnlyNoteId={READ_ONLY_NOTE} origin={origin} />
             {day ? (
               <TimelineView doc={doc} version={version} day={day} readOnly={readOnly} readOnlyNoteId={READ_ONLY_NOTE} origin={origin}
-                peers={peers} setEditing={setEditing} undo={undo} />
+                peers={peers} setEditing={setEditing} undo={undo} eventHistory={canAct ? eventHistory : undefined} />
             ) : <MissingTimeZone zone={meta.timezone} readOnly={readOnly} />}
           </>
         )}
