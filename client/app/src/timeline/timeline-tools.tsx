@@ -60,7 +60,7 @@ export function ShiftPanel({ doc, events, day, origin, perform, initialFrom, onC
         </div>
       </div>
       <p class="hint" id="shift-preview">
-        {preview.problem ?? `Moves the chosen event and the ${count - 1} after it; events that started earlier stay.`}
+        {preview.problem ?? (count === 1 ? 'Moves only the chosen event: none start after it.' : `Moves the chosen event and the ${count - 1} after it; events that started earlier stay.`)}
       </p>
       {problem && <p class="form-errors" role="alert">{problem}</p>}
       <div class="form-actions">
