@@ -154,14 +154,16 @@ describe('planner app: admin, vendors, integrations and conflicts', () => {
     const pending = page.locator('li[data-conflict-id="cf_start"]');
     await pending.waitFor();
     expect(await page.getByRole('link', { name: /Conflicts/ }).textContent()).toContain('1');
-    expect(await pending.locator('dl').textContent()).toMatch(/Sat 13 Jun.*14:00.*Sat 13 Jun.*14:15/);
-    expect(await page.locator('li[data-conflict-id="cf_location"]').textContent()).toContain('Winner: WedSync');
+    // In the wedding's words (conflict-words.ts): the event, both times in its zone, choices by what they do.
+    expect(await pending.getByRole('heading').textContent()).toBe('Ceremony (14:00): the start was changed to 14:00 here and to 14:15 in a webhook system');
+    expect(await pending.locator('dd').allTextContents()).toEqual(['14:00', '14:15']);
+    expect(await page.locator('li[data-conflict-id="cf_location"] .conflict-meta').textContent()).toContain('Outcome: Keep the location as Lawn, settled by the connection’s rule (crdt)');
     await screenshot(page, 'conflicts');
 
-    await pending.getByRole('button', { name: 'Use the webhooks value' }).click();
-    await waitFor(async () => (await pending.locator('.conflict-meta').textContent())?.includes('Winner: webhooks'), 'the resolution in the document');
-    expect(await pending.locator('.conflict-meta').textContent()).toContain('by user:alex');
-    expect(await pending.getByRole('button', { name: 'Use the webhooks value' }).count()).toBe(0);
+    expect(await pending.getByRole('button', { name: 'Keep the start at 14:00' }).isVisible()).toBe(true);
+    await pending.getByRole('button', { name: 'Move the start to 14:15' }).click();
+    await waitFor(async () => (await pending.locator('.conflict-meta').textContent())?.includes('Outcome: Move the start to 14:15'), 'the resolution in the document');
+    expect(await pending.getByRole('button', { name: 'Move the start to 14:15' }).count()).toBe(0);
     await waitFor(() => peer.doc.getEvent('evt_ceremony')?.start === `${WEDDING_DATE}T14:15:00+01:00`, 'the winning value applied');
     expect(errors.filter((e) => !e.includes('ERR_INTERNET_DISCONNECTED'))).toEqual([]);
   });

@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { waitFor } from '../helpers/wait.ts';
-import { launchBrowser, openTab, screenshot } from './support/browser.ts';
+import { seriousAxeViolations } from './support/axe.ts';
+import { launchBrowser, openTab, screenshot, screenshotsAtBothWidths } from './support/browser.ts';
 import { plannerBuild } from './support/planner-build.ts';
 import { closeAfterTest, startPlannerServer } from './support/planner-server.ts';
 import { seedWedding } from './support/seed.ts';
@@ -35,7 +36,7 @@ describe('planner app: restoring a snapshot', () => {
     await planner.page.goto(t.signInUrl(await t.token('planner', ['w1'], { sub: 'alex' }), '/w/w1/timeline'));
     await waitSyncState(planner.page, 'online');
 
-    const { context, page, errors } = await openTab(browser);
+    const { context, page, errors } = await openTab(browser, { bypassCSP: true });
     closeAfterTest(context);
     await page.goto(t.signInUrl(admin, '/w/w1/admin'));
     await waitSyncState(page, 'online');
@@ -52,6 +53,9 @@ describe('planner app: restoring a snapshot', () => {
     await waitFor(async () => (await items()).length === 3, 'the preview of the default sections');
     expect(await items()).toEqual(['Comes back: Group photos', 'Changed: Ceremony — Title', 'Removed: DJ Sam']);
     await screenshot(page, 'snapshot-restore-preview');
+    const { phoneOverflowPx } = await screenshotsAtBothWidths(page, 'snapshot-restore-dialog');
+    expect(phoneOverflowPx).toBe(0);
+    expect(await seriousAxeViolations(page)).toEqual([]);
 
     // Choosing sections changes the preview: vendors off, payments on.
     await sections.getByLabel('Vendors').uncheck();

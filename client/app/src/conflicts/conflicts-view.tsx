@@ -1,116 +1,69 @@
-import { useMemo, useState } from 'preact/hooks';
-import { z } from 'zod';
-import { Conflict, ResolveConflictBody, type WeddingDoc } from '../../../sdk/index.ts';
-import { apiRequest, describeApiError } from '../api/api-client.ts';
-import { dateTimeLabel, humanize } from '../ui/labels.ts';
-import { useAnnounce } from '../ui/use-announcer.ts';
+import { useMemo } from 'preact/hooks';
+import type { WeddingDoc } from '../../../sdk/index.ts';
+import type { Route } from '../routing/routes.ts';
+import { ConflictItem } from './conflict-item.tsx';
+import { entityKey, useConflictHistory } from './conflict-history.ts';
+import { isDoubleBooking, partnerInDocument, usePartners } from './use-partners.ts';
+import { weddingFacts } from './wedding-facts.ts';
 
 interface Props {
   doc: WeddingDoc;
   version: number;
   timeZone: string;
+  weddingDate: string | undefined;
   weddingId: string;
   token: string;
+  /** Planners and admins decide (server/bridge/conflict-resolution.ts); others only read. */
+  canAct: boolean;
   readOnly: boolean;
   readOnlyNoteId: string;
-}
-
-type Winner = z.infer<typeof ResolveConflictBody>['winner'];
-
-/** The resolve endpoint's 200 body (schema/api/routes.ts). */
-const ResolveConflictResponse = z.object({ conflict: Conflict });
-
-const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
-
-/** Times in the wedding's zone (as the timeline shows them), other strings as they are, anything else as JSON. */
-function valueText(value: unknown, timeZone: string): string {
-  if (value === null || value === undefined) return '(empty)';
-  if (typeof value === 'string' && ISO_DATE_TIME.test(value)) {
-    return new Intl.DateTimeFormat('en-GB', { timeZone, weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' }).format(Date.parse(value));
-  }
-  return typeof value === 'string' ? value : JSON.stringify(value);
+  navigate(route: Route): void;
 }
 
 /**
- * The semantic conflicts the integrations recorded in the document: both values, the strategy
- * and who won. Manual ones wait for a person, who picks a side through the integrations API;
- * the resolution then arrives here through the document like any other change.
+ * The conflicts recorded in the document, each in the wedding's words (conflict-words.ts): what
+ * clashes, both values, who made each change and when, and the two choices by what they do.
+ * A decision goes through the integrations API and comes back through the document to everyone.
  */
-export function ConflictsView({ doc, version, timeZone, weddingId, token, readOnly, readOnlyNoteId }: Props) {
+export function ConflictsView(props: Props) {
+  const { doc, version, timeZone, weddingDate, weddingId, token, canAct } = props;
   const conflicts = useMemo(() => [...doc.listConflicts()].sort((a, b) =>
     Number(b.status === 'pending') - Number(a.status === 'pending') || b.at.localeCompare(a.at)), [doc, version]);
+  const facts = useMemo(() => weddingFacts(doc, timeZone, weddingDate), [doc, version, timeZone, weddingDate]);
+  const fromApi = usePartners(weddingId, token, conflicts);
+  const partners = useMemo(() => new Map(conflicts.filter(isDoubleBooking).map((c) => [c.id, fromApi.get(c.id) ?? partnerInDocument(c, doc)])), [conflicts, fromApi, doc, version]);
+  // Who made each change: the events (and entities) of the conflicts shown, from the activity trail.
+  const shown = conflicts.filter((c, i) => c.status === 'pending' || i < 30);
+  const keys = shown.flatMap((c) => {
+    const own = entityKey(c);
+    const partner = partners.get(c.id);
+    const decided = c.resolvedBy?.startsWith('user:') ? [`conflicts:${c.id}`] : [];
+    return [own, ...decided, ...(partner?.kind === 'event' ? [`timeline:${partner.eventId}`] : [])];
+  }).filter((k) => /^[A-Za-z0-9_]{1,64}(:[A-Za-z0-9_.:-]{1,128})?$/.test(k));
+  const history = useConflictHistory(weddingId, token, canAct, keys);
   const pending = conflicts.filter((c) => c.status === 'pending').length;
+
   return (
     <section aria-labelledby="conflicts-heading">
       <div class="section-head">
         <h2 id="conflicts-heading">Conflicts</h2>
-        <p class="muted">{pending ? `${pending} waiting for a decision` : 'Nothing waiting for a decision'}</p>
+        <p class="muted">
+          {!pending ? 'Nothing waiting for a decision' : canAct ? `${pending} waiting for your decision` : 'Some are waiting for the planner'}
+        </p>
       </div>
       <p class="hint">
-        When a connected system changes something that was also changed here since the last sync, both edits are merged and
-        the clash is recorded below. Conflicts with the manual strategy wait for you to choose which value stands.
+        A conflict is recorded when a vendor is booked twice at once, or when a connected system and WedSync both changed the
+        same thing since they last agreed. {canAct ? 'Choose what stands; everyone sees the result at once.' : 'The planner decides what stands.'}
       </p>
       {conflicts.length === 0 ? <p class="empty">No conflicts recorded.</p> : (
         <ul class="conflicts">
-          {conflicts.map((c) => <ConflictItem key={c.id} conflict={c} doc={doc} timeZone={timeZone} weddingId={weddingId} token={token} readOnly={readOnly} readOnlyNoteId={readOnlyNoteId} />)}
+          {shown.map((c) => (
+            <ConflictItem key={c.id} conflict={c} facts={facts} partner={partners.get(c.id)} history={history} weddingId={weddingId} token={token}
+              canAct={canAct} readOnly={props.readOnly} readOnlyNoteId={props.readOnlyNoteId} navigate={props.navigate} />
+          ))}
         </ul>
       )}
+      {conflicts.length > shown.length && <p class="hint">The {conflicts.length - shown.length} oldest resolved conflicts are not shown.</p>}
     </section>
-  );
-}
-
-function ConflictItem({ conflict: c, doc, timeZone, weddingId, token, readOnly, readOnlyNoteId }: { conflict: Conflict; doc: WeddingDoc; timeZone: string; weddingId: string; token: string; readOnly: boolean; readOnlyNoteId: string }) {
-  const announce = useAnnounce();
-  const [busy, setBusy] = useState<Winner | null>(null);
-  const [message, setMessage] = useState<{ text: string; error: boolean } | null>(null);
-  const entityName = c.entity === 'timeline' ? doc.getEvent(c.entityId)?.title : c.entity === 'vendors' ? doc.getVendor(c.entityId)?.name : undefined;
-  const headingId = `conflict-${c.id}`;
-  const canResolve = c.status === 'pending' && c.strategy === 'manual';
-
-  const resolve = async (winner: Winner) => {
-    setBusy(winner);
-    setMessage(null);
-    try {
-      const body: z.infer<typeof ResolveConflictBody> = { winner };
-      await apiRequest(`/api/integrations/wedding/${encodeURIComponent(weddingId)}/conflicts/${encodeURIComponent(c.id)}/resolve`, {
-        token, method: 'POST', body, schema: ResolveConflictResponse,
-      });
-      setMessage({ text: 'Resolved. The winning value is applied through the document.', error: false });
-      announce('Conflict resolved.');
-    } catch (error) {
-      setMessage({ text: describeApiError(error, 'Resolving conflicts'), error: true });
-    } finally {
-      setBusy(null);
-    }
-  };
-
-  return (
-    <li class={`conflict conflict-${c.status}`} aria-labelledby={headingId} data-conflict-id={c.id}>
-      <h3 id={headingId}>
-        {humanize(c.entity)}{entityName ? ` “${entityName}”` : ` ${c.entityId}`}: {c.field}
-      </h3>
-      <dl class="conflict-values">
-        <div><dt>Here (WedSync)</dt><dd class={c.winner === 'local' ? 'winner' : undefined}>{valueText(c.localValue, timeZone)}{c.winner === 'local' && <span class="kept"> kept</span>}</dd></div>
-        <div><dt>From {c.source}</dt><dd class={c.winner === 'remote' ? 'winner' : undefined}>{valueText(c.remoteValue, timeZone)}{c.winner === 'remote' && <span class="kept"> kept</span>}</dd></div>
-      </dl>
-      <p class="conflict-meta">
-        <span class={`tag status-${c.status}`}>{c.status === 'pending' ? 'Waiting' : 'Resolved'}</span>
-        <span>Strategy: {c.strategy}</span>
-        {c.winner && <span>Winner: {c.winner === 'local' ? 'WedSync' : c.source}</span>}
-        {c.resolvedBy && <span>by {c.resolvedBy}, {dateTimeLabel(c.resolvedAt)}</span>}
-        <span>Detected {dateTimeLabel(c.at)}</span>
-      </p>
-      {canResolve && (
-        <div class="form-actions">
-          <button type="button" disabled={readOnly || busy !== null} aria-describedby={readOnly ? readOnlyNoteId : undefined} onClick={() => resolve('local')}>
-            {busy === 'local' ? 'Resolving…' : 'Keep the WedSync value'}
-          </button>
-          <button type="button" disabled={readOnly || busy !== null} aria-describedby={readOnly ? readOnlyNoteId : undefined} onClick={() => resolve('remote')}>
-            {busy === 'remote' ? 'Resolving…' : `Use the ${c.source} value`}
-          </button>
-        </div>
-      )}
-      {message && <p class={message.error ? 'form-errors' : 'hint'} role={message.error ? 'alert' : 'status'}>{message.text}</p>}
-    </li>
   );
 }

@@ -35,6 +35,8 @@ export interface EventFormProps {
   origin: TxOrigin;
   perform: (label: string, change: () => void) => void;
   onClose: (saved: string | null) => void;
+  /** "Who changed this event": a link to its activity, for the people who may read it. */
+  history?: { href: string; open(): void } | undefined;
 }
 
 function valuesOf(e: TimelineEvent, timeZone: string): FormValues {
@@ -198,6 +200,13 @@ export function EventForm(props: EventFormProps) {
       <div class="form-actions">
         {!readOnly && <button type="submit" class="primary">{event ? 'Save changes' : 'Add event'}</button>}
         <button type="button" onClick={() => props.onClose(null)}>{readOnly ? 'Close' : 'Cancel'}</button>
+        {props.history && event && (
+          <a class="button" href={props.history.href} onClick={(e) => {
+            if (e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+            e.preventDefault();
+            props.history!.open();
+          }}>History<span class="sr-only"> of {event.title}</span></a>
+        )}
       </div>
     </form>
   );

@@ -22,8 +22,8 @@ export interface EventRowProps {
   children?: ComponentChildren;
 }
 
-/** Everything a closed row shows (notes and links are not shown, so they are left out). */
-const shownFields = (e: TimelineEvent) => `${e.title}\u0000${e.start}\u0000${e.end}\u0000${e.location}\u0000${e.category}`;
+/** Everything a closed row shows (links are not shown, so they are left out). */
+const shownFields = (e: TimelineEvent) => `${e.title}\u0000${e.start}\u0000${e.end}\u0000${e.location}\u0000${e.category}\u0000${e.notes}`;
 const editorsKey = (peers: Peer[]) => peers.map((p) => `${p.clientId}:${p.user?.name}:${p.user?.color}`).join('|');
 
 /**
@@ -74,6 +74,7 @@ export class EventRow extends Component<EventRowProps> {
               {e.location && <span>{e.location}</span>}
               {p.vendorNames && <span>{p.vendorNames}</span>}
             </p>
+            {e.notes.trim() && !p.open && <p class="event-notes"><span class="sr-only">Notes: </span>{e.notes}</p>}
             {p.editors.length > 0 && (
               <p class="editing-now">
                 {p.editors.map((peer) => (

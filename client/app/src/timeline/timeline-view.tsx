@@ -7,6 +7,7 @@ import { EventForm } from './event-form.tsx';
 import { EventRow } from './event-row.tsx';
 import { checkEventTimes, type WeddingDay } from './event-times.ts';
 import { planMove } from './reorder.ts';
+import { ShiftPanel, TemplateOffer } from './timeline-tools.tsx';
 import type { UndoControls } from './use-undo.ts';
 import { clockLabel, isoInZone, localInputToMs, toLocalInput } from './zoned-time.ts';
 
@@ -22,6 +23,8 @@ export interface TimelineViewProps {
   setEditing(eventId: string | null): void;
   /** Owned by the wedding view so the history survives switching sections. */
   undo: UndoControls;
+  /** The activity of one event (activity view), for planners and admins. */
+  eventHistory?: { href(eventId: string): string; open(eventId: string): void } | undefined;
 }
 
 type Focus = { id: string; control: 'open' | 'up' | 'down' | 'row' | 'delete' } | { id: 'add'; control: 'add' };
@@ -38,6 +41,8 @@ export function TimelineView(props: TimelineViewProps) {
   const [adding, setAdding] = useState<{ id: string; start: string; end: string } | null>(null);
   const [dragId, setDragId] = useState<string | null>(null);
   const [notice, setNotice] = useState<{ text: string; undo: boolean } | null>(null);
+  const [shifting, setShifting] = useState(false);
+  const linkedTo = useRef<string | null>(null);
   const focusNext = useRef<Focus | null>(null);
   const listRef = useRef<HTMLOListElement>(null);
 
@@ -75,6 +80,18 @@ export function TimelineView(props: TimelineViewProps) {
     const target = f.control === 'row' ? row?.querySelector<HTMLElement>('[data-action="open"]') : row?.querySelector<HTMLElement>(`[data-action="${f.control}"]`);
     (target && !(target as HTMLButtonElement).disabled ? target : row?.querySelector<HTMLElement>('[data-action="open"]'))?.focus();
   });
+
+  // A link to an event (`#event-<id>`, from a conflict or the activity): bring its row into view, once.
+  useEffect(() => {
+    const m = /^#event-([A-Za-z0-9_]{1,128})$/.exec(location.hash);
+    if (!m || linkedTo.current === location.hash) return;
+    const target = listRef.current?.querySelector<HTMLElement>(`[data-event-id="${CSS.escape(m[1]!)}"]`);
+    if (!target) return;
+    linkedTo.current = location.hash;
+    target.scrollIntoView({ block: 'center' });
+    target.classList.add('is-linked');
+    target.querySelector<HTMLElement>('[data-action="open"]')?.focus({ preventScroll: true });
+  }, [events]);
 
   // Ctrl/Cmd+Z and Ctrl/Cmd+Shift+Z (or Ctrl+Y) outside text fields, which keep their own undo.
   useEffect(() => {
@@ -198,6 +215,10 @@ export function TimelineView(props: TimelineViewProps) {
           <button type="button" id="timeline-add" class="primary" onClick={startAdding} disabled={readOnly || adding !== null} aria-describedby={readOnly ? props.readOnlyNoteId : undefined}>
             Add event
           </button>
+          <button type="button" id="timeline-shift" onClick={() => setShifting(!shifting)} aria-expanded={shifting} disabled={readOnly || events.length === 0}
+            aria-describedby={readOnly ? props.readOnlyNoteId : undefined}>
+            Shift later events
+          </button>
           <button type="button" onClick={runUndo} disabled={readOnly || !undo.canUndo} title="Ctrl+Z">
             Undo{undo.undoLabel ? <span class="muted"> {undo.undoLabel}</span> : null}
           </button>
@@ -216,6 +237,14 @@ export function TimelineView(props: TimelineViewProps) {
           <button type="button" class="link" onClick={() => setNotice(null)}>Dismiss</button>
         </div>
       )}
+      {shifting && !readOnly && events.length > 0 && (
+        <ShiftPanel doc={doc} events={events} day={day} origin={origin} perform={undo.perform} initialFrom={openId}
+          onClose={() => {
+            setShifting(false);
+            // The panel leaves the DOM with the focus in it: back to the button that opened it.
+            setTimeout(() => document.getElementById('timeline-shift')?.focus(), 0);
+          }} />
+      )}
       {adding && (
         <div class="adding">
           <EventForm doc={doc} draftNew={adding} day={day} vendors={vendors} readOnly={readOnly} origin={origin} perform={undo.perform}
@@ -229,7 +258,10 @@ export function TimelineView(props: TimelineViewProps) {
         </div>
       )}
       {events.length === 0 && !adding ? (
-        <p class="empty">No events yet.{readOnly ? '' : ' Add the first one with “Add event”.'}</p>
+        <>
+          <p class="empty">No events yet.{readOnly ? '' : ' Add the first one with “Add event”, or start from a standard day.'}</p>
+          {!readOnly && <TemplateOffer doc={doc} day={day} origin={origin} perform={undo.perform} />}
+        </>
       ) : (
         <ol class="events" ref={listRef} aria-label="Events in time order" aria-describedby={readOnly ? undefined : 'reorder-hint'}
           onClick={onListClick} onKeyDown={onListKeyDown} onDragStart={onDragStart} onDragEnd={() => setDragId(null)}
@@ -241,6 +273,7 @@ export function TimelineView(props: TimelineViewProps) {
               {openId === e.id && (
                 <EventForm key={e.id} doc={doc} event={e} day={day} vendors={vendors} readOnly={readOnly} readOnlyNoteId={props.readOnlyNoteId}
                   origin={origin} perform={undo.perform}
+                  history={props.eventHistory ? { href: props.eventHistory.href(e.id), open: () => props.eventHistory!.open(e.id) } : undefined}
                   onClose={(saved) => {
                     setOpenId(null);
                     focusNext.current = { id: e.id, control: 'open' };

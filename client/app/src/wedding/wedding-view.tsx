@@ -1,6 +1,7 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { clientOrigin, type WeddingConnection } from '../../../sdk/index.ts';
+import { ActivityView } from '../activity/activity-view.tsx';
 import { SnapshotsView } from '../admin/snapshots-view.tsx';
 import { ConflictsView } from '../conflicts/conflicts-view.tsx';
 import { IntegrationsView } from '../integrations/integrations-view.tsx';
@@ -42,6 +43,7 @@ const TABS: { view: View; label: string; adminOnly?: boolean; roles?: readonly s
   { view: 'timeline', label: 'Timeline' },
   { view: 'vendors', label: 'Vendors' },
   { view: 'conflicts', label: 'Conflicts' },
+  { view: 'activity', label: 'Activity', roles: ['planner', 'admin'] },
   { view: 'integrations', label: 'Integrations' },
   // Planners follow every message in the document; vendors and the couple read theirs through the API.
   { view: 'messages', label: 'Messages', roles: ['planner', 'admin'] },
@@ -59,12 +61,15 @@ export function WeddingView(props: Props) {
   const { peers, setEditing } = usePresence(connection.provider);
   const readOnly = isReadOnlyRole(session.claims) || props.serverReadOnly;
   const isAdmin = session.claims.role === 'admin';
+  // Who may decide conflicts and read the activity trail (server/bridge/conflict-resolution.ts, docs/api.md).
+  const canAct = isAdmin || session.claims.role === 'planner';
   const meta = useMemo(() => doc.getMeta(), [doc, version]);
   // Never the viewer's own zone: the same wedding must read the same everywhere. A wedding without
   // a zone (made before it was required) shows a prompt to set it instead of times.
   const timeZone = meta.timezone && isKnownTimeZone(meta.timezone) ? meta.timezone : null;
   const day = useMemo(() => (timeZone ? { date: meta.date, timeZone } : null), [meta.date, timeZone]);
-  const pendingConflicts = useMemo(() => doc.listConflicts().filter((c) => c.status === 'pending').length, [doc, version]);
+  // Counted only for the people who can act on them: the others read them but do not decide.
+  const pendingConflicts = useMemo(() => (canAct ? doc.listConflicts().filter((c) => c.status === 'pending').length : 0), [doc, version, canAct]);
   const title = meta.title || connection.weddingId;
   // Invitations are made with the session (the cookie): a pasted operator token cannot share.
   const canShare = session.csrf !== undefined && session.claims.role === 'planner';
@@ -77,6 +82,17 @@ export function WeddingView(props: Props) {
   };
 
   useEffect(() => { document.title = `${title} · WedSync planner`; }, [title]);
+
+  const eventHistory = useMemo(() => {
+    const href = (eventId: string) => `/w/${connection.weddingId}/activity#event-${eventId}`;
+    return {
+      href,
+      open(eventId: string) {
+        history.pushState(null, '', href(eventId));
+        props.navigate({ name: 'wedding', weddingId: connection.weddingId, view: 'activity' });
+      },
+    };
+  }, [connection.weddingId, props.navigate]);
 
   const tabs = TABS.filter((t) => (!t.adminOnly || isAdmin) && (!t.roles || t.roles.includes(session.claims.role)));
   const current = tabs.some((t) => t.view === view) ? view : 'timeline';
@@ -122,12 +138,15 @@ export function WeddingView(props: Props) {
             <WeddingDetails doc={doc} meta={meta} loaded={props.sync === 'online' || doc.timeline.size > 0 || doc.meta.size > 0} readOnly={readOnly} readOnlyNoteId={READ_ONLY_NOTE} origin={origin} />
             {day ? (
               <TimelineView doc={doc} version={version} day={day} readOnly={readOnly} readOnlyNoteId={READ_ONLY_NOTE} origin={origin}
-                peers={peers} setEditing={setEditing} undo={undo} />
+                peers={peers} setEditing={setEditing} undo={undo} eventHistory={canAct ? eventHistory : undefined} />
             ) : <MissingTimeZone zone={meta.timezone} readOnly={readOnly} />}
           </>
         )}
         {current === 'vendors' && <VendorsView doc={doc} version={version} readOnly={readOnly} origin={origin} perform={undo.perform} />}
-        {current === 'conflicts' && <ConflictsView doc={doc} version={version} timeZone={timeZone ?? 'UTC'} weddingId={connection.weddingId} token={session.token} readOnly={readOnly} readOnlyNoteId={READ_ONLY_NOTE} />}
+        {current === 'conflicts' && <ConflictsView doc={doc} version={version} timeZone={timeZone ?? 'UTC'} weddingDate={meta.date} weddingId={connection.weddingId} token={session.token}
+          canAct={canAct} readOnly={readOnly} readOnlyNoteId={READ_ONLY_NOTE} navigate={props.navigate} />}
+        {current === 'activity' && canAct && <ActivityView doc={doc} version={version} timeZone={timeZone ?? 'UTC'} weddingDate={meta.date} weddingId={connection.weddingId}
+          token={session.token} navigate={props.navigate} />}
         {current === 'integrations' && <IntegrationsView weddingId={connection.weddingId} token={session.token} account={session.csrf !== undefined} navigate={props.navigate} />}
         {current === 'messages' && <MessagesView doc={doc} version={version} session={session} weddingId={connection.weddingId} timeZone={timeZone ?? 'UTC'} />}
         {current === 'inbox' && <InboxView session={session} weddingId={connection.weddingId} timeZone={timeZone ?? 'UTC'} />}
