@@ -26,7 +26,7 @@ export interface ApiRequest<S extends z.ZodType> {
   token?: string;
   /** The session's CSRF token (GET /api/me), sent in X-CSRF-Token on cookie-authenticated writes. */
   csrf?: string;
-  method?: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   body?: unknown;
   /** Validates the response body: the contract in schema/api is the source of truth. */
   schema: S;

@@ -3,6 +3,9 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { clientOrigin, type WeddingConnection } from '../../../sdk/index.ts';
 import { SnapshotsView } from '../admin/snapshots-view.tsx';
 import { ConflictsView } from '../conflicts/conflicts-view.tsx';
+import { OurDayView } from '../couple/our-day-view.tsx';
+import { ProposalsView } from '../couple/proposals-view.tsx';
+import { RunOfShowView } from '../run-of-show/run-of-show-view.tsx';
 import { IntegrationsView } from '../integrations/integrations-view.tsx';
 import { PresenceBar } from '../presence/presence-bar.tsx';
 import { ShareDialog } from '../share/share-dialog.tsx';
@@ -36,12 +39,15 @@ interface Props {
 
 const READ_ONLY_NOTE = 'read-only-note';
 
-const TABS: { view: View; label: string; adminOnly?: boolean }[] = [
+const TABS: { view: View; label: string; adminOnly?: boolean; roles?: readonly string[] }[] = [
   { view: 'timeline', label: 'Timeline' },
+  { view: 'our-day', label: 'Our day', roles: ['couple'] },
+  { view: 'proposals', label: 'Proposals', roles: ['couple', 'planner', 'admin'] },
   { view: 'vendors', label: 'Vendors' },
   { view: 'conflicts', label: 'Conflicts' },
   { view: 'integrations', label: 'Integrations' },
   { view: 'admin', label: 'Snapshots', adminOnly: true },
+  { view: 'run-of-show', label: 'Run-of-show' },
 ];
 
 /** One open wedding: its header, who is online, the section tabs and the chosen section. */
@@ -73,7 +79,7 @@ export function WeddingView(props: Props) {
 
   useEffect(() => { document.title = `${title} · WedSync planner`; }, [title]);
 
-  const tabs = TABS.filter((t) => !t.adminOnly || isAdmin);
+  const tabs = TABS.filter((t) => (!t.adminOnly || isAdmin) && (!t.roles || t.roles.includes(session.claims.role)));
   const current = tabs.some((t) => t.view === view) ? view : 'timeline';
 
   return (
@@ -124,6 +130,11 @@ export function WeddingView(props: Props) {
         {current === 'vendors' && <VendorsView doc={doc} version={version} readOnly={readOnly} origin={origin} perform={undo.perform} />}
         {current === 'conflicts' && <ConflictsView doc={doc} version={version} timeZone={timeZone ?? 'UTC'} weddingId={connection.weddingId} token={session.token} readOnly={readOnly} readOnlyNoteId={READ_ONLY_NOTE} />}
         {current === 'integrations' && <IntegrationsView weddingId={connection.weddingId} token={session.token} account={session.csrf !== undefined} navigate={props.navigate} />}
+        {current === 'our-day' && <OurDayView doc={doc} version={version} timeZone={timeZone} />}
+        {current === 'proposals' && (timeZone ? (
+          <ProposalsView doc={doc} version={version} timeZone={timeZone} sub={session.claims.sub} origin={origin} mode={session.claims.role === 'couple' ? 'propose' : 'decide'} />
+        ) : <MissingTimeZone zone={meta.timezone} readOnly={readOnly} />)}
+        {current === 'run-of-show' && <RunOfShowView doc={doc} version={version} weddingId={connection.weddingId} session={session} />}
         {current === 'admin' && isAdmin && <SnapshotsView weddingId={connection.weddingId} token={session.token} timeZone={timeZone ?? 'UTC'} />}
       </main>
     </>
