@@ -1,6 +1,6 @@
-import { useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useState } from 'preact/hooks';
 import { SchemaError, type TxOrigin, type WeddingDoc } from '../../../sdk/index.ts';
-import { decideProposal, listProposals, proposeChange, type Proposal } from '../../../../schema/document/contributions.ts';
+import { CONTRIBUTION_ROOTS, decideProposal, listProposals, proposeChange, type Proposal } from '../../../../schema/document/contributions.ts';
 import { clockLabel, dateInZone, localInputToIso, toLocalInput } from '../timeline/zoned-time.ts';
 import { newId, relativeTime } from '../ui/labels.ts';
 import { useAnnounce } from '../ui/use-announcer.ts';
@@ -27,7 +27,8 @@ export function ProposalsView({ doc, version, timeZone, sub, origin, mode }: Pro
   const announce = useAnnounce();
   const events = useMemo(() => doc.listEvents(), [doc, version]);
   const titles = useMemo(() => new Map(events.map((e) => [e.id, e])), [events]);
-  const proposals = useMemo(() => listProposals(doc.ydoc).sort((a, b) => b.createdAt.localeCompare(a.createdAt)), [doc, version]);
+  const proposalsVersion = useProposalsVersion(doc);
+  const proposals = useMemo(() => listProposals(doc.ydoc).sort((a, b) => b.createdAt.localeCompare(a.createdAt)), [doc, version, proposalsVersion]);
   const [problem, setProblem] = useState<string | null>(null);
 
   const describe = (p: Proposal): string[] => {
@@ -75,6 +76,18 @@ export function ProposalsView({ doc, version, timeZone, sub, origin, mode }: Pro
       )}
     </section>
   );
+}
+
+/** Bumps on every change to `proposals`, which WeddingDoc.observe (and so the wedding's version) does not cover. */
+function useProposalsVersion(doc: WeddingDoc): number {
+  const [version, setVersion] = useState(0);
+  useEffect(() => {
+    const root = doc.ydoc.getMap(CONTRIBUTION_ROOTS.proposals);
+    const bump = () => setVersion((v) => v + 1);
+    root.observeDeep(bump);
+    return () => root.unobserveDeep(bump);
+  }, [doc]);
+  return version;
 }
 
 function ProposeForm({ doc, events, timeZone, sub, origin }: { doc: WeddingDoc; events: ReturnType<WeddingDoc['listEvents']>; timeZone: string; sub: string; origin: TxOrigin }) {
