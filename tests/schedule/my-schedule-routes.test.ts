@@ -92,6 +92,21 @@ describe('GET /api/me/schedule, PUT …/crew and the run-of-show PDF', () => {
     for (const secret of HIDDEN_FROM_VENDOR) expect(day).not.toContain(secret);
 
     expect(await code(await t.fetch('/api/weddings/wed_bloom1/run-of-show.pdf?vendorId=cater', { token: vendor }))).toBe('role_forbidden');
+
+    // What each role's PDF of the whole day holds: its audience, no more.
+    const table: Array<{ role: 'couple' | 'viewer' | 'vendor'; vendorId?: string; has: string[]; hasNot: string[] }> = [
+      { role: 'couple', has: ['caterer@secret.example', '+44 20 7000 0001', 'Bring the cufflinks'], hasNot: ['caterer crew note', 'photo crew note', 'caterer internal note'] },
+      { role: 'viewer', has: ['Dinner', 'call time 13:00'], hasNot: ['caterer@secret.example', 'photo@lens.example', 'crew note'] },
+      { role: 'vendor', vendorId: 'cater', has: ['caterer@secret.example', 'caterer crew note'], hasNot: ['photo@lens.example', 'photo crew note'] },
+    ];
+    for (const row of table) {
+      const token = await t.token(row.role, ['wed_bloom1'], row.vendorId ? { vendorId: row.vendorId } : {});
+      const res = await t.fetch('/api/weddings/wed_bloom1/run-of-show.pdf', { token });
+      expect({ role: row.role, status: res.status }).toEqual({ role: row.role, status: 200 });
+      const printed = pdfTextRuns(new Uint8Array(await res.arrayBuffer())).join('\n');
+      for (const s of row.has) expect({ role: row.role, s, found: printed.includes(s) }).toEqual({ role: row.role, s, found: true });
+      for (const s of row.hasNot) expect({ role: row.role, s, found: printed.includes(s) }).toEqual({ role: row.role, s, found: false });
+    }
     expect(await code(await t.fetch('/api/weddings/wed_bloom3/run-of-show.pdf', { token: vendor }))).toBe('wedding_forbidden');
     expect(await code(await t.fetch('/api/weddings/wed_bloom1/run-of-show.pdf?vendorId=ghost', { token: planner }))).toBe('not_found');
     expect((await t.fetch('/api/weddings/wed_bloom1/run-of-show.pdf')).status).toBe(401);
