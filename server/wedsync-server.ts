@@ -56,6 +56,7 @@ import { SqlitePeopleStore, type PeopleStore } from './people/people-store.ts';
 import { SqliteSessionStore, type SessionStore } from './people/session-store.ts';
 import { accountRoutes } from './http/account-routes.ts';
 import { invitationRoutes } from './http/invitation-routes.ts';
+import { scheduleRoutes } from './http/schedule-routes.ts';
 import { workspaceRoutes } from './http/workspace-routes.ts';
 import { InvitationStore } from './people/invitation-store.ts';
 import { peekWedding } from './people/wedding-peek.ts';
@@ -256,6 +257,7 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
         tokens, people, sessions, logger: oauthLogger, publicUrl,
         connect: (p, body) => connectWedding(bridge, p, body),
       }));
+      a.route('/api', scheduleRoutes({ ...peopleDeps, tokens, withDocument: (id, fn) => collab.withDocument(id, fn) }));
       a.route('/api/weddings', weddingRoutes(tokens, new WeddingCatalog(db), collab));
       // Webhooks first: the bearer-token group below would otherwise claim their paths.
       // `/api/integrations/{id}/consistency` before the webhooks: otherwise `POST …/webhook/consistency`

@@ -11,7 +11,8 @@ const devServer = 'http://127.0.0.1:8080';
 export default defineConfig({
   root: appRoot,
   base: '/',
-  publicDir: false,
+  // The web app manifest and its icons, copied as they are (fixed URLs the manifest names).
+  publicDir: 'public',
   // Dev tools and hot refresh only matter for `vite dev`; the production build stays lean.
   plugins: [preact({ devToolsEnabled: false, prefreshEnabled: true }), precacheManifest()],
   // One copy of yjs: two would make `instanceof Y.Map` checks fail across the SDK and y-indexeddb.

@@ -22,6 +22,7 @@ import { IMPORT_ROUTES } from './imports.ts';
 import { PASSKEY_ROUTES } from './passkeys.ts';
 import { PRIVACY_ROUTES } from './privacy.ts';
 import { CATALOG_ROUTES } from './catalog.ts';
+import { SCHEDULE_ROUTES } from './schedule.ts';
 
 /** One HTTP route: the contract the server implements and /api/openapi.json describes. */
 export interface RouteContract {
@@ -78,4 +79,5 @@ export const ROUTES: RouteContract[] = [
   ...PASSKEY_ROUTES,
   ...PRIVACY_ROUTES,
   ...CATALOG_ROUTES,
+  ...SCHEDULE_ROUTES,
 ];

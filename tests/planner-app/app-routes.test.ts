@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseRoute, routePath, type Route } from '../../client/app/src/routing/routes.ts';
+import { WEDDING_VIEWS, parseRoute, routePath, type Route } from '../../client/app/src/routing/routes.ts';
 
 describe('planner app routes', () => {
   it('reads /invite/<token> as the invitation page and writes it back', () => {
@@ -22,15 +22,22 @@ describe('planner app routes', () => {
     }
   });
 
+  it('reads /schedule as the vendor’s own schedule, and the new wedding views', () => {
+    expect(parseRoute('/schedule')).toEqual({ name: 'schedule' });
+    expect(parseRoute('/schedule/x')).toEqual({ name: 'picker' });
+    for (const view of ['our-day', 'proposals', 'run-of-show'] as const) expect(parseRoute(`/w/w1/${view}`)).toEqual({ name: 'wedding', weddingId: 'w1', view });
+  });
+
   it('round-trips every route through its path', () => {
     const route: fc.Arbitrary<Route> = fc.oneof(
       fc.constant({ name: 'picker' } as const),
       fc.record({ name: fc.constant('invite' as const), token: fc.stringMatching(/^[A-Za-z0-9_.~-]{8,64}$/) }),
       fc.record({
         name: fc.constant('wedding' as const), weddingId: fc.stringMatching(/^[A-Za-z0-9_-]{1,64}$/),
-        view: fc.constantFrom('timeline', 'vendors', 'conflicts', 'integrations', 'admin'),
+        view: fc.constantFrom(...WEDDING_VIEWS),
       }),
       fc.record({ name: fc.constant('connections' as const), workspaceId: fc.stringMatching(/^[A-Za-z0-9_-]{1,64}$/) }),
+      fc.constant({ name: 'schedule' } as const),
     );
     fc.assert(fc.property(route, (r) => { expect(parseRoute(routePath(r))).toEqual(r); }), { verbose: true });
   });

@@ -109,6 +109,8 @@ const WALK: Record<string, Walk> = {
   // on a contact that does not exist (404), so the walk's own data stays.
   'GET /api/people/{id}/export': { allowed: WRITERS, request: () => ({ path: '/api/people/vendor:w1:photo/export' }) },
   'POST /api/people/{id}/erase': { allowed: WRITERS, request: () => ({ path: '/api/people/contact:w1:guest-missing/erase' }) },
+  // Printed from the token's own audience; a vendor prints its own part (another vendor's: tests/schedule/my-schedule-routes.test.ts).
+  'GET /api/weddings/{weddingId}/run-of-show.pdf': { allowed: [...ROLES], request: (role) => ({ path: `/api/weddings/w1/run-of-show.pdf${role === 'vendor' ? '?vendorId=photo' : ''}` }) },
   'POST /api/weddings/{weddingId}/payments/{paymentId}/transactions': { allowed: WRITERS, request: () => ({ path: '/api/weddings/w1/payments/pay_missing/transactions', body: { type: 'payment', amount: 100, currency: 'GBP' } }) },
 };
 

@@ -89,6 +89,7 @@ const BEARER: Record<string, Walk> = {
   },
   'GET /api/people/{id}/export': { request: (b) => ({ path: `/api/people/vendor:${b.weddingId}:photo/export` }) },
   'POST /api/people/{id}/erase': { request: (b) => ({ path: `/api/people/vendor:${b.weddingId}:photo/erase` }) },
+  'GET /api/weddings/{weddingId}/run-of-show.pdf': { request: (b) => ({ path: `/api/weddings/${b.weddingId}/run-of-show.pdf` }) },
   'POST /api/weddings/{weddingId}/payments/{paymentId}/transactions': { request: (b) => ({ path: `/api/weddings/${b.weddingId}/payments/pay_missing/transactions`, body: { type: 'payment', amount: 100, currency: 'GBP' } }) },
 };
 
@@ -110,6 +111,8 @@ const SESSION: Record<string, Walk> = {
   'DELETE /api/weddings/{id}/invitations/{invitationId}': { request: (b) => ({ path: `/api/weddings/${b.weddingId}/invitations/${b.invitationId}` }) },
   'GET /api/weddings/{id}/participants': { request: (b) => ({ path: `/api/weddings/${b.weddingId}/participants` }) },
   'DELETE /api/weddings/{id}/participants/{participantId}': { request: (b) => ({ path: `/api/weddings/${b.weddingId}/participants/${b.participantId}` }) },
+  'GET /api/me/schedule': { request: () => ({ path: '/api/me/schedule' }), notScoped: "the caller's own schedule, from the weddings they work on as a vendor" },
+  'PUT /api/me/schedule/{weddingId}/events/{eventId}/crew': { request: (b) => ({ path: `/api/me/schedule/${b.weddingId}/events/ceremony/crew`, body: { callTime: '' } }) },
   'PATCH /api/me': { request: () => ({ path: '/api/me', body: { name: 'Renamed' } }), notScoped: 'renames the caller' },
   'GET /api/auth/sessions': { request: () => ({ path: '/api/auth/sessions' }), notScoped: "the caller's own sessions" },
   // B's session, addressed by its id: answered like a missing one.

@@ -6,6 +6,8 @@ import { fetchMe, signOutSession, type MeResponse } from './account/account-api.
 import { AccountWedding } from './account/account-wedding.tsx';
 import { ConnectionsView } from './connections/connections-view.tsx';
 import { InvitePage } from './invite/invite-page.tsx';
+import { forgetSchedule } from './schedule/schedule-api.ts';
+import { MySchedule } from './schedule/my-schedule.tsx';
 import { SignIn, signInErrorMessage } from './session/sign-in.tsx';
 import { displayName, readSession, storeToken, storedToken, tokenFromHash, type Session } from './session/token.ts';
 import { WeddingPicker } from './session/wedding-picker.tsx';
@@ -70,13 +72,18 @@ export function App() {
   const [me, setMe] = useState<MeResponse | null | 'checking'>('checking');
   // The invitation page sent the person to sign in first: where to come back to.
   const [signInFor, setSignInFor] = useState<string | null>(null);
-  const needsMe = !session || route.name === 'invite';
+  const needsMe = !session || route.name === 'invite' || route.name === 'schedule';
+  // GET /api/me could not be reached (offline): the schedule still opens from this browser's copy.
+  const [meUnreachable, setMeUnreachable] = useState(false);
 
   const reloadMe = useCallback(async () => {
     try {
       setMe(await fetchMe());
+      setMeUnreachable(false);
     } catch (error) {
       setMe(null);
+      setMeUnreachable(true);
+      if (location.pathname === '/schedule') return;
       setReason((r) => r ?? `Could not check your sign-in (${(error as Error).message}).`);
     }
   }, []);
@@ -101,6 +108,7 @@ export function App() {
   /** Ends the cookie session (POST /api/auth/sign-out); `why` is shown when the server ended it first. */
   const signOutAccount = useCallback((why: string | null) => {
     if (account && why === null) void signOutSession(account.csrfToken).catch(() => undefined);
+    forgetSchedule();
     setMe(null);
     setReason(why);
     navigate({ name: 'picker' }, { replace: true });
@@ -134,6 +142,7 @@ export function App() {
     <div class="app-bar">
       <a class="brand" href="/" onClick={linkHandler(navigate, { name: 'picker' })}>WedSync<span class="sr-only">: all weddings</span></a>
       <p class="who"><span>{account.person.name}</span>{account.person.email && <span class="muted"> ({account.person.email})</span>}</p>
+      {account.weddings.some((w) => w.role === 'vendor') && <a href="/schedule" aria-current={route.name === 'schedule' ? 'page' : undefined} onClick={linkHandler(navigate, { name: 'schedule' })}>My schedule</a>}
       <button type="button" class="link" onClick={() => signOutAccount(null)}>Sign out</button>
     </div>
   );
@@ -158,6 +167,13 @@ export function App() {
           }} />
       );
     }
+  } else if (route.name === 'schedule' && !session && (account || (me === null && meUnreachable))) {
+    body = (
+      <>
+        <header class="topbar">{header || <div class="app-bar"><span class="brand">WedSync</span></div>}</header>
+        <MySchedule me={account} navigate={navigate} />
+      </>
+    );
   } else if (!session && me === 'checking') {
     body = <main id="main"><p class="muted" role="status">Checking your sign-in…</p></main>;
   } else if (!session && account) {

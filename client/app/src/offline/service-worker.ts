@@ -22,12 +22,14 @@ const manifest = __WEDSYNC_PRECACHE__;
 const CACHE_PREFIX = 'wedsync-app-';
 const CACHE = `${CACHE_PREFIX}${manifest.version}`;
 const SHELL = '/index.html';
+/** The web app manifest and its icons (client/app/public): an installed app starts offline with them. */
+const PWA_FILES = ['/manifest.webmanifest', '/icons/icon-192.png', '/icons/icon-512.png', '/icons/icon.svg'];
 const NOT_APP = ['/api', '/collab', '/healthz', '/readyz', '/metrics'];
 
 scope.addEventListener('install', (event) => {
   event.waitUntil((async () => {
     const cache = await caches.open(CACHE);
-    await cache.addAll([...new Set([SHELL, ...manifest.files])]);
+    await cache.addAll([...new Set([SHELL, ...PWA_FILES, ...manifest.files])]);
     // A new build replaces the old one at once: hashed asset names cannot clash.
     await scope.skipWaiting();
   })());

@@ -1,12 +1,13 @@
 import { isWeddingId } from '../../../sdk/index.ts';
 
-export const WEDDING_VIEWS = ['timeline', 'vendors', 'conflicts', 'activity', 'integrations', 'admin', 'messages', 'inbox'] as const;
+export const WEDDING_VIEWS = ['timeline', 'vendors', 'conflicts', 'activity', 'integrations', 'admin', 'messages', 'inbox', 'our-day', 'proposals', 'run-of-show'] as const;
 export type WeddingView = (typeof WEDDING_VIEWS)[number];
 
 export type Route =
   | { readonly name: 'picker' }
   | { readonly name: 'wedding'; readonly weddingId: string; readonly view: WeddingView }
   | { readonly name: 'invite'; readonly token: string }
+  | { readonly name: 'schedule' }
   | { readonly name: 'connections'; readonly workspaceId: string };
 
 /** Invitation tokens are URL-safe (base64url and the like); anything else is not one. */
@@ -16,11 +17,12 @@ const WORKSPACE_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 /**
  * `/` is the picker; `/w/<weddingId>[/<view>]` a wedding; `/invite/<token>` an invitation or share
- * link; `/workspaces/<id>/connections` a workspace's connections. Anything else falls back to the picker.
+ * link; `/workspaces/<id>/connections` a workspace's connections; `/schedule` a vendor's own schedule. Anything else falls back to the picker.
  */
 export function parseRoute(pathname: string): Route {
   const [, head, id, view] = pathname.split('/');
   if (head === 'invite' && id && INVITE_TOKEN.test(id)) return { name: 'invite', token: id };
+  if (head === 'schedule' && id === undefined) return { name: 'schedule' };
   if (head === 'workspaces' && id && WORKSPACE_ID.test(id) && view === 'connections') return { name: 'connections', workspaceId: id };
   if (head === 'w' && id && isWeddingId(id)) {
     const v = (WEDDING_VIEWS as readonly string[]).includes(view ?? '') ? (view as WeddingView) : 'timeline';
@@ -34,6 +36,7 @@ export function routePath(route: Route): string {
     case 'picker': return '/';
     case 'wedding': return `/w/${route.weddingId}/${route.view}`;
     case 'invite': return `/invite/${route.token}`;
+    case 'schedule': return '/schedule';
     case 'connections': return `/workspaces/${route.workspaceId}/connections`;
     default: {
       const never: never = route;

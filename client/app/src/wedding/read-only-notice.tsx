@@ -6,8 +6,8 @@ export function ReadOnlyNotice({ id, role }: { id: string; role: Role }) {
   return (
     <p class="read-only-notice" id={id}>
       <strong>View only.</strong> You are signed in as {who}: you can follow the wedding and who is working on what.{' '}
-      {role === 'couple' || role === 'vendor'
-        ? 'Editing your own part (guest numbers and notes; your vendor details and arrival times) is not in this app yet: ask the planner for changes.'
+      {role === 'couple' ? 'To change the timeline, propose it under “Proposals”: the planner accepts or declines.'
+        : role === 'vendor' ? 'Set your own call times under “My schedule”; ask the planner for other changes.'
         : 'Ask the planner for changes.'}
     </p>
   );

@@ -4,6 +4,9 @@ import { clientOrigin, type WeddingConnection } from '../../../sdk/index.ts';
 import { ActivityView } from '../activity/activity-view.tsx';
 import { SnapshotsView } from '../admin/snapshots-view.tsx';
 import { ConflictsView } from '../conflicts/conflicts-view.tsx';
+import { OurDayView } from '../couple/our-day-view.tsx';
+import { ProposalsView } from '../couple/proposals-view.tsx';
+import { RunOfShowView } from '../run-of-show/run-of-show-view.tsx';
 import { IntegrationsView } from '../integrations/integrations-view.tsx';
 import { InboxView } from '../messages/inbox-view.tsx';
 import { MessagesView } from '../messages/messages-view.tsx';
@@ -41,6 +44,8 @@ const READ_ONLY_NOTE = 'read-only-note';
 
 const TABS: { view: View; label: string; adminOnly?: boolean; roles?: readonly string[] }[] = [
   { view: 'timeline', label: 'Timeline' },
+  { view: 'our-day', label: 'Our day', roles: ['couple'] },
+  { view: 'proposals', label: 'Proposals', roles: ['couple', 'planner', 'admin'] },
   { view: 'vendors', label: 'Vendors' },
   { view: 'conflicts', label: 'Conflicts' },
   { view: 'activity', label: 'Activity', roles: ['planner', 'admin'] },
@@ -49,6 +54,7 @@ const TABS: { view: View; label: string; adminOnly?: boolean; roles?: readonly s
   { view: 'messages', label: 'Messages', roles: ['planner', 'admin'] },
   { view: 'inbox', label: 'Inbox', roles: ['vendor', 'couple'] },
   { view: 'admin', label: 'Snapshots', adminOnly: true },
+  { view: 'run-of-show', label: 'Run-of-show' },
 ];
 
 /** One open wedding: its header, who is online, the section tabs and the chosen section. */
@@ -150,6 +156,11 @@ export function WeddingView(props: Props) {
         {current === 'integrations' && <IntegrationsView weddingId={connection.weddingId} token={session.token} account={session.csrf !== undefined} navigate={props.navigate} />}
         {current === 'messages' && <MessagesView doc={doc} version={version} session={session} weddingId={connection.weddingId} timeZone={timeZone ?? 'UTC'} />}
         {current === 'inbox' && <InboxView session={session} weddingId={connection.weddingId} timeZone={timeZone ?? 'UTC'} />}
+        {current === 'our-day' && <OurDayView doc={doc} version={version} timeZone={timeZone} />}
+        {current === 'proposals' && (timeZone ? (
+          <ProposalsView doc={doc} version={version} timeZone={timeZone} sub={session.claims.sub} origin={origin} mode={session.claims.role === 'couple' ? 'propose' : 'decide'} />
+        ) : <MissingTimeZone zone={meta.timezone} readOnly={readOnly} />)}
+        {current === 'run-of-show' && <RunOfShowView doc={doc} version={version} weddingId={connection.weddingId} session={session} />}
         {current === 'admin' && isAdmin && <SnapshotsView weddingId={connection.weddingId} token={session.token} timeZone={timeZone ?? 'UTC'} />}
       </main>
     </>

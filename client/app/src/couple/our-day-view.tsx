@@ -1,0 +1,76 @@
+import { useMemo } from 'preact/hooks';
+import { computeBudget, formatMoney, type WeddingDoc } from '../../../sdk/index.ts';
+import { dateInZone as budgetDay } from '../../../../schema/document/budget.ts';
+import { humanize } from '../ui/labels.ts';
+import { longDate } from '../timeline/zoned-time.ts';
+
+interface Props {
+  doc: WeddingDoc;
+  version: number;
+  timeZone: string | null;
+}
+
+/**
+ * The couple's page: the day at a glance, their guests (numbers and dietary counts) and their
+ * budget per currency with each payment, as their audience document holds them. The budget is
+ * the one the server keeps in the document; before it has written one it is worked out here from
+ * the payments the same way (computeBudget).
+ */
+export function OurDayView({ doc, version, timeZone }: Props) {
+  const meta = useMemo(() => doc.getMeta(), [doc, version]);
+  const events = useMemo(() => doc.listEvents(), [doc, version]);
+  const guests = useMemo(() => doc.getGuests(), [doc, version]);
+  const payments = useMemo(() => doc.listPayments(), [doc, version]);
+  const vendors = useMemo(() => new Map(doc.listVendors().map((v) => [v.id, v.name])), [doc, version]);
+  const budget = useMemo(() => doc.getBudget() ?? computeBudget(payments, budgetDay(Date.now(), timeZone ?? undefined), new Date().toISOString()), [doc, version, payments]);
+  const totals = Object.entries(budget.totals);
+  const dietary = Object.entries(guests.dietary ?? {}).filter(([, n]) => n > 0);
+
+  return (
+    <section class="our-day" aria-labelledby="our-day-heading">
+      <h2 id="our-day-heading">Our day</h2>
+      <p>{meta.date ? longDate(meta.date) : 'Date not set'}{meta.venue ? ` at ${meta.venue}` : ''}: {events.length === 1 ? '1 event' : `${events.length} events`} on the timeline.</p>
+
+      <h3>Guests</h3>
+      <dl class="facts">
+        <div><dt>Invited</dt><dd>{guests.count ?? 0}</dd></div>
+        <div><dt>Coming</dt><dd>{guests.rsvpYes ?? 0}</dd></div>
+        <div><dt>Not coming</dt><dd>{guests.rsvpNo ?? 0}</dd></div>
+        <div><dt>Not answered yet</dt><dd>{guests.rsvpPending ?? 0}</dd></div>
+      </dl>
+      {dietary.length > 0 && <p><span class="label">Dietary:</span> {dietary.map(([k, n]) => `${n} ${humanize(k).toLowerCase()}`).join(', ')}</p>}
+
+      <h3>Budget</h3>
+      {totals.length === 0 ? <p class="empty">No payments yet.</p> : (
+        <dl class="facts">
+          {totals.map(([currency, t]) => (
+            <div key={currency}>
+              <dt>{currency}</dt>
+              <dd>{formatMoney(t.planned, currency)} planned · {formatMoney(t.paid, currency)} paid · {formatMoney(t.outstanding, currency)} to pay{t.overdue > 0 ? ` (${formatMoney(t.overdue, currency)} overdue)` : ''}</dd>
+            </div>
+          ))}
+        </dl>
+      )}
+      {payments.length > 0 && (
+        <div class="table-wrap">
+          <table>
+            <caption class="sr-only">Payments</caption>
+            <thead><tr><th scope="col">Vendor</th><th scope="col">Payment</th><th scope="col">Amount</th><th scope="col">Paid</th><th scope="col">Due</th><th scope="col">Status</th></tr></thead>
+            <tbody>
+              {payments.map((p) => (
+                <tr key={p.id}>
+                  <th scope="row">{vendors.get(p.vendorId) ?? 'A vendor'}</th>
+                  <td data-label="Payment">{p.description || humanize(p.milestone)}</td>
+                  <td data-label="Amount">{formatMoney(p.amount, p.currency)}</td>
+                  <td data-label="Paid">{formatMoney(p.amountPaid, p.currency)}</td>
+                  <td data-label="Due">{p.due ? longDate(p.due) : '—'}</td>
+                  <td data-label="Status"><span class="tag">{humanize(p.status)}</span></td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}

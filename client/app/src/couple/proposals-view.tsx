@@ -1,0 +1,142 @@
+import { useEffect, useMemo, useState } from 'preact/hooks';
+import { SchemaError, type TxOrigin, type WeddingDoc } from '../../../sdk/index.ts';
+import { CONTRIBUTION_ROOTS, decideProposal, listProposals, proposeChange, type Proposal } from '../../../../schema/document/contributions.ts';
+import { clockLabel, dateInZone, localInputToIso, toLocalInput } from '../timeline/zoned-time.ts';
+import { newId, relativeTime } from '../ui/labels.ts';
+import { useAnnounce } from '../ui/use-announcer.ts';
+
+interface Props {
+  doc: WeddingDoc;
+  version: number;
+  timeZone: string;
+  /** The reader's token subject: a proposal's author. */
+  sub: string;
+  origin: TxOrigin;
+  /** Couples propose; planners (and admins) accept or decline. */
+  mode: 'propose' | 'decide';
+}
+
+const STATUS_LABEL: Record<Proposal['status'], string> = { pending: 'Waiting for the planner', accepted: 'Accepted', declined: 'Declined' };
+
+/**
+ * Timeline changes the couple proposes (schema/document/contributions.ts, `proposals`): nothing on
+ * the timeline changes until a planner accepts, which applies the change, checked as any event
+ * write. Both sides work on the same document, so the couple sees the answer as soon as it is given.
+ */
+export function ProposalsView({ doc, version, timeZone, sub, origin, mode }: Props) {
+  const announce = useAnnounce();
+  const events = useMemo(() => doc.listEvents(), [doc, version]);
+  const titles = useMemo(() => new Map(events.map((e) => [e.id, e])), [events]);
+  const proposalsVersion = useProposalsVersion(doc);
+  const proposals = useMemo(() => listProposals(doc.ydoc).sort((a, b) => b.createdAt.localeCompare(a.createdAt)), [doc, version, proposalsVersion]);
+  const [problem, setProblem] = useState<string | null>(null);
+
+  const describe = (p: Proposal): string[] => {
+    const before = titles.get(p.eventId);
+    const parts: string[] = [];
+    if (p.changes.start) parts.push(`Start ${before && p.status === 'pending' ? `${clockLabel(before.start, timeZone)} → ` : ''}${clockLabel(p.changes.start, timeZone)}`);
+    if (p.changes.end) parts.push(`End ${before && p.status === 'pending' ? `${clockLabel(before.end, timeZone)} → ` : ''}${clockLabel(p.changes.end, timeZone)}`);
+    if (p.changes.title !== undefined) parts.push(`Title “${p.changes.title}”`);
+    if (p.changes.location !== undefined) parts.push(`Location “${p.changes.location}”`);
+    return parts;
+  };
+
+  const decide = (p: Proposal, decision: 'accepted' | 'declined') => {
+    setProblem(null);
+    try {
+      decideProposal(doc.ydoc, p.id, decision, sub, origin);
+      announce(`${decision === 'accepted' ? 'Accepted' : 'Declined'} the change to ${titles.get(p.eventId)?.title ?? 'the event'}.`);
+    } catch (error) {
+      setProblem(error instanceof SchemaError ? `This change cannot be applied: ${error.message}.` : String(error));
+    }
+  };
+
+  return (
+    <section class="proposals" aria-labelledby="proposals-heading">
+      <h2 id="proposals-heading">{mode === 'propose' ? 'Propose a change' : 'Changes proposed by the couple'}</h2>
+      {mode === 'propose' && <ProposeForm doc={doc} events={events} timeZone={timeZone} sub={sub} origin={origin} />}
+      {problem && <p class="notice" role="alert">{problem}</p>}
+      <h3>{mode === 'propose' ? 'Your proposals' : 'Proposals'}</h3>
+      {proposals.length === 0 ? <p class="empty">No proposals yet.</p> : (
+        <ul class="proposal-list">
+          {proposals.map((p) => (
+            <li key={p.id} class={`proposal status-${p.status}`} data-proposal-id={p.id}>
+              <p><strong>{titles.get(p.eventId)?.title ?? 'An event that was removed'}</strong>: {describe(p).join(' · ')}</p>
+              {p.note && <p class="notes">“{p.note}”</p>}
+              <p class="muted">{p.authorId === sub ? 'You' : 'The couple'} proposed it {relativeTime(p.createdAt)} · <span class="tag">{STATUS_LABEL[p.status]}</span></p>
+              {mode === 'decide' && p.status === 'pending' && (
+                <p class="actions">
+                  <button type="button" onClick={() => decide(p, 'accepted')}>Accept<span class="sr-only"> the change to {titles.get(p.eventId)?.title}</span></button>
+                  <button type="button" class="secondary" onClick={() => decide(p, 'declined')}>Decline<span class="sr-only"> the change to {titles.get(p.eventId)?.title}</span></button>
+                </p>
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+/** Bumps on every change to `proposals`, which WeddingDoc.observe (and so the wedding's version) does not cover. */
+function useProposalsVersion(doc: WeddingDoc): number {
+  const [version, setVersion] = useState(0);
+  useEffect(() => {
+    const root = doc.ydoc.getMap(CONTRIBUTION_ROOTS.proposals);
+    const bump = () => setVersion((v) => v + 1);
+    root.observeDeep(bump);
+    return () => root.unobserveDeep(bump);
+  }, [doc]);
+  return version;
+}
+
+function ProposeForm({ doc, events, timeZone, sub, origin }: { doc: WeddingDoc; events: ReturnType<WeddingDoc['listEvents']>; timeZone: string; sub: string; origin: TxOrigin }) {
+  const announce = useAnnounce();
+  const [eventId, setEventId] = useState(events[0]?.id ?? '');
+  const [start, setStart] = useState('');
+  const [location, setLocation] = useState('');
+  const [note, setNote] = useState('');
+  const [problem, setProblem] = useState<string | null>(null);
+  const event = events.find((e) => e.id === eventId);
+
+  const submit = (e: Event) => {
+    e.preventDefault();
+    setProblem(null);
+    if (!event) return setProblem('Choose the event to change.');
+    const changes: { start?: string; end?: string; location?: string } = {};
+    if (start && start !== toLocalInput(event.start, timeZone).slice(11)) {
+      const iso = localInputToIso(`${dateInZone(event.start, timeZone)}T${start}`, timeZone);
+      if (!iso) return setProblem('Type the new start as hours and minutes, e.g. 15:30.');
+      // The event keeps its length.
+      const length = Date.parse(event.end) - Date.parse(event.start);
+      changes.start = iso;
+      changes.end = new Date(Date.parse(iso) + length).toISOString();
+    }
+    if (location.trim() && location.trim() !== event.location) changes.location = location.trim();
+    if (Object.keys(changes).length === 0) return setProblem('Change the start time or the place: the proposal has nothing to change yet.');
+    try {
+      proposeChange(doc.ydoc, { id: newId('prop'), authorId: sub, eventId: event.id, changes, note: note.trim() }, origin);
+    } catch (error) {
+      return setProblem(error instanceof SchemaError ? error.message : String(error));
+    }
+    setStart('');
+    setLocation('');
+    setNote('');
+    announce(`Your change to ${event.title} was sent to the planner.`);
+  };
+
+  return (
+    <form class="propose" onSubmit={submit}>
+      <label><span>Event</span>
+        <select value={eventId} onChange={(e) => setEventId(e.currentTarget.value)}>
+          {events.map((e) => <option key={e.id} value={e.id}>{clockLabel(e.start, timeZone)} {e.title}</option>)}
+        </select>
+      </label>
+      <label><span>New start time</span><input type="time" value={start} onInput={(e) => setStart(e.currentTarget.value)} /></label>
+      <label><span>New place</span><input type="text" value={location} maxLength={300} placeholder={event?.location ?? ''} onInput={(e) => setLocation(e.currentTarget.value)} /></label>
+      <label><span>Why (optional)</span><textarea value={note} maxLength={2000} rows={2} onInput={(e) => setNote(e.currentTarget.value)} /></label>
+      <button type="submit" disabled={events.length === 0}>Send to the planner</button>
+      {problem && <p class="notice" role="alert">{problem}</p>}
+    </form>
+  );
+}

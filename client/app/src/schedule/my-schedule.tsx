@@ -1,0 +1,127 @@
+import { useEffect, useState } from 'preact/hooks';
+import { formatMoney, isKnownTimeZone } from '../../../sdk/index.ts';
+import { ApiError, describeApiError } from '../api/api-client.ts';
+import type { MeResponse } from '../account/account-api.ts';
+import type { Route } from '../routing/routes.ts';
+import { linkHandler } from '../routing/use-route.ts';
+import { humanize, relativeTime } from '../ui/labels.ts';
+import { longDate } from '../timeline/zoned-time.ts';
+import { fetchMySchedule, storeSchedule, storedSchedule, type ScheduleEvent, type ScheduleWedding } from './schedule-api.ts';
+import { ScheduleEventItem } from './schedule-event.tsx';
+
+interface Props {
+  /** Null when the server could not be reached: the copy kept on this browser is shown. */
+  me: MeResponse | null;
+  navigate(route: Route): void;
+}
+
+type Source = { kind: 'loading' } | { kind: 'server' } | { kind: 'offline'; savedAt: number } | { kind: 'failed'; message: string };
+
+/**
+ * "My schedule": a vendor's events across every wedding it works on (GET /api/me/schedule), with
+ * call times it may change, the events' places and notes, who else is on each, and its own
+ * payments. The last answer is kept on this browser, so the schedule opens offline (docs/planner-app.md).
+ */
+export function MySchedule({ me, navigate }: Props) {
+  const personId = me?.person.id ?? null;
+  const [weddings, setWeddings] = useState<ScheduleWedding[] | null>(() => storedSchedule(personId)?.weddings ?? null);
+  const [source, setSource] = useState<Source>({ kind: 'loading' });
+
+  useEffect(() => {
+    document.title = 'My schedule · WedSync';
+    const controller = new AbortController();
+    const offline = (message: string) => {
+      const kept = storedSchedule(personId);
+      if (kept) {
+        setWeddings(kept.weddings);
+        setSource({ kind: 'offline', savedAt: kept.savedAt });
+      } else {
+        setSource({ kind: 'failed', message });
+      }
+    };
+    if (!me) {
+      offline('Your schedule needs a connection the first time; you appear to be offline.');
+      return () => controller.abort();
+    }
+    fetchMySchedule(controller.signal).then((list) => {
+      setWeddings(list);
+      setSource({ kind: 'server' });
+      storeSchedule(me.person.id, list);
+    }).catch((error: unknown) => {
+      if (controller.signal.aborted) return;
+      if (error instanceof ApiError && error.code === 'offline') offline(describeApiError(error, 'Reading your schedule'));
+      else setSource({ kind: 'failed', message: describeApiError(error, 'Reading your schedule') });
+    });
+    return () => controller.abort();
+  }, [personId]);
+
+  const onSaved = (weddingId: string, saved: ScheduleEvent) => {
+    setWeddings((list) => {
+      const next = (list ?? []).map((w) => (w.weddingId !== weddingId ? w : { ...w, events: w.events.map((e) => (e.eventId === saved.eventId ? saved : e)) }));
+      if (me) storeSchedule(me.person.id, next);
+      return next;
+    });
+  };
+
+  const csrf = source.kind === 'server' && me ? me.csrfToken : null;
+  return (
+    <main id="main" class="my-schedule" tabIndex={-1}>
+      <h1>My schedule</h1>
+      {source.kind === 'loading' && <p class="muted" role="status">Reading your schedule…</p>}
+      {source.kind === 'offline' && (
+        <p class="notice" role="status">You are offline. This is your schedule as it was {relativeTime(new Date(source.savedAt).toISOString())}; changes need a connection.</p>
+      )}
+      {source.kind === 'failed' && <p class="notice" role="alert">{source.message}</p>}
+      {weddings && weddings.length === 0 && <p class="empty">You are not on any wedding as a vendor yet. A planner adds you with an invitation.</p>}
+      {weddings?.map((w) => <ScheduleWeddingSection key={w.weddingId} wedding={w} csrf={csrf} navigate={navigate} onSaved={(e) => onSaved(w.weddingId, e)} />)}
+    </main>
+  );
+}
+
+function ScheduleWeddingSection({ wedding: w, csrf, navigate, onSaved }: { wedding: ScheduleWedding; csrf: string | null; navigate(route: Route): void; onSaved(e: ScheduleEvent): void }) {
+  const zone = w.timezone && isKnownTimeZone(w.timezone) ? w.timezone : null;
+  const headingId = `wedding-${w.weddingId}`;
+  const go = (view: 'timeline' | 'run-of-show') => linkHandler(navigate, { name: 'wedding', weddingId: w.weddingId, view });
+  return (
+    <section class="schedule-wedding" aria-labelledby={headingId} data-wedding-id={w.weddingId}>
+      <h2 id={headingId}>{w.title || 'Untitled wedding'}</h2>
+      <p class="muted">
+        {w.date ? longDate(w.date) : 'Date not set'}{w.venue ? ` · ${w.venue}` : ''} · {zone ? `times in ${zone}` : 'time zone not set'} · as {w.vendor.name}
+      </p>
+      <p class="actions">
+        <a href={`/w/${w.weddingId}/timeline`} onClick={go('timeline')}>Open the wedding<span class="sr-only"> {w.title}</span></a>
+        <a href={`/w/${w.weddingId}/inbox`}>Inbox<span class="sr-only"> of {w.title}</span></a>
+        <a href={`/w/${w.weddingId}/run-of-show`} onClick={go('run-of-show')}>Run-of-show<span class="sr-only"> of {w.title}</span></a>
+      </p>
+      {!zone ? <p class="notice">This wedding has no time zone yet: its times are shown once the planner sets it.</p>
+        : w.events.length === 0 ? <p class="empty">You are on no event of this wedding yet.</p> : (
+          <ol class="schedule-events" aria-label={`Your events at ${w.title}`}>
+            {w.events.map((e) => (
+              <ScheduleEventItem key={`${e.eventId}-${e.callTime}`} weddingId={w.weddingId} event={e} weddingDate={w.date} timeZone={zone}
+                ownVendorId={w.vendor.id} csrf={csrf} onSaved={onSaved} />
+            ))}
+          </ol>
+        )}
+      <h3 class="payments-heading">Your payments</h3>
+      {w.payments.length === 0 ? <p class="empty">No payments recorded.</p> : (
+        <div class="table-wrap">
+          <table class="schedule-payments">
+            <caption class="sr-only">Your payments for {w.title}</caption>
+            <thead><tr><th scope="col">Payment</th><th scope="col">Amount</th><th scope="col">Paid</th><th scope="col">Due</th><th scope="col">Status</th></tr></thead>
+            <tbody>
+              {w.payments.map((p) => (
+                <tr key={p.id}>
+                  <th scope="row">{p.description || humanize(p.milestone)}</th>
+                  <td data-label="Amount">{formatMoney(p.amount, p.currency)}</td>
+                  <td data-label="Paid">{formatMoney(p.amountPaid, p.currency)}</td>
+                  <td data-label="Due">{p.due ? longDate(p.due) : '—'}</td>
+                  <td data-label="Status"><span class="tag">{humanize(p.status)}</span></td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}

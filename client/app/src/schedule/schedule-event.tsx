@@ -1,0 +1,85 @@
+import { useState } from 'preact/hooks';
+import { ApiError, describeApiError } from '../api/api-client.ts';
+import { clockLabel, dateInZone, localInputToIso, shortDate } from '../timeline/zoned-time.ts';
+import { useAnnounce } from '../ui/use-announcer.ts';
+import { saveCallTime, type ScheduleEvent } from './schedule-api.ts';
+
+interface Props {
+  weddingId: string;
+  event: ScheduleEvent;
+  /** The wedding's date and zone: times are shown and typed in the wedding's zone, never the browser's. */
+  weddingDate: string;
+  timeZone: string;
+  ownVendorId: string;
+  /** Null when the schedule is the offline copy: changes need the server. */
+  csrf: string | null;
+  onSaved(event: ScheduleEvent): void;
+}
+
+const HALF_DAY_MS = 12 * 3_600_000;
+
+/**
+ * One event of the vendor's schedule: when and where, who else is on it, the event's notes, and
+ * the vendor's own call time, which it may change (PUT /api/me/schedule/…/crew).
+ */
+export function ScheduleEventItem({ weddingId, event, weddingDate, timeZone, ownVendorId, csrf, onSaved }: Props) {
+  const announce = useAnnounce();
+  const [callTime, setCallTime] = useState(event.callTime ? clockLabel(event.callTime, timeZone) : '');
+  const [busy, setBusy] = useState(false);
+  const [problem, setProblem] = useState<string | null>(null);
+  const inputId = `call-${weddingId}-${event.eventId}`;
+  const day = dateInZone(event.start, timeZone);
+  const others = event.vendors.filter((v) => v.id !== ownVendorId);
+
+  const save = async (e: Event) => {
+    e.preventDefault();
+    if (!csrf) return;
+    let iso = '';
+    if (callTime) {
+      // The call time is on the event's day; one typed more than half a day after the start is
+      // the evening before (a 23:30 call for a 00:30 start).
+      const onDay = localInputToIso(`${day}T${callTime}`, timeZone);
+      if (!onDay) return setProblem('Type the call time as hours and minutes, e.g. 13:45.');
+      const ms = Date.parse(onDay);
+      iso = ms - Date.parse(event.start) > HALF_DAY_MS ? localInputToIso(`${dateInZone(new Date(ms - 86_400_000).toISOString(), timeZone)}T${callTime}`, timeZone) ?? onDay : onDay;
+    }
+    setBusy(true);
+    setProblem(null);
+    try {
+      const saved = await saveCallTime(csrf, weddingId, event.eventId, iso);
+      onSaved(saved);
+      announce(saved.callTime ? `Call time for ${event.title} saved: ${clockLabel(saved.callTime, timeZone)}.` : `Call time for ${event.title} removed.`);
+    } catch (error) {
+      setProblem(error instanceof ApiError && error.code === 'offline'
+        ? 'You are offline: the call time is not saved. Save it again once you are back online.'
+        : describeApiError(error, 'Saving the call time'));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <li class="schedule-event" data-event-id={event.eventId}>
+      <p class="when">
+        <span class="time">{clockLabel(event.start, timeZone)}–{clockLabel(event.end, timeZone)}</span>
+        {day && day !== weddingDate && <span class="muted"> ({shortDate(day)})</span>}
+      </p>
+      <div class="what">
+        <h3>{event.title}</h3>
+        {event.location && <p><span class="label">Where:</span> {event.location}</p>}
+        {others.length > 0 && <p><span class="label">With:</span> {others.map((v) => v.name).join(', ')}</p>}
+        {event.notes && <p class="notes"><span class="label">Notes:</span> {event.notes}</p>}
+        {event.crewNotes && <p class="notes"><span class="label">Your notes:</span> {event.crewNotes}</p>}
+        <form class="call-time" onSubmit={save}>
+          <label for={inputId}>Your call time</label>
+          <input id={inputId} type="time" value={callTime} onInput={(e) => setCallTime(e.currentTarget.value)} disabled={!csrf || busy}
+            aria-describedby={csrf ? undefined : `${inputId}-offline`} />
+          <button type="submit" disabled={!csrf || busy}>{busy ? 'Saving…' : 'Save call time'}<span class="sr-only"> for {event.title}</span></button>
+          {event.confirmed && <span class="tag">Confirmed</span>}
+          {!csrf && <span id={`${inputId}-offline`} class="hint">Changes need a connection.</span>}
+        </form>
+        {problem && <p class="notice" role="alert">{problem}</p>}
+      </div>
+    </li>
+  );
+}

@@ -1,0 +1,112 @@
+import { Hono } from 'hono';
+import { CrewUpdateBody, RunOfShowQuery, type ScheduleWedding } from '../../schema/api/schedule.ts';
+import { ownPart, viewOf } from '../../schema/document/audiences.ts';
+import { crewOf, setCrew } from '../../schema/document/contributions.ts';
+import { documentFacts, mayWrite } from '../../schema/document/permissions.ts';
+import { buildRunOfShow } from '../../schema/document/run-of-show.ts';
+import { WeddingDoc, WeddingIdField, clientOrigin } from '../../schema/index.ts';
+import type * as Y from 'yjs';
+import { AuthError } from '../auth/auth-error.ts';
+import type { TokenService } from '../auth/tokens.ts';
+import type { PeopleStore } from '../people/people-store.ts';
+import type { SessionStore } from '../people/session-store.ts';
+import { peekWedding, type OpenDocuments } from '../people/wedding-peek.ts';
+import { withAudienceCopy } from '../schedule/audience-copy.ts';
+import { runOfShowPdf } from '../schedule/run-of-show-pdf.ts';
+import { scheduleEventOf, vendorScheduleOf } from '../schedule/vendor-schedule.ts';
+import type { DocumentStore } from '../storage/document-store.ts';
+import { assertWeddingAccess, requireAuth } from './auth-middleware.ts';
+import { readJson, validate } from './body.ts';
+import { HttpError } from './http-error.ts';
+import { requireSession, type SessionEnv } from './session-middleware.ts';
+
+export interface ScheduleRoutesDeps {
+  tokens: TokenService;
+  people: PeopleStore;
+  sessions: SessionStore;
+  open: OpenDocuments;
+  store: DocumentStore;
+  /** The collaboration server's live document (writes reach every open client). */
+  withDocument<T>(weddingId: string, fn: (doc: Y.Doc) => T): Promise<T>;
+}
+
+/**
+ * Each person's own view (issue 14, docs/api.md "My schedule and run-of-show"):
+ * - `GET /api/me/schedule` (session): for every wedding the person works on as a vendor (as a
+ *   participant or through their vendor workspace; the highest role wins, as for tokens), the
+ *   vendor's events, own crew entries and own payments, read from the vendor's audience copy.
+ * - `PUT /api/me/schedule/{weddingId}/events/{eventId}/crew` (session + CSRF): the vendor's own call
+ *   time, crew notes and confirmation, checked against the write rules (permissions.ts: the vendor
+ *   must be on the event); 403 `wedding_forbidden` when the person is not that wedding's vendor.
+ * - `GET /api/weddings/{weddingId}/run-of-show.pdf[?vendorId=]` (bearer): the run-of-show built from
+ *   the token's own audience (planner: everything; couple: the couple's; vendor: its own, and only
+ *   its own part: 403 `role_forbidden` for another vendor's).
+ */
+export function scheduleRoutes(deps: ScheduleRoutesDeps): Hono<SessionEnv> {
+  const app = new Hono<SessionEnv>();
+  const session = requireSession(deps.sessions, deps.people);
+
+  app.get('/me/schedule', session, async (c) => {
+    const weddings: ScheduleWedding[] = [];
+    for (const access of await deps.people.weddingsFor(c.get('person').id)) {
+      if (access.role !== 'vendor' || !access.vendorId) continue;
+      const vendorId = access.vendorId;
+      weddings.push(peekWedding(deps, access.weddingId, (doc) =>
+        withAudienceCopy(doc.ydoc, { kind: 'vendor', vendorId }, (copy) => vendorScheduleOf(access.weddingId, copy, vendorId))));
+    }
+    weddings.sort((a, b) => (a.date || '9999').localeCompare(b.date || '9999') || a.title.localeCompare(b.title));
+    return c.json({ weddings });
+  });
+
+  app.put('/me/schedule/:weddingId/events/:eventId/crew', session, async (c) => {
+    const weddingId = validate(WeddingIdField, c.req.param('weddingId'), 'wedding id');
+    const eventId = c.req.param('eventId');
+    const body = await readJson(c, CrewUpdateBody);
+    const person = c.get('person');
+    const access = await deps.people.accessFor(person.id, weddingId);
+    if (access?.role !== 'vendor' || !access.vendorId) throw new AuthError('wedding_forbidden', `you do not work on wedding ${weddingId} as a vendor`);
+    const vendorId = access.vendorId;
+    const writer = { role: 'vendor' as const, sub: person.id, vendorId };
+    const event = await deps.withDocument(weddingId, (ydoc) => {
+      const doc = new WeddingDoc(ydoc);
+      if (!doc.getEvent(eventId)) throw new HttpError(404, 'not_found', `wedding has no event ${eventId}`);
+      const facts = documentFacts(ydoc);
+      const path = [eventId, 'crew', vendorId, 'arrival'];
+      const needsCrewMap = !facts.exists('timeline', [eventId, 'crew']);
+      if (!mayWrite(writer, 'timeline', path, facts) || (needsCrewMap && !mayWrite(writer, 'timeline', [eventId, 'crew'], facts))) {
+        throw new AuthError('role_forbidden', 'you can change call times only on events you are on');
+      }
+      const current = crewOf(ydoc, eventId)[vendorId];
+      setCrew(ydoc, eventId, vendorId, {
+        arrival: body.callTime,
+        notes: body.notes ?? (typeof current?.notes === 'string' ? current.notes : ''),
+        confirmed: body.confirmed ?? current?.confirmed === true,
+      }, clientOrigin(person.id, { name: person.name }));
+      return withAudienceCopy(ydoc, { kind: 'vendor', vendorId }, (copy) =>
+        scheduleEventOf(copy, copy.getEvent(eventId)!, vendorId, new Map(copy.listVendors().map((v) => [v.id, v]))));
+    });
+    return c.json({ event });
+  });
+
+  app.get('/weddings/:weddingId/run-of-show.pdf', requireAuth(deps.tokens), async (c) => {
+    const weddingId = validate(WeddingIdField, c.req.param('weddingId'), 'wedding id');
+    const principal = c.get('principal');
+    assertWeddingAccess(principal, weddingId);
+    const { vendorId } = validate(RunOfShowQuery, { vendorId: c.req.query('vendorId') || undefined }, 'query');
+    if (principal.role === 'vendor' && vendorId !== undefined && vendorId !== principal.vendorId) {
+      throw new AuthError('role_forbidden', 'a vendor prints only its own part of the day');
+    }
+    const view = viewOf(principal.role, principal.vendorId, ownPart(principal.role, principal.vendorId));
+    if (!view) throw new AuthError('wedding_forbidden', `this token does not open wedding ${weddingId}`);
+    const show = peekWedding(deps, weddingId, (doc) => withAudienceCopy(doc.ydoc, view, (copy) => {
+      if (copy.meta.size === 0 && copy.timeline.size === 0) throw new HttpError(404, 'wedding_not_found', `no wedding ${weddingId}`);
+      if (vendorId !== undefined && !copy.getVendor(vendorId)) throw new HttpError(404, 'not_found', `wedding has no vendor ${vendorId}`);
+      return buildRunOfShow(copy, vendorId);
+    }));
+    const pdf = await runOfShowPdf(show);
+    const name = `run-of-show${vendorId ? `-${vendorId}` : ''}.pdf`.replace(/[^A-Za-z0-9_.-]/g, '_');
+    return c.body(new Uint8Array(pdf), 200, { 'Content-Type': 'application/pdf', 'Content-Disposition': `attachment; filename="${name}"` });
+  });
+
+  return app;
+}

@@ -1,0 +1,71 @@
+import PDFDocument from 'pdfkit';
+import type { RunOfShow, RunOfShowRow } from '../../schema/document/run-of-show.ts';
+
+/** A4 in PDF points (1/72 inch), with 2 cm margins. */
+const MARGIN = 56;
+const TIME_WIDTH = 80;
+
+/**
+ * Renders a run-of-show (schema/document/run-of-show.ts) as a PDF with PDFKit: a heading with the
+ * wedding, its date, venue and zone, then one block per event (times in the wedding's zone, title,
+ * location, who is on it with the contacts in the model, crew call times and notes). Text is set in
+ * the standard Helvetica faces (WinAnsi): characters outside Windows-1252 do not render.
+ * Resolves with the whole file (a day's run-of-show is a few pages).
+ */
+export function runOfShowPdf(show: RunOfShow): Promise<Buffer> {
+  const pdf = new PDFDocument({ size: 'A4', margin: MARGIN, info: { Title: pdfTitle(show), Creator: 'WedSync Hub' } });
+  const chunks: Buffer[] = [];
+  const done = new Promise<Buffer>((resolve, reject) => {
+    pdf.on('data', (chunk: Buffer) => chunks.push(chunk));
+    pdf.on('end', () => resolve(Buffer.concat(chunks)));
+    pdf.on('error', reject);
+  });
+
+  pdf.font('Helvetica-Bold').fontSize(18).text(show.title || 'Wedding');
+  pdf.font('Helvetica').fontSize(11).text([
+    show.vendor ? `Run-of-show for ${show.vendor.name}` : 'Run-of-show: the whole day',
+    show.date, show.venue, `Times in ${show.timeZone || 'UTC (the wedding has no time zone)'}`,
+  ].filter(Boolean).join(' · '));
+  if (show.vendor && (show.vendor.email || show.vendor.phone)) {
+    pdf.text(`Contact: ${[show.vendor.email, show.vendor.phone].filter(Boolean).join(' · ')}`);
+  }
+  pdf.moveDown();
+  if (show.rows.length === 0) pdf.text(show.vendor ? `${show.vendor.name} is on no event of this day.` : 'No events yet.');
+
+  let day = show.date;
+  for (const row of show.rows) {
+    if (row.day && row.day !== day) {
+      day = row.day;
+      pdf.moveDown(0.5).font('Helvetica-Bold').fontSize(12).text(`${row.day} (next day)`, MARGIN);
+    }
+    writeRow(pdf, row);
+  }
+  pdf.end();
+  return done;
+}
+
+function writeRow(pdf: PDFKit.PDFDocument, row: RunOfShowRow): void {
+  const width = pdf.page.width - 2 * MARGIN - TIME_WIDTH;
+  const x = MARGIN + TIME_WIDTH;
+  if (pdf.y > pdf.page.height - MARGIN - 60) pdf.addPage();
+  const top = pdf.y;
+  pdf.font('Helvetica-Bold').fontSize(11).text(`${row.start}-${row.end}`, MARGIN, top, { width: TIME_WIDTH - 8 });
+  pdf.text(row.title, x, top, { width });
+  pdf.font('Helvetica').fontSize(10);
+  if (row.location) pdf.text(`Where: ${row.location}`, x, pdf.y, { width });
+  for (const v of row.vendors) {
+    const contact = [v.email, v.phone].filter(Boolean).join(', ');
+    pdf.text(`${v.name} (${v.category})${contact ? `: ${contact}` : ''}`, x, pdf.y, { width });
+  }
+  for (const c of row.crew) {
+    const parts = [c.callTime ? `call time ${c.callTime}` : '', c.confirmed ? 'confirmed' : '', c.notes].filter(Boolean);
+    if (parts.length) pdf.text(`${c.vendorName || c.vendorId}: ${parts.join(' · ')}`, x, pdf.y, { width });
+  }
+  if (row.notes.trim()) pdf.font('Helvetica-Oblique').text(`Notes: ${row.notes.trim()}`, x, pdf.y, { width });
+  pdf.moveDown(0.6);
+  pdf.x = MARGIN;
+}
+
+function pdfTitle(show: RunOfShow): string {
+  return `${show.title || 'Wedding'} run-of-show${show.vendor ? ` (${show.vendor.name})` : ''}`;
+}
