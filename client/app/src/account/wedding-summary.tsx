@@ -2,7 +2,7 @@ import { formatMoney } from '../../../../schema/document/money.ts';
 import { clockLabel, longDate, shortDate } from '../timeline/zoned-time.ts';
 import type { WorkspaceWedding } from './account-api.ts';
 
-const HEALTH_TAG: Record<string, string> = { none: 'Not connected', healthy: 'Working', degraded: 'Problems', failing: 'Needs attention' };
+const HEALTH_TAG: Record<string, string> = { healthy: 'Working', degraded: 'Problems', failing: 'Needs attention' };
 
 /**
  * A wedding's next milestone and integration health on the workspace home, in the wedding's words:
@@ -29,7 +29,7 @@ export function WeddingSummary({ summary }: { summary: WorkspaceWedding | undefi
       {health && (
         <div>
           <dt>Integrations</dt>
-          <dd><span class={`health-tag health-${health.state}`}>{HEALTH_TAG[health.state]}</span> {health.words}</dd>
+          <dd>{health.state !== 'none' && <><span class={`health-tag health-${health.state}`}>{HEALTH_TAG[health.state]}</span> </>}{health.words}</dd>
         </div>
       )}
     </dl>
