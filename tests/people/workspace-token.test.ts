@@ -136,4 +136,35 @@ describe('the workspace home: each wedding’s next milestone and integration he
     t.server.db.prepare("UPDATE connections SET status = 'error' WHERE id = ?").run(conn.body.connectionId);
     expect((await of(tokyo)).integrationHealth).toEqual({ state: 'failing', integrations: 1, words: 'HoneyBook via Zapier not syncing: needs attention' });
   });
+
+  it('a vendor’s workspace sees the weddings it serves, with only its own vendor entry’s integrations counted; outsiders are refused', async () => {
+    const t = await startTestServer();
+    const pat = await signedIn(t, 'pat@bloom.example', 'Pat');
+    const alex = await signedIn(t, 'alex@lens.example', 'Alex');
+    const bloom = await createWorkspace(pat, 'Bloom Planning');
+    const lens = await createWorkspace(alex, 'Lens & Light', 'photographer');
+    const wedding = ((await (await pat.fetch('/api/weddings', { json: { workspaceId: bloom, title: 'Ana & Ben', timezone: 'Europe/London' } })).json()) as { id: string }).id;
+    await t.server.collab.withDocument(wedding, (ydoc) => {
+      const doc = new WeddingDoc(ydoc);
+      doc.upsertVendor({ id: 'photo', name: 'Lens & Light', category: 'photographer' });
+      doc.upsertVendor({ id: 'flowers', name: 'Petal Co', category: 'florist' });
+    });
+    await t.server.people.addParticipant({ weddingId: wedding, role: 'vendor', vendorWorkspaceId: lens, vendorId: 'photo', createdBy: pat.person.id });
+    // The planner's own connection, bound for the florist's entry and failing: not the photographer's business.
+    const { token } = (await workspaceToken(pat, bloom)).body;
+    const conn = await api<ConnectionResult>(t, '/api/integrations/vendor/connect', token, { json: { workspaceId: bloom, system: 'preset', label: 'Florist sheet', configuration: { preset: 'honeybook', direction: 'inbound', timeZone: 'Europe/London', vendorId: 'flowers' } } });
+    expect(conn.status, JSON.stringify(conn.body)).toBe(201);
+    expect((await api(t, `/api/connections/${conn.body.connectionId}/bindings`, token, { json: { weddingId: wedding } })).status).toBe(201);
+    t.server.db.prepare("UPDATE connections SET status = 'error' WHERE id = ?").run(conn.body.connectionId);
+
+    const served = ((await (await alex.fetch(`/api/workspaces/${lens}/weddings`)).json()) as { weddings: Array<Record<string, unknown>> }).weddings;
+    expect(served).toEqual([expect.objectContaining({
+      weddingId: wedding, role: 'vendor', vendorId: 'photo', title: 'Ana & Ben', ownerWorkspace: { id: bloom, name: 'Bloom Planning' },
+      integrationHealth: { state: 'none', integrations: 0, words: 'Nothing connected' },
+    })]);
+    const own = ((await (await pat.fetch(`/api/workspaces/${bloom}/weddings`)).json()) as { weddings: Array<Record<string, unknown>> }).weddings;
+    expect(own[0]!.integrationHealth).toEqual({ state: 'failing', integrations: 1, words: 'Florist sheet not syncing: needs attention' });
+    const outsider = await alex.fetch(`/api/workspaces/${bloom}/weddings`);
+    expect(outsider.status).toBe(403);
+  });
 });
