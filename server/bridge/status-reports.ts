@@ -73,7 +73,7 @@ export class StatusReports {
     const rank = { healthy: 0, degraded: 1, failing: 2 } as const;
     const worst = shown.reduce((a, b) => (rank[b.health] > rank[a.health] ? b : a));
     const named = (h: IntegrationHealth['health']) => [...new Set(shown.filter((x) => x.health === h).map((x) => x.name))].join(', ');
-    const words = worst.health === 'healthy' ? `All ${shown.length} connected system${shown.length === 1 ? '' : 's'} working`
+    const words = worst.health === 'healthy' ? (shown.length === 1 ? '1 connected system working' : `All ${shown.length} connected systems working`)
       : worst.health === 'failing' ? `${named('failing')} not syncing: needs attention`
         : `${named('degraded')} syncing with problems`;
     return { state: worst.health, integrations: shown.length, words };
