@@ -246,7 +246,7 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
       signIn = mountSignIn(a, { config, db, people, sessions, keys: apiKeys, hocuspocus: collab.hocuspocus, logger, metrics, publicUrl, oidcProviders: () => oidcProviderList(config) });
       const peopleDeps = { people, sessions, open: collab.hocuspocus.documents, store: documents, mail: options.mail ?? signIn.smtp ?? consoleMailSender(logger.child({ component: 'mail' })), publicUrl, logger };
       // Before weddingRoutes: the session form of POST /api/weddings hands bearer requests on to it.
-      a.route('/api', workspaceRoutes({ ...peopleDeps, withDocument: (id, fn) => collab.withDocument(id, fn) }));
+      a.route('/api', workspaceRoutes({ ...peopleDeps, withDocument: (id, fn) => collab.withDocument(id, fn), weddingHealth: (id, vendorId) => bridge.weddingHealth(id, vendorId) }));
       a.route('/api', invitationRoutes({ ...peopleDeps, invitations: new InvitationStore(db), metrics, perIpPerMinute: config.RATE_LIMIT_INVITATIONS_PER_MIN }));
       a.route('/api', passkeyRoutes({ passkeys: new PasskeyStore(db), people, sessions, sealer: new CookieSealer(options.authSecret, 'webauthn challenge v1'), logger, publicUrl }));
       a.route('/api', createOidcRoutes({ config, authSecret: options.authSecret, fetch: options.oidcFetch, people, sessions, logger, publicUrl }));

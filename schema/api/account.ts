@@ -16,14 +16,17 @@ export const MeResponse = z.object({
 });
 export type MeResponse = z.infer<typeof MeResponse>;
 
-/** `POST /api/auth/token`: an access token for one wedding. */
-export const AccessTokenBody = z.object({ weddingId: z.string() });
+/** `POST /api/auth/token`: an access token for one wedding, or a workspace token for a member's scripts. */
+export const AccessTokenBody = z.union([z.object({ weddingId: z.string() }), z.object({ workspaceId: z.string() })]);
 export const AccessTokenResponse = z.object({
   token: z.string(),
   /** Seconds since the epoch (at most 15 minutes ahead). */
   expiresAt: z.number().int(),
   role: z.enum(ROLES),
   vendorId: z.string().optional(),
+  /** Workspace tokens: the workspace they act for, and the weddings they open (possibly none). */
+  workspaceId: z.string().optional(),
+  weddings: z.array(z.string()).optional(),
 });
 export type AccessTokenResponse = z.infer<typeof AccessTokenResponse>;
 
@@ -31,5 +34,5 @@ const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody };
 
 export const ACCOUNT_ROUTES: RouteContract[] = [
   { method: 'get', path: '/api/me', summary: 'The signed-in person, their workspaces and weddings', auth: 'session', responses: { 200: MeResponse, 401: ErrorBody } },
-  { method: 'post', path: '/api/auth/token', summary: 'A short-lived access token for one wedding (WebSocket and API)', auth: 'session', body: AccessTokenBody, responses: { 200: AccessTokenResponse, ...errors } },
+  { method: 'post', path: '/api/auth/token', summary: 'A short-lived access token for one wedding (WebSocket and API), or with `workspaceId` a workspace token for scripts', auth: 'session', body: AccessTokenBody, responses: { 200: AccessTokenResponse, ...errors } },
 ];

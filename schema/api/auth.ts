@@ -18,14 +18,20 @@ export const TokenClaims = z.object({
   sub: z.string().min(1).max(128),
   role: z.enum(ROLES),
   /** Wedding ids the holder may open; `["*"]` means every wedding (admins). */
-  weddings: z.array(WeddingScope).min(1).max(1000),
+  weddings: z.array(WeddingScope).max(1000),
   /** Display name for presence; defaults to `sub`. */
   name: z.string().max(100).optional(),
   /** For `vendor` tokens: the vendor id in the wedding documents. */
   vendorId: z.string().max(128).optional(),
   /** For tokens minted from a browser session: the session id; the token dies when the session is revoked. */
   sid: z.string().max(64).optional(),
-}).refine((c) => c.role === 'admin' || !c.weddings.includes('*'), { path: ['weddings'], message: '"*" (every wedding) is for admin tokens only' });
+  /**
+   * For workspace tokens (`POST /api/auth/token` with `workspaceId`): the one workspace whose
+   * routes (connections, unmatched queue) the token acts for. It may list no wedding at all.
+   */
+  wsp: z.string().min(1).max(64).optional(),
+}).refine((c) => c.weddings.length > 0 || c.wsp !== undefined, { path: ['weddings'], message: 'a token lists at least one wedding (only a workspace token may list none)' })
+  .refine((c) => c.role === 'admin' || !c.weddings.includes('*'), { path: ['weddings'], message: '"*" (every wedding) is for admin tokens only' });
 export type TokenClaims = z.infer<typeof TokenClaims>;
 
 /** True when the claims list `weddingId`; `*` opens every wedding for admins only (other roles' `*` opens nothing). */

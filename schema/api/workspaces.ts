@@ -9,6 +9,35 @@ export const WorkspaceCreateBody = z.object({ name: z.string().trim().min(1).max
 export const WorkspaceListResponse = z.object({ workspaces: z.array(WorkspaceMembership) });
 
 /**
+ * A wedding's next milestone (server/people/wedding-summary.ts): its next timeline event or its next
+ * outstanding payment due, whichever comes first. `date` (YYYY-MM-DD) and `time` (HH:MM) are wall
+ * clock in the wedding's zone; `at` is the event's start as stored (ISO 8601 with offset).
+ */
+export const WeddingMilestone = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('event'), title: z.string(), date: z.string(), time: z.string(), at: z.string() }),
+  z.object({
+    kind: z.literal('payment'), title: z.string(), date: z.string(), vendorName: z.string().nullable(),
+    /** Minor units of `currency` still to pay. */
+    outstanding: z.number().int(), currency: z.string(),
+  }),
+]);
+export type WeddingMilestone = z.infer<typeof WeddingMilestone>;
+
+export const WEDDING_HEALTH = ['none', 'healthy', 'degraded', 'failing'] as const;
+/**
+ * The worst health of a wedding's integrations that the workspace may see (all of them for its own
+ * weddings, its own vendor entry's for a wedding it serves as a vendor), in plain words. `none` when
+ * nothing is connected.
+ */
+export const WeddingIntegrationHealth = z.object({
+  state: z.enum(WEDDING_HEALTH),
+  /** How many integrations (bindings) it summarises. */
+  integrations: z.number().int(),
+  words: z.string(),
+});
+export type WeddingIntegrationHealth = z.infer<typeof WeddingIntegrationHealth>;
+
+/**
  * One wedding a workspace works on (`GET /api/workspaces/{id}/weddings`): its own weddings
  * (`planner`) and those it is bound to as a vendor, across planners (`vendor`, with the vendor entry).
  * `title` and `date` come from the wedding document's meta, when set.
@@ -19,6 +48,10 @@ export const WorkspaceWedding = z.object({
   vendorId: z.string().optional(),
   title: z.string().optional(),
   date: z.string().optional(),
+  /** The wedding's IANA time zone, when set: `nextMilestone` is in it. */
+  timezone: z.string().optional(),
+  nextMilestone: WeddingMilestone.nullable().optional(),
+  integrationHealth: WeddingIntegrationHealth.optional(),
   /** The workspace the wedding belongs to (the planner's), when it is not this one. */
   ownerWorkspace: z.object({ id: z.string(), name: z.string() }).optional(),
 });

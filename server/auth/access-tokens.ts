@@ -30,3 +30,32 @@ export async function mintAccessToken(deps: { tokens: TokenService; people: Peop
   }, ttlSeconds);
   return { token, expiresAt: Math.floor(Date.now() / 1000) + ttlSeconds, access };
 }
+
+export interface WorkspaceToken {
+  token: string;
+  /** Seconds since the epoch. */
+  expiresAt: number;
+  role: 'planner';
+  /** The weddings it opens: the workspace's own weddings the person plans (possibly none). */
+  weddings: string[];
+}
+
+/**
+ * Mints a short-lived workspace token (HS256 JWT with `wsp`, docs/auth.md "Workspace tokens") from a
+ * browser session, for a member's scripts: it acts for that one workspace (its connections and
+ * unmatched queue, workspace-access.ts) and opens, as a planner, the workspace's own weddings that the
+ * person plans at minting time; it may open none (a brand-new workspace, or one that only serves
+ * weddings as a vendor: each has its own vendor entry, so those take a wedding's token). Never wider
+ * than the person's own access. `sid` ties it to the session.
+ * Throws AuthError `workspace_forbidden` when the person is not a member.
+ */
+export async function mintWorkspaceToken(deps: { tokens: TokenService; people: PeopleStore }, person: Person, session: Session, workspaceId: string, ttlSeconds = ACCESS_TOKEN_TTL_S): Promise<WorkspaceToken> {
+  if (!(await deps.people.memberRole(workspaceId, person.id))) throw new AuthError('workspace_forbidden', `you are not a member of workspace ${workspaceId}`);
+  const role = 'planner';
+  const weddings: string[] = [];
+  for (const w of await deps.people.weddingsOfWorkspace(workspaceId)) {
+    if (w.role === 'planner' && (await deps.people.accessFor(person.id, w.weddingId))?.role === 'planner') weddings.push(w.weddingId);
+  }
+  const token = await deps.tokens.sign({ sub: person.id, name: person.name.slice(0, 100), role, weddings: weddings.slice(0, 1000), sid: session.id, wsp: workspaceId }, ttlSeconds);
+  return { token, expiresAt: Math.floor(Date.now() / 1000) + ttlSeconds, role, weddings: weddings.slice(0, 1000) };
+}

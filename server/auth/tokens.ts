@@ -32,7 +32,7 @@ export function createTokenService(secret: string, options: TokenServiceOptions 
   return {
     async sign(claims, ttlSeconds) {
       const valid = TokenClaims.parse(claims);
-      return new SignJWT({ role: valid.role, weddings: valid.weddings, ...(valid.name ? { name: valid.name } : {}), ...(valid.vendorId ? { vendorId: valid.vendorId } : {}), ...(valid.sid ? { sid: valid.sid } : {}) })
+      return new SignJWT({ role: valid.role, weddings: valid.weddings, ...(valid.name ? { name: valid.name } : {}), ...(valid.vendorId ? { vendorId: valid.vendorId } : {}), ...(valid.sid ? { sid: valid.sid } : {}), ...(valid.wsp ? { wsp: valid.wsp } : {}) })
         .setProtectedHeader({ alg: ALG, typ: 'JWT' })
         .setSubject(valid.sub)
         .setIssuer(ISSUER)

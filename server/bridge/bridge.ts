@@ -41,6 +41,7 @@ import { actsForWorkspace } from './workspace-access.ts';
 import { markNeedsAttention } from './connection-attention.ts';
 import { SyncRequests } from './sync-requests.ts';
 import { StatusReports } from './status-reports.ts';
+import type { WeddingIntegrationHealth } from '../../schema/api/workspaces.ts';
 import { resolveConflict } from './conflict-resolution.ts';
 import { bindBridgeMetrics } from './bridge-metrics.ts';
 
@@ -387,6 +388,11 @@ export class Bridge {
   }
 
   // ── status, conflicts, audit, outbox ────────────────────────────────────────────────────────
+  /** The worst health of a wedding's bindings (all, or one vendor entry's), for the workspace home (status-reports.ts). */
+  weddingHealth(weddingId: string, vendorId: string | null): WeddingIntegrationHealth {
+    return this.reports.weddingHealth(weddingId, vendorId);
+  }
+
   /** GET /api/integrations/status/:weddingId (status-reports.ts). */
   status(p: Principal, weddingId: string): Promise<StatusBody> {
     return this.reports.status(p, weddingId);

@@ -1,6 +1,8 @@
 import type * as Y from 'yjs';
 import { WeddingDoc, type ConnectionSummary, type IntegrationHealth, type StatusBody } from '../../schema/index.ts';
+import type { WeddingIntegrationHealth } from '../../schema/api/workspaces.ts';
 import type { Principal } from '../auth/tokens.ts';
+import { adaptersUsed, catalog } from '../../adapters/catalog.ts';
 import type { AuditLog } from './audit-log.ts';
 import type { Connection } from './connection-store.ts';
 import type { ConnectionRuntime } from './connection-runtime.ts';
@@ -9,7 +11,7 @@ import { bindingSummary } from './connections-service.ts';
 import type { InboxStore } from './inbox-store.ts';
 import { assertRead, visible } from './integration-access.ts';
 import type { IntegrationRegistry } from './integration-registry.ts';
-import type { IntegrationStore } from './integration-store.ts';
+import type { Integration, IntegrationStore } from './integration-store.ts';
 import type { OutboxStore } from './outbox-store.ts';
 import type { OutboxWorker } from './outbox-worker.ts';
 import type { UnmatchedStore } from './unmatched-store.ts';
@@ -38,19 +40,7 @@ export class StatusReports {
     assertRead(p, weddingId);
     const now = this.ctx.now();
     const integrations = this.ctx.store.listForWedding(weddingId).filter((i) => visible(p, i));
-    const integrationStatus: IntegrationHealth[] = integrations.map((i) => {
-      const errorRate = this.ctx.audit.pushErrorRate(i.id);
-      const outbox = this.ctx.outbox.countsFor(i.id, now);
-      const inbox = this.ctx.inbox.countsFor(i.id);
-      const breaker = this.ctx.outboxWorker.breakerFor(i.id)?.state.state ?? i.breakerState;
-      const health: IntegrationHealth['health'] = i.status !== 'active' || i.connection.status !== 'active' || breaker === 'open' || errorRate >= 0.5 ? 'failing'
-        : breaker === 'half_open' || errorRate > 0 || outbox.dead > 0 || inbox.parked > 0 ? 'degraded' : 'healthy';
-      return {
-        integrationId: i.id, system: i.system, category: i.category, status: i.status, health, breaker,
-        lastSync: i.lastSyncAt, lastSuccess: i.lastSuccessAt, lastError: i.lastError && i.lastErrorAt ? { at: i.lastErrorAt, message: i.lastError } : null,
-        errorRate, outbox, inbox,
-      };
-    });
+    const integrationStatus: IntegrationHealth[] = integrations.map((i) => this.healthOf(i, now));
     const activeFlows = integrations.flatMap((i) => {
       const live = this.ctx.registry.get(i.id);
       const entities = (live ? Object.keys(live.adapter.fields) : []) as StatusBody['activeFlows'][number]['entities'];
@@ -68,6 +58,39 @@ export class StatusReports {
     const extra: Record<string, unknown> = {};
     for (const [name, section] of this.ctx.statusSections) extra[name] = await section(p, weddingId);
     return { weddingId, integrationStatus, activeFlows, conflicts, lastSync, ...extra };
+  }
+
+  /**
+   * The worst health of a wedding's bindings, all of them or those of one vendor entry, in plain
+   * words for the workspace home (GET /api/workspaces/{id}/weddings). The reader's rights are the
+   * caller's to check: this names systems and counts, never configuration or errors' text.
+   */
+  weddingHealth(weddingId: string, vendorId: string | null): WeddingIntegrationHealth {
+    const now = this.ctx.now();
+    const shown = this.ctx.store.listForWedding(weddingId).filter((i) => vendorId === null || i.vendorId === vendorId)
+      .map((i) => ({ health: this.healthOf(i, now).health, name: i.connection.label || systemName(i.system) }));
+    if (shown.length === 0) return { state: 'none', integrations: 0, words: 'Nothing connected' };
+    const rank = { healthy: 0, degraded: 1, failing: 2 } as const;
+    const worst = shown.reduce((a, b) => (rank[b.health] > rank[a.health] ? b : a));
+    const named = (h: IntegrationHealth['health']) => [...new Set(shown.filter((x) => x.health === h).map((x) => x.name))].join(', ');
+    const words = worst.health === 'healthy' ? (shown.length === 1 ? '1 connected system working' : `All ${shown.length} connected systems working`)
+      : worst.health === 'failing' ? `${named('failing')} not syncing: needs attention`
+        : `${named('degraded')} syncing with problems`;
+    return { state: worst.health, integrations: shown.length, words };
+  }
+
+  private healthOf(i: Integration, now: number): IntegrationHealth {
+    const errorRate = this.ctx.audit.pushErrorRate(i.id);
+    const outbox = this.ctx.outbox.countsFor(i.id, now);
+    const inbox = this.ctx.inbox.countsFor(i.id);
+    const breaker = this.ctx.outboxWorker.breakerFor(i.id)?.state.state ?? i.breakerState;
+    const health: IntegrationHealth['health'] = i.status !== 'active' || i.connection.status !== 'active' || breaker === 'open' || errorRate >= 0.5 ? 'failing'
+      : breaker === 'half_open' || errorRate > 0 || outbox.dead > 0 || inbox.parked > 0 ? 'degraded' : 'healthy';
+    return {
+      integrationId: i.id, system: i.system, category: i.category, status: i.status, health, breaker,
+      lastSync: i.lastSyncAt, lastSuccess: i.lastSuccessAt, lastError: i.lastError && i.lastErrorAt ? { at: i.lastErrorAt, message: i.lastError } : null,
+      errorRate, outbox, inbox,
+    };
   }
 
   async connectionSummary(c: Connection): Promise<ConnectionSummary> {
@@ -90,4 +113,10 @@ export class StatusReports {
       outbox, inbox, unmatchedOpen: this.ctx.unmatched.openCount(c.id), lastError: errors[0] ?? null, lastSync: syncs.pop() ?? null,
     });
   }
+}
+
+/** A system as people name it (the catalogue's name: "Google Calendar"), else its id. */
+function systemName(system: string): string {
+  const all = catalog();
+  return (all.find((e) => e.id === system) ?? (system === 'preset' ? undefined : all.find((e) => adaptersUsed(e).includes(system))))?.name ?? system;
 }

@@ -10,6 +10,8 @@ export async function actsForWorkspace(
   db: Db, people: { memberRole(workspaceId: string, personId: string): Promise<string | null> } | undefined, p: Principal, workspaceId: string,
 ): Promise<boolean> {
   if (p.role === 'admin' && p.weddings.includes('*')) return true;
+  // A workspace token acts for its one workspace only, whatever else its person belongs to.
+  if (p.wsp !== undefined && p.wsp !== workspaceId) return false;
   if (p.apiKeyId) {
     const owner = db.prepare('SELECT workspace_id FROM api_keys WHERE id = ?').pluck().get(p.apiKeyId) as string | undefined;
     return owner === workspaceId && (p.role === 'planner' || p.role === 'admin');

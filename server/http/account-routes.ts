@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { WEDDING_ID_PATTERN } from '../../schema/document/names.ts';
-import { mintAccessToken } from '../auth/access-tokens.ts';
+import { mintAccessToken, mintWorkspaceToken } from '../auth/access-tokens.ts';
 import type { TokenService } from '../auth/tokens.ts';
 import type { PeopleStore } from '../people/people-store.ts';
 import type { SessionStore } from '../people/session-store.ts';
@@ -18,7 +18,10 @@ export interface AccountDeps {
   peek?: (weddingId: string) => { title?: string; date?: string } | null;
 }
 
-const TokenRequest = z.object({ weddingId: z.string().regex(WEDDING_ID_PATTERN) }).strict();
+const TokenRequest = z.union([
+  z.object({ weddingId: z.string().regex(WEDDING_ID_PATTERN) }).strict(),
+  z.object({ workspaceId: z.string().min(1).max(64) }).strict(),
+]);
 
 /**
  * The signed-in person's own routes (session cookie; writes need X-CSRF-Token):
@@ -26,7 +29,9 @@ const TokenRequest = z.object({ weddingId: z.string().regex(WEDDING_ID_PATTERN) 
  *   and the session's CSRF token (the app keeps it in memory, never in storage);
  * - `POST /api/auth/token` `{ weddingId }`: a short-lived access token (≤ 15 min, docs/auth.md)
  *   for that wedding's WebSocket and API, with the role the person has there; 403
- *   `wedding_forbidden` when they take no part in it. The app and SDK call it again before expiry.
+ *   `wedding_forbidden` when they take no part in it. The app and SDK call it again before expiry;
+ * - `POST /api/auth/token` `{ workspaceId }`: a workspace token (mintWorkspaceToken) for a member's
+ *   scripts, even before the workspace has a wedding; 403 `workspace_forbidden` for non-members.
  */
 export function accountRoutes(deps: AccountDeps): Hono<SessionEnv> {
   const app = new Hono<SessionEnv>();
@@ -43,7 +48,12 @@ export function accountRoutes(deps: AccountDeps): Hono<SessionEnv> {
   });
 
   app.post('/auth/token', session, async (c) => {
-    const { weddingId } = await readJson(c, TokenRequest);
+    const body = await readJson(c, TokenRequest);
+    if ('workspaceId' in body) {
+      const minted = await mintWorkspaceToken(deps, c.get('person'), c.get('session'), body.workspaceId, deps.accessTokenTtlS);
+      return c.json({ token: minted.token, expiresAt: minted.expiresAt, role: minted.role, workspaceId: body.workspaceId, weddings: minted.weddings });
+    }
+    const { weddingId } = body;
     const minted = await mintAccessToken(deps, c.get('person'), c.get('session'), weddingId, deps.accessTokenTtlS);
     return c.json({ token: minted.token, expiresAt: minted.expiresAt, role: minted.access.role, ...(minted.access.vendorId ? { vendorId: minted.access.vendorId } : {}) });
   });

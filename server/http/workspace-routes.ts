@@ -5,7 +5,7 @@ import type * as Y from 'yjs';
 import { WeddingDoc, clientOrigin } from '../../schema/index.ts';
 import type { z } from 'zod';
 import {
-  WorkspaceCreateBody, WorkspaceMemberAddBody, WorkspaceWeddingCreateBody, type WorkspaceWedding, type WorkspaceWeddingCreateResponse,
+  WorkspaceCreateBody, WorkspaceMemberAddBody, WorkspaceWeddingCreateBody, type WeddingIntegrationHealth, type WorkspaceWedding, type WorkspaceWeddingCreateResponse,
 } from '../../schema/api/workspaces.ts';
 import { AuthError } from '../auth/auth-error.ts';
 import type { Logger } from '../logger.ts';
@@ -13,6 +13,7 @@ import type { MailSender } from '../people/mail.ts';
 import { PeopleConflictError, type PeopleStore } from '../people/people-store.ts';
 import type { SessionStore } from '../people/session-store.ts';
 import { peekWedding, type OpenDocuments } from '../people/wedding-peek.ts';
+import { nextMilestone } from '../people/wedding-summary.ts';
 import type { DocumentStore } from '../storage/document-store.ts';
 import { readJson } from './body.ts';
 import { HttpError } from './http-error.ts';
@@ -30,6 +31,13 @@ export interface WorkspaceRoutesDeps {
   mail: MailSender;
   publicUrl(): string;
   logger: Logger;
+  /**
+   * The worst health of a wedding's integrations: all of them, or those bound to one vendor entry
+   * (Bridge.weddingHealth). Absent: the list carries no `integrationHealth`.
+   */
+  weddingHealth?(weddingId: string, vendorId: string | null): WeddingIntegrationHealth;
+  /** ms since the epoch, for the next milestone. @default Date.now */
+  now?(): number;
 }
 
 /**
@@ -38,7 +46,9 @@ export interface WorkspaceRoutesDeps {
  * - `POST /api/workspaces` `{name, kind}` → 201 workspace, the caller its owner; `GET /api/workspaces` → the caller's.
  * - `GET /api/workspaces/{id}/weddings` (members): every wedding the workspace works on — its own
  *   (`planner`) and, for a vendor's workspace, those it is bound to across planners (`vendor`) —
- *   with title and date read from each document without opening it (peekWedding).
+ *   with title, date and time zone read from each document without opening it (peekWedding), its
+ *   next milestone (wedding-summary.ts) and the worst health of its integrations in plain words
+ *   (its own vendor entry's only, for a wedding the workspace serves as a vendor).
  * - `GET|POST /api/workspaces/{id}/members`, `DELETE /api/workspaces/{id}/members/{personId}`:
  *   members list; owners add by e-mail (an unknown address gets an account and an e-mail) and
  *   remove (anyone may remove themselves); the last owner cannot leave (409 `last_owner`).
@@ -55,13 +65,17 @@ export function workspaceRoutes(deps: WorkspaceRoutesDeps): Hono<SessionEnv> {
 
   app.get('/workspaces', session, async (c) => c.json({ workspaces: await deps.people.membershipsOf(c.get('person').id) }));
 
+  const now = deps.now ?? Date.now;
+
   app.get('/workspaces/:id/weddings', session, async (c) => {
     const workspaceId = c.req.param('id');
     await assertMember(deps.people, c.get('person').id, workspaceId);
     const names = new Map<string, string>();
     const weddings: z.infer<typeof WorkspaceWedding>[] = [];
     for (const w of await deps.people.weddingsOfWorkspace(workspaceId)) {
-      const meta = peekWedding(deps, w.weddingId, (doc) => doc.getMeta());
+      const { meta, milestone } = peekWedding(deps, w.weddingId, (doc) => ({ meta: doc.getMeta(), milestone: nextMilestone(doc, now()) }));
+      // A vendor's workspace sees only its own vendor entry's integrations, as its vendor token would.
+      const health = deps.weddingHealth?.(w.weddingId, w.role === 'vendor' ? (w.vendorId ?? '') : null);
       let ownerWorkspace: { id: string; name: string } | undefined;
       if (w.ownerWorkspaceId && w.ownerWorkspaceId !== workspaceId) {
         if (!names.has(w.ownerWorkspaceId)) names.set(w.ownerWorkspaceId, (await deps.people.getWorkspace(w.ownerWorkspaceId))?.name ?? '');
@@ -70,6 +84,8 @@ export function workspaceRoutes(deps: WorkspaceRoutesDeps): Hono<SessionEnv> {
       weddings.push({
         weddingId: w.weddingId, role: w.role, ...(w.vendorId ? { vendorId: w.vendorId } : {}),
         ...(typeof meta.title === 'string' ? { title: meta.title } : {}), ...(typeof meta.date === 'string' ? { date: meta.date } : {}),
+        ...(typeof meta.timezone === 'string' ? { timezone: meta.timezone } : {}),
+        nextMilestone: milestone, ...(health ? { integrationHealth: health } : {}),
         ...(ownerWorkspace ? { ownerWorkspace } : {}),
       });
     }

@@ -42,8 +42,8 @@ describe('workspaces and creating weddings with a session', () => {
 
     const list = (await (await ana.fetch(`/api/workspaces/${bloom}/weddings`)).json()) as { weddings: Json[] };
     expect(list.weddings).toEqual(expect.arrayContaining([
-      { weddingId: created.id, role: 'planner', title: 'Ava & Sam', date: '2027-06-12' },
-      { weddingId: second.id, role: 'planner', title: 'Lee & Kim' },
+      { weddingId: created.id, role: 'planner', title: 'Ava & Sam', date: '2027-06-12', timezone: 'Europe/London', nextMilestone: null, integrationHealth: { state: 'none', integrations: 0, words: 'Nothing connected' } },
+      { weddingId: second.id, role: 'planner', title: 'Lee & Kim', timezone: 'America/New_York', nextMilestone: null, integrationHealth: { state: 'none', integrations: 0, words: 'Nothing connected' } },
     ]));
     expect(list.weddings).toHaveLength(2);
 
@@ -155,8 +155,8 @@ describe('workspaces and creating weddings with a session', () => {
     expect(res.status).toBe(200);
     const { weddings } = (await res.json()) as { weddings: Json[] };
     expect(weddings).toEqual([
-      { weddingId: w1.id, role: 'vendor', vendorId: 'photo', title: 'Ava & Sam', date: '2027-06-12', ownerWorkspace: { id: bloom, name: 'Bloom Planning' } },
-      { weddingId: w2.id, role: 'vendor', vendorId: 'lens', title: 'Noor & Eli', date: '2027-09-01', ownerWorkspace: { id: ivory, name: 'Ivory Events' } },
+      { weddingId: w1.id, role: 'vendor', vendorId: 'photo', title: 'Ava & Sam', date: '2027-06-12', timezone: 'Europe/London', nextMilestone: null, integrationHealth: { state: 'none', integrations: 0, words: 'Nothing connected' }, ownerWorkspace: { id: bloom, name: 'Bloom Planning' } },
+      { weddingId: w2.id, role: 'vendor', vendorId: 'lens', title: 'Noor & Eli', date: '2027-09-01', timezone: 'Europe/Paris', nextMilestone: null, integrationHealth: { state: 'none', integrations: 0, words: 'Nothing connected' }, ownerWorkspace: { id: ivory, name: 'Ivory Events' } },
     ].sort((a, b) => (a.weddingId < b.weddingId ? -1 : 1)));
   });
 });

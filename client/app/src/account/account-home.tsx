@@ -6,6 +6,7 @@ import { humanize } from '../ui/labels.ts';
 import { longDate } from '../timeline/zoned-time.ts';
 import { fetchWorkspaceWeddings, type MeResponse, type WorkspaceWedding } from './account-api.ts';
 import { CreateAccountWedding } from './create-account-wedding.tsx';
+import { WeddingSummary } from './wedding-summary.tsx';
 
 interface Props {
   me: MeResponse;
@@ -17,12 +18,13 @@ interface Props {
 interface Group {
   key: string;
   heading: string;
-  weddings: { access: WeddingAccess; title?: string | null; date?: string | null }[];
+  weddings: { access: WeddingAccess; title?: string | null; date?: string | null; summary?: WorkspaceWedding }[];
 }
 
 /**
  * The signed-in person's weddings (GET /api/me), grouped by workspace, with their role in each;
- * titles and dates come from GET /api/workspaces/{id}/weddings where the server has it. Weddings
+ * titles, dates, next milestones and integration health come from GET /api/workspaces/{id}/weddings
+ * where the server has it (its own weddings and those it serves as a vendor). Weddings
  * they take part in outside their workspaces (a couple, a vendor by share link) are listed as
  * "Shared with you".
  */
@@ -51,13 +53,15 @@ export function AccountHome({ me, navigate, reload }: Props) {
         <section key={g.key} aria-labelledby={`group-${g.key}`}>
           <h2 id={`group-${g.key}`}>{g.heading}</h2>
           <ul class="wedding-list">
-            {g.weddings.map(({ access, title, date }) => {
+            {g.weddings.map(({ access, title, date, summary }) => {
               const route: Route = { name: 'wedding', weddingId: access.weddingId, view: 'timeline' };
               return (
                 <li key={access.weddingId}>
                   <a href={`/w/${access.weddingId}/timeline`} onClick={linkHandler(navigate, route)}>{title || access.weddingId}</a>
                   {date && <span class="muted"> · {longDate(date)}</span>}
                   {' '}<span class="tag">{humanize(access.role)}</span>
+                  {summary?.ownerWorkspace && <span class="muted"> · for {summary.ownerWorkspace.name}</span>}
+                  <WeddingSummary summary={summary} />
                 </li>
               );
             })}
@@ -90,7 +94,7 @@ function groupWeddings(me: MeResponse, details: Map<string, WorkspaceWedding[]>)
       const access = byId.get(w.weddingId);
       if (!access || placed.has(w.weddingId)) return [];
       placed.add(w.weddingId);
-      return [{ access, title: w.title, date: w.date }];
+      return [{ access, title: w.title, date: w.date, summary: w }];
     });
     if (weddings.length > 0) groups.push({ key: workspace.id, heading: workspace.name, weddings });
   }

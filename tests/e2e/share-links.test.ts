@@ -1,0 +1,106 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { signedIn, workspaceWith } from '../helpers/people.ts';
+import { waitFor } from '../helpers/wait.ts';
+import { seriousAxeViolations } from './support/axe.ts';
+import { launchBrowser, openTab, screenshotsAtBothWidths } from './support/browser.ts';
+import { plannerBuild } from './support/planner-build.ts';
+import { closeAfterTest, startPlannerServer } from './support/planner-server.ts';
+import { seedWedding } from './support/seed.ts';
+import { eventTitles, waitSyncState } from './support/timeline-page.ts';
+
+let browser: Browser;
+let dist: string;
+
+beforeAll(async () => {
+  [dist, browser] = await Promise.all([plannerBuild(), launchBrowser()]);
+}, 120_000);
+
+const appErrors = (errors: string[]) => errors.filter((e) => !e.includes('Failed to load resource'));
+
+/** Creates a share link in the open Share dialog and returns its URL (the newest link shown). */
+async function createLink(page: Page, role: string, previous: string[], vendor?: string): Promise<string> {
+  const dialog = page.getByRole('dialog');
+  const form = dialog.locator('form', { has: page.getByRole('heading', { name: 'Create a share link' }) });
+  await form.getByLabel('Role').selectOption(role);
+  if (vendor) await form.getByLabel('Vendor').selectOption({ label: vendor });
+  await form.getByRole('button', { name: 'Create link' }).click();
+  return waitFor(async () => {
+    const value = await dialog.getByLabel(/^Share link/).inputValue().catch(() => '');
+    return value && !previous.includes(value) ? value : '';
+  }, `the ${role} link`);
+}
+
+describe('share links: each role lands in the wedding with its own rights', () => {
+  it('a vendor link bound to a vendor entry and a viewer link are accepted by name in other browsers, each landing with its role; the list shows their use; a revoked link is refused', async () => {
+    const t = await startPlannerServer(dist);
+    const alex = await signedIn(t, 'alex@studio.example', 'Alex Morgan');
+    await workspaceWith(t, alex, 'Morgan Studio', ['w1']);
+    await seedWedding(await t.connect('w1', await t.token('planner', ['w1'], { sub: 'seed' })));
+    const { context, page, errors } = await openTab(browser, { bypassCSP: true });
+    closeAfterTest(context);
+    const [name, value] = alex.cookie.split('=') as [string, string];
+    await context.addCookies([{ name, value, url: t.httpUrl, httpOnly: true, sameSite: 'Lax' }]);
+    await page.goto(`${t.httpUrl}/w/w1/timeline`);
+    await waitSyncState(page, 'online');
+
+    await page.getByRole('button', { name: 'Share' }).click();
+    const dialog = page.getByRole('dialog');
+    const vendorUrl = await createLink(page, 'vendor', [], 'Lens & Light');
+    const viewerUrl = await createLink(page, 'viewer', [vendorUrl]);
+    const spareUrl = await createLink(page, 'couple', [vendorUrl, viewerUrl]);
+    await waitFor(() => dialog.getByRole('cell', { name: 'vendor (Lens & Light)', exact: true }).isVisible(), 'the vendor link listed with its vendor');
+    const { phoneOverflowPx } = await screenshotsAtBothWidths(page, 'share-links');
+    expect(phoneOverflowPx).toBe(0);
+    expect(await seriousAxeViolations(page)).toEqual([]);
+    await dialog.getByRole('button', { name: 'Revoke the couple link' }).click();
+    await waitFor(() => dialog.getByRole('cell', { name: 'Revoked' }).isVisible(), 'the couple link revoked');
+    await dialog.getByRole('button', { name: 'Close' }).click();
+
+    const join = async (url: string, who: string, heading: RegExp) => {
+      const tab = await openTab(browser, { bypassCSP: true });
+      closeAfterTest(tab.context);
+      await tab.page.goto(new URL(new URL(url).pathname, t.httpUrl).toString());
+      await waitFor(() => tab.page.getByRole('heading', { name: 'You are invited to “Ada & Grace”' }).isVisible(), `the invitation for ${who}`);
+      expect(await tab.page.locator('main').textContent()).toMatch(heading);
+      // Keyboard: type the name and press Enter in the field.
+      await tab.page.getByLabel('Your name').focus();
+      await tab.page.keyboard.type(who);
+      await tab.page.keyboard.press('Enter');
+      await waitSyncState(tab.page, 'online');
+      expect(new URL(tab.page.url()).pathname).toBe('/w/w1/timeline');
+      return tab;
+    };
+
+    const vendor = await join(vendorUrl, 'Jo Lens', /as .*Lens & Light/);
+    await waitFor(async () => (await eventTitles(vendor.page)).length > 0, 'the vendor’s timeline');
+    expect(await vendor.page.getByRole('button', { name: 'Share' }).count()).toBe(0);
+    const viewer = await join(viewerUrl, 'Vi Guest', /as a viewer|as viewer|viewer/i);
+    await waitFor(async () => (await eventTitles(viewer.page)).includes('Ceremony'), 'the viewer’s timeline');
+    await waitFor(() => viewer.page.getByText('View only.').isVisible(), 'the viewer’s read-only explanation');
+    expect(await viewer.page.getByRole('button', { name: 'Add event' }).isDisabled()).toBe(true);
+
+    // The server holds each with their role; the vendor bound to the vendor entry the link named.
+    const rows = t.server.db.prepare(`SELECT p.name AS name, x.role AS role, x.vendor_id AS vendorId FROM participants x JOIN people p ON p.id = x.person_id
+      WHERE x.wedding_id = 'w1' ORDER BY p.name`).all();
+    expect(rows).toEqual([{ name: 'Jo Lens', role: 'vendor', vendorId: 'ven_photo' }, { name: 'Vi Guest', role: 'viewer', vendorId: null }]);
+    // The planner sees them arrive with their roles.
+    await waitFor(async () => {
+      const present = (await page.locator('.presence').textContent()) ?? '';
+      return present.includes('Jo Lens (vendor)') && present.includes('Vi Guest (viewer)');
+    }, 'both present with their roles');
+
+    // The list counts each use; the revoked link opens nothing.
+    await page.getByRole('button', { name: 'Share' }).click();
+    await waitFor(async () => (await dialog.getByRole('cell', { name: '1 of 25' }).count()) === 2, 'each link’s use counted');
+    const late = await openTab(browser, { bypassCSP: true });
+    closeAfterTest(late.context);
+    await late.page.goto(new URL(new URL(spareUrl).pathname, t.httpUrl).toString());
+    await waitFor(() => late.page.getByRole('alert').isVisible(), 'the revoked link refused');
+    expect(await late.page.getByRole('alert').textContent()).toContain('This invitation is not valid any more');
+
+    expect(appErrors(errors)).toEqual([]);
+    expect(appErrors(vendor.errors)).toEqual([]);
+    expect(appErrors(viewer.errors)).toEqual([]);
+  }, 120_000);
+});
