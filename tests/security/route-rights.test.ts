@@ -107,6 +107,9 @@ const WALK: Record<string, Walk> = {
   // on a contact that does not exist (404), so the walk's own data stays.
   'GET /api/people/{id}/export': { allowed: WRITERS, request: () => ({ path: '/api/people/vendor:w1:photo/export' }) },
   'POST /api/people/{id}/erase': { allowed: WRITERS, request: () => ({ path: '/api/people/contact:w1:guest-missing/erase' }) },
+  // Vendors are edited by planners only (a vendor writes its own record's fields through the document, never a merge or removal).
+  'POST /api/weddings/{weddingId}/vendors/merge': { allowed: WRITERS, request: () => ({ path: '/api/weddings/w1/vendors/merge', body: { keepId: 'photo', removeId: 'ven_missing' } }) },
+  'DELETE /api/weddings/{weddingId}/vendors/{vendorId}': { allowed: WRITERS, request: () => ({ path: '/api/weddings/w1/vendors/ven_missing' }) },
   'POST /api/weddings/{weddingId}/payments/{paymentId}/transactions': { allowed: WRITERS, request: () => ({ path: '/api/weddings/w1/payments/pay_missing/transactions', body: { type: 'payment', amount: 100, currency: 'GBP' } }) },
 };
 
