@@ -2,6 +2,7 @@ import type { ComponentChildren } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { clientOrigin, type WeddingConnection } from '../../../sdk/index.ts';
 import { SnapshotsView } from '../admin/snapshots-view.tsx';
+import { BudgetView } from '../budget/budget-view.tsx';
 import { ConflictsView } from '../conflicts/conflicts-view.tsx';
 import { IntegrationsView } from '../integrations/integrations-view.tsx';
 import { PresenceBar } from '../presence/presence-bar.tsx';
@@ -36,9 +37,11 @@ interface Props {
 
 const READ_ONLY_NOTE = 'read-only-note';
 
-const TABS: { view: View; label: string; adminOnly?: boolean }[] = [
+const TABS: { view: View; label: string; adminOnly?: boolean; hiddenFrom?: readonly string[] }[] = [
   { view: 'timeline', label: 'Timeline' },
   { view: 'vendors', label: 'Vendors' },
+  // The budget API is closed to viewers (docs/audiences.md); a vendor is answered its own payments.
+  { view: 'budget', label: 'Budget', hiddenFrom: ['viewer'] },
   { view: 'conflicts', label: 'Conflicts' },
   { view: 'integrations', label: 'Integrations' },
   { view: 'admin', label: 'Snapshots', adminOnly: true },
@@ -73,7 +76,8 @@ export function WeddingView(props: Props) {
 
   useEffect(() => { document.title = `${title} · WedSync planner`; }, [title]);
 
-  const tabs = TABS.filter((t) => !t.adminOnly || isAdmin);
+  const tabs = TABS.filter((t) => (!t.adminOnly || isAdmin) && !t.hiddenFrom?.includes(session.claims.role));
+  const tokenSource = useMemo(() => session.refresh ?? (() => Promise.resolve(session.token)), [session]);
   const current = tabs.some((t) => t.view === view) ? view : 'timeline';
 
   return (
@@ -121,7 +125,8 @@ export function WeddingView(props: Props) {
             ) : <MissingTimeZone zone={meta.timezone} readOnly={readOnly} />}
           </>
         )}
-        {current === 'vendors' && <VendorsView doc={doc} version={version} readOnly={readOnly} origin={origin} perform={undo.perform} />}
+        {current === 'vendors' && <VendorsView doc={doc} version={version} readOnly={readOnly} origin={origin} perform={undo.perform} weddingId={connection.weddingId} token={tokenSource} />}
+        {current === 'budget' && <BudgetView doc={doc} version={version} weddingId={connection.weddingId} timeZone={timeZone} token={tokenSource} canManage={!readOnly} />}
         {current === 'conflicts' && <ConflictsView doc={doc} version={version} timeZone={timeZone ?? 'UTC'} weddingId={connection.weddingId} token={session.token} readOnly={readOnly} readOnlyNoteId={READ_ONLY_NOTE} />}
         {current === 'integrations' && <IntegrationsView weddingId={connection.weddingId} token={session.token} account={session.csrf !== undefined} navigate={props.navigate} />}
         {current === 'admin' && isAdmin && <SnapshotsView weddingId={connection.weddingId} token={session.token} timeZone={timeZone ?? 'UTC'} />}
