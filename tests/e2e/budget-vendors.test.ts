@@ -162,4 +162,44 @@ describe('planner app: budget and vendors', () => {
     expect(await row(page, 'evt_ceremony').textContent()).not.toContain('Petal Co');
     expect(errors.filter((e) => !e.includes('Failed to load resource'))).toEqual([]);
   });
+
+  it('answers each role its own budget: the couple every payment, a vendor only its own, a viewer no Budget tab; none of them edits', async () => {
+    const t = await startPlannerServer(dist);
+    await seedBudgetWedding(t);
+    const open = async (token: string) => {
+      const tab = await openTab(browser, { bypassCSP: true });
+      closeAfterTest(tab.context);
+      await tab.page.goto(t.signInUrl(token, `/w/${W}/budget`));
+      await waitSyncState(tab.page, 'online');
+      return tab;
+    };
+    const sections = (page: Page) => page.locator('section.budget-vendor h3').allTextContents();
+
+    const vendor = await open(await t.token('vendor', [W], { sub: 'petal', name: 'Petal Co', vendorId: 'ven_flowers' }));
+    await waitFor(() => vendor.page.locator('table.budget-totals').isVisible(), 'the vendor’s budget');
+    expect(await sections(vendor.page)).toEqual(['Petal Co']);
+    expect(await vendor.page.locator('table.budget-totals tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-currency')))).toEqual(['EUR']);
+    expect(await vendor.page.getByRole('link', { name: 'Pay the deposit for Petal Co (opens the payment page)' }).isVisible()).toBe(true);
+    expect(await vendor.page.getByRole('button', { name: /Record payment/ }).count()).toBe(0);
+    expect(await vendor.page.getByRole('heading', { name: 'Create a payment plan' }).count()).toBe(0);
+    expect(await seriousAxeViolations(vendor.page)).toEqual([]);
+    expect((await screenshotsAtBothWidths(vendor.page, 'budget-vendor-own')).phoneOverflowPx).toBe(0);
+    // Nobody but planners edits vendors: no edit, status, merge or remove controls for the vendor itself.
+    await vendor.page.getByRole('link', { name: 'Vendors' }).click();
+    await waitFor(() => vendor.page.locator('table.vendors').isVisible(), 'the vendors list');
+    expect(await vendor.page.getByRole('button', { name: /^(Edit|Remove|Mark) / }).count()).toBe(0);
+    expect(await vendor.page.getByRole('heading', { name: 'Merge duplicate vendors' }).count()).toBe(0);
+
+    const couple = await open(await t.token('couple', [W], { sub: 'ada', name: 'Ada' }));
+    await waitFor(() => couple.page.locator('table.budget-totals').isVisible(), 'the couple’s budget');
+    expect(await sections(couple.page)).toEqual(['Lens and Light', 'Petal Co']);
+    expect(await couple.page.locator('tr[data-payment-id="ven_flowers-deposit"] .tag').textContent()).toBe('Overdue');
+    expect(await couple.page.getByRole('heading', { name: 'Create a payment plan' }).count()).toBe(0);
+    expect(await seriousAxeViolations(couple.page)).toEqual([]);
+
+    const viewer = await open(await t.token('viewer', [W], { sub: 'guest', name: 'Guest' }));
+    await waitFor(() => viewer.page.getByRole('link', { name: 'Timeline' }).isVisible(), 'the viewer’s tabs');
+    expect(await viewer.page.getByRole('link', { name: 'Budget' }).count()).toBe(0);
+    for (const tab of [vendor, couple, viewer]) expect(tab.errors.filter((e) => !e.includes('Failed to load resource'))).toEqual([]);
+  });
 });

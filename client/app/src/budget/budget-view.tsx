@@ -123,13 +123,15 @@ function PaymentRow({ payment: p, vendorName, asOf, canManage, onRecord }: { pay
         <span class={`tag payment-${state}`}>{STATE_LABEL[state]}</span>
         {state === 'overdue' && <span class="sr-only">: {money(outstanding(p), p.currency)} unpaid since {dueLabel(p.due)}</span>}
       </td>
-      <td data-label="Actions" class="row-actions">
-        {p.requestUrl && outstanding(p) > 0 && (
-          <a class="button" href={p.requestUrl} target="_blank" rel="noopener noreferrer">Pay<span class="sr-only"> the {what} (opens the payment page)</span></a>
-        )}
-        {canManage && state !== 'cancelled' && (
-          <button type="button" onClick={() => onRecord(p, vendorName)}>Record payment<span class="sr-only"> for the {what}</span></button>
-        )}
+      <td data-label="Actions">
+        <div class="row-actions">
+          {p.requestUrl && outstanding(p) > 0 && (
+            <a class="button" href={p.requestUrl} target="_blank" rel="noopener noreferrer">Pay<span class="sr-only"> the {what} (opens the payment page)</span></a>
+          )}
+          {canManage && state !== 'cancelled' && (
+            <button type="button" onClick={() => onRecord(p, vendorName)}>Record payment<span class="sr-only"> for the {what}</span></button>
+          )}
+        </div>
       </td>
     </tr>
   );

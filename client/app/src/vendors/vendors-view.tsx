@@ -131,9 +131,11 @@ function VendorRow({ vendor: v, readOnly, onMove, onEdit, onRemove }: RowProps) 
       </td>
       <td data-label="Prefers">{v.preferredChannels.length ? v.preferredChannels.map(humanize).join(', ') : <span class="muted">—</span>}</td>
       {!readOnly && (
-        <td data-label="Actions" class="row-actions">
-          <button type="button" onClick={onEdit}>Edit<span class="sr-only"> {v.name}</span></button>
-          <button type="button" class="danger" onClick={onRemove}>Remove<span class="sr-only"> {v.name}</span></button>
+        <td data-label="Actions">
+          <div class="row-actions">
+            <button type="button" onClick={onEdit}>Edit<span class="sr-only"> {v.name}</span></button>
+            <button type="button" class="danger" onClick={onRemove}>Remove<span class="sr-only"> {v.name}</span></button>
+          </div>
         </td>
       )}
     </tr>
