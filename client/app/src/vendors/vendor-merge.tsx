@@ -1,9 +1,10 @@
 import { useMemo, useState } from 'preact/hooks';
-import { addressKeys, type Vendor, type WeddingDoc } from '../../../sdk/index.ts';
+import type { Vendor, WeddingDoc } from '../../../sdk/index.ts';
 import { describeApiError } from '../api/api-client.ts';
 import { mergeVendorsApi, type TokenSource } from '../budget/budget-api.ts';
 import { ConfirmDialog } from '../ui/confirm-dialog.tsx';
 import { useAnnounce } from '../ui/use-announcer.ts';
+import { likelyDuplicates } from './duplicates.ts';
 import { count, MergeList } from './vendor-footprint.tsx';
 
 interface Props {
@@ -13,22 +14,6 @@ interface Props {
   token: TokenSource;
   /** After a merge: where focus goes, since the duplicate's row is gone. */
   onMerged(): void;
-}
-
-const nameKey = (name: string) => name.toLowerCase().replace(/&/g, 'and').replace(/[^a-z0-9]+/g, '');
-
-/** Pairs that look like one vendor twice: the same e-mail or phone, or the same name written differently. */
-export function likelyDuplicates(vendors: readonly Vendor[]): { keep: Vendor; dup: Vendor; why: string }[] {
-  const out: { keep: Vendor; dup: Vendor; why: string }[] = [];
-  for (let i = 0; i < vendors.length; i++) {
-    for (let j = i + 1; j < vendors.length; j++) {
-      const [a, b] = [vendors[i]!, vendors[j]!];
-      const shared = addressKeys(a).find((k) => addressKeys(b).includes(k));
-      const why = shared ? `same ${shared.startsWith('email:') ? 'e-mail address' : 'phone number'}` : nameKey(a.name) === nameKey(b.name) ? 'same name' : null;
-      if (why) out.push({ keep: a, dup: b, why });
-    }
-  }
-  return out;
 }
 
 /**
