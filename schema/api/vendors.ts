@@ -14,6 +14,7 @@ export const VendorFootprintBody = z.object({
   crewEventIds: z.array(z.string()),
   paymentIds: z.array(z.string()),
   taskIds: z.array(z.string()),
+  commentIds: z.array(z.string()),
   /** Vendor participants (people or vendor workspaces) bound to the vendor: rebound on a merge, removed with the vendor. */
   participants: z.number().int().min(0),
   /** Open invitations for the vendor: rebound on a merge, revoked with the vendor. */

@@ -4,6 +4,7 @@ import { VENDOR_STATUSES, Vendor } from './entities.ts';
 import { addressKeys } from './addresses.ts';
 import type { TxOrigin } from './origins.ts';
 import { ROOT, type WeddingDoc } from './wedding-doc.ts';
+import { CONTRIBUTION_ROOTS } from './contributions.ts';
 import { SchemaError, parseOrThrow } from '../errors.ts';
 
 type VendorStatus = (typeof VENDOR_STATUSES)[number];
@@ -36,6 +37,8 @@ export interface VendorFootprint {
   crewEventIds: string[];
   paymentIds: string[];
   taskIds: string[];
+  /** Comments about it (`subject` `vendors.<id>` or below). */
+  commentIds: string[];
 }
 
 export function vendorFootprint(doc: WeddingDoc, vendorId: string): VendorFootprint {
@@ -44,7 +47,17 @@ export function vendorFootprint(doc: WeddingDoc, vendorId: string): VendorFootpr
     crewEventIds: [...doc.timeline.entries()].filter(([, m]) => crewMap(m)?.has(vendorId)).map(([id]) => id),
     paymentIds: doc.listPayments().filter((p) => p.vendorId === vendorId).map((p) => p.id).sort(),
     taskIds: doc.listTasks().filter((t) => t.vendorId === vendorId).map((t) => t.id),
+    commentIds: commentsAbout(doc, vendorId).map(([id]) => id).sort(),
   };
+}
+
+function commentsAbout(doc: WeddingDoc, vendorId: string): [string, Y.Map<unknown>][] {
+  if (!doc.ydoc.share.has(CONTRIBUTION_ROOTS.comments)) return [];
+  const prefix = `${ROOT.vendors}.${vendorId}`;
+  return [...doc.ydoc.getMap<unknown>(CONTRIBUTION_ROOTS.comments).entries()].filter((e): e is [string, Y.Map<unknown>] => {
+    const subject = e[1] instanceof Y.Map ? e[1].get('subject') : undefined;
+    return typeof subject === 'string' && (subject === prefix || subject.startsWith(`${prefix}.`));
+  });
 }
 
 function crewMap(event: unknown): Y.Map<unknown> | undefined {
@@ -78,8 +91,8 @@ export function mergedVendor(keep: Vendor, dup: Vendor): Vendor {
 /**
  * Merges vendor `removeId` (a duplicate) into `keepId` in ONE transaction, so no peer ever sees the
  * events, payments or tasks pointing at a vendor that is gone: its event assignments, crew entries
- * (the kept vendor's own entry on the same event wins), payments, tasks and per-vendor budget
- * totals move to the kept vendor, its details fill the kept record's gaps (mergedVendor), and its
+ * (the kept vendor's own entry on the same event wins), payments, tasks, comments about it and
+ * per-vendor budget totals move to the kept vendor, its details fill the kept record's gaps (mergedVendor), and its
  * entry is deleted. Messages and conflicts are history and keep the ids they were written with.
  * Participant bindings live in the server's database and are moved by the caller.
  * @throws SchemaError `not_found` when either vendor is missing, `validation_failed` when they are the same
@@ -120,6 +133,7 @@ export function mergeVendors(doc: WeddingDoc, keepId: string, removeId: string, 
     }
     for (const id of moved.paymentIds) doc.payments.get(id)?.set('vendorId', keepId);
     for (const id of moved.taskIds) doc.tasks.get(id)?.set('vendorId', keepId);
+    repointComments(doc, removeId, keepId);
     // Delete first: the kept vendor may take the duplicate's e-mail, which the duplicate check refuses while both exist.
     doc.vendors.delete(removeId);
     doc.upsertVendor(merged, origin);
@@ -130,8 +144,8 @@ export function mergeVendors(doc: WeddingDoc, keepId: string, removeId: string, 
 
 /**
  * Removes a vendor in ONE transaction with everything that goes with it: its entry, its assignment
- * to events, its crew entries, its payments (and so its budget lines); its tasks stay, no longer
- * naming a vendor. Returns what was removed (nothing when the vendor did not exist).
+ * to events, its crew entries, its payments (and so its budget lines), comments about it; its tasks
+ * stay, no longer naming a vendor. Returns what was removed (nothing when the vendor did not exist).
  */
 export function removeVendor(doc: WeddingDoc, vendorId: string, origin?: TxOrigin, now = new Date()): VendorFootprint | null {
   if (!doc.vendors.has(vendorId)) return null;
@@ -146,10 +160,20 @@ export function removeVendor(doc: WeddingDoc, vendorId: string, origin?: TxOrigi
     }
     for (const id of gone.paymentIds) doc.payments.delete(id);
     for (const id of gone.taskIds) doc.tasks.get(id)?.set('vendorId', '');
+    if (gone.commentIds.length) {
+      const comments = doc.ydoc.getMap<unknown>(CONTRIBUTION_ROOTS.comments);
+      for (const id of gone.commentIds) comments.delete(id);
+    }
     doc.vendors.delete(vendorId);
     refreshBudget(doc, now);
   }, origin);
   return gone;
+}
+
+/** Comments about the duplicate become comments about the kept vendor (the same path below it). */
+function repointComments(doc: WeddingDoc, fromId: string, toId: string): void {
+  const length = `${ROOT.vendors}.${fromId}`.length;
+  for (const [, m] of commentsAbout(doc, fromId)) m.set('subject', `${ROOT.vendors}.${toId}${(m.get('subject') as string).slice(length)}`);
 }
 
 /** The derived budget, when the document holds one, recomputed as of the same day so it names no vendor that is gone. */

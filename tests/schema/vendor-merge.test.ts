@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { crewOf, setCrew } from '../../schema/document/contributions.ts';
+import { addComment, crewOf, listComments, setCrew } from '../../schema/document/contributions.ts';
 import {
   SchemaError, VENDOR_STATUSES, WeddingDoc, canMoveVendorStatus, computeBudget, mergeVendors, removeVendor, vendorFootprint,
 } from '../../schema/index.ts';
@@ -17,6 +17,7 @@ const world = fc.record({
   crew: fc.array(fc.tuple(fc.constantFrom(...EVENTS), fc.constantFrom(...VENDORS), fc.string({ maxLength: 20 })), { maxLength: 8 }),
   payments: fc.array(fc.tuple(fc.constantFrom(...VENDORS), fc.integer({ min: 1, max: 1_000_000 }), fc.constantFrom('GBP', 'EUR', 'JPY'), fc.integer({ min: 0, max: 2 })), { maxLength: 8 }),
   tasks: fc.array(fc.constantFrom(...VENDORS), { maxLength: 4 }),
+  comments: fc.array(fc.tuple(fc.constantFrom(...VENDORS), fc.constantFrom('', '.email', '.status')), { maxLength: 4 }),
   pair: fc.tuple(fc.constantFrom(...VENDORS), fc.constantFrom(...VENDORS)).filter(([a, b]) => a !== b),
 });
 type World = typeof world extends fc.Arbitrary<infer T> ? T : never;
@@ -30,6 +31,7 @@ function build(wd: World): WeddingDoc {
     id: `p${i}`, vendorId, amount, currency, due: '2026-05-01', amountPaid: paidPart === 0 ? 0 : paidPart === 1 ? Math.floor(amount / 2) : amount,
   }));
   wd.tasks.forEach((vendorId, i) => w.upsertTask({ id: `t${i}`, kind: 'other', title: `Task ${i}`, vendorId }));
+  wd.comments.forEach(([vendorId, below], i) => addComment(w.ydoc, { id: `c${i}`, authorId: 'planner-1', subject: `vendors.${vendorId}${below}`, text: 'Check the contract' }));
   w.setBudget(computeBudget(w.listPayments(), '2026-06-01', '2026-06-01T00:00:00.000Z'));
   return w;
 }
@@ -47,6 +49,7 @@ function mentions(w: WeddingDoc, id: string): string[] {
   };
   for (const root of ['vendors', 'timeline', 'payments', 'tasks', 'budget'] as const) walk(json[root], root);
   for (const e of w.listEvents()) if (id in crewOf(w.ydoc, e.id)) found.push(`timeline.${e.id}.crew.${id}`);
+  for (const c of listComments(w.ydoc)) if (c.subject.split('.')[1] === id) found.push(`comments.${c.id}.subject`);
   return found;
 }
 
@@ -62,6 +65,7 @@ describe('merging duplicate vendors', () => {
       mergeVendors(w, keep, dup, undefined, new Date('2026-06-01T00:00:00Z'));
       expect(transactions).toBe(1);
       expect(mentions(w, dup)).toEqual([]);
+      expect(listComments(w.ydoc).map((c) => c.subject)).toEqual(wd.comments.map(([v, below]) => `vendors.${v === dup ? keep : v}${below}`));
       const after = vendorFootprint(w, keep);
       expect(after.eventIds.sort()).toEqual([...new Set([...before.keep.eventIds, ...before.dup.eventIds])].sort());
       expect(after.paymentIds).toEqual([...before.keep.paymentIds, ...before.dup.paymentIds].sort());

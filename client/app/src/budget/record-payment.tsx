@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { SchemaError, currencyExponent, minorUnitsFromDecimal, type Payment } from '../../../sdk/index.ts';
+import { SchemaError, decimalFromMinorUnits, minorUnitsFromDecimal, type Payment } from '../../../sdk/index.ts';
 import { describeApiError } from '../api/api-client.ts';
 import { useAnnounce } from '../ui/use-announcer.ts';
 import { recordTransaction, type TokenSource } from './budget-api.ts';
@@ -22,9 +22,8 @@ export function RecordPayment({ weddingId, token, payment, vendorName, onDone }:
   const ref = useRef<HTMLDialogElement>(null);
   const announce = useAnnounce();
   const left = outstanding(payment);
-  const exp = currencyExponent(payment.currency);
   const [type, setType] = useState<'payment' | 'refund'>('payment');
-  const [amount, setAmount] = useState(left > 0 ? (left / 10 ** exp).toFixed(exp) : '');
+  const [amount, setAmount] = useState(left > 0 ? decimalFromMinorUnits(left, payment.currency) : '');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 

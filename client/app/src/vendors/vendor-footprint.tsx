@@ -20,7 +20,7 @@ export function describeFootprint(doc: WeddingDoc, vendor: Vendor) {
   const paid = new Map<string, number>();
   for (const p of payments) if (p.amountPaid > 0) paid.set(p.currency, (paid.get(p.currency) ?? 0) + p.amountPaid);
   return {
-    events, payments, tasks: f.taskIds.length, crew: f.crewEventIds.length,
+    events, payments, tasks: f.taskIds.length, crew: f.crewEventIds.length, comments: f.commentIds.length,
     paidWords: listWords([...paid].map(([currency, n]) => money(n, currency))),
   };
 }
@@ -35,6 +35,7 @@ export function RemovalList({ doc, vendor }: { doc: WeddingDoc; vendor: Vendor }
       <li>{d.payments.length
         ? `Its ${count(d.payments.length, 'payment')} ${d.payments.length === 1 ? 'is' : 'are'} deleted from the budget${d.paidWords ? ` (${d.paidWords} already paid)` : ''}.`
         : 'It has no payments.'}</li>
+      {d.comments > 0 && <li>{count(d.comments, 'comment')} about it {d.comments === 1 ? 'is' : 'are'} deleted.</li>}
       {d.tasks > 0 && <li>{count(d.tasks, 'task')} about it stay, no longer naming a vendor.</li>}
       <li>People who joined the wedding as {vendor.name} lose access (within 10 minutes), and its open invitations stop working.</li>
     </ul>
@@ -49,6 +50,7 @@ export function MergeList({ doc, dup, keep }: { doc: WeddingDoc; dup: Vendor; ke
       <li>{d.events.length ? `${count(d.events.length, 'event')} ${d.events.length === 1 ? 'moves' : 'move'} to ${keep.name}: ${listWords(d.events)}.` : `${dup.name} is on no event.`}</li>
       <li>{d.payments.length ? `${count(d.payments.length, 'payment')} ${d.payments.length === 1 ? 'moves' : 'move'} to ${keep.name}${d.paidWords ? ` (${d.paidWords} already paid)` : ''}.` : `${dup.name} has no payments.`}</li>
       {d.tasks > 0 && <li>{count(d.tasks, 'task')} {d.tasks === 1 ? 'moves' : 'move'} to {keep.name}.</li>}
+      {d.comments > 0 && <li>{count(d.comments, 'comment')} about {dup.name} {d.comments === 1 ? 'is' : 'are'} then about {keep.name}.</li>}
       <li>People who joined as {dup.name} act for {keep.name} (within 10 minutes), and its open invitations invite to {keep.name}.</li>
       <li>{dup.name}’s e-mail, phone and channels fill in what {keep.name} lacks; {keep.name}’s own details stay.</li>
     </ul>
