@@ -32,3 +32,5 @@ export * from './api/account.ts';
 export * from './document/contributions.ts';
 export * from './document/permissions.ts';
 export * from './document/audiences.ts';
+export * from './document/vendor-merge.ts';
+export * from './api/vendors.ts';

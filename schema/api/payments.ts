@@ -57,3 +57,5 @@ export const PAYMENT_ROUTES: RouteContract[] = [
   { method: 'post', path: '/api/weddings/{weddingId}/payments/plan', summary: 'A vendor\'s milestones (deposit, balance, final) splitting a total exactly; requested through a processor if named', auth: 'bearer', body: PaymentPlanBody, responses: { 201: PaymentPlanResponse, ...errors } },
   { method: 'post', path: '/api/weddings/{weddingId}/payments/{paymentId}/transactions', summary: 'Record money received or refunded outside a processor', auth: 'bearer', body: PaymentTransactionBody, responses: { 200: PaymentTransactionResponse, 409: ErrorBody, ...errors } },
 ];
+export type PaymentPlanResponse = z.infer<typeof PaymentPlanResponse>;
+export type PaymentTransactionResponse = z.infer<typeof PaymentTransactionResponse>;

@@ -11,6 +11,7 @@ import { CALENDAR_ROUTES } from './calendar.ts';
 import { COMMS_ROUTES } from './comms.ts';
 import { SIGN_IN_ROUTES } from './sign-in.ts';
 import { PAYMENT_ROUTES } from './payments.ts';
+import { VENDOR_ROUTES } from './vendors.ts';
 import { ACCOUNT_ROUTES } from './account.ts';
 import { INVITATION_ROUTES } from './invitations.ts';
 import { WORKSPACE_ROUTES, WorkspaceWeddingCreateBody, WorkspaceWeddingCreateResponse } from './workspaces.ts';
@@ -69,6 +70,7 @@ export const ROUTES: RouteContract[] = [
   ...COMMS_ROUTES,
   ...SIGN_IN_ROUTES,
   ...PAYMENT_ROUTES,
+  ...VENDOR_ROUTES,
   ...ACCOUNT_ROUTES,
   ...WORKSPACE_ROUTES, ...INVITATION_ROUTES,
   ...ACTIVITY_ROUTES,

@@ -213,7 +213,7 @@ describe('planner app: quality', () => {
     await row(page, 'evt_ceremony').locator('form').getByLabel('Location', { exact: true }).fill('Temperate House');
     await row(page, 'evt_ceremony').locator('form').getByRole('button', { name: 'Save changes' }).tap();
     await waitFor(() => peer.doc.getEvent('evt_ceremony')?.location === 'Temperate House', 'the edit made on a phone');
-    for (const tab of ['Vendors', 'Conflicts', 'Integrations', 'Snapshots']) {
+    for (const tab of ['Vendors', 'Budget', 'Conflicts', 'Integrations', 'Snapshots']) {
       await page.getByRole('link', { name: new RegExp(`^${tab}`) }).tap();
       await page.getByRole('heading', { level: 2, name: tab }).waitFor();
       expect(await overflow(), `${tab} fits the width`).toBeLessThanOrEqual(0);
@@ -255,7 +255,7 @@ describe('planner app: quality', () => {
       await check(page, `${width}: event form with errors`);
       await page.locator('summary', { hasText: 'Wedding details' }).click();
       await check(page, `${width}: wedding details`);
-      for (const [tab, ready] of [['Vendors', 'Add a vendor'], ['Conflicts', 'Conflicts'], ['Integrations', 'Integrations'], ['Snapshots', 'Snapshots']] as const) {
+      for (const [tab, ready] of [['Vendors', 'Add a vendor'], ['Budget', 'Create a payment plan'], ['Conflicts', 'Conflicts'], ['Integrations', 'Integrations'], ['Snapshots', 'Snapshots']] as const) {
         await page.getByRole('link', { name: new RegExp(`^${tab}`) }).click();
         await page.getByRole('heading', { name: ready }).waitFor();
         if (tab === 'Integrations') await page.locator('[data-state]').waitFor();

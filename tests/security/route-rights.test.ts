@@ -111,6 +111,9 @@ const WALK: Record<string, Walk> = {
   'POST /api/people/{id}/erase': { allowed: WRITERS, request: () => ({ path: '/api/people/contact:w1:guest-missing/erase' }) },
   // Printed from the token's own audience; a vendor prints its own part (another vendor's: tests/schedule/my-schedule-routes.test.ts).
   'GET /api/weddings/{weddingId}/run-of-show.pdf': { allowed: [...ROLES], request: (role) => ({ path: `/api/weddings/w1/run-of-show.pdf${role === 'vendor' ? '?vendorId=photo' : ''}` }) },
+  // Vendors are edited by planners only (a vendor writes its own record's fields through the document, never a merge or removal).
+  'POST /api/weddings/{weddingId}/vendors/merge': { allowed: WRITERS, request: () => ({ path: '/api/weddings/w1/vendors/merge', body: { keepId: 'photo', removeId: 'ven_missing' } }) },
+  'DELETE /api/weddings/{weddingId}/vendors/{vendorId}': { allowed: WRITERS, request: () => ({ path: '/api/weddings/w1/vendors/ven_missing' }) },
   'POST /api/weddings/{weddingId}/payments/{paymentId}/transactions': { allowed: WRITERS, request: () => ({ path: '/api/weddings/w1/payments/pay_missing/transactions', body: { type: 'payment', amount: 100, currency: 'GBP' } }) },
 };
 

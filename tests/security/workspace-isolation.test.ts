@@ -90,6 +90,8 @@ const BEARER: Record<string, Walk> = {
   'GET /api/people/{id}/export': { request: (b) => ({ path: `/api/people/vendor:${b.weddingId}:photo/export` }) },
   'POST /api/people/{id}/erase': { request: (b) => ({ path: `/api/people/vendor:${b.weddingId}:photo/erase` }) },
   'GET /api/weddings/{weddingId}/run-of-show.pdf': { request: (b) => ({ path: `/api/weddings/${b.weddingId}/run-of-show.pdf` }) },
+  'POST /api/weddings/{weddingId}/vendors/merge': { request: (b) => ({ path: `/api/weddings/${b.weddingId}/vendors/merge`, body: { keepId: 'photo', removeId: 'florist' } }) },
+  'DELETE /api/weddings/{weddingId}/vendors/{vendorId}': { request: (b) => ({ path: `/api/weddings/${b.weddingId}/vendors/photo` }) },
   'POST /api/weddings/{weddingId}/payments/{paymentId}/transactions': { request: (b) => ({ path: `/api/weddings/${b.weddingId}/payments/pay_missing/transactions`, body: { type: 'payment', amount: 100, currency: 'GBP' } }) },
 };
 

@@ -268,7 +268,7 @@ export function TimelineView(props: TimelineViewProps) {
           onDragOver={(d) => { if (!readOnly && dragId) d.preventDefault(); }} onDrop={onDrop}>
           {events.map((e, i) => (
             <EventRow key={e.id} event={e} index={i} count={events.length} timeZone={day.timeZone} date={day.date}
-              vendorNames={e.vendorIds.map((id) => vendorsById.get(id)?.name ?? id).join(', ')}
+              vendorNames={e.vendorIds.map((id) => vendorsById.get(id)?.name ?? 'a removed vendor').join(', ')}
               editors={editors(e.id)} readOnly={readOnly} readOnlyNoteId={props.readOnlyNoteId} open={openId === e.id} dragging={dragId === e.id}>
               {openId === e.id && (
                 <EventForm key={e.id} doc={doc} event={e} day={day} vendors={vendors} readOnly={readOnly} readOnlyNoteId={props.readOnlyNoteId}

@@ -1,8 +1,15 @@
-import { useMemo, useState } from 'preact/hooks';
-import { SchemaError, VENDOR_CATEGORIES, type TxOrigin, type Vendor, type WeddingDoc } from '../../../sdk/index.ts';
+import { useMemo, useRef, useState } from 'preact/hooks';
+import { VENDOR_STATUS_NEXT, type TxOrigin, type Vendor, type WeddingDoc } from '../../../sdk/index.ts';
+import { describeApiError } from '../api/api-client.ts';
+import { removeVendorApi, type TokenSource } from '../budget/budget-api.ts';
 import type { UndoControls } from '../timeline/use-undo.ts';
-import { humanize, newId } from '../ui/labels.ts';
+import { ConfirmDialog } from '../ui/confirm-dialog.tsx';
+import { humanize } from '../ui/labels.ts';
 import { useAnnounce } from '../ui/use-announcer.ts';
+import { AddVendor } from './add-vendor.tsx';
+import { VendorEditor } from './vendor-editor.tsx';
+import { count, RemovalList } from './vendor-footprint.tsx';
+import { VendorMerge } from './vendor-merge.tsx';
 
 interface Props {
   doc: WeddingDoc;
@@ -10,82 +17,127 @@ interface Props {
   readOnly: boolean;
   origin: TxOrigin;
   perform: UndoControls['perform'];
+  weddingId: string;
+  token: TokenSource;
 }
 
-/** The wedding's vendors with category, status and contact details; planners can add one. */
-export function VendorsView({ doc, version, readOnly, origin, perform }: Props) {
+/** The forward move the row offers as one button (inquiry → booked → confirmed); other moves are in the editor. */
+const FORWARD: Partial<Record<Vendor['status'], Vendor['status']>> = { inquiry: 'booked', booked: 'confirmed' };
+
+/**
+ * The wedding's vendors with category, status and contact details. Planners add, edit, move the
+ * status of, merge and remove vendors; nobody else edits them here (schema/document/permissions.ts).
+ */
+export function VendorsView({ doc, version, readOnly, origin, perform, weddingId, token }: Props) {
+  const announce = useAnnounce();
   const vendors = useMemo(() => doc.listVendors(), [doc, version]);
+  const [editing, setEditing] = useState<string | null>(null);
+  const [removing, setRemoving] = useState<Vendor | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const heading = useRef<HTMLHeadingElement>(null);
+  const editingVendor = vendors.find((v) => v.id === editing);
+
+  const move = (v: Vendor, to: Vendor['status']) => {
+    perform(`mark “${v.name}” ${to}`, () => doc.upsertVendor({ id: v.id, status: to }, origin));
+    announce(`${v.name} is now ${humanize(to).toLowerCase()}.`);
+  };
+
+  const focusHeading = () => setTimeout(() => heading.current?.focus(), 0);
+
+  const remove = async () => {
+    if (!removing) return;
+    setBusy(true);
+    try {
+      const { removed } = await removeVendorApi(weddingId, token, removing.id);
+      announce(`Removed ${removing.name}: taken off ${count(removed.eventIds.length, 'event')}, ${count(removed.paymentIds.length, 'payment')} deleted.`);
+      setError(null);
+      if (editing === removing.id) setEditing(null);
+    } catch (err) {
+      setError(describeApiError(err, `Removing ${removing.name}`));
+    } finally {
+      setBusy(false);
+      setRemoving(null);
+      focusHeading();
+    }
+  };
+
   return (
     <section aria-labelledby="vendors-heading">
-      <div class="section-head"><h2 id="vendors-heading">Vendors</h2></div>
+      <div class="section-head"><h2 id="vendors-heading" ref={heading} tabIndex={-1}>Vendors</h2></div>
+      {error && <p class="form-errors" role="alert">{error}</p>}
       {vendors.length === 0 ? <p class="empty">No vendors yet.</p> : (
         <div class="table-wrap">
           <table class="vendors">
             <caption class="sr-only">Vendors of this wedding</caption>
-            <thead><tr><th scope="col">Name</th><th scope="col">Category</th><th scope="col">Status</th><th scope="col">Contact</th><th scope="col">Prefers</th></tr></thead>
-            <tbody>{vendors.map((v) => <VendorRow key={v.id} vendor={v} />)}</tbody>
+            <thead>
+              <tr>
+                <th scope="col">Name</th><th scope="col">Category</th><th scope="col">Status</th><th scope="col">Contact</th><th scope="col">Prefers</th>
+                {!readOnly && <th scope="col"><span class="sr-only">Actions</span></th>}
+              </tr>
+            </thead>
+            <tbody>
+              {vendors.map((v) => (
+                <VendorRow key={v.id} vendor={v} readOnly={readOnly} onMove={move} onEdit={() => setEditing(v.id)} onRemove={() => setRemoving(v)} />
+              ))}
+            </tbody>
           </table>
         </div>
       )}
-      {readOnly ? <p class="hint">Adding a vendor needs a planner.</p> : <AddVendor doc={doc} origin={origin} perform={perform} />}
+      {!readOnly && editingVendor && (
+        <VendorEditor key={editingVendor.id} doc={doc} vendor={editingVendor} origin={origin} perform={perform} onClose={() => { setEditing(null); focusHeading(); }} />
+      )}
+      {readOnly ? <p class="hint">Adding or changing a vendor needs a planner.</p> : (
+        <>
+          <AddVendor doc={doc} origin={origin} perform={perform} />
+          <VendorMerge doc={doc} vendors={vendors} weddingId={weddingId} token={token} onMerged={focusHeading} />
+        </>
+      )}
+      {removing && (
+        <ConfirmDialog title={`Remove ${removing.name}?`} confirmLabel={`Remove ${removing.name}`} confirmDisabled={busy}
+          onConfirm={() => void remove()} onCancel={() => setRemoving(null)}>
+          <p>This goes with it:</p>
+          <RemovalList doc={doc} vendor={removing} />
+        </ConfirmDialog>
+      )}
     </section>
   );
 }
 
-function VendorRow({ vendor: v }: { vendor: Vendor }) {
+interface RowProps {
+  vendor: Vendor;
+  readOnly: boolean;
+  onMove(v: Vendor, to: Vendor['status']): void;
+  onEdit(): void;
+  onRemove(): void;
+}
+
+function VendorRow({ vendor: v, readOnly, onMove, onEdit, onRemove }: RowProps) {
+  const forward = FORWARD[v.status];
   return (
     <tr data-vendor-id={v.id}>
       <th scope="row">{v.name}</th>
       <td data-label="Category">{humanize(v.category)}</td>
-      <td data-label="Status"><span class={`tag status-${v.status}`}>{humanize(v.status)}</span></td>
+      <td data-label="Status">
+        <span class={`tag status-${v.status}`}>{humanize(v.status)}</span>
+        {!readOnly && forward && VENDOR_STATUS_NEXT[v.status].includes(forward) && (
+          <button type="button" class="link" onClick={() => onMove(v, forward)}>Mark<span class="sr-only"> {v.name}</span> {forward}</button>
+        )}
+      </td>
       <td data-label="Contact" class="contact">
         {v.email && <a href={`mailto:${v.email}`}>{v.email}</a>}
         {v.phone && <a href={`tel:${v.phone.replace(/[^+0-9]/g, '')}`}>{v.phone}</a>}
         {!v.email && !v.phone && <span class="muted">none</span>}
       </td>
       <td data-label="Prefers">{v.preferredChannels.length ? v.preferredChannels.map(humanize).join(', ') : <span class="muted">—</span>}</td>
+      {!readOnly && (
+        <td data-label="Actions">
+          <div class="row-actions">
+            <button type="button" onClick={onEdit}>Edit<span class="sr-only"> {v.name}</span></button>
+            <button type="button" class="danger" onClick={onRemove}>Remove<span class="sr-only"> {v.name}</span></button>
+          </div>
+        </td>
+      )}
     </tr>
-  );
-}
-
-function AddVendor({ doc, origin, perform }: { doc: WeddingDoc; origin: TxOrigin; perform: UndoControls['perform'] }) {
-  const announce = useAnnounce();
-  const [name, setName] = useState('');
-  const [category, setCategory] = useState<Vendor['category']>('photographer');
-  const [email, setEmail] = useState('');
-  const [phone, setPhone] = useState('');
-  const [error, setError] = useState<string | null>(null);
-
-  const submit = (e: Event) => {
-    e.preventDefault();
-    try {
-      perform(`add vendor “${name.trim()}”`, () => doc.upsertVendor({ id: newId('ven'), name: name.trim(), category, email: email.trim(), phone: phone.trim() }, origin));
-    } catch (err) {
-      if (!(err instanceof SchemaError)) throw err;
-      setError(err.issues.map((i) => `${humanize(i.path || 'vendor')}: ${i.message}`).join('; '));
-      return;
-    }
-    announce(`Added ${name.trim()}.`);
-    setName(''); setEmail(''); setPhone(''); setError(null);
-  };
-
-  return (
-    <form class="add-vendor" onSubmit={submit} aria-labelledby="add-vendor-heading" noValidate>
-      <h3 id="add-vendor-heading">Add a vendor</h3>
-      {error && <p class="form-errors" role="alert">Nothing was saved: {error}</p>}
-      <div class="detail-fields">
-        <div class="field"><label for="vendor-name">Name</label>
-          <input id="vendor-name" type="text" required maxLength={200} value={name} onInput={(e) => setName(e.currentTarget.value)} /></div>
-        <div class="field"><label for="vendor-category">Category</label>
-          <select id="vendor-category" value={category} onChange={(e) => setCategory(e.currentTarget.value as Vendor['category'])}>
-            {VENDOR_CATEGORIES.map((c) => <option key={c} value={c}>{humanize(c)}</option>)}
-          </select></div>
-        <div class="field"><label for="vendor-email">Email</label>
-          <input id="vendor-email" type="email" autoComplete="off" value={email} onInput={(e) => setEmail(e.currentTarget.value)} /></div>
-        <div class="field"><label for="vendor-phone">Phone</label>
-          <input id="vendor-phone" type="tel" autoComplete="off" value={phone} onInput={(e) => setPhone(e.currentTarget.value)} /></div>
-        <div class="form-actions"><button type="submit" class="primary">Add vendor</button></div>
-      </div>
-    </form>
   );
 }

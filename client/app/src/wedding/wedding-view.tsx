@@ -3,6 +3,7 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { clientOrigin, type WeddingConnection } from '../../../sdk/index.ts';
 import { ActivityView } from '../activity/activity-view.tsx';
 import { SnapshotsView } from '../admin/snapshots-view.tsx';
+import { BudgetView } from '../budget/budget-view.tsx';
 import { ConflictsView } from '../conflicts/conflicts-view.tsx';
 import { OurDayView } from '../couple/our-day-view.tsx';
 import { ProposalsView } from '../couple/proposals-view.tsx';
@@ -47,6 +48,8 @@ const TABS: { view: View; label: string; adminOnly?: boolean; roles?: readonly s
   { view: 'our-day', label: 'Our day', roles: ['couple'] },
   { view: 'proposals', label: 'Proposals', roles: ['couple', 'planner', 'admin'] },
   { view: 'vendors', label: 'Vendors' },
+  // The budget API is closed to viewers (docs/audiences.md); a vendor is answered its own payments.
+  { view: 'budget', label: 'Budget', roles: ['planner', 'admin', 'couple', 'vendor'] },
   { view: 'conflicts', label: 'Conflicts' },
   { view: 'activity', label: 'Activity', roles: ['planner', 'admin'] },
   { view: 'integrations', label: 'Integrations' },
@@ -101,6 +104,7 @@ export function WeddingView(props: Props) {
   }, [connection.weddingId, props.navigate]);
 
   const tabs = TABS.filter((t) => (!t.adminOnly || isAdmin) && (!t.roles || t.roles.includes(session.claims.role)));
+  const tokenSource = useMemo(() => session.refresh ?? (() => Promise.resolve(session.token)), [session]);
   const current = tabs.some((t) => t.view === view) ? view : 'timeline';
 
   return (
@@ -148,7 +152,8 @@ export function WeddingView(props: Props) {
             ) : <MissingTimeZone zone={meta.timezone} readOnly={readOnly} />}
           </>
         )}
-        {current === 'vendors' && <VendorsView doc={doc} version={version} readOnly={readOnly} origin={origin} perform={undo.perform} />}
+        {current === 'vendors' && <VendorsView doc={doc} version={version} readOnly={readOnly} origin={origin} perform={undo.perform} weddingId={connection.weddingId} token={tokenSource} />}
+        {current === 'budget' && <BudgetView doc={doc} version={version} weddingId={connection.weddingId} timeZone={timeZone} token={tokenSource} canManage={!readOnly} />}
         {current === 'conflicts' && <ConflictsView doc={doc} version={version} timeZone={timeZone ?? 'UTC'} weddingDate={meta.date} weddingId={connection.weddingId} token={session.token}
           canAct={canAct} readOnly={readOnly} readOnlyNoteId={READ_ONLY_NOTE} navigate={props.navigate} />}
         {current === 'activity' && canAct && <ActivityView doc={doc} version={version} timeZone={timeZone ?? 'UTC'} weddingDate={meta.date} weddingId={connection.weddingId}

@@ -1,0 +1,48 @@
+import { useState } from 'preact/hooks';
+import { SchemaError, VENDOR_CATEGORIES, type TxOrigin, type Vendor, type WeddingDoc } from '../../../sdk/index.ts';
+import type { UndoControls } from '../timeline/use-undo.ts';
+import { humanize, newId } from '../ui/labels.ts';
+import { useAnnounce } from '../ui/use-announcer.ts';
+
+/** The planner's form for a new vendor (written to the document, undoable). */
+export function AddVendor({ doc, origin, perform }: { doc: WeddingDoc; origin: TxOrigin; perform: UndoControls['perform'] }) {
+  const announce = useAnnounce();
+  const [name, setName] = useState('');
+  const [category, setCategory] = useState<Vendor['category']>('photographer');
+  const [email, setEmail] = useState('');
+  const [phone, setPhone] = useState('');
+  const [error, setError] = useState<string | null>(null);
+
+  const submit = (e: Event) => {
+    e.preventDefault();
+    try {
+      perform(`add vendor “${name.trim()}”`, () => doc.upsertVendor({ id: newId('ven'), name: name.trim(), category, email: email.trim(), phone: phone.trim() }, origin));
+    } catch (err) {
+      if (!(err instanceof SchemaError)) throw err;
+      setError(err.issues.map((i) => `${humanize(i.path || 'vendor')}: ${i.message}`).join('; '));
+      return;
+    }
+    announce(`Added ${name.trim()}.`);
+    setName(''); setEmail(''); setPhone(''); setError(null);
+  };
+
+  return (
+    <form class="add-vendor" onSubmit={submit} aria-labelledby="add-vendor-heading" noValidate>
+      <h3 id="add-vendor-heading">Add a vendor</h3>
+      {error && <p class="form-errors" role="alert">Nothing was saved: {error}</p>}
+      <div class="detail-fields">
+        <div class="field"><label for="vendor-name">Name</label>
+          <input id="vendor-name" type="text" required maxLength={200} value={name} onInput={(e) => setName(e.currentTarget.value)} /></div>
+        <div class="field"><label for="vendor-category">Category</label>
+          <select id="vendor-category" value={category} onChange={(e) => setCategory(e.currentTarget.value as Vendor['category'])}>
+            {VENDOR_CATEGORIES.map((c) => <option key={c} value={c}>{humanize(c)}</option>)}
+          </select></div>
+        <div class="field"><label for="vendor-email">Email</label>
+          <input id="vendor-email" type="email" autoComplete="off" value={email} onInput={(e) => setEmail(e.currentTarget.value)} /></div>
+        <div class="field"><label for="vendor-phone">Phone</label>
+          <input id="vendor-phone" type="tel" autoComplete="off" value={phone} onInput={(e) => setPhone(e.currentTarget.value)} /></div>
+        <div class="form-actions"><button type="submit" class="primary">Add vendor</button></div>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,83 @@
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { CHANNELS, SchemaError, VENDOR_CATEGORIES, VENDOR_STATUS_NEXT, type TxOrigin, type Vendor, type WeddingDoc } from '../../../sdk/index.ts';
+import type { UndoControls } from '../timeline/use-undo.ts';
+import { humanize } from '../ui/labels.ts';
+import { useAnnounce } from '../ui/use-announcer.ts';
+
+interface Props {
+  doc: WeddingDoc;
+  vendor: Vendor;
+  origin: TxOrigin;
+  perform: UndoControls['perform'];
+  onClose(): void;
+}
+
+/**
+ * Edits one vendor's details in the document (one undoable step). The status offers only the moves
+ * VENDOR_STATUS_NEXT allows from where the vendor stands; a changed e-mail or phone another vendor
+ * already has is refused by the document (merge the two instead).
+ */
+export function VendorEditor({ doc, vendor, origin, perform, onClose }: Props) {
+  const announce = useAnnounce();
+  const first = useRef<HTMLInputElement>(null);
+  const [name, setName] = useState(vendor.name);
+  const [category, setCategory] = useState(vendor.category);
+  const [email, setEmail] = useState(vendor.email);
+  const [phone, setPhone] = useState(vendor.phone);
+  const [status, setStatus] = useState(vendor.status);
+  const [channels, setChannels] = useState<Vendor['preferredChannels']>(vendor.preferredChannels);
+  const [error, setError] = useState<string | null>(null);
+  const id = vendor.id;
+
+  useEffect(() => { first.current?.focus(); }, []);
+
+  const submit = (e: Event) => {
+    e.preventDefault();
+    try {
+      perform(`edit vendor “${vendor.name}”`, () => doc.upsertVendor({ id, name: name.trim(), category, email: email.trim(), phone: phone.trim(), status, preferredChannels: channels }, origin));
+    } catch (err) {
+      if (!(err instanceof SchemaError)) throw err;
+      setError(err.code === 'duplicate'
+        ? `another vendor already has this ${err.issues[0]?.path === 'phone' ? 'phone number' : 'e-mail address'}; merge the two vendors instead.`
+        : err.issues.map((i) => `${humanize(i.path || 'vendor')}: ${i.message}`).join('; '));
+      return;
+    }
+    announce(`Saved ${name.trim()}.`);
+    onClose();
+  };
+
+  const toggle = (c: Vendor['preferredChannels'][number], on: boolean) => setChannels((cs) => (on ? [...cs, c] : cs.filter((x) => x !== c)));
+
+  return (
+    <form class="panel vendor-editor" onSubmit={submit} aria-labelledby={`edit-${id}-heading`} noValidate>
+      <h3 id={`edit-${id}-heading`}>Edit {vendor.name}</h3>
+      {error && <p class="form-errors" role="alert">Nothing was saved: {error}</p>}
+      <div class="detail-fields">
+        <div class="field"><label for={`edit-${id}-name`}>Name</label>
+          <input ref={first} id={`edit-${id}-name`} type="text" required maxLength={200} value={name} onInput={(e) => setName(e.currentTarget.value)} /></div>
+        <div class="field"><label for={`edit-${id}-category`}>Category</label>
+          <select id={`edit-${id}-category`} value={category} onChange={(e) => setCategory(e.currentTarget.value as Vendor['category'])}>
+            {VENDOR_CATEGORIES.map((c) => <option key={c} value={c}>{humanize(c)}</option>)}
+          </select></div>
+        <div class="field"><label for={`edit-${id}-email`}>Email</label>
+          <input id={`edit-${id}-email`} type="email" autoComplete="off" value={email} onInput={(e) => setEmail(e.currentTarget.value)} /></div>
+        <div class="field"><label for={`edit-${id}-phone`}>Phone</label>
+          <input id={`edit-${id}-phone`} type="tel" autoComplete="off" value={phone} onInput={(e) => setPhone(e.currentTarget.value)} /></div>
+        <div class="field"><label for={`edit-${id}-status`}>Status</label>
+          <select id={`edit-${id}-status`} value={status} onChange={(e) => setStatus(e.currentTarget.value as Vendor['status'])}>
+            {[vendor.status, ...VENDOR_STATUS_NEXT[vendor.status]].map((s) => <option key={s} value={s}>{humanize(s)}</option>)}
+          </select></div>
+      </div>
+      <fieldset class="vendor-picks">
+        <legend>Prefers to hear by</legend>
+        {CHANNELS.map((c) => (
+          <label class="check" key={c}><input type="checkbox" checked={channels.includes(c)} onChange={(e) => toggle(c, e.currentTarget.checked)} /> {humanize(c)}</label>
+        ))}
+      </fieldset>
+      <div class="form-actions">
+        <button type="submit" class="primary">Save</button>
+        <button type="button" onClick={onClose}>Cancel</button>
+      </div>
+    </form>
+  );
+}

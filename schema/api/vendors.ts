@@ -1,0 +1,35 @@
+import { z } from 'zod';
+import { EntityId, Vendor } from '../document/entities.ts';
+import { ErrorBody } from './common.ts';
+import type { RouteContract } from './routes.ts';
+
+/** `POST /api/weddings/:id/vendors/merge`: vendor `removeId` is a duplicate of `keepId`. */
+export const VendorMergeBody = z.object({ keepId: EntityId, removeId: EntityId }).strict()
+  .refine((b) => b.keepId !== b.removeId, { message: 'a vendor cannot be merged into itself', path: ['removeId'] });
+export type VendorMergeBody = z.infer<typeof VendorMergeBody>;
+
+/** What a merge moved or a removal took with it (document ids, and participants from the server's database). */
+export const VendorFootprintBody = z.object({
+  eventIds: z.array(z.string()),
+  crewEventIds: z.array(z.string()),
+  paymentIds: z.array(z.string()),
+  taskIds: z.array(z.string()),
+  commentIds: z.array(z.string()),
+  /** Vendor participants (people or vendor workspaces) bound to the vendor: rebound on a merge, removed with the vendor. */
+  participants: z.number().int().min(0),
+  /** Open invitations for the vendor: rebound on a merge, revoked with the vendor. */
+  invitations: z.number().int().min(0),
+});
+export type VendorFootprintBody = z.infer<typeof VendorFootprintBody>;
+
+export const VendorMergeResponse = z.object({ vendor: Vendor, moved: VendorFootprintBody });
+export type VendorMergeResponse = z.infer<typeof VendorMergeResponse>;
+export const VendorRemoveResponse = z.object({ removed: VendorFootprintBody });
+export type VendorRemoveResponse = z.infer<typeof VendorRemoveResponse>;
+
+const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody };
+
+export const VENDOR_ROUTES: RouteContract[] = [
+  { method: 'post', path: '/api/weddings/{weddingId}/vendors/merge', summary: 'Merge a duplicate vendor into another: its event assignments, crew entries, payments, tasks and participant bindings move to the kept vendor in one transaction', auth: 'bearer', body: VendorMergeBody, responses: { 200: VendorMergeResponse, ...errors } },
+  { method: 'delete', path: '/api/weddings/{weddingId}/vendors/{vendorId}', summary: 'Remove a vendor with its event assignments, crew entries and payments; its participants lose access and its invitations are revoked', auth: 'bearer', responses: { 200: VendorRemoveResponse, ...errors } },
+];
