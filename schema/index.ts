@@ -32,3 +32,4 @@ export * from './api/account.ts';
 export * from './document/contributions.ts';
 export * from './document/permissions.ts';
 export * from './document/audiences.ts';
+export * from './api/demo.ts';

@@ -73,6 +73,9 @@ import { PasskeyStore } from './people/passkey-store.ts';
 import { CookieSealer } from './auth/sealed-cookie.ts';
 import { createGuardedEgress, type Resolver } from './net/guarded-egress.ts';
 import { createOutboundPolicy, parseOutboundAllow } from './net/outbound-policy.ts';
+import { demoResolver, demoSandboxHost } from './demo/demo-sandboxes.ts';
+import { DemoService } from './demo/demo-service.ts';
+import { demoRoutes } from './http/demo-routes.ts';
 
 export const COLLAB_PATH = '/collab';
 const PACKAGE_VERSION = '0.1.0';
@@ -160,8 +163,12 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
     throw error;
   }
   // Every connection an integration opens is checked against OUTBOUND_ALLOW (see server/net/).
-  const egress = createGuardedEgress(createOutboundPolicy(parseOutboundAllow(config.OUTBOUND_ALLOW)), {
-    resolve: options.resolve,
+  // The demo's sandboxes are reached by a host name of their own, not by allowing loopback (server/demo/).
+  const demoHost = config.DEMO ? demoSandboxHost() : null;
+  const allow = parseOutboundAllow(config.OUTBOUND_ALLOW);
+  if (demoHost) allow.hosts.add(demoHost);
+  const egress = createGuardedEgress(createOutboundPolicy(allow), {
+    resolve: demoHost ? demoResolver(demoHost, options.resolve) : options.resolve,
     maxSocketsPerOrigin: config.OUTBOUND_MAX_SOCKETS_PER_ORIGIN,
     onRefused: (refusal) => {
       metrics.outboundRefused.inc({ range: refusal.range });
@@ -199,6 +206,7 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
   // Inbound alerts (the universal adapter's alert.weather) go out as emergencies: docs/communications.md#weather-alerts.
   bridge.inboxWorker.onAlert(weatherAlertHandler(comms.messages, () => bridge.outboxWorker.kick()));
   const payments = new PaymentCoordinator(bridge, comms, { reminderDays: config.PAYMENT_REMINDER_DAYS.split(',').map(Number) });
+  const demo = demoHost ? new DemoService({ db, people, bridge, collab, documents, payments, logger: logger.child({ component: 'demo' }), sandboxHost: demoHost }) : null;
 
   const readiness = () => {
     const storageOk = db.open && !closing;
@@ -273,6 +281,7 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
       a.route('/api/weddings', activityRoutes(tokens, activity));
       a.route('/api/comms', ackLinkRoutes(comms));
       a.route('/api', privacyRoutes({ tokens, people, sessions, privacy: new PrivacyService({ db, people, sessions, collab, documents, logger: logger.child({ component: 'privacy' }) }) }));
+      if (demo) a.route('/api', demoRoutes({ demo, people, sessions, secureCookie: () => publicUrl().startsWith('https:') }));
       options.mount?.(a, server);
       // Last: the app's index.html fallback answers only paths no route above claimed.
       mountPlannerApp(a);
@@ -314,6 +323,7 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
         await bridge.stop();
         await calendar.stop();
         await comms.stop();
+        await demo?.stop();
         await bridgeDocuments.releaseAll();
         signIn?.close();
         transport.closeAll();
