@@ -120,6 +120,8 @@ export interface WedSyncServer {
   readonly comms: CommsService;
   /** Payment coordination (budget, milestones, reminders). */
   readonly payments: PaymentCoordinator;
+  /** The demo (DEMO=1 or `--demo`), else null. */
+  readonly demo: DemoService | null;
   /** Starts listening on HOST:PORT (PORT 0 picks a free port). */
   listen(): Promise<{ port: number; httpUrl: string; wsUrl: string }>;
   /** Stops accepting, compacts every loaded document, closes sockets and the database. Idempotent. */
@@ -299,7 +301,7 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
   const transport: CollabTransport = attachCollabTransport(http, collab.hocuspocus, { path: COLLAB_PATH, maxMessageBytes: config.MAX_MESSAGE_BYTES, logger, metrics, group, authTimeoutMs: config.WS_AUTH_TIMEOUT_MS, flow: flowControlFromConfig(config, metrics), yWebsocketPath: Y_WEBSOCKET_PATH });
 
   Object.assign(server, {
-    config, logger, db, tokens, people, sessions, collab, documents, metrics, health, http, bridge, comms, payments,
+    config, logger, db, tokens, people, sessions, collab, documents, metrics, health, http, bridge, comms, payments, demo,
     async listen() {
       health.start();
       await bridge.start();

@@ -160,7 +160,8 @@ export class DemoService {
   private openInvoices(weddingId: string): Array<Record<string, unknown>> {
     return [...this.sandboxes.stripe.objects.values()]
       .filter((o) => o.object === 'invoice' && o.status === 'open' && (o.metadata as Record<string, string> | undefined)?.wedsync_wedding_id === weddingId)
-      .sort((a, b) => (a.created as number) - (b.created as number) || String(a.id).localeCompare(String(b.id)));
+      // The one due first (the deposit) before the balance; Stripe's `created` has one-second steps.
+      .sort((a, b) => (Number(a.due_date) || 0) - (Number(b.due_date) || 0) || (a.created as number) - (b.created as number));
   }
 
   /** What the owner sees: the studio's weddings, the Google calendar as the sandbox holds it, the budget. */

@@ -74,12 +74,22 @@ describe('the demo (DEMO=1): in-process sandboxes, a demo studio, the story thro
     const moved = await waitFor(async () => (await browser.status()).story?.calendar.events.find((e) => e.title === 'Ana & Ben · Ceremony' && Date.parse(e.start) === Date.parse(later(ceremony.start))), 'the ceremony moved on Google', MINUTE, 200);
     expect(Date.parse(moved.end)).toBe(Date.parse(later(ceremony.end)));
 
-    // ── Simulate: a payment in Stripe → the budget ──
+    // ── Simulate: a payment in Stripe → the budget (once the plan's invoices are on Stripe) ──
+    await waitFor(async () => (await browser.status()).story?.openInvoices === 2, 'the deposit and balance invoices on Stripe', MINUTE, 200);
     const paid = await browser.post('/api/demo/payment');
     expect(paid.status).toBe(200);
     expect(await paid.json()).toMatchObject({ amount: 60_000, currency: 'GBP' });
     await waitFor(async () => (await browser.status()).story?.budget.GBP?.paid === 60_000, 'the deposit in the budget', MINUTE, 200);
     expect(c.doc.getPayment('photo-deposit')).toMatchObject({ status: 'paid', amountPaid: 60_000 });
+
+    // Loopback stays refused to every other URL: the same VSCO sandbox named by its address.
+    const vscoAddress = t.server.demo!.sandboxes.vsco.url;
+    const direct = await t.fetch('/api/integrations/vendor/connect', {
+      method: 'POST', token, headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ workspaceId, system: 'vsco-workspace', credentials: { apiKey: t.server.demo!.sandboxes.vsco.apiKey }, configuration: { apiBaseUrl: vscoAddress } }),
+    });
+    expect(direct.status, await direct.clone().text()).toBeGreaterThanOrEqual(400);
+    expect(await direct.text()).toMatch(/outbound|forbidden|refused/i);
 
     // ── who may drive it ──
     const stranger = newcomer(t);
