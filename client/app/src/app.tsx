@@ -5,6 +5,7 @@ import { AccountHome } from './account/account-home.tsx';
 import { fetchMe, signOutSession, type MeResponse } from './account/account-api.ts';
 import { AccountWedding } from './account/account-wedding.tsx';
 import { ConnectionsView } from './connections/connections-view.tsx';
+import { DemoView } from './demo/demo-view.tsx';
 import { InvitePage } from './invite/invite-page.tsx';
 import { SignIn, signInErrorMessage } from './session/sign-in.tsx';
 import { displayName, readSession, storeToken, storedToken, tokenFromHash, type Session } from './session/token.ts';
@@ -169,6 +170,7 @@ export function App() {
         <header class="topbar">{header}</header>
         {route.name === 'connections'
           ? <ConnectionsView key={route.workspaceId} me={account} workspaceId={route.workspaceId} navigate={navigate} />
+          : route.name === 'demo' ? <DemoView me={account} navigate={navigate} />
           : <AccountHome me={account} navigate={navigate} reload={reloadMe} />}
       </>
     );

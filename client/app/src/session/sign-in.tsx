@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { fetchProviders, requestEmailLink, type ProvidersResponse } from '../account/account-api.ts';
 import { describeApiError } from '../api/api-client.ts';
+import { TryDemo } from '../demo/try-demo.tsx';
 import { readSession, type Session } from './token.ts';
 
 interface Props {
@@ -26,6 +27,7 @@ export function SignIn({ reason, redirect, onSignIn }: Props) {
       <EmailLinkForm redirect={redirect} />
       <ProviderButtons redirect={redirect} />
       <TokenForm onSignIn={onSignIn} />
+      <TryDemo />
     </main>
   );
 }
