@@ -22,9 +22,10 @@ function at(date: string, hm: string, zone: string): string {
 }
 const isoDate = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
-/** The wedding's date (YYYY-MM-DD), `daysAhead` days from `now`. */
+/** The wedding's date (YYYY-MM-DD): the first Saturday at least `daysAhead` days from `now`. */
 export function demoWeddingDate(now: number, daysAhead = 90): string {
-  return isoDate(now + daysAhead * DAY_MS);
+  const from = now + daysAhead * DAY_MS;
+  return isoDate(from + ((6 - new Date(from).getUTCDay() + 7) % 7) * DAY_MS);
 }
 
 /** The day as the planner starts it (wall times in the wedding's zone). */
