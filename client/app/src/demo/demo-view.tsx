@@ -145,9 +145,9 @@ function CalendarPanel({ calendar, weddingDate }: { calendar: Story['calendar'];
               return (
                 <tr key={e.id}>
                   <th scope="row">{e.title}</th>
-                  <td>{day !== weddingDate && `${shortDate(day)} `}{clockLabel(e.start, zone)}–{clockLabel(e.end, zone)}</td>
-                  <td>{e.location}</td>
-                  <td>{relativeTime(e.updated || null)}</td>
+                  <td data-label="When">{day !== weddingDate && `${shortDate(day)} `}{clockLabel(e.start, zone)}–{clockLabel(e.end, zone)}</td>
+                  <td data-label="Where">{e.location}</td>
+                  <td data-label="Changed">{relativeTime(e.updated || null)}</td>
                 </tr>
               );
             })}
@@ -171,9 +171,9 @@ function BudgetTotals({ budget, title }: { budget: Story['budget']; title: strin
           return (
             <tr key={c}>
               <th scope="row">{c}</th>
-              <td>{formatMoney(t.planned, c)}</td>
-              <td>{formatMoney(t.paid, c)}</td>
-              <td>{formatMoney(t.outstanding, c)}</td>
+              <td data-label="Planned">{formatMoney(t.planned, c)}</td>
+              <td data-label="Paid">{formatMoney(t.paid, c)}</td>
+              <td data-label="Outstanding">{formatMoney(t.outstanding, c)}</td>
             </tr>
           );
         })}

@@ -51,7 +51,7 @@ export function TryDemo({ csrf }: Props) {
         server: watch an inquiry become a wedding, a timeline change reach a calendar and a payment reach the budget.
       </p>
       {error && <p class="notice" role="alert">{error}</p>}
-      <button type="button" disabled={busy} onClick={() => void start()}>{busy ? 'Setting up the demo…' : 'Try the demo'}</button>
+      <button type="button" class="primary" disabled={busy} onClick={() => void start()}>{busy ? 'Setting up the demo…' : 'Try the demo'}</button>
     </section>
   );
 }

@@ -24,10 +24,10 @@ export function SignIn({ reason, redirect, onSignIn }: Props) {
       <h1>WedSync planner</h1>
       <p>Co-edit a wedding's timeline with your colleagues, online or offline.</p>
       {reason && <p class="notice" role="alert">{reason}</p>}
+      <TryDemo />
       <EmailLinkForm redirect={redirect} />
       <ProviderButtons redirect={redirect} />
       <TokenForm onSignIn={onSignIn} />
-      <TryDemo />
     </main>
   );
 }
