@@ -75,7 +75,7 @@ import { createGuardedEgress, type Resolver } from './net/guarded-egress.ts';
 import { createOutboundPolicy, parseOutboundAllow } from './net/outbound-policy.ts';
 import { demoResolver, demoSandboxHost } from './demo/demo-sandboxes.ts';
 import { DemoService } from './demo/demo-service.ts';
-import { demoRoutes } from './http/demo-routes.ts';
+import { demoOffRoutes, demoRoutes } from './http/demo-routes.ts';
 
 export const COLLAB_PATH = '/collab';
 const PACKAGE_VERSION = '0.1.0';
@@ -283,7 +283,7 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
       a.route('/api/weddings', activityRoutes(tokens, activity));
       a.route('/api/comms', ackLinkRoutes(comms));
       a.route('/api', privacyRoutes({ tokens, people, sessions, privacy: new PrivacyService({ db, people, sessions, collab, documents, logger: logger.child({ component: 'privacy' }) }) }));
-      if (demo) a.route('/api', demoRoutes({ demo, people, sessions, secureCookie: () => publicUrl().startsWith('https:') }));
+      a.route('/api', demo ? demoRoutes({ demo, people, sessions, secureCookie: () => publicUrl().startsWith('https:') }) : demoOffRoutes());
       options.mount?.(a, server);
       // Last: the app's index.html fallback answers only paths no route above claimed.
       mountPlannerApp(a);

@@ -7,7 +7,8 @@ import type { RouteContract } from './routes.ts';
  * The demo (docs/operations.md#demo): with DEMO=1 or `npm start -- --demo`, the server runs
  * VSCO Workspace (Táve), Google Calendar and Stripe sandboxes in its own process and connects a
  * demo studio to them. These routes exist only then (404 otherwise), so they are listed apart from
- * ROUTES (whose walks run against servers without the demo).
+ * ROUTES (whose walks run against servers without the demo). `GET /api/demo` answers on every
+ * server, `{ enabled: false, … }` without the demo.
  */
 
 /** One event as the Google Calendar sandbox holds it (what the studio's calendar shows). */
@@ -49,8 +50,8 @@ export type DemoStory = z.infer<typeof DemoStory>;
 
 /** `GET /api/demo`. */
 export const DemoStatus = z.object({
-  /** DEMO=1 or `--demo`: the demo routes exist (always true when this answers 200). */
-  enabled: z.literal(true),
+  /** DEMO=1 or `--demo`: the demo's other routes exist (without it they answer 404). */
+  enabled: z.boolean(),
   /** Whether the caller may press "Try the demo" now (see docs/operations.md#demo for who may). */
   canStart: z.boolean(),
   /** Set up in this server process (the sandboxes live in memory and start again empty after a restart). */
@@ -67,7 +68,7 @@ export const DemoPaymentResponse = z.object({ invoiceId: z.string(), amount: z.n
 const errors = { 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
 
 export const DEMO_ROUTES: RouteContract[] = [
-  { method: 'get', path: '/api/demo', summary: 'Whether the demo may be started, and for its owner the story so far (DEMO=1 only)', auth: 'none', responses: { 200: DemoStatus, 404: ErrorBody } },
+  { method: 'get', path: '/api/demo', summary: 'Whether the demo is on and may be started, and for its owner the story so far', auth: 'none', responses: { 200: DemoStatus } },
   { method: 'post', path: '/api/demo/start', summary: 'Start the sandboxes and set up the demo studio (first run: no one signed up yet, or the first person signed in); signs in a demo planner when nobody is', auth: 'none', responses: { 201: DemoStartResponse, ...errors } },
   { method: 'post', path: '/api/demo/inquiry', summary: 'Simulate: a couple fill in the studio\'s contact form, a new inquiry in VSCO Workspace (Táve)', auth: 'session', responses: { 200: DemoInquiryResponse, ...errors } },
   { method: 'post', path: '/api/demo/payment', summary: 'Simulate: the couple pay the next open Stripe invoice of the demo wedding', auth: 'session', responses: { 200: DemoPaymentResponse, ...errors } },

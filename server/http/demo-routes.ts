@@ -18,6 +18,16 @@ export interface DemoRouteDeps {
 }
 
 /**
+ * `GET /api/demo` without the demo: `{ enabled: false, … }`, so the app can ask on every first
+ * screen without a failed request; nothing else of the demo exists then (404).
+ */
+export function demoOffRoutes(): Hono<SessionEnv> {
+  const app = new Hono<SessionEnv>();
+  app.get('/demo', (c) => c.json({ enabled: false, canStart: false, running: false, story: null } satisfies DemoStatus));
+  return app;
+}
+
+/**
  * `/api/demo…` (mounted only with DEMO=1 or `--demo`; docs/operations.md#demo):
  * - `GET /api/demo`: `{ enabled, canStart, running, story }`, the story for the demo's owner only;
  * - `POST /api/demo/start` (JSON): starts the sandboxes and the demo studio. A signed-in caller

@@ -103,9 +103,13 @@ describe('the demo (DEMO=1): in-process sandboxes, a demo studio, the story thro
     expect((await colleague.fetch('/api/demo/inquiry', { method: 'POST', csrf: false })).status).toBe(403);
   }, 4 * MINUTE);
 
-  it('is off unless DEMO=1: no demo routes, nothing started', async () => {
+  it('is off unless DEMO=1: it says so, and nothing of it can be started', async () => {
     const t = await startTestServer();
-    expect((await t.fetch('/api/demo')).status).toBe(404);
+    const status = await t.fetch('/api/demo');
+    expect(status.status).toBe(200);
+    expect(await status.json()).toEqual({ enabled: false, canStart: false, running: false, story: null });
+    expect(t.server.demo).toBeNull();
+    expect((await t.fetch('/api/demo/inquiry', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status).toBe(404);
     expect((await t.fetch('/api/demo/start', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status).toBe(404);
   });
 

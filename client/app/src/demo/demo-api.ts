@@ -3,14 +3,16 @@ import { ApiError, apiRequest } from '../api/api-client.ts';
 
 /**
  * The demo's routes (docs/planner-app.md#the-demo-wedding, docs/operations.md#demo). They exist only
- * when the server runs with DEMO=1 or `--demo`; everywhere else GET /api/demo is a 404.
+ * when the server runs with DEMO=1 or `--demo`; without it GET /api/demo says `enabled: false`
+ * (an older server answers 404).
  */
 export type { DemoStatus };
 
 /** `GET /api/demo`, or null when the server runs without the demo. */
 export async function fetchDemo(signal?: AbortSignal): Promise<DemoStatus | null> {
   try {
-    return await apiRequest('/api/demo', { schema: DemoStatus, signal });
+    const status = await apiRequest('/api/demo', { schema: DemoStatus, signal });
+    return status.enabled ? status : null;
   } catch (error) {
     if (error instanceof ApiError && error.status === 404) return null;
     throw error;
