@@ -22,6 +22,7 @@ import { IMPORT_ROUTES } from './imports.ts';
 import { PASSKEY_ROUTES } from './passkeys.ts';
 import { PRIVACY_ROUTES } from './privacy.ts';
 import { CATALOG_ROUTES } from './catalog.ts';
+import { DEMO_ROUTES } from './demo.ts';
 
 /** One HTTP route: the contract the server implements and /api/openapi.json describes. */
 export interface RouteContract {
@@ -78,4 +79,6 @@ export const ROUTES: RouteContract[] = [
   ...PASSKEY_ROUTES,
   ...PRIVACY_ROUTES,
   ...CATALOG_ROUTES,
+  // The demo's other routes exist only with DEMO=1 (docs/api.md#demo); this one answers on every server.
+  ...DEMO_ROUTES.filter((r) => r.path === '/api/demo'),
 ];
