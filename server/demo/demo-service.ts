@@ -48,6 +48,8 @@ export class DemoService {
   private running: Running | null = null;
   private starting: Promise<Running> | null = null;
   private inquiries = 0;
+  /** The demo planner made for an anonymous start whose set-up then failed. */
+  private orphan: Person | null = null;
   private readonly now: () => number;
 
   constructor(private readonly deps: DemoDeps) {
@@ -67,26 +69,39 @@ export class DemoService {
   canStart(personId: string | null): boolean {
     if (this.running || this.starting) return false;
     const first = this.deps.db.prepare('SELECT id FROM people ORDER BY created_at, rowid LIMIT 1').get() as { id: string } | undefined;
-    return personId ? first?.id === personId : first === undefined;
+    // A demo planner whose set-up failed has no way to sign in: the next anonymous try is theirs.
+    if (!personId) return first === undefined || (this.orphan !== null && first.id === this.orphan.id);
+    return first?.id === personId;
   }
 
   /**
    * Starts the sandboxes and sets up the demo studio for `person` (made as "Demo planner" when
    * null). Throws HttpError 403 `demo_forbidden` when canStart says no, 409 `demo_running` when
-   * it runs already.
+   * it runs already or is being set up.
    */
   async start(person: Person | null): Promise<{ person: Person; workspaceId: string; weddingId: string }> {
     if (this.running || this.starting) throw new HttpError(409, 'demo_running', 'the demo is running already in this server');
     if (!this.canStart(person?.id ?? null)) {
       throw new HttpError(403, 'demo_forbidden', person ? 'only the first person who signed up here may start the demo' : 'people have signed up here already: sign in to start the demo');
     }
-    const owner = person ?? await this.deps.people.createPerson({ name: 'Demo planner', email: null });
-    this.starting = this.setUp(owner);
+    // Claimed before the first await: a second request meanwhile gets demo_running.
+    this.starting = (async () => {
+      const owner = person ?? this.orphan ?? await this.deps.people.createPerson({ name: 'Demo planner', email: null });
+      try {
+        const run = await this.setUp(owner);
+        this.orphan = null;
+        return run;
+      } catch (error) {
+        if (!person) this.orphan = owner;
+        throw error;
+      }
+    })();
     try {
       this.running = await this.starting;
     } finally {
       this.starting = null;
     }
+    const owner = person ?? (await this.deps.people.getPerson(this.running.ownerId))!;
     return { person: owner, workspaceId: this.running.workspaceId, weddingId: this.running.weddingId };
   }
 

@@ -33,12 +33,16 @@ describe('the demo (DEMO=1): in-process sandboxes, a demo studio, the story thro
   it('a Táve inquiry becomes a wedding, a timeline change reaches Google Calendar, a Stripe payment reaches the budget, each within a minute, with loopback still refused to everything else', async () => {
     // OUTBOUND_ALLOW empty, as in production: the demo reaches its sandboxes by its own host name only.
     const t = await startTestServer({ env: { DEMO: '1', OUTBOUND_ALLOW: '', CASCADE_DELAY_MS: '0' } });
-    const browser = newcomer(t);
+    let browser = newcomer(t);
     expect(await browser.status()).toEqual({ enabled: true, canStart: true, running: false, story: null });
 
-    // ── "Try the demo" on an empty data directory ──
-    const started = await browser.post('/api/demo/start');
+    // ── "Try the demo" on an empty data directory (twice at once: one of them sets it up) ──
+    const racer = newcomer(t);
+    let [started, raced] = await Promise.all([browser.post('/api/demo/start'), racer.post('/api/demo/start')]);
+    if (raced.status === 201) [browser, started, raced] = [racer, raced, started];
     expect(started.status, await started.clone().text()).toBe(201);
+    expect(raced.status).toBe(409);
+    expect(t.server.db.prepare('SELECT COUNT(*) AS n FROM people').get()).toEqual({ n: 1 });
     const { weddingId, workspaceId } = await started.json() as { weddingId: string; workspaceId: string };
     await browser.signedIn();
     const me = await (await browser.call('/api/me')).json() as { person: { name: string }; workspaces: Array<{ workspace: { id: string; name: string } }> };
