@@ -34,3 +34,4 @@ export * from './document/permissions.ts';
 export * from './document/audiences.ts';
 export * from './document/vendor-merge.ts';
 export * from './api/vendors.ts';
+export * from './api/demo.ts';

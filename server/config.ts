@@ -228,6 +228,12 @@ export const ConfigSchema = z.object({
    * a local sandbox. Never in production. @default false
    */
   OAUTH_ALLOW_INSECURE_HTTP: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  /**
+   * The demo (docs/operations.md#demo): VSCO Workspace, Google Calendar and Stripe sandboxes run in
+   * the server's process, and "Try the demo" sets up a demo studio connected to them. Only for a
+   * local trial: `npm start -- --demo` turns it on too. Never on a shared server. @default false
+   */
+  DEMO: z.enum(['1', '0', 'true', 'false']).default('0').transform((v) => v === '1' || v === 'true'),
   /** How often escalations, cascades and reminders that are due are looked at. @default 250 */
   COMMS_TICK_MS: z.coerce.number().int().min(10).max(60_000).default(250),
 });

@@ -76,6 +76,9 @@ import { PasskeyStore } from './people/passkey-store.ts';
 import { CookieSealer } from './auth/sealed-cookie.ts';
 import { createGuardedEgress, type Resolver } from './net/guarded-egress.ts';
 import { createOutboundPolicy, parseOutboundAllow } from './net/outbound-policy.ts';
+import { demoResolver, demoSandboxHost } from './demo/demo-sandboxes.ts';
+import { DemoService } from './demo/demo-service.ts';
+import { demoOffRoutes, demoRoutes } from './http/demo-routes.ts';
 
 export const COLLAB_PATH = '/collab';
 const PACKAGE_VERSION = '0.1.0';
@@ -120,6 +123,8 @@ export interface WedSyncServer {
   readonly comms: CommsService;
   /** Payment coordination (budget, milestones, reminders). */
   readonly payments: PaymentCoordinator;
+  /** The demo (DEMO=1 or `--demo`), else null. */
+  readonly demo: DemoService | null;
   /** Starts listening on HOST:PORT (PORT 0 picks a free port). */
   listen(): Promise<{ port: number; httpUrl: string; wsUrl: string }>;
   /** Stops accepting, compacts every loaded document, closes sockets and the database. Idempotent. */
@@ -163,8 +168,12 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
     throw error;
   }
   // Every connection an integration opens is checked against OUTBOUND_ALLOW (see server/net/).
-  const egress = createGuardedEgress(createOutboundPolicy(parseOutboundAllow(config.OUTBOUND_ALLOW)), {
-    resolve: options.resolve,
+  // The demo's sandboxes are reached by a host name of their own, not by allowing loopback (server/demo/).
+  const demoHost = config.DEMO ? demoSandboxHost() : null;
+  const allow = parseOutboundAllow(config.OUTBOUND_ALLOW);
+  if (demoHost) allow.hosts.add(demoHost);
+  const egress = createGuardedEgress(createOutboundPolicy(allow), {
+    resolve: demoHost ? demoResolver(demoHost, options.resolve) : options.resolve,
     maxSocketsPerOrigin: config.OUTBOUND_MAX_SOCKETS_PER_ORIGIN,
     onRefused: (refusal) => {
       metrics.outboundRefused.inc({ range: refusal.range });
@@ -202,6 +211,7 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
   // Inbound alerts (the universal adapter's alert.weather) go out as emergencies: docs/communications.md#weather-alerts.
   bridge.inboxWorker.onAlert(weatherAlertHandler(comms.messages, () => bridge.outboxWorker.kick()));
   const payments = new PaymentCoordinator(bridge, comms, { reminderDays: config.PAYMENT_REMINDER_DAYS.split(',').map(Number) });
+  const demo = demoHost ? new DemoService({ db, people, bridge, collab, documents, payments, logger: logger.child({ component: 'demo' }), sandboxHost: demoHost }) : null;
 
   const readiness = () => {
     const storageOk = db.open && !closing;
@@ -278,6 +288,7 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
       a.route('/api/weddings', activityRoutes(tokens, activity));
       a.route('/api/comms', ackLinkRoutes(comms));
       a.route('/api', privacyRoutes({ tokens, people, sessions, privacy: new PrivacyService({ db, people, sessions, collab, documents, logger: logger.child({ component: 'privacy' }) }) }));
+      a.route('/api', demo ? demoRoutes({ demo, people, sessions, secureCookie: () => publicUrl().startsWith('https:') }) : demoOffRoutes());
       options.mount?.(a, server);
       // Last: the app's index.html fallback answers only paths no route above claimed.
       mountPlannerApp(a);
@@ -295,7 +306,7 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
   const transport: CollabTransport = attachCollabTransport(http, collab.hocuspocus, { path: COLLAB_PATH, maxMessageBytes: config.MAX_MESSAGE_BYTES, logger, metrics, group, authTimeoutMs: config.WS_AUTH_TIMEOUT_MS, flow: flowControlFromConfig(config, metrics), yWebsocketPath: Y_WEBSOCKET_PATH });
 
   Object.assign(server, {
-    config, logger, db, tokens, people, sessions, collab, documents, metrics, health, http, bridge, comms, payments,
+    config, logger, db, tokens, people, sessions, collab, documents, metrics, health, http, bridge, comms, payments, demo,
     async listen() {
       health.start();
       await bridge.start();
@@ -319,6 +330,7 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
         await bridge.stop();
         await calendar.stop();
         await comms.stop();
+        await demo?.stop();
         await bridgeDocuments.releaseAll();
         signIn?.close();
         transport.closeAll();

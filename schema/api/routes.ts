@@ -24,6 +24,7 @@ import { PASSKEY_ROUTES } from './passkeys.ts';
 import { PRIVACY_ROUTES } from './privacy.ts';
 import { CATALOG_ROUTES } from './catalog.ts';
 import { SCHEDULE_ROUTES } from './schedule.ts';
+import { DEMO_ROUTES } from './demo.ts';
 
 /** One HTTP route: the contract the server implements and /api/openapi.json describes. */
 export interface RouteContract {
@@ -82,4 +83,6 @@ export const ROUTES: RouteContract[] = [
   ...PRIVACY_ROUTES,
   ...CATALOG_ROUTES,
   ...SCHEDULE_ROUTES,
+  // The demo's other routes exist only with DEMO=1 (docs/api.md#demo); this one answers on every server.
+  ...DEMO_ROUTES.filter((r) => r.path === '/api/demo'),
 ];

@@ -4,7 +4,8 @@ import { ConfigError, loadConfig, type Config } from '../config.ts';
 export const USAGE = `usage: wedsync <command> [options]
 
 commands:
-  serve                                   start the server (what npm start runs)
+  serve [--demo]                          start the server (what npm start runs); --demo offers the demo
+                                          studio with in-process sandboxes (docs/operations.md#demo)
   token --role R --wedding W [--ttl 2h]   print a token (W repeatable or comma-separated, * for all)
         [--sub ID] [--name NAME] [--vendor-id ID]
   snapshot create --wedding W --label L   snapshot a wedding
@@ -49,6 +50,7 @@ const OPTIONS = {
   config: { type: 'string' },
   'new-key-file': { type: 'string' },
   generate: { type: 'boolean' },
+  demo: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options'];
 
@@ -78,7 +80,7 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
     switch (command) {
       // Each command loads only what it needs: `token` must not wait for every adapter to load.
       case 'serve':
-        await (await import('./serve.ts')).serve(config, io);
+        await (await import('./serve.ts')).serve(values.demo ? { ...config, DEMO: true } : config, io);
         return 0;
       case 'token':
         io.out(await (await import('./token-command.ts')).tokenCommand(config, values, io));

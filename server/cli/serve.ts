@@ -29,6 +29,7 @@ export async function serve(config: Config, io: CliIO): Promise<void> {
   io.err(`  WebSocket    ${config.PUBLIC_URL ? `${base.replace(/^http/, 'ws')}/collab` : wsUrl}`);
   io.err(`  y-websocket  ${base.replace(/^http/, 'ws')}${Y_WEBSOCKET_PATH}/wedding:<id>?token=<token>`);
   io.err(`  Data         ${config.dataDir}`);
+  if (config.DEMO) io.err(`  Demo         on: open ${base}/ and press "Try the demo" (VSCO Workspace, Google Calendar and Stripe sandboxes run in this process)`);
   if (secret.source !== 'env') {
     // A locally generated secret means a development set-up: hand the operator a way in.
     const admin = await createTokenService(secret.secret).sign({ sub: 'admin', role: 'admin', weddings: ['*'], name: 'Admin' }, 12 * 3600);

@@ -28,9 +28,16 @@ describe('planner app routes', () => {
     for (const view of ['our-day', 'proposals', 'run-of-show'] as const) expect(parseRoute(`/w/w1/${view}`)).toEqual({ name: 'wedding', weddingId: 'w1', view });
   });
 
+  it('reads /demo as the demo studio; anything below it goes to the start page', () => {
+    expect(parseRoute('/demo')).toEqual({ name: 'demo' });
+    expect(routePath({ name: 'demo' })).toBe('/demo');
+    expect(parseRoute('/demo/x')).toEqual({ name: 'picker' });
+  });
+
   it('round-trips every route through its path', () => {
     const route: fc.Arbitrary<Route> = fc.oneof(
       fc.constant({ name: 'picker' } as const),
+      fc.constant({ name: 'demo' } as const),
       fc.record({ name: fc.constant('invite' as const), token: fc.stringMatching(/^[A-Za-z0-9_.~-]{8,64}$/) }),
       fc.record({
         name: fc.constant('wedding' as const), weddingId: fc.stringMatching(/^[A-Za-z0-9_-]{1,64}$/),

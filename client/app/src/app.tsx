@@ -5,6 +5,7 @@ import { AccountHome } from './account/account-home.tsx';
 import { fetchMe, signOutSession, type MeResponse } from './account/account-api.ts';
 import { AccountWedding } from './account/account-wedding.tsx';
 import { ConnectionsView } from './connections/connections-view.tsx';
+import { DemoView } from './demo/demo-view.tsx';
 import { InvitePage } from './invite/invite-page.tsx';
 import { forgetSchedule } from './schedule/schedule-api.ts';
 import { MySchedule } from './schedule/my-schedule.tsx';
@@ -185,6 +186,7 @@ export function App() {
         <header class="topbar">{header}</header>
         {route.name === 'connections'
           ? <ConnectionsView key={route.workspaceId} me={account} workspaceId={route.workspaceId} navigate={navigate} />
+          : route.name === 'demo' ? <DemoView me={account} navigate={navigate} />
           : <AccountHome me={account} navigate={navigate} reload={reloadMe} />}
       </>
     );

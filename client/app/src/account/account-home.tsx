@@ -7,6 +7,7 @@ import { longDate } from '../timeline/zoned-time.ts';
 import { fetchWorkspaceWeddings, type MeResponse, type WorkspaceWedding } from './account-api.ts';
 import { CreateAccountWedding } from './create-account-wedding.tsx';
 import { WeddingSummary } from './wedding-summary.tsx';
+import { TryDemo } from '../demo/try-demo.tsx';
 
 interface Props {
   me: MeResponse;
@@ -80,6 +81,7 @@ export function AccountHome({ me, navigate, reload }: Props) {
         </section>
       )}
       <CreateAccountWedding me={me} reload={reload} onCreated={(id) => navigate({ name: 'wedding', weddingId: id, view: 'timeline' })} />
+      <TryDemo csrf={me.csrfToken} />
     </main>
   );
 }

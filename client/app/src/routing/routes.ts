@@ -8,7 +8,8 @@ export type Route =
   | { readonly name: 'wedding'; readonly weddingId: string; readonly view: WeddingView }
   | { readonly name: 'invite'; readonly token: string }
   | { readonly name: 'schedule' }
-  | { readonly name: 'connections'; readonly workspaceId: string };
+  | { readonly name: 'connections'; readonly workspaceId: string }
+  | { readonly name: 'demo' };
 
 /** Invitation tokens are URL-safe (base64url and the like); anything else is not one. */
 const INVITE_TOKEN = /^[A-Za-z0-9_.~-]{8,256}$/;
@@ -17,10 +18,11 @@ const WORKSPACE_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 /**
  * `/` is the picker; `/w/<weddingId>[/<view>]` a wedding; `/invite/<token>` an invitation or share
- * link; `/workspaces/<id>/connections` a workspace's connections; `/schedule` a vendor's own schedule. Anything else falls back to the picker.
+ * link; `/workspaces/<id>/connections` a workspace's connections; `/schedule` a vendor's own schedule; `/demo` the demo studio (DEMO=1). Anything else falls back to the picker.
  */
 export function parseRoute(pathname: string): Route {
   const [, head, id, view] = pathname.split('/');
+  if (head === 'demo' && !id) return { name: 'demo' };
   if (head === 'invite' && id && INVITE_TOKEN.test(id)) return { name: 'invite', token: id };
   if (head === 'schedule' && id === undefined) return { name: 'schedule' };
   if (head === 'workspaces' && id && WORKSPACE_ID.test(id) && view === 'connections') return { name: 'connections', workspaceId: id };
@@ -38,6 +40,7 @@ export function routePath(route: Route): string {
     case 'invite': return `/invite/${route.token}`;
     case 'schedule': return '/schedule';
     case 'connections': return `/workspaces/${route.workspaceId}/connections`;
+    case 'demo': return '/demo';
     default: {
       const never: never = route;
       return String(never);

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { fetchProviders, requestEmailLink, type ProvidersResponse } from '../account/account-api.ts';
 import { describeApiError } from '../api/api-client.ts';
+import { TryDemo } from '../demo/try-demo.tsx';
 import { readSession, type Session } from './token.ts';
 
 interface Props {
@@ -23,6 +24,7 @@ export function SignIn({ reason, redirect, onSignIn }: Props) {
       <h1>WedSync planner</h1>
       <p>Co-edit a wedding's timeline with your colleagues, online or offline.</p>
       {reason && <p class="notice" role="alert">{reason}</p>}
+      <TryDemo />
       <EmailLinkForm redirect={redirect} />
       <ProviderButtons redirect={redirect} />
       <TokenForm onSignIn={onSignIn} />

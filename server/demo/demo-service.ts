@@ -1,0 +1,205 @@
+import crypto from 'node:crypto';
+import { WorkspaceConnectBody, type DemoStory, type Person } from '../../schema/index.ts';
+import type { Principal } from '../auth/tokens.ts';
+import type { Bridge } from '../bridge/bridge.ts';
+import type { CollabServer } from '../collab/collab-server.ts';
+import { HttpError } from '../http/http-error.ts';
+import type { Logger } from '../logger.ts';
+import type { PaymentCoordinator } from '../payments/payment-coordinator.ts';
+import type { PeopleStore } from '../people/people-store.ts';
+import { peekWedding } from '../people/wedding-peek.ts';
+import type { Db } from '../storage/database.ts';
+import type { DocumentStore } from '../storage/document-store.ts';
+import { DEMO_CALENDAR, DemoSandboxes } from './demo-sandboxes.ts';
+import { DEMO_WEDDING, demoWeddingDate, seedDemoWedding } from './demo-wedding.ts';
+
+export interface DemoDeps {
+  db: Db;
+  people: PeopleStore;
+  bridge: Bridge;
+  collab: CollabServer;
+  documents: DocumentStore;
+  payments: PaymentCoordinator;
+  logger: Logger;
+  /** The host name the guarded egress answers as 127.0.0.1 (demoSandboxHost). */
+  sandboxHost: string;
+  now?: () => number;
+}
+
+interface Running {
+  ownerId: string;
+  workspaceId: string;
+  weddingId: string;
+}
+
+/** Couples whose inquiries the simulated contact form sends, in turn. */
+const COUPLES = [
+  ['Maria', 'Lopez', 'Tom', 'Berg'], ['Priya', 'Shah', 'Sam', 'Okafor'], ['Lena', 'Park', 'Jonas', 'Weber'], ['Chloe', 'Martin', 'Ravi', 'Iyer'],
+] as const;
+
+/**
+ * The demo (docs/operations.md#demo): in-process sandboxes, a demo studio connected to them, and
+ * the story's moments driven through each system's own API (the lead form VSCO serves, Stripe's
+ * invoice payment), so what reaches the hub arrives through the real adapters and webhooks.
+ * State is per process: the sandboxes keep theirs in memory.
+ */
+export class DemoService {
+  readonly sandboxes: DemoSandboxes;
+  private running: Running | null = null;
+  private starting: Promise<Running> | null = null;
+  private inquiries = 0;
+  /** The demo planner made for an anonymous start whose set-up then failed. */
+  private orphan: Person | null = null;
+  private readonly now: () => number;
+
+  constructor(private readonly deps: DemoDeps) {
+    this.sandboxes = new DemoSandboxes(deps.sandboxHost);
+    this.now = deps.now ?? Date.now;
+  }
+
+  get isRunning(): boolean { return this.running !== null; }
+
+  /** Whether this person is the demo's owner. */
+  owns(personId: string | null): boolean { return !!personId && this.running?.ownerId === personId; }
+
+  /**
+   * Who may start the demo: while it is not running, the first person of the data directory, or
+   * anyone when nobody has signed up yet (a first run: the demo then signs in a demo planner).
+   */
+  canStart(personId: string | null): boolean {
+    if (this.running || this.starting) return false;
+    const first = this.deps.db.prepare('SELECT id FROM people ORDER BY created_at, rowid LIMIT 1').get() as { id: string } | undefined;
+    // A demo planner whose set-up failed has no way to sign in: the next anonymous try is theirs.
+    if (!personId) return first === undefined || (this.orphan !== null && first.id === this.orphan.id);
+    return first?.id === personId;
+  }
+
+  /**
+   * Starts the sandboxes and sets up the demo studio for `person` (made as "Demo planner" when
+   * null). Throws HttpError 403 `demo_forbidden` when canStart says no, 409 `demo_running` when
+   * it runs already or is being set up.
+   */
+  async start(person: Person | null): Promise<{ person: Person; workspaceId: string; weddingId: string }> {
+    if (this.running || this.starting) throw new HttpError(409, 'demo_running', 'the demo is running already in this server');
+    if (!this.canStart(person?.id ?? null)) {
+      throw new HttpError(403, 'demo_forbidden', person ? 'only the first person who signed up here may start the demo' : 'people have signed up here already: sign in to start the demo');
+    }
+    // Claimed before the first await: a second request meanwhile gets demo_running.
+    this.starting = (async () => {
+      const owner = person ?? this.orphan ?? await this.deps.people.createPerson({ name: 'Demo planner', email: null });
+      try {
+        const run = await this.setUp(owner);
+        this.orphan = null;
+        return run;
+      } catch (error) {
+        if (!person) this.orphan = owner;
+        throw error;
+      }
+    })();
+    try {
+      this.running = await this.starting;
+    } finally {
+      this.starting = null;
+    }
+    const owner = person ?? (await this.deps.people.getPerson(this.running.ownerId))!;
+    return { person: owner, workspaceId: this.running.workspaceId, weddingId: this.running.weddingId };
+  }
+
+  private async setUp(owner: Person): Promise<Running> {
+    await this.sandboxes.start();
+    const workspace = await this.deps.people.createWorkspace({ name: 'Demo studio', kind: 'planner' }, owner.id);
+    const weddingId = `wed_${crypto.randomBytes(12).toString('base64url')}`;
+    await this.deps.people.registerWedding({ id: weddingId, workspaceId: workspace.id, createdBy: owner.id });
+    const date = demoWeddingDate(this.now());
+    await this.deps.collab.withDocument(weddingId, (ydoc) => seedDemoWedding(ydoc, date, owner.id));
+    const p = this.principal(owner.id, weddingId);
+    const bodies = this.sandboxes.connectBodies();
+    const connect = (body: Record<string, unknown>) => this.deps.bridge.connections.connectWorkspace(p, WorkspaceConnectBody.parse({ workspaceId: workspace.id, ...body }));
+    // New weddings come from Táve inquiries; the demo wedding's day goes to the studio's calendar, its deposit to Stripe.
+    await connect(bodies.vsco);
+    await connect({ ...bodies.google, bindings: [{ weddingId }] });
+    await connect({ ...bodies.stripe, configuration: { ...bodies.stripe.configuration, customerEmail: 'ana.ben@demo.example' }, bindings: [{ weddingId }] });
+    const day = 86_400_000;
+    await this.deps.payments.plan(p, weddingId, {
+      vendorId: DEMO_WEDDING.photographer.id, currency: 'GBP', total: DEMO_WEDDING.fee, processor: 'stripe',
+      milestones: [
+        { milestone: 'deposit', weight: 25, due: new Date(this.now() + 7 * day).toISOString().slice(0, 10) },
+        { milestone: 'balance', weight: 75, due: new Date(Date.parse(date) - 14 * day).toISOString().slice(0, 10) },
+      ],
+    });
+    this.deps.logger.info({ workspaceId: workspace.id, weddingId, sandboxHost: this.sandboxes.host }, 'demo studio set up: VSCO Workspace, Google Calendar and Stripe sandboxes connected');
+    return { ownerId: owner.id, workspaceId: workspace.id, weddingId };
+  }
+
+  /** A principal acting as the demo's owner for the demo wedding (the owner plans it). */
+  private principal(ownerId: string, weddingId: string): Principal {
+    return { sub: ownerId, role: 'planner', weddings: [weddingId], exp: Math.floor(this.now() / 1000) + 300 };
+  }
+
+  private mustRun(personId: string): Running {
+    if (!this.running) throw new HttpError(409, 'demo_not_running', 'start the demo first');
+    if (this.running.ownerId !== personId) throw new HttpError(403, 'demo_forbidden', 'only the person who started the demo drives it');
+    return this.running;
+  }
+
+  /**
+   * A couple fill in the studio's website contact form: VSCO's legacy New Lead endpoint makes a
+   * lead job and fires `job.created` to the hub, which makes a wedding from it.
+   */
+  async simulateInquiry(personId: string): Promise<{ couple: string; date: string }> {
+    this.mustRun(personId);
+    const [first, last, partnerFirst, partnerLast] = COUPLES[this.inquiries % COUPLES.length]!;
+    this.inquiries++;
+    const date = demoWeddingDate(this.now(), 200 + 7 * this.inquiries);
+    const vsco = this.sandboxes.vsco;
+    const res = await fetch(vsco.leadFormUrl, {
+      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded;charset=UTF-8' },
+      body: new URLSearchParams({
+        SecretKey: vsco.leadSecretKey, JobType: 'Wedding', FirstName: first, LastName: last, Email: `${first.toLowerCase()}@demo.example`,
+        SpouseFirstName: partnerFirst, SpouseLastName: partnerLast, EventDate: date, GuestCount: '100',
+      }).toString(),
+    });
+    if (!res.ok) throw new HttpError(502, 'sandbox_failed', `the VSCO Workspace sandbox answered ${res.status}`);
+    return { couple: `${first} ${last} & ${partnerFirst} ${partnerLast}`, date };
+  }
+
+  /** The couple pay the demo wedding's oldest open Stripe invoice: Stripe's signed `invoice.paid` reaches the hub. */
+  simulatePayment(personId: string): { invoiceId: string; amount: number; currency: string } {
+    const run = this.mustRun(personId);
+    const invoice = this.openInvoices(run.weddingId)[0];
+    if (!invoice) throw new HttpError(409, 'nothing_to_pay', 'every Stripe invoice of the demo wedding is paid');
+    this.sandboxes.stripe.payInvoice(invoice.id as string);
+    return { invoiceId: invoice.id as string, amount: invoice.amount_due as number, currency: String(invoice.currency).toUpperCase() };
+  }
+
+  private openInvoices(weddingId: string): Array<Record<string, unknown>> {
+    return [...this.sandboxes.stripe.objects.values()]
+      .filter((o) => o.object === 'invoice' && o.status === 'open' && (o.metadata as Record<string, string> | undefined)?.wedsync_wedding_id === weddingId)
+      // The one due first (the deposit) before the balance; Stripe's `created` has one-second steps.
+      .sort((a, b) => (Number(a.due_date) || 0) - (Number(b.due_date) || 0) || (a.created as number) - (b.created as number));
+  }
+
+  /** What the owner sees: the studio's weddings, the Google calendar as the sandbox holds it, the budget. */
+  async story(personId: string): Promise<DemoStory> {
+    const run = this.mustRun(personId);
+    const { people, collab, documents } = this.deps;
+    const weddings = [];
+    for (const w of await people.weddingsOfWorkspace(run.workspaceId)) {
+      const meta = peekWedding({ open: collab.hocuspocus.documents, store: documents }, w.weddingId, (doc) => doc.getMeta());
+      weddings.push({ id: w.weddingId, title: meta.title ?? '', date: meta.date ?? '', timezone: meta.timezone ?? '', fromInquiry: w.weddingId !== run.weddingId });
+    }
+    const events = this.sandboxes.google.events(DEMO_CALENDAR.id)
+      .map((e) => ({ id: e.id ?? '', title: e.summary ?? '', start: e.start?.dateTime ?? e.start?.date ?? '', end: e.end?.dateTime ?? e.end?.date ?? '', location: e.location ?? '', updated: e.updated ?? '' }))
+      .sort((a, b) => Date.parse(a.start) - Date.parse(b.start));
+    const budget = await this.deps.payments.budget(this.principal(personId, run.weddingId), run.weddingId);
+    return {
+      workspaceId: run.workspaceId, weddingId: run.weddingId, weddings,
+      calendar: { name: DEMO_CALENDAR.summary, timeZone: DEMO_CALENDAR.timeZone, events },
+      budget: budget.budget.totals, openInvoices: this.openInvoices(run.weddingId).length,
+    };
+  }
+
+  async stop(): Promise<void> {
+    await this.sandboxes.stop();
+  }
+}

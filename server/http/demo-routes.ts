@@ -1,0 +1,84 @@
+import crypto from 'node:crypto';
+import { Hono, type Context } from 'hono';
+import { getCookie } from 'hono/cookie';
+import type { DemoStatus, Person } from '../../schema/index.ts';
+import { AuthError } from '../auth/auth-error.ts';
+import type { DemoService } from '../demo/demo-service.ts';
+import type { PeopleStore } from '../people/people-store.ts';
+import type { SessionStore } from '../people/session-store.ts';
+import { HttpError } from './http-error.ts';
+import { CSRF_HEADER, SESSION_COOKIE, requireSession, setSessionCookie, type SessionEnv } from './session-middleware.ts';
+
+export interface DemoRouteDeps {
+  demo: DemoService;
+  people: PeopleStore;
+  sessions: SessionStore;
+  /** Whether cookies are Secure (the public URL is https). */
+  secureCookie: () => boolean;
+}
+
+/**
+ * `GET /api/demo` without the demo: `{ enabled: false, … }`, so the app can ask on every first
+ * screen without a failed request; nothing else of the demo exists then (404).
+ */
+export function demoOffRoutes(): Hono<SessionEnv> {
+  const app = new Hono<SessionEnv>();
+  app.get('/demo', (c) => c.json({ enabled: false, canStart: false, running: false, story: null } satisfies DemoStatus));
+  return app;
+}
+
+/**
+ * `/api/demo…` (mounted only with DEMO=1 or `--demo`; docs/operations.md#demo):
+ * - `GET /api/demo`: `{ enabled, canStart, running, story }`, the story for the demo's owner only;
+ * - `POST /api/demo/start` (JSON): starts the sandboxes and the demo studio. A signed-in caller
+ *   (with X-CSRF-Token) must be the data directory's first person; with nobody signed in it works
+ *   only while nobody has signed up, and signs in a new "Demo planner" (session cookie). 403
+ *   `demo_forbidden`, 409 `demo_running`;
+ * - `POST /api/demo/inquiry`, `POST /api/demo/payment` (owner's session): the story's moments.
+ */
+export function demoRoutes(deps: DemoRouteDeps): Hono<SessionEnv> {
+  const app = new Hono<SessionEnv>();
+  const session = requireSession(deps.sessions, deps.people);
+
+  /** The signed-in person, or null; a write by a signed-in person must carry its CSRF token. */
+  const caller = async (c: Context<SessionEnv>, write: boolean): Promise<Person | null> => {
+    const s = await deps.sessions.authenticate(getCookie(c, SESSION_COOKIE));
+    if (!s) return null;
+    if (write) {
+      const sent = c.req.header(CSRF_HEADER) ?? '';
+      if (sent.length !== s.csrfToken.length || !crypto.timingSafeEqual(Buffer.from(sent), Buffer.from(s.csrfToken))) {
+        throw new AuthError('csrf_failed', `this request needs the session's ${CSRF_HEADER} header`);
+      }
+    }
+    return deps.people.getPerson(s.personId);
+  };
+
+  app.get('/demo', async (c) => {
+    const person = await caller(c, false);
+    const id = person?.id ?? null;
+    const status: DemoStatus = {
+      enabled: true, canStart: deps.demo.canStart(id), running: deps.demo.isRunning,
+      story: deps.demo.owns(id) ? await deps.demo.story(id!) : null,
+    };
+    return c.json(status);
+  });
+
+  app.post('/demo/start', async (c) => {
+    // A JSON body cannot be sent cross-site without a CORS preflight this server never grants:
+    // another site cannot start the demo (and sign a visitor in as its planner).
+    if (!(c.req.header('content-type') ?? '').toLowerCase().startsWith('application/json')) {
+      throw new HttpError(415, 'unsupported_media_type', 'send Content-Type: application/json');
+    }
+    const person = await caller(c, true);
+    const started = await deps.demo.start(person);
+    if (!person) {
+      const { cookieValue } = await deps.sessions.create({ personId: started.person.id, method: 'demo', userAgent: c.req.header('user-agent') ?? null });
+      setSessionCookie(c, cookieValue, deps.secureCookie());
+    }
+    return c.json({ workspaceId: started.workspaceId, weddingId: started.weddingId }, 201);
+  });
+
+  app.post('/demo/inquiry', session, async (c) => c.json(await deps.demo.simulateInquiry(c.get('person').id)));
+  app.post('/demo/payment', session, (c) => c.json(deps.demo.simulatePayment(c.get('person').id)));
+  return app;
+}
