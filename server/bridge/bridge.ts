@@ -423,6 +423,18 @@ export class Bridge {
     return this.outbox.deadFor(weddingId).filter((r) => shown.has(r.integrationId)).map(toOutboxEntry);
   }
 
+  /** GET /api/integrations/outbox/:id: one push, for whoever may read its wedding and see its integration (a replay's outcome). */
+  outboxEntry(p: Principal, id: number) {
+    const row = this.outbox.get(id);
+    const integration = row ? this.store.get(row.integrationId) : undefined;
+    if (!row || !integration) throw new BridgeError('outbox_not_found', `no outbox entry ${id}`);
+    // Another wedding's token is refused as such (403), as every wedding route does; a vendor's
+    // token is told nothing about another vendor's pushes (404, as the list leaves them out).
+    assertRead(p, row.weddingId);
+    if (!visible(p, integration)) throw new BridgeError('outbox_not_found', `no outbox entry ${id}`);
+    return toOutboxEntry(row);
+  }
+
   replayOutbox(p: Principal, id: number) {
     const row = this.outbox.get(id);
     const integration = row ? this.store.get(row.integrationId) : undefined;

@@ -109,7 +109,7 @@ export class ConnectionsService {
         runtime: this.deps.runtime.runtimeFor({ integrationId: p.id, weddingId: p.weddingId, system: p.system, connectionId: p.connectionId, webhookSecret: p.webhookSecret }, p.state, () => undefined, { shared: false }),
       });
     } catch (error) {
-      if (error instanceof AdapterError) throw new BridgeError('invalid_config', error.message, { cause: error });
+      if (error instanceof AdapterError) throw new BridgeError('invalid_config', error.message, { cause: error, ...(error.extra.issues ? { details: { issues: error.extra.issues } } : {}) });
       throw error;
     }
   }

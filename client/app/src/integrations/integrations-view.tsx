@@ -1,9 +1,15 @@
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { StatusBody, type IntegrationHealth } from '../../../sdk/index.ts';
+import type { WeddingDoc } from '../../../../schema/document/wedding-doc.ts';
 import { apiRequest, describeApiError } from '../api/api-client.ts';
 import { WorkspaceConnectionsLinks } from '../connections/workspace-links.tsx';
 import type { Route } from '../routing/routes.ts';
 import { dateTimeLabel, humanize, relativeTime } from '../ui/labels.ts';
+import { DeadLetters } from './dead-letters.tsx';
+
+const SYSTEM_NAMES: Record<string, string> = { 'google-calendar': 'Google Calendar', outlook: 'Outlook', caldav: 'CalDAV', 'vsco-workspace': 'VSCO Workspace', calendly: 'Calendly', acuity: 'Acuity Scheduling', 'event-temple': 'Event Temple', stripe: 'Stripe', square: 'Square', paypal: 'PayPal' };
+/** A system's name as people know it. */
+export const systemName = (system: string) => SYSTEM_NAMES[system] ?? humanize(system);
 
 interface Props {
   weddingId: string;
@@ -11,6 +17,8 @@ interface Props {
   /** Signed in with an account (session cookie): links to the businesses' Connections are shown. */
   account?: boolean;
   navigate?(route: Route): void;
+  /** The wedding, for the names of refused changes. */
+  doc?: WeddingDoc;
 }
 
 type Load = { state: 'loading' } | { state: 'ready'; body: StatusBody; at: number } | { state: 'failed'; message: string };
@@ -19,7 +27,7 @@ type Load = { state: 'loading' } | { state: 'ready'; body: StatusBody; at: numbe
 const REFRESH_MS = 30_000;
 
 /** Each connected system's health, last sync and outbox backlog (GET /api/integrations/status/:weddingId). */
-export function IntegrationsView({ weddingId, token, account = false, navigate }: Props) {
+export function IntegrationsView({ weddingId, token, account = false, navigate, doc }: Props) {
   const [load, setLoad] = useState<Load>({ state: 'loading' });
 
   const refresh = useCallback(async (signal?: AbortSignal) => {
@@ -54,6 +62,10 @@ export function IntegrationsView({ weddingId, token, account = false, navigate }
         </div>
       )}
       {load.state === 'ready' && <StatusPanel body={load.body} at={load.at} />}
+      {load.state === 'ready' && (
+        <DeadLetters weddingId={weddingId} token={token} doc={doc} version={load.at}
+          systemOf={(id) => systemName(load.body.integrationStatus.find((i) => i.integrationId === id)?.system ?? 'the system')} />
+      )}
     </section>
   );
 }

@@ -22,6 +22,8 @@ export interface TimelineViewProps {
   setEditing(eventId: string | null): void;
   /** Owned by the wedding view so the history survives switching sections. */
   undo: UndoControls;
+  /** An event's last change when it came from outside, in words (external-changes.ts); absent for those who may not read the activity. */
+  externalChangeOf?(eventId: string): string | undefined;
 }
 
 type Focus = { id: string; control: 'open' | 'up' | 'down' | 'row' | 'delete' } | { id: 'add'; control: 'add' };
@@ -237,7 +239,7 @@ export function TimelineView(props: TimelineViewProps) {
           {events.map((e, i) => (
             <EventRow key={e.id} event={e} index={i} count={events.length} timeZone={day.timeZone} date={day.date}
               vendorNames={e.vendorIds.map((id) => vendorsById.get(id)?.name ?? id).join(', ')}
-              editors={editors(e.id)} readOnly={readOnly} readOnlyNoteId={props.readOnlyNoteId} open={openId === e.id} dragging={dragId === e.id}>
+              editors={editors(e.id)} external={props.externalChangeOf?.(e.id)} readOnly={readOnly} readOnlyNoteId={props.readOnlyNoteId} open={openId === e.id} dragging={dragId === e.id}>
               {openId === e.id && (
                 <EventForm key={e.id} doc={doc} event={e} day={day} vendors={vendors} readOnly={readOnly} readOnlyNoteId={props.readOnlyNoteId}
                   origin={origin} perform={undo.perform}

@@ -1,5 +1,5 @@
 import type { ComponentChildren } from 'preact';
-import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { clientOrigin, type WeddingConnection } from '../../../sdk/index.ts';
 import { SnapshotsView } from '../admin/snapshots-view.tsx';
 import { ConflictsView } from '../conflicts/conflicts-view.tsx';
@@ -19,6 +19,7 @@ import { ReadOnlyNotice } from './read-only-notice.tsx';
 import { RestoreBanner } from './restore-banner.tsx';
 import type { SyncState } from './sync-state.ts';
 import { useDocVersion } from './use-doc-version.ts';
+import { externalChangeLabel, useExternalChanges } from '../timeline/external-changes.ts';
 import { WeddingDetails } from './wedding-details.tsx';
 
 interface Props {
@@ -59,6 +60,12 @@ export function WeddingView(props: Props) {
   // a zone (made before it was required) shows a prompt to set it instead of times.
   const timeZone = meta.timezone && isKnownTimeZone(meta.timezone) ? meta.timezone : null;
   const day = useMemo(() => (timeZone ? { date: meta.date, timeZone } : null), [meta.date, timeZone]);
+  // The activity (who changed what) is for planners and admins (docs/api.md, "Activity").
+  const external = useExternalChanges(connection.weddingId, session.token, doc, version, session.claims.role === 'planner' || isAdmin);
+  const externalChangeOf = useCallback((eventId: string) => {
+    const c = external?.get(eventId);
+    return c ? externalChangeLabel(c) : undefined;
+  }, [external]);
   const pendingConflicts = useMemo(() => doc.listConflicts().filter((c) => c.status === 'pending').length, [doc, version]);
   const title = meta.title || connection.weddingId;
   // Invitations are made with the session (the cookie): a pasted operator token cannot share.
@@ -117,13 +124,13 @@ export function WeddingView(props: Props) {
             <WeddingDetails doc={doc} meta={meta} loaded={props.sync === 'online' || doc.timeline.size > 0 || doc.meta.size > 0} readOnly={readOnly} readOnlyNoteId={READ_ONLY_NOTE} origin={origin} />
             {day ? (
               <TimelineView doc={doc} version={version} day={day} readOnly={readOnly} readOnlyNoteId={READ_ONLY_NOTE} origin={origin}
-                peers={peers} setEditing={setEditing} undo={undo} />
+                peers={peers} setEditing={setEditing} undo={undo} externalChangeOf={externalChangeOf} />
             ) : <MissingTimeZone zone={meta.timezone} readOnly={readOnly} />}
           </>
         )}
         {current === 'vendors' && <VendorsView doc={doc} version={version} readOnly={readOnly} origin={origin} perform={undo.perform} />}
         {current === 'conflicts' && <ConflictsView doc={doc} version={version} timeZone={timeZone ?? 'UTC'} weddingId={connection.weddingId} token={session.token} readOnly={readOnly} readOnlyNoteId={READ_ONLY_NOTE} />}
-        {current === 'integrations' && <IntegrationsView weddingId={connection.weddingId} token={session.token} account={session.csrf !== undefined} navigate={props.navigate} />}
+        {current === 'integrations' && <IntegrationsView weddingId={connection.weddingId} token={session.token} account={session.csrf !== undefined} navigate={props.navigate} doc={doc} />}
         {current === 'admin' && isAdmin && <SnapshotsView weddingId={connection.weddingId} token={session.token} timeZone={timeZone ?? 'UTC'} />}
       </main>
     </>

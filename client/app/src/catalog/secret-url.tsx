@@ -1,0 +1,39 @@
+import { useState } from 'preact/hooks';
+
+interface Props {
+  /** Whose URL: the system's name. */
+  system: string;
+  url: string;
+  onDismiss(): void;
+}
+
+/**
+ * A secret URL shown once (a preset's webhook address, a calendar feed): read-only, with a Copy
+ * button, and gone when dismissed; the server shows it redacted from then on (rotate for a new one).
+ */
+export function SecretUrlPanel({ system, url, onDismiss }: Props) {
+  const [copied, setCopied] = useState<'yes' | 'no' | null>(null);
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(url);
+      setCopied('yes');
+    } catch {
+      setCopied('no');
+    }
+  };
+  return (
+    <section class="secret-url notice" aria-labelledby="secret-url-heading">
+      <h3 id="secret-url-heading">The secret address for {system}</h3>
+      <p>Copy it now: it is shown only this once. Anyone who has it can send records to this account, so paste it only into your own flow.</p>
+      <div class="field">
+        <label for="secret-url-value">Secret address</label>
+        <input id="secret-url-value" type="text" readOnly value={url} onFocus={(e) => e.currentTarget.select()} />
+      </div>
+      <div class="form-actions">
+        <button type="button" class="primary" onClick={() => void copy()}>Copy address</button>
+        <button type="button" onClick={onDismiss}>I have copied it</button>
+      </div>
+      <p role="status">{copied === 'yes' ? 'Copied.' : copied === 'no' ? 'Copying is not allowed here: select the address and copy it yourself.' : ''}</p>
+    </section>
+  );
+}

@@ -1,0 +1,67 @@
+import { dateTimeLabel, relativeTime } from '../ui/labels.ts';
+import type { ConnectionSummary } from './connections-api.ts';
+import { oauthStartUrl } from './connections-api.ts';
+
+/** Display names of the systems that sign in with OAuth, and their provider. */
+const OAUTH: Record<string, { provider: 'google' | 'microsoft'; name: string; account: string }> = {
+  'google-calendar': { provider: 'google', name: 'Google Calendar', account: 'Google' },
+  outlook: { provider: 'microsoft', name: 'Outlook', account: 'Microsoft' },
+};
+
+const BREAKER_WORDS = {
+  closed: 'Sending normally',
+  open: 'Paused after repeated failures: sending resumes on its own after a short wait',
+  half_open: 'Trying one send again after a pause',
+} as const;
+
+/** An adapter's error message (adapters/core/errors.ts wording) in a person's words. */
+export function plainError(system: string, message: string): string {
+  if (/refused our credentials|consent revoked|unauthorized/i.test(message)) return `${system} no longer accepts the saved sign-in.`;
+  if (/rate limit/i.test(message)) return `${system} asked us to slow down; we retry on our own.`;
+  if (/ error 5\d\d|timed? ?out|could not be reached|ECONN|network/i.test(message)) return `${system} could not be reached or had a problem on its side; we retry on our own.`;
+  if (/rejected the request \((\d+)\)/.test(message)) return `${system} refused a change we sent (${/\((\d+)\)/.exec(message)![1]}); it waits in the dead letters of the wedding it belongs to.`;
+  if (/gone \(410\)|resource is gone/i.test(message)) return `Something we had sent was removed in ${system}.`;
+  return message;
+}
+
+/** The values of a connection's configuration that a reconnect can send again (secrets and redacted URLs are left out). */
+function reusableConfiguration(configuration: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(configuration).filter(([, v]) => typeof v === 'boolean' || (typeof v === 'string' && !v.includes('…') && !v.includes('redacted'))));
+}
+
+interface Props { connection: ConnectionSummary; workspaceId: string; returnTo: string }
+
+/**
+ * One connection's health in plain words (GET /api/workspaces/:id/connections, server/bridge/connection-view.ts):
+ * last sync, the last error, the breaker, and when it needs attention, the fix: reconnecting an
+ * OAuth account is one button; a key is entered again from the catalogue.
+ */
+export function ConnectionHealth({ connection: c, workspaceId, returnTo }: Props) {
+  const h = c.health;
+  const name = OAUTH[c.system]?.name ?? (c.label || c.system);
+  const oauth = OAUTH[c.system];
+  const reconnect = () => location.assign(oauthStartUrl(oauth!.provider, { system: c.system, workspaceId, configuration: reusableConfiguration(c.configuration), returnTo }));
+  const summary = h.state === 'healthy' ? 'Working' : h.state === 'degraded' ? 'Working, with problems' : h.state === 'failing' ? 'Failing' : 'Needs attention';
+  return (
+    <div class="connection-health">
+      <p><span class={`tag health-${h.state}`}>{summary}</span>{' '}
+        Last sync <span title={h.lastSync ? dateTimeLabel(h.lastSync) : undefined}>{relativeTime(h.lastSync)}</span>
+        {' · '}{BREAKER_WORDS[h.breaker]}</p>
+      {h.lastError && (
+        <p class="muted">Last problem, <span title={dateTimeLabel(h.lastError.at)}>{relativeTime(h.lastError.at)}</span>: {plainError(name, h.lastError.message)}</p>
+      )}
+      {(h.outbox.pending > 0 || h.outbox.dead > 0) && (
+        <p class="muted">{h.outbox.pending} change{h.outbox.pending === 1 ? '' : 's'} waiting to be sent{h.outbox.dead > 0 && <>, <strong>{h.outbox.dead} refused</strong> (replay them from the wedding’s Integrations)</>}</p>
+      )}
+      {h.state === 'needs_attention' && (
+        <div class="attention" role="group" aria-label={`What fixes ${name}`}>
+          <p>{h.attention}</p>
+          {oauth
+            ? <button type="button" class="primary" onClick={reconnect}>Reconnect {oauth.account}</button>
+            : <p>Set up {name} again from “Connect a system” below with a new key, then unbind this one.</p>}
+        </div>
+      )}
+      {h.state !== 'needs_attention' && h.attention && <p class="muted">{h.attention}</p>}
+    </div>
+  );
+}

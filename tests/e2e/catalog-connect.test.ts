@@ -1,0 +1,104 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { CalendlySandbox } from '../../adapters/calendly/sandbox.ts';
+import type { ConnectionSummary } from '../../schema/index.ts';
+import { SESSION_COOKIE } from '../../server/http/session-middleware.ts';
+import { api, STORY_WEDDINGS, studio } from '../connections/helpers.ts';
+import { registerTeardown } from '../helpers/teardown.ts';
+import { waitFor } from '../helpers/wait.ts';
+import { seriousAxeViolations } from './support/axe.ts';
+import { launchBrowser, openTab, screenshotsAtBothWidths } from './support/browser.ts';
+import { plannerBuild } from './support/planner-build.ts';
+import { closeAfterTest, startPlannerServer } from './support/planner-server.ts';
+
+let browser: Browser;
+let dist: string;
+
+beforeAll(async () => {
+  [dist, browser] = await Promise.all([plannerBuild(), launchBrowser()]);
+}, 120_000);
+
+const ANA = STORY_WEDDINGS[0];
+
+describe('planner app: the integrations catalogue', () => {
+  it('a photographer finds Calendly by search, connects it with the generated form (a refused key shown at its field), binds a wedding and reads its health', async () => {
+    const sb = await new CalendlySandbox().start();
+    registerTeardown(() => sb.stop());
+    const t = await startPlannerServer(dist, { CASCADE_DELAY_MS: '0', PULL_INTERVAL_MS: '600000' });
+    const { alex, lens } = await studio(t, [ANA]);
+
+    const { context, page } = await openTab(browser, { bypassCSP: true });
+    closeAfterTest(context);
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+    await context.addCookies([{ name: SESSION_COOKIE, value: alex.cookie.slice(SESSION_COOKIE.length + 1), url: t.httpUrl, httpOnly: true, sameSite: 'Lax' }]);
+    await page.goto(`${t.httpUrl}/workspaces/${lens.id}/connections`);
+    await page.getByRole('heading', { name: 'Connect a system' }).waitFor();
+    const entries = page.locator('li.catalog-entry');
+    await waitFor(async () => (await entries.count()) > 20, 'the whole catalogue');
+    const all = await entries.count();
+
+    // ── a category narrows the list; a search finds by name and by other names ──
+    await page.getByLabel('Category').selectOption({ label: 'Booking' });
+    expect((await entries.evaluateAll((els) => els.map((e) => e.getAttribute('data-system')))).sort()).toEqual(['acuity', 'calendly', 'the-knot-pro']);
+    await page.getByLabel('Category').selectOption({ label: 'All categories' });
+    expect(await entries.count()).toBe(all);
+    await page.getByLabel('Search systems').fill('táve');
+    expect(await entries.evaluateAll((els) => els.map((e) => e.getAttribute('data-system')))).toEqual(['vsco-workspace']);
+    expect(await entries.first().textContent()).toContain('Connects by API');
+    await page.getByLabel('Search systems').fill('honeybook');
+    expect(await entries.first().textContent()).toContain('Connects by Zapier preset, CSV import');
+    // A part of a name: the names that start with it first, then the calendars (their category says "calendars").
+    await page.getByLabel('Search systems').fill('calend');
+    const found = await entries.evaluateAll((els) => els.map((e) => e.getAttribute('data-system')));
+    expect(found[0]).toBe('calendly');
+    expect(found).toContain('google-calendar');
+    await page.getByLabel('Search systems').fill('Calendly');
+    expect(await entries.evaluateAll((els) => els.map((e) => e.getAttribute('data-system')))).toEqual(['calendly']);
+
+    // ── the form, opened from the keyboard ──
+    const setUp = page.getByRole('button', { name: 'Set up Calendly' });
+    await setUp.focus();
+    await page.keyboard.press('Enter');
+    expect(await setUp.getAttribute('aria-expanded')).toBe('true');
+    const form = page.locator('form.connect-form');
+    await form.getByText('More Calendly settings').click();
+    await form.getByLabel('API base (optional)').fill(sb.url);
+    // A key too short to be one: the server's refusal is shown at the field it names.
+    await form.getByLabel('Access token').fill('short');
+    await form.getByRole('button', { name: 'Connect Calendly' }).click();
+    const fieldError = form.locator('.field-error');
+    await fieldError.waitFor();
+    expect(await fieldError.textContent()).toBe('Too short: at least 8 characters.');
+    expect(await form.getByLabel('Access token').getAttribute('aria-invalid')).toBe('true');
+    expect(await form.getByRole('alert').textContent()).toBe('Connecting Calendly was refused: one setting needs fixing (see below).');
+    expect(await seriousAxeViolations(page)).toEqual([]);
+    const refused = await screenshotsAtBothWidths(page, 'catalog-connect-refused');
+    expect(refused.phoneOverflowPx).toBe(0);
+    const token = await alex.accessToken(ANA.id);
+    const listed = async () => (await api<{ connections: ConnectionSummary[] }>(t, `/api/workspaces/${lens.id}/connections`, token)).body.connections;
+    expect(await listed()).toEqual([]);
+
+    // ── the right token connects: the webhook subscription is made at Calendly ──
+    await form.getByLabel('Access token').fill(sb.token);
+    await form.getByLabel('Access token').press('Enter');
+    await page.locator('p.notice', { hasText: 'Calendly is connected. Bind it to weddings below.' }).waitFor();
+    expect(sb.liveSubscriptions()).toHaveLength(1);
+    const [connection] = await listed();
+    expect(connection).toMatchObject({ system: 'calendly', label: 'Calendly', configuration: { apiBase: sb.url } });
+
+    // ── bound to Ana & Ben, a booking arrives; the card says how the account is doing ──
+    const card = page.locator(`li.connection[data-connection-id="${connection!.connectionId}"]`);
+    await card.getByLabel('Wedding to bind').selectOption({ label: ANA.meta.title! });
+    await card.getByRole('button', { name: 'Bind', exact: true }).click();
+    await card.locator(`li[data-wedding-id="${ANA.id}"]`).waitFor();
+    const health = card.locator('.connection-health');
+    expect(await health.locator('.tag').textContent()).toBe('Working');
+    expect(await health.textContent()).toContain('Sending normally');
+
+    expect(errors).toEqual([]);
+    expect(await seriousAxeViolations(page)).toEqual([]);
+    const shots = await screenshotsAtBothWidths(page, 'catalog-connected');
+    expect(shots.phoneOverflowPx).toBe(0);
+  });
+});
