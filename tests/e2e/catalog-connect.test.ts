@@ -101,4 +101,48 @@ describe('planner app: the integrations catalogue', () => {
     const shots = await screenshotsAtBothWidths(page, 'catalog-connected');
     expect(shots.phoneOverflowPx).toBe(0);
   });
+
+  it('HoneyBook through a Zapier preset: the secret address is shown once with Copy, works, and a new one replaces it', async () => {
+    const t = await startPlannerServer(dist, { CASCADE_DELAY_MS: '0', PULL_INTERVAL_MS: '600000' });
+    const { alex, lens } = await studio(t, [ANA]);
+    const { context, page } = await openTab(browser, { bypassCSP: true });
+    closeAfterTest(context);
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: t.httpUrl });
+    await context.addCookies([{ name: SESSION_COOKIE, value: alex.cookie.slice(SESSION_COOKIE.length + 1), url: t.httpUrl, httpOnly: true, sameSite: 'Lax' }]);
+    await page.goto(`${t.httpUrl}/workspaces/${lens.id}/connections`);
+    await page.getByLabel('Search systems').fill('honeybook');
+    await page.getByRole('button', { name: 'Set up HoneyBook' }).click();
+    const form = page.locator('li.catalog-entry[data-system="honeybook"] form.connect-form');
+    expect(await form.textContent()).toContain('Nothing to paste');
+    await form.getByRole('button', { name: 'Connect HoneyBook' }).click();
+
+    // Shown once, to copy into the Zap.
+    const address = page.getByRole('textbox', { name: 'Secret address' });
+    await address.waitFor();
+    const first = await address.inputValue();
+    expect(first).toMatch(/\?token=[A-Za-z0-9_-]{43}$/);
+    await page.getByRole('button', { name: 'Copy address' }).click();
+    await page.getByText('Copied.').waitFor();
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(first);
+    // The address is accepted (a payload with no trigger is refused as a payload, not as a stranger).
+    const post = (url: string) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect((await post(first)).status).toBe(400);
+    expect(await seriousAxeViolations(page)).toEqual([]);
+    const shots = await screenshotsAtBothWidths(page, 'catalog-preset-secret-url');
+    expect(shots.phoneOverflowPx).toBe(0);
+    await page.getByRole('button', { name: 'I have copied it' }).click();
+    expect(await page.getByRole('textbox', { name: 'Secret address' }).count()).toBe(0);
+    // Never shown again: the card does not carry it.
+    const card = page.locator('li.connection');
+    await card.waitFor();
+    expect(await card.textContent()).not.toContain(new URL(first).searchParams.get('token'));
+
+    // ── a new address: the old one is refused at once, the new one accepted ──
+    await card.getByRole('button', { name: /^New secret address/ }).click();
+    await address.waitFor();
+    const second = await address.inputValue();
+    expect(second).not.toBe(first);
+    expect((await post(first)).status).toBe(401);
+    expect((await post(second)).status).toBe(400);
+  });
 });

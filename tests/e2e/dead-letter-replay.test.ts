@@ -47,7 +47,7 @@ describe('planner app: dead letters and connection health', () => {
     const letter = page.locator('.dead-letter-list > li');
     await letter.waitFor();
     expect(await letter.locator('.dead-letter-what').textContent()).toBe('Sending the event “Couple portraits” to Google Calendar');
-    expect(await letter.textContent()).toContain('Why: Google Calendar refused a change we sent (400)');
+    expect(await letter.textContent()).toContain('Why: Google Calendar refused this change (400).');
     expect(await seriousAxeViolations(page)).toEqual([]);
     const before = await screenshotsAtBothWidths(page, 'dead-letters');
     expect(before.phoneOverflowPx).toBe(0);

@@ -44,7 +44,7 @@ export function CatalogPanel({ workspaceId, token, weddings, titleOf, returnTo, 
     <section aria-labelledby="catalog-heading" class="catalog">
       <h2 id="catalog-heading">Connect a system</h2>
       {problem && <p class="form-errors" role="alert">{problem}</p>}
-      {secret && <SecretUrlPanel system={secret.system} url={secret.url} onDismiss={() => setSecret(null)} />}
+      {secret && <SecretUrlPanel idPrefix="connected-secret" system={secret.system} url={secret.url} onDismiss={() => setSecret(null)} />}
       <div class="catalog-filters" role="search">
         <div class="field"><label for="catalog-search">Search systems</label>
           <input id="catalog-search" type="search" value={query} onInput={(e) => setQuery(e.currentTarget.value)} placeholder="Calendly, Táve, Stripe…" /></div>
@@ -58,7 +58,7 @@ export function CatalogPanel({ workspaceId, token, weddings, titleOf, returnTo, 
       {systems && <p class="muted" role="status">{shown.length === 1 ? '1 system' : `${shown.length} systems`}{query || category ? ' match' : ''}</p>}
       <ul class="catalog-list">
         {shown.map((s) => (
-          <li key={s.id} class="catalog-entry" data-system={s.id}>
+          <li key={s.id} class={`catalog-entry${open === s.id ? ' is-open' : ''}`} data-system={s.id}>
             <h3 id={`catalog-${s.id}`}>{s.name}{s.aliases.length > 0 && <span class="muted"> ({s.aliases.join(', ')})</span>}</h3>
             <p><span class="tag">{categoryLabel(s.category)}</span>{' '}
               <span class="connects">Connects by {s.connects.map(connectionKindLabel).join(', ')}</span></p>

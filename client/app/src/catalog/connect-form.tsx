@@ -22,6 +22,8 @@ interface Props {
 }
 
 const PROVIDER_NAME = { google: 'Google', microsoft: 'Microsoft' } as const;
+/** Optional settings a person nearly always looks at, shown outside "More settings": which calendar, and whether to import all of it. */
+const PROMINENT = new Set(['calendarId', 'importEvents']);
 
 /**
  * The connect form generated from a catalogue entry's form description: OAuth systems get a sign-in
@@ -73,7 +75,7 @@ export function ConnectFormView({ entry, form, workspaceId, token, weddings, tit
     }
   };
 
-  const shown = fields.filter((f) => f.required || f.in === 'credentials' || f.in === 'body' || errors[fieldKey(f)]);
+  const shown = fields.filter((f) => f.required || f.in === 'credentials' || f.in === 'body' || PROMINENT.has(f.name) || errors[fieldKey(f)]);
   const more = fields.filter((f) => !shown.includes(f));
   const input = (f: FormField) => <FieldInput key={fieldKey(f)} field={f} id={`${idBase}-${f.in}-${f.name}`} value={values[fieldKey(f)]!} error={errors[fieldKey(f)]}
     weddings={weddings} titleOf={titleOf} onChange={(v) => set(fieldKey(f), v)} />;

@@ -1,9 +1,11 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 
 interface Props {
   /** Whose URL: the system's name. */
   system: string;
   url: string;
+  /** Makes the ids unique when more than one panel is on the page. */
+  idPrefix: string;
   onDismiss(): void;
 }
 
@@ -11,8 +13,11 @@ interface Props {
  * A secret URL shown once (a preset's webhook address, a calendar feed): read-only, with a Copy
  * button, and gone when dismissed; the server shows it redacted from then on (rotate for a new one).
  */
-export function SecretUrlPanel({ system, url, onDismiss }: Props) {
+export function SecretUrlPanel({ system, url, idPrefix, onDismiss }: Props) {
   const [copied, setCopied] = useState<'yes' | 'no' | null>(null);
+  const input = useRef<HTMLInputElement>(null);
+  // Shown once: the keyboard lands on it, selected, ready to copy.
+  useEffect(() => input.current?.focus(), [url]);
   const copy = async () => {
     try {
       await navigator.clipboard.writeText(url);
@@ -22,12 +27,12 @@ export function SecretUrlPanel({ system, url, onDismiss }: Props) {
     }
   };
   return (
-    <section class="secret-url notice" aria-labelledby="secret-url-heading">
-      <h3 id="secret-url-heading">The secret address for {system}</h3>
+    <section class="secret-url notice" aria-labelledby={`${idPrefix}-heading`}>
+      <h3 id={`${idPrefix}-heading`}>The secret address for {system}</h3>
       <p>Copy it now: it is shown only this once. Anyone who has it can send records to this account, so paste it only into your own flow.</p>
       <div class="field">
-        <label for="secret-url-value">Secret address</label>
-        <input id="secret-url-value" type="text" readOnly value={url} onFocus={(e) => e.currentTarget.select()} />
+        <label for={`${idPrefix}-value`}>Secret address</label>
+        <input ref={input} id={`${idPrefix}-value`} type="text" readOnly value={url} onFocus={(e) => e.currentTarget.select()} />
       </div>
       <div class="form-actions">
         <button type="button" class="primary" onClick={() => void copy()}>Copy address</button>

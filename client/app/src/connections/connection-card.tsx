@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import type { WorkspaceWedding } from '../account/account-api.ts';
+import { systemName } from '../catalog/system-names.ts';
 import { ConnectionHealth } from './connection-health.tsx';
 import type { ConnectionSummary } from './connections-api.ts';
 
@@ -32,7 +33,7 @@ export function ConnectionCard({ connection: c, weddings, titleOf, workspaceId, 
 
   return (
     <li class="connection" data-connection-id={c.connectionId} aria-labelledby={`${selectId}-name`}>
-      <h3 id={`${selectId}-name`}>{c.label || c.system} <span class="muted">({c.system})</span></h3>
+      <h3 id={`${selectId}-name`}>{c.label || systemName(c.system)}{c.label && c.label !== systemName(c.system) && <span class="muted"> ({systemName(c.system)})</span>}</h3>
       <ConnectionHealth connection={c} workspaceId={workspaceId} returnTo={returnTo} />
       {onRotate && (c.system === 'preset' || c.system === 'webhooks') && (
         <p><button type="button" disabled={busy} onClick={() => run(() => onRotate(c))}>New secret address<span class="sr-only"> for {c.label || c.system}</span></button>

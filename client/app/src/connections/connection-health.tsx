@@ -14,12 +14,16 @@ const BREAKER_WORDS = {
   half_open: 'Trying one send again after a pause',
 } as const;
 
-/** An adapter's error message (adapters/core/errors.ts wording) in a person's words. */
-export function plainError(system: string, message: string): string {
+/**
+ * An adapter's error message (adapters/core/errors.ts wording) in a person's words. `of`: a
+ * connection's last problem, or one push's reason (a dead letter, which is where it is listed).
+ */
+export function plainError(system: string, message: string, of: 'connection' | 'push' = 'connection'): string {
   if (/refused our credentials|consent revoked|unauthorized/i.test(message)) return `${system} no longer accepts the saved sign-in.`;
   if (/rate limit/i.test(message)) return `${system} asked us to slow down; we retry on our own.`;
   if (/ error 5\d\d|timed? ?out|could not be reached|ECONN|network/i.test(message)) return `${system} could not be reached or had a problem on its side; we retry on our own.`;
-  if (/rejected the request \((\d+)\)/.test(message)) return `${system} refused a change we sent (${/\((\d+)\)/.exec(message)![1]}); it waits in the dead letters of the wedding it belongs to.`;
+  const refused = /rejected the request \((\d+)\)/.exec(message);
+  if (refused) return of === 'push' ? `${system} refused this change (${refused[1]}).` : `${system} refused a change we sent (${refused[1]}); it waits under “Changes a system refused” in the wedding’s Integrations.`;
   if (/gone \(410\)|resource is gone/i.test(message)) return `Something we had sent was removed in ${system}.`;
   return message;
 }
@@ -45,7 +49,7 @@ export function ConnectionHealth({ connection: c, workspaceId, returnTo }: Props
   return (
     <div class="connection-health">
       <p><span class={`tag health-${h.state}`}>{summary}</span>{' '}
-        Last sync <span title={h.lastSync ? dateTimeLabel(h.lastSync) : undefined}>{relativeTime(h.lastSync)}</span>
+        {h.lastSync ? <>Last sync <span title={dateTimeLabel(h.lastSync)}>{relativeTime(h.lastSync)}</span></> : 'Not synced yet'}
         {' · '}{BREAKER_WORDS[h.breaker]}</p>
       {h.lastError && (
         <p class="muted">Last problem, <span title={dateTimeLabel(h.lastError.at)}>{relativeTime(h.lastError.at)}</span>: {plainError(name, h.lastError.message)}</p>

@@ -7,7 +7,6 @@ import { useAnnounce } from '../ui/use-announcer.ts';
 import { CatalogPanel } from '../catalog/catalog-panel.tsx';
 import { rotateSecretUrl } from '../catalog/catalog-api.ts';
 import { SecretUrlPanel } from '../catalog/secret-url.tsx';
-import { ConnectPanel } from './connect-panel.tsx';
 import { ConnectionCard } from './connection-card.tsx';
 import { CsvImportPanel } from './csv-import-panel.tsx';
 import {
@@ -103,7 +102,7 @@ export function ConnectionsView({ me, workspaceId, navigate }: Props) {
         <p class="notice">Connecting needs a wedding first: the connections are managed with a wedding's access, so create a wedding on the start page, then come back.</p>
       )}
       {!data && !problem && <p class="muted" role="status">Loading connections…</p>}
-      {rotated && <SecretUrlPanel system={rotated.system} url={rotated.url} onDismiss={() => setRotated(null)} />}
+      {rotated && <SecretUrlPanel idPrefix="rotated-secret" system={rotated.system} url={rotated.url} onDismiss={() => setRotated(null)} />}
       {data && (
         <section aria-labelledby="connections-heading">
           <div class="section-head">
@@ -154,8 +153,6 @@ export function ConnectionsView({ me, workspaceId, navigate }: Props) {
           onApplied={(message) => { setNotice(message); announce(message); void refresh(); }} />
       )}
       {data && <CatalogPanel workspaceId={workspaceId} token={data.tokenWedding ? workspaceToken : null} weddings={data.weddings} titleOf={titleOf} returnTo={here}
-        onConnected={(message) => { setNotice(message); announce(message); void refresh(); }} />}
-      {data && <ConnectPanel workspaceId={workspaceId} token={data.tokenWedding ? workspaceToken : null} returnTo={here}
         onConnected={(message) => { setNotice(message); announce(message); void refresh(); }} />}
     </main>
   );

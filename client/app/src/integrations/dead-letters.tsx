@@ -77,7 +77,7 @@ export function DeadLetters({ weddingId, token, doc, systemOf, version }: Props)
         const now = await apiRequest(`/api/integrations/outbox/${entry.id}`, { token, schema: OutboxEntry });
         if (now.status === 'delivered') { set({ state: 'delivered', at: now.deliveredAt }); announce(`Delivered ${what}.`); break; }
         if (now.status === 'dead' || now.status === 'cancelled') {
-          const message = now.lastError ? plainError(systemOf(entry.integrationId), now.lastError) : 'it was refused again';
+          const message = now.lastError ? plainError(systemOf(entry.integrationId), now.lastError, 'push') : 'it was refused again';
           set({ state: 'refused', message });
           announce(`Replaying ${what} was refused again.`);
           break;
@@ -106,7 +106,7 @@ export function DeadLetters({ weddingId, token, doc, systemOf, version }: Props)
             return (
               <li key={e.id} data-outbox-id={e.id}>
                 <p><strong class="dead-letter-what">{e.kind === 'delete' ? 'Removing' : 'Sending'} {what} to {system}</strong></p>
-                <p class="muted">Why: {e.lastError ? plainError(system, e.lastError) : 'refused'} · tried {e.attempts} time{e.attempts === 1 ? '' : 's'},
+                <p class="muted">Why: {e.lastError ? plainError(system, e.lastError, 'push') : 'refused'} · tried {e.attempts} time{e.attempts === 1 ? '' : 's'},
                   first <span title={dateTimeLabel(e.createdAt)}>{relativeTime(e.createdAt)}</span></p>
                 <button type="button" disabled={outcome?.state === 'sending'} onClick={() => void replay(e)}>Replay<span class="sr-only"> sending {what} to {system}</span></button>
                 {outcome && <OutcomeLine outcome={outcome} />}

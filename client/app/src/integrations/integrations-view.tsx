@@ -5,11 +5,10 @@ import { apiRequest, describeApiError } from '../api/api-client.ts';
 import { WorkspaceConnectionsLinks } from '../connections/workspace-links.tsx';
 import type { Route } from '../routing/routes.ts';
 import { dateTimeLabel, humanize, relativeTime } from '../ui/labels.ts';
+import { plainError } from '../connections/connection-health.tsx';
+import { systemName } from '../catalog/system-names.ts';
 import { DeadLetters } from './dead-letters.tsx';
 
-const SYSTEM_NAMES: Record<string, string> = { 'google-calendar': 'Google Calendar', outlook: 'Outlook', caldav: 'CalDAV', 'vsco-workspace': 'VSCO Workspace', calendly: 'Calendly', acuity: 'Acuity Scheduling', 'event-temple': 'Event Temple', stripe: 'Stripe', square: 'Square', paypal: 'PayPal' };
-/** A system's name as people know it. */
-export const systemName = (system: string) => SYSTEM_NAMES[system] ?? humanize(system);
 
 interface Props {
   weddingId: string;
@@ -93,7 +92,7 @@ function StatusPanel({ body, at }: { body: StatusBody; at: number }) {
           <ul class="flows">
             {body.activeFlows.map((f) => (
               <li key={`${f.integrationId}-${f.direction}`}>
-                {f.system} {f.direction === 'inbound' ? '→ WedSync' : '← WedSync'}: {f.entities.map(humanize).join(', ') || 'nothing yet'}
+                {systemName(f.system)} {f.direction === 'inbound' ? '→ WedSync' : '← WedSync'}: {f.entities.map(humanize).join(', ') || 'nothing yet'}
                 <span class="muted"> ({relativeTime(f.lastAt)})</span>
               </li>
             ))}
@@ -108,13 +107,13 @@ function IntegrationRow({ i }: { i: IntegrationHealth }) {
   const age = i.outbox.oldestPendingAgeMs;
   return (
     <tr data-integration-id={i.integrationId}>
-      <th scope="row">{i.system}<br /><span class="muted">{humanize(i.category)} · {i.status}</span></th>
+      <th scope="row">{systemName(i.system)}<br /><span class="muted">{humanize(i.category)} · {i.status}</span></th>
       <td data-label="Health"><span class={`tag health-${i.health}`}>{humanize(i.health)}</span>{i.breaker !== 'closed' && <><br /><span class="muted">breaker {humanize(i.breaker)}</span></>}</td>
       <td data-label="Last sync"><span title={dateTimeLabel(i.lastSync)}>{relativeTime(i.lastSync)}</span><br /><span class="muted">last success {relativeTime(i.lastSuccess)}</span></td>
       <td data-label="Outbox backlog">{i.outbox.pending} pending{i.outbox.dead > 0 && <>, <strong>{i.outbox.dead} dead</strong></>}
         {age !== null && <><br /><span class="muted">oldest {Math.round(age / 1000)} s</span></>}</td>
       <td data-label="Inbox">{i.inbox.pending} pending{i.inbox.parked > 0 && <>, <strong>{i.inbox.parked} parked</strong></>}</td>
-      <td data-label="Errors">{Math.round(i.errorRate * 100)}%{i.lastError && <><br /><span class="muted" title={dateTimeLabel(i.lastError.at)}>{i.lastError.message}</span></>}</td>
+      <td data-label="Errors">{Math.round(i.errorRate * 100)}%{i.lastError && <><br /><span class="muted" title={dateTimeLabel(i.lastError.at)}>{plainError(systemName(i.system), i.lastError.message)}</span></>}</td>
     </tr>
   );
 }

@@ -4,7 +4,7 @@ import { ActivityResponse, type ActivityEntry } from '../../../../schema/api/act
 import { IntegrationSummary } from '../../../../schema/api/integrations.ts';
 import type { WeddingDoc } from '../../../sdk/index.ts';
 import { apiRequest } from '../api/api-client.ts';
-import { systemName } from '../integrations/integrations-view.tsx';
+import { systemName } from '../catalog/system-names.ts';
 import { relativeTime } from '../ui/labels.ts';
 
 /** The last change of an event, when it came from outside: who, through which system, when. */
