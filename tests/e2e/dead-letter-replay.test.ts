@@ -79,10 +79,22 @@ describe('planner app: dead letters and connection health', () => {
     expect(await seriousAxeViolations(tab.page)).toEqual([]);
     const attention = await screenshotsAtBothWidths(tab.page, 'connection-needs-attention');
     expect(attention.phoneOverflowPx).toBe(0);
-    // The fix is one button: it goes to Google's consent page for this calendar.
+    // The fix is one button: consent at Google renews this connection (its wedding stays bound), and it works again.
     await health.getByRole('button', { name: 'Reconnect Google' }).click();
     await tab.page.getByRole('button', { name: 'Allow' }).waitFor();
     expect(new URL(tab.page.url()).origin).toBe(new URL(s.google.authorizationUrl).origin);
+    await tab.page.getByRole('button', { name: 'Allow' }).click();
+    await tab.page.waitForURL((url) => url.origin === t.httpUrl && url.pathname === `/workspaces/${lens.id}/connections`);
+    await waitFor(async () => (await health.locator('.tag').textContent()) === 'Working', 'the same connection working again', 20_000);
+    const renewed = await api<{ connections: ConnectionSummary[] }>(t, `/api/workspaces/${lens.id}/connections`, alexToken);
+    expect(renewed.body.connections.map((x) => [x.connectionId, x.status, x.bindings.map((b) => b.weddingId)])).toEqual([[connectionId, 'active', [ANA.id]]]);
+    // And it syncs again: a change in the app reaches the calendar.
+    const again = await t.connect(ANA.id, planner);
+    await again.whenSynced();
+    again.doc.upsertEvent({ ...again.doc.getEvent('portraits')!, title: 'Couple portraits by the lake' });
+    await again.whenAcknowledged();
+    await again.destroy();
+    await waitFor(() => s.google.events(s.googleCalendarId)[0]?.summary === 'Ana & Ben · Couple portraits by the lake', 'the renamed portraits in the calendar', 20_000);
     expect(errors).toEqual([]);
   });
 });

@@ -28,11 +28,6 @@ export function plainError(system: string, message: string, of: 'connection' | '
   return message;
 }
 
-/** The values of a connection's configuration that a reconnect can send again (secrets and redacted URLs are left out). */
-function reusableConfiguration(configuration: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(configuration).filter(([, v]) => typeof v === 'boolean' || (typeof v === 'string' && !v.includes('…') && !v.includes('redacted'))));
-}
-
 interface Props { connection: ConnectionSummary; workspaceId: string; returnTo: string }
 
 /**
@@ -44,7 +39,8 @@ export function ConnectionHealth({ connection: c, workspaceId, returnTo }: Props
   const h = c.health;
   const name = OAUTH[c.system]?.name ?? (c.label || c.system);
   const oauth = OAUTH[c.system];
-  const reconnect = () => location.assign(oauthStartUrl(oauth!.provider, { system: c.system, workspaceId, configuration: reusableConfiguration(c.configuration), returnTo }));
+  // The consent renews this connection's credentials: its bindings stay.
+  const reconnect = () => location.assign(oauthStartUrl(oauth!.provider, { system: c.system, workspaceId, configuration: {}, returnTo, connectionId: c.connectionId }));
   const summary = h.state === 'healthy' ? 'Working' : h.state === 'degraded' ? 'Working, with problems' : h.state === 'failing' ? 'Failing' : 'Needs attention';
   return (
     <div class="connection-health">
