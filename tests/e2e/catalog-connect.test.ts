@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { CalendlySandbox } from '../../adapters/calendly/sandbox.ts';
-import type { ConnectionSummary } from '../../schema/index.ts';
+import { startVscoSandbox } from '../../adapters/vsco-workspace/sandbox.ts';
+import type { ConnectionResult, ConnectionSummary } from '../../schema/index.ts';
 import { SESSION_COOKIE } from '../../server/http/session-middleware.ts';
 import { api, STORY_WEDDINGS, studio } from '../connections/helpers.ts';
 import { registerTeardown } from '../helpers/teardown.ts';
@@ -144,5 +145,49 @@ describe('planner app: the integrations catalogue', () => {
     expect(second).not.toBe(first);
     expect((await post(first)).status).toBe(401);
     expect((await post(second)).status).toBe(400);
+  });
+
+  it('a VSCO Workspace key refused by VSCO: the card says so and takes the key again in place, keeping the connection', async () => {
+    const sb = await startVscoSandbox();
+    registerTeardown(() => sb.stop());
+    const t = await startPlannerServer(dist, { CASCADE_DELAY_MS: '0', PULL_INTERVAL_MS: '300' });
+    const { alex, lens } = await studio(t, [ANA]);
+    const token = await alex.accessToken(ANA.id);
+    const connected = await api<ConnectionResult>(t, '/api/integrations/vendor/connect', token, { json: {
+      workspaceId: lens.id, system: 'vsco-workspace', label: 'Studio CRM', credentials: { apiKey: sb.apiKey },
+      configuration: { apiBaseUrl: sb.url, vendorId: 'photo', timeZone: 'America/New_York' },
+    } });
+    expect(connected.status, JSON.stringify(connected.body)).toBe(201);
+    const { connectionId } = connected.body;
+    const summary = async () => (await api<ConnectionSummary>(t, `/api/connections/${connectionId}`, token)).body;
+    // VSCO refuses the key once (revoked, say): the connection needs attention and stops pulling.
+    sb.failNext(1, 401);
+    await waitFor(async () => (await summary()).status === 'needs_attention', 'needs attention', 20_000);
+
+    const { context, page } = await openTab(browser, { bypassCSP: true });
+    closeAfterTest(context);
+    await context.addCookies([{ name: SESSION_COOKIE, value: alex.cookie.slice(SESSION_COOKIE.length + 1), url: t.httpUrl, httpOnly: true, sameSite: 'Lax' }]);
+    await page.goto(`${t.httpUrl}/workspaces/${lens.id}/connections`);
+    const card = page.locator(`li.connection[data-connection-id="${connectionId}"]`);
+    const form = card.getByRole('form', { name: 'New credentials for Studio CRM' });
+    await form.waitFor();
+    expect(await card.locator('.tag').first().textContent()).toBe('Needs attention');
+    expect(await card.textContent()).toContain('Studio CRM no longer accepts the saved sign-in.');
+    expect(await seriousAxeViolations(page)).toEqual([]);
+    const shots = await screenshotsAtBothWidths(page, 'connection-renew-key');
+    expect(shots.phoneOverflowPx).toBe(0);
+    // A wrong key is refused by the connection test, and nothing changes.
+    await form.getByRole('textbox', { name: 'API key' }).fill('vsco_wrong_key_0000');
+    await form.getByRole('button', { name: 'Reconnect Studio CRM' }).click();
+    await form.getByRole('alert').waitFor();
+    expect(await form.getByRole('alert').textContent()).toMatch(/^Reconnecting Studio CRM was refused: connection test failed/);
+    expect((await summary()).status).toBe('needs_attention');
+    // The right key: the same connection is active again.
+    await form.getByRole('textbox', { name: 'API key' }).fill(sb.apiKey);
+    await form.getByRole('textbox', { name: 'API key' }).press('Enter');
+    await page.locator('p.notice', { hasText: 'Studio CRM is connected again.' }).waitFor();
+    expect((await summary()).status).toBe('active');
+    await waitFor(async () => (await card.locator('.tag').first().textContent()) === 'Working', 'the card working again');
+    expect(await card.getByRole('form').count()).toBe(0);
   });
 });

@@ -122,7 +122,7 @@ interface FieldProps {
   onChange(value: string | boolean): void;
 }
 
-function FieldInput({ field: f, id, value, error, weddings, titleOf, onChange }: FieldProps) {
+export function FieldInput({ field: f, id, value, error, weddings, titleOf, onChange }: FieldProps) {
   const errorId = `${id}-error`;
   const hintId = `${id}-hint`;
   const hint = f.default !== undefined && f.type !== 'boolean' ? `Default: ${typeof f.default === 'string' ? f.default : JSON.stringify(f.default)}` : f.description;

@@ -14,12 +14,15 @@ interface Props {
   returnTo: string;
   /** For `webhooks` and `preset` connections: a new secret URL (the old one stops working). */
   onRotate?(connection: ConnectionSummary): Promise<void>;
+  /** A wedding token of the person (null: none yet), for a key system's renewed credentials. */
+  token: (() => Promise<string>) | null;
+  onRenewed(message: string): void;
   onBind(connection: ConnectionSummary, wedding: WorkspaceWedding): Promise<void>;
   onUnbind(connection: ConnectionSummary, weddingId: string): Promise<void>;
 }
 
 /** One connected account: its system, label and health in plain words, the weddings bound, Bind and Unbind. */
-export function ConnectionCard({ connection: c, weddings, titleOf, workspaceId, returnTo, onRotate, onBind, onUnbind }: Props) {
+export function ConnectionCard({ connection: c, weddings, titleOf, workspaceId, returnTo, onRotate, token, onRenewed, onBind, onUnbind }: Props) {
   const bound = new Set(c.bindings.map((b) => b.weddingId));
   const free = weddings.filter((w) => !bound.has(w.weddingId));
   const [choice, setChoice] = useState('');
@@ -34,7 +37,7 @@ export function ConnectionCard({ connection: c, weddings, titleOf, workspaceId, 
   return (
     <li class="connection" data-connection-id={c.connectionId} aria-labelledby={`${selectId}-name`}>
       <h3 id={`${selectId}-name`}>{c.label || systemName(c.system)}{c.label && c.label !== systemName(c.system) && <span class="muted"> ({systemName(c.system)})</span>}</h3>
-      <ConnectionHealth connection={c} workspaceId={workspaceId} returnTo={returnTo} />
+      <ConnectionHealth connection={c} workspaceId={workspaceId} returnTo={returnTo} token={token} onRenewed={onRenewed} />
       {onRotate && (c.system === 'preset' || c.system === 'webhooks') && (
         <p><button type="button" disabled={busy} onClick={() => run(() => onRotate(c))}>New secret address<span class="sr-only"> for {c.label || c.system}</span></button>
           {' '}<span class="muted">The current address stops working at once.</span></p>

@@ -1,6 +1,7 @@
 import { dateTimeLabel, relativeTime } from '../ui/labels.ts';
 import type { ConnectionSummary } from './connections-api.ts';
 import { oauthStartUrl } from './connections-api.ts';
+import { RenewKeyForm } from './renew-key-form.tsx';
 
 /** Display names of the systems that sign in with OAuth, and their provider. */
 const OAUTH: Record<string, { provider: 'google' | 'microsoft'; name: string; account: string }> = {
@@ -28,14 +29,21 @@ export function plainError(system: string, message: string, of: 'connection' | '
   return message;
 }
 
-interface Props { connection: ConnectionSummary; workspaceId: string; returnTo: string }
+interface Props {
+  connection: ConnectionSummary;
+  workspaceId: string;
+  returnTo: string;
+  /** A wedding token of the person, for entering a key system's credentials again (null: none yet). */
+  token: (() => Promise<string>) | null;
+  onRenewed(message: string): void;
+}
 
 /**
  * One connection's health in plain words (GET /api/workspaces/:id/connections, server/bridge/connection-view.ts):
  * last sync, the last error, the breaker, and when it needs attention, the fix: reconnecting an
  * OAuth account is one button; a key is entered again from the catalogue.
  */
-export function ConnectionHealth({ connection: c, workspaceId, returnTo }: Props) {
+export function ConnectionHealth({ connection: c, workspaceId, returnTo, token, onRenewed }: Props) {
   const h = c.health;
   const name = OAUTH[c.system]?.name ?? (c.label || c.system);
   const oauth = OAUTH[c.system];
@@ -58,7 +66,7 @@ export function ConnectionHealth({ connection: c, workspaceId, returnTo }: Props
           <p>{h.attention}</p>
           {oauth
             ? <button type="button" class="primary" onClick={reconnect}>Reconnect {oauth.account}</button>
-            : <p>Set up {name} again from “Connect a system” below with a new key, then unbind this one.</p>}
+            : token ? <RenewKeyForm connection={c} name={name} token={token} onRenewed={onRenewed} /> : <p>Enter its new key once you have a wedding (the connection routes need one).</p>}
         </div>
       )}
       {h.state !== 'needs_attention' && h.attention && <p class="muted">{h.attention}</p>}

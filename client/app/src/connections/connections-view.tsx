@@ -113,6 +113,7 @@ export function ConnectionsView({ me, workspaceId, navigate }: Props) {
             <ul class="connection-list">
               {data.connections.map((c) => (
                 <ConnectionCard key={c.connectionId} connection={c} weddings={data.weddings} titleOf={titleOf} workspaceId={workspaceId} returnTo={here}
+                  token={data.tokenWedding ? workspaceToken : null} onRenewed={(message) => { setNotice(message); announce(message); void refresh(); }}
                   onRotate={data.tokenWedding ? (conn) => act('Making a new secret address', async () => {
                     const url = await rotateSecretUrl(await workspaceToken(), conn.connectionId);
                     setRotated({ system: conn.label || conn.system, url });
