@@ -85,6 +85,7 @@ describe('planner app: dead letters and connection health', () => {
     expect(new URL(tab.page.url()).origin).toBe(new URL(s.google.authorizationUrl).origin);
     await tab.page.getByRole('button', { name: 'Allow' }).click();
     await tab.page.waitForURL((url) => url.origin === t.httpUrl && url.pathname === `/workspaces/${lens.id}/connections`);
+    await tab.page.locator('p.notice', { hasText: 'Reconnected: the account works again, and its weddings stay bound.' }).waitFor();
     await waitFor(async () => (await health.locator('.tag').textContent()) === 'Working', 'the same connection working again', 20_000);
     const renewed = await api<{ connections: ConnectionSummary[] }>(t, `/api/workspaces/${lens.id}/connections`, alexToken);
     expect(renewed.body.connections.map((x) => [x.connectionId, x.status, x.bindings.map((b) => b.weddingId)])).toEqual([[connectionId, 'active', [ANA.id]]]);

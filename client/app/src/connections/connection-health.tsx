@@ -48,7 +48,7 @@ export function ConnectionHealth({ connection: c, workspaceId, returnTo, token, 
   const name = OAUTH[c.system]?.name ?? (c.label || c.system);
   const oauth = OAUTH[c.system];
   // The consent renews this connection's credentials: its bindings stay.
-  const reconnect = () => location.assign(oauthStartUrl(oauth!.provider, { system: c.system, workspaceId, configuration: {}, returnTo, connectionId: c.connectionId }));
+  const reconnect = () => location.assign(oauthStartUrl(oauth!.provider, { system: c.system, workspaceId, configuration: {}, returnTo: `${returnTo}?reconnected=1`, connectionId: c.connectionId }));
   const summary = h.state === 'healthy' ? 'Working' : h.state === 'degraded' ? 'Working, with problems' : h.state === 'failing' ? 'Failing' : 'Needs attention';
   return (
     <div class="connection-health">
