@@ -125,6 +125,8 @@ describe('planner app: the integrations catalogue', () => {
     await page.getByRole('button', { name: 'Copy address' }).click();
     await page.getByText('Copied.').waitFor();
     expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(first);
+    // How each trigger is told apart, named from the preset.
+    expect(await page.locator('.secret-url .triggers').textContent()).toContain('New Payment Paid: …&trigger=New%20Payment%20Paid');
     // The address is accepted (a payload with no trigger is refused as a payload, not as a stranger).
     const post = (url: string) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
     expect((await post(first)).status).toBe(400);

@@ -4,6 +4,8 @@ interface Props {
   /** Whose URL: the system's name. */
   system: string;
   url: string;
+  /** A preset's triggers: each Zap or scenario posts to the address with `&trigger=<name>`. */
+  triggers?: string[];
   /** Makes the ids unique when more than one panel is on the page. */
   idPrefix: string;
   onDismiss(): void;
@@ -13,7 +15,7 @@ interface Props {
  * A secret URL shown once (a preset's webhook address, a calendar feed): read-only, with a Copy
  * button, and gone when dismissed; the server shows it redacted from then on (rotate for a new one).
  */
-export function SecretUrlPanel({ system, url, idPrefix, onDismiss }: Props) {
+export function SecretUrlPanel({ system, url, triggers = [], idPrefix, onDismiss }: Props) {
   const [copied, setCopied] = useState<'yes' | 'no' | null>(null);
   const input = useRef<HTMLInputElement>(null);
   // Shown once: the keyboard lands on it, selected, ready to copy.
@@ -34,6 +36,12 @@ export function SecretUrlPanel({ system, url, idPrefix, onDismiss }: Props) {
         <label for={`${idPrefix}-value`}>Secret address</label>
         <input ref={input} id={`${idPrefix}-value`} type="text" readOnly value={url} onFocus={(e) => e.currentTarget.select()} />
       </div>
+      {triggers.length > 0 && (
+        <div class="triggers">
+          <p>In Zapier or Make, make one flow per {system} trigger, each posting to this address with the trigger’s name added:</p>
+          <ul>{triggers.map((t) => <li key={t}><strong>{t}</strong>: <code>…&amp;trigger={encodeURIComponent(t)}</code></li>)}</ul>
+        </div>
+      )}
       <div class="form-actions">
         <button type="button" class="primary" onClick={() => void copy()}>Copy address</button>
         <button type="button" onClick={onDismiss}>I have copied it</button>
