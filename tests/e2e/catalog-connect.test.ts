@@ -192,4 +192,30 @@ describe('planner app: the integrations catalogue', () => {
     await waitFor(async () => (await card.locator('.tag').first().textContent()) === 'Working', 'the card working again');
     expect(await card.getByRole('form').count()).toBe(0);
   });
+
+  it('a calendar feed made from the catalogue for a chosen wedding (the photographer’s own part) is shown once and serves its events', async () => {
+    const t = await startPlannerServer(dist, { CASCADE_DELAY_MS: '0', PULL_INTERVAL_MS: '600000' });
+    const { alex, lens } = await studio(t, [ANA]);
+    const { context, page } = await openTab(browser, { bypassCSP: true });
+    closeAfterTest(context);
+    await context.addCookies([{ name: SESSION_COOKIE, value: alex.cookie.slice(SESSION_COOKIE.length + 1), url: t.httpUrl, httpOnly: true, sameSite: 'Lax' }]);
+    await page.goto(`${t.httpUrl}/workspaces/${lens.id}/connections`);
+    await page.getByLabel('Search systems').fill('ics');
+    await page.getByRole('button', { name: 'Set up iCal feeds (ICS)' }).click();
+    const form = page.locator('li.catalog-entry[data-system="ical"] form.connect-form');
+    // Choosing no wedding is refused at the field, before anything is sent.
+    await form.getByRole('button', { name: 'Make the feed' }).click();
+    expect(await form.locator('.field-error').textContent()).toBe('Choose a wedding.');
+    await form.getByLabel('Wedding', { exact: true }).selectOption({ label: ANA.meta.title! });
+    await form.getByRole('button', { name: 'Make the feed' }).click();
+    const address = page.getByRole('textbox', { name: 'Secret address' });
+    await address.waitFor();
+    const url = await address.inputValue();
+    expect(url).toMatch(/\/calendar\/[^/]+\.ics$/);
+    const ics = await fetch(url);
+    expect(ics.status).toBe(200);
+    expect(ics.headers.get('content-type')).toContain('text/calendar');
+    expect(await ics.text()).toContain('SUMMARY:Couple portraits');
+    expect(await seriousAxeViolations(page)).toEqual([]);
+  });
 });

@@ -10,6 +10,7 @@ interface Props {
   token: (() => Promise<string>) | null;
   weddings: WorkspaceWedding[];
   titleOf(weddingId: string): string;
+  tokenFor(weddingId: string): Promise<string>;
   returnTo: string;
   onConnected(message: string): void;
 }
@@ -19,7 +20,7 @@ interface Props {
  * other names: Táve finds VSCO Workspace) and filtered by category; each says how it connects, and
  * "Set up" opens the form generated from its form description.
  */
-export function CatalogPanel({ workspaceId, token, weddings, titleOf, returnTo, onConnected }: Props) {
+export function CatalogPanel({ workspaceId, token, weddings, titleOf, tokenFor, returnTo, onConnected }: Props) {
   const [systems, setSystems] = useState<CatalogEntry[] | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
   const [query, setQuery] = useState('');
@@ -76,7 +77,7 @@ export function CatalogPanel({ workspaceId, token, weddings, titleOf, returnTo, 
             ) : null}
             {open === s.id && s.form && (
               <div id={`catalog-form-${s.id}`}>
-                <ConnectFormView entry={s} form={s.form} workspaceId={workspaceId} token={token} weddings={weddings} titleOf={titleOf} returnTo={returnTo}
+                <ConnectFormView entry={s} form={s.form} workspaceId={workspaceId} token={token} weddings={weddings} titleOf={titleOf} tokenFor={tokenFor} returnTo={returnTo}
                   onConnected={(message, shownSecret) => { setOpen(null); if (shownSecret) setSecret(shownSecret); onConnected(message); }} />
               </div>
             )}

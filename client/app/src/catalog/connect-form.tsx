@@ -21,6 +21,8 @@ interface Props {
   token: (() => Promise<string>) | null;
   weddings: WorkspaceWedding[];
   titleOf(weddingId: string): string;
+  /** The person's token for one wedding: a calendar feed is made with the token of its wedding. */
+  tokenFor(weddingId: string): Promise<string>;
   /** Where an OAuth flow lands afterwards. */
   returnTo: string;
   onConnected(message: string, secret?: ShownSecret): void;
@@ -36,10 +38,11 @@ const PROMINENT = new Set(['calendarId', 'importEvents']);
  * choices as selects, lists and objects as JSON), required ones first and the rest under "More
  * settings". A refusal's issues are shown at their fields (`details.issues`, docs/api.md).
  */
-export function ConnectFormView({ entry, form, workspaceId, token, weddings, titleOf, returnTo, onConnected }: Props) {
+export function ConnectFormView({ entry, form, workspaceId, token, weddings, titleOf, tokenFor, returnTo, onConnected }: Props) {
   const alternatives = useMemo(() => [...new Set(form.fields.flatMap((f) => (f.alternative === undefined ? [] : [f.alternative])))], [form]);
   const [alternative, setAlternative] = useState(alternatives[0] ?? 0);
-  const fields = form.fields.filter((f) => f.alternative === undefined || f.alternative === alternative);
+  // A feed's vendor is not typed in: a business that serves the wedding as a vendor gets its own feed (below).
+  const fields = form.fields.filter((f) => (f.alternative === undefined || f.alternative === alternative) && !(f.in === 'body' && f.name === 'vendorId'));
   const [values, setValues] = useState<FormValues>(() => initialValues(form.fields));
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [problem, setProblem] = useState<string | null>(null);
@@ -61,8 +64,11 @@ export function ConnectFormView({ entry, form, workspaceId, token, weddings, tit
     setBusy(true);
     try {
       if (form.endpoint === 'POST /api/calendar/feeds') {
-        const feed = await createFeed(await token(), parts.body);
-        onConnected(`The calendar feed of ${titleOf(String(parts.body.weddingId ?? ''))} is made.`, { system: entry.name, url: feed.url });
+        const weddingId = String(parts.body.weddingId ?? '');
+        if (!weddingId) { setErrors({ 'body.weddingId': 'Choose a wedding.' }); return; }
+        const served = weddings.find((w) => w.weddingId === weddingId)?.vendorId;
+        const feed = await createFeed(await tokenFor(weddingId), { ...parts.body, ...(served ? { vendorId: served } : {}) });
+        onConnected(`The calendar feed of ${titleOf(weddingId)} is made.`, { system: entry.name, url: feed.url });
       } else {
         const result = await connectSystem(await token(), { workspaceId, system: form.system!, credentials: parts.credentials, configuration: parts.configuration, label: entry.name });
         onConnected(`${entry.name} is connected. Bind it to weddings below.`, result.secretUrl ? { system: entry.name, url: result.secretUrl, connectionId: result.connectionId, triggers: triggersOf(entry) } : undefined);
@@ -133,7 +139,7 @@ export function FieldInput({ field: f, id, value, error, weddings, titleOf, onCh
   const hint = f.default !== undefined && f.type !== 'boolean' ? `Default: ${typeof f.default === 'string' ? f.default : JSON.stringify(f.default)}` : f.description;
   const describedBy = [error ? errorId : '', hint ? hintId : ''].filter(Boolean).join(' ') || undefined;
   const common = { id, 'aria-invalid': error ? true : undefined, 'aria-describedby': describedBy, 'aria-required': f.required || undefined };
-  const label = `${fieldLabel(f.name)}${f.required ? '' : ' (optional)'}`;
+  const label = `${f.in === 'body' && f.name === 'weddingId' ? 'Wedding' : fieldLabel(f.name)}${f.required ? '' : ' (optional)'}`;
   if (f.type === 'boolean') {
     return (
       <div class="field field-check">

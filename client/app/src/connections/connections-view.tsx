@@ -153,7 +153,7 @@ export function ConnectionsView({ me, workspaceId, navigate }: Props) {
         <CsvImportPanel connections={data.connections} token={workspaceToken} titleOf={titleOf}
           onApplied={(message) => { setNotice(message); announce(message); void refresh(); }} />
       )}
-      {data && <CatalogPanel workspaceId={workspaceId} token={data.tokenWedding ? workspaceToken : null} weddings={data.weddings} titleOf={titleOf} returnTo={here}
+      {data && <CatalogPanel workspaceId={workspaceId} token={data.tokenWedding ? workspaceToken : null} weddings={data.weddings} titleOf={titleOf} tokenFor={(id) => tokens.for(id)} returnTo={here}
         onConnected={(message) => { setNotice(message); announce(message); void refresh(); }} />}
     </main>
   );
