@@ -86,7 +86,9 @@ export function ConnectFormView({ entry, form, workspaceId, token, weddings, tit
     }
   };
 
-  const shown = fields.filter((f) => f.required || f.in === 'credentials' || f.in === 'body' || PROMINENT.has(f.name) || errors[fieldKey(f)]);
+  // Systems with nothing to paste (a secret URL, a signing secret we issue) keep their optional credentials under "More settings".
+  const pastes = form.auth !== 'secret_url' && form.auth !== 'signing_secret';
+  const shown = fields.filter((f) => f.required || (f.in === 'credentials' && pastes) || f.in === 'body' || PROMINENT.has(f.name) || errors[fieldKey(f)]);
   const more = fields.filter((f) => !shown.includes(f));
   const input = (f: FormField) => <FieldInput key={fieldKey(f)} field={f} id={`${idBase}-${f.in}-${f.name}`} value={values[fieldKey(f)]!} error={errors[fieldKey(f)]}
     weddings={weddings} titleOf={titleOf} onChange={(v) => set(fieldKey(f), v)} />;
