@@ -355,6 +355,10 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
  * given), or, for a wedding alone, a connection made from it.
  */
 async function connectWedding(bridge: Bridge, p: Principal, body: OAuthConnectBody): Promise<{ integrationId: string; system: string }> {
+  if (body.connectionId) {
+    await bridge.connections.renewCredentials(p, body.connectionId, body.system, body.credentials);
+    return { integrationId: body.connectionId, system: body.system };
+  }
   if (body.workspaceId) {
     const made = await bridge.connections.connectWorkspace(p, WorkspaceConnectBody.parse({
       workspaceId: body.workspaceId, system: body.system, credentials: body.credentials, configuration: body.configuration,

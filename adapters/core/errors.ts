@@ -22,7 +22,7 @@ export class AdapterError extends Error {
   constructor(
     readonly code: AdapterErrorCode,
     message: string,
-    readonly extra: { status?: number; retryAfterMs?: number; cause?: unknown } = {},
+    readonly extra: { status?: number; retryAfterMs?: number; cause?: unknown; issues?: { path: string; message: string }[] } = {},
   ) {
     super(message, { cause: extra.cause });
   }

@@ -56,7 +56,7 @@ export class GraphClient {
       this.token = { value: credentials.accessToken, expiresAt: credentials.expiryDate };
     }
     if (!config.userId && 'clientSecret' in credentials && !('refreshToken' in credentials)) {
-      throw new AdapterError('invalid_config', 'invalid outlook configuration: userId: app-only credentials (no refreshToken) need configuration.userId (there is no /me)');
+      throw new AdapterError('invalid_config', 'invalid outlook configuration: userId: app-only credentials (no refreshToken) need configuration.userId (there is no /me)', { issues: [{ path: 'configuration.userId', message: 'app-only credentials (no refreshToken) need a userId (there is no /me)' }] });
     }
   }
 

@@ -35,6 +35,6 @@ export function allPresets(): ReadonlyMap<string, Preset> {
 /** The preset a connection names; AdapterError `invalid_config` listing the known ones otherwise. */
 export function presetFor(system: string): Preset {
   const preset = allPresets().get(system);
-  if (!preset) throw new AdapterError('invalid_config', `no preset ${JSON.stringify(system)}; known: ${[...allPresets().keys()].join(', ')}`);
+  if (!preset) throw new AdapterError('invalid_config', `no preset ${JSON.stringify(system)}; known: ${[...allPresets().keys()].join(', ')}`, { issues: [{ path: 'configuration.preset', message: `no preset ${JSON.stringify(system)}` }] });
   return preset;
 }

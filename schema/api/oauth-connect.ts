@@ -22,13 +22,18 @@ export const OAuthStartBody = z.object({
   vendorId: z.string().min(1).max(128).optional(),
   configuration: z.record(z.string(), z.unknown()).default({}),
   returnTo: z.string().max(2000).optional(),
+  /**
+   * Reconnect: the consent renews this connection's credentials (its bindings, cursor and links stay,
+   * and a connection that needs attention is active again) instead of making a new connection.
+   */
+  connectionId: z.string().min(1).max(128).optional(),
 }).strict().refine((b) => b.weddingId !== undefined || b.workspaceId !== undefined, { message: 'give weddingId or workspaceId', path: ['weddingId'] });
 export type OAuthStartBody = z.infer<typeof OAuthStartBody>;
 
 /** The GET form's query: the body's fields, `configuration` as a JSON object string. */
 export const OAuthStartQuery = z.object({
   system: z.string(), weddingId: z.string().optional(), workspaceId: z.string().optional(), vendorId: z.string().optional(),
-  configuration: z.string().optional(), returnTo: z.string().optional(),
+  configuration: z.string().optional(), returnTo: z.string().optional(), connectionId: z.string().optional(),
 });
 
 export const OAuthStartResponse = z.object({

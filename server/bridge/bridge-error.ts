@@ -14,7 +14,8 @@ export const BRIDGE_ERROR_STATUS = statusTable(BRIDGE_ERROR_CODES);
 /** `destination_forbidden`: the configured URL or host points at an address the server may not reach (OUTBOUND_ALLOW). */
 export class BridgeError extends WedSyncError<BridgeErrorCode> {
   override readonly name = 'BridgeError';
-  constructor(code: BridgeErrorCode, message: string, options?: { cause?: unknown }) {
+  /** `details.issues`: `{ path, message }[]` as validation_failed's, for `invalid_config` (paths like `credentials.apiKey`). */
+  constructor(code: BridgeErrorCode, message: string, options?: { cause?: unknown; details?: unknown }) {
     super(code, message, options);
   }
 }

@@ -19,7 +19,8 @@ import { IntegrationRegistry, type LiveIntegration } from './integration-registr
 import { IntegrationStore } from './integration-store.ts';
 import { LinkStore } from './link-store.ts';
 import { OutboundPlanner } from './outbound-planner.ts';
-import { OutboxStore, toOutboxEntry } from './outbox-store.ts';
+import { deadLetters, outboxEntry, replayOutbox, type OutboxAccessDeps } from './outbox-access.ts';
+import { OutboxStore } from './outbox-store.ts';
 import { OutboxWorker } from './outbox-worker.ts';
 import { Puller } from './puller.ts';
 import { applyRetention, type RetentionSettings } from './retention.ts';
@@ -31,7 +32,7 @@ import { integrationSummary } from './integration-view.ts';
 import { ConnectionRuntime, type LiveConnection } from './connection-runtime.ts';
 import { ConnectionsService } from './connections-service.ts';
 import { InboundRouter } from './inbound-router.ts';
-import { assertManage, assertRead, canManage, visible } from './integration-access.ts';
+import { assertManage, assertRead, visible } from './integration-access.ts';
 import { pushEntity } from './pusher.ts';
 import { bindingPullTarget, connectionPullTarget, type PullTargetDeps } from './pull-targets.ts';
 import { UnmatchedQueue } from './unmatched-queue.ts';
@@ -423,24 +424,12 @@ export class Bridge {
     return this.audit.list(weddingId, limit, before);
   }
 
-  deadLetters(p: Principal, weddingId: string) {
-    assertRead(p, weddingId);
-    const shown = new Set(this.store.listForWedding(weddingId).filter((i) => visible(p, i)).map((i) => i.id));
-    return this.outbox.deadFor(weddingId).filter((r) => shown.has(r.integrationId)).map(toOutboxEntry);
-  }
-
-  replayOutbox(p: Principal, id: number) {
-    const row = this.outbox.get(id);
-    const integration = row ? this.store.get(row.integrationId) : undefined;
-    if (!row || !integration || !canManage(p, row.weddingId, integration.vendorId)) {
-      if (row && integration) assertManage(p, row.weddingId, integration.vendorId);
-      throw new BridgeError('outbox_not_found', `no outbox entry ${id}`);
-    }
-    if (!this.outbox.replay(id, this.now())) throw new BridgeError('outbox_not_replayable', `outbox entry ${id} is ${row.status}; only dead or cancelled entries can be replayed`);
-    this.outboxWorker.breakerFor(row.integrationId)?.success();
-    this.audit.record({ weddingId: row.weddingId, integrationId: row.integrationId, actor: `user:${p.sub}`, action: 'outbox.replay', entity: row.entity, entityId: row.entityId, result: 'ok', detail: { outboxId: id } });
-    this.outboxWorker.kick();
-    return toOutboxEntry(this.outbox.get(id)!);
+  /** The dead letters, one push, and a replay (outbox-access.ts). */
+  deadLetters(p: Principal, weddingId: string) { return deadLetters(this.outboxAccess(), p, weddingId); }
+  outboxEntry(p: Principal, id: number) { return outboxEntry(this.outboxAccess(), p, id); }
+  replayOutbox(p: Principal, id: number) { return replayOutbox(this.outboxAccess(), p, id); }
+  private outboxAccess(): OutboxAccessDeps {
+    return { store: this.store, outbox: this.outbox, outboxWorker: this.outboxWorker, audit: this.audit, now: this.now };
   }
 
   // ── schedules ───────────────────────────────────────────────────────────────────────────────

@@ -109,7 +109,7 @@ export class ConnectionsService {
         runtime: this.deps.runtime.runtimeFor({ integrationId: p.id, weddingId: p.weddingId, system: p.system, connectionId: p.connectionId, webhookSecret: p.webhookSecret }, p.state, () => undefined, { shared: false }),
       });
     } catch (error) {
-      if (error instanceof AdapterError) throw new BridgeError('invalid_config', error.message, { cause: error });
+      if (error instanceof AdapterError) throw new BridgeError('invalid_config', error.message, { cause: error, ...(error.extra.issues ? { details: { issues: error.extra.issues } } : {}) });
       throw error;
     }
   }
@@ -249,7 +249,7 @@ export class ConnectionsService {
   private overridesFor(definition: AdapterDefinition, connection: Connection, given: Record<string, unknown>): Record<string, unknown> {
     const secrets = findSecretValues(definition.configuration, { ...connection.configuration, ...given });
     const secretKey = secrets.map((s) => String(s.path[0])).find((k) => k in given);
-    if (secretKey) throw new BridgeError('invalid_config', `${secretKey} is the connection's secret: change it on the connection (PATCH /api/connections/${connection.id})`);
+    if (secretKey) throw new BridgeError('invalid_config', `${secretKey} is the connection's secret: change it on the connection (PATCH /api/connections/${connection.id})`, { details: { issues: [{ path: `configuration.${secretKey}`, message: 'is the connection’s secret: change it on the connection' }] } });
     const overrides = { ...given };
     if (definition.servesManyWeddings && connection.category === 'calendar_system' && !('weddingInTitle' in overrides)) overrides.weddingInTitle = true;
     return overrides;
@@ -353,7 +353,7 @@ export class ConnectionsService {
       try {
         await this.deps.runtime.validateBinding(probe);
       } catch (error) {
-        if (error instanceof AdapterError) throw new BridgeError('invalid_config', error.message, { cause: error });
+        if (error instanceof AdapterError) throw new BridgeError('invalid_config', error.message, { cause: error, ...(error.extra.issues ? { details: { issues: error.extra.issues } } : {}) });
         throw error;
       }
       this.deps.store.replaceOverrides(id, overrides);
@@ -362,6 +362,18 @@ export class ConnectionsService {
     }
     const stored = this.deps.store.get(id)!;
     return integrationSummary(p, stored, this.deps.runtime.webhookUrl(stored.system, stored.connectionId));
+  }
+
+  /**
+   * An OAuth reconnect (docs/oauth.md): new credentials for a connection of the same system, tested
+   * first; its bindings stay and a connection that needed attention is active again. Throws
+   * BridgeError `connection_not_found` (not manageable by `p`, or absent), `invalid_config` (another
+   * system), `connection_test_failed`.
+   */
+  async renewCredentials(p: Principal, connectionId: string, system: string, credentials: Record<string, unknown>): Promise<void> {
+    const connection = await this.manageable(p, connectionId);
+    if (connection.system !== system) throw new BridgeError('invalid_config', `connection ${connectionId} is ${connection.system}, not ${system}: connect ${system} as a new connection`);
+    await this.updateConnection(p, connection, { credentials }, { weddingId: '', integrationId: connectionId });
   }
 
   /** PATCH /api/connections/:id */

@@ -20,7 +20,7 @@ export function takesUrlToken(definition: AdapterDefinition): boolean {
 /** Refuses a token a caller tries to set (its redacted view sent back is not one): it is the server's to make. */
 export function refuseChosenUrlToken(configuration: Record<string, unknown> | undefined): void {
   if (configuration && typeof configuration[URL_TOKEN_FIELD] === 'string') {
-    throw new BridgeError('invalid_config', `${URL_TOKEN_FIELD} is made by the server: it is returned once when you connect; POST /api/connections/:id/rotate-url-token makes a new one`);
+    throw new BridgeError('invalid_config', `${URL_TOKEN_FIELD} is made by the server: it is returned once when you connect; POST /api/connections/:id/rotate-url-token makes a new one`, { details: { issues: [{ path: `configuration.${URL_TOKEN_FIELD}`, message: 'is made by the server when you connect' }] } });
   }
 }
 

@@ -19,6 +19,8 @@ export interface OAuthConnectBody {
   weddingId?: string;
   workspaceId?: string;
   vendorId?: string;
+  /** Reconnect: renew this connection's credentials. */
+  connectionId?: string;
   credentials: Record<string, unknown>;
   configuration: Record<string, unknown>;
 }

@@ -111,6 +111,8 @@ export function integrationRoutes(tokens: TokenService, bridge: Bridge): Hono<Ap
 
   app.get('/wedding/:weddingId/outbox', (c) => c.json({ entries: bridge.deadLetters(c.get('principal'), weddingParam(c)) }));
 
+  app.get('/outbox/:id', (c) => c.json(bridge.outboxEntry(c.get('principal'), validate(z.coerce.number().int().min(1), c.req.param('id'), 'outbox id'))));
+
   app.post('/outbox/:id/replay', (c) => {
     const id = validate(z.coerce.number().int().min(1), c.req.param('id'), 'outbox id');
     return c.json(bridge.replayOutbox(c.get('principal'), id));

@@ -133,7 +133,7 @@ describe('planner app: admin, vendors, integrations and conflicts', () => {
     await page.getByRole('link', { name: 'Integrations' }).click();
     const integrationRow = page.locator(`tr[data-integration-id="${integration.integrationId}"]`);
     await integrationRow.waitFor();
-    expect(await integrationRow.getByRole('rowheader').textContent()).toContain('webhooks');
+    expect(await integrationRow.getByRole('rowheader').textContent()).toContain('Webhooks');
     await waitFor(async () => {
       await page.getByRole('button', { name: 'Refresh' }).click();
       return /healthy/i.test((await integrationRow.locator('td[data-label="Health"]').textContent({ timeout: 2000 })) ?? '');

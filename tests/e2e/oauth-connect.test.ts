@@ -50,7 +50,7 @@ describe('planner app: connecting a Google calendar with OAuth', () => {
     const connected = new URL(page.url()).searchParams.get('connected');
     expect(connected).toMatch(/^int_/);
     await page.getByRole('heading', { name: 'Integrations' }).waitFor();
-    await waitFor(async () => (await page.locator('[data-state="ready"]').textContent() ?? '').includes('google-calendar'), 'the connected calendar in the integrations view');
+    await waitFor(async () => (await page.locator('[data-state="ready"]').textContent() ?? '').includes('Google Calendar'), 'the connected calendar in the integrations view');
     await screenshot(page, 'oauth-connected');
 
     const res = await t.fetch(`/api/integrations?weddingId=${W}`, { token: await t.token('planner', [W]) });

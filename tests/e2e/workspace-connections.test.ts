@@ -47,12 +47,15 @@ describe('planner app: a business’s connections', () => {
     expect(new URL(page.url()).pathname).toBe(`/workspaces/${lens.id}/connections`);
     await page.getByText('No accounts connected yet.').waitFor();
 
-    // ── connect Google Calendar through the OAuth button ──
-    await page.getByLabel('Calendar', { exact: true }).fill(s.googleCalendarId);
-    await page.getByLabel(/Import every event/).check();
-    await page.getByText('More calendar settings').click();
-    await page.getByLabel('More settings (JSON)').fill(JSON.stringify({ apiBaseUrl: s.google.url }));
-    await page.getByRole('button', { name: 'Connect Google Calendar' }).click();
+    // ── connect Google Calendar from the catalogue, through the OAuth button ──
+    await page.getByLabel('Search systems').fill('google');
+    await page.getByRole('button', { name: 'Set up Google Calendar' }).click();
+    const googleForm = page.locator('li.catalog-entry[data-system="google-calendar"] form.connect-form');
+    await googleForm.getByLabel('Calendar ID (optional)').fill(s.googleCalendarId);
+    await googleForm.getByLabel('Import events (optional)').selectOption('all');
+    await googleForm.getByText('More Google Calendar settings').click();
+    await googleForm.getByLabel('API base URL (optional)').fill(s.google.url);
+    await googleForm.getByRole('button', { name: 'Sign in with Google' }).click();
     await page.getByRole('button', { name: 'Allow' }).waitFor();
     expect(new URL(page.url()).origin).toBe(new URL(s.google.authorizationUrl).origin);
     await page.getByRole('button', { name: 'Allow' }).click();
@@ -60,7 +63,7 @@ describe('planner app: a business’s connections', () => {
     await page.locator('p.notice', { hasText: 'Connected. Bind the account to weddings below.' }).waitFor();
     const card = page.locator('li.connection');
     await waitFor(async () => (await card.count()) === 1, 'the connected calendar in the list');
-    expect(await card.locator('h3').textContent()).toContain('google-calendar');
+    expect(await card.locator('h3').textContent()).toBe('Google Calendar');
     expect(await card.textContent()).toContain('Not bound to any wedding yet.');
 
     // ── bind both weddings from the view ──
@@ -96,13 +99,18 @@ describe('planner app: a business’s connections', () => {
 
     expect(errors).toEqual([]);
 
-    // A refusal is shown with the server's own message, and nothing is added.
-    await page.getByLabel('Stripe secret key').fill('not-a-key');
-    await page.getByRole('button', { name: 'Connect Stripe' }).click();
-    const alert = page.getByRole('alert');
+    // A refusal is shown at the field it names, and nothing is added.
+    await page.getByLabel('Search systems').fill('stripe');
+    await page.getByRole('button', { name: 'Set up Stripe' }).click();
+    const stripeForm = page.locator('li.catalog-entry[data-system="stripe"] form.connect-form');
+    await stripeForm.getByLabel('Secret key').fill('not-a-key');
+    await stripeForm.getByRole('button', { name: 'Connect Stripe' }).click();
+    const alert = stripeForm.getByRole('alert');
     await alert.waitFor();
     // (Whom invoices go to is each wedding's binding's: connecting the account needs only a valid key.)
-    expect(await alert.textContent()).toMatch(/^Connecting Stripe was refused: invalid stripe credentials: secretKey: /);
+    expect(await alert.textContent()).toBe('Connecting Stripe was refused: one setting needs fixing (see below).');
+    expect(await stripeForm.locator('.field-error').textContent()).toMatch(/\S/);
+    expect(await stripeForm.getByLabel('Secret key').getAttribute('aria-invalid')).toBe('true');
     expect(await card.count()).toBe(1);
 
     // A wedding's Integrations view leads to the business's Connections.

@@ -75,6 +75,7 @@ const WALK: Record<string, Walk> = {
   'GET /api/integrations/wedding/{weddingId}/audit': { allowed: WRITERS, request: () => ({ path: '/api/integrations/wedding/w1/audit' }) },
   'GET /api/integrations/wedding/{weddingId}/outbox': { allowed: ['admin', 'planner', 'couple', 'vendor'], request: () => ({ path: '/api/integrations/wedding/w1/outbox' }) },
   // A dead push of the planner's integration.
+  'GET /api/integrations/outbox/{id}': { allowed: ['admin', 'planner', 'couple', 'vendor'], request: (_role, ids) => ({ path: `/api/integrations/outbox/${ids.outboxId}` }) },
   'POST /api/integrations/outbox/{id}/replay': { allowed: WRITERS, request: (_role, ids) => ({ path: `/api/integrations/outbox/${ids.outboxId}/replay` }) },
   // Couples make the wedding's feed and vendors their own: the walk asks for another vendor's.
   'POST /api/calendar/feeds': { allowed: WRITERS, request: () => ({ path: '/api/calendar/feeds', body: { weddingId: 'w1', vendorId: 'florist' } }) },

@@ -65,6 +65,7 @@ const BEARER: Record<string, Walk> = {
   'POST /api/integrations/wedding/{weddingId}/conflicts/{id}/resolve': { request: (b) => ({ path: `/api/integrations/wedding/${b.weddingId}/conflicts/cf_missing/resolve`, body: { winner: 'local' } }) },
   'GET /api/integrations/wedding/{weddingId}/audit': { request: (b) => ({ path: `/api/integrations/wedding/${b.weddingId}/audit` }) },
   'GET /api/integrations/wedding/{weddingId}/outbox': { request: (b) => ({ path: `/api/integrations/wedding/${b.weddingId}/outbox` }) },
+  'GET /api/integrations/outbox/{id}': { request: (b) => ({ path: `/api/integrations/outbox/${b.outboxId}` }), byForeignId: true },
   'POST /api/integrations/outbox/{id}/replay': { request: (b) => ({ path: `/api/integrations/outbox/${b.outboxId}/replay` }), byForeignId: true },
   'POST /api/calendar/feeds': { request: (b) => ({ path: '/api/calendar/feeds', body: { weddingId: b.weddingId } }) },
   'GET /api/calendar/feeds': { request: (b) => ({ path: `/api/calendar/feeds?weddingId=${b.weddingId}` }) },

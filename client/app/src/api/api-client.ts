@@ -15,10 +15,14 @@ export class ApiError extends Error {
     readonly status?: number,
     /** The server's own snake_case code, when it sent one. */
     readonly serverCode?: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; details?: unknown },
   ) {
     super(message, options);
+    this.details = options?.details;
   }
+
+  /** The server's `error.details` (e.g. `{ issues: [{ path, message }] }` of a refused form). */
+  readonly details: unknown;
 }
 
 export interface ApiRequest<S extends z.ZodType> {
@@ -74,6 +78,7 @@ function errorFor(status: number, json: unknown): ApiError {
   const body = ErrorBody.safeParse(json);
   const serverCode = body.success ? body.data.error.code : undefined;
   const message = body.success ? body.data.error.message : `HTTP ${status}`;
+  const details = body.success ? body.data.error.details : undefined;
   if (status === 401) return new ApiError('unauthorized', message, status, serverCode);
   if (status === 429) return new ApiError('rejected', `too many attempts; try again in a little while (${message})`, status, serverCode);
   if (status === 403) return new ApiError('forbidden', message, status, serverCode);
@@ -82,7 +87,7 @@ function errorFor(status: number, json: unknown): ApiError {
   if (status === 404) return new ApiError('not_found', message, status, serverCode);
   if (status === 501 || status === 503) return new ApiError('not_available', message, status, serverCode);
   if (status >= 500) return new ApiError('server_error', message, status, serverCode);
-  return new ApiError('rejected', message, status, serverCode);
+  return new ApiError('rejected', message, status, serverCode, { details });
 }
 
 /** One sentence for a person, saying what happened and what to do. */

@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import type { WorkspaceWedding } from '../account/account-api.ts';
-import { humanize } from '../ui/labels.ts';
+import { systemName } from '../catalog/system-names.ts';
+import { ConnectionHealth } from './connection-health.tsx';
 import type { ConnectionSummary } from './connections-api.ts';
 
 interface Props {
@@ -8,12 +9,20 @@ interface Props {
   /** The workspace's weddings (GET /api/workspaces/:id/weddings). */
   weddings: WorkspaceWedding[];
   titleOf(weddingId: string): string;
+  workspaceId: string;
+  /** Where a reconnect's OAuth flow lands afterwards. */
+  returnTo: string;
+  /** For `webhooks` and `preset` connections: a new secret URL (the old one stops working). */
+  onRotate?(connection: ConnectionSummary): Promise<void>;
+  /** A wedding token of the person (null: none yet), for a key system's renewed credentials. */
+  token: (() => Promise<string>) | null;
+  onRenewed(message: string): void;
   onBind(connection: ConnectionSummary, wedding: WorkspaceWedding): Promise<void>;
   onUnbind(connection: ConnectionSummary, weddingId: string): Promise<void>;
 }
 
 /** One connected account: its system, label and health in plain words, the weddings bound, Bind and Unbind. */
-export function ConnectionCard({ connection: c, weddings, titleOf, onBind, onUnbind }: Props) {
+export function ConnectionCard({ connection: c, weddings, titleOf, workspaceId, returnTo, onRotate, token, onRenewed, onBind, onUnbind }: Props) {
   const bound = new Set(c.bindings.map((b) => b.weddingId));
   const free = weddings.filter((w) => !bound.has(w.weddingId));
   const [choice, setChoice] = useState('');
@@ -27,10 +36,12 @@ export function ConnectionCard({ connection: c, weddings, titleOf, onBind, onUnb
 
   return (
     <li class="connection" data-connection-id={c.connectionId} aria-labelledby={`${selectId}-name`}>
-      <h3 id={`${selectId}-name`}>{c.label || c.system} <span class="muted">({c.system})</span></h3>
-      <p><span class={`tag health-${c.health.state}`}>{humanize(c.health.state)}</span>
-        {c.health.attention && <> {c.health.attention}</>}
-        {c.health.unmatchedOpen > 0 && <span class="muted"> · {c.health.unmatchedOpen} waiting in the queue</span>}</p>
+      <h3 id={`${selectId}-name`}>{c.label || systemName(c.system)}{c.label && c.label !== systemName(c.system) && <span class="muted"> ({systemName(c.system)})</span>}</h3>
+      <ConnectionHealth connection={c} workspaceId={workspaceId} returnTo={returnTo} token={token} onRenewed={onRenewed} />
+      {onRotate && (c.system === 'preset' || c.system === 'webhooks') && (
+        <p><button type="button" disabled={busy} onClick={() => run(() => onRotate(c))}>New secret address<span class="sr-only"> for {c.label || c.system}</span></button>
+          {' '}<span class="muted">The current address stops working at once.</span></p>
+      )}
       {c.bindings.length === 0 ? <p class="empty">Not bound to any wedding yet.</p> : (
         <ul class="bindings" aria-label={`Weddings bound to ${c.label || c.system}`}>
           {c.bindings.map((b) => (

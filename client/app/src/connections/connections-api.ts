@@ -65,9 +65,10 @@ export async function ignoreRecord(token: string, recordId: string): Promise<voi
 /**
  * The GET form of the OAuth start (docs/oauth.md): a page load, authenticated by the session
  * cookie, that answers 302 to the provider's consent page and later lands back on `returnTo`.
+ * With `connectionId`, the consent renews that connection's credentials (a reconnect).
  */
-export function oauthStartUrl(provider: 'google' | 'microsoft', body: { system: string; workspaceId: string; configuration: Record<string, unknown>; returnTo: string }): string {
-  const query = new URLSearchParams({ system: body.system, workspaceId: body.workspaceId, configuration: JSON.stringify(body.configuration), returnTo: body.returnTo });
+export function oauthStartUrl(provider: 'google' | 'microsoft', body: { system: string; workspaceId: string; configuration: Record<string, unknown>; returnTo: string; connectionId?: string }): string {
+  const query = new URLSearchParams({ system: body.system, workspaceId: body.workspaceId, configuration: JSON.stringify(body.configuration), returnTo: body.returnTo, ...(body.connectionId ? { connectionId: body.connectionId } : {}) });
   return `/api/connections/oauth/${provider}/start?${query}`;
 }
 

@@ -4,7 +4,9 @@ import { describeApiError } from '../api/api-client.ts';
 import type { Route } from '../routing/routes.ts';
 import { linkHandler } from '../routing/use-route.ts';
 import { useAnnounce } from '../ui/use-announcer.ts';
-import { ConnectPanel } from './connect-panel.tsx';
+import { CatalogPanel } from '../catalog/catalog-panel.tsx';
+import { rotateSecretUrl } from '../catalog/catalog-api.ts';
+import { SecretUrlPanel } from '../catalog/secret-url.tsx';
 import { ConnectionCard } from './connection-card.tsx';
 import { CsvImportPanel } from './csv-import-panel.tsx';
 import {
@@ -40,6 +42,7 @@ export function ConnectionsView({ me, workspaceId, navigate }: Props) {
   const [data, setData] = useState<Data | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(() => oauthOutcome());
+  const [rotated, setRotated] = useState<{ system: string; url: string } | null>(null);
 
   const refresh = useCallback(async () => {
     try {
@@ -99,6 +102,7 @@ export function ConnectionsView({ me, workspaceId, navigate }: Props) {
         <p class="notice">Connecting needs a wedding first: the connections are managed with a wedding's access, so create a wedding on the start page, then come back.</p>
       )}
       {!data && !problem && <p class="muted" role="status">Loading connections…</p>}
+      {rotated && <SecretUrlPanel idPrefix="rotated-secret" system={rotated.system} url={rotated.url} onDismiss={() => setRotated(null)} />}
       {data && (
         <section aria-labelledby="connections-heading">
           <div class="section-head">
@@ -108,7 +112,13 @@ export function ConnectionsView({ me, workspaceId, navigate }: Props) {
           {data.connections.length === 0 ? <p class="empty">No accounts connected yet.</p> : (
             <ul class="connection-list">
               {data.connections.map((c) => (
-                <ConnectionCard key={c.connectionId} connection={c} weddings={data.weddings} titleOf={titleOf}
+                <ConnectionCard key={c.connectionId} connection={c} weddings={data.weddings} titleOf={titleOf} workspaceId={workspaceId} returnTo={here}
+                  token={data.tokenWedding ? workspaceToken : null} onRenewed={(message) => { setNotice(message); announce(message); void refresh(); }}
+                  onRotate={data.tokenWedding ? (conn) => act('Making a new secret address', async () => {
+                    const url = await rotateSecretUrl(await workspaceToken(), conn.connectionId);
+                    setRotated({ system: conn.label || conn.system, url });
+                    return `${conn.label || conn.system} has a new secret address; the old one no longer works.`;
+                  }) : undefined}
                   onBind={(conn, w) => act('Binding the wedding', async () => {
                     // Binding acts for the wedding: its own token (the vendor entry it is bound as comes with it).
                     const calendar = conn.category === 'calendar_system' && w.vendorId ? { vendorId: w.vendorId } : {};
@@ -143,7 +153,7 @@ export function ConnectionsView({ me, workspaceId, navigate }: Props) {
         <CsvImportPanel connections={data.connections} token={workspaceToken} titleOf={titleOf}
           onApplied={(message) => { setNotice(message); announce(message); void refresh(); }} />
       )}
-      {data && <ConnectPanel workspaceId={workspaceId} token={data.tokenWedding ? workspaceToken : null} returnTo={here}
+      {data && <CatalogPanel workspaceId={workspaceId} token={data.tokenWedding ? workspaceToken : null} weddings={data.weddings} titleOf={titleOf} tokenFor={(id) => tokens.for(id)} returnTo={here}
         onConnected={(message) => { setNotice(message); announce(message); void refresh(); }} />}
     </main>
   );

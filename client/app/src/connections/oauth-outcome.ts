@@ -6,6 +6,7 @@ const OAUTH_ERRORS: Readonly<Record<string, string>> = {
   oauth_no_refresh_token: 'The provider gave no lasting access: nothing was connected. Try again and allow offline access.',
   connection_test_failed: 'The calendar could not be reached with the access given: nothing was connected.',
   session_revoked: 'Your sign-in ended while connecting: sign in and connect again.',
+  connection_not_found: 'That connection is not yours to reconnect (or it was removed): nothing changed.',
 };
 
 /**
@@ -16,11 +17,14 @@ export function oauthOutcome(): string | null {
   const params = new URLSearchParams(location.search);
   const connected = params.get('connected');
   const error = params.get('oauth_error');
+  // Set by Reconnect on its returnTo: the flow renewed an existing connection.
+  const reconnected = params.get('reconnected') !== null;
   if (!connected && !error) return null;
   params.delete('connected');
   params.delete('oauth_error');
+  params.delete('reconnected');
   const rest = params.toString();
   history.replaceState(null, '', location.pathname + (rest ? `?${rest}` : '') + location.hash);
-  if (error) return `Not connected: ${OAUTH_ERRORS[error] ?? `the connection was refused (${error}).`}`;
-  return 'Connected. Bind the account to weddings below.';
+  if (error) return `Not ${reconnected ? 'reconnected' : 'connected'}: ${OAUTH_ERRORS[error] ?? `the connection was refused (${error}).`}`;
+  return reconnected ? 'Reconnected: the account works again, and its weddings stay bound.' : 'Connected. Bind the account to weddings below.';
 }

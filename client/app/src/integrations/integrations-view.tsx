@@ -1,9 +1,14 @@
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { StatusBody, type IntegrationHealth } from '../../../sdk/index.ts';
+import type { WeddingDoc } from '../../../../schema/document/wedding-doc.ts';
 import { apiRequest, describeApiError } from '../api/api-client.ts';
 import { WorkspaceConnectionsLinks } from '../connections/workspace-links.tsx';
 import type { Route } from '../routing/routes.ts';
 import { dateTimeLabel, humanize, relativeTime } from '../ui/labels.ts';
+import { plainError } from '../connections/connection-health.tsx';
+import { systemName } from '../catalog/system-names.ts';
+import { DeadLetters } from './dead-letters.tsx';
+
 
 interface Props {
   weddingId: string;
@@ -11,6 +16,8 @@ interface Props {
   /** Signed in with an account (session cookie): links to the businesses' Connections are shown. */
   account?: boolean;
   navigate?(route: Route): void;
+  /** The wedding, for the names of refused changes. */
+  doc?: WeddingDoc;
 }
 
 type Load = { state: 'loading' } | { state: 'ready'; body: StatusBody; at: number } | { state: 'failed'; message: string };
@@ -19,7 +26,7 @@ type Load = { state: 'loading' } | { state: 'ready'; body: StatusBody; at: numbe
 const REFRESH_MS = 30_000;
 
 /** Each connected system's health, last sync and outbox backlog (GET /api/integrations/status/:weddingId). */
-export function IntegrationsView({ weddingId, token, account = false, navigate }: Props) {
+export function IntegrationsView({ weddingId, token, account = false, navigate, doc }: Props) {
   const [load, setLoad] = useState<Load>({ state: 'loading' });
 
   const refresh = useCallback(async (signal?: AbortSignal) => {
@@ -54,6 +61,10 @@ export function IntegrationsView({ weddingId, token, account = false, navigate }
         </div>
       )}
       {load.state === 'ready' && <StatusPanel body={load.body} at={load.at} />}
+      {load.state === 'ready' && (
+        <DeadLetters weddingId={weddingId} token={token} doc={doc} version={load.at}
+          systemOf={(id) => systemName(load.body.integrationStatus.find((i) => i.integrationId === id)?.system ?? 'the system')} />
+      )}
     </section>
   );
 }
@@ -81,7 +92,7 @@ function StatusPanel({ body, at }: { body: StatusBody; at: number }) {
           <ul class="flows">
             {body.activeFlows.map((f) => (
               <li key={`${f.integrationId}-${f.direction}`}>
-                {f.system} {f.direction === 'inbound' ? '→ WedSync' : '← WedSync'}: {f.entities.map(humanize).join(', ') || 'nothing yet'}
+                {systemName(f.system)} {f.direction === 'inbound' ? '→ WedSync' : '← WedSync'}: {f.entities.map(humanize).join(', ') || 'nothing yet'}
                 <span class="muted"> ({relativeTime(f.lastAt)})</span>
               </li>
             ))}
@@ -96,13 +107,13 @@ function IntegrationRow({ i }: { i: IntegrationHealth }) {
   const age = i.outbox.oldestPendingAgeMs;
   return (
     <tr data-integration-id={i.integrationId}>
-      <th scope="row">{i.system}<br /><span class="muted">{humanize(i.category)} · {i.status}</span></th>
+      <th scope="row">{systemName(i.system)}<br /><span class="muted">{humanize(i.category)} · {i.status}</span></th>
       <td data-label="Health"><span class={`tag health-${i.health}`}>{humanize(i.health)}</span>{i.breaker !== 'closed' && <><br /><span class="muted">breaker {humanize(i.breaker)}</span></>}</td>
       <td data-label="Last sync"><span title={dateTimeLabel(i.lastSync)}>{relativeTime(i.lastSync)}</span><br /><span class="muted">last success {relativeTime(i.lastSuccess)}</span></td>
       <td data-label="Outbox backlog">{i.outbox.pending} pending{i.outbox.dead > 0 && <>, <strong>{i.outbox.dead} dead</strong></>}
         {age !== null && <><br /><span class="muted">oldest {Math.round(age / 1000)} s</span></>}</td>
       <td data-label="Inbox">{i.inbox.pending} pending{i.inbox.parked > 0 && <>, <strong>{i.inbox.parked} parked</strong></>}</td>
-      <td data-label="Errors">{Math.round(i.errorRate * 100)}%{i.lastError && <><br /><span class="muted" title={dateTimeLabel(i.lastError.at)}>{i.lastError.message}</span></>}</td>
+      <td data-label="Errors">{Math.round(i.errorRate * 100)}%{i.lastError && <><br /><span class="muted" title={dateTimeLabel(i.lastError.at)}>{plainError(systemName(i.system), i.lastError.message)}</span></>}</td>
     </tr>
   );
 }

@@ -19,6 +19,8 @@ export interface EventRowProps {
   readOnlyNoteId: string;
   open: boolean;
   dragging: boolean;
+  /** The last change, when it came from outside ("moved by Lens & Light via Google Calendar, 2 minutes ago"). */
+  external?: string | undefined;
   children?: ComponentChildren;
 }
 
@@ -38,7 +40,7 @@ export class EventRow extends Component<EventRowProps> {
     if (p.open || next.open) return true;
     return shownFields(p.event) !== shownFields(next.event) || p.index !== next.index || p.count !== next.count
       || p.vendorNames !== next.vendorNames || editorsKey(p.editors) !== editorsKey(next.editors) || p.readOnly !== next.readOnly
-      || p.dragging !== next.dragging || p.timeZone !== next.timeZone || p.date !== next.date;
+      || p.dragging !== next.dragging || p.timeZone !== next.timeZone || p.date !== next.date || p.external !== next.external;
   }
 
   override render() {
@@ -75,6 +77,7 @@ export class EventRow extends Component<EventRowProps> {
               {p.vendorNames && <span>{p.vendorNames}</span>}
             </p>
             {e.notes.trim() && !p.open && <p class="event-notes"><span class="sr-only">Notes: </span>{e.notes}</p>}
+            {p.external && <p class="external-change">{p.external}</p>}
             {p.editors.length > 0 && (
               <p class="editing-now">
                 {p.editors.map((peer) => (

@@ -25,6 +25,8 @@ export interface TimelineViewProps {
   undo: UndoControls;
   /** The activity of one event (activity view), for planners and admins. */
   eventHistory?: { href(eventId: string): string; open(eventId: string): void } | undefined;
+  /** An event's last change when it came from outside, in words (external-changes.ts); absent for those who may not read the activity. */
+  externalChangeOf?(eventId: string): string | undefined;
 }
 
 type Focus = { id: string; control: 'open' | 'up' | 'down' | 'row' | 'delete' } | { id: 'add'; control: 'add' };
@@ -269,7 +271,7 @@ export function TimelineView(props: TimelineViewProps) {
           {events.map((e, i) => (
             <EventRow key={e.id} event={e} index={i} count={events.length} timeZone={day.timeZone} date={day.date}
               vendorNames={e.vendorIds.map((id) => vendorsById.get(id)?.name ?? 'a removed vendor').join(', ')}
-              editors={editors(e.id)} readOnly={readOnly} readOnlyNoteId={props.readOnlyNoteId} open={openId === e.id} dragging={dragId === e.id}>
+              editors={editors(e.id)} external={props.externalChangeOf?.(e.id)} readOnly={readOnly} readOnlyNoteId={props.readOnlyNoteId} open={openId === e.id} dragging={dragId === e.id}>
               {openId === e.id && (
                 <EventForm key={e.id} doc={doc} event={e} day={day} vendors={vendors} readOnly={readOnly} readOnlyNoteId={props.readOnlyNoteId}
                   origin={origin} perform={undo.perform}

@@ -1,5 +1,5 @@
 import type { ComponentChildren } from 'preact';
-import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { clientOrigin, type WeddingConnection } from '../../../sdk/index.ts';
 import { ActivityView } from '../activity/activity-view.tsx';
 import { SnapshotsView } from '../admin/snapshots-view.tsx';
@@ -26,6 +26,7 @@ import { ReadOnlyNotice } from './read-only-notice.tsx';
 import { RestoreBanner } from './restore-banner.tsx';
 import type { SyncState } from './sync-state.ts';
 import { useDocVersion } from './use-doc-version.ts';
+import { externalChangeLabel, useExternalChanges } from '../timeline/external-changes.ts';
 import { WeddingDetails } from './wedding-details.tsx';
 
 interface Props {
@@ -77,6 +78,12 @@ export function WeddingView(props: Props) {
   // a zone (made before it was required) shows a prompt to set it instead of times.
   const timeZone = meta.timezone && isKnownTimeZone(meta.timezone) ? meta.timezone : null;
   const day = useMemo(() => (timeZone ? { date: meta.date, timeZone } : null), [meta.date, timeZone]);
+  // The activity (who changed what) is for planners and admins (docs/api.md, "Activity").
+  const external = useExternalChanges(connection.weddingId, session.token, doc, version, canAct);
+  const externalChangeOf = useCallback((eventId: string) => {
+    const c = external?.get(eventId);
+    return c ? externalChangeLabel(c) : undefined;
+  }, [external]);
   // Counted only for the people who can act on them: the others read them but do not decide.
   const pendingConflicts = useMemo(() => (canAct ? doc.listConflicts().filter((c) => c.status === 'pending').length : 0), [doc, version, canAct]);
   const title = meta.title || connection.weddingId;
@@ -148,7 +155,7 @@ export function WeddingView(props: Props) {
             <WeddingDetails doc={doc} meta={meta} loaded={props.sync === 'online' || doc.timeline.size > 0 || doc.meta.size > 0} readOnly={readOnly} readOnlyNoteId={READ_ONLY_NOTE} origin={origin} />
             {day ? (
               <TimelineView doc={doc} version={version} day={day} readOnly={readOnly} readOnlyNoteId={READ_ONLY_NOTE} origin={origin}
-                peers={peers} setEditing={setEditing} undo={undo} eventHistory={canAct ? eventHistory : undefined} />
+                peers={peers} setEditing={setEditing} undo={undo} eventHistory={canAct ? eventHistory : undefined} externalChangeOf={externalChangeOf} />
             ) : <MissingTimeZone zone={meta.timezone} readOnly={readOnly} />}
           </>
         )}
@@ -158,7 +165,7 @@ export function WeddingView(props: Props) {
           canAct={canAct} readOnly={readOnly} readOnlyNoteId={READ_ONLY_NOTE} navigate={props.navigate} />}
         {current === 'activity' && canAct && <ActivityView doc={doc} version={version} timeZone={timeZone ?? 'UTC'} weddingDate={meta.date} weddingId={connection.weddingId}
           token={session.token} navigate={props.navigate} />}
-        {current === 'integrations' && <IntegrationsView weddingId={connection.weddingId} token={session.token} account={session.csrf !== undefined} navigate={props.navigate} />}
+        {current === 'integrations' && <IntegrationsView weddingId={connection.weddingId} token={session.token} account={session.csrf !== undefined} navigate={props.navigate} doc={doc} />}
         {current === 'messages' && <MessagesView doc={doc} version={version} session={session} weddingId={connection.weddingId} timeZone={timeZone ?? 'UTC'} />}
         {current === 'inbox' && <InboxView session={session} weddingId={connection.weddingId} timeZone={timeZone ?? 'UTC'} />}
         {current === 'our-day' && <OurDayView doc={doc} version={version} timeZone={timeZone} />}
