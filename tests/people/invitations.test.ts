@@ -167,7 +167,10 @@ describe('invitations and share links', () => {
     expect(await t.server.tokens.verify(await assistant.accessToken(weddingId))).toMatchObject({ role: 'vendor', vendorId: 'photo' });
     expect((await stranger.fetch('/api/auth/token', { json: { weddingId } })).status).toBe(403);
     const list = (await (await assistant.fetch(`/api/workspaces/${photo}/weddings`)).json()) as { weddings: Json[] };
-    expect(list.weddings).toEqual([{ weddingId, role: 'vendor', vendorId: 'photo', title: 'Ava & Sam', date: '2027-06-12', ownerWorkspace: { id: bloom, name: 'Bloom Planning' } }]);
+    expect(list.weddings).toEqual([{
+      weddingId, role: 'vendor', vendorId: 'photo', title: 'Ava & Sam', date: '2027-06-12', timezone: 'Europe/London', ownerWorkspace: { id: bloom, name: 'Bloom Planning' },
+      nextMilestone: null, integrationHealth: { integrations: 0, state: 'none', words: 'Nothing connected' },
+    }]);
 
     // A vendor with no account joins with just a name, bound to the entry only.
     const florist = await invite(ana, weddingId, { role: 'vendor', vendorId: 'florist' });
