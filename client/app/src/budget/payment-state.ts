@@ -5,7 +5,10 @@ import { humanize } from '../ui/labels.ts';
 export type PaymentState = 'paid' | 'overdue' | 'due' | 'cancelled' | 'refunded';
 
 /** What is still to pay (minor units): nothing for cancelled or refunded payments, as the budget counts it (schema/document/budget.ts). */
-export function outstanding(p: Payment): number {
+/** The fields a payment's state is read from (a document payment or a schedule's). */
+export type PaymentFacts = Pick<Payment, 'status' | 'amount' | 'amountPaid' | 'due'>;
+
+export function outstanding(p: PaymentFacts): number {
   return p.status === 'cancelled' || p.status === 'refunded' ? 0 : Math.max(0, p.amount - p.amountPaid);
 }
 
@@ -13,7 +16,7 @@ export function outstanding(p: Payment): number {
  * `asOf` is the wedding's calendar day in its own zone (the budget's `asOf`, computed by the server
  * with the wedding's time zone), so a payment is overdue from the same midnight for everyone.
  */
-export function paymentState(p: Payment, asOf: string): PaymentState {
+export function paymentState(p: PaymentFacts, asOf: string): PaymentState {
   if (p.status === 'cancelled') return 'cancelled';
   if (p.status === 'refunded') return 'refunded';
   if (outstanding(p) === 0) return 'paid';

@@ -2,6 +2,8 @@ import { useMemo } from 'preact/hooks';
 import { computeBudget, formatMoney, type WeddingDoc } from '../../../sdk/index.ts';
 import { dateInZone as budgetDay } from '../../../../schema/document/budget.ts';
 import { humanize } from '../ui/labels.ts';
+import { PaymentCells } from '../budget/payment-cells.tsx';
+import { milestoneLabel } from '../budget/payment-state.ts';
 import { longDate } from '../timeline/zoned-time.ts';
 
 interface Props {
@@ -60,11 +62,8 @@ export function OurDayView({ doc, version, timeZone }: Props) {
               {payments.map((p) => (
                 <tr key={p.id}>
                   <th scope="row">{vendors.get(p.vendorId) ?? 'A vendor'}</th>
-                  <td data-label="Payment">{p.description || humanize(p.milestone)}</td>
-                  <td data-label="Amount">{formatMoney(p.amount, p.currency)}</td>
-                  <td data-label="Paid">{formatMoney(p.amountPaid, p.currency)}</td>
-                  <td data-label="Due">{p.due ? longDate(p.due) : '—'}</td>
-                  <td data-label="Status"><span class="tag">{humanize(p.status)}</span></td>
+                  <td data-label="Payment">{milestoneLabel(p)}</td>
+                  <PaymentCells payment={p} asOf={budget.asOf} />
                 </tr>
               ))}
             </tbody>

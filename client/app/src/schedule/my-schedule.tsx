@@ -1,10 +1,13 @@
 import { useEffect, useState } from 'preact/hooks';
-import { formatMoney, isKnownTimeZone } from '../../../sdk/index.ts';
+import { isKnownTimeZone } from '../../../sdk/index.ts';
+import { dateInZone } from '../../../../schema/document/budget.ts';
+import { PaymentCells } from '../budget/payment-cells.tsx';
+import { milestoneLabel } from '../budget/payment-state.ts';
 import { ApiError, describeApiError } from '../api/api-client.ts';
 import type { MeResponse } from '../account/account-api.ts';
 import type { Route } from '../routing/routes.ts';
 import { linkHandler } from '../routing/use-route.ts';
-import { humanize, relativeTime } from '../ui/labels.ts';
+import { relativeTime } from '../ui/labels.ts';
 import { longDate } from '../timeline/zoned-time.ts';
 import { fetchMySchedule, storeSchedule, storedSchedule, type ScheduleEvent, type ScheduleWedding } from './schedule-api.ts';
 import { ScheduleEventItem } from './schedule-event.tsx';
@@ -80,6 +83,8 @@ export function MySchedule({ me, navigate }: Props) {
 
 function ScheduleWeddingSection({ wedding: w, csrf, navigate, onSaved }: { wedding: ScheduleWedding; csrf: string | null; navigate(route: Route): void; onSaved(e: ScheduleEvent): void }) {
   const zone = w.timezone && isKnownTimeZone(w.timezone) ? w.timezone : null;
+  // The wedding's own calendar day: a payment is overdue from its midnight, as in the budget.
+  const today = dateInZone(Date.now(), zone ?? undefined);
   const headingId = `wedding-${w.weddingId}`;
   const go = (view: 'timeline' | 'run-of-show') => linkHandler(navigate, { name: 'wedding', weddingId: w.weddingId, view });
   return (
@@ -111,11 +116,8 @@ function ScheduleWeddingSection({ wedding: w, csrf, navigate, onSaved }: { weddi
             <tbody>
               {w.payments.map((p) => (
                 <tr key={p.id}>
-                  <th scope="row">{p.description || humanize(p.milestone)}</th>
-                  <td data-label="Amount">{formatMoney(p.amount, p.currency)}</td>
-                  <td data-label="Paid">{formatMoney(p.amountPaid, p.currency)}</td>
-                  <td data-label="Due">{p.due ? longDate(p.due) : '—'}</td>
-                  <td data-label="Status"><span class="tag">{humanize(p.status)}</span></td>
+                  <th scope="row">{milestoneLabel(p)}</th>
+                  <PaymentCells payment={p} asOf={today} />
                 </tr>
               ))}
             </tbody>
