@@ -19,6 +19,9 @@ commands:
   export --wedding W [--out FILE]         export a wedding as JSON
   peer --config peer.json                 run one integration as a headless peer of a remote server
                                           (see docs/integrations.md: out-of-process peers)
+  backup --out DIR [--with-keys]          a consistent copy of the database while the server runs, with
+                                          a manifest; --with-keys also copies DATA_DIR's key files
+  restore --from DIR                      put a backup into an empty DATA_DIR (server stopped)
   keys rotate [--generate | --new-key-file FILE]
                                           re-encrypt every stored secret under a new key (server
                                           stopped; or CREDENTIALS_KEY_NEW; see docs/operations.md)
@@ -50,6 +53,8 @@ const OPTIONS = {
   config: { type: 'string' },
   'new-key-file': { type: 'string' },
   generate: { type: 'boolean' },
+  from: { type: 'string' },
+  'with-keys': { type: 'boolean' },
   demo: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options'];
@@ -90,6 +95,12 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
         return 0;
       case 'keys':
         io.out((await import('./keys-command.ts')).keysCommand(config, sub, values));
+        return 0;
+      case 'backup':
+        io.out((await import('./backup-command.ts')).backupCommand(config, values));
+        return 0;
+      case 'restore':
+        io.out((await import('./backup-command.ts')).restoreCommand(config, values, io));
         return 0;
       case 'snapshot':
       case 'export':

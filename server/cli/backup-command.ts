@@ -1,0 +1,171 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type { Config } from '../config.ts';
+import { listMigrations } from '../storage/database.ts';
+import { CliError, type CliIO, type CliOptions } from './main.ts';
+
+const DATABASE_FILE = 'wedsync.sqlite';
+const MANIFEST_FILE = 'backup.json';
+/** The key files a data directory may hold (server/auth/secret.ts, server/bridge/credential-cipher.ts). */
+const KEY_FILES = ['auth-secret', 'credentials-key'] as const;
+const PRIVATE_FILE = 0o600;
+const PRIVATE_DIR = 0o700;
+
+/** What `backup.json` records, so that `restore` can check the copy before it trusts it. */
+export interface BackupManifest {
+  format: 1;
+  /** ISO 8601, UTC: when the copy's read transaction began (nothing committed after it is in it). */
+  createdAt: string;
+  database: { file: typeof DATABASE_FILE; bytes: number; sha256: string };
+  /** Highest schema migration applied in the copy. */
+  schemaVersion: number;
+  /** Wedding documents in the copy (rows of `documents` plus documents that only have log rows). */
+  documents: number;
+  /**
+   * Per key: `included` (copied beside the database), `not-included` (a file in DATA_DIR, left out:
+   * no `--with-keys`), `environment` (AUTH_SECRET / CREDENTIALS_KEY: keep it in your secret store),
+   * `absent` (none yet).
+   */
+  keys: Record<(typeof KEY_FILES)[number], 'included' | 'not-included' | 'environment' | 'absent'>;
+}
+
+const sha256 = (file: string) => crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+
+function integrity(file: string): { schemaVersion: number; documents: number } {
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    const check = db.pragma('integrity_check', { simple: true });
+    if (check !== 'ok') throw new CliError(`${file} fails SQLite's integrity check: ${String(check)}`);
+    return {
+      schemaVersion: (db.prepare('SELECT max(version) FROM schema_migrations').pluck().get() as number | null) ?? 0,
+      documents: db.prepare('SELECT count(*) FROM (SELECT name FROM documents UNION SELECT name FROM document_updates)').pluck().get() as number,
+    };
+  } finally {
+    db.close();
+  }
+}
+
+function keySource(config: Config, key: (typeof KEY_FILES)[number]): 'file' | 'environment' | 'absent' {
+  const fromEnv = key === 'auth-secret' ? config.AUTH_SECRET : config.CREDENTIALS_KEY;
+  if (fromEnv) return 'environment';
+  return fs.existsSync(path.join(config.dataDir, key)) ? 'file' : 'absent';
+}
+
+/**
+ * `wedsync backup --out DIR [--with-keys]`: an online, consistent copy of the data directory's
+ * database, taken while the server runs (SQLite `VACUUM INTO`: one read transaction, so the copy holds
+ * exactly what was committed when it began, and every acknowledged edit up to then), checked with
+ * `PRAGMA integrity_check`, with a `backup.json` manifest (sizes, SHA-256, schema version).
+ *
+ * The database alone does not open the stored credentials: they are sealed with the key-encryption
+ * key. `--with-keys` copies DATA_DIR's key files beside it (then guard the backup like the keys);
+ * without it, back the keys up separately (docs/deployment.md, "Backups").
+ *
+ * @returns the one line to print on success
+ * @throws CliError (exit 2) for usage errors; (exit 1) when DIR is not empty, there is no database,
+ *   or the copy fails its integrity check
+ */
+export function backupCommand(config: Config, o: CliOptions): string {
+  if (!o.out) throw new CliError('backup needs --out DIR (an empty or new directory)', 2);
+  const source = path.join(config.dataDir, DATABASE_FILE);
+  if (!fs.existsSync(source)) throw new CliError(`no database in ${config.dataDir} (set DATA_DIR to the server's data directory)`);
+  const out = path.resolve(o.out);
+  if (fs.existsSync(out) && fs.readdirSync(out).length > 0) throw new CliError(`${out} is not empty: back up into a new directory`);
+  fs.mkdirSync(out, { recursive: true, mode: PRIVATE_DIR });
+  fs.chmodSync(out, PRIVATE_DIR);
+
+  const target = path.join(out, DATABASE_FILE);
+  const createdAt = new Date().toISOString();
+  const db = new Database(source, { fileMustExist: true });
+  try {
+    db.pragma('busy_timeout = 5000');
+    db.prepare('VACUUM INTO ?').run(target);
+  } finally {
+    db.close();
+  }
+  fs.chmodSync(target, PRIVATE_FILE);
+  const { schemaVersion, documents } = integrity(target);
+
+  const keys = {} as BackupManifest['keys'];
+  for (const key of KEY_FILES) {
+    const from = keySource(config, key);
+    if (from === 'file' && o['with-keys']) {
+      fs.copyFileSync(path.join(config.dataDir, key), path.join(out, key));
+      fs.chmodSync(path.join(out, key), PRIVATE_FILE);
+      keys[key] = 'included';
+    } else keys[key] = from === 'file' ? 'not-included' : from;
+  }
+  const manifest: BackupManifest = {
+    format: 1, createdAt, schemaVersion, documents, keys,
+    database: { file: DATABASE_FILE, bytes: fs.statSync(target).size, sha256: sha256(target) },
+  };
+  fs.writeFileSync(path.join(out, MANIFEST_FILE), JSON.stringify(manifest, null, 2) + '\n', { mode: PRIVATE_FILE });
+  const left = KEY_FILES.filter((k) => keys[k] === 'not-included' || keys[k] === 'environment');
+  return `backed up ${documents} document(s), ${manifest.database.bytes} bytes, schema ${schemaVersion}, to ${out}`
+    + (left.length ? `; not included, keep them safe separately: ${left.join(', ')}` : '');
+}
+
+function readManifest(dir: string): BackupManifest {
+  const file = path.join(dir, MANIFEST_FILE);
+  if (!fs.existsSync(file)) throw new CliError(`${dir} holds no ${MANIFEST_FILE}: not a wedsync backup`);
+  let manifest: BackupManifest;
+  try {
+    manifest = JSON.parse(fs.readFileSync(file, 'utf8')) as BackupManifest;
+  } catch {
+    throw new CliError(`${file} is not valid JSON`);
+  }
+  if (manifest.format !== 1 || manifest.database?.file !== DATABASE_FILE) throw new CliError(`${file} is not a format this version reads`);
+  return manifest;
+}
+
+/**
+ * `wedsync restore --from DIR`: puts a backup made by `wedsync backup` into DATA_DIR, which must not
+ * hold a database yet (restore into a new directory, then point the server at it; the server applies
+ * any newer migrations when it starts). The copy is checked against the manifest's SHA-256 and
+ * SQLite's integrity check before anything is written; key files in the backup are restored with it.
+ * A backup newer than this version's schema is refused.
+ *
+ * @returns the one line to print on success
+ * @throws CliError (exit 2) for usage errors; (exit 1) when DATA_DIR holds a database, the backup is
+ *   damaged or newer than this version, or a key in DATA_DIR differs from the backup's
+ */
+export function restoreCommand(config: Config, o: CliOptions, io: CliIO): string {
+  if (!o.from) throw new CliError('restore needs --from DIR (a directory made by wedsync backup)', 2);
+  const from = path.resolve(o.from);
+  const manifest = readManifest(from);
+  const copy = path.join(from, DATABASE_FILE);
+  if (!fs.existsSync(copy)) throw new CliError(`${copy} is missing`);
+  if (sha256(copy) !== manifest.database.sha256) throw new CliError(`${copy} does not match its manifest's SHA-256: the backup is damaged`);
+  const { schemaVersion, documents } = integrity(copy);
+  const known = Math.max(0, ...listMigrations().map((m) => m.version));
+  if (schemaVersion > known) throw new CliError(`the backup's schema (${schemaVersion}) is newer than this version's (${known}): restore with a newer wedsync`);
+
+  const dataDir = config.dataDir;
+  const target = path.join(dataDir, DATABASE_FILE);
+  if (fs.existsSync(target)) throw new CliError(`${dataDir} already holds a database: stop the server and restore into an empty DATA_DIR`);
+  for (const key of KEY_FILES) {
+    const mine = path.join(dataDir, key);
+    if (manifest.keys[key] === 'included' && fs.existsSync(mine) && !fs.readFileSync(mine).equals(fs.readFileSync(path.join(from, key)))) {
+      throw new CliError(`${mine} differs from the backup's ${key}: move it aside first`);
+    }
+  }
+
+  fs.mkdirSync(dataDir, { recursive: true, mode: PRIVATE_DIR });
+  const partial = `${target}.restoring`;
+  fs.copyFileSync(copy, partial);
+  fs.chmodSync(partial, PRIVATE_FILE);
+  for (const key of KEY_FILES) {
+    if (manifest.keys[key] !== 'included') continue;
+    fs.copyFileSync(path.join(from, key), path.join(dataDir, key));
+    fs.chmodSync(path.join(dataDir, key), PRIVATE_FILE);
+  }
+  // Last: a database in DATA_DIR means the restore finished.
+  fs.renameSync(partial, target);
+  const missing = KEY_FILES.filter((k) => manifest.keys[k] !== 'included' && keySource(config, k) === 'absent');
+  if (missing.includes('credentials-key')) {
+    io.err('wedsync: warning: no credentials key in the backup, DATA_DIR or CREDENTIALS_KEY: put the original key in place before starting the server, or stored credentials cannot be opened');
+  }
+  return `restored ${documents} document(s), schema ${schemaVersion}, backed up ${manifest.createdAt}, into ${dataDir}`;
+}
