@@ -32,7 +32,8 @@ async function timelineIds(t: TestServer): Promise<string[]> {
   return Object.keys(body.content.timeline);
 }
 
-describe('wedsync backup and restore (the restore drill of docs/deployment.md)', () => {
+// Each case runs the CLI as a child process several times (about 1–3 s each on a busy 2-core machine).
+describe('wedsync backup and restore (the restore drill of docs/deployment.md)', { timeout: 120_000 }, () => {
   it('copies a running server\'s database while edits land, and a server on the restored copy has every edit acknowledged before the backup began, with credentials that still open', async () => {
     const t = await startTestServer();
     const receiver = await startReceiver();
