@@ -234,6 +234,13 @@ export interface AdapterRuntime {
    * was made from (credentials, token URL). Absent for instances built to be tried.
    */
   shared?: Map<string, unknown>;
+  /**
+   * Stores credentials the provider replaced (a rotated OAuth refresh token, RFC 6749 §6: "the
+   * authorization server MAY issue a new refresh token"), sealed on the connection like the
+   * originals, so the next start uses the new one. `next` is the whole credentials object. Absent
+   * for instances built to be tried (nothing is stored yet).
+   */
+  saveCredentials?: (next: Record<string, unknown>) => void;
 }
 
 /** One connected external system, bound to one integration's credentials and configuration. */

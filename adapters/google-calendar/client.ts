@@ -17,6 +17,8 @@ export interface GoogleClientOptions {
   now: () => number;
   /** AdapterRuntime.shared: the connection's instances share one API client. */
   shared?: Map<string, unknown>;
+  /** AdapterRuntime.saveCredentials: called with the whole credentials when Google returns a new refresh token. */
+  onRotated?: (next: GoogleCalendarCredentials) => void;
 }
 
 /**
@@ -61,6 +63,13 @@ function createAuth(o: GoogleClientOptions): OAuth2Client {
     ...(c.refreshToken ? { refresh_token: c.refreshToken } : {}),
     // Without an access token, or with one past its expiry, the first call refreshes.
     expiry_date: c.accessToken ? c.expiryDate ?? null : 0,
+  });
+  // Google seldom replaces a refresh token, but may (RFC 6749 §6); the library emits 'tokens' on each refresh.
+  let current = c;
+  client.on('tokens', (t) => {
+    if (!t.refresh_token || !('refreshToken' in current) || t.refresh_token === current.refreshToken) return;
+    current = { ...current, refreshToken: t.refresh_token, ...(t.access_token ? { accessToken: t.access_token } : {}), ...(t.expiry_date ? { expiryDate: t.expiry_date } : {}) };
+    o.onRotated?.(current);
   });
   return client;
 }

@@ -41,7 +41,7 @@ export function createGoogleCalendarAdapter(input: AdapterInput): CalendarAdapte
   const config = parseAdapterConfig(SYSTEM, 'configuration', GoogleCalendarConfiguration, input.configuration);
   const credentials = parseAdapterConfig(SYSTEM, 'credentials', GoogleCalendarCredentials, input.credentials);
   const { runtime } = input;
-  const client = new GoogleCalendarClient({ credentials, config, fetch: runtime.fetch, now: runtime.now, shared: runtime.shared });
+  const client = new GoogleCalendarClient({ credentials, config, fetch: runtime.fetch, now: runtime.now, shared: runtime.shared, onRotated: runtime.saveCredentials });
   const inbound = config.syncDirection !== 'outbound';
   const outbound = config.syncDirection !== 'inbound';
   const capabilities: Capability[] = [

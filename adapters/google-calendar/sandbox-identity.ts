@@ -18,6 +18,11 @@ export class GoogleIdentitySandbox {
   private readonly serviceAccounts = new Map<string, string>();
   /** The authorization-code flow (consent page, code exchange with PKCE). */
   readonly oauth: SandboxOAuthServer;
+  /**
+   * When true, a refresh answers with a new refresh token and the old one stops working (Google
+   * does this only for some clients; RFC 6749 §6 allows it). @default false
+   */
+  rotateRefreshTokens = false;
 
   constructor(
     private readonly now: () => number,
@@ -68,7 +73,9 @@ export class GoogleIdentitySandbox {
       const [id, secret] = basic ? Buffer.from(basic[1]!, 'base64').toString().split(':') : [form.get('client_id'), form.get('client_secret')];
       const known = this.refreshTokens.get(form.get('refresh_token') ?? '');
       if (!known || known.clientId !== id || known.clientSecret !== secret) return json(400, { error: 'invalid_grant', error_description: 'Token has been expired or revoked.' });
-      return issue();
+      if (!this.rotateRefreshTokens) return issue();
+      this.refreshTokens.delete(form.get('refresh_token')!);
+      return json(200, { access_token: this.issueAccessToken(), expires_in: 3599, token_type: 'Bearer', scope: 'https://www.googleapis.com/auth/calendar', refresh_token: this.issueRefreshToken(known.clientId, known.clientSecret) });
     }
     if (grant === 'urn:ietf:params:oauth:grant-type:jwt-bearer') {
       const assertion = form.get('assertion') ?? '';

@@ -43,11 +43,18 @@ export class GraphClient {
   private readonly mailbox: string;
   private readonly calendarPath: string;
 
+  /**
+   * @param onRotated called with the whole credentials when the token endpoint returns a refresh
+   *   token other than the one sent (Microsoft identity platform rotates them on every refresh:
+   *   https://learn.microsoft.com/entra/identity-platform/refresh-tokens); the client uses the new
+   *   one from then on.
+   */
   constructor(
-    private readonly credentials: OutlookCredentials,
+    private credentials: OutlookCredentials,
     private readonly config: OutlookConfiguration,
     private readonly fetchImpl: typeof fetch,
     private readonly now: () => number,
+    private readonly onRotated?: (next: OutlookCredentials) => void,
   ) {
     this.base = config.apiBaseUrl.replace(/\/$/, '');
     this.mailbox = config.userId ? `/users/${encodeURIComponent(config.userId)}` : '/me';
@@ -95,8 +102,12 @@ export class GraphClient {
       // invalid_grant and friends come as 400: the credentials, not the request, are wrong.
       throw res.status === 400 ? new AdapterError('unauthorized', e.message, { status: 400 }) : e;
     }
-    const body = JSON.parse(text) as { access_token: string; expires_in?: number };
+    const body = JSON.parse(text) as { access_token: string; expires_in?: number; refresh_token?: string };
     this.token = { value: body.access_token, expiresAt: this.now() + (body.expires_in ?? 3600) * 1000 };
+    if ('refreshToken' in c && body.refresh_token && body.refresh_token !== c.refreshToken) {
+      this.credentials = { ...c, refreshToken: body.refresh_token, accessToken: body.access_token, expiryDate: this.token.expiresAt };
+      this.onRotated?.(this.credentials);
+    }
     return this.token.value;
   }
 

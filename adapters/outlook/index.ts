@@ -53,7 +53,7 @@ export function createOutlookAdapter(input: AdapterInput): CalendarAdapter {
   // One Graph client (and access token) per account and mailbox, shared by the connection's
   // instances: a calendar bound to many weddings refreshes one token, not one per wedding.
   const sharedKey = `outlook:${JSON.stringify([credentials, config.authorityUrl, config.apiBaseUrl, config.userId ?? null, config.calendarId ?? null])}`;
-  const client = (runtime.shared?.get(sharedKey) as GraphClient | undefined) ?? new GraphClient(credentials, config, runtime.fetch, runtime.now);
+  const client = (runtime.shared?.get(sharedKey) as GraphClient | undefined) ?? new GraphClient(credentials, config, runtime.fetch, runtime.now, runtime.saveCredentials);
   runtime.shared?.set(sharedKey, client);
   const inbound = config.syncDirection !== 'outbound';
   const outbound = config.syncDirection !== 'inbound';

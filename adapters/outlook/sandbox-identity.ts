@@ -12,6 +12,14 @@ import { json, type SandboxRequest, type SandboxResponse } from '../core/sandbox
 export class MicrosoftIdentitySandbox {
   private readonly apps = new Map<string, { secret: string; tenantId: string; redirectUris: string[] }>();
   private readonly refreshTokens = new Map<string, { clientId: string; userId: string }>();
+  /**
+   * Each refresh answers with a new refresh token, as Microsoft does. When true, the one it
+   * replaced stops working at once (stricter than Microsoft, which lets it live out its lifetime):
+   * a client that does not keep the new token is refused with invalid_grant. @default false
+   */
+  revokeRotatedRefreshTokens = false;
+  /** Refresh-token grants answered (with a rotated token). */
+  refreshes = 0;
   /** The mailbox whose owner is signed in at the consent page. @default the first mailbox */
   consentUser: string | null = null;
   /** The authorization-code flow (consent page, code exchange with PKCE). */
@@ -61,7 +69,10 @@ export class MicrosoftIdentitySandbox {
     if (grant === 'refresh_token') {
       const rt = this.refreshTokens.get(form.get('refresh_token') ?? '');
       if (!rt || rt.clientId !== form.get('client_id')) return json(400, { error: 'invalid_grant', error_description: 'AADSTS70000: The provided refresh token is invalid.' });
-      return json(200, { token_type: 'Bearer', scope: form.get('scope') ?? '', expires_in: 3599, ext_expires_in: 3599, access_token: this.issueAccessToken(rt.userId), refresh_token: form.get('refresh_token') });
+      this.refreshes++;
+      if (this.revokeRotatedRefreshTokens) this.refreshTokens.delete(form.get('refresh_token')!);
+      const next = this.issueRefreshToken(rt.clientId, rt.userId);
+      return json(200, { token_type: 'Bearer', scope: form.get('scope') ?? '', expires_in: 3599, ext_expires_in: 3599, access_token: this.issueAccessToken(rt.userId), refresh_token: next });
     }
     return json(400, { error: 'unsupported_grant_type' });
   }

@@ -97,6 +97,8 @@ export class GraphSandbox extends EventEmitter {
   consentAs(userId: string): void { this.identity.consentUser = userId; }
   /** The person revokes the app's consent (myapps.microsoft.com): the refresh token answers `invalid_grant`. */
   revokeRefreshToken(token: string): boolean { return this.identity.revokeRefreshToken(token); }
+  /** See MicrosoftIdentitySandbox.revokeRotatedRefreshTokens. */
+  set revokeRotatedRefreshTokens(on: boolean) { this.identity.revokeRotatedRefreshTokens = on; }
 
   /** The authorization endpoint for a tenant (`common` by default). */
   authorizeUrl(tenant = 'common'): string { return `${this.http.url}/${tenant}/oauth2/v2.0/authorize`; }

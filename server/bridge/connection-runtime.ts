@@ -73,17 +73,21 @@ export class ConnectionRuntime {
   /**
    * The runtime an adapter instance gets. `saveState` persists its state: the connection's row for
    * account-level instances, the binding's for wedding-scoped ones of a routing system. Instances
-   * of one connection share `runtime.shared` (one OAuth client for the account), except those
-   * built only to be tried (`options.shared` false).
+   * of one connection share `runtime.shared` (one OAuth client for the account), except those built
+   * only to be tried (`options.shared` false). Rotated credentials are sealed on the connection's
+   * row, or go to `options.saveCredentials` (a tried instance: nothing is stored yet).
    */
   runtimeFor(
     i: { integrationId: string; weddingId: string; system: string; connectionId: string; webhookSecret: string },
-    state: Record<string, unknown>, saveState: (next: Record<string, unknown>) => void, options: { shared?: boolean } = {},
+    state: Record<string, unknown>, saveState: (next: Record<string, unknown>) => void,
+    options: { shared?: boolean; saveCredentials?: (next: Record<string, unknown>) => void } = {},
   ): AdapterRuntime {
     let current = state;
     const shared = options.shared === false ? undefined : this.shared.get(i.connectionId)?.objects;
     return {
       ...(shared ? { shared } : {}),
+      // Rotated refresh tokens are kept: on the connection's row, or where a tried instance's caller says.
+      saveCredentials: options.saveCredentials ?? ((next: Record<string, unknown>) => this.deps.store.connections.replaceCredentials(i.connectionId, next)),
       integrationId: i.integrationId,
       weddingId: i.weddingId,
       webhookUrl: this.webhookUrl(i.system, i.connectionId),

@@ -134,6 +134,11 @@ export class ConnectionStore {
     );
   }
 
+  /** Replaces only the credentials (a rotated refresh token), sealed as on create. */
+  replaceCredentials(id: string, credentials: Record<string, unknown>): void {
+    this.db.prepare('UPDATE connections SET credentials_enc = ?, updated_at = ? WHERE id = ?').run(this.cipher.encrypt(JSON.stringify(credentials), id), new Date().toISOString(), id);
+  }
+
   /** Deletes the connection; its bindings, their links, inbox, outbox rows and its unmatched records go with it (ON DELETE CASCADE). */
   remove(id: string): boolean {
     return this.db.prepare('DELETE FROM connections WHERE id = ?').run(id).changes > 0;

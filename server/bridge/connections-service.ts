@@ -99,14 +99,22 @@ export class ConnectionsService {
   }
 
   /**
-   * An adapter built to be tried, not run: its state is not saved. Throws BridgeError
-   * `invalid_config` when the credentials or configuration do not validate.
+   * An adapter built to be tried, not run: its state is not saved. Credentials the provider rotates
+   * during the try (a refresh token replaced at the first refresh) replace `p.credentials` in place,
+   * so the caller stores the ones the provider now accepts. Throws BridgeError `invalid_config` when
+   * the credentials or configuration do not validate.
    */
   private probe(definition: AdapterDefinition, p: { id: string; weddingId: string; system: string; connectionId: string; credentials: Record<string, unknown>; configuration: Record<string, unknown>; webhookSecret: string; state: Record<string, unknown> }): Adapter {
     try {
       return this.deps.runtime.instantiate(definition, {
         integrationId: p.id, weddingId: p.weddingId, credentials: p.credentials, configuration: p.configuration,
-        runtime: this.deps.runtime.runtimeFor({ integrationId: p.id, weddingId: p.weddingId, system: p.system, connectionId: p.connectionId, webhookSecret: p.webhookSecret }, p.state, () => undefined, { shared: false }),
+        runtime: this.deps.runtime.runtimeFor({ integrationId: p.id, weddingId: p.weddingId, system: p.system, connectionId: p.connectionId, webhookSecret: p.webhookSecret }, p.state, () => undefined, {
+          shared: false,
+          saveCredentials: (next) => {
+            for (const key of Object.keys(p.credentials)) delete p.credentials[key];
+            Object.assign(p.credentials, next);
+          },
+        }),
       });
     } catch (error) {
       if (error instanceof AdapterError) throw new BridgeError('invalid_config', error.message, { cause: error, ...(error.extra.issues ? { details: { issues: error.extra.issues } } : {}) });
