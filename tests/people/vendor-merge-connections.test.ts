@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { WeddingDoc, type FeedCreated, type FeedList, type VendorMergeResponse } from '../../schema/index.ts';
+import { WeddingDoc, type FeedCreated, type FeedSummary, type VendorMergeResponse } from '../../schema/index.ts';
 import { connect, googleConnection, startSandboxes } from '../calendar/helpers.ts';
 import { signedIn, workspaceWith } from '../helpers/people.ts';
 import { startTestServer } from '../helpers/test-server.ts';
@@ -39,7 +39,7 @@ describe('merging a duplicate vendor moves what the server binds to it', () => {
     expect(moved).toMatchObject({ calendarFeeds: 1, bookings: 2, connectionBindings: 1 });
 
     // The feed: same URL, now the kept vendor's, still serving the events.
-    const feeds = (await (await t.fetch(`/api/calendar/feeds?weddingId=${W}`, { token })).json() as FeedList).feeds;
+    const feeds = (await (await t.fetch(`/api/calendar/feeds?weddingId=${W}`, { token })).json() as { feeds: FeedSummary[] }).feeds;
     expect(feeds.map((f) => [f.feedId, f.vendorId])).toEqual([[feed.feedId, 'lens']]);
     const ics = await (await fetch(feed.url)).text();
     expect(ics).toContain('SUMMARY:Family photos');
