@@ -284,7 +284,7 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
       mountCalendarRoutes(a, tokens, calendar);
       a.route('/api/weddings', commsRoutes(tokens, comms));
       a.route('/api/weddings', paymentRoutes(tokens, payments));
-      a.route('/api/weddings', vendorRoutes(tokens, collab, new VendorBindings(db)));
+      a.route('/api/weddings', vendorRoutes(tokens, collab, new VendorBindings(db), (id) => bridge.connections.restart(id)));
       a.route('/api/weddings', activityRoutes(tokens, activity));
       a.route('/api/comms', ackLinkRoutes(comms));
       a.route('/api', privacyRoutes({ tokens, people, sessions, privacy: new PrivacyService({ db, people, sessions, collab, documents, logger: logger.child({ component: 'privacy' }) }) }));

@@ -62,10 +62,29 @@ export type ActivityQuery = z.infer<typeof ActivityQuery>;
 export const ActivityResponse = z.object({ entries: z.array(ActivityEntry), nextCursor: z.string().nullable() });
 export type ActivityResponse = z.infer<typeof ActivityResponse>;
 
+/**
+ * `GET /api/weddings/{weddingId}/activity/latest` query: the root whose entities are asked for
+ * (`timeline`), and optionally up to 500 entity ids (comma-separated) to ask about only those.
+ */
+export const ActivityLatestQuery = z.object({
+  root: z.string().regex(/^[A-Za-z0-9_]{1,64}$/, 'use a root, e.g. timeline'),
+  ids: z.string().regex(/^[A-Za-z0-9_.:-]{1,128}(,[A-Za-z0-9_.:-]{1,128}){0,499}$/, 'use up to 500 comma-separated entity ids').optional(),
+}).strict();
+export type ActivityLatestQuery = z.infer<typeof ActivityLatestQuery>;
+
+/** The newest change of each entity of the root that has one (one entry per entity, any field), newest first. */
+export const ActivityLatestResponse = z.object({ entries: z.array(ActivityEntry) });
+export type ActivityLatestResponse = z.infer<typeof ActivityLatestResponse>;
+
 export const ACTIVITY_ROUTES: RouteContract[] = [
   {
     method: 'get', path: '/api/weddings/{weddingId}/activity',
     summary: 'Who changed what: every stored change per entity and field with its previous value, newest first (planners and admins)',
     auth: 'bearer', query: ActivityQuery, responses: { 200: ActivityResponse, 400: ErrorBody, 401: ErrorBody, 403: ErrorBody },
+  },
+  {
+    method: 'get', path: '/api/weddings/{weddingId}/activity/latest',
+    summary: 'The newest change of each entity of a root (e.g. who last changed each timeline event), however old: one indexed look-up per entity (planners and admins)',
+    auth: 'bearer', query: ActivityLatestQuery, responses: { 200: ActivityLatestResponse, 400: ErrorBody, 401: ErrorBody, 403: ErrorBody },
   },
 ];

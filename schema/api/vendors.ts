@@ -22,7 +22,18 @@ export const VendorFootprintBody = z.object({
 });
 export type VendorFootprintBody = z.infer<typeof VendorFootprintBody>;
 
-export const VendorMergeResponse = z.object({ vendor: Vendor, moved: VendorFootprintBody });
+/** What a merge moved: the footprint, and the server's other rows bound to the duplicate (now to the kept vendor). */
+export const VendorMergeMoved = VendorFootprintBody.extend({
+  /** The duplicate's ICS feeds (`/api/calendar/feeds` with its vendorId): same URLs, now the kept vendor's events. */
+  calendarFeeds: z.number().int().min(0),
+  /** Its bookings in the availability index (one per event it was assigned to). */
+  bookings: z.number().int().min(0),
+  /** Connection bindings of the wedding that acted for it (binding vendor entry, connector, or `vendorId` setting). */
+  connectionBindings: z.number().int().min(0),
+});
+export type VendorMergeMoved = z.infer<typeof VendorMergeMoved>;
+
+export const VendorMergeResponse = z.object({ vendor: Vendor, moved: VendorMergeMoved });
 export type VendorMergeResponse = z.infer<typeof VendorMergeResponse>;
 export const VendorRemoveResponse = z.object({ removed: VendorFootprintBody });
 export type VendorRemoveResponse = z.infer<typeof VendorRemoveResponse>;
@@ -30,6 +41,6 @@ export type VendorRemoveResponse = z.infer<typeof VendorRemoveResponse>;
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody };
 
 export const VENDOR_ROUTES: RouteContract[] = [
-  { method: 'post', path: '/api/weddings/{weddingId}/vendors/merge', summary: 'Merge a duplicate vendor into another: its event assignments, crew entries, payments, tasks and participant bindings move to the kept vendor in one transaction', auth: 'bearer', body: VendorMergeBody, responses: { 200: VendorMergeResponse, ...errors } },
+  { method: 'post', path: '/api/weddings/{weddingId}/vendors/merge', summary: 'Merge a duplicate vendor into another: its event assignments, crew entries, payments, tasks, participant bindings, calendar feeds, bookings and connection bindings move to the kept vendor in one operation', auth: 'bearer', body: VendorMergeBody, responses: { 200: VendorMergeResponse, ...errors } },
   { method: 'delete', path: '/api/weddings/{weddingId}/vendors/{vendorId}', summary: 'Remove a vendor with its event assignments, crew entries and payments; its participants lose access and its invitations are revoked', auth: 'bearer', responses: { 200: VendorRemoveResponse, ...errors } },
 ];

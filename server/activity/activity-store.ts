@@ -66,12 +66,20 @@ export class ActivityStore {
   private readonly insert;
   private readonly latest;
   private readonly extend;
+  private readonly latestOfEntity;
+  private readonly latestOfEveryEntity;
 
   constructor(private readonly db: Db) {
     this.insert = db.prepare(`INSERT INTO activity (wedding_id, document, update_seq, at, root, entity_id, field, previous, value, clipped,
       actor_kind, actor_id, actor_name, actor_role, actor_system, actor_action) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.latest = db.prepare(`SELECT id, document, at, actor_kind, actor_id, value IS NULL AS removed FROM activity
       WHERE wedding_id = ? AND root = ? AND entity_id = ? AND field = ? ORDER BY id DESC LIMIT 1`);
+    this.latestOfEntity = db.prepare('SELECT * FROM activity WHERE wedding_id = ? AND root = ? AND entity_id = ? ORDER BY id DESC LIMIT 1');
+    this.latestOfEveryEntity = db.prepare(`WITH RECURSIVE entities(id) AS (
+        SELECT MIN(entity_id) FROM activity WHERE wedding_id = @w AND root = @r
+        UNION ALL
+        SELECT (SELECT MIN(entity_id) FROM activity WHERE wedding_id = @w AND root = @r AND entity_id > entities.id) FROM entities WHERE entities.id IS NOT NULL)
+      SELECT a.* FROM entities JOIN activity a ON a.id = (SELECT MAX(id) FROM activity WHERE wedding_id = @w AND root = @r AND entity_id = entities.id)`);
     this.extend = db.prepare(`UPDATE activity SET value = ?, clipped = (clipped & ${CLIPPED_PREVIOUS}) | ?, at = ?, update_seq = ? WHERE id = ?`);
   }
 
@@ -92,6 +100,19 @@ export class ActivityStore {
       const clipped = (previous.clipped ? CLIPPED_PREVIOUS : 0) | (value.clipped ? CLIPPED_VALUE : 0);
       this.insert.run(weddingId, documentName, seq, at, c.root, c.entityId, c.field, previous.json, value.json, clipped, ...actor);
     }
+  }
+
+  /**
+   * The newest change of each entity of `root` (of each of `entityIds` when given), newest first:
+   * one seek per entity on activity_by_entity_latest (migration 023), so an entity changed long
+   * before thousands of others still answers with its own last change. Without `entityIds` the
+   * entities are walked on the same index (a loose index scan), never by reading their rows.
+   */
+  latestPerEntity(weddingId: string, root: string, entityIds?: readonly string[]): ActivityEntry[] {
+    const rows = entityIds
+      ? entityIds.map((id) => this.latestOfEntity.get(weddingId, root, id) as Row | undefined).filter((r): r is Row => r !== undefined)
+      : this.latestOfEveryEntity.all({ w: weddingId, r: root }) as Row[];
+    return rows.sort((a, b) => b.id - a.id).map(toEntry);
   }
 
   /** A wedding's changes, newest first, after the filters. Asks for one more than `limit` to tell whether a next page exists. */

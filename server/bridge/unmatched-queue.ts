@@ -30,6 +30,16 @@ export interface UnmatchedQueueDeps {
   prepare(bindingId: string, change: UnmatchedRecord['change']): Promise<UnmatchedRecord['change']>;
 }
 
+/** A wedding made from a record and bound to the record's connection (createWedding, autoCreate). */
+export interface WeddingFromRecord {
+  weddingId: string;
+  workspaceId: string;
+  /** The connection the record came from, now bound to the wedding. */
+  connectionId: string;
+  /** The person it was made by (for autoCreate: whoever connected the connection). */
+  createdBy: string;
+}
+
 /**
  * The workspace's unmatched queue (docs/connections.md): records of its connections that no
  * wedding claimed, with the matching rules' proposals. A person assigns one to weddings, creates a
@@ -37,7 +47,29 @@ export interface UnmatchedQueueDeps {
  * ones that name a couple and a date by itself.
  */
 export class UnmatchedQueue {
+  private readonly created = new Set<(w: WeddingFromRecord) => void | Promise<void>>();
+
   constructor(private readonly deps: UnmatchedQueueDeps) {}
+
+  /**
+   * Calls `listener` after each wedding made from a record is bound and has the record (e.g. to bind
+   * the workspace's other connections to it). A listener that throws is logged; the wedding stays.
+   * Returns the function that removes the listener.
+   */
+  onWeddingCreated(listener: (w: WeddingFromRecord) => void | Promise<void>): () => void {
+    this.created.add(listener);
+    return () => { this.created.delete(listener); };
+  }
+
+  private async announce(w: WeddingFromRecord): Promise<void> {
+    for (const listener of this.created) {
+      try {
+        await listener(w);
+      } catch (error) {
+        this.deps.logger.warn({ err: error, weddingId: w.weddingId }, 'a listener of new weddings from records failed');
+      }
+    }
+  }
 
   private async assertWorkspace(p: Principal, workspaceId: string | null): Promise<void> {
     if (workspaceId && (await this.deps.actsForWorkspace(p, workspaceId))) return;
@@ -103,6 +135,7 @@ export class UnmatchedQueue {
     this.deps.unmatched.resolve(id, 'created', `user:${p.sub}`, [weddingId], this.deps.now());
     this.deps.audit.record({ weddingId, integrationId: binding.bindingId, actor: `user:${p.sub}`, action: 'unmatched.created', entity: record.entity, entityId: null, result: 'ok', detail: { recordId: id, externalId: record.externalId } });
     await this.followReferences(record, binding.bindingId, weddingId, `user:${p.sub}`);
+    await this.announce({ weddingId, workspaceId: record.workspaceId!, connectionId: record.connectionId, createdBy: p.sub });
     return { weddingId, record: this.summary(this.deps.unmatched.get(id)!) };
   }
 
@@ -127,6 +160,7 @@ export class UnmatchedQueue {
     this.deps.unmatched.resolve(recordId, 'created', `connection:${connection.id}`, [weddingId], this.deps.now());
     this.deps.audit.record({ weddingId, integrationId: made.bindingId, actor: `connection:${connection.id}`, action: 'unmatched.created', entity: record.entity, entityId: null, result: 'ok', detail: { recordId, externalId: record.externalId, automatic: true } });
     await this.followReferences(record, made.bindingId, weddingId, `connection:${connection.id}`);
+    await this.announce({ weddingId, workspaceId: record.workspaceId, connectionId: record.connectionId, createdBy: connection.connector.sub });
   }
 
   private async makeWedding(record: UnmatchedRecord, body: CreateFromRecordBody, createdBy: string): Promise<string> {

@@ -48,6 +48,8 @@ export class DemoService {
   private running: Running | null = null;
   private starting: Promise<Running> | null = null;
   private inquiries = 0;
+  /** Stops binding the demo calendar to weddings made from inquiries. */
+  private unsubscribe: (() => void) | null = null;
   /** The demo planner made for an anonymous start whose set-up then failed. */
   private orphan: Person | null = null;
   private readonly now: () => number;
@@ -117,7 +119,14 @@ export class DemoService {
     const connect = (body: Record<string, unknown>) => this.deps.bridge.connections.connectWorkspace(p, WorkspaceConnectBody.parse({ workspaceId: workspace.id, ...body }));
     // New weddings come from Táve inquiries; the demo wedding's day goes to the studio's calendar, its deposit to Stripe.
     await connect(bodies.vsco);
-    await connect({ ...bodies.google, bindings: [{ weddingId }] });
+    const google = await connect({ ...bodies.google, bindings: [{ weddingId }] });
+    // A wedding made from an inquiry is the studio's too: its day goes to the same calendar, bound
+    // as the unmatched queue binds a new wedding (planner rights, the connection's own settings).
+    this.unsubscribe?.();
+    this.unsubscribe = this.deps.bridge.unmatchedQueue.onWeddingCreated(async (w) => {
+      if (w.workspaceId !== workspace.id || w.connectionId === google.connectionId) return;
+      await this.deps.bridge.connections.bindNewWedding(google.connectionId, w.weddingId, w.createdBy);
+    });
     await connect({ ...bodies.stripe, configuration: { ...bodies.stripe.configuration, customerEmail: 'ana.ben@demo.example' }, bindings: [{ weddingId }] });
     const day = 86_400_000;
     await this.deps.payments.plan(p, weddingId, {
@@ -200,6 +209,8 @@ export class DemoService {
   }
 
   async stop(): Promise<void> {
+    this.unsubscribe?.();
+    this.unsubscribe = null;
     await this.sandboxes.stop();
   }
 }

@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { ActivityQuery, isWeddingId, type ActivityResponse } from '../../schema/index.ts';
+import { ActivityLatestQuery, ActivityQuery, isWeddingId, type ActivityLatestResponse, type ActivityResponse } from '../../schema/index.ts';
 import type { ActivityStore } from '../activity/activity-store.ts';
 import type { TokenService } from '../auth/tokens.ts';
 import { assertWeddingAccess, requireAuth, requireRole, type AppEnv } from './auth-middleware.ts';
@@ -32,6 +32,19 @@ export function activityRoutes(tokens: TokenService, activity: ActivityStore): H
       ...(q.cursor !== undefined ? { before: Number(q.cursor) } : {}),
       limit: q.limit,
     });
+    return c.json(body);
+  });
+  /**
+   * `GET /api/weddings/:weddingId/activity/latest?root=timeline[&ids=a,b]`: the newest change of
+   * each entity, however many changes of other entities came after it (the timeline's "moved by …
+   * via …" labels). Same rights and errors as above.
+   */
+  app.get('/:weddingId/activity/latest', requireAuth(tokens), requireRole('planner', 'admin'), (c) => {
+    const weddingId = c.req.param('weddingId');
+    assertWeddingAccess(c.get('principal'), weddingId);
+    if (!isWeddingId(weddingId)) throw new HttpError(404, 'wedding_not_found', `no wedding ${weddingId}`);
+    const q = validate(ActivityLatestQuery, c.req.query(), 'query');
+    const body: ActivityLatestResponse = { entries: activity.latestPerEntity(weddingId, q.root, q.ids?.split(',')) };
     return c.json(body);
   });
   return app;

@@ -14,10 +14,11 @@ const weddingParam = (c: Context) => validate(WeddingIdField, c.req.param('weddi
 /**
  * `/api/weddings/:weddingId/vendors/…` (planners and admins): merging a duplicate vendor into
  * another and removing a vendor. Each is one document transaction (schema/document/vendor-merge.ts)
- * plus the vendor's participant and invitation bindings in the database, which are changed first,
+ * plus what the database binds to the vendor (participants, invitations, calendar feeds, bookings,
+ * connection bindings: server/people/vendor-bindings.ts), which is changed first,
  * once the document has shown both vendors exist, so a refused request changes neither.
  */
-export function vendorRoutes(tokens: TokenService, docs: WeddingDocuments, bindings: VendorBindings): Hono<AppEnv> {
+export function vendorRoutes(tokens: TokenService, docs: WeddingDocuments, bindings: VendorBindings, restartConnection: (connectionId: string) => Promise<void>): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const guard = [requireAuth(tokens), requireRole('planner', 'admin')] as const;
 
@@ -26,13 +27,17 @@ export function vendorRoutes(tokens: TokenService, docs: WeddingDocuments, bindi
     const weddingId = weddingParam(c);
     assertWeddingAccess(principal, weddingId);
     const body = await readJson(c, VendorMergeBody);
+    let restart: string[] = [];
     const result = await docs.withDocument(weddingId, (ydoc): VendorMergeResponse => {
       const w = new WeddingDoc(ydoc);
       for (const id of [body.keepId, body.removeId]) if (!w.getVendor(id)) throw new SchemaError('not_found', `wedding ${weddingId} has no vendor ${id}`);
-      const people = bindings.move(weddingId, body.removeId, body.keepId);
+      const { connectionIds, ...server } = bindings.move(weddingId, body.removeId, body.keepId);
+      restart = connectionIds;
       const { vendor, moved } = mergeVendors(w, body.keepId, body.removeId, clientOrigin(principal.sub, principal), new Date());
-      return { vendor, moved: { ...moved, ...people } };
+      return { vendor, moved: { ...moved, ...server } };
     });
+    // Running bindings hold the vendor they act for: rebuilt from the rows just changed.
+    for (const id of restart) await restartConnection(id);
     return c.json(result);
   });
 

@@ -66,6 +66,20 @@ describe('the demo (DEMO=1): in-process sandboxes, a demo studio, the story thro
     const owner = await t.server.people.weddingWorkspace(fromInquiry.id);
     expect(owner).toBe(workspaceId);
 
+    // ── the planner adds the new couple's ceremony, then moves it: both reach the studio's Google calendar ──
+    const tokenFor = async (id: string) => (await (await browser.call('/api/auth/token', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ weddingId: id }) })).json() as { token: string }).token;
+    const n = await t.connect(fromInquiry.id, await tokenFor(fromInquiry.id));
+    await n.whenSynced();
+    expect(n.doc.getMeta()).toMatchObject({ title: 'Maria Lopez & Tom Berg', date: fromInquiry.date, timezone: 'Europe/London' });
+    n.doc.upsertEvent({ id: 'maria-ceremony', title: 'Ceremony', start: `${fromInquiry.date}T13:00:00+01:00`, end: `${fromInquiry.date}T13:45:00+01:00`, category: 'ceremony' });
+    await n.whenAcknowledged();
+    const onGoogle = () => browser.status().then((s) => s.story?.calendar.events.find((e) => e.title === 'Maria Lopez & Tom Berg · Ceremony'));
+    const added = await waitFor(onGoogle, 'the new wedding’s ceremony on the Google calendar', MINUTE, 200);
+    expect([Date.parse(added.start), Date.parse(added.end)]).toEqual([Date.parse(`${fromInquiry.date}T13:00:00+01:00`), Date.parse(`${fromInquiry.date}T13:45:00+01:00`)]);
+    n.doc.upsertEvent({ id: 'maria-ceremony', start: `${fromInquiry.date}T14:00:00+01:00`, end: `${fromInquiry.date}T14:45:00+01:00` });
+    await n.whenAcknowledged();
+    await waitFor(async () => Date.parse((await onGoogle())?.start ?? '') === Date.parse(`${fromInquiry.date}T14:00:00+01:00`), 'the move on the Google calendar', MINUTE, 200);
+
     // ── the planner moves the ceremony half an hour later: the Google event moves ──
     const tokenRes = await browser.call('/api/auth/token', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ weddingId }) });
     const { token } = await tokenRes.json() as { token: string };

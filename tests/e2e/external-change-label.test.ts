@@ -45,10 +45,22 @@ describe('planner app: changes from outside are labelled in the timeline', () =>
     const shots = await screenshotsAtBothWidths(page, 'timeline-external-change');
     expect(shots.phoneOverflowPx).toBe(0);
 
-    // ── the planner moves it back in the app: the last change is theirs, so the label goes ──
+    // ── 205 later changes to another event: the portraits' label is read by event, so it stays ──
     const planner = await pat.accessToken(ANA.id);
     const c = await t.connect(ANA.id, planner);
     await c.whenSynced();
+    c.doc.upsertEvent({ id: 'toasts', title: 'Toasts', start: '2027-06-12T18:00:00+01:00', end: '2027-06-12T18:30:00+01:00' });
+    for (let i = 1; i <= 205; i++) {
+      c.doc.upsertEvent({ id: 'toasts', title: `Toasts ${i}` });
+      await c.whenAcknowledged();
+    }
+    await page.reload();
+    await waitFor(async () => (await page.locator('li[data-event-id="toasts"]').textContent().catch(() => ''))?.includes('Toasts 205') ?? false, 'the 205th change in the timeline');
+    await label.waitFor({ timeout: 10_000 });
+    expect(await label.textContent()).toMatch(/^moved by Lens & Light via Google Calendar, (now|\d+ seconds? ago)$/);
+    expect(await page.locator('li[data-event-id="toasts"] .external-change').count()).toBe(0);
+
+    // ── the planner moves it back in the app: the last change is theirs, so the label goes ──
     const now = c.doc.getEvent('portraits')!;
     c.doc.upsertEvent({ ...now, start: ANA.start, end: new Date(Date.parse(ANA.start) + 3_600_000).toISOString() });
     await c.whenAcknowledged();

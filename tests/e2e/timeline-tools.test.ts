@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
+import { crewOf, setCrew } from '../../schema/index.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { seriousAxeViolations } from './support/axe.ts';
 import { launchBrowser, openTab, PHONE, DESKTOP, screenshotsAtBothWidths } from './support/browser.ts';
@@ -55,6 +56,14 @@ describe('planner app: timeline tools', () => {
     peer.doc.eventNotes(byTitle('Ceremony').id)!.insert(0, 'Rings with the best man');
     await waitFor(async () => (await row(page, byTitle('Ceremony').id).locator('.event-notes').textContent().catch(() => null)) === 'Notes: Rings with the best man', 'the colleague’s note in the row');
 
+    // The photographer's call times: one on the ceremony (moves with it), one on hair and makeup (stays).
+    peer.doc.upsertVendor({ id: 'lens', name: 'Lens & Light', category: 'photographer' });
+    for (const title of ['Ceremony', 'Hair and makeup']) peer.doc.upsertEvent({ id: byTitle(title).id, vendorIds: ['lens'] });
+    setCrew(peer.doc.ydoc, byTitle('Ceremony').id, 'lens', { arrival: `${DATE}T13:15:00+01:00`, notes: 'Two shooters' });
+    setCrew(peer.doc.ydoc, byTitle('Hair and makeup').id, 'lens', { arrival: `${DATE}T09:30:00+01:00` });
+    await peer.whenAcknowledged();
+    const arrival = (title: string) => crewOf(peer.doc.ydoc, byTitle(title).id).lens?.arrival;
+
     // Shift: the ceremony runs 30 minutes late; everything from it on moves, nothing before it.
     const before = new Map(peer.doc.listEvents().map((e) => [e.id, [e.start, e.end]]));
     // By keyboard: Enter on the button, Escape closes the panel and focus returns to it.
@@ -83,12 +92,15 @@ describe('planner app: timeline tools', () => {
       expect([Date.parse(e.start), Date.parse(e.end)], e.title).toEqual([shifted(start!, by), shifted(end!, by)]);
     }
     expect(peer.doc.listEvents().filter((e) => later(e.id))).toHaveLength(10);
+    await waitFor(() => arrival('Ceremony') === `${DATE}T13:45:00+01:00`, 'the call time moved with the ceremony');
+    expect([arrival('Hair and makeup'), crewOf(peer.doc.ydoc, byTitle('Ceremony').id).lens?.notes]).toEqual([`${DATE}T09:30:00+01:00`, 'Two shooters']);
     await waitFor(() => page.evaluate(() => document.activeElement?.id === 'timeline-shift'), 'focus back on the button after the shift');
 
     // One step undoes it all.
     const undo = page.getByRole('button', { name: /^Undo shift 10 events later by 30 min/ });
     await undo.click();
     await waitFor(() => peer.doc.listEvents().every((e) => e.start === before.get(e.id)![0] && e.end === before.get(e.id)![1]), 'every event back where it was');
+    await waitFor(() => arrival('Ceremony') === `${DATE}T13:15:00+01:00`, 'the call time back with the same undo');
     expect(await page.getByRole('button', { name: /^Undo fill the day from the template/ }).isVisible()).toBe(true);
 
     // The denser phone layout: no sideways scroll, and a row is one compact block.

@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import type { TimelineEvent } from '../../schema/index.ts';
 import { STANDARD_DAY, standardDay } from '../../client/app/src/timeline/day-template.ts';
 import { checkEventTimes } from '../../client/app/src/timeline/event-times.ts';
-import { planShift } from '../../client/app/src/timeline/shift-later.ts';
-import { clockLabel, toLocalInput } from '../../client/app/src/timeline/zoned-time.ts';
+import { type CrewTimes, planShift } from '../../client/app/src/timeline/shift-later.ts';
+import { clockLabel, isoInZone, toLocalInput } from '../../client/app/src/timeline/zoned-time.ts';
 import { assertProperty } from '../helpers/property.ts';
 
 const DATE = '2027-06-12';
@@ -44,7 +44,55 @@ describe('shift later events', () => {
       }
     }));
   });
+
+  it('moves each moved event’s crew arrivals with it, leaves those of earlier events and empty ones, and crosses a DST change in the zone', () => {
+    const crew: CrewTimes = { prep: { v1: `${DATE}T09:30:00+01:00` }, ceremony: { v1: `${DATE}T13:15:00+01:00`, v2: '' }, dinner: { v3: `${DATE}T16:00:00+01:00` } };
+    const plan = planShift(events, 'ceremony', 30, day, crew);
+    expect(Object.fromEntries(plan.patches.map((p) => [p.id, p.arrivals]))).toEqual({
+      ceremony: { v1: `${DATE}T13:45:00+01:00` }, photos: {}, dinner: { v3: `${DATE}T16:30:00+01:00` },
+    });
+    // Clocks go back at 02:00 BST on 31 October 2027: 00:30 BST plus two hours is 01:30 GMT.
+    const autumn = { date: '2027-10-30', timeZone: 'Europe/London' };
+    const late: TimelineEvent = { ...event('party', '00:00', '00:00'), start: '2027-10-30T22:00:00+01:00', end: '2027-10-31T00:30:00+01:00' };
+    const shifted = planShift([late], 'party', 120, autumn, { party: { dj: '2027-10-31T00:30:00+01:00' } }).patches[0]!;
+    expect([shifted.start, shifted.end, shifted.arrivals.dj]).toEqual(['2027-10-31T00:00:00+01:00', '2027-10-31T01:30:00+00:00', '2027-10-31T01:30:00+00:00']);
+  });
+
+  it('restores every start, end and arrival when shifted by +N then -N, across a DST change (property)', () => {
+    const autumn = { date: '2027-10-30', timeZone: 'Europe/London' };
+    const base = Date.parse('2027-10-30T08:00:00+01:00');
+    const at = (quarter: number) => isoInZone(base + quarter * 15 * 60_000, autumn.timeZone);
+    // Up to 8 events from 08:00 to 03:00 (a DST change at 02:00 BST), each with up to 3 arrivals.
+    const eventArb = fc.record({ start: fc.integer({ min: 0, max: 76 }), length: fc.integer({ min: 0, max: 8 }),
+      arrivals: fc.array(fc.option(fc.integer({ min: -8, max: 76 }), { nil: null }), { maxLength: 3 }) });
+    assertProperty(fc.property(fc.array(eventArb, { minLength: 1, maxLength: 8 }), fc.nat(), fc.integer({ min: 1, max: MAX }), (specs, pick, minutes) => {
+      const list = specs.map((x, i): TimelineEvent => ({ ...event(`e${i}`, '10:00', '10:00'), start: at(x.start), end: at(Math.min(x.start + x.length, 76)) }));
+      const crew: CrewTimes = Object.fromEntries(specs.map((x, i) => [`e${i}`, Object.fromEntries(x.arrivals.map((a, j) => [`v${j}`, a === null ? '' : at(a)]))]));
+      const from = list[pick % list.length]!.id;
+      const there = planShift(list, from, minutes, autumn, crew);
+      fc.pre(there.problem === null);
+      const [moved, movedCrew] = apply(list, crew, there.patches);
+      const back = planShift(moved, from, -minutes, autumn, movedCrew);
+      expect(back.problem).toBeNull();
+      expect(back.patches.map((p) => p.id)).toEqual(there.patches.map((p) => p.id));
+      const [restored, restoredCrew] = apply(moved, movedCrew, back.patches);
+      expect(restored).toEqual(list);
+      expect(restoredCrew).toEqual(crew);
+      for (const p of there.patches) {
+        for (const [v, a] of Object.entries(p.arrivals)) expect(Date.parse(a) - Date.parse(crew[p.id]![v]!)).toBe(minutes * 60_000);
+      }
+    }));
+  });
 });
+
+const MAX = 240;
+/** The events and crew times after writing a plan's patches, as ShiftPanel writes them. */
+function apply(list: TimelineEvent[], crew: CrewTimes, patches: { id: string; start: string; end: string; arrivals: Record<string, string> }[]): [TimelineEvent[], CrewTimes] {
+  const byId = new Map(patches.map((p) => [p.id, p]));
+  const events = list.map((e) => { const p = byId.get(e.id); return p ? { ...e, start: p.start, end: p.end } : e; });
+  const times = Object.fromEntries(Object.entries(crew).map(([id, c]) => [id, { ...c, ...byId.get(id)?.arrivals }]));
+  return [events, times];
+}
 
 describe('the standard wedding day', () => {
   it('places its events around the ceremony, in the wedding’s zone, with carriages after midnight', () => {

@@ -85,6 +85,7 @@ const BEARER: Record<string, Walk> = {
   'POST /api/weddings/{weddingId}/notifications/pending/{pendingId}/discard': { request: (b) => ({ path: `/api/weddings/${b.weddingId}/notifications/pending/np_missing/discard` }) },
   'GET /api/weddings/{weddingId}/budget': { request: (b) => ({ path: `/api/weddings/${b.weddingId}/budget` }) },
   'GET /api/weddings/{weddingId}/activity': { request: (b) => ({ path: `/api/weddings/${b.weddingId}/activity` }) },
+  'GET /api/weddings/{weddingId}/activity/latest': { request: (b) => ({ path: `/api/weddings/${b.weddingId}/activity/latest?root=timeline` }) },
   'POST /api/weddings/{weddingId}/payments/plan': {
     request: (b) => ({ path: `/api/weddings/${b.weddingId}/payments/plan`, body: { vendorId: 'photo', currency: 'GBP', total: 100000, milestones: [{ milestone: 'deposit', weight: 1, due: '2027-01-01' }] } }),
   },

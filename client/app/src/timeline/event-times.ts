@@ -25,7 +25,16 @@ export function checkEventTimes(start: string, end: string, day: WeddingDay): Ti
   const e = localInputToMs(end, day.timeZone);
   if (Number.isNaN(s)) issues.push({ field: 'start', message: 'Enter a start date and time.' });
   if (Number.isNaN(e)) issues.push({ field: 'end', message: 'Enter an end date and time.' });
-  if (issues.length) return issues;
+  return issues.length ? issues : checkEventInstants(s, e, day);
+}
+
+/**
+ * Problems with an event's times as instants (ms since the epoch). For times already stored: read
+ * back as wall-clock text, a time in the repeated hour of a daylight-saving change would become its
+ * first occurrence, and an event from 01:15 BST to 01:00 GMT would look as if it ended first.
+ */
+export function checkEventInstants(s: number, e: number, day: WeddingDay): TimeIssue[] {
+  const issues: TimeIssue[] = [];
   if (e < s) issues.push({ field: 'end', message: 'The end is before the start.' });
   if (day.date) {
     const next = new Date(Date.parse(`${day.date}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { z } from 'zod';
-import { ActivityResponse, type ActivityEntry } from '../../../../schema/api/activity.ts';
+import { ActivityLatestResponse, type ActivityEntry } from '../../../../schema/api/activity.ts';
 import { IntegrationSummary } from '../../../../schema/api/integrations.ts';
 import type { WeddingDoc } from '../../../sdk/index.ts';
 import { apiRequest } from '../api/api-client.ts';
@@ -10,8 +10,6 @@ import { relativeTime } from '../ui/labels.ts';
 /** The last change of an event, when it came from outside: who, through which system, when. */
 export interface ExternalChange { verb: 'moved' | 'changed' | 'added'; by: string | null; via: string; at: string }
 
-/** How many of the newest timeline changes are read: an event changed from outside earlier than these shows no label. */
-const PAGE = 200;
 /** Document updates come in bursts (a pull, a drag): the activity is read once they settle. */
 const SETTLE_MS = 800;
 
@@ -19,8 +17,9 @@ const SETTLE_MS = 800;
  * Where a change came from is recorded per field in the activity (GET /api/weddings/:id/activity,
  * server/activity: the update's transaction origin, `{ kind: 'adapter', system, integrationId }`);
  * whose account it was comes from the binding (GET /api/integrations?weddingId: its `vendorId`,
- * named by the wedding's vendor list). Reads the newest timeline changes and keeps, per event, the
- * last one when an adapter made it.
+ * named by the wedding's vendor list). Takes each event's newest change (GET …/activity/latest, one
+ * per event however old) and keeps it when an adapter made it. `entries` newest first; an event
+ * listed twice keeps its first entry.
  */
 export function externalChanges(entries: ActivityEntry[], integrations: IntegrationSummary[], doc: WeddingDoc): Map<string, ExternalChange> {
   const byId = new Map(integrations.map((i) => [i.integrationId, i]));
@@ -55,7 +54,7 @@ export function useExternalChanges(weddingId: string, token: string, doc: Weddin
     const timer = setTimeout(() => {
       const id = encodeURIComponent(weddingId);
       Promise.all([
-        apiRequest(`/api/weddings/${id}/activity?entity=timeline&limit=${PAGE}`, { token, schema: ActivityResponse, signal: controller.signal }),
+        apiRequest(`/api/weddings/${id}/activity/latest?root=timeline`, { token, schema: ActivityLatestResponse, signal: controller.signal }),
         apiRequest(`/api/integrations?weddingId=${id}`, { token, schema: z.object({ integrations: z.array(IntegrationSummary) }), signal: controller.signal }),
       ]).then(([activity, list]) => setChanges(externalChanges(activity.entries, list.integrations, doc)), () => {
         // Without the activity the timeline still works: rows show no label.

@@ -1,10 +1,10 @@
 import { useState } from 'preact/hooks';
-import type { TimelineEvent, TxOrigin, WeddingDoc } from '../../../sdk/index.ts';
+import { crewOf, setCrew, type TimelineEvent, type TxOrigin, type WeddingDoc } from '../../../sdk/index.ts';
 import { newId } from '../ui/labels.ts';
 import { useAnnounce } from '../ui/use-announcer.ts';
 import { DEFAULT_CEREMONY, standardDay } from './day-template.ts';
 import { checkEventTimes, type WeddingDay } from './event-times.ts';
-import { MAX_SHIFT_MINUTES, planShift } from './shift-later.ts';
+import { type CrewTimes, MAX_SHIFT_MINUTES, planShift } from './shift-later.ts';
 import type { UndoControls } from './use-undo.ts';
 import { clockLabel, toLocalInput } from './zoned-time.ts';
 
@@ -19,9 +19,14 @@ interface ShiftProps {
   onClose(): void;
 }
 
+/** Each event's crew arrivals as the document holds them now (vendorId → ISO instant or ''). */
+function crewTimes(doc: WeddingDoc, events: TimelineEvent[]): CrewTimes {
+  return Object.fromEntries(events.map((e) => [e.id, Object.fromEntries(Object.entries(crewOf(doc.ydoc, e.id)).map(([v, c]) => [v, c.arrival ?? '']))]));
+}
+
 /**
- * "The ceremony runs 30 minutes late": moves an event and every later one by N minutes, in one
- * transaction that is one undo step (use-undo.ts).
+ * "The ceremony runs 30 minutes late": moves an event and every later one by N minutes, with their
+ * vendors' arrival times, in one transaction that is one undo step (use-undo.ts).
  */
 export function ShiftPanel({ doc, events, day, origin, perform, initialFrom, onClose }: ShiftProps) {
   const announce = useAnnounce();
@@ -34,10 +39,15 @@ export function ShiftPanel({ doc, events, day, origin, perform, initialFrom, onC
 
   const submit = (e: Event) => {
     e.preventDefault();
-    const plan = planShift(events, fromId, amount, day);
+    const plan = planShift(events, fromId, amount, day, crewTimes(doc, events));
     if (plan.problem) return setProblem(plan.problem);
     const label = `shift ${plan.patches.length} ${plan.patches.length === 1 ? 'event' : 'events'} ${amount > 0 ? 'later' : 'earlier'} by ${Math.abs(amount)} min`;
-    perform(label, () => { for (const p of plan.patches) doc.upsertEvent(p, origin); });
+    perform(label, () => {
+      for (const p of plan.patches) {
+        doc.upsertEvent({ id: p.id, start: p.start, end: p.end }, origin);
+        for (const [vendorId, arrival] of Object.entries(p.arrivals)) setCrew(doc.ydoc, p.id, vendorId, { arrival }, origin);
+      }
+    });
     const first = events.find((x) => x.id === fromId)!;
     announce(`Moved ${plan.patches.length} events ${amount > 0 ? 'later' : 'earlier'} by ${Math.abs(amount)} minutes; ${first.title} now starts at ${clockLabel(plan.patches[0]!.start, day.timeZone)}.`);
     onClose();
