@@ -6,6 +6,7 @@ import { clipText } from '../../schema/document/text.ts';
 import type { LiveIntegration } from '../bridge/integration-registry.ts';
 import type { CommsContext } from './comms-context.ts';
 import type { MessageWriter } from './message-writer.ts';
+import type { NotificationStore } from './notification-store.ts';
 import { contactsWithRole } from './recipients.ts';
 
 type Notice = Extract<InboundChange, { op: 'notice' }>;
@@ -23,29 +24,46 @@ export function noticeMessageId(source: string, externalId: string): string {
 /**
  * Sends adapters' notices (InboundChange `op: 'notice'`, e.g. a VSCO Workspace gallery delivered)
  * to the wedding's people: one message to the contacts with the notice's roles, in-app and on each
- * person's preferred channels (MessageWriter: the send planner queues e-mail and the rest). Written
- * inside the document transaction that applies the inbox row; a message already in the document
- * (same connection and external id) is not written again, so each notice is sent once.
+ * person's preferred channels (MessageWriter: the send planner queues e-mail and the rest). A notice
+ * is an automatic message, so the wedding's notification mode applies as to the others
+ * (notifier.ts): `off` sends nothing, `ask` holds it as a pending message a planner sends or
+ * discards, `automatic` sends it at once. Written inside the document transaction that applies the
+ * inbox row; a notice already in the document or already pending (same connection and external id)
+ * is not written again, so each notice is sent, or asked about, once.
  */
 export class AdapterNotices {
-  constructor(private readonly ctx: CommsContext, private readonly writer: MessageWriter) {}
+  constructor(private readonly ctx: CommsContext, private readonly writer: MessageWriter, private readonly store: NotificationStore) {}
 
   deliver(live: LiveIntegration, weddingId: string, doc: Y.Doc, notices: Notice[]): void {
     const w = new WeddingDoc(doc);
     const source = live.integration.connectionId;
     const origin = systemOrigin(NOTICE_ORIGIN_REASON);
+    const mode = this.store.mode(weddingId);
+    const skipped = (id: string, action: string, notice: Notice) => this.ctx.bridge.audit.record({
+      weddingId, integrationId: live.integration.id, actor: `integration:${live.integration.id}`, action, entity: 'messages', entityId: id, result: 'skipped', detail: { kind: notice.kind, audience: notice.audience },
+    });
     for (const notice of notices) {
       const id = noticeMessageId(source, notice.externalId);
-      if (w.getMessageHeader(id)) continue;
+      if (w.getMessageHeader(id) || this.store.get(weddingId, id)) continue;
+      if (mode === 'off') {
+        skipped(id, 'notice.notifications_off', notice);
+        continue;
+      }
       const recipients = contactsWithRole(w, notice.audience);
       if (recipients.length === 0) {
-        this.ctx.bridge.audit.record({ weddingId, integrationId: live.integration.id, actor: `integration:${live.integration.id}`, action: 'notice.unaddressed', entity: 'messages', entityId: id, result: 'skipped', detail: { kind: notice.kind, audience: notice.audience } });
+        skipped(id, 'notice.unaddressed', notice);
+        continue;
+      }
+      const type = `notice.${notice.kind}`.toLowerCase().replace(/[^a-z0-9_.-]/g, '-').slice(0, 64);
+      const reason = clipText(`${live.integration.system} reported ${notice.kind}`, 300);
+      const context = { system: clipText(live.integration.system, 300), externalId: clipText(notice.externalId, 300) };
+      if (mode === 'ask') {
+        this.store.addPending(weddingId, { id, subject: notice.subject, body: notice.body, type, priority: 'normal', reason, recipientIds: recipients.map((r) => r.id), context }, this.ctx.clock());
         continue;
       }
       this.writer.writeMessage(w, weddingId, {
         id, senderId: 'wedsync', recipients, subject: notice.subject, body: notice.body, priority: 'normal',
-        type: `notice.${notice.kind}`.toLowerCase().replace(/[^a-z0-9_.-]/g, '-').slice(0, 64), requiresAck: false, escalateAfterSeconds: null, broadcast: false,
-        context: { system: clipText(live.integration.system, 300), externalId: clipText(notice.externalId, 300), reason: clipText(`${live.integration.system} reported ${notice.kind}`, 300) },
+        type, requiresAck: false, escalateAfterSeconds: null, broadcast: false, context: { ...context, reason },
       }, origin);
     }
   }

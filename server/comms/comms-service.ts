@@ -60,7 +60,7 @@ export class CommsService {
     this.messages = new MessagesApi(ctx, this.writer, this.watch, this.ackLinks);
     this.notifier = new Notifier(ctx, this.jobs, this.store, this.writer);
     this.notifications = new NotificationsApi(ctx, this.store, this.notifier);
-    const notices = new AdapterNotices(ctx, this.writer);
+    const notices = new AdapterNotices(ctx, this.writer, this.store);
     deps.bridge.inboxWorker.onNotice((live, weddingId, doc, list) => notices.deliver(live, weddingId, doc, list));
     deps.bridge.registerStatusSection('comms', async (_p, weddingId) => this.statusSection(weddingId));
   }
