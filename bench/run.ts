@@ -9,6 +9,7 @@ const benches: Record<string, () => Promise<{ default: (args: string[]) => Promi
   comms: () => import('./comms.ts'),
   'large-doc': () => import('./large-document.ts'),
   connections: () => import('./connections.ts'),
+  'planner-load': () => import('./planner-load.ts'),
 };
 
 const [name, ...args] = process.argv.slice(2);

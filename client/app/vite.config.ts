@@ -7,6 +7,7 @@ const appRoot = fileURLToPath(new URL('.', import.meta.url));
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 /** `npm run dev:app` proxies the API and WebSocket to a server started with `npm start`. */
 const devServer = 'http://127.0.0.1:8080';
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 export default defineConfig({
   root: appRoot,
@@ -22,6 +23,10 @@ export default defineConfig({
     emptyOutDir: true,
     target: 'es2022',
     rolldownOptions: {
+      // schema/ only declares constants, zod schemas and functions (no module-level statements), but
+      // the SDK re-exports all of it (client/sdk/index.ts); without this every API contract the app
+      // never reads (connections, comms, catalogue…) would be built and parsed on every start.
+      treeshake: { moduleSideEffects: [{ test: new RegExp(`^${escapeRegExp(repoRoot)}schema/`), sideEffects: false }] },
       input: {
         index: `${appRoot}index.html`,
         // The service worker keeps the app shell for offline starts; it must keep a fixed URL.

@@ -87,6 +87,13 @@ describe('planner app: offline', () => {
     expect(await row(a.page, 'evt_photos').getByText('Rose garden').isVisible()).toBe(true);
     expect(peer.doc.listEvents().map((e) => e.title)).not.toContain('Sparkler exit');
     await screenshot(a.page, 'timeline-offline-after-reload');
+    // Sections are separate chunks this page never fetched: the service worker precached them.
+    for (const [tab, heading] of [['Vendors', 'Vendors'], ['Conflicts', 'Conflicts'], ['Run-of-show', 'Run-of-show']] as const) {
+      await a.page.getByRole('link', { name: new RegExp(`^${tab}`) }).click();
+      await waitFor(() => a.page.getByRole('heading', { name: heading, exact: true }).isVisible(), `the ${tab} section offline`);
+      expect(await a.page.getByRole('alert').filter({ hasText: 'could not be loaded' }).count()).toBe(0);
+    }
+    await a.page.getByRole('link', { name: 'Timeline' }).click();
 
     await a.context.setOffline(false);
     await waitSyncState(a.page, 'online');

@@ -1,14 +1,10 @@
 import type { ComponentChildren } from 'preact';
 import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
 import { linkHandler, useRoute } from './routing/use-route.ts';
-import { AccountHome } from './account/account-home.tsx';
 import { fetchMe, signOutSession, type MeResponse } from './account/account-api.ts';
 import { AccountWedding } from './account/account-wedding.tsx';
-import { ConnectionsView } from './connections/connections-view.tsx';
-import { DemoView } from './demo/demo-view.tsx';
-import { InvitePage } from './invite/invite-page.tsx';
+import { AccountHome, ConnectionsView, DemoView, InvitePage, MySchedule } from './lazy-pages.ts';
 import { forgetSchedule } from './schedule/schedule-api.ts';
-import { MySchedule } from './schedule/my-schedule.tsx';
 import { SignIn, signInErrorMessage } from './session/sign-in.tsx';
 import { displayName, readSession, storeToken, storedToken, tokenFromHash, type Session } from './session/token.ts';
 import { WeddingPicker } from './session/wedding-picker.tsx';

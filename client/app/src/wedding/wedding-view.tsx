@@ -1,18 +1,7 @@
 import type { ComponentChildren } from 'preact';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { clientOrigin, type WeddingConnection } from '../../../sdk/index.ts';
-import { ActivityView } from '../activity/activity-view.tsx';
-import { SnapshotsView } from '../admin/snapshots-view.tsx';
-import { BudgetView } from '../budget/budget-view.tsx';
-import { ConflictsView } from '../conflicts/conflicts-view.tsx';
-import { OurDayView } from '../couple/our-day-view.tsx';
-import { ProposalsView } from '../couple/proposals-view.tsx';
-import { RunOfShowView } from '../run-of-show/run-of-show-view.tsx';
-import { IntegrationsView } from '../integrations/integrations-view.tsx';
-import { InboxView } from '../messages/inbox-view.tsx';
-import { MessagesView } from '../messages/messages-view.tsx';
 import { PresenceBar } from '../presence/presence-bar.tsx';
-import { ShareDialog } from '../share/share-dialog.tsx';
 import { usePresence } from '../presence/use-presence.ts';
 import type { Route, WeddingView as View } from '../routing/routes.ts';
 import { linkHandler } from '../routing/use-route.ts';
@@ -20,8 +9,11 @@ import { isReadOnlyRole, type Session } from '../session/token.ts';
 import { TimelineView } from '../timeline/timeline-view.tsx';
 import { useUndo } from '../timeline/use-undo.ts';
 import { isKnownTimeZone, longDate } from '../timeline/zoned-time.ts';
-import { VendorsView } from '../vendors/vendors-view.tsx';
 import { ConnectionIndicator } from './connection-indicator.tsx';
+import {
+  ActivityView, BudgetView, ConflictsView, InboxView, IntegrationsView, MessagesView, OurDayView, ProposalsView, RunOfShowView,
+  SECTION_CHUNKS, ShareDialog, SnapshotsView, VendorsView,
+} from './lazy-sections.ts';
 import { ReadOnlyNotice } from './read-only-notice.tsx';
 import { RestoreBanner } from './restore-banner.tsx';
 import type { SyncState } from './sync-state.ts';
@@ -136,9 +128,11 @@ export function WeddingView(props: Props) {
         <ul>
           {tabs.map((t) => {
             const route: Route = { name: 'wedding', weddingId: connection.weddingId, view: t.view };
+            const preload = () => void SECTION_CHUNKS[t.view]?.preload().catch(() => undefined);
             return (
               <li key={t.view}>
-                <a href={`/w/${connection.weddingId}/${t.view}`} aria-current={t.view === current ? 'page' : undefined} onClick={linkHandler(props.navigate, route)}>
+                <a href={`/w/${connection.weddingId}/${t.view}`} aria-current={t.view === current ? 'page' : undefined} onClick={linkHandler(props.navigate, route)}
+                  onPointerEnter={preload} onFocus={preload}>
                   {t.label}{t.view === 'conflicts' && pendingConflicts > 0 && <span class="badge">{pendingConflicts}<span class="sr-only"> waiting</span></span>}
                 </a>
               </li>
