@@ -9,6 +9,7 @@ const benches: Record<string, () => Promise<{ default: (args: string[]) => Promi
   comms: () => import('./comms.ts'),
   'large-doc': () => import('./large-document.ts'),
   connections: () => import('./connections.ts'),
+  storage: () => import('./storage-backends.ts'),
 };
 
 const [name, ...args] = process.argv.slice(2);

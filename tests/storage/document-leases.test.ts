@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPostgresDocuments, type OpenedPostgres } from '../../server/storage/backend/open-document-store.ts';
 import { StaleEpochError } from '../../server/storage/backend/stale-epoch-error.ts';
-import { startPostgres } from '../helpers/postgres.ts';
+import { usePostgres } from '../helpers/postgres.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 /** Advisory lock a commit-time trigger waits for while the test holds it. */
@@ -16,10 +16,10 @@ async function expired(instance: OpenedPostgres, name: string): Promise<void> {
 describe('document leases with fencing (PostgreSQL)', () => {
   /** Five "instances": each its own pool, store and leases on one database, as separate processes would be. */
   const instances: OpenedPostgres[] = [];
+  const server = usePostgres();
 
   beforeAll(async () => {
-    const server = await startPostgres();
-    const url = await server.createDatabase();
+    const url = await server().createDatabase();
     for (let i = 0; i < 5; i++) instances.push(await openPostgresDocuments(url, { instanceId: `instance-${i}`, pool: { max: 4 } }));
   });
   afterAll(async () => {
@@ -29,10 +29,13 @@ describe('document leases with fencing (PostgreSQL)', () => {
   it('gives a free lease to exactly one of the instances racing for it, and an expired one again to exactly one', async () => {
     for (let round = 0; round < 10; round++) {
       const name = `wedding:race-${round}`;
-      const first = await Promise.all(instances.map((i) => i.leases.acquire(name, 100)));
+      const first = await Promise.all(instances.map((i) => i.leases.acquire(name, 60_000)));
       const owners = first.filter((l) => l !== null);
       expect(owners.map((l) => l.epoch)).toEqual([1]);
-      await expired(instances[0]!, name);
+      // The owner shortens its lease to 1 ms, so it expires now rather than in a minute.
+      const winner = instances[first.findIndex((l) => l !== null)]!;
+      await winner.leases.renew(owners[0]!, 1);
+      await expired(winner, name);
       const second = await Promise.all(instances.map((i) => i.leases.acquire(name, 60_000)));
       const next = second.filter((l) => l !== null);
       expect(next.map((l) => l.epoch)).toEqual([2]);

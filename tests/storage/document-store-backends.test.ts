@@ -10,7 +10,7 @@ import { SqliteDocumentStore } from '../../server/storage/backend/sqlite-documen
 import { openDatabase, type Db } from '../../server/storage/database.ts';
 import { DocumentStore as SqliteRows } from '../../server/storage/document-store.ts';
 import { GroupCommit } from '../../server/storage/group-commit.ts';
-import { startPostgres } from '../helpers/postgres.ts';
+import { usePostgres } from '../helpers/postgres.ts';
 import { assertProperty } from '../helpers/property.ts';
 
 /** One edit by one of two writers that do not see each other's edits (so their updates are concurrent), or a compaction. */
@@ -102,6 +102,7 @@ async function play(store: DocumentStore, name: string, steps: Step[], fence?: F
 }
 
 describe('DocumentStore on SQLite and PostgreSQL', () => {
+  const server = usePostgres();
   let dir: string;
   let db: Db;
   let sqlite: SqliteDocumentStore;
@@ -112,8 +113,7 @@ describe('DocumentStore on SQLite and PostgreSQL', () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wedsync-backends-'));
     db = openDatabase(dir, { synchronous: 'normal' });
     sqlite = new SqliteDocumentStore(new SqliteRows(db), new GroupCommit(db, (error) => { throw error; }));
-    const server = await startPostgres();
-    postgres = await openPostgresDocuments(await server.createDatabase(), { instanceId: 'test-instance' });
+    postgres = await openPostgresDocuments(await server().createDatabase(), { instanceId: 'test-instance' });
   });
   afterAll(async () => {
     await postgres?.close();

@@ -1,11 +1,11 @@
 import pg from 'pg';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openPostgresDocuments, type OpenedPostgres } from '../../server/storage/backend/open-document-store.ts';
 import { StaleEpochError } from '../../server/storage/backend/stale-epoch-error.ts';
 import type { Lease } from '../../server/storage/postgres/document-leases.ts';
 import { PostgresDocumentStore } from '../../server/storage/postgres/document-store.ts';
 import { StorageUnavailableError } from '../../server/storage/storage-health.ts';
-import { startPostgres, type TestPostgres } from '../helpers/postgres.ts';
+import { usePostgres } from '../helpers/postgres.ts';
 import { registerTeardown } from '../helpers/teardown.ts';
 import { waitFor } from '../helpers/wait.ts';
 
@@ -20,12 +20,12 @@ function watch(promise: Promise<unknown>): { state: 'pending' | 'resolved' | 're
 }
 
 describe('group commit on PostgreSQL', () => {
-  let server: TestPostgres;
+  const server = usePostgres();
   let n = 0;
 
   /** A fresh migrated database, its store and leases, an admin pool on it, and a lease on each of `names`. */
   async function fresh(...names: string[]): Promise<{ opened: OpenedPostgres; admin: pg.Pool; leases: Lease[] }> {
-    const url = await server.createDatabase();
+    const url = await server().createDatabase();
     const o = await openPostgresDocuments(url, { instanceId: `instance-${n++}` });
     const a = new pg.Pool({ connectionString: url, max: 4 });
     registerTeardown(async () => { await o.close(); await a.end(); });
@@ -33,9 +33,6 @@ describe('group commit on PostgreSQL', () => {
     return { opened: o, admin: a, leases };
   }
 
-  beforeAll(async () => {
-    server = await startPostgres();
-  });
 
   it('commits the appends made in one event-loop turn in one transaction, and later turns in their own', async () => {
     const { opened: o, admin: a, leases: [x, y] } = await fresh('wedding:x', 'wedding:y');

@@ -2,20 +2,17 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { applyPostgresMigrations, listPostgresMigrations, postgresMigrationsCurrent } from '../../server/storage/postgres/migrations.ts';
 import { openPostgresPool } from '../../server/storage/postgres/pool.ts';
-import { startPostgres, type TestPostgres } from '../helpers/postgres.ts';
+import { usePostgres } from '../helpers/postgres.ts';
 import { registerTeardown } from '../helpers/teardown.ts';
 
 describe('PostgreSQL migrations', () => {
-  let server: TestPostgres;
-  beforeAll(async () => {
-    server = await startPostgres();
-  });
+  const server = usePostgres();
 
   it('applies schema/migrations/postgres in order once, records each, and applies none twice when instances start together', async () => {
-    const url = await server.createDatabase();
+    const url = await server().createDatabase();
     const pools = [0, 1, 2].map(() => openPostgresPool(url, { max: 2 }));
     registerTeardown(async () => { for (const p of pools) await p.end(); });
     const versions = listPostgresMigrations().map((m) => m.version);
@@ -34,7 +31,7 @@ describe('PostgreSQL migrations', () => {
   });
 
   it('rolls a failing migration back whole and keeps the ones before it', async () => {
-    const url = await server.createDatabase();
+    const url = await server().createDatabase();
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wedsync-pgmig-'));
     registerTeardown(() => fs.rmSync(dir, { recursive: true, force: true }));
     fs.writeFileSync(path.join(dir, '001_first.sql'), 'CREATE TABLE first (id integer);');
