@@ -10,6 +10,7 @@ const benches: Record<string, () => Promise<{ default: (args: string[]) => Promi
   'large-doc': () => import('./large-document.ts'),
   connections: () => import('./connections.ts'),
   'planner-load': () => import('./planner-load.ts'),
+  storage: () => import('./storage-backends.ts'),
 };
 
 const [name, ...args] = process.argv.slice(2);

@@ -1,0 +1,59 @@
+import pg from 'pg';
+
+/** Schemes that select the PostgreSQL backend (`DATABASE_URL=postgres://user:password@host:port/db`). */
+const POSTGRES_URL = /^postgres(ql)?:\/\//;
+
+/** True when `url` names a PostgreSQL database. */
+export function isPostgresUrl(url: string | undefined): url is string {
+  return url !== undefined && POSTGRES_URL.test(url);
+}
+
+export interface PostgresPoolOptions {
+  /** Connections kept at most. @default 10 (group commit needs one; reads and compactions the rest) */
+  max?: number;
+  /** Longest wait for a free connection, in ms; past it the query rejects. @default 10000 */
+  connectionTimeoutMillis?: number;
+  /** Called for an error on an idle connection (the server restarted, the network dropped). */
+  onIdleError?: (error: Error) => void;
+}
+
+/**
+ * A connection pool on `url`. Throws (TypeError) when `url` is not `postgres://…`/`postgresql://…`,
+ * so a mistyped DATABASE_URL fails at start rather than silently selecting another backend.
+ */
+export function openPostgresPool(url: string, options: PostgresPoolOptions = {}): pg.Pool {
+  if (!isPostgresUrl(url)) throw new TypeError('DATABASE_URL must start with postgres:// or postgresql://');
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.max ?? 10,
+    connectionTimeoutMillis: options.connectionTimeoutMillis ?? 10_000,
+    application_name: 'wedsync',
+  });
+  // NOTE: without a listener an idle client's error (e.g. the server restarting) is thrown as an
+  // uncaught 'error' event and ends the process (node-postgres: "pool.on('error')").
+  pool.on('error', (error) => options.onIdleError?.(error));
+  // The same holds for a connection lost while checked out (the server killed the backend during a
+  // group's COMMIT): the query in flight already rejects with the error, which is what reports it.
+  pool.on('connect', (client) => client.on('error', () => {}));
+  return pool;
+}
+
+/**
+ * Runs `fn` in a transaction on one connection: BEGIN, `fn`, COMMIT; ROLLBACK when `fn` (or COMMIT)
+ * throws, and the error is rethrown. A connection whose ROLLBACK failed is destroyed, not reused.
+ */
+export async function inTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>, begin = 'BEGIN'): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query(begin);
+    const value = await fn(client);
+    await client.query('COMMIT');
+    client.release();
+    return value;
+  } catch (error) {
+    let broken: Error | undefined;
+    try { await client.query('ROLLBACK'); } catch (rollbackError) { broken = rollbackError as Error; }
+    client.release(broken);
+    throw error;
+  }
+}

@@ -1,0 +1,83 @@
+import crypto from 'node:crypto';
+import pg from 'pg';
+import { afterAll, beforeAll, expect, onTestFinished } from 'vitest';
+import { startPostgresCluster } from './postgres-cluster.ts';
+
+/**
+ * A throwaway PostgreSQL for tests (postgres-cluster.ts), stopped and deleted at teardown. Each
+ * call to `createDatabase()` gives a new empty database on it, so tests in one file stay apart.
+ *
+ * NOTE: the cluster runs with `fsync=off`: it is deleted after the test, and what "committed" means
+ * to the server's own code is the same with or without it (COMMIT returns only once the commit
+ * record is written to the WAL; fsync only decides whether that survives a power cut).
+ *
+ * With `WEDSYNC_TEST_POSTGRES_URL=postgres://user@host:port/db` set (a superuser), no cluster is
+ * started: databases are created on that server instead (and dropped at teardown).
+ */
+export interface TestPostgres {
+  /** `postgres://…` of the server's maintenance database (`postgres`). */
+  adminUrl: string;
+  /** Creates an empty database and returns its `postgres://…` URL; dropped at teardown. */
+  createDatabase(): Promise<string>;
+  stop(): Promise<void>;
+}
+
+/**
+ * One PostgreSQL for the test file: call at the top of a `describe` (collection time). Started in
+ * `beforeAll`, stopped in `afterAll`; the returned getter gives it to the tests.
+ */
+export function usePostgres(): () => TestPostgres {
+  let server: TestPostgres | undefined;
+  beforeAll(async () => { server = await startPostgres(); });
+  afterAll(async () => { await server?.stop(); });
+  return () => {
+    if (!server) throw new Error('usePostgres(): the server starts in beforeAll; read it inside a test');
+    return server;
+  };
+}
+
+/**
+ * Starts a PostgreSQL. Inside a test it is stopped when the test finishes; elsewhere the caller
+ * stops it (usePostgres does). Either way it is stopped when the process exits, so a failed run
+ * leaves no server behind.
+ *
+ * NOTE: not registerTeardown (teardown.ts): called from a `beforeAll`, onTestFinished throws and the
+ * `afterAll` it falls back to is registered after collection and never runs.
+ */
+export async function startPostgres(): Promise<TestPostgres> {
+  const given = process.env.WEDSYNC_TEST_POSTGRES_URL;
+  const cluster = given ? { adminUrl: given, stop: async () => {}, stopNow: () => {} } : await startPostgresCluster();
+  const created: string[] = [];
+  const admin = () => new pg.Client({ connectionString: cluster.adminUrl });
+  const onExit = () => cluster.stopNow();
+  process.once('exit', onExit);
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    process.off('exit', onExit);
+    if (given && created.length > 0) {
+      const client = admin();
+      await client.connect();
+      try {
+        for (const db of created.splice(0)) await client.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
+      } finally { await client.end(); }
+    }
+    await cluster.stop();
+  };
+  if (expect.getState().currentTestName !== undefined) onTestFinished(stop);
+  return {
+    adminUrl: cluster.adminUrl,
+    async createDatabase() {
+      const db = `wedsync_test_${crypto.randomBytes(6).toString('hex')}`;
+      const client = admin();
+      await client.connect();
+      try { await client.query(`CREATE DATABASE ${db}`); } finally { await client.end(); }
+      created.push(db);
+      const url = new URL(cluster.adminUrl);
+      url.pathname = `/${db}`;
+      return url.toString();
+    },
+    stop,
+  };
+}
