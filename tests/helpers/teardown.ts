@@ -1,10 +1,20 @@
 import { afterAll, onTestFinished } from 'vitest';
 
+/**
+ * Teardowns registered outside a test (in a `beforeAll`, or at a file's top level): run after the
+ * file's tests, newest first. A hook registered from inside a `beforeAll` would be ignored, so one
+ * `afterAll` is registered when this module loads (files are isolated: once per test file).
+ */
+const afterFile: Array<() => unknown> = [];
+afterAll(async () => {
+  while (afterFile.length > 0) await afterFile.pop()!();
+});
+
 /** Registers `fn` to run after the current test, or after the file when called outside a test. */
 export function registerTeardown(fn: () => unknown): void {
   try {
     onTestFinished(async () => { await fn(); });
   } catch {
-    afterAll(async () => { await fn(); });
+    afterFile.push(fn);
   }
 }
