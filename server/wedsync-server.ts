@@ -51,6 +51,7 @@ import { migrationsCurrent, openDatabase, type Db } from './storage/database.ts'
 import { DocumentStore } from './storage/document-store.ts';
 import { openKeyEncryptionKey } from './storage/key-encryption-key.ts';
 import { GroupCommit } from './storage/group-commit.ts';
+import { WalCheckpointer } from './storage/wal-checkpointer.ts';
 import { SnapshotStore } from './storage/snapshot-store.ts';
 import { StorageHealth } from './storage/storage-health.ts';
 import { WeddingCatalog } from './storage/wedding-catalog.ts';
@@ -146,10 +147,15 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
     dataDir: config.dataDir, probeIntervalMs: config.STORAGE_PROBE_INTERVAL_MS, resumeFreeBytes: config.STORAGE_RESUME_FREE_BYTES,
     logger: logger.child({ component: 'storage' }), metrics,
   });
+  // Checkpoints (copying the WAL into the database, with fsyncs) run on a worker thread, not inside
+  // whichever commit on the event loop crosses SQLite's threshold.
+  const checkpointer = new WalCheckpointer(db, {
+    onError: (error) => logger.error({ err: error }, 'WAL checkpoints are back on the event loop'),
+  });
   const group = new GroupCommit(db, (error) => {
     logger.error({ err: error }, 'update log commit failed; the changes in it are not acknowledged');
     health.failed(error);
-  });
+  }, config.SQLITE_SYNCHRONOUS === 'normal');
   const restoreMerge = new RestoreMerge(snapshotStore, logger.child({ component: 'restore-merge' }));
   const activity = new ActivityStore(db);
   const activityRecorder = new ActivityRecorder(activity, logger.child({ component: 'activity' }));
@@ -164,6 +170,7 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
   try {
     cipher = openKeyEncryptionKey(db, config.CREDENTIALS_KEY, config.dataDir);
   } catch (error) {
+    void checkpointer.close();
     db.close();
     throw error;
   }
@@ -342,6 +349,7 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
         http.closeAllConnections();
         await closed;
         await egress.close();
+        await checkpointer.close();
         db.close();
       })();
       return closing;

@@ -7,6 +7,7 @@ import type { PeopleStore } from '../people/people-store.ts';
 import type { SessionStore } from '../people/session-store.ts';
 import type { Db } from '../storage/database.ts';
 import type { DocumentStore } from '../storage/document-store.ts';
+import { truncateWal } from '../storage/scrub.ts';
 import { PrivacyRows, type FoundRow, type RowCounts } from './privacy-rows.ts';
 import { findInDocument, needleList, needleRegex, redactDocument, type Mention, type Needles } from './redaction.ts';
 import { ENTRY_ROOT, type DataSubject } from './subject.ts';
@@ -195,7 +196,7 @@ export class PrivacyService {
       if (weddings.length === 0) audit.run(erasedAt, '', by, entity, entityId, JSON.stringify({ kind: subject.kind, account }));
     })();
     // The old pages are in the WAL until a checkpoint copies the new ones over them and empties it.
-    this.deps.db.pragma('wal_checkpoint(TRUNCATE)');
+    truncateWal(this.deps.db);
     this.deps.logger.info({ kind: subject.kind, by, weddings: weddings.length }, 'personal data erased');
     return { subject, erasedAt, weddings, ...(account ? { account } : {}) };
   }

@@ -17,6 +17,13 @@ interface WriteScope {
  * Anything else that writes while a group is open joins it; code that tells the outside world
  * something is stored (an HTTP response, a push to an external system) calls `commit()` first.
  *
+ * A collaboration message's writes are complete when its `write` returns, so a group holding only
+ * such writes may be committed as soon as the socket that sent them has nothing more queued
+ * (`commitMessages`): otherwise a bystander's acknowledgement and broadcast would wait for every
+ * other message handled in the same turn (the other weddings' and a flooder's). A group any other
+ * writer joined (an HTTP request, the bridge) still commits at the end of the turn, so a request's
+ * writes are kept or dropped together.
+ *
  * Failure: when COMMIT fails (disk full, I/O error) the group is rolled back, `onSettled`
  * listeners hear it first (the persistence discards the live documents that changed in it), and
  * only then are the waiting acknowledgements told `false`. `track` tells one caller whether its own
@@ -30,16 +37,25 @@ export class GroupCommit {
   private readonly scopes = new AsyncLocalStorage<WriteScope>();
   /** Numbers the groups, so a scope can tell which ones it wrote in. */
   private generation = 0;
+  /** False once a write other than a collaboration message's joined the open group. */
+  private onlyMessages = true;
 
-  constructor(private readonly db: Db, private readonly onError: (error: unknown) => void) {
+  /**
+   * @param eagerMessages whether `commitMessages` commits at all. Off with `synchronous = full`, where
+   *   every commit is an fsync on the event loop: one per turn then costs everyone less than one per
+   *   socket. @default true
+   */
+  constructor(private readonly db: Db, private readonly onError: (error: unknown) => void, private readonly eagerMessages = true) {
     this.inSavepoint = db.transaction((fn: () => unknown) => fn());
   }
 
   /**
    * Runs `fn` in the current group, opening one if needed. Inside a transaction someone else
    * opened (e.g. the inbox worker applying a batch), `fn` joins that one and commits with it.
+   * `from: 'message'` marks the write of one collaboration message, complete when `fn` returns
+   * (see `commitMessages`); anything else is `'other'`.
    */
-  write<T>(fn: () => T): T {
+  write<T>(fn: () => T, from: 'message' | 'other' = 'other'): T {
     // SQLite rolls the whole transaction back by itself on some errors (SQLITE_FULL among them):
     // the group is gone, and what it held must be treated as a failed commit.
     if (this.open && !this.db.inTransaction) this.fail(new Error('the open group was rolled back by SQLite'));
@@ -47,8 +63,10 @@ export class GroupCommit {
       this.db.exec('BEGIN');
       this.open = true;
       this.generation++;
+      this.onlyMessages = true;
       setImmediate(() => this.commit());
     }
+    if (from !== 'message') this.onlyMessages = false;
     const scope = this.scopes.getStore();
     if (scope && this.open && !scope.groups.has(this.generation)) {
       scope.groups.add(this.generation);
@@ -110,6 +128,18 @@ export class GroupCommit {
   /** True when the caller (inside `track`) has written into the group that is still open. */
   wroteInOpenGroup(): boolean {
     return this.open && (this.scopes.getStore()?.groups.has(this.generation) ?? false);
+  }
+
+  /**
+   * Commits the open group now if every write in it came from a collaboration message (`write(fn,
+   * 'message')`); a group another writer joined is left to commit at the end of the turn, as is
+   * every group when `eagerMessages` is off. Called once a socket's queued messages are handled.
+   * Returns whether it committed something.
+   */
+  commitMessages(): boolean {
+    if (!this.eagerMessages || !this.open || !this.onlyMessages) return false;
+    this.commit();
+    return true;
   }
 
   /** Commits the open group now (a no-op when none is open). */

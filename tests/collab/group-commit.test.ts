@@ -43,6 +43,26 @@ describe('group commit', () => {
     expect(await bystander).toMatchObject({ committed: true, wrote: false });
   });
 
+  it('commits a group of collaboration messages as soon as asked, but leaves one another writer joined for the end of the turn', async () => {
+    const { db, group, rows } = setup();
+    const acks: string[] = [];
+    group.write(() => insert(db), 'message');
+    group.afterCommit(() => acks.push('first message'));
+    expect(group.commitMessages()).toBe(true);
+    expect(acks).toEqual(['first message']);
+    expect(group.pending).toBe(false);
+    expect(rows()).toBe(1);
+
+    group.write(() => insert(db), 'message');
+    group.write(() => insert(db));
+    group.afterCommit(() => acks.push('message and request'));
+    expect(group.commitMessages()).toBe(false);
+    expect(acks).toEqual(['first message']);
+    await nextTurn();
+    expect(acks).toEqual(['first message', 'message and request']);
+    expect(rows()).toBe(3);
+  });
+
   it('fails a group that SQLite rolled back by itself (SQLITE_FULL), and the next write opens a new one', async () => {
     const { db, group, rows } = setup();
     const settled: boolean[] = [];
