@@ -61,12 +61,14 @@ echo "node-version: $(node --version) in $work"
 
 # Every package with a binding.gyp compiles against the running Node's ABI; N-API binaries
 # (rolldown, lightningcss, esbuild's executable) do not need it. Compiling SQLite takes minutes,
-# so the build/ dirs are cached per Node version and lockfile.
+# so the build/ dirs are cached per Node version and addon version.
 mapfile -t addons < <(cd "$work" && find node_modules -name binding.gyp -not -path '*/test/*' \
   -not -path '*/deps/*' -printf '%h\n' | sort -u)
 if [ "${#addons[@]}" -gt 0 ]; then
-  lock_sum="$(sha256sum "$repo/package-lock.json" | cut -c1-16)"
-  built="$cache/addons-$version-$lock_sum.tar"
+  # Keyed by the addons' own name@version, so unrelated lockfile changes keep the cache.
+  addon_sum="$(cd "$work" && for a in "${addons[@]}"; do node -p \
+    "const p = require('./$a/package.json'); p.name + '@' + p.version"; done | sha256sum | cut -c1-16)"
+  built="$cache/addons-$version-$addon_sum.tar"
   if [ -f "$built" ]; then
     tar -C "$work" -xf "$built"
   else
