@@ -97,8 +97,12 @@ function allowed(role: Role, c: Case): boolean {
 const vendorIdsFor = (t: Target) => ({ own: [V], shared: [V, OTHER], other: [OTHER], unassigned: [] as string[] })[t];
 /** Who a reassignment would assign: the vendor handing its event on, or claiming someone else's. */
 const reassignedVendorIds = (t: Target) => ({ own: [V, OTHER], shared: [V], other: [OTHER, V], unassigned: [V] })[t];
-/** Phone numbers are unique per wedding (a duplicate is invalid): one per case. */
-const phoneOf = (c: Case) => `+4420${String(c.uid).padStart(7, '0')}`;
+/**
+ * Phone numbers are unique per wedding (a duplicate is invalid): one per case. The own vendor's and
+ * other vendors' numbers differ even when two cases draw the same uid (FC_SEED=2026603478 drew uid 19
+ * for both, and the seeded vendors clashed).
+ */
+const phoneOf = (c: Case) => `+44${c.target === 'own' ? '21' : '20'}${String(c.uid).padStart(7, '0')}`;
 const idOf = (c: Case) => (c.entity === 'vendors' ? (c.target === 'own' ? V : `vx${c.uid}`) : c.entity === 'meta' || c.entity === 'guests' ? '_' : `e${c.uid}`);
 
 function seed(d: WeddingDoc, cases: Case[], present: boolean): void {
