@@ -13,6 +13,7 @@ import type { IntegrationStore } from './integration-store.ts';
 import type { LinkStore } from './link-store.ts';
 import { PassLoop, readUntil } from './pass-loop.ts';
 import type { RetryPolicy } from './retry-policy.ts';
+import { trace } from './bridge-trace.ts';
 import type * as Y from 'yjs';
 
 /** A stored page of pulled changes. */
@@ -231,6 +232,7 @@ export class InboxWorker {
       const held = new Set(outcome.held.map((h) => `${h.entity}\0${h.entityId}`));
       const touched = outcome.details.filter((d) => d.op !== 'ack' && d.op !== 'alert' && d.result !== 'refused' && d.entity && d.entityId && !held.has(`${d.entity}\0${d.entityId}`)).map((d) => ({ entity: d.entity!, entityId: d.entityId!, changed: d.result === 'ok' }));
       if (touched.length || outcome.pushBack.length || outcome.held.length) this.deps.afterApply(live, row.weddingId, doc, touched, outcome.pushBack, outcome.held);
+      trace('inbox.applied', integration.connectionId, { weddingId: row.weddingId });
       this.deps.metrics.syncLatencySeconds.observe({ system: integration.system }, (now - row.receivedAt) / 1000);
       for (const d of outcome.details) {
         if (d.result === 'refused') continue;

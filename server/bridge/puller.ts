@@ -2,6 +2,7 @@ import { canPull, toAdapterError, type Adapter, type InboundChange, type SyncEnt
 import { ListingCollector, absentDeletions, type FullResync } from './full-resync.ts';
 import type { Link } from './link-store.ts';
 import { clipText } from '../../schema/document/text.ts';
+import { trace } from './bridge-trace.ts';
 
 /**
  * What a pull reads from and where its pages go: one binding (a system serving one wedding per
@@ -57,6 +58,7 @@ export class Puller {
    */
   pull(live: PullTarget, full: boolean): Promise<number[]> {
     const id = live.key;
+    trace('pull.requested', id);
     const current = this.running.get(id);
     if (current && !current.started && (current.full || !full)) return current.run;
     const entry: { full: boolean; started: boolean; run: Promise<number[]> } = { full, started: false, run: Promise.resolve([]) };
@@ -80,6 +82,7 @@ export class Puller {
     const { adapter } = target;
     if (!canPull(adapter)) return [];
     this.lastPull.set(target.key, this.deps.now());
+    trace('pull.started', target.key);
     const ids: number[] = [];
     let cursor = full ? null : target.cursor;
     let fullRead = full || cursor === null;
@@ -90,6 +93,7 @@ export class Puller {
       let result;
       try {
         result = await adapter.pull({ cursor, full: fullRead });
+        trace('pull.read', target.key);
       } catch (caught) {
         const error = toAdapterError(caught, target.system);
         // A refused cursor (expired sync token, invalid delta link) means: read everything again.
@@ -118,6 +122,7 @@ export class Puller {
         resync.listed.push(...target.linksFor(resync.entity).flatMap((l) => (l.externalId ? [l.externalId] : [])));
       }
       ids.push(...await target.store({ changes: result.changes, ...(result.more ? {} : { cursorAfter: result.cursor }), ...(resync ? { resync } : {}), more: result.more }));
+      trace('pull.stored', target.key);
       cursor = result.cursor;
       if (!result.more) break;
     }
