@@ -102,3 +102,5 @@ process.on('message', async (m: { type: string; file?: string }) => {
   }
 });
 process.on('SIGINT', () => process.exit(0));
+// The benchmark process ended (or failed) without stopping this server: do not outlive it.
+process.on('disconnect', () => process.exit(0));
