@@ -64,8 +64,9 @@ export function stageBreakdown(samples: E2eSample[], events: TraceEvent[]): Stag
     const inside = stalls.filter(([end, ms]) => end >= s.sent && end - ms <= visible).map(([, ms]) => `${ms}`);
     all.push({ total: visible - s.sent, stages, stalls: inside.join('+') });
   }
+  const order = [...STEPS.map(([name]) => name), '→ applied in every wedding', '→ visible in every client'];
   return {
-    stages: Object.fromEntries(Object.entries(per).map(([k, v]) => [k, summarize(v)])),
+    stages: Object.fromEntries(order.filter((k) => per[k]).map((k) => [k, summarize(per[k]!)])),
     slowest: all.sort((a, b) => b.total - a.total).slice(0, 5),
     stalls,
   };
