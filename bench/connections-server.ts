@@ -9,13 +9,15 @@
  *     second apart), writes a heap snapshot on `heapsnapshot` (BENCH_HEAPSNAPSHOT=<path prefix>), and
  *     reports its event-loop delay (ms) since the last `loop-reset` on `loop`.
  */
+import diagnostics from 'node:diagnostics_channel';
 import fs from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import v8 from 'node:v8';
 import { loadConfig } from '../server/config.ts';
 import { createLogger } from '../server/logger.ts';
 import { createWedSyncServer } from '../server/wedsync-server.ts';
-import { BENCH_SECRET, type ConnectionsSpec } from './connections-spec.ts';
+import { bridgeTraceChannel, type BridgeTraceMessage } from '../server/bridge/bridge-trace.ts';
+import { BENCH_SECRET, type ConnectionsSpec, type TraceEvent } from './connections-spec.ts';
 import { NO_RATE_LIMITS, SANDBOX_OUTBOUND } from './server-env.ts';
 
 const CAPABILITIES = ['pull', 'webhook', 'watch', 'push'];
@@ -56,12 +58,36 @@ const s = server(Number(arg));
 // Event-loop delay during the load (reset when it starts): how long ready work waited for the loop.
 const loop = monitorEventLoopDelay({ resolution: 10 });
 loop.enable();
+// Stage timestamps (server/bridge/bridge-trace.ts and undici's request channels), kept from the
+// load's start (`loop-reset`) and sent on `trace`; and event-loop stalls over 50 ms.
+const events: TraceEvent[] = [];
+let tracing = false;
+bridgeTraceChannel.subscribe((m) => {
+  const e = m as BridgeTraceMessage;
+  if (tracing) events.push([e.stage, e.key, e.at, e.weddingId ?? '']);
+});
+const LIST = /^\/calendar\/v3\/calendars\/([^/?%]+)%40bench\.example\/events\?/;
+const http = (stage: string) => (m: unknown) => {
+  const request = (m as { request: { method: string; path: string } }).request;
+  const c = tracing && request.method === 'GET' ? LIST.exec(request.path) : null;
+  if (c) events.push([stage, c[1]!, performance.timeOrigin + performance.now(), '']);
+};
+diagnostics.subscribe('undici:request:create', http('http.queued'));
+diagnostics.subscribe('undici:client:sendHeaders', http('http.sent'));
+diagnostics.subscribe('undici:request:headers', http('http.answered'));
+let tickAt = performance.now();
+setInterval(() => {
+  const now = performance.now();
+  if (tracing && now - tickAt > 60) events.push(['stall', '', performance.timeOrigin + now, String(Math.round(now - tickAt - 10))]);
+  tickAt = now;
+}, 10).unref();
 const { port } = await s.listen();
 process.send!({ type: 'ready', port });
 process.on('message', async (m: { type: string; file?: string }) => {
   if (m.type === 'heapsnapshot') v8.writeHeapSnapshot(m.file);
   if (m.type === 'exit') process.exit(0);
-  if (m.type === 'loop-reset') loop.reset();
+  if (m.type === 'loop-reset') { loop.reset(); tracing = true; }
+  if (m.type === 'trace') { tracing = false; process.send!({ type: 'trace', events }); }
   if (m.type === 'loop') process.send!({ type: 'loop', p50: loop.percentile(50) / 1e6, p99: loop.percentile(99) / 1e6, max: loop.max / 1e6 });
   if (m.type === 'rss') {
     // Three full collections a second apart: V8 hands freed heap pages back to the system only
@@ -76,3 +102,5 @@ process.on('message', async (m: { type: string; file?: string }) => {
   }
 });
 process.on('SIGINT', () => process.exit(0));
+// The benchmark process ended (or failed) without stopping this server: do not outlive it.
+process.on('disconnect', () => process.exit(0));

@@ -9,3 +9,6 @@ export interface ConnectionsSpec {
   clientSecret: string;
   connections: { id: string; calendarId: string; refreshToken: string; webhookSecret: string; weddings: string[] }[];
 }
+
+/** A stage timestamp from the server: [stage, connection id, epoch ms, wedding id or detail]. */
+export type TraceEvent = [stage: string, key: string, at: number, detail: string];

@@ -29,7 +29,8 @@ import { eventKey } from '../adapters/core/calendar.ts';
 import { GoogleCalendarSandbox } from '../adapters/google-calendar/sandbox.ts';
 import { connectWedding, type WeddingConnection } from '../client/sdk/node.ts';
 import { createTokenService } from '../server/auth/tokens.ts';
-import { BENCH_SECRET, type ConnectionsSpec } from './connections-spec.ts';
+import { BENCH_SECRET, type ConnectionsSpec, type TraceEvent } from './connections-spec.ts';
+import { stageBreakdown, type E2eSample, type StageBreakdown } from './connections-stages.ts';
 import { fmt, markdownTable, summarize } from './stats.ts';
 
 const SERVER = fileURLToPath(new URL('./connections-server.ts', import.meta.url));
@@ -87,7 +88,7 @@ async function setUp(dataDir: string, s: ConnectionsSpec): Promise<number> {
 }
 
 interface LoopDelay { p50: number; p99: number; max: number }
-interface Served { port: number; startMs: number; memory(): Promise<{ rss: number; heap: number }>; loop(reset: boolean): Promise<LoopDelay | null>; heapSnapshot(file: string): Promise<void>; stop(): Promise<void> }
+interface Served { port: number; startMs: number; memory(): Promise<{ rss: number; heap: number }>; loop(reset: boolean): Promise<LoopDelay | null>; trace(): Promise<TraceEvent[]>; heapSnapshot(file: string): Promise<void>; stop(): Promise<void> }
 
 /** Starts the server; `startMs` runs from the fork to the first `/readyz` 200. */
 async function serve(dataDir: string, pullIntervalMs: number): Promise<Served> {
@@ -117,6 +118,11 @@ async function serve(dataDir: string, pullIntervalMs: number): Promise<Served> {
       const on = (m: { type: string } & LoopDelay) => { if (m.type === 'loop') { child.off('message', on); resolve({ p50: m.p50, p99: m.p99, max: m.max }); } };
       child.on('message', on);
       child.send({ type: 'loop' });
+    }),
+    trace: () => new Promise((resolve) => {
+      const on = (m: { type: string; events: TraceEvent[] }) => { if (m.type === 'trace') { child.off('message', on); resolve(m.events); } };
+      child.on('message', on);
+      child.send({ type: 'trace' });
     }),
     heapSnapshot: async (file) => {
       child.send({ type: 'heapsnapshot', file });
@@ -176,6 +182,8 @@ interface RunResult {
   serverAck: Record<string, number>;
   /** This process's (the sandbox's and the load's) event-loop delay during the load (ms). */
   benchLoopDelay: LoopDelay;
+  /** Where the time of "change → all bound weddings" goes, stage by stage (connections-stages.ts). */
+  stages: StageBreakdown;
 }
 
 async function run(sandbox: GoogleCalendarSandbox, label: string, connections: number, weddings: number, o: Options, token: string): Promise<RunResult> {
@@ -212,6 +220,8 @@ async function run(sandbox: GoogleCalendarSandbox, label: string, connections: n
   const webhookAt = new Map<string, number[]>();
   const ack: number[] = [];
   const e2e: number[] = [];
+  const samples: E2eSample[] = [];
+  const epoch = (t: number) => performance.timeOrigin + t;
   const pushEdits = new Map<string, { at: number; calendars: string[] }>();
   let ackErrors = 0;
   let e2eMissing = 0;
@@ -238,7 +248,10 @@ async function run(sandbox: GoogleCalendarSandbox, label: string, connections: n
     const visible = Promise.all(docs.map((d) => visibleAt(d, id)));
     await post(c, Math.max(due, sent));
     const at = await visible;
-    if (at.every(Number.isFinite)) e2e.push(Math.max(...at) - sent); else e2eMissing++;
+    if (at.every(Number.isFinite)) {
+      e2e.push(Math.max(...at) - sent);
+      samples.push({ connectionId: c.id, weddings: c.weddings, sent: epoch(sent), visible: at.map(epoch) });
+    } else e2eMissing++;
   };
   const push = async (w: string, k: number) => {
     const d = await client(w);
@@ -268,6 +281,7 @@ async function run(sandbox: GoogleCalendarSandbox, label: string, connections: n
   const loopDelay = (await server.loop(false))!;
   // The server's own view of the same acknowledgements (wedsync_webhook_ack_seconds): time in the handler.
   const serverAck = ackBuckets(await (await fetch(`http://127.0.0.1:${server.port}/metrics`)).text());
+  const stages = stageBreakdown(samples, await server.trace());
   ownLoop.disable();
   const benchLoopDelay = { p50: ownLoop.percentile(50) / 1e6, p99: ownLoop.percentile(99) / 1e6, max: ownLoop.max / 1e6 };
   // Pushes: each edit's event written to every calendar bound to its wedding.
@@ -308,7 +322,7 @@ async function run(sandbox: GoogleCalendarSandbox, label: string, connections: n
   fs.rmSync(dataDir, { recursive: true, force: true });
   return {
     label, connections, weddings, bindings: s.connections.reduce((a, c) => a + c.weddings.length, 0), setupMs, startMs: server.startMs, firstPullRoundMs, rss, heap,
-    ack: summarize(ack), ackErrors, e2e: summarize(e2e), e2eMissing, jitter: summarize(jitter), push: summarize(pushLatency), pushesMissing: pushesMissing + pushFailures, webhooks: n, loopDelay, benchLoopDelay, serverAck,
+    ack: summarize(ack), ackErrors, e2e: summarize(e2e), e2eMissing, jitter: summarize(jitter), push: summarize(pushLatency), pushesMissing: pushesMissing + pushFailures, webhooks: n, loopDelay, benchLoopDelay, serverAck, stages,
   };
 }
 
@@ -321,6 +335,12 @@ function ackBuckets(metrics: string): Record<string, number> {
     out[/le="([^"]+)"/.exec(m[1]!)![1]!] = Number(m[2]);
   }
   return out;
+}
+
+function stagesTable(s: StageBreakdown): string {
+  const rows = Object.entries(s.stages).map(([name, x]) => [name, fmt(x.p50, 1), fmt(x.p99, 1), fmt(x.max, 1), String(x.n)]);
+  const slow = s.slowest.map((x) => `  ${fmt(x.total, 0)} ms: ${Object.entries(x.stages).map(([k, v]) => `${k} ${fmt(v, 0)}`).join(', ')}${x.stalls ? `; server stalls ${x.stalls}` : ''}`).join('\n');
+  return `${markdownTable(['stage', 'p50', 'p99', 'max', 'n'], rows)}\nslowest samples:\n${slow}\nserver stalls > 50 ms during the load: ${s.stalls.length} (max ${fmt(Math.max(0, ...s.stalls.map((x) => x[1])), 0)} ms)`;
 }
 
 /** The same server with no connection at all, for the memory baseline. */
@@ -365,5 +385,6 @@ export default async function connections(args: string[]): Promise<void> {
   const file = path.join(RESULTS, `connections-${meta.when.replace(/[:.]/g, '-')}.json`);
   fs.writeFileSync(file, JSON.stringify({ meta, results: { base, full }, table }, null, 2) + '\n');
   console.log(table);
+  for (const r of [base, full]) console.log(`\n${r.label}: change → all bound weddings by stage (ms)\n${stagesTable(r.stages)}`);
   console.log(`\n${JSON.stringify(meta)}\nwritten to ${path.relative(process.cwd(), file)}`);
 }

@@ -22,7 +22,7 @@ import { OutboundPlanner } from './outbound-planner.ts';
 import { deadLetters, outboxEntry, replayOutbox, type OutboxAccessDeps } from './outbox-access.ts';
 import { OutboxStore } from './outbox-store.ts';
 import { OutboxWorker } from './outbox-worker.ts';
-import { Puller } from './puller.ts';
+import { Puller, type PullReason } from './puller.ts';
 import { applyRetention, type RetentionSettings } from './retention.ts';
 import { createRetryPolicy } from './retry-policy.ts';
 import { clipText } from '../../schema/document/text.ts';
@@ -63,6 +63,8 @@ export interface BridgeSettings {
   breakerCooldownMs: number;
   breakerMaxCooldownMs: number;
   pullIntervalMs: number;
+  /** Scheduled pulls running at once (Puller): the rest of the outbound sockets stay free for webhooks' pulls and pushes. @default unlimited */
+  scheduledPullConcurrency?: number;
   coalesceMs: number;
   /** @default 30 days for processed inbox/outbox rows, 365 for the audit trail */
   retention?: RetentionSettings;
@@ -223,7 +225,7 @@ export class Bridge {
       inGroup: deps.inGroup,
       kick: (weddingId) => this.inboxWorker.kick(weddingId),
     });
-    this.puller = new Puller({ now: this.now });
+    this.puller = new Puller({ now: this.now, ...(settings.scheduledPullConcurrency ? { scheduledConcurrency: settings.scheduledPullConcurrency } : {}) });
     deps.docs.onUpdate(this.planner.onAppend);
     bindBridgeMetrics(db, metrics, this.now, () => this.registry.size, () => this.registry.builtCount);
   }
@@ -275,7 +277,8 @@ export class Bridge {
     }
     this.inboxWorker.start();
     this.outboxWorker.start();
-    const tickMs = Math.max(250, Math.min(5000, this.deps.settings.pullIntervalMs / 4));
+    // Short ticks: each starts the few pulls that came due since the last, not a burst of thousands.
+    const tickMs = Math.max(250, Math.min(1000, this.deps.settings.pullIntervalMs / 4));
     this.timers.push(setInterval(() => this.scheduledPulls(), tickMs));
     this.timers.push(setInterval(() => void this.maintain(), 60_000));
     this.timers.push(setInterval(() => this.cleanUp(), 3_600_000));
@@ -371,13 +374,16 @@ export class Bridge {
     return this.puller.pull(bindingPullTarget(this.pullDeps, live), full);
   }
 
-  /** Pulls a connection: routed to its weddings, or (one wedding per connection) into its binding's inbox. */
-  pullConnection(live: LiveConnection, full: boolean): Promise<number[]> {
+  /**
+   * Pulls a connection: routed to its weddings, or (one wedding per connection) into its binding's
+   * inbox. `scheduled` pulls wait for a turn; requested ones (webhooks, people) go first (Puller.pull).
+   */
+  pullConnection(live: LiveConnection, full: boolean, reason: PullReason = 'requested'): Promise<number[]> {
     if (!live.routes) {
       const binding = this.runtime.bindingsOf(live.connection.id)[0];
-      return binding ? this.puller.pull(bindingPullTarget(this.pullDeps, binding), full) : Promise.resolve([]);
+      return binding ? this.puller.pull(bindingPullTarget(this.pullDeps, binding), full, reason) : Promise.resolve([]);
     }
-    return this.puller.pull(connectionPullTarget(this.pullDeps, live), full);
+    return this.puller.pull(connectionPullTarget(this.pullDeps, live), full, reason);
   }
 
   sync(p: Principal, weddingId: string, body: { systems?: string[]; syncType: 'incremental' | 'full' }): Promise<SyncResponse> {
@@ -442,8 +448,8 @@ export class Bridge {
       // Never pulled since start-up: due at a point of the first interval fixed by the connection's
       // id, so thousands of connections do not all pull on the first tick.
       const last = this.puller.lastPulledAt(live.connection.id) || this.startedAt - interval + spread(live.connection.id, interval);
-      if (now - last < interval) continue;
-      void this.pullConnection(live, false).catch((error) => this.deps.logger.info({ err: error, connectionId: live.connection.id }, 'scheduled pull failed'));
+      if (now - last < interval || this.puller.pending(live.connection.id)) continue;
+      void this.pullConnection(live, false, 'scheduled').catch((error) => this.deps.logger.info({ err: error, connectionId: live.connection.id }, 'scheduled pull failed'));
     }
   }
 

@@ -116,6 +116,11 @@ export class ConnectionStore {
     return this.get(c.id)!;
   }
 
+  /** The connection's stored cursor (null: none yet; undefined: no such connection), without decrypting anything. */
+  cursor(id: string): string | null | undefined {
+    return this.db.prepare('SELECT cursor FROM connections WHERE id = ?').pluck().get(id) as string | null | undefined;
+  }
+
   get(id: string): Connection | undefined {
     const r = this.byId.get(id) as ConnectionRow | undefined;
     return r ? this.toConnection(r) : undefined;

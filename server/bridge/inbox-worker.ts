@@ -13,6 +13,7 @@ import type { IntegrationStore } from './integration-store.ts';
 import type { LinkStore } from './link-store.ts';
 import { PassLoop, readUntil } from './pass-loop.ts';
 import type { RetryPolicy } from './retry-policy.ts';
+import { trace } from './bridge-trace.ts';
 import type * as Y from 'yjs';
 
 /** A stored page of pulled changes. */
@@ -72,6 +73,8 @@ export class InboxWorker {
   private readonly loop: PassLoop;
   /** Weddings known to have rows due: passes go through these without scanning the inbox. */
   private readonly hot = new Set<string>();
+  /** Weddings whose slice is being applied, with it. */
+  private readonly applying = new Map<string, Promise<void>>();
   private lastScan = 0;
   private nextDue: number | null = null;
   private alertHandler: AlertHandler | undefined;
@@ -94,8 +97,9 @@ export class InboxWorker {
     this.loop.start();
   }
 
-  stop(): Promise<void> {
-    return this.loop.stop();
+  async stop(): Promise<void> {
+    await this.loop.stop();
+    await Promise.all(this.applying.values());
   }
 
   /** Run soon; `weddingId` names the wedding that has new rows. */
@@ -114,9 +118,16 @@ export class InboxWorker {
     );
   }
 
+  /**
+   * Starts a slice of every hot wedding not already being applied, without waiting for them: a
+   * wedding kicked while others are applied (one loading its document) starts at once, not after
+   * the slowest of the pass. A wedding is applied by one slice at a time (its rows in order); it
+   * leaves `hot` when its slice starts, so a kick during the slice runs another one after it.
+   */
   private async tick(): Promise<number | null> {
     const now = this.deps.now();
-    if (this.hot.size === 0 || now - this.lastScan >= SCAN_MS) {
+    // A pass with nothing hot and nothing applying came from a timer (a retry due) or a plain kick: scan.
+    if ((this.hot.size === 0 && this.applying.size === 0) || now - this.lastScan >= SCAN_MS) {
       this.lastScan = now;
       this.nextDue = null;
       for (const w of this.deps.inbox.weddingsWithPending()) {
@@ -124,17 +135,21 @@ export class InboxWorker {
         else this.nextDue = Math.min(this.nextDue ?? Infinity, w.due);
       }
     }
-    const weddings = [...this.hot];
-    await Promise.all(weddings.map(async (weddingId) => {
-      try {
-        if (!(await this.processWedding(weddingId))) this.hot.delete(weddingId);
-      } catch (error) {
-        this.hot.delete(weddingId);
-        this.deps.logger.error({ err: error, weddingId }, 'inbox pass failed');
-      }
-    }));
-    if (weddings.length) this.events.emit('progress');
-    if (this.hot.size > 0) return 0;
+    for (const weddingId of [...this.hot]) {
+      if (this.applying.has(weddingId)) continue;
+      this.hot.delete(weddingId);
+      const slice = this.processWedding(weddingId).then(
+        (more) => { if (more) this.hot.add(weddingId); },
+        (error) => { this.deps.logger.error({ err: error, weddingId }, 'inbox pass failed'); },
+      ).finally(() => {
+        this.applying.delete(weddingId);
+        this.events.emit('progress');
+        this.loop.kick();
+      });
+      this.applying.set(weddingId, slice);
+    }
+    // Hot weddings still applying are started again when their slice ends (it kicks the loop).
+    if ([...this.hot].some((w) => !this.applying.has(w))) return 0;
     return this.nextDue === null ? SCAN_MS : Math.min(SCAN_MS, Math.max(0, this.nextDue - this.deps.now()));
   }
 
@@ -231,6 +246,7 @@ export class InboxWorker {
       const held = new Set(outcome.held.map((h) => `${h.entity}\0${h.entityId}`));
       const touched = outcome.details.filter((d) => d.op !== 'ack' && d.op !== 'alert' && d.result !== 'refused' && d.entity && d.entityId && !held.has(`${d.entity}\0${d.entityId}`)).map((d) => ({ entity: d.entity!, entityId: d.entityId!, changed: d.result === 'ok' }));
       if (touched.length || outcome.pushBack.length || outcome.held.length) this.deps.afterApply(live, row.weddingId, doc, touched, outcome.pushBack, outcome.held);
+      trace('inbox.applied', integration.connectionId, { weddingId: row.weddingId });
       this.deps.metrics.syncLatencySeconds.observe({ system: integration.system }, (now - row.receivedAt) / 1000);
       for (const d of outcome.details) {
         if (d.result === 'refused') continue;

@@ -32,7 +32,8 @@ export function connectionPullTarget(deps: PullTargetDeps, live: LiveConnection)
     key: connection.id,
     system: connection.system,
     adapter: live.adapter,
-    cursor: deps.store.connections.get(connection.id)?.cursor ?? null,
+    // Read when the pull starts (a scheduled pull may wait for its turn), without decrypting the row.
+    get cursor() { return deps.store.connections.cursor(connection.id) ?? null; },
     audit: (action, result, detail) => auditConnection(deps, connection.id, action, result, detail),
     linksFor: (entity) => deps.bindingsOf(connection.id).flatMap((b) => deps.links.listFor(b.integration.id, entity)),
     async store(page) {
@@ -60,7 +61,7 @@ export function bindingPullTarget(deps: PullTargetDeps, live: LiveIntegration): 
     key: integration.connectionId,
     system: integration.system,
     adapter: live.adapter,
-    cursor: deps.store.get(integration.id)?.cursor ?? integration.cursor,
+    get cursor() { return deps.store.get(integration.id)?.cursor ?? integration.cursor; },
     audit: (action, result, detail) => deps.audit.record({ weddingId: integration.weddingId, integrationId: integration.id, actor: `integration:${integration.id}`, action, result, detail }),
     linksFor: (entity) => deps.links.listFor(integration.id, entity),
     store(page) {

@@ -2,6 +2,7 @@ import { canPull, toAdapterError, type Adapter, type InboundChange, type SyncEnt
 import { ListingCollector, absentDeletions, type FullResync } from './full-resync.ts';
 import type { Link } from './link-store.ts';
 import { clipText } from '../../schema/document/text.ts';
+import { trace } from './bridge-trace.ts';
 
 /**
  * What a pull reads from and where its pages go: one binding (a system serving one wedding per
@@ -26,6 +27,24 @@ export interface PullTarget {
 
 export interface PullerDeps {
   now: () => number;
+  /**
+   * Scheduled pulls running at once, at most; more wait in arrival order. Requested pulls (a
+   * webhook's, a person's) neither count nor wait, so the outbound sockets the scheduled ones leave
+   * free (OUTBOUND_MAX_SOCKETS_PER_ORIGIN) are theirs. @default Infinity
+   */
+  scheduledConcurrency?: number;
+}
+
+/** Why a pull is asked for: `requested` ones (webhooks, people, configuration changes) go first. */
+export type PullReason = 'scheduled' | 'requested';
+
+interface PullEntry {
+  full: boolean;
+  /** True once its first page is asked for. */
+  started: boolean;
+  run: Promise<number[]>;
+  /** A scheduled pull waiting for its turn: starts it now, outside the limit. */
+  promote?: () => void;
 }
 /**
  * Scheduled and requested pulls: every page goes to the inbox (the same path as webhooks), the
@@ -38,10 +57,21 @@ export interface PullerDeps {
  */
 export class Puller {
   /** The pull of each key now running or queued behind it; `started` once its first page is asked for. */
-  private readonly running = new Map<string, { full: boolean; started: boolean; run: Promise<number[]> }>();
+  private readonly running = new Map<string, PullEntry>();
   private readonly lastPull = new Map<string, number>();
+  /** Scheduled pulls running, and those waiting for a turn (FIFO). */
+  private scheduledActive = 0;
+  private readonly turns: (() => void)[] = [];
+  private readonly limit: number;
 
-  constructor(private readonly deps: PullerDeps) {}
+  constructor(private readonly deps: PullerDeps) {
+    this.limit = Math.max(1, deps.scheduledConcurrency ?? Infinity);
+  }
+
+  /** True while a pull of `key` runs or waits. */
+  pending(key: string): boolean {
+    return this.running.has(key);
+  }
 
   /** When the target was last pulled (ms), 0 if never. */
   lastPulledAt(key: string): number {
@@ -54,21 +84,61 @@ export class Puller {
    * every request made meanwhile): a push notification that arrives while a list request is in
    * flight may announce a change that list did not see, and waiting for the next schedule would
    * delay it by a whole interval.
+   *
+   * A `scheduled` pull waits for a turn (PullerDeps.scheduledConcurrency) and is not queued behind
+   * a running pull of its key (that one serves it); a `requested` one starts at once, and starts a
+   * scheduled pull of its key still waiting for its turn rather than queueing behind it.
    */
-  pull(live: PullTarget, full: boolean): Promise<number[]> {
+  pull(live: PullTarget, full: boolean, reason: PullReason = 'requested'): Promise<number[]> {
     const id = live.key;
+    trace('pull.requested', id, { reason });
     const current = this.running.get(id);
-    if (current && !current.started && (current.full || !full)) return current.run;
-    const entry: { full: boolean; started: boolean; run: Promise<number[]> } = { full, started: false, run: Promise.resolve([]) };
-    const own = () => {
-      entry.started = true;
-      return this.pages(live, full);
+    if (current && !current.started && (current.full || !full)) {
+      if (reason === 'requested') current.promote?.();
+      return current.run;
+    }
+    if (current && reason === 'scheduled') return current.run;
+    const entry: PullEntry = { full, started: false, run: Promise.resolve([]) };
+    const own = async () => {
+      const release = reason === 'scheduled' ? await this.turn(entry) : undefined;
+      try {
+        entry.started = true;
+        return await this.pages(live, full);
+      } finally {
+        release?.();
+      }
     };
     entry.run = (current ? current.run.catch(() => []).then(async (earlier) => [...earlier, ...await own()]) : own())
       .finally(() => { if (this.running.get(id) === entry) this.running.delete(id); });
     this.running.set(id, entry);
     entry.run.catch(() => undefined);
     return entry.run;
+  }
+
+  /** Resolves with what ends the turn: a free one at once, else when one is free or the entry is promoted. */
+  private turn(entry: PullEntry): Promise<() => void> {
+    const release = () => {
+      this.scheduledActive--;
+      this.turns.shift()?.();
+    };
+    if (this.scheduledActive < this.limit) {
+      this.scheduledActive++;
+      return Promise.resolve(release);
+    }
+    return new Promise((resolve) => {
+      const go = () => {
+        entry.promote = undefined;
+        this.scheduledActive++;
+        resolve(release);
+      };
+      this.turns.push(go);
+      entry.promote = () => {
+        entry.promote = undefined;
+        const i = this.turns.indexOf(go);
+        if (i >= 0) this.turns.splice(i, 1);
+        resolve(() => undefined);
+      };
+    });
   }
 
   /** Resolves when every running pull has ended. */
@@ -80,6 +150,7 @@ export class Puller {
     const { adapter } = target;
     if (!canPull(adapter)) return [];
     this.lastPull.set(target.key, this.deps.now());
+    trace('pull.started', target.key);
     const ids: number[] = [];
     let cursor = full ? null : target.cursor;
     let fullRead = full || cursor === null;
@@ -90,6 +161,7 @@ export class Puller {
       let result;
       try {
         result = await adapter.pull({ cursor, full: fullRead });
+        trace('pull.read', target.key);
       } catch (caught) {
         const error = toAdapterError(caught, target.system);
         // A refused cursor (expired sync token, invalid delta link) means: read everything again.
@@ -118,6 +190,7 @@ export class Puller {
         resync.listed.push(...target.linksFor(resync.entity).flatMap((l) => (l.externalId ? [l.externalId] : [])));
       }
       ids.push(...await target.store({ changes: result.changes, ...(result.more ? {} : { cursorAfter: result.cursor }), ...(resync ? { resync } : {}), more: result.more }));
+      trace('pull.stored', target.key);
       cursor = result.cursor;
       if (!result.more) break;
     }

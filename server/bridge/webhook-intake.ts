@@ -8,6 +8,7 @@ import type { InboxStore } from './inbox-store.ts';
 import type { InboundRouter } from './inbound-router.ts';
 import type { IntegrationRegistry } from './integration-registry.ts';
 import { RefusalSampler } from './refusal-sampler.ts';
+import { trace } from './bridge-trace.ts';
 
 export interface WebhookIntakeContext {
   registry: IntegrationRegistry;
@@ -69,6 +70,7 @@ export class WebhookIntake {
       throw new BridgeError('integration_not_found', `no active ${system} integration ${id ?? '(not found in the payload)'}`);
     }
     const { adapter, connection } = live;
+    trace('webhook', connection.id);
     const bindings = ctx.connections.bindingsOf(connection.id).map((b) => b.integration);
     const single = live.routes ? undefined : bindings[0];
     // A connection's events are audited under each wedding it serves (none bound: under no wedding, '').
