@@ -1,6 +1,6 @@
 import {
   WeddingDoc, adminOrigin, canOpenWedding, systemOrigin,
-  type EmergencyBody, type EmergencyResponse, type Message, type MessageListResponse, type MessageStatusResponse, type RecipientDeliveries,
+  type EmergencyBody, type EmergencyResponse, type Message, type MessageChannelsResponse, type MessageListResponse, type MessageStatusResponse, type RecipientDeliveries,
   type SendResponse, type Task, type TxOrigin, type UnifiedMessageBody,
 } from '../../schema/index.ts';
 import { AuthError, assertApiReader } from '../auth/auth-error.ts';
@@ -42,6 +42,12 @@ export class MessagesApi {
       if (person) people.set(person.id, person); else unknown.push(id);
     }
     return { people: [...people.values()], unknown };
+  }
+
+  /** `GET /api/weddings/:id/messages/channels` (planners and admins): which channels are connected. */
+  channels(p: Principal, weddingId: string): MessageChannelsResponse {
+    assertSender(p, weddingId, 'see the wedding\'s channels');
+    return { channels: this.writer.channels(weddingId) };
   }
 
   /** `POST /api/weddings/:id/messages`. */

@@ -1,4 +1,4 @@
-import { useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useState } from 'preact/hooks';
 import { MESSAGE_PRIORITIES, type Delivery, type Message, type WeddingDoc } from '../../../sdk/index.ts';
 import { describeApiError } from '../api/api-client.ts';
 import { humanize } from '../ui/labels.ts';
@@ -15,6 +15,8 @@ interface Props {
   doc: WeddingDoc;
   version: number;
   client: MessagesClient;
+  /** Where the planner connects a channel (the wedding's Integrations tab). */
+  connectHref: string;
 }
 
 /**
@@ -22,8 +24,18 @@ interface Props {
  * of that role) or one by one, the channels (none chosen: each person's own preferred channels),
  * priority, and whether to ask for acknowledgements. The log below shows it once written.
  */
-export function ComposeMessage({ doc, version, client }: Props) {
+export function ComposeMessage({ doc, version, client, connectHref }: Props) {
   const announce = useAnnounce();
+  // Channels with a connected integration; null until known (then every box stays usable, and the
+  // server records an unconnected one as "not connected" per recipient).
+  const [connected, setConnected] = useState<ReadonlySet<Delivery['channel']> | null>(null);
+  useEffect(() => {
+    const abort = new AbortController();
+    client.channels(abort.signal)
+      .then((r) => setConnected(new Set(r.channels.filter((c) => c.connected).map((c) => c.channel))))
+      .catch(() => { /* offline or refused: leave the channels open */ });
+    return () => abort.abort();
+  }, [client]);
   const people = useMemo<Person[]>(() => [
     ...doc.listVendors().filter((v) => v.status !== 'cancelled').map((v) => ({ id: v.id, name: v.name, role: v.category, group: 'vendor' as const })),
     ...doc.listContacts().map((c) => ({ id: c.id, name: c.name, role: c.role, group: 'contact' as const })),
@@ -49,6 +61,8 @@ export function ComposeMessage({ doc, version, client }: Props) {
     return next;
   };
 
+  const chosenChannels = [...channels].filter((c) => connected === null || connected.has(c));
+
   const submit = async (e: Event) => {
     e.preventDefault();
     if (recipientIds.length === 0) { setError('Choose at least one recipient, by role or by name.'); return; }
@@ -57,7 +71,7 @@ export function ComposeMessage({ doc, version, client }: Props) {
     try {
       const sent = await client.send({
         recipientIds, subject: subject.trim(), body, priority, type: 'update', requiresAck,
-        ...(channels.size ? { channels: [...channels, 'wedsync_chat'] } : {}),
+        ...(chosenChannels.length ? { channels: [...chosenChannels, 'wedsync_chat'] } : {}),
       });
       announce(`Sent “${subject.trim() || 'message'}” to ${sent.recipients.length} ${sent.recipients.length === 1 ? 'person' : 'people'}.`);
       setSubject(''); setBody(''); setChosenRoles(new Set()); setChosenPeople(new Set()); setRequiresAck(false); setPriority('normal'); setChannels(new Set());
@@ -99,12 +113,18 @@ export function ComposeMessage({ doc, version, client }: Props) {
       <fieldset class="compose-channels">
         <legend>Channels</legend>
         <p class="hint" id="channels-hint">Everyone gets it in-app. Choose none to use each person’s preferred channels.</p>
-        {CHOOSABLE.map((c) => (
-          <label class="check" key={c}>
-            <input type="checkbox" aria-describedby="channels-hint" checked={channels.has(c)} onChange={(e) => setChannels(toggle(channels, c, e.currentTarget.checked))} />
-            {channelLabel(c)}
-          </label>
-        ))}
+        {CHOOSABLE.map((c) => {
+          const off = connected !== null && !connected.has(c);
+          return (
+            <label class="check" key={c} data-channel={c}>
+              <input type="checkbox" aria-describedby="channels-hint" disabled={off} checked={channels.has(c) && !off} onChange={(e) => setChannels(toggle(channels, c, e.currentTarget.checked))} />
+              {channelLabel(c)}{off && <span class="muted channel-off"> (not connected)</span>}
+            </label>
+          );
+        })}
+        {connected !== null && CHOOSABLE.some((c) => !connected.has(c)) && (
+          <p class="hint"><a href={connectHref}>Connect e-mail, SMS, WhatsApp, Slack or Teams</a> to send on them as well.</p>
+        )}
       </fieldset>
       <div class="compose-fields">
         <div class="field"><label for="compose-subject">Subject</label>
