@@ -5,8 +5,9 @@ import type { RouteContract } from './routes.ts';
 
 /**
  * The brief's UnifiedMessage, as `POST /api/weddings/:id/messages` takes it: one message to people
- * of the wedding (vendor and contact ids, or `*` for every vendor not cancelled, inquiries included:
- * the planner chose to write), delivered on each
+ * of the wedding (vendor and contact ids, `*` for every vendor not cancelled, inquiries included:
+ * the planner chose to write, or `role:<contact role>` for every contact with that role, the people
+ * who joined the wedding with it included), delivered on each
  * recipient's preferred channels through the connected integrations, and in-app.
  */
 export const UnifiedMessageBody = z.object({

@@ -7,6 +7,7 @@ import type { LiveIntegration } from '../bridge/integration-registry.ts';
 import type { CommsContext } from './comms-context.ts';
 import type { MessageWriter } from './message-writer.ts';
 import { contactsWithRole } from './recipients.ts';
+import { ensurePeopleContacts } from './wedding-people.ts';
 
 type Notice = Extract<InboundChange, { op: 'notice' }>;
 
@@ -37,6 +38,7 @@ export class AdapterNotices {
     for (const notice of notices) {
       const id = noticeMessageId(source, notice.externalId);
       if (w.getMessageHeader(id)) continue;
+      ensurePeopleContacts(this.ctx.db, w, weddingId, notice.audience, origin);
       const recipients = contactsWithRole(w, notice.audience);
       if (recipients.length === 0) {
         this.ctx.bridge.audit.record({ weddingId, integrationId: live.integration.id, actor: `integration:${live.integration.id}`, action: 'notice.unaddressed', entity: 'messages', entityId: id, result: 'skipped', detail: { kind: notice.kind, audience: notice.audience } });

@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { MESSAGE_PRIORITIES, type Delivery, type Message, type WeddingDoc } from '../../../sdk/index.ts';
+import { CONTACT_ROLES, MESSAGE_PRIORITIES, type Delivery, type Message, type WeddingDoc } from '../../../sdk/index.ts';
 import { describeApiError } from '../api/api-client.ts';
 import { humanize } from '../ui/labels.ts';
 import { useAnnounce } from '../ui/use-announcer.ts';
@@ -40,7 +40,9 @@ export function ComposeMessage({ doc, version, client, connectHref }: Props) {
     ...doc.listVendors().filter((v) => v.status !== 'cancelled').map((v) => ({ id: v.id, name: v.name, role: v.category, group: 'vendor' as const })),
     ...doc.listContacts().map((c) => ({ id: c.id, name: c.name, role: c.role, group: 'contact' as const })),
   ], [doc, version]);
-  const roles = useMemo(() => [...new Set(people.map((p) => p.role))].sort(), [people]);
+  // The couple and planners are always offered: people who joined the wedding with those roles are
+  // reached through `role:<role>` even before they are contacts (server/comms/wedding-people.ts).
+  const roles = useMemo(() => [...new Set([...people.map((p) => p.role), 'couple', 'planner'])].sort(), [people]);
   const [chosenRoles, setChosenRoles] = useState<ReadonlySet<string>>(new Set());
   const [chosenPeople, setChosenPeople] = useState<ReadonlySet<string>>(new Set());
   const [channels, setChannels] = useState<ReadonlySet<Delivery['channel']>>(new Set());
@@ -51,9 +53,11 @@ export function ComposeMessage({ doc, version, client, connectHref }: Props) {
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
-  const recipientIds = useMemo(() => [...new Set([
+  const personIds = useMemo(() => [...new Set([
     ...people.filter((p) => chosenRoles.has(p.role)).map((p) => p.id), ...[...chosenPeople].filter((id) => people.some((p) => p.id === id)),
   ])], [people, chosenRoles, chosenPeople]);
+  const roleSelectors = [...chosenRoles].filter((r) => (CONTACT_ROLES as readonly string[]).includes(r)).map((r) => `role:${r}`);
+  const recipientIds = [...personIds, ...roleSelectors];
 
   const toggle = <T,>(set: ReadonlySet<T>, value: T, on: boolean): ReadonlySet<T> => {
     const next = new Set(set);
@@ -87,14 +91,14 @@ export function ComposeMessage({ doc, version, client, connectHref }: Props) {
     <form class="compose panel" onSubmit={(e) => void submit(e)} aria-labelledby="compose-heading" noValidate>
       <h3 id="compose-heading">New message</h3>
       {error && <p class="form-errors" role="alert">{error}</p>}
-      {people.length === 0 ? <p class="empty">Add vendors or contacts to the wedding to message them.</p> : (
+      {(
         <div class="compose-recipients">
           <fieldset>
             <legend>To everyone who is a…</legend>
             {roles.map((r) => (
               <label class="check" key={r}>
                 <input type="checkbox" checked={chosenRoles.has(r)} onChange={(e) => setChosenRoles(toggle(chosenRoles, r, e.currentTarget.checked))} />
-                {humanize(r)} <span class="muted">({people.filter((p) => p.role === r).length})</span>
+                {humanize(r)} <span class="muted">({people.filter((p) => p.role === r).length || 'those who joined'})</span>
               </label>
             ))}
           </fieldset>
@@ -140,7 +144,7 @@ export function ComposeMessage({ doc, version, client, connectHref }: Props) {
         </div>
       </div>
       <div class="form-actions">
-        <button type="submit" class="primary" disabled={busy}>{busy ? 'Sending…' : `Send${recipientIds.length ? ` to ${recipientIds.length}` : ''}`}</button>
+        <button type="submit" class="primary" disabled={busy}>{busy ? 'Sending…' : `Send${personIds.length ? ` to ${personIds.length}${roleSelectors.length ? '+' : ''}` : ''}`}</button>
       </div>
     </form>
   );

@@ -5,6 +5,7 @@ import { ActivityView } from '../activity/activity-view.tsx';
 import { SnapshotsView } from '../admin/snapshots-view.tsx';
 import { BudgetView } from '../budget/budget-view.tsx';
 import { ConflictsView } from '../conflicts/conflicts-view.tsx';
+import { ContactsView } from '../contacts/contacts-view.tsx';
 import { OurDayView } from '../couple/our-day-view.tsx';
 import { ProposalsView } from '../couple/proposals-view.tsx';
 import { RunOfShowView } from '../run-of-show/run-of-show-view.tsx';
@@ -49,6 +50,7 @@ const TABS: { view: View; label: string; adminOnly?: boolean; roles?: readonly s
   { view: 'our-day', label: 'Our day', roles: ['couple'] },
   { view: 'proposals', label: 'Proposals', roles: ['couple', 'planner', 'admin'] },
   { view: 'vendors', label: 'Vendors' },
+  { view: 'contacts', label: 'Contacts', roles: ['planner', 'admin'] },
   // The budget API is closed to viewers (docs/audiences.md); a vendor is answered its own payments.
   { view: 'budget', label: 'Budget', roles: ['planner', 'admin', 'couple', 'vendor'] },
   { view: 'conflicts', label: 'Conflicts' },
@@ -160,6 +162,7 @@ export function WeddingView(props: Props) {
           </>
         )}
         {current === 'vendors' && <VendorsView doc={doc} version={version} readOnly={readOnly} origin={origin} perform={undo.perform} weddingId={connection.weddingId} token={tokenSource} />}
+        {current === 'contacts' && <ContactsView doc={doc} version={version} readOnly={readOnly} origin={origin} perform={undo.perform} />}
         {current === 'budget' && <BudgetView doc={doc} version={version} weddingId={connection.weddingId} timeZone={timeZone} token={tokenSource} canManage={!readOnly} />}
         {current === 'conflicts' && <ConflictsView doc={doc} version={version} timeZone={timeZone ?? 'UTC'} weddingDate={meta.date} weddingId={connection.weddingId} token={session.token}
           canAct={canAct} readOnly={readOnly} readOnlyNoteId={READ_ONLY_NOTE} navigate={props.navigate} />}
