@@ -6,6 +6,8 @@ import { ConfirmDialog } from '../ui/confirm-dialog.tsx';
 import { humanize } from '../ui/labels.ts';
 import { useAnnounce } from '../ui/use-announcer.ts';
 import { ContactForm } from './contact-form.tsx';
+import { GuestsEditor } from '../guests/guests-editor.tsx';
+import type { Writer } from '../../../../schema/document/permissions.ts';
 
 interface Props {
   doc: WeddingDoc;
@@ -13,16 +15,18 @@ interface Props {
   readOnly: boolean;
   origin: TxOrigin;
   perform: UndoControls['perform'];
+  writer: Writer;
 }
 
 /**
  * The planner's people who are not vendors: the wedding's `contacts` (the couple, planners,
  * coordinators, family) with role, e-mail, phone and preferred channels — who messages and
- * emergencies addressed by role reach (docs/communications.md) — and the guest numbers. People who
+ * emergencies addressed by role reach (docs/communications.md) — and the guest numbers and dietary
+ * counts (guests-editor.tsx). People who
  * joined the wedding as planner or couple are added here by the server when a message to their role
  * is sent. Each add, edit and removal is one undoable step.
  */
-export function ContactsView({ doc, version, readOnly, origin, perform }: Props) {
+export function ContactsView({ doc, version, readOnly, origin, perform, writer }: Props) {
   const announce = useAnnounce();
   const contacts = useMemo(() => doc.listContacts(), [doc, version]);
   const [editing, setEditing] = useState<string | null>(null);
@@ -90,6 +94,7 @@ export function ContactsView({ doc, version, readOnly, origin, perform }: Props)
           <p>They will no longer get messages sent to their role. Messages already sent stay in the log.</p>
         </ConfirmDialog>
       )}
+      <GuestsEditor doc={doc} version={version} writer={writer} origin={origin} />
     </section>
   );
 }
