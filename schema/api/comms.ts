@@ -5,8 +5,9 @@ import type { RouteContract } from './routes.ts';
 
 /**
  * The brief's UnifiedMessage, as `POST /api/weddings/:id/messages` takes it: one message to people
- * of the wedding (vendor and contact ids, or `*` for every vendor not cancelled, inquiries included:
- * the planner chose to write), delivered on each
+ * of the wedding (vendor and contact ids, `*` for every vendor not cancelled, inquiries included:
+ * the planner chose to write, or `role:<contact role>` for every contact with that role, the people
+ * who joined the wedding with it included), delivered on each
  * recipient's preferred channels through the connected integrations, and in-app.
  */
 export const UnifiedMessageBody = z.object({
@@ -156,11 +157,29 @@ export type PendingNotificationsResponse = z.infer<typeof PendingNotificationsRe
 export const DiscardResponse = z.object({ pending: PendingNotification });
 export type DiscardResponse = z.infer<typeof DiscardResponse>;
 
+/**
+ * `GET /api/weddings/:id/messages/channels`: which channels a message of this wedding can go out on
+ * now. `connected`: an active messaging integration of the wedding offers the channel (in-app always
+ * is); `vendorOnly`: every such integration is a vendor's own (it reaches only that vendor). A channel
+ * asked for that is not connected is recorded per recipient as `skipped` ("not connected").
+ */
+export const MessageChannel = z.object({
+  channel: z.enum(CHANNELS),
+  connected: z.boolean(),
+  vendorOnly: z.boolean(),
+  /** The systems that offer it (`email`, `twilio`, `slack`, `teams`), each once. */
+  systems: z.array(z.string()),
+});
+export type MessageChannel = z.infer<typeof MessageChannel>;
+export const MessageChannelsResponse = z.object({ channels: z.array(MessageChannel) });
+export type MessageChannelsResponse = z.infer<typeof MessageChannelsResponse>;
+
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody };
 
 export const COMMS_ROUTES: RouteContract[] = [
   { method: 'post', path: '/api/weddings/{weddingId}/messages', summary: 'Send a UnifiedMessage: in-app and on each recipient\'s preferred channels', auth: 'bearer', body: UnifiedMessageBody, responses: { 201: SendResponse, ...errors } },
   { method: 'get', path: '/api/weddings/{weddingId}/messages', summary: 'The wedding\'s messages, newest first: all of them for planners and admins, a vendor\'s or the couple\'s own inbox for them', auth: 'bearer', responses: { 200: MessageListResponse, ...errors } },
+  { method: 'get', path: '/api/weddings/{weddingId}/messages/channels', summary: 'Which channels are connected for this wedding (planners and admins): the compose form offers these', auth: 'bearer', responses: { 200: MessageChannelsResponse, ...errors } },
   { method: 'get', path: '/api/weddings/{weddingId}/messages/{messageId}', summary: 'A message with every send, acknowledgement and the escalation state (a vendor or the couple: only a message to them, with their own sends)', auth: 'bearer', responses: { 200: MessageStatusResponse, ...errors } },
   { method: 'post', path: '/api/weddings/{weddingId}/messages/{messageId}/ack', summary: 'Acknowledge a message (vendors for themselves, the couple for its couple contacts, planners for anyone)', auth: 'bearer', body: AckBody, responses: { 200: AckResponse, ...errors } },
   { method: 'post', path: '/api/weddings/{weddingId}/emergency', summary: 'Emergency broadcast with acknowledgement tracking and escalation', auth: 'bearer', body: EmergencyBody, responses: { 201: EmergencyResponse, ...errors } },

@@ -61,6 +61,17 @@ export const CrewUpdateBody = z.object({
 export type CrewUpdateBody = z.infer<typeof CrewUpdateBody>;
 export const CrewUpdateResponse = z.object({ event: ScheduleEvent });
 
+/**
+ * `PUT /api/me/schedule/{weddingId}/vendor`: the vendor's own contact details on one wedding (its
+ * vendor entry's e-mail and phone; `""` clears one). At least one field.
+ */
+export const VendorRecordBody = z.object({
+  email: z.union([z.email(), z.literal('')]).optional(),
+  phone: z.union([z.string().regex(/^\+?[0-9 ().-]{5,32}$/, 'a phone number, e.g. +44 20 7946 0000'), z.literal('')]).optional(),
+}).strict().refine((b) => b.email !== undefined || b.phone !== undefined, { message: 'give an email or a phone' });
+export type VendorRecordBody = z.infer<typeof VendorRecordBody>;
+export const VendorRecordResponse = z.object({ vendor: ScheduleWedding.shape.vendor });
+
 export const RunOfShowQuery = z.object({ vendorId: EntityId.optional() });
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody };
@@ -68,5 +79,6 @@ const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody 
 export const SCHEDULE_ROUTES: RouteContract[] = [
   { method: 'get', path: '/api/me/schedule', summary: "A vendor's events, call times and own payments across every wedding they work on, as their audience sees them", auth: 'session', responses: { 200: MyScheduleResponse, 401: ErrorBody } },
   { method: 'put', path: '/api/me/schedule/{weddingId}/events/{eventId}/crew', summary: "Set the vendor's own call time (and crew notes, confirmation) on an event it is assigned to", auth: 'session', body: CrewUpdateBody, responses: { 200: CrewUpdateResponse, ...errors } },
+  { method: 'put', path: '/api/me/schedule/{weddingId}/vendor', summary: "Set the vendor's own e-mail and phone on a wedding it works on (its vendor entry); another vendor's is never reachable", auth: 'session', body: VendorRecordBody, responses: { 200: VendorRecordResponse, 409: ErrorBody, ...errors } },
   { method: 'get', path: '/api/weddings/{weddingId}/run-of-show.pdf', summary: "The run-of-show as a PDF: the whole day or one vendor's part, in the wedding's zone, from the reader's own audience", auth: 'bearer', query: RunOfShowQuery, responses: { 200: null, ...errors } },
 ];

@@ -8,6 +8,7 @@ import type { CommsContext } from './comms-context.ts';
 import type { MessageWriter } from './message-writer.ts';
 import type { NotificationStore } from './notification-store.ts';
 import { contactsWithRole } from './recipients.ts';
+import { ensurePeopleContacts } from './wedding-people.ts';
 
 type Notice = Extract<InboundChange, { op: 'notice' }>;
 
@@ -49,6 +50,7 @@ export class AdapterNotices {
         skipped(id, 'notice.notifications_off', notice);
         continue;
       }
+      ensurePeopleContacts(this.ctx.db, w, weddingId, notice.audience, origin);
       const recipients = contactsWithRole(w, notice.audience);
       if (recipients.length === 0) {
         skipped(id, 'notice.unaddressed', notice);

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
-import { deliveryKey, type Delivery, type Message, type TxOrigin, type WeddingDoc } from '../../schema/index.ts';
-import { isMessagingAdapter } from '../../adapters/core/index.ts';
+import { deliveryKey, type Delivery, type Message, type MessageChannel, type TxOrigin, type WeddingDoc } from '../../schema/index.ts';
+import { MESSAGING_CHANNELS, isMessagingAdapter, type MessagingChannel } from '../../adapters/core/index.ts';
 import type { CommsContext } from './comms-context.ts';
 import { dedupeByAddress, firstWave, unreachableListed, type Channel, type Person, type Router } from './recipients.ts';
 import { clipText, clipWithEllipsis } from '../../schema/document/text.ts';
@@ -41,7 +41,7 @@ export class MessageWriter {
    * (a vendor's own Slack), then the wedding's shared ones; never another vendor's own system.
    */
   router(weddingId: string): Router {
-    const lives = this.ctx.bridge.registry.forWedding(weddingId).filter((l) => l.integration.status === 'active' && l.integration.runMode === 'in_process' && isMessagingAdapter(l.adapter));
+    const lives = this.messagingIntegrations(weddingId);
     return (person, channel) => {
       const candidates = lives
         .filter((l) => (l.integration.vendorId === null || l.integration.vendorId === person.id) && isMessagingAdapter(l.adapter) && l.adapter.channels.includes(channel))
@@ -55,7 +55,41 @@ export class MessageWriter {
     };
   }
 
-  /** The sends of a new message: in-app for everyone, then each person's first wave. */
+  private messagingIntegrations(weddingId: string) {
+    return this.ctx.bridge.registry.forWedding(weddingId).filter((l) => l.integration.status === 'active' && l.integration.runMode === 'in_process' && isMessagingAdapter(l.adapter));
+  }
+
+  /**
+   * Every channel and whether a connected integration of the wedding offers it (in-app always does);
+   * what the compose form offers (`GET …/messages/channels`).
+   */
+  channels(weddingId: string): MessageChannel[] {
+    const lives = this.messagingIntegrations(weddingId);
+    const offered = (c: MessagingChannel) => lives.filter((l) => isMessagingAdapter(l.adapter) && l.adapter.channels.includes(c));
+    return [
+      { channel: 'wedsync_chat', connected: true, vendorOnly: false, systems: [] },
+      ...MESSAGING_CHANNELS.map((channel): MessageChannel => {
+        const by = offered(channel);
+        return { channel, connected: by.length > 0, vendorOnly: by.length > 0 && by.every((l) => l.integration.vendorId !== null), systems: [...new Set(by.map((l) => l.integration.system))] };
+      }),
+    ];
+  }
+
+  /**
+   * Why `channel` cannot reach `person`: `not connected` when no integration that may reach them
+   * offers the channel at all, else `no address` (connected, but it has no address for them).
+   */
+  private unreachableReason(weddingId: string, person: Person, channel: MessagingChannel): string {
+    const offers = this.messagingIntegrations(weddingId).some((l) => (l.integration.vendorId === null || l.integration.vendorId === person.id)
+      && isMessagingAdapter(l.adapter) && l.adapter.channels.includes(channel));
+    return offers ? `no address: the connected integration has no ${channel} address for them` : `not connected: no ${channel} integration is connected to this wedding`;
+  }
+
+  /**
+   * The sends of a new message: in-app for everyone, then each person's first wave. A channel the
+   * person listed, or the message asked for, that nothing can reach them on is recorded as `skipped`
+   * with the reason (`not connected…`, `no address…`), so a request is never dropped in silence.
+   */
   planDeliveries(weddingId: string, draft: Draft, at: string): Record<string, Delivery> {
     const router = this.router(weddingId);
     const out: Record<string, Delivery> = {};
@@ -65,8 +99,9 @@ export class MessageWriter {
       for (const { channel, route } of firstWave(person, router, { broadcast: draft.broadcast, ...(draft.channels ? { only: draft.channels } : {}) })) {
         out[deliveryKey(person.id, channel)] = { ...base, recipientId: person.id, channel, status: 'queued', integrationId: route.integrationId };
       }
-      for (const channel of unreachableListed(person, router, draft.channels)) {
-        out[deliveryKey(person.id, channel)] ??= { ...base, recipientId: person.id, channel, status: 'skipped', integrationId: null, error: 'no connected integration reaches them on this channel' };
+      const asked = (draft.channels ?? []).filter((c): c is MessagingChannel => (MESSAGING_CHANNELS as readonly string[]).includes(c) && !router(person, c as MessagingChannel));
+      for (const channel of new Set([...unreachableListed(person, router, draft.channels), ...asked])) {
+        out[deliveryKey(person.id, channel)] ??= { ...base, recipientId: person.id, channel, status: 'skipped', integrationId: null, error: this.unreachableReason(weddingId, person, channel) };
       }
     }
     return out;

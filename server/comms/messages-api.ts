@@ -1,6 +1,6 @@
 import {
   WeddingDoc, adminOrigin, canOpenWedding, systemOrigin,
-  type EmergencyBody, type EmergencyResponse, type Message, type MessageListResponse, type MessageStatusResponse, type RecipientDeliveries,
+  type EmergencyBody, type EmergencyResponse, type Message, type MessageChannelsResponse, type MessageListResponse, type MessageStatusResponse, type RecipientDeliveries,
   type SendResponse, type Task, type TxOrigin, type UnifiedMessageBody,
 } from '../../schema/index.ts';
 import { AuthError, assertApiReader } from '../auth/auth-error.ts';
@@ -13,6 +13,7 @@ import type { EscalationWatch } from './escalation-watch.ts';
 import { newMessageId, type MessageWriter } from './message-writer.ts';
 import { activeVendors, contactsWithRole, findPerson, type Person } from './recipients.ts';
 import { clipText } from '../../schema/document/text.ts';
+import { ensurePeopleContacts, roleSelector } from './wedding-people.ts';
 
 /** Only planners and admins send; everyone who opens the wedding except adapters reads. */
 /** Planners and admins of the wedding; `what` ends the refusal ("only planners and admins <what>"). */
@@ -33,29 +34,44 @@ export function assertReader(p: Principal, weddingId: string): void {
 export class MessagesApi {
   constructor(private readonly ctx: CommsContext, private readonly writer: MessageWriter, private readonly watch: EscalationWatch, private readonly ackLinks: AckLinks) {}
 
-  private resolveRecipients(w: WeddingDoc, ids: readonly string[]): { people: Person[]; unknown: string[] } {
+  /**
+   * Vendor and contact ids, `*` (every vendor not cancelled) and `role:<contact role>` (every contact
+   * with that role, after the people on the wedding with it became contacts: wedding-people.ts).
+   */
+  private resolveRecipients(w: WeddingDoc, weddingId: string, ids: readonly string[], origin: TxOrigin): { people: Person[]; unknown: string[] } {
     const people = new Map<string, Person>();
     const unknown: string[] = [];
+    const roles = ids.map(roleSelector).filter((r) => r !== null);
+    if (roles.length) ensurePeopleContacts(this.ctx.db, w, weddingId, roles, origin);
     for (const id of ids) {
       if (id === '*') { for (const v of activeVendors(w)) people.set(v.id, v); continue; }
+      const role = roleSelector(id);
+      if (role) { for (const c of contactsWithRole(w, [role])) people.set(c.id, c); continue; }
       const person = findPerson(w, id);
       if (person) people.set(person.id, person); else unknown.push(id);
     }
     return { people: [...people.values()], unknown };
   }
 
+  /** `GET /api/weddings/:id/messages/channels` (planners and admins): which channels are connected. */
+  channels(p: Principal, weddingId: string): MessageChannelsResponse {
+    assertSender(p, weddingId, 'see the wedding\'s channels');
+    return { channels: this.writer.channels(weddingId) };
+  }
+
   /** `POST /api/weddings/:id/messages`. */
   async send(p: Principal, weddingId: string, body: UnifiedMessageBody): Promise<SendResponse> {
     assertSender(p, weddingId);
+    const origin = adminOrigin('comms.send', p.sub);
     const result = await this.ctx.bridge.withDocument(weddingId, (doc) => {
       const w = new WeddingDoc(doc);
-      const { people, unknown } = this.resolveRecipients(w, body.recipientIds);
+      const { people, unknown } = w.transact(() => this.resolveRecipients(w, weddingId, body.recipientIds, origin), origin);
       if (people.length === 0) throw new CommsError('no_recipients', `none of ${body.recipientIds.join(', ')} is a vendor or contact of wedding ${weddingId}`);
       const message = this.writer.writeMessage(w, weddingId, {
         senderId: p.sub, recipients: people, subject: body.subject, body: body.body, priority: body.priority, type: body.type,
         requiresAck: body.requiresAck, escalateAfterSeconds: body.escalateAfterSeconds ?? this.ctx.settings.ackEscalateAfterS,
         ...(body.channels ? { channels: body.channels } : {}), broadcast: body.broadcast ?? body.priority === 'urgent',
-      }, adminOrigin('comms.send', p.sub));
+      }, origin);
       return { message, recipients: recipientsOf(w, message), unknownRecipients: unknown };
     });
     this.ctx.bridge.outboxWorker.kick();
@@ -83,6 +99,8 @@ export class MessagesApi {
   writeEmergency(w: WeddingDoc, weddingId: string, senderId: string, body: EmergencyBody & { context?: Record<string, string> }, origin: TxOrigin): EmergencyResponse {
     const cancelled = body.kind === 'vendor_cancellation' ? w.getVendor(body.vendorId!) : undefined;
     if (body.kind === 'vendor_cancellation' && !cancelled) throw new CommsError('vendor_not_found', `wedding ${weddingId} has no vendor ${body.vendorId}`);
+    // The couple and planners who joined through the app are alerted too, as the dialog promises.
+    if (body.includeContacts || body.kind === 'medical') ensurePeopleContacts(this.ctx.db, w, weddingId, body.includeContacts ? ['couple', 'planner'] : ['planner'], origin);
     const people = emergencyRecipients(w, body);
     if (people.length === 0) throw new CommsError('no_recipients', `nobody to alert for this ${body.kind.replace('_', ' ')} (no vendors or contacts match)`);
     const messageId = newMessageId();

@@ -22,6 +22,7 @@ export function commsRoutes(tokens: TokenService, comms: CommsService): Hono<App
 
   app.post('/:weddingId/messages', async (c) => c.json(await messages.send(c.get('principal'), weddingParam(c), await readJson(c, UnifiedMessageBody)), 201));
   app.get('/:weddingId/messages', async (c) => c.json(await messages.list(c.get('principal'), weddingParam(c))));
+  app.get('/:weddingId/messages/channels', (c) => c.json(messages.channels(c.get('principal'), weddingParam(c))));
   app.get('/:weddingId/messages/:messageId', async (c) => c.json(await messages.status(c.get('principal'), weddingParam(c), c.req.param('messageId'))));
   app.post('/:weddingId/messages/:messageId/ack', async (c) => {
     const body = await readJson(c, AckBody);

@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { CrewUpdateBody, RunOfShowQuery, type ScheduleWedding } from '../../schema/api/schedule.ts';
+import { CrewUpdateBody, RunOfShowQuery, VendorRecordBody, type ScheduleWedding } from '../../schema/api/schedule.ts';
 import { ownPart, viewOf } from '../../schema/document/audiences.ts';
 import { crewOf, setCrew } from '../../schema/document/contributions.ts';
 import { documentFacts, mayWrite } from '../../schema/document/permissions.ts';
@@ -38,6 +38,9 @@ export interface ScheduleRoutesDeps {
  * - `PUT /api/me/schedule/{weddingId}/events/{eventId}/crew` (session + CSRF): the vendor's own call
  *   time, crew notes and confirmation, checked against the write rules (permissions.ts: the vendor
  *   must be on the event); 403 `wedding_forbidden` when the person is not that wedding's vendor.
+ * - `PUT /api/me/schedule/{weddingId}/vendor` (session + CSRF): the vendor's own e-mail and phone
+ *   on that wedding (its vendor entry only: the id comes from the person's access, never the
+ *   request), checked against the write rules; a duplicate of another vendor's address is 409.
  * - `GET /api/weddings/{weddingId}/run-of-show.pdf[?vendorId=]` (bearer): the run-of-show built from
  *   the token's own audience (planner: everything; couple: the couple's; vendor: its own, and only
  *   its own part: 403 `role_forbidden` for another vendor's).
@@ -86,6 +89,26 @@ export function scheduleRoutes(deps: ScheduleRoutesDeps): Hono<SessionEnv> {
         scheduleEventOf(copy, copy.getEvent(eventId)!, vendorId, new Map(copy.listVendors().map((v) => [v.id, v]))));
     });
     return c.json({ event });
+  });
+
+  app.put('/me/schedule/:weddingId/vendor', session, async (c) => {
+    const weddingId = validate(WeddingIdField, c.req.param('weddingId'), 'wedding id');
+    const body = await readJson(c, VendorRecordBody);
+    const person = c.get('person');
+    const access = await deps.people.accessFor(person.id, weddingId);
+    if (access?.role !== 'vendor' || !access.vendorId) throw new AuthError('wedding_forbidden', `you do not work on wedding ${weddingId} as a vendor`);
+    const vendorId = access.vendorId;
+    const writer = { role: 'vendor' as const, sub: person.id, vendorId };
+    const vendor = await deps.withDocument(weddingId, (ydoc) => {
+      const doc = new WeddingDoc(ydoc);
+      if (!doc.getVendor(vendorId)) throw new HttpError(404, 'not_found', `wedding has no vendor ${vendorId}`);
+      const facts = documentFacts(ydoc);
+      const fields = (['email', 'phone'] as const).filter((f) => body[f] !== undefined);
+      if (!fields.every((f) => mayWrite(writer, 'vendors', [vendorId, f], facts))) throw new AuthError('role_forbidden', 'you can change only your own vendor record');
+      const v = doc.upsertVendor({ id: vendorId, ...Object.fromEntries(fields.map((f) => [f, body[f]!.trim()])) }, clientOrigin(person.id, { name: person.name }));
+      return { id: v.id, name: v.name, category: v.category, email: v.email, phone: v.phone };
+    });
+    return c.json({ vendor });
   });
 
   app.get('/weddings/:weddingId/run-of-show.pdf', requireAuth(deps.tokens), async (c) => {

@@ -90,6 +90,7 @@ const WALK: Record<string, Walk> = {
   'POST /api/weddings/{weddingId}/messages': { allowed: WRITERS, request: () => ({ path: '/api/weddings/w1/messages', body: { recipientIds: ['photo'], body: 'Hello' } }) },
   // Everyone who reads the API gets their own inbox (planners and admins: every message); viewers none.
   'GET /api/weddings/{weddingId}/messages': { allowed: ['admin', 'planner', 'couple', 'vendor'], request: () => ({ path: '/api/weddings/w1/messages' }) },
+  'GET /api/weddings/{weddingId}/messages/channels': { allowed: WRITERS, request: () => ({ path: '/api/weddings/w1/messages/channels' }) },
   'GET /api/weddings/{weddingId}/messages/{messageId}': { allowed: ['admin', 'planner', 'couple', 'vendor'], request: () => ({ path: '/api/weddings/w1/messages/m_missing' }) },
   // Vendors acknowledge for themselves: the walk acknowledges for another vendor.
   'POST /api/weddings/{weddingId}/messages/{messageId}/ack': { allowed: WRITERS, request: () => ({ path: '/api/weddings/w1/messages/m_missing/ack', body: { recipientId: 'florist' } }) },

@@ -75,6 +75,7 @@ const BEARER: Record<string, Walk> = {
   'GET /api/integrations/calendar/availability': { request: () => ({ path: '/api/integrations/calendar/availability?vendorId=photo' }), notScoped: 'busy times across weddings; events of weddings the token does not open are anonymous' },
   'POST /api/weddings/{weddingId}/messages': { request: (b) => ({ path: `/api/weddings/${b.weddingId}/messages`, body: { recipientIds: ['photo'], body: 'Hello' } }) },
   'GET /api/weddings/{weddingId}/messages': { request: (b) => ({ path: `/api/weddings/${b.weddingId}/messages` }) },
+  'GET /api/weddings/{weddingId}/messages/channels': { request: (b) => ({ path: `/api/weddings/${b.weddingId}/messages/channels` }) },
   'GET /api/weddings/{weddingId}/messages/{messageId}': { request: (b) => ({ path: `/api/weddings/${b.weddingId}/messages/m_missing` }) },
   'POST /api/weddings/{weddingId}/messages/{messageId}/ack': { request: (b) => ({ path: `/api/weddings/${b.weddingId}/messages/m_missing/ack`, body: { recipientId: 'photo' } }) },
   'POST /api/weddings/{weddingId}/emergency': { request: (b) => ({ path: `/api/weddings/${b.weddingId}/emergency`, body: { kind: 'weather', message: 'Storm', severity: 'high' } }) },
@@ -117,6 +118,7 @@ const SESSION: Record<string, Walk> = {
   'DELETE /api/weddings/{id}/participants/{participantId}': { request: (b) => ({ path: `/api/weddings/${b.weddingId}/participants/${b.participantId}` }) },
   'GET /api/me/schedule': { request: () => ({ path: '/api/me/schedule' }), notScoped: "the caller's own schedule, from the weddings they work on as a vendor" },
   'PUT /api/me/schedule/{weddingId}/events/{eventId}/crew': { request: (b) => ({ path: `/api/me/schedule/${b.weddingId}/events/ceremony/crew`, body: { callTime: '' } }) },
+  'PUT /api/me/schedule/{weddingId}/vendor': { request: (b) => ({ path: `/api/me/schedule/${b.weddingId}/vendor`, body: { phone: '+44 20 7946 0001' } }) },
   'PATCH /api/me': { request: () => ({ path: '/api/me', body: { name: 'Renamed' } }), notScoped: 'renames the caller' },
   'GET /api/auth/sessions': { request: () => ({ path: '/api/auth/sessions' }), notScoped: "the caller's own sessions" },
   // B's session, addressed by its id: answered like a missing one.

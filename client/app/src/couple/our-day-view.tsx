@@ -1,7 +1,8 @@
 import { useMemo } from 'preact/hooks';
-import { computeBudget, formatMoney, type WeddingDoc } from '../../../sdk/index.ts';
+import { computeBudget, formatMoney, type TxOrigin, type WeddingDoc } from '../../../sdk/index.ts';
+import type { Writer } from '../../../../schema/document/permissions.ts';
+import { GuestsEditor } from '../guests/guests-editor.tsx';
 import { dateInZone as budgetDay } from '../../../../schema/document/budget.ts';
-import { humanize } from '../ui/labels.ts';
 import { PaymentCells } from '../budget/payment-cells.tsx';
 import { milestoneLabel } from '../budget/payment-state.ts';
 import { longDate } from '../timeline/zoned-time.ts';
@@ -10,6 +11,9 @@ interface Props {
   doc: WeddingDoc;
   version: number;
   timeZone: string | null;
+  /** The couple: they edit the guest numbers here (permissions.ts). */
+  writer: Writer;
+  origin: TxOrigin;
 }
 
 /**
@@ -18,29 +22,20 @@ interface Props {
  * the one the server keeps in the document; before it has written one it is worked out here from
  * the payments the same way (computeBudget).
  */
-export function OurDayView({ doc, version, timeZone }: Props) {
+export function OurDayView({ doc, version, timeZone, writer, origin }: Props) {
   const meta = useMemo(() => doc.getMeta(), [doc, version]);
   const events = useMemo(() => doc.listEvents(), [doc, version]);
-  const guests = useMemo(() => doc.getGuests(), [doc, version]);
   const payments = useMemo(() => doc.listPayments(), [doc, version]);
   const vendors = useMemo(() => new Map(doc.listVendors().map((v) => [v.id, v.name])), [doc, version]);
   const budget = useMemo(() => doc.getBudget() ?? computeBudget(payments, budgetDay(Date.now(), timeZone ?? undefined), new Date().toISOString()), [doc, version, payments]);
   const totals = Object.entries(budget.totals);
-  const dietary = Object.entries(guests.dietary ?? {}).filter(([, n]) => n > 0);
 
   return (
     <section class="our-day" aria-labelledby="our-day-heading">
       <h2 id="our-day-heading">Our day</h2>
       <p>{meta.date ? longDate(meta.date) : 'Date not set'}{meta.venue ? ` at ${meta.venue}` : ''}: {events.length === 1 ? '1 event' : `${events.length} events`} on the timeline.</p>
 
-      <h3>Guests</h3>
-      <dl class="facts">
-        <div><dt>Invited</dt><dd>{guests.count ?? 0}</dd></div>
-        <div><dt>Coming</dt><dd>{guests.rsvpYes ?? 0}</dd></div>
-        <div><dt>Not coming</dt><dd>{guests.rsvpNo ?? 0}</dd></div>
-        <div><dt>Not answered yet</dt><dd>{guests.rsvpPending ?? 0}</dd></div>
-      </dl>
-      {dietary.length > 0 && <p><span class="label">Dietary:</span> {dietary.map(([k, n]) => `${n} ${humanize(k).toLowerCase()}`).join(', ')}</p>}
+      <GuestsEditor doc={doc} version={version} writer={writer} origin={origin} />
 
       <h3>Budget</h3>
       {totals.length === 0 ? <p class="empty">No payments yet.</p> : (

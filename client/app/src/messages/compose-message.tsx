@@ -1,5 +1,5 @@
-import { useMemo, useState } from 'preact/hooks';
-import { MESSAGE_PRIORITIES, type Delivery, type Message, type WeddingDoc } from '../../../sdk/index.ts';
+import { useEffect, useMemo, useState } from 'preact/hooks';
+import { CONTACT_ROLES, MESSAGE_PRIORITIES, type Delivery, type Message, type WeddingDoc } from '../../../sdk/index.ts';
 import { describeApiError } from '../api/api-client.ts';
 import { humanize } from '../ui/labels.ts';
 import { useAnnounce } from '../ui/use-announcer.ts';
@@ -15,6 +15,8 @@ interface Props {
   doc: WeddingDoc;
   version: number;
   client: MessagesClient;
+  /** Where the planner connects a channel (the wedding's Integrations tab). */
+  connectHref: string;
 }
 
 /**
@@ -22,13 +24,25 @@ interface Props {
  * of that role) or one by one, the channels (none chosen: each person's own preferred channels),
  * priority, and whether to ask for acknowledgements. The log below shows it once written.
  */
-export function ComposeMessage({ doc, version, client }: Props) {
+export function ComposeMessage({ doc, version, client, connectHref }: Props) {
   const announce = useAnnounce();
+  // Channels with a connected integration; null until known (then every box stays usable, and the
+  // server records an unconnected one as "not connected" per recipient).
+  const [connected, setConnected] = useState<ReadonlySet<Delivery['channel']> | null>(null);
+  useEffect(() => {
+    const abort = new AbortController();
+    client.channels(abort.signal)
+      .then((r) => setConnected(new Set(r.channels.filter((c) => c.connected).map((c) => c.channel))))
+      .catch(() => { /* offline or refused: leave the channels open */ });
+    return () => abort.abort();
+  }, [client]);
   const people = useMemo<Person[]>(() => [
     ...doc.listVendors().filter((v) => v.status !== 'cancelled').map((v) => ({ id: v.id, name: v.name, role: v.category, group: 'vendor' as const })),
     ...doc.listContacts().map((c) => ({ id: c.id, name: c.name, role: c.role, group: 'contact' as const })),
   ], [doc, version]);
-  const roles = useMemo(() => [...new Set(people.map((p) => p.role))].sort(), [people]);
+  // The couple and planners are always offered: people who joined the wedding with those roles are
+  // reached through `role:<role>` even before they are contacts (server/comms/wedding-people.ts).
+  const roles = useMemo(() => [...new Set([...people.map((p) => p.role), 'couple', 'planner'])].sort(), [people]);
   const [chosenRoles, setChosenRoles] = useState<ReadonlySet<string>>(new Set());
   const [chosenPeople, setChosenPeople] = useState<ReadonlySet<string>>(new Set());
   const [channels, setChannels] = useState<ReadonlySet<Delivery['channel']>>(new Set());
@@ -39,15 +53,19 @@ export function ComposeMessage({ doc, version, client }: Props) {
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
-  const recipientIds = useMemo(() => [...new Set([
+  const personIds = useMemo(() => [...new Set([
     ...people.filter((p) => chosenRoles.has(p.role)).map((p) => p.id), ...[...chosenPeople].filter((id) => people.some((p) => p.id === id)),
   ])], [people, chosenRoles, chosenPeople]);
+  const roleSelectors = [...chosenRoles].filter((r) => (CONTACT_ROLES as readonly string[]).includes(r)).map((r) => `role:${r}`);
+  const recipientIds = [...personIds, ...roleSelectors];
 
   const toggle = <T,>(set: ReadonlySet<T>, value: T, on: boolean): ReadonlySet<T> => {
     const next = new Set(set);
     if (on) next.add(value); else next.delete(value);
     return next;
   };
+
+  const chosenChannels = [...channels].filter((c) => connected === null || connected.has(c));
 
   const submit = async (e: Event) => {
     e.preventDefault();
@@ -57,7 +75,7 @@ export function ComposeMessage({ doc, version, client }: Props) {
     try {
       const sent = await client.send({
         recipientIds, subject: subject.trim(), body, priority, type: 'update', requiresAck,
-        ...(channels.size ? { channels: [...channels, 'wedsync_chat'] } : {}),
+        ...(chosenChannels.length ? { channels: [...chosenChannels, 'wedsync_chat'] } : {}),
       });
       announce(`Sent “${subject.trim() || 'message'}” to ${sent.recipients.length} ${sent.recipients.length === 1 ? 'person' : 'people'}.`);
       setSubject(''); setBody(''); setChosenRoles(new Set()); setChosenPeople(new Set()); setRequiresAck(false); setPriority('normal'); setChannels(new Set());
@@ -73,14 +91,14 @@ export function ComposeMessage({ doc, version, client }: Props) {
     <form class="compose panel" onSubmit={(e) => void submit(e)} aria-labelledby="compose-heading" noValidate>
       <h3 id="compose-heading">New message</h3>
       {error && <p class="form-errors" role="alert">{error}</p>}
-      {people.length === 0 ? <p class="empty">Add vendors or contacts to the wedding to message them.</p> : (
+      {(
         <div class="compose-recipients">
           <fieldset>
             <legend>To everyone who is a…</legend>
             {roles.map((r) => (
               <label class="check" key={r}>
                 <input type="checkbox" checked={chosenRoles.has(r)} onChange={(e) => setChosenRoles(toggle(chosenRoles, r, e.currentTarget.checked))} />
-                {humanize(r)} <span class="muted">({people.filter((p) => p.role === r).length})</span>
+                {humanize(r)} <span class="muted">({people.filter((p) => p.role === r).length || 'those who joined'})</span>
               </label>
             ))}
           </fieldset>
@@ -99,12 +117,18 @@ export function ComposeMessage({ doc, version, client }: Props) {
       <fieldset class="compose-channels">
         <legend>Channels</legend>
         <p class="hint" id="channels-hint">Everyone gets it in-app. Choose none to use each person’s preferred channels.</p>
-        {CHOOSABLE.map((c) => (
-          <label class="check" key={c}>
-            <input type="checkbox" aria-describedby="channels-hint" checked={channels.has(c)} onChange={(e) => setChannels(toggle(channels, c, e.currentTarget.checked))} />
-            {channelLabel(c)}
-          </label>
-        ))}
+        {CHOOSABLE.map((c) => {
+          const off = connected !== null && !connected.has(c);
+          return (
+            <label class="check" key={c} data-channel={c}>
+              <input type="checkbox" aria-describedby="channels-hint" disabled={off} checked={channels.has(c) && !off} onChange={(e) => setChannels(toggle(channels, c, e.currentTarget.checked))} />
+              {channelLabel(c)}{off && <span class="muted channel-off"> (not connected)</span>}
+            </label>
+          );
+        })}
+        {connected !== null && CHOOSABLE.some((c) => !connected.has(c)) && (
+          <p class="hint"><a href={connectHref}>Connect e-mail, SMS, WhatsApp, Slack or Teams</a> to send on them as well.</p>
+        )}
       </fieldset>
       <div class="compose-fields">
         <div class="field"><label for="compose-subject">Subject</label>
@@ -120,7 +144,7 @@ export function ComposeMessage({ doc, version, client }: Props) {
         </div>
       </div>
       <div class="form-actions">
-        <button type="submit" class="primary" disabled={busy}>{busy ? 'Sending…' : `Send${recipientIds.length ? ` to ${recipientIds.length}` : ''}`}</button>
+        <button type="submit" class="primary" disabled={busy}>{busy ? 'Sending…' : `Send${personIds.length ? ` to ${personIds.length}${roleSelectors.length ? '+' : ''}` : ''}`}</button>
       </div>
     </form>
   );

@@ -96,7 +96,7 @@ export function EmergencyBroadcast({ doc, version, client }: Props) {
       {confirming && (
         <ConfirmDialog title="Send the emergency broadcast?" confirmLabel="Send emergency broadcast" confirmDisabled={typed.trim().toUpperCase() !== EMERGENCY_CONFIRM_WORD}
           onCancel={() => setConfirming(false)} onConfirm={() => void send()}>
-          <p>{KIND_LABELS[kind]} ({humanize(severity).toLowerCase()} severity) goes at once to {KIND_AUDIENCE[kind]}{includeContacts ? ', and the couple, planners and coordinators' : ''}, on every channel they have.</p>
+          <p>{KIND_LABELS[kind]} ({humanize(severity).toLowerCase()} severity) goes at once to {KIND_AUDIENCE[kind]}{includeContacts ? ', and the couple, planners and coordinators (their contacts, and everyone who joined the wedding as couple or planner)' : ''}, on every channel they have and in-app.</p>
           <blockquote class="message-body">{message.trim()}</blockquote>
           <div class="field">
             <label for="emergency-confirm">Type {EMERGENCY_CONFIRM_WORD} to confirm</label>

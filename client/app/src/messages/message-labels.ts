@@ -16,8 +16,13 @@ const STATUS_LABELS: Readonly<Record<Delivery['status'], string>> = {
   queued: 'waiting to send', retrying: 'retrying', sent: 'sent', delivered: 'delivered', read: 'read', failed: 'failed', skipped: 'not connected',
 };
 
+/**
+ * `E-mail: delivered`. A skipped send says why: `not connected` (no integration offers the channel)
+ * or `no address` (one does, but has no address for this person); message-writer.ts writes the reason.
+ */
 export function deliveryLabel(d: Delivery): string {
-  return `${channelLabel(d.channel)}: ${STATUS_LABELS[d.status]}${d.status === 'retrying' && d.attempts > 0 ? ` (attempt ${d.attempts})` : ''}`;
+  const status = d.status === 'skipped' && d.error?.startsWith('no address') ? 'no address for them' : STATUS_LABELS[d.status];
+  return `${channelLabel(d.channel)}: ${status}${d.status === 'retrying' && d.attempts > 0 ? ` (attempt ${d.attempts})` : ''}`;
 }
 
 /** `Sat 13 Jun, 14:05` in the wedding's zone. */

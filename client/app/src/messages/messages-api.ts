@@ -1,5 +1,5 @@
 import {
-  AckResponse, DiscardResponse, EmergencyResponse, MessageListResponse, NotificationSettings, PendingNotificationsResponse, SendResponse,
+  AckResponse, DiscardResponse, EmergencyResponse, MessageChannelsResponse, MessageListResponse, NotificationSettings, PendingNotificationsResponse, SendResponse,
   type EmergencyBody, type NotificationMode, type UnifiedMessageBody,
 } from '../../../sdk/index.ts';
 import { apiRequest } from '../api/api-client.ts';
@@ -23,6 +23,11 @@ export class MessagesClient {
 
   async send(body: UnifiedMessageBody): Promise<SendResponse> {
     return apiRequest(this.path('messages'), { token: await this.token(), method: 'POST', body, schema: SendResponse });
+  }
+
+  /** Planners and admins: which channels a message of this wedding can go out on now. */
+  async channels(signal?: AbortSignal): Promise<MessageChannelsResponse> {
+    return apiRequest(this.path('messages/channels'), { token: await this.token(), schema: MessageChannelsResponse, signal });
   }
 
   /** Planners and admins: every message; a vendor or the couple: their inbox. Newest first. */

@@ -26,7 +26,7 @@ export function MessagesView({ doc, version, session, weddingId, timeZone }: Pro
   return (
     <section class="messages-view" aria-labelledby="messages-heading">
       <div class="section-head"><h2 id="messages-heading">Messages</h2></div>
-      <ComposeMessage doc={doc} version={version} client={client} />
+      <ComposeMessage doc={doc} version={version} client={client} connectHref={`/w/${weddingId}/integrations`} />
       <MessageLog doc={doc} version={version} timeZone={timeZone} />
       <PendingMessages client={client} timeZone={timeZone} />
       <EmergencyBroadcast doc={doc} version={version} client={client} />

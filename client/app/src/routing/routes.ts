@@ -1,6 +1,6 @@
 import { isWeddingId } from '../../../sdk/index.ts';
 
-export const WEDDING_VIEWS = ['timeline', 'vendors', 'budget', 'conflicts', 'activity', 'integrations', 'admin', 'messages', 'inbox', 'our-day', 'proposals', 'run-of-show'] as const;
+export const WEDDING_VIEWS = ['timeline', 'vendors', 'contacts', 'budget', 'conflicts', 'activity', 'integrations', 'admin', 'messages', 'inbox', 'our-day', 'proposals', 'run-of-show'] as const;
 export type WeddingView = (typeof WEDDING_VIEWS)[number];
 
 export type Route =

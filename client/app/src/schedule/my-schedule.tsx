@@ -11,6 +11,7 @@ import { relativeTime } from '../ui/labels.ts';
 import { longDate } from '../timeline/zoned-time.ts';
 import { fetchMySchedule, storeSchedule, storedSchedule, type ScheduleEvent, type ScheduleWedding } from './schedule-api.ts';
 import { ScheduleEventItem } from './schedule-event.tsx';
+import { VendorRecordForm } from './vendor-record-form.tsx';
 
 interface Props {
   /** Null when the server could not be reached: the copy kept on this browser is shown. */
@@ -66,6 +67,14 @@ export function MySchedule({ me, navigate }: Props) {
     });
   };
 
+  const onVendorSaved = (weddingId: string, vendor: ScheduleWedding['vendor']) => {
+    setWeddings((list) => {
+      const next = (list ?? []).map((w) => (w.weddingId !== weddingId ? w : { ...w, vendor }));
+      if (me) storeSchedule(me.person.id, next);
+      return next;
+    });
+  };
+
   const csrf = source.kind === 'server' && me ? me.csrfToken : null;
   return (
     <main id="main" class="my-schedule" tabIndex={-1}>
@@ -76,12 +85,15 @@ export function MySchedule({ me, navigate }: Props) {
       )}
       {source.kind === 'failed' && <p class="notice" role="alert">{source.message}</p>}
       {weddings && weddings.length === 0 && <p class="empty">You are not on any wedding as a vendor yet. A planner adds you with an invitation.</p>}
-      {weddings?.map((w) => <ScheduleWeddingSection key={w.weddingId} wedding={w} csrf={csrf} navigate={navigate} onSaved={(e) => onSaved(w.weddingId, e)} />)}
+      {weddings?.map((w) => <ScheduleWeddingSection key={w.weddingId} wedding={w} csrf={csrf} navigate={navigate} onSaved={(e) => onSaved(w.weddingId, e)}
+        onVendorSaved={(v) => onVendorSaved(w.weddingId, v)} />)}
     </main>
   );
 }
 
-function ScheduleWeddingSection({ wedding: w, csrf, navigate, onSaved }: { wedding: ScheduleWedding; csrf: string | null; navigate(route: Route): void; onSaved(e: ScheduleEvent): void }) {
+function ScheduleWeddingSection({ wedding: w, csrf, navigate, onSaved, onVendorSaved }: {
+  wedding: ScheduleWedding; csrf: string | null; navigate(route: Route): void; onSaved(e: ScheduleEvent): void; onVendorSaved(v: ScheduleWedding['vendor']): void;
+}) {
   const zone = w.timezone && isKnownTimeZone(w.timezone) ? w.timezone : null;
   // The wedding's own calendar day: a payment is overdue from its midnight, as in the budget.
   const today = dateInZone(Date.now(), zone ?? undefined);
@@ -107,6 +119,7 @@ function ScheduleWeddingSection({ wedding: w, csrf, navigate, onSaved }: { weddi
             ))}
           </ol>
         )}
+      <VendorRecordForm weddingId={w.weddingId} vendor={w.vendor} csrf={csrf} onSaved={onVendorSaved} />
       <h3 class="payments-heading">Your payments</h3>
       {w.payments.length === 0 ? <p class="empty">No payments recorded.</p> : (
         <div class="table-wrap">

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CrewUpdateResponse, MyScheduleResponse, type ScheduleEvent, type ScheduleWedding } from '../../../../schema/api/schedule.ts';
+import { CrewUpdateResponse, MyScheduleResponse, VendorRecordResponse, type ScheduleEvent, type ScheduleWedding, type VendorRecordBody } from '../../../../schema/api/schedule.ts';
 import { apiRequest } from '../api/api-client.ts';
 
 export type { ScheduleEvent, ScheduleWedding };
@@ -24,6 +24,17 @@ export async function fetchMySchedule(signal?: AbortSignal): Promise<ScheduleWed
 export async function saveCallTime(csrf: string, weddingId: string, eventId: string, callTime: string): Promise<ScheduleEvent> {
   const path = `/api/me/schedule/${encodeURIComponent(weddingId)}/events/${encodeURIComponent(eventId)}/crew`;
   return (await apiRequest(path, { method: 'PUT', csrf, body: { callTime }, schema: CrewUpdateResponse })).event;
+}
+
+/** The same route with the vendor's crew notes and confirmation (the call time is sent as it stands). */
+export async function saveCrewEntry(csrf: string, weddingId: string, eventId: string, entry: { callTime: string; notes: string; confirmed: boolean }): Promise<ScheduleEvent> {
+  const path = `/api/me/schedule/${encodeURIComponent(weddingId)}/events/${encodeURIComponent(eventId)}/crew`;
+  return (await apiRequest(path, { method: 'PUT', csrf, body: entry, schema: CrewUpdateResponse })).event;
+}
+
+/** `PUT /api/me/schedule/{weddingId}/vendor`: the vendor's own e-mail and phone on that wedding. */
+export async function saveVendorRecord(csrf: string, weddingId: string, body: VendorRecordBody): Promise<ScheduleWedding['vendor']> {
+  return (await apiRequest(`/api/me/schedule/${encodeURIComponent(weddingId)}/vendor`, { method: 'PUT', csrf, body, schema: VendorRecordResponse })).vendor;
 }
 
 /**

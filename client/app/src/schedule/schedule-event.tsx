@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import { ApiError, describeApiError } from '../api/api-client.ts';
 import { clockLabel, dateInZone, localInputToIso, shortDate } from '../timeline/zoned-time.ts';
 import { useAnnounce } from '../ui/use-announcer.ts';
+import { CrewEntryForm } from './crew-entry-form.tsx';
 import { saveCallTime, type ScheduleEvent } from './schedule-api.ts';
 
 interface Props {
@@ -20,7 +21,8 @@ const HALF_DAY_MS = 12 * 3_600_000;
 
 /**
  * One event of the vendor's schedule: when and where, who else is on it, the event's notes, and
- * the vendor's own call time, which it may change (PUT /api/me/schedule/…/crew).
+ * the vendor's own crew entry, which it may change (PUT /api/me/schedule/…/crew): the call time
+ * here, its crew notes and confirmation in CrewEntryForm.
  */
 export function ScheduleEventItem({ weddingId, event, weddingDate, timeZone, ownVendorId, csrf, onSaved }: Props) {
   const announce = useAnnounce();
@@ -69,7 +71,6 @@ export function ScheduleEventItem({ weddingId, event, weddingDate, timeZone, own
         {event.location && <p><span class="label">Where:</span> {event.location}</p>}
         {others.length > 0 && <p><span class="label">With:</span> {others.map((v) => v.name).join(', ')}</p>}
         {event.notes && <p class="notes"><span class="label">Notes:</span> {event.notes}</p>}
-        {event.crewNotes && <p class="notes"><span class="label">Your notes:</span> {event.crewNotes}</p>}
         <form class="call-time" onSubmit={save}>
           <label for={inputId}>Your call time</label>
           <input id={inputId} type="time" value={callTime} onInput={(e) => setCallTime(e.currentTarget.value)} disabled={!csrf || busy}
@@ -79,6 +80,7 @@ export function ScheduleEventItem({ weddingId, event, weddingDate, timeZone, own
           {!csrf && <span id={`${inputId}-offline`} class="hint">Changes need a connection.</span>}
         </form>
         {problem && <p class="notice" role="alert">{problem}</p>}
+        <CrewEntryForm weddingId={weddingId} event={event} csrf={csrf} onSaved={onSaved} />
       </div>
     </li>
   );

@@ -13,6 +13,7 @@ export const InboxView = lazyView('inbox', () => import('../messages/inbox-view.
 export const OurDayView = lazyView('day', () => import('../couple/our-day-view.tsx').then((m) => m.OurDayView));
 export const ProposalsView = lazyView('proposals', () => import('../couple/proposals-view.tsx').then((m) => m.ProposalsView));
 export const RunOfShowView = lazyView('run-of-show', () => import('../run-of-show/run-of-show-view.tsx').then((m) => m.RunOfShowView));
+export const ContactsView = lazyView('contacts', () => import('../contacts/contacts-view.tsx').then((m) => m.ContactsView));
 export const SnapshotsView = lazyView('snapshots', () => import('../admin/snapshots-view.tsx').then((m) => m.SnapshotsView));
 export const ShareDialog = lazyView('sharing dialog', () => import('../share/share-dialog.tsx').then((m) => m.ShareDialog));
 
@@ -20,5 +21,5 @@ export const ShareDialog = lazyView('sharing dialog', () => import('../share/sha
 export const SECTION_CHUNKS: Partial<Record<WeddingView, { preload(): Promise<unknown> }>> = {
   vendors: VendorsView, budget: BudgetView, conflicts: ConflictsView, activity: ActivityView, integrations: IntegrationsView,
   messages: MessagesView, inbox: InboxView, 'our-day': OurDayView, proposals: ProposalsView, 'run-of-show': RunOfShowView,
-  admin: SnapshotsView,
+  contacts: ContactsView, admin: SnapshotsView,
 };

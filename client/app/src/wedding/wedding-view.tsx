@@ -11,7 +11,7 @@ import { useUndo } from '../timeline/use-undo.ts';
 import { isKnownTimeZone, longDate } from '../timeline/zoned-time.ts';
 import { ConnectionIndicator } from './connection-indicator.tsx';
 import {
-  ActivityView, BudgetView, ConflictsView, InboxView, IntegrationsView, MessagesView, OurDayView, ProposalsView, RunOfShowView,
+  ActivityView, BudgetView, ConflictsView, ContactsView, InboxView, IntegrationsView, MessagesView, OurDayView, ProposalsView, RunOfShowView,
   SECTION_CHUNKS, ShareDialog, SnapshotsView, VendorsView,
 } from './lazy-sections.ts';
 import { ReadOnlyNotice } from './read-only-notice.tsx';
@@ -41,6 +41,7 @@ const TABS: { view: View; label: string; adminOnly?: boolean; roles?: readonly s
   { view: 'our-day', label: 'Our day', roles: ['couple'] },
   { view: 'proposals', label: 'Proposals', roles: ['couple', 'planner', 'admin'] },
   { view: 'vendors', label: 'Vendors' },
+  { view: 'contacts', label: 'Contacts & guests', roles: ['planner', 'admin'] },
   // The budget API is closed to viewers (docs/audiences.md); a vendor is answered its own payments.
   { view: 'budget', label: 'Budget', roles: ['planner', 'admin', 'couple', 'vendor'] },
   { view: 'conflicts', label: 'Conflicts' },
@@ -154,6 +155,7 @@ export function WeddingView(props: Props) {
           </>
         )}
         {current === 'vendors' && <VendorsView doc={doc} version={version} readOnly={readOnly} origin={origin} perform={undo.perform} weddingId={connection.weddingId} token={tokenSource} />}
+        {current === 'contacts' && <ContactsView doc={doc} version={version} readOnly={readOnly} origin={origin} perform={undo.perform} writer={session.claims} />}
         {current === 'budget' && <BudgetView doc={doc} version={version} weddingId={connection.weddingId} timeZone={timeZone} token={tokenSource} canManage={!readOnly} />}
         {current === 'conflicts' && <ConflictsView doc={doc} version={version} timeZone={timeZone ?? 'UTC'} weddingDate={meta.date} weddingId={connection.weddingId} token={session.token}
           canAct={canAct} readOnly={readOnly} readOnlyNoteId={READ_ONLY_NOTE} navigate={props.navigate} />}
@@ -162,7 +164,7 @@ export function WeddingView(props: Props) {
         {current === 'integrations' && <IntegrationsView weddingId={connection.weddingId} token={session.token} account={session.csrf !== undefined} navigate={props.navigate} doc={doc} />}
         {current === 'messages' && <MessagesView doc={doc} version={version} session={session} weddingId={connection.weddingId} timeZone={timeZone ?? 'UTC'} />}
         {current === 'inbox' && <InboxView session={session} weddingId={connection.weddingId} timeZone={timeZone ?? 'UTC'} />}
-        {current === 'our-day' && <OurDayView doc={doc} version={version} timeZone={timeZone} />}
+        {current === 'our-day' && <OurDayView doc={doc} version={version} timeZone={timeZone} writer={session.claims} origin={origin} />}
         {current === 'proposals' && (timeZone ? (
           <ProposalsView doc={doc} version={version} timeZone={timeZone} sub={session.claims.sub} origin={origin} mode={session.claims.role === 'couple' ? 'propose' : 'decide'} />
         ) : <MissingTimeZone zone={meta.timezone} readOnly={readOnly} />)}

@@ -1,0 +1,77 @@
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { CONTACT_ROLES, SchemaError, type Contact, type ContactInput } from '../../../sdk/index.ts';
+import { channelLabel } from '../messages/message-labels.ts';
+import { humanize, newId } from '../ui/labels.ts';
+
+/** Channels a contact may prefer, in the order the compose form offers them (in-app always reaches them). */
+const CONTACT_CHANNELS: readonly Contact['preferredChannels'][number][] = ['email', 'sms', 'whatsapp', 'slack', 'teams'];
+
+interface Props {
+  /** The contact to edit; absent to add one. */
+  contact?: Contact;
+  /** Writes the contact (the document validates it: SchemaError on a bad e-mail or phone). */
+  onSave(input: ContactInput): void;
+  onClose(): void;
+}
+
+/**
+ * Adds or edits one contact of the wedding (schema/document/entities.ts `Contact`): name, role,
+ * e-mail, phone and the channels they prefer, in that order. Nothing is saved while a field is refused.
+ */
+export function ContactForm({ contact, onSave, onClose }: Props) {
+  const first = useRef<HTMLInputElement>(null);
+  const key = contact?.id ?? 'new';
+  const [name, setName] = useState(contact?.name ?? '');
+  const [role, setRole] = useState<Contact['role']>(contact?.role ?? 'couple');
+  const [email, setEmail] = useState(contact?.email ?? '');
+  const [phone, setPhone] = useState(contact?.phone ?? '');
+  const [channels, setChannels] = useState<Contact['preferredChannels']>(contact?.preferredChannels ?? []);
+  const [error, setError] = useState<string | null>(null);
+
+  useEffect(() => { first.current?.focus(); }, []);
+
+  const submit = (e: Event) => {
+    e.preventDefault();
+    if (!name.trim()) { setError('Name: give the contact a name.'); return; }
+    const id = contact?.id ?? newId('con');
+    try {
+      onSave({ id, name: name.trim(), role, email: email.trim(), phone: phone.trim(), preferredChannels: channels });
+    } catch (err) {
+      if (!(err instanceof SchemaError)) throw err;
+      setError(err.issues.map((i) => `${humanize(i.path || 'contact')}: ${i.message}`).join('; '));
+      return;
+    }
+    onClose();
+  };
+
+  const toggle = (c: Contact['preferredChannels'][number], on: boolean) => setChannels((cs) => (on ? [...cs, c] : cs.filter((x) => x !== c)));
+
+  return (
+    <form class="panel contact-form" onSubmit={submit} aria-labelledby={`contact-${key}-heading`} noValidate>
+      <h3 id={`contact-${key}-heading`}>{contact ? `Edit ${contact.name}` : 'Add a contact'}</h3>
+      {error && <p class="form-errors" role="alert">Nothing was saved: {error}</p>}
+      <div class="detail-fields">
+        <div class="field"><label for={`contact-${key}-name`}>Name</label>
+          <input ref={first} id={`contact-${key}-name`} type="text" required maxLength={200} value={name} onInput={(e) => setName(e.currentTarget.value)} /></div>
+        <div class="field"><label for={`contact-${key}-role`}>Role</label>
+          <select id={`contact-${key}-role`} value={role} onChange={(e) => setRole(e.currentTarget.value as Contact['role'])}>
+            {CONTACT_ROLES.map((r) => <option key={r} value={r}>{humanize(r)}</option>)}
+          </select></div>
+        <div class="field"><label for={`contact-${key}-email`}>E-mail address</label>
+          <input id={`contact-${key}-email`} type="email" autoComplete="off" value={email} onInput={(e) => setEmail(e.currentTarget.value)} /></div>
+        <div class="field"><label for={`contact-${key}-phone`}>Phone number</label>
+          <input id={`contact-${key}-phone`} type="tel" autoComplete="off" value={phone} onInput={(e) => setPhone(e.currentTarget.value)} /></div>
+      </div>
+      <fieldset class="vendor-picks">
+        <legend>Prefers to hear by</legend>
+        {CONTACT_CHANNELS.map((c) => (
+          <label class="check" key={c}><input type="checkbox" checked={channels.includes(c)} onChange={(e) => toggle(c, e.currentTarget.checked)} /> {channelLabel(c)}</label>
+        ))}
+      </fieldset>
+      <div class="form-actions">
+        <button type="submit" class="primary">{contact ? 'Save' : 'Add contact'}</button>
+        <button type="button" onClick={onClose}>Cancel</button>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,62 @@
+import { useState } from 'preact/hooks';
+import { ApiError, describeApiError } from '../api/api-client.ts';
+import { useAnnounce } from '../ui/use-announcer.ts';
+import { saveCrewEntry, type ScheduleEvent } from './schedule-api.ts';
+
+interface Props {
+  weddingId: string;
+  event: ScheduleEvent;
+  /** Null when the schedule is the offline copy: changes need the server. */
+  csrf: string | null;
+  onSaved(event: ScheduleEvent): void;
+}
+
+/**
+ * The rest of the vendor's own crew entry on one event (`timeline.<event>.crew.<vendor>`): its crew
+ * notes (who is coming, what it needs) and whether it confirms the event. The server checks the
+ * vendor is on the event (permissions.ts); the call time is sent as it stands.
+ */
+export function CrewEntryForm({ weddingId, event, csrf, onSaved }: Props) {
+  const announce = useAnnounce();
+  const [notes, setNotes] = useState(event.crewNotes);
+  const [confirmed, setConfirmed] = useState(event.confirmed);
+  const [busy, setBusy] = useState(false);
+  const [status, setStatus] = useState<string | null>(null);
+  const [problem, setProblem] = useState<string | null>(null);
+  const id = `crew-${weddingId}-${event.eventId}`;
+
+  const save = async (e: Event) => {
+    e.preventDefault();
+    if (!csrf) return;
+    setBusy(true); setProblem(null); setStatus(null);
+    try {
+      const saved = await saveCrewEntry(csrf, weddingId, event.eventId, { callTime: event.callTime, notes: notes.trim(), confirmed });
+      onSaved(saved);
+      const said = `Crew entry for ${event.title} saved.`;
+      setStatus(said); announce(said);
+    } catch (error) {
+      setProblem(error instanceof ApiError && error.code === 'offline'
+        ? 'You are offline: the crew entry is not saved. Save it again once you are back online.'
+        : describeApiError(error, 'Saving the crew entry'));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form class="crew-entry" onSubmit={(e) => void save(e)}>
+      <div class="field">
+        <label for={`${id}-notes`}>Your crew notes</label>
+        <textarea id={`${id}-notes`} rows={2} maxLength={2000} placeholder="Who is coming, what you need" value={notes}
+          onInput={(e) => { setNotes(e.currentTarget.value); setStatus(null); }} disabled={!csrf || busy} />
+      </div>
+      <label class="check">
+        <input type="checkbox" checked={confirmed} onChange={(e) => { setConfirmed(e.currentTarget.checked); setStatus(null); }} disabled={!csrf || busy} />
+        We confirm this event
+      </label>
+      <button type="submit" disabled={!csrf || busy}>{busy ? 'Saving…' : 'Save crew entry'}<span class="sr-only"> for {event.title}</span></button>
+      {status && <span role="status" class="saved">{status}</span>}
+      {problem && <p class="notice" role="alert">{problem}</p>}
+    </form>
+  );
+}

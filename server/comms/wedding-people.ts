@@ -1,0 +1,67 @@
+import { CONTACT_ROLES, type Contact, type TxOrigin, type WeddingDoc } from '../../schema/index.ts';
+import { clipText } from '../../schema/document/text.ts';
+import type { Db } from '../storage/database.ts';
+
+/**
+ * The people on a wedding by role, as contacts of its document.
+ *
+ * Messages addressed by role (an emergency, "the couple", automatic notices) go to the document's
+ * `contacts` with that role. People who take part through the app — members of the wedding's
+ * workspace (its planners) and participants who joined as planner or couple, by invitation or share
+ * link — are not contacts by themselves, so a broadcast promised to "the couple and the planners"
+ * reached nobody who had only joined (trial 14). Before such a message is written, each of them who
+ * is not a contact yet becomes one (id = their person id, their account's e-mail when they have
+ * one), inside the same transaction: they get it in-app, and by e-mail where one is connected.
+ *
+ * A person already represented by a contact of the same e-mail (the planner typed them in) is not
+ * added twice. Planners edit or remove these contacts like any other on the Contacts screen; one
+ * removed is added again at the next message to its role while the person still takes part.
+ */
+export interface WeddingPerson {
+  personId: string;
+  name: string;
+  email: string | null;
+  role: 'planner' | 'couple';
+}
+
+/** Workspace members of the wedding's workspace (planners) and planner/couple participants, each once (planner wins). */
+export function peopleOnWedding(db: Db, weddingId: string): WeddingPerson[] {
+  const rows = db.prepare(`
+    SELECT p.id AS personId, p.name AS name, p.email AS email, 'planner' AS role FROM weddings w
+      JOIN workspace_members m ON m.workspace_id = w.workspace_id JOIN people p ON p.id = m.person_id WHERE w.id = @weddingId
+    UNION ALL
+    SELECT p.id, p.name, p.email, x.role FROM participants x JOIN people p ON p.id = x.person_id
+      WHERE x.wedding_id = @weddingId AND x.role IN ('planner', 'couple')`).all({ weddingId }) as WeddingPerson[];
+  const byId = new Map<string, WeddingPerson>();
+  for (const r of rows) if (!byId.has(r.personId) || r.role === 'planner') byId.set(r.personId, r);
+  return [...byId.values()];
+}
+
+/**
+ * Adds a contact for each person on the wedding with one of `roles` who has none yet (no contact
+ * with their person id or their e-mail). Runs in the caller's transaction. Returns the ids added.
+ */
+export function ensurePeopleContacts(db: Db, w: WeddingDoc, weddingId: string, roles: readonly Contact['role'][], origin: TxOrigin): string[] {
+  const wanted = peopleOnWedding(db, weddingId).filter((p) => roles.includes(p.role));
+  if (wanted.length === 0) return [];
+  const contacts = w.listContacts();
+  const emails = new Set(contacts.map((c) => c.email.toLowerCase()).filter(Boolean));
+  const added: string[] = [];
+  w.transact(() => {
+    for (const p of wanted) {
+      if (w.getContact(p.personId) || (p.email && emails.has(p.email.toLowerCase()))) continue;
+      w.upsertContact({ id: p.personId, name: clipText(p.name.trim() || humanRole(p.role), 200), role: p.role, email: p.email ?? '', phone: '', preferredChannels: [] }, origin);
+      added.push(p.personId);
+    }
+  }, origin);
+  return added;
+}
+
+const humanRole = (role: WeddingPerson['role']): string => (role === 'couple' ? 'The couple' : 'Planner');
+
+/** `role:<contact role>` in a message's `recipientIds`: every contact with that role (and every person on the wedding with it). */
+export function roleSelector(id: string): Contact['role'] | null {
+  if (!id.startsWith('role:')) return null;
+  const role = id.slice(5);
+  return (CONTACT_ROLES as readonly string[]).includes(role) ? (role as Contact['role']) : null;
+}

@@ -1,0 +1,81 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, BrowserContext } from 'playwright-core';
+import { signedIn, workspaceWith } from '../helpers/people.ts';
+import type { TestServer } from '../helpers/test-server.ts';
+import { waitFor } from '../helpers/wait.ts';
+import { SESSION_COOKIE } from '../../server/http/session-middleware.ts';
+import { launchBrowser, openTab, screenshotsAtBothWidths } from './support/browser.ts';
+import { plannerBuild } from './support/planner-build.ts';
+import { closeAfterTest, startPlannerServer } from './support/planner-server.ts';
+import { seedWedding } from './support/seed.ts';
+import { waitSyncState } from './support/timeline-page.ts';
+
+let browser: Browser;
+let dist: string;
+
+beforeAll(async () => {
+  [dist, browser] = await Promise.all([plannerBuild(), launchBrowser()]);
+}, 120_000);
+
+async function withCookie(t: TestServer, context: BrowserContext, cookie: string): Promise<void> {
+  const [name, value] = cookie.split('=') as [string, string];
+  await context.addCookies([{ name, value, url: t.httpUrl, httpOnly: true, sameSite: 'Lax' }]);
+}
+
+const appErrors = (errors: string[]) => errors.filter((e) => !e.includes('Failed to load resource'));
+
+describe('planner app: guest numbers', () => {
+  it('the couple enter guest numbers and dietary counts on Our day; the planner sees them live and changes them; the server keeps them', async () => {
+    const t = await startPlannerServer(dist);
+    const pia = await signedIn(t, 'pia@studio.example', 'Pia Planner');
+    await workspaceWith(t, pia, 'Pia Studio', ['w1']);
+    await seedWedding(await t.connect('w1', await t.token('planner', ['w1'], { sub: 'seed' })));
+    const couple = await t.server.people.createPerson({ name: 'Ada & Grace' });
+    await t.server.people.addParticipant({ weddingId: 'w1', role: 'couple', personId: couple.id, createdBy: pia.person.id });
+    const { cookieValue } = await t.server.sessions.create({ personId: couple.id, method: 'invitation' });
+
+    const k = await openTab(browser, { bypassCSP: true });
+    closeAfterTest(k.context);
+    await withCookie(t, k.context, `${SESSION_COOKIE}=${cookieValue}`);
+    await k.page.goto(`${t.httpUrl}/w/w1/our-day`);
+    await waitSyncState(k.page, 'online');
+    const form = k.page.locator('form.guests');
+    await waitFor(() => form.isVisible(), 'the couple’s guest form');
+    await form.getByLabel('Invited').fill('120');
+    await form.getByLabel('Coming', { exact: true }).fill('-3');
+    await form.getByRole('button', { name: 'Save guest numbers' }).click();
+    expect(await form.getByRole('alert').textContent()).toBe('Nothing was saved: Coming: a whole number from 0 to 100,000');
+    await form.getByLabel('Coming', { exact: true }).fill('80');
+    await form.getByLabel('Not coming').fill('10');
+    await form.getByLabel('Not answered yet').fill('30');
+    await form.getByLabel('Another diet').fill('Vegetarian');
+    await form.getByLabel('Guests with that diet').fill('12');
+    await form.getByRole('button', { name: 'Save guest numbers' }).click();
+    await waitFor(() => form.getByRole('status').isVisible(), 'saved');
+    expect(await form.getByRole('status').textContent()).toBe('Guest numbers saved.');
+    await waitSyncState(k.page, 'online');
+    expect((await screenshotsAtBothWidths(k.page, 'guests-couple')).phoneOverflowPx).toBe(0);
+
+    // The planner sees them on Contacts & guests, adds a diet; the couple's form follows.
+    const p = await openTab(browser, { bypassCSP: true });
+    closeAfterTest(p.context);
+    await withCookie(t, p.context, pia.cookie);
+    await p.page.goto(`${t.httpUrl}/w/w1/contacts`);
+    await waitSyncState(p.page, 'online');
+    const planner = p.page.locator('form.guests');
+    await waitFor(async () => (await planner.getByLabel('Invited').inputValue()) === '120', 'the couple’s numbers on the planner’s screen');
+    expect(await planner.getByLabel('Vegetarian').inputValue()).toBe('12');
+    await planner.getByLabel('Another diet').fill('gluten free');
+    await planner.getByLabel('Guests with that diet').fill('3');
+    await planner.getByRole('button', { name: 'Save guest numbers' }).click();
+    await waitFor(async () => (await form.getByLabel('Gluten free').count()) === 1, 'the planner’s diet on the couple’s screen');
+
+    // The server has them (a fresh reader).
+    const reader = await t.connect('w1', await t.token('planner', ['w1'], { sub: 'check' }));
+    await reader.whenSynced();
+    expect(reader.doc.getGuests()).toEqual({ count: 120, rsvpYes: 80, rsvpNo: 10, rsvpPending: 30, dietary: { vegetarian: 12, 'gluten-free': 3 } });
+    await reader.destroy();
+    expect(appErrors(k.errors)).toEqual([]);
+    expect(appErrors(p.errors)).toEqual([]);
+  }, 150_000);
+});

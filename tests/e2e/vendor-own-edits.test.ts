@@ -1,0 +1,70 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { WeddingDoc } from '../../schema/index.ts';
+import { crewOf } from '../../schema/document/contributions.ts';
+import { signedIn, workspaceWith } from '../helpers/people.ts';
+import { waitFor } from '../helpers/wait.ts';
+import { seedWedding } from '../schedule/schedule-fixture.ts';
+import { seriousAxeViolations } from './support/axe.ts';
+import { launchBrowser, openTab, screenshotsAtBothWidths } from './support/browser.ts';
+import { plannerBuild } from './support/planner-build.ts';
+import { closeAfterTest, startPlannerServer } from './support/planner-server.ts';
+
+let browser: Browser;
+let dist: string;
+
+beforeAll(async () => {
+  [dist, browser] = await Promise.all([plannerBuild(), launchBrowser()]);
+}, 120_000);
+
+const section = (page: Page, title: string) => page.locator('section.schedule-wedding', { has: page.getByRole('heading', { name: title, exact: true }) });
+
+describe('planner app: a vendor edits its own crew entries and vendor record on My schedule', () => {
+  it('crew notes and confirmation on its event, its e-mail and phone; another vendor’s address is refused; all kept at the server', async () => {
+    const t = await startPlannerServer(dist);
+    const ana = await signedIn(t, 'ana@bloom.example', 'Ana Planner');
+    const pia = await signedIn(t, 'pia@lens.example', 'Pia');
+    await workspaceWith(t, ana, 'Bloom', ['wed_bloom1']);
+    await t.server.collab.withDocument('wed_bloom1', (ydoc) => seedWedding(ydoc, 'Ava & Sam'));
+    await t.server.people.addParticipant({ weddingId: 'wed_bloom1', role: 'vendor', vendorId: 'photo', personId: pia.person.id });
+
+    const { context, page, errors } = await openTab(browser, { bypassCSP: true });
+    closeAfterTest(context);
+    const [name, value] = pia.cookie.split('=') as [string, string];
+    await context.addCookies([{ name, value, url: t.httpUrl, httpOnly: true, sameSite: 'Lax' }]);
+    await page.goto(`${t.httpUrl}/schedule`);
+    const wedding = section(page, 'Ava & Sam');
+    await waitFor(() => wedding.isVisible(), 'the schedule');
+
+    // Crew entry on "Groom getting ready".
+    const ready = wedding.locator('li[data-event-id="ready"]');
+    await ready.getByLabel('Your crew notes').fill('Two shooters: Pia and Jo. A table by the window, please.');
+    await ready.getByLabel('We confirm this event').check();
+    await ready.getByRole('button', { name: /^Save crew entry/ }).click();
+    await waitFor(() => ready.getByRole('status').isVisible(), 'the crew entry saved');
+    expect(await ready.getByRole('status').textContent()).toBe('Crew entry for Groom getting ready saved.');
+    expect(await t.server.collab.withDocument('wed_bloom1', (d) => crewOf(d, 'ready').photo)).toMatchObject({ notes: 'Two shooters: Pia and Jo. A table by the window, please.', confirmed: true });
+
+    // The vendor record: another vendor's e-mail is refused (naming that vendor); then saved.
+    const record = wedding.locator('form.vendor-record');
+    await record.getByLabel('E-mail address').fill('caterer@secret.example');
+    await record.getByRole('button', { name: 'Save contact details' }).click();
+    await waitFor(() => record.getByRole('alert').isVisible(), 'the duplicate refused');
+    expect(await record.getByRole('alert').textContent()).toContain('Feast Co');
+    await record.getByLabel('E-mail address').fill('bookings@lens.example');
+    await record.getByLabel('Phone number').fill('+44 20 7946 0999');
+    await record.getByRole('button', { name: 'Save contact details' }).click();
+    await waitFor(() => record.getByRole('status').isVisible(), 'the record saved');
+    const vendors = await t.server.collab.withDocument('wed_bloom1', (d) => Object.fromEntries(new WeddingDoc(d).listVendors().map((v) => [v.id, `${v.email} ${v.phone}`])));
+    expect(vendors).toMatchObject({ photo: 'bookings@lens.example +44 20 7946 0999', cater: 'caterer@secret.example +44 20 7000 0001' });
+
+    // After a reload both are shown from the server.
+    await page.reload();
+    await waitFor(() => section(page, 'Ava & Sam').isVisible(), 'the schedule again');
+    expect(await section(page, 'Ava & Sam').locator('li[data-event-id="ready"]').getByLabel('Your crew notes').inputValue()).toBe('Two shooters: Pia and Jo. A table by the window, please.');
+    expect(await section(page, 'Ava & Sam').locator('form.vendor-record').getByLabel('Phone number').inputValue()).toBe('+44 20 7946 0999');
+    expect(await seriousAxeViolations(page)).toEqual([]);
+    expect((await screenshotsAtBothWidths(page, 'vendor-own-edits')).phoneOverflowPx).toBe(0);
+    expect(errors.filter((e) => !e.includes('Failed to load resource'))).toEqual([]);
+  }, 120_000);
+});
