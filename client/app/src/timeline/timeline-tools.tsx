@@ -75,7 +75,8 @@ export function ShiftPanel({ doc, events, day, origin, perform, initialFrom, onC
       {problem && <p class="form-errors" role="alert">{problem}</p>}
       <div class="form-actions">
         <button type="submit" class="primary" aria-describedby="shift-preview" disabled={preview.problem !== null}>
-          {`Move ${count} ${count === 1 ? 'event' : 'events'}`}
+          {/* A refused shift moves nothing: the hint says why, the button does not count "0 events". */}
+          {preview.problem !== null ? 'Move events' : `Move ${count} ${count === 1 ? 'event' : 'events'}`}
         </button>
         <button type="button" onClick={onClose}>Cancel</button>
       </div>
