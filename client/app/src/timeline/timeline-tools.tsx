@@ -101,7 +101,7 @@ export function TemplateOffer({ doc, day, origin, perform }: TemplateProps) {
 
   const submit = (e: Event) => {
     e.preventDefault();
-    const events = standardDay(date, ceremony, day.timeZone, () => newId('evt'));
+    const events = standardDay(date, ceremony, day.timeZone, () => newId('evt'), doc.getMeta().venue ?? '');
     if (!events.length) return setProblem('Enter the ceremony time, e.g. 14:00.');
     for (const x of events) {
       const issues = checkEventTimes(toLocalInput(x.start, day.timeZone), toLocalInput(x.end, day.timeZone), day);
