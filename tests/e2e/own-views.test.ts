@@ -153,6 +153,10 @@ describe("planner app: each person's own view", () => {
       return start && Date.parse(start) === Date.parse('2027-06-12T14:30:00Z');
     }, 'the accepted change on the timeline, 15:30 in London');
     await waitFor(() => couple.page.locator('.proposal').getByText('Accepted').isVisible(), 'the answer on the couple’s screen');
+    // The record keeps what it replaced and says who decided.
+    await waitFor(async () => ((await couple.page.locator('.proposal').textContent()) ?? '').includes('Start 14:45 → 15:30'), 'the before value kept');
+    expect(await couple.page.locator('.proposal').textContent()).toMatch(/Accepted by the planner/);
+    expect(await proposal.textContent()).toMatch(/Start 14:45 → 15:30[\s\S]*Accepted by you/);
     await couple.page.getByRole('link', { name: 'Timeline' }).click();
     await waitFor(async () => (await couple.page.locator('main').textContent())?.includes('15:30') ?? false, 'the new time on the couple’s timeline');
   });
