@@ -5,6 +5,7 @@ export * from './document/wedding-doc.ts';
 export type { InvalidEntry } from './document/readers.ts';
 export * from './document/reconcile.ts';
 export * from './document/money.ts';
+export * from './document/written-amount.ts';
 export * from './document/addresses.ts';
 export * from './document/budget.ts';
 export * from './document/text.ts';

@@ -89,6 +89,8 @@ export type IntegrationSummary = z.infer<typeof IntegrationSummary>;
 export const IntegrationHealth = z.object({
   integrationId: z.string(),
   system: z.string(),
+  /** The connection's own name, e.g. the catalogue's "HoneyBook" for a `preset` connection. */
+  label: z.string().optional(),
   category: z.enum(SYSTEM_CATEGORIES),
   status: z.enum(INTEGRATION_STATUSES),
   health: z.enum(HEALTH_STATES),

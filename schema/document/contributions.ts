@@ -49,6 +49,8 @@ export const Proposal = z.object({
   status: z.enum(PROPOSAL_STATUSES).optional(),
   decidedBy: Author.optional(),
   decidedAt: IsoDateTime.optional(),
+  /** Set on accepting: the event's values the accepted changes replaced, so the record keeps "15:30 → 16:00". */
+  before: ProposedChanges.optional(),
 }).strict();
 export type Proposal = z.infer<typeof Proposal> & { status: (typeof PROPOSAL_STATUSES)[number] };
 
@@ -146,8 +148,16 @@ export function decideProposal(doc: Y.Doc, id: string, decision: 'accepted' | 'd
   }
   const decidedAt = now();
   doc.transact(() => {
-    if (decision === 'accepted') for (const [k, v] of Object.entries(proposal.changes)) if (v !== undefined) event!.set(k, v);
     const m = doc.getMap<Y.Map<unknown>>(CONTRIBUTION_ROOTS.proposals).get(id)!;
+    if (decision === 'accepted') {
+      const before: Record<string, unknown> = {};
+      for (const k of Object.keys(proposal.changes)) {
+        const v = event!.get(k);
+        if (typeof v === 'string') before[k] = v;
+      }
+      m.set('before', before);
+      for (const [k, v] of Object.entries(proposal.changes)) if (v !== undefined) event!.set(k, v);
+    }
     m.set('status', decision);
     m.set('decidedBy', decidedBy);
     m.set('decidedAt', decidedAt);

@@ -38,6 +38,8 @@ export interface RunOfShowRow {
   end: string;
   /** ISO date in the wedding's zone, for days after midnight. */
   day: string;
+  /** Calendar days from `day` to the end's date in the wedding's zone (1 for 21:45–00:30), shown as `+1d`. */
+  endDays: number;
   title: string;
   location: string;
   notes: string;
@@ -68,12 +70,14 @@ export function buildRunOfShow(doc: WeddingDoc, vendorId?: string): RunOfShow {
   const events = doc.listEvents().filter((e) => vendorId === undefined || e.vendorIds.includes(vendorId));
   const rows = events.map((e): RunOfShowRow => {
     const start = zonedClock(e.start, zone);
+    const end = zonedClock(e.end, zone);
     const crew = crewOf(doc.ydoc, e.id);
     return {
       eventId: e.id,
       start: start.time,
-      end: zonedClock(e.end, zone).time,
+      end: end.time,
       day: start.day,
+      endDays: start.day && end.day ? Math.max(0, Math.round((Date.parse(`${end.day}T00:00:00Z`) - Date.parse(`${start.day}T00:00:00Z`)) / 86_400_000)) : 0,
       title: e.title,
       location: e.location,
       notes: e.notes,

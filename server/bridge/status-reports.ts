@@ -87,7 +87,7 @@ export class StatusReports {
     const health: IntegrationHealth['health'] = i.status !== 'active' || i.connection.status !== 'active' || breaker === 'open' || errorRate >= 0.5 ? 'failing'
       : breaker === 'half_open' || errorRate > 0 || outbox.dead > 0 || inbox.parked > 0 ? 'degraded' : 'healthy';
     return {
-      integrationId: i.id, system: i.system, category: i.category, status: i.status, health, breaker,
+      integrationId: i.id, system: i.system, ...(i.connection.label ? { label: i.connection.label } : {}), category: i.category, status: i.status, health, breaker,
       lastSync: i.lastSyncAt, lastSuccess: i.lastSuccessAt, lastError: i.lastError && i.lastErrorAt ? { at: i.lastErrorAt, message: i.lastError } : null,
       errorRate, outbox, inbox,
     };

@@ -28,6 +28,8 @@ export interface DemoDeps {
 
 interface Running {
   ownerId: string;
+  /** The owner is the "Demo planner" the demo made for a visitor with no account (no e-mail, no other way in). */
+  anonymous: boolean;
   workspaceId: string;
   weddingId: string;
 }
@@ -47,6 +49,8 @@ export class DemoService {
   readonly sandboxes: DemoSandboxes;
   private running: Running | null = null;
   private starting: Promise<Running> | null = null;
+  /** Whether the set-up under way is for a visitor with no account. */
+  private startingAnonymous = false;
   private inquiries = 0;
   /** Stops binding the demo calendar to weddings made from inquiries. */
   private unsubscribe: (() => void) | null = null;
@@ -67,30 +71,66 @@ export class DemoService {
   /**
    * Who may start the demo: while it is not running, the first person of the data directory, or
    * anyone when nobody has signed up yet (a first run: the demo then signs in a demo planner).
+   * While a demo started that way runs (or is being set up), anyone with no session may join it
+   * as its demo planner: that planner has no e-mail, so a visitor whose tab closed before the
+   * session cookie arrived would otherwise have no way back (docs/operations.md#demo).
    */
   canStart(personId: string | null): boolean {
-    if (this.running || this.starting) return false;
+    if (this.running || this.starting) return personId === null && this.joinable;
     const first = this.deps.db.prepare('SELECT id FROM people ORDER BY created_at, rowid LIMIT 1').get() as { id: string } | undefined;
-    // A demo planner whose set-up failed has no way to sign in: the next anonymous try is theirs.
-    if (!personId) return first === undefined || (this.orphan !== null && first.id === this.orphan.id);
+    // A demo planner whose set-up failed, or made by an earlier run of this server, has no way to
+    // sign in: the next anonymous try is theirs.
+    if (!personId) return first === undefined || (this.orphan !== null && first.id === this.orphan.id) || this.isDemoPlanner(first.id);
     return first?.id === personId;
   }
 
   /**
-   * Starts the sandboxes and sets up the demo studio for `person` (made as "Demo planner" when
-   * null). Throws HttpError 403 `demo_forbidden` when canStart says no, 409 `demo_running` when
-   * it runs already or is being set up.
+   * Whether `personId` is a "Demo planner" an anonymous start made (in this process or an earlier
+   * one): no e-mail, no external identity, and signed in only ever by the demo.
    */
-  async start(person: Person | null): Promise<{ person: Person; workspaceId: string; weddingId: string }> {
-    if (this.running || this.starting) throw new HttpError(409, 'demo_running', 'the demo is running already in this server');
+  private isDemoPlanner(personId: string): boolean {
+    const row = this.deps.db.prepare(`SELECT p.email IS NULL AS noEmail,
+        (SELECT COUNT(*) FROM person_identities i WHERE i.person_id = p.id) AS identities,
+        (SELECT COUNT(*) FROM sessions s WHERE s.person_id = p.id AND s.method = 'demo') AS demoSessions,
+        (SELECT COUNT(*) FROM sessions s WHERE s.person_id = p.id AND s.method <> 'demo') AS otherSessions
+      FROM people p WHERE p.id = ?`).get(personId) as { noEmail: number; identities: number; demoSessions: number; otherSessions: number } | undefined;
+    return !!row && row.noEmail === 1 && row.identities === 0 && row.demoSessions > 0 && row.otherSessions === 0;
+  }
+
+  /** The first person of the data directory when a previous run's demo made them. */
+  private async earlierDemoPlanner(): Promise<Person | null> {
+    const first = this.deps.db.prepare('SELECT id FROM people ORDER BY created_at, rowid LIMIT 1').get() as { id: string } | undefined;
+    return first && this.isDemoPlanner(first.id) ? await this.deps.people.getPerson(first.id) : null;
+  }
+
+  /** A demo for a visitor with no account runs or is being set up: a new visitor may join it. */
+  private get joinable(): boolean {
+    return this.running ? this.running.anonymous : this.starting !== null && this.startingAnonymous;
+  }
+
+  /**
+   * Starts the sandboxes and sets up the demo studio for `person` (made as "Demo planner" when
+   * null); with `person` null while a demo for a visitor with no account runs or is being set up,
+   * joins it instead (`joined: true`, after the set-up finishes). Throws HttpError 403
+   * `demo_forbidden` when canStart says no, 409 `demo_running` when it runs already (or is being
+   * set up) for a person with an account.
+   */
+  async start(person: Person | null): Promise<{ person: Person; workspaceId: string; weddingId: string; joined: boolean }> {
+    if (this.running || this.starting) {
+      if (person || !this.joinable) throw new HttpError(409, 'demo_running', 'the demo is running already in this server');
+      const run = this.running ?? await this.starting!;
+      const owner = (await this.deps.people.getPerson(run.ownerId))!;
+      return { person: owner, workspaceId: run.workspaceId, weddingId: run.weddingId, joined: true };
+    }
     if (!this.canStart(person?.id ?? null)) {
       throw new HttpError(403, 'demo_forbidden', person ? 'only the first person who signed up here may start the demo' : 'people have signed up here already: sign in to start the demo');
     }
-    // Claimed before the first await: a second request meanwhile gets demo_running.
+    // Claimed before the first await: a second request meanwhile joins (or gets demo_running).
+    this.startingAnonymous = person === null;
     this.starting = (async () => {
-      const owner = person ?? this.orphan ?? await this.deps.people.createPerson({ name: 'Demo planner', email: null });
+      const owner = person ?? this.orphan ?? await this.earlierDemoPlanner() ?? await this.deps.people.createPerson({ name: 'Demo planner', email: null });
       try {
-        const run = await this.setUp(owner);
+        const run = await this.setUp(owner, person === null);
         this.orphan = null;
         return run;
       } catch (error) {
@@ -104,10 +144,10 @@ export class DemoService {
       this.starting = null;
     }
     const owner = person ?? (await this.deps.people.getPerson(this.running.ownerId))!;
-    return { person: owner, workspaceId: this.running.workspaceId, weddingId: this.running.weddingId };
+    return { person: owner, workspaceId: this.running.workspaceId, weddingId: this.running.weddingId, joined: false };
   }
 
-  private async setUp(owner: Person): Promise<Running> {
+  private async setUp(owner: Person, anonymous: boolean): Promise<Running> {
     await this.sandboxes.start();
     const workspace = await this.deps.people.createWorkspace({ name: 'Demo studio', kind: 'planner' }, owner.id);
     const weddingId = `wed_${crypto.randomBytes(12).toString('base64url')}`;
@@ -137,7 +177,7 @@ export class DemoService {
       ],
     });
     this.deps.logger.info({ workspaceId: workspace.id, weddingId, sandboxHost: this.sandboxes.host }, 'demo studio set up: VSCO Workspace, Google Calendar and Stripe sandboxes connected');
-    return { ownerId: owner.id, workspaceId: workspace.id, weddingId };
+    return { ownerId: owner.id, anonymous, workspaceId: workspace.id, weddingId };
   }
 
   /** A principal acting as the demo's owner for the demo wedding (the owner plans it). */

@@ -32,8 +32,9 @@ export function demoOffRoutes(): Hono<SessionEnv> {
  * - `GET /api/demo`: `{ enabled, canStart, running, story }`, the story for the demo's owner only;
  * - `POST /api/demo/start` (JSON): starts the sandboxes and the demo studio. A signed-in caller
  *   (with X-CSRF-Token) must be the data directory's first person; with nobody signed in it works
- *   only while nobody has signed up, and signs in a new "Demo planner" (session cookie). 403
- *   `demo_forbidden`, 409 `demo_running`;
+ *   only while nobody has signed up, and signs in a new "Demo planner" (session cookie). While a
+ *   demo started that way runs, a caller with no session joins it (200, a new session for the
+ *   demo planner). 403 `demo_forbidden`, 409 `demo_running`;
  * - `POST /api/demo/inquiry`, `POST /api/demo/payment` (owner's session): the story's moments.
  */
 export function demoRoutes(deps: DemoRouteDeps): Hono<SessionEnv> {
@@ -75,7 +76,7 @@ export function demoRoutes(deps: DemoRouteDeps): Hono<SessionEnv> {
       const { cookieValue } = await deps.sessions.create({ personId: started.person.id, method: 'demo', userAgent: c.req.header('user-agent') ?? null });
       setSessionCookie(c, cookieValue, deps.secureCookie());
     }
-    return c.json({ workspaceId: started.workspaceId, weddingId: started.weddingId }, 201);
+    return c.json({ workspaceId: started.workspaceId, weddingId: started.weddingId }, started.joined ? 200 : 201);
   });
 
   app.post('/demo/inquiry', session, async (c) => c.json(await deps.demo.simulateInquiry(c.get('person').id)));

@@ -3,7 +3,7 @@ import type { RunOfShow, RunOfShowRow } from '../../schema/document/run-of-show.
 
 /** A4 in PDF points (1/72 inch), with 2 cm margins. */
 const MARGIN = 56;
-const TIME_WIDTH = 80;
+const TIME_WIDTH = 100; // room for "21:45-00:30 +1d"
 
 /**
  * Renders a run-of-show (schema/document/run-of-show.ts) as a PDF with PDFKit: a heading with the
@@ -49,7 +49,7 @@ function writeRow(pdf: PDFKit.PDFDocument, row: RunOfShowRow): void {
   const x = MARGIN + TIME_WIDTH;
   if (pdf.y > pdf.page.height - MARGIN - 60) pdf.addPage();
   const top = pdf.y;
-  pdf.font('Helvetica-Bold').fontSize(11).text(`${row.start}-${row.end}`, MARGIN, top, { width: TIME_WIDTH - 8 });
+  pdf.font('Helvetica-Bold').fontSize(11).text(`${row.start}-${row.end}${row.endDays > 0 ? ` +${row.endDays}d` : ''}`, MARGIN, top, { width: TIME_WIDTH - 8 });
   pdf.text(row.title, x, top, { width });
   pdf.font('Helvetica').fontSize(10);
   if (row.location) pdf.text(`Where: ${row.location}`, x, pdf.y, { width });

@@ -36,14 +36,15 @@ describe('the demo (DEMO=1): in-process sandboxes, a demo studio, the story thro
     let browser = newcomer(t);
     expect(await browser.status()).toEqual({ enabled: true, canStart: true, running: false, story: null });
 
-    // ── "Try the demo" on an empty data directory (twice at once: one of them sets it up) ──
+    // ── "Try the demo" on an empty data directory (twice at once: one sets it up, the other joins it) ──
     const racer = newcomer(t);
     let [started, raced] = await Promise.all([browser.post('/api/demo/start'), racer.post('/api/demo/start')]);
     if (raced.status === 201) [browser, started, raced] = [racer, raced, started];
     expect(started.status, await started.clone().text()).toBe(201);
-    expect(raced.status).toBe(409);
+    expect(raced.status, await raced.clone().text()).toBe(200);
     expect(t.server.db.prepare('SELECT COUNT(*) AS n FROM people').get()).toEqual({ n: 1 });
     const { weddingId, workspaceId } = await started.json() as { weddingId: string; workspaceId: string };
+    expect(await raced.json()).toEqual({ weddingId, workspaceId });
     await browser.signedIn();
     const me = await (await browser.call('/api/me')).json() as { person: { name: string }; workspaces: Array<{ workspace: { id: string; name: string } }> };
     expect(me.person.name).toBe('Demo planner');
@@ -110,11 +111,22 @@ describe('the demo (DEMO=1): in-process sandboxes, a demo studio, the story thro
     expect(await direct.text()).toMatch(/outbound|forbidden|refused/i);
 
     // ── who may drive it ──
+    // A visitor with no session (e.g. the one whose tab closed during the set-up, so the cookie
+    // never arrived) joins the running demo as its demo planner: no new person, no second studio.
     const stranger = newcomer(t);
-    expect(await stranger.status()).toEqual({ enabled: true, canStart: false, running: true, story: null });
+    expect(await stranger.status()).toEqual({ enabled: true, canStart: true, running: true, story: null });
     const again = await stranger.post('/api/demo/start');
-    expect(again.status).toBe(409);
+    expect(again.status, await again.clone().text()).toBe(200);
+    expect(await again.json()).toEqual({ weddingId, workspaceId });
+    await stranger.signedIn();
+    expect((await stranger.status()).story?.workspaceId).toBe(workspaceId);
+    expect(t.server.db.prepare('SELECT COUNT(*) AS n FROM people').get()).toEqual({ n: 1 });
     const colleague = await signedIn(t, 'sam@example.com', 'Sam');
+    // Someone with an account does not take over the demo planner's session.
+    expect((await colleague.fetch('/api/demo')).ok).toBe(true);
+    expect(((await (await colleague.fetch('/api/demo')).json()) as DemoStatus).canStart).toBe(false);
+    const taken = await colleague.fetch('/api/demo/start', { json: {} });
+    expect(taken.status).toBe(409);
     const refused = await colleague.fetch('/api/demo/payment', { method: 'POST' });
     expect(refused.status).toBe(403);
     expect((await refused.json() as { error: { code: string } }).error.code).toBe('demo_forbidden');
@@ -147,5 +159,24 @@ describe('the demo (DEMO=1): in-process sandboxes, a demo studio, the story thro
     const status = await (await first.fetch('/api/demo')).json() as DemoStatus;
     expect(status.story?.workspaceId).toBe((await started.json() as { workspaceId: string }).workspaceId);
     expect((await t.server.people.membershipsOf(first.person.id)).map((m) => m.workspace.name)).toEqual(['Demo studio']);
+    // A demo started by a person with an account is theirs: a visitor with no session cannot join it.
+    expect((await anonymous.status()).canStart).toBe(false);
+    const joined = await anonymous.post('/api/demo/start');
+    expect(joined.status).toBe(409);
+    expect(joined.headers.get('set-cookie')).toBeNull();
+  }, MINUTE);
+  it('after a restart, a visitor with no session may start the demo again as the earlier run\'s demo planner (who cannot sign in otherwise)', async () => {
+    const first = await startTestServer({ env: { DEMO: '1' } });
+    // The tab closed during the set-up: the server finished, the cookie went nowhere.
+    expect((await newcomer(first).post('/api/demo/start')).status).toBe(201);
+    await first.close();
+    const t = await startTestServer({ env: { DEMO: '1' }, dataDir: first.dataDir });
+    const visitor = newcomer(t);
+    expect(await visitor.status()).toMatchObject({ canStart: true, running: false });
+    expect((await visitor.post('/api/demo/start')).status).toBe(201);
+    await visitor.signedIn();
+    const me = await (await visitor.call('/api/me')).json() as { person: { name: string } };
+    expect(me.person.name).toBe('Demo planner');
+    expect(t.server.db.prepare('SELECT COUNT(*) AS n FROM people').get()).toEqual({ n: 1 });
   }, MINUTE);
 });

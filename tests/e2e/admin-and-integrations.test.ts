@@ -136,8 +136,9 @@ describe('planner app: admin, vendors, integrations and conflicts', () => {
     expect(await integrationRow.getByRole('rowheader').textContent()).toContain('Webhooks');
     await waitFor(async () => {
       await page.getByRole('button', { name: 'Refresh' }).click();
-      return /healthy/i.test((await integrationRow.locator('td[data-label="Health"]').textContent({ timeout: 2000 })) ?? '');
-    }, 'the integration to report healthy', 15_000, 250);
+      // The same word as on the Connections page.
+      return (await integrationRow.locator('td[data-label="Health"] .tag').textContent({ timeout: 2000 })) === 'Working';
+    }, 'the integration to report working', 15_000, 250);
     expect(await integrationRow.locator('td[data-label="Last sync"]').textContent()).not.toContain('never');
     expect(await integrationRow.locator('td[data-label="Outbox backlog"]').textContent()).toMatch(/\d+ pending/);
     await screenshot(page, 'integrations');

@@ -68,9 +68,9 @@ describe('planner app: budget and vendors', () => {
     expect(await seriousAxeViolations(page)).toEqual([]);
     expect((await screenshotsAtBothWidths(page, 'budget-overdue')).phoneOverflowPx).toBe(0);
 
-    // A plan for Lens & Light: £2,000.01 as 30/70, typed as a person would.
+    // A plan for Lens & Light: £2,000.01 as 30/70, typed as a person would (with a thousands separator).
     await page.getByLabel('Vendor', { exact: true }).selectOption({ label: 'Lens & Light' });
-    await page.getByLabel('Total fee (GBP)').fill('2000.01');
+    await page.getByLabel('Total fee (GBP)').fill('2,000.01');
     await page.getByLabel('Due date').nth(0).fill('2026-03-01');
     await page.getByLabel('Due date').nth(1).fill('2026-05-30');
     expect(await page.locator('.plan-row .hint').allTextContents()).toEqual(['£600.00', '£1,400.01']);
@@ -86,7 +86,7 @@ describe('planner app: budget and vendors', () => {
     const dialog = page.getByRole('dialog', { name: 'Record money for the deposit for Lens & Light' });
     await waitFor(() => dialog.isVisible(), 'the record dialog');
     expect(await dialog.getByLabel('Amount (GBP)').inputValue()).toBe('600.00');
-    await dialog.getByLabel('Amount (GBP)').fill('250');
+    await dialog.getByLabel('Amount (GBP)').fill('£250,00');
     expect(await seriousAxeViolations(page)).toEqual([]);
     await dialog.getByLabel('Amount (GBP)').press('Enter');
     await waitFor(() => serverDoc(t, (w) => w.getPayment('ven_photo-deposit')?.amountPaid === 25_000), 'the transfer recorded');

@@ -122,6 +122,12 @@ describe('planner app: the integrations catalogue', () => {
     await address.waitFor();
     const first = await address.inputValue();
     expect(first).toMatch(/\?token=[A-Za-z0-9_-]{43}$/);
+    // Wide enough to read: as wide as its panel, not the last ~20 characters.
+    const widths = await address.evaluate((el) => {
+      const panel = el.closest('.secret-url')!;
+      return { input: el.getBoundingClientRect().width, panel: panel.getBoundingClientRect().width, rule: getComputedStyle(el).width };
+    });
+    expect(widths.input, JSON.stringify(widths)).toBeGreaterThan(widths.panel * 0.8);
     await page.getByRole('button', { name: 'Copy address' }).click();
     await page.getByText('Copied.').waitFor();
     expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(first);
@@ -147,6 +153,17 @@ describe('planner app: the integrations catalogue', () => {
     expect(second).not.toBe(first);
     expect((await post(first)).status).toBe(401);
     expect((await post(second)).status).toBe(400);
+    await page.getByRole('button', { name: 'I have copied it' }).click();
+
+    // Bound to a wedding, its Integrations tab names it by its system, with the same health word.
+    await card.getByLabel('Wedding to bind').selectOption({ label: ANA.meta.title! });
+    await card.getByRole('button', { name: 'Bind', exact: true }).click();
+    await card.locator(`li[data-wedding-id="${ANA.id}"]`).waitFor();
+    await page.goto(`${t.httpUrl}/w/${ANA.id}/integrations`);
+    const row = page.locator('tr[data-integration-id]').first();
+    await row.waitFor({ timeout: 15_000 });
+    expect(await row.getByRole('rowheader').textContent()).toContain('HoneyBook (Zapier/Make preset)');
+    expect(await row.locator('td[data-label="Health"] .tag').textContent()).toBe('Working');
   });
 
   it('a VSCO Workspace key refused by VSCO: the card says so and takes the key again in place, keeping the connection', async () => {

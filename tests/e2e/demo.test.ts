@@ -91,4 +91,24 @@ describe('planner app: the demo wedding', () => {
     // The first screen's GET /api/me answers 401 before anyone is signed in (Chromium logs it); nothing else may fail.
     expect(errors.filter((e) => !e.includes('status of 401'))).toEqual([]);
   }, 4 * MINUTE);
+  it('a visitor whose tab closed during the set-up comes back to /demo and continues the demo', async () => {
+    const t = await startPlannerServer(dist, { DEMO: '1', OUTBOUND_ALLOW: '', CASCADE_DELAY_MS: '0' });
+    // The first tab pressed Try the demo and closed: the server set the demo up, the cookie went nowhere.
+    const lost = await t.fetch('/api/demo/start', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect(lost.status, await lost.clone().text()).toBe(201);
+
+    const { context, page, errors } = await openTab(browser, { bypassCSP: true });
+    closeAfterTest(context);
+    await page.goto(`${t.httpUrl}/demo`);
+    const again = page.getByRole('button', { name: 'Continue the demo' });
+    await again.waitFor();
+    expect(await page.getByRole('heading', { name: 'The demo is set up on this server' }).isVisible()).toBe(true);
+    await again.click();
+    await page.waitForURL(`${t.httpUrl}/demo`, { timeout: MINUTE });
+    await page.getByRole('heading', { name: 'The demo studio', level: 1 }).waitFor();
+    await page.getByText('Demo planner').waitFor();
+    await calendarRow(page, 'Ana & Ben · Ceremony').waitFor({ timeout: MINUTE });
+    expect(t.server.db.prepare('SELECT COUNT(*) AS n FROM people').get()).toEqual({ n: 1 });
+    expect(errors.filter((e) => !e.includes('status of 401'))).toEqual([]);
+  }, 2 * MINUTE);
 });

@@ -83,6 +83,9 @@ describe("planner app: each person's own view", () => {
       const arrival = await t.server.collab.withDocument('wed_other2', (d) => crewOf(d, 'ready').photo?.arrival);
       return arrival && Date.parse(arrival) === Date.parse('2027-06-12T12:50:00Z');
     }, 'the call time at the server, 13:50 in London');
+    // The save is confirmed where it was made (a live status), not only by a reload.
+    await waitFor(async () => (await ready.getByRole('status').textContent()) === 'Saved: call time 13:50.', 'the saved confirmation');
+    expect(await ready.getByLabel('Your call time').inputValue()).toBe('13:50');
     // The other wedding's entry is untouched.
     expect(await t.server.collab.withDocument('wed_bloom1', (d) => crewOf(d, 'ready').photo)).toBeUndefined();
     expect(await seriousAxeViolations(page)).toEqual([]);
@@ -150,8 +153,38 @@ describe("planner app: each person's own view", () => {
       return start && Date.parse(start) === Date.parse('2027-06-12T14:30:00Z');
     }, 'the accepted change on the timeline, 15:30 in London');
     await waitFor(() => couple.page.locator('.proposal').getByText('Accepted').isVisible(), 'the answer on the couple’s screen');
+    // The record keeps what it replaced and says who decided.
+    await waitFor(async () => ((await couple.page.locator('.proposal').textContent()) ?? '').includes('Start 14:45 → 15:30'), 'the before value kept');
+    expect(await couple.page.locator('.proposal').textContent()).toMatch(/Accepted by the planner/);
+    expect(await proposal.textContent()).toMatch(/Start 14:45 → 15:30[\s\S]*Accepted by you/);
     await couple.page.getByRole('link', { name: 'Timeline' }).click();
     await waitFor(async () => (await couple.page.locator('main').textContent())?.includes('15:30') ?? false, 'the new time on the couple’s timeline');
+  });
+
+  it('the whole-day run-of-show marks times after midnight: +1d for an end on the next day, the date on every later row (HTML and PDF)', async () => {
+    const { t, ana } = await world();
+    await t.server.collab.withDocument('wed_bloom1', (ydoc) => {
+      const w = new WeddingDoc(ydoc);
+      // BST: 21:45–00:30, then 01:15–02:00 and 02:00–03:30 on Sunday.
+      w.upsertEvent({ id: 'party', title: 'Evening party', start: '2027-06-12T20:45:00Z', end: '2027-06-12T23:30:00Z', location: 'Barn', vendorIds: [] });
+      w.upsertEvent({ id: 'clear', title: 'Venue clear-down', start: '2027-06-13T00:15:00Z', end: '2027-06-13T01:00:00Z', location: 'Barn', vendorIds: [] });
+      w.upsertEvent({ id: 'after', title: 'After-party', start: '2027-06-13T01:00:00Z', end: '2027-06-13T02:30:00Z', location: 'Barn', vendorIds: [] });
+    });
+    const { page } = await signedInTab(t, ana);
+    await page.goto(`${t.httpUrl}/w/wed_bloom1/run-of-show`);
+    await waitFor(() => page.locator('.ros-row[data-event-id="after"]').isVisible(), 'the run-of-show rows');
+    const time = (id: string) => page.locator(`.ros-row[data-event-id="${id}"] .ros-time`).textContent();
+    expect(await time('family')).toBe('14:45–15:15');
+    expect(await time('party')).toBe('21:45–00:30 +1d');
+    expect(await time('late')).toBe('00:30–01:15 (Sun 13 Jun)');
+    expect(await time('clear')).toBe('01:15–02:00 (Sun 13 Jun)');
+    expect(await time('after')).toBe('02:00–03:30 (Sun 13 Jun)');
+    await screenshot(page, 'run-of-show-after-midnight');
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download PDF' }).click()]);
+    const text = pdfTextRuns(fs.readFileSync((await download.path())!)).join('\n');
+    expect(text).toContain('21:45-00:30 +1d');
+    expect(text).toContain('2027-06-13 (next day)');
   });
 
   it("prints one vendor's run-of-show (print media) and downloads its PDF", async () => {

@@ -121,15 +121,19 @@ describe('a planner starts from nothing, in the browser only', () => {
     await sam.page.getByRole('button', { name: 'Sign in to accept' }).click();
     await signInByEmail(t, sam.page, 'sam@studio.example', 2);
     await waitFor(() => sam.page.getByRole('button', { name: 'Accept and open the wedding' }).isVisible(), 'back on the invitation, signed in');
+    // Named after the address so far: the invitation asks for the name the others will see.
+    expect(await sam.page.getByLabel('Your name').inputValue()).toBe('sam');
+    await sam.page.getByLabel('Your name').fill('Sam Rivera');
     await sam.page.getByRole('button', { name: 'Accept and open the wedding' }).click();
     await waitSyncState(sam.page, 'online');
     expect(new URL(sam.page.url()).pathname).toBe(`/w/${weddingId}/timeline`);
     await waitFor(async () => (await eventTitles(sam.page)).includes('Ceremony'), 'the timeline at the colleague');
     const samPerson = (await t.server.people.findPersonByEmail('sam@studio.example'))!;
     expect((await t.server.people.accessFor(samPerson.id, weddingId))?.role).toBe('planner');
+    expect(samPerson.name).toBe('Sam Rivera');
     // A planner may share too; the planner who invited sees the colleague arrive.
     expect(await sam.page.getByRole('button', { name: 'Share' }).isVisible()).toBe(true);
-    await waitFor(async () => ((await page.locator('.presence').textContent()) ?? '').includes('planner') && ((await page.locator('.presence').textContent()) ?? '').includes('sam'), 'the colleague present');
+    await waitFor(async () => ((await page.locator('.presence').textContent()) ?? '').includes('planner') && ((await page.locator('.presence').textContent()) ?? '').includes('Sam Rivera'), 'the colleague present, by name');
 
     // The revoked link no longer opens anything.
     const visitor = await openTab(browser, { bypassCSP: true });

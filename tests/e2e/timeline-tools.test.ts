@@ -77,6 +77,10 @@ describe('planner app: timeline tools', () => {
     await waitFor(() => page.evaluate(() => document.activeElement?.id === 'timeline-shift'), 'focus back on the button');
     await page.keyboard.press('Enter');
     await panel.getByLabel('From').selectOption({ label: '14:00 Ceremony' });
+    // A shift that would push events out of the day is refused beforehand, without "Move 0 events".
+    await panel.getByLabel('Minutes (negative moves earlier)').fill('600');
+    await waitFor(() => panel.getByRole('button', { name: 'Move events', exact: true }).isDisabled(), 'the refused shift');
+    expect(await panel.getByText(/Move 0 events/).count()).toBe(0);
     await panel.getByLabel('Minutes (negative moves earlier)').fill('30');
     expect(await seriousAxeViolations(page)).toEqual([]);
     const shot = await screenshotsAtBothWidths(page, 'timeline-shift');

@@ -67,8 +67,8 @@ describe('the workspace home of a vendor’s business', () => {
     // Its own connection fails: the home says so, by the connection's name, after a reload.
     t.server.db.prepare("UPDATE connections SET status = 'error' WHERE id = ?").run(own.body.connectionId);
     await page.reload();
-    await waitFor(async () => ((await entry.locator('.wedding-summary').textContent().catch(() => '')) ?? '').includes('Needs attention'), 'the failing health');
-    expect(await entry.locator('.wedding-summary').textContent()).toContain('Needs attention Studio bookings not syncing: needs attention');
+    await waitFor(async () => ((await entry.locator('.wedding-summary').textContent().catch(() => '')) ?? '').includes('Failing'), 'the failing health');
+    expect(await entry.locator('.wedding-summary').textContent()).toContain('Failing Studio bookings not syncing: needs attention');
     expect(await seriousAxeViolations(page)).toEqual([]);
     expect(errors.filter((e) => !e.includes('Failed to load resource'))).toEqual([]);
   }, 90_000);

@@ -105,6 +105,11 @@ describe('the standard wedding day', () => {
     for (const e of list) expect(checkEventTimes(toLocalInput(e.start, day.timeZone), toLocalInput(e.end, day.timeZone), day)).toEqual([]);
     expect(new Set(list.map((e) => e.id)).size).toBe(list.length);
     expect(standardDay(DATE, '2pm', 'Europe/London', () => 'x')).toEqual([]);
+    // The wedding's venue is where the day happens, except getting ready and the carriages.
+    const atKew = standardDay(DATE, '14:00', 'Europe/London', () => 'x', 'Kew Gardens');
+    expect(atKew.find((e) => e.title === 'Ceremony')!.location).toBe('Kew Gardens');
+    expect(atKew.filter((e) => e.location === 'Kew Gardens')).toHaveLength(STANDARD_DAY.length - 3);
+    expect(atKew.filter((e) => e.location === '').map((e) => e.title)).toEqual(['Hair and makeup', 'Getting dressed', 'Carriages']);
     expect(standardDay(DATE, '14:00', 'America/New_York', () => 'x')[4]!.start).toBe(`${DATE}T14:00:00-04:00`);
   });
 });

@@ -28,9 +28,9 @@ describe("a vendor's schedule and run-of-show are read from the vendor's audienc
     const ydoc = new Y.Doc();
     seedWedding(ydoc, 'Ava & Sam');
     const full = buildRunOfShow(new WeddingDoc(ydoc));
-    expect(full.rows.map((r) => [r.start, r.end, r.title, r.day])).toEqual([
-      ['14:30', '15:00', 'Groom getting ready', '2027-06-12'], ['14:45', '15:15', 'Family photos', '2027-06-12'],
-      ['18:00', '20:00', 'Dinner', '2027-06-12'], ['00:30', '01:15', 'Late snacks', '2027-06-13'],
+    expect(full.rows.map((r) => [r.start, r.end, r.title, r.day, r.endDays])).toEqual([
+      ['14:30', '15:00', 'Groom getting ready', '2027-06-12', 0], ['14:45', '15:15', 'Family photos', '2027-06-12', 0],
+      ['18:00', '20:00', 'Dinner', '2027-06-12', 0], ['00:30', '01:15', 'Late snacks', '2027-06-13', 0],
     ]);
     expect(full.rows[1]!.crew).toEqual([
       { vendorId: 'photo', vendorName: 'Lens & Light', callTime: '14:15', notes: 'photo crew note', confirmed: true },

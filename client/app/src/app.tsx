@@ -1,8 +1,10 @@
 import type { ComponentChildren } from 'preact';
 import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
 import { linkHandler, useRoute } from './routing/use-route.ts';
+import { ApiError } from './api/api-client.ts';
 import { fetchMe, signOutSession, type MeResponse } from './account/account-api.ts';
 import { AccountWedding } from './account/account-wedding.tsx';
+import { forgetIdentity, rememberMe, rememberedMe } from './account/offline-identity.ts';
 import { AccountHome, ConnectionsView, DemoView, InvitePage, MySchedule } from './lazy-pages.ts';
 import { forgetSchedule } from './schedule/schedule-api.ts';
 import { SignIn, signInErrorMessage } from './session/sign-in.tsx';
@@ -70,23 +72,35 @@ export function App() {
   // The invitation page sent the person to sign in first: where to come back to.
   const [signInFor, setSignInFor] = useState<string | null>(null);
   const needsMe = !session || route.name === 'invite' || route.name === 'schedule';
-  // GET /api/me could not be reached (offline): the schedule still opens from this browser's copy.
+  // GET /api/me could not be reached (offline): the app goes on as the person last signed in on this
+  // browser (offline-identity.ts), and the schedule opens from this browser's copy even without one.
   const [meUnreachable, setMeUnreachable] = useState(false);
 
   const reloadMe = useCallback(async () => {
     try {
-      setMe(await fetchMe());
+      const fresh = await fetchMe();
+      if (fresh) rememberMe(fresh);
+      else forgetIdentity();
+      setMe(fresh);
       setMeUnreachable(false);
     } catch (error) {
-      setMe(null);
+      const kept = error instanceof ApiError && error.code === 'offline' ? rememberedMe() : null;
+      setMe(kept);
       setMeUnreachable(true);
-      if (location.pathname === '/schedule') return;
+      if (kept || location.pathname === '/schedule') return;
       setReason((r) => r ?? `Could not check your sign-in (${(error as Error).message}).`);
     }
   }, []);
   useEffect(() => {
     if (needsMe && me === 'checking') void reloadMe();
   }, [needsMe]);
+  // Back online after an offline start: check the sign-in again (the server may have ended it).
+  useEffect(() => {
+    if (!meUnreachable) return;
+    const onOnline = () => void reloadMe();
+    addEventListener('online', onOnline);
+    return () => removeEventListener('online', onOnline);
+  }, [meUnreachable]);
   const account = me === 'checking' ? null : me;
 
   const announce = useCallback((message: string) => {
@@ -106,6 +120,7 @@ export function App() {
   const signOutAccount = useCallback((why: string | null) => {
     if (account && why === null) void signOutSession(account.csrfToken).catch(() => undefined);
     forgetSchedule();
+    forgetIdentity();
     setMe(null);
     setReason(why);
     navigate({ name: 'picker' }, { replace: true });

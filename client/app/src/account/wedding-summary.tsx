@@ -1,8 +1,9 @@
+import { HEALTH_WORDS } from '../connections/connection-health.tsx';
 import { formatMoney } from '../../../../schema/document/money.ts';
 import { clockLabel, longDate, shortDate } from '../timeline/zoned-time.ts';
 import type { WorkspaceWedding } from './account-api.ts';
 
-const HEALTH_TAG: Record<string, string> = { healthy: 'Working', degraded: 'Problems', failing: 'Needs attention' };
+const HEALTH_TAG: Record<string, string> = HEALTH_WORDS;
 
 /**
  * A wedding's next milestone and integration health on the workspace home, in the wedding's words:

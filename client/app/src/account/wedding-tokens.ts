@@ -1,5 +1,6 @@
 import { readSession, type Session } from '../session/token.ts';
 import { mintAccessToken } from './account-api.ts';
+import { rememberWeddingClaims } from './offline-identity.ts';
 
 /** A token with less than this left is renewed before use, so a reconnect never sends one about to lapse. */
 export const RENEW_BEFORE_MS = 90_000;
@@ -49,6 +50,8 @@ export class WeddingTokens {
     if (typeof session === 'string') throw new Error(`the server minted a ${session} token`);
     const withRefresh: Session = { ...session, refresh: this.get, csrf: this.csrf };
     this.current = withRefresh;
+    // What opening this wedding offline needs later (AccountWedding): who, with which role and part.
+    rememberWeddingClaims(this.weddingId, session.claims);
     // The token's lifetime (exp − iat, both server time) counted from now on the local clock: a
     // browser clock that is off by minutes must neither renew in a loop nor let the token lapse.
     const iat = readIssuedAt(minted.token);

@@ -1,5 +1,5 @@
 import { useMemo, useState } from 'preact/hooks';
-import { PAYMENT_MILESTONES, SchemaError, minorUnitsFromDecimal, splitAmount, type PaymentPlanBody, type WeddingDoc } from '../../../sdk/index.ts';
+import { PAYMENT_MILESTONES, SchemaError, minorUnitsFromWritten, splitAmount, type PaymentPlanBody, type WeddingDoc } from '../../../sdk/index.ts';
 import { describeApiError } from '../api/api-client.ts';
 import { humanize } from '../ui/labels.ts';
 import { useAnnounce } from '../ui/use-announcer.ts';
@@ -48,7 +48,7 @@ export function PaymentPlanForm({ doc, version, weddingId, token, onCreated }: P
     if (!vendorId) problems.push('Choose the vendor.');
     let minor = 0;
     try {
-      minor = minorUnitsFromDecimal(total, currency);
+      minor = minorUnitsFromWritten(total, currency);
       if (minor <= 0) problems.push('The total must be more than 0.');
     } catch (err) {
       if (!(err instanceof SchemaError)) throw err;
@@ -83,7 +83,7 @@ export function PaymentPlanForm({ doc, version, weddingId, token, onCreated }: P
   const weights = rows.map((r) => Number(r.weight));
   let preview: number[] | null = null;
   try {
-    const minor = minorUnitsFromDecimal(total, currency);
+    const minor = minorUnitsFromWritten(total, currency);
     if (minor > 0 && weights.every((w) => Number.isInteger(w) && w >= 1)) preview = splitAmount(minor, weights);
   } catch { /* shown on submit */ }
 

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { SchemaError, decimalFromMinorUnits, minorUnitsFromDecimal, type Payment } from '../../../sdk/index.ts';
+import { SchemaError, decimalFromMinorUnits, minorUnitsFromWritten, type Payment } from '../../../sdk/index.ts';
 import { describeApiError } from '../api/api-client.ts';
 import { useAnnounce } from '../ui/use-announcer.ts';
 import { recordTransaction, type TokenSource } from './budget-api.ts';
@@ -38,7 +38,7 @@ export function RecordPayment({ weddingId, token, payment, vendorName, onDone }:
     e.preventDefault();
     let minor: number;
     try {
-      minor = minorUnitsFromDecimal(amount, payment.currency);
+      minor = minorUnitsFromWritten(amount, payment.currency);
     } catch (err) {
       if (!(err instanceof SchemaError)) throw err;
       setError(`The amount: ${err.issues[0]?.message ?? err.message}.`);

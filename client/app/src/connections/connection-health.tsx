@@ -38,6 +38,9 @@ interface Props {
   onRenewed(message: string): void;
 }
 
+/** The one word for each health state, on every page that shows one (Connections, a wedding's Integrations, the home). */
+export const HEALTH_WORDS = { healthy: 'Working', degraded: 'Working, with problems', failing: 'Failing' } as const;
+
 /**
  * One connection's health in plain words (GET /api/workspaces/:id/connections, server/bridge/connection-view.ts):
  * last sync, the last error, the breaker, and when it needs attention, the fix: reconnecting an
@@ -49,7 +52,7 @@ export function ConnectionHealth({ connection: c, workspaceId, returnTo, token, 
   const oauth = OAUTH[c.system];
   // The consent renews this connection's credentials: its bindings stay.
   const reconnect = () => location.assign(oauthStartUrl(oauth!.provider, { system: c.system, workspaceId, configuration: {}, returnTo: `${returnTo}?reconnected=1`, connectionId: c.connectionId }));
-  const summary = h.state === 'healthy' ? 'Working' : h.state === 'degraded' ? 'Working, with problems' : h.state === 'failing' ? 'Failing' : 'Needs attention';
+  const summary = h.state in HEALTH_WORDS ? HEALTH_WORDS[h.state as keyof typeof HEALTH_WORDS] : 'Needs attention';
   return (
     <div class="connection-health">
       <p><span class={`tag health-${h.state}`}>{summary}</span>{' '}

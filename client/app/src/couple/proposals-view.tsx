@@ -32,10 +32,13 @@ export function ProposalsView({ doc, version, timeZone, sub, origin, mode }: Pro
   const [problem, setProblem] = useState<string | null>(null);
 
   const describe = (p: Proposal): string[] => {
-    const before = titles.get(p.eventId);
+    // Pending: the event as it is now; accepted: as it was when accepted (kept in the proposal).
+    const event = titles.get(p.eventId);
+    const before = p.status === 'pending' ? event : p.status === 'accepted' ? p.before : undefined;
+    const from = (v: string | undefined) => (v ? `${clockLabel(v, timeZone)} → ` : '');
     const parts: string[] = [];
-    if (p.changes.start) parts.push(`Start ${before && p.status === 'pending' ? `${clockLabel(before.start, timeZone)} → ` : ''}${clockLabel(p.changes.start, timeZone)}`);
-    if (p.changes.end) parts.push(`End ${before && p.status === 'pending' ? `${clockLabel(before.end, timeZone)} → ` : ''}${clockLabel(p.changes.end, timeZone)}`);
+    if (p.changes.start) parts.push(`Start ${from(before?.start)}${clockLabel(p.changes.start, timeZone)}`);
+    if (p.changes.end) parts.push(`End ${from(before?.end)}${clockLabel(p.changes.end, timeZone)}`);
     if (p.changes.title !== undefined) parts.push(`Title “${p.changes.title}”`);
     if (p.changes.location !== undefined) parts.push(`Location “${p.changes.location}”`);
     return parts;
@@ -63,7 +66,8 @@ export function ProposalsView({ doc, version, timeZone, sub, origin, mode }: Pro
             <li key={p.id} class={`proposal status-${p.status}`} data-proposal-id={p.id}>
               <p><strong>{titles.get(p.eventId)?.title ?? 'An event that was removed'}</strong>: {describe(p).join(' · ')}</p>
               {p.note && <p class="notes">“{p.note}”</p>}
-              <p class="muted">{p.authorId === sub ? 'You' : 'The couple'} proposed it {relativeTime(p.createdAt)} · <span class="tag">{STATUS_LABEL[p.status]}</span></p>
+              <p class="muted">{p.authorId === sub ? 'You' : 'The couple'} proposed it {relativeTime(p.createdAt)} · <span class="tag">{STATUS_LABEL[p.status]}</span>
+                {p.status !== 'pending' && p.decidedAt && <> by {p.decidedBy === sub ? 'you' : mode === 'propose' ? 'the planner' : 'a planner'} {relativeTime(p.decidedAt)}</>}</p>
               {mode === 'decide' && p.status === 'pending' && (
                 <p class="actions">
                   <button type="button" onClick={() => decide(p, 'accepted')}>Accept<span class="sr-only"> the change to {titles.get(p.eventId)?.title}</span></button>

@@ -13,13 +13,15 @@ interface Props {
  * `/demo` with a fresh load, so the app reads the session the server may just have opened.
  */
 export function TryDemo({ csrf }: Props) {
-  const [offered, setOffered] = useState<'start' | 'open' | null>(null);
+  // 'join': the demo runs for a visitor with no account (e.g. one whose tab closed during set-up):
+  // the same button signs this browser in as its demo planner.
+  const [offered, setOffered] = useState<'start' | 'join' | 'open' | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
 
   useEffect(() => {
     const controller = new AbortController();
-    fetchDemo(controller.signal).then((s) => setOffered(s?.canStart ? 'start' : s?.story ? 'open' : null), () => setOffered(null));
+    fetchDemo(controller.signal).then((s) => setOffered(s?.canStart ? (s.running ? 'join' : 'start') : s?.story ? 'open' : null), () => setOffered(null));
     return () => controller.abort();
   }, []);
 
@@ -45,13 +47,13 @@ export function TryDemo({ csrf }: Props) {
   };
   return (
     <section class="try-demo" aria-labelledby="try-demo-heading">
-      <h2 id="try-demo-heading">New here? Try the demo</h2>
-      <p>
+      <h2 id="try-demo-heading">{offered === 'join' ? 'The demo is set up on this server' : 'New here? Try the demo'}</h2>
+      <p>{offered === 'join' && 'It is ready: continue as its demo planner. '}
         Sets up a demo studio connected to VSCO Workspace (Táve), Google Calendar and Stripe sandboxes running inside this
         server: watch an inquiry become a wedding, a timeline change reach a calendar and a payment reach the budget.
       </p>
       {error && <p class="notice" role="alert">{error}</p>}
-      <button type="button" class="primary" disabled={busy} onClick={() => void start()}>{busy ? 'Setting up the demo…' : 'Try the demo'}</button>
+      <button type="button" class="primary" disabled={busy} onClick={() => void start()}>{busy ? 'Setting up the demo…' : offered === 'join' ? 'Continue the demo' : 'Try the demo'}</button>
     </section>
   );
 }

@@ -5,7 +5,7 @@ import { apiRequest, describeApiError } from '../api/api-client.ts';
 import { WorkspaceConnectionsLinks } from '../connections/workspace-links.tsx';
 import type { Route } from '../routing/routes.ts';
 import { dateTimeLabel, humanize, relativeTime } from '../ui/labels.ts';
-import { plainError } from '../connections/connection-health.tsx';
+import { HEALTH_WORDS, plainError } from '../connections/connection-health.tsx';
 import { systemName } from '../catalog/system-names.ts';
 import { DeadLetters } from './dead-letters.tsx';
 
@@ -107,8 +107,8 @@ function IntegrationRow({ i }: { i: IntegrationHealth }) {
   const age = i.outbox.oldestPendingAgeMs;
   return (
     <tr data-integration-id={i.integrationId}>
-      <th scope="row">{systemName(i.system)}<br /><span class="muted">{humanize(i.category)} · {i.status}</span></th>
-      <td data-label="Health"><span class={`tag health-${i.health}`}>{humanize(i.health)}</span>{i.breaker !== 'closed' && <><br /><span class="muted">breaker {humanize(i.breaker)}</span></>}</td>
+      <th scope="row">{i.label && i.label !== systemName(i.system) ? `${i.label} (${systemName(i.system)})` : systemName(i.system)}<br /><span class="muted">{humanize(i.category)} · {i.status}</span></th>
+      <td data-label="Health"><span class={`tag health-${i.health}`}>{HEALTH_WORDS[i.health]}</span>{i.breaker !== 'closed' && <><br /><span class="muted">breaker {humanize(i.breaker)}</span></>}</td>
       <td data-label="Last sync"><span title={dateTimeLabel(i.lastSync)}>{relativeTime(i.lastSync)}</span><br /><span class="muted">last success {relativeTime(i.lastSuccess)}</span></td>
       <td data-label="Outbox backlog">{i.outbox.pending} pending{i.outbox.dead > 0 && <>, <strong>{i.outbox.dead} dead</strong></>}
         {age !== null && <><br /><span class="muted">oldest {Math.round(age / 1000)} s</span></>}</td>

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { acceptInvitation, expiryMs, previewInvitation, type InvitationPreview, type MeResponse } from '../account/account-api.ts';
+import { acceptInvitation, expiryMs, previewInvitation, renameMe, type InvitationPreview, type MeResponse } from '../account/account-api.ts';
 import { ApiError, describeApiError } from '../api/api-client.ts';
 import { dateTimeLabel } from '../ui/labels.ts';
 
@@ -47,9 +47,12 @@ export function InvitePage({ token, me, onAccepted, onSignInNeeded }: Props) {
   }
   if (!preview) return <main id="main"><p class="muted" role="status">Reading the invitation…</p></main>;
 
+  // A person signed up by e-mail link is named after their address ("cara") until they say
+  // otherwise: the invitation asks for the name the others will see (presence, the header).
+  const askName = !me || (me.person.email !== null && me.person.email !== undefined && me.person.name === me.person.email.split('@')[0]);
   const accept = async (e: Event) => {
     e.preventDefault();
-    if (!me && !name.trim()) {
+    if (askName && !name.trim()) {
       setError('Enter your name, so the others know who you are.');
       document.getElementById('invite-name')?.focus();
       return;
@@ -57,6 +60,7 @@ export function InvitePage({ token, me, onAccepted, onSignInNeeded }: Props) {
     setBusy(true);
     setError(null);
     try {
+      if (me && askName && name.trim() !== me.person.name) await renameMe(me.csrfToken, name.trim());
       const accepted = await acceptInvitation(token, me ? { csrf: me.csrfToken } : { name: name.trim() });
       await onAccepted(accepted.weddingId);
     } catch (err) {
@@ -83,12 +87,13 @@ export function InvitePage({ token, me, onAccepted, onSignInNeeded }: Props) {
       ) : (
         <form class="panel" onSubmit={accept} noValidate>
           {error && <p id="invite-error" class="form-errors" role="alert">{error}</p>}
-          {me ? <p>You are signed in as <strong>{me.person.name}</strong>{me.person.email ? ` (${me.person.email})` : ''}.</p> : (
+          {me && <p>You are signed in as <strong>{me.person.name}</strong>{me.person.email ? ` (${me.person.email})` : ''}.</p>}
+          {askName && (
             <div class="field">
               <label for="invite-name">Your name</label>
               <input id="invite-name" type="text" autoComplete="name" maxLength={100} value={name} onInput={(e) => setName(e.currentTarget.value)}
                 aria-invalid={error ? true : undefined} aria-describedby={error ? 'invite-error invite-name-help' : 'invite-name-help'} />
-              <p id="invite-name-help" class="hint">No account or password needed: this browser stays signed in to the wedding.</p>
+              <p id="invite-name-help" class="hint">{me ? 'The name the others in the wedding see.' : 'No account or password needed: this browser stays signed in to the wedding.'}</p>
             </div>
           )}
           <button type="submit" class="primary" disabled={busy}>Accept and open the wedding</button>

@@ -66,7 +66,6 @@ export function RunOfShowView({ doc, version, weddingId, session }: Props) {
     }
   };
 
-  let day = show.date;
   return (
     <section class="run-of-show" aria-labelledby="ros-heading">
       <div class="section-head no-print">
@@ -93,11 +92,14 @@ export function RunOfShowView({ doc, version, weddingId, session }: Props) {
       {show.rows.length === 0 ? <p class="empty">{show.vendor ? `${show.vendor.name} is on no event yet.` : 'No events yet.'}</p> : (
         <ol class="ros-rows">
           {show.rows.map((r) => {
-            const nextDay = r.day && r.day !== day;
-            if (nextDay) day = r.day;
+            // Every row on another day than the wedding's names its date (as the timeline does), so
+            // 01:00 after midnight never reads as the wedding morning; an end on a later day is +Nd.
+            const otherDay = r.day !== '' && r.day !== (show.date || show.rows[0]!.day);
             return (
               <li key={r.eventId} class="ros-row" data-event-id={r.eventId}>
-                <p class="ros-time">{r.start}–{r.end}{nextDay && <span class="muted"> ({shortDate(r.day)})</span>}</p>
+                <p class="ros-time">{r.start}–{r.end}
+                  {r.endDays > 0 && <span class="next-day" title={r.endDays === 1 ? 'ends the next day' : `ends ${r.endDays} days later`}> +{r.endDays}d</span>}
+                  {otherDay && <span class="muted"> ({shortDate(r.day)})</span>}</p>
                 <div>
                   <h3>{r.title}</h3>
                   {r.location && <p><span class="label">Where:</span> {r.location}</p>}

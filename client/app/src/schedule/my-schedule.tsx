@@ -114,7 +114,7 @@ function ScheduleWeddingSection({ wedding: w, csrf, navigate, onSaved, onVendorS
         : w.events.length === 0 ? <p class="empty">You are on no event of this wedding yet.</p> : (
           <ol class="schedule-events" aria-label={`Your events at ${w.title}`}>
             {w.events.map((e) => (
-              <ScheduleEventItem key={`${e.eventId}-${e.callTime}`} weddingId={w.weddingId} event={e} weddingDate={w.date} timeZone={zone}
+              <ScheduleEventItem key={e.eventId} weddingId={w.weddingId} event={e} weddingDate={w.date} timeZone={zone}
                 ownVendorId={w.vendor.id} csrf={csrf} onSaved={onSaved} />
             ))}
           </ol>

@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { ApiError, describeApiError } from '../api/api-client.ts';
 import { clockLabel, dateInZone, localInputToIso, shortDate } from '../timeline/zoned-time.ts';
 import { useAnnounce } from '../ui/use-announcer.ts';
@@ -29,6 +29,10 @@ export function ScheduleEventItem({ weddingId, event, weddingDate, timeZone, own
   const [callTime, setCallTime] = useState(event.callTime ? clockLabel(event.callTime, timeZone) : '');
   const [busy, setBusy] = useState(false);
   const [problem, setProblem] = useState<string | null>(null);
+  // What the last save did, shown beside the form (and announced), so a save is never silent.
+  const [saved, setSaved] = useState<string | null>(null);
+  // A newer answer from the server (this save, a reload) replaces what the field shows.
+  useEffect(() => setCallTime(event.callTime ? clockLabel(event.callTime, timeZone) : ''), [event.callTime, timeZone]);
   const inputId = `call-${weddingId}-${event.eventId}`;
   const day = dateInZone(event.start, timeZone);
   const others = event.vendors.filter((v) => v.id !== ownVendorId);
@@ -47,10 +51,13 @@ export function ScheduleEventItem({ weddingId, event, weddingDate, timeZone, own
     }
     setBusy(true);
     setProblem(null);
+    setSaved(null);
     try {
-      const saved = await saveCallTime(csrf, weddingId, event.eventId, iso);
-      onSaved(saved);
-      announce(saved.callTime ? `Call time for ${event.title} saved: ${clockLabel(saved.callTime, timeZone)}.` : `Call time for ${event.title} removed.`);
+      const result = await saveCallTime(csrf, weddingId, event.eventId, iso);
+      onSaved(result);
+      const said = result.callTime ? `Saved: call time ${clockLabel(result.callTime, timeZone)}.` : 'Saved: no call time.';
+      setSaved(said);
+      announce(`${event.title}: ${said}`);
     } catch (error) {
       setProblem(error instanceof ApiError && error.code === 'offline'
         ? 'You are offline: the call time is not saved. Save it again once you are back online.'
@@ -73,11 +80,12 @@ export function ScheduleEventItem({ weddingId, event, weddingDate, timeZone, own
         {event.notes && <p class="notes"><span class="label">Notes:</span> {event.notes}</p>}
         <form class="call-time" onSubmit={save}>
           <label for={inputId}>Your call time</label>
-          <input id={inputId} type="time" value={callTime} onInput={(e) => setCallTime(e.currentTarget.value)} disabled={!csrf || busy}
+          <input id={inputId} type="time" value={callTime} onInput={(e) => { setCallTime(e.currentTarget.value); setSaved(null); }} disabled={!csrf || busy}
             aria-describedby={csrf ? undefined : `${inputId}-offline`} />
           <button type="submit" disabled={!csrf || busy}>{busy ? 'Saving…' : 'Save call time'}<span class="sr-only"> for {event.title}</span></button>
           {event.confirmed && <span class="tag">Confirmed</span>}
           {!csrf && <span id={`${inputId}-offline`} class="hint">Changes need a connection.</span>}
+          <span class="saved" role="status">{saved}</span>
         </form>
         {problem && <p class="notice" role="alert">{problem}</p>}
         <CrewEntryForm weddingId={weddingId} event={event} csrf={csrf} onSaved={onSaved} />

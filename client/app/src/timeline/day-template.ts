@@ -8,6 +8,8 @@ interface TemplateEvent {
   from: number;
   minutes: number;
   notes?: string;
+  /** Not at the wedding's venue (getting ready at home or a hotel, carriages): no location. */
+  elsewhere?: true;
 }
 
 /**
@@ -15,9 +17,9 @@ interface TemplateEvent {
  * midnight. Planners adjust it; it only saves typing the usual shape.
  */
 export const STANDARD_DAY: readonly TemplateEvent[] = [
-  { title: 'Hair and makeup', category: 'preparation', from: -300, minutes: 180 },
+  { title: 'Hair and makeup', category: 'preparation', from: -300, minutes: 180, elsewhere: true },
   { title: 'Venue set-up', category: 'vendor_setup', from: -240, minutes: 180, notes: 'Florist and caterer arrive; tables and chairs out.' },
-  { title: 'Getting dressed', category: 'preparation', from: -120, minutes: 60 },
+  { title: 'Getting dressed', category: 'preparation', from: -120, minutes: 60, elsewhere: true },
   { title: 'Guests arrive', category: 'other', from: -30, minutes: 30 },
   { title: 'Ceremony', category: 'ceremony', from: 0, minutes: 45 },
   { title: 'Drinks reception', category: 'cocktail_hour', from: 45, minutes: 90 },
@@ -27,7 +29,7 @@ export const STANDARD_DAY: readonly TemplateEvent[] = [
   { title: 'Evening guests arrive', category: 'other', from: 390, minutes: 30 },
   { title: 'First dance', category: 'first_dance', from: 420, minutes: 15 },
   { title: 'Evening party', category: 'entertainment', from: 435, minutes: 165 },
-  { title: 'Carriages', category: 'transport', from: 600, minutes: 30 },
+  { title: 'Carriages', category: 'transport', from: 600, minutes: 30, elsewhere: true },
   { title: 'Venue clear-down', category: 'teardown', from: 630, minutes: 60 },
 ];
 
@@ -36,9 +38,10 @@ export const DEFAULT_CEREMONY = '14:00';
 
 /**
  * The template's events on `date` (`YYYY-MM-DD`) with the ceremony at `ceremony` (`HH:MM`, the
- * wedding's wall time in `timeZone`), ids from `newId`. Empty when the date or time is not valid.
+ * wedding's wall time in `timeZone`), ids from `newId`, the events held at the venue located at
+ * `venue` (the wedding's, '' for none). Empty when the date or time is not valid.
  */
-export function standardDay(date: string, ceremony: string, timeZone: string, newId: () => string): TimelineEventInput[] {
+export function standardDay(date: string, ceremony: string, timeZone: string, newId: () => string, venue = ''): TimelineEventInput[] {
   const at = localInputToMs(`${date}T${ceremony}`, timeZone);
   if (Number.isNaN(at)) return [];
   return STANDARD_DAY.map((t, i) => ({
@@ -48,6 +51,7 @@ export function standardDay(date: string, ceremony: string, timeZone: string, ne
     start: isoInZone(at + t.from * 60_000, timeZone),
     end: isoInZone(at + (t.from + t.minutes) * 60_000, timeZone),
     notes: t.notes ?? '',
+    location: t.elsewhere ? '' : venue,
     order: i,
   }));
 }

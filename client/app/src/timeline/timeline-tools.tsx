@@ -75,7 +75,8 @@ export function ShiftPanel({ doc, events, day, origin, perform, initialFrom, onC
       {problem && <p class="form-errors" role="alert">{problem}</p>}
       <div class="form-actions">
         <button type="submit" class="primary" aria-describedby="shift-preview" disabled={preview.problem !== null}>
-          {`Move ${count} ${count === 1 ? 'event' : 'events'}`}
+          {/* A refused shift moves nothing: the hint says why, the button does not count "0 events". */}
+          {preview.problem !== null ? 'Move events' : `Move ${count} ${count === 1 ? 'event' : 'events'}`}
         </button>
         <button type="button" onClick={onClose}>Cancel</button>
       </div>
@@ -100,7 +101,7 @@ export function TemplateOffer({ doc, day, origin, perform }: TemplateProps) {
 
   const submit = (e: Event) => {
     e.preventDefault();
-    const events = standardDay(date, ceremony, day.timeZone, () => newId('evt'));
+    const events = standardDay(date, ceremony, day.timeZone, () => newId('evt'), doc.getMeta().venue ?? '');
     if (!events.length) return setProblem('Enter the ceremony time, e.g. 14:00.');
     for (const x of events) {
       const issues = checkEventTimes(toLocalInput(x.start, day.timeZone), toLocalInput(x.end, day.timeZone), day);

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { connectWedding, createIndexedDbStore, type WeddingConnection } from '../../../sdk/index.ts';
+import { connectWedding, createIndexedDbStore, ownPart, type WeddingConnection } from '../../../sdk/index.ts';
 import type { Session } from '../session/token.ts';
 import { syncStateOf, type SyncState } from './sync-state.ts';
 
@@ -42,7 +42,12 @@ export function useWeddingConnection(session: Session, weddingId: string): Weddi
 
     const open = async () => {
       // A session-cookie sign-in hands the SDK a token function: it mints a fresh token on each reconnect.
-      const base = { url: location.origin, weddingId, token: session.refresh ?? session.token, connect: navigator.onLine };
+      // The part comes from the claims, not from a first token: offline (an account session opened from
+      // its kept claims, AccountWedding) no token can be minted, and the copy must open all the same.
+      const base = {
+        url: location.origin, weddingId, token: session.refresh ?? session.token, connect: navigator.onLine,
+        part: ownPart(session.claims.role, session.claims.vendorId),
+      };
       // Per signed-in identity, so one person's unsent edits are never sent under another's name.
       const store = createIndexedDbStore({ prefix: `wedsync:${session.claims.sub}:` });
       try {
