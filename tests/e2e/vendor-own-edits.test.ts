@@ -41,8 +41,10 @@ describe('planner app: a vendor edits its own crew entries and vendor record on 
     await ready.getByLabel('Your crew notes').fill('Two shooters: Pia and Jo. A table by the window, please.');
     await ready.getByLabel('We confirm this event').check();
     await ready.getByRole('button', { name: /^Save crew entry/ }).click();
-    await waitFor(() => ready.getByRole('status').isVisible(), 'the crew entry saved');
-    expect(await ready.getByRole('status').textContent()).toBe('Crew entry for Groom getting ready saved.');
+    // The event has two status lines: the call time's and the crew entry's.
+    const crewStatus = ready.getByRole('status').filter({ hasText: /^Crew entry/ });
+    await waitFor(() => crewStatus.isVisible(), 'the crew entry saved');
+    expect(await crewStatus.textContent()).toBe('Crew entry for Groom getting ready saved.');
     expect(await t.server.collab.withDocument('wed_bloom1', (d) => crewOf(d, 'ready').photo)).toMatchObject({ notes: 'Two shooters: Pia and Jo. A table by the window, please.', confirmed: true });
 
     // The vendor record: another vendor's e-mail is refused (naming that vendor); then saved.
