@@ -1,9 +1,10 @@
 import crypto from 'node:crypto';
 import { refuseChosenUrlToken, secretUrlOf, withNewUrlToken } from './secret-url-token.ts';
 import { updateConnectionSettings } from './connection-update.ts';
+import { asInvalidConfig, probeAdapter, testedAdapter } from './connection-probe.ts';
 import {
-  AdapterError, canPush, destinationForbidden, findSecretValues, networkReason, newWebhookSecret,
-  type Adapter, type AdapterDefinition, type SyncEntity,
+  canPush, findSecretValues, newWebhookSecret,
+  type AdapterDefinition, type SyncEntity,
 } from '../../adapters/core/index.ts';
 import type {
   BindBody, BindingSummary, ConnectBody, ConnectResult, ConnectionResult, ConnectionSettingsBody, IntegrationSummary, SystemCategory,
@@ -81,47 +82,6 @@ export class ConnectionsService {
   }
 
   // ── connect ─────────────────────────────────────────────────────────────────────────────────
-  /** Builds an adapter for a connection about to exist and runs its connection test. Throws BridgeError `invalid_config`, `connection_test_failed`, `destination_forbidden`. */
-  private async tested(definition: AdapterDefinition, probe: { id: string; weddingId: string; system: string; credentials: Record<string, unknown>; configuration: Record<string, unknown>; webhookSecret: string }, audit: { weddingId: string; actor: string }): Promise<Adapter> {
-    const adapter = this.probe(definition, { ...probe, connectionId: probe.id, state: {} });
-    try {
-      await adapter.testConnection();
-    } catch (error) {
-      // Adapters report failures as AdapterErrors whose messages never quote what the remote system
-      // answered; anything else (a library's own error) is reported by its class only, for the same reason.
-      const refused = destinationForbidden(error);
-      const forbidden = refused !== null || (error instanceof AdapterError && error.code === 'destination_forbidden');
-      const message = error instanceof AdapterError ? error.message : refused ? refused.message : `${probe.system}: ${networkReason(error)}`;
-      this.deps.audit.record({ weddingId: audit.weddingId, actor: audit.actor, action: 'integration.connect', entity: null, entityId: null, result: 'failed', detail: { system: probe.system, code: forbidden ? 'destination_forbidden' : 'connection_test_failed', message: clipText(message, 300) } });
-      throw new BridgeError(forbidden ? 'destination_forbidden' : 'connection_test_failed', `connection test failed: ${message}`, { cause: error });
-    }
-    return adapter;
-  }
-
-  /**
-   * An adapter built to be tried, not run: its state is not saved. Credentials the provider rotates
-   * during the try (a refresh token replaced at the first refresh) replace `p.credentials` in place,
-   * so the caller stores the ones the provider now accepts. Throws BridgeError `invalid_config` when
-   * the credentials or configuration do not validate.
-   */
-  private probe(definition: AdapterDefinition, p: { id: string; weddingId: string; system: string; connectionId: string; credentials: Record<string, unknown>; configuration: Record<string, unknown>; webhookSecret: string; state: Record<string, unknown> }): Adapter {
-    try {
-      return this.deps.runtime.instantiate(definition, {
-        integrationId: p.id, weddingId: p.weddingId, credentials: p.credentials, configuration: p.configuration,
-        runtime: this.deps.runtime.runtimeFor({ integrationId: p.id, weddingId: p.weddingId, system: p.system, connectionId: p.connectionId, webhookSecret: p.webhookSecret }, p.state, () => undefined, {
-          shared: false,
-          saveCredentials: (next) => {
-            for (const key of Object.keys(p.credentials)) delete p.credentials[key];
-            Object.assign(p.credentials, next);
-          },
-        }),
-      });
-    } catch (error) {
-      if (error instanceof AdapterError) throw new BridgeError('invalid_config', error.message, { cause: error, ...(error.extra.issues ? { details: { issues: error.extra.issues } } : {}) });
-      throw error;
-    }
-  }
-
   private webhookSecretOf(credentials: Record<string, unknown>): string {
     // Callers may bring their own signing secret (a subscriber that already verifies with it).
     const supplied = credentials.webhookSecret;
@@ -139,7 +99,7 @@ export class ConnectionsService {
     const { configuration, token } = withNewUrlToken(definition, body.configuration);
     body = { ...body, configuration };
     const webhookSecret = this.webhookSecretOf(body.credentials);
-    const adapter = await this.tested(definition, { id, weddingId: body.weddingId, system: body.system, credentials: body.credentials, configuration: body.configuration, webhookSecret }, { weddingId: body.weddingId, actor: `user:${p.sub}` });
+    const adapter = await testedAdapter(this.deps, definition, { id, weddingId: body.weddingId, system: body.system, credentials: body.credentials, configuration: body.configuration, webhookSecret }, { weddingId: body.weddingId, actor: `user:${p.sub}` });
     const connector = connectorOf(p);
     const category = body.vendorSystemType ?? definition.category;
     this.deps.store.createStandalone({
@@ -170,7 +130,7 @@ export class ConnectionsService {
     const { configuration, token } = withNewUrlToken(definition, body.configuration);
     body = { ...body, configuration };
     const webhookSecret = this.webhookSecretOf(body.credentials);
-    const adapter = await this.tested(definition, { id, weddingId: '', system: body.system, credentials: body.credentials, configuration: body.configuration, webhookSecret }, { weddingId: '', actor: `user:${p.sub}` });
+    const adapter = await testedAdapter(this.deps, definition, { id, weddingId: '', system: body.system, credentials: body.credentials, configuration: body.configuration, webhookSecret }, { weddingId: '', actor: `user:${p.sub}` });
     this.deps.store.connections.create({
       id, workspaceId: body.workspaceId, system: body.system, category: body.vendorSystemType ?? definition.category, label: body.label,
       credentials: body.credentials, webhookSecret, configuration: body.configuration, configurationSecrets: findSecretValues(definition.configuration, body.configuration),
@@ -234,7 +194,7 @@ export class ConnectionsService {
     const overrides = this.overridesFor(definition, connection, body.configuration);
     const id = `int_${crypto.randomBytes(9).toString('base64url')}`;
     // Try the wedding's configuration before storing anything.
-    this.probe(definition, {
+    probeAdapter(this.deps.runtime, definition, {
       id, weddingId: body.weddingId, system: connection.system, connectionId, credentials: connection.credentials,
       configuration: { ...connection.configuration, ...overrides }, webhookSecret: connection.webhookSecret, state: {},
     });
@@ -361,8 +321,7 @@ export class ConnectionsService {
       try {
         await this.deps.runtime.validateBinding(probe);
       } catch (error) {
-        if (error instanceof AdapterError) throw new BridgeError('invalid_config', error.message, { cause: error, ...(error.extra.issues ? { details: { issues: error.extra.issues } } : {}) });
-        throw error;
+        throw asInvalidConfig(error);
       }
       this.deps.store.replaceOverrides(id, overrides);
       await this.restart(integration.connectionId);
@@ -410,7 +369,7 @@ export class ConnectionsService {
   }
 
   private updateConnection(p: Principal, connection: Connection, body: { configuration?: Record<string, unknown>; credentials?: Record<string, unknown> }, audit: { weddingId: string; integrationId: string }, rotating = false): Promise<void> {
-    return updateConnectionSettings({ ...this.deps, probe: (definition, probe) => this.probe(definition, probe), restart: (id) => this.restart(id) }, p, connection, body, audit, rotating);
+    return updateConnectionSettings({ ...this.deps, probe: (definition, probe) => probeAdapter(this.deps.runtime, definition, probe), restart: (id) => this.restart(id) }, p, connection, body, audit, rotating);
   }
 
   /** Adds the external system's ids of the binding's wedding (records naming one route there), in the store and the running binding. */
