@@ -1,11 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { signedIn, workspaceWith } from '../helpers/people.ts';
-import type { TestServer } from '../helpers/test-server.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { SESSION_COOKIE } from '../../server/http/session-middleware.ts';
 import { seriousAxeViolations } from './support/axe.ts';
-import { launchBrowser, openTab, screenshotsAtBothWidths } from './support/browser.ts';
+import { addSessionCookie, appErrors, launchBrowser, openTab, screenshotsAtBothWidths } from './support/browser.ts';
 import { plannerBuild } from './support/planner-build.ts';
 import { closeAfterTest, startPlannerServer } from './support/planner-server.ts';
 import { seedWedding } from './support/seed.ts';
@@ -17,13 +16,6 @@ let dist: string;
 beforeAll(async () => {
   [dist, browser] = await Promise.all([plannerBuild(), launchBrowser()]);
 }, 120_000);
-
-async function withCookie(t: TestServer, context: BrowserContext, cookie: string): Promise<void> {
-  const [name, value] = cookie.split('=') as [string, string];
-  await context.addCookies([{ name, value, url: t.httpUrl, httpOnly: true, sameSite: 'Lax' }]);
-}
-
-const appErrors = (errors: string[]) => errors.filter((e) => !e.includes('Failed to load resource'));
 
 describe('planner app: contacts, and a broadcast that reaches the couple', () => {
   it('a planner adds, edits and removes contacts; the emergency broadcast reaches the couple who joined by share link, who read it in their Inbox', async () => {
@@ -37,7 +29,7 @@ describe('planner app: contacts, and a broadcast that reaches the couple', () =>
 
     const planner = await openTab(browser, { bypassCSP: true });
     closeAfterTest(planner.context);
-    await withCookie(t, planner.context, pia.cookie);
+    await addSessionCookie(planner.context, t.httpUrl, pia.cookie);
     const p = planner.page;
     await p.goto(`${t.httpUrl}/w/w1/timeline`);
     await waitSyncState(p, 'online');
@@ -88,7 +80,7 @@ describe('planner app: contacts, and a broadcast that reaches the couple', () =>
     const { cookieValue } = await t.server.sessions.create({ personId: couple.id, method: 'invitation' });
     const coupleTab = await openTab(browser, { bypassCSP: true });
     closeAfterTest(coupleTab.context);
-    await withCookie(t, coupleTab.context, `${SESSION_COOKIE}=${cookieValue}`);
+    await addSessionCookie(coupleTab.context, t.httpUrl, `${SESSION_COOKIE}=${cookieValue}`);
     await coupleTab.page.goto(`${t.httpUrl}/w/w1/inbox`);
     const inbox = coupleTab.page.locator('.inbox li.message');
     await waitFor(async () => (await inbox.count()) > 0, 'the couple’s inbox');

@@ -1,10 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { signedIn, workspaceWith } from '../helpers/people.ts';
-import type { TestServer } from '../helpers/test-server.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { SESSION_COOKIE } from '../../server/http/session-middleware.ts';
-import { launchBrowser, openTab, screenshotsAtBothWidths } from './support/browser.ts';
+import { addSessionCookie, appErrors, launchBrowser, openTab, screenshotsAtBothWidths } from './support/browser.ts';
 import { plannerBuild } from './support/planner-build.ts';
 import { closeAfterTest, startPlannerServer } from './support/planner-server.ts';
 import { seedWedding } from './support/seed.ts';
@@ -16,13 +15,6 @@ let dist: string;
 beforeAll(async () => {
   [dist, browser] = await Promise.all([plannerBuild(), launchBrowser()]);
 }, 120_000);
-
-async function withCookie(t: TestServer, context: BrowserContext, cookie: string): Promise<void> {
-  const [name, value] = cookie.split('=') as [string, string];
-  await context.addCookies([{ name, value, url: t.httpUrl, httpOnly: true, sameSite: 'Lax' }]);
-}
-
-const appErrors = (errors: string[]) => errors.filter((e) => !e.includes('Failed to load resource'));
 
 describe('planner app: guest numbers', () => {
   it('the couple enter guest numbers and dietary counts on Our day; the planner sees them live and changes them; the server keeps them', async () => {
@@ -36,7 +28,7 @@ describe('planner app: guest numbers', () => {
 
     const k = await openTab(browser, { bypassCSP: true });
     closeAfterTest(k.context);
-    await withCookie(t, k.context, `${SESSION_COOKIE}=${cookieValue}`);
+    await addSessionCookie(k.context, t.httpUrl, `${SESSION_COOKIE}=${cookieValue}`);
     await k.page.goto(`${t.httpUrl}/w/w1/our-day`);
     await waitSyncState(k.page, 'online');
     const form = k.page.locator('form.guests');
@@ -59,7 +51,7 @@ describe('planner app: guest numbers', () => {
     // The planner sees them on Contacts & guests, adds a diet; the couple's form follows.
     const p = await openTab(browser, { bypassCSP: true });
     closeAfterTest(p.context);
-    await withCookie(t, p.context, pia.cookie);
+    await addSessionCookie(p.context, t.httpUrl, pia.cookie);
     await p.page.goto(`${t.httpUrl}/w/w1/contacts`);
     await waitSyncState(p.page, 'online');
     const planner = p.page.locator('form.guests');

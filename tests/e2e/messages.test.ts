@@ -8,7 +8,7 @@ import { registerTeardown } from '../helpers/teardown.ts';
 import type { TestServer } from '../helpers/test-server.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { seriousAxeViolations } from './support/axe.ts';
-import { launchBrowser, openTab, screenshotsAtBothWidths } from './support/browser.ts';
+import { appErrors, launchBrowser, openTab, screenshotsAtBothWidths } from './support/browser.ts';
 import { plannerBuild } from './support/planner-build.ts';
 import { closeAfterTest, startPlannerServer } from './support/planner-server.ts';
 import { WEDDING_DATE, seedWedding } from './support/seed.ts';
@@ -35,8 +35,6 @@ async function tabTo(page: Page, name: string, max = 60): Promise<void> {
   }
   throw new Error(`“${name}” was not reached with Tab`);
 }
-
-const appErrors = (errors: string[]) => errors.filter((e) => !e.includes('Failed to load resource'));
 
 describe('planner app: messages and the vendor inbox', () => {
   it('a planner messages the photographer, who reads and acknowledges it in their inbox; the planner sees it live; a pending automatic message is discarded; an emergency needs typing SEND and reaches the mail server', async () => {

@@ -7,7 +7,7 @@ import { signedIn, workspaceWith } from '../helpers/people.ts';
 import type { TestServer } from '../helpers/test-server.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { seriousAxeViolations } from './support/axe.ts';
-import { launchBrowser, openTab, screenshot } from './support/browser.ts';
+import { appErrors, launchBrowser, openTab, screenshot } from './support/browser.ts';
 import { plannerBuild } from './support/planner-build.ts';
 import { printedSignInLink, startLoggedPlannerServer } from './support/logged-planner-server.ts';
 import { closeAfterTest, startPlannerServer } from './support/planner-server.ts';
@@ -31,8 +31,6 @@ async function withSessionCookie(t: TestServer, context: BrowserContext, cookie:
  * Console errors other than the browser's own "Failed to load resource" lines: GET /api/me answers
  * 401 to a visitor who is not signed in, by contract, and Chromium logs every 4xx.
  */
-const appErrors = (errors: string[]) => errors.filter((e) => !e.includes('Failed to load resource'));
-
 const hasRoute = (method: string, path: string) => ROUTES.some((r) => r.method === method && r.path === path);
 
 describe('planner app: people and sessions', () => {

@@ -3,7 +3,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startTestIdp, type TestIdp } from '../helpers/oidc-idp.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { seriousAxeViolations } from './support/axe.ts';
-import { launchBrowser, openTab, screenshotsAtBothWidths } from './support/browser.ts';
+import { appErrors, launchBrowser, openTab, screenshotsAtBothWidths } from './support/browser.ts';
 import { startMailPlannerServer, type MailPlannerServer } from './support/mail-server.ts';
 import { plannerBuild } from './support/planner-build.ts';
 import { closeAfterTest } from './support/planner-server.ts';
@@ -14,8 +14,6 @@ let dist: string;
 beforeAll(async () => {
   [dist, browser] = await Promise.all([plannerBuild(), launchBrowser()]);
 }, 120_000);
-
-const appErrors = (errors: string[]) => errors.filter((e) => !e.includes('Failed to load resource'));
 
 /**
  * The browser's requests to login.microsoftonline.com, answered by the local provider playing

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { waitFor } from '../helpers/wait.ts';
 import { seriousAxeViolations } from './support/axe.ts';
-import { launchBrowser, openTab, screenshotsAtBothWidths } from './support/browser.ts';
+import { appErrors, launchBrowser, openTab, screenshotsAtBothWidths } from './support/browser.ts';
 import { INVITE_LINK, SIGN_IN_LINK, startMailPlannerServer, type MailPlannerServer } from './support/mail-server.ts';
 import { plannerBuild } from './support/planner-build.ts';
 import { closeAfterTest } from './support/planner-server.ts';
@@ -16,8 +16,6 @@ beforeAll(async () => {
 }, 120_000);
 
 /** GET /api/me answers 401 to a visitor by contract, and Chromium logs every 4xx as a console error. */
-const appErrors = (errors: string[]) => errors.filter((e) => !e.includes('Failed to load resource'));
-
 async function fitsAndPasses(page: Page, name: string): Promise<void> {
   const { phoneOverflowPx } = await screenshotsAtBothWidths(page, name);
   expect(phoneOverflowPx).toBe(0);

@@ -63,3 +63,12 @@ export async function screenshotsAtBothWidths(page: Page, name: string): Promise
   await page.setViewportSize(before);
   return { phoneOverflowPx };
 }
+
+/** Puts a session cookie (`name=value`, as `signedIn` gives it) into a browser context, for the server at `httpUrl`. */
+export async function addSessionCookie(context: BrowserContext, httpUrl: string, cookie: string): Promise<void> {
+  const at = cookie.indexOf('=');
+  await context.addCookies([{ name: cookie.slice(0, at), value: cookie.slice(at + 1), url: httpUrl, httpOnly: true, sameSite: 'Lax' }]);
+}
+
+/** The page's console errors that are the app's own: a failed resource load is a refusal the test caused. */
+export const appErrors = (errors: string[]) => errors.filter((e) => !e.includes('Failed to load resource'));
