@@ -25,7 +25,7 @@ const CAPABILITIES = ['pull', 'webhook', 'watch', 'push'];
 const [mode, dataDir, arg] = process.argv.slice(2) as [string, string, string];
 
 function server(pullIntervalMs: number) {
-  const config = loadConfig({ PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'silent', PULL_INTERVAL_MS: String(pullIntervalMs), CASCADE_DELAY_MS: '0', ...NO_RATE_LIMITS, ...SANDBOX_OUTBOUND });
+  const config = loadConfig({ PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'silent', PULL_INTERVAL_MS: String(pullIntervalMs), CASCADE_DELAY_MS: '0', ...(process.env.BRIDGE_DOCUMENT_IDLE_MS ? { BRIDGE_DOCUMENT_IDLE_MS: process.env.BRIDGE_DOCUMENT_IDLE_MS } : {}), ...NO_RATE_LIMITS, ...SANDBOX_OUTBOUND });
   return createWedSyncServer(config, { authSecret: BENCH_SECRET, logger: createLogger(config) });
 }
 

@@ -180,6 +180,8 @@ interface RunResult {
   loopDelay: LoopDelay;
   /** The server's acknowledgement times of the run's webhooks by histogram bucket (le seconds → cumulative count). */
   serverAck: Record<string, number>;
+  /** Wedding documents loaded from storage during the load phase (wedsync_document_loads_total). */
+  documentsLoadedDuringLoad: number;
   /** This process's (the sandbox's and the load's) event-loop delay during the load (ms). */
   benchLoopDelay: LoopDelay;
   /** Where the time of "change → all bound weddings" goes, stage by stage (connections-stages.ts). */
@@ -272,6 +274,7 @@ async function run(sandbox: GoogleCalendarSandbox, label: string, connections: n
     }
   };
   const weddingIds = [...new Set(s.connections.flatMap((c) => c.weddings))];
+  const loadsBefore = documentLoads(await (await fetch(`http://127.0.0.1:${server.port}/metrics`)).text());
   await Promise.all([
     stream(o.webhookRate, (due) => pending.push(post(pick(), due))),
     stream(o.e2eRate, (due) => pending.push(e2eSample(pick(), due).catch(() => { e2eMissing++; }))),
@@ -280,7 +283,10 @@ async function run(sandbox: GoogleCalendarSandbox, label: string, connections: n
   await Promise.all(pending);
   const loopDelay = (await server.loop(false))!;
   // The server's own view of the same acknowledgements (wedsync_webhook_ack_seconds): time in the handler.
-  const serverAck = ackBuckets(await (await fetch(`http://127.0.0.1:${server.port}/metrics`)).text());
+  const metricsAfter = await (await fetch(`http://127.0.0.1:${server.port}/metrics`)).text();
+  const serverAck = ackBuckets(metricsAfter);
+  // Wedding documents loaded from storage during the load (the bridge lets one go after 30 s idle).
+  const documentsLoadedDuringLoad = documentLoads(metricsAfter) - loadsBefore;
   const stages = stageBreakdown(samples, await server.trace());
   ownLoop.disable();
   const benchLoopDelay = { p50: ownLoop.percentile(50) / 1e6, p99: ownLoop.percentile(99) / 1e6, max: ownLoop.max / 1e6 };
@@ -322,8 +328,13 @@ async function run(sandbox: GoogleCalendarSandbox, label: string, connections: n
   fs.rmSync(dataDir, { recursive: true, force: true });
   return {
     label, connections, weddings, bindings: s.connections.reduce((a, c) => a + c.weddings.length, 0), setupMs, startMs: server.startMs, firstPullRoundMs, rss, heap,
-    ack: summarize(ack), ackErrors, e2e: summarize(e2e), e2eMissing, jitter: summarize(jitter), push: summarize(pushLatency), pushesMissing: pushesMissing + pushFailures, webhooks: n, loopDelay, benchLoopDelay, serverAck, stages,
+    ack: summarize(ack), ackErrors, e2e: summarize(e2e), e2eMissing, jitter: summarize(jitter), push: summarize(pushLatency), pushesMissing: pushesMissing + pushFailures, webhooks: n, loopDelay, benchLoopDelay, serverAck, documentsLoadedDuringLoad, stages,
   };
+}
+
+/** wedsync_document_loads_total from a /metrics text. */
+function documentLoads(metrics: string): number {
+  return Number(/^wedsync_document_loads_total (\d+)/m.exec(metrics)?.[1] ?? 0);
 }
 
 /** Cumulative counts of wedsync_webhook_ack_seconds{system="google-calendar",outcome="stored"} by bucket. */
@@ -385,6 +396,6 @@ export default async function connections(args: string[]): Promise<void> {
   const file = path.join(RESULTS, `connections-${meta.when.replace(/[:.]/g, '-')}.json`);
   fs.writeFileSync(file, JSON.stringify({ meta, results: { base, full }, table }, null, 2) + '\n');
   console.log(table);
-  for (const r of [base, full]) console.log(`\n${r.label}: change → all bound weddings by stage (ms)\n${stagesTable(r.stages)}`);
+  for (const r of [base, full]) console.log(`\n${r.label}: change → all bound weddings by stage (ms)\n${stagesTable(r.stages)}\ndocuments loaded from storage during the load: ${r.documentsLoadedDuringLoad}`);
   console.log(`\n${JSON.stringify(meta)}\nwritten to ${path.relative(process.cwd(), file)}`);
 }

@@ -137,6 +137,12 @@ export const ConfigSchema = z.object({
   BREAKER_MAX_COOLDOWN_MS: z.coerce.number().int().min(0).default(300_000),
   /** How often integrations that can pull are pulled, besides webhooks. @default 60000 */
   PULL_INTERVAL_MS: z.coerce.number().int().min(100).default(60_000),
+  /**
+   * How long a wedding document the bridge opened (for a webhook, a pull, a push) stays loaded after
+   * its last use, ms; a client's open document stays loaded while the client is connected.
+   * @default 30000
+   */
+  BRIDGE_DOCUMENT_IDLE_MS: z.coerce.number().int().min(0).max(86_400_000).default(30_000),
   /** How often each connection's consistency audit runs (docs/connections.md), one connection at a time; 0 disables it. @default 3600000 */
   CONSISTENCY_AUDIT_INTERVAL_MS: z.coerce.number().int().min(0).default(3_600_000),
   /** Days to keep processed webhooks and delivered pushes (they carry personal data). @default 30 */

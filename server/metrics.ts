@@ -8,6 +8,7 @@ export class Metrics {
   readonly registry = new client.Registry();
 
   readonly documentsLoaded = new client.Gauge({ name: 'wedsync_documents_loaded', help: 'Wedding documents held in memory', registers: [this.registry] });
+  readonly documentLoads = new client.Counter({ name: 'wedsync_document_loads_total', help: 'Wedding documents loaded from storage into memory (by a client or the bridge); a fast-growing count against a steady wedsync_documents_loaded means documents are unloaded and loaded again', registers: [this.registry] });
   readonly connections = new client.Gauge({ name: 'wedsync_websocket_connections', help: 'Open WebSocket connections', registers: [this.registry] });
   readonly wsRejected = new client.Counter({ name: 'wedsync_websocket_rejected_total', help: 'WebSocket connections or messages refused, by reason', labelNames: ['reason'] as const, registers: [this.registry] });
   readonly updatesRefused = new client.Counter({ name: 'wedsync_updates_refused_total', help: 'Collaboration updates refused before they were applied, by code (schema_violation, missing_dependencies, document_too_large; permission_denied counts updates refused in part)', labelNames: ['code'] as const, registers: [this.registry] });

@@ -165,7 +165,7 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
   const publicUrl = () => config.PUBLIC_URL ?? `http://${config.HOST}:${(http.address() as AddressInfo | null)?.port ?? config.PORT}`;
   // HTTP requests are tracked by the group commit (their writes were refused up front while
   // storage is read-only; reads go on); background work gets StorageUnavailableError and retries.
-  const bridgeDocuments = new HocuspocusDocuments(collab.hocuspocus, collab.persistence, undefined, () => { if (!group.tracking) health.assertWritable(); });
+  const bridgeDocuments = new HocuspocusDocuments(collab.hocuspocus, collab.persistence, config.BRIDGE_DOCUMENT_IDLE_MS, () => { if (!group.tracking) health.assertWritable(); });
   let cipher: ReturnType<typeof openKeyEncryptionKey>;
   try {
     cipher = openKeyEncryptionKey(db, config.CREDENTIALS_KEY, config.dataDir);

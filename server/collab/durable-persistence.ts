@@ -222,6 +222,7 @@ export class DurablePersistence extends Database {
     this.loaded.add(document);
     this.live.set(documentName, document);
     this.metrics.documentsLoaded.set(this.live.size);
+    this.metrics.documentLoads.inc();
     // A long log (after a crash, or a document never idle long enough to compact) is folded now, so
     // the next load is a single state again.
     if ((this.logLengthAtLoad.get(documentName) ?? 0) >= COMPACT_ON_LOAD_AFTER) void this.compact(documentName, document);
