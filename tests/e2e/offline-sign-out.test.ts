@@ -56,8 +56,15 @@ describe('planner app: signing out while offline', () => {
       expect((await who.fetch('/api/me')).status).toBe(200);
     };
 
-    // 1. Back online in the same tab: the sign-out is sent by itself.
+    // 1. Back online in the same tab: the sign-out is sent by itself. A second tab of the same
+    // browser, open on the start page, follows the sign-out at once.
+    await addSessionCookie(context, t.httpUrl, ana.cookie);
+    const other = await context.newPage();
+    await other.goto(`${t.httpUrl}/`);
+    await waitFor(() => other.locator('.who').isVisible(), 'signed in in a second tab');
     await signOutOffline(ana);
+    await waitFor(() => other.getByLabel('E-mail address').isVisible(), 'the second tab signed out too');
+    await other.close();
     // An offline reload still shows nobody signed in (the app shell comes from the service worker).
     await page.reload();
     await waitFor(() => page.getByLabel('E-mail address').isVisible(), 'the sign-in screen after an offline reload');
