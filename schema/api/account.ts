@@ -13,6 +13,11 @@ export const MeResponse = z.object({
   /** Send it back in `X-CSRF-Token` on every write made with the session cookie. */
   csrfToken: z.string(),
   sessionId: z.string(),
+  /**
+   * Revokes this session and nothing else (`POST /api/auth/sign-out/deferred`, no cookie or CSRF
+   * token needed): what a device that signs out offline keeps until it reaches the server.
+   */
+  signOutToken: z.string(),
 });
 export type MeResponse = z.infer<typeof MeResponse>;
 

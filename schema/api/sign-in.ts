@@ -33,6 +33,9 @@ export const SessionList = z.object({ sessions: z.array(SessionSummary) });
 export const RevokeAllBody = z.object({ keepCurrent: z.boolean().optional() }).strict();
 export const RevokeAllResponse = z.object({ revoked: z.number().int() });
 
+/** `POST /api/auth/sign-out/deferred`: the session's sign-out token (`GET /api/me` → signOutToken). */
+export const DeferredSignOutBody = z.object({ signOutToken: z.string().min(1).max(200) }).strict();
+
 export const RenameBody = z.object({ name: z.string().trim().min(1).max(100) }).strict();
 
 /** Roles an API key may carry (never `admin`: operators use `npx wedsync token`). */
@@ -82,6 +85,7 @@ export const SIGN_IN_ROUTES: RouteContract[] = [
   { method: 'post', path: '/api/auth/email-link', summary: 'E-mail a sign-in link (always 202: says nothing about whether the address has an account)', auth: 'none', body: EmailLinkBody, responses: { 202: EmailLinkResponse, 400: ErrorBody, 429: ErrorBody } },
   { method: 'get', path: '/api/auth/email-link/callback', summary: 'Open a sign-in link: sets the session cookie and redirects (302; an unusable link redirects to /?signin_error=<code>)', auth: 'none', query: z.object({ token: z.string() }), responses: { 302: null, 429: ErrorBody } },
   { method: 'post', path: '/api/auth/sign-out', summary: 'Sign out: revokes this session and clears its cookie', auth: 'session', responses: { 204: null, ...errors } },
+  { method: 'post', path: '/api/auth/sign-out/deferred', summary: 'Sign out sent later by a device that signed out offline: revokes the session its sign-out token names (204 also when already ended; 401 for an unknown token); clears the cookie when the request carries that session\'s', auth: 'none', body: DeferredSignOutBody, responses: { 204: null, 400: ErrorBody, 401: ErrorBody } },
   { method: 'get', path: '/api/auth/sessions', summary: "The signed-in person's live sessions", auth: 'session', responses: { 200: SessionList, 401: ErrorBody } },
   { method: 'delete', path: '/api/auth/sessions/{id}', summary: 'Revoke one session (its open sockets close within seconds)', auth: 'session', responses: { 204: null, ...errors, 404: ErrorBody } },
   { method: 'post', path: '/api/auth/sessions/revoke-all', summary: 'Sign out everywhere (optionally keeping this session)', auth: 'session', body: RevokeAllBody, responses: { 200: RevokeAllResponse, ...errors } },

@@ -4,7 +4,7 @@ import { WEDDING_ID_PATTERN } from '../../schema/document/names.ts';
 import { mintAccessToken, mintWorkspaceToken } from '../auth/access-tokens.ts';
 import type { TokenService } from '../auth/tokens.ts';
 import type { PeopleStore } from '../people/people-store.ts';
-import type { SessionStore } from '../people/session-store.ts';
+import { signOutTokenOf, type SessionStore } from '../people/session-store.ts';
 import { readJson } from './body.ts';
 import { requireSession, type SessionEnv } from './session-middleware.ts';
 
@@ -26,7 +26,8 @@ const TokenRequest = z.union([
 /**
  * The signed-in person's own routes (session cookie; writes need X-CSRF-Token):
  * - `GET /api/me`: the person, their workspaces, every wedding they take part in with their role,
- *   and the session's CSRF token (the app keeps it in memory, never in storage);
+ *   the session's CSRF token (the app keeps it in memory, never in storage) and its sign-out token
+ *   (signOutTokenOf: revokes this session and nothing else, for a device that signs out offline);
  * - `POST /api/auth/token` `{ weddingId }`: a short-lived access token (≤ 15 min, docs/auth.md)
  *   for that wedding's WebSocket and API, with the role the person has there; 403
  *   `wedding_forbidden` when they take no part in it. The app and SDK call it again before expiry;
@@ -44,7 +45,8 @@ export function accountRoutes(deps: AccountDeps): Hono<SessionEnv> {
       const meta = deps.peek?.(w.weddingId);
       return { ...w, ...(meta?.title ? { title: meta.title } : {}), ...(meta?.date ? { date: meta.date } : {}) };
     });
-    return c.json({ person, workspaces: memberships, weddings, csrfToken: c.get('session').csrfToken, sessionId: c.get('session').id });
+    return c.json({ person, workspaces: memberships, weddings, csrfToken: c.get('session').csrfToken, sessionId: c.get('session').id,
+      signOutToken: signOutTokenOf(c.get('session')) });
   });
 
   app.post('/auth/token', session, async (c) => {

@@ -1,10 +1,12 @@
 import { Hono } from 'hono';
-import { RenameBody, RevokeAllBody } from '../../schema/api/sign-in.ts';
+import { DeferredSignOutBody, RenameBody, RevokeAllBody } from '../../schema/api/sign-in.ts';
+import { getCookie } from 'hono/cookie';
+import { AuthError } from '../auth/auth-error.ts';
 import type { PeopleStore } from '../people/people-store.ts';
-import type { Session, SessionStore } from '../people/session-store.ts';
+import { isSignOutTokenOf, sessionIdOfSignOutToken, type Session, type SessionStore } from '../people/session-store.ts';
 import { readJson } from './body.ts';
 import { HttpError } from './http-error.ts';
-import { clearSessionCookie, requireSession, type SessionEnv } from './session-middleware.ts';
+import { SESSION_COOKIE, clearSessionCookie, requireSession, type SessionEnv } from './session-middleware.ts';
 
 export interface SessionRouteDeps {
   people: PeopleStore;
@@ -23,6 +25,10 @@ const summary = (s: Session, current: Session) => ({
  * (`session_revoked`) and its open WebSockets are closed with 4401 (wedsync-server.ts subscribes to
  * SessionStore.onRevoked):
  * - `POST /api/auth/sign-out` → 204, this session revoked and its cookie cleared;
+ * - `POST /api/auth/sign-out/deferred` `{ signOutToken }` (no cookie or CSRF token needed) → 204, the
+ *   session the token names revoked (also 204 when it had already ended: the device's wish is met);
+ *   401 `session_missing` for a token of no session. The cookie is cleared only when the request
+ *   carries that same session's: a person who signed in again meanwhile keeps the new session;
  * - `GET /api/auth/sessions` → `{ sessions: [{ id, method, userAgent, ip, createdAt, lastSeenAt, current }] }`;
  * - `DELETE /api/auth/sessions/:id` → 204; 404 `not_found` for a session that is not the person's or not live;
  * - `POST /api/auth/sessions/revoke-all` `{ keepCurrent? }` → `{ revoked: n }` ("sign out everywhere"; keeps this one when asked);
@@ -36,6 +42,16 @@ export function sessionRoutes(deps: SessionRouteDeps): Hono<SessionEnv> {
     const current = c.get('session');
     await deps.sessions.revoke(current.personId, current.id);
     clearSessionCookie(c, deps.secureCookie());
+    return c.body(null, 204);
+  });
+
+  app.post('/auth/sign-out/deferred', async (c) => {
+    const { signOutToken } = await readJson(c, DeferredSignOutBody);
+    const id = sessionIdOfSignOutToken(signOutToken);
+    const target = id ? await deps.sessions.get(id) : null;
+    if (!target || !isSignOutTokenOf(target, signOutToken)) throw new AuthError('session_missing', 'no session has this sign-out token');
+    await deps.sessions.revoke(target.personId, target.id);
+    if (getCookie(c, SESSION_COOKIE)?.startsWith(`${target.id}.`)) clearSessionCookie(c, deps.secureCookie());
     return c.body(null, 204);
   });
 

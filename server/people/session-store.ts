@@ -52,6 +52,29 @@ const sessionOf = (r: Row): Session => ({
 });
 const hash = (secret: string): Buffer => crypto.createHash('sha256').update(secret).digest();
 
+/**
+ * A session's sign-out token, `<session id>.<base64url SHA-256 of a label and the CSRF token>`: it
+ * can revoke that one session (POST /api/auth/sign-out/deferred) and do nothing else. A device that
+ * signs out offline keeps it until the server is reachable (docs/auth.md "Signing out offline"),
+ * instead of the cookie and CSRF token, which together open everything. Derived, not stored: the
+ * CSRF token is 24 random bytes, so the hash can neither be guessed nor turned back into it.
+ */
+export function signOutTokenOf(session: Pick<Session, 'id' | 'csrfToken'>): string {
+  return `${session.id}.${crypto.createHash('sha256').update(`wedsync sign-out\n${session.csrfToken}`).digest('base64url')}`;
+}
+
+/** The session id a sign-out token names, or null when it is not shaped like one. */
+export function sessionIdOfSignOutToken(token: string): string | null {
+  return /^(ses_[A-Za-z0-9_-]{20})\.[A-Za-z0-9_-]{43}$/.exec(token)?.[1] ?? null;
+}
+
+/** True when `token` is `session`'s sign-out token (compared in constant time). */
+export function isSignOutTokenOf(session: Pick<Session, 'id' | 'csrfToken'>, token: string): boolean {
+  const expected = Buffer.from(signOutTokenOf(session));
+  const sent = Buffer.from(token);
+  return sent.length === expected.length && crypto.timingSafeEqual(sent, expected);
+}
+
 export class SqliteSessionStore implements SessionStore {
   private readonly events = new EventEmitter();
 

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext } from 'playwright-core';
 import { signedIn, workspaceWith, type Browser as SignedIn } from '../helpers/people.ts';
 import type { TestServer } from '../helpers/test-server.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -7,6 +7,7 @@ import { seedWedding } from '../schedule/schedule-fixture.ts';
 import { launchBrowser, openTab, screenshot } from './support/browser.ts';
 import { SIGN_IN_LINK, startMailPlannerServer } from './support/mail-server.ts';
 import { plannerBuild } from './support/planner-build.ts';
+import { waitOfflineReady } from './support/offline.ts';
 import { closeAfterTest } from './support/planner-server.ts';
 import { addEvent, eventTitles, waitSyncState } from './support/timeline-page.ts';
 
@@ -16,14 +17,6 @@ let dist: string;
 beforeAll(async () => {
   [dist, browser] = await Promise.all([plannerBuild(), launchBrowser()]);
 }, 120_000);
-
-/** The service worker has cached the app shell, so the page can load with no network. */
-async function waitOfflineReady(page: Page): Promise<void> {
-  await waitFor(() => page.evaluate(async () => {
-    const reg = await navigator.serviceWorker.getRegistration();
-    return reg?.active?.state === 'activated' && (await caches.keys()).some((k) => k.startsWith('wedsync-app-'));
-  }), 'the service worker to cache the app', 15_000, 50);
-}
 
 async function withSessionCookie(t: TestServer, context: BrowserContext, person: SignedIn): Promise<void> {
   const [name, value] = person.cookie.split('=') as [string, string];

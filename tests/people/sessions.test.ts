@@ -40,6 +40,39 @@ describe('browser sessions', () => {
     expect(((await after.json()) as { error: { code: string } }).error.code).toBe('session_missing');
   });
 
+  it('a sign-out token revokes only its own session, without the cookie or CSRF token, and clears the cookie only of that session', async () => {
+    const t = await startTestServer();
+    const phone = await signedIn(t, 'ana@bloom.example', 'Ana');
+    const laptop = await signedIn(t, 'ana@bloom.example', 'Ana');
+    const { signOutToken } = (await (await phone.fetch('/api/me')).json()) as { signOutToken: string };
+    const deferred = (body: unknown, cookie?: string) => fetch(`${t.httpUrl}/api/auth/sign-out/deferred`, {
+      method: 'POST', headers: { 'content-type': 'application/json', ...(cookie ? { cookie } : {}) }, body: JSON.stringify(body),
+    });
+
+    // It opens nothing: not as a cookie, not as a bearer token.
+    const asCookie = await fetch(`${t.httpUrl}/api/me`, { headers: { cookie: `${SESSION_COOKIE}=${signOutToken}` } });
+    expect(asCookie.status).toBe(401);
+    const asBearer = await fetch(`${t.httpUrl}/api/me`, { headers: { authorization: `Bearer ${signOutToken}` } });
+    expect(asBearer.status).toBe(401);
+    // A token made up for another session, or no token, is refused.
+    const forged = `${laptop.session.id}.${signOutToken.split('.')[1]}`;
+    const refused = await deferred({ signOutToken: forged });
+    expect(refused.status).toBe(401);
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('session_missing');
+    expect((await deferred({})).status).toBe(400);
+
+    // Sent with the cookie of another session (the person signed in again meanwhile): that cookie stays.
+    const out = await deferred({ signOutToken }, laptop.cookie);
+    expect(out.status).toBe(204);
+    expect(out.headers.get('set-cookie')).toBeNull();
+    expect((await phone.fetch('/api/me')).status).toBe(401);
+    expect((await laptop.fetch('/api/me')).status).toBe(200);
+    // Sent again (a retry whose answer was lost): the wish is met, so 204, and with its own cookie that is cleared.
+    const again = await deferred({ signOutToken }, phone.cookie);
+    expect(again.status).toBe(204);
+    expect(again.headers.get('set-cookie')).toMatch(new RegExp(`${SESSION_COOKIE}=;.*Max-Age=0`, 'i'));
+  });
+
   it('"sign out everywhere" closes the open WebSockets of every revoked session within seconds, and keeps the current one when asked', async () => {
     const t = await startTestServer();
     const laptop = await signedIn(t, 'ana@bloom.example', 'Ana');

@@ -2,14 +2,17 @@ import type { ComponentChildren } from 'preact';
 import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
 import { linkHandler, useRoute } from './routing/use-route.ts';
 import { ApiError } from './api/api-client.ts';
-import { fetchMe, signOutSession, type MeResponse } from './account/account-api.ts';
+import { fetchMe, type MeResponse } from './account/account-api.ts';
 import { AccountWedding } from './account/account-wedding.tsx';
+import { forgetPersonOnDevice } from './account/forget-device.ts';
 import { forgetIdentity, rememberMe, rememberedMe } from './account/offline-identity.ts';
+import { keepSendingOwedSignOuts, oweSignOut, sendOwedSignOuts, signOutOwed } from './account/pending-sign-out.ts';
 import { AccountHome, ConnectionsView, DemoView, InvitePage, MySchedule } from './lazy-pages.ts';
 import { forgetSchedule } from './schedule/schedule-api.ts';
 import { SignIn, signInErrorMessage } from './session/sign-in.tsx';
 import { displayName, readSession, storeToken, storedToken, tokenFromHash, type Session } from './session/token.ts';
 import { WeddingPicker } from './session/wedding-picker.tsx';
+import { ConfirmDialog } from './ui/confirm-dialog.tsx';
 import { AnnouncerContext } from './ui/use-announcer.ts';
 import { WeddingScreen } from './wedding/wedding-screen.tsx';
 
@@ -77,6 +80,13 @@ export function App() {
   const [meUnreachable, setMeUnreachable] = useState(false);
 
   const reloadMe = useCallback(async () => {
+    // A sign-out made on this device that has not reached the server yet: the cookie still opens the
+    // session there, so /api/me is not asked and the app shows nobody signed in (pending-sign-out.ts).
+    if (signOutOwed() && !(await sendOwedSignOuts())) {
+      setMe(null);
+      setMeUnreachable(false);
+      return;
+    }
     try {
       const fresh = await fetchMe();
       if (fresh) rememberMe(fresh);
@@ -102,6 +112,20 @@ export function App() {
     return () => removeEventListener('online', onOnline);
   }, [meUnreachable]);
   const account = me === 'checking' ? null : me;
+  // Owed sign-outs are sent as soon as the server answers, also those of a tab closed offline.
+  useEffect(() => keepSendingOwedSignOuts(), []);
+  // Signed out in another tab of this browser: this one follows.
+  useEffect(() => {
+    const onStorage = (e: StorageEvent) => {
+      if (e.key !== 'wedsync.account' || e.newValue !== null || !account) return;
+      setMe(null);
+      navigate({ name: 'picker' }, { replace: true });
+    };
+    addEventListener('storage', onStorage);
+    return () => removeEventListener('storage', onStorage);
+  }, [account, navigate]);
+  // Signing out offline asks first: it removes this device's copies, and edits not yet sent with them.
+  const [confirmingSignOut, setConfirmingSignOut] = useState(false);
 
   const announce = useCallback((message: string) => {
     // Cleared first so the same message twice is announced twice.
@@ -116,11 +140,22 @@ export function App() {
     navigate({ name: 'picker' }, { replace: true });
   }, [navigate]);
 
-  /** Ends the cookie session (POST /api/auth/sign-out); `why` is shown when the server ended it first. */
+  /**
+   * Ends the cookie session; `why` is shown when the server ended it first. Signing out is written
+   * down before it is sent (POST /api/auth/sign-out/deferred), so it reaches the server even when
+   * this device is offline now; everything of the person on this device goes (forget-device.ts).
+   * A session the server ended keeps the offline copies: their unsent edits go out after the next sign-in.
+   */
   const signOutAccount = useCallback((why: string | null) => {
-    if (account && why === null) void signOutSession(account.csrfToken).catch(() => undefined);
-    forgetSchedule();
-    forgetIdentity();
+    setConfirmingSignOut(false);
+    if (account && why === null) {
+      oweSignOut(account.signOutToken);
+      void sendOwedSignOuts();
+      void forgetPersonOnDevice(account.person.id);
+    } else {
+      forgetSchedule();
+      forgetIdentity();
+    }
     setMe(null);
     setReason(why);
     navigate({ name: 'picker' }, { replace: true });
@@ -155,7 +190,13 @@ export function App() {
       <a class="brand" href="/" onClick={linkHandler(navigate, { name: 'picker' })}>WedSync<span class="sr-only">: all weddings</span></a>
       <p class="who"><span>{account.person.name}</span>{account.person.email && <span class="muted"> ({account.person.email})</span>}</p>
       {account.weddings.some((w) => w.role === 'vendor') && <a href="/schedule" aria-current={route.name === 'schedule' ? 'page' : undefined} onClick={linkHandler(navigate, { name: 'schedule' })}>My schedule</a>}
-      <button type="button" class="link" onClick={() => signOutAccount(null)}>Sign out</button>
+      <button type="button" class="link" onClick={() => (navigator.onLine ? signOutAccount(null) : setConfirmingSignOut(true))}>Sign out</button>
+      {confirmingSignOut && (
+        <ConfirmDialog title="Sign out while offline?" confirmLabel="Sign out" onConfirm={() => signOutAccount(null)} onCancel={() => setConfirmingSignOut(false)}>
+          <p>Signing out removes your weddings from this device. Changes you made here since it was last online have not reached the server yet and are removed with them.</p>
+          <p>Your sign-in ends on the server as soon as this device is online again.</p>
+        </ConfirmDialog>
+      )}
     </div>
   );
 

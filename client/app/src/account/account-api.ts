@@ -31,10 +31,6 @@ export function mintAccessToken(csrf: string, weddingId: string): Promise<Access
 
 const NoContent = z.unknown();
 
-export async function signOutSession(csrf: string): Promise<void> {
-  await apiRequest('/api/auth/sign-out', { method: 'POST', csrf, schema: NoContent });
-}
-
 /** `POST /api/auth/email-link`: always 202, whether or not the address has an account. */
 export async function requestEmailLink(email: string, redirect: string): Promise<void> {
   await apiRequest('/api/auth/email-link', { method: 'POST', body: { email, redirect }, schema: NoContent });

@@ -129,6 +129,8 @@ function ProposeForm({ doc, events, timeZone, sub, origin }: { doc: WeddingDoc; 
     announce(`Your change to ${event.title} was sent to the planner.`);
   };
 
+  // Nothing to propose a change to: no form (with a button that could not be used) until there is.
+  if (events.length === 0) return <p class="empty">The timeline has no events yet, so there is nothing to propose a change to.</p>;
   return (
     <form class="propose" onSubmit={submit}>
       <label><span>Event</span>
@@ -139,7 +141,7 @@ function ProposeForm({ doc, events, timeZone, sub, origin }: { doc: WeddingDoc; 
       <label><span>New start time</span><input type="time" value={start} onInput={(e) => setStart(e.currentTarget.value)} /></label>
       <label><span>New place</span><input type="text" value={location} maxLength={300} placeholder={event?.location ?? ''} onInput={(e) => setLocation(e.currentTarget.value)} /></label>
       <label><span>Why (optional)</span><textarea value={note} maxLength={2000} rows={2} onInput={(e) => setNote(e.currentTarget.value)} /></label>
-      <button type="submit" disabled={events.length === 0}>Send to the planner</button>
+      <button type="submit">Send to the planner</button>
       {problem && <p class="notice" role="alert">{problem}</p>}
     </form>
   );

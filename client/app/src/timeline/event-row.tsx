@@ -15,6 +15,9 @@ export interface EventRowProps {
   vendorNames: string;
   /** Other people who have this event open. */
   editors: Peer[];
+  /** The role may change events: without it the row offers *View* only, no move or delete. */
+  canEdit: boolean;
+  /** Changes are unavailable now: the move and delete buttons shown are disabled. */
   readOnly: boolean;
   readOnlyNoteId: string;
   open: boolean;
@@ -39,7 +42,7 @@ export class EventRow extends Component<EventRowProps> {
     const p = this.props;
     if (p.open || next.open) return true;
     return shownFields(p.event) !== shownFields(next.event) || p.index !== next.index || p.count !== next.count
-      || p.vendorNames !== next.vendorNames || editorsKey(p.editors) !== editorsKey(next.editors) || p.readOnly !== next.readOnly
+      || p.vendorNames !== next.vendorNames || editorsKey(p.editors) !== editorsKey(next.editors) || p.readOnly !== next.readOnly || p.canEdit !== next.canEdit
       || p.dragging !== next.dragging || p.timeZone !== next.timeZone || p.date !== next.date || p.external !== next.external;
   }
 
@@ -92,6 +95,7 @@ export class EventRow extends Component<EventRowProps> {
             <button type="button" aria-expanded={p.open} data-action="open">
               {p.readOnly ? 'View' : 'Edit'}<span class="sr-only"> {e.title}</span>
             </button>
+            {p.canEdit && <>
             <button type="button" class="icon" data-action="up" disabled={p.readOnly || p.index === 0} aria-describedby={describedBy}>
               <span aria-hidden="true">↑</span><span class="sr-only">Move {e.title} earlier</span>
             </button>
@@ -101,6 +105,7 @@ export class EventRow extends Component<EventRowProps> {
             <button type="button" class="danger" data-action="delete" disabled={p.readOnly} aria-describedby={describedBy}>
               Delete<span class="sr-only"> {e.title}</span>
             </button>
+            </>}
           </div>
         </div>
         {p.children}

@@ -3,6 +3,7 @@ import { TimelineEvent, type TxOrigin, type WeddingDoc } from '../../../sdk/inde
 import type { Peer } from '../presence/use-presence.ts';
 import { newId } from '../ui/labels.ts';
 import { useAnnounce } from '../ui/use-announcer.ts';
+import { EventDetails } from './event-details.tsx';
 import { EventForm } from './event-form.tsx';
 import { EventRow } from './event-row.tsx';
 import { checkEventTimes, type WeddingDay } from './event-times.ts';
@@ -16,7 +17,11 @@ export interface TimelineViewProps {
   /** Changes with every document update (useDocVersion), so the list re-reads the document. */
   version: number;
   day: WeddingDay;
+  /** The role may change the timeline: without it no editing control is rendered (the rows offer *View*). */
+  canEdit: boolean;
+  /** Changes are unavailable now (no rights, or the server paused them): the controls shown are disabled. */
   readOnly: boolean;
+  /** The notice saying why changes are paused, for the disabled controls' aria-describedby. */
   readOnlyNoteId: string;
   origin: TxOrigin;
   peers: Peer[];
@@ -33,7 +38,7 @@ type Focus = { id: string; control: 'open' | 'up' | 'down' | 'row' | 'delete' } 
 
 /** The running order of the wedding day: list, add, edit, reorder, delete with undo. */
 export function TimelineView(props: TimelineViewProps) {
-  const { doc, day, readOnly, origin } = props;
+  const { doc, day, canEdit, readOnly, origin } = props;
   const announce = useAnnounce();
   const undo = props.undo;
   const events = useMemo(() => doc.listEvents(), [doc, props.version]);
@@ -213,7 +218,7 @@ export function TimelineView(props: TimelineViewProps) {
     <section class="timeline" aria-labelledby="timeline-heading">
       <div class="section-head">
         <h2 id="timeline-heading">Timeline</h2>
-        <div class="toolbar">
+        {canEdit && <div class="toolbar">
           <button type="button" id="timeline-add" class="primary" onClick={startAdding} disabled={readOnly || adding !== null} aria-describedby={readOnly ? props.readOnlyNoteId : undefined}>
             Add event
           </button>
@@ -227,7 +232,7 @@ export function TimelineView(props: TimelineViewProps) {
           <button type="button" onClick={runRedo} disabled={readOnly || !undo.canRedo} title="Ctrl+Shift+Z">
             Redo{undo.redoLabel ? <span class="muted"> {undo.redoLabel}</span> : null}
           </button>
-        </div>
+        </div>}
       </div>
       {!readOnly && events.length > 1 && (
         <p class="hint" id="reorder-hint">Reorder with the arrow buttons, Alt+↑/Alt+↓ on an event, or by dragging. A moved event swaps time slots with its neighbour.</p>
@@ -249,7 +254,7 @@ export function TimelineView(props: TimelineViewProps) {
       )}
       {adding && (
         <div class="adding">
-          <EventForm doc={doc} draftNew={adding} day={day} vendors={vendors} readOnly={readOnly} origin={origin} perform={undo.perform}
+          <EventForm doc={doc} draftNew={adding} day={day} vendors={vendors} readOnly={readOnly} readOnlyNoteId={props.readOnlyNoteId} origin={origin} perform={undo.perform}
             onClose={(saved) => {
               setAdding(null);
               if (saved) {
@@ -271,8 +276,14 @@ export function TimelineView(props: TimelineViewProps) {
           {events.map((e, i) => (
             <EventRow key={e.id} event={e} index={i} count={events.length} timeZone={day.timeZone} date={day.date}
               vendorNames={e.vendorIds.map((id) => vendorsById.get(id)?.name ?? 'a removed vendor').join(', ')}
-              editors={editors(e.id)} external={props.externalChangeOf?.(e.id)} readOnly={readOnly} readOnlyNoteId={props.readOnlyNoteId} open={openId === e.id} dragging={dragId === e.id}>
-              {openId === e.id && (
+              editors={editors(e.id)} external={props.externalChangeOf?.(e.id)} canEdit={canEdit} readOnly={readOnly} readOnlyNoteId={props.readOnlyNoteId} open={openId === e.id} dragging={dragId === e.id}>
+              {openId === e.id && !canEdit && (
+                <EventDetails key={e.id} doc={doc} event={e} day={day} vendors={vendors} onClose={() => {
+                  setOpenId(null);
+                  focusNext.current = { id: e.id, control: 'open' };
+                }} />
+              )}
+              {openId === e.id && canEdit && (
                 <EventForm key={e.id} doc={doc} event={e} day={day} vendors={vendors} readOnly={readOnly} readOnlyNoteId={props.readOnlyNoteId}
                   origin={origin} perform={undo.perform}
                   history={props.eventHistory ? { href: props.eventHistory.href(e.id), open: () => props.eventHistory!.open(e.id) } : undefined}

@@ -14,7 +14,12 @@ import { VendorMerge } from './vendor-merge.tsx';
 interface Props {
   doc: WeddingDoc;
   version: number;
+  /** The role may change vendors here (planners, admins): without it no editing control is rendered. */
+  canEdit: boolean;
+  /** Changes are unavailable now (the server paused them): the controls shown are disabled. */
   readOnly: boolean;
+  /** The notice saying why changes are paused. */
+  readOnlyNoteId: string;
   origin: TxOrigin;
   perform: UndoControls['perform'];
   weddingId: string;
@@ -28,7 +33,7 @@ const FORWARD: Partial<Record<Vendor['status'], Vendor['status']>> = { inquiry: 
  * The wedding's vendors with category, status and contact details. Planners add, edit, move the
  * status of, merge and remove vendors; nobody else edits them here (schema/document/permissions.ts).
  */
-export function VendorsView({ doc, version, readOnly, origin, perform, weddingId, token }: Props) {
+export function VendorsView({ doc, version, canEdit, readOnly, readOnlyNoteId, origin, perform, weddingId, token }: Props) {
   const announce = useAnnounce();
   const vendors = useMemo(() => doc.listVendors(), [doc, version]);
   const [editing, setEditing] = useState<string | null>(null);
@@ -73,25 +78,25 @@ export function VendorsView({ doc, version, readOnly, origin, perform, weddingId
             <thead>
               <tr>
                 <th scope="col">Name</th><th scope="col">Category</th><th scope="col">Status</th><th scope="col">Contact</th><th scope="col">Prefers</th>
-                {!readOnly && <th scope="col"><span class="sr-only">Actions</span></th>}
+                {canEdit && <th scope="col"><span class="sr-only">Actions</span></th>}
               </tr>
             </thead>
             <tbody>
               {vendors.map((v) => (
-                <VendorRow key={v.id} vendor={v} readOnly={readOnly} onMove={move} onEdit={() => setEditing(v.id)} onRemove={() => setRemoving(v)} />
+                <VendorRow key={v.id} vendor={v} canEdit={canEdit} readOnly={readOnly} onMove={move} onEdit={() => setEditing(v.id)} onRemove={() => setRemoving(v)} />
               ))}
             </tbody>
           </table>
         </div>
       )}
-      {!readOnly && editingVendor && (
+      {canEdit && !readOnly && editingVendor && (
         <VendorEditor key={editingVendor.id} doc={doc} vendor={editingVendor} origin={origin} perform={perform} onClose={() => { setEditing(null); focusHeading(); }} />
       )}
-      {readOnly ? <p class="hint">Adding or changing a vendor needs a planner.</p> : (
-        <>
+      {!canEdit ? <p class="hint">Adding or changing a vendor needs a planner.</p> : (
+        <fieldset class="plain" disabled={readOnly} aria-describedby={readOnly ? readOnlyNoteId : undefined}>
           <AddVendor doc={doc} origin={origin} perform={perform} />
           <VendorMerge doc={doc} vendors={vendors} weddingId={weddingId} token={token} onMerged={focusHeading} />
-        </>
+        </fieldset>
       )}
       {removing && (
         <ConfirmDialog title={`Remove ${removing.name}?`} confirmLabel={`Remove ${removing.name}`} confirmDisabled={busy}
@@ -106,13 +111,14 @@ export function VendorsView({ doc, version, readOnly, origin, perform, weddingId
 
 interface RowProps {
   vendor: Vendor;
+  canEdit: boolean;
   readOnly: boolean;
   onMove(v: Vendor, to: Vendor['status']): void;
   onEdit(): void;
   onRemove(): void;
 }
 
-function VendorRow({ vendor: v, readOnly, onMove, onEdit, onRemove }: RowProps) {
+function VendorRow({ vendor: v, canEdit, readOnly, onMove, onEdit, onRemove }: RowProps) {
   const forward = FORWARD[v.status];
   return (
     <tr data-vendor-id={v.id}>
@@ -120,8 +126,8 @@ function VendorRow({ vendor: v, readOnly, onMove, onEdit, onRemove }: RowProps) 
       <td data-label="Category">{humanize(v.category)}</td>
       <td data-label="Status">
         <span class={`tag status-${v.status}`}>{humanize(v.status)}</span>
-        {!readOnly && forward && VENDOR_STATUS_NEXT[v.status].includes(forward) && (
-          <button type="button" class="link" onClick={() => onMove(v, forward)}>Mark<span class="sr-only"> {v.name}</span> {forward}</button>
+        {canEdit && forward && VENDOR_STATUS_NEXT[v.status].includes(forward) && (
+          <button type="button" class="link" disabled={readOnly} onClick={() => onMove(v, forward)}>Mark<span class="sr-only"> {v.name}</span> {forward}</button>
         )}
       </td>
       <td data-label="Contact" class="contact">
@@ -130,11 +136,11 @@ function VendorRow({ vendor: v, readOnly, onMove, onEdit, onRemove }: RowProps) 
         {!v.email && !v.phone && <span class="muted">none</span>}
       </td>
       <td data-label="Prefers">{v.preferredChannels.length ? v.preferredChannels.map(humanize).join(', ') : <span class="muted">—</span>}</td>
-      {!readOnly && (
+      {canEdit && (
         <td data-label="Actions">
           <div class="row-actions">
-            <button type="button" onClick={onEdit}>Edit<span class="sr-only"> {v.name}</span></button>
-            <button type="button" class="danger" onClick={onRemove}>Remove<span class="sr-only"> {v.name}</span></button>
+            <button type="button" disabled={readOnly} onClick={onEdit}>Edit<span class="sr-only"> {v.name}</span></button>
+            <button type="button" class="danger" disabled={readOnly} onClick={onRemove}>Remove<span class="sr-only"> {v.name}</span></button>
           </div>
         </td>
       )}

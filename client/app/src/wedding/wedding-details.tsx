@@ -1,6 +1,6 @@
 import { useMemo, useState } from 'preact/hooks';
 import { SchemaError, type TimeZoneChangeMode, type TxOrigin, type WeddingDoc, type WeddingMeta, type WeddingMetaPatch } from '../../../sdk/index.ts';
-import { isKnownTimeZone } from '../timeline/zoned-time.ts';
+import { isKnownTimeZone, longDate } from '../timeline/zoned-time.ts';
 import { useAnnounce } from '../ui/use-announcer.ts';
 import { TimeZoneChangeDialog } from './time-zone-change-dialog.tsx';
 
@@ -9,6 +9,9 @@ interface Props {
   meta: Partial<WeddingMeta>;
   /** The document has been synced or loaded from the device, so missing details are really missing. */
   loaded: boolean;
+  /** The role may change the details: without it they are shown as text, with no fields. */
+  canEdit: boolean;
+  /** Changes are unavailable now (the server paused them): the fields are disabled. */
   readOnly: boolean;
   readOnlyNoteId: string;
   origin: TxOrigin;
@@ -22,7 +25,28 @@ type Fields = 'title' | 'date' | 'timezone' | 'venue';
  * has one; changing it while there are events asks whether they keep their local times or their
  * moments (WeddingDoc.changeTimeZone), and writes the details and every event in one transaction.
  */
-export function WeddingDetails({ doc, meta, loaded, readOnly, readOnlyNoteId, origin }: Props) {
+export function WeddingDetails(props: Props) {
+  if (!props.canEdit) return <WeddingDetailsText meta={props.meta} />;
+  return <WeddingDetailsForm {...props} />;
+}
+
+/** For the roles that may not change them: the details as text. */
+function WeddingDetailsText({ meta }: { meta: Partial<WeddingMeta> }) {
+  const unset = <span class="muted">Not set</span>;
+  return (
+    <details class="wedding-details">
+      <summary>Wedding details</summary>
+      <dl class="details-list">
+        <div><dt>Title</dt><dd>{meta.title || unset}</dd></div>
+        <div><dt>Date</dt><dd>{meta.date ? longDate(meta.date) : unset}</dd></div>
+        <div><dt>Time zone</dt><dd>{meta.timezone || unset}</dd></div>
+        <div><dt>Venue</dt><dd>{meta.venue || unset}</dd></div>
+      </dl>
+    </details>
+  );
+}
+
+function WeddingDetailsForm({ doc, meta, loaded, readOnly, readOnlyNoteId, origin }: Props) {
   const announce = useAnnounce();
   const [draft, setDraft] = useState<Partial<Record<Fields, string>>>({});
   const [error, setError] = useState<string | null>(null);

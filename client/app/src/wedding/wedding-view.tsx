@@ -62,7 +62,11 @@ export function WeddingView(props: Props) {
   const origin = useMemo(() => clientOrigin(session.claims.sub), [session.claims.sub]);
   const undo = useUndo(doc, origin);
   const { peers, setEditing } = usePresence(connection.provider);
-  const readOnly = isReadOnlyRole(session.claims) || props.serverReadOnly;
+  // Whether this role may ever change the shared views: controls it can never use are not rendered
+  // (read-only text instead). Controls that are only unavailable for now (the server stopped taking
+  // changes: storage full, a refused update being undone) stay, disabled, with the reason beside them.
+  const canEdit = !isReadOnlyRole(session.claims);
+  const readOnly = !canEdit || props.serverReadOnly;
   const isAdmin = session.claims.role === 'admin';
   // Who may decide conflicts and read the activity trail (server/bridge/conflict-resolution.ts, docs/api.md).
   const canAct = isAdmin || session.claims.role === 'planner';
@@ -144,19 +148,24 @@ export function WeddingView(props: Props) {
       <main id="main" tabIndex={-1}>
         <RestoreBanner connection={connection} version={version} />
         {props.updateRefused && <p class="notice" role="alert">{props.updateRefused}</p>}
-        {readOnly && <ReadOnlyNotice id={READ_ONLY_NOTE} role={session.claims.role} />}
+        {!canEdit && <ReadOnlyNotice role={session.claims.role} />}
+        {canEdit && props.serverReadOnly && (
+          <p class="notice" id={READ_ONLY_NOTE} role="status">
+            <strong>Changes are paused.</strong> The server is not taking changes to this wedding right now; what you see stays up to date, and editing comes back by itself.
+          </p>
+        )}
         {current === 'timeline' && (
           <>
-            <WeddingDetails doc={doc} meta={meta} loaded={props.sync === 'online' || doc.timeline.size > 0 || doc.meta.size > 0} readOnly={readOnly} readOnlyNoteId={READ_ONLY_NOTE} origin={origin} />
+            <WeddingDetails doc={doc} meta={meta} loaded={props.sync === 'online' || doc.timeline.size > 0 || doc.meta.size > 0} canEdit={canEdit} readOnly={readOnly} readOnlyNoteId={READ_ONLY_NOTE} origin={origin} />
             {day ? (
-              <TimelineView doc={doc} version={version} day={day} readOnly={readOnly} readOnlyNoteId={READ_ONLY_NOTE} origin={origin}
+              <TimelineView doc={doc} version={version} day={day} canEdit={canEdit} readOnly={readOnly} readOnlyNoteId={READ_ONLY_NOTE} origin={origin}
                 peers={peers} setEditing={setEditing} undo={undo} eventHistory={canAct ? eventHistory : undefined} externalChangeOf={externalChangeOf} />
-            ) : <MissingTimeZone zone={meta.timezone} readOnly={readOnly} />}
+            ) : <MissingTimeZone zone={meta.timezone} readOnly={!canEdit} />}
           </>
         )}
-        {current === 'vendors' && <VendorsView doc={doc} version={version} readOnly={readOnly} origin={origin} perform={undo.perform} weddingId={connection.weddingId} token={tokenSource} />}
+        {current === 'vendors' && <VendorsView doc={doc} version={version} canEdit={canEdit} readOnly={readOnly} readOnlyNoteId={READ_ONLY_NOTE} origin={origin} perform={undo.perform} weddingId={connection.weddingId} token={tokenSource} />}
         {current === 'contacts' && <ContactsView doc={doc} version={version} readOnly={readOnly} origin={origin} perform={undo.perform} writer={session.claims} />}
-        {current === 'budget' && <BudgetView doc={doc} version={version} weddingId={connection.weddingId} timeZone={timeZone} token={tokenSource} canManage={!readOnly} />}
+        {current === 'budget' && <BudgetView doc={doc} version={version} weddingId={connection.weddingId} timeZone={timeZone} token={tokenSource} canManage={canEdit} />}
         {current === 'conflicts' && <ConflictsView doc={doc} version={version} timeZone={timeZone ?? 'UTC'} weddingDate={meta.date} weddingId={connection.weddingId} token={session.token}
           canAct={canAct} readOnly={readOnly} readOnlyNoteId={READ_ONLY_NOTE} navigate={props.navigate} />}
         {current === 'activity' && canAct && <ActivityView doc={doc} version={version} timeZone={timeZone ?? 'UTC'} weddingDate={meta.date} weddingId={connection.weddingId}
@@ -167,7 +176,7 @@ export function WeddingView(props: Props) {
         {current === 'our-day' && <OurDayView doc={doc} version={version} timeZone={timeZone} writer={session.claims} origin={origin} />}
         {current === 'proposals' && (timeZone ? (
           <ProposalsView doc={doc} version={version} timeZone={timeZone} sub={session.claims.sub} origin={origin} mode={session.claims.role === 'couple' ? 'propose' : 'decide'} />
-        ) : <MissingTimeZone zone={meta.timezone} readOnly={readOnly} />)}
+        ) : <MissingTimeZone zone={meta.timezone} readOnly={!canEdit} />)}
         {current === 'run-of-show' && <RunOfShowView doc={doc} version={version} weddingId={connection.weddingId} session={session} />}
         {current === 'admin' && isAdmin && <SnapshotsView weddingId={connection.weddingId} token={session.token} timeZone={timeZone ?? 'UTC'} />}
       </main>
