@@ -45,8 +45,9 @@ const DRAIN_PAGES = 10_000;
  * field by field, through the adapter's field list, with each bound wedding and with the link rows.
  * Drift is attributed (consistency-compare.ts) and repaired through the normal paths only: a
  * missed webhook becomes an inbox row, a lost push a planned outbox row. Records with a push or
- * an inbound change still on its way are not judged. Results are kept per binding and connection
- * in memory and exported as `wedsync_consistency_ratio{connection,wedding}`.
+ * an inbound change still on its way are not judged. The last result per binding and connection is
+ * stored (`consistency_results`), read back at start-up, and exported as
+ * `wedsync_consistency_ratio{connection,wedding}`.
  */
 export class ConsistencyAudit {
   private readonly byConnection = new Map<string, ConsistencyResult>();
@@ -54,12 +55,32 @@ export class ConsistencyAudit {
   private readonly running = new Map<string, Promise<ConsistencyResult>>();
   private readonly inFlightOut;
   private readonly inFlightIn;
+  private readonly save;
   private timer: NodeJS.Timeout | null = null;
   private runs = 0;
 
   constructor(private readonly deps: { bridge: Bridge; db: Db; metrics: Metrics; logger: Logger; intervalMs: number }) {
     this.inFlightOut = deps.db.prepare(`SELECT 1 FROM outbox WHERE integration_id = ? AND entity = ? AND entity_id = ? AND status IN ('pending', 'inflight') LIMIT 1`).pluck();
     this.inFlightIn = deps.db.prepare(`SELECT 1 FROM inbox WHERE integration_id = ? AND status = 'pending' LIMIT 1`).pluck();
+    this.save = deps.db.prepare(`INSERT INTO consistency_results (id, connection_id, wedding_id, result, checked_at) VALUES (?, ?, ?, ?, ?)
+      ON CONFLICT (id) DO UPDATE SET connection_id = excluded.connection_id, wedding_id = excluded.wedding_id, result = excluded.result, checked_at = excluded.checked_at`);
+    this.restore();
+  }
+
+  /** The stored results of connections that still exist (a disconnected one's are dropped), and their gauges. */
+  private restore(): void {
+    const { db, metrics } = this.deps;
+    db.prepare('DELETE FROM consistency_results WHERE connection_id NOT IN (SELECT id FROM connections)').run();
+    const rows = db.prepare('SELECT id, connection_id, wedding_id, result FROM consistency_results').all() as { id: string; connection_id: string; wedding_id: string | null; result: string }[];
+    for (const row of rows) {
+      const result = JSON.parse(row.result) as ConsistencyResult;
+      if (row.wedding_id === null) {
+        this.byConnection.set(row.id, result);
+      } else {
+        this.byBinding.set(row.id, result);
+        if (result.ratio !== null) metrics.consistencyRatio.set({ connection: row.connection_id, wedding: row.wedding_id }, result.ratio);
+      }
+    }
   }
 
   /** Audits one connection after another every `intervalMs` (0: never), skipping those that need attention. */
@@ -247,10 +268,13 @@ export class ConsistencyAudit {
     const consistent = tallies.reduce((n, t) => n + t.consistent, 0);
     const result: ConsistencyResult = { checkedAt, ratio: ratio(consistent, compared), compared, consistent, drift: tallies.flatMap((t) => t.drift), weddings };
     this.byConnection.set(live.connection.id, result);
+    this.save.run(live.connection.id, live.connection.id, null, JSON.stringify(result), checkedAt);
     const gauge = this.deps.metrics.consistencyRatio;
     for (const t of tallies) {
       const r = ratio(t.consistent, t.compared);
-      this.byBinding.set(t.bindingId, { checkedAt, ratio: r, compared: t.compared, consistent: t.consistent, drift: t.drift, weddings: [{ weddingId: t.weddingId, ratio: r }] });
+      const binding: ConsistencyResult = { checkedAt, ratio: r, compared: t.compared, consistent: t.consistent, drift: t.drift, weddings: [{ weddingId: t.weddingId, ratio: r }] };
+      this.byBinding.set(t.bindingId, binding);
+      this.save.run(t.bindingId, live.connection.id, t.weddingId, JSON.stringify(binding), checkedAt);
       gauge.set({ connection: live.connection.id, wedding: t.weddingId }, r);
       this.deps.bridge.audit.record({
         weddingId: t.weddingId, integrationId: t.bindingId, actor: 'consistency-audit', action: 'consistency.checked', result: 'ok',

@@ -1,3 +1,5 @@
+import path from 'node:path';
+import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ConnectionResult } from '../../schema/index.ts';
@@ -130,6 +132,19 @@ describe('consistency audit', () => {
     expect(trail.body.entries.filter((e) => e.action === 'consistency.repaired').map((e) => e.detail)).toEqual([{ kind: 'missed_webhook', fields: ['title'] }]);
     expect(await (await t.fetch('/metrics')).text()).toMatch(new RegExp(`wedsync_consistency_ratio\\{connection="${calendar.body.connectionId}",wedding="w-ana"\\} [01]`));
     await ana.destroy();
+
+    // The last result outlives a restart (stored), with its gauge; no audit runs in the new server.
+    await t.close();
+    const stored = new Database(path.join(t.dataDir, 'wedsync.sqlite'), { readonly: true });
+    const before = JSON.parse(stored.prepare('SELECT result FROM consistency_results WHERE id = ?').pluck().get(bindingId) as string) as ConsistencyResult;
+    stored.close();
+    expect(before.checkedAt).not.toBeNull();
+    const again = await startTestServer({ dataDir: t.dataDir, env: { ...env, CONSISTENCY_AUDIT_INTERVAL_MS: '0' } });
+    const after = await api<ConsistencyResult>(again, `/api/integrations/${bindingId}/consistency`, await again.token('planner', ['w-ana']));
+    expect(after.status).toBe(200);
+    expect(after.body).toEqual(before);
+    expect(after.body.weddings).toEqual([{ weddingId: 'w-ana', ratio: before.ratio }]);
+    expect(await (await again.fetch('/metrics')).text()).toMatch(new RegExp(`wedsync_consistency_ratio\\{connection="${calendar.body.connectionId}",wedding="w-ana"\\} ${before.ratio}`));
   });
 
   it('attributes drift from the three values of each field (property)', () => {
