@@ -8,7 +8,7 @@ import type { CommsContext } from './comms-context.ts';
 import type { MessageWriter } from './message-writer.ts';
 import type { NotificationStore } from './notification-store.ts';
 import { contactsWithRole } from './recipients.ts';
-import { ensurePeopleContacts } from './wedding-people.ts';
+import { ensurePeopleContacts, removedContactsContext } from './wedding-people.ts';
 
 type Notice = Extract<InboundChange, { op: 'notice' }>;
 
@@ -50,7 +50,8 @@ export class AdapterNotices {
         skipped(id, 'notice.notifications_off', notice);
         continue;
       }
-      ensurePeopleContacts(this.ctx.db, w, weddingId, notice.audience, origin);
+      // People whose contact a planner removed stay out (wedding-people.ts); the message says so.
+      const { removed } = ensurePeopleContacts(this.ctx.db, w, weddingId, notice.audience, origin);
       const recipients = contactsWithRole(w, notice.audience);
       if (recipients.length === 0) {
         skipped(id, 'notice.unaddressed', notice);
@@ -58,7 +59,7 @@ export class AdapterNotices {
       }
       const type = `notice.${notice.kind}`.toLowerCase().replace(/[^a-z0-9_.-]/g, '-').slice(0, 64);
       const reason = clipText(`${live.integration.system} reported ${notice.kind}`, 300);
-      const context = { system: clipText(live.integration.system, 300), externalId: clipText(notice.externalId, 300) };
+      const context = { system: clipText(live.integration.system, 300), externalId: clipText(notice.externalId, 300), ...removedContactsContext(removed) };
       if (mode === 'ask') {
         this.store.addPending(weddingId, { id, subject: notice.subject, body: notice.body, type, priority: 'normal', reason, recipientIds: recipients.map((r) => r.id), context }, this.ctx.clock());
         continue;
