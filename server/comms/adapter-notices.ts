@@ -40,8 +40,9 @@ export class AdapterNotices {
     const source = live.integration.connectionId;
     const origin = systemOrigin(NOTICE_ORIGIN_REASON);
     const mode = this.store.mode(weddingId);
-    const skipped = (id: string, action: string, notice: Notice) => this.ctx.bridge.audit.record({
-      weddingId, integrationId: live.integration.id, actor: `integration:${live.integration.id}`, action, entity: 'messages', entityId: id, result: 'skipped', detail: { kind: notice.kind, audience: notice.audience },
+    const skipped = (id: string, action: string, notice: Notice, removedContacts: string[] = []) => this.ctx.bridge.audit.record({
+      weddingId, integrationId: live.integration.id, actor: `integration:${live.integration.id}`, action, entity: 'messages', entityId: id, result: 'skipped',
+      detail: { kind: notice.kind, audience: notice.audience, ...(removedContacts.length ? { removedContacts } : {}) },
     });
     for (const notice of notices) {
       const id = noticeMessageId(source, notice.externalId);
@@ -54,7 +55,8 @@ export class AdapterNotices {
       const { removed } = ensurePeopleContacts(this.ctx.db, w, weddingId, notice.audience, origin);
       const recipients = contactsWithRole(w, notice.audience);
       if (recipients.length === 0) {
-        skipped(id, 'notice.unaddressed', notice);
+        // Nobody of the audience is a contact (any the planner removed stay out: named in the audit).
+        skipped(id, 'notice.unaddressed', notice, removed.map((r) => r.contactId));
         continue;
       }
       const type = `notice.${notice.kind}`.toLowerCase().replace(/[^a-z0-9_.-]/g, '-').slice(0, 64);
