@@ -26,6 +26,7 @@ import { ackLinkRoutes, commsRoutes } from './http/comms-routes.ts';
 import { activityRoutes } from './http/activity-routes.ts';
 import { paymentRoutes } from './http/payments-routes.ts';
 import { vendorRoutes } from './http/vendor-routes.ts';
+import { contactRoutes } from './http/contact-routes.ts';
 import { VendorBindings } from './people/vendor-bindings.ts';
 import { CommsService } from './comms/comms-service.ts';
 import { Cascades } from './comms/cascades.ts';
@@ -294,6 +295,7 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
       a.route('/api/weddings', commsRoutes(tokens, comms));
       a.route('/api/weddings', paymentRoutes(tokens, payments));
       a.route('/api/weddings', vendorRoutes(tokens, collab, new VendorBindings(db), (id) => bridge.connections.restart(id)));
+      a.route('/api/weddings', contactRoutes(tokens, collab));
       a.route('/api/weddings', activityRoutes(tokens, activity));
       a.route('/api/comms', ackLinkRoutes(comms));
       a.route('/api', privacyRoutes({ tokens, people, sessions, privacy: new PrivacyService({ db, people, sessions, collab, documents, logger: logger.child({ component: 'privacy' }) }) }));

@@ -58,6 +58,11 @@ export const RecipientDeliveries = z.object({
   /** The escalation level reached (0: first wave). */
   level: z.number().int(),
   deliveries: z.array(Delivery),
+  /**
+   * Only on entries for people the message did not reach (they are not among its `recipientIds`):
+   * why. Today: a message to their role left out someone whose contact a planner removed.
+   */
+  notReachedReason: z.string().optional(),
 });
 export type RecipientDeliveries = z.infer<typeof RecipientDeliveries>;
 

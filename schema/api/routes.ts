@@ -12,6 +12,7 @@ import { COMMS_ROUTES } from './comms.ts';
 import { SIGN_IN_ROUTES } from './sign-in.ts';
 import { PAYMENT_ROUTES } from './payments.ts';
 import { VENDOR_ROUTES } from './vendors.ts';
+import { CONTACT_ROUTES } from './contacts.ts';
 import { ACCOUNT_ROUTES } from './account.ts';
 import { INVITATION_ROUTES } from './invitations.ts';
 import { WORKSPACE_ROUTES, WorkspaceWeddingCreateBody, WorkspaceWeddingCreateResponse } from './workspaces.ts';
@@ -73,6 +74,7 @@ export const ROUTES: RouteContract[] = [
   ...SIGN_IN_ROUTES,
   ...PAYMENT_ROUTES,
   ...VENDOR_ROUTES,
+  ...CONTACT_ROUTES,
   ...ACCOUNT_ROUTES,
   ...WORKSPACE_ROUTES, ...INVITATION_ROUTES,
   ...ACTIVITY_ROUTES,

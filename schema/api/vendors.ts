@@ -15,6 +15,8 @@ export const VendorFootprintBody = z.object({
   paymentIds: z.array(z.string()),
   taskIds: z.array(z.string()),
   commentIds: z.array(z.string()),
+  /** Its crew: contacts working for it (moved to the kept vendor on a merge; on a removal they stay contacts, of no vendor). */
+  crewContactIds: z.array(z.string()),
   /** Vendor participants (people or vendor workspaces) bound to the vendor: rebound on a merge, removed with the vendor. */
   participants: z.number().int().min(0),
   /** Open invitations for the vendor: rebound on a merge, revoked with the vendor. */

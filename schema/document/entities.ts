@@ -241,6 +241,12 @@ const ContactFields = z.object({
   email: z.union([z.email(), z.literal('')]),
   phone: z.union([z.string().regex(/^\+?[0-9 ().-]{5,32}$/, 'a phone number, e.g. +44 20 7946 0000'), z.literal('')]),
   preferredChannels: z.array(z.enum(CHANNELS)).max(CHANNELS.length),
+  /**
+   * The vendor this person works for (a crew member: the photographer's second shooter), or `""`
+   * for none. Messages to that vendor reach its crew too. A contact stored before the field existed
+   * reads as `""` (@default). Writes through WeddingDoc refuse a vendor the wedding does not have.
+   */
+  vendorId: z.union([EntityId, z.literal('')]).default(''),
 }).strict();
 export const Contact = ContactFields;
 export type Contact = z.infer<typeof Contact>;

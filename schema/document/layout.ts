@@ -5,6 +5,7 @@ import {
 } from './entities.ts';
 import { CONTRIBUTION_ROOTS, Comment, Proposal } from './contributions.ts';
 import { RESTORES_ROOT, RestoreNotice } from './restore-notice.ts';
+import { CONTACT_REMOVALS_ROOT, ContactRemoval } from './contact-removals.ts';
 import { ROOT } from './wedding-doc.ts';
 
 /**
@@ -67,4 +68,5 @@ export const LAYOUT: Readonly<Record<string, Slot>> = {
   [CONTRIBUTION_ROOTS.proposals]: entities(Proposal),
   [CONTRIBUTION_ROOTS.notes]: { kind: 'map', fields: { couple: { kind: 'text', maxLength: MAX_NOTES_LENGTH }, planner: { kind: 'text', maxLength: MAX_NOTES_LENGTH } } },
   [RESTORES_ROOT]: { kind: 'map', entries: { kind: 'value', schema: RestoreNotice } },
+  [CONTACT_REMOVALS_ROOT]: { kind: 'map', key: ENTITY_KEY, entries: { kind: 'value', schema: ContactRemoval } },
 };

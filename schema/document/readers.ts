@@ -113,6 +113,7 @@ export function readContact(id: string, m: YEntity): Contact {
     email: str(m.get('email')),
     phone: str(m.get('phone')),
     preferredChannels: Array.isArray(channels) ? (channels as Contact['preferredChannels']) : [],
+    vendorId: str(m.get('vendorId')),
   };
 }
 

@@ -39,6 +39,8 @@ export interface VendorFootprint {
   taskIds: string[];
   /** Comments about it (`subject` `vendors.<id>` or below). */
   commentIds: string[];
+  /** Its crew: contacts whose `vendorId` is it. */
+  crewContactIds: string[];
 }
 
 export function vendorFootprint(doc: WeddingDoc, vendorId: string): VendorFootprint {
@@ -48,6 +50,7 @@ export function vendorFootprint(doc: WeddingDoc, vendorId: string): VendorFootpr
     paymentIds: doc.listPayments().filter((p) => p.vendorId === vendorId).map((p) => p.id).sort(),
     taskIds: doc.listTasks().filter((t) => t.vendorId === vendorId).map((t) => t.id),
     commentIds: commentsAbout(doc, vendorId).map(([id]) => id).sort(),
+    crewContactIds: doc.crewOf(vendorId).map((c) => c.id),
   };
 }
 
@@ -133,6 +136,7 @@ export function mergeVendors(doc: WeddingDoc, keepId: string, removeId: string, 
     }
     for (const id of moved.paymentIds) doc.payments.get(id)?.set('vendorId', keepId);
     for (const id of moved.taskIds) doc.tasks.get(id)?.set('vendorId', keepId);
+    for (const id of moved.crewContactIds) doc.contacts.get(id)?.set('vendorId', keepId);
     repointComments(doc, removeId, keepId);
     // Delete first: the kept vendor may take the duplicate's e-mail, which the duplicate check refuses while both exist.
     doc.vendors.delete(removeId);
@@ -145,7 +149,7 @@ export function mergeVendors(doc: WeddingDoc, keepId: string, removeId: string, 
 /**
  * Removes a vendor in ONE transaction with everything that goes with it: its entry, its assignment
  * to events, its crew entries, its payments (and so its budget lines), comments about it; its tasks
- * stay, no longer naming a vendor. Returns what was removed (nothing when the vendor did not exist).
+ * and its crew contacts stay, no longer naming a vendor. Returns what was removed (nothing when the vendor did not exist).
  */
 export function removeVendor(doc: WeddingDoc, vendorId: string, origin?: TxOrigin, now = new Date()): VendorFootprint | null {
   if (!doc.vendors.has(vendorId)) return null;
@@ -160,6 +164,7 @@ export function removeVendor(doc: WeddingDoc, vendorId: string, origin?: TxOrigi
     }
     for (const id of gone.paymentIds) doc.payments.delete(id);
     for (const id of gone.taskIds) doc.tasks.get(id)?.set('vendorId', '');
+    for (const id of gone.crewContactIds) doc.contacts.get(id)?.set('vendorId', '');
     if (gone.commentIds.length) {
       const comments = doc.ydoc.getMap<unknown>(CONTRIBUTION_ROOTS.comments);
       for (const id of gone.commentIds) comments.delete(id);

@@ -10,6 +10,7 @@ import { SchemaError, parseOrThrow } from '../errors.ts';
 import { addressKeys } from './addresses.ts';
 import { textEdit, wellFormed } from './text.ts';
 import { assertRoom } from './limits.ts';
+import { forgetContactRemovals, listContactRemovals, recordContactRemoval, type ContactRemoval } from './contact-removals.ts';
 import {
   arrayEntities, describeValue, entityEntries, plainMap, rawEntity, readContact, readEvent, readMessage, readPayment, readTask,
   readVendor, type InvalidEntry, type YEntity,
@@ -444,20 +445,52 @@ export class WeddingDoc {
     return m instanceof Y.Map ? readContact(id, m) : undefined;
   }
 
+  /**
+   * Adds or edits a contact. A new contact with the id or e-mail of one a planner removed stands for
+   * that person again: the removal is forgotten (contact-removals.ts), in the same transaction.
+   * Throws SchemaError `validation_failed` (a bad field, or a `vendorId` the wedding has no vendor
+   * for, issue path `vendorId`), `document_too_large`.
+   */
   upsertContact(input: ContactInput | (Partial<Contact> & { id: string }), origin?: TxOrigin): Contact {
     const existing = this.getContact(input.id);
-    const merged = existing ? { ...existing, ...input } : { email: '', phone: '', preferredChannels: [], ...input };
+    const merged = existing ? { ...existing, ...input } : { email: '', phone: '', preferredChannels: [], vendorId: '', ...input };
     const contact = parseOrThrow(Contact, merged, 'contact');
     if (!existing) parseOrThrow(ContactInput, input, 'contact');
+    // Only a vendor being set is checked: a contact whose vendor was removed concurrently stays editable.
+    if (input.vendorId && input.vendorId !== existing?.vendorId && !this.getVendor(input.vendorId)) {
+      const message = `the wedding has no vendor ${input.vendorId}`;
+      throw new SchemaError('validation_failed', `invalid contact: vendorId: ${message}`, [{ path: 'vendorId', message }]);
+    }
     assertRoom(this.ydoc, { bytes: jsonBytes(input) });
-    this.transact(() => setScalars(ensureEntity(this.contacts, contact.id), contact), origin);
+    this.transact(() => {
+      if (!existing) forgetContactRemovals(this.ydoc, contact.id, contact.email);
+      setScalars(ensureEntity(this.contacts, contact.id), contact);
+    }, origin);
     return contact;
   }
 
-  deleteContact(id: string, origin?: TxOrigin): boolean {
-    if (!this.contacts.has(id)) return false;
-    this.transact(() => this.contacts.delete(id), origin);
+  /**
+   * Removes a contact and remembers the removal (contact-removals.ts), so no automatic path adds the
+   * person back; `at` is the removal time (ISO 8601, UTC). False when there was no such contact.
+   */
+  deleteContact(id: string, origin?: TxOrigin, at: string = new Date().toISOString()): boolean {
+    const contact = this.getContact(id);
+    if (!contact) return false;
+    this.transact(() => {
+      this.contacts.delete(id);
+      recordContactRemoval(this.ydoc, id, { name: contact.name.slice(0, 200), email: contact.email, role: contact.role, removedAt: at });
+    }, origin);
     return true;
+  }
+
+  /** The contacts planners removed, by removed contact id (contact-removals.ts). */
+  listContactRemovals(): Map<string, ContactRemoval> {
+    return listContactRemovals(this.ydoc);
+  }
+
+  /** The crew of a vendor: the contacts whose `vendorId` is it, by name. */
+  crewOf(vendorId: string): Contact[] {
+    return this.listContacts().filter((c) => c.vendorId === vendorId);
   }
 
   // ── tasks ───────────────────────────────────────────────────────────────────────────────────

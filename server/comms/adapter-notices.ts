@@ -8,7 +8,7 @@ import type { CommsContext } from './comms-context.ts';
 import type { MessageWriter } from './message-writer.ts';
 import type { NotificationStore } from './notification-store.ts';
 import { contactsWithRole } from './recipients.ts';
-import { ensurePeopleContacts } from './wedding-people.ts';
+import { ensurePeopleContacts, removedContactsContext } from './wedding-people.ts';
 
 type Notice = Extract<InboundChange, { op: 'notice' }>;
 
@@ -40,8 +40,9 @@ export class AdapterNotices {
     const source = live.integration.connectionId;
     const origin = systemOrigin(NOTICE_ORIGIN_REASON);
     const mode = this.store.mode(weddingId);
-    const skipped = (id: string, action: string, notice: Notice) => this.ctx.bridge.audit.record({
-      weddingId, integrationId: live.integration.id, actor: `integration:${live.integration.id}`, action, entity: 'messages', entityId: id, result: 'skipped', detail: { kind: notice.kind, audience: notice.audience },
+    const skipped = (id: string, action: string, notice: Notice, removedContacts: string[] = []) => this.ctx.bridge.audit.record({
+      weddingId, integrationId: live.integration.id, actor: `integration:${live.integration.id}`, action, entity: 'messages', entityId: id, result: 'skipped',
+      detail: { kind: notice.kind, audience: notice.audience, ...(removedContacts.length ? { removedContacts } : {}) },
     });
     for (const notice of notices) {
       const id = noticeMessageId(source, notice.externalId);
@@ -50,15 +51,17 @@ export class AdapterNotices {
         skipped(id, 'notice.notifications_off', notice);
         continue;
       }
-      ensurePeopleContacts(this.ctx.db, w, weddingId, notice.audience, origin);
+      // People whose contact a planner removed stay out (wedding-people.ts); the message says so.
+      const { removed } = ensurePeopleContacts(this.ctx.db, w, weddingId, notice.audience, origin);
       const recipients = contactsWithRole(w, notice.audience);
       if (recipients.length === 0) {
-        skipped(id, 'notice.unaddressed', notice);
+        // Nobody of the audience is a contact (any the planner removed stay out: named in the audit).
+        skipped(id, 'notice.unaddressed', notice, removed.map((r) => r.contactId));
         continue;
       }
       const type = `notice.${notice.kind}`.toLowerCase().replace(/[^a-z0-9_.-]/g, '-').slice(0, 64);
       const reason = clipText(`${live.integration.system} reported ${notice.kind}`, 300);
-      const context = { system: clipText(live.integration.system, 300), externalId: clipText(notice.externalId, 300) };
+      const context = { system: clipText(live.integration.system, 300), externalId: clipText(notice.externalId, 300), ...removedContactsContext(removed) };
       if (mode === 'ask') {
         this.store.addPending(weddingId, { id, subject: notice.subject, body: notice.body, type, priority: 'normal', reason, recipientIds: recipients.map((r) => r.id), context }, this.ctx.clock());
         continue;

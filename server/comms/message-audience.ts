@@ -40,7 +40,7 @@ export function messageFor(message: Message, own: ReadonlySet<string> | null): M
     recipientIds,
     acks: Object.fromEntries(Object.entries(message.acks).filter(([id]) => own.has(id))),
     deliveries: Object.fromEntries(Object.entries(message.deliveries).filter(([, d]) => own.has(d.recipientId))),
-    // Merged duplicates name other recipients (`dropped>kept`): not theirs to see.
-    context: Object.fromEntries(Object.entries(message.context).filter(([k]) => k !== 'mergedRecipients')),
+    // Merged duplicates and people left out (`removedContacts`) name others: not theirs to see.
+    context: Object.fromEntries(Object.entries(message.context).filter(([k]) => k !== 'mergedRecipients' && k !== 'removedContacts')),
   };
 }

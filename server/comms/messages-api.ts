@@ -11,9 +11,9 @@ import { messageFor, ownRecipientIds } from './message-audience.ts';
 import { ORIGIN_REASONS, type CommsContext } from './comms-context.ts';
 import type { EscalationWatch } from './escalation-watch.ts';
 import { newMessageId, type MessageWriter } from './message-writer.ts';
-import { activeVendors, contactsWithRole, findPerson, type Person } from './recipients.ts';
+import { activeVendors, contactsWithRole, findPerson, withCrew, type Person } from './recipients.ts';
 import { clipText } from '../../schema/document/text.ts';
-import { ensurePeopleContacts, roleSelector } from './wedding-people.ts';
+import { REMOVED_CONTACTS_CONTEXT, ensurePeopleContacts, removedContactsContext, roleSelector, type RemovedPerson } from './wedding-people.ts';
 
 /** Only planners and admins send; everyone who opens the wedding except adapters reads. */
 /** Planners and admins of the wedding; `what` ends the refusal ("only planners and admins <what>"). */
@@ -36,21 +36,24 @@ export class MessagesApi {
 
   /**
    * Vendor and contact ids, `*` (every vendor not cancelled) and `role:<contact role>` (every contact
-   * with that role, after the people on the wedding with it became contacts: wedding-people.ts).
+   * with that role, after the people on the wedding with it became contacts: wedding-people.ts). A
+   * vendor brings its crew (the contacts working for it). `removed`: people of a role left out
+   * because a planner removed their contact.
    */
-  private resolveRecipients(w: WeddingDoc, weddingId: string, ids: readonly string[], origin: TxOrigin): { people: Person[]; unknown: string[] } {
+  private resolveRecipients(w: WeddingDoc, weddingId: string, ids: readonly string[], origin: TxOrigin): { people: Person[]; unknown: string[]; removed: RemovedPerson[] } {
     const people = new Map<string, Person>();
     const unknown: string[] = [];
     const roles = ids.map(roleSelector).filter((r) => r !== null);
-    if (roles.length) ensurePeopleContacts(this.ctx.db, w, weddingId, roles, origin);
+    const { removed } = roles.length ? ensurePeopleContacts(this.ctx.db, w, weddingId, roles, origin) : { removed: [] };
+    const add = (list: readonly Person[]) => { for (const p of list) if (!people.has(p.id)) people.set(p.id, p); };
     for (const id of ids) {
-      if (id === '*') { for (const v of activeVendors(w)) people.set(v.id, v); continue; }
+      if (id === '*') { add(withCrew(w, activeVendors(w))); continue; }
       const role = roleSelector(id);
-      if (role) { for (const c of contactsWithRole(w, [role])) people.set(c.id, c); continue; }
+      if (role) { add(contactsWithRole(w, [role])); continue; }
       const person = findPerson(w, id);
-      if (person) people.set(person.id, person); else unknown.push(id);
+      if (person) add(withCrew(w, [person])); else unknown.push(id);
     }
-    return { people: [...people.values()], unknown };
+    return { people: [...people.values()], unknown, removed };
   }
 
   /** `GET /api/weddings/:id/messages/channels` (planners and admins): which channels are connected. */
@@ -65,12 +68,15 @@ export class MessagesApi {
     const origin = adminOrigin('comms.send', p.sub);
     const result = await this.ctx.bridge.withDocument(weddingId, (doc) => {
       const w = new WeddingDoc(doc);
-      const { people, unknown } = w.transact(() => this.resolveRecipients(w, weddingId, body.recipientIds, origin), origin);
-      if (people.length === 0) throw new CommsError('no_recipients', `none of ${body.recipientIds.join(', ')} is a vendor or contact of wedding ${weddingId}`);
+      const { people, unknown, removed } = w.transact(() => this.resolveRecipients(w, weddingId, body.recipientIds, origin), origin);
+      // A message to a role whose people were all removed by a planner is still logged: its
+      // delivery list says who got nothing and why (recipientsOf), instead of a bare refusal.
+      if (people.length === 0 && removed.length === 0) throw new CommsError('no_recipients', `none of ${body.recipientIds.join(', ')} is a vendor or contact of wedding ${weddingId}`);
       const message = this.writer.writeMessage(w, weddingId, {
         senderId: p.sub, recipients: people, subject: body.subject, body: body.body, priority: body.priority, type: body.type,
         requiresAck: body.requiresAck, escalateAfterSeconds: body.escalateAfterSeconds ?? this.ctx.settings.ackEscalateAfterS,
         ...(body.channels ? { channels: body.channels } : {}), broadcast: body.broadcast ?? body.priority === 'urgent',
+        context: removedContactsContext(removed),
       }, origin);
       return { message, recipients: recipientsOf(w, message), unknownRecipients: unknown };
     });
@@ -100,7 +106,9 @@ export class MessagesApi {
     const cancelled = body.kind === 'vendor_cancellation' ? w.getVendor(body.vendorId!) : undefined;
     if (body.kind === 'vendor_cancellation' && !cancelled) throw new CommsError('vendor_not_found', `wedding ${weddingId} has no vendor ${body.vendorId}`);
     // The couple and planners who joined through the app are alerted too, as the dialog promises.
-    if (body.includeContacts || body.kind === 'medical') ensurePeopleContacts(this.ctx.db, w, weddingId, body.includeContacts ? ['couple', 'planner'] : ['planner'], origin);
+    const { removed } = body.includeContacts || body.kind === 'medical'
+      ? ensurePeopleContacts(this.ctx.db, w, weddingId, body.includeContacts ? ['couple', 'planner'] : ['planner'], origin)
+      : { removed: [] };
     const people = emergencyRecipients(w, body);
     if (people.length === 0) throw new CommsError('no_recipients', `nobody to alert for this ${body.kind.replace('_', ' ')} (no vendors or contacts match)`);
     const messageId = newMessageId();
@@ -118,7 +126,7 @@ export class MessagesApi {
         id: messageId, senderId, recipients: people, subject: body.subject ?? emergencySubject(body.kind, cancelled?.name), body: body.message,
         priority: body.severity === 'critical' || body.severity === 'high' ? 'urgent' : body.severity === 'medium' ? 'high' : 'normal',
         type: `emergency.${body.kind}`, requiresAck: true, escalateAfterSeconds: body.escalateAfterSeconds ?? this.ctx.settings.emergencyEscalateAfterS,
-        broadcast: true, context: { kind: body.kind, severity: body.severity, ...(cancelled ? { vendorId: cancelled.id } : {}), ...body.context },
+        broadcast: true, context: { kind: body.kind, severity: body.severity, ...(cancelled ? { vendorId: cancelled.id } : {}), ...removedContactsContext(removed), ...body.context },
       }, origin);
     }, origin);
     return { message, recipients: recipientsOf(w, message), unknownRecipients: [], kind: body.kind, severity: body.severity, task: task as Task | null };
@@ -234,9 +242,13 @@ export class MessagesApi {
   }
 }
 
-/** Per recipient: who they are, whether they acknowledged, and every send. */
+/**
+ * Per recipient: who they are, whether they acknowledged, and every send. Then one entry with
+ * `notReachedReason` and no sends for each person the message left out because a planner had
+ * removed their contact (context `removedContacts`, wedding-people.ts).
+ */
 export function recipientsOf(w: WeddingDoc, message: Message): RecipientDeliveries[] {
-  return message.recipientIds.map((id) => {
+  const reached = message.recipientIds.map((id): RecipientDeliveries => {
     const person = findPerson(w, id);
     const deliveries = Object.values(message.deliveries).filter((d) => d.recipientId === id).sort((a, b) => a.level - b.level || a.channel.localeCompare(b.channel));
     return {
@@ -244,7 +256,17 @@ export function recipientsOf(w: WeddingDoc, message: Message): RecipientDeliveri
       level: deliveries.reduce((max, d) => Math.max(max, d.level), 0), deliveries,
     };
   });
+  const removedIds = message.context[REMOVED_CONTACTS_CONTEXT]?.split(',').filter(Boolean) ?? [];
+  if (removedIds.length === 0) return reached;
+  const removals = w.listContactRemovals();
+  return [...reached, ...removedIds.filter((id) => !message.recipientIds.includes(id)).map((id): RecipientDeliveries => ({
+    id, name: removals.get(id)?.name ?? w.getContact(id)?.name ?? id, kind: 'contact', acknowledgedAt: null, level: 0, deliveries: [],
+    notReachedReason: NOT_REACHED_REMOVED,
+  }))];
 }
+
+/** Why a person of the addressed role got nothing (RecipientDeliveries `notReachedReason`). */
+export const NOT_REACHED_REMOVED = 'a planner removed this contact, so messages to the role no longer reach them; add them back on Contacts & guests';
 
 function emergencySubject(kind: EmergencyBody['kind'], vendorName?: string): string {
   switch (kind) {
@@ -264,7 +286,8 @@ function emergencySubject(kind: EmergencyBody['kind'], vendorName?: string): str
 function emergencyRecipients(w: WeddingDoc, body: EmergencyBody): Person[] {
   const vendors = activeVendors(w);
   const people = new Map<string, Person>();
-  const add = (list: Person[]) => { for (const p of list) people.set(p.id, p); };
+  // A vendor's crew (contacts working for it) hears what the vendor hears.
+  const add = (list: Person[]) => { for (const p of withCrew(w, list)) people.set(p.id, p); };
   const affected = body.affectedVendorIds ? vendors.filter((v) => body.affectedVendorIds!.includes(v.id)) : null;
   switch (body.kind) {
     case 'weather':

@@ -82,6 +82,19 @@ export function dedupeByAddress(people: readonly Person[]): { people: Person[]; 
   return { people: kept, merged };
 }
 
+/**
+ * Vendors followed by each one's crew (the contacts whose `vendorId` is it): a message to a vendor
+ * reaches the people who work for it too. Each person once, in that order.
+ */
+export function withCrew(w: WeddingDoc, vendors: readonly Person[]): Person[] {
+  const out = new Map<string, Person>();
+  for (const v of vendors) {
+    out.set(v.id, v);
+    if (v.kind === 'vendor') for (const c of w.crewOf(v.id)) if (!out.has(c.id)) out.set(c.id, personOfContact(c));
+  }
+  return [...out.values()];
+}
+
 export function contactsWithRole(w: WeddingDoc, roles: readonly Contact['role'][]): Person[] {
   return w.listContacts().filter((c) => roles.includes(c.role)).map(personOfContact);
 }

@@ -1,4 +1,4 @@
-import { CONTACT_ROLES, type Contact, type TxOrigin, type WeddingDoc } from '../../schema/index.ts';
+import { CONTACT_ROLES, removalOf, type Contact, type TxOrigin, type WeddingDoc } from '../../schema/index.ts';
 import { clipText } from '../../schema/document/text.ts';
 import type { Db } from '../storage/database.ts';
 
@@ -14,8 +14,10 @@ import type { Db } from '../storage/database.ts';
  * one), inside the same transaction: they get it in-app, and by e-mail where one is connected.
  *
  * A person already represented by a contact of the same e-mail (the planner typed them in) is not
- * added twice. Planners edit or remove these contacts like any other on the Contacts screen; one
- * removed is added again at the next message to its role while the person still takes part.
+ * added twice. Planners edit or remove these contacts like any other on the Contacts screen. A
+ * removal is remembered in the document (schema/document/contact-removals.ts, by contact id and
+ * e-mail): a person it covers is never added again here, whatever sends the message (issue 14), and
+ * is reported as not reached instead; the planner adds them back by hand.
  */
 export interface WeddingPerson {
   personId: string;
@@ -37,24 +39,55 @@ export function peopleOnWedding(db: Db, weddingId: string): WeddingPerson[] {
   return [...byId.values()];
 }
 
+/** A person on the wedding a message to their role did not reach because a planner removed their contact. */
+export interface RemovedPerson {
+  personId: string;
+  /** The removed contact's id (their person id, or the id of the contact the planner had typed in). */
+  contactId: string;
+  name: string;
+  role: WeddingPerson['role'];
+}
+
 /**
  * Adds a contact for each person on the wedding with one of `roles` who has none yet (no contact
- * with their person id or their e-mail). Runs in the caller's transaction. Returns the ids added.
+ * with their person id or their e-mail) and whose contact a planner has not removed. Runs in the
+ * caller's transaction. `added`: the contact ids added; `removed`: the people left out because a
+ * planner removed their contact (contact-removals.ts), for the message to say why they got nothing.
  */
-export function ensurePeopleContacts(db: Db, w: WeddingDoc, weddingId: string, roles: readonly Contact['role'][], origin: TxOrigin): string[] {
+export function ensurePeopleContacts(db: Db, w: WeddingDoc, weddingId: string, roles: readonly Contact['role'][], origin: TxOrigin): { added: string[]; removed: RemovedPerson[] } {
   const wanted = peopleOnWedding(db, weddingId).filter((p) => roles.includes(p.role));
-  if (wanted.length === 0) return [];
+  if (wanted.length === 0) return { added: [], removed: [] };
   const contacts = w.listContacts();
   const emails = new Set(contacts.map((c) => c.email.toLowerCase()).filter(Boolean));
+  const removals = w.listContactRemovals();
   const added: string[] = [];
+  const removed: RemovedPerson[] = [];
   w.transact(() => {
     for (const p of wanted) {
       if (w.getContact(p.personId) || (p.email && emails.has(p.email.toLowerCase()))) continue;
+      const gone = removalOf(removals, p.personId, p.email);
+      if (gone) {
+        removed.push({ personId: p.personId, contactId: gone.id, name: gone.removal.name || p.name, role: p.role });
+        continue;
+      }
       w.upsertContact({ id: p.personId, name: clipText(p.name.trim() || humanRole(p.role), 200), role: p.role, email: p.email ?? '', phone: '', preferredChannels: [] }, origin);
       added.push(p.personId);
     }
   }, origin);
-  return added;
+  return { added, removed };
+}
+
+/**
+ * `removedContacts` in a message's context: the removed contact ids of the people a message to
+ * their role left out (comma-separated, at most 300 characters, planners only: message-audience.ts).
+ */
+export const REMOVED_CONTACTS_CONTEXT = 'removedContacts';
+
+export function removedContactsContext(removed: readonly RemovedPerson[]): Record<string, string> {
+  let list = '';
+  // Whole ids only: one cut in half would name nobody.
+  for (const id of new Set(removed.map((r) => r.contactId))) if (list.length + id.length + 1 <= 301) list = list ? `${list},${id}` : id;
+  return list ? { [REMOVED_CONTACTS_CONTEXT]: list } : {};
 }
 
 const humanRole = (role: WeddingPerson['role']): string => (role === 'couple' ? 'The couple' : 'Planner');

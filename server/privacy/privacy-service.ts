@@ -1,5 +1,5 @@
 import * as Y from 'yjs';
-import { WeddingDoc, adminOrigin, documentNameFor } from '../../schema/index.ts';
+import { CONTACT_REMOVALS_ROOT, WeddingDoc, adminOrigin, documentNameFor } from '../../schema/index.ts';
 import type { CollabServer } from '../collab/collab-server.ts';
 import { HttpError } from '../http/http-error.ts';
 import type { Logger } from '../logger.ts';
@@ -279,6 +279,9 @@ export class PrivacyService {
 function eraseIn(doc: Y.Doc, entry: Scope['entry'], re: RegExp | null): number {
   let changed = 0;
   if (entry) {
+    // The record of a removed contact keeps its name and e-mail: erased with it.
+    const removals = doc.getMap(CONTACT_REMOVALS_ROOT);
+    if (entry.root === 'contacts' && removals.has(entry.id)) { removals.delete(entry.id); changed++; }
     const map = doc.getMap(entry.root);
     const value = map.get(entry.id);
     if (entry.root === 'contacts' && value !== undefined) {

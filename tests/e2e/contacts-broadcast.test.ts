@@ -50,7 +50,7 @@ describe('planner app: contacts, and a broadcast that reaches the couple', () =>
     await form.getByRole('button', { name: 'Add contact' }).click();
     const cleo = p.locator('table.contacts tr', { hasText: 'Cleo Coordinator' });
     await waitFor(() => cleo.isVisible(), 'the new contact listed');
-    expect(await cleo.locator('td').allTextContents()).toEqual(['Coordinator', 'cleo@example.com', 'none', 'SMS', 'Edit Cleo CoordinatorRemove Cleo Coordinator']);
+    expect(await cleo.locator('td').allTextContents()).toEqual(['Coordinator', 'cleo@example.com', 'none', 'no vendor', 'SMS', 'Edit Cleo CoordinatorRemove Cleo Coordinator']);
 
     // Edit: the phone.
     await cleo.getByRole('button', { name: 'Edit Cleo Coordinator' }).click();

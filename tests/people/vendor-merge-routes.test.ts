@@ -73,7 +73,7 @@ describe('merging and removing vendors over HTTP', () => {
 
     const res = await t.fetch(`/api/weddings/${W}/vendors/flora`, { method: 'DELETE', token });
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ removed: { eventIds: ['photos'], crewEventIds: [], paymentIds: ['flora-deposit'], taskIds: [], commentIds: [], participants: 1, invitations: 0 } });
+    expect(await res.json()).toEqual({ removed: { eventIds: ['photos'], crewEventIds: [], paymentIds: ['flora-deposit'], taskIds: [], commentIds: [], crewContactIds: [], participants: 1, invitations: 0 } });
     await t.server.collab.withDocument(W, (ydoc) => {
       const w = new WeddingDoc(ydoc);
       expect(w.getVendor('flora')).toBeUndefined();

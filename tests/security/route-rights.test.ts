@@ -117,6 +117,10 @@ const WALK: Record<string, Walk> = {
   // Vendors are edited by planners only (a vendor writes its own record's fields through the document, never a merge or removal).
   'POST /api/weddings/{weddingId}/vendors/merge': { allowed: WRITERS, request: () => ({ path: '/api/weddings/w1/vendors/merge', body: { keepId: 'photo', removeId: 'ven_missing' } }) },
   'DELETE /api/weddings/{weddingId}/vendors/{vendorId}': { allowed: WRITERS, request: () => ({ path: '/api/weddings/w1/vendors/ven_missing' }) },
+  'GET /api/weddings/{weddingId}/contacts': { allowed: WRITERS, request: () => ({ path: '/api/weddings/w1/contacts' }) },
+  'POST /api/weddings/{weddingId}/contacts': { allowed: WRITERS, request: () => ({ path: '/api/weddings/w1/contacts', body: { name: 'Jo', role: 'other', vendorId: 'photo' } }) },
+  'PATCH /api/weddings/{weddingId}/contacts/{contactId}': { allowed: WRITERS, request: () => ({ path: '/api/weddings/w1/contacts/con_missing', body: { phone: '' } }) },
+  'DELETE /api/weddings/{weddingId}/contacts/{contactId}': { allowed: WRITERS, request: () => ({ path: '/api/weddings/w1/contacts/con_missing' }) },
   'POST /api/weddings/{weddingId}/payments/{paymentId}/transactions': { allowed: WRITERS, request: () => ({ path: '/api/weddings/w1/payments/pay_missing/transactions', body: { type: 'payment', amount: 100, currency: 'GBP' } }) },
 };
 

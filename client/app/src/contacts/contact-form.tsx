@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { CONTACT_ROLES, SchemaError, type Contact, type ContactInput } from '../../../sdk/index.ts';
+import { CONTACT_ROLES, SchemaError, type Contact, type ContactInput, type Vendor } from '../../../sdk/index.ts';
 import { channelLabel } from '../messages/message-labels.ts';
 import { humanize, newId } from '../ui/labels.ts';
 
@@ -9,6 +9,10 @@ const CONTACT_CHANNELS: readonly Contact['preferredChannels'][number][] = ['emai
 interface Props {
   /** The contact to edit; absent to add one. */
   contact?: Contact;
+  /** The wedding's vendors, for "Works for" (a crew member of one of them). */
+  vendors: readonly Vendor[];
+  /** For a new contact: the vendor it works for at first (the crew list's "Add a crew member"). @default none */
+  vendorId?: string;
   /** Writes the contact (the document validates it: SchemaError on a bad e-mail or phone). */
   onSave(input: ContactInput): void;
   onClose(): void;
@@ -16,15 +20,17 @@ interface Props {
 
 /**
  * Adds or edits one contact of the wedding (schema/document/entities.ts `Contact`): name, role,
- * e-mail, phone and the channels they prefer, in that order. Nothing is saved while a field is refused.
+ * e-mail, phone, the vendor they work for (none, or one of the wedding's: they are then its crew)
+ * and the channels they prefer, in that order. Nothing is saved while a field is refused.
  */
-export function ContactForm({ contact, onSave, onClose }: Props) {
+export function ContactForm({ contact, vendors, vendorId: initialVendor = '', onSave, onClose }: Props) {
   const first = useRef<HTMLInputElement>(null);
   const key = contact?.id ?? 'new';
   const [name, setName] = useState(contact?.name ?? '');
   const [role, setRole] = useState<Contact['role']>(contact?.role ?? 'couple');
   const [email, setEmail] = useState(contact?.email ?? '');
   const [phone, setPhone] = useState(contact?.phone ?? '');
+  const [vendorId, setVendorId] = useState(contact?.vendorId ?? initialVendor);
   const [channels, setChannels] = useState<Contact['preferredChannels']>(contact?.preferredChannels ?? []);
   const [error, setError] = useState<string | null>(null);
 
@@ -35,7 +41,7 @@ export function ContactForm({ contact, onSave, onClose }: Props) {
     if (!name.trim()) { setError('Name: give the contact a name.'); return; }
     const id = contact?.id ?? newId('con');
     try {
-      onSave({ id, name: name.trim(), role, email: email.trim(), phone: phone.trim(), preferredChannels: channels });
+      onSave({ id, name: name.trim(), role, email: email.trim(), phone: phone.trim(), preferredChannels: channels, vendorId });
     } catch (err) {
       if (!(err instanceof SchemaError)) throw err;
       setError(err.issues.map((i) => `${humanize(i.path || 'contact')}: ${i.message}`).join('; '));
@@ -61,6 +67,13 @@ export function ContactForm({ contact, onSave, onClose }: Props) {
           <input id={`contact-${key}-email`} type="email" autoComplete="off" value={email} onInput={(e) => setEmail(e.currentTarget.value)} /></div>
         <div class="field"><label for={`contact-${key}-phone`}>Phone number</label>
           <input id={`contact-${key}-phone`} type="tel" autoComplete="off" value={phone} onInput={(e) => setPhone(e.currentTarget.value)} /></div>
+        <div class="field"><label for={`contact-${key}-vendor`}>Works for</label>
+          <select id={`contact-${key}-vendor`} value={vendorId} onChange={(e) => setVendorId(e.currentTarget.value)}>
+            <option value="">No vendor</option>
+            {/* A vendor removed meanwhile stays selectable so an edit does not drop it silently. */}
+            {vendorId && !vendors.some((v) => v.id === vendorId) && <option value={vendorId}>A vendor no longer in this wedding</option>}
+            {vendors.map((v) => <option key={v.id} value={v.id}>{v.name}</option>)}
+          </select></div>
       </div>
       <fieldset class="vendor-picks">
         <legend>Prefers to hear by</legend>

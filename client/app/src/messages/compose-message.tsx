@@ -77,7 +77,10 @@ export function ComposeMessage({ doc, version, client, connectHref }: Props) {
         recipientIds, subject: subject.trim(), body, priority, type: 'update', requiresAck,
         ...(chosenChannels.length ? { channels: [...chosenChannels, 'wedsync_chat'] } : {}),
       });
-      announce(`Sent “${subject.trim() || 'message'}” to ${sent.recipients.length} ${sent.recipients.length === 1 ? 'person' : 'people'}.`);
+      // `recipients` also lists people of a role left out (notReachedReason): count those reached.
+      const reached = sent.message.recipientIds.length;
+      const left = sent.recipients.length - reached;
+      announce(`Sent “${subject.trim() || 'message'}” to ${reached} ${reached === 1 ? 'person' : 'people'}${left ? `; ${left} not reached (removed from contacts)` : ''}.`);
       setSubject(''); setBody(''); setChosenRoles(new Set()); setChosenPeople(new Set()); setRequiresAck(false); setPriority('normal'); setChannels(new Set());
       setError(null);
     } catch (err) {

@@ -57,7 +57,8 @@ export function EmergencyBroadcast({ doc, version, client }: Props) {
       const sent = await client.emergency({
         kind, severity, message: message.trim(), includeContacts, ...(kind === 'vendor_cancellation' ? { vendorId } : {}),
       });
-      const said = `Emergency broadcast sent to ${sent.recipients.length} ${sent.recipients.length === 1 ? 'person' : 'people'}${sent.task ? `; task opened: ${sent.task.title}` : ''}.`;
+      const reached = sent.message.recipientIds.length;
+      const said = `Emergency broadcast sent to ${reached} ${reached === 1 ? 'person' : 'people'}${sent.task ? `; task opened: ${sent.task.title}` : ''}.`;
       setResult(said); announce(said); setMessage('');
     } catch (err) {
       setError(describeApiError(err, 'The emergency broadcast'));

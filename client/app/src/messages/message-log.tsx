@@ -20,6 +20,7 @@ export function MessageLog({ doc, version, timeZone }: Props) {
   const nameOf = useMemo(() => {
     const names = new Map<string, string>();
     for (const v of doc.listVendors()) names.set(v.id, v.name);
+    for (const [id, r] of doc.listContactRemovals()) names.set(id, `${r.name} (${humanize(r.role).toLowerCase()})`);
     for (const c of doc.listContacts()) names.set(c.id, `${c.name} (${humanize(c.role).toLowerCase()})`);
     return (id: string) => names.get(id) ?? 'Someone no longer in this wedding';
   }, [doc, version]);
@@ -38,6 +39,8 @@ export function MessageLog({ doc, version, timeZone }: Props) {
 
 function LoggedMessage({ message: m, timeZone, nameOf }: { message: Message; timeZone: string; nameOf(id: string): string }) {
   const acked = m.recipientIds.filter((id) => m.acks[id]).length;
+  // People of the addressed role the server left out because a planner removed their contact.
+  const notReached = (m.context.removedContacts ?? '').split(',').filter((id) => id && !m.recipientIds.includes(id));
   const headingId = `msg-${m.id}-title`;
   const byRecipient = useMemo(() => {
     const out = new Map<string, Delivery[]>();
@@ -78,6 +81,13 @@ function LoggedMessage({ message: m, timeZone, nameOf }: { message: Message; tim
                     ))}
                   </ul>
                 </td>
+              </tr>
+            ))}
+            {notReached.map((id) => (
+              <tr key={id} data-recipient-id={id} class="not-reached">
+                <th scope="row">{nameOf(id)}</th>
+                <td data-label="Acknowledgement" class="ack-state"><span class="muted">not sent</span></td>
+                <td data-label="Deliveries">Not reached: a planner removed this contact, so messages to the role no longer reach them (add them back on Contacts &amp; guests).</td>
               </tr>
             ))}
           </tbody>
