@@ -1,8 +1,7 @@
 import { Component, type ComponentChildren } from 'preact';
 import type { TimelineEvent } from '../../../sdk/index.ts';
 import type { Peer } from '../presence/use-presence.ts';
-import { humanize } from '../ui/labels.ts';
-import { clockLabel, dateInZone, daysBetween, shortDate } from './zoned-time.ts';
+import { applyChipColors, eventSummaryHtml } from './event-summary-html.ts';
 
 export interface EventRowProps {
   event: TimelineEvent;
@@ -32,7 +31,8 @@ const editorsKey = (peers: Peer[]) => peers.map((p) => `${p.clientId}:${p.user?.
  * One event in the running order, with who else has it open and its actions. A 300-event day
  * re-renders on every keystroke anywhere in the wedding, so a closed row whose content did not
  * change skips rendering. The row has no event listeners of its own: the list handles clicks,
- * keys and drags for all rows (TimelineView), by `data-action` and `data-event-id`.
+ * keys and drags for all rows (TimelineView), by `data-action` and `data-event-id`. What a row
+ * shows is one HTML string (event-summary-html.ts); an open row's form follows it as children.
  */
 export class EventRow extends Component<EventRowProps> {
   override shouldComponentUpdate(next: EventRowProps): boolean {
@@ -43,66 +43,31 @@ export class EventRow extends Component<EventRowProps> {
       || p.dragging !== next.dragging || p.timeZone !== next.timeZone || p.date !== next.date || p.external !== next.external;
   }
 
+  override componentDidMount(): void {
+    this.colorChips();
+  }
+
+  override componentDidUpdate(): void {
+    this.colorChips();
+  }
+
+  private colorChips(): void {
+    if (this.props.editors.length && this.base instanceof Element) applyChipColors(this.base);
+  }
+
   override render() {
     const p = this.props;
     const e = p.event;
-    const titleId = `event-${e.id}-title`;
-    const startDate = dateInZone(e.start, p.timeZone);
-    // After midnight (teardown, an after-party) the time alone would read as the morning before.
-    const otherDay = p.date !== undefined && startDate !== p.date;
-    const endDay = daysBetween(startDate, dateInZone(e.end, p.timeZone));
-    const describedBy = p.readOnly ? p.readOnlyNoteId : undefined;
-
     return (
       <li
         class={`event${p.open ? ' is-open' : ''}${p.dragging ? ' is-dragging' : ''}${p.editors.length ? ' is-edited' : ''}`}
         style={p.editors[0]?.user ? { '--editor-color': p.editors[0].user.color } : undefined}
-        aria-labelledby={titleId}
+        aria-labelledby={`event-${e.id}-title`}
         data-event-id={e.id}
         draggable={!p.readOnly && !p.open}
       >
-        <div class="event-summary">
-          <p class="event-time">
-            {otherDay && <span class="event-date">{shortDate(startDate)} </span>}
-            <time dateTime={e.start}>{clockLabel(e.start, p.timeZone)}</time>
-            <span aria-hidden="true">–</span><span class="sr-only"> to </span>
-            <time dateTime={e.end}>{clockLabel(e.end, p.timeZone)}</time>
-            {endDay > 0 && <span class="next-day" title="ends the next day"> +{endDay}d</span>}
-          </p>
-          <div class="event-main">
-            <h3 id={titleId} class="event-title">{e.title}</h3>
-            <p class="event-meta">
-              <span class="tag">{humanize(e.category)}</span>
-              {e.location && <span>{e.location}</span>}
-              {p.vendorNames && <span>{p.vendorNames}</span>}
-            </p>
-            {e.notes.trim() && !p.open && <p class="event-notes"><span class="sr-only">Notes: </span>{e.notes}</p>}
-            {p.external && <p class="external-change">{p.external}</p>}
-            {p.editors.length > 0 && (
-              <p class="editing-now">
-                {p.editors.map((peer) => (
-                  <span key={peer.clientId} class="presence-chip" style={{ '--chip-color': peer.user!.color }}>
-                    {peer.user!.name} is editing
-                  </span>
-                ))}
-              </p>
-            )}
-          </div>
-          <div class="event-actions">
-            <button type="button" aria-expanded={p.open} data-action="open">
-              {p.readOnly ? 'View' : 'Edit'}<span class="sr-only"> {e.title}</span>
-            </button>
-            <button type="button" class="icon" data-action="up" disabled={p.readOnly || p.index === 0} aria-describedby={describedBy}>
-              <span aria-hidden="true">↑</span><span class="sr-only">Move {e.title} earlier</span>
-            </button>
-            <button type="button" class="icon" data-action="down" disabled={p.readOnly || p.index === p.count - 1} aria-describedby={describedBy}>
-              <span aria-hidden="true">↓</span><span class="sr-only">Move {e.title} later</span>
-            </button>
-            <button type="button" class="danger" data-action="delete" disabled={p.readOnly} aria-describedby={describedBy}>
-              Delete<span class="sr-only"> {e.title}</span>
-            </button>
-          </div>
-        </div>
+        {/* Built as one string (event-summary-html.ts): 300 rows through the diff were most of a cold load. */}
+        <div class="event-summary" dangerouslySetInnerHTML={{ __html: eventSummaryHtml(p) }} />
         {p.children}
       </li>
     );
