@@ -10,6 +10,7 @@ const benches: Record<string, () => Promise<{ default: (args: string[]) => Promi
   'large-doc': () => import('./large-document.ts'),
   connections: () => import('./connections.ts'),
   'planner-load': () => import('./planner-load.ts'),
+  'planner-load-profile': () => import('./planner-load-profile.ts'),
   storage: () => import('./storage-backends.ts'),
 };
 

@@ -153,15 +153,22 @@ export async function connectWedding(options: ConnectOptions): Promise<WeddingCo
   if (!isWeddingId(options.weddingId)) throw new WedSyncClientError('invalid_options', `invalid wedding id ${JSON.stringify(options.weddingId)}`);
   let ydoc = new Y.Doc();
   let wedding = new WeddingDoc(ydoc);
-  if (options.store) await options.store.bind(options.weddingId, ydoc);
+  // The socket opens while the local copy loads: the handshake and the store's open overlap
+  // instead of adding up on a cold start. The document is attached to it only after the load.
+  const shared = options.socket !== undefined;
+  const socket = options.socket ?? createCollabSocket({ url: options.url, WebSocketPolyfill: options.WebSocketPolyfill, connect: options.connect });
   // The first token tells which part is this person's (unless the caller chose); it is also the
   // token of the first connection, so a token function is not called twice for it.
   let firstToken: string | undefined;
-  if (options.part === undefined) firstToken = typeof options.token === 'function' ? await options.token() : options.token;
+  try {
+    if (options.store) await options.store.bind(options.weddingId, ydoc);
+    if (options.part === undefined) firstToken = typeof options.token === 'function' ? await options.token() : options.token;
+  } catch (error) {
+    if (!shared) socket.destroy();
+    throw error;
+  }
   const documentName = partDocumentName(options.weddingId, options.part !== undefined ? options.part : partForToken(firstToken!));
 
-  const shared = options.socket !== undefined;
-  const socket = options.socket ?? createCollabSocket({ url: options.url, WebSocketPolyfill: options.WebSocketPolyfill, connect: options.connect });
   let stopped = false;
   const newProvider = (document: Y.Doc, maxMessageBytes = options.maxMessageBytes) => new SizedProvider({
     name: documentName,

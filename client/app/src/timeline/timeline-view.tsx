@@ -34,6 +34,9 @@ export interface TimelineViewProps {
   externalChangeOf?(eventId: string): string | undefined;
 }
 
+/** The row (`li[data-event-id]`) an event target is in. */
+const rowOf = (target: EventTarget | null) => (target as Element | null)?.closest?.<HTMLElement>('li[data-event-id]') ?? null;
+
 type Focus = { id: string; control: 'open' | 'up' | 'down' | 'row' | 'delete' } | { id: 'add'; control: 'add' };
 
 /** The running order of the wedding day: list, add, edit, reorder, delete with undo. */
@@ -72,14 +75,20 @@ export function TimelineView(props: TimelineViewProps) {
   // move; focus then ended on <body> (the intermittent "focus never reached Edit Ceremony").
   // - after an action here, focus follows the control that was used (focusNext);
   // - otherwise a control that had focus when this render began keeps it, whoever's change
-  //   (a colleague's, an integration's) moved its row.
+  //   (a colleague's, an integration's) moved its row. A row whose content changed has a new
+  //   summary (event-summary-html.ts), so its control is found again by row and data-action.
   const focusedAtRender = listRef.current?.contains(document.activeElement) ? document.activeElement as HTMLElement : null;
+  const focusedControl = focusedAtRender?.dataset.action ? { id: rowOf(focusedAtRender)?.dataset.eventId, action: focusedAtRender.dataset.action } : null;
   useLayoutEffect(() => {
     const f = focusNext.current;
     focusNext.current = null;
     if (!f) {
       const lost = !document.activeElement || document.activeElement === document.body;
-      if (focusedAtRender?.isConnected && lost) focusedAtRender.focus({ preventScroll: true });
+      if (!lost || !focusedAtRender) return;
+      const target = focusedAtRender.isConnected ? focusedAtRender : focusedControl?.id
+        ? listRef.current?.querySelector<HTMLElement>(`[data-event-id="${CSS.escape(focusedControl.id)}"] [data-action="${CSS.escape(focusedControl.action)}"]`)
+        : null;
+      target?.focus({ preventScroll: true });
       return;
     }
     if (f.id === 'add') return document.getElementById('timeline-add')?.focus();
@@ -176,7 +185,6 @@ export function TimelineView(props: TimelineViewProps) {
   };
 
   // One set of listeners on the list serves every row (see EventRow).
-  const rowOf = (target: EventTarget | null) => (target as Element | null)?.closest?.<HTMLElement>('li[data-event-id]') ?? null;
   const onListClick = (e: MouseEvent) => {
     const button = (e.target as Element).closest<HTMLButtonElement>('button[data-action]');
     const id = rowOf(button)?.dataset.eventId;

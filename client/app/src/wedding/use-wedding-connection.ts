@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useLayoutEffect, useState } from 'preact/hooks';
 import { connectWedding, createIndexedDbStore, ownPart, type WeddingConnection } from '../../../sdk/index.ts';
 import type { Session } from '../session/token.ts';
 import { syncStateOf, type SyncState } from './sync-state.ts';
@@ -34,7 +34,9 @@ const INITIAL: WeddingConnectionState = { connection: null, sync: 'connecting', 
 export function useWeddingConnection(session: Session, weddingId: string): WeddingConnectionState {
   const [state, setState] = useState<WeddingConnectionState>(INITIAL);
 
-  useEffect(() => {
+  // A layout effect, so opening the offline copy and the socket starts before the first paint
+  // (a deferred effect waits for it): on a cold start that paint and the handshake overlap.
+  useLayoutEffect(() => {
     let cancelled = false;
     let connection: WeddingConnection | null = null;
     const cleanups: (() => void)[] = [];

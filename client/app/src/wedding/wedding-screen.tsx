@@ -3,6 +3,7 @@ import { useEffect } from 'preact/hooks';
 import type { Route, WeddingView as View } from '../routing/routes.ts';
 import { linkHandler } from '../routing/use-route.ts';
 import type { Session } from '../session/token.ts';
+import { warmUpZoneData } from '../timeline/zoned-time.ts';
 import { useWeddingConnection } from './use-wedding-connection.ts';
 import { WeddingView } from './wedding-view.tsx';
 
@@ -20,6 +21,12 @@ const TOKEN_PROBLEMS = new Set(['token_missing', 'token_invalid', 'token_expired
 /** Opens the wedding and shows it, or says why it cannot be opened. */
 export function WeddingScreen({ session, weddingId, view, navigate, onRefused, header }: Props) {
   const state = useWeddingConnection(session, weddingId);
+  // While the wedding loads (offline copy, handshake, first sync) the main thread mostly waits.
+  useEffect(() => {
+    if (typeof requestIdleCallback !== 'function') return void setTimeout(warmUpZoneData, 0);
+    const id = requestIdleCallback(warmUpZoneData);
+    return () => cancelIdleCallback(id);
+  }, []);
   const back = <a href="/" onClick={linkHandler(navigate, { name: 'picker' })}>Choose another wedding</a>;
 
   const tokenRefused = state.refused !== null && TOKEN_PROBLEMS.has(state.refused);
