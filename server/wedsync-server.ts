@@ -1,4 +1,4 @@
-import { WorkspaceConnectBody } from '../schema/index.ts';
+import { WorkspaceConnectBody, documentNameFor } from '../schema/index.ts';
 import type { AddressInfo } from 'node:net';
 import type { Server as HttpServer } from 'node:http';
 import { createAdaptorServer } from '@hono/node-server';
@@ -34,6 +34,7 @@ import { PaymentCoordinator } from './payments/payment-coordinator.ts';
 import { openApiDocument } from './http/openapi.ts';
 import { createTokenService, type TokenService } from './auth/tokens.ts';
 import { createCollabServer, type CollabServer } from './collab/collab-server.ts';
+import { refuseConnections } from './collab/revocation-closer.ts';
 import { attachCollabTransport, type CollabTransport } from './collab/websocket-transport.ts';
 import { Y_WEBSOCKET_PATH } from './collab/socket-framing.ts';
 import { flowControlFromConfig } from './collab/flow-control.ts';
@@ -293,7 +294,15 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
       mountCalendarRoutes(a, tokens, calendar);
       a.route('/api/weddings', commsRoutes(tokens, comms));
       a.route('/api/weddings', paymentRoutes(tokens, payments));
-      a.route('/api/weddings', vendorRoutes(tokens, collab, new VendorBindings(db), (id) => bridge.connections.restart(id)));
+      a.route('/api/weddings', vendorRoutes({
+        tokens, docs: collab, bindings: new VendorBindings(db),
+        restartConnection: (id) => bridge.connections.restart(id),
+        unbind: (p, connectionId, weddingId) => bridge.connections.unbind(p, connectionId, weddingId),
+        closeVendorSockets: (weddingId, vendorId) => refuseConnections(collab.hocuspocus,
+          (p, documentName) => documentName === documentNameFor(weddingId) && p.role === 'vendor' && p.vendorId === vendorId && p.weddings.includes(weddingId),
+          'wedding_forbidden', { logger: logger.child({ component: 'vendors' }), metrics }),
+        recordRemoval: (weddingId, vendorId, origin, what) => activity.recordDependantsRemoved(weddingId, 'vendors', vendorId, Date.now(), origin, what),
+      }));
       a.route('/api/weddings', activityRoutes(tokens, activity));
       a.route('/api/comms', ackLinkRoutes(comms));
       a.route('/api', privacyRoutes({ tokens, people, sessions, privacy: new PrivacyService({ db, people, sessions, collab, documents, logger: logger.child({ component: 'privacy' }) }) }));
