@@ -80,6 +80,7 @@ import { createGuardedEgress, type Resolver } from './net/guarded-egress.ts';
 import { createOutboundPolicy, parseOutboundAllow } from './net/outbound-policy.ts';
 import { demoResolver, demoSandboxHost } from './demo/demo-sandboxes.ts';
 import { DemoService } from './demo/demo-service.ts';
+import { demoStatePath, readDemoState } from './demo/demo-state.ts';
 import { demoOffRoutes, demoRoutes } from './http/demo-routes.ts';
 
 export const COLLAB_PATH = '/collab';
@@ -177,7 +178,9 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
   }
   // Every connection an integration opens is checked against OUTBOUND_ALLOW (see server/net/).
   // The demo's sandboxes are reached by a host name of their own, not by allowing loopback (server/demo/).
-  const demoHost = config.DEMO ? demoSandboxHost() : null;
+  // A demo saved in this data directory keeps its host name: its connections' URLs name it.
+  const demoStateFile = demoStatePath(config.DATA_DIR);
+  const demoHost = config.DEMO ? (readDemoState(demoStateFile)?.sandboxes.host ?? demoSandboxHost()) : null;
   const allow = parseOutboundAllow(config.OUTBOUND_ALLOW);
   if (demoHost) allow.hosts.add(demoHost);
   const egress = createGuardedEgress(createOutboundPolicy(allow), {
@@ -221,7 +224,7 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
   // Inbound alerts (the universal adapter's alert.weather) go out as emergencies: docs/communications.md#weather-alerts.
   bridge.inboxWorker.onAlert(weatherAlertHandler(comms.messages, () => bridge.outboxWorker.kick()));
   const payments = new PaymentCoordinator(bridge, comms, { reminderDays: config.PAYMENT_REMINDER_DAYS.split(',').map(Number) });
-  const demo = demoHost ? new DemoService({ db, people, bridge, collab, documents, payments, logger: logger.child({ component: 'demo' }), sandboxHost: demoHost }) : null;
+  const demo = demoHost ? new DemoService({ db, people, bridge, collab, documents, payments, logger: logger.child({ component: 'demo' }), sandboxHost: demoHost, stateFile: demoStateFile }) : null;
 
   const readiness = () => {
     const storageOk = db.open && !closing;
@@ -327,6 +330,8 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
     config, logger, db, tokens, people, sessions, collab, documents, metrics, health, http, bridge, comms, payments, demo,
     async listen() {
       health.start();
+      // Before the bridge: the demo's connections must find their sandboxes when they start.
+      await demo?.resume();
       await bridge.start();
       consistency.start();
       comms.start();
