@@ -4,6 +4,7 @@ import {
   type TxOrigin, type VendorMergeResponse, type VendorRemoveResponse, type VendorRemoved,
 } from '../../schema/index.ts';
 import type { Principal, TokenService } from '../auth/tokens.ts';
+import { BridgeError } from '../bridge/bridge-error.ts';
 import type { VendorBindings } from '../people/vendor-bindings.ts';
 import { assertWeddingAccess, requireAuth, requireRole, type AppEnv } from './auth-middleware.ts';
 import { readJson, validate } from './body.ts';
@@ -76,8 +77,13 @@ export function vendorRoutes(deps: VendorRouteDeps): Hono<AppEnv> {
     });
     const unbound: VendorRemoved['unbound'] = [];
     for (const b of before.bindings) {
-      const done = await deps.unbind(principal, b.connectionId, weddingId);
-      unbound.push({ ...b, ...done });
+      try {
+        unbound.push({ ...b, ...(await deps.unbind(principal, b.connectionId, weddingId)) });
+      } catch (error) {
+        // Unbound meanwhile (by its owner, or a concurrent removal): nothing left to do. Anything else
+        // stops here, with the vendor still in place, so the planner can try again.
+        if (!(error instanceof BridgeError && error.code === 'binding_not_found')) throw error;
+      }
     }
     const removed = await docs.withDocument(weddingId, (ydoc): VendorRemoved => {
       const w = new WeddingDoc(ydoc);
