@@ -1,4 +1,4 @@
-import { WorkspaceConnectBody } from '../schema/index.ts';
+import { WorkspaceConnectBody, documentNameFor } from '../schema/index.ts';
 import type { AddressInfo } from 'node:net';
 import type { Server as HttpServer } from 'node:http';
 import { createAdaptorServer } from '@hono/node-server';
@@ -35,6 +35,7 @@ import { PaymentCoordinator } from './payments/payment-coordinator.ts';
 import { openApiDocument } from './http/openapi.ts';
 import { createTokenService, type TokenService } from './auth/tokens.ts';
 import { createCollabServer, type CollabServer } from './collab/collab-server.ts';
+import { refuseConnections } from './collab/revocation-closer.ts';
 import { attachCollabTransport, type CollabTransport } from './collab/websocket-transport.ts';
 import { Y_WEBSOCKET_PATH } from './collab/socket-framing.ts';
 import { flowControlFromConfig } from './collab/flow-control.ts';
@@ -80,6 +81,7 @@ import { createGuardedEgress, type Resolver } from './net/guarded-egress.ts';
 import { createOutboundPolicy, parseOutboundAllow } from './net/outbound-policy.ts';
 import { demoResolver, demoSandboxHost } from './demo/demo-sandboxes.ts';
 import { DemoService } from './demo/demo-service.ts';
+import { demoStatePath, readDemoState } from './demo/demo-state.ts';
 import { demoOffRoutes, demoRoutes } from './http/demo-routes.ts';
 
 export const COLLAB_PATH = '/collab';
@@ -177,7 +179,9 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
   }
   // Every connection an integration opens is checked against OUTBOUND_ALLOW (see server/net/).
   // The demo's sandboxes are reached by a host name of their own, not by allowing loopback (server/demo/).
-  const demoHost = config.DEMO ? demoSandboxHost() : null;
+  // A demo saved in this data directory keeps its host name: its connections' URLs name it.
+  const demoStateFile = demoStatePath(config.DATA_DIR);
+  const demoHost = config.DEMO ? (readDemoState(demoStateFile)?.sandboxes.host ?? demoSandboxHost()) : null;
   const allow = parseOutboundAllow(config.OUTBOUND_ALLOW);
   if (demoHost) allow.hosts.add(demoHost);
   const egress = createGuardedEgress(createOutboundPolicy(allow), {
@@ -221,7 +225,7 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
   // Inbound alerts (the universal adapter's alert.weather) go out as emergencies: docs/communications.md#weather-alerts.
   bridge.inboxWorker.onAlert(weatherAlertHandler(comms.messages, () => bridge.outboxWorker.kick()));
   const payments = new PaymentCoordinator(bridge, comms, { reminderDays: config.PAYMENT_REMINDER_DAYS.split(',').map(Number) });
-  const demo = demoHost ? new DemoService({ db, people, bridge, collab, documents, payments, logger: logger.child({ component: 'demo' }), sandboxHost: demoHost }) : null;
+  const demo = demoHost ? new DemoService({ db, people, bridge, collab, documents, payments, logger: logger.child({ component: 'demo' }), sandboxHost: demoHost, stateFile: demoStateFile }) : null;
 
   const readiness = () => {
     const storageOk = db.open && !closing;
@@ -294,7 +298,15 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
       mountCalendarRoutes(a, tokens, calendar);
       a.route('/api/weddings', commsRoutes(tokens, comms));
       a.route('/api/weddings', paymentRoutes(tokens, payments));
-      a.route('/api/weddings', vendorRoutes(tokens, collab, new VendorBindings(db), (id) => bridge.connections.restart(id)));
+      a.route('/api/weddings', vendorRoutes({
+        tokens, docs: collab, bindings: new VendorBindings(db),
+        restartConnection: (id) => bridge.connections.restart(id),
+        unbind: (p, connectionId, weddingId) => bridge.connections.unbind(p, connectionId, weddingId),
+        closeVendorSockets: (weddingId, vendorId) => refuseConnections(collab.hocuspocus,
+          (p, documentName) => documentName === documentNameFor(weddingId) && p.role === 'vendor' && p.vendorId === vendorId && p.weddings.includes(weddingId),
+          'wedding_forbidden', { logger: logger.child({ component: 'vendors' }), metrics }),
+        recordRemoval: (weddingId, vendorId, origin, what) => activity.recordDependantsRemoved(weddingId, 'vendors', vendorId, Date.now(), origin, what),
+      }));
       a.route('/api/weddings', contactRoutes(tokens, collab));
       a.route('/api/weddings', activityRoutes(tokens, activity));
       a.route('/api/comms', ackLinkRoutes(comms));
@@ -320,6 +332,8 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
     config, logger, db, tokens, people, sessions, collab, documents, metrics, health, http, bridge, comms, payments, demo,
     async listen() {
       health.start();
+      // Before the bridge: the demo's connections must find their sandboxes when they start.
+      await demo?.resume();
       await bridge.start();
       consistency.start();
       comms.start();

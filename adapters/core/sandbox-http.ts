@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { listenPreferring } from './sandbox-server.ts';
 
 /**
  * Small helpers shared by the sandboxes (local fakes of external systems that speak their real
@@ -47,8 +48,9 @@ export class SandboxServer {
     this.server = http.createServer((req, res) => void this.onRequest(req, res));
   }
 
-  async start(): Promise<this> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+  /** Listens on `port` when it is free (a sandbox resuming its saved state), else on a free one. */
+  async start(port = 0): Promise<this> {
+    await listenPreferring(this.server, port);
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
     return this;
   }

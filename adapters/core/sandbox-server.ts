@@ -35,8 +35,9 @@ export class SandboxServer {
     this.server = http.createServer((req, res) => void this.serve(req, res));
   }
 
-  async start(): Promise<string> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+  /** Listens on `port` when it is free (a sandbox resuming its saved state), else on a free one. */
+  async start(port = 0): Promise<string> {
+    await listenPreferring(this.server, port);
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
     return this.url;
   }
@@ -91,5 +92,24 @@ export async function deliver(url: string, init: { headers: Record<string, strin
     return res.status;
   } catch {
     return 0;
+  }
+}
+
+/** Listens on 127.0.0.1:`port`, or on a free port when `port` is 0 or taken (EADDRINUSE). */
+export async function listenPreferring(server: http.Server, port: number): Promise<void> {
+  const listen = (p: number) => new Promise<void>((resolve, reject) => {
+    const failed = (error: Error) => reject(error);
+    server.once('error', failed);
+    server.listen(p, '127.0.0.1', () => {
+      server.off('error', failed);
+      resolve();
+    });
+  });
+  if (port === 0) return listen(0);
+  try {
+    await listen(port);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+    await listen(0);
   }
 }

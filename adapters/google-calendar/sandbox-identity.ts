@@ -12,6 +12,13 @@ const randomId = (n = 26) => Array.from(crypto.randomBytes(n), (b) => B32HEX[b &
  * refresh-token and JWT-bearer (RFC 7523) grants. Access tokens are issued by the calendar sandbox,
  * whose API accepts them.
  */
+/** GoogleIdentitySandbox.snapshot(): JSON. */
+export interface GoogleIdentityState {
+  refreshTokens: Array<[string, { clientId: string; clientSecret: string }]>;
+  oauthClients: Array<[string, { secret: string; redirectUris: string[] }]>;
+  serviceAccounts: Array<[string, string]>;
+}
+
 export class GoogleIdentitySandbox {
   private readonly refreshTokens = new Map<string, { clientId: string; clientSecret: string }>();
   private readonly oauthClients = new Map<string, { secret: string; redirectUris: string[] }>();
@@ -40,6 +47,18 @@ export class GoogleIdentitySandbox {
         ...(offline ? { refresh_token: this.issueRefreshToken(clientId, this.oauthClients.get(clientId)!.secret) } : {}),
       }),
     });
+  }
+
+  /** Refresh tokens, OAuth clients and service accounts as JSON (GoogleCalendarSandbox.snapshot). */
+  snapshot(): GoogleIdentityState {
+    return { refreshTokens: [...this.refreshTokens], oauthClients: [...this.oauthClients], serviceAccounts: [...this.serviceAccounts] };
+  }
+
+  restore(state: GoogleIdentityState): void {
+    for (const [map, entries] of [[this.refreshTokens, state.refreshTokens], [this.oauthClients, state.oauthClients], [this.serviceAccounts, state.serviceAccounts]] as const) {
+      map.clear();
+      for (const [k, v] of entries) (map as Map<string, unknown>).set(k, v);
+    }
   }
 
   issueRefreshToken(clientId: string, clientSecret: string): string {

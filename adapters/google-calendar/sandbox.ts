@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { SandboxServer, deliver, json, takeFailure, type InjectedFailure, type SandboxRequest, type SandboxResponse } from '../core/sandbox-server.ts';
 import type { GoogleEvent } from './mappers.ts';
-import { GoogleIdentitySandbox } from './sandbox-identity.ts';
+import { GoogleIdentitySandbox, type GoogleIdentityState } from './sandbox-identity.ts';
 import { findEvent, instanceStartOf, isRecurringMaster, singleEventsOf } from './sandbox-recurrence.ts';
 
 /**
@@ -18,6 +18,17 @@ import { findEvent, instanceStartOf, isRecurringMaster, singleEventsOf } from '.
 interface Stored { event: GoogleEvent; seq: number }
 interface Calendar { id: string; summary: string; timeZone: string; events: Map<string, Stored> }
 interface Channel { id: string; resourceId: string; token?: string; address: string; expiration: number; calendarId: string; messages: number; stopped: boolean }
+/** GoogleCalendarSandbox.snapshot(): JSON. */
+export interface GoogleSandboxState {
+  calendars: Array<{ id: string; summary: string; timeZone: string; events: Stored[] }>;
+  accessTokens: Array<[string, number]>;
+  channels: Channel[];
+  seq: number;
+  epoch: number;
+  primary: string;
+  identity: GoogleIdentityState;
+}
+
 export interface Notification { channelId: string; state: string; number: number; status: number }
 
 const B32HEX = '0123456789abcdefghijklmnopqrstuv';
@@ -70,13 +81,38 @@ export class GoogleCalendarSandbox extends EventEmitter {
   /** Listings held by `holdListings` not answered yet. */
   get heldListings(): number { return this.holding?.length ?? 0; }
 
-  async start(): Promise<this> {
-    await this.http.start();
+  /** Listens on `port` when it is free (see SandboxServer.start). */
+  async start(port = 0): Promise<this> {
+    await this.http.start(port);
     this.addCalendar({ id: this.primary, summary: 'Primary', timeZone: 'Europe/London' });
     return this;
   }
 
   stop(): Promise<void> { return this.http.stop(); }
+
+  // ── saved state (the demo resumes its calendar across restarts: server/demo/demo-state.ts) ──
+  /** The account's state as JSON: calendars with their events, tokens, channels, counters. Not the request log. */
+  snapshot(): GoogleSandboxState {
+    return {
+      calendars: [...this.calendars.values()].map((c) => ({ id: c.id, summary: c.summary, timeZone: c.timeZone, events: [...c.events.values()] })),
+      accessTokens: [...this.accessTokens], channels: [...this.channels.values()], seq: this.seq, epoch: this.epoch, primary: this.primary,
+      identity: this.identity.snapshot(),
+    };
+  }
+
+  /** Replaces the account's state with a snapshot's (call after `start`). */
+  restore(state: GoogleSandboxState): void {
+    this.calendars.clear();
+    for (const c of state.calendars) this.calendars.set(c.id, { id: c.id, summary: c.summary, timeZone: c.timeZone, events: new Map(c.events.map((e) => [e.event.id!, e])) });
+    this.accessTokens.clear();
+    for (const [t, until] of state.accessTokens) this.accessTokens.set(t, until);
+    this.channels.clear();
+    for (const ch of state.channels) this.channels.set(ch.id, ch);
+    this.seq = state.seq;
+    this.epoch = state.epoch;
+    this.primary = state.primary;
+    this.identity.restore(state.identity);
+  }
 
   // ── set-up, as the account owner would have it ──────────────────────────────────────────────
   addCalendar(c: { id: string; summary?: string; timeZone?: string }): string {

@@ -43,6 +43,14 @@ function error(status: number, type: string, message: string, extra: Record<stri
   return json(status, { error: { type, message, ...extra } }, { 'request-id': id('req') });
 }
 
+/** StripeSandbox.snapshot(): JSON. */
+export interface StripeSandboxState {
+  secretKey: string;
+  objects: Array<[string, Obj]>;
+  events: StripeEvent[];
+  endpoints: Array<[string, Obj & { url: string; secret: string; enabled_events: string[] }]>;
+}
+
 export class StripeSandbox implements SandboxLedger {
   readonly secretKey: string;
   readonly http: SandboxServer;
@@ -66,8 +74,24 @@ export class StripeSandbox implements SandboxLedger {
 
   get url(): string { return this.http.url; }
 
-  async start(): Promise<this> {
-    await this.http.start();
+  /** The account as JSON (the demo resumes it across restarts): key, objects, events, webhook endpoints. Not deliveries or the request log. */
+  snapshot(): StripeSandboxState {
+    return { secretKey: this.secretKey, objects: [...this.objects], events: [...this.events], endpoints: [...this.endpoints] };
+  }
+
+  /** Replaces the account with a snapshot's. */
+  restore(state: StripeSandboxState): void {
+    Object.assign(this, { secretKey: state.secretKey });
+    this.objects.clear();
+    for (const [k, v] of state.objects) this.objects.set(k, v);
+    this.events.splice(0, this.events.length, ...state.events);
+    this.endpoints.clear();
+    for (const [k, v] of state.endpoints) this.endpoints.set(k, v);
+  }
+
+  /** Listens on `port` when it is free (see SandboxServer.start). */
+  async start(port = 0): Promise<this> {
+    await this.http.start(port);
     return this;
   }
 

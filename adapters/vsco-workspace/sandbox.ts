@@ -12,6 +12,18 @@ import type { VscoContact, VscoEvent, VscoGallery, VscoJob, VscoJobContact, Vsco
  * `SecretKey`; answers `OK`). Test control: the methods below change records as a studio would,
  * firing the hooks VSCO fires. Not used by the adapter at run time.
  */
+const VSCO_RECORD_MAPS = ['jobs', 'contacts', 'jobContacts', 'events', 'payments', 'galleries', 'orders', 'hooks'] as const;
+
+/** VscoSandbox.snapshot(): JSON. */
+export interface VscoSandboxState {
+  apiKey: string;
+  accessToken: string;
+  studioId: string;
+  leadSecretKey: string;
+  clock: number;
+  records: Record<(typeof VSCO_RECORD_MAPS)[number], Array<[string, unknown]>>;
+}
+
 export class VscoSandbox {
   readonly apiKey = `vsco_test_${crypto.randomBytes(12).toString('hex')}`;
   readonly accessToken = `vsco_oauth_${crypto.randomBytes(12).toString('hex')}`;
@@ -36,7 +48,27 @@ export class VscoSandbox {
   get leadFormUrl(): string { return `${this.server.url}/webservice/create-lead/${this.studioId}`; }
   get requests(): SandboxRequest[] { return this.server.requests; }
 
-  async start(): Promise<this> { await this.server.start(); return this; }
+  /** Listens on `port` when it is free (see SandboxServer.start). */
+  async start(port = 0): Promise<this> { await this.server.start(port); return this; }
+
+  /** The studio as JSON (the demo resumes it across restarts): keys, records, hooks, clock. Not deliveries or the request log. */
+  snapshot(): VscoSandboxState {
+    const { apiKey, accessToken, studioId, leadSecretKey, clock } = this;
+    return {
+      apiKey, accessToken, studioId, leadSecretKey, clock,
+      records: Object.fromEntries(VSCO_RECORD_MAPS.map((k) => [k, [...(this[k] as Map<string, unknown>)]])) as VscoSandboxState['records'],
+    };
+  }
+
+  /** Replaces the studio with a snapshot's. */
+  restore(state: VscoSandboxState): void {
+    Object.assign(this, { apiKey: state.apiKey, accessToken: state.accessToken, studioId: state.studioId, leadSecretKey: state.leadSecretKey, clock: state.clock });
+    for (const k of VSCO_RECORD_MAPS) {
+      const map = this[k] as Map<string, unknown>;
+      map.clear();
+      for (const [id, v] of state.records[k] ?? []) map.set(id, v);
+    }
+  }
   stop(): Promise<void> { return this.server.stop(); }
   /** The next `count` API requests answer 429 with `Retry-After: retryAfter` (seconds). */
   rateLimitNext(count: number, retryAfter = '2'): void { this.rateLimits.push({ count, retryAfter }); }

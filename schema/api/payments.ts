@@ -36,7 +36,10 @@ export type PaymentTransactionBody = z.infer<typeof PaymentTransactionBody>;
 
 export const VendorBudget = z.object({
   vendorId: z.string(),
+  /** The vendor's name; `Removed vendor` when the vendor was removed (its payments stay: money history is kept). */
   vendorName: z.string(),
+  /** The payments name a vendor no longer in the wedding. */
+  vendorRemoved: z.boolean(),
   totals: BudgetSummary.shape.totals,
   milestones: z.array(Payment),
 });

@@ -148,8 +148,11 @@ export function mergeVendors(doc: WeddingDoc, keepId: string, removeId: string, 
 
 /**
  * Removes a vendor in ONE transaction with everything that goes with it: its entry, its assignment
- * to events, its crew entries, its payments (and so its budget lines), comments about it; its tasks
- * and its crew contacts stay, no longer naming a vendor. Returns what was removed (nothing when the vendor did not exist).
+ * to events, its crew entries, comments about it; its tasks and its crew contacts stay, no longer
+ * naming a vendor. Its payments stay too, with their budget lines: money history is never deleted,
+ * and a payment whose `vendorId` names no vendor is one of a removed vendor (the budget API says
+ * `vendorRemoved`). Returns what it touched, `paymentIds` being the payments kept (nothing when the
+ * vendor did not exist).
  */
 export function removeVendor(doc: WeddingDoc, vendorId: string, origin?: TxOrigin, now = new Date()): VendorFootprint | null {
   if (!doc.vendors.has(vendorId)) return null;
@@ -162,7 +165,6 @@ export function removeVendor(doc: WeddingDoc, vendorId: string, origin?: TxOrigi
       }
       crewMap(event)?.delete(vendorId);
     }
-    for (const id of gone.paymentIds) doc.payments.delete(id);
     for (const id of gone.taskIds) doc.tasks.get(id)?.set('vendorId', '');
     for (const id of gone.crewContactIds) doc.contacts.get(id)?.set('vendorId', '');
     if (gone.commentIds.length) {

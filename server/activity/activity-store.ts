@@ -1,5 +1,5 @@
 import type { ActivityActor, ActivityEntry } from '../../schema/api/activity.ts';
-import type { TxOrigin } from '../../schema/index.ts';
+import { documentNameFor, type TxOrigin } from '../../schema/index.ts';
 import type { Db } from '../storage/database.ts';
 import type { FieldChange } from './field-changes.ts';
 
@@ -100,6 +100,16 @@ export class ActivityStore {
       const clipped = (previous.clipped ? CLIPPED_PREVIOUS : 0) | (value.clipped ? CLIPPED_VALUE : 0);
       this.insert.run(weddingId, documentName, seq, at, c.root, c.entityId, c.field, previous.json, value.json, clipped, ...actor);
     }
+  }
+
+  /**
+   * Records what the server removed along with an entity, outside the document (a removed vendor's
+   * feeds, bindings, keys, participants: server/people/vendor-dependants.ts), as one entry on that
+   * entity: field `dependants`, `previous` = `what` (counts by kind), no value (change `removed`).
+   * `updateSeq` is 0: no stored update carried it. `at` in ms since the epoch.
+   */
+  recordDependantsRemoved(weddingId: string, root: string, entityId: string, at: number, origin: TxOrigin, what: Record<string, unknown>): void {
+    this.record(weddingId, documentNameFor(weddingId), 0, at, origin, [{ root, entityId, field: 'dependants', previous: what, value: undefined }]);
   }
 
   /**

@@ -32,16 +32,17 @@ export function refuseOpenDocument(connection: Connection, context: CollabContex
  * Refuses, on every open connection whose principal `matches`, the document it has open: the
  * client is told why (permission-denied with `code`, as at authentication), the connection leaves
  * the document, and the socket is closed with the code's close code (4401 for `session_revoked`)
- * once nothing else on it is open. Used when a browser session or an API key is revoked, so a
+ * once nothing else on it is open. Used when a browser session or an API key is revoked, or a
+ * vendor removed from a wedding (its people's documents of that wedding, 4403), so a
  * socket opened under it stops receiving within the same event-loop turn instead of at the
  * token's `exp`. Returns how many connections were refused.
  */
-export function refuseConnections(hocuspocus: Hocuspocus, matches: (principal: Principal) => boolean, code: AuthErrorCode, deps: { logger: Logger; metrics: Metrics }): number {
+export function refuseConnections(hocuspocus: Hocuspocus, matches: (principal: Principal, documentName: string) => boolean, code: AuthErrorCode, deps: { logger: Logger; metrics: Metrics }): number {
   let refused = 0;
   for (const [documentName, document] of hocuspocus.documents) {
     for (const connection of document.getConnections() as Connection[]) {
       const context = connection.context as CollabContext;
-      if (!context.principal || !matches(context.principal)) continue;
+      if (!context.principal || !matches(context.principal, documentName)) continue;
       refused++;
       deps.metrics.authFailures.inc({ code });
       deps.logger.info({ sub: context.principal.sub, documentName, code }, 'credential revoked: refusing the open document');

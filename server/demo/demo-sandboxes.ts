@@ -4,10 +4,11 @@ import { GoogleCalendarSandbox } from '../../adapters/google-calendar/sandbox.ts
 import { StripeSandbox } from '../../adapters/stripe/sandbox.ts';
 import { VscoSandbox } from '../../adapters/vsco-workspace/sandbox.ts';
 import type { Resolver } from '../net/guarded-egress.ts';
+import type { DemoSandboxesState } from './demo-state.ts';
 
 /**
- * The demo's host name for its in-process sandboxes: `demo-<random>.sandbox.invalid`, new for each
- * server process. The guarded egress resolves it (and only it) to 127.0.0.1, so the demo's
+ * The demo's host name for its in-process sandboxes: `demo-<random>.sandbox.invalid`, made once per
+ * data directory (a restart reads it back from the demo's saved state: demo-state.ts). The guarded egress resolves it (and only it) to 127.0.0.1, so the demo's
  * connections reach the sandboxes while every other loopback destination stays refused unless
  * OUTBOUND_ALLOW says otherwise. `.invalid` (RFC 2606) never resolves anywhere else; the random
  * label keeps other connections from guessing it.
@@ -38,11 +39,38 @@ export class DemoSandboxes {
 
   constructor(readonly host: string) {}
 
-  async start(): Promise<void> {
-    if (this.started) return;
-    await Promise.all([this.vsco.start(), this.google.start(), this.stripe.start()]);
-    this.google.addCalendar({ ...DEMO_CALENDAR });
+  /**
+   * Starts the sandboxes: fresh, or with a saved state on the ports they had (free ones when those
+   * are taken). Returns the origins that moved (`http://<host>:<old port>` → `…:<new port>`), which
+   * the demo's connections must be told about.
+   */
+  async start(saved?: DemoSandboxesState): Promise<Array<{ from: string; to: string }>> {
+    if (this.started) return [];
+    const ports = saved?.ports ?? { vsco: 0, google: 0, stripe: 0 };
+    await Promise.all([this.vsco.start(ports.vsco), this.google.start(ports.google), this.stripe.start(ports.stripe)]);
+    if (saved) {
+      this.vsco.restore(saved.vsco);
+      this.google.restore(saved.google);
+      this.stripe.restore(saved.stripe);
+    } else {
+      this.google.addCalendar({ ...DEMO_CALENDAR });
+    }
     this.started = true;
+    if (!saved) return [];
+    const now = this.ports();
+    return (['vsco', 'google', 'stripe'] as const).filter((k) => now[k] !== ports[k])
+      .map((k) => ({ from: `http://${this.host}:${ports[k]}`, to: `http://${this.host}:${now[k]}` }));
+  }
+
+  /** The loopback ports the sandboxes listen on. */
+  ports(): DemoSandboxesState['ports'] {
+    const port = (url: string) => Number(new URL(url).port);
+    return { vsco: port(this.vsco.url), google: port(this.google.url), stripe: port(this.stripe.url) };
+  }
+
+  /** Everything the sandboxes hold, for DemoState. */
+  snapshot(): DemoSandboxesState {
+    return { host: this.host, ports: this.ports(), vsco: this.vsco.snapshot(), google: this.google.snapshot(), stripe: this.stripe.snapshot() };
   }
 
   async stop(): Promise<void> {

@@ -11,6 +11,7 @@ import { peekWedding } from '../people/wedding-peek.ts';
 import type { Db } from '../storage/database.ts';
 import type { DocumentStore } from '../storage/document-store.ts';
 import { DEMO_CALENDAR, DemoSandboxes } from './demo-sandboxes.ts';
+import { DEMO_SAVE_INTERVAL_MS, readDemoState, writeDemoState, type DemoState } from './demo-state.ts';
 import { DEMO_WEDDING, demoWeddingDate, seedDemoWedding } from './demo-wedding.ts';
 
 export interface DemoDeps {
@@ -23,6 +24,8 @@ export interface DemoDeps {
   logger: Logger;
   /** The host name the guarded egress answers as 127.0.0.1 (demoSandboxHost). */
   sandboxHost: string;
+  /** Where the demo's state is saved (demo-state.ts); absent: kept in memory only. */
+  stateFile?: string;
   now?: () => number;
 }
 
@@ -32,6 +35,7 @@ interface Running {
   anonymous: boolean;
   workspaceId: string;
   weddingId: string;
+  googleConnectionId: string;
 }
 
 /** Couples whose inquiries the simulated contact form sends, in turn. */
@@ -43,7 +47,9 @@ const COUPLES = [
  * The demo (docs/operations.md#demo): in-process sandboxes, a demo studio connected to them, and
  * the story's moments driven through each system's own API (the lead form VSCO serves, Stripe's
  * invoice payment), so what reaches the hub arrives through the real adapters and webhooks.
- * State is per process: the sandboxes keep theirs in memory.
+ * The sandboxes keep their state in memory and the demo saves it, with which demo runs, in the data
+ * directory (demo-state.ts); `resume` picks it up after a restart, so the demo's connections keep
+ * pointing at the same accounts.
  */
 export class DemoService {
   readonly sandboxes: DemoSandboxes;
@@ -57,6 +63,9 @@ export class DemoService {
   /** The demo planner made for an anonymous start whose set-up then failed. */
   private orphan: Person | null = null;
   private readonly now: () => number;
+  private saver: NodeJS.Timeout | null = null;
+  /** The JSON last written, so an unchanged state is not written again. */
+  private saved = '';
 
   constructor(private readonly deps: DemoDeps) {
     this.sandboxes = new DemoSandboxes(deps.sandboxHost);
@@ -162,11 +171,7 @@ export class DemoService {
     const google = await connect({ ...bodies.google, bindings: [{ weddingId }] });
     // A wedding made from an inquiry is the studio's too: its day goes to the same calendar, bound
     // as the unmatched queue binds a new wedding (planner rights, the connection's own settings).
-    this.unsubscribe?.();
-    this.unsubscribe = this.deps.bridge.unmatchedQueue.onWeddingCreated(async (w) => {
-      if (w.workspaceId !== workspace.id || w.connectionId === google.connectionId) return;
-      await this.deps.bridge.connections.bindNewWedding(google.connectionId, w.weddingId, w.createdBy);
-    });
+    this.bindInquiries(workspace.id, google.connectionId);
     await connect({ ...bodies.stripe, configuration: { ...bodies.stripe.configuration, customerEmail: 'ana.ben@demo.example' }, bindings: [{ weddingId }] });
     const day = 86_400_000;
     await this.deps.payments.plan(p, weddingId, {
@@ -177,7 +182,65 @@ export class DemoService {
       ],
     });
     this.deps.logger.info({ workspaceId: workspace.id, weddingId, sandboxHost: this.sandboxes.host }, 'demo studio set up: VSCO Workspace, Google Calendar and Stripe sandboxes connected');
-    return { ownerId: owner.id, anonymous, workspaceId: workspace.id, weddingId };
+    const run = { ownerId: owner.id, anonymous, workspaceId: workspace.id, weddingId, googleConnectionId: google.connectionId };
+    this.keepSaving(run);
+    return run;
+  }
+
+  private bindInquiries(workspaceId: string, googleConnectionId: string): void {
+    this.unsubscribe?.();
+    this.unsubscribe = this.deps.bridge.unmatchedQueue.onWeddingCreated(async (w) => {
+      if (w.workspaceId !== workspaceId || w.connectionId === googleConnectionId) return;
+      await this.deps.bridge.connections.bindNewWedding(googleConnectionId, w.weddingId, w.createdBy);
+    });
+  }
+
+  /**
+   * Resumes the demo an earlier run of this data directory saved (call before the bridge starts,
+   * so the connections find their sandboxes): the sandboxes start with their saved state on their
+   * saved ports, and when a port was taken the demo's connections are pointed at the new one.
+   * Returns whether a demo was resumed. Throws when the saved state cannot be read.
+   */
+  async resume(): Promise<boolean> {
+    const file = this.deps.stateFile;
+    const state = file ? readDemoState(file) : null;
+    if (!state || this.running) return false;
+    const moved = await this.sandboxes.start(state.sandboxes);
+    for (const { from, to } of moved) {
+      // The stored configurations name the sandboxes by origin (apiBaseUrl, tokenUrl, apiBase).
+      for (const table of ['connections', 'integrations'] as const) {
+        this.deps.db.prepare(`UPDATE ${table} SET configuration = replace(configuration, @from, @to) WHERE instr(configuration, @from) > 0`).run({ from, to });
+      }
+      this.deps.logger.warn({ from, to }, 'a demo sandbox\'s port was taken: its connections now point at the new one');
+    }
+    const { googleConnectionId, inquiries, ...run } = state.run;
+    this.inquiries = inquiries;
+    this.bindInquiries(run.workspaceId, googleConnectionId);
+    this.running = { ...run, googleConnectionId };
+    this.keepSaving(this.running);
+    this.deps.logger.info({ workspaceId: run.workspaceId, weddingId: run.weddingId, sandboxHost: this.sandboxes.host }, 'demo resumed from the data directory');
+    return true;
+  }
+
+  /** Saves now and then every DEMO_SAVE_INTERVAL_MS while the demo runs (when it changed). */
+  private keepSaving(run: Running): void {
+    if (!this.deps.stateFile) return;
+    this.save(run);
+    this.saver ??= setInterval(() => { if (this.running) this.save(this.running); }, DEMO_SAVE_INTERVAL_MS);
+    this.saver.unref();
+  }
+
+  private save(run: Running): void {
+    if (!this.deps.stateFile) return;
+    const state: DemoState = { version: 1, sandboxes: this.sandboxes.snapshot(), run: { ...run, inquiries: this.inquiries } };
+    const text = JSON.stringify(state);
+    if (text === this.saved) return;
+    try {
+      writeDemoState(this.deps.stateFile, text);
+      this.saved = text;
+    } catch (error) {
+      this.deps.logger.warn({ err: error }, 'could not save the demo\'s state: a restart would not resume this demo');
+    }
   }
 
   /** A principal acting as the demo's owner for the demo wedding (the owner plans it). */
@@ -251,6 +314,9 @@ export class DemoService {
   async stop(): Promise<void> {
     this.unsubscribe?.();
     this.unsubscribe = null;
+    if (this.saver) clearInterval(this.saver);
+    this.saver = null;
+    if (this.running) this.save(this.running);
     await this.sandboxes.stop();
   }
 }

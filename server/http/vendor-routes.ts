@@ -1,26 +1,49 @@
 import { Hono, type Context } from 'hono';
 import {
   EntityId, SchemaError, VendorMergeBody, WeddingDoc, WeddingIdField, clientOrigin, mergeVendors, removeVendor,
-  type VendorMergeResponse, type VendorRemoveResponse,
+  type TxOrigin, type VendorMergeResponse, type VendorRemoveResponse, type VendorRemoved,
 } from '../../schema/index.ts';
-import type { TokenService } from '../auth/tokens.ts';
+import type { Principal, TokenService } from '../auth/tokens.ts';
+import { BridgeError } from '../bridge/bridge-error.ts';
 import type { VendorBindings } from '../people/vendor-bindings.ts';
 import { assertWeddingAccess, requireAuth, requireRole, type AppEnv } from './auth-middleware.ts';
 import { readJson, validate } from './body.ts';
 import type { WeddingDocuments } from './wedding-routes.ts';
 
+export interface VendorRouteDeps {
+  tokens: TokenService;
+  docs: WeddingDocuments;
+  bindings: VendorBindings;
+  /** Rebuilds a connection's running bindings from its rows (ConnectionsService.restart). */
+  restartConnection(connectionId: string): Promise<void>;
+  /** Unbinds the wedding from a connection by the binding's `onUnbind` (ConnectionsService.unbind). */
+  unbind(p: Principal, connectionId: string, weddingId: string): Promise<{ removed: number; failed: string[] }>;
+  /** Closes (4403 `wedding_forbidden`) the wedding's open sockets of people acting for the vendor; returns how many. */
+  closeVendorSockets(weddingId: string, vendorId: string): number;
+  /** Writes the activity entry saying what the server removed with the vendor (ActivityStore.recordRemoval). */
+  recordRemoval(weddingId: string, vendorId: string, origin: TxOrigin, what: Record<string, unknown>): void;
+}
+
 const weddingParam = (c: Context) => validate(WeddingIdField, c.req.param('weddingId'), 'wedding id');
+const missing = (weddingId: string, id: string) => new SchemaError('not_found', `wedding ${weddingId} has no vendor ${id}`);
 
 /**
  * `/api/weddings/:weddingId/vendors/…` (planners and admins): merging a duplicate vendor into
  * another and removing a vendor. Each is one document transaction (schema/document/vendor-merge.ts)
- * plus what the database binds to the vendor (participants, invitations, calendar feeds, bookings,
- * connection bindings: server/people/vendor-bindings.ts), which is changed first,
- * once the document has shown both vendors exist, so a refused request changes neither.
+ * plus what the server binds to the vendor, walked from one list (server/people/vendor-dependants.ts)
+ * so merge and removal cannot drift apart. The database is changed inside the same callback, once
+ * the document has shown the vendors exist, so a refused request changes neither.
+ *
+ * A removal first unbinds the connection bindings acting for the vendor, each by its `onUnbind`
+ * (pushed events kept, or deleted from the external system): done after the document change, the
+ * bindings would already have taken the vendor's events off its calendar. Then the document and the
+ * rows; then the vendor's people's open sockets of the wedding are closed (4403), and the activity
+ * log gets one entry listing what the server removed besides the document's own changes.
  */
-export function vendorRoutes(tokens: TokenService, docs: WeddingDocuments, bindings: VendorBindings, restartConnection: (connectionId: string) => Promise<void>): Hono<AppEnv> {
+export function vendorRoutes(deps: VendorRouteDeps): Hono<AppEnv> {
+  const { docs, bindings } = deps;
   const app = new Hono<AppEnv>();
-  const guard = [requireAuth(tokens), requireRole('planner', 'admin')] as const;
+  const guard = [requireAuth(deps.tokens), requireRole('planner', 'admin')] as const;
 
   app.post('/:weddingId/vendors/merge', ...guard, async (c) => {
     const principal = c.get('principal');
@@ -30,14 +53,14 @@ export function vendorRoutes(tokens: TokenService, docs: WeddingDocuments, bindi
     let restart: string[] = [];
     const result = await docs.withDocument(weddingId, (ydoc): VendorMergeResponse => {
       const w = new WeddingDoc(ydoc);
-      for (const id of [body.keepId, body.removeId]) if (!w.getVendor(id)) throw new SchemaError('not_found', `wedding ${weddingId} has no vendor ${id}`);
-      const { connectionIds, ...server } = bindings.move(weddingId, body.removeId, body.keepId);
+      for (const id of [body.keepId, body.removeId]) if (!w.getVendor(id)) throw missing(weddingId, id);
+      const { connectionIds, ...server } = bindings.move(w, weddingId, body.removeId, body.keepId);
       restart = connectionIds;
       const { vendor, moved } = mergeVendors(w, body.keepId, body.removeId, clientOrigin(principal.sub, principal), new Date());
       return { vendor, moved: { ...moved, ...server } };
     });
     // Running bindings hold the vendor they act for: rebuilt from the rows just changed.
-    for (const id of restart) await restartConnection(id);
+    for (const id of restart) await deps.restartConnection(id);
     return c.json(result);
   });
 
@@ -46,14 +69,39 @@ export function vendorRoutes(tokens: TokenService, docs: WeddingDocuments, bindi
     const weddingId = weddingParam(c);
     assertWeddingAccess(principal, weddingId);
     const vendorId = validate(EntityId, c.req.param('vendorId'), 'vendor id');
-    const result = await docs.withDocument(weddingId, (ydoc): VendorRemoveResponse => {
+    const origin = clientOrigin(principal.sub, principal);
+    const before = await docs.withDocument(weddingId, (ydoc) => {
       const w = new WeddingDoc(ydoc);
-      if (!w.getVendor(vendorId)) throw new SchemaError('not_found', `wedding ${weddingId} has no vendor ${vendorId}`);
-      const people = bindings.drop(weddingId, vendorId);
-      const removed = removeVendor(w, vendorId, clientOrigin(principal.sub, principal), new Date())!;
-      return { removed: { ...removed, ...people } };
+      if (!w.getVendor(vendorId)) throw missing(weddingId, vendorId);
+      return { bindings: bindings.bindingsActingFor(weddingId, vendorId), counted: bindings.count(w, weddingId, vendorId) };
     });
-    return c.json(result);
+    const unbound: VendorRemoved['unbound'] = [];
+    for (const b of before.bindings) {
+      try {
+        unbound.push({ ...b, ...(await deps.unbind(principal, b.connectionId, weddingId)) });
+      } catch (error) {
+        // Unbound meanwhile (by its owner, or a concurrent removal): nothing left to do. Anything else
+        // stops here, with the vendor still in place, so the planner can try again.
+        if (!(error instanceof BridgeError && error.code === 'binding_not_found')) throw error;
+      }
+    }
+    const removed = await docs.withDocument(weddingId, (ydoc): VendorRemoved => {
+      const w = new WeddingDoc(ydoc);
+      if (!w.getVendor(vendorId)) throw missing(weddingId, vendorId);
+      let result: VendorRemoved | undefined;
+      // One document transaction: the contacts leave with the vendor.
+      w.transact(() => {
+        const server = bindings.remove(w, weddingId, vendorId);
+        const footprint = removeVendor(w, vendorId, origin, new Date())!;
+        result = { ...footprint, ...server, connectionBindings: before.counted.connectionBindings, unbound };
+      }, origin);
+      return result!;
+    });
+    const sockets = deps.closeVendorSockets(weddingId, vendorId);
+    const { eventIds: _e, crewEventIds: _c, taskIds: _t, commentIds: _m, ...server } = removed;
+    deps.recordRemoval(weddingId, vendorId, origin, { ...server, unbound: unbound.map((u) => u.integrationId), sockets });
+    const body: VendorRemoveResponse = { removed };
+    return c.json(body);
   });
   return app;
 }

@@ -1,85 +1,68 @@
+import type { WeddingDoc } from '../../schema/index.ts';
 import type { Db } from '../storage/database.ts';
+import {
+  ACTS_FOR, VENDOR_DEPENDANTS, VENDOR_DEPENDANT_KINDS, countDependants, type DependantScope, type VendorDependantCounts,
+} from './vendor-dependants.ts';
 
-/** How many rows bound to a vendor entry a merge rebinds or a removal drops. */
-export interface VendorBound {
-  /** Vendor participants (people or vendor workspaces). */
-  participants: number;
-  /** Invitations not yet revoked. */
-  invitations: number;
-  /** The vendor's own ICS feeds (`calendar_feeds.vendor_id`), revoked ones included. */
-  calendarFeeds: number;
-  /** Its bookings in the availability index (`vendor_bookings`: one per event it is assigned to). */
-  bookings: number;
-  /** Connection bindings of the wedding that act for it (the binding's vendor entry, its connector's, or its `vendorId` setting). */
-  connectionBindings: number;
+/** How many of each kind of dependant (server/people/vendor-dependants.ts) a merge rebound or a removal took. */
+export type VendorBound = VendorDependantCounts;
+
+/** A connection binding of the wedding acting for a vendor, to unbind when the vendor is removed. */
+export interface BindingToUnbind {
+  integrationId: string;
+  connectionId: string;
 }
 
 /**
- * The server-side bindings of a wedding's vendor entry: vendor participants (`participants.vendor_id`),
- * vendor invitations not yet used up (`invitations.vendor_id`), its ICS feeds, its bookings, and the
- * connection bindings that act for it (`integrations.vendor_id`, `connector_vendor_id`, and the
- * `vendorId` setting, the binding's own or its connection's). The document's own references are
- * moved by mergeVendors/removeVendor (schema/document/vendor-merge.ts); these follow them.
+ * The server-side dependants of a wedding's vendor entry (VENDOR_DEPENDANTS: one list for merge and
+ * removal). The document's own references are moved by mergeVendors/removeVendor
+ * (schema/document/vendor-merge.ts); these follow them, in the same call, inside the caller's
+ * document transaction so contacts leave with the vendor.
  */
 export class VendorBindings {
   constructor(private readonly db: Db, private readonly now: () => number = Date.now) {}
 
-  /** What is bound to the vendor (see VendorBound). */
-  count(weddingId: string, vendorId: string): VendorBound {
-    const n = (sql: string) => (this.db.prepare(sql).get({ w: weddingId, v: vendorId }) as { n: number }).n;
-    return {
-      participants: n('SELECT COUNT(*) AS n FROM participants WHERE wedding_id = @w AND vendor_id = @v'),
-      invitations: n('SELECT COUNT(*) AS n FROM invitations WHERE wedding_id = @w AND vendor_id = @v AND revoked_at IS NULL'),
-      calendarFeeds: n('SELECT COUNT(*) AS n FROM calendar_feeds WHERE wedding_id = @w AND vendor_id = @v'),
-      bookings: n('SELECT COUNT(*) AS n FROM vendor_bookings WHERE wedding_id = @w AND vendor_id = @v'),
-      connectionBindings: n(`SELECT COUNT(*) AS n FROM integrations i WHERE ${ACTS_FOR}`),
-    };
+  private scope(doc: WeddingDoc, weddingId: string): DependantScope {
+    return { db: this.db, doc, weddingId, now: this.now() };
+  }
+
+  /** What acts for the vendor (see VendorDependant.count). */
+  count(doc: WeddingDoc, weddingId: string, vendorId: string): VendorBound {
+    return countDependants(this.scope(doc, weddingId), vendorId);
   }
 
   /**
-   * Rebinds everything bound to `fromId` to `toId`, in one SQLite transaction. A person or vendor
-   * workspace bound to both keeps its binding to `toId` (the unique indexes allow one per wedding);
-   * a booking of both on one event is one booking. A binding acting for `fromId` through its
-   * connection's `vendorId` setting gets its own `vendorId` setting (other weddings of a shared
-   * connection keep theirs). Returns what was moved and the connections whose running bindings
-   * must be rebuilt from the rows (ConnectionsService.restart).
+   * Rebinds every dependant of `fromId` to `toId`, in one SQLite transaction. Returns what was
+   * moved and the connections whose running bindings must be rebuilt from the rows (ConnectionsService.restart).
    */
-  move(weddingId: string, fromId: string, toId: string): VendorBound & { connectionIds: string[] } {
-    const counted = this.count(weddingId, fromId);
-    const args = { w: weddingId, v: fromId, from: fromId, to: toId };
-    const connectionIds = this.db.prepare(`SELECT DISTINCT i.connection_id FROM integrations i WHERE ${ACTS_FOR}`).pluck().all(args) as string[];
+  move(doc: WeddingDoc, weddingId: string, fromId: string, toId: string): VendorBound & { connectionIds: string[] } {
+    const s = this.scope(doc, weddingId);
+    const counted = countDependants(s, fromId);
+    const connectionIds = [...new Set(this.bindingsActingFor(weddingId, fromId).map((b) => b.connectionId))];
     this.db.transaction(() => {
-      this.db.prepare(`DELETE FROM participants WHERE wedding_id = @w AND vendor_id = @from AND vendor_workspace_id IS NOT NULL
-        AND vendor_workspace_id IN (SELECT vendor_workspace_id FROM participants WHERE wedding_id = @w AND vendor_id = @to AND vendor_workspace_id IS NOT NULL)`).run(args);
-      this.db.prepare('UPDATE participants SET vendor_id = @to WHERE wedding_id = @w AND vendor_id = @from').run(args);
-      this.db.prepare('UPDATE invitations SET vendor_id = @to WHERE wedding_id = @w AND vendor_id = @from').run(args);
-      this.db.prepare('UPDATE calendar_feeds SET vendor_id = @to WHERE wedding_id = @w AND vendor_id = @from').run(args);
-      this.db.prepare('UPDATE OR REPLACE vendor_bookings SET vendor_id = @to WHERE wedding_id = @w AND vendor_id = @from').run(args);
-      this.db.prepare(`UPDATE integrations SET configuration = json_set(configuration, '$.vendorId', @to) WHERE wedding_id = @w AND (
-        json_extract(configuration, '$.vendorId') = @from OR (json_extract(configuration, '$.vendorId') IS NULL
-          AND (SELECT json_extract(c.configuration, '$.vendorId') FROM connections c WHERE c.id = integrations.connection_id) = @from))`).run(args);
-      this.db.prepare('UPDATE integrations SET vendor_id = @to WHERE wedding_id = @w AND vendor_id = @from').run(args);
-      this.db.prepare('UPDATE integrations SET connector_vendor_id = @to WHERE wedding_id = @w AND connector_vendor_id = @from').run(args);
-      // A connection made from this wedding alone (its id is its binding's) carries the connector too.
-      this.db.prepare(`UPDATE connections SET connector_vendor_id = @to WHERE connector_vendor_id = @from
-        AND id IN (SELECT id FROM integrations WHERE wedding_id = @w AND connection_id = integrations.id)`).run(args);
-      this.db.prepare(`UPDATE calendar_busy SET vendor_id = @to WHERE vendor_id = @from
-        AND integration_id IN (SELECT id FROM integrations WHERE wedding_id = @w)`).run(args);
+      for (const kind of VENDOR_DEPENDANT_KINDS) VENDOR_DEPENDANTS[kind].move(s, fromId, toId);
     })();
     return { ...counted, connectionIds };
   }
 
-  /** Removes the vendor's participants (they lose access at their next token) and revokes its invitations. */
-  drop(weddingId: string, vendorId: string): { participants: number; invitations: number } {
-    const counted = this.count(weddingId, vendorId);
+  /**
+   * Removes or revokes every dependant of the vendor in one SQLite transaction (contacts in the
+   * caller's document transaction), except connection bindings: the caller unbinds those first
+   * (bindingsActingFor), since unbinding may push deletes to the external system. Returns the counts
+   * as they were before.
+   */
+  remove(doc: WeddingDoc, weddingId: string, vendorId: string): VendorBound {
+    const s = this.scope(doc, weddingId);
+    const counted = countDependants(s, vendorId);
     this.db.transaction(() => {
-      this.db.prepare('DELETE FROM participants WHERE wedding_id = ? AND vendor_id = ?').run(weddingId, vendorId);
-      this.db.prepare('UPDATE invitations SET revoked_at = ? WHERE wedding_id = ? AND vendor_id = ? AND revoked_at IS NULL').run(this.now(), weddingId, vendorId);
+      for (const kind of VENDOR_DEPENDANT_KINDS) VENDOR_DEPENDANTS[kind].remove(s, vendorId);
     })();
-    return { participants: counted.participants, invitations: counted.invitations };
+    return counted;
+  }
+
+  /** The wedding's connection bindings acting for the vendor (its entry, its connector's, or a `vendorId` setting). */
+  bindingsActingFor(weddingId: string, vendorId: string): BindingToUnbind[] {
+    return this.db.prepare(`SELECT i.id AS integrationId, i.connection_id AS connectionId FROM integrations i WHERE ${ACTS_FOR} ORDER BY i.id`)
+      .all({ w: weddingId, v: vendorId }) as BindingToUnbind[];
   }
 }
-
-/** A binding `i` of wedding `@w` that acts for vendor `@v`: its vendor entry, its connector's, or its (or its connection's) `vendorId` setting. */
-const ACTS_FOR = `i.wedding_id = @w AND (i.vendor_id = @v OR i.connector_vendor_id = @v OR json_extract(i.configuration, '$.vendorId') = @v
-  OR (json_extract(i.configuration, '$.vendorId') IS NULL AND (SELECT json_extract(c.configuration, '$.vendorId') FROM connections c WHERE c.id = i.connection_id) = @v))`;

@@ -12,7 +12,7 @@ const DIR_MODE = 0o700;
 const FILE_MODE = 0o600;
 
 /** What the server keeps in its data directory; a directory holding anything else is not only ours. */
-const OUR_FILES = /^(wedsync\.sqlite(-wal|-shm|-journal)?|auth-secret|credentials-key(\.next)?)$/;
+const OUR_FILES = /^(wedsync\.sqlite(-wal|-shm|-journal)?|auth-secret|credentials-key(\.next)?|demo-state\.json)$/;
 
 /**
  * Creates `dir` (and parents) as 0700. An existing directory open to group or others is narrowed to

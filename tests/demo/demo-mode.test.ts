@@ -165,15 +165,19 @@ describe('the demo (DEMO=1): in-process sandboxes, a demo studio, the story thro
     expect(joined.status).toBe(409);
     expect(joined.headers.get('set-cookie')).toBeNull();
   }, MINUTE);
-  it('after a restart, a visitor with no session may start the demo again as the earlier run\'s demo planner (who cannot sign in otherwise)', async () => {
+  it('after a restart, a visitor with no session joins the resumed demo as the earlier run\'s demo planner (who cannot sign in otherwise)', async () => {
     const first = await startTestServer({ env: { DEMO: '1' } });
     // The tab closed during the set-up: the server finished, the cookie went nowhere.
-    expect((await newcomer(first).post('/api/demo/start')).status).toBe(201);
+    const made = await newcomer(first).post('/api/demo/start');
+    expect(made.status).toBe(201);
+    const { workspaceId } = await made.json() as { workspaceId: string };
     await first.close();
     const t = await startTestServer({ env: { DEMO: '1' }, dataDir: first.dataDir });
     const visitor = newcomer(t);
-    expect(await visitor.status()).toMatchObject({ canStart: true, running: false });
-    expect((await visitor.post('/api/demo/start')).status).toBe(201);
+    expect(await visitor.status()).toMatchObject({ canStart: true, running: true });
+    const joined = await visitor.post('/api/demo/start');
+    expect(joined.status).toBe(200);
+    expect(await joined.json()).toMatchObject({ workspaceId });
     await visitor.signedIn();
     const me = await (await visitor.call('/api/me')).json() as { person: { name: string } };
     expect(me.person.name).toBe('Demo planner');

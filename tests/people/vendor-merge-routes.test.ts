@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { WeddingDoc, computeBudget } from '../../schema/index.ts';
+import { WeddingDoc, computeBudget, type BudgetResponse } from '../../schema/index.ts';
 import { signedIn, workspaceWith } from '../helpers/people.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -62,7 +62,7 @@ describe('merging and removing vendors over HTTP', () => {
     expect(await t.server.tokens.verify(await studio.accessToken(W))).toMatchObject({ role: 'vendor', vendorId: 'lens' });
   });
 
-  it('a planner removes a vendor: its assignments and payments go, its participant loses access', async () => {
+  it('a planner removes a vendor: its assignments go, its payments stay in the budget as a removed vendor’s, its participant loses access', async () => {
     const t = await startTestServer();
     const ana = await signedIn(t, 'ana@bloom.example', 'Ana');
     await workspaceWith(t, ana, 'Bloom Planning', [W]);
@@ -73,14 +73,21 @@ describe('merging and removing vendors over HTTP', () => {
 
     const res = await t.fetch(`/api/weddings/${W}/vendors/flora`, { method: 'DELETE', token });
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ removed: { eventIds: ['photos'], crewEventIds: [], paymentIds: ['flora-deposit'], taskIds: [], commentIds: [], crewContactIds: [], participants: 1, invitations: 0 } });
+    expect(await res.json()).toEqual({ removed: {
+      eventIds: ['photos'], crewEventIds: [], paymentIds: ['flora-deposit'], taskIds: [], commentIds: [], crewContactIds: [],
+      contacts: 0, participants: 1, invitations: 0, calendarFeeds: 0, bookings: 1, busyBlocks: 0, connectionBindings: 0, apiKeys: 0, unbound: [],
+    } });
     await t.server.collab.withDocument(W, (ydoc) => {
       const w = new WeddingDoc(ydoc);
       expect(w.getVendor('flora')).toBeUndefined();
       expect(w.getEvent('photos')!.vendorIds).toEqual(['lens2']);
+      expect(w.getPayment('flora-deposit')).toMatchObject({ vendorId: 'flora', amount: 20_000 });
       expect(w.getBudget()?.totals).toEqual(computeBudget(w.listPayments(), w.getBudget()!.asOf, '').totals);
-      expect(w.getBudget()?.totals.EUR).toBeUndefined();
+      expect(w.getBudget()?.totals.EUR?.planned).toBe(20_000);
     });
+    const budget = await (await t.fetch(`/api/weddings/${W}/budget`, { token })).json() as BudgetResponse;
+    expect(budget.vendors.find((v) => v.vendorId === 'flora')).toMatchObject({ vendorName: 'Removed vendor', vendorRemoved: true, milestones: [{ id: 'flora-deposit' }] });
+    expect(budget.vendors.find((v) => v.vendorId === 'lens2')).toMatchObject({ vendorName: 'Lens and Light', vendorRemoved: false });
     expect((await florist.fetch('/api/auth/token', { json: { weddingId: W } })).status).toBe(403);
     expect((await t.fetch(`/api/weddings/${W}/vendors/flora`, { method: 'DELETE', token })).status).toBe(404);
   });

@@ -38,7 +38,21 @@ export interface ActivityLine {
 
 const obj = (v: unknown) => (v && typeof v === 'object' && !Array.isArray(v) ? v as Record<string, unknown> : undefined);
 
+/** The server's own entry of a vendor removal (server/people/vendor-dependants.ts): what went besides the document's changes. */
+const isDependants = (e: ActivityEntry) => e.root === 'vendors' && e.field === 'dependants';
+
+/** `2 bookings, 1 calendar feed removed or revoked; 1 connection unbound`. */
+function dependantsWords(what: Record<string, unknown>): string {
+  const words = Object.entries(what)
+    .filter(([k, n]) => typeof n === 'number' && n > 0 && k !== 'sockets' && k !== 'connectionBindings')
+    .map(([k, n]) => `${n} ${humanize(k).toLowerCase()}`);
+  const unbound = Array.isArray(what.unbound) ? what.unbound.length : 0;
+  return [words.length ? `${words.join(', ')} removed or revoked` : 'nothing else bound to it', unbound ? `${unbound} connection${unbound === 1 ? '' : 's'} unbound` : '']
+    .filter(Boolean).join('; ');
+}
+
 function subjectOf(e: ActivityEntry, facts: EventFacts): string {
+  if (isDependants(e)) return facts.vendorName(e.entityId) ?? 'a removed vendor';
   const whole = obj(e.value) ?? obj(e.previous);
   switch (e.root) {
     case 'timeline': return facts.eventTitle(e.entityId) ?? (whole ? entityWords('timeline', whole, facts) : 'a deleted event');
@@ -57,6 +71,7 @@ function subjectOf(e: ActivityEntry, facts: EventFacts): string {
 
 function changeWords(e: ActivityEntry, facts: EventFacts): string {
   if (e.field === '') return e.change === 'added' ? 'added' : e.change === 'removed' ? 'deleted' : 'replaced';
+  if (isDependants(e)) return dependantsWords(obj(e.previous) ?? {});
   const label = fieldLabel(e.field);
   if (e.root === 'conflicts' && e.field === 'status') return e.value === 'resolved' ? 'resolved' : `status ${String(e.value)}`;
   const before = valueWords(e.root, e.entityId, e.field, e.previous, facts);

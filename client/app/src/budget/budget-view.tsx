@@ -95,6 +95,7 @@ function BudgetBody({ data, canManage, onRecord }: { data: BudgetResponse; canMa
       {data.vendors.map((v) => (
         <section key={v.vendorId} class="budget-vendor" aria-labelledby={`budget-vendor-${v.vendorId}`} data-vendor-id={v.vendorId}>
           <h3 id={`budget-vendor-${v.vendorId}`}>{v.vendorName}</h3>
+          {v.vendorRemoved && <p class="muted vendor-removed">This vendor was removed from the wedding; its payments stay in the budget.</p>}
           <p class="muted">
             {Object.entries(v.totals).map(([currency, t]) => `${money(t.paid - t.refunded, currency)} paid of ${money(t.planned, currency)}`).join(' · ')}
           </p>

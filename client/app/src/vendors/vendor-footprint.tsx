@@ -33,11 +33,12 @@ export function RemovalList({ doc, vendor }: { doc: WeddingDoc; vendor: Vendor }
       <li>{d.events.length ? `It is taken off ${count(d.events.length, 'event')}: ${listWords(d.events)}.` : 'It is on no event.'}</li>
       {d.crew > 0 && <li>Its own arrival times and notes on {count(d.crew, 'event')} are deleted.</li>}
       <li>{d.payments.length
-        ? `Its ${count(d.payments.length, 'payment')} ${d.payments.length === 1 ? 'is' : 'are'} deleted from the budget${d.paidWords ? ` (${d.paidWords} already paid)` : ''}.`
+        ? `Its ${count(d.payments.length, 'payment')} ${d.payments.length === 1 ? 'stays' : 'stay'} in the budget, shown as a removed vendor's${d.paidWords ? ` (${d.paidWords} already paid)` : ''}.`
         : 'It has no payments.'}</li>
       {d.comments > 0 && <li>{count(d.comments, 'comment')} about it {d.comments === 1 ? 'is' : 'are'} deleted.</li>}
       {d.tasks > 0 && <li>{count(d.tasks, 'task')} about it stay, no longer naming a vendor.</li>}
-      <li>People who joined the wedding as {vendor.name} lose access (within 10 minutes), and its open invitations stop working.</li>
+      <li>People who joined the wedding as {vendor.name} lose access (their open app is closed at once), and its open invitations, share links, calendar feeds and API keys stop working.</li>
+      <li>Connected calendars and systems acting for {vendor.name} are unbound from this wedding; each keeps or deletes what it pushed as its connection says.</li>
     </ul>
   );
 }

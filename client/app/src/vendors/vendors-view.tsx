@@ -55,7 +55,7 @@ export function VendorsView({ doc, version, canEdit, readOnly, readOnlyNoteId, o
     setBusy(true);
     try {
       const { removed } = await removeVendorApi(weddingId, token, removing.id);
-      announce(`Removed ${removing.name}: taken off ${count(removed.eventIds.length, 'event')}, ${count(removed.paymentIds.length, 'payment')} deleted.`);
+      announce(`Removed ${removing.name}: taken off ${count(removed.eventIds.length, 'event')}, ${count(removed.paymentIds.length, 'payment')} kept in the budget, ${count(removed.unbound.length, 'connection')} unbound.`);
       setError(null);
       if (editing === removing.id) setEditing(null);
     } catch (err) {
