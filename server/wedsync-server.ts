@@ -145,7 +145,15 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
   const people = new SqlitePeopleStore(db);
   const sessions = new SqliteSessionStore(db);
   const apiKeys = new SqliteApiKeyStore(db);
-  const tokens = withApiKeys(createTokenService(options.authSecret, { sessionActive: (sid) => sessions.isActive(sid) }), apiKeys, people);
+  const tokens = withApiKeys(createTokenService(options.authSecret, {
+    sessionActive: (sid) => sessions.isActive(sid),
+    accessHeld: async (claims) => {
+      if (claims.wsp !== undefined) return (await people.memberRole(claims.wsp, claims.sub)) ? 'held' : 'gone';
+      const access = claims.weddings.length === 1 ? await people.accessFor(claims.sub, claims.weddings[0]!) : null;
+      if (!access) return 'gone';
+      return access.role === claims.role && (access.vendorId ?? undefined) === (claims.vendorId ?? undefined) ? 'held' : 'changed';
+    },
+  }), apiKeys, people);
   const health = new StorageHealth(db, {
     dataDir: config.dataDir, probeIntervalMs: config.STORAGE_PROBE_INTERVAL_MS, resumeFreeBytes: config.STORAGE_RESUME_FREE_BYTES,
     logger: logger.child({ component: 'storage' }), metrics,

@@ -23,6 +23,14 @@ export interface TokenServiceOptions {
    * refused with `session_revoked` once its session is revoked or expired.
    */
   sessionActive?: (sessionId: string) => Promise<boolean>;
+  /**
+   * What the token's person holds now, for a token minted from a session (`sid`): for a wedding
+   * token the role and vendor entry they have in its wedding, for a workspace token (`wsp`) whether
+   * they are still a member. A token whose person lost that access is refused at once
+   * (`wedding_forbidden` / `workspace_forbidden`), one whose role or vendor entry changed with
+   * `token_invalid` (the app mints a new one), rather than working until it expires (≤ 15 min).
+   */
+  accessHeld?: (claims: TokenClaims) => Promise<'held' | 'gone' | 'changed'>;
 }
 
 /** HS256 JWTs keyed by the server's AUTH_SECRET. */
@@ -53,6 +61,12 @@ export function createTokenService(secret: string, options: TokenServiceOptions 
       if (!claims.success) throw new AuthError('token_invalid', 'the token lacks a valid role or wedding list', { cause: claims.error });
       if (claims.data.sid !== undefined && !(await options.sessionActive?.(claims.data.sid) ?? false)) {
         throw new AuthError('session_revoked', 'the session this token was issued from has ended; sign in again');
+      }
+      if (claims.data.sid !== undefined && options.accessHeld) {
+        const held = await options.accessHeld(claims.data);
+        if (held === 'gone' && claims.data.wsp !== undefined) throw new AuthError('workspace_forbidden', 'you are no longer a member of this workspace');
+        if (held === 'gone') throw new AuthError('wedding_forbidden', 'you no longer take part in this wedding');
+        if (held === 'changed') throw new AuthError('token_invalid', 'your role in this wedding changed since this token was issued; get a new one');
       }
       return { ...claims.data, exp: payload.exp as number };
     },

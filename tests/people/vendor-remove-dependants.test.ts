@@ -58,7 +58,9 @@ describe('removing a vendor removes or revokes everything hanging off it', () =>
     await new Promise((resolve) => raw.once('open', resolve));
     const { closed } = record(raw);
     raw.send(syncStep1Frame(`wedding:${W}`));
-    raw.send(authFrame(`wedding:${W}`, await studio.accessToken(W)));
+    const studioToken = await studio.accessToken(W);
+    expect((await t.fetch(`/api/weddings/${W}/budget`, { token: studioToken })).status).toBe(200);
+    raw.send(authFrame(`wedding:${W}`, studioToken));
     await waitFor(() => t.server.collab.hocuspocus.getConnectionsCount() >= 1, 'the studio’s socket to open the wedding');
 
     const res = await t.fetch(`/api/weddings/${W}/vendors/lens`, { method: 'DELETE', token });
@@ -73,6 +75,10 @@ describe('removing a vendor removes or revokes everything hanging off it', () =>
     // Access: the open socket is closed with 4403, a new token is refused, the key and the share link open nothing.
     expect(await closed).toEqual({ code: 4403, reason: 'wedding_forbidden' });
     expect((await studio.fetch('/api/auth/token', { json: { weddingId: W } })).status).toBe(403);
+    // The token minted before the removal (valid for minutes more) opens nothing either, at once.
+    const stale = await t.fetch(`/api/weddings/${W}/budget`, { token: studioToken });
+    expect(stale.status).toBe(403);
+    expect(await stale.json()).toMatchObject({ error: { code: 'wedding_forbidden' } });
     await expect(t.server.tokens.verify(key)).rejects.toMatchObject({ code: 'token_invalid' });
     expect((await t.fetch(`/api/invitations/${linkToken}`)).status).toBe(404);
     // The feed answers 404; the bookings are gone; the binding is unbound and what it pushed deleted (onUnbind: remove).
