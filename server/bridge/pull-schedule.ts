@@ -47,9 +47,6 @@ export class PullSchedule {
   private readonly queued = new Set<string>();
   /** Time between paced starts, ms: the tick over what was waiting at the last tick. */
   private spacingMs = 0;
-  /** When the current spacing began (performance.now, ms) and how many have started since. */
-  private paceFrom = 0;
-  private startedSincePace = 0;
 
   constructor(private readonly deps: PullScheduleDeps) {
     this.tickMs = Math.max(MIN_TICK_MS, Math.min(MAX_TICK_MS, deps.intervalMs / 4));
@@ -89,22 +86,15 @@ export class PullSchedule {
     }
     if (this.waiting === 0) return;
     this.spacingMs = this.tickMs / this.waiting;
-    this.paceFrom = performance.now();
-    this.startedSincePace = 0;
-    clearTimeout(this.paceTimer);
-    this.step();
+    if (!this.paceTimer) this.step();
   }
 
-  /**
-   * Starts the pulls whose paced time has come and arms the timer for the next. The count is by
-   * elapsed time, not one per timer: when the event loop was held up, the ones whose time passed
-   * start now, so a busy server never falls behind its schedule for good.
-   */
+  /** Starts the next due pull(s) and arms the timer for the following ones. */
   private step(): void {
     this.paceTimer = undefined;
-    const due = Math.floor((performance.now() - this.paceFrom) / this.spacingMs) + 1 - this.startedSincePace;
-    for (let n = 0; n < Math.max(1, due) && this.waiting > 0; n++) {
-      this.startedSincePace++;
+    // Timers fire at most about once a millisecond: below that spacing, several start per step.
+    const perStep = Math.max(1, Math.round(1 / Math.max(this.spacingMs, 1e-3)));
+    for (let n = 0; n < perStep && this.waiting > 0; n++) {
       const id = this.queue[this.head++]!.connection.id;
       this.queued.delete(id);
       const live = this.deps.connection(id);
@@ -116,8 +106,7 @@ export class PullSchedule {
       this.head = 0;
     }
     if (this.waiting > 0) {
-      const next = this.paceFrom + this.startedSincePace * this.spacingMs - performance.now();
-      this.paceTimer = setTimeout(() => this.step(), Math.max(1, next));
+      this.paceTimer = setTimeout(() => this.step(), Math.max(1, this.spacingMs));
       this.paceTimer.unref();
     }
   }

