@@ -23,7 +23,6 @@ import { deadLetters, outboxEntry, replayOutbox, type OutboxAccessDeps } from '.
 import { OutboxStore } from './outbox-store.ts';
 import { OutboxWorker } from './outbox-worker.ts';
 import { Puller, type PullReason } from './puller.ts';
-import { PullSchedule } from './pull-schedule.ts';
 import { applyRetention, type RetentionSettings } from './retention.ts';
 import { createRetryPolicy } from './retry-policy.ts';
 import { clipText } from '../../schema/document/text.ts';
@@ -126,7 +125,6 @@ export class Bridge {
   private readonly facts: WeddingFactsCache;
   private readonly now: () => number;
   private readonly puller: Puller;
-  private readonly schedule: PullSchedule;
   private readonly webhooks: WebhookIntake;
   private timers: NodeJS.Timeout[] = [];
   private startedAt = 0;
@@ -228,11 +226,6 @@ export class Bridge {
       kick: (weddingId) => this.inboxWorker.kick(weddingId),
     });
     this.puller = new Puller({ now: this.now, ...(settings.scheduledPullConcurrency ? { scheduledConcurrency: settings.scheduledPullConcurrency } : {}) });
-    this.schedule = new PullSchedule({
-      connections: () => this.runtime.all(), connection: (id) => this.runtime.get(id), now: this.now, intervalMs: settings.pullIntervalMs,
-      lastPulledAt: (id) => this.puller.lastPulledAt(id), pending: (id) => this.puller.pending(id),
-      pull: (live) => { void this.pullConnection(live, false, 'scheduled').catch((error) => logger.info({ err: error, connectionId: live.connection.id }, 'scheduled pull failed')); },
-    });
     deps.docs.onUpdate(this.planner.onAppend);
     bindBridgeMetrics(db, metrics, this.now, () => this.registry.size, () => this.registry.builtCount);
   }
@@ -284,7 +277,9 @@ export class Bridge {
     }
     this.inboxWorker.start();
     this.outboxWorker.start();
-    this.schedule.start(this.startedAt);
+    // Short ticks: each starts the few pulls that came due since the last, not a burst of thousands.
+    const tickMs = Math.max(250, Math.min(1000, this.deps.settings.pullIntervalMs / 4));
+    this.timers.push(setInterval(() => this.scheduledPulls(), tickMs));
     this.timers.push(setInterval(() => void this.maintain(), 60_000));
     this.timers.push(setInterval(() => this.cleanUp(), 3_600_000));
     this.cleanUp();
@@ -294,7 +289,6 @@ export class Bridge {
   async stop(): Promise<void> {
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
-    this.schedule.stop();
     await Promise.all([this.inboxWorker.stop(), this.outboxWorker.stop()]);
     await this.pullsSettled();
   }
@@ -445,6 +439,20 @@ export class Bridge {
   }
 
   // ── schedules ───────────────────────────────────────────────────────────────────────────────
+  /** One pull per connection (one cursor per stream), whatever the number of weddings it serves. */
+  private scheduledPulls(): void {
+    const now = this.now();
+    const interval = this.deps.settings.pullIntervalMs;
+    for (const live of this.runtime.all()) {
+      if (!canPull(live.adapter) || live.connection.status === 'needs_attention') continue;
+      // Never pulled since start-up: due at a point of the first interval fixed by the connection's
+      // id, so thousands of connections do not all pull on the first tick.
+      const last = this.puller.lastPulledAt(live.connection.id) || this.startedAt - interval + spread(live.connection.id, interval);
+      if (now - last < interval || this.puller.pending(live.connection.id)) continue;
+      void this.pullConnection(live, false, 'scheduled').catch((error) => this.deps.logger.info({ err: error, connectionId: live.connection.id }, 'scheduled pull failed'));
+    }
+  }
+
   private maintain(): Promise<void> {
     return this.runtime.maintain();
   }
@@ -457,4 +465,11 @@ export class Bridge {
       this.deps.logger.warn({ err: error }, 'retention clean-up failed');
     }
   }
+}
+
+/** A stable offset in [0, interval) for a key (FNV-1a of its characters). */
+function spread(key: string, interval: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193) >>> 0;
+  return h % Math.max(1, interval);
 }
