@@ -86,6 +86,10 @@ function codePoints(cluster: string): number[] {
  * @param emojiFamilies the emoji families to try in order (one font may be sliced in several).
  */
 export function scriptRuns(text: string, covers: Covers, emojiFamilies: readonly Family[]): ScriptRun[] {
+  // Most texts are Windows-1252 Latin: one Helvetica run, without segmenting (which would double
+  // the time a Latin-only PDF takes).
+  if (text === '') return [];
+  if (covers('helvetica', codePoints(text))) return [{ family: 'helvetica', text }];
   const clusters = [...segmenter.segment(text)].map((s) => s.segment);
   const helveticaHas = (cp: number) => covers('helvetica', [cp]);
   const kinds = clusters.map((c) => kindOf(c, helveticaHas));
