@@ -46,7 +46,8 @@ export interface ScheduleRoutesDeps {
  * - `GET /api/weddings/{weddingId}/run-of-show.pdf[?vendorId=]` (bearer): the run-of-show built from
  *   the token's own audience (planner: everything; couple: the couple's; vendor: its own, and only
  *   its own part: 403 `role_forbidden` for another vendor's). Rendered off the event loop
- *   (PdfRenderer): 503 `busy` with Retry-After when too many PDFs wait, 503 `render_timed_out`.
+ *   (PdfRenderer): 503 `busy` with Retry-After when too many PDFs wait or this token's subject has
+ *   one rendering already, 503 `render_timed_out`.
  */
 export function scheduleRoutes(deps: ScheduleRoutesDeps): Hono<SessionEnv> {
   const app = new Hono<SessionEnv>();
@@ -129,7 +130,7 @@ export function scheduleRoutes(deps: ScheduleRoutesDeps): Hono<SessionEnv> {
       if (vendorId !== undefined && !copy.getVendor(vendorId)) throw new HttpError(404, 'not_found', `wedding has no vendor ${vendorId}`);
       return buildRunOfShow(copy, vendorId);
     }));
-    const pdf = await deps.pdf.render(show);
+    const pdf = await deps.pdf.render(show, principal.sub);
     const name = `run-of-show${vendorId ? `-${vendorId}` : ''}.pdf`.replace(/[^A-Za-z0-9_.-]/g, '_');
     return c.body(pdf as Uint8Array<ArrayBuffer>, 200, { 'Content-Type': 'application/pdf', 'Content-Disposition': `attachment; filename="${name}"` });
   });

@@ -11,7 +11,8 @@ import { WedSyncError } from '../errors.ts';
  *
  * The work is bounded, because one client's printing must not take the server from everyone else:
  * `workers` renders run at once, `queue` more wait; past that `render` refuses at once with 503
- * `busy` and a `Retry-After`. A render running longer than `timeoutMs` is abandoned (503
+ * `busy` and a `Retry-After`, and so is a second PDF for a requester that already has one waiting or
+ * rendering (one client cannot fill the queue for everyone else). A render running longer than `timeoutMs` is abandoned (503
  * `render_timed_out`; its worker is terminated and the next render gets a cold one).
  */
 export interface PdfRendererOptions {
@@ -25,6 +26,8 @@ export interface PdfRendererOptions {
   idleMs?: number;
   /** Heap limit of a worker, MiB. @default 1024 */
   maxHeapMb?: number;
+  /** PDFs one requester may have waiting or rendering at once. @default 1 */
+  perRequester?: number;
 }
 
 const ENTRY = new URL('./pdf-worker-entry.mjs', import.meta.url);
@@ -33,20 +36,31 @@ export class PdfRenderer {
   private readonly pool: EncodingPool<RunOfShow, Uint8Array>;
   /** Recent render time, ms (moving average), for Retry-After. */
   private typicalMs = 1000;
+  private readonly perRequester: number;
+  /** Requester → PDFs of theirs waiting or rendering. */
+  private readonly inFlight = new Map<string, number>();
 
   constructor(options: PdfRendererOptions = {}) {
     this.pool = new EncodingPool<RunOfShow, Uint8Array>({
       entry: ENTRY, size: options.workers ?? 1, maxQueued: options.queue ?? 4,
       taskTimeoutMs: options.timeoutMs ?? 30_000, idleMs: options.idleMs ?? 600_000, maxHeapMb: options.maxHeapMb ?? 1024,
     });
+    this.perRequester = options.perRequester ?? 1;
   }
 
   /**
-   * The PDF of `show` (see run-of-show-pdf.ts). Throws WedSyncError `busy` (503, `Retry-After` in
-   * seconds) when the queue is full, `render_timed_out` (503) past the time limit, `internal_error`
+   * The PDF of `show` (see run-of-show-pdf.ts), for `requester` (a token subject). Throws
+   * WedSyncError `busy` (503, `Retry-After` in seconds) when the queue is full or the requester has
+   * `perRequester` PDFs waiting or rendering already, `render_timed_out` (503) past the time limit, `internal_error`
    * (500) when the worker fails (a font package missing, out of memory).
    */
-  async render(show: RunOfShow): Promise<Uint8Array> {
+  async render(show: RunOfShow, requester: string): Promise<Uint8Array> {
+    const mine = this.inFlight.get(requester) ?? 0;
+    if (mine >= this.perRequester) {
+      const retryAfter = this.retryAfterS();
+      throw new WedSyncError('busy', `your previous PDF is still rendering; retry after ${retryAfter} s`, { headers: { 'Retry-After': String(retryAfter) } });
+    }
+    this.inFlight.set(requester, mine + 1);
     const started = performance.now();
     try {
       const pdf = await this.pool.run(show);
@@ -56,7 +70,7 @@ export class PdfRenderer {
       if (!(error instanceof EncodingError)) throw error;
       switch (error.code) {
         case 'queue_full': {
-          const retryAfter = Math.max(1, Math.ceil((this.pool.busy * this.typicalMs) / this.pool.size / 1000));
+          const retryAfter = this.retryAfterS();
           throw new WedSyncError('busy', `the server is rendering other PDFs; retry after ${retryAfter} s`, { cause: error, headers: { 'Retry-After': String(retryAfter) } });
         }
         case 'timed_out':
@@ -72,7 +86,16 @@ export class PdfRenderer {
           throw new Error(`unknown encoding error ${String(never)}`);
         }
       }
+    } finally {
+      const left = (this.inFlight.get(requester) ?? 1) - 1;
+      if (left > 0) this.inFlight.set(requester, left);
+      else this.inFlight.delete(requester);
     }
+  }
+
+  /** Seconds until the work now waiting or running is likely done (at least 1). */
+  private retryAfterS(): number {
+    return Math.max(1, Math.ceil((this.pool.busy * this.typicalMs) / this.pool.size / 1000));
   }
 
   /** Renders waiting or running. */

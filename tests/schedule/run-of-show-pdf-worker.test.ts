@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WeddingDoc } from '../../schema/index.ts';
 import type { WeddingConnection } from '../../client/sdk/node.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 /** A wedding whose PDF needs the CJK, Arabic, Hebrew and emoji faces (seconds to parse when cold). */
 async function mixedScriptWedding(t: TestServer, weddingId: string): Promise<void> {
@@ -16,8 +17,9 @@ async function mixedScriptWedding(t: TestServer, weddingId: string): Promise<voi
   });
 }
 
-const fetchPdf = async (t: TestServer, weddingId: string) =>
-  t.fetch(`/api/weddings/${weddingId}/run-of-show.pdf`, { token: await t.token('planner', [weddingId]) });
+/** GET the wedding's PDF as planner `sub` (each requester may have one PDF in flight). */
+const fetchPdf = async (t: TestServer, weddingId: string, sub = 'planner-user') =>
+  t.fetch(`/api/weddings/${weddingId}/run-of-show.pdf`, { token: await t.token('planner', [weddingId], { sub }) });
 
 /** Milliseconds from an edit on `from` until `to` has it (through the server). */
 async function editRoundTrip(from: WeddingConnection, to: WeddingConnection, title: string): Promise<number> {
@@ -83,7 +85,7 @@ describe('run-of-show PDFs render off the event loop, bounded', () => {
 
   it('answers 503 busy with Retry-After once one PDF renders and one waits, and renders the accepted ones', async () => {
     await t.server.pdf.terminateWorkers(); // cold fonts keep the first render running while the rest arrive
-    const answers = await Promise.all(Array.from({ length: 5 }, () => fetchPdf(t, 'wed_intl')));
+    const answers = await Promise.all(Array.from({ length: 5 }, (_, i) => fetchPdf(t, 'wed_intl', `planner-${i}`)));
     const statuses = answers.map((r) => r.status);
     const refused = answers.filter((r) => r.status === 503);
     expect(statuses.filter((s) => s === 200).length).toBeGreaterThanOrEqual(2);
@@ -94,6 +96,21 @@ describe('run-of-show PDFs render off the event loop, bounded', () => {
       expect(await r.json()).toEqual({ error: { code: 'busy', message: expect.stringContaining('retry after') } });
     }
     expect(t.server.pdf.busy).toBe(0);
+  });
+
+  it('answers 503 busy to a second PDF from the same person while the first renders, and renders it afterwards', async () => {
+    await t.server.pdf.terminateWorkers();
+    const first = fetchPdf(t, 'wed_intl', 'eager');
+    await waitFor(() => t.server.pdf.busy === 1, 'the first PDF to be rendering');
+    const second = await fetchPdf(t, 'wed_intl', 'eager');
+    expect(second.status).toBe(503);
+    expect(Number(second.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(await second.json()).toEqual({ error: { code: 'busy', message: expect.stringContaining('previous PDF') } });
+    // Someone else is not held back by it: their PDF waits in the queue and renders.
+    const other = fetchPdf(t, 'wed_intl', 'patient');
+    expect((await first).status).toBe(200);
+    expect((await other).status).toBe(200);
+    expect((await fetchPdf(t, 'wed_intl', 'eager')).status).toBe(200);
   });
 });
 
