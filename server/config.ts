@@ -60,6 +60,17 @@ export const ConfigSchema = z.object({
    */
   ENCODE_IN_WORKER_ABOVE_BYTES: z.coerce.number().int().min(0).default(256 * 1024),
   /**
+   * Run-of-show PDFs rendered at once, each on its own worker thread (server/schedule/pdf-renderer.ts).
+   * @default 1 (a cold render parses fonts for seconds; the server shares its cores)
+   */
+  PDF_WORKERS: z.coerce.number().int().min(1).max(8).default(1),
+  /** PDFs that may wait for a worker; one more is answered 503 `busy` with Retry-After. @default 4 */
+  PDF_QUEUE: z.coerce.number().int().min(0).max(256).default(4),
+  /** Longest one PDF may render, ms, font parsing included; then 503 `render_timed_out`. @default 30000 */
+  PDF_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
+  /** A PDF worker idle this long (ms) stops, dropping its parsed fonts (tens of MB). @default 600000 */
+  PDF_WORKER_IDLE_MS: z.coerce.number().int().min(1000).max(2_000_000_000).default(600_000),
+  /**
    * Messages (updates, presence, …) per second one WebSocket may send before it is paused (it is not
    * read until back within budget; nothing is dropped). Typing, the planner app and an SDK's offline
    * resync stay far below it. 0 turns the limit off. @default 1000

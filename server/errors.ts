@@ -20,6 +20,10 @@ export const ERROR_CODES = {
   internal_error: 500,
   document_unavailable: 503,
   storage_unavailable: 503,
+  /** A bounded queue of heavy work (run-of-show PDFs) is full; comes with Retry-After (s). */
+  busy: 503,
+  /** A run-of-show PDF took longer than its limit and was abandoned (server/schedule/pdf-renderer.ts). */
+  render_timed_out: 503,
   // People, invitations, workspaces
   invitation_unknown: 404,
   invitation_expired: 410,

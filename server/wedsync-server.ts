@@ -62,6 +62,7 @@ import { SqliteSessionStore, type SessionStore } from './people/session-store.ts
 import { accountRoutes } from './http/account-routes.ts';
 import { invitationRoutes } from './http/invitation-routes.ts';
 import { scheduleRoutes } from './http/schedule-routes.ts';
+import { PdfRenderer } from './schedule/pdf-renderer.ts';
 import { workspaceRoutes } from './http/workspace-routes.ts';
 import { InvitationStore } from './people/invitation-store.ts';
 import { peekWedding } from './people/wedding-peek.ts';
@@ -117,6 +118,8 @@ export interface WedSyncServer {
   /** Browser sessions (cookie), revocable. */
   readonly sessions: SessionStore;
   readonly collab: CollabServer;
+  /** Run-of-show PDFs, rendered on worker threads; closed with the server. */
+  readonly pdf: PdfRenderer;
   readonly documents: DocumentStore;
   readonly metrics: Metrics;
   /** Whether storage takes writes (read-only after a failed write, until the probe sees it recover). */
@@ -170,6 +173,7 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
   const restoreMerge = new RestoreMerge(snapshotStore, logger.child({ component: 'restore-merge' }));
   const activity = new ActivityStore(db);
   const activityRecorder = new ActivityRecorder(activity, logger.child({ component: 'activity' }));
+  const pdf = new PdfRenderer({ workers: config.PDF_WORKERS, queue: config.PDF_QUEUE, timeoutMs: config.PDF_TIMEOUT_MS, idleMs: config.PDF_WORKER_IDLE_MS });
   const collab = createCollabServer({ config, store: documents, group, health, tokens, logger, metrics, extensions: [restoreMerge, activityRecorder, ...(options.extensions ?? [])] });
   activityRecorder.attach(collab.persistence);
   const snapshots = new SnapshotService(collab, documents, snapshotStore);
@@ -291,7 +295,7 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
         tokens, people, sessions, logger: oauthLogger, publicUrl,
         connect: (p, body) => connectWedding(bridge, p, body),
       }));
-      a.route('/api', scheduleRoutes({ ...peopleDeps, tokens, withDocument: (id, fn) => collab.withDocument(id, fn) }));
+      a.route('/api', scheduleRoutes({ ...peopleDeps, tokens, withDocument: (id, fn) => collab.withDocument(id, fn), pdf }));
       a.route('/api/weddings', weddingRoutes(tokens, new WeddingCatalog(db), collab));
       // Webhooks first: the bearer-token group below would otherwise claim their paths.
       // `/api/integrations/{id}/consistency` before the webhooks: otherwise `POST …/webhook/consistency`
@@ -337,7 +341,7 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
   const transport: CollabTransport = attachCollabTransport(http, collab.hocuspocus, { path: COLLAB_PATH, maxMessageBytes: config.MAX_MESSAGE_BYTES, logger, metrics, group, authTimeoutMs: config.WS_AUTH_TIMEOUT_MS, flow: flowControlFromConfig(config, metrics), yWebsocketPath: Y_WEBSOCKET_PATH });
 
   Object.assign(server, {
-    config, logger, db, tokens, people, sessions, collab, documents, metrics, health, http, bridge, comms, payments, demo,
+    config, logger, db, tokens, people, sessions, collab, pdf, documents, metrics, health, http, bridge, comms, payments, demo,
     async listen() {
       health.start();
       // Before the bridge: the demo's connections must find their sandboxes when they start.
@@ -371,6 +375,7 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
         const flushed = collab.persistence.flushAll();
         collab.persistence.close();
         await collab.encoder.close();
+        await pdf.close();
         logger.info({ documents: flushed }, 'compacted loaded documents for shutdown');
         http.closeAllConnections();
         await closed;

@@ -12,7 +12,7 @@ import type { PeopleStore } from '../people/people-store.ts';
 import type { SessionStore } from '../people/session-store.ts';
 import { peekWedding, type OpenDocuments } from '../people/wedding-peek.ts';
 import { withAudienceCopy } from '../schedule/audience-copy.ts';
-import { runOfShowPdf } from '../schedule/run-of-show-pdf.ts';
+import type { PdfRenderer } from '../schedule/pdf-renderer.ts';
 import { scheduleEventOf, vendorScheduleOf } from '../schedule/vendor-schedule.ts';
 import type { DocumentStore } from '../storage/document-store.ts';
 import { assertWeddingAccess, requireAuth } from './auth-middleware.ts';
@@ -28,6 +28,8 @@ export interface ScheduleRoutesDeps {
   store: DocumentStore;
   /** The collaboration server's live document (writes reach every open client). */
   withDocument<T>(weddingId: string, fn: (doc: Y.Doc) => T): Promise<T>;
+  /** Renders run-of-show PDFs on worker threads, bounded (503 `busy` when its queue is full). */
+  pdf: PdfRenderer;
 }
 
 /**
@@ -43,7 +45,9 @@ export interface ScheduleRoutesDeps {
  *   request), checked against the write rules; a duplicate of another vendor's address is 409.
  * - `GET /api/weddings/{weddingId}/run-of-show.pdf[?vendorId=]` (bearer): the run-of-show built from
  *   the token's own audience (planner: everything; couple: the couple's; vendor: its own, and only
- *   its own part: 403 `role_forbidden` for another vendor's).
+ *   its own part: 403 `role_forbidden` for another vendor's). Rendered off the event loop
+ *   (PdfRenderer): 503 `busy` with Retry-After when too many PDFs wait or this token's subject has
+ *   one rendering already, 503 `render_timed_out`.
  */
 export function scheduleRoutes(deps: ScheduleRoutesDeps): Hono<SessionEnv> {
   const app = new Hono<SessionEnv>();
@@ -126,9 +130,9 @@ export function scheduleRoutes(deps: ScheduleRoutesDeps): Hono<SessionEnv> {
       if (vendorId !== undefined && !copy.getVendor(vendorId)) throw new HttpError(404, 'not_found', `wedding has no vendor ${vendorId}`);
       return buildRunOfShow(copy, vendorId);
     }));
-    const pdf = await runOfShowPdf(show);
+    const pdf = await deps.pdf.render(show, principal.sub);
     const name = `run-of-show${vendorId ? `-${vendorId}` : ''}.pdf`.replace(/[^A-Za-z0-9_.-]/g, '_');
-    return c.body(new Uint8Array(pdf), 200, { 'Content-Type': 'application/pdf', 'Content-Disposition': `attachment; filename="${name}"` });
+    return c.body(pdf as Uint8Array<ArrayBuffer>, 200, { 'Content-Type': 'application/pdf', 'Content-Disposition': `attachment; filename="${name}"` });
   });
 
   return app;

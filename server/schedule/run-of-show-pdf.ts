@@ -1,5 +1,6 @@
 import PDFDocument from 'pdfkit';
 import type { RunOfShow, RunOfShowRow } from '../../schema/document/run-of-show.ts';
+import { writeText } from './pdf-fonts.ts';
 
 /** A4 in PDF points (1/72 inch), with 2 cm margins. */
 const MARGIN = 56;
@@ -8,9 +9,11 @@ const TIME_WIDTH = 100; // room for "21:45-00:30 +1d"
 /**
  * Renders a run-of-show (schema/document/run-of-show.ts) as a PDF with PDFKit: a heading with the
  * wedding, its date, venue and zone, then one block per event (times in the wedding's zone, title,
- * location, who is on it with the contacts in the model, crew call times and notes). Text is set in
- * the standard Helvetica faces (WinAnsi): characters outside Windows-1252 do not render.
- * Resolves with the whole file (a day's run-of-show is a few pages).
+ * location, who is on it with the contacts in the model, crew call times and notes). Text in
+ * Windows-1252 is set in the standard Helvetica faces; other scripts (CJK, Arabic, Hebrew, Greek,
+ * Cyrillic, Vietnamese, emoji) in embedded, subset Noto faces chosen per run (pdf-fonts.ts).
+ * Resolves with the whole file (a day's run-of-show is a few pages); rejects if a font package is
+ * missing.
  */
 export function runOfShowPdf(show: RunOfShow): Promise<Buffer> {
   const pdf = new PDFDocument({ size: 'A4', margin: MARGIN, info: { Title: pdfTitle(show), Creator: 'WedSync Hub' } });
@@ -21,22 +24,23 @@ export function runOfShowPdf(show: RunOfShow): Promise<Buffer> {
     pdf.on('error', reject);
   });
 
-  pdf.font('Helvetica-Bold').fontSize(18).text(show.title || 'Wedding');
-  pdf.font('Helvetica').fontSize(11).text([
+  writeText(pdf, show.title || 'Wedding', { style: 'bold', size: 18 });
+  writeText(pdf, [
     show.vendor ? `Run-of-show for ${show.vendor.name}` : 'Run-of-show: the whole day',
     show.date, show.venue, `Times in ${show.timeZone || 'UTC (the wedding has no time zone)'}`,
-  ].filter(Boolean).join(' · '));
+  ].filter(Boolean).join(' · '), { style: 'regular', size: 11 });
   if (show.vendor && (show.vendor.email || show.vendor.phone)) {
-    pdf.text(`Contact: ${[show.vendor.email, show.vendor.phone].filter(Boolean).join(' · ')}`);
+    writeText(pdf, `Contact: ${[show.vendor.email, show.vendor.phone].filter(Boolean).join(' · ')}`, { style: 'regular', size: 11 });
   }
   pdf.moveDown();
-  if (show.rows.length === 0) pdf.text(show.vendor ? `${show.vendor.name} is on no event of this day.` : 'No events yet.');
+  if (show.rows.length === 0) writeText(pdf, show.vendor ? `${show.vendor.name} is on no event of this day.` : 'No events yet.', { style: 'regular', size: 11 });
 
   let day = show.date;
   for (const row of show.rows) {
     if (row.day && row.day !== day) {
       day = row.day;
-      pdf.moveDown(0.5).font('Helvetica-Bold').fontSize(12).text(`${row.day} (next day)`, MARGIN);
+      pdf.moveDown(0.5);
+      writeText(pdf, `${row.day} (next day)`, { style: 'bold', size: 12, x: MARGIN });
     }
     writeRow(pdf, row);
   }
@@ -49,19 +53,18 @@ function writeRow(pdf: PDFKit.PDFDocument, row: RunOfShowRow): void {
   const x = MARGIN + TIME_WIDTH;
   if (pdf.y > pdf.page.height - MARGIN - 60) pdf.addPage();
   const top = pdf.y;
-  pdf.font('Helvetica-Bold').fontSize(11).text(`${row.start}-${row.end}${row.endDays > 0 ? ` +${row.endDays}d` : ''}`, MARGIN, top, { width: TIME_WIDTH - 8 });
-  pdf.text(row.title, x, top, { width });
-  pdf.font('Helvetica').fontSize(10);
-  if (row.location) pdf.text(`Where: ${row.location}`, x, pdf.y, { width });
+  writeText(pdf, `${row.start}-${row.end}${row.endDays > 0 ? ` +${row.endDays}d` : ''}`, { style: 'bold', size: 11, x: MARGIN, y: top, width: TIME_WIDTH - 8 });
+  writeText(pdf, row.title, { style: 'bold', size: 11, x, y: top, width });
+  if (row.location) writeText(pdf, `Where: ${row.location}`, { style: 'regular', size: 10, x, y: pdf.y, width });
   for (const v of row.vendors) {
     const contact = [v.email, v.phone].filter(Boolean).join(', ');
-    pdf.text(`${v.name} (${v.category})${contact ? `: ${contact}` : ''}`, x, pdf.y, { width });
+    writeText(pdf, `${v.name} (${v.category})${contact ? `: ${contact}` : ''}`, { style: 'regular', size: 10, x, y: pdf.y, width });
   }
   for (const c of row.crew) {
     const parts = [c.callTime ? `call time ${c.callTime}` : '', c.confirmed ? 'confirmed' : '', c.notes].filter(Boolean);
-    if (parts.length) pdf.text(`${c.vendorName || c.vendorId}: ${parts.join(' · ')}`, x, pdf.y, { width });
+    if (parts.length) writeText(pdf, `${c.vendorName || c.vendorId}: ${parts.join(' · ')}`, { style: 'regular', size: 10, x, y: pdf.y, width });
   }
-  if (row.notes.trim()) pdf.font('Helvetica-Oblique').text(`Notes: ${row.notes.trim()}`, x, pdf.y, { width });
+  if (row.notes.trim()) writeText(pdf, `Notes: ${row.notes.trim()}`, { style: 'italic', size: 10, x, y: pdf.y, width });
   pdf.moveDown(0.6);
   pdf.x = MARGIN;
 }

@@ -5,7 +5,8 @@ import zlib from 'node:zlib';
  * pieces), read from its content streams: FlateDecode streams are inflated, and strings decoded as
  * WinAnsi (Windows-1252), the encoding of the standard fonts. Enough to check what a generated
  * PDF says (times, titles) without a PDF renderer; not a general PDF parser (no object streams,
- * no embedded-font CMaps).
+ * no embedded-font CMaps): text in embedded fonts (CJK, Arabic… since issue 14) needs
+ * pdf-content.ts, which reads it with pdf.js.
  */
 export function pdfTextRuns(pdf: Uint8Array): string[] {
   const bytes = Buffer.from(pdf);
