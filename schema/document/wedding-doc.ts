@@ -8,13 +8,15 @@ import type { TxOrigin } from './origins.ts';
 import { TimeZoneChange, planTimeZoneChange, type TimeZoneChangeMode, type TimeZoneChangePlan } from './time-zone-change.ts';
 import { SchemaError, parseOrThrow } from '../errors.ts';
 import { addressKeys } from './addresses.ts';
-import { textEdit, wellFormed } from './text.ts';
 import { assertRoom } from './limits.ts';
-import { forgetContactRemovals, listContactRemovals, recordContactRemoval, type ContactRemoval } from './contact-removals.ts';
+import { listContactRemovals, type ContactRemoval } from './contact-removals.ts';
+import { deleteContact, upsertContact } from './wedding-contacts.ts';
 import {
   arrayEntities, describeValue, entityEntries, plainMap, rawEntity, readContact, readEvent, readMessage, readPayment, readTask,
   readVendor, type InvalidEntry, type YEntity,
 } from './readers.ts';
+import { ensureEntity, jsonBytes, setLinks, setScalars, writeEvent } from './y-writes.ts';
+import { acknowledgeMessage, appendMessage, deliveriesOf, messageHeader, messageMap, recordDelivery } from './wedding-messages.ts';
 
 /** Names of the document's top-level shared types. */
 export const ROOT = {
@@ -30,26 +32,8 @@ export const ROOT = {
   budget: 'budget',
 } as const;
 
-/** The key of one send in a message's `deliveries`. */
-export function deliveryKey(recipientId: string, channel: string): string {
-  return `${recipientId}/${channel}`;
-}
-
-/**
- * Which delivery status may follow which: a status callback that arrives late (`sent` after
- * `delivered`) never moves a send backwards, while a dead-lettered send that is replayed may still
- * succeed.
- */
-const DELIVERY_NEXT: Record<Delivery['status'], readonly Delivery['status'][]> = {
-  queued: ['queued', 'retrying', 'sent', 'delivered', 'read', 'failed', 'skipped'],
-  retrying: ['queued', 'retrying', 'sent', 'delivered', 'read', 'failed', 'skipped'],
-  sent: ['delivered', 'read', 'failed'],
-  delivered: ['read'],
-  read: [],
-  failed: ['queued', 'sent', 'delivered', 'read'],
-  skipped: ['queued'],
-};
-
+export { deliveryKey } from './wedding-messages.ts';
+export { replaceText } from './y-writes.ts';
 
 /**
  * Typed access to one wedding's Y.Doc. Reads return plain objects; every write is validated with the
@@ -326,113 +310,43 @@ export class WeddingDoc {
     return true;
   }
 
-  // ── messages ────────────────────────────────────────────────────────────────────────────────
+  // ── messages (wedding-messages.ts) ──────────────────────────────────────────────────────────
   listMessages(): Message[] {
     return arrayEntities(this.messages).map(readMessage);
   }
 
   getMessage(id: string): Message | undefined {
-    const m = this.messageMap(id);
+    const m = messageMap(this.messages, id);
     return m ? readMessage(m) : undefined;
   }
 
   /** A message without its acknowledgements and deliveries (cheap: those maps can be large). */
   getMessageHeader(id: string): Omit<Message, 'acks' | 'deliveries'> | undefined {
-    const m = this.messageMap(id);
-    if (!m) return undefined;
-    // Defaults for messages written before these fields existed, as readMessage gives them.
-    const out: Record<string, unknown> = { subject: '', escalateAfterSeconds: null, context: {} };
-    for (const [k, v] of m.entries()) if (k !== 'acks' && k !== 'deliveries') out[k] = v instanceof Y.AbstractType ? v.toJSON() : v;
-    return out as Omit<Message, 'acks' | 'deliveries'>;
+    return messageHeader(this.messages, id);
   }
 
   /** Sends of a message by key (`<recipientId>/<channel>`); all of them when `keys` is omitted. */
   getDeliveries(messageId: string, keys?: readonly string[]): Delivery[] {
-    const d = this.messageMap(messageId)?.get('deliveries');
-    if (!(d instanceof Y.Map)) return [];
-    if (!keys) return [...d.values()] as Delivery[];
-    return keys.map((k) => d.get(k) as Delivery | undefined).filter((x): x is Delivery => x !== undefined);
+    return deliveriesOf(this.messages, messageId, keys);
   }
 
-  private messageMap(id: string): YEntity | undefined {
-    // Newest last: searching from the end finds recent messages (the ones still being delivered) first.
-    for (let i = this.messages.length - 1; i >= 0; i--) {
-      const m = this.messages.get(i) as unknown;
-      if (m instanceof Y.Map && m.get('id') === id) return m as YEntity;
-    }
-    return undefined;
-  }
-
+  /** Appends a message. Throws SchemaError `validation_failed`, `document_too_large`. */
   appendMessage(input: MessageInput, origin?: TxOrigin): Message {
-    const message = parseOrThrow(Message, {
-      at: new Date().toISOString(), channels: ['wedsync_chat'], priority: 'normal', requiresAck: false, acks: {},
-      recipientIds: [], ...input,
-    }, 'message');
-    for (const [key, d] of Object.entries(message.deliveries)) {
-      if (key !== deliveryKey(d.recipientId, d.channel)) throw new SchemaError('validation_failed', `delivery key ${key} must be ${deliveryKey(d.recipientId, d.channel)}`, [{ path: `deliveries.${key}`, message: 'key must be <recipientId>/<channel>' }]);
-    }
-    assertRoom(this.ydoc, { bytes: jsonBytes(message) });
-    this.transact(() => {
-      const m = new Y.Map<unknown>();
-      const { acks, deliveries, ...scalars } = message;
-      for (const [k, v] of Object.entries(scalars)) m.set(k, v);
-      const a = new Y.Map<unknown>();
-      for (const [k, v] of Object.entries(acks)) a.set(k, v);
-      m.set('acks', a);
-      const d = new Y.Map<unknown>();
-      for (const [k, v] of Object.entries(deliveries)) d.set(k, v);
-      m.set('deliveries', d);
-      this.messages.push([m]);
-    }, origin);
-    return message;
+    return appendMessage(this, input, origin);
   }
 
   /**
-   * Records the state of one send. A status that may not follow the current one (see DELIVERY_NEXT:
-   * a late `sent` after `delivered`) is ignored; returns the delivery as it stands afterwards.
+   * Records the state of one send. A status that may not follow the current one (a late `sent`
+   * after `delivered`) is ignored; returns the delivery as it stands afterwards. Throws SchemaError
+   * `not_found`, `validation_failed`.
    */
   recordDelivery(messageId: string, delivery: Delivery, origin?: TxOrigin): Delivery {
-    const valid = parseOrThrow(Delivery, delivery, 'delivery');
-    const m = this.messageMap(messageId);
-    if (!m) throw new SchemaError('not_found', `no message ${messageId}`);
-    const key = deliveryKey(valid.recipientId, valid.channel);
-    let map = m.get('deliveries');
-    const current = map instanceof Y.Map ? (map.get(key) as Delivery | undefined) : undefined;
-    let next: Delivery;
-    if (current && !DELIVERY_NEXT[current.status].includes(valid.status)) {
-      // The status stands; a later report may still carry a higher attempt count or the provider's id.
-      next = { ...current, attempts: Math.max(current.attempts, valid.attempts), providerId: current.providerId ?? valid.providerId };
-      if (next.attempts === current.attempts && next.providerId === current.providerId) return current;
-    } else {
-      next = current
-        ? { ...valid, queuedAt: valid.status === 'queued' ? valid.queuedAt : current.queuedAt, attempts: Math.max(current.attempts, valid.attempts), providerId: valid.providerId ?? current.providerId }
-        : valid;
-    }
-    this.transact(() => {
-      if (!(map instanceof Y.Map)) {
-        map = new Y.Map<unknown>();
-        m.set('deliveries', map);
-      }
-      (map as Y.Map<unknown>).set(key, next);
-    }, origin);
-    return next;
+    return recordDelivery(this, messageId, delivery, origin);
   }
 
-  /** Records that `recipientId` acknowledged the message; idempotent (the first time stands). */
+  /** Records that `recipientId` acknowledged the message; idempotent (the first time stands). Throws SchemaError `not_found`. */
   acknowledgeMessage(messageId: string, recipientId: string, at = new Date().toISOString(), origin?: TxOrigin): Message {
-    const m = arrayEntities(this.messages).find((x) => x.get('id') === messageId);
-    if (!m) throw new SchemaError('not_found', `no message ${messageId}`);
-    const acks = m.get('acks');
-    this.transact(() => {
-      if (acks instanceof Y.Map) {
-        if (!acks.has(recipientId)) acks.set(recipientId, at);
-      } else {
-        const a = new Y.Map<unknown>();
-        a.set(recipientId, at);
-        m.set('acks', a);
-      }
-    }, origin);
-    return readMessage(m);
+    return acknowledgeMessage(this, messageId, recipientId, at, origin);
   }
 
   // ── contacts ────────────────────────────────────────────────────────────────────────────────
@@ -452,21 +366,7 @@ export class WeddingDoc {
    * for, issue path `vendorId`), `document_too_large`.
    */
   upsertContact(input: ContactInput | (Partial<Contact> & { id: string }), origin?: TxOrigin): Contact {
-    const existing = this.getContact(input.id);
-    const merged = existing ? { ...existing, ...input } : { email: '', phone: '', preferredChannels: [], vendorId: '', ...input };
-    const contact = parseOrThrow(Contact, merged, 'contact');
-    if (!existing) parseOrThrow(ContactInput, input, 'contact');
-    // Only a vendor being set is checked: a contact whose vendor was removed concurrently stays editable.
-    if (input.vendorId && input.vendorId !== existing?.vendorId && !this.getVendor(input.vendorId)) {
-      const message = `the wedding has no vendor ${input.vendorId}`;
-      throw new SchemaError('validation_failed', `invalid contact: vendorId: ${message}`, [{ path: 'vendorId', message }]);
-    }
-    assertRoom(this.ydoc, { bytes: jsonBytes(input) });
-    this.transact(() => {
-      if (!existing) forgetContactRemovals(this.ydoc, contact.id, contact.email);
-      setScalars(ensureEntity(this.contacts, contact.id), contact);
-    }, origin);
-    return contact;
+    return upsertContact(this, input, origin);
   }
 
   /**
@@ -474,13 +374,7 @@ export class WeddingDoc {
    * person back; `at` is the removal time (ISO 8601, UTC). False when there was no such contact.
    */
   deleteContact(id: string, origin?: TxOrigin, at: string = new Date().toISOString()): boolean {
-    const contact = this.getContact(id);
-    if (!contact) return false;
-    this.transact(() => {
-      this.contacts.delete(id);
-      recordContactRemoval(this.ydoc, id, { name: contact.name.slice(0, 200), email: contact.email, role: contact.role, removedAt: at });
-    }, origin);
-    return true;
+    return deleteContact(this, id, origin, at);
   }
 
   /** The contacts planners removed, by removed contact id (contact-removals.ts). */
@@ -611,78 +505,3 @@ export function compareEvents(a: TimelineEvent, b: TimelineEvent): number {
   return Date.parse(a.start) - Date.parse(b.start) || a.order - b.order || a.id.localeCompare(b.id);
 }
 
-/** A write's rough size for the document size limit: its JSON (the Yjs encoding is of the same order). */
-function jsonBytes(value: unknown): number {
-  return JSON.stringify(value)?.length ?? 0;
-}
-
-function ensureEntity(parent: Y.Map<YEntity>, id: string): YEntity {
-  const m = parent.get(id);
-  if (m instanceof Y.Map) return m;
-  const created = new Y.Map<unknown>();
-  parent.set(id, created);
-  return created;
-}
-
-/** Sets each value that differs from what the map holds; `undefined` values are skipped. */
-function setScalars(m: Y.Map<unknown>, values: Record<string, unknown>): void {
-  for (const [k, v] of Object.entries(values)) {
-    if (v === undefined) continue;
-    if (!sameJSON(m.get(k), v)) m.set(k, v);
-  }
-}
-
-function setLinks(m: Y.Map<unknown>, links: Record<string, string>): void {
-  let l = m.get('links');
-  if (!(l instanceof Y.Map)) {
-    l = new Y.Map<unknown>();
-    m.set('links', l);
-  }
-  setScalars(l as Y.Map<unknown>, links);
-}
-
-function sameJSON(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  return JSON.stringify(a) === JSON.stringify(b);
-}
-
-function writeEvent(m: YEntity, e: TimelineEvent, before: TimelineEvent | undefined): void {
-  const { vendorIds, notes, links, id: _id, ...scalars } = e;
-  setScalars(m, scalars);
-  let ids = m.get('vendorIds');
-  if (!(ids instanceof Y.Array)) {
-    ids = new Y.Array<string>();
-    m.set('vendorIds', ids);
-  }
-  const arr = ids as Y.Array<string>;
-  if (!before || !sameJSON(before.vendorIds, vendorIds)) {
-    if (arr.length) arr.delete(0, arr.length);
-    if (vendorIds.length) arr.insert(0, vendorIds);
-  }
-  let text = m.get('notes');
-  if (!(text instanceof Y.Text)) {
-    text = new Y.Text();
-    m.set('notes', text);
-  }
-  replaceText(text as Y.Text, notes);
-  setLinks(m, links);
-}
-
-/**
- * Edits `text` into `next` by replacing only the differing middle, so concurrent typing elsewhere
- * survives. The replaced span starts and ends on grapheme boundaries of both texts (see
- * `textEdit`): a half surrogate pair is never deleted or inserted, so every peer reads whole
- * characters. Lone surrogates in `next` are written as U+FFFD.
- */
-export function replaceText(text: Y.Text, next: string): void {
-  const edit = textEdit(text.toString(), wellFormed(next));
-  if (!edit) return;
-  const apply = () => {
-    if (edit.remove > 0) text.delete(edit.index, edit.remove);
-    if (edit.insert !== '') text.insert(edit.index, edit.insert);
-  };
-  // One transaction (joining the caller's, if any): peers never see the text with the old
-  // grapheme deleted and the new one not yet inserted.
-  if (text.doc) text.doc.transact(apply); else apply();
-}
