@@ -95,6 +95,10 @@ const BEARER: Record<string, Walk> = {
   'GET /api/weddings/{weddingId}/run-of-show.pdf': { request: (b) => ({ path: `/api/weddings/${b.weddingId}/run-of-show.pdf` }) },
   'POST /api/weddings/{weddingId}/vendors/merge': { request: (b) => ({ path: `/api/weddings/${b.weddingId}/vendors/merge`, body: { keepId: 'photo', removeId: 'florist' } }) },
   'DELETE /api/weddings/{weddingId}/vendors/{vendorId}': { request: (b) => ({ path: `/api/weddings/${b.weddingId}/vendors/photo` }) },
+  'GET /api/weddings/{weddingId}/contacts': { request: (b) => ({ path: `/api/weddings/${b.weddingId}/contacts` }) },
+  'POST /api/weddings/{weddingId}/contacts': { request: (b) => ({ path: `/api/weddings/${b.weddingId}/contacts`, body: { id: 'c-probe', name: 'Probe', role: 'other' } }) },
+  'PATCH /api/weddings/{weddingId}/contacts/{contactId}': { request: (b) => ({ path: `/api/weddings/${b.weddingId}/contacts/c-probe`, body: { name: 'Probe 2' } }) },
+  'DELETE /api/weddings/{weddingId}/contacts/{contactId}': { request: (b) => ({ path: `/api/weddings/${b.weddingId}/contacts/c-probe` }) },
   'POST /api/weddings/{weddingId}/payments/{paymentId}/transactions': { request: (b) => ({ path: `/api/weddings/${b.weddingId}/payments/pay_missing/transactions`, body: { type: 'payment', amount: 100, currency: 'GBP' } }) },
 };
 
