@@ -74,4 +74,26 @@ describe('the unmatched queue: one entry per external job, a zone never guessed'
     const meta = await t.server.bridge.withDocument(made.body.weddingId, (doc) => doc.getMap('meta').toJSON());
     expect(meta.timezone).toBe('America/Los_Angeles');
   });
+
+  it('holds a payment that names no vendor, on a binding that acts for none, with a reason in plain words', async () => {
+    const t = await startTestServer({ env });
+    const { pat } = await studio(t, WEDDINGS);
+    const workspaceId = t.server.db.prepare('SELECT workspace_id FROM weddings WHERE id = ?').pluck().get('w-sam') as string;
+    const as = await pat.accessToken('w-sam');
+    const connected = await api<ConnectionResult>(t, '/api/integrations/vendor/connect', as, { json: {
+      workspaceId, system: 'preset', label: '', configuration: { preset: 'honeybook', direction: 'inbound', timeZone: 'America/Los_Angeles' },
+    } });
+    const { connectionId } = connected.body;
+    expect((await api(t, `/api/connections/${connectionId}/bindings`, as, { json: { weddingId: 'w-sam', references: ['hb-sam'] } })).status).toBe(201);
+    const row = 'hb-sam,Sam & Alex Wedding,Wedding,06/12/2027,Planning,Sam & Alex,sam@example.com,Pier 9,"$5,000.00",$0.00';
+    expect((await api(t, '/api/integrations/import', as, { json: { connectionId, csv: file(row), mode: 'apply' } })).status).toBe(200);
+    const parked = () => t.server.db.prepare("SELECT last_error FROM inbox WHERE status = 'parked'").pluck().get() as string | undefined;
+    await waitFor(() => parked() !== undefined, 'the payment held');
+    expect(parked()).toMatch(/payments need to know which vendor they are for: choose the vendor on this wedding's binding/);
+    expect(parked()).not.toMatch(/expected string, received undefined/);
+    const list = await api<{ connections: Array<{ connectionId: string; health: { attention: string | null } }> }>(t, `/api/workspaces/${workspaceId}/connections`, as);
+    const attention = list.body.connections.find((c) => c.connectionId === connectionId)!.health.attention ?? '';
+    expect(attention).toContain('could not be applied');
+    expect(attention).not.toContain('audit trail');
+  });
 });
