@@ -95,6 +95,8 @@ export const ERROR_CODES = {
   connection_single_wedding: 409,
   unmatched_not_found: 404,
   unmatched_resolved: 409,
+  // A wedding from a record whose zone neither the record nor its connection gives (docs/connections.md).
+  timezone_required: 400,
   // Communication and payments (server/comms/comms-error.ts)
   message_not_found: 404,
   no_recipients: 400,

@@ -130,8 +130,17 @@ export const UnmatchedSummary = z.object({
   id: z.string(),
   connectionId: z.string(),
   system: z.string(),
+  /** The system in words ("HoneyBook" for a HoneyBook preset connection), for "from …". */
+  systemName: z.string(),
   entity: z.string(),
   externalId: z.string(),
+  /**
+   * Every record of the entry (the representative `id` first): the connection's open records that
+   * name the same external job (InboundChange.reference) are one entry; acting on it takes them all.
+   */
+  recordIds: z.array(z.string()),
+  /** The zone a wedding made from it gets unless told: the record's, else the connection's; null = ask (the API refuses without one). */
+  suggestedTimeZone: z.string().nullable(),
   /** What the record says, as read: title or description, its date, place and zone. */
   record: z.object({ title: z.string(), date: z.string().nullable(), venue: z.string(), timeZone: z.string().nullable(), data: z.record(z.string(), z.unknown()) }),
   proposals: z.array(z.object({ weddingId: z.string(), confidence: z.number(), reasons: z.array(z.string()) })),

@@ -39,7 +39,7 @@ export function connectionSummary(c: Connection, h: ConnectionHealthInputs): Con
     state = 'degraded';
     attention = [
       h.outbox.dead ? `${h.outbox.dead} change${h.outbox.dead === 1 ? '' : 's'} could not be delivered: replay them from the dead letters once the cause is fixed.` : '',
-      h.inbox.parked ? `${h.inbox.parked} incoming change${h.inbox.parked === 1 ? '' : 's'} could not be applied: see the audit trail.` : '',
+      h.inbox.parked ? `${h.inbox.parked} incoming change${h.inbox.parked === 1 ? '' : 's'} could not be applied: the last problem says why; fix it (on the connection or the wedding's binding), then send or import the record again.` : '',
       breaker === 'half_open' ? `${c.system} is recovering: deliveries are being tried again.` : '',
     ].filter(Boolean).join(' ');
   }

@@ -193,6 +193,10 @@ export function applyInbound(doc: WeddingDoc, ctx: InboundContext, changes: Inbo
         continue;
       }
     }
+    if (change.entity === 'payments' && !exists && Object.keys(write).length && typeof ({ ...pending.get(key), ...write }).vendorId !== 'string') {
+      // A preset or universal webhook knows no vendor of ours: the binding's vendor takes it (InboundRouter.ownedBy), else it waits for one.
+      throw new AdapterError('invalid_payload', `payment ${change.externalId}: ${systemWords(ctx.system)} payments need to know which vendor they are for: choose the vendor on this wedding's binding (Connections → the connection → the wedding → Vendor), then send or import it again`);
+    }
     if (Object.keys(write).length) {
       try {
         validateEntityPatch(doc, change.entity, entityId, { ...pending.get(key), ...write });
@@ -306,4 +310,9 @@ function conflictOf(ctx: InboundContext, entity: SyncEntity, entityId: string, f
     resolvedBy: winner === null ? null : `strategy:${strategy}`,
     resolvedAt: winner === null ? null : at,
   };
+}
+
+/** The system in a sentence ("This connection's" for a preset, whose name the context does not carry). */
+function systemWords(system: string): string {
+  return system === 'preset' || system === 'universal' ? 'This connection\'s' : system;
 }

@@ -2,6 +2,8 @@ import crypto from 'node:crypto';
 import type * as Y from 'yjs';
 import { WeddingDoc, clientOrigin, type CreateFromRecordBody, type UnmatchedSummary } from '../../schema/index.ts';
 import { isKnownTimeZone } from '../../adapters/core/calendar-time.ts';
+import { presetFor } from '../../adapters/presets/index.ts';
+import { catalog } from '../../adapters/catalog.ts';
 import type { Principal } from '../auth/tokens.ts';
 import type { Logger } from '../logger.ts';
 import type { AuditLog } from './audit-log.ts';
@@ -87,14 +89,17 @@ export class UnmatchedQueue {
   /** A workspace's queue, newest first. Throws AuthError-like `unmatched_not_found` (404) when `p` does not act for it. */
   async list(p: Principal, workspaceId: string, status: UnmatchedStatus | null): Promise<UnmatchedSummary[]> {
     if (!(await this.deps.actsForWorkspace(p, workspaceId))) throw new BridgeError('connection_not_found', 'no such workspace among those you act for');
-    return this.deps.unmatched.list(workspaceId, status).map((r) => this.summary(r));
+    return groupByReference(this.deps.unmatched.list(workspaceId, status)).map((group) => this.summary(group[0]!, group.map((g) => g.id)));
   }
 
-  summary(r: UnmatchedRecord): UnmatchedSummary {
+  /** One entry: `r` stands for `recordIds` (the records of one external job; `r` alone when not given). */
+  summary(r: UnmatchedRecord, recordIds: string[] = [r.id]): UnmatchedSummary {
     const data = r.change.data;
-    const system = this.deps.store.connections.get(r.connectionId)?.system ?? '';
+    const connection = this.deps.store.connections.get(r.connectionId);
+    const system = connection?.system ?? '';
     return {
-      id: r.id, connectionId: r.connectionId, system, entity: r.entity, externalId: r.externalId,
+      id: r.id, connectionId: r.connectionId, system, systemName: systemNameOf(system, connection?.configuration ?? {}), entity: r.entity, externalId: r.externalId,
+      recordIds, suggestedTimeZone: this.zoneFor(r),
       record: {
         title: r.change.hints?.text ?? (typeof data.title === 'string' ? data.title : typeof data.description === 'string' ? data.description : ''),
         date: r.change.hints?.date ?? null, venue: r.change.hints?.venue ?? '', timeZone: r.change.hints?.timeZone ?? null, data,
@@ -142,6 +147,10 @@ export class UnmatchedQueue {
   async ignore(p: Principal, id: string): Promise<UnmatchedSummary> {
     const record = await this.open(p, id);
     this.deps.unmatched.resolve(id, 'ignored', `user:${p.sub}`, [], this.deps.now());
+    // The rest of the job's records (its payments, sessions) go with it.
+    for (const other of this.deps.unmatched.openWithReference(record.connectionId, referencesOf(record))) {
+      this.deps.unmatched.resolve(other.id, 'ignored', `user:${p.sub}`, [], this.deps.now());
+    }
     return this.summary(this.deps.unmatched.get(record.id)!);
   }
 
@@ -154,6 +163,8 @@ export class UnmatchedQueue {
     if (!record || record.status !== 'open' || !record.workspaceId) return;
     const connection = this.deps.store.connections.get(record.connectionId);
     if (!connection?.autoCreateWeddings || !record.change.hints?.date || !record.change.hints.text?.trim()) return;
+    // Never a wedding in a zone nobody chose: without one, a person creates it from the queue.
+    if (!this.zoneFor(record)) return;
     const weddingId = await this.makeWedding(record, {}, connection.connector.sub);
     const made = await this.deps.connections.bindNewWedding(record.connectionId, weddingId, connection.connector.sub, referencesOf(record));
     await this.deliver(record, made.bindingId, weddingId);
@@ -168,7 +179,8 @@ export class UnmatchedQueue {
     const hints = record.change.hints ?? {};
     const data = record.change.data;
     const title = body.title ?? (hints.text?.trim() || (typeof data.title === 'string' ? data.title : '') || 'New wedding');
-    const timezone = body.timezone ?? (hints.timeZone && isKnownTimeZone(hints.timeZone) ? hints.timeZone : 'UTC');
+    const timezone = body.timezone ?? this.zoneFor(record);
+    if (!timezone) throw new BridgeError('timezone_required', 'the record names no time zone and its connection has none: choose the wedding\'s time zone (timezone, e.g. "America/Los_Angeles")');
     const meta = {
       status: 'planning' as const, title: title.slice(0, 200), timezone,
       ...(body.date ?? hints.date ? { date: body.date ?? hints.date } : {}),
@@ -180,7 +192,14 @@ export class UnmatchedQueue {
     return weddingId;
   }
 
-  /** Stores the record for the binding (applied by the inbox worker with the binding's rights). */
+  /** The zone a wedding made from `record` gets unless told: the record's, else its connection's `configuration.timeZone`; null when neither is a known zone. */
+  private zoneFor(record: UnmatchedRecord): string | null {
+    const fromRecord = record.change.hints?.timeZone;
+    if (fromRecord && isKnownTimeZone(fromRecord)) return fromRecord;
+    const fromConnection = this.deps.store.connections.get(record.connectionId)?.configuration.timeZone;
+    return typeof fromConnection === 'string' && isKnownTimeZone(fromConnection) ? fromConnection : null;
+  }
+
   /**
    * The record's wedding now holds its reference (a CRM job id): the connection's other open
    * records naming it (the job's guest count, sessions, payments that came before the wedding
@@ -194,6 +213,7 @@ export class UnmatchedQueue {
     }
   }
 
+  /** Stores the record for the binding (applied by the inbox worker with the binding's rights). */
   private async deliver(record: UnmatchedRecord, bindingId: string, weddingId: string): Promise<void> {
     const payload: ChangesPayload = { changes: [await this.deps.prepare(bindingId, record.change)] };
     this.deps.inbox.add({ integrationId: bindingId, weddingId, eventId: `unmatched_${record.id}_${record.updatedAt}`, kind: 'changes', payload: JSON.stringify(payload), receivedAt: this.deps.now() });
@@ -204,4 +224,32 @@ export class UnmatchedQueue {
 /** The external system's id the record belongs to (a CRM job): the wedding it goes to takes it as a reference. */
 function referencesOf(record: UnmatchedRecord): string[] {
   return record.change.reference ? [record.change.reference] : [];
+}
+
+/**
+ * Open records of one connection that name the same reference (a CRM job's meta, payments,
+ * sessions) become one entry, represented by the one that reads best (a title and a date first);
+ * records without a reference stay alone. Keeps the list's order (newest first) by each group's first.
+ */
+function groupByReference(records: UnmatchedRecord[]): UnmatchedRecord[][] {
+  const groups = new Map<string, UnmatchedRecord[]>();
+  for (const r of records) {
+    const key = r.status === 'open' && r.change.reference ? `${r.connectionId}\0${r.change.reference}` : `\0${r.id}`;
+    const group = groups.get(key);
+    if (group) group.push(r);
+    else groups.set(key, [r]);
+  }
+  const score = (r: UnmatchedRecord) => (r.change.hints?.text?.trim() ? 2 : 0) + (r.change.hints?.date ? 1 : 0);
+  return [...groups.values()].map((g) => {
+    const best = g.reduce((a, b) => (score(b) > score(a) ? b : a));
+    return [best, ...g.filter((r) => r !== best)];
+  });
+}
+
+/** "HoneyBook" for a HoneyBook preset connection, the catalogue's name otherwise, else the system id. */
+function systemNameOf(system: string, configuration: Record<string, unknown>): string {
+  if (system === 'preset' && typeof configuration.preset === 'string') {
+    try { return presetFor(configuration.preset).name; } catch { return 'a preset'; }
+  }
+  return catalog().find((e) => e.id === system)?.name ?? system;
 }

@@ -58,8 +58,39 @@ describe('planner app: importing a CSV export', () => {
 
     await page.getByRole('button', { name: 'Apply' }).click();
     await page.locator('p.notice', { hasText: 'Imported: 1 matched, 0 updated, 1 new, 1 skipped.' }).waitFor();
-    // The new project waits in the queue, shown on the same page.
-    await page.locator('ul.unmatched li').first().waitFor({ timeout: 20_000 });
+    // The new project waits in the queue, shown on the same page: once (its project and payment
+    // records are one entry), named by its system.
+    const queued = page.locator('ul.unmatched > li');
+    await waitFor(async () => {
+      if ((await queued.count()) === 1 && (await queued.textContent())?.includes('2 records of one project')) return true;
+      await page.getByRole('button', { name: 'Refresh' }).click();
+      await page.waitForTimeout(250);
+      return false;
+    }, 'the new project in the queue, once', 20_000);
+    const entry = await queued.textContent();
+    expect(entry).toContain('Mia Park & Noor Ali');
+    expect(entry).toContain('from HoneyBook');
+    expect(entry).not.toContain('from preset');
+
+    // Create wedding asks for the zone, prefilled with the connection's; a wrong one is refused at the field.
+    await page.getByRole('button', { name: 'Create wedding from Mia Park & Noor Ali' }).click();
+    const zone = page.getByLabel('Time zone of the wedding');
+    expect(await zone.inputValue()).toBe('Europe/London');
+    expect(await page.locator('form.create-from-record').textContent()).toContain('prefilled from HoneyBook');
+    await zone.fill('Mars/Olympus');
+    await page.getByRole('button', { name: 'Create the wedding' }).click();
+    await page.getByRole('alert').filter({ hasText: '“Mars/Olympus” is not an IANA time zone' }).waitFor();
+    expect(await seriousAxeViolations(page)).toEqual([]);
+    await screenshot(page, 'csv-import-create-wedding');
+    await zone.fill('America/Los_Angeles');
+    await page.getByRole('button', { name: 'Create the wedding' }).click();
+    await page.locator('p.notice', { hasText: 'A wedding was created from “Mia Park & Noor Ali”, its times in America/Los_Angeles.' }).waitFor();
+    await page.getByText('Nothing is waiting').waitFor();
+    const made = t.server.db.prepare("SELECT status, wedding_ids FROM unmatched WHERE external_id LIKE 'hb-new%'").all() as Array<{ status: string; wedding_ids: string }>;
+    expect(made.length).toBe(2);
+    expect(made.every((r) => r.status !== 'open')).toBe(true);
+    const weddingId = (JSON.parse(made[0]!.wedding_ids) as string[])[0]!;
+    expect(await t.server.bridge.withDocument(weddingId, (doc) => doc.getMap('meta').get('timezone'))).toBe('America/Los_Angeles');
     const ana = await t.connect('w-ana', token);
     await waitFor(() => ana.doc.listPayments().length > 0, 'the project total in Ana & Ben’s budget');
     expect(ana.doc.listPayments()[0]).toMatchObject({ amount: 900000, amountPaid: 300000, currency: 'GBP' });

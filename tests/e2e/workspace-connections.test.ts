@@ -92,7 +92,10 @@ describe('planner app: a business’s connections', () => {
     await screenshot(page, 'connections-unmatched');
     expect(await seriousAxeViolations(page)).toEqual([]);
     await page.getByRole('button', { name: 'Create wedding from Maria & Tom wedding' }).click();
-    await page.locator('p.notice', { hasText: 'A wedding was created from “Maria & Tom wedding”.' }).waitFor();
+    // The zone is confirmed, prefilled with the one the event gives.
+    expect(await page.getByLabel('Time zone of the wedding').inputValue()).toBe('America/New_York');
+    await page.getByRole('button', { name: 'Create the wedding' }).click();
+    await page.locator('p.notice', { hasText: 'A wedding was created from “Maria & Tom wedding”, its times in America/New_York.' }).waitFor();
     await page.getByText('Nothing is waiting').waitFor();
     await waitFor(async () => (await card.locator('.binding-title').allTextContents()).includes('Maria & Tom wedding'), 'the new wedding, by title, bound to the calendar');
     expect((await card.locator('.binding-title').allTextContents()).sort()).toEqual(['Ana & Ben', 'Chloe & Dev', 'Maria & Tom wedding']);

@@ -49,9 +49,9 @@ export async function unbindWedding(token: string, connectionId: string, wedding
 
 const unmatched = (id: string) => `/api/unmatched/${encodeURIComponent(id)}`;
 
-/** `POST /api/unmatched/:id/create-wedding` with `{}`: title, date, zone and venue come from the record. */
-export function createWeddingFrom(token: string, recordId: string): Promise<{ weddingId: string }> {
-  return apiRequest(`${unmatched(recordId)}/create-wedding`, { token, method: 'POST', body: {}, schema: z.object({ weddingId: z.string() }) });
+/** `POST /api/unmatched/:id/create-wedding` with the confirmed zone: title, date and venue come from the record (with all of its project's records). */
+export function createWeddingFrom(token: string, recordId: string, timezone: string): Promise<{ weddingId: string }> {
+  return apiRequest(`${unmatched(recordId)}/create-wedding`, { token, method: 'POST', body: { timezone }, schema: z.object({ weddingId: z.string() }) });
 }
 
 export async function assignRecord(token: string, recordId: string, weddingIds: string[]): Promise<void> {

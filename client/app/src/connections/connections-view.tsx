@@ -136,9 +136,9 @@ export function ConnectionsView({ me, workspaceId, navigate }: Props) {
       )}
       {data?.tokenWedding && (
         <UnmatchedQueue records={data.records} weddings={data.weddings} titleOf={titleOf}
-          onCreate={(r) => act('Creating the wedding', async () => {
-            await createWeddingFrom(await workspaceToken(), r.id);
-            return `A wedding was created from “${r.record.title}”.`;
+          onCreate={(r, timezone) => act('Creating the wedding', async () => {
+            await createWeddingFrom(await workspaceToken(), r.id, timezone);
+            return `A wedding was created from “${r.record.title}”, its times in ${timezone}.`;
           })}
           onAssign={(r, weddingId) => act('Assigning the record', async () => {
             await assignRecord(await workspaceToken(), r.id, [weddingId]);

@@ -1,13 +1,14 @@
 import { useState } from 'preact/hooks';
 import type { WorkspaceWedding } from '../account/account-api.ts';
-import { longDate } from '../timeline/zoned-time.ts';
+import { creatorTimeZone, isKnownTimeZone, longDate } from '../timeline/zoned-time.ts';
 import type { UnmatchedSummary } from './connections-api.ts';
 
 interface Props {
   records: UnmatchedSummary[];
   weddings: WorkspaceWedding[];
   titleOf(weddingId: string): string;
-  onCreate(record: UnmatchedSummary): Promise<void>;
+  /** `timezone`: the IANA zone the person confirmed for the new wedding. */
+  onCreate(record: UnmatchedSummary, timezone: string): Promise<void>;
   onAssign(record: UnmatchedSummary, weddingId: string): Promise<void>;
   onIgnore(record: UnmatchedSummary): Promise<void>;
 }
@@ -33,19 +34,22 @@ function Record({ record: r, weddings, titleOf, onCreate, onAssign, onIgnore }: 
     setBusy(true);
     try { await action(); } finally { setBusy(false); }
   };
+  const [creating, setCreating] = useState(false);
   const title = r.record.title || r.externalId;
   const selectId = `assign-${r.id}`;
+  const count = r.recordIds.length;
   return (
     <li data-record-id={r.id} aria-label={title}>
       <p><strong class="record-title">{title}</strong>
         {r.record.date && <span class="muted"> · {longDate(r.record.date)}</span>}
         {r.record.venue && <span class="muted"> · {r.record.venue}</span>}
-        <span class="muted"> · from {r.system}</span></p>
+        <span class="muted"> · from {r.systemName}</span>
+        {count > 1 && <span class="muted"> · {count} records of one project</span>}</p>
       {r.proposals.length > 0 && (
         <p class="muted">Perhaps: {r.proposals.map((p) => `${titleOf(p.weddingId)} (${Math.round(p.confidence * 100)}% sure)`).join(', ')}</p>
       )}
       <div class="form-actions">
-        <button type="button" class="primary" disabled={busy} onClick={() => run(() => onCreate(r))}>Create wedding<span class="sr-only"> from {title}</span></button>
+        <button type="button" class="primary" disabled={busy || creating} aria-expanded={creating} onClick={() => setCreating(true)}>Create wedding<span class="sr-only"> from {title}</span></button>
         {weddings.length > 0 && (
           <>
             <label for={selectId}>Assign to…</label>
@@ -57,6 +61,42 @@ function Record({ record: r, weddings, titleOf, onCreate, onAssign, onIgnore }: 
         )}
         <button type="button" disabled={busy} onClick={() => run(() => onIgnore(r))}>Ignore<span class="sr-only"> {title}</span></button>
       </div>
+      {creating && <CreateForm record={r} title={title} busy={busy} onCancel={() => setCreating(false)}
+        onConfirm={(zone) => run(async () => { await onCreate(r, zone); setCreating(false); })} />}
     </li>
+  );
+}
+
+/**
+ * Confirms the new wedding's time zone before POST /api/unmatched/:id/create-wedding: prefilled with
+ * the record's or the connection's zone (`suggestedTimeZone`), else this browser's; never UTC unasked.
+ */
+function CreateForm({ record: r, title, busy, onCancel, onConfirm }: { record: UnmatchedSummary; title: string; busy: boolean; onCancel(): void; onConfirm(zone: string): Promise<void> }) {
+  const [zone, setZone] = useState(r.suggestedTimeZone ?? creatorTimeZone());
+  const [problem, setProblem] = useState<string | null>(null);
+  const id = `create-zone-${r.id}`;
+  const from = r.suggestedTimeZone
+    ? `prefilled from ${r.systemName}`
+    : `${r.systemName} gives no zone: this is your browser's`;
+  const submit = (e: Event) => {
+    e.preventDefault();
+    const z = zone.trim();
+    if (!isKnownTimeZone(z)) { setProblem(`“${z}” is not an IANA time zone (for example America/Los_Angeles).`); return; }
+    setProblem(null);
+    void onConfirm(z);
+  };
+  return (
+    <form class="create-from-record" aria-label={`Create a wedding from ${title}`} onSubmit={submit}>
+      <div class="field"><label for={id}>Time zone of the wedding</label>
+        <input id={id} type="text" required list={`${id}-list`} value={zone} onInput={(e) => setZone(e.currentTarget.value)}
+          aria-describedby={`${id}-hint`} aria-invalid={problem ? 'true' : undefined} />
+        <datalist id={`${id}-list`}>{Intl.supportedValuesOf('timeZone').map((z) => <option key={z} value={z} />)}</datalist>
+        <p id={`${id}-hint`} class="muted">Every time in the wedding is read in this zone ({from}).{r.record.venue ? ` Venue: ${r.record.venue}.` : ''}</p>
+        {problem && <p class="error" role="alert">{problem}</p>}</div>
+      <div class="form-actions">
+        <button type="submit" class="primary" disabled={busy}>Create the wedding</button>
+        <button type="button" disabled={busy} onClick={onCancel}>Cancel</button>
+      </div>
+    </form>
   );
 }
