@@ -31,7 +31,7 @@ export const SchedulePayment = z.object({
   amount: z.number().int(),
   amountPaid: z.number().int(),
   /** Still to pay (minor units), an overpayment of another milestone counted (outstandingByPayment). */
-  outstanding: z.number().int(),
+  outstanding: z.number().int().optional(),
   currency: z.string(),
   status: z.enum(PAYMENT_STATUSES),
   due: z.string(),
