@@ -106,6 +106,8 @@ export const ERROR_CODES = {
   invalid_ack_link: 404,
   currency_mismatch: 409,
   amount_too_large: 409,
+  amount_above_outstanding: 409,
+  processor_not_connected: 409,
   notification_not_found: 404,
   notification_decided: 409,
   // Calendar feeds (server/calendar/calendar-service.ts)

@@ -188,7 +188,9 @@ export function mapInvoiceSettlement(s: InvoiceSettlement, ctx: MapContext, crea
     changes: [upsert(inv.id, id, {
       milestone: id.milestone, amount: inv.amount_due, amountPaid: inv.amount_paid, amountRefunded: refunded,
       currency: inv.currency.toUpperCase(), status,
-      ...(inv.description ? { description: clipText(inv.description, DESCRIPTION_MAX) } : {}),
+      // WedSync's own requests carry requestDescription ("Deposit — Lens & Light (Ana & Ben)"), not
+      // the planner's description: taking it back would label the milestone "Deposit · Deposit — …".
+      ...(inv.description && !id.entityId ? { description: clipText(inv.description, DESCRIPTION_MAX) } : {}),
       // WedSync's own requests keep the planner's due date (Stripe cannot hold one in the past).
       ...(inv.due_date && !id.entityId ? { due: isoDate(inv.due_date) } : {}),
       ...(inv.hosted_invoice_url ? { requestUrl: inv.hosted_invoice_url } : {}),
@@ -207,7 +209,7 @@ export function mapPaymentIntent(pi: PaymentIntentJson, ctx: MapContext, created
     position: position(pi.id, created, status),
     changes: [upsert(pi.id, id, {
       milestone: id.milestone, amount: pi.amount, amountPaid: pi.amount_received, currency: pi.currency.toUpperCase(), status,
-      ...(pi.description ? { description: clipText(pi.description, DESCRIPTION_MAX) } : {}),
+      ...(pi.description && !id.entityId ? { description: clipText(pi.description, DESCRIPTION_MAX) } : {}),
       ...(status === 'paid' ? { paidAt: iso(created) } : {}),
     })],
   };

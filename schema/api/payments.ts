@@ -19,8 +19,13 @@ export const PaymentPlanBody = z.object({
     due: IsoDate,
     description: z.string().max(300).optional(),
   }).strict()).min(1).max(12),
-  /** The connected processor that requests each milestone (`stripe`, `square`, `paypal`), or none. */
+  /**
+   * The processor that requests each milestone (`stripe`, `square`, `paypal`), or none. It must be
+   * connected to the wedding: otherwise 409 `processor_not_connected`, unless `manualIfNotConnected`.
+   */
   processor: z.string().regex(/^[a-z0-9-]{1,40}$/).optional(),
+  /** Track the plan by hand (no processor) when `processor` is not connected, instead of refusing. @default false */
+  manualIfNotConnected: z.boolean().optional(),
 }).strict().refine((b) => new Set(b.milestones.map((m) => m.milestone)).size === b.milestones.length || b.milestones.every((m) => m.milestone === 'other'), {
   message: 'each milestone kind once per vendor (use several "other" milestones for more)', path: ['milestones'],
 });
@@ -31,6 +36,15 @@ export const PaymentTransactionBody = z.object({
   type: z.enum(['payment', 'refund']),
   amount: MinorUnits.refine((n) => n > 0, 'the amount must be more than 0'),
   currency: Currency,
+  /**
+   * Where a payment above what is left on the milestone goes (not for refunds). Without it such a
+   * payment is refused with 409 `amount_above_outstanding`, so an overpayment is never taken silently:
+   * `next_milestone` fills this milestone and applies the rest to the vendor's next open milestones
+   * of the same currency in due order (any remainder stays on the last one as an overpayment);
+   * `overpayment` records all of it on this milestone (counted against the vendor's other milestones
+   * in the budget, schema/document/budget.ts).
+   */
+  excess: z.enum(['next_milestone', 'overpayment']).optional(),
 }).strict();
 export type PaymentTransactionBody = z.infer<typeof PaymentTransactionBody>;
 

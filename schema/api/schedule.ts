@@ -30,6 +30,8 @@ export const SchedulePayment = z.object({
   milestone: z.enum(PAYMENT_MILESTONES),
   amount: z.number().int(),
   amountPaid: z.number().int(),
+  /** Still to pay (minor units), an overpayment of another milestone counted (outstandingByPayment). */
+  outstanding: z.number().int().optional(),
   currency: z.string(),
   status: z.enum(PAYMENT_STATUSES),
   due: z.string(),

@@ -7,10 +7,40 @@ function emptyTotals(): BudgetTotals {
   return { planned: 0, paid: 0, refunded: 0, outstanding: 0, overdue: 0, payments: 0 };
 }
 
-/** What one payment adds to the totals, as of `asOf` (an ISO date). */
-function contribution(p: Payment, asOf: string): BudgetTotals {
-  const active = !SETTLED_OR_VOID.has(p.status);
-  const outstanding = active ? Math.max(0, p.amount - p.amountPaid) : 0;
+/** The fields outstanding is read from. */
+export type OutstandingFacts = Pick<Payment, 'id' | 'vendorId' | 'currency' | 'status' | 'amount' | 'amountPaid' | 'due'>;
+
+/**
+ * The one definition of what is still to pay, per payment (minor units). Within one vendor and one
+ * currency, money received above a milestone's amount (an overpayment) counts against that vendor's
+ * other open milestones in due order (undated last, then by id), so per vendor and currency
+ * `Σ outstanding = max(0, Σ amount − Σ amountPaid)` over the payments still owed: paid and outstanding
+ * always reconcile. Cancelled and refunded payments owe nothing. Pure; the server's budget, the
+ * vendor's schedule, the wedding summary and the app all read it.
+ */
+export function outstandingByPayment(payments: readonly OutstandingFacts[]): Map<string, number> {
+  const out = new Map<string, number>();
+  const groups = new Map<string, OutstandingFacts[]>();
+  for (const p of payments) {
+    if (SETTLED_OR_VOID.has(p.status)) { out.set(p.id, 0); continue; }
+    const key = `${p.vendorId}\u0000${p.currency}`;
+    (groups.get(key) ?? groups.set(key, []).get(key)!).push(p);
+  }
+  for (const group of groups.values()) {
+    group.sort((a, b) => (a.due === b.due ? 0 : a.due === '' ? 1 : b.due === '' ? -1 : a.due < b.due ? -1 : 1) || a.id.localeCompare(b.id));
+    let excess = group.reduce((sum, p) => sum + Math.max(0, p.amountPaid - p.amount), 0);
+    for (const p of group) {
+      const own = Math.max(0, p.amount - p.amountPaid);
+      const covered = Math.min(own, excess);
+      excess -= covered;
+      out.set(p.id, own - covered);
+    }
+  }
+  return out;
+}
+
+/** What one payment adds to the totals, as of `asOf` (an ISO date); `outstanding` from outstandingByPayment. */
+function contribution(p: Payment, asOf: string, outstanding: number): BudgetTotals {
   return {
     planned: p.status === 'cancelled' ? 0 : p.amount,
     paid: p.amountPaid,
@@ -39,9 +69,10 @@ export function computeBudget(payments: readonly Payment[], asOf: string, update
   const totals: Record<string, BudgetTotals> = {};
   const vendors: Record<string, Record<string, BudgetTotals>> = {};
   let nextDue: BudgetSummary['nextDue'] = null;
+  const left = outstandingByPayment(payments);
   for (const p of [...payments].sort((a, b) => a.id.localeCompare(b.id))) {
     if (!p.currency) continue;
-    const c = contribution(p, asOf);
+    const c = contribution(p, asOf, left.get(p.id) ?? 0);
     add((totals[p.currency] ??= emptyTotals()), c);
     add(((vendors[p.vendorId] ??= {})[p.currency] ??= emptyTotals()), c);
     if (c.outstanding > 0 && p.due !== '' && (nextDue === null || p.due < nextDue.due)) {

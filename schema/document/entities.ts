@@ -285,7 +285,11 @@ export const BudgetTotals = z.object({
   paid: MinorUnits,
   /** Sum of `amountRefunded`. */
   refunded: MinorUnits,
-  /** Sum of `amount - amountPaid` (not below 0) over payments still to be paid. */
+  /**
+   * What is still to pay over payments not cancelled or refunded: per vendor, `amount - amountPaid`
+   * summed and not below 0, an overpayment counting against the vendor's other milestones
+   * (outstandingByPayment in budget.ts).
+   */
   outstanding: MinorUnits,
   /** The part of `outstanding` whose due date has passed. */
   overdue: MinorUnits,

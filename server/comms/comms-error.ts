@@ -2,7 +2,7 @@ import { WedSyncError, statusTable, type ErrorCode } from '../errors.ts';
 
 export const COMMS_ERROR_CODES = [
   'message_not_found', 'no_recipients', 'not_a_recipient', 'vendor_not_found', 'payment_not_found', 'invalid_ack_link',
-  'currency_mismatch', 'amount_too_large', 'notification_not_found', 'notification_decided',
+  'currency_mismatch', 'amount_too_large', 'amount_above_outstanding', 'processor_not_connected', 'notification_not_found', 'notification_decided',
 ] as const satisfies readonly ErrorCode[];
 export type CommsErrorCode = (typeof COMMS_ERROR_CODES)[number];
 

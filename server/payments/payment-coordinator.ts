@@ -1,6 +1,6 @@
 import * as Y from 'yjs';
 import {
-  WeddingDoc, adminOrigin, canOpenWedding, computeBudget, dateInZone, decimalFromMinorUnits, formatMoney, instantInZone,
+  WeddingDoc, adminOrigin, canOpenWedding, computeBudget, dateInZone, decimalFromMinorUnits, formatMoney, instantInZone, outstandingByPayment,
   splitAmount, systemOrigin, weddingIdOf,
   type BudgetResponse, type BudgetSummary, type Payment, type PaymentPlanBody, type PaymentTransactionBody, type TxOrigin,
 } from '../../schema/index.ts';
@@ -159,9 +159,9 @@ export class PaymentCoordinator {
     const amountPaid = Math.max(p.amountPaid, payment.amountPaid);
     const received = Math.max(0, amountPaid - p.previousPaid);
     if (received === 0) return null;
-    const left = Math.max(0, payment.amount - payment.amountPaid);
+    const left = outstandingByPayment(w.listPayments()).get(payment.id) ?? 0;
     const budget = this.budgetOf(w).totals[payment.currency];
-    const fully = payment.amountPaid >= payment.amount;
+    const fully = left === 0;
     const money = (n: number) => formatMoney(n, payment.currency);
     const recipients = this.couplePlanners(w);
     // Paid in full: the vendor hears it too ("all vendors receive payment confirmations").
@@ -198,9 +198,10 @@ export class PaymentCoordinator {
   private composeReminder(w: WeddingDoc, p: ReminderPayload): NotificationItem | null {
     const payment = w.getPayment(p.paymentId);
     // Paid, cancelled or moved since: nothing to remind of (a moved date has its own reminders).
-    if (!payment || payment.due !== p.due || CLOSED.has(payment.status) || payment.amountPaid >= payment.amount) return null;
+    const left = payment ? outstandingByPayment(w.listPayments()).get(payment.id) ?? 0 : 0;
+    if (!payment || payment.due !== p.due || CLOSED.has(payment.status) || left === 0) return null;
     const vendor = findPerson(w, payment.vendorId);
-    const money = formatMoney(payment.amount - payment.amountPaid, payment.currency);
+    const money = formatMoney(left, payment.currency);
     const overdue = p.daysBefore < 0;
     const when = overdue ? `was due on ${p.due}` : p.daysBefore === 0 ? 'is due today' : `is due on ${p.due} (in ${p.daysBefore} day${p.daysBefore === 1 ? '' : 's'})`;
     return {
@@ -244,13 +245,19 @@ export class PaymentCoordinator {
   async plan(p: Principal, weddingId: string, body: PaymentPlanBody): Promise<Payment[]> {
     this.assertManage(p, weddingId);
     const parts = splitAmount(body.total, body.milestones.map((m) => m.weight));
+    let processor = body.processor ?? '';
+    const connected = processor === '' || this.bridge.registry.forWedding(weddingId).some((l) => l.integration.system === processor && l.integration.status !== 'disabled');
+    if (!connected) {
+      if (!body.manualIfNotConnected) throw new CommsError('processor_not_connected', `${processor} is not connected to wedding ${weddingId}: connect it under Integrations, or plan without a processor`);
+      processor = '';
+    }
     const payments = await this.bridge.withDocument(weddingId, (doc) => {
       const w = new WeddingDoc(doc);
       if (!w.getVendor(body.vendorId)) throw new CommsError('vendor_not_found', `wedding ${weddingId} has no vendor ${body.vendorId}`);
       const origin = adminOrigin('payments.plan', p.sub);
       return w.transact(() => body.milestones.map((m, i) => w.upsertPayment({
         id: `${body.vendorId}-${m.milestone}${m.milestone === 'other' ? `-${i + 1}` : ''}`.slice(0, 128), vendorId: body.vendorId, milestone: m.milestone,
-        description: m.description ?? '', amount: parts[i]!, currency: body.currency, due: m.due, status: 'planned', processor: body.processor ?? '',
+        description: m.description ?? '', amount: parts[i]!, currency: body.currency, due: m.due, status: 'planned', processor,
       }, origin)), origin);
     });
     this.bridge.outboxWorker.kick();
@@ -265,18 +272,49 @@ export class PaymentCoordinator {
       const current = w.getPayment(paymentId);
       if (!current) throw new CommsError('payment_not_found', `wedding ${weddingId} has no payment ${paymentId}`);
       if (current.currency !== body.currency) throw new CommsError('currency_mismatch', `payment ${paymentId} is in ${current.currency}, not ${body.currency}`);
-      const paid = current.amountPaid + (body.type === 'payment' ? body.amount : 0);
-      const refunded = current.amountRefunded + (body.type === 'refund' ? body.amount : 0);
-      if (refunded > paid) throw new CommsError('amount_too_large', `a refund of ${decimalFromMinorUnits(body.amount, body.currency)} is more than was paid and not yet refunded`);
-      const status: Payment['status'] = refunded > 0
-        ? (refunded >= paid ? 'refunded' : 'partially_refunded')
-        : paid >= current.amount ? 'paid' : paid > 0 ? 'partially_paid' : current.status;
+      const origin = adminOrigin('payments.transaction', p.sub);
       const now = new Date(this.bridge.clock()).toISOString();
-      return w.upsertPayment({ id: paymentId, amountPaid: paid, amountRefunded: refunded, status, ...(status === 'paid' && !current.paidAt ? { paidAt: now } : {}) }, adminOrigin('payments.transaction', p.sub));
+      if (body.type === 'refund') return applyTransaction(w, current, 0, body.amount, now, origin);
+      const left = Math.max(0, current.amount - current.amountPaid);
+      if (body.amount <= left || body.excess === 'overpayment') return applyTransaction(w, current, body.amount, 0, now, origin);
+      if (!body.excess) {
+        throw new CommsError('amount_above_outstanding', `${decimalFromMinorUnits(body.amount, body.currency)} is more than the ${decimalFromMinorUnits(left, body.currency)} left on payment ${paymentId}: send excess "next_milestone" or "overpayment"`);
+      }
+      // next_milestone: fill this one, then the vendor's next open milestones in due order; what no
+      // milestone can take stays on the last one as an overpayment.
+      const open = outstandingByPayment(w.listPayments());
+      const next = w.listPayments()
+        .filter((x) => x.id !== current.id && x.vendorId === current.vendorId && x.currency === current.currency && (open.get(x.id) ?? 0) > 0)
+        .sort((a, b) => (a.due || '9999').localeCompare(b.due || '9999') || a.id.localeCompare(b.id));
+      return w.transact(() => {
+        let rest = body.amount - left;
+        const first = applyTransaction(w, current, left, 0, now, origin);
+        let last: Payment = first;
+        for (const x of next) {
+          if (rest === 0) break;
+          const take = Math.min(rest, Math.max(0, x.amount - x.amountPaid));
+          if (take === 0) continue;
+          last = applyTransaction(w, x, take, 0, now, origin);
+          rest -= take;
+        }
+        if (rest > 0) applyTransaction(w, w.getPayment(last.id)!, rest, 0, now, origin);
+        return w.getPayment(current.id)!;
+      }, origin);
     });
     this.bridge.outboxWorker.kick();
     return payment;
   }
+}
+
+/** Adds money received (`paid`) or refunded (`refunded`, minor units) to one payment and sets its status. */
+function applyTransaction(w: WeddingDoc, current: Payment, paid: number, refunded: number, now: string, origin: TxOrigin): Payment {
+  const totalPaid = current.amountPaid + paid;
+  const totalRefunded = current.amountRefunded + refunded;
+  if (totalRefunded > totalPaid) throw new CommsError('amount_too_large', `a refund of ${decimalFromMinorUnits(refunded, current.currency)} is more than was paid and not yet refunded`);
+  const status: Payment['status'] = totalRefunded > 0
+    ? (totalRefunded >= totalPaid ? 'refunded' : 'partially_refunded')
+    : totalPaid >= current.amount ? 'paid' : totalPaid > 0 ? 'partially_paid' : current.status;
+  return w.upsertPayment({ id: current.id, amountPaid: totalPaid, amountRefunded: totalRefunded, status, ...(status === 'paid' && !current.paidAt ? { paidAt: now } : {}) }, origin);
 }
 
 /** Payments a transaction created or changed (a change anywhere inside a payment counts). */

@@ -1,6 +1,6 @@
 import type { Payment, WeddingDoc } from '../../schema/index.ts';
 import type { WeddingMilestone } from '../../schema/api/workspaces.ts';
-import { dateInZone } from '../../schema/document/budget.ts';
+import { dateInZone, outstandingByPayment } from '../../schema/document/budget.ts';
 import { wallClockAt } from '../../schema/document/zoned-time.ts';
 
 /** Payments whose obligation is gone (as budget.ts counts them): never a milestone. */
@@ -19,8 +19,10 @@ export function nextMilestone(doc: WeddingDoc, nowMs: number): WeddingMilestone 
   const today = dateInZone(nowMs, zone);
   const event = doc.listEvents().find((e) => Date.parse(e.start) >= nowMs);
   let payment: Payment | undefined;
-  for (const p of doc.listPayments()) {
-    if (VOID.has(p.status) || p.due === '' || p.due < today || p.amount - p.amountPaid <= 0) continue;
+  const payments = doc.listPayments();
+  const left = outstandingByPayment(payments);
+  for (const p of payments) {
+    if (VOID.has(p.status) || p.due === '' || p.due < today || (left.get(p.id) ?? 0) <= 0) continue;
     if (!payment || p.due < payment.due) payment = p;
   }
   const eventDate = event ? dateInZone(Date.parse(event.start), zone) : null;
@@ -28,7 +30,7 @@ export function nextMilestone(doc: WeddingDoc, nowMs: number): WeddingMilestone 
     const vendor = doc.getVendor(payment.vendorId);
     return {
       kind: 'payment', title: payment.description || payment.milestone, date: payment.due,
-      vendorName: vendor?.name ?? null, outstanding: payment.amount - payment.amountPaid, currency: payment.currency,
+      vendorName: vendor?.name ?? null, outstanding: left.get(payment.id) ?? 0, currency: payment.currency,
     };
   }
   if (event && eventDate) {

@@ -1,5 +1,6 @@
 import type { ScheduleEvent, ScheduleWedding } from '../../schema/api/schedule.ts';
 import { crewOf } from '../../schema/document/contributions.ts';
+import { outstandingByPayment } from '../../schema/document/budget.ts';
 import type { TimelineEvent, WeddingDoc } from '../../schema/index.ts';
 
 /**
@@ -13,6 +14,8 @@ export function vendorScheduleOf(weddingId: string, doc: WeddingDoc, vendorId: s
   const meta = doc.getMeta();
   const vendors = new Map(doc.listVendors().map((v) => [v.id, v]));
   const own = vendors.get(vendorId);
+  const ownPayments = doc.listPayments().filter((p) => p.vendorId === vendorId);
+  const left = outstandingByPayment(ownPayments);
   return {
     weddingId,
     title: meta.title ?? '',
@@ -21,9 +24,9 @@ export function vendorScheduleOf(weddingId: string, doc: WeddingDoc, vendorId: s
     venue: meta.venue ?? '',
     vendor: { id: vendorId, name: own?.name ?? '', category: own?.category ?? 'other', email: own?.email ?? '', phone: own?.phone ?? '' },
     events: doc.listEvents().filter((e) => e.vendorIds.includes(vendorId)).map((e) => scheduleEventOf(doc, e, vendorId, vendors)),
-    payments: doc.listPayments().filter((p) => p.vendorId === vendorId).map((p) => ({
+    payments: ownPayments.map((p) => ({
       id: p.id, description: p.description, milestone: p.milestone, amount: p.amount, amountPaid: p.amountPaid,
-      currency: p.currency, status: p.status, due: p.due,
+      outstanding: left.get(p.id) ?? 0, currency: p.currency, status: p.status, due: p.due,
     })),
   };
 }

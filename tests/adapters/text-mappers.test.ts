@@ -98,7 +98,10 @@ describe('messages out: every channel writes whole characters within its limits'
 describe('payments: descriptions both ways', () => {
   const meta = { wedsync_wedding_id: 'w1', wedsync_payment_id: 'photo-deposit', wedsync_vendor_id: 'photo', wedsync_milestone: 'deposit' };
   const ctx = { weddingId: 'w1', acceptUntagged: false };
-  const pi = (description: string): StripeEventJson => ({ id: 'evt_1', object: 'event', type: 'payment_intent.created', created: 1, data: { object: { id: 'pi_1', object: 'payment_intent', amount: 100, amount_received: 0, currency: 'gbp', status: 'requires_payment_method', description, metadata: meta } } });
+  // A vendor's own intent tagged for the wedding but not a WedSync request (no payment id): WedSync's
+  // own requests keep the planner's description and never take Stripe's back.
+  const { wedsync_payment_id: _own, ...vendorMeta } = meta;
+  const pi = (description: string): StripeEventJson => ({ id: 'evt_1', object: 'event', type: 'payment_intent.created', created: 1, data: { object: { id: 'pi_1', object: 'payment_intent', amount: 100, amount_received: 0, currency: 'gbp', status: 'requires_payment_method', description, metadata: vendorMeta } } });
 
   it('Stripe in: a description is clipped to the schema\'s 300 units between graphemes, lone surrogates as U+FFFD', () => {
     fc.assert(fc.property(fc.oneof(unicodeText(80), longText(400), utf16Units(80)), (description) => {
@@ -110,6 +113,12 @@ describe('payments: descriptions both ways', () => {
       expect(isWellFormed(got!)).toBe(true);
       expect(endsOnBoundary(wellFormed(description), got!)).toBe(true);
     }), { numRuns: 150 });
+  });
+
+  it('Stripe in: a WedSync request keeps its own description (no "Deposit · Deposit — Lens & Light (Ana & Ben)")', () => {
+    const own: StripeEventJson = { ...pi('Deposit — Lens & Light (Ana & Ben)'), data: { object: { ...(pi('').data.object as object), description: 'Deposit — Lens & Light (Ana & Ben)', metadata: meta } } } as never;
+    const [change] = mapStripe(own, ctx).changes;
+    expect((change as { data: Partial<Payment> }).data).not.toHaveProperty('description');
   });
 
   it('Stripe out, PayPal out, Square out: descriptions within each limit, between graphemes, tags whole', () => {

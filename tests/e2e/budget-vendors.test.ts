@@ -194,6 +194,10 @@ describe('planner app: budget and vendors', () => {
     await waitFor(() => couple.page.locator('table.budget-totals').isVisible(), 'the couple’s budget');
     expect(await sections(couple.page)).toEqual(['Lens and Light', 'Petal Co']);
     expect(await couple.page.locator('tr[data-payment-id="ven_flowers-deposit"] .tag').textContent()).toBe('Overdue');
+    // No empty Actions column where the couple has nothing to do (Lens and Light: paid, no pay link);
+    // Petal Co's row has a Pay link, so its table keeps the column.
+    expect(await couple.page.locator('section.budget-vendor[data-vendor-id="ven_photo2"] thead th').allTextContents()).toEqual(['Milestone', 'Due', 'Amount', 'Paid', 'State']);
+    expect(await couple.page.locator('section.budget-vendor[data-vendor-id="ven_flowers"] thead th').count()).toBe(6);
     expect(await couple.page.getByRole('heading', { name: 'Create a payment plan' }).count()).toBe(0);
     expect(await seriousAxeViolations(couple.page)).toEqual([]);
 

@@ -4,7 +4,7 @@ import { describeApiError } from '../api/api-client.ts';
 import { longDate } from '../timeline/zoned-time.ts';
 import { fetchBudget, type TokenSource } from './budget-api.ts';
 import { PaymentPlanForm } from './payment-plan-form.tsx';
-import { dueLabel, milestoneLabel, money, outstanding, paymentState, STATE_LABEL } from './payment-state.ts';
+import { dueLabel, milestoneLabel, money, paymentState, STATE_LABEL, stillToPay, withOutstanding } from './payment-state.ts';
 import { RecordPayment } from './record-payment.tsx';
 
 interface Props {
@@ -27,7 +27,7 @@ type Loaded = { state: 'loading' } | { state: 'ready'; data: BudgetResponse } | 
  */
 export function BudgetView({ doc, version, weddingId, timeZone, token, canManage }: Props) {
   const [loaded, setLoaded] = useState<Loaded>({ state: 'loading' });
-  const [recording, setRecording] = useState<{ payment: Payment; vendorName: string } | null>(null);
+  const [recording, setRecording] = useState<{ payment: Payment; vendorName: string; next: Payment | undefined } | null>(null);
   const paymentsKey = useMemo(() => JSON.stringify(doc.listPayments()), [doc, version]);
   const tokenRef = useRef(token);
   tokenRef.current = token;
@@ -53,17 +53,17 @@ export function BudgetView({ doc, version, weddingId, timeZone, token, canManage
       </div>
       {loaded.state === 'loading' && <p class="muted" role="status">Loading the budget…</p>}
       {loaded.state === 'error' && <p class="notice" role="alert">{loaded.message} <button type="button" onClick={() => load()}>Try again</button></p>}
-      {loaded.state === 'ready' && <BudgetBody data={loaded.data} canManage={canManage} onRecord={(payment, vendorName) => setRecording({ payment, vendorName })} />}
+      {loaded.state === 'ready' && <BudgetBody data={loaded.data} canManage={canManage} onRecord={(payment, vendorName, next) => setRecording({ payment, vendorName, next })} />}
       {canManage && <PaymentPlanForm doc={doc} version={version} weddingId={weddingId} token={token} onCreated={() => load()} />}
       {recording && (
-        <RecordPayment weddingId={weddingId} token={token} payment={recording.payment} vendorName={recording.vendorName}
+        <RecordPayment weddingId={weddingId} token={token} payment={recording.payment} vendorName={recording.vendorName} nextMilestone={recording.next}
           onDone={(changed) => { setRecording(null); if (changed) load(); }} />
       )}
     </section>
   );
 }
 
-function BudgetBody({ data, canManage, onRecord }: { data: BudgetResponse; canManage: boolean; onRecord(p: Payment, vendorName: string): void }) {
+function BudgetBody({ data, canManage, onRecord }: { data: BudgetResponse; canManage: boolean; onRecord(p: Payment, vendorName: string, next: Payment | undefined): void }) {
   // A vendor's answer has no wedding totals: its own are the ones to show.
   const totals = Object.keys(data.budget.totals).length ? data.budget.totals : sumTotals(data.vendors.map((v) => v.totals));
   const next = data.budget.nextDue;
@@ -92,7 +92,11 @@ function BudgetBody({ data, canManage, onRecord }: { data: BudgetResponse; canMa
       {next && nextPayment && nextVendor && (
         <p class="next-due">Next to pay: the {milestoneLabel(nextPayment).toLowerCase()} for {nextVendor.vendorName}, {money(next.outstanding, next.currency)}, due {dueLabel(next.due)}.</p>
       )}
-      {data.vendors.map((v) => (
+      {data.vendors.map((v) => ({ v, milestones: withOutstanding(v.milestones) })).map(({ v, milestones }) => {
+        // A role with nothing to do on this vendor's rows (no recording, no pay link) gets no Actions column.
+        const hasActions = canManage || milestones.some((p) => p.requestUrl && p.outstanding > 0);
+        const nextOpen = (p: Payment) => milestones.find((x) => x.id !== p.id && x.currency === p.currency && x.outstanding > 0);
+        return (
         <section key={v.vendorId} class="budget-vendor" aria-labelledby={`budget-vendor-${v.vendorId}`} data-vendor-id={v.vendorId}>
           <h3 id={`budget-vendor-${v.vendorId}`}>{v.vendorName}</h3>
           {v.vendorRemoved && <p class="muted vendor-removed">This vendor was removed from the wedding; its payments stay in the budget.</p>}
@@ -101,17 +105,18 @@ function BudgetBody({ data, canManage, onRecord }: { data: BudgetResponse; canMa
           </p>
           <div class="table-wrap">
             <table aria-labelledby={`budget-vendor-${v.vendorId}`}>
-              <thead><tr><th scope="col">Milestone</th><th scope="col">Due</th><th scope="col">Amount</th><th scope="col">Paid</th><th scope="col">State</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
-              <tbody>{v.milestones.map((p) => <PaymentRow key={p.id} payment={p} vendorName={v.vendorName} asOf={data.budget.asOf} canManage={canManage} onRecord={onRecord} />)}</tbody>
+              <thead><tr><th scope="col">Milestone</th><th scope="col">Due</th><th scope="col">Amount</th><th scope="col">Paid</th><th scope="col">State</th>{hasActions && <th scope="col"><span class="sr-only">Actions</span></th>}</tr></thead>
+              <tbody>{milestones.map((p) => <PaymentRow key={p.id} payment={p} vendorName={v.vendorName} asOf={data.budget.asOf} canManage={canManage} hasActions={hasActions} onRecord={(x, name) => onRecord(x, name, nextOpen(x))} />)}</tbody>
             </table>
           </div>
         </section>
-      ))}
+        );
+      })}
     </>
   );
 }
 
-function PaymentRow({ payment: p, vendorName, asOf, canManage, onRecord }: { payment: Payment; vendorName: string; asOf: string; canManage: boolean; onRecord(p: Payment, vendorName: string): void }) {
+function PaymentRow({ payment: p, vendorName, asOf, canManage, hasActions, onRecord }: { payment: Payment & { outstanding: number }; vendorName: string; asOf: string; canManage: boolean; hasActions: boolean; onRecord(p: Payment, vendorName: string): void }) {
   const state = paymentState(p, asOf);
   const what = `${milestoneLabel(p).toLowerCase()} for ${vendorName}`;
   return (
@@ -122,18 +127,18 @@ function PaymentRow({ payment: p, vendorName, asOf, canManage, onRecord }: { pay
       <td data-label="Paid">{money(p.amountPaid, p.currency)}{p.amountRefunded > 0 && <span class="muted"> ({money(p.amountRefunded, p.currency)} refunded)</span>}</td>
       <td data-label="State">
         <span class={`tag payment-${state}`}>{STATE_LABEL[state]}</span>
-        {state === 'overdue' && <span class="sr-only">: {money(outstanding(p), p.currency)} unpaid since {dueLabel(p.due)}</span>}
+        {state === 'overdue' && <span class="sr-only">: {money(stillToPay(p), p.currency)} unpaid since {dueLabel(p.due)}</span>}
       </td>
-      <td data-label="Actions">
+      {hasActions && <td data-label="Actions">
         <div class="row-actions">
-          {p.requestUrl && outstanding(p) > 0 && (
+          {p.requestUrl && p.outstanding > 0 && (
             <a class="button" href={p.requestUrl} target="_blank" rel="noopener noreferrer">Pay<span class="sr-only"> the {what} (opens the payment page)</span></a>
           )}
           {canManage && state !== 'cancelled' && (
             <button type="button" onClick={() => onRecord(p, vendorName)}>Record payment<span class="sr-only"> for the {what}</span></button>
           )}
         </div>
-      </td>
+      </td>}
     </tr>
   );
 }

@@ -1,6 +1,6 @@
-import { useMemo, useState } from 'preact/hooks';
-import { PAYMENT_MILESTONES, SchemaError, minorUnitsFromWritten, splitAmount, type PaymentPlanBody, type WeddingDoc } from '../../../sdk/index.ts';
-import { describeApiError } from '../api/api-client.ts';
+import { useEffect, useMemo, useState } from 'preact/hooks';
+import { PAYMENT_MILESTONES, SchemaError, StatusBody, minorUnitsFromWritten, splitAmount, type PaymentPlanBody, type WeddingDoc } from '../../../sdk/index.ts';
+import { apiRequest, describeApiError } from '../api/api-client.ts';
 import { humanize } from '../ui/labels.ts';
 import { useAnnounce } from '../ui/use-announcer.ts';
 import { createPaymentPlan, type TokenSource } from './budget-api.ts';
@@ -35,6 +35,18 @@ export function PaymentPlanForm({ doc, version, weddingId, token, onCreated }: P
   const [currency, setCurrency] = useState<string>('GBP');
   const [total, setTotal] = useState('');
   const [processor, setProcessor] = useState('');
+  // Processors connected to this wedding; null until known (then every choice stays open, and the
+  // server refuses an unconnected one with processor_not_connected).
+  const [connected, setConnected] = useState<ReadonlySet<string> | null>(null);
+  useEffect(() => {
+    const abort = new AbortController();
+    (async () => {
+      const body = await apiRequest(`/api/integrations/status/${encodeURIComponent(weddingId)}`, { token: await token(), schema: StatusBody, signal: abort.signal });
+      setConnected(new Set(body.integrationStatus.filter((i) => i.status !== 'disabled').map((i) => i.system)));
+    })().catch(() => { /* offline or refused: leave the choices open */ });
+    return () => abort.abort();
+  }, [weddingId, token]);
+  const offline = (value: string) => value !== '' && connected !== null && !connected.has(value);
   const [rows, setRows] = useState<Row[]>(() => [row('deposit', '30'), row('balance', '70')]);
   const [errors, setErrors] = useState<string[]>([]);
   const [busy, setBusy] = useState(false);
@@ -105,8 +117,11 @@ export function PaymentPlanForm({ doc, version, weddingId, token, onCreated }: P
           <input id="plan-total" type="text" inputMode="decimal" autoComplete="off" value={total} onInput={(e) => setTotal(e.currentTarget.value)} /></div>
         <div class="field"><label for="plan-processor">Requested through</label>
           <select id="plan-processor" value={processor} onChange={(e) => setProcessor(e.currentTarget.value)}>
-            {PROCESSORS.map(([value, label]) => <option key={value} value={value}>{label}</option>)}
-          </select></div>
+            {PROCESSORS.map(([value, label]) => <option key={value} value={value} disabled={offline(value)}>{label}{offline(value) ? ' (not connected)' : ''}</option>)}
+          </select>
+          {PROCESSORS.some(([value]) => offline(value)) && (
+            <p class="hint" id="plan-processor-hint"><a href={`/w/${encodeURIComponent(weddingId)}/integrations`}>Connect Stripe, Square or PayPal</a> to the wedding to request payments through it; until then the plan is tracked by hand.</p>
+          )}</div>
       </div>
       <fieldset class="plan-milestones">
         <legend>Milestones (shares of the total)</legend>

@@ -1,15 +1,30 @@
-import { formatMoney, type Payment } from '../../../sdk/index.ts';
+import { formatMoney, outstandingByPayment, type OutstandingFacts, type Payment } from '../../../sdk/index.ts';
 import { humanize } from '../ui/labels.ts';
 
 /** Where one payment stands for people: the budget's words, not the processor's statuses. */
 export type PaymentState = 'paid' | 'overdue' | 'due' | 'cancelled' | 'refunded';
 
-/** What is still to pay (minor units): nothing for cancelled or refunded payments, as the budget counts it (schema/document/budget.ts). */
-/** The fields a payment's state is read from (a document payment or a schedule's). */
-export type PaymentFacts = Pick<Payment, 'status' | 'amount' | 'amountPaid' | 'due'>;
+/**
+ * The fields a payment's state is read from (a document payment or a schedule's). `outstanding`,
+ * when given, is the budget's own figure (outstandingByPayment: an overpayment of another milestone
+ * of the vendor counted); without it, what is left on this milestone alone.
+ */
+export type PaymentFacts = Pick<Payment, 'status' | 'amount' | 'amountPaid' | 'due'> & { outstanding?: number };
 
+/** What is left on this milestone itself (minor units): nothing for cancelled or refunded payments. */
 export function outstanding(p: PaymentFacts): number {
   return p.status === 'cancelled' || p.status === 'refunded' ? 0 : Math.max(0, p.amount - p.amountPaid);
+}
+
+/** What is still to pay as the budget counts it (schema/document/budget.ts), when known. */
+export function stillToPay(p: PaymentFacts): number {
+  return typeof p.outstanding === 'number' ? p.outstanding : outstanding(p);
+}
+
+/** The payments with `outstanding` as the budget counts it (over all of them: vendors and currencies apart). */
+export function withOutstanding<T extends OutstandingFacts>(payments: readonly T[]): (T & { outstanding: number })[] {
+  const left = outstandingByPayment(payments);
+  return payments.map((p) => ({ ...p, outstanding: left.get(p.id) ?? 0 }));
 }
 
 /**
@@ -19,7 +34,7 @@ export function outstanding(p: PaymentFacts): number {
 export function paymentState(p: PaymentFacts, asOf: string): PaymentState {
   if (p.status === 'cancelled') return 'cancelled';
   if (p.status === 'refunded') return 'refunded';
-  if (outstanding(p) === 0) return 'paid';
+  if (stillToPay(p) === 0) return 'paid';
   return p.due !== '' && p.due < asOf ? 'overdue' : 'due';
 }
 

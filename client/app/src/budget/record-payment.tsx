@@ -10,6 +10,8 @@ interface Props {
   token: TokenSource;
   payment: Payment;
   vendorName: string;
+  /** The vendor's next open milestone in the same currency, where an excess may go (none: it stays here). */
+  nextMilestone?: Payment | undefined;
   /** `changed`: the payment was recorded (the budget should be read again). */
   onDone(changed: boolean): void;
 }
@@ -18,10 +20,13 @@ interface Props {
  * Money received or given back outside any processor (a bank transfer, cash), in a modal <dialog>:
  * the amount is typed in the payment's currency as people write it and sent in minor units.
  */
-export function RecordPayment({ weddingId, token, payment, vendorName, onDone }: Props) {
+export function RecordPayment({ weddingId, token, payment, vendorName, nextMilestone, onDone }: Props) {
   const ref = useRef<HTMLDialogElement>(null);
   const announce = useAnnounce();
+  // What is left on this milestone itself: more than this asks where the excess goes.
   const left = outstanding(payment);
+  const [confirm, setConfirm] = useState<number | null>(null);
+  const [excess, setExcess] = useState<'next_milestone' | 'overpayment'>(nextMilestone ? 'next_milestone' : 'overpayment');
   const [type, setType] = useState<'payment' | 'refund'>('payment');
   const [amount, setAmount] = useState(left > 0 ? decimalFromMinorUnits(left, payment.currency) : '');
   const [error, setError] = useState<string | null>(null);
@@ -45,9 +50,11 @@ export function RecordPayment({ weddingId, token, payment, vendorName, onDone }:
       return;
     }
     if (minor <= 0) { setError('The amount must be more than 0.'); return; }
+    const above = type === 'payment' && minor > left;
+    if (above && confirm !== minor) { setError(null); setConfirm(minor); return; }
     setBusy(true);
     try {
-      const { payment: after } = await recordTransaction(weddingId, token, payment.id, { type, amount: minor, currency: payment.currency });
+      const { payment: after } = await recordTransaction(weddingId, token, payment.id, { type, amount: minor, currency: payment.currency, ...(above ? { excess } : {}) });
       announce(`Recorded a ${type} of ${money(minor, payment.currency)} for the ${what}; ${money(outstanding(after), after.currency)} left to pay.`);
       onDone(true);
     } catch (err) {
@@ -70,11 +77,21 @@ export function RecordPayment({ weddingId, token, payment, vendorName, onDone }:
         <div class="field">
           <label for="record-amount">Amount ({payment.currency})</label>
           <input id="record-amount" type="text" inputMode="decimal" autoComplete="off" value={amount} aria-invalid={error ? 'true' : undefined}
-            onInput={(e) => setAmount(e.currentTarget.value)} />
+            onInput={(e) => { setAmount(e.currentTarget.value); setConfirm(null); }} />
         </div>
+        {confirm !== null && (
+          <fieldset class="excess-confirm" role="group" aria-describedby="record-excess-why">
+            <legend>More than is left</legend>
+            <p id="record-excess-why">{money(confirm, payment.currency)} is {money(confirm - left, payment.currency)} more than the {money(left, payment.currency)} left on the {milestoneLabel(payment).toLowerCase()}. Where should the {money(confirm - left, payment.currency)} go?</p>
+            {nextMilestone && (
+              <label class="check"><input type="radio" name="record-excess" checked={excess === 'next_milestone'} onChange={() => setExcess('next_milestone')} /> Apply it to the {milestoneLabel(nextMilestone).toLowerCase()} (due {nextMilestone.due || 'undated'})</label>
+            )}
+            <label class="check"><input type="radio" name="record-excess" checked={excess === 'overpayment'} onChange={() => setExcess('overpayment')} /> Record it as an overpayment on the {milestoneLabel(payment).toLowerCase()}</label>
+          </fieldset>
+        )}
         <div class="form-actions">
           <button type="button" onClick={() => onDone(false)}>Cancel</button>
-          <button type="submit" class="primary" disabled={busy}>Record {type}</button>
+          <button type="submit" class="primary" disabled={busy}>{confirm !== null ? `Confirm: record ${money(confirm, payment.currency)}` : `Record ${type}`}</button>
         </div>
       </form>
     </dialog>

@@ -4,7 +4,7 @@ import type { Writer } from '../../../../schema/document/permissions.ts';
 import { GuestsEditor } from '../guests/guests-editor.tsx';
 import { dateInZone as budgetDay } from '../../../../schema/document/budget.ts';
 import { PaymentCells } from '../budget/payment-cells.tsx';
-import { milestoneLabel } from '../budget/payment-state.ts';
+import { milestoneLabel, withOutstanding } from '../budget/payment-state.ts';
 import { longDate } from '../timeline/zoned-time.ts';
 
 interface Props {
@@ -25,7 +25,7 @@ interface Props {
 export function OurDayView({ doc, version, timeZone, writer, origin }: Props) {
   const meta = useMemo(() => doc.getMeta(), [doc, version]);
   const events = useMemo(() => doc.listEvents(), [doc, version]);
-  const payments = useMemo(() => doc.listPayments(), [doc, version]);
+  const payments = useMemo(() => withOutstanding(doc.listPayments()), [doc, version]);
   const vendors = useMemo(() => new Map(doc.listVendors().map((v) => [v.id, v.name])), [doc, version]);
   const budget = useMemo(() => doc.getBudget() ?? computeBudget(payments, budgetDay(Date.now(), timeZone ?? undefined), new Date().toISOString()), [doc, version, payments]);
   const totals = Object.entries(budget.totals);
