@@ -10,7 +10,10 @@ export type SchemaErrorCode = (typeof SCHEMA_ERROR_CODES)[number];
 
 export interface SchemaIssue {
   path: string;
+  /** For people: names things, never shows an internal id. */
   message: string;
+  /** On a `duplicate` vendor: the other vendor's id, so an app can offer to open or merge it. */
+  vendorId?: string;
 }
 
 /** A write to the wedding document that the schema refuses. Nothing was written. */

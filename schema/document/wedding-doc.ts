@@ -241,7 +241,9 @@ export class WeddingDoc {
     const other = this.findDuplicateVendor(changed);
     if (!other) return;
     const field = addressKeys(changed).find((k) => addressKeys(other).includes(k))?.startsWith('email:') ? 'email' : 'phone';
-    throw new SchemaError('duplicate', `vendor ${other.id} (${other.name}) already has this ${field === 'email' ? 'e-mail address' : 'phone number'}; edit that vendor instead of adding another`, [{ path: field, message: `the same as vendor ${other.id}` }]);
+    // Named, never by id: the message reaches people (ids are for code: the issue's `vendorId`).
+    const what = field === 'email' ? 'e-mail address' : 'phone number';
+    throw new SchemaError('duplicate', `${other.name}, another vendor of this wedding, already has this ${what}`, [{ path: field, message: `${other.name} already has this ${what}`, vendorId: other.id }]);
   }
 
   deleteVendor(id: string, origin?: TxOrigin): boolean {

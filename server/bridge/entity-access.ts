@@ -53,8 +53,12 @@ export function validateEntityPatch(w: WeddingDoc, entity: SyncEntity, id: strin
     case 'vendors':
       parseOrThrow(Vendor, { email: '', phone: '', preferredChannels: [], status: 'inquiry', links: {}, ...current, ...patch, id }, 'vendor');
       // The same refusal upsertVendor makes, before anything of the batch is written.
-      if (w.findDuplicateVendor({ id, email: typeof patch.email === 'string' && patch.email !== current?.email ? patch.email : '', phone: typeof patch.phone === 'string' && patch.phone !== current?.phone ? patch.phone : '' })) {
-        throw new SchemaError('duplicate', `another vendor of this wedding already has the e-mail or phone of vendor ${id}`);
+      {
+        const other = w.findDuplicateVendor({ id, email: typeof patch.email === 'string' && patch.email !== current?.email ? patch.email : '', phone: typeof patch.phone === 'string' && patch.phone !== current?.phone ? patch.phone : '' });
+        if (other) {
+          const name = typeof patch.name === 'string' ? patch.name : typeof current?.name === 'string' ? current.name : 'the vendor';
+          throw new SchemaError('duplicate', `${other.name}, another vendor of this wedding, already has the e-mail or phone given for ${name}`);
+        }
       }
       return;
     case 'payments':

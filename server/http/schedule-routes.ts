@@ -4,7 +4,7 @@ import { ownPart, viewOf } from '../../schema/document/audiences.ts';
 import { crewOf, setCrew } from '../../schema/document/contributions.ts';
 import { documentFacts, mayWrite } from '../../schema/document/permissions.ts';
 import { buildRunOfShow } from '../../schema/document/run-of-show.ts';
-import { WeddingDoc, WeddingIdField, clientOrigin } from '../../schema/index.ts';
+import { SchemaError, WeddingDoc, WeddingIdField, clientOrigin } from '../../schema/index.ts';
 import type * as Y from 'yjs';
 import { AuthError } from '../auth/auth-error.ts';
 import type { TokenService } from '../auth/tokens.ts';
@@ -109,7 +109,17 @@ export function scheduleRoutes(deps: ScheduleRoutesDeps): Hono<SessionEnv> {
       const facts = documentFacts(ydoc);
       const fields = (['email', 'phone'] as const).filter((f) => body[f] !== undefined);
       if (!fields.every((f) => mayWrite(writer, 'vendors', [vendorId, f], facts))) throw new AuthError('role_forbidden', 'you can change only your own vendor record');
-      const v = doc.upsertVendor({ id: vendorId, ...Object.fromEntries(fields.map((f) => [f, body[f]!.trim()])) }, clientOrigin(person.id, { name: person.name }));
+      let v;
+      try {
+        v = doc.upsertVendor({ id: vendorId, ...Object.fromEntries(fields.map((f) => [f, body[f]!.trim()])) }, clientOrigin(person.id, { name: person.name }));
+      } catch (error) {
+        // A vendor can neither edit nor merge another vendor: say whose it is and who can sort it out.
+        if (!(error instanceof SchemaError) || error.code !== 'duplicate') throw error;
+        const issue = error.issues[0];
+        const what = issue?.path === 'phone' ? 'phone number' : 'e-mail address';
+        const other = issue?.vendorId ? doc.getVendor(issue.vendorId)?.name : undefined;
+        throw new SchemaError('duplicate', `this ${what} belongs to another vendor of this wedding${other ? ` (${other})` : ''}; ask the planner if it should be yours`, error.issues.map(({ path, message }) => ({ path, message })), { cause: error });
+      }
       return { id: v.id, name: v.name, category: v.category, email: v.email, phone: v.phone };
     });
     return c.json({ vendor });

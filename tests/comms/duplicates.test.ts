@@ -35,8 +35,9 @@ describe('duplicate vendors are refused when added, and never messaged twice', (
     ]) {
       const error = refusal(() => w.upsertVendor({ id: 'photo-2', name: 'Lens and Light', category: 'photographer', ...input }));
       expect(error.code).toBe('duplicate');
-      expect(error.message).toContain('vendor photo (Lens & Light)');
-      expect(error.issues[0]!.path).toBe(input.email ? 'email' : 'phone');
+      // Named for people, never by id; the id travels apart, for apps.
+      expect(error.message).toMatch(/^Lens & Light, another vendor of this wedding, already has this (e-mail address|phone number)$/);
+      expect(error.issues[0]).toMatchObject({ path: input.email ? 'email' : 'phone', vendorId: 'photo' });
     }
     // An existing vendor may not take another's address either.
     w.upsertVendor({ id: 'dj', name: 'DJ Sam', category: 'dj', email: 'sam@example.com' });
@@ -57,6 +58,7 @@ describe('duplicate vendors are refused when added, and never messaged twice', (
     w.upsertVendor({ id: 'photo', name: 'Lens & Light', category: 'photographer', email: 'studio@lens.example' });
     const error = refusal(() => validateEntityPatch(w, 'vendors', 'crm-17', { name: 'Lens & Light', category: 'photographer', email: 'Studio@Lens.Example' }));
     expect(error.code).toBe('duplicate');
+    expect(error.message).toBe('Lens & Light, another vendor of this wedding, already has the e-mail or phone given for Lens & Light');
     expect(() => validateEntityPatch(w, 'vendors', 'photo', { name: 'Lens & Light Ltd', email: 'studio@lens.example' })).not.toThrow();
   });
 

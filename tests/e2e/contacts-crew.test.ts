@@ -57,7 +57,7 @@ describe('planner app: a vendor\'s crew, and a removed contact that stays remove
     await compose.getByRole('button', { name: /^Send/ }).click();
     const golden = p.locator('.message-log li.message', { hasText: 'Golden hour shots' });
     await waitFor(() => golden.locator(`tr[data-recipient-id="${joId}"]`).isVisible(), 'the crew member among the recipients');
-    expect(await golden.locator(`tr[data-recipient-id="${joId}"] .deliveries`).textContent()).toContain('In-app');
+    expect(await golden.locator(`tr[data-recipient-id="${joId}"] .deliveries`).textContent()).toContain('WedSync chat');
 
     // The couple becomes a contact with the first message to their role; the planner removes it.
     await compose.getByLabel(/^Couple/).check();

@@ -75,7 +75,7 @@ describe('planner app: messages and the vendor inbox', () => {
     await compose.getByLabel('Priority').selectOption('high');
     await compose.getByLabel('Subject').fill('Final timings');
     await compose.getByLabel('Message').fill('Doors open at 13:30.\nFirst look at 13:00 by the Orangery.');
-    await compose.getByRole('button', { name: 'Send to 1' }).click();
+    await compose.getByRole('button', { name: 'Send to Lens & Light' }).click();
 
     // The log shows the message and the photographer's sends, in words, as the server makes them.
     const logged = p.locator('.message-log li.message', { hasText: 'Final timings' });
@@ -85,7 +85,7 @@ describe('planner app: messages and the vendor inbox', () => {
     expect(await photoRow.locator('.ack-state').textContent()).toBe('Waiting');
     expect(await logged.locator('.ack-count').textContent()).toBe('0 of 1 acknowledged');
     await waitFor(async () => (await photoRow.locator('.deliveries').textContent())?.includes('E-mail: sent'), 'the e-mail reported sent');
-    expect(await photoRow.locator('.deliveries').textContent()).toContain('In-app: delivered');
+    expect(await photoRow.locator('.deliveries').textContent()).toContain('WedSync chat: delivered');
     const mail = await waitFor(() => smtp.to('hello@lens.example').find((m) => m.subject.startsWith('Final timings')), 'the mail to the photographer');
     expect(mail.text).toContain('Doors open at 13:30.');
     expect(smtp.to('petal@example.com')).toEqual([]);

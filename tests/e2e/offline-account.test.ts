@@ -101,6 +101,9 @@ describe('planner app: offline when signed in with an account', () => {
     await waitFor(async () => (await eventTitles(page)).includes('Family photos'), 'the wedding from this phone’s copy', 15_000);
     await waitSyncState(page, 'offline');
     expect(await page.getByText('Groom getting ready').first().isVisible()).toBe(true);
+    // The copy says how old it is, and that My schedule (read after the wedding was last open) is newer.
+    const copyAge = await page.locator('[data-offline-copy]').textContent();
+    expect(copyAge).toMatch(/^This is the wedding as of \d\d:\d\d \((now|\d+ seconds? ago)\), when this device was last in sync with the server\. My schedule has a newer copy \(as of \d\d:\d\d\): where times differ, My schedule is the later word\.$/);
     await screenshot(page, 'vendor-wedding-offline-from-schedule');
 
     // A wedding never opened on this phone says why it cannot open, instead of showing it empty.

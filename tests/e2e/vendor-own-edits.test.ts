@@ -52,7 +52,10 @@ describe('planner app: a vendor edits its own crew entries and vendor record on 
     await record.getByLabel('E-mail address').fill('caterer@secret.example');
     await record.getByRole('button', { name: 'Save contact details' }).click();
     await waitFor(() => record.getByRole('alert').isVisible(), 'the duplicate refused');
-    expect(await record.getByRole('alert').textContent()).toContain('Feast Co');
+    // Named, with what a vendor can do (it can neither edit nor merge another vendor), and no id.
+    const refusal = await record.getByRole('alert').textContent() ?? '';
+    expect(refusal).toContain('belongs to another vendor of this wedding (Feast Co); ask the planner if it should be yours');
+    expect(refusal).not.toMatch(/edit that vendor|\bcater\b/);
     await record.getByLabel('E-mail address').fill('bookings@lens.example');
     await record.getByLabel('Phone number').fill('+44 20 7946 0999');
     await record.getByRole('button', { name: 'Save contact details' }).click();

@@ -9,6 +9,7 @@ import { forgetIdentity, rememberMe, rememberedMe } from './account/offline-iden
 import { keepSendingOwedSignOuts, oweSignOut, sendOwedSignOuts, signOutOwed } from './account/pending-sign-out.ts';
 import { AccountHome, ConnectionsView, DemoView, InvitePage, MySchedule } from './lazy-pages.ts';
 import { forgetSchedule } from './schedule/schedule-api.ts';
+import { forgetInSync } from './wedding/copy-age.ts';
 import { SignIn, signInErrorMessage } from './session/sign-in.tsx';
 import { displayName, readSession, storeToken, storedToken, tokenFromHash, type Session } from './session/token.ts';
 import { WeddingPicker } from './session/wedding-picker.tsx';
@@ -154,6 +155,7 @@ export function App() {
       void forgetPersonOnDevice(account.person.id);
     } else {
       forgetSchedule();
+      forgetInSync();
       forgetIdentity();
     }
     setMe(null);

@@ -1,4 +1,5 @@
 import { forgetSchedule } from '../schedule/schedule-api.ts';
+import { forgetInSync } from '../wedding/copy-age.ts';
 import { forgetIdentity } from './offline-identity.ts';
 
 /**
@@ -12,6 +13,7 @@ import { forgetIdentity } from './offline-identity.ts';
 export async function forgetPersonOnDevice(personId: string): Promise<void> {
   forgetIdentity();
   forgetSchedule();
+  forgetInSync();
   try {
     localStorage.removeItem(`wedsync.weddings:${personId}`);
   } catch {

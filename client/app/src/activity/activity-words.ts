@@ -93,11 +93,16 @@ export function activityLines(entries: ActivityEntry[], facts: EventFacts): Acti
   for (const e of entries) {
     // Conflicts' bookkeeping fields other than the outcome say nothing to a person.
     if (e.root === 'conflicts' && e.field !== '' && e.field !== 'status') continue;
+    // A change that reads the same before and after (a recalculated total, a time to the second)
+    // changed nothing a person can see.
+    if (e.change === 'changed' && e.field !== '' && valueWords(e.root, e.entityId, e.field, e.previous, facts) === valueWords(e.root, e.entityId, e.field, e.value, facts)) continue;
     const key = `${e.updateSeq}\u0000${e.actor.id}\u0000${e.entity}`;
     let group = byKey.get(key);
     if (!group) {
       const eventId = e.root === 'timeline' && facts.event(e.entityId) ? e.entityId : null;
-      group = { line: { key, at: e.at, actor: e.actor, root: e.root, entityId: e.entityId, subject: subjectOf(e, facts), eventId, summary: '' }, parts: [] };
+      // The budget totals are recalculated by WedSync after someone's change, not typed by them.
+      const actor: ActivityActor = e.root === 'budget' ? { kind: 'system', id: 'wedsync', reason: 'budget totals recalculated' } : e.actor;
+      group = { line: { key, at: e.at, actor, root: e.root, entityId: e.entityId, subject: subjectOf(e, facts), eventId, summary: '' }, parts: [] };
       byKey.set(key, group);
       lines.push(group.line);
     }

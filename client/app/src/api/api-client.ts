@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { ErrorBody } from '../../../sdk/index.ts';
+import { withoutIds } from '../ui/labels.ts';
 
 export const API_ERROR_CODES = [
   'offline', 'unauthorized', 'forbidden', 'not_available', 'not_found', 'rejected', 'server_error', 'invalid_response',
@@ -77,7 +78,7 @@ export async function apiRequest<S extends z.ZodType>(path: string, request: Api
 function errorFor(status: number, json: unknown): ApiError {
   const body = ErrorBody.safeParse(json);
   const serverCode = body.success ? body.data.error.code : undefined;
-  const message = body.success ? body.data.error.message : `HTTP ${status}`;
+  const message = body.success ? withoutIds(body.data.error.message) : `HTTP ${status}`;
   const details = body.success ? body.data.error.details : undefined;
   if (status === 401) return new ApiError('unauthorized', message, status, serverCode);
   if (status === 429) return new ApiError('rejected', `too many attempts; try again in a little while (${message})`, status, serverCode);

@@ -3,7 +3,7 @@ import { CONTACT_ROLES, MESSAGE_PRIORITIES, type Delivery, type Message, type We
 import { describeApiError } from '../api/api-client.ts';
 import { humanize } from '../ui/labels.ts';
 import { useAnnounce } from '../ui/use-announcer.ts';
-import { channelLabel } from './message-labels.ts';
+import { channelLabel, sendLabel } from './message-labels.ts';
 import type { MessagesClient } from './messages-api.ts';
 
 /** Channels a planner may choose; in-app always comes with every message. */
@@ -147,7 +147,7 @@ export function ComposeMessage({ doc, version, client, connectHref }: Props) {
         </div>
       </div>
       <div class="form-actions">
-        <button type="submit" class="primary" disabled={busy}>{busy ? 'Sending…' : `Send${personIds.length ? ` to ${personIds.length}${roleSelectors.length ? '+' : ''}` : ''}`}</button>
+        <button type="submit" class="primary" disabled={busy}>{busy ? 'Sending…' : sendLabel([...chosenRoles].sort(), people.filter((p) => chosenPeople.has(p.id) && !chosenRoles.has(p.role)).map((p) => p.name))}</button>
       </div>
     </form>
   );

@@ -2,11 +2,12 @@ import type { Delivery, Message } from '../../../sdk/index.ts';
 import { clockLabel, dateInZone, shortDate } from '../timeline/zoned-time.ts';
 import { humanize } from '../ui/labels.ts';
 
-/** Channels as people name them. */
+/** Channels as people name them; the one label of each channel everywhere in the app. */
 const CHANNEL_LABELS: Readonly<Record<Delivery['channel'], string>> = {
-  wedsync_chat: 'In-app', email: 'E-mail', sms: 'SMS', whatsapp: 'WhatsApp', slack: 'Slack', teams: 'Microsoft Teams', vendor_crm: 'Vendor’s system',
+  wedsync_chat: 'WedSync chat', email: 'E-mail', sms: 'SMS', whatsapp: 'WhatsApp', slack: 'Slack', teams: 'Microsoft Teams', vendor_crm: 'Vendor CRM',
 };
 
+/** `WhatsApp`, `WedSync chat`, `Vendor CRM`: a channel's label (compose form, logs, vendor and contact editors). */
 export function channelLabel(channel: Delivery['channel']): string {
   return CHANNEL_LABELS[channel];
 }
@@ -43,4 +44,19 @@ export function messageTitle(m: Pick<Message, 'subject' | 'body'>): string {
   // By code points, so an emoji is never cut in half.
   const first = Array.from(m.body.split('\n')[0] ?? '');
   return first.length > 80 ? `${first.slice(0, 79).join('')}…` : first.join('');
+}
+
+const roleWords = (role: string): string =>
+  role === 'couple' ? 'the couple' : role === 'planner' ? 'the planners' : `every ${humanize(role).toLowerCase()}`;
+
+/**
+ * The compose form's button, saying whom: `Send to the couple and Lens & Light`. `roles` are the
+ * ticked roles, `names` the people ticked one by one (those a ticked role already covers left out);
+ * past three, the rest are counted (`Send to the couple, Lens & Light, Petal Co and 2 more`).
+ */
+export function sendLabel(roles: readonly string[], names: readonly string[]): string {
+  const parts = [...roles.map(roleWords), ...names];
+  if (parts.length === 0) return 'Send';
+  const shown = parts.length > 4 ? [...parts.slice(0, 3), `${parts.length - 3} more`] : parts;
+  return `Send to ${shown.length === 1 ? shown[0] : `${shown.slice(0, -1).join(', ')} and ${shown.at(-1)}`}`;
 }

@@ -1,3 +1,4 @@
+import { parseClock } from './clock-input.ts';
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, describeApiError } from '../api/api-client.ts';
 import { clockLabel, dateInZone, localInputToIso, shortDate } from '../timeline/zoned-time.ts';
@@ -41,13 +42,14 @@ export function ScheduleEventItem({ weddingId, event, weddingDate, timeZone, own
     e.preventDefault();
     if (!csrf) return;
     let iso = '';
-    if (callTime) {
+    if (callTime.trim()) {
       // The call time is on the event's day; one typed more than half a day after the start is
       // the evening before (a 23:30 call for a 00:30 start).
-      const onDay = localInputToIso(`${day}T${callTime}`, timeZone);
-      if (!onDay) return setProblem('Type the call time as hours and minutes, e.g. 13:45.');
+      const clock = parseClock(callTime);
+      const onDay = clock && localInputToIso(`${day}T${clock}`, timeZone);
+      if (!clock || !onDay) return setProblem('Type the call time as hours and minutes on a 24-hour clock, e.g. 13:45.');
       const ms = Date.parse(onDay);
-      iso = ms - Date.parse(event.start) > HALF_DAY_MS ? localInputToIso(`${dateInZone(new Date(ms - 86_400_000).toISOString(), timeZone)}T${callTime}`, timeZone) ?? onDay : onDay;
+      iso = ms - Date.parse(event.start) > HALF_DAY_MS ? localInputToIso(`${dateInZone(new Date(ms - 86_400_000).toISOString(), timeZone)}T${clock}`, timeZone) ?? onDay : onDay;
     }
     setBusy(true);
     setProblem(null);
@@ -80,7 +82,7 @@ export function ScheduleEventItem({ weddingId, event, weddingDate, timeZone, own
         {event.notes && <p class="notes"><span class="label">Notes:</span> {event.notes}</p>}
         <form class="call-time" onSubmit={save}>
           <label for={inputId}>Your call time</label>
-          <input id={inputId} type="time" value={callTime} onInput={(e) => { setCallTime(e.currentTarget.value); setSaved(null); }} disabled={!csrf || busy}
+          <input id={inputId} type="text" inputMode="numeric" autoComplete="off" placeholder="HH:MM" maxLength={5} size={6} value={callTime} onInput={(e) => { setCallTime(e.currentTarget.value); setSaved(null); }} disabled={!csrf || busy}
             aria-describedby={csrf ? undefined : `${inputId}-offline`} />
           <button type="submit" disabled={!csrf || busy}>{busy ? 'Saving…' : 'Save call time'}<span class="sr-only"> for {event.title}</span></button>
           {event.confirmed && <span class="tag">Confirmed</span>}

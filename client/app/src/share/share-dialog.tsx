@@ -99,7 +99,7 @@ export function ShareDialog({ weddingId, weddingTitle, vendors, credentials, onC
             <input id="share-link-url" type="text" readOnly value={created.url} onFocus={(e) => e.currentTarget.select()} />
             <button type="button" onClick={() => copy(created.url!)}>Copy link</button>
           </div>
-          <p role="status" class="hint">{copied ?? `Anyone with this link can join as ${created.role}, ${created.maxUses === 1 ? 'once' : `up to ${created.maxUses} times`}.`}</p>
+          <p role="status" class="hint">{copied ?? `Anyone with this link can join as ${created.role}, ${created.maxUses === 1 ? 'once' : `up to ${created.maxUses} times`}. Copy it now: its address is shown only this once.`}</p>
         </div>
       )}
 
@@ -112,6 +112,10 @@ export function ShareDialog({ weddingId, weddingTitle, vendors, credentials, onC
       <section aria-labelledby="share-list-heading">
         <h3 id="share-list-heading">Links and invitations</h3>
         {listError && <p class="form-errors" role="alert">{listError}</p>}
+        {/* The server hands out a link's address once (docs/sharing); an older one cannot be shown again. */}
+        <p class="hint">A share link’s address is shown once, when it is made. To share an older link again,{' '}
+          <button type="button" class="link" onClick={() => document.getElementById('share-link-role')?.focus()}>make a new link</button>{' '}
+          (and revoke the old one if it is no longer needed).</p>
         {invitations === null ? <p class="muted">Loading…</p> : invitations.length === 0 ? <p class="muted">None yet.</p> : (
           <table class="share-list">
             <thead><tr><th scope="col">For</th><th scope="col">Role</th><th scope="col">Used</th><th scope="col">Expires</th><th scope="col">Status</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>

@@ -15,6 +15,15 @@ export function newId(prefix: string): string {
   return `${prefix}_${Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')}`;
 }
 
+/**
+ * A server's refusal made fit to show: internal ids (`ven_f4251e96eefd27ff`, the shape newId makes)
+ * mean nothing to a person, so any that slipped into a message become "one of them". The server
+ * names things where it can; this is the net under every refusal the app shows.
+ */
+export function withoutIds(message: string): string {
+  return message.replace(/\b[a-z]{2,8}_[0-9a-f]{16}\b/g, 'one of them');
+}
+
 /** `5 minutes ago`, `in 2 hours`; for last-sync style timestamps. */
 export function relativeTime(iso: string | null, now = Date.now()): string {
   if (!iso) return 'never';

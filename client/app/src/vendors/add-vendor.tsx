@@ -3,15 +3,20 @@ import { SchemaError, VENDOR_CATEGORIES, type TxOrigin, type Vendor, type Weddin
 import type { UndoControls } from '../timeline/use-undo.ts';
 import { humanize, newId } from '../ui/labels.ts';
 import { useAnnounce } from '../ui/use-announcer.ts';
+import { duplicateRefusal } from './duplicates.ts';
 
-/** The planner's form for a new vendor (written to the document, undoable). */
-export function AddVendor({ doc, origin, perform }: { doc: WeddingDoc; origin: TxOrigin; perform: UndoControls['perform'] }) {
+/**
+ * The planner's form for a new vendor (written to the document, undoable). A new vendor with another
+ * vendor's e-mail or phone is refused, naming that vendor, with a button to open it (`onOpen`).
+ */
+export function AddVendor({ doc, origin, perform, onOpen }: { doc: WeddingDoc; origin: TxOrigin; perform: UndoControls['perform']; onOpen(vendorId: string): void }) {
   const announce = useAnnounce();
   const [name, setName] = useState('');
   const [category, setCategory] = useState<Vendor['category']>('photographer');
   const [email, setEmail] = useState('');
   const [phone, setPhone] = useState('');
   const [error, setError] = useState<string | null>(null);
+  const [other, setOther] = useState<Vendor | null>(null);
 
   const submit = (e: Event) => {
     e.preventDefault();
@@ -19,17 +24,26 @@ export function AddVendor({ doc, origin, perform }: { doc: WeddingDoc; origin: T
       perform(`add vendor “${name.trim()}”`, () => doc.upsertVendor({ id: newId('ven'), name: name.trim(), category, email: email.trim(), phone: phone.trim() }, origin));
     } catch (err) {
       if (!(err instanceof SchemaError)) throw err;
-      setError(err.issues.map((i) => `${humanize(i.path || 'vendor')}: ${i.message}`).join('; '));
+      if (err.code === 'duplicate') {
+        const refusal = duplicateRefusal(err, doc.listVendors(), 'add');
+        setError(refusal.text); setOther(refusal.other ?? null);
+      } else {
+        setError(err.issues.map((i) => `${humanize(i.path || 'vendor')}: ${i.message}`).join('; ')); setOther(null);
+      }
       return;
     }
     announce(`Added ${name.trim()}.`);
-    setName(''); setEmail(''); setPhone(''); setError(null);
+    setName(''); setEmail(''); setPhone(''); setError(null); setOther(null);
   };
 
   return (
     <form class="add-vendor" onSubmit={submit} aria-labelledby="add-vendor-heading" noValidate>
       <h3 id="add-vendor-heading">Add a vendor</h3>
-      {error && <p class="form-errors" role="alert">Nothing was saved: {error}</p>}
+      {error && (
+        <p class="form-errors" role="alert">Nothing was saved: {error}
+          {other && <>{' '}<button type="button" class="link" onClick={() => onOpen(other.id)}>Edit {other.name}</button></>}
+        </p>
+      )}
       <div class="detail-fields">
         <div class="field"><label for="vendor-name">Name</label>
           <input id="vendor-name" type="text" required maxLength={200} value={name} onInput={(e) => setName(e.currentTarget.value)} /></div>

@@ -2,7 +2,9 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { CHANNELS, SchemaError, VENDOR_CATEGORIES, VENDOR_STATUS_NEXT, type TxOrigin, type Vendor, type WeddingDoc } from '../../../sdk/index.ts';
 import type { UndoControls } from '../timeline/use-undo.ts';
 import { humanize } from '../ui/labels.ts';
+import { channelLabel } from '../messages/message-labels.ts';
 import { useAnnounce } from '../ui/use-announcer.ts';
+import { duplicateRefusal } from './duplicates.ts';
 
 interface Props {
   doc: WeddingDoc;
@@ -10,6 +12,8 @@ interface Props {
   origin: TxOrigin;
   perform: UndoControls['perform'];
   onClose(): void;
+  /** Offer to merge this vendor (`dupId`) into the one that already has its address (`keepId`). */
+  onMerge(dupId: string, keepId: string): void;
 }
 
 /**
@@ -17,7 +21,7 @@ interface Props {
  * VENDOR_STATUS_NEXT allows from where the vendor stands; a changed e-mail or phone another vendor
  * already has is refused by the document (merge the two instead).
  */
-export function VendorEditor({ doc, vendor, origin, perform, onClose }: Props) {
+export function VendorEditor({ doc, vendor, origin, perform, onClose, onMerge }: Props) {
   const announce = useAnnounce();
   const first = useRef<HTMLInputElement>(null);
   const [name, setName] = useState(vendor.name);
@@ -27,6 +31,7 @@ export function VendorEditor({ doc, vendor, origin, perform, onClose }: Props) {
   const [status, setStatus] = useState(vendor.status);
   const [channels, setChannels] = useState<Vendor['preferredChannels']>(vendor.preferredChannels);
   const [error, setError] = useState<string | null>(null);
+  const [other, setOther] = useState<Vendor | null>(null);
   const id = vendor.id;
 
   useEffect(() => { first.current?.focus(); }, []);
@@ -37,9 +42,12 @@ export function VendorEditor({ doc, vendor, origin, perform, onClose }: Props) {
       perform(`edit vendor “${vendor.name}”`, () => doc.upsertVendor({ id, name: name.trim(), category, email: email.trim(), phone: phone.trim(), status, preferredChannels: channels }, origin));
     } catch (err) {
       if (!(err instanceof SchemaError)) throw err;
-      setError(err.code === 'duplicate'
-        ? `another vendor already has this ${err.issues[0]?.path === 'phone' ? 'phone number' : 'e-mail address'}; merge the two vendors instead.`
-        : err.issues.map((i) => `${humanize(i.path || 'vendor')}: ${i.message}`).join('; '));
+      if (err.code === 'duplicate') {
+        const refusal = duplicateRefusal(err, doc.listVendors(), 'edit');
+        setError(refusal.text); setOther(refusal.other ?? null);
+      } else {
+        setError(err.issues.map((i) => `${humanize(i.path || 'vendor')}: ${i.message}`).join('; ')); setOther(null);
+      }
       return;
     }
     announce(`Saved ${name.trim()}.`);
@@ -51,7 +59,11 @@ export function VendorEditor({ doc, vendor, origin, perform, onClose }: Props) {
   return (
     <form class="panel vendor-editor" onSubmit={submit} aria-labelledby={`edit-${id}-heading`} noValidate>
       <h3 id={`edit-${id}-heading`}>Edit {vendor.name}</h3>
-      {error && <p class="form-errors" role="alert">Nothing was saved: {error}</p>}
+      {error && (
+        <p class="form-errors" role="alert">Nothing was saved: {error}
+          {other && <>{' '}<button type="button" class="link" onClick={() => onMerge(id, other.id)}>Merge {vendor.name} into {other.name}…</button></>}
+        </p>
+      )}
       <div class="detail-fields">
         <div class="field"><label for={`edit-${id}-name`}>Name</label>
           <input ref={first} id={`edit-${id}-name`} type="text" required maxLength={200} value={name} onInput={(e) => setName(e.currentTarget.value)} /></div>
@@ -71,7 +83,7 @@ export function VendorEditor({ doc, vendor, origin, perform, onClose }: Props) {
       <fieldset class="vendor-picks">
         <legend>Prefers to hear by</legend>
         {CHANNELS.map((c) => (
-          <label class="check" key={c}><input type="checkbox" checked={channels.includes(c)} onChange={(e) => toggle(c, e.currentTarget.checked)} /> {humanize(c)}</label>
+          <label class="check" key={c}><input type="checkbox" checked={channels.includes(c)} onChange={(e) => toggle(c, e.currentTarget.checked)} /> {channelLabel(c)}</label>
         ))}
       </fieldset>
       <div class="form-actions">

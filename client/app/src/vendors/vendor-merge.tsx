@@ -1,4 +1,4 @@
-import { useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useState } from 'preact/hooks';
 import type { Vendor, WeddingDoc } from '../../../sdk/index.ts';
 import { describeApiError } from '../api/api-client.ts';
 import { mergeVendorsApi, type TokenSource } from '../budget/budget-api.ts';
@@ -14,13 +14,15 @@ interface Props {
   token: TokenSource;
   /** After a merge: where focus goes, since the duplicate's row is gone. */
   onMerged(): void;
+  /** A merge offered elsewhere (the vendor editor's duplicate refusal): chosen and put to confirm at once. */
+  offer?: { dupId: string; keepId: string } | null;
 }
 
 /**
  * Merging two vendors that are one: the planner picks the duplicate and the vendor to keep, reads
  * what moves, and confirms. The server moves everything in one transaction (POST …/vendors/merge).
  */
-export function VendorMerge({ doc, vendors, weddingId, token, onMerged }: Props) {
+export function VendorMerge({ doc, vendors, weddingId, token, onMerged, offer }: Props) {
   const announce = useAnnounce();
   const suggestions = useMemo(() => likelyDuplicates(vendors), [vendors]);
   const [dupId, setDupId] = useState('');
@@ -28,6 +30,10 @@ export function VendorMerge({ doc, vendors, weddingId, token, onMerged }: Props)
   const [confirming, setConfirming] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  useEffect(() => {
+    if (!offer) return;
+    setDupId(offer.dupId); setKeepId(offer.keepId); setError(null); setConfirming(true);
+  }, [offer]);
   const dup = vendors.find((v) => v.id === dupId);
   const keep = vendors.find((v) => v.id === keepId);
 

@@ -5,6 +5,7 @@ import { removeVendorApi, type TokenSource } from '../budget/budget-api.ts';
 import type { UndoControls } from '../timeline/use-undo.ts';
 import { ConfirmDialog } from '../ui/confirm-dialog.tsx';
 import { humanize } from '../ui/labels.ts';
+import { channelLabel } from '../messages/message-labels.ts';
 import { useAnnounce } from '../ui/use-announcer.ts';
 import { AddVendor } from './add-vendor.tsx';
 import { VendorEditor } from './vendor-editor.tsx';
@@ -40,6 +41,7 @@ export function VendorsView({ doc, version, canEdit, readOnly, readOnlyNoteId, o
   const [removing, setRemoving] = useState<Vendor | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [mergeOffer, setMergeOffer] = useState<{ dupId: string; keepId: string } | null>(null);
   const heading = useRef<HTMLHeadingElement>(null);
   const editingVendor = vendors.find((v) => v.id === editing);
 
@@ -90,12 +92,13 @@ export function VendorsView({ doc, version, canEdit, readOnly, readOnlyNoteId, o
         </div>
       )}
       {canEdit && !readOnly && editingVendor && (
-        <VendorEditor key={editingVendor.id} doc={doc} vendor={editingVendor} origin={origin} perform={perform} onClose={() => { setEditing(null); focusHeading(); }} />
+        <VendorEditor key={editingVendor.id} doc={doc} vendor={editingVendor} origin={origin} perform={perform} onClose={() => { setEditing(null); focusHeading(); }}
+          onMerge={(dupId, keepId) => { setEditing(null); setMergeOffer({ dupId, keepId }); }} />
       )}
       {!canEdit ? <p class="hint">Adding or changing a vendor needs a planner.</p> : (
         <fieldset class="plain" disabled={readOnly} aria-describedby={readOnly ? readOnlyNoteId : undefined}>
-          <AddVendor doc={doc} origin={origin} perform={perform} />
-          <VendorMerge doc={doc} vendors={vendors} weddingId={weddingId} token={token} onMerged={focusHeading} />
+          <AddVendor doc={doc} origin={origin} perform={perform} onOpen={setEditing} />
+          <VendorMerge doc={doc} vendors={vendors} weddingId={weddingId} token={token} onMerged={focusHeading} offer={mergeOffer} />
         </fieldset>
       )}
       {removing && (
@@ -135,7 +138,7 @@ function VendorRow({ vendor: v, canEdit, readOnly, onMove, onEdit, onRemove }: R
         {v.phone && <a href={`tel:${v.phone.replace(/[^+0-9]/g, '')}`}>{v.phone}</a>}
         {!v.email && !v.phone && <span class="muted">none</span>}
       </td>
-      <td data-label="Prefers">{v.preferredChannels.length ? v.preferredChannels.map(humanize).join(', ') : <span class="muted">—</span>}</td>
+      <td data-label="Prefers">{v.preferredChannels.length ? v.preferredChannels.map(channelLabel).join(', ') : <span class="muted">—</span>}</td>
       {canEdit && (
         <td data-label="Actions">
           <div class="row-actions">

@@ -1,6 +1,7 @@
 import { useLayoutEffect, useState } from 'preact/hooks';
 import { connectWedding, createIndexedDbStore, ownPart, type WeddingConnection } from '../../../sdk/index.ts';
 import type { Session } from '../session/token.ts';
+import { markInSync } from './copy-age.ts';
 import { syncStateOf, type SyncState } from './sync-state.ts';
 
 export interface WeddingConnectionState {
@@ -69,9 +70,12 @@ export function useWeddingConnection(session: Session, weddingId: string): Weddi
       let refused: string | null = null;
       let documentGeneration = 0;
       let updateRefused: string | null = null;
+      let lastSync: SyncState = 'connecting';
       const update = () => {
         if (cancelled) return;
         const sync = syncStateOf({ browserOnline: navigator.onLine, status: c.status, synced: c.synced, unsyncedChanges: c.unsyncedChanges });
+        lastSync = sync;
+        if (sync === 'online') markInSync(session.claims.sub, weddingId);
         setState({ connection: c, sync, serverReadOnly: c.readOnly, offlineCopy, refused, error: null, documentGeneration, updateRefused });
       };
       const onRefused = ({ reason }: { reason: string }) => {
@@ -111,12 +115,16 @@ export function useWeddingConnection(session: Session, weddingId: string): Weddi
         update();
       });
       const offStatus = c.onStatus(update);
+      // Online, the copy keeps agreeing with the server while nothing happens: keep its date current,
+      // so the copy opened offline later is dated to when the connection went, not the last event.
+      const keepDated = setInterval(() => { if (lastSync === 'online' && navigator.onLine) markInSync(session.claims.sub, weddingId); }, 15_000);
       addEventListener('offline', goOffline);
       addEventListener('online', goOnline);
       cleanups.push(() => {
         unlisten();
         offUpdateRefused();
         offStatus();
+        clearInterval(keepDated);
         removeEventListener('offline', goOffline);
         removeEventListener('online', goOnline);
       });

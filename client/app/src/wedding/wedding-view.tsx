@@ -14,6 +14,7 @@ import {
   ActivityView, BudgetView, ConflictsView, ContactsView, InboxView, IntegrationsView, MessagesView, OurDayView, ProposalsView, RunOfShowView,
   SECTION_CHUNKS, ShareDialog, SnapshotsView, VendorsView,
 } from './lazy-sections.ts';
+import { OfflineCopyNotice } from './offline-copy-notice.tsx';
 import { ReadOnlyNotice } from './read-only-notice.tsx';
 import { RestoreBanner } from './restore-banner.tsx';
 import type { SyncState } from './sync-state.ts';
@@ -124,6 +125,7 @@ export function WeddingView(props: Props) {
         <ConnectionIndicator state={props.sync} offlineCopy={props.offlineCopy} />
         {canShare && <button ref={shareButton} type="button" onClick={() => setSharing(true)}>Share</button>}
       </header>
+      {props.sync === 'offline' && props.offlineCopy === 'ready' && <OfflineCopyNotice personId={session.claims.sub} weddingId={connection.weddingId} />}
       {sharing && (
         <ShareDialog weddingId={connection.weddingId} weddingTitle={title} vendors={doc.listVendors()} onClose={closeShare}
           credentials={session.csrf ? { csrf: session.csrf } : { token: session.token }} />
