@@ -4,7 +4,7 @@ import { WeddingDoc } from '../../schema/index.ts';
 import { signedIn, workspaceWith } from '../helpers/people.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { seriousAxeViolations } from './support/axe.ts';
-import { launchBrowser, openTab, screenshotsAtBothWidths } from './support/browser.ts';
+import { addSessionCookie, launchBrowser, openTab, screenshotsAtBothWidths } from './support/browser.ts';
 import { plannerBuild } from './support/planner-build.ts';
 import { closeAfterTest, startPlannerServer, type PlannerServer } from './support/planner-server.ts';
 import { seedWedding } from './support/seed.ts';
@@ -39,8 +39,7 @@ async function openAsPlanner(t: PlannerServer, path: string): Promise<{ page: Pa
   await workspaceWith(t, pat, 'Pat Studio', [W]);
   const { context, page, errors } = await openTab(browser, { bypassCSP: true });
   closeAfterTest(context);
-  const [name, value] = pat.cookie.split('=') as [string, string];
-  await context.addCookies([{ name, value, url: t.httpUrl, httpOnly: true, sameSite: 'Lax' }]);
+  await addSessionCookie(context, t.httpUrl, pat.cookie);
   await page.goto(`${t.httpUrl}${path}`);
   await waitSyncState(page, 'online');
   return { page, errors };

@@ -8,7 +8,7 @@ import { registerTeardown } from '../helpers/teardown.ts';
 import type { TestServer } from '../helpers/test-server.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { seriousAxeViolations } from './support/axe.ts';
-import { appErrors, launchBrowser, openTab, screenshotsAtBothWidths } from './support/browser.ts';
+import { addSessionCookie, appErrors, launchBrowser, openTab, screenshotsAtBothWidths } from './support/browser.ts';
 import { plannerBuild } from './support/planner-build.ts';
 import { closeAfterTest, startPlannerServer } from './support/planner-server.ts';
 import { WEDDING_DATE, seedWedding } from './support/seed.ts';
@@ -22,8 +22,7 @@ beforeAll(async () => {
 }, 120_000);
 
 async function withSessionCookie(t: TestServer, context: BrowserContext, cookie: string): Promise<void> {
-  const [name, value] = cookie.split('=') as [string, string];
-  await context.addCookies([{ name, value, url: t.httpUrl, httpOnly: true, sameSite: 'Lax' }]);
+  await addSessionCookie(context, t.httpUrl, cookie);
 }
 
 /** Presses Tab until `name`d button has the focus (at most `max` times): reachable by keyboard alone. */

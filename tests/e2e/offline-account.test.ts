@@ -4,7 +4,7 @@ import { signedIn, workspaceWith, type Browser as SignedIn } from '../helpers/pe
 import type { TestServer } from '../helpers/test-server.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { seedWedding } from '../schedule/schedule-fixture.ts';
-import { launchBrowser, openTab, screenshot } from './support/browser.ts';
+import { addSessionCookie, launchBrowser, openTab, screenshot } from './support/browser.ts';
 import { SIGN_IN_LINK, startMailPlannerServer } from './support/mail-server.ts';
 import { plannerBuild } from './support/planner-build.ts';
 import { waitOfflineReady } from './support/offline.ts';
@@ -19,8 +19,7 @@ beforeAll(async () => {
 }, 120_000);
 
 async function withSessionCookie(t: TestServer, context: BrowserContext, person: SignedIn): Promise<void> {
-  const [name, value] = person.cookie.split('=') as [string, string];
-  await context.addCookies([{ name, value, url: t.httpUrl, httpOnly: true, sameSite: 'Lax' }]);
+  await addSessionCookie(context, t.httpUrl, person.cookie);
 }
 
 const offlineErrors = (errors: string[]) => errors.filter((e) => !e.includes('ERR_INTERNET_DISCONNECTED') && !e.includes('Failed to load resource'));

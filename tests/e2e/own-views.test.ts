@@ -9,7 +9,7 @@ import type { TestServer } from '../helpers/test-server.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { HIDDEN_FROM_VENDOR, seedWedding } from '../schedule/schedule-fixture.ts';
 import { seriousAxeViolations } from './support/axe.ts';
-import { launchBrowser, openTab, screenshot, screenshotsAtBothWidths } from './support/browser.ts';
+import { addSessionCookie, launchBrowser, openTab, screenshot, screenshotsAtBothWidths } from './support/browser.ts';
 import { plannerBuild } from './support/planner-build.ts';
 import { closeAfterTest, startPlannerServer } from './support/planner-server.ts';
 
@@ -21,8 +21,7 @@ beforeAll(async () => {
 }, 120_000);
 
 async function withSessionCookie(t: TestServer, context: BrowserContext, person: SignedIn): Promise<void> {
-  const [name, value] = person.cookie.split('=') as [string, string];
-  await context.addCookies([{ name, value, url: t.httpUrl, httpOnly: true, sameSite: 'Lax' }]);
+  await addSessionCookie(context, t.httpUrl, person.cookie);
 }
 
 async function signedInTab(t: TestServer, person: SignedIn): Promise<{ page: Page; context: BrowserContext; errors: string[] }> {

@@ -7,7 +7,7 @@ import { signedIn, workspaceWith } from '../helpers/people.ts';
 import type { TestServer } from '../helpers/test-server.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { seriousAxeViolations } from './support/axe.ts';
-import { appErrors, launchBrowser, openTab, screenshot } from './support/browser.ts';
+import { addSessionCookie, appErrors, launchBrowser, openTab, screenshot } from './support/browser.ts';
 import { plannerBuild } from './support/planner-build.ts';
 import { printedSignInLink, startLoggedPlannerServer } from './support/logged-planner-server.ts';
 import { closeAfterTest, startPlannerServer } from './support/planner-server.ts';
@@ -23,8 +23,7 @@ beforeAll(async () => {
 
 /** Puts a real session (tests/helpers/people.ts) into a browser profile, as a completed sign-in would. */
 async function withSessionCookie(t: TestServer, context: BrowserContext, cookie: string): Promise<void> {
-  const [name, value] = cookie.split('=') as [string, string];
-  await context.addCookies([{ name, value, url: t.httpUrl, httpOnly: true, sameSite: 'Lax' }]);
+  await addSessionCookie(context, t.httpUrl, cookie);
 }
 
 /**

@@ -3,7 +3,7 @@ import type { Browser, Page } from 'playwright-core';
 import { proposeChange } from '../../schema/document/contributions.ts';
 import { signedIn, workspaceWith } from '../helpers/people.ts';
 import { seriousAxeViolations } from './support/axe.ts';
-import { launchBrowser, openTab, screenshot } from './support/browser.ts';
+import { addSessionCookie, launchBrowser, openTab, screenshot } from './support/browser.ts';
 import { tabThroughMain } from './support/keyboard.ts';
 import { plannerBuild } from './support/planner-build.ts';
 import { closeAfterTest, startPlannerServer, type PlannerServer } from './support/planner-server.ts';
@@ -138,8 +138,7 @@ describe('planner app: every view, as the role that sees it', () => {
     for (const [who, person, path, heading] of [['planner', ana, '/', 'Bloom'], ['vendor', pia, '/schedule', 'My schedule']] as const) {
       const { context, page } = await openTab(browser, { bypassCSP: true });
       closeAfterTest(context);
-      const [name, value] = person.cookie.split('=') as [string, string];
-      await context.addCookies([{ name, value, url: t.httpUrl, httpOnly: true, sameSite: 'Lax' }]);
+      await addSessionCookie(context, t.httpUrl, person.cookie);
       await page.goto(`${t.httpUrl}${path}`);
       await page.getByRole('heading', { name: heading, exact: true }).first().waitFor();
       if (path === '/schedule') await page.getByLabel('Your call time').first().waitFor();

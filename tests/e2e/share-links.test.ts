@@ -3,7 +3,7 @@ import type { Browser, Page } from 'playwright-core';
 import { signedIn, workspaceWith } from '../helpers/people.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { seriousAxeViolations } from './support/axe.ts';
-import { appErrors, launchBrowser, openTab, screenshotsAtBothWidths } from './support/browser.ts';
+import { addSessionCookie, appErrors, launchBrowser, openTab, screenshotsAtBothWidths } from './support/browser.ts';
 import { plannerBuild } from './support/planner-build.ts';
 import { closeAfterTest, startPlannerServer } from './support/planner-server.ts';
 import { seedWedding } from './support/seed.ts';
@@ -37,8 +37,7 @@ describe('share links: each role lands in the wedding with its own rights', () =
     await seedWedding(await t.connect('w1', await t.token('planner', ['w1'], { sub: 'seed' })));
     const { context, page, errors } = await openTab(browser, { bypassCSP: true });
     closeAfterTest(context);
-    const [name, value] = alex.cookie.split('=') as [string, string];
-    await context.addCookies([{ name, value, url: t.httpUrl, httpOnly: true, sameSite: 'Lax' }]);
+    await addSessionCookie(context, t.httpUrl, alex.cookie);
     await page.goto(`${t.httpUrl}/w/w1/timeline`);
     await waitSyncState(page, 'online');
 

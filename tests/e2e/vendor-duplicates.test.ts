@@ -3,7 +3,7 @@ import type { Browser } from 'playwright-core';
 import { WeddingDoc } from '../../schema/index.ts';
 import { signedIn, workspaceWith } from '../helpers/people.ts';
 import { waitFor } from '../helpers/wait.ts';
-import { launchBrowser, openTab } from './support/browser.ts';
+import { addSessionCookie, launchBrowser, openTab } from './support/browser.ts';
 import { plannerBuild } from './support/planner-build.ts';
 import { closeAfterTest, startPlannerServer } from './support/planner-server.ts';
 import { seedWedding } from './support/seed.ts';
@@ -29,8 +29,7 @@ describe('planner app: a duplicate vendor is refused by name, with the way out',
     await workspaceWith(t, pat, 'Pat Studio', [W]);
     const { context, page, errors } = await openTab(browser, { bypassCSP: true });
     closeAfterTest(context);
-    const [name, value] = pat.cookie.split('=') as [string, string];
-    await context.addCookies([{ name, value, url: t.httpUrl, httpOnly: true, sameSite: 'Lax' }]);
+    await addSessionCookie(context, t.httpUrl, pat.cookie);
     await page.goto(`${t.httpUrl}/w/${W}/vendors`);
     await waitSyncState(page, 'online');
 

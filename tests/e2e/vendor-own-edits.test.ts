@@ -6,7 +6,7 @@ import { signedIn, workspaceWith } from '../helpers/people.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { seedWedding } from '../schedule/schedule-fixture.ts';
 import { seriousAxeViolations } from './support/axe.ts';
-import { launchBrowser, openTab, screenshotsAtBothWidths } from './support/browser.ts';
+import { addSessionCookie, launchBrowser, openTab, screenshotsAtBothWidths } from './support/browser.ts';
 import { plannerBuild } from './support/planner-build.ts';
 import { closeAfterTest, startPlannerServer } from './support/planner-server.ts';
 
@@ -30,8 +30,7 @@ describe('planner app: a vendor edits its own crew entries and vendor record on 
 
     const { context, page, errors } = await openTab(browser, { bypassCSP: true });
     closeAfterTest(context);
-    const [name, value] = pia.cookie.split('=') as [string, string];
-    await context.addCookies([{ name, value, url: t.httpUrl, httpOnly: true, sameSite: 'Lax' }]);
+    await addSessionCookie(context, t.httpUrl, pia.cookie);
     await page.goto(`${t.httpUrl}/schedule`);
     const wedding = section(page, 'Ava & Sam');
     await waitFor(() => wedding.isVisible(), 'the schedule');

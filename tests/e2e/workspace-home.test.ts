@@ -6,7 +6,7 @@ import { api } from '../connections/helpers.ts';
 import { signedIn, workspaceWith } from '../helpers/people.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { seriousAxeViolations } from './support/axe.ts';
-import { launchBrowser, openTab, screenshotsAtBothWidths } from './support/browser.ts';
+import { addSessionCookie, launchBrowser, openTab, screenshotsAtBothWidths } from './support/browser.ts';
 import { plannerBuild } from './support/planner-build.ts';
 import { closeAfterTest, startPlannerServer } from './support/planner-server.ts';
 import { seedWedding } from './support/seed.ts';
@@ -50,8 +50,7 @@ describe('the workspace home of a vendor’s business', () => {
 
     const { context, page, errors } = await openTab(browser, { bypassCSP: true });
     closeAfterTest(context);
-    const [name, value] = alex.cookie.split('=') as [string, string];
-    await context.addCookies([{ name, value, url: t.httpUrl, httpOnly: true, sameSite: 'Lax' }]);
+    await addSessionCookie(context, t.httpUrl, alex.cookie);
     await page.goto(`${t.httpUrl}/`);
     await waitFor(() => page.getByRole('heading', { name: 'Lens & Light' }).isVisible(), 'the vendor workspace’s weddings');
     const entry = page.locator('.wedding-list li', { has: page.getByRole('link', { name: 'Ada & Grace' }) });
