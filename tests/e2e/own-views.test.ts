@@ -130,6 +130,7 @@ describe("planner app: each person's own view", () => {
     await couple.page.getByRole('link', { name: 'Proposals' }).click();
     await couple.page.getByLabel('Event').selectOption({ label: '14:45 Family photos' });
     await couple.page.getByLabel('New start time').fill('15:30');
+    await couple.page.getByLabel('New place').fill('The Orangery');
     await couple.page.getByLabel('Why (optional)').fill('Golden hour light');
     await couple.page.getByRole('button', { name: 'Send to the planner' }).click();
     await waitFor(() => couple.page.locator('.proposal').getByText('Waiting for the planner').isVisible(), 'the couple’s pending proposal');
@@ -154,6 +155,8 @@ describe("planner app: each person's own view", () => {
     await waitFor(() => couple.page.locator('.proposal').getByText('Accepted').isVisible(), 'the answer on the couple’s screen');
     // The record keeps what it replaced and says who decided.
     await waitFor(async () => ((await couple.page.locator('.proposal').textContent()) ?? '').includes('Start 14:45 → 15:30'), 'the before value kept');
+    // The place's before value is kept as the time's is (trial 22).
+    expect(await couple.page.locator('.proposal').textContent()).toMatch(/Location “[^”]+” → “The Orangery”/);
     expect(await couple.page.locator('.proposal').textContent()).toMatch(/Accepted by the planner/);
     expect(await proposal.textContent()).toMatch(/Start 14:45 → 15:30[\s\S]*Accepted by you/);
     await couple.page.getByRole('link', { name: 'Timeline' }).click();

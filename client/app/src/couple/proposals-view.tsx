@@ -39,8 +39,10 @@ export function ProposalsView({ doc, version, timeZone, sub, origin, mode }: Pro
     const parts: string[] = [];
     if (p.changes.start) parts.push(`Start ${from(before?.start)}${clockLabel(p.changes.start, timeZone)}`);
     if (p.changes.end) parts.push(`End ${from(before?.end)}${clockLabel(p.changes.end, timeZone)}`);
-    if (p.changes.title !== undefined) parts.push(`Title “${p.changes.title}”`);
-    if (p.changes.location !== undefined) parts.push(`Location “${p.changes.location}”`);
+    // Text fields read as the times do: what it was (if anything), then what it becomes.
+    const fromText = (v: string | undefined) => (v ? `“${v}” → ` : '');
+    if (p.changes.title !== undefined) parts.push(`Title ${fromText(before?.title)}“${p.changes.title}”`);
+    if (p.changes.location !== undefined) parts.push(`Location ${fromText(before?.location)}“${p.changes.location}”`);
     return parts;
   };
 
