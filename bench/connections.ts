@@ -30,6 +30,7 @@ import { GoogleCalendarSandbox } from '../adapters/google-calendar/sandbox.ts';
 import { connectWedding, type WeddingConnection } from '../client/sdk/node.ts';
 import { createTokenService } from '../server/auth/tokens.ts';
 import { BENCH_SECRET, type ConnectionsSpec, type TraceEvent } from './connections-spec.ts';
+import { ackBuckets, documentLoads } from './metrics-text.ts';
 import { stageBreakdown, type E2eSample, type StageBreakdown } from './connections-stages.ts';
 import { fmt, markdownTable, summarize } from './stats.ts';
 
@@ -330,22 +331,6 @@ async function run(sandbox: GoogleCalendarSandbox, label: string, connections: n
     label, connections, weddings, bindings: s.connections.reduce((a, c) => a + c.weddings.length, 0), setupMs, startMs: server.startMs, firstPullRoundMs, rss, heap,
     ack: summarize(ack), ackErrors, e2e: summarize(e2e), e2eMissing, jitter: summarize(jitter), push: summarize(pushLatency), pushesMissing: pushesMissing + pushFailures, webhooks: n, loopDelay, benchLoopDelay, serverAck, documentsLoadedDuringLoad, stages,
   };
-}
-
-/** wedsync_document_loads_total from a /metrics text. */
-function documentLoads(metrics: string): number {
-  return Number(/^wedsync_document_loads_total (\d+)/m.exec(metrics)?.[1] ?? 0);
-}
-
-/** Cumulative counts of wedsync_webhook_ack_seconds{system="google-calendar",outcome="stored"} by bucket. */
-function ackBuckets(metrics: string): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const line of metrics.split('\n')) {
-    const m = /^wedsync_webhook_ack_seconds_bucket\{([^}]*)\} (\d+)/.exec(line);
-    if (!m || !m[1]!.includes('system="google-calendar"') || !m[1]!.includes('outcome="stored"')) continue;
-    out[/le="([^"]+)"/.exec(m[1]!)![1]!] = Number(m[2]);
-  }
-  return out;
 }
 
 function stagesTable(s: StageBreakdown): string {

@@ -33,6 +33,7 @@ import { Cascades } from './comms/cascades.ts';
 import { weatherAlertHandler } from './comms/weather-alert.ts';
 import { PaymentCoordinator } from './payments/payment-coordinator.ts';
 import { openApiDocument } from './http/openapi.ts';
+import { accessHeldBy } from './people/access-held.ts';
 import { createTokenService, type TokenService } from './auth/tokens.ts';
 import { createCollabServer, type CollabServer } from './collab/collab-server.ts';
 import { refuseConnections } from './collab/revocation-closer.ts';
@@ -150,12 +151,7 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
   const apiKeys = new SqliteApiKeyStore(db);
   const tokens = withApiKeys(createTokenService(options.authSecret, {
     sessionActive: (sid) => sessions.isActive(sid),
-    accessHeld: async (claims) => {
-      if (claims.wsp !== undefined) return (await people.memberRole(claims.wsp, claims.sub)) ? 'held' : 'gone';
-      const access = claims.weddings.length === 1 ? await people.accessFor(claims.sub, claims.weddings[0]!) : null;
-      if (!access) return 'gone';
-      return access.role === claims.role && (access.vendorId ?? undefined) === (claims.vendorId ?? undefined) ? 'held' : 'changed';
-    },
+    accessHeld: accessHeldBy(people),
   }), apiKeys, people);
   const health = new StorageHealth(db, {
     dataDir: config.dataDir, probeIntervalMs: config.STORAGE_PROBE_INTERVAL_MS, resumeFreeBytes: config.STORAGE_RESUME_FREE_BYTES,
