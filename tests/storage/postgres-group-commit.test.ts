@@ -103,10 +103,12 @@ describe('group commit on PostgreSQL', () => {
     const gate = await a.connect();
     await gate.query('SELECT pg_advisory_lock($1)', [COMMIT_GATE]);
     const group = [o.documents.append('wedding:cut', Uint8Array.of(1), lease), o.documents.append('wedding:cut', Uint8Array.of(2), lease)];
+    // Settled from the start: the rejection may arrive in the turn before pg_terminate_backend answers.
+    const settled = Promise.allSettled(group);
     const blocked = await waitFor(async () => (await a.query<{ pid: number }>(
       "SELECT pid FROM pg_stat_activity WHERE query = 'COMMIT' AND wait_event_type = 'Lock'")).rows[0], 'the group blocked in COMMIT');
     await a.query('SELECT pg_terminate_backend($1)', [blocked.pid]);
-    const outcomes = await Promise.allSettled(group);
+    const outcomes = await settled;
     expect(outcomes.map((r) => r.status === 'rejected' && r.reason instanceof StorageUnavailableError)).toEqual([true, true]);
     gate.release(true);
     expect(await o.documents.logLength('wedding:cut')).toBe(0);
