@@ -46,7 +46,10 @@ interface Running {
 }
 
 async function startServer(setup: Setup | 'wedsync-defaults', dataDir: string): Promise<Running> {
-  const child = fork(SERVER, [setup, dataDir], { execArgv: ['--expose-gc', '--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // BENCH_SERVER_CPU_PROF=<dir>: the server writes a V8 CPU profile there when the bench stops it.
+  const profileDir = process.env.BENCH_SERVER_CPU_PROF;
+  const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  const child = fork(SERVER, [setup, dataDir], { execArgv: ['--expose-gc', ...profile, '--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const port = await new Promise<number>((resolve, reject) => {
     child.once('message', (m: { type: string; port: number }) => resolve(m.port));
     child.once('exit', (code) => reject(new Error(`${setup} server exited ${code}`)));
@@ -66,7 +69,8 @@ async function startServer(setup: Setup | 'wedsync-defaults', dataDir: string): 
     }),
     stop: () => new Promise((resolve) => {
       child.once('exit', () => resolve());
-      child.kill('SIGKILL');
+      // SIGINT lets a profiling server exit cleanly and write its profile (core-server.ts).
+      child.kill(profileDir ? 'SIGINT' : 'SIGKILL');
     }),
   };
 }
