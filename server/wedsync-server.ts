@@ -270,7 +270,7 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
         tokens, people, sessions, accessTokenTtlS: config.ACCESS_TOKEN_TTL_S,
         peek: (id) => {
           try {
-            return peekWedding({ open: collab.hocuspocus.documents, store: documents }, id, (doc) => doc.getMeta());
+            return peekWedding({ open: collab.hocuspocus.documents, store: documents }, id, (doc) => doc.getMeta(), { key: 'meta' });
           } catch (error) {
             logger.warn({ err: error, weddingId: id }, 'could not read a wedding’s title for the list');
             return null;

@@ -297,7 +297,7 @@ export class DemoService {
     const { people, collab, documents } = this.deps;
     const weddings = [];
     for (const w of await people.weddingsOfWorkspace(run.workspaceId)) {
-      const meta = peekWedding({ open: collab.hocuspocus.documents, store: documents }, w.weddingId, (doc) => doc.getMeta());
+      const meta = peekWedding({ open: collab.hocuspocus.documents, store: documents }, w.weddingId, (doc) => doc.getMeta(), { key: 'meta' });
       weddings.push({ id: w.weddingId, title: meta.title ?? '', date: meta.date ?? '', timezone: meta.timezone ?? '', fromInquiry: w.weddingId !== run.weddingId });
     }
     const events = this.sandboxes.google.events(DEMO_CALENDAR.id)

@@ -13,7 +13,7 @@ import type { MailSender } from '../people/mail.ts';
 import { PeopleConflictError, type PeopleStore } from '../people/people-store.ts';
 import type { SessionStore } from '../people/session-store.ts';
 import { peekWedding, type OpenDocuments } from '../people/wedding-peek.ts';
-import { nextMilestone } from '../people/wedding-summary.ts';
+import { exhausted, milestoneFacts, nextMilestone } from '../people/wedding-summary.ts';
 import type { DocumentStore } from '../storage/document-store.ts';
 import { readJson } from './body.ts';
 import { HttpError } from './http-error.ts';
@@ -73,7 +73,10 @@ export function workspaceRoutes(deps: WorkspaceRoutesDeps): Hono<SessionEnv> {
     const names = new Map<string, string>();
     const weddings: z.infer<typeof WorkspaceWedding>[] = [];
     for (const w of await deps.people.weddingsOfWorkspace(workspaceId)) {
-      const { meta, milestone } = peekWedding(deps, w.weddingId, (doc) => ({ meta: doc.getMeta(), milestone: nextMilestone(doc, now()) }));
+      const at = now();
+      const { meta, facts } = peekWedding(deps, w.weddingId, (doc) => ({ meta: doc.getMeta(), facts: milestoneFacts(doc, at) }),
+        { key: 'workspace-list', stale: (kept) => exhausted(kept.facts, at) });
+      const milestone = nextMilestone(facts, at);
       // A vendor's workspace sees only its own vendor entry's integrations, as its vendor token would.
       const health = deps.weddingHealth?.(w.weddingId, w.role === 'vendor' ? (w.vendorId ?? '') : null);
       let ownerWorkspace: { id: string; name: string } | undefined;

@@ -1,0 +1,127 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import { WeddingDoc, documentNameFor } from '../../schema/index.ts';
+import { peekWedding } from '../../server/people/wedding-peek.ts';
+import { exhausted, milestoneFacts, nextMilestone } from '../../server/people/wedding-summary.ts';
+import { openDatabase } from '../../server/storage/database.ts';
+import { DocumentStore } from '../../server/storage/document-store.ts';
+import { registerTeardown } from '../helpers/teardown.ts';
+
+const NAME = documentNameFor('w1');
+const DAY = Date.parse('2027-06-12T00:00:00Z');
+const noneOpen = { get: () => undefined };
+
+function freshStore(): DocumentStore {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wedsync-peek-'));
+  const db = openDatabase(dir, { synchronous: 'normal' });
+  registerTeardown(() => { db.close(); fs.rmSync(dir, { recursive: true, force: true }); });
+  return new DocumentStore(db);
+}
+
+/** One change a writer makes to the stored wedding, or the storage compacting it. */
+type Step =
+  | { kind: 'title'; title: string }
+  | { kind: 'event'; id: number; minutes: number; title: string }
+  | { kind: 'remove'; id: number }
+  | { kind: 'payment'; id: number; dueDay: number; paid: boolean }
+  | { kind: 'compact' }
+  | { kind: 'clock'; minutes: number };
+
+const step: fc.Arbitrary<Step> = fc.oneof(
+  { arbitrary: fc.record({ kind: fc.constant('event' as const), id: fc.nat(19), minutes: fc.nat(24 * 60), title: fc.string({ minLength: 1, maxLength: 8 }) }), weight: 3 },
+  fc.record({ kind: fc.constant('title' as const), title: fc.string({ minLength: 1, maxLength: 12 }) }),
+  fc.record({ kind: fc.constant('event' as const), id: fc.nat(19), minutes: fc.nat(24 * 60), title: fc.string({ minLength: 1, maxLength: 8 }) }),
+  fc.record({ kind: fc.constant('remove' as const), id: fc.nat(19) }),
+  fc.record({ kind: fc.constant('payment' as const), id: fc.nat(11), dueDay: fc.nat(3), paid: fc.boolean() }),
+  fc.constant({ kind: 'compact' as const }),
+  fc.record({ kind: fc.constant('clock' as const), minutes: fc.nat(4 * 60) }),
+);
+
+describe('peeking at a closed wedding with a memo', () => {
+  it('always answers what a fresh rebuild of the stored wedding answers, across edits, compactions and time', () => {
+    const store = freshStore();
+    let run = 0;
+    fc.assert(fc.property(fc.array(step, { minLength: 1, maxLength: 30 }), (steps) => {
+      const id = `w${++run}`;
+      const name = documentNameFor(id);
+      const ydoc = new Y.Doc();
+      const doc = new WeddingDoc(ydoc);
+      ydoc.on('update', (update: Uint8Array) => { store.append(name, update); });
+      doc.setMeta({ title: 'Sam & Alex', timezone: 'America/New_York' });
+      doc.upsertVendor({ id: 'ven_a', name: 'Lens & Light', category: 'photographer' });
+      let now = DAY;
+      for (const s of steps) {
+        if (s.kind === 'title') doc.setMeta({ title: s.title });
+        else if (s.kind === 'event') {
+          const start = new Date(DAY + s.minutes * 60_000).toISOString();
+          doc.upsertEvent({ id: `e${s.id}`, title: s.title, start, end: start });
+        } else if (s.kind === 'remove') { doc.deleteEvent(`e${s.id}`); }
+        else if (s.kind === 'payment') {
+          doc.upsertPayment({ id: `p${s.id}`, vendorId: 'ven_a', description: `p${s.id}`, milestone: 'deposit', amount: 1000,
+            amountPaid: s.paid ? 1000 : 0, currency: 'EUR', status: s.paid ? 'paid' : 'pending', due: `2027-06-1${2 + s.dueDay}` });
+        } else if (s.kind === 'compact') store.compact(name, Y.encodeStateAsUpdate(ydoc));
+        else now += s.minutes * 60_000;
+        const at = now;
+        const memo = peekWedding({ open: noneOpen, store }, id, (d) => ({ meta: d.getMeta(), facts: milestoneFacts(d, at) }),
+          { key: 'list', stale: (kept) => exhausted(kept.facts, at) });
+        const fresh = peekWedding({ open: noneOpen, store }, id, (d) => ({ meta: d.getMeta(), milestone: nextMilestone(d, at) }));
+        expect(memo.meta).toEqual(fresh.meta);
+        expect(nextMilestone(memo.facts, at)).toEqual(fresh.milestone);
+      }
+    }), { numRuns: 30 });
+  });
+
+  it('reads the wedding again once time has passed every upcoming event it kept', () => {
+    const store = freshStore();
+    const ydoc = new Y.Doc();
+    const doc = new WeddingDoc(ydoc);
+    ydoc.on('update', (update: Uint8Array) => { store.append(NAME, update); });
+    doc.setMeta({ title: 'Sam & Alex', timezone: 'UTC' });
+    for (let i = 0; i < 12; i++) {
+      const start = new Date(DAY + i * 3_600_000).toISOString();
+      doc.upsertEvent({ id: `e${i}`, title: `Hour ${i}`, start, end: start });
+    }
+    const next = (at: number) => nextMilestone(peekWedding({ open: noneOpen, store }, 'w1', (d) => milestoneFacts(d, at),
+      { key: 'facts', stale: (kept) => exhausted(kept, at) }), at);
+    expect(next(DAY)).toMatchObject({ title: 'Hour 0' });
+    expect(next(DAY + 7 * 3_600_000)).toMatchObject({ title: 'Hour 7' });
+    // The kept facts held hours 0–7; hour 10 is found by reading the wedding again.
+    expect(next(DAY + 10 * 3_600_000)).toMatchObject({ title: 'Hour 10' });
+    expect(next(DAY + 12 * 3_600_000)).toBeNull();
+  });
+
+  it('keeps answers per question: a second key is not answered from the first', () => {
+    const store = freshStore();
+    const ydoc = new Y.Doc();
+    ydoc.on('update', (update: Uint8Array) => { store.append(NAME, update); });
+    new WeddingDoc(ydoc).setMeta({ title: 'Sam & Alex' });
+    expect(peekWedding({ open: noneOpen, store }, 'w1', (d) => d.getMeta().title, { key: 'title' })).toBe('Sam & Alex');
+    expect(peekWedding({ open: noneOpen, store }, 'w1', (d) => d.getMeta().title?.length, { key: 'length' })).toBe(10);
+  });
+
+  it('rebuilds a closed wedding once per stored version: again only after an edit or a compaction', () => {
+    const store = freshStore();
+    const ydoc = new Y.Doc();
+    const doc = new WeddingDoc(ydoc);
+    ydoc.on('update', (update: Uint8Array) => { store.append(NAME, update); });
+    doc.setMeta({ title: 'Sam & Alex' });
+    let rebuilds = 0;
+    const title = () => peekWedding({ open: noneOpen, store }, 'w1', (d) => { rebuilds++; return d.getMeta().title; }, { key: 'title' });
+    expect([title(), title(), title()]).toEqual(['Sam & Alex', 'Sam & Alex', 'Sam & Alex']);
+    expect(rebuilds).toBe(1);
+    doc.setMeta({ title: 'Sam & Alex Rivera' });
+    expect([title(), title()]).toEqual(['Sam & Alex Rivera', 'Sam & Alex Rivera']);
+    expect(rebuilds).toBe(2);
+    store.compact(NAME, Y.encodeStateAsUpdate(ydoc));
+    expect([title(), title()]).toEqual(['Sam & Alex Rivera', 'Sam & Alex Rivera']);
+    expect(rebuilds).toBe(3);
+    // A live document is read live, never from the memo.
+    const open = { get: (name: string) => (name === NAME ? ydoc : undefined) };
+    doc.setMeta({ title: 'Live title' });
+    expect(peekWedding({ open, store }, 'w1', (d) => d.getMeta().title, { key: 'title' })).toBe('Live title');
+  });
+});
