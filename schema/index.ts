@@ -2,6 +2,8 @@ export * from './document/entities.ts';
 export * from './document/names.ts';
 export * from './document/origins.ts';
 export * from './document/wedding-doc.ts';
+export * from './document/roots.ts';
+export { compareEvents } from './document/wedding-timeline.ts';
 export type { InvalidEntry } from './document/readers.ts';
 export * from './document/reconcile.ts';
 export * from './document/money.ts';

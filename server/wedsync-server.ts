@@ -1,4 +1,3 @@
-import { WorkspaceConnectBody, documentNameFor } from '../schema/index.ts';
 import type { AddressInfo } from 'node:net';
 import type { Server as HttpServer } from 'node:http';
 import { createAdaptorServer } from '@hono/node-server';
@@ -13,41 +12,25 @@ import { Bridge } from './bridge/bridge.ts';
 import { CalendarService } from './calendar/calendar-service.ts';
 import { HocuspocusDocuments } from './bridge/hocuspocus-documents.ts';
 import { parseSchedule } from './bridge/retry-policy.ts';
-import { integrationRoutes, webhookRoutes, webhookTargetGuard } from './http/integrations-routes.ts';
-import { connectionRoutes } from './http/connection-routes.ts';
-import { catalogRoutes } from './http/catalog-routes.ts';
-import { consistencyRoutes } from './http/consistency-routes.ts';
-import { importRoutes } from './http/import-routes.ts';
-import { CsvImport } from './bridge/import-plan.ts';
+import { webhookTargetGuard } from './http/integrations-routes.ts';
 import { ConsistencyAudit } from './bridge/consistency-audit.ts';
 import { createRateLimits } from './http/rate-limits.ts';
-import { mountCalendarRoutes } from './http/calendar-routes.ts';
-import { ackLinkRoutes, commsRoutes } from './http/comms-routes.ts';
-import { activityRoutes } from './http/activity-routes.ts';
-import { paymentRoutes } from './http/payments-routes.ts';
-import { vendorRoutes } from './http/vendor-routes.ts';
-import { contactRoutes } from './http/contact-routes.ts';
-import { VendorBindings } from './people/vendor-bindings.ts';
 import { CommsService } from './comms/comms-service.ts';
 import { Cascades } from './comms/cascades.ts';
 import { weatherAlertHandler } from './comms/weather-alert.ts';
 import { PaymentCoordinator } from './payments/payment-coordinator.ts';
-import { openApiDocument } from './http/openapi.ts';
 import { accessHeldBy } from './people/access-held.ts';
 import { createTokenService, type TokenService } from './auth/tokens.ts';
 import { createCollabServer, type CollabServer } from './collab/collab-server.ts';
-import { refuseConnections } from './collab/revocation-closer.ts';
 import { attachCollabTransport, type CollabTransport } from './collab/websocket-transport.ts';
 import { Y_WEBSOCKET_PATH } from './collab/socket-framing.ts';
 import { flowControlFromConfig } from './collab/flow-control.ts';
 import type { Config } from './config.ts';
 import { createHttpApp } from './http/app.ts';
+import { mountApi } from './http/api-mount.ts';
 import type { AppEnv } from './http/auth-middleware.ts';
 import { mountPlannerApp } from './http/planner-app.ts';
-import { weddingRoutes } from './http/wedding-routes.ts';
 import { SqliteApiKeyStore, withApiKeys } from './auth/api-keys.ts';
-import { mountSignIn } from './http/sign-in-mount.ts';
-import { oidcProviderList } from './auth/oidc/providers.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { Metrics } from './metrics.ts';
 import { migrationsCurrent, openDatabase, type Db } from './storage/database.ts';
@@ -60,31 +43,13 @@ import { StorageHealth } from './storage/storage-health.ts';
 import { WeddingCatalog } from './storage/wedding-catalog.ts';
 import { SqlitePeopleStore, type PeopleStore } from './people/people-store.ts';
 import { SqliteSessionStore, type SessionStore } from './people/session-store.ts';
-import { accountRoutes } from './http/account-routes.ts';
-import { invitationRoutes } from './http/invitation-routes.ts';
-import { scheduleRoutes } from './http/schedule-routes.ts';
 import { PdfRenderer } from './schedule/pdf-renderer.ts';
-import { workspaceRoutes } from './http/workspace-routes.ts';
-import { InvitationStore } from './people/invitation-store.ts';
-import { peekWedding } from './people/wedding-peek.ts';
-import { consoleMailSender, type MailSender } from './people/mail.ts';
-import { createOidcRoutes } from './http/oidc-setup.ts';
-import { oauthConnectRoutes } from './http/oauth-connect-routes.ts';
-import { OAuthFlows, type OAuthConnectBody } from './connections/oauth-flows.ts';
-import { configuredOAuthProviders } from './connections/oauth-providers.ts';
-import { HttpError } from './http/http-error.ts';
-import type { Principal } from './auth/tokens.ts';
-import { passkeyRoutes } from './http/passkey-routes.ts';
-import { privacyRoutes } from './http/privacy-routes.ts';
-import { PrivacyService } from './privacy/privacy-service.ts';
-import { PasskeyStore } from './people/passkey-store.ts';
-import { CookieSealer } from './auth/sealed-cookie.ts';
+import type { MailSender } from './people/mail.ts';
 import { createGuardedEgress, type Resolver } from './net/guarded-egress.ts';
 import { createOutboundPolicy, parseOutboundAllow } from './net/outbound-policy.ts';
 import { demoResolver, demoSandboxHost } from './demo/demo-sandboxes.ts';
 import { DemoService } from './demo/demo-service.ts';
 import { demoStatePath, readDemoState } from './demo/demo-state.ts';
-import { demoOffRoutes, demoRoutes } from './http/demo-routes.ts';
 
 export const COLLAB_PATH = '/collab';
 const PACKAGE_VERSION = '0.1.0';
@@ -222,7 +187,7 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
     },
   });
   let closing: Promise<void> | undefined;
-  let signIn: ReturnType<typeof mountSignIn> | undefined;
+  let signIn: ReturnType<typeof mountApi>['signIn'] | undefined;
   const consistency = new ConsistencyAudit({ bridge, db, metrics, logger: logger.child({ component: 'consistency' }), intervalMs: config.CONSISTENCY_AUDIT_INTERVAL_MS });
   const calendar = new CalendarService({ db, bridge, logger: logger.child({ component: 'calendar' }), publicUrl, storedWeddings: () => new WeddingCatalog(db).storedWeddingIds() });
   const comms = new CommsService({
@@ -266,60 +231,11 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
       a.post('/api/integrations/webhook/:system/:integrationId', webhookTargetGuard(bridge, rateLimits));
     },
     mount: (a) => {
-      a.route('/api', accountRoutes({
-        tokens, people, sessions, accessTokenTtlS: config.ACCESS_TOKEN_TTL_S,
-        peek: (id) => {
-          try {
-            return peekWedding({ open: collab.hocuspocus.documents, store: documents }, id, (doc) => doc.getMeta(), { key: 'meta' });
-          } catch (error) {
-            logger.warn({ err: error, weddingId: id }, 'could not read a wedding’s title for the list');
-            return null;
-          }
-        },
+      ({ signIn } = mountApi(a, {
+        config, authSecret: options.authSecret, oidcFetch: options.oidcFetch, mail: options.mail, packageVersion: PACKAGE_VERSION,
+        db, tokens, people, sessions, apiKeys, collab, documents, activity, cipher, pdf,
+        bridge, consistency, calendar, comms, payments, demo, logger, metrics, publicUrl,
       }));
-      signIn = mountSignIn(a, { config, db, people, sessions, keys: apiKeys, hocuspocus: collab.hocuspocus, logger, metrics, publicUrl, oidcProviders: () => oidcProviderList(config) });
-      const peopleDeps = { people, sessions, open: collab.hocuspocus.documents, store: documents, mail: options.mail ?? signIn.smtp ?? consoleMailSender(logger.child({ component: 'mail' })), publicUrl, logger };
-      // Before weddingRoutes: the session form of POST /api/weddings hands bearer requests on to it.
-      a.route('/api', workspaceRoutes({ ...peopleDeps, withDocument: (id, fn) => collab.withDocument(id, fn), weddingHealth: (id, vendorId) => bridge.weddingHealth(id, vendorId) }));
-      a.route('/api', invitationRoutes({ ...peopleDeps, invitations: new InvitationStore(db), metrics, perIpPerMinute: config.RATE_LIMIT_INVITATIONS_PER_MIN }));
-      a.route('/api', passkeyRoutes({ passkeys: new PasskeyStore(db), people, sessions, sealer: new CookieSealer(options.authSecret, 'webauthn challenge v1'), logger, publicUrl }));
-      a.route('/api', createOidcRoutes({ config, authSecret: options.authSecret, fetch: options.oidcFetch, people, sessions, logger, publicUrl }));
-      const oauthLogger = logger.child({ component: 'oauth-connect' });
-      if (config.OAUTH_ALLOW_INSECURE_HTTP) oauthLogger.warn('OAUTH_ALLOW_INSECURE_HTTP is on: OAuth connect flows may use plain http (development and tests only)');
-      a.route('/api', oauthConnectRoutes({
-        flows: new OAuthFlows({ db, cipher, providers: configuredOAuthProviders(config), logger: oauthLogger, allowInsecureHttp: config.OAUTH_ALLOW_INSECURE_HTTP }),
-        tokens, people, sessions, logger: oauthLogger, publicUrl,
-        connect: (p, body) => connectWedding(bridge, p, body),
-      }));
-      a.route('/api', scheduleRoutes({ ...peopleDeps, tokens, withDocument: (id, fn) => collab.withDocument(id, fn), pdf }));
-      a.route('/api/weddings', weddingRoutes(tokens, new WeddingCatalog(db), collab));
-      // Webhooks first: the bearer-token group below would otherwise claim their paths.
-      // `/api/integrations/{id}/consistency` before the webhooks: otherwise `POST …/webhook/consistency`
-      // (an integration called "webhook") would reach the webhook of a system called "consistency".
-      a.route('/api/integrations', catalogRoutes(tokens, sessions));
-      a.route('/api/integrations', consistencyRoutes(tokens, bridge, consistency));
-      a.route('/api/integrations', importRoutes(tokens, new CsvImport(bridge, db)));
-      a.route('/api/integrations/webhook', webhookRoutes(bridge));
-      a.route('/api/integrations', integrationRoutes(tokens, bridge));
-      a.route('/api', connectionRoutes(tokens, bridge));
-      a.get('/api/openapi.json', (c) => c.json(openApiDocument(PACKAGE_VERSION)));
-      mountCalendarRoutes(a, tokens, calendar);
-      a.route('/api/weddings', commsRoutes(tokens, comms));
-      a.route('/api/weddings', paymentRoutes(tokens, payments));
-      a.route('/api/weddings', vendorRoutes({
-        tokens, docs: collab, bindings: new VendorBindings(db),
-        restartConnection: (id) => bridge.connections.restart(id),
-        unbind: (p, connectionId, weddingId) => bridge.connections.unbind(p, connectionId, weddingId),
-        closeVendorSockets: (weddingId, vendorId) => refuseConnections(collab.hocuspocus,
-          (p, documentName) => documentName === documentNameFor(weddingId) && p.role === 'vendor' && p.vendorId === vendorId && p.weddings.includes(weddingId),
-          'wedding_forbidden', { logger: logger.child({ component: 'vendors' }), metrics }),
-        recordRemoval: (weddingId, vendorId, origin, what) => activity.recordDependantsRemoved(weddingId, 'vendors', vendorId, Date.now(), origin, what),
-      }));
-      a.route('/api/weddings', contactRoutes(tokens, collab));
-      a.route('/api/weddings', activityRoutes(tokens, activity));
-      a.route('/api/comms', ackLinkRoutes(comms));
-      a.route('/api', privacyRoutes({ tokens, people, sessions, privacy: new PrivacyService({ db, people, sessions, collab, documents, logger: logger.child({ component: 'privacy' }) }) }));
-      a.route('/api', demo ? demoRoutes({ demo, people, sessions, secureCookie: () => publicUrl().startsWith('https:') }) : demoOffRoutes());
       options.mount?.(a, server);
       // Last: the app's index.html fallback answers only paths no route above claimed.
       mountPlannerApp(a);
@@ -385,25 +301,3 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
   return server;
 }
 
-/**
- * An OAuth connection: a connection of the workspace (bound to the wedding too when one is
- * given), or, for a wedding alone, a connection made from it.
- */
-async function connectWedding(bridge: Bridge, p: Principal, body: OAuthConnectBody): Promise<{ integrationId: string; system: string }> {
-  if (body.connectionId) {
-    await bridge.connections.renewCredentials(p, body.connectionId, body.system, body.credentials);
-    return { integrationId: body.connectionId, system: body.system };
-  }
-  if (body.workspaceId) {
-    const made = await bridge.connections.connectWorkspace(p, WorkspaceConnectBody.parse({
-      workspaceId: body.workspaceId, system: body.system, credentials: body.credentials, configuration: body.configuration,
-      bindings: body.weddingId ? [{ weddingId: body.weddingId, ...(body.vendorId ? { vendorId: body.vendorId } : {}) }] : [],
-    }));
-    return { integrationId: made.bindings[0]?.bindingId ?? made.connectionId, system: made.system };
-  }
-  if (!body.weddingId) throw new HttpError(400, 'validation_failed', 'give workspaceId or weddingId');
-  return bridge.connect(p, {
-    weddingId: body.weddingId, system: body.system, ...(body.vendorId ? { vendorId: body.vendorId } : {}),
-    credentials: body.credentials, configuration: body.configuration,
-  });
-}

@@ -1,9 +1,12 @@
 import crypto from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { SandboxServer, deliver, json, takeFailure, type InjectedFailure, type SandboxRequest, type SandboxResponse } from '../core/sandbox-server.ts';
+import { SandboxServer, json, takeFailure, type InjectedFailure, type SandboxRequest, type SandboxResponse } from '../core/sandbox-server.ts';
 import type { GoogleEvent } from './mappers.ts';
+import { GoogleChannelsSandbox, type Channel, type Notification } from './sandbox-channels.ts';
 import { GoogleIdentitySandbox, type GoogleIdentityState } from './sandbox-identity.ts';
-import { findEvent, instanceStartOf, isRecurringMaster, singleEventsOf } from './sandbox-recurrence.ts';
+import { listEvents } from './sandbox-listing.ts';
+import { findEvent, singleEventsOf } from './sandbox-recurrence.ts';
+import { googleErrorBody, mergePatch, parseJson, validate, type Calendar, type Stored } from './sandbox-wire.ts';
 
 /**
  * A local Google Calendar API v3 (what tests and the demo point the googleapis client at): the
@@ -12,12 +15,10 @@ import { findEvent, instanceStartOf, isRecurringMaster, singleEventsOf } from '.
  * notification headers (a `sync` message first), `channels.stop`, the OAuth 2.0 endpoints
  * (`/o/oauth2/v2/auth` consent page and `/token` with the authorization-code + PKCE, refresh-token
  * and JWT-bearer grants; adapters/core/sandbox-oauth.ts), and injectable 429 / 403
- * `rateLimitExceeded` / 5xx.
+ * `rateLimitExceeded` / 5xx. Its parts: sandbox-listing.ts (`events.list`), sandbox-channels.ts
+ * (push), sandbox-identity.ts (OAuth), sandbox-recurrence.ts (series), sandbox-wire.ts (rules).
  */
 
-interface Stored { event: GoogleEvent; seq: number }
-interface Calendar { id: string; summary: string; timeZone: string; events: Map<string, Stored> }
-interface Channel { id: string; resourceId: string; token?: string; address: string; expiration: number; calendarId: string; messages: number; stopped: boolean }
 /** GoogleCalendarSandbox.snapshot(): JSON. */
 export interface GoogleSandboxState {
   calendars: Array<{ id: string; summary: string; timeZone: string; events: Stored[] }>;
@@ -29,14 +30,8 @@ export interface GoogleSandboxState {
   identity: GoogleIdentityState;
 }
 
-export interface Notification { channelId: string; state: string; number: number; status: number }
-
 const B32HEX = '0123456789abcdefghijklmnopqrstuv';
 const randomId = (n = 26) => Array.from(crypto.randomBytes(n), (b) => B32HEX[b & 31]).join('');
-
-function googleErrorBody(code: number, reason: string, message: string, domain = 'global') {
-  return { error: { errors: [{ domain, reason, message }], code, message } };
-}
 
 export class GoogleCalendarSandbox extends EventEmitter {
   private readonly http = new SandboxServer((req) => this.route(req));
@@ -44,14 +39,12 @@ export class GoogleCalendarSandbox extends EventEmitter {
   private readonly accessTokens = new Map<string, number>();
   /** The OAuth 2.0 endpoints: consent page, code exchange with PKCE, refresh and JWT-bearer grants. */
   readonly identity = new GoogleIdentitySandbox(() => this.now(), () => this.tokenUrl, () => this.primary, (ttl) => this.issueAccessToken(ttl));
-  private readonly channels = new Map<string, Channel>();
+  /** Push channels and the notifications sent on them. */
+  private readonly channels = new GoogleChannelsSandbox(() => this.now(), () => this.url);
   private readonly failures: InjectedFailure[] = [];
-  readonly notifications: Notification[] = [];
   private seq = 0;
   /** Sync tokens of an earlier epoch are refused with 410. */
   private epoch = 0;
-  private notificationsPaused = false;
-  private pendingNotify = new Set<string>();
   private primary = 'primary@example.com';
   /** How far ahead of now a series is expanded when a listing gives no timeMax. */
   static SERIES_YEARS = 2;
@@ -95,7 +88,7 @@ export class GoogleCalendarSandbox extends EventEmitter {
   snapshot(): GoogleSandboxState {
     return {
       calendars: [...this.calendars.values()].map((c) => ({ id: c.id, summary: c.summary, timeZone: c.timeZone, events: [...c.events.values()] })),
-      accessTokens: [...this.accessTokens], channels: [...this.channels.values()], seq: this.seq, epoch: this.epoch, primary: this.primary,
+      accessTokens: [...this.accessTokens], channels: this.channels.snapshot(), seq: this.seq, epoch: this.epoch, primary: this.primary,
       identity: this.identity.snapshot(),
     };
   }
@@ -106,8 +99,7 @@ export class GoogleCalendarSandbox extends EventEmitter {
     for (const c of state.calendars) this.calendars.set(c.id, { id: c.id, summary: c.summary, timeZone: c.timeZone, events: new Map(c.events.map((e) => [e.event.id!, e])) });
     this.accessTokens.clear();
     for (const [t, until] of state.accessTokens) this.accessTokens.set(t, until);
-    this.channels.clear();
-    for (const ch of state.channels) this.channels.set(ch.id, ch);
+    this.channels.restore(state.channels);
     this.seq = state.seq;
     this.epoch = state.epoch;
     this.primary = state.primary;
@@ -165,16 +157,15 @@ export class GoogleCalendarSandbox extends EventEmitter {
   expireSyncTokens(): void { this.epoch++; }
 
   liveChannels(calendarId = this.primary): Channel[] {
-    return [...this.channels.values()].filter((c) => c.calendarId === calendarId && !c.stopped && c.expiration > this.now());
+    return this.channels.live(calendarId);
   }
 
+  /** Push notifications sent so far, with the subscriber's answers. */
+  get notifications(): Notification[] { return this.channels.notifications; }
+
   /** Holds notifications back (the subscriber is unreachable); `resume` sends one per affected channel. */
-  pauseNotifications(): void { this.notificationsPaused = true; }
-  resumeNotifications(): void {
-    this.notificationsPaused = false;
-    for (const id of this.pendingNotify) this.notify(id);
-    this.pendingNotify.clear();
-  }
+  pauseNotifications(): void { this.channels.pause(); }
+  resumeNotifications(): void { this.channels.resume(); }
 
   // ── what a person does in the Google Calendar app ───────────────────────────────────────────
   userInsert(calendarId: string, event: GoogleEvent): GoogleEvent {
@@ -246,31 +237,8 @@ export class GoogleCalendarSandbox extends EventEmitter {
     };
     cal.events.set(event.id!, { event: stored, seq });
     this.emit('change', { calendarId: cal.id, event: stored, created });
-    if (!notify) return stored;
-    if (this.notificationsPaused) this.pendingNotify.add(cal.id); else this.notify(cal.id);
+    if (notify) this.channels.changed(cal.id);
     return stored;
-  }
-
-  private notify(calendarId: string): void {
-    for (const ch of this.liveChannels(calendarId)) void this.sendNotification(ch, 'exists');
-  }
-
-  private async sendNotification(ch: Channel, state: string): Promise<void> {
-    const number = ++ch.messages;
-    const status = await deliver(ch.address, {
-      headers: {
-        'x-goog-channel-id': ch.id,
-        ...(ch.token ? { 'x-goog-channel-token': ch.token } : {}),
-        'x-goog-channel-expiration': new Date(ch.expiration).toUTCString(),
-        'x-goog-resource-id': ch.resourceId,
-        'x-goog-resource-uri': `${this.url}calendar/v3/calendars/${encodeURIComponent(ch.calendarId)}/events?alt=json`,
-        'x-goog-resource-state': state,
-        'x-goog-message-number': String(number),
-        'content-length': '0',
-      },
-      body: '',
-    });
-    this.notifications.push({ channelId: ch.id, state, number, status });
   }
 
   private holding: (() => void)[] | null = null;
@@ -300,7 +268,7 @@ export class GoogleCalendarSandbox extends EventEmitter {
     if (expires === undefined || expires <= this.now()) {
       return json(401, { error: { code: 401, message: 'Request had invalid authentication credentials. Expected OAuth 2 access token.', errors: [{ domain: 'global', reason: 'authError', message: 'Invalid Credentials', location: 'Authorization', locationType: 'header' }], status: 'UNAUTHENTICATED' } });
     }
-    if (req.method === 'POST' && path === '/calendar/v3/channels/stop') return this.stopChannel(req);
+    if (req.method === 'POST' && path === '/calendar/v3/channels/stop') return this.channels.stop(req);
     const m = /^\/calendar\/v3\/calendars\/([^/]+)(\/events(?:\/([^/]+))?)?$/.exec(path);
     if (!m) return json(404, googleErrorBody(404, 'notFound', 'Not Found'));
     const calendarId = decodeURIComponent(m[1]!);
@@ -311,9 +279,9 @@ export class GoogleCalendarSandbox extends EventEmitter {
       return json(200, { kind: 'calendar#calendar', etag: `"${this.seq}"`, id: cal.id, summary: cal.summary, timeZone: cal.timeZone });
     }
     const eventId = m[3] ? decodeURIComponent(m[3]) : null;
-    if (eventId === 'watch' && req.method === 'POST') return this.watch(cal, req);
+    if (eventId === 'watch' && req.method === 'POST') return this.channels.watch(cal.id, req);
     if (!eventId) {
-      if (req.method === 'GET') return this.list(cal, req.url.searchParams);
+      if (req.method === 'GET') return listEvents(cal, req.url.searchParams, { seq: this.seq, epoch: this.epoch, now: this.now(), singleEvents: (c, timeMax) => this.singleEvents(c, timeMax) });
       if (req.method === 'POST') return this.insert(cal, req);
       return json(405, googleErrorBody(405, 'methodNotAllowed', 'Method Not Allowed'));
     }
@@ -355,125 +323,5 @@ export class GoogleCalendarSandbox extends EventEmitter {
     return json(200, this.store(cal.id, { ...body, id }, true));
   }
 
-  private list(cal: Calendar, q: URLSearchParams): SandboxResponse {
-    const syncToken = q.get('syncToken');
-    const pageToken = q.get('pageToken');
-    const timeMin = q.get('timeMin') ? Date.parse(q.get('timeMin')!) : null;
-    const timeMax = q.get('timeMax') ? Date.parse(q.get('timeMax')!) : null;
-    if (syncToken && (timeMin !== null || timeMax !== null || q.get('orderBy') || q.get('updatedMin'))) {
-      return json(400, googleErrorBody(400, 'invalid', 'Sync token cannot be combined with timeMin, timeMax, orderBy or updatedMin.'));
-    }
-    const maxResults = Math.min(2500, Number(q.get('maxResults') ?? 250) || 250);
-    let baseline = 0;
-    if (syncToken) {
-      const t = decodeToken(syncToken);
-      if (!t || t.c !== cal.id || t.e !== this.epoch || t.s > this.seq) {
-        return json(410, googleErrorBody(410, 'fullSyncRequired', 'Sync token is no longer valid, a full sync is required.'));
-      }
-      baseline = t.s;
-    }
-    let page = { after: null as string | null, offset: 0, high: this.seq };
-    if (pageToken) {
-      const p = decodeToken(pageToken);
-      if (!p || p.c !== cal.id) return json(400, googleErrorBody(400, 'invalid', 'Invalid page token.'));
-      page = { after: p.a ?? null, offset: p.o ?? 0, high: p.h ?? this.seq };
-    }
-    const showDeleted = syncToken !== null || q.get('showDeleted') === 'true';
-    const byStart = q.get('orderBy') === 'startTime';
-    const single = q.get('singleEvents') === 'true';
-    if (byStart && !single) return json(400, googleErrorBody(400, 'badRequest', 'The requested ordering is not available for the particular query.'));
-    // All-day dates are midnight in the calendar's zone; a recurring master (singleEvents=false) spans its whole series.
-    const startOf = (e: GoogleEvent) => instanceStartOf(e.start, cal.timeZone);
-    const endOf = (e: GoogleEvent) => (isRecurringMaster(e) ? Infinity : instanceStartOf(e.end, cal.timeZone));
-    let items = (single ? this.singleEvents(cal, timeMax) : [...cal.events.values()])
-      .filter((s) => s.seq > baseline && s.seq <= page.high)
-      .map((s) => s.event)
-      .filter((e) => showDeleted || e.status !== 'cancelled')
-      .filter((e) => (timeMin === null || endOf(e) > timeMin) && (timeMax === null || startOf(e) < timeMax));
-    const byId = (a: GoogleEvent, b: GoogleEvent) => (a.id! < b.id! ? -1 : a.id! > b.id! ? 1 : 0);
-    items.sort(byStart ? (a, b) => startOf(a) - startOf(b) || byId(a, b) : byId);
-    // Paging by the last id seen (or by position, when ordered by start): stable while events change.
-    if (byStart) items = items.slice(page.offset); else if (page.after) items = items.filter((e) => e.id! > page.after!);
-    const pageItems = items.slice(0, maxResults);
-    const more = items.length > maxResults;
-    const body: Record<string, unknown> = {
-      kind: 'calendar#events', etag: `"p${this.seq}"`, summary: cal.summary, updated: new Date(this.now()).toISOString(), timeZone: cal.timeZone,
-      accessRole: 'owner', defaultReminders: [], items: pageItems,
-    };
-    if (more) body.nextPageToken = encodeToken({ c: cal.id, a: pageItems.at(-1)!.id, o: page.offset + maxResults, h: page.high });
-    else body.nextSyncToken = encodeToken({ c: cal.id, s: page.high, e: this.epoch });
-    return json(200, body);
-  }
 
-  private watch(cal: Calendar, req: SandboxRequest): SandboxResponse {
-    const body = parseJson(req.body) as { id?: string; type?: string; address?: string; token?: string; params?: { ttl?: string } } | null;
-    if (!body?.id || body.type !== 'web_hook' || !body.address) return json(400, googleErrorBody(400, 'invalid', 'A channel needs id, type web_hook and address.'));
-    if (this.channels.has(body.id)) return json(400, googleErrorBody(400, 'channelIdNotUnique', 'Channel id not unique'));
-    const ttl = Math.min(Number(body.params?.ttl ?? 604_800) || 604_800, 2_592_000);
-    const ch: Channel = {
-      id: body.id, resourceId: crypto.createHash('sha1').update(cal.id).digest('base64url').slice(0, 27), token: body.token, address: body.address,
-      expiration: this.now() + ttl * 1000, calendarId: cal.id, messages: 0, stopped: false,
-    };
-    this.channels.set(ch.id, ch);
-    // Google confirms a new channel with a `sync` message right after answering.
-    setImmediate(() => void this.sendNotification(ch, 'sync'));
-    return json(200, {
-      kind: 'api#channel', id: ch.id, resourceId: ch.resourceId, resourceUri: `${this.url}calendar/v3/calendars/${encodeURIComponent(cal.id)}/events?alt=json`,
-      ...(ch.token ? { token: ch.token } : {}), expiration: String(ch.expiration),
-    });
-  }
-
-  private stopChannel(req: SandboxRequest): SandboxResponse {
-    const body = parseJson(req.body) as { id?: string; resourceId?: string } | null;
-    const ch = body?.id ? this.channels.get(body.id) : undefined;
-    if (!ch || ch.resourceId !== body?.resourceId) return json(404, googleErrorBody(404, 'notFound', `Channel '${body?.id}' not found for project`));
-    ch.stopped = true;
-    return { status: 204 };
-  }
-}
-
-function parseJson(text: string): GoogleEvent | null {
-  try {
-    const v = JSON.parse(text) as unknown;
-    return v && typeof v === 'object' ? (v as GoogleEvent) : null;
-  } catch {
-    return null;
-  }
-}
-
-/** Patch semantics: fields given replace fields held; extended property maps merge key by key; arrays are replaced. */
-function mergePatch(event: GoogleEvent, patch: GoogleEvent): GoogleEvent {
-  const next: GoogleEvent = { ...event, ...patch };
-  if (patch.extendedProperties) {
-    next.extendedProperties = {
-      private: { ...event.extendedProperties?.private, ...patch.extendedProperties.private },
-      shared: { ...event.extendedProperties?.shared, ...patch.extendedProperties.shared },
-    };
-  }
-  return next;
-}
-
-function validate(e: GoogleEvent): { reason: string; message: string } | null {
-  const s = e.start?.dateTime ?? e.start?.date;
-  const t = e.end?.dateTime ?? e.end?.date;
-  if (!s || !t) return { reason: 'required', message: 'Missing end time.' };
-  if (e.start?.dateTime && !/(?:Z|[+-]\d\d:\d\d)$/.test(e.start.dateTime) && !e.start.timeZone) return { reason: 'missingTimeZone', message: 'Missing time zone definition for start time.' };
-  // Google expands a recurrence in start.timeZone, so a timed recurring event must name one.
-  if (e.recurrence?.length && e.start?.dateTime && !e.start.timeZone) return { reason: 'missingTimeZone', message: 'Missing time zone definition for start time.' };
-  if (Date.parse(t) < Date.parse(s)) return { reason: 'timeRangeEmpty', message: 'The specified time range is empty.' };
-  return null;
-}
-
-function encodeToken(v: Record<string, unknown>): string {
-  return Buffer.from(JSON.stringify(v)).toString('base64url');
-}
-
-function decodeToken(t: string): { c: string; s: number; e: number; a?: string; o?: number; h?: number } | null {
-  try {
-    const v = JSON.parse(Buffer.from(t, 'base64url').toString()) as { c?: unknown; s?: unknown; e?: unknown; a?: unknown; o?: unknown; h?: unknown };
-    if (typeof v.c !== 'string') return null;
-    return { c: v.c, s: Number(v.s ?? 0), e: Number(v.e ?? -1), ...(typeof v.a === 'string' ? { a: v.a } : {}), ...(typeof v.o === 'number' ? { o: v.o } : {}), ...(typeof v.h === 'number' ? { h: v.h } : {}) };
-  } catch {
-    return null;
-  }
 }

@@ -2,7 +2,7 @@ import type { Role } from '../api/auth.ts';
 import { CONTRIBUTION_ROOTS } from './contributions.ts';
 import { documentNameFor, isWeddingId } from './names.ts';
 import { RESTORES_ROOT } from './restore-notice.ts';
-import { ROOT } from './wedding-doc.ts';
+import { ROOT } from './roots.ts';
 
 /**
  * Who receives which part of a wedding (issue 11, item 5). A wedding is one Yjs history, served to

@@ -6,7 +6,7 @@ import {
 import { CONTRIBUTION_ROOTS, Comment, Proposal } from './contributions.ts';
 import { RESTORES_ROOT, RestoreNotice } from './restore-notice.ts';
 import { CONTACT_REMOVALS_ROOT, ContactRemoval } from './contact-removals.ts';
-import { ROOT } from './wedding-doc.ts';
+import { ROOT } from './roots.ts';
 
 /**
  * The shape of the wedding's Y.Doc as data: which shared type or value sits where, and which zod

@@ -1,7 +1,7 @@
 import * as Y from 'yjs';
 import type { Role } from '../api/auth.ts';
 import { CONTRIBUTION_ROOTS } from './contributions.ts';
-import { ROOT } from './wedding-doc.ts';
+import { ROOT } from './roots.ts';
 
 /**
  * Who may write which part of a wedding, as one table. The server enforces it on every incoming

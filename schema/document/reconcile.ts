@@ -1,5 +1,5 @@
 import * as Y from 'yjs';
-import { ROOT } from './wedding-doc.ts';
+import { ROOT } from './roots.ts';
 import { replaceText } from './wedding-doc.ts';
 import { RESTORE_SECTIONS, type RestoreSection } from '../api/admin.ts';
 

@@ -3,7 +3,8 @@ import { computeBudget } from './budget.ts';
 import { VENDOR_STATUSES, Vendor } from './entities.ts';
 import { addressKeys } from './addresses.ts';
 import type { TxOrigin } from './origins.ts';
-import { ROOT, type WeddingDoc } from './wedding-doc.ts';
+import { ROOT } from './roots.ts';
+import type { WeddingDoc } from './wedding-doc.ts';
 import { CONTRIBUTION_ROOTS } from './contributions.ts';
 import { SchemaError, parseOrThrow } from '../errors.ts';
 

@@ -1,36 +1,22 @@
 import * as Y from 'yjs';
 import {
-  BudgetSummary, Conflict, Contact, ContactInput, Delivery, GuestsPatch, Message, MessageInput, Payment, PaymentInput, StoredTimelineEvent, Task,
+  BudgetSummary, Conflict, Contact, ContactInput, Delivery, GuestsPatch, Message, MessageInput, Payment, PaymentInput, Task,
   TaskInput, TimelineEvent, TimelineEventPatch, Vendor, VendorInput, WeddingMetaPatch,
   type Guests, type WeddingJSON, type WeddingMeta,
 } from './entities.ts';
 import type { TxOrigin } from './origins.ts';
-import { TimeZoneChange, planTimeZoneChange, type TimeZoneChangeMode, type TimeZoneChangePlan } from './time-zone-change.ts';
+import type { TimeZoneChangeMode } from './time-zone-change.ts';
 import { SchemaError, parseOrThrow } from '../errors.ts';
-import { addressKeys } from './addresses.ts';
 import { assertRoom } from './limits.ts';
 import { listContactRemovals, type ContactRemoval } from './contact-removals.ts';
+import { invalidEntries } from './invalid-entries.ts';
+import { arrayEntities, entityEntries, plainMap, readContact, readEvent, readMessage, readPayment, readTask, readVendor, type InvalidEntry, type YEntity } from './readers.ts';
+import { ROOT } from './roots.ts';
+import { ensureEntity, jsonBytes, setLinks, setScalars } from './y-writes.ts';
 import { deleteContact, upsertContact } from './wedding-contacts.ts';
-import {
-  arrayEntities, describeValue, entityEntries, plainMap, rawEntity, readContact, readEvent, readMessage, readPayment, readTask,
-  readVendor, type InvalidEntry, type YEntity,
-} from './readers.ts';
-import { ensureEntity, jsonBytes, setLinks, setScalars, writeEvent } from './y-writes.ts';
 import { acknowledgeMessage, appendMessage, deliveriesOf, messageHeader, messageMap, recordDelivery } from './wedding-messages.ts';
-
-/** Names of the document's top-level shared types. */
-export const ROOT = {
-  meta: 'meta',
-  timeline: 'timeline',
-  vendors: 'vendors',
-  guests: 'guests',
-  payments: 'payments',
-  messages: 'messages',
-  conflicts: 'conflicts',
-  contacts: 'contacts',
-  tasks: 'tasks',
-  budget: 'budget',
-} as const;
+import { changeTimeZone, compareEvents, upsertEvent } from './wedding-timeline.ts';
+import { findDuplicateVendor, upsertVendor } from './wedding-vendors.ts';
 
 export { deliveryKey } from './wedding-messages.ts';
 export { replaceText } from './y-writes.ts';
@@ -93,20 +79,7 @@ export class WeddingDoc {
    * whose wall time fell in a daylight-saving gap.
    */
   changeTimeZone(timeZone: string, mode: TimeZoneChangeMode, origin?: TxOrigin): { changed: string[]; skipped: string[] } {
-    const valid = parseOrThrow(TimeZoneChange, { timeZone, mode }, 'time zone change');
-    const from = this.meta.get('timezone');
-    const events = this.listEvents();
-    const plan: TimeZoneChangePlan = planTimeZoneChange(events, typeof from === 'string' && from ? from : null, valid.timeZone, valid.mode);
-    const byId = new Map(events.map((e) => [e.id, e]));
-    for (const p of plan.patches) parseOrThrow(TimelineEvent, { ...byId.get(p.id)!, ...p }, `timeline event ${p.id}`);
-    this.transact(() => {
-      setScalars(this.meta, { timezone: valid.timeZone });
-      for (const p of plan.patches) {
-        const m = this.timeline.get(p.id);
-        if (m instanceof Y.Map) setScalars(m, { start: p.start, end: p.end });
-      }
-    }, origin);
-    return { changed: plan.patches.map((p) => p.id), skipped: plan.skipped };
+    return changeTimeZone(this, timeZone, mode, origin);
   }
 
   // ── timeline ────────────────────────────────────────────────────────────────────────────────
@@ -132,40 +105,13 @@ export class WeddingDoc {
    * rewritten, so concurrent edits to other fields of the same event never collide.
    */
   upsertEvent(input: TimelineEventPatch, origin?: TxOrigin): TimelineEvent {
-    const patch = parseOrThrow(TimelineEventPatch, input, 'timeline event');
-    const existing = this.getEvent(patch.id);
-    const merged = existing
-      ? { ...existing, ...patch }
-      : { location: '', category: 'other', vendorIds: [], notes: '', order: this.nextOrder(), links: {}, ...patch };
-    const event = parseOrThrow(TimelineEvent, merged, 'timeline event');
-    assertRoom(this.ydoc, { bytes: jsonBytes(patch), newEvent: !existing, eventCount: () => entityEntries(this.timeline).length, textLength: event.notes.length });
-    this.transact(() => {
-      let m = this.timeline.get(event.id);
-      if (!(m instanceof Y.Map)) {
-        m = new Y.Map();
-        this.timeline.set(event.id, m);
-        // Assigned vendors write their own entries in it (contributions.ts); made here so that two
-        // vendors never create it concurrently (one would replace the other's).
-        m.set('crew', new Y.Map());
-      }
-      writeEvent(m, event, existing);
-    }, origin);
-    return event;
+    return upsertEvent(this, input, origin);
   }
 
   deleteEvent(id: string, origin?: TxOrigin): boolean {
     if (!this.timeline.has(id)) return false;
     this.transact(() => this.timeline.delete(id), origin);
     return true;
-  }
-
-  private nextOrder(): number {
-    let max = -1;
-    for (const m of this.timeline.values() as IterableIterator<unknown>) {
-      const o = m instanceof Y.Map ? m.get('order') : undefined;
-      if (typeof o === 'number' && o > max) max = o;
-    }
-    return max + 1;
   }
 
   // ── vendors ─────────────────────────────────────────────────────────────────────────────────
@@ -178,42 +124,14 @@ export class WeddingDoc {
     return m instanceof Y.Map ? readVendor(id, m) : undefined;
   }
 
-  upsertVendor(input: VendorInput | (Partial<Vendor> & { id: string }), origin?: TxOrigin): Vendor {
-    const stored = this.vendors.get(input.id);
-    // Readers fill in defaults for missing fields; writing those back would overwrite what this
-    // document does not hold (a field hidden from its audience, or one still arriving).
-    if (stored instanceof Y.Map && !Vendor.safeParse(stored.toJSON()).success) return this.patchPartialVendor(stored, input, origin);
-    const existing = this.getVendor(input.id);
-    const merged = existing
-      ? { ...existing, ...input }
-      : { email: '', phone: '', preferredChannels: [], status: 'inquiry', links: {}, ...input };
-    const vendor = parseOrThrow(Vendor, merged, 'vendor');
-    if (!existing) parseOrThrow(VendorInput, input, 'vendor');
-    this.assertNoDuplicateVendor(vendor, existing);
-    assertRoom(this.ydoc, { bytes: jsonBytes(input) });
-    this.transact(() => {
-      const m = ensureEntity(this.vendors, vendor.id);
-      const { links, ...scalars } = vendor;
-      setScalars(m, scalars);
-      setLinks(m, links);
-    }, origin);
-    return vendor;
-  }
-
   /**
-   * A vendor entry this document holds only part of (its audience hides the rest, docs/audiences.md,
-   * or its fields are still arriving): only the given fields are written, never defaults for the
-   * ones it cannot see, which would overwrite them for everyone.
+   * Creates the vendor or changes the given fields (wedding-vendors.ts). An entry this document holds
+   * only part of (its audience hides the rest, docs/audiences.md) gets only the given fields, never
+   * defaults for the ones it cannot see. Throws SchemaError `validation_failed`, `duplicate` (another
+   * vendor already has the e-mail or phone), `document_too_large`.
    */
-  private patchPartialVendor(m: YEntity, input: Partial<Vendor> & { id: string }, origin?: TxOrigin): Vendor {
-    const patch = parseOrThrow(Vendor.partial().required({ id: true }), input, 'vendor');
-    assertRoom(this.ydoc, { bytes: jsonBytes(input) });
-    this.transact(() => {
-      const { links, ...scalars } = patch;
-      setScalars(m, scalars);
-      if (links) setLinks(m, links);
-    }, origin);
-    return m.toJSON() as Vendor;
+  upsertVendor(input: VendorInput | (Partial<Vendor> & { id: string }), origin?: TxOrigin): Vendor {
+    return upsertVendor(this, input, origin);
   }
 
   /**
@@ -221,29 +139,7 @@ export class WeddingDoc {
    * same phone as E.164; see addresses.ts), if any.
    */
   findDuplicateVendor(vendor: Pick<Vendor, 'id' | 'email' | 'phone'>): Vendor | undefined {
-    const keys = new Set(addressKeys(vendor));
-    if (keys.size === 0) return undefined;
-    return this.listVendors().find((v) => v.id !== vendor.id && addressKeys(v).some((k) => keys.has(k)));
-  }
-
-  /**
-   * Refuses a write that would make a vendor a duplicate: a new vendor, or a changed e-mail or phone,
-   * that another vendor already has. Vendors that are already duplicates (two peers added them
-   * offline at once; the CRDT keeps both) may still be edited otherwise: messages are deduplicated by
-   * address when they are sent.
-   * @throws SchemaError `duplicate`
-   */
-  private assertNoDuplicateVendor(vendor: Vendor, existing: Vendor | undefined): void {
-    if (existing && existing.email === vendor.email && existing.phone === vendor.phone) return;
-    const changed = existing
-      ? { id: vendor.id, email: existing.email === vendor.email ? '' : vendor.email, phone: existing.phone === vendor.phone ? '' : vendor.phone }
-      : vendor;
-    const other = this.findDuplicateVendor(changed);
-    if (!other) return;
-    const field = addressKeys(changed).find((k) => addressKeys(other).includes(k))?.startsWith('email:') ? 'email' : 'phone';
-    // Named, never by id: the message reaches people (ids are for code: the issue's `vendorId`).
-    const what = field === 'email' ? 'e-mail address' : 'phone number';
-    throw new SchemaError('duplicate', `${other.name}, another vendor of this wedding, already has this ${what}`, [{ path: field, message: `${other.name} already has this ${what}`, vendorId: other.id }]);
+    return findDuplicateVendor(this, vendor);
   }
 
   deleteVendor(id: string, origin?: TxOrigin): boolean {
@@ -461,30 +357,7 @@ export class WeddingDoc {
    * server checked every update against the schema (issue 10, item 4). Paths like `payments.p1`.
    */
   invalidEntries(): InvalidEntry[] {
-    const out: InvalidEntry[] = [];
-    const keyed: [string, Y.Map<YEntity>, (id: string, m: YEntity) => unknown, { safeParse(v: unknown): { success: boolean; error?: { issues: { path: PropertyKey[]; message: string }[] } } }][] = [
-      [ROOT.timeline, this.timeline, (id, m) => ({ ...rawEntity(m), id, notes: readEvent(id, m).notes }), StoredTimelineEvent],
-      [ROOT.vendors, this.vendors, (id, m) => ({ ...rawEntity(m), id }), Vendor],
-      [ROOT.payments, this.payments, (id, m) => ({ ...rawEntity(m), id }), Payment],
-      [ROOT.contacts, this.contacts, (id, m) => ({ ...rawEntity(m), id }), Contact],
-      [ROOT.tasks, this.tasks, (id, m) => ({ ...rawEntity(m), id }), Task],
-    ];
-    for (const [root, map, raw, schema] of keyed) {
-      for (const [id, v] of map.entries()) {
-        if (!(v instanceof Y.Map)) {
-          out.push({ path: `${root}.${id}`, problem: `not an entity (${describeValue(v)}); skipped` });
-          continue;
-        }
-        const parsed = schema.safeParse(raw(id, v as YEntity));
-        if (!parsed.success) out.push({ path: `${root}.${id}`, problem: (parsed.error?.issues ?? []).map((i) => `${i.path.map(String).join('.')}: ${i.message}`).join('; ') });
-      }
-    }
-    for (const [root, array] of [[ROOT.messages, this.messages], [ROOT.conflicts, this.conflicts]] as const) {
-      array.toArray().forEach((v: unknown, i) => {
-        if (!(v instanceof Y.Map)) out.push({ path: `${root}[${i}]`, problem: `not an entity (${describeValue(v)}); skipped` });
-      });
-    }
-    return out;
+    return invalidEntries(this);
   }
 
   toJSON(): WeddingJSON {
@@ -502,8 +375,3 @@ export class WeddingDoc {
     };
   }
 }
-
-export function compareEvents(a: TimelineEvent, b: TimelineEvent): number {
-  return Date.parse(a.start) - Date.parse(b.start) || a.order - b.order || a.id.localeCompare(b.id);
-}
-

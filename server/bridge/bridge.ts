@@ -4,15 +4,11 @@ import {
   type Conflict, type ConnectBody, type ConnectResult, type IntegrationSummary, type StatusBody,
   type SyncResponse, type TimelineSyncResponse, type UpdateIntegrationBody, type ConnectionSummary,
 } from '../../schema/index.ts';
-import { canPull, canPush, type Egress, type SyncEntity, type WebhookReply, type WebhookRequest } from '../../adapters/core/index.ts';
+import { canPull, canPush, type SyncEntity, type WebhookReply, type WebhookRequest } from '../../adapters/core/index.ts';
 import type { Principal } from '../auth/tokens.ts';
-import type { AdapterModule } from '../../adapters/registry.ts';
-import type { Logger } from '../logger.ts';
-import type { Metrics } from '../metrics.ts';
-import type { Db } from '../storage/database.ts';
 import { AuditLog } from './audit-log.ts';
+import type { BridgeDeps } from './bridge-deps.ts';
 import { BridgeError } from './bridge-error.ts';
-import type { CredentialCipher } from './credential-cipher.ts';
 import { InboxStore } from './inbox-store.ts';
 import { InboxWorker } from './inbox-worker.ts';
 import { IntegrationRegistry, type LiveIntegration } from './integration-registry.ts';
@@ -22,19 +18,18 @@ import { OutboundPlanner } from './outbound-planner.ts';
 import { deadLetters, outboxEntry, replayOutbox, type OutboxAccessDeps } from './outbox-access.ts';
 import { OutboxStore } from './outbox-store.ts';
 import { OutboxWorker } from './outbox-worker.ts';
-import { Puller, type PullReason } from './puller.ts';
-import { applyRetention, type RetentionSettings } from './retention.ts';
+import type { PullReason } from './puller.ts';
+import { PullSchedule } from './pull-schedule.ts';
+import { resumeConnections } from './resume-connections.ts';
+import { applyRetention } from './retention.ts';
 import { createRetryPolicy } from './retry-policy.ts';
-import { clipText } from '../../schema/document/text.ts';
 import { WebhookIntake } from './webhook-intake.ts';
-import { sealPlainConfigurations } from './configuration-migration.ts';
 import { integrationSummary } from './integration-view.ts';
 import { ConnectionRuntime, type LiveConnection } from './connection-runtime.ts';
 import { ConnectionsService } from './connections-service.ts';
 import { InboundRouter } from './inbound-router.ts';
 import { assertManage, assertRead, visible } from './integration-access.ts';
 import { pushEntity } from './pusher.ts';
-import { bindingPullTarget, connectionPullTarget, type PullTargetDeps } from './pull-targets.ts';
 import { UnmatchedQueue } from './unmatched-queue.ts';
 import { UnmatchedStore } from './unmatched-store.ts';
 import { WeddingFactsCache } from './wedding-facts.ts';
@@ -45,55 +40,6 @@ import { StatusReports } from './status-reports.ts';
 import type { WeddingIntegrationHealth } from '../../schema/api/workspaces.ts';
 import { resolveConflict } from './conflict-resolution.ts';
 import { bindBridgeMetrics } from './bridge-metrics.ts';
-
-/** How the bridge reaches wedding documents: in process (Hocuspocus) or, for `wedsync peer`, over a provider. */
-export interface DocumentAccess {
-  withDocument<T>(weddingId: string, fn: (doc: Y.Doc) => T): Promise<T>;
-  /** Registers `listener` to run synchronously, in the durable transaction, for every update of every document. */
-  onUpdate(listener: (documentName: string, doc: Y.Doc, tr: Y.Transaction) => void): void;
-  describeOrigin(origin: unknown): import('../../schema/index.ts').TxOrigin;
-}
-
-export interface BridgeSettings {
-  publicUrl: string;
-  retryScheduleMs: number[];
-  outboxMaxAttempts: number;
-  inboxMaxAttempts: number;
-  breakerThreshold: number;
-  breakerCooldownMs: number;
-  breakerMaxCooldownMs: number;
-  pullIntervalMs: number;
-  /** Scheduled pulls running at once (Puller): the rest of the outbound sockets stay free for webhooks' pulls and pushes. @default unlimited */
-  scheduledPullConcurrency?: number;
-  coalesceMs: number;
-  /** @default 30 days for processed inbox/outbox rows, 365 for the audit trail */
-  retention?: RetentionSettings;
-}
-
-export interface BridgeDeps {
-  db: Db;
-  cipher: CredentialCipher;
-  docs: DocumentAccess;
-  adapters: readonly AdapterModule[];
-  settings: BridgeSettings;
-  logger: Logger;
-  metrics: Metrics;
-  /** Where adapters' outbound connections go through (checked against the operator's policy). */
-  egress: Egress;
-  now?: () => number;
-  /** Commits writes still in an open group commit; called before anything is pushed out. */
-  commitPending?: () => void;
-  /** Runs a write in the current group commit (webhook receipts share commits under load; the reply waits for it). */
-  inGroup?: <T>(fn: () => T) => T;
-  /** Workspaces and weddings (server/people/): who acts for a workspace, where a wedding belongs, new weddings from records. */
-  people?: BridgePeople;
-}
-
-/** What the bridge asks of the people store. */
-export interface BridgePeople {
-  memberRole(workspaceId: string, personId: string): Promise<string | null>;
-  registerWedding(input: { id: string; workspaceId: string | null; createdBy?: string }): Promise<void>;
-}
 
 const ENTITY_KIND = 'entity';
 
@@ -124,10 +70,10 @@ export class Bridge {
   private readonly reports: StatusReports;
   private readonly facts: WeddingFactsCache;
   private readonly now: () => number;
-  private readonly puller: Puller;
+  /** When binding and connection pulls run (pull-schedule.ts). */
+  private readonly pulls: PullSchedule;
   private readonly webhooks: WebhookIntake;
   private timers: NodeJS.Timeout[] = [];
-  private startedAt = 0;
   private readonly statusSections = new Map<string, (p: Principal, weddingId: string) => Promise<unknown>>();
 
   constructor(private readonly deps: BridgeDeps) {
@@ -225,7 +171,15 @@ export class Bridge {
       inGroup: deps.inGroup,
       kick: (weddingId) => this.inboxWorker.kick(weddingId),
     });
-    this.puller = new Puller({ now: this.now, ...(settings.scheduledPullConcurrency ? { scheduledConcurrency: settings.scheduledPullConcurrency } : {}) });
+    this.pulls = new PullSchedule({
+      runtime: this.runtime, now: this.now, logger, intervalMs: settings.pullIntervalMs,
+      ...(settings.scheduledPullConcurrency ? { scheduledConcurrency: settings.scheduledPullConcurrency } : {}),
+      targets: {
+        audit: this.audit, inbox: this.inbox, store: this.store, links: this.links, router: this.router, now: this.now,
+        kick: (weddingId) => this.inboxWorker.kick(weddingId), bindingsOf: (id) => this.runtime.bindingsOf(id),
+        needsAttention: (id, message) => this.needsAttention(id, message),
+      },
+    });
     deps.docs.onUpdate(this.planner.onAppend);
     bindBridgeMetrics(db, metrics, this.now, () => this.registry.size, () => this.registry.builtCount);
   }
@@ -255,31 +209,12 @@ export class Bridge {
 
   // ── lifecycle ───────────────────────────────────────────────────────────────────────────────
   async start(): Promise<void> {
-    this.startedAt = this.now();
-    await sealPlainConfigurations(this.deps.db, this.deps.cipher, (system) => this.runtime.definitionOf(system), this.deps.logger);
-    for (const integration of this.store.listActive()) {
-      if (integration.runMode !== 'in_process') continue;
-      try {
-        this.registry.put(await this.runtime.buildBinding(integration));
-      } catch (error) {
-        this.deps.logger.error({ err: error, integrationId: integration.id }, 'integration could not be started; marked as error');
-        this.store.update(integration.id, { status: 'error', last_error: clipText((error as Error).message, 500), last_error_at: new Date(this.now()).toISOString() });
-      }
-    }
-    const connectionIds = this.deps.db.prepare("SELECT id FROM connections WHERE status IN ('active', 'needs_attention') AND run_mode = 'in_process' ORDER BY created_at, id").pluck().all() as string[];
-    for (const id of connectionIds) {
-      try {
-        await this.runtime.refresh(id);
-      } catch (error) {
-        this.deps.logger.error({ err: error, connectionId: id }, 'connection could not be started; marked as error');
-        this.store.connections.update(id, { status: 'error', last_error: clipText((error as Error).message, 500), last_error_at: new Date(this.now()).toISOString() });
-      }
-    }
+    this.pulls.start();
+    const { db, cipher, logger } = this.deps;
+    await resumeConnections({ db, cipher, runtime: this.runtime, registry: this.registry, store: this.store, logger, now: this.now });
     this.inboxWorker.start();
     this.outboxWorker.start();
-    // Short ticks: each starts the few pulls that came due since the last, not a burst of thousands.
-    const tickMs = Math.max(250, Math.min(1000, this.deps.settings.pullIntervalMs / 4));
-    this.timers.push(setInterval(() => this.scheduledPulls(), tickMs));
+    this.timers.push(setInterval(() => this.pulls.tick(), this.pulls.tickMs));
     this.timers.push(setInterval(() => void this.maintain(), 60_000));
     this.timers.push(setInterval(() => this.cleanUp(), 3_600_000));
     this.cleanUp();
@@ -295,7 +230,7 @@ export class Bridge {
 
   /** Resolves when every pull now running, and any queued behind one, has ended (failed ones included). */
   pullsSettled(): Promise<void> {
-    return this.puller.drain();
+    return this.pulls.settled();
   }
 
   /** Where a connection's webhooks are delivered. */
@@ -350,40 +285,19 @@ export class Bridge {
   }
 
   // ── sync ────────────────────────────────────────────────────────────────────────────────────
-  private get pullDeps(): PullTargetDeps {
-    return {
-      audit: this.audit, inbox: this.inbox, store: this.store, links: this.links, router: this.router, now: this.now,
-      kick: (weddingId) => this.inboxWorker.kick(weddingId), bindingsOf: (id) => this.runtime.bindingsOf(id),
-      needsAttention: (id, message) => this.needsAttention(id, message),
-    };
-  }
-
   /** The system refused the connection's credentials (ConnectionsService.needsAttention). */
   needsAttention(connectionId: string, message: string): void {
     markNeedsAttention({ store: this.store, runtime: this.runtime, audit: this.audit, logger: this.deps.logger, now: this.now }, connectionId, message);
   }
 
-  /**
-   * Pulls what the binding's system has into the inbox; resolves with the inbox row ids (see
-   * Puller). For a connection serving many weddings that is the connection's pull: its rows for
-   * every bound wedding.
-   */
+  /** Pulls what the binding's system has (its connection's pull when that serves many weddings: PullSchedule.pullBinding). */
   pullInBackground(live: LiveIntegration, full: boolean): Promise<number[]> {
-    const connection = this.runtime.get(live.integration.connectionId);
-    if (connection?.routes) return this.pullConnection(connection, full);
-    return this.puller.pull(bindingPullTarget(this.pullDeps, live), full);
+    return this.pulls.pullBinding(live, full);
   }
 
-  /**
-   * Pulls a connection: routed to its weddings, or (one wedding per connection) into its binding's
-   * inbox. `scheduled` pulls wait for a turn; requested ones (webhooks, people) go first (Puller.pull).
-   */
+  /** Pulls a connection; `scheduled` pulls wait for a turn (PullSchedule.pullConnection). */
   pullConnection(live: LiveConnection, full: boolean, reason: PullReason = 'requested'): Promise<number[]> {
-    if (!live.routes) {
-      const binding = this.runtime.bindingsOf(live.connection.id)[0];
-      return binding ? this.puller.pull(bindingPullTarget(this.pullDeps, binding), full, reason) : Promise.resolve([]);
-    }
-    return this.puller.pull(connectionPullTarget(this.pullDeps, live), full, reason);
+    return this.pulls.pullConnection(live, full, reason);
   }
 
   sync(p: Principal, weddingId: string, body: { systems?: string[]; syncType: 'incremental' | 'full' }): Promise<SyncResponse> {
@@ -438,21 +352,7 @@ export class Bridge {
     return { store: this.store, outbox: this.outbox, outboxWorker: this.outboxWorker, audit: this.audit, now: this.now };
   }
 
-  // ── schedules ───────────────────────────────────────────────────────────────────────────────
-  /** One pull per connection (one cursor per stream), whatever the number of weddings it serves. */
-  private scheduledPulls(): void {
-    const now = this.now();
-    const interval = this.deps.settings.pullIntervalMs;
-    for (const live of this.runtime.all()) {
-      if (!canPull(live.adapter) || live.connection.status === 'needs_attention') continue;
-      // Never pulled since start-up: due at a point of the first interval fixed by the connection's
-      // id, so thousands of connections do not all pull on the first tick.
-      const last = this.puller.lastPulledAt(live.connection.id) || this.startedAt - interval + spread(live.connection.id, interval);
-      if (now - last < interval || this.puller.pending(live.connection.id)) continue;
-      void this.pullConnection(live, false, 'scheduled').catch((error) => this.deps.logger.info({ err: error, connectionId: live.connection.id }, 'scheduled pull failed'));
-    }
-  }
-
+  // ── maintenance ─────────────────────────────────────────────────────────────────────────────
   private maintain(): Promise<void> {
     return this.runtime.maintain();
   }
@@ -465,11 +365,4 @@ export class Bridge {
       this.deps.logger.warn({ err: error }, 'retention clean-up failed');
     }
   }
-}
-
-/** A stable offset in [0, interval) for a key (FNV-1a of its characters). */
-function spread(key: string, interval: number): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193) >>> 0;
-  return h % Math.max(1, interval);
 }

@@ -3,7 +3,7 @@ import type * as Y from 'yjs';
 import { documentNameFor } from '../../schema/index.ts';
 import type { DurablePersistence } from '../collab/durable-persistence.ts';
 import { describeOrigin } from '../collab/origin.ts';
-import type { DocumentAccess } from './bridge.ts';
+import type { DocumentAccess } from './bridge-deps.ts';
 
 type DirectConnection = Awaited<ReturnType<Hocuspocus['openDirectConnection']>>;
 

@@ -1,7 +1,7 @@
 import * as Y from 'yjs';
 import type { CollabRefusalCode, CollabRefusalIssue } from '../../schema/api/collab-refusal.ts';
 import type { Slot } from '../../schema/document/layout.ts';
-import { ROOT } from '../../schema/document/wedding-doc.ts';
+import { ROOT } from '../../schema/document/roots.ts';
 import { documentBytes, type DocumentLimits } from '../../schema/document/limits.ts';
 import {
   MissingDependencies, OutsideLayout, Placer, decodeAgainst, idText, type Container, type DecodedUpdate, type EntityRef,

@@ -4,7 +4,7 @@ import type { CollabRefusalIssue } from '../../schema/api/collab-refusal.ts';
 import { LAYOUT } from '../../schema/document/layout.ts';
 import { mayRead, type View } from '../../schema/document/audiences.ts';
 import { mayWrite, type WriteFacts, type Writer } from '../../schema/document/permissions.ts';
-import { ROOT } from '../../schema/document/wedding-doc.ts';
+import { ROOT } from '../../schema/document/roots.ts';
 import { MissingDependencies, OutsideLayout, Placer, decodeAgainst, type DecodedUpdate, type DeleteRanges } from './update-places.ts';
 import { writeDeleteSet } from '../../schema/document/delete-set.ts';
 

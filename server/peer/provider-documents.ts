@@ -6,7 +6,7 @@ import { GuardedListeners, dbSavepoints } from '../collab/document-listeners.ts'
 import { describeOrigin } from '../collab/origin.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
-import type { DocumentAccess } from '../bridge/bridge.ts';
+import type { DocumentAccess } from '../bridge/bridge-deps.ts';
 import type { Db } from '../storage/database.ts';
 import { DocumentStore } from '../storage/document-store.ts';
 

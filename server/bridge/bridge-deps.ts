@@ -1,0 +1,63 @@
+import type * as Y from 'yjs';
+import type { TxOrigin } from '../../schema/index.ts';
+import type { Egress } from '../../adapters/core/index.ts';
+import type { AdapterModule } from '../../adapters/registry.ts';
+import type { Logger } from '../logger.ts';
+import type { Metrics } from '../metrics.ts';
+import type { Db } from '../storage/database.ts';
+import type { CredentialCipher } from './credential-cipher.ts';
+import type { RetentionSettings } from './retention.ts';
+
+/**
+ * What the bridge (bridge.ts) asks of the process that hosts it: the server in process, or
+ * `wedsync peer` out of process. Everything arrives in BridgeDeps.
+ */
+
+/** How the bridge reaches wedding documents: in process (Hocuspocus) or, for `wedsync peer`, over a provider. */
+export interface DocumentAccess {
+  withDocument<T>(weddingId: string, fn: (doc: Y.Doc) => T): Promise<T>;
+  /** Registers `listener` to run synchronously, in the durable transaction, for every update of every document. */
+  onUpdate(listener: (documentName: string, doc: Y.Doc, tr: Y.Transaction) => void): void;
+  describeOrigin(origin: unknown): TxOrigin;
+}
+
+export interface BridgeSettings {
+  publicUrl: string;
+  retryScheduleMs: number[];
+  outboxMaxAttempts: number;
+  inboxMaxAttempts: number;
+  breakerThreshold: number;
+  breakerCooldownMs: number;
+  breakerMaxCooldownMs: number;
+  pullIntervalMs: number;
+  /** Scheduled pulls running at once (Puller): the rest of the outbound sockets stay free for webhooks' pulls and pushes. @default unlimited */
+  scheduledPullConcurrency?: number;
+  coalesceMs: number;
+  /** @default 30 days for processed inbox/outbox rows, 365 for the audit trail */
+  retention?: RetentionSettings;
+}
+
+export interface BridgeDeps {
+  db: Db;
+  cipher: CredentialCipher;
+  docs: DocumentAccess;
+  adapters: readonly AdapterModule[];
+  settings: BridgeSettings;
+  logger: Logger;
+  metrics: Metrics;
+  /** Where adapters' outbound connections go through (checked against the operator's policy). */
+  egress: Egress;
+  now?: () => number;
+  /** Commits writes still in an open group commit; called before anything is pushed out. */
+  commitPending?: () => void;
+  /** Runs a write in the current group commit (webhook receipts share commits under load; the reply waits for it). */
+  inGroup?: <T>(fn: () => T) => T;
+  /** Workspaces and weddings (server/people/): who acts for a workspace, where a wedding belongs, new weddings from records. */
+  people?: BridgePeople;
+}
+
+/** What the bridge asks of the people store. */
+export interface BridgePeople {
+  memberRole(workspaceId: string, personId: string): Promise<string | null>;
+  registerWedding(input: { id: string; workspaceId: string | null; createdBy?: string }): Promise<void>;
+}

@@ -1,0 +1,92 @@
+import { canPull } from '../../adapters/core/index.ts';
+import type { Logger } from '../logger.ts';
+import type { ConnectionRuntime, LiveConnection } from './connection-runtime.ts';
+import type { LiveIntegration } from './integration-registry.ts';
+import { Puller, type PullReason } from './puller.ts';
+import { bindingPullTarget, connectionPullTarget, type PullTargetDeps } from './pull-targets.ts';
+
+export interface PullScheduleDeps {
+  runtime: Pick<ConnectionRuntime, 'get' | 'all' | 'bindingsOf'>;
+  /** Where pulled pages go (pull-targets.ts). */
+  targets: PullTargetDeps;
+  now: () => number;
+  logger: Logger;
+  /** How long a connection goes without a scheduled pull (ms). */
+  intervalMs: number;
+  /** Scheduled pulls running at once (Puller). @default unlimited */
+  scheduledConcurrency?: number;
+}
+
+/**
+ * Which pull a binding or a connection gets (its connection's, when the connection routes records
+ * to many weddings), and when the scheduled ones run: one pull per connection per interval (one
+ * cursor per stream), whatever the number of weddings it serves, spread over the interval so
+ * thousands of connections do not all pull at once. The pulls themselves are Puller's.
+ */
+export class PullSchedule {
+  private readonly puller: Puller;
+  private startedAt = 0;
+
+  constructor(private readonly deps: PullScheduleDeps) {
+    this.puller = new Puller({ now: deps.now, ...(deps.scheduledConcurrency ? { scheduledConcurrency: deps.scheduledConcurrency } : {}) });
+  }
+
+  /** Marks start-up: connections not pulled since are due at points of the first interval from here. */
+  start(): void {
+    this.startedAt = this.deps.now();
+  }
+
+  /** How often `tick` should run (ms): short, so each tick starts the few pulls that came due since the last, not a burst of thousands. */
+  get tickMs(): number {
+    return Math.max(250, Math.min(1000, this.deps.intervalMs / 4));
+  }
+
+  /**
+   * Pulls what the binding's system has into the inbox; resolves with the inbox row ids (see
+   * Puller). For a connection serving many weddings that is the connection's pull: its rows for
+   * every bound wedding.
+   */
+  pullBinding(live: LiveIntegration, full: boolean): Promise<number[]> {
+    const connection = this.deps.runtime.get(live.integration.connectionId);
+    if (connection?.routes) return this.pullConnection(connection, full);
+    return this.puller.pull(bindingPullTarget(this.deps.targets, live), full);
+  }
+
+  /**
+   * Pulls a connection: routed to its weddings, or (one wedding per connection) into its binding's
+   * inbox. `scheduled` pulls wait for a turn; requested ones (webhooks, people) go first (Puller.pull).
+   */
+  pullConnection(live: LiveConnection, full: boolean, reason: PullReason = 'requested'): Promise<number[]> {
+    if (!live.routes) {
+      const binding = this.deps.runtime.bindingsOf(live.connection.id)[0];
+      return binding ? this.puller.pull(bindingPullTarget(this.deps.targets, binding), full, reason) : Promise.resolve([]);
+    }
+    return this.puller.pull(connectionPullTarget(this.deps.targets, live), full, reason);
+  }
+
+  /** Starts the scheduled pulls that came due; connections that need a person are skipped. */
+  tick(): void {
+    const now = this.deps.now();
+    const interval = this.deps.intervalMs;
+    for (const live of this.deps.runtime.all()) {
+      if (!canPull(live.adapter) || live.connection.status === 'needs_attention') continue;
+      // Never pulled since start-up: due at a point of the first interval fixed by the connection's
+      // id, so thousands of connections do not all pull on the first tick.
+      const last = this.puller.lastPulledAt(live.connection.id) || this.startedAt - interval + spread(live.connection.id, interval);
+      if (now - last < interval || this.puller.pending(live.connection.id)) continue;
+      void this.pullConnection(live, false, 'scheduled').catch((error) => this.deps.logger.info({ err: error, connectionId: live.connection.id }, 'scheduled pull failed'));
+    }
+  }
+
+  /** Resolves when every pull now running, and any queued behind one, has ended (failed ones included). */
+  settled(): Promise<void> {
+    return this.puller.drain();
+  }
+}
+
+/** A stable offset in [0, interval) for a key (FNV-1a of its characters). */
+function spread(key: string, interval: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193) >>> 0;
+  return h % Math.max(1, interval);
+}

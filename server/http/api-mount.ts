@@ -1,0 +1,156 @@
+import type { Hono } from 'hono';
+import { documentNameFor } from '../../schema/index.ts';
+import type { ActivityStore } from '../activity/activity-store.ts';
+import { SqliteApiKeyStore } from '../auth/api-keys.ts';
+import { oidcProviderList } from '../auth/oidc/providers.ts';
+import { CookieSealer } from '../auth/sealed-cookie.ts';
+import type { TokenService } from '../auth/tokens.ts';
+import type { Bridge } from '../bridge/bridge.ts';
+import { CsvImport } from '../bridge/import-plan.ts';
+import type { ConsistencyAudit } from '../bridge/consistency-audit.ts';
+import type { CredentialCipher } from '../bridge/credential-cipher.ts';
+import type { CalendarService } from '../calendar/calendar-service.ts';
+import type { CollabServer } from '../collab/collab-server.ts';
+import { refuseConnections } from '../collab/revocation-closer.ts';
+import type { CommsService } from '../comms/comms-service.ts';
+import type { Config } from '../config.ts';
+import { connectAfterOAuth } from './oauth-connect-target.ts';
+import { OAuthFlows } from '../connections/oauth-flows.ts';
+import { configuredOAuthProviders } from '../connections/oauth-providers.ts';
+import type { DemoService } from '../demo/demo-service.ts';
+import type { Logger } from '../logger.ts';
+import type { Metrics } from '../metrics.ts';
+import type { PaymentCoordinator } from '../payments/payment-coordinator.ts';
+import { InvitationStore } from '../people/invitation-store.ts';
+import { consoleMailSender, type MailSender } from '../people/mail.ts';
+import { PasskeyStore } from '../people/passkey-store.ts';
+import type { PeopleStore } from '../people/people-store.ts';
+import type { SessionStore } from '../people/session-store.ts';
+import { VendorBindings } from '../people/vendor-bindings.ts';
+import { peekWedding } from '../people/wedding-peek.ts';
+import { PrivacyService } from '../privacy/privacy-service.ts';
+import type { PdfRenderer } from '../schedule/pdf-renderer.ts';
+import type { Db } from '../storage/database.ts';
+import type { DocumentStore } from '../storage/document-store.ts';
+import { WeddingCatalog } from '../storage/wedding-catalog.ts';
+import { accountRoutes } from './account-routes.ts';
+import { activityRoutes } from './activity-routes.ts';
+import type { AppEnv } from './auth-middleware.ts';
+import { mountCalendarRoutes } from './calendar-routes.ts';
+import { catalogRoutes } from './catalog-routes.ts';
+import { ackLinkRoutes, commsRoutes } from './comms-routes.ts';
+import { connectionRoutes } from './connection-routes.ts';
+import { consistencyRoutes } from './consistency-routes.ts';
+import { contactRoutes } from './contact-routes.ts';
+import { demoOffRoutes, demoRoutes } from './demo-routes.ts';
+import { importRoutes } from './import-routes.ts';
+import { integrationRoutes, webhookRoutes } from './integrations-routes.ts';
+import { invitationRoutes } from './invitation-routes.ts';
+import { oauthConnectRoutes } from './oauth-connect-routes.ts';
+import { createOidcRoutes } from './oidc-setup.ts';
+import { openApiDocument } from './openapi.ts';
+import { passkeyRoutes } from './passkey-routes.ts';
+import { paymentRoutes } from './payments-routes.ts';
+import { privacyRoutes } from './privacy-routes.ts';
+import { scheduleRoutes } from './schedule-routes.ts';
+import { mountSignIn } from './sign-in-mount.ts';
+import { vendorRoutes } from './vendor-routes.ts';
+import { weddingRoutes } from './wedding-routes.ts';
+import { workspaceRoutes } from './workspace-routes.ts';
+
+/** What the API's routes are built from: the server's stores and services (server/wedsync-server.ts). */
+export interface ApiMountDeps {
+  config: Config;
+  /** The HS256 secret, for the sealed cookies of passkey and OpenID Connect flows. */
+  authSecret: string;
+  /** fetch for OpenID Connect discovery, token and JWKS requests. @default globalThis.fetch */
+  oidcFetch?: typeof fetch;
+  /** @default the sign-in SMTP sender when configured, else consoleMailSender */
+  mail?: MailSender;
+  packageVersion: string;
+  db: Db;
+  tokens: TokenService;
+  people: PeopleStore;
+  sessions: SessionStore;
+  apiKeys: SqliteApiKeyStore;
+  collab: CollabServer;
+  documents: DocumentStore;
+  activity: ActivityStore;
+  cipher: CredentialCipher;
+  pdf: PdfRenderer;
+  bridge: Bridge;
+  consistency: ConsistencyAudit;
+  calendar: CalendarService;
+  comms: CommsService;
+  payments: PaymentCoordinator;
+  demo: DemoService | null;
+  logger: Logger;
+  metrics: Metrics;
+  publicUrl: () => string;
+}
+
+/**
+ * Mounts every route of the API (`/api/…`), in the order their paths need: a route that would
+ * claim another's path comes after it. The rate limits and the webhook target guard run before
+ * the body is read (server/http/app.ts `mountBeforeBody`); the planner app's index.html fallback
+ * comes after these. Returns the sign-in mount, closed with the server.
+ */
+export function mountApi(a: Hono<AppEnv>, deps: ApiMountDeps): { signIn: ReturnType<typeof mountSignIn> } {
+  const { config, db, tokens, people, sessions, collab, documents, bridge, comms, logger, metrics, publicUrl } = deps;
+  a.route('/api', accountRoutes({
+    tokens, people, sessions, accessTokenTtlS: config.ACCESS_TOKEN_TTL_S,
+    peek: (id) => {
+      try {
+        return peekWedding({ open: collab.hocuspocus.documents, store: documents }, id, (doc) => doc.getMeta(), { key: 'meta' });
+      } catch (error) {
+        logger.warn({ err: error, weddingId: id }, 'could not read a wedding’s title for the list');
+        return null;
+      }
+    },
+  }));
+  const signIn = mountSignIn(a, { config, db, people, sessions, keys: deps.apiKeys, hocuspocus: collab.hocuspocus, logger, metrics, publicUrl, oidcProviders: () => oidcProviderList(config) });
+  const peopleDeps = { people, sessions, open: collab.hocuspocus.documents, store: documents, mail: deps.mail ?? signIn.smtp ?? consoleMailSender(logger.child({ component: 'mail' })), publicUrl, logger };
+  // Before weddingRoutes: the session form of POST /api/weddings hands bearer requests on to it.
+  a.route('/api', workspaceRoutes({ ...peopleDeps, withDocument: (id, fn) => collab.withDocument(id, fn), weddingHealth: (id, vendorId) => bridge.weddingHealth(id, vendorId) }));
+  a.route('/api', invitationRoutes({ ...peopleDeps, invitations: new InvitationStore(db), metrics, perIpPerMinute: config.RATE_LIMIT_INVITATIONS_PER_MIN }));
+  a.route('/api', passkeyRoutes({ passkeys: new PasskeyStore(db), people, sessions, sealer: new CookieSealer(deps.authSecret, 'webauthn challenge v1'), logger, publicUrl }));
+  a.route('/api', createOidcRoutes({ config, authSecret: deps.authSecret, fetch: deps.oidcFetch, people, sessions, logger, publicUrl }));
+  const oauthLogger = logger.child({ component: 'oauth-connect' });
+  if (config.OAUTH_ALLOW_INSECURE_HTTP) oauthLogger.warn('OAUTH_ALLOW_INSECURE_HTTP is on: OAuth connect flows may use plain http (development and tests only)');
+  a.route('/api', oauthConnectRoutes({
+    flows: new OAuthFlows({ db, cipher: deps.cipher, providers: configuredOAuthProviders(config), logger: oauthLogger, allowInsecureHttp: config.OAUTH_ALLOW_INSECURE_HTTP }),
+    tokens, people, sessions, logger: oauthLogger, publicUrl,
+    connect: (p, body) => connectAfterOAuth(bridge, p, body),
+  }));
+  a.route('/api', scheduleRoutes({ ...peopleDeps, tokens, withDocument: (id, fn) => collab.withDocument(id, fn), pdf: deps.pdf }));
+  a.route('/api/weddings', weddingRoutes(tokens, new WeddingCatalog(db), collab));
+  // Webhooks first: the bearer-token group below would otherwise claim their paths.
+  // `/api/integrations/{id}/consistency` before the webhooks: otherwise `POST …/webhook/consistency`
+  // (an integration called "webhook") would reach the webhook of a system called "consistency".
+  a.route('/api/integrations', catalogRoutes(tokens, sessions));
+  a.route('/api/integrations', consistencyRoutes(tokens, bridge, deps.consistency));
+  a.route('/api/integrations', importRoutes(tokens, new CsvImport(bridge, db)));
+  a.route('/api/integrations/webhook', webhookRoutes(bridge));
+  a.route('/api/integrations', integrationRoutes(tokens, bridge));
+  a.route('/api', connectionRoutes(tokens, bridge));
+  a.get('/api/openapi.json', (c) => c.json(openApiDocument(deps.packageVersion)));
+  mountCalendarRoutes(a, tokens, deps.calendar);
+  a.route('/api/weddings', commsRoutes(tokens, comms));
+  a.route('/api/weddings', paymentRoutes(tokens, deps.payments));
+  a.route('/api/weddings', vendorRoutes({
+    tokens, docs: collab, bindings: new VendorBindings(db),
+    restartConnection: (id) => bridge.connections.restart(id),
+    unbind: (p, connectionId, weddingId) => bridge.connections.unbind(p, connectionId, weddingId),
+    closeVendorSockets: (weddingId, vendorId) => refuseConnections(collab.hocuspocus,
+      (p, documentName) => documentName === documentNameFor(weddingId) && p.role === 'vendor' && p.vendorId === vendorId && p.weddings.includes(weddingId),
+      'wedding_forbidden', { logger: logger.child({ component: 'vendors' }), metrics }),
+    recordRemoval: (weddingId, vendorId, origin, what) => deps.activity.recordDependantsRemoved(weddingId, 'vendors', vendorId, Date.now(), origin, what),
+  }));
+  a.route('/api/weddings', contactRoutes(tokens, collab));
+  a.route('/api/weddings', activityRoutes(tokens, deps.activity));
+  a.route('/api/comms', ackLinkRoutes(comms));
+  a.route('/api', privacyRoutes({ tokens, people, sessions, privacy: new PrivacyService({ db, people, sessions, collab, documents, logger: logger.child({ component: 'privacy' }) }) }));
+  const demo = deps.demo;
+  a.route('/api', demo ? demoRoutes({ demo, people, sessions, secureCookie: () => publicUrl().startsWith('https:') }) : demoOffRoutes());
+  return { signIn };
+}
