@@ -58,8 +58,11 @@ export function scheduleRoutes(deps: ScheduleRoutesDeps): Hono<SessionEnv> {
     for (const access of await deps.people.weddingsFor(c.get('person').id)) {
       if (access.role !== 'vendor' || !access.vendorId) continue;
       const vendorId = access.vendorId;
+      // Memoized per vendor entry (wedding-peek.ts): a vendor with forty weddings would otherwise
+      // rebuild forty documents on the event loop at every refresh of My schedule.
       weddings.push(peekWedding(deps, access.weddingId, (doc) =>
-        withAudienceCopy(doc.ydoc, { kind: 'vendor', vendorId }, (copy) => vendorScheduleOf(access.weddingId, copy, vendorId))));
+        withAudienceCopy(doc.ydoc, { kind: 'vendor', vendorId }, (copy) => vendorScheduleOf(access.weddingId, copy, vendorId)),
+      { key: `schedule\u0000${vendorId}` }));
     }
     weddings.sort((a, b) => (a.date || '9999').localeCompare(b.date || '9999') || a.title.localeCompare(b.title));
     return c.json({ weddings });
