@@ -11,6 +11,8 @@
  * - JS self time by function from the CPU samples. V8 samples on wall-clock intervals, so a thread
  *   descheduled in a function is charged to it: read these as shares, not as CPU time.
  * The traces are written to `--out` (default: a temp dir), to open in Chrome DevTools.
+ * `--no-samples` leaves V8's sampler out (no function table): less tracing overhead, and the
+ * sampler's overhead is not spread evenly over the tasks, so compare builds both ways.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -24,11 +26,19 @@ interface TraceEvent {
   args?: { data?: { startTime?: number; timeDeltas?: number[]; cpuProfile?: { nodes?: { id: number; parent?: number; callFrame: CallFrame }[]; samples?: number[] }; functionName?: string; type?: string } };
 }
 
-/** The page's renderer main thread: the thread V8 profiled (its `Profile` event). */
+/**
+ * The page's renderer main thread: the thread V8 profiled (its `Profile` event), or without samples
+ * the renderer main thread (`CrRendererMain`) whose tasks took the most CPU.
+ */
 function pageThread(events: TraceEvent[]): { pid: number; tid: number } {
   const profile = events.find((e) => e.name === 'Profile' && events.some((c) => c.name === 'ProfileChunk' && c.pid === e.pid));
-  if (!profile) throw new Error('the trace holds no V8 CPU profile');
-  return { pid: profile.pid, tid: profile.tid };
+  if (profile) return { pid: profile.pid, tid: profile.tid };
+  const cpu = new Map<string, number>();
+  for (const e of events) if (e.name === 'RunTask') cpu.set(`${e.pid}:${e.tid}`, (cpu.get(`${e.pid}:${e.tid}`) ?? 0) + (e.tdur ?? 0));
+  const mains = events.filter((e) => e.name === 'thread_name' && (e.args as { name?: string } | undefined)?.name === 'CrRendererMain')
+    .sort((a, b) => (cpu.get(`${b.pid}:${b.tid}`) ?? 0) - (cpu.get(`${a.pid}:${a.tid}`) ?? 0));
+  if (!mains[0]) throw new Error('the trace holds no renderer main thread');
+  return { pid: mains[0].pid, tid: mains[0].tid };
 }
 
 const NOISE = new Set(['V8.BytecodeBudgetInterrupt', 'V8.HandleInterrupts', 'V8.StackGuard', 'V8.BytecodeBudgetInterruptWithStackCheck']);
@@ -98,6 +108,7 @@ export default async function main(args: string[]): Promise<void> {
   const dist = option(args, 'dist');
   if (!dist) throw new Error('--dist <dist> is required: a build of the planner app');
   const runs = Number(option(args, 'runs') ?? 3);
+  const samples = !args.includes('--no-samples');
   const out = option(args, 'out') ?? fs.mkdtempSync(path.join(os.tmpdir(), 'wedsync-trace-'));
   fs.mkdirSync(out, { recursive: true });
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-dev-shm-usage'] });
@@ -107,7 +118,7 @@ export default async function main(args: string[]): Promise<void> {
     for (let i = 0; i <= runs; i++) {
       const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
       const page = await context.newPage();
-      await browser.startTracing(page, { categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8.execute', 'disabled-by-default-v8.cpu_profiler', 'loading'] });
+      await browser.startTracing(page, { categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8.execute', ...(samples ? ['disabled-by-default-v8.cpu_profiler'] : []), 'loading'] });
       await page.goto(server.url);
       const done = await page.waitForFunction((n) => document.querySelectorAll('.events > li').length === n && performance.now(), EVENTS, { polling: 'raf', timeout: 20_000 });
       const allRowsMs = Math.round((await done.jsonValue()) as number);
@@ -130,6 +141,7 @@ export default async function main(args: string[]): Promise<void> {
     + `its CPU ${(median(loads.map((l) => l.cpu)) / 1000).toFixed(0)} ms (medians); traces in ${out}`);
   console.log('\nmain-thread CPU by task, median ms:');
   for (const [n, ms] of medianTable(loads.map((l) => l.byKind), 15)) console.log(`${ms.toFixed(1).padStart(8)}  ${n}`);
+  if (!samples) return;
   console.log('\nJS self time by function (wall-clock samples), median ms:');
   for (const [n, ms] of medianTable(loads.map((l) => l.byFunction), 30)) console.log(`${ms.toFixed(1).padStart(8)}  ${n}`);
 }
