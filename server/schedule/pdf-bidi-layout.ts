@@ -38,10 +38,16 @@ const HARD_BREAK = /^(\r\n|[\n\r\u0085\u2028\u2029])$/u;
 /**
  * Draws `paragraph` (its clusters from pdf-script-runs.ts `scriptClusters`) and leaves `pdf.x` at
  * its left edge and `pdf.y` under its last line, adding pages as the lines need them.
- * @param face registers a family's face (in the paragraph's style) and gives its PDFKit name.
+ * @param registerFace registers a family's face (in the paragraph's style) and gives its PDFKit name.
  */
 export function writeBidiParagraph(pdf: PDFKit.PDFDocument, paragraph: BidiParagraph, clusters: readonly ScriptCluster[],
-  at: BidiPlacement, face: (family: Family) => string): void {
+  at: BidiPlacement, registerFace: (family: Family) => string): void {
+  const faces = new Map<Family, string>();
+  const face = (family: Family): string => {
+    let name = faces.get(family);
+    if (name === undefined) faces.set(family, name = registerFace(family));
+    return name;
+  };
   pdf.fontSize(at.size);
   const left = at.x ?? pdf.x;
   let y = at.y ?? pdf.y;

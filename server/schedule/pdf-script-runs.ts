@@ -27,7 +27,7 @@
  * Right-to-left text: fontkit shapes Arabic (joining forms, lam-alef) and reverses each Arabic or
  * Hebrew run as a whole. `scriptRuns` keeps logical order, which is the visual order only of a
  * paragraph with no right-to-left character; a paragraph with one is laid out line by line in the
- * order of the Unicode bidirectional algorithm from `scriptClusters` (pdf-bidi.ts, pdf-fonts.ts).
+ * order of the Unicode bidirectional algorithm from `scriptClusters` (pdf-bidi.ts, pdf-bidi-layout.ts).
  */
 
 export type FaceStyle = 'regular' | 'bold' | 'italic';
