@@ -2,7 +2,9 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as fontkit from 'fontkit';
-import { scriptRuns, type Family, type FaceStyle } from './pdf-script-runs.ts';
+import { writeBidiParagraph } from './pdf-bidi-layout.ts';
+import { bidiParagraph } from './pdf-bidi.ts';
+import { runsOf, scriptClusters, type Family, type FaceStyle } from './pdf-script-runs.ts';
 
 /**
  * The faces the run-of-show PDF may set text in (issue 14: names in any script the wedding uses).
@@ -17,6 +19,8 @@ import { scriptRuns, type Family, type FaceStyle } from './pdf-script-runs.ts';
  * | `sc` / `jp` / `kr` | `@embedpdf/fonts-sc`, `-jp`, `-kr` (Noto Sans CJK region subsets, CFF) | Han in Chinese / Japanese / Korean forms, kana, Hangul | Regular, Bold |
  * | `arabic` | `@embedpdf/fonts-arabic` (Noto Naskh Arabic) | Arabic, Persian, Urdu letters | Regular, Bold |
  * | `hebrew` | `@embedpdf/fonts-hebrew` (Noto Sans Hebrew) | Hebrew | Regular, Bold |
+ * | `thai` | `@fontsource/noto-sans-thai` (its Thai slice, WOFF) | Thai | Regular, Bold |
+ * | `devanagari` | `@fontsource/noto-sans-devanagari` (its Devanagari slice, WOFF) | Hindi, Marathi, Nepali… | Regular, Bold |
  * | `emoji-0`…`emoji-10` | `@fontsource/noto-emoji` (monochrome outlines, 11 WOFF slices) | emoji, flags, keycaps | Regular |
  *
  * A face without italic (or bold) falls back to its regular face. Fonts are parsed on first use
@@ -26,6 +30,11 @@ import { scriptRuns, type Family, type FaceStyle } from './pdf-script-runs.ts';
  */
 
 const require = createRequire(import.meta.url);
+
+/** A Fontsource package's file of one unicode-range slice and weight. */
+function fontsourceFont(pkg: string, slice: string, weight: 400 | 700): string {
+  return require.resolve(`@fontsource/${pkg}/files/${pkg}-${slice}-${weight}-normal.woff`);
+}
 
 /** Where a package's font files are: `@embedpdf/fonts-*` keep them in `fonts/` beside `dist/`. */
 function embedpdfFont(pkg: string, file: string): string {
@@ -63,6 +72,14 @@ const FILES: Record<TextFamily, Files> = {
   hebrew: {
     regular: () => embedpdfFont('@embedpdf/fonts-hebrew', 'NotoSansHebrew-Regular.ttf'),
     bold: () => embedpdfFont('@embedpdf/fonts-hebrew', 'NotoSansHebrew-Bold.ttf'),
+  },
+  thai: {
+    regular: () => fontsourceFont('noto-sans-thai', 'thai', 400),
+    bold: () => fontsourceFont('noto-sans-thai', 'thai', 700),
+  },
+  devanagari: {
+    regular: () => fontsourceFont('noto-sans-devanagari', 'devanagari', 400),
+    bold: () => fontsourceFont('noto-sans-devanagari', 'devanagari', 700),
   },
 };
 
@@ -171,16 +188,27 @@ export interface TextPlacement {
 
 /**
  * Writes `text` like `pdf.text`, in the face of `at.style` for each script (pdf-script-runs.ts),
- * as one paragraph that wraps across runs; without `at.x` it starts at the current position.
+ * as one paragraph that wraps across runs; without `at.x` it starts at the current position. A
+ * paragraph with right-to-left text in it is laid out in the visual order of the Unicode
+ * bidirectional algorithm (pdf-bidi-layout.ts); any other is handed to PDFKit run by run.
  */
 export function writeText(pdf: PDFKit.PDFDocument, text: string, at: TextPlacement): void {
   pdf.fontSize(at.size);
-  const runs = scriptRuns(text, covers, EMOJI_FAMILIES);
-  if (runs.length === 0) runs.push({ family: 'helvetica', text: '' });
+  const clusters = scriptClusters(text, covers, EMOJI_FAMILIES);
   // Each font puts the baseline at its own ascender below the top of the line (Helvetica 0.718 em,
   // Noto CJK 1.16 em), so runs in different fonts would not sit on one line: every run takes one
   // baseline, at the height of a CJK ideograph (0.88 em), in every paragraph alike.
   const baseline = -0.88 * at.size;
+  // A Windows-1252 text (one Helvetica cluster) has no right-to-left letter: no levels to compute.
+  if (clusters.length > 1 || (clusters[0] !== undefined && clusters[0].family !== 'helvetica')) {
+    const paragraph = bidiParagraph(text);
+    if (paragraph.mixed) {
+      writeBidiParagraph(pdf, paragraph, clusters, { ...at, baseline }, (family) => useFace(pdf, family, at.style));
+      return;
+    }
+  }
+  const runs = runsOf(clusters);
+  if (runs.length === 0) runs.push({ family: 'helvetica', text: '' });
   runs.forEach((run, i) => {
     pdf.font(useFace(pdf, run.family, at.style));
     const continued = i < runs.length - 1;

@@ -18,33 +18,52 @@
  *   the run before them unless that run is right-to-left: fontkit reverses a right-to-left run as a
  *   whole, so "محمد & Sam" must not carry " & " inside the Arabic run (nor an emoji run, whose font
  *   has wide spaces).
- * Right-to-left text: fontkit shapes Arabic (joining forms, lam-alef) and puts each Arabic or
- * Hebrew run in visual order; runs themselves are laid left to right in logical order (no Unicode
- * bidirectional algorithm), so a right-to-left phrase with Latin or European digits inside prints
- * its parts in logical order, and Arabic-Indic digits inside an Arabic run come out reversed. A
- * right-to-left run is kept on one line (see the no-break spaces below) unless it is longer than
- * the line, when PDFKit breaks it mid-run.
+ * - Thai and Devanagari go to their own faces; fontkit shapes them (Devanagari conjuncts, reph and
+ *   vowel signs before their consonant; Thai marks) like HarfBuzz does, but for one Thai case: SARA AM
+ *   after a tone mark (น้ำ) stacks the tone mark below the nikhahit instead of above it.
+ * - Bidirectional controls (LRM, RLM, ALM, embeddings, isolates) steer the order of a line
+ *   (pdf-bidi.ts) and are never drawn, so they are left out of the runs' texts and do not move
+ *   Latin text out of Helvetica.
+ * Right-to-left text: fontkit shapes Arabic (joining forms, lam-alef) and reverses each Arabic or
+ * Hebrew run as a whole. `scriptRuns` keeps logical order, which is the visual order only of a
+ * paragraph with no right-to-left character; a paragraph with one is laid out line by line in the
+ * order of the Unicode bidirectional algorithm from `scriptClusters` (pdf-bidi.ts, pdf-bidi-layout.ts).
  */
 
 export type FaceStyle = 'regular' | 'bold' | 'italic';
 
-export type Family = 'helvetica' | 'noto-sans' | 'sc' | 'jp' | 'kr' | 'arabic' | 'hebrew' | `emoji-${number}`;
+export type Family = 'helvetica' | 'noto-sans' | 'sc' | 'jp' | 'kr' | 'arabic' | 'hebrew' | 'thai' | 'devanagari' | `emoji-${number}`;
 
 export interface ScriptRun {
   family: Family;
   text: string;
 }
 
+/** One grapheme cluster of a text and the family it is set in. */
+export interface ScriptCluster {
+  /** Offset of the cluster in the text, UTF-16 code units. */
+  start: number;
+  /** The cluster as it is in the text. */
+  text: string;
+  /** What is drawn: the cluster without variation selectors its family lacks, nor bidi controls (maybe ''). */
+  shown: string;
+  family: Family;
+}
+
 /** Whether a family has a glyph for every code point. */
 export type Covers = (family: Family, codePoints: readonly number[]) => boolean;
 
-const RTL_FAMILIES: ReadonlySet<Family> = new Set(['arabic', 'hebrew']);
+/** The families whose runs fontkit reverses as a whole (their scripts are right-to-left). */
+export const RTL_FAMILIES: ReadonlySet<Family> = new Set(['arabic', 'hebrew']);
 
 const HAN = /[\p{Script=Han}\u3000-\u303f\u3190-\u319f\u31c0-\u31ef\u3200-\u33ff\ufe30-\ufe4f\uff00-\uffef]/u;
 const KANA = /[\p{Script=Hiragana}\p{Script=Katakana}]/u;
 const HANGUL = /\p{Script=Hangul}/u;
 const ARABIC = /\p{Script=Arabic}/u;
 const HEBREW = /\p{Script=Hebrew}/u;
+const THAI = /\p{Script=Thai}/u;
+const DEVANAGARI = /\p{Script=Devanagari}/u;
+const BIDI_CONTROL = /\p{Bidi_Control}/gu;
 const NEUTRAL = /^[\p{White_Space}\p{P}\p{Sm}\p{Sk}]+$/u;
 const EMOJI = /\p{Emoji_Presentation}|\p{Regional_Indicator}|\ufe0f|\u20e3/u;
 const PICTOGRAPH = /\p{Extended_Pictographic}/u;
@@ -53,7 +72,7 @@ const IGNORABLE = new Set([0xfe0e, 0xfe0f, 0x200c, 0x200d]);
 
 const segmenter = new Intl.Segmenter('und', { granularity: 'grapheme' });
 
-type Kind = 'emoji' | 'han' | 'kana' | 'hangul' | 'arabic' | 'hebrew' | 'neutral' | 'latin';
+type Kind = 'emoji' | 'han' | 'kana' | 'hangul' | 'arabic' | 'hebrew' | 'thai' | 'devanagari' | 'neutral' | 'latin';
 
 function kindOf(cluster: string, winAnsiOnly: (cp: number) => boolean): Kind {
   if (EMOJI.test(cluster) || (PICTOGRAPH.test(cluster) && ![...cluster].every((c) => winAnsiOnly(c.codePointAt(0)!)))) return 'emoji';
@@ -62,7 +81,9 @@ function kindOf(cluster: string, winAnsiOnly: (cp: number) => boolean): Kind {
   if (HAN.test(cluster)) return 'han';
   if (ARABIC.test(cluster)) return 'arabic';
   if (HEBREW.test(cluster)) return 'hebrew';
-  if (NEUTRAL.test(cluster)) return 'neutral';
+  if (THAI.test(cluster)) return 'thai';
+  if (DEVANAGARI.test(cluster)) return 'devanagari';
+  if (NEUTRAL.test(cluster) || cluster.replace(BIDI_CONTROL, '') === '') return 'neutral';
   return 'latin';
 }
 
@@ -80,30 +101,30 @@ function codePoints(cluster: string): number[] {
 }
 
 /**
- * The runs of `text`, in logical order, whose texts join back to `text` except for variation
- * selectors dropped where the chosen font has none and spaces inside right-to-left runs, which
- * become no-break spaces (U+00A0).
+ * The grapheme clusters of `text` in logical order, each with the family it is set in (the rules
+ * above). A Windows-1252 text is one Helvetica cluster: nothing in it needs a face of its own.
  * @param emojiFamilies the emoji families to try in order (one font may be sliced in several).
  */
-export function scriptRuns(text: string, covers: Covers, emojiFamilies: readonly Family[]): ScriptRun[] {
-  // Most texts are Windows-1252 Latin: one Helvetica run, without segmenting (which would double
-  // the time a Latin-only PDF takes).
+export function scriptClusters(text: string, covers: Covers, emojiFamilies: readonly Family[]): ScriptCluster[] {
   if (text === '') return [];
-  if (covers('helvetica', codePoints(text))) return [{ family: 'helvetica', text }];
-  const clusters = [...segmenter.segment(text)].map((s) => s.segment);
+  if (covers('helvetica', codePoints(text))) return [{ start: 0, text, shown: text, family: 'helvetica' }];
+  const segments = [...segmenter.segment(text)];
+  const clusters = segments.map((s) => s.segment);
   const helveticaHas = (cp: number) => covers('helvetica', [cp]);
   const kinds = clusters.map((c) => kindOf(c, helveticaHas));
-  const latinFamily: Family = clusters.every((c, i) => (kinds[i] !== 'latin' && kinds[i] !== 'neutral') || covers('helvetica', codePoints(c)))
+  const latinFamily: Family = clusters.every((c, i) => (kinds[i] !== 'latin' && kinds[i] !== 'neutral') || covers('helvetica', codePoints(c.replace(BIDI_CONTROL, ''))))
     ? 'helvetica' : 'noto-sans';
   const latinChain: Family[] = [latinFamily, 'noto-sans', 'sc', 'jp', 'kr'];
   const chains: Record<Exclude<Kind, 'neutral' | 'han' | 'kana' | 'hangul'>, Family[]> = {
     emoji: [...emojiFamilies, 'noto-sans', 'sc'],
     arabic: ['arabic'],
     hebrew: ['hebrew'],
+    thai: ['thai'],
+    devanagari: ['devanagari'],
     latin: latinChain,
   };
   const has = (family: Family, cluster: string) => {
-    const cps = codePoints(cluster);
+    const cps = codePoints(cluster.replace(BIDI_CONTROL, ''));
     const needed = family.startsWith('emoji-') ? cps : cps.filter((cp) => !IGNORABLE.has(cp));
     return needed.length === 0 || covers(family, needed);
   };
@@ -136,15 +157,32 @@ export function scriptRuns(text: string, covers: Covers, emojiFamilies: readonly
     ].filter((f): f is Family => f !== undefined && has(f, cluster));
     families[i] = candidates[0] ?? pick(latinChain, cluster);
   }
-
-  const runs: ScriptRun[] = [];
-  clusters.forEach((cluster, i) => {
+  return segments.map(({ segment, index }, i) => {
     const family = families[i]!;
-    const shown = family.startsWith('emoji-') || covers(family, [0xfe0f]) ? cluster : cluster.replace(/[\ufe0e\ufe0f]/gu, '');
+    const visible = segment.replace(BIDI_CONTROL, '');
+    const shown = family.startsWith('emoji-') || covers(family, [0xfe0f]) ? visible : visible.replace(/[\ufe0e\ufe0f]/gu, '');
+    return { start: index, text: segment, shown, family };
+  });
+}
+
+/**
+ * The runs of `text`, in logical order, whose texts join back to `text` except for variation
+ * selectors dropped where the chosen font has none, bidi controls, and spaces inside right-to-left
+ * runs, which become no-break spaces (U+00A0).
+ * @param emojiFamilies the emoji families to try in order (one font may be sliced in several).
+ */
+export function scriptRuns(text: string, covers: Covers, emojiFamilies: readonly Family[]): ScriptRun[] {
+  return runsOf(scriptClusters(text, covers, emojiFamilies));
+}
+
+/** The clusters of `scriptClusters` joined into runs of one family each, in logical order (see `scriptRuns`). */
+export function runsOf(clusters: readonly ScriptCluster[]): ScriptRun[] {
+  const runs: ScriptRun[] = [];
+  for (const { family, shown } of clusters) {
     const last = runs.at(-1);
     if (last?.family === family) last.text += shown;
     else runs.push({ family, text: shown });
-  });
+  }
   // NOTE: PDFKit lays text out word by word (EmbeddedFont.layout splits at ' ' and '\t'), so fontkit
   // would reverse each right-to-left word on its own and the words would print in logical order;
   // no-break spaces keep a right-to-left run one word, which fontkit puts in visual order whole.

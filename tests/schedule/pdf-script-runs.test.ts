@@ -28,6 +28,17 @@ describe('splitting text into runs by script, for the run-of-show PDF', () => {
     ]);
   });
 
+  it('sets Thai and Devanagari in their own faces, the spaces between their words with them', () => {
+    expect(runs('สมชาย ใจดี')).toEqual([{ family: 'thai', text: 'สมชาย ใจดี' }]);
+    expect(runs('प्रिया शर्मा (florist)')).toEqual([{ family: 'devanagari', text: 'प्रिया शर्मा ' }, { family: 'helvetica', text: '(florist)' }]);
+  });
+
+  it('draws no bidi control and lets none move Latin out of Helvetica', () => {
+    expect(runs('Where: \u2068שרה\u2069 \u200e(florist)')).toEqual([
+      { family: 'helvetica', text: 'Where: ' }, { family: 'hebrew', text: 'שרה' }, { family: 'helvetica', text: ' (florist)' },
+    ]);
+  });
+
   it('sets emoji, sequences and flags in the emoji slices, and the spaces around them in the text font', () => {
     const bring = runs('Bring 🎂 and 👨‍👩‍👧 🇯🇵 ❤️');
     expect(bring.map((r) => r.text)).toEqual(['Bring ', '🎂', ' and ', '👨‍👩‍👧', ' ', '🇯🇵', ' ', '❤️']);

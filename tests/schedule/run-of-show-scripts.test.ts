@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setCrew } from '../../schema/document/contributions.ts';
 import { WeddingDoc } from '../../schema/index.ts';
-import { pdfPages } from '../helpers/pdf-content.ts';
+import { lineAt, lineOf, pdfPages } from '../helpers/pdf-content.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
 
 /** What the PDF must give back, as pdf.js extracts it (the names, titles and places in their scripts). */
@@ -39,6 +39,14 @@ describe('the run-of-show PDF prints every script the wedding uses (issue 14)', 
       w.setMeta({ title: 'Ava & Sam', date: '2027-06-12', timezone: 'Europe/London', venue: 'Kew Gardens', status: 'planning' });
       w.upsertEvent({ id: 'dinner', title: 'Dinner', start: '2027-06-12T17:00:00Z', end: '2027-06-12T19:00:00Z', location: 'Café Müller', vendorIds: [] });
     });
+    await t.server.collab.withDocument('wed_mixed', (ydoc) => {
+      const w = new WeddingDoc(ydoc);
+      w.setMeta({ title: 'שרה & Priya', date: '2027-06-12', timezone: 'Asia/Jerusalem', venue: 'The Orangery', status: 'planning' });
+      w.upsertVendor({ id: 'photo', name: 'สมชาย ใจดี', category: 'photographer' });
+      w.upsertVendor({ id: 'flowers', name: 'प्रिया शर्मा', category: 'florist' });
+      w.upsertEvent({ id: 'ceremony', title: 'טקס 14:30 at The Orangery', start: '2027-06-12T11:30:00Z', end: '2027-06-12T12:00:00Z', location: 'حفل الاستقبال – Rose garden 3', vendorIds: ['photo', 'flowers'], notes: 'Bring 🎂 for שרה (כהן)' });
+      w.upsertEvent({ id: 'cake', title: '🎂 עוגה', start: '2027-06-12T13:00:00Z', end: '2027-06-12T13:30:00Z', location: 'قاعة ٣ Rose garden', vendorIds: [], notes: `התחלה ${'מילים '.repeat(24)}סוף` });
+    });
   });
   afterAll(async () => { await t?.close(); });
 
@@ -74,5 +82,52 @@ describe('the run-of-show PDF prints every script the wedding uses (issue 14)', 
     expect(page!.fonts.map((f) => f.name).sort()).toEqual(['Helvetica', 'Helvetica-Bold']);
     expect(page!.fonts.every((f) => !f.embedded)).toBe(true);
     expect(pdf.length).toBeLessThan(5_000);
+  });
+
+  it('prints lines that mix Hebrew or Arabic with Latin and digits in the order of the Unicode bidirectional algorithm', async () => {
+    const [page, ...more] = await pdfPages(await fetchPdf('wed_mixed'));
+    expect(more).toEqual([]);
+    // pdf.js gives each item where it is drawn and reads a right-to-left item back in logical order;
+    // left to right, the items of a right-to-left line come last-phrase first.
+    expect(lineAt(page!, lineOf(page!, 'at The Orangery')).join('')).toBe('14:30-15:00 at The Orangery 14:30 טקס');
+    // A right-to-left paragraph is aligned right, ending at the right margin (A4 595.28 pt less 56).
+    const ceremony = page!.items.find((i) => i.str === 'טקס')!;
+    expect(ceremony.x + ceremony.width).toBeCloseTo(595.28 - 56, 0);
+    // The place is isolated after its label: Latin and digits first, then the Arabic at the right.
+    const where = lineAt(page!, lineOf(page!, 'Rose garden 3'));
+    expect(where[0]).toBe('Where: Rose garden 3 –');
+    expect(where.at(-1)).toMatch(/^حفل /);
+    // Brackets of a right-to-left level are mirrored, so "(כהן)" still reads as a parenthesis.
+    expect(lineAt(page!, lineOf(page!, 'Bring')).join('')).toBe('Notes: Bring 🎂 for (כהן) שרה');
+    // An emoji is neutral: "🎂 עוגה" runs right to left and the cake sits at the right.
+    expect(lineAt(page!, lineOf(page!, 'עוגה')).join('')).toBe('16:00-16:30 עוגה 🎂');
+    // Glyphs as drawn, left to right: the Arabic is shaped (lam-alef is one glyph) and in visual order.
+    // (pdf.js, putting an item back in logical order, turns that ligature's "لا" round: "االستقبال".)
+    const arabic = page!.shows.filter((s) => s.font.includes('NotoNaskhArabic')).map((s) => s.glyphs);
+    expect(arabic[0]).toEqual(['ل', 'ا', 'ب', 'ق', 'ت', 'س', 'لا', 'ا', ' ', 'ل', 'ف', 'ح']);
+    // "قاعة ٣ Rose garden" runs right to left: the Latin at the left, then the Arabic-Indic digit, drawn
+    // as a run of its own left of the word (pdf.js reads the two back as one item in logical order).
+    expect(arabic.slice(1)).toEqual([['٣'], [' ', 'ة', 'ع', 'ا', 'ق']]);
+    expect(lineAt(page!, lineOf(page!, 'قاعة')).join('')).toBe('Where: Rose garden قاعة ٣');
+    // A right-to-left note longer than a line is broken first, then each line ordered: its first
+    // words are on the first line, at its right end, and its last word on the next line.
+    const first = lineAt(page!, lineOf(page!, 'התחלה'));
+    expect(first[0]).toBe('Notes:');
+    expect(first.join('')).toMatch(/^Notes: התחלה מילים/);
+    expect(lineOf(page!, 'סוף')).toBeLessThan(lineOf(page!, 'התחלה') - 5);
+  });
+
+  it('prints Thai and Devanagari from embedded faces, Devanagari shaped into conjuncts with its vowel sign before the consonant', async () => {
+    const [page] = await pdfPages(await fetchPdf('wed_mixed'));
+    expect(page!.text).toContain('สมชาย ใจดี (photographer)');
+    const faces = page!.fonts.filter((f) => /Thai|Devanagari/.test(f.name));
+    expect(faces.map((f) => f.name.replace(/^[A-Z]{6}\+/, '')).sort()).toEqual(['NotoSansDevanagari-Regular', 'NotoSansThai-Regular']);
+    for (const f of faces) expect(f).toEqual({ name: expect.stringMatching(/^[A-Z]{6}\+/), embedded: true });
+    // Glyphs in drawing order, each with the text it stands for: प्र is one conjunct glyph, the
+    // vowel sign ि is drawn before it, and the reph of र्म is drawn after मा. pdf.js reads the text in
+    // that order ("िप्रया शमार्"): unshaped, it would read back "प्रिया शर्मा".
+    const devanagari = page!.shows.filter((s) => s.font.includes('NotoSansDevanagari')).flatMap((s) => s.glyphs);
+    expect(devanagari).toEqual(['ि', 'प्र', 'य', 'ा', ' ', 'श', 'म', 'ा', 'र्', ' ']);
+    expect(page!.text).toContain('िप्रया शमार्');
   });
 });
