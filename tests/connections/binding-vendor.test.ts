@@ -92,7 +92,7 @@ describe('a binding\'s vendor, chosen by name after binding', () => {
     expect((await api<Refusal>(t, '/api/weddings/w-ana/vendors', await t.token('couple', ['w-ana']))).body.error.code).toBe('role_forbidden');
     expect((await t.fetch('/api/weddings/w-ana/vendors')).status).toBe(401);
     await planner.destroy();
-  });
+  }, 60_000);
 
   it('a HoneyBook payment sent by Zapier and held is applied when the same delivery is sent again after the vendor is chosen', async () => {
     const t = await startTestServer({ env });

@@ -120,5 +120,5 @@ describe('planner app: a binding’s vendor, chosen by name', () => {
     expect(planner.doc.listPayments()).toEqual([expect.objectContaining({ vendorId: 'photo', amount: 900000, amountPaid: 300000 })]);
     expect(errors).toEqual([]);
     await planner.destroy();
-  });
+  }, 120_000);
 });

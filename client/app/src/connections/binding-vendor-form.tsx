@@ -17,11 +17,14 @@ interface SelectProps {
  */
 export function VendorSelect({ id, label, vendors, value, onChange, autoFocus }: SelectProps) {
   const ref = useRef<HTMLSelectElement>(null);
+  const focused = useRef(false);
+  // Focused once it can take focus: a disabled select (the vendors still being read) cannot.
   useEffect(() => {
-    if (!autoFocus) return;
+    if (!autoFocus || focused.current || vendors?.state === 'loading') return;
+    focused.current = true;
     ref.current?.focus();
     ref.current?.scrollIntoView?.({ block: 'center' });
-  }, [autoFocus]);
+  }, [autoFocus, vendors?.state]);
   const list = vendors?.state === 'ready' ? vendors.vendors : [];
   const hintId = `${id}-hint`;
   return (

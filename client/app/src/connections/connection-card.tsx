@@ -53,9 +53,10 @@ export function ConnectionCard({ connection: c, weddings, titleOf, workspaceId, 
     setEditing(weddingId);
   };
 
-  // Names of the vendors bound, and the choices of the wedding about to be bound.
-  const wanted = [...c.bindings.filter((b) => b.vendorId && plans(b.weddingId)).map((b) => b.weddingId), ...(c.servesManyWeddings && selected && plans(selected.weddingId) ? [selected.weddingId] : [])];
-  useEffect(() => { for (const id of wanted) vendors.load(id); }, [wanted.join('\n')]);
+  // Names of the vendors bound, and the choices of the wedding about to be bound or being changed.
+  const wanted = [...c.bindings.filter((b) => b.vendorId && plans(b.weddingId)).map((b) => b.weddingId), ...(c.servesManyWeddings && selected && plans(selected.weddingId) ? [selected.weddingId] : []), ...(editing ? [editing] : [])];
+  const unread = wanted.filter((id) => !vendors.get(id));
+  useEffect(() => { for (const id of unread) vendors.load(id); }, [unread.join('\n')]);
 
   return (
     <li class="connection" data-connection-id={c.connectionId} aria-labelledby={`${selectId}-name`}>

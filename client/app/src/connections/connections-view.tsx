@@ -115,7 +115,8 @@ export function ConnectionsView({ me, workspaceId, navigate }: Props) {
         <section aria-labelledby="connections-heading">
           <div class="section-head">
             <h2 id="connections-heading">Connected accounts</h2>
-            <button type="button" onClick={() => void refresh()}>Refresh</button>
+            {/* Vendors may have been added to a wedding meanwhile: their names are read again. */}
+            <button type="button" onClick={() => { vendors.forget(); void refresh(); }}>Refresh</button>
           </div>
           {data.connections.length === 0 ? <p class="empty">No accounts connected yet.</p> : (
             <ul class="connection-list">
