@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { IsoDate, TimeZone } from '../document/entities.ts';
+import { EntityId, IsoDate, TimeZone } from '../document/entities.ts';
 import { BREAKER_STATES, SYSTEM_CATEGORIES, WeddingIdField } from './integrations.ts';
 import { ErrorBody } from './common.ts';
 import type { RouteContract } from './routes.ts';
@@ -35,6 +35,10 @@ export const BindBody = z.object({
   references: z.array(z.string().min(1).max(200)).max(50).default([]),
 }).strict();
 export type BindBody = z.infer<typeof BindBody>;
+
+/** PUT /api/connections/:id/bindings/:weddingId/vendor: the vendor entry of the wedding the binding acts for (null: none). */
+export const BindingVendorBody = z.object({ vendorId: EntityId.nullable() }).strict();
+export type BindingVendorBody = z.infer<typeof BindingVendorBody>;
 
 /** POST /api/integrations/vendor/connect with `workspaceId` (and no `weddingId`): a connection of the workspace. */
 export const WorkspaceConnectBody = z.object({
@@ -103,6 +107,12 @@ export const ConnectionSummary = z.object({
     unmatchedOpen: z.number().int(),
     outbox: z.object({ pending: z.number().int(), dead: z.number().int() }),
     inbox: z.object({ pending: z.number().int(), parked: z.number().int() }),
+    /**
+     * Bound weddings whose incoming records are held because no vendor is known (a new payment
+     * naming none, on a binding acting for none): `held` records each. The fix is the binding's
+     * vendor (PUT …/bindings/:weddingId/vendor), then sending or importing the records again.
+     */
+    vendorNeeded: z.array(z.object({ weddingId: z.string(), bindingId: z.string(), held: z.number().int() })),
   }),
 });
 export type ConnectionSummary = z.infer<typeof ConnectionSummary>;
@@ -187,6 +197,7 @@ export const CONNECTION_ROUTES: RouteContract[] = [
   { method: 'delete', path: '/api/connections/{id}', summary: 'Disconnect: channels and endpoints stopped, every binding removed', auth: 'bearer', responses: { 204: null, ...refused } },
   { method: 'post', path: '/api/connections/{id}/rotate-url-token', summary: 'A new secret URL token for a `webhooks` or `preset` connection: the old URL is refused at once; the new URL is shown in this answer only', auth: 'bearer', responses: { 200: z.object({ secretUrl: z.string() }), ...refused } },
   { method: 'post', path: '/api/connections/{id}/bindings', summary: 'Bind the connection to a wedding', auth: 'bearer', body: BindBody, responses: { 201: z.object({ binding: BindingSummary }), ...refused } },
+  { method: 'put', path: '/api/connections/{id}/bindings/{weddingId}/vendor', summary: 'Choose the vendor entry of the wedding a binding acts for (`null`: none): its new records with no vendor become that vendor\'s; only who may bind the wedding may change it', auth: 'bearer', body: BindingVendorBody, responses: { 200: z.object({ binding: BindingSummary }), ...refused } },
   { method: 'delete', path: '/api/connections/{id}/bindings/{weddingId}', summary: 'Unbind a wedding (`?remove=true`: delete what was pushed for it first)', auth: 'bearer', responses: { 200: z.object({ removed: z.number().int(), failed: z.array(z.string()) }), ...refused } },
   { method: 'get', path: '/api/workspaces/{workspaceId}/unmatched', summary: 'The workspace’s unmatched queue (`?status=open|assigned|created|ignored`)', auth: 'bearer', responses: { 200: z.object({ records: z.array(UnmatchedSummary) }), ...refused } },
   { method: 'post', path: '/api/unmatched/{id}/assign', summary: 'Send an unmatched record to weddings', auth: 'bearer', body: AssignBody, responses: { 200: z.object({ record: UnmatchedSummary }), ...refused } },

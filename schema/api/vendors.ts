@@ -62,9 +62,17 @@ export type VendorMergeResponse = z.infer<typeof VendorMergeResponse>;
 export const VendorRemoveResponse = z.object({ removed: VendorRemoved });
 export type VendorRemoveResponse = z.infer<typeof VendorRemoveResponse>;
 
+/** One vendor of a wedding as a choice in a form (a binding's vendor): its id, name and category. */
+export const VendorChoice = z.object({ id: EntityId, name: z.string(), category: z.string() });
+export type VendorChoice = z.infer<typeof VendorChoice>;
+/** GET /api/weddings/:weddingId/vendors: the wedding's vendors, by name. */
+export const VendorChoicesResponse = z.object({ vendors: z.array(VendorChoice) });
+export type VendorChoicesResponse = z.infer<typeof VendorChoicesResponse>;
+
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody };
 
 export const VENDOR_ROUTES: RouteContract[] = [
+  { method: 'get', path: '/api/weddings/{weddingId}/vendors', summary: 'The wedding\'s vendors by name, sorted (planners and admins): what a form offers where a vendor is chosen, such as a connection binding\'s vendor', auth: 'bearer', responses: { 200: VendorChoicesResponse, ...errors } },
   { method: 'post', path: '/api/weddings/{weddingId}/vendors/merge', summary: 'Merge a duplicate vendor into another: its event assignments, crew entries, payments, tasks, participant bindings, invitations, calendar feeds, bookings, busy times, connection bindings and API keys move to the kept vendor in one operation', auth: 'bearer', body: VendorMergeBody, responses: { 200: VendorMergeResponse, ...errors } },
   { method: 'delete', path: '/api/weddings/{weddingId}/vendors/{vendorId}', summary: 'Remove a vendor with its event assignments, crew entries and comments; its payments stay in the budget (the vendor shown as removed); its participants lose access (open sockets closed with 4403), its invitations, share links, ICS feeds and API keys are revoked, its bookings and contacts deleted, and connection bindings acting for it unbound by their onUnbind setting', auth: 'bearer', responses: { 200: VendorRemoveResponse, ...errors } },
 ];

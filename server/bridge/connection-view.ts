@@ -1,6 +1,7 @@
 import type { BindingSummary, ConnectionSummary } from '../../schema/index.ts';
 import type { BreakerState } from './integration-store.ts';
 import type { Connection } from './connection-store.ts';
+import { connectionName } from './system-name.ts';
 
 /** What a connection's health is read from: its bindings' queues and breakers. */
 export interface ConnectionHealthInputs {
@@ -11,6 +12,8 @@ export interface ConnectionHealthInputs {
   breakers: BreakerState[];
   outbox: { pending: number; dead: number };
   inbox: { pending: number; parked: number };
+  /** Bindings whose records are held for want of a vendor (parked inbox rows with VENDOR_NEEDED). */
+  vendorNeeded: ConnectionSummary['health']['vendorNeeded'];
   unmatchedOpen: number;
   /** The most recent error of the connection or any binding. */
   lastError: { at: string; message: string } | null;
@@ -24,23 +27,25 @@ const WORST: Record<BreakerState, number> = { closed: 0, half_open: 1, open: 2 }
  * what is wrong and what a person does about it.
  */
 export function connectionSummary(c: Connection, h: ConnectionHealthInputs): ConnectionSummary {
+  const name = connectionName(c);
+  const vendorOnly = h.vendorNeeded.reduce((n, v) => n + v.held, 0) === h.inbox.parked;
   const breaker = h.breakers.reduce<BreakerState>((worst, b) => (WORST[b] > WORST[worst] ? b : worst), 'closed');
   let state: ConnectionSummary['health']['state'] = 'healthy';
   let attention: string | null = null;
   if (c.status === 'needs_attention') {
     state = 'needs_attention';
-    attention = `${c.system} refused the saved sign-in (${h.lastError?.message ?? 'credentials refused'}). Reconnect the account: nothing is sent or fetched until then.`;
+    attention = `${name} refused the saved sign-in (${h.lastError?.message ?? 'credentials refused'}). Reconnect the account: nothing is sent or fetched until then.`;
   } else if (c.status !== 'active' || breaker === 'open') {
     state = 'failing';
     attention = breaker === 'open'
-      ? `${c.system} keeps failing, so deliveries are paused and retried later${h.lastError ? ` (last error: ${h.lastError.message})` : ''}.`
+      ? `${name} keeps failing, so deliveries are paused and retried later${h.lastError ? ` (last error: ${h.lastError.message})` : ''}.`
       : `The connection is ${c.status}${h.lastError ? `: ${h.lastError.message}` : ''}.`;
   } else if (h.outbox.dead > 0 || h.inbox.parked > 0 || breaker === 'half_open') {
     state = 'degraded';
     attention = [
       h.outbox.dead ? `${h.outbox.dead} change${h.outbox.dead === 1 ? '' : 's'} could not be delivered: replay them from the dead letters once the cause is fixed.` : '',
-      h.inbox.parked ? `${h.inbox.parked} incoming change${h.inbox.parked === 1 ? '' : 's'} could not be applied: the last problem says why; fix it (on the connection or the wedding's binding), then send or import the record again.` : '',
-      breaker === 'half_open' ? `${c.system} is recovering: deliveries are being tried again.` : '',
+      h.inbox.parked ? `${h.inbox.parked} incoming change${h.inbox.parked === 1 ? '' : 's'} could not be applied: ${vendorOnly ? `${name} did not say which vendor ${h.inbox.parked === 1 ? 'it is' : 'they are'} for; choose the vendor on the wedding's binding` : 'the last problem says why; fix it (on the connection or the wedding\'s binding)'}, then send or import the record again.` : '',
+      breaker === 'half_open' ? `${name} is recovering: deliveries are being tried again.` : '',
     ].filter(Boolean).join(' ');
   }
   if (h.unmatchedOpen > 0) attention = [attention, `${h.unmatchedOpen} record${h.unmatchedOpen === 1 ? '' : 's'} wait in the unmatched queue for a wedding.`].filter(Boolean).join(' ');
@@ -49,6 +54,6 @@ export function connectionSummary(c: Connection, h: ConnectionHealthInputs): Con
     servesManyWeddings: h.servesManyWeddings, webhookUrl: h.webhookUrl, configuration: c.configurationView,
     autoCreateWeddings: c.autoCreateWeddings, autoMatchConfidence: c.autoMatchConfidence, createdAt: c.createdAt, createdBy: c.createdBy,
     bindings: h.bindings,
-    health: { state, attention, lastSync: h.lastSync, lastError: h.lastError, breaker, unmatchedOpen: h.unmatchedOpen, outbox: h.outbox, inbox: h.inbox },
+    health: { state, attention, lastSync: h.lastSync, lastError: h.lastError, breaker, unmatchedOpen: h.unmatchedOpen, outbox: h.outbox, inbox: h.inbox, vendorNeeded: h.vendorNeeded },
   };
 }

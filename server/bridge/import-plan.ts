@@ -115,7 +115,8 @@ export class CsvImport {
         continue;
       }
       seen.add(eventId);
-      if (this.received.get(live.connection.id, eventId)) {
+      // A row held at a wedding before (a payment waiting for its vendor) is routed again.
+      if (this.received.get(live.connection.id, eventId) && !this.router.heldBefore(live.connection.id, eventId)) {
         result.reason = 'imported before (the same row)';
         continue;
       }

@@ -13,10 +13,18 @@ import type { Link, LinkStore } from './link-store.ts';
 
 type Strategy = Conflict['strategy'];
 
+/**
+ * The words of a new payment held because no vendor is known (after the system's name): parked
+ * inbox rows whose error carries them are what a connection's health lists under `vendorNeeded`.
+ */
+export const VENDOR_NEEDED = 'payments need to know which vendor they are for';
+
 export interface InboundContext {
   weddingId: string;
   integrationId: string;
   system: string;
+  /** The connection as people know it ("HoneyBook", server/bridge/system-name.ts), for reasons shown to them. @default system */
+  systemName?: string;
   /** The fields the adapter syncs, per entity. */
   fields: Partial<Record<SyncEntity, readonly string[]>>;
   strategies: ConflictStrategies;
@@ -195,7 +203,8 @@ export function applyInbound(doc: WeddingDoc, ctx: InboundContext, changes: Inbo
     }
     if (change.entity === 'payments' && !exists && Object.keys(write).length && typeof ({ ...pending.get(key), ...write }).vendorId !== 'string') {
       // A preset or universal webhook knows no vendor of ours: the binding's vendor takes it (InboundRouter.ownedBy), else it waits for one.
-      throw new AdapterError('invalid_payload', `payment ${change.externalId}: ${systemWords(ctx.system)} payments need to know which vendor they are for: choose the vendor on this wedding's binding (Connections → the connection → the wedding → Vendor), then send or import it again`);
+      const name = ctx.systemName ?? ctx.system;
+      throw new AdapterError('invalid_payload', `payment ${change.externalId}: ${name} ${VENDOR_NEEDED}: choose the vendor on this wedding's binding (Connections → ${name} → the wedding → Vendor), then send or import it again`);
     }
     if (Object.keys(write).length) {
       try {
@@ -310,9 +319,4 @@ function conflictOf(ctx: InboundContext, entity: SyncEntity, entityId: string, f
     resolvedBy: winner === null ? null : `strategy:${strategy}`,
     resolvedAt: winner === null ? null : at,
   };
-}
-
-/** The system in a sentence ("This connection's" for a preset, whose name the context does not carry). */
-function systemWords(system: string): string {
-  return system === 'preset' || system === 'universal' ? 'This connection\'s' : system;
 }

@@ -84,10 +84,22 @@ export type RouteDecision =
  */
 export class InboundRouter {
   private readonly linkedTo;
+  private readonly parked;
 
   constructor(private readonly deps: InboundRouterDeps) {
     this.linkedTo = deps.db.prepare(`SELECT l.integration_id FROM links l JOIN integrations i ON i.id = l.integration_id
       WHERE i.connection_id = ? AND l.entity = ? AND l.external_id = ?`).pluck();
+    this.parked = deps.db.prepare(`SELECT 1 FROM inbox x JOIN integrations i ON i.id = x.integration_id
+      WHERE i.connection_id = ? AND x.event_id = ? AND x.status = 'parked' LIMIT 1`).pluck();
+  }
+
+  /**
+   * Whether a delivery received before was held at some wedding (its inbox row parked: a payment
+   * waiting for its vendor): sent or imported again, it is routed again, and the held rows are
+   * tried again (InboxStore.add); weddings that applied it keep their row.
+   */
+  heldBefore(connectionId: string, eventId: string): boolean {
+    return this.parked.get(connectionId, eventId) !== undefined;
   }
 
   async route(live: LiveConnection, changes: InboundChange[], delivery: Delivery): Promise<RouteOutcome> {
@@ -150,7 +162,7 @@ export class InboundRouter {
     const routed = new Map<string, number>();
     let duplicate = false;
     this.deps.write(() => {
-      if (delivery.once && !this.deps.receipt(connection.id, delivery.eventId, delivery.receivedAt)) {
+      if (delivery.once && !this.deps.receipt(connection.id, delivery.eventId, delivery.receivedAt) && !this.heldBefore(connection.id, delivery.eventId)) {
         duplicate = true;
         return;
       }

@@ -30,10 +30,18 @@ export class InboxStore {
   private readonly markParked;
   private readonly counts;
   private readonly one;
+  private readonly parkedWith;
+  private readonly parkedRows;
+  private readonly markSuperseded;
 
   constructor(db: Db) {
+    // A parked row delivered again (sent or imported once more after its cause was fixed) is tried
+    // again with what arrived now; a pending or applied one stays as it is.
     this.insertRow = db.prepare(`INSERT INTO inbox (integration_id, wedding_id, event_id, kind, payload, received_at, status, next_attempt_at)
-      VALUES (?, ?, ?, ?, ?, ?, 'pending', ?) ON CONFLICT (integration_id, event_id) DO NOTHING`);
+      VALUES (?, ?, ?, ?, ?, ?, 'pending', ?) ON CONFLICT (integration_id, event_id) DO UPDATE SET
+        status = 'pending', kind = excluded.kind, payload = excluded.payload, received_at = excluded.received_at,
+        next_attempt_at = excluded.next_attempt_at, attempts = 0, last_error = NULL
+      WHERE inbox.status = 'parked' RETURNING id`);
     this.weddingsDue = db.prepare(`SELECT wedding_id, min(next_attempt_at) AS due FROM inbox WHERE status = 'pending' GROUP BY wedding_id`);
     // Rows in order for one wedding; the worker stops at the first one not yet due, so order holds.
     this.headOf = db.prepare(`SELECT * FROM inbox WHERE wedding_id = ? AND status = 'pending' ORDER BY id LIMIT ?`);
@@ -42,12 +50,18 @@ export class InboxStore {
     this.markParked = db.prepare(`UPDATE inbox SET status = 'parked', attempts = attempts + 1, last_error = ? WHERE id = ?`);
     this.counts = db.prepare(`SELECT status, count(*) AS n FROM inbox WHERE integration_id = ? AND status IN ('pending', 'parked') GROUP BY status`);
     this.one = db.prepare('SELECT * FROM inbox WHERE id = ?');
+    this.parkedWith = db.prepare(`SELECT count(*) FROM inbox WHERE integration_id = ? AND status = 'parked' AND instr(last_error, ?) > 0`).pluck();
+    this.parkedRows = db.prepare(`SELECT * FROM inbox WHERE integration_id = ? AND status = 'parked' AND instr(last_error, ?) > 0 ORDER BY id LIMIT 100`);
+    this.markSuperseded = db.prepare(`UPDATE inbox SET status = 'applied', applied_at = ?, result = ? WHERE id = ? AND status = 'parked'`);
   }
 
-  /** Stores the event; returns its row id, or null when (integration, eventId) was already stored. */
+  /**
+   * Stores the event; returns its row id, or null when (integration, eventId) was already stored
+   * and not parked. A parked row of the same event is pending again with the new payload (its id kept).
+   */
   add(e: { integrationId: string; weddingId: string; eventId: string; kind: InboxRow['kind']; payload: string; receivedAt: number }): number | null {
-    const r = this.insertRow.run(e.integrationId, e.weddingId, e.eventId, e.kind, e.payload, e.receivedAt, e.receivedAt);
-    return r.changes === 0 ? null : Number(r.lastInsertRowid);
+    const r = this.insertRow.get(e.integrationId, e.weddingId, e.eventId, e.kind, e.payload, e.receivedAt, e.receivedAt) as { id: number } | undefined;
+    return r ? r.id : null;
   }
 
   weddingsWithPending(): { weddingId: string; due: number }[] {
@@ -66,6 +80,19 @@ export class InboxStore {
   applied(id: number, result: unknown, now: number): void { this.markApplied.run(now, JSON.stringify(result), id); }
   retry(id: number, nextAttemptAt: number, error: string): void { this.markRetry.run(nextAttemptAt, error, id); }
   park(id: number, error: string): void { this.markParked.run(error, id); }
+
+  /** Parked rows of the binding whose error contains `words` (inbound-applier.ts VENDOR_NEEDED). */
+  parkedFor(integrationId: string, words: string): number {
+    return this.parkedWith.get(integrationId, words) as number;
+  }
+
+  /** The oldest parked rows of the binding whose error contains `words` (at most 100). */
+  parkedRowsWith(integrationId: string, words: string): InboxRow[] {
+    return (this.parkedRows.all(integrationId, words) as Row[]).map(toRow);
+  }
+
+  /** A parked row whose records a later row brought (held-rows.ts): done, with `{ supersededBy }` as its result. */
+  supersede(id: number, by: number, now: number): void { this.markSuperseded.run(now, JSON.stringify({ supersededBy: by }), id); }
 
   countsFor(integrationId: string): { pending: number; parked: number } {
     const out = { pending: 0, parked: 0 };

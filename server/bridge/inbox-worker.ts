@@ -6,6 +6,8 @@ import type { Metrics } from '../metrics.ts';
 import type { AuditLog } from './audit-log.ts';
 import { absentDeletions, type FullResync } from './full-resync.ts';
 import { applyInbound, type AlertHandler, type ApplyOutcome } from './inbound-applier.ts';
+import { connectionName } from './system-name.ts';
+import { settleHeldRows } from './held-rows.ts';
 import { recordRefusals } from './inbound-refusals.ts';
 import type { InboxRow, InboxStore } from './inbox-store.ts';
 import { fieldsOf, type IntegrationRegistry, type LiveIntegration } from './integration-registry.ts';
@@ -229,7 +231,7 @@ export class InboxWorker {
         }
       }
       const outcome = applyInbound(new WeddingDoc(doc), {
-        weddingId: row.weddingId, integrationId: integration.id, system: integration.system, fields: fieldsOf(live),
+        weddingId: row.weddingId, integrationId: integration.id, system: integration.system, systemName: connectionName(integration.connection), fields: fieldsOf(live),
         strategies: (integration.configuration.conflictStrategies ?? {}) as Record<string, 'crdt'>, links: this.deps.links, now: this.deps.now,
         connector: integration.connector, ...(this.alertHandler ? { raiseAlert: this.alertHandler } : {}),
       }, changes);
@@ -243,6 +245,7 @@ export class InboxWorker {
         }
       }
       this.deps.inbox.applied(row.id, { applied: outcome.applied, skipped: outcome.skipped, refused: outcome.refused, conflicts: outcome.conflicts.map((c) => c.id) }, now);
+      if (outcome.applied > 0 && changes.some((c) => c.op === 'upsert' && c.entity === 'payments')) settleHeldRows(this.deps, live, row, now);
       const held = new Set(outcome.held.map((h) => `${h.entity}\0${h.entityId}`));
       const touched = outcome.details.filter((d) => d.op !== 'ack' && d.op !== 'alert' && d.result !== 'refused' && d.entity && d.entityId && !held.has(`${d.entity}\0${d.entityId}`)).map((d) => ({ entity: d.entity!, entityId: d.entityId!, changed: d.result === 'ok' }));
       if (touched.length || outcome.pushBack.length || outcome.held.length) this.deps.afterApply(live, row.weddingId, doc, touched, outcome.pushBack, outcome.held);

@@ -195,6 +195,11 @@ export class IntegrationStore {
     this.db.prepare('UPDATE integrations SET configuration = ?, updated_at = ? WHERE id = ?').run(JSON.stringify(overrides), new Date().toISOString(), id);
   }
 
+  /** Sets the vendor entry the binding acts for, with its own configuration values (non-secret: the caller checks). */
+  setVendor(id: string, vendorId: string | null, overrides: Record<string, unknown>): void {
+    this.db.prepare('UPDATE integrations SET vendor_id = ?, configuration = ?, updated_at = ? WHERE id = ?').run(vendorId, JSON.stringify(overrides), new Date().toISOString(), id);
+  }
+
   /** Adds references to the binding (kept once each); resolves with the binding's references after. */
   addReferences(id: string, references: string[]): string[] {
     const current = this.db.prepare('SELECT external_refs FROM integrations WHERE id = ?').pluck().get(id) as string | undefined;

@@ -9,6 +9,7 @@ import type { ConnectionRuntime } from './connection-runtime.ts';
 import { connectionSummary } from './connection-view.ts';
 import { bindingSummary } from './connections-service.ts';
 import type { InboxStore } from './inbox-store.ts';
+import { VENDOR_NEEDED } from './inbound-applier.ts';
 import { assertRead, visible } from './integration-access.ts';
 import type { IntegrationRegistry } from './integration-registry.ts';
 import type { Integration, IntegrationStore } from './integration-store.ts';
@@ -101,16 +102,19 @@ export class StatusReports {
       .filter((e): e is { at: string; message: string } => e !== null).sort((a, b) => b.at.localeCompare(a.at));
     const outbox = { pending: 0, dead: 0 };
     const inbox = { pending: 0, parked: 0 };
+    const vendorNeeded: ConnectionSummary['health']['vendorNeeded'] = [];
     for (const b of bindings) {
       const o = this.ctx.outbox.countsFor(b.id, now);
       const i = this.ctx.inbox.countsFor(b.id);
       outbox.pending += o.pending; outbox.dead += o.dead; inbox.pending += i.pending; inbox.parked += i.parked;
+      const held = i.parked ? this.ctx.inbox.parkedFor(b.id, VENDOR_NEEDED) : 0;
+      if (held) vendorNeeded.push({ weddingId: b.weddingId, bindingId: b.id, held });
     }
     const syncs = [c.lastSyncAt, ...bindings.map((b) => b.lastSyncAt)].filter((x): x is string => !!x).sort();
     return connectionSummary(c, {
       bindings: bindings.map(bindingSummary), servesManyWeddings: definition?.servesManyWeddings === true, webhookUrl: this.ctx.runtime.webhookUrl(c.system, c.id),
       breakers: bindings.map((b) => this.ctx.outboxWorker.breakerFor(b.id)?.state.state ?? b.breakerState),
-      outbox, inbox, unmatchedOpen: this.ctx.unmatched.openCount(c.id), lastError: errors[0] ?? null, lastSync: syncs.pop() ?? null,
+      outbox, inbox, vendorNeeded, unmatchedOpen: this.ctx.unmatched.openCount(c.id), lastError: errors[0] ?? null, lastSync: syncs.pop() ?? null,
     });
   }
 }

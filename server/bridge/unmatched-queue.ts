@@ -2,8 +2,7 @@ import crypto from 'node:crypto';
 import type * as Y from 'yjs';
 import { WeddingDoc, clientOrigin, type CreateFromRecordBody, type UnmatchedSummary } from '../../schema/index.ts';
 import { isKnownTimeZone } from '../../adapters/core/calendar-time.ts';
-import { presetFor } from '../../adapters/presets/index.ts';
-import { catalog } from '../../adapters/catalog.ts';
+import { systemNameOf } from './system-name.ts';
 import type { Principal } from '../auth/tokens.ts';
 import type { Logger } from '../logger.ts';
 import type { AuditLog } from './audit-log.ts';
@@ -244,12 +243,4 @@ function groupByReference(records: UnmatchedRecord[]): UnmatchedRecord[][] {
     const best = g.reduce((a, b) => (score(b) > score(a) ? b : a));
     return [best, ...g.filter((r) => r !== best)];
   });
-}
-
-/** "HoneyBook" for a HoneyBook preset connection, the catalogue's name otherwise, else the system id. */
-function systemNameOf(system: string, configuration: Record<string, unknown>): string {
-  if (system === 'preset' && typeof configuration.preset === 'string') {
-    try { return presetFor(configuration.preset).name; } catch { return 'a preset'; }
-  }
-  return catalog().find((e) => e.id === system)?.name ?? system;
 }

@@ -1,8 +1,9 @@
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
-import { AssignBody, BindBody, ConnectionSettingsBody, CreateFromRecordBody, WeddingIdField } from '../../schema/index.ts';
+import { AssignBody, BindBody, BindingVendorBody, ConnectionSettingsBody, CreateFromRecordBody, WeddingDoc, WeddingIdField } from '../../schema/index.ts';
 import type { TokenService } from '../auth/tokens.ts';
 import type { Bridge } from '../bridge/bridge.ts';
+import { setBindingVendor, type BindingVendorDeps } from '../bridge/binding-vendor.ts';
 import { UNMATCHED_STATUSES } from '../bridge/unmatched-store.ts';
 import { requireAuth, type AppEnv } from './auth-middleware.ts';
 import { readJson, validate } from './body.ts';
@@ -16,6 +17,7 @@ const WorkspaceParam = z.string().min(1).max(64);
  * - `GET|PATCH|DELETE /api/connections/:id` — one connection, its settings, disconnect;
  * - `POST /api/connections/:id/rotate-url-token` — a new secret URL (webhooks, preset);
  * - `POST /api/connections/:id/bindings`, `DELETE /api/connections/:id/bindings/:weddingId[?remove=true]`;
+ * - `PUT /api/connections/:id/bindings/:weddingId/vendor` — the vendor entry the binding acts for (binding-vendor.ts);
  * - `GET /api/workspaces/:workspaceId/unmatched[?status=]`, `POST /api/unmatched/:id/{assign,create-wedding,ignore}`.
  * Creating a connection is `POST /api/integrations/vendor/connect` with a `workspaceId`.
  */
@@ -23,6 +25,10 @@ export function connectionRoutes(tokens: TokenService, bridge: Bridge): Hono<App
   const app = new Hono<AppEnv>();
   const auth = requireAuth(tokens);
   const p = (c: Context<AppEnv>) => c.get('principal');
+  const vendorDeps: BindingVendorDeps = {
+    store: bridge.store, runtime: bridge.runtime, connections: bridge.connections, audit: bridge.audit,
+    hasVendor: (weddingId, vendorId) => bridge.withDocument(weddingId, (doc) => new WeddingDoc(doc).getVendor(vendorId) !== undefined),
+  };
 
   app.get('/workspaces/:workspaceId/connections', auth, async (c) =>
     c.json({ connections: await bridge.connectionSummaries(p(c), validate(WorkspaceParam, c.req.param('workspaceId'), 'workspace id')) }));
@@ -49,6 +55,12 @@ export function connectionRoutes(tokens: TokenService, bridge: Bridge): Hono<App
 
   app.post('/connections/:id/bindings', auth, async (c) =>
     c.json({ binding: await bridge.connections.bind(p(c), c.req.param('id'), await readJson(c, BindBody)) }, 201));
+
+  app.put('/connections/:id/bindings/:weddingId/vendor', auth, async (c) => {
+    const weddingId = validate(WeddingIdField, c.req.param('weddingId'), 'wedding id');
+    const { vendorId } = await readJson(c, BindingVendorBody);
+    return c.json({ binding: await setBindingVendor(vendorDeps, p(c), c.req.param('id'), weddingId, vendorId) });
+  });
 
   app.delete('/connections/:id/bindings/:weddingId', auth, async (c) => {
     const weddingId = validate(WeddingIdField, c.req.param('weddingId'), 'wedding id');

@@ -1,7 +1,7 @@
 import { Hono, type Context } from 'hono';
 import {
   EntityId, SchemaError, VendorMergeBody, WeddingDoc, WeddingIdField, clientOrigin, mergeVendors, removeVendor,
-  type TxOrigin, type VendorMergeResponse, type VendorRemoveResponse, type VendorRemoved,
+  type TxOrigin, type VendorChoicesResponse, type VendorMergeResponse, type VendorRemoveResponse, type VendorRemoved,
 } from '../../schema/index.ts';
 import type { Principal, TokenService } from '../auth/tokens.ts';
 import { BridgeError } from '../bridge/bridge-error.ts';
@@ -28,7 +28,8 @@ const weddingParam = (c: Context) => validate(WeddingIdField, c.req.param('weddi
 const missing = (weddingId: string, id: string) => new SchemaError('not_found', `wedding ${weddingId} has no vendor ${id}`);
 
 /**
- * `/api/weddings/:weddingId/vendors/…` (planners and admins): merging a duplicate vendor into
+ * `/api/weddings/:weddingId/vendors/…` (planners and admins): the vendors by name (for forms that
+ * choose one outside the wedding's document, such as a connection binding's vendor), merging a duplicate vendor into
  * another and removing a vendor. Each is one document transaction (schema/document/vendor-merge.ts)
  * plus what the server binds to the vendor, walked from one list (server/people/vendor-dependants.ts)
  * so merge and removal cannot drift apart. The database is changed inside the same callback, once
@@ -44,6 +45,16 @@ export function vendorRoutes(deps: VendorRouteDeps): Hono<AppEnv> {
   const { docs, bindings } = deps;
   const app = new Hono<AppEnv>();
   const guard = [requireAuth(deps.tokens), requireRole('planner', 'admin')] as const;
+
+  app.get('/:weddingId/vendors', ...guard, async (c) => {
+    const weddingId = weddingParam(c);
+    assertWeddingAccess(c.get('principal'), weddingId);
+    const body = await docs.withDocument(weddingId, (ydoc): VendorChoicesResponse => ({
+      vendors: new WeddingDoc(ydoc).listVendors().map((v) => ({ id: v.id, name: v.name, category: v.category }))
+        .sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id)),
+    }));
+    return c.json(body);
+  });
 
   app.post('/:weddingId/vendors/merge', ...guard, async (c) => {
     const principal = c.get('principal');

@@ -50,6 +50,7 @@ const WALK: Record<string, Walk> = {
   'POST /api/connections/{id}/rotate-url-token': { allowed: ROLES.filter((r) => r !== 'viewer'), request: () => ({ path: '/api/connections/con_missing/rotate-url-token' }), notWeddingScoped: 'a workspace’s connection: 404 to tokens that do not act for it' },
   'POST /api/connections/{id}/bindings': { allowed: ROLES.filter((r) => r !== 'viewer'), request: () => ({ path: '/api/connections/con_missing/bindings', body: { weddingId: 'w1' } }), notWeddingScoped: 'a workspace’s connection: 404 to tokens that do not act for it' },
   'DELETE /api/connections/{id}/bindings/{weddingId}': { allowed: ROLES.filter((r) => r !== 'viewer'), request: () => ({ path: '/api/connections/con_missing/bindings/w1' }), notWeddingScoped: 'a workspace’s connection: 404 to tokens that do not act for it' },
+  'PUT /api/connections/{id}/bindings/{weddingId}/vendor': { allowed: ROLES.filter((r) => r !== 'viewer'), request: () => ({ path: '/api/connections/con_missing/bindings/w1/vendor', body: { vendorId: 'photo' } }), notWeddingScoped: 'a workspace’s connection: 404 to tokens that do not act for it' },
   'POST /api/unmatched/{id}/assign': { allowed: ROLES.filter((r) => r !== 'viewer'), request: () => ({ path: '/api/unmatched/unm_missing/assign', body: { weddingIds: ['w1'] } }), notWeddingScoped: 'a workspace’s queue: 404 to tokens that do not act for it' },
   'POST /api/unmatched/{id}/create-wedding': { allowed: ROLES.filter((r) => r !== 'viewer'), request: () => ({ path: '/api/unmatched/unm_missing/create-wedding', body: {} }), notWeddingScoped: 'a workspace’s queue: 404 to tokens that do not act for it' },
   'POST /api/unmatched/{id}/ignore': { allowed: ROLES.filter((r) => r !== 'viewer'), request: () => ({ path: '/api/unmatched/unm_missing/ignore' }), notWeddingScoped: 'a workspace’s queue: 404 to tokens that do not act for it' },
@@ -115,6 +116,7 @@ const WALK: Record<string, Walk> = {
   // Printed from the token's own audience; a vendor prints its own part (another vendor's: tests/schedule/my-schedule-routes.test.ts).
   'GET /api/weddings/{weddingId}/run-of-show.pdf': { allowed: [...ROLES], request: (role) => ({ path: `/api/weddings/w1/run-of-show.pdf${role === 'vendor' ? '?vendorId=photo' : ''}` }) },
   // Vendors are edited by planners only (a vendor writes its own record's fields through the document, never a merge or removal).
+  'GET /api/weddings/{weddingId}/vendors': { allowed: WRITERS, request: () => ({ path: '/api/weddings/w1/vendors' }) },
   'POST /api/weddings/{weddingId}/vendors/merge': { allowed: WRITERS, request: () => ({ path: '/api/weddings/w1/vendors/merge', body: { keepId: 'photo', removeId: 'ven_missing' } }) },
   'DELETE /api/weddings/{weddingId}/vendors/{vendorId}': { allowed: WRITERS, request: () => ({ path: '/api/weddings/w1/vendors/ven_missing' }) },
   'GET /api/weddings/{weddingId}/contacts': { allowed: WRITERS, request: () => ({ path: '/api/weddings/w1/contacts' }) },

@@ -41,8 +41,12 @@ const PROMINENT = new Set(['calendarId', 'importEvents']);
 export function ConnectFormView({ entry, form, workspaceId, token, weddings, titleOf, tokenFor, returnTo, onConnected }: Props) {
   const alternatives = useMemo(() => [...new Set(form.fields.flatMap((f) => (f.alternative === undefined ? [] : [f.alternative])))], [form]);
   const [alternative, setAlternative] = useState(alternatives[0] ?? 0);
-  // A feed's vendor is not typed in: a business that serves the wedding as a vendor gets its own feed (below).
-  const fields = form.fields.filter((f) => (f.alternative === undefined || f.alternative === alternative) && !(f.in === 'body' && f.name === 'vendorId'));
+  // A vendor is never typed in as an id. A feed's: a business that serves the wedding as a vendor
+  // gets its own feed (below). A connection's: chosen by name per wedding when it is bound (its
+  // binding's vendor, docs/connections.md), since one connection serves weddings with different vendors.
+  const isVendorField = (f: FormField) => f.name === 'vendorId' && (f.in === 'body' || f.in === 'configuration');
+  const fields = form.fields.filter((f) => (f.alternative === undefined || f.alternative === alternative) && !isVendorField(f));
+  const choosesVendor = form.fields.some((f) => f.in === 'configuration' && f.name === 'vendorId');
   const [values, setValues] = useState<FormValues>(() => initialValues(form.fields));
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [problem, setProblem] = useState<string | null>(null);
@@ -115,6 +119,9 @@ export function ConnectFormView({ entry, form, workspaceId, token, weddings, tit
       {shown.map(input)}
       {more.length > 0 && (
         <details><summary>More {entry.name} settings</summary>{more.map(input)}</details>
+      )}
+      {choosesVendor && (
+        <p class="muted">Which vendor {entry.name}’s payments and bookings are for is chosen for each wedding when you bind it, from that wedding’s vendors; you can change it later on the connection.</p>
       )}
       <div class="form-actions">
         <button type="submit" class="primary" disabled={busy || needsToken}>

@@ -1,8 +1,10 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import type { WorkspaceWedding } from '../account/account-api.ts';
 import { systemName } from '../catalog/system-names.ts';
+import { BindingVendorForm, VendorSelect } from './binding-vendor-form.tsx';
 import { ConnectionHealth } from './connection-health.tsx';
 import type { ConnectionSummary } from './connections-api.ts';
+import { vendorNameIn, type WeddingVendors } from './use-wedding-vendors.ts';
 
 interface Props {
   connection: ConnectionSummary;
@@ -16,49 +18,86 @@ interface Props {
   onRotate?(connection: ConnectionSummary): Promise<void>;
   /** A wedding token of the person (null: none yet), for a key system's renewed credentials. */
   token: (() => Promise<string>) | null;
+  /** The weddings' vendors by name (use-wedding-vendors.ts): read when a choice or a name needs them. */
+  vendors: { get(weddingId: string): WeddingVendors | undefined; load(weddingId: string): void };
   onRenewed(message: string): void;
-  onBind(connection: ConnectionSummary, wedding: WorkspaceWedding): Promise<void>;
+  /** `vendorId`: the vendor chosen for a wedding the business plans (null: none); a wedding it serves as a vendor binds as that vendor. */
+  onBind(connection: ConnectionSummary, wedding: WorkspaceWedding, vendorId: string | null): Promise<void>;
+  /** Resolves true once saved (false: refused, the page says why). */
+  onSetVendor(connection: ConnectionSummary, weddingId: string, vendorId: string | null): Promise<boolean>;
   onUnbind(connection: ConnectionSummary, weddingId: string): Promise<void>;
 }
 
-/** One connected account: its system, label and health in plain words, the weddings bound, Bind and Unbind. */
-export function ConnectionCard({ connection: c, weddings, titleOf, workspaceId, returnTo, onRotate, token, onRenewed, onBind, onUnbind }: Props) {
+/**
+ * One connected account: its system, label and health in plain words, the weddings bound with the
+ * vendor each binding acts for (chosen by name, changed later), Bind and Unbind.
+ */
+export function ConnectionCard({ connection: c, weddings, titleOf, workspaceId, returnTo, onRotate, token, vendors, onRenewed, onBind, onSetVendor, onUnbind }: Props) {
   const bound = new Set(c.bindings.map((b) => b.weddingId));
   const free = weddings.filter((w) => !bound.has(w.weddingId));
   const [choice, setChoice] = useState('');
+  const [bindVendor, setBindVendor] = useState('');
   const [busy, setBusy] = useState(false);
+  /** The wedding whose binding's vendor is being chosen. */
+  const [editing, setEditing] = useState<string | null>(null);
   const selected = free.find((w) => w.weddingId === choice) ?? free[0];
   const selectId = `bind-${c.connectionId}`;
+  const name = c.label || systemName(c.system);
+  const plans = (weddingId: string) => weddings.find((w) => w.weddingId === weddingId)?.role !== 'vendor';
   const run = async (action: () => Promise<void>) => {
     setBusy(true);
     try { await action(); } finally { setBusy(false); }
   };
+  const chooseVendor = (weddingId: string) => {
+    vendors.load(weddingId);
+    setEditing(weddingId);
+  };
+
+  // Names of the vendors bound, and the choices of the wedding about to be bound or being changed.
+  const wanted = [...c.bindings.filter((b) => b.vendorId && plans(b.weddingId)).map((b) => b.weddingId), ...(c.servesManyWeddings && selected && plans(selected.weddingId) ? [selected.weddingId] : []), ...(editing ? [editing] : [])];
+  const unread = wanted.filter((id) => !vendors.get(id));
+  useEffect(() => { for (const id of unread) vendors.load(id); }, [unread.join('\n')]);
 
   return (
     <li class="connection" data-connection-id={c.connectionId} aria-labelledby={`${selectId}-name`}>
-      <h3 id={`${selectId}-name`}>{c.label || systemName(c.system)}{c.label && c.label !== systemName(c.system) && <span class="muted"> ({systemName(c.system)})</span>}</h3>
-      <ConnectionHealth connection={c} workspaceId={workspaceId} returnTo={returnTo} token={token} onRenewed={onRenewed} />
+      <h3 id={`${selectId}-name`}>{name}{c.label && c.label !== systemName(c.system) && <span class="muted"> ({systemName(c.system)})</span>}</h3>
+      <ConnectionHealth connection={c} workspaceId={workspaceId} returnTo={returnTo} token={token} onRenewed={onRenewed} titleOf={titleOf}
+        onChooseVendor={(weddingId) => chooseVendor(weddingId)} />
       {onRotate && (c.system === 'preset' || c.system === 'webhooks') && (
-        <p><button type="button" disabled={busy} onClick={() => run(() => onRotate(c))}>New secret address<span class="sr-only"> for {c.label || c.system}</span></button>
+        <p><button type="button" disabled={busy} onClick={() => run(() => onRotate(c))}>New secret address<span class="sr-only"> for {name}</span></button>
           {' '}<span class="muted">The current address stops working at once.</span></p>
       )}
       {c.bindings.length === 0 ? <p class="empty">Not bound to any wedding yet.</p> : (
-        <ul class="bindings" aria-label={`Weddings bound to ${c.label || c.system}`}>
-          {c.bindings.map((b) => (
-            <li key={b.bindingId} data-wedding-id={b.weddingId}>
-              <span class="binding-title">{titleOf(b.weddingId)}</span>
-              {' '}<button type="button" class="link" disabled={busy} onClick={() => run(() => onUnbind(c, b.weddingId))}>Unbind<span class="sr-only"> {titleOf(b.weddingId)}</span></button>
-            </li>
-          ))}
+        <ul class="bindings" aria-label={`Weddings bound to ${name}`}>
+          {c.bindings.map((b) => {
+            const title = titleOf(b.weddingId);
+            const planned = plans(b.weddingId);
+            const vendorName = b.vendorId ? vendorNameIn(vendors.get(b.weddingId), b.vendorId) : null;
+            return (
+              <li key={b.bindingId} data-wedding-id={b.weddingId}>
+                <span class="binding-title">{title}</span>
+                {' · '}<span class="binding-vendor">{!planned ? 'as your business’s vendor entry' : b.vendorId ? `vendor: ${vendorName ?? '…'}` : 'no vendor'}</span>
+                {planned && editing !== b.weddingId && <>{' '}<button type="button" class="link" disabled={busy} onClick={() => chooseVendor(b.weddingId)}>{b.vendorId ? 'Change vendor' : 'Choose vendor'}<span class="sr-only"> for {title}</span></button></>}
+                {' '}<button type="button" class="link" disabled={busy} onClick={() => run(() => onUnbind(c, b.weddingId))}>Unbind<span class="sr-only"> {title}</span></button>
+                {editing === b.weddingId && (
+                  <BindingVendorForm idBase={`${selectId}-${b.bindingId}`} title={title} name={name} current={b.vendorId} vendors={vendors.get(b.weddingId)}
+                    onSave={(vendorId) => onSetVendor(c, b.weddingId, vendorId).then((ok) => { if (ok) setEditing(null); })} onCancel={() => setEditing(null)} />
+                )}
+              </li>
+            );
+          })}
         </ul>
       )}
       {c.servesManyWeddings && free.length > 0 && (
         <div class="bind-row">
           <label for={selectId}>Wedding to bind</label>{' '}
-          <select id={selectId} value={selected?.weddingId} onChange={(e) => setChoice(e.currentTarget.value)}>
+          <select id={selectId} value={selected?.weddingId} onChange={(e) => { setChoice(e.currentTarget.value); setBindVendor(''); }}>
             {free.map((w) => <option key={w.weddingId} value={w.weddingId}>{titleOf(w.weddingId)}</option>)}
           </select>{' '}
-          <button type="button" disabled={busy || !selected} onClick={() => selected && run(() => onBind(c, selected))}>Bind</button>
+          {selected && plans(selected.weddingId) && (
+            <><VendorSelect id={`${selectId}-vendor`} label={`Vendor in ${titleOf(selected.weddingId)}`} vendors={vendors.get(selected.weddingId)} value={bindVendor} onChange={setBindVendor} />{' '}</>
+          )}
+          <button type="button" disabled={busy || !selected} onClick={() => selected && run(() => onBind(c, selected, plans(selected.weddingId) ? bindVendor || null : null).then(() => setBindVendor('')))}>Bind</button>
         </div>
       )}
     </li>

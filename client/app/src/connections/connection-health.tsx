@@ -21,6 +21,9 @@ const BREAKER_WORDS = {
  */
 export function plainError(system: string, message: string, of: 'connection' | 'push' = 'connection'): string {
   if (/refused our credentials|consent revoked|unauthorized/i.test(message)) return `${system} no longer accepts the saved sign-in.`;
+  // A payment held for want of a vendor: the server's reason already names the system as people know it.
+  const held = /^invalid_payload: payments? \S+: (.+ need to know which vendor .+)$/.exec(message);
+  if (held) return held[1]!;
   if (/rate limit/i.test(message)) return `${system} asked us to slow down; we retry on our own.`;
   if (/ error 5\d\d|timed? ?out|could not be reached|ECONN|network/i.test(message)) return `${system} could not be reached or had a problem on its side; we retry on our own.`;
   const refused = /rejected the request \((\d+)\)/.exec(message);
@@ -36,6 +39,9 @@ interface Props {
   /** A wedding token of the person, for entering a key system's credentials again (null: none yet). */
   token: (() => Promise<string>) | null;
   onRenewed(message: string): void;
+  titleOf(weddingId: string): string;
+  /** Opens the vendor choice of the wedding's binding (the fix for records held for want of a vendor). */
+  onChooseVendor(weddingId: string): void;
 }
 
 /** The one word for each health state, on every page that shows one (Connections, a wedding's Integrations, the home). */
@@ -46,7 +52,7 @@ export const HEALTH_WORDS = { healthy: 'Working', degraded: 'Working, with probl
  * last sync, the last error, the breaker, and when it needs attention, the fix: reconnecting an
  * OAuth account is one button; a key is entered again from the catalogue.
  */
-export function ConnectionHealth({ connection: c, workspaceId, returnTo, token, onRenewed }: Props) {
+export function ConnectionHealth({ connection: c, workspaceId, returnTo, token, onRenewed, titleOf, onChooseVendor }: Props) {
   const h = c.health;
   const name = OAUTH[c.system]?.name ?? (c.label || c.system);
   const oauth = OAUTH[c.system];
@@ -64,6 +70,13 @@ export function ConnectionHealth({ connection: c, workspaceId, returnTo, token, 
       {(h.outbox.pending > 0 || h.outbox.dead > 0) && (
         <p class="muted">{h.outbox.pending} change{h.outbox.pending === 1 ? '' : 's'} waiting to be sent{h.outbox.dead > 0 && <>, <strong>{h.outbox.dead} refused</strong> (replay them from the wedding’s Integrations)</>}</p>
       )}
+      {h.vendorNeeded.map((v) => (
+        <div key={v.bindingId} class="attention" role="group" aria-label={`What fixes ${name} for ${titleOf(v.weddingId)}`}>
+          <p>{v.held === 1 ? `A ${name} payment for ${titleOf(v.weddingId)} is held` : `${v.held} ${name} deliveries for ${titleOf(v.weddingId)} are held`}: {name} does not say which vendor it is for.
+            {' '}Choose the vendor of {titleOf(v.weddingId)} below, then send or import it again.</p>
+          <button type="button" class="primary" onClick={() => onChooseVendor(v.weddingId)}>Choose the vendor for {titleOf(v.weddingId)}</button>
+        </div>
+      ))}
       {h.state === 'needs_attention' && (
         <div class="attention" role="group" aria-label={`What fixes ${name}`}>
           <p>{h.attention}</p>

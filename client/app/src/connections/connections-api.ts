@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { BindingSummary, ConnectionResult, ConnectionSummary, UnmatchedSummary } from '../../../../schema/api/connections.ts';
 import { ImportResponse } from '../../../../schema/api/imports.ts';
 import { WorkspaceMembership } from '../../../../schema/api/people.ts';
+import { VendorChoicesResponse, type VendorChoice } from '../../../../schema/api/vendors.ts';
 import { apiRequest } from '../api/api-client.ts';
 
 /**
@@ -11,7 +12,7 @@ import { apiRequest } from '../api/api-client.ts';
  * Errors are the api-client's ApiError.
  */
 
-export type { ConnectionSummary, ImportResponse, UnmatchedSummary };
+export type { ConnectionSummary, ImportResponse, UnmatchedSummary, VendorChoice };
 
 const ws = (id: string) => `/api/workspaces/${encodeURIComponent(id)}`;
 const conn = (id: string) => `/api/connections/${encodeURIComponent(id)}`;
@@ -40,6 +41,16 @@ export function connectWithKey(token: string, body: { workspaceId: string; syste
 /** `POST /api/connections/:id/bindings`, with the token of the wedding bound. */
 export function bindWedding(token: string, connectionId: string, body: { weddingId: string; vendorId?: string; configuration?: Record<string, unknown> }): Promise<BindingSummary> {
   return apiRequest(`${conn(connectionId)}/bindings`, { token, method: 'POST', body, schema: z.object({ binding: BindingSummary }) }).then((b) => b.binding);
+}
+
+/** `PUT /api/connections/:id/bindings/:weddingId/vendor`, with the token of that wedding: the vendor the binding acts for (null: none). */
+export function setBindingVendor(token: string, connectionId: string, weddingId: string, vendorId: string | null): Promise<BindingSummary> {
+  return apiRequest(`${conn(connectionId)}/bindings/${encodeURIComponent(weddingId)}/vendor`, { token, method: 'PUT', body: { vendorId }, schema: z.object({ binding: BindingSummary }) }).then((b) => b.binding);
+}
+
+/** `GET /api/weddings/:id/vendors` (planners), with the token of that wedding: its vendors by name. */
+export function fetchWeddingVendors(token: string, weddingId: string, signal?: AbortSignal): Promise<VendorChoice[]> {
+  return apiRequest(`/api/weddings/${encodeURIComponent(weddingId)}/vendors`, { token, schema: VendorChoicesResponse, signal }).then((b) => b.vendors);
 }
 
 /** `DELETE /api/connections/:id/bindings/:weddingId`: what was pushed stays (the binding's onUnbind). */

@@ -10,11 +10,12 @@ import { SecretUrlPanel } from '../catalog/secret-url.tsx';
 import { ConnectionCard } from './connection-card.tsx';
 import { CsvImportPanel } from './csv-import-panel.tsx';
 import {
-  assignRecord, bindWedding, createWeddingFrom, fetchConnections, fetchUnmatched, ignoreRecord, unbindWedding,
+  assignRecord, bindWedding, createWeddingFrom, fetchConnections, fetchUnmatched, ignoreRecord, setBindingVendor, unbindWedding,
   type ConnectionSummary, type UnmatchedSummary,
 } from './connections-api.ts';
 import { oauthOutcome } from './oauth-outcome.ts';
 import { UnmatchedQueue } from './unmatched-queue.tsx';
+import { useWeddingVendors, vendorNameIn } from './use-wedding-vendors.ts';
 import { WorkspaceTokens } from './workspace-tokens.ts';
 
 interface Props {
@@ -38,6 +39,8 @@ type Data = { weddings: WorkspaceWedding[]; connections: ConnectionSummary[]; re
 export function ConnectionsView({ me, workspaceId, navigate }: Props) {
   const announce = useAnnounce();
   const tokens = useMemo(() => new WorkspaceTokens(me.csrfToken), [me.csrfToken]);
+  const tokenFor = useCallback((weddingId: string) => tokens.for(weddingId), [tokens]);
+  const vendors = useWeddingVendors(tokenFor);
   const membership = me.workspaces.find((m) => m.workspace.id === workspaceId);
   const [data, setData] = useState<Data | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
@@ -73,18 +76,23 @@ export function ConnectionsView({ me, workspaceId, navigate }: Props) {
   }, [me, data]);
   const titleOf = (id: string) => titles.get(id) ?? id;
 
-  /** Runs an action, shows its refusal as the server's message, then reloads the lists. */
-  const act = async (what: string, action: () => Promise<string>) => {
+  /** Runs an action, shows its refusal as the server's message, then reloads the lists. Resolves whether it was done. */
+  const attempt = async (what: string, action: () => Promise<string>): Promise<boolean> => {
+    let ok = false;
     try {
       const done = await action();
       setNotice(done);
       announce(done);
       setProblem(null);
+      ok = true;
     } catch (error) {
       setProblem(describeApiError(error, what));
     }
     await refresh();
+    return ok;
   };
+  const act = (what: string, action: () => Promise<string>) => attempt(what, action).then(() => undefined);
+  const vendorWords = (weddingId: string, vendorId: string | null) => (vendorId ? vendorNameIn(vendors.get(weddingId), vendorId) ?? 'the chosen vendor' : 'no vendor');
   const workspaceToken = () => tokens.for(data!.tokenWedding!);
 
   if (!membership) {
@@ -107,7 +115,8 @@ export function ConnectionsView({ me, workspaceId, navigate }: Props) {
         <section aria-labelledby="connections-heading">
           <div class="section-head">
             <h2 id="connections-heading">Connected accounts</h2>
-            <button type="button" onClick={() => void refresh()}>Refresh</button>
+            {/* Vendors may have been added to a wedding meanwhile: their names are read again. */}
+            <button type="button" onClick={() => { vendors.forget(); void refresh(); }}>Refresh</button>
           </div>
           {data.connections.length === 0 ? <p class="empty">No accounts connected yet.</p> : (
             <ul class="connection-list">
@@ -119,11 +128,19 @@ export function ConnectionsView({ me, workspaceId, navigate }: Props) {
                     setRotated({ system: conn.label || conn.system, url });
                     return `${conn.label || conn.system} has a new secret address; the old one no longer works.`;
                   }) : undefined}
-                  onBind={(conn, w) => act('Binding the wedding', async () => {
-                    // Binding acts for the wedding: its own token (the vendor entry it is bound as comes with it).
-                    const calendar = conn.category === 'calendar_system' && w.vendorId ? { vendorId: w.vendorId } : {};
-                    await bindWedding(await tokens.for(w.weddingId), conn.connectionId, { weddingId: w.weddingId, ...(w.vendorId ? { vendorId: w.vendorId } : {}), configuration: calendar });
-                    return `${titleOf(w.weddingId)} is bound to ${conn.label || conn.system}.`;
+                  vendors={vendors}
+                  onBind={(conn, w, chosen) => act('Binding the wedding', async () => {
+                    // Binding acts for the wedding: its own token. A wedding the business serves as a
+                    // vendor binds as that vendor entry; one it plans, as the vendor chosen by name (or none).
+                    const vendorId = w.role === 'vendor' ? w.vendorId ?? null : chosen;
+                    const calendar = conn.category === 'calendar_system' && w.role === 'vendor' && w.vendorId ? { vendorId: w.vendorId } : {};
+                    await bindWedding(await tokens.for(w.weddingId), conn.connectionId, { weddingId: w.weddingId, ...(vendorId ? { vendorId } : {}), configuration: calendar });
+                    return `${titleOf(w.weddingId)} is bound to ${conn.label || conn.system}${w.role !== 'vendor' ? ` (${vendorWords(w.weddingId, vendorId)})` : ''}.`;
+                  })}
+                  onSetVendor={(conn, weddingId, vendorId) => attempt('Choosing the vendor', async () => {
+                    await setBindingVendor(await tokens.for(weddingId), conn.connectionId, weddingId, vendorId);
+                    const held = conn.health.vendorNeeded.some((v) => v.weddingId === weddingId);
+                    return `${conn.label || conn.system} acts for ${vendorWords(weddingId, vendorId)} in ${titleOf(weddingId)}.${held && vendorId ? ' Send or import the held records again to apply them.' : ''}`;
                   })}
                   onUnbind={(conn, weddingId) => act('Unbinding the wedding', async () => {
                     await unbindWedding(await tokens.for(weddingId), conn.connectionId, weddingId);
