@@ -198,7 +198,7 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
   // Inbound alerts (the universal adapter's alert.weather) go out as emergencies: docs/communications.md#weather-alerts.
   bridge.inboxWorker.onAlert(weatherAlertHandler(comms.messages, () => bridge.outboxWorker.kick()));
   const payments = new PaymentCoordinator(bridge, comms, { reminderDays: config.PAYMENT_REMINDER_DAYS.split(',').map(Number) });
-  const demo = demoHost ? new DemoService({ db, people, bridge, collab, documents, payments, logger: logger.child({ component: 'demo' }), sandboxHost: demoHost, stateFile: demoStateFile }) : null;
+  const demo = demoHost ? new DemoService({ db, people, bridge, collab, documents, payments, logger: logger.child({ component: 'demo' }), publicUrl, sandboxHost: demoHost, stateFile: demoStateFile }) : null;
 
   const readiness = () => {
     const storageOk = db.open && !closing;
@@ -261,7 +261,7 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
       await bridge.start();
       consistency.start();
       comms.start();
-      return new Promise((resolve, reject) => {
+      const listening = await new Promise<{ port: number; httpUrl: string; wsUrl: string }>((resolve, reject) => {
         http.once('error', reject);
         http.listen(config.PORT, config.HOST, () => {
           http.off('error', reject);
@@ -270,6 +270,9 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
           resolve({ port, httpUrl: `http://${host}:${port}`, wsUrl: `ws://${host}:${port}${COLLAB_PATH}` });
         });
       });
+      // Once the address is known (PORT=0): a resumed demo's webhooks and watch channels move to it.
+      await demo?.repoint();
+      return listening;
     },
     close() {
       closing ??= (async () => {

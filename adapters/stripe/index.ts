@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import type Stripe from 'stripe';
 import {
   AdapterError, FreshnessLog, ReadBackCache, openSecret, parseAdapterConfig, sealSecret,
@@ -252,7 +253,8 @@ export function createStripeAdapter(input: AdapterInput): Adapter {
       if (!inbound || credentials.webhookSecret || !config.registerWebhook || state().endpointId) return;
       const endpoint = await call(() => stripe.webhookEndpoints.create(
         { url: runtime.webhookUrl, enabled_events: [...STRIPE_EVENT_TYPES], description: runtime.weddingId ? `WedSync Hub: wedding ${runtime.weddingId}` : 'WedSync Hub', metadata: { [META.integration]: runtime.integrationId } },
-        { idempotencyKey: `wedsync-${runtime.integrationId}-endpoint` },
+        // The URL is part of the key: an endpoint registered again for a new address (the hub moved) is a new request.
+        { idempotencyKey: `wedsync-${runtime.integrationId}-endpoint-${crypto.createHash('sha256').update(runtime.webhookUrl).digest('base64url').slice(0, 16)}` },
       ));
       if (!endpoint.secret) throw new AdapterError('permanent', 'Stripe did not return the new endpoint\'s signing secret');
       runtime.state.set({ ...runtime.state.get(), endpointId: endpoint.id, endpointSecret: sealSecret(runtime.webhookSecret, endpoint.secret) });
@@ -266,6 +268,11 @@ export function createStripeAdapter(input: AdapterInput): Adapter {
       } catch (error) {
         if (!(error instanceof AdapterError && error.extra.status === 404)) throw error;
       }
+      // Forgotten once Stripe no longer has it, so a later activate registers a new one.
+      const next = { ...runtime.state.get() };
+      delete next.endpointId;
+      delete next.endpointSecret;
+      runtime.state.set(next);
     },
   };
 }

@@ -229,6 +229,27 @@ export class ConnectionRuntime {
     }
   }
 
+  /**
+   * Points a running connection's watch channel, webhook endpoint or hooks at the current
+   * webhookUrl, for a hub whose address changed since they were registered (the demo resumed on
+   * another port: server/demo/demo-service.ts): the old registration is stopped in the system
+   * (deactivate), then a new one is made (activate). Resolves false when the connection is not
+   * running or either step failed (recorded as its last error, as activate does: it pulls meanwhile).
+   */
+  async reregister(connectionId: string): Promise<boolean> {
+    const live = this.live.get(connectionId);
+    if (!live) return false;
+    try {
+      await live.adapter.deactivate?.();
+      await live.adapter.activate?.();
+      return true;
+    } catch (error) {
+      this.deps.logger.warn({ err: error, connectionId }, 'registering again at the current address failed; the connection pulls instead');
+      this.recordError(connectionId, `activation: ${toAdapterError(error, live.connection.system).message}`);
+      return false;
+    }
+  }
+
   /** Periodic upkeep (renewing channels), once per connection. */
   async maintain(): Promise<void> {
     for (const live of this.live.values()) {

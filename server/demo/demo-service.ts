@@ -24,6 +24,8 @@ export interface DemoDeps {
   logger: Logger;
   /** The host name the guarded egress answers as 127.0.0.1 (demoSandboxHost). */
   sandboxHost: string;
+  /** The hub's address (PUBLIC_URL, or http://HOST:port once listening): where the sandboxes deliver webhooks. */
+  publicUrl: () => string;
   /** Where the demo's state is saved (demo-state.ts); absent: kept in memory only. */
   stateFile?: string;
   now?: () => number;
@@ -49,7 +51,8 @@ const COUPLES = [
  * invoice payment), so what reaches the hub arrives through the real adapters and webhooks.
  * The sandboxes keep their state in memory and the demo saves it, with which demo runs, in the data
  * directory (demo-state.ts); `resume` picks it up after a restart, so the demo's connections keep
- * pointing at the same accounts.
+ * pointing at the same accounts, and `repoint` (once the server listens) moves the sandboxes'
+ * webhooks and watch channels to the hub's address when it changed (another PORT or PUBLIC_URL).
  */
 export class DemoService {
   readonly sandboxes: DemoSandboxes;
@@ -66,6 +69,11 @@ export class DemoService {
   private saver: NodeJS.Timeout | null = null;
   /** The JSON last written, so an unchanged state is not written again. */
   private saved = '';
+  /**
+   * The hub address the demo's webhook endpoints, hooks and watch channels point at (DemoState
+   * `hubUrl`); null when unknown (a state saved before it was kept).
+   */
+  private hubUrl: string | null = null;
 
   constructor(private readonly deps: DemoDeps) {
     this.sandboxes = new DemoSandboxes(deps.sandboxHost);
@@ -181,6 +189,8 @@ export class DemoService {
         { milestone: 'balance', weight: 75, due: new Date(Date.parse(date) - 14 * day).toISOString().slice(0, 10) },
       ],
     });
+    // The connections registered their webhooks and watch channel at this address just now.
+    this.hubUrl = this.hubAddress();
     this.deps.logger.info({ workspaceId: workspace.id, weddingId, sandboxHost: this.sandboxes.host }, 'demo studio set up: VSCO Workspace, Google Calendar and Stripe sandboxes connected');
     const run = { ownerId: owner.id, anonymous, workspaceId: workspace.id, weddingId, googleConnectionId: google.connectionId };
     this.keepSaving(run);
@@ -215,11 +225,40 @@ export class DemoService {
     }
     const { googleConnectionId, inquiries, ...run } = state.run;
     this.inquiries = inquiries;
+    this.hubUrl = state.hubUrl ?? null;
     this.bindInquiries(run.workspaceId, googleConnectionId);
     this.running = { ...run, googleConnectionId };
     this.keepSaving(this.running);
     this.deps.logger.info({ workspaceId: run.workspaceId, weddingId: run.weddingId, sandboxHost: this.sandboxes.host }, 'demo resumed from the data directory');
     return true;
+  }
+
+  /**
+   * Call once the server listens (its address is known only then with PORT=0). When the hub's
+   * address is not the one the resumed demo's registrations point at, each of the demo studio's
+   * connections stops its webhook endpoint, hooks or watch channel in its sandbox and registers a
+   * new one at the current address (ConnectionRuntime `reregister`), so changes made in the
+   * sandboxes keep reaching the hub. Resolves with the connections moved (none when nothing
+   * changed); one that fails is recorded on the connection and left to pull, and tried again at the
+   * next start (the saved address stays the old one).
+   */
+  async repoint(): Promise<string[]> {
+    const run = this.running;
+    const now = this.hubAddress();
+    if (!run || this.hubUrl === now) return [];
+    const from = this.hubUrl;
+    const runtime = this.deps.bridge.runtime;
+    const ids = runtime.all().filter((l) => l.connection.workspaceId === run.workspaceId).map((l) => l.connection.id);
+    const moved: string[] = [];
+    for (const id of ids) if (await runtime.reregister(id)) moved.push(id);
+    if (moved.length === ids.length) this.hubUrl = now;
+    this.deps.logger.info({ from, to: now, connections: moved.length, failed: ids.length - moved.length }, 'the hub\'s address changed: the demo\'s webhooks and watch channels point at the new one');
+    this.save(run);
+    return moved;
+  }
+
+  private hubAddress(): string {
+    return this.deps.publicUrl().replace(/\/+$/, '');
   }
 
   /** Saves now and then every DEMO_SAVE_INTERVAL_MS while the demo runs (when it changed). */
@@ -232,7 +271,7 @@ export class DemoService {
 
   private save(run: Running): void {
     if (!this.deps.stateFile) return;
-    const state: DemoState = { version: 1, sandboxes: this.sandboxes.snapshot(), run: { ...run, inquiries: this.inquiries } };
+    const state: DemoState = { version: 1, sandboxes: this.sandboxes.snapshot(), ...(this.hubUrl ? { hubUrl: this.hubUrl } : {}), run: { ...run, inquiries: this.inquiries } };
     const text = JSON.stringify(state);
     if (text === this.saved) return;
     try {

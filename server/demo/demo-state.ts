@@ -33,6 +33,12 @@ export interface DemoSandboxesState {
 export interface DemoState {
   version: 1;
   sandboxes: DemoSandboxesState;
+  /**
+   * The hub's address (PUBLIC_URL, or http://HOST:port) the sandboxes' webhook endpoints, hooks and
+   * watch channels point at. A resumed demo on another address registers them again (DemoService
+   * `repoint`). Absent in states saved before it was kept: they are registered again too.
+   */
+  hubUrl?: string;
   run: {
     ownerId: string;
     anonymous: boolean;

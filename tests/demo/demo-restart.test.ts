@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import type { ConnectionSummary, DemoStatus } from '../../schema/index.ts';
 import { demoStatePath, readDemoState } from '../../server/demo/demo-state.ts';
@@ -78,5 +79,86 @@ describe('the demo survives a restart on the same data directory', () => {
     expect(Date.parse(moved.end)).toBe(Date.parse(later(ceremony.end)));
     expect(status.story!.calendar.events).toHaveLength(4);
     expect((await browser.status()).story!.calendar.events).toHaveLength(4);
+  }, 3 * MINUTE);
+});
+
+/** A free loopback port other than `not` (the restarted hub must get a new address). */
+async function freePortOtherThan(not: number): Promise<number> {
+  for (;;) {
+    const port = await new Promise<number>((resolve, reject) => {
+      const probe = net.createServer().once('error', reject).listen(0, '127.0.0.1', () => {
+        const { port: p } = probe.address() as net.AddressInfo;
+        probe.close(() => resolve(p));
+      });
+    });
+    if (port !== not) return port;
+  }
+}
+
+describe('the demo survives a restart on a different port', () => {
+  it('moves every webhook endpoint, hook and watch channel to the new address and stops the old ones; a Táve inquiry and a Stripe payment made after the restart reach the studio through their webhooks', async () => {
+    const dataDir = tempDir();
+    // Pulls an hour apart: what reaches the hub below came by webhook.
+    const quiet = { ...env, PULL_INTERVAL_MS: '3600000' };
+    const first = await startTestServer({ dataDir, env: quiet });
+    const browser = browserOn(first);
+    const started = await browser.post('/api/demo/start');
+    expect(started.status, await started.clone().text()).toBe(201);
+    const { weddingId } = await started.json() as { weddingId: string };
+    await browser.signedIn();
+    await waitFor(async () => (await browser.status()).story?.calendar.events.length === 4, 'the demo wedding’s day on the Google calendar', MINUTE, 200);
+    /** Each live registration in the sandboxes: `<id> <origin it delivers to>`. */
+    const registrations = (t: TestServer) => {
+      const { vsco, google, stripe } = t.server.demo!.sandboxes;
+      return [
+        ...[...vsco.hooks.values()].map((h) => [h.id, h.url]),
+        ...google.liveChannels('studio@demo.example').map((c) => [c.id, c.address]),
+        ...stripe.snapshot().endpoints.map(([id, e]) => [id, e.url]),
+      ].map(([id, url]) => `${id} ${new URL(url!).origin}`);
+    };
+    const registered = (t: TestServer) => registrations(t).map((r) => r.split(' ')[1]);
+    const before = registered(first);
+    expect(before.length).toBeGreaterThanOrEqual(3);
+    expect(new Set(before)).toEqual(new Set([first.httpUrl]));
+    await first.close();
+
+    const port = await freePortOtherThan(first.port);
+    const second = await startTestServer({ dataDir, env: { ...quiet, PORT: String(port) } });
+    browser.moveTo(second);
+    expect(second.port).toBe(port);
+    // Every registration names the new address, as many as before: the old ones were stopped, not left beside.
+    const after = registered(second);
+    const moved = registrations(second);
+    expect(new Set(after)).toEqual(new Set([second.httpUrl]));
+    expect(after).toHaveLength(before.length);
+    expect(readDemoState(demoStatePath(dataDir))?.hubUrl).toBe(second.httpUrl);
+
+    // A couple fill in the studio's contact form: Táve's job.created hook reaches the new address and makes a wedding.
+    const inquiry = await browser.post('/api/demo/inquiry');
+    expect(inquiry.status, await inquiry.clone().text()).toBe(200);
+    const { couple } = await inquiry.json() as { couple: string };
+    const fromInquiry = await waitFor(async () => (await browser.status()).story?.weddings.find((w) => w.fromInquiry), 'a wedding made from the inquiry after the restart', MINUTE, 200);
+    expect(fromInquiry.title).toBe(couple);
+    const vsco = second.server.demo!.sandboxes.vsco;
+    expect(vsco.deliveries.length).toBeGreaterThan(0);
+    expect(vsco.deliveries.every((d) => d.url.startsWith(`${second.httpUrl}/`) && d.status < 300)).toBe(true);
+
+    // The couple pay the deposit: Stripe's signed invoice.paid reaches the new address and the budget.
+    const paid = await browser.post('/api/demo/payment');
+    expect(paid.status, await paid.clone().text()).toBe(200);
+    const { amount } = await paid.json() as { amount: number };
+    await waitFor(async () => (await browser.status()).story?.budget.GBP?.paid === amount, 'the deposit paid on the demo wedding', MINUTE, 200);
+    const stripe = second.server.demo!.sandboxes.stripe;
+    await stripe.settled();
+    const endpoints = new Map(stripe.snapshot().endpoints);
+    const invoicePaid = stripe.deliveries.filter((d) => d.type === 'invoice.paid');
+    expect(invoicePaid.length).toBeGreaterThan(0);
+    expect(invoicePaid.every((d) => d.status < 300 && endpoints.get(d.endpointId)?.url.startsWith(`${second.httpUrl}/`))).toBe(true);
+    expect((await browser.status()).story?.weddingId).toBe(weddingId);
+
+    // A restart on the same address registers nothing again.
+    await second.close();
+    const third = await startTestServer({ dataDir, env: { ...quiet, PORT: String(port) } });
+    expect(registrations(third)).toEqual(moved);
   }, 3 * MINUTE);
 });

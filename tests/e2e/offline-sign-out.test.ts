@@ -45,7 +45,7 @@ describe('planner app: signing out while offline', () => {
       await waitFor(() => page.getByRole('dialog', { name: 'Sign out while offline?' }).isVisible(), 'the offline sign-out warning');
       await page.getByRole('dialog').getByRole('button', { name: 'Sign out' }).click();
       await waitFor(() => page.getByLabel('E-mail address').isVisible(), 'the sign-in screen');
-      // Nothing of Ana is left that opens anything: her identity (with the CSRF token) and her wedding
+      // Nothing of Ana is left that opens anything: her identity (never with the CSRF token) and her wedding
       // copies are gone; only the sign-out token is kept, which the server takes for nothing else.
       const stored = await page.evaluate(() => ({ ...localStorage }));
       expect(stored['wedsync.account']).toBeUndefined();

@@ -2,10 +2,10 @@ import type { ComponentChildren } from 'preact';
 import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
 import { linkHandler, useRoute } from './routing/use-route.ts';
 import { ApiError } from './api/api-client.ts';
-import { fetchMe, type MeResponse } from './account/account-api.ts';
+import { fetchMe } from './account/account-api.ts';
 import { AccountWedding } from './account/account-wedding.tsx';
 import { forgetPersonOnDevice } from './account/forget-device.ts';
-import { forgetIdentity, rememberMe, rememberedMe } from './account/offline-identity.ts';
+import { forgetIdentity, rememberMe, rememberedMe, type Account } from './account/offline-identity.ts';
 import { keepSendingOwedSignOuts, oweSignOut, sendOwedSignOuts, signOutOwed } from './account/pending-sign-out.ts';
 import { AccountHome, ConnectionsView, DemoView, InvitePage, MySchedule } from './lazy-pages.ts';
 import { forgetSchedule } from './schedule/schedule-api.ts';
@@ -72,7 +72,7 @@ export function App() {
   const [announcement, setAnnouncement] = useState('');
   // Signed in with the session cookie (GET /api/me); 'checking' until the server answers. A pasted
   // operator token takes precedence and skips the check (it also works offline).
-  const [me, setMe] = useState<MeResponse | null | 'checking'>('checking');
+  const [me, setMe] = useState<Account | null | 'checking'>('checking');
   // The invitation page sent the person to sign in first: where to come back to.
   const [signInFor, setSignInFor] = useState<string | null>(null);
   const needsMe = !session || route.name === 'invite' || route.name === 'schedule';

@@ -4,7 +4,7 @@ import { InvitationPreview, InvitationSummary } from '../../../../schema/api/inv
 import { ProvidersResponse } from '../../../../schema/api/sign-in.ts';
 import { WorkspaceWedding } from '../../../../schema/api/workspaces.ts';
 import type { WeddingRole } from '../../../../schema/api/people.ts';
-import { apiRequest } from '../api/api-client.ts';
+import { apiRequest, type Csrf } from '../api/api-client.ts';
 
 /**
  * The signed-in person's routes (issue 11 wave-2 contract, docs/auth.md and docs/people.md): the
@@ -25,7 +25,7 @@ export async function fetchMe(signal?: AbortSignal): Promise<MeResponse | null> 
 }
 
 /** `POST /api/auth/token`: a 10-minute access token for one wedding. */
-export function mintAccessToken(csrf: string, weddingId: string): Promise<AccessTokenResponse> {
+export function mintAccessToken(csrf: Csrf, weddingId: string): Promise<AccessTokenResponse> {
   return apiRequest('/api/auth/token', { method: 'POST', csrf, body: { weddingId }, schema: AccessTokenResponse });
 }
 
@@ -43,14 +43,14 @@ export function fetchProviders(signal?: AbortSignal): Promise<ProvidersResponse>
 }
 
 /** `PATCH /api/me`: the name couples, vendors and colleagues see (invitations, presence). */
-export async function renameMe(csrf: string, name: string): Promise<void> {
+export async function renameMe(csrf: Csrf, name: string): Promise<void> {
   await apiRequest('/api/me', { method: 'PATCH', csrf, body: { name }, schema: NoContent });
 }
 
 const CreatedWorkspace = z.object({ id: z.string(), name: z.string() });
 
 /** `POST /api/workspaces`: the caller becomes its owner. */
-export function createWorkspace(csrf: string, name: string): Promise<z.infer<typeof CreatedWorkspace>> {
+export function createWorkspace(csrf: Csrf, name: string): Promise<z.infer<typeof CreatedWorkspace>> {
   return apiRequest('/api/workspaces', { method: 'POST', csrf, body: { name, kind: 'planner' }, schema: CreatedWorkspace });
 }
 
@@ -71,12 +71,12 @@ export interface NewWedding {
 }
 
 /** `POST /api/weddings` with a session: the server generates the id. */
-export function createAccountWedding(csrf: string, wedding: NewWedding): Promise<{ id: string }> {
+export function createAccountWedding(csrf: Csrf, wedding: NewWedding): Promise<{ id: string }> {
   return apiRequest('/api/weddings', { method: 'POST', csrf, body: wedding, schema: z.object({ id: z.string() }) });
 }
 
 /** How a share-dialog call authenticates: the session (cookie + CSRF) or an operator's bearer token. */
-export type Credentials = { csrf: string } | { token: string };
+export type Credentials = { csrf: Csrf } | { token: string };
 
 /** An invitation as listed; `url` only in the answer that created it. */
 export const Invitation = InvitationSummary.extend({ url: z.string().optional() });
@@ -112,9 +112,9 @@ export function previewInvitation(token: string, signal?: AbortSignal): Promise<
 }
 
 /** `POST /api/invitations/{token}/accept`: with a session (csrf) it adds this person; without, a name joins as a new person. */
-export function acceptInvitation(token: string, options: { csrf?: string; name?: string }): Promise<{ weddingId: string; role: string }> {
+export function acceptInvitation(token: string, options: { csrf?: Csrf; name?: string }): Promise<{ weddingId: string; role: string }> {
   return apiRequest(`/api/invitations/${encodeURIComponent(token)}/accept`, {
-    method: 'POST', ...(options.csrf ? { csrf: options.csrf } : {}), body: options.name ? { name: options.name } : {},
+    method: 'POST', ...(options.csrf !== undefined ? { csrf: options.csrf } : {}), body: options.name ? { name: options.name } : {},
     schema: z.object({ weddingId: z.string(), role: z.string() }),
   });
 }

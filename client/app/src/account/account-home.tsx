@@ -4,13 +4,14 @@ import type { Route } from '../routing/routes.ts';
 import { linkHandler } from '../routing/use-route.ts';
 import { humanize } from '../ui/labels.ts';
 import { longDate } from '../timeline/zoned-time.ts';
-import { fetchWorkspaceWeddings, type MeResponse, type WorkspaceWedding } from './account-api.ts';
+import { fetchWorkspaceWeddings, type WorkspaceWedding } from './account-api.ts';
+import type { Account } from './offline-identity.ts';
 import { CreateAccountWedding } from './create-account-wedding.tsx';
 import { WeddingSummary } from './wedding-summary.tsx';
 import { TryDemo } from '../demo/try-demo.tsx';
 
 interface Props {
-  me: MeResponse;
+  me: Account;
   navigate(route: Route): void;
   /** Reads GET /api/me again (after creating a workspace or wedding). */
   reload(): Promise<void>;
@@ -86,7 +87,7 @@ export function AccountHome({ me, navigate, reload }: Props) {
   );
 }
 
-function groupWeddings(me: MeResponse, details: Map<string, WorkspaceWedding[]>): Group[] {
+function groupWeddings(me: Account, details: Map<string, WorkspaceWedding[]>): Group[] {
   const groups: Group[] = [];
   const placed = new Set<string>();
   const byId = new Map(me.weddings.map((w) => [w.weddingId, w]));

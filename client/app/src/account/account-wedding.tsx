@@ -1,6 +1,6 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { ApiError, describeApiError } from '../api/api-client.ts';
+import { ApiError, describeApiError, type Csrf } from '../api/api-client.ts';
 import type { Route, WeddingView } from '../routing/routes.ts';
 import { linkHandler } from '../routing/use-route.ts';
 import type { Session } from '../session/token.ts';
@@ -9,7 +9,7 @@ import { rememberedWeddingClaims } from './offline-identity.ts';
 import { WeddingTokens } from './wedding-tokens.ts';
 
 interface Props {
-  csrf: string;
+  csrf: Csrf;
   weddingId: string;
   view: WeddingView;
   navigate(route: Route): void;

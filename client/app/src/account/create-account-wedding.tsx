@@ -2,10 +2,11 @@ import { useState } from 'preact/hooks';
 import { describeApiError } from '../api/api-client.ts';
 import { creatorTimeZone, isKnownTimeZone } from '../timeline/zoned-time.ts';
 import { useAnnounce } from '../ui/use-announcer.ts';
-import { createAccountWedding, createWorkspace, renameMe, type MeResponse } from './account-api.ts';
+import { createAccountWedding, createWorkspace, renameMe } from './account-api.ts';
+import type { Account } from './offline-identity.ts';
 
 interface Props {
-  me: MeResponse;
+  me: Account;
   reload(): Promise<void>;
   onCreated(weddingId: string): void;
 }
@@ -31,7 +32,7 @@ export function CreateAccountWedding({ me, reload, onCreated }: Props) {
   return <CreateWedding me={me} reload={reload} onCreated={onCreated} />;
 }
 
-function CreateWorkspace({ me, reload }: { me: MeResponse; reload(): Promise<void> }) {
+function CreateWorkspace({ me, reload }: { me: Account; reload(): Promise<void> }) {
   const csrf = me.csrfToken;
   const announce = useAnnounce();
   const [name, setName] = useState('');

@@ -1,3 +1,4 @@
+import type { Csrf } from '../api/api-client.ts';
 import { readSession, type Session } from '../session/token.ts';
 import { mintAccessToken } from './account-api.ts';
 import { rememberWeddingClaims } from './offline-identity.ts';
@@ -20,7 +21,7 @@ export class WeddingTokens {
   private stopped = false;
 
   constructor(
-    private readonly csrf: string,
+    private readonly csrf: Csrf,
     readonly weddingId: string,
     private readonly onRenewed: (session: Session) => void,
   ) {}

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { MeResponse } from '../../../../schema/api/account.ts';
 import { ErrorBody } from '../../../sdk/index.ts';
 import { withoutIds } from '../ui/labels.ts';
 
@@ -26,11 +27,19 @@ export class ApiError extends Error {
   readonly details: unknown;
 }
 
+/**
+ * The session's CSRF token for a write made with the cookie (docs/auth.md): kept in memory only,
+ * never in browser storage. `null` when the app has none in memory: it started offline from the
+ * identity kept on this device (account/offline-identity.ts), which holds no secret; the write
+ * then reads it from `GET /api/me` first, and fails as the write would (`offline`, `unauthorized`).
+ */
+export type Csrf = string | null;
+
 export interface ApiRequest<S extends z.ZodType> {
   /** Sent as a Bearer credential. Without it, the browser's session cookie (same origin) is the credential. */
   token?: string;
-  /** The session's CSRF token (GET /api/me), sent in X-CSRF-Token on cookie-authenticated writes. */
-  csrf?: string;
+  /** The session's CSRF token (GET /api/me), sent in X-CSRF-Token on cookie-authenticated writes; `null`: read it first (Csrf). */
+  csrf?: Csrf;
   method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   body?: unknown;
   /** Validates the response body: the contract in schema/api is the source of truth. */
@@ -43,6 +52,7 @@ export interface ApiRequest<S extends z.ZodType> {
  * cookie (and the CSRF token on writes). A 204 answer is parsed as `undefined`.
  */
 export async function apiRequest<S extends z.ZodType>(path: string, request: ApiRequest<S>): Promise<z.infer<S>> {
+  const csrf = request.csrf === null ? (await apiRequest('/api/me', { schema: CsrfOfMe, signal: request.signal })).csrfToken : request.csrf;
   let response: Response;
   try {
     response = await fetch(path, {
@@ -50,7 +60,7 @@ export async function apiRequest<S extends z.ZodType>(path: string, request: Api
       credentials: 'same-origin',
       headers: {
         ...(request.token ? { authorization: `Bearer ${request.token}` } : {}),
-        ...(request.csrf ? { 'x-csrf-token': request.csrf } : {}),
+        ...(csrf ? { 'x-csrf-token': csrf } : {}),
         ...(request.body === undefined ? {} : { 'content-type': 'application/json' }),
       },
       body: request.body === undefined ? undefined : JSON.stringify(request.body),
@@ -74,6 +84,8 @@ export async function apiRequest<S extends z.ZodType>(path: string, request: Api
   }
   return parsed.data;
 }
+
+const CsrfOfMe = MeResponse.pick({ csrfToken: true });
 
 function errorFor(status: number, json: unknown): ApiError {
   const body = ErrorBody.safeParse(json);

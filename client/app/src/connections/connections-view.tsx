@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
-import { fetchWorkspaceWeddings, type MeResponse, type WorkspaceWedding } from '../account/account-api.ts';
+import { fetchWorkspaceWeddings, type WorkspaceWedding } from '../account/account-api.ts';
+import type { Account } from '../account/offline-identity.ts';
 import { describeApiError } from '../api/api-client.ts';
 import type { Route } from '../routing/routes.ts';
 import { linkHandler } from '../routing/use-route.ts';
@@ -19,7 +20,7 @@ import { useWeddingVendors, vendorNameIn } from './use-wedding-vendors.ts';
 import { WorkspaceTokens } from './workspace-tokens.ts';
 
 interface Props {
-  me: MeResponse;
+  me: Account;
   workspaceId: string;
   navigate(route: Route): void;
 }

@@ -1,3 +1,4 @@
+import type { Csrf } from '../api/api-client.ts';
 import { mintAccessToken } from '../account/account-api.ts';
 
 /**
@@ -11,7 +12,7 @@ export const REUSE_MS = 4 * 60_000;
 export class WorkspaceTokens {
   private readonly cache = new Map<string, { token: Promise<string>; at: number }>();
 
-  constructor(private readonly csrf: string) {}
+  constructor(private readonly csrf: Csrf) {}
 
   /** A token for the wedding. Rejects with the server's ApiError (403 `wedding_forbidden`…). */
   for(weddingId: string): Promise<string> {

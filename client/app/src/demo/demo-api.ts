@@ -1,5 +1,5 @@
 import { DemoInquiryResponse, DemoPaymentResponse, DemoStartResponse, DemoStatus } from '../../../../schema/api/demo.ts';
-import { ApiError, apiRequest } from '../api/api-client.ts';
+import { ApiError, apiRequest, type Csrf } from '../api/api-client.ts';
 
 /**
  * The demo's routes (docs/planner-app.md#the-demo-wedding, docs/operations.md#demo). They exist only
@@ -20,14 +20,14 @@ export async function fetchDemo(signal?: AbortSignal): Promise<DemoStatus | null
 }
 
 /** `POST /api/demo/start`: with no session, the server signs a demo planner in (session cookie). */
-export function startDemo(csrf: string | undefined) {
+export function startDemo(csrf: Csrf | undefined) {
   return apiRequest('/api/demo/start', { method: 'POST', csrf, body: {}, schema: DemoStartResponse });
 }
 
-export function simulateInquiry(csrf: string) {
+export function simulateInquiry(csrf: Csrf) {
   return apiRequest('/api/demo/inquiry', { method: 'POST', csrf, body: {}, schema: DemoInquiryResponse });
 }
 
-export function simulatePayment(csrf: string) {
+export function simulatePayment(csrf: Csrf) {
   return apiRequest('/api/demo/payment', { method: 'POST', csrf, body: {}, schema: DemoPaymentResponse });
 }

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { formatMoney } from '../../../../schema/document/money.ts';
-import type { MeResponse } from '../account/account-api.ts';
+import type { Account } from '../account/offline-identity.ts';
 import { describeApiError } from '../api/api-client.ts';
 import type { Route } from '../routing/routes.ts';
 import { linkHandler } from '../routing/use-route.ts';
@@ -15,7 +15,7 @@ type Story = NonNullable<DemoStatus['story']>;
 const POLL_MS = 1500;
 
 interface Props {
-  me: MeResponse;
+  me: Account;
   navigate(route: Route): void;
 }
 

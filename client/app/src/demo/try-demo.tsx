@@ -1,10 +1,10 @@
 import { useEffect, useState } from 'preact/hooks';
-import { describeApiError } from '../api/api-client.ts';
+import { describeApiError, type Csrf } from '../api/api-client.ts';
 import { fetchDemo, startDemo } from './demo-api.ts';
 
 interface Props {
   /** The session's CSRF token when someone is signed in; without one the server signs a demo planner in. */
-  csrf?: string;
+  csrf?: Csrf;
 }
 
 /**

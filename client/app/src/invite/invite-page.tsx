@@ -1,12 +1,13 @@
 import { useEffect, useState } from 'preact/hooks';
-import { acceptInvitation, expiryMs, previewInvitation, renameMe, type InvitationPreview, type MeResponse } from '../account/account-api.ts';
+import { acceptInvitation, expiryMs, previewInvitation, renameMe, type InvitationPreview } from '../account/account-api.ts';
+import type { Account } from '../account/offline-identity.ts';
 import { ApiError, describeApiError } from '../api/api-client.ts';
 import { dateTimeLabel } from '../ui/labels.ts';
 
 interface Props {
   token: string;
   /** The signed-in person (session cookie), or null. */
-  me: MeResponse | null;
+  me: Account | null;
   /** Accepted: the app reads /api/me again (a name-only join has just made a session) and opens the wedding. */
   onAccepted(weddingId: string): Promise<void>;
   /** Planner invitations need an account: show the sign-in screen, coming back here afterwards. */

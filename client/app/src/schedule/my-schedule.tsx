@@ -4,7 +4,7 @@ import { dateInZone } from '../../../../schema/document/budget.ts';
 import { PaymentCells } from '../budget/payment-cells.tsx';
 import { milestoneLabel } from '../budget/payment-state.ts';
 import { ApiError, describeApiError } from '../api/api-client.ts';
-import type { MeResponse } from '../account/account-api.ts';
+import type { Account } from '../account/offline-identity.ts';
 import type { Route } from '../routing/routes.ts';
 import { linkHandler } from '../routing/use-route.ts';
 import { relativeTime } from '../ui/labels.ts';
@@ -15,7 +15,7 @@ import { VendorRecordForm } from './vendor-record-form.tsx';
 
 interface Props {
   /** Null when the server could not be reached: the copy kept on this browser is shown. */
-  me: MeResponse | null;
+  me: Account | null;
   navigate(route: Route): void;
 }
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { CrewUpdateResponse, MyScheduleResponse, VendorRecordResponse, type ScheduleEvent, type ScheduleWedding, type VendorRecordBody } from '../../../../schema/api/schedule.ts';
-import { apiRequest } from '../api/api-client.ts';
+import { apiRequest, type Csrf } from '../api/api-client.ts';
 
 export type { ScheduleEvent, ScheduleWedding };
 
@@ -21,19 +21,19 @@ export async function fetchMySchedule(signal?: AbortSignal): Promise<ScheduleWed
 }
 
 /** `PUT /api/me/schedule/{weddingId}/events/{eventId}/crew`: the vendor's own call time (ISO instant, or '' for none). */
-export async function saveCallTime(csrf: string, weddingId: string, eventId: string, callTime: string): Promise<ScheduleEvent> {
+export async function saveCallTime(csrf: Csrf, weddingId: string, eventId: string, callTime: string): Promise<ScheduleEvent> {
   const path = `/api/me/schedule/${encodeURIComponent(weddingId)}/events/${encodeURIComponent(eventId)}/crew`;
   return (await apiRequest(path, { method: 'PUT', csrf, body: { callTime }, schema: CrewUpdateResponse })).event;
 }
 
 /** The same route with the vendor's crew notes and confirmation (the call time is sent as it stands). */
-export async function saveCrewEntry(csrf: string, weddingId: string, eventId: string, entry: { callTime: string; notes: string; confirmed: boolean }): Promise<ScheduleEvent> {
+export async function saveCrewEntry(csrf: Csrf, weddingId: string, eventId: string, entry: { callTime: string; notes: string; confirmed: boolean }): Promise<ScheduleEvent> {
   const path = `/api/me/schedule/${encodeURIComponent(weddingId)}/events/${encodeURIComponent(eventId)}/crew`;
   return (await apiRequest(path, { method: 'PUT', csrf, body: entry, schema: CrewUpdateResponse })).event;
 }
 
 /** `PUT /api/me/schedule/{weddingId}/vendor`: the vendor's own e-mail and phone on that wedding. */
-export async function saveVendorRecord(csrf: string, weddingId: string, body: VendorRecordBody): Promise<ScheduleWedding['vendor']> {
+export async function saveVendorRecord(csrf: Csrf, weddingId: string, body: VendorRecordBody): Promise<ScheduleWedding['vendor']> {
   return (await apiRequest(`/api/me/schedule/${encodeURIComponent(weddingId)}/vendor`, { method: 'PUT', csrf, body, schema: VendorRecordResponse })).vendor;
 }
 

@@ -1,4 +1,5 @@
 import { TokenClaims, writesEverything } from '../../../sdk/index.ts';
+import type { Csrf } from '../api/api-client.ts';
 
 /** What the app reads from a token to shape the UI. The server verifies the token itself. */
 export interface SessionClaims extends TokenClaims {
@@ -14,8 +15,12 @@ export interface Session {
    * one before the current expires (the SDK's token function). Absent for a pasted token.
    */
   refresh?: () => Promise<string>;
-  /** Signed in with the session cookie: the session's CSRF token for writes (GET /api/me). */
-  csrf?: string;
+  /**
+   * Signed in with the session cookie: the session's CSRF token for writes (GET /api/me, in memory
+   * only), or `null` after an offline start (read from the server before a write: `Csrf`). Absent
+   * for a pasted token.
+   */
+  csrf?: Csrf;
 }
 
 export const SESSION_PROBLEMS = ['malformed', 'expired'] as const;

@@ -128,7 +128,7 @@ export function WeddingView(props: Props) {
       {props.sync === 'offline' && props.offlineCopy === 'ready' && <OfflineCopyNotice personId={session.claims.sub} weddingId={connection.weddingId} />}
       {sharing && (
         <ShareDialog weddingId={connection.weddingId} weddingTitle={title} vendors={doc.listVendors()} onClose={closeShare}
-          credentials={session.csrf ? { csrf: session.csrf } : { token: session.token }} />
+          credentials={session.csrf !== undefined ? { csrf: session.csrf } : { token: session.token }} />
       )}
       <PresenceBar peers={peers} session={session} titleOf={(id) => doc.getEvent(id)?.title} online={props.sync !== 'offline'} />
       <nav class="tabs" aria-label="Wedding sections">
