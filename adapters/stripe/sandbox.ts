@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import { SandboxServer, json, parseForm, postWebhook, type SandboxRequest, type SandboxResponse } from '../core/sandbox-http.ts';
 import { handleBilling, payInvoice } from './sandbox-billing.ts';
+import { handleHostedInvoice } from './sandbox-hosted-invoice.ts';
 import { clone, meta, newId as id, type Obj, type SandboxLedger } from './sandbox-ledger.ts';
 import { handlePayments, succeedPaymentIntent } from './sandbox-payments.ts';
 
@@ -11,6 +12,7 @@ import { handlePayments, succeedPaymentIntent } from './sandbox-payments.ts';
  * every change, `GET /v1/events`, webhook endpoints, and signed webhook deliveries
  * (`Stripe-Signature: t=…,v1=<hex HMAC-SHA256 of "t.body">`). Test helpers stand in for the
  * customer (paying an invoice or intent) and for delivery trouble (held, reordered, duplicated).
+ * The hosted invoice page (`/i/<id>`, no key) lets a person pay in a browser: sandbox-hosted-invoice.ts.
  * The resources live in `sandbox-payments.ts` (intents, charges, refunds, Checkout) and
  * `sandbox-billing.ts` (customers, invoices, invoice payments, credit notes).
  */
@@ -227,6 +229,9 @@ export class StripeSandbox implements SandboxLedger {
   }
 
   private async route(req: SandboxRequest): Promise<SandboxResponse> {
+    // The customer's hosted invoice page (`hosted_invoice_url`) needs no API key.
+    const hosted = handleHostedInvoice(this, req.method, req.path);
+    if (hosted) return hosted;
     const auth = req.headers.authorization ?? '';
     const key = auth.startsWith('Bearer ') ? auth.slice(7) : auth.startsWith('Basic ') ? Buffer.from(auth.slice(6), 'base64').toString().split(':')[0] ?? '' : '';
     if (key !== this.secretKey) return error(401, 'invalid_request_error', `Invalid API Key provided: ${key.slice(0, 8)}…`);
