@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Payment, type Vendor } from '../../schema/index.ts';
 import { dueLabel, milestoneLabel, outstanding, paymentState } from '../../client/app/src/budget/payment-state.ts';
 import { likelyDuplicates } from '../../client/app/src/vendors/duplicates.ts';
+import { orList, processorHint } from '../../client/app/src/budget/processor-hint.ts';
 
 const payment = (p: Partial<Payment>): Payment => Payment.parse({
   id: 'p', vendorId: 'v', description: '', milestone: 'deposit', amount: 10_000, amountPaid: 0, amountRefunded: 0, currency: 'GBP', status: 'planned', due: '2027-03-01', links: {}, ...p,
@@ -45,5 +46,16 @@ describe('likely duplicate vendors', () => {
     expect(found.map((d) => [d.keep.id, d.dup.id, d.why])).toEqual([
       ['a', 'b', 'same name'], ['c', 'd', 'same e-mail address'], ['e', 'f', 'same phone number'],
     ]);
+  });
+});
+
+describe('the payment plan form’s processor hint', () => {
+  it('names the processors connected to the wedding and offers only the others', () => {
+    expect(processorHint(new Set())).toEqual({ connected: [], missing: ['Stripe', 'Square', 'PayPal'] });
+    // The demo wedding: Stripe is connected (with calendars and CRMs, which are not processors).
+    expect(processorHint(new Set(['stripe', 'google-calendar', 'vsco-workspace']))).toEqual({ connected: ['Stripe'], missing: ['Square', 'PayPal'] });
+    expect(processorHint(new Set(['stripe', 'paypal']))).toEqual({ connected: ['Stripe', 'PayPal'], missing: ['Square'] });
+    expect(processorHint(new Set(['stripe', 'square', 'paypal']))).toBeNull();
+    expect([orList(['Square']), orList(['Square', 'PayPal']), orList(['Stripe', 'Square', 'PayPal'])]).toEqual(['Square', 'Square or PayPal', 'Stripe, Square or PayPal']);
   });
 });

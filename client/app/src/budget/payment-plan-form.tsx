@@ -5,6 +5,7 @@ import { humanize } from '../ui/labels.ts';
 import { useAnnounce } from '../ui/use-announcer.ts';
 import { createPaymentPlan, type TokenSource } from './budget-api.ts';
 import { dueLabel, money } from './payment-state.ts';
+import { PROCESSORS, orList, processorHint } from './processor-hint.ts';
 
 interface Props {
   doc: WeddingDoc;
@@ -18,7 +19,6 @@ type Milestone = (typeof PAYMENT_MILESTONES)[number];
 interface Row { key: number; milestone: Milestone; weight: string; due: string; description: string }
 
 const CURRENCIES = ['GBP', 'EUR', 'USD', 'CAD', 'AUD', 'NZD', 'CHF', 'SEK', 'NOK', 'DKK', 'JPY'] as const;
-const PROCESSORS = [['', 'None: tracked by hand'], ['stripe', 'Stripe (invoice)'], ['square', 'Square (payment link)'], ['paypal', 'PayPal (order)']] as const;
 
 let nextKey = 0;
 const row = (milestone: Milestone, weight: string): Row => ({ key: nextKey++, milestone, weight, due: '', description: '' });
@@ -47,6 +47,7 @@ export function PaymentPlanForm({ doc, version, weddingId, token, onCreated }: P
     return () => abort.abort();
   }, [weddingId, token]);
   const offline = (value: string) => value !== '' && connected !== null && !connected.has(value);
+  const hint = connected === null ? null : processorHint(connected);
   const [rows, setRows] = useState<Row[]>(() => [row('deposit', '30'), row('balance', '70')]);
   const [errors, setErrors] = useState<string[]>([]);
   const [busy, setBusy] = useState(false);
@@ -119,8 +120,12 @@ export function PaymentPlanForm({ doc, version, weddingId, token, onCreated }: P
           <select id="plan-processor" value={processor} onChange={(e) => setProcessor(e.currentTarget.value)}>
             {PROCESSORS.map(([value, label]) => <option key={value} value={value} disabled={offline(value)}>{label}{offline(value) ? ' (not connected)' : ''}</option>)}
           </select>
-          {PROCESSORS.some(([value]) => offline(value)) && (
-            <p class="hint" id="plan-processor-hint"><a href={`/w/${encodeURIComponent(weddingId)}/integrations`}>Connect Stripe, Square or PayPal</a> to the wedding to request payments through it; until then the plan is tracked by hand.</p>
+          {hint && (
+            <p class="hint" id="plan-processor-hint">
+              {hint.connected.length > 0 && `${hint.connected.join(' and ')} ${hint.connected.length > 1 ? 'are' : 'is'} connected to this wedding. `}
+              <a href={`/w/${encodeURIComponent(weddingId)}/integrations`}>Connect {orList(hint.missing)}</a>
+              {hint.connected.length > 0 ? ' to request payments through it too.' : ' to the wedding to request payments through it; until then the plan is tracked by hand.'}
+            </p>
           )}</div>
       </div>
       <fieldset class="plan-milestones">
