@@ -88,6 +88,33 @@ describe('planner app: the demo wedding', () => {
     expect(demo.sandboxes.stripe.events.some((e) => e.type === 'invoice.paid')).toBe(true);
 
     await checkView(page, 'demo-story');
+
+    // ── the balance, paid by the couple on Stripe's hosted invoice page → the wedding's budget ──
+    await page.getByRole('link', { name: 'Ana & Ben\'s timeline' }).click();
+    await page.getByRole('link', { name: 'Budget', exact: true }).click();
+    // Stripe is connected to the demo wedding: the plan form says so, and offers only the others.
+    const hint = page.locator('#plan-processor-hint');
+    await expect.poll(() => hint.textContent(), { timeout: MINUTE }).toBe('Stripe is connected to this wedding. Connect Square or PayPal to request payments through it too.');
+    const balance = page.locator('section[data-vendor-id="photo"] tr[data-payment-id$="-balance"]');
+    const payLink = page.getByRole('link', { name: 'Pay the balance for Lens & Light (opens the payment page)' });
+    await payLink.waitFor();
+    expect(await balance.locator('td[data-label="Paid"]').textContent()).toBe('£0.00');
+    const [invoiceTab] = await Promise.all([context.waitForEvent('page'), payLink.click()]);
+    await invoiceTab.getByRole('heading', { level: 1, name: /^Invoice / }).waitFor();
+    expect(invoiceTab.url()).toMatch(/\/i\/in_[A-Za-z0-9]+$/);
+    const details = async () => (await invoiceTab.locator('dl').innerText()).replace(/\s+/g, ' ');
+    expect(await details()).toMatch(/Amount due £1,800\.00 Description .*Lens & Light.* Due \d{1,2} \w+ \d{4} Status Open/);
+    await checkView(invoiceTab, 'demo-stripe-invoice');
+    await invoiceTab.getByRole('button', { name: 'Pay £1,800.00' }).click();
+    await invoiceTab.getByRole('status').filter({ hasText: 'This invoice is paid' }).waitFor();
+    expect(await details()).toContain('Status Paid');
+    expect(await invoiceTab.getByRole('button').count()).toBe(0);
+    // Stripe's signed webhooks reach the hub: the budget shows the balance paid, with no Pay link left.
+    await expect.poll(() => balance.locator('td[data-label="Paid"]').textContent(), { timeout: MINUTE }).toBe('£1,800.00');
+    expect(await balance.locator('td[data-label="State"] .tag').textContent()).toBe('Paid');
+    expect(await payLink.count()).toBe(0);
+    await invoiceTab.close();
+
     // The first screen's GET /api/me answers 401 before anyone is signed in (Chromium logs it); nothing else may fail.
     expect(errors.filter((e) => !e.includes('status of 401'))).toEqual([]);
   }, 4 * MINUTE);
