@@ -236,7 +236,9 @@ function entryTitle(r: UnmatchedRecord, group: UnmatchedRecord[]): { title: stri
   const named = [r, ...group].find((g) => g.change.entity === 'meta' && text(g.change.data.title));
   const client = text(r.change.hints?.text) || text(named?.change.hints?.text);
   const title = text(named?.change.data.title) || client || text(r.change.data.title) || text(r.change.data.description);
-  return { title, client: client && client !== title ? client : '' };
+  // Routing text that repeats the name ("Maria & Tom wedding (Maria Rossi)") adds only the rest.
+  const rest = title && client.includes(title) ? client.replace(title, '').trim().replace(/^\((.*)\)$/, '$1').trim() : client;
+  return { title, client: rest && rest !== title ? rest : '' };
 }
 
 /** How a record is delivered to a wedding. */
