@@ -151,8 +151,12 @@ export const UnmatchedSummary = z.object({
   recordIds: z.array(z.string()),
   /** The zone a wedding made from it gets unless told: the record's, else the connection's; null = ask (the API refuses without one). */
   suggestedTimeZone: z.string().nullable(),
-  /** What the record says, as read: title or description, its date, place and zone. */
-  record: z.object({ title: z.string(), date: z.string().nullable(), venue: z.string(), timeZone: z.string().nullable(), data: z.record(z.string(), z.unknown()) }),
+  /**
+   * What the record says, as read: `title` is the project or inquiry name where the entry's records
+   * have one (a HoneyBook project's name), else the names or description it gives; `client` is the
+   * client or couple name it gives when that differs from `title` ('' otherwise); its date, place and zone.
+   */
+  record: z.object({ title: z.string(), client: z.string(), date: z.string().nullable(), venue: z.string(), timeZone: z.string().nullable(), data: z.record(z.string(), z.unknown()) }),
   proposals: z.array(z.object({ weddingId: z.string(), confidence: z.number(), reasons: z.array(z.string()) })),
   status: z.enum(['open', 'assigned', 'created', 'ignored']),
   receivedAt: z.string(),

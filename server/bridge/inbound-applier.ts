@@ -39,7 +39,19 @@ export interface InboundContext {
    * Absent: alerts are skipped.
    */
   raiseAlert?: AlertHandler;
+  /**
+   * The changes come to a wedding that existed before them (a person assigned an unmatched record
+   * to it, server/bridge/unmatched-queue.ts): the wedding's own identity fields (`IDENTITY_FIELDS`)
+   * that have a value are kept, and where the record says otherwise a pending `manual` conflict is
+   * recorded (local = the wedding's value, remote = the record's) for a person to decide. Empty
+   * fields are filled; every other field applies as usual.
+   * @default false
+   */
+  keepIdentity?: boolean;
 }
+
+/** The meta fields that say which wedding this is: never replaced by a record assigned to it (InboundContext.keepIdentity). */
+export const IDENTITY_FIELDS: ReadonlySet<string> = new Set(['title', 'date', 'venue', 'timezone']);
 
 export type InboundAlert = Extract<InboundChange, { op: 'alert' }>;
 /** Writes an alert's emergency message into `doc` (no I/O); the message id, or null and why not. */
@@ -172,6 +184,11 @@ export function applyInbound(doc: WeddingDoc, ctx: InboundContext, changes: Inbo
       const local = current[field];
       const last = link?.lastSynced[field];
       if (exists && sameField(field, remote, local)) continue;
+      if (ctx.keepIdentity && change.entity === 'meta' && IDENTITY_FIELDS.has(field) && exists && !isBlank(local)) {
+        conflicts.push(conflictOf(ctx, change.entity, entityId, field, local, remote ?? null, 'manual', null, nowIso));
+        held = true;
+        continue;
+      }
       const everSynced = link !== undefined && field in link.lastSynced;
       const remoteChanged = !everSynced || !sameField(field, remote, last);
       const localChanged = exists && everSynced && !sameField(field, local, last);
@@ -301,6 +318,8 @@ export function applyInbound(doc: WeddingDoc, ctx: InboundContext, changes: Inbo
   }
   return outcome;
 }
+
+const isBlank = (v: unknown) => v === undefined || v === null || (typeof v === 'string' && v.trim() === '');
 
 function conflictOf(ctx: InboundContext, entity: SyncEntity, entityId: string, field: string, localValue: unknown, remoteValue: unknown, strategy: Strategy, winner: 'local' | 'remote' | null, at: string): Conflict {
   return {

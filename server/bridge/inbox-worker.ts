@@ -25,6 +25,8 @@ export interface ChangesPayload {
   cursorAfter?: string | null;
   /** The last page of a full read that listed everything: linked entities it missed are deleted (full-resync.ts). */
   resync?: FullResync;
+  /** A person assigned these records to a wedding that existed before them: its identity stays (InboundContext.keepIdentity). */
+  keepIdentity?: boolean;
 }
 
 export interface InboxWorkerDeps {
@@ -215,6 +217,7 @@ export class InboxWorker {
     const base = { weddingId: row.weddingId, integrationId: integration.id, actor: `integration:${integration.id}` };
     try {
       let changes: InboundChange[];
+      let keepIdentity = false;
       if (row.kind === 'webhook') {
         const { adapter } = live;
         if (!adapter.parseWebhook) throw new AdapterError('unsupported', `${integration.system} does not take webhooks`);
@@ -224,6 +227,7 @@ export class InboxWorker {
       } else {
         const payload = JSON.parse(row.payload) as ChangesPayload;
         changes = payload.changes;
+        keepIdentity = payload.keepIdentity === true;
         if (payload.resync) {
           const absent = absentDeletions(payload.resync, this.deps.links.listFor(integration.id, payload.resync.entity));
           changes = [...changes, ...absent];
@@ -233,7 +237,7 @@ export class InboxWorker {
       const outcome = applyInbound(new WeddingDoc(doc), {
         weddingId: row.weddingId, integrationId: integration.id, system: integration.system, systemName: connectionName(integration.connection), fields: fieldsOf(live),
         strategies: (integration.configuration.conflictStrategies ?? {}) as Record<string, 'crdt'>, links: this.deps.links, now: this.deps.now,
-        connector: integration.connector, ...(this.alertHandler ? { raiseAlert: this.alertHandler } : {}),
+        connector: integration.connector, keepIdentity, ...(this.alertHandler ? { raiseAlert: this.alertHandler } : {}),
       }, changes);
       const notices = changes.filter((c): c is Extract<InboundChange, { op: 'notice' }> => c.op === 'notice');
       if (notices.length) for (const listener of this.noticeListeners) listener(live, row.weddingId, doc, notices);

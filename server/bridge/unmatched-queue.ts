@@ -88,19 +88,21 @@ export class UnmatchedQueue {
   /** A workspace's queue, newest first. Throws AuthError-like `unmatched_not_found` (404) when `p` does not act for it. */
   async list(p: Principal, workspaceId: string, status: UnmatchedStatus | null): Promise<UnmatchedSummary[]> {
     if (!(await this.deps.actsForWorkspace(p, workspaceId))) throw new BridgeError('connection_not_found', 'no such workspace among those you act for');
-    return groupByReference(this.deps.unmatched.list(workspaceId, status)).map((group) => this.summary(group[0]!, group.map((g) => g.id)));
+    return groupByReference(this.deps.unmatched.list(workspaceId, status)).map((group) => this.summary(group[0]!, group));
   }
 
-  /** One entry: `r` stands for `recordIds` (the records of one external job; `r` alone when not given). */
-  summary(r: UnmatchedRecord, recordIds: string[] = [r.id]): UnmatchedSummary {
+  /** One entry: `r` stands for `group` (the records of one external job, `r` first; `r` alone when not given). */
+  summary(r: UnmatchedRecord, group: UnmatchedRecord[] = [r]): UnmatchedSummary {
     const data = r.change.data;
+    const recordIds = group.map((g) => g.id);
+    const { title, client } = entryTitle(r, group);
     const connection = this.deps.store.connections.get(r.connectionId);
     const system = connection?.system ?? '';
     return {
       id: r.id, connectionId: r.connectionId, system, systemName: systemNameOf(system, connection?.configuration ?? {}), entity: r.entity, externalId: r.externalId,
       recordIds, suggestedTimeZone: this.zoneFor(r),
       record: {
-        title: r.change.hints?.text ?? (typeof data.title === 'string' ? data.title : typeof data.description === 'string' ? data.description : ''),
+        title, client,
         date: r.change.hints?.date ?? null, venue: r.change.hints?.venue ?? '', timeZone: r.change.hints?.timeZone ?? null, data,
       },
       proposals: r.proposals, status: r.status, receivedAt: new Date(r.receivedAt).toISOString(), weddingIds: r.weddingIds,
@@ -119,13 +121,13 @@ export class UnmatchedQueue {
         // The rest of what the record belongs to (the CRM job's sessions, payments) follows it there.
         this.deps.connections.addReferences(binding.id, referencesOf(record));
       }
-      await this.deliver(record, binding.id, weddingId);
+      await this.deliver(record, binding.id, weddingId, { keepIdentity: true });
       this.deps.audit.record({ weddingId, integrationId: binding.id, actor: `user:${p.sub}`, action: 'unmatched.assigned', entity: record.entity, entityId: null, result: 'ok', detail: { recordId: id, externalId: record.externalId } });
     }
     this.deps.unmatched.resolve(id, 'assigned', `user:${p.sub}`, weddingIds, this.deps.now());
     for (const weddingId of weddingIds) {
       const binding = this.deps.store.listForConnection(record.connectionId).find((b) => b.weddingId === weddingId);
-      if (binding) await this.followReferences(record, binding.id, weddingId, `user:${p.sub}`);
+      if (binding) await this.followReferences(record, binding.id, weddingId, `user:${p.sub}`, { keepIdentity: true });
     }
     return this.summary(this.deps.unmatched.get(id)!);
   }
@@ -204,20 +206,45 @@ export class UnmatchedQueue {
    * records naming it (the job's guest count, sessions, payments that came before the wedding
    * existed) go there too, as if assigned by `actor`.
    */
-  private async followReferences(record: UnmatchedRecord, bindingId: string, weddingId: string, actor: string): Promise<void> {
+  private async followReferences(record: UnmatchedRecord, bindingId: string, weddingId: string, actor: string, how: Delivery = {}): Promise<void> {
     for (const other of this.deps.unmatched.openWithReference(record.connectionId, referencesOf(record))) {
-      await this.deliver(other, bindingId, weddingId);
+      await this.deliver(other, bindingId, weddingId, how);
       this.deps.unmatched.resolve(other.id, 'assigned', actor, [weddingId], this.deps.now());
       this.deps.audit.record({ weddingId, integrationId: bindingId, actor, action: 'unmatched.assigned', entity: other.entity, entityId: null, result: 'ok', detail: { recordId: other.id, externalId: other.externalId, reference: other.change.reference } });
     }
   }
 
-  /** Stores the record for the binding (applied by the inbox worker with the binding's rights). */
-  private async deliver(record: UnmatchedRecord, bindingId: string, weddingId: string): Promise<void> {
-    const payload: ChangesPayload = { changes: [await this.deps.prepare(bindingId, record.change)] };
+  /**
+   * Stores the record for the binding (applied by the inbox worker with the binding's rights).
+   * `keepIdentity`: the wedding existed before the record (assign), so its title, date, venue and
+   * zone stay and a record that differs leaves pending conflicts (inbound-applier.ts).
+   */
+  private async deliver(record: UnmatchedRecord, bindingId: string, weddingId: string, how: Delivery = {}): Promise<void> {
+    const payload: ChangesPayload = { changes: [await this.deps.prepare(bindingId, record.change)], ...(how.keepIdentity ? { keepIdentity: true } : {}) };
     this.deps.inbox.add({ integrationId: bindingId, weddingId, eventId: `unmatched_${record.id}_${record.updatedAt}`, kind: 'changes', payload: JSON.stringify(payload), receivedAt: this.deps.now() });
     this.deps.kick(weddingId);
   }
+}
+
+/**
+ * An entry's name: the project or inquiry name where one of its records has one (the job's meta
+ * title: a HoneyBook export's "Project Name"), else the record's routing text (the client's or
+ * couple's names), title or description; with the client's names beside it when they differ.
+ */
+function entryTitle(r: UnmatchedRecord, group: UnmatchedRecord[]): { title: string; client: string } {
+  const text = (v: unknown) => (typeof v === 'string' ? v.trim() : '');
+  const named = [r, ...group].find((g) => g.change.entity === 'meta' && text(g.change.data.title));
+  const client = text(r.change.hints?.text) || text(named?.change.hints?.text);
+  const title = text(named?.change.data.title) || client || text(r.change.data.title) || text(r.change.data.description);
+  // Routing text that repeats the name ("Maria & Tom wedding (Maria Rossi)") adds only the rest.
+  const rest = title && client.includes(title) ? client.replace(title, '').trim().replace(/^\((.*)\)$/, '$1').trim() : client;
+  return { title, client: rest && rest !== title ? rest : '' };
+}
+
+/** How a record is delivered to a wedding. */
+interface Delivery {
+  /** The wedding existed before the record: its identity fields stay (ChangesPayload.keepIdentity). */
+  keepIdentity?: boolean;
 }
 
 /** The external system's id the record belongs to (a CRM job): the wedding it goes to takes it as a reference. */

@@ -90,7 +90,7 @@ describe('a venue on Event Temple keeps its weddings and every vendor\'s calenda
       return queued.some((r) => r.entity === 'meta');
     }, 'the new booking in the unmatched queue');
     const record = queued.find((r) => r.entity === 'meta')!;
-    expect(record.record).toMatchObject({ title: 'Maria & Tom wedding (Maria Rossi)', date: '2027-09-18', venue: 'Kew Barn', timeZone: 'Europe/London' });
+    expect(record.record).toMatchObject({ title: 'Maria & Tom wedding', client: 'Maria Rossi', date: '2027-09-18', venue: 'Kew Barn', timeZone: 'Europe/London' });
     const made = await api<{ weddingId: string }>(t, `/api/unmatched/${record.id}/create-wedding`, planner, { json: { title: 'Maria & Tom' } });
     expect(made.status, JSON.stringify(made.body)).toBe(201);
     const mine = await t.connect(made.body.weddingId, await pat.accessToken(made.body.weddingId));

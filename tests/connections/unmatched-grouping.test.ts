@@ -35,7 +35,8 @@ describe('the unmatched queue: one entry per external job, a zone never guessed'
     const t = await startTestServer({ env });
     const { as, queue, entries, byTitle } = await imported(t, {});
     const priya = byTitle('Priya');
-    expect(entries.map((e) => e.record.title).sort()).toEqual(['Mia Park & Noor Ali', 'Priya Shah & Tom Reed']);
+    // Titled by the HoneyBook project, with the client beside it.
+    expect(entries.map((e) => [e.record.title, e.record.client]).sort()).toEqual([['Mia & Noor Wedding', 'Mia Park & Noor Ali'], ['Priya & Tom Wedding', 'Priya Shah & Tom Reed']]);
     expect(priya).toMatchObject({ system: 'preset', systemName: 'HoneyBook', suggestedTimeZone: null, record: { date: '2027-09-18', venue: 'Rosewood Barn, Napa' } });
     expect(priya.recordIds[0]).toBe(priya.id);
     expect(new Set(priya.recordIds).size).toBe(priya.recordIds.length);
@@ -52,7 +53,7 @@ describe('the unmatched queue: one entry per external job, a zone never guessed'
     expect(meta).toMatchObject({ timezone: 'America/Los_Angeles', date: '2027-09-18', venue: 'Rosewood Barn, Napa' });
     // Every record of the project went with it: only Mia & Noor's entry is left.
     const left = await queue();
-    expect(left.map((e) => e.record.title)).toEqual(['Mia Park & Noor Ali']);
+    expect(left.map((e) => e.record.title)).toEqual(['Mia & Noor Wedding']);
     const status = t.server.db.prepare('SELECT status FROM unmatched WHERE id = ?').pluck();
     expect(priya.recordIds.map((id) => status.get(id))).toEqual(['created', ...priya.recordIds.slice(1).map(() => 'assigned')]);
 

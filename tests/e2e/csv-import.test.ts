@@ -68,12 +68,26 @@ describe('planner app: importing a CSV export', () => {
       return false;
     }, 'the new project in the queue, once', 20_000);
     const entry = await queued.textContent();
-    expect(entry).toContain('Mia Park & Noor Ali');
+    // Titled by the HoneyBook project, with the client beside it.
+    expect(await queued.locator('.record-title').textContent()).toBe('Mia & Noor Wedding');
+    expect(await queued.locator('.record-client').textContent()).toContain('Mia Park & Noor Ali');
     expect(entry).toContain('from HoneyBook');
     expect(entry).not.toContain('from preset');
 
+    // No wedding is suggested for it, so none is pre-chosen: Assign waits for an explicit choice.
+    const assignTo = queued.getByLabel('Assign to…');
+    const assign = queued.getByRole('button', { name: 'Assign Mia & Noor Wedding' });
+    expect(await assignTo.inputValue()).toBe('');
+    expect(await assignTo.locator('option:checked').textContent()).toBe('Choose a wedding');
+    expect(await assign.isDisabled()).toBe(true);
+    expect(await assignTo.locator('option').allTextContents()).toEqual(['Choose a wedding', 'Ana & Ben Wedding']);
+    await assignTo.selectOption('w-ana');
+    expect(await assign.isDisabled()).toBe(false);
+    // Before assigning, the entry says the wedding keeps its own title, date, venue and zone.
+    expect(await queued.textContent()).toContain('Assigning keeps Ana & Ben Wedding’s own title, date, venue and time zone');
+
     // Create wedding asks for the zone, prefilled with the connection's; a wrong one is refused at the field.
-    await page.getByRole('button', { name: 'Create wedding from Mia Park & Noor Ali' }).click();
+    await page.getByRole('button', { name: 'Create wedding from Mia & Noor Wedding' }).click();
     const zone = page.getByLabel('Time zone of the wedding');
     expect(await zone.inputValue()).toBe('Europe/London');
     expect(await page.locator('form.create-from-record').textContent()).toContain('prefilled from HoneyBook');
@@ -84,7 +98,7 @@ describe('planner app: importing a CSV export', () => {
     await screenshot(page, 'csv-import-create-wedding');
     await zone.fill('America/Los_Angeles');
     await page.getByRole('button', { name: 'Create the wedding' }).click();
-    await page.locator('p.notice', { hasText: 'A wedding was created from “Mia Park & Noor Ali”, its times in America/Los_Angeles.' }).waitFor();
+    await page.locator('p.notice', { hasText: 'A wedding was created from “Mia & Noor Wedding”, its times in America/Los_Angeles.' }).waitFor();
     await page.getByText('Nothing is waiting').waitFor();
     const made = t.server.db.prepare("SELECT status, wedding_ids FROM unmatched WHERE external_id LIKE 'hb-new%'").all() as Array<{ status: string; wedding_ids: string }>;
     expect(made.length).toBe(2);

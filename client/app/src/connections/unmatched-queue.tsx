@@ -28,7 +28,8 @@ export function UnmatchedQueue({ records, weddings, titleOf, onCreate, onAssign,
 }
 
 function Record({ record: r, weddings, titleOf, onCreate, onAssign, onIgnore }: Omit<Props, 'records'> & { record: UnmatchedSummary }) {
-  const [target, setTarget] = useState(r.proposals[0]?.weddingId ?? weddings[0]?.weddingId ?? '');
+  // Only the rules' suggestion is pre-chosen: without one the person picks a wedding themselves.
+  const [target, setTarget] = useState(r.proposals[0]?.weddingId ?? '');
   const [busy, setBusy] = useState(false);
   const run = async (action: () => Promise<void>) => {
     setBusy(true);
@@ -41,6 +42,7 @@ function Record({ record: r, weddings, titleOf, onCreate, onAssign, onIgnore }: 
   return (
     <li data-record-id={r.id} aria-label={title}>
       <p><strong class="record-title">{title}</strong>
+        {r.record.client && <span class="record-client"> · {r.record.client}</span>}
         {r.record.date && <span class="muted"> · {longDate(r.record.date)}</span>}
         {r.record.venue && <span class="muted"> · {r.record.venue}</span>}
         <span class="muted"> · from {r.systemName}</span>
@@ -48,12 +50,16 @@ function Record({ record: r, weddings, titleOf, onCreate, onAssign, onIgnore }: 
       {r.proposals.length > 0 && (
         <p class="muted">Perhaps: {r.proposals.map((p) => `${titleOf(p.weddingId)} (${Math.round(p.confidence * 100)}% sure)`).join(', ')}</p>
       )}
+      {target && (
+        <p class="muted">Assigning keeps {titleOf(target)}’s own title, date, venue and time zone: where {r.systemName} says otherwise, the wedding’s Conflicts ask you which to keep.</p>
+      )}
       <div class="form-actions">
         <button type="button" class="primary" disabled={busy || creating} aria-expanded={creating} onClick={() => setCreating(true)}>Create wedding<span class="sr-only"> from {title}</span></button>
         {weddings.length > 0 && (
           <>
             <label for={selectId}>Assign to…</label>
             <select id={selectId} value={target} onChange={(e) => setTarget(e.currentTarget.value)}>
+              <option value="" disabled>Choose a wedding</option>
               {weddings.map((w) => <option key={w.weddingId} value={w.weddingId}>{titleOf(w.weddingId)}</option>)}
             </select>
             <button type="button" disabled={busy || !target} onClick={() => run(() => onAssign(r, target))}>Assign<span class="sr-only"> {title}</span></button>
