@@ -265,9 +265,13 @@ function groupByReference(records: UnmatchedRecord[]): UnmatchedRecord[][] {
     if (group) group.push(r);
     else groups.set(key, [r]);
   }
-  const score = (r: UnmatchedRecord) => (r.change.hints?.text?.trim() ? 2 : 0) + (r.change.hints?.date ? 1 : 0);
+  // The job's own record (meta: the booking or project itself) stands for it whenever the group has
+  // one, then the record that tells most; ties go to the earliest received, so the entry is the same
+  // whatever order the records arrived or are listed in.
+  const score = (r: UnmatchedRecord) => (r.entity === 'meta' ? 4 : 0) + (r.change.hints?.text?.trim() ? 2 : 0) + (r.change.hints?.date ? 1 : 0);
+  const better = (a: UnmatchedRecord, b: UnmatchedRecord) => score(b) > score(a) || (score(b) === score(a) && (b.receivedAt < a.receivedAt || (b.receivedAt === a.receivedAt && b.id < a.id)));
   return [...groups.values()].map((g) => {
-    const best = g.reduce((a, b) => (score(b) > score(a) ? b : a));
+    const best = g.reduce((a, b) => (better(a, b) ? b : a));
     return [best, ...g.filter((r) => r !== best)];
   });
 }
