@@ -7,7 +7,8 @@ import type { RouteContract } from './routes.ts';
  * (schema/document/origins.ts):
  * - `client`: a person, by the token's subject (`id`), display name and role;
  * - `adapter`: an external system's integration (`system` e.g. `google-calendar`, `integrationId`);
- * - `admin`: an administrative action (`restore`, `payments.plan`...), by whom when known;
+ * - `admin`: a server action (`restore`, `payments.plan`, `comms.ack`...) by whom: a service acting on a
+ *   person's request carries that person's id, name and role; `role` `admin` (or none) is an administrator;
  * - `system`: the server itself (`reason`: `bridge`, `payments.budget`, `notify`...).
  */
 export const ActivityActor = z.discriminatedUnion('kind', [

@@ -65,7 +65,7 @@ export class MessagesApi {
   /** `POST /api/weddings/:id/messages`. */
   async send(p: Principal, weddingId: string, body: UnifiedMessageBody): Promise<SendResponse> {
     assertSender(p, weddingId);
-    const origin = adminOrigin('comms.send', p.sub);
+    const origin = adminOrigin('comms.send', p.sub, p);
     const result = await this.ctx.bridge.withDocument(weddingId, (doc) => {
       const w = new WeddingDoc(doc);
       const { people, unknown, removed } = w.transact(() => this.resolveRecipients(w, weddingId, body.recipientIds, origin), origin);
@@ -91,7 +91,7 @@ export class MessagesApi {
    */
   async emergency(p: Principal, weddingId: string, body: EmergencyBody): Promise<EmergencyResponse> {
     assertSender(p, weddingId);
-    const result = await this.ctx.bridge.withDocument(weddingId, (doc) => this.writeEmergency(new WeddingDoc(doc), weddingId, p.sub, body, adminOrigin('comms.emergency', p.sub)));
+    const result = await this.ctx.bridge.withDocument(weddingId, (doc) => this.writeEmergency(new WeddingDoc(doc), weddingId, p.sub, body, adminOrigin('comms.emergency', p.sub, p)));
     this.ctx.bridge.outboxWorker.kick();
     return result;
   }
@@ -156,12 +156,12 @@ export class MessagesApi {
     if (!who) throw new CommsError('not_a_recipient', 'name the recipientId you acknowledge for');
     if (p.role === 'vendor' && who !== p.vendorId) throw new AuthError('role_forbidden', 'vendors acknowledge only for themselves (the token\'s vendorId)');
     if (p.role !== 'vendor' && p.role !== 'planner' && p.role !== 'admin') throw new AuthError('role_forbidden', `the ${p.role} role cannot acknowledge for others`);
-    const at = await this.acknowledge(weddingId, messageId, who, adminOrigin('comms.ack', p.sub));
+    const at = await this.acknowledge(weddingId, messageId, who, adminOrigin('comms.ack', p.sub, p));
     return { messageId, recipientId: who, acknowledgedAt: at };
   }
 
   private async acknowledgeAsCouple(p: Principal, weddingId: string, messageId: string, recipientId: string | undefined): Promise<{ messageId: string; recipientId: string; acknowledgedAt: string }> {
-    const origin = adminOrigin('comms.ack', p.sub);
+    const origin = adminOrigin('comms.ack', p.sub, p);
     const at = new Date(this.ctx.clock()).toISOString();
     return this.ctx.bridge.withDocument(weddingId, (doc) => {
       const w = new WeddingDoc(doc);

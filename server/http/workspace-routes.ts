@@ -152,7 +152,7 @@ export function workspaceRoutes(deps: WorkspaceRoutesDeps): Hono<SessionEnv> {
       const id = `wed_${crypto.randomBytes(12).toString('base64url')}`;
       await deps.people.registerWedding({ id, workspaceId, createdBy: person.id });
       const { workspaceId: _omit, ...details } = body;
-      const meta = await deps.withDocument(id, (ydoc) => new WeddingDoc(ydoc).setMeta({ status: 'planning', ...details }, clientOrigin(person.id)));
+      const meta = await deps.withDocument(id, (ydoc) => new WeddingDoc(ydoc).setMeta({ status: 'planning', ...details }, clientOrigin(person.id, { name: person.name, role: 'planner' })));
       const answer: z.infer<typeof WorkspaceWeddingCreateResponse> = { id, meta, workspaceId };
       c.res = c.json(answer, 201);
     });

@@ -254,7 +254,7 @@ export class PaymentCoordinator {
     const payments = await this.bridge.withDocument(weddingId, (doc) => {
       const w = new WeddingDoc(doc);
       if (!w.getVendor(body.vendorId)) throw new CommsError('vendor_not_found', `wedding ${weddingId} has no vendor ${body.vendorId}`);
-      const origin = adminOrigin('payments.plan', p.sub);
+      const origin = adminOrigin('payments.plan', p.sub, p);
       return w.transact(() => body.milestones.map((m, i) => w.upsertPayment({
         id: `${body.vendorId}-${m.milestone}${m.milestone === 'other' ? `-${i + 1}` : ''}`.slice(0, 128), vendorId: body.vendorId, milestone: m.milestone,
         description: m.description ?? '', amount: parts[i]!, currency: body.currency, due: m.due, status: 'planned', processor,
@@ -272,7 +272,7 @@ export class PaymentCoordinator {
       const current = w.getPayment(paymentId);
       if (!current) throw new CommsError('payment_not_found', `wedding ${weddingId} has no payment ${paymentId}`);
       if (current.currency !== body.currency) throw new CommsError('currency_mismatch', `payment ${paymentId} is in ${current.currency}, not ${body.currency}`);
-      const origin = adminOrigin('payments.transaction', p.sub);
+      const origin = adminOrigin('payments.transaction', p.sub, p);
       const now = new Date(this.bridge.clock()).toISOString();
       if (body.type === 'refund') return applyTransaction(w, current, 0, body.amount, now, origin);
       const left = Math.max(0, current.amount - current.amountPaid);

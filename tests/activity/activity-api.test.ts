@@ -226,4 +226,43 @@ describe('activity: who changed what, from what to what', () => {
     expect(answer.entries.map((e) => [e.actor.id, e.previous, e.value])).toEqual([['pat', CEREMONY.start, '2027-06-12T15:00:00+01:00']]);
     await again.kill('SIGTERM');
   }, 60_000);
+  it('puts a payment plan, a recorded payment and an acknowledgement down to the person who made them, and an admin token’s to an administrator', async () => {
+    const t = await startTestServer();
+    const pia = await t.token('planner', [W], { sub: 'per_jzfaHsOj2KgLqPAacObV', name: 'Pia Planner' });
+    const leo = await t.token('vendor', [W], { sub: 'per_leo', name: 'Leo (Lens & Light)', vendorId: 'ven_lens' });
+    const admin = await t.token('admin', ['*'], { sub: 'ops', name: 'Olu Ops' });
+    const client = await t.connect(W, pia);
+    await client.whenSynced();
+    client.doc.setMeta({ title: 'Pia’s wedding', date: '2027-06-12', timezone: 'Europe/London' });
+    client.doc.upsertVendor({ id: 'ven_lens', name: 'Lens & Light', category: 'photographer', email: 'lens@example.com' });
+    client.doc.upsertVendor({ id: 'ven_sound', name: 'Sound Co', category: 'dj', email: 'sound@example.com' });
+    await client.whenAcknowledged();
+    const post = async (token: string, path: string, body: unknown) => {
+      const res = await t.fetch(`/api/weddings/${W}${path}`, { method: 'POST', token, body: JSON.stringify(body) });
+      expect(res.status, await res.clone().text()).toBeLessThan(300);
+      return await res.json() as Record<string, unknown>;
+    };
+    await post(pia, '/payments/plan', { vendorId: 'ven_lens', currency: 'GBP', total: 240_000, milestones: [{ milestone: 'deposit', weight: 30, due: '2027-01-10' }, { milestone: 'balance', weight: 70, due: '2027-05-10' }] });
+    await post(pia, '/payments/ven_lens-deposit/transactions', { type: 'payment', amount: 72_000, currency: 'GBP' });
+    const sent = await post(pia, '/messages', { recipientIds: ['ven_lens'], body: 'Rain plan', requiresAck: true }) as { message: { id: string } };
+    await post(leo, `/messages/${sent.message.id}/ack`, {});
+    await post(admin, '/payments/plan', { vendorId: 'ven_sound', currency: 'GBP', total: 50_000, milestones: [{ milestone: 'deposit', weight: 1, due: '2027-01-10' }] });
+    const entries = (await activity(t, pia, '?limit=200')).entries;
+    const actorOf = (root: string, entityId: string, field: string) => entries.find((e) => e.root === root && e.entityId === entityId && (field === '*' ? true : e.field === field))?.actor;
+    expect(actorOf('payments', 'ven_lens-deposit', '')).toEqual({ kind: 'admin', id: 'per_jzfaHsOj2KgLqPAacObV', action: 'payments.plan', name: 'Pia Planner', role: 'planner' });
+    expect(actorOf('payments', 'ven_lens-deposit', 'amountPaid')).toMatchObject({ action: 'payments.transaction', name: 'Pia Planner', role: 'planner' });
+    expect(actorOf('messages', sent.message.id, '')).toMatchObject({ action: 'comms.send', name: 'Pia Planner' });
+    expect(actorOf('messages', sent.message.id, 'acks.ven_lens')).toMatchObject({ action: 'comms.ack', name: 'Leo (Lens & Light)', role: 'vendor' });
+    expect(actorOf('payments', 'ven_sound-deposit', '')).toMatchObject({ action: 'payments.plan', role: 'admin' });
+    // As the app shows them.
+    await waitFor(() => client.doc.getMessage(sent.message.id)?.acks.ven_lens, 'the acknowledgement in the planner’s copy');
+    const { activityLines, actorWords } = await import('../../client/app/src/activity/activity-words.ts');
+    const { activityFacts } = await import('../../client/app/src/activity/activity-facts.ts');
+    const text = activityLines(entries, activityFacts(client.doc, 'Europe/London', '2027-06-12')).map((l) => `${actorWords(l.actor)} ${l.subject}: ${l.summary}`);
+    expect(text).toContain('Pia Planner Lens & Light’s deposit payment (£720.00): added');
+    expect(text).toContain('Leo (Lens & Light) the message “Rain plan”: acknowledged by Lens & Light');
+    expect(text).toContain('An administrator Sound Co’s deposit payment (£500.00): added');
+    expect(text.some((l) => l.startsWith('Pia Planner Lens & Light’s deposit payment (£720.00): ') && l.includes('amount paid £0.00 → £720.00'))).toBe(true);
+    expect(text.join('\n')).not.toMatch(/\b(ven|per|evt|pay|msg|cf)_[A-Za-z0-9]|details changed|budget/);
+  }, 60_000);
 });

@@ -2,8 +2,8 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { ActivityResponse, type ActivityEntry, type WeddingDoc } from '../../../sdk/index.ts';
 import { apiRequest, describeApiError } from '../api/api-client.ts';
 import { Sentence } from '../conflicts/conflict-item.tsx';
-import { weddingFacts } from '../conflicts/wedding-facts.ts';
 import type { Route } from '../routing/routes.ts';
+import { activityFacts } from './activity-facts.ts';
 import { actorWords, activityLines, whenWords } from './activity-words.ts';
 
 interface Props {
@@ -30,7 +30,7 @@ function eventFromHash(): string {
  */
 export function ActivityView({ doc, version, timeZone, weddingDate, weddingId, token, navigate }: Props) {
   const events = useMemo(() => doc.listEvents(), [doc, version]);
-  const facts = useMemo(() => weddingFacts(doc, timeZone, weddingDate), [doc, version, timeZone, weddingDate]);
+  const facts = useMemo(() => activityFacts(doc, timeZone, weddingDate), [doc, version, timeZone, weddingDate]);
   const [eventId, setEventId] = useState(eventFromHash);
   const [entries, setEntries] = useState<ActivityEntry[]>([]);
   const [cursor, setCursor] = useState<string | null>(null);

@@ -4,15 +4,36 @@
 
 import type { ActivityActor, ActivityEntry } from '../../../sdk/index.ts';
 import { systemName, type EventFacts } from '../conflicts/conflict-words.ts';
-import { entityWords, fieldLabel, timeWords, valueWords } from '../conflicts/value-words.ts';
-import { humanize } from '../ui/labels.ts';
+import { INTERNAL_ID, timeWords, valueWords } from '../conflicts/value-words.ts';
+import { changeWords, isDependants, subjectOf } from './activity-changes.ts';
+import type { ActivityFacts } from './activity-facts.ts';
 
-/** `Alex Planner`, `Google Calendar`, `Robin (restore)`, `WedSync`. */
+const ROLE_WORDS: Readonly<Record<string, string>> = { planner: 'A planner', couple: 'The couple', vendor: 'A vendor', viewer: 'A viewer', admin: 'An administrator' };
+
+/** Administrative actions worth naming beside who did them; the others (a payment recorded, a message sent) say it in the line. */
+const ADMIN_ACTIONS: Readonly<Record<string, string>> = { restore: 'restoring a snapshot', 'privacy.erase': 'erasing personal data' };
+
+/** A person by name; by role when the token carried no name (its subject is an id, never shown). */
+function personWords(name: string | undefined, id: string, role: string | undefined): string {
+  if (name && name !== id && !INTERNAL_ID.test(name)) return name;
+  return (role && ROLE_WORDS[role]) || 'Someone';
+}
+
+/**
+ * `Pia Planner`, `Google Calendar`, `Robin Planner (restoring a snapshot)`, `An administrator`, `WedSync`.
+ * A service that writes on a person's behalf (a payment plan, a recorded payment, an acknowledgement:
+ * server/payments, server/comms) carries that person in its admin origin: it reads as them. Only an
+ * administrator's token reads "An administrator".
+ */
 export function actorWords(actor: ActivityActor): string {
   switch (actor.kind) {
-    case 'client': return actor.name;
+    case 'client': return personWords(actor.name, actor.id, actor.role);
     case 'adapter': return systemName(actor.system);
-    case 'admin': return actor.name ? `${actor.name} (${humanize(actor.action).toLowerCase()})` : `An administrator (${humanize(actor.action).toLowerCase()})`;
+    case 'admin': {
+      const what = ADMIN_ACTIONS[actor.action];
+      const who = actor.role && actor.role !== 'admin' ? personWords(actor.name, actor.id, actor.role) : 'An administrator';
+      return what ? `${who} (${what})` : who;
+    }
     default: return actor.reason.startsWith('calendar') ? 'The availability check' : 'WedSync';
   }
 }
@@ -36,81 +57,72 @@ export interface ActivityLine {
   summary: string;
 }
 
-const obj = (v: unknown) => (v && typeof v === 'object' && !Array.isArray(v) ? v as Record<string, unknown> : undefined);
+const FIELD_ORDER = ['', 'dependants', 'title', 'start', 'end', 'status'];
 
-/** The server's own entry of a vendor removal (server/people/vendor-dependants.ts): what went besides the document's changes. */
-const isDependants = (e: ActivityEntry) => e.root === 'vendors' && e.field === 'dependants';
+/**
+ * Roots the server keeps as bookkeeping of another change, which has its own line: the budget
+ * totals (recomputed by WedSync from the payments, server/payments/payment-coordinator.ts) and the
+ * record of a removed contact (written with the contact's deletion, for the message log).
+ */
+const MIRRORS = new Set(['budget', 'contactRemovals']);
 
-/** `2 bookings, 1 calendar feed removed or revoked; 1 connection unbound`. */
-function dependantsWords(what: Record<string, unknown>): string {
-  const words = Object.entries(what)
-    .filter(([k, n]) => typeof n === 'number' && n > 0 && k !== 'sockets' && k !== 'connectionBindings')
-    .map(([k, n]) => `${n} ${humanize(k).toLowerCase()}`);
-  const unbound = Array.isArray(what.unbound) ? what.unbound.length : 0;
-  return [words.length ? `${words.join(', ')} removed or revoked` : 'nothing else bound to it', unbound ? `${unbound} connection${unbound === 1 ? '' : 's'} unbound` : '']
-    .filter(Boolean).join('; ');
-}
+/** A vendor's removal and what the server removed with it (two entries, two updates) read as one line. */
+const isVendorRemoval = (e: ActivityEntry) => e.root === 'vendors' && (isDependants(e) || (e.field === '' && e.change === 'removed'));
 
-function subjectOf(e: ActivityEntry, facts: EventFacts): string {
-  if (isDependants(e)) return facts.vendorName(e.entityId) ?? 'a removed vendor';
-  const whole = obj(e.value) ?? obj(e.previous);
-  switch (e.root) {
-    case 'timeline': return facts.eventTitle(e.entityId) ?? (whole ? entityWords('timeline', whole, facts) : 'a deleted event');
-    case 'vendors': return facts.vendorName(e.entityId) ?? (whole ? entityWords('vendors', whole, facts) : 'a removed vendor');
-    case 'payments': return facts.paymentWords(e.entityId) ?? (whole ? entityWords('payments', whole, facts) : 'a removed payment');
-    case 'meta': return 'the wedding details';
-    case 'guests': return 'the guest numbers';
-    case 'budget': return 'the budget totals';
-    case 'messages': return 'a message';
-    case 'conflicts': return 'a conflict';
-    case 'contacts': return 'a contact';
-    case 'tasks': return 'a task';
-    default: return humanize(e.root).toLowerCase();
+/**
+ * The facts, completed from the page itself: people named as actors (a planner who decided a
+ * proposal is named by their id in it), and vendors removed in the page (named by their last name).
+ */
+function pageFacts(entries: ActivityEntry[], facts: EventFacts & Partial<ActivityFacts>): ActivityFacts {
+  const actors = new Map<string, string>();
+  const removedVendors = new Map<string, string>();
+  for (const e of entries) {
+    const name = 'name' in e.actor ? e.actor.name : undefined;
+    if (name && name !== e.actor.id && !INTERNAL_ID.test(name)) actors.set(e.actor.id, name);
+    const was = e.previous as { name?: unknown } | null;
+    if (e.root === 'vendors' && e.field === '' && typeof was?.name === 'string' && was.name) removedVendors.set(e.entityId, was.name);
   }
+  return {
+    ...facts,
+    paymentWords: (id) => facts.paymentWords(id),
+    vendorName: (id) => facts.vendorName(id) ?? removedVendors.get(id),
+    personName: (id) => facts.personName?.(id) ?? facts.vendorName(id) ?? actors.get(id),
+  };
 }
-
-function changeWords(e: ActivityEntry, facts: EventFacts): string {
-  if (e.field === '') return e.change === 'added' ? 'added' : e.change === 'removed' ? 'deleted' : 'replaced';
-  if (isDependants(e)) return dependantsWords(obj(e.previous) ?? {});
-  const label = fieldLabel(e.field);
-  if (e.root === 'conflicts' && e.field === 'status') return e.value === 'resolved' ? 'resolved' : `status ${String(e.value)}`;
-  const before = valueWords(e.root, e.entityId, e.field, e.previous, facts);
-  const after = valueWords(e.root, e.entityId, e.field, e.value, facts);
-  if (e.change === 'added') return `${label} set to ${after}`;
-  if (e.change === 'removed') return `${label} cleared (was ${before})`;
-  return `${label} ${before} → ${after}`;
-}
-
-const FIELD_ORDER = ['', 'title', 'start', 'end'];
 
 /**
  * Groups entries (newest first, as the API gives them) into lines: one per stored update, actor
- * and entity, so a move of an event (start and end) reads as one line.
+ * and entity, so a move of an event (start and end) reads as one line. `facts` from activityFacts;
+ * the conflicts' weddingFacts also do, with fewer names.
  */
-export function activityLines(entries: ActivityEntry[], facts: EventFacts): ActivityLine[] {
+export function activityLines(entries: ActivityEntry[], known: EventFacts & Partial<ActivityFacts>): ActivityLine[] {
+  const facts = pageFacts(entries, known);
   const lines: ActivityLine[] = [];
   const byKey = new Map<string, { line: ActivityLine; parts: { field: string; words: string }[] }>();
   for (const e of entries) {
+    if (MIRRORS.has(e.root)) continue;
     // Conflicts' bookkeeping fields other than the outcome say nothing to a person.
     if (e.root === 'conflicts' && e.field !== '' && e.field !== 'status') continue;
-    // A change that reads the same before and after (a recalculated total, a time to the second)
-    // changed nothing a person can see.
+    // A change that reads the same before and after (a time to the second) changed nothing a person can see.
     if (e.change === 'changed' && e.field !== '' && valueWords(e.root, e.entityId, e.field, e.previous, facts) === valueWords(e.root, e.entityId, e.field, e.value, facts)) continue;
-    const key = `${e.updateSeq}\u0000${e.actor.id}\u0000${e.entity}`;
+    const words = changeWords(e, facts);
+    if (!words) continue;
+    const key = isVendorRemoval(e) ? `removed\u0000${e.actor.id}\u0000${e.entity}` : `${e.updateSeq}\u0000${e.actor.id}\u0000${e.entity}`;
     let group = byKey.get(key);
     if (!group) {
       const eventId = e.root === 'timeline' && facts.event(e.entityId) ? e.entityId : null;
-      // The budget totals are recalculated by WedSync after someone's change, not typed by them.
-      const actor: ActivityActor = e.root === 'budget' ? { kind: 'system', id: 'wedsync', reason: 'budget totals recalculated' } : e.actor;
-      group = { line: { key, at: e.at, actor, root: e.root, entityId: e.entityId, subject: subjectOf(e, facts), eventId, summary: '' }, parts: [] };
+      group = { line: { key, at: e.at, actor: e.actor, root: e.root, entityId: e.entityId, subject: subjectOf(e, facts), eventId, summary: '' }, parts: [] };
       byKey.set(key, group);
       lines.push(group.line);
     }
-    const words = changeWords(e, facts);
     if (!group.parts.some((p) => p.words === words)) group.parts.push({ field: e.field, words });
   }
   // The order people read an event in: title, then start, then end, then the rest.
   const rank = (field: string) => { const i = FIELD_ORDER.indexOf(field); return i < 0 ? FIELD_ORDER.length : i; };
-  for (const { line, parts } of byKey.values()) line.summary = parts.sort((a, b) => rank(a.field) - rank(b.field)).map((p) => p.words).join('; ');
+  for (const { line, parts } of byKey.values()) {
+    // "removed, with 1 booking" says the removal already.
+    const shown = parts.some((p) => p.field === 'dependants') ? parts.filter((p) => !(p.field === '' && p.words === 'deleted')) : parts;
+    line.summary = shown.sort((a, b) => rank(a.field) - rank(b.field)).map((p) => p.words).join('; ');
+  }
   return lines;
 }
