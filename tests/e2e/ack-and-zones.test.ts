@@ -23,7 +23,7 @@ const wall = (ms: number, timeZone: string) => {
 };
 
 describe('trial 23: planners acknowledge; names survive; times in the wedding\'s zone', () => {
-  it('a planner recipient acknowledges an emergency on their own row (count reaches all), names survive a merge and a removal, and a share link's expiry is in Europe/London from a New York browser', async () => {
+  it('a planner recipient acknowledges an emergency on their own row (count reaches all), names survive a merge and a removal, and a share link’s expiry is in Europe/London from a New York browser', async () => {
     const t = await startPlannerServer(dist);
     const pia = await signedIn(t, 'pia@studio.example', 'Pia Planner');
     const studio = await workspaceWith(t, pia, 'Pia Studio', ['w1']);
@@ -130,5 +130,58 @@ describe('trial 23: planners acknowledge; names survive; times in the wedding\'s
 
     expect(appErrors(planner.errors)).toEqual([]);
     expect(appErrors(caraTab.errors)).toEqual([]);
+  }, 180_000);
+
+  it('snapshots, the restore banner and an invitation page show Europe/London times (and the invitation names the zone) in a New York browser', async () => {
+    const t = await startPlannerServer(dist);
+    const pia = await signedIn(t, 'pia@studio.example', 'Pia Planner');
+    await workspaceWith(t, pia, 'Pia Studio', ['w1']);
+    const peer = await t.connect('w1', await t.token('planner', ['w1'], { sub: 'seed' }));
+    await seedWedding(peer);
+    const admin = await t.token('admin', ['*'], { sub: 'root', name: 'Robin Admin' });
+    const created = await t.fetch('/api/admin/weddings/w1/snapshots', { method: 'POST', token: admin, body: JSON.stringify({ label: 'Before the move' }) });
+    expect(created.status).toBe(201);
+    const snapshotAt = Date.parse(((await created.json()) as { createdAt: string }).createdAt);
+    expect(wall(snapshotAt, 'Europe/London')).not.toBe(wall(snapshotAt, 'America/New_York'));
+
+    // The invitation page, opened by someone not signed in, in New York.
+    const made = await pia.fetch('/api/weddings/w1/invitations', { method: 'POST', json: { role: 'couple' } });
+    expect(made.status).toBe(201);
+    const invitation = (await made.json()) as { url: string; expiresAt: number };
+    const guest = await openTab(browser, { bypassCSP: true, timezoneId: 'America/New_York' });
+    closeAfterTest(guest.context);
+    await guest.page.goto(new URL(new URL(invitation.url).pathname, t.httpUrl).toString());
+    const until = guest.page.getByText(/^This invitation works until/);
+    await until.waitFor();
+    expect(await until.textContent()).toBe(`This invitation works until ${wall(invitation.expiresAt, 'Europe/London')} (Europe/London time).`);
+
+    // A planner has the wedding open; the admin restores the snapshot from Snapshots.
+    const planner = await openTab(browser, { bypassCSP: true, timezoneId: 'America/New_York' });
+    closeAfterTest(planner.context);
+    await addSessionCookie(planner.context, t.httpUrl, pia.cookie);
+    await planner.page.goto(`${t.httpUrl}/w/w1/timeline`);
+    await waitSyncState(planner.page, 'online');
+
+    const { context, page, errors } = await openTab(browser, { bypassCSP: true, timezoneId: 'America/New_York' });
+    closeAfterTest(context);
+    await page.goto(t.signInUrl(admin, '/w/w1/admin'));
+    await waitSyncState(page, 'online');
+    const taken = page.locator('td[data-label="Taken"]');
+    await taken.first().waitFor();
+    expect(await taken.first().textContent()).toBe(`${wall(snapshotAt, 'Europe/London')} by root`);
+    await page.getByRole('button', { name: 'Restore Before the move' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Restore this snapshot?' });
+    await dialog.waitFor();
+    expect(await dialog.textContent()).toContain(`“Before the move” (${wall(snapshotAt, 'Europe/London')})`);
+    const before = Date.now();
+    await dialog.getByRole('button', { name: 'Restore snapshot' }).click();
+    const banner = planner.page.locator('.restore-banner');
+    await banner.waitFor();
+    const after = Date.now();
+    const shown = /by root \(([^)]+)\)/.exec((await banner.textContent()) ?? '')?.[1];
+    expect([wall(before, 'Europe/London'), wall(after, 'Europe/London')]).toContain(shown);
+    expect(appErrors(errors)).toEqual([]);
+    expect(appErrors(planner.errors)).toEqual([]);
+    expect(appErrors(guest.errors)).toEqual([]);
   }, 180_000);
 });
