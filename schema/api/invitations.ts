@@ -42,6 +42,8 @@ export const InvitationListResponse = z.object({ invitations: z.array(Invitation
 /** `GET /api/invitations/{token}` (public): what accepting would give; `needsAccount` for planners (sign in first). */
 export const InvitationPreview = z.object({
   weddingTitle: z.string().nullable(),
+  /** The wedding's IANA time zone (`Europe/London`), in which the page shows the expiry; null when not set. @default null */
+  timeZone: z.string().nullable().default(null),
   role: z.enum(WEDDING_ROLES),
   vendorName: z.string().optional(),
   invitedBy: z.string(),

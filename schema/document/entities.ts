@@ -225,11 +225,17 @@ export const Message = z.object({
   escalateAfterSeconds: z.number().int().min(1).max(7 * 86_400).nullable().default(null),
   /** Small references to what the message is about (`kind`, `severity`, `paymentId`, `taskId`, …). @default {} */
   context: z.record(z.string().regex(/^[A-Za-z0-9_]{1,40}$/), z.string().max(300)).default({}),
+  /**
+   * Recipient id → the name they had when the message was written (`Lens and Light`, `Pia Planner`),
+   * so the record of who was alerted keeps their names after a vendor is merged or removed or a
+   * contact deleted. Messages written before the field existed read `{}`. @default {}
+   */
+  recipientNames: z.record(z.string(), z.string().max(200)).default({}),
 }).strict();
 export type Message = z.infer<typeof Message>;
 export const MessageInput = Message.partial({
   at: true, channels: true, priority: true, requiresAck: true, acks: true, recipientIds: true, subject: true, deliveries: true,
-  escalateAfterSeconds: true, context: true,
+  escalateAfterSeconds: true, context: true, recipientNames: true,
 });
 export type MessageInput = z.infer<typeof MessageInput>;
 

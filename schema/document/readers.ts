@@ -142,5 +142,6 @@ export function readMessage(m: YEntity): Message {
   if (typeof out.subject !== 'string') out.subject = '';
   if (out.escalateAfterSeconds === undefined) out.escalateAfterSeconds = null;
   if (!out.context || typeof out.context !== 'object') out.context = {};
+  if (!out.recipientNames || typeof out.recipientNames !== 'object') out.recipientNames = {};
   return out as unknown as Message;
 }

@@ -46,7 +46,7 @@ export function messageHeader(messages: Y.Array<YEntity>, id: string): Omit<Mess
   const m = messageMap(messages, id);
   if (!m) return undefined;
   // Defaults for messages written before these fields existed, as readMessage gives them.
-  const out: Record<string, unknown> = { subject: '', escalateAfterSeconds: null, context: {} };
+  const out: Record<string, unknown> = { subject: '', escalateAfterSeconds: null, context: {}, recipientNames: {} };
   for (const [k, v] of m.entries()) if (k !== 'acks' && k !== 'deliveries') out[k] = v instanceof Y.AbstractType ? v.toJSON() : v;
   return out as Omit<Message, 'acks' | 'deliveries'>;
 }

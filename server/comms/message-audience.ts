@@ -40,7 +40,18 @@ export function messageFor(message: Message, own: ReadonlySet<string> | null): M
     recipientIds,
     acks: Object.fromEntries(Object.entries(message.acks).filter(([id]) => own.has(id))),
     deliveries: Object.fromEntries(Object.entries(message.deliveries).filter(([, d]) => own.has(d.recipientId))),
+    recipientNames: Object.fromEntries(Object.entries(message.recipientNames ?? {}).filter(([id]) => own.has(id))),
     // Merged duplicates and people left out (`removedContacts`) name others: not theirs to see.
     context: Object.fromEntries(Object.entries(message.context).filter(([k]) => k !== 'mergedRecipients' && k !== 'removedContacts')),
   };
+}
+
+/**
+ * The recipient ids that are a planner's (or admin's) own person on the wedding: the contact made
+ * for them (id = their person id, wedding-people.ts) or the one a planner typed in with their
+ * e-mail (`email` from their account, null for none). Empty for someone with neither.
+ */
+export function plannerOwnIds(w: WeddingDoc, personId: string, email: string | null): Set<string> {
+  const mail = email?.trim().toLowerCase() ?? '';
+  return new Set(w.listContacts().filter((c) => c.id === personId || (mail !== '' && c.email.toLowerCase() === mail)).map((c) => c.id));
 }

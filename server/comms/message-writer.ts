@@ -119,7 +119,11 @@ export class MessageWriter {
     return w.appendMessage({
       id: draft.id ?? newMessageId(), at, senderId: draft.senderId, recipientIds: people.map((p) => p.id), channels,
       priority: draft.priority, type: draft.type, subject: clipWithEllipsis(draft.subject, SUBJECT_MAX), body: clipWithEllipsis(draft.body, BODY_MAX), requiresAck: draft.requiresAck,
-      escalateAfterSeconds: draft.requiresAck ? draft.escalateAfterSeconds : null, context, deliveries, acks: {},
+      escalateAfterSeconds: draft.requiresAck ? draft.escalateAfterSeconds : null, context, deliveries,
+      // The sender has seen what they sent: their own row (planners are contacts, id = person id) starts acknowledged.
+      acks: draft.requiresAck && people.some((p) => p.id === draft.senderId) ? { [draft.senderId]: at } : {},
+      // Names as they are now: the log keeps them after a merge or removal (docs/communications.md).
+      recipientNames: Object.fromEntries(people.map((p) => [p.id, clipText(p.name, 200)])),
     }, origin);
   }
 }

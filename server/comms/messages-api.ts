@@ -7,7 +7,7 @@ import { AuthError, assertApiReader } from '../auth/auth-error.ts';
 import type { Principal } from '../auth/tokens.ts';
 import type { AckLinks } from './ack-links.ts';
 import { CommsError } from './comms-error.ts';
-import { messageFor, ownRecipientIds } from './message-audience.ts';
+import { messageFor, ownRecipientIds, plannerOwnIds } from './message-audience.ts';
 import { ORIGIN_REASONS, type CommsContext } from './comms-context.ts';
 import type { EscalationWatch } from './escalation-watch.ts';
 import { newMessageId, type MessageWriter } from './message-writer.ts';
@@ -152,6 +152,7 @@ export class MessagesApi {
   async acknowledgeAs(p: Principal, weddingId: string, messageId: string, recipientId: string | undefined): Promise<{ messageId: string; recipientId: string; acknowledgedAt: string }> {
     assertReader(p, weddingId);
     if (p.role === 'couple') return this.acknowledgeAsCouple(p, weddingId, messageId, recipientId);
+    if ((p.role === 'planner' || p.role === 'admin') && recipientId === undefined) return this.acknowledgeAsPlanner(p, weddingId, messageId);
     const who = recipientId ?? p.vendorId;
     if (!who) throw new CommsError('not_a_recipient', 'name the recipientId you acknowledge for');
     if (p.role === 'vendor' && who !== p.vendorId) throw new AuthError('role_forbidden', 'vendors acknowledge only for themselves (the token\'s vendorId)');
@@ -172,6 +173,28 @@ export class MessagesApi {
       const who = recipientId ? [recipientId] : mine.recipientIds;
       if (!who.every((id) => mine.recipientIds.includes(id))) throw new CommsError('not_a_recipient', `${recipientId} is not a recipient of message ${messageId}`);
       let acked = mine;
+      w.transact(() => { for (const id of who) acked = w.acknowledgeMessage(messageId, id, at, origin); }, origin);
+      return { messageId, recipientId: who[0]!, acknowledgedAt: acked.acks[who[0]!]! };
+    });
+  }
+
+  /**
+   * A planner (or admin) acknowledging for themselves, no `recipientId` named: each of the
+   * message's recipients that is their own person on the wedding (plannerOwnIds). Throws CommsError
+   * `not_a_recipient` when none is, `message_not_found`.
+   */
+  private async acknowledgeAsPlanner(p: Principal, weddingId: string, messageId: string): Promise<{ messageId: string; recipientId: string; acknowledgedAt: string }> {
+    const origin = adminOrigin('comms.ack', p.sub);
+    const at = new Date(this.ctx.clock()).toISOString();
+    const row = this.ctx.db.prepare('SELECT email FROM people WHERE id = ?').get(p.sub) as { email: string | null } | undefined;
+    return this.ctx.bridge.withDocument(weddingId, (doc) => {
+      const w = new WeddingDoc(doc);
+      const message = w.getMessage(messageId);
+      if (!message) throw new CommsError('message_not_found', `wedding ${weddingId} has no message ${messageId}`);
+      const own = plannerOwnIds(w, p.sub, row?.email ?? null);
+      const who = message.recipientIds.filter((id) => own.has(id));
+      if (who.length === 0) throw new CommsError('not_a_recipient', `you are not a recipient of message ${messageId}; name the recipientId you acknowledge for`);
+      let acked = message;
       w.transact(() => { for (const id of who) acked = w.acknowledgeMessage(messageId, id, at, origin); }, origin);
       return { messageId, recipientId: who[0]!, acknowledgedAt: acked.acks[who[0]!]! };
     });
@@ -252,7 +275,7 @@ export function recipientsOf(w: WeddingDoc, message: Message): RecipientDeliveri
     const person = findPerson(w, id);
     const deliveries = Object.values(message.deliveries).filter((d) => d.recipientId === id).sort((a, b) => a.level - b.level || a.channel.localeCompare(b.channel));
     return {
-      id, name: person?.name ?? id, kind: person?.kind ?? 'vendor', acknowledgedAt: message.acks[id] ?? null,
+      id, name: person?.name ?? message.recipientNames?.[id] ?? id, kind: person?.kind ?? 'vendor', acknowledgedAt: message.acks[id] ?? null,
       level: deliveries.reduce((max, d) => Math.max(max, d.level), 0), deliveries,
     };
   });

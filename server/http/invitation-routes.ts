@@ -123,12 +123,12 @@ export function invitationRoutes(deps: InvitationRoutesDeps): Hono<SessionEnv> {
     const refused = await limited(c);
     if (refused) return refused;
     const invitation = openToken(c.req.param('token'));
-    const { title, vendorName } = peekWedding(deps, invitation.weddingId, (doc) => ({
-      title: doc.getMeta().title ?? null, vendorName: invitation.vendorId ? doc.getVendor(invitation.vendorId)?.name : undefined,
+    const { title, vendorName, timeZone } = peekWedding(deps, invitation.weddingId, (doc) => ({
+      title: doc.getMeta().title ?? null, timeZone: doc.getMeta().timezone || null, vendorName: invitation.vendorId ? doc.getVendor(invitation.vendorId)?.name : undefined,
     }));
     const inviter = await deps.people.getPerson(invitation.invitedBy);
     const answer: z.infer<typeof InvitationPreview> = {
-      weddingTitle: title || null, role: invitation.role, ...(vendorName ? { vendorName } : {}), invitedBy: inviter?.name ?? 'a planner',
+      weddingTitle: title || null, timeZone, role: invitation.role, ...(vendorName ? { vendorName } : {}), invitedBy: inviter?.name ?? 'a planner',
       expiresAt: invitation.expiresAt, needsAccount: invitation.role === 'planner',
     };
     return c.json(answer);

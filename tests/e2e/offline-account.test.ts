@@ -82,9 +82,11 @@ describe('planner app: offline when signed in with an account', () => {
       await t.server.collab.withDocument(id, (ydoc) => seedWedding(ydoc, title));
       await t.server.people.addParticipant({ weddingId: id, role: 'vendor', vendorId: 'photo', personId: pia.person.id });
     }
-    const { context, page, errors } = await openTab(browser, { bypassCSP: true });
+    // A phone in New York for a Europe/London wedding: the copy's age is in London time (trial 23).
+    const { context, page, errors } = await openTab(browser, { bypassCSP: true, timezoneId: 'America/New_York' });
     closeAfterTest(context);
     await withSessionCookie(t, context, pia);
+    const started = Date.now();
     // Opened once online on this phone: its copy is kept.
     await page.goto(`${t.httpUrl}/w/wed_bloom1/timeline`);
     await waitSyncState(page, 'online');
@@ -103,6 +105,17 @@ describe('planner app: offline when signed in with an account', () => {
     // The copy says how old it is, and that My schedule (read after the wedding was last open) is newer.
     const copyAge = await page.locator('[data-offline-copy]').textContent();
     expect(copyAge).toMatch(/^This is the wedding as of \d\d:\d\d \((now|\d+ seconds? ago)\), when this device was last in sync with the server\. My schedule has a newer copy \(as of \d\d:\d\d\): where times differ, My schedule is the later word\.$/);
+    const clocks = (zone: string) => {
+      const out = new Set<string>();
+      for (let ms = started - 60_000; ms <= Date.now() + 60_000; ms += 30_000) out.add(new Intl.DateTimeFormat('en-GB', { timeZone: zone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(ms));
+      return out;
+    };
+    const shown = [...(copyAge ?? '').matchAll(/as of (\d\d:\d\d)/g)].map((x) => x[1]!);
+    expect(shown).toHaveLength(2);
+    for (const hhmm of shown) {
+      expect(clocks('Europe/London').has(hhmm)).toBe(true);
+      expect(clocks('America/New_York').has(hhmm)).toBe(false);
+    }
     await screenshot(page, 'vendor-wedding-offline-from-schedule');
 
     // A wedding never opened on this phone says why it cannot open, instead of showing it empty.

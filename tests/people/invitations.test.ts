@@ -54,7 +54,7 @@ describe('invitations and share links', () => {
 
     const preview = await t.fetch(`/api/invitations/${tokenOf(link.url)}`);
     expect(preview.status).toBe(200);
-    expect(await preview.json()).toEqual({ weddingTitle: 'Ava & Sam', role: 'couple', invitedBy: 'Ana', expiresAt: link.expiresAt, needsAccount: false });
+    expect(await preview.json()).toEqual({ weddingTitle: 'Ava & Sam', timeZone: 'Europe/London', role: 'couple', invitedBy: 'Ana', expiresAt: link.expiresAt, needsAccount: false });
 
     const noName = await acceptAnonymously(t, tokenOf(link.url), {});
     expect([noName.res.status, await errorCode(noName.res)]).toEqual([400, 'validation_failed']);

@@ -45,20 +45,22 @@ describe('a refusal shown to a person', () => {
 });
 
 describe('the offline wedding’s copy, dated', () => {
-  const at = (hhmm: string) => new Date(`2026-12-01T${hhmm}:00`).getTime();
+  // UTC instants shown in the wedding's zone, New York (UTC−5 in December), whatever the device's zone.
+  const at = (hhmm: string) => new Date(`2026-12-01T${hhmm}:00Z`).getTime() + 5 * 3_600_000;
+  const zone = 'America/New_York';
 
   it('says when the copy was last in sync with the server, on a 24-hour clock', () => {
-    expect(offlineCopyNotice(at('14:14'), null, at('14:20'))).toBe('This is the wedding as of 14:14 (6 minutes ago), when this device was last in sync with the server.');
+    expect(offlineCopyNotice(at('14:14'), null, zone, at('14:20'))).toBe('This is the wedding as of 14:14 (6 minutes ago), when this device was last in sync with the server.');
   });
 
   it('says My schedule is newer when its copy was read after the wedding was last in sync', () => {
-    expect(offlineCopyNotice(at('14:14'), at('14:19'), at('14:20'))).toBe(
+    expect(offlineCopyNotice(at('14:14'), at('14:19'), zone, at('14:20'))).toBe(
       'This is the wedding as of 14:14 (6 minutes ago), when this device was last in sync with the server. My schedule has a newer copy (as of 14:19): where times differ, My schedule is the later word.');
-    expect(offlineCopyNotice(at('14:14'), at('14:10'), at('14:20'))).not.toContain('My schedule');
+    expect(offlineCopyNotice(at('14:14'), at('14:10'), zone, at('14:20'))).not.toContain('My schedule');
   });
 
   it('admits when it cannot date the copy', () => {
-    expect(offlineCopyNotice(null, null, at('14:20'))).toBe('This device has not recorded when its copy of the wedding was last in sync with the server.');
+    expect(offlineCopyNotice(null, null, zone, at('14:20'))).toBe('This device has not recorded when its copy of the wedding was last in sync with the server.');
   });
 });
 

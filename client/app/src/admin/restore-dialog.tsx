@@ -17,6 +17,8 @@ interface Props {
   /** `…/snapshots/:sid`, the base of `/restore/preview`. */
   url: string;
   token: string;
+  /** The wedding's zone (IANA): the snapshot's time is shown in it. */
+  timeZone: string;
   onConfirm(sections: RestoreSection[]): void;
   onCancel(): void;
 }
@@ -26,7 +28,7 @@ interface Props {
  * happened outside only when ticked) and sees, per section, what the restore would add, remove and
  * change (POST …/restore/preview) before confirming.
  */
-export function RestoreDialog({ snapshot, url, token, onConfirm, onCancel }: Props) {
+export function RestoreDialog({ snapshot, url, token, timeZone, onConfirm, onCancel }: Props) {
   const [sections, setSections] = useState<RestoreSection[]>([...DEFAULT_RESTORE_SECTIONS]);
   const [preview, setPreview] = useState<RestorePreview | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -49,7 +51,7 @@ export function RestoreDialog({ snapshot, url, token, onConfirm, onCancel }: Pro
   return (
     <ConfirmDialog title="Restore this snapshot?" confirmLabel="Restore snapshot" confirmDisabled={sections.length === 0}
       onCancel={onCancel} onConfirm={() => onConfirm(sections)}>
-      <p>The chosen parts of the wedding will change, for everyone who has it open, to the content of “{snapshot.label}” ({dateTimeLabel(snapshot.createdAt)}).</p>
+      <p>The chosen parts of the wedding will change, for everyone who has it open, to the content of “{snapshot.label}” ({dateTimeLabel(snapshot.createdAt, timeZone)}).</p>
       <fieldset class="restore-sections">
         <legend>Sections to restore</legend>
         {RESTORE_SECTIONS.map((s) => (

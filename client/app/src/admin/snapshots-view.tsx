@@ -105,7 +105,7 @@ export function SnapshotsView({ weddingId, token, timeZone }: Props) {
               {list.map((s) => (
                 <tr key={s.id} data-snapshot-id={s.id}>
                   <th scope="row">{s.label}</th>
-                  <td data-label="Taken">{dateTimeLabel(s.createdAt)} <span class="muted">by {s.createdBy}</span></td>
+                  <td data-label="Taken">{dateTimeLabel(s.createdAt, timeZone)} <span class="muted">by {s.createdBy}</span></td>
                   <td data-label="Kind">{s.kind === 'auto' ? 'automatic' : 'manual'}</td>
                   <td data-label="Size">{(s.sizeBytes / 1024).toFixed(1)} KiB</td>
                   <td class="row-actions">
@@ -120,7 +120,7 @@ export function SnapshotsView({ weddingId, token, timeZone }: Props) {
       )}
       {preview && <SnapshotPreview snapshot={preview} timeZone={timeZone} onClose={() => setPreview(null)} />}
       {confirming && (
-        <RestoreDialog snapshot={confirming} url={`${base}/${encodeURIComponent(confirming.id)}`} token={token}
+        <RestoreDialog timeZone={timeZone} snapshot={confirming} url={`${base}/${encodeURIComponent(confirming.id)}`} token={token}
           onCancel={() => setConfirming(null)} onConfirm={(sections) => restore(confirming, sections)} />
       )}
     </section>
@@ -130,7 +130,7 @@ export function SnapshotsView({ weddingId, token, timeZone }: Props) {
 function SnapshotPreview({ snapshot, timeZone, onClose }: { snapshot: SnapshotDetail; timeZone: string; onClose(): void }) {
   const c = snapshot.content;
   const events = Object.values(c.timeline).sort(compareEvents);
-  const time = (iso: string) => new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit' }).format(Date.parse(iso));
+  const time = (iso: string) => new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(Date.parse(iso));
   return (
     <section class="preview" aria-labelledby="preview-heading">
       <div class="section-head">

@@ -15,6 +15,8 @@ interface Props {
   systemOf(integrationId: string): string;
   /** Bumped by the view's Refresh: the list reloads. */
   version: number;
+  /** The wedding's zone (IANA). */
+  timeZone: string;
 }
 
 /** How long a replay's outcome is followed before saying it is still on its way. */
@@ -43,7 +45,7 @@ function describe(entry: OutboxEntry, doc: WeddingDoc | undefined): string {
  * which system, and why, with Replay (POST /api/integrations/outbox/:id/replay). The replay's
  * outcome is then followed (GET /api/integrations/outbox/:id) until it is delivered or refused again.
  */
-export function DeadLetters({ weddingId, token, doc, systemOf, version }: Props) {
+export function DeadLetters({ weddingId, token, doc, systemOf, version, timeZone }: Props) {
   const announce = useAnnounce();
   const [entries, setEntries] = useState<OutboxEntry[] | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
@@ -107,7 +109,7 @@ export function DeadLetters({ weddingId, token, doc, systemOf, version }: Props)
               <li key={e.id} data-outbox-id={e.id}>
                 <p><strong class="dead-letter-what">{e.kind === 'delete' ? 'Removing' : 'Sending'} {what} to {system}</strong></p>
                 <p class="muted">Why: {e.lastError ? plainError(system, e.lastError, 'push') : 'refused'} · tried {e.attempts} time{e.attempts === 1 ? '' : 's'},
-                  first <span title={dateTimeLabel(e.createdAt)}>{relativeTime(e.createdAt)}</span></p>
+                  first <span title={dateTimeLabel(e.createdAt, timeZone)}>{relativeTime(e.createdAt)}</span></p>
                 <button type="button" disabled={outcome?.state === 'sending'} onClick={() => void replay(e)}>Replay<span class="sr-only"> sending {what} to {system}</span></button>
                 {outcome && <OutcomeLine outcome={outcome} />}
               </li>

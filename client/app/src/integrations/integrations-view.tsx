@@ -18,6 +18,8 @@ interface Props {
   navigate?(route: Route): void;
   /** The wedding, for the names of refused changes. */
   doc?: WeddingDoc;
+  /** The wedding's zone (IANA): the times under the mouse are in it. */
+  timeZone: string;
 }
 
 type Load = { state: 'loading' } | { state: 'ready'; body: StatusBody; at: number } | { state: 'failed'; message: string };
@@ -26,7 +28,7 @@ type Load = { state: 'loading' } | { state: 'ready'; body: StatusBody; at: numbe
 const REFRESH_MS = 30_000;
 
 /** Each connected system's health, last sync and outbox backlog (GET /api/integrations/status/:weddingId). */
-export function IntegrationsView({ weddingId, token, account = false, navigate, doc }: Props) {
+export function IntegrationsView({ weddingId, token, account = false, navigate, doc, timeZone }: Props) {
   const [load, setLoad] = useState<Load>({ state: 'loading' });
 
   const refresh = useCallback(async (signal?: AbortSignal) => {
@@ -60,16 +62,16 @@ export function IntegrationsView({ weddingId, token, account = false, navigate, 
           <p>{load.message}</p>
         </div>
       )}
-      {load.state === 'ready' && <StatusPanel body={load.body} at={load.at} />}
+      {load.state === 'ready' && <StatusPanel body={load.body} at={load.at} timeZone={timeZone} />}
       {load.state === 'ready' && (
-        <DeadLetters weddingId={weddingId} token={token} doc={doc} version={load.at}
+        <DeadLetters timeZone={timeZone} weddingId={weddingId} token={token} doc={doc} version={load.at}
           systemOf={(id) => systemName(load.body.integrationStatus.find((i) => i.integrationId === id)?.system ?? 'the system')} />
       )}
     </section>
   );
 }
 
-function StatusPanel({ body, at }: { body: StatusBody; at: number }) {
+function StatusPanel({ body, at, timeZone }: { body: StatusBody; at: number; timeZone: string }) {
   return (
     <div data-state="ready">
       <p class="muted">Last sync of any system: {relativeTime(body.lastSync)} · checked {relativeTime(new Date(at).toISOString())}
@@ -82,7 +84,7 @@ function StatusPanel({ body, at }: { body: StatusBody; at: number }) {
               <th scope="col">System</th><th scope="col">Health</th><th scope="col">Last sync</th><th scope="col">Outbox backlog</th>
               <th scope="col">Inbox</th><th scope="col">Errors</th>
             </tr></thead>
-            <tbody>{body.integrationStatus.map((i) => <IntegrationRow key={i.integrationId} i={i} />)}</tbody>
+            <tbody>{body.integrationStatus.map((i) => <IntegrationRow key={i.integrationId} i={i} timeZone={timeZone} />)}</tbody>
           </table>
         </div>
       )}
@@ -103,17 +105,17 @@ function StatusPanel({ body, at }: { body: StatusBody; at: number }) {
   );
 }
 
-function IntegrationRow({ i }: { i: IntegrationHealth }) {
+function IntegrationRow({ i, timeZone }: { i: IntegrationHealth; timeZone: string }) {
   const age = i.outbox.oldestPendingAgeMs;
   return (
     <tr data-integration-id={i.integrationId}>
       <th scope="row">{i.label && i.label !== systemName(i.system) ? `${i.label} (${systemName(i.system)})` : systemName(i.system)}<br /><span class="muted">{humanize(i.category)} · {i.status}</span></th>
       <td data-label="Health"><span class={`tag health-${i.health}`}>{HEALTH_WORDS[i.health]}</span>{i.breaker !== 'closed' && <><br /><span class="muted">breaker {humanize(i.breaker)}</span></>}</td>
-      <td data-label="Last sync"><span title={dateTimeLabel(i.lastSync)}>{relativeTime(i.lastSync)}</span><br /><span class="muted">last success {relativeTime(i.lastSuccess)}</span></td>
+      <td data-label="Last sync"><span title={dateTimeLabel(i.lastSync, timeZone)}>{relativeTime(i.lastSync)}</span><br /><span class="muted">last success {relativeTime(i.lastSuccess)}</span></td>
       <td data-label="Outbox backlog">{i.outbox.pending} pending{i.outbox.dead > 0 && <>, <strong>{i.outbox.dead} dead</strong></>}
         {age !== null && <><br /><span class="muted">oldest {Math.round(age / 1000)} s</span></>}</td>
       <td data-label="Inbox">{i.inbox.pending} pending{i.inbox.parked > 0 && <>, <strong>{i.inbox.parked} parked</strong></>}</td>
-      <td data-label="Errors">{Math.round(i.errorRate * 100)}%{i.lastError && <><br /><span class="muted" title={dateTimeLabel(i.lastError.at)}>{plainError(systemName(i.system), i.lastError.message)}</span></>}</td>
+      <td data-label="Errors">{Math.round(i.errorRate * 100)}%{i.lastError && <><br /><span class="muted" title={dateTimeLabel(i.lastError.at, timeZone)}>{plainError(systemName(i.system), i.lastError.message)}</span></>}</td>
     </tr>
   );
 }

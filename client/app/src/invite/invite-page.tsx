@@ -79,7 +79,7 @@ export function InvitePage({ token, me, onAccepted, onSignInNeeded }: Props) {
     <main id="main" class="sign-in invite">
       <h1>You are invited to {what}</h1>
       <p>{preview.invitedBy ? <><strong>{preview.invitedBy}</strong> invites you</> : 'You are invited'} to join {what} as {as}.</p>
-      {expires !== null && <p class="hint">This invitation works until {dateTimeLabel(new Date(expires).toISOString())}.</p>}
+      {expires !== null && <p class="hint">This invitation works until {dateTimeLabel(new Date(expires).toISOString(), preview.timeZone ?? 'UTC')} ({preview.timeZone ?? 'UTC'} time).</p>}
       {signInFirst ? (
         <section class="panel">
           <p>Planners work with an account. Sign in (or sign up with your e-mail) to accept; you come back here afterwards.</p>

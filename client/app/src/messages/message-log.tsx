@@ -1,6 +1,9 @@
-import { useMemo } from 'preact/hooks';
+import { useMemo, useState } from 'preact/hooks';
 import type { Delivery, Message, WeddingDoc } from '../../../sdk/index.ts';
+import { describeApiError } from '../api/api-client.ts';
 import { humanize } from '../ui/labels.ts';
+import { useAnnounce } from '../ui/use-announcer.ts';
+import type { MessagesClient } from './messages-api.ts';
 import { deliveryLabel, messageTitle, messageTypeLabel, momentLabel } from './message-labels.ts';
 
 interface Props {
@@ -8,6 +11,10 @@ interface Props {
   /** The document's version: the log re-reads on every change, so sends and acknowledgements show as they happen. */
   version: number;
   timeZone: string;
+  /** The viewer's person id: their own recipient row (a planner's contact has it as id) offers Acknowledge. */
+  ownId?: string;
+  /** Sends the viewer's acknowledgement (POST …/ack without a recipientId); absent: no Acknowledge. */
+  client?: MessagesClient;
 }
 
 /**
@@ -15,14 +22,15 @@ interface Props {
  * each send's status and each acknowledgement is written there by the server as it happens
  * (docs/communications.md), so the log follows them live without asking the server again.
  */
-export function MessageLog({ doc, version, timeZone }: Props) {
+export function MessageLog({ doc, version, timeZone, ownId, client }: Props) {
   const messages = useMemo(() => doc.listMessages().reverse().sort((a, b) => b.at.localeCompare(a.at)), [doc, version]);
   const nameOf = useMemo(() => {
     const names = new Map<string, string>();
     for (const v of doc.listVendors()) names.set(v.id, v.name);
     for (const [id, r] of doc.listContactRemovals()) names.set(id, `${r.name} (${humanize(r.role).toLowerCase()})`);
     for (const c of doc.listContacts()) names.set(c.id, `${c.name} (${humanize(c.role).toLowerCase()})`);
-    return (id: string) => names.get(id) ?? 'Someone no longer in this wedding';
+    // Someone merged or removed since: the name the message was sent with (recipientNames).
+    return (id: string, m?: Message) => names.get(id) ?? (m?.recipientNames?.[id] ? `${m.recipientNames[id]} (no longer in this wedding)` : 'Someone no longer in this wedding');
   }, [doc, version]);
 
   return (
@@ -30,14 +38,33 @@ export function MessageLog({ doc, version, timeZone }: Props) {
       <h3 id="message-log-heading">Sent messages</h3>
       {messages.length === 0 ? <p class="empty">No messages yet.</p> : (
         <ol class="messages">
-          {messages.map((m) => <LoggedMessage key={m.id} message={m} timeZone={timeZone} nameOf={nameOf} />)}
+          {messages.map((m) => <LoggedMessage key={m.id} message={m} timeZone={timeZone} nameOf={(id) => nameOf(id, m)} ownId={ownId} client={client} />)}
         </ol>
       )}
     </section>
   );
 }
 
-function LoggedMessage({ message: m, timeZone, nameOf }: { message: Message; timeZone: string; nameOf(id: string): string }) {
+interface LoggedProps { message: Message; timeZone: string; nameOf(id: string): string; ownId?: string; client?: MessagesClient }
+
+function LoggedMessage({ message: m, timeZone, nameOf, ownId, client }: LoggedProps) {
+  const announce = useAnnounce();
+  const [acking, setAcking] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const acknowledge = async () => {
+    if (!client) return;
+    setAcking(true);
+    try {
+      await client.acknowledge(m.id);
+      // The count and the row follow from the document, which the server writes the acknowledgement to.
+      announce(`Acknowledged “${messageTitle(m)}”.`);
+      setError(null);
+    } catch (err) {
+      setError(describeApiError(err, 'Acknowledging the message'));
+    } finally {
+      setAcking(false);
+    }
+  };
   const acked = m.recipientIds.filter((id) => m.acks[id]).length;
   // People of the addressed role the server left out because a planner removed their contact.
   const notReached = (m.context.removedContacts ?? '').split(',').filter((id) => id && !m.recipientIds.includes(id));
@@ -58,6 +85,7 @@ function LoggedMessage({ message: m, timeZone, nameOf }: { message: Message; tim
         {m.requiresAck && <span class="ack-count">{acked} of {m.recipientIds.length} acknowledged</span>}
       </p>
       <p class="message-body">{m.body}</p>
+      {error && <p class="form-errors" role="alert">{error}</p>}
       <div class="table-wrap">
         <table class="recipients">
           <caption class="sr-only">Delivery to each recipient of “{messageTitle(m)}”</caption>
@@ -69,7 +97,9 @@ function LoggedMessage({ message: m, timeZone, nameOf }: { message: Message; tim
                 <td data-label="Acknowledgement" class="ack-state">
                   {!m.requiresAck ? <span class="muted">not asked</span>
                     : m.acks[id] ? <span class="tag ack-done">Acknowledged {momentLabel(m.acks[id]!, timeZone)}</span>
-                    : <span class="tag ack-waiting">Waiting</span>}
+                    : id === ownId && client
+                      ? <button type="button" class="primary" disabled={acking} onClick={() => void acknowledge()}>Acknowledge<span class="sr-only"> “{messageTitle(m)}” (you)</span></button>
+                      : <span class="tag ack-waiting">Waiting</span>}
                 </td>
                 <td data-label="Deliveries">
                   <ul class="deliveries">

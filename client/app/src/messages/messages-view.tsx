@@ -27,7 +27,7 @@ export function MessagesView({ doc, version, session, weddingId, timeZone }: Pro
     <section class="messages-view" aria-labelledby="messages-heading">
       <div class="section-head"><h2 id="messages-heading">Messages</h2></div>
       <ComposeMessage doc={doc} version={version} client={client} connectHref={`/w/${weddingId}/integrations`} />
-      <MessageLog doc={doc} version={version} timeZone={timeZone} />
+      <MessageLog doc={doc} version={version} timeZone={timeZone} ownId={session.claims.sub} client={client} />
       <PendingMessages client={client} timeZone={timeZone} />
       <EmergencyBroadcast doc={doc} version={version} client={client} />
     </section>

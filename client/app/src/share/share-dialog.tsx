@@ -12,6 +12,8 @@ interface Props {
   /** The wedding's vendor entries: a vendor link binds one of them. */
   vendors: Vendor[];
   credentials: Credentials;
+  /** The wedding's zone (IANA): link expiries are shown in it. */
+  timeZone: string;
   onClose(): void;
 }
 
@@ -33,7 +35,7 @@ const EXPIRY_CHOICES = [
  * invitations, and the list of both with their uses, where each can be revoked
  * (POST/GET/DELETE /api/weddings/{id}/invitations). A modal <dialog>, like ConfirmDialog.
  */
-export function ShareDialog({ weddingId, weddingTitle, vendors, credentials, onClose }: Props) {
+export function ShareDialog({ weddingId, weddingTitle, vendors, credentials, timeZone, onClose }: Props) {
   const ref = useRef<HTMLDialogElement>(null);
   const announce = useAnnounce();
   const [invitations, setInvitations] = useState<Invitation[] | null>(null);
@@ -129,7 +131,7 @@ export function ShareDialog({ weddingId, weddingTitle, vendors, credentials, onC
                     <td>{who}</td>
                     <td>{inv.role}{inv.vendorId ? ` (${vendorName(inv.vendorId)})` : ''}</td>
                     <td>{inv.uses} of {inv.maxUses}</td>
-                    <td>{expires === null ? '—' : dateTimeLabel(new Date(expires).toISOString())}</td>
+                    <td>{expires === null ? '—' : dateTimeLabel(new Date(expires).toISOString(), timeZone)}</td>
                     <td>{status}</td>
                     <td>{status === 'Active' && (
                       <button type="button" class="danger" aria-label={`Revoke ${inv.email ? `the invitation to ${inv.email}` : `the ${inv.role} link`}`} onClick={() => revoke(inv)}>Revoke</button>

@@ -84,5 +84,13 @@ export function shortDate(date: string): string {
 
 /** The zone of the person creating a wedding: the default offered for its time zone. */
 export function creatorTimeZone(): string {
+  return deviceTimeZone();
+}
+
+/**
+ * This device's zone. Never for a time of a wedding (those are in the wedding's zone); only for
+ * pages that belong to no wedding (Connections, a new wedding's default zone).
+ */
+export function deviceTimeZone(): string {
   return Intl.DateTimeFormat().resolvedOptions().timeZone;
 }

@@ -38,9 +38,13 @@ export function relativeTime(iso: string | null, now = Date.now()): string {
   return rtf.format(Math.round(seconds / 86_400), 'day');
 }
 
-/** `13 Jun 2026, 14:05` in the browser's zone, for audit-style timestamps. */
-export function dateTimeLabel(iso: string | null): string {
+/**
+ * `13 Jun 2026, 14:05` in `timeZone` (IANA), for audit-style timestamps. In a wedding that is the
+ * wedding's zone (docs/planner-app.md: the viewer's own zone is never used there); only pages of no
+ * wedding (Connections) pass deviceTimeZone(). `—` for null, the input itself when unparsable.
+ */
+export function dateTimeLabel(iso: string | null, timeZone: string): string {
   if (!iso) return '—';
   const ms = Date.parse(iso);
-  return Number.isNaN(ms) ? iso : new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short' }).format(ms);
+  return Number.isNaN(ms) ? iso : new Intl.DateTimeFormat('en-GB', { timeZone, dateStyle: 'medium', timeStyle: 'short', hourCycle: 'h23' }).format(ms);
 }

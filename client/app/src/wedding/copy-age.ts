@@ -41,23 +41,24 @@ export function forgetInSync(): void {
   }
 }
 
-/** `14:14`: this browser's wall clock, 24-hour like the rest of the app. */
-export function clockTime(ms: number): string {
-  return new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(ms);
+/** `14:14` in `timeZone` (the wedding's, IANA), 24-hour like the rest of the app. */
+export function clockTime(ms: number, timeZone: string): string {
+  return new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(ms);
 }
 
 /**
  * The sentence the offline wedding shows about its copy's age (all times ms since the epoch):
  * `inSyncAt` when the copy last agreed with the server (null: not known), `scheduleSavedAt` when
  * My schedule's kept copy was read, if it covers this wedding. When My schedule's copy is the newer
- * one, it says so: that copy has what the server said later, the wedding view does not.
+ * one, it says so: that copy has what the server said later, the wedding view does not. Clock
+ * times are in `timeZone`, the wedding's (the header says "times in <zone>").
  */
-export function offlineCopyNotice(inSyncAt: number | null, scheduleSavedAt: number | null, now = Date.now()): string {
+export function offlineCopyNotice(inSyncAt: number | null, scheduleSavedAt: number | null, timeZone: string, now = Date.now()): string {
   const age = inSyncAt === null
     ? 'This device has not recorded when its copy of the wedding was last in sync with the server.'
-    : `This is the wedding as of ${clockTime(inSyncAt)} (${relativeTime(new Date(inSyncAt).toISOString(), now)}), when this device was last in sync with the server.`;
+    : `This is the wedding as of ${clockTime(inSyncAt, timeZone)} (${relativeTime(new Date(inSyncAt).toISOString(), now)}), when this device was last in sync with the server.`;
   const newer = scheduleSavedAt !== null && (inSyncAt === null || scheduleSavedAt > inSyncAt)
-    ? ` My schedule has a newer copy (as of ${clockTime(scheduleSavedAt)}): where times differ, My schedule is the later word.`
+    ? ` My schedule has a newer copy (as of ${clockTime(scheduleSavedAt, timeZone)}): where times differ, My schedule is the later word.`
     : '';
   return `${age}${newer}`;
 }

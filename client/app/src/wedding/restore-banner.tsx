@@ -8,7 +8,7 @@ import { dateTimeLabel } from '../ui/labels.ts';
  * comes back online after a restore made while it was offline. A copy that was empty when the view
  * opened learns the wedding's whole history in its first sync, so restores in it are not news.
  */
-export function RestoreBanner({ connection, version }: { connection: WeddingConnection; version: number }) {
+export function RestoreBanner({ connection, version, timeZone }: { connection: WeddingConnection; version: number; timeZone: string }) {
   const [notice, setNotice] = useState<RestoreNotice | null>(null);
   useEffect(() => {
     const { ydoc } = connection;
@@ -24,7 +24,7 @@ export function RestoreBanner({ connection, version }: { connection: WeddingConn
   return (
     <div class="restore-banner" role="status">
       <p>
-        <strong>This wedding was restored</strong> to the snapshot “{notice.snapshotLabel}” by {notice.by} ({dateTimeLabel(notice.at)}):{' '}
+        <strong>This wedding was restored</strong> to the snapshot “{notice.snapshotLabel}” by {notice.by} ({dateTimeLabel(notice.at, timeZone)}):{' '}
         {notice.sections.map((s) => SECTION_LABELS[s]).join(', ')}.
         {kept > 0 && <> {kept === 1 ? '1 change' : `${kept} changes`} made offline {kept === 1 ? 'was' : 'were'} kept over it; see Conflicts to review.</>}
       </p>

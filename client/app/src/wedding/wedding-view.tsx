@@ -125,9 +125,9 @@ export function WeddingView(props: Props) {
         <ConnectionIndicator state={props.sync} offlineCopy={props.offlineCopy} />
         {canShare && <button ref={shareButton} type="button" onClick={() => setSharing(true)}>Share</button>}
       </header>
-      {props.sync === 'offline' && props.offlineCopy === 'ready' && <OfflineCopyNotice personId={session.claims.sub} weddingId={connection.weddingId} />}
+      {props.sync === 'offline' && props.offlineCopy === 'ready' && <OfflineCopyNotice personId={session.claims.sub} weddingId={connection.weddingId} timeZone={timeZone ?? 'UTC'} />}
       {sharing && (
-        <ShareDialog weddingId={connection.weddingId} weddingTitle={title} vendors={doc.listVendors()} onClose={closeShare}
+        <ShareDialog timeZone={timeZone ?? 'UTC'} weddingId={connection.weddingId} weddingTitle={title} vendors={doc.listVendors()} onClose={closeShare}
           credentials={session.csrf !== undefined ? { csrf: session.csrf } : { token: session.token }} />
       )}
       <PresenceBar peers={peers} session={session} titleOf={(id) => doc.getEvent(id)?.title} online={props.sync !== 'offline'} />
@@ -148,7 +148,7 @@ export function WeddingView(props: Props) {
         </ul>
       </nav>
       <main id="main" tabIndex={-1}>
-        <RestoreBanner connection={connection} version={version} />
+        <RestoreBanner connection={connection} version={version} timeZone={timeZone ?? 'UTC'} />
         {props.updateRefused && <p class="notice" role="alert">{props.updateRefused}</p>}
         {!canEdit && <ReadOnlyNotice role={session.claims.role} />}
         {canEdit && props.serverReadOnly && (
@@ -172,7 +172,7 @@ export function WeddingView(props: Props) {
           canAct={canAct} readOnly={readOnly} readOnlyNoteId={READ_ONLY_NOTE} navigate={props.navigate} />}
         {current === 'activity' && canAct && <ActivityView doc={doc} version={version} timeZone={timeZone ?? 'UTC'} weddingDate={meta.date} weddingId={connection.weddingId}
           token={session.token} navigate={props.navigate} />}
-        {current === 'integrations' && <IntegrationsView weddingId={connection.weddingId} token={session.token} account={session.csrf !== undefined} navigate={props.navigate} doc={doc} />}
+        {current === 'integrations' && <IntegrationsView weddingId={connection.weddingId} token={session.token} account={session.csrf !== undefined} navigate={props.navigate} doc={doc} timeZone={timeZone ?? 'UTC'} />}
         {current === 'messages' && <MessagesView doc={doc} version={version} session={session} weddingId={connection.weddingId} timeZone={timeZone ?? 'UTC'} />}
         {current === 'inbox' && <InboxView session={session} weddingId={connection.weddingId} timeZone={timeZone ?? 'UTC'} />}
         {current === 'our-day' && <OurDayView doc={doc} version={version} timeZone={timeZone} writer={session.claims} origin={origin} />}
