@@ -95,8 +95,13 @@ export const IntegrationHealth = z.object({
   status: z.enum(INTEGRATION_STATUSES),
   health: z.enum(HEALTH_STATES),
   breaker: z.enum(BREAKER_STATES),
+  /**
+   * ISO 8601 UTC. The binding's last sync, or its connection's last pull when later (a connection
+   * serving many weddings pulls for all of them): the same time the Connections page shows.
+   */
   lastSync: z.string().nullable(),
   lastSuccess: z.string().nullable(),
+  /** The latest error of the binding or its connection. */
   lastError: z.object({ at: z.string(), message: z.string() }).nullable(),
   /** Failed share of the last 100 push attempts, 0..1. */
   errorRate: z.number(),

@@ -7,6 +7,9 @@ export const WeddingListEntry = z.object({
   id: z.string(),
   /** False for a wedding the token lists but nobody has opened yet (opening it creates it). */
   stored: z.boolean(),
+  /** The wedding's title and date (`YYYY-MM-DD`) from its details, when it has them. */
+  title: z.string().nullable().optional(),
+  date: z.string().nullable().optional(),
 });
 export type WeddingListEntry = z.infer<typeof WeddingListEntry>;
 

@@ -55,7 +55,7 @@ export class StatusReports {
       return flows;
     });
     const conflicts = await this.ctx.withDocument(weddingId, (doc) => new WeddingDoc(doc).listConflicts().filter((c) => c.status === 'pending'));
-    const lastSync = integrations.map((i) => i.lastSyncAt).filter((s): s is string => !!s).sort().pop() ?? null;
+    const lastSync = latest(...integrationStatus.map((i) => i.lastSync));
     const extra: Record<string, unknown> = {};
     for (const [name, section] of this.ctx.statusSections) extra[name] = await section(p, weddingId);
     return { weddingId, integrationStatus, activeFlows, conflicts, lastSync, ...extra };
@@ -87,9 +87,14 @@ export class StatusReports {
     const breaker = this.ctx.outboxWorker.breakerFor(i.id)?.state.state ?? i.breakerState;
     const health: IntegrationHealth['health'] = i.status !== 'active' || i.connection.status !== 'active' || breaker === 'open' || errorRate >= 0.5 ? 'failing'
       : breaker === 'half_open' || errorRate > 0 || outbox.dead > 0 || inbox.parked > 0 ? 'degraded' : 'healthy';
+    // A connection serving many weddings pulls for all of them at once and records it on itself
+    // (pull-targets.ts): that pull is this binding's sync too, as the Connections page counts it.
+    const c = i.connection;
+    const errors = [i.lastError && i.lastErrorAt ? { at: i.lastErrorAt, message: i.lastError } : null, c.lastError && c.lastErrorAt ? { at: c.lastErrorAt, message: c.lastError } : null]
+      .filter((e): e is { at: string; message: string } => e !== null).sort((a, b) => b.at.localeCompare(a.at));
     return {
-      integrationId: i.id, system: i.system, ...(i.connection.label ? { label: i.connection.label } : {}), category: i.category, status: i.status, health, breaker,
-      lastSync: i.lastSyncAt, lastSuccess: i.lastSuccessAt, lastError: i.lastError && i.lastErrorAt ? { at: i.lastErrorAt, message: i.lastError } : null,
+      integrationId: i.id, system: i.system, ...(c.label ? { label: c.label } : {}), category: i.category, status: i.status, health, breaker,
+      lastSync: latest(i.lastSyncAt, c.lastSyncAt), lastSuccess: latest(i.lastSuccessAt, c.lastSyncAt), lastError: errors[0] ?? null,
       errorRate, outbox, inbox,
     };
   }
@@ -118,6 +123,9 @@ export class StatusReports {
     });
   }
 }
+
+/** The latest of some ISO 8601 instants (UTC, as stored), or null when there is none. */
+const latest = (...isos: (string | null)[]): string | null => isos.filter((x): x is string => !!x).sort().pop() ?? null;
 
 /** A system as people name it (the catalogue's name: "Google Calendar"), else its id. */
 function systemName(system: string): string {

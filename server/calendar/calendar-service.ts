@@ -18,6 +18,7 @@ import { BusyTimes } from './busy-times.ts';
 import { FeedStore } from './feed-store.ts';
 import { publishedHash, renderFeed, toOutbound } from './ics-feed.ts';
 import { findOverlaps, type Commitment, type FoundOverlap } from './overlaps.ts';
+import { WeddingHosts } from './wedding-hosts.ts';
 import { namedListener } from '../collab/document-listeners.ts';
 
 export { CALENDAR_ERROR_CODES, CalendarError, type CalendarErrorCode } from './calendar-error.ts';
@@ -62,6 +63,7 @@ export class CalendarService {
   readonly versions: EventVersions;
   readonly bookings: BookingIndex;
   private readonly busy: BusyTimes;
+  private readonly hosts = new WeddingHosts();
   private readonly options: Required<CalendarServiceOptions>;
   private readonly dirty = new Set<string>();
   private checkTimer: NodeJS.Timeout | null = null;
@@ -112,6 +114,7 @@ export class CalendarService {
     if (!weddingId || this.stopped) return;
     try {
       const vendors = this.bookings.onUpdate(weddingId, doc, tr);
+      for (const v of this.hosts.onUpdate(weddingId, doc, tr)) vendors.add(v);
       if (vendors.size) this.scheduleCheck(vendors);
     } catch (error) {
       this.deps.logger.error({ err: error, weddingId }, 'calendar booking index not updated');
@@ -174,6 +177,17 @@ export class CalendarService {
     return out;
   }
 
+  /** The vendor's overlaps, once the hosts of every wedding among its commitments are known. */
+  private async overlapsOf(vendorId: string, from: number, to: number): Promise<FoundOverlap[]> {
+    const commitments = this.commitments(vendorId, from, to);
+    for (const c of commitments) {
+      if (c.kind !== 'wedding' || this.hosts.has(c.weddingId)) continue;
+      await this.deps.bridge.withDocument(c.weddingId, (doc) => { if (!this.hosts.has(c.weddingId)) this.hosts.load(c.weddingId, new WeddingDoc(doc)); })
+        .catch((error) => this.deps.logger.warn({ err: error, weddingId: c.weddingId }, 'venue of a wedding not read'));
+    }
+    return findOverlaps(vendorId, commitments, (weddingId) => this.hosts.hosts(weddingId, vendorId));
+  }
+
   private recorded(vendorId: string): Map<string, RecordedOverlap> {
     const rows = this.stmt.overlapsFor.all(vendorId) as { key: string; vendor_id: string; first_seen: string; end_ms: number; conflicts: string }[];
     return new Map(rows.map((r) => [r.key, { key: r.key, vendorId: r.vendor_id, firstSeen: r.first_seen, endMs: r.end_ms, conflicts: JSON.parse(r.conflicts) as RecordedOverlap['conflicts'] }]));
@@ -195,7 +209,7 @@ export class CalendarService {
 
   private async checkVendorNow(vendorId: string): Promise<FoundOverlap[]> {
     const { from, to } = this.window();
-    const found = findOverlaps(vendorId, this.commitments(vendorId, from, to));
+    const found = await this.overlapsOf(vendorId, from, to);
     const recorded = this.recorded(vendorId);
     const current = new Set(found.map((o) => o.key));
     for (const o of found) {
@@ -334,7 +348,7 @@ export class CalendarService {
     for (const vendorId of this.bookings.vendorsOf(weddingId)) {
       if (p.role === 'vendor' && p.vendorId !== vendorId) continue;
       const recorded = this.recorded(vendorId);
-      for (const o of findOverlaps(vendorId, this.commitments(vendorId, from, to))) {
+      for (const o of await this.overlapsOf(vendorId, from, to)) {
         if ([o.a, o.b].some((s) => s.kind === 'wedding' && s.weddingId === weddingId)) overlaps.push(this.toOverlap(p, o, recorded.get(o.key)));
       }
     }

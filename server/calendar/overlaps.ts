@@ -2,7 +2,8 @@
  * Double-booking detection (pure): a vendor's commitments, found overlapping pairwise. A pair of a
  * wedding event with a block in the vendor's own calendar counts; two blocks of their own calendar
  * are their business; a calendar block that *is* the wedding event (imported from that calendar)
- * is the same commitment, not an overlap.
+ * is the same commitment, not an overlap. A venue hosts every event of the wedding it is the venue
+ * of, so two events of that wedding are not a double booking of it (two weddings at one venue are).
  */
 
 export type Commitment =
@@ -25,7 +26,11 @@ export function overlapKey(vendorId: string, a: Commitment, b: Commitment): stri
   return [vendorId, ...[ref(a), ref(b)].sort()].join('|');
 }
 
-export function findOverlaps(vendorId: string, commitments: Commitment[]): FoundOverlap[] {
+/**
+ * The vendor's overlapping commitments. `hosts(weddingId)` says whether the vendor is that
+ * wedding's venue (server/calendar/wedding-hosts.ts): its events never overlap each other for it.
+ */
+export function findOverlaps(vendorId: string, commitments: Commitment[], hosts: (weddingId: string) => boolean = () => false): FoundOverlap[] {
   // The same calendar can be connected to several weddings: one block, however many integrations read it.
   const seen = new Set<string>();
   const items = commitments.filter((c) => c.endMs > c.startMs).filter((c) => {
@@ -42,6 +47,7 @@ export function findOverlaps(vendorId: string, commitments: Commitment[]): Found
       if (o.kind === 'calendar' && c.kind === 'calendar') continue;
       const cal = o.kind === 'calendar' ? o : c.kind === 'calendar' ? c : null;
       const wed = o.kind === 'wedding' ? o : c.kind === 'wedding' ? c : null;
+      if (o.kind === 'wedding' && c.kind === 'wedding' && o.weddingId === c.weddingId && hosts(o.weddingId)) continue;
       if (cal && wed && cal.linkedEvents.includes(`${wed.weddingId}/${wed.eventId}`)) continue;
       const [a, b] = ref(o) < ref(c) ? [o, c] : [c, o];
       out.push({ key: overlapKey(vendorId, a, b), vendorId, startMs: Math.max(o.startMs, c.startMs), endMs: Math.min(o.endMs, c.endMs), a, b });

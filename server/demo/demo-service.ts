@@ -170,7 +170,7 @@ export class DemoService {
     const weddingId = `wed_${crypto.randomBytes(12).toString('base64url')}`;
     await this.deps.people.registerWedding({ id: weddingId, workspaceId: workspace.id, createdBy: owner.id });
     const date = demoWeddingDate(this.now());
-    await this.deps.collab.withDocument(weddingId, (ydoc) => seedDemoWedding(ydoc, date, owner.id));
+    await this.deps.collab.withDocument(weddingId, (ydoc) => seedDemoWedding(ydoc, date, { id: owner.id, name: owner.name }));
     const p = this.principal(owner.id, weddingId);
     const bodies = this.sandboxes.connectBodies();
     const connect = (body: Record<string, unknown>) => this.deps.bridge.connections.connectWorkspace(p, WorkspaceConnectBody.parse({ workspaceId: workspace.id, ...body }));

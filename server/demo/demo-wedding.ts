@@ -36,10 +36,13 @@ const DAY: Array<{ id: string; title: string; from: string; to: string; category
   { id: 'dinner', title: 'Dinner', from: '18:00', to: '20:00', category: 'meal', photo: false },
 ];
 
-/** Writes the demo wedding's details, vendors, couple and day into a new document, as `personId`. */
-export function seedDemoWedding(ydoc: Y.Doc, date: string, personId: string): void {
+/**
+ * Writes the demo wedding's details, vendors, couple and day into a new document, as `person` (by
+ * name, so the activity trail and conflicts say who made the day, not a person id).
+ */
+export function seedDemoWedding(ydoc: Y.Doc, date: string, person: { id: string; name: string }): void {
   const doc = new WeddingDoc(ydoc);
-  const origin = clientOrigin(personId);
+  const origin = clientOrigin(person.id, { name: person.name, role: 'planner' });
   const zone = DEMO_WEDDING.timezone;
   doc.setMeta({ title: DEMO_WEDDING.title, date, timezone: zone, venue: DEMO_WEDDING.venue, status: 'planning' }, origin);
   doc.upsertVendor({ id: DEMO_WEDDING.photographer.id, name: DEMO_WEDDING.photographer.name, category: 'photographer', email: 'hello@lens-light.example', preferredChannels: ['email'], status: 'booked' }, origin);

@@ -97,17 +97,16 @@ export interface ApiMountDeps {
  */
 export function mountApi(a: Hono<AppEnv>, deps: ApiMountDeps): { signIn: ReturnType<typeof mountSignIn> } {
   const { config, db, tokens, people, sessions, collab, documents, bridge, comms, logger, metrics, publicUrl } = deps;
-  a.route('/api', accountRoutes({
-    tokens, people, sessions, accessTokenTtlS: config.ACCESS_TOKEN_TTL_S,
-    peek: (id) => {
-      try {
-        return peekWedding({ open: collab.hocuspocus.documents, store: documents }, id, (doc) => doc.getMeta(), { key: 'meta' });
-      } catch (error) {
-        logger.warn({ err: error, weddingId: id }, 'could not read a wedding’s title for the list');
-        return null;
-      }
-    },
-  }));
+  // A wedding's details for the lists of weddings, read without opening it and kept while its bytes stay the same.
+  const peekMeta = (id: string) => {
+    try {
+      return peekWedding({ open: collab.hocuspocus.documents, store: documents }, id, (doc) => doc.getMeta(), { key: 'meta' });
+    } catch (error) {
+      logger.warn({ err: error, weddingId: id }, 'could not read a wedding’s title for the list');
+      return null;
+    }
+  };
+  a.route('/api', accountRoutes({ tokens, people, sessions, accessTokenTtlS: config.ACCESS_TOKEN_TTL_S, peek: peekMeta }));
   const signIn = mountSignIn(a, { config, db, people, sessions, keys: deps.apiKeys, hocuspocus: collab.hocuspocus, logger, metrics, publicUrl, oidcProviders: () => oidcProviderList(config) });
   const peopleDeps = { people, sessions, open: collab.hocuspocus.documents, store: documents, mail: deps.mail ?? signIn.smtp ?? consoleMailSender(logger.child({ component: 'mail' })), publicUrl, logger };
   // Before weddingRoutes: the session form of POST /api/weddings hands bearer requests on to it.
@@ -123,7 +122,7 @@ export function mountApi(a: Hono<AppEnv>, deps: ApiMountDeps): { signIn: ReturnT
     connect: (p, body) => connectAfterOAuth(bridge, p, body),
   }));
   a.route('/api', scheduleRoutes({ ...peopleDeps, tokens, withDocument: (id, fn) => collab.withDocument(id, fn), pdf: deps.pdf }));
-  a.route('/api/weddings', weddingRoutes(tokens, new WeddingCatalog(db), collab));
+  a.route('/api/weddings', weddingRoutes(tokens, new WeddingCatalog(db), collab, peekMeta));
   // Webhooks first: the bearer-token group below would otherwise claim their paths.
   // `/api/integrations/{id}/consistency` before the webhooks: otherwise `POST …/webhook/consistency`
   // (an integration called "webhook") would reach the webhook of a system called "consistency".

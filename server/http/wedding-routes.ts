@@ -13,16 +13,19 @@ export interface WeddingDocuments {
   withDocument<T>(weddingId: string, fn: (doc: Y.Doc) => T): Promise<T>;
 }
 
+/** A stored wedding's title and date, read without opening it (server/people/wedding-peek.ts); null when unreadable. */
+export type PeekWeddingDetails = (weddingId: string) => { title?: string | undefined; date?: string | undefined } | null;
+
 /**
- * `GET /api/weddings`: the weddings the caller's token may open, for the planner app's picker.
- * A token listing ids gets those ids; an all-weddings token (`*`, admins) gets every wedding in
- * storage plus any other ids it lists.
+ * `GET /api/weddings`: the weddings the caller's token may open, for the planner app's picker,
+ * each with its title and date when stored (`peek`). A token listing ids gets those ids; an
+ * all-weddings token (`*`, admins) gets every wedding in storage plus any other ids it lists.
  *
  * `POST /api/weddings` (planners and admins, for an id their token opens): creates a wedding with
  * its time zone, which is required (400 `validation_failed` when missing or not an IANA zone);
  * 409 `wedding_exists` when the wedding already has details or events.
  */
-export function weddingRoutes(tokens: TokenService, catalog: WeddingCatalog, docs: WeddingDocuments): Hono<AppEnv> {
+export function weddingRoutes(tokens: TokenService, catalog: WeddingCatalog, docs: WeddingDocuments, peek?: PeekWeddingDetails): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   // On the route itself, not `use('*')`: other route groups are mounted under /api/weddings too,
   // and a wildcard middleware here would run for their paths as well.
@@ -31,7 +34,12 @@ export function weddingRoutes(tokens: TokenService, catalog: WeddingCatalog, doc
     const stored = new Set(catalog.storedWeddingIds());
     const ids = new Set(scope.filter((id) => id !== '*'));
     if (scope.includes('*')) for (const id of stored) ids.add(id);
-    const body: WeddingListResponse = { weddings: [...ids].sort().map((id) => ({ id, stored: stored.has(id) })) };
+    const body: WeddingListResponse = {
+      weddings: [...ids].sort().map((id) => {
+        const meta = stored.has(id) ? peek?.(id) : null;
+        return { id, stored: stored.has(id), ...(meta ? { title: meta.title ?? null, date: meta.date ?? null } : {}) };
+      }),
+    };
     return c.json(body);
   });
 

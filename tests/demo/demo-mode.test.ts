@@ -92,6 +92,13 @@ describe('the demo (DEMO=1): in-process sandboxes, a demo studio, the story thro
     await c.whenAcknowledged();
     const moved = await waitFor(async () => (await browser.status()).story?.calendar.events.find((e) => e.title === 'Ana & Ben · Ceremony' && Date.parse(e.start) === Date.parse(later(ceremony.start))), 'the ceremony moved on Google', MINUTE, 200);
     expect(Date.parse(moved.end)).toBe(Date.parse(later(ceremony.end)));
+    // The ceremony now overlaps the family photos: the photographer is double-booked, the venue that hosts both is not;
+    // the trail names who made the day (the demo planner), not their person id.
+    const overlapsOf = async (vendorId: string) => (await (await t.fetch(`/api/integrations/calendar/conflicts?vendorId=${vendorId}&weddingId=${weddingId}`, { token })).json() as { overlaps: unknown[] }).overlaps;
+    expect(await overlapsOf('venue')).toEqual([]);
+    expect(await overlapsOf(ceremony.vendorIds.find((v) => v !== 'venue')!)).toHaveLength(1);
+    const trail = await waitFor(async () => (await (await t.fetch(`/api/weddings/${weddingId}/activity?entity=timeline:${ceremony.id}`, { token })).json() as { entries: { change: string; actor: { kind: string; name?: string } }[] }).entries.find((e) => e.change === 'added'), 'the ceremony in the trail', MINUTE, 200);
+    expect(trail.actor).toMatchObject({ kind: 'client', name: 'Demo planner' });
 
     // ── Simulate: a payment in Stripe → the budget (once the plan's invoices are on Stripe) ──
     await waitFor(async () => (await browser.status()).story?.openInvoices === 2, 'the deposit and balance invoices on Stripe', MINUTE, 200);

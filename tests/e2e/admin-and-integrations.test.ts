@@ -10,6 +10,7 @@ import { plannerBuild } from './support/planner-build.ts';
 import { closeAfterTest, startPlannerServer } from './support/planner-server.ts';
 import { WEDDING_DATE, seedWedding } from './support/seed.ts';
 import { eventTitles, row, waitSyncState } from './support/timeline-page.ts';
+import { longDate } from '../../client/app/src/timeline/zoned-time.ts';
 
 let browser: Browser;
 let dist: string;
@@ -32,9 +33,11 @@ describe('planner app: admin, vendors, integrations and conflicts', () => {
     // An all-weddings token lists the weddings in storage.
     await page.goto(t.signInUrl(await t.token('admin', ['*'], { sub: 'root', name: 'Robin Admin' })));
     await page.getByRole('heading', { name: 'Choose a wedding' }).waitFor();
-    await waitFor(async () => (await page.locator('.wedding-list a').allTextContents()).join() === 'w1,w2', 'both stored weddings in the picker');
+    // By title and date, with the id beside it.
+    await waitFor(async () => (await page.locator('.wedding-list a').allTextContents()).join() === 'Ada & Grace,Second wedding', 'both stored weddings in the picker');
+    expect((await page.locator('.wedding-list li').allTextContents()).map((x) => x.trim())).toEqual([`Ada & Grace · ${longDate(WEDDING_DATE)} · w1`, 'Second wedding · w2']);
     await screenshot(page, 'wedding-picker');
-    await page.getByRole('link', { name: 'w1' }).click();
+    await page.getByRole('link', { name: 'Ada & Grace' }).click();
     await waitSyncState(page, 'online');
 
     await page.getByRole('link', { name: 'Vendors' }).click();

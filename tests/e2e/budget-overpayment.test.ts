@@ -55,6 +55,8 @@ describe('planner app: more than is left on a milestone (trial 22)', () => {
     const serverPaid = () => t.server.collab.withDocument(W, (y) => new WeddingDoc(y).getPayment('ven_photo-deposit')?.amountPaid ?? 0);
     expect(await serverPaid()).toBe(0);
     expect(await ask.getByLabel(/Apply it to the balance/).isChecked()).toBe(true);
+    // The balance's due date reads as everywhere else.
+    expect(await ask.getByLabel('Apply it to the balance (due 12 May 2027)').isChecked()).toBe(true);
     await dialog.getByRole('button', { name: 'Confirm: record £1,000.00' }).click();
     await waitFor(async () => (await serverPaid()) === 72_000, 'the deposit filled');
 

@@ -46,6 +46,9 @@ describe('share links: each role lands in the wedding with its own rights', () =
     const vendorUrl = await createLink(page, 'vendor', [], 'Lens & Light');
     const viewerUrl = await createLink(page, 'viewer', [vendorUrl]);
     const spareUrl = await createLink(page, 'couple', [vendorUrl, viewerUrl]);
+    // The role's hint says what a couple can do here (no comments feature to promise).
+    expect(await dialog.locator('form', { has: page.getByRole('heading', { name: 'Create a share link' }) }).locator('.hint').first().textContent())
+      .toBe('the couple: sees the wedding, fills in guest numbers and proposes new times or places for events');
     await waitFor(() => dialog.getByRole('cell', { name: 'vendor (Lens & Light)', exact: true }).isVisible(), 'the vendor link listed with its vendor');
     const { phoneOverflowPx } = await screenshotsAtBothWidths(page, 'share-links');
     expect(phoneOverflowPx).toBe(0);

@@ -99,6 +99,12 @@ describe('planner app: a business’s connections', () => {
     await page.getByText('Nothing is waiting').waitFor();
     await waitFor(async () => (await card.locator('.binding-title').allTextContents()).includes('Maria & Tom wedding'), 'the new wedding, by title, bound to the calendar');
     expect((await card.locator('.binding-title').allTextContents()).sort()).toEqual(['Ana & Ben', 'Chloe & Dev', 'Maria & Tom wedding']);
+    // Back on the home page, without a reload, the new wedding is listed.
+    await page.getByRole('link', { name: '← Your weddings' }).click();
+    await page.getByRole('heading', { name: 'Your weddings' }).waitFor();
+    await page.locator('ul.wedding-list a', { hasText: 'Maria & Tom wedding' }).waitFor({ timeout: 10_000 });
+    await page.getByRole('link', { name: 'Connections of Lens & Light' }).click();
+    await page.getByRole('heading', { name: 'Connections of Lens & Light' }).waitFor();
 
     expect(errors).toEqual([]);
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { TimelineEvent } from '../../schema/index.ts';
 import { STANDARD_DAY, standardDay } from '../../client/app/src/timeline/day-template.ts';
 import { checkEventTimes } from '../../client/app/src/timeline/event-times.ts';
-import { type CrewTimes, planShift } from '../../client/app/src/timeline/shift-later.ts';
+import { type CrewTimes, planShift, shiftFromLabel } from '../../client/app/src/timeline/shift-later.ts';
 import { clockLabel, isoInZone, toLocalInput } from '../../client/app/src/timeline/zoned-time.ts';
 import { assertProperty } from '../helpers/property.ts';
 
@@ -111,5 +111,14 @@ describe('the standard wedding day', () => {
     expect(atKew.filter((e) => e.location === 'Kew Gardens')).toHaveLength(STANDARD_DAY.length - 3);
     expect(atKew.filter((e) => e.location === '').map((e) => e.title)).toEqual(['Hair and makeup', 'Getting dressed', 'Carriages']);
     expect(standardDay(DATE, '14:00', 'America/New_York', () => 'x')[4]!.start).toBe(`${DATE}T14:00:00-04:00`);
+  });
+});
+
+describe('the Shift later events From list', () => {
+  it('dates an event after midnight, as the timeline does, and leaves the wedding day’s events with their time alone', () => {
+    const day = { date: '2027-06-12', timeZone: 'Europe/London' };
+    expect(shiftFromLabel({ start: '2027-06-12T23:00:00Z', title: 'Carriages' }, day)).toBe('Sun 13 Jun 00:00 Carriages');
+    expect(shiftFromLabel({ start: '2027-06-12T13:00:00Z', title: 'Ceremony' }, day)).toBe('14:00 Ceremony');
+    expect(shiftFromLabel({ start: '2027-06-12T23:00:00Z', title: 'Carriages' }, { timeZone: 'Europe/London' })).toBe('00:00 Carriages');
   });
 });

@@ -3,10 +3,10 @@ import { WeddingListResponse } from '../../schema/api/weddings.ts';
 import { WedSyncClientError, createWedding as sdkCreateWedding } from '../../client/sdk/node.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
 
-async function createWedding(t: TestServer, weddingId: string): Promise<void> {
+async function createWedding(t: TestServer, weddingId: string, date?: string): Promise<void> {
   const conn = await t.connect(weddingId, await t.token('planner', [weddingId]));
   await conn.whenSynced();
-  conn.doc.setMeta({ title: `Wedding ${weddingId}` });
+  conn.doc.setMeta({ title: `Wedding ${weddingId}`, ...(date ? { date } : {}) });
   await conn.whenAcknowledged();
 }
 
@@ -17,11 +17,11 @@ async function list(t: TestServer, token: string) {
 }
 
 describe('GET /api/weddings', () => {
-  it('lists the weddings a token names, marking those not created yet', async () => {
+  it('lists the weddings a token names with their titles and dates, marking those not created yet', async () => {
     const t = await startTestServer();
-    await createWedding(t, 'w1');
+    await createWedding(t, 'w1', '2027-06-12');
     await createWedding(t, 'w3');
-    expect(await list(t, await t.token('planner', ['w9', 'w1']))).toEqual([{ id: 'w1', stored: true }, { id: 'w9', stored: false }]);
+    expect(await list(t, await t.token('planner', ['w9', 'w1']))).toEqual([{ id: 'w1', stored: true, title: 'Wedding w1', date: '2027-06-12' }, { id: 'w9', stored: false }]);
   });
 
   it('lists every stored wedding, compacted or not, for an all-weddings token, plus any other id it names', async () => {
@@ -35,8 +35,11 @@ describe('GET /api/weddings', () => {
     expect(t.server.db.prepare('SELECT count(*) FROM documents WHERE name = ?').pluck().get('wedding:w1')).toBe(0);
     // A document that is not a wedding never shows up.
     t.server.db.prepare('INSERT INTO documents (name, state) VALUES (?, ?)').run('scratch', Buffer.alloc(0));
-    expect(await list(t, await t.token('admin', ['*']))).toEqual([{ id: 'w1', stored: true }, { id: 'w2', stored: true }]);
-    expect(await list(t, await t.token('admin', ['*', 'w0']))).toEqual([{ id: 'w0', stored: false }, { id: 'w1', stored: true }, { id: 'w2', stored: true }]);
+    // Titles are read from both, compacted or not.
+    const w1 = { id: 'w1', stored: true, title: 'Wedding w1', date: null };
+    const w2 = { id: 'w2', stored: true, title: 'Wedding w2', date: null };
+    expect(await list(t, await t.token('admin', ['*']))).toEqual([w1, w2]);
+    expect(await list(t, await t.token('admin', ['*', 'w0']))).toEqual([{ id: 'w0', stored: false }, w1, w2]);
   });
 
   it('refuses a missing or invalid token with a coded error', async () => {
@@ -62,7 +65,7 @@ describe('POST /api/weddings', () => {
     const conn = await t.connect('w1', token);
     await conn.whenSynced();
     expect(conn.doc.getMeta()).toMatchObject({ timezone: 'America/New_York', title: 'Ada & Grace' });
-    expect(await list(t, token)).toEqual([{ id: 'w1', stored: true }]);
+    expect(await list(t, token)).toEqual([{ id: 'w1', stored: true, title: 'Ada & Grace', date: '2027-06-12' }]);
   });
 
   it('refuses a wedding without a time zone, or with one that is not IANA, and creates nothing', async () => {

@@ -1,5 +1,5 @@
 import type { ComponentChildren } from 'preact';
-import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { linkHandler, useRoute } from './routing/use-route.ts';
 import { ApiError } from './api/api-client.ts';
 import { fetchMe } from './account/account-api.ts';
@@ -113,6 +113,14 @@ export function App() {
     return () => removeEventListener('online', onOnline);
   }, [meUnreachable]);
   const account = me === 'checking' ? null : me;
+  // Back on the home page from another view: the weddings may have changed there (one created from
+  // the unmatched queue, a binding added), so the list is read again rather than shown as it was.
+  const lastRoute = useRef(route.name);
+  useEffect(() => {
+    const from = lastRoute.current;
+    lastRoute.current = route.name;
+    if (route.name === 'picker' && from !== 'picker' && account) void reloadMe();
+  }, [route.name]);
   // Owed sign-outs are sent as soon as the server answers, also those of a tab closed offline.
   useEffect(() => keepSendingOwedSignOuts(), []);
   // Signed out in another tab of this browser: this one follows.

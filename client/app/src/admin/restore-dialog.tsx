@@ -5,7 +5,9 @@ import {
 } from '../../../sdk/index.ts';
 import { apiRequest, describeApiError } from '../api/api-client.ts';
 import { ConfirmDialog } from '../ui/confirm-dialog.tsx';
-import { dateTimeLabel, humanize } from '../ui/labels.ts';
+import type { EventFacts } from '../conflicts/conflict-words.ts';
+import { dateTimeLabel } from '../ui/labels.ts';
+import { changedWords, entryName } from './restore-words.ts';
 
 export const SECTION_LABELS: Record<RestoreSection, string> = {
   meta: 'Wedding details', timeline: 'Timeline', vendors: 'Vendors', guests: 'Guests and RSVPs', contacts: 'Contacts', tasks: 'Tasks',
@@ -19,6 +21,8 @@ interface Props {
   token: string;
   /** The wedding's zone (IANA): the snapshot's time is shown in it. */
   timeZone: string;
+  /** The wedding's names, zone and currencies, for the before and after values of a change. */
+  facts: EventFacts;
   onConfirm(sections: RestoreSection[]): void;
   onCancel(): void;
 }
@@ -28,7 +32,7 @@ interface Props {
  * happened outside only when ticked) and sees, per section, what the restore would add, remove and
  * change (POST …/restore/preview) before confirming.
  */
-export function RestoreDialog({ snapshot, url, token, timeZone, onConfirm, onCancel }: Props) {
+export function RestoreDialog({ snapshot, url, token, timeZone, facts, onConfirm, onCancel }: Props) {
   const [sections, setSections] = useState<RestoreSection[]>([...DEFAULT_RESTORE_SECTIONS]);
   const [preview, setPreview] = useState<RestorePreview | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -65,23 +69,23 @@ export function RestoreDialog({ snapshot, url, token, timeZone, onConfirm, onCan
         {sections.length === 0 && <p class="form-errors">Choose at least one section.</p>}
         {error && <p class="form-errors" role="alert">{error}</p>}
         {upToDate && total && total.added + total.removed + total.changed === 0 && <p>Nothing in these sections differs from the snapshot.</p>}
-        {upToDate && preview.sections.map((s) => <SectionPreview key={s} section={s} changes={preview.changes[s]} />)}
+        {upToDate && preview.sections.map((s) => <SectionPreview key={s} section={s} changes={preview.changes[s]} facts={facts} />)}
       </section>
       <p>The current content is saved as an automatic snapshot first, so this can be undone by restoring that one. Edits made offline in the meantime are kept and listed under Conflicts.</p>
     </ConfirmDialog>
   );
 }
 
-function SectionPreview({ section, changes }: { section: RestoreSection; changes: SectionChanges | undefined }) {
+function SectionPreview({ section, changes, facts }: { section: RestoreSection; changes: SectionChanges | undefined; facts: EventFacts }) {
   if (!changes || changes.added.length + changes.removed.length + changes.changed.length === 0) return null;
   return (
     <div class="restore-section" data-section={section}>
       <h3>{SECTION_LABELS[section]}</h3>
       <ul>
-        {changes.added.map((e) => <li key={`a${e.id}`}>Comes back: {e.label}</li>)}
-        {changes.removed.map((e) => <li key={`r${e.id}`}>Removed: {e.label}</li>)}
+        {changes.added.map((e) => <li key={`a${e.id}`}>Comes back: {entryName(section, e, facts)}</li>)}
+        {changes.removed.map((e) => <li key={`r${e.id}`}>Removed: {entryName(section, e, facts)}</li>)}
         {changes.changed.map((e) => (
-          <li key={`c${e.id}`}>Changed: {section === 'meta' || section === 'guests' ? '' : `${e.label} — `}{e.fields.map((f) => humanize(f.field)).join(', ')}</li>
+          <li key={`c${e.id}`}>Changed: {changedWords(section, { ...e, label: entryName(section, e, facts) }, facts)}</li>
         ))}
       </ul>
     </div>

@@ -4,6 +4,8 @@ import {
   SnapshotList, SnapshotRestoreResult, SnapshotSummary, compareEvents, type RestoreSection, type SnapshotCreateBody, type SnapshotRestoreBody, type WeddingJSON,
 } from '../../../sdk/index.ts';
 import { apiRequest, describeApiError } from '../api/api-client.ts';
+import type { WeddingDoc } from '../../../../schema/document/wedding-doc.ts';
+import { weddingFacts } from '../conflicts/wedding-facts.ts';
 import { RestoreDialog, SECTION_LABELS } from './restore-dialog.tsx';
 import { dateTimeLabel, humanize } from '../ui/labels.ts';
 import { useAnnounce } from '../ui/use-announcer.ts';
@@ -12,6 +14,8 @@ interface Props {
   weddingId: string;
   token: string;
   timeZone: string;
+  /** The open wedding: names and currencies in the restore preview. */
+  doc: WeddingDoc;
 }
 
 /** GET …/snapshots/:sid: the summary plus the content as plain JSON (server/admin/snapshot-service.ts). */
@@ -21,7 +25,7 @@ type SnapshotDetail = z.infer<typeof SnapshotDetail>;
 type Message = { text: string; error: boolean } | null;
 
 /** Admin only: labelled snapshots of the wedding, a preview of each, and restore with confirmation. */
-export function SnapshotsView({ weddingId, token, timeZone }: Props) {
+export function SnapshotsView({ weddingId, token, timeZone, doc }: Props) {
   const announce = useAnnounce();
   const base = `/api/admin/weddings/${encodeURIComponent(weddingId)}/snapshots`;
   const [list, setList] = useState<SnapshotSummary[] | null>(null);
@@ -121,6 +125,7 @@ export function SnapshotsView({ weddingId, token, timeZone }: Props) {
       {preview && <SnapshotPreview snapshot={preview} timeZone={timeZone} onClose={() => setPreview(null)} />}
       {confirming && (
         <RestoreDialog timeZone={timeZone} snapshot={confirming} url={`${base}/${encodeURIComponent(confirming.id)}`} token={token}
+          facts={weddingFacts(doc, timeZone, doc.getMeta().date)}
           onCancel={() => setConfirming(null)} onConfirm={(sections) => restore(confirming, sections)} />
       )}
     </section>

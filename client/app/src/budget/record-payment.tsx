@@ -3,7 +3,7 @@ import { SchemaError, decimalFromMinorUnits, minorUnitsFromWritten, type Payment
 import { describeApiError } from '../api/api-client.ts';
 import { useAnnounce } from '../ui/use-announcer.ts';
 import { recordTransaction, type TokenSource } from './budget-api.ts';
-import { milestoneLabel, money, outstanding } from './payment-state.ts';
+import { dueLabel, milestoneLabel, money, outstanding } from './payment-state.ts';
 
 interface Props {
   weddingId: string;
@@ -84,7 +84,7 @@ export function RecordPayment({ weddingId, token, payment, vendorName, nextMiles
             <legend>More than is left</legend>
             <p id="record-excess-why">{money(confirm, payment.currency)} is {money(confirm - left, payment.currency)} more than the {money(left, payment.currency)} left on the {milestoneLabel(payment).toLowerCase()}. Where should the {money(confirm - left, payment.currency)} go?</p>
             {nextMilestone && (
-              <label class="check"><input type="radio" name="record-excess" checked={excess === 'next_milestone'} onChange={() => setExcess('next_milestone')} /> Apply it to the {milestoneLabel(nextMilestone).toLowerCase()} (due {nextMilestone.due || 'undated'})</label>
+              <label class="check"><input type="radio" name="record-excess" checked={excess === 'next_milestone'} onChange={() => setExcess('next_milestone')} /> Apply it to the {milestoneLabel(nextMilestone).toLowerCase()} ({nextMilestone.due ? `due ${dueLabel(nextMilestone.due)}` : 'no due date'})</label>
             )}
             <label class="check"><input type="radio" name="record-excess" checked={excess === 'overpayment'} onChange={() => setExcess('overpayment')} /> Record it as an overpayment on the {milestoneLabel(payment).toLowerCase()}</label>
           </fieldset>

@@ -1,8 +1,8 @@
 import { useEffect, useState } from 'preact/hooks';
 import { ActivityResponse, type ActivityEntry, type Conflict } from '../../../sdk/index.ts';
-import { actorWords, whenWords } from '../activity/activity-words.ts';
+import { whenWords } from '../activity/activity-words.ts';
 import { apiRequest } from '../api/api-client.ts';
-import { systemName, type EventFacts, type Partner } from './conflict-words.ts';
+import { actorName, systemName, type EventFacts, type Partner } from './conflict-words.ts';
 
 /** One line of "who made each change and when" under a conflict. */
 export interface WhoLine { label: string; text: string }
@@ -14,7 +14,7 @@ export function entityKey(c: Pick<Conflict, 'entity' | 'entityId'>): string {
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 const before = (e: ActivityEntry, at: string) => e.at <= at || Date.parse(e.at) <= Date.parse(at) + 1000;
-const who = (e: ActivityEntry, timeZone: string) => `${actorWords(e.actor)}, ${whenWords(e.at, timeZone)}`;
+const who = (e: ActivityEntry, timeZone: string) => `${actorName(e.actor)}, ${whenWords(e.at, timeZone)}`;
 
 /**
  * Who made each side of `c` and when, from the activity trail: `entries` maps each entity the

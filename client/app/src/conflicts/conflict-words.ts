@@ -8,7 +8,7 @@
 // - a deletion meeting an edit (field `*`, one side `null`), from a system or a snapshot restore;
 // - a snapshot restore displacing an offline edit (source `restore:<id>`, server/admin/restore-merge-plan.ts).
 
-import type { Conflict } from '../../../sdk/index.ts';
+import type { ActivityActor, Conflict } from '../../../sdk/index.ts';
 import { humanize } from '../ui/labels.ts';
 import { entityWords, fieldLabel, timeWords, valueWords, type WeddingFacts } from './value-words.ts';
 
@@ -50,6 +50,29 @@ export function systemName(source: string): string {
   if (source.startsWith('restore:')) return 'the snapshot restore';
   if (source.startsWith('availability:')) return 'the availability check';
   return SYSTEM_NAMES[source] ?? humanize(source);
+}
+
+const ROLE_WORDS: Readonly<Record<string, string>> = { planner: 'A planner', admin: 'An administrator', couple: 'The couple', vendor: 'A vendor', guest: 'A guest' };
+
+/**
+ * Who made a change, by name, for every kind of actor: never an id. A person stored without a
+ * name (the trail then carries the token's subject as the name) is named by role, or "Someone".
+ */
+export function actorName(actor: ActivityActor): string {
+  switch (actor.kind) {
+    case 'client': {
+      const name = actor.name.trim();
+      if (name && name !== actor.id) return name;
+      return (actor.role && ROLE_WORDS[actor.role]) ?? 'Someone';
+    }
+    case 'adapter': return systemName(actor.system);
+    case 'admin': return actor.name?.trim() || 'An administrator';
+    case 'system': return actor.reason.startsWith('calendar') ? 'The availability check' : 'WedSync';
+    default: {
+      const never: never = actor;
+      return never;
+    }
+  }
 }
 
 const eventPart = (facts: EventFacts, id: string, fallback?: Record<string, unknown>): Part => {

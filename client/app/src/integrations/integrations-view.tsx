@@ -8,6 +8,7 @@ import { dateTimeLabel, humanize, relativeTime } from '../ui/labels.ts';
 import { HEALTH_WORDS, plainError } from '../connections/connection-health.tsx';
 import { systemName } from '../catalog/system-names.ts';
 import { DeadLetters } from './dead-letters.tsx';
+import { categoryWords, conflictsWaiting, flowWhen } from './status-words.ts';
 
 
 interface Props {
@@ -75,7 +76,7 @@ function StatusPanel({ body, at, timeZone }: { body: StatusBody; at: number; tim
   return (
     <div data-state="ready">
       <p class="muted">Last sync of any system: {relativeTime(body.lastSync)} · checked {relativeTime(new Date(at).toISOString())}
-        {body.conflicts.length > 0 && <> · <strong>{body.conflicts.length} conflicts waiting</strong> (see Conflicts)</>}</p>
+        {body.conflicts.length > 0 && <> · <strong>{conflictsWaiting(body.conflicts.length)}</strong> (see Conflicts)</>}</p>
       {body.integrationStatus.length === 0 ? <p class="empty">No systems are connected to this wedding.</p> : (
         <div class="table-wrap">
           <table class="integrations">
@@ -95,7 +96,7 @@ function StatusPanel({ body, at, timeZone }: { body: StatusBody; at: number; tim
             {body.activeFlows.map((f) => (
               <li key={`${f.integrationId}-${f.direction}`}>
                 {systemName(f.system)} {f.direction === 'inbound' ? '→ WedSync' : '← WedSync'}: {f.entities.map(humanize).join(', ') || 'nothing yet'}
-                <span class="muted"> ({relativeTime(f.lastAt)})</span>
+                <span class="muted"> ({flowWhen(f.direction, f.lastAt)})</span>
               </li>
             ))}
           </ul>
@@ -109,7 +110,7 @@ function IntegrationRow({ i, timeZone }: { i: IntegrationHealth; timeZone: strin
   const age = i.outbox.oldestPendingAgeMs;
   return (
     <tr data-integration-id={i.integrationId}>
-      <th scope="row">{i.label && i.label !== systemName(i.system) ? `${i.label} (${systemName(i.system)})` : systemName(i.system)}<br /><span class="muted">{humanize(i.category)} · {i.status}</span></th>
+      <th scope="row">{i.label && i.label !== systemName(i.system) ? `${i.label} (${systemName(i.system)})` : systemName(i.system)}<br /><span class="muted">{categoryWords(i.category)} · {i.status}</span></th>
       <td data-label="Health"><span class={`tag health-${i.health}`}>{HEALTH_WORDS[i.health]}</span>{i.breaker !== 'closed' && <><br /><span class="muted">breaker {humanize(i.breaker)}</span></>}</td>
       <td data-label="Last sync"><span title={dateTimeLabel(i.lastSync, timeZone)}>{relativeTime(i.lastSync)}</span><br /><span class="muted">last success {relativeTime(i.lastSuccess)}</span></td>
       <td data-label="Outbox backlog">{i.outbox.pending} pending{i.outbox.dead > 0 && <>, <strong>{i.outbox.dead} dead</strong></>}

@@ -3,7 +3,7 @@ import { isWeddingId } from '../../../sdk/index.ts';
 import { WeddingCreateResponse, WeddingListResponse, type WeddingListEntry } from '../../../../schema/api/weddings.ts';
 import { ApiError, apiRequest, describeApiError } from '../api/api-client.ts';
 import { linkHandler } from '../routing/use-route.ts';
-import { creatorTimeZone, isKnownTimeZone } from '../timeline/zoned-time.ts';
+import { creatorTimeZone, isKnownTimeZone, longDate } from '../timeline/zoned-time.ts';
 import type { Route } from '../routing/routes.ts';
 import type { Session } from './token.ts';
 
@@ -16,7 +16,8 @@ interface Props {
 const CACHE_KEY = 'wedsync.weddings';
 
 /**
- * The weddings this token may open (GET /api/weddings). Offline, the last list this browser saw
+ * The weddings this token may open (GET /api/weddings), by title and date with the id beside them
+ * (the id is what the API and snapshots name). Offline, the last list this browser saw
  * (or the ids in the token) is shown, so an offline start still reaches the wedding's offline copy.
  */
 export function WeddingPicker({ session, navigate, onRefused }: Props) {
@@ -64,7 +65,9 @@ export function WeddingPicker({ session, navigate, onRefused }: Props) {
             const route: Route = { name: 'wedding', weddingId: w.id, view: 'timeline' };
             return (
               <li key={w.id}>
-                <a href={`/w/${w.id}/timeline`} onClick={linkHandler(navigate, route)}>{w.id}</a>
+                <a href={`/w/${w.id}/timeline`} onClick={linkHandler(navigate, route)}>{w.title || w.id}</a>
+                {w.date && <span class="muted"> · {longDate(w.date)}</span>}
+                {w.title && <span class="muted wedding-id"> · {w.id}</span>}
                 {!w.stored && <span class="muted"> (new: nothing saved yet)</span>}
               </li>
             );

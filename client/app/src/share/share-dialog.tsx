@@ -17,8 +17,9 @@ interface Props {
   onClose(): void;
 }
 
+/** What each role may do, as the dialog says it (permissions.ts decides; keep them in step). */
 const ROLE_CHOICES: { role: WeddingRole; label: string; hint: string }[] = [
-  { role: 'couple', label: 'Couple', hint: 'the couple: sees the wedding, adds guest numbers and comments' },
+  { role: 'couple', label: 'Couple', hint: 'the couple: sees the wedding, fills in guest numbers and proposes new times or places for events' },
   { role: 'vendor', label: 'Vendor', hint: 'one vendor: their own entry, events and payments' },
   { role: 'viewer', label: 'Viewer', hint: 'reads the schedule only' },
   { role: 'planner', label: 'Planner', hint: 'a colleague: can change everything (they must sign in)' },

@@ -1,6 +1,17 @@
 import type { TimelineEvent } from '../../../sdk/index.ts';
 import { checkEventInstants, type WeddingDay } from './event-times.ts';
-import { isoInZone } from './zoned-time.ts';
+import { clockLabel, dateInZone, isoInZone, shortDate } from './zoned-time.ts';
+
+/**
+ * An event as the *From* list names it: its start in the wedding's zone and its title, with the
+ * date (`Sun 13 Jun 00:30 Venue clear-down`) when it starts on another day than the wedding's, as
+ * the timeline marks it; after midnight the time alone reads as the morning before.
+ */
+export function shiftFromLabel(e: Pick<TimelineEvent, 'start' | 'title'>, day: WeddingDay): string {
+  const date = dateInZone(e.start, day.timeZone);
+  const other = day.date !== undefined && date !== day.date ? `${shortDate(date)} ` : '';
+  return `${other}${clockLabel(e.start, day.timeZone)} ${e.title}`;
+}
 
 /** The largest shift in either direction (minutes): more is a new day, not a running-late fix. */
 export const MAX_SHIFT_MINUTES = 720;

@@ -4,7 +4,7 @@ import { newId } from '../ui/labels.ts';
 import { useAnnounce } from '../ui/use-announcer.ts';
 import { DEFAULT_CEREMONY, standardDay } from './day-template.ts';
 import { checkEventTimes, type WeddingDay } from './event-times.ts';
-import { type CrewTimes, MAX_SHIFT_MINUTES, planShift } from './shift-later.ts';
+import { type CrewTimes, MAX_SHIFT_MINUTES, planShift, shiftFromLabel } from './shift-later.ts';
 import type { UndoControls } from './use-undo.ts';
 import { clockLabel, toLocalInput } from './zoned-time.ts';
 
@@ -60,7 +60,7 @@ export function ShiftPanel({ doc, events, day, origin, perform, initialFrom, onC
         <div class="field">
           <label for="shift-from">From</label>
           <select id="shift-from" value={fromId} onChange={(e) => { setFromId((e.target as HTMLSelectElement).value); setProblem(null); }}>
-            {events.map((e) => <option key={e.id} value={e.id}>{clockLabel(e.start, day.timeZone)} {e.title}</option>)}
+            {events.map((e) => <option key={e.id} value={e.id}>{shiftFromLabel(e, day)}</option>)}
           </select>
         </div>
         <div class="field">

@@ -180,7 +180,7 @@ export function WeddingView(props: Props) {
           <ProposalsView doc={doc} version={version} timeZone={timeZone} sub={session.claims.sub} origin={origin} mode={session.claims.role === 'couple' ? 'propose' : 'decide'} />
         ) : <MissingTimeZone zone={meta.timezone} readOnly={!canEdit} />)}
         {current === 'run-of-show' && <RunOfShowView doc={doc} version={version} weddingId={connection.weddingId} session={session} />}
-        {current === 'admin' && isAdmin && <SnapshotsView weddingId={connection.weddingId} token={session.token} timeZone={timeZone ?? 'UTC'} />}
+        {current === 'admin' && isAdmin && <SnapshotsView weddingId={connection.weddingId} token={session.token} timeZone={timeZone ?? 'UTC'} doc={doc} />}
       </main>
     </>
   );
