@@ -45,7 +45,9 @@ export interface CollabServerOptions {
 export function createCollabServer(options: CollabServerOptions): CollabServer {
   const { config, store, tokens, logger, metrics } = options;
   const encoder = new DocumentEncoder(new EncodingPool({ size: config.ENCODING_WORKERS }), config.ENCODE_IN_WORKER_ABOVE_BYTES);
-  const persistence = new DurablePersistence(store, logger.child({ component: 'persistence' }), metrics, options.group, encoder, options.health);
+  const persistence = new DurablePersistence(
+    store, logger.child({ component: 'persistence' }), metrics, options.group, encoder, options.health, config.COMPACTION_TRIM_ROWS,
+  );
   const readOnlyWhileFailing = new StorageReadOnlyExtension(options.health, logger.child({ component: 'storage' }));
   const hocuspocus = new Hocuspocus({
     name: 'wedsync',

@@ -17,6 +17,7 @@ import type { Metrics } from '../metrics.ts';
 import { clientDocumentName, type CollabContext } from './context.ts';
 import { DocumentDiscard, STORAGE_FAILED_CLOSE } from './document-discard.ts';
 import { GuardedListeners } from './document-listeners.ts';
+import { FoldedLogTrim } from './folded-log-trim.ts';
 import { describeOrigin } from './origin.ts';
 import { unresolvedPartsOf, type UnresolvedParts } from './unresolved-parts.ts';
 
@@ -79,7 +80,9 @@ export type AppendListener = (documentName: string, document: Document, transact
  * that applies the client's message. The append joins the current group commit (GroupCommit), and
  * the WebSocket transport holds every frame (acknowledgements and the broadcast of the change
  * alike) until that group is committed. The extension's debounced store then folds the log into
- * the compacted state and trims it in one transaction. Loading is the stored state plus the log.
+ * the compacted state, in one short transaction that marks the log rows it holds as folded (loading
+ * skips them), and then deletes those rows a bounded chunk per event-loop turn (FoldedLogTrim), so
+ * the other weddings' messages go between chunks. Loading is the stored state plus the log after it.
  *
  * The live document never keeps a change that is not stored: when an append or its group's commit
  * fails, the document is discarded (its connections closed, never compacted, unloaded) and the next
@@ -91,8 +94,8 @@ export type AppendListener = (documentName: string, document: Document, transact
  * the stored rows on a worker thread (DocumentEncoder):
  * encoding a large document on the event loop stalls every other wedding. It commits the open
  * group, reads the state and the log up to its last seq in one transaction, folds them off the
- * event loop, and then writes the new state and trims the log up to that seq, in one transaction.
- * Updates appended while the worker ran have later seqs and stay in the log. A fold that fails
+ * event loop, and then writes the new state folding the log up to that seq, in one transaction, and
+ * trims those rows as above. Updates appended while the worker ran have later seqs and stay in the log. A fold that fails
  * (worker error, out of memory, shutdown) writes nothing: the log still holds everything.
  */
 export class DurablePersistence extends Database {
@@ -110,7 +113,8 @@ export class DurablePersistence extends Database {
   private closed = false;
   private appends = 0;
   /** The compaction running (or queued behind it) per document: one at a time, in order. */
-  private readonly compacting = new Map<string, Promise<void>>();
+  private readonly compacting = new Map<string, Promise<unknown>>();
+  private readonly trimmer: FoldedLogTrim;
 
   constructor(
     private readonly store: DocumentStore,
@@ -121,11 +125,14 @@ export class DurablePersistence extends Database {
     /** Where compaction folds a document's stored rows (a worker thread for large documents). */
     private readonly encoder: DocumentEncoder,
     private readonly health?: StorageHealth,
+    /** Folded log rows one transaction deletes at most (config COMPACTION_TRIM_ROWS). */
+    trimRows = 256,
   ) {
     // Loading and storing are ours (onLoadDocument, onStoreDocument below): the extension's own
     // store would encode the live document on the event loop.
     super({});
     this.discards = new DocumentDiscard(logger);
+    this.trimmer = new FoldedLogTrim(store, group, logger, trimRows, health);
     this.appendListeners = new GuardedListeners(group, logger, metrics.documentListenerErrors);
     group.onSettled((committed, error) => {
       const written = [...this.inOpenGroup];
@@ -226,6 +233,8 @@ export class DurablePersistence extends Database {
     // A long log (after a crash, or a document never idle long enough to compact) is folded now, so
     // the next load is a single state again.
     if ((this.logLengthAtLoad.get(documentName) ?? 0) >= COMPACT_ON_LOAD_AFTER) void this.compact(documentName, document);
+    // Folded rows a crash (or a full disk) kept from being trimmed: loading skipped them; delete them now.
+    else if (this.store.hasFoldedRows(documentName)) void this.enqueue(documentName, () => this.trimmer.trim(documentName));
     this.logLengthAtLoad.delete(documentName);
     const append = (update: Uint8Array, origin: unknown, _doc: Y.Doc, tr: Y.Transaction) => this.append(documentName, document, update, origin, tr);
     // First among the document's `update` listeners: Hocuspocus' own (registered when the Document
@@ -297,10 +306,15 @@ export class DurablePersistence extends Database {
    * Folds the stored log of `name` into its stored state (see the class comment). Resolves when
    * done or skipped; never rejects (the log keeps the document whatever happens here).
    */
-  compact(name: string, document: Y.Doc): Promise<void> {
-    if (!this.loaded.has(document) || this.closed) return Promise.resolve();
+  async compact(name: string, document: Y.Doc): Promise<void> {
+    if (!this.loaded.has(document) || this.closed) return;
+    await this.enqueue(name, () => this.compactOnce(name, document));
+  }
+
+  /** Runs `work` on `name` after the compaction or trim already running or queued for it. */
+  private enqueue(name: string, work: () => Promise<unknown>): Promise<unknown> {
     const previous = this.compacting.get(name) ?? Promise.resolve();
-    const next = previous.then(() => this.compactOnce(name, document));
+    const next = previous.then(work);
     this.compacting.set(name, next);
     void next.finally(() => { if (this.compacting.get(name) === next) this.compacting.delete(name); });
     return next;
@@ -327,18 +341,17 @@ export class DurablePersistence extends Database {
         // whose change was not stored is discarded), and nothing can be appended between this
         // encoding and the write.
         if (!this.loaded.has(document) || document.isDestroyed) return;
-        this.store.compact(name, Y.encodeStateAsUpdate(document));
-        this.metrics.compactions.inc();
-        return;
+        this.store.storeState(name, Y.encodeStateAsUpdate(document));
+      } else {
+        const rows = this.store.loadUpTo(name);
+        if (rows.upTo === null) return;
+        const folded = await this.encoder.fold(rows);
+        if (folded.undecodable > 0 || this.closed) return;
+        if (this.health && !this.health.writable) return;
+        // Its own transaction, after the group that may be open now: acknowledgements do not wait for it.
+        this.group.commit();
+        if (!this.store.storeStateUpTo(name, folded.state, rows.upTo)) return;
       }
-      const rows = this.store.loadUpTo(name);
-      if (rows.upTo === null) return;
-      const folded = await this.encoder.fold(rows);
-      if (folded.undecodable > 0 || this.closed) return;
-      if (this.health && !this.health.writable) return;
-      // Its own transaction, after the group that may be open now: acknowledgements do not wait for it.
-      this.group.commit();
-      this.store.compactUpTo(name, folded.state, rows.upTo);
       this.metrics.compactions.inc();
     } catch (error) {
       // Shutting down: the log keeps the document, and shutdown compacts the loaded ones itself.
@@ -346,10 +359,13 @@ export class DurablePersistence extends Database {
       // Everything in the document is in the log already; compaction can wait (for space, or a worker).
       this.logger.error({ err: error, documentName: name }, 'compaction failed; the update log keeps the document');
       if (isStorageError(error)) this.health?.failed(error);
+      return;
     }
+    // The state is committed: the rows it folded go a chunk per turn, still ahead of the next compaction.
+    await this.trimmer.trim(name);
   }
 
-  /** Compacts every loaded document now (shutdown, tests). */
+  /** Compacts every loaded document now, each in one transaction trimming its whole log (shutdown, tests). */
   flushAll(): number {
     this.group.commit();
     let n = 0;
@@ -369,6 +385,7 @@ export class DurablePersistence extends Database {
   close(): void {
     this.group.commit();
     this.closed = true;
+    this.trimmer.stop();
   }
 
   loadedDocument(name: string): Document | undefined {

@@ -217,7 +217,8 @@ export class PrivacyService {
         await persistence.compacted(name);
       });
       const stored = this.deps.documents.load(name);
-      historyCompacted = !holdsAny([stored.state, ...stored.log], list);
+      // Folded rows not yet trimmed (storage turned read-only mid-trim) still hold the old history.
+      historyCompacted = !holdsAny([stored.state, ...stored.log, ...this.deps.documents.foldedRows(name)], list);
       if (!historyCompacted) this.deps.logger.error({ weddingId }, 'erasure: stored history still holds the person (undecodable rows or storage read-only); the live document is erased');
     }
     let snapshotsRewritten = 0;
