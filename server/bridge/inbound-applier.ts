@@ -41,13 +41,14 @@ export interface InboundContext {
   raiseAlert?: AlertHandler;
   /**
    * The changes come to a wedding that existed before them (a person assigned an unmatched record
-   * to it, server/bridge/unmatched-queue.ts): the wedding's own identity fields (`IDENTITY_FIELDS`)
-   * that have a value are kept, and where the record says otherwise a pending `manual` conflict is
-   * recorded (local = the wedding's value, remote = the record's) for a person to decide. Empty
-   * fields are filled; every other field applies as usual.
+   * to it, server/bridge/unmatched-queue.ts, or the matching rules routed it there,
+   * inbound-router.ts): the wedding's own identity fields (`IDENTITY_FIELDS`) that have a value are
+   * kept, and where the record says otherwise a pending `manual` conflict is recorded (local = the
+   * wedding's value, remote = the record's) for a person to decide. Empty fields are filled; every
+   * other field applies as usual. `true` for every change; a set names the external ids it covers.
    * @default false
    */
-  keepIdentity?: boolean;
+  keepIdentity?: boolean | ReadonlySet<string>;
 }
 
 /** The meta fields that say which wedding this is: never replaced by a record assigned to it (InboundContext.keepIdentity). */
@@ -184,7 +185,7 @@ export function applyInbound(doc: WeddingDoc, ctx: InboundContext, changes: Inbo
       const local = current[field];
       const last = link?.lastSynced[field];
       if (exists && sameField(field, remote, local)) continue;
-      if (ctx.keepIdentity && change.entity === 'meta' && IDENTITY_FIELDS.has(field) && exists && !isBlank(local)) {
+      if (keepsIdentity(ctx, change.externalId) && change.entity === 'meta' && IDENTITY_FIELDS.has(field) && exists && !isBlank(local)) {
         conflicts.push(conflictOf(ctx, change.entity, entityId, field, local, remote ?? null, 'manual', null, nowIso));
         held = true;
         continue;
@@ -319,6 +320,7 @@ export function applyInbound(doc: WeddingDoc, ctx: InboundContext, changes: Inbo
   return outcome;
 }
 
+const keepsIdentity = (ctx: InboundContext, externalId: string) => ctx.keepIdentity === true || (typeof ctx.keepIdentity === 'object' && ctx.keepIdentity.has(externalId));
 const isBlank = (v: unknown) => v === undefined || v === null || (typeof v === 'string' && v.trim() === '');
 
 function conflictOf(ctx: InboundContext, entity: SyncEntity, entityId: string, field: string, localValue: unknown, remoteValue: unknown, strategy: Strategy, winner: 'local' | 'remote' | null, at: string): Conflict {

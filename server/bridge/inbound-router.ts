@@ -111,6 +111,8 @@ export class InboundRouter {
     const queue: Array<{ change: Upsert; proposals: MatchProposal[] }> = [];
     const forget: Routable[] = [];
     let dropped = 0;
+    // Records the matching rules routed (a guess, however sure): the wedding's identity stays.
+    const guessed = new Map<string, Set<string>>();
     const send = (binding: LiveIntegration, change: Routable, fresh = true) => {
       let list = plan.get(binding.integration.id);
       if (!list) plan.set(binding.integration.id, (list = []));
@@ -144,6 +146,9 @@ export class InboundRouter {
         case 'matched': {
           const { change: c, proposal: best, binding: target } = decision;
           send(target, c);
+          let ids = guessed.get(target.integration.id);
+          if (!ids) guessed.set(target.integration.id, (ids = new Set()));
+          ids.add(c.externalId);
           this.deps.audit.record({ weddingId: best.weddingId, integrationId: target.integration.id, actor: `connection:${connection.id}`, action: 'route.matched', entity: c.entity, entityId: c.entityId ?? null, result: 'ok', detail: { externalId: c.externalId, confidence: best.confidence, reasons: best.reasons } });
           break;
         }
@@ -169,7 +174,8 @@ export class InboundRouter {
       for (const b of bindings) {
         const list: InboundChange[] = [...stripped.get(b.integration.id) ?? [], ...notices.get(b.integration.id) ?? []];
         if (list.length === 0 && !delivery.resync) continue;
-        const payload: ChangesPayload = { changes: list, ...(delivery.resync ? { resync: delivery.resync } : {}) };
+        const keep = guessed.get(b.integration.id);
+        const payload: ChangesPayload = { changes: list, ...(delivery.resync ? { resync: delivery.resync } : {}), ...(keep?.size ? { keepIdentityFor: [...keep] } : {}) };
         const row = this.deps.inbox.add({ integrationId: b.integration.id, weddingId: b.integration.weddingId, eventId: delivery.eventId, kind: 'changes', payload: JSON.stringify(payload), receivedAt: delivery.receivedAt });
         if (row !== null) rows.push(row);
         routed.set(b.integration.id, list.length);

@@ -27,6 +27,8 @@ export interface ChangesPayload {
   resync?: FullResync;
   /** A person assigned these records to a wedding that existed before them: its identity stays (InboundContext.keepIdentity). */
   keepIdentity?: boolean;
+  /** External ids of the records the matching rules routed here: for them too the wedding's identity stays. */
+  keepIdentityFor?: string[];
 }
 
 export interface InboxWorkerDeps {
@@ -217,7 +219,7 @@ export class InboxWorker {
     const base = { weddingId: row.weddingId, integrationId: integration.id, actor: `integration:${integration.id}` };
     try {
       let changes: InboundChange[];
-      let keepIdentity = false;
+      let keepIdentity: boolean | ReadonlySet<string> = false;
       if (row.kind === 'webhook') {
         const { adapter } = live;
         if (!adapter.parseWebhook) throw new AdapterError('unsupported', `${integration.system} does not take webhooks`);
@@ -227,7 +229,7 @@ export class InboxWorker {
       } else {
         const payload = JSON.parse(row.payload) as ChangesPayload;
         changes = payload.changes;
-        keepIdentity = payload.keepIdentity === true;
+        keepIdentity = payload.keepIdentity === true ? true : new Set(payload.keepIdentityFor ?? []);
         if (payload.resync) {
           const absent = absentDeletions(payload.resync, this.deps.links.listFor(integration.id, payload.resync.entity));
           changes = [...changes, ...absent];

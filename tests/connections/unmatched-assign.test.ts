@@ -83,4 +83,34 @@ describe('assigning an unmatched record to a wedding that exists', () => {
     }));
     expect(await read()).toMatchObject({ meta: { title: 'Sam & Alex', venue: 'Hengrave' }, conflicts: ['title'] });
   });
+
+  it('keeps them too when the matching rules route the record by themselves: a guess, however sure, renames nothing', async () => {
+    const t = await startTestServer({ env });
+    const { pat } = await studio(t, [SAM]);
+    const workspaceId = t.server.db.prepare('SELECT workspace_id FROM weddings WHERE id = ?').pluck().get('w-sam') as string;
+    const as = await pat.accessToken('w-sam');
+    // Sure enough for the rules to route it without asking (the trial's row is a 50% match).
+    const connected = await api<ConnectionResult>(t, '/api/integrations/vendor/connect', as, { json: {
+      workspaceId, system: 'preset', label: '', autoMatchConfidence: 0.4, configuration: { preset: 'honeybook', direction: 'inbound', timeZone: 'Europe/London' },
+    } });
+    expect(connected.status, JSON.stringify(connected.body)).toBe(201);
+    const { connectionId } = connected.body;
+    expect((await api(t, `/api/connections/${connectionId}/bindings`, as, { json: { weddingId: 'w-sam', vendorId: 'photo' } })).status).toBe(201);
+    const applied = await api<ImportResponse>(t, '/api/integrations/import', as, { json: { connectionId, csv: `${HEADER}\r\n${SECOND}\r\n`, mode: 'apply' } });
+    expect(applied.status, JSON.stringify(applied.body)).toBe(200);
+    const matched = t.server.db.prepare("SELECT count(*) FROM audit WHERE action = 'route.matched' AND wedding_id = 'w-sam'").pluck();
+    await waitFor(() => (matched.get() as number) > 0, 'the record routed to Sam & Alex by the rules');
+    const read = () => t.server.bridge.withDocument('w-sam', (doc) => ({
+      meta: doc.getMap('meta').toJSON() as Record<string, unknown>,
+      conflicts: doc.getArray('conflicts').toJSON() as Conflict[],
+    }));
+    await waitFor(async () => (await read()).conflicts.some((c) => c.field === 'venue'), 'the venue\'s difference as a conflict');
+    const after = await read();
+    expect(after.meta).toMatchObject({ title: 'Sam & Alex', venue: 'Pier 9', date: '2027-06-12' });
+    expect(after.conflicts.filter((c) => c.status === 'pending').map((c) => [c.field, c.localValue, c.remoteValue]).sort()).toEqual([
+      ['title', 'Sam & Alex', 'Sam and Alex (second file)'],
+      ['venue', 'Pier 9', 'Hengrave'],
+    ]);
+    expect((await api<{ records: UnmatchedSummary[] }>(t, `/api/workspaces/${workspaceId}/unmatched`, as)).body.records).toEqual([]);
+  });
 });
