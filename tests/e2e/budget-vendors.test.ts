@@ -78,6 +78,10 @@ describe('planner app: budget and vendors', () => {
     expect(await serverDoc(t, (w) => w.getPayment('ven_photo-deposit'))).toMatchObject({ amount: 60_000, currency: 'GBP', due: '2026-03-01', vendorId: 'ven_photo' });
     await waitFor(() => page.locator('tr[data-payment-id="ven_photo-balance"]').isVisible(), 'the new milestones listed');
     await waitFor(async () => (await totals.locator('tr[data-currency="GBP"] td[data-label="Planned"]').textContent()) === '£2,250.01', 'the GBP total to include the plan');
+    // The form empties, vendor and all: no "This replaces…" warning invites a second plan over this one.
+    const planForm = page.locator('form', { has: page.getByRole('button', { name: 'Create plan' }) });
+    await waitFor(async () => (await planForm.getByLabel('Vendor').inputValue()) === '', 'the plan form emptied');
+    expect(await planForm.textContent()).not.toContain('This replaces');
 
     // A bank transfer for the deposit, recorded with the keyboard only.
     await page.getByRole('button', { name: 'Record payment for the deposit for Lens & Light' }).focus();

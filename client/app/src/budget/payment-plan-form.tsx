@@ -84,7 +84,8 @@ export function PaymentPlanForm({ doc, version, weddingId, token, onCreated }: P
       const { payments } = await createPaymentPlan(weddingId, token, body);
       const name = vendors.find((v) => v.id === vendorId)?.name ?? 'the vendor';
       announce(`Payment plan created for ${name}: ${payments.map((p) => `${humanize(p.milestone).toLowerCase()} ${money(p.amount, p.currency)} due ${dueLabel(p.due)}`).join(', ')}.`);
-      setTotal(''); setRows([row('deposit', '30'), row('balance', '70')]); setErrors([]);
+      // Emptied, vendor too: the replace warning of a filled form would invite a second plan over this one.
+      setVendorId(''); setProcessor(''); setTotal(''); setRows([row('deposit', '30'), row('balance', '70')]); setErrors([]);
       onCreated();
     } catch (err) {
       setErrors([describeApiError(err, 'Creating the payment plan')]);
