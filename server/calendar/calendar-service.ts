@@ -2,21 +2,19 @@ import crypto from 'node:crypto';
 import type * as Y from 'yjs';
 import {
   WeddingDoc, canOpenWedding, systemOrigin, weddingIdOf,
-  type BusyBlock, type CalendarStatusSection, type Conflict, type FeedCreated, type FeedSummary, type Overlap, type OverlapSide,
+  type BusyBlock, type CalendarStatusSection, type Conflict, type Overlap, type OverlapSide,
 } from '../../schema/index.ts';
 import { isCalendarAdapter } from '../../adapters/core/calendar.ts';
-import { isKnownTimeZone } from '../../adapters/core/calendar-time.ts';
 import { AuthError, assertApiReader } from '../auth/auth-error.ts';
 import type { Principal } from '../auth/tokens.ts';
 import type { CalendarBridge } from '../bridge/bridge-context.ts';
 import type { Logger } from '../logger.ts';
 import type { Db } from '../storage/database.ts';
-import { CalendarError } from './calendar-error.ts';
 import { BookingIndex } from './booking-index.ts';
 import { EventVersions } from './event-versions.ts';
 import { BusyTimes } from './busy-times.ts';
+import { CalendarFeeds } from './calendar-feeds.ts';
 import { FeedStore } from './feed-store.ts';
-import { publishedHash, renderFeed, toOutbound } from './ics-feed.ts';
 import { findOverlaps, type Commitment, type FoundOverlap } from './overlaps.ts';
 import { WeddingHosts } from './wedding-hosts.ts';
 import { namedListener } from '../collab/document-listeners.ts';
@@ -59,7 +57,8 @@ interface RecordedOverlap { key: string; vendorId: string; firstSeen: string; en
  * double-booking detection that records each new overlap as a conflict in the documents involved.
  */
 export class CalendarService {
-  readonly feeds: FeedStore;
+  /** Subscribable iCalendar feeds of weddings (calendar-feeds.ts). */
+  readonly feeds: CalendarFeeds;
   readonly versions: EventVersions;
   readonly bookings: BookingIndex;
   private readonly busy: BusyTimes;
@@ -75,13 +74,13 @@ export class CalendarService {
 
   constructor(private readonly deps: CalendarServiceDeps) {
     const { db, bridge } = deps;
-    this.feeds = new FeedStore(db);
     this.versions = new EventVersions(db);
     this.bookings = new BookingIndex(db);
     this.busy = new BusyTimes({ db, bridge, logger: deps.logger, now: () => this.now });
     this.options = {
       busyRefreshMs: 300_000, busyMaxAgeMs: 30_000, horizonDays: 730, lookbackDays: 30, checkDelayMs: 20, feedRefreshMinutes: 15, ...deps.options,
     };
+    this.feeds = new CalendarFeeds({ store: new FeedStore(db), versions: this.versions, bridge, publicUrl: deps.publicUrl, now: () => this.now, refreshMinutes: this.options.feedRefreshMinutes });
     this.stmt = {
       busyFor: db.prepare('SELECT * FROM calendar_busy WHERE vendor_id = ? AND end_ms > ? AND start_ms < ? ORDER BY start_ms'),
       overlapsFor: db.prepare('SELECT * FROM calendar_overlaps WHERE vendor_id = ?'),
@@ -364,70 +363,7 @@ export class CalendarService {
           importEvents: o.importEvents, busyRefreshedAt: refresh ? new Date(refresh.refreshedAt).toISOString() : null, busyError: refresh?.error ?? null,
         }];
       });
-    const feeds = this.feeds.list(weddingId).filter((f) => p.role !== 'vendor' || f.vendorId === p.vendorId);
+    const feeds = this.feeds.visibleTo(p, weddingId);
     return { overlaps, feeds, calendars };
-  }
-
-  // ── API: feeds ──────────────────────────────────────────────────────────────────────────────
-  private assertFeedAccess(p: Principal, weddingId: string, vendorId: string | null): void {
-    if (!canOpenWedding(p, weddingId)) throw new AuthError('wedding_forbidden', `this token does not open wedding ${weddingId}`);
-    assertApiReader(p.role, 'calendar feeds');
-    if (p.role === 'vendor' && (vendorId === null || p.vendorId !== vendorId)) throw new AuthError('role_forbidden', "vendors manage only their own feed (vendorId must be the token's vendorId)");
-    if (p.role === 'couple' && vendorId !== null) throw new AuthError('role_forbidden', "couples can make the wedding's feed; vendor feeds are for planners and the vendor");
-  }
-
-  feedUrl(token: string): string {
-    return `${this.deps.publicUrl().replace(/\/$/, '')}/calendar/${token}.ics`;
-  }
-
-  async createFeed(p: Principal, body: { weddingId: string; vendorId?: string; label?: string }): Promise<FeedCreated> {
-    const vendorId = body.vendorId ?? null;
-    this.assertFeedAccess(p, body.weddingId, vendorId);
-    if (vendorId) {
-      const exists = await this.deps.bridge.withDocument(body.weddingId, (doc) => new WeddingDoc(doc).getVendor(vendorId) !== undefined);
-      if (!exists) throw new CalendarError('vendor_not_found', `wedding ${body.weddingId} has no vendor ${vendorId}`);
-    }
-    const { feed, token } = this.feeds.create({ weddingId: body.weddingId, vendorId, label: body.label ?? null, createdBy: p.sub, at: new Date(this.now).toISOString() });
-    const url = this.feedUrl(token);
-    return { ...feed, url, webcalUrl: url.replace(/^https?:/, 'webcal:') };
-  }
-
-  listFeeds(p: Principal, weddingId: string): FeedSummary[] {
-    if (!canOpenWedding(p, weddingId)) throw new AuthError('wedding_forbidden', `this token does not open wedding ${weddingId}`);
-    assertApiReader(p.role, 'calendar feeds');
-    return this.feeds.list(weddingId).filter((f) => p.role !== 'vendor' || f.vendorId === p.vendorId);
-  }
-
-  revokeFeed(p: Principal, feedId: string): void {
-    const feed = this.feeds.get(feedId);
-    if (!feed) throw new CalendarError('feed_not_found', `no feed ${feedId}`);
-    // Like every other route: a token for another wedding is refused as such (403), not told "not found".
-    if (!canOpenWedding(p, feed.weddingId)) throw new AuthError('wedding_forbidden', `this token does not open wedding ${feed.weddingId}`);
-    if (p.role === 'couple' && feed.createdBy !== p.sub) throw new AuthError('role_forbidden', 'couples revoke only the feeds they made');
-    this.assertFeedAccess(p, feed.weddingId, p.role === 'couple' ? null : feed.vendorId);
-    this.feeds.revoke(feedId, new Date(this.now).toISOString());
-  }
-
-  /** The feed a token opens, as iCalendar text, with an ETag that changes only when its content does. */
-  async renderFeed(token: string): Promise<{ body: string; etag: string }> {
-    const feed = this.feeds.byToken(token);
-    if (!feed) throw new CalendarError('feed_not_found', 'no such feed (it may have been revoked)');
-    const { zone, events, name } = await this.deps.bridge.withDocument(feed.weddingId, (doc) => {
-      const w = new WeddingDoc(doc);
-      const meta = w.getMeta();
-      const z = isKnownTimeZone(meta.timezone) ? meta.timezone : 'UTC';
-      // A vendor's feed shows that vendor's audience (schema/document/audiences.ts): other vendors'
-      // contact details are not in it, so they are not attendees there.
-      const vendors = Object.fromEntries(w.listVendors().map((v) => [v.id, feed.vendorId && v.id !== feed.vendorId ? { ...v, email: '', phone: '' } : v]));
-      const list = w.listEvents().filter((e) => !feed.vendorId || e.vendorIds.includes(feed.vendorId)).map((e) => toOutbound(feed.weddingId, z, e, vendors));
-      const title = meta.title || `Wedding ${feed.weddingId}`;
-      return { zone: z, events: list, name: feed.vendorId ? `${title} — ${vendors[feed.vendorId]?.name ?? feed.vendorId}` : title };
-    });
-    const versions = this.versions.resolve(feed.weddingId, events.map((e) => ({ id: e.eventId, hash: publishedHash(e) })), this.now);
-    // DTSTAMP is the last change, not the request time: the same content is the same bytes (and ETag).
-    const stamp = Math.max(Date.parse(feed.createdAt), ...[...versions.values()].map((v) => v.modifiedAt));
-    const body = renderFeed({ name, weddingId: feed.weddingId, zone, events, versions, nowMs: stamp, refreshMinutes: this.options.feedRefreshMinutes });
-    this.feeds.fetched(feed.feedId, new Date(this.now).toISOString());
-    return { body, etag: `"${crypto.createHash('sha256').update(body).digest('base64url').slice(0, 27)}"` };
   }
 }

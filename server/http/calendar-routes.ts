@@ -14,7 +14,7 @@ export function mountCalendarRoutes(app: Hono<AppEnv>, tokens: TokenService, cal
   app.get('/calendar/:file', async (c: Context) => {
     const file = c.req.param('file') ?? '';
     if (!/^wsf_[A-Za-z0-9_-]{20,64}\.ics$/.test(file)) throw new HttpError(404, 'not_found', 'no such feed');
-    const feed = await calendar.renderFeed(file.slice(0, -4));
+    const feed = await calendar.feeds.renderFeed(file.slice(0, -4));
     const headers = { etag: feed.etag, 'cache-control': 'private, max-age=60', 'content-type': 'text/calendar; charset=utf-8' };
     if (c.req.header('if-none-match') === feed.etag) return new Response(null, { status: 304, headers });
     return new Response(feed.body, { status: 200, headers: { ...headers, 'content-disposition': 'inline; filename="wedding.ics"' } });
@@ -22,13 +22,13 @@ export function mountCalendarRoutes(app: Hono<AppEnv>, tokens: TokenService, cal
 
   const api = new Hono<AppEnv>();
   api.use('*', requireAuth(tokens));
-  api.post('/feeds', async (c) => c.json(await calendar.createFeed(c.get('principal'), await readJson(c, FeedCreateBody)), 201));
+  api.post('/feeds', async (c) => c.json(await calendar.feeds.createFeed(c.get('principal'), await readJson(c, FeedCreateBody)), 201));
   api.get('/feeds', (c) => {
     const weddingId = validate(WeddingIdField, c.req.query('weddingId'), 'weddingId query parameter');
-    return c.json({ feeds: calendar.listFeeds(c.get('principal'), weddingId) });
+    return c.json({ feeds: calendar.feeds.listFeeds(c.get('principal'), weddingId) });
   });
   api.delete('/feeds/:feedId', async (c) => {
-    await calendar.revokeFeed(c.get('principal'), c.req.param('feedId'));
+    await calendar.feeds.revokeFeed(c.get('principal'), c.req.param('feedId'));
     return c.body(null, 204);
   });
   app.route('/api/calendar', api);
