@@ -92,9 +92,9 @@ describe('planner app: every view, as the role that sees it', () => {
       await check(page, `${width}: sign-in`);
       if (width === 1280) await screenshot(page, 'sign-in');
       await page.goto(t.signInUrl(await t.token('admin', ['*'], { sub: 'root', name: 'Admin' })));
-      await page.getByRole('link', { name: 'w1' }).waitFor();
+      await page.locator('.wedding-list a[href="/w/w1/timeline"]').waitFor();
       await check(page, `${width}: wedding picker`);
-      await page.getByRole('link', { name: 'w1' }).click();
+      await page.locator('.wedding-list a[href="/w/w1/timeline"]').click();
       await waitSyncState(page, 'online');
       await walkViews(page, `${width} admin`, VIEWS.admin, results);
 
