@@ -19,7 +19,8 @@ beforeAll(async () => {
 }, 120_000);
 
 const PAGE_LOAD_FILE = path.join(SCREENSHOT_DIR, '..', 'page-load.json');
-const focusedText = (page: Page) => page.evaluate(() => document.activeElement?.textContent?.trim() ?? '');
+/** The focused control's name as a screen reader gives it: its aria-label, else its text. */
+const focusedText = (page: Page) => page.evaluate(() => document.activeElement?.getAttribute('aria-label') ?? document.activeElement?.textContent?.trim() ?? '');
 /** Focus moves after the app re-renders, so it is polled for. */
 async function waitFocus(page: Page, read: (page: Page) => Promise<string>, expected: string): Promise<void> {
   let last = '';

@@ -92,18 +92,15 @@ export class EventRow extends Component<EventRowProps> {
             )}
           </div>
           <div class="event-actions">
-            <button type="button" aria-expanded={p.open} data-action="open">
-              {p.readOnly ? 'View' : 'Edit'}<span class="sr-only"> {e.title}</span>
+            {/* Names as aria-label, not visually hidden spans: 300 rows × 18 nodes fewer at load. */}
+            <button type="button" aria-expanded={p.open} data-action="open" aria-label={`${p.readOnly ? 'View' : 'Edit'} ${e.title}`}>
+              {p.readOnly ? 'View' : 'Edit'}
             </button>
             {p.canEdit && <>
-            <button type="button" class="icon" data-action="up" disabled={p.readOnly || p.index === 0} aria-describedby={describedBy}>
-              <span aria-hidden="true">↑</span><span class="sr-only">Move {e.title} earlier</span>
-            </button>
-            <button type="button" class="icon" data-action="down" disabled={p.readOnly || p.index === p.count - 1} aria-describedby={describedBy}>
-              <span aria-hidden="true">↓</span><span class="sr-only">Move {e.title} later</span>
-            </button>
-            <button type="button" class="danger" data-action="delete" disabled={p.readOnly} aria-describedby={describedBy}>
-              Delete<span class="sr-only"> {e.title}</span>
+            <button type="button" class="icon" data-action="up" disabled={p.readOnly || p.index === 0} aria-describedby={describedBy} aria-label={`Move ${e.title} earlier`}>↑</button>
+            <button type="button" class="icon" data-action="down" disabled={p.readOnly || p.index === p.count - 1} aria-describedby={describedBy} aria-label={`Move ${e.title} later`}>↓</button>
+            <button type="button" class="danger" data-action="delete" disabled={p.readOnly} aria-describedby={describedBy} aria-label={`Delete ${e.title}`}>
+              Delete
             </button>
             </>}
           </div>
