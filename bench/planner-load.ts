@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- planner-load --baseline <dist> [--current <dist>] [--runs 5]`: cold loads of a
+ * `npm run bench -- planner-load --baseline <dist> [--current <dist>] [--runs 5] [--settle-ms 1000]`: cold loads of a
  * 300-event wedding in headless Chromium (/usr/bin/chromium, playwright-core), two builds of the
  * planner app side by side in one run so the machine's load hits both alike.
  *
@@ -61,12 +61,19 @@ export async function serveLargeWedding(dist: string) {
   };
 }
 
-async function coldLoad(browser: Browser, url: string) {
+/**
+ * One cold load in a fresh context (no cache, no storage). `settleMs` lets the new context's renderer
+ * finish starting before the link is opened, as in a browser that is already open and idle when
+ * someone follows the link; 0 opens it at once, so the renderer's own start-up shares the cores
+ * with the load (the method of the figures before 2026-12-01 19:40).
+ */
+async function coldLoad(browser: Browser, url: string, settleMs: number) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   try {
     const page = await context.newPage();
     const cdp = await context.newCDPSession(page);
     await cdp.send('Performance.enable');
+    if (settleMs > 0) await new Promise((resolve) => setTimeout(resolve, settleMs));
     const metrics = async () => {
       const all = (await cdp.send('Performance.getMetrics')).metrics;
       const ms = (name: string) => (all.find((m) => m.name === name)?.value ?? 0) * 1000;
@@ -100,6 +107,7 @@ export default async function main(args: string[]): Promise<void> {
   const baseline = option(args, 'baseline');
   if (!baseline) throw new Error('--baseline <dist> is required: a build of the commit to compare with');
   const runs = Number(option(args, 'runs') ?? 5);
+  const settleMs = Number(option(args, 'settle-ms') ?? 1000);
   let current = option(args, 'current');
   if (!current) {
     current = fs.mkdtempSync(path.join(os.tmpdir(), 'wedsync-bench-app-'));
@@ -115,10 +123,10 @@ export default async function main(args: string[]): Promise<void> {
   const loadAverages: number[] = [];
   try {
     // One discarded load each warms the OS file cache and Chromium's own start-up.
-    for (const k of ['baseline', 'current'] as const) await coldLoad(browser, servers[k].url);
+    for (const k of ['baseline', 'current'] as const) await coldLoad(browser, servers[k].url, settleMs);
     for (let i = 0; i < runs; i++) {
       const order: (keyof typeof builds)[] = i % 2 ? ['current', 'baseline'] : ['baseline', 'current'];
-      for (const k of order) loads[k].push(await coldLoad(browser, servers[k].url));
+      for (const k of order) loads[k].push(await coldLoad(browser, servers[k].url, settleMs));
       loadAverages.push(Number(os.loadavg()[0]!.toFixed(2)));
     }
   } finally {
@@ -133,7 +141,7 @@ export default async function main(args: string[]): Promise<void> {
   const ratio = summary.current!.allRowsMs.p50 / summary.baseline!.allRowsMs.p50;
   const cpuRatio = summary.current!.mainThreadCpuMs.p50 / summary.baseline!.mainThreadCpuMs.p50;
   const result = {
-    bench: 'planner-load', events: EVENTS, runs, measuredAt: new Date().toISOString(), currentVsBaselineMedian: Number(ratio.toFixed(3)),
+    bench: 'planner-load', events: EVENTS, runs, settleMs, measuredAt: new Date().toISOString(), currentVsBaselineMedian: Number(ratio.toFixed(3)),
     currentVsBaselineMainThreadCpu: Number(cpuRatio.toFixed(3)),
     machine: { cpus: os.cpus().length, loadAverage1m: loadAverages }, ...summary,
   };
