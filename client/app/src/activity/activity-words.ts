@@ -62,9 +62,10 @@ const FIELD_ORDER = ['', 'dependants', 'title', 'start', 'end', 'status'];
 /**
  * Roots the server keeps as bookkeeping of another change, which has its own line: the budget
  * totals (recomputed by WedSync from the payments, server/payments/payment-coordinator.ts) and the
- * record of a removed contact (written with the contact's deletion, for the message log).
+ * records of a removed contact or a merged or removed vendor (written with the deletion or merge, for
+ * the names of what still refers to them).
  */
-const MIRRORS = new Set(['budget', 'contactRemovals']);
+const MIRRORS = new Set(['budget', 'contactRemovals', 'vendorRemovals']);
 
 /** A vendor's removal and what the server removed with it (two entries, two updates) read as one line. */
 const isVendorRemoval = (e: ActivityEntry) => e.root === 'vendors' && (isDependants(e) || (e.field === '' && e.change === 'removed'));
@@ -121,7 +122,7 @@ export function activityLines(entries: ActivityEntry[], known: EventFacts & Part
   const rank = (field: string) => { const i = FIELD_ORDER.indexOf(field); return i < 0 ? FIELD_ORDER.length : i; };
   for (const { line, parts } of byKey.values()) {
     // "removed, with 1 booking" says the removal already.
-    const shown = parts.some((p) => p.field === 'dependants') ? parts.filter((p) => !(p.field === '' && p.words === 'deleted')) : parts;
+    const shown = parts.some((p) => p.field === 'dependants') ? parts.filter((p) => !(p.field === '' && (p.words === 'deleted' || p.words === 'removed'))) : parts;
     line.summary = shown.sort((a, b) => rank(a.field) - rank(b.field)).map((p) => p.words).join('; ');
   }
   return lines;
