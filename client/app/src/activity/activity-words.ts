@@ -13,17 +13,27 @@ const ROLE_WORDS: Readonly<Record<string, string>> = { planner: 'A planner', cou
 /** Administrative actions worth naming beside who did them; the others (a payment recorded, a message sent) say it in the line. */
 const ADMIN_ACTIONS: Readonly<Record<string, string>> = { restore: 'restoring a snapshot', 'privacy.erase': 'erasing personal data' };
 
+/** Whether a stored name is one to show (not the id again, nor another id). */
+function named(name: string | undefined, id: string): name is string {
+  return !!name && name !== id && !INTERNAL_ID.test(name);
+}
+
 /** A person by name; by role when the token carried no name (its subject is an id, never shown). */
 function personWords(name: string | undefined, id: string, role: string | undefined): string {
-  if (name && name !== id && !INTERNAL_ID.test(name)) return name;
+  if (named(name, id)) return name;
   return (role && ROLE_WORDS[role]) || 'Someone';
 }
+
+/** The subject of the operator's own token (server/cli/serve.ts): an administrator, whatever the row's role says. */
+const OPERATOR_ID = 'admin';
 
 /**
  * `Pia Planner`, `Google Calendar`, `Robin Planner (restoring a snapshot)`, `An administrator`, `WedSync`.
  * A service that writes on a person's behalf (a payment plan, a recorded payment, an acknowledgement:
- * server/payments, server/comms) carries that person in its admin origin: it reads as them. Only an
- * administrator's token reads "An administrator".
+ * server/payments, server/comms) carries that person in its admin origin: it reads as them. Rows
+ * written before it did carry only the person's id; the server names them from its people store
+ * (server/activity/actor-names.ts). Only a row that says so (role `admin`, or the operator's token)
+ * reads "An administrator"; a service row that names nobody reads "Someone".
  */
 export function actorWords(actor: ActivityActor): string {
   switch (actor.kind) {
@@ -31,7 +41,8 @@ export function actorWords(actor: ActivityActor): string {
     case 'adapter': return systemName(actor.system);
     case 'admin': {
       const what = ADMIN_ACTIONS[actor.action];
-      const who = actor.role && actor.role !== 'admin' ? personWords(actor.name, actor.id, actor.role) : 'An administrator';
+      const administrator = actor.role === 'admin' || (actor.role === undefined && actor.id === OPERATOR_ID);
+      const who = administrator ? 'An administrator' : personWords(actor.name, actor.id, actor.role);
       return what ? `${who} (${what})` : who;
     }
     default: return actor.reason.startsWith('calendar') ? 'The availability check' : 'WedSync';
