@@ -3,6 +3,7 @@ import { SchemaError, type Guests, type TxOrigin, type WeddingDoc } from '../../
 import { canEdit, type Writer } from '../../../../schema/document/permissions.ts';
 import { humanize } from '../ui/labels.ts';
 import { answersOverInvited, savedWords } from './guest-answers.ts';
+import { useStatusLine } from '../ui/status-line.ts';
 
 interface Props {
   doc: WeddingDoc;
@@ -39,7 +40,7 @@ export function GuestsEditor({ doc, version, writer, origin }: Props) {
   const [newDietCount, setNewDietCount] = useState('');
   const [dirty, setDirty] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  const [saved, setSaved] = useState<string | null>(null);
+  const [saved, setSaved] = useStatusLine<string>();
 
   // Someone else's change shows up unless this form has unsaved edits.
   useEffect(() => {
