@@ -28,6 +28,7 @@ export * from './api/activity.ts';
 export * from './document/restore-diff.ts';
 export * from './document/restore-notice.ts';
 export * from './document/contact-removals.ts';
+export * from './document/vendor-removals.ts';
 export * from './document/zoned-time.ts';
 export * from './document/time-zone-change.ts';
 export * from './document/limits.ts';

@@ -50,7 +50,7 @@ export type PaymentTransactionBody = z.infer<typeof PaymentTransactionBody>;
 
 export const VendorBudget = z.object({
   vendorId: z.string(),
-  /** The vendor's name; `Removed vendor` when the vendor was removed (its payments stay: money history is kept). */
+  /** The vendor's name; for a removed vendor `Sound Co (removed)` (WeddingDoc.vendorDisplayName), or `Removed vendor` when the wedding has no record of its name (its payments stay: money history is kept). */
   vendorName: z.string(),
   /** The payments name a vendor no longer in the wedding. */
   vendorRemoved: z.boolean(),

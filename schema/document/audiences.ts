@@ -3,6 +3,7 @@ import { CONTRIBUTION_ROOTS } from './contributions.ts';
 import { documentNameFor, isWeddingId } from './names.ts';
 import { RESTORES_ROOT } from './restore-notice.ts';
 import { ROOT } from './roots.ts';
+import { VENDOR_REMOVALS_ROOT } from './vendor-removals.ts';
 
 /**
  * Who receives which part of a wedding (issue 11, item 5). A wedding is one Yjs history, served to
@@ -17,7 +18,8 @@ import { ROOT } from './roots.ts';
  * | `wedding:<id>/vendor:<vid>`    | the vendor bound to `<vid>`, planners, admins, adapters | the schedule plus that vendor's own record, payments and crew notes |
  *
  * The shared schedule is `meta`, `timeline` (without vendors' crew notes), `comments`, restore
- * notices, and each vendor's `id`, `name` and `category` (who is on an event). Each audience
+ * notices, and each vendor's `id`, `name` and `category` (who is on an event), with the names of
+ * vendors merged or removed (`vendorRemovals`). Each audience
  * document contains the schedule, so a client opens exactly one document and reads it with
  * WeddingDoc as before.
  *
@@ -61,7 +63,8 @@ const whole = (...roots: string[]): ReadRule[] => roots.map((root) => ({ root, p
 const fields = (root: string, ...paths: string[]): ReadRule[] => paths.map((path) => ({ root, path: `*.${path}` }));
 
 const SCHEDULE: readonly ReadRule[] = [
-  ...whole(ROOT.meta, CONTRIBUTION_ROOTS.comments, RESTORES_ROOT),
+  // The names of vendors merged or removed: the schedule named them while they were here.
+  ...whole(ROOT.meta, CONTRIBUTION_ROOTS.comments, RESTORES_ROOT, VENDOR_REMOVALS_ROOT),
   // Every field of an event (its values, the vendorIds list, the notes text, the links and crew
   // maps), and of each crew entry its arrival and confirmation but not its notes.
   ...fields(ROOT.timeline, '*', 'links.*', 'crew.*.arrival', 'crew.*.confirmed'),

@@ -6,6 +6,7 @@ import {
 import { CONTRIBUTION_ROOTS, Comment, Proposal } from './contributions.ts';
 import { RESTORES_ROOT, RestoreNotice } from './restore-notice.ts';
 import { CONTACT_REMOVALS_ROOT, ContactRemoval } from './contact-removals.ts';
+import { VENDOR_REMOVALS_ROOT, VendorRemoval } from './vendor-removals.ts';
 import { ROOT } from './roots.ts';
 
 /**
@@ -69,4 +70,5 @@ export const LAYOUT: Readonly<Record<string, Slot>> = {
   [CONTRIBUTION_ROOTS.notes]: { kind: 'map', fields: { couple: { kind: 'text', maxLength: MAX_NOTES_LENGTH }, planner: { kind: 'text', maxLength: MAX_NOTES_LENGTH } } },
   [RESTORES_ROOT]: { kind: 'map', entries: { kind: 'value', schema: RestoreNotice } },
   [CONTACT_REMOVALS_ROOT]: { kind: 'map', key: ENTITY_KEY, entries: { kind: 'value', schema: ContactRemoval } },
+  [VENDOR_REMOVALS_ROOT]: { kind: 'map', key: ENTITY_KEY, entries: { kind: 'value', schema: VendorRemoval } },
 };

@@ -6,6 +6,7 @@ import type { TxOrigin } from './origins.ts';
 import { ROOT } from './roots.ts';
 import type { WeddingDoc } from './wedding-doc.ts';
 import { CONTRIBUTION_ROOTS } from './contributions.ts';
+import { recordVendorRemoval } from './vendor-removals.ts';
 import { SchemaError, parseOrThrow } from '../errors.ts';
 
 type VendorStatus = (typeof VENDOR_STATUSES)[number];
@@ -97,7 +98,9 @@ export function mergedVendor(keep: Vendor, dup: Vendor): Vendor {
  * events, payments or tasks pointing at a vendor that is gone: its event assignments, crew entries
  * (the kept vendor's own entry on the same event wins), payments, tasks, comments about it and
  * per-vendor budget totals move to the kept vendor, its details fill the kept record's gaps (mergedVendor), and its
- * entry is deleted. Messages and conflicts are history and keep the ids they were written with.
+ * entry is deleted. Messages and conflicts are history and keep the ids they were written with: the
+ * duplicate's name and the vendor it went into are recorded (vendor-removals.ts), so they read
+ * "Lens and Light (merged into Lens & Light)".
  * Participant bindings live in the server's database and are moved by the caller.
  * @throws SchemaError `not_found` when either vendor is missing, `validation_failed` when they are the same
  */
@@ -141,6 +144,7 @@ export function mergeVendors(doc: WeddingDoc, keepId: string, removeId: string, 
     repointComments(doc, removeId, keepId);
     // Delete first: the kept vendor may take the duplicate's e-mail, which the duplicate check refuses while both exist.
     doc.vendors.delete(removeId);
+    recordVendorRemoval(doc.ydoc, removeId, { name: dup.name, mergedInto: keepId, at: now.toISOString() });
     doc.upsertVendor(merged, origin);
     refreshBudget(doc, now);
   }, origin);
@@ -152,12 +156,14 @@ export function mergeVendors(doc: WeddingDoc, keepId: string, removeId: string, 
  * to events, its crew entries, comments about it; its tasks and its crew contacts stay, no longer
  * naming a vendor. Its payments stay too, with their budget lines: money history is never deleted,
  * and a payment whose `vendorId` names no vendor is one of a removed vendor (the budget API says
- * `vendorRemoved`). Returns what it touched, `paymentIds` being the payments kept (nothing when the
+ * `vendorRemoved`). Its name is recorded (vendor-removals.ts), so what still names it reads
+ * "Sound Co (removed)". Returns what it touched, `paymentIds` being the payments kept (nothing when the
  * vendor did not exist).
  */
 export function removeVendor(doc: WeddingDoc, vendorId: string, origin?: TxOrigin, now = new Date()): VendorFootprint | null {
   if (!doc.vendors.has(vendorId)) return null;
   const gone = vendorFootprint(doc, vendorId);
+  const name = doc.getVendor(vendorId)?.name ?? '';
   doc.transact(() => {
     for (const [, event] of doc.timeline.entries()) {
       const ids = vendorIdsOf(event);
@@ -173,6 +179,7 @@ export function removeVendor(doc: WeddingDoc, vendorId: string, origin?: TxOrigi
       for (const id of gone.commentIds) comments.delete(id);
     }
     doc.vendors.delete(vendorId);
+    if (name) recordVendorRemoval(doc.ydoc, vendorId, { name, mergedInto: '', at: now.toISOString() });
     refreshBudget(doc, now);
   }, origin);
   return gone;

@@ -9,6 +9,7 @@ import type { TimeZoneChangeMode } from './time-zone-change.ts';
 import { SchemaError, parseOrThrow } from '../errors.ts';
 import { assertRoom } from './limits.ts';
 import { listContactRemovals, type ContactRemoval } from './contact-removals.ts';
+import { formerVendor, formerVendorName, listVendorRemovals, recordVendorRemoval, type FormerVendor, type VendorRemoval } from './vendor-removals.ts';
 import { invalidEntries } from './invalid-entries.ts';
 import { arrayEntities, entityEntries, plainMap, readContact, readEvent, readMessage, readPayment, readTask, readVendor, type InvalidEntry, type YEntity } from './readers.ts';
 import { ROOT } from './roots.ts';
@@ -142,10 +143,36 @@ export class WeddingDoc {
     return findDuplicateVendor(this, vendor);
   }
 
-  deleteVendor(id: string, origin?: TxOrigin): boolean {
+  /** Deletes a vendor entry (an external system's deletion) and remembers its name (vendor-removals.ts). */
+  deleteVendor(id: string, origin?: TxOrigin, at: string = new Date().toISOString()): boolean {
     if (!this.vendors.has(id)) return false;
-    this.transact(() => this.vendors.delete(id), origin);
+    const name = this.getVendor(id)?.name ?? '';
+    this.transact(() => {
+      this.vendors.delete(id);
+      if (name) recordVendorRemoval(this.ydoc, id, { name, mergedInto: '', at });
+    }, origin);
     return true;
+  }
+
+  /** Vendors merged or removed, by their old id (vendor-removals.ts). */
+  listVendorRemovals(): Map<string, VendorRemoval> {
+    return listVendorRemovals(this.ydoc);
+  }
+
+  /** For a vendor merged or removed (and not back since): its name when it left and how it left (vendor-removals.ts). */
+  formerVendor(id: string): FormerVendor | undefined {
+    if (this.vendors.has(id)) return undefined;
+    return formerVendor(this.listVendorRemovals(), id, (v) => this.getVendor(v)?.name);
+  }
+
+  /**
+   * A vendor's name as people read it: its name while it is in the wedding; for one merged or
+   * removed since, `Lens and Light (merged into Lens & Light)` or `Sound Co (removed)`
+   * (formerVendorName); undefined when the wedding has no record of the id.
+   */
+  vendorDisplayName(id: string): string | undefined {
+    const current = (v: string) => this.getVendor(v)?.name;
+    return current(id) ?? formerVendorName(this.listVendorRemovals(), id, current);
   }
 
   // ── guests ──────────────────────────────────────────────────────────────────────────────────

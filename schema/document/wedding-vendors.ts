@@ -7,6 +7,7 @@ import { assertRoom } from './limits.ts';
 import type { YEntity } from './readers.ts';
 import { ensureEntity, jsonBytes, setLinks, setScalars } from './y-writes.ts';
 import type { WeddingDoc } from './wedding-doc.ts';
+import { forgetVendorRemoval } from './vendor-removals.ts';
 
 /**
  * Writes of the wedding's vendors (WeddingDoc.upsertVendor / findDuplicateVendor; see there): a
@@ -28,6 +29,8 @@ export function upsertVendor(doc: WeddingDoc, input: VendorInput | (Partial<Vend
   assertNoDuplicateVendor(doc, vendor, existing);
   assertRoom(doc.ydoc, { bytes: jsonBytes(input) });
   doc.transact(() => {
+    // In the wedding again: no longer named as merged or removed.
+    if (!existing) forgetVendorRemoval(doc.ydoc, vendor.id);
     const m = ensureEntity(doc.vendors, vendor.id);
     const { links, ...scalars } = vendor;
     setScalars(m, scalars);

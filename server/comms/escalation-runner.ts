@@ -51,7 +51,7 @@ export class EscalationRunner {
   /** Everyone who could be tried has been, without an answer: the planners hear about it. */
   private reportUnreachable(w: WeddingDoc, weddingId: string, message: Message, ids: string[], origin: TxOrigin): void {
     const planners = contactsWithRole(w, ['planner', 'coordinator']).filter((p) => !message.recipientIds.includes(p.id) || message.acks[p.id]);
-    const names = ids.map((id) => findPerson(w, id)?.name ?? id);
+    const names = ids.map((id) => findPerson(w, id)?.name ?? w.vendorDisplayName(id) ?? message.recipientNames[id] ?? id);
     if (planners.length === 0) return;
     this.writer.writeMessage(w, weddingId, {
       id: `unreached-${message.id}-${crypto.createHash('sha256').update(ids.join(',')).digest('hex').slice(0, 8)}`, senderId: 'wedsync', recipients: planners,

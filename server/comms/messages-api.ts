@@ -184,7 +184,7 @@ export class MessagesApi {
    * `not_a_recipient` when none is, `message_not_found`.
    */
   private async acknowledgeAsPlanner(p: Principal, weddingId: string, messageId: string): Promise<{ messageId: string; recipientId: string; acknowledgedAt: string }> {
-    const origin = adminOrigin('comms.ack', p.sub);
+    const origin = adminOrigin('comms.ack', p.sub, p);
     const at = new Date(this.ctx.clock()).toISOString();
     const row = this.ctx.db.prepare('SELECT email FROM people WHERE id = ?').get(p.sub) as { email: string | null } | undefined;
     return this.ctx.bridge.withDocument(weddingId, (doc) => {
@@ -217,7 +217,7 @@ export class MessagesApi {
       const w = new WeddingDoc(doc);
       const message = w.getMessage(target.messageId);
       if (!message) throw new CommsError('invalid_ack_link', 'the message of this link no longer exists');
-      return { message, recipientName: findPerson(w, target.recipientId)?.name ?? target.recipientId, acknowledgedAt: message.acks[target.recipientId] ?? null, weddingTitle: w.getMeta().title ?? '' };
+      return { message, recipientName: findPerson(w, target.recipientId)?.name ?? w.vendorDisplayName(target.recipientId) ?? message.recipientNames[target.recipientId] ?? target.recipientId, acknowledgedAt: message.acks[target.recipientId] ?? null, weddingTitle: w.getMeta().title ?? '' };
     });
   }
 
@@ -275,7 +275,7 @@ export function recipientsOf(w: WeddingDoc, message: Message): RecipientDeliveri
     const person = findPerson(w, id);
     const deliveries = Object.values(message.deliveries).filter((d) => d.recipientId === id).sort((a, b) => a.level - b.level || a.channel.localeCompare(b.channel));
     return {
-      id, name: person?.name ?? message.recipientNames?.[id] ?? id, kind: person?.kind ?? 'vendor', acknowledgedAt: message.acks[id] ?? null,
+      id, name: person?.name ?? w.vendorDisplayName(id) ?? message.recipientNames?.[id] ?? id, kind: person?.kind ?? 'vendor', acknowledgedAt: message.acks[id] ?? null,
       level: deliveries.reduce((max, d) => Math.max(max, d.level), 0), deliveries,
     };
   });

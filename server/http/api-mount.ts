@@ -146,7 +146,7 @@ export function mountApi(a: Hono<AppEnv>, deps: ApiMountDeps): { signIn: ReturnT
     recordRemoval: (weddingId, vendorId, origin, what) => deps.activity.recordDependantsRemoved(weddingId, 'vendors', vendorId, Date.now(), origin, what),
   }));
   a.route('/api/weddings', contactRoutes(tokens, collab));
-  a.route('/api/weddings', activityRoutes(tokens, deps.activity));
+  a.route('/api/weddings', activityRoutes(tokens, deps.activity, people));
   a.route('/api/comms', ackLinkRoutes(comms));
   a.route('/api', privacyRoutes({ tokens, people, sessions, privacy: new PrivacyService({ db, people, sessions, collab, documents, logger: logger.child({ component: 'privacy' }) }) }));
   const demo = deps.demo;

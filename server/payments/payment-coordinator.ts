@@ -235,7 +235,7 @@ export class PaymentCoordinator {
       const vendorIds = [...new Set(payments.map((x) => x.vendorId))];
       const vendors = vendorIds
         .filter((id) => p.role !== 'vendor' || id === p.vendorId)
-        .map((id) => ({ vendorId: id, vendorName: w.getVendor(id)?.name ?? 'Removed vendor', vendorRemoved: !w.getVendor(id), totals: budget.vendors[id] ?? {}, milestones: payments.filter((x) => x.vendorId === id) }));
+        .map((id) => ({ vendorId: id, vendorName: w.vendorDisplayName(id) ?? 'Removed vendor', vendorRemoved: !w.getVendor(id), totals: budget.vendors[id] ?? {}, milestones: payments.filter((x) => x.vendorId === id) }));
       const own = p.vendorId ? budget.vendors[p.vendorId] : undefined;
       return { budget: p.role === 'vendor' ? { ...budget, totals: {}, vendors: own && p.vendorId ? { [p.vendorId]: own } : {}, nextDue: null } : budget, vendors };
     });

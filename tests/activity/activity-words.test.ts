@@ -4,7 +4,7 @@ import * as Y from 'yjs';
 import { activityFacts } from '../../client/app/src/activity/activity-facts.ts';
 import { activityLines, actorWords } from '../../client/app/src/activity/activity-words.ts';
 import { computeBudget } from '../../schema/document/budget.ts';
-import { removeVendor } from '../../schema/document/vendor-merge.ts';
+import { mergeVendors, removeVendor } from '../../schema/document/vendor-merge.ts';
 import { decideProposal, proposeChange, setCrew } from '../../schema/document/contributions.ts';
 import { LAYOUT, type Slot } from '../../schema/document/layout.ts';
 import { WeddingDoc, adminOrigin, clientOrigin, systemOrigin, type ActivityActor, type ActivityEntry, type TxOrigin } from '../../schema/index.ts';
@@ -135,6 +135,31 @@ describe('activity in the wedding’s words: trial 23’s examples', () => {
     removeVendor(w.doc, SOUND, pia);
     w.store.recordDependantsRemoved(W, 'vendors', SOUND, w.tick(), pia, { bookings: 1, calendarFeeds: 2, sockets: 1 });
     expect(w.lines()[0]).toBe('Pia Planner Sound Co: removed, with 1 booking and 2 calendar feeds');
+  });
+
+  it('reads a merge as the duplicate merged into the kept vendor, and names the duplicate so on its other lines', () => {
+    const w = seeded();
+    w.doc.upsertVendor({ id: 'ven_lens2', name: 'Lens and Light', category: 'photographer' }, pia);
+    w.doc.upsertEvent({ id: 'evt_group', vendorIds: ['ven_lens2'] }, pia);
+    mergeVendors(w.doc, LENS, 'ven_lens2', pia);
+    const lines = w.lines();
+    expect(lines[0]).toBe('Pia Planner Lens and Light: merged into Lens & Light');
+    expect(lines).toContain('Pia Planner Lens and Light (merged into Lens & Light): added');
+    removeVendor(w.doc, SOUND, pia);
+    expect(w.lines()[0]).toBe('Pia Planner Sound Co: removed');
+    expect(w.lines().join('\n')).not.toMatch(/a removed vendor|no longer in this wedding/);
+  });
+
+  it('never puts a service row that names nobody down to an administrator (rows written before services carried the person)', () => {
+    const w = seeded();
+    // As payment-coordinator.ts wrote it before commit ecabef6: the token's subject, no name, no role.
+    w.doc.upsertPayment({ id: `${LENS}-deposit`, vendorId: LENS, milestone: 'deposit', amount: 72_000, currency: 'GBP', due: '2026-11-20', status: 'planned' }, adminOrigin('payments.plan', PIA));
+    const [entry] = w.entries();
+    expect(entry!.actor).toEqual({ kind: 'admin', id: PIA, action: 'payments.plan' });
+    expect(w.lines()[0]).toBe('Someone Lens & Light’s deposit payment (£720.00): added');
+    // Named by the server (server/activity/actor-names.ts), it reads as the person.
+    expect(actorWords({ ...entry!.actor, name: 'Pia Planner', role: 'planner' } as ActivityActor)).toBe('Pia Planner');
+    expect(actorWords({ ...entry!.actor, name: 'Pia Planner' } as ActivityActor)).toBe('Pia Planner');
   });
 
   it('names people and systems, never an id: a real administrator, a token without a name', () => {

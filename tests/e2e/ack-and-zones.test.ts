@@ -103,13 +103,13 @@ describe('trial 23: planners acknowledge; names survive; times in the wedding\'s
     }
     await waitFor(async () => (await count()) === `${total} of ${total} acknowledged`, 'every recipient acknowledged');
 
-    // A merge and a removal: the log keeps the names it was sent with.
+    // A merge and a removal: the log names them as merged into the kept vendor, or removed (vendorRemovals).
     const merged = await t.fetch('/api/weddings/w1/vendors/merge', { method: 'POST', token: plannerToken, body: JSON.stringify({ keepId: 'ven_photo', removeId: 'ven_dup' }) });
     expect(merged.status).toBe(200);
     const removed = await t.fetch('/api/weddings/w1/vendors/ven_sound', { method: 'DELETE', token: plannerToken });
     expect(removed.status).toBeLessThan(300);
-    await waitFor(async () => (await storm.locator('tr[data-recipient-id="ven_sound"] th').textContent()) === 'Sound Co (no longer in this wedding)', 'Sound Co named after its removal');
-    expect(await storm.locator('tr[data-recipient-id="ven_dup"] th').textContent()).toBe('Lens and Light (no longer in this wedding)');
+    await waitFor(async () => (await storm.locator('tr[data-recipient-id="ven_sound"] th').textContent()) === 'Sound Co (removed)', 'Sound Co named after its removal');
+    expect(await storm.locator('tr[data-recipient-id="ven_dup"] th').textContent()).toBe('Lens and Light (merged into Lens & Light)');
     expect(await storm.getByText('Someone no longer in this wedding').count()).toBe(0);
 
     // The Share dialog: a new link's expiry in London time, not New York's.

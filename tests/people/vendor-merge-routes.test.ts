@@ -86,7 +86,7 @@ describe('merging and removing vendors over HTTP', () => {
       expect(w.getBudget()?.totals.EUR?.planned).toBe(20_000);
     });
     const budget = await (await t.fetch(`/api/weddings/${W}/budget`, { token })).json() as BudgetResponse;
-    expect(budget.vendors.find((v) => v.vendorId === 'flora')).toMatchObject({ vendorName: 'Removed vendor', vendorRemoved: true, milestones: [{ id: 'flora-deposit' }] });
+    expect(budget.vendors.find((v) => v.vendorId === 'flora')).toMatchObject({ vendorName: 'Flora (removed)', vendorRemoved: true, milestones: [{ id: 'flora-deposit' }] });
     expect(budget.vendors.find((v) => v.vendorId === 'lens2')).toMatchObject({ vendorName: 'Lens and Light', vendorRemoved: false });
     expect((await florist.fetch('/api/auth/token', { json: { weddingId: W } })).status).toBe(403);
     expect((await t.fetch(`/api/weddings/${W}/vendors/flora`, { method: 'DELETE', token })).status).toBe(404);

@@ -95,7 +95,7 @@ describe('removing a vendor removes or revokes everything hanging off it', () =>
     });
     const budget = await (await t.fetch(`/api/weddings/${W}/budget`, { token })).json() as BudgetResponse;
     expect(budget.budget.totals.GBP).toMatchObject({ planned: 50_000, paid: 50_000 });
-    expect(budget.vendors).toEqual([expect.objectContaining({ vendorId: 'lens', vendorName: 'Removed vendor', vendorRemoved: true })]);
+    expect(budget.vendors).toEqual([expect.objectContaining({ vendorId: 'lens', vendorName: 'Lens & Light (removed)', vendorRemoved: true })]);
     // The activity log: the vendor's removal, and what the server removed with it.
     const activity = await (await t.fetch(`/api/weddings/${W}/activity?entity=vendors:lens`, { token })).json() as { entries: ActivityEntry[] };
     const dependants = activity.entries.find((e) => e.field === 'dependants');

@@ -14,6 +14,7 @@ import { SignIn, signInErrorMessage } from './session/sign-in.tsx';
 import { displayName, readSession, storeToken, storedToken, tokenFromHash, type Session } from './session/token.ts';
 import { WeddingPicker } from './session/wedding-picker.tsx';
 import { ConfirmDialog } from './ui/confirm-dialog.tsx';
+import { onActionStart } from './ui/status-line.ts';
 import { AnnouncerContext } from './ui/use-announcer.ts';
 import { WeddingScreen } from './wedding/wedding-screen.tsx';
 
@@ -141,6 +142,11 @@ export function App() {
     setAnnouncement('');
     setTimeout(() => setAnnouncement(message), 50);
   }, []);
+  // An announcement belongs to the action that made it (ui/status-line.ts): it was read out when it
+  // came, and is cleared when the person moves to another view or tab, or starts another action.
+  const routeKey = JSON.stringify(route);
+  useEffect(() => setAnnouncement(''), [routeKey]);
+  useEffect(() => onActionStart(() => setAnnouncement('')), []);
 
   const signOut = useCallback((why: string | null) => {
     storeToken(null);

@@ -18,6 +18,9 @@ const labelOf = (key: string, facts: ActivityFacts) => (INTERNAL_ID.test(key) ? 
 /** The server's own entry of a vendor removal (server/people/vendor-dependants.ts): what went besides the document's changes. */
 export const isDependants = (e: ActivityEntry) => e.root === 'vendors' && e.field === 'dependants';
 
+/** The entries of a vendor leaving the wedding: its entry deleted (by a merge or a removal), and what the server removed with it. */
+const isVendorLeaving = (e: ActivityEntry) => e.root === 'vendors' && (isDependants(e) || (e.field === '' && e.change === 'removed'));
+
 /** The kinds server/people/vendor-dependants.ts counts, in the singular. */
 const DEPENDANT_WORDS: Readonly<Record<string, string>> = {
   contacts: 'contact', participants: 'person with access', invitations: 'invitation', calendarFeeds: 'calendar feed', bookings: 'booking',
@@ -39,6 +42,9 @@ export function dependantsWords(what: Record<string, unknown>): string {
 
 /** What the entry is about: an event's title, a vendor's name, `the message “Rain plan”`, `the proposal for Group photos`. */
 export function subjectOf(e: ActivityEntry, facts: ActivityFacts): string {
+  // The line of a vendor's leaving names it plainly and says how it left (vendorLeftWords).
+  const former = isVendorLeaving(e) ? facts.formerVendor?.(e.entityId) : undefined;
+  if (former) return former.name;
   if (isDependants(e)) return facts.vendorName(e.entityId) ?? 'a removed vendor';
   const whole = obj(e.value) ?? obj(e.previous);
   switch (e.root) {
@@ -161,6 +167,11 @@ export function changeWords(e: ActivityEntry, facts: ActivityFacts): string {
     const c = obj(e.value) ?? {};
     const about = typeof c.subject === 'string' && c.subject.startsWith('timeline.') ? facts.eventTitle(c.subject.slice('timeline.'.length)) : undefined;
     return `added${about ? ` on ${about}` : ''}: “${typeof c.text === 'string' ? c.text.slice(0, 80) : ''}”`;
+  }
+  if (e.root === 'vendors' && e.field === '' && e.change === 'removed') {
+    // `merged into Lens & Light`, `removed`: what the wedding recorded of its leaving (schema/document/vendor-removals.ts).
+    const how = facts.formerVendor?.(e.entityId)?.how;
+    if (how) return how;
   }
   if (e.field === '') return e.change === 'added' ? 'added' : e.change === 'removed' ? 'deleted' : 'replaced';
   if (e.root === 'conflicts' && e.field === 'status') return e.value === 'resolved' ? 'resolved' : `status ${valueWords(e.root, e.entityId, 'status', e.value, facts)}`;

@@ -9,6 +9,8 @@ export interface ActivityFacts extends EventFacts {
   personName(id: string): string | undefined;
   /** A message's subject, or the start of its body. */
   messageTitle?(id: string): string | undefined;
+  /** A vendor merged or removed: its name when it left and how (`merged into Lens & Light`, `removed`). */
+  formerVendor?(id: string): { name: string; how: string } | undefined;
   /** A proposal's event and proposed values. */
   proposal?(id: string): { eventId: string; changes: Record<string, unknown> } | undefined;
 }
@@ -19,7 +21,8 @@ export function activityFacts(doc: WeddingDoc, timeZone: string, weddingDate: st
   const removals = doc.listContactRemovals();
   return {
     ...base,
-    personName: (id) => doc.getVendor(id)?.name ?? doc.getContact(id)?.name ?? removals.get(id)?.name,
+    personName: (id) => doc.vendorDisplayName(id) ?? doc.getContact(id)?.name ?? removals.get(id)?.name,
+    formerVendor: (id) => doc.formerVendor(id),
     messageTitle(id) {
       const m = doc.getMessageHeader(id);
       return m ? messageTitle(m) : undefined;

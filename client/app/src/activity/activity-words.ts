@@ -13,17 +13,27 @@ const ROLE_WORDS: Readonly<Record<string, string>> = { planner: 'A planner', cou
 /** Administrative actions worth naming beside who did them; the others (a payment recorded, a message sent) say it in the line. */
 const ADMIN_ACTIONS: Readonly<Record<string, string>> = { restore: 'restoring a snapshot', 'privacy.erase': 'erasing personal data' };
 
+/** Whether a stored name is one to show (not the id again, nor another id). */
+function named(name: string | undefined, id: string): name is string {
+  return !!name && name !== id && !INTERNAL_ID.test(name);
+}
+
 /** A person by name; by role when the token carried no name (its subject is an id, never shown). */
 function personWords(name: string | undefined, id: string, role: string | undefined): string {
-  if (name && name !== id && !INTERNAL_ID.test(name)) return name;
+  if (named(name, id)) return name;
   return (role && ROLE_WORDS[role]) || 'Someone';
 }
+
+/** The subject of the operator's own token (server/cli/serve.ts): an administrator, whatever the row's role says. */
+const OPERATOR_ID = 'admin';
 
 /**
  * `Pia Planner`, `Google Calendar`, `Robin Planner (restoring a snapshot)`, `An administrator`, `WedSync`.
  * A service that writes on a person's behalf (a payment plan, a recorded payment, an acknowledgement:
- * server/payments, server/comms) carries that person in its admin origin: it reads as them. Only an
- * administrator's token reads "An administrator".
+ * server/payments, server/comms) carries that person in its admin origin: it reads as them. Rows
+ * written before it did carry only the person's id; the server names them from its people store
+ * (server/activity/actor-names.ts). Only a row that says so (role `admin`, or the operator's token)
+ * reads "An administrator"; a service row that names nobody reads "Someone".
  */
 export function actorWords(actor: ActivityActor): string {
   switch (actor.kind) {
@@ -31,7 +41,8 @@ export function actorWords(actor: ActivityActor): string {
     case 'adapter': return systemName(actor.system);
     case 'admin': {
       const what = ADMIN_ACTIONS[actor.action];
-      const who = actor.role && actor.role !== 'admin' ? personWords(actor.name, actor.id, actor.role) : 'An administrator';
+      const administrator = actor.role === 'admin' || (actor.role === undefined && actor.id === OPERATOR_ID);
+      const who = administrator ? 'An administrator' : personWords(actor.name, actor.id, actor.role);
       return what ? `${who} (${what})` : who;
     }
     default: return actor.reason.startsWith('calendar') ? 'The availability check' : 'WedSync';
@@ -62,9 +73,10 @@ const FIELD_ORDER = ['', 'dependants', 'title', 'start', 'end', 'status'];
 /**
  * Roots the server keeps as bookkeeping of another change, which has its own line: the budget
  * totals (recomputed by WedSync from the payments, server/payments/payment-coordinator.ts) and the
- * record of a removed contact (written with the contact's deletion, for the message log).
+ * records of a removed contact or a merged or removed vendor (written with the deletion or merge, for
+ * the names of what still refers to them).
  */
-const MIRRORS = new Set(['budget', 'contactRemovals']);
+const MIRRORS = new Set(['budget', 'contactRemovals', 'vendorRemovals']);
 
 /** A vendor's removal and what the server removed with it (two entries, two updates) read as one line. */
 const isVendorRemoval = (e: ActivityEntry) => e.root === 'vendors' && (isDependants(e) || (e.field === '' && e.change === 'removed'));
@@ -121,7 +133,7 @@ export function activityLines(entries: ActivityEntry[], known: EventFacts & Part
   const rank = (field: string) => { const i = FIELD_ORDER.indexOf(field); return i < 0 ? FIELD_ORDER.length : i; };
   for (const { line, parts } of byKey.values()) {
     // "removed, with 1 booking" says the removal already.
-    const shown = parts.some((p) => p.field === 'dependants') ? parts.filter((p) => !(p.field === '' && p.words === 'deleted')) : parts;
+    const shown = parts.some((p) => p.field === 'dependants') ? parts.filter((p) => !(p.field === '' && (p.words === 'deleted' || p.words === 'removed'))) : parts;
     line.summary = shown.sort((a, b) => rank(a.field) - rank(b.field)).map((p) => p.words).join('; ');
   }
   return lines;

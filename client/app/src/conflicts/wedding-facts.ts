@@ -10,7 +10,8 @@ export function weddingFacts(doc: WeddingDoc, timeZone: string, weddingDate: str
     weddingDate,
     event: (id) => doc.getEvent(id),
     eventTitle: (id) => doc.getEvent(id)?.title,
-    vendorName: (id) => doc.getVendor(id)?.name,
+    // A vendor merged or removed since reads as such: `Lens and Light (merged into Lens & Light)`.
+    vendorName: (id) => doc.vendorDisplayName(id),
     paymentCurrency: (id) => doc.getPayment(id)?.currency,
     paymentWords(id) {
       const p = doc.getPayment(id);

@@ -18,6 +18,7 @@ import { oauthOutcome } from './oauth-outcome.ts';
 import { UnmatchedQueue } from './unmatched-queue.tsx';
 import { useWeddingVendors, vendorNameIn } from './use-wedding-vendors.ts';
 import { WorkspaceTokens } from './workspace-tokens.ts';
+import { useStatusLine } from '../ui/status-line.ts';
 
 interface Props {
   me: Account;
@@ -45,7 +46,7 @@ export function ConnectionsView({ me, workspaceId, navigate }: Props) {
   const membership = me.workspaces.find((m) => m.workspace.id === workspaceId);
   const [data, setData] = useState<Data | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
-  const [notice, setNotice] = useState<string | null>(() => oauthOutcome());
+  const [notice, setNotice] = useStatusLine<string>(() => oauthOutcome());
   const [rotated, setRotated] = useState<{ system: string; url: string } | null>(null);
 
   const refresh = useCallback(async () => {

@@ -2,6 +2,8 @@ import { useEffect, useMemo, useState } from 'preact/hooks';
 import { SchemaError, type Guests, type TxOrigin, type WeddingDoc } from '../../../sdk/index.ts';
 import { canEdit, type Writer } from '../../../../schema/document/permissions.ts';
 import { humanize } from '../ui/labels.ts';
+import { answersOverInvited, savedWords } from './guest-answers.ts';
+import { useStatusLine } from '../ui/status-line.ts';
 
 interface Props {
   doc: WeddingDoc;
@@ -25,6 +27,9 @@ const parseCount = (s: string): number | null => (/^\s*\d{1,6}\s*$/.test(s) && N
  * The guest numbers and dietary counts (`guests` in the document: numbers only, no names). The
  * couple and planners may write them (permissions.ts: `guests.**`); for anyone else the numbers are
  * shown, not offered. A diet set to 0 is no longer listed. Saving writes one change and says so.
+ * Answers (coming, not coming, not answered) that add up to more than the invited count are saved,
+ * since a planner may raise the invited count later, but the form says so, by how many, as they
+ * are typed and in what the save announces (guest-answers.ts).
  */
 export function GuestsEditor({ doc, version, writer, origin }: Props) {
   const guests = useMemo(() => doc.getGuests(), [doc, version]);
@@ -35,7 +40,7 @@ export function GuestsEditor({ doc, version, writer, origin }: Props) {
   const [newDietCount, setNewDietCount] = useState('');
   const [dirty, setDirty] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  const [saved, setSaved] = useState<string | null>(null);
+  const [saved, setSaved] = useStatusLine<string>();
 
   // Someone else's change shows up unless this form has unsaved edits.
   useEffect(() => {
@@ -77,15 +82,20 @@ export function GuestsEditor({ doc, version, writer, origin }: Props) {
       return;
     }
     setError(null); setDirty(false); setNewDiet(''); setNewDietCount('');
-    setSaved('Guest numbers saved.');
+    setSaved(savedWords(patch as Record<CountKey, number>));
   };
+  // As typed: a number not yet valid is left out of the sum until it is.
+  const typed = Object.fromEntries(COUNTS.map(([k]) => [k, parseCount(counts[k]) ?? 0])) as Record<CountKey, number>;
+  const overTyped = answersOverInvited(typed);
 
   if (!editable) {
     const dietary = Object.entries(guests.dietary ?? {}).filter(([, n]) => n > 0);
+    const over = answersOverInvited(Object.fromEntries(COUNTS.map(([k]) => [k, guests[k] ?? 0])) as Record<CountKey, number>);
     return (
       <section class="guests" aria-labelledby="guests-heading">
         <h3 id="guests-heading">Guests</h3>
         <dl class="facts">{COUNTS.map(([k, label]) => <div key={k}><dt>{label}</dt><dd>{guests[k] ?? 0}</dd></div>)}</dl>
+        {over && <p class="notice guests-over">{over}</p>}
         {dietary.length > 0 && <p><span class="label">Dietary:</span> {dietary.map(([k, n]) => `${n} ${humanize(k).toLowerCase()}`).join(', ')}</p>}
       </section>
     );
@@ -100,9 +110,11 @@ export function GuestsEditor({ doc, version, writer, origin }: Props) {
         {COUNTS.map(([k, label]) => (
           <div class="field" key={k}><label for={`guests-${k}`}>{label}</label>
             <input id={`guests-${k}`} type="number" inputMode="numeric" min={0} max={100_000} value={counts[k]}
+              aria-describedby={overTyped ? 'guests-over' : undefined}
               onInput={(e) => { setCounts({ ...counts, [k]: e.currentTarget.value }); edit(); }} /></div>
         ))}
       </div>
+      {overTyped && <p class="notice guests-over" id="guests-over">{overTyped}</p>}
       <fieldset class="diets">
         <legend>Dietary needs (number of guests)</legend>
         {diets.map(([k, v], i) => (

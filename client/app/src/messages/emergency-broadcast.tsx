@@ -5,6 +5,7 @@ import { ConfirmDialog } from '../ui/confirm-dialog.tsx';
 import { humanize } from '../ui/labels.ts';
 import { useAnnounce } from '../ui/use-announcer.ts';
 import type { MessagesClient } from './messages-api.ts';
+import { useStatusLine } from '../ui/status-line.ts';
 
 /** What the planner types to confirm: a deliberate act, not a stray Enter. */
 export const EMERGENCY_CONFIRM_WORD = 'SEND';
@@ -42,7 +43,7 @@ export function EmergencyBroadcast({ doc, version, client }: Props) {
   const [confirming, setConfirming] = useState(false);
   const [typed, setTyped] = useState('');
   const [error, setError] = useState<string | null>(null);
-  const [result, setResult] = useState<string | null>(null);
+  const [result, setResult] = useStatusLine<string>();
 
   const ask = (e: Event) => {
     e.preventDefault();

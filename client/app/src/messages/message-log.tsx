@@ -26,6 +26,8 @@ export function MessageLog({ doc, version, timeZone, ownId, client }: Props) {
   const messages = useMemo(() => doc.listMessages().reverse().sort((a, b) => b.at.localeCompare(a.at)), [doc, version]);
   const nameOf = useMemo(() => {
     const names = new Map<string, string>();
+    // Merged or removed vendors: `Lens and Light (merged into Lens & Light)`, `Sound Co (removed)`.
+    for (const id of doc.listVendorRemovals().keys()) names.set(id, doc.vendorDisplayName(id)!);
     for (const v of doc.listVendors()) names.set(v.id, v.name);
     for (const [id, r] of doc.listContactRemovals()) names.set(id, `${r.name} (${humanize(r.role).toLowerCase()})`);
     for (const c of doc.listContacts()) names.set(c.id, `${c.name} (${humanize(c.role).toLowerCase()})`);

@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import { ApiError, describeApiError } from '../api/api-client.ts';
 import { useAnnounce } from '../ui/use-announcer.ts';
 import { saveCrewEntry, type ScheduleEvent } from './schedule-api.ts';
+import { useStatusLine } from '../ui/status-line.ts';
 
 interface Props {
   weddingId: string;
@@ -21,7 +22,7 @@ export function CrewEntryForm({ weddingId, event, csrf, onSaved }: Props) {
   const [notes, setNotes] = useState(event.crewNotes);
   const [confirmed, setConfirmed] = useState(event.confirmed);
   const [busy, setBusy] = useState(false);
-  const [status, setStatus] = useState<string | null>(null);
+  const [status, setStatus] = useStatusLine<string>();
   const [problem, setProblem] = useState<string | null>(null);
   const id = `crew-${weddingId}-${event.eventId}`;
 

@@ -5,6 +5,7 @@ import { clockLabel, dateInZone, localInputToIso, shortDate } from '../timeline/
 import { useAnnounce } from '../ui/use-announcer.ts';
 import { CrewEntryForm } from './crew-entry-form.tsx';
 import { saveCallTime, type ScheduleEvent } from './schedule-api.ts';
+import { useStatusLine } from '../ui/status-line.ts';
 
 interface Props {
   weddingId: string;
@@ -31,7 +32,7 @@ export function ScheduleEventItem({ weddingId, event, weddingDate, timeZone, own
   const [busy, setBusy] = useState(false);
   const [problem, setProblem] = useState<string | null>(null);
   // What the last save did, shown beside the form (and announced), so a save is never silent.
-  const [saved, setSaved] = useState<string | null>(null);
+  const [saved, setSaved] = useStatusLine<string>();
   // A newer answer from the server (this save, a reload) replaces what the field shows.
   useEffect(() => setCallTime(event.callTime ? clockLabel(event.callTime, timeZone) : ''), [event.callTime, timeZone]);
   const inputId = `call-${weddingId}-${event.eventId}`;

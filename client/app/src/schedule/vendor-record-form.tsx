@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import { ApiError, describeApiError } from '../api/api-client.ts';
 import { useAnnounce } from '../ui/use-announcer.ts';
 import { saveVendorRecord, type ScheduleWedding } from './schedule-api.ts';
+import { useStatusLine } from '../ui/status-line.ts';
 
 interface Props {
   weddingId: string;
@@ -21,7 +22,7 @@ export function VendorRecordForm({ weddingId, vendor, csrf, onSaved }: Props) {
   const [email, setEmail] = useState(vendor.email);
   const [phone, setPhone] = useState(vendor.phone);
   const [busy, setBusy] = useState(false);
-  const [status, setStatus] = useState<string | null>(null);
+  const [status, setStatus] = useStatusLine<string>();
   const [problem, setProblem] = useState<string | null>(null);
   const id = `vendor-${weddingId}`;
 

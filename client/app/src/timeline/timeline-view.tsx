@@ -11,6 +11,7 @@ import { planMove } from './reorder.ts';
 import { ShiftPanel, TemplateOffer } from './timeline-tools.tsx';
 import type { UndoControls } from './use-undo.ts';
 import { clockLabel, isoInZone, localInputToMs, toLocalInput } from './zoned-time.ts';
+import { useStatusLine } from '../ui/status-line.ts';
 
 export interface TimelineViewProps {
   doc: WeddingDoc;
@@ -50,7 +51,7 @@ export function TimelineView(props: TimelineViewProps) {
   const [openId, setOpenId] = useState<string | null>(null);
   const [adding, setAdding] = useState<{ id: string; start: string; end: string } | null>(null);
   const [dragId, setDragId] = useState<string | null>(null);
-  const [notice, setNotice] = useState<{ text: string; undo: boolean } | null>(null);
+  const [notice, setNotice] = useStatusLine<{ text: string; undo: boolean }>();
   const [shifting, setShifting] = useState(false);
   const linkedTo = useRef<string | null>(null);
   const focusNext = useRef<Focus | null>(null);

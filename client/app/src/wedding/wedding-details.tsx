@@ -3,6 +3,7 @@ import { SchemaError, type TimeZoneChangeMode, type TxOrigin, type WeddingDoc, t
 import { isKnownTimeZone, longDate } from '../timeline/zoned-time.ts';
 import { useAnnounce } from '../ui/use-announcer.ts';
 import { TimeZoneChangeDialog } from './time-zone-change-dialog.tsx';
+import { useStatusLine } from '../ui/status-line.ts';
 
 interface Props {
   doc: WeddingDoc;
@@ -58,7 +59,7 @@ function WeddingDetailsForm({ doc, meta, loaded, readOnly, readOnlyNoteId, origi
   const open = toggled ?? (missing && loaded && !readOnly);
 
   const [zoneChange, setZoneChange] = useState<{ to: string; patch: WeddingMetaPatch } | null>(null);
-  const [outcome, setOutcome] = useState<string | null>(null);
+  const [outcome, setOutcome] = useStatusLine<string>();
 
   const write = (patch: WeddingMetaPatch, zone: { to: string; mode: TimeZoneChangeMode } | null) => {
     try {
