@@ -18,9 +18,7 @@
  *   the run before them unless that run is right-to-left: fontkit reverses a right-to-left run as a
  *   whole, so "محمد & Sam" must not carry " & " inside the Arabic run (nor an emoji run, whose font
  *   has wide spaces).
- * - Thai and Devanagari go to their own faces; fontkit shapes them (Devanagari conjuncts, reph and
- *   vowel signs before their consonant; Thai marks) like HarfBuzz does, but for one Thai case: SARA AM
- *   after a tone mark (น้ำ) stacks the tone mark below the nikhahit instead of above it.
+ * - Thai and Devanagari go to their own faces; HarfBuzz shapes them (pdf-shaping.ts).
  * - Bidirectional controls (LRM, RLM, ALM, embeddings, isolates) steer the order of a line
  *   (pdf-bidi.ts) and are never drawn, so they are left out of the runs' texts and do not move
  *   Latin text out of Helvetica.
