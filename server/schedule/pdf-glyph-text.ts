@@ -1,5 +1,5 @@
 import type { ShapedRun } from './pdf-shaping.ts';
-import { glyphAdvance } from './pdf-shaping.ts';
+import { glyphAdvance, shape } from './pdf-shaping.ts';
 
 /**
  * Draws a run shaped by HarfBuzz (pdf-shaping.ts) in one of PDFKit's embedded fonts, so that the
@@ -42,10 +42,14 @@ interface PdfkitInternals {
 /** CIDs already given out, per font: `glyph id` + NUL + `text` → CID. */
 const cids = new WeakMap<EmbeddedFont, Map<string, number>>();
 
-function cidOf(font: EmbeddedFont, file: string, id: number, text: string): number {
+/**
+ * The CID for glyph `id` standing for `text`, `width` thousandths of an em wide (its hmtx advance;
+ * a helper, see `withHelpers`, is 0 wide).
+ */
+function cidOf(font: EmbeddedFont, id: number, text: string, width: number): number {
   let byKey = cids.get(font);
   if (!byKey) cids.set(font, byKey = new Map());
-  const key = `${id}\u0000${text}`;
+  const key = `${id}\u0000${width}\u0000${text}`;
   let cid = byKey.get(key);
   if (cid !== undefined) return cid;
   if (font.subset.mapping[id] === undefined || font.unicode[font.subset.mapping[id]!] === undefined) {
@@ -55,10 +59,50 @@ function cidOf(font: EmbeddedFont, file: string, id: number, text: string): numb
     font.subset.glyphs.push(id);
     cid = font.subset.glyphs.length - 1;
   }
-  font.widths[cid] = glyphAdvance(file, id) * font.scale;
+  font.widths[cid] = width;
   font.unicode[cid] = [...text].map((c) => c.codePointAt(0)!);
   byKey.set(key, cid);
   return cid;
+}
+
+const NONSPACING = /\p{Mn}/u;
+
+/** A glyph to draw with the text its ToUnicode entry gives. */
+interface Placed {
+  id: number;
+  text: string;
+  xAdvance: number;
+  xOffset: number;
+  yOffset: number;
+  /** An empty, zero-width glyph that only carries text. */
+  helper?: true;
+}
+
+/**
+ * The glyphs to draw, with helpers where pdf.js would misplace a space: pdf.js gives a glyph whose
+ * text holds a nonspacing mark (a virama, "क्ष") no width, so after a space it finds the word's gap
+ * behind that glyph and reads "क्ष मा". Such a glyph keeps the marks-free middle of its text, and
+ * the marks before and after go to helpers beside it: the font's space glyph at zero width, which
+ * draws nothing.
+ */
+function withHelpers(glyphs: ShapedRun['glyphs'], texts: readonly string[], spaceId: number | undefined): Placed[] {
+  const placed: Placed[] = [];
+  glyphs.forEach((g, i) => {
+    const text = texts[i]!;
+    const chars = [...text];
+    const first = chars.findIndex((c) => !NONSPACING.test(c));
+    if (spaceId === undefined || g.xAdvance <= 0 || !NONSPACING.test(text) || first < 0) {
+      placed.push({ ...g, text });
+      return;
+    }
+    let end = first;
+    while (end < chars.length && !NONSPACING.test(chars[end]!)) end++;
+    const helper = (t: string): Placed => ({ id: spaceId, text: t, xAdvance: 0, xOffset: 0, yOffset: 0, helper: true });
+    if (first > 0) placed.push(helper(chars.slice(0, first).join('')));
+    placed.push({ ...g, text: chars.slice(first, end).join('') });
+    if (end < chars.length) placed.push(helper(chars.slice(end).join('')));
+  });
+  return placed;
 }
 
 /**
@@ -148,7 +192,8 @@ export function drawShapedRun(pdf: PDFKit.PDFDocument, fontName: string, file: s
   const doc = pdf as unknown as PdfkitInternals;
   const font = doc._font;
   if (doc.page.fonts[font.id] == null) doc.page.fonts[font.id] = font.ref();
-  const texts = glyphTexts(text, run, rtl);
+  const spaceGlyph = shape(file, ' ', false).glyphs[0];
+  const glyphs = withHelpers(run.glyphs, glyphTexts(text, run, rtl), spaceGlyph && spaceGlyph.id !== 0 ? spaceGlyph.id : undefined);
   const perUnit = 1000 / run.unitsPerEm;
   const ops: string[] = [];
   let tj: string[] = [];
@@ -157,8 +202,8 @@ export function drawShapedRun(pdf: PDFKit.PDFDocument, fontName: string, file: s
     if (tj.length) ops.push(`[${tj.join(' ')}] TJ`);
     tj = [];
   };
-  run.glyphs.forEach((g, i) => {
-    const cid = cidOf(font, file, g.id, texts[i]!);
+  for (const g of glyphs) {
+    const cid = cidOf(font, g.id, g.text, g.helper ? 0 : glyphAdvance(file, g.id) * font.scale);
     const glyphRise = (g.yOffset * perUnit * at.size) / 1000;
     if (glyphRise !== rise) {
       flush();
@@ -172,7 +217,7 @@ export function drawShapedRun(pdf: PDFKit.PDFDocument, fontName: string, file: s
     tj.push(`<${cid.toString(16).padStart(4, '0')}>`);
     const after = font.widths[cid]! + before - g.xAdvance * perUnit;
     if (Math.abs(after) > 0.0005) tj.push(num(after));
-  });
+  }
   flush();
   pdf.save();
   pdf.transform(1, 0, 0, -1, 0, pdf.page.height);
