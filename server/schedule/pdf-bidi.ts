@@ -8,10 +8,10 @@ import { RTL_FAMILIES, type Family, type ScriptCluster } from './pdf-script-runs
  * bidi-js's (levels per paragraph, rules L1–L2 per line, mirroring); this file only maps its answer
  * onto the clusters and fonts of pdf-script-runs.ts. Pure: no fonts, no PDF.
  *
- * fontkit reverses every run in an Arabic or Hebrew font as a whole, and shapes Arabic in the order
- * it is given, so such a run is handed over in logical order and fontkit puts it in visual order;
- * every other run is handed over in visual order, with the characters of right-to-left levels
- * mirrored (parentheses, brackets).
+ * A Hebrew or Arabic piece is handed to the shaper (pdf-shaping.ts) in logical order, to be shaped
+ * right to left; every piece is contiguous in the text as well as on the line, so the layout can
+ * draw the pieces in logical order at their visual places and a reader copying the line gets the
+ * text back as it was written (pdf-bidi-layout.ts).
  */
 
 // NOTE: bidi-js is CommonJS (`module.exports = bidiFactory`), but its types declare an ES default
@@ -29,11 +29,21 @@ export interface BidiParagraph {
   mixed: boolean;
 }
 
-/** One piece of a line to draw, left to right, in one family. */
+/**
+ * One piece of a line to draw, in one family and one direction. A line's pieces come left to right;
+ * each is also contiguous in the text, so drawing them in the order of `start` puts the text in the
+ * PDF in logical order (what a reader copying it gets back).
+ */
 export interface VisualRun {
   family: Family;
-  /** What to hand to the font (see the file comment: logical order for Arabic and Hebrew runs). */
+  /** The piece's text in logical order: what it stands for when copied. */
   text: string;
+  /** What to shape or draw: `text`, or for a neutral on a right-to-left level its mirrored form ("(" drawn as ")"). */
+  shaped: string;
+  /** Whether `shaped` is shaped right to left (glyphs then come out in visual order). */
+  rtl: boolean;
+  /** Offset of the piece in the paragraph's text, UTF-16 code units. */
+  start: number;
 }
 
 /** A character standing in for each bidi class, in the Basic Multilingual Plane. */
@@ -92,20 +102,19 @@ export function isolate(text: string): string {
   return hasRtl(text) ? `\u2068${text}\u2069` : text;
 }
 
-/** Whether fontkit reverses a run of this text in this family (it does when the run's script is right-to-left). */
-function fontReverses(family: Family, text: string): boolean {
-  return RTL_FAMILIES.has(family) && /[\p{Script=Arabic}\p{Script=Hebrew}]/u.test(text);
-}
-
 function mirrored(text: string): string {
   return [...text].map((c) => bidi.getMirroredCharacter(c) ?? c).join('');
 }
 
 /**
- * The runs to draw, left to right, for the line made of `clusters[from]` to `clusters[to - 1]` (a
+ * The pieces to draw, left to right, for the line made of `clusters[from]` to `clusters[to - 1]` (a
  * contiguous slice of the paragraph's clusters, in logical order): bidi-js's visual order of the
  * line's code units, taken cluster by cluster so that a letter with its marks or an emoji sequence
- * stays whole, then grouped by family. A line ending in spaces should be passed without them.
+ * stays whole, then grouped into pieces of one family that are contiguous both on the line and in
+ * the text. A Hebrew or Arabic piece on a right-to-left level is shaped right to left whole; any
+ * other cluster on a right-to-left level is a piece of its own, mirrored where UAX #9 mirrors it,
+ * and a mirrored Helvetica character moves to Noto Sans, whose ToUnicode map can say that the ")"
+ * drawn stands for "(". A line ending in spaces should be passed without them.
  */
 export function visualRuns(paragraph: BidiParagraph, clusters: readonly ScriptCluster[], from: number, to: number): VisualRun[] {
   if (from >= to) return [];
@@ -125,29 +134,30 @@ export function visualRuns(paragraph: BidiParagraph, clusters: readonly ScriptCl
     }
   }
   const odd = (c: number) => paragraph.levels.levels[clusters[c]!.start]! % 2 === 1;
+  const familyOf = (c: number): Family => {
+    const { family, shown } = clusters[c]!;
+    return family === 'helvetica' && odd(c) && mirrored(shown) !== shown ? 'noto-sans' : family;
+  };
 
-  // Groups of clusters in visual order; a right-to-left family's group is also one direction and
-  // contiguous in the text, so that fontkit, reversing it, gives back this visual order.
   const groups: number[][] = [];
   for (const c of order) {
     const group = groups.at(-1);
     const prev = group?.at(-1);
-    const family = clusters[c]!.family;
-    const joins = prev !== undefined && clusters[prev]!.family === family
-      && (!RTL_FAMILIES.has(family) || (odd(prev) === odd(c) && c === prev + (odd(c) ? -1 : 1)));
+    const family = familyOf(c);
+    const joins = prev !== undefined && familyOf(prev) === family && odd(prev) === odd(c)
+      && (odd(c) ? RTL_FAMILIES.has(family) && c === prev - 1 : c === prev + 1);
     if (joins) group!.push(c);
     else groups.push([c]);
   }
   const runs: VisualRun[] = [];
   for (const group of groups) {
-    const family = clusters[group[0]!]!.family;
-    const show = (c: number) => (odd(c) ? mirrored(clusters[c]!.shown) : clusters[c]!.shown);
-    const visual = group.map(show).join('');
-    // NOTE: fontkit reverses the run, so it gets the reverse of the visual order (for an odd level
-    // that is the logical order it shapes Arabic in), with no-break spaces: PDFKit lays text out
-    // word by word (EmbeddedFont.layout splits at ' '), and fontkit would reverse each word alone.
-    const text = fontReverses(family, visual) ? [...group].reverse().map(show).join('').replace(/ /g, '\u00a0') : visual;
-    if (text !== '') runs.push({ family, text });
+    const logical = odd(group[0]!) ? [...group].reverse() : group;
+    const text = logical.map((c) => clusters[c]!.shown).join('');
+    if (text === '') continue;
+    const rtl = odd(group[0]!);
+    const family = familyOf(group[0]!);
+    const whole = RTL_FAMILIES.has(family) && rtl;
+    runs.push({ family, text, shaped: rtl && !whole ? mirrored(text) : text, rtl: whole, start: clusters[logical[0]!]!.start });
   }
   return runs;
 }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import * as fontkit from 'fontkit';
 import { writeBidiParagraph } from './pdf-bidi-layout.ts';
 import { bidiParagraph } from './pdf-bidi.ts';
-import { runsOf, scriptClusters, type Family, type FaceStyle } from './pdf-script-runs.ts';
+import { scriptClusters, type Family, type FaceStyle } from './pdf-script-runs.ts';
 
 /**
  * The faces the run-of-show PDF may set text in (issue 14: names in any script the wedding uses).
@@ -100,7 +100,7 @@ function filesOf(family: Exclude<Family, 'helvetica'>): Files {
 const resolved = new Map<string, string>();
 
 /** The font file of a face (resolved once: require.resolve is slow enough to matter per character). */
-function fileOf(family: Exclude<Family, 'helvetica'>, style: FaceStyle): string {
+export function fileOf(family: Exclude<Family, 'helvetica'>, style: FaceStyle): string {
   const key = `${family}/${style}`;
   let file = resolved.get(key);
   if (file === undefined) {
@@ -189,8 +189,9 @@ export interface TextPlacement {
 /**
  * Writes `text` like `pdf.text`, in the face of `at.style` for each script (pdf-script-runs.ts),
  * as one paragraph that wraps across runs; without `at.x` it starts at the current position. A
- * paragraph with right-to-left text in it is laid out in the visual order of the Unicode
- * bidirectional algorithm (pdf-bidi-layout.ts); any other is handed to PDFKit run by run.
+ * text in Windows-1252 alone is handed to PDFKit in Helvetica; any other is shaped with HarfBuzz
+ * and laid out by pdf-bidi-layout.ts, in the visual order of the Unicode bidirectional algorithm
+ * when it has right-to-left text in it.
  */
 export function writeText(pdf: PDFKit.PDFDocument, text: string, at: TextPlacement): void {
   pdf.fontSize(at.size);
@@ -199,23 +200,16 @@ export function writeText(pdf: PDFKit.PDFDocument, text: string, at: TextPlaceme
   // Noto CJK 1.16 em), so runs in different fonts would not sit on one line: every run takes one
   // baseline, at the height of a CJK ideograph (0.88 em), in every paragraph alike.
   const baseline = -0.88 * at.size;
-  // A Windows-1252 text (one Helvetica cluster) has no right-to-left letter: no levels to compute.
-  if (clusters.length > 1 || (clusters[0] !== undefined && clusters[0].family !== 'helvetica')) {
-    const paragraph = bidiParagraph(text);
-    if (paragraph.mixed) {
-      writeBidiParagraph(pdf, paragraph, clusters, { ...at, baseline }, (family) => useFace(pdf, family, at.style));
-      return;
-    }
-  }
-  const runs = runsOf(clusters);
-  if (runs.length === 0) runs.push({ family: 'helvetica', text: '' });
-  runs.forEach((run, i) => {
-    pdf.font(useFace(pdf, run.family, at.style));
-    const continued = i < runs.length - 1;
+  if (clusters.length === 0 || (clusters.length === 1 && clusters[0]!.family === 'helvetica')) {
+    pdf.font(useFace(pdf, 'helvetica', at.style));
     // NOTE: pdf.text(text, undefined, undefined, options) drops the options (PDFKit defaults x to
     // an options object), so the position goes in only when there is one.
-    if (i === 0 && at.x !== undefined) pdf.text(run.text, at.x, at.y, { width: at.width, continued, baseline });
-    else if (i === 0) pdf.text(run.text, { width: at.width, continued, baseline });
-    else pdf.text(run.text, { continued, baseline });
-  });
+    if (at.x !== undefined) pdf.text(text, at.x, at.y, { width: at.width, baseline });
+    else pdf.text(text, { width: at.width, baseline });
+    return;
+  }
+  writeBidiParagraph(pdf, bidiParagraph(text), clusters, { ...at, baseline }, (family) => ({
+    name: useFace(pdf, family, at.style),
+    file: family === 'helvetica' ? undefined : fileOf(family, at.style),
+  }));
 }

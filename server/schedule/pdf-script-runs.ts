@@ -15,19 +15,17 @@
  *   character of the text is in Windows-1252; otherwise all of it goes to Noto Sans, so a word such
  *   as "Nguyễn" is never set in two fonts.
  * - Spaces and punctuation join the run around them when both sides share a family, and otherwise
- *   the run before them unless that run is right-to-left: fontkit reverses a right-to-left run as a
- *   whole, so "محمد & Sam" must not carry " & " inside the Arabic run (nor an emoji run, whose font
- *   has wide spaces).
- * - Thai and Devanagari go to their own faces; fontkit shapes them (Devanagari conjuncts, reph and
- *   vowel signs before their consonant; Thai marks) like HarfBuzz does, but for one Thai case: SARA AM
- *   after a tone mark (น้ำ) stacks the tone mark below the nikhahit instead of above it.
+ *   the run before them unless that run is right-to-left or emoji: " & " in "محمد & Sam" goes with
+ *   the Latin, in the face the bidirectional layout sets neutrals in around it (pdf-bidi.ts), and
+ *   the emoji font has wide spaces.
+ * - Thai and Devanagari go to their own faces; HarfBuzz shapes them (pdf-shaping.ts).
  * - Bidirectional controls (LRM, RLM, ALM, embeddings, isolates) steer the order of a line
  *   (pdf-bidi.ts) and are never drawn, so they are left out of the runs' texts and do not move
  *   Latin text out of Helvetica.
- * Right-to-left text: fontkit shapes Arabic (joining forms, lam-alef) and reverses each Arabic or
- * Hebrew run as a whole. `scriptRuns` keeps logical order, which is the visual order only of a
- * paragraph with no right-to-left character; a paragraph with one is laid out line by line in the
- * order of the Unicode bidirectional algorithm from `scriptClusters` (pdf-bidi.ts, pdf-bidi-layout.ts).
+ * `scriptRuns` keeps logical order, which is the visual order only of a paragraph with no
+ * right-to-left character; the PDF lays every paragraph that needs an embedded face out line by line
+ * from `scriptClusters`, in the order of the Unicode bidirectional algorithm (pdf-bidi.ts,
+ * pdf-bidi-layout.ts), and HarfBuzz shapes each piece (pdf-shaping.ts).
  */
 
 export type FaceStyle = 'regular' | 'bold' | 'italic';
@@ -53,7 +51,7 @@ export interface ScriptCluster {
 /** Whether a family has a glyph for every code point. */
 export type Covers = (family: Family, codePoints: readonly number[]) => boolean;
 
-/** The families whose runs fontkit reverses as a whole (their scripts are right-to-left). */
+/** The families of right-to-left scripts, whose pieces are shaped right to left whole. */
 export const RTL_FAMILIES: ReadonlySet<Family> = new Set(['arabic', 'hebrew']);
 
 const HAN = /[\p{Script=Han}\u3000-\u303f\u3190-\u319f\u31c0-\u31ef\u3200-\u33ff\ufe30-\ufe4f\uff00-\uffef]/u;
@@ -167,8 +165,7 @@ export function scriptClusters(text: string, covers: Covers, emojiFamilies: read
 
 /**
  * The runs of `text`, in logical order, whose texts join back to `text` except for variation
- * selectors dropped where the chosen font has none, bidi controls, and spaces inside right-to-left
- * runs, which become no-break spaces (U+00A0).
+ * selectors dropped where the chosen font has none, and bidi controls.
  * @param emojiFamilies the emoji families to try in order (one font may be sliced in several).
  */
 export function scriptRuns(text: string, covers: Covers, emojiFamilies: readonly Family[]): ScriptRun[] {
@@ -183,9 +180,5 @@ export function runsOf(clusters: readonly ScriptCluster[]): ScriptRun[] {
     if (last?.family === family) last.text += shown;
     else runs.push({ family, text: shown });
   }
-  // NOTE: PDFKit lays text out word by word (EmbeddedFont.layout splits at ' ' and '\t'), so fontkit
-  // would reverse each right-to-left word on its own and the words would print in logical order;
-  // no-break spaces keep a right-to-left run one word, which fontkit puts in visual order whole.
-  for (const run of runs) if (RTL_FAMILIES.has(run.family)) run.text = run.text.replace(/ /g, '\u00a0');
   return runs.filter((r) => r.text !== '');
 }

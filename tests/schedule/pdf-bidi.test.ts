@@ -4,27 +4,34 @@ import { EMOJI_FAMILIES, covers } from '../../server/schedule/pdf-fonts.ts';
 import { scriptClusters } from '../../server/schedule/pdf-script-runs.ts';
 
 /** The runs to draw, left to right, for the whole of `text` as one line, with the real fonts' coverage. */
-const visual = (text: string) => {
+const runsOf = (text: string) => {
   const clusters = scriptClusters(text, covers, EMOJI_FAMILIES);
   return visualRuns(bidiParagraph(text), clusters, 0, clusters.length);
 };
-/** What each run shows, left to right: a run in a right-to-left font is reversed by fontkit. */
-const shown = (text: string) => visual(text).map((r) => (r.family === 'hebrew' || r.family === 'arabic' ? [...r.text].reverse().join('') : r.text)).join('').replace(/\u00a0/g, ' ');
+const visual = (text: string) => runsOf(text).map(({ family, text: t, rtl }) => ({ family, text: t, ...(rtl ? { rtl } : {}) }));
+/** What each run shows, left to right: a run shaped right to left comes out reversed. */
+const shown = (text: string) => runsOf(text).map((r) => (r.rtl ? [...r.shaped].reverse().join('') : r.shaped)).join('');
 
 describe('ordering a mixed-direction line for the run-of-show PDF (UAX #9 through bidi-js)', () => {
   it('puts a Hebrew phrase with digits and Latin in right-to-left order, the Latin and digits left to right', () => {
+    // Each piece is contiguous in the text too, so the PDF can hold the pieces in logical order.
     expect(visual('טקס 14:30 at The Orangery')).toEqual([
-      { family: 'helvetica', text: 'at The Orangery 14:30 ' }, { family: 'hebrew', text: 'טקס' },
+      { family: 'helvetica', text: 'at The Orangery' }, { family: 'helvetica', text: ' ' }, { family: 'helvetica', text: '14:30' },
+      { family: 'helvetica', text: ' ' }, { family: 'hebrew', text: 'טקס', rtl: true },
     ]);
+    expect(shown('טקס 14:30 at The Orangery')).toBe('at The Orangery 14:30 סקט');
     // European digits after Latin take the Latin's direction (W7): "Rose garden 3" stays one phrase.
     expect(visual('حفل الاستقبال – Rose garden 3')).toEqual([
-      { family: 'helvetica', text: 'Rose garden 3 – ' }, { family: 'arabic', text: 'حفل\u00a0الاستقبال' },
+      { family: 'helvetica', text: 'Rose garden 3' }, { family: 'helvetica', text: ' ' }, { family: 'helvetica', text: '–' },
+      { family: 'helvetica', text: ' ' }, { family: 'arabic', text: 'حفل الاستقبال', rtl: true },
     ]);
   });
 
-  it('hands Arabic and Hebrew runs over in logical order (fontkit shapes and reverses them) and mirrors brackets of right-to-left levels', () => {
-    expect(visual('שרה (כהן)')).toEqual([
-      { family: 'helvetica', text: '(' }, { family: 'hebrew', text: 'כהן' }, { family: 'helvetica', text: ')' }, { family: 'hebrew', text: 'שרה\u00a0' },
+  it('hands Arabic and Hebrew runs over in logical order to be shaped right to left, and mirrors brackets of right-to-left levels in Noto Sans', () => {
+    // The bracket keeps its own character as its text (what a copy gives back) and draws the mirrored one.
+    expect(runsOf('שרה (כהן)').map(({ family, text, shaped }) => ({ family, text, shaped }))).toEqual([
+      { family: 'noto-sans', text: ')', shaped: '(' }, { family: 'hebrew', text: 'כהן', shaped: 'כהן' },
+      { family: 'noto-sans', text: '(', shaped: ')' }, { family: 'hebrew', text: 'שרה ', shaped: 'שרה ' },
     ]);
     expect(shown('שרה (כהן)')).toBe('(ןהכ) הרש');
   });
@@ -53,8 +60,8 @@ describe('ordering a mixed-direction line for the run-of-show PDF (UAX #9 throug
     const text = 'שלום עולם Rose garden';
     const clusters = scriptClusters(text, covers, EMOJI_FAMILIES);
     const paragraph = bidiParagraph(text);
-    expect(visualRuns(paragraph, clusters, 0, 9)).toEqual([{ family: 'hebrew', text: 'שלום\u00a0עולם' }]);
-    expect(visualRuns(paragraph, clusters, 10, clusters.length)).toEqual([{ family: 'helvetica', text: 'Rose garden' }]);
+    expect(visualRuns(paragraph, clusters, 0, 9)).toEqual([{ family: 'hebrew', text: 'שלום עולם', shaped: 'שלום עולם', rtl: true, start: 0 }]);
+    expect(visualRuns(paragraph, clusters, 10, clusters.length)).toEqual([{ family: 'helvetica', text: 'Rose garden', shaped: 'Rose garden', rtl: false, start: 10 }]);
     expect(paragraph.mixed).toBe(true);
     expect(bidiParagraph('Café Müller 李伟').mixed).toBe(false);
   });

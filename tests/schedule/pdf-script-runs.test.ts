@@ -20,11 +20,11 @@ describe('splitting text into runs by script, for the run-of-show PDF', () => {
     expect(families('Ελένη · Владимир Ґудзь')).toEqual(['noto-sans']);
   });
 
-  it('keeps a right-to-left phrase in one run with no-break spaces, and leaves the spaces and Latin after it out of it', () => {
-    expect(runs('قاعة الفرح')).toEqual([{ family: 'arabic', text: 'قاعة\u00a0الفرح' }]);
+  it('keeps a right-to-left phrase in one run, and leaves the spaces and Latin after it out of it', () => {
+    expect(runs('قاعة الفرح')).toEqual([{ family: 'arabic', text: 'قاعة الفرح' }]);
     expect(runs('محمد & Sam')).toEqual([{ family: 'arabic', text: 'محمد' }, { family: 'helvetica', text: ' & Sam' }]);
     expect(runs('Where: שרה כהן (florist)')).toEqual([
-      { family: 'helvetica', text: 'Where: ' }, { family: 'hebrew', text: 'שרה\u00a0כהן' }, { family: 'helvetica', text: ' (florist)' },
+      { family: 'helvetica', text: 'Where: ' }, { family: 'hebrew', text: 'שרה כהן' }, { family: 'helvetica', text: ' (florist)' },
     ]);
   });
 
@@ -51,7 +51,7 @@ describe('splitting text into runs by script, for the run-of-show PDF', () => {
   it('gives a character no font has to the head of its chain (it prints as a missing-glyph box), and loses no text', () => {
     expect(runs('𓀀')).toEqual([{ family: 'noto-sans', text: '𓀀' }]);
     const mixed = 'A 李 さ 김 ש م 😀 ễ 𓀀';
-    expect(runs(mixed).map((r) => r.text).join('').replace(/\u00a0/g, ' ')).toBe(mixed);
+    expect(runs(mixed).map((r) => r.text).join('')).toBe(mixed);
     expect(runs('')).toEqual([]);
   });
 });

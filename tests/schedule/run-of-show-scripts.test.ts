@@ -88,32 +88,32 @@ describe('the run-of-show PDF prints every script the wedding uses (issue 14)', 
     const [page, ...more] = await pdfPages(await fetchPdf('wed_mixed'));
     expect(more).toEqual([]);
     // pdf.js gives each item where it is drawn and reads a right-to-left item back in logical order;
-    // left to right, the items of a right-to-left line come last-phrase first.
-    expect(lineAt(page!, lineOf(page!, 'at The Orangery')).join('')).toBe('14:30-15:00 at The Orangery 14:30 טקס');
+    // left to right, the items of a right-to-left line come last-phrase first. (The pieces are in the
+    // file in logical order, so pdf.js keeps no space between them: joined here with one.)
+    expect(lineAt(page!, lineOf(page!, 'at The Orangery')).join(' ').replace(/\s+/g, ' ')).toBe('14:30-15:00 at The Orangery 14:30 טקס');
     // A right-to-left paragraph is aligned right, ending at the right margin (A4 595.28 pt less 56).
     const ceremony = page!.items.find((i) => i.str === 'טקס')!;
     expect(ceremony.x + ceremony.width).toBeCloseTo(595.28 - 56, 0);
     // The place is isolated after its label: Latin and digits first, then the Arabic at the right.
     const where = lineAt(page!, lineOf(page!, 'Rose garden 3'));
-    expect(where[0]).toBe('Where: Rose garden 3 –');
-    expect(where.at(-1)).toMatch(/^حفل /);
-    // Brackets of a right-to-left level are mirrored, so "(כהן)" still reads as a parenthesis.
-    expect(lineAt(page!, lineOf(page!, 'Bring')).join('')).toBe('Notes: Bring 🎂 for (כהן) שרה');
+    expect(where.join(' ').replace(/\s+/g, ' ')).toBe('Where: Rose garden 3 – حفل الاستقبال');
+    // Brackets of a right-to-left level are drawn mirrored, so "(כהן)" still reads as a parenthesis,
+    // and each one's ToUnicode text is the bracket as written: left to right, the items read ") כהן (".
+    expect(lineAt(page!, lineOf(page!, 'Bring')).join(' ').replace(/\s+/g, ' ')).toBe('Notes: Bring 🎂 for ) כהן ( שרה');
+    expect(page!.text).toMatch(/שרה ?\(כהן\)/);
     // An emoji is neutral: "🎂 עוגה" runs right to left and the cake sits at the right.
-    expect(lineAt(page!, lineOf(page!, 'עוגה')).join('')).toBe('16:00-16:30 עוגה 🎂');
-    // Glyphs as drawn, left to right: the Arabic is shaped (lam-alef is one glyph) and in visual order.
-    // (pdf.js, putting an item back in logical order, turns that ligature's "لا" round: "االستقبال".)
+    expect(lineAt(page!, lineOf(page!, 'עוגה')).join(' ').replace(/\s+/g, ' ')).toBe('16:00-16:30 עוגה 🎂');
+    // The Arabic is shaped (lam-alef is one glyph, drawn in visual order), and its ToUnicode text
+    // reads back in logical order: "الاستقبال", not "االستقبال".
     const arabic = page!.shows.filter((s) => s.font.includes('NotoNaskhArabic')).map((s) => s.glyphs);
-    expect(arabic[0]).toEqual(['ل', 'ا', 'ب', 'ق', 'ت', 'س', 'لا', 'ا', ' ', 'ل', 'ف', 'ح']);
-    // "قاعة ٣ Rose garden" runs right to left: the Latin at the left, then the Arabic-Indic digit, drawn
-    // as a run of its own left of the word (pdf.js reads the two back as one item in logical order).
-    expect(arabic.slice(1)).toEqual([['٣'], [' ', 'ة', 'ع', 'ا', 'ق']]);
-    expect(lineAt(page!, lineOf(page!, 'قاعة')).join('')).toBe('Where: Rose garden قاعة ٣');
+    expect(arabic[0]).toContain('ال');
+    expect(page!.text).toContain('حفل الاستقبال');
+    expect(lineAt(page!, lineOf(page!, 'قاعة')).join(' ').replace(/\s+/g, ' ')).toBe('Where: Rose garden ٣ قاعة');
     // A right-to-left note longer than a line is broken first, then each line ordered: its first
     // words are on the first line, at its right end, and its last word on the next line.
     const first = lineAt(page!, lineOf(page!, 'התחלה'));
     expect(first[0]).toBe('Notes:');
-    expect(first.join('')).toMatch(/^Notes: התחלה מילים/);
+    expect(first.join(' ').replace(/\s+/g, ' ')).toMatch(/^Notes: התחלה מילים/);
     expect(lineOf(page!, 'סוף')).toBeLessThan(lineOf(page!, 'התחלה') - 5);
   });
 
@@ -123,11 +123,12 @@ describe('the run-of-show PDF prints every script the wedding uses (issue 14)', 
     const faces = page!.fonts.filter((f) => /Thai|Devanagari/.test(f.name));
     expect(faces.map((f) => f.name.replace(/^[A-Z]{6}\+/, '')).sort()).toEqual(['NotoSansDevanagari-Regular', 'NotoSansThai-Regular']);
     for (const f of faces) expect(f).toEqual({ name: expect.stringMatching(/^[A-Z]{6}\+/), embedded: true });
-    // Glyphs in drawing order, each with the text it stands for: प्र is one conjunct glyph, the
-    // vowel sign ि is drawn before it, and the reph of र्म is drawn after मा. pdf.js reads the text in
-    // that order ("िप्रया शमार्"): unshaped, it would read back "प्रिया शर्मा".
+    // Glyphs in drawing order, each with the text the ToUnicode map gives it: the vowel sign ि is
+    // drawn before the conjunct प्र and the reph of र्म after मा, and the reordered glyphs carry the
+    // cluster's text in logical order, so pdf.js reads back "प्रिया शर्मा", not "िप्रया शमार्" (the
+    // virama before र rides on an empty zero-width glyph, see pdf-glyph-text.ts `withHelpers`).
     const devanagari = page!.shows.filter((s) => s.font.includes('NotoSansDevanagari')).flatMap((s) => s.glyphs);
-    expect(devanagari).toEqual(['ि', 'प्र', 'य', 'ा', ' ', 'श', 'म', 'ा', 'र्', ' ']);
-    expect(page!.text).toContain('िप्रया शमार्');
+    expect(devanagari).toEqual(['प', '्', 'रि', 'य', 'ा', ' ', 'श', 'र', '्', 'मा', ' ']);
+    expect(page!.text).toContain('प्रिया शर्मा');
   });
 });
