@@ -67,10 +67,15 @@ describe('planner app: times are typed on a 24-hour clock in the wedding’s zon
     await form.getByLabel('Title').fill('Toasts');
     await form.getByLabel('Starts date').fill('2027-06-12');
     await form.getByLabel('Starts time').fill('2:30 pm');
-    // It says what it understood while the text is still as typed.
-    await waitFor(() => form.getByText('Reads as 14:30').isVisible(), 'the reading of 2:30 pm');
+    // It says what it understood while the text is still as typed, in the app's words (the date
+    // control itself shows 06/12/2027 in en-US).
+    await waitFor(() => form.getByText(/^Saturday,? 12 June 2027, 14:30$/).isVisible(), 'the reading of 2:30 pm');
+    expect(await form.getByLabel('Starts time').inputValue()).toBe('2:30 pm');
     await form.getByLabel('Ends date').fill('2027-06-12');
     await form.getByLabel('Ends time').fill('3pm');
+    // Leaving the field writes what it read as the app writes times.
+    await form.getByLabel('Ends time').press('Tab');
+    expect(await form.getByLabel('Ends time').inputValue()).toBe('15:00');
     await screenshotsAtBothWidths(page, 'time-entry-event-form');
     expect(await seriousAxeViolations(page)).toEqual([]);
     await form.getByRole('button', { name: 'Add event' }).click();
@@ -83,6 +88,7 @@ describe('planner app: times are typed on a 24-hour clock in the wedding’s zon
     const late = row(page, 'late').locator('form.event-form');
     expect(await late.getByLabel('Starts date').inputValue()).toBe('2027-06-13');
     expect(await late.getByLabel('Starts time').inputValue()).toBe('00:30');
+    expect(await late.getByText(/^Sunday,? 13 June 2027, 00:30$/).isVisible()).toBe(true);
     await late.getByLabel('Ends time').fill('1:05 am');
     // Keyboard: ArrowUp steps 5 minutes, as a native time field's arrows did.
     await late.getByLabel('Ends time').press('ArrowUp');

@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { longDate } from '../timeline/zoned-time.ts';
 import { CLOCK_EXAMPLE, readClock } from './clock-text.ts';
 
 // Every time of a wedding is typed here, never into `<input type="time">` or `datetime-local`:
@@ -151,7 +152,8 @@ export interface DateTimeFieldProps {
 
 /**
  * A date and a time of day: the date in the browser's date control, the time typed as TimeField
- * types it. Replaces `datetime-local`, whose time half is the browser's 12-hour clock in en-US.
+ * types it, and below them both read back in words ("Saturday 12 June 2027, 14:30"). Replaces
+ * `datetime-local`, whose time half is the browser's 12-hour clock in en-US.
  */
 export function DateTimeField({ id, legend, value, onChange, error, describedBy, required }: DateTimeFieldProps) {
   const [date, setDate] = useState(value.slice(0, 10));
@@ -176,21 +178,25 @@ export function DateTimeField({ id, legend, value, onChange, error, describedBy,
   const dateInvalid = Boolean(shown) && !date;
   const timeInvalid = Boolean(shown) && !dateInvalid;
   const said = ids(shown && `${id}-error`, describedBy);
+  // The pair read back in the app's words ("Saturday 12 June 2027, 14:30"): the browser draws the
+  // date in its own locale (06/12/2027 in en-US), which a British reader takes for 6 December.
+  const dateWords = /^\d{4}-\d{2}-\d{2}$/.test(date) ? longDate(date) : '';
+  const reads = dateWords ? (typed.clock ? `${dateWords}, ${typed.clock}` : dateWords) : readsOtherwise(typed) ? `Reads as ${typed.understood}` : '';
   return (
     <fieldset class="field date-time">
       <legend>{legend}</legend>
       <div class="date-time-parts">
         <div>
           <label for={`${id}-date`} class="part"><span class="sr-only">{legend} </span>date</label>
-          <input id={`${id}-date`} type="date" value={date} required={required} aria-invalid={dateInvalid || undefined} aria-describedby={said}
+          <input id={`${id}-date`} type="date" value={date} required={required} aria-invalid={dateInvalid || undefined} aria-describedby={ids(said, reads && `${id}-reads`)}
             onInput={(e) => { const d = e.currentTarget.value; setDate(d); emit(d, clock, clockProblem.current); }} />
         </div>
         <div>
           <label for={id} class="part"><span class="sr-only">{legend} </span>time</label>
-          <input id={id} {...TEXT_INPUT} {...typed.inputProps} required={required} aria-invalid={timeInvalid || undefined} aria-describedby={ids(said, readsOtherwise(typed) && `${id}-reads`)} />
+          <input id={id} {...TEXT_INPUT} {...typed.inputProps} required={required} aria-invalid={timeInvalid || undefined} aria-describedby={ids(said, reads && `${id}-reads`)} />
         </div>
       </div>
-      <ReadsAs id={`${id}-reads`} typed={typed} />
+      {reads && <span id={`${id}-reads`} class="hint time-reads">{reads}</span>}
       {shown && <p class="field-error" id={`${id}-error`}>{shown}</p>}
     </fieldset>
   );
