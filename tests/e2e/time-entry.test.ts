@@ -114,6 +114,11 @@ describe('planner app: times are typed on a 24-hour clock in the wedding’s zon
     await offer.waitFor();
     expect(await nativeTimeControls(page)).toBe(0);
     expect(await offer.getByLabel('Ceremony starts at').inputValue()).toBe('14:00');
+    // Empty: refused in the app's words at the field, not by the browser's "Please fill out this field".
+    await offer.getByLabel('Ceremony starts at').fill('');
+    await offer.getByRole('button', { name: 'Fill the day' }).click();
+    await waitFor(() => offer.getByText('Enter the ceremony time, e.g. 14:00 or 2 pm.').isVisible(), 'the empty ceremony time refused');
+    expect(await offer.getByLabel('Ceremony starts at').getAttribute('aria-required')).toBe('true');
     await offer.getByLabel('Ceremony starts at').fill('half two');
     await offer.getByRole('button', { name: 'Fill the day' }).click();
     await waitFor(() => offer.getByText('“half two” is not a time').isVisible(), 'the ceremony time refused');

@@ -118,6 +118,7 @@ export interface TimeFieldProps {
   error?: FieldProblem | undefined;
   /** More ids for aria-describedby (a hint, a read-only note). */
   describedBy?: string | undefined;
+  /** Announced as required (aria-required): the form refuses an empty time in its own words, not the browser's bubble. */
   required?: boolean;
   disabled?: boolean;
 }
@@ -128,7 +129,7 @@ export function TimeField({ id, value, onChange, error, describedBy, required, d
   const shown = error ?? (typed.left ? typed.problem : null);
   return (
     <span class="time-field">
-      <input id={id} {...TEXT_INPUT} {...typed.inputProps} required={required} disabled={disabled}
+      <input id={id} {...TEXT_INPUT} {...typed.inputProps} aria-required={required || undefined} disabled={disabled}
         aria-invalid={shown ? true : undefined} aria-describedby={ids(shown && `${id}-error`, readsOtherwise(typed) && `${id}-reads`, describedBy)} />
       <ReadsAs id={`${id}-reads`} typed={typed} />
       {shown && <span class="field-error" id={`${id}-error`}>{shown}</span>}
