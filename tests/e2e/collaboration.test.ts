@@ -5,6 +5,7 @@ import { launchBrowser, openTab, screenshot } from './support/browser.ts';
 import { plannerBuild } from './support/planner-build.ts';
 import { closeAfterTest, startPlannerServer } from './support/planner-server.ts';
 import { seedWedding } from './support/seed.ts';
+import { fillWhen } from './support/timeline-page.ts';
 
 let browser: Browser;
 let dist: string;
@@ -39,8 +40,8 @@ describe('planner app: collaboration', () => {
     await a.page.getByRole('button', { name: 'Add event' }).click();
     const form = a.page.locator('form.event-form');
     await form.getByLabel('Title').fill('First dance');
-    await form.getByLabel('Starts').fill('2026-06-13T20:00');
-    await form.getByLabel('Ends').fill('2026-06-13T20:15');
+    await fillWhen(form, 'Starts', '2026-06-13T20:00');
+    await fillWhen(form, 'Ends', '2026-06-13T20:15');
     await form.getByLabel('Category').selectOption('first_dance');
     await form.getByRole('button', { name: 'Add event' }).click();
     await waitFor(() => b.page.getByRole('heading', { name: 'First dance' }).isVisible(), 'the new event in the other browser');

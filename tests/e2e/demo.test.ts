@@ -6,6 +6,7 @@ import { seriousAxeViolations } from './support/axe.ts';
 import { launchBrowser, openTab, screenshotsAtBothWidths } from './support/browser.ts';
 import { plannerBuild } from './support/planner-build.ts';
 import { closeAfterTest, startPlannerServer } from './support/planner-server.ts';
+import { fillWhen } from './support/timeline-page.ts';
 
 let browser: Browser;
 let dist: string;
@@ -63,10 +64,9 @@ describe('planner app: the demo wedding', () => {
     const ceremony = page.locator('li[data-event-id="ceremony"]');
     await ceremony.getByRole('button', { name: 'Edit Ceremony' }).click();
     const form = ceremony.locator('form.event-form');
-    const starts = form.getByLabel('Starts');
-    const day = (await starts.inputValue()).slice(0, 10);
-    await starts.fill(`${day}T14:30`);
-    await form.getByLabel('Ends').fill(`${day}T15:15`);
+    const day = await form.getByLabel('Starts date').inputValue();
+    await fillWhen(form, 'Starts', `${day}T14:30`);
+    await fillWhen(form, 'Ends', `${day}T15:15`);
     await form.getByRole('button', { name: 'Save changes' }).click();
     await form.waitFor({ state: 'detached' });
     // Back to the demo the way a person would: home, then the demo studio.

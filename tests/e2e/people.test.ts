@@ -12,7 +12,7 @@ import { plannerBuild } from './support/planner-build.ts';
 import { printedSignInLink, startLoggedPlannerServer } from './support/logged-planner-server.ts';
 import { closeAfterTest, startPlannerServer } from './support/planner-server.ts';
 import { seedWedding } from './support/seed.ts';
-import { eventTitles, waitSyncState } from './support/timeline-page.ts';
+import { eventTitles, fillWhen, waitSyncState } from './support/timeline-page.ts';
 
 let browser: Browser;
 let dist: string;
@@ -192,8 +192,8 @@ describe('planner app: people and sessions', () => {
     await page.getByRole('button', { name: 'Add event' }).first().click();
     const form = page.locator('.adding form.event-form');
     await form.getByLabel('Title').fill('Ceremony');
-    await form.getByLabel('Starts').fill('2026-06-13T14:00');
-    await form.getByLabel('Ends').fill('2026-06-13T14:45');
+    await fillWhen(form, 'Starts', '2026-06-13T14:00');
+    await fillWhen(form, 'Ends', '2026-06-13T14:45');
     await form.getByRole('button', { name: 'Add event' }).click();
     await waitFor(async () => (await eventTitles(page)).includes('Ceremony'), 'the planner’s event');
 

@@ -8,7 +8,7 @@ import { tabThroughMain } from './support/keyboard.ts';
 import { plannerBuild } from './support/planner-build.ts';
 import { closeAfterTest, startPlannerServer, type PlannerServer } from './support/planner-server.ts';
 import { seedWedding } from './support/seed.ts';
-import { row, waitSyncState } from './support/timeline-page.ts';
+import { fillWhen, row, waitSyncState } from './support/timeline-page.ts';
 
 let browser: Browser;
 let dist: string;
@@ -100,7 +100,7 @@ describe('planner app: every view, as the role that sees it', () => {
 
       await page.getByRole('link', { name: 'Timeline' }).click();
       await row(page, 'evt_ceremony').getByRole('button', { name: 'Edit Ceremony' }).click();
-      await row(page, 'evt_ceremony').locator('form').getByLabel('Ends').fill('2026-06-13T13:00');
+      await fillWhen(row(page, 'evt_ceremony').locator('form'), 'Ends', '2026-06-13T13:00');
       await row(page, 'evt_ceremony').locator('form').getByRole('button', { name: 'Save changes' }).click();
       await row(page, 'evt_ceremony').getByRole('alert').waitFor();
       await check(page, `${width}: event form with errors`);

@@ -9,7 +9,7 @@ import { seedLargeWedding } from './support/large-wedding.ts';
 import { plannerBuild } from './support/planner-build.ts';
 import { closeAfterTest, startPlannerServer } from './support/planner-server.ts';
 import { seedWedding } from './support/seed.ts';
-import { eventTitles, row, waitSyncState } from './support/timeline-page.ts';
+import { eventTitles, fillWhen, row, waitSyncState } from './support/timeline-page.ts';
 
 let browser: Browser;
 let dist: string;
@@ -181,15 +181,15 @@ describe('planner app: quality', () => {
 
     await row(page, 'evt_ceremony').getByRole('button', { name: 'Edit Ceremony' }).click();
     const form = row(page, 'evt_ceremony').locator('form');
-    await form.getByLabel('Ends').fill('2026-06-13T13:00');
+    await fillWhen(form, 'Ends', '2026-06-13T13:00');
     await form.getByRole('button', { name: 'Save changes' }).click();
     await waitFor(() => form.getByRole('alert').isVisible(), 'the validation summary');
     expect(await form.getByRole('alert').textContent()).toContain('The end is before the start.');
-    expect(await form.getByLabel('Ends').getAttribute('aria-invalid')).toBe('true');
-    await waitFocus(page, focusedLabel, 'Ends');
+    expect(await form.getByLabel('Ends time').getAttribute('aria-invalid')).toBe('true');
+    await waitFocus(page, focusedLabel, 'Ends time');
 
-    await form.getByLabel('Starts').fill('2026-06-14T13:00');
-    await form.getByLabel('Ends').fill('2026-06-14T15:00');
+    await fillWhen(form, 'Starts', '2026-06-14T13:00');
+    await fillWhen(form, 'Ends', '2026-06-14T15:00');
     await form.getByRole('button', { name: 'Save changes' }).click();
     await waitFor(async () => (await form.getByRole('alert').textContent())?.includes('outside the wedding day'), 'the wedding-day message');
     await screenshot(page, 'timeline-validation');

@@ -5,6 +5,7 @@ import { launchBrowser, openTab } from './support/browser.ts';
 import { plannerBuild } from './support/planner-build.ts';
 import { closeAfterTest, startPlannerServer } from './support/planner-server.ts';
 import { seedWedding } from './support/seed.ts';
+import { fillWhen } from './support/timeline-page.ts';
 
 let browser: Browser;
 let dist: string;
@@ -29,8 +30,8 @@ describe('planner app: a refused update', () => {
     await a.page.getByRole('button', { name: 'Add event' }).click();
     const form = a.page.locator('form.event-form');
     await form.getByLabel('Title').fill('First dance');
-    await form.getByLabel('Starts').fill('2026-06-13T20:00');
-    await form.getByLabel('Ends').fill('2026-06-13T20:15');
+    await fillWhen(form, 'Starts', '2026-06-13T20:00');
+    await fillWhen(form, 'Ends', '2026-06-13T20:15');
     await form.getByRole('button', { name: 'Add event' }).click();
     await waitFor(() => a.page.getByRole('alert').filter({ hasText: 'The server refused a change' }).isVisible(), 'the refusal notice', 15_000, 50);
     await expect.poll(() => a.page.locator('.events > li').count()).toBe(3);

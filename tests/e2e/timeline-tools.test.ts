@@ -39,6 +39,7 @@ describe('planner app: timeline tools', () => {
     await offer.waitFor();
     expect(await seriousAxeViolations(page)).toEqual([]);
     await offer.getByLabel('Ceremony starts at').focus();
+    await page.keyboard.press('ControlOrMeta+A');
     await page.keyboard.type('1400');
     await offer.getByRole('button', { name: 'Fill the day' }).focus();
     await page.keyboard.press('Enter');

@@ -73,11 +73,3 @@ describe('the compose form’s Send button', () => {
     expect(sendLabel([], [])).toBe('Send');
   });
 });
-
-describe('the vendor’s call time, typed', () => {
-  it('reads a 24-hour clock in the ways people type it, and refuses the rest', async () => {
-    const { parseClock } = await import('../../client/app/src/schedule/clock-input.ts');
-    expect(['13:45', '13.45', '1345', '9:05', ' 00:30 '].map(parseClock)).toEqual(['13:45', '13:45', '13:45', '09:05', '00:30']);
-    expect(['24:00', '12:60', '1:4', 'noon', ''].map(parseClock)).toEqual([null, null, null, null, null]);
-  });
-});

@@ -1,4 +1,4 @@
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { waitFor } from '../../helpers/wait.ts';
 
 /** Small page helpers over the planner app's timeline, named for what a person does. */
@@ -16,12 +16,26 @@ export async function eventTitles(page: Page): Promise<string[]> {
   return page.locator('.events .event-title').allTextContents();
 }
 
+/**
+ * Types `local` (`YYYY-MM-DDTHH:MM`, wall time in the wedding's zone) into the event form's start or
+ * end: its date control and its time text field (ui/time-field.tsx), which replaced datetime-local.
+ */
+export async function fillWhen(form: Locator, name: 'Starts' | 'Ends', local: string): Promise<void> {
+  await form.getByLabel(`${name} date`).fill(local.slice(0, 10));
+  await form.getByLabel(`${name} time`).fill(local.slice(11, 16));
+}
+
+/** The `YYYY-MM-DDTHH:MM` the event form's start or end holds now. */
+export async function whenValue(form: Locator, name: 'Starts' | 'Ends'): Promise<string> {
+  return `${await form.getByLabel(`${name} date`).inputValue()}T${await form.getByLabel(`${name} time`).inputValue()}`;
+}
+
 export async function addEvent(page: Page, e: { title: string; start: string; end: string; category?: string }): Promise<void> {
   await page.getByRole('button', { name: 'Add event' }).first().click();
   const form = page.locator('.adding form.event-form');
   await form.getByLabel('Title').fill(e.title);
-  await form.getByLabel('Starts').fill(e.start);
-  await form.getByLabel('Ends').fill(e.end);
+  await fillWhen(form, 'Starts', e.start);
+  await fillWhen(form, 'Ends', e.end);
   if (e.category) await form.getByLabel('Category').selectOption(e.category);
   await form.getByRole('button', { name: 'Add event' }).click();
   await form.waitFor({ state: 'detached' });

@@ -1,8 +1,9 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { SchemaError, type TxOrigin, type WeddingDoc } from '../../../sdk/index.ts';
 import { CONTRIBUTION_ROOTS, decideProposal, listProposals, proposeChange, type Proposal } from '../../../../schema/document/contributions.ts';
-import { clockLabel, dateInZone, localInputToIso, toLocalInput } from '../timeline/zoned-time.ts';
+import { clockLabel, isoInZone, nearestWallTime } from '../timeline/zoned-time.ts';
 import { newId, relativeTime } from '../ui/labels.ts';
+import { type FieldProblem, TimeField } from '../ui/time-field.tsx';
 import { useAnnounce } from '../ui/use-announcer.ts';
 
 interface Props {
@@ -100,6 +101,8 @@ function ProposeForm({ doc, events, timeZone, sub, origin }: { doc: WeddingDoc; 
   const announce = useAnnounce();
   const [eventId, setEventId] = useState(events[0]?.id ?? '');
   const [start, setStart] = useState('');
+  const [startProblem, setStartProblem] = useState<FieldProblem>(null);
+  const [startError, setStartError] = useState<FieldProblem>(null);
   const [location, setLocation] = useState('');
   const [note, setNote] = useState('');
   const [problem, setProblem] = useState<string | null>(null);
@@ -110,13 +113,16 @@ function ProposeForm({ doc, events, timeZone, sub, origin }: { doc: WeddingDoc; 
     setProblem(null);
     if (!event) return setProblem('Choose the event to change.');
     const changes: { start?: string; end?: string; location?: string } = {};
-    if (start && start !== toLocalInput(event.start, timeZone).slice(11)) {
-      const iso = localInputToIso(`${dateInZone(event.start, timeZone)}T${start}`, timeZone);
-      if (!iso) return setProblem('Type the new start as hours and minutes, e.g. 15:30.');
+    if (startProblem) return setStartError(startProblem);
+    if (start && start !== clockLabel(event.start, timeZone)) {
+      // The new start is the one nearest the current start: 23:30 for an event at 00:30 after
+      // midnight is the evening before, not 23 hours later.
+      const iso = nearestWallTime(start, event.start, timeZone);
+      if (!iso) return setStartError(`Type the new start as hours and minutes, e.g. 15:30 or 3:30 pm.`);
       // The event keeps its length.
       const length = Date.parse(event.end) - Date.parse(event.start);
       changes.start = iso;
-      changes.end = new Date(Date.parse(iso) + length).toISOString();
+      changes.end = isoInZone(Date.parse(iso) + length, timeZone);
     }
     if (location.trim() && location.trim() !== event.location) changes.location = location.trim();
     if (Object.keys(changes).length === 0) return setProblem('Change the start time or the place: the proposal has nothing to change yet.');
@@ -126,6 +132,7 @@ function ProposeForm({ doc, events, timeZone, sub, origin }: { doc: WeddingDoc; 
       return setProblem(error instanceof SchemaError ? error.message : String(error));
     }
     setStart('');
+    setStartError(null);
     setLocation('');
     setNote('');
     announce(`Your change to ${event.title} was sent to the planner.`);
@@ -140,7 +147,10 @@ function ProposeForm({ doc, events, timeZone, sub, origin }: { doc: WeddingDoc; 
           {events.map((e) => <option key={e.id} value={e.id}>{clockLabel(e.start, timeZone)} {e.title}</option>)}
         </select>
       </label>
-      <label><span>New start time</span><input type="time" value={start} onInput={(e) => setStart(e.currentTarget.value)} /></label>
+      <div class="propose-time">
+        <label for="propose-start">New start time</label>
+        <TimeField id="propose-start" value={start} error={startError} onChange={(v, typed) => { setStart(v); setStartProblem(typed); setStartError(null); }} />
+      </div>
       <label><span>New place</span><input type="text" value={location} maxLength={300} placeholder={event?.location ?? ''} onInput={(e) => setLocation(e.currentTarget.value)} /></label>
       <label><span>Why (optional)</span><textarea value={note} maxLength={2000} rows={2} onInput={(e) => setNote(e.currentTarget.value)} /></label>
       <button type="submit">Send to the planner</button>

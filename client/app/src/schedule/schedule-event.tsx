@@ -1,7 +1,7 @@
-import { parseClock } from './clock-input.ts';
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, describeApiError } from '../api/api-client.ts';
 import { clockLabel, dateInZone, localInputToIso, shortDate } from '../timeline/zoned-time.ts';
+import { type FieldProblem, TimeField } from '../ui/time-field.tsx';
 import { useAnnounce } from '../ui/use-announcer.ts';
 import { CrewEntryForm } from './crew-entry-form.tsx';
 import { saveCallTime, type ScheduleEvent } from './schedule-api.ts';
@@ -28,7 +28,10 @@ const HALF_DAY_MS = 12 * 3_600_000;
  */
 export function ScheduleEventItem({ weddingId, event, weddingDate, timeZone, ownVendorId, csrf, onSaved }: Props) {
   const announce = useAnnounce();
+  // `HH:MM` in the wedding's zone, or '' for none (or while the text typed is not a time: typedProblem).
   const [callTime, setCallTime] = useState(event.callTime ? clockLabel(event.callTime, timeZone) : '');
+  const [typedProblem, setTypedProblem] = useState<FieldProblem>(null);
+  const [fieldError, setFieldError] = useState<FieldProblem>(null);
   const [busy, setBusy] = useState(false);
   const [problem, setProblem] = useState<string | null>(null);
   // What the last save did, shown beside the form (and announced), so a save is never silent.
@@ -42,13 +45,14 @@ export function ScheduleEventItem({ weddingId, event, weddingDate, timeZone, own
   const save = async (e: Event) => {
     e.preventDefault();
     if (!csrf) return;
+    if (typedProblem) return setFieldError(typedProblem);
     let iso = '';
-    if (callTime.trim()) {
+    if (callTime) {
       // The call time is on the event's day; one typed more than half a day after the start is
       // the evening before (a 23:30 call for a 00:30 start).
-      const clock = parseClock(callTime);
-      const onDay = clock && localInputToIso(`${day}T${clock}`, timeZone);
-      if (!clock || !onDay) return setProblem('Type the call time as hours and minutes on a 24-hour clock, e.g. 13:45.');
+      const clock = callTime;
+      const onDay = localInputToIso(`${day}T${clock}`, timeZone);
+      if (!onDay) return setFieldError('Type the call time as hours and minutes, e.g. 13:45 or 1:45 pm.');
       const ms = Date.parse(onDay);
       iso = ms - Date.parse(event.start) > HALF_DAY_MS ? localInputToIso(`${dateInZone(new Date(ms - 86_400_000).toISOString(), timeZone)}T${clock}`, timeZone) ?? onDay : onDay;
     }
@@ -83,8 +87,8 @@ export function ScheduleEventItem({ weddingId, event, weddingDate, timeZone, own
         {event.notes && <p class="notes"><span class="label">Notes:</span> {event.notes}</p>}
         <form class="call-time" onSubmit={save}>
           <label for={inputId}>Your call time</label>
-          <input id={inputId} type="text" inputMode="numeric" autoComplete="off" placeholder="HH:MM" maxLength={5} size={6} value={callTime} onInput={(e) => { setCallTime(e.currentTarget.value); setSaved(null); }} disabled={!csrf || busy}
-            aria-describedby={csrf ? undefined : `${inputId}-offline`} />
+          <TimeField id={inputId} value={callTime} disabled={!csrf || busy} error={fieldError} describedBy={csrf ? undefined : `${inputId}-offline`}
+            onChange={(v, typed) => { setCallTime(v); setTypedProblem(typed); setFieldError(null); setSaved(null); }} />
           <button type="submit" disabled={!csrf || busy}>{busy ? 'Saving…' : 'Save call time'}<span class="sr-only"> for {event.title}</span></button>
           {event.confirmed && <span class="tag">Confirmed</span>}
           {!csrf && <span id={`${inputId}-offline`} class="hint">Changes need a connection.</span>}

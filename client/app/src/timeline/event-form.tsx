@@ -3,11 +3,14 @@ import {
   EVENT_CATEGORIES, SchemaError, type TimelineEvent, type TimelineEventPatch, type TxOrigin, type Vendor, type WeddingDoc,
 } from '../../../sdk/index.ts';
 import { humanize } from '../ui/labels.ts';
+import { DateTimeField, type FieldProblem } from '../ui/time-field.tsx';
 import { checkEventTimes, type WeddingDay } from './event-times.ts';
 import { NotesEditor } from './notes-editor.tsx';
 import { localInputToIso, toLocalInput } from './zoned-time.ts';
 
 type Field = 'title' | 'start' | 'end' | 'location' | 'category' | 'vendorIds' | 'notes' | 'outdoor';
+interface Issue { field: Field | null; message: string; lead?: string }
+const LEGEND = { start: 'Starts', end: 'Ends' } as const;
 
 interface FormValues {
   title: string;
@@ -59,7 +62,9 @@ export function EventForm(props: EventFormProps) {
     ? valuesOf(event, day.timeZone)
     : { title: '', start: draftNew!.start, end: draftNew!.end, location: '', category: 'other', vendorIds: [], notes: '', outdoor: false };
   const [draft, setDraft] = useState<Partial<FormValues>>({});
-  const [issues, setIssues] = useState<{ field: Field | null; message: string }[]>([]);
+  const [issues, setIssues] = useState<Issue[]>([]);
+  // Why the start or end as typed is not a date and time yet ("“25:00” is not a time…"), or null.
+  const [typedProblems, setTypedProblems] = useState<Partial<Record<'start' | 'end', FieldProblem>>>({});
   const titleRef = useRef<HTMLInputElement>(null);
   const values: FormValues = { ...base, ...draft };
   const prefix = `ev-${id}`;
@@ -84,9 +89,11 @@ export function EventForm(props: EventFormProps) {
   const submit = (e: Event) => {
     e.preventDefault();
     if (readOnly) return;
-    const found: { field: Field | null; message: string }[] = [];
+    const found: Issue[] = [];
     if (!values.title.trim()) found.push({ field: 'title', message: 'Enter a title.' });
-    found.push(...checkEventTimes(values.start, values.end, day));
+    // The summary names the field ("Starts: Enter the date."); the field's own error needs no name.
+    const typed = (['start', 'end'] as const).flatMap((f) => (typedProblems[f] ? [{ field: f, message: typedProblems[f], lead: `${LEGEND[f]}: ` }] : []));
+    found.push(...(typed.length ? typed : checkEventTimes(values.start, values.end, day)));
     if (found.length) return reject(found);
 
     const full: TimelineEventPatch = {
@@ -119,7 +126,7 @@ export function EventForm(props: EventFormProps) {
     props.onClose(id);
   };
 
-  const reject = (found: { field: Field | null; message: string }[]) => {
+  const reject = (found: Issue[]) => {
     setIssues(found);
     const first = found.find((f) => f.field)?.field;
     if (first) document.getElementById(`${prefix}-${first}`)?.focus();
@@ -141,7 +148,7 @@ export function EventForm(props: EventFormProps) {
       {issues.length > 0 && (
         <div class="form-errors" role="alert">
           <p>Nothing was saved:</p>
-          <ul>{issues.map((i) => <li key={i.message}>{i.message}</li>)}</ul>
+          <ul>{issues.map((i) => <li key={i.message}>{i.lead}{i.message}</li>)}</ul>
         </div>
       )}
       <fieldset disabled={readOnly} class="event-fields">
@@ -151,16 +158,11 @@ export function EventForm(props: EventFormProps) {
             onInput={(e) => set('title', e.currentTarget.value)} {...fieldProps('title')} />
           {errorText('title')}
         </div>
-        <div class="field">
-          <label for={`${prefix}-start`}>Starts</label>
-          <input type="datetime-local" required value={values.start} onInput={(e) => set('start', e.currentTarget.value)} {...fieldProps('start')} />
-          {errorText('start')}
-        </div>
-        <div class="field">
-          <label for={`${prefix}-end`}>Ends</label>
-          <input type="datetime-local" required value={values.end} onInput={(e) => set('end', e.currentTarget.value)} {...fieldProps('end')} />
-          {errorText('end')}
-        </div>
+        {(['start', 'end'] as const).map((f) => (
+          <DateTimeField key={f} id={`${prefix}-${f}`} legend={LEGEND[f]} required value={values[f]}
+            onChange={(v, problem) => { set(f, v); setTypedProblems((p) => ({ ...p, [f]: problem })); }}
+            error={issueFor(f)?.message} describedBy={readOnly ? props.readOnlyNoteId : undefined} />
+        ))}
         <div class="field">
           <label for={`${prefix}-location`}>Location</label>
           <input type="text" maxLength={300} value={values.location} onInput={(e) => set('location', e.currentTarget.value)} {...fieldProps('location')} />

@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import { crewOf, setCrew, type TimelineEvent, type TxOrigin, type WeddingDoc } from '../../../sdk/index.ts';
 import { newId } from '../ui/labels.ts';
+import { type FieldProblem, TimeField } from '../ui/time-field.tsx';
 import { useAnnounce } from '../ui/use-announcer.ts';
 import { DEFAULT_CEREMONY, standardDay } from './day-template.ts';
 import { checkEventTimes, type WeddingDay } from './event-times.ts';
@@ -95,12 +96,16 @@ interface TemplateProps {
 export function TemplateOffer({ doc, day, origin, perform }: TemplateProps) {
   const announce = useAnnounce();
   const [ceremony, setCeremony] = useState(DEFAULT_CEREMONY);
+  const [typedProblem, setTypedProblem] = useState<FieldProblem>(null);
   const [problem, setProblem] = useState<string | null>(null);
+  // A refusal about the time as typed is shown at the field (and marks it invalid), not below the form.
+  const [fieldError, setFieldError] = useState<FieldProblem>(null);
   if (!day.date) return <p class="hint">Set the wedding date to start from a standard wedding day.</p>;
   const date = day.date;
 
   const submit = (e: Event) => {
     e.preventDefault();
+    if (typedProblem || !ceremony) return setFieldError(typedProblem ?? 'Enter the ceremony time, e.g. 14:00 or 2 pm.');
     const events = standardDay(date, ceremony, day.timeZone, () => newId('evt'), doc.getMeta().venue ?? '');
     if (!events.length) return setProblem('Enter the ceremony time, e.g. 14:00.');
     for (const x of events) {
@@ -118,7 +123,8 @@ export function TemplateOffer({ doc, day, origin, perform }: TemplateProps) {
       <div class="tool-fields">
         <div class="field">
           <label for="template-ceremony">Ceremony starts at</label>
-          <input id="template-ceremony" type="time" value={ceremony} required onInput={(e) => { setCeremony((e.target as HTMLInputElement).value); setProblem(null); }} />
+          <TimeField id="template-ceremony" value={ceremony} required error={fieldError}
+            onChange={(v, typed) => { setCeremony(v); setTypedProblem(typed); setProblem(null); setFieldError(null); }} />
         </div>
       </div>
       {problem && <p class="form-errors" role="alert">{problem}</p>}

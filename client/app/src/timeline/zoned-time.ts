@@ -50,6 +50,27 @@ export function localInputToIso(local: string, timeZone: string): string | null 
   return Number.isNaN(ms) ? null : isoInZone(ms, timeZone);
 }
 
+/**
+ * The instant at `clock` (`HH:MM`) in `timeZone` nearest to `anchorIso`: on the anchor's day in the
+ * zone, the day before or the day after. A new time for an event at 00:30 after midnight typed as
+ * 23:30 is the evening before, not 23 hours later. ISO with the zone's offset, or null when
+ * `clock` is not `HH:MM` or the anchor is not an instant. Skipped and repeated wall times resolve
+ * as localInputToMs resolves them.
+ */
+export function nearestWallTime(clock: string, anchorIso: string, timeZone: string): string | null {
+  const anchor = Date.parse(anchorIso);
+  if (Number.isNaN(anchor) || !/^\d{2}:\d{2}$/.test(clock)) return null;
+  // Calendar days, not 24 hours: a day of a daylight-saving change has 23 or 25.
+  const anchorDay = Date.parse(`${dateInZone(anchorIso, timeZone)}T00:00:00Z`);
+  let best = Number.NaN;
+  for (const shift of [-1, 0, 1]) {
+    const day = new Date(anchorDay + shift * 86_400_000).toISOString().slice(0, 10);
+    const ms = localInputToMs(`${day}T${clock}`, timeZone);
+    if (!Number.isNaN(ms) && (Number.isNaN(best) || Math.abs(ms - anchor) < Math.abs(best - anchor))) best = ms;
+  }
+  return Number.isNaN(best) ? null : isoInZone(best, timeZone);
+}
+
 /** `14:05` in the zone. */
 export function clockLabel(iso: string, timeZone: string): string {
   const ms = Date.parse(iso);
