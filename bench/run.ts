@@ -13,6 +13,7 @@ const benches: Record<string, () => Promise<{ default: (args: string[]) => Promi
   'planner-load-profile': () => import('./planner-load-profile.ts'),
   storage: () => import('./storage-backends.ts'),
   'compaction-trim': () => import('./compaction-trim.ts'),
+  'demo-start': () => import('./demo-start.ts'),
 };
 
 const [name, ...args] = process.argv.slice(2);

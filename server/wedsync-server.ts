@@ -272,6 +272,8 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
       });
       // Once the address is known (PORT=0): a resumed demo's webhooks and watch channels move to it.
       await demo?.repoint();
+      // In the background: "Try the demo" then waits for the set-up only, not for loading adapters.
+      void demo?.prepare();
       return listening;
     },
     close() {

@@ -45,8 +45,17 @@ export const DemoStory = z.object({
   budget: z.record(Currency, BudgetTotals),
   /** Open Stripe invoices of the demo wedding a simulated payment can pay. */
   openInvoices: z.number().int(),
+  /** The Google Calendar sandbox refuses every change the hub sends (POST /api/demo/refusal): a sandbox-only switch. */
+  refusing: z.boolean(),
+  /** Changes to the demo wedding a system refused for good (its dead letters), waiting for Replay in its Integrations. */
+  refused: z.number().int(),
 });
 export type DemoStory = z.infer<typeof DemoStory>;
+
+/** The steps of setting the demo up, in order (DemoService `start`). */
+export const DEMO_SETUP_STEPS = ['sandboxes', 'studio', 'vsco', 'google', 'stripe', 'payments'] as const;
+export const DemoSetupStep = z.enum(DEMO_SETUP_STEPS);
+export type DemoSetupStep = z.infer<typeof DemoSetupStep>;
 
 /** `GET /api/demo`. */
 export const DemoStatus = z.object({
@@ -58,12 +67,20 @@ export const DemoStatus = z.object({
   running: z.boolean(),
   /** Only for the demo's owner. */
   story: DemoStory.nullable(),
+  /**
+   * While the demo is being set up, the step under way (one of DEMO_SETUP_STEPS); null otherwise.
+   * Anyone may see it: it names no person, and lets the page that pressed "Try the demo" say how far it got.
+   */
+  setup: z.object({ step: DemoSetupStep }).nullable(),
 });
 export type DemoStatus = z.infer<typeof DemoStatus>;
 
 export const DemoStartResponse = z.object({ workspaceId: z.string(), weddingId: z.string() });
 export const DemoInquiryResponse = z.object({ couple: z.string(), date: z.string() });
 export const DemoPaymentResponse = z.object({ invoiceId: z.string(), amount: z.number().int(), currency: Currency });
+/** `POST /api/demo/refusal`: whether the Google Calendar sandbox should refuse the changes the hub sends. */
+export const DemoRefusalBody = z.object({ refusing: z.boolean() });
+export const DemoRefusalResponse = DemoRefusalBody;
 
 const errors = { 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
 
@@ -71,5 +88,6 @@ export const DEMO_ROUTES: RouteContract[] = [
   { method: 'get', path: '/api/demo', summary: 'Whether the demo is on and may be started, and for its owner the story so far', auth: 'none', responses: { 200: DemoStatus } },
   { method: 'post', path: '/api/demo/start', summary: 'Start the sandboxes and set up the demo studio (first run: no one signed up yet, or the first person signed in); signs in a demo planner when nobody is', auth: 'none', responses: { 201: DemoStartResponse, ...errors } },
   { method: 'post', path: '/api/demo/inquiry', summary: 'Simulate: a couple fill in the studio\'s contact form, a new inquiry in VSCO Workspace (Táve)', auth: 'session', responses: { 200: DemoInquiryResponse, ...errors } },
+  { method: 'post', path: '/api/demo/refusal', summary: 'Sandbox only: make the Google Calendar sandbox refuse (400) every change the hub sends, or stop refusing, so a change becomes a dead letter to replay', auth: 'session', body: DemoRefusalBody, responses: { 200: DemoRefusalResponse, 400: ErrorBody, ...errors } },
   { method: 'post', path: '/api/demo/payment', summary: 'Simulate: the couple pay the next open Stripe invoice of the demo wedding', auth: 'session', responses: { 200: DemoPaymentResponse, ...errors } },
 ];

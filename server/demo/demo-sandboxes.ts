@@ -4,6 +4,7 @@ import { GoogleCalendarSandbox } from '../../adapters/google-calendar/sandbox.ts
 import { StripeSandbox } from '../../adapters/stripe/sandbox.ts';
 import { VscoSandbox } from '../../adapters/vsco-workspace/sandbox.ts';
 import type { Resolver } from '../net/guarded-egress.ts';
+import { moveHostedInvoiceUrls } from './demo-pay-links.ts';
 import type { DemoSandboxesState } from './demo-state.ts';
 
 /**
@@ -41,7 +42,7 @@ export class DemoSandboxes {
 
   /**
    * Starts the sandboxes: fresh, or with a saved state on the ports they had (free ones when those
-   * are taken). Returns the origins that moved (`http://<host>:<old port>` → `…:<new port>`), which
+   * are taken; a Stripe sandbox on a new port re-points its invoices' hosted pages to it). Returns the origins that moved (`http://<host>:<old port>` → `…:<new port>`), which
    * the demo's connections must be told about.
    */
   async start(saved?: DemoSandboxesState): Promise<Array<{ from: string; to: string }>> {
@@ -58,6 +59,8 @@ export class DemoSandboxes {
     this.started = true;
     if (!saved) return [];
     const now = this.ports();
+    // The invoices' hosted pages are opened by browsers, at the sandbox's loopback address.
+    if (now.stripe !== ports.stripe) moveHostedInvoiceUrls(this.stripe, `http://127.0.0.1:${ports.stripe}`, this.stripe.url);
     return (['vsco', 'google', 'stripe'] as const).filter((k) => now[k] !== ports[k])
       .map((k) => ({ from: `http://${this.host}:${ports[k]}`, to: `http://${this.host}:${now[k]}` }));
   }

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { WorkspaceConnectBody, type DemoStory, type Person } from '../../schema/index.ts';
+import { WorkspaceConnectBody, type DemoSetupStep, type DemoStory, type Person } from '../../schema/index.ts';
 import type { Principal } from '../auth/tokens.ts';
 import type { Bridge } from '../bridge/bridge.ts';
 import type { CollabServer } from '../collab/collab-server.ts';
@@ -10,6 +10,9 @@ import type { PeopleStore } from '../people/people-store.ts';
 import { peekWedding } from '../people/wedding-peek.ts';
 import type { Db } from '../storage/database.ts';
 import type { DocumentStore } from '../storage/document-store.ts';
+import { openInvoices, sendInquiry } from './demo-moments.ts';
+import { repointPayLinks } from './demo-pay-links.ts';
+import { DemoRefusal } from './demo-refusal.ts';
 import { DEMO_CALENDAR, DemoSandboxes } from './demo-sandboxes.ts';
 import { DEMO_SAVE_INTERVAL_MS, readDemoState, writeDemoState, type DemoState } from './demo-state.ts';
 import { DEMO_WEDDING, demoWeddingDate, seedDemoWedding } from './demo-wedding.ts';
@@ -40,10 +43,8 @@ interface Running {
   googleConnectionId: string;
 }
 
-/** Couples whose inquiries the simulated contact form sends, in turn. */
-const COUPLES = [
-  ['Maria', 'Lopez', 'Tom', 'Berg'], ['Priya', 'Shah', 'Sam', 'Okafor'], ['Lena', 'Park', 'Jonas', 'Weber'], ['Chloe', 'Martin', 'Ravi', 'Iyer'],
-] as const;
+/** The systems the demo connects: their adapters are loaded ahead (DemoService `prepare`). */
+const DEMO_SYSTEMS = ['vsco-workspace', 'google-calendar', 'stripe'] as const;
 
 /**
  * The demo (docs/operations.md#demo): in-process sandboxes, a demo studio connected to them, and
@@ -56,7 +57,12 @@ const COUPLES = [
  */
 export class DemoService {
   readonly sandboxes: DemoSandboxes;
+  /** The sandbox-only switch that makes Google Calendar refuse changes (demo-refusal.ts). */
+  readonly refusal: DemoRefusal;
   private running: Running | null = null;
+  /** The set-up step under way while `starting` (GET /api/demo `setup`). */
+  private step: DemoSetupStep | null = null;
+  private preparing: Promise<void> | null = null;
   private starting: Promise<Running> | null = null;
   /** Whether the set-up under way is for a visitor with no account. */
   private startingAnonymous = false;
@@ -77,7 +83,23 @@ export class DemoService {
 
   constructor(private readonly deps: DemoDeps) {
     this.sandboxes = new DemoSandboxes(deps.sandboxHost);
+    this.refusal = new DemoRefusal(this.sandboxes.google);
     this.now = deps.now ?? Date.now;
+  }
+
+  /** The set-up step under way, or null when the demo is not being set up. */
+  get setupStep(): DemoSetupStep | null { return this.starting ? this.step : null; }
+
+  /**
+   * Loads the adapters the demo connects (call once the server listens; later calls share the
+   * first). Loading them (and their SDKs, such as stripe-node) was most of the wait after
+   * "Try the demo" (trial 23: about 9 s on a busy machine), so it happens before anyone presses it.
+   * Never rejects: a failure is logged, and `start` then loads (and reports) them itself.
+   */
+  prepare(): Promise<void> {
+    this.preparing ??= Promise.all(DEMO_SYSTEMS.map((s) => this.deps.bridge.runtime.definitionOf(s)))
+      .then(() => undefined, (error: unknown) => this.deps.logger.warn({ err: error }, 'could not load the demo\'s adapters ahead'));
+    return this.preparing;
   }
 
   get isRunning(): boolean { return this.running !== null; }
@@ -159,13 +181,16 @@ export class DemoService {
       this.running = await this.starting;
     } finally {
       this.starting = null;
+      this.step = null;
     }
     const owner = person ?? (await this.deps.people.getPerson(this.running.ownerId))!;
     return { person: owner, workspaceId: this.running.workspaceId, weddingId: this.running.weddingId, joined: false };
   }
 
   private async setUp(owner: Person, anonymous: boolean): Promise<Running> {
-    await this.sandboxes.start();
+    this.step = 'sandboxes';
+    await Promise.all([this.prepare(), this.sandboxes.start()]);
+    this.step = 'studio';
     const workspace = await this.deps.people.createWorkspace({ name: 'Demo studio', kind: 'planner' }, owner.id);
     const weddingId = `wed_${crypto.randomBytes(12).toString('base64url')}`;
     await this.deps.people.registerWedding({ id: weddingId, workspaceId: workspace.id, createdBy: owner.id });
@@ -175,12 +200,16 @@ export class DemoService {
     const bodies = this.sandboxes.connectBodies();
     const connect = (body: Record<string, unknown>) => this.deps.bridge.connections.connectWorkspace(p, WorkspaceConnectBody.parse({ workspaceId: workspace.id, ...body }));
     // New weddings come from Táve inquiries; the demo wedding's day goes to the studio's calendar, its deposit to Stripe.
+    this.step = 'vsco';
     await connect(bodies.vsco);
+    this.step = 'google';
     const google = await connect({ ...bodies.google, bindings: [{ weddingId }] });
     // A wedding made from an inquiry is the studio's too: its day goes to the same calendar, bound
     // as the unmatched queue binds a new wedding (planner rights, the connection's own settings).
     this.bindInquiries(workspace.id, google.connectionId);
+    this.step = 'stripe';
     await connect({ ...bodies.stripe, configuration: { ...bodies.stripe.configuration, customerEmail: 'ana.ben@demo.example' }, bindings: [{ weddingId }] });
+    this.step = 'payments';
     const day = 86_400_000;
     await this.deps.payments.plan(p, weddingId, {
       vendorId: DEMO_WEDDING.photographer.id, currency: 'GBP', total: DEMO_WEDDING.fee, processor: 'stripe',
@@ -244,6 +273,7 @@ export class DemoService {
    */
   async repoint(): Promise<string[]> {
     const run = this.running;
+    if (run) await this.repointPayLinks(run);
     const now = this.hubAddress();
     if (!run || this.hubUrl === now) return [];
     const from = this.hubUrl;
@@ -255,6 +285,17 @@ export class DemoService {
     this.deps.logger.info({ from, to: now, connections: moved.length, failed: ids.length - moved.length }, 'the hub\'s address changed: the demo\'s webhooks and watch channels point at the new one');
     this.save(run);
     return moved;
+  }
+
+  /** The studio's weddings' pay links name the Stripe sandbox's current port (demo-pay-links.ts). */
+  private async repointPayLinks(run: Running): Promise<void> {
+    try {
+      const weddings = (await this.deps.people.weddingsOfWorkspace(run.workspaceId)).map((w) => w.weddingId);
+      const changed = await repointPayLinks({ bridge: this.deps.bridge, collab: this.deps.collab, stripe: this.sandboxes.stripe }, weddings);
+      if (changed) this.deps.logger.info({ changed, stripe: this.sandboxes.stripe.url }, 'the demo\'s pay links now name the Stripe sandbox\'s new port');
+    } catch (error) {
+      this.deps.logger.warn({ err: error }, 'could not re-point the demo\'s pay links: they may name the Stripe sandbox\'s old port');
+    }
   }
 
   private hubAddress(): string {
@@ -293,41 +334,19 @@ export class DemoService {
     return this.running;
   }
 
-  /**
-   * A couple fill in the studio's website contact form: VSCO's legacy New Lead endpoint makes a
-   * lead job and fires `job.created` to the hub, which makes a wedding from it.
-   */
+  /** A couple fill in the studio's website contact form (demo-moments.ts `sendInquiry`). */
   async simulateInquiry(personId: string): Promise<{ couple: string; date: string }> {
     this.mustRun(personId);
-    const [first, last, partnerFirst, partnerLast] = COUPLES[this.inquiries % COUPLES.length]!;
-    this.inquiries++;
-    const date = demoWeddingDate(this.now(), 200 + 7 * this.inquiries);
-    const vsco = this.sandboxes.vsco;
-    const res = await fetch(vsco.leadFormUrl, {
-      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded;charset=UTF-8' },
-      body: new URLSearchParams({
-        SecretKey: vsco.leadSecretKey, JobType: 'Wedding', FirstName: first, LastName: last, Email: `${first.toLowerCase()}@demo.example`,
-        SpouseFirstName: partnerFirst, SpouseLastName: partnerLast, EventDate: date, GuestCount: '100',
-      }).toString(),
-    });
-    if (!res.ok) throw new HttpError(502, 'sandbox_failed', `the VSCO Workspace sandbox answered ${res.status}`);
-    return { couple: `${first} ${last} & ${partnerFirst} ${partnerLast}`, date };
+    return sendInquiry(this.sandboxes.vsco, this.inquiries++, this.now());
   }
 
   /** The couple pay the demo wedding's oldest open Stripe invoice: Stripe's signed `invoice.paid` reaches the hub. */
   simulatePayment(personId: string): { invoiceId: string; amount: number; currency: string } {
     const run = this.mustRun(personId);
-    const invoice = this.openInvoices(run.weddingId)[0];
+    const invoice = openInvoices(this.sandboxes.stripe, run.weddingId)[0];
     if (!invoice) throw new HttpError(409, 'nothing_to_pay', 'every Stripe invoice of the demo wedding is paid');
     this.sandboxes.stripe.payInvoice(invoice.id as string);
     return { invoiceId: invoice.id as string, amount: invoice.amount_due as number, currency: String(invoice.currency).toUpperCase() };
-  }
-
-  private openInvoices(weddingId: string): Array<Record<string, unknown>> {
-    return [...this.sandboxes.stripe.objects.values()]
-      .filter((o) => o.object === 'invoice' && o.status === 'open' && (o.metadata as Record<string, string> | undefined)?.wedsync_wedding_id === weddingId)
-      // The one due first (the deposit) before the balance; Stripe's `created` has one-second steps.
-      .sort((a, b) => (Number(a.due_date) || 0) - (Number(b.due_date) || 0) || (a.created as number) - (b.created as number));
   }
 
   /** What the owner sees: the studio's weddings, the Google calendar as the sandbox holds it, the budget. */
@@ -346,8 +365,18 @@ export class DemoService {
     return {
       workspaceId: run.workspaceId, weddingId: run.weddingId, weddings,
       calendar: { name: DEMO_CALENDAR.summary, timeZone: DEMO_CALENDAR.timeZone, events },
-      budget: budget.budget.totals, openInvoices: this.openInvoices(run.weddingId).length,
+      budget: budget.budget.totals, openInvoices: openInvoices(this.sandboxes.stripe, run.weddingId).length,
+      refusing: this.refusal.refusing,
+      refused: this.deps.bridge.deadLetters(this.principal(personId, run.weddingId), run.weddingId).length,
     };
+  }
+
+  /** Turns the Google Calendar sandbox's refusal on or off (demo-refusal.ts); only the demo's owner may. */
+  setRefusal(personId: string, refusing: boolean): { refusing: boolean } {
+    this.mustRun(personId);
+    this.refusal.set(refusing);
+    this.deps.logger.info({ refusing }, refusing ? 'demo: the Google Calendar sandbox refuses every change now' : 'demo: the Google Calendar sandbox accepts changes again');
+    return { refusing: this.refusal.refusing };
   }
 
   async stop(): Promise<void> {

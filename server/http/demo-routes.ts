@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { Hono, type Context } from 'hono';
 import { getCookie } from 'hono/cookie';
-import type { DemoStatus, Person } from '../../schema/index.ts';
+import { DemoRefusalBody, type DemoStatus, type Person } from '../../schema/index.ts';
 import { AuthError } from '../auth/auth-error.ts';
 import type { DemoService } from '../demo/demo-service.ts';
 import type { PeopleStore } from '../people/people-store.ts';
@@ -23,19 +23,23 @@ export interface DemoRouteDeps {
  */
 export function demoOffRoutes(): Hono<SessionEnv> {
   const app = new Hono<SessionEnv>();
-  app.get('/demo', (c) => c.json({ enabled: false, canStart: false, running: false, story: null } satisfies DemoStatus));
+  app.get('/demo', (c) => c.json({ enabled: false, canStart: false, running: false, story: null, setup: null } satisfies DemoStatus));
   return app;
 }
 
 /**
  * `/api/demo…` (mounted only with DEMO=1 or `--demo`; docs/operations.md#demo):
- * - `GET /api/demo`: `{ enabled, canStart, running, story }`, the story for the demo's owner only;
+ * - `GET /api/demo`: `{ enabled, canStart, running, story, setup }`, the story for the demo's owner
+ *   only, `setup.step` while the demo is being set up (anyone: it lets the pressing page show progress);
  * - `POST /api/demo/start` (JSON): starts the sandboxes and the demo studio. A signed-in caller
  *   (with X-CSRF-Token) must be the data directory's first person; with nobody signed in it works
  *   only while nobody has signed up, and signs in a new "Demo planner" (session cookie). While a
  *   demo started that way runs, a caller with no session joins it (200, a new session for the
  *   demo planner). 403 `demo_forbidden`, 409 `demo_running`;
- * - `POST /api/demo/inquiry`, `POST /api/demo/payment` (owner's session): the story's moments.
+ * - `POST /api/demo/inquiry`, `POST /api/demo/payment` (owner's session): the story's moments;
+ * - `POST /api/demo/refusal` `{ refusing }` (owner's session): the Google Calendar sandbox refuses
+ *   every change the hub sends (400), or stops refusing: a sandbox-only switch, so a person can
+ *   see a change become a dead letter and replay it (demo-refusal.ts). 400 `validation_failed`.
  */
 export function demoRoutes(deps: DemoRouteDeps): Hono<SessionEnv> {
   const app = new Hono<SessionEnv>();
@@ -60,6 +64,7 @@ export function demoRoutes(deps: DemoRouteDeps): Hono<SessionEnv> {
     const status: DemoStatus = {
       enabled: true, canStart: deps.demo.canStart(id), running: deps.demo.isRunning,
       story: deps.demo.owns(id) ? await deps.demo.story(id!) : null,
+      setup: deps.demo.setupStep ? { step: deps.demo.setupStep } : null,
     };
     return c.json(status);
   });
@@ -81,5 +86,10 @@ export function demoRoutes(deps: DemoRouteDeps): Hono<SessionEnv> {
 
   app.post('/demo/inquiry', session, async (c) => c.json(await deps.demo.simulateInquiry(c.get('person').id)));
   app.post('/demo/payment', session, (c) => c.json(deps.demo.simulatePayment(c.get('person').id)));
+  app.post('/demo/refusal', session, async (c) => {
+    const body = DemoRefusalBody.safeParse(await c.req.json().catch(() => null));
+    if (!body.success) throw new HttpError(400, 'validation_failed', 'send { "refusing": true } or { "refusing": false }');
+    return c.json(deps.demo.setRefusal(c.get('person').id, body.data.refusing));
+  });
   return app;
 }

@@ -34,7 +34,7 @@ describe('the demo (DEMO=1): in-process sandboxes, a demo studio, the story thro
     // OUTBOUND_ALLOW empty, as in production: the demo reaches its sandboxes by its own host name only.
     const t = await startTestServer({ env: { DEMO: '1', OUTBOUND_ALLOW: '', CASCADE_DELAY_MS: '0' } });
     let browser = newcomer(t);
-    expect(await browser.status()).toEqual({ enabled: true, canStart: true, running: false, story: null });
+    expect(await browser.status()).toEqual({ enabled: true, canStart: true, running: false, story: null, setup: null });
 
     // ── "Try the demo" on an empty data directory (twice at once: one sets it up, the other joins it) ──
     const racer = newcomer(t);
@@ -121,7 +121,7 @@ describe('the demo (DEMO=1): in-process sandboxes, a demo studio, the story thro
     // A visitor with no session (e.g. the one whose tab closed during the set-up, so the cookie
     // never arrived) joins the running demo as its demo planner: no new person, no second studio.
     const stranger = newcomer(t);
-    expect(await stranger.status()).toEqual({ enabled: true, canStart: true, running: true, story: null });
+    expect(await stranger.status()).toEqual({ enabled: true, canStart: true, running: true, story: null, setup: null });
     const again = await stranger.post('/api/demo/start');
     expect(again.status, await again.clone().text()).toBe(200);
     expect(await again.json()).toEqual({ weddingId, workspaceId });
@@ -144,10 +144,12 @@ describe('the demo (DEMO=1): in-process sandboxes, a demo studio, the story thro
     const t = await startTestServer();
     const status = await t.fetch('/api/demo');
     expect(status.status).toBe(200);
-    expect(await status.json()).toEqual({ enabled: false, canStart: false, running: false, story: null });
+    expect(await status.json()).toEqual({ enabled: false, canStart: false, running: false, story: null, setup: null });
     expect(t.server.demo).toBeNull();
     expect((await t.fetch('/api/demo/inquiry', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status).toBe(404);
     expect((await t.fetch('/api/demo/start', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status).toBe(404);
+    // The sandbox-only refusal switch does not exist outside the demo.
+    expect((await t.fetch('/api/demo/refusal', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"refusing":true}' })).status).toBe(404);
   });
 
   it('once someone has signed up, only the first person may start it, signed in and with the CSRF token', async () => {

@@ -162,3 +162,56 @@ describe('the demo survives a restart on a different port', () => {
     expect(registrations(third)).toEqual(moved);
   }, 3 * MINUTE);
 });
+
+describe('the demo’s pay links survive a restart that moves the Stripe sandbox', () => {
+  it('every pay link the demo wedding shows opens the Stripe sandbox’s invoice page on its new port', async () => {
+    const dataDir = tempDir();
+    const first = await startTestServer({ dataDir, env });
+    const browser = browserOn(first);
+    const started = await browser.post('/api/demo/start');
+    expect(started.status, await started.clone().text()).toBe(201);
+    const { weddingId } = await started.json() as { weddingId: string };
+    await browser.signedIn();
+    const payLinks = async (t: TestServer) => {
+      const c = await t.connect(weddingId, await browser.token({ weddingId }));
+      await c.whenSynced();
+      const links = c.doc.listPayments().map((p) => p.requestUrl);
+      await c.destroy();
+      return links;
+    };
+    // The deposit and the balance, each with Stripe's hosted invoice page.
+    const before = await waitFor(async () => {
+      const links = await payLinks(first);
+      return links.length === 2 && links.every((l) => /\/i\/in_/.test(l)) ? links : null;
+    }, 'both Stripe invoices’ pages in the demo wedding', MINUTE, 200);
+    const oldStripe = first.server.demo!.sandboxes.stripe.url;
+    expect(new Set(before.map((l) => new URL(l).origin))).toEqual(new Set([oldStripe]));
+    await first.close();
+
+    // Something else takes the Stripe sandbox's port while the server is down: it comes back on another.
+    const squatter = net.createServer();
+    await new Promise<void>((resolve, reject) => squatter.once('error', reject).listen(Number(new URL(oldStripe).port), '127.0.0.1', resolve));
+    try {
+      const second = await startTestServer({ dataDir, env });
+      browser.moveTo(second);
+      const newStripe = second.server.demo!.sandboxes.stripe.url;
+      expect(newStripe).not.toBe(oldStripe);
+      const after = await payLinks(second);
+      expect(after.map((l) => new URL(l).pathname).sort()).toEqual(before.map((l) => new URL(l).pathname).sort());
+      expect(new Set(after.map((l) => new URL(l).origin))).toEqual(new Set([newStripe]));
+      // Each one opens its invoice page, as a browser would.
+      for (const link of after) {
+        const page = await fetch(link);
+        expect(page.status).toBe(200);
+        expect(await page.text()).toMatch(/Invoice/);
+      }
+      // A webhook that carries the invoice later names the new port too (the sandbox's own record moved).
+      const stripe = second.server.demo!.sandboxes.stripe;
+      const invoices = [...stripe.objects.values()].filter((o) => o.object === 'invoice' && o.hosted_invoice_url);
+      expect(invoices.length).toBe(2);
+      expect(invoices.every((o) => String(o.hosted_invoice_url).startsWith(`${newStripe}/i/`))).toBe(true);
+    } finally {
+      await new Promise<void>((resolve) => squatter.close(() => resolve()));
+    }
+  }, 3 * MINUTE);
+});

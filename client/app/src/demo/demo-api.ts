@@ -1,4 +1,4 @@
-import { DemoInquiryResponse, DemoPaymentResponse, DemoStartResponse, DemoStatus } from '../../../../schema/api/demo.ts';
+import { DemoInquiryResponse, DemoPaymentResponse, DemoRefusalResponse, DemoStartResponse, DemoStatus } from '../../../../schema/api/demo.ts';
 import { ApiError, apiRequest, type Csrf } from '../api/api-client.ts';
 
 /**
@@ -30,4 +30,9 @@ export function simulateInquiry(csrf: Csrf) {
 
 export function simulatePayment(csrf: Csrf) {
   return apiRequest('/api/demo/payment', { method: 'POST', csrf, body: {}, schema: DemoPaymentResponse });
+}
+
+/** `POST /api/demo/refusal`: the Google Calendar sandbox refuses (or accepts again) the changes the hub sends. */
+export function setRefusal(csrf: Csrf, refusing: boolean) {
+  return apiRequest('/api/demo/refusal', { method: 'POST', csrf, body: { refusing }, schema: DemoRefusalResponse });
 }

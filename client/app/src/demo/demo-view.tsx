@@ -7,7 +7,7 @@ import { linkHandler } from '../routing/use-route.ts';
 import { clockLabel, dateInZone, longDate, shortDate } from '../timeline/zoned-time.ts';
 import { relativeTime } from '../ui/labels.ts';
 import { useAnnounce } from '../ui/use-announcer.ts';
-import { fetchDemo, simulateInquiry, simulatePayment, type DemoStatus } from './demo-api.ts';
+import { fetchDemo, setRefusal, simulateInquiry, simulatePayment, type DemoStatus } from './demo-api.ts';
 
 type Story = NonNullable<DemoStatus['story']>;
 
@@ -29,7 +29,7 @@ export function DemoView({ me, navigate }: Props) {
   const announce = useAnnounce();
   const [status, setStatus] = useState<DemoStatus | null | 'loading'>('loading');
   const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState<'inquiry' | 'payment' | null>(null);
+  const [busy, setBusy] = useState<'inquiry' | 'payment' | 'refusal' | null>(null);
   const [sent, setSent] = useState<{ inquiry?: string; payment?: string }>({});
 
   const load = useCallback(async (signal?: AbortSignal) => {
@@ -64,6 +64,20 @@ export function DemoView({ me, navigate }: Props) {
       await load();
     } catch (err) {
       setError(describeApiError(err, which === 'inquiry' ? 'Simulating an inquiry' : 'Simulating a payment'));
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  const toggleRefusal = async (refusing: boolean) => {
+    setBusy('refusal');
+    setError(null);
+    try {
+      await setRefusal(me.csrfToken, refusing);
+      announce(refusing ? 'Google Calendar now refuses every change WedSync sends.' : 'Google Calendar accepts changes again.');
+      await load();
+    } catch (err) {
+      setError(describeApiError(err, refusing ? 'Making Google Calendar refuse changes' : 'Letting Google Calendar accept changes'));
     } finally {
       setBusy(null);
     }
@@ -127,9 +141,28 @@ export function DemoView({ me, navigate }: Props) {
         {sent.payment && <p class="muted">{sent.payment}</p>}
         <BudgetTotals budget={story.budget} title={demoWedding?.title ?? ''} />
       </section>
+
+      <section aria-labelledby="demo-refusal">
+        <h2 id="demo-refusal">4. A change a system refuses, then Replay</h2>
+        <p>
+          A real system sometimes refuses a change for good. Here you can make the Google Calendar sandbox do so (a switch
+          that exists only in the demo): turn it on, move an event in {weddingTitle(demoWedding)}'s timeline, and the change waits under
+          {' '}<em>Changes a system refused</em> in the wedding's{' '}
+          <a href={`/w/${story.weddingId}/integrations`} onClick={linkHandler(navigate, { name: 'wedding', weddingId: story.weddingId, view: 'integrations' })}>Integrations</a>,
+          saying what it was and why. Turn the switch off, then press <em>Replay</em> there: the change reaches the calendar.
+        </p>
+        <button type="button" class="demo-refusal" aria-pressed={story.refusing ? 'true' : 'false'} disabled={busy !== null}
+          onClick={() => void toggleRefusal(!story.refusing)}>Sandbox only: Google Calendar refuses changes</button>
+        <p role="status" class="demo-refusal-state">
+          {story.refusing ? 'On: Google Calendar refuses every change WedSync sends it.' : 'Off: Google Calendar accepts changes.'}
+          {' '}{story.refused === 0 ? 'No change is waiting for Replay.' : story.refused === 1 ? '1 change is waiting for Replay in the wedding’s Integrations.' : `${story.refused} changes are waiting for Replay in the wedding’s Integrations.`}
+        </p>
+      </section>
     </main>
   );
 }
+
+const weddingTitle = (w: Story['weddings'][number] | undefined) => w?.title || 'the demo wedding';
 
 function CalendarPanel({ calendar, weddingDate }: { calendar: Story['calendar']; weddingDate: string }) {
   const zone = calendar.timeZone;
