@@ -1,16 +1,10 @@
 import type pg from 'pg';
 import { WedSyncError } from '../../errors.ts';
-import type { Fence } from '../backend/document-store.ts';
+import type { CommittedAppend, Fence, JoinedAppend, JoinedOutcome } from '../backend/document-store.ts';
+
+export type { CommittedAppend, JoinedAppend, JoinedOutcome } from '../backend/document-store.ts';
 import { StorageUnavailableError } from '../storage-health.ts';
 import { fenceRefusal, lockLeases } from './fence.ts';
-
-/** The append a joined write commits with, as the joined write sees it. */
-export interface JoinedAppend {
-  /** The document appended to. */
-  name: string;
-  /** The update row's seq (document_updates.seq), already inserted in this transaction. */
-  seq: number;
-}
 
 /**
  * A write that must commit with one append (the outbox rows and activity rows an update causes):
@@ -19,15 +13,6 @@ export interface JoinedAppend {
  * promise settles) and must settle: the whole group waits for it.
  */
 export type JoinedWrite = (client: pg.ClientBase, append: JoinedAppend) => Promise<void>;
-
-/** What became of one joined write whose append committed: kept, or rolled back to its savepoint. */
-export type JoinedOutcome = { ok: true } | { ok: false; error: unknown };
-
-/** A committed append: its seq, and one outcome per joined write, in the order they were given. */
-export interface CommittedAppend {
-  seq: number;
-  joined: JoinedOutcome[];
-}
 
 interface PendingAppend {
   name: string;

@@ -1,7 +1,14 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { openPostgresDocuments, type OpenedPostgres } from '../../server/storage/backend/open-document-store.ts';
+import { SqliteDocumentStore, type SqliteJoinedWrite } from '../../server/storage/backend/sqlite-document-store.ts';
 import { StaleEpochError } from '../../server/storage/backend/stale-epoch-error.ts';
+import { openDatabase } from '../../server/storage/database.ts';
+import { DocumentStore as SqliteRows } from '../../server/storage/document-store.ts';
+import { GroupCommit } from '../../server/storage/group-commit.ts';
 import type { JoinedWrite } from '../../server/storage/postgres/append-group.ts';
 import type { Lease } from '../../server/storage/postgres/document-leases.ts';
 import { StorageUnavailableError } from '../../server/storage/storage-health.ts';
@@ -164,5 +171,57 @@ describe('writes joined to a group commit on PostgreSQL', () => {
     expect(await notes(a)).toEqual([]);
     expect(await o.documents.logLength('wedding:x')).toBe(0);
     expect((await o.documents.appendJoined('wedding:x', Uint8Array.of(3), x, [push('again')])).joined).toEqual([{ ok: true }]);
+  });
+});
+
+describe('writes joined to a group commit on SQLite (the same contract)', () => {
+  /** A fresh database with a `pushes` table (its `parent` a deferred foreign key), its async store, and a joined write factory. */
+  function fresh() {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wedsync-joined-'));
+    const db = openDatabase(dir, { synchronous: 'normal' });
+    registerTeardown(() => { db.close(); fs.rmSync(dir, { recursive: true, force: true }); });
+    db.exec(`CREATE TABLE pushes (id INTEGER PRIMARY KEY, name TEXT NOT NULL, seq INTEGER NOT NULL, note TEXT UNIQUE NOT NULL,
+      parent INTEGER REFERENCES pushes (id) DEFERRABLE INITIALLY DEFERRED)`);
+    const errors: unknown[] = [];
+    const store = new SqliteDocumentStore(new SqliteRows(db), new GroupCommit(db, (error) => errors.push(error)));
+    const insert = db.prepare('INSERT INTO pushes (name, seq, note, parent) VALUES (?, ?, ?, ?)');
+    const push = (note: string, parent: number | null = null): SqliteJoinedWrite => ({ name, seq }) => { insert.run(name, seq, note, parent); };
+    const notes = () => db.prepare('SELECT note FROM pushes ORDER BY id').pluck().all() as string[];
+    return { db, store, push, notes, errors };
+  }
+
+  it('runs joined writes after the INSERT, in order, with their append seq; one that throws is rolled back alone', async () => {
+    const { db, store, push, notes } = fresh();
+    const sawOwnRow: boolean[] = [];
+    const results = await Promise.all([
+      store.appendJoined('wedding:x', Uint8Array.of(1), undefined, [
+        push('before'),
+        ({ seq }) => { sawOwnRow.push(db.prepare('SELECT 1 FROM document_updates WHERE seq = ?').get(seq) !== undefined); },
+        (appended) => { push('half-done')(appended); throw new Error('listener bug'); },
+        push('after'),
+      ]),
+      store.appendJoined('wedding:y', Uint8Array.of(2), undefined, [push('before')]),
+    ]);
+    expect(sawOwnRow).toEqual([true]);
+    expect(results[0].joined.map((r) => r.ok)).toEqual([true, true, false, true]);
+    expect((results[0].joined[2] as { error: Error }).error.message).toBe('listener bug');
+    expect(results[1].joined).toMatchObject([{ ok: false, error: { code: 'SQLITE_CONSTRAINT_UNIQUE' } }]);
+    expect(notes()).toEqual(['before', 'after']);
+    const seqs = db.prepare('SELECT seq FROM pushes ORDER BY id').pluck().all();
+    expect(seqs).toEqual([results[0].seq, results[0].seq]);
+    expect([await store.logLength('wedding:x'), await store.logLength('wedding:y')]).toEqual([1, 1]);
+  });
+
+  it('rejects the appends of a group whose COMMIT a deferred constraint refuses, and stores none of their joined writes', async () => {
+    const { store, push, notes } = fresh();
+    const outcomes = await Promise.allSettled([
+      store.appendJoined('wedding:p', Uint8Array.of(1), undefined, [push('fine')]),
+      store.appendJoined('wedding:q', Uint8Array.of(2), undefined, [push('orphan', 999)]),
+    ]);
+    expect(outcomes.map((r) => r.status === 'rejected' && r.reason instanceof StorageUnavailableError)).toEqual([true, true]);
+    expect(notes()).toEqual([]);
+    expect([await store.logLength('wedding:p'), await store.logLength('wedding:q')]).toEqual([0, 0]);
+    expect((await store.appendJoined('wedding:p', Uint8Array.of(3), undefined, [push('next')])).joined).toEqual([{ ok: true }]);
+    expect(notes()).toEqual(['next']);
   });
 });
