@@ -1,10 +1,10 @@
 import type pg from 'pg';
 import { WedSyncError } from '../../errors.ts';
 import type { CommittedAppend, Fence, JoinedAppend, JoinedOutcome } from '../backend/document-store.ts';
-
-export type { CommittedAppend, JoinedAppend, JoinedOutcome } from '../backend/document-store.ts';
 import { StorageUnavailableError } from '../storage-health.ts';
 import { fenceRefusal, lockLeases } from './fence.ts';
+
+export type { CommittedAppend, JoinedAppend, JoinedOutcome } from '../backend/document-store.ts';
 
 /**
  * A write that must commit with one append (the outbox rows and activity rows an update causes):
