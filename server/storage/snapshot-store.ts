@@ -19,13 +19,17 @@ const toSummary = (r: SnapshotRow): SnapshotSummary => ({
 
 const COLUMNS = 'id, wedding_id, label, kind, created_at, created_by, size_bytes';
 
+/** A new snapshot id: `snap_` + 20 hex digits. */
+export const newSnapshotId = (): string => `snap_${crypto.randomUUID().replaceAll('-', '').slice(0, 20)}`;
+
 export class SnapshotStore {
   private readonly insert;
   private readonly list;
   private readonly one;
   private readonly state;
 
-  constructor(db: Db) {
+  /** @param now the clock that stamps `createdAt` (UTC). */
+  constructor(db: Db, private readonly now: () => Date = () => new Date()) {
     this.insert = db.prepare(`INSERT INTO snapshots (id, wedding_id, label, kind, created_at, created_by, state, size_bytes)
       VALUES (@id, @wedding_id, @label, @kind, @created_at, @created_by, @state, @size_bytes)`);
     this.list = db.prepare(`SELECT ${COLUMNS} FROM snapshots WHERE wedding_id = ? ORDER BY created_at DESC, rowid DESC`);
@@ -35,11 +39,11 @@ export class SnapshotStore {
 
   create(input: { weddingId: string; label: string; kind: 'manual' | 'auto'; createdBy: string; state: Uint8Array }): SnapshotSummary {
     const row = {
-      id: `snap_${crypto.randomUUID().replaceAll('-', '').slice(0, 20)}`,
+      id: newSnapshotId(),
       wedding_id: input.weddingId,
       label: input.label,
       kind: input.kind,
-      created_at: new Date().toISOString(),
+      created_at: this.now().toISOString(),
       created_by: input.createdBy,
       state: input.state,
       size_bytes: input.state.byteLength,

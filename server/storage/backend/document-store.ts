@@ -13,6 +13,26 @@ export interface Fence {
   epoch: number;
 }
 
+/** The append a joined write commits with, as the joined write sees it. */
+export interface JoinedAppend {
+  /** The document appended to. */
+  name: string;
+  /** The update row's seq, already inserted in the same transaction. */
+  seq: number;
+}
+
+/** What became of one joined write whose append committed: kept, or rolled back to its savepoint alone. */
+export type JoinedOutcome = { ok: true } | { ok: false; error: unknown };
+
+/**
+ * An append committed with its joined writes (`appendJoined` on either backend): its seq, and one
+ * outcome per joined write in the order given.
+ */
+export interface CommittedAppend {
+  seq: number;
+  joined: JoinedOutcome[];
+}
+
 /** Which engine a store writes to. */
 export const STORAGE_BACKENDS = ['sqlite', 'postgres'] as const;
 export type StorageBackend = (typeof STORAGE_BACKENDS)[number];

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { DocumentLeases } from '../postgres/document-leases.ts';
 import { PostgresDocumentStore } from '../postgres/document-store.ts';
+import { PostgresSnapshotStore } from '../postgres/snapshot-store.ts';
 import { applyPostgresMigrations } from '../postgres/migrations.ts';
 import { isPostgresUrl, openPostgresPool, type PostgresPoolOptions } from '../postgres/pool.ts';
 import type { StorageBackend } from './document-store.ts';
@@ -20,13 +21,14 @@ export interface OpenedPostgres {
   pool: pg.Pool;
   documents: PostgresDocumentStore;
   leases: DocumentLeases;
+  snapshots: PostgresSnapshotStore;
   /** Waits for pending appends, then ends the pool. */
   close(): Promise<void>;
 }
 
 /**
  * Connects to the PostgreSQL database at `url`, applies its migrations (schema/migrations/postgres/)
- * and returns the document store and leases of instance `instanceId`. Throws when the database
+ * and returns the document store, the snapshot store and the leases of instance `instanceId`. Throws when the database
  * cannot be reached or a migration fails; the pool is ended then.
  */
 export async function openPostgresDocuments(url: string, options: { instanceId: string; pool?: PostgresPoolOptions }): Promise<OpenedPostgres> {
@@ -42,6 +44,7 @@ export async function openPostgresDocuments(url: string, options: { instanceId: 
     pool,
     documents,
     leases: new DocumentLeases(pool, options.instanceId),
+    snapshots: new PostgresSnapshotStore(pool),
     async close() {
       await documents.close();
       await pool.end();

@@ -1,8 +1,18 @@
 import type pg from 'pg';
 import { WedSyncError } from '../../errors.ts';
-import type { Fence } from '../backend/document-store.ts';
+import type { CommittedAppend, Fence, JoinedAppend, JoinedOutcome } from '../backend/document-store.ts';
 import { StorageUnavailableError } from '../storage-health.ts';
 import { fenceRefusal, lockLeases } from './fence.ts';
+
+export type { CommittedAppend, JoinedAppend, JoinedOutcome } from '../backend/document-store.ts';
+
+/**
+ * A write that must commit with one append (the outbox rows and activity rows an update causes):
+ * runs on the group's connection, inside the group's transaction, in a SAVEPOINT of its own. It
+ * must only query through `client` (never BEGIN/COMMIT/ROLLBACK, never keep the client after its
+ * promise settles) and must settle: the whole group waits for it.
+ */
+export type JoinedWrite = (client: pg.ClientBase, append: JoinedAppend) => Promise<void>;
 
 interface PendingAppend {
   name: string;
@@ -10,7 +20,8 @@ interface PendingAppend {
   fence: Fence | undefined;
   /** ms since the epoch, UTC. */
   createdAt: number;
-  resolve: (seq: number) => void;
+  joined: readonly JoinedWrite[];
+  resolve: (committed: CommittedAppend) => void;
   reject: (error: unknown) => void;
 }
 
@@ -33,10 +44,22 @@ export interface AppendGroupOptions {
  * Rules for callers: `append` resolves with the row's seq only after COMMIT succeeded; `settled()`
  * waits until everything queued so far is committed (or failed).
  *
+ * Joined writes (`appendJoined`): other rows that must commit with an append, or not at all. After
+ * the group's INSERT, each accepted append's joined writes run one after another, in the order the
+ * appends were queued and then the order given, each between `SAVEPOINT` and `RELEASE`; then
+ * COMMIT. A joined write that throws (or whose statement fails) is rolled back to its savepoint
+ * alone: its append, the other joined writes and the rest of the group still commit, and the
+ * append's result reports `{ ok: false, error }` for it. Nothing a joined write does is visible to
+ * other connections before its group's COMMIT, and its append resolves only after that COMMIT. An
+ * append refused by its fence (or for want of one) runs none of its joined writes. When the savepoint
+ * itself cannot be rolled back (the connection is gone), the group fails as below.
+ *
  * Failure: an append whose fence no longer holds is refused alone (StaleEpochError) and the rest of
  * the group commits. When anything else fails (connecting, the INSERT, COMMIT itself) the group is
  * rolled back and every append in it rejects with StorageUnavailableError (`cause`: the engine's
- * error): nothing in it is acknowledged. A connection lost during COMMIT leaves the outcome unknown
+ * error): nothing in it is acknowledged, its joined writes included. A deferred constraint broken by
+ * a joined write is checked at COMMIT, so it fails the whole group (use immediate constraints in
+ * joined writes to have them refused alone). A connection lost during COMMIT leaves the outcome unknown
  * to us; the appends reject all the same, and the caller reloads from storage.
  */
 export class AppendGroup {
@@ -50,9 +73,19 @@ export class AppendGroup {
   }
 
   /** Queues `update` for `name` in the current group; resolves with its seq after COMMIT. */
-  append(name: string, update: Uint8Array, fence?: Fence): Promise<number> {
-    return new Promise<number>((resolve, reject) => {
-      this.queue.push({ name, update, fence, createdAt: Date.now(), resolve, reject });
+  async append(name: string, update: Uint8Array, fence?: Fence): Promise<number> {
+    return (await this.appendJoined(name, update, fence, [])).seq;
+  }
+
+  /**
+   * As `append`, with `joined` run in the same transaction after the group's INSERT (see the class
+   * comment). Resolves after COMMIT with the seq and one outcome per joined write; rejects as
+   * `append` does (StaleEpochError: none of `joined` ran; StorageUnavailableError: nothing of the
+   * group was committed).
+   */
+  appendJoined(name: string, update: Uint8Array, fence: Fence | undefined, joined: readonly JoinedWrite[]): Promise<CommittedAppend> {
+    return new Promise<CommittedAppend>((resolve, reject) => {
+      this.queue.push({ name, update, fence, createdAt: Date.now(), joined, resolve, reject });
       this.schedule();
     });
   }
@@ -95,6 +128,7 @@ export class AppendGroup {
     const refused = new Map<PendingAppend, unknown>();
     const accepted: PendingAppend[] = [];
     const seqs: number[] = [];
+    const outcomes: JoinedOutcome[][] = [];
     try {
       await client.query('BEGIN');
       const leases = await lockLeases(client, group.filter((a) => a.fence).map((a) => a.name));
@@ -108,6 +142,7 @@ export class AppendGroup {
       for (let i = 0; i < accepted.length; i += ROWS_PER_STATEMENT) {
         seqs.push(...await insertRows(client, accepted.slice(i, i + ROWS_PER_STATEMENT)));
       }
+      for (const [i, a] of accepted.entries()) outcomes.push(await runJoined(client, a, seqs[i]!));
       await client.query('COMMIT');
     } catch (error) {
       let broken: Error | undefined;
@@ -117,7 +152,7 @@ export class AppendGroup {
       return;
     }
     client.release();
-    accepted.forEach((a, i) => a.resolve(seqs[i]!));
+    accepted.forEach((a, i) => a.resolve({ seq: seqs[i]!, joined: outcomes[i]! }));
     for (const [a, refusal] of refused) a.reject(refusal);
   }
 
@@ -127,6 +162,27 @@ export class AppendGroup {
       a.reject(refused.get(a) ?? new StorageUnavailableError(`the update to ${a.name} could not be committed`, { cause: error }));
     }
   }
+}
+
+/**
+ * Runs `a`'s joined writes in order, each in a savepoint; one that throws is rolled back to it. A
+ * failing ROLLBACK TO SAVEPOINT (connection lost) throws, which fails the group.
+ */
+async function runJoined(client: pg.ClientBase, a: PendingAppend, seq: number): Promise<JoinedOutcome[]> {
+  const outcomes: JoinedOutcome[] = [];
+  for (const write of a.joined) {
+    await client.query('SAVEPOINT joined_write');
+    try {
+      await write(client, { name: a.name, seq });
+      await client.query('RELEASE SAVEPOINT joined_write');
+      outcomes.push({ ok: true });
+    } catch (error) {
+      await client.query('ROLLBACK TO SAVEPOINT joined_write');
+      await client.query('RELEASE SAVEPOINT joined_write');
+      outcomes.push({ ok: false, error });
+    }
+  }
+  return outcomes;
 }
 
 /**

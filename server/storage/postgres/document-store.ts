@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { DocumentStore, Fence, StoredDocument, StoredRowsUpTo } from '../backend/document-store.ts';
 import { WedSyncError } from '../../errors.ts';
-import { AppendGroup } from './append-group.ts';
+import { AppendGroup, type CommittedAppend, type JoinedWrite } from './append-group.ts';
 import { checkFence } from './fence.ts';
 import { inTransaction } from './pool.ts';
 
@@ -56,6 +56,15 @@ export class PostgresDocumentStore implements DocumentStore {
 
   append(name: string, update: Uint8Array, fence?: Fence): Promise<number> {
     return this.group.append(name, update, fence);
+  }
+
+  /**
+   * Appends with writes that commit in the same transaction or not at all, each in its own
+   * savepoint (AppendGroup, "Joined writes"): the PostgreSQL counterpart of SQLite's onAppend
+   * listeners. Resolves after COMMIT with the seq and one outcome per joined write.
+   */
+  appendJoined(name: string, update: Uint8Array, fence: Fence | undefined, joined: readonly JoinedWrite[]): Promise<CommittedAppend> {
+    return this.group.appendJoined(name, update, fence, joined);
   }
 
   async compact(name: string, state: Uint8Array, fence?: Fence): Promise<void> {

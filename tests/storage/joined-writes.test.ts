@@ -1,0 +1,227 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { describe, expect, it } from 'vitest';
+import { openPostgresDocuments, type OpenedPostgres } from '../../server/storage/backend/open-document-store.ts';
+import { SqliteDocumentStore, type SqliteJoinedWrite } from '../../server/storage/backend/sqlite-document-store.ts';
+import { StaleEpochError } from '../../server/storage/backend/stale-epoch-error.ts';
+import { openDatabase } from '../../server/storage/database.ts';
+import { DocumentStore as SqliteRows } from '../../server/storage/document-store.ts';
+import { GroupCommit } from '../../server/storage/group-commit.ts';
+import type { JoinedWrite } from '../../server/storage/postgres/append-group.ts';
+import type { Lease } from '../../server/storage/postgres/document-leases.ts';
+import { StorageUnavailableError } from '../../server/storage/storage-health.ts';
+import { usePostgres } from '../helpers/postgres.ts';
+import { registerTeardown } from '../helpers/teardown.ts';
+import { waitFor } from '../helpers/wait.ts';
+
+/** Advisory lock a commit-time trigger waits for while the test holds it. */
+const COMMIT_GATE = 4343;
+
+/** A joined write that records `note` for its append in `pushes` (a stand-in for the outbox). */
+const push = (note: string): JoinedWrite => async (client, { name, seq }) => {
+  await client.query('INSERT INTO pushes (name, seq, note) VALUES ($1, $2, $3)', [name, seq, note]);
+};
+
+describe('writes joined to a group commit on PostgreSQL', () => {
+  const server = usePostgres();
+  let n = 0;
+
+  /** A fresh migrated database with a `pushes` table, its store, an admin pool, and a lease on each of `names`. */
+  async function fresh(...names: string[]): Promise<{ opened: OpenedPostgres; admin: pg.Pool; leases: Lease[] }> {
+    const url = await server().createDatabase();
+    const o = await openPostgresDocuments(url, { instanceId: `instance-${n++}` });
+    const a = new pg.Pool({ connectionString: url, max: 4 });
+    registerTeardown(async () => { await o.close(); await a.end(); });
+    await a.query('CREATE TABLE pushes (id serial PRIMARY KEY, name text NOT NULL, seq bigint NOT NULL, note text UNIQUE NOT NULL)');
+    const leases = await Promise.all(names.map(async (name) => (await o.leases.acquire(name, 60_000))!));
+    return { opened: o, admin: a, leases };
+  }
+
+  const notes = async (a: pg.Pool) => (await a.query<{ note: string }>('SELECT note FROM pushes ORDER BY id')).rows.map((r) => r.note);
+
+  it('runs joined writes after the INSERT, in queue order, in the transaction of their append', async () => {
+    const { opened: o, admin: a, leases: [x, y] } = await fresh('wedding:x', 'wedding:y');
+    const sawOwnRow: boolean[] = [];
+    const topTransactions: string[] = [];
+    const seesRow: JoinedWrite = async (client, { seq }) => {
+      sawOwnRow.push((await client.query('SELECT 1 FROM document_updates WHERE seq = $1', [seq])).rowCount === 1);
+      // The 32-bit xid (the cluster is fresh: its xid epoch is 0), as xmin shows it.
+      topTransactions.push((await client.query<{ x: string }>('SELECT pg_current_xact_id()::text AS x')).rows[0]!.x);
+    };
+    const results = await Promise.all([
+      o.documents.appendJoined('wedding:x', Uint8Array.of(1), x, [push('x1-a'), seesRow, push('x1-b')]),
+      o.documents.appendJoined('wedding:y', Uint8Array.of(2), y, [push('y2')]),
+      o.documents.append('wedding:x', Uint8Array.of(3), x),
+    ]);
+    expect(sawOwnRow).toEqual([true]);
+    expect(await notes(a)).toEqual(['x1-a', 'x1-b', 'y2']);
+    const [first, second] = results as [{ seq: number; joined: unknown[] }, { seq: number; joined: unknown[] }, number];
+    expect(first.joined).toEqual([{ ok: true }, { ok: true }, { ok: true }]);
+    expect(second.joined).toEqual([{ ok: true }]);
+    // Each push carries its own append's seq, and was written in the transaction that inserted the
+    // update rows (rows written in a savepoint carry a subtransaction's xmin, so ask for the top one).
+    const rows = await a.query<{ note: string; seq: string }>('SELECT note, seq FROM pushes ORDER BY id');
+    expect(rows.rows.map((r) => [r.note, Number(r.seq)])).toEqual([['x1-a', first.seq], ['x1-b', first.seq], ['y2', second.seq]]);
+    const updateXmins = await a.query<{ x: string }>('SELECT DISTINCT xmin::text AS x FROM document_updates');
+    expect(updateXmins.rows.map((r) => r.x)).toEqual(topTransactions);
+  });
+
+  it('rolls back a joined write that throws to its own savepoint; its append and the rest of the group commit', async () => {
+    const { opened: o, admin: a, leases: [x, y] } = await fresh('wedding:x', 'wedding:y');
+    const throwsAfterWriting: JoinedWrite = async (client, appended) => {
+      await push('half-done')(client, appended);
+      throw new Error('listener bug');
+    };
+    // A statement error leaves the transaction aborted until the savepoint is rolled back.
+    const duplicate: JoinedWrite = async (client, appended) => {
+      await push('dup-2')(client, appended);
+      await push('dup')(client, appended);
+    };
+    const [mine, other] = await Promise.all([
+      o.documents.appendJoined('wedding:x', Uint8Array.of(1), x, [push('before'), throwsAfterWriting, duplicate, push('after')]),
+      o.documents.appendJoined('wedding:y', Uint8Array.of(2), y, [push('dup')]),
+    ]);
+    expect(mine.joined.map((r) => r.ok)).toEqual([true, false, true, true]);
+    const failure = mine.joined[1] as { ok: false; error: Error };
+    expect(failure.error.message).toBe('listener bug');
+    // 'dup' is pushed first by wedding:x's third write, so wedding:y's push of it is refused (unique).
+    expect(other.joined).toMatchObject([{ ok: false, error: { code: '23505' } }]);
+    expect(await notes(a)).toEqual(['before', 'dup-2', 'dup', 'after']);
+    expect([await o.documents.logLength('wedding:x'), await o.documents.logLength('wedding:y')]).toEqual([1, 1]);
+  });
+
+  it('keeps joined writes invisible until their group commits, and resolves only after', async () => {
+    const { opened: o, admin: a, leases: [lease] } = await fresh('wedding:gate');
+    await a.query(`CREATE FUNCTION wait_for_gate() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN PERFORM pg_advisory_xact_lock_shared(${COMMIT_GATE}); RETURN NULL; END $$`);
+    await a.query(`CREATE CONSTRAINT TRIGGER gate AFTER INSERT ON pushes
+      DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION wait_for_gate()`);
+    const gate = await a.connect();
+    await gate.query('SELECT pg_advisory_lock($1)', [COMMIT_GATE]);
+    let settled = false;
+    const append = o.documents.appendJoined('wedding:gate', Uint8Array.of(7), lease, [push('gated')]).finally(() => { settled = true; });
+    await waitFor(async () => (await a.query("SELECT 1 FROM pg_stat_activity WHERE query = 'COMMIT' AND wait_event_type = 'Lock'")).rowCount === 1,
+      'the group blocked in COMMIT');
+    expect(settled).toBe(false);
+    expect(await notes(a)).toEqual([]);
+    expect(await o.documents.logLength('wedding:gate')).toBe(0);
+    await gate.query('SELECT pg_advisory_unlock($1)', [COMMIT_GATE]);
+    gate.release();
+    const done = await append;
+    expect(done.joined).toEqual([{ ok: true }]);
+    expect(await notes(a)).toEqual(['gated']);
+  });
+
+  it('rejects the appends of a group whose COMMIT a deferred constraint refuses, and stores none of their joined writes', async () => {
+    const { opened: o, admin: a, leases: [p, q] } = await fresh('wedding:p', 'wedding:q');
+    // Checked at COMMIT, so the savepoint of the joined write that broke it cannot catch it.
+    await a.query(`CREATE FUNCTION refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN IF NEW.note = 'poison' THEN RAISE EXCEPTION 'refused at commit'; END IF; RETURN NULL; END $$`);
+    await a.query(`CREATE CONSTRAINT TRIGGER refuse AFTER INSERT ON pushes
+      DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION refuse_poison()`);
+    const outcomes = await Promise.allSettled([
+      o.documents.appendJoined('wedding:p', Uint8Array.of(1), p, [push('fine')]),
+      o.documents.appendJoined('wedding:q', Uint8Array.of(2), q, [push('poison')]),
+      o.documents.append('wedding:q', Uint8Array.of(3), q),
+    ]);
+    for (const r of outcomes) {
+      expect(r.status).toBe('rejected');
+      const reason = (r as PromiseRejectedResult).reason as StorageUnavailableError;
+      expect(reason).toBeInstanceOf(StorageUnavailableError);
+      expect(String((reason.cause as Error).message)).toMatch(/refused at commit/);
+    }
+    expect(await notes(a)).toEqual([]);
+    expect([await o.documents.logLength('wedding:p'), await o.documents.logLength('wedding:q')]).toEqual([0, 0]);
+    // The next group commits as usual.
+    expect((await o.documents.appendJoined('wedding:p', Uint8Array.of(4), p, [push('next')])).joined).toEqual([{ ok: true }]);
+    expect(await notes(a)).toEqual(['next']);
+  });
+
+  it('runs none of the joined writes of a stale-epoch append, and commits the rest of its group', async () => {
+    const { opened: o, admin: a, leases: [mine, theirs] } = await fresh('wedding:mine', 'wedding:theirs');
+    const stale = { ...theirs!, epoch: theirs!.epoch - 1 };
+    let ran = 0;
+    const counted: JoinedWrite = async (client, appended) => { ran++; await push('stale')(client, appended); };
+    const [fresh1, refused] = await Promise.allSettled([
+      o.documents.appendJoined('wedding:mine', Uint8Array.of(1), mine, [push('current')]),
+      o.documents.appendJoined('wedding:theirs', Uint8Array.of(2), stale, [counted]),
+    ]);
+    expect(fresh1.status).toBe('fulfilled');
+    expect((refused as PromiseRejectedResult).reason).toBeInstanceOf(StaleEpochError);
+    expect(ran).toBe(0);
+    expect(await notes(a)).toEqual(['current']);
+    expect(await o.documents.logLength('wedding:theirs')).toBe(0);
+    // An unfenced append (refused for want of a fence) runs none either.
+    await expect(o.documents.appendJoined('wedding:mine', Uint8Array.of(3), undefined, [counted])).rejects.toMatchObject({ code: 'internal_error' });
+    expect(ran).toBe(0);
+  });
+
+  it('fails the whole group when a joined write loses the connection', async () => {
+    const { opened: o, admin: a, leases: [x, y] } = await fresh('wedding:x', 'wedding:y');
+    const killsItself: JoinedWrite = async (client) => {
+      await client.query('SELECT pg_terminate_backend(pg_backend_pid())');
+    };
+    const outcomes = await Promise.allSettled([
+      o.documents.appendJoined('wedding:x', Uint8Array.of(1), x, [push('lost')]),
+      o.documents.appendJoined('wedding:y', Uint8Array.of(2), y, [killsItself]),
+    ]);
+    expect(outcomes.map((r) => r.status === 'rejected' && r.reason instanceof StorageUnavailableError)).toEqual([true, true]);
+    expect(await notes(a)).toEqual([]);
+    expect(await o.documents.logLength('wedding:x')).toBe(0);
+    expect((await o.documents.appendJoined('wedding:x', Uint8Array.of(3), x, [push('again')])).joined).toEqual([{ ok: true }]);
+  });
+});
+
+describe('writes joined to a group commit on SQLite (the same contract)', () => {
+  /** A fresh database with a `pushes` table (its `parent` a deferred foreign key), its async store, and a joined write factory. */
+  function fresh() {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wedsync-joined-'));
+    const db = openDatabase(dir, { synchronous: 'normal' });
+    registerTeardown(() => { db.close(); fs.rmSync(dir, { recursive: true, force: true }); });
+    db.exec(`CREATE TABLE pushes (id INTEGER PRIMARY KEY, name TEXT NOT NULL, seq INTEGER NOT NULL, note TEXT UNIQUE NOT NULL,
+      parent INTEGER REFERENCES pushes (id) DEFERRABLE INITIALLY DEFERRED)`);
+    const errors: unknown[] = [];
+    const store = new SqliteDocumentStore(new SqliteRows(db), new GroupCommit(db, (error) => errors.push(error)));
+    const insert = db.prepare('INSERT INTO pushes (name, seq, note, parent) VALUES (?, ?, ?, ?)');
+    const push = (note: string, parent: number | null = null): SqliteJoinedWrite => ({ name, seq }) => { insert.run(name, seq, note, parent); };
+    const notes = () => db.prepare('SELECT note FROM pushes ORDER BY id').pluck().all() as string[];
+    return { db, store, push, notes, errors };
+  }
+
+  it('runs joined writes after the INSERT, in order, with their append seq; one that throws is rolled back alone', async () => {
+    const { db, store, push, notes } = fresh();
+    const sawOwnRow: boolean[] = [];
+    const results = await Promise.all([
+      store.appendJoined('wedding:x', Uint8Array.of(1), undefined, [
+        push('before'),
+        ({ seq }) => { sawOwnRow.push(db.prepare('SELECT 1 FROM document_updates WHERE seq = ?').get(seq) !== undefined); },
+        (appended) => { push('half-done')(appended); throw new Error('listener bug'); },
+        push('after'),
+      ]),
+      store.appendJoined('wedding:y', Uint8Array.of(2), undefined, [push('before')]),
+    ]);
+    expect(sawOwnRow).toEqual([true]);
+    expect(results[0].joined.map((r) => r.ok)).toEqual([true, true, false, true]);
+    expect((results[0].joined[2] as { error: Error }).error.message).toBe('listener bug');
+    expect(results[1].joined).toMatchObject([{ ok: false, error: { code: 'SQLITE_CONSTRAINT_UNIQUE' } }]);
+    expect(notes()).toEqual(['before', 'after']);
+    const seqs = db.prepare('SELECT seq FROM pushes ORDER BY id').pluck().all();
+    expect(seqs).toEqual([results[0].seq, results[0].seq]);
+    expect([await store.logLength('wedding:x'), await store.logLength('wedding:y')]).toEqual([1, 1]);
+  });
+
+  it('rejects the appends of a group whose COMMIT a deferred constraint refuses, and stores none of their joined writes', async () => {
+    const { store, push, notes } = fresh();
+    const outcomes = await Promise.allSettled([
+      store.appendJoined('wedding:p', Uint8Array.of(1), undefined, [push('fine')]),
+      store.appendJoined('wedding:q', Uint8Array.of(2), undefined, [push('orphan', 999)]),
+    ]);
+    expect(outcomes.map((r) => r.status === 'rejected' && r.reason instanceof StorageUnavailableError)).toEqual([true, true]);
+    expect(notes()).toEqual([]);
+    expect([await store.logLength('wedding:p'), await store.logLength('wedding:q')]).toEqual([0, 0]);
+    expect((await store.appendJoined('wedding:p', Uint8Array.of(3), undefined, [push('next')])).joined).toEqual([{ ok: true }]);
+    expect(notes()).toEqual(['next']);
+  });
+});
