@@ -1,10 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { WeddingDoc } from '../../schema/index.ts';
-import { signedIn, workspaceWith } from '../helpers/people.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { seriousAxeViolations } from './support/axe.ts';
-import { addSessionCookie, launchBrowser, openTab, screenshotsAtBothWidths } from './support/browser.ts';
+import { launchBrowser, openTab, screenshotsAtBothWidths } from './support/browser.ts';
+import { openAsPlanner } from './support/planner-session.ts';
 import { plannerBuild } from './support/planner-build.ts';
 import { closeAfterTest, startPlannerServer, type PlannerServer } from './support/planner-server.ts';
 import { seedWedding } from './support/seed.ts';
@@ -34,22 +34,12 @@ async function seedBudgetWedding(t: PlannerServer): Promise<void> {
 
 const serverDoc = <T,>(t: PlannerServer, fn: (w: WeddingDoc) => T) => t.server.collab.withDocument(W, (ydoc) => fn(new WeddingDoc(ydoc)));
 
-async function openAsPlanner(t: PlannerServer, path: string): Promise<{ page: Page; errors: string[] }> {
-  const pat = await signedIn(t, 'pat@studio.example', 'Pat Planner');
-  await workspaceWith(t, pat, 'Pat Studio', [W]);
-  const { context, page, errors } = await openTab(browser, { bypassCSP: true });
-  closeAfterTest(context);
-  await addSessionCookie(context, t.httpUrl, pat.cookie);
-  await page.goto(`${t.httpUrl}${path}`);
-  await waitSyncState(page, 'online');
-  return { page, errors };
-}
 
 describe('planner app: budget and vendors', () => {
   it('shows totals per currency with an overdue payment flagged and its pay link, creates a plan and records a payment', async () => {
     const t = await startPlannerServer(dist);
     await seedBudgetWedding(t);
-    const { page, errors } = await openAsPlanner(t, `/w/${W}/budget`);
+    const { page, errors } = await openAsPlanner(browser, t, [W], `/w/${W}/budget`);
 
     const totals = page.locator('table.budget-totals');
     await waitFor(() => totals.isVisible(), 'the totals per currency');
@@ -100,7 +90,7 @@ describe('planner app: budget and vendors', () => {
   it('merges two duplicate vendors, moves a status and removes a vendor after confirming', async () => {
     const t = await startPlannerServer(dist);
     await seedBudgetWedding(t);
-    const { page, errors } = await openAsPlanner(t, `/w/${W}/vendors`);
+    const { page, errors } = await openAsPlanner(browser, t, [W], `/w/${W}/vendors`);
 
     await waitFor(() => page.getByRole('heading', { name: 'Merge duplicate vendors' }).isVisible(), 'the merge form');
     expect(await page.locator('.suggestions li').textContent()).toContain('Lens and Light and Lens & Light (same name)');

@@ -1,13 +1,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { SESSION_COOKIE } from '../../server/http/session-middleware.ts';
-import { signedIn, workspaceWith } from '../helpers/people.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { addSessionCookie, appErrors, launchBrowser, openTab, screenshotsAtBothWidths } from './support/browser.ts';
 import { plannerBuild } from './support/planner-build.ts';
 import { closeAfterTest, startPlannerServer } from './support/planner-server.ts';
 import { seedWedding } from './support/seed.ts';
 import { waitSyncState } from './support/timeline-page.ts';
+import { openAsPlanner } from './support/planner-session.ts';
 
 let browser: Browser;
 let dist: string;
@@ -26,13 +26,7 @@ describe('planner app: a status line belongs to the view and action that produce
     const conn = await t.connect(W, await t.token('planner', [W], { sub: 'seed' }));
     await seedWedding(conn);
     await conn.whenAcknowledged();
-    const pat = await signedIn(t, 'pat@studio.example', 'Pat Planner');
-    await workspaceWith(t, pat, 'Pat Studio', [W]);
-    const { context, page, errors } = await openTab(browser, { bypassCSP: true });
-    closeAfterTest(context);
-    await addSessionCookie(context, t.httpUrl, pat.cookie);
-    await page.goto(`${t.httpUrl}/w/${W}/budget`);
-    await waitSyncState(page, 'online');
+    const { page, errors } = await openAsPlanner(browser, t, [W], `/w/${W}/budget`);
 
     await page.getByLabel('Vendor', { exact: true }).selectOption({ label: 'Lens & Light' });
     await page.getByLabel('Total fee (GBP)').fill('2,400.00');

@@ -1,13 +1,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { WeddingDoc } from '../../schema/index.ts';
-import { signedIn, workspaceWith } from '../helpers/people.ts';
 import { waitFor } from '../helpers/wait.ts';
-import { addSessionCookie, launchBrowser, openTab } from './support/browser.ts';
+import { launchBrowser } from './support/browser.ts';
 import { plannerBuild } from './support/planner-build.ts';
-import { closeAfterTest, startPlannerServer } from './support/planner-server.ts';
+import { startPlannerServer } from './support/planner-server.ts';
 import { seedWedding } from './support/seed.ts';
-import { waitSyncState } from './support/timeline-page.ts';
+import { openAsPlanner } from './support/planner-session.ts';
 
 let browser: Browser;
 let dist: string;
@@ -25,13 +24,7 @@ describe('planner app: a duplicate vendor is refused by name, with the way out',
     const conn = await t.connect(W, await t.token('planner', [W], { sub: 'seed' }));
     await seedWedding(conn);
     await conn.whenAcknowledged();
-    const pat = await signedIn(t, 'pat@studio.example', 'Pat Planner');
-    await workspaceWith(t, pat, 'Pat Studio', [W]);
-    const { context, page, errors } = await openTab(browser, { bypassCSP: true });
-    closeAfterTest(context);
-    await addSessionCookie(context, t.httpUrl, pat.cookie);
-    await page.goto(`${t.httpUrl}/w/${W}/vendors`);
-    await waitSyncState(page, 'online');
+    const { page, errors } = await openAsPlanner(browser, t, [W], `/w/${W}/vendors`);
 
     // Adding "Lens and Light" with Lens & Light's phone, written differently.
     const add = page.locator('form.add-vendor');
