@@ -56,7 +56,7 @@ export class EscalationRunner {
     this.writer.writeMessage(w, weddingId, {
       id: `unreached-${message.id}-${crypto.createHash('sha256').update(ids.join(',')).digest('hex').slice(0, 8)}`, senderId: 'wedsync', recipients: planners,
       subject: clipText(`Not acknowledged: ${message.subject || message.type}`, 200),
-      body: `${names.join(', ')} ${ids.length === 1 ? 'has' : 'have'} not acknowledged "${message.subject || clipText(message.body, 80)}" after every channel was tried. Please call them.`,
+      body: `${names.join(', ')} ${ids.length === 1 ? 'has' : 'have'} not acknowledged “${message.subject || clipText(message.body, 80)}” after every channel was tried. Please call them.`,
       priority: 'urgent', type: 'escalation.unacknowledged', requiresAck: false, escalateAfterSeconds: null, broadcast: true,
       context: {
         messageId: message.id, recipients: clipText(ids.join(','), 300),

@@ -75,6 +75,8 @@ describe('planner app: contacts, and a broadcast that reaches the couple', () =>
     const storm = p.locator('.message-log li', { hasText: 'Weather emergency' });
     await waitFor(() => storm.locator(`tr[data-recipient-id="${couple.id}"]`).isVisible(), 'the couple among the recipients');
     expect(await storm.locator(`tr[data-recipient-id="${couple.id}"] th`).textContent()).toBe('Ada & Grace (couple)');
+    // Once in the page's text: the view's status line, not also the app's live region (trial 24).
+    expect((await p.locator('body').textContent())!.split('Emergency broadcast sent to 5 people.').length - 1).toBe(1);
 
     // The couple, signed in on their own browser, have it in their Inbox and acknowledge it.
     const { cookieValue } = await t.server.sessions.create({ personId: couple.id, method: 'invitation' });

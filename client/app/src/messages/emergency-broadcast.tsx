@@ -3,7 +3,6 @@ import { EMERGENCY_KINDS, EMERGENCY_SEVERITIES, type EmergencyBody, type Wedding
 import { describeApiError } from '../api/api-client.ts';
 import { ConfirmDialog } from '../ui/confirm-dialog.tsx';
 import { humanize } from '../ui/labels.ts';
-import { useAnnounce } from '../ui/use-announcer.ts';
 import type { MessagesClient } from './messages-api.ts';
 import { useStatusLine } from '../ui/status-line.ts';
 
@@ -33,7 +32,6 @@ interface Props {
  * that says who will be alerted and needs the word SEND typed.
  */
 export function EmergencyBroadcast({ doc, version, client }: Props) {
-  const announce = useAnnounce();
   const vendors = useMemo(() => doc.listVendors().filter((v) => v.status !== 'cancelled'), [doc, version]);
   const [kind, setKind] = useState<EmergencyBody['kind']>('weather');
   const [severity, setSeverity] = useState<EmergencyBody['severity']>('high');
@@ -60,7 +58,8 @@ export function EmergencyBroadcast({ doc, version, client }: Props) {
       });
       const reached = sent.message.recipientIds.length;
       const said = `Emergency broadcast sent to ${reached} ${reached === 1 ? 'person' : 'people'}${sent.task ? `; task opened: ${sent.task.title}` : ''}.`;
-      setResult(said); announce(said); setMessage('');
+      // Said once: the status region below is on the page before the line comes, so it is announced from there.
+      setResult(said); setMessage('');
     } catch (err) {
       setError(describeApiError(err, 'The emergency broadcast'));
     }
@@ -71,7 +70,7 @@ export function EmergencyBroadcast({ doc, version, client }: Props) {
       <h3 id="emergency-heading">Emergency broadcast</h3>
       <p class="hint">Goes out on every channel each person has, at once, and moves to their next channel until they acknowledge.</p>
       {error && <p class="form-errors" role="alert">{error}</p>}
-      {result && <p class="notice" role="status">{result}</p>}
+      <div role="status">{result && <p class="notice">{result}</p>}</div>
       <form onSubmit={ask} noValidate>
         <div class="detail-fields">
           <div class="field"><label for="emergency-kind">What happened</label>
