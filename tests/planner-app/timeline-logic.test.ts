@@ -67,6 +67,8 @@ describe('event time checks', () => {
     expect(checkEventTimes('2026-06-13T14:00', '2026-06-13T13:00', day)).toEqual([{ field: 'end', message: 'The end is before the start.' }]);
     expect(checkEventTimes('2026-06-12T14:00', '2026-06-12T15:00', day).map((i) => i.field)).toEqual(['start']);
     expect(checkEventTimes('2026-06-13T23:00', '2026-06-14T07:00', day).map((i) => i.field)).toEqual(['end']);
+    // The cut-off is written as every other time: 24-hour HH:MM.
+    expect(checkEventTimes('2026-06-13T23:00', '2026-06-14T07:00', day)[0]!.message).toMatch(/until 06:00 the morning after\.$/);
     expect(checkEventTimes('', '2026-06-13T15:00', day)).toEqual([{ field: 'start', message: 'Enter a start date and time.' }]);
   });
 

@@ -39,9 +39,11 @@ export function checkEventInstants(s: number, e: number, day: WeddingDay): TimeI
   if (day.date) {
     const next = new Date(Date.parse(`${day.date}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
     const dayStart = localInputToMs(`${day.date}T00:00`, day.timeZone);
-    const dayEnd = localInputToMs(`${next}T${String(DAY_ENDS_NEXT_MORNING_AT).padStart(2, '0')}:00`, day.timeZone);
+    const cutOff = `${String(DAY_ENDS_NEXT_MORNING_AT).padStart(2, '0')}:00`;
+    const dayEnd = localInputToMs(`${next}T${cutOff}`, day.timeZone);
     const when = longDate(day.date);
-    const window = `events run from ${when} until ${DAY_ENDS_NEXT_MORNING_AT}:00 the morning after`;
+    // The app's own 24-hour HH:MM, as every other time it shows ("06:00", not "6:00").
+    const window = `events run from ${when} until ${cutOff} the morning after`;
     if (s < dayStart || s >= dayEnd) issues.push({ field: 'start', message: `The start is outside the wedding day: ${window}.` });
     if (e > dayEnd) issues.push({ field: 'end', message: `The end is after the wedding day: ${window}.` });
   }

@@ -9,11 +9,15 @@ export interface ReorderPatch {
 }
 
 /**
- * The timeline is ordered by time, so moving an event in the running order changes its time:
- * when event B moves before its predecessor A, B takes A's start and A follows B after the gap
- * that separated them (none if they overlapped). Each keeps its duration, and the pair's block
- * ends where it ended before, so the events around them are untouched. Events that start
- * together only swap their `order`.
+ * The timeline is ordered by time, so moving an event in the running order changes its time. One
+ * step swaps a pair of neighbours, the earlier-starting A and the later-starting B, and keeps the
+ * pair's span (from A's start to the later of the two ends): B now starts where the pair started,
+ * A now ends where the pair ended, each keeps its duration. So the gap between them stays the same,
+ * and so does an overlap (A now starts as long before B's end as B started before A's end).
+ * When A contains B (B ends no later than A), A has no other place in the span: A stays and B
+ * starts with it, listed first by `order`; moving back then only swaps the order again (Undo
+ * restores B's old time). Events that start together only swap their `order`. The events around
+ * the pair are untouched.
  *
  * Returns the changes that move `events[from]` to position `to` (events sorted as listEvents
  * returns them), one adjacent swap at a time; times are written in the wedding's time zone.
@@ -41,20 +45,23 @@ export function planMove(events: readonly TimelineEvent[], from: number, to: num
 
 interface Slot { start: number; end: number; order: number }
 
-/** Puts `later` first: see planMove. Mutates both. */
+/** Puts `later` first, keeping the pair's span: see planMove. Mutates both. */
 function swapSlots(earlier: Slot, later: Slot): void {
-  if (earlier.start === later.start) {
-    const order = earlier.order;
-    earlier.order = later.order === order ? order + 1 : later.order;
-    later.order = order;
-    return;
+  if (earlier.start !== later.start) {
+    const blockStart = earlier.start;
+    const blockEnd = Math.max(earlier.end, later.end);
+    const laterDuration = later.end - later.start;
+    const earlierDuration = earlier.end - earlier.start;
+    later.start = blockStart;
+    later.end = blockStart + laterDuration;
+    earlier.end = blockEnd;
+    earlier.start = blockEnd - earlierDuration;
+    // Not equal unless `earlier` contains `later`: then both start together and `order` decides.
+    if (earlier.start !== later.start) return;
   }
-  const gap = Math.max(0, later.start - earlier.end);
-  const laterDuration = later.end - later.start;
-  const earlierDuration = earlier.end - earlier.start;
-  const blockStart = earlier.start;
-  later.start = blockStart;
-  later.end = blockStart + laterDuration;
-  earlier.start = later.end + gap;
-  earlier.end = earlier.start + earlierDuration;
+  // The smaller order goes to `later` (a contained event may have had the larger one).
+  const low = Math.min(earlier.order, later.order);
+  const high = Math.max(earlier.order, later.order);
+  later.order = low;
+  earlier.order = high === low ? low + 1 : high;
 }

@@ -38,6 +38,28 @@ function reading(text: string): { clock: string | null; problem: FieldProblem } 
 
 const STEP_MINUTES = 5;
 
+// Whether a pointer (mouse button, finger, pen) is pressed now: a blur during a press is a click
+// on its way, a blur without one is the keyboard (Tab, Shift+Tab).
+let pointerHeld = false;
+if (typeof document !== 'undefined') {
+  document.addEventListener('pointerdown', () => { pointerHeld = true; }, true);
+  for (const type of ['pointerup', 'pointercancel'] as const) document.addEventListener(type, () => { pointerHeld = false; }, true);
+}
+
+/** Runs `fn` once the pointer press under way is released and its click has been handled. */
+function afterPointerRelease(fn: () => void): void {
+  let done = false;
+  const run = () => {
+    if (done) return;
+    done = true;
+    document.removeEventListener('pointerup', run, true);
+    document.removeEventListener('pointercancel', run, true);
+    setTimeout(fn, 0);
+  };
+  document.addEventListener('pointerup', run, true);
+  document.addEventListener('pointercancel', run, true);
+}
+
 /**
  * The text of a time field, kept by the field. `value` is what the field's owner holds (`HH:MM` or
  * ''); when it changes to something the field did not send (a reset, a colleague's edit), the text
@@ -67,11 +89,13 @@ function useTypedClock(value: string, emit: (clock: string, problem: FieldProble
     sent.current = r.clock ?? '';
     emit(r.clock ?? '', r.problem);
   };
-  // Leaving the field puts what it understood in the app's own form (2:30 pm → 14:30), or shows its
-  // problem. NOTE: not when focus goes to a button: a problem appearing on mousedown would move the
-  // button away before mouseup, and the click (whose submit shows the problem anyway) would be lost.
-  const leave = (toButton = false) => {
-    if (!toButton) setLeft(true);
+  // Leaving the field puts what it understood in the app's own form (2:30 pm → 14:30), and shows its
+  // problem, wherever focus goes (Tab onto *Fill the day* too). NOTE: when a pointer press on a
+  // button took focus, the problem waits until the press is released: appearing on mousedown it
+  // would move the button away before mouseup, and the click would be lost.
+  const leave = (pressingButton = false) => {
+    if (pressingButton) afterPointerRelease(() => setLeft(true));
+    else setLeft(true);
     if (clock && clock !== text) setText(clock);
   };
   const step = (minutes: number) => {
@@ -84,7 +108,7 @@ function useTypedClock(value: string, emit: (clock: string, problem: FieldProble
     inputProps: {
       value: text,
       onInput: (e) => change((e.currentTarget as HTMLInputElement).value),
-      onBlur: (e) => leave(e.relatedTarget instanceof HTMLButtonElement),
+      onBlur: (e) => leave(e.relatedTarget instanceof HTMLButtonElement && pointerHeld),
       onKeyDown: (e) => {
         if (e.key === 'Enter') leave();
         if ((e.key === 'ArrowUp' || e.key === 'ArrowDown') && (clock || !text.trim())) {
