@@ -124,6 +124,37 @@ describe('activity in the wedding’s words: trial 23’s examples', () => {
     ]);
   });
 
+  it('lists only what a vendor set on a first call-time save, not the crew fields written empty beside it (trial 24)', () => {
+    const w = seeded();
+    const leo = clientOrigin(LEO, { name: 'Leo (Lens & Light)', role: 'vendor' });
+    setCrew(w.ydoc, 'evt_ceremony', LENS, { arrival: `${DATE}T13:15:00Z`, notes: '', confirmed: false }, leo);
+    expect(w.lines()[0]).toBe('Leo (Lens & Light) Ceremony: call time for Lens & Light set to 13:15');
+  });
+
+  it('names a conflict by its sentence when it is added and when it is resolved (trial 24: “a conflict”)', () => {
+    const w = seeded();
+    w.doc.appendConflict({
+      id: 'cf_photos', at: '2026-12-01T17:05:00.000Z', entity: 'timeline', entityId: 'evt_ceremony', field: 'vendorIds', localValue: [LENS], remoteValue: [],
+      source: 'availability:wedding', strategy: 'manual', status: 'pending', winner: null, resolvedBy: null, resolvedAt: null,
+    }, systemOrigin('calendar.availability'));
+    w.doc.resolveConflict('cf_photos', { winner: 'remote', resolvedBy: PIA }, pia);
+    const [resolved, added] = w.lines();
+    const named = 'the conflict “Lens & Light is booked for Ceremony (14:00) and another commitment at the same time”';
+    expect(added).toBe(`The availability check ${named}: added`);
+    expect(resolved).toMatch(new RegExp(`^Pia Planner ${named.replace(/[()]/g, '\\$&')}: resolved`));
+  });
+
+  it('writes the guest numbers in the guests form’s words (trial 24)', () => {
+    const w = seeded();
+    w.doc.updateGuests({ count: 120, rsvpYes: 96, rsvpNo: 14, rsvpPending: 12 }, pia);
+    const line = w.lines()[0]!;
+    expect(line).toContain('“Invited” set to 120');
+    expect(line).toContain('“Coming” set to 96');
+    expect(line).toContain('“Not coming” set to 14');
+    expect(line).toContain('“Not answered yet” set to 12');
+    expect(line).not.toMatch(/guest count|replies pending|guests declining|guests attending/);
+  });
+
   it('writes channels as the rest of the app does', () => {
     const w = seeded();
     w.doc.upsertVendor({ id: LENS, preferredChannels: ['whatsapp', 'email'] }, pia);

@@ -54,6 +54,9 @@ describe('planner app: admin, vendors, integrations and conflicts', () => {
     await page.getByLabel('New snapshot label').fill('Before the seating change');
     await page.getByRole('button', { name: 'Create snapshot' }).click();
     await page.getByRole('rowheader', { name: 'Before the seating change' }).waitFor();
+    // One line for the action: the view's status, not also "Snapshot created." in the announcer (trial 24).
+    await waitFor(() => page.getByText('Snapshot “Before the seating change” created.').isVisible(), 'the snapshot’s line');
+    expect(await page.locator('body').textContent()).not.toContain('Snapshot created.');
     await screenshot(page, 'snapshots');
 
     // Someone changes the wedding; the preview still shows the snapshot's content.

@@ -115,6 +115,14 @@ describe('planner app: the demo wedding', () => {
     expect(await payLink.count()).toBe(0);
     await invoiceTab.close();
 
+    // The wedding's Integrations name each system once (trial 24: "Google Calendar (demo) (Google Calendar)").
+    await page.getByRole('link', { name: 'Integrations', exact: true }).click();
+    const google = page.getByRole('rowheader', { name: /^Google Calendar \(demo\)/ });
+    await google.waitFor({ timeout: MINUTE });
+    expect(await google.textContent()).toMatch(/^Google Calendar \(demo\)(?! \()/);
+    expect(await page.getByRole('rowheader', { name: /^Stripe \(demo\)/ }).textContent()).toMatch(/^Stripe \(demo\)(?! \()/);
+    expect(await page.locator('main').textContent()).not.toMatch(/\(demo\) \((Google Calendar|Stripe)\)/);
+
     // The first screen's GET /api/me answers 401 before anyone is signed in (Chromium logs it); nothing else may fail.
     expect(errors.filter((e) => !e.includes('status of 401'))).toEqual([]);
   }, 4 * MINUTE);

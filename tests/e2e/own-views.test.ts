@@ -83,7 +83,9 @@ describe("planner app: each person's own view", () => {
       return arrival && Date.parse(arrival) === Date.parse('2027-06-12T12:50:00Z');
     }, 'the call time at the server, 13:50 in London');
     // The save is confirmed where it was made (a live status), not only by a reload.
-    await waitFor(async () => (await ready.getByRole('status').textContent()) === 'Saved: call time 13:50.', 'the saved confirmation');
+    // Its status line carries the event's name for screen readers (hidden); the page has the line once (trial 24: twice).
+    await waitFor(async () => (await ready.getByRole('status').textContent()) === 'Groom getting ready: Saved: call time 13:50.', 'the saved confirmation');
+    expect((await page.locator('body').textContent() ?? '').split('Saved: call time 13:50.').length - 1).toBe(1);
     expect(await ready.getByLabel('Your call time').inputValue()).toBe('13:50');
     // The other wedding's entry is untouched.
     expect(await t.server.collab.withDocument('wed_bloom1', (d) => crewOf(d, 'ready').photo)).toBeUndefined();

@@ -247,7 +247,7 @@ describe('planner app: people and sessions', () => {
     expect(await linkForm.getByLabel('Vendor').getAttribute('aria-invalid')).toBe('true');
     await linkForm.getByLabel('Vendor').selectOption({ label: 'Lens & Light' });
     await linkForm.getByRole('button', { name: 'Create link' }).click();
-    await waitFor(() => dialog.getByRole('cell', { name: 'vendor (Lens & Light)', exact: true }).isVisible(), 'the vendor link in the list');
+    await waitFor(() => dialog.getByRole('cell', { name: 'Vendor (Lens & Light)', exact: true }).isVisible(), 'the vendor link in the list');
     // The link field shows the newest link: the vendor's now (the planner link below must differ from both).
     const vendorUrl = await waitFor(async () => {
       const value = await dialog.getByLabel(/^Share link/).inputValue().catch(() => '');

@@ -27,7 +27,12 @@ describe('planner app: read-only roles', () => {
     await Promise.all([waitSyncState(planner.page, 'online'), waitSyncState(vendor.page, 'online')]);
     const page = vendor.page;
 
-    await waitFor(() => page.getByText('View only.').isVisible(), 'the read-only explanation');
+    // Trial 24: a vendor is not "view only" (it acknowledges messages, sets call times): the notice says what it can do.
+    const notice = page.locator('.read-only-notice');
+    await waitFor(() => notice.isVisible(), 'the notice of what a vendor can do');
+    expect(await notice.textContent()).toContain('What you can do here.');
+    expect(await notice.textContent()).toContain('Set your call times, crew notes and contact details under “My schedule”');
+    expect(await page.locator('main').textContent()).not.toContain('View only');
     // Controls a vendor can never use are not there at all (not shown greyed out).
     expect(await page.getByRole('button', { name: 'Add event' }).count()).toBe(0);
     for (const name of ['Move Ceremony earlier', 'Move Ceremony later', 'Delete Ceremony']) {
@@ -62,6 +67,22 @@ describe('planner app: read-only roles', () => {
     // The vendor's presence shows as a viewer, without an event (the server strips what it sends).
     await waitFor(() => planner.page.locator('.presence-person', { hasText: 'Lens & Light' }).isVisible(), 'the vendor in the planner’s presence list');
     expect(await planner.page.locator('.presence-person', { hasText: 'Lens & Light' }).textContent()).toContain('(vendor) viewing');
+
+    // The Inbox, where it has Acknowledge buttons: the notice says so, and never "View only".
+    await page.getByRole('link', { name: 'Inbox' }).click();
+    await waitFor(async () => ((await notice.textContent()) ?? '').includes('Acknowledge each message below'), 'the Inbox’s own line in the notice');
+    expect(await page.locator('main').textContent()).not.toContain('View only');
+
+    // Offline, the header says what offline means for a view that changes nothing: not "edits saved".
+    await vendor.context.setOffline(true);
+    await waitSyncState(page, 'offline');
+    const detail = await page.locator('.sync .sync-detail').textContent() ?? '';
+    expect(detail).not.toContain('edits');
+    expect(detail).toMatch(/showing the copy saved on this device|reconnect to see changes/);
+    // The planner's header still says where edits go.
+    await planner.context.setOffline(true);
+    await waitSyncState(planner.page, 'offline');
+    expect(await planner.page.locator('.sync .sync-detail').textContent()).toMatch(/edits saved on this device|reconnect before closing the tab/);
     expect(vendor.errors).toEqual([]);
   });
 

@@ -49,7 +49,10 @@ describe('share links: each role lands in the wedding with its own rights', () =
     // The role's hint says what a couple can do here (no comments feature to promise).
     expect(await dialog.locator('form', { has: page.getByRole('heading', { name: 'Create a share link' }) }).locator('.hint').first().textContent())
       .toBe('the couple: sees the wedding, fills in guest numbers and proposes new times or places for events');
-    await waitFor(() => dialog.getByRole('cell', { name: 'vendor (Lens & Light)', exact: true }).isVisible(), 'the vendor link listed with its vendor');
+    await waitFor(() => dialog.getByRole('cell', { name: 'Vendor (Lens & Light)', exact: true }).isVisible(), 'the vendor link listed with its vendor');
+    // Roles as the app writes them elsewhere, capitalised (trial 24: "vendor", "couple").
+    expect(await dialog.locator('table.share-list tbody td:nth-child(2)').allTextContents()).toEqual(expect.arrayContaining(['Viewer', 'Couple']));
+    for (const role of await dialog.locator('table.share-list tbody td:nth-child(2)').allTextContents()) expect(role).toMatch(/^[A-Z]/);
     const { phoneOverflowPx } = await screenshotsAtBothWidths(page, 'share-links');
     expect(phoneOverflowPx).toBe(0);
     expect(await seriousAxeViolations(page)).toEqual([]);

@@ -45,6 +45,8 @@ describe('planner app: a vendor edits its own crew entries and vendor record on 
     await waitFor(() => crewStatus.isVisible(), 'the crew entry saved');
     expect(await crewStatus.textContent()).toBe('Crew entry for Groom getting ready saved.');
     expect(await t.server.collab.withDocument('wed_bloom1', (d) => crewOf(d, 'ready').photo)).toMatchObject({ notes: 'Two shooters: Pia and Jo. A table by the window, please.', confirmed: true });
+    // One line, not the status and the announcer both (trial 24); checked after the server round trip, past the announcer's 50 ms.
+    expect((await page.locator('body').textContent() ?? '').split('Crew entry for Groom getting ready saved.').length - 1).toBe(1);
 
     // The vendor record: another vendor's e-mail is refused (naming that vendor); then saved.
     const record = wedding.locator('form.vendor-record');

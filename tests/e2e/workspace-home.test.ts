@@ -58,7 +58,7 @@ describe('the workspace home of a vendor’s business', () => {
     expect(await entry.locator('.tag').textContent()).toBe('Vendor');
     expect(await entry.textContent()).toContain('for Bloom Planning');
     expect(await entry.locator('.wedding-summary').textContent())
-      .toBe(`Next${formatMoney(60000, 'GBP')} due to Lens & Light (Deposit) · ${longDate(due)}IntegrationsWorking 1 connected system working`);
+      .toBe(`Next${formatMoney(60000, 'GBP')} due to Lens & Light (Deposit) · ${longDate(due)} (Europe/London)IntegrationsWorking 1 connected system working`);
     const { phoneOverflowPx } = await screenshotsAtBothWidths(page, 'workspace-home-vendor');
     expect(phoneOverflowPx).toBe(0);
     expect(await seriousAxeViolations(page)).toEqual([]);

@@ -7,7 +7,7 @@ const HEALTH_TAG: Record<string, string> = HEALTH_WORDS;
 
 /**
  * A wedding's next milestone and integration health on the workspace home, in the wedding's words:
- * dates and times in the wedding's zone (the server gives them as wall clock there), money with its
+ * dates and times in the wedding's zone, named beside them (the server gives them as wall clock there), money with its
  * currency. Nothing when the server's list has no summary for it.
  */
 export function WeddingSummary({ summary }: { summary: WorkspaceWedding | undefined }) {
@@ -23,7 +23,7 @@ export function WeddingSummary({ summary }: { summary: WorkspaceWedding | undefi
           <dd>
             {m === null ? <span class="muted">Nothing scheduled ahead</span>
               : m.kind === 'event' ? <>{m.title} · {shortDate(m.date)} {zone ? clockLabel(m.at, zone) : m.time}{zone && <span class="muted"> ({zone})</span>}</>
-                : <>{formatMoney(m.outstanding, m.currency)} due{m.vendorName ? ` to ${m.vendorName}` : ''} ({m.title}) · {longDate(m.date)}</>}
+                : <>{formatMoney(m.outstanding, m.currency)} due{m.vendorName ? ` to ${m.vendorName}` : ''} ({m.title}) · {longDate(m.date)}{zone && <span class="muted"> ({zone})</span>}</>}
           </dd>
         </div>
       )}

@@ -4,6 +4,8 @@
 // read as in the conflicts view. Never an id: what the wedding no longer knows is "someone".
 
 import type { ActivityEntry, Delivery } from '../../../sdk/index.ts';
+import { Conflict } from '../../../sdk/index.ts';
+import { conflictWords, sentenceText } from '../conflicts/conflict-words.ts';
 import { INTERNAL_ID, entityWords, fieldLabel, idWords, objectWords, valueWords } from '../conflicts/value-words.ts';
 import { deliveryLabel } from '../messages/message-labels.ts';
 import { humanize } from '../ui/labels.ts';
@@ -63,7 +65,7 @@ export function subjectOf(e: ActivityEntry, facts: ActivityFacts): string {
       const title = eventId ? facts.eventTitle(eventId) : undefined;
       return title ? `the proposal for ${title}` : eventId ? 'a proposal for a deleted event' : 'a proposal';
     }
-    case 'conflicts': return 'a conflict';
+    case 'conflicts': return conflictSubject(e, facts);
     case 'contacts': return facts.personName(e.entityId) ?? (whole && e.field === '' ? entityWords('contacts', whole, facts) : 'a removed contact');
     case 'tasks': return whole && e.field === '' ? `the task “${entityWords('tasks', whole, facts)}”` : 'a task';
     case 'comments': return 'a comment';
@@ -72,6 +74,24 @@ export function subjectOf(e: ActivityEntry, facts: ActivityFacts): string {
     default: return humanize(e.root).toLowerCase();
   }
 }
+
+/**
+ * `the conflict “Lens & Light is booked for Group photos (16:15) and another commitment at the same
+ * time”`: the conflict by its sentence in the Conflicts tab (trial 24: "a conflict" said not which).
+ * The conflict is the entry's own value when it was added, else the wedding's conflict of that id.
+ */
+function conflictSubject(e: ActivityEntry, facts: ActivityFacts): string {
+  const parsed = Conflict.safeParse(e.field === '' ? e.value ?? e.previous : undefined);
+  const c = parsed.success ? parsed.data : facts.conflict?.(e.entityId);
+  if (!c) return 'a conflict';
+  return `the conflict “${sentenceText(conflictWords(c, facts).sentence)}”`;
+}
+
+/** The guests form's own labels (guests/guests-editor.tsx), so a line reads as the form the person used. */
+const GUEST_LABELS: Readonly<Record<string, string>> = { count: '“Invited”', rsvpYes: '“Coming”', rsvpNo: '“Not coming”', rsvpPending: '“Not answered yet”' };
+
+/** Nothing a person set: an empty text, an unticked box, no value. A crew entry's first save writes these beside the field set. */
+const unset = (v: unknown) => v === null || v === undefined || v === '' || v === false || (Array.isArray(v) && v.length === 0);
 
 /** `set to 13:15`, `13:15 → 13:45`, `cleared (was 13:15)`: a labelled change of one value. */
 function changed(label: string, e: ActivityEntry, field: string, facts: ActivityFacts): string {
@@ -89,9 +109,14 @@ function crewWords(e: ActivityEntry, vendorId: string | undefined, sub: string |
     // The vendor's entry (or the event's whole crew) added or removed in one go.
     const entries = vendorId ? { [vendorId]: obj(e.value) ?? obj(e.previous) ?? {} } : (obj(e.value) ?? obj(e.previous) ?? {});
     const parts = Object.entries(entries).flatMap(([vid, entry]) => Object.entries(obj(entry) ?? {})
+      .filter(([, v]) => !unset(v))
       .map(([k, v]) => crewWords({ ...e, change: e.value === null ? 'removed' : 'added', previous: e.value === null ? v : null, value: e.value === null ? null : v }, vid, k, facts)));
-    return parts.length ? parts.join('; ') : `${vendor}’s crew details ${e.value === null ? 'cleared' : 'added'}`;
+    const said = parts.filter(Boolean);
+    return said.length ? said.join('; ') : `${vendor}’s crew details ${e.value === null ? 'cleared' : 'added'}`;
   }
+  // A field added empty alongside the one the vendor set (a first call-time save writes notes '' and
+  // confirmed false): it did not change, so it is not listed (trial 24).
+  if (e.change === 'added' && unset(e.value)) return '';
   if (sub === 'confirmed') {
     if (e.value === true) return `confirmed the event for ${vendor}`;
     return e.previous === true ? `took back the confirmation for ${vendor}` : `not yet confirmed for ${vendor}`;
@@ -175,6 +200,7 @@ export function changeWords(e: ActivityEntry, facts: ActivityFacts): string {
   }
   if (e.field === '') return e.change === 'added' ? 'added' : e.change === 'removed' ? 'deleted' : 'replaced';
   if (e.root === 'conflicts' && e.field === 'status') return e.value === 'resolved' ? 'resolved' : `status ${valueWords(e.root, e.entityId, 'status', e.value, facts)}`;
+  if (e.root === 'guests' && GUEST_LABELS[e.field]) return changed(GUEST_LABELS[e.field]!, e, e.field, facts);
   if (e.root === 'notes') return changed(e.field === 'couple' ? 'the couple’s notes' : e.field === 'planner' ? 'the planners’ notes' : 'notes', e, 'notes', facts);
   const [head, ...rest] = e.field.split('.');
   // A map keyed by ids (a guest diet, a link) names the key, never shows it.

@@ -1,4 +1,4 @@
-import type { WeddingDoc } from '../../../sdk/index.ts';
+import type { Conflict, WeddingDoc } from '../../../sdk/index.ts';
 import type { EventFacts } from '../conflicts/conflict-words.ts';
 import { weddingFacts } from '../conflicts/wedding-facts.ts';
 import { messageTitle } from '../messages/message-labels.ts';
@@ -13,6 +13,8 @@ export interface ActivityFacts extends EventFacts {
   formerVendor?(id: string): { name: string; how: string } | undefined;
   /** A proposal's event and proposed values. */
   proposal?(id: string): { eventId: string; changes: Record<string, unknown> } | undefined;
+  /** A conflict still in the wedding, by id (to name it by its sentence). */
+  conflict?(id: string): Conflict | undefined;
 }
 
 /** The activity view's look-ups, read from the open wedding's document. */
@@ -23,6 +25,7 @@ export function activityFacts(doc: WeddingDoc, timeZone: string, weddingDate: st
     ...base,
     personName: (id) => doc.vendorDisplayName(id) ?? doc.getContact(id)?.name ?? removals.get(id)?.name,
     formerVendor: (id) => doc.formerVendor(id),
+    conflict: (id) => doc.listConflicts().find((c) => c.id === id),
     messageTitle(id) {
       const m = doc.getMessageHeader(id);
       return m ? messageTitle(m) : undefined;

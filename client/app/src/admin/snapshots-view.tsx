@@ -54,8 +54,8 @@ export function SnapshotsView({ weddingId, token, timeZone, doc }: Props) {
     try {
       const created = await apiRequest(base, { token, method: 'POST', body, schema: SnapshotSummary });
       setLabel('');
+      // The line has role="status", so it is read out; a second announcement would repeat it in the page.
       setMessage({ text: `Snapshot “${created.label}” created.`, error: false });
-      announce('Snapshot created.');
       await reload();
     } catch (error) {
       setMessage({ text: describeApiError(error, 'Creating a snapshot'), error: true });

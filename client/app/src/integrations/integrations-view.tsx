@@ -110,7 +110,7 @@ function IntegrationRow({ i, timeZone }: { i: IntegrationHealth; timeZone: strin
   const age = i.outbox.oldestPendingAgeMs;
   return (
     <tr data-integration-id={i.integrationId}>
-      <th scope="row">{i.label && i.label !== systemName(i.system) ? `${i.label} (${systemName(i.system)})` : systemName(i.system)}<br /><span class="muted">{categoryWords(i.category)} · {i.status}</span></th>
+      <th scope="row">{integrationName(i.label, systemName(i.system))}<br /><span class="muted">{categoryWords(i.category)} · {i.status}</span></th>
       <td data-label="Health"><span class={`tag health-${i.health}`}>{HEALTH_WORDS[i.health]}</span>{i.breaker !== 'closed' && <><br /><span class="muted">breaker {humanize(i.breaker)}</span></>}</td>
       <td data-label="Last sync"><span title={dateTimeLabel(i.lastSync, timeZone)}>{relativeTime(i.lastSync)}</span><br /><span class="muted">last success {relativeTime(i.lastSuccess)}</span></td>
       <td data-label="Outbox backlog">{i.outbox.pending} pending{i.outbox.dead > 0 && <>, <strong>{i.outbox.dead} dead</strong></>}
@@ -119,4 +119,14 @@ function IntegrationRow({ i, timeZone }: { i: IntegrationHealth; timeZone: strin
       <td data-label="Errors">{Math.round(i.errorRate * 100)}%{i.lastError && <><br /><span class="muted" title={dateTimeLabel(i.lastError.at, timeZone)}>{plainError(systemName(i.system), i.lastError.message)}</span></>}</td>
     </tr>
   );
+}
+
+/**
+ * `Bloom's calendar (Google Calendar)`, `Stripe (demo)`, `Stripe`: the integration's label with its
+ * system's name, once. A label that already names the system (the demo's "Google Calendar (demo)")
+ * is shown alone (trial 24: "Google Calendar (demo) (Google Calendar)").
+ */
+export function integrationName(label: string | null | undefined, system: string): string {
+  if (!label) return system;
+  return label.toLowerCase().includes(system.toLowerCase()) ? label : `${label} (${system})`;
 }

@@ -1,6 +1,5 @@
 import { useState } from 'preact/hooks';
 import { ApiError, describeApiError } from '../api/api-client.ts';
-import { useAnnounce } from '../ui/use-announcer.ts';
 import { saveCrewEntry, type ScheduleEvent } from './schedule-api.ts';
 import { useStatusLine } from '../ui/status-line.ts';
 
@@ -18,7 +17,6 @@ interface Props {
  * vendor is on the event (permissions.ts); the call time is sent as it stands.
  */
 export function CrewEntryForm({ weddingId, event, csrf, onSaved }: Props) {
-  const announce = useAnnounce();
   const [notes, setNotes] = useState(event.crewNotes);
   const [confirmed, setConfirmed] = useState(event.confirmed);
   const [busy, setBusy] = useState(false);
@@ -34,7 +32,7 @@ export function CrewEntryForm({ weddingId, event, csrf, onSaved }: Props) {
       const saved = await saveCrewEntry(csrf, weddingId, event.eventId, { callTime: event.callTime, notes: notes.trim(), confirmed });
       onSaved(saved);
       const said = `Crew entry for ${event.title} saved.`;
-      setStatus(said); announce(said);
+      setStatus(said); // its role="status" line is read out; the announcer would repeat it
     } catch (error) {
       setProblem(error instanceof ApiError && error.code === 'offline'
         ? 'You are offline: the crew entry is not saved. Save it again once you are back online.'

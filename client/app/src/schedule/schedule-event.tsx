@@ -2,7 +2,6 @@ import { useEffect, useState } from 'preact/hooks';
 import { ApiError, describeApiError } from '../api/api-client.ts';
 import { clockLabel, dateInZone, localInputToIso, shortDate } from '../timeline/zoned-time.ts';
 import { type FieldProblem, TimeField } from '../ui/time-field.tsx';
-import { useAnnounce } from '../ui/use-announcer.ts';
 import { CrewEntryForm } from './crew-entry-form.tsx';
 import { saveCallTime, type ScheduleEvent } from './schedule-api.ts';
 import { useStatusLine } from '../ui/status-line.ts';
@@ -27,14 +26,13 @@ const HALF_DAY_MS = 12 * 3_600_000;
  * here, its crew notes and confirmation in CrewEntryForm.
  */
 export function ScheduleEventItem({ weddingId, event, weddingDate, timeZone, ownVendorId, csrf, onSaved }: Props) {
-  const announce = useAnnounce();
   // `HH:MM` in the wedding's zone, or '' for none (or while the text typed is not a time: typedProblem).
   const [callTime, setCallTime] = useState(event.callTime ? clockLabel(event.callTime, timeZone) : '');
   const [typedProblem, setTypedProblem] = useState<FieldProblem>(null);
   const [fieldError, setFieldError] = useState<FieldProblem>(null);
   const [busy, setBusy] = useState(false);
   const [problem, setProblem] = useState<string | null>(null);
-  // What the last save did, shown beside the form (and announced), so a save is never silent.
+  // What the last save did, shown beside the form (role="status", so read out), so a save is never silent.
   const [saved, setSaved] = useStatusLine<string>();
   // A newer answer from the server (this save, a reload) replaces what the field shows.
   useEffect(() => setCallTime(event.callTime ? clockLabel(event.callTime, timeZone) : ''), [event.callTime, timeZone]);
@@ -63,8 +61,8 @@ export function ScheduleEventItem({ weddingId, event, weddingDate, timeZone, own
       const result = await saveCallTime(csrf, weddingId, event.eventId, iso);
       onSaved(result);
       const said = result.callTime ? `Saved: call time ${clockLabel(result.callTime, timeZone)}.` : 'Saved: no call time.';
+      // One line: the visible status (role="status") is read out itself; the announcer would repeat it.
       setSaved(said);
-      announce(`${event.title}: ${said}`);
     } catch (error) {
       setProblem(error instanceof ApiError && error.code === 'offline'
         ? 'You are offline: the call time is not saved. Save it again once you are back online.'
@@ -92,7 +90,7 @@ export function ScheduleEventItem({ weddingId, event, weddingDate, timeZone, own
           <button type="submit" disabled={!csrf || busy}>{busy ? 'Saving…' : 'Save call time'}<span class="sr-only"> for {event.title}</span></button>
           {event.confirmed && <span class="tag">Confirmed</span>}
           {!csrf && <span id={`${inputId}-offline`} class="hint">Changes need a connection.</span>}
-          <span class="saved" role="status">{saved}</span>
+          <span class="saved" role="status">{saved && <span class="sr-only">{event.title}: </span>}{saved}</span>
         </form>
         {problem && <p class="notice" role="alert">{problem}</p>}
         <CrewEntryForm weddingId={weddingId} event={event} csrf={csrf} onSaved={onSaved} />

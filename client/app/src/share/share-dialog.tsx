@@ -24,6 +24,9 @@ const ROLE_CHOICES: { role: WeddingRole; label: string; hint: string }[] = [
   { role: 'viewer', label: 'Viewer', hint: 'reads the schedule only' },
   { role: 'planner', label: 'Planner', hint: 'a colleague: can change everything (they must sign in)' },
 ];
+/** `Vendor`, `Planner`: a role as the rest of the app writes it (the role picker's label; trial 24 saw "vendor"). */
+const roleLabel = (role: string) => ROLE_CHOICES.find((r) => r.role === role)?.label ?? (role ? role[0]!.toUpperCase() + role.slice(1) : role);
+
 
 const EXPIRY_CHOICES = [
   { hours: 24, label: '1 day' },
@@ -97,7 +100,7 @@ export function ShareDialog({ weddingId, weddingTitle, vendors, credentials, tim
       }} />
       {created?.url && (
         <div class="share-result">
-          <label for="share-link-url">Share link ({created.role}{created.vendorId ? `: ${vendorName(created.vendorId)}` : ''})</label>
+          <label for="share-link-url">Share link ({roleLabel(created.role)}{created.vendorId ? `: ${vendorName(created.vendorId)}` : ''})</label>
           <div class="inline-form">
             <input id="share-link-url" type="text" readOnly value={created.url} onFocus={(e) => e.currentTarget.select()} />
             <button type="button" onClick={() => copy(created.url!)}>Copy link</button>
@@ -130,7 +133,7 @@ export function ShareDialog({ weddingId, weddingTitle, vendors, credentials, tim
                 return (
                   <tr key={inv.id}>
                     <td>{who}</td>
-                    <td>{inv.role}{inv.vendorId ? ` (${vendorName(inv.vendorId)})` : ''}</td>
+                    <td>{roleLabel(inv.role)}{inv.vendorId ? ` (${vendorName(inv.vendorId)})` : ''}</td>
                     <td>{inv.uses} of {inv.maxUses}</td>
                     <td>{expires === null ? '—' : dateTimeLabel(new Date(expires).toISOString(), timeZone)}</td>
                     <td>{status}</td>

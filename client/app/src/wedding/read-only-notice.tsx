@@ -1,11 +1,18 @@
 import type { Role } from '../../../sdk/index.ts';
 
+/** Vendor: what it can do on the tab it is on (trial 24: "View only" sat above its Acknowledge buttons). */
+const VENDOR_HERE: Record<string, string> = {
+  inbox: 'Acknowledge each message below so the planner sees you have read it.',
+  budget: 'These are your payments for this wedding, as the planner records them.',
+};
+
 /**
- * What this role can do in the shared views, and where its own changes are made. The couple is not
- * "view only": it enters guest numbers, proposes changes and acknowledges messages, so its notice
- * leads with that instead of a heading its own screens contradict.
+ * What this role can do in the shared views, and where its own changes are made. Neither the couple
+ * nor a vendor is "view only": the couple enters guest numbers, proposes changes and acknowledges
+ * messages; a vendor sets its call times and crew notes and acknowledges messages. So their notices
+ * lead with that instead of a heading their own screens contradict. `view` is the open tab.
  */
-export function ReadOnlyNotice({ role }: { role: Role }) {
+export function ReadOnlyNotice({ role, view }: { role: Role; view?: string }) {
   if (role === 'couple') {
     return (
       <p class="read-only-notice">
@@ -15,12 +22,20 @@ export function ReadOnlyNotice({ role }: { role: Role }) {
       </p>
     );
   }
-  const who = role === 'vendor' ? 'a vendor' : `the ${role} role`;
+  if (role === 'vendor') {
+    const here = view ? VENDOR_HERE[view] : undefined;
+    return (
+      <p class="read-only-notice">
+        <strong>What you can do here.</strong> {here ? `${here} ` : ''}Set your call times, crew notes and contact details
+        under “My schedule”, and acknowledge messages in “Inbox”. The rest you follow as the planner changes it; ask the
+        planner for other changes.
+      </p>
+    );
+  }
   return (
     <p class="read-only-notice">
-      <strong>View only.</strong> You are signed in as {who}: you can follow the wedding and who is working on what.{' '}
-      {role === 'vendor' ? 'Set your call times, crew notes and contact details under “My schedule”; ask the planner for other changes.'
-        : 'Ask the planner for changes.'}
+      <strong>View only.</strong> You are signed in as the {role} role: you can follow the wedding and who is working on what.{' '}
+      Ask the planner for changes.
     </p>
   );
 }

@@ -122,7 +122,7 @@ export function WeddingView(props: Props) {
             {meta.date ? longDate(meta.date) : 'Date not set'} · {timeZone ? `times in ${timeZone}` : 'time zone not set'}{meta.venue ? ` · ${meta.venue}` : ''}
           </p>
         </div>
-        <ConnectionIndicator state={props.sync} offlineCopy={props.offlineCopy} />
+        <ConnectionIndicator state={props.sync} offlineCopy={props.offlineCopy} canEdit={canEdit} />
         {canShare && <button ref={shareButton} type="button" onClick={() => setSharing(true)}>Share</button>}
       </header>
       {props.sync === 'offline' && props.offlineCopy === 'ready' && <OfflineCopyNotice personId={session.claims.sub} weddingId={connection.weddingId} timeZone={timeZone ?? 'UTC'} />}
@@ -150,7 +150,7 @@ export function WeddingView(props: Props) {
       <main id="main" tabIndex={-1}>
         <RestoreBanner connection={connection} version={version} timeZone={timeZone ?? 'UTC'} />
         {props.updateRefused && <p class="notice" role="alert">{props.updateRefused}</p>}
-        {!canEdit && <ReadOnlyNotice role={session.claims.role} />}
+        {!canEdit && <ReadOnlyNotice role={session.claims.role} view={current} />}
         {canEdit && props.serverReadOnly && (
           <p class="notice" id={READ_ONLY_NOTE} role="status">
             <strong>Changes are paused.</strong> The server is not taking changes to this wedding right now; what you see stays up to date, and editing comes back by itself.
