@@ -49,7 +49,12 @@ export const Proposal = z.object({
   status: z.enum(PROPOSAL_STATUSES).optional(),
   decidedBy: Author.optional(),
   decidedAt: IsoDateTime.optional(),
-  /** Set on accepting: the event's values the accepted changes replaced, so the record keeps "15:30 → 16:00". */
+  /**
+   * Set on deciding (accepting or declining): the event's values the changes would replace at that
+   * moment, so a decided proposal keeps reading "15:30 → 16:00" and a declined one never reads as
+   * the current schedule. Absent on proposals decided before declines kept it, and on a decline of
+   * an event that was removed.
+   */
   before: ProposedChanges.optional(),
 }).strict();
 export type Proposal = z.infer<typeof Proposal> & { status: (typeof PROPOSAL_STATUSES)[number] };
@@ -132,7 +137,8 @@ export function proposeChange(doc: Y.Doc, input: { id: string; authorId: string;
 
 /**
  * A planner accepts (the changes are applied to the event, checked as any event write) or declines
- * (only the proposal is marked) a pending proposal.
+ * (only the proposal is marked) a pending proposal. Either way the proposal keeps `before`, the
+ * event's values the changes were proposed against.
  * @throws SchemaError `not_found` for an unknown proposal or event, `validation_failed` when it was already decided,
  *   or the event's own validation error when the changes no longer fit the event (e.g. end before start).
  */
@@ -149,15 +155,15 @@ export function decideProposal(doc: Y.Doc, id: string, decision: 'accepted' | 'd
   const decidedAt = now();
   doc.transact(() => {
     const m = doc.getMap<Y.Map<unknown>>(CONTRIBUTION_ROOTS.proposals).get(id)!;
-    if (decision === 'accepted') {
+    if (event instanceof Y.Map) {
       const before: Record<string, unknown> = {};
       for (const k of Object.keys(proposal.changes)) {
-        const v = event!.get(k);
+        const v = event.get(k);
         if (typeof v === 'string') before[k] = v;
       }
       m.set('before', before);
-      for (const [k, v] of Object.entries(proposal.changes)) if (v !== undefined) event!.set(k, v);
     }
+    if (decision === 'accepted') for (const [k, v] of Object.entries(proposal.changes)) if (v !== undefined) event!.set(k, v);
     m.set('status', decision);
     m.set('decidedBy', decidedBy);
     m.set('decidedAt', decidedAt);

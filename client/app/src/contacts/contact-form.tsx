@@ -15,13 +15,15 @@ interface Props {
   vendorId?: string;
   /** Writes the contact (the document validates it: SchemaError on a bad e-mail or phone). */
   onSave(input: ContactInput): void;
+  /** Save, Cancel or Escape: the view puts the focus back on the control that opened the form. */
   onClose(): void;
 }
 
 /**
  * Adds or edits one contact of the wedding (schema/document/entities.ts `Contact`): name, role,
  * e-mail, phone, the vendor they work for (none, or one of the wedding's: they are then its crew)
- * and the channels they prefer, in that order. Nothing is saved while a field is refused.
+ * and the channels they prefer, in that order. Nothing is saved while a field is refused. Escape
+ * closes the form, as Cancel does.
  */
 export function ContactForm({ contact, vendors, vendorId: initialVendor = '', onSave, onClose }: Props) {
   const first = useRef<HTMLInputElement>(null);
@@ -50,10 +52,16 @@ export function ContactForm({ contact, vendors, vendorId: initialVendor = '', on
     onClose();
   };
 
+  const onKeyDown = (e: KeyboardEvent) => {
+    if (e.key !== 'Escape') return;
+    e.stopPropagation();
+    onClose();
+  };
+
   const toggle = (c: Contact['preferredChannels'][number], on: boolean) => setChannels((cs) => (on ? [...cs, c] : cs.filter((x) => x !== c)));
 
   return (
-    <form class="panel contact-form" onSubmit={submit} aria-labelledby={`contact-${key}-heading`} noValidate>
+    <form class="panel contact-form" onSubmit={submit} onKeyDown={onKeyDown} aria-labelledby={`contact-${key}-heading`} noValidate>
       <h3 id={`contact-${key}-heading`}>{contact ? `Edit ${contact.name}` : 'Add a contact'}</h3>
       {error && <p class="form-errors" role="alert">Nothing was saved: {error}</p>}
       <div class="detail-fields">

@@ -5,6 +5,7 @@ import type { UndoControls } from '../timeline/use-undo.ts';
 import { ConfirmDialog } from '../ui/confirm-dialog.tsx';
 import { humanize } from '../ui/labels.ts';
 import { useAnnounce } from '../ui/use-announcer.ts';
+import { useReturnFocus } from '../ui/use-return-focus.ts';
 import { ContactForm } from './contact-form.tsx';
 import { RemovedContacts } from './removed-contacts.tsx';
 import { VendorCrew } from './vendor-crew.tsx';
@@ -41,6 +42,9 @@ export function ContactsView({ doc, version, readOnly, origin, perform, writer }
   const [crewOf, setCrewOf] = useState('');
   const [removing, setRemoving] = useState<Contact | null>(null);
   const heading = useRef<HTMLHeadingElement>(null);
+  /** "Add a contact" is hidden while the form is open, so closing finds it again by ref. */
+  const addButton = useRef<HTMLButtonElement>(null);
+  const opener = useReturnFocus(() => heading.current);
   const editingContact = editing === 'new' ? undefined : contacts.find((c) => c.id === editing);
 
   const save = (input: ContactInput) => {
@@ -56,6 +60,7 @@ export function ContactsView({ doc, version, readOnly, origin, perform, writer }
   };
 
   const addTo = (vendorId: string) => {
+    opener.remember(vendorId ? undefined : () => addButton.current);
     setCrewOf(vendorId);
     setEditing('new');
   };
@@ -73,11 +78,11 @@ export function ContactsView({ doc, version, readOnly, origin, perform, writer }
     <section class="contacts-view" aria-labelledby="contacts-heading">
       <div class="section-head">
         <h2 id="contacts-heading" ref={heading} tabIndex={-1}>Contacts</h2>
-        {!readOnly && editing === null && <button type="button" class="primary" onClick={() => addTo('')}>Add a contact</button>}
+        {!readOnly && editing === null && <button ref={addButton} type="button" class="primary" onClick={() => addTo('')}>Add a contact</button>}
       </div>
       <p class="hint">The couple, planners, coordinators, family, and vendors’ crew: who messages and emergencies for their role, or their vendor, reach. Vendors are on the Vendors tab.</p>
       {editing !== null && (editing === 'new' || editingContact) && (
-        <ContactForm key={`${editing}-${crewOf}`} contact={editingContact} vendors={vendors} vendorId={crewOf} onSave={save} onClose={() => setEditing(null)} />
+        <ContactForm key={`${editing}-${crewOf}`} contact={editingContact} vendors={vendors} vendorId={crewOf} onSave={save} onClose={() => { setEditing(null); opener.restore(); }} />
       )}
       {contacts.length === 0 ? <p class="empty">No contacts yet.</p> : (
         <div class="table-wrap">
@@ -100,7 +105,7 @@ export function ContactsView({ doc, version, readOnly, origin, perform, writer }
                   <td data-label="Prefers">{c.preferredChannels.length ? c.preferredChannels.map(channelLabel).join(', ') : <span class="muted">in-app</span>}</td>
                   {!readOnly && (
                     <td class="actions">
-                      <button type="button" onClick={() => setEditing(c.id)}>Edit<span class="sr-only"> {c.name}</span></button>
+                      <button type="button" onClick={() => { opener.remember(); setEditing(c.id); }}>Edit<span class="sr-only"> {c.name}</span></button>
                       <button type="button" class="danger" onClick={() => setRemoving(c)}>Remove<span class="sr-only"> {c.name}</span></button>
                     </td>
                   )}

@@ -33,15 +33,18 @@ export function ProposalsView({ doc, version, timeZone, sub, origin, mode }: Pro
   const [problem, setProblem] = useState<string | null>(null);
 
   const describe = (p: Proposal): string[] => {
-    // Pending: the event as it is now; accepted: as it was when accepted (kept in the proposal).
+    // Pending: the event as it is now; decided (accepted or declined): as it was when decided (kept
+    // in the proposal), so a declined change still reads "16:15 → 16:30", never as the schedule.
+    // A decision recorded without it (before declines kept it) says "proposed" instead of an arrow.
     const event = titles.get(p.eventId);
-    const before = p.status === 'pending' ? event : p.status === 'accepted' ? p.before : undefined;
-    const from = (v: string | undefined) => (v ? `${clockLabel(v, timeZone)} → ` : '');
+    const before = p.status === 'pending' ? event : p.before;
+    const unknownFrom = p.status !== 'pending' && !p.before;
+    const from = (v: string | undefined) => (v ? `${clockLabel(v, timeZone)} → ` : unknownFrom ? 'proposed ' : '');
     const parts: string[] = [];
     if (p.changes.start) parts.push(`Start ${from(before?.start)}${clockLabel(p.changes.start, timeZone)}`);
     if (p.changes.end) parts.push(`End ${from(before?.end)}${clockLabel(p.changes.end, timeZone)}`);
     // Text fields read as the times do: what it was (if anything), then what it becomes.
-    const fromText = (v: string | undefined) => (v ? `“${v}” → ` : '');
+    const fromText = (v: string | undefined) => (v ? `“${v}” → ` : unknownFrom ? 'proposed ' : '');
     if (p.changes.title !== undefined) parts.push(`Title ${fromText(before?.title)}“${p.changes.title}”`);
     if (p.changes.location !== undefined) parts.push(`Location ${fromText(before?.location)}“${p.changes.location}”`);
     return parts;

@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { SchemaError, VENDOR_CATEGORIES, type TxOrigin, type Vendor, type WeddingDoc } from '../../../sdk/index.ts';
 import type { UndoControls } from '../timeline/use-undo.ts';
 import { humanize, newId } from '../ui/labels.ts';
@@ -7,9 +7,10 @@ import { duplicateRefusal } from './duplicates.ts';
 
 /**
  * The planner's form for a new vendor (written to the document, undoable). A new vendor with another
- * vendor's e-mail or phone is refused, naming that vendor, with a button to open it (`onOpen`).
+ * vendor's e-mail or phone is refused, naming that vendor, with a button to open it (`onOpen`); the
+ * refusal goes when that vendor does (`vendors`, the wedding's vendors now).
  */
-export function AddVendor({ doc, origin, perform, onOpen }: { doc: WeddingDoc; origin: TxOrigin; perform: UndoControls['perform']; onOpen(vendorId: string): void }) {
+export function AddVendor({ doc, vendors, origin, perform, onOpen }: { doc: WeddingDoc; vendors: readonly Vendor[]; origin: TxOrigin; perform: UndoControls['perform']; onOpen(vendorId: string): void }) {
   const announce = useAnnounce();
   const [name, setName] = useState('');
   const [category, setCategory] = useState<Vendor['category']>('photographer');
@@ -17,6 +18,8 @@ export function AddVendor({ doc, origin, perform, onOpen }: { doc: WeddingDoc; o
   const [phone, setPhone] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [other, setOther] = useState<Vendor | null>(null);
+  const otherGone = other !== null && !vendors.some((v) => v.id === other.id);
+  useEffect(() => { if (otherGone) { setError(null); setOther(null); } }, [otherGone]);
 
   const submit = (e: Event) => {
     e.preventDefault();
@@ -39,7 +42,7 @@ export function AddVendor({ doc, origin, perform, onOpen }: { doc: WeddingDoc; o
   return (
     <form class="add-vendor" onSubmit={submit} aria-labelledby="add-vendor-heading" noValidate>
       <h3 id="add-vendor-heading">Add a vendor</h3>
-      {error && (
+      {error && !otherGone && (
         <p class="form-errors" role="alert">Nothing was saved: {error}
           {other && <>{' '}<button type="button" class="link" onClick={() => onOpen(other.id)}>Edit {other.name}</button></>}
         </p>

@@ -9,8 +9,11 @@ import { duplicateRefusal } from './duplicates.ts';
 interface Props {
   doc: WeddingDoc;
   vendor: Vendor;
+  /** The wedding's vendors now: a refusal naming one that has since gone is dropped. */
+  vendors: readonly Vendor[];
   origin: TxOrigin;
   perform: UndoControls['perform'];
+  /** Save, Cancel or Escape: the view puts the focus back on the control that opened the editor. */
   onClose(): void;
   /** Offer to merge this vendor (`dupId`) into the one that already has its address (`keepId`). */
   onMerge(dupId: string, keepId: string): void;
@@ -19,9 +22,11 @@ interface Props {
 /**
  * Edits one vendor's details in the document (one undoable step). The status offers only the moves
  * VENDOR_STATUS_NEXT allows from where the vendor stands; a changed e-mail or phone another vendor
- * already has is refused by the document (merge the two instead).
+ * already has is refused by the document (merge the two instead). That refusal goes when the other
+ * vendor does (removed or merged away), so it never offers a merge into a vendor that is gone.
+ * Escape closes the editor, as Cancel does.
  */
-export function VendorEditor({ doc, vendor, origin, perform, onClose, onMerge }: Props) {
+export function VendorEditor({ doc, vendor, vendors, origin, perform, onClose, onMerge }: Props) {
   const announce = useAnnounce();
   const first = useRef<HTMLInputElement>(null);
   const [name, setName] = useState(vendor.name);
@@ -35,6 +40,9 @@ export function VendorEditor({ doc, vendor, origin, perform, onClose, onMerge }:
   const id = vendor.id;
 
   useEffect(() => { first.current?.focus(); }, []);
+  // The refusal names the other vendor and offers the merge into it: both are wrong once it is gone.
+  const otherGone = other !== null && !vendors.some((v) => v.id === other.id);
+  useEffect(() => { if (otherGone) { setError(null); setOther(null); } }, [otherGone]);
 
   const submit = (e: Event) => {
     e.preventDefault();
@@ -54,12 +62,18 @@ export function VendorEditor({ doc, vendor, origin, perform, onClose, onMerge }:
     onClose();
   };
 
+  const onKeyDown = (e: KeyboardEvent) => {
+    if (e.key !== 'Escape') return;
+    e.stopPropagation();
+    onClose();
+  };
+
   const toggle = (c: Vendor['preferredChannels'][number], on: boolean) => setChannels((cs) => (on ? [...cs, c] : cs.filter((x) => x !== c)));
 
   return (
-    <form class="panel vendor-editor" onSubmit={submit} aria-labelledby={`edit-${id}-heading`} noValidate>
+    <form class="panel vendor-editor" onSubmit={submit} onKeyDown={onKeyDown} aria-labelledby={`edit-${id}-heading`} noValidate>
       <h3 id={`edit-${id}-heading`}>Edit {vendor.name}</h3>
-      {error && (
+      {error && !otherGone && (
         <p class="form-errors" role="alert">Nothing was saved: {error}
           {other && <>{' '}<button type="button" class="link" onClick={() => onMerge(id, other.id)}>Merge {vendor.name} into {other.name}…</button></>}
         </p>

@@ -7,6 +7,7 @@ import { ConfirmDialog } from '../ui/confirm-dialog.tsx';
 import { humanize } from '../ui/labels.ts';
 import { channelLabel } from '../messages/message-labels.ts';
 import { useAnnounce } from '../ui/use-announcer.ts';
+import { useReturnFocus } from '../ui/use-return-focus.ts';
 import { AddVendor } from './add-vendor.tsx';
 import { VendorEditor } from './vendor-editor.tsx';
 import { count, RemovalList } from './vendor-footprint.tsx';
@@ -44,6 +45,8 @@ export function VendorsView({ doc, version, canEdit, readOnly, readOnlyNoteId, o
   const [mergeOffer, setMergeOffer] = useState<{ dupId: string; keepId: string } | null>(null);
   const heading = useRef<HTMLHeadingElement>(null);
   const editingVendor = vendors.find((v) => v.id === editing);
+  const opener = useReturnFocus(() => heading.current);
+  const openEditor = (id: string) => { opener.remember(); setEditing(id); };
 
   const move = (v: Vendor, to: Vendor['status']) => {
     perform(`mark “${v.name}” ${to}`, () => doc.upsertVendor({ id: v.id, status: to }, origin));
@@ -85,19 +88,19 @@ export function VendorsView({ doc, version, canEdit, readOnly, readOnlyNoteId, o
             </thead>
             <tbody>
               {vendors.map((v) => (
-                <VendorRow key={v.id} vendor={v} canEdit={canEdit} readOnly={readOnly} onMove={move} onEdit={() => setEditing(v.id)} onRemove={() => setRemoving(v)} />
+                <VendorRow key={v.id} vendor={v} canEdit={canEdit} readOnly={readOnly} onMove={move} onEdit={() => openEditor(v.id)} onRemove={() => setRemoving(v)} />
               ))}
             </tbody>
           </table>
         </div>
       )}
       {canEdit && !readOnly && editingVendor && (
-        <VendorEditor key={editingVendor.id} doc={doc} vendor={editingVendor} origin={origin} perform={perform} onClose={() => { setEditing(null); focusHeading(); }}
+        <VendorEditor key={editingVendor.id} doc={doc} vendor={editingVendor} vendors={vendors} origin={origin} perform={perform} onClose={() => { setEditing(null); opener.restore(); }}
           onMerge={(dupId, keepId) => { setEditing(null); setMergeOffer({ dupId, keepId }); }} />
       )}
       {!canEdit ? <p class="hint">Adding or changing a vendor needs a planner.</p> : (
         <fieldset class="plain" disabled={readOnly} aria-describedby={readOnly ? readOnlyNoteId : undefined}>
-          <AddVendor doc={doc} origin={origin} perform={perform} onOpen={setEditing} />
+          <AddVendor doc={doc} vendors={vendors} origin={origin} perform={perform} onOpen={openEditor} />
           <VendorMerge doc={doc} vendors={vendors} weddingId={weddingId} token={token} onMerged={focusHeading} offer={mergeOffer} />
         </fieldset>
       )}
