@@ -5,6 +5,7 @@ import { seriousAxeViolations } from './support/axe.ts';
 import { launchBrowser, openTab, screenshotsAtBothWidths } from './support/browser.ts';
 import { plannerBuild } from './support/planner-build.ts';
 import { closeAfterTest, startPlannerServer } from './support/planner-server.ts';
+import { fillWhen, whenValue } from './support/timeline-page.ts';
 
 let browser: Browser;
 let dist: string;
@@ -89,10 +90,9 @@ describe('planner app: the demo shows its set-up, and lets a person see a change
     const ceremony = page.locator('li[data-event-id="ceremony"]');
     await ceremony.getByRole('button', { name: 'Edit Ceremony' }).click();
     const form = ceremony.locator('form.event-form');
-    const starts = form.getByLabel('Starts');
-    const day = (await starts.inputValue()).slice(0, 10);
-    await starts.fill(`${day}T14:30`);
-    await form.getByLabel('Ends').fill(`${day}T15:15`);
+    const day = (await whenValue(form, 'Starts')).slice(0, 10);
+    await fillWhen(form, 'Starts', `${day}T14:30`);
+    await fillWhen(form, 'Ends', `${day}T15:15`);
     await form.getByRole('button', { name: 'Save changes' }).click();
     await form.waitFor({ state: 'detached' });
     await page.getByRole('link', { name: /^WedSync/ }).click();
