@@ -2,7 +2,7 @@
 // and the wedding's zone, never an ISO string a British reader could misread (docs/planner-app.md).
 
 /**
- * `Saturday 12 June 2027` (en-GB, weekday and month in words) for a wall date `YYYY-MM-DD`; the
+ * `Saturday, 12 June 2027` (en-GB, weekday and month in words) for a wall date `YYYY-MM-DD`; the
  * input itself when it is not a date. No zone applies: the date is already the wedding's.
  */
 export function longDate(date: string): string {
