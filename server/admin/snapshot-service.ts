@@ -106,7 +106,7 @@ export class SnapshotService {
     const { summary: restored, state } = this.snapshotOrThrow(weddingId, snapshotId);
     return this.collab.withDocument(weddingId, (doc) => {
       const backup = this.snapshots.create({
-        weddingId, label: `before restoring "${restored.label}"`, kind: 'auto', createdBy: by, state: Y.encodeStateAsUpdate(doc),
+        weddingId, label: `before restoring “${restored.label}”`, kind: 'auto', createdBy: by, state: Y.encodeStateAsUpdate(doc),
       });
       const target = new Y.Doc();
       try {

@@ -119,7 +119,7 @@ function composeCeremony(w: WeddingDoc, p: CeremonyPayload): NotificationItem | 
   const was = p.previousStart ? ` (was ${formatWhen(p.previousStart, tz)})` : '';
   return {
     recipients, subject: `Ceremony time changed: ${formatWhen(event.start, tz)}`,
-    body: `The ceremony${event.location ? ` at ${event.location}` : ''} now starts ${formatWhen(event.start, tz)} and ends ${formatWhen(event.end, tz)}${was}, changed by ${p.changedBy}. Calendars connected to WedSync are updated automatically.`,
+    body: `The ceremony${event.location ? ` at ${event.location}` : ''} now starts ${formatWhen(event.start, tz)} and ends ${formatWhen(event.end, tz)}${was}, changed by ${p.changedBy}. Times are in ${tz || 'UTC'} time. Calendars connected to WedSync are updated automatically.`,
     priority: w.getMeta().weddingDayMode ? 'high' : 'normal', type: 'cascade.ceremony_time',
     reason: `ceremony "${event.title}" moved to ${formatWhen(event.start, tz)}${was} by ${p.changedBy}; sent to the booked vendors assigned to it`,
     context: { eventId: event.id, start: event.start },

@@ -21,6 +21,7 @@ import { HttpError } from './http-error.ts';
 import { assertPlanner, optionalSession } from './people-guards.ts';
 import { requireSession, setSessionCookie, type SessionEnv } from './session-middleware.ts';
 import { WedSyncError } from '../errors.ts';
+import { dateTimeWithZone } from '../../schema/document/date-words.ts';
 
 export interface InvitationRoutesDeps {
   people: PeopleStore;
@@ -95,11 +96,11 @@ export function invitationRoutes(deps: InvitationRoutesDeps): Hono<SessionEnv> {
     });
     const url = `${deps.publicUrl()}/invite/${token}`;
     if (invitation.email) {
-      const title = peekWedding(deps, weddingId, (doc) => doc.getMeta().title) || 'a wedding';
+      const { title, timeZone } = peekWedding(deps, weddingId, (doc) => ({ title: doc.getMeta().title || 'a wedding', timeZone: doc.getMeta().timezone || null }));
       deps.mail.send({
         to: invitation.email,
         subject: `${person.name} invites you to ${title} on WedSync`,
-        text: `${person.name} invites you to ${title} as ${article(invitation.role)}.\n\nOpen this link to accept (valid until ${new Date(invitation.expiresAt).toISOString()}):\n${url}\n`,
+        text: `${person.name} invites you to ${title} as ${article(invitation.role)}.\n\nOpen this link to accept (valid until ${dateTimeWithZone(invitation.expiresAt, timeZone)}):\n${url}\n`,
       }).catch((error: unknown) => deps.logger.warn({ err: error, weddingId, invitationId: invitation.id }, 'could not send the invitation e-mail'));
     }
     const answer: z.infer<typeof InvitationCreated> = { ...summary(invitation), url };

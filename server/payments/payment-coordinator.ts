@@ -15,6 +15,7 @@ import type { NotificationItem } from '../comms/notifier.ts';
 import { activeVendors, contactsWithRole, findPerson, type Person } from '../comms/recipients.ts';
 import { rootInTransaction, type YType } from '../comms/y-roots.ts';
 import { namedListener } from '../collab/document-listeners.ts';
+import { longDate } from '../../schema/document/date-words.ts';
 
 export const PAYMENT_JOBS = {
   received: 'cascade.payment_received',
@@ -188,7 +189,7 @@ export class PaymentCoordinator {
     return {
       recipients: this.couplePlanners(w),
       subject: `New payment requested: ${money} by ${vendor?.name ?? payment.vendorId}`,
-      body: `${vendor?.name ?? payment.vendorId} added a ${milestoneName(payment)} of ${money}${payment.due ? ` due ${payment.due}` : ''} (${p.changedBy}). The wedding budget has been updated.`,
+      body: `${vendor?.name ?? payment.vendorId} added a ${milestoneName(payment)} of ${money}${payment.due ? ` due ${longDate(payment.due)}` : ''} (${p.changedBy}). The wedding budget has been updated.`,
       priority: 'normal', type: 'payment.added',
       reason: `${vendor?.name ?? payment.vendorId}'s system added payment ${payment.id}; sent to the couple and planners`,
       context: { paymentId: payment.id },
@@ -203,7 +204,7 @@ export class PaymentCoordinator {
     const vendor = findPerson(w, payment.vendorId);
     const money = formatMoney(left, payment.currency);
     const overdue = p.daysBefore < 0;
-    const when = overdue ? `was due on ${p.due}` : p.daysBefore === 0 ? 'is due today' : `is due on ${p.due} (in ${p.daysBefore} day${p.daysBefore === 1 ? '' : 's'})`;
+    const when = overdue ? `was due on ${longDate(p.due)}` : p.daysBefore === 0 ? 'is due today' : `is due on ${longDate(p.due)} (in ${p.daysBefore} day${p.daysBefore === 1 ? '' : 's'})`;
     return {
       recipients: this.couplePlanners(w),
       subject: `${overdue ? 'Overdue' : 'Reminder'}: ${milestoneName(payment)} for ${vendor?.name ?? payment.vendorId}, ${money}`,

@@ -2,6 +2,7 @@ import PDFDocument from 'pdfkit';
 import type { RunOfShow, RunOfShowRow } from '../../schema/document/run-of-show.ts';
 import { isolate } from './pdf-bidi.ts';
 import { writeText } from './pdf-fonts.ts';
+import { longDate } from '../../schema/document/date-words.ts';
 
 /** A4 in PDF points (1/72 inch), with 2 cm margins. */
 const MARGIN = 56;
@@ -9,8 +10,9 @@ const TIME_WIDTH = 100; // room for "21:45-00:30 +1d"
 
 /**
  * Renders a run-of-show (schema/document/run-of-show.ts) as a PDF with PDFKit: a heading with the
- * wedding, its date, venue and zone, then one block per event (times in the wedding's zone, title,
- * location, who is on it with the contacts in the model, crew call times and notes). Text in
+ * wedding, its date in words (`Saturday, 12 June 2027`, as the app writes it; so is a later day's
+ * heading), venue and zone, then one block per event (times in the wedding's zone, title, location,
+ * who is on it with the contacts in the model, crew call times and notes). Text in
  * Windows-1252 is set in the standard Helvetica faces; other scripts (CJK, Arabic, Hebrew, Greek,
  * Cyrillic, Vietnamese, Thai, Devanagari, emoji) in embedded, subset Noto faces chosen per run
  * (pdf-fonts.ts). A line with Hebrew or Arabic in it prints in the order of the Unicode bidirectional
@@ -31,7 +33,7 @@ export function runOfShowPdf(show: RunOfShow): Promise<Buffer> {
   writeText(pdf, show.title || 'Wedding', { style: 'bold', size: 18 });
   writeText(pdf, [
     show.vendor ? `Run-of-show for ${isolate(show.vendor.name)}` : 'Run-of-show: the whole day',
-    show.date, isolate(show.venue), `Times in ${show.timeZone || 'UTC (the wedding has no time zone)'}`,
+    show.date ? longDate(show.date) : '', isolate(show.venue), `Times in ${show.timeZone || 'UTC (the wedding has no time zone)'}`,
   ].filter(Boolean).join(' · '), { style: 'regular', size: 11 });
   if (show.vendor && (show.vendor.email || show.vendor.phone)) {
     writeText(pdf, `Contact: ${[show.vendor.email, show.vendor.phone].filter(Boolean).join(' · ')}`, { style: 'regular', size: 11 });
@@ -44,7 +46,7 @@ export function runOfShowPdf(show: RunOfShow): Promise<Buffer> {
     if (row.day && row.day !== day) {
       day = row.day;
       pdf.moveDown(0.5);
-      writeText(pdf, `${row.day} (next day)`, { style: 'bold', size: 12, x: MARGIN });
+      writeText(pdf, `${longDate(row.day)} (next day)`, { style: 'bold', size: 12, x: MARGIN });
     }
     writeRow(pdf, row);
   }

@@ -7,6 +7,7 @@ import { computeBudget } from '../../schema/document/budget.ts';
 import { mergeVendors, removeVendor } from '../../schema/document/vendor-merge.ts';
 import { decideProposal, proposeChange, setCrew } from '../../schema/document/contributions.ts';
 import { LAYOUT, type Slot } from '../../schema/document/layout.ts';
+import { operatorWords, snapshotKindWords } from '../../client/app/src/admin/snapshot-words.ts';
 import { WeddingDoc, adminOrigin, clientOrigin, systemOrigin, type ActivityActor, type ActivityEntry, type TxOrigin } from '../../schema/index.ts';
 import { ActivityStore } from '../../server/activity/activity-store.ts';
 import { fieldChanges } from '../../server/activity/field-changes.ts';
@@ -202,10 +203,18 @@ describe('activity in the wedding’s words: trial 23’s examples', () => {
       [{ kind: 'admin', id: PIA, action: 'comms.ack', name: 'Pia Planner', role: 'planner' }, 'Pia Planner'],
       [{ kind: 'client', id: 'per_fzWZCG4PbVahC7E6sIa1', name: 'per_fzWZCG4PbVahC7E6sIa1', role: 'planner' }, 'A planner'],
       [{ kind: 'client', id: 'x', name: 'x' }, 'Someone'],
+      // The operator editing live: its token is named "Admin"; every administrator reads one way (trial 24 §4).
+      [{ kind: 'client', id: 'admin', name: 'Admin', role: 'admin' }, 'An administrator'],
+      [{ kind: 'client', id: 'ops', name: 'Olu Ops', role: 'admin' }, 'An administrator'],
       [{ kind: 'adapter', id: 'int_1', system: 'google-calendar', integrationId: 'int_1' }, 'Google Calendar'],
       [{ kind: 'system', id: 'payments.budget', reason: 'payments.budget' }, 'WedSync'],
     ];
     for (const [actor, words] of cases) expect(actorWords(actor)).toBe(words);
+  });
+
+  it('the snapshot list and the restore banner name the operator as the trail does, and say the kind in words', () => {
+    expect([operatorWords('admin'), operatorWords('ops')]).toEqual(['an administrator', 'an administrator']);
+    expect([snapshotKindWords('auto'), snapshotKindWords('manual')]).toEqual(['Automatic', 'Manual']);
   });
 });
 

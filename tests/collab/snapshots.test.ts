@@ -38,8 +38,9 @@ describe('admin snapshots and export', () => {
 
     const restored = await t.fetch(`/api/admin/weddings/w1/snapshots/${snap.id}/restore`, { method: 'POST', token: admin });
     expect(restored.status).toBe(200);
-    const result = await restored.json() as { backup: { kind: string; id: string } };
+    const result = await restored.json() as { backup: { kind: string; id: string; label: string } };
     expect(result.backup.kind).toBe('auto');
+    expect(result.backup.label).toBe('before restoring “before seating chaos”'); // curly quotes, as people read labels everywhere
 
     await waitFor(() => live.doc.getEvent('ceremony')?.title === 'Ceremony' && !live.doc.getEvent('afterparty'), 'connected client to show the restored content');
     expect(live.doc.getEvent('ceremony')!.notes).toBe('Original notes');

@@ -63,6 +63,7 @@ describe('cascades from the brief', () => {
       const m = await waitFor(() => sb.smtp.to(address).find((x) => x.subject.startsWith('Ceremony time changed')), `ceremony change to ${address}`);
       expect(m.subject).toBe('Ceremony time changed: Sat 12 Jun, 15:00 — Ana & Ben');
       expect(m.text).toContain('(was Sat 12 Jun, 14:00)');
+      expect(m.text).toContain('Times are in Europe/London time.'); // the zone named, as the app does (trial 24 §4)
     }
     await waitFor(() => sb.twilio.to('+447700900601').some((m) => m.body.includes('Ceremony time changed')), 'rentals told');
   });

@@ -168,7 +168,7 @@ describe('trial 23: planners acknowledge; names survive; times in the wedding\'s
     await waitSyncState(page, 'online');
     const taken = page.locator('td[data-label="Taken"]');
     await taken.first().waitFor();
-    expect(await taken.first().textContent()).toBe(`${wall(snapshotAt, 'Europe/London')} by root`);
+    expect(await taken.first().textContent()).toBe(`${wall(snapshotAt, 'Europe/London')} by an administrator`);
     await page.getByRole('button', { name: 'Restore Before the move' }).click();
     const dialog = page.getByRole('dialog', { name: 'Restore this snapshot?' });
     await dialog.waitFor();
@@ -178,7 +178,7 @@ describe('trial 23: planners acknowledge; names survive; times in the wedding\'s
     const banner = planner.page.locator('.restore-banner');
     await banner.waitFor();
     const after = Date.now();
-    const shown = /by root \(([^)]+)\)/.exec((await banner.textContent()) ?? '')?.[1];
+    const shown = /by an administrator \(([^)]+)\)/.exec((await banner.textContent()) ?? '')?.[1];
     expect([wall(before, 'Europe/London'), wall(after, 'Europe/London')]).toContain(shown);
     expect(appErrors(errors)).toEqual([]);
     expect(appErrors(planner.errors)).toEqual([]);

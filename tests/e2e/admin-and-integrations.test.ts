@@ -84,7 +84,13 @@ describe('planner app: admin, vendors, integrations and conflicts', () => {
     await dialog.getByRole('button', { name: 'Restore snapshot' }).click();
     await waitFor(() => page.getByText('Restored “Before the seating change”').isVisible(), 'the restore confirmation');
     await waitFor(() => peer.doc.getEvent('evt_photos')?.title === 'Group photos' && peer.doc.getEvent('evt_ceremony')?.title === 'Ceremony', 'the restored content at the server');
-    await page.getByRole('rowheader', { name: 'before restoring "Before the seating change"' }).waitFor();
+    await page.getByRole('rowheader', { name: 'before restoring “Before the seating change”' }).waitFor();
+    // Words, not machine values: the kind capitalised, the operator as the activity trail names them (trial 24 §4).
+    const cells = async (label: string) => (await page.locator('tr', { has: page.getByRole('rowheader', { name: label, exact: true }) }).locator('td').allTextContents()).slice(0, 2);
+    expect(await cells('before restoring “Before the seating change”')).toEqual([expect.stringMatching(/ by an administrator$/), 'Automatic']);
+    expect(await cells('Before the seating change')).toEqual([expect.stringMatching(/ by an administrator$/), 'Manual']);
+    await waitFor(() => page.locator('.restore-banner').isVisible(), 'the restore banner');
+    expect(await page.locator('.restore-banner p').textContent()).toMatch(/^This wedding was restored to the snapshot “Before the seating change” by an administrator \(/);
     await page.getByRole('link', { name: 'Timeline' }).click();
     await waitFor(async () => JSON.stringify(await eventTitles(page)) === JSON.stringify(['Getting ready', 'Ceremony', 'Group photos']), 'the restored timeline in the browser');
     expect(errors).toEqual([]);

@@ -188,7 +188,8 @@ describe("planner app: each person's own view", () => {
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download PDF' }).click()]);
     const text = pdfTextRuns(fs.readFileSync((await download.path())!)).join('\n');
     expect(text).toContain('21:45-00:30 +1d');
-    expect(text).toContain('2027-06-13 (next day)');
+    expect(text).toContain('Sunday, 13 June 2027 (next day)');
+    expect(text).toContain('Saturday, 12 June 2027');
   });
 
   it("prints one vendor's run-of-show (print media) and downloads its PDF", async () => {

@@ -75,7 +75,7 @@ describe('planner app: restoring a snapshot', () => {
     // The planner, who had the wedding open all along, is told.
     const banner = planner.page.locator('.restore-banner');
     await banner.waitFor();
-    expect(await banner.textContent()).toContain('This wedding was restored to the snapshot “Before the move” by root');
+    expect(await banner.textContent()).toContain('This wedding was restored to the snapshot “Before the move” by an administrator');
     expect(await banner.textContent()).toContain('Wedding details, Timeline.');
     await screenshot(planner.page, 'restore-banner');
     await planner.page.getByRole('button', { name: 'Dismiss restore notice' }).click();

@@ -27,8 +27,8 @@ describe('payment reminders and overdue totals (controllable clock)', () => {
     // The two reminders fall due together: one message with both (automatic messages are batched).
     await waitFor(() => reminders().length === 1, 'the 7-day reminders');
     expect(reminders()[0]!.subject).toBe('2 updates: Reminder: deposit for Lens & Light, US$2,000.00 · Reminder: balance for Lens & Light, US$2,000.00 — Ana & Ben');
-    expect(reminders()[0]!.text).toContain('The deposit of US$2,000.00 for Lens & Light is due on 2027-01-20 (in 7 days)');
-    expect(reminders()[0]!.text).toContain('The balance of US$2,000.00 for Lens & Light is due on 2027-01-20 (in 7 days)');
+    expect(reminders()[0]!.text).toContain('The deposit of US$2,000.00 for Lens & Light is due on Wednesday, 20 January 2027 (in 7 days)');
+    expect(reminders()[0]!.text).toContain('The balance of US$2,000.00 for Lens & Light is due on Wednesday, 20 January 2027 (in 7 days)');
     await waitFor(() => sb.smtp.to('pat@example.com').filter((m) => m.subject.includes('Reminder')).length === 1, 'the planner reminded too');
 
     // The deposit is paid by bank transfer: its later reminders are cancelled.

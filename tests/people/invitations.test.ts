@@ -94,6 +94,11 @@ describe('invitations and share links', () => {
     expect(mails).toHaveLength(1);
     expect(mails[0]).toMatchObject({ to: 'gran@family.example', subject: 'Ana invites you to Ava & Sam on WedSync' });
     expect(mails[0]!.text).toContain(byMail.url);
+    // The expiry reads as the invitation page writes it: words, the wedding's zone, named (trial 24 §4).
+    const london = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
+      .formatToParts(byMail.expiresAt).reduce<Record<string, string>>((all, p) => ({ ...all, [p.type]: p.value }), {});
+    expect(mails[0]!.text).toContain(`(valid until ${london.day} ${london.month} ${london.year}, ${london.hour}:${london.minute} (Europe/London time))`);
+    expect(mails[0]!.text).not.toMatch(/\d{4}-\d{2}-\d{2}T/);
 
     expect((await acceptAnonymously(t, tokenOf(byMail.url), { name: 'Gran' })).res.status).toBe(200);
     const twice = await acceptAnonymously(t, tokenOf(byMail.url), { name: 'Someone else' });

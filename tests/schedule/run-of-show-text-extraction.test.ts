@@ -42,3 +42,15 @@ describe('text extracted from the run-of-show PDF is the people\'s text in logic
     expect(lines[0]).toMatch(/^טקס ?14:30 ?at The Orangery$/);
   });
 });
+
+describe('the run-of-show PDF writes dates in words, as the app does (trial 24 §4)', () => {
+  it('heads the sheet with "Saturday, 12 June 2027" and a later day with "Sunday, 13 June 2027 (next day)", never an ISO date', async () => {
+    const base = show(['Ceremony']);
+    const twoDays = { ...base, rows: [...base.rows, { ...base.rows[0]!, id: 'late', title: 'Carriages', start: '00:30', end: '01:00', day: '2027-06-13' }] } as unknown as RunOfShow;
+    const [page] = await pdfPages(await runOfShowPdf(twoDays));
+    const lines = page!.text.split('\n');
+    expect(lines).toContain('Run-of-show: the whole day · Saturday, 12 June 2027 · Times in UTC');
+    expect(lines).toContain('Sunday, 13 June 2027 (next day)');
+    expect(page!.text).not.toMatch(/\d{4}-\d{2}-\d{2}/);
+  });
+});

@@ -37,7 +37,8 @@ const OPERATOR_ID = 'admin';
  */
 export function actorWords(actor: ActivityActor): string {
   switch (actor.kind) {
-    case 'client': return personWords(actor.name, actor.id, actor.role);
+    // An administrator editing live (the operator's token is named "Admin") reads as the admin rows do.
+    case 'client': return actor.role === 'admin' ? ROLE_WORDS.admin! : personWords(actor.name, actor.id, actor.role);
     case 'adapter': return systemName(actor.system);
     case 'admin': {
       const what = ADMIN_ACTIONS[actor.action];

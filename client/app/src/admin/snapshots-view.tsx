@@ -9,6 +9,7 @@ import { weddingFacts } from '../conflicts/wedding-facts.ts';
 import { RestoreDialog, SECTION_LABELS } from './restore-dialog.tsx';
 import { dateTimeLabel, humanize } from '../ui/labels.ts';
 import { useAnnounce } from '../ui/use-announcer.ts';
+import { operatorWords, snapshotKindWords } from './snapshot-words.ts';
 
 interface Props {
   weddingId: string;
@@ -109,8 +110,8 @@ export function SnapshotsView({ weddingId, token, timeZone, doc }: Props) {
               {list.map((s) => (
                 <tr key={s.id} data-snapshot-id={s.id}>
                   <th scope="row">{s.label}</th>
-                  <td data-label="Taken">{dateTimeLabel(s.createdAt, timeZone)} <span class="muted">by {s.createdBy}</span></td>
-                  <td data-label="Kind">{s.kind === 'auto' ? 'automatic' : 'manual'}</td>
+                  <td data-label="Taken">{dateTimeLabel(s.createdAt, timeZone)} <span class="muted">by {operatorWords(s.createdBy)}</span></td>
+                  <td data-label="Kind">{snapshotKindWords(s.kind)}</td>
                   <td data-label="Size">{(s.sizeBytes / 1024).toFixed(1)} KiB</td>
                   <td class="row-actions">
                     <button type="button" onClick={() => open(s)}>Preview<span class="sr-only"> {s.label}</span></button>

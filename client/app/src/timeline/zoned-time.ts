@@ -89,12 +89,8 @@ export function daysBetween(a: string, b: string): number {
   return Math.round((Date.parse(`${b}T00:00:00Z`) - Date.parse(`${a}T00:00:00Z`)) / 86_400_000);
 }
 
-/** `Saturday 13 June 2026` for a `YYYY-MM-DD` date. */
-export function longDate(date: string): string {
-  const ms = Date.parse(`${date}T12:00:00Z`);
-  if (Number.isNaN(ms)) return date;
-  return new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' }).format(ms);
-}
+/** `Saturday 13 June 2026` for a `YYYY-MM-DD` date (shared with e-mails and the PDF: schema/document/date-words.ts). */
+export { longDate } from '../../../../schema/document/date-words.ts';
 
 /** `Sun 14 Jun`: the short date shown beside an event on another day than the wedding. */
 export function shortDate(date: string): string {

@@ -1,3 +1,5 @@
+import { dateTimeInZone } from '../../../../schema/document/date-words.ts';
+
 /** Values whose readable form is not their words capitalised (acronyms, joined trades). */
 const SPELLED: Readonly<Record<string, string>> = { dj: 'DJ', mc: 'MC', av: 'AV', hair_makeup: 'Hair & makeup', rsvp: 'RSVP', sms: 'SMS' };
 
@@ -46,5 +48,5 @@ export function relativeTime(iso: string | null, now = Date.now()): string {
 export function dateTimeLabel(iso: string | null, timeZone: string): string {
   if (!iso) return '—';
   const ms = Date.parse(iso);
-  return Number.isNaN(ms) ? iso : new Intl.DateTimeFormat('en-GB', { timeZone, dateStyle: 'medium', timeStyle: 'short', hourCycle: 'h23' }).format(ms);
+  return Number.isNaN(ms) ? iso : dateTimeInZone(ms, timeZone);
 }

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { onRestored, type RestoreNotice, type WeddingConnection } from '../../../sdk/index.ts';
 import { SECTION_LABELS } from '../admin/restore-dialog.tsx';
+import { operatorWords } from '../admin/snapshot-words.ts';
 import { dateTimeLabel } from '../ui/labels.ts';
 
 /**
@@ -24,7 +25,7 @@ export function RestoreBanner({ connection, version, timeZone }: { connection: W
   return (
     <div class="restore-banner" role="status">
       <p>
-        <strong>This wedding was restored</strong> to the snapshot “{notice.snapshotLabel}” by {notice.by} ({dateTimeLabel(notice.at, timeZone)}):{' '}
+        <strong>This wedding was restored</strong> to the snapshot “{notice.snapshotLabel}” by {operatorWords(notice.by)} ({dateTimeLabel(notice.at, timeZone)}):{' '}
         {notice.sections.map((s) => SECTION_LABELS[s]).join(', ')}.
         {kept > 0 && <> {kept === 1 ? '1 change' : `${kept} changes`} made offline {kept === 1 ? 'was' : 'were'} kept over it; see Conflicts to review.</>}
       </p>
