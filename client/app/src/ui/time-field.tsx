@@ -71,10 +71,13 @@ function useTypedClock(value: string, emit: (clock: string, problem: FieldProble
   // NOTE: the reading stays shown after blur puts the text in the app's form, so nothing below the
   // field moves between a press on Save and its release (a moved button misses the click).
   const [understood, setUnderstood] = useState<string | null>(null);
-  const sent = useRef(value);
+  // Every value this field sent since it was last left. NOTE: not just the last one: the owner's
+  // re-render with an earlier keystroke's value can arrive after the next keystroke ("13" sends
+  // 13:00, "135" is typed, then value 13:00 comes back), and must not put 13:00 back in the field.
+  const sent = useRef(new Set([value]));
   useEffect(() => {
-    if (value === sent.current) return;
-    sent.current = value;
+    if (sent.current.has(value)) return;
+    sent.current = new Set([value]);
     setText(value);
     setLeft(false);
     setUnderstood(null);
@@ -86,7 +89,7 @@ function useTypedClock(value: string, emit: (clock: string, problem: FieldProble
     setLeft(false);
     const r = reading(next);
     setUnderstood(r.clock && r.clock !== next.trim() ? r.clock : null);
-    sent.current = r.clock ?? '';
+    sent.current.add(r.clock ?? '');
     emit(r.clock ?? '', r.problem);
   };
   // Leaving the field puts what it understood in the app's own form (2:30 pm → 14:30), and shows its
@@ -94,6 +97,7 @@ function useTypedClock(value: string, emit: (clock: string, problem: FieldProble
   // button took focus, the problem waits until the press is released: appearing on mousedown it
   // would move the button away before mouseup, and the click would be lost.
   const leave = (pressingButton = false) => {
+    sent.current = new Set([clock ?? '']);
     if (pressingButton) afterPointerRelease(() => setLeft(true));
     else setLeft(true);
     if (clock && clock !== text) setText(clock);
@@ -184,10 +188,12 @@ export function DateTimeField({ id, legend, value, onChange, error, describedBy,
   const [date, setDate] = useState(value.slice(0, 10));
   const [clock, setClock] = useState(value.slice(11, 16));
   const clockProblem = useRef<FieldProblem>(null);
-  const sent = useRef(value);
+  // Every value sent while typing: an owner's late re-render with an earlier one is not a change
+  // (see useTypedClock's `sent`).
+  const sent = useRef(new Set([value]));
   useEffect(() => {
-    if (value === sent.current) return;
-    sent.current = value;
+    if (sent.current.has(value)) return;
+    sent.current = new Set([value]);
     setDate(value.slice(0, 10));
     setClock(value.slice(11, 16));
   }, [value]);
@@ -195,7 +201,7 @@ export function DateTimeField({ id, legend, value, onChange, error, describedBy,
   const emit = (nextDate: string, nextClock: string, problem: FieldProblem) => {
     clockProblem.current = problem;
     const whole = nextDate && nextClock ? `${nextDate}T${nextClock}` : '';
-    sent.current = whole;
+    sent.current.add(whole);
     onChange(whole, whole ? null : problem ?? (nextDate ? `Enter the time, ${CLOCK_EXAMPLE}.` : 'Enter the date.'));
   };
   const typed = useTypedClock(clock, (c, problem) => { setClock(c); emit(date, c, problem); });
