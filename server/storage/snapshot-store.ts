@@ -2,7 +2,8 @@ import crypto from 'node:crypto';
 import type { SnapshotSummary } from '../../schema/index.ts';
 import type { Db } from './database.ts';
 
-interface SnapshotRow {
+/** A `snapshots` row as both backends read it (the same columns on SQLite and PostgreSQL). */
+export interface SnapshotRow {
   id: string;
   wedding_id: string;
   label: string;

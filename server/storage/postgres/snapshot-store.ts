@@ -2,17 +2,7 @@ import type pg from 'pg';
 import type { SnapshotSummary } from '../../../schema/index.ts';
 import type { StorageBackend } from '../backend/document-store.ts';
 import { storableSnapshot, type NewSnapshot, type SnapshotStore } from '../backend/snapshot-store.ts';
-import { newSnapshotId } from '../snapshot-store.ts';
-
-interface SnapshotRow {
-  id: string;
-  wedding_id: string;
-  label: string;
-  kind: 'manual' | 'auto';
-  created_at: string;
-  created_by: string;
-  size_bytes: number;
-}
+import { newSnapshotId, type SnapshotRow } from '../snapshot-store.ts';
 
 const COLUMNS = 'id, wedding_id, label, kind, created_at, created_by, size_bytes';
 
