@@ -2,8 +2,9 @@
 // invited guests split three ways, so together they should not pass the invited count. More is
 // allowed (the answers may come in before a planner raises the invited count), but never silently.
 
-/** `1,200`: counts as the form's own hints write them. */
-const formatCount = (n: number): string => n.toLocaleString('en-GB');
+/** `1,200`: counts as the form's own hints write them (a number format: no zone is involved). */
+const COUNT = new Intl.NumberFormat('en-GB');
+const formatCount = (n: number): string => COUNT.format(n);
 
 export interface GuestCounts {
   count: number;
