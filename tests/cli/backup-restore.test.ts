@@ -77,7 +77,7 @@ describe('wedsync backup and restore (the restore drill of docs/deployment.md)',
       expect(ackedBefore.filter((id) => !ids.includes(id))).toEqual([]);
       // The restored server pushes with the restored (decrypted) webhook secret.
       await addEvent(r, await r.token('planner', ['w1']), 'after-restore');
-      await waitFor(() => receiver.accepted().some((x) => x.body.data.id === 'after-restore'), 'push after restore');
+      await waitFor(() => receiver.accepted().some((x) => x.body.data.id === 'after-restore'), 'push after restore', 30_000);
     } finally {
       await r.close();
     }
