@@ -1,0 +1,39 @@
+/**
+ * Reading and writing plain objects by keys that come from outside (ids, typed text, a system's
+ * names, query parameters) without meeting `Object.prototype`.
+ *
+ * `table[key]` on an object literal finds inherited members for keys such as `constructor`,
+ * `toString` or `__proto__`, `key in obj` is true for them, `obj[key] ??= x` assigns nothing, and
+ * `obj['__proto__'] = x` replaces the object's prototype instead of storing a value. Every lookup
+ * by outside text goes through these helpers, or through a `Map`. (ECMA-262 §20.1.3, §B.2.2.1.)
+ */
+
+/** The one key that cannot be stored as plain data in an object literal or a JSON.parse result. */
+export const PROTO_KEY = '__proto__';
+
+/**
+ * A constant lookup table with no prototype: `table[k]` is `undefined` for every key not written
+ * in `entries`, whatever `k` is. Frozen. Use for tables read only (never handed to Yjs or zod).
+ */
+export function lookupTable<T>(entries: Readonly<Record<string, T>>): Readonly<Record<string, T>> {
+  return Object.freeze(Object.assign(Object.create(null) as Record<string, T>, entries));
+}
+
+/** `obj[key]` when `key` is the object's own property, else `undefined`. */
+export function ownValue<T>(obj: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.hasOwn(obj, key) ? obj[key] : undefined;
+}
+
+/**
+ * Stores `value` under `key` as an own, enumerable property, `__proto__` included (which then is
+ * plain data that validation sees, not a prototype change).
+ */
+export function setOwn<T>(obj: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+/** The own value under `key`, first storing `make()` there when there is none. */
+export function ownOrSet<T>(obj: Record<string, T>, key: string, make: () => T): T {
+  if (!Object.hasOwn(obj, key)) setOwn(obj, key, make());
+  return obj[key]!;
+}
