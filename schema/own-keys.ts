@@ -10,6 +10,31 @@
 
 /** The one key that cannot be stored as plain data in an object literal or a JSON.parse result. */
 export const PROTO_KEY = '__proto__';
+/** The words a refused `__proto__` key or id gets. */
+export const PROTO_KEY_REFUSED = '"__proto__" cannot be used as a name or id';
+
+/**
+ * The dotted path of the first own `__proto__` key in a JSON value (`dietary.__proto__`), or null.
+ * JSON.parse keeps such a key as data, but zod skips it without a word and assigning it to a plain
+ * object replaces the prototype, so it would be lost silently; callers refuse it in words instead.
+ * Walks arrays and objects (each once, so a cycle ends), without recursion.
+ */
+export function protoKeyPath(value: unknown): string | null {
+  const stack: { value: unknown; path: string }[] = [{ value, path: '' }];
+  const seen = new Set<object>();
+  while (stack.length) {
+    const { value: v, path } = stack.pop()!;
+    if (v === null || typeof v !== 'object' || seen.has(v)) continue;
+    seen.add(v);
+    if (Array.isArray(v)) {
+      v.forEach((item, i) => stack.push({ value: item, path: path ? `${path}.${i}` : String(i) }));
+      continue;
+    }
+    if (Object.hasOwn(v, PROTO_KEY)) return path ? `${path}.${PROTO_KEY}` : PROTO_KEY;
+    for (const [k, item] of Object.entries(v)) stack.push({ value: item, path: path ? `${path}.${k}` : k });
+  }
+  return null;
+}
 
 /**
  * A constant lookup table with no prototype: `table[k]` is `undefined` for every key not written

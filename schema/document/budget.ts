@@ -1,4 +1,5 @@
 import type { BudgetSummary, BudgetTotals, Payment } from './entities.ts';
+import { ownOrSet } from '../own-keys.ts';
 
 /** Payments whose obligation is gone: they count towards paid and refunded, never outstanding. */
 const SETTLED_OR_VOID: ReadonlySet<Payment['status']> = new Set(['cancelled', 'refunded']);
@@ -73,8 +74,8 @@ export function computeBudget(payments: readonly Payment[], asOf: string, update
   for (const p of [...payments].sort((a, b) => a.id.localeCompare(b.id))) {
     if (!p.currency) continue;
     const c = contribution(p, asOf, left.get(p.id) ?? 0);
-    add((totals[p.currency] ??= emptyTotals()), c);
-    add(((vendors[p.vendorId] ??= {})[p.currency] ??= emptyTotals()), c);
+    add(ownOrSet(totals, p.currency, emptyTotals), c);
+    add(ownOrSet(ownOrSet(vendors, p.vendorId, () => ({})), p.currency, emptyTotals), c);
     if (c.outstanding > 0 && p.due !== '' && (nextDue === null || p.due < nextDue.due)) {
       nextDue = { paymentId: p.id, vendorId: p.vendorId, due: p.due, outstanding: c.outstanding, currency: p.currency };
     }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { CrewEntry, EntityId, IsoDateTime, TimelineEventPatch } from './entities.ts';
 import { parseOrThrow, SchemaError } from '../errors.ts';
 import type { TxOrigin } from './origins.ts';
+import { ownValue } from '../own-keys.ts';
 
 /**
  * What people other than planners add to a wedding, each in a place of its own so that the write
@@ -95,7 +96,7 @@ export function setCrew(doc: Y.Doc, eventId: string, vendorId: string, patch: Cr
     if (!(entry instanceof Y.Map)) crewMap.set(vendorId, (entry = new Y.Map<unknown>()));
     for (const [k, v] of Object.entries(valid)) if (v !== undefined && entry.get(k) !== v) entry.set(k, v);
   }, origin);
-  return crewOf(doc, eventId)[vendorId] ?? {};
+  return ownValue(crewOf(doc, eventId), vendorId) ?? {};
 }
 
 export function listComments(doc: Y.Doc): Comment[] {

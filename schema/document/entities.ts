@@ -1,7 +1,12 @@
 import { z } from 'zod';
+import { PROTO_KEY, PROTO_KEY_REFUSED } from '../own-keys.ts';
 
-/** Stable entity ids: what adapters use to address an event, vendor or payment. */
-export const EntityId = z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'ids use letters, digits, "_", ".", ":" and "-" (1 to 128)');
+/**
+ * Stable entity ids: what adapters use to address an event, vendor or payment. Not `__proto__`:
+ * ids key plain objects (JSON, zod's output), which cannot hold that key as data (schema/own-keys.ts).
+ */
+export const EntityId = z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'ids use letters, digits, "_", ".", ":" and "-" (1 to 128)')
+  .refine((id) => id !== PROTO_KEY, { message: PROTO_KEY_REFUSED });
 
 export const IsoDateTime = z.iso.datetime({ offset: true, message: 'an ISO 8601 date-time with an offset, e.g. 2026-06-13T14:00:00+01:00' });
 export const IsoDate = z.iso.date({ message: 'an ISO date, e.g. 2026-06-13' });

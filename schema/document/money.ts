@@ -1,4 +1,5 @@
 import { SchemaError } from '../errors.ts';
+import { lookupTable } from '../own-keys.ts';
 
 /**
  * Money is an integer count of a currency's minor unit (pence, cents, yen) everywhere in WedSync:
@@ -7,12 +8,12 @@ import { SchemaError } from '../errors.ts';
  */
 
 /** ISO 4217 currencies whose minor unit is not 1/100. Every other code has 2 digits. */
-const EXPONENTS: Readonly<Record<string, number>> = {
+const EXPONENTS = lookupTable<number>({
   BIF: 0, CLP: 0, DJF: 0, GNF: 0, ISK: 0, JPY: 0, KMF: 0, KRW: 0, PYG: 0, RWF: 0, UGX: 0, UYI: 0, VND: 0, VUV: 0, XAF: 0,
   XOF: 0, XPF: 0,
   BHD: 3, IQD: 3, JOD: 3, KWD: 3, LYD: 3, OMR: 3, TND: 3,
   CLF: 4, UYW: 4,
-};
+});
 
 /** Digits after the decimal point in `currency`'s major unit (2 for GBP, 0 for JPY, 3 for KWD). */
 export function currencyExponent(currency: string): number {

@@ -1,5 +1,8 @@
-/** A wedding id: letters, digits, `_` and `-`, 1 to 64 characters. */
-export const WEDDING_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+/**
+ * A wedding id: letters, digits, `_` and `-`, 1 to 64 characters, but not `__proto__` (wedding ids
+ * key plain objects such as a token's claims, where that key cannot be stored: schema/own-keys.ts).
+ */
+export const WEDDING_ID_PATTERN = /^(?!__proto__$)[A-Za-z0-9_-]{1,64}$/;
 
 const DOC_PREFIX = 'wedding:';
 

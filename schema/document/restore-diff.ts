@@ -1,6 +1,7 @@
 import type { FieldChange, RestoreChanges, RestoreSection, SectionChanges } from '../api/admin.ts';
 import type { WeddingJSON } from './entities.ts';
 import { clipWithEllipsis } from './text.ts';
+import { ownValue } from '../own-keys.ts';
 
 /** Sections that hold one record of fields rather than entities keyed by id. */
 const SINGLE_RECORD: ReadonlySet<RestoreSection> = new Set(['meta', 'guests']);
@@ -66,8 +67,8 @@ function diffEntities(from: Map<string, Record<string, unknown>>, to: Map<string
 function diffFields(from: Record<string, unknown>, to: Record<string, unknown>): FieldChange[] {
   const keys = [...new Set([...Object.keys(from), ...Object.keys(to)])].filter((k) => k !== 'id').sort();
   return keys
-    .filter((k) => JSON.stringify(from[k] ?? null) !== JSON.stringify(to[k] ?? null))
-    .map((k) => ({ field: k, from: from[k] ?? null, to: to[k] ?? null }));
+    .filter((k) => JSON.stringify(ownValue(from, k) ?? null) !== JSON.stringify(ownValue(to, k) ?? null))
+    .map((k) => ({ field: k, from: ownValue(from, k) ?? null, to: ownValue(to, k) ?? null }));
 }
 
 function labelOf(e: Record<string, unknown>): string {

@@ -3,6 +3,7 @@ import { TokenClaims } from '../../../sdk/index.ts';
 import { MeResponse } from './account-api.ts';
 import type { Csrf } from '../api/api-client.ts';
 import type { SessionClaims } from '../session/token.ts';
+import { ownValue } from '../../../../schema/own-keys.ts';
 
 /**
  * The last known identity of the person signed in with an account (e-mail link, Google, Microsoft),
@@ -83,7 +84,8 @@ export function rememberWeddingClaims(weddingId: string, claims: SessionClaims):
 /** The claims last minted for `weddingId` for the kept person, or null when it was never opened here. */
 export function rememberedWeddingClaims(weddingId: string): SessionClaims | null {
   const kept = read();
-  const claims = kept?.weddings[weddingId];
+  if (!kept) return null;
+  const claims = ownValue(kept.weddings, weddingId);
   return claims && claims.sub === kept.me.person.id ? claims : null;
 }
 

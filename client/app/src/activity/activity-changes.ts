@@ -10,6 +10,7 @@ import { INTERNAL_ID, entityWords, fieldLabel, idWords, objectWords, valueWords 
 import { deliveryLabel } from '../messages/message-labels.ts';
 import { humanize } from '../ui/labels.ts';
 import type { ActivityFacts } from './activity-facts.ts';
+import { lookupTable } from '../../../../schema/own-keys.ts';
 
 const obj = (v: unknown) => (v && typeof v === 'object' && !Array.isArray(v) ? v as Record<string, unknown> : undefined);
 const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`;
@@ -24,10 +25,10 @@ export const isDependants = (e: ActivityEntry) => e.root === 'vendors' && e.fiel
 const isVendorLeaving = (e: ActivityEntry) => e.root === 'vendors' && (isDependants(e) || (e.field === '' && e.change === 'removed'));
 
 /** The kinds server/people/vendor-dependants.ts counts, in the singular. */
-const DEPENDANT_WORDS: Readonly<Record<string, string>> = {
+const DEPENDANT_WORDS = lookupTable<string>({
   contacts: 'contact', participants: 'person with access', invitations: 'invitation', calendarFeeds: 'calendar feed', bookings: 'booking',
   busyBlocks: 'busy time', apiKeys: 'API key',
-};
+});
 
 /** `with 2 bookings and 1 calendar feed; 1 connection unbound`: what a vendor's removal took with it. */
 export function dependantsWords(what: Record<string, unknown>): string {
@@ -88,7 +89,7 @@ function conflictSubject(e: ActivityEntry, facts: ActivityFacts): string {
 }
 
 /** The guests form's own labels (guests/guests-editor.tsx), so a line reads as the form the person used. */
-const GUEST_LABELS: Readonly<Record<string, string>> = { count: '“Invited”', rsvpYes: '“Coming”', rsvpNo: '“Not coming”', rsvpPending: '“Not answered yet”' };
+const GUEST_LABELS = lookupTable<string>({ count: '“Invited”', rsvpYes: '“Coming”', rsvpNo: '“Not coming”', rsvpPending: '“Not answered yet”' });
 
 /** Nothing a person set: an empty text, an unticked box, no value. A crew entry's first save writes these beside the field set. */
 const unset = (v: unknown) => v === null || v === undefined || v === '' || v === false || (Array.isArray(v) && v.length === 0);

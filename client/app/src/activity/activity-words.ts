@@ -7,11 +7,12 @@ import { systemName, type EventFacts } from '../conflicts/conflict-words.ts';
 import { INTERNAL_ID, timeWords, valueWords } from '../conflicts/value-words.ts';
 import { changeWords, isDependants, subjectOf } from './activity-changes.ts';
 import type { ActivityFacts } from './activity-facts.ts';
+import { lookupTable } from '../../../../schema/own-keys.ts';
 
-const ROLE_WORDS: Readonly<Record<string, string>> = { planner: 'A planner', couple: 'The couple', vendor: 'A vendor', viewer: 'A viewer', admin: 'An administrator' };
+const ROLE_WORDS = lookupTable<string>({ planner: 'A planner', couple: 'The couple', vendor: 'A vendor', viewer: 'A viewer', admin: 'An administrator' });
 
 /** Administrative actions worth naming beside who did them; the others (a payment recorded, a message sent) say it in the line. */
-const ADMIN_ACTIONS: Readonly<Record<string, string>> = { restore: 'restoring a snapshot', 'privacy.erase': 'erasing personal data' };
+const ADMIN_ACTIONS = lookupTable<string>({ restore: 'restoring a snapshot', 'privacy.erase': 'erasing personal data' });
 
 /** Whether a stored name is one to show (not the id again, nor another id). */
 function named(name: string | undefined, id: string): name is string {

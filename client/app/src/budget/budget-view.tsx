@@ -6,6 +6,7 @@ import { fetchBudget, type TokenSource } from './budget-api.ts';
 import { PaymentPlanForm } from './payment-plan-form.tsx';
 import { dueLabel, milestoneLabel, money, paymentState, STATE_LABEL, stillToPay, withOutstanding } from './payment-state.ts';
 import { RecordPayment } from './record-payment.tsx';
+import { ownOrSet } from '../../../../schema/own-keys.ts';
 
 interface Props {
   doc: WeddingDoc;
@@ -147,7 +148,7 @@ function sumTotals(list: Record<string, BudgetTotals>[]): Record<string, BudgetT
   const out: Record<string, BudgetTotals> = {};
   for (const byCurrency of list) {
     for (const [currency, t] of Object.entries(byCurrency)) {
-      const into = (out[currency] ??= { planned: 0, paid: 0, refunded: 0, outstanding: 0, overdue: 0, payments: 0 });
+      const into = ownOrSet(out, currency, () => ({ planned: 0, paid: 0, refunded: 0, outstanding: 0, overdue: 0, payments: 0 }));
       for (const k of Object.keys(into) as (keyof BudgetTotals)[]) into[k] += t[k];
     }
   }

@@ -4,6 +4,7 @@ import type { ConnectForm, FormField } from '../../../../adapters/catalog-forms.
 import { ConnectionResult } from '../../../../schema/api/connections.ts';
 import { FeedCreated } from '../../../../schema/api/calendar.ts';
 import { apiRequest } from '../api/api-client.ts';
+import { lookupTable } from '../../../../schema/own-keys.ts';
 
 export type { CatalogEntry, Connection, ConnectForm, FormField };
 
@@ -42,11 +43,11 @@ export function connectionKindLabel(c: Connection): string {
   }
 }
 
-const CATEGORY_WORDS: Record<string, string> = {
+const CATEGORY_WORDS = lookupTable<string>({
   booking_system: 'Booking', calendar_system: 'Calendars', catering_system: 'Catering', communication: 'Messaging',
   florist_software: 'Florists', payment_processor: 'Payments', photography_crm: 'Photography CRM',
   venue_management: 'Venues', wedding_planning: 'Wedding planning',
-};
+});
 
 export function categoryLabel(category: string): string {
   return CATEGORY_WORDS[category] ?? category.replace(/_/g, ' ');

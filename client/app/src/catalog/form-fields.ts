@@ -1,11 +1,12 @@
 import type { FormField } from './catalog-api.ts';
+import { lookupTable } from '../../../../schema/own-keys.ts';
 
 /**
  * Turning a catalogue form description (adapters/catalog-forms.ts) into inputs and back into a
  * request, and a refusal's `details.issues` into messages at their fields.
  */
 
-const WORDS: Record<string, string> = { api: 'API', url: 'URL', id: 'ID', ics: 'ICS', smtp: 'SMTP', sms: 'SMS', oauth: 'OAuth' };
+const WORDS = lookupTable<string>({ api: 'API', url: 'URL', id: 'ID', ics: 'ICS', smtp: 'SMTP', sms: 'SMS', oauth: 'OAuth' });
 
 /** `apiBaseUrl` → "API base URL"; `secretKey` → "Secret key". */
 export function fieldLabel(name: string): string {

@@ -11,6 +11,7 @@
 import type { ActivityActor, Conflict } from '../../../sdk/index.ts';
 import { humanize } from '../ui/labels.ts';
 import { entityWords, fieldLabel, timeWords, valueWords, type WeddingFacts } from './value-words.ts';
+import { lookupTable } from '../../../../schema/own-keys.ts';
 
 /** Plain text, or an event named and linked (`eventId` is for the link, never shown). */
 export type Part = string | { eventId: string; text: string };
@@ -38,12 +39,12 @@ export interface ConflictWords {
   eventIds: string[];
 }
 
-const SYSTEM_NAMES: Readonly<Record<string, string>> = {
+const SYSTEM_NAMES = lookupTable<string>({
   'google-calendar': 'Google Calendar', outlook: 'Outlook', caldav: 'Apple Calendar (CalDAV)', 'vsco-workspace': 'VSCO Workspace',
   'event-temple': 'Event Temple', acuity: 'Acuity Scheduling', calendly: 'Calendly', stripe: 'Stripe', square: 'Square',
   paypal: 'PayPal', slack: 'Slack', teams: 'Microsoft Teams', email: 'E-mail', twilio: 'Twilio', webhooks: 'a webhook system',
   universal: 'a webhook system', csv: 'a CSV import',
-};
+});
 
 /** `google-calendar` → `Google Calendar`; `restore:…` → `the snapshot restore`. */
 export function systemName(source: string): string {
@@ -52,7 +53,7 @@ export function systemName(source: string): string {
   return SYSTEM_NAMES[source] ?? humanize(source);
 }
 
-const ROLE_WORDS: Readonly<Record<string, string>> = { planner: 'A planner', admin: 'An administrator', couple: 'The couple', vendor: 'A vendor', guest: 'A guest' };
+const ROLE_WORDS = lookupTable<string>({ planner: 'A planner', admin: 'An administrator', couple: 'The couple', vendor: 'A vendor', guest: 'A guest' });
 
 /**
  * Who made a change, by name, for every kind of actor: never an id. A person stored without a

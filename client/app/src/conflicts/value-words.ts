@@ -6,6 +6,7 @@ import { CHANNELS, formatMoney } from '../../../sdk/index.ts';
 import { channelLabel } from '../messages/message-labels.ts';
 import { humanize } from '../ui/labels.ts';
 import { clockLabel, dateInZone, shortDate } from '../timeline/zoned-time.ts';
+import { lookupTable } from '../../../../schema/own-keys.ts';
 
 /** What the words need from the wedding: looked up, never shown as ids. */
 export interface WeddingFacts {
@@ -40,14 +41,14 @@ export function channelWords(channel: unknown): string {
 }
 
 /** The labels of the schema's fields (schema/document/entities.ts); others are humanized. */
-const FIELD_LABELS: Readonly<Record<string, string>> = {
+const FIELD_LABELS = lookupTable<string>({
   start: 'start', end: 'end', title: 'title', location: 'location', vendorIds: 'vendors', notes: 'notes', category: 'category',
   name: 'name', email: 'e-mail', phone: 'phone', status: 'status', preferredChannels: 'channels', vendorId: 'vendor',
   amount: 'amount', amountPaid: 'amount paid', amountRefunded: 'amount refunded', currency: 'currency', due: 'due date',
   paidAt: 'payment date', milestone: 'milestone', description: 'description', date: 'date', venue: 'venue', timezone: 'time zone',
   count: 'guest count', rsvpYes: 'guests attending', rsvpNo: 'guests declining', rsvpPending: 'replies pending', dietary: 'dietary needs',
   invoiceRef: 'invoice number', requestUrl: 'payment link', processor: 'payment processor', order: 'position', weddingDayMode: 'wedding-day mode',
-};
+});
 
 /** `start` → `start`, `links.google` → `google link`, `amountPaid` → `amount paid`. */
 export function fieldLabel(field: string): string {

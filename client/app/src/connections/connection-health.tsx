@@ -3,12 +3,13 @@ import { dateTimeLabel, relativeTime } from '../ui/labels.ts';
 import type { ConnectionSummary } from './connections-api.ts';
 import { oauthStartUrl } from './connections-api.ts';
 import { RenewKeyForm } from './renew-key-form.tsx';
+import { lookupTable } from '../../../../schema/own-keys.ts';
 
 /** Display names of the systems that sign in with OAuth, and their provider. */
-const OAUTH: Record<string, { provider: 'google' | 'microsoft'; name: string; account: string }> = {
+const OAUTH = lookupTable<{ provider: 'google' | 'microsoft'; name: string; account: string }>({
   'google-calendar': { provider: 'google', name: 'Google Calendar', account: 'Google' },
   outlook: { provider: 'microsoft', name: 'Outlook', account: 'Microsoft' },
-};
+});
 
 const BREAKER_WORDS = {
   closed: 'Sending normally',
@@ -59,7 +60,7 @@ export function ConnectionHealth({ connection: c, workspaceId, returnTo, token, 
   const oauth = OAUTH[c.system];
   // The consent renews this connection's credentials: its bindings stay.
   const reconnect = () => location.assign(oauthStartUrl(oauth!.provider, { system: c.system, workspaceId, configuration: {}, returnTo: `${returnTo}?reconnected=1`, connectionId: c.connectionId }));
-  const summary = h.state in HEALTH_WORDS ? HEALTH_WORDS[h.state as keyof typeof HEALTH_WORDS] : 'Needs attention';
+  const summary = Object.hasOwn(HEALTH_WORDS, h.state) ? HEALTH_WORDS[h.state as keyof typeof HEALTH_WORDS] : 'Needs attention';
   return (
     <div class="connection-health">
       <p><span class={`tag health-${h.state}`}>{summary}</span>{' '}

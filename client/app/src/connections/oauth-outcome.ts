@@ -1,5 +1,6 @@
+import { lookupTable } from '../../../../schema/own-keys.ts';
 /** Plain words for the codes the OAuth callback sends back in `?oauth_error=` (docs/oauth.md). */
-const OAUTH_ERRORS: Readonly<Record<string, string>> = {
+const OAUTH_ERRORS = lookupTable<string>({
   oauth_denied: 'You pressed Deny at the provider: nothing was connected.',
   oauth_provider_error: 'The provider refused the request: nothing was connected. Try again.',
   oauth_exchange_failed: 'The provider did not accept the sign-in (it may have expired): nothing was connected. Try again.',
@@ -7,7 +8,7 @@ const OAUTH_ERRORS: Readonly<Record<string, string>> = {
   connection_test_failed: 'The calendar could not be reached with the access given: nothing was connected.',
   session_revoked: 'Your sign-in ended while connecting: sign in and connect again.',
   connection_not_found: 'That connection is not yours to reconnect (or it was removed): nothing changed.',
-};
+});
 
 /**
  * What the OAuth callback's return (`?connected=<id>` or `?oauth_error=<code>`) says, in plain

@@ -72,7 +72,7 @@ export function GuestsEditor({ doc, version, writer, origin }: Props) {
       else dietary[key] = n;
     }
     // A diet taken off the list is written as 0, so a peer's copy drops it too.
-    for (const k of Object.keys(guests.dietary ?? {})) if (!(k in dietary)) dietary[k] = 0;
+    for (const k of Object.keys(guests.dietary ?? {})) if (!Object.hasOwn(dietary, k)) dietary[k] = 0;
     if (problems.length) { setError(problems.join('; ')); return; }
     try {
       doc.updateGuests({ ...patch, dietary }, origin);

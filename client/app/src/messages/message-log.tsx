@@ -5,6 +5,7 @@ import { humanize } from '../ui/labels.ts';
 import { useAnnounce } from '../ui/use-announcer.ts';
 import type { MessagesClient } from './messages-api.ts';
 import { deliveryLabel, messageTitle, messageTypeLabel, momentLabel } from './message-labels.ts';
+import { ownValue } from '../../../../schema/own-keys.ts';
 
 interface Props {
   doc: WeddingDoc;
@@ -67,7 +68,7 @@ function LoggedMessage({ message: m, timeZone, nameOf, ownId, client }: LoggedPr
       setAcking(false);
     }
   };
-  const acked = m.recipientIds.filter((id) => m.acks[id]).length;
+  const acked = m.recipientIds.filter((id) => ownValue(m.acks, id)).length;
   // People of the addressed role the server left out because a planner removed their contact.
   const notReached = (m.context.removedContacts ?? '').split(',').filter((id) => id && !m.recipientIds.includes(id));
   const headingId = `msg-${m.id}-title`;
@@ -98,7 +99,7 @@ function LoggedMessage({ message: m, timeZone, nameOf, ownId, client }: LoggedPr
                 <th scope="row">{nameOf(id)}</th>
                 <td data-label="Acknowledgement" class="ack-state">
                   {!m.requiresAck ? <span class="muted">not asked</span>
-                    : m.acks[id] ? <span class="tag ack-done">Acknowledged {momentLabel(m.acks[id]!, timeZone)}</span>
+                    : ownValue(m.acks, id) ? <span class="tag ack-done">Acknowledged {momentLabel(ownValue(m.acks, id)!, timeZone)}</span>
                     : id === ownId && client
                       ? <button type="button" class="primary" disabled={acking} onClick={() => void acknowledge()}>Acknowledge<span class="sr-only"> “{messageTitle(m)}” (you)</span></button>
                       : <span class="tag ack-waiting">Waiting</span>}

@@ -1,3 +1,4 @@
+import { lookupTable } from '../../../../schema/own-keys.ts';
 /**
  * A wall-clock time typed into a text field. The app shows every time on a 24-hour clock in the
  * wedding's zone; a native `<input type="time">` would instead show the browser's locale (`02:00 PM`
@@ -11,7 +12,7 @@ export type ClockReading = { clock: string; problem: null } | { clock: null; pro
 
 export const CLOCK_EXAMPLE = 'e.g. 14:30 or 2:30 pm';
 
-const WORDS: Record<string, string> = { noon: '12:00', midday: '12:00', midnight: '00:00' };
+const WORDS = lookupTable<string>({ noon: '12:00', midday: '12:00', midnight: '00:00' });
 // Hours (1–2 digits), then optionally minutes (2 digits) after an optional `:`, `.`, `h` or space.
 const BODY = /^(\d{1,2})(?:[:.h ]?(\d{2}))?$/;
 // am/pm after the numbers, with or without a space and dots: `pm`, `p.m.`, `PM`, `p`.

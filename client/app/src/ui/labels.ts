@@ -1,7 +1,8 @@
 import { dateTimeInZone } from '../../../../schema/document/date-words.ts';
+import { lookupTable } from '../../../../schema/own-keys.ts';
 
 /** Values whose readable form is not their words capitalised (acronyms, joined trades). */
-const SPELLED: Readonly<Record<string, string>> = { dj: 'DJ', mc: 'MC', av: 'AV', hair_makeup: 'Hair & makeup', rsvp: 'RSVP', sms: 'SMS' };
+const SPELLED = lookupTable<string>({ dj: 'DJ', mc: 'MC', av: 'AV', hair_makeup: 'Hair & makeup', rsvp: 'RSVP', sms: 'SMS' });
 
 /** `cocktail_hour` → `Cocktail hour`, `dj` → `DJ`: the schema's snake_case values as people read them. */
 export function humanize(value: string): string {

@@ -1,10 +1,11 @@
 import type { Role } from '../../../sdk/index.ts';
+import { lookupTable } from '../../../../schema/own-keys.ts';
 
 /** Vendor: what it can do on the tab it is on (trial 24: "View only" sat above its Acknowledge buttons). */
-const VENDOR_HERE: Record<string, string> = {
+const VENDOR_HERE = lookupTable<string>({
   inbox: 'Acknowledge each message below so the planner sees you have read it.',
   budget: 'These are your payments for this wedding, as the planner records them.',
-};
+});
 
 /**
  * What this role can do in the shared views, and where its own changes are made. Neither the couple
