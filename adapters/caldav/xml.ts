@@ -1,3 +1,5 @@
+import { lookupTable, ownValue, setOwn } from '../../schema/own-keys.ts';
+
 /**
  * A small namespace-aware XML reader and writer for the CalDAV sandbox: enough for WebDAV request
  * bodies (PROPFIND, REPORT) and multistatus answers. Elements are addressed by namespace URI and
@@ -14,7 +16,7 @@ export interface XmlElement {
   text: string;
 }
 
-const ENTITIES: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
+const ENTITIES = lookupTable({ lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" });
 const decode = (s: string) => s.replace(/&(#x[0-9a-f]+|#\d+|\w+);/gi, (m, e: string) => (e[0] === '#' ? String.fromCodePoint(e[1] === 'x' || e[1] === 'X' ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10)) : ENTITIES[e] ?? m));
 
 export function escapeXml(s: string): string {
@@ -30,7 +32,7 @@ export function parseXml(text: string): XmlElement {
     const c = qname.indexOf(':');
     const prefix = c >= 0 ? qname.slice(0, c) : '';
     if (isAttr && c < 0) return { ns: '', name: qname };
-    return { ns: scope[prefix] ?? '', name: c >= 0 ? qname.slice(c + 1) : qname };
+    return { ns: ownValue(scope, prefix) ?? '', name: c >= 0 ? qname.slice(c + 1) : qname };
   };
   while (i < text.length) {
     const lt = text.indexOf('<', i);
@@ -61,15 +63,15 @@ export function parseXml(text: string): XmlElement {
     if (!m) throw new Error('empty tag');
     const raw = m[1]!;
     const attrs: Record<string, string> = {};
-    for (const a of body.slice(raw.length).matchAll(/([^\s=]+)\s*=\s*("([^"]*)"|'([^']*)')/g)) attrs[a[1]!] = decode(a[3] ?? a[4] ?? '');
+    for (const a of body.slice(raw.length).matchAll(/([^\s=]+)\s*=\s*("([^"]*)"|'([^']*)')/g)) setOwn(attrs, a[1]!, decode(a[3] ?? a[4] ?? ''));
     const scope = { ...(stack.at(-1)?.scope ?? {}) };
     for (const [k, v] of Object.entries(attrs)) {
       if (k === 'xmlns') scope[''] = v;
-      else if (k.startsWith('xmlns:')) scope[k.slice(6)] = v;
+      else if (k.startsWith('xmlns:')) setOwn(scope, k.slice(6), v);
     }
     const { ns, name } = resolve(raw, scope);
     const plainAttrs: Record<string, string> = {};
-    for (const [k, v] of Object.entries(attrs)) if (k !== 'xmlns' && !k.startsWith('xmlns:')) plainAttrs[resolve(k, scope, true).name] = v;
+    for (const [k, v] of Object.entries(attrs)) if (k !== 'xmlns' && !k.startsWith('xmlns:')) setOwn(plainAttrs, resolve(k, scope, true).name, v);
     const el: XmlElement = { ns, name, attrs: plainAttrs, children: [], text: '' };
     stack.at(-1)?.el.children.push(el);
     if (selfClosing) {

@@ -1,5 +1,6 @@
 import type { InboundChange, RoutingHints } from '../core/index.ts';
 import { uuidOf, type CalendlyInvitee, type CalendlyScheduledEvent } from './client.ts';
+import { ownValue } from '../../schema/own-keys.ts';
 
 /** The timeline fields a Calendly booking sets (constant: the definition's and every instance's). */
 export const CALENDLY_FIELDS = { timeline: ['title', 'start', 'end', 'location', 'category', 'vendorIds'] } as const;
@@ -31,9 +32,9 @@ export function rootOf(invitee: Pick<CalendlyInvitee, 'uri' | 'old_invitee'>, ro
 
 /** The URI of the booking's first invitee (see `rootOf`). */
 export function rootUriOf(invitee: Pick<CalendlyInvitee, 'uri' | 'old_invitee'>, roots: Readonly<Record<string, string>>): string {
-  const own = roots[uuidOf(invitee.uri)];
+  const own = ownValue(roots, uuidOf(invitee.uri));
   if (own) return own;
-  if (invitee.old_invitee) return roots[uuidOf(invitee.old_invitee)] ?? invitee.old_invitee;
+  if (invitee.old_invitee) return ownValue(roots, uuidOf(invitee.old_invitee)) ?? invitee.old_invitee;
   return invitee.uri;
 }
 

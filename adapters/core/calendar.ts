@@ -6,6 +6,7 @@ import { AdapterError } from './errors.ts';
 import type { Adapter, InboundChange, OutboundChange, PullListing, PushResult, WeddingContext } from './types.ts';
 import { clipText } from '../../schema/document/text.ts';
 import type { BusySource } from './busy-source.ts';
+import { ownValue } from '../../schema/own-keys.ts';
 
 /**
  * What every calendar adapter (Google Calendar, Outlook, CalDAV) shares: the sync options a
@@ -256,7 +257,7 @@ export function outboundEvent(change: OutboundChange, wedding: WeddingContext, o
     category: typeof d.category === 'string' ? d.category : 'other',
     vendorIds,
     attendees: vendorIds
-      .map((id) => ({ id, v: wedding.vendors[id] }))
+      .map((id) => ({ id, v: ownValue(wedding.vendors, id) }))
       .filter((x) => x.v && x.v.email)
       .map((x) => ({ vendorId: x.id, email: x.v!.email, name: x.v!.name })),
   };

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import type { Payment } from '../../schema/index.ts';
 import type { AdapterState, InboundChange } from './types.ts';
+import { ownValue, setOwn } from '../../schema/own-keys.ts';
 
 /**
  * Shared by the payment processor adapters (Stripe, Square, PayPal).
@@ -43,7 +44,7 @@ export class FreshnessLog {
 
   /** True when a newer snapshot of the same object has already been let through. */
   isStale(p: SnapshotPosition): boolean {
-    const mark = this.marks()[p.key];
+    const mark = ownValue(this.marks(), p.key);
     if (!mark) return false;
     const [at, rank] = mark;
     return p.at < at || (p.at === at && p.rank < rank);
@@ -53,9 +54,9 @@ export class FreshnessLog {
   record(p: SnapshotPosition): void {
     if (this.isStale(p)) return;
     const marks = { ...this.marks() };
-    const current = marks[p.key];
+    const current = ownValue(marks, p.key);
     if (current && current[0] === p.at && current[1] === p.rank) return;
-    marks[p.key] = [p.at, p.rank];
+    setOwn(marks, p.key, [p.at, p.rank]);
     const keys = Object.keys(marks);
     if (keys.length > this.max) {
       keys.sort((a, b) => marks[a]![0] - marks[b]![0]);
@@ -113,7 +114,7 @@ export class ReadBackCache {
 
   get(eventId: string): InboundChange[] | undefined {
     const raw = this.state.get()[READ_BACKS];
-    return raw && typeof raw === 'object' ? (raw as Record<string, InboundChange[]>)[eventId] : undefined;
+    return raw && typeof raw === 'object' ? ownValue(raw as Record<string, InboundChange[]>, eventId) : undefined;
   }
 
   set(eventId: string, changes: InboundChange[]): void {

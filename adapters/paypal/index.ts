@@ -9,6 +9,7 @@ import {
   PAYPAL_FIELDS, captureOwner, mapEvent, mapOrder, orderBody, parseEvent, wantsOrder,
   type MapContext, type PaypalCaptureJson, type PaypalOrderJson,
 } from './mappers.ts';
+import { ownValue } from '../../schema/own-keys.ts';
 
 export const SYSTEM = 'paypal';
 
@@ -137,7 +138,7 @@ export function createPaypalAdapter(input: AdapterInput): Adapter {
     async push(change, { idempotencyKey, wedding }) {
       if (!wantsOrder(change, config.vendorId)) return { externalId: change.externalId };
       const p = change.data as { vendorId: string; milestone: string; description: string };
-      const vendor = wedding.vendors[p.vendorId]?.name ?? p.vendorId;
+      const vendor = ownValue(wedding.vendors, p.vendorId)?.name ?? p.vendorId;
       const description = `${p.milestone === 'other' ? (p.description || 'Payment') : p.milestone} — ${vendor}`;
       const order = await api.request<PaypalOrderJson>('POST', '/v2/checkout/orders', orderBody(change, runtime.weddingId, description, config), {
         'paypal-request-id': idempotencyKey, prefer: 'return=representation',

@@ -8,6 +8,7 @@ import {
 } from '../core/index.ts';
 import { SlackConfiguration, SlackCredentials } from './config.ts';
 import { METADATA_EVENT, composePost } from './mappers.ts';
+import { ownValue } from '../../schema/own-keys.ts';
 
 export const SYSTEM = 'slack';
 
@@ -70,7 +71,7 @@ export function createSlackAdapter(input: AdapterInput): MessagingAdapter {
     },
 
     addressFor(recipient: Recipient, channel: MessagingChannel) {
-      return channel === 'slack' ? config.recipients[recipient.id] ?? null : null;
+      return channel === 'slack' ? ownValue(config.recipients, recipient.id) ?? null : null;
     },
 
     async send(message, { idempotencyKey }) {

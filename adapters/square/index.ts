@@ -11,6 +11,7 @@ import {
   type MapContext, type SquarePaymentJson, type SquarePaymentLinkJson,
 } from './mappers.ts';
 import { clipText } from '../../schema/document/text.ts';
+import { ownValue } from '../../schema/own-keys.ts';
 
 export const SYSTEM = 'square';
 
@@ -156,7 +157,7 @@ export function createSquareAdapter(input: AdapterInput): Adapter {
     async push(change, { idempotencyKey, wedding }) {
       if (!wantsLink(change, config.vendorId)) return { externalId: change.externalId };
       const p = change.data as { vendorId: string; milestone: string; amount: number; currency: string; description: string };
-      const vendor = wedding.vendors[p.vendorId]?.name ?? p.vendorId;
+      const vendor = ownValue(wedding.vendors, p.vendorId)?.name ?? p.vendorId;
       // Square's quick_pay.name (255) and description (4096) are character limits; UTF-16 units are the safe measure.
       const name = clipText(`${p.milestone === 'other' ? 'Payment' : p.milestone[0]!.toUpperCase() + p.milestone.slice(1)} — ${vendor}`, 255);
       const res = await call(() => square.checkout.paymentLinks.create({

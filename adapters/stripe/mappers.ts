@@ -4,6 +4,7 @@ import {
   type InboundChange, type OutboundChange, type SnapshotPosition, type WeddingContext,
 } from '../core/index.ts';
 import { clipText } from '../../schema/document/text.ts';
+import { ownValue } from '../../schema/own-keys.ts';
 
 /** The payment fields Stripe carries (amounts in minor units: Stripe's `amount` is already in them). */
 export const STRIPE_FIELDS = {
@@ -339,7 +340,7 @@ export function metadataFor(change: OutboundChange, weddingId: string, integrati
 
 /** A readable line for the request: "Deposit — Lens & Light (photographer)". */
 export function requestDescription(p: PaymentData, wedding: WeddingContext): string {
-  const vendor = wedding.vendors[p.vendorId];
+  const vendor = ownValue(wedding.vendors, p.vendorId);
   const milestone = p.milestone === 'other' ? 'Payment' : p.milestone[0]!.toUpperCase() + p.milestone.slice(1);
   const who = vendor ? ` — ${vendor.name}` : '';
   const what = p.description ? `: ${p.description}` : '';

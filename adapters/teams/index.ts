@@ -5,6 +5,7 @@ import {
 } from '../core/index.ts';
 import { TeamsConfiguration, TeamsCredentials } from './config.ts';
 import { composeCard } from './mappers.ts';
+import { ownValue } from '../../schema/own-keys.ts';
 
 export const SYSTEM = 'teams';
 
@@ -31,11 +32,11 @@ export function createTeamsAdapter(input: AdapterInput): MessagingAdapter {
 
     addressFor(recipient: Recipient, channel: MessagingChannel) {
       // The address is the recipient, not the URL: flow URLs are secrets and stay in the credentials.
-      return channel === 'teams' && credentials.webhookUrls[recipient.id] ? `recipient:${recipient.id}` : null;
+      return channel === 'teams' && ownValue(credentials.webhookUrls, recipient.id) ? `recipient:${recipient.id}` : null;
     },
 
     async send(message, { idempotencyKey }) {
-      const url = credentials.webhookUrls[message.recipient.id];
+      const url = ownValue(credentials.webhookUrls, message.recipient.id);
       if (message.channel !== 'teams' || !url) throw new AdapterError('permanent', `no Teams flow for ${message.recipient.id}`);
       const res = await requestJson('Teams', runtime.fetch, { method: 'POST', url, body: composeCard(message, config.cardVersion) });
       const runId = res.headers.get('x-ms-workflow-run-id');

@@ -1,5 +1,6 @@
 import { AdapterError, plainText, type InboundChange, type OutboundMessage } from '../core/index.ts';
 import { clipText } from '../../schema/document/text.ts';
+import { lookupTable } from '../../schema/own-keys.ts';
 
 /** Twilio's limit for one message body (it splits into segments below that). */
 export const MAX_BODY = 1600;
@@ -26,10 +27,10 @@ export function formParams(rawBody: string): Record<string, string> {
   return Object.fromEntries(new URLSearchParams(rawBody));
 }
 
-const STATUS: Record<string, 'sent' | 'delivered' | 'read' | 'failed' | null> = {
+const STATUS = lookupTable<'sent' | 'delivered' | 'read' | 'failed' | null>({
   accepted: null, scheduled: null, queued: null, sending: null, canceled: 'failed',
   sent: 'sent', delivered: 'delivered', read: 'read', undelivered: 'failed', failed: 'failed', receiving: null, received: null,
-};
+});
 
 /** The dedup id of a callback: one per message and status (Twilio retries repeat both). */
 export function callbackEventId(params: Record<string, string>): string | null {
@@ -50,7 +51,7 @@ export function toChanges(url: string, params: Record<string, string>): InboundC
   const channel = q.get('c');
   const raw = params.MessageStatus ?? params.SmsStatus;
   if (!messageId || !recipientId || !channel || !raw) return [];
-  if (!(raw in STATUS)) throw new AdapterError('invalid_payload', `unknown Twilio message status ${JSON.stringify(raw)}`);
+  if (!Object.hasOwn(STATUS, raw)) throw new AdapterError('invalid_payload', `unknown Twilio message status ${JSON.stringify(raw)}`);
   const status = STATUS[raw];
   if (!status) return [];
   const error = params.ErrorCode ? clipText(`Twilio error ${params.ErrorCode}${params.ErrorMessage ? `: ${params.ErrorMessage}` : ''}`, 500) : undefined;

@@ -1,5 +1,6 @@
 import * as Y from 'yjs';
 import { LAYOUT } from '../../schema/document/layout.ts';
+import { ownValue, setOwn } from '../../schema/own-keys.ts';
 
 /** One field of one entity that a Yjs transaction changed, with its value before and after (JSON). */
 export interface FieldChange {
@@ -62,7 +63,7 @@ export function fieldChanges(doc: Y.Doc, tr: Y.Transaction): FieldChange[] {
 
 /** Roots keyed by entity id (`timeline`, `vendors`, `payments`...); the others hold one entity, or a list. */
 function entityKeyed(root: string): boolean {
-  const slot = LAYOUT[root];
+  const slot = ownValue(LAYOUT, root);
   return slot !== undefined && (slot.kind === 'array' || (slot.kind === 'map' && slot.entries !== undefined));
 }
 
@@ -157,7 +158,7 @@ function read(type: YType, tr: Y.Transaction | null): unknown {
       const out: Record<string, unknown> = {};
       for (const key of type._map.keys()) {
         const value = tr ? keyBefore(type, key, tr) : keyAfter(type, key);
-        if (value !== undefined) out[key] = value;
+        if (value !== undefined) setOwn(out, key, value);
       }
       return out;
     }

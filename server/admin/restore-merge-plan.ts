@@ -4,6 +4,7 @@ import {
   ENTITY_KINDS, RESTORE_SECTIONS, WeddingDoc, cloneValue, reconcileMap, replaceText, restoreTouched,
   type Conflict, type RestoreChanges, type RestoreSection, type TxOrigin,
 } from '../../schema/index.ts';
+import { ownValue } from '../../schema/own-keys.ts';
 
 /**
  * How a peer's offline edits and a snapshot restore it had not seen are merged, deterministically.
@@ -198,8 +199,8 @@ export function applyRestoreMerge(live: Y.Doc, plan: MergePlan, displaced: Retur
         continue;
       }
       const was = SINGLE_RECORD.has(item.section)
-        ? (displaced[item.section as 'meta'] as Record<string, unknown>)[item.field] ?? null
-        : item.field === '*' ? displacedEntity(displaced, item.section, item.entityId) : (displacedEntity(displaced, item.section, item.entityId) as Record<string, unknown> | null)?.[item.field] ?? null;
+        ? ownValue(displaced[item.section as 'meta'] as Record<string, unknown>, item.field) ?? null
+        : item.field === '*' ? displacedEntity(displaced, item.section, item.entityId) : ownValueOf(displacedEntity(displaced, item.section, item.entityId), item.field) ?? null;
       const conflict = conflictFor(item, item.field, was, plan, now);
       if (JSON.stringify(conflict.localValue) !== JSON.stringify(was)) recorded.push(conflict);
     }
@@ -235,8 +236,13 @@ function rank(item: MergeItem): number {
 }
 
 function displacedEntity(json: ReturnType<WeddingDoc['toJSON']>, section: string, entityId: string): unknown {
-  const value = (json as unknown as Record<string, unknown>)[section];
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>)[entityId] ?? null : null;
+  const value = ownValue(json as unknown as Record<string, unknown>, section);
+  return ownValueOf(value, entityId) ?? null;
+}
+
+/** `value[key]` when `value` is a plain object with that own key, else undefined. */
+function ownValueOf(value: unknown, key: string): unknown {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? ownValue(value as Record<string, unknown>, key) : undefined;
 }
 
 /** Sets `field` to `want` (a plain value or a Y type from the view), writing only what differs. */

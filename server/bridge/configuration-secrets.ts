@@ -1,5 +1,6 @@
 import { redactUrl, urlCarriesSecret, type SecretValue } from '../../adapters/core/index.ts';
 import type { CredentialCipher } from './credential-cipher.ts';
+import { ownValue, setOwn } from '../../schema/own-keys.ts';
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -113,11 +114,11 @@ export function mergeKeepingSecrets(
   const out: Record<string, unknown> = { ...current };
   for (const [key, value] of Object.entries(patch)) {
     if (value === null) delete out[key];
-    else if (key in shown && sameJson(value, shown[key])) continue;
-    else if (isRecord(value) && isRecord(current[key]) && !isSealed(value)) {
-      const shownHere = isRecord(shown[key]) ? shown[key] as Record<string, unknown> : {};
-      out[key] = mergeKeepingSecrets(current[key] as Record<string, unknown>, value, shownHere);
-    } else out[key] = value;
+    else if (Object.hasOwn(shown, key) && sameJson(value, shown[key])) continue;
+    else if (isRecord(value) && isRecord(ownValue(current, key)) && !isSealed(value)) {
+      const shownHere = isRecord(ownValue(shown, key)) ? shown[key] as Record<string, unknown> : {};
+      setOwn(out, key, mergeKeepingSecrets(current[key] as Record<string, unknown>, value, shownHere));
+    } else setOwn(out, key, value);
   }
   return out;
 }

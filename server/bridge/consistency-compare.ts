@@ -1,4 +1,5 @@
 import { sameField } from '../../adapters/core/index.ts';
+import { ownValue } from '../../schema/own-keys.ts';
 
 /**
  * Why one record differs between an external system and the wedding, judged against the link row
@@ -31,12 +32,12 @@ export function attribute(fields: readonly string[], external: Record<string, un
   const out: Attribution = { kind: null, fields: [], external: [], document: [] };
   let conflict = false;
   for (const f of fields) {
-    if (!(f in external)) continue;
+    if (!Object.hasOwn(external, f)) continue;
     const ext = external[f];
-    const doc = document[f];
+    const doc = ownValue(document, f);
     if (sameField(f, ext, doc)) continue;
     out.fields.push(f);
-    const last = lastSynced[f];
+    const last = ownValue(lastSynced, f);
     const extChanged = !sameField(f, ext, last);
     const docChanged = !sameField(f, doc, last);
     if (extChanged && docChanged) conflict = true;

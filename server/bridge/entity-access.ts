@@ -4,6 +4,7 @@ import {
   type TxOrigin,
 } from '../../schema/index.ts';
 import { SINGLETON_ID, type SyncEntity, type WeddingContext } from '../../adapters/core/index.ts';
+import { setOwn } from '../../schema/own-keys.ts';
 
 /** Generic read/write of the syncable entities of a wedding, by entity kind and id. */
 export function readEntity(w: WeddingDoc, entity: SyncEntity, id: string): Record<string, unknown> | undefined {
@@ -114,7 +115,7 @@ export function weddingContext(weddingId: string, w: WeddingDoc, data: Record<st
   const vendors: WeddingContext['vendors'] = {};
   for (const id of ids) {
     const v = w.getVendor(id);
-    if (v) vendors[id] = v;
+    if (v) setOwn(vendors, id, v);
   }
   return { weddingId, meta: w.getMeta(), vendors };
 }

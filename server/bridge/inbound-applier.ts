@@ -10,6 +10,7 @@ import {
 import { deleteEntity, readEntity, validateEntityPatch, writeEntity } from './entity-access.ts';
 import { judgeAlert, judgeEntityChange, judgeRecipientChange, type Connector, type InboundJudgement, type InboundRefusal } from '../auth/inbound-rights.ts';
 import type { Link, LinkStore } from './link-store.ts';
+import { ownValue, setOwn } from '../../schema/own-keys.ts';
 
 type Strategy = Conflict['strategy'];
 
@@ -74,7 +75,7 @@ export interface ApplyOutcome {
 }
 
 function strategyFor(strategies: ConflictStrategies, entity: string, field: string): Strategy {
-  return strategies[`${entity}.${field}`] ?? strategies[entity] ?? strategies['*'] ?? 'crdt';
+  return ownValue(strategies, `${entity}.${field}`) ?? ownValue(strategies, entity) ?? ownValue(strategies, '*') ?? 'crdt';
 }
 
 /** Our id for an external entity: the linked one, the one the system carries, or one derived from its external id. */
@@ -139,7 +140,7 @@ export function applyInbound(doc: WeddingDoc, ctx: InboundContext, changes: Inbo
       plans.push({ change, entity: null, entityId: null, write: {}, remove: false, conflicts: [], link: null, pushBack: false, ...(judgement.allowed ? {} : { refused: judgement }) });
       continue;
     }
-    const fields = ctx.fields[change.entity];
+    const fields = ownValue(ctx.fields, change.entity);
     if (!fields) throw new AdapterError('invalid_payload', `this integration does not sync ${change.entity}`);
     const { entityId, link } = resolveEntityId(ctx, change);
     const key = `${change.entity}\0${entityId}`;
@@ -180,17 +181,17 @@ export function applyInbound(doc: WeddingDoc, ctx: InboundContext, changes: Inbo
     let keptLocal = false;
     let held = false;
     for (const field of fields) {
-      if (!(field in change.data)) continue;
+      if (!Object.hasOwn(change.data, field)) continue;
       const remote = change.data[field];
-      const local = current[field];
-      const last = link?.lastSynced[field];
+      const local = ownValue(current, field);
+      const last = link ? ownValue(link.lastSynced, field) : undefined;
       if (exists && sameField(field, remote, local)) continue;
       if (keepsIdentity(ctx, change.externalId) && change.entity === 'meta' && IDENTITY_FIELDS.has(field) && exists && !isBlank(local)) {
         conflicts.push(conflictOf(ctx, change.entity, entityId, field, local, remote ?? null, 'manual', null, nowIso));
         held = true;
         continue;
       }
-      const everSynced = link !== undefined && field in link.lastSynced;
+      const everSynced = link !== undefined && Object.hasOwn(link.lastSynced, field);
       const remoteChanged = !everSynced || !sameField(field, remote, last);
       const localChanged = exists && everSynced && !sameField(field, local, last);
       if (!remoteChanged) {
@@ -208,7 +209,7 @@ export function applyInbound(doc: WeddingDoc, ctx: InboundContext, changes: Inbo
           continue;
         }
       }
-      write[field] = remote;
+      setOwn(write, field, remote);
     }
     if (Object.keys(write).length || conflicts.length) {
       const judgement = judgeEntityChange(ctx.connector, {
@@ -297,9 +298,9 @@ export function applyInbound(doc: WeddingDoc, ctx: InboundContext, changes: Inbo
           // What the system has now: what it sent, and for fields it did not send, what the wedding
           // has (it does not carry them, so there is nothing to tell it).
           const after = readEntity(doc, entity, entityId) ?? {};
-          const fields = ctx.fields[entity] ?? [];
+          const fields = ownValue(ctx.fields, entity) ?? [];
           const synced: Record<string, unknown> = {};
-          for (const f of fields) synced[f] = f in c.data ? c.data[f] : after[f];
+          for (const f of fields) setOwn(synced, f, Object.hasOwn(c.data, f) ? c.data[f] : ownValue(after, f));
           p.link.lastSynced = project(synced, fields);
           p.link.lastHash = contentHash(entity, p.link.lastSynced);
         }

@@ -6,6 +6,7 @@ import type { IntegrationRegistry, LiveIntegration } from './integration-registr
 import type { LinkStore } from './link-store.ts';
 import type { OutboxStore } from './outbox-store.ts';
 import { namedListener } from '../collab/document-listeners.ts';
+import { ownValue, setOwn } from '../../schema/own-keys.ts';
 
 /** What an `entity` outbox row carries: the change and the wedding context at the time. */
 export interface EntityPushPayload {
@@ -68,7 +69,7 @@ export class OutboundPlanner {
    * conflict resolved for the local value, a full sync). Returns the outbox row id, or null.
    */
   plan(live: LiveIntegration, w: WeddingDoc, weddingId: string, entity: SyncEntity, entityId: string, force: boolean): number | null {
-    const fields = live.adapter.fields[entity];
+    const fields = ownValue(live.adapter.fields, entity);
     if (!fields) return null;
     const { integration, adapter } = live;
     const link = this.deps.links.get(integration.id, entity, entityId);
@@ -83,7 +84,7 @@ export class OutboundPlanner {
       hash = contentHash(entity, project(current, fields));
       if (link && link.lastHash === hash && !force) return null;
       const data: Record<string, unknown> = {};
-      for (const f of fields) if (current[f] !== undefined) data[f] = current[f];
+      for (const f of fields) if (ownValue(current, f) !== undefined) setOwn(data, f, current[f]);
       change = { op: 'upsert', entity, entityId, externalId: link?.externalId ?? null, data, version: link?.version ?? null };
     }
     const wedding = weddingContext(weddingId, w, change.data);

@@ -5,6 +5,7 @@ import type { LiveIntegration } from './integration-registry.ts';
 import type { LinkStore } from './link-store.ts';
 import type { EntityPushPayload } from './outbound-planner.ts';
 import type { OutboxRow } from './outbox-store.ts';
+import { ownValue, setOwn } from '../../schema/own-keys.ts';
 
 export interface PusherDeps {
   links: LinkStore;
@@ -40,11 +41,11 @@ export async function pushEntity(deps: PusherDeps, row: OutboxRow, live: LiveInt
   const result = await adapter.push(change, { idempotencyKey: row.idempotencyKey, wedding });
   if (change.op === 'delete') deps.links.remove(integration.id, entity, change.entityId);
   else {
-    const fields = adapter.fields[entity] ?? [];
+    const fields = ownValue(adapter.fields, entity) ?? [];
     const lastSynced = project(change.data ?? {}, fields);
     // Fields the system changed concurrently keep their old base, so that change still comes in (and is conflict-checked).
     for (const f of result.unwritten ?? []) {
-      if (link && f in link.lastSynced) lastSynced[f] = link.lastSynced[f]; else delete lastSynced[f];
+      if (link && Object.hasOwn(link.lastSynced, f)) setOwn(lastSynced, f, link.lastSynced[f]); else delete lastSynced[f];
     }
     deps.links.save({
       integrationId: integration.id, entity, entityId: change.entityId, externalId: result.externalId ?? change.externalId,

@@ -8,6 +8,7 @@ import { CalendarError } from './calendar-error.ts';
 import type { EventVersions } from './event-versions.ts';
 import type { FeedStore } from './feed-store.ts';
 import { publishedHash, renderFeed, toOutbound } from './ics-feed.ts';
+import { ownValue } from '../../schema/own-keys.ts';
 
 export interface CalendarFeedsDeps {
   store: FeedStore;
@@ -88,7 +89,7 @@ export class CalendarFeeds {
       const vendors = Object.fromEntries(w.listVendors().map((v) => [v.id, feed.vendorId && v.id !== feed.vendorId ? { ...v, email: '', phone: '' } : v]));
       const list = w.listEvents().filter((e) => !feed.vendorId || e.vendorIds.includes(feed.vendorId)).map((e) => toOutbound(feed.weddingId, z, e, vendors));
       const title = meta.title || `Wedding ${feed.weddingId}`;
-      return { zone: z, events: list, name: feed.vendorId ? `${title} — ${vendors[feed.vendorId]?.name ?? feed.vendorId}` : title };
+      return { zone: z, events: list, name: feed.vendorId ? `${title} — ${ownValue(vendors, feed.vendorId)?.name ?? feed.vendorId}` : title };
     });
     const versions = this.deps.versions.resolve(feed.weddingId, events.map((e) => ({ id: e.eventId, hash: publishedHash(e) })), this.deps.now());
     // DTSTAMP is the last change, not the request time: the same content is the same bytes (and ETag).

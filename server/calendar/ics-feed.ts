@@ -4,6 +4,7 @@ import type { TimelineEvent, Vendor } from '../../schema/index.ts';
 import { eventKey, type OutboundEvent } from '../../adapters/core/calendar.ts';
 import { isKnownTimeZone } from '../../adapters/core/calendar-time.ts';
 import { newVCalendar, serializeCalendar, vtimezone, writeVEvent, zoneRange } from '../../adapters/core/icalendar.ts';
+import { ownValue } from '../../schema/own-keys.ts';
 
 /**
  * An ICS feed (RFC 5545, METHOD:PUBLISH) of a wedding's timeline, or of one vendor's part of it.
@@ -15,7 +16,7 @@ export function toOutbound(weddingId: string, zone: string, e: TimelineEvent, ve
   return {
     weddingId, eventId: e.id, key: eventKey(weddingId, e.id), title: e.title, startMs: Date.parse(e.start), endMs: Math.max(Date.parse(e.end), Date.parse(e.start)),
     zone, location: e.location, notes: e.notes, category: e.category, vendorIds: e.vendorIds,
-    attendees: e.vendorIds.map((id) => ({ id, v: vendors[id] })).filter((x) => x.v?.email).map((x) => ({ vendorId: x.id, email: x.v!.email, name: x.v!.name })),
+    attendees: e.vendorIds.map((id) => ({ id, v: ownValue(vendors, id) })).filter((x) => x.v?.email).map((x) => ({ vendorId: x.id, email: x.v!.email, name: x.v!.name })),
   };
 }
 

@@ -3,6 +3,7 @@ import type { CollabRefusalCode, CollabRefusalIssue } from '../../schema/api/col
 import type { Slot } from '../../schema/document/layout.ts';
 import { ROOT } from '../../schema/document/roots.ts';
 import { documentBytes, type DocumentLimits } from '../../schema/document/limits.ts';
+import { ownValue, setOwn } from '../../schema/own-keys.ts';
 import {
   MissingDependencies, OutsideLayout, Placer, decodeAgainst, idText, type Container, type DecodedUpdate, type EntityRef,
 } from './update-places.ts';
@@ -245,7 +246,7 @@ class UpdateReview {
       last.set(op.path[0]!, op);
     }
     for (const op of last.values()) {
-      if (op.kind !== 'set' || typeof op.value === 'object' || !shape[op.path[0]!]) return false;
+      if (op.kind !== 'set' || typeof op.value === 'object' || !ownValue(shape, op.path[0]!)) return false;
     }
     for (const [key, op] of last) {
       const parsed = shape[key]!.safeParse((op as { value: unknown }).value);
@@ -282,7 +283,7 @@ class UpdateReview {
       // Yjs updates are not transactions, and a client may create an entity and set its fields in
       // several updates (a Y.Map set first, then its fields; or a backlog split into parts).
       const top = issue.path[0];
-      if (issue.path.length === 1 && typeof top === 'string' && after[top] === undefined && before?.[top] === undefined) continue;
+      if (issue.path.length === 1 && typeof top === 'string' && ownValue(after, top) === undefined && (!before || ownValue(before, top) === undefined)) continue;
       push(issue);
     }
     // zod skips checks across fields (end not before start) while a field is missing: what is there
@@ -343,7 +344,8 @@ function typeJSON(type: Y.AbstractType<unknown>): unknown {
     if (item.deleted) continue;
     const values = item.content.getContent();
     const v = values[values.length - 1];
-    out[key] = v instanceof Y.AbstractType ? typeJSON(v) : v;
+    // An own key even for `__proto__`, so the schema sees it rather than a changed prototype.
+    setOwn(out, key, v instanceof Y.AbstractType ? typeJSON(v) : v);
   }
   return out;
 }
@@ -355,14 +357,14 @@ function overlay(base: Record<string, unknown>, ops: Op[]): Record<string, unkno
     const parent = walk(root, op.path.slice(0, -1), op.kind !== 'delete');
     const key = op.path[op.path.length - 1];
     if (!parent) continue;
-    if (op.kind === 'set' && key !== undefined) parent[key] = op.value;
+    if (op.kind === 'set' && key !== undefined) setOwn(parent, key, op.value);
     else if (op.kind === 'delete' && key !== undefined) delete parent[key];
     else {
-      const target = key === undefined ? null : parent[key];
+      const target = key === undefined ? null : ownValue(parent, key);
       const list = Array.isArray(target) ? [...target] : [];
       if (op.kind === 'append') list.push(...op.values);
       else if (op.kind === 'remove') for (const v of op.values) { const i = list.indexOf(v); if (i !== -1) list.splice(i, 1); }
-      if (key !== undefined) parent[key] = list;
+      if (key !== undefined) setOwn(parent, key, list);
     }
   }
   return root;
@@ -371,13 +373,12 @@ function overlay(base: Record<string, unknown>, ops: Op[]): Record<string, unkno
 function walk(root: Record<string, unknown>, path: string[], create: boolean): Record<string, unknown> | null {
   let node: Record<string, unknown> = root;
   for (const key of path) {
-    const next = node[key];
-    if (typeof next !== 'object' || next === null || Array.isArray(next)) {
-      if (!create) return null;
-      node = node[key] = {};
-    } else {
-      node = node[key] = { ...(next as Record<string, unknown>) };
-    }
+    const next = ownValue(node, key);
+    const isObject = typeof next === 'object' && next !== null && !Array.isArray(next);
+    if (!isObject && !create) return null;
+    const copy: Record<string, unknown> = isObject ? { ...(next as Record<string, unknown>) } : {};
+    setOwn(node, key, copy);
+    node = copy;
   }
   return node;
 }

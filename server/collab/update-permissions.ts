@@ -7,6 +7,7 @@ import { mayWrite, type WriteFacts, type Writer } from '../../schema/document/pe
 import { ROOT } from '../../schema/document/roots.ts';
 import { MissingDependencies, OutsideLayout, Placer, decodeAgainst, type DecodedUpdate, type DeleteRanges } from './update-places.ts';
 import { writeDeleteSet } from '../../schema/document/delete-set.ts';
+import { ownValue } from '../../schema/own-keys.ts';
 
 /**
  * Splits an incoming update into what its writer may do (schema/document/permissions.ts) and what
@@ -320,7 +321,7 @@ class PermissionFilter {
 export function typed(doc: Y.Doc, type: Y.AbstractType<unknown>): Y.AbstractType<unknown> {
   if (type._item !== null || type instanceof Y.Map || type instanceof Y.Array || type instanceof Y.Text) return type;
   const name = Y.findRootTypeKey(type);
-  const kind = LAYOUT[name]?.kind;
+  const kind = ownValue(LAYOUT, name)?.kind;
   const root: unknown = kind === 'array' ? doc.getArray(name) : kind === 'text' ? doc.getText(name) : doc.getMap(name);
   return root as Y.AbstractType<unknown>;
 }

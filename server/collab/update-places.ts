@@ -1,5 +1,6 @@
 import * as Y from 'yjs';
 import { LAYOUT, type Slot } from '../../schema/document/layout.ts';
+import { PROTO_KEY, ownValue } from '../../schema/own-keys.ts';
 
 /**
  * Where each operation of an incoming Yjs update would land in a live document, found without
@@ -164,8 +165,10 @@ export class Placer {
     switch (slot.kind) {
       case 'map': {
         if (sub === null) throw new OutsideLayout(where, 'a map takes keyed entries, not list elements');
+        // Readers turn maps into plain objects, where a `__proto__` key cannot be stored as data.
+        if (sub === PROTO_KEY) throw new OutsideLayout(where, `"${PROTO_KEY}" cannot be a key`);
         if (slot.fields) {
-          const field = slot.fields[sub];
+          const field = ownValue(slot.fields, sub);
           if (!field) throw new OutsideLayout(where, `unknown field "${sub}"`);
           return field;
         }
@@ -190,7 +193,7 @@ export class Placer {
   private root(name: string): Container {
     let root = this.roots.get(name);
     if (!root) {
-      const slot = LAYOUT[name] ?? null;
+      const slot = ownValue(LAYOUT, name) ?? null;
       if (slot === null) throw new OutsideLayout(name, `"${name}" is not a part of the wedding document`);
       const docType = (this.doc.share.get(name) as Y.AbstractType<unknown> | undefined) ?? null;
       root = { path: name, slot, docType, entity: null, entityPath: [], root: name, keys: [] };

@@ -6,6 +6,7 @@ import type { EscalationWatch } from './escalation-watch.ts';
 import type { MessageWriter } from './message-writer.ts';
 import { contactsWithRole, findPerson } from './recipients.ts';
 import { clipText } from '../../schema/document/text.ts';
+import { ownValue } from '../../schema/own-keys.ts';
 
 /**
  * Runs escalations that are due: for each watched message, the next channel for everyone who has
@@ -50,8 +51,8 @@ export class EscalationRunner {
 
   /** Everyone who could be tried has been, without an answer: the planners hear about it. */
   private reportUnreachable(w: WeddingDoc, weddingId: string, message: Message, ids: string[], origin: TxOrigin): void {
-    const planners = contactsWithRole(w, ['planner', 'coordinator']).filter((p) => !message.recipientIds.includes(p.id) || message.acks[p.id]);
-    const names = ids.map((id) => findPerson(w, id)?.name ?? w.vendorDisplayName(id) ?? message.recipientNames[id] ?? id);
+    const planners = contactsWithRole(w, ['planner', 'coordinator']).filter((p) => !message.recipientIds.includes(p.id) || ownValue(message.acks, p.id));
+    const names = ids.map((id) => findPerson(w, id)?.name ?? w.vendorDisplayName(id) ?? ownValue(message.recipientNames, id) ?? id);
     if (planners.length === 0) return;
     this.writer.writeMessage(w, weddingId, {
       id: `unreached-${message.id}-${crypto.createHash('sha256').update(ids.join(',')).digest('hex').slice(0, 8)}`, senderId: 'wedsync', recipients: planners,

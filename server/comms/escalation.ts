@@ -1,5 +1,6 @@
 import type { Delivery, Message, WeddingDoc } from '../../schema/index.ts';
 import { findPerson, ladder, type Router } from './recipients.ts';
+import { ownValue } from '../../schema/own-keys.ts';
 
 /** Deliveries that did not and will not reach the person. */
 const DEAD_END: ReadonlySet<Delivery['status']> = new Set(['failed', 'skipped']);
@@ -28,7 +29,7 @@ export function escalationStep(w: WeddingDoc, message: Message, now: number, rou
   const nowIso = new Date(now).toISOString();
   const earliest = (t: number) => { out.checkAt = out.checkAt === null ? t : Math.min(out.checkAt, t); };
   for (const recipientId of message.recipientIds) {
-    if (message.acks[recipientId] || alreadyExhausted.has(recipientId)) continue;
+    if (ownValue(message.acks, recipientId) || alreadyExhausted.has(recipientId)) continue;
     const sends = Object.values(message.deliveries).filter((d) => d.recipientId === recipientId && d.channel !== 'wedsync_chat');
     const level = sends.reduce((max, d) => Math.max(max, d.level), 0);
     const current = sends.filter((d) => d.level === level);

@@ -4,6 +4,7 @@ import { MESSAGING_CHANNELS, isMessagingAdapter, type MessagingChannel } from '.
 import type { CommsContext } from './comms-context.ts';
 import { dedupeByAddress, firstWave, unreachableListed, type Channel, type Person, type Router } from './recipients.ts';
 import { clipText, clipWithEllipsis } from '../../schema/document/text.ts';
+import { ownOrSet, setOwn } from '../../schema/own-keys.ts';
 
 /** The Message schema's limits (UTF-16 units): text the server composes is shortened to them, never refused. */
 const SUBJECT_MAX = 200;
@@ -95,13 +96,13 @@ export class MessageWriter {
     const out: Record<string, Delivery> = {};
     const base = { queuedAt: at, at, level: 0, providerId: null, attempts: 0, error: null };
     for (const person of draft.recipients) {
-      out[deliveryKey(person.id, 'wedsync_chat')] = { ...base, recipientId: person.id, channel: 'wedsync_chat', status: 'delivered', integrationId: null };
+      setOwn(out, deliveryKey(person.id, 'wedsync_chat'), { ...base, recipientId: person.id, channel: 'wedsync_chat', status: 'delivered', integrationId: null });
       for (const { channel, route } of firstWave(person, router, { broadcast: draft.broadcast, ...(draft.channels ? { only: draft.channels } : {}) })) {
-        out[deliveryKey(person.id, channel)] = { ...base, recipientId: person.id, channel, status: 'queued', integrationId: route.integrationId };
+        setOwn(out, deliveryKey(person.id, channel), { ...base, recipientId: person.id, channel, status: 'queued', integrationId: route.integrationId });
       }
       const asked = (draft.channels ?? []).filter((c): c is MessagingChannel => (MESSAGING_CHANNELS as readonly string[]).includes(c) && !router(person, c as MessagingChannel));
       for (const channel of new Set([...unreachableListed(person, router, draft.channels), ...asked])) {
-        out[deliveryKey(person.id, channel)] ??= { ...base, recipientId: person.id, channel, status: 'skipped', integrationId: null, error: this.unreachableReason(weddingId, person, channel) };
+        ownOrSet(out, deliveryKey(person.id, channel), (): Delivery => ({ ...base, recipientId: person.id, channel, status: 'skipped', integrationId: null, error: this.unreachableReason(weddingId, person, channel) }));
       }
     }
     return out;

@@ -14,6 +14,7 @@ import { newMessageId, type MessageWriter } from './message-writer.ts';
 import { activeVendors, contactsWithRole, findPerson, withCrew, type Person } from './recipients.ts';
 import { clipText } from '../../schema/document/text.ts';
 import { REMOVED_CONTACTS_CONTEXT, ensurePeopleContacts, removedContactsContext, roleSelector, type RemovedPerson } from './wedding-people.ts';
+import { ownValue } from '../../schema/own-keys.ts';
 
 /** Only planners and admins send; everyone who opens the wedding except adapters reads. */
 /** Planners and admins of the wedding; `what` ends the refusal ("only planners and admins <what>"). */
@@ -139,7 +140,7 @@ export class MessagesApi {
       const message = w.getMessage(messageId);
       if (!message) throw new CommsError('message_not_found', `wedding ${weddingId} has no message ${messageId}`);
       if (!message.recipientIds.includes(recipientId)) throw new CommsError('not_a_recipient', `${recipientId} is not a recipient of message ${messageId}`);
-      return w.acknowledgeMessage(messageId, recipientId, new Date(this.ctx.clock()).toISOString(), origin).acks[recipientId]!;
+      return ownValue(w.acknowledgeMessage(messageId, recipientId, new Date(this.ctx.clock()).toISOString(), origin).acks, recipientId)!;
     });
   }
 
@@ -174,7 +175,7 @@ export class MessagesApi {
       if (!who.every((id) => mine.recipientIds.includes(id))) throw new CommsError('not_a_recipient', `${recipientId} is not a recipient of message ${messageId}`);
       let acked = mine;
       w.transact(() => { for (const id of who) acked = w.acknowledgeMessage(messageId, id, at, origin); }, origin);
-      return { messageId, recipientId: who[0]!, acknowledgedAt: acked.acks[who[0]!]! };
+      return { messageId, recipientId: who[0]!, acknowledgedAt: ownValue(acked.acks, who[0]!)! };
     });
   }
 
@@ -196,7 +197,7 @@ export class MessagesApi {
       if (who.length === 0) throw new CommsError('not_a_recipient', `you are not a recipient of message ${messageId}; name the recipientId you acknowledge for`);
       let acked = message;
       w.transact(() => { for (const id of who) acked = w.acknowledgeMessage(messageId, id, at, origin); }, origin);
-      return { messageId, recipientId: who[0]!, acknowledgedAt: acked.acks[who[0]!]! };
+      return { messageId, recipientId: who[0]!, acknowledgedAt: ownValue(acked.acks, who[0]!)! };
     });
   }
 
@@ -217,7 +218,7 @@ export class MessagesApi {
       const w = new WeddingDoc(doc);
       const message = w.getMessage(target.messageId);
       if (!message) throw new CommsError('invalid_ack_link', 'the message of this link no longer exists');
-      return { message, recipientName: findPerson(w, target.recipientId)?.name ?? w.vendorDisplayName(target.recipientId) ?? message.recipientNames[target.recipientId] ?? target.recipientId, acknowledgedAt: message.acks[target.recipientId] ?? null, weddingTitle: w.getMeta().title ?? '' };
+      return { message, recipientName: findPerson(w, target.recipientId)?.name ?? w.vendorDisplayName(target.recipientId) ?? ownValue(message.recipientNames, target.recipientId) ?? target.recipientId, acknowledgedAt: ownValue(message.acks, target.recipientId) ?? null, weddingTitle: w.getMeta().title ?? '' };
     });
   }
 
@@ -238,7 +239,7 @@ export class MessagesApi {
       const unreachable = watch ? JSON.parse(watch.unreachable) as string[] : [];
       return {
         message, recipients: recipientsOf(w, message),
-        waitingFor: message.requiresAck ? message.recipientIds.filter((r) => !message.acks[r]) : [],
+        waitingFor: message.requiresAck ? message.recipientIds.filter((r) => !ownValue(message.acks, r)) : [],
         nextEscalationAt: watch?.status === 'open' ? new Date(watch.next_check_at).toISOString() : null,
         unreachable: own === null ? unreachable : unreachable.filter((id) => own.has(id)),
       };
@@ -275,7 +276,7 @@ export function recipientsOf(w: WeddingDoc, message: Message): RecipientDeliveri
     const person = findPerson(w, id);
     const deliveries = Object.values(message.deliveries).filter((d) => d.recipientId === id).sort((a, b) => a.level - b.level || a.channel.localeCompare(b.channel));
     return {
-      id, name: person?.name ?? w.vendorDisplayName(id) ?? message.recipientNames?.[id] ?? id, kind: person?.kind ?? 'vendor', acknowledgedAt: message.acks[id] ?? null,
+      id, name: person?.name ?? w.vendorDisplayName(id) ?? (message.recipientNames ? ownValue(message.recipientNames, id) : undefined) ?? id, kind: person?.kind ?? 'vendor', acknowledgedAt: ownValue(message.acks, id) ?? null,
       level: deliveries.reduce((max, d) => Math.max(max, d.level), 0), deliveries,
     };
   });

@@ -9,6 +9,7 @@ import { requireAuth, type AppEnv } from './auth-middleware.ts';
 import { readJson, validate } from './body.ts';
 import { assertJsonShape } from './json-shape.ts';
 import type { RateLimits } from './rate-limits.ts';
+import { setOwn } from '../../schema/own-keys.ts';
 
 
 const weddingParam = (c: Context, name = 'weddingId') => validate(WeddingIdField, c.req.param(name), 'wedding id');
@@ -19,7 +20,7 @@ async function webhookRequest(c: Context): Promise<WebhookRequest> {
   // Form-encoded senders (Acuity) are bounded by the byte limit alone.
   if (/^\s*[[{]/.test(rawBody)) assertJsonShape(rawBody);
   const headers: Record<string, string> = {};
-  c.req.raw.headers.forEach((v, k) => { headers[k.toLowerCase()] = v; });
+  c.req.raw.headers.forEach((v, k) => setOwn(headers, k.toLowerCase(), v));
   return { method: c.req.method, url: c.req.url, headers, rawBody, receivedAt: Date.now() };
 }
 

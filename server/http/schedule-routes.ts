@@ -19,6 +19,7 @@ import { assertWeddingAccess, requireAuth } from './auth-middleware.ts';
 import { readJson, validate } from './body.ts';
 import { HttpError } from './http-error.ts';
 import { requireSession, type SessionEnv } from './session-middleware.ts';
+import { ownValue } from '../../schema/own-keys.ts';
 
 export interface ScheduleRoutesDeps {
   tokens: TokenService;
@@ -86,7 +87,7 @@ export function scheduleRoutes(deps: ScheduleRoutesDeps): Hono<SessionEnv> {
       if (!mayWrite(writer, 'timeline', path, facts) || (needsCrewMap && !mayWrite(writer, 'timeline', [eventId, 'crew'], facts))) {
         throw new AuthError('role_forbidden', 'you can change call times only on events you are on');
       }
-      const current = crewOf(ydoc, eventId)[vendorId];
+      const current = ownValue(crewOf(ydoc, eventId), vendorId);
       setCrew(ydoc, eventId, vendorId, {
         arrival: body.callTime,
         notes: body.notes ?? (typeof current?.notes === 'string' ? current.notes : ''),

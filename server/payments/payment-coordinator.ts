@@ -16,6 +16,7 @@ import { activeVendors, contactsWithRole, findPerson, type Person } from '../com
 import { rootInTransaction, type YType } from '../comms/y-roots.ts';
 import { namedListener } from '../collab/document-listeners.ts';
 import { longDate } from '../../schema/document/date-words.ts';
+import { ownValue } from '../../schema/own-keys.ts';
 
 export const PAYMENT_JOBS = {
   received: 'cascade.payment_received',
@@ -236,8 +237,8 @@ export class PaymentCoordinator {
       const vendorIds = [...new Set(payments.map((x) => x.vendorId))];
       const vendors = vendorIds
         .filter((id) => p.role !== 'vendor' || id === p.vendorId)
-        .map((id) => ({ vendorId: id, vendorName: w.vendorDisplayName(id) ?? 'Removed vendor', vendorRemoved: !w.getVendor(id), totals: budget.vendors[id] ?? {}, milestones: payments.filter((x) => x.vendorId === id) }));
-      const own = p.vendorId ? budget.vendors[p.vendorId] : undefined;
+        .map((id) => ({ vendorId: id, vendorName: w.vendorDisplayName(id) ?? 'Removed vendor', vendorRemoved: !w.getVendor(id), totals: ownValue(budget.vendors, id) ?? {}, milestones: payments.filter((x) => x.vendorId === id) }));
+      const own = p.vendorId ? ownValue(budget.vendors, p.vendorId) : undefined;
       return { budget: p.role === 'vendor' ? { ...budget, totals: {}, vendors: own && p.vendorId ? { [p.vendorId]: own } : {}, nextDue: null } : budget, vendors };
     });
   }

@@ -1,5 +1,6 @@
 import bidiJs, { type EmbeddingLevels } from 'bidi-js';
 import { RTL_FAMILIES, type Family, type ScriptCluster } from './pdf-script-runs.ts';
+import { lookupTable } from '../../schema/own-keys.ts';
 
 /**
  * The visual order of a line that mixes right-to-left and left-to-right text, for the run-of-show
@@ -47,11 +48,11 @@ export interface VisualRun {
 }
 
 /** A character standing in for each bidi class, in the Basic Multilingual Plane. */
-const STAND_IN: Record<string, string> = {
+const STAND_IN = lookupTable<string>({
   L: 'a', R: '\u05d0', AL: '\u0627', EN: '0', ES: '+', ET: '#', AN: '\u0660', CS: ',', B: '\u2029', S: '\t',
   WS: ' ', ON: '!', BN: '\u200b', NSM: '\u0300', LRO: '\u202d', RLO: '\u202e', LRE: '\u202a', RLE: '\u202b',
   PDF: '\u202c', LRI: '\u2066', RLI: '\u2067', FSI: '\u2068', PDI: '\u2069',
-};
+});
 
 /**
  * The text bidi-js is given: each character beyond U+FFFF becomes two characters of its own bidi

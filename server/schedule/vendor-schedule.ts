@@ -2,6 +2,7 @@ import type { ScheduleEvent, ScheduleWedding } from '../../schema/api/schedule.t
 import { crewOf } from '../../schema/document/contributions.ts';
 import { outstandingByPayment } from '../../schema/document/budget.ts';
 import type { TimelineEvent, WeddingDoc } from '../../schema/index.ts';
+import { ownValue } from '../../schema/own-keys.ts';
 
 /**
  * One wedding of a vendor's schedule, read from the vendor's audience copy of it
@@ -32,7 +33,7 @@ export function vendorScheduleOf(weddingId: string, doc: WeddingDoc, vendorId: s
 }
 
 export function scheduleEventOf(doc: WeddingDoc, e: TimelineEvent, vendorId: string, vendors: ReadonlyMap<string, { name: string; category: string }>): ScheduleEvent {
-  const crew = crewOf(doc.ydoc, e.id)[vendorId];
+  const crew = ownValue(crewOf(doc.ydoc, e.id), vendorId);
   return {
     eventId: e.id, title: e.title, start: e.start, end: e.end, location: e.location, notes: e.notes,
     callTime: typeof crew?.arrival === 'string' ? crew.arrival : '',

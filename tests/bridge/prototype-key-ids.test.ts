@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { sendStandardWebhook } from '../../adapters/webhooks/sandbox.ts';
+import { startTestServer } from '../helpers/test-server.ts';
+import { waitFor } from '../helpers/wait.ts';
+import { connectWebhooks, startReceiver } from './helpers.ts';
+
+/** Entity ids the schema allows that name members of Object.prototype. */
+const PROTOTYPE_NAMES = ['constructor', 'toString', 'valueOf', 'hasOwnProperty'] as const;
+
+describe('vendors and payments whose ids name Object.prototype members', () => {
+  it('come in by webhook, go out to the subscriber, and are exported by privacy requests like any id', async () => {
+    const t = await startTestServer();
+    const planner = await t.token('planner', ['w1']);
+    const receiver = await startReceiver();
+    const client = await t.connect('w1', planner);
+    await client.whenSynced();
+    const conn = await connectWebhooks(t, planner, 'w1', receiver);
+
+    for (const [i, id] of PROTOTYPE_NAMES.entries()) {
+      expect((await sendStandardWebhook(conn.webhookUrl, conn.webhookSecret, { id: `v_${i}`, type: 'vendor.upserted', data: { id, name: `Vendor ${id}`, category: 'other', email: `${id.toLowerCase()}@vendors.example` } })).status).toBe(200);
+      expect((await sendStandardWebhook(conn.webhookUrl, conn.webhookSecret, { id: `p_${i}`, type: 'payment.upserted', data: { id, vendorId: id, amount: 5000 + i, currency: 'GBP' } })).status).toBe(200);
+    }
+    await waitFor(() => PROTOTYPE_NAMES.every((id) => client.doc.getPayment(id)?.amount !== undefined && client.doc.getVendor(id)), 'the webhooks at the client');
+    for (const [i, id] of PROTOTYPE_NAMES.entries()) {
+      expect(client.doc.getVendor(id)).toMatchObject({ id, name: `Vendor ${id}` });
+      expect(client.doc.getPayment(id)).toMatchObject({ id, vendorId: id, amount: 5000 + i });
+    }
+
+    // A planner's edit goes out once per payment, under its own id, and never echoes what came in.
+    for (const id of PROTOTYPE_NAMES) client.doc.upsertPayment({ id, amountPaid: 1000 });
+    const outgoing = () => receiver.accepted().filter((r) => r.body.type === 'payment.upserted');
+    await waitFor(() => PROTOTYPE_NAMES.every((id) => outgoing().some((r) => r.body.data.id === id && r.body.data.amountPaid === 1000)), 'the edits at the subscriber');
+    for (const id of PROTOTYPE_NAMES) expect(outgoing().filter((r) => r.body.data.id === id)).toHaveLength(1);
+
+    for (const id of PROTOTYPE_NAMES) {
+      const res = await t.fetch(`/api/people/vendor:w1:${id}/export`, { token: planner });
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as { identifiers: { names: string[]; emails: string[] }; weddings: { document: { entry: { id: string } | null } }[] };
+      expect(new Set(body.identifiers.emails)).toEqual(new Set([`${id.toLowerCase()}@vendors.example`]));
+      expect(body.weddings[0]!.document.entry).toMatchObject({ id });
+    }
+  });
+});
