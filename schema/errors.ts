@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { wellFormedDeep } from './document/text.ts';
-import { PROTO_KEY_REFUSED, protoKeyPath } from './own-keys.ts';
+import { keyPath, RESERVED_KEY_REFUSED, RESERVED_KEYS } from './own-keys.ts';
 
 /**
  * `duplicate`: the write would give two entities one identity (two vendors with one e-mail or phone).
@@ -38,13 +38,14 @@ export class SchemaError extends Error {
 
 /**
  * Parses `value` with `schema`, throwing one SchemaError that lists every problem (and refusing a
- * `__proto__` key anywhere in `value`, which zod would drop without a word: own-keys.ts). Strings in the
+ * `__proto__` or `constructor` key anywhere in `value`, which zod would drop without a word or Yjs
+ * refuse mid-transaction: own-keys.ts RESERVED_KEYS). Strings in the
  * result are well-formed Unicode (a lone surrogate becomes U+FFFD): Yjs encodes updates as UTF-8,
  * so a lone surrogate kept here would read differently on the writer and on every other peer.
  */
 export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, what: string): z.infer<S> {
-  const proto = protoKeyPath(value);
-  if (proto !== null) throw new SchemaError('validation_failed', `invalid ${what}: ${proto}: ${PROTO_KEY_REFUSED}`, [{ path: proto, message: PROTO_KEY_REFUSED }]);
+  const reserved = keyPath(value, RESERVED_KEYS);
+  if (reserved !== null) throw new SchemaError('validation_failed', `invalid ${what}: ${reserved}: ${RESERVED_KEY_REFUSED}`, [{ path: reserved, message: RESERVED_KEY_REFUSED }]);
   const result = schema.safeParse(value);
   if (!result.success) throw SchemaError.fromZod(what, result.error);
   return wellFormedDeep(result.data);

@@ -10,16 +10,26 @@
 
 /** The one key that cannot be stored as plain data in an object literal or a JSON.parse result. */
 export const PROTO_KEY = '__proto__';
-/** The words a refused `__proto__` key or id gets. */
+/** The words a refused `__proto__` key gets. */
 export const PROTO_KEY_REFUSED = '"__proto__" cannot be used as a name or id';
 
 /**
- * The dotted path of the first own `__proto__` key in a JSON value (`dietary.__proto__`), or null.
- * JSON.parse keeps such a key as data, but zod skips it without a word and assigning it to a plain
- * object replaces the prototype, so it would be lost silently; callers refuse it in words instead.
- * Walks arrays and objects (each once, so a cycle ends), without recursion.
+ * Keys and ids a wedding document cannot hold as data: `__proto__` (above), and `constructor`, because
+ * Yjs picks how to store a value by `value.constructor`, so an object stored whole (a budget's
+ * vendors, a message's recipient names, a conflict's values) with that own key is refused with
+ * "Unexpected content type" in the middle of a transaction.
  */
-export function protoKeyPath(value: unknown): string | null {
+export const RESERVED_KEYS: readonly string[] = [PROTO_KEY, 'constructor'];
+/** The words a refused reserved key or id gets. */
+export const RESERVED_KEY_REFUSED = '"__proto__" and "constructor" cannot be used as names or ids';
+
+/**
+ * The dotted path of the first own key in `keys` found anywhere in a JSON value
+ * (`dietary.__proto__`), or null. Walks arrays and objects (each once, so a cycle ends), without
+ * recursion. JSON.parse keeps `__proto__` as data, but zod skips it without a word and assigning it
+ * to a plain object replaces the prototype, so it would be lost silently; callers refuse it instead.
+ */
+export function keyPath(value: unknown, keys: readonly string[] = [PROTO_KEY]): string | null {
   const stack: { value: unknown; path: string }[] = [{ value, path: '' }];
   const seen = new Set<object>();
   while (stack.length) {
@@ -30,7 +40,7 @@ export function protoKeyPath(value: unknown): string | null {
       v.forEach((item, i) => stack.push({ value: item, path: path ? `${path}.${i}` : String(i) }));
       continue;
     }
-    if (Object.hasOwn(v, PROTO_KEY)) return path ? `${path}.${PROTO_KEY}` : PROTO_KEY;
+    for (const key of keys) if (Object.hasOwn(v, key)) return path ? `${path}.${key}` : key;
     for (const [k, item] of Object.entries(v)) stack.push({ value: item, path: path ? `${path}.${k}` : k });
   }
   return null;

@@ -1,12 +1,13 @@
 import { z } from 'zod';
-import { PROTO_KEY, PROTO_KEY_REFUSED } from '../own-keys.ts';
+import { RESERVED_KEY_REFUSED, RESERVED_KEYS } from '../own-keys.ts';
 
 /**
- * Stable entity ids: what adapters use to address an event, vendor or payment. Not `__proto__`:
- * ids key plain objects (JSON, zod's output), which cannot hold that key as data (schema/own-keys.ts).
+ * Stable entity ids: what adapters use to address an event, vendor or payment. Not `__proto__` or
+ * `constructor`: ids key objects the document stores whole, which cannot hold those keys as data
+ * (schema/own-keys.ts RESERVED_KEYS).
  */
 export const EntityId = z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'ids use letters, digits, "_", ".", ":" and "-" (1 to 128)')
-  .refine((id) => id !== PROTO_KEY, { message: PROTO_KEY_REFUSED });
+  .refine((id) => !RESERVED_KEYS.includes(id), { message: RESERVED_KEY_REFUSED });
 
 export const IsoDateTime = z.iso.datetime({ offset: true, message: 'an ISO 8601 date-time with an offset, e.g. 2026-06-13T14:00:00+01:00' });
 export const IsoDate = z.iso.date({ message: 'an ISO date, e.g. 2026-06-13' });

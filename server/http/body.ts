@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import type { z } from 'zod';
-import { PROTO_KEY_REFUSED, protoKeyPath } from '../../schema/own-keys.ts';
+import { keyPath, PROTO_KEY_REFUSED } from '../../schema/own-keys.ts';
 import { HttpError } from './http-error.ts';
 import { assertJsonShape } from './json-shape.ts';
 
@@ -25,7 +25,7 @@ export async function readJson<S extends z.ZodType>(c: Context, schema: S): Prom
  * `__proto__` key anywhere is refused by name (zod would drop it without a word: schema/own-keys.ts).
  */
 export function validate<S extends z.ZodType>(schema: S, value: unknown, what: string): z.infer<S> {
-  const proto = protoKeyPath(value);
+  const proto = keyPath(value);
   if (proto !== null) throw new HttpError(400, 'validation_failed', `invalid ${what}: ${proto}: ${PROTO_KEY_REFUSED}`, { issues: [{ path: proto, message: PROTO_KEY_REFUSED }] });
   const parsed = schema.safeParse(value);
   if (!parsed.success) {

@@ -48,7 +48,7 @@ function attempt(key: string, place: Place) {
 }
 
 describe('keys named like Object.prototype members in collaboration updates', () => {
-  it('"__proto__" is refused as any key; the others are unknown fields, unknown roots, or plain keys and ids', () => {
+  it('"__proto__" is refused as any key, "constructor" as an id; the others are unknown fields, unknown roots, or plain keys and ids', () => {
     assertProperty(fc.property(fc.constantFrom(...PROTOTYPE_NAMES), fc.constantFrom(...PLACES), (key, place) => {
       const { verdict, server, unchanged } = attempt(key, place);
       if (key === '__proto__') {
@@ -73,6 +73,12 @@ describe('keys named like Object.prototype members in collaboration updates', ()
           }
           break;
         case 'entity key':
+          if (key === 'constructor') {
+            // Reserved: Yjs could not store a budget or recipient list keyed by it (schema/own-keys.ts).
+            expect(verdict).toMatchObject({ ok: false, code: 'schema_violation', message: expect.stringContaining('"__proto__" and "constructor" cannot be used as names or ids') });
+            expect(unchanged).toBe(true);
+            break;
+          }
           expect(verdict).toEqual({ ok: true });
           expect(new WeddingDoc(server).getPayment(key)).toMatchObject({ id: key, vendorId: 'v1', amount: 100 });
           break;

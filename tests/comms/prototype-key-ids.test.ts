@@ -7,9 +7,7 @@ import { connectMessaging, getJson, postJson, seedWedding, startCommsSandboxes }
 
 /**
  * Ids and provider words that name members of Object.prototype: valid data, never table hits.
- * NOTE: `constructor` is left out of the message flow: a message's `recipientNames` object with an
- * own `constructor` key is refused by Y.Map.set ("Unexpected content type": Yjs picks the content
- * kind by `value.constructor`), which schema/document/wedding-messages.ts must handle.
+ * (`constructor` and `__proto__` are reserved and cannot be ids: tests/schema/prototype-names.test.ts.)
  */
 const PROTOTYPE_NAMES = ['toString', 'valueOf', 'hasOwnProperty'] as const;
 

@@ -9,9 +9,12 @@ import { documentNameFor, isWeddingId } from '../../schema/document/names.ts';
 import { WeddingDoc } from '../../schema/document/wedding-doc.ts';
 import { parseOrThrow, SchemaError } from '../../schema/errors.ts';
 
-/** Names Object.prototype answers to, that the id and key patterns allow. */
-const PROTOTYPE_NAMES = Object.getOwnPropertyNames(Object.prototype);
-const ID_LIKE = PROTOTYPE_NAMES.filter((n) => n !== '__proto__' && /^[A-Za-z0-9_.:-]+$/.test(n));
+/** Names Object.prototype answers to, that the id pattern's characters allow. */
+const PROTOTYPE_NAMES = Object.getOwnPropertyNames(Object.prototype).filter((n) => /^[A-Za-z0-9_.:-]+$/.test(n));
+/** Reserved (schema/own-keys.ts): a plain object or a value Yjs stores whole cannot hold them as keys. */
+const RESERVED = ['__proto__', 'constructor'];
+const ID_LIKE = PROTOTYPE_NAMES.filter((n) => !RESERVED.includes(n));
+const REFUSED = '"__proto__" and "constructor" cannot be used as names or ids';
 
 function wedding(): WeddingDoc {
   const d = new WeddingDoc(new Y.Doc());
@@ -23,15 +26,14 @@ function wedding(): WeddingDoc {
 const parsedJson = (json: string): Record<string, unknown> => JSON.parse(json) as Record<string, unknown>;
 
 describe('ids and keys named like Object.prototype members', () => {
-  it('refuses `__proto__` as an id, a wedding id and a record key in words, instead of dropping it', () => {
-    expect(EntityId.safeParse('__proto__').success).toBe(false);
-    expect(EntityId.safeParse('__proto__').error?.issues[0]?.message).toBe('"__proto__" cannot be used as a name or id');
+  it('refuses `__proto__` and `constructor` as ids and keys in words, instead of dropping them or failing mid-write', () => {
+    for (const id of RESERVED) expect(EntityId.safeParse(id).error?.issues[0]?.message).toBe(REFUSED);
     expect(isWeddingId('__proto__')).toBe(false);
     expect(() => documentNameFor('__proto__')).toThrow(RangeError);
     const body = parsedJson('{"workspaceId":"wks_1","system":"stripe","credentials":{"__proto__":{"apiKey":"x"}}}');
     // zod alone drops the key without a word; parseOrThrow names it.
     expect(WorkspaceConnectBody.parse(body).credentials).toEqual({});
-    expect(() => parseOrThrow(WorkspaceConnectBody, body, 'connection')).toThrow('invalid connection: credentials.__proto__: "__proto__" cannot be used as a name or id');
+    expect(() => parseOrThrow(WorkspaceConnectBody, body, 'connection')).toThrow(`invalid connection: credentials.__proto__: ${REFUSED}`);
 
     const d = wedding();
     d.updateGuests({ count: 10, dietary: { vegan: 2 } });
@@ -40,6 +42,17 @@ describe('ids and keys named like Object.prototype members', () => {
     expect(refused).toBeInstanceOf(SchemaError);
     expect((refused as SchemaError).code).toBe('validation_failed');
     expect(d.getGuests().dietary).toEqual({ vegan: 2 });
+    expect(() => d.updateGuests({ dietary: { constructor: 3 } })).toThrow(`invalid guests: dietary.constructor: ${REFUSED}`);
+    expect(d.getGuests().dietary).toEqual({ vegan: 2 });
+
+    // Yjs refuses an object stored whole with an own `constructor` key ("Unexpected content type");
+    // such a write is refused before the transaction, in words, and nothing of it is stored.
+    const message = { id: 'msg_1', senderId: 'per_pia', type: 'update', body: 'Hello', recipientIds: ['ven_a'] };
+    expect(() => d.appendMessage({ ...message, recipientNames: { constructor: 'Lens' } } as never)).toThrow(`recipientNames.constructor: ${REFUSED}`);
+    expect(() => d.setBudget({ totals: {}, vendors: { constructor: {} }, nextDue: null, asOf: '2026-04-01', updatedAt: '2026-04-01T00:00:00Z' })).toThrow(`vendors.constructor: ${REFUSED}`);
+    expect(d.listMessages()).toEqual([]);
+    expect(d.getBudget()).toBeNull();
+    expect(d.appendMessage({ ...message, recipientNames: { ven_a: 'Lens' } } as never).recipientNames).toEqual({ ven_a: 'Lens' });
   });
 
   it('keeps every other such name as plain data: ids, diets, crew and budget totals', () => {
@@ -62,7 +75,7 @@ describe('ids and keys named like Object.prototype members', () => {
 
   it('totals a vendor named like a prototype member on its own, and touches nothing global (property)', () => {
     const payment = fc.record({
-      vendorId: fc.oneof(fc.constantFrom(...ID_LIKE), fc.constantFrom('ven_a', 'ven_b', '')),
+      vendorId: fc.oneof(fc.constantFrom(...PROTOTYPE_NAMES.filter((n) => n !== '__proto__')), fc.constantFrom('ven_a', 'ven_b', '')),
       currency: fc.constantFrom('GBP', 'EUR'),
       amount: fc.integer({ min: 1, max: 1_000_000 }),
     });
