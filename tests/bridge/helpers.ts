@@ -2,7 +2,7 @@ import { newWebhookSecret } from '../../adapters/core/index.ts';
 import { WebhookReceiver } from '../../adapters/webhooks/sandbox.ts';
 import type { ConnectResult } from '../../schema/index.ts';
 import { registerTeardown } from '../helpers/teardown.ts';
-import type { TestServer } from '../helpers/test-server.ts';
+import { startTestServer, type TestServer } from '../helpers/test-server.ts';
 
 /** A local Standard Webhooks subscriber, stopped at teardown. */
 export async function startReceiver(): Promise<WebhookReceiver> {
@@ -19,4 +19,18 @@ export async function connectWebhooks(t: TestServer, token: string, weddingId: s
   });
   if (res.status !== 201) throw new Error(`connect failed: ${res.status} ${await res.text()}`);
   return await res.json() as ConnectResult;
+}
+
+/**
+ * A test server with wedding `w1`, a planner's synced SDK client, and a `webhooks` integration
+ * connected through the API to a fresh subscriber.
+ */
+export async function webhooksWedding() {
+  const t = await startTestServer();
+  const planner = await t.token('planner', ['w1']);
+  const receiver = await startReceiver();
+  const client = await t.connect('w1', planner);
+  await client.whenSynced();
+  const conn = await connectWebhooks(t, planner, 'w1', receiver);
+  return { t, planner, receiver, client, conn };
 }

@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { sendStandardWebhook } from '../../adapters/webhooks/sandbox.ts';
-import { startTestServer } from '../helpers/test-server.ts';
 import { waitFor } from '../helpers/wait.ts';
-import { connectWebhooks, startReceiver } from './helpers.ts';
+import { webhooksWedding } from './helpers.ts';
 
 /** Entity ids the schema allows that name members of Object.prototype. */
 const PROTOTYPE_NAMES = ['toString', 'valueOf', 'hasOwnProperty'] as const;
@@ -11,12 +10,7 @@ const RESERVED = ['constructor', '__proto__'] as const;
 
 describe('vendors and payments whose ids name Object.prototype members', () => {
   it('come in by webhook, go out to the subscriber, and are exported by privacy requests like any id', async () => {
-    const t = await startTestServer();
-    const planner = await t.token('planner', ['w1']);
-    const receiver = await startReceiver();
-    const client = await t.connect('w1', planner);
-    await client.whenSynced();
-    const conn = await connectWebhooks(t, planner, 'w1', receiver);
+    const { t, planner, receiver, client, conn } = await webhooksWedding();
 
     for (const [i, id] of PROTOTYPE_NAMES.entries()) {
       expect((await sendStandardWebhook(conn.webhookUrl, conn.webhookSecret, { id: `v_${i}`, type: 'vendor.upserted', data: { id, name: `Vendor ${id}`, category: 'other', email: `${id.toLowerCase()}@vendors.example` } })).status).toBe(200);

@@ -1,19 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { sendStandardWebhook } from '../../adapters/webhooks/sandbox.ts';
-import { startTestServer } from '../helpers/test-server.ts';
 import { waitFor } from '../helpers/wait.ts';
-import { connectWebhooks, startReceiver } from './helpers.ts';
+import { webhooksWedding } from './helpers.ts';
 
 const ceremony = { id: 'ceremony', title: 'Ceremony', start: '2026-06-13T14:00:00+01:00', end: '2026-06-13T14:45:00+01:00' };
 
 describe('webhooks adapter end to end', () => {
   it('a signed webhook reaches a connected client; a client edit reaches the subscriber signed', async () => {
-    const t = await startTestServer();
-    const planner = await t.token('planner', ['w1']);
-    const receiver = await startReceiver();
-    const client = await t.connect('w1', planner);
-    await client.whenSynced();
-    const conn = await connectWebhooks(t, planner, 'w1', receiver);
+    const { receiver, client, conn } = await webhooksWedding();
     expect(conn.capabilities).toEqual(['webhook', 'push']);
     expect(conn.webhookSecret).toBe(receiver.secret);
     // The connection test was a signed ping that the subscriber verified.

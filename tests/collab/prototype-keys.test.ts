@@ -1,14 +1,12 @@
-import { HocuspocusProvider, HocuspocusProviderWebsocket } from '@hocuspocus/provider';
 import fc from 'fast-check';
-import WebSocket from 'ws';
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { WeddingDoc, decodeCollabRefusal, documentNameFor, type CollabRefusal } from '../../schema/index.ts';
+import { WeddingDoc, documentNameFor } from '../../schema/index.ts';
 import type { DocumentLimits } from '../../schema/document/limits.ts';
 import { checkUpdate } from '../../server/collab/update-check.ts';
 import { assertProperty } from '../helpers/property.ts';
-import { registerTeardown } from '../helpers/teardown.ts';
-import { startTestServer, type TestServer } from '../helpers/test-server.ts';
+import { startTestServer } from '../helpers/test-server.ts';
+import { rawYjsClient } from '../helpers/raw-yjs-client.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 const LIMITS: DocumentLimits = { maxEvents: 2000, maxTextLength: 20_000, maxDocumentBytes: 16 * 1024 * 1024 };
@@ -87,21 +85,6 @@ describe('keys named like Object.prototype members in collaboration updates', ()
   });
 });
 
-/** A raw Yjs client (no SDK) that records the refusals and closes it is sent. */
-async function rawClient(t: TestServer, token: string) {
-  const socket = new HocuspocusProviderWebsocket({ url: t.wsUrl, WebSocketPolyfill: WebSocket });
-  const ydoc = new Y.Doc();
-  const refusals: CollabRefusal[] = [];
-  const closes: number[] = [];
-  const provider = new HocuspocusProvider({ name: documentNameFor('w1'), document: ydoc, token, websocketProvider: socket });
-  provider.on('stateless', ({ payload }: { payload: string }) => { const r = decodeCollabRefusal(payload); if (r) refusals.push(r); });
-  provider.on('close', ({ event }: { event: { code: number } }) => closes.push(event.code));
-  provider.attach();
-  registerTeardown(() => { provider.destroy(); socket.destroy(); });
-  await waitFor(() => provider.synced, 'raw client to sync');
-  return { ydoc, provider, refusals, closes };
-}
-
 describe('a planner writing "__proto__" over a real connection', () => {
   for (const place of ['entity key', 'field value', 'links key'] as const) {
     it(`is refused with a typed schema_violation and stored nowhere (${place})`, async () => {
@@ -111,7 +94,7 @@ describe('a planner writing "__proto__" over a real connection', () => {
       await peer.whenSynced();
       peer.doc.upsertPayment({ id: 'p1', vendorId: 'v1', amount: 100, currency: 'GBP' });
       await peer.whenAcknowledged();
-      const raw = await rawClient(t, token);
+      const raw = await rawYjsClient(t, token);
       await waitFor(() => raw.ydoc.getMap('payments').has('p1'), 'the payment at the raw client');
 
       raw.ydoc.transact(() => write(raw.ydoc, '__proto__', place));

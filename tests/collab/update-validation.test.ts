@@ -1,32 +1,16 @@
-import { HocuspocusProvider, HocuspocusProviderWebsocket } from '@hocuspocus/provider';
 import * as decoding from 'lib0/decoding';
 import WebSocket from 'ws';
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { WeddingDoc, decodeCollabRefusal, documentNameFor, type CollabRefusal } from '../../schema/index.ts';
+import { WeddingDoc, decodeCollabRefusal, documentNameFor } from '../../schema/index.ts';
 import type { RefusedUpdate } from '../../client/sdk/connect.ts';
 import { MSG, authFrame, updateFrame } from '../helpers/frames.ts';
-import { registerTeardown } from '../helpers/teardown.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
+import { rawYjsClient } from '../helpers/raw-yjs-client.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 const MISSING_DEPENDENCY = Uint8Array.from(Buffer.from('0101922101a8922100017d02019221010001', 'hex'));
 const ceremony = { id: 'ceremony', title: 'Ceremony', start: '2026-06-13T14:00:00+01:00', end: '2026-06-13T14:45:00+01:00' };
-
-/** A raw Yjs client: a Y.Doc and a HocuspocusProvider, no SDK; records the refusals it is sent. */
-async function rawClient(t: TestServer, token: string) {
-  const socket = new HocuspocusProviderWebsocket({ url: t.wsUrl, WebSocketPolyfill: WebSocket });
-  const ydoc = new Y.Doc();
-  const refusals: CollabRefusal[] = [];
-  const closes: number[] = [];
-  const provider = new HocuspocusProvider({ name: documentNameFor('w1'), document: ydoc, token, websocketProvider: socket });
-  provider.on('stateless', ({ payload }: { payload: string }) => { const r = decodeCollabRefusal(payload); if (r) refusals.push(r); });
-  provider.on('close', ({ event }: { event: { code: number } }) => closes.push(event.code));
-  provider.attach();
-  registerTeardown(() => { provider.destroy(); socket.destroy(); });
-  await waitFor(() => provider.synced, 'raw client to sync');
-  return { ydoc, provider, socket, refusals, closes };
-}
 
 async function planner(t: TestServer) {
   const conn = await t.connect('w1', await t.token('planner', ['w1']));
@@ -67,7 +51,7 @@ describe('updates are validated before they are applied', () => {
       peer.doc.upsertEvent(ceremony);
       peer.doc.upsertPayment({ id: 'paid', vendorId: 'v1', amount: 10_000, amountPaid: 10_000, currency: 'GBP', status: 'paid' });
       await peer.whenAcknowledged();
-      const raw = await rawClient(t, await t.token('planner', ['w1']));
+      const raw = await rawYjsClient(t, await t.token('planner', ['w1']));
       const before = await refusedCount(t, 'schema_violation');
 
       raw.ydoc.transact(() => write(raw.ydoc));
@@ -94,7 +78,7 @@ describe('updates are validated before they are applied', () => {
       expect(JSON.stringify(await budget.json())).toMatch(/"planned":10000,"paid":10000/);
 
       // A client that starts again from the server's state (new Y.Doc, new clientID) is acknowledged.
-      const fresh = await rawClient(t, await t.token('planner', ['w1']));
+      const fresh = await rawYjsClient(t, await t.token('planner', ['w1']));
       new WeddingDoc(fresh.ydoc).upsertVendor({ id: 'v9', name: 'Flora', category: 'florist' });
       await waitFor(() => fresh.provider.unsyncedChanges === 0, 'the valid edit to be acknowledged');
       expect(fresh.refusals).toEqual([]);
