@@ -25,8 +25,8 @@ export const RESERVED_KEY_REFUSED = '"__proto__" and "constructor" cannot be use
 
 /**
  * The dotted path of the first own key in `keys` found anywhere in a JSON value
- * (`dietary.__proto__`), or null. Walks arrays and objects (each once, so a cycle ends), without
- * recursion. JSON.parse keeps `__proto__` as data, but zod skips it without a word and assigning it
+ * (`dietary.__proto__`), or null. Walks arrays and plain objects (each once, so a cycle ends),
+ * without recursion. JSON.parse keeps `__proto__` as data, but zod skips it without a word and assigning it
  * to a plain object replaces the prototype, so it would be lost silently; callers refuse it instead.
  */
 export function keyPath(value: unknown, keys: readonly string[] = [PROTO_KEY]): string | null {
@@ -40,6 +40,9 @@ export function keyPath(value: unknown, keys: readonly string[] = [PROTO_KEY]): 
       v.forEach((item, i) => stack.push({ value: item, path: path ? `${path}.${i}` : String(i) }));
       continue;
     }
+    // Only plain objects hold JSON's keys; bytes, dates and class instances are not walked.
+    const proto = Object.getPrototypeOf(v) as unknown;
+    if (proto !== Object.prototype && proto !== null) continue;
     for (const key of keys) if (Object.hasOwn(v, key)) return path ? `${path}.${key}` : key;
     for (const [k, item] of Object.entries(v)) stack.push({ value: item, path: path ? `${path}.${k}` : k });
   }

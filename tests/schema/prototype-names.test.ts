@@ -8,6 +8,7 @@ import { EntityId } from '../../schema/document/entities.ts';
 import { documentNameFor, isWeddingId } from '../../schema/document/names.ts';
 import { WeddingDoc } from '../../schema/document/wedding-doc.ts';
 import { parseOrThrow, SchemaError } from '../../schema/errors.ts';
+import { keyPath, RESERVED_KEYS } from '../../schema/own-keys.ts';
 
 /** Names Object.prototype answers to, that the id pattern's characters allow. */
 const PROTOTYPE_NAMES = Object.getOwnPropertyNames(Object.prototype).filter((n) => /^[A-Za-z0-9_.:-]+$/.test(n));
@@ -98,5 +99,18 @@ describe('ids and keys named like Object.prototype members', () => {
       }
       for (const currency of ['GBP', 'EUR']) expect(Object.hasOwn(Object, currency)).toBe(false);
     }), { numRuns: 300 });
+  });
+
+  it('finds a reserved key at any depth of a JSON value, by its path, and ends on cycles', () => {
+    expect(keyPath(parsedJson('{"a":[{"b":1},{"c":{"__proto__":{}}}]}'))).toBe('a.1.c.__proto__');
+    expect(keyPath(parsedJson('{"__proto__":1}'))).toBe('__proto__');
+    expect(keyPath(parsedJson('{"a":{"constructor":1}}'))).toBeNull();
+    expect(keyPath(parsedJson('{"a":{"constructor":1}}'), RESERVED_KEYS)).toBe('a.constructor');
+    expect(keyPath([1, 'x', null, { ok: true }], RESERVED_KEYS)).toBeNull();
+    const cyclic: Record<string, unknown> = { name: 'x' };
+    cyclic.self = cyclic;
+    expect(keyPath(cyclic, RESERVED_KEYS)).toBeNull();
+    // Bytes and class instances are not JSON objects: not walked (a 1 MB update is not a million keys).
+    expect(keyPath({ bytes: new Uint8Array(1_000_000), at: new Date() }, RESERVED_KEYS)).toBeNull();
   });
 });
