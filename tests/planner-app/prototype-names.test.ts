@@ -7,6 +7,7 @@ import { systemName as catalogSystemName } from '../../client/app/src/catalog/sy
 import { actorName, systemName as conflictSystemName } from '../../client/app/src/conflicts/conflict-words.ts';
 import { fieldLabel as conflictFieldLabel } from '../../client/app/src/conflicts/value-words.ts';
 import { oauthOutcome } from '../../client/app/src/connections/oauth-outcome.ts';
+import { acknowledgedAt } from '../../client/app/src/messages/message-labels.ts';
 import { parseClock, readClock } from '../../client/app/src/ui/clock-text.ts';
 import { humanize } from '../../client/app/src/ui/labels.ts';
 import { currencyExponent } from '../../schema/document/money.ts';
@@ -72,5 +73,14 @@ describe('names of Object.prototype members read as plain words in the app', () 
       if (reading.clock === null) words(reading.problem); else expect(reading.clock).toMatch(/^([01]\d|2[0-3]):[0-5]\d$/);
       expect(Number.isInteger(currencyExponent(name))).toBe(true);
     }), { numRuns: 2000 });
+  });
+
+  it('reads a recipient named like a prototype member as unacknowledged until it acknowledges (inbox, message log)', () => {
+    for (const id of PROTOTYPE_NAMES) {
+      expect(acknowledgedAt({ acks: {} }, id)).toBeNull();
+      expect(acknowledgedAt({ acks: { ven_other: '2027-06-12T10:00:00Z' } }, id)).toBeNull();
+      const acks = JSON.parse(`{${JSON.stringify(id)}: "2027-06-12T10:05:00Z"}`) as Record<string, string>;
+      expect(acknowledgedAt({ acks }, id)).toBe('2027-06-12T10:05:00Z');
+    }
   });
 });

@@ -4,9 +4,8 @@ import { describeApiError } from '../api/api-client.ts';
 import type { Session } from '../session/token.ts';
 import { humanize } from '../ui/labels.ts';
 import { useAnnounce } from '../ui/use-announcer.ts';
-import { messageTitle, messageTypeLabel, momentLabel } from './message-labels.ts';
+import { acknowledgedAt as recipientAckAt, messageTitle, messageTypeLabel, momentLabel } from './message-labels.ts';
 import { MessagesClient } from './messages-api.ts';
-import { ownValue } from '../../../../schema/own-keys.ts';
 
 /**
  * The inbox is asked for again this often while it is open (ms). Vendors and the couple do not
@@ -102,7 +101,7 @@ export function InboxView({ session, weddingId, timeZone }: Props) {
 
 /** The caller's acknowledgement (the list is narrowed to their own recipient entries). */
 function acknowledgedAt(e: Entry): string | null {
-  return e.message.recipientIds.map((id) => ownValue(e.message.acks, id)).find((at) => at !== undefined) ?? null;
+  return e.message.recipientIds.map((id) => recipientAckAt(e.message, id)).find((at) => at !== null) ?? null;
 }
 
 const isAcknowledged = (e: Entry) => acknowledgedAt(e) !== null;

@@ -1,6 +1,7 @@
 import type { Delivery, Message } from '../../../sdk/index.ts';
 import { clockLabel, dateInZone, shortDate } from '../timeline/zoned-time.ts';
 import { humanize } from '../ui/labels.ts';
+import { ownValue } from '../../../../schema/own-keys.ts';
 
 /** Channels as people name them; the one label of each channel everywhere in the app. */
 const CHANNEL_LABELS: Readonly<Record<Delivery['channel'], string>> = {
@@ -59,4 +60,12 @@ export function sendLabel(roles: readonly string[], names: readonly string[]): s
   if (parts.length === 0) return 'Send';
   const shown = parts.length > 4 ? [...parts.slice(0, 3), `${parts.length - 3} more`] : parts;
   return `Send to ${shown.length === 1 ? shown[0] : `${shown.slice(0, -1).join(', ')} and ${shown.at(-1)}`}`;
+}
+
+/**
+ * When `recipientId` acknowledged `m` (ISO date-time), or null. Read as the message's own entry, so
+ * a recipient id such as `toString` is not taken for an acknowledgement (schema/own-keys.ts).
+ */
+export function acknowledgedAt(m: Pick<Message, 'acks'>, recipientId: string): string | null {
+  return ownValue(m.acks, recipientId) ?? null;
 }

@@ -4,8 +4,7 @@ import { describeApiError } from '../api/api-client.ts';
 import { humanize } from '../ui/labels.ts';
 import { useAnnounce } from '../ui/use-announcer.ts';
 import type { MessagesClient } from './messages-api.ts';
-import { deliveryLabel, messageTitle, messageTypeLabel, momentLabel } from './message-labels.ts';
-import { ownValue } from '../../../../schema/own-keys.ts';
+import { acknowledgedAt, deliveryLabel, messageTitle, messageTypeLabel, momentLabel } from './message-labels.ts';
 
 interface Props {
   doc: WeddingDoc;
@@ -68,7 +67,7 @@ function LoggedMessage({ message: m, timeZone, nameOf, ownId, client }: LoggedPr
       setAcking(false);
     }
   };
-  const acked = m.recipientIds.filter((id) => ownValue(m.acks, id)).length;
+  const acked = m.recipientIds.filter((id) => acknowledgedAt(m, id) !== null).length;
   // People of the addressed role the server left out because a planner removed their contact.
   const notReached = (m.context.removedContacts ?? '').split(',').filter((id) => id && !m.recipientIds.includes(id));
   const headingId = `msg-${m.id}-title`;
@@ -99,7 +98,7 @@ function LoggedMessage({ message: m, timeZone, nameOf, ownId, client }: LoggedPr
                 <th scope="row">{nameOf(id)}</th>
                 <td data-label="Acknowledgement" class="ack-state">
                   {!m.requiresAck ? <span class="muted">not asked</span>
-                    : ownValue(m.acks, id) ? <span class="tag ack-done">Acknowledged {momentLabel(ownValue(m.acks, id)!, timeZone)}</span>
+                    : acknowledgedAt(m, id) !== null ? <span class="tag ack-done">Acknowledged {momentLabel(acknowledgedAt(m, id)!, timeZone)}</span>
                     : id === ownId && client
                       ? <button type="button" class="primary" disabled={acking} onClick={() => void acknowledge()}>Acknowledge<span class="sr-only"> “{messageTitle(m)}” (you)</span></button>
                       : <span class="tag ack-waiting">Waiting</span>}
