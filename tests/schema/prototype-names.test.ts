@@ -4,7 +4,7 @@ import * as Y from 'yjs';
 import { WorkspaceConnectBody } from '../../schema/api/connections.ts';
 import { computeBudget } from '../../schema/document/budget.ts';
 import { crewOf, setCrew } from '../../schema/document/contributions.ts';
-import { EntityId } from '../../schema/document/entities.ts';
+import { EntityId, type MessageInput } from '../../schema/document/entities.ts';
 import { documentNameFor, isWeddingId } from '../../schema/document/names.ts';
 import { WeddingDoc } from '../../schema/document/wedding-doc.ts';
 import { parseOrThrow, SchemaError } from '../../schema/errors.ts';
@@ -48,12 +48,12 @@ describe('ids and keys named like Object.prototype members', () => {
 
     // Yjs refuses an object stored whole with an own `constructor` key ("Unexpected content type");
     // such a write is refused before the transaction, in words, and nothing of it is stored.
-    const message = { id: 'msg_1', senderId: 'per_pia', type: 'update', body: 'Hello', recipientIds: ['ven_a'] };
-    expect(() => d.appendMessage({ ...message, recipientNames: { constructor: 'Lens' } } as never)).toThrow(`recipientNames.constructor: ${REFUSED}`);
+    const message: MessageInput = { id: 'msg_1', senderId: 'per_pia', type: 'update', body: 'Hello', recipientIds: ['ven_a'] };
+    expect(() => d.appendMessage({ ...message, recipientNames: { constructor: 'Lens' } })).toThrow(`recipientNames.constructor: ${REFUSED}`);
     expect(() => d.setBudget({ totals: {}, vendors: { constructor: {} }, nextDue: null, asOf: '2026-04-01', updatedAt: '2026-04-01T00:00:00Z' })).toThrow(`vendors.constructor: ${REFUSED}`);
     expect(d.listMessages()).toEqual([]);
     expect(d.getBudget()).toBeNull();
-    expect(d.appendMessage({ ...message, recipientNames: { ven_a: 'Lens' } } as never).recipientNames).toEqual({ ven_a: 'Lens' });
+    expect(d.appendMessage({ ...message, recipientNames: { ven_a: 'Lens' } }).recipientNames).toEqual({ ven_a: 'Lens' });
   });
 
   it('keeps every other such name as plain data: ids, diets, crew and budget totals', () => {
