@@ -25,7 +25,7 @@ const CAPABILITIES = ['pull', 'webhook', 'watch', 'push'];
 const [mode, dataDir, arg] = process.argv.slice(2) as [string, string, string];
 
 function server(pullIntervalMs: number) {
-  const config = loadConfig({ PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'silent', PULL_INTERVAL_MS: String(pullIntervalMs), CASCADE_DELAY_MS: '0', ...(process.env.BRIDGE_DOCUMENT_IDLE_MS ? { BRIDGE_DOCUMENT_IDLE_MS: process.env.BRIDGE_DOCUMENT_IDLE_MS } : {}), ...NO_RATE_LIMITS, ...SANDBOX_OUTBOUND });
+  const config = loadConfig({ PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'silent', PULL_INTERVAL_MS: String(pullIntervalMs), CASCADE_DELAY_MS: '0', ...(process.env.BRIDGE_DOCUMENT_IDLE_MS ? { BRIDGE_DOCUMENT_IDLE_MS: process.env.BRIDGE_DOCUMENT_IDLE_MS } : {}), ...(process.env.SAFETY_PULL_INTERVAL_MS ? { SAFETY_PULL_INTERVAL_MS: process.env.SAFETY_PULL_INTERVAL_MS } : {}), ...NO_RATE_LIMITS, ...SANDBOX_OUTBOUND });
   return createWedSyncServer(config, { authSecret: BENCH_SECRET, logger: createLogger(config) });
 }
 
@@ -34,21 +34,27 @@ if (mode === 'setup') {
   const s = server(60_000);
   const connector = { sub: 'bench', role: 'planner' as const, vendorId: null };
   s.db.transaction(() => {
-    for (const c of spec.connections) {
+    spec.connections.forEach((c, index) => {
       s.bridge.store.connections.create({
         id: c.id, workspaceId: null, system: 'google-calendar', category: 'calendar_system', label: c.calendarId,
         credentials: { refreshToken: c.refreshToken, clientId: spec.clientId, clientSecret: spec.clientSecret },
         webhookSecret: c.webhookSecret,
-        configuration: { calendarId: c.calendarId, apiBaseUrl: spec.apiBaseUrl, tokenUrl: spec.tokenUrl, importEvents: 'all' },
+        // The even connections (the ones webhooks go to) have a watch channel open, as the connect
+        // flow leaves it (the bench's notifications name it: bench-<id>); the odd ones have none
+        // (watch: false), so they are pulled every PULL_INTERVAL_MS (the jitter figure). A calendar
+        // with a live channel is pulled on schedule only every SAFETY_PULL_INTERVAL_MS
+        // (server/bridge/pull-schedule.ts).
+        configuration: { calendarId: c.calendarId, apiBaseUrl: spec.apiBaseUrl, tokenUrl: spec.tokenUrl, importEvents: 'all', watch: index % 2 === 0 },
         configurationSecrets: [], capabilities: CAPABILITIES, createdBy: 'bench', connector,
       });
+      if (index % 2 === 0) s.bridge.store.connections.update(c.id, { adapter_state: JSON.stringify({ channel: { id: `bench-${c.id}`, resourceId: 'bench', expiration: Date.now() + 7 * 86_400_000 } }) });
       for (const weddingId of c.weddings) {
         s.bridge.store.create({
           id: `${c.id}-${weddingId}`, connectionId: c.id, weddingId, system: 'google-calendar', category: 'calendar_system', vendorId: null,
           runMode: 'in_process', overrides: {}, capabilities: CAPABILITIES, createdBy: 'bench', connector, claimsUnmatched: false, onUnbind: 'keep',
         });
       }
-    }
+    });
   })();
   await s.close();
   process.exit(0);

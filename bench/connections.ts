@@ -376,7 +376,7 @@ export default async function connections(args: string[]): Promise<void> {
     '',
     markdownTable(['ratio (full ÷ baseline)', 'start → /readyz', 'pull jitter p99', 'webhook ack p99', 'change → all bound weddings p99', 'push p99'], [[`${N} ÷ ${baseN} connections`, ratio(full.startMs, base.startMs), ratio(full.jitter.p99, base.jitter.p99), ratio(full.ack.p99, base.ack.p99), ratio(full.e2e.p99, base.e2e.p99), ratio(full.push.p99, base.push.p99)]]),
   ].join('\n');
-  const meta = { when: new Date().toISOString(), node: process.version, cpus: os.cpus().length, ...o, connections: N, weddings: W, baseline: baseN, emptyServer: zero, setup: 'connections and bindings written through bridge.store in a setup process (bench/connections-server.ts), not the HTTP API' };
+  const meta = { when: new Date().toISOString(), node: process.version, cpus: os.cpus().length, ...o, connections: N, weddings: W, baseline: baseN, emptyServer: zero, setup: 'connections and bindings written through bridge.store in a setup process (bench/connections-server.ts), not the HTTP API; the even connections (webhooks) with an open watch channel, the odd ones with watch: false', safetyPullIntervalMs: process.env.SAFETY_PULL_INTERVAL_MS ? Number(process.env.SAFETY_PULL_INTERVAL_MS) : 'default (900000)', documentIdleMs: process.env.BRIDGE_DOCUMENT_IDLE_MS ?? 'default (30000)' };
   fs.mkdirSync(RESULTS, { recursive: true });
   const file = path.join(RESULTS, `connections-${meta.when.replace(/[:.]/g, '-')}.json`);
   fs.writeFileSync(file, JSON.stringify({ meta, results: { base, full }, table }, null, 2) + '\n');

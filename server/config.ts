@@ -156,6 +156,14 @@ export const ConfigSchema = z.object({
   /** How often integrations that can pull are pulled, besides webhooks. @default 60000 */
   PULL_INTERVAL_MS: z.coerce.number().int().min(100).default(60_000),
   /**
+   * How often a connection whose changes reach the hub by push (a live Google watch channel or
+   * Microsoft Graph subscription: the adapter's `pushLive`) is pulled anyway, as a safety net for
+   * notifications the system dropped; never more often than PULL_INTERVAL_MS. A connection without a
+   * live channel (never opened, expired, failed to renew) is pulled every PULL_INTERVAL_MS.
+   * @default 900000 (15 min)
+   */
+  SAFETY_PULL_INTERVAL_MS: z.coerce.number().int().min(100).default(900_000),
+  /**
    * How long a wedding document the bridge opened (for a webhook, a pull, a push) stays loaded after
    * its last use, ms; a client's open document stays loaded while the client is connected.
    * @default 30000

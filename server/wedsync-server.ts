@@ -180,6 +180,7 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
       breakerCooldownMs: config.BREAKER_COOLDOWN_MS,
       breakerMaxCooldownMs: config.BREAKER_MAX_COOLDOWN_MS,
       pullIntervalMs: config.PULL_INTERVAL_MS,
+      safetyPullIntervalMs: config.SAFETY_PULL_INTERVAL_MS,
       // Half the socket pool at most for scheduled pulls: a webhook's pull finds a free socket.
       scheduledPullConcurrency: Math.max(1, Math.floor(config.OUTBOUND_MAX_SOCKETS_PER_ORIGIN / 2)),
       coalesceMs: config.PUSH_COALESCE_MS,

@@ -277,6 +277,12 @@ export interface Adapter {
   deactivate?(): Promise<void>;
   /** Periodic upkeep (renew channels before they expire). */
   maintain?(): Promise<void>;
+  /**
+   * Whether the system currently pushes this account's changes to the hub: a watch channel or
+   * subscription that was opened and has not expired or been removed. The hub then pulls on each
+   * notification and on schedule only as a safety net (SAFETY_PULL_INTERVAL_MS). Absent: never.
+   */
+  pushLive?(): boolean;
 }
 
 export interface AdapterInput {

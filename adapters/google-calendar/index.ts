@@ -181,6 +181,11 @@ export function createGoogleCalendarAdapter(input: AdapterInput): CalendarAdapte
       await stopWatch(channel);
     },
 
+    pushLive() {
+      const channel = state().channel;
+      return inbound && config.watch && !!channel && channel.expiration > runtime.now();
+    },
+
     async maintain() {
       if (!inbound || !config.watch) return;
       const channel = state().channel;

@@ -248,6 +248,12 @@ export function createOutlookAdapter(input: AdapterInput): CalendarAdapter {
 
     maintain: upkeep,
 
+    pushLive() {
+      const { subscription, lifecycle } = state();
+      // 'reauthorizationRequired': Graph stops sending notifications until the next renewal.
+      return inbound && config.subscribe && !!subscription && subscription.expiration > runtime.now() && lifecycle === undefined;
+    },
+
     async busy({ from, to }): Promise<BusyInterval[]> {
       const out: BusyInterval[] = [];
       let next: string | undefined;

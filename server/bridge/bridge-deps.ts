@@ -30,6 +30,8 @@ export interface BridgeSettings {
   breakerCooldownMs: number;
   breakerMaxCooldownMs: number;
   pullIntervalMs: number;
+  /** Pull interval of a connection whose adapter reports `pushLive` (ms). @default pullIntervalMs */
+  safetyPullIntervalMs?: number;
   /** Scheduled pulls running at once (Puller): the rest of the outbound sockets stay free for webhooks' pulls and pushes. @default unlimited */
   scheduledPullConcurrency?: number;
   coalesceMs: number;

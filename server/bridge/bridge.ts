@@ -173,6 +173,7 @@ export class Bridge {
     });
     this.pulls = new PullSchedule({
       runtime: this.runtime, now: this.now, logger, intervalMs: settings.pullIntervalMs,
+      ...(settings.safetyPullIntervalMs ? { safetyIntervalMs: settings.safetyPullIntervalMs } : {}),
       ...(settings.scheduledPullConcurrency ? { scheduledConcurrency: settings.scheduledPullConcurrency } : {}),
       targets: {
         audit: this.audit, inbox: this.inbox, store: this.store, links: this.links, router: this.router, now: this.now,

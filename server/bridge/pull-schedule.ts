@@ -13,6 +13,11 @@ export interface PullScheduleDeps {
   logger: Logger;
   /** How long a connection goes without a scheduled pull (ms). */
   intervalMs: number;
+  /**
+   * The same for a connection whose changes arrive by push (`Adapter.pushLive`): a safety net for
+   * dropped notifications, never shorter than `intervalMs` (ms). @default intervalMs
+   */
+  safetyIntervalMs?: number;
   /** Scheduled pulls running at once (Puller). @default unlimited */
   scheduledConcurrency?: number;
 }
@@ -22,6 +27,13 @@ export interface PullScheduleDeps {
  * to many weddings), and when the scheduled ones run: one pull per connection per interval (one
  * cursor per stream), whatever the number of weddings it serves, spread over the interval so
  * thousands of connections do not all pull at once. The pulls themselves are Puller's.
+ *
+ * A connection whose system pushes its changes (a live watch channel or subscription:
+ * `Adapter.pushLive`) is pulled on a notification, and on schedule only every `safetyIntervalMs`,
+ * to catch notifications the system dropped (Google: "Notifications are not 100% reliable"). At
+ * 10,000 Google calendars, one list request per calendar a minute would be 14.4 M requests a day,
+ * about 14 times Google Calendar's default daily quota per project. Every connection is still
+ * pulled once in the first `intervalMs` after start-up, for changes made while the hub was down.
  */
 export class PullSchedule {
   private readonly puller: Puller;
@@ -72,10 +84,17 @@ export class PullSchedule {
       if (!canPull(live.adapter) || live.connection.status === 'needs_attention') continue;
       // Never pulled since start-up: due at a point of the first interval fixed by the connection's
       // id, so thousands of connections do not all pull on the first tick.
-      const last = this.puller.lastPulledAt(live.connection.id) || this.startedAt - interval + spread(live.connection.id, interval);
-      if (now - last < interval || this.puller.pending(live.connection.id)) continue;
+      const pulledAt = this.puller.lastPulledAt(live.connection.id);
+      const last = pulledAt || this.startedAt - interval + spread(live.connection.id, interval);
+      if (now - last < (pulledAt ? this.intervalOf(live) : interval) || this.puller.pending(live.connection.id)) continue;
       void this.pullConnection(live, false, 'scheduled').catch((error) => this.deps.logger.info({ err: error, connectionId: live.connection.id }, 'scheduled pull failed'));
     }
+  }
+
+  /** The scheduled interval of a connection pulled before (ms): longer while its system pushes changes. */
+  private intervalOf(live: LiveConnection): number {
+    const interval = this.deps.intervalMs;
+    return live.adapter.pushLive?.() ? Math.max(interval, this.deps.safetyIntervalMs ?? interval) : interval;
   }
 
   /** Resolves when every pull now running, and any queued behind one, has ended (failed ones included). */

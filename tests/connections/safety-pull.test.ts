@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import type { ConnectionResult } from '../../schema/index.ts';
+import { connect as connectCalendar, googleConnection, outlookConnection, startSandboxes } from '../calendar/helpers.ts';
+import { startTestServer } from '../helpers/test-server.ts';
+import { waitFor } from '../helpers/wait.ts';
+import { api, STORY_WEDDINGS, studio } from './helpers.ts';
+
+const WEDDINGS = STORY_WEDDINGS.slice(0, 1);
+const PULL_INTERVAL_MS = 300;
+const SAFETY_PULL_INTERVAL_MS = 4000;
+
+/*
+ * A calendar whose changes reach the hub by push (a live Google watch channel) is pulled on each
+ * notification and on schedule only as a safety net (SAFETY_PULL_INTERVAL_MS); a calendar without a
+ * channel is pulled every PULL_INTERVAL_MS. A notification Google drops is caught by the safety pull.
+ */
+describe('scheduled pulls of a calendar that pushes its changes', () => {
+  it('pulls a watched calendar only as a safety net, an unwatched one every interval, and a dropped notification still arrives', async () => {
+    const s = await startSandboxes();
+    const plainId = s.google.addCalendar({ id: 'studio.bookings@example.com', summary: 'Bookings', timeZone: 'Europe/London' });
+    const t = await startTestServer({ env: { CASCADE_DELAY_MS: '0', PULL_INTERVAL_MS: String(PULL_INTERVAL_MS), SAFETY_PULL_INTERVAL_MS: String(SAFETY_PULL_INTERVAL_MS) } });
+    const { pat, alex, lens } = await studio(t, WEDDINGS);
+    const token = await alex.accessToken('w-ana');
+    const clientId = 'wedsync-client';
+    const clientSecret = 'wedsync-secret';
+    const connect = async (calendarId: string, watch: boolean) => {
+      const res = await api<ConnectionResult>(t, '/api/integrations/vendor/connect', token, { json: {
+        workspaceId: lens.id, system: 'google-calendar', label: calendarId,
+        credentials: { refreshToken: s.google.issueRefreshToken(clientId, clientSecret), clientId, clientSecret },
+        configuration: { calendarId, apiBaseUrl: s.google.url, tokenUrl: s.google.tokenUrl, importEvents: 'all', watch },
+      } });
+      expect(res.status, JSON.stringify(res.body)).toBe(201);
+      const bound = await api(t, `/api/connections/${res.body.connectionId}/bindings`, token, { json: { weddingId: 'w-ana', configuration: { vendorId: 'photo' } } });
+      expect(bound.status, JSON.stringify(bound.body)).toBe(201);
+    };
+    await connect(s.googleCalendarId, true);
+    await connect(plainId, false);
+    await waitFor(() => s.google.liveChannels(s.googleCalendarId).length === 1, 'the watched calendar has a live channel');
+    expect(s.google.liveChannels(plainId)).toHaveLength(0);
+
+    // List requests of a calendar's events (pulls), not the busy-time reads (a time window).
+    const lists = (calendarId: string) => s.google.requests.filter((r) => r.method === 'GET'
+      && r.path.startsWith(`/calendar/v3/calendars/${encodeURIComponent(calendarId)}/events?`) && !r.path.includes('timeMin=')).length;
+    await waitFor(() => lists(s.googleCalendarId) >= 1 && lists(plainId) >= 1, 'both calendars pulled once after connecting');
+    const watchedBefore = lists(s.googleCalendarId);
+    const plainBefore = lists(plainId);
+    // Ten intervals of PULL_INTERVAL_MS: the unwatched calendar is pulled about ten times, the
+    // watched one at most once (its safety pull may fall in the window).
+    await waitFor(() => lists(plainId) - plainBefore >= 6, 'the unwatched calendar pulled on schedule', 10_000);
+    expect(lists(s.googleCalendarId) - watchedBefore).toBeLessThanOrEqual(1);
+
+    // The planner's event is pushed to the calendar; the photographer edits it there.
+    const c = await t.connect('w-ana', await pat.accessToken('w-ana'));
+    await c.whenSynced();
+    c.doc.upsertEvent({ id: 'portraits', title: 'Portraits', start: '2027-06-12T16:00:00+01:00', end: '2027-06-12T17:00:00+01:00', category: 'photos', vendorIds: ['photo'] });
+    const pushed = await waitFor(() => s.google.events(s.googleCalendarId).find((e) => e.summary?.endsWith('Portraits')), 'the event pushed to the watched calendar');
+    const locationIs = (place: string) => c.doc.getEvent('portraits')?.location === place;
+
+    // A change with its notification: pulled at once.
+    s.google.userPatch(s.googleCalendarId, pushed.id!, { location: 'Kew Barn, west lawn' });
+    await waitFor(() => locationIs('Kew Barn, west lawn'), 'the notified change in the wedding', 3000);
+
+    // A change whose notification Google dropped: the safety pull brings it within SAFETY_PULL_INTERVAL_MS.
+    const dropped = Date.now();
+    s.google.userPatch(s.googleCalendarId, pushed.id!, { location: 'Kew Barn, orangery' }, { notify: false });
+    await waitFor(() => locationIs('Kew Barn, orangery'), 'the change whose notification was dropped, by the safety pull', SAFETY_PULL_INTERVAL_MS + 5000);
+    expect(Date.now() - dropped).toBeLessThanOrEqual(SAFETY_PULL_INTERVAL_MS + 5000);
+    await c.destroy();
+    await t.close();
+  });
+
+  it('pulls an Outlook calendar with a live subscription only as a safety net, and at once on a notification', async () => {
+    const s = await startSandboxes();
+    const t = await startTestServer({ env: { CASCADE_DELAY_MS: '0', PULL_INTERVAL_MS: String(PULL_INTERVAL_MS), SAFETY_PULL_INTERVAL_MS: '600000' } });
+    const W = 'w-outlook';
+    const planner = await t.token('planner', [W]);
+    const c = await t.connect(W, planner);
+    await c.whenSynced();
+    c.doc.setMeta({ title: 'Outlook', timezone: 'Europe/London', date: '2027-06-12' });
+    await c.whenAcknowledged();
+    await connectCalendar(t, planner, outlookConnection(s, W));
+    // The clock: a Google calendar without a channel, pulled every PULL_INTERVAL_MS.
+    await connectCalendar(t, planner, googleConnection(s, W, { watch: false }));
+    await waitFor(() => s.graph.subscriptions().length === 1, 'a subscription');
+    const deltas = () => s.graph.requests.filter((r) => r.path.includes('/calendarView/delta')).length;
+    const lists = () => s.google.requests.filter((r) => r.method === 'GET' && r.path.includes('/events?') && !r.path.includes('timeMin=')).length;
+    await waitFor(() => deltas() >= 1 && lists() >= 1, 'the first pulls');
+    // While the Google calendar is pulled six times on schedule, the Outlook one with a live
+    // subscription is not (at most once, should its first safety pull fall in the window).
+    const before = deltas();
+    const listsBefore = lists();
+    await waitFor(() => lists() - listsBefore >= 6, 'six scheduled pulls of the calendar without a channel');
+    expect(deltas() - before).toBeLessThanOrEqual(1);
+    // A notification still pulls at once: Graph's `missed` lifecycle event asks for a delta read.
+    const missed = deltas();
+    expect(await s.graph.lifecycle(s.graph.subscriptions()[0]!.id, 'missed')).toBe(202);
+    await waitFor(() => deltas() > missed, 'a delta pull on the notification', 3000);
+    await c.destroy();
+    await t.close();
+  });
+});
