@@ -38,6 +38,8 @@ export interface PullScheduleDeps {
 export class PullSchedule {
   private readonly puller: Puller;
   private startedAt = 0;
+  /** Connection id → the earliest time (ms) `tick` need look at it again. */
+  private readonly notBefore = new Map<string, number>();
 
   constructor(private readonly deps: PullScheduleDeps) {
     this.puller = new Puller({ now: deps.now, ...(deps.scheduledConcurrency ? { scheduledConcurrency: deps.scheduledConcurrency } : {}) });
@@ -76,25 +78,39 @@ export class PullSchedule {
     return this.puller.pull(connectionPullTarget(this.deps.targets, live), full, reason);
   }
 
-  /** Starts the scheduled pulls that came due; connections that need a person are skipped. */
+  /**
+   * Starts the scheduled pulls that came due; connections that need a person are skipped. A
+   * connection found not due is not looked at again before the time it could be (`notBefore`): at
+   * most one interval later, so a channel that lapsed or a status that changed is seen within
+   * `intervalMs`. A pull in between (a webhook's) only moves the due time later.
+   */
   tick(): void {
     const now = this.deps.now();
     const interval = this.deps.intervalMs;
+    const safety = Math.max(interval, this.deps.safetyIntervalMs ?? interval);
     for (const live of this.deps.runtime.all()) {
-      if (!canPull(live.adapter) || live.connection.status === 'needs_attention') continue;
+      const id = live.connection.id;
+      if ((this.notBefore.get(id) ?? 0) > now) continue;
+      if (!canPull(live.adapter) || live.connection.status === 'needs_attention') {
+        this.notBefore.set(id, now + interval);
+        continue;
+      }
       // Never pulled since start-up: due at a point of the first interval fixed by the connection's
       // id, so thousands of connections do not all pull on the first tick.
-      const pulledAt = this.puller.lastPulledAt(live.connection.id);
-      const last = pulledAt || this.startedAt - interval + spread(live.connection.id, interval);
-      if (now - last < (pulledAt ? this.intervalOf(live) : interval) || this.puller.pending(live.connection.id)) continue;
-      void this.pullConnection(live, false, 'scheduled').catch((error) => this.deps.logger.info({ err: error, connectionId: live.connection.id }, 'scheduled pull failed'));
+      const pulledAt = this.puller.lastPulledAt(id);
+      const last = pulledAt || this.startedAt - interval + spread(id, interval);
+      if (now - last < interval) {
+        this.notBefore.set(id, last + interval);
+        continue;
+      }
+      // Its system pushes its changes: only the safety pull is scheduled.
+      if (pulledAt && now - pulledAt < safety && live.adapter.pushLive?.()) {
+        this.notBefore.set(id, Math.min(pulledAt + safety, now + interval));
+        continue;
+      }
+      if (this.puller.pending(id)) continue;
+      void this.pullConnection(live, false, 'scheduled').catch((error) => this.deps.logger.info({ err: error, connectionId: id }, 'scheduled pull failed'));
     }
-  }
-
-  /** The scheduled interval of a connection pulled before (ms): longer while its system pushes changes. */
-  private intervalOf(live: LiveConnection): number {
-    const interval = this.deps.intervalMs;
-    return live.adapter.pushLive?.() ? Math.max(interval, this.deps.safetyIntervalMs ?? interval) : interval;
   }
 
   /** Resolves when every pull now running, and any queued behind one, has ended (failed ones included). */
