@@ -38,8 +38,11 @@ export interface PullScheduleDeps {
 export class PullSchedule {
   private readonly puller: Puller;
   private startedAt = 0;
-  /** Connection id → the earliest time (ms) `tick` need look at it again. */
-  private readonly notBefore = new Map<string, number>();
+  /**
+   * The earliest time (ms) `tick` need look at a connection again. Keyed by the running
+   * connection, so one started again (new credentials, back from needs attention) is looked at anew.
+   */
+  private readonly notBefore = new WeakMap<LiveConnection, number>();
 
   constructor(private readonly deps: PullScheduleDeps) {
     this.puller = new Puller({ now: deps.now, ...(deps.scheduledConcurrency ? { scheduledConcurrency: deps.scheduledConcurrency } : {}) });
@@ -90,9 +93,9 @@ export class PullSchedule {
     const safety = Math.max(interval, this.deps.safetyIntervalMs ?? interval);
     for (const live of this.deps.runtime.all()) {
       const id = live.connection.id;
-      if ((this.notBefore.get(id) ?? 0) > now) continue;
+      if ((this.notBefore.get(live) ?? 0) > now) continue;
       if (!canPull(live.adapter) || live.connection.status === 'needs_attention') {
-        this.notBefore.set(id, now + interval);
+        this.notBefore.set(live, now + interval);
         continue;
       }
       // Never pulled since start-up: due at a point of the first interval fixed by the connection's
@@ -100,12 +103,13 @@ export class PullSchedule {
       const pulledAt = this.puller.lastPulledAt(id);
       const last = pulledAt || this.startedAt - interval + spread(id, interval);
       if (now - last < interval) {
-        this.notBefore.set(id, last + interval);
+        this.notBefore.set(live, last + interval);
         continue;
       }
-      // Its system pushes its changes: only the safety pull is scheduled.
-      if (pulledAt && now - pulledAt < safety && live.adapter.pushLive?.()) {
-        this.notBefore.set(id, Math.min(pulledAt + safety, now + interval));
+      // Its system pushes its changes: only the safety pull is scheduled, once the last pull
+      // succeeded (a failed one, a notification's included, is tried again after `intervalMs`).
+      if (pulledAt && this.puller.lastSucceededAt(id) === pulledAt && now - pulledAt < safety && live.adapter.pushLive?.()) {
+        this.notBefore.set(live, Math.min(pulledAt + safety, now + interval));
         continue;
       }
       if (this.puller.pending(id)) continue;

@@ -59,6 +59,7 @@ export class Puller {
   /** The pull of each key now running or queued behind it; `started` once its first page is asked for. */
   private readonly running = new Map<string, PullEntry>();
   private readonly lastPull = new Map<string, number>();
+  private readonly lastSuccess = new Map<string, number>();
   /** Scheduled pulls running, and those waiting for a turn (FIFO). */
   private scheduledActive = 0;
   private readonly turns: (() => void)[] = [];
@@ -76,6 +77,11 @@ export class Puller {
   /** When the target was last pulled (ms), 0 if never. */
   lastPulledAt(key: string): number {
     return this.lastPull.get(key) ?? 0;
+  }
+
+  /** When the last pull of `key` that read every page without an error started (ms), 0 if none. */
+  lastSucceededAt(key: string): number {
+    return this.lastSuccess.get(key) ?? 0;
   }
 
   /**
@@ -149,7 +155,8 @@ export class Puller {
   private async pages(target: PullTarget, full: boolean): Promise<number[]> {
     const { adapter } = target;
     if (!canPull(adapter)) return [];
-    this.lastPull.set(target.key, this.deps.now());
+    const startedAt = this.deps.now();
+    this.lastPull.set(target.key, startedAt);
     trace('pull.started', target.key);
     const ids: number[] = [];
     let cursor = full ? null : target.cursor;
@@ -194,6 +201,7 @@ export class Puller {
       cursor = result.cursor;
       if (!result.more) break;
     }
+    this.lastSuccess.set(target.key, startedAt);
     return ids;
   }
 }
