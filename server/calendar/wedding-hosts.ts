@@ -35,9 +35,24 @@ export class WeddingHosts {
     return new Set([...next, ...before].filter((v) => next.has(v) !== before.has(v)));
   }
 
-  /** Applies one document update (only when it touched vendors or the wedding's details). */
+  /** Applies one document update (only when it touched the vendors or the wedding's venue). */
   onUpdate(weddingId: string, ydoc: Y.Doc, tr: Y.Transaction): Set<string> {
-    if (!changedEntities(ydoc, tr).some((c) => c.entity === 'vendors' || c.entity === 'meta')) return new Set();
+    if (!changedEntities(ydoc, tr).some((c) => c.entity === 'vendors' || (c.entity === 'meta' && venueTouched(ydoc, tr)))) return new Set();
     return this.load(weddingId, new WeddingDoc(ydoc));
   }
+}
+
+/** Whether `tr` changed the wedding's `venue` (the only detail hostsOf reads), or anything nested in its details. */
+function venueTouched(ydoc: Y.Doc, tr: Y.Transaction): boolean {
+  const meta = ydoc.share.get('meta');
+  for (const [type, keys] of tr.changed) {
+    if (type === meta) {
+      if (keys.has('venue')) return true;
+      continue;
+    }
+    let root = type;
+    while (root._item !== null) root = root._item.parent as typeof type;
+    if (root === meta) return true;
+  }
+  return false;
 }

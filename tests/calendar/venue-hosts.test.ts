@@ -51,5 +51,14 @@ describe('a venue hosts every event of its wedding', () => {
     await waitFor(() => pendingFor('tent').length === 0, 'the venue’s conflict settled');
     expect(await overlaps('tent')).toEqual([]);
     expect(pendingFor('photo')).toHaveLength(1);
+
+    // Other details of the wedding change nothing; its venue's name does: the photographer's
+    // studio turns out to be the venue, and its double booking goes too.
+    c.doc.setMeta({ title: 'Ana & Ben at the studio' });
+    await c.whenAcknowledged();
+    expect(await overlaps('photo')).toHaveLength(1);
+    c.doc.setMeta({ venue: 'Lens & Light' });
+    await waitFor(() => pendingFor('photo').length === 0, 'the new venue’s conflict settled');
+    expect(await overlaps('photo')).toEqual([]);
   });
 });

@@ -80,11 +80,12 @@ describe('scheduled pulls of a calendar that pushes its changes', () => {
     const safety = 2500;
     const { s, t, connect, lists, pushedEvent } = await studioWithCalendars(safety);
     await connect(s.googleCalendarId, true);
-    await waitFor(() => s.google.liveChannels(s.googleCalendarId).length === 1, 'a live channel');
-    const { c, id, locationIs } = await pushedEvent();
-    // Held notifications are not sent (the hub's own push's included) until `resume`, which never comes.
+    await waitFor(() => s.google.liveChannels(s.googleCalendarId).length === 1 && s.google.notifications.some((n) => n.state === 'sync'), 'a live channel, its sync message sent');
+    // From here notifications are held back until `resume`, which never comes; none is in flight
+    // (a notification is recorded once its delivery is answered).
     s.google.pauseNotifications();
     const notified = s.google.notifications.length;
+    const { c, id, locationIs } = await pushedEvent();
     const listed = lists(s.googleCalendarId);
     s.google.userPatch(s.googleCalendarId, id, { location: 'Kew Barn, orangery' }, { notify: false });
     await waitFor(() => locationIs('Kew Barn, orangery'), 'the change whose notification was dropped, by the safety pull', safety + 5000);
