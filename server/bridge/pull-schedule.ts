@@ -31,8 +31,9 @@ export interface PullScheduleDeps {
  * A connection whose system pushes its changes (a live watch channel or subscription:
  * `Adapter.pushLive`) is pulled on a notification, and on schedule only every `safetyIntervalMs`,
  * to catch notifications the system dropped (Google: "Notifications are not 100% reliable"). At
- * 10,000 Google calendars, one list request per calendar a minute would be 14.4 M requests a day,
- * about 14 times Google Calendar's default daily quota per project. Every connection is still
+ * 10,000 Google calendars, one list request per calendar a minute would be 10,000 requests a
+ * minute: all of Calendar API's quota per project (10,000 a minute, developers.google.com/workspace/
+ * calendar/api/guides/quota), before any push or notification's pull. Every connection is still
  * pulled once in the first `intervalMs` after start-up, for changes made while the hub was down.
  */
 export class PullSchedule {
