@@ -56,9 +56,10 @@ describe('scheduled pulls of a calendar that pushes its changes', () => {
     await waitFor(() => lists(s.googleCalendarId) >= 1 && lists(plainId) >= 1, 'both calendars pulled once after connecting');
     const watchedBefore = lists(s.googleCalendarId);
     const plainBefore = lists(plainId);
-    // Six scheduled pulls of the unwatched calendar; none of the watched one (its safety pull is 10 min away).
+    // Six scheduled pulls of the unwatched calendar; none of the watched one (its safety pull is 10
+    // min away), but for one the connect flow asked for that may still land in the window.
     await waitFor(() => lists(plainId) - plainBefore >= 6, 'the unwatched calendar pulled on schedule');
-    expect(lists(s.googleCalendarId) - watchedBefore).toBe(0);
+    expect(lists(s.googleCalendarId) - watchedBefore).toBeLessThanOrEqual(1);
 
     // A change with its notification: pulled at once (no scheduled pull of this calendar is due).
     const { c, id, locationIs } = await pushedEvent();
