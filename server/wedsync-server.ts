@@ -251,7 +251,7 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
       connectionsCheckingInterval: Math.min(1000, config.HTTP_HEADERS_TIMEOUT_MS),
     },
   }) as HttpServer;
-  const transport: CollabTransport = attachCollabTransport(http, collab.hocuspocus, { path: COLLAB_PATH, maxMessageBytes: config.MAX_MESSAGE_BYTES, logger, metrics, group, authTimeoutMs: config.WS_AUTH_TIMEOUT_MS, flow: flowControlFromConfig(config, metrics), yWebsocketPath: Y_WEBSOCKET_PATH });
+  const transport: CollabTransport = attachCollabTransport(http, collab.hocuspocus, { path: COLLAB_PATH, maxMessageBytes: config.MAX_MESSAGE_BYTES, logger, metrics, barrier: collab.persistence.barrier, authTimeoutMs: config.WS_AUTH_TIMEOUT_MS, flow: flowControlFromConfig(config, metrics), yWebsocketPath: Y_WEBSOCKET_PATH });
 
   Object.assign(server, {
     config, logger, db, tokens, people, sessions, collab, pdf, documents, metrics, health, http, bridge, comms, payments, demo,
@@ -291,7 +291,7 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
         transport.closeAll();
         collab.hocuspocus.closeConnections();
         const flushed = collab.persistence.flushAll();
-        collab.persistence.close();
+        await collab.persistence.close();
         await collab.encoder.close();
         await pdf.close();
         logger.info({ documents: flushed }, 'compacted loaded documents for shutdown');

@@ -11,7 +11,9 @@ import type { GroupCommit } from '../storage/group-commit.ts';
 import type { StorageHealth } from '../storage/storage-health.ts';
 import { TokenExpiryExtension } from './token-expiry-extension.ts';
 import { AuthExtension } from './auth-extension.ts';
+import type { DocumentLog } from './document-log.ts';
 import { DurablePersistence } from './durable-persistence.ts';
+import { SqliteDocumentLog } from './sqlite-document-log.ts';
 import { guardExtension } from './guard-extension.ts';
 import { StorageReadOnlyExtension } from './storage-read-only-extension.ts';
 import { UpdateValidation } from './update-validation.ts';
@@ -30,9 +32,12 @@ export interface CollabServer {
 
 export interface CollabServerOptions {
   config: Config;
+  /** The SQLite document store: the documents' log unless `log` is given. */
   store: DocumentStore;
-  /** The update log's group commit (see server/storage/group-commit.ts). */
+  /** The SQLite group commit (see server/storage/group-commit.ts): the appends' too unless `log` is given. */
   group: GroupCommit;
+  /** Where documents are stored when not in SQLite (PostgresDocumentLog). @default a SqliteDocumentLog on `store` */
+  log?: DocumentLog;
   /** Whether storage takes writes; while it does not, connections are read-only. */
   health: StorageHealth;
   tokens: TokenService;
@@ -45,9 +50,9 @@ export interface CollabServerOptions {
 export function createCollabServer(options: CollabServerOptions): CollabServer {
   const { config, store, tokens, logger, metrics } = options;
   const encoder = new DocumentEncoder(new EncodingPool({ size: config.ENCODING_WORKERS }), config.ENCODE_IN_WORKER_ABOVE_BYTES);
-  const persistence = new DurablePersistence(
-    store, logger.child({ component: 'persistence' }), metrics, options.group, encoder, options.health, config.COMPACTION_TRIM_ROWS,
-  );
+  const persistenceLogger = logger.child({ component: 'persistence' });
+  const log = options.log ?? new SqliteDocumentLog(store, options.group, persistenceLogger, options.health, config.COMPACTION_TRIM_ROWS);
+  const persistence = new DurablePersistence(log, persistenceLogger, metrics, options.group, encoder, options.health);
   const readOnlyWhileFailing = new StorageReadOnlyExtension(options.health, logger.child({ component: 'storage' }));
   const hocuspocus = new Hocuspocus({
     name: 'wedsync',

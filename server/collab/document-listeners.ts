@@ -54,6 +54,11 @@ export class GuardedListeners<A extends unknown[]> {
     this.listeners.push(listener);
   }
 
+  /** How many listeners are registered. */
+  get size(): number {
+    return this.listeners.length;
+  }
+
   /** Calls every listener with `args`, each in its own savepoint; throws only on a storage failure. */
   run(...args: A): void {
     for (const listener of this.listeners) {

@@ -8,16 +8,16 @@ import * as Y from 'yjs';
 import { seedDocumentBytes } from '../../schema/document/limits.ts';
 import type { DocumentEncoder } from '../encoding/document-encoder.ts';
 import { EncodingError } from '../encoding/encoding-pool.ts';
-import type { DocumentStore } from '../storage/document-store.ts';
 import type { GroupCommit } from '../storage/group-commit.ts';
 import { StorageUnavailableError, isStorageError, type StorageHealth } from '../storage/storage-health.ts';
+import type { WriteBarrier } from '../storage/write-barrier.ts';
 import { WedSyncError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 import { clientDocumentName, type CollabContext } from './context.ts';
 import { DocumentDiscard, STORAGE_FAILED_CLOSE } from './document-discard.ts';
 import { GuardedListeners } from './document-listeners.ts';
-import { FoldedLogTrim } from './folded-log-trim.ts';
+import type { DocumentLog } from './document-log.ts';
 import { describeOrigin } from './origin.ts';
 import { unresolvedPartsOf, type UnresolvedParts } from './unresolved-parts.ts';
 
@@ -67,7 +67,8 @@ function queuedMessages(connection: unknown): number {
 
 /**
  * Called inside the SQLite transaction that appends an update, with the Yjs transaction that made it
- * and the update's sequence number in the log (`document_updates.seq`).
+ * and the update's sequence number in the log (`document_updates.seq`). SQLite backend only
+ * (DocumentLog.runsListeners).
  */
 export type AppendListener = (documentName: string, document: Document, transaction: Y.Transaction, seq: number) => void;
 
@@ -76,27 +77,25 @@ export type AppendListener = (documentName: string, document: Document, transact
  *
  * Hocuspocus debounces `onStoreDocument`, so on its own a crash inside the debounce window loses
  * updates the client was already told were synced. This extension therefore also appends every
- * update to an SQLite log from the document's `update` event, which runs inside the transaction
- * that applies the client's message. The append joins the current group commit (GroupCommit), and
- * the WebSocket transport holds every frame (acknowledgements and the broadcast of the change
- * alike) until that group is committed. The extension's debounced store then folds the log into
- * the compacted state, in one short transaction that marks the log rows it holds as folded (loading
- * skips them), and then deletes those rows a bounded chunk per event-loop turn (FoldedLogTrim), so
- * the other weddings' messages go between chunks. Loading is the stored state plus the log after it.
+ * update to the document's log (DocumentLog: SQLite or PostgreSQL) from the document's `update`
+ * event, which runs inside the transaction that applies the client's message, and the WebSocket
+ * transport holds every frame (acknowledgements and the broadcast of the change alike) on the
+ * log's barrier until the append is committed. The debounced store then folds the log into the
+ * stored state. Loading is the stored state plus the log after it.
  *
- * The live document never keeps a change that is not stored: when an append or its group's commit
- * fails, the document is discarded (its connections closed, never compacted, unloaded) and the next
- * connection loads it again from storage. Connections to that name wait until the old copy is
- * gone, so no one is acknowledged against it.
+ * The live document never keeps a change that is not stored: when an append or its commit fails
+ * (or, on PostgreSQL, this instance loses the document's lease), the document is discarded (its
+ * connections closed, never compacted, unloaded) and the next connection loads it again from
+ * storage. Connections to that name wait until the old copy is gone, so no one is acknowledged
+ * against it.
  *
- * Compaction of a large document (its stored state, or its struct count × 16, above
- * ENCODE_IN_WORKER_ABOVE_BYTES; a small one is encoded from the live copy, which is quicker) folds
- * the stored rows on a worker thread (DocumentEncoder):
- * encoding a large document on the event loop stalls every other wedding. It commits the open
- * group, reads the state and the log up to its last seq in one transaction, folds them off the
- * event loop, and then writes the new state folding the log up to that seq, in one transaction, and
- * trims those rows as above. Updates appended while the worker ran have later seqs and stay in the log. A fold that fails
- * (worker error, out of memory, shutdown) writes nothing: the log still holds everything.
+ * Compaction of a small document stores the live copy's encoding where the log allows it
+ * (`storesLiveState`: SQLite). Otherwise, and for a large document (its stored state, or its struct
+ * count × 16, above ENCODE_IN_WORKER_ABOVE_BYTES), it reads the state and the committed log up to
+ * its last seq, folds them on a worker thread (DocumentEncoder: encoding a large document on the
+ * event loop stalls every other wedding), and stores the fold up to that seq; updates appended
+ * meanwhile have later seqs and stay in the log. A fold that fails (worker error, out of memory,
+ * shutdown) writes nothing: the log still holds everything.
  */
 export class DurablePersistence extends Database {
   extensionName = 'DurablePersistence';
@@ -106,39 +105,37 @@ export class DurablePersistence extends Database {
   private readonly logLengthAtLoad = new Map<string, number>();
   private readonly undecodableAtLoad = new Map<string, number>();
   private readonly appendListeners: GuardedListeners<Parameters<AppendListener>>;
-  /** Documents that appended in the group still open: discarded if it fails. */
-  private readonly inOpenGroup = new Map<string, Document>();
   /** Live documents dropped because a change in them could not be stored (see document-discard.ts). */
   private readonly discards: DocumentDiscard;
   private closed = false;
   private appends = 0;
   /** The compaction running (or queued behind it) per document: one at a time, in order. */
   private readonly compacting = new Map<string, Promise<unknown>>();
-  private readonly trimmer: FoldedLogTrim;
 
   constructor(
-    private readonly store: DocumentStore,
+    /** Where the state and the update log are stored (SqliteDocumentLog, PostgresDocumentLog). */
+    private readonly log: DocumentLog,
     private readonly logger: Logger,
     private readonly metrics: Metrics,
-    /** Appends (and the listeners' writes) commit in groups; acknowledgements wait for the commit. */
+    /**
+     * The SQLite group commit the server's other stores write in (the listeners' savepoints; callers
+     * that must commit before answering). On SQLite the appends commit in it too.
+     */
     readonly group: GroupCommit,
     /** Where compaction folds a document's stored rows (a worker thread for large documents). */
     private readonly encoder: DocumentEncoder,
     private readonly health?: StorageHealth,
-    /** Folded log rows one transaction deletes at most (config COMPACTION_TRIM_ROWS). */
-    trimRows = 256,
   ) {
     // Loading and storing are ours (onLoadDocument, onStoreDocument below): the extension's own
     // store would encode the live document on the event loop.
     super({});
     this.discards = new DocumentDiscard(logger);
-    this.trimmer = new FoldedLogTrim(store, group, logger, trimRows, health);
     this.appendListeners = new GuardedListeners(group, logger, metrics.documentListenerErrors);
-    group.onSettled((committed, error) => {
-      const written = [...this.inOpenGroup];
-      this.inOpenGroup.clear();
-      if (!committed) for (const [name, doc] of written) this.discard(name, doc, error);
-    });
+  }
+
+  /** What the transport holds frames on until the changes they derive from are committed. */
+  get barrier(): WriteBarrier {
+    return this.log.barrier;
   }
 
   /** The Hocuspocus instance whose documents this extension stores (needed to discard one). */
@@ -153,6 +150,7 @@ export class DurablePersistence extends Database {
    * acknowledged and the other listeners run (see document-listeners.ts). Name it with namedListener.
    */
   onAppend(listener: AppendListener): void {
+    if (!this.log.runsListeners) throw new WedSyncError('internal_error', `append listeners need the SQLite backend, not ${this.log.backend} (docs/storage-backends.md)`);
     this.appendListeners.add(listener);
   }
 
@@ -178,7 +176,7 @@ export class DurablePersistence extends Database {
    * this event-loop turn. Messages already queued behind this one still share its group.
    */
   async afterHandleMessage({ connection }: afterHandleMessagePayload<CollabContext>): Promise<void> {
-    if (queuedMessages(connection) <= 1) this.group.commitMessages();
+    if (queuedMessages(connection) <= 1) this.log.messagesHandled();
   }
 
   /** Nothing is processed for a discarded document: a no-op update there would be acknowledged unstored. */
@@ -195,8 +193,10 @@ export class DurablePersistence extends Database {
   override async onLoadDocument(data: onLoadDocumentPayload<CollabContext>): Promise<void> {
     const { document, documentName } = data;
     let undecodable = 0;
+    let opened = false;
     try {
-      const { state, log } = this.store.load(documentName);
+      const { state, log } = await this.log.open(documentName);
+      opened = true;
       document.transact(() => {
         if (state) Y.applyUpdate(document, state);
         for (const update of log) {
@@ -212,6 +212,7 @@ export class DurablePersistence extends Database {
       // The stored rows bound the document's size: the size limit need not encode it to start counting.
       seedDocumentBytes(document, (state?.byteLength ?? 0) + log.reduce((n, u) => n + u.byteLength, 0));
     } catch (error) {
+      if (opened) await this.log.closeDocument(documentName);
       this.metrics.loadFailures.inc();
       this.logger.error({ err: error, documentName }, 'stored document could not be loaded; refusing to serve it');
       data.context?.transport?.refuseDocument(clientDocumentName(data.context, documentName), DOCUMENT_UNAVAILABLE_CLOSE, 'document_unavailable');
@@ -232,9 +233,9 @@ export class DurablePersistence extends Database {
     this.metrics.documentLoads.inc();
     // A long log (after a crash, or a document never idle long enough to compact) is folded now, so
     // the next load is a single state again.
+    const maintenance = this.log.opened(documentName, (error) => this.discard(documentName, document, error));
     if ((this.logLengthAtLoad.get(documentName) ?? 0) >= COMPACT_ON_LOAD_AFTER) void this.compact(documentName, document);
-    // Folded rows a crash (or a full disk) kept from being trimmed: loading skipped them; delete them now.
-    else if (this.store.hasFoldedRows(documentName)) void this.enqueue(documentName, () => this.trimmer.trim(documentName));
+    else if (maintenance) void this.enqueue(documentName, maintenance);
     this.logLengthAtLoad.delete(documentName);
     const append = (update: Uint8Array, origin: unknown, _doc: Y.Doc, tr: Y.Transaction) => this.append(documentName, document, update, origin, tr);
     // First among the document's `update` listeners: Hocuspocus' own (registered when the Document
@@ -252,17 +253,16 @@ export class DurablePersistence extends Database {
     this.metrics.docUpdates.inc({ origin: describeOrigin(origin).kind });
     // One append in 16 is timed: the histogram is for spotting a slow disk, not an audit of each write.
     const end = (this.appends++ & 15) === 0 ? this.metrics.logAppendSeconds.startTimer() : null;
+    const work = this.appendListeners.size > 0 ? (seq: number) => this.appendListeners.run(documentName, document, tr, seq) : null;
     try {
-      this.group.write(() => {
-        const seq = this.store.append(documentName, update);
-        this.appendListeners.run(documentName, document, tr, seq);
-      }, fromMessage(origin) && !this.group.tracking ? 'message' : 'other');
-      if (this.group.pending) this.inOpenGroup.set(documentName, document);
+      this.log.append(documentName, update, fromMessage(origin), work, (error) => {
+        this.logger.error({ err: error, documentName }, 'an update could not be committed to the log');
+        this.discard(documentName, document, error);
+      });
     } catch (error) {
       // The change is in the live document but not in the log: the live copy goes, and the
       // error is rethrown so the message that carried it is not acknowledged.
       this.logger.error({ err: error, documentName }, 'could not append update to the log');
-      if (isStorageError(error)) this.health?.failed(error);
       this.discard(documentName, document, error);
       throw error;
     } finally {
@@ -277,7 +277,6 @@ export class DurablePersistence extends Database {
    */
   discard(documentName: string, document: Document, cause: unknown): void {
     this.loaded.delete(document);
-    this.inOpenGroup.delete(documentName);
     if (this.live.get(documentName) === document) this.live.delete(documentName);
     this.metrics.documentsLoaded.set(this.live.size);
     if (!this.discards.discard(documentName, document)) return;
@@ -293,7 +292,11 @@ export class DurablePersistence extends Database {
   async afterUnloadDocument({ documentName, instance }: afterUnloadDocumentPayload): Promise<void> {
     const current = instance.documents.get(documentName);
     if (!current || this.live.get(documentName) !== current) this.live.delete(documentName);
-    if (!current) this.undecodableAtLoad.delete(documentName);
+    if (!current) {
+      this.undecodableAtLoad.delete(documentName);
+      // Registers the release before new connections are let in below; PostgreSQL waits for it on reopening.
+      void this.log.closeDocument(documentName);
+    }
     this.metrics.documentsLoaded.set(this.live.size);
     this.discards.afterUnload(documentName);
   }
@@ -330,27 +333,27 @@ export class DurablePersistence extends Database {
     if (this.closed || this.undecodableAtLoad.has(name)) return;
     if (this.health && !this.health.writable) return;
     try {
-      // Only committed rows are folded: a group that failed after the read would leave its rolled-back
-      // updates in the new state.
-      this.group.commit();
-      const estimate = Math.max(this.store.stateBytes(name), structCount(document) * BYTES_PER_STRUCT);
-      if (estimate <= this.encoder.inWorkerAboveBytes) {
+      const estimate = Math.max(await this.log.stateBytes(name), structCount(document) * BYTES_PER_STRUCT);
+      if (this.closed) return;
+      if (this.log.storesLiveState && estimate <= this.encoder.inWorkerAboveBytes) {
         // A small document: encoding the live copy is quicker than reading and replaying its log
         // (which, for a document overwritten thousands of times, is far longer than the document),
-        // and exact. It holds every stored row (each change is appended as it is applied; a copy
-        // whose change was not stored is discarded), and nothing can be appended between this
-        // encoding and the write.
+        // and exact. Once the open group is committed it holds only stored rows (each change is
+        // appended as it is applied; a copy whose change was not stored is discarded), and nothing
+        // can be appended between the commit, this encoding and the write.
         if (!this.loaded.has(document) || document.isDestroyed) return;
-        this.store.storeState(name, Y.encodeStateAsUpdate(document));
+        this.log.commitOpen();
+        this.log.storeLiveState(name, Y.encodeStateAsUpdate(document));
       } else {
-        const rows = this.store.loadUpTo(name);
+        // Only committed rows are folded: a group that failed after the read would leave its
+        // rolled-back updates in the new state.
+        this.log.commitOpen();
+        const rows = await this.log.loadUpTo(name);
         if (rows.upTo === null) return;
         const folded = await this.encoder.fold(rows);
         if (folded.undecodable > 0 || this.closed) return;
         if (this.health && !this.health.writable) return;
-        // Its own transaction, after the group that may be open now: acknowledgements do not wait for it.
-        this.group.commit();
-        if (!this.store.storeStateUpTo(name, folded.state, rows.upTo)) return;
+        if (!await this.log.storeFolded(name, folded.state, rows.upTo)) return;
       }
       this.metrics.compactions.inc();
     } catch (error) {
@@ -358,22 +361,24 @@ export class DurablePersistence extends Database {
       if (error instanceof EncodingError && error.code === 'pool_closed') return;
       // Everything in the document is in the log already; compaction can wait (for space, or a worker).
       this.logger.error({ err: error, documentName: name }, 'compaction failed; the update log keeps the document');
-      if (isStorageError(error)) this.health?.failed(error);
+      if (this.log.backend === 'sqlite' && isStorageError(error)) this.health?.failed(error);
       return;
     }
     // The state is committed: the rows it folded go a chunk per turn, still ahead of the next compaction.
-    await this.trimmer.trim(name);
+    await this.log.trimFolded(name);
   }
 
-  /** Compacts every loaded document now, each in one transaction trimming its whole log (shutdown, tests). */
+  /**
+   * Compacts every loaded document now, each in one transaction trimming its whole log (shutdown,
+   * tests); returns how many. PostgreSQL skips it (0): the log keeps everything for the next owner.
+   */
   flushAll(): number {
-    this.group.commit();
+    this.log.commitOpen();
     let n = 0;
     for (const [name, doc] of this.live) {
       if (!this.loaded.has(doc) || doc.isDestroyed || this.undecodableAtLoad.has(name)) continue;
       try {
-        this.store.compact(name, Y.encodeStateAsUpdate(doc));
-        n++;
+        if (this.log.compactAtShutdown(name, Y.encodeStateAsUpdate(doc))) n++;
       } catch (error) {
         this.logger.error({ err: error, documentName: name }, 'compaction at shutdown failed; the update log keeps the document');
       }
@@ -381,11 +386,13 @@ export class DurablePersistence extends Database {
     return n;
   }
 
-  /** After this no update is accepted and nothing more is written. */
-  close(): void {
-    this.group.commit();
+  /**
+   * After this no update is accepted and nothing more is written. Resolves once pending appends
+   * settled and (PostgreSQL) the document leases were released.
+   */
+  close(): Promise<void> {
     this.closed = true;
-    this.trimmer.stop();
+    return this.log.close();
   }
 
   loadedDocument(name: string): Document | undefined {

@@ -3,8 +3,8 @@ import type { Duplex } from 'node:stream';
 import type { Hocuspocus, WebSocketLike } from '@hocuspocus/server';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from '../logger.ts';
-import type { GroupCommit } from '../storage/group-commit.ts';
 import type { Metrics } from '../metrics.ts';
+import type { WriteBarrier } from '../storage/write-barrier.ts';
 import type { CollabContext, Transport } from './context.ts';
 import { hocuspocusQueueLength, type FlowControl } from './flow-control.ts';
 import { SocketViews } from './audience-addresses.ts';
@@ -26,8 +26,11 @@ export interface CollabTransportOptions {
   maxMessageBytes: number;
   logger: Logger;
   metrics: Metrics;
-  /** Acknowledgements (sync status frames) wait for the update log's commit. */
-  group: GroupCommit;
+  /**
+   * Acknowledgements (sync status frames), broadcasts and sync replies wait for the update log's
+   * commit: the GroupCommit on SQLite, the append barrier on PostgreSQL (DocumentLog.barrier).
+   */
+  barrier: WriteBarrier;
   /** A socket on which no document is authenticated within this many ms is closed with 4401. */
   authTimeoutMs: number;
   /** Budgets and backpressure per socket and per wedding (server/collab/flow-control.ts); none when absent. */
@@ -102,7 +105,7 @@ export function attachCollabTransport(server: HttpServer, hocuspocus: Hocuspocus
       if ('close' in out) return transport.close(out.close.code, out.close.reason);
       ws.send(out);
     };
-    const socket = durableAcks(ws, options.group, req.socket, (frame) => {
+    const socket = durableAcks(ws, options.barrier, req.socket, (frame) => {
       // The limits go out just before `authenticated`, so the client knows them before the
       // server's sync step 1 asks for its (possibly large) sync step 2.
       const { authenticated } = documents.outgoing(frame);
@@ -184,26 +187,37 @@ export function attachCollabTransport(server: HttpServer, hocuspocus: Hocuspocus
 }
 
 /**
- * The socket as Hocuspocus sees it: while a group of writes is open (see GroupCommit), every frame
- * is held until the group is committed, then sent in order. That covers the sync status frame (the
+ * The socket as Hocuspocus sees it: while writes are pending (see WriteBarrier), every frame is held
+ * until they are committed, then sent in order. That covers the sync status frame (the
  * acknowledgement that makes a provider's unsynced count drop) and equally the broadcast of a
  * change to peers and sync replies built from the live document: nothing derived from a change
- * leaves the server before the change is stored. If the commit fails, the documents changed in
- * that group are discarded first (their sockets closed, see DurablePersistence.discard), so held
- * frames are dropped there; a socket still open had nothing in the failed group and gets its
- * frames. `beforeSend` sees every frame first; `write` puts a frame on the wire (translating it, for
- * a client that speaks another framing).
+ * leaves the server before the change is stored. If a commit fails, the documents it changed are
+ * discarded first (their sockets closed, see DurablePersistence.discard), so held frames are
+ * dropped there; a socket still open had nothing in the failed commit and gets its frames.
+ * `beforeSend` sees every frame first; `write` puts a frame on the wire (translating it, for a
+ * client that speaks another framing).
+ *
+ * Frames are held in batches, one per barrier generation: a frame sent after further writes began
+ * (PostgreSQL, where the next group of appends opens while one is committing) waits for those
+ * writes too, never going out with an earlier batch. On SQLite a group's commit releases its batch
+ * before the next group opens, so there is one batch at a time.
  *
  * The frames released after one commit go out in one write: ws writes each frame on its own
  * (cork, write, uncork: one writev system call per frame), which under a flood was an eighth of the
  * server's CPU (an acknowledgement per update). Corking the TCP socket around the batch makes the
  * frames one writev.
  */
-function durableAcks(ws: WebSocket, group: GroupCommit, tcp: Pick<Duplex, 'cork' | 'uncork'>, beforeSend: (frame: Uint8Array) => void, write: (frame: Uint8Array) => void): WebSocketLike {
-  let held: Uint8Array[] | null = null;
-  const release = () => {
-    const frames = held ?? [];
-    held = null;
+function durableAcks(ws: WebSocket, barrier: WriteBarrier, tcp: Pick<Duplex, 'cork' | 'uncork'>, beforeSend: (frame: Uint8Array) => void, write: (frame: Uint8Array) => void): WebSocketLike {
+  const batches: { generation: number; frames: Uint8Array[] }[] = [];
+  /** Sends the held batches up to and including `last` (callbacks run in order, so it is at the head). */
+  const release = (last: { frames: Uint8Array[] }) => {
+    const frames: Uint8Array[] = [];
+    for (;;) {
+      const batch = batches.shift();
+      if (!batch) break;
+      frames.push(...batch.frames);
+      if (batch === last) break;
+    }
     if (ws.readyState !== ws.OPEN) return;
     if (frames.length === 1) return write(frames[0]!);
     tcp.cork();
@@ -218,10 +232,21 @@ function durableAcks(ws: WebSocket, group: GroupCommit, tcp: Pick<Duplex, 'cork'
     close: (code?: number, reason?: string) => ws.close(code, reason),
     send(data: Parameters<WebSocketLike['send']>[0]) {
       beforeSend(data as Uint8Array);
-      if (held) { held.push(data as Uint8Array); return; }
-      if (!group.pending) return write(data as Uint8Array);
-      held = [data as Uint8Array];
-      group.afterCommit(release);
+      const frame = data as Uint8Array;
+      const newest = batches[batches.length - 1];
+      if (!barrier.pending) {
+        if (!newest) return write(frame);
+        // The writes settled but their callbacks have not run yet: go out after the held frames.
+        newest.frames.push(frame);
+        return;
+      }
+      if (newest && newest.generation === barrier.generation) {
+        newest.frames.push(frame);
+        return;
+      }
+      const batch = { generation: barrier.generation, frames: [frame] };
+      batches.push(batch);
+      barrier.afterCommit(() => release(batch));
     },
   };
 }

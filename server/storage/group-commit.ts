@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import type { WriteBarrier } from './write-barrier.ts';
 import type { Db } from './database.ts';
 
 /** What one caller (an HTTP request) wrote: the groups it wrote in, and whether one of them failed. */
@@ -29,14 +30,14 @@ interface WriteScope {
  * only then are the waiting acknowledgements told `false`. `track` tells one caller whether its own
  * writes were committed, whatever else shared their groups.
  */
-export class GroupCommit {
+export class GroupCommit implements WriteBarrier {
   private open = false;
   private waiting: ((committed: boolean) => void)[] = [];
   private readonly settledListeners: ((committed: boolean, error?: unknown) => void)[] = [];
   private readonly inSavepoint: (fn: () => unknown) => unknown;
   private readonly scopes = new AsyncLocalStorage<WriteScope>();
   /** Numbers the groups, so a scope can tell which ones it wrote in. */
-  private generation = 0;
+  private groupNumber = 0;
   /** False once a write other than a collaboration message's joined the open group. */
   private onlyMessages = true;
 
@@ -62,14 +63,14 @@ export class GroupCommit {
     if (!this.open && !this.db.inTransaction) {
       this.db.exec('BEGIN');
       this.open = true;
-      this.generation++;
+      this.groupNumber++;
       this.onlyMessages = true;
       setImmediate(() => this.commit());
     }
     if (from !== 'message') this.onlyMessages = false;
     const scope = this.scopes.getStore();
-    if (scope && this.open && !scope.groups.has(this.generation)) {
-      scope.groups.add(this.generation);
+    if (scope && this.open && !scope.groups.has(this.groupNumber)) {
+      scope.groups.add(this.groupNumber);
       this.waiting.push((committed) => { if (!committed) scope.failed = true; });
     }
     try {
@@ -97,6 +98,11 @@ export class GroupCommit {
     return this.open;
   }
 
+  /** The number of the latest group opened (WriteBarrier: frames held for one group are released together). */
+  get generation(): number {
+    return this.groupNumber;
+  }
+
   /** `then(true)` once everything written so far is committed (at once if nothing is pending); `then(false)` if that commit failed. */
   afterCommit(then: (committed: boolean) => void): void {
     if (this.open) this.waiting.push(then);
@@ -116,7 +122,7 @@ export class GroupCommit {
   async track<T>(fn: () => Promise<T>): Promise<{ value: T; committed: boolean; wrote: boolean }> {
     const scope: WriteScope = { groups: new Set(), failed: false };
     const value = await this.scopes.run(scope, fn);
-    if (this.open && scope.groups.has(this.generation)) await new Promise((resolve) => this.afterCommit(resolve));
+    if (this.open && scope.groups.has(this.groupNumber)) await new Promise((resolve) => this.afterCommit(resolve));
     return { value, committed: !scope.failed, wrote: scope.groups.size > 0 };
   }
 
@@ -127,7 +133,7 @@ export class GroupCommit {
 
   /** True when the caller (inside `track`) has written into the group that is still open. */
   wroteInOpenGroup(): boolean {
-    return this.open && (this.scopes.getStore()?.groups.has(this.generation) ?? false);
+    return this.open && (this.scopes.getStore()?.groups.has(this.groupNumber) ?? false);
   }
 
   /**

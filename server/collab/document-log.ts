@@ -1,0 +1,72 @@
+import type { StorageBackend, StoredDocument, StoredRowsUpTo } from '../storage/backend/document-store.ts';
+import type { WriteBarrier } from '../storage/write-barrier.ts';
+
+/** Work an append commits with (DurablePersistence.onAppend listeners), given the update's seq. */
+export type AppendWork = (seq: number) => void;
+
+/**
+ * Where DurablePersistence keeps a document's state and update log, one implementation per
+ * backend: SqliteDocumentLog (one process, the GroupCommit, synchronous appends) and
+ * PostgresDocumentLog (a lease per document, fenced appends committed in groups, asynchronous).
+ * DurablePersistence does the Yjs side (applying, discarding, when to compact); this does the
+ * storage side.
+ *
+ * Contract of `append`: the update must be committed before anything derived from it leaves the
+ * server, so the transport holds frames on `barrier` while an append is pending. An append that
+ * cannot be taken at all throws synchronously (the message carrying it is not acknowledged); one
+ * whose commit fails later calls its `failed` callback before the barrier releases any frame.
+ */
+export interface DocumentLog {
+  readonly backend: StorageBackend;
+  /** What the transport waits on before sending frames derived from changes. */
+  readonly barrier: WriteBarrier;
+  /**
+   * Whether compaction may store an encoding of the live document: true when every change in it is
+   * committed by the time the encoding is written (SQLite: the open group is committed first and
+   * nothing runs between). Otherwise compaction folds the committed rows (`loadUpTo`).
+   */
+  readonly storesLiveState: boolean;
+  /** Whether `append` can run listeners in the update's commit (SQLite; PostgreSQL needs their stores there). */
+  readonly runsListeners: boolean;
+
+  /**
+   * Makes the document this instance's to write (PostgreSQL: takes its lease) and reads its state
+   * and log. Throws when it cannot be served here (WedSyncError `document_unavailable` when another
+   * instance holds it) or the read fails.
+   */
+  open(name: string): Promise<StoredDocument>;
+  /**
+   * The document is live. `lost` is called if this instance loses the right to write it (its lease
+   * was taken over or could not be renewed): DurablePersistence then discards the live copy.
+   * Returns maintenance owed after the load (SQLite: folded rows a crash left), or null.
+   */
+  opened(name: string, lost: (error: unknown) => void): (() => Promise<unknown>) | null;
+  /** The document was unloaded (or failed to load after `open`): let go of it once its appends settle. */
+  closeDocument(name: string): Promise<void>;
+
+  /**
+   * Appends `update` to `name`'s log, with `work(seq)` (may be null) in the same commit. Throws
+   * synchronously when it is not taken; calls `failed` when its commit fails later. `fromMessage`:
+   * the write of one collaboration message, complete when this returns (GroupCommit.write).
+   */
+  append(name: string, update: Uint8Array, fromMessage: boolean, work: AppendWork | null, failed: (error: unknown) => void): void;
+  /** A socket's queued messages are handled: commit their writes now if the backend groups by turn (SQLite). */
+  messagesHandled(): void;
+  /** Commits what is open, so what follows reads and writes committed rows only (SQLite; a no-op elsewhere). */
+  commitOpen(): void;
+
+  /** Bytes of the stored state (0: none). */
+  stateBytes(name: string): Promise<number>;
+  /** Stores the live document's encoding as the state, folding every row so far (only where `storesLiveState`); synchronous. */
+  storeLiveState(name: string, state: Uint8Array): void;
+  /** The stored state and the log rows to fold, with the last seq read. */
+  loadUpTo(name: string): Promise<StoredRowsUpTo>;
+  /** Stores `state`, folded from `loadUpTo`'s rows up to `upTo`. False when nothing was written (a newer fold is stored). */
+  storeFolded(name: string, state: Uint8Array, upTo: number): Promise<boolean>;
+  /** Deletes log rows a stored state folded, if the backend leaves them for later (SQLite). */
+  trimFolded(name: string): Promise<unknown>;
+  /** Shutdown: stores `state` as the live document's final compaction, synchronously; false when the backend skips it (the log keeps everything). */
+  compactAtShutdown(name: string, state: Uint8Array): boolean;
+  /** Nothing more is written; resolves once pending appends settled and documents were let go of. */
+  close(): Promise<void>;
+}

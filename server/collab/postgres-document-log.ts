@@ -1,0 +1,191 @@
+import type { StoredDocument, StoredRowsUpTo } from '../storage/backend/document-store.ts';
+import { StaleEpochError } from '../storage/backend/stale-epoch-error.ts';
+import type { DocumentLeases, Lease } from '../storage/postgres/document-leases.ts';
+import type { PostgresDocumentStore } from '../storage/postgres/document-store.ts';
+import { AppendBarrier } from '../storage/write-barrier.ts';
+import { StorageUnavailableError } from '../storage/storage-health.ts';
+import { WedSyncError } from '../errors.ts';
+import type { Logger } from '../logger.ts';
+import type { AppendWork, DocumentLog } from './document-log.ts';
+
+/** A document this instance holds: its lease (the fence its writes carry) and its appends in flight. */
+interface Held {
+  lease: Lease;
+  /** Settles after the last append issued for it (never rejects). */
+  lastAppend: Promise<unknown>;
+  renewal: NodeJS.Timeout | null;
+  /** Set once the lease is gone: appends are refused and the live copy is being discarded. */
+  lost: boolean;
+  /** Our clock (ms) by which the lease lapses if no renewal succeeds: acquired/renewed at + ttl, less a margin. */
+  deadline: number;
+}
+
+export interface PostgresDocumentLogOptions {
+  /** How long a lease lasts without renewal, in ms (config DOCUMENT_LEASE_MS); renewed every third of it. */
+  leaseMs: number;
+}
+
+/**
+ * The PostgreSQL DocumentLog: several instances share the database, and a document is written by
+ * one of them at a time, the holder of its lease (server/storage/postgres/document-leases.ts).
+ *
+ * - `open` takes the lease (refusing the document, `document_unavailable`, while another instance
+ *   holds it) and then reads the state and log, so this instance sees every write the previous
+ *   owner committed.
+ * - Every append carries the lease as its fence and joins the store's group commit (AppendGroup);
+ *   the transport holds frames on an AppendBarrier until the append is committed, and a failed or
+ *   refused append (StaleEpochError after a takeover) calls its `failed` callback first, so the
+ *   live copy is discarded before anything is released.
+ * - The lease is renewed every `leaseMs / 3`. When a renewal finds the lease taken over, or none
+ *   succeeds before it would have lapsed, `lost` is called: the live copy is discarded and appends
+ *   are refused from then on. A frozen owner (SIGSTOP) that wakes after a takeover has its appends
+ *   refused by the fence in their own transaction, whatever its timers think.
+ * - `closeDocument` (unloaded) waits for the document's appends and releases the lease, so another
+ *   instance may take it at once; opening it again here waits for that release.
+ * - Compaction folds committed rows only (`storesLiveState` false: the live copy may hold appends
+ *   still in flight) and writes the state and trims the log in one fenced transaction.
+ * - Append listeners (the outbox, activity) are not run: their stores are still SQLite
+ *   (docs/storage-backends.md), so `runsListeners` is false.
+ */
+export class PostgresDocumentLog implements DocumentLog {
+  readonly backend = 'postgres' as const;
+  readonly storesLiveState = false;
+  readonly runsListeners = false;
+  readonly barrier = new AppendBarrier();
+  private readonly held = new Map<string, Held>();
+  /** Leases being released, per name: opening the name again waits for it. */
+  private readonly releasing = new Map<string, Promise<void>>();
+  private closed = false;
+
+  constructor(
+    private readonly store: PostgresDocumentStore,
+    private readonly leases: DocumentLeases,
+    private readonly logger: Logger,
+    private readonly options: PostgresDocumentLogOptions,
+  ) {
+    if (!Number.isFinite(options.leaseMs) || options.leaseMs < 300) throw new RangeError(`leaseMs must be at least 300, not ${options.leaseMs}`);
+  }
+
+  async open(name: string): Promise<StoredDocument> {
+    if (this.closed) throw new StorageUnavailableError('storage is closed');
+    await this.releasing.get(name);
+    const takenAt = Date.now();
+    const lease = await this.leases.acquire(name, this.options.leaseMs);
+    if (!lease) {
+      const owner = await this.leases.current(name).catch(() => null);
+      throw new WedSyncError('document_unavailable', `${name} is served by another instance`, {
+        details: { reason: 'owned_elsewhere', ...(owner?.owner ? { owner: owner.owner } : {}) },
+      });
+    }
+    this.held.set(name, { lease, lastAppend: Promise.resolve(), renewal: null, lost: false, deadline: this.deadlineFrom(takenAt) });
+    try {
+      return await this.store.load(name);
+    } catch (error) {
+      await this.closeDocument(name);
+      throw error;
+    }
+  }
+
+  opened(name: string, lost: (error: unknown) => void): null {
+    const held = this.held.get(name);
+    if (!held) return null;
+    held.renewal = setInterval(() => void this.renew(name, held, lost), Math.floor(this.options.leaseMs / 3));
+    held.renewal.unref();
+    return null;
+  }
+
+  async closeDocument(name: string): Promise<void> {
+    const held = this.held.get(name);
+    if (!held) return this.releasing.get(name);
+    this.held.delete(name);
+    if (held.renewal) clearInterval(held.renewal);
+    const release = held.lastAppend
+      .then(() => (held.lost ? false : this.leases.release(held.lease)))
+      .then(() => undefined, (error: unknown) => {
+        // It lapses by itself after leaseMs; until then the document cannot be opened elsewhere.
+        this.logger.warn({ err: error, documentName: name }, 'could not release a document lease; it lapses by itself');
+      })
+      .finally(() => { if (this.releasing.get(name) === release) this.releasing.delete(name); });
+    this.releasing.set(name, release);
+    return release;
+  }
+
+  append(name: string, update: Uint8Array, _fromMessage: boolean, work: AppendWork | null, failed: (error: unknown) => void): void {
+    const held = this.held.get(name);
+    if (this.closed || !held || held.lost) throw new StorageUnavailableError(`${name} is not held by this instance; the change was not stored`);
+    if (work) throw new WedSyncError('internal_error', 'append listeners need the SQLite backend (their stores are not on PostgreSQL yet)');
+    const append = this.store.append(name, update, held.lease);
+    held.lastAppend = append.then(() => undefined, () => undefined);
+    this.barrier.add(append.then(() => true, (error: unknown) => {
+      if (error instanceof StaleEpochError) held.lost = true;
+      failed(error);
+      return false;
+    }));
+  }
+
+  messagesHandled(): void {
+    // AppendGroup commits after each turn by itself.
+  }
+
+  commitOpen(): void {
+    // Compaction folds committed rows only; nothing to commit first.
+  }
+
+  stateBytes(name: string): Promise<number> {
+    return this.store.stateBytes(name);
+  }
+
+  storeLiveState(): void {
+    throw new WedSyncError('internal_error', 'PostgreSQL compaction folds committed rows (storesLiveState is false)');
+  }
+
+  loadUpTo(name: string): Promise<StoredRowsUpTo> {
+    return this.store.loadUpTo(name);
+  }
+
+  async storeFolded(name: string, state: Uint8Array, upTo: number): Promise<boolean> {
+    const held = this.held.get(name);
+    if (!held || held.lost) return false;
+    await this.store.compactUpTo(name, state, upTo, held.lease);
+    return true;
+  }
+
+  async trimFolded(): Promise<number> {
+    return 0;
+  }
+
+  compactAtShutdown(): boolean {
+    return false;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.barrier.settled();
+    await Promise.all([...this.held.keys()].map((name) => this.closeDocument(name)));
+    await this.store.close();
+  }
+
+  private async renew(name: string, held: Held, lost: (error: unknown) => void): Promise<void> {
+    if (held.lost || this.held.get(name) !== held) return;
+    const startedAt = Date.now();
+    try {
+      held.lease = await this.leases.renew(held.lease, this.options.leaseMs);
+      held.deadline = this.deadlineFrom(startedAt);
+    } catch (error) {
+      if (!(error instanceof StaleEpochError) && Date.now() < held.deadline) {
+        this.logger.warn({ err: error, documentName: name }, 'could not renew a document lease; retrying before it lapses');
+        return;
+      }
+      if (held.lost) return;
+      held.lost = true;
+      if (held.renewal) clearInterval(held.renewal);
+      this.logger.error({ err: error, documentName: name }, 'lost the lease on a document: dropping the live copy');
+      lost(error);
+    }
+  }
+
+  /** Our-clock time by which a lease taken or renewed at `at` may have lapsed (a tenth of it kept as margin for clock rates). */
+  private deadlineFrom(at: number): number {
+    return at + this.options.leaseMs * 0.9;
+  }
+}
