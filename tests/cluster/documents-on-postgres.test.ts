@@ -1,0 +1,185 @@
+import pg from 'pg';
+import WebSocket from 'ws';
+import * as Y from 'yjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectWedding, type WeddingConnection } from '../../client/sdk/node.ts';
+import { WeddingDoc } from '../../schema/index.ts';
+import { usePostgres } from '../helpers/postgres.ts';
+import { startPostgresCollabNode, type PostgresCollabNode } from '../helpers/postgres-collab-node.ts';
+import { spawnPostgresCollabNode } from '../helpers/postgres-collab-process.ts';
+import { registerTeardown } from '../helpers/teardown.ts';
+import { tempDir } from '../helpers/test-server.ts';
+import { testToken } from '../helpers/tokens.ts';
+import { waitFor } from '../helpers/wait.ts';
+
+/** Advisory lock a commit-time trigger waits for while the test holds it. */
+const COMMIT_GATE = 4244;
+const LEASE_MS = 1500;
+
+async function planner(url: string, weddingId: string): Promise<WeddingConnection> {
+  const token = await testToken('planner', [weddingId]);
+  const connection = await connectWedding({ url, weddingId, token, WebSocketPolyfill: WebSocket });
+  registerTeardown(() => connection.destroy());
+  return connection;
+}
+
+function addEvent(c: WeddingConnection, id: string): void {
+  c.doc.upsertEvent({ id, title: `Event ${id}`, start: '2026-06-13T14:00:00+01:00', end: '2026-06-13T15:00:00+01:00', vendorIds: [] });
+}
+
+const eventIds = (c: WeddingConnection) => Object.keys(c.doc.toJSON().timeline ?? {}).sort();
+
+/** The wedding as PostgreSQL holds it now (state + log), read directly. */
+async function stored(admin: pg.Pool, weddingId: string): Promise<string[]> {
+  const name = `wedding:${weddingId}`;
+  const state = await admin.query<{ state: Buffer }>('SELECT state FROM documents WHERE name = $1', [name]);
+  const log = await admin.query<{ update_data: Buffer }>('SELECT update_data FROM document_updates WHERE name = $1 ORDER BY seq', [name]);
+  const doc = new Y.Doc();
+  if (state.rows[0]) Y.applyUpdate(doc, state.rows[0].state);
+  for (const r of log.rows) Y.applyUpdate(doc, r.update_data);
+  return Object.keys(new WeddingDoc(doc).toJSON().timeline ?? {}).sort();
+}
+
+const lease = async (admin: pg.Pool, weddingId: string) =>
+  (await admin.query<{ owner: string | null; epoch: string; live: boolean }>(
+    'SELECT owner, epoch, expires_at > clock_timestamp() AS live FROM document_leases WHERE name = $1', [`wedding:${weddingId}`])).rows[0];
+
+describe('wedding documents on PostgreSQL: acknowledged means committed, one owner at a time', () => {
+  const server = usePostgres();
+  let url = '';
+  let admin: pg.Pool;
+
+  beforeAll(async () => {
+    url = await server().createDatabase();
+    admin = new pg.Pool({ connectionString: url, max: 2 });
+  });
+  afterAll(async () => { await admin?.end(); });
+
+  it('acknowledges and broadcasts an edit only after its COMMIT, and serves it to the next owner after a clean stop', async () => {
+    const node: PostgresCollabNode = await startPostgresCollabNode({ databaseUrl: url, instanceId: 'solo', leaseMs: LEASE_MS, dataDir: tempDir() });
+    let stopped = false;
+    registerTeardown(async () => { if (!stopped) await node.stop(); });
+    const a = await planner(node.wsUrl, 'w1');
+    const b = await planner(node.wsUrl, 'w1');
+    await Promise.all([a.whenSynced(10_000), b.whenSynced(10_000)]);
+    addEvent(a, 'e0');
+    await a.whenAcknowledged(10_000);
+    await waitFor(() => eventIds(b).includes('e0'), 'the peer to receive e0');
+    expect(await lease(admin, 'w1')).toMatchObject({ owner: 'solo', epoch: '1', live: true });
+
+    // A commit-time trigger holds the next group's COMMIT until the test lets go.
+    await admin.query(`CREATE FUNCTION wait_for_gate() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN PERFORM pg_advisory_xact_lock_shared(${COMMIT_GATE}); RETURN NULL; END $$`);
+    await admin.query(`CREATE CONSTRAINT TRIGGER gate AFTER INSERT ON document_updates
+      DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION wait_for_gate()`);
+    const gate = await admin.connect();
+    await gate.query('SELECT pg_advisory_lock($1)', [COMMIT_GATE]);
+    addEvent(a, 'e1');
+    await waitFor(async () => (await admin.query("SELECT 1 FROM pg_stat_activity WHERE query = 'COMMIT' AND wait_event_type = 'Lock'")).rowCount === 1,
+      'the group holding e1 to block in COMMIT');
+    // The edit reached the server (it is in a group being committed), yet nothing derived from it left.
+    expect(a.unsyncedChanges).toBeGreaterThan(0);
+    expect(eventIds(b)).toEqual(['e0']);
+    await gate.query('SELECT pg_advisory_unlock($1)', [COMMIT_GATE]);
+    gate.release();
+    await a.whenAcknowledged(10_000);
+    await waitFor(() => eventIds(b).includes('e1'), 'the peer to receive e1 after the COMMIT');
+    await admin.query('DROP TRIGGER gate ON document_updates');
+    expect(await stored(admin, 'w1')).toEqual(['e0', 'e1']);
+
+    // A clean stop releases the lease: another instance opens the wedding at once, with both edits.
+    await a.destroy();
+    await b.destroy();
+    await node.stop();
+    stopped = true;
+    expect(await lease(admin, 'w1')).toMatchObject({ owner: null });
+    const next = await startPostgresCollabNode({ databaseUrl: url, instanceId: 'next', leaseMs: LEASE_MS, dataDir: tempDir() });
+    registerTeardown(() => next.stop());
+    const c = await planner(next.wsUrl, 'w1');
+    await c.whenSynced(10_000);
+    expect(eventIds(c)).toEqual(['e0', 'e1']);
+    expect(await lease(admin, 'w1')).toMatchObject({ owner: 'next', epoch: '2' });
+  });
+
+  it('after a kill -9 of the owner, keeps every acknowledged edit and lets another instance serve the wedding once the lease lapses', async () => {
+    const [a, b] = await Promise.all([
+      spawnPostgresCollabNode({ databaseUrl: url, instanceId: 'a', leaseMs: LEASE_MS, dataDir: tempDir() }),
+      spawnPostgresCollabNode({ databaseUrl: url, instanceId: 'b', leaseMs: LEASE_MS, dataDir: tempDir() }),
+    ]);
+    const writer = await planner(a.wsUrl, 'w2');
+    await writer.whenSynced(10_000);
+    const acknowledged: string[] = [];
+    for (let i = 0; i < 30; i++) {
+      addEvent(writer, `k${i}`);
+      await writer.whenAcknowledged(10_000);
+      acknowledged.push(`k${i}`);
+    }
+    // While a holds the lease, b refuses the wedding rather than serve a second copy.
+    const early = await planner(b.wsUrl, 'w2');
+    await expect(early.whenSynced(10_000)).rejects.toMatchObject({ code: 'document_unavailable' });
+    expect(await lease(admin, 'w2')).toMatchObject({ owner: 'a', live: true });
+
+    addEvent(writer, 'last');
+    await writer.whenAcknowledged(10_000);
+    acknowledged.push('last');
+    a.child.kill('SIGKILL');
+    const killedAt = Date.now();
+    await a.exited;
+    expect(await stored(admin, 'w2')).toEqual([...acknowledged].sort());
+
+    // A client of b retries until b can take the lease (it lapses LEASE_MS after a's last renewal).
+    const reader = await planner(b.wsUrl, 'w2');
+    await waitFor(async () => {
+      try {
+        await reader.whenSynced(1000);
+        return true;
+      } catch {
+        reader.connect();
+        return false;
+      }
+    }, 'b to serve w2 after the lease lapsed', 20_000, 50);
+    const recoveredMs = Date.now() - killedAt;
+    expect(eventIds(reader)).toEqual([...acknowledged].sort());
+    expect(await lease(admin, 'w2')).toMatchObject({ owner: 'b', epoch: '2' });
+    expect(recoveredMs).toBeLessThan(LEASE_MS + 10_000);
+    console.log(`documents on PostgreSQL: ${acknowledged.length} acknowledged edits kept over kill -9; another instance served the wedding ${recoveredMs} ms after the kill (lease ${LEASE_MS} ms)`);
+  });
+
+  it("refuses a frozen owner's writes once another instance took the wedding over, and acknowledges none of them", async () => {
+    const [a, b] = await Promise.all([
+      spawnPostgresCollabNode({ databaseUrl: url, instanceId: 'fa', leaseMs: LEASE_MS, dataDir: tempDir() }),
+      spawnPostgresCollabNode({ databaseUrl: url, instanceId: 'fb', leaseMs: LEASE_MS, dataDir: tempDir() }),
+    ]);
+    const onA = await planner(a.wsUrl, 'w3');
+    await onA.whenSynced(10_000);
+    addEvent(onA, 'before');
+    await onA.whenAcknowledged(10_000);
+
+    a.child.kill('SIGSTOP');
+    await waitFor(async () => (await lease(admin, 'w3'))?.live === false, 'the frozen owner\'s lease to lapse', 10_000, 50);
+    const onB = await planner(b.wsUrl, 'w3');
+    await waitFor(async () => {
+      try {
+        await onB.whenSynced(1000);
+        return true;
+      } catch {
+        onB.connect();
+        return false;
+      }
+    }, 'b to take w3 over', 20_000, 50);
+    expect(await lease(admin, 'w3')).toMatchObject({ owner: 'fb', epoch: '2' });
+    addEvent(onB, 'after');
+    await onB.whenAcknowledged(10_000);
+
+    // The frozen owner's client writes; the frozen owner wakes and tries to store it with epoch 1.
+    addEvent(onA, 'late');
+    a.child.kill('SIGCONT');
+    await waitFor(() => onA.status !== 'connected' || onA.unsyncedChanges === 0, 'the woken owner to answer the late write', 10_000);
+    expect(onA.unsyncedChanges).toBeGreaterThan(0);
+    expect(await stored(admin, 'w3')).toEqual(['after', 'before']);
+    expect(eventIds(onB)).toEqual(['after', 'before']);
+    // It gave the wedding up: it refuses it now rather than serve a stale copy.
+    const again = await planner(a.wsUrl, 'w3');
+    await expect(again.whenSynced(10_000)).rejects.toMatchObject({ code: 'document_unavailable' });
+  });
+});

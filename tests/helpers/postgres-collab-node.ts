@@ -1,0 +1,72 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createTokenService } from '../../server/auth/tokens.ts';
+import { createCollabServer, type CollabServer } from '../../server/collab/collab-server.ts';
+import { PostgresDocumentLog } from '../../server/collab/postgres-document-log.ts';
+import { attachCollabTransport } from '../../server/collab/websocket-transport.ts';
+import { loadConfig } from '../../server/config.ts';
+import { createLogger } from '../../server/logger.ts';
+import { Metrics } from '../../server/metrics.ts';
+import { openPostgresDocuments } from '../../server/storage/backend/open-document-store.ts';
+import { openDatabase } from '../../server/storage/database.ts';
+import { DocumentStore } from '../../server/storage/document-store.ts';
+import { GroupCommit } from '../../server/storage/group-commit.ts';
+import { StorageHealth } from '../../server/storage/storage-health.ts';
+
+
+/** The secret the nodes sign with (the same as the test servers', so tests/helpers/tokens.ts works). */
+const SECRET = 'test-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
+
+export interface PostgresCollabNode {
+  port: number;
+  wsUrl: string;
+  collab: CollabServer;
+  /** Closes sockets, settles appends and releases the leases (a clean stop). */
+  stop(): Promise<void>;
+}
+
+/**
+ * A collaboration node whose documents live in PostgreSQL: Hocuspocus with the server's own
+ * extensions (auth, validation, DurablePersistence on a PostgresDocumentLog), the server's
+ * WebSocket transport, on 127.0.0.1 at a free port. It is the document path of issue 15 before the
+ * other stores move (no bridge, activity or HTTP API; their stores are SQLite, so `npm start` does
+ * not offer PostgreSQL yet): the SQLite database in `dataDir` only backs the group commit the
+ * extensions' listeners would use. Run in-process, or as a process (postgres-collab-process.ts) to
+ * be killed -9 or frozen; this module therefore imports nothing of vitest.
+ */
+export async function startPostgresCollabNode(options: { databaseUrl: string; instanceId: string; leaseMs: number; dataDir: string; debounceMs?: number }): Promise<PostgresCollabNode> {
+  const config = loadConfig({
+    PORT: '0', HOST: '127.0.0.1', DATA_DIR: options.dataDir, LOG_LEVEL: process.env.NODE_LOG_LEVEL ?? 'silent',
+    STORE_DEBOUNCE_MS: String(options.debounceMs ?? 200), STORE_MAX_DEBOUNCE_MS: String((options.debounceMs ?? 200) * 5),
+  });
+  const logger = createLogger(config).child({ instance: options.instanceId });
+  const metrics = new Metrics();
+  const db = openDatabase(options.dataDir, { synchronous: 'normal' });
+  const health = new StorageHealth(db, { dataDir: options.dataDir, probeIntervalMs: 1000, resumeFreeBytes: 0, logger, metrics });
+  const group = new GroupCommit(db, (error) => logger.error({ err: error }, 'SQLite group failed'));
+  const postgres = await openPostgresDocuments(options.databaseUrl, { instanceId: options.instanceId, pool: { max: 4 } });
+  const log = new PostgresDocumentLog(postgres.documents, postgres.leases, logger, { leaseMs: options.leaseMs });
+  const collab = createCollabServer({ config, store: new DocumentStore(db), group, health, tokens: createTokenService(SECRET), logger, metrics, log });
+  const server = http.createServer((_req, res) => { res.statusCode = 404; res.end(); });
+  const transport = attachCollabTransport(server, collab.hocuspocus, {
+    path: '/collab', maxMessageBytes: config.MAX_MESSAGE_BYTES, logger, metrics, barrier: collab.persistence.barrier, authTimeoutMs: config.WS_AUTH_TIMEOUT_MS,
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    port,
+    wsUrl: `ws://127.0.0.1:${port}/collab`,
+    collab,
+    async stop() {
+      transport.closeAll();
+      collab.hocuspocus.closeConnections();
+      await collab.persistence.close();
+      await collab.encoder.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await postgres.close();
+      health.close();
+      db.close();
+    },
+  };
+}
