@@ -4,7 +4,9 @@ import { isWeddingId, weddingIdOf } from '../../schema/index.ts';
 import type { DurablePersistence } from '../collab/durable-persistence.ts';
 import { describeOrigin } from '../collab/origin.ts';
 import type { Logger } from '../logger.ts';
+import type { JoinedWrite } from '../storage/postgres/append-group.ts';
 import type { ActivityStore } from './activity-store.ts';
+import { PostgresActivityStore } from './postgres-activity-store.ts';
 import { fieldChanges, type FieldChange } from './field-changes.ts';
 import { namedListener } from '../collab/document-listeners.ts';
 
@@ -14,8 +16,9 @@ import { namedListener } from '../collab/document-listeners.ts';
  * Promises:
  * - Every stored update that changed an entity has its activity rows, and no row exists for an
  *   update that was not stored: the rows are written by the update log's append listener, inside
- *   the same group-commit savepoint as the log row (DurablePersistence.onAppend), so an update
- *   refused before it is applied, or a group whose commit fails, leaves none.
+ *   the same group-commit savepoint as the log row (DurablePersistence.onAppend; on PostgreSQL a
+ *   joined write of the append, DurablePersistence.onAppendJoined), so an update refused before it
+ *   is applied, or a group whose commit fails, leaves none.
  * - The actor is the update's transaction origin (server/collab/origin.ts): the person behind a
  *   WebSocket token, an adapter, an admin action, or the server itself.
  * - Previous values are read before Yjs garbage-collects deleted content: the changes are listed on
@@ -29,11 +32,28 @@ export class ActivityRecorder implements Extension {
   extensionName = 'ActivityRecorder';
   private readonly pending = new WeakMap<Y.Transaction, FieldChange[]>();
 
-  constructor(private readonly store: ActivityStore, private readonly logger: Logger, private readonly now: () => number = Date.now) {}
+  /**
+   * @param store where the rows go: the SQLite ActivityStore (written at once in the update's group)
+   *   or the PostgresActivityStore (a joined write of the update's append), matching the backend of
+   *   the persistence it is attached to.
+   */
+  constructor(private readonly store: ActivityStore | PostgresActivityStore, private readonly logger: Logger, private readonly now: () => number = Date.now) {}
 
-  /** Starts recording: the rows are written by `persistence`'s append listener. */
+  /** Starts recording: the rows are written by `persistence`'s append listener, in the update's commit. */
   attach(persistence: DurablePersistence): void {
-    persistence.onAppend(namedListener('activity', this.onAppend));
+    const store = this.store;
+    if (store instanceof PostgresActivityStore) {
+      persistence.onAppendJoined(namedListener('activity', (documentName: string, _document: Document, tr: Y.Transaction): JoinedWrite | null => {
+        const taken = this.take(documentName, tr);
+        if (!taken) return null;
+        const { weddingId, changes } = taken;
+        const at = this.now();
+        const origin = describeOrigin(tr.origin);
+        return (client, { seq }) => store.record(client, weddingId, documentName, seq, at, origin, changes);
+      }));
+    } else {
+      persistence.onAppend(namedListener('activity', this.onAppend));
+    }
   }
 
   async afterLoadDocument({ document, documentName }: afterLoadDocumentPayload): Promise<void> {
@@ -52,14 +72,20 @@ export class ActivityRecorder implements Extension {
     }
   }
 
-  private readonly onAppend = (documentName: string, _document: Document, tr: Y.Transaction, seq: number): void => {
+  /** The changes `tr` made, collected before Yjs' cleanup, and their wedding (null: none to record). */
+  private take(documentName: string, tr: Y.Transaction): { weddingId: string; changes: FieldChange[] } | null {
     const changes = this.pending.get(tr);
-    if (!changes) return;
+    if (!changes) return null;
     this.pending.delete(tr);
     const weddingId = weddingOf(documentName);
-    if (weddingId === null) return;
+    return weddingId === null ? null : { weddingId, changes };
+  }
+
+  private readonly onAppend = (documentName: string, _document: Document, tr: Y.Transaction, seq: number): void => {
+    const taken = this.take(documentName, tr);
+    if (!taken || this.store instanceof PostgresActivityStore) return;
     // A throw here undoes the log append with it (same savepoint): no change is stored unattributed.
-    this.store.record(weddingId, documentName, seq, this.now(), describeOrigin(tr.origin), changes);
+    this.store.record(taken.weddingId, documentName, seq, this.now(), describeOrigin(tr.origin), taken.changes);
   };
 }
 

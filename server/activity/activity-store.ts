@@ -1,68 +1,16 @@
-import type { ActivityActor, ActivityEntry } from '../../schema/api/activity.ts';
+import type { ActivityEntry } from '../../schema/api/activity.ts';
 import { documentNameFor, type TxOrigin } from '../../schema/index.ts';
 import type { Db } from '../storage/database.ts';
 import type { FieldChange } from './field-changes.ts';
+import { CLIPPED_PREVIOUS, CLIPPED_VALUE, actorColumns, dependantsRemoved, storableQuery, storableText, extendsBurst, stored, toEntry, type ActivityQuery, type ActivityReader, type LatestOfField, type Row } from './activity-rows.ts';
 
-/**
- * Values longer than this (in characters of their JSON) are clipped: a string keeps its first
- * characters, any other value is replaced by the start of its JSON text, as a string. The row says so.
- * @default 2000: enough for any field of the schema but notes and message bodies.
- */
-export const MAX_VALUE_CHARS = 2000;
-
-/**
- * Consecutive edits of one text field (a Y.Text: event notes) by the same actor within this many ms
- * of the entry's last edit are one entry: typing is one change per burst, not one per keystroke.
- * The entry keeps the text before the burst as `previous` and takes the newest text, time and seq.
- * @default 60 000 (a minute)
- */
-export const TEXT_BURST_MS = 60_000;
-
-const CLIPPED_PREVIOUS = 1;
-const CLIPPED_VALUE = 2;
-
-/** Filters and page of `list`. `before` is the cursor: the `id` of the last entry of the previous page. */
-export interface ActivityQuery {
-  root?: string;
-  entityId?: string;
-  field?: string;
-  actor?: string;
-  before?: number;
-  limit: number;
-}
-
-interface Row {
-  id: number; update_seq: number; at: number; root: string; entity_id: string; field: string;
-  previous: string | null; value: string | null; clipped: number;
-  actor_kind: ActivityActor['kind']; actor_id: string; actor_name: string | null; actor_role: string | null; actor_system: string | null; actor_action: string | null;
-}
-
-/** JSON text of a value for the activity table, clipped to MAX_VALUE_CHARS. */
-function stored(value: unknown): { json: string | null; clipped: boolean } {
-  if (value === undefined) return { json: null, clipped: false };
-  const json = JSON.stringify(value);
-  if (json.length <= MAX_VALUE_CHARS) return { json, clipped: false };
-  return { json: JSON.stringify(typeof value === 'string' ? value.slice(0, MAX_VALUE_CHARS) : json.slice(0, MAX_VALUE_CHARS)), clipped: true };
-}
-
-function actorColumns(origin: TxOrigin): [string, string, string | null, string | null, string | null, string | null] {
-  switch (origin.kind) {
-    case 'client': return ['client', origin.userId, origin.name ?? null, origin.role ?? null, null, null];
-    case 'adapter': return ['adapter', origin.integrationId, null, 'adapter', origin.system, null];
-    case 'admin': return ['admin', origin.userId ?? 'admin', origin.name ?? null, origin.role ?? null, null, origin.action];
-    case 'system': return ['system', origin.reason ?? 'system', null, null, null, null];
-    default: {
-      const never: never = origin;
-      throw new TypeError(`unknown origin ${JSON.stringify(never)}`);
-    }
-  }
-}
+export { MAX_VALUE_CHARS, TEXT_BURST_MS, type ActivityQuery, type ActivityReader } from './activity-rows.ts';
 
 /**
  * The `activity` table (schema/migrations/016_activity.sql): who changed which field of which entity,
  * from what to what. Written only inside the update log's group commit (ActivityRecorder).
  */
-export class ActivityStore {
+export class ActivityStore implements ActivityReader {
   private readonly insert;
   private readonly latest;
   private readonly extend;
@@ -89,16 +37,15 @@ export class ActivityStore {
     for (const c of changes) {
       const value = stored(c.value);
       if (c.text && value.json !== null) {
-        const last = this.latest.get(weddingId, c.root, c.entityId, c.field) as
-          { id: number; document: string; at: number; actor_kind: string; actor_id: string; removed: number } | undefined;
-        if (last && !last.removed && last.document === documentName && last.actor_kind === actor[0] && last.actor_id === actor[1] && at - last.at <= TEXT_BURST_MS) {
+        const last = this.latest.get(weddingId, storableText(c.root), storableText(c.entityId), storableText(c.field)) as LatestOfField | undefined;
+        if (extendsBurst(last, documentName, actor, at)) {
           this.extend.run(value.json, value.clipped ? CLIPPED_VALUE : 0, at, seq, last.id);
           continue;
         }
       }
       const previous = stored(c.previous);
       const clipped = (previous.clipped ? CLIPPED_PREVIOUS : 0) | (value.clipped ? CLIPPED_VALUE : 0);
-      this.insert.run(weddingId, documentName, seq, at, c.root, c.entityId, c.field, previous.json, value.json, clipped, ...actor);
+      this.insert.run(weddingId, documentName, seq, at, storableText(c.root), storableText(c.entityId), storableText(c.field), previous.json, value.json, clipped, ...actor);
     }
   }
 
@@ -109,7 +56,7 @@ export class ActivityStore {
    * `updateSeq` is 0: no stored update carried it. `at` in ms since the epoch.
    */
   recordDependantsRemoved(weddingId: string, root: string, entityId: string, at: number, origin: TxOrigin, what: Record<string, unknown>): void {
-    this.record(weddingId, documentNameFor(weddingId), 0, at, origin, [{ root, entityId, field: 'dependants', previous: what, value: undefined }]);
+    this.record(weddingId, documentNameFor(weddingId), 0, at, origin, [dependantsRemoved(root, entityId, what)]);
   }
 
   /**
@@ -120,8 +67,8 @@ export class ActivityStore {
    */
   latestPerEntity(weddingId: string, root: string, entityIds?: readonly string[]): ActivityEntry[] {
     const rows = entityIds
-      ? entityIds.map((id) => this.latestOfEntity.get(weddingId, root, id) as Row | undefined).filter((r): r is Row => r !== undefined)
-      : this.latestOfEveryEntity.all({ w: weddingId, r: root }) as Row[];
+      ? entityIds.map((id) => this.latestOfEntity.get(weddingId, storableText(root), storableText(id)) as Row | undefined).filter((r): r is Row => r !== undefined)
+      : this.latestOfEveryEntity.all({ w: weddingId, r: storableText(root) }) as Row[];
     return rows.sort((a, b) => b.id - a.id).map(toEntry);
   }
 
@@ -129,11 +76,12 @@ export class ActivityStore {
   list(weddingId: string, q: ActivityQuery): { entries: ActivityEntry[]; nextCursor: string | null } {
     const where = ['wedding_id = ?'];
     const args: (string | number)[] = [weddingId];
-    if (q.root !== undefined) { where.push('root = ?'); args.push(q.root); }
-    if (q.entityId !== undefined) { where.push('entity_id = ?'); args.push(q.entityId); }
+    const f = storableQuery(q);
+    if (f.root !== undefined) { where.push('root = ?'); args.push(f.root); }
+    if (f.entityId !== undefined) { where.push('entity_id = ?'); args.push(f.entityId); }
     // A field filter matches the field and what lies below it (`links` matches `links.google`).
-    if (q.field !== undefined) { where.push("(field = ? OR substr(field, 1, ?) = ? || '.')"); args.push(q.field, q.field.length + 1, q.field); }
-    if (q.actor !== undefined) { where.push('actor_id = ?'); args.push(q.actor); }
+    if (f.field !== undefined) { where.push("(field = ? OR substr(field, 1, ?) = ? || '.')"); args.push(f.field, f.field.length + 1, f.field); }
+    if (f.actor !== undefined) { where.push('actor_id = ?'); args.push(f.actor); }
     if (q.before !== undefined) { where.push('id < ?'); args.push(q.before); }
     const rows = this.db.prepare(`SELECT * FROM activity WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ?`).all(...args, q.limit + 1) as Row[];
     const page = rows.slice(0, q.limit);
@@ -141,32 +89,3 @@ export class ActivityStore {
   }
 }
 
-function toEntry(r: Row): ActivityEntry {
-  return {
-    id: r.id,
-    at: new Date(r.at).toISOString(),
-    updateSeq: r.update_seq,
-    entity: r.entity_id === '' ? r.root : `${r.root}:${r.entity_id}`,
-    root: r.root,
-    entityId: r.entity_id,
-    field: r.field,
-    previous: r.previous === null ? null : JSON.parse(r.previous) as unknown,
-    value: r.value === null ? null : JSON.parse(r.value) as unknown,
-    ...(r.clipped ? { clipped: { previous: (r.clipped & CLIPPED_PREVIOUS) !== 0, value: (r.clipped & CLIPPED_VALUE) !== 0 } } : {}),
-    change: r.previous === null ? 'added' : r.value === null ? 'removed' : 'changed',
-    actor: toActor(r),
-  };
-}
-
-function toActor(r: Row): ActivityActor {
-  switch (r.actor_kind) {
-    case 'client': return { kind: 'client', id: r.actor_id, name: r.actor_name ?? r.actor_id, ...(r.actor_role ? { role: r.actor_role } : {}) };
-    case 'adapter': return { kind: 'adapter', id: r.actor_id, system: r.actor_system ?? 'unknown', integrationId: r.actor_id };
-    case 'admin': return { kind: 'admin', id: r.actor_id, action: r.actor_action ?? 'unknown', ...(r.actor_name ? { name: r.actor_name } : {}), ...(r.actor_role ? { role: r.actor_role } : {}) };
-    case 'system': return { kind: 'system', id: r.actor_id, reason: r.actor_id };
-    default: {
-      const never: never = r.actor_kind;
-      throw new TypeError(`unknown actor kind ${String(never)}`);
-    }
-  }
-}

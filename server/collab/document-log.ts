@@ -1,4 +1,5 @@
 import type { StorageBackend, StoredDocument, StoredRowsUpTo } from '../storage/backend/document-store.ts';
+import type { JoinedWrite } from '../storage/postgres/append-group.ts';
 import type { WriteBarrier } from '../storage/write-barrier.ts';
 
 /** Work an append commits with (DurablePersistence.onAppend listeners), given the update's seq. */
@@ -26,8 +27,11 @@ export interface DocumentLog {
    * nothing runs between). Otherwise compaction folds the committed rows (`loadUpTo`).
    */
   readonly storesLiveState: boolean;
-  /** Whether `append` can run listeners in the update's commit (SQLite; PostgreSQL needs their stores there). */
-  readonly runsListeners: boolean;
+  /**
+   * Which form of listener work `append` takes: `work` run at once in the open group (SQLite's
+   * synchronous writes), or `joined` writes run in the append's transaction (PostgreSQL).
+   */
+  readonly listenerForm: 'work' | 'joined';
 
   /**
    * Makes the document this instance's to write (PostgreSQL: takes its lease) and reads its state
@@ -45,11 +49,13 @@ export interface DocumentLog {
   closeDocument(name: string): Promise<void>;
 
   /**
-   * Appends `update` to `name`'s log, with `work(seq)` (may be null) in the same commit. Throws
-   * synchronously when it is not taken; calls `failed` when its commit fails later. `fromMessage`:
-   * the write of one collaboration message, complete when this returns (GroupCommit.write).
+   * Appends `update` to `name`'s log, with the listeners' writes in the same commit: `work(seq)`
+   * (SQLite; may be null) or `joined` (PostgreSQL; may be empty), whichever `listenerForm` says.
+   * Throws synchronously when it is not taken; calls `failed` when its commit fails later.
+   * `fromMessage`: the write of one collaboration message, complete when this returns
+   * (GroupCommit.write).
    */
-  append(name: string, update: Uint8Array, fromMessage: boolean, work: AppendWork | null, failed: (error: unknown) => void): void;
+  append(name: string, update: Uint8Array, fromMessage: boolean, work: AppendWork | null, joined: readonly JoinedWrite[], failed: (error: unknown) => void): void;
   /** A socket's queued messages are handled: commit their writes now if the backend groups by turn (SQLite). */
   messagesHandled(): void;
   /** Commits what is open, so what follows reads and writes committed rows only (SQLite; a no-op elsewhere). */

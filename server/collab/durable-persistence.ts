@@ -7,16 +7,18 @@ import type {
 import * as Y from 'yjs';
 import { seedDocumentBytes } from '../../schema/document/limits.ts';
 import type { DocumentEncoder } from '../encoding/document-encoder.ts';
-import { EncodingError } from '../encoding/encoding-pool.ts';
 import type { GroupCommit } from '../storage/group-commit.ts';
-import { StorageUnavailableError, isStorageError, type StorageHealth } from '../storage/storage-health.ts';
+import { StorageUnavailableError, type StorageHealth } from '../storage/storage-health.ts';
 import type { WriteBarrier } from '../storage/write-barrier.ts';
+import type { StorageBackend } from '../storage/backend/document-store.ts';
 import { WedSyncError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 import { clientDocumentName, type CollabContext } from './context.ts';
 import { DocumentDiscard, STORAGE_FAILED_CLOSE } from './document-discard.ts';
+import { DocumentCompaction } from './document-compaction.ts';
 import { GuardedListeners } from './document-listeners.ts';
+import { JoinedListeners, type JoinedAppendListener } from './joined-listeners.ts';
 import type { DocumentLog } from './document-log.ts';
 import { describeOrigin } from './origin.ts';
 import { unresolvedPartsOf, type UnresolvedParts } from './unresolved-parts.ts';
@@ -37,19 +39,7 @@ export const DOCUMENT_UNAVAILABLE_CLOSE = 1011;
 /** Log rows found at load time beyond which the log is compacted straight after loading. */
 const COMPACT_ON_LOAD_AFTER = 200;
 
-/**
- * Encoded bytes one Yjs struct takes at least (ids, info byte, content): the live document's struct
- * count times this bounds its encoded size from below, without encoding it. With the stored state's
- * size (the document's size at its last compaction) it estimates what encoding the live copy costs.
- */
-const BYTES_PER_STRUCT = 16;
-
-/** Structs (items and gc ranges) in `doc`'s store: what encoding it walks. */
-function structCount(doc: Y.Doc): number {
-  let n = 0;
-  for (const structs of doc.store.clients.values()) n += structs.length;
-  return n;
-}
+const NO_JOINED: readonly never[] = [];
 
 /** Whether a transaction applies a message from a WebSocket (Hocuspocus' connection origin). */
 function fromMessage(origin: unknown): boolean {
@@ -105,12 +95,12 @@ export class DurablePersistence extends Database {
   private readonly logLengthAtLoad = new Map<string, number>();
   private readonly undecodableAtLoad = new Map<string, number>();
   private readonly appendListeners: GuardedListeners<Parameters<AppendListener>>;
+  private readonly joinedListeners: JoinedListeners;
   /** Live documents dropped because a change in them could not be stored (see document-discard.ts). */
   private readonly discards: DocumentDiscard;
   private closed = false;
   private appends = 0;
-  /** The compaction running (or queued behind it) per document: one at a time, in order. */
-  private readonly compacting = new Map<string, Promise<unknown>>();
+  private readonly compaction: DocumentCompaction;
 
   constructor(
     /** Where the state and the update log are stored (SqliteDocumentLog, PostgresDocumentLog). */
@@ -123,14 +113,20 @@ export class DurablePersistence extends Database {
      */
     readonly group: GroupCommit,
     /** Where compaction folds a document's stored rows (a worker thread for large documents). */
-    private readonly encoder: DocumentEncoder,
-    private readonly health?: StorageHealth,
+    encoder: DocumentEncoder,
+    health?: StorageHealth,
   ) {
     // Loading and storing are ours (onLoadDocument, onStoreDocument below): the extension's own
     // store would encode the live document on the event loop.
     super({});
     this.discards = new DocumentDiscard(logger);
     this.appendListeners = new GuardedListeners(group, logger, metrics.documentListenerErrors);
+    this.joinedListeners = new JoinedListeners(logger, metrics.documentListenerErrors);
+    this.compaction = new DocumentCompaction(log, encoder, metrics, logger, health, {
+      isLoaded: (doc) => this.loaded.has(doc),
+      hasUndecodable: (name) => this.undecodableAtLoad.has(name),
+      isClosed: () => this.closed,
+    });
   }
 
   /** What the transport holds frames on until the changes they derive from are committed. */
@@ -150,8 +146,19 @@ export class DurablePersistence extends Database {
    * acknowledged and the other listeners run (see document-listeners.ts). Name it with namedListener.
    */
   onAppend(listener: AppendListener): void {
-    if (!this.log.runsListeners) throw new WedSyncError('internal_error', `append listeners need the SQLite backend, not ${this.log.backend} (docs/storage-backends.md)`);
+    if (this.log.listenerForm !== 'work') throw new WedSyncError('internal_error', `synchronous append listeners need the SQLite backend, not ${this.log.backend}: register a joined write (onAppendJoined)`);
     this.appendListeners.add(listener);
+  }
+
+  /** The PostgreSQL form of onAppend: the listener returns a write to make in the append's transaction (joined-listeners.ts). */
+  onAppendJoined(listener: JoinedAppendListener): void {
+    if (this.log.listenerForm !== 'joined') throw new WedSyncError('internal_error', `joined writes need the PostgreSQL backend, not ${this.log.backend}: register with onAppend`);
+    this.joinedListeners.add(listener);
+  }
+
+  /** Which engine stores the documents: listeners register the matching form (onAppend on SQLite, onAppendJoined on PostgreSQL). */
+  get backend(): StorageBackend {
+    return this.log.backend;
   }
 
   /** Called when a live document is discarded (holders of direct connections let go of it). */
@@ -235,7 +242,7 @@ export class DurablePersistence extends Database {
     // the next load is a single state again.
     const maintenance = this.log.opened(documentName, (error) => this.discard(documentName, document, error));
     if ((this.logLengthAtLoad.get(documentName) ?? 0) >= COMPACT_ON_LOAD_AFTER) void this.compact(documentName, document);
-    else if (maintenance) void this.enqueue(documentName, maintenance);
+    else if (maintenance) void this.compaction.enqueue(documentName, maintenance);
     this.logLengthAtLoad.delete(documentName);
     const append = (update: Uint8Array, origin: unknown, _doc: Y.Doc, tr: Y.Transaction) => this.append(documentName, document, update, origin, tr);
     // First among the document's `update` listeners: Hocuspocus' own (registered when the Document
@@ -254,8 +261,9 @@ export class DurablePersistence extends Database {
     // One append in 16 is timed: the histogram is for spotting a slow disk, not an audit of each write.
     const end = (this.appends++ & 15) === 0 ? this.metrics.logAppendSeconds.startTimer() : null;
     const work = this.appendListeners.size > 0 ? (seq: number) => this.appendListeners.run(documentName, document, tr, seq) : null;
+    const joined = this.joinedListeners.size > 0 ? this.joinedListeners.writesFor(documentName, document, tr) : NO_JOINED;
     try {
-      this.log.append(documentName, update, fromMessage(origin), work, (error) => {
+      this.log.append(documentName, update, fromMessage(origin), work, joined, (error) => {
         this.logger.error({ err: error, documentName }, 'an update could not be committed to the log');
         this.discard(documentName, document, error);
       });
@@ -306,66 +314,16 @@ export class DurablePersistence extends Database {
   }
 
   /**
-   * Folds the stored log of `name` into its stored state (see the class comment). Resolves when
-   * done or skipped; never rejects (the log keeps the document whatever happens here).
+   * Folds the stored log of `name` into its stored state (see the class comment and
+   * document-compaction.ts). Resolves when done or skipped; never rejects.
    */
-  async compact(name: string, document: Y.Doc): Promise<void> {
-    if (!this.loaded.has(document) || this.closed) return;
-    await this.enqueue(name, () => this.compactOnce(name, document));
-  }
-
-  /** Runs `work` on `name` after the compaction or trim already running or queued for it. */
-  private enqueue(name: string, work: () => Promise<unknown>): Promise<unknown> {
-    const previous = this.compacting.get(name) ?? Promise.resolve();
-    const next = previous.then(work);
-    this.compacting.set(name, next);
-    void next.finally(() => { if (this.compacting.get(name) === next) this.compacting.delete(name); });
-    return next;
+  compact(name: string, document: Y.Doc): Promise<void> {
+    return this.compaction.compact(name, document);
   }
 
   /** Resolves once no compaction of `name` is running (tests, shutdown). */
-  async compacted(name: string): Promise<void> {
-    while (this.compacting.has(name)) await this.compacting.get(name);
-  }
-
-  private async compactOnce(name: string, document: Y.Doc): Promise<void> {
-    // Rows that could not be decoded are not in a fold; trimming would delete them.
-    if (this.closed || this.undecodableAtLoad.has(name)) return;
-    if (this.health && !this.health.writable) return;
-    try {
-      const estimate = Math.max(await this.log.stateBytes(name), structCount(document) * BYTES_PER_STRUCT);
-      if (this.closed) return;
-      if (this.log.storesLiveState && estimate <= this.encoder.inWorkerAboveBytes) {
-        // A small document: encoding the live copy is quicker than reading and replaying its log
-        // (which, for a document overwritten thousands of times, is far longer than the document),
-        // and exact. Once the open group is committed it holds only stored rows (each change is
-        // appended as it is applied; a copy whose change was not stored is discarded), and nothing
-        // can be appended between the commit, this encoding and the write.
-        if (!this.loaded.has(document) || document.isDestroyed) return;
-        this.log.commitOpen();
-        this.log.storeLiveState(name, Y.encodeStateAsUpdate(document));
-      } else {
-        // Only committed rows are folded: a group that failed after the read would leave its
-        // rolled-back updates in the new state.
-        this.log.commitOpen();
-        const rows = await this.log.loadUpTo(name);
-        if (rows.upTo === null) return;
-        const folded = await this.encoder.fold(rows);
-        if (folded.undecodable > 0 || this.closed) return;
-        if (this.health && !this.health.writable) return;
-        if (!await this.log.storeFolded(name, folded.state, rows.upTo)) return;
-      }
-      this.metrics.compactions.inc();
-    } catch (error) {
-      // Shutting down: the log keeps the document, and shutdown compacts the loaded ones itself.
-      if (error instanceof EncodingError && error.code === 'pool_closed') return;
-      // Everything in the document is in the log already; compaction can wait (for space, or a worker).
-      this.logger.error({ err: error, documentName: name }, 'compaction failed; the update log keeps the document');
-      if (this.log.backend === 'sqlite' && isStorageError(error)) this.health?.failed(error);
-      return;
-    }
-    // The state is committed: the rows it folded go a chunk per turn, still ahead of the next compaction.
-    await this.log.trimFolded(name);
+  compacted(name: string): Promise<void> {
+    return this.compaction.compacted(name);
   }
 
   /**
@@ -373,17 +331,7 @@ export class DurablePersistence extends Database {
    * tests); returns how many. PostgreSQL skips it (0): the log keeps everything for the next owner.
    */
   flushAll(): number {
-    this.log.commitOpen();
-    let n = 0;
-    for (const [name, doc] of this.live) {
-      if (!this.loaded.has(doc) || doc.isDestroyed || this.undecodableAtLoad.has(name)) continue;
-      try {
-        if (this.log.compactAtShutdown(name, Y.encodeStateAsUpdate(doc))) n++;
-      } catch (error) {
-        this.logger.error({ err: error, documentName: name }, 'compaction at shutdown failed; the update log keeps the document');
-      }
-    }
-    return n;
+    return this.compaction.flushAll(this.live);
   }
 
   /**

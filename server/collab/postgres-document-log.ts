@@ -6,6 +6,7 @@ import { AppendBarrier } from '../storage/write-barrier.ts';
 import { StorageUnavailableError } from '../storage/storage-health.ts';
 import { WedSyncError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
+import type { JoinedWrite } from '../storage/postgres/append-group.ts';
 import type { AppendWork, DocumentLog } from './document-log.ts';
 
 /** A document this instance holds: its lease (the fence its writes carry) and its appends in flight. */
@@ -44,13 +45,14 @@ export interface PostgresDocumentLogOptions {
  *   instance may take it at once; opening it again here waits for that release.
  * - Compaction folds committed rows only (`storesLiveState` false: the live copy may hold appends
  *   still in flight) and writes the state and trims the log in one fenced transaction.
- * - Append listeners (the outbox, activity) are not run: their stores are still SQLite
- *   (docs/storage-backends.md), so `runsListeners` is false.
+ * - Append listeners run as joined writes (`listenerForm: 'joined'`): each its own savepoint in the
+ *   append's transaction, committed with it or not at all. Only those whose stores are on PostgreSQL
+ *   can register (activity today; docs/storage-backends.md).
  */
 export class PostgresDocumentLog implements DocumentLog {
   readonly backend = 'postgres' as const;
   readonly storesLiveState = false;
-  readonly runsListeners = false;
+  readonly listenerForm = 'joined' as const;
   readonly barrier = new AppendBarrier();
   private readonly held = new Map<string, Held>();
   /** Leases being released, per name: opening the name again waits for it. */
@@ -110,11 +112,11 @@ export class PostgresDocumentLog implements DocumentLog {
     return release;
   }
 
-  append(name: string, update: Uint8Array, _fromMessage: boolean, work: AppendWork | null, failed: (error: unknown) => void): void {
+  append(name: string, update: Uint8Array, _fromMessage: boolean, work: AppendWork | null, joined: readonly JoinedWrite[], failed: (error: unknown) => void): void {
     const held = this.held.get(name);
     if (this.closed || !held || held.lost) throw new StorageUnavailableError(`${name} is not held by this instance; the change was not stored`);
-    if (work) throw new WedSyncError('internal_error', 'append listeners need the SQLite backend (their stores are not on PostgreSQL yet)');
-    const append = this.store.append(name, update, held.lease);
+    if (work) throw new WedSyncError('internal_error', 'synchronous append work is the SQLite form of append listeners; on PostgreSQL they are joined writes');
+    const append = this.store.appendJoined(name, update, held.lease, joined);
     held.lastAppend = append.then(() => undefined, () => undefined);
     this.barrier.add(append.then(() => true, (error: unknown) => {
       if (error instanceof StaleEpochError) held.lost = true;

@@ -2,7 +2,9 @@ import type { StoredDocument, StoredRowsUpTo } from '../storage/backend/document
 import type { DocumentStore } from '../storage/document-store.ts';
 import type { GroupCommit } from '../storage/group-commit.ts';
 import { isStorageError, type StorageHealth } from '../storage/storage-health.ts';
+import { WedSyncError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
+import type { JoinedWrite } from '../storage/postgres/append-group.ts';
 import type { AppendWork, DocumentLog } from './document-log.ts';
 import { FoldedLogTrim } from './folded-log-trim.ts';
 
@@ -23,7 +25,7 @@ import { FoldedLogTrim } from './folded-log-trim.ts';
 export class SqliteDocumentLog implements DocumentLog {
   readonly backend = 'sqlite' as const;
   readonly storesLiveState = true;
-  readonly runsListeners = true;
+  readonly listenerForm = 'work' as const;
   /** The `failed` callbacks of the documents that appended in the group still open. */
   private readonly inOpenGroup = new Map<string, (error: unknown) => void>();
   private readonly trimmer: FoldedLogTrim;
@@ -61,7 +63,8 @@ export class SqliteDocumentLog implements DocumentLog {
     this.inOpenGroup.delete(name);
   }
 
-  append(name: string, update: Uint8Array, fromMessage: boolean, work: AppendWork | null, failed: (error: unknown) => void): void {
+  append(name: string, update: Uint8Array, fromMessage: boolean, work: AppendWork | null, joined: readonly JoinedWrite[], failed: (error: unknown) => void): void {
+    if (joined.length > 0) throw new WedSyncError('internal_error', 'joined writes are the PostgreSQL form of append listeners');
     try {
       this.group.write(() => {
         const seq = this.rows.append(name, update);

@@ -4,6 +4,7 @@ import * as Y from 'yjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectWedding, type WeddingConnection } from '../../client/sdk/node.ts';
 import { WeddingDoc } from '../../schema/index.ts';
+import { namedListener } from '../../server/collab/document-listeners.ts';
 import { usePostgres } from '../helpers/postgres.ts';
 import { startPostgresCollabNode, type PostgresCollabNode } from '../helpers/postgres-collab-node.ts';
 import { spawnPostgresCollabNode } from '../helpers/postgres-collab-process.ts';
@@ -77,8 +78,10 @@ describe('wedding documents on PostgreSQL: acknowledged means committed, one own
     addEvent(a, 'e1');
     await waitFor(async () => (await admin.query("SELECT 1 FROM pg_stat_activity WHERE query = 'COMMIT' AND wait_event_type = 'Lock'")).rowCount === 1,
       'the group holding e1 to block in COMMIT');
-    // The edit reached the server (it is in a group being committed), yet nothing derived from it left.
+    // The edit reached the server (it is in a group being committed), yet nothing derived from it left,
+    // and its activity row is no more visible than its log row.
     expect(a.unsyncedChanges).toBeGreaterThan(0);
+    expect((await admin.query("SELECT 1 FROM activity WHERE wedding_id = 'w1' AND entity_id = 'e1'")).rowCount).toBe(0);
     expect(eventIds(b)).toEqual(['e0']);
     await gate.query('SELECT pg_advisory_unlock($1)', [COMMIT_GATE]);
     gate.release();
@@ -86,6 +89,11 @@ describe('wedding documents on PostgreSQL: acknowledged means committed, one own
     await waitFor(() => eventIds(b).includes('e1'), 'the peer to receive e1 after the COMMIT');
     await admin.query('DROP TRIGGER gate ON document_updates');
     expect(await stored(admin, 'w1')).toEqual(['e0', 'e1']);
+    // Each edit's activity rows were written in its append's transaction, naming its log row.
+    const rows = (await admin.query<{ entity_id: string; update_seq: string; logged: boolean }>(`SELECT entity_id, update_seq,
+      EXISTS (SELECT 1 FROM document_updates u WHERE u.seq = a.update_seq AND u.name = 'wedding:w1') AS logged
+      FROM activity a WHERE wedding_id = 'w1' AND field = '' ORDER BY id`)).rows;
+    expect(rows.map((r) => [r.entity_id, r.logged])).toEqual([['e0', true], ['e1', true]]);
 
     // A clean stop releases the lease: another instance opens the wedding at once, with both edits.
     await a.destroy();
@@ -99,6 +107,25 @@ describe('wedding documents on PostgreSQL: acknowledged means committed, one own
     await c.whenSynced(10_000);
     expect(eventIds(c)).toEqual(['e0', 'e1']);
     expect(await lease(admin, 'w1')).toMatchObject({ owner: 'next', epoch: '2' });
+  });
+
+  it('keeps an edit and the other listeners\' rows when one joined listener fails, and counts the failure', async () => {
+    const node = await startPostgresCollabNode({ databaseUrl: url, instanceId: 'listeners', leaseMs: LEASE_MS, dataDir: tempDir() });
+    registerTeardown(() => node.stop());
+    // A domain listener with a bug: its write inserts a row, then throws.
+    await admin.query('CREATE TABLE IF NOT EXISTS listener_probe (seq bigint)');
+    node.collab.persistence.onAppendJoined(namedListener('buggy', () => async (client, { seq }) => {
+      await client.query('INSERT INTO listener_probe (seq) VALUES ($1)', [seq]);
+      throw new Error('a bug in a domain listener');
+    }));
+    const a = await planner(node.wsUrl, 'w4');
+    await a.whenSynced(10_000);
+    addEvent(a, 'kept');
+    await a.whenAcknowledged(10_000);
+    expect(await stored(admin, 'w4')).toEqual(['kept']);
+    expect((await admin.query("SELECT 1 FROM activity WHERE wedding_id = 'w4' AND entity_id = 'kept'")).rowCount).toBe(1);
+    expect((await admin.query('SELECT 1 FROM listener_probe')).rowCount).toBe(0);
+    expect(await node.metrics.registry.getSingleMetricAsString('wedsync_document_listener_errors_total')).toMatch(/listener="buggy"} [1-9]/);
   });
 
   it('after a kill -9 of the owner, keeps every acknowledged edit and lets another instance serve the wedding once the lease lapses', async () => {

@@ -1,5 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { ActivityRecorder } from '../../server/activity/activity-recorder.ts';
+import { PostgresActivityStore } from '../../server/activity/postgres-activity-store.ts';
 import { createTokenService } from '../../server/auth/tokens.ts';
 import { createCollabServer, type CollabServer } from '../../server/collab/collab-server.ts';
 import { PostgresDocumentLog } from '../../server/collab/postgres-document-log.ts';
@@ -21,17 +23,18 @@ export interface PostgresCollabNode {
   port: number;
   wsUrl: string;
   collab: CollabServer;
+  metrics: Metrics;
   /** Closes sockets, settles appends and releases the leases (a clean stop). */
   stop(): Promise<void>;
 }
 
 /**
  * A collaboration node whose documents live in PostgreSQL: Hocuspocus with the server's own
- * extensions (auth, validation, DurablePersistence on a PostgresDocumentLog), the server's
- * WebSocket transport, on 127.0.0.1 at a free port. It is the document path of issue 15 before the
- * other stores move (no bridge, activity or HTTP API; their stores are SQLite, so `npm start` does
- * not offer PostgreSQL yet): the SQLite database in `dataDir` only backs the group commit the
- * extensions' listeners would use. Run in-process, or as a process (postgres-collab-process.ts) to
+ * extensions (auth, validation, DurablePersistence on a PostgresDocumentLog, the activity recorder
+ * writing to PostgreSQL in each append's transaction), the server's WebSocket transport, on
+ * 127.0.0.1 at a free port. It is the document path of issue 15 before the other stores move (no
+ * bridge or HTTP API; their stores are SQLite, so `npm start` does not offer PostgreSQL yet): the
+ * SQLite database in `dataDir` only backs the group commit the SQLite listeners would use. Run in-process, or as a process (postgres-collab-process.ts) to
  * be killed -9 or frozen; this module therefore imports nothing of vitest.
  */
 export async function startPostgresCollabNode(options: { databaseUrl: string; instanceId: string; leaseMs: number; dataDir: string; debounceMs?: number }): Promise<PostgresCollabNode> {
@@ -46,7 +49,9 @@ export async function startPostgresCollabNode(options: { databaseUrl: string; in
   const group = new GroupCommit(db, (error) => logger.error({ err: error }, 'SQLite group failed'));
   const postgres = await openPostgresDocuments(options.databaseUrl, { instanceId: options.instanceId, pool: { max: 4 } });
   const log = new PostgresDocumentLog(postgres.documents, postgres.leases, logger, { leaseMs: options.leaseMs });
-  const collab = createCollabServer({ config, store: new DocumentStore(db), group, health, tokens: createTokenService(SECRET), logger, metrics, log });
+  const activity = new ActivityRecorder(new PostgresActivityStore(postgres.pool), logger);
+  const collab = createCollabServer({ config, store: new DocumentStore(db), group, health, tokens: createTokenService(SECRET), logger, metrics, log, extensions: [activity] });
+  activity.attach(collab.persistence);
   const server = http.createServer((_req, res) => { res.statusCode = 404; res.end(); });
   const transport = attachCollabTransport(server, collab.hocuspocus, {
     path: '/collab', maxMessageBytes: config.MAX_MESSAGE_BYTES, logger, metrics, barrier: collab.persistence.barrier, authTimeoutMs: config.WS_AUTH_TIMEOUT_MS,
@@ -57,6 +62,7 @@ export async function startPostgresCollabNode(options: { databaseUrl: string; in
     port,
     wsUrl: `ws://127.0.0.1:${port}/collab`,
     collab,
+    metrics,
     async stop() {
       transport.closeAll();
       collab.hocuspocus.closeConnections();

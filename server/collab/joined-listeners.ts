@@ -1,0 +1,64 @@
+import type { Counter } from 'prom-client';
+import type { Document } from '@hocuspocus/server';
+import type * as Y from 'yjs';
+import type { Logger } from '../logger.ts';
+import type { JoinedWrite } from '../storage/postgres/append-group.ts';
+import { listenerName } from './document-listeners.ts';
+
+/**
+ * A document listener on PostgreSQL (DurablePersistence.onAppendJoined): called synchronously in the
+ * Yjs transaction that made an update, it reads what it needs from `tr` and returns the write to
+ * make with the update's seq inside the append's transaction (AppendGroup's joined writes), or null.
+ * The SQLite form is AppendListener, which writes at once in the open group.
+ */
+export type JoinedAppendListener = (documentName: string, document: Document, transaction: Y.Transaction) => JoinedWrite | null;
+
+/**
+ * The joined-write listeners of DurablePersistence, guarded as GuardedListeners guards the SQLite
+ * ones: a listener that throws while reading the transaction, or whose write throws (rolled back to
+ * its savepoint alone by AppendGroup), is logged with its name and counted; the update is still
+ * stored and acknowledged, and the other listeners' writes are kept.
+ */
+export class JoinedListeners {
+  private readonly listeners: JoinedAppendListener[] = [];
+
+  constructor(private readonly logger: Pick<Logger, 'error'>, private readonly errors: Pick<Counter<'listener'>, 'inc'>) {}
+
+  add(listener: JoinedAppendListener): void {
+    this.listeners.push(listener);
+  }
+
+  get size(): number {
+    return this.listeners.length;
+  }
+
+  /** The writes the listeners ask for this update, in registration order. */
+  writesFor(documentName: string, document: Document, tr: Y.Transaction): JoinedWrite[] {
+    const writes: JoinedWrite[] = [];
+    for (const listener of this.listeners) {
+      const name = listenerName(listener);
+      let write: JoinedWrite | null;
+      try {
+        write = listener(documentName, document, tr);
+      } catch (error) {
+        this.failed(name, documentName, error);
+        continue;
+      }
+      if (!write) continue;
+      writes.push(async (client, append) => {
+        try {
+          await write(client, append);
+        } catch (error) {
+          this.failed(name, documentName, error);
+          throw error;
+        }
+      });
+    }
+    return writes;
+  }
+
+  private failed(listener: string, documentName: string, error: unknown): void {
+    this.errors.inc({ listener });
+    this.logger.error({ err: error, listener, documentName }, 'a document listener failed; its writes were rolled back, the update and the other listeners went on');
+  }
+}
