@@ -5,6 +5,9 @@ import { WeddingDoc, decodeCollabRefusal, isWeddingId, ownPart, partDocumentName
 import { WedSyncClientError } from './errors.ts';
 import type { LocalStore } from './local-store.ts';
 import { SizedProvider } from './sized-provider.ts';
+import { createCollabSocket } from './collab-socket.ts';
+
+export { collabUrl, createCollabSocket, type CollabSocketOptions } from './collab-socket.ts';
 
 export type ConnectionStatus = 'connecting' | 'connected' | 'disconnected';
 
@@ -112,37 +115,6 @@ export interface WeddingConnection {
   destroy(): Promise<void>;
 }
 
-export function collabUrl(url: string): string {
-  const u = new URL(url);
-  if (u.protocol === 'http:') u.protocol = 'ws:';
-  if (u.protocol === 'https:') u.protocol = 'wss:';
-  if (u.protocol !== 'ws:' && u.protocol !== 'wss:') throw new WedSyncClientError('invalid_options', `unsupported URL ${url}`);
-  if (u.pathname === '/' || u.pathname === '') u.pathname = '/collab';
-  return u.toString().replace(/\/$/, '');
-}
-
-export interface CollabSocketOptions {
-  /** The server: `ws(s)://host/collab`, or its http(s) base URL (`/collab` is added). */
-  url: string;
-  /** A WebSocket implementation for runtimes without a global one (Node: `ws`). */
-  WebSocketPolyfill?: unknown;
-  /** Start connecting at once. @default true */
-  connect?: boolean;
-}
-
-/**
- * One WebSocket to the server that several connectWedding calls can share (`socket` option). The
- * caller owns it: destroy it after the connections that use it.
- */
-export function createCollabSocket(options: CollabSocketOptions): HocuspocusProviderWebsocket {
-  return new HocuspocusProviderWebsocket({
-    url: collabUrl(options.url),
-    WebSocketPolyfill: options.WebSocketPolyfill,
-    autoConnect: options.connect ?? true,
-    maxDelay: 10_000,
-  });
-}
-
 /** The close code of a message over the server's MAX_MESSAGE_BYTES. */
 const CLOSE_MESSAGE_TOO_LARGE = 4413;
 /** The smallest MAX_MESSAGE_BYTES a server may have (server/config.ts): frames up to this size always fit. */
@@ -218,6 +190,19 @@ export async function connectWedding(options: ConnectOptions): Promise<WeddingCo
     provider.attach();
     setStatus(toStatus(socket.status));
   };
+  /**
+   * Authenticates this wedding again after a backoff. On its own socket the server closes the socket
+   * (4401 for an expired token, 1013 for a wedding served elsewhere) and the provider reconnects by
+   * itself; on a shared one the others stay connected, so this wedding detaches and re-attaches.
+   */
+  function retryLater(): void {
+    if (!shared) return;
+    provider.detach();
+    clearTimeout(renewTimer);
+    renewTimer = setTimeout(() => { if (!stopped && !destroyed) provider.attach(); }, renewDelay);
+    renewDelay = Math.min(renewDelay * 2, 10_000);
+  }
+
   /** Gives up until connect(): retrying would only be refused (or closed) the same way again. */
   function stop(error: WedSyncClientError) {
     failure = error;
@@ -285,14 +270,12 @@ export async function connectWedding(options: ConnectOptions): Promise<WeddingCo
       // An expired token is worth another try when a token function may renew it. On its own socket
       // the server closes the socket and the provider reconnects with a fresh token; on a shared one
       // the others stay connected, so this wedding authenticates again by itself, backing off.
+      // Another server instance serves the wedding (or will, once the lease of one that stopped
+      // lapses): not a failure, so nothing waiting is rejected; this wedding tries again, backing off.
+      if (denial.code === 'document_owned_elsewhere') return retryLater();
       if (denial.code === 'token_expired' && typeof options.token === 'function') {
         failure = denial;
-        if (shared) {
-          provider.detach();
-          clearTimeout(renewTimer);
-          renewTimer = setTimeout(() => { if (!stopped && !destroyed) provider.attach(); }, renewDelay);
-          renewDelay = Math.min(renewDelay * 2, 10_000);
-        }
+        retryLater();
         wake();
         return;
       }

@@ -1,6 +1,6 @@
 export const CLIENT_ERROR_CODES = [
   'token_missing', 'token_invalid', 'token_expired', 'wedding_forbidden', 'role_forbidden', 'document_unknown',
-  'document_unavailable', 'permission_denied', 'timeout', 'destroyed', 'read_only', 'invalid_options', 'store_unavailable',
+  'document_unavailable', 'document_owned_elsewhere', 'permission_denied', 'timeout', 'destroyed', 'read_only', 'invalid_options', 'store_unavailable',
   'message_too_large', 'session_revoked', 'session_missing',
   'wedding_exists', 'server_unreachable',
 ] as const;

@@ -86,8 +86,10 @@ export class DocumentCompaction {
         // and exact. Once the open group is committed it holds only stored rows (each change is
         // appended as it is applied; a copy whose change was not stored is discarded), and nothing
         // can be appended between the commit, this encoding and the write.
-        if (!this.state.isLoaded(document) || document.isDestroyed) return;
+        // Committed first: a COMMIT that fails discards the document (its change rolled back), and
+        // the check below then finds it no longer loaded.
         this.log.commitOpen();
+        if (!this.state.isLoaded(document) || document.isDestroyed) return;
         this.log.storeLiveState(name, Y.encodeStateAsUpdate(document));
       } else {
         // Only committed rows are folded: a group that failed after the read would leave its
@@ -98,7 +100,7 @@ export class DocumentCompaction {
         const folded = await this.encoder.fold(rows);
         if (folded.undecodable > 0 || this.state.isClosed()) return;
         if (this.health && !this.health.writable) return;
-        if (!await this.log.storeFolded(name, folded.state, rows.upTo)) return;
+        if (!await this.log.storeFolded(name, folded.state, rows)) return;
       }
       this.metrics.compactions.inc();
     } catch (error) {

@@ -25,7 +25,12 @@ export class DocumentDiscard {
   private readonly listeners: ((documentName: string) => void)[] = [];
   private hocuspocus: Hocuspocus | null = null;
 
-  constructor(private readonly logger: Logger) {}
+  /**
+   * @param forgotten called for a discarded copy dropped without Hocuspocus unloading it (after
+   *   UNLOAD_TIMEOUT_MS), before new connections are let in: what an unload would release is
+   *   released there (a PostgreSQL lease).
+   */
+  constructor(private readonly logger: Logger, private readonly forgotten: (documentName: string) => void = () => {}) {}
 
   attach(hocuspocus: Hocuspocus): void {
     this.hocuspocus = hocuspocus;
@@ -93,6 +98,11 @@ export class DocumentDiscard {
     if (this.hocuspocus?.documents.get(documentName) === document) {
       this.hocuspocus.documents.delete(documentName);
       this.logger.warn({ documentName }, 'a discarded document did not unload in time; it was dropped from the loaded documents');
+    }
+    try {
+      this.forgotten(documentName);
+    } catch (error) {
+      this.logger.error({ err: error, documentName }, 'releasing a dropped document failed');
     }
     this.unloading.get(documentName)?.finish();
     this.unloading.delete(documentName);

@@ -1,6 +1,25 @@
 import type { StorageBackend, StoredDocument, StoredRowsUpTo } from '../storage/backend/document-store.ts';
 import type { JoinedWrite } from '../storage/postgres/append-group.ts';
 import type { WriteBarrier } from '../storage/write-barrier.ts';
+import { WedSyncError } from '../errors.ts';
+
+/**
+ * `DocumentLog.open` refused a document because another instance serves it (it holds the lease).
+ * Not a failure of the document: the client is told `document_owned_elsewhere` with close 1013
+ * ("try again later") and retries; it is served here once the lease is free, or by the owner.
+ */
+export class DocumentOwnedElsewhereError extends WedSyncError<'document_unavailable'> {
+  override readonly name = 'DocumentOwnedElsewhereError';
+  constructor(readonly documentName: string, readonly owner: string | null) {
+    super('document_unavailable', `${documentName} is served by another instance`, { details: { reason: 'owned_elsewhere', ...(owner ? { owner } : {}) } });
+  }
+}
+
+/** Rows read for a fold (StoredRowsUpTo), with what the log needs to know the fold is still current. */
+export interface FoldRead extends StoredRowsUpTo {
+  /** PostgreSQL: the holding of the document the rows were read under (opaque to callers). */
+  readonly holding?: unknown;
+}
 
 /** Work an append commits with (DurablePersistence.onAppend listeners), given the update's seq. */
 export type AppendWork = (seq: number) => void;
@@ -65,10 +84,14 @@ export interface DocumentLog {
   stateBytes(name: string): Promise<number>;
   /** Stores the live document's encoding as the state, folding every row so far (only where `storesLiveState`); synchronous. */
   storeLiveState(name: string, state: Uint8Array): void;
-  /** The stored state and the log rows to fold, with the last seq read. */
-  loadUpTo(name: string): Promise<StoredRowsUpTo>;
-  /** Stores `state`, folded from `loadUpTo`'s rows up to `upTo`. False when nothing was written (a newer fold is stored). */
-  storeFolded(name: string, state: Uint8Array, upTo: number): Promise<boolean>;
+  /** The stored state and the log rows to fold, with the last seq read (and, on PostgreSQL, the lease they were read under). */
+  loadUpTo(name: string): Promise<FoldRead>;
+  /**
+   * Stores `state`, folded from `read` (loadUpTo's rows up to `read.upTo`), written only if it is
+   * still current: false, writing nothing, when a newer fold is stored (SQLite) or the document
+   * changed hands since the read (PostgreSQL: another owner may have stored more since).
+   */
+  storeFolded(name: string, state: Uint8Array, read: FoldRead): Promise<boolean>;
   /** Deletes log rows a stored state folded, if the backend leaves them for later (SQLite). */
   trimFolded(name: string): Promise<unknown>;
   /** Shutdown: stores `state` as the live document's final compaction, synchronously; false when the backend skips it (the log keeps everything). */

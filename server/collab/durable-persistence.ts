@@ -19,22 +19,30 @@ import { DocumentDiscard, STORAGE_FAILED_CLOSE } from './document-discard.ts';
 import { DocumentCompaction } from './document-compaction.ts';
 import { GuardedListeners } from './document-listeners.ts';
 import { JoinedListeners, type JoinedAppendListener } from './joined-listeners.ts';
-import type { DocumentLog } from './document-log.ts';
+import { DocumentOwnedElsewhereError, type DocumentLog } from './document-log.ts';
 import { describeOrigin } from './origin.ts';
 import { unresolvedPartsOf, type UnresolvedParts } from './unresolved-parts.ts';
 
 /** A wedding's stored data cannot be loaded: HTTP 503 `document_unavailable`. */
 export class DocumentLoadError extends WedSyncError<'document_unavailable'> {
   override readonly name = 'DocumentLoadError';
-  /** Sent to the client as the permission-denied reason. */
-  readonly reason = 'document_unavailable';
-  constructor(message: string, options?: { cause?: unknown }) {
+  constructor(
+    message: string,
+    options?: { cause?: unknown },
+    /**
+     * Sent to the client as the permission-denied reason: `document_unavailable` (its stored data
+     * cannot be loaded), or `document_owned_elsewhere` (another instance serves it: retry).
+     */
+    readonly reason: 'document_unavailable' | 'document_owned_elsewhere' = 'document_unavailable',
+  ) {
     super('document_unavailable', message, options);
   }
 }
 
 /** Close code for a document that cannot be served (WebSocket "internal error"). */
 export const DOCUMENT_UNAVAILABLE_CLOSE = 1011;
+/** Close code for a document another instance serves (WebSocket "try again later"). */
+export const DOCUMENT_ELSEWHERE_CLOSE = 1013;
 
 /** Log rows found at load time beyond which the log is compacted straight after loading. */
 const COMPACT_ON_LOAD_AFTER = 200;
@@ -119,7 +127,9 @@ export class DurablePersistence extends Database {
     // Loading and storing are ours (onLoadDocument, onStoreDocument below): the extension's own
     // store would encode the live document on the event loop.
     super({});
-    this.discards = new DocumentDiscard(logger);
+    this.discards = new DocumentDiscard(logger, (name) => {
+      if (!this.live.has(name)) void this.log.closeDocument(name);
+    });
     this.appendListeners = new GuardedListeners(group, logger, metrics.documentListenerErrors);
     this.joinedListeners = new JoinedListeners(logger, metrics.documentListenerErrors);
     this.compaction = new DocumentCompaction(log, encoder, metrics, logger, health, {
@@ -220,6 +230,11 @@ export class DurablePersistence extends Database {
       seedDocumentBytes(document, (state?.byteLength ?? 0) + log.reduce((n, u) => n + u.byteLength, 0));
     } catch (error) {
       if (opened) await this.log.closeDocument(documentName);
+      if (error instanceof DocumentOwnedElsewhereError) {
+        this.logger.info({ documentName, owner: error.owner }, 'another instance serves this document; the client is told to try again');
+        data.context?.transport?.refuseDocument(clientDocumentName(data.context, documentName), DOCUMENT_ELSEWHERE_CLOSE, 'document_owned_elsewhere');
+        throw new DocumentLoadError(`${documentName} is served by another instance`, { cause: error }, 'document_owned_elsewhere');
+      }
       this.metrics.loadFailures.inc();
       this.logger.error({ err: error, documentName }, 'stored document could not be loaded; refusing to serve it');
       data.context?.transport?.refuseDocument(clientDocumentName(data.context, documentName), DOCUMENT_UNAVAILABLE_CLOSE, 'document_unavailable');

@@ -1,4 +1,4 @@
-import type { StoredDocument, StoredRowsUpTo } from '../storage/backend/document-store.ts';
+import type { StoredDocument } from '../storage/backend/document-store.ts';
 import { StaleEpochError } from '../storage/backend/stale-epoch-error.ts';
 import type { DocumentLeases, Lease } from '../storage/postgres/document-leases.ts';
 import type { PostgresDocumentStore } from '../storage/postgres/document-store.ts';
@@ -7,7 +7,7 @@ import { StorageUnavailableError } from '../storage/storage-health.ts';
 import { WedSyncError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { JoinedWrite } from '../storage/postgres/append-group.ts';
-import type { AppendWork, DocumentLog } from './document-log.ts';
+import { DocumentOwnedElsewhereError, type AppendWork, type DocumentLog, type FoldRead } from './document-log.ts';
 
 /** A document this instance holds: its lease (the fence its writes carry) and its appends in flight. */
 interface Held {
@@ -75,9 +75,7 @@ export class PostgresDocumentLog implements DocumentLog {
     const lease = await this.leases.acquire(name, this.options.leaseMs);
     if (!lease) {
       const owner = await this.leases.current(name).catch(() => null);
-      throw new WedSyncError('document_unavailable', `${name} is served by another instance`, {
-        details: { reason: 'owned_elsewhere', ...(owner?.owner ? { owner: owner.owner } : {}) },
-      });
+      throw new DocumentOwnedElsewhereError(name, owner?.owner ?? null);
     }
     this.held.set(name, { lease, lastAppend: Promise.resolve(), renewal: null, lost: false, deadline: this.deadlineFrom(takenAt) });
     try {
@@ -120,7 +118,12 @@ export class PostgresDocumentLog implements DocumentLog {
     held.lastAppend = append.then(() => undefined, () => undefined);
     this.barrier.add(append.then(() => true, (error: unknown) => {
       if (error instanceof StaleEpochError) held.lost = true;
-      failed(error);
+      // Guarded: the barrier's chain must settle whatever the handler does, or every frame waits.
+      try {
+        failed(error);
+      } catch (handlerError) {
+        this.logger.error({ err: handlerError, documentName: name }, 'handling a failed append threw');
+      }
       return false;
     }));
   }
@@ -141,14 +144,22 @@ export class PostgresDocumentLog implements DocumentLog {
     throw new WedSyncError('internal_error', 'PostgreSQL compaction folds committed rows (storesLiveState is false)');
   }
 
-  loadUpTo(name: string): Promise<StoredRowsUpTo> {
-    return this.store.loadUpTo(name);
+  /** Read under the document's current holding: storeFolded writes the fold only while that holding lasts. */
+  async loadUpTo(name: string): Promise<FoldRead> {
+    const holding = this.held.get(name);
+    if (!holding || holding.lost) return { state: null, log: [], upTo: null };
+    return { ...await this.store.loadUpTo(name), holding };
   }
 
-  async storeFolded(name: string, state: Uint8Array, upTo: number): Promise<boolean> {
+  /**
+   * Writes the fold with the lease it was read under as the fence, and only while this instance
+   * still holds the document as it did then: after an unload and a reopen (another owner may have
+   * appended and stored a newer fold meanwhile), the old fold is dropped, not written over it.
+   */
+  async storeFolded(name: string, state: Uint8Array, read: FoldRead): Promise<boolean> {
     const held = this.held.get(name);
-    if (!held || held.lost) return false;
-    await this.store.compactUpTo(name, state, upTo, held.lease);
+    if (!held || held.lost || read.holding !== held || read.upTo === null) return false;
+    await this.store.compactUpTo(name, state, read.upTo, held.lease);
     return true;
   }
 
@@ -174,6 +185,8 @@ export class PostgresDocumentLog implements DocumentLog {
       held.lease = await this.leases.renew(held.lease, this.options.leaseMs);
       held.deadline = this.deadlineFrom(startedAt);
     } catch (error) {
+      // Unloaded while the renewal ran: the copy is gone, nothing to discard.
+      if (this.held.get(name) !== held) return;
       if (!(error instanceof StaleEpochError) && Date.now() < held.deadline) {
         this.logger.warn({ err: error, documentName: name }, 'could not renew a document lease; retrying before it lapses');
         return;

@@ -1,11 +1,11 @@
-import type { StoredDocument, StoredRowsUpTo } from '../storage/backend/document-store.ts';
+import type { StoredDocument } from '../storage/backend/document-store.ts';
 import type { DocumentStore } from '../storage/document-store.ts';
 import type { GroupCommit } from '../storage/group-commit.ts';
 import { isStorageError, type StorageHealth } from '../storage/storage-health.ts';
 import { WedSyncError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { JoinedWrite } from '../storage/postgres/append-group.ts';
-import type { AppendWork, DocumentLog } from './document-log.ts';
+import type { AppendWork, DocumentLog, FoldRead } from './document-log.ts';
 import { FoldedLogTrim } from './folded-log-trim.ts';
 
 /**
@@ -59,8 +59,9 @@ export class SqliteDocumentLog implements DocumentLog {
     return this.rows.hasFoldedRows(name) ? () => this.trimmer.trim(name) : null;
   }
 
-  async closeDocument(name: string): Promise<void> {
-    this.inOpenGroup.delete(name);
+  async closeDocument(): Promise<void> {
+    // Nothing to let go of. A document that appended in the open group keeps its `failed` callback
+    // until the group settles, unloaded or not, as before the DocumentLog split.
   }
 
   append(name: string, update: Uint8Array, fromMessage: boolean, work: AppendWork | null, joined: readonly JoinedWrite[], failed: (error: unknown) => void): void {
@@ -94,14 +95,15 @@ export class SqliteDocumentLog implements DocumentLog {
     this.rows.storeState(name, state);
   }
 
-  async loadUpTo(name: string): Promise<StoredRowsUpTo> {
+  async loadUpTo(name: string): Promise<FoldRead> {
     return this.rows.loadUpTo(name);
   }
 
-  async storeFolded(name: string, state: Uint8Array, upTo: number): Promise<boolean> {
+  async storeFolded(name: string, state: Uint8Array, read: FoldRead): Promise<boolean> {
+    if (read.upTo === null) return false;
     // Its own transaction, after the group that may be open now: acknowledgements do not wait for it.
     this.group.commit();
-    return this.rows.storeStateUpTo(name, state, upTo);
+    return this.rows.storeStateUpTo(name, state, read.upTo);
   }
 
   trimFolded(name: string): Promise<number> {

@@ -1,0 +1,95 @@
+import * as Y from 'yjs';
+import { describe, expect, it } from 'vitest';
+import { createLogger } from '../../server/logger.ts';
+import { loadConfig } from '../../server/config.ts';
+import { PostgresDocumentLog } from '../../server/collab/postgres-document-log.ts';
+import { openPostgresDocuments } from '../../server/storage/backend/open-document-store.ts';
+import { usePostgres } from '../helpers/postgres.ts';
+import { registerTeardown } from '../helpers/teardown.ts';
+import { waitFor } from '../helpers/wait.ts';
+
+const logger = createLogger(loadConfig({ LOG_LEVEL: 'silent' }));
+
+function update(key: string): Uint8Array {
+  const d = new Y.Doc();
+  d.getMap('m').set(key, key);
+  return Y.encodeStateAsUpdate(d);
+}
+
+function fold(state: Uint8Array | null, log: readonly Uint8Array[]): Uint8Array {
+  const d = new Y.Doc();
+  if (state) Y.applyUpdate(d, state);
+  for (const u of log) Y.applyUpdate(d, u);
+  return Y.encodeStateAsUpdate(d);
+}
+
+async function node(url: string, id: string) {
+  const pg = await openPostgresDocuments(url, { instanceId: id, pool: { max: 4 } });
+  registerTeardown(() => pg.close());
+  return new PostgresDocumentLog(pg.documents, pg.leases, logger, { leaseMs: 3000 });
+}
+
+describe('PostgresDocumentLog', () => {
+  const server = usePostgres();
+
+  // A fold that outlives its holding (a slow worker fold; the document is unloaded, served by another
+  // instance, which compacts further, and then reopened here) must not overwrite the newer state.
+  it('drops a fold read under an earlier holding rather than overwrite a newer fold another instance stored', async () => {
+    const url = await server().createDatabase();
+    const a = await node(url, 'a');
+    const b = await node(url, 'b');
+    const name = 'wedding:stale-fold';
+    const noop = () => {};
+
+    await a.open(name);
+    a.opened(name, noop);
+    a.append(name, update('one'), true, null, [], noop);
+    await a.barrier.settled();
+    // A's compaction reads the committed rows, then folds them on a worker (slowly)...
+    const readByA = await a.loadUpTo(name);
+    expect(readByA.upTo).not.toBeNull();
+    // ...while the document is unloaded here and served by B, which appends and compacts.
+    await a.closeDocument(name);
+    await b.open(name);
+    b.opened(name, noop);
+    b.append(name, update('two'), true, null, [], noop);
+    await b.barrier.settled();
+    const readByB = await b.loadUpTo(name);
+    expect(await b.storeFolded(name, fold(readByB.state, readByB.log), readByB)).toBe(true);
+    await b.closeDocument(name);
+    // A serves it again (a new lease) and only now its old fold finishes.
+    await a.open(name);
+    a.opened(name, noop);
+    expect(await a.storeFolded(name, fold(readByA.state, readByA.log), readByA)).toBe(false);
+
+    const now = await a.loadUpTo(name);
+    const doc = new Y.Doc();
+    Y.applyUpdate(doc, fold(now.state, now.log));
+    expect(doc.getMap('m').get('one')).toBe('one');
+    // B's change was folded into B's state and its row deleted: A's stale fold must not drop it.
+    expect(doc.getMap('m').get('two')).toBe('two');
+    await a.closeDocument(name);
+  });
+
+  // The failure handler runs inside the barrier's chain: if it throws, the chain must still settle,
+  // or every socket's frames would be held forever.
+  it('keeps the barrier moving when the handler of a refused append throws', async () => {
+    const url = await server().createDatabase();
+    const a = await node(url, 'a');
+    const admin = await openPostgresDocuments(url, { instanceId: 'admin' });
+    registerTeardown(() => admin.close());
+    const name = 'wedding:wedge';
+    await a.open(name);
+    a.opened(name, () => {});
+    // Another instance took the lease over: A's next append is refused by its fence.
+    await admin.pool.query('UPDATE document_leases SET owner = $2, epoch = epoch + 1 WHERE name = $1', [name, 'b']);
+    a.append(name, update('refused'), true, null, [], () => { throw new Error('a discard listener failed'); });
+    await a.open('wedding:other');
+    a.opened('wedding:other', () => {});
+    a.append('wedding:other', update('fine'), true, null, [], () => {});
+    let released = false;
+    a.barrier.afterCommit(() => { released = true; });
+    await waitFor(() => released, 'the barrier to release after the refused append', 3000);
+    expect(a.barrier.pending).toBe(false);
+  });
+});
