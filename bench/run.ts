@@ -14,6 +14,7 @@ const benches: Record<string, () => Promise<{ default: (args: string[]) => Promi
   storage: () => import('./storage-backends.ts'),
   'compaction-trim': () => import('./compaction-trim.ts'),
   'demo-start': () => import('./demo-start.ts'),
+  cluster: () => import('./cluster.ts'),
 };
 
 const [name, ...args] = process.argv.slice(2);

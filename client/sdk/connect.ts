@@ -193,14 +193,16 @@ export async function connectWedding(options: ConnectOptions): Promise<WeddingCo
   /**
    * Authenticates this wedding again after a backoff. On its own socket the server closes the socket
    * (4401 for an expired token, 1013 for a wedding served elsewhere) and the provider reconnects by
-   * itself; on a shared one the others stay connected, so this wedding detaches and re-attaches.
+   * itself (each reconnection that opens starts its backoff again); on a shared one the others stay
+   * connected, so this wedding detaches and re-attaches after `renewDelay`, doubling up to `maxDelayMs`.
    */
-  function retryLater(): void {
+  function retryLater(maxDelayMs = 10_000): void {
     if (!shared) return;
     provider.detach();
     clearTimeout(renewTimer);
+    renewDelay = Math.min(renewDelay, maxDelayMs);
     renewTimer = setTimeout(() => { if (!stopped && !destroyed) provider.attach(); }, renewDelay);
-    renewDelay = Math.min(renewDelay * 2, 10_000);
+    renewDelay = Math.min(renewDelay * 2, maxDelayMs);
   }
 
   /** Gives up until connect(): retrying would only be refused (or closed) the same way again. */
@@ -272,7 +274,8 @@ export async function connectWedding(options: ConnectOptions): Promise<WeddingCo
       // the others stay connected, so this wedding authenticates again by itself, backing off.
       // Another server instance serves the wedding (or will, once the lease of one that stopped
       // lapses): not a failure, so nothing waiting is rejected; this wedding tries again, backing off.
-      if (denial.code === 'document_owned_elsewhere') return retryLater();
+      // Its backoff stops at 2 s: the lease of an instance that stopped lapses within seconds.
+      if (denial.code === 'document_owned_elsewhere') return retryLater(2_000);
       if (denial.code === 'token_expired' && typeof options.token === 'function') {
         failure = denial;
         retryLater();

@@ -1,5 +1,5 @@
 import type { StorageBackend, StoredDocument, StoredRowsUpTo } from '../storage/backend/document-store.ts';
-import type { JoinedWrite } from '../storage/postgres/append-group.ts';
+import type { JoinedOutcome, JoinedWrite } from '../storage/postgres/append-group.ts';
 import type { WriteBarrier } from '../storage/write-barrier.ts';
 import { WedSyncError } from '../errors.ts';
 
@@ -19,6 +19,12 @@ export class DocumentOwnedElsewhereError extends WedSyncError<'document_unavaila
 export interface FoldRead extends StoredRowsUpTo {
   /** PostgreSQL: the holding of the document the rows were read under (opaque to callers). */
   readonly holding?: unknown;
+}
+
+/** The PostgreSQL form of the listeners' work: writes joined to the append, and where their outcomes go once it committed. */
+export interface JoinedWork {
+  writes: readonly JoinedWrite[];
+  report(outcomes: readonly JoinedOutcome[]): void;
 }
 
 /** Work an append commits with (DurablePersistence.onAppend listeners), given the update's seq. */
@@ -69,12 +75,12 @@ export interface DocumentLog {
 
   /**
    * Appends `update` to `name`'s log, with the listeners' writes in the same commit: `work(seq)`
-   * (SQLite; may be null) or `joined` (PostgreSQL; may be empty), whichever `listenerForm` says.
+   * (SQLite) or `joined` (PostgreSQL), whichever `listenerForm` says; null when there are none.
    * Throws synchronously when it is not taken; calls `failed` when its commit fails later.
    * `fromMessage`: the write of one collaboration message, complete when this returns
    * (GroupCommit.write).
    */
-  append(name: string, update: Uint8Array, fromMessage: boolean, work: AppendWork | null, joined: readonly JoinedWrite[], failed: (error: unknown) => void): void;
+  append(name: string, update: Uint8Array, fromMessage: boolean, work: AppendWork | null, joined: JoinedWork | null, failed: (error: unknown) => void): void;
   /** A socket's queued messages are handled: commit their writes now if the backend groups by turn (SQLite). */
   messagesHandled(): void;
   /** Commits what is open, so what follows reads and writes committed rows only (SQLite; a no-op elsewhere). */

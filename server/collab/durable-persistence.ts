@@ -47,8 +47,6 @@ export const DOCUMENT_ELSEWHERE_CLOSE = 1013;
 /** Log rows found at load time beyond which the log is compacted straight after loading. */
 const COMPACT_ON_LOAD_AFTER = 200;
 
-const NO_JOINED: readonly never[] = [];
-
 /** Whether a transaction applies a message from a WebSocket (Hocuspocus' connection origin). */
 function fromMessage(origin: unknown): boolean {
   return isTransactionOrigin(origin) && origin.source === 'connection';
@@ -276,7 +274,7 @@ export class DurablePersistence extends Database {
     // One append in 16 is timed: the histogram is for spotting a slow disk, not an audit of each write.
     const end = (this.appends++ & 15) === 0 ? this.metrics.logAppendSeconds.startTimer() : null;
     const work = this.appendListeners.size > 0 ? (seq: number) => this.appendListeners.run(documentName, document, tr, seq) : null;
-    const joined = this.joinedListeners.size > 0 ? this.joinedListeners.writesFor(documentName, document, tr) : NO_JOINED;
+    const joined = this.joinedListeners.size > 0 ? this.joinedListeners.writesFor(documentName, document, tr) : null;
     try {
       this.log.append(documentName, update, fromMessage(origin), work, joined, (error) => {
         this.logger.error({ err: error, documentName }, 'an update could not be committed to the log');

@@ -2,7 +2,7 @@ import type { Counter } from 'prom-client';
 import type { Document } from '@hocuspocus/server';
 import type * as Y from 'yjs';
 import type { Logger } from '../logger.ts';
-import type { JoinedWrite } from '../storage/postgres/append-group.ts';
+import type { JoinedOutcome, JoinedWrite } from '../storage/postgres/append-group.ts';
 import { listenerName } from './document-listeners.ts';
 
 /**
@@ -16,8 +16,8 @@ export type JoinedAppendListener = (documentName: string, document: Document, tr
 /**
  * The joined-write listeners of DurablePersistence, guarded as GuardedListeners guards the SQLite
  * ones: a listener that throws while reading the transaction, or whose write throws (rolled back to
- * its savepoint alone by AppendGroup), is logged with its name and counted; the update is still
- * stored and acknowledged, and the other listeners' writes are kept.
+ * its savepoint alone by AppendGroup, and reported through `report`), is logged with its name and
+ * counted; the update is still stored and acknowledged, and the other listeners' writes are kept.
  */
 export class JoinedListeners {
   private readonly listeners: JoinedAppendListener[] = [];
@@ -32,9 +32,14 @@ export class JoinedListeners {
     return this.listeners.length;
   }
 
-  /** The writes the listeners ask for this update, in registration order. */
-  writesFor(documentName: string, document: Document, tr: Y.Transaction): JoinedWrite[] {
+  /**
+   * The writes the listeners ask for this update, in registration order, and `report`, to be called
+   * with the append's outcomes (CommittedAppend.joined, same order): each failed write is logged with
+   * its listener's name and counted once (a write may have run twice, see AppendGroup).
+   */
+  writesFor(documentName: string, document: Document, tr: Y.Transaction): { writes: JoinedWrite[]; report: (outcomes: readonly JoinedOutcome[]) => void } {
     const writes: JoinedWrite[] = [];
+    const names: string[] = [];
     for (const listener of this.listeners) {
       const name = listenerName(listener);
       let write: JoinedWrite | null;
@@ -45,16 +50,13 @@ export class JoinedListeners {
         continue;
       }
       if (!write) continue;
-      writes.push(async (client, append) => {
-        try {
-          await write(client, append);
-        } catch (error) {
-          this.failed(name, documentName, error);
-          throw error;
-        }
-      });
+      writes.push(write);
+      names.push(name);
     }
-    return writes;
+    const report = (outcomes: readonly JoinedOutcome[]) => {
+      outcomes.forEach((outcome, i) => { if (!outcome.ok) this.failed(names[i] ?? 'unknown', documentName, outcome.error); });
+    };
+    return { writes, report };
   }
 
   private failed(listener: string, documentName: string, error: unknown): void {

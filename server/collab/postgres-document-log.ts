@@ -6,8 +6,7 @@ import { AppendBarrier } from '../storage/write-barrier.ts';
 import { StorageUnavailableError } from '../storage/storage-health.ts';
 import { WedSyncError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
-import type { JoinedWrite } from '../storage/postgres/append-group.ts';
-import { DocumentOwnedElsewhereError, type AppendWork, type DocumentLog, type FoldRead } from './document-log.ts';
+import { DocumentOwnedElsewhereError, type AppendWork, type DocumentLog, type FoldRead, type JoinedWork } from './document-log.ts';
 
 /** A document this instance holds: its lease (the fence its writes carry) and its appends in flight. */
 interface Held {
@@ -110,13 +109,20 @@ export class PostgresDocumentLog implements DocumentLog {
     return release;
   }
 
-  append(name: string, update: Uint8Array, _fromMessage: boolean, work: AppendWork | null, joined: readonly JoinedWrite[], failed: (error: unknown) => void): void {
+  append(name: string, update: Uint8Array, _fromMessage: boolean, work: AppendWork | null, joined: JoinedWork | null, failed: (error: unknown) => void): void {
     const held = this.held.get(name);
     if (this.closed || !held || held.lost) throw new StorageUnavailableError(`${name} is not held by this instance; the change was not stored`);
     if (work) throw new WedSyncError('internal_error', 'synchronous append work is the SQLite form of append listeners; on PostgreSQL they are joined writes');
-    const append = this.store.appendJoined(name, update, held.lease, joined);
+    const append = this.store.appendJoined(name, update, held.lease, joined?.writes ?? []);
     held.lastAppend = append.then(() => undefined, () => undefined);
-    this.barrier.add(append.then(() => true, (error: unknown) => {
+    this.barrier.add(append.then((committed) => {
+      try {
+        joined?.report(committed.joined);
+      } catch (error) {
+        this.logger.error({ err: error, documentName: name }, 'reporting the outcomes of joined writes threw');
+      }
+      return true;
+    }, (error: unknown) => {
       if (error instanceof StaleEpochError) held.lost = true;
       // Guarded: the barrier's chain must settle whatever the handler does, or every frame waits.
       try {

@@ -4,8 +4,7 @@ import type { GroupCommit } from '../storage/group-commit.ts';
 import { isStorageError, type StorageHealth } from '../storage/storage-health.ts';
 import { WedSyncError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
-import type { JoinedWrite } from '../storage/postgres/append-group.ts';
-import type { AppendWork, DocumentLog, FoldRead } from './document-log.ts';
+import type { AppendWork, DocumentLog, FoldRead, JoinedWork } from './document-log.ts';
 import { FoldedLogTrim } from './folded-log-trim.ts';
 
 /**
@@ -64,8 +63,8 @@ export class SqliteDocumentLog implements DocumentLog {
     // until the group settles, unloaded or not, as before the DocumentLog split.
   }
 
-  append(name: string, update: Uint8Array, fromMessage: boolean, work: AppendWork | null, joined: readonly JoinedWrite[], failed: (error: unknown) => void): void {
-    if (joined.length > 0) throw new WedSyncError('internal_error', 'joined writes are the PostgreSQL form of append listeners');
+  append(name: string, update: Uint8Array, fromMessage: boolean, work: AppendWork | null, joined: JoinedWork | null, failed: (error: unknown) => void): void {
+    if (joined) throw new WedSyncError('internal_error', 'joined writes are the PostgreSQL form of append listeners');
     try {
       this.group.write(() => {
         const seq = this.rows.append(name, update);

@@ -43,7 +43,7 @@ describe('PostgresDocumentLog', () => {
 
     await a.open(name);
     a.opened(name, noop);
-    a.append(name, update('one'), true, null, [], noop);
+    a.append(name, update('one'), true, null, null, noop);
     await a.barrier.settled();
     // A's compaction reads the committed rows, then folds them on a worker (slowly)...
     const readByA = await a.loadUpTo(name);
@@ -52,7 +52,7 @@ describe('PostgresDocumentLog', () => {
     await a.closeDocument(name);
     await b.open(name);
     b.opened(name, noop);
-    b.append(name, update('two'), true, null, [], noop);
+    b.append(name, update('two'), true, null, null, noop);
     await b.barrier.settled();
     const readByB = await b.loadUpTo(name);
     expect(await b.storeFolded(name, fold(readByB.state, readByB.log), readByB)).toBe(true);
@@ -83,10 +83,10 @@ describe('PostgresDocumentLog', () => {
     a.opened(name, () => {});
     // Another instance took the lease over: A's next append is refused by its fence.
     await admin.pool.query('UPDATE document_leases SET owner = $2, epoch = epoch + 1 WHERE name = $1', [name, 'b']);
-    a.append(name, update('refused'), true, null, [], () => { throw new Error('a discard listener failed'); });
+    a.append(name, update('refused'), true, null, null, () => { throw new Error('a discard listener failed'); });
     await a.open('wedding:other');
     a.opened('wedding:other', () => {});
-    a.append('wedding:other', update('fine'), true, null, [], () => {});
+    a.append('wedding:other', update('fine'), true, null, null, () => {});
     let released = false;
     a.barrier.afterCommit(() => { released = true; });
     await waitFor(() => released, 'the barrier to release after the refused append', 3000);

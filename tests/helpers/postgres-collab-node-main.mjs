@@ -1,12 +1,13 @@
 // Runs one PostgreSQL collaboration node (postgres-collab-node.ts) as its own process, so a test can
-// kill -9 or SIGSTOP it: env DATABASE_URL, INSTANCE_ID, DOCUMENT_LEASE_MS, DATA_DIR. Prints
+// kill -9 or SIGSTOP it: env DATABASE_URL, INSTANCE_ID, DOCUMENT_LEASE_MS, DATA_DIR (and NODE_LOG_LEVEL). Prints
 // `listening <port>` once it accepts connections.
 import { register } from 'tsx/esm/api';
 
 register();
-const { startPostgresCollabNode } = await import('./postgres-collab-node.ts');
-const node = await startPostgresCollabNode({
-  databaseUrl: process.env.DATABASE_URL,
+const { startCollabNode } = await import('./postgres-collab-node.ts');
+// An empty DATABASE_URL runs the same node on SQLite (bench/cluster.ts's baseline).
+const node = await startCollabNode({
+  databaseUrl: process.env.DATABASE_URL ?? '',
   instanceId: process.env.INSTANCE_ID,
   leaseMs: Number(process.env.DOCUMENT_LEASE_MS),
   dataDir: process.env.DATA_DIR,

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ActivityRecorder } from '../../server/activity/activity-recorder.ts';
+import { ActivityStore } from '../../server/activity/activity-store.ts';
 import { PostgresActivityStore } from '../../server/activity/postgres-activity-store.ts';
 import { createTokenService } from '../../server/auth/tokens.ts';
 import { createCollabServer, type CollabServer } from '../../server/collab/collab-server.ts';
@@ -38,6 +39,14 @@ export interface PostgresCollabNode {
  * be killed -9 or frozen; this module therefore imports nothing of vitest.
  */
 export async function startPostgresCollabNode(options: { databaseUrl: string; instanceId: string; leaseMs: number; dataDir: string; debounceMs?: number }): Promise<PostgresCollabNode> {
+  return startCollabNode(options);
+}
+
+/**
+ * The same node with its documents and activity in SQLite (the server's path) when `databaseUrl`
+ * is empty: the like-for-like baseline of bench/cluster.ts.
+ */
+export async function startCollabNode(options: { databaseUrl: string; instanceId: string; leaseMs: number; dataDir: string; debounceMs?: number }): Promise<PostgresCollabNode> {
   const config = loadConfig({
     PORT: '0', HOST: '127.0.0.1', DATA_DIR: options.dataDir, LOG_LEVEL: process.env.NODE_LOG_LEVEL ?? 'silent',
     STORE_DEBOUNCE_MS: String(options.debounceMs ?? 200), STORE_MAX_DEBOUNCE_MS: String((options.debounceMs ?? 200) * 5),
@@ -47,9 +56,9 @@ export async function startPostgresCollabNode(options: { databaseUrl: string; in
   const db = openDatabase(options.dataDir, { synchronous: 'normal' });
   const health = new StorageHealth(db, { dataDir: options.dataDir, probeIntervalMs: 1000, resumeFreeBytes: 0, logger, metrics });
   const group = new GroupCommit(db, (error) => logger.error({ err: error }, 'SQLite group failed'));
-  const postgres = await openPostgresDocuments(options.databaseUrl, { instanceId: options.instanceId, pool: { max: 4 } });
-  const log = new PostgresDocumentLog(postgres.documents, postgres.leases, logger, { leaseMs: options.leaseMs });
-  const activity = new ActivityRecorder(new PostgresActivityStore(postgres.pool), logger);
+  const postgres = options.databaseUrl ? await openPostgresDocuments(options.databaseUrl, { instanceId: options.instanceId, pool: { max: 4 } }) : null;
+  const log = postgres ? new PostgresDocumentLog(postgres.documents, postgres.leases, logger, { leaseMs: options.leaseMs }) : undefined;
+  const activity = new ActivityRecorder(postgres ? new PostgresActivityStore(postgres.pool) : new ActivityStore(db), logger);
   const collab = createCollabServer({ config, store: new DocumentStore(db), group, health, tokens: createTokenService(SECRET), logger, metrics, log, extensions: [activity] });
   activity.attach(collab.persistence);
   const server = http.createServer((_req, res) => { res.statusCode = 404; res.end(); });
@@ -70,7 +79,7 @@ export async function startPostgresCollabNode(options: { databaseUrl: string; in
       await collab.encoder.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await postgres.close();
+      await postgres?.close();
       health.close();
       db.close();
     },

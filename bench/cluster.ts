@@ -1,0 +1,137 @@
+/**
+ * `npm run bench -- cluster [--seconds 15] [--weddings 50] [--rates 100,400]`: the first rows of the
+ * cluster benchmark (issue 15 item 4): one collaboration node with its documents on PostgreSQL
+ * against the same node on SQLite, in one run, so the figures compare (the machine is shared and
+ * noisy: read the ratios). Rows for several instances come when the server runs as a cluster.
+ *
+ * Each node is its own process (tests/helpers/postgres-collab-node-main.mjs: the server's
+ * collaboration extensions, DurablePersistence and the activity recorder, behind the server's
+ * WebSocket transport). `weddings` weddings each have one writer and one reader (SDK connections,
+ * here in the bench process); the writers set the wedding's title at `rate` updates a second in
+ * all, and each edit's latency is from the writer's change to the reader seeing it. The reader only
+ * sees it once it is committed (the transport holds the broadcast until then), so this is the
+ * acknowledgement's latency plus one hop.
+ *
+ * PostgreSQL runs with fsync and synchronous_commit on (every group's COMMIT waits for its WAL
+ * flush, about 5 ms on this disk); SQLite as the server runs it (WAL, synchronous=normal).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pgDriver from 'pg';
+import WebSocket from 'ws';
+import { connectWedding, type WeddingConnection } from '../client/sdk/node.ts';
+import { createTokenService } from '../server/auth/tokens.ts';
+import { startPostgresCluster } from '../tests/helpers/postgres-cluster.ts';
+import { fmt, markdownTable, summarize } from './stats.ts';
+
+const RESULTS = fileURLToPath(new URL('./results/', import.meta.url));
+const MAIN = fileURLToPath(new URL('../tests/helpers/postgres-collab-node-main.mjs', import.meta.url));
+const SECRET = 'test-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
+
+interface Row { setup: string; rate: number; seen: number; perSecond: number; p50: number; p99: number; max: number }
+
+async function spawnNode(databaseUrl: string, dataDir: string): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, [MAIN], {
+    env: { ...process.env, DATABASE_URL: databaseUrl, INSTANCE_ID: 'bench', DOCUMENT_LEASE_MS: '8000', DATA_DIR: dataDir },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const m = /listening (\d+)/.exec(out);
+      if (m) resolve(Number(m[1]));
+    });
+    child.once('exit', (code) => reject(new Error(`node exited (${code}) before listening`)));
+  });
+  return { child, url: `ws://127.0.0.1:${port}/collab` };
+}
+
+async function run(setup: string, url: string, weddings: number, rate: number, seconds: number): Promise<Row> {
+  const tokens = createTokenService(SECRET);
+  const pairs: { writer: WeddingConnection; reader: WeddingConnection }[] = [];
+  for (let w = 0; w < weddings; w++) {
+    const weddingId = `${setup}-r${rate}-w${w}`;
+    const token = await tokens.sign({ sub: 'bench', role: 'planner', weddings: [weddingId] }, 3600);
+    const [writer, reader] = await Promise.all([0, 1].map(() => connectWedding({ url, weddingId, token, WebSocketPolyfill: WebSocket })));
+    await Promise.all([writer!.whenSynced(20_000), reader!.whenSynced(20_000)]);
+    pairs.push({ writer: writer!, reader: reader! });
+  }
+  const sentAt = new Map<string, number>();
+  const latencies: number[] = [];
+  for (const { reader } of pairs) {
+    reader.ydoc.getMap('meta').observe(() => {
+      const title = reader.ydoc.getMap('meta').get('title') as string | undefined;
+      const at = title === undefined ? undefined : sentAt.get(title);
+      if (at !== undefined) {
+        latencies.push(performance.now() - at);
+        sentAt.delete(title!);
+      }
+    });
+  }
+  const intervalMs = 1000 / rate;
+  const started = performance.now();
+  let sent = 0;
+  while (performance.now() - started < seconds * 1000) {
+    const due = Math.floor((performance.now() - started) / intervalMs);
+    for (; sent < due; sent++) {
+      const { writer } = pairs[sent % pairs.length]!;
+      const title = `t${sent}`;
+      sentAt.set(title, performance.now());
+      writer.ydoc.getMap('meta').set('title', title);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+  const drainUntil = performance.now() + 5000;
+  while (sentAt.size > 0 && performance.now() < drainUntil) await new Promise((resolve) => setTimeout(resolve, 20));
+  await Promise.all(pairs.flatMap(({ writer, reader }) => [writer.destroy(), reader.destroy()]));
+  const s = summarize(latencies);
+  return { setup, rate, seen: latencies.length, perSecond: latencies.length / seconds, p50: s.p50, p99: s.p99, max: s.max };
+}
+
+export default async function cluster(args: string[]): Promise<void> {
+  const arg = (name: string, fallback: string) => (args.includes(name) ? args[args.indexOf(name) + 1]! : fallback);
+  const seconds = Number(arg('--seconds', '15'));
+  const weddings = Number(arg('--weddings', '50'));
+  const rates = arg('--rates', '100,400').split(',').map(Number);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wedsync-bench-cluster-'));
+  const postgres = await startPostgresCluster({ fsync: true });
+  const children: ChildProcess[] = [];
+  const rows: Row[] = [];
+  try {
+    const admin = new pgDriver.Client({ connectionString: postgres.adminUrl });
+    await admin.connect();
+    await admin.query('CREATE DATABASE bench');
+    await admin.end();
+    const nodes = {
+      sqlite: await spawnNode('', path.join(dir, 'sqlite')),
+      postgres: await spawnNode(postgres.adminUrl.replace(/\/postgres$/, '/bench'), path.join(dir, 'postgres')),
+    };
+    children.push(nodes.sqlite.child, nodes.postgres.child);
+    for (const rate of rates) {
+      for (const setup of ['sqlite', 'postgres'] as const) {
+        console.log(`${setup}: ${weddings} weddings, ${rate} updates/s for ${seconds} s…`);
+        rows.push(await run(setup, nodes[setup].url, weddings, rate, seconds));
+      }
+    }
+  } finally {
+    for (const child of children) child.kill('SIGKILL');
+    await postgres.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  const baseline = (rate: number) => rows.find((r) => r.setup === 'sqlite' && r.rate === rate)!;
+  console.log(markdownTable(
+    ['setup', 'offered updates/s', 'seen by peers /s', 'edit → peer p50 (ms)', 'p99 (ms)', 'max (ms)', 'p50 vs SQLite', 'p99 vs SQLite'],
+    rows.map((r) => [r.setup, r.rate, fmt(r.perSecond, 0), fmt(r.p50), fmt(r.p99), fmt(r.max), fmt(r.p50 / baseline(r.rate).p50), fmt(r.p99 / baseline(r.rate).p99)]),
+  ));
+  const when = new Date().toISOString();
+  const meta = { when, node: process.version, cpus: os.cpus().length, seconds, weddings, rates };
+  fs.mkdirSync(RESULTS, { recursive: true });
+  const file = path.join(RESULTS, `cluster-${when.replace(/[:.]/g, '-')}.json`);
+  fs.writeFileSync(file, JSON.stringify({ meta, rows }, null, 2));
+  console.log(JSON.stringify(meta));
+  console.log(`written to bench/results/${path.basename(file)}`);
+}
