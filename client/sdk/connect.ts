@@ -199,9 +199,14 @@ export async function connectWedding(options: ConnectOptions): Promise<WeddingCo
   function retryLater(maxDelayMs = 10_000): void {
     if (!shared) return;
     provider.detach();
+    setStatus('connecting');
     clearTimeout(renewTimer);
     renewDelay = Math.min(renewDelay, maxDelayMs);
-    renewTimer = setTimeout(() => { if (!stopped && !destroyed) provider.attach(); }, renewDelay);
+    renewTimer = setTimeout(() => {
+      if (stopped || destroyed) return;
+      provider.attach();
+      setStatus(toStatus(socket.status));
+    }, renewDelay);
     renewDelay = Math.min(renewDelay * 2, maxDelayMs);
   }
 
@@ -265,7 +270,6 @@ export async function connectWedding(options: ConnectOptions): Promise<WeddingCo
       awaitingFirstAuth.delete(provider);
       readOnly = scope === 'readonly';
       failure = undefined;
-      renewDelay = 1000;
     });
     provider.on('authenticationFailed', ({ reason }: { reason: string }) => {
       const denial = WedSyncClientError.fromDenial(reason);
@@ -291,7 +295,9 @@ export async function connectWedding(options: ConnectOptions): Promise<WeddingCo
         stop(new WedSyncClientError('message_too_large', `the server closed the connection (4413) after a ${provider.largestFrameSinceOpen}-byte message`));
       }
     });
-    provider.on('synced', wake);
+    // Not on `authenticated`: the server authenticates before it loads the document, so a wedding
+    // served elsewhere is authenticated and then refused, and its backoff must keep growing.
+    provider.on('synced', () => { renewDelay = 1000; wake(); });
     provider.on('unsyncedChanges', wake);
   }
   listen(provider);

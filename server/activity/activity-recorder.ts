@@ -46,10 +46,7 @@ export class ActivityRecorder implements Extension {
       persistence.onAppendJoined(namedListener('activity', (documentName: string, _document: Document, tr: Y.Transaction): JoinedWrite | null => {
         const taken = this.take(documentName, tr);
         if (!taken) return null;
-        const { weddingId, changes } = taken;
-        const at = this.now();
-        const origin = describeOrigin(tr.origin);
-        return (client, { seq }) => store.record(client, weddingId, documentName, seq, at, origin, changes);
+        return store.recordWrite(taken.weddingId, documentName, this.now(), describeOrigin(tr.origin), taken.changes);
       }));
     } else {
       persistence.onAppend(namedListener('activity', this.onAppend));

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { ActivityEntry } from '../../schema/api/activity.ts';
 import { documentNameFor, type TxOrigin } from '../../schema/index.ts';
+import type { JoinedWrite } from '../storage/postgres/append-group.ts';
 import { inTransaction } from '../storage/postgres/pool.ts';
 import type { FieldChange } from './field-changes.ts';
 import {
@@ -16,6 +17,10 @@ function columns(t = ''): string {
   return [...numeric, ...TEXT_COLUMNS.map((c) => `${t}${c}`)].join(', ');
 }
 const COLUMNS = columns();
+
+/** The columns a recorded change fills, in the order `record` and `recordWrite` give the values. */
+const INSERT_COLUMNS = ['wedding_id', 'document', 'update_seq', 'at', 'root', 'entity_id', 'field', 'previous', 'value', 'clipped',
+  'actor_kind', 'actor_id', 'actor_name', 'actor_role', 'actor_system', 'actor_action'] as const;
 
 /**
  * The `activity` table on PostgreSQL (schema/migrations/postgres/004_activity.sql), with the same
@@ -51,10 +56,28 @@ export class PostgresActivityStore implements ActivityReader {
       }
       const previous = stored(c.previous);
       const clipped = (previous.clipped ? CLIPPED_PREVIOUS : 0) | (value.clipped ? CLIPPED_VALUE : 0);
-      await client.query(`INSERT INTO activity (wedding_id, document, update_seq, at, root, entity_id, field, previous, value, clipped,
-        actor_kind, actor_id, actor_name, actor_role, actor_system, actor_action) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
-      [weddingId, documentName, seq, at, root, entityId, field, previous.json, value.json, clipped, ...actor]);
+      await client.query(`INSERT INTO activity (${INSERT_COLUMNS.join(', ')}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
+        [weddingId, documentName, seq, at, root, entityId, field, previous.json, value.json, clipped, ...actor]);
     }
+  }
+
+  /**
+   * The joined write that records `changes` with the seq of the update they came with: rows to
+   * insert (batched with the rest of the group's, JoinedInsert) unless an edit of a text field must
+   * first look at the field's last entry to extend a burst of typing (then `record` itself).
+   */
+  recordWrite(weddingId: string, documentName: string, at: number, origin: TxOrigin, changes: readonly FieldChange[]): JoinedWrite {
+    if (changes.some((c) => c.text && stored(c.value).json !== null)) {
+      return (client, { seq }) => this.record(client, weddingId, documentName, seq, at, origin, changes);
+    }
+    const actor = actorColumns(origin);
+    const rows = changes.map((c) => {
+      const previous = stored(c.previous);
+      const value = stored(c.value);
+      const clipped = (previous.clipped ? CLIPPED_PREVIOUS : 0) | (value.clipped ? CLIPPED_VALUE : 0);
+      return [storableText(c.root), storableText(c.entityId), storableText(c.field), previous.json, value.json, clipped, ...actor];
+    });
+    return { table: 'activity', columns: INSERT_COLUMNS, rows: ({ seq }) => rows.map((r) => [weddingId, documentName, seq, at, ...r]) };
   }
 
   /** ActivityStore.recordDependantsRemoved, in a transaction of its own (update_seq 0). */

@@ -34,13 +34,18 @@ export class SocketDocuments {
     return true;
   }
 
-  /** Called for every frame sent to the client. */
-  outgoing(frame: Uint8Array): { authenticated?: string } {
+  /**
+   * Called for every frame sent to the client: notes `authenticated`, and returns the address and
+   * reason of a permission-denied frame (`denied`), so the transport can act on a refusal it did
+   * not decide itself (a document load that another socket started and that failed for all).
+   */
+  outgoing(frame: Uint8Array): { authenticated?: string; denied?: { address: string; reason: string } } {
     const header = readAuthHeader(frame);
     if (header?.subtype === AUTH_AUTHENTICATED) {
       this.states.set(plainName(header.address), 'open');
       return { authenticated: header.address };
     }
+    if (header?.subtype === AUTH_PERMISSION_DENIED) return { denied: { address: header.address, reason: header.reason } };
     return {};
   }
 
@@ -67,6 +72,7 @@ export class SocketDocuments {
   }
 }
 
+const AUTH_PERMISSION_DENIED = 1;
 const AUTH_AUTHENTICATED = 2;
 
 /** Session-aware providers address `<documentName>\0<sessionId>`; authentication is per document. */
@@ -76,7 +82,7 @@ function plainName(address: string): string {
 }
 
 /** Every outgoing frame passes here, so the address is only decoded for Auth frames. */
-function readAuthHeader(frame: Uint8Array): { address: string; subtype: number } | null {
+function readAuthHeader(frame: Uint8Array): { address: string; subtype: number; reason: string } | null {
   try {
     const d = decoding.createDecoder(frame);
     const length = decoding.readVarUint(d);
@@ -84,7 +90,8 @@ function readAuthHeader(frame: Uint8Array): { address: string; subtype: number }
     d.pos += length;
     if (d.pos >= frame.length || decoding.readVarUint(d) !== MSG.Auth) return null;
     const subtype = decoding.readVarUint(d);
-    return { address: new TextDecoder().decode(frame.subarray(start, start + length)), subtype };
+    const reason = subtype === AUTH_PERMISSION_DENIED && d.pos < frame.length ? decoding.readVarString(d) : '';
+    return { address: new TextDecoder().decode(frame.subarray(start, start + length)), subtype, reason };
   } catch {
     return null;
   }

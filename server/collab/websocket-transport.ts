@@ -6,11 +6,18 @@ import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 import type { WriteBarrier } from '../storage/write-barrier.ts';
 import type { CollabContext, Transport } from './context.ts';
+import { DOCUMENT_ELSEWHERE_CLOSE, DOCUMENT_UNAVAILABLE_CLOSE } from './durable-persistence.ts';
 import { hocuspocusQueueLength, type FlowControl } from './flow-control.ts';
 import { SocketViews } from './audience-addresses.ts';
 import { checkFrame } from './message-guard.ts';
 import { SocketDocuments, limitsFrame } from './socket-documents.ts';
 import { HOCUSPOCUS_FRAMING, yWebsocketFramingFor, type SocketFraming } from './socket-framing.ts';
+
+/**
+ * Refusals of a document's load (DurablePersistence.onLoadDocument), by reason: the close code a
+ * socket left with nothing open gets, whichever socket's connection started the load.
+ */
+const LOAD_REFUSAL_CLOSE = { document_unavailable: DOCUMENT_UNAVAILABLE_CLOSE, document_owned_elsewhere: DOCUMENT_ELSEWHERE_CLOSE } as const;
 
 /** WebSocket close codes this server uses besides Hocuspocus' own. */
 export const CLOSE = {
@@ -108,8 +115,12 @@ export function attachCollabTransport(server: HttpServer, hocuspocus: Hocuspocus
     const socket = durableAcks(ws, options.barrier, req.socket, (frame) => {
       // The limits go out just before `authenticated`, so the client knows them before the
       // server's sync step 1 asks for its (possibly large) sync step 2.
-      const { authenticated } = documents.outgoing(frame);
+      const { authenticated, denied } = documents.outgoing(frame);
       if (authenticated !== undefined) authenticatedOnce = true;
+      // A load that failed is answered to every socket that waited for it, but only the one that
+      // started it ran the refusal with its own context: the others act on the answer here.
+      const loadClose = denied && LOAD_REFUSAL_CLOSE[denied.reason as keyof typeof LOAD_REFUSAL_CLOSE];
+      if (denied && loadClose) transport.refuseDocument(denied.address, loadClose, denied.reason);
       if (authenticated !== undefined && ws.readyState === ws.OPEN) write(limitsFrame(authenticated, options.maxMessageBytes));
     }, write);
     // Every frame Hocuspocus sends passes the audience filter first (audience-addresses.ts).

@@ -11,6 +11,7 @@ import type { FieldChange } from '../../server/activity/field-changes.ts';
 import { PostgresActivityStore } from '../../server/activity/postgres-activity-store.ts';
 import { openDatabase, type Db } from '../../server/storage/database.ts';
 import { applyPostgresMigrations } from '../../server/storage/postgres/migrations.ts';
+import { runAllJoined, type AppendWrites } from '../../server/storage/postgres/joined-writes.ts';
 import { inTransaction, openPostgresPool } from '../../server/storage/postgres/pool.ts';
 import { usePostgres } from '../helpers/postgres.ts';
 import { assertProperty } from '../helpers/property.ts';
@@ -151,11 +152,24 @@ describe('the activity store on SQLite and PostgreSQL', () => {
       list: async (w, q) => sqlite.list(w, q),
       latest: async (w, r, ids) => sqlite.latestPerEntity(w, r, ids),
     };
+    // On PostgreSQL the changes are recorded as the server does, as joined writes (recordWrite), and
+    // consecutive records go in one group (batched inserts, text bursts between them), written
+    // before the next read or removal.
+    let group: AppendWrites[] = [];
+    const flush = async () => {
+      const appends = group;
+      group = [];
+      if (appends.length === 0) return;
+      const outcomes = await inTransaction(pool, (client) => runAllJoined(client, appends));
+      expect(outcomes.flat().every((o) => o.ok)).toBe(true);
+    };
     const onPostgres: Backend = {
-      record: (...args) => inTransaction(pool, (client) => postgres.record(client, ...args)),
-      dependants: (w, id, at, o) => postgres.recordDependantsRemoved(w, 'vendors', id, at, o, { feeds: 1 }),
-      list: (w, q) => postgres.list(w, q),
-      latest: (w, r, ids) => postgres.latestPerEntity(w, r, ids),
+      record: async (weddingId, documentName, seq, at, origin, changes) => {
+        group.push({ append: { name: documentName, seq }, writes: [postgres.recordWrite(weddingId, documentName, at, origin, changes)] });
+      },
+      dependants: async (w, id, at, o) => { await flush(); await postgres.recordDependantsRemoved(w, 'vendors', id, at, o, { feeds: 1 }); },
+      list: async (w, q) => { await flush(); return postgres.list(w, q); },
+      latest: async (w, r, ids) => { await flush(); return postgres.latestPerEntity(w, r, ids); },
     };
     await assertProperty(fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 25 }), async (ops) => {
       const run = `run-${n++}`;

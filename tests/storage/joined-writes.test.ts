@@ -9,7 +9,7 @@ import { StaleEpochError } from '../../server/storage/backend/stale-epoch-error.
 import { openDatabase } from '../../server/storage/database.ts';
 import { DocumentStore as SqliteRows } from '../../server/storage/document-store.ts';
 import { GroupCommit } from '../../server/storage/group-commit.ts';
-import type { JoinedWrite } from '../../server/storage/postgres/append-group.ts';
+import type { JoinedFunction as JoinedWrite, JoinedInsert } from '../../server/storage/postgres/append-group.ts';
 import type { Lease } from '../../server/storage/postgres/document-leases.ts';
 import { StorageUnavailableError } from '../../server/storage/storage-health.ts';
 import { usePostgres } from '../helpers/postgres.ts';
@@ -90,6 +90,37 @@ describe('writes joined to a group commit on PostgreSQL', () => {
     expect(other.joined).toMatchObject([{ ok: false, error: { code: '23505' } }]);
     expect(await notes(a)).toEqual(['before', 'dup-2', 'dup', 'after']);
     expect([await o.documents.logLength('wedding:x'), await o.documents.logLength('wedding:y')]).toEqual([1, 1]);
+  });
+
+  it('sends consecutive row inserts of a group as one statement, in order with the other joined writes, and refuses a failing one alone', async () => {
+    const { opened: o, admin: a, leases: [x, y, z] } = await fresh('wedding:x', 'wedding:y', 'wedding:z');
+    // Counts INSERT statements on pushes (not rows).
+    await a.query('CREATE TABLE statements (n int NOT NULL)');
+    await a.query(`CREATE FUNCTION count_statement() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN INSERT INTO statements VALUES (1); RETURN NULL; END $$`);
+    await a.query('CREATE TRIGGER counted AFTER INSERT ON pushes FOR EACH STATEMENT EXECUTE FUNCTION count_statement()');
+    const rows = (...notes: string[]): JoinedInsert => ({ table: 'pushes', columns: ['name', 'seq', 'note'], rows: ({ name, seq }) => notes.map((note) => [name, seq, note]) });
+    const results = await Promise.all([
+      o.documents.appendJoined('wedding:x', Uint8Array.of(1), x, [rows('i1', 'i2'), rows('i3')]),
+      o.documents.appendJoined('wedding:y', Uint8Array.of(2), y, [push('f1'), rows('i4')]),
+      o.documents.appendJoined('wedding:z', Uint8Array.of(3), z, [rows('i5')]),
+    ]);
+    expect(results.map((r) => r.joined.map((j) => j.ok))).toEqual([[true, true], [true, true], [true]]);
+    expect(await notes(a)).toEqual(['i1', 'i2', 'i3', 'f1', 'i4', 'i5']);
+    const seqOf = async (note: string) => Number((await a.query<{ seq: string }>('SELECT seq FROM pushes WHERE note = $1', [note])).rows[0]!.seq);
+    expect([await seqOf('i2'), await seqOf('i4'), await seqOf('i5')]).toEqual(results.map((r) => r.seq));
+    // i1–i3 in one statement, f1 its own, i4–i5 in one.
+    expect((await a.query('SELECT 1 FROM statements')).rowCount).toBe(3);
+
+    // A batch holding a duplicate fails as a whole; then each write runs alone and only that one is refused.
+    const [dup, fine] = await Promise.all([
+      o.documents.appendJoined('wedding:x', Uint8Array.of(4), x, [rows('i6'), rows('i1')]),
+      o.documents.appendJoined('wedding:y', Uint8Array.of(5), y, [rows('i7')]),
+    ]);
+    expect(dup.joined.map((j) => j.ok)).toEqual([true, false]);
+    expect(dup.joined[1]).toMatchObject({ ok: false, error: { code: '23505' } });
+    expect(fine.joined).toEqual([{ ok: true }]);
+    expect(await notes(a)).toEqual(['i1', 'i2', 'i3', 'f1', 'i4', 'i5', 'i6', 'i7']);
   });
 
   it('keeps joined writes invisible until their group commits, and resolves only after', async () => {

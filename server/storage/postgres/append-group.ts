@@ -1,20 +1,12 @@
 import type pg from 'pg';
 import { WedSyncError } from '../../errors.ts';
-import type { CommittedAppend, Fence, JoinedAppend, JoinedOutcome } from '../backend/document-store.ts';
+import type { CommittedAppend, Fence, JoinedOutcome } from '../backend/document-store.ts';
 import { StorageUnavailableError } from '../storage-health.ts';
 import { fenceRefusal, lockLeases } from './fence.ts';
+import { runAllJoined, type JoinedWrite } from './joined-writes.ts';
 
 export type { CommittedAppend, JoinedAppend, JoinedOutcome } from '../backend/document-store.ts';
-
-/**
- * A write that must commit with one append (the outbox rows and activity rows an update causes):
- * runs on the group's connection, inside the group's transaction, in a SAVEPOINT of its own. It
- * must only query through `client` (never BEGIN/COMMIT/ROLLBACK, never keep the client after its
- * promise settles) and must settle: the whole group waits for it. It may be run a second time after
- * a rollback (when another joined write of its group failed), so it must not count on running once
- * beyond what it writes through `client`.
- */
-export type JoinedWrite = (client: pg.ClientBase, append: JoinedAppend) => Promise<void>;
+export type { JoinedFunction, JoinedInsert, JoinedWrite } from './joined-writes.ts';
 
 interface PendingAppend {
   name: string;
@@ -48,11 +40,11 @@ export interface AppendGroupOptions {
  *
  * Joined writes (`appendJoined`): other rows that must commit with an append, or not at all. After
  * the group's INSERT, each accepted append's joined writes run one after another, in the order the
- * appends were queued and then the order given, all under one SAVEPOINT; then COMMIT. When one
- * throws, they are all rolled back to it and run again, each between its own `SAVEPOINT` and
- * `RELEASE` (so a joined write may run twice). A joined write that throws (or whose statement fails)
- * is rolled back to its savepoint alone: its append, the other joined writes and the rest of the group still commit, and the
- * append's result reports `{ ok: false, error }` for it. Nothing a joined write does is visible to
+ * appends were queued and then the order given (joined-writes.ts: all under one SAVEPOINT, row
+ * inserts batched; when one throws, all are rolled back to it and run again, each between its own
+ * `SAVEPOINT` and `RELEASE`, so a joined write may run twice); then COMMIT. A joined write that
+ * throws (or whose statement fails) is rolled back to its savepoint alone: its append, the other
+ * joined writes and the rest of the group still commit, and the append's result reports `{ ok: false, error }` for it. Nothing a joined write does is visible to
  * other connections before its group's COMMIT, and its append resolves only after that COMMIT. An
  * append refused by its fence (or for want of one) runs none of its joined writes. When the savepoint
  * itself cannot be rolled back (the connection is gone), the group fails as below.
@@ -145,7 +137,7 @@ export class AppendGroup {
       for (let i = 0; i < accepted.length; i += ROWS_PER_STATEMENT) {
         seqs.push(...await insertRows(client, accepted.slice(i, i + ROWS_PER_STATEMENT)));
       }
-      outcomes.push(...await runAllJoined(client, accepted, seqs));
+      outcomes.push(...await runAllJoined(client, accepted.map((a, i) => ({ append: { name: a.name, seq: seqs[i]! }, writes: a.joined }))));
       await client.query('COMMIT');
     } catch (error) {
       let broken: Error | undefined;
@@ -165,53 +157,6 @@ export class AppendGroup {
       a.reject(refused.get(a) ?? new StorageUnavailableError(`the update to ${a.name} could not be committed`, { cause: error }));
     }
   }
-}
-
-/**
- * Runs the joined writes of every accepted append, in queue order and then each append's order.
- * First all of them under one savepoint (two round trips per group instead of two per write: at a
- * few hundred appends a second the per-write savepoints were most of the group's time). Only when
- * one throws is that savepoint rolled back and every write run again, each in a savepoint of its
- * own (runJoined), so the one that fails is rolled back alone. A joined write may therefore run
- * twice; it reads and writes only through `client`, so the second run sees what the first would have.
- */
-async function runAllJoined(client: pg.ClientBase, accepted: PendingAppend[], seqs: number[]): Promise<JoinedOutcome[][]> {
-  if (!accepted.some((a) => a.joined.length > 0)) return accepted.map(() => []);
-  await client.query('SAVEPOINT joined_all');
-  try {
-    for (const [i, a] of accepted.entries()) {
-      for (const write of a.joined) await write(client, { name: a.name, seq: seqs[i]! });
-    }
-    await client.query('RELEASE SAVEPOINT joined_all');
-    return accepted.map((a) => a.joined.map(() => ({ ok: true as const })));
-  } catch {
-    await client.query('ROLLBACK TO SAVEPOINT joined_all');
-    await client.query('RELEASE SAVEPOINT joined_all');
-  }
-  const outcomes: JoinedOutcome[][] = [];
-  for (const [i, a] of accepted.entries()) outcomes.push(await runJoined(client, a, seqs[i]!));
-  return outcomes;
-}
-
-/**
- * Runs `a`'s joined writes in order, each in a savepoint; one that throws is rolled back to it. A
- * failing ROLLBACK TO SAVEPOINT (connection lost) throws, which fails the group.
- */
-async function runJoined(client: pg.ClientBase, a: PendingAppend, seq: number): Promise<JoinedOutcome[]> {
-  const outcomes: JoinedOutcome[] = [];
-  for (const write of a.joined) {
-    await client.query('SAVEPOINT joined_write');
-    try {
-      await write(client, { name: a.name, seq });
-      await client.query('RELEASE SAVEPOINT joined_write');
-      outcomes.push({ ok: true });
-    } catch (error) {
-      await client.query('ROLLBACK TO SAVEPOINT joined_write');
-      await client.query('RELEASE SAVEPOINT joined_write');
-      outcomes.push({ ok: false, error });
-    }
-  }
-  return outcomes;
 }
 
 /**
