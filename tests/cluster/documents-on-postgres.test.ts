@@ -7,6 +7,7 @@ import { WeddingDoc } from '../../schema/index.ts';
 import { namedListener } from '../../server/collab/document-listeners.ts';
 import { authFrame, record, syncStep1Frame } from '../helpers/frames.ts';
 import { usePostgres } from '../helpers/postgres.ts';
+import { closeCommitGate } from '../helpers/postgres-commit-gate.ts';
 import { startPostgresCollabNode, type PostgresCollabNode } from '../helpers/postgres-collab-node.ts';
 import { spawnPostgresCollabNode } from '../helpers/postgres-collab-process.ts';
 import { registerTeardown } from '../helpers/teardown.ts';
@@ -81,25 +82,17 @@ describe('wedding documents on PostgreSQL: acknowledged means committed, one own
     expect(await lease(admin, 'w1')).toMatchObject({ owner: 'solo', epoch: '1', live: true });
 
     // A commit-time trigger holds the next group's COMMIT until the test lets go.
-    await admin.query(`CREATE FUNCTION wait_for_gate() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN PERFORM pg_advisory_xact_lock_shared(${COMMIT_GATE}); RETURN NULL; END $$`);
-    await admin.query(`CREATE CONSTRAINT TRIGGER gate AFTER INSERT ON document_updates
-      DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION wait_for_gate()`);
-    const gate = await admin.connect();
-    await gate.query('SELECT pg_advisory_lock($1)', [COMMIT_GATE]);
+    const gate = await closeCommitGate(admin, 'document_updates', COMMIT_GATE);
     addEvent(a, 'e1');
-    await waitFor(async () => (await admin.query("SELECT 1 FROM pg_stat_activity WHERE query = 'COMMIT' AND wait_event_type = 'Lock'")).rowCount === 1,
-      'the group holding e1 to block in COMMIT');
+    await gate.blocked('the group holding e1 to block in COMMIT');
     // The edit reached the server (it is in a group being committed), yet nothing derived from it left,
     // and its activity row is no more visible than its log row.
     expect(a.unsyncedChanges).toBeGreaterThan(0);
     expect((await admin.query("SELECT 1 FROM activity WHERE wedding_id = 'w1' AND entity_id = 'e1'")).rowCount).toBe(0);
     expect(eventIds(b)).toEqual(['e0']);
-    await gate.query('SELECT pg_advisory_unlock($1)', [COMMIT_GATE]);
-    gate.release();
+    await gate.open();
     await a.whenAcknowledged(10_000);
     await waitFor(() => eventIds(b).includes('e1'), 'the peer to receive e1 after the COMMIT');
-    await admin.query('DROP TRIGGER gate ON document_updates');
     expect(await stored(admin, 'w1')).toEqual(['e0', 'e1']);
     // Each edit's activity rows were written in its append's transaction, naming its log row.
     const rows = (await admin.query<{ entity_id: string; update_seq: string; logged: boolean }>(`SELECT entity_id, update_seq,

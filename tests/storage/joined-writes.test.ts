@@ -13,8 +13,8 @@ import type { JoinedFunction as JoinedWrite, JoinedInsert } from '../../server/s
 import type { Lease } from '../../server/storage/postgres/document-leases.ts';
 import { StorageUnavailableError } from '../../server/storage/storage-health.ts';
 import { usePostgres } from '../helpers/postgres.ts';
+import { closeCommitGate } from '../helpers/postgres-commit-gate.ts';
 import { registerTeardown } from '../helpers/teardown.ts';
-import { waitFor } from '../helpers/wait.ts';
 
 /** Advisory lock a commit-time trigger waits for while the test holds it. */
 const COMMIT_GATE = 4343;
@@ -125,21 +125,14 @@ describe('writes joined to a group commit on PostgreSQL', () => {
 
   it('keeps joined writes invisible until their group commits, and resolves only after', async () => {
     const { opened: o, admin: a, leases: [lease] } = await fresh('wedding:gate');
-    await a.query(`CREATE FUNCTION wait_for_gate() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN PERFORM pg_advisory_xact_lock_shared(${COMMIT_GATE}); RETURN NULL; END $$`);
-    await a.query(`CREATE CONSTRAINT TRIGGER gate AFTER INSERT ON pushes
-      DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION wait_for_gate()`);
-    const gate = await a.connect();
-    await gate.query('SELECT pg_advisory_lock($1)', [COMMIT_GATE]);
+    const gate = await closeCommitGate(a, 'pushes', COMMIT_GATE);
     let settled = false;
     const append = o.documents.appendJoined('wedding:gate', Uint8Array.of(7), lease, [push('gated')]).finally(() => { settled = true; });
-    await waitFor(async () => (await a.query("SELECT 1 FROM pg_stat_activity WHERE query = 'COMMIT' AND wait_event_type = 'Lock'")).rowCount === 1,
-      'the group blocked in COMMIT');
+    await gate.blocked('the group blocked in COMMIT');
     expect(settled).toBe(false);
     expect(await notes(a)).toEqual([]);
     expect(await o.documents.logLength('wedding:gate')).toBe(0);
-    await gate.query('SELECT pg_advisory_unlock($1)', [COMMIT_GATE]);
-    gate.release();
+    await gate.open();
     const done = await append;
     expect(done.joined).toEqual([{ ok: true }]);
     expect(await notes(a)).toEqual(['gated']);

@@ -6,8 +6,8 @@ import type { Lease } from '../../server/storage/postgres/document-leases.ts';
 import { PostgresDocumentStore } from '../../server/storage/postgres/document-store.ts';
 import { StorageUnavailableError } from '../../server/storage/storage-health.ts';
 import { usePostgres } from '../helpers/postgres.ts';
+import { closeCommitGate } from '../helpers/postgres-commit-gate.ts';
 import { registerTeardown } from '../helpers/teardown.ts';
-import { waitFor } from '../helpers/wait.ts';
 
 /** Advisory lock a commit-time trigger waits for while the test holds it. */
 const COMMIT_GATE = 4242;
@@ -51,22 +51,14 @@ describe('group commit on PostgreSQL', () => {
 
   it('resolves an append only after its COMMIT has returned', async () => {
     const { opened: o, admin: a, leases: [lease] } = await fresh('wedding:gate');
-    // A commit-time (deferred) trigger that waits for an advisory lock the test holds: the group's
-    // INSERT is done, and its COMMIT cannot finish until the test lets go.
-    await a.query(`CREATE FUNCTION wait_for_gate() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN PERFORM pg_advisory_xact_lock_shared(${COMMIT_GATE}); RETURN NULL; END $$`);
-    await a.query(`CREATE CONSTRAINT TRIGGER gate AFTER INSERT ON document_updates
-      DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION wait_for_gate()`);
-    const gate = await a.connect();
-    await gate.query('SELECT pg_advisory_lock($1)', [COMMIT_GATE]);
+    // The group's INSERT is done, and its COMMIT cannot finish until the test lets go.
+    const gate = await closeCommitGate(a, 'document_updates', COMMIT_GATE);
     const append = o.documents.append('wedding:gate', Uint8Array.of(7), lease);
     const seen = watch(append);
-    await waitFor(async () => (await a.query("SELECT 1 FROM pg_stat_activity WHERE query = 'COMMIT' AND wait_event_type = 'Lock'")).rowCount === 1,
-      'the group blocked in COMMIT');
+    await gate.blocked('the group blocked in COMMIT');
     expect(seen.state).toBe('pending');
     expect((await a.query("SELECT 1 FROM document_updates WHERE name = 'wedding:gate'")).rowCount).toBe(0);
-    await gate.query('SELECT pg_advisory_unlock($1)', [COMMIT_GATE]);
-    gate.release();
+    await gate.open();
     const seq = await append;
     expect((await a.query("SELECT seq FROM document_updates WHERE name = 'wedding:gate'")).rows.map((r) => Number(r.seq))).toEqual([seq]);
   });
@@ -96,21 +88,15 @@ describe('group commit on PostgreSQL', () => {
 
   it('rejects every append of a group whose connection is lost before COMMIT returns', async () => {
     const { opened: o, admin: a, leases: [lease] } = await fresh('wedding:cut');
-    await a.query(`CREATE FUNCTION wait_for_gate() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN PERFORM pg_advisory_xact_lock_shared(${COMMIT_GATE}); RETURN NULL; END $$`);
-    await a.query(`CREATE CONSTRAINT TRIGGER gate AFTER INSERT ON document_updates
-      DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION wait_for_gate()`);
-    const gate = await a.connect();
-    await gate.query('SELECT pg_advisory_lock($1)', [COMMIT_GATE]);
+    const gate = await closeCommitGate(a, 'document_updates', COMMIT_GATE);
     const group = [o.documents.append('wedding:cut', Uint8Array.of(1), lease), o.documents.append('wedding:cut', Uint8Array.of(2), lease)];
     // Settled from the start: the rejection may arrive in the turn before pg_terminate_backend answers.
     const settled = Promise.allSettled(group);
-    const blocked = await waitFor(async () => (await a.query<{ pid: number }>(
-      "SELECT pid FROM pg_stat_activity WHERE query = 'COMMIT' AND wait_event_type = 'Lock'")).rows[0], 'the group blocked in COMMIT');
-    await a.query('SELECT pg_terminate_backend($1)', [blocked.pid]);
+    const blocked = await gate.blocked('the group blocked in COMMIT');
+    await a.query('SELECT pg_terminate_backend($1)', [blocked]);
     const outcomes = await settled;
     expect(outcomes.map((r) => r.status === 'rejected' && r.reason instanceof StorageUnavailableError)).toEqual([true, true]);
-    gate.release(true);
+    gate.abandon();
     expect(await o.documents.logLength('wedding:cut')).toBe(0);
     expect(await o.documents.append('wedding:cut', Uint8Array.of(3), lease)).toBeGreaterThan(0);
   });
