@@ -9,7 +9,7 @@ import { authFrame, record, syncStep1Frame } from '../helpers/frames.ts';
 import { usePostgres } from '../helpers/postgres.ts';
 import { closeCommitGate } from '../helpers/postgres-commit-gate.ts';
 import { startPostgresCollabNode, type PostgresCollabNode } from '../helpers/postgres-collab-node.ts';
-import { spawnPostgresCollabNode } from '../helpers/postgres-collab-process.ts';
+import { spawnPostgresCollabNode, type PostgresCollabProcess } from '../helpers/postgres-collab-process.ts';
 import { registerTeardown } from '../helpers/teardown.ts';
 import { tempDir } from '../helpers/test-server.ts';
 import { testToken } from '../helpers/tokens.ts';
@@ -41,6 +41,12 @@ async function stored(admin: pg.Pool, weddingId: string): Promise<string[]> {
   if (state.rows[0]) Y.applyUpdate(doc, state.rows[0].state);
   for (const r of log.rows) Y.applyUpdate(doc, r.update_data);
   return Object.keys(new WeddingDoc(doc).toJSON().timeline ?? {}).sort();
+}
+
+/** Two collaboration nodes on the database at `url`, each its own process (to kill -9 or freeze). */
+function twoProcesses(url: string, first: string, second: string): Promise<[PostgresCollabProcess, PostgresCollabProcess]> {
+  const spawnOne = (instanceId: string) => spawnPostgresCollabNode({ databaseUrl: url, instanceId, leaseMs: LEASE_MS, dataDir: tempDir() });
+  return Promise.all([spawnOne(first), spawnOne(second)]);
 }
 
 /** What a raw socket asking `url` for the wedding gets: the close code and reason. */
@@ -166,10 +172,7 @@ describe('wedding documents on PostgreSQL: acknowledged means committed, one own
   });
 
   it('after a kill -9 of the owner, keeps every acknowledged edit and lets another instance serve the wedding once the lease lapses', async () => {
-    const [a, b] = await Promise.all([
-      spawnPostgresCollabNode({ databaseUrl: url, instanceId: 'a', leaseMs: LEASE_MS, dataDir: tempDir() }),
-      spawnPostgresCollabNode({ databaseUrl: url, instanceId: 'b', leaseMs: LEASE_MS, dataDir: tempDir() }),
-    ]);
+    const [a, b] = await twoProcesses(url, 'a', 'b');
     const writer = await planner(a.wsUrl, 'w2');
     await writer.whenSynced(10_000);
     const acknowledged: string[] = [];
@@ -203,10 +206,7 @@ describe('wedding documents on PostgreSQL: acknowledged means committed, one own
   });
 
   it("refuses a frozen owner's writes once another instance took the wedding over, and acknowledges none of them", async () => {
-    const [a, b] = await Promise.all([
-      spawnPostgresCollabNode({ databaseUrl: url, instanceId: 'fa', leaseMs: LEASE_MS, dataDir: tempDir() }),
-      spawnPostgresCollabNode({ databaseUrl: url, instanceId: 'fb', leaseMs: LEASE_MS, dataDir: tempDir() }),
-    ]);
+    const [a, b] = await twoProcesses(url, 'fa', 'fb');
     const onA = await planner(a.wsUrl, 'w3');
     await onA.whenSynced(10_000);
     addEvent(onA, 'before');
