@@ -15,7 +15,7 @@
  * PostgreSQL runs with fsync and synchronous_commit on (every group's COMMIT waits for its WAL
  * flush, about 5 ms on this disk); SQLite as the server runs it (WAL, synchronous=normal).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -24,31 +24,14 @@ import pgDriver from 'pg';
 import WebSocket from 'ws';
 import { connectWedding, type WeddingConnection } from '../client/sdk/node.ts';
 import { createTokenService } from '../server/auth/tokens.ts';
+import { startCollabNodeProcess } from '../tests/helpers/collab-node-process.ts';
 import { startPostgresCluster } from '../tests/helpers/postgres-cluster.ts';
 import { fmt, markdownTable, summarize } from './stats.ts';
 
 const RESULTS = fileURLToPath(new URL('./results/', import.meta.url));
-const MAIN = fileURLToPath(new URL('../tests/helpers/postgres-collab-node-main.mjs', import.meta.url));
 const SECRET = 'test-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
 
 interface Row { setup: string; rate: number; seen: number; perSecond: number; p50: number; p99: number; max: number }
-
-async function spawnNode(databaseUrl: string, dataDir: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [MAIN], {
-    env: { ...process.env, DATABASE_URL: databaseUrl, INSTANCE_ID: 'bench', DOCUMENT_LEASE_MS: '8000', DATA_DIR: dataDir },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const port = await new Promise<number>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const m = /listening (\d+)/.exec(out);
-      if (m) resolve(Number(m[1]));
-    });
-    child.once('exit', (code) => reject(new Error(`node exited (${code}) before listening`)));
-  });
-  return { child, url: `ws://127.0.0.1:${port}/collab` };
-}
 
 async function run(setup: string, url: string, weddings: number, rate: number, seconds: number): Promise<Row> {
   const tokens = createTokenService(SECRET);
@@ -106,15 +89,16 @@ export default async function cluster(args: string[]): Promise<void> {
     await admin.connect();
     await admin.query('CREATE DATABASE bench');
     await admin.end();
+    const node = (databaseUrl: string, name: string) => startCollabNodeProcess({ databaseUrl, instanceId: 'bench', leaseMs: 8000, dataDir: path.join(dir, name) });
     const nodes = {
-      sqlite: await spawnNode('', path.join(dir, 'sqlite')),
-      postgres: await spawnNode(postgres.adminUrl.replace(/\/postgres$/, '/bench'), path.join(dir, 'postgres')),
+      sqlite: await node('', 'sqlite'),
+      postgres: await node(postgres.adminUrl.replace(/\/postgres$/, '/bench'), 'postgres'),
     };
     children.push(nodes.sqlite.child, nodes.postgres.child);
     for (const rate of rates) {
       for (const setup of ['sqlite', 'postgres'] as const) {
         console.log(`${setup}: ${weddings} weddings, ${rate} updates/s for ${seconds} s…`);
-        rows.push(await run(setup, nodes[setup].url, weddings, rate, seconds));
+        rows.push(await run(setup, nodes[setup].wsUrl, weddings, rate, seconds));
       }
     }
   } finally {

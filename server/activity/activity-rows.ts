@@ -46,6 +46,23 @@ export function stored(value: unknown): { json: string | null; clipped: boolean 
   return { json: JSON.stringify(typeof value === 'string' ? value.slice(0, MAX_VALUE_CHARS) : json.slice(0, MAX_VALUE_CHARS)), clipped: true };
 }
 
+type Stored = ReturnType<typeof stored>;
+
+/** Whether recording `c` (`value` = stored(c.value)) must first read its field's last entry: an edit of a text field may extend a burst of typing. */
+export function mayExtendBurst(c: FieldChange, value: Stored): boolean {
+  return c.text === true && value.json !== null;
+}
+
+/**
+ * The columns root, entity_id, field, previous, value and clipped of a new row for `c`, as both
+ * backends store them (`value` = stored(c.value), which the caller already has for the burst check).
+ */
+export function newRowColumns(c: FieldChange, value: Stored): [string, string, string, string | null, string | null, number] {
+  const previous = stored(c.previous);
+  const clipped = (previous.clipped ? CLIPPED_PREVIOUS : 0) | (value.clipped ? CLIPPED_VALUE : 0);
+  return [storableText(c.root), storableText(c.entityId), storableText(c.field), previous.json, value.json, clipped];
+}
+
 /** A UTF-16 surrogate without its other half. */
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 

@@ -2,7 +2,7 @@ import type { ActivityEntry } from '../../schema/api/activity.ts';
 import { documentNameFor, type TxOrigin } from '../../schema/index.ts';
 import type { Db } from '../storage/database.ts';
 import type { FieldChange } from './field-changes.ts';
-import { CLIPPED_PREVIOUS, CLIPPED_VALUE, actorColumns, dependantsRemoved, storableQuery, storableText, extendsBurst, stored, toEntry, type ActivityQuery, type ActivityReader, type LatestOfField, type Row } from './activity-rows.ts';
+import { CLIPPED_PREVIOUS, CLIPPED_VALUE, actorColumns, dependantsRemoved, mayExtendBurst, newRowColumns, storableQuery, storableText, extendsBurst, stored, toEntry, type ActivityQuery, type ActivityReader, type LatestOfField, type Row } from './activity-rows.ts';
 
 export { MAX_VALUE_CHARS, TEXT_BURST_MS, type ActivityQuery, type ActivityReader } from './activity-rows.ts';
 
@@ -36,16 +36,14 @@ export class ActivityStore implements ActivityReader {
     const actor = actorColumns(origin);
     for (const c of changes) {
       const value = stored(c.value);
-      if (c.text && value.json !== null) {
+      if (mayExtendBurst(c, value)) {
         const last = this.latest.get(weddingId, storableText(c.root), storableText(c.entityId), storableText(c.field)) as LatestOfField | undefined;
         if (extendsBurst(last, documentName, actor, at)) {
           this.extend.run(value.json, value.clipped ? CLIPPED_VALUE : 0, at, seq, last.id);
           continue;
         }
       }
-      const previous = stored(c.previous);
-      const clipped = (previous.clipped ? CLIPPED_PREVIOUS : 0) | (value.clipped ? CLIPPED_VALUE : 0);
-      this.insert.run(weddingId, documentName, seq, at, storableText(c.root), storableText(c.entityId), storableText(c.field), previous.json, value.json, clipped, ...actor);
+      this.insert.run(weddingId, documentName, seq, at, ...newRowColumns(c, value), ...actor);
     }
   }
 

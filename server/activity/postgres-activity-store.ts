@@ -5,7 +5,7 @@ import type { JoinedWrite } from '../storage/postgres/append-group.ts';
 import { inTransaction } from '../storage/postgres/pool.ts';
 import type { FieldChange } from './field-changes.ts';
 import {
-  CLIPPED_PREVIOUS, CLIPPED_VALUE, actorColumns, dependantsRemoved, extendsBurst, storableQuery, storableText, stored, toEntry,
+  CLIPPED_PREVIOUS, CLIPPED_VALUE, actorColumns, dependantsRemoved, extendsBurst, mayExtendBurst, newRowColumns, storableQuery, storableText, stored, toEntry,
   type ActivityQuery, type ActivityReader, type LatestOfField, type Row,
 } from './activity-rows.ts';
 
@@ -40,9 +40,10 @@ export class PostgresActivityStore implements ActivityReader {
   async record(client: pg.ClientBase, weddingId: string, documentName: string, seq: number, at: number, origin: TxOrigin, changes: readonly FieldChange[]): Promise<void> {
     const actor = actorColumns(origin);
     for (const c of changes) {
-      const [root, entityId, field] = [storableText(c.root), storableText(c.entityId), storableText(c.field)];
       const value = stored(c.value);
-      if (c.text && value.json !== null) {
+      const row = newRowColumns(c, value);
+      if (mayExtendBurst(c, value)) {
+        const [root, entityId, field] = row;
         const { rows } = await client.query<LatestOfField>(
           `SELECT id::double precision AS id, document, at::double precision AS at, actor_kind, actor_id, value IS NULL AS removed FROM activity
            WHERE wedding_id = $1 AND root = $2 AND entity_id = $3 AND field = $4 ORDER BY id DESC LIMIT 1`,
@@ -54,10 +55,8 @@ export class PostgresActivityStore implements ActivityReader {
           continue;
         }
       }
-      const previous = stored(c.previous);
-      const clipped = (previous.clipped ? CLIPPED_PREVIOUS : 0) | (value.clipped ? CLIPPED_VALUE : 0);
       await client.query(`INSERT INTO activity (${INSERT_COLUMNS.join(', ')}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
-        [weddingId, documentName, seq, at, root, entityId, field, previous.json, value.json, clipped, ...actor]);
+        [weddingId, documentName, seq, at, ...row, ...actor]);
     }
   }
 
@@ -67,16 +66,12 @@ export class PostgresActivityStore implements ActivityReader {
    * first look at the field's last entry to extend a burst of typing (then `record` itself).
    */
   recordWrite(weddingId: string, documentName: string, at: number, origin: TxOrigin, changes: readonly FieldChange[]): JoinedWrite {
-    if (changes.some((c) => c.text && stored(c.value).json !== null)) {
+    const values = changes.map((c) => stored(c.value));
+    if (changes.some((c, i) => mayExtendBurst(c, values[i]!))) {
       return (client, { seq }) => this.record(client, weddingId, documentName, seq, at, origin, changes);
     }
     const actor = actorColumns(origin);
-    const rows = changes.map((c) => {
-      const previous = stored(c.previous);
-      const value = stored(c.value);
-      const clipped = (previous.clipped ? CLIPPED_PREVIOUS : 0) | (value.clipped ? CLIPPED_VALUE : 0);
-      return [storableText(c.root), storableText(c.entityId), storableText(c.field), previous.json, value.json, clipped, ...actor];
-    });
+    const rows = changes.map((c, i) => [...newRowColumns(c, values[i]!), ...actor]);
     return { table: 'activity', columns: INSERT_COLUMNS, rows: ({ seq }) => rows.map((r) => [weddingId, documentName, seq, at, ...r]) };
   }
 

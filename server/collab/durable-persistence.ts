@@ -10,11 +10,10 @@ import type { DocumentEncoder } from '../encoding/document-encoder.ts';
 import type { GroupCommit } from '../storage/group-commit.ts';
 import { StorageUnavailableError, type StorageHealth } from '../storage/storage-health.ts';
 import type { WriteBarrier } from '../storage/write-barrier.ts';
-import type { StorageBackend } from '../storage/backend/document-store.ts';
 import { WedSyncError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
-import { clientDocumentName, type CollabContext } from './context.ts';
+import type { CollabContext } from './context.ts';
 import { DocumentDiscard, STORAGE_FAILED_CLOSE } from './document-discard.ts';
 import { DocumentCompaction } from './document-compaction.ts';
 import { GuardedListeners } from './document-listeners.ts';
@@ -64,7 +63,7 @@ function queuedMessages(connection: unknown): number {
 /**
  * Called inside the SQLite transaction that appends an update, with the Yjs transaction that made it
  * and the update's sequence number in the log (`document_updates.seq`). SQLite backend only
- * (DocumentLog.runsListeners).
+ * (DocumentLog.listenerForm `work`); on PostgreSQL listeners are JoinedAppendListeners (onAppendJoined).
  */
 export type AppendListener = (documentName: string, document: Document, transaction: Y.Transaction, seq: number) => void;
 
@@ -164,11 +163,6 @@ export class DurablePersistence extends Database {
     this.joinedListeners.add(listener);
   }
 
-  /** Which engine stores the documents: listeners register the matching form (onAppend on SQLite, onAppendJoined on PostgreSQL). */
-  get backend(): StorageBackend {
-    return this.log.backend;
-  }
-
   /** Called when a live document is discarded (holders of direct connections let go of it). */
   onDiscard(listener: (documentName: string) => void): void {
     this.discards.onDiscard(listener);
@@ -230,12 +224,12 @@ export class DurablePersistence extends Database {
       if (opened) await this.log.closeDocument(documentName);
       if (error instanceof DocumentOwnedElsewhereError) {
         this.logger.info({ documentName, owner: error.owner }, 'another instance serves this document; the client is told to try again');
-        data.context?.transport?.refuseDocument(clientDocumentName(data.context, documentName), DOCUMENT_ELSEWHERE_CLOSE, 'document_owned_elsewhere');
         throw new DocumentLoadError(`${documentName} is served by another instance`, { cause: error }, 'document_owned_elsewhere');
       }
       this.metrics.loadFailures.inc();
       this.logger.error({ err: error, documentName }, 'stored document could not be loaded; refusing to serve it');
-      data.context?.transport?.refuseDocument(clientDocumentName(data.context, documentName), DOCUMENT_UNAVAILABLE_CLOSE, 'document_unavailable');
+      // The reason reaches every socket waiting on this load as permission-denied, and the transport
+      // closes each one left with nothing open (LOAD_REFUSAL_CLOSE in websocket-transport.ts).
       throw new DocumentLoadError(`the stored data of ${documentName} could not be loaded`, { cause: error });
     }
     if (undecodable > 0) this.undecodableAtLoad.set(documentName, undecodable);

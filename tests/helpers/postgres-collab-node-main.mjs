@@ -1,4 +1,4 @@
-// Runs one PostgreSQL collaboration node (postgres-collab-node.ts) as its own process, so a test can
+// Runs one collaboration node (postgres-collab-node.ts) as its own process (collab-node-process.ts), so a test can
 // kill -9 or SIGSTOP it: env DATABASE_URL, INSTANCE_ID, DOCUMENT_LEASE_MS, DATA_DIR (and NODE_LOG_LEVEL). Prints
 // `listening <port>` once it accepts connections.
 import { register } from 'tsx/esm/api';

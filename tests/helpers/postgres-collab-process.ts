@@ -1,42 +1,17 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { startCollabNodeProcess, type PostgresCollabProcess } from './collab-node-process.ts';
 import { registerTeardown } from './teardown.ts';
 
-const MAIN = fileURLToPath(new URL('./postgres-collab-node-main.mjs', import.meta.url));
+export type { PostgresCollabProcess } from './collab-node-process.ts';
 
-export interface PostgresCollabProcess {
-  child: ChildProcess;
-  port: number;
-  wsUrl: string;
-  /** stdout+stderr so far. */
-  output(): string;
-  exited: Promise<number | string>;
-}
-
-/** Runs startPostgresCollabNode as its own process (postgres-collab-node-main.mjs), killed at teardown. */
+/** Runs a PostgreSQL collaboration node as its own process (collab-node-process.ts), killed at teardown (thawed first if frozen). */
 export async function spawnPostgresCollabNode(options: { databaseUrl: string; instanceId: string; leaseMs: number; dataDir: string }): Promise<PostgresCollabProcess> {
-  const child = spawn(process.execPath, [MAIN], {
-    env: { ...process.env, DATABASE_URL: options.databaseUrl, INSTANCE_ID: options.instanceId, DOCUMENT_LEASE_MS: String(options.leaseMs), DATA_DIR: options.dataDir },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+  const node = await startCollabNodeProcess(options);
   registerTeardown(async () => {
+    const { child } = node;
     if (child.exitCode !== null || child.signalCode !== null) return;
     child.kill('SIGCONT');
     child.kill('SIGKILL');
-    await exited;
+    await node.exited;
   });
-  const port = await new Promise<number>((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      out += chunk.toString();
-      const m = /listening (\d+)/.exec(out);
-      if (m) resolve(Number(m[1]));
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    void exited.then((code) => reject(new Error(`node exited (${code}) before listening:\n${out}`)));
-    setTimeout(() => reject(new Error(`node did not start within 20 s:\n${out}`)), 20_000).unref();
-  });
-  return { child, port, wsUrl: `ws://127.0.0.1:${port}/collab`, output: () => out, exited };
+  return node;
 }
