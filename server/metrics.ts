@@ -31,6 +31,8 @@ export class Metrics {
   readonly collabThrottled = new client.Counter({ name: 'wedsync_collab_throttled_total', help: 'Times a WebSocket was paused for going over a budget, by scope (connection, wedding, queue)', labelNames: ['scope'] as const, registers: [this.registry] });
   readonly collabThrottledSeconds = new client.Counter({ name: 'wedsync_collab_throttled_seconds_total', help: 'Time WebSockets spent paused for going over a message or byte budget, by scope', labelNames: ['scope'] as const, registers: [this.registry] });
   readonly collabQueuedMessages = new client.Gauge({ name: 'wedsync_collab_queued_messages', help: 'Messages received from WebSockets that Hocuspocus holds unprocessed', registers: [this.registry], collect: () => this.collectors.collabQueue?.() });
+  readonly collabRelays = new client.Gauge({ name: 'wedsync_collab_relayed_documents', help: 'Documents of client sockets on this instance relayed to their owner on another instance (one socket to the owner each)', registers: [this.registry] });
+  readonly collabRelayFailures = new client.Counter({ name: 'wedsync_collab_relay_failures_total', help: 'Relays to an owner that could not be opened (owner unreachable or frozen); the document was refused with 1013 and the client retries', registers: [this.registry] });
   readonly collabQueuePeak = new client.Gauge({ name: 'wedsync_collab_socket_queue_peak_messages', help: 'Largest number of unprocessed messages seen for one WebSocket since start', registers: [this.registry] });
   readonly httpRequests = new client.Histogram({
     name: 'wedsync_http_request_duration_seconds', help: 'HTTP request duration', labelNames: ['method', 'route', 'status'] as const,

@@ -81,6 +81,22 @@ function plainName(address: string): string {
   return i === -1 ? address : address.slice(0, i);
 }
 
+/** The address of a permission-denied frame, else null. */
+export function deniedAddress(frame: Uint8Array): string | null {
+  const header = readAuthHeader(frame);
+  return header?.subtype === AUTH_PERMISSION_DENIED ? header.address : null;
+}
+
+/** A Hocuspocus permission-denied frame for `address`, as Hocuspocus sends one (@hocuspocus/common AuthMessageType). */
+export function permissionDeniedFrame(address: string, reason: string): Uint8Array {
+  const e = encoding.createEncoder();
+  encoding.writeVarString(e, address);
+  encoding.writeVarUint(e, MSG.Auth);
+  encoding.writeVarUint(e, AUTH_PERMISSION_DENIED);
+  encoding.writeVarString(e, reason);
+  return encoding.toUint8Array(e);
+}
+
 /** Every outgoing frame passes here, so the address is only decoded for Auth frames. */
 function readAuthHeader(frame: Uint8Array): { address: string; subtype: number; reason: string } | null {
   try {

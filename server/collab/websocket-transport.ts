@@ -1,11 +1,14 @@
 import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Hocuspocus, WebSocketLike } from '@hocuspocus/server';
+import { AUTH_ERROR_STATUS } from '../auth/auth-error.ts';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 import type { WriteBarrier } from '../storage/write-barrier.ts';
 import type { CollabContext, Transport } from './context.ts';
+import { SocketRelays } from './document-relay.ts';
+import { RELAY_HEADER, type DocumentRouter } from './document-routing.ts';
 import { DOCUMENT_ELSEWHERE_CLOSE, DOCUMENT_UNAVAILABLE_CLOSE } from './durable-persistence.ts';
 import { hocuspocusQueueLength, type FlowControl } from './flow-control.ts';
 import { SocketViews } from './audience-addresses.ts';
@@ -18,6 +21,11 @@ import { HOCUSPOCUS_FRAMING, yWebsocketFramingFor, type SocketFraming } from './
  * socket left with nothing open gets, whichever socket's connection started the load.
  */
 const LOAD_REFUSAL_CLOSE = { document_unavailable: DOCUMENT_UNAVAILABLE_CLOSE, document_owned_elsewhere: DOCUMENT_ELSEWHERE_CLOSE } as const;
+
+/** The close code of a refusal another instance decided (a relayed document): its load or auth code's, else 4403. */
+function relayedRefusalClose(reason: string): number {
+  return LOAD_REFUSAL_CLOSE[reason as keyof typeof LOAD_REFUSAL_CLOSE] ?? AUTH_ERROR_STATUS[reason as keyof typeof AUTH_ERROR_STATUS]?.ws ?? CLOSE.forbidden.code;
+}
 
 /** WebSocket close codes this server uses besides Hocuspocus' own. */
 export const CLOSE = {
@@ -47,6 +55,11 @@ export interface CollabTransportOptions {
    * not served when absent.
    */
   yWebsocketPath?: string;
+  /**
+   * Instances sharing a PostgreSQL database: a document loaded on another instance has its frames
+   * relayed to that owner (server/collab/document-relay.ts). Absent on SQLite.
+   */
+  router?: DocumentRouter;
 }
 
 export interface CollabTransport {
@@ -105,6 +118,21 @@ export function attachCollabTransport(server: HttpServer, hocuspocus: Hocuspocus
       },
     };
     const context: CollabContext = { transport };
+    // A socket another instance opened for its client is served here or refused, never relayed on.
+    const relays = options.router && req.headers[RELAY_HEADER] === undefined ? new SocketRelays({
+      router: options.router,
+      servedHere: (name) => hocuspocus.documents.has(name) || hocuspocus.loadingDocuments.has(name),
+      serveHere,
+      toClient(frame) {
+        const { authenticated, denied } = documents.outgoing(frame);
+        if (authenticated !== undefined) authenticatedOnce = true;
+        if (denied) transport.refuseDocument(denied.address, relayedRefusalClose(denied.reason), denied.reason);
+        if (ws.readyState === ws.OPEN) write(frame);
+      },
+      closeClient: (code, reason) => transport.close(code, reason),
+      logger,
+      metrics,
+    }) : undefined;
     /** Puts a Hocuspocus frame on the wire in the client's framing. */
     const write = framing === HOCUSPOCUS_FRAMING ? (frame: Uint8Array) => ws.send(frame) : (frame: Uint8Array): void => {
       const out = framing.outgoing(frame);
@@ -164,12 +192,18 @@ export function attachCollabTransport(server: HttpServer, hocuspocus: Hocuspocus
         return undefined;
       }
       if (verdict.forward && documents.incoming(verdict.documentName, verdict.type)) {
-        const { frame: addressed, request } = audiences.incoming(frame);
-        // Read by the auth hook: Hocuspocus copies the context when a document's first frame arrives.
-        context.audience = request ?? undefined;
-        connection.handleMessage(addressed);
+        // A document served by another instance: its budget is charged there, on the relay's socket.
+        if (relays?.handle(verdict.documentName, verdict.type, frame)) return undefined;
+        serveHere(frame);
       }
       return documents.openDocument(verdict.documentName);
+    }
+    /** Hands one checked client frame to this instance's Hocuspocus. */
+    function serveHere(frame: Uint8Array): void {
+      const { frame: addressed, request } = audiences.incoming(frame);
+      // Read by the auth hook: Hocuspocus copies the context when a document's first frame arrives.
+      context.audience = request ?? undefined;
+      connection.handleMessage(addressed);
     }
     ws.on('error', (error: Error & { code?: string }) => {
       // ws reports a frame over maxPayload as an error before closing (with 4413, see below).
@@ -178,6 +212,7 @@ export function attachCollabTransport(server: HttpServer, hocuspocus: Hocuspocus
     });
     ws.on('close', (code: number, reason: Buffer) => {
       clearTimeout(authDeadline);
+      relays?.close();
       flow?.dispose();
       metrics.connections.dec();
       connection.handleClose({ code, reason: reason.toString() });

@@ -14,34 +14,11 @@ import { registerTeardown } from '../helpers/teardown.ts';
 import { tempDir } from '../helpers/test-server.ts';
 import { testToken } from '../helpers/tokens.ts';
 import { waitFor } from '../helpers/wait.ts';
+import { addEvent, eventIds, planner, stored } from '../helpers/cluster-clients.ts';
 
 /** Advisory lock a commit-time trigger waits for while the test holds it. */
 const COMMIT_GATE = 4244;
 const LEASE_MS = 1500;
-
-async function planner(url: string, weddingId: string): Promise<WeddingConnection> {
-  const token = await testToken('planner', [weddingId]);
-  const connection = await connectWedding({ url, weddingId, token, WebSocketPolyfill: WebSocket });
-  registerTeardown(() => connection.destroy());
-  return connection;
-}
-
-function addEvent(c: WeddingConnection, id: string): void {
-  c.doc.upsertEvent({ id, title: `Event ${id}`, start: '2026-06-13T14:00:00+01:00', end: '2026-06-13T15:00:00+01:00', vendorIds: [] });
-}
-
-const eventIds = (c: WeddingConnection) => Object.keys(c.doc.toJSON().timeline ?? {}).sort();
-
-/** The wedding as PostgreSQL holds it now (state + log), read directly. */
-async function stored(admin: pg.Pool, weddingId: string): Promise<string[]> {
-  const name = `wedding:${weddingId}`;
-  const state = await admin.query<{ state: Buffer }>('SELECT state FROM documents WHERE name = $1', [name]);
-  const log = await admin.query<{ update_data: Buffer }>('SELECT update_data FROM document_updates WHERE name = $1 ORDER BY seq', [name]);
-  const doc = new Y.Doc();
-  if (state.rows[0]) Y.applyUpdate(doc, state.rows[0].state);
-  for (const r of log.rows) Y.applyUpdate(doc, r.update_data);
-  return Object.keys(new WeddingDoc(doc).toJSON().timeline ?? {}).sort();
-}
 
 /** Two collaboration nodes on the database at `url`, each its own process (to kill -9 or freeze). */
 function twoProcesses(url: string, first: string, second: string): Promise<[PostgresCollabProcess, PostgresCollabProcess]> {

@@ -5,7 +5,9 @@ import { ActivityStore } from '../../server/activity/activity-store.ts';
 import { PostgresActivityStore } from '../../server/activity/postgres-activity-store.ts';
 import { createTokenService } from '../../server/auth/tokens.ts';
 import { createCollabServer, type CollabServer } from '../../server/collab/collab-server.ts';
+import { LeaseRouter } from '../../server/collab/document-routing.ts';
 import { PostgresDocumentLog } from '../../server/collab/postgres-document-log.ts';
+import { Y_WEBSOCKET_PATH } from '../../server/collab/socket-framing.ts';
 import { attachCollabTransport } from '../../server/collab/websocket-transport.ts';
 import { loadConfig } from '../../server/config.ts';
 import { createLogger } from '../../server/logger.ts';
@@ -38,7 +40,22 @@ export interface PostgresCollabNode {
  * SQLite database in `dataDir` only backs the group commit the SQLite listeners would use. Run in-process, or as a process (postgres-collab-process.ts) to
  * be killed -9 or frozen; this module therefore imports nothing of vitest.
  */
-export async function startPostgresCollabNode(options: { databaseUrl: string; instanceId: string; leaseMs: number; dataDir: string; debounceMs?: number }): Promise<PostgresCollabNode> {
+export interface CollabNodeOptions {
+  /** Empty: documents and activity in SQLite. */
+  databaseUrl: string;
+  instanceId: string;
+  leaseMs: number;
+  dataDir: string;
+  debounceMs?: number;
+  /**
+   * PostgreSQL only: register this node in collab_instances and relay a document loaded on another
+   * node to it (LeaseRouter), as a cluster member does. Without it a document owned elsewhere is
+   * refused (1013) until its lease is free.
+   */
+  route?: boolean;
+}
+
+export async function startPostgresCollabNode(options: CollabNodeOptions): Promise<PostgresCollabNode> {
   return startCollabNode(options);
 }
 
@@ -46,7 +63,7 @@ export async function startPostgresCollabNode(options: { databaseUrl: string; in
  * The same node with its documents and activity in SQLite (the server's path) when `databaseUrl`
  * is empty: the like-for-like baseline of bench/cluster.ts.
  */
-export async function startCollabNode(options: { databaseUrl: string; instanceId: string; leaseMs: number; dataDir: string; debounceMs?: number }): Promise<PostgresCollabNode> {
+export async function startCollabNode(options: CollabNodeOptions): Promise<PostgresCollabNode> {
   const config = loadConfig({
     PORT: '0', HOST: '127.0.0.1', DATA_DIR: options.dataDir, LOG_LEVEL: process.env.NODE_LOG_LEVEL ?? 'silent',
     STORE_DEBOUNCE_MS: String(options.debounceMs ?? 200), STORE_MAX_DEBOUNCE_MS: String((options.debounceMs ?? 200) * 5),
@@ -63,16 +80,20 @@ export async function startCollabNode(options: { databaseUrl: string; instanceId
   activity.attach(collab.persistence);
   const server = http.createServer((_req, res) => { res.statusCode = 404; res.end(); });
   const transport = attachCollabTransport(server, collab.hocuspocus, {
-    path: '/collab', maxMessageBytes: config.MAX_MESSAGE_BYTES, logger, metrics, barrier: collab.persistence.barrier, authTimeoutMs: config.WS_AUTH_TIMEOUT_MS,
+    path: '/collab', yWebsocketPath: Y_WEBSOCKET_PATH, maxMessageBytes: config.MAX_MESSAGE_BYTES, logger, metrics, barrier: collab.persistence.barrier, authTimeoutMs: config.WS_AUTH_TIMEOUT_MS,
+    router: postgres && options.route ? new LeaseRouter(postgres.instances, options.instanceId) : undefined,
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
+  const wsUrl = `ws://127.0.0.1:${port}/collab`;
+  if (postgres && options.route) await postgres.instances.register(options.instanceId, wsUrl);
   return {
     port,
-    wsUrl: `ws://127.0.0.1:${port}/collab`,
+    wsUrl,
     collab,
     metrics,
     async stop() {
+      if (postgres && options.route) await postgres.instances.unregister(options.instanceId);
       transport.closeAll();
       collab.hocuspocus.closeConnections();
       await collab.persistence.close();

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { CollabInstances } from '../postgres/collab-instances.ts';
 import { DocumentLeases } from '../postgres/document-leases.ts';
 import { PostgresDocumentStore } from '../postgres/document-store.ts';
 import { PostgresSnapshotStore } from '../postgres/snapshot-store.ts';
@@ -21,6 +22,8 @@ export interface OpenedPostgres {
   pool: pg.Pool;
   documents: PostgresDocumentStore;
   leases: DocumentLeases;
+  /** The instances sharing the database, and who serves a document now (routing). */
+  instances: CollabInstances;
   snapshots: PostgresSnapshotStore;
   /** Waits for pending appends, then ends the pool. */
   close(): Promise<void>;
@@ -28,7 +31,8 @@ export interface OpenedPostgres {
 
 /**
  * Connects to the PostgreSQL database at `url`, applies its migrations (schema/migrations/postgres/)
- * and returns the document store, the snapshot store and the leases of instance `instanceId`. Throws when the database
+ * and returns the document store, the snapshot store, the leases of instance `instanceId` and the
+ * instance registry. Throws when the database
  * cannot be reached or a migration fails; the pool is ended then.
  */
 export async function openPostgresDocuments(url: string, options: { instanceId: string; pool?: PostgresPoolOptions }): Promise<OpenedPostgres> {
@@ -44,6 +48,7 @@ export async function openPostgresDocuments(url: string, options: { instanceId: 
     pool,
     documents,
     leases: new DocumentLeases(pool, options.instanceId),
+    instances: new CollabInstances(pool),
     snapshots: new PostgresSnapshotStore(pool),
     async close() {
       await documents.close();

@@ -1,0 +1,162 @@
+import { WebSocket } from 'ws';
+import type { Logger } from '../logger.ts';
+import type { Metrics } from '../metrics.ts';
+import { RELAY_HEADER, routedDocument, type DocumentRouter } from './document-routing.ts';
+import { MSG } from './message-guard.ts';
+import { deniedAddress, permissionDeniedFrame } from './socket-documents.ts';
+
+/** The refusal a client gets for a document whose owner cannot be reached (close 1013; the SDK retries). */
+export const OWNER_UNREACHABLE_REASON = 'document_owned_elsewhere';
+/** How long connecting to an owner may take before the document is refused as unreachable, ms. */
+export const RELAY_CONNECT_TIMEOUT_MS = 2_000;
+/** Close for a client socket whose owner's socket ended with a code that cannot be sent on (1005, 1006, 1015). */
+const OWNER_LOST = { code: 1013, reason: 'owner-unreachable' } as const;
+
+export interface SocketRelayOptions {
+  router: DocumentRouter;
+  /** True when the document is loaded or loading here: served here without asking the router. */
+  servedHere(documentName: string): boolean;
+  /** Hands a client frame to this instance's Hocuspocus (the routing said "here"), in arrival order. */
+  serveHere(frame: Uint8Array): void;
+  /** A frame from the owner for the client, in Hocuspocus framing. */
+  toClient(frame: Uint8Array): void;
+  /** The owner's socket ended while documents on it were live for the client: close the client's socket. */
+  closeClient(code: number, reason: string): void;
+  logger: Logger;
+  metrics: Metrics;
+}
+
+/** One relayed document on one client socket: the socket to its owner and the client's live addresses on it. */
+interface Relay {
+  kind: 'relayed';
+  upstream: WebSocket;
+  /** Frames sent before the owner's socket opened. */
+  queued: Uint8Array[] | null;
+  /** Client addresses authenticating or open through this relay (an Auth adds, a Close or a refusal removes). */
+  live: Set<string>;
+}
+type Entry = { kind: 'routing'; held: { address: string; type: number; frame: Uint8Array }[] } | Relay;
+
+/**
+ * Routing for one client socket (docs/storage-backends.md, "Routing to the owner"). When a document
+ * is first authenticated on the socket and is not loaded here, the router is asked where it is
+ * served; meanwhile that document's frames are held, in order. Served here: they go to this
+ * instance's Hocuspocus as usual. Served elsewhere: a socket is opened to the owner (one per client
+ * socket and document, carrying RELAY_HEADER) and the client's frames for that document are sent
+ * on it unchanged, in Hocuspocus framing (a y-websocket client's frames are translated before this
+ * point, and the owner's replies after it). The owner runs every check itself: the token in the
+ * Auth frame, the audience filter, validation, the durable acknowledgement.
+ *
+ * Failure is a retry, never a loss: an owner that cannot be reached (connect refused, no handshake
+ * within RELAY_CONNECT_TIMEOUT_MS) refuses the document with `document_owned_elsewhere` (1013), and
+ * an owner whose socket ends while the client has documents on it closes the client's socket (its
+ * code, or 1013), so the client reconnects and is routed afresh: to a new owner after a failover.
+ * Nothing was acknowledged that the owner did not commit.
+ */
+export class SocketRelays {
+  private readonly entries = new Map<string, Entry>();
+  private closed = false;
+
+  constructor(private readonly options: SocketRelayOptions) {}
+
+  /**
+   * Takes one client frame (already checked) when its document is routed or relayed; false when it
+   * is to be served here now.
+   */
+  handle(address: string, type: number, frame: Uint8Array): boolean {
+    const document = routedDocument(address);
+    if (document === null) return false;
+    const entry = this.entries.get(document);
+    if (entry?.kind === 'routing') {
+      entry.held.push({ address, type, frame });
+      return true;
+    }
+    if (entry?.kind === 'relayed') {
+      this.send(entry, address, type, frame);
+      return true;
+    }
+    if (type !== MSG.Auth || this.options.servedHere(document)) return false;
+    const routing: Entry = { kind: 'routing', held: [{ address, type, frame }] };
+    this.entries.set(document, routing);
+    this.options.router.route(document).then(
+      (route) => this.routed(document, routing, route.here ? null : route.url),
+      (error: unknown) => {
+        // Without an answer the document is tried here: its load takes the lease or is refused (1013).
+        this.options.logger.warn({ err: error, document }, 'routing lookup failed; serving here');
+        this.routed(document, routing, null);
+      },
+    );
+    return true;
+  }
+
+  /** Closes every socket to an owner (the client's socket closed). */
+  close(): void {
+    this.closed = true;
+    for (const entry of this.entries.values()) if (entry.kind === 'relayed') this.end(entry);
+    this.entries.clear();
+  }
+
+  private routed(document: string, routing: Entry & { kind: 'routing' }, url: string | null): void {
+    if (this.closed || this.entries.get(document) !== routing) return;
+    if (url === null) {
+      this.entries.delete(document);
+      for (const held of routing.held) this.options.serveHere(held.frame);
+      return;
+    }
+    const relay = this.open(document, url);
+    this.entries.set(document, relay);
+    for (const held of routing.held) this.send(relay, held.address, held.type, held.frame);
+  }
+
+  private send(relay: Relay, address: string, type: number, frame: Uint8Array): void {
+    if (type === MSG.Auth) relay.live.add(address);
+    else if (type === MSG.Close) relay.live.delete(address);
+    if (relay.queued) relay.queued.push(frame);
+    else if (relay.upstream.readyState === WebSocket.OPEN) relay.upstream.send(frame);
+  }
+
+  private open(document: string, url: string): Relay {
+    const { logger, metrics } = this.options;
+    const upstream = new WebSocket(url, {
+      headers: { [RELAY_HEADER]: this.options.router.instanceId },
+      handshakeTimeout: RELAY_CONNECT_TIMEOUT_MS,
+      perMessageDeflate: false,
+    });
+    const relay: Relay = { kind: 'relayed', upstream, queued: [], live: new Set() };
+    metrics.collabRelays.inc();
+    upstream.binaryType = 'nodebuffer';
+    upstream.on('open', () => {
+      const queued = relay.queued ?? [];
+      relay.queued = null;
+      for (const frame of queued) upstream.send(frame);
+    });
+    upstream.on('message', (data: Buffer) => {
+      if (this.entries.get(document) !== relay) return;
+      const frame = new Uint8Array(data);
+      const denied = deniedAddress(frame);
+      if (denied !== null) relay.live.delete(denied);
+      this.options.toClient(frame);
+    });
+    upstream.on('error', (error) => logger.info({ err: error, document, owner: url }, 'relay to the owner failed'));
+    upstream.on('close', (code: number, reason: Buffer) => {
+      metrics.collabRelays.dec();
+      if (this.closed || this.entries.get(document) !== relay) return;
+      this.entries.delete(document);
+      if (relay.queued !== null) {
+        // Never opened: the owner is gone or frozen. Refuse what the client asked for; it comes back.
+        metrics.collabRelayFailures.inc();
+        for (const address of relay.live) this.options.toClient(permissionDeniedFrame(address, OWNER_UNREACHABLE_REASON));
+        return;
+      }
+      if (relay.live.size === 0) return;
+      const sendable = code >= 1000 && code <= 4999 && code !== 1005 && code !== 1006 && code !== 1015;
+      this.options.closeClient(sendable ? code : OWNER_LOST.code, sendable ? reason.toString() : OWNER_LOST.reason);
+    });
+    return relay;
+  }
+
+  private end(relay: Relay): void {
+    if (relay.upstream.readyState === WebSocket.CONNECTING) relay.upstream.terminate();
+    else relay.upstream.close(1000, 'client-closed');
+  }
+}

@@ -1,0 +1,51 @@
+import { parseDocumentName } from '../../schema/document/audiences.ts';
+import type { CollabInstances } from '../storage/postgres/collab-instances.ts';
+
+/** Where a document is served: on this instance, or by the instance at `url`. */
+export type DocumentRoute = { here: true } | { here: false; instanceId: string; url: string };
+
+/**
+ * Decides, per document, whether this instance serves it or relays its frames to the instance that
+ * does (server/collab/document-relay.ts). Only instances sharing a PostgreSQL database route; on
+ * SQLite one process serves everything.
+ */
+export interface DocumentRouter {
+  /** This instance (INSTANCE_ID): the value of RELAY_HEADER on the sockets it opens to owners. */
+  readonly instanceId: string;
+  /** Where `documentName` (a Hocuspocus document name, `wedding:<id>`) is served now. */
+  route(documentName: string): Promise<DocumentRoute>;
+}
+
+/**
+ * The header on a socket one instance opens to another for a client. Such a socket is served where
+ * it lands or refused, never relayed again: a route is at most one hop, and two instances that
+ * disagree for a moment about the owner cannot pass a client back and forth.
+ */
+export const RELAY_HEADER = 'x-wedsync-relayed-by';
+
+/**
+ * Routes to the holder of the document's unexpired lease (CollabInstances.ownerOf). With no such
+ * holder, or when this instance holds it, the document is served here: loading it takes the lease
+ * (PostgresDocumentLog), and a load that loses the race to another instance is refused with
+ * `document_owned_elsewhere` (1013), so the client comes back and is routed to the winner.
+ */
+export class LeaseRouter implements DocumentRouter {
+  constructor(private readonly instances: CollabInstances, readonly instanceId: string) {}
+
+  async route(documentName: string): Promise<DocumentRoute> {
+    const owner = await this.instances.ownerOf(documentName);
+    if (owner === null || owner.instanceId === this.instanceId) return { here: true };
+    return { here: false, instanceId: owner.instanceId, url: owner.url };
+  }
+}
+
+/**
+ * The Hocuspocus document a client address belongs to: `wedding:<id>` for `wedding:<id>`,
+ * `wedding:<id>/vendor:v1` and either with a session (`…\0session`); null for anything else (it is
+ * served here and refused by the auth hook).
+ */
+export function routedDocument(address: string): string | null {
+  const nul = address.indexOf('\0');
+  const parsed = parseDocumentName(nul === -1 ? address : address.slice(0, nul));
+  return parsed === null ? null : `wedding:${parsed.weddingId}`;
+}
