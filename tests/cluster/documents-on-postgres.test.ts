@@ -1,9 +1,7 @@
 import pg from 'pg';
 import WebSocket from 'ws';
-import * as Y from 'yjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectWedding, createCollabSocket, type WeddingConnection } from '../../client/sdk/node.ts';
-import { WeddingDoc } from '../../schema/index.ts';
+import { connectWedding, createCollabSocket } from '../../client/sdk/node.ts';
 import { namedListener } from '../../server/collab/document-listeners.ts';
 import { authFrame, record, syncStep1Frame } from '../helpers/frames.ts';
 import { usePostgres } from '../helpers/postgres.ts';
