@@ -9,6 +9,12 @@ import { deniedAddress, permissionDeniedFrame } from './socket-documents.ts';
 export const OWNER_UNREACHABLE_REASON = 'document_owned_elsewhere';
 /** How long connecting to an owner may take before the document is refused as unreachable, ms. */
 export const RELAY_CONNECT_TIMEOUT_MS = 2_000;
+/**
+ * Every open relay is pinged this often (ms), and one that has not answered the previous ping is
+ * dropped: an owner frozen (SIGSTOP, a long pause) or cut off keeps its TCP connection open but
+ * answers nothing, and its clients must go elsewhere well before its lease lapses.
+ */
+export const RELAY_PING_MS = 2_000;
 /** Close for a client socket whose owner's socket ended with a code that cannot be sent on (1005, 1006, 1015). */
 const OWNER_LOST = { code: 1013, reason: 'owner-unreachable' } as const;
 
@@ -34,6 +40,34 @@ interface Relay {
   queued: Uint8Array[] | null;
   /** Client addresses authenticating or open through this relay (an Auth adds, a Close or a refusal removes). */
   live: Set<string>;
+  /** False from a ping until its pong. */
+  answered: boolean;
+}
+
+/** The open relays of every socket, pinged together (RELAY_PING_MS). */
+const heartbeat = new Set<Relay>();
+let heartbeatTimer: NodeJS.Timeout | null = null;
+function watch(relay: Relay): void {
+  heartbeat.add(relay);
+  heartbeatTimer ??= setInterval(() => {
+    for (const r of heartbeat) {
+      if (!r.answered) {
+        // The close event (1006) refuses or closes for the client, as for any lost owner.
+        heartbeat.delete(r);
+        r.upstream.terminate();
+        continue;
+      }
+      r.answered = false;
+      r.upstream.ping();
+    }
+  }, RELAY_PING_MS).unref();
+}
+function unwatch(relay: Relay): void {
+  heartbeat.delete(relay);
+  if (heartbeat.size === 0 && heartbeatTimer !== null) {
+    clearInterval(heartbeatTimer);
+    heartbeatTimer = null;
+  }
 }
 type Entry = { kind: 'routing'; held: { address: string; type: number; frame: Uint8Array }[] } | Relay;
 
@@ -49,8 +83,8 @@ type Entry = { kind: 'routing'; held: { address: string; type: number; frame: Ui
  *
  * Failure is a retry, never a loss: an owner that cannot be reached (connect refused, no handshake
  * within RELAY_CONNECT_TIMEOUT_MS) refuses the document with `document_owned_elsewhere` (1013), and
- * an owner whose socket ends while the client has documents on it closes the client's socket (its
- * code, or 1013), so the client reconnects and is routed afresh: to a new owner after a failover.
+ * an owner whose socket ends, or that stops answering pings (RELAY_PING_MS), while the client has
+ * documents on it closes the client's socket (the owner's code, or 1013), so the client reconnects and is routed afresh: to a new owner after a failover.
  * Nothing was acknowledged that the owner did not commit.
  */
 export class SocketRelays {
@@ -122,14 +156,16 @@ export class SocketRelays {
       handshakeTimeout: RELAY_CONNECT_TIMEOUT_MS,
       perMessageDeflate: false,
     });
-    const relay: Relay = { kind: 'relayed', upstream, queued: [], live: new Set() };
+    const relay: Relay = { kind: 'relayed', upstream, queued: [], live: new Set(), answered: true };
     metrics.collabRelays.inc();
     upstream.binaryType = 'nodebuffer';
     upstream.on('open', () => {
       const queued = relay.queued ?? [];
       relay.queued = null;
       for (const frame of queued) upstream.send(frame);
+      watch(relay);
     });
+    upstream.on('pong', () => { relay.answered = true; });
     upstream.on('message', (data: Buffer) => {
       if (this.entries.get(document) !== relay) return;
       const frame = new Uint8Array(data);
@@ -140,6 +176,7 @@ export class SocketRelays {
     upstream.on('error', (error) => logger.info({ err: error, document, owner: url }, 'relay to the owner failed'));
     upstream.on('close', (code: number, reason: Buffer) => {
       metrics.collabRelays.dec();
+      unwatch(relay);
       if (this.closed || this.entries.get(document) !== relay) return;
       this.entries.delete(document);
       if (relay.queued !== null) {

@@ -78,7 +78,12 @@ export async function startCollabNode(options: CollabNodeOptions): Promise<Postg
   const activity = new ActivityRecorder(postgres ? new PostgresActivityStore(postgres.pool) : new ActivityStore(db), logger);
   const collab = createCollabServer({ config, store: new DocumentStore(db), group, health, tokens: createTokenService(SECRET), logger, metrics, log, extensions: [activity] });
   activity.attach(collab.persistence);
-  const server = http.createServer((_req, res) => { res.statusCode = 404; res.end(); });
+  let stopping = false;
+  // `/readyz` as the server answers it for a load balancer's health check (HAProxy, docs/deploy/).
+  const server = http.createServer((req, res) => {
+    res.statusCode = req.url === '/readyz' ? (stopping ? 503 : 200) : 404;
+    res.end();
+  });
   const transport = attachCollabTransport(server, collab.hocuspocus, {
     path: '/collab', yWebsocketPath: Y_WEBSOCKET_PATH, maxMessageBytes: config.MAX_MESSAGE_BYTES, logger, metrics, barrier: collab.persistence.barrier, authTimeoutMs: config.WS_AUTH_TIMEOUT_MS,
     router: postgres && options.route ? new LeaseRouter(postgres.instances, options.instanceId) : undefined,
@@ -93,6 +98,7 @@ export async function startCollabNode(options: CollabNodeOptions): Promise<Postg
     collab,
     metrics,
     async stop() {
+      stopping = true;
       if (postgres && options.route) await postgres.instances.unregister(options.instanceId);
       transport.closeAll();
       collab.hocuspocus.closeConnections();

@@ -1,0 +1,142 @@
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { WeddingConnection } from '../../client/sdk/node.ts';
+import { addEvent, eventIds, planner, stored } from '../helpers/cluster-clients.ts';
+import { startHaproxy } from '../helpers/haproxy.ts';
+import { usePostgres } from '../helpers/postgres.ts';
+import { spawnPostgresCollabNode, type PostgresCollabProcess } from '../helpers/postgres-collab-process.ts';
+import { tempDir } from '../helpers/test-server.ts';
+import { waitFor } from '../helpers/wait.ts';
+
+/**
+ * Issue 15 item 3: PostgreSQL, three instances behind the shipped HAProxy example, clients spread
+ * over them writing steadily to one wedding; the wedding's owner is killed (kill -9) or frozen
+ * (SIGSTOP, SIGCONT after its lease lapsed). Every acknowledged edit is kept, every client writes
+ * again by itself, and they converge. The lease is the issue's 8 s.
+ */
+
+const LEASE_MS = 8000;
+const CLIENTS = 6;
+
+interface Writer {
+  connection: WeddingConnection;
+  /** Edits the server acknowledged, with when they were made and acknowledged (ms since epoch). */
+  acknowledged: { id: string; madeAt: number; at: number }[];
+  stop(): Promise<void>;
+}
+
+/** A client adding one event at a time and waiting for its acknowledgement, as a busy planner does. */
+function steadyWriter(connection: WeddingConnection, name: string): Writer {
+  const acknowledged: Writer['acknowledged'] = [];
+  let stopping = false;
+  const done = (async () => {
+    for (let k = 0; !stopping; k++) {
+      const id = `${name}-${k}`;
+      const madeAt = Date.now();
+      addEvent(connection, id);
+      try {
+        await connection.whenAcknowledged(60_000);
+        acknowledged.push({ id, madeAt, at: Date.now() });
+      } catch {
+        // Not acknowledged in time: not counted (it may still be stored).
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  })();
+  return { connection, acknowledged, stop: async () => { stopping = true; await done; } };
+}
+
+/** Per client, ms from `since` to the acknowledgement of its first edit made after it. */
+function recoveryMs(writers: Writer[], since: number): number[] {
+  return writers.map((w) => {
+    const first = w.acknowledged.find((a) => a.madeAt > since);
+    return first ? first.at - since : Number.POSITIVE_INFINITY;
+  });
+}
+
+const lease = async (admin: pg.Pool, weddingId: string) =>
+  (await admin.query<{ owner: string | null; epoch: string }>('SELECT owner, epoch FROM document_leases WHERE name = $1', [`wedding:${weddingId}`])).rows[0];
+
+describe('failover: three instances behind HAProxy, the owner of a busy wedding killed or frozen', () => {
+  const server = usePostgres();
+  let url = '';
+  let admin: pg.Pool;
+
+  beforeAll(async () => {
+    url = await server().createDatabase();
+    admin = new pg.Pool({ connectionString: url, max: 2 });
+  });
+  afterAll(async () => { await admin?.end(); });
+
+  async function cluster(prefix: string): Promise<{ nodes: Map<string, PostgresCollabProcess>; wsUrl: string }> {
+    const ids = [1, 2, 3].map((i) => `${prefix}${i}`);
+    const started = await Promise.all(ids.map((instanceId) => spawnPostgresCollabNode({ databaseUrl: url, instanceId, leaseMs: LEASE_MS, dataDir: tempDir(), route: true })));
+    const front = await startHaproxy(started.map((n) => n.port));
+    await waitFor(async () => (await front.upPorts()).length === 3, 'HAProxy to report the three instances up', 10_000);
+    return { nodes: new Map(ids.map((id, i) => [id, started[i]!])), wsUrl: front.wsUrl };
+  }
+
+  /** Clients through HAProxy, writing steadily until each has had a few edits acknowledged; returns the owner's id. */
+  async function busyWedding(wsUrl: string, weddingId: string): Promise<{ writers: Writer[]; owner: string }> {
+    const connections: WeddingConnection[] = [];
+    for (let i = 0; i < CLIENTS; i++) connections.push(await planner(wsUrl, weddingId));
+    await Promise.all(connections.map((c) => c.whenSynced(15_000)));
+    const writers = connections.map((c, i) => steadyWriter(c, `c${i}`));
+    await waitFor(() => writers.every((w) => w.acknowledged.length >= 3), 'every client to have edits acknowledged', 15_000);
+    const owner = (await lease(admin, weddingId))!.owner!;
+    return { writers, owner };
+  }
+
+  /** Stops the writers and checks: nothing acknowledged lost, every client converged on what is stored. */
+  async function settle(writers: Writer[], weddingId: string): Promise<{ acknowledged: number; stored: string[] }> {
+    await Promise.all(writers.map((w) => w.stop()));
+    await Promise.all(writers.map((w) => w.connection.whenAcknowledged(30_000)));
+    const kept = await stored(admin, weddingId);
+    const acknowledged = writers.flatMap((w) => w.acknowledged.map((a) => a.id));
+    expect(acknowledged.filter((id) => !kept.includes(id))).toEqual([]);
+    await waitFor(() => writers.every((w) => eventIds(w.connection).join() === kept.join()), 'every client to converge on the stored wedding', 15_000);
+    return { acknowledged: acknowledged.length, stored: kept };
+  }
+
+  it('kill -9 of the owner: every acknowledged edit kept, every client writing again once the lease lapses', async () => {
+    const { nodes, wsUrl } = await cluster('k');
+    const { writers, owner } = await busyWedding(wsUrl, 'w1');
+    const victim = nodes.get(owner)!;
+    victim.child.kill('SIGKILL');
+    const killedAt = Date.now();
+    await victim.exited;
+
+    await waitFor(() => recoveryMs(writers, killedAt).every(Number.isFinite), 'every client to write again after the kill', 40_000, 100);
+    const recovery = recoveryMs(writers, killedAt).sort((a, b) => a - b);
+    const { acknowledged } = await settle(writers, 'w1');
+    const after = await lease(admin, 'w1');
+    expect(after!.owner).not.toBe(owner);
+    expect(Number(after!.epoch)).toBe(2);
+    console.log(`failover (kill -9, lease ${LEASE_MS} ms): ${acknowledged} acknowledged edits, 0 lost; kill → each of ${CLIENTS} clients writing again: ${recovery.map((ms) => (ms / 1000).toFixed(1)).join(', ')} s`);
+  }, 90_000);
+
+  it('a frozen owner: its clients move on once its lease lapses, and after SIGCONT it neither writes nor serves a stale copy', async () => {
+    const { nodes, wsUrl } = await cluster('f');
+    const { writers, owner } = await busyWedding(wsUrl, 'w2');
+    const frozen = nodes.get(owner)!;
+    frozen.child.kill('SIGSTOP');
+    const frozenAt = Date.now();
+
+    await waitFor(() => recoveryMs(writers, frozenAt).every(Number.isFinite), 'every client to write again while the owner is frozen', 40_000, 100);
+    const recovery = recoveryMs(writers, frozenAt).sort((a, b) => a - b);
+    const taken = await lease(admin, 'w2');
+    expect(taken!.owner).not.toBe(owner);
+    expect(Number(taken!.epoch)).toBe(2);
+
+    // Woken, it finds its lease gone: whatever it still held is refused by the epoch, not stored.
+    frozen.child.kill('SIGCONT');
+    await new Promise((r) => setTimeout(r, LEASE_MS / 2));
+    const { acknowledged, stored: kept } = await settle(writers, 'w2');
+    expect(await lease(admin, 'w2')).toEqual(taken);
+    // A client that reaches the woken instance directly is relayed to the new owner and sees everything.
+    const direct = await planner(frozen.wsUrl, 'w2');
+    await direct.whenSynced(15_000);
+    expect(eventIds(direct)).toEqual(kept);
+    console.log(`failover (SIGSTOP, lease ${LEASE_MS} ms): ${acknowledged} acknowledged edits, 0 lost; freeze → each of ${CLIENTS} clients writing again: ${recovery.map((ms) => (ms / 1000).toFixed(1)).join(', ')} s`);
+  }, 90_000);
+});
