@@ -1,8 +1,10 @@
 /**
  * `npm run bench -- cluster [--seconds 15] [--weddings 50] [--rates 100,400]`: the first rows of the
  * cluster benchmark (issue 15 item 4): one collaboration node with its documents on PostgreSQL
- * against the same node on SQLite, in one run, so the figures compare (the machine is shared and
- * noisy: read the ratios). Rows for several instances come when the server runs as a cluster.
+ * against the same node on SQLite, and two PostgreSQL nodes with each wedding's writer on its owner
+ * and its reader on the other (relayed, server/collab/document-relay.ts), in one run, so the figures
+ * compare (the machine is shared and noisy: read the ratios). Webhook rows come when the bridge
+ * runs on PostgreSQL.
  *
  * Each node is its own process (tests/helpers/postgres-collab-node-main.mjs: the server's
  * collaboration extensions, DurablePersistence and the activity recorder, behind the server's
@@ -33,15 +35,18 @@ const SECRET = 'test-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
 
 interface Row { setup: string; rate: number; seen: number; perSecond: number; p50: number; p99: number; max: number }
 
-async function run(setup: string, url: string, weddings: number, rate: number, seconds: number): Promise<Row> {
+/** Writers connect to `urls.writer` first (so its instance loads each wedding), then readers to `urls.reader`. */
+async function run(setup: string, urls: { writer: string; reader: string }, weddings: number, rate: number, seconds: number): Promise<Row> {
   const tokens = createTokenService(SECRET);
   const pairs: { writer: WeddingConnection; reader: WeddingConnection }[] = [];
   for (let w = 0; w < weddings; w++) {
     const weddingId = `${setup}-r${rate}-w${w}`;
     const token = await tokens.sign({ sub: 'bench', role: 'planner', weddings: [weddingId] }, 3600);
-    const [writer, reader] = await Promise.all([0, 1].map(() => connectWedding({ url, weddingId, token, WebSocketPolyfill: WebSocket })));
-    await Promise.all([writer!.whenSynced(20_000), reader!.whenSynced(20_000)]);
-    pairs.push({ writer: writer!, reader: reader! });
+    const writer = await connectWedding({ url: urls.writer, weddingId, token, WebSocketPolyfill: WebSocket });
+    await writer.whenSynced(20_000);
+    const reader = await connectWedding({ url: urls.reader, weddingId, token, WebSocketPolyfill: WebSocket });
+    await reader.whenSynced(20_000);
+    pairs.push({ writer, reader });
   }
   const sentAt = new Map<string, number>();
   const latencies: number[] = [];
@@ -89,16 +94,25 @@ export default async function cluster(args: string[]): Promise<void> {
     await admin.connect();
     await admin.query('CREATE DATABASE bench');
     await admin.end();
-    const node = (databaseUrl: string, name: string) => startCollabNodeProcess({ databaseUrl, instanceId: 'bench', leaseMs: 8000, dataDir: path.join(dir, name) });
+    const databaseUrl = postgres.adminUrl.replace(/\/postgres$/, '/bench');
+    const node = (url: string, instanceId: string, route = false) => startCollabNodeProcess({ databaseUrl: url, instanceId, leaseMs: 8000, dataDir: path.join(dir, instanceId), route });
     const nodes = {
       sqlite: await node('', 'sqlite'),
-      postgres: await node(postgres.adminUrl.replace(/\/postgres$/, '/bench'), 'postgres'),
+      postgres: await node(databaseUrl, 'postgres'),
+      owner: await node(databaseUrl, 'owner', true),
+      relay: await node(databaseUrl, 'relay', true),
     };
-    children.push(nodes.sqlite.child, nodes.postgres.child);
+    children.push(...Object.values(nodes).map((n) => n.child));
+    const setups = {
+      sqlite: { writer: nodes.sqlite.wsUrl, reader: nodes.sqlite.wsUrl },
+      postgres: { writer: nodes.postgres.wsUrl, reader: nodes.postgres.wsUrl },
+      // The reader's instance relays its frames to the writer's, which owns the wedding: one hop more.
+      'postgres, reader on another instance': { writer: nodes.owner.wsUrl, reader: nodes.relay.wsUrl },
+    };
     for (const rate of rates) {
-      for (const setup of ['sqlite', 'postgres'] as const) {
+      for (const [setup, urls] of Object.entries(setups)) {
         console.log(`${setup}: ${weddings} weddings, ${rate} updates/s for ${seconds} s…`);
-        rows.push(await run(setup, nodes[setup].wsUrl, weddings, rate, seconds));
+        rows.push(await run(setup, urls, weddings, rate, seconds));
       }
     }
   } finally {

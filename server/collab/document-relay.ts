@@ -16,7 +16,7 @@ export const RELAY_CONNECT_TIMEOUT_MS = 2_000;
  */
 export const RELAY_PING_MS = 2_000;
 /** Close for a client socket whose owner's socket ended with a code that cannot be sent on (1005, 1006, 1015). */
-const OWNER_LOST = { code: 1013, reason: 'owner-unreachable' } as const;
+export const OWNER_LOST = { code: 1013, reason: 'owner-unreachable' } as const;
 
 export interface SocketRelayOptions {
   router: DocumentRouter;

@@ -8,6 +8,7 @@ import { INBOUND_REFUSALS } from '../../server/auth/inbound-rights.ts';
 import { COLLAB_REFUSAL_CODES } from '../../schema/api/collab-refusal.ts';
 import { CLOSE } from '../../server/collab/websocket-transport.ts';
 import { TOO_MANY_MESSAGES } from '../../server/collab/flow-control.ts';
+import { OWNER_LOST } from '../../server/collab/document-relay.ts';
 import { DOCUMENT_ELSEWHERE_CLOSE, DOCUMENT_UNAVAILABLE_CLOSE } from '../../server/collab/durable-persistence.ts';
 import { STORAGE_FAILED_CLOSE } from '../../server/collab/document-discard.ts';
 import { main } from '../../server/cli/main.ts';
@@ -71,9 +72,9 @@ describe('docs/troubleshooting-guide.md covers every error code', () => {
 
   it('lists every WebSocket close code with its reason, and every collaboration refusal', () => {
     const ws = section('WebSocket');
-    const closes = [...Object.values(CLOSE), TOO_MANY_MESSAGES, STORAGE_FAILED_CLOSE, { code: DOCUMENT_ELSEWHERE_CLOSE, reason: 'document_owned_elsewhere' }];
+    const closes = [...Object.values(CLOSE), TOO_MANY_MESSAGES, STORAGE_FAILED_CLOSE, { code: DOCUMENT_ELSEWHERE_CLOSE, reason: 'document_owned_elsewhere' }, OWNER_LOST];
     for (const { code, reason } of closes) {
-      const row = ws.split('\n').find((l) => l.startsWith(`| \`${code}\` |`));
+      const row = ws.split('\n').find((l) => l.startsWith(`| \`${code}\` |`) && l.includes(`\`${reason}\``));
       expect(row, `close ${code}`).toBeDefined();
       expect(row, `close ${code} reason`).toContain(`\`${reason}\``);
     }
