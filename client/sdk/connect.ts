@@ -194,7 +194,7 @@ export async function connectWedding(options: ConnectOptions): Promise<WeddingCo
    * Authenticates this wedding again after a backoff. On its own socket the server closes the socket
    * (4401 for an expired token, 1013 for a wedding served elsewhere) and the provider reconnects by
    * itself (each reconnection that opens starts its backoff again); on a shared one the others stay
-   * connected, so this wedding detaches and re-attaches after `renewDelay`, doubling up to `maxDelayMs`.
+   * connected, so this wedding detaches and re-attaches after `renewDelay` (jittered), doubling up to `maxDelayMs`.
    */
   function retryLater(maxDelayMs = 10_000): void {
     if (!shared) return;
@@ -202,11 +202,13 @@ export async function connectWedding(options: ConnectOptions): Promise<WeddingCo
     setStatus('connecting');
     clearTimeout(renewTimer);
     renewDelay = Math.min(renewDelay, maxDelayMs);
+    // Jittered (half to all of the delay), as the provider's own reconnections are: the clients of
+    // an instance that went down come back spread out, not all in the same second.
     renewTimer = setTimeout(() => {
       if (stopped || destroyed) return;
       provider.attach();
       setStatus(toStatus(socket.status));
-    }, renewDelay);
+    }, renewDelay * (0.5 + Math.random() / 2));
     renewDelay = Math.min(renewDelay * 2, maxDelayMs);
   }
 

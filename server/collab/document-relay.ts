@@ -3,7 +3,7 @@ import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 import { RELAY_HEADER, routedDocument, type DocumentRouter } from './document-routing.ts';
 import { MSG } from './message-guard.ts';
-import { deniedAddress, permissionDeniedFrame } from './socket-documents.ts';
+import { authToken, deniedAddress, permissionDeniedFrame } from './socket-documents.ts';
 
 /** The refusal a client gets for a document whose owner cannot be reached (close 1013; the SDK retries). */
 export const OWNER_UNREACHABLE_REASON = 'document_owned_elsewhere';
@@ -112,7 +112,7 @@ export class SocketRelays {
     if (type !== MSG.Auth || this.options.servedHere(document)) return false;
     const routing: Entry = { kind: 'routing', held: [{ address, type, frame }] };
     this.entries.set(document, routing);
-    this.options.router.route(document).then(
+    this.options.router.route(document, authToken(frame)).then(
       (route) => this.routed(document, routing, route.here ? null : route.url),
       (error: unknown) => {
         // Without an answer the document is tried here: its load takes the lease or is refused (1013).

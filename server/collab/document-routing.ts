@@ -1,4 +1,6 @@
 import { parseDocumentName } from '../../schema/document/audiences.ts';
+import { canOpenWedding } from '../../schema/index.ts';
+import type { TokenService } from '../auth/tokens.ts';
 import type { CollabInstances } from '../storage/postgres/collab-instances.ts';
 
 /** Where a document is served: on this instance, or by the instance at `url`. */
@@ -12,8 +14,11 @@ export type DocumentRoute = { here: true } | { here: false; instanceId: string; 
 export interface DocumentRouter {
   /** This instance (INSTANCE_ID): the value of RELAY_HEADER on the sockets it opens to owners. */
   readonly instanceId: string;
-  /** Where `documentName` (a Hocuspocus document name, `wedding:<id>`) is served now. */
-  route(documentName: string): Promise<DocumentRoute>;
+  /**
+   * Where `documentName` (a Hocuspocus document name, `wedding:<id>`) is served now, for a client
+   * whose Auth frame carried `token`.
+   */
+  route(documentName: string, token: string): Promise<DocumentRoute>;
 }
 
 /**
@@ -28,11 +33,18 @@ export const RELAY_HEADER = 'x-wedsync-relayed-by';
  * holder, or when this instance holds it, the document is served here: loading it takes the lease
  * (PostgresDocumentLog), and a load that loses the race to another instance is refused with
  * `document_owned_elsewhere` (1013), so the client comes back and is routed to the winner.
+ *
+ * A token that cannot open the wedding (bad signature, expired, another wedding) is served here
+ * too, where the auth hook refuses it with its code: a client with a bad token costs no lookup
+ * and no socket to an owner. The owner checks a relayed token again, in full.
  */
 export class LeaseRouter implements DocumentRouter {
-  constructor(private readonly instances: CollabInstances, readonly instanceId: string) {}
+  constructor(private readonly instances: CollabInstances, readonly instanceId: string, private readonly tokens: TokenService) {}
 
-  async route(documentName: string): Promise<DocumentRoute> {
+  async route(documentName: string, token: string): Promise<DocumentRoute> {
+    const weddingId = parseDocumentName(documentName)?.weddingId;
+    const principal = await this.tokens.verify(token).catch(() => null);
+    if (weddingId === undefined || principal === null || !canOpenWedding(principal, weddingId)) return { here: true };
     const owner = await this.instances.ownerOf(documentName);
     if (owner === null || owner.instanceId === this.instanceId) return { here: true };
     return { here: false, instanceId: owner.instanceId, url: owner.url };

@@ -72,6 +72,7 @@ export class SocketDocuments {
   }
 }
 
+const AUTH_TOKEN = 0;
 const AUTH_PERMISSION_DENIED = 1;
 const AUTH_AUTHENTICATED = 2;
 
@@ -79,6 +80,18 @@ const AUTH_AUTHENTICATED = 2;
 function plainName(address: string): string {
   const i = address.indexOf('\0');
   return i === -1 ? address : address.slice(0, i);
+}
+
+/** The token of a client's Auth frame (`address · Auth · 0 · token · …`, checked by message-guard.ts); '' when it has none. */
+export function authToken(frame: Uint8Array): string {
+  try {
+    const d = decoding.createDecoder(frame);
+    decoding.readVarString(d);
+    if (decoding.readVarUint(d) !== MSG.Auth || decoding.readVarUint(d) !== AUTH_TOKEN) return '';
+    return decoding.readVarString(d);
+  } catch {
+    return '';
+  }
 }
 
 /** The address of a permission-denied frame, else null. */

@@ -104,23 +104,33 @@ describe('routing a wedding to its owner across instances', () => {
     expect(await stored(admin, 'w3')).toEqual(['shared-3']);
   });
 
-  it("the owner's refusal reaches the client as the owner decided it", async () => {
+  it("a refusal only the owner can make reaches the client as it decided it; a token that cannot open the wedding is refused without relaying", async () => {
     const nodes = await threeNodes(url);
     const owner = await planner(nodes[0]!.wsUrl, 'w4');
     await owner.whenSynced(10_000);
-    // A token for another wedding: the owner's auth hook refuses it (4403), relayed unchanged.
-    const ws = new WebSocket(nodes[1]!.wsUrl);
-    registerTeardown(() => ws.terminate());
-    const { closed, frames } = record(ws);
-    await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject); });
-    ws.send(authFrame('wedding:w4', await testToken('planner', ['w9'])));
-    ws.send(syncStep1Frame('wedding:w4'));
-    expect(await closed).toEqual({ code: 4403, reason: 'wedding_forbidden' });
-    expect(frames).toContainEqual(expect.objectContaining({ documentName: 'wedding:w4', type: 2, authSubtype: 1, reason: 'wedding_forbidden' }));
-    expect(loadedOn(nodes, 'w4')).toEqual([0]);
-    // The owner decided it; the instance the client reached only relayed.
     const refusals = async (n: PostgresCollabNode) => (await n.metrics.authFailures.get()).values.find((v) => v.labels.code === 'wedding_forbidden')?.value ?? 0;
+    const relays = async (n: PostgresCollabNode) => (await n.metrics.collabRelays.get()).values[0]?.value ?? 0;
+    async function ask(address: string, token: string): Promise<{ code: number; reason: string }> {
+      const ws = new WebSocket(nodes[1]!.wsUrl);
+      registerTeardown(() => ws.terminate());
+      const { closed, frames } = record(ws);
+      await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject); });
+      ws.send(authFrame(address, token));
+      ws.send(syncStep1Frame(address));
+      const result = await closed;
+      expect(frames).toContainEqual(expect.objectContaining({ documentName: address, type: 2, authSubtype: 1, reason: result.reason }));
+      return result;
+    }
+
+    // A vendor token for the wedding may not open its planning document: that is decided by the
+    // owner's auth hook (the audience), so it is relayed and the owner's 4403 reaches the client.
+    expect(await ask('wedding:w4/planning', await testToken('vendor', ['w4']))).toEqual({ code: 4403, reason: 'wedding_forbidden' });
     expect([await refusals(nodes[0]!), await refusals(nodes[1]!)]).toEqual([1, 0]);
+    // A token for another wedding never leaves the instance it reached: refused there, no relay.
+    expect(await ask('wedding:w4', await testToken('planner', ['w9']))).toEqual({ code: 4403, reason: 'wedding_forbidden' });
+    expect([await refusals(nodes[0]!), await refusals(nodes[1]!)]).toEqual([1, 1]);
+    await waitFor(async () => (await relays(nodes[1]!)) === 0, 'the relay of the first socket to close');
+    expect(loadedOn(nodes, 'w4')).toEqual([0]);
   });
 
   it('when the owner stops, relayed clients reconnect, one instance takes the wedding, and every edit is kept', async () => {

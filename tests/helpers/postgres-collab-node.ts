@@ -76,7 +76,8 @@ export async function startCollabNode(options: CollabNodeOptions): Promise<Postg
   const postgres = options.databaseUrl ? await openPostgresDocuments(options.databaseUrl, { instanceId: options.instanceId, pool: { max: 4 } }) : null;
   const log = postgres ? new PostgresDocumentLog(postgres.documents, postgres.leases, logger, { leaseMs: options.leaseMs }) : undefined;
   const activity = new ActivityRecorder(postgres ? new PostgresActivityStore(postgres.pool) : new ActivityStore(db), logger);
-  const collab = createCollabServer({ config, store: new DocumentStore(db), group, health, tokens: createTokenService(SECRET), logger, metrics, log, extensions: [activity] });
+  const tokens = createTokenService(SECRET);
+  const collab = createCollabServer({ config, store: new DocumentStore(db), group, health, tokens, logger, metrics, log, extensions: [activity] });
   activity.attach(collab.persistence);
   let stopping = false;
   // `/readyz` as the server answers it for a load balancer's health check (HAProxy, docs/deploy/).
@@ -86,7 +87,7 @@ export async function startCollabNode(options: CollabNodeOptions): Promise<Postg
   });
   const transport = attachCollabTransport(server, collab.hocuspocus, {
     path: '/collab', yWebsocketPath: Y_WEBSOCKET_PATH, maxMessageBytes: config.MAX_MESSAGE_BYTES, logger, metrics, barrier: collab.persistence.barrier, authTimeoutMs: config.WS_AUTH_TIMEOUT_MS,
-    router: postgres && options.route ? new LeaseRouter(postgres.instances, options.instanceId) : undefined,
+    router: postgres && options.route ? new LeaseRouter(postgres.instances, options.instanceId, tokens) : undefined,
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
