@@ -1,3 +1,5 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+
 /**
  * What the WebSocket transport waits on before a frame derived from a change may leave the server
  * (the acknowledgement, the broadcast, a sync reply built from the live document): the change must
@@ -22,6 +24,12 @@ export interface WriteBarrier {
    * pending): `then(false)` when the latest of those writes failed (GroupCommit: the open group).
    */
   afterCommit(then: (committed: boolean) => void): void;
+  /**
+   * Runs `fn` (an HTTP request's work) and resolves once every write it made, in its own async
+   * context, has committed or failed: `committed` false when any of them failed (its change was
+   * discarded), `wrote` whether it made any. Writes made by others meanwhile are not waited for.
+   */
+  track<T>(fn: () => Promise<T>): Promise<{ value: T; committed: boolean; wrote: boolean }>;
 }
 
 /**
@@ -32,6 +40,8 @@ export interface WriteBarrier {
  */
 export class AppendBarrier implements WriteBarrier {
   private tail: Promise<boolean> = Promise.resolve(true);
+  /** The outcomes of the writes each `track` caller made (the appends run in its async context). */
+  private readonly scopes = new AsyncLocalStorage<Promise<boolean>[]>();
   private unsettled = 0;
   private added = 0;
 
@@ -45,6 +55,7 @@ export class AppendBarrier implements WriteBarrier {
 
   /** Adds a write; `outcome` must never reject (true: committed, false: failed and handled). */
   add(outcome: Promise<boolean>): void {
+    this.scopes.getStore()?.push(outcome);
     this.unsettled++;
     this.added++;
     const previous = this.tail;
@@ -61,6 +72,13 @@ export class AppendBarrier implements WriteBarrier {
       return;
     }
     void this.tail.then(then);
+  }
+
+  async track<T>(fn: () => Promise<T>): Promise<{ value: T; committed: boolean; wrote: boolean }> {
+    const outcomes: Promise<boolean>[] = [];
+    const value = await this.scopes.run(outcomes, fn);
+    const results = await Promise.all(outcomes);
+    return { value, committed: results.every(Boolean), wrote: outcomes.length > 0 };
   }
 
   /** Resolves once every write added so far has settled (shutdown, compaction). */
