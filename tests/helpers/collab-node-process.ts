@@ -17,9 +17,9 @@ export interface PostgresCollabProcess {
  * listens; the caller kills it. An empty `databaseUrl` runs it on SQLite. No vitest here: the
  * benchmarks use it too (tests use postgres-collab-process.ts, which kills it at teardown).
  */
-export async function startCollabNodeProcess(options: { databaseUrl: string; instanceId: string; leaseMs: number; dataDir: string; route?: boolean }): Promise<PostgresCollabProcess> {
+export async function startCollabNodeProcess(options: { databaseUrl: string; instanceId: string; leaseMs: number; dataDir: string; route?: boolean; port?: number }): Promise<PostgresCollabProcess> {
   const child = spawn(process.execPath, [MAIN], {
-    env: { ...process.env, DATABASE_URL: options.databaseUrl, INSTANCE_ID: options.instanceId, DOCUMENT_LEASE_MS: String(options.leaseMs), DATA_DIR: options.dataDir, NODE_ROUTE: options.route ? '1' : '' },
+    env: { ...process.env, DATABASE_URL: options.databaseUrl, INSTANCE_ID: options.instanceId, DOCUMENT_LEASE_MS: String(options.leaseMs), DATA_DIR: options.dataDir, NODE_ROUTE: options.route ? '1' : '', NODE_PORT: String(options.port ?? 0) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

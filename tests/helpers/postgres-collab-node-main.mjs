@@ -1,5 +1,5 @@
 // Runs one collaboration node (postgres-collab-node.ts) as its own process (collab-node-process.ts), so a test can
-// kill -9 or SIGSTOP it: env DATABASE_URL, INSTANCE_ID, DOCUMENT_LEASE_MS, DATA_DIR, NODE_ROUTE (non-empty: relay to owners) (and NODE_LOG_LEVEL). Prints
+// kill -9 or SIGSTOP it: env DATABASE_URL, INSTANCE_ID, DOCUMENT_LEASE_MS, DATA_DIR, NODE_ROUTE (non-empty: relay to owners), NODE_PORT (and NODE_LOG_LEVEL). Prints
 // `listening <port>` once it accepts connections.
 import { register } from 'tsx/esm/api';
 
@@ -12,6 +12,7 @@ const node = await startCollabNode({
   leaseMs: Number(process.env.DOCUMENT_LEASE_MS),
   dataDir: process.env.DATA_DIR,
   route: Boolean(process.env.NODE_ROUTE),
+  port: Number(process.env.NODE_PORT ?? 0),
 });
 process.stdout.write(`listening ${node.port}\n`);
 process.once('SIGTERM', () => void node.stop().then(() => process.exit(0)));

@@ -53,6 +53,8 @@ export interface CollabNodeOptions {
    * refused (1013) until its lease is free.
    */
   route?: boolean;
+  /** The port to listen on (a restarted instance keeps its address behind HAProxy); 0 = any free one. @default 0 */
+  port?: number;
 }
 
 export async function startPostgresCollabNode(options: CollabNodeOptions): Promise<PostgresCollabNode> {
@@ -89,7 +91,10 @@ export async function startCollabNode(options: CollabNodeOptions): Promise<Postg
     path: '/collab', yWebsocketPath: Y_WEBSOCKET_PATH, maxMessageBytes: config.MAX_MESSAGE_BYTES, logger, metrics, barrier: collab.persistence.barrier, authTimeoutMs: config.WS_AUTH_TIMEOUT_MS,
     router: postgres && options.route ? new LeaseRouter(postgres.instances, options.instanceId, tokens) : undefined,
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', resolve);
+  });
   const port = (server.address() as AddressInfo).port;
   const wsUrl = `ws://127.0.0.1:${port}/collab`;
   if (postgres && options.route) await postgres.instances.register(options.instanceId, wsUrl);
