@@ -102,4 +102,18 @@ describe('relay review', () => {
     expect(closedWith).toBeNull();
     expect(acks()).toBeGreaterThanOrEqual(UPDATES);
   }, 60_000);
+
+  it('an owner whose registered URL cannot be dialled gets the wedding refused, not held forever', async () => {
+    const n0 = await node(url, 'c0');
+    const n1 = await node(url, 'c1');
+    const owner = await planner(n0.wsUrl, 'r5');
+    await owner.whenSynced(10_000);
+    // A mistyped relay URL (e.g. an http(s) load-balancer address with a typo in the scheme).
+    await admin.query("UPDATE collab_instances SET url = 'htp://127.0.0.1:1/collab' WHERE id = 'c0'");
+    const { ws, frames } = await open(n1.wsUrl);
+    ws.send(authFrame('wedding:r5', await testToken('planner', ['r5'])));
+    ws.send(syncStep1Frame('wedding:r5'));
+    // Today `new WebSocket(url)` throws inside the route's .then: an unhandled rejection, and the frames stay held.
+    await waitFor(() => frames.some((f) => f.documentName === 'wedding:r5' && f.authSubtype !== undefined), 'an answer for the wedding', 5_000);
+  });
 });
