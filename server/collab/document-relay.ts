@@ -106,7 +106,8 @@ export class SocketRelays {
       return true;
     }
     if (entry?.kind === 'relayed') {
-      this.send(document, entry, address, type, frame);
+      this.send(entry, address, type, frame);
+      if (type === MSG.Close) this.endIfUnused(document, entry);
       return true;
     }
     if (type !== MSG.Auth || this.options.servedHere(document)) return false;
@@ -155,21 +156,27 @@ export class SocketRelays {
       return;
     }
     this.entries.set(document, relay);
-    for (const held of routing.held) this.send(document, relay, held.address, held.type, held.frame);
+    for (const held of routing.held) this.send(relay, held.address, held.type, held.frame);
+    // Only once every held frame is on it: a Close may be followed by a new Auth.
+    if (routing.held.some((held) => held.type === MSG.Close)) this.endIfUnused(document, relay);
   }
 
-  private send(document: string, relay: Relay, address: string, type: number, frame: Uint8Array): void {
+  private send(relay: Relay, address: string, type: number, frame: Uint8Array): void {
     if (type === MSG.Auth) relay.live.add(address);
     else if (type === MSG.Close) relay.live.delete(address);
     if (relay.queued) relay.queued.push(frame);
     else if (relay.upstream.readyState === WebSocket.OPEN) relay.upstream.send(frame);
-    // The client closed its last address of the wedding: the socket to the owner goes too (after the
-    // Close frame), so it neither lingers until the client's socket ends nor pins a later Auth to an
-    // instance that may no longer own the wedding.
-    if (type === MSG.Close && relay.live.size === 0 && this.entries.get(document) === relay) {
-      this.entries.delete(document);
-      this.end(relay);
-    }
+  }
+
+  /**
+   * The client closed its last address of the wedding: the socket to the owner goes too (after the
+   * Close frame), so it neither lingers until the client's socket ends nor pins a later Auth to an
+   * instance that may no longer own the wedding. A later Auth is routed afresh.
+   */
+  private endIfUnused(document: string, relay: Relay): void {
+    if (relay.live.size > 0 || this.entries.get(document) !== relay) return;
+    this.entries.delete(document);
+    this.end(relay);
   }
 
   private open(document: string, url: string): Relay {

@@ -68,6 +68,22 @@ describe('relay review', () => {
     await waitFor(async () => (await relays(n1)) === 0, 'the relay for the closed wedding to be closed', 5_000);
   });
 
+  it('Auth, Close and Auth again for a relayed wedding, held while it is routed, leave it open on the owner', async () => {
+    const n0 = await node(url, 'd0');
+    const n1 = await node(url, 'd1');
+    const owner = await planner(n0.wsUrl, 'r6');
+    await owner.whenSynced(10_000);
+    const { ws, frames } = await open(n1.wsUrl);
+    const token = await testToken('planner', ['r6']);
+    // One burst: all of it is held while the route is looked up.
+    ws.send(authFrame('wedding:r6', token));
+    ws.send(closeFrame('wedding:r6'));
+    ws.send(authFrame('wedding:r6', token));
+    ws.send(syncStep1Frame('wedding:r6'));
+    await waitFor(() => frames.some((f) => f.authSubtype === 2), 'the wedding authenticated through the relay');
+    expect(await relays(n1)).toBe(1);
+  });
+
   it("an owner's flow control pausing a relayed socket does not close the client's socket", async () => {
     // The owner throttles each socket to 5 messages/s (1 s burst); its max pause stays at the default 30 s,
     // so a direct client sending 40 updates is paused about 7 s and never closed.
