@@ -107,6 +107,7 @@ export class SocketRelays {
     }
     if (entry?.kind === 'relayed') {
       this.send(entry, address, type, frame);
+      if (type === MSG.Close) this.endIfUnused(document, entry);
       return true;
     }
     if (type !== MSG.Auth || this.options.servedHere(document)) return false;
@@ -137,9 +138,27 @@ export class SocketRelays {
       for (const held of routing.held) this.options.serveHere(held.frame);
       return;
     }
-    const relay = this.open(document, url);
+    let relay: Relay;
+    try {
+      relay = this.open(document, url);
+    } catch (error) {
+      // `new WebSocket` throws for a URL it cannot dial (a bad collab_instances.url): refuse, as for
+      // an owner that cannot be reached, rather than leave the frames held and the rejection unhandled.
+      this.entries.delete(document);
+      this.options.logger.error({ err: error, document, owner: url }, 'owner URL cannot be dialled');
+      this.options.metrics.collabRelayFailures.inc();
+      const live = new Set<string>();
+      for (const held of routing.held) {
+        if (held.type === MSG.Auth) live.add(held.address);
+        else if (held.type === MSG.Close) live.delete(held.address);
+      }
+      for (const address of live) this.options.toClient(permissionDeniedFrame(address, OWNER_UNREACHABLE_REASON));
+      return;
+    }
     this.entries.set(document, relay);
     for (const held of routing.held) this.send(relay, held.address, held.type, held.frame);
+    // Only once every held frame is on it: a Close may be followed by a new Auth.
+    if (routing.held.some((held) => held.type === MSG.Close)) this.endIfUnused(document, relay);
   }
 
   private send(relay: Relay, address: string, type: number, frame: Uint8Array): void {
@@ -147,6 +166,17 @@ export class SocketRelays {
     else if (type === MSG.Close) relay.live.delete(address);
     if (relay.queued) relay.queued.push(frame);
     else if (relay.upstream.readyState === WebSocket.OPEN) relay.upstream.send(frame);
+  }
+
+  /**
+   * The client closed its last address of the wedding: the socket to the owner goes too (after the
+   * Close frame), so it neither lingers until the client's socket ends nor pins a later Auth to an
+   * instance that may no longer own the wedding. A later Auth is routed afresh.
+   */
+  private endIfUnused(document: string, relay: Relay): void {
+    if (relay.live.size > 0 || this.entries.get(document) !== relay) return;
+    this.entries.delete(document);
+    this.end(relay);
   }
 
   private open(document: string, url: string): Relay {

@@ -6,6 +6,7 @@ import { PostgresActivityStore } from '../../server/activity/postgres-activity-s
 import { createTokenService } from '../../server/auth/tokens.ts';
 import { createCollabServer, type CollabServer } from '../../server/collab/collab-server.ts';
 import { LeaseRouter } from '../../server/collab/document-routing.ts';
+import { flowControlFromConfig } from '../../server/collab/flow-control.ts';
 import { PostgresDocumentLog } from '../../server/collab/postgres-document-log.ts';
 import { Y_WEBSOCKET_PATH } from '../../server/collab/socket-framing.ts';
 import { attachCollabTransport } from '../../server/collab/websocket-transport.ts';
@@ -55,6 +56,10 @@ export interface CollabNodeOptions {
   route?: boolean;
   /** The port to listen on (a restarted instance keeps its address behind HAProxy); 0 = any free one. @default 0 */
   port?: number;
+  /** Extra configuration (env names, e.g. COLLAB_CONNECTION_MESSAGES_PER_S) for loadConfig. */
+  env?: Record<string, string>;
+  /** Run the server's flow control (flowControlFromConfig) on this node's sockets, as `npm start` does. */
+  flow?: boolean;
 }
 
 export async function startPostgresCollabNode(options: CollabNodeOptions): Promise<PostgresCollabNode> {
@@ -69,6 +74,7 @@ export async function startCollabNode(options: CollabNodeOptions): Promise<Postg
   const config = loadConfig({
     PORT: '0', HOST: '127.0.0.1', DATA_DIR: options.dataDir, LOG_LEVEL: process.env.NODE_LOG_LEVEL ?? 'silent',
     STORE_DEBOUNCE_MS: String(options.debounceMs ?? 200), STORE_MAX_DEBOUNCE_MS: String((options.debounceMs ?? 200) * 5),
+    ...options.env,
   });
   const logger = createLogger(config).child({ instance: options.instanceId });
   const metrics = new Metrics();
@@ -90,6 +96,7 @@ export async function startCollabNode(options: CollabNodeOptions): Promise<Postg
   const transport = attachCollabTransport(server, collab.hocuspocus, {
     path: '/collab', yWebsocketPath: Y_WEBSOCKET_PATH, maxMessageBytes: config.MAX_MESSAGE_BYTES, logger, metrics, barrier: collab.persistence.barrier, authTimeoutMs: config.WS_AUTH_TIMEOUT_MS,
     router: postgres && options.route ? new LeaseRouter(postgres.instances, options.instanceId, tokens) : undefined,
+    flow: options.flow ? flowControlFromConfig(config, metrics) : undefined,
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
