@@ -10,9 +10,13 @@ export const OWNER_UNREACHABLE_REASON = 'document_owned_elsewhere';
 /** How long connecting to an owner may take before the document is refused as unreachable, ms. */
 export const RELAY_CONNECT_TIMEOUT_MS = 2_000;
 /**
- * Every open relay is pinged this often (ms), and one that has not answered the previous ping is
- * dropped: an owner frozen (SIGSTOP, a long pause) or cut off keeps its TCP connection open but
- * answers nothing, and its clients must go elsewhere well before its lease lapses.
+ * Every open relay is pinged this often (ms). A relay that did not answer the previous ping is
+ * checked against its owner's lease (DocumentRouter.holds), one lookup per wedding and owner per
+ * round, and dropped only once the owner no longer holds it. An owner frozen (SIGSTOP, a long
+ * pause) or cut off keeps its TCP connection open and answers nothing; but so does an owner whose
+ * flow control paused reading the relay's socket (up to COLLAB_MAX_PAUSE_MS), and that one must only
+ * be waited for, as a direct client is. The lease tells them apart: a frozen owner cannot renew it.
+ * A frozen owner's clients cannot be served anywhere before its lease lapses anyway.
  */
 export const RELAY_PING_MS = 2_000;
 /** Close for a client socket whose owner's socket ended with a code that cannot be sent on (1005, 1006, 1015). */
@@ -42,6 +46,12 @@ interface Relay {
   live: Set<string>;
   /** False from a ping until its pong. */
   answered: boolean;
+  /** The wedding (`wedding:<id>`) and the instance it was relayed to. */
+  document: string;
+  owner: string;
+  router: DocumentRouter;
+  /** True while its owner's lease is being checked. */
+  checking: boolean;
 }
 
 /** The open relays of every socket, pinged together (RELAY_PING_MS). */
@@ -49,18 +59,31 @@ const heartbeat = new Set<Relay>();
 let heartbeatTimer: NodeJS.Timeout | null = null;
 function watch(relay: Relay): void {
   heartbeat.add(relay);
-  heartbeatTimer ??= setInterval(() => {
-    for (const r of heartbeat) {
-      if (!r.answered) {
+  heartbeatTimer ??= setInterval(beat, RELAY_PING_MS).unref();
+}
+function beat(): void {
+  const checks = new Map<string, Promise<boolean>>();
+  for (const r of heartbeat) {
+    if (!r.answered && !r.checking) {
+      const key = `${r.document}\0${r.owner}`;
+      let check = checks.get(key);
+      if (check === undefined) {
+        // Without an answer the relay is kept: no other instance can take the lease without the database either.
+        check = r.router.holds(r.document, r.owner).catch(() => true);
+        checks.set(key, check);
+      }
+      r.checking = true;
+      void check.then((holds) => {
+        r.checking = false;
+        if (holds || !heartbeat.has(r)) return;
         // The close event (1006) refuses or closes for the client, as for any lost owner.
         heartbeat.delete(r);
         r.upstream.terminate();
-        continue;
-      }
-      r.answered = false;
-      r.upstream.ping();
+      });
     }
-  }, RELAY_PING_MS).unref();
+    r.answered = false;
+    r.upstream.ping();
+  }
 }
 function unwatch(relay: Relay): void {
   heartbeat.delete(relay);
@@ -83,8 +106,8 @@ type Entry = { kind: 'routing'; held: { address: string; type: number; frame: Ui
  *
  * Failure is a retry, never a loss: an owner that cannot be reached (connect refused, no handshake
  * within RELAY_CONNECT_TIMEOUT_MS) refuses the document with `document_owned_elsewhere` (1013), and
- * an owner whose socket ends, or that stops answering pings (RELAY_PING_MS), while the client has
- * documents on it closes the client's socket (the owner's code, or 1013), so the client reconnects and is routed afresh: to a new owner after a failover.
+ * an owner whose socket ends, or that stops answering pings and has lost its lease (RELAY_PING_MS),
+ * while the client has documents on it closes the client's socket (the owner's code, or 1013), so the client reconnects and is routed afresh: to a new owner after a failover.
  * Nothing was acknowledged that the owner did not commit.
  */
 export class SocketRelays {
@@ -114,7 +137,7 @@ export class SocketRelays {
     const routing: Entry = { kind: 'routing', held: [{ address, type, frame }] };
     this.entries.set(document, routing);
     this.options.router.route(document, authToken(frame)).then(
-      (route) => this.routed(document, routing, route.here ? null : route.url),
+      (route) => this.routed(document, routing, route.here ? null : route),
       (error: unknown) => {
         // Without an answer the document is tried here: its load takes the lease or is refused (1013).
         this.options.logger.warn({ err: error, document }, 'routing lookup failed; serving here');
@@ -131,21 +154,21 @@ export class SocketRelays {
     this.entries.clear();
   }
 
-  private routed(document: string, routing: Entry & { kind: 'routing' }, url: string | null): void {
+  private routed(document: string, routing: Entry & { kind: 'routing' }, owner: { instanceId: string; url: string } | null): void {
     if (this.closed || this.entries.get(document) !== routing) return;
-    if (url === null) {
+    if (owner === null) {
       this.entries.delete(document);
       for (const held of routing.held) this.options.serveHere(held.frame);
       return;
     }
     let relay: Relay;
     try {
-      relay = this.open(document, url);
+      relay = this.open(document, owner);
     } catch (error) {
       // `new WebSocket` throws for a URL it cannot dial (a bad collab_instances.url): refuse, as for
       // an owner that cannot be reached, rather than leave the frames held and the rejection unhandled.
       this.entries.delete(document);
-      this.options.logger.error({ err: error, document, owner: url }, 'owner URL cannot be dialled');
+      this.options.logger.error({ err: error, document, owner: owner.url }, 'owner URL cannot be dialled');
       this.options.metrics.collabRelayFailures.inc();
       const live = new Set<string>();
       for (const held of routing.held) {
@@ -179,14 +202,14 @@ export class SocketRelays {
     this.end(relay);
   }
 
-  private open(document: string, url: string): Relay {
+  private open(document: string, { instanceId, url }: { instanceId: string; url: string }): Relay {
     const { logger, metrics } = this.options;
     const upstream = new WebSocket(url, {
       headers: { [RELAY_HEADER]: this.options.router.instanceId },
       handshakeTimeout: RELAY_CONNECT_TIMEOUT_MS,
       perMessageDeflate: false,
     });
-    const relay: Relay = { kind: 'relayed', upstream, queued: [], live: new Set(), answered: true };
+    const relay: Relay = { kind: 'relayed', upstream, queued: [], live: new Set(), answered: true, document, owner: instanceId, router: this.options.router, checking: false };
     metrics.collabRelays.inc();
     upstream.binaryType = 'nodebuffer';
     upstream.on('open', () => {

@@ -19,6 +19,8 @@ export interface DocumentRouter {
    * whose Auth frame carried `token`.
    */
   route(documentName: string, token: string): Promise<DocumentRoute>;
+  /** True while `instanceId` holds an unexpired lease on `documentName` (the relay heartbeat's check). */
+  holds(documentName: string, instanceId: string): Promise<boolean>;
 }
 
 /**
@@ -48,6 +50,10 @@ export class LeaseRouter implements DocumentRouter {
     const owner = await this.instances.ownerOf(documentName);
     if (owner === null || owner.instanceId === this.instanceId) return { here: true };
     return { here: false, instanceId: owner.instanceId, url: owner.url };
+  }
+
+  async holds(documentName: string, instanceId: string): Promise<boolean> {
+    return (await this.instances.ownerOf(documentName))?.instanceId === instanceId;
   }
 }
 
