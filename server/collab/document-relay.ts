@@ -19,6 +19,8 @@ export const RELAY_CONNECT_TIMEOUT_MS = 2_000;
  * A frozen owner's clients cannot be served anywhere before its lease lapses anyway.
  */
 export const RELAY_PING_MS = 2_000;
+/** A routing lookup not answered within this many ms counts as failed (the wedding is tried here). */
+export const ROUTE_TIMEOUT_MS = 5_000;
 /** Close for a client socket whose owner's socket ended with a code that cannot be sent on (1005, 1006, 1015). */
 export const OWNER_LOST = { code: 1013, reason: 'owner-unreachable' } as const;
 
@@ -136,7 +138,7 @@ export class SocketRelays {
     if (type !== MSG.Auth || this.options.servedHere(document)) return false;
     const routing: Entry = { kind: 'routing', held: [{ address, type, frame }] };
     this.entries.set(document, routing);
-    this.options.router.route(document, authToken(frame)).then(
+    withTimeout(this.options.router.route(document, authToken(frame)), ROUTE_TIMEOUT_MS).then(
       (route) => this.routed(document, routing, route.here ? null : route),
       (error: unknown) => {
         // Without an answer the document is tried here: its load takes the lease or is refused (1013).
@@ -249,4 +251,13 @@ export class SocketRelays {
     if (relay.upstream.readyState === WebSocket.CONNECTING) relay.upstream.terminate();
     else relay.upstream.close(1000, 'client-closed');
   }
+}
+
+/** `promise`, or a rejection after `ms` (the promise is left to settle on its own). */
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
