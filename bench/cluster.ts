@@ -40,7 +40,7 @@ async function run(setup: string, urls: { writer: string; reader: string }, wedd
   const tokens = createTokenService(SECRET);
   const pairs: { writer: WeddingConnection; reader: WeddingConnection }[] = [];
   for (let w = 0; w < weddings; w++) {
-    const weddingId = `${setup}-r${rate}-w${w}`;
+    const weddingId = `${setup.replace(/[^A-Za-z0-9]+/g, "-")}-r${rate}-w${w}`.slice(-64);
     const token = await tokens.sign({ sub: 'bench', role: 'planner', weddings: [weddingId] }, 3600);
     const writer = await connectWedding({ url: urls.writer, weddingId, token, WebSocketPolyfill: WebSocket });
     await writer.whenSynced(20_000);
