@@ -2,12 +2,12 @@ import pg from 'pg';
 import WebSocket from 'ws';
 import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { connectWedding, createCollabSocket } from '../../client/sdk/node.ts';
 import { WeddingDoc } from '../../schema/index.ts';
 import { addEvent, eventIds, planner, stored } from '../helpers/cluster-clients.ts';
 import { authFrame, record, syncStep1Frame } from '../helpers/frames.ts';
-import { usePostgres } from '../helpers/postgres.ts';
+import { usePostgresDatabase } from '../helpers/postgres.ts';
 import { startPostgresCollabNode, type PostgresCollabNode } from '../helpers/postgres-collab-node.ts';
 import { registerTeardown } from '../helpers/teardown.ts';
 import { tempDir } from '../helpers/test-server.ts';
@@ -39,15 +39,10 @@ async function threeNodes(url: string): Promise<PostgresCollabNode[]> {
 }
 
 describe('routing a wedding to its owner across instances', () => {
-  const server = usePostgres();
+  const db = usePostgresDatabase();
   let url = '';
   let admin: pg.Pool;
-
-  beforeAll(async () => {
-    url = await server().createDatabase();
-    admin = new pg.Pool({ connectionString: url, max: 2 });
-  });
-  afterAll(async () => { await admin?.end(); });
+  beforeAll(() => ({ url, admin } = db()));
 
   it('clients on three instances (Hocuspocus and y-websocket) edit one wedding, loaded on its owner alone', async () => {
     const nodes = await threeNodes(url);

@@ -1,10 +1,10 @@
 import pg from 'pg';
 import WebSocket from 'ws';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { connectWedding, createCollabSocket } from '../../client/sdk/node.ts';
 import { namedListener } from '../../server/collab/document-listeners.ts';
 import { authFrame, record, syncStep1Frame } from '../helpers/frames.ts';
-import { usePostgres } from '../helpers/postgres.ts';
+import { usePostgresDatabase } from '../helpers/postgres.ts';
 import { closeCommitGate } from '../helpers/postgres-commit-gate.ts';
 import { startPostgresCollabNode, type PostgresCollabNode } from '../helpers/postgres-collab-node.ts';
 import { spawnPostgresCollabNode, type PostgresCollabProcess } from '../helpers/postgres-collab-process.ts';
@@ -40,15 +40,10 @@ const lease = async (admin: pg.Pool, weddingId: string) =>
     'SELECT owner, epoch, expires_at > clock_timestamp() AS live FROM document_leases WHERE name = $1', [`wedding:${weddingId}`])).rows[0];
 
 describe('wedding documents on PostgreSQL: acknowledged means committed, one owner at a time', () => {
-  const server = usePostgres();
+  const db = usePostgresDatabase();
   let url = '';
   let admin: pg.Pool;
-
-  beforeAll(async () => {
-    url = await server().createDatabase();
-    admin = new pg.Pool({ connectionString: url, max: 2 });
-  });
-  afterAll(async () => { await admin?.end(); });
+  beforeAll(() => ({ url, admin } = db()));
 
   it('acknowledges and broadcasts an edit only after its COMMIT, and serves it to the next owner after a clean stop', async () => {
     const node: PostgresCollabNode = await startPostgresCollabNode({ databaseUrl: url, instanceId: 'solo', leaseMs: LEASE_MS, dataDir: tempDir() });

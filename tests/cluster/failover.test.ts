@@ -1,9 +1,9 @@
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { WeddingConnection } from '../../client/sdk/node.ts';
 import { addEvent, eventIds, planner, stored } from '../helpers/cluster-clients.ts';
 import { startHaproxy, type HaproxyFront } from '../helpers/haproxy.ts';
-import { usePostgres } from '../helpers/postgres.ts';
+import { usePostgresDatabase } from '../helpers/postgres.ts';
 import { spawnPostgresCollabNode, type PostgresCollabProcess } from '../helpers/postgres-collab-process.ts';
 import { tempDir } from '../helpers/test-server.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -59,15 +59,10 @@ const lease = async (admin: pg.Pool, weddingId: string) =>
   (await admin.query<{ owner: string | null; epoch: string }>('SELECT owner, epoch FROM document_leases WHERE name = $1', [`wedding:${weddingId}`])).rows[0];
 
 describe('failover: three instances behind HAProxy, the owner of a busy wedding killed or frozen', () => {
-  const server = usePostgres();
+  const db = usePostgresDatabase();
   let url = '';
   let admin: pg.Pool;
-
-  beforeAll(async () => {
-    url = await server().createDatabase();
-    admin = new pg.Pool({ connectionString: url, max: 2 });
-  });
-  afterAll(async () => { await admin?.end(); });
+  beforeAll(() => ({ url, admin } = db()));
 
   async function cluster(prefix: string): Promise<{ nodes: Map<string, PostgresCollabProcess>; wsUrl: string; front: HaproxyFront }> {
     const ids = [1, 2, 3].map((i) => `${prefix}${i}`);

@@ -1,10 +1,10 @@
 import * as encoding from 'lib0/encoding';
 import pg from 'pg';
 import WebSocket from 'ws';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { planner } from '../helpers/cluster-clients.ts';
 import { MSG, authFrame, record, sampleUpdate, syncStep1Frame, updateFrame } from '../helpers/frames.ts';
-import { usePostgres } from '../helpers/postgres.ts';
+import { usePostgresDatabase } from '../helpers/postgres.ts';
 import { startPostgresCollabNode, type CollabNodeOptions, type PostgresCollabNode } from '../helpers/postgres-collab-node.ts';
 import { registerTeardown } from '../helpers/teardown.ts';
 import { tempDir } from '../helpers/test-server.ts';
@@ -43,15 +43,10 @@ const closeFrame = (doc: string) => {
 const relays = async (n: PostgresCollabNode) => (await n.metrics.collabRelays.get()).values[0]?.value ?? 0;
 
 describe('relays to the owner: lifecycle', () => {
-  const server = usePostgres();
+  const db = usePostgresDatabase();
   let url = '';
   let admin: pg.Pool;
-
-  beforeAll(async () => {
-    url = await server().createDatabase();
-    admin = new pg.Pool({ connectionString: url, max: 2 });
-  });
-  afterAll(async () => { await admin?.end(); });
+  beforeAll(() => ({ url, admin } = db()));
 
   it("a client's Close frame for its only relayed address ends the socket to the owner", async () => {
     const n0 = await node(url, 'a0');

@@ -1,8 +1,8 @@
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { WeddingDoc } from '../../schema/index.ts';
 import { eventIds, planner, stored } from '../helpers/cluster-clients.ts';
-import { usePostgres } from '../helpers/postgres.ts';
+import { usePostgresDatabase } from '../helpers/postgres.ts';
 import { closeCommitGate } from '../helpers/postgres-commit-gate.ts';
 import { startPostgresCollabNode } from '../helpers/postgres-collab-node.ts';
 import { registerTeardown } from '../helpers/teardown.ts';
@@ -23,15 +23,10 @@ const addEvent = (doc: WeddingDoc, id: string) =>
   doc.upsertEvent({ id, title: `Event ${id}`, start: '2026-06-13T14:00:00+01:00', end: '2026-06-13T15:00:00+01:00', vendorIds: [] });
 
 describe('server-side writes to a live document on PostgreSQL: resolved once committed', () => {
-  const server = usePostgres();
+  const db = usePostgresDatabase();
   let url = '';
   let admin: pg.Pool;
-
-  beforeAll(async () => {
-    url = await server().createDatabase();
-    admin = new pg.Pool({ connectionString: url, max: 2 });
-  });
-  afterAll(async () => { await admin?.end(); });
+  beforeAll(() => ({ url, admin } = db()));
 
   it('waits for the COMMIT of the appends the request made, and only those', async () => {
     const node = await startPostgresCollabNode({ databaseUrl: url, instanceId: 'solo', leaseMs: LEASE_MS, dataDir: tempDir() });

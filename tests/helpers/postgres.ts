@@ -37,6 +37,24 @@ export function usePostgres(): () => TestPostgres {
 }
 
 /**
+ * usePostgres plus one database for the whole `describe` and a small admin pool on it (for the
+ * test's own reads): `db().url`, `db().admin`. The pool is ended after the describe.
+ */
+export function usePostgresDatabase(): () => { url: string; admin: pg.Pool } {
+  const server = usePostgres();
+  let db: { url: string; admin: pg.Pool } | undefined;
+  beforeAll(async () => {
+    const url = await server().createDatabase();
+    db = { url, admin: new pg.Pool({ connectionString: url, max: 2 }) };
+  });
+  afterAll(async () => { await db?.admin.end(); });
+  return () => {
+    if (!db) throw new Error('usePostgresDatabase(): the database is created in beforeAll; read it inside a test');
+    return db;
+  };
+}
+
+/**
  * Starts a PostgreSQL. Inside a test it is stopped when the test finishes; elsewhere the caller
  * stops it (usePostgres does). Either way it is stopped when the process exits, so a failed run
  * leaves no server behind.
