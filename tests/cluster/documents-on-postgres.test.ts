@@ -200,4 +200,46 @@ describe('wedding documents on PostgreSQL: acknowledged means committed, one own
     // It gave the wedding up: it refuses it now rather than serve a stale copy.
     expect(await refusal(a.wsUrl, 'w3')).toEqual({ code: 1013, reason: 'document_owned_elsewhere' });
   });
+
+  it("a frozen owner caught inside a group's transaction does not hold the takeover up: its session is ended by the database", async () => {
+    const [a, b] = await twoProcesses(url, 'ta', 'tb');
+    const onA = await planner(a.wsUrl, 'w7');
+    await onA.whenSynced(10_000);
+    addEvent(onA, 'before');
+    await onA.whenAcknowledged(10_000);
+    // The next row insert of w7 sleeps 1 s (once: it takes the one token), so the owner can be frozen
+    // with its group's INSERT running. When the sleep ends, its backend waits, idle in its
+    // transaction, for a COMMIT that never comes, holding the lease row it locked FOR SHARE. (The
+    // trigger is left in place: dropping it would wait for that transaction too.)
+    await admin.query('CREATE TABLE sleep_w7 (token int)');
+    await admin.query(`CREATE FUNCTION slow_w7() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF NEW.name = 'wedding:w7' THEN
+          DELETE FROM sleep_w7;
+          IF FOUND THEN PERFORM pg_sleep(1); END IF;
+        END IF;
+        RETURN NEW;
+      END $$`);
+    await admin.query('CREATE TRIGGER slow_w7 BEFORE INSERT ON document_updates FOR EACH ROW EXECUTE FUNCTION slow_w7()');
+    await admin.query('INSERT INTO sleep_w7 VALUES (1)');
+    addEvent(onA, 'caught');
+    await waitFor(async () => (await admin.query("SELECT 1 FROM pg_stat_activity WHERE wait_event = 'PgSleep'")).rowCount === 1, "the owner's INSERT to be running", 10_000, 20);
+    a.child.kill('SIGSTOP');
+    const frozenAt = Date.now();
+    await waitFor(async () => (await admin.query("SELECT 1 FROM pg_stat_activity WHERE state = 'idle in transaction' AND application_name = 'wedsync'")).rowCount === 1,
+      "the frozen owner's session to sit idle in its transaction", 10_000, 20);
+
+    // Another instance serves the wedding once the lease lapses, without waiting for the frozen owner.
+    const onB = await planner(b.wsUrl, 'w7');
+    await onB.whenSynced(20_000);
+    const servedMs = Date.now() - frozenAt;
+    expect(await lease(admin, 'w7')).toMatchObject({ owner: 'tb', epoch: '2' });
+    // The caught edit was never committed (nor acknowledged); what was acknowledged is there.
+    expect(eventIds(onB)).toEqual(['before']);
+    expect(onA.unsyncedChanges).toBeGreaterThan(0);
+    addEvent(onB, 'after');
+    await onB.whenAcknowledged(10_000);
+    expect(await stored(admin, 'w7')).toEqual(['after', 'before']);
+    console.log(`frozen inside a transaction: served elsewhere ${servedMs} ms after the freeze (lease ${LEASE_MS} ms)`);
+  });
 });

@@ -13,6 +13,15 @@ export interface PostgresPoolOptions {
   max?: number;
   /** Longest wait for a free connection, in ms; past it the query rejects. @default 10000 */
   connectionTimeoutMillis?: number;
+  /**
+   * A session left idle inside a transaction for this long is ended by the database (PostgreSQL's
+   * `idle_in_transaction_session_timeout`), rolling its transaction back, in ms. Our transactions
+   * never wait on anything but their own statements, so only a stalled instance hits it: one frozen
+   * (SIGSTOP, a long pause) between its group's INSERT and COMMIT would otherwise hold the lease rows
+   * it locked, and another instance's takeover would wait for it for as long as it stays frozen.
+   * Keep it below DOCUMENT_LEASE_MS, so a takeover never waits for it past the lease. @default 5000
+   */
+  idleInTransactionTimeoutMs?: number;
   /** Called for an error on an idle connection (the server restarted, the network dropped). */
   onIdleError?: (error: Error) => void;
 }
@@ -28,6 +37,7 @@ export function openPostgresPool(url: string, options: PostgresPoolOptions = {})
     max: options.max ?? 10,
     connectionTimeoutMillis: options.connectionTimeoutMillis ?? 10_000,
     application_name: 'wedsync',
+    idle_in_transaction_session_timeout: options.idleInTransactionTimeoutMs ?? 5_000,
   });
   // NOTE: without a listener an idle client's error (e.g. the server restarting) is thrown as an
   // uncaught 'error' event and ends the process (node-postgres: "pool.on('error')").
