@@ -11,14 +11,23 @@ export const OWNER_UNREACHABLE_REASON = 'document_owned_elsewhere';
 export const RELAY_CONNECT_TIMEOUT_MS = 2_000;
 /**
  * Every open relay is pinged this often (ms). A relay that did not answer the previous ping is
- * checked against its owner's lease (DocumentRouter.holds), one lookup per wedding and owner per
- * round, and dropped only once the owner no longer holds it. An owner frozen (SIGSTOP, a long
+ * checked against its owner's lease (DocumentRouter.leaseLeft), one lookup per wedding and owner at
+ * a time, and dropped only once the owner no longer holds it (checked again just after the lease
+ * would lapse). An owner frozen (SIGSTOP, a long
  * pause) or cut off keeps its TCP connection open and answers nothing; but so does an owner whose
  * flow control paused reading the relay's socket (up to COLLAB_MAX_PAUSE_MS), and that one must only
  * be waited for, as a direct client is. The lease tells them apart: a frozen owner cannot renew it.
  * A frozen owner's clients cannot be served anywhere before its lease lapses anyway.
  */
 export const RELAY_PING_MS = 2_000;
+/**
+ * A relay whose owner has answered nothing for this long is dropped even while the lease is held:
+ * an owner cut off from this instance but not from the database keeps renewing. Longer than the
+ * owner's longest flow-control pause (COLLAB_MAX_PAUSE_MS, 30 s by default), ms.
+ */
+export const RELAY_MAX_SILENCE_MS = 40_000;
+/** How long after a lease's expiry (the database's clock) it is checked again, ms. */
+const LEASE_RECHECK_MARGIN_MS = 50;
 /** A routing lookup not answered within this many ms counts as failed (the wedding is tried here). */
 export const ROUTE_TIMEOUT_MS = 5_000;
 /** Close for a client socket whose owner's socket ended with a code that cannot be sent on (1005, 1006, 1015). */
@@ -48,9 +57,11 @@ interface Relay {
   live: Set<string>;
   /** False from a ping until its pong. */
   answered: boolean;
-  /** The wedding (`wedding:<id>`) and the instance it was relayed to. */
+  /** The wedding (`wedding:<id>`), and the instance and lease epoch it was relayed to. */
   document: string;
-  owner: string;
+  owner: { instanceId: string; epoch: number };
+  /** When the owner last answered (a pong, or opening), ms since epoch. */
+  answeredAt: number;
   router: DocumentRouter;
   /** True while its owner's lease is being checked. */
   checking: boolean;
@@ -64,29 +75,55 @@ function watch(relay: Relay): void {
   heartbeatTimer ??= setInterval(beat, RELAY_PING_MS).unref();
 }
 function beat(): void {
-  const checks = new Map<string, Promise<boolean>>();
+  const now = Date.now();
   for (const r of heartbeat) {
-    if (!r.answered && !r.checking) {
-      const key = `${r.document}\0${r.owner}`;
-      let check = checks.get(key);
-      if (check === undefined) {
-        // Without an answer the relay is kept: no other instance can take the lease without the database either.
-        check = r.router.holds(r.document, r.owner).catch(() => true);
-        checks.set(key, check);
-      }
-      r.checking = true;
-      void check.then((holds) => {
-        r.checking = false;
-        if (holds || !heartbeat.has(r)) return;
-        // The close event (1006) refuses or closes for the client, as for any lost owner.
-        heartbeat.delete(r);
-        r.upstream.terminate();
-      });
+    if (!r.answered && now - r.answeredAt > RELAY_MAX_SILENCE_MS) {
+      // Whatever its lease says (an owner cut off from us but not from the database keeps it).
+      drop(r);
+      continue;
     }
+    if (!r.answered && !r.checking) checkOwner(r);
     r.answered = false;
     r.upstream.ping();
   }
 }
+
+/** Ends a relay whose owner is gone; its close event (1006) refuses or closes for the client, as for any lost owner. */
+function drop(r: Relay): void {
+  heartbeat.delete(r);
+  r.upstream.terminate();
+}
+
+/** Lease lookups in flight, one per wedding and owner, shared by the relays that wait on them. */
+const leaseLookups = new Map<string, Promise<number | null>>();
+
+/**
+ * Drops `r` once its owner no longer holds the wedding's lease. While it still does, and the lease
+ * would lapse before the next round, the check runs again just after it lapses: a frozen owner's
+ * clients move on as soon as another instance may serve the wedding, not up to a round later.
+ */
+function checkOwner(r: Relay): void {
+  const key = `${r.document}\0${r.owner.instanceId}\0${r.owner.epoch}`;
+  let lookup = leaseLookups.get(key);
+  if (lookup === undefined) {
+    // Without an answer the relay is kept: no other instance can take the lease without the database either.
+    lookup = r.router.leaseLeft(r.document, r.owner).catch(() => RELAY_PING_MS);
+    leaseLookups.set(key, lookup);
+    void lookup.finally(() => leaseLookups.delete(key));
+  }
+  r.checking = true;
+  void lookup.then((leftMs) => {
+    r.checking = false;
+    if (!heartbeat.has(r) || r.answered) return;
+    if (leftMs === null) return drop(r);
+    if (leftMs < RELAY_PING_MS) {
+      setTimeout(() => {
+        if (heartbeat.has(r) && !r.answered && !r.checking) checkOwner(r);
+      }, leftMs + LEASE_RECHECK_MARGIN_MS).unref();
+    }
+  });
+}
+
 function unwatch(relay: Relay): void {
   heartbeat.delete(relay);
   if (heartbeat.size === 0 && heartbeatTimer !== null) {
@@ -156,7 +193,7 @@ export class SocketRelays {
     this.entries.clear();
   }
 
-  private routed(document: string, routing: Entry & { kind: 'routing' }, owner: { instanceId: string; url: string } | null): void {
+  private routed(document: string, routing: Entry & { kind: 'routing' }, owner: { instanceId: string; url: string; epoch: number } | null): void {
     if (this.closed || this.entries.get(document) !== routing) return;
     if (owner === null) {
       this.entries.delete(document);
@@ -204,29 +241,35 @@ export class SocketRelays {
     this.end(relay);
   }
 
-  private open(document: string, { instanceId, url }: { instanceId: string; url: string }): Relay {
+  private open(document: string, { instanceId, url, epoch }: { instanceId: string; url: string; epoch: number }): Relay {
     const { logger, metrics } = this.options;
     const upstream = new WebSocket(url, {
       headers: { [RELAY_HEADER]: this.options.router.instanceId },
       handshakeTimeout: RELAY_CONNECT_TIMEOUT_MS,
       perMessageDeflate: false,
     });
-    const relay: Relay = { kind: 'relayed', upstream, queued: [], live: new Set(), answered: true, document, owner: instanceId, router: this.options.router, checking: false };
+    const relay: Relay = { kind: 'relayed', upstream, queued: [], live: new Set(), answered: true, answeredAt: Date.now(), document, owner: { instanceId, epoch }, router: this.options.router, checking: false };
     metrics.collabRelays.inc();
     upstream.binaryType = 'nodebuffer';
     upstream.on('open', () => {
       const queued = relay.queued ?? [];
       relay.queued = null;
       for (const frame of queued) upstream.send(frame);
+      relay.answeredAt = Date.now();
       watch(relay);
     });
-    upstream.on('pong', () => { relay.answered = true; });
+    upstream.on('pong', () => {
+      relay.answered = true;
+      relay.answeredAt = Date.now();
+    });
     upstream.on('message', (data: Buffer) => {
       if (this.entries.get(document) !== relay) return;
       const frame = new Uint8Array(data);
       const denied = deniedAddress(frame);
       if (denied !== null) relay.live.delete(denied);
       this.options.toClient(frame);
+      // Refused its last address: a later Auth is routed afresh (the wedding may have moved).
+      if (denied !== null) this.endIfUnused(document, relay);
     });
     upstream.on('error', (error) => logger.info({ err: error, document, owner: url }, 'relay to the owner failed'));
     upstream.on('close', (code: number, reason: Buffer) => {
@@ -248,8 +291,10 @@ export class SocketRelays {
   }
 
   private end(relay: Relay): void {
-    if (relay.upstream.readyState === WebSocket.CONNECTING) relay.upstream.terminate();
-    else relay.upstream.close(1000, 'client-closed');
+    if (relay.upstream.readyState === WebSocket.CONNECTING) return relay.upstream.terminate();
+    relay.upstream.close(1000, 'client-closed');
+    // An owner that does not answer the close (frozen) would hold it for ws' 30 s close timeout.
+    setTimeout(() => { if (relay.upstream.readyState !== WebSocket.CLOSED) relay.upstream.terminate(); }, RELAY_CONNECT_TIMEOUT_MS).unref();
   }
 }
 

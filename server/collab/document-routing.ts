@@ -4,7 +4,7 @@ import type { TokenService } from '../auth/tokens.ts';
 import type { CollabInstances } from '../storage/postgres/collab-instances.ts';
 
 /** Where a document is served: on this instance, or by the instance at `url`. */
-export type DocumentRoute = { here: true } | { here: false; instanceId: string; url: string };
+export type DocumentRoute = { here: true } | { here: false; instanceId: string; url: string; epoch: number };
 
 /**
  * Decides, per document, whether this instance serves it or relays its frames to the instance that
@@ -19,8 +19,11 @@ export interface DocumentRouter {
    * whose Auth frame carried `token`.
    */
   route(documentName: string, token: string): Promise<DocumentRoute>;
-  /** True while `instanceId` holds an unexpired lease on `documentName` (the relay heartbeat's check). */
-  holds(documentName: string, instanceId: string): Promise<boolean>;
+  /**
+   * Ms left on the lease on `documentName` that `holder` (instance id and epoch, as routed) took,
+   * on the database's clock; null once that lease is gone: the relay heartbeat's check.
+   */
+  leaseLeft(documentName: string, holder: { instanceId: string; epoch: number }): Promise<number | null>;
 }
 
 /**
@@ -49,11 +52,11 @@ export class LeaseRouter implements DocumentRouter {
     if (weddingId === undefined || principal === null || !canOpenWedding(principal, weddingId)) return { here: true };
     const owner = await this.instances.ownerOf(documentName);
     if (owner === null || owner.instanceId === this.instanceId) return { here: true };
-    return { here: false, instanceId: owner.instanceId, url: owner.url };
+    return { here: false, instanceId: owner.instanceId, url: owner.url, epoch: owner.epoch };
   }
 
-  async holds(documentName: string, instanceId: string): Promise<boolean> {
-    return (await this.instances.ownerOf(documentName))?.instanceId === instanceId;
+  leaseLeft(documentName: string, holder: { instanceId: string; epoch: number }): Promise<number | null> {
+    return this.instances.leaseLeft(documentName, holder);
   }
 }
 

@@ -130,7 +130,10 @@ describe('routing a wedding to its owner across instances', () => {
 
   it('when the owner stops, relayed clients reconnect, one instance takes the wedding, and every edit is kept', async () => {
     const nodes = await threeNodes(url);
-    const clients = [await planner(nodes[0]!.wsUrl, 'w5'), await planner(nodes[1]!.wsUrl, 'w5'), await planner(nodes[2]!.wsUrl, 'w5')];
+    // The first client loads the wedding on n0 before the others connect, so n0 owns it.
+    const first = await planner(nodes[0]!.wsUrl, 'w5');
+    await first.whenSynced(10_000);
+    const clients = [first, await planner(nodes[1]!.wsUrl, 'w5'), await planner(nodes[2]!.wsUrl, 'w5')];
     await Promise.all(clients.map((c) => c.whenSynced(10_000)));
     clients.forEach((c, i) => addEvent(c, `before-${i}`));
     await Promise.all(clients.map((c) => c.whenAcknowledged(10_000)));

@@ -58,7 +58,8 @@ function recoveryMs(writers: Writer[], since: number): number[] {
 const lease = async (admin: pg.Pool, weddingId: string) =>
   (await admin.query<{ owner: string | null; epoch: string }>('SELECT owner, epoch FROM document_leases WHERE name = $1', [`wedding:${weddingId}`])).rows[0];
 
-describe('failover: three instances behind HAProxy, the owner of a busy wedding killed or frozen', () => {
+// The cases are independent (their own instances, HAProxy and wedding) and mostly wait on leases: run together.
+describe.concurrent('failover: three instances behind HAProxy, the owner of a busy wedding killed or frozen', () => {
   const db = usePostgresDatabase();
   let url = '';
   let admin: pg.Pool;

@@ -67,6 +67,24 @@ describe('relays to the owner: lifecycle', () => {
     await waitFor(async () => (await relays(n1)) === 0, 'the relay for the closed wedding to be closed', 5_000);
   });
 
+  it("the owner's refusal of the client's last address on a relay closes the relay, while the socket stays open for the rest", async () => {
+    const n0 = await node(url, 'e0');
+    const n1 = await node(url, 'e1');
+    const owner = await planner(n0.wsUrl, 'r7');
+    await owner.whenSynced(10_000);
+    const { ws, frames } = await open(n1.wsUrl);
+    // r8 is served on n1; the vendor token may open r7, but not its planning document (the owner decides).
+    const token = await testToken('vendor', ['r7', 'r8']);
+    ws.send(authFrame('wedding:r8', token));
+    ws.send(syncStep1Frame('wedding:r8'));
+    ws.send(authFrame('wedding:r7/planning', token));
+    ws.send(syncStep1Frame('wedding:r7/planning'));
+    await waitFor(() => frames.some((f) => f.documentName === 'wedding:r7/planning' && f.authSubtype === 1), 'the owner to refuse the planning document');
+    await waitFor(async () => (await relays(n1)) === 0, 'the relay with nothing left on it to close', 5_000);
+    expect(ws.readyState).toBe(WebSocket.OPEN);
+    expect(frames.some((f) => f.documentName === 'wedding:r8' && f.authSubtype === 2)).toBe(true);
+  });
+
   it('Auth, Close and Auth again for a relayed wedding, held while it is routed, leave it open on the owner', async () => {
     const n0 = await node(url, 'd0');
     const n1 = await node(url, 'd1');

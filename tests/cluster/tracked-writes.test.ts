@@ -28,7 +28,7 @@ describe('server-side writes to a live document on PostgreSQL: resolved once com
   let admin: pg.Pool;
   beforeAll(() => ({ url, admin } = db()));
 
-  it('waits for the COMMIT of the appends the request made, and only those', async () => {
+  it('waits for the COMMIT of the appends the request made', async () => {
     const node = await startPostgresCollabNode({ databaseUrl: url, instanceId: 'solo', leaseMs: LEASE_MS, dataDir: tempDir() });
     registerTeardown(() => node.stop());
     const { collab } = node;

@@ -123,4 +123,27 @@ describe('document leases with fencing (PostgreSQL)', () => {
       gate.release();
     }
   });
+
+  it('answers where a document is served and how long the lease a relay was routed under has left, by owner and epoch', async () => {
+    const [a, b] = [instances[0]!, instances[1]!];
+    const name = 'wedding:routed';
+    await a.instances.register('instance-0', 'ws://127.0.0.1:1/collab');
+    expect(await a.instances.ownerOf(name)).toBeNull();
+    const lease = (await a.leases.acquire(name, 60_000))!;
+    expect(await b.instances.ownerOf(name)).toEqual({ instanceId: 'instance-0', url: 'ws://127.0.0.1:1/collab', epoch: lease.epoch });
+    const left = await b.instances.leaseLeft(name, { instanceId: 'instance-0', epoch: lease.epoch });
+    expect(left).toBeGreaterThan(50_000);
+    expect(left).toBeLessThanOrEqual(60_000);
+    // Taken again by the same instance id (a restart elsewhere): the lease routed under is gone.
+    await a.leases.release(lease);
+    const again = (await a.leases.acquire(name, 60_000))!;
+    expect(again.epoch).toBe(lease.epoch + 1);
+    expect(await b.instances.leaseLeft(name, { instanceId: 'instance-0', epoch: lease.epoch })).toBeNull();
+    expect(await b.instances.leaseLeft(name, { instanceId: 'instance-0', epoch: again.epoch })).toBeGreaterThan(0);
+    // Expired: gone too, and no one serves it.
+    await a.leases.renew(again, 1);
+    await expired(a, name);
+    expect(await b.instances.leaseLeft(name, { instanceId: 'instance-0', epoch: again.epoch })).toBeNull();
+    expect(await b.instances.ownerOf(name)).toBeNull();
+  });
 });

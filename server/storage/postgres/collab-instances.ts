@@ -6,6 +6,8 @@ export interface DocumentOwner {
   instanceId: string;
   /** Its Hocuspocus endpoint as other instances reach it (collab_instances.url). */
   url: string;
+  /** The lease's epoch: a restart of the same instance id takes a new one. */
+  epoch: number;
 }
 
 /**
@@ -36,12 +38,26 @@ export class CollabInstances {
    * holder has no URL. One indexed read.
    */
   async ownerOf(documentName: string): Promise<DocumentOwner | null> {
-    const { rows } = await this.pool.query<{ owner: string; url: string }>(
-      `SELECT l.owner, i.url FROM document_leases l JOIN collab_instances i ON i.id = l.owner
+    const { rows } = await this.pool.query<{ owner: string; url: string; epoch: string }>(
+      `SELECT l.owner, i.url, l.epoch FROM document_leases l JOIN collab_instances i ON i.id = l.owner
        WHERE l.name = $1 AND l.expires_at > clock_timestamp()`,
       [documentName],
     );
     const r = rows[0];
-    return r ? { instanceId: r.owner, url: r.url } : null;
+    return r ? { instanceId: r.owner, url: r.url, epoch: Number(r.epoch) } : null;
+  }
+
+  /**
+   * Ms left on the lease on `documentName` that `holder` took (its instance id and epoch), on the
+   * database's clock; null when that lease is gone (expired, released, or taken again, even by the
+   * same instance id after a restart).
+   */
+  async leaseLeft(documentName: string, holder: { instanceId: string; epoch: number }): Promise<number | null> {
+    const { rows } = await this.pool.query<{ left_ms: number }>(
+      `SELECT (EXTRACT(EPOCH FROM expires_at - clock_timestamp()) * 1000)::float8 AS left_ms FROM document_leases
+       WHERE name = $1 AND owner = $2 AND epoch = $3 AND expires_at > clock_timestamp()`,
+      [documentName, holder.instanceId, holder.epoch],
+    );
+    return rows[0] ? Math.max(0, rows[0].left_ms) : null;
   }
 }
