@@ -102,11 +102,21 @@ export function deniedAddress(frame: Uint8Array): string | null {
 
 /** A Hocuspocus permission-denied frame for `address`, as Hocuspocus sends one (@hocuspocus/common AuthMessageType). */
 export function permissionDeniedFrame(address: string, reason: string): Uint8Array {
+  return authMessage(address, AUTH_PERMISSION_DENIED, reason);
+}
+
+/** A Hocuspocus token frame for `address`, as a provider sends one when it authenticates. */
+export function tokenFrame(address: string, token: string): Uint8Array {
+  return authMessage(address, AUTH_TOKEN, token);
+}
+
+/** `address · Auth · subtype · text`: the Auth messages of Hocuspocus' protocol. */
+function authMessage(address: string, subtype: number, text: string): Uint8Array {
   const e = encoding.createEncoder();
   encoding.writeVarString(e, address);
   encoding.writeVarUint(e, MSG.Auth);
-  encoding.writeVarUint(e, AUTH_PERMISSION_DENIED);
-  encoding.writeVarString(e, reason);
+  encoding.writeVarUint(e, subtype);
+  encoding.writeVarString(e, text);
   return encoding.toUint8Array(e);
 }
 

@@ -2,6 +2,7 @@ import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
 import { AUTH_ERROR_CODES, AUTH_ERROR_STATUS, type AuthErrorCode } from '../auth/auth-error.ts';
 import { MSG } from './message-guard.ts';
+import { tokenFrame } from './socket-documents.ts';
 
 /**
  * How the frames of one socket map onto Hocuspocus' own. Hocuspocus speaks one framing
@@ -39,7 +40,6 @@ const YWS = { Sync: 0, Awareness: 1, Auth: 2, QueryAwareness: 3 } as const;
 const YWS_PERMISSION_DENIED = 0;
 /** Hocuspocus' auth sub-message for a refusal (@hocuspocus/common AuthMessageType.PermissionDenied). */
 const HOCUSPOCUS_PERMISSION_DENIED = 1;
-const HOCUSPOCUS_TOKEN = 0;
 /**
  * Close for a y-websocket socket whose document Hocuspocus left for any reason other than an auth
  * refusal: Hocuspocus' ResetConnection (@hocuspocus/common), which asks the client to reconnect.
@@ -69,7 +69,7 @@ const MAX_CLOSE_REASON_BYTES = 123;
 export function yWebsocketFraming(documentName: string, token: string, options: { stateless?: boolean } = {}): SocketFraming {
   const address = encodedString(documentName);
   return {
-    opening: [hocuspocusAuthFrame(documentName, token)],
+    opening: [tokenFrame(documentName, token)],
     incoming(data) {
       if (data.byteLength === 0) return null;
       const type = data[0];
@@ -146,14 +146,6 @@ export function yWebsocketFramingFor(url: URL, authorization: string | undefined
   return yWebsocketFraming(name, url.searchParams.get('token') ?? bearer ?? '', { stateless: url.searchParams.get('stateless') === '1' });
 }
 
-function hocuspocusAuthFrame(documentName: string, token: string): Uint8Array {
-  const e = encoding.createEncoder();
-  encoding.writeVarString(e, documentName);
-  encoding.writeVarUint(e, MSG.Auth);
-  encoding.writeVarUint(e, HOCUSPOCUS_TOKEN);
-  encoding.writeVarString(e, token);
-  return encoding.toUint8Array(e);
-}
 
 function encodedString(s: string): Uint8Array {
   const e = encoding.createEncoder();
