@@ -3,7 +3,7 @@ import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 import { RELAY_HEADER, routedDocument, type DocumentRouter } from './document-routing.ts';
 import { MSG } from './message-guard.ts';
-import { authToken, deniedAddress, permissionDeniedFrame } from './socket-documents.ts';
+import { authToken, permissionDeniedFrame } from './socket-documents.ts';
 
 /** The refusal a client gets for a document whose owner cannot be reached (close 1013; the SDK retries). */
 export const OWNER_UNREACHABLE_REASON = 'document_owned_elsewhere';
@@ -39,8 +39,8 @@ export interface SocketRelayOptions {
   servedHere(documentName: string): boolean;
   /** Hands a client frame to this instance's Hocuspocus (the routing said "here"), in arrival order. */
   serveHere(frame: Uint8Array): void;
-  /** A frame from the owner for the client, in Hocuspocus framing. */
-  toClient(frame: Uint8Array): void;
+  /** A frame from the owner for the client, in Hocuspocus framing; returns the address it refuses, if it is a permission-denied frame. */
+  toClient(frame: Uint8Array): string | undefined;
   /** The owner's socket ended while documents on it were live for the client: close the client's socket. */
   closeClient(code: number, reason: string): void;
   logger: Logger;
@@ -208,13 +208,9 @@ export class SocketRelays {
       // an owner that cannot be reached, rather than leave the frames held and the rejection unhandled.
       this.entries.delete(document);
       this.options.logger.error({ err: error, document, owner: owner.url }, 'owner URL cannot be dialled');
-      this.options.metrics.collabRelayFailures.inc();
       const live = new Set<string>();
-      for (const held of routing.held) {
-        if (held.type === MSG.Auth) live.add(held.address);
-        else if (held.type === MSG.Close) live.delete(held.address);
-      }
-      for (const address of live) this.options.toClient(permissionDeniedFrame(address, OWNER_UNREACHABLE_REASON));
+      for (const held of routing.held) track(live, held.address, held.type);
+      this.unreachable(live);
       return;
     }
     this.entries.set(document, relay);
@@ -223,9 +219,14 @@ export class SocketRelays {
     if (routing.held.some((held) => held.type === MSG.Close)) this.endIfUnused(document, relay);
   }
 
+  /** Refuses `addresses` as unreachable (1013 `document_owned_elsewhere`): the owner could not be reached. */
+  private unreachable(addresses: Iterable<string>): void {
+    this.options.metrics.collabRelayFailures.inc();
+    for (const address of addresses) this.options.toClient(permissionDeniedFrame(address, OWNER_UNREACHABLE_REASON));
+  }
+
   private send(relay: Relay, address: string, type: number, frame: Uint8Array): void {
-    if (type === MSG.Auth) relay.live.add(address);
-    else if (type === MSG.Close) relay.live.delete(address);
+    track(relay.live, address, type);
     if (relay.queued) relay.queued.push(frame);
     else if (relay.upstream.readyState === WebSocket.OPEN) relay.upstream.send(frame);
   }
@@ -265,11 +266,12 @@ export class SocketRelays {
     upstream.on('message', (data: Buffer) => {
       if (this.entries.get(document) !== relay) return;
       const frame = new Uint8Array(data);
-      const denied = deniedAddress(frame);
-      if (denied !== null) relay.live.delete(denied);
-      this.options.toClient(frame);
-      // Refused its last address: a later Auth is routed afresh (the wedding may have moved).
-      if (denied !== null) this.endIfUnused(document, relay);
+      const denied = this.options.toClient(frame);
+      if (denied !== undefined) {
+        relay.live.delete(denied);
+        // Refused its last address: a later Auth is routed afresh (the wedding may have moved).
+        this.endIfUnused(document, relay);
+      }
     });
     upstream.on('error', (error) => logger.info({ err: error, document, owner: url }, 'relay to the owner failed'));
     upstream.on('close', (code: number, reason: Buffer) => {
@@ -279,8 +281,7 @@ export class SocketRelays {
       this.entries.delete(document);
       if (relay.queued !== null) {
         // Never opened: the owner is gone or frozen. Refuse what the client asked for; it comes back.
-        metrics.collabRelayFailures.inc();
-        for (const address of relay.live) this.options.toClient(permissionDeniedFrame(address, OWNER_UNREACHABLE_REASON));
+        this.unreachable(relay.live);
         return;
       }
       if (relay.live.size === 0) return;
@@ -305,4 +306,10 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
     timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Keeps `live` (a relay's client addresses authenticating or open) up to date with one client frame. */
+function track(live: Set<string>, address: string, type: number): void {
+  if (type === MSG.Auth) live.add(address);
+  else if (type === MSG.Close) live.delete(address);
 }

@@ -94,12 +94,6 @@ export function authToken(frame: Uint8Array): string {
   }
 }
 
-/** The address of a permission-denied frame, else null. */
-export function deniedAddress(frame: Uint8Array): string | null {
-  const header = readAuthHeader(frame);
-  return header?.subtype === AUTH_PERMISSION_DENIED ? header.address : null;
-}
-
 /** A Hocuspocus permission-denied frame for `address`, as Hocuspocus sends one (@hocuspocus/common AuthMessageType). */
 export function permissionDeniedFrame(address: string, reason: string): Uint8Array {
   return authMessage(address, AUTH_PERMISSION_DENIED, reason);

@@ -128,6 +128,7 @@ export function attachCollabTransport(server: HttpServer, hocuspocus: Hocuspocus
         if (authenticated !== undefined) authenticatedOnce = true;
         if (denied) transport.refuseDocument(denied.address, relayedRefusalClose(denied.reason), denied.reason);
         if (ws.readyState === ws.OPEN) write(frame);
+        return denied?.address;
       },
       closeClient: (code, reason) => transport.close(code, reason),
       logger,
