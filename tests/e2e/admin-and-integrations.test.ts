@@ -5,7 +5,7 @@ import { WebhookReceiver, sendStandardWebhook } from '../../adapters/webhooks/sa
 import type { ConnectResult } from '../../schema/index.ts';
 import { registerTeardown } from '../helpers/teardown.ts';
 import { waitFor } from '../helpers/wait.ts';
-import { launchBrowser, openTab, screenshot } from './support/browser.ts';
+import { launchBrowser, offlineErrors, openTab, screenshot } from './support/browser.ts';
 import { plannerBuild } from './support/planner-build.ts';
 import { closeAfterTest, startPlannerServer } from './support/planner-server.ts';
 import { WEDDING_DATE, seedWedding } from './support/seed.ts';
@@ -178,6 +178,6 @@ describe('planner app: admin, vendors, integrations and conflicts', () => {
     await waitFor(async () => (await pending.locator('.conflict-meta').textContent())?.includes('Outcome: Move the start to 14:15'), 'the resolution in the document');
     expect(await pending.getByRole('button', { name: 'Move the start to 14:15' }).count()).toBe(0);
     await waitFor(() => peer.doc.getEvent('evt_ceremony')?.start === `${WEDDING_DATE}T14:15:00+01:00`, 'the winning value applied');
-    expect(errors.filter((e) => !e.includes('ERR_INTERNET_DISCONNECTED'))).toEqual([]);
+    expect(offlineErrors(errors)).toEqual([]);
   });
 });

@@ -4,7 +4,7 @@ import { signedIn, workspaceWith, type Browser as SignedIn } from '../helpers/pe
 import type { TestServer } from '../helpers/test-server.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { seedWedding } from '../schedule/schedule-fixture.ts';
-import { addSessionCookie, launchBrowser, openTab, screenshot } from './support/browser.ts';
+import { addSessionCookie, launchBrowser, offlineErrors, openTab, screenshot } from './support/browser.ts';
 import { SIGN_IN_LINK, startMailPlannerServer } from './support/mail-server.ts';
 import { plannerBuild } from './support/planner-build.ts';
 import { waitOfflineReady } from './support/offline.ts';
@@ -21,8 +21,6 @@ beforeAll(async () => {
 async function withSessionCookie(t: TestServer, context: BrowserContext, person: SignedIn): Promise<void> {
   await addSessionCookie(context, t.httpUrl, person.cookie);
 }
-
-const offlineErrors = (errors: string[]) => errors.filter((e) => !e.includes('ERR_INTERNET_DISCONNECTED') && !e.includes('Failed to load resource'));
 
 describe('planner app: offline when signed in with an account', () => {
   it('a planner signed in by e-mail link reloads offline, sees the wedding, edits it, and the edit reaches another browser when back online', async () => {

@@ -3,7 +3,7 @@ import type { Browser } from 'playwright-core';
 import { signedIn, workspaceWith, type Browser as SignedIn } from '../helpers/people.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { seedWedding } from '../schedule/schedule-fixture.ts';
-import { addSessionCookie, appErrors, launchBrowser, openTab, screenshot } from './support/browser.ts';
+import { addSessionCookie, launchBrowser, offlineErrors, openTab, screenshot } from './support/browser.ts';
 import { startMailPlannerServer } from './support/mail-server.ts';
 import { offlineCopies, waitOfflineReady } from './support/offline.ts';
 import { plannerBuild } from './support/planner-build.ts';
@@ -16,8 +16,6 @@ let dist: string;
 beforeAll(async () => {
   [dist, browser] = await Promise.all([plannerBuild(), launchBrowser()]);
 }, 120_000);
-
-const offlineErrors = (errors: string[]) => appErrors(errors).filter((e) => !e.includes('ERR_INTERNET_DISCONNECTED'));
 
 describe('planner app: signing out while offline', () => {
   it('shows signed out at once, leaves nothing of the person on the device, and the server refuses the session once the device is back (same tab, and after the tab was closed)', async () => {

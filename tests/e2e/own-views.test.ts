@@ -9,7 +9,7 @@ import type { TestServer } from '../helpers/test-server.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { HIDDEN_FROM_VENDOR, seedWedding } from '../schedule/schedule-fixture.ts';
 import { seriousAxeViolations } from './support/axe.ts';
-import { addSessionCookie, launchBrowser, openTab, screenshot, screenshotsAtBothWidths } from './support/browser.ts';
+import { addSessionCookie, launchBrowser, offlineErrors, openTab, screenshot, screenshotsAtBothWidths } from './support/browser.ts';
 import { plannerBuild } from './support/planner-build.ts';
 import { closeAfterTest, startPlannerServer } from './support/planner-server.ts';
 
@@ -116,7 +116,7 @@ describe("planner app: each person's own view", () => {
     expect(await seriousAxeViolations(page)).toEqual([]);
     await screenshotsAtBothWidths(page, 'vendor-my-schedule-offline');
     await page.context().setOffline(false);
-    expect(errors.filter((e) => !e.includes('Failed to load resource') && !e.includes('ERR_INTERNET_DISCONNECTED'))).toEqual([]);
+    expect(offlineErrors(errors)).toEqual([]);
   });
 
   it('the couple proposes a new start time; the planner accepts it in another browser; both see it', async () => {

@@ -72,3 +72,6 @@ export async function addSessionCookie(context: BrowserContext, httpUrl: string,
 
 /** The page's console errors that are the app's own: a failed resource load is a refusal the test caused. */
 export const appErrors = (errors: string[]) => errors.filter((e) => !e.includes('Failed to load resource'));
+
+/** The app's own console errors in a test that takes a tab offline: a request the browser could not send is the test's doing. */
+export const offlineErrors = (errors: string[]) => appErrors(errors).filter((e) => !e.includes('ERR_INTERNET_DISCONNECTED'));
