@@ -17,6 +17,7 @@ import { LinkStore } from './link-store.ts';
 import { OutboundPlanner } from './outbound-planner.ts';
 import { deadLetters, outboxEntry, replayOutbox, type OutboxAccessDeps } from './outbox-access.ts';
 import { OutboxStore } from './outbox-store.ts';
+import { SqliteOutboxQueue } from './outbox-queue.ts';
 import { OutboxWorker } from './outbox-worker.ts';
 import type { PullReason } from './puller.ts';
 import { PullSchedule } from './pull-schedule.ts';
@@ -129,7 +130,7 @@ export class Bridge {
       describeOrigin: deps.docs.describeOrigin, onPlanned: () => this.outboxWorker.kick(),
     });
     this.outboxWorker = new OutboxWorker({
-      outbox: this.outbox, registry: this.registry, integrations: this.store, audit: this.audit, metrics, now: this.now,
+      outbox: new SqliteOutboxQueue(this.outbox), registry: this.registry, integrations: this.store, audit: this.audit, metrics, now: this.now,
       logger: logger.child({ component: 'outbox' }),
       beforeClaim: deps.commitPending,
       onRefusedCredentials: (live, message) => this.needsAttention(live.integration.connectionId, message),

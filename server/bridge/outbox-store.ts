@@ -90,7 +90,7 @@ export class OutboxStore {
     this.counts = db.prepare(`SELECT status, count(*) AS n FROM outbox WHERE integration_id = ? AND status IN ('pending', 'inflight', 'dead') GROUP BY status`);
     this.oldest = db.prepare(`SELECT min(created_at) FROM outbox WHERE integration_id = ? AND status IN ('pending', 'inflight')`).pluck();
     this.listDead = db.prepare(`SELECT * FROM outbox WHERE wedding_id = ? AND status = 'dead' ORDER BY id DESC LIMIT ?`);
-    this.nextDue = db.prepare(`SELECT min(next_attempt_at) FROM outbox WHERE status = 'pending'`).pluck();
+    this.nextDue = db.prepare(`SELECT min(next_attempt_at) FROM outbox WHERE status = 'pending' AND integration_id NOT IN (SELECT value FROM json_each(?))`).pluck();
     // Only rows this worker holds (or still waiting ones): a row cancelled meanwhile stays cancelled.
     this.deferRow = db.prepare(`UPDATE outbox SET status = 'pending', next_attempt_at = ? WHERE id = ? AND status IN ('inflight', 'pending')`);
     this.outranked = db.prepare(`SELECT 1 FROM outbox WHERE integration_id = ? AND status = 'pending' AND priority > ? AND next_attempt_at <= ? LIMIT 1`).pluck();
@@ -119,14 +119,15 @@ export class OutboxStore {
     return id;
   }
 
-  /**
-   * Cancels pushes of one entity to one integration, pending or under way (the system already has
-   * that content). A delivery under way that then succeeds is reported as superseded.
-   */
   /** Whether a push of the entity to the integration is pending or under way. */
   hasActive(integrationId: string, entity: string, entityId: string, kind: string): boolean {
     return this.activeFor.get(integrationId, entity, entityId, kind) !== undefined;
   }
+
+  /**
+   * Cancels pushes of one entity to one integration, pending or under way (the system already has
+   * that content). A delivery under way that then succeeds is reported as superseded.
+   */
 
   cancelPending(integrationId: string, entity: string, entityId: string, kind: string, reason: string): number {
     let n = 0;
@@ -134,7 +135,6 @@ export class OutboxStore {
     return n;
   }
 
-  /** Due rows, highest priority first, except those of `skipIntegrations`; each returned row is claimed (inflight). */
   /**
    * Claims due rows (highest priority first) of at most `maxIntegrations` integrations not in
    * `skipIntegrations`; rows of other integrations stay pending, untouched.
@@ -159,8 +159,12 @@ export class OutboxStore {
     return this.outranked.get(integrationId, priority, now) !== undefined;
   }
 
-  nextDueAt(): number | null {
-    return (this.nextDue.get() as number | null) ?? null;
+  /**
+   * When the earliest pending row not of `skipIntegrations` is due. The worker skips the
+   * integrations it is delivering to: their chain's end wakes it, so their due rows must not.
+   */
+  nextDueAt(skipIntegrations: string[] = []): number | null {
+    return (this.nextDue.get(JSON.stringify(skipIntegrations)) as number | null) ?? null;
   }
 
   /** False when the row was cancelled while it was being delivered. */

@@ -7,7 +7,8 @@ import type { AuditLog } from './audit-log.ts';
 import { CircuitBreaker, type BreakerSnapshot } from './circuit-breaker.ts';
 import type { IntegrationRegistry, LiveIntegration } from './integration-registry.ts';
 import type { IntegrationStore } from './integration-store.ts';
-import type { OutboxRow, OutboxStore } from './outbox-store.ts';
+import type { OutboxQueue } from './outbox-queue.ts';
+import type { OutboxRow } from './outbox-store.ts';
 import { PassLoop, readUntil } from './pass-loop.ts';
 import type { RetryPolicy } from './retry-policy.ts';
 
@@ -15,7 +16,8 @@ import type { RetryPolicy } from './retry-policy.ts';
 export type OutboxHandler = (row: OutboxRow, live: LiveIntegration) => Promise<{ status?: number | null; detail?: Record<string, unknown> }>;
 
 export interface OutboxWorkerDeps {
-  outbox: OutboxStore;
+  /** Claims and outcomes: the SQLite store (SqliteOutboxQueue) or PostgreSQL with per-integration claims (PostgresOutboxStore). */
+  outbox: OutboxQueue;
   registry: IntegrationRegistry;
   integrations: IntegrationStore;
   /** The external system refused the credentials (AdapterError `unauthorized`). */
@@ -53,6 +55,8 @@ export class OutboxWorker {
   private readonly loop: PassLoop;
   /** Integrations with a delivery chain running. */
   private readonly busy = new Set<string>();
+  /** Rows a previous holder left inflight, back to pending before the first claim. */
+  private recovered: Promise<void> = Promise.resolve();
 
   constructor(private readonly deps: OutboxWorkerDeps) {
     this.events.setMaxListeners(0);
@@ -64,8 +68,11 @@ export class OutboxWorker {
   }
 
   start(): void {
-    const requeued = this.deps.outbox.requeueInflight(this.deps.now());
-    if (requeued) this.deps.logger.info({ requeued }, 'outbox rows left inflight by the last run are delivered again');
+    // On SQLite the statement runs inside this call, before anything else can claim.
+    this.recovered = this.deps.outbox.recoverInflight(this.deps.now()).then(
+      (requeued) => { if (requeued) this.deps.logger.info({ requeued }, 'outbox rows left inflight by the last run are delivered again'); },
+      (error: unknown) => { this.deps.logger.error({ err: error }, 'could not requeue the outbox rows left inflight'); },
+    );
     this.loop.start();
   }
 
@@ -99,7 +106,7 @@ export class OutboxWorker {
   /** Resolves when every listed row is delivered, dead or cancelled (or the timeout passes). */
   settled(ids: number[], timeoutMs: number): Promise<OutboxRow[]> {
     return readUntil(
-      () => ids.map((id) => this.deps.outbox.get(id)).filter((r): r is OutboxRow => r !== undefined),
+      async () => (await Promise.all(ids.map((id) => this.deps.outbox.get(id)))).filter((r): r is OutboxRow => r !== undefined),
       (rows) => rows.every((r) => r.status === 'delivered' || r.status === 'dead' || r.status === 'cancelled'),
       this.events, 'settled', timeoutMs, this.deps.now,
     );
@@ -118,12 +125,13 @@ export class OutboxWorker {
    * per integration without waiting for it: a slow or hanging system never holds up the others.
    */
   private async tick(): Promise<number | null> {
+    await this.recovered;
     this.deps.beforeClaim?.();
     const now = this.deps.now();
     const cap = this.deps.concurrency ?? 32;
     const free = cap - this.busy.size;
     // Only rows of integrations a chain can start for now are claimed: the others stay pending.
-    const rows = free > 0 ? this.deps.outbox.claimDue(now, BATCH, [...this.busy], free) : [];
+    const rows = free > 0 ? await this.deps.outbox.claimDue(now, BATCH, [...this.busy], free) : [];
     const groups = new Map<string, OutboxRow[]>();
     for (const r of rows) {
       const g = groups.get(r.integrationId);
@@ -132,35 +140,41 @@ export class OutboxWorker {
     }
     for (const [integrationId, group] of groups) {
       this.busy.add(integrationId);
-      void this.runGroup(group).finally(() => {
+      void this.runGroup(group).catch((error: unknown) => {
+        // Storage failed between deliveries: what was not recorded is delivered again later, with the same key.
+        this.deps.logger.error({ err: error, integrationId }, 'an outbox delivery chain stopped');
+      }).finally(async () => {
+        await this.deps.outbox.release(integrationId).catch((error: unknown) => this.deps.logger.warn({ err: error, integrationId }, 'could not release an outbox claim (it expires by itself)'));
         this.busy.delete(integrationId);
         this.events.emit('settled');
         this.kick();
       });
     }
     if (rows.length === BATCH && this.busy.size < cap) return 0;
-    const next = this.deps.outbox.nextDueAt();
+    const next = await this.deps.outbox.nextDueAt([...this.busy]);
     return next === null ? IDLE_POLL_MS : Math.min(IDLE_POLL_MS, next - this.deps.now());
   }
 
   private async runGroup(rows: OutboxRow[]): Promise<void> {
     for (let i = 0; i < rows.length; i++) {
       const row = rows[i]!;
+      // The claim lapsed (this instance stalled past it): another worker delivers the rest, in order.
+      if (!this.deps.outbox.holds(row.integrationId)) return;
       const live = this.deps.registry.get(row.integrationId);
       if (!live) {
-        this.deps.outbox.markDead(row.id, 'the integration was removed or is not active', null);
+        await this.deps.outbox.markDead(row.id, 'the integration was removed or is not active', null);
         continue;
       }
       const breaker = this.breakerFor(row.integrationId)!;
       const gate = breaker.allow(this.deps.now());
       if (!gate.ok) {
-        for (const r of rows.slice(i)) this.deps.outbox.defer(r.id, gate.retryAt);
+        for (const r of rows.slice(i)) await this.deps.outbox.defer(r.id, gate.retryAt);
         return;
       }
       // A more urgent row arrived while this chain was under way (an emergency during a burst):
       // hand the rest back, so the next claim, which orders by priority, takes it first.
-      if (i > 0 && this.deps.outbox.outrankedBy(row.integrationId, row.priority, this.deps.now())) {
-        for (const r of rows.slice(i)) this.deps.outbox.defer(r.id, r.nextAttemptAt);
+      if (i > 0 && await this.deps.outbox.outrankedBy(row.integrationId, row.priority, this.deps.now())) {
+        for (const r of rows.slice(i)) await this.deps.outbox.defer(r.id, r.nextAttemptAt);
         return;
       }
       try {
@@ -168,7 +182,7 @@ export class OutboxWorker {
       } catch (error) {
         // Bookkeeping failed (storage trouble): the row goes back to pending and is tried later.
         this.deps.logger.error({ err: error, outboxId: row.id }, 'could not record the outcome of a push');
-        try { this.deps.outbox.defer(row.id, this.deps.now() + IDLE_POLL_MS * 5); } catch { /* requeued at next start */ }
+        await this.deps.outbox.defer(row.id, this.deps.now() + IDLE_POLL_MS * 5).catch(() => { /* requeued at the next start, or by the next claim holder */ });
       }
     }
   }
@@ -178,13 +192,13 @@ export class OutboxWorker {
     const handler = this.handlers.get(row.kind);
     const base = { weddingId: row.weddingId, integrationId: integration.id, actor: `integration:${integration.id}`, entity: row.entity, entityId: row.entityId };
     if (!handler) {
-      this.deps.outbox.markDead(row.id, `no handler for outbox rows of kind ${row.kind}`, null);
+      await this.deps.outbox.markDead(row.id, `no handler for outbox rows of kind ${row.kind}`, null);
       return;
     }
     try {
       const result = await handler(row, live);
       const now = this.deps.now();
-      if (!this.deps.outbox.markDelivered(row.id, result.status ?? null, now)) this.deps.onSuperseded?.(row, live);
+      if (!await this.deps.outbox.markDelivered(row.id, result.status ?? null, now)) this.deps.onSuperseded?.(row, live);
       breaker.success();
       this.deps.integrations.update(integration.id, { last_success_at: new Date(now).toISOString(), last_sync_at: new Date(now).toISOString() });
       live.integration.lastSuccessAt = live.integration.lastSyncAt = new Date(now).toISOString();
@@ -204,10 +218,10 @@ export class OutboxWorker {
       let outcome: 'retry' | 'dead';
       if (!error.retryable || attempt >= this.deps.retry.maxAttempts) {
         outcome = 'dead';
-        this.deps.outbox.markDead(row.id, clipText(`${error.code}: ${error.message}`, 1000), status);
+        await this.deps.outbox.markDead(row.id, clipText(`${error.code}: ${error.message}`, 1000), status);
       } else {
         outcome = 'retry';
-        this.deps.outbox.markRetry(row.id, now + this.deps.retry.delay(attempt, error.extra.retryAfterMs), clipText(`${error.code}: ${error.message}`, 1000), status);
+        await this.deps.outbox.markRetry(row.id, now + this.deps.retry.delay(attempt, error.extra.retryAfterMs), clipText(`${error.code}: ${error.message}`, 1000), status);
       }
       // Refused credentials (revoked consent) will not heal by retrying: the connection needs a person.
       if (error.code === 'unauthorized') this.deps.onRefusedCredentials?.(live, error.message);

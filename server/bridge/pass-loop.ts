@@ -57,10 +57,10 @@ export class PassLoop {
  * Reads `read()` until `done` says so or `timeoutMs` passes, re-reading whenever `events` emits
  * `event` (and at least every 250 ms); resolves with the last reading.
  */
-export async function readUntil<T>(read: () => T, done: (value: T) => boolean, events: EventEmitter, event: string, timeoutMs: number, now: () => number): Promise<T> {
+export async function readUntil<T>(read: () => T | Promise<T>, done: (value: T) => boolean, events: EventEmitter, event: string, timeoutMs: number, now: () => number): Promise<T> {
   const deadline = now() + timeoutMs;
   for (;;) {
-    const value = read();
+    const value = await read();
     const left = deadline - now();
     if (done(value) || left <= 0) return value;
     await new Promise<void>((resolve) => {

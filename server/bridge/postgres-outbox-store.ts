@@ -1,0 +1,251 @@
+import crypto from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import type pg from 'pg';
+import { inTransaction } from '../storage/postgres/pool.ts';
+import type { OutboxQueue } from './outbox-queue.ts';
+import type { NewOutboxRow, OutboxRow } from './outbox-store.ts';
+
+/** The columns `toRow` reads; PostgreSQL's bigints come back as text, so those are cast to numbers. */
+const COLUMNS = `id::double precision AS id, integration_id, wedding_id, kind, entity, entity_id, payload, content_hash, idempotency_key, priority,
+  status, attempts, next_attempt_at::double precision AS next_attempt_at, last_error, last_status, created_at::double precision AS created_at,
+  delivered_at::double precision AS delivered_at`;
+
+interface Row {
+  id: number; integration_id: string; wedding_id: string; kind: string; entity: string | null; entity_id: string | null; payload: string; content_hash: string;
+  idempotency_key: string; priority: number; status: OutboxRow['status']; attempts: number; next_attempt_at: number; last_error: string | null;
+  last_status: number | null; created_at: number; delivered_at: number | null;
+}
+const toRow = (r: Row): OutboxRow => ({
+  id: r.id, integrationId: r.integration_id, weddingId: r.wedding_id, kind: r.kind, entity: r.entity, entityId: r.entity_id, payload: r.payload,
+  contentHash: r.content_hash, idempotencyKey: r.idempotency_key, priority: r.priority, status: r.status, attempts: r.attempts,
+  nextAttemptAt: r.next_attempt_at, lastError: r.last_error, lastStatus: r.last_status, createdAt: r.created_at, deliveredAt: r.delivered_at,
+});
+
+/** A claim held by another holder and not yet expired (the database's clock), for integration column `col`. */
+const CLAIMED_ELSEWHERE = (col: string, holder: string) =>
+  `EXISTS (SELECT 1 FROM outbox_claims c WHERE c.integration_id = ${col} AND c.holder <> ${holder} AND c.expires_at > clock_timestamp())`;
+/** `expires_at` for a claim of $n ms from now (the database's clock). */
+const UNTIL = (n: number) => `clock_timestamp() + make_interval(secs => $${n}::double precision / 1000)`;
+/** At most this many integrations are claimed in one pass (the worker passes its free delivery slots). */
+const MAX_INTEGRATIONS_PER_CLAIM = 1000;
+
+export interface PostgresOutboxOptions {
+  /** This instance's INSTANCE_ID; the claims' holder is it plus a random part per process, so a restart under the same id never inherits a claim. */
+  instanceId: string;
+  /**
+   * How long a claim on an integration lasts unless renewed (every third of it while its chain
+   * runs), in ms. An instance that dies or stalls hands its integrations over this long after its
+   * last renewal. @default 15000
+   */
+  claimTtlMs?: number;
+}
+
+/**
+ * The outbox on PostgreSQL (schema/migrations/postgres/006_outbox.sql), shared by every instance:
+ * rows are added as on SQLite (`add`, inside the transaction of the change that caused them when
+ * given its client), and delivered through per-integration claims (table `outbox_claims`) taken
+ * with `INSERT … ON CONFLICT … WHERE expired`, while rows are taken with `FOR UPDATE SKIP LOCKED`.
+ *
+ * - One holder per integration at a time, so an integration's rows go out in order (priority, then
+ *   age), whichever instance is free takes them, and no two instances deliver one row at once.
+ * - A claim is renewed every third of `claimTtlMs` while held, and deleted when the chain ends.
+ * - A holder that died or stalled past its claim loses it: the next holder puts its inflight rows
+ *   back to pending and delivers them again with the same idempotency key, and the stalled holder's
+ *   late outcomes are refused (they carry its holder id), as are its further deliveries (`holds`).
+ *
+ * Statements reject with the pg error; the worker logs it and the rows are delivered later.
+ */
+export class PostgresOutboxStore implements OutboxQueue {
+  /** This process's claim holder id: `<instanceId>:<random>`. */
+  readonly holder: string;
+  private readonly ttlMs: number;
+  /** Integrations this holder has claimed, with when (performance.now, ms) the claim may have lapsed. */
+  private readonly held = new Map<string, number>();
+  private renewTimer: NodeJS.Timeout | null = null;
+  private renewing: Promise<void> = Promise.resolve();
+
+  constructor(private readonly pool: pg.Pool, options: PostgresOutboxOptions) {
+    this.holder = `${options.instanceId}:${crypto.randomUUID().slice(0, 8)}`;
+    this.ttlMs = options.claimTtlMs ?? 15_000;
+  }
+
+  /**
+   * Adds a push (ms since the epoch for `now` and `r.notBefore`). A pending push of the same entity
+   * to the same integration is cancelled as superseded, and the new row keeps the earlier due time,
+   * as on SQLite. Runs on `client` when given (the transaction of the change behind it), else in
+   * its own transaction. Resolves with the row id.
+   */
+  async add(r: NewOutboxRow, now: number, client?: pg.ClientBase): Promise<number> {
+    if (!client) return inTransaction(this.pool, (c) => this.add(r, now, c));
+    let notBefore = r.notBefore;
+    if (r.entity && r.entityId) {
+      const { rows } = await client.query<{ next_attempt_at: number }>(
+        `UPDATE outbox SET status = 'cancelled', last_error = 'superseded by a newer change'
+         WHERE integration_id = $1 AND entity = $2 AND entity_id = $3 AND kind = $4 AND status = 'pending'
+         RETURNING next_attempt_at::double precision AS next_attempt_at`,
+        [r.integrationId, r.entity, r.entityId, r.kind]);
+      for (const old of rows) notBefore = Math.min(notBefore, old.next_attempt_at);
+    }
+    // The key names the logical push and stays the same across every retry of this row.
+    const { rows } = await client.query<{ id: number }>(
+      `WITH n AS (SELECT nextval(pg_get_serial_sequence('outbox', 'id')) AS id)
+       INSERT INTO outbox (id, integration_id, wedding_id, kind, entity, entity_id, payload, content_hash, idempotency_key, priority, status, next_attempt_at, created_at)
+       SELECT n.id, $1, $2, $3, $4, $5, $6, $7, COALESCE($8, 'wedsync-' || $1 || '-' || n.id), $9, 'pending', $10, $11 FROM n
+       RETURNING id::double precision AS id`,
+      [r.integrationId, r.weddingId, r.kind, r.entity, r.entityId, JSON.stringify(r.payload), r.contentHash, r.idempotencyKey ?? null, r.priority, notBefore, now]);
+    return rows[0]!.id;
+  }
+
+  /**
+   * Nothing to do at start: a previous holder's inflight rows are put back by whichever worker
+   * claims their integration next (`claimDue`), once that holder's claim has expired. Requeuing
+   * here would race a live instance's claim.
+   */
+  async recoverInflight(): Promise<number> {
+    return 0;
+  }
+
+  async claimDue(now: number, limit: number, skipIntegrations: string[], maxIntegrations: number): Promise<OutboxRow[]> {
+    const wanted = Math.max(0, Math.min(maxIntegrations, MAX_INTEGRATIONS_PER_CLAIM));
+    if (wanted === 0 || limit <= 0) return [];
+    const sentAt = performance.now();
+    const rows = await inTransaction(this.pool, async (c) => {
+      // Integrations with due rows (or rows a lapsed holder left inflight) that no one else holds.
+      const candidates = await c.query<{ integration_id: string }>(
+        `SELECT o.integration_id FROM outbox o
+         WHERE ((o.status = 'pending' AND o.next_attempt_at <= $1) OR o.status = 'inflight')
+           AND NOT (o.integration_id = ANY($2::text[])) AND NOT ${CLAIMED_ELSEWHERE('o.integration_id', '$3')}
+         GROUP BY o.integration_id ORDER BY max(o.priority) DESC, min(o.id) LIMIT $4`,
+        [now, skipIntegrations, this.holder, wanted]);
+      if (candidates.rows.length === 0) return [];
+      // Taken only where no live claim is held by another: of instances racing, one wins each. Sorted, so racing claims lock rows in one order.
+      const claimed = await c.query<{ integration_id: string }>(
+        `INSERT INTO outbox_claims (integration_id, holder, expires_at)
+         SELECT id, $2, ${UNTIL(3)} FROM unnest($1::text[]) AS id ORDER BY id
+         ON CONFLICT (integration_id) DO UPDATE SET holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at
+         WHERE outbox_claims.expires_at <= clock_timestamp() OR outbox_claims.holder = EXCLUDED.holder
+         RETURNING integration_id`,
+        [candidates.rows.map((r) => r.integration_id), this.holder, this.ttlMs]);
+      const ours = claimed.rows.map((r) => r.integration_id);
+      if (ours.length === 0) return [];
+      // What a lapsed holder left inflight is delivered again (same idempotency key), first: it is the oldest.
+      await c.query(`UPDATE outbox SET status = 'pending', claimed_by = NULL WHERE integration_id = ANY($1::text[]) AND status = 'inflight'`, [ours]);
+      const taken = await c.query<Row>(
+        `UPDATE outbox SET status = 'inflight', claimed_by = $2 WHERE id IN (
+           SELECT id FROM outbox WHERE integration_id = ANY($1::text[]) AND status = 'pending' AND next_attempt_at <= $3
+           ORDER BY priority DESC, id LIMIT $4 FOR UPDATE SKIP LOCKED)
+         RETURNING ${COLUMNS}`,
+        [ours, this.holder, now, limit]);
+      const busy = new Set(taken.rows.map((r) => r.integration_id));
+      const idle = ours.filter((id) => !busy.has(id));
+      if (idle.length > 0) await c.query('DELETE FROM outbox_claims WHERE integration_id = ANY($1::text[]) AND holder = $2', [idle, this.holder]);
+      return taken.rows;
+    });
+    for (const r of rows) this.held.set(r.integration_id, sentAt + this.lapseAfterMs());
+    if (this.held.size > 0) this.scheduleRenewal();
+    return rows.map(toRow).sort((a, b) => b.priority - a.priority || a.id - b.id);
+  }
+
+  holds(integrationId: string): boolean {
+    const until = this.held.get(integrationId);
+    return until !== undefined && performance.now() < until;
+  }
+
+  async release(integrationId: string): Promise<void> {
+    this.held.delete(integrationId);
+    await this.pool.query('DELETE FROM outbox_claims WHERE integration_id = $1 AND holder = $2', [integrationId, this.holder]);
+  }
+
+  async outrankedBy(integrationId: string, priority: number, now: number): Promise<boolean> {
+    const { rowCount } = await this.pool.query(
+      `SELECT 1 FROM outbox WHERE integration_id = $1 AND status = 'pending' AND priority > $2 AND next_attempt_at <= $3 LIMIT 1`, [integrationId, priority, now]);
+    return (rowCount ?? 0) > 0;
+  }
+
+  /** The earliest due time among pending rows not of `skipIntegrations` and not held by another instance (whose own worker delivers them). */
+  async nextDueAt(skipIntegrations: string[]): Promise<number | null> {
+    const { rows } = await this.pool.query<{ next: number | null }>(
+      `SELECT min(o.next_attempt_at)::double precision AS next FROM outbox o
+       WHERE o.status = 'pending' AND NOT (o.integration_id = ANY($1::text[])) AND NOT ${CLAIMED_ELSEWHERE('o.integration_id', '$2')}`,
+      [skipIntegrations, this.holder]);
+    return rows[0]?.next ?? null;
+  }
+
+  /** False only when the row was cancelled meanwhile; an outcome refused because the claim moved on is the new holder's to record. */
+  async markDelivered(id: number, status: number | null, now: number): Promise<boolean> {
+    const { rows } = await this.pool.query<{ done: boolean; status: string | null }>(
+      `WITH d AS (UPDATE outbox SET status = 'delivered', attempts = attempts + 1, delivered_at = $1, last_status = $2, last_error = NULL, claimed_by = NULL
+                  WHERE id = $3 AND status = 'inflight' AND claimed_by = $4 RETURNING 1)
+       SELECT EXISTS (SELECT 1 FROM d) AS done, (SELECT status FROM outbox WHERE id = $3) AS status`,
+      [now, status, id, this.holder]);
+    return rows[0]!.done || rows[0]!.status !== 'cancelled';
+  }
+
+  async defer(id: number, at: number): Promise<void> {
+    await this.pool.query(
+      `UPDATE outbox SET status = 'pending', next_attempt_at = $1, claimed_by = NULL WHERE id = $2 AND (status = 'pending' OR (status = 'inflight' AND claimed_by = $3))`,
+      [at, id, this.holder]);
+  }
+
+  async markRetry(id: number, at: number, error: string, status: number | null): Promise<void> {
+    await this.pool.query(
+      `UPDATE outbox SET status = 'pending', attempts = attempts + 1, next_attempt_at = $1, last_error = $2, last_status = $3, claimed_by = NULL
+       WHERE id = $4 AND status = 'inflight' AND claimed_by = $5`,
+      [at, error, status, id, this.holder]);
+  }
+
+  async markDead(id: number, error: string, status: number | null): Promise<void> {
+    await this.pool.query(
+      `UPDATE outbox SET status = 'dead', attempts = attempts + 1, last_error = $1, last_status = $2, claimed_by = NULL WHERE id = $3 AND status = 'inflight' AND claimed_by = $4`,
+      [error, status, id, this.holder]);
+  }
+
+  async get(id: number): Promise<OutboxRow | undefined> {
+    const { rows } = await this.pool.query<Row>(`SELECT ${COLUMNS} FROM outbox WHERE id = $1`, [id]);
+    return rows[0] ? toRow(rows[0]) : undefined;
+  }
+
+  /** Stops renewing and gives up every claim this holder has (a clean stop): other instances take its integrations at once. */
+  async close(): Promise<void> {
+    if (this.renewTimer) clearTimeout(this.renewTimer);
+    this.renewTimer = null;
+    await this.renewing;
+    this.held.clear();
+    await this.pool.query('DELETE FROM outbox_claims WHERE holder = $1', [this.holder]);
+  }
+
+  /** A claim is treated as lapsed a tenth of its ttl before the database would, measured from when its statement was sent. */
+  private lapseAfterMs(): number {
+    return this.ttlMs * 0.9;
+  }
+
+  private scheduleRenewal(): void {
+    if (this.renewTimer) return;
+    this.renewTimer = setTimeout(() => {
+      this.renewTimer = null;
+      this.renewing = this.renew().finally(() => { if (this.held.size > 0) this.scheduleRenewal(); });
+    }, this.ttlMs / 3);
+    this.renewTimer.unref();
+  }
+
+  /** Extends every held claim; those taken over meanwhile (this process stalled past them) are dropped, so `holds` turns false. */
+  private async renew(): Promise<void> {
+    const ids = [...this.held.keys()];
+    if (ids.length === 0) return;
+    const sentAt = performance.now();
+    let kept: Set<string>;
+    try {
+      const { rows } = await this.pool.query<{ integration_id: string }>(
+        `UPDATE outbox_claims SET expires_at = ${UNTIL(3)} WHERE holder = $1 AND integration_id = ANY($2::text[]) RETURNING integration_id`,
+        [this.holder, ids, this.ttlMs]);
+      kept = new Set(rows.map((r) => r.integration_id));
+    } catch {
+      return; // The database is unreachable: the claims lapse by themselves (holds turns false) unless a later renewal succeeds.
+    }
+    for (const id of ids) {
+      if (!this.held.has(id)) continue; // released meanwhile
+      if (kept.has(id)) this.held.set(id, sentAt + this.lapseAfterMs());
+      else this.held.delete(id);
+    }
+  }
+}
