@@ -1,5 +1,8 @@
 import type { OutboxRow, OutboxStore } from './outbox-store.ts';
 
+/** What recording a delivery found: see OutboxQueue.markDelivered. */
+export type DeliveryRecord = 'delivered' | 'superseded' | 'lost';
+
 /**
  * What the OutboxWorker asks of the outbox: claiming due rows and recording outcomes,
  * asynchronously, on either backend (docs/storage-backends.md, "Claims").
@@ -28,8 +31,12 @@ export interface OutboxQueue {
   outrankedBy(integrationId: string, priority: number, now: number): Promise<boolean>;
   /** When the earliest pending row not of `skipIntegrations` is due (ms since the epoch); null when there is none. */
   nextDueAt(skipIntegrations: string[]): Promise<number | null>;
-  /** Records a delivery. False when the row was cancelled while it was being delivered (its content is superseded). */
-  markDelivered(id: number, status: number | null, now: number): Promise<boolean>;
+  /**
+   * Records a delivery: `delivered`; `superseded` when the row was cancelled while it was being
+   * delivered (the system holds content the wedding has moved past); `lost` when this worker's claim
+   * moved on meanwhile (nothing recorded: the new holder delivers the row again with the same key).
+   */
+  markDelivered(id: number, status: number | null, now: number): Promise<DeliveryRecord>;
   /** Back to pending at `at` without counting an attempt (its integration's breaker is open, or a more urgent row came). */
   defer(id: number, at: number): Promise<void>;
   markRetry(id: number, at: number, error: string, status: number | null): Promise<void>;
@@ -53,7 +60,7 @@ export class SqliteOutboxQueue implements OutboxQueue {
   async release(): Promise<void> {}
   async outrankedBy(integrationId: string, priority: number, now: number): Promise<boolean> { return this.store.outrankedBy(integrationId, priority, now); }
   async nextDueAt(skipIntegrations: string[]): Promise<number | null> { return this.store.nextDueAt(skipIntegrations); }
-  async markDelivered(id: number, status: number | null, now: number): Promise<boolean> { return this.store.markDelivered(id, status, now); }
+  async markDelivered(id: number, status: number | null, now: number): Promise<DeliveryRecord> { return this.store.markDelivered(id, status, now) ? 'delivered' : 'superseded'; }
   async defer(id: number, at: number): Promise<void> { this.store.defer(id, at); }
   async markRetry(id: number, at: number, error: string, status: number | null): Promise<void> { this.store.markRetry(id, at, error, status); }
   async markDead(id: number, error: string, status: number | null): Promise<void> { this.store.markDead(id, error, status); }

@@ -41,6 +41,8 @@ export interface OutboxWorkerDeps {
 
 const BATCH = 200;
 const IDLE_POLL_MS = 1000;
+/** The shortest wait before the next pass when due rows were left unclaimed. */
+const NOTHING_CLAIMED_RETRY_MS = 25;
 
 /**
  * Delivers outbox rows: in order per integration, integrations in parallel, highest priority first.
@@ -151,8 +153,14 @@ export class OutboxWorker {
       });
     }
     if (rows.length === BATCH && this.busy.size < cap) return 0;
+    // Every slot busy: a chain's end wakes the loop.
+    if (this.busy.size >= cap) return IDLE_POLL_MS;
     const next = await this.deps.outbox.nextDueAt([...this.busy]);
-    return next === null ? IDLE_POLL_MS : Math.min(IDLE_POLL_MS, next - this.deps.now());
+    if (next === null) return IDLE_POLL_MS;
+    const wait = Math.min(IDLE_POLL_MS, next - this.deps.now());
+    // Due rows that could not be claimed (on PostgreSQL: locked by a writer's open transaction) are
+    // looked at again shortly, not in a loop that queries without pause.
+    return rows.length === 0 ? Math.max(wait, NOTHING_CLAIMED_RETRY_MS) : wait;
   }
 
   private async runGroup(rows: OutboxRow[]): Promise<void> {
@@ -195,10 +203,19 @@ export class OutboxWorker {
       await this.deps.outbox.markDead(row.id, `no handler for outbox rows of kind ${row.kind}`, null);
       return;
     }
+    // Checked again just before sending: an instance frozen since the chain's last check must not send
+    // a push its successor may already have sent (and newer ones after it).
+    if (!this.deps.outbox.holds(row.integrationId)) return;
     try {
       const result = await handler(row, live);
       const now = this.deps.now();
-      if (!await this.deps.outbox.markDelivered(row.id, result.status ?? null, now)) this.deps.onSuperseded?.(row, live);
+      const outcome = await this.deps.outbox.markDelivered(row.id, result.status ?? null, now);
+      if (outcome === 'lost') {
+        // This instance stalled past its claim while sending: the new holder delivers the row (same key) and records it.
+        this.deps.logger.info({ integrationId: integration.id, outboxId: row.id }, 'push sent after the claim moved on; its outcome is the new holder’s');
+        return;
+      }
+      if (outcome === 'superseded') this.deps.onSuperseded?.(row, live);
       breaker.success();
       this.deps.integrations.update(integration.id, { last_success_at: new Date(now).toISOString(), last_sync_at: new Date(now).toISOString() });
       live.integration.lastSuccessAt = live.integration.lastSyncAt = new Date(now).toISOString();

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type pg from 'pg';
 import { inTransaction } from '../storage/postgres/pool.ts';
-import type { OutboxQueue } from './outbox-queue.ts';
+import type { DeliveryRecord, OutboxQueue } from './outbox-queue.ts';
 import type { NewOutboxRow, OutboxRow } from './outbox-store.ts';
 
 /** The columns `toRow` reads; PostgreSQL's bigints come back as text, so those are cast to numbers. */
@@ -47,7 +47,9 @@ export interface PostgresOutboxOptions {
  * with `INSERT … ON CONFLICT … WHERE expired`, while rows are taken with `FOR UPDATE SKIP LOCKED`.
  *
  * - One holder per integration at a time, so an integration's rows go out in order (priority, then
- *   age), whichever instance is free takes them, and no two instances deliver one row at once.
+ *   age) and whichever instance is free takes them. A push an instance had already sent (or was
+ *   sending at the instant it froze) when its claim lapsed may reach the system twice: both carry
+ *   the row's idempotency key.
  * - A claim is renewed every third of `claimTtlMs` while held, and deleted when the chain ends.
  * - A holder that died or stalled past its claim loses it: the next holder puts its inflight rows
  *   back to pending and delivers them again with the same idempotency key, and the stalled holder's
@@ -59,10 +61,15 @@ export class PostgresOutboxStore implements OutboxQueue {
   /** This process's claim holder id: `<instanceId>:<random>`. */
   readonly holder: string;
   private readonly ttlMs: number;
-  /** Integrations this holder has claimed, with when (performance.now, ms) the claim may have lapsed. */
-  private readonly held = new Map<string, number>();
+  /**
+   * Integrations this holder has claimed: when (performance.now, ms) the claim may have lapsed, and
+   * which claim it is (a renewal sent for one claim never touches a later claim of the same integration).
+   */
+  private readonly held = new Map<string, { until: number; claim: number }>();
+  private claims = 0;
   private renewTimer: NodeJS.Timeout | null = null;
   private renewing: Promise<void> = Promise.resolve();
+  private closed = false;
 
   constructor(private readonly pool: pg.Pool, options: PostgresOutboxOptions) {
     this.holder = `${options.instanceId}:${crypto.randomUUID().slice(0, 8)}`;
@@ -130,25 +137,40 @@ export class PostgresOutboxStore implements OutboxQueue {
       if (ours.length === 0) return [];
       // What a lapsed holder left inflight is delivered again (same idempotency key), first: it is the oldest.
       await c.query(`UPDATE outbox SET status = 'pending', claimed_by = NULL WHERE integration_id = ANY($1::text[]) AND status = 'inflight'`, [ours]);
+      // The due rows in delivery order, then those not locked by a writer's open transaction (a push
+      // being superseded): each integration's rows are taken up to its first locked one, so a
+      // writer that rolls back never sees a later row of the integration delivered before its own.
+      const due = await c.query<{ id: number; integration_id: string }>(
+        `SELECT id::double precision AS id, integration_id FROM outbox WHERE integration_id = ANY($1::text[]) AND status = 'pending' AND next_attempt_at <= $2
+         ORDER BY priority DESC, id LIMIT $3`,
+        [ours, now, limit]);
+      const unlocked = await c.query<{ id: number }>(
+        `SELECT id::double precision AS id FROM outbox WHERE id = ANY($1::bigint[]) AND status = 'pending' FOR UPDATE SKIP LOCKED`,
+        [due.rows.map((r) => r.id)]);
+      const free = new Set(unlocked.rows.map((r) => r.id));
+      const blocked = new Set<string>();
+      const take: number[] = [];
+      for (const r of due.rows) {
+        if (blocked.has(r.integration_id)) continue;
+        if (free.has(r.id)) take.push(r.id);
+        else blocked.add(r.integration_id);
+      }
       const taken = await c.query<Row>(
-        `UPDATE outbox SET status = 'inflight', claimed_by = $2 WHERE id IN (
-           SELECT id FROM outbox WHERE integration_id = ANY($1::text[]) AND status = 'pending' AND next_attempt_at <= $3
-           ORDER BY priority DESC, id LIMIT $4 FOR UPDATE SKIP LOCKED)
-         RETURNING ${COLUMNS}`,
-        [ours, this.holder, now, limit]);
+        `UPDATE outbox SET status = 'inflight', claimed_by = $2 WHERE id = ANY($1::bigint[]) RETURNING ${COLUMNS}`,
+        [take, this.holder]);
       const busy = new Set(taken.rows.map((r) => r.integration_id));
       const idle = ours.filter((id) => !busy.has(id));
       if (idle.length > 0) await c.query('DELETE FROM outbox_claims WHERE integration_id = ANY($1::text[]) AND holder = $2', [idle, this.holder]);
       return taken.rows;
     });
-    for (const r of rows) this.held.set(r.integration_id, sentAt + this.lapseAfterMs());
+    for (const id of new Set(rows.map((r) => r.integration_id))) this.held.set(id, { until: sentAt + this.lapseAfterMs(), claim: ++this.claims });
     if (this.held.size > 0) this.scheduleRenewal();
     return rows.map(toRow).sort((a, b) => b.priority - a.priority || a.id - b.id);
   }
 
   holds(integrationId: string): boolean {
-    const until = this.held.get(integrationId);
-    return until !== undefined && performance.now() < until;
+    const held = this.held.get(integrationId);
+    return held !== undefined && performance.now() < held.until;
   }
 
   async release(integrationId: string): Promise<void> {
@@ -171,19 +193,19 @@ export class PostgresOutboxStore implements OutboxQueue {
     return rows[0]?.next ?? null;
   }
 
-  /** False only when the row was cancelled meanwhile; an outcome refused because the claim moved on is the new holder's to record. */
-  async markDelivered(id: number, status: number | null, now: number): Promise<boolean> {
+  async markDelivered(id: number, status: number | null, now: number): Promise<DeliveryRecord> {
     const { rows } = await this.pool.query<{ done: boolean; status: string | null }>(
       `WITH d AS (UPDATE outbox SET status = 'delivered', attempts = attempts + 1, delivered_at = $1, last_status = $2, last_error = NULL, claimed_by = NULL
                   WHERE id = $3 AND status = 'inflight' AND claimed_by = $4 RETURNING 1)
        SELECT EXISTS (SELECT 1 FROM d) AS done, (SELECT status FROM outbox WHERE id = $3) AS status`,
       [now, status, id, this.holder]);
-    return rows[0]!.done || rows[0]!.status !== 'cancelled';
+    if (rows[0]!.done) return 'delivered';
+    return rows[0]!.status === 'cancelled' ? 'superseded' : 'lost';
   }
 
   async defer(id: number, at: number): Promise<void> {
     await this.pool.query(
-      `UPDATE outbox SET status = 'pending', next_attempt_at = $1, claimed_by = NULL WHERE id = $2 AND (status = 'pending' OR (status = 'inflight' AND claimed_by = $3))`,
+      `UPDATE outbox SET status = 'pending', next_attempt_at = $1, claimed_by = NULL WHERE id = $2 AND status = 'inflight' AND claimed_by = $3`,
       [at, id, this.holder]);
   }
 
@@ -207,6 +229,7 @@ export class PostgresOutboxStore implements OutboxQueue {
 
   /** Stops renewing and gives up every claim this holder has (a clean stop): other instances take its integrations at once. */
   async close(): Promise<void> {
+    this.closed = true;
     if (this.renewTimer) clearTimeout(this.renewTimer);
     this.renewTimer = null;
     await this.renewing;
@@ -220,7 +243,7 @@ export class PostgresOutboxStore implements OutboxQueue {
   }
 
   private scheduleRenewal(): void {
-    if (this.renewTimer) return;
+    if (this.renewTimer || this.closed) return;
     this.renewTimer = setTimeout(() => {
       this.renewTimer = null;
       this.renewing = this.renew().finally(() => { if (this.held.size > 0) this.scheduleRenewal(); });
@@ -230,7 +253,8 @@ export class PostgresOutboxStore implements OutboxQueue {
 
   /** Extends every held claim; those taken over meanwhile (this process stalled past them) are dropped, so `holds` turns false. */
   private async renew(): Promise<void> {
-    const ids = [...this.held.keys()];
+    const sent = new Map([...this.held].map(([id, h]) => [id, h.claim]));
+    const ids = [...sent.keys()];
     if (ids.length === 0) return;
     const sentAt = performance.now();
     let kept: Set<string>;
@@ -243,8 +267,9 @@ export class PostgresOutboxStore implements OutboxQueue {
       return; // The database is unreachable: the claims lapse by themselves (holds turns false) unless a later renewal succeeds.
     }
     for (const id of ids) {
-      if (!this.held.has(id)) continue; // released meanwhile
-      if (kept.has(id)) this.held.set(id, sentAt + this.lapseAfterMs());
+      const held = this.held.get(id);
+      if (!held || held.claim !== sent.get(id)) continue; // released (and perhaps claimed again) meanwhile
+      if (kept.has(id)) held.until = sentAt + this.lapseAfterMs();
       else this.held.delete(id);
     }
   }

@@ -66,7 +66,7 @@ describe('the outbox on PostgreSQL, shared by instances', () => {
           expect(store.holds(r.integrationId)).toBe(true);
           delivered.push({ id: r.id, integrationId: r.integrationId, holder: store.holder });
           await new Promise((res) => setImmediate(res));
-          expect(await store.markDelivered(r.id, 200, Date.now())).toBe(true);
+          expect(await store.markDelivered(r.id, 200, Date.now())).toBe('delivered');
         }
         for (const i of mine) { holding.delete(i); await store.release(i); }
       }
@@ -106,6 +106,25 @@ describe('the outbox on PostgreSQL, shared by instances', () => {
     await b.close();
   });
 
+  it('a row locked by a writer\'s open transaction holds back the later rows of its integration, not the others\'', async () => {
+    const url = await database();
+    const a = new PostgresOutboxStore(poolOn(url), { instanceId: 'a', claimTtlMs: 10_000 });
+    const ids = [];
+    for (let n = 0; n < 3; n++) ids.push(await a.add(push('int_x', n), 1));
+    const other = await a.add(push('int_y', 0), 1);
+    const writer = await pools[0]!.connect();
+    await writer.query('BEGIN');
+    await writer.query('SELECT 1 FROM outbox WHERE id = $1 FOR UPDATE', [ids[1]]);
+    expect((await a.claimDue(10_000, 10, [], 5)).map((r) => r.id).sort((x, y) => x - y)).toEqual([ids[0], other]);
+    await writer.query('ROLLBACK');
+    writer.release();
+    for (const id of [ids[0]!, other]) await a.markDelivered(id, 200, 2);
+    await a.release('int_x');
+    await a.release('int_y');
+    expect((await a.claimDue(10_000, 10, [], 5)).map((r) => r.id)).toEqual([ids[1], ids[2]]);
+    await a.close();
+  });
+
   it('a superseded pending push is cancelled and the new one keeps its due time; keys name the row; the holder of a live claim is never skipped over', async () => {
     const url = await database();
     const a = new PostgresOutboxStore(poolOn(url), { instanceId: 'a', claimTtlMs: 10_000 });
@@ -125,13 +144,13 @@ describe('the outbox on PostgreSQL, shared by instances', () => {
     expect(await b.claimDue(10_000, 10, [], 5)).toEqual([]);
     expect(await b.nextDueAt([])).toBeNull();
     expect(await a.nextDueAt(['int_x'])).toBeNull();
-    expect(await b.markDelivered(second, 200, 5)).toBe(true); // not b's row: refused, and not reported as superseded
+    expect(await b.markDelivered(second, 200, 5)).toBe('lost'); // not b's row: refused, and not reported as superseded
     expect((await a.get(second))!.status).toBe('inflight');
-    // A push cancelled while it was being delivered reports false, so the worker sends the current content.
+    // A push cancelled while it was being delivered reports it, so the worker sends the current content.
     const third = await a.add(push('int_x', 3), 6);
     expect((await a.get(keyed))!.status).toBe('inflight'); // only pending pushes are superseded
     await pools[0]!.query(`UPDATE outbox SET status = 'cancelled' WHERE id = $1`, [keyed]);
-    expect(await a.markDelivered(keyed, 200, 7)).toBe(false);
+    expect(await a.markDelivered(keyed, 200, 7)).toBe('superseded');
     // a stops cleanly with `second` undelivered: b takes int_x at once and sends it again first (same key).
     await a.close();
     expect((await b.claimDue(10_000, 10, [], 5)).map((r) => [r.id, r.idempotencyKey])).toEqual([[second, `wedsync-int_x-${second}`], [fourth, `wedsync-int_x-${fourth}`], [third, `wedsync-int_x-${third}`]]);
@@ -157,10 +176,14 @@ describe('the outbox on PostgreSQL, shared by instances', () => {
     await a.markRetry(mine[0]!.id, 0, 'late', 500);
     await a.markDead(mine[1]!.id, 'late', 400);
     await a.defer(mine[2]!.id, 0);
-    expect(await a.markDelivered(mine[2]!.id, 200, 2)).toBe(true);
+    expect(await a.markDelivered(mine[2]!.id, 200, 2)).toBe('lost');
     for (const r of mine) expect((await b.get(r.id))!).toMatchObject({ status: 'inflight', attempts: 0, lastError: null });
     expect(a.holds('int_x')).toBe(false);
-    for (const r of theirs) expect(await b.markDelivered(r.id, 200, 3)).toBe(true);
+    // Nor can it move a row the new holder put back to pending (which would reorder the integration's rows).
+    await b.markRetry(theirs[0]!.id, 9_000, 'try later', 503);
+    await a.defer(theirs[0]!.id, 1);
+    expect((await b.get(theirs[0]!.id))!).toMatchObject({ status: 'pending', nextAttemptAt: 9_000, attempts: 1 });
+    for (const r of theirs.slice(1)) expect(await b.markDelivered(r.id, 200, 3)).toBe('delivered');
     await b.close();
     await a.close();
   });
@@ -256,10 +279,13 @@ describe.concurrent('outbox delivery across instances, when one stops', () => {
       const rows = (await admin.query<{ idempotency_key: string; attempts: number; status: string }>('SELECT idempotency_key, attempts, status FROM outbox ORDER BY id')).rows;
       expect(rows.filter((r) => r.status !== 'delivered' || r.attempts !== 1)).toEqual([]);
       expect([...receiver.applied.keys()].sort()).toEqual(rows.map((r) => r.idempotency_key).sort());
-      // Repeated attempts are only of pushes the stopped instance had in flight, with the same key: at most one per integration.
+      // A push is sent twice only when the stopped instance had it in flight (or, frozen, was sending it at that instant):
+      // once by each instance, with the same key, at most one per integration it held.
       const repeated = receiver.attempts.filter((a, i) => receiver.attempts.findIndex((b) => b.key === a.key) !== i);
       expect(repeated.length).toBeLessThanOrEqual(integrations.length);
-      for (const r of repeated) expect(receiver.attempts.find((a) => a.key === r.key)!.holder).toBe(halted.holder);
+      for (const r of repeated) {
+        expect(receiver.attempts.filter((a) => a.key === r.key).map((a) => a.holder).sort()).toEqual([halted.holder, other.holder].sort());
+      }
       for (const id of integrations) {
         const order = [...receiver.applied.values()].filter((a) => a.integrationId === id).map((a) => a.id);
         expect(order).toEqual([...order].sort((x, y) => x - y));

@@ -25,7 +25,8 @@ CREATE TABLE outbox (
   claimed_by       text                      -- while inflight: the claim holder delivering it (outbox_claims.holder)
 );
 CREATE INDEX outbox_due ON outbox (next_attempt_at) WHERE status = 'pending';
-CREATE INDEX outbox_by_integration ON outbox (integration_id, status, priority DESC, id);
+-- The rows still to deliver, per integration: what every claim pass reads, without the delivered history.
+CREATE INDEX outbox_open ON outbox (integration_id, priority DESC, id) WHERE status IN ('pending', 'inflight');
 CREATE INDEX outbox_by_entity ON outbox (integration_id, entity, entity_id, status);
 CREATE INDEX outbox_dead ON outbox (wedding_id, id) WHERE status = 'dead';
 
