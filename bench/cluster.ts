@@ -1,5 +1,6 @@
 /**
- * `npm run bench -- cluster [--seconds 15] [--weddings 50] [--rates 100,400]`: the first rows of the
+ * `npm run bench -- cluster [--seconds 15] [--weddings 50] [--rates 100,400] [--sockets 10000]
+ * [--per-wedding 10] [--socket-rate 200] [--generators 1] [--sockets-only]`: the rows of the
  * cluster benchmark (issue 15 item 4): one collaboration node with its documents on PostgreSQL
  * against the same node on SQLite, and two PostgreSQL nodes with each wedding's writer on its owner
  * and its reader on the other (relayed, server/collab/document-relay.ts), in one run, so the figures
@@ -16,6 +17,10 @@
  *
  * PostgreSQL runs with fsync and synchronous_commit on (every group's COMMIT waits for its WAL
  * flush, about 5 ms on this disk); SQLite as the server runs it (WAL, synchronous=normal).
+ *
+ * Then the sockets rows (cluster-sockets.ts): `--sockets` sockets (0: none) over sockets /
+ * `--per-wedding` weddings on one fresh node of each backend, with memory per socket, the node's
+ * CPU and edit → peer latency at `--socket-rate` edits a second. `--sockets-only` skips the rows above.
  */
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -28,6 +33,7 @@ import { connectWedding, type WeddingConnection } from '../client/sdk/node.ts';
 import { createTokenService } from '../server/auth/tokens.ts';
 import { startCollabNodeProcess } from '../tests/helpers/collab-node-process.ts';
 import { startPostgresCluster } from '../tests/helpers/postgres-cluster.ts';
+import { socketRows, type SocketRow } from './cluster-sockets.ts';
 import { fmt, markdownTable, summarize } from './stats.ts';
 
 const RESULTS = fileURLToPath(new URL('./results/', import.meta.url));
@@ -84,7 +90,9 @@ export default async function cluster(args: string[]): Promise<void> {
   const arg = (name: string, fallback: string) => (args.includes(name) ? args[args.indexOf(name) + 1]! : fallback);
   const seconds = Number(arg('--seconds', '15'));
   const weddings = Number(arg('--weddings', '50'));
-  const rates = arg('--rates', '100,400').split(',').map(Number);
+  const rates = args.includes('--sockets-only') ? [] : arg('--rates', '100,400').split(',').map(Number);
+  const sockets = { sockets: Number(arg('--sockets', '10000')), perWedding: Number(arg('--per-wedding', '10')), rate: Number(arg('--socket-rate', '200')), generators: Number(arg('--generators', '1')), seconds };
+  const socketResults: SocketRow[] = [];
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wedsync-bench-cluster-'));
   const postgres = await startPostgresCluster({ fsync: true });
   const children: ChildProcess[] = [];
@@ -96,6 +104,19 @@ export default async function cluster(args: string[]): Promise<void> {
     await admin.end();
     const databaseUrl = postgres.adminUrl.replace(/\/postgres$/, '/bench');
     const node = (url: string, instanceId: string, route = false) => startCollabNodeProcess({ databaseUrl: url, instanceId, leaseMs: 8000, dataDir: path.join(dir, instanceId), route });
+    if (sockets.sockets > 0) {
+      // Each backend on a fresh node of its own, stopped after its row: memory and CPU are that node's alone.
+      for (const [setup, url] of [['sqlite', ''], ['postgres', databaseUrl]] as const) {
+        console.log(`${setup}: ${sockets.sockets} sockets over ${Math.ceil(sockets.sockets / sockets.perWedding)} weddings…`);
+        const n = await node(url, `${setup}-sockets`);
+        try {
+          socketResults.push(await socketRows(setup, { wsUrl: n.wsUrl, pid: n.child.pid! }, sockets));
+        } finally {
+          n.child.kill('SIGKILL');
+          await n.exited;
+        }
+      }
+    }
     const nodes = {
       sqlite: await node('', 'sqlite'),
       postgres: await node(databaseUrl, 'postgres'),
@@ -121,15 +142,23 @@ export default async function cluster(args: string[]): Promise<void> {
     fs.rmSync(dir, { recursive: true, force: true });
   }
   const baseline = (rate: number) => rows.find((r) => r.setup === 'sqlite' && r.rate === rate)!;
-  console.log(markdownTable(
+  if (socketResults.length > 0) {
+    const base = socketResults.find((r) => r.setup === 'sqlite')!;
+    console.log(markdownTable(
+      ['setup', 'sockets', 'weddings', 'connect (s)', 'KB per socket', 'CPU (cores)', 'edits/s', 'deliveries seen / expected', 'edit → peer p50 (ms)', 'p99 (ms)', 'max (ms)', 'KB vs SQLite', 'p99 vs SQLite'],
+      socketResults.map((r) => [r.setup, r.sockets, r.weddings, fmt(r.connectMs / 1000, 1), fmt(r.kbPerSocket, 1), fmt(r.cpuCore), r.rate, `${r.deliveries} / ${r.expected}`,
+        fmt(r.p50), fmt(r.p99), fmt(r.max), fmt(r.kbPerSocket / base.kbPerSocket), fmt(r.p99 / base.p99)]),
+    ));
+  }
+  if (rows.length > 0) console.log(markdownTable(
     ['setup', 'offered updates/s', 'seen by peers /s', 'edit → peer p50 (ms)', 'p99 (ms)', 'max (ms)', 'p50 vs SQLite', 'p99 vs SQLite'],
     rows.map((r) => [r.setup, r.rate, fmt(r.perSecond, 0), fmt(r.p50), fmt(r.p99), fmt(r.max), fmt(r.p50 / baseline(r.rate).p50), fmt(r.p99 / baseline(r.rate).p99)]),
   ));
   const when = new Date().toISOString();
-  const meta = { when, node: process.version, cpus: os.cpus().length, seconds, weddings, rates };
+  const meta = { when, node: process.version, cpus: os.cpus().length, seconds, weddings, rates, sockets };
   fs.mkdirSync(RESULTS, { recursive: true });
   const file = path.join(RESULTS, `cluster-${when.replace(/[:.]/g, '-')}.json`);
-  fs.writeFileSync(file, JSON.stringify({ meta, rows }, null, 2));
+  fs.writeFileSync(file, JSON.stringify({ meta, rows, sockets: socketResults }, null, 2));
   console.log(JSON.stringify(meta));
   console.log(`written to bench/results/${path.basename(file)}`);
 }

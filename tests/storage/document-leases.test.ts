@@ -52,6 +52,26 @@ describe('document leases with fencing (PostgreSQL)', () => {
     expect([renewed.epoch, renewed.expiresAt > lease!.expiresAt]).toEqual([1, true]);
   });
 
+  it('renews all of an instance\'s leases in one call (more than one statement\'s worth), leaving out those that moved on, while group commits lock the same rows', async () => {
+    const [a, b] = instances;
+    const names = Array.from({ length: 620 }, (_, i) => `wedding:many-${String(i).padStart(4, '0')}`);
+    const leases = [];
+    for (const name of names) leases.push((await a!.leases.acquire(name, 60_000))!);
+    // One lease moves on: released by a, taken by b (epoch 2).
+    await a!.leases.release(leases[7]!);
+    expect(await b!.leases.acquire(names[7]!, 60_000)).toMatchObject({ owner: 'instance-1', epoch: 2 });
+    // Appends fenced by a's leases commit while the renewals run (both lock the lease rows, in name order).
+    const appends = Promise.all(leases.filter((_, i) => i !== 7 && i % 50 === 3).reverse().map((l) => a!.documents.append(l.name, Uint8Array.of(1), l)));
+    const renewed = await Promise.all([a!.leases.renewAll(leases, 120_000), a!.leases.renewAll([...leases].reverse(), 120_000)]);
+    await appends;
+    for (const r of renewed) {
+      expect(r.size).toBe(619);
+      expect(r.has(names[7]!)).toBe(false);
+      expect(r.get(names[619]!)!.expiresAt.getTime()).toBeGreaterThan(leases[619]!.expiresAt.getTime());
+    }
+    expect(await b!.leases.current(names[7]!)).toMatchObject({ owner: 'instance-1', epoch: 2 });
+  });
+
   it('refuses appends and compactions carrying the epoch of a lease that another instance took over', async () => {
     const [a, b] = instances;
     const name = 'wedding:fenced';
