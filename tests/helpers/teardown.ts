@@ -1,4 +1,5 @@
 import { afterAll, onTestFinished } from 'vitest';
+import { getCurrentTest } from 'vitest/suite';
 
 /**
  * Teardowns registered outside a test (in a `beforeAll`, or at a file's top level): run after the
@@ -10,8 +11,17 @@ afterAll(async () => {
   while (afterFile.length > 0) await afterFile.pop()!();
 });
 
-/** Registers `fn` to run after the current test, or after the file when called outside a test. */
+/**
+ * Registers `fn` to run after the current test, or after the file when called outside a test or in
+ * a concurrent test. The global `onTestFinished` cannot tell concurrent tests apart (it attaches to
+ * whichever test vitest last made current), so a concurrent test's teardown could run when another
+ * test ends, ending what this one still uses: those wait for the file's end instead.
+ */
 export function registerTeardown(fn: () => unknown): void {
+  if (getCurrentTest()?.concurrent) {
+    afterFile.push(fn);
+    return;
+  }
   try {
     onTestFinished(async () => { await fn(); });
   } catch {
