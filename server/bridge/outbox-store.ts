@@ -21,8 +21,9 @@ export interface OutboxRow {
   deliveredAt: number | null;
 }
 
-interface Row { id: number; integration_id: string; wedding_id: string; kind: string; entity: string | null; entity_id: string | null; payload: string; content_hash: string; idempotency_key: string; priority: number; status: OutboxRow['status']; attempts: number; next_attempt_at: number; last_error: string | null; last_status: number | null; created_at: number; delivered_at: number | null }
-const toRow = (r: Row): OutboxRow => ({
+/** An outbox row as both backends read it (column names; PostgreSQL's bigints cast to numbers). */
+export interface OutboxRecord { id: number; integration_id: string; wedding_id: string; kind: string; entity: string | null; entity_id: string | null; payload: string; content_hash: string; idempotency_key: string; priority: number; status: OutboxRow['status']; attempts: number; next_attempt_at: number; last_error: string | null; last_status: number | null; created_at: number; delivered_at: number | null }
+export const toOutboxRow = (r: OutboxRecord): OutboxRow => ({
   id: r.id, integrationId: r.integration_id, weddingId: r.wedding_id, kind: r.kind, entity: r.entity, entityId: r.entity_id, payload: r.payload,
   contentHash: r.content_hash, idempotencyKey: r.idempotency_key, priority: r.priority, status: r.status, attempts: r.attempts,
   nextAttemptAt: r.next_attempt_at, lastError: r.last_error, lastStatus: r.last_status, createdAt: r.created_at, deliveredAt: r.delivered_at,
@@ -104,7 +105,7 @@ export class OutboxStore {
   add(r: NewOutboxRow, now: number): number {
     let notBefore = r.notBefore;
     if (r.entity && r.entityId) {
-      for (const old of (this.pendingFor.all(r.integrationId, r.entity, r.entityId, r.kind) as Row[])) {
+      for (const old of (this.pendingFor.all(r.integrationId, r.entity, r.entityId, r.kind) as OutboxRecord[])) {
         this.cancel.run(`superseded by a newer change`, old.id);
         notBefore = Math.min(notBefore, old.next_attempt_at);
       }
@@ -131,7 +132,7 @@ export class OutboxStore {
 
   cancelPending(integrationId: string, entity: string, entityId: string, kind: string, reason: string): number {
     let n = 0;
-    for (const old of (this.activeFor.all(integrationId, entity, entityId, kind) as Row[])) n += this.cancel.run(reason, old.id).changes;
+    for (const old of (this.activeFor.all(integrationId, entity, entityId, kind) as OutboxRecord[])) n += this.cancel.run(reason, old.id).changes;
     return n;
   }
 
@@ -143,12 +144,12 @@ export class OutboxStore {
     return this.db.transaction(() => {
       const chosen = new Set<string>();
       const out: OutboxRow[] = [];
-      for (const r of this.due.all(now, JSON.stringify(skipIntegrations), limit) as Row[]) {
+      for (const r of this.due.all(now, JSON.stringify(skipIntegrations), limit) as OutboxRecord[]) {
         if (!chosen.has(r.integration_id)) {
           if (chosen.size >= maxIntegrations) continue;
           chosen.add(r.integration_id);
         }
-        if (this.claim.run(r.id).changes === 1) out.push(toRow(r));
+        if (this.claim.run(r.id).changes === 1) out.push(toOutboxRow(r));
       }
       return out;
     })();
@@ -183,8 +184,8 @@ export class OutboxStore {
   }
 
   get(id: number): OutboxRow | undefined {
-    const r = this.one.get(id) as Row | undefined;
-    return r ? toRow(r) : undefined;
+    const r = this.one.get(id) as OutboxRecord | undefined;
+    return r ? toOutboxRow(r) : undefined;
   }
 
   countsFor(integrationId: string, now: number): { pending: number; dead: number; oldestPendingAgeMs: number | null } {
@@ -195,7 +196,7 @@ export class OutboxStore {
   }
 
   deadFor(weddingId: string, limit = 100): OutboxRow[] {
-    return (this.listDead.all(weddingId, limit) as Row[]).map(toRow);
+    return (this.listDead.all(weddingId, limit) as OutboxRecord[]).map(toOutboxRow);
   }
 
 }

@@ -3,23 +3,12 @@ import { performance } from 'node:perf_hooks';
 import type pg from 'pg';
 import { inTransaction } from '../storage/postgres/pool.ts';
 import type { DeliveryRecord, OutboxQueue } from './outbox-queue.ts';
-import type { NewOutboxRow, OutboxRow } from './outbox-store.ts';
+import { toOutboxRow, type NewOutboxRow, type OutboxRecord, type OutboxRow } from './outbox-store.ts';
 
 /** The columns `toRow` reads; PostgreSQL's bigints come back as text, so those are cast to numbers. */
 const COLUMNS = `id::double precision AS id, integration_id, wedding_id, kind, entity, entity_id, payload, content_hash, idempotency_key, priority,
   status, attempts, next_attempt_at::double precision AS next_attempt_at, last_error, last_status, created_at::double precision AS created_at,
   delivered_at::double precision AS delivered_at`;
-
-interface Row {
-  id: number; integration_id: string; wedding_id: string; kind: string; entity: string | null; entity_id: string | null; payload: string; content_hash: string;
-  idempotency_key: string; priority: number; status: OutboxRow['status']; attempts: number; next_attempt_at: number; last_error: string | null;
-  last_status: number | null; created_at: number; delivered_at: number | null;
-}
-const toRow = (r: Row): OutboxRow => ({
-  id: r.id, integrationId: r.integration_id, weddingId: r.wedding_id, kind: r.kind, entity: r.entity, entityId: r.entity_id, payload: r.payload,
-  contentHash: r.content_hash, idempotencyKey: r.idempotency_key, priority: r.priority, status: r.status, attempts: r.attempts,
-  nextAttemptAt: r.next_attempt_at, lastError: r.last_error, lastStatus: r.last_status, createdAt: r.created_at, deliveredAt: r.delivered_at,
-});
 
 /** A claim held by another holder and not yet expired (the database's clock), for integration column `col`. */
 const CLAIMED_ELSEWHERE = (col: string, holder: string) =>
@@ -155,7 +144,7 @@ export class PostgresOutboxStore implements OutboxQueue {
         if (free.has(r.id)) take.push(r.id);
         else blocked.add(r.integration_id);
       }
-      const taken = await c.query<Row>(
+      const taken = await c.query<OutboxRecord>(
         `UPDATE outbox SET status = 'inflight', claimed_by = $2 WHERE id = ANY($1::bigint[]) RETURNING ${COLUMNS}`,
         [take, this.holder]);
       const busy = new Set(taken.rows.map((r) => r.integration_id));
@@ -165,7 +154,7 @@ export class PostgresOutboxStore implements OutboxQueue {
     });
     for (const id of new Set(rows.map((r) => r.integration_id))) this.held.set(id, { until: sentAt + this.lapseAfterMs(), claim: ++this.claims });
     if (this.held.size > 0) this.scheduleRenewal();
-    return rows.map(toRow).sort((a, b) => b.priority - a.priority || a.id - b.id);
+    return rows.map(toOutboxRow).sort((a, b) => b.priority - a.priority || a.id - b.id);
   }
 
   holds(integrationId: string): boolean {
@@ -223,8 +212,8 @@ export class PostgresOutboxStore implements OutboxQueue {
   }
 
   async get(id: number): Promise<OutboxRow | undefined> {
-    const { rows } = await this.pool.query<Row>(`SELECT ${COLUMNS} FROM outbox WHERE id = $1`, [id]);
-    return rows[0] ? toRow(rows[0]) : undefined;
+    const { rows } = await this.pool.query<OutboxRecord>(`SELECT ${COLUMNS} FROM outbox WHERE id = $1`, [id]);
+    return rows[0] ? toOutboxRow(rows[0]) : undefined;
   }
 
   /** Stops renewing and gives up every claim this holder has (a clean stop): other instances take its integrations at once. */
