@@ -8,15 +8,17 @@
  * minus before, over N), its CPU (user + system) during the edits as a share of one core, and the
  * edit → peer p50/p99 over every delivery.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { summarize } from './stats.ts';
 
 const MAIN = fileURLToPath(new URL('./socket-load-main.mjs', import.meta.url));
-/** Linux clock ticks per second (`getconf CLK_TCK`), the unit of /proc/<pid>/stat's utime and stime. */
-const CLK_TCK = 100;
+/** Linux clock ticks per second, the unit of /proc/<pid>/stat's utime and stime. */
+const CLK_TCK = (() => {
+  try { return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100; } catch { return 100; }
+})();
 
 export interface SocketRow { setup: string; sockets: number; weddings: number; connectMs: number; kbPerSocket: number; cpuCore: number; rate: number; deliveries: number; expected: number; p50: number; p99: number; max: number }
 
@@ -64,9 +66,11 @@ export async function socketRows(setup: string, node: { wsUrl: string; pid: numb
     const kbPerSocket = (rssKb(node.pid) - before) / options.sockets;
     const cpu0 = cpuMs(node.pid);
     const t0 = performance.now();
+    // The node's CPU over the sending window only (not the drain after it).
+    const cpuAtEnd = new Promise<number>((resolve) => setTimeout(() => resolve((cpuMs(node.pid) - cpu0) / (performance.now() - t0)), options.seconds * 1000));
     for (const g of generators) g.send(`write ${options.rate / options.generators} ${options.seconds}`);
     const results = (await Promise.all(generators.map((g) => g.next()))) as { latencies: number[]; expected: number }[];
-    const cpuCore = (cpuMs(node.pid) - cpu0) / (performance.now() - t0);
+    const cpuCore = await cpuAtEnd;
     const latencies = results.flatMap((r) => r.latencies);
     const s = summarize(latencies);
     return {

@@ -37,8 +37,8 @@ export interface PostgresDocumentLogOptions {
  *   the transport holds frames on an AppendBarrier until the append is committed, and a failed or
  *   refused append (StaleEpochError after a takeover) calls its `failed` callback first, so the
  *   live copy is discarded before anything is released.
- * - Every held lease is renewed every `leaseMs / 3`, all in one statement (DocumentLeases.renewAll):
- *   one commit per tick however many documents are loaded, where one per document (1,000 documents:
+ * - Every held lease is renewed every `leaseMs / 3`, together (DocumentLeases.renewAll): one
+ *   statement per 500 loaded documents per tick, where one per document (1,000 documents:
  *   375 commits a second at an 8 s lease) saturated the WAL and queued every acknowledgement behind
  *   them. When a renewal finds a lease taken over, or none succeeds before it would have lapsed, `lost` is called: the live copy is discarded and appends
  *   are refused from then on. A frozen owner (SIGSTOP) that wakes after a takeover has its appends
@@ -193,8 +193,18 @@ export class PostgresDocumentLog implements DocumentLog {
     await this.store.close();
   }
 
-  /** Renews every served lease in one statement; a renewal still running when the next tick comes is not doubled. */
+  /**
+   * Renews every served lease (one statement per 500); a renewal still running when the next tick
+   * comes is not doubled. Every tick first drops the documents whose lease may have lapsed by our
+   * clock, even while a renewal hangs (a half-open connection): their copies must not outlive the
+   * lease, whatever the database answers later.
+   */
   private async renewAll(): Promise<void> {
+    for (const [name, held] of this.held) {
+      if (held.onLost && !held.lost && Date.now() >= held.deadline) {
+        this.lose(name, held, new StorageUnavailableError(`the lease on ${name} may have lapsed: no renewal succeeded in time`));
+      }
+    }
     if (this.renewing) return;
     const served = [...this.held].filter(([, h]) => h.onLost && !h.lost);
     if (served.length === 0) return;
@@ -202,6 +212,7 @@ export class PostgresDocumentLog implements DocumentLog {
     const startedAt = Date.now();
     try {
       const renewed = await this.leases.renewAll(served.map(([, h]) => h.lease), this.options.leaseMs);
+      const movedOn: [string, Held][] = [];
       for (const [name, held] of served) {
         // Unloaded while the renewal ran: the copy is gone, nothing to discard.
         if (this.held.get(name) !== held || held.lost) continue;
@@ -210,9 +221,14 @@ export class PostgresDocumentLog implements DocumentLog {
           held.lease = lease;
           held.deadline = this.deadlineFrom(startedAt);
         } else {
-          const now = await this.leases.current(name).catch(() => null);
-          this.lose(name, held, new StaleEpochError(name, held.lease.epoch, now && { owner: now.owner, epoch: now.epoch }));
+          movedOn.push([name, held]);
         }
+      }
+      // Dropped at once (no await in between: the document could be closed or reopened meanwhile);
+      // who holds it now is looked up for the log only.
+      for (const [name, held] of movedOn) this.lose(name, held, new StaleEpochError(name, held.lease.epoch, null));
+      for (const [name] of movedOn) {
+        void this.leases.current(name).then((now) => this.logger.info({ documentName: name, holder: now }, 'a document lease moved on'), () => undefined);
       }
     } catch (error) {
       for (const [name, held] of served) {

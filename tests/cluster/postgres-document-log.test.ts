@@ -23,10 +23,10 @@ function fold(state: Uint8Array | null, log: readonly Uint8Array[]): Uint8Array 
   return Y.encodeStateAsUpdate(d);
 }
 
-async function node(url: string, id: string) {
+async function node(url: string, id: string, leaseMs = 3000) {
   const pg = await openPostgresDocuments(url, { instanceId: id, pool: { max: 4 } });
   registerTeardown(() => pg.close());
-  return new PostgresDocumentLog(pg.documents, pg.leases, logger, { leaseMs: 3000 });
+  return new PostgresDocumentLog(pg.documents, pg.leases, logger, { leaseMs });
 }
 
 describe('PostgresDocumentLog', () => {
@@ -91,5 +91,30 @@ describe('PostgresDocumentLog', () => {
     a.barrier.afterCommit(() => { released = true; });
     await waitFor(() => released, 'the barrier to release after the refused append', 3000);
     expect(a.barrier.pending).toBe(false);
+  });
+
+  // A renewal that never answers (here: waiting on a row lock; in production, a half-open
+  // connection) must not keep a document served past its lease: the next ticks drop it by our clock.
+  it('drops a document whose lease may have lapsed while the renewal still hangs, and renews the others together', async () => {
+    const url = await server().createDatabase();
+    const a = await node(url, 'a', 900);
+    const lost: string[] = [];
+    for (const name of ['wedding:hang-1', 'wedding:hang-2']) {
+      await a.open(name);
+      a.opened(name, () => lost.push(name));
+    }
+    const admin = await openPostgresDocuments(url, { instanceId: 'admin', pool: { max: 1 } });
+    registerTeardown(() => admin.close());
+    const blocker = await admin.pool.connect();
+    await blocker.query('BEGIN');
+    await blocker.query(`SELECT 1 FROM document_leases WHERE name = 'wedding:hang-2' FOR UPDATE`);
+    const blockedAt = Date.now();
+    await waitFor(() => lost.length === 2, 'both documents dropped while the renewal waits on the lock', 5_000);
+    // Dropped within the lease (900 ms) plus a tick (300 ms) or so, not when the lock is let go.
+    expect(Date.now() - blockedAt).toBeLessThan(2_500);
+    await blocker.query('ROLLBACK');
+    blocker.release();
+    // Appends are refused from then on.
+    expect(() => a.append('wedding:hang-1', update('late'), true, null, null, () => {})).toThrow(/not held/);
   });
 });

@@ -2,6 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const MAIN = fileURLToPath(new URL('./postgres-collab-node-main.mjs', import.meta.url));
+/** How long a node may take to listen, in ms. */
+const START_TIMEOUT_MS = 60_000;
 
 export interface PostgresCollabProcess {
   child: ChildProcess;
@@ -33,7 +35,9 @@ export async function startCollabNodeProcess(options: { databaseUrl: string; ins
     child.stdout!.on('data', onData);
     child.stderr!.on('data', onData);
     void exited.then((code) => reject(new Error(`node exited (${code}) before listening:\n${out}`)));
-    setTimeout(() => reject(new Error(`node did not start within 20 s:\n${out}`)), 20_000).unref();
+    // Generous: a fresh checkout compiles the TypeScript on first start (tsx), and CI starts a dozen
+    // such processes at once on 2 cores (the failover and outbox cluster files): 20 s was once too short.
+    setTimeout(() => reject(new Error(`node did not start within ${START_TIMEOUT_MS / 1000} s:\n${out}`)), START_TIMEOUT_MS).unref();
   }).catch((error: unknown) => {
     child.kill('SIGKILL');
     throw error;

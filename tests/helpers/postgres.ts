@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, onTestFinished } from 'vitest';
 import { startPostgresCluster } from './postgres-cluster.ts';
+import { registerTeardown } from './teardown.ts';
 
 /**
  * A throwaway PostgreSQL for tests (postgres-cluster.ts), stopped and deleted at teardown. Each
@@ -24,12 +25,16 @@ export interface TestPostgres {
 
 /**
  * One PostgreSQL for the test file: call at the top of a `describe` (collection time). Started in
- * `beforeAll`, stopped in `afterAll`; the returned getter gives it to the tests.
+ * `beforeAll`, stopped after the file's tests and their teardowns; the returned getter gives it to the tests.
  */
 export function usePostgres(): () => TestPostgres {
   let server: TestPostgres | undefined;
-  beforeAll(async () => { server = await startPostgres(); });
-  afterAll(async () => { await server?.stop(); });
+  // Stopped as a file teardown registered first, so it runs last: after the teardowns that
+  // concurrent tests defer to the file's end (teardown.ts), which may still hold connections to it.
+  beforeAll(async () => {
+    server = await startPostgres();
+    registerTeardown(async () => { await server?.stop(); });
+  });
   return () => {
     if (!server) throw new Error('usePostgres(): the server starts in beforeAll; read it inside a test');
     return server;
@@ -59,8 +64,8 @@ export function usePostgresDatabase(): () => { url: string; admin: pg.Pool } {
  * stops it (usePostgres does). Either way it is stopped when the process exits, so a failed run
  * leaves no server behind.
  *
- * NOTE: not registerTeardown (teardown.ts): called from a `beforeAll`, onTestFinished throws and the
- * `afterAll` it falls back to is registered after collection and never runs.
+ * NOTE: inside a test it registers the test's own onTestFinished, not registerTeardown: a cluster
+ * started by a (non-concurrent) test stops at that test's end, not the file's.
  */
 export async function startPostgres(): Promise<TestPostgres> {
   const given = process.env.WEDSYNC_TEST_POSTGRES_URL;

@@ -1,5 +1,4 @@
-import { afterAll, onTestFinished } from 'vitest';
-import { getCurrentTest } from 'vitest/suite';
+import { afterAll, onTestFinished, TestRunner } from 'vitest';
 
 /**
  * Teardowns registered outside a test (in a `beforeAll`, or at a file's top level): run after the
@@ -18,7 +17,7 @@ afterAll(async () => {
  * test ends, ending what this one still uses: those wait for the file's end instead.
  */
 export function registerTeardown(fn: () => unknown): void {
-  if (getCurrentTest()?.concurrent) {
+  if (TestRunner.getCurrentTest()?.concurrent) {
     afterFile.push(fn);
     return;
   }
