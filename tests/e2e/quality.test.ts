@@ -34,7 +34,7 @@ const focusedLabel = (page: Page) => page.evaluate(() => {
 });
 
 describe('planner app: quality', () => {
-  it('loads a 300-event wedding quickly (the figure is recorded, not asserted)', async () => {
+  it('loads a 300-event wedding cold and warm (from the service worker) with no app error; the time is recorded, not asserted', async () => {
     const t = await startPlannerServer(dist);
     const peer = await t.connect('big', await t.token('planner', ['big'], { sub: 'seed' }));
     await seedLargeWedding(peer, 300);
@@ -62,29 +62,24 @@ describe('planner app: quality', () => {
       }, [allRowsMs, mainThreadBusyMs] as const);
     };
 
-    const cold: Awaited<ReturnType<typeof measure>>[] = [];
-    for (let i = 0; i < 3; i++) {
-      const tab = await openTab(browser);
-      closeAfterTest(tab.context);
-      cold.push(await measure(tab.page, () => tab.page.goto(url)));
-      if (i === 2) {
-        await screenshot(tab.page, 'timeline-300-events');
-        // Warm: app shell from the service worker, wedding from IndexedDB, then a sync.
-        await waitFor(() => tab.page.evaluate(async () => (await navigator.serviceWorker.getRegistration())?.active?.state === 'activated'), 'the service worker');
-        const warm = await measure(tab.page, () => tab.page.reload());
-        const median = (k: 'all300RowsMs' | 'mainThreadBusyMs') => cold.map((c) => c[k]).sort((a, b) => a - b)[1]!;
-        const figures = {
-          events: 300, cold, coldMedianAll300RowsMs: median('all300RowsMs'), coldMedianMainThreadBusyMs: median('mainThreadBusyMs'), warm, measuredAt: new Date().toISOString(),
-          // The figure depends on what else the machine is doing; the load average says how busy it was.
-          machine: { where: 'localhost, headless Chromium', cpus: os.cpus().length, loadAverage1m: Number(os.loadavg()[0]!.toFixed(2)) },
-        };
-        fs.mkdirSync(path.dirname(PAGE_LOAD_FILE), { recursive: true });
-        fs.writeFileSync(PAGE_LOAD_FILE, `${JSON.stringify(figures, null, 2)}\n`);
-        console.log(`page load, 300 events: cold median ${figures.coldMedianAll300RowsMs} ms to all rows rendered (main thread busy ${figures.coldMedianMainThreadBusyMs} ms); warm ${warm.all300RowsMs} ms`, JSON.stringify(figures));
-        expect(tab.errors).toEqual([]);
-      }
-    }
-    expect(cold.every((c) => c.all300RowsMs > 0)).toBe(true);
+    // One cold load here; `npm run bench -- planner-load` measures the figure over many loads.
+    const tab = await openTab(browser);
+    closeAfterTest(tab.context);
+    const cold = await measure(tab.page, () => tab.page.goto(url));
+    await screenshot(tab.page, 'timeline-300-events');
+    // Warm: app shell from the service worker, wedding from IndexedDB, then a sync.
+    await waitFor(() => tab.page.evaluate(async () => (await navigator.serviceWorker.getRegistration())?.active?.state === 'activated'), 'the service worker');
+    const warm = await measure(tab.page, () => tab.page.reload());
+    const figures = {
+      events: 300, cold, warm, measuredAt: new Date().toISOString(),
+      // The figure depends on what else the machine is doing; the load average says how busy it was.
+      machine: { where: 'localhost, headless Chromium', cpus: os.cpus().length, loadAverage1m: Number(os.loadavg()[0]!.toFixed(2)) },
+    };
+    fs.mkdirSync(path.dirname(PAGE_LOAD_FILE), { recursive: true });
+    fs.writeFileSync(PAGE_LOAD_FILE, `${JSON.stringify(figures, null, 2)}\n`);
+    console.log(`page load, 300 events: cold ${cold.all300RowsMs} ms to all rows rendered (main thread busy ${cold.mainThreadBusyMs} ms); warm ${warm.all300RowsMs} ms`, JSON.stringify(figures));
+    expect(tab.errors).toEqual([]);
+    expect([cold.all300RowsMs > 0, warm.all300RowsMs > 0]).toEqual([true, true]);
   }, 60_000);
 
   it('can be used with the keyboard alone', async () => {
