@@ -5,8 +5,9 @@
  * - sustained updates/s from one writer, seen by a second client and acknowledged by the server
  * - cold load of a wedding with 100k updates of history
  * - resident memory per loaded document (with one connected client each)
- * - noisy neighbour (WedSync only): bystanders' edit-to-peer latency on other weddings while one
- *   client floods its own wedding back to back, against the same bystanders without the flood
+ * - noisy neighbour: bystanders' edit-to-peer latency on other weddings while one client floods
+ *   its own wedding back to back, against the same bystanders without the flood, on WedSync and on
+ *   bare Hocuspocus (`bare-unbatched`: the machine's floor for the same harness)
  * Ratios are against `bare-unbatched` (Hocuspocus without persistence, broadcasting each update as
  * WedSync does); `bare` with Hocuspocus' default batching is reported too.
  * - vendor writer (WedSync only): a vendor writing its own allowed path against a planner writing
@@ -219,9 +220,12 @@ async function throughputMedian(url: string, token: string, updates: number, run
   return all[Math.floor(runs / 2)]!;
 }
 
-async function noisyRow(token: string, quick: boolean): Promise<NoisyNeighbourResult> {
+/** The noisy-neighbour row on WedSync (its default budgets) and, as the reference in the same run, on bare Hocuspocus. */
+interface NoisyRows { wedsync: NoisyNeighbourResult; bare: NoisyNeighbourResult }
+
+async function noisyOn(setup: 'wedsync-defaults' | 'bare-unbatched', token: string, quick: boolean): Promise<NoisyNeighbourResult> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-noisy-'));
-  const server = await startServer('wedsync-defaults', dataDir);
+  const server = await startServer(setup, dataDir);
   try {
     return await noisyNeighbour(server.url, token, { phaseMs: quick ? 4000 : 10_000, serverLoopDelay: server.loopDelay });
   } finally {
@@ -230,16 +234,28 @@ async function noisyRow(token: string, quick: boolean): Promise<NoisyNeighbourRe
   }
 }
 
+/**
+ * Bare Hocuspocus (no persistence, no checks, no budgets; `flushDelay: false` as WedSync runs) gives
+ * the machine's own floor for this harness: the same clients, rates and flooder, with nothing of
+ * WedSync's on the path. Its flood phase has no budget at all, so it shows what the budgets prevent.
+ */
+async function noisyRow(token: string, quick: boolean): Promise<NoisyRows> {
+  const bare = await noisyOn('bare-unbatched', token, quick);
+  const wedsync = await noisyOn('wedsync-defaults', token, quick);
+  return { wedsync, bare };
+}
+
 const loop = (d: LoopDelay | undefined) => (d ? `${fmt(d.p99, 1)} / ${fmt(d.max, 1)}` : '–');
 
-function noisyTable(r: NoisyNeighbourResult): string {
+function noisyTable({ wedsync, bare }: NoisyRows): string {
+  const rows = (name: string, r: NoisyNeighbourResult) => [
+    [`${name}: baseline (no flood)`, fmt(r.baseline.p50), fmt(r.baseline.p99), fmt(r.baseline.max), r.baseline.n, '1.00', fmt(r.baseline.p99 / bare.baseline.p99, 2), '–', '–', '–', loop(r.loopDelay?.baseline.server), loop(r.loopDelay?.baseline.bench)],
+    [`${name}: one client flooding`, fmt(r.flood.p50), fmt(r.flood.p99), fmt(r.flood.max), r.flood.n, fmt(r.p99Ratio, 2), fmt(r.flood.p99 / bare.baseline.p99, 2), r.flooderSent, r.flooderAcked, r.lostOrLate, loop(r.loopDelay?.flood.server), loop(r.loopDelay?.flood.bench)],
+  ];
   return markdownTable(
-    ['noisy neighbour (wedsync)', 'bystander p50 (ms)', 'p99 (ms)', 'max (ms)', 'samples', 'p99 vs baseline', 'flooder updates sent', 'flooder updates acked', 'bystander edits lost',
+    ['noisy neighbour', 'bystander p50 (ms)', 'p99 (ms)', 'max (ms)', 'samples', 'p99 vs own baseline', 'p99 vs bare baseline', 'flooder updates sent', 'flooder updates acked', 'bystander edits lost',
       'server loop delay p99 / max (ms)', 'bench clients\' loop delay p99 / max (ms)'],
-    [
-      ['baseline (no flood)', fmt(r.baseline.p50), fmt(r.baseline.p99), fmt(r.baseline.max), r.baseline.n, '1.00', '–', '–', '–', loop(r.loopDelay?.baseline.server), loop(r.loopDelay?.baseline.bench)],
-      ['one client flooding', fmt(r.flood.p50), fmt(r.flood.p99), fmt(r.flood.max), r.flood.n, fmt(r.p99Ratio, 2), r.flooderSent, r.flooderAcked, r.lostOrLate, loop(r.loopDelay?.flood.server), loop(r.loopDelay?.flood.bench)],
-    ],
+    [...rows('bare Hocuspocus', bare), ...rows('wedsync', wedsync)],
   );
 }
 
