@@ -1,6 +1,6 @@
-import crypto from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type pg from 'pg';
+import { HeldClaims, claimedElsewhere, takeClaims, type ClaimsTable } from '../storage/postgres/held-claims.ts';
 import { inTransaction } from '../storage/postgres/pool.ts';
 import type { DeliveryRecord, OutboxQueue } from './outbox-queue.ts';
 import { toOutboxRow, type NewOutboxRow, type OutboxRecord, type OutboxRow } from './outbox-store.ts';
@@ -10,11 +10,7 @@ const COLUMNS = `id::double precision AS id, integration_id, wedding_id, kind, e
   status, attempts, next_attempt_at::double precision AS next_attempt_at, last_error, last_status, created_at::double precision AS created_at,
   delivered_at::double precision AS delivered_at`;
 
-/** A claim held by another holder and not yet expired (the database's clock), for integration column `col`. */
-const CLAIMED_ELSEWHERE = (col: string, holder: string) =>
-  `EXISTS (SELECT 1 FROM outbox_claims c WHERE c.integration_id = ${col} AND c.holder <> ${holder} AND c.expires_at > clock_timestamp())`;
-/** `expires_at` for a claim of $n ms from now (the database's clock). */
-const UNTIL = (n: number) => `clock_timestamp() + make_interval(secs => $${n}::double precision / 1000)`;
+const CLAIMS: ClaimsTable = { table: 'outbox_claims', key: 'integration_id' };
 /** At most this many integrations are claimed in one pass (the worker passes its free delivery slots). */
 const MAX_INTEGRATIONS_PER_CLAIM = 1000;
 
@@ -49,20 +45,11 @@ export interface PostgresOutboxOptions {
 export class PostgresOutboxStore implements OutboxQueue {
   /** This process's claim holder id: `<instanceId>:<random>`. */
   readonly holder: string;
-  private readonly ttlMs: number;
-  /**
-   * Integrations this holder has claimed: when (performance.now, ms) the claim may have lapsed, and
-   * which claim it is (a renewal sent for one claim never touches a later claim of the same integration).
-   */
-  private readonly held = new Map<string, { until: number; claim: number }>();
-  private claims = 0;
-  private renewTimer: NodeJS.Timeout | null = null;
-  private renewing: Promise<void> = Promise.resolve();
-  private closed = false;
+  private readonly claims: HeldClaims;
 
   constructor(private readonly pool: pg.Pool, options: PostgresOutboxOptions) {
-    this.holder = `${options.instanceId}:${crypto.randomUUID().slice(0, 8)}`;
-    this.ttlMs = options.claimTtlMs ?? 15_000;
+    this.claims = new HeldClaims(pool, CLAIMS, options.instanceId, options.claimTtlMs ?? 15_000);
+    this.holder = this.claims.holder;
   }
 
   /**
@@ -110,19 +97,12 @@ export class PostgresOutboxStore implements OutboxQueue {
       const candidates = await c.query<{ integration_id: string }>(
         `SELECT o.integration_id FROM outbox o
          WHERE ((o.status = 'pending' AND o.next_attempt_at <= $1) OR o.status = 'inflight')
-           AND NOT (o.integration_id = ANY($2::text[])) AND NOT ${CLAIMED_ELSEWHERE('o.integration_id', '$3')}
+           AND NOT (o.integration_id = ANY($2::text[])) AND NOT ${claimedElsewhere(CLAIMS, 'o.integration_id', '$3')}
          GROUP BY o.integration_id ORDER BY max(o.priority) DESC, min(o.id) LIMIT $4`,
         [now, skipIntegrations, this.holder, wanted]);
       if (candidates.rows.length === 0) return [];
-      // Taken only where no live claim is held by another: of instances racing, one wins each. Sorted, so racing claims lock rows in one order.
-      const claimed = await c.query<{ integration_id: string }>(
-        `INSERT INTO outbox_claims (integration_id, holder, expires_at)
-         SELECT id, $2, ${UNTIL(3)} FROM unnest($1::text[]) AS id ORDER BY id
-         ON CONFLICT (integration_id) DO UPDATE SET holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at
-         WHERE outbox_claims.expires_at <= clock_timestamp() OR outbox_claims.holder = EXCLUDED.holder
-         RETURNING integration_id`,
-        [candidates.rows.map((r) => r.integration_id), this.holder, this.ttlMs]);
-      const ours = claimed.rows.map((r) => r.integration_id);
+      const claimed = await c.query<{ key: string }>(takeClaims(CLAIMS), [candidates.rows.map((r) => r.integration_id), this.holder, this.claims.ttlMs]);
+      const ours = claimed.rows.map((r) => r.key);
       if (ours.length === 0) return [];
       // What a lapsed holder left inflight is delivered again (same idempotency key), first: it is the oldest.
       await c.query(`UPDATE outbox SET status = 'pending', claimed_by = NULL WHERE integration_id = ANY($1::text[]) AND status = 'inflight'`, [ours]);
@@ -149,22 +129,19 @@ export class PostgresOutboxStore implements OutboxQueue {
         [take, this.holder]);
       const busy = new Set(taken.rows.map((r) => r.integration_id));
       const idle = ours.filter((id) => !busy.has(id));
-      if (idle.length > 0) await c.query('DELETE FROM outbox_claims WHERE integration_id = ANY($1::text[]) AND holder = $2', [idle, this.holder]);
+      await this.claims.releaseAll(idle, c);
       return taken.rows;
     });
-    for (const id of new Set(rows.map((r) => r.integration_id))) this.held.set(id, { until: sentAt + this.lapseAfterMs(), claim: ++this.claims });
-    if (this.held.size > 0) this.scheduleRenewal();
+    this.claims.taken(new Set(rows.map((r) => r.integration_id)), sentAt);
     return rows.map(toOutboxRow).sort((a, b) => b.priority - a.priority || a.id - b.id);
   }
 
   holds(integrationId: string): boolean {
-    const held = this.held.get(integrationId);
-    return held !== undefined && performance.now() < held.until;
+    return this.claims.holds(integrationId);
   }
 
   async release(integrationId: string): Promise<void> {
-    this.held.delete(integrationId);
-    await this.pool.query('DELETE FROM outbox_claims WHERE integration_id = $1 AND holder = $2', [integrationId, this.holder]);
+    await this.claims.release(integrationId);
   }
 
   async outrankedBy(integrationId: string, priority: number, now: number): Promise<boolean> {
@@ -177,7 +154,7 @@ export class PostgresOutboxStore implements OutboxQueue {
   async nextDueAt(skipIntegrations: string[]): Promise<number | null> {
     const { rows } = await this.pool.query<{ next: number | null }>(
       `SELECT min(o.next_attempt_at)::double precision AS next FROM outbox o
-       WHERE o.status = 'pending' AND NOT (o.integration_id = ANY($1::text[])) AND NOT ${CLAIMED_ELSEWHERE('o.integration_id', '$2')}`,
+       WHERE o.status = 'pending' AND NOT (o.integration_id = ANY($1::text[])) AND NOT ${claimedElsewhere(CLAIMS, 'o.integration_id', '$2')}`,
       [skipIntegrations, this.holder]);
     return rows[0]?.next ?? null;
   }
@@ -218,48 +195,6 @@ export class PostgresOutboxStore implements OutboxQueue {
 
   /** Stops renewing and gives up every claim this holder has (a clean stop): other instances take its integrations at once. */
   async close(): Promise<void> {
-    this.closed = true;
-    if (this.renewTimer) clearTimeout(this.renewTimer);
-    this.renewTimer = null;
-    await this.renewing;
-    this.held.clear();
-    await this.pool.query('DELETE FROM outbox_claims WHERE holder = $1', [this.holder]);
-  }
-
-  /** A claim is treated as lapsed a tenth of its ttl before the database would, measured from when its statement was sent. */
-  private lapseAfterMs(): number {
-    return this.ttlMs * 0.9;
-  }
-
-  private scheduleRenewal(): void {
-    if (this.renewTimer || this.closed) return;
-    this.renewTimer = setTimeout(() => {
-      this.renewTimer = null;
-      this.renewing = this.renew().finally(() => { if (this.held.size > 0) this.scheduleRenewal(); });
-    }, this.ttlMs / 3);
-    this.renewTimer.unref();
-  }
-
-  /** Extends every held claim; those taken over meanwhile (this process stalled past them) are dropped, so `holds` turns false. */
-  private async renew(): Promise<void> {
-    const sent = new Map([...this.held].map(([id, h]) => [id, h.claim]));
-    const ids = [...sent.keys()];
-    if (ids.length === 0) return;
-    const sentAt = performance.now();
-    let kept: Set<string>;
-    try {
-      const { rows } = await this.pool.query<{ integration_id: string }>(
-        `UPDATE outbox_claims SET expires_at = ${UNTIL(3)} WHERE holder = $1 AND integration_id = ANY($2::text[]) RETURNING integration_id`,
-        [this.holder, ids, this.ttlMs]);
-      kept = new Set(rows.map((r) => r.integration_id));
-    } catch {
-      return; // The database is unreachable: the claims lapse by themselves (holds turns false) unless a later renewal succeeds.
-    }
-    for (const id of ids) {
-      const held = this.held.get(id);
-      if (!held || held.claim !== sent.get(id)) continue; // released (and perhaps claimed again) meanwhile
-      if (kept.has(id)) held.until = sentAt + this.lapseAfterMs();
-      else this.held.delete(id);
-    }
+    await this.claims.close();
   }
 }
