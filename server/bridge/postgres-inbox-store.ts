@@ -1,0 +1,232 @@
+import { performance } from 'node:perf_hooks';
+import type pg from 'pg';
+import { HeldClaims, claimedElsewhere, takeClaims, type ClaimsTable } from '../storage/postgres/held-claims.ts';
+import { inTransaction } from '../storage/postgres/pool.ts';
+import type { InboxRow } from './inbox-store.ts';
+
+const CLAIMS: ClaimsTable = { table: 'inbox_claims', key: 'wedding_id' };
+
+/** What a received webhook or a pulled page stores (`receivedAt` in ms since the epoch, UTC). */
+export interface NewInboxRow { integrationId: string; weddingId: string; eventId: string; kind: InboxRow['kind']; payload: string; receivedAt: number }
+
+/** PostgreSQL's bigints come back as text, so those are cast to numbers. */
+const COLUMNS = `id::double precision AS id, integration_id, wedding_id, event_id, kind, payload, received_at::double precision AS received_at, status, attempts,
+  next_attempt_at::double precision AS next_attempt_at, last_error`;
+interface InboxRecord { id: number; integration_id: string; wedding_id: string; event_id: string; kind: InboxRow['kind']; payload: string; received_at: number; status: InboxRow['status']; attempts: number; next_attempt_at: number; last_error: string | null }
+const toRow = (r: InboxRecord): InboxRow => ({
+  id: r.id, integrationId: r.integration_id, weddingId: r.wedding_id, eventId: r.event_id, kind: r.kind, payload: r.payload,
+  receivedAt: r.received_at, status: r.status, attempts: r.attempts, nextAttemptAt: r.next_attempt_at, lastError: r.last_error,
+});
+
+/** Rows of one INSERT at most (what queued while the previous one ran). */
+const MAX_ROWS_PER_INSERT = 500;
+/** Weddings claimed in one pass at most. */
+const MAX_WEDDINGS_PER_CLAIM = 1000;
+
+/** True when the row's wedding is claimed by holder `$h` and the claim has not expired (the database's clock). */
+const HELD_BY = (h: string) => `EXISTS (SELECT 1 FROM inbox_claims c WHERE c.wedding_id = inbox.wedding_id AND c.holder = ${h} AND c.expires_at > clock_timestamp())`;
+
+export interface PostgresInboxOptions {
+  /** This instance's INSTANCE_ID (the claims' holder is it plus a random part per process). */
+  instanceId: string;
+  /** How long a claim on a wedding lasts unless renewed (every third of it while held), ms. @default 15000 */
+  claimTtlMs?: number;
+}
+
+/**
+ * The inbox on PostgreSQL (schema/migrations/postgres/007_inbox.sql), shared by every instance: any
+ * instance accepts webhooks into it, and a wedding's rows are applied by whichever instance claims
+ * the wedding (table `inbox_claims`, the outbox's claim scheme keyed by wedding), in arrival order.
+ *
+ * - **Acknowledged means committed.** `add` resolves once the row's INSERT has committed (an
+ *   autocommit statement; with `synchronous_commit = on` its WAL is flushed), so a 2xx sent after it
+ *   cannot lose the webhook. Adds that arrive while an INSERT runs wait for it and then go in one
+ *   statement together (at most one INSERT in flight per store): at 1,000 webhooks a second a
+ *   statement carries the few rows that arrived during the last one, instead of each its own.
+ * - **One applier per wedding.** `claimWeddings` claims weddings with due rows that no live claim
+ *   of another instance holds; `head` lists a claimed wedding's rows in order; `holds` says whether
+ *   this process still holds it by its own clock (lapsing a tenth of the ttl early).
+ * - **Outcomes are fenced.** `applied`, `retry`, `park` and `supersede` change a row only while this
+ *   holder's claim on its wedding is live in the database; they resolve false otherwise (the wedding
+ *   was taken over), and the next holder applies the row again. `applied` can run on the client of
+ *   the transaction that stores the document change it made (a joined write), so the change and the
+ *   mark commit together or not at all.
+ *
+ * Statements reject with the pg error.
+ */
+export class PostgresInboxStore {
+  readonly holder: string;
+  private readonly claims: HeldClaims;
+  private queue: { row: NewInboxRow; resolve: (id: number | null) => void; reject: (error: unknown) => void }[] = [];
+  private inserting = false;
+
+  constructor(private readonly pool: pg.Pool, options: PostgresInboxOptions) {
+    this.claims = new HeldClaims(pool, CLAIMS, options.instanceId, options.claimTtlMs ?? 15_000);
+    this.holder = this.claims.holder;
+  }
+
+  /**
+   * Stores a received event; resolves with its row id once committed, or null when (integration,
+   * eventId) was already stored and is not parked (a redelivery). A parked row of the same event is
+   * pending again with the new payload (its id kept), as on SQLite.
+   */
+  add(row: NewInboxRow): Promise<number | null> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ row, resolve, reject });
+      if (!this.inserting) void this.insertQueued();
+    });
+  }
+
+  private async insertQueued(): Promise<void> {
+    this.inserting = true;
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue.splice(0, MAX_ROWS_PER_INSERT);
+        try {
+          const ids = await this.insert(batch.map((b) => b.row));
+          batch.forEach((b, i) => b.resolve(ids[i]!));
+        } catch (error) {
+          for (const b of batch) b.reject(error);
+        }
+      }
+    } finally {
+      this.inserting = false;
+    }
+  }
+
+  /** One INSERT for `rows`; the ids in their order (null for a redelivery, including a repeat within `rows`). */
+  private async insert(rows: NewInboxRow[]): Promise<(number | null)[]> {
+    const keyOf = (r: NewInboxRow) => JSON.stringify([r.integrationId, r.eventId]);
+    // One statement may not touch a row twice (ON CONFLICT DO UPDATE): a repeat is a redelivery of the first.
+    const first = new Map<string, NewInboxRow>();
+    for (const r of rows) if (!first.has(keyOf(r))) first.set(keyOf(r), r);
+    const unique = [...first.values()];
+    const { rows: stored } = await this.pool.query<{ id: number; integration_id: string; event_id: string }>(
+      `INSERT INTO inbox (integration_id, wedding_id, event_id, kind, payload, received_at, status, next_attempt_at)
+       SELECT i, w, e, k, p, r, 'pending', r
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[]) WITH ORDINALITY AS t(i, w, e, k, p, r, n) ORDER BY n
+       ON CONFLICT (integration_id, event_id) DO UPDATE SET
+         status = 'pending', kind = EXCLUDED.kind, payload = EXCLUDED.payload, received_at = EXCLUDED.received_at,
+         next_attempt_at = EXCLUDED.next_attempt_at, attempts = 0, last_error = NULL, applied_by = NULL
+       WHERE inbox.status = 'parked'
+       RETURNING id::double precision AS id, integration_id, event_id`,
+      [unique.map((r) => r.integrationId), unique.map((r) => r.weddingId), unique.map((r) => r.eventId), unique.map((r) => r.kind),
+        unique.map((r) => r.payload), unique.map((r) => r.receivedAt)]);
+    const ids = new Map(stored.map((s) => [JSON.stringify([s.integration_id, s.event_id]), s.id]));
+    const given = new Set<string>();
+    return rows.map((r) => {
+      const key = keyOf(r);
+      if (given.has(key)) return null;
+      given.add(key);
+      return ids.get(key) ?? null;
+    });
+  }
+
+  /**
+   * Claims up to `maxWeddings` weddings with rows due at `now` (ms since the epoch) that no other
+   * instance holds, oldest row first, skipping `skipWeddings` (those this process is applying).
+   * Resolves with the weddings claimed; their rows are read with `head`.
+   */
+  async claimWeddings(now: number, maxWeddings: number, skipWeddings: string[] = []): Promise<string[]> {
+    const wanted = Math.max(0, Math.min(maxWeddings, MAX_WEDDINGS_PER_CLAIM));
+    if (wanted === 0) return [];
+    const sentAt = performance.now();
+    const claimed = await inTransaction(this.pool, async (c) => {
+      const due = await c.query<{ wedding_id: string }>(
+        `SELECT i.wedding_id FROM inbox i
+         WHERE i.status = 'pending' AND i.next_attempt_at <= $1 AND NOT (i.wedding_id = ANY($2::text[])) AND NOT ${claimedElsewhere(CLAIMS, 'i.wedding_id', '$3')}
+         GROUP BY i.wedding_id ORDER BY min(i.id) LIMIT $4`,
+        [now, skipWeddings, this.holder, wanted]);
+      if (due.rows.length === 0) return [];
+      const taken = await c.query<{ key: string }>(takeClaims(CLAIMS), [due.rows.map((r) => r.wedding_id), this.holder, this.claims.ttlMs]);
+      return taken.rows.map((r) => r.key);
+    });
+    this.claims.taken(claimed, sentAt);
+    return claimed;
+  }
+
+  /** True while this process holds `weddingId`'s claim by its own clock (check before applying each row). */
+  holds(weddingId: string): boolean {
+    return this.claims.holds(weddingId);
+  }
+
+  /** Gives the wedding's claim up (its rows are done or not yet due): another instance may take it at once. */
+  async release(weddingId: string): Promise<void> {
+    await this.claims.release(weddingId);
+  }
+
+  /** The wedding's pending rows in arrival order, at most `limit`. */
+  async head(weddingId: string, limit: number): Promise<InboxRow[]> {
+    const { rows } = await this.pool.query<InboxRecord>(
+      `SELECT ${COLUMNS} FROM inbox WHERE wedding_id = $1 AND status = 'pending' ORDER BY id LIMIT $2`, [weddingId, limit]);
+    return rows.map(toRow);
+  }
+
+  /**
+   * Marks the row applied with `result` (stored as JSON) at `now` (ms), on `client` when given (the
+   * transaction storing the document change). False when this holder no longer holds the row's
+   * wedding or the row is not pending: nothing changed.
+   */
+  async applied(id: number, result: unknown, now: number, client: pg.ClientBase | pg.Pool = this.pool): Promise<boolean> {
+    return this.fenced(client, `status = 'applied', applied_at = $3, attempts = attempts + 1, result = $4, last_error = NULL, applied_by = $2`, `status = 'pending'`, [id, this.holder, now, JSON.stringify(result)]);
+  }
+
+  /** Counts a failed attempt; the row is tried again at `nextAttemptAt` (ms). False when not held (nothing changed). */
+  async retry(id: number, nextAttemptAt: number, error: string): Promise<boolean> {
+    return this.fenced(this.pool, `attempts = attempts + 1, next_attempt_at = $3, last_error = $4`, `status = 'pending'`, [id, this.holder, nextAttemptAt, error]);
+  }
+
+  /** Parks the row with `error` (it waits for a person or a later delivery). False when not held (nothing changed). */
+  async park(id: number, error: string): Promise<boolean> {
+    return this.fenced(this.pool, `status = 'parked', attempts = attempts + 1, last_error = $3, applied_by = $2`, `status = 'pending'`, [id, this.holder, error]);
+  }
+
+  /** A parked row whose records the later row `by` brought: done, with `{ supersededBy }` as its result. False when not held. */
+  async supersede(id: number, by: number, now: number): Promise<boolean> {
+    return this.fenced(this.pool, `status = 'applied', applied_at = $3, result = $4, applied_by = $2`, `status = 'parked'`, [id, this.holder, now, JSON.stringify({ supersededBy: by })]);
+  }
+
+  private async fenced(client: pg.ClientBase | pg.Pool, set: string, when: string, params: unknown[]): Promise<boolean> {
+    const { rowCount } = await client.query(`UPDATE inbox SET ${set} WHERE id = $1 AND ${when} AND ${HELD_BY('$2')}`, params);
+    return (rowCount ?? 0) > 0;
+  }
+
+  async get(id: number): Promise<InboxRow | undefined> {
+    const { rows } = await this.pool.query<InboxRecord>(`SELECT ${COLUMNS} FROM inbox WHERE id = $1`, [id]);
+    return rows[0] ? toRow(rows[0]) : undefined;
+  }
+
+  /** Weddings with pending rows and their earliest due time (ms), whoever holds them. */
+  async weddingsWithPending(): Promise<{ weddingId: string; due: number }[]> {
+    const { rows } = await this.pool.query<{ wedding_id: string; due: number }>(
+      `SELECT wedding_id, min(next_attempt_at)::double precision AS due FROM inbox WHERE status = 'pending' GROUP BY wedding_id`);
+    return rows.map((r) => ({ weddingId: r.wedding_id, due: r.due }));
+  }
+
+  async countsFor(integrationId: string): Promise<{ pending: number; parked: number }> {
+    const { rows } = await this.pool.query<{ status: 'pending' | 'parked'; n: number }>(
+      `SELECT status, count(*)::integer AS n FROM inbox WHERE integration_id = $1 AND status IN ('pending', 'parked') GROUP BY status`, [integrationId]);
+    const out = { pending: 0, parked: 0 };
+    for (const r of rows) out[r.status] = r.n;
+    return out;
+  }
+
+  /** Parked rows of the binding whose error contains `words`. */
+  async parkedFor(integrationId: string, words: string): Promise<number> {
+    const { rows } = await this.pool.query<{ n: number }>(
+      `SELECT count(*)::integer AS n FROM inbox WHERE integration_id = $1 AND status = 'parked' AND strpos(last_error, $2) > 0`, [integrationId, words]);
+    return rows[0]!.n;
+  }
+
+  /** The oldest parked rows of the binding whose error contains `words` (at most 100). */
+  async parkedRowsWith(integrationId: string, words: string): Promise<InboxRow[]> {
+    const { rows } = await this.pool.query<InboxRecord>(
+      `SELECT ${COLUMNS} FROM inbox WHERE integration_id = $1 AND status = 'parked' AND strpos(last_error, $2) > 0 ORDER BY id LIMIT 100`, [integrationId, words]);
+    return rows.map(toRow);
+  }
+
+  /** Stops renewing and gives up every claim of this holder (a clean stop). Adds already queued still complete. */
+  async close(): Promise<void> {
+    await this.claims.close();
+  }
+}

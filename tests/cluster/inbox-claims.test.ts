@@ -1,0 +1,238 @@
+import fc from 'fast-check';
+import pg from 'pg';
+import { afterEach, describe, expect, it } from 'vitest';
+import { PostgresInboxStore, type NewInboxRow } from '../../server/bridge/postgres-inbox-store.ts';
+import { InboxStore } from '../../server/bridge/inbox-store.ts';
+import { openDatabase } from '../../server/storage/database.ts';
+import { applyPostgresMigrations } from '../../server/storage/postgres/migrations.ts';
+import { usePostgres } from '../helpers/postgres.ts';
+import { waitFor } from '../helpers/wait.ts';
+import { tempDir } from '../helpers/test-server.ts';
+
+// Issue 15: "webhooks accepted by any instance", "inbox … claimed with SKIP LOCKED and leases, per
+// wedding in order, by whichever instance is free", and "every webhook that was answered 2xx is
+// present afterwards".
+
+const event = (integrationId: string, weddingId: string, eventId: string, payload = `{"e":"${eventId}"}`, receivedAt = 1_000): NewInboxRow => ({
+  integrationId, weddingId, eventId, kind: 'webhook', payload, receivedAt,
+});
+
+const postgres = usePostgres();
+
+describe('the inbox on PostgreSQL, shared by instances', () => {
+  const pools: pg.Pool[] = [];
+  afterEach(async () => { await Promise.all(pools.splice(0).map((p) => p.end())); });
+  function poolOn(url: string, max = 4): pg.Pool {
+    const pool = new pg.Pool({ connectionString: url, max });
+    pools.push(pool);
+    return pool;
+  }
+  async function database(): Promise<string> {
+    const url = await postgres().createDatabase();
+    await applyPostgresMigrations(poolOn(url, 1));
+    return url;
+  }
+
+  it('an add resolves once its row is committed: another connection sees it at once; adds arriving together share statements and each gets its own id', async () => {
+    const url = await database();
+    const pool = poolOn(url);
+    const store = new PostgresInboxStore(pool, { instanceId: 'a' });
+    const reader = poolOn(url, 1);
+    const first = await store.add(event('int_1', 'w1', 'evt_0'));
+    expect((await reader.query('SELECT count(*)::int AS n FROM inbox WHERE id = $1', [first])).rows).toEqual([{ n: 1 }]);
+
+    // 300 adds in one turn: every one is stored, with distinct ids in the order they were made.
+    let statements = 0;
+    const query = pool.query.bind(pool);
+    pool.query = ((...args: Parameters<typeof query>) => { statements++; return query(...args); }) as typeof pool.query;
+    const ids = await Promise.all(Array.from({ length: 300 }, (_, n) => store.add(event(`int_${n % 3}`, `w${n % 7}`, `evt_${n + 1}`))));
+    expect(ids.every((id) => typeof id === 'number')).toBe(true);
+    expect(ids).toEqual([...ids].sort((a, b) => a! - b!));
+    expect(new Set(ids).size).toBe(300);
+    const { rows } = await reader.query<{ n: number }>('SELECT count(*)::int AS n FROM inbox');
+    expect(rows[0]!.n).toBe(301);
+    // Far fewer statements (each one a transaction) than adds.
+    expect(statements).toBeLessThan(30);
+  });
+
+  it('dedups as the SQLite inbox does, within one statement too: a redelivery resolves null, a parked row is pending again under its id', async () => {
+    const url = await database();
+    const store = new PostgresInboxStore(poolOn(url), { instanceId: 'a' });
+    const original = await store.add(event('int_1', 'w1', 'evt_a', 'first'));
+    expect(await store.add(event('int_1', 'w1', 'evt_a', 'again'))).toBeNull();
+    // Several deliveries of one event in one statement: the first counts, the others are redeliveries.
+    // (The first add of a turn goes out at once; the rest of the turn's adds share the next statement.)
+    const [, ...together] = await Promise.all([store.add(event('int_1', 'w1', 'evt_z')), store.add(event('int_1', 'w1', 'evt_b', 'one')), store.add(event('int_1', 'w1', 'evt_b', 'two')), store.add(event('int_2', 'w1', 'evt_b', 'other integration'))]);
+    expect(together[0]).toEqual(expect.any(Number));
+    expect(together[1]).toBeNull();
+    expect(together[2]).toEqual(expect.any(Number));
+    expect((await store.get(together[0]!))!.payload).toBe('one');
+
+    expect(await store.claimWeddings(10_000, 5)).toEqual(['w1']);
+    expect(await store.park(original!, 'vendor needed: no vendor entry')).toBe(true);
+    expect(await store.parkedFor('int_1', 'vendor needed')).toBe(1);
+    const again = await store.add(event('int_1', 'w1', 'evt_a', 'fixed', 5_000));
+    expect(again).toBe(original);
+    expect(await store.get(original!)).toMatchObject({ status: 'pending', payload: 'fixed', attempts: 0, lastError: null, nextAttemptAt: 5_000 });
+    expect(await store.countsFor('int_1')).toEqual({ pending: 3, parked: 0 });
+    await store.close();
+  });
+
+  it('gives the same results as the SQLite inbox for any sequence of deliveries, parks, applies and retries', async () => {
+    const url = await database();
+    const pool = poolOn(url);
+    const dir = tempDir('inbox-twin-');
+    const db = openDatabase(dir, { synchronous: 'normal' });
+    // The SQLite inbox's rows reference their integration; the PostgreSQL one has no such table yet.
+    db.pragma('foreign_keys = OFF');
+    const sqlite = new InboxStore(db);
+    type Op = { op: 'add'; integration: number; event: number; payload: string; at: number } | { op: 'park' | 'apply' | 'retry'; pick: number };
+    const opArb: fc.Arbitrary<Op> = fc.oneof(
+      fc.record({ op: fc.constant('add' as const), integration: fc.integer({ min: 1, max: 2 }), event: fc.integer({ min: 1, max: 4 }), payload: fc.string({ maxLength: 6 }), at: fc.integer({ min: 0, max: 9 }) }),
+      fc.record({ op: fc.constantFrom('park' as const, 'apply' as const, 'retry' as const), pick: fc.nat() }),
+    );
+    await fc.assert(fc.asyncProperty(fc.array(fc.array(opArb, { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 8 }), async (turns) => {
+      db.exec('DELETE FROM inbox');
+      await pool.query('TRUNCATE inbox, inbox_claims RESTART IDENTITY');
+      const store = new PostgresInboxStore(pool, { instanceId: 'p' });
+      // Ids differ between the backends (PostgreSQL spends one on each conflict): compared by the
+      // order in which each backend first gave them.
+      const seen = [new Map<number, number>(), new Map<number, number>()];
+      const name = (side: 0 | 1, id: number | null) => { if (id === null) return null; const m = seen[side]!; if (!m.has(id)) m.set(id, m.size); return m.get(id)!; };
+      const rows: [number, number][] = [];
+      const out: unknown[][] = [[], []];
+      for (const turn of turns) {
+        // The adds of one turn are made together, so they may share a statement.
+        const adds = turn.filter((o): o is Extract<Op, { op: 'add' }> => o.op === 'add').map((o) => event(`int_${o.integration}`, 'w1', `evt_${o.event}`, o.payload, o.at));
+        const pgIds = await Promise.all(adds.map((e) => store.add(e)));
+        adds.forEach((e, i) => {
+          const liteId = sqlite.add(e);
+          out[0]!.push(name(0, liteId));
+          out[1]!.push(name(1, pgIds[i]!));
+          if (liteId !== null && pgIds[i] !== null) rows.push([liteId, pgIds[i]!]);
+        });
+        for (const o of turn) {
+          if (o.op === 'add' || rows.length === 0) continue;
+          const [liteId, pgId] = rows[o.pick % rows.length]!;
+          if ((await store.claimWeddings(100, 5)).length === 0 && !store.holds('w1')) throw new Error('no claim on w1');
+          const lite = sqlite.get(liteId)!;
+          if (lite.status !== 'pending') { out[0]!.push(false); out[1]!.push(o.op === 'park' ? await store.park(pgId, 'x') : o.op === 'apply' ? await store.applied(pgId, { n: 1 }, 7) : await store.retry(pgId, 8, 'y')); continue; }
+          if (o.op === 'park') { sqlite.park(liteId, 'held: x'); out[1]!.push(await store.park(pgId, 'held: x')); }
+          if (o.op === 'apply') { sqlite.applied(liteId, { n: 1 }, 7); out[1]!.push(await store.applied(pgId, { n: 1 }, 7)); }
+          if (o.op === 'retry') { sqlite.retry(liteId, 8, 'later'); out[1]!.push(await store.retry(pgId, 8, 'later')); }
+          out[0]!.push(true);
+        }
+      }
+      expect(out[1]).toEqual(out[0]);
+      const view = (r: { status: string; payload: string; attempts: number; nextAttemptAt: number; lastError: string | null; eventId: string; integrationId: string }) =>
+        [r.integrationId, r.eventId, r.status, r.payload, r.attempts, r.nextAttemptAt, r.lastError];
+      for (const [liteId, pgId] of rows) expect(view((await store.get(pgId))!)).toEqual(view(sqlite.get(liteId)!));
+      expect(await store.countsFor('int_1')).toEqual(sqlite.countsFor('int_1'));
+      expect(await store.parkedFor('int_2', 'held')).toBe(sqlite.parkedFor('int_2', 'held'));
+      await store.close();
+    }), { numRuns: 40 });
+    db.close();
+  });
+
+  it('two holders claiming at once: every wedding to one holder at a time, each wedding\'s rows applied once, in arrival order', async () => {
+    const url = await database();
+    const holders = [new PostgresInboxStore(poolOn(url), { instanceId: 'a', claimTtlMs: 10_000 }), new PostgresInboxStore(poolOn(url), { instanceId: 'b', claimTtlMs: 10_000 })];
+    const weddings = Array.from({ length: 6 }, (_, i) => `w${i}`);
+    const ids: number[] = [];
+    for (let n = 0; n < 20; n++) for (const w of weddings) ids.push((await holders[n % 2]!.add(event(`int_${n % 3}`, w, `evt_${w}_${n}`)))!);
+
+    const applied: { id: number; weddingId: string }[] = [];
+    const holding = new Map<string, string>();
+    const overlaps: string[] = [];
+    await Promise.all(holders.map(async (store) => {
+      for (let idle = 0; idle < 3;) {
+        const mine = await store.claimWeddings(Date.now(), 2);
+        if (mine.length === 0) { idle++; await new Promise((r) => setTimeout(r, 20)); continue; }
+        idle = 0;
+        for (const w of mine) {
+          if (holding.has(w)) overlaps.push(`${w}: ${holding.get(w)} and ${store.holder}`);
+          holding.set(w, store.holder);
+        }
+        for (const w of mine) {
+          for (const row of await store.head(w, 5)) {
+            expect(store.holds(w)).toBe(true);
+            await new Promise((res) => setImmediate(res));
+            expect(await store.applied(row.id, { applied: 1 }, Date.now())).toBe(true);
+            applied.push({ id: row.id, weddingId: w });
+          }
+          holding.delete(w);
+          await store.release(w);
+        }
+      }
+    }));
+
+    expect(overlaps).toEqual([]);
+    expect(applied.map((a) => a.id).sort((a, b) => a - b)).toEqual([...ids].sort((a, b) => a - b));
+    for (const w of weddings) {
+      const order = applied.filter((a) => a.weddingId === w).map((a) => a.id);
+      expect(order).toEqual([...order].sort((a, b) => a - b));
+    }
+    await Promise.all(holders.map((h) => h.close()));
+  });
+
+  it('of holders claiming one wedding at the same moment, exactly one gets it (any number of holders, any round)', async () => {
+    const url = await database();
+    const seed = new PostgresInboxStore(poolOn(url), { instanceId: 'seed' });
+    await seed.add(event('int_1', 'w_busy', 'evt_1'));
+    await fc.assert(fc.asyncProperty(fc.integer({ min: 2, max: 4 }), async (n) => {
+      const holders = Array.from({ length: n }, (_, i) => new PostgresInboxStore(poolOn(url, 1), { instanceId: `h${i}`, claimTtlMs: 10_000 }));
+      const won = await Promise.all(holders.map((h) => h.claimWeddings(10_000, 5)));
+      expect(won.filter((w) => w.includes('w_busy'))).toHaveLength(1);
+      await Promise.all(holders.map((h) => h.close()));
+    }), { numRuns: 12 });
+  });
+
+  it('an expired claim is taken over: the stalled holder\'s late outcomes change nothing, and the new holder applies the rows', async () => {
+    const url = await database();
+    const stalledPool = poolOn(url, 1);
+    const a = new PostgresInboxStore(stalledPool, { instanceId: 'a', claimTtlMs: 300 });
+    const b = new PostgresInboxStore(poolOn(url), { instanceId: 'b', claimTtlMs: 10_000 });
+    const ids = [await b.add(event('int_1', 'w1', 'evt_1')), await b.add(event('int_1', 'w1', 'evt_2'))] as number[];
+    expect(await a.claimWeddings(10_000, 5)).toEqual(['w1']);
+    expect(await b.claimWeddings(10_000, 5)).toEqual([]);
+    const rows = await a.head('w1', 10);
+    // a stalls: its only connection is taken, so its renewals wait, and its claim expires in the database.
+    const taken = await stalledPool.connect();
+    await waitFor(() => !a.holds('w1'), 'a to treat its claim as lapsed', 5_000);
+    await waitFor(async () => (await b.claimWeddings(10_000, 5)).includes('w1'), 'b to take w1 over', 5_000);
+    taken.release();
+    expect(await a.applied(rows[0]!.id, { applied: 1 }, 1)).toBe(false);
+    expect(await a.retry(rows[1]!.id, 99, 'late')).toBe(false);
+    expect(await a.park(rows[1]!.id, 'late')).toBe(false);
+    for (const id of ids) expect(await b.get(id)).toMatchObject({ status: 'pending', attempts: 0, lastError: null });
+    expect(a.holds('w1')).toBe(false);
+    for (const r of await b.head('w1', 10)) expect(await b.applied(r.id, { applied: 1 }, 2)).toBe(true);
+    expect((await b.get(ids[1]!))!.status).toBe('applied');
+    await a.close();
+    await b.close();
+  });
+
+  it('an applied mark joins the transaction of the change it records: rolled back together, and refused for a wedding another holder has', async () => {
+    const url = await database();
+    const pool = poolOn(url);
+    const store = new PostgresInboxStore(pool, { instanceId: 'a' });
+    const id = (await store.add(event('int_1', 'w1', 'evt_1')))!;
+    await store.claimWeddings(10_000, 5);
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      expect(await store.applied(id, { applied: 1 }, 1, client)).toBe(true);
+      await client.query('ROLLBACK');
+    } finally {
+      client.release();
+    }
+    expect((await store.get(id))!.status).toBe('pending');
+    await store.release('w1');
+    const other = new PostgresInboxStore(pool, { instanceId: 'b' });
+    expect(await other.claimWeddings(10_000, 5)).toEqual(['w1']);
+    expect(await store.applied(id, { applied: 1 }, 1)).toBe(false);
+    expect(await other.applied(id, { applied: 1 }, 1)).toBe(true);
+    await store.close();
+    await other.close();
+  });
+});
