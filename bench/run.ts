@@ -12,6 +12,7 @@ const benches: Record<string, () => Promise<{ default: (args: string[]) => Promi
   'planner-load': () => import('./planner-load.ts'),
   'planner-load-profile': () => import('./planner-load-profile.ts'),
   storage: () => import('./storage-backends.ts'),
+  inbox: () => import('./inbox-backends.ts'),
   'compaction-trim': () => import('./compaction-trim.ts'),
   'demo-start': () => import('./demo-start.ts'),
   cluster: () => import('./cluster.ts'),
