@@ -152,6 +152,8 @@ type Entry = { kind: 'routing'; held: { address: string; type: number; frame: Ui
 export class SocketRelays {
   private readonly entries = new Map<string, Entry>();
   private closed = false;
+  /** Frames handed to an owner's socket whose write has not completed (ws' send callback). */
+  private unwritten = 0;
 
   constructor(private readonly options: SocketRelayOptions) {}
 
@@ -184,6 +186,20 @@ export class SocketRelays {
       },
     );
     return true;
+  }
+
+  /**
+   * Client frames this socket's relays hold and have not yet written to their owners: held while
+   * routing, queued while the owner's socket opens, or handed to it and not yet written out (its
+   * TCP buffers are full, e.g. because the owner's flow control stopped reading it). Counted with
+   * Hocuspocus' own queue for the socket, so FlowControl stops reading the client's socket past
+   * COLLAB_MAX_QUEUED_MESSAGES: an owner that throttles a relayed client throttles it here too,
+   * instead of this instance buffering what it keeps reading.
+   */
+  backlog(): number {
+    let n = this.unwritten;
+    for (const entry of this.entries.values()) n += entry.kind === 'routing' ? entry.held.length : entry.queued?.length ?? 0;
+    return n;
   }
 
   /** Closes every socket to an owner (the client's socket closed). */
@@ -228,7 +244,13 @@ export class SocketRelays {
   private send(relay: Relay, address: string, type: number, frame: Uint8Array): void {
     track(relay.live, address, type);
     if (relay.queued) relay.queued.push(frame);
-    else if (relay.upstream.readyState === WebSocket.OPEN) relay.upstream.send(frame);
+    else if (relay.upstream.readyState === WebSocket.OPEN) this.write(relay, frame);
+  }
+
+  private write(relay: Relay, frame: Uint8Array): void {
+    this.unwritten++;
+    // ws calls back once the frame is written to the socket, or with an error if the socket ends first.
+    relay.upstream.send(frame, () => { this.unwritten--; });
   }
 
   /**
@@ -255,7 +277,7 @@ export class SocketRelays {
     upstream.on('open', () => {
       const queued = relay.queued ?? [];
       relay.queued = null;
-      for (const frame of queued) upstream.send(frame);
+      for (const frame of queued) this.write(relay, frame);
       relay.answeredAt = Date.now();
       watch(relay);
     });

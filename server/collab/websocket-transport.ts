@@ -163,7 +163,8 @@ export function attachCollabTransport(server: HttpServer, hocuspocus: Hocuspocus
     };
     const connection = hocuspocus.handleConnection(viewed, toFetchRequest(req), context);
     for (const frame of framing.opening) forward(frame);
-    const flow = options.flow?.socket(ws, () => hocuspocusQueueLength(connection));
+    // Relayed frames not yet written to their owners count as queued too (SocketRelays.backlog).
+    const flow = options.flow?.socket(ws, () => hocuspocusQueueLength(connection) + (relays?.backlog() ?? 0));
 
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       if (!isBinary) return refuse(ws, 'text_frame', CLOSE.badMessage);

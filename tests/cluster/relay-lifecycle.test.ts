@@ -2,6 +2,7 @@ import * as encoding from 'lib0/encoding';
 import pg from 'pg';
 import WebSocket from 'ws';
 import { beforeAll, describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
 import { planner } from '../helpers/cluster-clients.ts';
 import { MSG, authFrame, record, sampleUpdate, syncStep1Frame, updateFrame } from '../helpers/frames.ts';
 import { usePostgresDatabase } from '../helpers/postgres.ts';
@@ -39,6 +40,16 @@ const closeFrame = (doc: string) => {
   encoding.writeVarUint(e, MSG.Close);
   return encoding.toUint8Array(e);
 };
+
+/** An update that adds one timeline event with `chars` characters of notes. */
+function notesUpdate(id: string, chars: number): Uint8Array {
+  const d = new Y.Doc();
+  const m = new Y.Map<unknown>();
+  d.getMap('timeline').set(id, m);
+  m.set('title', 'Big');
+  m.set('notes', 'x'.repeat(chars));
+  return Y.encodeStateAsUpdate(d);
+}
 
 const relays = async (n: PostgresCollabNode) => (await n.metrics.collabRelays.get()).values[0]?.value ?? 0;
 
@@ -134,6 +145,36 @@ describe('relays to the owner: lifecycle', () => {
     // The relay's heartbeat goes unanswered through the pause; the owner's lease shows it alive, so the client is only throttled.
     expect(closedWith).toBeNull();
     expect(acks()).toBeGreaterThanOrEqual(UPDATES);
+  }, 60_000);
+
+  it("an owner that stops reading a relayed client stops the relay reading it too: the relaying instance holds at most its queue limit, and the client's data waits in its own socket", async () => {
+    // The owner throttles each socket to 5 messages/s and waits as long as it takes (no 4429), so
+    // it soon stops reading the relay's socket. The relaying node has the default budgets (40 MiB
+    // of burst), which alone would let it read everything the client sends.
+    const n0 = await node(url, 'd0', { flow: true, env: { COLLAB_CONNECTION_MESSAGES_PER_S: '5', COLLAB_BURST_S: '1', COLLAB_MAX_PAUSE_MS: '3600000' } });
+    const n1 = await node(url, 'd1', { flow: true });
+    const owner = await planner(n0.wsUrl, 'r6');
+    await owner.whenSynced(10_000);
+    const { ws, frames, closed } = await open(n1.wsUrl);
+    let closedWith: { code: number; reason: string } | null = null;
+    void closed.then((c) => { closedWith = c; });
+    ws.send(authFrame('wedding:r6', await testToken('planner', ['r6'])));
+    ws.send(syncStep1Frame('wedding:r6'));
+    await waitFor(() => frames.some((f) => f.authSubtype === 2), 'the relayed wedding authenticated');
+    expect(await relays(n1)).toBe(1);
+
+    // 1,500 updates of 20 KB (30 MB) as fast as the socket takes them.
+    const FRAMES = 1500;
+    for (let i = 0; i < FRAMES; i++) ws.send(updateFrame('wedding:r6', notesUpdate(`big${i}`, 20_000)));
+    // Once the buffers between the three are full, nothing moves: the client keeps most of its 30 MB.
+    let last = -1;
+    await waitFor(() => { const now = ws.bufferedAmount; const settled = now === last; last = now; return settled; }, 'the client\'s send buffer to stop draining', 20_000, 1000);
+    expect(closedWith).toBeNull();
+    expect(ws.bufferedAmount).toBeGreaterThan(10 * 1024 * 1024);
+    // The relaying node stopped at its queue limit (COLLAB_MAX_QUEUED_MESSAGES, 256) plus what one read brings.
+    const peak = (await n1.metrics.collabQueuePeak.get()).values[0]?.value ?? 0;
+    expect(peak).toBeGreaterThan(200);
+    expect(peak).toBeLessThan(256 + 64);
   }, 60_000);
 
   it('an owner whose registered URL cannot be dialled gets the wedding refused, not held forever', async () => {
