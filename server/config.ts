@@ -122,6 +122,12 @@ export const ConfigSchema = z.object({
   /** The URL clients use to reach this server, for printed links and webhook URLs; defaults to http://HOST:PORT. */
   PUBLIC_URL: z.url().optional(),
   /**
+   * PostgreSQL for a cluster of instances (issue 15; docs/storage-backends.md). `serve` does not run
+   * on it yet and refuses to start while it is set: instances given one DATABASE_URL must never run
+   * apart, each on its own SQLite file. Unset (the default) = one node on SQLite under DATA_DIR.
+   */
+  DATABASE_URL: z.string().optional(),
+  /**
    * The server's own mail (sign-in links): `smtp://user:password@host:587` (STARTTLS required),
    * `smtps://…:465` (implicit TLS) or `smtp://host:25?tls=none` (plain, a relay on the same host or
    * network). When unset, sign-in links are printed on the server console (development).

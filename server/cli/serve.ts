@@ -1,6 +1,6 @@
 import { resolveAuthSecret } from '../auth/secret.ts';
 import { createTokenService } from '../auth/tokens.ts';
-import type { Config } from '../config.ts';
+import { ConfigError, type Config } from '../config.ts';
 import { PLANNER_APP_DIST } from '../http/planner-app.ts';
 import { createLogger } from '../logger.ts';
 import { Y_WEBSOCKET_PATH } from '../collab/socket-framing.ts';
@@ -10,6 +10,11 @@ import { ensurePlannerAppBuilt } from './planner-build.ts';
 
 /** Runs the server until SIGTERM/SIGINT, then compacts every loaded document and exits 0. */
 export async function serve(config: Config, io: CliIO): Promise<void> {
+  if (config.DATABASE_URL) {
+    // Several instances started with one DATABASE_URL would otherwise each serve the same weddings
+    // from their own SQLite file, and every one of them would accept writes the others never see.
+    throw new ConfigError('DATABASE_URL is set, but serve keeps every store in SQLite under DATA_DIR and does not run on PostgreSQL yet (docs/deployment.md, "Several instances"): unset DATABASE_URL to run one node');
+  }
   const logger = createLogger(config);
   // Before listening, so no request ever waits on (or races) a build.
   await ensurePlannerAppBuilt(PLANNER_APP_DIST, io.err);
