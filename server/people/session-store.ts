@@ -45,12 +45,45 @@ export interface SessionStore {
 }
 
 type Row = Record<string, unknown>;
-const sessionOf = (r: Row): Session => ({
+/** A `sessions` row (either backend; numbers as numbers) as a Session. */
+export const sessionOf = (r: Row): Session => ({
   id: r.id as string, personId: r.person_id as string, csrfToken: r.csrf_token as string, method: r.method as string,
   userAgent: (r.user_agent as string | null) ?? null, ip: (r.ip as string | null) ?? null, createdAt: r.created_at as number,
   lastSeenAt: r.last_seen_at as number, expiresAt: r.expires_at as number, revokedAt: (r.revoked_at as number | null) ?? null,
 });
-const hash = (secret: string): Buffer => crypto.createHash('sha256').update(secret).digest();
+/** SHA-256 of a cookie's secret part: all that is stored of it. */
+export const secretHash = (secret: string): Buffer => crypto.createHash('sha256').update(secret).digest();
+
+/** A new session for `input` at `at` (ms), live for `idleMs`, and the secret its cookie carries. */
+export function newSession(input: { personId: string; method: string; userAgent?: string | null; ip?: string | null }, at: number, idleMs: number): { session: Session; secret: string } {
+  return {
+    secret: crypto.randomBytes(32).toString('base64url'),
+    session: {
+      id: newId('ses'), personId: input.personId, csrfToken: crypto.randomBytes(24).toString('base64url'), method: input.method,
+      userAgent: input.userAgent?.slice(0, 300) ?? null, ip: input.ip ?? null, createdAt: at, lastSeenAt: at, expiresAt: at + idleMs, revokedAt: null,
+    },
+  };
+}
+
+/** The session id and secret a cookie value names, or null when it is not shaped like one. */
+export function parseSessionCookie(cookieValue: string | undefined | null): { id: string; secret: string } | null {
+  const m = cookieValue ? /^(ses_[A-Za-z0-9_-]{20})\.([A-Za-z0-9_-]{43})$/.exec(cookieValue) : null;
+  return m ? { id: m[1]!, secret: m[2]! } : null;
+}
+
+/**
+ * The live session `row` is for the cookie's `secret` at `at` (ms), or null (wrong secret, expired,
+ * revoked); `touched` says its expiry slid (last_seen_at and expires_at are to be written).
+ */
+export function liveSession(row: Row | undefined, secret: string, at: number, idleMs: number): { session: Session; touched: boolean } | null {
+  if (!row || !crypto.timingSafeEqual(row.secret_hash as Buffer, secretHash(secret))) return null;
+  const session = sessionOf(row);
+  if (session.revokedAt !== null || session.expiresAt <= at) return null;
+  if (at - session.lastSeenAt < TOUCH_EVERY_MS) return { session, touched: false };
+  session.lastSeenAt = at;
+  session.expiresAt = at + idleMs;
+  return { session, touched: true };
+}
 
 /**
  * A session's sign-out token, `<session id>.<base64url SHA-256 of a label and the CSRF token>`: it
@@ -81,31 +114,18 @@ export class SqliteSessionStore implements SessionStore {
   constructor(private readonly db: Db, private readonly now: () => number = Date.now, private readonly idleMs = SESSION_IDLE_MS) {}
 
   async create(input: { personId: string; method: string; userAgent?: string | null; ip?: string | null }): Promise<{ session: Session; cookieValue: string }> {
-    const secret = crypto.randomBytes(32).toString('base64url');
-    const at = this.now();
-    const session: Session = {
-      id: newId('ses'), personId: input.personId, csrfToken: crypto.randomBytes(24).toString('base64url'), method: input.method,
-      userAgent: input.userAgent?.slice(0, 300) ?? null, ip: input.ip ?? null, createdAt: at, lastSeenAt: at, expiresAt: at + this.idleMs, revokedAt: null,
-    };
+    const { session, secret } = newSession(input, this.now(), this.idleMs);
     this.db.prepare(`INSERT INTO sessions (id, person_id, secret_hash, csrf_token, method, user_agent, ip, created_at, last_seen_at, expires_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(session.id, session.personId, hash(secret), session.csrfToken, session.method, session.userAgent, session.ip, at, at, session.expiresAt);
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(session.id, session.personId, secretHash(secret), session.csrfToken, session.method, session.userAgent, session.ip, session.createdAt, session.lastSeenAt, session.expiresAt);
     return { session, cookieValue: `${session.id}.${secret}` };
   }
 
   async authenticate(cookieValue: string | undefined | null): Promise<Session | null> {
-    const m = cookieValue ? /^(ses_[A-Za-z0-9_-]{20})\.([A-Za-z0-9_-]{43})$/.exec(cookieValue) : null;
-    if (!m) return null;
-    const row = this.db.prepare('SELECT * FROM sessions WHERE id = ?').get(m[1]) as Row | undefined;
-    if (!row || !crypto.timingSafeEqual(row.secret_hash as Buffer, hash(m[2]!))) return null;
-    const session = sessionOf(row);
-    const at = this.now();
-    if (session.revokedAt !== null || session.expiresAt <= at) return null;
-    if (at - session.lastSeenAt >= TOUCH_EVERY_MS) {
-      session.lastSeenAt = at;
-      session.expiresAt = at + this.idleMs;
-      this.db.prepare('UPDATE sessions SET last_seen_at = ?, expires_at = ? WHERE id = ?').run(at, session.expiresAt, session.id);
-    }
-    return session;
+    const cookie = parseSessionCookie(cookieValue);
+    if (!cookie) return null;
+    const live = liveSession(this.db.prepare('SELECT * FROM sessions WHERE id = ?').get(cookie.id) as Row | undefined, cookie.secret, this.now(), this.idleMs);
+    if (live?.touched) this.db.prepare('UPDATE sessions SET last_seen_at = ?, expires_at = ? WHERE id = ?').run(live.session.lastSeenAt, live.session.expiresAt, live.session.id);
+    return live?.session ?? null;
   }
 
   async get(id: string): Promise<Session | null> {
