@@ -33,7 +33,7 @@ export class Metrics {
   readonly collabQueuedMessages = new client.Gauge({ name: 'wedsync_collab_queued_messages', help: 'Messages received from WebSockets that Hocuspocus holds unprocessed', registers: [this.registry], collect: () => this.collectors.collabQueue?.() });
   readonly collabRelays = new client.Gauge({ name: 'wedsync_collab_relayed_documents', help: 'Documents of client sockets on this instance relayed to their owner on another instance (one socket to the owner each)', registers: [this.registry] });
   readonly collabRelayFailures = new client.Counter({ name: 'wedsync_collab_relay_failures_total', help: 'Relays to an owner that could not be opened (owner unreachable or frozen); the document was refused with 1013 and the client retries', registers: [this.registry] });
-  readonly collabQueuePeak = new client.Gauge({ name: 'wedsync_collab_socket_queue_peak_messages', help: 'Largest number of unprocessed messages seen for one WebSocket since start', registers: [this.registry] });
+  readonly collabQueuePeak = new client.Gauge({ name: 'wedsync_collab_socket_queue_peak_messages', help: 'Largest number of unprocessed messages seen for one WebSocket since start (held by Hocuspocus, or relayed and not yet written to the wedding owner)', registers: [this.registry] });
   readonly httpRequests = new client.Histogram({
     name: 'wedsync_http_request_duration_seconds', help: 'HTTP request duration', labelNames: ['method', 'route', 'status'] as const,
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5], registers: [this.registry],

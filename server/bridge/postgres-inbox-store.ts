@@ -20,11 +20,18 @@ const toRow = (r: InboxRecord): InboxRow => ({
 
 /** Rows of one INSERT at most (what queued while the previous one ran). */
 const MAX_ROWS_PER_INSERT = 500;
+/** Errors after which the same statement may succeed when sent again: deadlock detected, serialization failure. */
+const RETRYABLE = new Set(['40P01', '40001']);
 /** Weddings claimed in one pass at most. */
 const MAX_WEDDINGS_PER_CLAIM = 1000;
 
-/** True when the row's wedding is claimed by holder `$h` and the claim has not expired (the database's clock). */
-const HELD_BY = (h: string) => `EXISTS (SELECT 1 FROM inbox_claims c WHERE c.wedding_id = inbox.wedding_id AND c.holder = ${h} AND c.expires_at > clock_timestamp())`;
+/**
+ * True when the row's wedding is claimed by holder `$h` and the claim has not expired (the
+ * database's clock). The claim row is share-locked until the statement's transaction ends, so no
+ * other holder can take the wedding over between this check and the COMMIT of a joined `applied`
+ * (a takeover waits for it, then finds the row applied).
+ */
+const HELD_BY = (h: string) => `EXISTS (SELECT 1 FROM inbox_claims c WHERE c.wedding_id = inbox.wedding_id AND c.holder = ${h} AND c.expires_at > clock_timestamp() FOR SHARE)`;
 
 export interface PostgresInboxOptions {
   /** This instance's INSTANCE_ID (the claims' holder is it plus a random part per process). */
@@ -42,7 +49,13 @@ export interface PostgresInboxOptions {
  *   autocommit statement; with `synchronous_commit = on` its WAL is flushed), so a 2xx sent after it
  *   cannot lose the webhook. Adds that arrive while an INSERT runs wait for it and then go in one
  *   statement together (at most one INSERT in flight per store): at 1,000 webhooks a second a
- *   statement carries the few rows that arrived during the last one, instead of each its own.
+ *   statement carries the few rows that arrived during the last one, instead of each its own. A
+ *   redelivery of a parked event re-pends it in a second statement. A deadlock or serialization
+ *   failure is retried; any other error is retried row by row, so only the rows the database
+ *   refuses are rejected.
+ * - **Order.** Rows are applied in id order per wedding. Ids come from a sequence, so two instances'
+ *   concurrent INSERTs may commit out of id order; webhooks a provider sends one after another
+ *   (each after the previous one's 2xx) keep their order, and concurrent deliveries have none.
  * - **One applier per wedding.** `claimWeddings` claims weddings with due rows that no live claim
  *   of another instance holds; `head` lists a claimed wedding's rows in order; `holds` says whether
  *   this process still holds it by its own clock (lapsing a tenth of the ttl early).
@@ -58,7 +71,8 @@ export class PostgresInboxStore {
   readonly holder: string;
   private readonly claims: HeldClaims;
   private queue: { row: NewInboxRow; resolve: (id: number | null) => void; reject: (error: unknown) => void }[] = [];
-  private inserting = false;
+  /** The loop inserting what is queued, while it runs (at most one INSERT in flight). */
+  private inserting: Promise<void> | null = null;
 
   constructor(private readonly pool: pg.Pool, options: PostgresInboxOptions) {
     this.claims = new HeldClaims(pool, CLAIMS, options.instanceId, options.claimTtlMs ?? 15_000);
@@ -73,46 +87,70 @@ export class PostgresInboxStore {
   add(row: NewInboxRow): Promise<number | null> {
     return new Promise((resolve, reject) => {
       this.queue.push({ row, resolve, reject });
-      if (!this.inserting) void this.insertQueued();
+      this.startInserting();
     });
   }
 
+  private startInserting(): void {
+    if (this.inserting) return;
+    // An add made between the loop's last check and this callback is picked up here.
+    this.inserting = this.insertQueued().finally(() => { this.inserting = null; if (this.queue.length > 0) this.startInserting(); });
+  }
+
   private async insertQueued(): Promise<void> {
-    this.inserting = true;
-    try {
-      while (this.queue.length > 0) {
-        const batch = this.queue.splice(0, MAX_ROWS_PER_INSERT);
-        try {
-          const ids = await this.insert(batch.map((b) => b.row));
-          batch.forEach((b, i) => b.resolve(ids[i]!));
-        } catch (error) {
-          for (const b of batch) b.reject(error);
-        }
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0, MAX_ROWS_PER_INSERT);
+      try {
+        const ids = await this.insertRetrying(batch.map((b) => b.row));
+        batch.forEach((b, i) => b.resolve(ids[i]!));
+      } catch {
+        // One row the database refuses must not fail the webhooks it shared a statement with.
+        for (const b of batch) await this.insertRetrying([b.row]).then((ids) => b.resolve(ids[0]!), b.reject);
       }
-    } finally {
-      this.inserting = false;
     }
   }
 
-  /** One INSERT for `rows`; the ids in their order (null for a redelivery, including a repeat within `rows`). */
+  /** `insert`, again (up to 3 times) when the database aborted it as a deadlock or a serialization failure. */
+  private async insertRetrying(rows: NewInboxRow[]): Promise<(number | null)[]> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.insert(rows);
+      } catch (error) {
+        if (attempt >= 3 || !RETRYABLE.has((error as { code?: string }).code ?? '')) throw error;
+      }
+    }
+  }
+
+  /**
+   * Stores `rows`; their ids in order (null for a redelivery, including a repeat within `rows`).
+   * New events go in with `ON CONFLICT DO NOTHING`; only the parked rows among the events already
+   * stored are then updated, and a stored row that is pending or applied is not touched. (A
+   * redelivery of a row an applier's open transaction is updating waits for that transaction.)
+   */
   private async insert(rows: NewInboxRow[]): Promise<(number | null)[]> {
-    const keyOf = (r: NewInboxRow) => JSON.stringify([r.integrationId, r.eventId]);
-    // One statement may not touch a row twice (ON CONFLICT DO UPDATE): a repeat is a redelivery of the first.
+    const keyOf = (r: { integrationId: string; eventId: string }) => JSON.stringify([r.integrationId, r.eventId]);
+    // A repeat within the statement is a redelivery of its first copy.
     const first = new Map<string, NewInboxRow>();
     for (const r of rows) if (!first.has(keyOf(r))) first.set(keyOf(r), r);
+    const columns = (list: NewInboxRow[]) => [list.map((r) => r.integrationId), list.map((r) => r.weddingId), list.map((r) => r.eventId), list.map((r) => r.kind),
+      list.map((r) => r.payload), list.map((r) => r.receivedAt)];
+    const unnest = 'unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[]) WITH ORDINALITY AS t(i, w, e, k, p, r, n)';
     const unique = [...first.values()];
-    const { rows: stored } = await this.pool.query<{ id: number; integration_id: string; event_id: string }>(
+    const ids = new Map<string, number>();
+    const inserted = await this.pool.query<{ id: number; integration_id: string; event_id: string }>(
       `INSERT INTO inbox (integration_id, wedding_id, event_id, kind, payload, received_at, status, next_attempt_at)
-       SELECT i, w, e, k, p, r, 'pending', r
-       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[]) WITH ORDINALITY AS t(i, w, e, k, p, r, n) ORDER BY n
-       ON CONFLICT (integration_id, event_id) DO UPDATE SET
-         status = 'pending', kind = EXCLUDED.kind, payload = EXCLUDED.payload, received_at = EXCLUDED.received_at,
-         next_attempt_at = EXCLUDED.next_attempt_at, attempts = 0, last_error = NULL, applied_by = NULL
-       WHERE inbox.status = 'parked'
-       RETURNING id::double precision AS id, integration_id, event_id`,
-      [unique.map((r) => r.integrationId), unique.map((r) => r.weddingId), unique.map((r) => r.eventId), unique.map((r) => r.kind),
-        unique.map((r) => r.payload), unique.map((r) => r.receivedAt)]);
-    const ids = new Map(stored.map((s) => [JSON.stringify([s.integration_id, s.event_id]), s.id]));
+       SELECT i, w, e, k, p, r, 'pending', r FROM ${unnest} ORDER BY n
+       ON CONFLICT (integration_id, event_id) DO NOTHING
+       RETURNING id::double precision AS id, integration_id, event_id`, columns(unique));
+    for (const r of inserted.rows) ids.set(keyOf({ integrationId: r.integration_id, eventId: r.event_id }), r.id);
+    const stored = unique.filter((r) => !ids.has(keyOf(r)));
+    if (stored.length > 0) {
+      const repended = await this.pool.query<{ id: number; integration_id: string; event_id: string }>(
+        `UPDATE inbox SET status = 'pending', kind = t.k, payload = t.p, received_at = t.r, next_attempt_at = t.r, attempts = 0, last_error = NULL, applied_by = NULL
+         FROM ${unnest} WHERE inbox.integration_id = t.i AND inbox.event_id = t.e AND inbox.status = 'parked'
+         RETURNING inbox.id::double precision AS id, inbox.integration_id, inbox.event_id`, columns(stored));
+      for (const r of repended.rows) ids.set(keyOf({ integrationId: r.integration_id, eventId: r.event_id }), r.id);
+    }
     const given = new Set<string>();
     return rows.map((r) => {
       const key = keyOf(r);
@@ -225,8 +263,9 @@ export class PostgresInboxStore {
     return rows.map(toRow);
   }
 
-  /** Stops renewing and gives up every claim of this holder (a clean stop). Adds already queued still complete. */
+  /** Waits for the adds already made to be stored (or refused), then stops renewing and gives up every claim of this holder (a clean stop). */
   async close(): Promise<void> {
+    while (this.inserting) await this.inserting;
     await this.claims.close();
   }
 }

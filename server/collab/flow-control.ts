@@ -130,6 +130,9 @@ const MESSAGES_PER_TURN = 8;
 /** Budget (in ms of rate) a paused socket must have built up again before it is resumed. */
 const RESUME_MARGIN_MS = 20;
 
+/** Longest wait between two checks of a socket paused for its queue, ms. */
+const QUEUE_CHECK_MAX_MS = 32;
+
 /** How long a paused socket the server closed may take to finish closing before it is dropped. */
 const CLOSE_GRACE_MS = 1000;
 
@@ -304,11 +307,15 @@ export class SocketFlow {
     this.waitingForQueue = true;
     this.flow.throttled('queue', 0);
     this.ws.pause();
+    // Checked after 1 ms, then less often (doubling, at most every QUEUE_CHECK_MAX_MS): Hocuspocus'
+    // own queue drains in milliseconds, but a relayed socket's backlog waits for its owner's throttle.
+    let delay = 1;
     const check = () => {
       if (this.closed) return;
       if (this.ws.readyState === this.ws.CLOSING) return this.ws.terminate();
       if (this.queued() > this.flow.options.maxQueuedMessages / 2) {
-        this.queueTimer = setTimeout(check, 1);
+        delay = Math.min(QUEUE_CHECK_MAX_MS, delay * 2);
+        this.queueTimer = setTimeout(check, delay);
         return;
       }
       this.waitingForQueue = false;

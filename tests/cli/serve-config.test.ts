@@ -21,5 +21,5 @@ describe('wedsync serve: DATABASE_URL', () => {
       expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^wedsync: DATABASE_URL is set, .*unset DATABASE_URL to run one node$/)]);
       expect(fs.readdirSync(dir)).toEqual([]);
     }
-  });
+  }, 90_000);
 });

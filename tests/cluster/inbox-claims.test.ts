@@ -78,6 +78,76 @@ describe('the inbox on PostgreSQL, shared by instances', () => {
     await store.close();
   });
 
+  it('a new event is stored while an applier holds another row; a redelivery of the row being applied waits for its transaction; a row the database refuses fails alone; close waits for the adds made', async () => {
+    const url = await database();
+    const pool = poolOn(url);
+    const store = new PostgresInboxStore(pool, { instanceId: 'a' });
+    const id = (await store.add(event('int_1', 'w1', 'evt_1')))!;
+    await store.claimWeddings(10_000, 5);
+    const applier = await pool.connect();
+    try {
+      await applier.query('BEGIN');
+      expect(await store.applied(id, { applied: 1 }, 1, applier)).toBe(true);
+      // The applier's transaction is open (its row locked): a new event of the wedding is stored meanwhile.
+      const started = performance.now();
+      expect(await store.add(event('int_1', 'w1', 'evt_2'))).toEqual(expect.any(Number));
+      expect(performance.now() - started).toBeLessThan(1000);
+      // A redelivery of the event being applied waits for the applier's transaction (the unique
+      // check waits for the row's updater), then is a redelivery of an applied row.
+      let redelivered: number | null | undefined;
+      const again = store.add(event('int_1', 'w1', 'evt_1', 'again')).then((r) => { redelivered = r; });
+      await new Promise((r) => setTimeout(r, 300));
+      expect(redelivered).toBeUndefined();
+      await applier.query('COMMIT');
+      await again;
+      expect(redelivered).toBeNull();
+    } finally {
+      applier.release();
+    }
+    expect((await store.get(id))!).toMatchObject({ status: 'applied', payload: '{"e":"evt_1"}' });
+
+    // PostgreSQL text cannot hold U+0000: that webhook is refused, the ones sharing its statement are stored.
+    const results = await Promise.allSettled([store.add(event('int_1', 'w2', 'evt_a')), store.add(event('int_1', 'w2', 'evt_b')), store.add(event('int_1', 'w2', 'evt_\u0000')), store.add(event('int_1', 'w2', 'evt_c'))]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+    expect((await pool.query("SELECT count(*)::int AS n FROM inbox WHERE wedding_id = 'w2'")).rows).toEqual([{ n: 3 }]);
+
+    const late = Array.from({ length: 50 }, (_, n) => store.add(event('int_2', 'w3', `evt_${n}`)));
+    await store.close();
+    expect((await pool.query("SELECT count(*)::int AS n FROM inbox WHERE wedding_id = 'w3'")).rows).toEqual([{ n: 50 }]);
+    expect((await Promise.all(late)).every((i) => typeof i === 'number')).toBe(true);
+  });
+
+  it('a takeover waits for a joined applied mark to commit: the claim is held until then, even past its expiry', async () => {
+    const url = await database();
+    const pool = poolOn(url);
+    const a = new PostgresInboxStore(pool, { instanceId: 'a', claimTtlMs: 400 });
+    const b = new PostgresInboxStore(poolOn(url), { instanceId: 'b', claimTtlMs: 10_000 });
+    const id = (await a.add(event('int_1', 'w1', 'evt_1')))!;
+    expect(await a.claimWeddings(10_000, 5)).toEqual(['w1']);
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      expect(await a.applied(id, { applied: 1 }, 1, client)).toBe(true);
+      // a's claim expires in the database while its transaction is still open.
+      await new Promise((r) => setTimeout(r, 600));
+      let claimedAt = 0;
+      const takeover = b.claimWeddings(10_000, 5).then((w) => { claimedAt = performance.now(); return w; });
+      await new Promise((r) => setTimeout(r, 400));
+      expect(claimedAt).toBe(0);
+      const committedAt = performance.now();
+      await client.query('COMMIT');
+      // Once a's transaction ends, the wedding has nothing left to apply: b gets nothing to do with it, or the claim with no rows.
+      const won = await takeover;
+      expect(claimedAt).toBeGreaterThanOrEqual(committedAt);
+      if (won.includes('w1')) expect(await b.head('w1', 10)).toEqual([]);
+    } finally {
+      client.release();
+    }
+    expect((await b.get(id))!.status).toBe('applied');
+    await a.close();
+    await b.close();
+  });
+
   it('gives the same results as the SQLite inbox for any sequence of deliveries, parks, applies and retries', async () => {
     const url = await database();
     const pool = poolOn(url);
@@ -190,7 +260,7 @@ describe('the inbox on PostgreSQL, shared by instances', () => {
   it('an expired claim is taken over: the stalled holder\'s late outcomes change nothing, and the new holder applies the rows', async () => {
     const url = await database();
     const stalledPool = poolOn(url, 1);
-    const a = new PostgresInboxStore(stalledPool, { instanceId: 'a', claimTtlMs: 300 });
+    const a = new PostgresInboxStore(stalledPool, { instanceId: 'a', claimTtlMs: 1500 });
     const b = new PostgresInboxStore(poolOn(url), { instanceId: 'b', claimTtlMs: 10_000 });
     const ids = [await b.add(event('int_1', 'w1', 'evt_1')), await b.add(event('int_1', 'w1', 'evt_2'))] as number[];
     expect(await a.claimWeddings(10_000, 5)).toEqual(['w1']);
