@@ -22,6 +22,20 @@ const toRow = (r: InboxRecord): InboxRow => ({
 const MAX_ROWS_PER_INSERT = 500;
 /** Errors after which the same statement may succeed when sent again: deadlock detected, serialization failure. */
 const RETRYABLE = new Set(['40P01', '40001']);
+
+/** `statement()`, sent again (3 attempts in all) when the database aborted it as a deadlock or a serialization failure. */
+async function retrying<T>(statement: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await statement();
+    } catch (error) {
+      if (attempt >= 3 || !RETRYABLE.has((error as { code?: string }).code ?? '')) throw error;
+    }
+  }
+}
+
+/** A refusal of the data itself (SQLSTATE class 22, data exception, or 23, integrity constraint): retrying row by row finds the rows at fault. */
+const isDataError = (error: unknown) => /^2[23]/.test((error as { code?: string }).code ?? '');
 /** Weddings claimed in one pass at most. */
 const MAX_WEDDINGS_PER_CLAIM = 1000;
 
@@ -50,9 +64,10 @@ export interface PostgresInboxOptions {
  *   cannot lose the webhook. Adds that arrive while an INSERT runs wait for it and then go in one
  *   statement together (at most one INSERT in flight per store): at 1,000 webhooks a second a
  *   statement carries the few rows that arrived during the last one, instead of each its own. A
- *   redelivery of a parked event re-pends it in a second statement. A deadlock or serialization
- *   failure is retried; any other error is retried row by row, so only the rows the database
- *   refuses are rejected.
+ *   redelivery of a parked event re-pends it in a second statement. A statement the database
+ *   aborts as a deadlock or serialization failure is sent again; a batch refused for its data
+ *   (SQLSTATE class 22 or 23) is retried row by row, so only the rows at fault are rejected; any
+ *   other error rejects the batch.
  * - **Order.** Rows are applied in id order per wedding. Ids come from a sequence, so two instances'
  *   concurrent INSERTs may commit out of id order; webhooks a provider sends one after another
  *   (each after the previous one's 2xx) keep their order, and concurrent deliveries have none.
@@ -73,6 +88,7 @@ export class PostgresInboxStore {
   private queue: { row: NewInboxRow; resolve: (id: number | null) => void; reject: (error: unknown) => void }[] = [];
   /** The loop inserting what is queued, while it runs (at most one INSERT in flight). */
   private inserting: Promise<void> | null = null;
+  private closing = false;
 
   constructor(private readonly pool: pg.Pool, options: PostgresInboxOptions) {
     this.claims = new HeldClaims(pool, CLAIMS, options.instanceId, options.claimTtlMs ?? 15_000);
@@ -85,6 +101,7 @@ export class PostgresInboxStore {
    * pending again with the new payload (its id kept), as on SQLite.
    */
   add(row: NewInboxRow): Promise<number | null> {
+    if (this.closing) return Promise.reject(new Error('the inbox store is closed'));
     return new Promise((resolve, reject) => {
       this.queue.push({ row, resolve, reject });
       this.startInserting();
@@ -101,22 +118,16 @@ export class PostgresInboxStore {
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, MAX_ROWS_PER_INSERT);
       try {
-        const ids = await this.insertRetrying(batch.map((b) => b.row));
+        const ids = await this.insert(batch.map((b) => b.row));
         batch.forEach((b, i) => b.resolve(ids[i]!));
-      } catch {
-        // One row the database refuses must not fail the webhooks it shared a statement with.
-        for (const b of batch) await this.insertRetrying([b.row]).then((ids) => b.resolve(ids[0]!), b.reject);
-      }
-    }
-  }
-
-  /** `insert`, again (up to 3 times) when the database aborted it as a deadlock or a serialization failure. */
-  private async insertRetrying(rows: NewInboxRow[]): Promise<(number | null)[]> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.insert(rows);
       } catch (error) {
-        if (attempt >= 3 || !RETRYABLE.has((error as { code?: string }).code ?? '')) throw error;
+        if (!isDataError(error)) {
+          for (const b of batch) b.reject(error);
+          continue;
+        }
+        // A row the database refuses (bad data) must not fail the webhooks it shared a statement
+        // with; anything else (the database unreachable) fails the batch at once.
+        for (const b of batch) await this.insert([b.row]).then((ids) => b.resolve(ids[0]!), b.reject);
       }
     }
   }
@@ -137,18 +148,19 @@ export class PostgresInboxStore {
     const unnest = 'unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[]) WITH ORDINALITY AS t(i, w, e, k, p, r, n)';
     const unique = [...first.values()];
     const ids = new Map<string, number>();
-    const inserted = await this.pool.query<{ id: number; integration_id: string; event_id: string }>(
+    const inserted = await retrying(() => this.pool.query<{ id: number; integration_id: string; event_id: string }>(
       `INSERT INTO inbox (integration_id, wedding_id, event_id, kind, payload, received_at, status, next_attempt_at)
        SELECT i, w, e, k, p, r, 'pending', r FROM ${unnest} ORDER BY n
        ON CONFLICT (integration_id, event_id) DO NOTHING
-       RETURNING id::double precision AS id, integration_id, event_id`, columns(unique));
+       RETURNING id::double precision AS id, integration_id, event_id`, columns(unique)));
     for (const r of inserted.rows) ids.set(keyOf({ integrationId: r.integration_id, eventId: r.event_id }), r.id);
     const stored = unique.filter((r) => !ids.has(keyOf(r)));
     if (stored.length > 0) {
-      const repended = await this.pool.query<{ id: number; integration_id: string; event_id: string }>(
+      // Retried alone: the INSERT before it has committed.
+      const repended = await retrying(() => this.pool.query<{ id: number; integration_id: string; event_id: string }>(
         `UPDATE inbox SET status = 'pending', kind = t.k, payload = t.p, received_at = t.r, next_attempt_at = t.r, attempts = 0, last_error = NULL, applied_by = NULL
          FROM ${unnest} WHERE inbox.integration_id = t.i AND inbox.event_id = t.e AND inbox.status = 'parked'
-         RETURNING inbox.id::double precision AS id, inbox.integration_id, inbox.event_id`, columns(stored));
+         RETURNING inbox.id::double precision AS id, inbox.integration_id, inbox.event_id`, columns(stored)));
       for (const r of repended.rows) ids.set(keyOf({ integrationId: r.integration_id, eventId: r.event_id }), r.id);
     }
     const given = new Set<string>();
@@ -263,8 +275,9 @@ export class PostgresInboxStore {
     return rows.map(toRow);
   }
 
-  /** Waits for the adds already made to be stored (or refused), then stops renewing and gives up every claim of this holder (a clean stop). */
+  /** Refuses further adds, waits for those already made to be stored (or refused), then stops renewing and gives up every claim of this holder (a clean stop). */
   async close(): Promise<void> {
+    this.closing = true;
     while (this.inserting) await this.inserting;
     await this.claims.close();
   }

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type pg from 'pg';
+import type { Logger } from '../logger.ts';
 import { inTransaction } from '../storage/postgres/pool.ts';
 import { SESSION_IDLE_MS, liveSession, newSession, parseSessionCookie, secretHash, sessionOf, type Session, type SessionStore } from './session-store.ts';
 
@@ -24,9 +25,8 @@ const COLUMNS = `id, person_id, secret_hash, csrf_token, method, user_agent, ip,
  * SESSIONS_REVOKED_CHANNEL (sent only if the transaction commits), and each store LISTENs on its
  * own connection and announces the ids on `onRevoked`, so open sockets of a session revoked
  * through one instance are closed on all of them. A store announces its own revocations at once and
- * skips their notification. While its listening connection is lost (reconnected after RELISTEN_MS)
- * it misses other instances' announcements; those sockets still end when their session is next
- * checked (`isActive`) or their token expires.
+ * skips their notification. A lost listening connection is replaced (every RELISTEN_MS until it
+ * works), and the revocations made meanwhile are then read from the table and announced.
  *
  * Statements reject with the pg error. Call `listen()` once before use, `close()` at shutdown.
  */
@@ -35,26 +35,53 @@ export class PostgresSessionStore implements SessionStore {
   /** Tells this store's notifications from other instances'. */
   private readonly origin = crypto.randomUUID();
   private listener: pg.PoolClient | null = null;
+  /** The listen in progress or done (at most one listening connection). */
+  private listening: Promise<void> | null = null;
   private relisten: NodeJS.Timeout | null = null;
+  /** When (this store's clock, ms) the listening connection was last lost: revocations since then are read on re-listening. */
+  private lostAt: number | null = null;
   private closed = false;
 
-  /** @param now ms since the epoch @param idleMs how long a session lives unused, ms */
-  constructor(private readonly pool: pg.Pool, private readonly now: () => number = Date.now, private readonly idleMs = SESSION_IDLE_MS) {}
+  /**
+   * @param now ms since the epoch @param idleMs how long a session lives unused, ms
+   * @param logger where a lost listening connection and a failing revocation listener are reported
+   */
+  constructor(private readonly pool: pg.Pool, private readonly now: () => number = Date.now, private readonly idleMs = SESSION_IDLE_MS,
+    private readonly logger?: Pick<Logger, 'warn' | 'error'>) {}
 
-  /** Starts listening for other instances' revocations; resolves once listening, rejects if it cannot (nothing is retried then). */
-  async listen(): Promise<void> {
+  /**
+   * Starts listening for other instances' revocations; resolves once listening. Calling it again
+   * while listening (or while a listen runs) returns the same promise. If the connection is lost
+   * later, the store listens again by itself (every RELISTEN_MS until it succeeds) and then
+   * announces the revocations made meanwhile, read from the table.
+   */
+  listen(): Promise<void> {
+    this.listening ??= this.startListening().catch((error: unknown) => { this.listening = null; throw error; });
+    return this.listening;
+  }
+
+  private async startListening(): Promise<void> {
     const client = await this.pool.connect();
     if (this.closed) { client.release(); return; }
-    const lost = () => {
+    const lost = (error?: Error) => {
       if (this.listener !== client) return;
-      this.listener = null;
-      client.release(true);
+      this.detach(client);
+      this.listening = null;
+      this.lostAt ??= this.now();
+      this.logger?.warn({ err: error }, 'lost the connection listening for session revocations; listening again');
       this.scheduleRelisten();
     };
     client.on('notification', (n) => {
-      if (n.channel !== SESSIONS_REVOKED_CHANNEL || !n.payload) return;
-      const { from, ids } = JSON.parse(n.payload) as { from: string; ids: string[] };
-      if (from !== this.origin && ids.length > 0) this.events.emit('revoked', ids);
+      if (this.closed || n.channel !== SESSIONS_REVOKED_CHANNEL || !n.payload) return;
+      let ids: string[];
+      try {
+        const payload = JSON.parse(n.payload) as { from?: unknown; ids?: unknown };
+        if (payload.from === this.origin || !Array.isArray(payload.ids)) return;
+        ids = payload.ids.filter((id): id is string => typeof id === 'string');
+      } catch {
+        return; // Not ours: anyone who may NOTIFY could send it.
+      }
+      this.announce(ids);
     });
     client.on('error', lost);
     client.on('end', lost);
@@ -62,9 +89,38 @@ export class PostgresSessionStore implements SessionStore {
     try {
       await client.query(`LISTEN ${SESSIONS_REVOKED_CHANNEL}`);
     } catch (error) {
-      if (this.listener === client) { this.listener = null; client.release(true); }
+      if (this.listener === client) this.detach(client);
       throw error;
     }
+    if (this.lostAt !== null) await this.catchUp(this.lostAt);
+  }
+
+  /** Announces the sessions revoked since `since` (less a minute for other instances' clocks), missed while not listening. */
+  private async catchUp(since: number): Promise<void> {
+    this.lostAt = null;
+    const { rows } = await this.pool.query<{ id: string }>('SELECT id FROM sessions WHERE revoked_at >= $1', [since - 60_000]);
+    this.announce(rows.map((r) => r.id));
+  }
+
+  /** Emits `revoked` for `ids`; a listener that throws is reported, not thrown into the database driver. */
+  private announce(ids: string[]): void {
+    if (ids.length === 0) return;
+    try {
+      this.events.emit('revoked', ids);
+    } catch (error) {
+      this.logger?.error({ err: error }, 'a session revocation listener threw');
+    }
+  }
+
+  /** Gives the listening connection back, destroyed (it may be broken, or still listening), with our handlers off it. */
+  private detach(client: pg.PoolClient): void {
+    this.listener = null;
+    client.removeAllListeners('notification');
+    client.removeAllListeners('end');
+    // An 'error' after this must not be thrown as an unhandled event.
+    client.removeAllListeners('error');
+    client.on('error', () => {});
+    client.release(true);
   }
 
   /** Listens again after RELISTEN_MS, and again after each failure, until closed. */
@@ -92,9 +148,13 @@ export class PostgresSessionStore implements SessionStore {
     const { rows } = await this.pool.query(`SELECT ${COLUMNS} FROM sessions WHERE id = $1`, [cookie.id]);
     const live = liveSession(rows[0], cookie.secret, this.now(), this.idleMs);
     if (!live) return null;
-    // Not past a revocation that raced this read: the slide applies only to a live row.
-    if (live.touched) await this.pool.query('UPDATE sessions SET last_seen_at = $1, expires_at = $2 WHERE id = $3 AND revoked_at IS NULL', [live.session.lastSeenAt, live.session.expiresAt, live.session.id]);
-    return live.session;
+    if (!live.touched) return live.session;
+    // A revocation that raced this read wins (the session is refused), and an instance whose clock
+    // is behind never moves last_seen_at back.
+    const { rowCount } = await this.pool.query('UPDATE sessions SET last_seen_at = $1, expires_at = $2 WHERE id = $3 AND revoked_at IS NULL AND last_seen_at < $1',
+      [live.session.lastSeenAt, live.session.expiresAt, live.session.id]);
+    if ((rowCount ?? 0) > 0) return live.session;
+    return (await this.isActive(live.session.id)) ? this.get(live.session.id) : null;
   }
 
   async get(id: string): Promise<Session | null> {
@@ -109,7 +169,7 @@ export class PostgresSessionStore implements SessionStore {
 
   async listFor(personId: string): Promise<Session[]> {
     const { rows } = await this.pool.query(
-      `SELECT ${COLUMNS} FROM sessions WHERE person_id = $1 AND revoked_at IS NULL AND expires_at > $2 ORDER BY last_seen_at DESC`, [personId, this.now()]);
+      `SELECT ${COLUMNS} FROM sessions WHERE person_id = $1 AND revoked_at IS NULL AND expires_at > $2 ORDER BY last_seen_at DESC, created_at DESC, id`, [personId, this.now()]);
     return rows.map(sessionOf);
   }
 
@@ -132,7 +192,7 @@ export class PostgresSessionStore implements SessionStore {
       }
       return revoked;
     });
-    if (ids.length > 0) this.events.emit('revoked', ids);
+    this.announce(ids);
     return ids;
   }
 
@@ -141,15 +201,11 @@ export class PostgresSessionStore implements SessionStore {
     return () => this.events.off('revoked', listener);
   }
 
-  /** Stops listening. */
+  /** Stops listening (the connection is closed, not returned to the pool). */
   async close(): Promise<void> {
     this.closed = true;
     if (this.relisten) clearTimeout(this.relisten);
-    const client = this.listener;
-    this.listener = null;
-    if (client) {
-      await client.query(`UNLISTEN ${SESSIONS_REVOKED_CHANNEL}`).catch(() => undefined);
-      client.release();
-    }
+    await this.listening?.catch(() => undefined);
+    if (this.listener) this.detach(this.listener);
   }
 }

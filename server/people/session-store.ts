@@ -139,7 +139,7 @@ export class SqliteSessionStore implements SessionStore {
   }
 
   async listFor(personId: string): Promise<Session[]> {
-    const rows = this.db.prepare('SELECT * FROM sessions WHERE person_id = ? AND revoked_at IS NULL AND expires_at > ? ORDER BY last_seen_at DESC').all(personId, this.now()) as Row[];
+    const rows = this.db.prepare('SELECT * FROM sessions WHERE person_id = ? AND revoked_at IS NULL AND expires_at > ? ORDER BY last_seen_at DESC, created_at DESC, id').all(personId, this.now()) as Row[];
     return rows.map(sessionOf);
   }
 

@@ -89,9 +89,7 @@ describe('the inbox on PostgreSQL, shared by instances', () => {
       await applier.query('BEGIN');
       expect(await store.applied(id, { applied: 1 }, 1, applier)).toBe(true);
       // The applier's transaction is open (its row locked): a new event of the wedding is stored meanwhile.
-      const started = performance.now();
       expect(await store.add(event('int_1', 'w1', 'evt_2'))).toEqual(expect.any(Number));
-      expect(performance.now() - started).toBeLessThan(1000);
       // A redelivery of the event being applied waits for the applier's transaction (the unique
       // check waits for the row's updater), then is a redelivery of an applied row.
       let redelivered: number | null | undefined;
@@ -115,12 +113,13 @@ describe('the inbox on PostgreSQL, shared by instances', () => {
     await store.close();
     expect((await pool.query("SELECT count(*)::int AS n FROM inbox WHERE wedding_id = 'w3'")).rows).toEqual([{ n: 50 }]);
     expect((await Promise.all(late)).every((i) => typeof i === 'number')).toBe(true);
+    await expect(store.add(event('int_2', 'w3', 'evt_after'))).rejects.toThrow('closed');
   });
 
   it('a takeover waits for a joined applied mark to commit: the claim is held until then, even past its expiry', async () => {
     const url = await database();
     const pool = poolOn(url);
-    const a = new PostgresInboxStore(pool, { instanceId: 'a', claimTtlMs: 400 });
+    const a = new PostgresInboxStore(pool, { instanceId: 'a', claimTtlMs: 1500 });
     const b = new PostgresInboxStore(poolOn(url), { instanceId: 'b', claimTtlMs: 10_000 });
     const id = (await a.add(event('int_1', 'w1', 'evt_1')))!;
     expect(await a.claimWeddings(10_000, 5)).toEqual(['w1']);
@@ -129,7 +128,7 @@ describe('the inbox on PostgreSQL, shared by instances', () => {
       await client.query('BEGIN');
       expect(await a.applied(id, { applied: 1 }, 1, client)).toBe(true);
       // a's claim expires in the database while its transaction is still open.
-      await new Promise((r) => setTimeout(r, 600));
+      await new Promise((r) => setTimeout(r, 1800));
       let claimedAt = 0;
       const takeover = b.claimWeddings(10_000, 5).then((w) => { claimedAt = performance.now(); return w; });
       await new Promise((r) => setTimeout(r, 400));

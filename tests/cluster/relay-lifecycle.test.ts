@@ -177,8 +177,8 @@ describe('relays to the owner: lifecycle', () => {
     let last = -1;
     await waitFor(() => { const now = ws.bufferedAmount; const settled = now === last; last = now; return settled; }, 'the client\'s send buffer to stop draining', 20_000, 1000);
     expect(closedWith, JSON.stringify(closedWith)).toBeNull();
-    // The client still holds data the relaying node did not read (without the rule it read everything).
-    expect(ws.bufferedAmount).toBeGreaterThan(0);
+    // The client still holds much of what it sent (without the rule the relaying node read all of it).
+    expect(ws.bufferedAmount).toBeGreaterThan(10 * 1024 * 1024);
     // The relaying node stopped at its queue limit (COLLAB_MAX_QUEUED_MESSAGES, 256) plus what one read brings.
     const peak = (await n1.metrics.collabQueuePeak.get()).values[0]?.value ?? 0;
     expect(peak).toBeGreaterThan(200);

@@ -120,8 +120,10 @@ export class HeldClaims {
     const sentAt = performance.now();
     let kept: Set<string>;
     try {
+      // Rows locked in key order, as takeClaims takes them, so a renewal and a claim pass never deadlock.
       const { rows } = await this.pool.query<{ key: string }>(
-        `UPDATE ${this.t.table} SET expires_at = ${claimUntil(3)} WHERE holder = $1 AND ${this.t.key} = ANY($2::text[]) RETURNING ${this.t.key} AS key`,
+        `WITH mine AS (SELECT ${this.t.key} AS key FROM ${this.t.table} WHERE holder = $1 AND ${this.t.key} = ANY($2::text[]) ORDER BY ${this.t.key} FOR UPDATE)
+         UPDATE ${this.t.table} c SET expires_at = ${claimUntil(3)} FROM mine WHERE c.${this.t.key} = mine.key RETURNING c.${this.t.key} AS key`,
         [this.holder, keys, this.ttlMs]);
       kept = new Set(rows.map((r) => r.key));
     } catch {
