@@ -92,14 +92,24 @@ export class PostgresSessionStore implements SessionStore {
       if (this.listener === client) this.detach(client);
       throw error;
     }
-    if (this.lostAt !== null) await this.catchUp(this.lostAt);
+    void this.catchUp();
   }
 
-  /** Announces the sessions revoked since `since` (less a minute for other instances' clocks), missed while not listening. */
-  private async catchUp(since: number): Promise<void> {
-    this.lostAt = null;
-    const { rows } = await this.pool.query<{ id: string }>('SELECT id FROM sessions WHERE revoked_at >= $1', [since - 60_000]);
-    this.announce(rows.map((r) => r.id));
+  /**
+   * Announces the sessions revoked since the listening connection was lost (less a minute for other
+   * instances' clocks), missed while not listening. A failed read is tried again after RELISTEN_MS.
+   */
+  private async catchUp(): Promise<void> {
+    const since = this.lostAt;
+    if (since === null || this.closed) return;
+    try {
+      const { rows } = await this.pool.query<{ id: string }>('SELECT id FROM sessions WHERE revoked_at >= $1', [since - 60_000]);
+      if (this.lostAt === since) this.lostAt = null;
+      this.announce(rows.map((r) => r.id));
+    } catch (error) {
+      this.logger?.warn({ err: error }, 'could not read the sessions revoked while not listening; trying again');
+      setTimeout(() => void this.catchUp(), RELISTEN_MS).unref();
+    }
   }
 
   /** Emits `revoked` for `ids`; a listener that throws is reported, not thrown into the database driver. */
