@@ -72,11 +72,6 @@ export class HeldClaims {
     return held !== undefined && performance.now() < held.until;
   }
 
-  /** The keys held now (some may have lapsed: see `holds`). */
-  keys(): string[] {
-    return [...this.held.keys()];
-  }
-
   /** Gives up the claim on `key` (its work is done): another instance may take it at once. */
   async release(key: string): Promise<void> {
     this.held.delete(key);
