@@ -76,8 +76,13 @@ describe('wedsync backup and restore (the restore drill of docs/deployment.md)',
       const ids = await timelineIds(r);
       expect(ackedBefore.filter((id) => !ids.includes(id))).toEqual([]);
       // The restored server pushes with the restored (decrypted) webhook secret.
-      await addEvent(r, await r.token('planner', ['w1']), 'after-restore');
-      await waitFor(() => receiver.accepted().some((x) => x.body.data.id === 'after-restore'), 'push after restore', 30_000);
+      const plannerAfter = await r.token('planner', ['w1']);
+      expect(await addEvent(r, plannerAfter, 'after-restore')).toBe(true);
+      await waitFor(() => receiver.accepted().some((x) => x.body.data.id === 'after-restore'), 'push after restore', 30_000).catch(async (error: Error) => {
+        // What the restored server did with its pushes, to tell a slow backlog from a stuck one.
+        const audit = await (await r.fetch('/api/integrations/wedding/w1/audit?limit=15', { token: plannerAfter })).json() as { entries?: unknown[] };
+        throw new Error(`${error.message}; ${receiver.received.length} received; latest audit: ${JSON.stringify(audit).slice(0, 3000)}`);
+      });
     } finally {
       await r.close();
     }
