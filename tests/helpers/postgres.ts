@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import pg from 'pg';
-import { afterAll, beforeAll, expect, onTestFinished } from 'vitest';
+import { afterAll, beforeAll, onTestFinished, TestRunner } from 'vitest';
 import { startPostgresCluster } from './postgres-cluster.ts';
 import { registerTeardown } from './teardown.ts';
 
@@ -88,7 +88,8 @@ export async function startPostgres(): Promise<TestPostgres> {
     }
     await cluster.stop();
   };
-  if (expect.getState().currentTestName !== undefined) onTestFinished(stop);
+  // The running test, if any (expect's state keeps the last test's name after it ends).
+  if (TestRunner.getCurrentTest()) onTestFinished(stop);
   return {
     adminUrl: cluster.adminUrl,
     async createDatabase() {

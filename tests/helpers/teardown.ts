@@ -1,14 +1,17 @@
-import { afterAll, onTestFinished, TestRunner } from 'vitest';
+import { onTestFinished, TestRunner } from 'vitest';
 
 /**
  * Teardowns registered outside a test (in a `beforeAll`, or at a file's top level): run after the
- * file's tests, newest first. A hook registered from inside a `beforeAll` would be ignored, so one
- * `afterAll` is registered when this module loads (files are isolated: once per test file).
+ * file's tests, newest first, by the `afterAll` that tests/setup/file-teardown.ts registers for every
+ * test file. (A hook registered from inside a `beforeAll` would be ignored; and with `isolate: false`
+ * this module loads once per worker, not once per file, so it cannot register that hook itself.)
  */
 const afterFile: Array<() => unknown> = [];
-afterAll(async () => {
+
+/** Runs the teardowns registered for the file that is ending (tests/setup/file-teardown.ts). */
+export async function runFileTeardowns(): Promise<void> {
   while (afterFile.length > 0) await afterFile.pop()!();
-});
+}
 
 /**
  * Registers `fn` to run after the current test, or after the file when called outside a test or in

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
-import { afterAll } from 'vitest';
+import { registerTeardown } from '../../helpers/teardown.ts';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const SCREENSHOT_DIR = fileURLToPath(new URL('../../../test-results/screenshots/', import.meta.url));
@@ -17,7 +17,7 @@ const ARGS = [
 export async function launchBrowser(): Promise<Browser> {
   if (!fs.existsSync(CHROMIUM)) throw new Error(`Chromium is not installed at ${CHROMIUM} (apt-get install -y chromium)`);
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
-  afterAll(() => browser.close());
+  registerTeardown(() => browser.close());
   return browser;
 }
 
