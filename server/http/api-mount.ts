@@ -21,9 +21,9 @@ import type { DemoService } from '../demo/demo-service.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 import type { PaymentCoordinator } from '../payments/payment-coordinator.ts';
-import { InvitationStore } from '../people/invitation-store.ts';
+import { SqliteInvitationStore } from '../people/invitation-store.ts';
 import { consoleMailSender, type MailSender } from '../people/mail.ts';
-import { PasskeyStore } from '../people/passkey-store.ts';
+import { SqlitePasskeyStore } from '../people/passkey-store.ts';
 import type { PeopleStore } from '../people/people-store.ts';
 import type { SessionStore } from '../people/session-store.ts';
 import { VendorBindings } from '../people/vendor-bindings.ts';
@@ -111,8 +111,8 @@ export function mountApi(a: Hono<AppEnv>, deps: ApiMountDeps): { signIn: ReturnT
   const peopleDeps = { people, sessions, open: collab.hocuspocus.documents, store: documents, mail: deps.mail ?? signIn.smtp ?? consoleMailSender(logger.child({ component: 'mail' })), publicUrl, logger };
   // Before weddingRoutes: the session form of POST /api/weddings hands bearer requests on to it.
   a.route('/api', workspaceRoutes({ ...peopleDeps, withDocument: (id, fn) => collab.withDocument(id, fn), weddingHealth: (id, vendorId) => bridge.weddingHealth(id, vendorId) }));
-  a.route('/api', invitationRoutes({ ...peopleDeps, invitations: new InvitationStore(db), metrics, perIpPerMinute: config.RATE_LIMIT_INVITATIONS_PER_MIN }));
-  a.route('/api', passkeyRoutes({ passkeys: new PasskeyStore(db), people, sessions, sealer: new CookieSealer(deps.authSecret, 'webauthn challenge v1'), logger, publicUrl }));
+  a.route('/api', invitationRoutes({ ...peopleDeps, invitations: new SqliteInvitationStore(db), metrics, perIpPerMinute: config.RATE_LIMIT_INVITATIONS_PER_MIN }));
+  a.route('/api', passkeyRoutes({ passkeys: new SqlitePasskeyStore(db), people, sessions, sealer: new CookieSealer(deps.authSecret, 'webauthn challenge v1'), logger, publicUrl }));
   a.route('/api', createOidcRoutes({ config, authSecret: deps.authSecret, fetch: deps.oidcFetch, people, sessions, logger, publicUrl }));
   const oauthLogger = logger.child({ component: 'oauth-connect' });
   if (config.OAUTH_ALLOW_INSECURE_HTTP) oauthLogger.warn('OAUTH_ALLOW_INSECURE_HTTP is on: OAuth connect flows may use plain http (development and tests only)');

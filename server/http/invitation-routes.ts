@@ -76,8 +76,8 @@ export function invitationRoutes(deps: InvitationRoutesDeps): Hono<SessionEnv> {
     }
   };
 
-  const openToken = (token: string): Invitation => {
-    const opened = deps.invitations.open(token);
+  const openToken = async (token: string): Promise<Invitation> => {
+    const opened = await deps.invitations.open(token);
     if ('refused' in opened) throw new HttpError(STATUS[opened.refused], opened.refused, MESSAGE[opened.refused]);
     return opened.invitation;
   };
@@ -90,7 +90,7 @@ export function invitationRoutes(deps: InvitationRoutesDeps): Hono<SessionEnv> {
     if (body.vendorId !== undefined && !peekWedding(deps, weddingId, (doc) => doc.getVendor(body.vendorId!))) {
       throw new HttpError(400, 'vendor_unknown', `wedding ${weddingId} has no vendor ${body.vendorId}: add the vendor first`);
     }
-    const { invitation, token } = deps.invitations.create({
+    const { invitation, token } = await deps.invitations.create({
       weddingId, role: body.role, vendorId: body.vendorId, email: body.email ?? null, invitedBy: person.id,
       expiresAt: now() + (body.expiresInHours ?? INVITATION_DEFAULT_HOURS) * HOUR_MS, maxUses: body.maxUses ?? (body.email ? 1 : 25),
     });
@@ -110,20 +110,20 @@ export function invitationRoutes(deps: InvitationRoutesDeps): Hono<SessionEnv> {
   app.get('/weddings/:id/invitations', session, async (c) => {
     const weddingId = c.req.param('id');
     await assertPlanner(deps.people, c.get('person').id, weddingId);
-    return c.json({ invitations: deps.invitations.listFor(weddingId).map(summary) });
+    return c.json({ invitations: (await deps.invitations.listFor(weddingId)).map(summary) });
   });
 
   app.delete('/weddings/:id/invitations/:invitationId', session, async (c) => {
     const weddingId = c.req.param('id');
     await assertPlanner(deps.people, c.get('person').id, weddingId);
-    if (!deps.invitations.revoke(weddingId, c.req.param('invitationId'))) throw new HttpError(404, 'invitation_unknown', 'this wedding has no such invitation');
+    if (!(await deps.invitations.revoke(weddingId, c.req.param('invitationId')))) throw new HttpError(404, 'invitation_unknown', 'this wedding has no such invitation');
     return c.body(null, 204);
   });
 
   app.get('/invitations/:token', async (c) => {
     const refused = await limited(c);
     if (refused) return refused;
-    const invitation = openToken(c.req.param('token'));
+    const invitation = await openToken(c.req.param('token'));
     const { title, vendorName, timeZone } = peekWedding(deps, invitation.weddingId, (doc) => ({
       title: doc.getMeta().title ?? null, timeZone: doc.getMeta().timezone || null, vendorName: invitation.vendorId ? doc.getVendor(invitation.vendorId)?.name : undefined,
     }));
@@ -138,7 +138,7 @@ export function invitationRoutes(deps: InvitationRoutesDeps): Hono<SessionEnv> {
   app.post('/invitations/:token/accept', async (c) => {
     const refused = await limited(c);
     if (refused) return refused;
-    const invitation = openToken(c.req.param('token'));
+    const invitation = await openToken(c.req.param('token'));
     const signedIn = await optionalSession(c, deps.sessions, deps.people);
     const body = await readJson(c, InvitationAcceptBody);
     if (body.vendorWorkspaceId !== undefined) {
@@ -156,13 +156,13 @@ export function invitationRoutes(deps: InvitationRoutesDeps): Hono<SessionEnv> {
     }
     if (invitation.role === 'planner') throw new AuthError('session_missing', 'a planner invitation needs a signed-in person: sign in, then open the link again');
     if (!body.name) throw new HttpError(400, 'validation_failed', 'tell us your name (name) to join without an account, or sign in first');
-    if (!deps.invitations.takeUse(invitation.id)) throw new HttpError(410, 'invitation_used_up', MESSAGE.invitation_used_up);
+    if (!(await deps.invitations.takeUse(invitation.id))) throw new HttpError(410, 'invitation_used_up', MESSAGE.invitation_used_up);
     let person: Person;
     try {
       person = await deps.people.createPerson({ name: body.name });
       await deps.people.addParticipant({ weddingId: invitation.weddingId, role: invitation.role, personId: person.id, ...(invitation.vendorId ? { vendorId: invitation.vendorId } : {}), createdBy: invitation.invitedBy });
     } catch (error) {
-      deps.invitations.returnUse(invitation.id);
+      await deps.invitations.returnUse(invitation.id);
       throw error;
     }
     const { cookieValue } = await deps.sessions.create({ personId: person.id, method: 'invitation', userAgent: c.req.header('user-agent') ?? null, ip: getConnInfo(c).remote.address ?? null });
@@ -170,14 +170,14 @@ export function invitationRoutes(deps: InvitationRoutesDeps): Hono<SessionEnv> {
     return c.json(accepted(invitation.weddingId, invitation.role, invitation.vendorId ?? undefined, false));
 
     async function join(person: Person, vendorWorkspaceId: string | undefined): Promise<void> {
-      if (!deps.invitations.takeUse(invitation.id)) throw new HttpError(410, 'invitation_used_up', MESSAGE.invitation_used_up);
+      if (!(await deps.invitations.takeUse(invitation.id))) throw new HttpError(410, 'invitation_used_up', MESSAGE.invitation_used_up);
       try {
         await deps.people.addParticipant({
           weddingId: invitation.weddingId, role: invitation.role, personId: person.id, createdBy: invitation.invitedBy,
           ...(invitation.vendorId ? { vendorId: invitation.vendorId } : {}), ...(vendorWorkspaceId ? { vendorWorkspaceId } : {}),
         });
       } catch (error) {
-        deps.invitations.returnUse(invitation.id);
+        await deps.invitations.returnUse(invitation.id);
         if (error instanceof PeopleConflictError) throw new HttpError(409, 'already_participant', 'you, or that vendor workspace, take part in this wedding already');
         throw error;
       }

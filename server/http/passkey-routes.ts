@@ -84,7 +84,7 @@ export function passkeyRoutes(deps: PasskeyRouteDeps): Hono<SessionEnv> {
     const options = await generateRegistrationOptions({
       rpName: 'WedSync', rpID, userName: person.email ?? person.name, userDisplayName: person.name,
       userID: new TextEncoder().encode(person.id), attestationType: 'none', timeout: CHALLENGE_TTL_S * 1000,
-      excludeCredentials: deps.passkeys.listFor(person.id).map((p) => ({ id: p.id, transports: p.transports as AuthenticatorTransportFuture[] })),
+      excludeCredentials: (await deps.passkeys.listFor(person.id)).map((p) => ({ id: p.id, transports: p.transports as AuthenticatorTransportFuture[] })),
       authenticatorSelection: { residentKey: 'required', userVerification: 'preferred' },
     });
     await keepChallenge(c, { k: 'register', c: options.challenge, p: person.id });
@@ -105,7 +105,7 @@ export function passkeyRoutes(deps: PasskeyRouteDeps): Hono<SessionEnv> {
     }
     if (!verified.verified) return refuse(c, 'passkey_invalid', "the authenticator's answer did not verify");
     const { credential, credentialDeviceType, credentialBackedUp } = verified.registrationInfo;
-    const added = deps.passkeys.add({
+    const added = await deps.passkeys.add({
       id: credential.id, personId: person.id, publicKey: credential.publicKey, counter: credential.counter, transports: credential.transports ?? [],
       deviceType: credentialDeviceType, backedUp: credentialBackedUp, name: body.name ?? 'Passkey',
     });
@@ -113,10 +113,10 @@ export function passkeyRoutes(deps: PasskeyRouteDeps): Hono<SessionEnv> {
     return c.json(summary(added), 201);
   });
 
-  app.get('/auth/passkeys', session, (c) => c.json({ passkeys: deps.passkeys.listFor(c.get('person').id).map(summary) }));
+  app.get('/auth/passkeys', session, async (c) => c.json({ passkeys: (await deps.passkeys.listFor(c.get('person').id)).map(summary) }));
 
-  app.delete('/auth/passkeys/:id', session, (c) => {
-    if (!deps.passkeys.remove(c.get('person').id, c.req.param('id'))) return refuse(c, 'passkey_not_found', 'you have no passkey with this id');
+  app.delete('/auth/passkeys/:id', session, async (c) => {
+    if (!(await deps.passkeys.remove(c.get('person').id, c.req.param('id')))) return refuse(c, 'passkey_not_found', 'you have no passkey with this id');
     return c.body(null, 204);
   });
 
@@ -132,7 +132,7 @@ export function passkeyRoutes(deps: PasskeyRouteDeps): Hono<SessionEnv> {
     if (redirect === null) return refuse(c, 'invalid_redirect', 'redirect must be a path on this server, starting with a single "/"');
     const challenge = await takeChallenge(c, 'authenticate');
     if (!challenge) return refuse(c, 'passkey_challenge_missing', 'ask for sign-in options first (they last 5 minutes)');
-    const key = deps.passkeys.get(body.response.id);
+    const key = await deps.passkeys.get(body.response.id);
     if (!key) return refuse(c, 'passkey_unknown', 'this passkey is not registered here (it may have been removed)');
     const { rpID, origin } = rp();
     let verified: Awaited<ReturnType<typeof verifyAuthenticationResponse>>;
@@ -151,7 +151,7 @@ export function passkeyRoutes(deps: PasskeyRouteDeps): Hono<SessionEnv> {
     if (!verified.verified || (typeof userHandle === 'string' && userHandle !== '' && userHandle !== expectedHandle)) {
       return refuse(c, 'passkey_invalid', "the authenticator's answer did not verify");
     }
-    deps.passkeys.used(key.id, verified.authenticationInfo.newCounter, verified.authenticationInfo.credentialBackedUp);
+    await deps.passkeys.used(key.id, verified.authenticationInfo.newCounter, verified.authenticationInfo.credentialBackedUp);
     const { cookieValue } = await deps.sessions.create({ personId: key.personId, method: 'passkey', userAgent: c.req.header('user-agent') ?? null, ip: clientIpOrNull(c) });
     setSessionCookie(c, cookieValue, rp().secure);
     return c.json({ redirect });

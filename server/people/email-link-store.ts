@@ -25,38 +25,65 @@ export interface EmailLinkStore {
   prune(): Promise<number>;
 }
 
-const hash = (secret: string): Buffer => crypto.createHash('sha256').update(secret).digest();
+/** SHA-256 of a link's secret part: what both backends store. */
+export const linkSecretHash = (secret: string): Buffer => crypto.createHash('sha256').update(secret).digest();
 const TOKEN = /^(eml_[A-Za-z0-9_-]{20})\.([A-Za-z0-9_-]{43})$/;
 
+/** A new link's id and secret (token `<id>.<secret>`). */
+export function newLinkToken(): { id: string; secret: string; token: string } {
+  const id = `eml_${crypto.randomBytes(15).toString('base64url')}`;
+  const secret = crypto.randomBytes(32).toString('base64url');
+  return { id, secret, token: `${id}.${secret}` };
+}
+
+/** A token's id and secret, or null when it is not shaped like one. */
+export function linkTokenParts(token: string | undefined | null): { id: string; secret: string } | null {
+  const m = token ? TOKEN.exec(token) : null;
+  return m ? { id: m[1]!, secret: m[2]! } : null;
+}
+
+/** A stored link as both backends read it, before the conditional mark. */
+export interface StoredLink { email: string; secretHash: Buffer; redirect: string; expiresAt: number; usedAt: number | null }
+
+/** Why a stored link cannot be redeemed at `at` with `secret`, or null when it can (the mark still has to win). */
+export function linkRefusal(row: StoredLink | undefined, secret: string, at: number): EmailLinkError | null {
+  if (!row || !crypto.timingSafeEqual(row.secretHash, linkSecretHash(secret))) return 'link_invalid';
+  if (row.usedAt !== null) return 'link_used';
+  if (row.expiresAt <= at) return 'link_expired';
+  return null;
+}
+
+/** Links that expired more than this long ago are pruned, ms: one day. */
+export const EMAIL_LINK_KEEP_MS = 86_400_000;
+
+/** E-mail links on the embedded SQLite database. */
 export class SqliteEmailLinkStore implements EmailLinkStore {
   constructor(private readonly db: Db, private readonly now: () => number = Date.now, private readonly ttlMs = EMAIL_LINK_TTL_MS) {}
 
   async issue(input: { email: string; redirect: string; ip?: string | null }): Promise<{ token: string; expiresAt: number }> {
-    const id = `eml_${crypto.randomBytes(15).toString('base64url')}`;
-    const secret = crypto.randomBytes(32).toString('base64url');
+    const { id, secret, token } = newLinkToken();
     const at = this.now();
     const expiresAt = at + this.ttlMs;
     this.db.prepare('INSERT INTO email_link_tokens (id, email, secret_hash, redirect, ip, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
-      .run(id, input.email.trim().toLowerCase(), hash(secret), input.redirect, input.ip ?? null, at, expiresAt);
-    return { token: `${id}.${secret}`, expiresAt };
+      .run(id, input.email.trim().toLowerCase(), linkSecretHash(secret), input.redirect, input.ip ?? null, at, expiresAt);
+    return { token, expiresAt };
   }
 
   async redeem(token: string | undefined | null): Promise<EmailLinkRedemption> {
-    const m = token ? TOKEN.exec(token) : null;
-    if (!m) return { ok: false, code: 'link_invalid' };
-    const row = this.db.prepare('SELECT email, secret_hash, redirect, expires_at, used_at FROM email_link_tokens WHERE id = ?').get(m[1]) as
+    const parts = linkTokenParts(token);
+    if (!parts) return { ok: false, code: 'link_invalid' };
+    const row = this.db.prepare('SELECT email, secret_hash, redirect, expires_at, used_at FROM email_link_tokens WHERE id = ?').get(parts.id) as
       { email: string; secret_hash: Buffer; redirect: string; expires_at: number; used_at: number | null } | undefined;
-    if (!row || !crypto.timingSafeEqual(row.secret_hash, hash(m[2]!))) return { ok: false, code: 'link_invalid' };
-    if (row.used_at !== null) return { ok: false, code: 'link_used' };
     const at = this.now();
-    if (row.expires_at <= at) return { ok: false, code: 'link_expired' };
+    const refusal = linkRefusal(row && { email: row.email, secretHash: row.secret_hash, redirect: row.redirect, expiresAt: row.expires_at, usedAt: row.used_at }, parts.secret, at);
+    if (refusal) return { ok: false, code: refusal };
     // Check and mark in one statement: two clicks racing each other sign in once.
-    const marked = this.db.prepare('UPDATE email_link_tokens SET used_at = ? WHERE id = ? AND used_at IS NULL AND expires_at > ?').run(at, m[1], at).changes;
+    const marked = this.db.prepare('UPDATE email_link_tokens SET used_at = ? WHERE id = ? AND used_at IS NULL AND expires_at > ?').run(at, parts.id, at).changes;
     if (marked === 0) return { ok: false, code: 'link_used' };
-    return { ok: true, email: row.email, redirect: row.redirect };
+    return { ok: true, email: row!.email, redirect: row!.redirect };
   }
 
   async prune(): Promise<number> {
-    return this.db.prepare('DELETE FROM email_link_tokens WHERE expires_at < ?').run(this.now() - 86_400_000).changes;
+    return this.db.prepare('DELETE FROM email_link_tokens WHERE expires_at < ?').run(this.now() - EMAIL_LINK_KEEP_MS).changes;
   }
 }

@@ -17,18 +17,35 @@ export interface Passkey {
 }
 
 type Row = Record<string, unknown>;
-const passkeyOf = (r: Row): Passkey => ({
-  id: r.id as string, personId: r.person_id as string, publicKey: new Uint8Array(r.public_key as Buffer), counter: r.counter as number,
+/** A stored row as a Passkey; both backends' rows (SQLite's 0/1, PostgreSQL's boolean and bigint-as-double). */
+export const passkeyOf = (r: Row): Passkey => ({
+  id: r.id as string, personId: r.person_id as string, publicKey: new Uint8Array(r.public_key as Buffer), counter: Number(r.counter),
   transports: r.transports ? JSON.parse(r.transports as string) as string[] : [], deviceType: r.device_type as Passkey['deviceType'],
-  backedUp: r.backed_up === 1, name: r.name as string, createdAt: r.created_at as number, lastUsedAt: (r.last_used_at as number | null) ?? null,
+  backedUp: r.backed_up === 1 || r.backed_up === true, name: r.name as string, createdAt: Number(r.created_at),
+  lastUsedAt: r.last_used_at === null || r.last_used_at === undefined ? null : Number(r.last_used_at),
 });
 
-/** Passkeys on the embedded SQLite database. A credential id is registered once, to one person. */
-export class PasskeyStore {
+/**
+ * A person's passkeys. A credential id is registered once, to one person. Both backends
+ * (SqlitePasskeyStore here, PostgresPasskeyStore) keep this contract; times are ms since the epoch, UTC.
+ */
+export interface PasskeyStore {
+  /** Registers a credential; null when its id is registered already (to anyone). */
+  add(key: Omit<Passkey, 'createdAt' | 'lastUsedAt'>): Promise<Passkey | null>;
+  get(id: string): Promise<Passkey | null>;
+  /** A person's passkeys, oldest first. */
+  listFor(personId: string): Promise<Passkey[]>;
+  /** Records a sign-in: the authenticator's new counter and backup state. */
+  used(id: string, counter: number, backedUp: boolean): Promise<void>;
+  /** Removes one of a person's passkeys; false when it is not theirs. */
+  remove(personId: string, id: string): Promise<boolean>;
+}
+
+/** Passkeys on the embedded SQLite database. */
+export class SqlitePasskeyStore implements PasskeyStore {
   constructor(private readonly db: Db, private readonly now: () => number = Date.now) {}
 
-  /** Returns false when the credential is registered already (to anyone). */
-  add(key: Omit<Passkey, 'createdAt' | 'lastUsedAt'>): Passkey | null {
+  async add(key: Omit<Passkey, 'createdAt' | 'lastUsedAt'>): Promise<Passkey | null> {
     const createdAt = this.now();
     const done = this.db.prepare(`INSERT INTO passkeys (id, person_id, public_key, counter, transports, device_type, backed_up, name, created_at)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`)
@@ -36,22 +53,20 @@ export class PasskeyStore {
     return done ? { ...key, createdAt, lastUsedAt: null } : null;
   }
 
-  get(id: string): Passkey | null {
+  async get(id: string): Promise<Passkey | null> {
     const row = this.db.prepare('SELECT * FROM passkeys WHERE id = ?').get(id) as Row | undefined;
     return row ? passkeyOf(row) : null;
   }
 
-  listFor(personId: string): Passkey[] {
+  async listFor(personId: string): Promise<Passkey[]> {
     return (this.db.prepare('SELECT * FROM passkeys WHERE person_id = ? ORDER BY created_at, id').all(personId) as Row[]).map(passkeyOf);
   }
 
-  /** Records a sign-in: the authenticator's new counter and backup state. */
-  used(id: string, counter: number, backedUp: boolean): void {
+  async used(id: string, counter: number, backedUp: boolean): Promise<void> {
     this.db.prepare('UPDATE passkeys SET counter = ?, backed_up = ?, last_used_at = ? WHERE id = ?').run(counter, backedUp ? 1 : 0, this.now(), id);
   }
 
-  /** Removes one of a person's passkeys; false when it is not theirs. */
-  remove(personId: string, id: string): boolean {
+  async remove(personId: string, id: string): Promise<boolean> {
     return this.db.prepare('DELETE FROM passkeys WHERE id = ? AND person_id = ?').run(id, personId).changes > 0;
   }
 }

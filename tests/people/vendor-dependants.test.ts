@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { WeddingDoc } from '../../schema/index.ts';
-import { InvitationStore } from '../../server/people/invitation-store.ts';
+import { SqliteInvitationStore } from '../../server/people/invitation-store.ts';
 import { VendorBindings } from '../../server/people/vendor-bindings.ts';
 import { VENDOR_DEPENDANT_KINDS, type VendorDependantKind, type VendorDependantCounts } from '../../server/people/vendor-dependants.ts';
 import { signedIn, workspaceWith, type Browser } from '../helpers/people.ts';
@@ -25,7 +25,7 @@ const SEEDS: Record<VendorDependantKind, (s: Seeding) => Promise<void>> = {
     await t.server.people.addParticipant({ weddingId: W, personId: person.person.id, role: 'vendor', vendorId });
   },
   async invitations({ t, vendorId, planner }) {
-    new InvitationStore(t.server.db).create({ weddingId: W, role: 'vendor', vendorId, invitedBy: planner.person.id, expiresAt: Date.now() + 86_400_000, maxUses: 1 });
+    await new SqliteInvitationStore(t.server.db).create({ weddingId: W, role: 'vendor', vendorId, invitedBy: planner.person.id, expiresAt: Date.now() + 86_400_000, maxUses: 1 });
   },
   async calendarFeeds({ t, token, vendorId }) {
     expect((await t.fetch('/api/calendar/feeds', { method: 'POST', token, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ weddingId: W, vendorId }) })).status).toBe(201);
