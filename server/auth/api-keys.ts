@@ -47,13 +47,41 @@ export interface ApiKeyStore {
 }
 
 type Row = Record<string, unknown>;
-const summaryOf = (r: Row): ApiKeySummary => ({
+const orNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+/** A stored row as a summary; both backends' rows (PostgreSQL's bigints arrive as text). */
+export const apiKeySummaryOf = (r: Row): ApiKeySummary => ({
   id: r.id as string, workspaceId: r.workspace_id as string, name: r.name as string, role: r.role as ApiKeyRole,
   weddings: JSON.parse(r.weddings as string) as string[], vendorId: (r.vendor_id as string | null) ?? null, createdBy: (r.created_by as string | null) ?? null,
-  createdAt: r.created_at as number, expiresAt: (r.expires_at as number | null) ?? null, lastUsedAt: (r.last_used_at as number | null) ?? null,
-  revokedAt: (r.revoked_at as number | null) ?? null,
+  createdAt: Number(r.created_at), expiresAt: orNull(r.expires_at), lastUsedAt: orNull(r.last_used_at), revokedAt: orNull(r.revoked_at),
 });
-const hash = (secret: string): Buffer => crypto.createHash('sha256').update(secret).digest();
+/** SHA-256 of a key's secret part: what both backends store. */
+export const apiKeySecretHash = (secret: string): Buffer => crypto.createHash('sha256').update(secret).digest();
+
+/** A new key's id and secret, and the key itself (`wsk_<id>_<secret>`). */
+export function newApiKey(): { id: string; secret: string; key: string } {
+  const id = newId('key');
+  const secret = crypto.randomBytes(32).toString('base64url');
+  return { id, secret, key: `${API_KEY_PREFIX}${id}_${secret}` };
+}
+
+/** A bearer's key id and secret; AuthError `token_invalid` when it is not shaped like a key. */
+export function apiKeyParts(bearer: string): { id: string; secret: string } {
+  const m = KEY.exec(bearer);
+  if (!m) throw new AuthError('token_invalid', 'the API key is malformed (wsk_<id>_<secret>)');
+  return { id: m[1]!, secret: m[2]! };
+}
+
+/**
+ * The key a stored row gives for `secret` at `at`, or an AuthError (`token_invalid`: unknown, wrong
+ * secret, revoked; `token_expired`); `touch` says whether `last_used_at` is due to be written.
+ */
+export function checkedApiKey(row: Row | undefined, secret: string, at: number): { key: ApiKeySummary; touch: boolean } {
+  if (!row || !crypto.timingSafeEqual(row.secret_hash as Buffer, apiKeySecretHash(secret))) throw new AuthError('token_invalid', 'the API key is not valid');
+  const key = apiKeySummaryOf(row);
+  if (key.revokedAt !== null) throw new AuthError('token_invalid', 'the API key has been revoked');
+  if (key.expiresAt !== null && key.expiresAt <= at) throw new AuthError('token_expired', 'the API key has expired');
+  return { key, touch: key.lastUsedAt === null || at - key.lastUsedAt >= TOUCH_EVERY_MS };
+}
 
 export class SqliteApiKeyStore implements ApiKeyStore {
   private readonly events = new EventEmitter();
@@ -61,18 +89,17 @@ export class SqliteApiKeyStore implements ApiKeyStore {
   constructor(private readonly db: Db, private readonly now: () => number = Date.now) {}
 
   async create(input: NewApiKey): Promise<{ summary: ApiKeySummary; key: string }> {
-    const id = newId('key');
-    const secret = crypto.randomBytes(32).toString('base64url');
+    const { id, secret, key } = newApiKey();
     const at = this.now();
     this.db.prepare(`INSERT INTO api_keys (id, workspace_id, name, secret_hash, role, weddings, vendor_id, created_by, created_at, expires_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(id, input.workspaceId, input.name, hash(secret), input.role, JSON.stringify(input.weddings),
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(id, input.workspaceId, input.name, apiKeySecretHash(secret), input.role, JSON.stringify(input.weddings),
       input.vendorId ?? null, input.createdBy ?? null, at, input.expiresAt ?? null);
     const row = this.db.prepare('SELECT * FROM api_keys WHERE id = ?').get(id) as Row;
-    return { summary: summaryOf(row), key: `${API_KEY_PREFIX}${id}_${secret}` };
+    return { summary: apiKeySummaryOf(row), key };
   }
 
   async list(workspaceId: string): Promise<ApiKeySummary[]> {
-    return (this.db.prepare('SELECT * FROM api_keys WHERE workspace_id = ? ORDER BY created_at DESC, id').all(workspaceId) as Row[]).map(summaryOf);
+    return (this.db.prepare('SELECT * FROM api_keys WHERE workspace_id = ? ORDER BY created_at DESC, id').all(workspaceId) as Row[]).map(apiKeySummaryOf);
   }
 
   async revoke(workspaceId: string, keyId: string): Promise<boolean> {
@@ -82,15 +109,10 @@ export class SqliteApiKeyStore implements ApiKeyStore {
   }
 
   async authenticate(bearer: string): Promise<ApiKeySummary> {
-    const m = KEY.exec(bearer);
-    if (!m) throw new AuthError('token_invalid', 'the API key is malformed (wsk_<id>_<secret>)');
-    const row = this.db.prepare('SELECT * FROM api_keys WHERE id = ?').get(m[1]) as Row | undefined;
-    if (!row || !crypto.timingSafeEqual(row.secret_hash as Buffer, hash(m[2]!))) throw new AuthError('token_invalid', 'the API key is not valid');
-    const key = summaryOf(row);
+    const { id, secret } = apiKeyParts(bearer);
     const at = this.now();
-    if (key.revokedAt !== null) throw new AuthError('token_invalid', 'the API key has been revoked');
-    if (key.expiresAt !== null && key.expiresAt <= at) throw new AuthError('token_expired', 'the API key has expired');
-    if (key.lastUsedAt === null || at - key.lastUsedAt >= TOUCH_EVERY_MS) {
+    const { key, touch } = checkedApiKey(this.db.prepare('SELECT * FROM api_keys WHERE id = ?').get(id) as Row | undefined, secret, at);
+    if (touch) {
       this.db.prepare('UPDATE api_keys SET last_used_at = ? WHERE id = ?').run(at, key.id);
       key.lastUsedAt = at;
     }
