@@ -1,5 +1,17 @@
+import crypto from 'node:crypto';
 import type { OutboxEntry } from '../../schema/index.ts';
 import type { Db } from '../storage/database.ts';
+
+/**
+ * The idempotency key of outbox row `id`: `wedsync-<integration>-<row>-<8 random characters>`,
+ * stored with the row so every retry of it sends the same key. The random part keeps keys unique
+ * when row ids repeat: a server restored from a backup numbers its new rows from where the backup
+ * stopped, reusing ids the original server had already sent, and a subscriber or an API that
+ * remembers keys (Standard Webhooks' `webhook-id`, Stripe's `Idempotency-Key`) would take a new push
+ * for a copy of an old one and drop it.
+ */
+export const outboxIdempotencyKey = (integrationId: string, id: number, nonce: string = crypto.randomBytes(6).toString('base64url')): string =>
+  `wedsync-${integrationId}-${id}-${nonce}`;
 
 export interface OutboxRow {
   id: number;
@@ -116,7 +128,7 @@ export class OutboxStore {
     });
     const id = Number(info.lastInsertRowid);
     // The key names the logical push and stays the same across every retry of this row.
-    if (!r.idempotencyKey) this.setKey.run(`wedsync-${r.integrationId}-${id}`, id);
+    if (!r.idempotencyKey) this.setKey.run(outboxIdempotencyKey(r.integrationId, id), id);
     return id;
   }
 

@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type pg from 'pg';
 import { HeldClaims, claimedElsewhere, takeClaims, type ClaimsTable } from '../storage/postgres/held-claims.ts';
@@ -69,13 +70,15 @@ export class PostgresOutboxStore implements OutboxQueue {
         [r.integrationId, r.entity, r.entityId, r.kind]);
       for (const old of rows) notBefore = Math.min(notBefore, old.next_attempt_at);
     }
-    // The key names the logical push and stays the same across every retry of this row.
+    // The key names the logical push and stays the same across every retry of this row; its random
+    // part keeps it unique when ids repeat after a restore (outboxIdempotencyKey).
     const { rows } = await client.query<{ id: number }>(
       `WITH n AS (SELECT nextval(pg_get_serial_sequence('outbox', 'id')) AS id)
        INSERT INTO outbox (id, integration_id, wedding_id, kind, entity, entity_id, payload, content_hash, idempotency_key, priority, status, next_attempt_at, created_at)
-       SELECT n.id, $1, $2, $3, $4, $5, $6, $7, COALESCE($8, 'wedsync-' || $1 || '-' || n.id), $9, 'pending', $10, $11 FROM n
+       SELECT n.id, $1, $2, $3, $4, $5, $6, $7, COALESCE($8, 'wedsync-' || $1 || '-' || n.id || '-' || $12), $9, 'pending', $10, $11 FROM n
        RETURNING id::double precision AS id`,
-      [r.integrationId, r.weddingId, r.kind, r.entity, r.entityId, JSON.stringify(r.payload), r.contentHash, r.idempotencyKey ?? null, r.priority, notBefore, now]);
+      [r.integrationId, r.weddingId, r.kind, r.entity, r.entityId, JSON.stringify(r.payload), r.contentHash, r.idempotencyKey ?? null, r.priority, notBefore, now,
+        crypto.randomBytes(6).toString('base64url')]);
     return rows[0]!.id;
   }
 

@@ -133,7 +133,7 @@ describe('the outbox on PostgreSQL, shared by instances', () => {
     const second = await a.add({ ...push('int_x', 1), notBefore: 5_000, payload: { n: 2 } }, 2);
     expect((await a.get(first))!.status).toBe('cancelled');
     expect((await a.get(second))!.nextAttemptAt).toBe(1_000);
-    expect((await a.get(second))!.idempotencyKey).toBe(`wedsync-int_x-${second}`);
+    expect((await a.get(second))!.idempotencyKey).toMatch(new RegExp(`^wedsync-int_x-${second}-[A-Za-z0-9_-]{8}$`));
     const keyed = await a.add({ ...push('int_x', 3), idempotencyKey: 'caller-key' }, 3);
     expect((await a.get(keyed))!.idempotencyKey).toBe('caller-key');
 
@@ -153,7 +153,12 @@ describe('the outbox on PostgreSQL, shared by instances', () => {
     expect(await a.markDelivered(keyed, 200, 7)).toBe('superseded');
     // a stops cleanly with `second` undelivered: b takes int_x at once and sends it again first (same key).
     await a.close();
-    expect((await b.claimDue(10_000, 10, [], 5)).map((r) => [r.id, r.idempotencyKey])).toEqual([[second, `wedsync-int_x-${second}`], [fourth, `wedsync-int_x-${fourth}`], [third, `wedsync-int_x-${third}`]]);
+    const taken = await b.claimDue(10_000, 10, [], 5);
+    expect(taken.map((r) => r.id)).toEqual([second, fourth, third]);
+    // The key is the one stored with the row: `second` goes out under the key a sent it with.
+    expect(taken[0]!.idempotencyKey).toBe(claimed[0]!.idempotencyKey);
+    for (const r of taken) expect(r.idempotencyKey).toBe((await b.get(r.id))!.idempotencyKey);
+    expect(new Set(taken.map((r) => r.idempotencyKey)).size).toBe(3);
     await b.close();
   });
 

@@ -44,40 +44,47 @@ async function signIn(t: PlannerServer, role: 'planner' | 'vendor' | 'couple'): 
   return tab;
 }
 
+/** A planner app server with the seeded wedding. */
+async function seededServer(): Promise<PlannerServer> {
+  const t = await startPlannerServer(dist);
+  await seedWedding(await t.connect('w1', await t.token('planner', ['w1'], { sub: 'seed' })));
+  return t;
+}
+
+const EXPECTED = {
+  vendor: ['timeline', 'vendors', 'budget', 'conflicts', 'integrations', 'inbox', 'run-of-show'],
+  couple: ['timeline', 'our-day', 'proposals', 'vendors', 'budget', 'conflicts', 'integrations', 'inbox', 'run-of-show'],
+} as const;
+
+// One case per role (each walks every section it can open: about 10 s in a busy CI run).
 describe('planner app: a role sees no editing control it can never use', () => {
-  it('shows the vendor and the couple no disabled editing control in any section they can open, and the planner still has them', async () => {
-    const t = await startPlannerServer(dist);
-    await seedWedding(await t.connect('w1', await t.token('planner', ['w1'], { sub: 'seed' })));
-
-    const expected = {
-      vendor: ['timeline', 'vendors', 'budget', 'conflicts', 'integrations', 'inbox', 'run-of-show'],
-      couple: ['timeline', 'our-day', 'proposals', 'vendors', 'budget', 'conflicts', 'integrations', 'inbox', 'run-of-show'],
-    } as const;
-    for (const role of ['vendor', 'couple'] as const) {
-      const { page, errors } = await signIn(t, role);
-      await waitFor(async () => (await row(page, 'evt_ceremony').count()) === 1, `the ${role}'s timeline`);
-      expect(await sectionsOf(page)).toEqual(expected[role]);
-      const found: Record<string, string[]> = {};
-      for (const section of expected[role]) {
-        await openSection(page, section);
-        if (section === 'timeline') {
-          // What opens from the timeline too: the wedding's details and an event's.
-          await page.locator('summary', { hasText: 'Wedding details' }).click();
-          await waitFor(() => page.locator('.wedding-details dd', { hasText: 'Kew Gardens' }).isVisible(), `the ${role}'s wedding details`);
-          await row(page, 'evt_ceremony').getByRole('button', { name: 'View Ceremony' }).click();
-          await waitFor(() => row(page, 'evt_ceremony').getByRole('group', { name: 'Details of “Ceremony”' }).isVisible(), `the ${role}'s event details`);
-          // Nor hidden away: no Add, move or delete buttons at all.
-          expect(await page.getByRole('button', { name: /^(Add event|Shift later events|Undo|Redo)/ }).count()).toBe(0);
-          expect(await row(page, 'evt_ceremony').getByRole('button', { name: /Delete|Move/ }).count()).toBe(0);
-          await screenshot(page, `role-controls-${role}-timeline`);
-        }
-        found[section] = await unusableControls(page);
+  it.each(['vendor', 'couple'] as const)('shows the %s no disabled editing control in any section they can open', async (role) => {
+    const t = await seededServer();
+    const { page, errors } = await signIn(t, role);
+    await waitFor(async () => (await row(page, 'evt_ceremony').count()) === 1, `the ${role}'s timeline`);
+    expect(await sectionsOf(page)).toEqual(EXPECTED[role]);
+    const found: Record<string, string[]> = {};
+    for (const section of EXPECTED[role]) {
+      await openSection(page, section);
+      if (section === 'timeline') {
+        // What opens from the timeline too: the wedding's details and an event's.
+        await page.locator('summary', { hasText: 'Wedding details' }).click();
+        await waitFor(() => page.locator('.wedding-details dd', { hasText: 'Kew Gardens' }).isVisible(), `the ${role}'s wedding details`);
+        await row(page, 'evt_ceremony').getByRole('button', { name: 'View Ceremony' }).click();
+        await waitFor(() => row(page, 'evt_ceremony').getByRole('group', { name: 'Details of “Ceremony”' }).isVisible(), `the ${role}'s event details`);
+        // Nor hidden away: no Add, move or delete buttons at all.
+        expect(await page.getByRole('button', { name: /^(Add event|Shift later events|Undo|Redo)/ }).count()).toBe(0);
+        expect(await row(page, 'evt_ceremony').getByRole('button', { name: /Delete|Move/ }).count()).toBe(0);
+        await screenshot(page, `role-controls-${role}-timeline`);
       }
-      expect(found).toEqual(Object.fromEntries(expected[role].map((s) => [s, []])));
-      expect(appErrors(errors)).toEqual([]);
+      found[section] = await unusableControls(page);
     }
+    expect(found).toEqual(Object.fromEntries(EXPECTED[role].map((s) => [s, []])));
+    expect(appErrors(errors)).toEqual([]);
+  });
 
-    // The planner keeps every control, enabled.
+  it('the planner keeps every control, enabled', async () => {
+    const t = await seededServer();
     const { page } = await signIn(t, 'planner');
     await waitFor(async () => (await row(page, 'evt_ceremony').count()) === 1, 'the planner’s timeline');
     expect(await page.getByRole('button', { name: 'Add event' }).isEnabled()).toBe(true);

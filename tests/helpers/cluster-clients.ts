@@ -24,13 +24,24 @@ export function addEvent(c: WeddingConnection, id: string): void {
 /** The timeline's event ids, sorted. */
 export const eventIds = (c: WeddingConnection) => Object.keys(c.doc.toJSON().timeline ?? {}).sort();
 
-/** The wedding as PostgreSQL holds it now (state + log), read directly. */
+/**
+ * The wedding as PostgreSQL holds it now (state + log), read directly in one snapshot: read apart,
+ * a compaction committing between the two reads (the state taken before it, the log after it) would
+ * hide the updates it folded.
+ */
 export async function stored(admin: pg.Pool, weddingId: string): Promise<string[]> {
   const name = `wedding:${weddingId}`;
-  const state = await admin.query<{ state: Buffer }>('SELECT state FROM documents WHERE name = $1', [name]);
-  const log = await admin.query<{ update_data: Buffer }>('SELECT update_data FROM document_updates WHERE name = $1 ORDER BY seq', [name]);
-  const doc = new Y.Doc();
-  if (state.rows[0]) Y.applyUpdate(doc, state.rows[0].state);
-  for (const r of log.rows) Y.applyUpdate(doc, r.update_data);
-  return Object.keys(new WeddingDoc(doc).toJSON().timeline ?? {}).sort();
+  const client = await admin.connect();
+  try {
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    const state = await client.query<{ state: Buffer }>('SELECT state FROM documents WHERE name = $1', [name]);
+    const log = await client.query<{ update_data: Buffer }>('SELECT update_data FROM document_updates WHERE name = $1 ORDER BY seq', [name]);
+    await client.query('COMMIT');
+    const doc = new Y.Doc();
+    if (state.rows[0]) Y.applyUpdate(doc, state.rows[0].state);
+    for (const r of log.rows) Y.applyUpdate(doc, r.update_data);
+    return Object.keys(new WeddingDoc(doc).toJSON().timeline ?? {}).sort();
+  } finally {
+    client.release();
+  }
 }
