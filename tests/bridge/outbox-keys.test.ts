@@ -6,6 +6,7 @@ import { PostgresOutboxStore } from '../../server/bridge/postgres-outbox-store.t
 import { openDatabase } from '../../server/storage/database.ts';
 import { applyPostgresMigrations } from '../../server/storage/postgres/migrations.ts';
 import { usePostgresDatabase } from '../helpers/postgres.ts';
+import { registerTeardown } from '../helpers/teardown.ts';
 import { tempDir } from '../helpers/test-server.ts';
 
 // A push's idempotency key names that one push, for good. A server restored from a backup (or a
@@ -28,6 +29,7 @@ describe('outbox idempotency keys', () => {
     const dir = tempDir('outbox-keys-');
     const original = openDatabase(path.join(dir, 'a'), { synchronous: 'normal' });
     original.pragma('foreign_keys = OFF');
+    registerTeardown(() => original.close());
     const a = new OutboxStore(original);
     for (let n = 0; n < 3; n++) a.add(push(n), n);
     const copyDir = path.join(dir, 'b');
@@ -38,6 +40,7 @@ describe('outbox idempotency keys', () => {
 
     const restored = openDatabase(copyDir, { synchronous: 'normal' });
     restored.pragma('foreign_keys = OFF');
+    registerTeardown(() => restored.close());
     restored.exec(`ATTACH DATABASE '${copyFile}' AS b; DELETE FROM main.outbox; INSERT INTO main.outbox SELECT * FROM b.outbox;
       DELETE FROM main.sqlite_sequence WHERE name = 'outbox'; INSERT INTO main.sqlite_sequence SELECT * FROM b.sqlite_sequence WHERE name = 'outbox'; DETACH DATABASE b;`);
     const b = new OutboxStore(restored);

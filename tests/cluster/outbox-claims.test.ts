@@ -157,7 +157,6 @@ describe('the outbox on PostgreSQL, shared by instances', () => {
     expect(taken.map((r) => r.id)).toEqual([second, fourth, third]);
     // The key is the one stored with the row: `second` goes out under the key a sent it with.
     expect(taken[0]!.idempotencyKey).toBe(claimed[0]!.idempotencyKey);
-    for (const r of taken) expect(r.idempotencyKey).toBe((await b.get(r.id))!.idempotencyKey);
     expect(new Set(taken.map((r) => r.idempotencyKey)).size).toBe(3);
     await b.close();
   });

@@ -3,6 +3,7 @@ import WebSocket from 'ws';
 import * as Y from 'yjs';
 import { connectWedding, type WeddingConnection } from '../../client/sdk/node.ts';
 import { WeddingDoc } from '../../schema/index.ts';
+import { inTransaction } from '../../server/storage/postgres/pool.ts';
 import { registerTeardown } from './teardown.ts';
 import { testToken } from './tokens.ts';
 
@@ -31,17 +32,12 @@ export const eventIds = (c: WeddingConnection) => Object.keys(c.doc.toJSON().tim
  */
 export async function stored(admin: pg.Pool, weddingId: string): Promise<string[]> {
   const name = `wedding:${weddingId}`;
-  const client = await admin.connect();
-  try {
-    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-    const state = await client.query<{ state: Buffer }>('SELECT state FROM documents WHERE name = $1', [name]);
-    const log = await client.query<{ update_data: Buffer }>('SELECT update_data FROM document_updates WHERE name = $1 ORDER BY seq', [name]);
-    await client.query('COMMIT');
-    const doc = new Y.Doc();
-    if (state.rows[0]) Y.applyUpdate(doc, state.rows[0].state);
-    for (const r of log.rows) Y.applyUpdate(doc, r.update_data);
-    return Object.keys(new WeddingDoc(doc).toJSON().timeline ?? {}).sort();
-  } finally {
-    client.release();
-  }
+  const { state, log } = await inTransaction(admin, async (client) => ({
+    state: await client.query<{ state: Buffer }>('SELECT state FROM documents WHERE name = $1', [name]),
+    log: await client.query<{ update_data: Buffer }>('SELECT update_data FROM document_updates WHERE name = $1 ORDER BY seq', [name]),
+  }), 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+  const doc = new Y.Doc();
+  if (state.rows[0]) Y.applyUpdate(doc, state.rows[0].state);
+  for (const r of log.rows) Y.applyUpdate(doc, r.update_data);
+  return Object.keys(new WeddingDoc(doc).toJSON().timeline ?? {}).sort();
 }

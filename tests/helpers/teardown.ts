@@ -8,9 +8,22 @@ import { onTestFinished, TestRunner } from 'vitest';
  */
 const afterFile: Array<() => unknown> = [];
 
-/** Runs the teardowns registered for the file that is ending (tests/setup/file-teardown.ts). */
+/**
+ * Runs the teardowns registered for the file that is ending (tests/setup/file-teardown.ts), every
+ * one of them even when some throw (a worker outlives the file: none may be left for the next one),
+ * then throws the first error.
+ */
 export async function runFileTeardowns(): Promise<void> {
-  while (afterFile.length > 0) await afterFile.pop()!();
+  const errors: unknown[] = [];
+  while (afterFile.length > 0) {
+    try {
+      await afterFile.pop()!();
+    } catch (error) {
+      errors.push(error);
+    }
+  }
+  if (errors.length === 1) throw errors[0];
+  if (errors.length > 1) throw new AggregateError(errors, `${errors.length} file teardowns failed`);
 }
 
 /**

@@ -7,6 +7,7 @@ import { PostgresApiKeyStore } from '../../server/auth/postgres-api-keys.ts';
 import { openDatabase } from '../../server/storage/database.ts';
 import { applyPostgresMigrations } from '../../server/storage/postgres/migrations.ts';
 import { usePostgresDatabase } from '../helpers/postgres.ts';
+import { registerTeardown } from '../helpers/teardown.ts';
 import { tempDir } from '../helpers/test-server.ts';
 import { waitFor } from '../helpers/wait.ts';
 
@@ -34,6 +35,7 @@ function sqliteStore(now: () => number): SqliteApiKeyStore {
   const sqlite = openDatabase(tempDir('api-keys-'), { synchronous: 'normal' });
   // Keys reference workspaces; the PostgreSQL twin has no workspaces table yet.
   sqlite.pragma('foreign_keys = OFF');
+  registerTeardown(() => sqlite.close());
   return new SqliteApiKeyStore(sqlite, now);
 }
 

@@ -11,6 +11,7 @@ import { PostgresPasskeyStore } from '../../server/people/postgres-passkey-store
 import { openDatabase } from '../../server/storage/database.ts';
 import { applyPostgresMigrations } from '../../server/storage/postgres/migrations.ts';
 import { usePostgresDatabase } from '../helpers/postgres.ts';
+import { registerTeardown } from '../helpers/teardown.ts';
 import { tempDir } from '../helpers/test-server.ts';
 
 // Issue 15: every store on both backends. What signs a person in (an e-mailed link, an invitation or
@@ -35,6 +36,7 @@ function sqliteStores(now: () => number): Stores {
   const sqlite = openDatabase(tempDir('sign-in-'), { synchronous: 'normal' });
   // Their rows reference people and weddings; the PostgreSQL twins have no such tables yet.
   sqlite.pragma('foreign_keys = OFF');
+  registerTeardown(() => sqlite.close());
   return { links: new SqliteEmailLinkStore(sqlite, now), invitations: new SqliteInvitationStore(sqlite, now), passkeys: new SqlitePasskeyStore(sqlite, now) };
 }
 
@@ -121,7 +123,7 @@ describe.each(BACKENDS)('sign-in stores on %s', (_name, open) => {
     expect(await passkeys.add(second)).not.toBeNull();
     const third = key(`a-${crypto.randomBytes(6).toString('base64url')}`, ana);
     await passkeys.add(third);
-    // Same created_at: the id orders them, byte-wise on both backends ("a-…" before "cred-…").
+    // Same created_at: the id orders them ("a-…" before "cred-…").
     expect((await passkeys.listFor(ana)).map((p) => p.id)).toEqual([third.id, ...[first.id, second.id].sort()]);
     expect(await passkeys.listFor(ben)).toEqual([]);
 
