@@ -4,6 +4,7 @@ import type { ApiKeyRole, ApiKeySummary } from '../../schema/api/sign-in.ts';
 import type { PeopleStore } from '../people/people-store.ts';
 import { newId } from '../people/people-store.ts';
 import type { Db } from '../storage/database.ts';
+import { numberOrNull } from '../storage/row-values.ts';
 import { AuthError } from './auth-error.ts';
 import type { Principal, TokenService } from './tokens.ts';
 
@@ -47,12 +48,11 @@ export interface ApiKeyStore {
 }
 
 type Row = Record<string, unknown>;
-const orNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 /** A stored row as a summary; both backends' rows (PostgreSQL's bigints arrive as text). */
 export const apiKeySummaryOf = (r: Row): ApiKeySummary => ({
   id: r.id as string, workspaceId: r.workspace_id as string, name: r.name as string, role: r.role as ApiKeyRole,
   weddings: JSON.parse(r.weddings as string) as string[], vendorId: (r.vendor_id as string | null) ?? null, createdBy: (r.created_by as string | null) ?? null,
-  createdAt: Number(r.created_at), expiresAt: orNull(r.expires_at), lastUsedAt: orNull(r.last_used_at), revokedAt: orNull(r.revoked_at),
+  createdAt: Number(r.created_at), expiresAt: numberOrNull(r.expires_at), lastUsedAt: numberOrNull(r.last_used_at), revokedAt: numberOrNull(r.revoked_at),
 });
 /** SHA-256 of a key's secret part: what both backends store. */
 export const apiKeySecretHash = (secret: string): Buffer => crypto.createHash('sha256').update(secret).digest();

@@ -10,8 +10,10 @@ import type { Db } from '../storage/database.ts';
  * remembers keys (Standard Webhooks' `webhook-id`, Stripe's `Idempotency-Key`) would take a new push
  * for a copy of an old one and drop it.
  */
-export const outboxIdempotencyKey = (integrationId: string, id: number, nonce: string = crypto.randomBytes(6).toString('base64url')): string =>
-  `wedsync-${integrationId}-${id}-${nonce}`;
+export const outboxIdempotencyKey = (integrationId: string, id: number): string => `wedsync-${integrationId}-${id}-${outboxKeyNonce()}`;
+
+/** The random part of an outbox idempotency key (8 base64url characters); PostgreSQL appends it in the INSERT that numbers the row. */
+export const outboxKeyNonce = (): string => crypto.randomBytes(6).toString('base64url');
 
 export interface OutboxRow {
   id: number;

@@ -1,10 +1,9 @@
-import crypto from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type pg from 'pg';
 import { HeldClaims, claimedElsewhere, takeClaims, type ClaimsTable } from '../storage/postgres/held-claims.ts';
 import { inTransaction } from '../storage/postgres/pool.ts';
 import type { DeliveryRecord, OutboxQueue } from './outbox-queue.ts';
-import { toOutboxRow, type NewOutboxRow, type OutboxRecord, type OutboxRow } from './outbox-store.ts';
+import { outboxKeyNonce, toOutboxRow, type NewOutboxRow, type OutboxRecord, type OutboxRow } from './outbox-store.ts';
 
 /** The columns `toRow` reads; PostgreSQL's bigints come back as text, so those are cast to numbers. */
 const COLUMNS = `id::double precision AS id, integration_id, wedding_id, kind, entity, entity_id, payload, content_hash, idempotency_key, priority,
@@ -78,7 +77,7 @@ export class PostgresOutboxStore implements OutboxQueue {
        SELECT n.id, $1, $2, $3, $4, $5, $6, $7, COALESCE($8, 'wedsync-' || $1 || '-' || n.id || '-' || $12), $9, 'pending', $10, $11 FROM n
        RETURNING id::double precision AS id`,
       [r.integrationId, r.weddingId, r.kind, r.entity, r.entityId, JSON.stringify(r.payload), r.contentHash, r.idempotencyKey ?? null, r.priority, notBefore, now,
-        crypto.randomBytes(6).toString('base64url')]);
+        outboxKeyNonce()]);
     return rows[0]!.id;
   }
 

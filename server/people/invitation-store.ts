@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import type { WeddingRole } from '../../schema/api/people.ts';
 import type { Db } from '../storage/database.ts';
+import { numberOrNull } from '../storage/row-values.ts';
 import { newId } from './people-store.ts';
 
 /** One invitation or share link (schema/migrations/018_invitations.sql). Times in ms since the epoch, UTC. */
@@ -118,11 +119,9 @@ type Row = Record<string, unknown>;
 
 const hashToken = (token: string): Buffer => crypto.createHash('sha256').update(token).digest();
 
-const orNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
-
 /** A stored row as an Invitation; both backends' rows (PostgreSQL's bigints arrive as text). */
 export const invitationOf = (r: Row): Invitation => ({
   id: r.id as string, weddingId: r.wedding_id as string, role: r.role as WeddingRole, vendorId: (r.vendor_id as string | null) ?? null,
   email: (r.email as string | null) ?? null, invitedBy: r.invited_by as string, createdAt: Number(r.created_at),
-  expiresAt: Number(r.expires_at), maxUses: Number(r.max_uses), uses: Number(r.uses), revokedAt: orNull(r.revoked_at),
+  expiresAt: Number(r.expires_at), maxUses: Number(r.max_uses), uses: Number(r.uses), revokedAt: numberOrNull(r.revoked_at),
 });

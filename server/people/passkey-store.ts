@@ -1,4 +1,5 @@
 import type { Db } from '../storage/database.ts';
+import { numberOrNull } from '../storage/row-values.ts';
 
 /** One registered passkey (schema/migrations/019_passkeys.sql). Times in ms since the epoch, UTC. */
 export interface Passkey {
@@ -22,7 +23,7 @@ export const passkeyOf = (r: Row): Passkey => ({
   id: r.id as string, personId: r.person_id as string, publicKey: new Uint8Array(r.public_key as Buffer), counter: Number(r.counter),
   transports: r.transports ? JSON.parse(r.transports as string) as string[] : [], deviceType: r.device_type as Passkey['deviceType'],
   backedUp: r.backed_up === 1 || r.backed_up === true, name: r.name as string, createdAt: Number(r.created_at),
-  lastUsedAt: r.last_used_at === null || r.last_used_at === undefined ? null : Number(r.last_used_at),
+  lastUsedAt: numberOrNull(r.last_used_at),
 });
 
 /**
