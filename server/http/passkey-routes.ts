@@ -20,7 +20,7 @@ import { requireSession, setSessionCookie, type SessionEnv } from './session-mid
 export const PASSKEY_ERROR_CODES = ['passkey_challenge_missing', 'passkey_invalid', 'passkey_unknown', 'passkey_exists', 'passkey_not_found', 'invalid_redirect'] as const satisfies readonly ErrorCode[];
 export type PasskeyErrorCode = (typeof PASSKEY_ERROR_CODES)[number];
 /**
- * - `passkey_challenge_missing`: no (or an expired) challenge cookie for this ceremony: ask for options again;
+ * - `passkey_challenge_missing`: no challenge cookie for this ceremony, or one expired or already used: ask for options again;
  * - `passkey_invalid`: the authenticator's answer did not verify (challenge, origin, RP ID, signature, counter);
  * - `passkey_unknown`: no passkey with that credential id is registered here (or it was removed).
  */
@@ -59,7 +59,8 @@ const summary = (p: Passkey) => ({ id: p.id, name: p.name, deviceType: p.deviceT
  * - `POST /auth/passkeys/authenticate/options` → PublicKeyCredentialRequestOptionsJSON (any of
  *   this site's passkeys); `POST /auth/passkeys/authenticate {response, redirect?}` → session cookie,
  *   200 `{redirect}`.
- * Each ceremony's challenge lives in a 5-minute encrypted httpOnly cookie and is used once.
+ * Each ceremony's challenge lives in a 5-minute encrypted httpOnly cookie and is used once: the
+ * store remembers spent challenges for those 5 minutes (PasskeyStore.spendChallenge).
  */
 export function passkeyRoutes(deps: PasskeyRouteDeps): Hono<SessionEnv> {
   const app = new Hono<SessionEnv>();
@@ -71,11 +72,16 @@ export function passkeyRoutes(deps: PasskeyRouteDeps): Hono<SessionEnv> {
   const refuse = (c: Context, code: PasskeyErrorCode, message: string) => c.json(errorBody(code, message), STATUS[code]);
   const keepChallenge = async (c: Context, payload: z.infer<typeof Challenge>) =>
     setCookie(c, PASSKEY_COOKIE, await deps.sealer.seal(payload, CHALLENGE_TTL_S), { httpOnly: true, sameSite: 'Strict', secure: rp().secure, path: COOKIE_PATH, maxAge: CHALLENGE_TTL_S });
-  /** The ceremony's challenge, taken: the cookie goes whatever the outcome. */
+  /**
+   * The ceremony's challenge, taken: the cookie goes whatever the outcome, and the challenge is
+   * spent in the store before anything is verified, so the same cookie and answer sent again (a
+   * captured request, or two at once) find it used.
+   */
   const takeChallenge = async (c: Context, kind: 'register' | 'authenticate') => {
     const parsed = Challenge.safeParse(await deps.sealer.open(getCookie(c, PASSKEY_COOKIE)));
     deleteCookie(c, PASSKEY_COOKIE, { path: COOKIE_PATH, secure: rp().secure });
-    return parsed.success && parsed.data.k === kind ? parsed.data : null;
+    if (!parsed.success || parsed.data.k !== kind) return null;
+    return (await deps.passkeys.spendChallenge(parsed.data.c, CHALLENGE_TTL_S * 1000)) ? parsed.data : null;
   };
 
   app.post('/auth/passkeys/register/options', session, async (c) => {
@@ -95,7 +101,7 @@ export function passkeyRoutes(deps: PasskeyRouteDeps): Hono<SessionEnv> {
     const body = await readJson(c, RegisterBody);
     const person = c.get('person');
     const challenge = await takeChallenge(c, 'register');
-    if (!challenge || challenge.p !== person.id) return refuse(c, 'passkey_challenge_missing', 'ask for registration options first (they last 5 minutes)');
+    if (!challenge || challenge.p !== person.id) return refuse(c, 'passkey_challenge_missing', 'ask for registration options first (they last 5 minutes and answer once)');
     const { rpID, origin } = rp();
     let verified: Awaited<ReturnType<typeof verifyRegistrationResponse>>;
     try {
@@ -131,7 +137,7 @@ export function passkeyRoutes(deps: PasskeyRouteDeps): Hono<SessionEnv> {
     const redirect = localRedirect(body.redirect);
     if (redirect === null) return refuse(c, 'invalid_redirect', 'redirect must be a path on this server, starting with a single "/"');
     const challenge = await takeChallenge(c, 'authenticate');
-    if (!challenge) return refuse(c, 'passkey_challenge_missing', 'ask for sign-in options first (they last 5 minutes)');
+    if (!challenge) return refuse(c, 'passkey_challenge_missing', 'ask for sign-in options first (they last 5 minutes and answer once)');
     const key = await deps.passkeys.get(body.response.id);
     if (!key) return refuse(c, 'passkey_unknown', 'this passkey is not registered here (it may have been removed)');
     const { rpID, origin } = rp();

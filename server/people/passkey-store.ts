@@ -40,6 +40,13 @@ export interface PasskeyStore {
   used(id: string, counter: number, backedUp: boolean): Promise<void>;
   /** Removes one of a person's passkeys; false when it is not theirs. */
   remove(personId: string, id: string): Promise<boolean>;
+  /**
+   * Uses up a ceremony's challenge (base64url, as issued): true the first time, false when it was
+   * spent before, here or (PostgreSQL) on any instance. It is remembered for `ttlMs` (ms), which must
+   * cover the challenge's own lifetime; spent challenges past that are forgotten. W3C WebAuthn
+   * Level 3 §13.4.3 (challenges used once).
+   */
+  spendChallenge(challenge: string, ttlMs: number): Promise<boolean>;
 }
 
 /** Passkeys on the embedded SQLite database. */
@@ -69,5 +76,14 @@ export class SqlitePasskeyStore implements PasskeyStore {
 
   async remove(personId: string, id: string): Promise<boolean> {
     return this.db.prepare('DELETE FROM passkeys WHERE id = ? AND person_id = ?').run(id, personId).changes > 0;
+  }
+
+  async spendChallenge(challenge: string, ttlMs: number): Promise<boolean> {
+    const now = this.now();
+    return this.db.transaction(() => {
+      this.db.prepare('DELETE FROM passkey_challenges_spent WHERE expires_at <= ?').run(now);
+      return this.db.prepare('INSERT INTO passkey_challenges_spent (challenge, expires_at) VALUES (?, ?) ON CONFLICT (challenge) DO NOTHING')
+        .run(challenge, now + ttlMs).changes > 0;
+    })();
   }
 }

@@ -37,4 +37,12 @@ export class PostgresPasskeyStore implements PasskeyStore {
   async remove(personId: string, id: string): Promise<boolean> {
     return ((await this.pool.query('DELETE FROM passkeys WHERE id = $1 AND person_id = $2', [id, personId])).rowCount ?? 0) > 0;
   }
+
+  /** Two instances spending one challenge at once: the primary key lets one INSERT in, the other gets false. */
+  async spendChallenge(challenge: string, ttlMs: number): Promise<boolean> {
+    const now = this.now();
+    await this.pool.query('DELETE FROM passkey_challenges_spent WHERE expires_at <= $1', [now]);
+    const done = await this.pool.query('INSERT INTO passkey_challenges_spent (challenge, expires_at) VALUES ($1, $2) ON CONFLICT (challenge) DO NOTHING', [challenge, now + ttlMs]);
+    return (done.rowCount ?? 0) > 0;
+  }
 }

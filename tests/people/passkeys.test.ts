@@ -75,6 +75,32 @@ describe('passkeys (WebAuthn through @simplewebauthn/server, with a software aut
     for (const refused of [phishing, cloned]) expect(refused.browser.sessionCookie(refused.host)).toBeUndefined();
   });
 
+  it('a captured sign-in (challenge cookie and answer) sent again is refused, also at once and from an authenticator without a counter', async () => {
+    const t = await startTestServer();
+    const { authenticator } = await registered(t, 'ana@bloom.example');
+    // Most synced passkeys report counter 0 every time, so the counter cannot tell a replay.
+    const capture = async () => {
+      const client = browserFor(t);
+      const options = await client.post('/api/auth/passkeys/authenticate/options');
+      return { cookie: client.browser.cookie(client.host, PASSKEY_COOKIE)!, response: authenticator.get(options.body as never, 0, { counter: 0 }) };
+    };
+    const replayFrom = async (captured: { cookie: string; response: unknown }) => {
+      const attacker = browserFor(t);
+      attacker.browser.setCookie(attacker.host, PASSKEY_COOKIE, captured.cookie);
+      const res = await attacker.post('/api/auth/passkeys/authenticate', { response: captured.response });
+      return { ...res, session: attacker.browser.sessionCookie(attacker.host) };
+    };
+    const captured = await capture();
+    expect(captured.cookie).toBeTruthy();
+    expect(await replayFrom(captured)).toMatchObject({ status: 200, session: expect.any(String) });
+    expect(await replayFrom(captured)).toMatchObject({ status: 400, body: { error: { code: 'passkey_challenge_missing' } }, session: undefined });
+
+    const racing = await capture();
+    const outcomes = await Promise.all([1, 2, 3, 4].map(() => replayFrom(racing)));
+    expect(outcomes.map((o) => o.status).sort()).toEqual([200, 400, 400, 400]);
+    expect(outcomes.filter((o) => o.session !== undefined)).toHaveLength(1);
+  });
+
   it('registering needs a session and its CSRF token, and an answer for this site; the same passkey registers once', async () => {
     const t = await startTestServer();
     const anonymous = browserFor(t);

@@ -139,10 +139,25 @@ describe.each(BACKENDS)('sign-in stores on %s', (_name, open) => {
     expect(await passkeys.remove(ana, first.id)).toBe(false);
     expect(await passkeys.get(first.id)).toBeNull();
   });
+
+  it('a WebAuthn challenge is spent once, and forgotten only after its time', async () => {
+    let now = Date.UTC(2026, 5, 3);
+    const { passkeys } = open(() => now);
+    const [c1, c2] = [crypto.randomBytes(32).toString('base64url'), crypto.randomBytes(32).toString('base64url')];
+    expect(await passkeys.spendChallenge(c1, 300_000)).toBe(true);
+    expect(await passkeys.spendChallenge(c1, 300_000)).toBe(false);
+    expect(await passkeys.spendChallenge(c2, 300_000)).toBe(true);
+    now += 299_999;
+    expect(await passkeys.spendChallenge(c1, 300_000)).toBe(false);
+    now += 1;
+    // Past its time the sealed cookie carrying it has expired too; the row may go.
+    expect(await passkeys.spendChallenge(c1, 300_000)).toBe(true);
+    expect(await passkeys.spendChallenge(c2, 300_000)).toBe(true);
+  });
 });
 
 describe('sign-in stores on PostgreSQL, across instances', () => {
-  it('an invitation made through one instance opens through another, and people racing through both share its uses', async () => {
+  it('an invitation made through one instance opens through another, and people racing through both share its uses; a link, a credential and a challenge are each used once across both', async () => {
     const now = () => Date.now();
     const [a, b] = [postgresStores(now), postgresStores(now)];
     const w = wedding();
@@ -160,6 +175,10 @@ describe('sign-in stores on PostgreSQL, across instances', () => {
     const added = await Promise.all([a, b].map((s) => s.passkeys.add({ id, personId: person(), publicKey: new Uint8Array([1, 2, 3]), counter: 0, transports: [], deviceType: 'singleDevice', backedUp: false, name: 'Key' })));
     expect(added.filter((p) => p !== null)).toHaveLength(1);
     expect(await b.passkeys.get(id)).toEqual(added.find((p) => p !== null));
+
+    const challenge = crypto.randomBytes(32).toString('base64url');
+    const spent = await Promise.all(Array.from({ length: 6 }, (_, i) => (i % 2 ? a : b).passkeys.spendChallenge(challenge, 300_000)));
+    expect(spent.filter(Boolean)).toHaveLength(1);
   });
 });
 
