@@ -1,6 +1,7 @@
 import type { ActivityActor, ActivityEntry } from '../../schema/api/activity.ts';
 import type { TxOrigin } from '../../schema/index.ts';
 import type { FieldChange } from './field-changes.ts';
+import { storableText } from '../storage/storable-text.ts';
 
 /**
  * Values longer than this (in characters of their JSON) are clipped: a string keeps its first
@@ -61,18 +62,6 @@ export function newRowColumns(c: FieldChange, value: Stored): [string, string, s
   const previous = stored(c.previous);
   const clipped = (previous.clipped ? CLIPPED_PREVIOUS : 0) | (value.clipped ? CLIPPED_VALUE : 0);
   return [storableText(c.root), storableText(c.entityId), storableText(c.field), previous.json, value.json, clipped];
-}
-
-/** A UTF-16 surrogate without its other half. */
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
-
-/**
- * `text` as both backends store it: U+0000 (which PostgreSQL's text cannot hold) and lone surrogates
- * (which the pg driver turns into U+FFFD, and SQLite would read back as three) become U+FFFD. For
- * the columns that are not JSON (ids, field paths, actor names); JSON text escapes both itself.
- */
-export function storableText(text: string): string {
-  return text.replaceAll('\u0000', '\ufffd').replace(LONE_SURROGATE, '\ufffd');
 }
 
 /** The text filters of `q` as the rows store them (storableText), so a filter finds what was written. */

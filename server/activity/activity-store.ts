@@ -2,7 +2,8 @@ import type { ActivityEntry } from '../../schema/api/activity.ts';
 import { documentNameFor, type TxOrigin } from '../../schema/index.ts';
 import type { Db } from '../storage/database.ts';
 import type { FieldChange } from './field-changes.ts';
-import { CLIPPED_PREVIOUS, CLIPPED_VALUE, actorColumns, dependantsRemoved, mayExtendBurst, newRowColumns, storableQuery, storableText, extendsBurst, stored, toEntry, type ActivityQuery, type ActivityReader, type LatestOfField, type Row } from './activity-rows.ts';
+import { CLIPPED_PREVIOUS, CLIPPED_VALUE, actorColumns, dependantsRemoved, mayExtendBurst, newRowColumns, storableQuery, extendsBurst, stored, toEntry, type ActivityQuery, type ActivityReader, type LatestOfField, type Row } from './activity-rows.ts';
+import { storableText } from '../storage/storable-text.ts';
 
 export { MAX_VALUE_CHARS, TEXT_BURST_MS, type ActivityQuery, type ActivityReader } from './activity-rows.ts';
 

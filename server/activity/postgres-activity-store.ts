@@ -5,9 +5,10 @@ import type { JoinedWrite } from '../storage/postgres/append-group.ts';
 import { inTransaction } from '../storage/postgres/pool.ts';
 import type { FieldChange } from './field-changes.ts';
 import {
-  CLIPPED_PREVIOUS, CLIPPED_VALUE, actorColumns, dependantsRemoved, extendsBurst, mayExtendBurst, newRowColumns, storableQuery, storableText, stored, toEntry,
+  CLIPPED_PREVIOUS, CLIPPED_VALUE, actorColumns, dependantsRemoved, extendsBurst, mayExtendBurst, newRowColumns, storableQuery, stored, toEntry,
   type ActivityQuery, type ActivityReader, type LatestOfField, type Row,
 } from './activity-rows.ts';
+import { storableText } from '../storage/storable-text.ts';
 
 const TEXT_COLUMNS = ['root', 'entity_id', 'field', 'previous', 'value', 'clipped', 'actor_kind', 'actor_id', 'actor_name', 'actor_role', 'actor_system', 'actor_action'];
 

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { ApiKeyRole, ApiKeySummary } from '../../schema/api/sign-in.ts';
 import type { PeopleStore } from '../people/people-store.ts';
-import { newId } from '../people/people-store.ts';
+import { newId } from '../people/people-rows.ts';
 import type { Db } from '../storage/database.ts';
 import { numberOrNull } from '../storage/row-values.ts';
 import { AuthError } from './auth-error.ts';

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import type { WeddingRole } from '../../schema/api/people.ts';
 import type { Db } from '../storage/database.ts';
 import { numberOrNull } from '../storage/row-values.ts';
-import { newId } from './people-store.ts';
+import { newId } from './people-rows.ts';
 
 /** One invitation or share link (schema/migrations/018_invitations.sql). Times in ms since the epoch, UTC. */
 export interface Invitation {

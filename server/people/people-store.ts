@@ -1,12 +1,10 @@
-import crypto from 'node:crypto';
 import type { Participant, Person, WeddingAccess, WeddingRole, Workspace, WorkspaceKind, WorkspaceMembership, WorkspaceRole } from '../../schema/api/people.ts';
 import type { Db } from '../storage/database.ts';
+import { storableText } from '../storage/storable-text.ts';
 import { WedSyncError } from '../errors.ts';
-
-/** `<prefix>_<random>`: 15 random bytes, base64url (20 characters). */
-export function newId(prefix: 'per' | 'wks' | 'par' | 'ses' | 'inv' | 'key'): string {
-  return `${prefix}_${crypto.randomBytes(15).toString('base64url')}`;
-}
+import {
+  newParticipantRow, newPerson, newWorkspace, participantOf, personOf, routeOf, routesIntoWeddingsSql, storedEmail, workspaceOf, workspaceWeddings, type Row,
+} from './people-rows.ts';
 
 export interface NewParticipant {
   weddingId: string;
@@ -19,11 +17,21 @@ export interface NewParticipant {
   createdBy?: string;
 }
 
+/** One of a workspace's weddings: its own (planner) or one it is bound to as a vendor. */
+export interface WorkspaceWedding { weddingId: string; role: 'planner' | 'vendor'; vendorId?: string; ownerWorkspaceId: string | null }
+
 /**
- * People, workspaces, wedding ownership and participants (schema/migrations/015_people.sql).
- * Asynchronous so that a PostgreSQL backend can stand behind the same interface (issue 15).
- * Errors: a unique-constraint clash (the same e-mail twice, the same participant twice) rejects
- * with PeopleConflictError; other storage errors reject as they are.
+ * People, workspaces, wedding ownership and participants (schema/migrations/015_people.sql; on
+ * PostgreSQL schema/migrations/postgres/012_people.sql). Two backends keep this contract:
+ * SqlitePeopleStore (here) and PostgresPeopleStore. Times are ms since the epoch, UTC.
+ * Text (names, e-mail addresses, identity claims) is stored as both engines can hold it: U+0000 and
+ * lone surrogates become U+FFFD, and what is returned is what was stored; e-mail addresses are
+ * trimmed and lower-cased, and looked up the same way. Lists sort text by code point (SQLite's
+ * BINARY, PostgreSQL's "C").
+ * Errors: a unique-constraint clash (the same e-mail twice, the same participant twice, a wedding
+ * registered twice) rejects with PeopleConflictError; a participant without a person or vendor
+ * workspace, or a vendor without a vendor id, with RangeError before anything is written; other
+ * storage errors (a person or workspace that does not exist) reject as the engine's error.
  */
 export interface PeopleStore {
   createPerson(input: { email?: string | null; name: string }): Promise<Person>;
@@ -55,7 +63,7 @@ export interface PeopleStore {
   /** Every wedding the person takes part in, through any workspace or participant row, sorted by id. */
   weddingsFor(personId: string): Promise<WeddingAccess[]>;
   /** Every wedding a workspace works on: its own and those it is bound to as a vendor, across planners. */
-  weddingsOfWorkspace(workspaceId: string): Promise<Array<{ weddingId: string; role: 'planner' | 'vendor'; vendorId?: string; ownerWorkspaceId: string | null }>>;
+  weddingsOfWorkspace(workspaceId: string): Promise<WorkspaceWedding[]>;
 }
 
 /** A unique row (a person's e-mail, a wedding id, a participant) exists already: HTTP 409 `conflict`. */
@@ -84,18 +92,16 @@ export function resolveAccess(candidates: WeddingAccess[]): WeddingAccess | null
   return best;
 }
 
-type Row = Record<string, unknown>;
-
-const personOf = (r: Row): Person => ({ id: r.id as string, email: (r.email as string | null) ?? null, name: r.name as string, createdAt: r.created_at as number });
-const workspaceOf = (r: Row): Workspace => ({ id: r.id as string, name: r.name as string, kind: r.kind as WorkspaceKind, createdAt: r.created_at as number });
-const participantOf = (r: Row): Participant => ({
-  id: r.id as string, weddingId: r.wedding_id as string, personId: (r.person_id as string | null) ?? null,
-  vendorWorkspaceId: (r.vendor_workspace_id as string | null) ?? null, role: r.role as WeddingRole,
-  vendorId: (r.vendor_id as string | null) ?? null, createdAt: r.created_at as number,
-});
+/** One access per wedding (resolveAccess over its routes), sorted by wedding id (UTF-16 code units). */
+export function bestPerWedding(routes: WeddingAccess[]): WeddingAccess[] {
+  const byWedding = new Map<string, WeddingAccess[]>();
+  for (const c of routes) byWedding.set(c.weddingId, [...(byWedding.get(c.weddingId) ?? []), c]);
+  return [...byWedding.keys()].sort().map((id) => resolveAccess(byWedding.get(id)!)!);
+}
 
 function isUniqueViolation(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE';
+  const code = typeof error === 'object' && error !== null ? (error as { code?: string }).code : undefined;
+  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }
 
 /** PeopleStore on the embedded SQLite database. */
@@ -103,7 +109,7 @@ export class SqlitePeopleStore implements PeopleStore {
   constructor(private readonly db: Db, private readonly now: () => number = Date.now) {}
 
   async createPerson(input: { email?: string | null; name: string }): Promise<Person> {
-    const person: Person = { id: newId('per'), email: input.email?.trim().toLowerCase() || null, name: input.name.trim(), createdAt: this.now() };
+    const person = newPerson(input, this.now());
     try {
       this.db.prepare('INSERT INTO people (id, email, name, created_at) VALUES (?, ?, ?, ?)').run(person.id, person.email, person.name, person.createdAt);
     } catch (error) {
@@ -119,26 +125,27 @@ export class SqlitePeopleStore implements PeopleStore {
   }
 
   async findPersonByEmail(email: string): Promise<Person | null> {
-    const row = this.db.prepare('SELECT * FROM people WHERE email = ?').get(email.trim().toLowerCase()) as Row | undefined;
+    const row = this.db.prepare('SELECT * FROM people WHERE email = ?').get(storedEmail(email)) as Row | undefined;
     return row ? personOf(row) : null;
   }
 
   async findPersonByIdentity(issuer: string, subject: string): Promise<Person | null> {
-    const row = this.db.prepare('SELECT p.* FROM person_identities i JOIN people p ON p.id = i.person_id WHERE i.issuer = ? AND i.subject = ?').get(issuer, subject) as Row | undefined;
+    const row = this.db.prepare('SELECT p.* FROM person_identities i JOIN people p ON p.id = i.person_id WHERE i.issuer = ? AND i.subject = ?')
+      .get(storableText(issuer), storableText(subject)) as Row | undefined;
     return row ? personOf(row) : null;
   }
 
   async linkIdentity(input: { issuer: string; subject: string; personId: string; email?: string | null }): Promise<void> {
     this.db.prepare('INSERT INTO person_identities (issuer, subject, person_id, email, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (issuer, subject) DO UPDATE SET email = excluded.email')
-      .run(input.issuer, input.subject, input.personId, input.email ?? null, this.now());
+      .run(storableText(input.issuer), storableText(input.subject), input.personId, input.email == null ? null : storableText(input.email), this.now());
   }
 
   async renamePerson(id: string, name: string): Promise<void> {
-    this.db.prepare('UPDATE people SET name = ? WHERE id = ?').run(name.trim(), id);
+    this.db.prepare('UPDATE people SET name = ? WHERE id = ?').run(storableText(name.trim()), id);
   }
 
   async createWorkspace(input: { name: string; kind: WorkspaceKind }, ownerId: string): Promise<Workspace> {
-    const ws: Workspace = { id: newId('wks'), name: input.name.trim(), kind: input.kind, createdAt: this.now() };
+    const ws = newWorkspace(input, this.now());
     this.db.transaction(() => {
       this.db.prepare('INSERT INTO workspaces (id, name, kind, created_at) VALUES (?, ?, ?, ?)').run(ws.id, ws.name, ws.kind, ws.createdAt);
       this.db.prepare("INSERT INTO workspace_members (workspace_id, person_id, role, created_at) VALUES (?, ?, 'owner', ?)").run(ws.id, ownerId, ws.createdAt);
@@ -178,7 +185,7 @@ export class SqlitePeopleStore implements PeopleStore {
     try {
       this.db.prepare('INSERT INTO weddings (id, workspace_id, created_by, created_at) VALUES (?, ?, ?, ?)').run(input.id, input.workspaceId, input.createdBy ?? null, this.now());
     } catch (error) {
-      if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw new PeopleConflictError(`wedding ${input.id} is registered already`, { cause: error });
+      if (isUniqueViolation(error)) throw new PeopleConflictError(`wedding ${input.id} is registered already`, { cause: error });
       throw error;
     }
   }
@@ -189,12 +196,7 @@ export class SqlitePeopleStore implements PeopleStore {
   }
 
   async addParticipant(input: NewParticipant): Promise<Participant> {
-    if ((input.role === 'vendor') !== (input.vendorId !== undefined)) throw new RangeError('a vendor participant needs a vendorId, and only vendors have one');
-    if (!input.personId && !(input.role === 'vendor' && input.vendorWorkspaceId)) throw new RangeError('a participant is a person, or a vendor workspace');
-    const row = {
-      id: newId('par'), wedding_id: input.weddingId, person_id: input.personId ?? null, vendor_workspace_id: input.vendorWorkspaceId ?? null,
-      role: input.role, vendor_id: input.vendorId ?? null, created_by: input.createdBy ?? null, created_at: this.now(),
-    };
+    const row = newParticipantRow(input, this.now());
     try {
       this.db.prepare(`INSERT INTO participants (id, wedding_id, person_id, vendor_workspace_id, role, vendor_id, created_by, created_at)
         VALUES (@id, @wedding_id, @person_id, @vendor_workspace_id, @role, @vendor_id, @created_by, @created_at)`).run(row);
@@ -214,38 +216,17 @@ export class SqlitePeopleStore implements PeopleStore {
   }
 
   async accessFor(personId: string, weddingId: string): Promise<WeddingAccess | null> {
-    return resolveAccess(this.candidates(personId, weddingId));
+    return resolveAccess((this.db.prepare(routesIntoWeddingsSql('@personId', '@weddingId')).all({ personId, weddingId }) as Row[]).map(routeOf));
   }
 
   async weddingsFor(personId: string): Promise<WeddingAccess[]> {
-    const all = this.candidates(personId, null);
-    const byWedding = new Map<string, WeddingAccess[]>();
-    for (const c of all) byWedding.set(c.weddingId, [...(byWedding.get(c.weddingId) ?? []), c]);
-    return [...byWedding.keys()].sort().map((id) => resolveAccess(byWedding.get(id)!)!);
+    return bestPerWedding((this.db.prepare(routesIntoWeddingsSql('@personId')).all({ personId }) as Row[]).map(routeOf));
   }
 
-  async weddingsOfWorkspace(workspaceId: string): Promise<Array<{ weddingId: string; role: 'planner' | 'vendor'; vendorId?: string; ownerWorkspaceId: string | null }>> {
+  async weddingsOfWorkspace(workspaceId: string): Promise<WorkspaceWedding[]> {
     const own = this.db.prepare('SELECT id FROM weddings WHERE workspace_id = ?').pluck().all(workspaceId) as string[];
-    const asVendor = this.db.prepare('SELECT p.wedding_id, p.vendor_id, w.workspace_id FROM participants p JOIN weddings w ON w.id = p.wedding_id WHERE p.vendor_workspace_id = ?').all(workspaceId) as Row[];
-    const list = [
-      ...own.map((weddingId) => ({ weddingId, role: 'planner' as const, ownerWorkspaceId: workspaceId })),
-      ...asVendor.filter((r) => !own.includes(r.wedding_id as string)).map((r) => ({ weddingId: r.wedding_id as string, role: 'vendor' as const, vendorId: r.vendor_id as string, ownerWorkspaceId: (r.workspace_id as string | null) ?? null })),
-    ];
-    return list.sort((a, b) => (a.weddingId < b.weddingId ? -1 : a.weddingId > b.weddingId ? 1 : 0));
-  }
-
-  /** Every route into one wedding (or all weddings when `weddingId` is null) a person has. */
-  private candidates(personId: string, weddingId: string | null): WeddingAccess[] {
-    const only = weddingId === null ? '' : ' AND w.id = @weddingId';
-    const params = { personId, weddingId };
-    const viaWorkspace = this.db.prepare(`SELECT w.id FROM weddings w JOIN workspace_members m ON m.workspace_id = w.workspace_id WHERE m.person_id = @personId${only}`).pluck().all(params) as string[];
-    const viaParticipant = this.db.prepare(`SELECT p.wedding_id, p.role, p.vendor_id FROM participants p JOIN weddings w ON w.id = p.wedding_id WHERE p.person_id = @personId${only}`).all(params) as Row[];
-    const viaVendorWorkspace = this.db.prepare(`SELECT p.wedding_id, p.vendor_id FROM participants p JOIN weddings w ON w.id = p.wedding_id
-      JOIN workspace_members m ON m.workspace_id = p.vendor_workspace_id WHERE m.person_id = @personId${only}`).all(params) as Row[];
-    return [
-      ...viaWorkspace.map((id): WeddingAccess => ({ weddingId: id, role: 'planner', via: 'workspace' })),
-      ...viaParticipant.map((r): WeddingAccess => ({ weddingId: r.wedding_id as string, role: r.role as WeddingRole, ...(r.vendor_id ? { vendorId: r.vendor_id as string } : {}), via: 'participant' })),
-      ...viaVendorWorkspace.map((r): WeddingAccess => ({ weddingId: r.wedding_id as string, role: 'vendor', vendorId: r.vendor_id as string, via: 'vendor_workspace' })),
-    ];
+    const asVendor = this.db.prepare(`SELECT p.wedding_id, p.vendor_id, w.workspace_id FROM participants p JOIN weddings w ON w.id = p.wedding_id WHERE p.vendor_workspace_id = ?
+      ORDER BY p.vendor_id`).all(workspaceId) as Row[];
+    return workspaceWeddings(workspaceId, own, asVendor);
   }
 }

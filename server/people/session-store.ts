@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Db } from '../storage/database.ts';
-import { newId } from './people-store.ts';
+import { newId } from './people-rows.ts';
 
 /** One browser session (schema/migrations/015_people.sql `sessions`). Times in ms since the epoch, UTC. */
 export interface Session {

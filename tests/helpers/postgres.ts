@@ -6,7 +6,9 @@ import { registerTeardown } from './teardown.ts';
 
 /**
  * A throwaway PostgreSQL for tests (postgres-cluster.ts), stopped and deleted at teardown. Each
- * call to `createDatabase()` gives a new empty database on it, so tests in one file stay apart.
+ * call to `createDatabase()` gives a new empty database on it, so tests in one file stay apart. Its
+ * default collation is ICU's root locale ('und'), not the cluster's C, so text sorts as in a
+ * production database and a query relying on C order without saying COLLATE "C" fails its test.
  *
  * NOTE: the cluster runs with `fsync=off`: it is deleted after the test, and what "committed" means
  * to the server's own code is the same with or without it (COMMIT returns only once the commit
@@ -96,7 +98,17 @@ export async function startPostgres(): Promise<TestPostgres> {
       const db = `wedsync_test_${crypto.randomBytes(6).toString('hex')}`;
       const client = admin();
       await client.connect();
-      try { await client.query(`CREATE DATABASE ${db}`); } finally { await client.end(); }
+      try {
+        // ICU's root collation ('und'), as a production database's default (en_US.UTF-8, say) is
+        // rather than the test cluster's C: a query that must sort by code point (SQLite's BINARY)
+        // and forgets COLLATE "C" then sorts differently here and fails its test. A server
+        // without ICU gets its default.
+        try {
+          await client.query(`CREATE DATABASE ${db} TEMPLATE template0 ENCODING 'UTF8' LOCALE_PROVIDER icu ICU_LOCALE 'und'`);
+        } catch {
+          await client.query(`CREATE DATABASE ${db}`);
+        }
+      } finally { await client.end(); }
       created.push(db);
       const url = new URL(cluster.adminUrl);
       url.pathname = `/${db}`;

@@ -1,5 +1,6 @@
 import type { SnapshotSummary } from '../../../schema/index.ts';
 import { WedSyncError } from '../../errors.ts';
+import { wellFormed } from '../storable-text.ts';
 import type { StorageBackend } from './document-store.ts';
 
 /** A snapshot to store: a labelled copy of a wedding's Yjs state. */
@@ -38,9 +39,6 @@ export interface SnapshotStore {
   getState(weddingId: string, id: string): Promise<Uint8Array | undefined>;
 }
 
-/** A UTF-16 surrogate without its other half. */
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
-
 /**
  * `input` as every backend stores it: lone surrogates in the label and createdBy replaced by U+FFFD
  * (PostgreSQL's driver does so on the way in, while SQLite would store a lone surrogate's bytes and
@@ -50,5 +48,5 @@ export function storableSnapshot(input: NewSnapshot): NewSnapshot {
   for (const [field, value] of [['label', input.label], ['createdBy', input.createdBy]] as const) {
     if (value.includes('\u0000')) throw new WedSyncError('validation_failed', `the snapshot's ${field} must not contain U+0000`);
   }
-  return { ...input, label: input.label.replace(LONE_SURROGATE, '\ufffd'), createdBy: input.createdBy.replace(LONE_SURROGATE, '\ufffd') };
+  return { ...input, label: wellFormed(input.label), createdBy: wellFormed(input.createdBy) };
 }
