@@ -3,8 +3,8 @@ import type { OAuthProviderId, OAuthStartBody } from '../../schema/api/oauth-con
 import type { Principal } from '../auth/tokens.ts';
 import type { CredentialCipher } from '../bridge/credential-cipher.ts';
 import type { Logger } from '../logger.ts';
-import type { Db } from '../storage/database.ts';
 import { OAuthConnectError } from './oauth-error.ts';
+import type { OAuthFlowRecord, OAuthFlowStore } from './oauth-flow-store.ts';
 import { adapterSettings, type OAuthProviderSettings } from './oauth-providers.ts';
 
 /** How long a person may take at the provider, in ms (10 minutes). */
@@ -33,13 +33,9 @@ export interface CompletedFlow {
   returnTo: string;
 }
 
-interface Row {
-  state: string; provider: string; system: string; code_verifier: string; principal: string; connect_body: string;
-  redirect_uri: string; created_at: number; expires_at: number; used_at: number | null;
-}
-
 export interface OAuthFlowsOptions {
-  db: Db;
+  /** Where flows are kept (SQLite, or PostgreSQL shared by instances). */
+  store: OAuthFlowStore;
   /** Seals the PKCE verifier at rest (bound to the flow's state). */
   cipher: CredentialCipher;
   providers: Map<OAuthProviderId, OAuthProviderSettings>;
@@ -52,8 +48,8 @@ export interface OAuthFlowsOptions {
 /**
  * OAuth 2.0 authorization code flows with PKCE (RFC 6749 §4.1, RFC 7636 S256) that connect a
  * calendar, through openid-client with the providers' fixed endpoints (no discovery: the scopes are
- * API scopes, not OpenID Connect). Each /start stores a row in `oauth_flows` (state, sealed
- * verifier, who asked and what to connect), valid 10 minutes; the callback claims it once.
+ * API scopes, not OpenID Connect). Each /start stores a flow (state, sealed verifier, who asked and
+ * what to connect), valid 10 minutes; the callback claims it once (OAuthFlowStore).
  */
 export class OAuthFlows {
   private readonly configs = new Map<OAuthProviderId, client.Configuration>();
@@ -88,13 +84,11 @@ export class OAuthFlows {
     const state = client.randomState();
     const verifier = client.randomPKCECodeVerifier();
     const now = this.now();
-    this.o.db.prepare('DELETE FROM oauth_flows WHERE expires_at < ?').run(now);
     const { returnTo: _omit, ...connect } = body;
-    this.o.db.prepare(`INSERT INTO oauth_flows (state, provider, system, code_verifier, principal, connect_body, redirect_uri, created_at, expires_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
-      state, id, body.system, this.o.cipher.encrypt(verifier, `oauth_flow:${state}`), JSON.stringify(principal),
-      JSON.stringify({ ...connect, returnTo }), redirectUri, now, now + OAUTH_FLOW_TTL_MS,
-    );
+    await this.o.store.add({
+      state, provider: id, system: body.system, codeVerifier: this.o.cipher.encrypt(verifier, `oauth_flow:${state}`), principal: JSON.stringify(principal),
+      connectBody: JSON.stringify({ ...connect, returnTo }), redirectUri, createdAt: now, expiresAt: now + OAUTH_FLOW_TTL_MS,
+    }, now);
     return client.buildAuthorizationUrl(this.configs.get(id)!, {
       redirect_uri: redirectUri, response_type: 'code', scope: p.scope, state,
       code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256',
@@ -112,21 +106,21 @@ export class OAuthFlows {
     const p = this.provider(id);
     const state = callbackUrl.searchParams.get('state');
     if (!state) throw new OAuthConnectError('oauth_state_missing', 'the callback carries no state; start connecting again');
-    const row = this.claim(id, state);
-    const stored = JSON.parse(row.connect_body) as Omit<OAuthConnectBody, 'credentials'> & { returnTo: string };
+    const row = await this.claim(id, state);
+    const stored = JSON.parse(row.connectBody) as Omit<OAuthConnectBody, 'credentials'> & { returnTo: string };
     const { returnTo, ...connect } = stored;
     const error = callbackUrl.searchParams.get('error');
     if (error === 'access_denied') throw new OAuthConnectError('oauth_denied', `access to the ${p.name} calendar was not granted; nothing was connected`, { returnTo });
     if (error) throw new OAuthConnectError('oauth_provider_error', `${p.name} refused: ${error}`, { returnTo });
     let verifier: string;
     try {
-      verifier = this.o.cipher.decrypt(row.code_verifier, `oauth_flow:${state}`);
+      verifier = this.o.cipher.decrypt(row.codeVerifier, `oauth_flow:${state}`);
     } catch (cause) {
       throw new OAuthConnectError('oauth_state_unknown', 'this connection’s stored state could not be read; start connecting again', { cause, returnTo });
     }
     let tokens: Awaited<ReturnType<typeof client.authorizationCodeGrant>>;
     try {
-      tokens = await client.authorizationCodeGrant(this.configs.get(id)!, new URL(`${row.redirect_uri}${callbackUrl.search}`), { pkceCodeVerifier: verifier, expectedState: state });
+      tokens = await client.authorizationCodeGrant(this.configs.get(id)!, new URL(`${row.redirectUri}${callbackUrl.search}`), { pkceCodeVerifier: verifier, expectedState: state });
     } catch (cause) {
       const reason = cause instanceof client.ResponseBodyError ? cause.error : cause instanceof Error ? (cause as { code?: string }).code ?? cause.name : 'error';
       this.o.logger.warn({ provider: id, err: cause }, 'OAuth code exchange failed');
@@ -144,14 +138,13 @@ export class OAuthFlows {
   }
 
   /** Marks the flow used, or says why it cannot be (one callback per flow, within its lifetime). */
-  private claim(id: OAuthProviderId, state: string): Row {
-    const now = this.now();
-    const row = this.o.db.prepare('UPDATE oauth_flows SET used_at = ? WHERE state = ? AND provider = ? AND used_at IS NULL AND expires_at > ? RETURNING *')
-      .get(now, state, id, now) as Row | undefined;
-    if (row) return row;
-    const seen = this.o.db.prepare('SELECT used_at, expires_at FROM oauth_flows WHERE state = ? AND provider = ?').get(state, id) as Pick<Row, 'used_at' | 'expires_at'> | undefined;
-    if (!seen) throw new OAuthConnectError('oauth_state_unknown', 'no connection was started with this state (or it was started over 10 minutes ago)');
-    if (seen.used_at !== null) throw new OAuthConnectError('oauth_state_used', 'this connection was completed already; its callback works once');
-    throw new OAuthConnectError('oauth_state_expired', 'this connection took over 10 minutes at the provider; start again');
+  private async claim(id: OAuthProviderId, state: string): Promise<OAuthFlowRecord> {
+    const claimed = await this.o.store.claim(state, id, this.now());
+    if (!('refused' in claimed)) return claimed;
+    switch (claimed.refused) {
+      case 'unknown': throw new OAuthConnectError('oauth_state_unknown', 'no connection was started with this state (or it was started over 10 minutes ago)');
+      case 'used': throw new OAuthConnectError('oauth_state_used', 'this connection was completed already; its callback works once');
+      case 'expired': throw new OAuthConnectError('oauth_state_expired', 'this connection took over 10 minutes at the provider; start again');
+    }
   }
 }

@@ -16,6 +16,7 @@ import type { CommsService } from '../comms/comms-service.ts';
 import type { Config } from '../config.ts';
 import { connectAfterOAuth } from './oauth-connect-target.ts';
 import { OAuthFlows } from '../connections/oauth-flows.ts';
+import { SqliteOAuthFlowStore } from '../connections/oauth-flow-store.ts';
 import { configuredOAuthProviders } from '../connections/oauth-providers.ts';
 import type { DemoService } from '../demo/demo-service.ts';
 import type { Logger } from '../logger.ts';
@@ -117,7 +118,7 @@ export function mountApi(a: Hono<AppEnv>, deps: ApiMountDeps): { signIn: ReturnT
   const oauthLogger = logger.child({ component: 'oauth-connect' });
   if (config.OAUTH_ALLOW_INSECURE_HTTP) oauthLogger.warn('OAUTH_ALLOW_INSECURE_HTTP is on: OAuth connect flows may use plain http (development and tests only)');
   a.route('/api', oauthConnectRoutes({
-    flows: new OAuthFlows({ db, cipher: deps.cipher, providers: configuredOAuthProviders(config), logger: oauthLogger, allowInsecureHttp: config.OAUTH_ALLOW_INSECURE_HTTP }),
+    flows: new OAuthFlows({ store: new SqliteOAuthFlowStore(db), cipher: deps.cipher, providers: configuredOAuthProviders(config), logger: oauthLogger, allowInsecureHttp: config.OAUTH_ALLOW_INSECURE_HTTP }),
     tokens, people, sessions, logger: oauthLogger, publicUrl,
     connect: (p, body) => connectAfterOAuth(bridge, p, body),
   }));
