@@ -50,35 +50,35 @@ export class CalendarFeeds {
       const exists = await this.deps.bridge.withDocument(body.weddingId, (doc) => new WeddingDoc(doc).getVendor(vendorId) !== undefined);
       if (!exists) throw new CalendarError('vendor_not_found', `wedding ${body.weddingId} has no vendor ${vendorId}`);
     }
-    const { feed, token } = this.deps.store.create({ weddingId: body.weddingId, vendorId, label: body.label ?? null, createdBy: p.sub, at: new Date(this.deps.now()).toISOString() });
+    const { feed, token } = await this.deps.store.create({ weddingId: body.weddingId, vendorId, label: body.label ?? null, createdBy: p.sub, at: new Date(this.deps.now()).toISOString() });
     const url = this.feedUrl(token);
     return { ...feed, url, webcalUrl: url.replace(/^https?:/, 'webcal:') };
   }
 
-  listFeeds(p: Principal, weddingId: string): FeedSummary[] {
+  async listFeeds(p: Principal, weddingId: string): Promise<FeedSummary[]> {
     if (!canOpenWedding(p, weddingId)) throw new AuthError('wedding_forbidden', `this token does not open wedding ${weddingId}`);
     assertApiReader(p.role, 'calendar feeds');
     return this.visibleTo(p, weddingId);
   }
 
   /** The wedding's feeds `p` sees (a vendor: its own), without the access checks of `listFeeds` (the caller made them). */
-  visibleTo(p: Principal, weddingId: string): FeedSummary[] {
-    return this.deps.store.list(weddingId).filter((f) => p.role !== 'vendor' || f.vendorId === p.vendorId);
+  async visibleTo(p: Principal, weddingId: string): Promise<FeedSummary[]> {
+    return (await this.deps.store.list(weddingId)).filter((f) => p.role !== 'vendor' || f.vendorId === p.vendorId);
   }
 
-  revokeFeed(p: Principal, feedId: string): void {
-    const feed = this.deps.store.get(feedId);
+  async revokeFeed(p: Principal, feedId: string): Promise<void> {
+    const feed = await this.deps.store.get(feedId);
     if (!feed) throw new CalendarError('feed_not_found', `no feed ${feedId}`);
     // Like every other route: a token for another wedding is refused as such (403), not told "not found".
     if (!canOpenWedding(p, feed.weddingId)) throw new AuthError('wedding_forbidden', `this token does not open wedding ${feed.weddingId}`);
     if (p.role === 'couple' && feed.createdBy !== p.sub) throw new AuthError('role_forbidden', 'couples revoke only the feeds they made');
     this.assertFeedAccess(p, feed.weddingId, p.role === 'couple' ? null : feed.vendorId);
-    this.deps.store.revoke(feedId, new Date(this.deps.now()).toISOString());
+    await this.deps.store.revoke(feedId, new Date(this.deps.now()).toISOString());
   }
 
   /** The feed a token opens, as iCalendar text, with an ETag that changes only when its content does. */
   async renderFeed(token: string): Promise<{ body: string; etag: string }> {
-    const feed = this.deps.store.byToken(token);
+    const feed = await this.deps.store.byToken(token);
     if (!feed) throw new CalendarError('feed_not_found', 'no such feed (it may have been revoked)');
     const { zone, events, name } = await this.deps.bridge.withDocument(feed.weddingId, (doc) => {
       const w = new WeddingDoc(doc);
@@ -91,11 +91,11 @@ export class CalendarFeeds {
       const title = meta.title || `Wedding ${feed.weddingId}`;
       return { zone: z, events: list, name: feed.vendorId ? `${title} — ${ownValue(vendors, feed.vendorId)?.name ?? feed.vendorId}` : title };
     });
-    const versions = this.deps.versions.resolve(feed.weddingId, events.map((e) => ({ id: e.eventId, hash: publishedHash(e) })), this.deps.now());
+    const versions = await this.deps.versions.resolve(feed.weddingId, events.map((e) => ({ id: e.eventId, hash: publishedHash(e) })), this.deps.now());
     // DTSTAMP is the last change, not the request time: the same content is the same bytes (and ETag).
     const stamp = Math.max(Date.parse(feed.createdAt), ...[...versions.values()].map((v) => v.modifiedAt));
     const body = renderFeed({ name, weddingId: feed.weddingId, zone, events, versions, nowMs: stamp, refreshMinutes: this.deps.refreshMinutes });
-    this.deps.store.fetched(feed.feedId, new Date(this.deps.now()).toISOString());
+    await this.deps.store.fetched(feed.feedId, new Date(this.deps.now()).toISOString());
     return { body, etag: `"${crypto.createHash('sha256').update(body).digest('base64url').slice(0, 27)}"` };
   }
 }

@@ -11,10 +11,10 @@ import type { CalendarBridge } from '../bridge/bridge-context.ts';
 import type { Logger } from '../logger.ts';
 import type { Db } from '../storage/database.ts';
 import { BookingIndex } from './booking-index.ts';
-import { EventVersions } from './event-versions.ts';
+import { SqliteEventVersions, type EventVersions } from './event-versions.ts';
 import { BusyTimes } from './busy-times.ts';
 import { CalendarFeeds } from './calendar-feeds.ts';
-import { FeedStore } from './feed-store.ts';
+import { SqliteFeedStore } from './feed-store.ts';
 import { findOverlaps, type Commitment, type FoundOverlap } from './overlaps.ts';
 import { WeddingHosts } from './wedding-hosts.ts';
 import { namedListener } from '../collab/document-listeners.ts';
@@ -74,13 +74,13 @@ export class CalendarService {
 
   constructor(private readonly deps: CalendarServiceDeps) {
     const { db, bridge } = deps;
-    this.versions = new EventVersions(db);
+    this.versions = new SqliteEventVersions(db);
     this.bookings = new BookingIndex(db);
     this.busy = new BusyTimes({ db, bridge, logger: deps.logger, now: () => this.now });
     this.options = {
       busyRefreshMs: 300_000, busyMaxAgeMs: 30_000, horizonDays: 730, lookbackDays: 30, checkDelayMs: 20, feedRefreshMinutes: 15, ...deps.options,
     };
-    this.feeds = new CalendarFeeds({ store: new FeedStore(db), versions: this.versions, bridge, publicUrl: deps.publicUrl, now: () => this.now, refreshMinutes: this.options.feedRefreshMinutes });
+    this.feeds = new CalendarFeeds({ store: new SqliteFeedStore(db), versions: this.versions, bridge, publicUrl: deps.publicUrl, now: () => this.now, refreshMinutes: this.options.feedRefreshMinutes });
     this.stmt = {
       busyFor: db.prepare('SELECT * FROM calendar_busy WHERE vendor_id = ? AND end_ms > ? AND start_ms < ? ORDER BY start_ms'),
       overlapsFor: db.prepare('SELECT * FROM calendar_overlaps WHERE vendor_id = ?'),
@@ -363,7 +363,7 @@ export class CalendarService {
           importEvents: o.importEvents, busyRefreshedAt: refresh ? new Date(refresh.refreshedAt).toISOString() : null, busyError: refresh?.error ?? null,
         }];
       });
-    const feeds = this.feeds.visibleTo(p, weddingId);
+    const feeds = await this.feeds.visibleTo(p, weddingId);
     return { overlaps, feeds, calendars };
   }
 }

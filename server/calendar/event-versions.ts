@@ -1,10 +1,21 @@
 import type { Db } from '../storage/database.ts';
 
+/** An event's published SEQUENCE and the ms (since the epoch, UTC) its published content last changed. */
+export interface EventVersion { sequence: number; modifiedAt: number }
+
 /**
  * The SEQUENCE each timeline event is published with (RFC 5545 §3.8.7.4): raised whenever what a
- * feed publishes about the event changes, so a subscribed calendar replaces its copy.
+ * feed publishes about the event changes, so a subscribed calendar replaces its copy. Two backends
+ * keep this contract: SqliteEventVersions (here) and PostgresEventVersions, where instances
+ * rendering one feed at once raise a changed event's SEQUENCE once between them.
  */
-export class EventVersions {
+export interface EventVersions {
+  /** Each event's sequence and last modification, raising (to `nowMs`) those whose content hash changed; a new event starts at 0. */
+  resolve(weddingId: string, events: { id: string; hash: string }[], nowMs: number): Promise<Map<string, EventVersion>>;
+}
+
+/** Event versions on the embedded SQLite database (one process: read and raise in one transaction). */
+export class SqliteEventVersions implements EventVersions {
   private readonly read;
   private readonly write;
 
@@ -14,11 +25,10 @@ export class EventVersions {
       ON CONFLICT (wedding_id, event_id) DO UPDATE SET sequence = excluded.sequence, content_hash = excluded.content_hash, modified_at = excluded.modified_at`);
   }
 
-  /** Each event's sequence and last modification, raising those whose content hash changed. */
-  resolve(weddingId: string, events: { id: string; hash: string }[], nowMs: number): Map<string, { sequence: number; modifiedAt: number }> {
-    const known = new Map((this.read.all(weddingId) as { event_id: string; sequence: number; content_hash: string; modified_at: number }[]).map((r) => [r.event_id, r]));
-    const out = new Map<string, { sequence: number; modifiedAt: number }>();
+  async resolve(weddingId: string, events: { id: string; hash: string }[], nowMs: number): Promise<Map<string, EventVersion>> {
+    const out = new Map<string, EventVersion>();
     this.db.transaction(() => {
+      const known = new Map((this.read.all(weddingId) as { event_id: string; sequence: number; content_hash: string; modified_at: number }[]).map((r) => [r.event_id, r]));
       for (const e of events) {
         const k = known.get(e.id);
         if (k && k.content_hash === e.hash) {

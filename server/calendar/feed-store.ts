@@ -1,24 +1,55 @@
 import crypto from 'node:crypto';
 import type { FeedSummary } from '../../schema/index.ts';
 import type { Db } from '../storage/database.ts';
+import { storableText } from '../storage/storable-text.ts';
 
 export type FeedRow = FeedSummary;
 
-interface Row {
-  id: string; wedding_id: string; vendor_id: string | null; token_hash: string; label: string | null; created_at: string; created_by: string;
-  revoked_at: string | null; last_fetched_at: string | null;
-}
+type Row = Record<string, unknown>;
 
-const toFeed = (r: Row): FeedRow => ({
-  feedId: r.id, weddingId: r.wedding_id, vendorId: r.vendor_id, label: r.label, createdAt: r.created_at, createdBy: r.created_by,
-  revokedAt: r.revoked_at, lastFetchedAt: r.last_fetched_at,
+/** A stored row as a feed; both backends. */
+export const feedOf = (r: Row): FeedRow => ({
+  feedId: r.id as string, weddingId: r.wedding_id as string, vendorId: (r.vendor_id as string | null) ?? null, label: (r.label as string | null) ?? null,
+  createdAt: r.created_at as string, createdBy: r.created_by as string, revokedAt: (r.revoked_at as string | null) ?? null,
+  lastFetchedAt: (r.last_fetched_at as string | null) ?? null,
 });
 
 /** The secret in a feed URL: 192 random bits. Only its SHA-256 is stored, so a database leak leaks no URL. */
 export const hashToken = (token: string) => crypto.createHash('sha256').update(token).digest('hex');
 
-/** ICS feed tokens: made, listed, looked up by token, revoked. */
-export class FeedStore {
+export interface NewFeed { weddingId: string; vendorId: string | null; label: string | null; createdBy: string; at: string }
+
+/**
+ * A new feed's row and the token for its URL (`wsf_` + 192 random bits, base64url). The label and
+ * creator are stored as both backends can hold them (U+0000 and lone surrogates as U+FFFD).
+ */
+export function newFeedRow(f: NewFeed): { row: Record<string, string | null>; token: string } {
+  const token = `wsf_${crypto.randomBytes(24).toString('base64url')}`;
+  const id = `feed_${crypto.randomBytes(9).toString('base64url')}`;
+  return { token, row: { id, wedding_id: f.weddingId, vendor_id: f.vendorId, token_hash: hashToken(token), label: f.label === null ? null : storableText(f.label), created_at: f.at, created_by: storableText(f.createdBy) } };
+}
+
+/**
+ * ICS feed tokens: made, listed, looked up by token, revoked (schema/migrations/005_calendar.sql;
+ * on PostgreSQL schema/migrations/postgres/014_calendar_feeds.sql). Two backends keep this
+ * contract: SqliteFeedStore (here) and PostgresFeedStore, so a feed made through one instance is
+ * served by all. Times are ISO 8601 UTC strings as given (`at`).
+ */
+export interface FeedStore {
+  create(f: NewFeed): Promise<{ feed: FeedRow; token: string }>;
+  get(id: string): Promise<FeedRow | undefined>;
+  /** The live feed a token opens; undefined for unknown and revoked tokens alike. */
+  byToken(token: string): Promise<FeedRow | undefined>;
+  /** A wedding's feeds, revoked ones too, oldest first (ties by id, by code point). */
+  list(weddingId: string): Promise<FeedRow[]>;
+  /** Revokes a live feed; false when there is none with this id, or it was revoked already. */
+  revoke(id: string, at: string): Promise<boolean>;
+  /** Records a subscriber's fetch. */
+  fetched(id: string, at: string): Promise<void>;
+}
+
+/** Feeds on the embedded SQLite database. */
+export class SqliteFeedStore implements FeedStore {
   private readonly insert;
   private readonly byId;
   private readonly byHash;
@@ -36,33 +67,31 @@ export class FeedStore {
     this.touch = db.prepare('UPDATE calendar_feeds SET last_fetched_at = ? WHERE id = ?');
   }
 
-  create(f: { weddingId: string; vendorId: string | null; label: string | null; createdBy: string; at: string }): { feed: FeedRow; token: string } {
-    const token = `wsf_${crypto.randomBytes(24).toString('base64url')}`;
-    const id = `feed_${crypto.randomBytes(9).toString('base64url')}`;
-    this.insert.run({ id, wedding_id: f.weddingId, vendor_id: f.vendorId, token_hash: hashToken(token), label: f.label, created_at: f.at, created_by: f.createdBy });
-    return { feed: this.get(id)!, token };
+  async create(f: NewFeed): Promise<{ feed: FeedRow; token: string }> {
+    const { row, token } = newFeedRow(f);
+    this.insert.run(row);
+    return { feed: feedOf({ ...row, revoked_at: null, last_fetched_at: null }), token };
   }
 
-  get(id: string): FeedRow | undefined {
+  async get(id: string): Promise<FeedRow | undefined> {
     const r = this.byId.get(id) as Row | undefined;
-    return r ? toFeed(r) : undefined;
+    return r ? feedOf(r) : undefined;
   }
 
-  /** The live feed a token opens; undefined for unknown and revoked tokens alike. */
-  byToken(token: string): FeedRow | undefined {
+  async byToken(token: string): Promise<FeedRow | undefined> {
     const r = this.byHash.get(hashToken(token)) as Row | undefined;
-    return r ? toFeed(r) : undefined;
+    return r ? feedOf(r) : undefined;
   }
 
-  list(weddingId: string): FeedRow[] {
-    return (this.forWedding.all(weddingId) as Row[]).map(toFeed);
+  async list(weddingId: string): Promise<FeedRow[]> {
+    return (this.forWedding.all(weddingId) as Row[]).map(feedOf);
   }
 
-  revoke(id: string, at: string): boolean {
+  async revoke(id: string, at: string): Promise<boolean> {
     return this.revokeRow.run(at, id).changes > 0;
   }
 
-  fetched(id: string, at: string): void {
+  async fetched(id: string, at: string): Promise<void> {
     this.touch.run(at, id);
   }
 }

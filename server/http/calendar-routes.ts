@@ -23,9 +23,9 @@ export function mountCalendarRoutes(app: Hono<AppEnv>, tokens: TokenService, cal
   const api = new Hono<AppEnv>();
   api.use('*', requireAuth(tokens));
   api.post('/feeds', async (c) => c.json(await calendar.feeds.createFeed(c.get('principal'), await readJson(c, FeedCreateBody)), 201));
-  api.get('/feeds', (c) => {
+  api.get('/feeds', async (c) => {
     const weddingId = validate(WeddingIdField, c.req.query('weddingId'), 'weddingId query parameter');
-    return c.json({ feeds: calendar.feeds.listFeeds(c.get('principal'), weddingId) });
+    return c.json({ feeds: await calendar.feeds.listFeeds(c.get('principal'), weddingId) });
   });
   api.delete('/feeds/:feedId', async (c) => {
     await calendar.feeds.revokeFeed(c.get('principal'), c.req.param('feedId'));
