@@ -1,26 +1,9 @@
 import type { Logger } from '../logger.ts';
 import type { Db } from '../storage/database.ts';
-import { clipText } from '../../schema/index.ts';
-
-export interface Job<P = unknown> {
-  id: number;
-  weddingId: string;
-  kind: string;
-  key: string | null;
-  payload: P;
-  attempts: number;
-  notBefore: number;
-  createdAt: number;
-}
-
-export type JobHandler = (job: Job) => Promise<void>;
+import { byWedding, failedOutcome, foldedDue, jobOf, type Job, type JobHandler, type NewJob } from './job-runs.ts';
 
 interface Row { status?: string; id: number; wedding_id: string; kind: string; job_key: string | null; payload: string; attempts: number; not_before: number; created_at: number }
-const toJob = (r: Row): Job => ({ id: r.id, weddingId: r.wedding_id, kind: r.kind, key: r.job_key, payload: JSON.parse(r.payload), attempts: r.attempts, notBefore: r.not_before, createdAt: r.created_at });
-
-/** Backoff for a failing job: 1 s, 2 s, 4 s … up to 5 minutes; parked as failed after 10 attempts. */
-const MAX_ATTEMPTS = 10;
-const backoff = (attempt: number) => Math.min(300_000, 1000 * 2 ** (attempt - 1));
+const toJob = (r: Row): Job => jobOf(r as unknown as Record<string, unknown>);
 
 /**
  * Durable jobs caused by document changes (cascade notifications, payment reminders). They are
@@ -66,12 +49,10 @@ export class JobQueue {
    * With `debounceMaxMs`, the later due time stands instead (a quiet period that starts again with
    * each change), but never later than `debounceMaxMs` after the pending job was created.
    */
-  enqueue<P>(job: { weddingId: string; kind: string; key: string; payload: P; notBefore: number }, merge: (older: P, newer: P) => P = (_o, n) => n, options: { debounceMaxMs?: number } = {}): void {
+  enqueue<P>(job: NewJob<P>, merge: (older: P, newer: P) => P = (_o, n) => n, options: { debounceMaxMs?: number } = {}): void {
     const pending = this.pendingByKey.get(job.key) as Row | undefined;
     if (pending) {
-      const due = options.debounceMaxMs === undefined
-        ? Math.min(pending.not_before, job.notBefore)
-        : Math.min(Math.max(pending.not_before, job.notBefore), pending.created_at + options.debounceMaxMs);
+      const due = foldedDue({ notBefore: pending.not_before, createdAt: pending.created_at }, job.notBefore, options.debounceMaxMs);
       this.updatePending.run(JSON.stringify(merge(JSON.parse(pending.payload) as P, job.payload)), due, pending.id);
       return;
     }
@@ -79,7 +60,7 @@ export class JobQueue {
   }
 
   /** Adds a job unless one with this key ever existed (a reminder for one due date is sent once). */
-  enqueueOnce<P>(job: { weddingId: string; kind: string; key: string; payload: P; notBefore: number }): boolean {
+  enqueueOnce<P>(job: NewJob<P>): boolean {
     if (this.anyByKey.get(job.key)) return false;
     this.insert.run(job.weddingId, job.kind, job.key, JSON.stringify(job.payload), job.notBefore, this.now());
     return true;
@@ -108,12 +89,7 @@ export class JobQueue {
     this.running = true;
     try {
       const jobs = (this.due.all(this.now()) as Row[]).map(toJob);
-      const byWedding = new Map<string, Job[]>();
-      for (const j of jobs) {
-        const list = byWedding.get(j.weddingId);
-        if (list) list.push(j); else byWedding.set(j.weddingId, [j]);
-      }
-      await Promise.all([...byWedding.values()].map(async (list) => {
+      await Promise.all([...byWedding(jobs).values()].map(async (list) => {
         for (const job of list) await this.runOne(job);
       }));
       return jobs.length;
@@ -130,10 +106,9 @@ export class JobQueue {
       if (this.db.open) this.done.run(this.now(), job.id);
     } catch (error) {
       if (!this.db.open) return;
-      const message = clipText((error as Error)?.message ?? String(error), 500);
-      const attempt = job.attempts + 1;
-      if (attempt >= MAX_ATTEMPTS || !handler) this.fail.run(message, this.now(), job.id);
-      else this.retry.run(this.now() + backoff(attempt), message, job.id);
+      const { attempt, message, retryAt } = failedOutcome(job, error, handler !== undefined, this.now());
+      if (retryAt === null) this.fail.run(message, this.now(), job.id);
+      else this.retry.run(retryAt, message, job.id);
       this.logger.warn({ jobId: job.id, kind: job.kind, weddingId: job.weddingId, attempt, err: error }, 'comms job failed');
     }
   }

@@ -1,6 +1,7 @@
 import { WeddingDoc, systemOrigin, type Message } from '../../schema/index.ts';
 import { ORIGIN_REASONS, type CommsContext } from './comms-context.ts';
-import type { Job, JobQueue } from './job-queue.ts';
+import type { JobQueue } from './job-queue.ts';
+import type { Job } from './job-runs.ts';
 import type { MessageWriter } from './message-writer.ts';
 import type { ComposedNotification, NotificationStore } from './notification-store.ts';
 import { dedupeByAddress, findPerson, isBooked, type Person } from './recipients.ts';

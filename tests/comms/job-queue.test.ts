@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { JobQueue, type Job } from '../../server/comms/job-queue.ts';
+import { JobQueue } from '../../server/comms/job-queue.ts';
+import type { Job } from '../../server/comms/job-runs.ts';
 import { createLogger } from '../../server/logger.ts';
 import { openDatabase } from '../../server/storage/database.ts';
 import { registerTeardown } from '../helpers/teardown.ts';

@@ -1,0 +1,62 @@
+import { clipText } from '../../schema/index.ts';
+
+/**
+ * What both comms job queues share (JobQueue on SQLite, PostgresJobQueue): the job, its row
+ * mapping, and what happens after a handler ran.
+ */
+
+export interface Job<P = unknown> {
+  id: number;
+  weddingId: string;
+  kind: string;
+  key: string | null;
+  payload: P;
+  attempts: number;
+  /** ms since the epoch, UTC: not run before. */
+  notBefore: number;
+  createdAt: number;
+}
+
+export type JobHandler = (job: Job) => Promise<void>;
+
+export interface NewJob<P> { weddingId: string; kind: string; key: string; payload: P; notBefore: number }
+
+type Row = Record<string, unknown>;
+/** A stored row as a job; both backends (PostgreSQL's bigints arrive as strings). */
+export const jobOf = (r: Row): Job => ({
+  id: Number(r.id), weddingId: r.wedding_id as string, kind: r.kind as string, key: (r.job_key as string | null) ?? null,
+  payload: JSON.parse(r.payload as string), attempts: Number(r.attempts), notBefore: Number(r.not_before), createdAt: Number(r.created_at),
+});
+
+/** Parked as failed after this many attempts. */
+export const MAX_JOB_ATTEMPTS = 10;
+/** Backoff for a failing job: 1 s, 2 s, 4 s … up to 5 minutes (ms). */
+export const jobBackoffMs = (attempt: number) => Math.min(300_000, 1000 * 2 ** (attempt - 1));
+
+/**
+ * The due time of a pending job that a new one with its key folds into (ms): the earlier stands,
+ * so a burst of edits is not put off forever; with `debounceMaxMs` the later stands (a quiet period
+ * that starts again with each change), but never past `debounceMaxMs` after the pending job was made.
+ */
+export function foldedDue(pending: { notBefore: number; createdAt: number }, notBefore: number, debounceMaxMs?: number): number {
+  return debounceMaxMs === undefined
+    ? Math.min(pending.notBefore, notBefore)
+    : Math.min(Math.max(pending.notBefore, notBefore), pending.createdAt + debounceMaxMs);
+}
+
+/** What to record for a job whose handler threw: retry at a time (ms), or fail for good; the message clipped to 500 characters. */
+export function failedOutcome(job: Job, error: unknown, handled: boolean, now: number): { retryAt: number | null; message: string; attempt: number } {
+  const attempt = job.attempts + 1;
+  const message = clipText((error as Error)?.message ?? String(error), 500);
+  return { attempt, message, retryAt: attempt >= MAX_JOB_ATTEMPTS || !handled ? null : now + jobBackoffMs(attempt) };
+}
+
+/** Groups jobs by wedding, keeping their order within each. */
+export function byWedding(jobs: Job[]): Map<string, Job[]> {
+  const out = new Map<string, Job[]>();
+  for (const j of jobs) {
+    const list = out.get(j.weddingId);
+    if (list) list.push(j); else out.set(j.weddingId, [j]);
+  }
+  return out;
+}
