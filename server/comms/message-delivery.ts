@@ -4,7 +4,7 @@ import type { LiveIntegration } from '../bridge/integration-registry.ts';
 import type { OutboxRow } from '../bridge/outbox-store.ts';
 import type { AckLinks } from './ack-links.ts';
 import { ORIGIN_REASONS, type CommsContext } from './comms-context.ts';
-import { SendLedger } from './send-ledger.ts';
+import { SqliteSendLedger, type SendLedger } from './send-ledger.ts';
 import { MESSAGE_KIND, type MessageSendPayload } from './send-planner.ts';
 import { clipText, wellFormedDeep } from '../../schema/document/text.ts';
 
@@ -20,7 +20,7 @@ export class MessageDelivery {
   private readonly recordBatches = new Map<string, { planned: MessageSendPayload['message']; change: DeliveryChange; done: () => void }[]>();
 
   constructor(private readonly ctx: CommsContext, private readonly ackLinks: AckLinks) {
-    this.ledger = new SendLedger(ctx.db);
+    this.ledger = new SqliteSendLedger(ctx.db);
     ctx.bridge.outboxWorker.register(MESSAGE_KIND, (row, live) => this.deliver(row, live));
   }
 
@@ -34,26 +34,26 @@ export class MessageDelivery {
       ackUrl: planned.requiresAck ? this.ackLinks.url({ weddingId: planned.weddingId, messageId: planned.messageId, recipientId: planned.recipient.id }) : null,
     };
     const key = row.idempotencyKey;
-    const record = this.ledger.get(key);
+    const record = await this.ledger.get(key);
     let receipt: SendReceipt | null = record?.status === 'sent' && record.providerId ? { providerId: record.providerId, status: 'sent' } : null;
     if (!receipt && record?.status === 'started' && adapter.findSent) {
       // The last attempt went out and its answer was never recorded: did the provider take it?
       receipt = await adapter.findSent(message, { idempotencyKey: key, since: record.startedAt });
-      if (receipt) this.ledger.markSent(key, receipt.providerId, this.ctx.clock());
+      if (receipt) await this.ledger.markSent(key, receipt.providerId, this.ctx.clock());
     }
     if (!receipt) {
-      this.ledger.markStarted(key, integration.id, planned.weddingId, this.ctx.clock());
+      await this.ledger.markStarted(key, integration.id, planned.weddingId, this.ctx.clock());
       try {
         receipt = await adapter.send(message, { idempotencyKey: key });
       } catch (caught) {
         const error = toAdapterError(caught, integration.system);
         // An answer from the provider means it took nothing; only a lost connection leaves the outcome unknown.
-        if (error.code !== 'transient' || error.extra.status !== undefined) this.ledger.markRefused(key);
+        if (error.code !== 'transient' || error.extra.status !== undefined) await this.ledger.markRefused(key);
         const last = !error.retryable || row.attempts + 1 >= this.ctx.settings.outboxMaxAttempts;
         await this.record(planned, { status: last ? 'failed' : 'retrying', attempts: row.attempts + 1, error: clipText(`${error.code}: ${error.message}`, 500), providerId: null });
         throw error;
       }
-      this.ledger.markSent(key, receipt.providerId, this.ctx.clock());
+      await this.ledger.markSent(key, receipt.providerId, this.ctx.clock());
     }
     await this.record(planned, { status: receipt.status, attempts: row.attempts + 1, error: null, providerId: receipt.providerId });
     return { detail: { providerId: receipt.providerId, channel: planned.channel, recipientId: planned.recipient.id, messageId: planned.messageId } };

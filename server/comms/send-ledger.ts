@@ -5,16 +5,37 @@ export interface SendRecord {
   status: 'started' | 'refused' | 'sent';
   providerId: string | null;
   attempts: number;
+  /** ms since the epoch, UTC. */
   startedAt: number;
 }
 
+type Row = Record<string, unknown>;
+/** A stored row as a record; both backends (PostgreSQL's bigints arrive as strings). */
+export const sendRecordOf = (r: Row): SendRecord => ({
+  idempotencyKey: r.idempotency_key as string, status: r.status as SendRecord['status'], providerId: (r.provider_id as string | null) ?? null,
+  attempts: Number(r.attempts), startedAt: Number(r.started_at),
+});
+
 /**
- * What happened to each send, written synchronously around the provider call: `started` just before
- * the request goes out, `sent` (with the provider's id) as soon as it is accepted, `refused` when the
- * provider answered with an error. A send found `started` on its next attempt had an unknown
- * outcome (the process died, or the connection dropped): the adapter looks before sending again.
+ * What happened to each send, recorded around the provider call: `started` just before the request
+ * goes out (its promise resolves once that is committed), `sent` (with the provider's id) as soon
+ * as it is accepted, `refused` when the provider answered with an error. A send found `started` on
+ * its next attempt had an unknown outcome (the process died, or the connection dropped): the adapter
+ * looks before sending again. Two backends keep this contract: SqliteSendLedger (here) and
+ * PostgresSendLedger (schema/migrations/postgres/016_comms_sends.sql), so whichever instance
+ * delivers a message's next attempt sees what the last one did. Times are ms since the epoch, UTC.
  */
-export class SendLedger {
+export interface SendLedger {
+  get(key: string): Promise<SendRecord | undefined>;
+  /** A request is about to go out: `started`, one more attempt. */
+  markStarted(key: string, integrationId: string, weddingId: string, now: number): Promise<void>;
+  markSent(key: string, providerId: string, now: number): Promise<void>;
+  /** The provider refused a started send (a send recorded `sent` stays so). */
+  markRefused(key: string): Promise<void>;
+}
+
+/** The send ledger on the embedded SQLite database. */
+export class SqliteSendLedger implements SendLedger {
   private readonly one;
   private readonly start;
   private readonly sent;
@@ -28,20 +49,20 @@ export class SendLedger {
     this.refused = db.prepare(`UPDATE comms_sends SET status = 'refused' WHERE idempotency_key = ? AND status = 'started'`);
   }
 
-  get(key: string): SendRecord | undefined {
-    const r = this.one.get(key) as { idempotency_key: string; status: SendRecord['status']; provider_id: string | null; attempts: number; started_at: number } | undefined;
-    return r && { idempotencyKey: r.idempotency_key, status: r.status, providerId: r.provider_id, attempts: r.attempts, startedAt: r.started_at };
+  async get(key: string): Promise<SendRecord | undefined> {
+    const r = this.one.get(key) as Row | undefined;
+    return r && sendRecordOf(r);
   }
 
-  markStarted(key: string, integrationId: string, weddingId: string, now: number): void {
+  async markStarted(key: string, integrationId: string, weddingId: string, now: number): Promise<void> {
     this.start.run(key, integrationId, weddingId, now);
   }
 
-  markSent(key: string, providerId: string, now: number): void {
+  async markSent(key: string, providerId: string, now: number): Promise<void> {
     this.sent.run(providerId, now, key);
   }
 
-  markRefused(key: string): void {
+  async markRefused(key: string): Promise<void> {
     this.refused.run(key);
   }
 }
