@@ -17,6 +17,7 @@ import { openPostgresDocuments } from '../../server/storage/backend/open-documen
 import { openDatabase } from '../../server/storage/database.ts';
 import { DocumentStore } from '../../server/storage/document-store.ts';
 import { GroupCommit } from '../../server/storage/group-commit.ts';
+import { PostgresReadiness } from '../../server/storage/postgres/readiness.ts';
 import { StorageHealth } from '../../server/storage/storage-health.ts';
 
 
@@ -88,10 +89,21 @@ export async function startCollabNode(options: CollabNodeOptions): Promise<Postg
   const collab = createCollabServer({ config, store: new DocumentStore(db), group, health, tokens, logger, metrics, log, extensions: [activity] });
   activity.attach(collab.persistence);
   let stopping = false;
-  // `/readyz` as the server answers it for a load balancer's health check (HAProxy, docs/deploy/).
+  // `/readyz` as the server answers it for a load balancer's health check (HAProxy, docs/deploy/):
+  // 503 while stopping, or while its PostgreSQL does not answer, takes no writes or lacks migrations.
+  const readiness = postgres ? new PostgresReadiness(postgres.pool) : null;
   const server = http.createServer((req, res) => {
-    res.statusCode = req.url === '/readyz' ? (stopping ? 503 : 200) : 404;
-    res.end();
+    if (req.url !== '/readyz') {
+      res.statusCode = 404;
+      res.end();
+      return;
+    }
+    void (async () => {
+      const checks = { serving: stopping ? { ok: false, detail: 'stopping' } : { ok: true }, ...(readiness ? await readiness.check() : {}) };
+      const ready = Object.values(checks).every((c) => c.ok);
+      res.writeHead(ready ? 200 : 503, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ status: ready ? 'ready' : 'not_ready', checks }));
+    })();
   });
   const transport = attachCollabTransport(server, collab.hocuspocus, {
     path: '/collab', yWebsocketPath: Y_WEBSOCKET_PATH, maxMessageBytes: config.MAX_MESSAGE_BYTES, logger, metrics, barrier: collab.persistence.barrier, authTimeoutMs: config.WS_AUTH_TIMEOUT_MS,
