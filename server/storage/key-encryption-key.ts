@@ -15,7 +15,7 @@ export const KEY_FILE = 'credentials-key';
 export const NEXT_KEY_FILE = 'credentials-key.next';
 
 /** A sealed random value whose only job is to tell whether a key is this database's KEK. */
-const CHECK_KEY = 'kek-check';
+export const CHECK_KEY = 'kek-check';
 
 export class KeyError extends Error {
   override readonly name = 'KeyError';

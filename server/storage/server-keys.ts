@@ -6,6 +6,19 @@ import { scrubbed } from './scrub.ts';
 /** A key as earlier versions stored it: 32 raw bytes, in plain text. */
 const PLAIN_KEY_BYTES = 32;
 
+/** What binds a sealed server key to its name (AES-GCM associated data). */
+export const serverKeyBinding = (name: string) => `server_keys:${name}`;
+
+/** A new 32-byte server key and its sealed form, as stored (the sealed text's UTF-8 bytes). */
+export function newSealedServerKey(cipher: CredentialCipher, name: string): Buffer {
+  return Buffer.from(cipher.encrypt(crypto.randomBytes(PLAIN_KEY_BYTES).toString('base64'), serverKeyBinding(name)));
+}
+
+/** The 32-byte key from its stored, sealed form. Throws when `cipher` is not the key it was sealed with. */
+export function openSealedServerKey(cipher: CredentialCipher, name: string, stored: Buffer): Buffer {
+  return Buffer.from(cipher.decrypt(stored.toString('utf8'), serverKeyBinding(name)), 'base64');
+}
+
 /**
  * Keys the server makes for itself (e.g. the HMAC key of acknowledgement links), kept in
  * `server_keys` sealed with the key-encryption key (CREDENTIALS_KEY, AES-256-GCM, bound to the
@@ -15,10 +28,9 @@ const PLAIN_KEY_BYTES = 32;
  * @returns the 32-byte key named `name`, created on first use.
  */
 export function serverKey(db: Db, cipher: CredentialCipher, name: string): Buffer {
-  const bound = `server_keys:${name}`;
-  const fresh = crypto.randomBytes(PLAIN_KEY_BYTES);
+  const bound = serverKeyBinding(name);
   db.prepare('INSERT OR IGNORE INTO server_keys (name, key, created_at) VALUES (?, ?, ?)')
-    .run(name, Buffer.from(cipher.encrypt(fresh.toString('base64'), bound)), new Date().toISOString());
+    .run(name, newSealedServerKey(cipher, name), new Date().toISOString());
   const stored = db.prepare('SELECT key FROM server_keys WHERE name = ?').pluck().get(name) as Buffer;
   if (stored.length === PLAIN_KEY_BYTES) {
     const seal = () => db.prepare('UPDATE server_keys SET key = ? WHERE name = ?').run(Buffer.from(cipher.encrypt(stored.toString('base64'), bound)), name);
@@ -26,5 +38,5 @@ export function serverKey(db: Db, cipher: CredentialCipher, name: string): Buffe
     if (db.inTransaction) seal(); else scrubbed(db, seal);
     return stored;
   }
-  return Buffer.from(cipher.decrypt(stored.toString('utf8'), bound), 'base64');
+  return openSealedServerKey(cipher, name, stored);
 }

@@ -1,0 +1,45 @@
+import type pg from 'pg';
+import { createCredentialCipher, decodeKey, type CredentialCipher } from '../../bridge/credential-cipher.ts';
+import { CHECK_KEY, KeyError } from '../key-encryption-key.ts';
+import { newSealedServerKey, openSealedServerKey } from '../server-keys.ts';
+
+/**
+ * Server keys on PostgreSQL (schema/migrations/postgres/017_server_keys.sql): the same sealed keys
+ * as `serverKey` on SQLite, shared by every instance, so an acknowledgement link signed by one
+ * instance verifies on another. Instances asking for a new key at once agree on one: each offers a
+ * sealed key (`ON CONFLICT DO NOTHING`), and all read back the one stored.
+ *
+ * @returns the 32-byte key named `name`, created on first use
+ * @throws the cipher's error when `cipher` is not the key the stored one was sealed with; the pg error on storage trouble
+ */
+export async function postgresServerKey(pool: pg.Pool, cipher: CredentialCipher, name: string): Promise<Buffer> {
+  return openSealedServerKey(cipher, name, await sealedServerKey(pool, cipher, name));
+}
+
+/** The stored, sealed form of key `name`, stored first (sealed with `cipher`) when there is none. Rejects with the pg error only. */
+async function sealedServerKey(pool: pg.Pool, cipher: CredentialCipher, name: string): Promise<Buffer> {
+  await pool.query('INSERT INTO server_keys (name, key, created_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING',
+    [name, newSealedServerKey(cipher, name), new Date().toISOString()]);
+  const { rows } = await pool.query<{ key: Buffer }>('SELECT key FROM server_keys WHERE name = $1', [name]);
+  return rows[0]!.key;
+}
+
+/**
+ * The key-encryption key's cipher for an instance on PostgreSQL, checked against the database.
+ * Every instance sharing the database must seal and open with the same key, so it must come from
+ * CREDENTIALS_KEY: a key file generated in each instance's own DATA_DIR would differ between them.
+ *
+ * @throws KeyError when CREDENTIALS_KEY is unset, or does not open this database's secrets (another
+ *   instance, or an earlier start, sealed them under a different key); the pg error on storage trouble
+ */
+export async function openPostgresKeyEncryptionKey(pool: pg.Pool, configured: string | undefined): Promise<CredentialCipher> {
+  if (!configured) throw new KeyError('CREDENTIALS_KEY must be set with DATABASE_URL: every instance sharing the database needs the same key-encryption key');
+  const cipher = createCredentialCipher(decodeKey(configured, 'CREDENTIALS_KEY'));
+  const sealed = await sealedServerKey(pool, cipher, CHECK_KEY);
+  try {
+    openSealedServerKey(cipher, CHECK_KEY, sealed);
+  } catch {
+    throw new KeyError('the key-encryption key from CREDENTIALS_KEY does not open the secrets in this database (another instance, or an earlier start, sealed them under another key)');
+  }
+  return cipher;
+}
