@@ -61,9 +61,11 @@ export class PostgresApiKeyStore implements ApiKeyStore {
     const { rows } = await this.pool.query('SELECT * FROM api_keys WHERE id = $1', [id]);
     const { key, touch } = checkedApiKey(rows[0] as Record<string, unknown> | undefined, secret, at);
     if (touch) {
-      // Never moves last_used_at back (an instance whose clock is behind).
-      await this.pool.query('UPDATE api_keys SET last_used_at = $1 WHERE id = $2 AND (last_used_at IS NULL OR last_used_at < $1)', [at, key.id]);
-      key.lastUsedAt = at;
+      // Never moves last_used_at back (an instance whose clock is behind); reports what is stored,
+      // which another instance may have set later than `at`.
+      const stored = await this.pool.query<{ last_used_at: string }>(
+        'UPDATE api_keys SET last_used_at = GREATEST(COALESCE(last_used_at, $1), $1) WHERE id = $2 RETURNING last_used_at', [at, key.id]);
+      key.lastUsedAt = stored.rows[0] ? Number(stored.rows[0].last_used_at) : at;
     }
     return key;
   }

@@ -85,6 +85,27 @@ describe.each(BACKENDS)('API keys on %s', (_name, open) => {
 });
 
 describe('API keys on PostgreSQL, across instances', () => {
+  it("a use recorded while another instance records a later one reports the later one, and never moves it back", async () => {
+    const t = Date.UTC(2026, 6, 1);
+    const behind = postgresStore(() => t, 'keys-behind');
+    const ws = workspace();
+    const { summary, key } = await behind.create({ workspaceId: ws, name: 'Bot', role: 'viewer', weddings: ['w1'] });
+    // Another instance (its clock ahead) is recording a use: its UPDATE holds the row until COMMIT.
+    const other = await db().admin.connect();
+    try {
+      await other.query('BEGIN');
+      await other.query('UPDATE api_keys SET last_used_at = $1 WHERE id = $2', [t + 120_000, summary.id]);
+      const used = behind.authenticate(key);
+      await waitFor(async () => (await db().admin.query(
+        "SELECT 1 FROM pg_stat_activity WHERE application_name = 'keys-behind' AND wait_event_type = 'Lock'")).rowCount, 'the use to wait for the row');
+      await other.query('COMMIT');
+      expect((await used).lastUsedAt).toBe(t + 120_000);
+    } finally {
+      other.release();
+    }
+    expect((await behind.list(ws)).find((k) => k.id === summary.id)?.lastUsedAt).toBe(t + 120_000);
+  });
+
   it('a key made through one instance opens through another, and its revocation reaches every instance once', async () => {
     const now = () => Date.now();
     const [a, b] = [postgresStore(now, 'keys-a'), postgresStore(now, 'keys-b')];
