@@ -80,18 +80,26 @@ export class CalendarFeeds {
   async renderFeed(token: string): Promise<{ body: string; etag: string }> {
     const feed = await this.deps.store.byToken(token);
     if (!feed) throw new CalendarError('feed_not_found', 'no such feed (it may have been revoked)');
-    const { zone, events, name } = await this.deps.bridge.withDocument(feed.weddingId, (doc) => {
+    const { zone, events, hashes, name } = await this.deps.bridge.withDocument(feed.weddingId, (doc) => {
       const w = new WeddingDoc(doc);
       const meta = w.getMeta();
       const z = isKnownTimeZone(meta.timezone) ? meta.timezone : 'UTC';
       // A vendor's feed shows that vendor's audience (schema/document/audiences.ts): other vendors'
       // contact details are not in it, so they are not attendees there.
+      const everyone = Object.fromEntries(w.listVendors().map((v) => [v.id, v]));
       const vendors = Object.fromEntries(w.listVendors().map((v) => [v.id, feed.vendorId && v.id !== feed.vendorId ? { ...v, email: '', phone: '' } : v]));
-      const list = w.listEvents().filter((e) => !feed.vendorId || e.vendorIds.includes(feed.vendorId)).map((e) => toOutbound(feed.weddingId, z, e, vendors));
+      const shown = w.listEvents().filter((e) => !feed.vendorId || e.vendorIds.includes(feed.vendorId));
       const title = meta.title || `Wedding ${feed.weddingId}`;
-      return { zone: z, events: list, name: feed.vendorId ? `${title} — ${ownValue(vendors, feed.vendorId)?.name ?? feed.vendorId}` : title };
+      return {
+        zone: z, events: shown.map((e) => toOutbound(feed.weddingId, z, e, vendors)),
+        // SEQUENCE is one per event for all of the wedding's feeds, so it is raised by the event as
+        // the whole-day feed publishes it: a vendor's feed (fewer attendees) and the whole day's,
+        // fetched in turn, would otherwise each see a new hash and raise it on every fetch.
+        hashes: shown.map((e) => ({ id: e.id, hash: publishedHash(toOutbound(feed.weddingId, z, e, everyone)) })),
+        name: feed.vendorId ? `${title} — ${ownValue(vendors, feed.vendorId)?.name ?? feed.vendorId}` : title,
+      };
     });
-    const versions = await this.deps.versions.resolve(feed.weddingId, events.map((e) => ({ id: e.eventId, hash: publishedHash(e) })), this.deps.now());
+    const versions = await this.deps.versions.resolve(feed.weddingId, hashes, this.deps.now());
     // DTSTAMP is the last change, not the request time: the same content is the same bytes (and ETag).
     const stamp = Math.max(Date.parse(feed.createdAt), ...[...versions.values()].map((v) => v.modifiedAt));
     const body = renderFeed({ name, weddingId: feed.weddingId, zone, events, versions, nowMs: stamp, refreshMinutes: this.deps.refreshMinutes });

@@ -36,7 +36,7 @@ export class JobQueue {
     this.fail = db.prepare(`UPDATE comms_jobs SET status = 'failed', attempts = attempts + 1, last_error = ?, done_at = ? WHERE id = ?`);
     this.byId = db.prepare('SELECT * FROM comms_jobs WHERE id = ?');
     this.release = db.prepare('UPDATE comms_jobs SET job_key = NULL WHERE id = ?');
-    this.cancelPrefix = db.prepare(`UPDATE comms_jobs SET status = 'cancelled', done_at = ? WHERE status = 'pending' AND wedding_id = ? AND job_key >= ? AND job_key < ? AND job_key NOT IN (SELECT value FROM json_each(?))`);
+    this.cancelPrefix = db.prepare(`UPDATE comms_jobs SET status = 'cancelled', done_at = ? WHERE status = 'pending' AND wedding_id = ? AND job_key >= ? AND substr(job_key, 1, length(?)) = ? AND job_key NOT IN (SELECT value FROM json_each(?))`);
   }
 
   register(kind: string, handler: JobHandler): void {
@@ -80,7 +80,8 @@ export class JobQueue {
 
   /** Cancels pending jobs of the wedding whose key starts with `prefix`, except the keys in `keep`. */
   cancelByPrefix(weddingId: string, prefix: string, keep: string[] = []): void {
-    this.cancelPrefix.run(this.now(), weddingId, prefix, `${prefix}\uffff`, JSON.stringify(keep));
+    // A prefix match by characters (not a range ending in U+FFFF, which misses keys that go on with a character above it).
+    this.cancelPrefix.run(this.now(), weddingId, prefix, prefix, prefix, JSON.stringify(keep));
   }
 
   /** Runs every due job once (handlers in parallel across weddings, in order within one). */

@@ -1,4 +1,5 @@
 import { clipText } from '../../schema/index.ts';
+import { storableText } from '../storage/storable-text.ts';
 
 /**
  * What both comms job queues share (JobQueue on SQLite, PostgresJobQueue): the job, its row
@@ -44,10 +45,14 @@ export function foldedDue(pending: { notBefore: number; createdAt: number }, not
     : Math.min(Math.max(pending.notBefore, notBefore), pending.createdAt + debounceMaxMs);
 }
 
-/** What to record for a job whose handler threw: retry at a time (ms), or fail for good; the message clipped to 500 characters. */
+/**
+ * What to record for a job whose handler threw: retry at a time (ms), or fail for good; the message
+ * clipped to 500 characters and storable on both backends (U+0000 as U+FFFD: PostgreSQL's text
+ * cannot hold it, and an outcome that cannot be stored would leave the job running again forever).
+ */
 export function failedOutcome(job: Job, error: unknown, handled: boolean, now: number): { retryAt: number | null; message: string; attempt: number } {
   const attempt = job.attempts + 1;
-  const message = clipText((error as Error)?.message ?? String(error), 500);
+  const message = storableText(clipText((error as Error)?.message ?? String(error), 500));
   return { attempt, message, retryAt: attempt >= MAX_JOB_ATTEMPTS || !handled ? null : now + jobBackoffMs(attempt) };
 }
 

@@ -41,8 +41,9 @@ export class MessageDelivery {
       receipt = await adapter.findSent(message, { idempotencyKey: key, since: record.startedAt });
       if (receipt) await this.ledger.markSent(key, receipt.providerId, this.ctx.clock());
     }
+    const sentMeanwhile = receipt ? undefined : await this.ledger.markStarted(key, integration.id, planned.weddingId, this.ctx.clock());
+    if (sentMeanwhile?.providerId) receipt = { providerId: sentMeanwhile.providerId, status: 'sent' };
     if (!receipt) {
-      await this.ledger.markStarted(key, integration.id, planned.weddingId, this.ctx.clock());
       try {
         receipt = await adapter.send(message, { idempotencyKey: key });
       } catch (caught) {

@@ -54,6 +54,8 @@ export class PostgresJobQueue {
   private readonly weddingsPerPass: number;
   private readonly jobsPerWedding: number;
   private running = false;
+  private pass: Promise<number> = Promise.resolve(0);
+  private closed = false;
 
   constructor(private readonly o: PostgresJobQueueOptions) {
     this.claims = new HeldClaims(o.pool, CLAIMS, o.instanceId, o.claimTtlMs ?? 15_000);
@@ -122,8 +124,13 @@ export class PostgresJobQueue {
 
   /** Runs the due jobs of the weddings it can claim (handlers in parallel across weddings, in order within one); resolves with how many ran. */
   async runDue(): Promise<number> {
-    if (this.running) return 0;
+    if (this.running || this.closed) return 0;
     this.running = true;
+    this.pass = this.runPass();
+    return this.pass;
+  }
+
+  private async runPass(): Promise<number> {
     try {
       const now = this.o.now();
       const sentAt = performance.now();
@@ -143,8 +150,14 @@ export class PostgresJobQueue {
     }
   }
 
-  /** Stops renewing and gives up this holder's claims: other instances take its weddings at once. */
+  /**
+   * A clean stop: starts no new pass, waits for the one running (its jobs in flight finish and
+   * record their outcomes), then gives up this holder's claims, so other instances take its
+   * weddings at once without running a finished job again.
+   */
   async close(): Promise<void> {
+    this.closed = true;
+    await this.pass.catch(() => 0);
     await this.claims.close();
   }
 
@@ -154,7 +167,7 @@ export class PostgresJobQueue {
       const { rows } = await this.o.pool.query(`SELECT * FROM comms_jobs WHERE wedding_id = $1 AND status = 'pending' AND not_before <= $2
         ORDER BY not_before, id LIMIT $3`, [weddingId, now, this.jobsPerWedding]);
       for (const job of (rows as Row[]).map(jobOf)) {
-        if (!this.claims.holds(weddingId)) break;
+        if (this.closed || !this.claims.holds(weddingId)) break;
         await this.runOne(job);
         ran++;
       }
@@ -166,19 +179,25 @@ export class PostgresJobQueue {
 
   private async runOne(job: Job): Promise<void> {
     const handler = this.handlers.get(job.kind);
+    let failure: { error: unknown } | null = null;
     try {
       if (!handler) throw new Error(`no handler for jobs of kind ${job.kind}`);
       await handler(job);
-      await this.fenced(job.id, `status = 'done', done_at = $3, attempts = attempts + 1, last_error = NULL`, [this.o.now()]);
     } catch (error) {
-      const { attempt, message, retryAt } = failedOutcome(job, error, handler !== undefined, this.o.now());
-      try {
-        if (retryAt === null) await this.fenced(job.id, `status = 'failed', attempts = attempts + 1, last_error = $3, done_at = $4`, [message, this.o.now()]);
-        else await this.fenced(job.id, `attempts = attempts + 1, not_before = $3, last_error = $4`, [retryAt, message]);
-      } catch (storeError) {
-        this.o.logger.warn({ jobId: job.id, err: storeError }, 'comms job outcome not recorded; the job runs again');
+      failure = { error };
+    }
+    try {
+      if (!failure) {
+        await this.fenced(job.id, `status = 'done', done_at = $3, attempts = attempts + 1, last_error = NULL`, [this.o.now()]);
+        return;
       }
-      this.o.logger.warn({ jobId: job.id, kind: job.kind, weddingId: job.weddingId, attempt, err: error }, 'comms job failed');
+      const { attempt, message, retryAt } = failedOutcome(job, failure.error, handler !== undefined, this.o.now());
+      this.o.logger.warn({ jobId: job.id, kind: job.kind, weddingId: job.weddingId, attempt, err: failure.error }, 'comms job failed');
+      if (retryAt === null) await this.fenced(job.id, `status = 'failed', attempts = attempts + 1, last_error = $3, done_at = $4`, [message, this.o.now()]);
+      else await this.fenced(job.id, `attempts = attempts + 1, not_before = $3, last_error = $4`, [retryAt, message]);
+    } catch (storeError) {
+      // The outcome is not stored (the database unreachable): the job stays pending and runs again, as after a crash.
+      this.o.logger.warn({ jobId: job.id, err: storeError }, 'comms job outcome not recorded; the job runs again');
     }
   }
 

@@ -15,9 +15,12 @@ export class PostgresSendLedger implements SendLedger {
     return rows[0] ? sendRecordOf(rows[0] as Record<string, unknown>) : undefined;
   }
 
-  async markStarted(key: string, integrationId: string, weddingId: string, now: number): Promise<void> {
-    await this.pool.query(`INSERT INTO comms_sends (idempotency_key, integration_id, wedding_id, status, attempts, started_at) VALUES ($1, $2, $3, 'started', 1, $4)
-      ON CONFLICT (idempotency_key) DO UPDATE SET status = 'started', attempts = comms_sends.attempts + 1, started_at = excluded.started_at`, [key, integrationId, weddingId, now]);
+  async markStarted(key: string, integrationId: string, weddingId: string, now: number): Promise<SendRecord | undefined> {
+    // A row recorded `sent` meanwhile (by another instance) is left alone: PostgreSQL re-checks the WHERE on the locked row.
+    const started = await this.pool.query(`INSERT INTO comms_sends (idempotency_key, integration_id, wedding_id, status, attempts, started_at) VALUES ($1, $2, $3, 'started', 1, $4)
+      ON CONFLICT (idempotency_key) DO UPDATE SET status = 'started', attempts = comms_sends.attempts + 1, started_at = excluded.started_at
+      WHERE comms_sends.status <> 'sent'`, [key, integrationId, weddingId, now]);
+    return started.rowCount ? undefined : this.get(key);
   }
 
   async markSent(key: string, providerId: string, now: number): Promise<void> {

@@ -27,8 +27,12 @@ export const sendRecordOf = (r: Row): SendRecord => ({
  */
 export interface SendLedger {
   get(key: string): Promise<SendRecord | undefined>;
-  /** A request is about to go out: `started`, one more attempt. */
-  markStarted(key: string, integrationId: string, weddingId: string, now: number): Promise<void>;
+  /**
+   * A request is about to go out: `started`, one more attempt. Resolves with the record instead,
+   * changing nothing, when the send is recorded `sent` already (another instance sent it since the
+   * caller looked): the caller must not send it again.
+   */
+  markStarted(key: string, integrationId: string, weddingId: string, now: number): Promise<SendRecord | undefined>;
   markSent(key: string, providerId: string, now: number): Promise<void>;
   /** The provider refused a started send (a send recorded `sent` stays so). */
   markRefused(key: string): Promise<void>;
@@ -44,7 +48,7 @@ export class SqliteSendLedger implements SendLedger {
   constructor(db: Db) {
     this.one = db.prepare('SELECT idempotency_key, status, provider_id, attempts, started_at FROM comms_sends WHERE idempotency_key = ?');
     this.start = db.prepare(`INSERT INTO comms_sends (idempotency_key, integration_id, wedding_id, status, attempts, started_at) VALUES (?, ?, ?, 'started', 1, ?)
-      ON CONFLICT (idempotency_key) DO UPDATE SET status = 'started', attempts = attempts + 1, started_at = excluded.started_at`);
+      ON CONFLICT (idempotency_key) DO UPDATE SET status = 'started', attempts = attempts + 1, started_at = excluded.started_at WHERE status <> 'sent'`);
     this.sent = db.prepare(`UPDATE comms_sends SET status = 'sent', provider_id = ?, sent_at = ? WHERE idempotency_key = ?`);
     this.refused = db.prepare(`UPDATE comms_sends SET status = 'refused' WHERE idempotency_key = ? AND status = 'started'`);
   }
@@ -54,8 +58,9 @@ export class SqliteSendLedger implements SendLedger {
     return r && sendRecordOf(r);
   }
 
-  async markStarted(key: string, integrationId: string, weddingId: string, now: number): Promise<void> {
-    this.start.run(key, integrationId, weddingId, now);
+  async markStarted(key: string, integrationId: string, weddingId: string, now: number): Promise<SendRecord | undefined> {
+    if (this.start.run(key, integrationId, weddingId, now).changes > 0) return undefined;
+    return this.get(key);
   }
 
   async markSent(key: string, providerId: string, now: number): Promise<void> {

@@ -31,6 +31,11 @@ export const PASSKEY_COOKIE = 'wedsync_webauthn';
 const COOKIE_PATH = '/api/auth/passkeys/';
 /** Seconds a person has to answer their authenticator: 5 minutes (the options' timeout too). */
 const CHALLENGE_TTL_S = 300;
+/**
+ * A spent challenge is remembered this much longer than its cookie lives (ms): the cookie's expiry
+ * is judged by the clock of the instance that opens it, and instances' clocks may differ.
+ */
+const SPENT_MARGIN_MS = 5 * 60_000;
 
 export interface PasskeyRouteDeps {
   passkeys: PasskeyStore;
@@ -60,7 +65,7 @@ const summary = (p: Passkey) => ({ id: p.id, name: p.name, deviceType: p.deviceT
  *   this site's passkeys); `POST /auth/passkeys/authenticate {response, redirect?}` → session cookie,
  *   200 `{redirect}`.
  * Each ceremony's challenge lives in a 5-minute encrypted httpOnly cookie and is used once: the
- * store remembers spent challenges for those 5 minutes (PasskeyStore.spendChallenge).
+ * store remembers spent challenges for those 5 minutes and 5 more (PasskeyStore.spendChallenge).
  */
 export function passkeyRoutes(deps: PasskeyRouteDeps): Hono<SessionEnv> {
   const app = new Hono<SessionEnv>();
@@ -81,7 +86,7 @@ export function passkeyRoutes(deps: PasskeyRouteDeps): Hono<SessionEnv> {
     const parsed = Challenge.safeParse(await deps.sealer.open(getCookie(c, PASSKEY_COOKIE)));
     deleteCookie(c, PASSKEY_COOKIE, { path: COOKIE_PATH, secure: rp().secure });
     if (!parsed.success || parsed.data.k !== kind) return null;
-    return (await deps.passkeys.spendChallenge(parsed.data.c, CHALLENGE_TTL_S * 1000)) ? parsed.data : null;
+    return (await deps.passkeys.spendChallenge(parsed.data.c, CHALLENGE_TTL_S * 1000 + SPENT_MARGIN_MS)) ? parsed.data : null;
   };
 
   app.post('/auth/passkeys/register/options', session, async (c) => {

@@ -79,7 +79,7 @@ export class PostgresSessionStore implements SessionStore {
 
   async listFor(personId: string): Promise<Session[]> {
     const { rows } = await this.pool.query(
-      `SELECT ${COLUMNS} FROM sessions WHERE person_id = $1 AND revoked_at IS NULL AND expires_at > $2 ORDER BY last_seen_at DESC, created_at DESC, id`, [personId, this.now()]);
+      `SELECT ${COLUMNS} FROM sessions WHERE person_id = $1 AND revoked_at IS NULL AND expires_at > $2 ORDER BY last_seen_at DESC, created_at DESC, id COLLATE "C"`, [personId, this.now()]);
     return rows.map(sessionOf);
   }
 

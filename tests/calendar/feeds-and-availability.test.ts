@@ -28,6 +28,31 @@ async function wedding(t: TestServer, id: string, token: string, events: Paramet
 }
 
 describe('ICS feeds', () => {
+  it("a vendor's feed and the whole day's, fetched in turn, publish one SEQUENCE per event that rises only when the event changes", async () => {
+    const t = await startTestServer();
+    const planner = await t.token('planner', ['w1']);
+    const c = await wedding(t, 'w1', planner, [
+      { id: 'ceremony', title: 'Ceremony', start: '2027-06-12T14:00:00+01:00', end: '2027-06-12T14:45:00+01:00', vendorIds: ['v-photo', 'v-band'], category: 'ceremony' },
+    ]);
+    const whole = new URL((await (await makeFeed(t, planner, { weddingId: 'w1' })).json() as FeedCreated).url).pathname;
+    const photo = new URL((await (await makeFeed(t, planner, { weddingId: 'w1', vendorId: 'v-photo' })).json() as FeedCreated).url).pathname;
+    const sequenceIn = async (path: string) => {
+      const [event] = vevents(await (await t.fetch(path)).text());
+      return { sequence: event!.getFirstPropertyValue('sequence'), attendees: event!.getAllProperties('attendee').map((a) => String(a.getFirstValue())) };
+    };
+    for (let round = 0; round < 3; round++) {
+      expect(await sequenceIn(whole)).toEqual({ sequence: 0, attendees: ['mailto:alex.photo@example.com', 'mailto:band@example.com'] });
+      // The photographer's audience does not hold the band's address: fewer attendees, same SEQUENCE.
+      expect(await sequenceIn(photo)).toEqual({ sequence: 0, attendees: ['mailto:alex.photo@example.com'] });
+    }
+    c.doc.upsertEvent({ id: 'ceremony', start: '2027-06-12T15:00:00+01:00', end: '2027-06-12T15:45:00+01:00' });
+    await c.whenAcknowledged();
+    for (let round = 0; round < 2; round++) {
+      expect((await sequenceIn(photo)).sequence).toBe(1);
+      expect((await sequenceIn(whole)).sequence).toBe(1);
+    }
+  });
+
   it('a subscribable secret URL per wedding and per vendor: stable UIDs, SEQUENCE that rises with changes, 304s, revocation', async () => {
     const t = await startTestServer();
     const planner = await t.token('planner', ['w1']);

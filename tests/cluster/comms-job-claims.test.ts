@@ -150,6 +150,47 @@ describe('comms jobs on PostgreSQL, shared by instances', () => {
     expect(ranOn).toEqual(['a', 'b']);
   });
 
+  it('a handler error holding U+0000 is stored (as U+FFFD) and counted, so a failing job backs off and parks as on SQLite', async () => {
+    const url = await database();
+    const clock = { now: 0 };
+    const jobs = queueOn(poolOn(url), 'a', clock);
+    let runs = 0;
+    jobs.register('k', async () => { runs++; throw new Error('provider said \u0000 no'); });
+    await jobs.enqueueOnce({ weddingId: 'w', kind: 'k', key: 'w:k', payload: {}, notBefore: 0 });
+    expect(await jobs.runDue()).toBe(1);
+    // Not due again until its backoff (1 s) has passed.
+    expect(await jobs.runDue()).toBe(0);
+    expect(runs).toBe(1);
+    const row = async () => (await poolOn(url, 1).query('SELECT status, attempts, last_error FROM comms_jobs')).rows[0];
+    expect(await row()).toEqual({ status: 'pending', attempts: 1, last_error: 'provider said \ufffd no' });
+    for (let i = 0; i < 12; i++) { clock.now += 300_000; await jobs.runDue(); }
+    expect(runs).toBe(10);
+    expect(await row()).toMatchObject({ status: 'failed', attempts: 10 });
+  });
+
+  it('a clean stop lets the job in flight finish and record its outcome before handing the wedding on, and starts nothing after', async () => {
+    const url = await database();
+    const clock = { now: 0 };
+    const [a, b] = [queueOn(poolOn(url), 'a', clock), queueOn(poolOn(url), 'b', clock)];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => { release = r; });
+    const ran: string[] = [];
+    a.register('k', async (job) => { ran.push(`a:${job.key}`); await gate; });
+    b.register('k', async (job) => { ran.push(`b:${job.key}`); });
+    for (const k of ['w:1', 'w:2']) await a.enqueueOnce({ weddingId: 'w', kind: 'k', key: k, payload: {}, notBefore: 0 });
+    const running = a.runDue();
+    await waitFor(() => ran.length === 1, 'a to start the first job');
+    const closing = a.close();
+    // While a finishes its job in flight, its claim stands: b takes nothing.
+    expect(await b.runDue()).toBe(0);
+    release();
+    await Promise.all([running, closing]);
+    expect(await a.runDue()).toBe(0);
+    // Handed on at once: b runs the second job only; the first ran once.
+    expect(await b.runDue()).toBe(1);
+    expect(ran).toEqual(['a:w:1', 'b:w:2']);
+  });
+
   it("a job enqueued on a transaction's client commits with it or not at all; instances adding one key at once make one folded job", async () => {
     const url = await database();
     const clock = { now: 0 };

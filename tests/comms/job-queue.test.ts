@@ -67,4 +67,18 @@ describe('the job queue behind automatic messages', () => {
     await jobs.runDue();
     expect(seen).toEqual([[1], [2]]);
   });
+
+  it('cancels by key prefix, keeping the named keys, whatever character follows the prefix', async () => {
+    const clock = { now: 0 };
+    const jobs = queue(clock);
+    const ran: unknown[] = [];
+    jobs.register('k', async (job) => { ran.push(job.key); });
+    // U+FFFF and an astral character (above U+FFFF, after it in UTF-8) after the prefix, and a key that only starts like it.
+    for (const key of ['w:due:1', 'w:due:2', 'w:due\uffff', 'w:due😀', 'w:du', 'w:other']) {
+      jobs.enqueueOnce({ weddingId: 'w', kind: 'k', key, payload: {}, notBefore: 0 });
+    }
+    jobs.cancelByPrefix('w', 'w:due', ['w:due:2']);
+    await jobs.runDue();
+    expect(ran.sort()).toEqual(['w:du', 'w:due:2', 'w:other']);
+  });
 });

@@ -31,11 +31,11 @@ let n = 0;
 const key = () => `wedsync-int_sms-${process.pid}-${++n}`;
 
 describe.each([['sqlite', sqliteLedger], ['postgres', postgresLedger]] as const)('the send ledger on %s', (_name, open) => {
-  it('records each attempt: started, then sent with the provider id, or refused; a sent send is not un-sent by a late refusal', async () => {
+  it('records each attempt: started, then sent with the provider id, or refused; a sent send is not un-sent by a late refusal or start', async () => {
     const ledger = open();
     const k = key();
     expect(await ledger.get(k)).toBeUndefined();
-    await ledger.markStarted(k, 'int_sms', 'w1', 1_000);
+    expect(await ledger.markStarted(k, 'int_sms', 'w1', 1_000)).toBeUndefined();
     expect(await ledger.get(k)).toEqual({ idempotencyKey: k, status: 'started', providerId: null, attempts: 1, startedAt: 1_000 });
     await ledger.markRefused(k);
     expect(await ledger.get(k)).toMatchObject({ status: 'refused', attempts: 1 });
@@ -43,7 +43,11 @@ describe.each([['sqlite', sqliteLedger], ['postgres', postgresLedger]] as const)
     expect(await ledger.get(k)).toEqual({ idempotencyKey: k, status: 'started', providerId: null, attempts: 2, startedAt: 2_000 });
     await ledger.markSent(k, 'SM123', 2_500);
     await ledger.markRefused(k);
-    expect(await ledger.get(k)).toEqual({ idempotencyKey: k, status: 'sent', providerId: 'SM123', attempts: 2, startedAt: 2_000 });
+    const sent = { idempotencyKey: k, status: 'sent', providerId: 'SM123', attempts: 2, startedAt: 2_000 };
+    expect(await ledger.get(k)).toEqual(sent);
+    // A late start (a stalled attempt that looked before the send was recorded) changes nothing and is told it was sent.
+    expect(await ledger.markStarted(k, 'int_sms', 'w1', 3_000)).toEqual(sent);
+    expect(await ledger.get(k)).toEqual(sent);
   });
 });
 

@@ -17,7 +17,7 @@ import { openPostgresDocuments } from '../../server/storage/backend/open-documen
 import { openDatabase } from '../../server/storage/database.ts';
 import { DocumentStore } from '../../server/storage/document-store.ts';
 import { GroupCommit } from '../../server/storage/group-commit.ts';
-import { PostgresReadiness } from '../../server/storage/postgres/readiness.ts';
+import { openReadinessPool, PostgresReadiness } from '../../server/storage/postgres/readiness.ts';
 import { StorageHealth } from '../../server/storage/storage-health.ts';
 
 
@@ -91,7 +91,8 @@ export async function startCollabNode(options: CollabNodeOptions): Promise<Postg
   let stopping = false;
   // `/readyz` as the server answers it for a load balancer's health check (HAProxy, docs/deploy/):
   // 503 while stopping, or while its PostgreSQL does not answer, takes no writes or lacks migrations.
-  const readiness = postgres ? new PostgresReadiness(postgres.pool) : null;
+  const readinessPool = options.databaseUrl ? openReadinessPool(options.databaseUrl) : null;
+  const readiness = readinessPool ? new PostgresReadiness(readinessPool) : null;
   const server = http.createServer((req, res) => {
     if (req.url !== '/readyz') {
       res.statusCode = 404;
@@ -132,6 +133,7 @@ export async function startCollabNode(options: CollabNodeOptions): Promise<Postg
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await postgres?.close();
+      await readinessPool?.end();
       health.close();
       db.close();
     },

@@ -1,5 +1,23 @@
-import type pg from 'pg';
+import pg from 'pg';
 import { postgresMigrationsCurrent } from './migrations.ts';
+import { isPostgresUrl } from './pool.ts';
+
+/**
+ * The pool PostgresReadiness should be given: one connection of its own, so health checks never take
+ * a connection the document log needs and a busy main pool does not read as a database that is
+ * down; connecting and each query give up after `timeoutMs` (pg's `connectionTimeoutMillis`,
+ * `query_timeout`, and the server's `statement_timeout`).
+ */
+export function openReadinessPool(url: string, timeoutMs = 2000): pg.Pool {
+  if (!isPostgresUrl(url)) throw new TypeError('DATABASE_URL must start with postgres:// or postgresql://');
+  const pool = new pg.Pool({
+    connectionString: url, max: 1, application_name: 'wedsync-readiness',
+    connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs, statement_timeout: timeoutMs,
+  });
+  pool.on('error', () => {}); // an idle connection lost: the next check reports it
+  pool.on('connect', (client) => client.on('error', () => {}));
+  return pool;
+}
 
 /** One readiness check, as `/readyz` reports it (schema/api/common.ts ReadyBody). */
 export interface ReadinessCheck { ok: boolean; detail?: string }
@@ -7,7 +25,7 @@ export interface ReadinessCheck { ok: boolean; detail?: string }
 export interface PostgresReadinessOptions {
   /** A check that takes longer is reported failed (a hung connection, a saturated pool), ms. @default 2000 */
   timeoutMs?: number;
-  /** Health checks within this long of the last one reuse its answer, so a load balancer's polling costs one round trip per interval, ms. @default 500 */
+  /** Health checks within this long of the last one reuse its answer, so a load balancer's polling costs one round of two queries per interval, ms. @default 500 */
   reuseMs?: number;
 }
 
@@ -17,7 +35,8 @@ export interface PostgresReadinessOptions {
  * - `database`: a connection answered within `timeoutMs` and the server takes writes (it is not a
  *   standby in recovery, as after a failover that pointed DATABASE_URL at the wrong node);
  * - `migrations`: every migration this version ships is applied (postgresMigrationsCurrent).
- * Never throws: a failure is a failed check with its reason as `detail`.
+ * Never throws: a failure is a failed check with its reason as `detail`. Give it a pool of its own
+ * (openReadinessPool).
  */
 export class PostgresReadiness {
   private last: { at: number; checks: Record<string, ReadinessCheck> } | null = null;
