@@ -6,8 +6,7 @@ import type { Job } from '../../server/comms/job-runs.ts';
 import { PostgresJobQueue } from '../../server/comms/postgres-job-queue.ts';
 import { createLogger } from '../../server/logger.ts';
 import { openDatabase } from '../../server/storage/database.ts';
-import { applyPostgresMigrations } from '../../server/storage/postgres/migrations.ts';
-import { usePostgres } from '../helpers/postgres.ts';
+import { usePostgres, usePostgresPools } from '../helpers/postgres.ts';
 import { registerTeardown } from '../helpers/teardown.ts';
 import { tempDir } from '../helpers/test-server.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -21,22 +20,10 @@ const logger = createLogger({ LOG_LEVEL: 'silent' });
 const MINUTE = 60_000;
 
 describe('comms jobs on PostgreSQL, shared by instances', () => {
-  const pools: pg.Pool[] = [];
+  const { database, poolOn } = usePostgresPools(postgres);
   const queues: PostgresJobQueue[] = [];
-  afterEach(async () => {
-    await Promise.all(queues.splice(0).map((q) => q.close().catch(() => {})));
-    await Promise.all(pools.splice(0).map((p) => p.end()));
-  });
-  function poolOn(url: string, max = 4): pg.Pool {
-    const pool = new pg.Pool({ connectionString: url, max });
-    pools.push(pool);
-    return pool;
-  }
-  async function database(): Promise<string> {
-    const url = await postgres().createDatabase();
-    await applyPostgresMigrations(poolOn(url, 1));
-    return url;
-  }
+  // Registered after the pools' hook, so it runs first: the queues let go of their claims before the pools end.
+  afterEach(async () => { await Promise.all(queues.splice(0).map((q) => q.close().catch(() => {}))); });
   function queueOn(pool: pg.Pool, instanceId: string, clock: { now: number }, claimTtlMs?: number): PostgresJobQueue {
     const q = new PostgresJobQueue({ pool, instanceId, now: () => clock.now, logger, ...(claimTtlMs ? { claimTtlMs } : {}) });
     queues.push(q);

@@ -1,11 +1,9 @@
 import fc from 'fast-check';
-import pg from 'pg';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { PostgresInboxStore, type NewInboxRow } from '../../server/bridge/postgres-inbox-store.ts';
 import { InboxStore } from '../../server/bridge/inbox-store.ts';
 import { openDatabase } from '../../server/storage/database.ts';
-import { applyPostgresMigrations } from '../../server/storage/postgres/migrations.ts';
-import { usePostgres } from '../helpers/postgres.ts';
+import { usePostgres, usePostgresPools } from '../helpers/postgres.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { tempDir } from '../helpers/test-server.ts';
 
@@ -20,18 +18,7 @@ const event = (integrationId: string, weddingId: string, eventId: string, payloa
 const postgres = usePostgres();
 
 describe('the inbox on PostgreSQL, shared by instances', () => {
-  const pools: pg.Pool[] = [];
-  afterEach(async () => { await Promise.all(pools.splice(0).map((p) => p.end())); });
-  function poolOn(url: string, max = 4): pg.Pool {
-    const pool = new pg.Pool({ connectionString: url, max });
-    pools.push(pool);
-    return pool;
-  }
-  async function database(): Promise<string> {
-    const url = await postgres().createDatabase();
-    await applyPostgresMigrations(poolOn(url, 1));
-    return url;
-  }
+  const { database, poolOn } = usePostgresPools(postgres);
 
   it('an add resolves once its row is committed: another connection sees it at once; adds arriving together share statements and each gets its own id', async () => {
     const url = await database();

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import pg from 'pg';
-import { afterAll, beforeAll, onTestFinished, TestRunner } from 'vitest';
+import { afterAll, afterEach, beforeAll, onTestFinished, TestRunner } from 'vitest';
+import { applyPostgresMigrations } from '../../server/storage/postgres/migrations.ts';
 import { startPostgresCluster } from './postgres-cluster.ts';
 import { registerTeardown } from './teardown.ts';
 
@@ -40,6 +41,30 @@ export function usePostgres(): () => TestPostgres {
   return () => {
     if (!server) throw new Error('usePostgres(): the server starts in beforeAll; read it inside a test');
     return server;
+  };
+}
+
+/**
+ * For tests that make a fresh migrated database per test and "instances" (pools) on it: call at the
+ * top of a `describe`, after usePostgres. `database()` creates and migrates one and returns its URL;
+ * `poolOn(url, max)` opens a pool on it. The pools are ended after each test, after the test's own
+ * afterEach hooks registered later (vitest runs them as a stack), so those may still use them.
+ */
+export function usePostgresPools(server: () => TestPostgres): { database(): Promise<string>; poolOn(url: string, max?: number): pg.Pool } {
+  const pools: pg.Pool[] = [];
+  afterEach(async () => { await Promise.all(pools.splice(0).map((p) => p.end())); });
+  const poolOn = (url: string, max = 4): pg.Pool => {
+    const pool = new pg.Pool({ connectionString: url, max });
+    pools.push(pool);
+    return pool;
+  };
+  return {
+    poolOn,
+    async database() {
+      const url = await server().createDatabase();
+      await applyPostgresMigrations(poolOn(url, 1));
+      return url;
+    },
   };
 }
 
