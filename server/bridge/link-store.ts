@@ -1,4 +1,5 @@
 import type { Db } from '../storage/database.ts';
+import { storableText } from '../storage/storable-text.ts';
 
 /** What we last know the external system holds for one of our entities. */
 export interface Link {
@@ -14,13 +15,51 @@ export interface Link {
   updatedAt?: string;
 }
 
-interface Row { integration_id: string; entity: string; entity_id: string; external_id: string | null; last_synced: string; last_hash: string; version: string | null; updated_at: string }
+/** A stored link row, as both backends give it. */
+export interface LinkRow { integration_id: string; entity: string; entity_id: string; external_id: string | null; last_synced: string; last_hash: string; version: string | null; updated_at: string }
 
-const toLink = (r: Row): Link => ({
+export const toLink = (r: LinkRow): Link => ({
   integrationId: r.integration_id, entity: r.entity, entityId: r.entity_id, externalId: r.external_id,
   lastSynced: JSON.parse(r.last_synced) as Record<string, unknown>, lastHash: r.last_hash, version: r.version, updatedAt: r.updated_at,
 });
 
+/**
+ * The row a link is stored as on either backend. The ids and the version come from documents and
+ * external systems, so they are stored as both engines can hold them (U+0000 and lone surrogates as
+ * U+FFFD, storable-text.ts); lookups map their keys the same way, so a link is found by the id it
+ * was saved under. `last_synced` is JSON text (which escapes both itself).
+ */
+export function linkRow(link: Link, updatedAt: string): LinkRow {
+  return {
+    integration_id: link.integrationId, entity: link.entity, entity_id: storableText(link.entityId),
+    external_id: link.externalId === null ? null : storableText(link.externalId),
+    last_synced: JSON.stringify(link.lastSynced), last_hash: link.lastHash, version: link.version === null ? null : storableText(link.version), updated_at: updatedAt,
+  };
+}
+
+/** A lookup key as it is stored (see linkRow). */
+export const storedKey = storableText;
+
+/**
+ * Link rows on either backend (schema/migrations/002_integrations.sql; on PostgreSQL
+ * postgres/018_links.sql): SqliteLinkRecords over the embedded database, PostgresLinkStore over
+ * PostgreSQL, with one contract (tests/bridge/link-store-backends.test.ts). Listings are ordered by
+ * entity id, by code point. `save` rejects when another entity of the binding already holds the
+ * external id (the unique index), as on SQLite.
+ */
+export interface LinkRecords {
+  get(integrationId: string, entity: string, entityId: string): Promise<Link | undefined>;
+  byExternalId(integrationId: string, entity: string, externalId: string): Promise<Link | undefined>;
+  listFor(integrationId: string, entity: string): Promise<Link[]>;
+  save(link: Link): Promise<void>;
+  remove(integrationId: string, entity: string, entityId: string): Promise<void>;
+}
+
+/**
+ * Links on the embedded SQLite database, read and written synchronously: the server's bridge reads
+ * them inside document transactions (the outbound planner, the inbound applier). SqliteLinkRecords
+ * gives the asynchronous contract over it.
+ */
 export class LinkStore {
   private readonly byEntity;
   private readonly byExternal;
@@ -36,31 +75,53 @@ export class LinkStore {
       ON CONFLICT (integration_id, entity, entity_id) DO UPDATE SET external_id = excluded.external_id, last_synced = excluded.last_synced,
       last_hash = excluded.last_hash, version = excluded.version, updated_at = excluded.updated_at`);
     this.deleteRow = db.prepare('DELETE FROM links WHERE integration_id = ? AND entity = ? AND entity_id = ?');
-    this.allFor = db.prepare('SELECT * FROM links WHERE integration_id = ? AND entity = ?');
+    this.allFor = db.prepare('SELECT * FROM links WHERE integration_id = ? AND entity = ? ORDER BY entity_id');
   }
 
   get(integrationId: string, entity: string, entityId: string): Link | undefined {
-    const r = this.byEntity.get(integrationId, entity, entityId) as Row | undefined;
+    const r = this.byEntity.get(integrationId, entity, storedKey(entityId)) as LinkRow | undefined;
     return r ? toLink(r) : undefined;
   }
 
   byExternalId(integrationId: string, entity: string, externalId: string): Link | undefined {
-    const r = this.byExternal.get(integrationId, entity, externalId) as Row | undefined;
+    const r = this.byExternal.get(integrationId, entity, storedKey(externalId)) as LinkRow | undefined;
     return r ? toLink(r) : undefined;
   }
 
   listFor(integrationId: string, entity: string): Link[] {
-    return (this.allFor.all(integrationId, entity) as Row[]).map(toLink);
+    return (this.allFor.all(integrationId, entity) as LinkRow[]).map(toLink);
   }
 
   save(link: Link): void {
-    this.upsertRow.run({
-      integration_id: link.integrationId, entity: link.entity, entity_id: link.entityId, external_id: link.externalId,
-      last_synced: JSON.stringify(link.lastSynced), last_hash: link.lastHash, version: link.version, updated_at: new Date().toISOString(),
-    });
+    this.upsertRow.run(linkRow(link, new Date().toISOString()));
   }
 
   remove(integrationId: string, entity: string, entityId: string): void {
-    this.deleteRow.run(integrationId, entity, entityId);
+    this.deleteRow.run(integrationId, entity, storedKey(entityId));
+  }
+}
+
+/** The asynchronous contract (LinkRecords) over a SQLite LinkStore. */
+export class SqliteLinkRecords implements LinkRecords {
+  constructor(private readonly links: LinkStore) {}
+
+  async get(integrationId: string, entity: string, entityId: string): Promise<Link | undefined> {
+    return this.links.get(integrationId, entity, entityId);
+  }
+
+  async byExternalId(integrationId: string, entity: string, externalId: string): Promise<Link | undefined> {
+    return this.links.byExternalId(integrationId, entity, externalId);
+  }
+
+  async listFor(integrationId: string, entity: string): Promise<Link[]> {
+    return this.links.listFor(integrationId, entity);
+  }
+
+  async save(link: Link): Promise<void> {
+    this.links.save(link);
+  }
+
+  async remove(integrationId: string, entity: string, entityId: string): Promise<void> {
+    this.links.remove(integrationId, entity, entityId);
   }
 }

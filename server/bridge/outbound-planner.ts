@@ -3,9 +3,12 @@ import { WeddingDoc, weddingIdOf, type TxOrigin } from '../../schema/index.ts';
 import { canPush, contentHash, project, type OutboundChange, type SyncEntity } from '../../adapters/core/index.ts';
 import { changedEntities, readEntity, weddingContext } from './entity-access.ts';
 import type { IntegrationRegistry, LiveIntegration } from './integration-registry.ts';
-import type { LinkStore } from './link-store.ts';
-import type { OutboxStore } from './outbox-store.ts';
+import type { Link, LinkStore } from './link-store.ts';
+import type { NewOutboxRow, OutboxStore } from './outbox-store.ts';
+import type { PostgresLinkStore } from './postgres-link-store.ts';
+import type { PostgresOutboxStore } from './postgres-outbox-store.ts';
 import { namedListener } from '../collab/document-listeners.ts';
+import type { JoinedAppendListener } from '../collab/joined-listeners.ts';
 import { ownValue, setOwn } from '../../schema/own-keys.ts';
 
 /** What an `entity` outbox row carries: the change and the wedding context at the time. */
@@ -15,6 +18,23 @@ export interface EntityPushPayload {
 }
 
 export const PRIORITY = { normal: 0, weddingDay: 10, emergency: 100 } as const;
+
+/**
+ * One entity's push as the document holds it when the change is made, before the binding's link
+ * says whether and how it goes (pushRow): read inside the Yjs transaction, so a push planned later
+ * (at the append's commit, on PostgreSQL) still carries the content of its own change.
+ */
+interface PushDraft {
+  live: LiveIntegration;
+  weddingId: string;
+  entity: SyncEntity;
+  entityId: string;
+  /** The synced fields' values; null when the entity is gone. */
+  data: Record<string, unknown> | null;
+  /** contentHash of the synced fields, or 'deleted'. */
+  hash: string;
+  wedding: ReturnType<typeof weddingContext>;
+}
 
 export interface PlannerDeps {
   registry: IntegrationRegistry;
@@ -38,21 +58,64 @@ export class OutboundPlanner {
   constructor(private readonly deps: PlannerDeps) {}
 
   onAppend = namedListener('outbox', (documentName: string, doc: Y.Doc, tr: Y.Transaction): void => {
-    const weddingId = weddingIdOf(documentName);
-    if (!weddingId) return;
-    const targets = this.deps.registry.forWedding(weddingId).filter((l) => l.integration.runMode === 'in_process' && canPush(l.adapter));
-    if (targets.length === 0) return;
-    const origin = this.deps.describeOrigin(tr.origin);
-    const changed = changedEntities(doc, tr);
-    if (changed.length === 0) return;
-    const w = new WeddingDoc(doc);
+    const drafts = this.draftsFor(documentName, doc, tr);
+    if (drafts.length === 0) return;
+    const now = this.deps.now();
     let planned = 0;
-    for (const live of targets) {
-      if (origin.kind === 'adapter' && origin.integrationId === live.integration.id) continue;
-      for (const { entity, entityId } of changed) if (this.plan(live, w, weddingId, entity, entityId, false)) planned++;
+    for (const d of drafts) {
+      const row = pushRow(d, this.deps.links.get(d.live.integration.id, d.entity, d.entityId), false, now, this.deps.coalesceMs);
+      if (row) { this.deps.outbox.add(row, now); planned++; }
     }
     if (planned > 0) this.deps.onPlanned?.();
   });
+
+  /**
+   * The PostgreSQL form of onAppend (DurablePersistence.onAppendJoined): what each push carries is
+   * read from the document in the change's own transaction, and the links are read and the outbox
+   * rows added inside the append's database transaction, so a change and the pushes it causes
+   * commit together, as on SQLite. `onPlanned` runs after the COMMIT, so the worker it wakes finds
+   * the rows.
+   */
+  joined(stores: { links: PostgresLinkStore; outbox: PostgresOutboxStore }): JoinedAppendListener {
+    return namedListener('outbox', (documentName: string, doc: Y.Doc, tr: Y.Transaction) => {
+      const drafts = this.draftsFor(documentName, doc, tr);
+      if (drafts.length === 0) return null;
+      const now = this.deps.now();
+      let planned = 0;
+      return {
+        write: async (client) => {
+          // A joined write may run a second time after its group's savepoint was rolled back.
+          planned = 0;
+          for (const d of drafts) {
+            const row = pushRow(d, await stores.links.get(d.live.integration.id, d.entity, d.entityId, client), false, now, this.deps.coalesceMs);
+            if (row) { await stores.outbox.add(row, now, client); planned++; }
+          }
+        },
+        committed: () => { if (planned > 0) this.deps.onPlanned?.(); },
+      };
+    });
+  }
+
+  /** The pushes a change asks for: each changed entity to each in-process binding of the wedding that pushes, except the binding the change came from. */
+  private draftsFor(documentName: string, doc: Y.Doc, tr: Y.Transaction): PushDraft[] {
+    const weddingId = weddingIdOf(documentName);
+    if (!weddingId) return [];
+    const targets = this.deps.registry.forWedding(weddingId).filter((l) => l.integration.runMode === 'in_process' && canPush(l.adapter));
+    if (targets.length === 0) return [];
+    const origin = this.deps.describeOrigin(tr.origin);
+    const changed = changedEntities(doc, tr);
+    if (changed.length === 0) return [];
+    const w = new WeddingDoc(doc);
+    const drafts: PushDraft[] = [];
+    for (const live of targets) {
+      if (origin.kind === 'adapter' && origin.integrationId === live.integration.id) continue;
+      for (const { entity, entityId } of changed) {
+        const d = draft(live, w, weddingId, entity, entityId);
+        if (d) drafts.push(d);
+      }
+    }
+    return drafts;
+  }
 
   /**
    * After an integration's own change was applied: a pending push to it of older content is
@@ -69,32 +132,45 @@ export class OutboundPlanner {
    * conflict resolved for the local value, a full sync). Returns the outbox row id, or null.
    */
   plan(live: LiveIntegration, w: WeddingDoc, weddingId: string, entity: SyncEntity, entityId: string, force: boolean): number | null {
-    const fields = ownValue(live.adapter.fields, entity);
-    if (!fields) return null;
-    const { integration, adapter } = live;
-    const link = this.deps.links.get(integration.id, entity, entityId);
-    const current = readEntity(w, entity, entityId);
-    let change: OutboundChange;
-    let hash: string;
-    if (!current) {
-      if (!link) return null;
-      hash = 'deleted';
-      change = { op: 'delete', entity, entityId, externalId: link.externalId, data: null, version: link.version };
-    } else {
-      hash = contentHash(entity, project(current, fields));
-      if (link && link.lastHash === hash && !force) return null;
-      const data: Record<string, unknown> = {};
-      for (const f of fields) if (ownValue(current, f) !== undefined) setOwn(data, f, current[f]);
-      change = { op: 'upsert', entity, entityId, externalId: link?.externalId ?? null, data, version: link?.version ?? null };
-    }
-    const wedding = weddingContext(weddingId, w, change.data);
-    if (adapter.accepts && !adapter.accepts(change, wedding)) return null;
+    const d = draft(live, w, weddingId, entity, entityId);
+    if (!d) return null;
     const now = this.deps.now();
-    const payload: EntityPushPayload = { change, wedding };
-    return this.deps.outbox.add({
-      integrationId: integration.id, weddingId, kind: 'entity', entity, entityId, payload, contentHash: hash,
-      priority: wedding.meta.weddingDayMode ? PRIORITY.weddingDay : PRIORITY.normal,
-      notBefore: now + this.deps.coalesceMs,
-    }, now);
+    const row = pushRow(d, this.deps.links.get(live.integration.id, entity, entityId), force, now, this.deps.coalesceMs);
+    return row ? this.deps.outbox.add(row, now) : null;
   }
+}
+
+/** What a push of the entity to the binding would carry now; null when the binding syncs no field of it. */
+function draft(live: LiveIntegration, w: WeddingDoc, weddingId: string, entity: SyncEntity, entityId: string): PushDraft | null {
+  const fields = ownValue(live.adapter.fields, entity);
+  if (!fields) return null;
+  const current = readEntity(w, entity, entityId);
+  if (!current) return { live, weddingId, entity, entityId, data: null, hash: 'deleted', wedding: weddingContext(weddingId, w, null) };
+  const data: Record<string, unknown> = {};
+  for (const f of fields) if (ownValue(current, f) !== undefined) setOwn(data, f, current[f]);
+  return { live, weddingId, entity, entityId, data, hash: contentHash(entity, project(current, fields)), wedding: weddingContext(weddingId, w, data) };
+}
+
+/**
+ * The outbox row for a draft given what the binding's link says the system holds (ms since the
+ * epoch for `now`), or null: nothing to delete (never created there), the system already has this
+ * content (unless `force`), or the adapter does not take it.
+ */
+function pushRow(d: PushDraft, link: Link | undefined, force: boolean, now: number, coalesceMs: number): NewOutboxRow | null {
+  let change: OutboundChange;
+  if (d.data === null) {
+    if (!link) return null;
+    change = { op: 'delete', entity: d.entity, entityId: d.entityId, externalId: link.externalId, data: null, version: link.version };
+  } else {
+    if (link && link.lastHash === d.hash && !force) return null;
+    change = { op: 'upsert', entity: d.entity, entityId: d.entityId, externalId: link?.externalId ?? null, data: d.data, version: link?.version ?? null };
+  }
+  const { adapter, integration } = d.live;
+  if (adapter.accepts && !adapter.accepts(change, d.wedding)) return null;
+  const payload: EntityPushPayload = { change, wedding: d.wedding };
+  return {
+    integrationId: integration.id, weddingId: d.weddingId, kind: 'entity', entity: d.entity, entityId: d.entityId, payload, contentHash: d.hash,
+    priority: d.wedding.meta.weddingDayMode ? PRIORITY.weddingDay : PRIORITY.normal,
+    notBefore: now + coalesceMs,
+  };
 }

@@ -2,14 +2,16 @@ import { AdapterError, canPush, contentHash, project } from '../../adapters/core
 import type { InboxStore } from './inbox-store.ts';
 import type { ChangesPayload } from './inbox-worker.ts';
 import type { LiveIntegration } from './integration-registry.ts';
-import type { LinkStore } from './link-store.ts';
+import type { LinkRecords } from './link-store.ts';
+import type { PostgresInboxStore } from './postgres-inbox-store.ts';
 import type { EntityPushPayload } from './outbound-planner.ts';
 import type { OutboxRow } from './outbox-store.ts';
 import { ownValue, setOwn } from '../../schema/own-keys.ts';
 
 export interface PusherDeps {
-  links: LinkStore;
-  inbox: InboxStore;
+  /** The links of the backend the outbox is on (SqliteLinkRecords or PostgresLinkStore). */
+  links: LinkRecords;
+  inbox: Pick<InboxStore, 'add'> | Pick<PostgresInboxStore, 'add'>;
   now: () => number;
   /** The inbox has new rows for the wedding (what a push brought back). */
   kick(weddingId: string): void;
@@ -28,18 +30,18 @@ export async function pushEntity(deps: PusherDeps, row: OutboxRow, live: LiveInt
   const entity = change.entity;
   // The link row is what the system has now: an earlier push may have created the external
   // entity since this row was planned, or a deletion there detached it (externalId null: create).
-  const link = deps.links.get(integration.id, entity, change.entityId);
+  const link = await deps.links.get(integration.id, entity, change.entityId);
   if (link) {
     change.externalId = link.externalId;
     change.version = link.version;
   }
   change.base = link?.lastSynced ?? null;
   if (change.op === 'delete' && !change.externalId) {
-    deps.links.remove(integration.id, entity, change.entityId);
+    await deps.links.remove(integration.id, entity, change.entityId);
     return { detail: { skipped: 'never created externally' } };
   }
   const result = await adapter.push(change, { idempotencyKey: row.idempotencyKey, wedding });
-  if (change.op === 'delete') deps.links.remove(integration.id, entity, change.entityId);
+  if (change.op === 'delete') await deps.links.remove(integration.id, entity, change.entityId);
   else {
     const fields = ownValue(adapter.fields, entity) ?? [];
     const lastSynced = project(change.data ?? {}, fields);
@@ -47,7 +49,7 @@ export async function pushEntity(deps: PusherDeps, row: OutboxRow, live: LiveInt
     for (const f of result.unwritten ?? []) {
       if (link && Object.hasOwn(link.lastSynced, f)) setOwn(lastSynced, f, link.lastSynced[f]); else delete lastSynced[f];
     }
-    deps.links.save({
+    await deps.links.save({
       integrationId: integration.id, entity, entityId: change.entityId, externalId: result.externalId ?? change.externalId,
       lastSynced, lastHash: result.unwritten?.length ? contentHash(entity, lastSynced) : row.contentHash, version: result.version ?? null,
     });
@@ -55,7 +57,7 @@ export async function pushEntity(deps: PusherDeps, row: OutboxRow, live: LiveInt
   if (result.changes?.length) {
     // Keyed by the push's idempotency key: a retried push that succeeds twice brings them in once.
     const payload: ChangesPayload = { changes: result.changes };
-    deps.inbox.add({ integrationId: integration.id, weddingId: row.weddingId, eventId: `push_${row.idempotencyKey}`, kind: 'changes', payload: JSON.stringify(payload), receivedAt: deps.now() });
+    await deps.inbox.add({ integrationId: integration.id, weddingId: row.weddingId, eventId: `push_${row.idempotencyKey}`, kind: 'changes', payload: JSON.stringify(payload), receivedAt: deps.now() });
     deps.kick(row.weddingId);
   }
   return { detail: { externalId: result.externalId ?? change.externalId, ...(result.changes?.length ? { writeBack: result.changes.length } : {}) } };

@@ -11,7 +11,19 @@ import { listenerName } from './document-listeners.ts';
  * make with the update's seq inside the append's transaction (AppendGroup's joined writes), or null.
  * The SQLite form is AppendListener, which writes at once in the open group.
  */
-export type JoinedAppendListener = (documentName: string, document: Document, transaction: Y.Transaction) => JoinedWrite | null;
+export type JoinedAppendListener = (documentName: string, document: Document, transaction: Y.Transaction) => JoinedWrite | JoinedListenerWrite | null;
+
+/**
+ * A joined write with what to do once it is committed: `committed` runs after the append's COMMIT
+ * when the write was kept (never when it or the append failed), e.g. to wake the worker that
+ * delivers the rows it added. It must not throw (a throw is logged).
+ */
+export interface JoinedListenerWrite {
+  write: JoinedWrite;
+  committed(): void;
+}
+
+const isListenerWrite = (w: JoinedWrite | JoinedListenerWrite): w is JoinedListenerWrite => typeof w === 'object' && 'write' in w;
 
 /**
  * The joined-write listeners of DurablePersistence, guarded as GuardedListeners guards the SQLite
@@ -34,27 +46,40 @@ export class JoinedListeners {
 
   /**
    * The writes the listeners ask for this update, in registration order, and `report`, to be called
-   * with the append's outcomes (CommittedAppend.joined, same order): each failed write is logged with
-   * its listener's name and counted once (a write may have run twice, see AppendGroup).
+   * with the append's outcomes (CommittedAppend.joined, same order) once it committed: each failed
+   * write is logged with its listener's name and counted once (a write may have run twice, see
+   * AppendGroup), and each kept one's `committed` step runs.
    */
   writesFor(documentName: string, document: Document, tr: Y.Transaction): { writes: JoinedWrite[]; report: (outcomes: readonly JoinedOutcome[]) => void } {
     const writes: JoinedWrite[] = [];
     const names: string[] = [];
+    const committed: ((() => void) | null)[] = [];
     for (const listener of this.listeners) {
       const name = listenerName(listener);
-      let write: JoinedWrite | null;
+      let asked: JoinedWrite | JoinedListenerWrite | null;
       try {
-        write = listener(documentName, document, tr);
+        asked = listener(documentName, document, tr);
       } catch (error) {
         this.failed(name, documentName, error);
         continue;
       }
-      if (!write) continue;
-      writes.push(write);
+      if (!asked) continue;
+      writes.push(isListenerWrite(asked) ? asked.write : asked);
+      committed.push(isListenerWrite(asked) ? asked.committed : null);
       names.push(name);
     }
     const report = (outcomes: readonly JoinedOutcome[]) => {
-      outcomes.forEach((outcome, i) => { if (!outcome.ok) this.failed(names[i] ?? 'unknown', documentName, outcome.error); });
+      outcomes.forEach((outcome, i) => {
+        if (!outcome.ok) {
+          this.failed(names[i] ?? 'unknown', documentName, outcome.error);
+          return;
+        }
+        try {
+          committed[i]?.();
+        } catch (error) {
+          this.logger.error({ err: error, listener: names[i], documentName }, 'a document listener\'s after-commit step threw; its writes are committed');
+        }
+      });
     };
     return { writes, report };
   }
