@@ -2,7 +2,12 @@ import type { SystemCategory } from '../../schema/index.ts';
 import type { SecretValue } from '../../adapters/core/index.ts';
 import type { Connector } from '../auth/inbound-rights.ts';
 import type { Db } from '../storage/database.ts';
-import { configurationView, openConfiguration, sealConfiguration } from './configuration-secrets.ts';
+import { resolving } from '../storage/resolving.ts';
+import { storableText } from '../storage/storable-text.ts';
+import {
+  connectionOf, newConnectionRow, sealedSettings, storableFields,
+  type ConnectionFields, type ConnectionRow, type SettingsReplacement,
+} from './connection-rows.ts';
 import type { CredentialCipher } from './credential-cipher.ts';
 
 export const CONNECTION_STATUSES = ['active', 'disabled', 'error', 'needs_attention'] as const;
@@ -43,14 +48,6 @@ export interface Connection {
   lastError: string | null;
 }
 
-export interface ConnectionRow {
-  id: string; workspace_id: string | null; system: string; category: string; label: string; status: ConnectionStatus; run_mode: 'in_process' | 'external';
-  credentials_enc: string; webhook_secret_enc: string; configuration: string; capabilities: string; cursor: string | null; adapter_state: string;
-  auto_create_weddings: number; auto_match_confidence: number; created_at: string; created_by: string;
-  connector_sub: string | null; connector_role: Connector['role'] | null; connector_vendor_id: string | null;
-  last_sync_at: string | null; last_error_at: string | null; last_error: string | null;
-}
-
 export interface NewConnection {
   id: string;
   workspaceId: string | null;
@@ -69,7 +66,33 @@ export interface NewConnection {
   autoMatchConfidence?: number;
 }
 
-/** Connection rows; credentials, webhook secrets and secret configuration values AES-256-GCM encrypted, bound to the connection id. */
+/**
+ * Connections on either backend (schema/migrations/020_connections.sql; on PostgreSQL
+ * postgres/019_connections.sql): SqliteConnectionRecords and PostgresConnectionStore, with one
+ * contract (tests/bridge/connection-store-backends.test.ts). Credentials, webhook secrets and the
+ * secret values of configurations are AES-256-GCM encrypted, bound to the connection id; reads
+ * decrypt them. Listings are oldest first, ties by id (by code point). Free text (a label, an error
+ * message, a cursor) is stored as both engines can hold it (U+0000 and lone surrogates as U+FFFD).
+ */
+export interface ConnectionRecords {
+  create(c: NewConnection): Promise<Connection>;
+  /** The connection's stored cursor (null: none yet; undefined: no such connection), without decrypting anything. */
+  cursor(id: string): Promise<string | null | undefined>;
+  get(id: string): Promise<Connection | undefined>;
+  listForWorkspace(workspaceId: string): Promise<Connection[]>;
+  /** Replaces credentials and configuration (sealing as on create). */
+  replaceSettings(id: string, s: SettingsReplacement): Promise<void>;
+  /** Replaces only the credentials (a rotated refresh token), sealed as on create. */
+  replaceCredentials(id: string, credentials: Record<string, unknown>): Promise<void>;
+  /** Deletes the connection with its bindings and what is keyed by them (links, inbox, outbox, unmatched records); false when there was none. */
+  remove(id: string): Promise<boolean>;
+  /** Updates the given columns (snake_case names as in the table). */
+  update(id: string, fields: ConnectionFields): Promise<void>;
+  /** Records a delivery's event id (`at` in ms since the epoch); false when the connection already received it (a retried webhook). */
+  receipt(connectionId: string, eventId: string, at: number): Promise<boolean>;
+}
+
+/** Connection rows on SQLite, synchronous (the server's bridge); SqliteConnectionRecords gives ConnectionRecords over it. */
 export class ConnectionStore {
   private readonly byId;
   private readonly byWorkspace;
@@ -87,36 +110,14 @@ export class ConnectionStore {
 
   /** Decrypts a row (also used by IntegrationStore, which reads bindings joined with their connection). */
   toConnection(r: ConnectionRow): Connection {
-    const stored = JSON.parse(r.configuration) as Record<string, unknown>;
-    return {
-      id: r.id, workspaceId: r.workspace_id, system: r.system, category: r.category as SystemCategory, label: r.label, status: r.status, runMode: r.run_mode,
-      credentials: JSON.parse(this.cipher.decrypt(r.credentials_enc, r.id)) as Record<string, unknown>,
-      webhookSecret: this.cipher.decrypt(r.webhook_secret_enc, r.id),
-      configuration: openConfiguration(stored, this.cipher, r.id),
-      configurationView: configurationView(stored),
-      capabilities: JSON.parse(r.capabilities) as string[],
-      cursor: r.cursor, adapterState: JSON.parse(r.adapter_state) as Record<string, unknown>,
-      autoCreateWeddings: r.auto_create_weddings === 1, autoMatchConfidence: r.auto_match_confidence,
-      createdAt: r.created_at, createdBy: r.created_by,
-      connector: { sub: r.connector_sub ?? r.created_by, role: r.connector_role ?? 'couple', vendorId: r.connector_vendor_id },
-      lastSyncAt: r.last_sync_at, lastErrorAt: r.last_error_at, lastError: r.last_error,
-    };
+    return connectionOf(r, this.cipher);
   }
 
   create(c: NewConnection): Connection {
-    this.insertRow.run({
-      id: c.id, workspace_id: c.workspaceId, system: c.system, category: c.category, label: c.label ?? '', run_mode: c.runMode ?? 'in_process',
-      credentials_enc: this.cipher.encrypt(JSON.stringify(c.credentials), c.id),
-      webhook_secret_enc: this.cipher.encrypt(c.webhookSecret, c.id),
-      configuration: JSON.stringify(sealConfiguration(c.configuration, c.configurationSecrets, this.cipher, c.id)),
-      capabilities: JSON.stringify(c.capabilities), auto_create_weddings: c.autoCreateWeddings ? 1 : 0, auto_match_confidence: c.autoMatchConfidence ?? 0.8,
-      now: new Date().toISOString(), created_by: c.createdBy,
-      connector_sub: c.connector.sub, connector_role: c.connector.role, connector_vendor_id: c.connector.vendorId,
-    });
+    this.insertRow.run(newConnectionRow(c, this.cipher, new Date().toISOString()));
     return this.get(c.id)!;
   }
 
-  /** The connection's stored cursor (null: none yet; undefined: no such connection), without decrypting anything. */
   cursor(id: string): string | null | undefined {
     return this.db.prepare('SELECT cursor FROM connections WHERE id = ?').pluck().get(id) as string | null | undefined;
   }
@@ -130,16 +131,13 @@ export class ConnectionStore {
     return (this.byWorkspace.all(workspaceId) as ConnectionRow[]).map((r) => this.toConnection(r));
   }
 
-  /** Replaces credentials and configuration (sealing as on create). */
-  replaceSettings(id: string, s: { credentials: Record<string, unknown>; configuration: Record<string, unknown>; configurationSecrets: SecretValue[]; capabilities: string[] }): void {
+  replaceSettings(id: string, s: SettingsReplacement): void {
+    const sealed = sealedSettings(id, s, this.cipher);
     this.db.prepare('UPDATE connections SET credentials_enc = ?, configuration = ?, capabilities = ?, updated_at = ? WHERE id = ?').run(
-      this.cipher.encrypt(JSON.stringify(s.credentials), id),
-      JSON.stringify(sealConfiguration(s.configuration, s.configurationSecrets, this.cipher, id)),
-      JSON.stringify(s.capabilities), new Date().toISOString(), id,
+      sealed.credentials_enc, sealed.configuration, sealed.capabilities, new Date().toISOString(), id,
     );
   }
 
-  /** Replaces only the credentials (a rotated refresh token), sealed as on create. */
   replaceCredentials(id: string, credentials: Record<string, unknown>): void {
     this.db.prepare('UPDATE connections SET credentials_enc = ?, updated_at = ? WHERE id = ?').run(this.cipher.encrypt(JSON.stringify(credentials), id), new Date().toISOString(), id);
   }
@@ -149,8 +147,7 @@ export class ConnectionStore {
     return this.db.prepare('DELETE FROM connections WHERE id = ?').run(id).changes > 0;
   }
 
-  /** Updates the given columns (snake_case names as in the table). */
-  update(id: string, fields: Partial<Record<'status' | 'cursor' | 'adapter_state' | 'label' | 'auto_create_weddings' | 'auto_match_confidence' | 'last_sync_at' | 'last_error_at' | 'last_error', string | number | null>>): void {
+  update(id: string, fields: ConnectionFields): void {
     const keys = Object.keys(fields).sort();
     if (keys.length === 0) return;
     const shape = keys.join(',');
@@ -159,14 +156,17 @@ export class ConnectionStore {
       stmt = this.db.prepare(`UPDATE connections SET ${keys.map((k) => `${k} = @${k}`).join(', ')}, updated_at = @updated_at WHERE id = @id`);
       this.updates.set(shape, stmt);
     }
-    stmt.run({ ...fields, id, updated_at: new Date().toISOString() });
+    stmt.run({ ...storableFields(fields), id, updated_at: new Date().toISOString() });
   }
 
-  /**
-   * Records a delivery's event id; false when the connection already received it (a retried
-   * webhook: acknowledged, not routed again).
-   */
   receipt(connectionId: string, eventId: string, at: number): boolean {
-    return this.db.prepare('INSERT OR IGNORE INTO connection_receipts (connection_id, event_id, received_at) VALUES (?, ?, ?)').run(connectionId, eventId, at).changes > 0;
+    return this.db.prepare('INSERT OR IGNORE INTO connection_receipts (connection_id, event_id, received_at) VALUES (?, ?, ?)').run(connectionId, storableText(eventId), at).changes > 0;
   }
+}
+
+const CONNECTION_METHODS = ['create', 'cursor', 'get', 'listForWorkspace', 'replaceSettings', 'replaceCredentials', 'remove', 'update', 'receipt'] as const;
+
+/** ConnectionRecords over a SQLite ConnectionStore. */
+export function sqliteConnectionRecords(store: ConnectionStore): ConnectionRecords {
+  return resolving(store, CONNECTION_METHODS);
 }
