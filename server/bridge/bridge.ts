@@ -13,7 +13,7 @@ import { InboxStore } from './inbox-store.ts';
 import { InboxWorker } from './inbox-worker.ts';
 import { IntegrationRegistry, type LiveIntegration } from './integration-registry.ts';
 import { IntegrationStore } from './integration-store.ts';
-import { LinkStore, SqliteLinkRecords } from './link-store.ts';
+import { LinkStore, sqliteLinkRecords } from './link-store.ts';
 import { OutboundPlanner } from './outbound-planner.ts';
 import { deadLetters, outboxEntry, replayOutbox, type OutboxAccessDeps } from './outbox-access.ts';
 import { OutboxStore } from './outbox-store.ts';
@@ -144,7 +144,7 @@ export class Bridge {
           .then(() => this.outboxWorker.kick(), (error) => logger.warn({ err: error, outboxId: row.id }, 'could not re-plan a superseded push'));
       },
     });
-    const linkRecords = new SqliteLinkRecords(this.links);
+    const linkRecords = sqliteLinkRecords(this.links);
     this.outboxWorker.register(ENTITY_KIND, (row, live) => pushEntity({ links: linkRecords, inbox: this.inbox, now: this.now, kick: (weddingId) => this.inboxWorker.kick(weddingId) }, row, live));
     this.inboxWorker = new InboxWorker({
       inbox: this.inbox, registry: this.registry, integrations: this.store, links: this.links, audit: this.audit, metrics, now: this.now,

@@ -1,4 +1,5 @@
 import type { Db } from '../storage/database.ts';
+import { resolving } from '../storage/resolving.ts';
 import { storableText } from '../storage/storable-text.ts';
 
 /** What we last know the external system holds for one of our entities. */
@@ -42,7 +43,7 @@ export const storedKey = storableText;
 
 /**
  * Link rows on either backend (schema/migrations/002_integrations.sql; on PostgreSQL
- * postgres/018_links.sql): SqliteLinkRecords over the embedded database, PostgresLinkStore over
+ * postgres/018_links.sql): sqliteLinkRecords over the embedded database, PostgresLinkStore over
  * PostgreSQL, with one contract (tests/bridge/link-store-backends.test.ts). Listings are ordered by
  * entity id, by code point. `save` rejects when another entity of the binding already holds the
  * external id (the unique index), as on SQLite.
@@ -57,7 +58,7 @@ export interface LinkRecords {
 
 /**
  * Links on the embedded SQLite database, read and written synchronously: the server's bridge reads
- * them inside document transactions (the outbound planner, the inbound applier). SqliteLinkRecords
+ * them inside document transactions (the outbound planner, the inbound applier). sqliteLinkRecords
  * gives the asynchronous contract over it.
  */
 export class LinkStore {
@@ -102,26 +103,6 @@ export class LinkStore {
 }
 
 /** The asynchronous contract (LinkRecords) over a SQLite LinkStore. */
-export class SqliteLinkRecords implements LinkRecords {
-  constructor(private readonly links: LinkStore) {}
-
-  async get(integrationId: string, entity: string, entityId: string): Promise<Link | undefined> {
-    return this.links.get(integrationId, entity, entityId);
-  }
-
-  async byExternalId(integrationId: string, entity: string, externalId: string): Promise<Link | undefined> {
-    return this.links.byExternalId(integrationId, entity, externalId);
-  }
-
-  async listFor(integrationId: string, entity: string): Promise<Link[]> {
-    return this.links.listFor(integrationId, entity);
-  }
-
-  async save(link: Link): Promise<void> {
-    this.links.save(link);
-  }
-
-  async remove(integrationId: string, entity: string, entityId: string): Promise<void> {
-    this.links.remove(integrationId, entity, entityId);
-  }
+export function sqliteLinkRecords(links: LinkStore): LinkRecords {
+  return resolving(links, ['get', 'byExternalId', 'listFor', 'save', 'remove'] as const);
 }

@@ -9,7 +9,7 @@ import type { OutboxRow } from './outbox-store.ts';
 import { ownValue, setOwn } from '../../schema/own-keys.ts';
 
 export interface PusherDeps {
-  /** The links of the backend the outbox is on (SqliteLinkRecords or PostgresLinkStore). */
+  /** The links of the backend the outbox is on (sqliteLinkRecords or PostgresLinkStore). */
   links: LinkRecords;
   inbox: Pick<InboxStore, 'add'> | Pick<PostgresInboxStore, 'add'>;
   now: () => number;

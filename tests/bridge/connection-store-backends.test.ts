@@ -4,7 +4,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCredentialCipher } from '../../server/bridge/credential-cipher.ts';
 import { IntegrationStore, sqliteIntegrationRecords, type Integration, type IntegrationRecords, type NewStandalone } from '../../server/bridge/integration-store.ts';
-import { LinkStore, SqliteLinkRecords, type LinkRecords } from '../../server/bridge/link-store.ts';
+import { LinkStore, sqliteLinkRecords, type LinkRecords } from '../../server/bridge/link-store.ts';
 import { PostgresIntegrationStore } from '../../server/bridge/postgres-integration-store.ts';
 import { PostgresLinkStore } from '../../server/bridge/postgres-link-store.ts';
 import { SqlitePeopleStore, type PeopleStore } from '../../server/people/people-store.ts';
@@ -30,7 +30,7 @@ interface Opened { records: IntegrationRecords; links: LinkRecords; people: Peop
 function openSqlite(): Opened {
   const sqlite = openDatabase(tempDir('connections-'), { synchronous: 'normal' });
   registerTeardown(() => sqlite.close());
-  return { records: sqliteIntegrationRecords(new IntegrationStore(sqlite, cipher)), links: new SqliteLinkRecords(new LinkStore(sqlite)), people: new SqlitePeopleStore(sqlite), sqlite };
+  return { records: sqliteIntegrationRecords(new IntegrationStore(sqlite, cipher)), links: sqliteLinkRecords(new LinkStore(sqlite)), people: new SqlitePeopleStore(sqlite), sqlite };
 }
 function openPostgres(): Opened {
   const pool = new pg.Pool({ connectionString: db().url, max: 4 });

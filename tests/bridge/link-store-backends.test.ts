@@ -4,7 +4,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCredentialCipher } from '../../server/bridge/credential-cipher.ts';
 import { IntegrationStore } from '../../server/bridge/integration-store.ts';
-import { LinkStore, SqliteLinkRecords, type Link, type LinkRecords } from '../../server/bridge/link-store.ts';
+import { LinkStore, sqliteLinkRecords, type Link, type LinkRecords } from '../../server/bridge/link-store.ts';
 import { PostgresLinkStore } from '../../server/bridge/postgres-link-store.ts';
 import { openDatabase, type Db } from '../../server/storage/database.ts';
 import { applyPostgresMigrations } from '../../server/storage/postgres/migrations.ts';
@@ -38,7 +38,7 @@ interface Opened { links: LinkRecords; binding: () => string }
 function openSqlite(): Opened {
   const sqlite = openDatabase(tempDir('links-'), { synchronous: 'normal' });
   registerTeardown(() => sqlite.close());
-  return { links: new SqliteLinkRecords(new LinkStore(sqlite)), binding: () => bindingOn(sqlite) };
+  return { links: sqliteLinkRecords(new LinkStore(sqlite)), binding: () => bindingOn(sqlite) };
 }
 function openPostgres(): Opened {
   const pool = new pg.Pool({ connectionString: db().url, max: 2 });
