@@ -1,5 +1,7 @@
 import type { AuditEntry } from '../../schema/index.ts';
 import type { Db } from '../storage/database.ts';
+import { resolving } from '../storage/resolving.ts';
+import { storableText } from '../storage/storable-text.ts';
 
 export type AuditResult = AuditEntry['result'];
 
@@ -16,7 +18,50 @@ export interface AuditInput {
   detail?: Record<string, unknown>;
 }
 
-/** The integration audit trail: every inbound and outbound action and every conflict resolution. */
+/** A stored audit row, as both backends give it (`id` a number). */
+export interface AuditRow {
+  id: number; at: string; wedding_id: string; integration_id: string | null; actor: string; action: string; entity: string | null; entity_id: string | null; result: AuditResult; detail: string;
+}
+
+export const auditEntryOf = (r: AuditRow): AuditEntry => ({
+  id: Number(r.id), at: r.at, weddingId: r.wedding_id, integrationId: r.integration_id, actor: r.actor, action: r.action, entity: r.entity, entityId: r.entity_id, result: r.result,
+  detail: JSON.parse(r.detail) as Record<string, unknown>,
+});
+
+/**
+ * The values an entry is stored with, in column order (at, wedding_id, integration_id, actor,
+ * action, entity, entity_id, result, detail); `at` is ISO 8601 UTC. The actor and the entity id
+ * (an external record's id, for a refused one) are stored as both engines hold them (U+0000 and
+ * lone surrogates as U+FFFD); `detail` is JSON text.
+ */
+export function auditValues(e: AuditInput, at: string): unknown[] {
+  return [at, e.weddingId, e.integrationId ?? null, storableText(e.actor), e.action, e.entity ?? null, e.entityId == null ? null : storableText(e.entityId), e.result, JSON.stringify(e.detail ?? {})];
+}
+
+/**
+ * The audit trail on either backend (schema/migrations/002_integrations.sql; on PostgreSQL
+ * postgres/020_audit_unmatched.sql): sqliteAuditRecords and PostgresAuditLog, with one contract
+ * (tests/bridge/audit-unmatched-backends.test.ts).
+ */
+export interface AuditRecords {
+  record(e: AuditInput): Promise<void>;
+  /** Newest first (by id); `before` is the `nextCursor` of the previous page. */
+  list(weddingId: string, limit: number, before?: number): Promise<{ entries: AuditEntry[]; nextCursor: number | null }>;
+  /** Failed share of the last `n` push attempts (0 when there were none). */
+  pushErrorRate(integrationId: string, n?: number): Promise<number>;
+  /** When one of `actions` last succeeded for the integration (ISO 8601), or null. */
+  lastSuccess(integrationId: string, actions: string[]): Promise<string | null>;
+}
+
+/** A page of `limit` rows as `list` answers it. */
+export function auditPage(rows: AuditRow[], limit: number): { entries: AuditEntry[]; nextCursor: number | null } {
+  return { entries: rows.map(auditEntryOf), nextCursor: rows.length === limit ? Number(rows[rows.length - 1]!.id) : null };
+}
+
+/** Failed share of push results (0 when there were none). */
+export const errorRate = (results: string[]): number => (results.length === 0 ? 0 : results.filter((r) => r !== 'ok').length / results.length);
+
+/** The integration audit trail on SQLite, synchronous (the bridge): every inbound and outbound action and every conflict resolution. */
 export class AuditLog {
   private readonly insert;
   private readonly page;
@@ -32,27 +77,23 @@ export class AuditLog {
   }
 
   record(e: AuditInput): void {
-    this.insert.run(new Date(this.now()).toISOString(), e.weddingId, e.integrationId ?? null, e.actor, e.action, e.entity ?? null, e.entityId ?? null, e.result, JSON.stringify(e.detail ?? {}));
+    this.insert.run(...auditValues(e, new Date(this.now()).toISOString()));
   }
 
-  /** Newest first; `before` is the `nextCursor` of the previous page. */
   list(weddingId: string, limit: number, before?: number): { entries: AuditEntry[]; nextCursor: number | null } {
-    const rows = this.page.all(weddingId, before ?? Number.MAX_SAFE_INTEGER, limit) as {
-      id: number; at: string; wedding_id: string; integration_id: string | null; actor: string; action: string; entity: string | null; entity_id: string | null; result: AuditResult; detail: string;
-    }[];
-    const entries = rows.map((r) => ({
-      id: r.id, at: r.at, weddingId: r.wedding_id, integrationId: r.integration_id, actor: r.actor, action: r.action, entity: r.entity, entityId: r.entity_id, result: r.result, detail: JSON.parse(r.detail) as Record<string, unknown>,
-    }));
-    return { entries, nextCursor: rows.length === limit ? rows[rows.length - 1]!.id : null };
+    return auditPage(this.page.all(weddingId, before ?? Number.MAX_SAFE_INTEGER, limit) as AuditRow[], limit);
   }
 
-  /** Failed share of the last `n` push attempts (0 when there were none). */
   pushErrorRate(integrationId: string, n = 100): number {
-    const results = this.recentPushes.all(integrationId, n) as string[];
-    return results.length === 0 ? 0 : results.filter((r) => r !== 'ok').length / results.length;
+    return errorRate(this.recentPushes.all(integrationId, n) as string[]);
   }
 
   lastSuccess(integrationId: string, actions: string[]): string | null {
     return (this.lastOf.get(integrationId, JSON.stringify(actions)) as string | null) ?? null;
   }
+}
+
+/** AuditRecords over a SQLite AuditLog. */
+export function sqliteAuditRecords(log: AuditLog): AuditRecords {
+  return resolving(log, ['record', 'list', 'pushErrorRate', 'lastSuccess'] as const);
 }

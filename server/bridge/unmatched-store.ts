@@ -1,6 +1,8 @@
 import crypto from 'node:crypto';
 import type { InboundChange } from '../../adapters/core/index.ts';
 import type { Db } from '../storage/database.ts';
+import { resolving } from '../storage/resolving.ts';
+import { storableText } from '../storage/storable-text.ts';
 import type { MatchProposal } from './wedding-facts.ts';
 
 export const UNMATCHED_STATUSES = ['open', 'assigned', 'created', 'ignored'] as const;
@@ -24,18 +26,49 @@ export interface UnmatchedRecord {
   weddingIds: string[];
 }
 
-interface Row {
+/** A stored row, as both backends give it. */
+export interface UnmatchedRow {
   id: string; connection_id: string; workspace_id: string | null; entity: string; external_id: string; change: string; proposals: string;
   status: UnmatchedStatus; received_at: number; updated_at: number; resolved_by: string | null; wedding_ids: string;
 }
 
-const toRecord = (r: Row): UnmatchedRecord => ({
+export const toUnmatchedRecord = (r: UnmatchedRow): UnmatchedRecord => ({
   id: r.id, connectionId: r.connection_id, workspaceId: r.workspace_id, entity: r.entity, externalId: r.external_id,
   change: JSON.parse(r.change) as UnmatchedRecord['change'], proposals: JSON.parse(r.proposals) as MatchProposal[], status: r.status,
-  receivedAt: r.received_at, updatedAt: r.updated_at, resolvedBy: r.resolved_by, weddingIds: JSON.parse(r.wedding_ids) as string[],
+  receivedAt: Number(r.received_at), updatedAt: Number(r.updated_at), resolvedBy: r.resolved_by, weddingIds: JSON.parse(r.wedding_ids) as string[],
 });
 
-/** The `unmatched` table: one row per external record (connection × entity × external id). */
+export interface NewUnmatched { connectionId: string; workspaceId: string | null; change: UnmatchedRecord['change']; proposals: MatchProposal[]; at: number }
+
+/** The values a record is stored with: its external id as both engines hold it (U+0000 and lone surrogates as U+FFFD); the change is JSON text. */
+export function unmatchedValues(r: NewUnmatched) {
+  return {
+    id: `unm_${crypto.randomBytes(9).toString('base64url')}`, connection_id: r.connectionId, workspace_id: r.workspaceId, entity: r.change.entity,
+    external_id: storableText(r.change.externalId), change: JSON.stringify(r.change), proposals: JSON.stringify(r.proposals), at: r.at,
+  };
+}
+
+/**
+ * The unmatched queue on either backend (schema/migrations/020_connections.sql; on PostgreSQL
+ * postgres/020_audit_unmatched.sql): sqliteUnmatchedRecords and PostgresUnmatchedStore, with one
+ * contract (tests/bridge/audit-unmatched-backends.test.ts). Times are ms since the epoch.
+ */
+export interface UnmatchedRecords {
+  /** Keeps the record's latest content; a record already resolved keeps its status. */
+  put(r: NewUnmatched): Promise<UnmatchedRecord>;
+  byRecord(connectionId: string, entity: string, externalId: string): Promise<UnmatchedRecord | undefined>;
+  get(id: string): Promise<UnmatchedRecord | undefined>;
+  /** A workspace's records, newest first (ties by id, by code point); `status` null for every status. */
+  list(workspaceId: string, status: UnmatchedStatus | null, limit?: number): Promise<UnmatchedRecord[]>;
+  /** The connection's open records that name one of `references` (InboundChange.reference), oldest first. */
+  openWithReference(connectionId: string, references: string[]): Promise<UnmatchedRecord[]>;
+  openCount(connectionId: string): Promise<number>;
+  resolve(id: string, status: Exclude<UnmatchedStatus, 'open'>, by: string, weddingIds: string[], at: number): Promise<void>;
+  /** The external record was deleted before anyone took it in: an open or ignored record goes. */
+  forget(connectionId: string, entity: string, externalId: string): Promise<void>;
+}
+
+/** The `unmatched` table on SQLite, synchronous (the bridge): one row per external record (connection × entity × external id). */
 export class UnmatchedStore {
   constructor(private readonly db: Db) {}
 
@@ -43,24 +76,21 @@ export class UnmatchedStore {
    * Keeps the record's latest content. A record already resolved keeps its status (an ignored one
    * stays ignored; an assigned one is routed by its link rows and does not come here again).
    */
-  put(r: { connectionId: string; workspaceId: string | null; change: UnmatchedRecord['change']; proposals: MatchProposal[]; at: number }): UnmatchedRecord {
+  put(r: NewUnmatched): UnmatchedRecord {
     this.db.prepare(`INSERT INTO unmatched (id, connection_id, workspace_id, entity, external_id, change, proposals, status, received_at, updated_at)
       VALUES (@id, @connection_id, @workspace_id, @entity, @external_id, @change, @proposals, 'open', @at, @at)
-      ON CONFLICT (connection_id, entity, external_id) DO UPDATE SET change = excluded.change, proposals = excluded.proposals, updated_at = excluded.updated_at`).run({
-      id: `unm_${crypto.randomBytes(9).toString('base64url')}`, connection_id: r.connectionId, workspace_id: r.workspaceId, entity: r.change.entity,
-      external_id: r.change.externalId, change: JSON.stringify(r.change), proposals: JSON.stringify(r.proposals), at: r.at,
-    });
+      ON CONFLICT (connection_id, entity, external_id) DO UPDATE SET change = excluded.change, proposals = excluded.proposals, updated_at = excluded.updated_at`).run(unmatchedValues(r));
     return this.byRecord(r.connectionId, r.change.entity, r.change.externalId)!;
   }
 
   byRecord(connectionId: string, entity: string, externalId: string): UnmatchedRecord | undefined {
-    const r = this.db.prepare('SELECT * FROM unmatched WHERE connection_id = ? AND entity = ? AND external_id = ?').get(connectionId, entity, externalId) as Row | undefined;
-    return r ? toRecord(r) : undefined;
+    const r = this.db.prepare('SELECT * FROM unmatched WHERE connection_id = ? AND entity = ? AND external_id = ?').get(connectionId, entity, storableText(externalId)) as UnmatchedRow | undefined;
+    return r ? toUnmatchedRecord(r) : undefined;
   }
 
   get(id: string): UnmatchedRecord | undefined {
-    const r = this.db.prepare('SELECT * FROM unmatched WHERE id = ?').get(id) as Row | undefined;
-    return r ? toRecord(r) : undefined;
+    const r = this.db.prepare('SELECT * FROM unmatched WHERE id = ?').get(id) as UnmatchedRow | undefined;
+    return r ? toUnmatchedRecord(r) : undefined;
   }
 
   /** A workspace's records, newest first; `status` null for every status. */
@@ -68,7 +98,7 @@ export class UnmatchedStore {
     const rows = status
       ? this.db.prepare('SELECT * FROM unmatched WHERE workspace_id = ? AND status = ? ORDER BY received_at DESC, id LIMIT ?').all(workspaceId, status, limit)
       : this.db.prepare('SELECT * FROM unmatched WHERE workspace_id = ? ORDER BY received_at DESC, id LIMIT ?').all(workspaceId, limit);
-    return (rows as Row[]).map(toRecord);
+    return (rows as UnmatchedRow[]).map(toUnmatchedRecord);
   }
 
   /** The connection's open records that name one of `references` (InboundChange.reference), oldest first. */
@@ -76,7 +106,7 @@ export class UnmatchedStore {
     if (references.length === 0) return [];
     const rows = this.db.prepare(`SELECT * FROM unmatched WHERE connection_id = ? AND status = 'open'
       AND json_extract(change, '$.reference') IN (SELECT value FROM json_each(?)) ORDER BY received_at, id`).all(connectionId, JSON.stringify(references));
-    return (rows as Row[]).map(toRecord);
+    return (rows as UnmatchedRow[]).map(toUnmatchedRecord);
   }
 
   /** Open records per connection (for health). */
@@ -90,6 +120,11 @@ export class UnmatchedStore {
 
   /** The external record was deleted before anyone took it in. */
   forget(connectionId: string, entity: string, externalId: string): void {
-    this.db.prepare("DELETE FROM unmatched WHERE connection_id = ? AND entity = ? AND external_id = ? AND status IN ('open', 'ignored')").run(connectionId, entity, externalId);
+    this.db.prepare("DELETE FROM unmatched WHERE connection_id = ? AND entity = ? AND external_id = ? AND status IN ('open', 'ignored')").run(connectionId, entity, storableText(externalId));
   }
+}
+
+/** UnmatchedRecords over a SQLite UnmatchedStore. */
+export function sqliteUnmatchedRecords(store: UnmatchedStore): UnmatchedRecords {
+  return resolving(store, ['put', 'byRecord', 'get', 'list', 'openWithReference', 'openCount', 'resolve', 'forget'] as const);
 }

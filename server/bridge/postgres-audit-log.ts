@@ -1,0 +1,39 @@
+import type pg from 'pg';
+import type { AuditEntry } from '../../schema/index.ts';
+import { auditPage, auditValues, errorRate, type AuditInput, type AuditRecords, type AuditRow } from './audit-log.ts';
+
+const COLUMNS = 'id::double precision AS id, at, wedding_id, integration_id, actor, action, entity, entity_id, result, detail';
+
+/**
+ * The integration audit trail on PostgreSQL (schema/migrations/postgres/020_audit_unmatched.sql),
+ * shared by every instance: the contract of AuditRecords. `record` takes an open transaction's
+ * client when given (an entry that must commit with what it records). Ids come from one sequence,
+ * so pages are newest first across instances; an entry committed after a reader's page was read
+ * under a smaller id is seen on the next read of the first page, not on later pages.
+ */
+export class PostgresAuditLog implements AuditRecords {
+  constructor(private readonly pool: pg.Pool, private readonly now: () => number = Date.now) {}
+
+  async record(e: AuditInput, client: pg.ClientBase | pg.Pool = this.pool): Promise<void> {
+    await client.query(`INSERT INTO audit (at, wedding_id, integration_id, actor, action, entity, entity_id, result, detail)
+      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, auditValues(e, new Date(this.now()).toISOString()));
+  }
+
+  async list(weddingId: string, limit: number, before?: number): Promise<{ entries: AuditEntry[]; nextCursor: number | null }> {
+    const { rows } = await this.pool.query<AuditRow>(`SELECT ${COLUMNS} FROM audit WHERE wedding_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3`,
+      [weddingId, before ?? Number.MAX_SAFE_INTEGER, limit]);
+    return auditPage(rows, limit);
+  }
+
+  async pushErrorRate(integrationId: string, n = 100): Promise<number> {
+    const { rows } = await this.pool.query<{ result: string }>(`SELECT result FROM audit WHERE integration_id = $1 AND action IN ('push.delivered', 'push.failed')
+      ORDER BY id DESC LIMIT $2`, [integrationId, n]);
+    return errorRate(rows.map((r) => r.result));
+  }
+
+  async lastSuccess(integrationId: string, actions: string[]): Promise<string | null> {
+    const { rows } = await this.pool.query<{ at: string | null }>(`SELECT max(at COLLATE "C") AS at FROM audit WHERE integration_id = $1 AND action = ANY($2::text[]) AND result = 'ok'`,
+      [integrationId, actions]);
+    return rows[0]?.at ?? null;
+  }
+}
