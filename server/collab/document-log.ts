@@ -57,6 +57,12 @@ export interface DocumentLog {
    * synchronous writes), or `joined` writes run in the append's transaction (PostgreSQL).
    */
   readonly listenerForm: 'work' | 'joined';
+  /**
+   * PostgreSQL: commits `writes` in a transaction of their own, for a joined change that changed
+   * nothing (DurablePersistence.changeWithWrites); one outcome per write, each rolled back alone
+   * when it throws (as joined writes of an append are). Absent on SQLite.
+   */
+  commitJoined?(name: string, writes: readonly JoinedWrite[]): Promise<readonly JoinedOutcome[]>;
 
   /**
    * Makes the document this instance's to write (PostgreSQL: takes its lease) and reads its state

@@ -17,6 +17,7 @@ import type { CollabContext } from './context.ts';
 import { DocumentDiscard, STORAGE_FAILED_CLOSE } from './document-discard.ts';
 import { DocumentCompaction } from './document-compaction.ts';
 import { GuardedListeners } from './document-listeners.ts';
+import { JoinedChanges, withChangeWrites, type ChangeWrite, type JoinedChange } from './joined-changes.ts';
 import { JoinedListeners, type JoinedAppendListener } from './joined-listeners.ts';
 import { DocumentOwnedElsewhereError, type DocumentLog } from './document-log.ts';
 import { describeOrigin } from './origin.ts';
@@ -101,6 +102,8 @@ export class DurablePersistence extends Database {
   private readonly undecodableAtLoad = new Map<string, number>();
   private readonly appendListeners: GuardedListeners<Parameters<AppendListener>>;
   private readonly joinedListeners: JoinedListeners;
+  /** PostgreSQL: writes joined to the changes a caller makes now (changeWithWrites). */
+  private readonly joinedChanges: JoinedChanges | null;
   /** Live documents dropped because a change in them could not be stored (see document-discard.ts). */
   private readonly discards: DocumentDiscard;
   private closed = false;
@@ -129,6 +132,8 @@ export class DurablePersistence extends Database {
     });
     this.appendListeners = new GuardedListeners(group, logger, metrics.documentListenerErrors);
     this.joinedListeners = new JoinedListeners(logger, metrics.documentListenerErrors);
+    const commitJoined = log.commitJoined?.bind(log);
+    this.joinedChanges = commitJoined ? new JoinedChanges(commitJoined) : null;
     this.compaction = new DocumentCompaction(log, encoder, metrics, logger, health, {
       isLoaded: (doc) => this.loaded.has(doc),
       hasUndecodable: (name) => this.undecodableAtLoad.has(name),
@@ -161,6 +166,20 @@ export class DurablePersistence extends Database {
   onAppendJoined(listener: JoinedAppendListener): void {
     if (this.log.listenerForm !== 'joined') throw new WedSyncError('internal_error', `joined writes need the PostgreSQL backend, not ${this.log.backend}: register with onAppend`);
     this.joinedListeners.add(listener);
+  }
+
+  /**
+   * PostgreSQL: runs `change`, which changes the live document `documentName` synchronously (in
+   * zero or more Yjs transactions), so that `writes` commit in the same database transaction as
+   * what it changed, or in one of their own when it changed nothing (joined-changes.ts): the form
+   * of "one storage transaction" (SQLite's `db.transaction`) for a caller that writes rows with a
+   * change. `committed` resolves once they are committed; it rejects with the error of a write (rolled
+   * back alone; the change is still stored), or of the commit (nothing stored, the document
+   * discarded as for any failed append). Throws on SQLite, where callers write in the open group.
+   */
+  changeWithWrites<T>(documentName: string, writes: readonly ChangeWrite[], change: () => T): JoinedChange<T> {
+    if (!this.joinedChanges) throw new WedSyncError('internal_error', `writes joined to a change need the PostgreSQL backend, not ${this.log.backend}`);
+    return this.joinedChanges.run(documentName, writes, change);
   }
 
   /** Called when a live document is discarded (holders of direct connections let go of it). */
@@ -268,13 +287,17 @@ export class DurablePersistence extends Database {
     // One append in 16 is timed: the histogram is for spotting a slow disk, not an audit of each write.
     const end = (this.appends++ & 15) === 0 ? this.metrics.logAppendSeconds.startTimer() : null;
     const work = this.appendListeners.size > 0 ? (seq: number) => this.appendListeners.run(documentName, document, tr, seq) : null;
-    const joined = this.joinedListeners.size > 0 ? this.joinedListeners.writesFor(documentName, document, tr) : null;
+    const listeners = this.joinedListeners.size > 0 ? this.joinedListeners.writesFor(documentName, document, tr) : null;
+    const change = this.joinedChanges?.take(documentName) ?? null;
+    const joined = change ? withChangeWrites(change, listeners) : listeners;
     try {
       this.log.append(documentName, update, fromMessage(origin), work, joined, (error) => {
+        change?.fail(error);
         this.logger.error({ err: error, documentName }, 'an update could not be committed to the log');
         this.discard(documentName, document, error);
       });
     } catch (error) {
+      change?.fail(error);
       // The change is in the live document but not in the log: the live copy goes, and the
       // error is rethrown so the message that carried it is not acknowledged.
       this.logger.error({ err: error, documentName }, 'could not append update to the log');

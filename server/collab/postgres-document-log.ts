@@ -2,6 +2,7 @@ import type { StoredDocument } from '../storage/backend/document-store.ts';
 import { StaleEpochError } from '../storage/backend/stale-epoch-error.ts';
 import type { DocumentLeases, Lease } from '../storage/postgres/document-leases.ts';
 import type { PostgresDocumentStore } from '../storage/postgres/document-store.ts';
+import type { JoinedOutcome, JoinedWrite } from '../storage/postgres/append-group.ts';
 import { AppendBarrier } from '../storage/write-barrier.ts';
 import { StorageUnavailableError } from '../storage/storage-health.ts';
 import { WedSyncError } from '../errors.ts';
@@ -139,6 +140,10 @@ export class PostgresDocumentLog implements DocumentLog {
       }
       return false;
     }));
+  }
+
+  commitJoined(name: string, writes: readonly JoinedWrite[]): Promise<readonly JoinedOutcome[]> {
+    return this.store.commitJoined(name, writes);
   }
 
   messagesHandled(): void {

@@ -101,7 +101,10 @@ describe('pushes from a wedding whose document lives in PostgreSQL', () => {
     // Delivered once, signed, and the link records what the subscriber holds.
     await waitFor(() => receiver.accepted().length === 1, 'the subscriber to receive the ceremony');
     expect(receiver.accepted()[0]!.body).toMatchObject({ type: 'timeline.upserted', data: { id: 'ceremony', title: 'Event ceremony' } });
-    const row = (await admin.query<{ status: string; content_hash: string }>("SELECT status, content_hash FROM outbox WHERE entity_id = 'ceremony'")).rows;
+    // The subscriber answered before the worker records the delivery: wait for the record.
+    const outboxRows = async () => (await admin.query<{ status: string; content_hash: string }>("SELECT status, content_hash FROM outbox WHERE entity_id = 'ceremony'")).rows;
+    await waitFor(async () => (await outboxRows())[0]?.status === 'delivered', 'the push to be recorded delivered');
+    const row = await outboxRows();
     expect(row).toEqual([{ status: 'delivered', content_hash: expect.any(String) }]);
     await waitFor(async () => (await links.get('int_hooks', 'timeline', 'ceremony'))?.lastHash === row[0]!.content_hash, 'the link to record the delivered content');
 

@@ -1,7 +1,8 @@
 import type pg from 'pg';
 import type { DocumentStore, Fence, StoredDocument, StoredRowsUpTo } from '../backend/document-store.ts';
 import { WedSyncError } from '../../errors.ts';
-import { AppendGroup, type CommittedAppend, type JoinedWrite } from './append-group.ts';
+import { AppendGroup, type CommittedAppend, type JoinedOutcome, type JoinedWrite } from './append-group.ts';
+import { runAllJoined } from './joined-writes.ts';
 import { checkFence } from './fence.ts';
 import { inTransaction } from './pool.ts';
 
@@ -65,6 +66,14 @@ export class PostgresDocumentStore implements DocumentStore {
    */
   appendJoined(name: string, update: Uint8Array, fence: Fence | undefined, joined: readonly JoinedWrite[]): Promise<CommittedAppend> {
     return this.group.appendJoined(name, update, fence, joined);
+  }
+
+  /**
+   * Runs `writes` in a transaction of their own, as joined writes of no append (`seq` 0): each is
+   * rolled back alone when it throws. Rejects when the transaction cannot commit.
+   */
+  async commitJoined(name: string, writes: readonly JoinedWrite[]): Promise<readonly JoinedOutcome[]> {
+    return (await inTransaction(this.pool, (client) => runAllJoined(client, [{ append: { name, seq: 0 }, writes }])))[0]!;
   }
 
   async compact(name: string, state: Uint8Array, fence?: Fence): Promise<void> {
