@@ -1,7 +1,7 @@
 import type { SystemCategory } from '../../schema/index.ts';
 import type { SecretValue } from '../../adapters/core/index.ts';
 import type { Connector } from '../auth/inbound-rights.ts';
-import { storableText } from '../storage/storable-text.ts';
+import { opaqueText, openedText, storableText } from '../storage/storable-text.ts';
 import { configurationView, openConfiguration, sealConfiguration } from './configuration-secrets.ts';
 import type { Connection, ConnectionStatus, NewConnection } from './connection-store.ts';
 import type { CredentialCipher } from './credential-cipher.ts';
@@ -49,7 +49,7 @@ export function connectionOf(r: ConnectionRow, cipher: CredentialCipher): Connec
     configuration: openConfiguration(stored, cipher, r.id),
     configurationView: configurationView(stored),
     capabilities: JSON.parse(r.capabilities) as string[],
-    cursor: r.cursor, adapterState: JSON.parse(r.adapter_state) as Record<string, unknown>,
+    cursor: r.cursor === null ? null : openedText(r.cursor), adapterState: JSON.parse(r.adapter_state) as Record<string, unknown>,
     autoCreateWeddings: r.auto_create_weddings === 1, autoMatchConfidence: r.auto_match_confidence,
     createdAt: r.created_at, createdBy: r.created_by,
     connector: { sub: r.connector_sub ?? r.created_by, role: r.connector_role ?? 'couple', vendorId: r.connector_vendor_id },
@@ -126,15 +126,15 @@ export interface SettingsReplacement {
 export type ConnectionFields = Partial<Record<'status' | 'cursor' | 'adapter_state' | 'label' | 'auto_create_weddings' | 'auto_match_confidence' | 'last_sync_at' | 'last_error_at' | 'last_error', string | number | null>>;
 export type BindingFields = Partial<Record<'status' | 'cursor' | 'last_sync_at' | 'last_success_at' | 'last_error_at' | 'last_error' | 'breaker_state' | 'breaker_until' | 'consecutive_failures' | 'adapter_state', string | number | null>>;
 
-const FREE_TEXT = new Set(['cursor', 'label', 'last_error']);
+const DISPLAY_TEXT = new Set(['label', 'last_error']);
 
 /**
- * `fields` with free text (a label, an error message, an external system's cursor) as both
- * backends store it: U+0000 and lone surrogates as U+FFFD (storable-text.ts).
+ * `fields` as both backends store them: display text (a label, an error message) with U+0000 and
+ * lone surrogates as U+FFFD (storableText); an external system's cursor exactly (opaqueText).
  */
 export function storableFields<F extends Record<string, string | number | null | undefined>>(fields: F): F {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(fields)) out[k] = FREE_TEXT.has(k) && typeof v === 'string' ? storableText(v) : v;
+  for (const [k, v] of Object.entries(fields)) out[k] = typeof v !== 'string' ? v : DISPLAY_TEXT.has(k) ? storableText(v) : k === 'cursor' ? opaqueText(v) : v;
   return out as F;
 }
 

@@ -3,7 +3,7 @@ import type { SecretValue } from '../../adapters/core/index.ts';
 import type { Connector } from '../auth/inbound-rights.ts';
 import type { Db } from '../storage/database.ts';
 import { resolving } from '../storage/resolving.ts';
-import { storableText } from '../storage/storable-text.ts';
+import { opaqueText, openedText } from '../storage/storable-text.ts';
 import {
   connectionOf, newConnectionRow, sealedSettings, storableFields,
   type ConnectionFields, type ConnectionRow, type SettingsReplacement,
@@ -71,8 +71,9 @@ export interface NewConnection {
  * postgres/019_connections.sql): SqliteConnectionRecords and PostgresConnectionStore, with one
  * contract (tests/bridge/connection-store-backends.test.ts). Credentials, webhook secrets and the
  * secret values of configurations are AES-256-GCM encrypted, bound to the connection id; reads
- * decrypt them. Listings are oldest first, ties by id (by code point). Free text (a label, an error
- * message, a cursor) is stored as both engines can hold it (U+0000 and lone surrogates as U+FFFD).
+ * decrypt them. Listings are oldest first, ties by id (by code point). Display text (a label, an
+ * error message) is stored as both engines can hold it (U+0000 and lone surrogates as U+FFFD); a
+ * cursor and a webhook event id exactly (opaqueText).
  */
 export interface ConnectionRecords {
   create(c: NewConnection): Promise<Connection>;
@@ -119,7 +120,8 @@ export class ConnectionStore {
   }
 
   cursor(id: string): string | null | undefined {
-    return this.db.prepare('SELECT cursor FROM connections WHERE id = ?').pluck().get(id) as string | null | undefined;
+    const cursor = this.db.prepare('SELECT cursor FROM connections WHERE id = ?').pluck().get(id) as string | null | undefined;
+    return typeof cursor === 'string' ? openedText(cursor) : cursor;
   }
 
   get(id: string): Connection | undefined {
@@ -160,7 +162,7 @@ export class ConnectionStore {
   }
 
   receipt(connectionId: string, eventId: string, at: number): boolean {
-    return this.db.prepare('INSERT OR IGNORE INTO connection_receipts (connection_id, event_id, received_at) VALUES (?, ?, ?)').run(connectionId, storableText(eventId), at).changes > 0;
+    return this.db.prepare('INSERT OR IGNORE INTO connection_receipts (connection_id, event_id, received_at) VALUES (?, ?, ?)').run(connectionId, opaqueText(eventId), at).changes > 0;
   }
 }
 

@@ -7,6 +7,7 @@ import type { LiveConnection } from './connection-runtime.ts';
 import type { FullResync } from './full-resync.ts';
 import type { InboxStore } from './inbox-store.ts';
 import type { ChangesPayload } from './inbox-worker.ts';
+import { storedKey } from './link-store.ts';
 import type { LiveIntegration } from './integration-registry.ts';
 import type { UnmatchedStore } from './unmatched-store.ts';
 import { matchWedding, type MatchProposal, type WeddingFactsCache } from './wedding-facts.ts';
@@ -197,7 +198,11 @@ export class InboundRouter {
    */
   async decide(live: LiveConnection, change: InboundChange, bindings = this.deps.bindingsOf(live.connection.id), byId = new Map(bindings.map((b) => [b.integration.id, b]))): Promise<RouteDecision> {
     if (change.op !== 'upsert' && change.op !== 'delete') return { kind: 'dropped' };
-    const linked = (this.linkedTo.all(live.connection.id, change.entity, change.externalId) as string[]).map((id) => byId.get(id)).filter((b): b is LiveIntegration => !!b);
+    // External ids are stored encoded when they hold U+0000 or a lone surrogate (link-store.ts); rows from before, as they were.
+    const key = storedKey(change.externalId);
+    const ids = this.linkedTo.all(live.connection.id, change.entity, key) as string[];
+    if (key !== change.externalId) ids.push(...(this.linkedTo.all(live.connection.id, change.entity, change.externalId) as string[]));
+    const linked = [...new Set(ids)].map((id) => byId.get(id)).filter((b): b is LiveIntegration => !!b);
     if (linked.length) return { kind: 'linked', change, bindings: linked };
     if (change.weddingId) {
       const named = bindings.find((b) => b.integration.weddingId === change.weddingId);

@@ -1,6 +1,6 @@
 import type { Db } from '../storage/database.ts';
 import { resolving } from '../storage/resolving.ts';
-import { storableText } from '../storage/storable-text.ts';
+import { opaqueText, openedText } from '../storage/storable-text.ts';
 
 /** What we last know the external system holds for one of our entities. */
 export interface Link {
@@ -20,26 +20,26 @@ export interface Link {
 export interface LinkRow { integration_id: string; entity: string; entity_id: string; external_id: string | null; last_synced: string; last_hash: string; version: string | null; updated_at: string }
 
 export const toLink = (r: LinkRow): Link => ({
-  integrationId: r.integration_id, entity: r.entity, entityId: r.entity_id, externalId: r.external_id,
-  lastSynced: JSON.parse(r.last_synced) as Record<string, unknown>, lastHash: r.last_hash, version: r.version, updatedAt: r.updated_at,
+  integrationId: r.integration_id, entity: r.entity, entityId: openedText(r.entity_id), externalId: r.external_id === null ? null : openedText(r.external_id),
+  lastSynced: JSON.parse(r.last_synced) as Record<string, unknown>, lastHash: r.last_hash, version: r.version === null ? null : openedText(r.version), updatedAt: r.updated_at,
 });
 
 /**
  * The row a link is stored as on either backend. The ids and the version come from documents and
- * external systems, so they are stored as both engines can hold them (U+0000 and lone surrogates as
- * U+FFFD, storable-text.ts); lookups map their keys the same way, so a link is found by the id it
- * was saved under. `last_synced` is JSON text (which escapes both itself).
+ * external systems and go back to them, so they are stored exactly, in a form both engines can
+ * hold (opaqueText: one holding U+0000 or a lone surrogate is encoded, every other is itself);
+ * lookups encode their keys the same way. `last_synced` is JSON text (which escapes both itself).
  */
 export function linkRow(link: Link, updatedAt: string): LinkRow {
   return {
-    integration_id: link.integrationId, entity: link.entity, entity_id: storableText(link.entityId),
-    external_id: link.externalId === null ? null : storableText(link.externalId),
-    last_synced: JSON.stringify(link.lastSynced), last_hash: link.lastHash, version: link.version === null ? null : storableText(link.version), updated_at: updatedAt,
+    integration_id: link.integrationId, entity: link.entity, entity_id: opaqueText(link.entityId),
+    external_id: link.externalId === null ? null : opaqueText(link.externalId),
+    last_synced: JSON.stringify(link.lastSynced), last_hash: link.lastHash, version: link.version === null ? null : opaqueText(link.version), updated_at: updatedAt,
   };
 }
 
 /** A lookup key as it is stored (see linkRow). */
-export const storedKey = storableText;
+export const storedKey = opaqueText;
 
 /**
  * Link rows on either backend (schema/migrations/002_integrations.sql; on PostgreSQL
@@ -79,13 +79,16 @@ export class LinkStore {
     this.allFor = db.prepare('SELECT * FROM links WHERE integration_id = ? AND entity = ? ORDER BY entity_id');
   }
 
+  // A key that needs encoding is also looked up as it is: rows stored before keys were encoded.
   get(integrationId: string, entity: string, entityId: string): Link | undefined {
-    const r = this.byEntity.get(integrationId, entity, storedKey(entityId)) as LinkRow | undefined;
+    const key = storedKey(entityId);
+    const r = (this.byEntity.get(integrationId, entity, key) ?? (key === entityId ? undefined : this.byEntity.get(integrationId, entity, entityId))) as LinkRow | undefined;
     return r ? toLink(r) : undefined;
   }
 
   byExternalId(integrationId: string, entity: string, externalId: string): Link | undefined {
-    const r = this.byExternal.get(integrationId, entity, storedKey(externalId)) as LinkRow | undefined;
+    const key = storedKey(externalId);
+    const r = (this.byExternal.get(integrationId, entity, key) ?? (key === externalId ? undefined : this.byExternal.get(integrationId, entity, externalId))) as LinkRow | undefined;
     return r ? toLink(r) : undefined;
   }
 
@@ -99,6 +102,7 @@ export class LinkStore {
 
   remove(integrationId: string, entity: string, entityId: string): void {
     this.deleteRow.run(integrationId, entity, storedKey(entityId));
+    if (storedKey(entityId) !== entityId) this.deleteRow.run(integrationId, entity, entityId);
   }
 }
 

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { inTransaction } from '../storage/postgres/pool.ts';
-import { storableText } from '../storage/storable-text.ts';
+import { opaqueText, openedText } from '../storage/storable-text.ts';
 import {
   connectionOf, newConnectionRow, sealedSettings, storableFields,
   type ConnectionFields, type ConnectionRow, type SettingsReplacement,
@@ -43,7 +43,8 @@ export class PostgresConnectionStore implements ConnectionRecords {
 
   async cursor(id: string): Promise<string | null | undefined> {
     const { rows } = await this.pool.query<{ cursor: string | null }>('SELECT cursor FROM connections WHERE id = $1', [id]);
-    return rows[0]?.cursor;
+    const cursor = rows[0]?.cursor;
+    return typeof cursor === 'string' ? openedText(cursor) : cursor;
   }
 
   async get(id: string): Promise<Connection | undefined> {
@@ -69,6 +70,9 @@ export class PostgresConnectionStore implements ConnectionRecords {
   /** Deletes the connection, its bindings and receipts (ON DELETE CASCADE) and its bindings' links, inbox and outbox rows, in one transaction. */
   async remove(id: string): Promise<boolean> {
     return inTransaction(this.pool, async (client) => {
+      // The connection's row first: a binding being added to it (its foreign key takes KEY SHARE on
+      // that row) commits before, or waits and then fails; so the list below is complete.
+      await client.query('SELECT 1 FROM connections WHERE id = $1 FOR UPDATE', [id]);
       const bindings = await client.query<{ id: string }>('SELECT id FROM integrations WHERE connection_id = $1 FOR UPDATE', [id]);
       await deleteBindingRows(client, bindings.rows.map((b) => b.id));
       return ((await client.query('DELETE FROM connections WHERE id = $1', [id])).rowCount ?? 0) > 0;
@@ -86,7 +90,7 @@ export class PostgresConnectionStore implements ConnectionRecords {
 
   async receipt(connectionId: string, eventId: string, at: number): Promise<boolean> {
     const { rowCount } = await this.pool.query('INSERT INTO connection_receipts (connection_id, event_id, received_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
-      [connectionId, storableText(eventId), at]);
+      [connectionId, opaqueText(eventId), at]);
     return (rowCount ?? 0) > 0;
   }
 }

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { storableText } from '../storage/storable-text.ts';
+import { opaqueText } from '../storage/storable-text.ts';
 import { toUnmatchedRecord, unmatchedValues, type NewUnmatched, type UnmatchedRecord, type UnmatchedRecords, type UnmatchedRow, type UnmatchedStatus } from './unmatched-store.ts';
 
 const COLUMNS = `id, connection_id, workspace_id, entity, external_id, change, proposals, status, received_at::double precision AS received_at,
@@ -20,7 +20,7 @@ export class PostgresUnmatchedStore implements UnmatchedRecords {
 
   async put(r: NewUnmatched): Promise<UnmatchedRecord> {
     const v = unmatchedValues(r);
-    const reference = typeof r.change.reference === 'string' ? storableText(r.change.reference) : null;
+    const reference = typeof r.change.reference === 'string' ? opaqueText(r.change.reference) : null;
     const { rows } = await this.pool.query<UnmatchedRow>(`INSERT INTO unmatched (id, connection_id, workspace_id, entity, external_id, change, reference, proposals, status, received_at, updated_at)
       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'open', $9, $9)
       ON CONFLICT (connection_id, entity, external_id) DO UPDATE SET change = excluded.change, reference = excluded.reference, proposals = excluded.proposals,
@@ -30,7 +30,7 @@ export class PostgresUnmatchedStore implements UnmatchedRecords {
   }
 
   async byRecord(connectionId: string, entity: string, externalId: string): Promise<UnmatchedRecord | undefined> {
-    return (await this.many('WHERE connection_id = $1 AND entity = $2 AND external_id = $3', [connectionId, entity, storableText(externalId)]))[0];
+    return (await this.many('WHERE connection_id = $1 AND entity = $2 AND external_id = $3', [connectionId, entity, opaqueText(externalId)]))[0];
   }
 
   async get(id: string): Promise<UnmatchedRecord | undefined> {
@@ -46,7 +46,7 @@ export class PostgresUnmatchedStore implements UnmatchedRecords {
   async openWithReference(connectionId: string, references: string[]): Promise<UnmatchedRecord[]> {
     if (references.length === 0) return [];
     return this.many(`WHERE connection_id = $1 AND status = 'open' AND reference = ANY($2::text[]) ORDER BY received_at, id COLLATE "C"`,
-      [connectionId, references.map(storableText)]);
+      [connectionId, references.map(opaqueText)]);
   }
 
   async openCount(connectionId: string): Promise<number> {
@@ -60,6 +60,6 @@ export class PostgresUnmatchedStore implements UnmatchedRecords {
 
   async forget(connectionId: string, entity: string, externalId: string): Promise<void> {
     await this.pool.query("DELETE FROM unmatched WHERE connection_id = $1 AND entity = $2 AND external_id = $3 AND status IN ('open', 'ignored')",
-      [connectionId, entity, storableText(externalId)]);
+      [connectionId, entity, opaqueText(externalId)]);
   }
 }

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import type { InboundChange } from '../../adapters/core/index.ts';
 import type { Db } from '../storage/database.ts';
 import { resolving } from '../storage/resolving.ts';
-import { storableText } from '../storage/storable-text.ts';
+import { opaqueText, openedText } from '../storage/storable-text.ts';
 import type { MatchProposal } from './wedding-facts.ts';
 
 export const UNMATCHED_STATUSES = ['open', 'assigned', 'created', 'ignored'] as const;
@@ -33,18 +33,18 @@ export interface UnmatchedRow {
 }
 
 export const toUnmatchedRecord = (r: UnmatchedRow): UnmatchedRecord => ({
-  id: r.id, connectionId: r.connection_id, workspaceId: r.workspace_id, entity: r.entity, externalId: r.external_id,
+  id: r.id, connectionId: r.connection_id, workspaceId: r.workspace_id, entity: r.entity, externalId: openedText(r.external_id),
   change: JSON.parse(r.change) as UnmatchedRecord['change'], proposals: JSON.parse(r.proposals) as MatchProposal[], status: r.status,
   receivedAt: Number(r.received_at), updatedAt: Number(r.updated_at), resolvedBy: r.resolved_by, weddingIds: JSON.parse(r.wedding_ids) as string[],
 });
 
 export interface NewUnmatched { connectionId: string; workspaceId: string | null; change: UnmatchedRecord['change']; proposals: MatchProposal[]; at: number }
 
-/** The values a record is stored with: its external id as both engines hold it (U+0000 and lone surrogates as U+FFFD); the change is JSON text. */
+/** The values a record is stored with: its external id exactly, as both engines can hold it (opaqueText); the change is JSON text. */
 export function unmatchedValues(r: NewUnmatched) {
   return {
     id: `unm_${crypto.randomBytes(9).toString('base64url')}`, connection_id: r.connectionId, workspace_id: r.workspaceId, entity: r.change.entity,
-    external_id: storableText(r.change.externalId), change: JSON.stringify(r.change), proposals: JSON.stringify(r.proposals), at: r.at,
+    external_id: opaqueText(r.change.externalId), change: JSON.stringify(r.change), proposals: JSON.stringify(r.proposals), at: r.at,
   };
 }
 
@@ -84,7 +84,7 @@ export class UnmatchedStore {
   }
 
   byRecord(connectionId: string, entity: string, externalId: string): UnmatchedRecord | undefined {
-    const r = this.db.prepare('SELECT * FROM unmatched WHERE connection_id = ? AND entity = ? AND external_id = ?').get(connectionId, entity, storableText(externalId)) as UnmatchedRow | undefined;
+    const r = this.db.prepare('SELECT * FROM unmatched WHERE connection_id = ? AND entity = ? AND external_id = ?').get(connectionId, entity, opaqueText(externalId)) as UnmatchedRow | undefined;
     return r ? toUnmatchedRecord(r) : undefined;
   }
 
@@ -120,7 +120,7 @@ export class UnmatchedStore {
 
   /** The external record was deleted before anyone took it in. */
   forget(connectionId: string, entity: string, externalId: string): void {
-    this.db.prepare("DELETE FROM unmatched WHERE connection_id = ? AND entity = ? AND external_id = ? AND status IN ('open', 'ignored')").run(connectionId, entity, storableText(externalId));
+    this.db.prepare("DELETE FROM unmatched WHERE connection_id = ? AND entity = ? AND external_id = ? AND status IN ('open', 'ignored')").run(connectionId, entity, opaqueText(externalId));
   }
 }
 

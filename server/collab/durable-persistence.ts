@@ -171,14 +171,25 @@ export class DurablePersistence extends Database {
   /**
    * PostgreSQL: runs `change`, which changes the live document `documentName` synchronously (in
    * zero or more Yjs transactions), so that `writes` commit in the same database transaction as
-   * what it changed, or in one of their own when it changed nothing (joined-changes.ts): the form
+   * what it changed, or in one of their own when it changed nothing (joined-changes.ts; those are
+   * committed after the document's earlier appends, only while this instance holds it): the form
    * of "one storage transaction" (SQLite's `db.transaction`) for a caller that writes rows with a
    * change. `committed` resolves once they are committed; it rejects with the error of a write (rolled
-   * back alone; the change is still stored), or of the commit (nothing stored, the document
-   * discarded as for any failed append). Throws on SQLite, where callers write in the open group.
+   * back alone; the change is still stored), or of the commit (the document discarded as for any
+   * failed append; nothing was stored, unless the connection was lost during COMMIT, whose outcome
+   * is unknown). Throws WedSyncError `internal_error` on SQLite (callers write in the open group),
+   * when the document is not live here, or inside a Yjs transaction of it.
    */
   changeWithWrites<T>(documentName: string, writes: readonly ChangeWrite[], change: () => T): JoinedChange<T> {
     if (!this.joinedChanges) throw new WedSyncError('internal_error', `writes joined to a change need the PostgreSQL backend, not ${this.log.backend}`);
+    const document = this.live.get(documentName);
+    if (!document) throw new WedSyncError('internal_error', `${documentName} is not live here: a joined change needs its live document`);
+    // Inside a Yjs transaction or its observers, the change's updates would be emitted after
+    // `change` returns, and the writes would commit apart from them.
+    const ydoc = document as unknown as { _transaction: unknown; _transactionCleanups: unknown[] };
+    if (ydoc._transaction !== null || ydoc._transactionCleanups.length > 0) {
+      throw new WedSyncError('internal_error', `a joined change of ${documentName} cannot run inside a Yjs transaction of it`);
+    }
     return this.joinedChanges.run(documentName, writes, change);
   }
 

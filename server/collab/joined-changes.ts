@@ -50,6 +50,8 @@ export class JoinedChanges {
     let resolve!: () => void;
     let reject!: (error: unknown) => void;
     const committed = new Promise<void>((res, rej) => { resolve = res; reject = rej; });
+    // A caller that does not await it (no writes, or fire and forget) must not crash the process.
+    committed.catch(() => undefined);
     const pending: Pending = {
       writes: writes.map((w) => (client: pg.ClientBase) => w(client)),
       taken: false,
@@ -64,10 +66,6 @@ export class JoinedChanges {
     let value: T;
     try {
       value = change();
-    } catch (error) {
-      // Nobody will await `committed`: its outcome, if the writes went with a change, is not news.
-      committed.catch(() => undefined);
-      throw error;
     } finally {
       this.pending.delete(documentName);
     }

@@ -13,7 +13,8 @@ import { DocumentOwnedElsewhereError, type AppendWork, type DocumentLog, type Fo
 interface Held {
   lease: Lease;
   /** Settles after the last append issued for it (never rejects). */
-  lastAppend: Promise<unknown>;
+  /** The last append's outcome: true once committed, false once it failed. */
+  lastAppend: Promise<boolean>;
   /** Set once the document is served (opened): its lease is renewed from then on, and this is told when it is lost. */
   onLost: ((error: unknown) => void) | null;
   /** Set once the lease is gone: appends are refused and the live copy is being discarded. */
@@ -82,7 +83,7 @@ export class PostgresDocumentLog implements DocumentLog {
       const owner = await this.leases.current(name).catch(() => null);
       throw new DocumentOwnedElsewhereError(name, owner?.owner ?? null);
     }
-    this.held.set(name, { lease, lastAppend: Promise.resolve(), onLost: null, lost: false, deadline: this.deadlineFrom(takenAt) });
+    this.held.set(name, { lease, lastAppend: Promise.resolve(true), onLost: null, lost: false, deadline: this.deadlineFrom(takenAt) });
     try {
       return await this.store.load(name);
     } catch (error) {
@@ -122,7 +123,7 @@ export class PostgresDocumentLog implements DocumentLog {
     if (this.closed || !held || held.lost) throw new StorageUnavailableError(`${name} is not held by this instance; the change was not stored`);
     if (work) throw new WedSyncError('internal_error', 'synchronous append work is the SQLite form of append listeners; on PostgreSQL they are joined writes');
     const append = this.store.appendJoined(name, update, held.lease, joined?.writes ?? []);
-    held.lastAppend = append.then(() => undefined, () => undefined);
+    held.lastAppend = append.then(() => true, () => false);
     this.barrier.add(append.then((committed) => {
       try {
         joined?.report(committed.joined);
@@ -142,8 +143,19 @@ export class PostgresDocumentLog implements DocumentLog {
     }));
   }
 
-  commitJoined(name: string, writes: readonly JoinedWrite[]): Promise<readonly JoinedOutcome[]> {
-    return this.store.commitJoined(name, writes);
+  /**
+   * Writes of a joined change that changed nothing: committed after the document's appends queued
+   * before them (they were judged against the live copy, which holds those changes), only while
+   * this instance holds the document, and fenced by its lease in their transaction. Rejects with
+   * StorageUnavailableError when the document is not held or an append before them failed (the
+   * live copy is discarded then), with StaleEpochError when the lease moved.
+   */
+  async commitJoined(name: string, writes: readonly JoinedWrite[]): Promise<readonly JoinedOutcome[]> {
+    const held = this.held.get(name);
+    if (this.closed || !held || held.lost) throw new StorageUnavailableError(`${name} is not held by this instance; the writes were not stored`);
+    if (!(await held.lastAppend)) throw new StorageUnavailableError(`a change of ${name} before these writes was not stored; the writes were not stored either`);
+    if (held.lost) throw new StorageUnavailableError(`${name} is no longer held by this instance; the writes were not stored`);
+    return this.store.commitJoined(name, writes, held.lease);
   }
 
   messagesHandled(): void {

@@ -18,3 +18,24 @@ export function wellFormed(text: string): string {
 export function storableText(text: string): string {
   return wellFormed(text.replaceAll('\u0000', '\ufffd'));
 }
+
+/** Marks an encoded opaque value: U+FFFF (a noncharacter, never in text an external system sends) and a tilde. */
+const OPAQUE_MARK = '\uffff~';
+
+
+/**
+ * An opaque value (an external system's id, version or cursor, an entity id, a webhook event id)
+ * as both backends can store it and give back exactly: itself when it holds no U+0000 and no lone
+ * surrogate (every value seen in practice, so rows stored before stay as they are), otherwise the
+ * mark and its UTF-16 code units in base64url. Injective, so distinct values stay distinct keys;
+ * `openedText` reverses it. Unlike storableText, never lossy: these values go back to the systems.
+ */
+export function opaqueText(value: string): string {
+  const plain = !value.includes('\u0000') && wellFormed(value) === value && !value.startsWith(OPAQUE_MARK);
+  return !plain ? OPAQUE_MARK + Buffer.from(value, 'utf16le').toString('base64url') : value;
+}
+
+/** The value opaqueText encoded. */
+export function openedText(stored: string): string {
+  return stored.startsWith(OPAQUE_MARK) ? Buffer.from(stored.slice(OPAQUE_MARK.length), 'base64url').toString('utf16le') : stored;
+}

@@ -105,9 +105,9 @@ describe.each([['sqlite', openSqlite], ['postgres', openPostgres]] as const)('co
     expect((await records.get(b2.id))?.overrides).toEqual({});
 
     // Health, breaker and the connection's cursor, through either binding; a disabled binding or connection is not active.
-    await records.update(b3.id, { status: 'disabled', breaker_state: 'open', breaker_until: 1_780_000_123_456, consecutive_failures: 3, last_error: 'boom\u0000', cursor: 'sync-7' });
-    expect(await records.get(b3.id)).toMatchObject({ status: 'disabled', breakerState: 'open', breakerUntil: 1_780_000_123_456, consecutiveFailures: 3, lastError: 'boom\ufffd', cursor: 'sync-7' });
-    expect(await records.connections.cursor(made.id)).toBe('sync-7');
+    await records.update(b3.id, { status: 'disabled', breaker_state: 'open', breaker_until: 1_780_000_123_456, consecutive_failures: 3, last_error: 'boom\u0000', cursor: 'sync\u0000-7' });
+    expect(await records.get(b3.id)).toMatchObject({ status: 'disabled', breakerState: 'open', breakerUntil: 1_780_000_123_456, consecutiveFailures: 3, lastError: 'boom\ufffd', cursor: 'sync\u0000-7' });
+    expect(await records.connections.cursor(made.id)).toBe('sync\u0000-7');
     expect((await records.listActive()).filter((b) => b.connectionId === made.id).map((b) => b.id)).toEqual([made.id, b2.id]);
     await records.connections.update(made.id, { status: 'needs_attention', last_error: 'invalid_grant' });
     expect((await records.listActive()).filter((b) => b.connectionId === made.id)).toHaveLength(2);

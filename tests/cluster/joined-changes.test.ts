@@ -118,6 +118,59 @@ describe('writes joined to a change of a live document (PostgreSQL)', () => {
   });
 });
 
+describe('writes joined to a change that changed nothing (PostgreSQL)', () => {
+  const db = usePostgresDatabase();
+  let node: PostgresCollabNode;
+  beforeAll(async () => {
+    const { url, admin } = db();
+    await admin.query('CREATE TABLE probe (label text PRIMARY KEY)');
+    node = await startPostgresCollabNode({ databaseUrl: url, instanceId: 'alone', leaseMs: 2000, dataDir: tempDir() });
+    registerTeardown(() => node.stop());
+  });
+  const probe = (label: string) => async (client: import('pg').ClientBase) => { await client.query('INSERT INTO probe (label) VALUES ($1)', [label]); };
+  const probed = async (label: string) => (await db().admin.query('SELECT 1 FROM probe WHERE label = $1', [label])).rowCount === 1;
+
+  it('commit after the document\'s earlier changes, and not at all when one of those failed', async () => {
+    const { admin } = db();
+    const w = await live(node, 'k1');
+    const gate = await closeCommitGate(admin, 'document_updates', COMMIT_GATE + 2);
+    event(w, 'before');
+    await gate.blocked('the earlier change to block in COMMIT');
+    let settled = false;
+    const after = node.collab.persistence.changeWithWrites('wedding:k1', [probe('after-before')], () => 'nothing');
+    void after.committed.then(() => { settled = true; });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(settled).toBe(false);
+    expect(await probed('after-before')).toBe(false);
+    await gate.open();
+    await after.committed;
+    expect(await probed('after-before')).toBe(true);
+
+    // The earlier change's COMMIT fails: the writes judged against it are not stored.
+    const failing = await closeCommitGate(admin, 'document_updates', COMMIT_GATE + 3);
+    event(w, 'doomed');
+    const pid = await failing.blocked('the doomed change to block in COMMIT');
+    const orphan = node.collab.persistence.changeWithWrites('wedding:k1', [probe('orphan')], () => 'nothing');
+    await admin.query('SELECT pg_terminate_backend($1)', [pid]);
+    await expect(orphan.committed).rejects.toThrow(/not stored/);
+    await failing.open();
+    expect(await probed('orphan')).toBe(false);
+  });
+
+  it('are refused inside a Yjs transaction of the document, and for a document not live here', async () => {
+    const w = await live(node, 'k2');
+    let refused: unknown;
+    w.ydoc.transact(() => {
+      try { node.collab.persistence.changeWithWrites('wedding:k2', [probe('inside')], () => event(w, 'inside')); } catch (error) { refused = error; }
+    });
+    expect(String(refused)).toMatch(/inside a Yjs transaction/);
+    expect(() => node.collab.persistence.changeWithWrites('wedding:not-open', [], () => 1)).toThrow(/not live here/);
+    // No unhandled rejection from a `committed` nobody awaits, even when it fails.
+    node.collab.persistence.changeWithWrites('wedding:k2', [async () => { throw new Error('ignored'); }], () => 'nothing');
+    await new Promise((r) => setTimeout(r, 100));
+  });
+});
+
 describe('writes joined to a change on SQLite', () => {
   it('are refused: SQLite callers write in the open group', async () => {
     const node = await startCollabNode({ databaseUrl: '', instanceId: 'sqlite', leaseMs: 2000, dataDir: tempDir() });

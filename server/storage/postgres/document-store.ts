@@ -69,11 +69,15 @@ export class PostgresDocumentStore implements DocumentStore {
   }
 
   /**
-   * Runs `writes` in a transaction of their own, as joined writes of no append (`seq` 0): each is
-   * rolled back alone when it throws. Rejects when the transaction cannot commit.
+   * Runs `writes` in a transaction of their own, as joined writes of no append (`seq` 0), after
+   * checking `fence` in it (StaleEpochError when the document's lease moved): each is rolled back
+   * alone when it throws. Rejects when the transaction cannot commit.
    */
-  async commitJoined(name: string, writes: readonly JoinedWrite[]): Promise<readonly JoinedOutcome[]> {
-    return (await inTransaction(this.pool, (client) => runAllJoined(client, [{ append: { name, seq: 0 }, writes }])))[0]!;
+  async commitJoined(name: string, writes: readonly JoinedWrite[], fence?: Fence): Promise<readonly JoinedOutcome[]> {
+    return (await inTransaction(this.pool, async (client) => {
+      await this.fenced(client, name, fence);
+      return runAllJoined(client, [{ append: { name, seq: 0 }, writes }]);
+    }))[0]!;
   }
 
   async compact(name: string, state: Uint8Array, fence?: Fence): Promise<void> {
