@@ -4,7 +4,7 @@ import { VENDOR_NEEDED } from './inbound-applier.ts';
 import type { InboxRow, InboxStore } from './inbox-store.ts';
 import type { ChangesPayload } from './inbox-worker.ts';
 import type { LiveIntegration } from './integration-registry.ts';
-import type { LinkStore } from './link-store.ts';
+import type { LinkAccess } from './buffered-links.ts';
 
 /**
  * Rows held because no vendor was known (inbound-applier.ts VENDOR_NEEDED) are done once their
@@ -15,7 +15,7 @@ import type { LinkStore } from './link-store.ts';
  * brought each one): it is marked applied with `supersededBy`, and audited. Runs in the
  * transaction that applied `by`. Returns how many rows were settled.
  */
-export function settleHeldRows(deps: { inbox: InboxStore; links: LinkStore; audit: AuditLog }, live: LiveIntegration, by: InboxRow, now: number): number {
+export function settleHeldRows(deps: { inbox: Pick<InboxStore, 'parkedFor' | 'parkedRowsWith' | 'supersede'>; links: Pick<LinkAccess, 'byExternalId'>; audit: Pick<AuditLog, 'record'> }, live: LiveIntegration, by: InboxRow, now: number): number {
   const id = live.integration.id;
   if (deps.inbox.parkedFor(id, VENDOR_NEEDED) === 0) return 0;
   let settled = 0;

@@ -9,7 +9,8 @@ import {
 } from '../../adapters/core/index.ts';
 import { deleteEntity, readEntity, validateEntityPatch, writeEntity } from './entity-access.ts';
 import { judgeAlert, judgeEntityChange, judgeRecipientChange, type Connector, type InboundJudgement, type InboundRefusal } from '../auth/inbound-rights.ts';
-import type { Link, LinkStore } from './link-store.ts';
+import type { LinkAccess } from './buffered-links.ts';
+import type { Link } from './link-store.ts';
 import { ownValue, setOwn } from '../../schema/own-keys.ts';
 
 type Strategy = Conflict['strategy'];
@@ -29,7 +30,8 @@ export interface InboundContext {
   /** The fields the adapter syncs, per entity. */
   fields: Partial<Record<SyncEntity, readonly string[]>>;
   strategies: ConflictStrategies;
-  links: LinkStore;
+  /** Read before and written inside the Yjs transaction (a LinkStore on SQLite, BufferedLinks on PostgreSQL). */
+  links: LinkAccess;
   now: () => number;
   /** Who connected the integration: every change is judged against their rights (server/auth/inbound-rights.ts). */
   connector: Connector;

@@ -14,7 +14,7 @@ import type { IntegrationStore } from './integration-store.ts';
  * one log line per inbox row. Nothing of a refused change reaches the wedding.
  */
 export function recordRefusals(
-  deps: { audit: AuditLog; metrics: Metrics; logger: Logger; integrations: IntegrationStore; now: () => number },
+  deps: { audit: Pick<AuditLog, 'record'>; metrics: Metrics; logger: Logger; integrations: Pick<IntegrationStore, 'update'>; now: () => number },
   live: LiveIntegration, row: InboxRow, outcome: ApplyOutcome,
 ): void {
   const { integration } = live;

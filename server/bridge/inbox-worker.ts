@@ -1,21 +1,17 @@
 import { EventEmitter } from 'node:events';
-import { WeddingDoc, clipText } from '../../schema/index.ts';
-import { AdapterError, type InboundChange, type WebhookRequest } from '../../adapters/core/index.ts';
+import type { InboundChange } from '../../adapters/core/index.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 import type { AuditLog } from './audit-log.ts';
-import { absentDeletions, type FullResync } from './full-resync.ts';
-import { applyInbound, type AlertHandler, type ApplyOutcome } from './inbound-applier.ts';
-import { connectionName } from './system-name.ts';
-import { settleHeldRows } from './held-rows.ts';
-import { recordRefusals } from './inbound-refusals.ts';
+import type { FullResync } from './full-resync.ts';
+import type { AlertHandler, ApplyOutcome } from './inbound-applier.ts';
 import type { InboxRow, InboxStore } from './inbox-store.ts';
-import { fieldsOf, type IntegrationRegistry, type LiveIntegration } from './integration-registry.ts';
+import type { IntegrationRegistry, LiveIntegration } from './integration-registry.ts';
 import type { IntegrationStore } from './integration-store.ts';
 import type { LinkStore } from './link-store.ts';
 import { PassLoop, readUntil } from './pass-loop.ts';
 import type { RetryPolicy } from './retry-policy.ts';
-import { trace } from './bridge-trace.ts';
+import { applyInboxRow } from './inbox-row.ts';
 import type * as Y from 'yjs';
 
 /** A stored page of pulled changes. */
@@ -209,75 +205,6 @@ export class InboxWorker {
    * it go on), false when it is to be retried (the wedding's later rows wait).
    */
   private applyRow(doc: Y.Doc, row: InboxRow): LiveIntegration | null | false {
-    const live = this.deps.registry.get(row.integrationId);
-    const now = this.deps.now();
-    if (!live) {
-      this.deps.inbox.park(row.id, 'the integration was removed or is not active');
-      return null;
-    }
-    const { integration } = live;
-    const base = { weddingId: row.weddingId, integrationId: integration.id, actor: `integration:${integration.id}` };
-    try {
-      let changes: InboundChange[];
-      let keepIdentity: boolean | ReadonlySet<string> = false;
-      if (row.kind === 'webhook') {
-        const { adapter } = live;
-        if (!adapter.parseWebhook) throw new AdapterError('unsupported', `${integration.system} does not take webhooks`);
-        const parsed = adapter.parseWebhook(JSON.parse(row.payload) as WebhookRequest);
-        changes = parsed.changes;
-        if (parsed.pull) this.deps.requestPull(live);
-      } else {
-        const payload = JSON.parse(row.payload) as ChangesPayload;
-        changes = payload.changes;
-        keepIdentity = payload.keepIdentity === true ? true : new Set(payload.keepIdentityFor ?? []);
-        if (payload.resync) {
-          const absent = absentDeletions(payload.resync, this.deps.links.listFor(integration.id, payload.resync.entity));
-          changes = [...changes, ...absent];
-          if (absent.length) this.deps.audit.record({ ...base, action: 'pull.reconciled', result: 'ok', detail: { inboxId: row.id, entity: payload.resync.entity, absent: absent.map((c) => c.op === 'delete' ? c.externalId : '').slice(0, 50) } });
-        }
-      }
-      const outcome = applyInbound(new WeddingDoc(doc), {
-        weddingId: row.weddingId, integrationId: integration.id, system: integration.system, systemName: connectionName(integration.connection), fields: fieldsOf(live),
-        strategies: (integration.configuration.conflictStrategies ?? {}) as Record<string, 'crdt'>, links: this.deps.links, now: this.deps.now,
-        connector: integration.connector, keepIdentity, ...(this.alertHandler ? { raiseAlert: this.alertHandler } : {}),
-      }, changes);
-      const notices = changes.filter((c): c is Extract<InboundChange, { op: 'notice' }> => c.op === 'notice');
-      if (notices.length) for (const listener of this.noticeListeners) listener(live, row.weddingId, doc, notices);
-      if (row.kind === 'changes') {
-        const cursor = (JSON.parse(row.payload) as ChangesPayload).cursorAfter;
-        if (cursor !== undefined) {
-          this.deps.integrations.update(integration.id, { cursor });
-          integration.cursor = cursor;
-        }
-      }
-      this.deps.inbox.applied(row.id, { applied: outcome.applied, skipped: outcome.skipped, refused: outcome.refused, conflicts: outcome.conflicts.map((c) => c.id) }, now);
-      if (outcome.applied > 0 && changes.some((c) => c.op === 'upsert' && c.entity === 'payments')) settleHeldRows(this.deps, live, row, now);
-      const held = new Set(outcome.held.map((h) => `${h.entity}\0${h.entityId}`));
-      const touched = outcome.details.filter((d) => d.op !== 'ack' && d.op !== 'alert' && d.result !== 'refused' && d.entity && d.entityId && !held.has(`${d.entity}\0${d.entityId}`)).map((d) => ({ entity: d.entity!, entityId: d.entityId!, changed: d.result === 'ok' }));
-      if (touched.length || outcome.pushBack.length || outcome.held.length) this.deps.afterApply(live, row.weddingId, doc, touched, outcome.pushBack, outcome.held);
-      trace('inbox.applied', integration.connectionId, { weddingId: row.weddingId });
-      this.deps.metrics.syncLatencySeconds.observe({ system: integration.system }, (now - row.receivedAt) / 1000);
-      for (const d of outcome.details) {
-        if (d.result === 'refused') continue;
-        this.deps.audit.record({ ...base, action: 'inbound.applied', entity: d.entity, entityId: d.entityId, result: d.result, detail: { inboxId: row.id, eventId: row.eventId, op: d.op, ...(d.fields ? { fields: d.fields } : {}) } });
-      }
-      if (outcome.refused) recordRefusals(this.deps, live, row, outcome);
-      for (const c of outcome.conflicts) {
-        this.deps.audit.record({ ...base, action: 'conflict.detected', entity: c.entity, entityId: c.entityId, result: 'ok', detail: { conflictId: c.id, field: c.field, strategy: c.strategy, winner: c.winner } });
-      }
-      return live;
-    } catch (caught) {
-      const error = caught instanceof AdapterError ? caught : new AdapterError('transient', (caught as Error)?.message ?? String(caught), { cause: caught });
-      const attempt = row.attempts + 1;
-      // A payload that cannot be mapped or validated will not improve with time: park it at once.
-      const park = error.code === 'invalid_payload' || error.code === 'unsupported' || attempt >= this.deps.retry.maxAttempts;
-      const message = clipText(`${error.code}: ${error.message}`, 1000);
-      if (park) this.deps.inbox.park(row.id, message);
-      else this.deps.inbox.retry(row.id, now + this.deps.retry.delay(attempt), message);
-      this.deps.integrations.update(integration.id, { last_error_at: new Date(now).toISOString(), last_error: clipText(message, 500) });
-      this.deps.audit.record({ ...base, action: park ? 'inbound.parked' : 'inbound.failed', result: park ? 'refused' : 'failed', detail: { inboxId: row.id, eventId: row.eventId, attempt, code: error.code, message: clipText(error.message, 300) } });
-      this.deps.logger.info({ integrationId: integration.id, inboxId: row.id, attempt, code: error.code, park }, 'inbound change not applied');
-      return park ? null : false;
-    }
+    return applyInboxRow({ ...this.deps, noticeListeners: this.noticeListeners, alertHandler: this.alertHandler }, doc, row);
   }
 }

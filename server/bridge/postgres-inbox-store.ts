@@ -222,18 +222,18 @@ export class PostgresInboxStore {
   }
 
   /** Counts a failed attempt; the row is tried again at `nextAttemptAt` (ms). False when not held (nothing changed). */
-  async retry(id: number, nextAttemptAt: number, error: string): Promise<boolean> {
-    return this.fenced(this.pool, `attempts = attempts + 1, next_attempt_at = $3, last_error = $4`, `status = 'pending'`, [id, this.holder, nextAttemptAt, error]);
+  async retry(id: number, nextAttemptAt: number, error: string, client: pg.ClientBase | pg.Pool = this.pool): Promise<boolean> {
+    return this.fenced(client, `attempts = attempts + 1, next_attempt_at = $3, last_error = $4`, `status = 'pending'`, [id, this.holder, nextAttemptAt, error]);
   }
 
   /** Parks the row with `error` (it waits for a person or a later delivery). False when not held (nothing changed). */
-  async park(id: number, error: string): Promise<boolean> {
-    return this.fenced(this.pool, `status = 'parked', attempts = attempts + 1, last_error = $3, applied_by = $2`, `status = 'pending'`, [id, this.holder, error]);
+  async park(id: number, error: string, client: pg.ClientBase | pg.Pool = this.pool): Promise<boolean> {
+    return this.fenced(client, `status = 'parked', attempts = attempts + 1, last_error = $3, applied_by = $2`, `status = 'pending'`, [id, this.holder, error]);
   }
 
   /** A parked row whose records the later row `by` brought: done, with `{ supersededBy }` as its result. False when not held. */
-  async supersede(id: number, by: number, now: number): Promise<boolean> {
-    return this.fenced(this.pool, `status = 'applied', applied_at = $3, result = $4, applied_by = $2`, `status = 'parked'`, [id, this.holder, now, JSON.stringify({ supersededBy: by })]);
+  async supersede(id: number, by: number, now: number, client: pg.ClientBase | pg.Pool = this.pool): Promise<boolean> {
+    return this.fenced(client, `status = 'applied', applied_at = $3, result = $4, applied_by = $2`, `status = 'parked'`, [id, this.holder, now, JSON.stringify({ supersededBy: by })]);
   }
 
   private async fenced(client: pg.ClientBase | pg.Pool, set: string, when: string, params: unknown[]): Promise<boolean> {

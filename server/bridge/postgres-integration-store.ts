@@ -109,7 +109,8 @@ export class PostgresIntegrationStore implements IntegrationRecords {
     });
   }
 
-  async update(id: string, fields: BindingFields): Promise<void> {
+  /** As on SQLite; on `client` when given (a transaction of the caller's), else both statements in one transaction. */
+  async update(id: string, fields: BindingFields, client?: pg.ClientBase): Promise<void> {
     const { cursor, ...rest } = storableFields(fields) as BindingFields;
     const keys = Object.keys(rest).sort();
     for (const k of keys) if (!UPDATABLE.has(k)) throw new TypeError(`integrations has no updatable column ${k}`);
@@ -121,7 +122,8 @@ export class PostgresIntegrationStore implements IntegrationRecords {
       statements.push([`UPDATE integrations SET ${keys.map((k, i) => `${k} = $${i + 1}`).join(', ')}, updated_at = $${keys.length + 1} WHERE id = $${keys.length + 2}`,
         [...keys.map((k) => values[k]), now, id]]);
     }
-    if (statements.length === 1) await this.pool.query(statements[0]![0], statements[0]![1]);
+    if (client) for (const [sql, params] of statements) await client.query(sql, params);
+    else if (statements.length === 1) await this.pool.query(statements[0]![0], statements[0]![1]);
     else if (statements.length === 2) await inTransaction(this.pool, async (client) => { for (const [sql, params] of statements) await client.query(sql, params); });
   }
 }

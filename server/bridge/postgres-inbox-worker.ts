@@ -1,0 +1,186 @@
+import type pg from 'pg';
+import type * as Y from 'yjs';
+import { documentNameFor } from '../../schema/index.ts';
+import type { ChangeWrite, JoinedChange } from '../collab/joined-changes.ts';
+import type { Logger } from '../logger.ts';
+import type { Metrics } from '../metrics.ts';
+import type { AuditInput } from './audit-log.ts';
+import { BufferedLinks } from './buffered-links.ts';
+import { VENDOR_NEEDED, type AlertHandler, type ApplyOutcome } from './inbound-applier.ts';
+import { applyInboxRow, type RowEnv } from './inbox-row.ts';
+import type { InboxRow } from './inbox-store.ts';
+import type { NoticeListener } from './inbox-worker.ts';
+import type { IntegrationRegistry, LiveIntegration } from './integration-registry.ts';
+import type { BindingFields } from './connection-rows.ts';
+import { PassLoop } from './pass-loop.ts';
+import type { PostgresAuditLog } from './postgres-audit-log.ts';
+import type { PostgresInboxStore } from './postgres-inbox-store.ts';
+import type { PostgresIntegrationStore } from './postgres-integration-store.ts';
+import type { PostgresLinkStore } from './postgres-link-store.ts';
+import type { RetryPolicy } from './retry-policy.ts';
+
+/** The entities whose links a row may read or write (every SyncEntity). */
+const LINKED_ENTITIES = ['timeline', 'vendors', 'payments', 'guests', 'meta'] as const;
+const ROWS_PER_PASS = 32;
+const SLICE_MS = 4;
+/** How often due weddings are claimed when nothing kicks the loop (others' rows, retries). */
+const POLL_MS = 250;
+
+export interface PostgresInboxWorkerDeps {
+  inbox: PostgresInboxStore;
+  links: PostgresLinkStore;
+  audit: PostgresAuditLog;
+  integrations: PostgresIntegrationStore;
+  registry: IntegrationRegistry;
+  /** DurablePersistence on PostgreSQL: a batch's rows and the document changes they make commit together. */
+  persistence: { changeWithWrites<T>(documentName: string, writes: readonly ChangeWrite[], change: () => T): JoinedChange<T> };
+  /** Opens the wedding's live document here (HocuspocusDocuments); rejects when it cannot be (owned elsewhere, storage failing). */
+  withDocument<T>(weddingId: string, fn: (doc: Y.Doc) => T): Promise<T>;
+  retry: RetryPolicy;
+  metrics: Metrics;
+  logger: Logger;
+  now: () => number;
+  requestPull(live: LiveIntegration): void;
+  afterApply?(live: LiveIntegration, weddingId: string, doc: Y.Doc, touched: { entity: string; entityId: string; changed: boolean }[], pushBack: ApplyOutcome['pushBack'], held: ApplyOutcome['held']): void;
+  noticeListeners?: readonly NoticeListener[];
+  alertHandler?: AlertHandler;
+  /** Weddings applied at once by this instance. @default 8 */
+  maxWeddings?: number;
+}
+
+/**
+ * The InboxWorker on PostgreSQL: applies a wedding's inbox rows, in arrival order, on whichever
+ * instance claims the wedding (PostgresInboxStore), with the same row logic (inbox-row.ts). Each
+ * slice of a wedding's rows is one storage transaction, as on SQLite: what the rows read (links,
+ * held rows) is read before, and what they write (links, the rows' outcomes, the audit trail, the
+ * integrations' health and cursors) is kept in memory while they run inside the live document, then
+ * written as joined writes of the document change they made (DurablePersistence.changeWithWrites).
+ * So a webhook's change and "this row is applied" commit together or not at all; the outcomes are
+ * fenced by the claim, so a holder that lost the wedding records nothing and the next holder applies
+ * the rows again (the links written with the change make that a no-op).
+ *
+ * Not yet here (docs/storage-backends.md): the planner's pushes after an applied row (`afterApply`,
+ * SQLite outbox), notices and alerts (comms) — given only when their stores run on PostgreSQL.
+ */
+export class PostgresInboxWorker {
+  private readonly loop: PassLoop;
+  private readonly applying = new Map<string, Promise<void>>();
+
+  constructor(private readonly deps: PostgresInboxWorkerDeps) {
+    this.loop = new PassLoop(() => this.tick(), (error) => deps.logger.error({ err: error }, 'inbox pass failed'));
+  }
+
+  start(): void {
+    this.loop.start();
+  }
+
+  /** Stops claiming; lets the slices in flight finish (their claims are released). */
+  async stop(): Promise<void> {
+    await this.loop.stop();
+    await Promise.all(this.applying.values());
+  }
+
+  kick(): void {
+    this.loop.kick();
+  }
+
+  private async tick(): Promise<number | null> {
+    const room = (this.deps.maxWeddings ?? 8) - this.applying.size;
+    if (room <= 0) return POLL_MS;
+    const claimed = await this.deps.inbox.claimWeddings(this.deps.now(), room, [...this.applying.keys()]);
+    for (const weddingId of claimed) {
+      const slice = this.processWedding(weddingId)
+        .catch((error: unknown) => this.deps.logger.error({ err: error, weddingId }, 'inbox slice failed; its rows are applied again'))
+        .finally(async () => {
+          await this.deps.inbox.release(weddingId).catch((error: unknown) => this.deps.logger.warn({ err: error, weddingId }, 'could not release an inbox claim (it expires by itself)'));
+          this.applying.delete(weddingId);
+          this.loop.kick();
+        });
+      this.applying.set(weddingId, slice);
+    }
+    return claimed.length > 0 ? 0 : POLL_MS;
+  }
+
+  /** Applies a slice of the wedding's due rows in one transaction with the change they make. */
+  private async processWedding(weddingId: string): Promise<void> {
+    const now = this.deps.now();
+    const rows: InboxRow[] = [];
+    for (const r of await this.deps.inbox.head(weddingId, ROWS_PER_PASS)) {
+      if (r.nextAttemptAt > now) break;
+      rows.push(r);
+    }
+    if (rows.length === 0) return;
+    const lives = [...new Set(rows.map((r) => r.integrationId))].map((id) => this.deps.registry.get(id)).filter((l): l is LiveIntegration => !!l);
+    const links = await BufferedLinks.load(this.deps.links, lives.map((l) => l.integration.id), LINKED_ENTITIES);
+    const held = new Map<string, InboxRow[]>();
+    for (const live of lives) held.set(live.integration.id, await this.deps.inbox.parkedRowsWith(live.integration.id, VENDOR_NEEDED));
+    const writes = new SliceWrites(this.deps);
+    const env: RowEnv = {
+      registry: this.deps.registry, links, retry: this.deps.retry, metrics: this.deps.metrics, logger: this.deps.logger, now: this.deps.now,
+      requestPull: (live) => this.deps.requestPull(live),
+      afterApply: (...args) => this.deps.afterApply?.(...args),
+      noticeListeners: this.deps.noticeListeners ?? [], alertHandler: this.deps.alertHandler,
+      audit: { record: (e) => writes.audit.push(e) },
+      integrations: { update: (id, fields) => { writes.integrations.push([id, fields]); } },
+      inbox: {
+        applied: (id, result, at) => { writes.outcomes.push({ op: 'applied', id, result, at }); },
+        retry: (id, at, error) => { writes.outcomes.push({ op: 'retry', id, at, error }); },
+        park: (id, error) => { writes.outcomes.push({ op: 'park', id, error }); },
+        supersede: (id, by, at) => {
+          writes.outcomes.push({ op: 'supersede', id, by, at });
+          for (const [k, list] of held) held.set(k, list.filter((r) => r.id !== id));
+        },
+        parkedFor: (id, words) => (held.get(id) ?? []).filter((r) => r.lastError?.includes(words)).length,
+        parkedRowsWith: (id, words) => (held.get(id) ?? []).filter((r) => r.lastError?.includes(words)),
+      },
+    };
+    await this.deps.withDocument(weddingId, (doc) => this.deps.persistence.changeWithWrites(documentNameFor(weddingId), [(client) => writes.flush(client, links)], () => {
+      const synced = new Set<LiveIntegration>();
+      const until = performance.now() + SLICE_MS;
+      for (const row of rows) {
+        if (!this.deps.inbox.holds(weddingId)) break;
+        const live = applyInboxRow(env, doc, row);
+        if (live === false) break;
+        if (live) synced.add(live);
+        if (performance.now() > until) break;
+      }
+      const iso = new Date(this.deps.now()).toISOString();
+      for (const live of synced) {
+        env.integrations.update(live.integration.id, { last_sync_at: iso, last_success_at: iso });
+        live.integration.lastSyncAt = live.integration.lastSuccessAt = iso;
+      }
+    }).committed);
+  }
+}
+
+type Outcome =
+  | { op: 'applied'; id: number; result: unknown; at: number }
+  | { op: 'retry'; id: number; at: number; error: string }
+  | { op: 'park'; id: number; error: string }
+  | { op: 'supersede'; id: number; by: number; at: number };
+
+/** What a slice's rows wrote, kept in order until the slice's transaction. */
+class SliceWrites {
+  readonly audit: AuditInput[] = [];
+  readonly integrations: [string, BindingFields][] = [];
+  readonly outcomes: Outcome[] = [];
+
+  constructor(private readonly deps: Pick<PostgresInboxWorkerDeps, 'inbox' | 'audit' | 'integrations' | 'logger'>) {}
+
+  /** Writes everything on the slice's transaction (a joined write: it may run twice, after a rollback). */
+  async flush(client: pg.ClientBase, links: BufferedLinks): Promise<void> {
+    await links.flush(client);
+    let lost = 0;
+    for (const o of this.outcomes) {
+      const kept = o.op === 'applied' ? await this.deps.inbox.applied(o.id, o.result, o.at, client)
+        : o.op === 'retry' ? await this.deps.inbox.retry(o.id, o.at, o.error, client)
+          : o.op === 'park' ? await this.deps.inbox.park(o.id, o.error, client)
+            : await this.deps.inbox.supersede(o.id, o.by, o.at, client);
+      if (!kept) lost++;
+    }
+    // The wedding was taken over: its new holder applies these rows again (the links make that a no-op).
+    if (lost > 0) this.deps.logger.warn({ rows: lost }, 'inbox outcomes not recorded: this instance no longer holds the wedding');
+    for (const e of this.audit) await this.deps.audit.record(e, client);
+    for (const [id, fields] of this.integrations) await this.deps.integrations.update(id, fields, client);
+  }
+}

@@ -1,0 +1,114 @@
+import crypto from 'node:crypto';
+import pino from 'pino';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { AdapterRuntime, WebhookRequest } from '../../adapters/core/index.ts';
+import { createWebhooksAdapter, webhooksAdapter } from '../../adapters/webhooks/index.ts';
+import { createCredentialCipher } from '../../server/bridge/credential-cipher.ts';
+import { HocuspocusDocuments } from '../../server/bridge/hocuspocus-documents.ts';
+import { IntegrationRegistry, LiveBinding } from '../../server/bridge/integration-registry.ts';
+import { PostgresAuditLog } from '../../server/bridge/postgres-audit-log.ts';
+import { PostgresInboxStore } from '../../server/bridge/postgres-inbox-store.ts';
+import { PostgresInboxWorker } from '../../server/bridge/postgres-inbox-worker.ts';
+import { PostgresIntegrationStore } from '../../server/bridge/postgres-integration-store.ts';
+import { PostgresLinkStore } from '../../server/bridge/postgres-link-store.ts';
+import { createRetryPolicy } from '../../server/bridge/retry-policy.ts';
+import { openPostgresPool } from '../../server/storage/postgres/pool.ts';
+import { planner } from '../helpers/cluster-clients.ts';
+import { usePostgresDatabase } from '../helpers/postgres.ts';
+import { closeCommitGate } from '../helpers/postgres-commit-gate.ts';
+import { startPostgresCollabNode } from '../helpers/postgres-collab-node.ts';
+import { registerTeardown } from '../helpers/teardown.ts';
+import { tempDir } from '../helpers/test-server.ts';
+import { waitFor } from '../helpers/wait.ts';
+
+// Issue 15: webhooks accepted by any instance are applied on PostgreSQL by the instance that claims
+// the wedding, each slice of rows in one transaction with the document change it makes. The brief's
+// story: a vendor's system sends a new DJ → the wedding has the DJ, and nothing is half-recorded.
+
+const COMMIT_GATE = 4411;
+const cipher = createCredentialCipher(crypto.randomBytes(32));
+
+/** A webhook as the intake stores it (the request, verified before it was stored). */
+const webhook = (type: string, data: Record<string, unknown>): string => JSON.stringify({
+  method: 'POST', url: 'http://hub.example/api/integrations/webhook/x', headers: { 'content-type': 'application/json' },
+  rawBody: JSON.stringify({ type, timestamp: new Date().toISOString(), data }), receivedAt: Date.now(),
+} satisfies WebhookRequest);
+
+describe('the inbox worker on PostgreSQL', () => {
+  const db = usePostgresDatabase();
+  let url = '';
+  beforeAll(() => ({ url } = db()));
+
+  it('applies webhooks to the wedding in order, with their links, outcomes, audit and health in the change\'s transaction', async () => {
+    const { admin } = db();
+    const node = await startPostgresCollabNode({ databaseUrl: url, instanceId: 'inbox', leaseMs: 2000, dataDir: tempDir() });
+    registerTeardown(() => node.stop());
+    const pool = openPostgresPool(url, { max: 6 });
+    registerTeardown(() => pool.end());
+    const integrations = new PostgresIntegrationStore(pool, cipher);
+    const links = new PostgresLinkStore(pool);
+    const audit = new PostgresAuditLog(pool);
+    const inbox = new PostgresInboxStore(pool, { instanceId: 'inbox', claimTtlMs: 5000 });
+    registerTeardown(() => inbox.close());
+
+    // A planner's inbound webhooks binding of w1 (a real adapter; a vendor's CRM sends through it).
+    const integration = await integrations.createStandalone({
+      id: 'int_crm', weddingId: 'w1', system: 'webhooks', category: 'wedding_planning', vendorId: null, runMode: 'in_process', credentials: {}, webhookSecret: 'whsec_x',
+      configuration: { direction: 'inbound' }, configurationSecrets: [], capabilities: ['webhook'], createdBy: 'per_a', connector: { sub: 'per_a', role: 'planner', vendorId: null },
+    });
+    const runtime: AdapterRuntime = {
+      integrationId: integration.id, weddingId: 'w1', webhookUrl: '', webhookSecret: 'whsec_x', fetch, egress: { fetch, lookup: () => undefined } as unknown as AdapterRuntime['egress'],
+      now: Date.now, state: { get: () => ({}), set: () => undefined },
+    };
+    const registry = new IntegrationRegistry();
+    registry.put(new LiveBinding(integration, webhooksAdapter, () => createWebhooksAdapter({ integrationId: integration.id, weddingId: 'w1', credentials: {}, configuration: integration.configuration, runtime })));
+
+    const docs = new HocuspocusDocuments(node.collab.hocuspocus, node.collab.persistence);
+    registerTeardown(() => docs.releaseAll());
+    const worker = new PostgresInboxWorker({
+      inbox, links, audit, integrations, registry, persistence: node.collab.persistence, withDocument: (w, fn) => docs.withDocument(w, fn),
+      retry: createRetryPolicy([50, 100], 2), metrics: node.metrics, logger: pino({ level: 'silent' }), now: Date.now, requestPull: () => undefined,
+    });
+    registerTeardown(() => worker.stop());
+    const client = await planner(node.wsUrl, 'w1');
+    await client.whenSynced(10_000);
+
+    // The COMMIT of the transaction writing the row's audit entry is held: if that is the change's
+    // own transaction, the change is neither stored nor sent to the planner meanwhile, and the row
+    // is not marked applied.
+    const gate = await closeCommitGate(admin, 'audit', COMMIT_GATE);
+    const first = await inbox.add({ integrationId: 'int_crm', weddingId: 'w1', eventId: 'evt_1', kind: 'webhook', payload: webhook('vendor.upserted', { id: 'dj', name: 'DJ Sam', category: 'dj' }), receivedAt: Date.now() });
+    worker.start();
+    await gate.blocked('the webhook\'s transaction to block in COMMIT');
+    const updates = async () => Number((await admin.query("SELECT count(*) AS n FROM document_updates WHERE name = 'wedding:w1'")).rows[0].n);
+    expect(await updates()).toBe(0);
+    expect((await inbox.get(first!))?.status).toBe('pending');
+    expect(await links.get('int_crm', 'vendors', 'dj')).toBeUndefined();
+    expect(client.doc.getVendor('dj')).toBeUndefined();
+    await gate.open();
+    await waitFor(async () => (await inbox.get(first!))?.status === 'applied', 'the webhook to be applied');
+    await waitFor(() => client.doc.getVendor('dj')?.name === 'DJ Sam', 'the planner to see the DJ');
+    expect(await links.get('int_crm', 'vendors', 'dj')).toMatchObject({ externalId: 'dj', lastSynced: { name: 'DJ Sam' } });
+    expect((await audit.list('w1', 10)).entries.map((e) => [e.action, e.entityId, e.result])).toEqual([['inbound.applied', 'dj', 'ok']]);
+    expect((await integrations.get('int_crm'))?.lastSyncAt).toMatch(/^\d{4}-/);
+    // Attributed to the integration in the change's own transaction (the activity recorder's joined write).
+    expect((await admin.query("SELECT actor_kind, actor_id FROM activity WHERE wedding_id = 'w1' AND entity_id = 'dj' LIMIT 1")).rows[0]).toEqual({ actor_kind: 'adapter', actor_id: 'int_crm' });
+
+    // In order: a payload that cannot be applied is parked with its reason, and the row after it goes on.
+    const bad = await inbox.add({ integrationId: 'int_crm', weddingId: 'w1', eventId: 'evt_2', kind: 'webhook', payload: webhook('vendor.upserted', { id: 'x', name: '' }), receivedAt: Date.now() });
+    const renamed = await inbox.add({ integrationId: 'int_crm', weddingId: 'w1', eventId: 'evt_3', kind: 'webhook', payload: webhook('vendor.upserted', { id: 'dj', name: 'DJ Samantha', category: 'dj' }), receivedAt: Date.now() });
+    worker.kick();
+    await waitFor(async () => (await inbox.get(renamed!))?.status === 'applied', 'the rename to be applied');
+    expect(await inbox.get(bad!)).toMatchObject({ status: 'parked', lastError: expect.stringContaining('invalid_payload') });
+    await waitFor(() => client.doc.getVendor('dj')?.name === 'DJ Samantha', 'the planner to see the rename');
+    expect((await links.get('int_crm', 'vendors', 'dj'))?.lastSynced).toMatchObject({ name: 'DJ Samantha' });
+    expect((await audit.list('w1', 10)).entries.map((e) => e.action)).toEqual(['inbound.applied', 'inbound.parked', 'inbound.applied']);
+
+    // The same record again: nothing changes, the row is applied, the link tells it is ours.
+    const again = await inbox.add({ integrationId: 'int_crm', weddingId: 'w1', eventId: 'evt_4', kind: 'webhook', payload: webhook('vendor.upserted', { id: 'dj', name: 'DJ Samantha', category: 'dj' }), receivedAt: Date.now() });
+    worker.kick();
+    await waitFor(async () => (await inbox.get(again!))?.status === 'applied', 'the repeat to be applied');
+    expect((await audit.list('w1', 1)).entries[0]).toMatchObject({ action: 'inbound.applied', result: 'skipped' });
+    expect(Object.keys(client.doc.toJSON().vendors ?? {})).toEqual(['dj']);
+  });
+});
