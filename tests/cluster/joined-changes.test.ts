@@ -116,21 +116,8 @@ describe('writes joined to a change of a live document (PostgreSQL)', () => {
     expect(await probed('lost')).toBe(false);
     expect(await stored(admin, 'j6')).toEqual([]);
   });
-});
 
-describe('writes joined to a change that changed nothing (PostgreSQL)', () => {
-  const db = usePostgresDatabase();
-  let node: PostgresCollabNode;
-  beforeAll(async () => {
-    const { url, admin } = db();
-    await admin.query('CREATE TABLE probe (label text PRIMARY KEY)');
-    node = await startPostgresCollabNode({ databaseUrl: url, instanceId: 'alone', leaseMs: 2000, dataDir: tempDir() });
-    registerTeardown(() => node.stop());
-  });
-  const probe = (label: string) => async (client: import('pg').ClientBase) => { await client.query('INSERT INTO probe (label) VALUES ($1)', [label]); };
-  const probed = async (label: string) => (await db().admin.query('SELECT 1 FROM probe WHERE label = $1', [label])).rowCount === 1;
-
-  it('commit after the document\'s earlier changes, and not at all when one of those failed', async () => {
+  it('the writes of a change that changed nothing commit after the document\'s earlier changes, and not at all when one of those failed', async () => {
     const { admin } = db();
     const w = await live(node, 'k1');
     const gate = await closeCommitGate(admin, 'document_updates', COMMIT_GATE + 2);
@@ -157,7 +144,7 @@ describe('writes joined to a change that changed nothing (PostgreSQL)', () => {
     expect(await probed('orphan')).toBe(false);
   });
 
-  it('are refused inside a Yjs transaction of the document, and for a document not live here', async () => {
+  it('a joined change is refused inside a Yjs transaction of the document, and for a document not live here', async () => {
     const w = await live(node, 'k2');
     let refused: unknown;
     w.ydoc.transact(() => {
