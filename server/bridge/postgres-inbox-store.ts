@@ -90,7 +90,10 @@ export class PostgresInboxStore {
   private inserting: Promise<void> | null = null;
   private closing = false;
 
+  private readonly instanceId: string;
+
   constructor(private readonly pool: pg.Pool, options: PostgresInboxOptions) {
+    this.instanceId = options.instanceId;
     this.claims = new HeldClaims(pool, CLAIMS, options.instanceId, options.claimTtlMs ?? 15_000);
     this.holder = this.claims.holder;
   }
@@ -175,7 +178,9 @@ export class PostgresInboxStore {
   /**
    * Claims up to `maxWeddings` weddings with rows due at `now` (ms since the epoch) that no other
    * instance holds, oldest row first, skipping `skipWeddings` (those this process is applying).
-   * Resolves with the weddings claimed; their rows are read with `head`.
+   * A wedding whose document another instance owns (a live lease in `document_leases`) is left to
+   * that instance: rows are applied in the live document, which only its owner has. Resolves with
+   * the weddings claimed; their rows are read with `head`.
    */
   async claimWeddings(now: number, maxWeddings: number, skipWeddings: string[] = []): Promise<string[]> {
     const wanted = Math.max(0, Math.min(maxWeddings, MAX_WEDDINGS_PER_CLAIM));
@@ -185,8 +190,9 @@ export class PostgresInboxStore {
       const due = await c.query<{ wedding_id: string }>(
         `SELECT i.wedding_id FROM inbox i
          WHERE i.status = 'pending' AND i.next_attempt_at <= $1 AND NOT (i.wedding_id = ANY($2::text[])) AND NOT ${claimedElsewhere(CLAIMS, 'i.wedding_id', '$3')}
+           AND NOT EXISTS (SELECT 1 FROM document_leases l WHERE l.name = 'wedding:' || i.wedding_id AND l.owner <> $5 AND l.expires_at > clock_timestamp())
          GROUP BY i.wedding_id ORDER BY min(i.id) LIMIT $4`,
-        [now, skipWeddings, this.holder, wanted]);
+        [now, skipWeddings, this.holder, wanted, this.instanceId]);
       if (due.rows.length === 0) return [];
       const taken = await c.query<{ key: string }>(takeClaims(CLAIMS), [due.rows.map((r) => r.wedding_id), this.holder, this.claims.ttlMs]);
       return taken.rows.map((r) => r.key);

@@ -12,6 +12,7 @@ import { PostgresInboxWorker } from '../../server/bridge/postgres-inbox-worker.t
 import { PostgresIntegrationStore } from '../../server/bridge/postgres-integration-store.ts';
 import { PostgresLinkStore } from '../../server/bridge/postgres-link-store.ts';
 import { createRetryPolicy } from '../../server/bridge/retry-policy.ts';
+import { DocumentLeases } from '../../server/storage/postgres/document-leases.ts';
 import { openPostgresPool } from '../../server/storage/postgres/pool.ts';
 import { planner } from '../helpers/cluster-clients.ts';
 import { usePostgresDatabase } from '../helpers/postgres.ts';
@@ -110,5 +111,24 @@ describe('the inbox worker on PostgreSQL', () => {
     await waitFor(async () => (await inbox.get(again!))?.status === 'applied', 'the repeat to be applied');
     expect((await audit.list('w1', 1)).entries[0]).toMatchObject({ action: 'inbound.applied', result: 'skipped' });
     expect(Object.keys(client.doc.toJSON().vendors ?? {})).toEqual(['dj']);
+  });
+
+  it('leaves a wedding whose document another instance owns to that instance, and claims it once the document is free', async () => {
+    const pool = openPostgresPool(url, { max: 4 });
+    registerTeardown(() => pool.end());
+    const [a, b] = [new PostgresInboxStore(pool, { instanceId: 'owner-a', claimTtlMs: 5000 }), new PostgresInboxStore(pool, { instanceId: 'other-b', claimTtlMs: 5000 })];
+    registerTeardown(async () => { await a.close(); await b.close(); });
+    const lease = await new DocumentLeases(pool, 'owner-a').acquire('wedding:w9', 5000);
+    expect(lease).not.toBeNull();
+    for (const w of ['w9', 'w10']) await a.add({ integrationId: 'int_x', weddingId: w, eventId: `evt_${w}`, kind: 'webhook', payload: '{}', receivedAt: 1 });
+    // The other instance takes only the wedding nobody serves; the owner takes its own.
+    expect(await b.claimWeddings(Date.now(), 8)).toEqual(['w10']);
+    expect(await a.claimWeddings(Date.now(), 8)).toEqual(['w9']);
+    await a.release('w9');
+    // (b is applying w10 meanwhile: skipped, as the worker skips the weddings it is applying.)
+    expect(await b.claimWeddings(Date.now(), 8, ['w10'])).toEqual([]);
+    // The owner lets the document go: any instance may apply its rows.
+    await new DocumentLeases(pool, 'owner-a').release(lease!);
+    expect(await b.claimWeddings(Date.now(), 8, ['w10'])).toEqual(['w9']);
   });
 });
