@@ -161,6 +161,26 @@ export class PostgresOutboxStore implements OutboxQueue {
     return rows[0]?.next ?? null;
   }
 
+  /** Whether a push of the entity to the integration is pending or under way (on `client` when given). */
+  async hasActive(integrationId: string, entity: string, entityId: string, kind: string, client: pg.ClientBase | pg.Pool = this.pool): Promise<boolean> {
+    const { rows } = await client.query<{ active: boolean }>(
+      `SELECT EXISTS (SELECT 1 FROM outbox WHERE integration_id = $1 AND entity = $2 AND entity_id = $3 AND kind = $4 AND status IN ('pending', 'inflight')) AS active`,
+      [integrationId, entity, entityId, kind]);
+    return rows[0]!.active;
+  }
+
+  /**
+   * Cancels pushes of one entity to one integration, pending or under way (the system already has
+   * that content), as on SQLite; on `client` when given. A delivery under way, by any instance, that
+   * then succeeds is reported `superseded` by markDelivered. Resolves with the rows cancelled.
+   */
+  async cancelPending(integrationId: string, entity: string, entityId: string, kind: string, reason: string, client: pg.ClientBase | pg.Pool = this.pool): Promise<number> {
+    const { rowCount } = await client.query(
+      `UPDATE outbox SET status = 'cancelled', last_error = $5 WHERE integration_id = $1 AND entity = $2 AND entity_id = $3 AND kind = $4 AND status IN ('pending', 'inflight')`,
+      [integrationId, entity, entityId, kind, reason]);
+    return rowCount ?? 0;
+  }
+
   async markDelivered(id: number, status: number | null, now: number): Promise<DeliveryRecord> {
     const { rows } = await this.pool.query<{ done: boolean; status: string | null }>(
       `WITH d AS (UPDATE outbox SET status = 'delivered', attempts = attempts + 1, delivered_at = $1, last_status = $2, last_error = NULL, claimed_by = NULL

@@ -42,6 +42,26 @@ describe('the outbox on PostgreSQL, shared by instances', () => {
     return pool;
   }
 
+  it('cancels an entity\'s pending and inflight pushes (a delivery under way then reports superseded), and tells whether one is active', async () => {
+    const url = await database();
+    const [a, b] = [new PostgresOutboxStore(poolOn(url), { instanceId: 'a', claimTtlMs: 10_000 }), new PostgresOutboxStore(poolOn(url), { instanceId: 'b', claimTtlMs: 10_000 })];
+    await a.add(push('int_c', 1), 1);
+    await a.add({ ...push('int_c', 2), entityId: 'evt_1', kind: 'other' }, 1);
+    const [underWay] = await a.claimDue(Date.now(), 1, [], 1);
+    expect(underWay?.entityId).toBe('evt_1');
+    await a.add(push('int_c', 1), 2);
+    expect(await b.hasActive('int_c', 'timeline', 'evt_1', TEST_PUSH_KIND)).toBe(true);
+    expect(await b.hasActive('int_c', 'timeline', 'evt_9', TEST_PUSH_KIND)).toBe(false);
+    // Through another instance: the row under way and the pending one of this kind go; the other kind stays.
+    expect(await b.cancelPending('int_c', 'timeline', 'evt_1', TEST_PUSH_KIND, 'the system already has this content')).toBe(2);
+    expect(await b.hasActive('int_c', 'timeline', 'evt_1', TEST_PUSH_KIND)).toBe(false);
+    expect(await b.hasActive('int_c', 'timeline', 'evt_1', 'other')).toBe(true);
+    expect(await a.markDelivered(underWay!.id, 200, Date.now())).toBe('superseded');
+    expect(await b.cancelPending('int_c', 'timeline', 'evt_1', TEST_PUSH_KIND, 'again')).toBe(0);
+    await a.close();
+    await b.close();
+  });
+
   it('two holders claiming at once take every row once, one holder per integration at a time, each integration in order', async () => {
     const url = await database();
     const holders = [new PostgresOutboxStore(poolOn(url), { instanceId: 'a', claimTtlMs: 10_000 }), new PostgresOutboxStore(poolOn(url), { instanceId: 'b', claimTtlMs: 10_000 })];
