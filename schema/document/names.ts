@@ -4,7 +4,8 @@
  */
 export const WEDDING_ID_PATTERN = /^(?!__proto__$)[A-Za-z0-9_-]{1,64}$/;
 
-const DOC_PREFIX = 'wedding:';
+/** What every wedding document's name starts with (documentNameFor). */
+export const DOC_PREFIX = 'wedding:';
 
 export function isWeddingId(value: string): boolean {
   return WEDDING_ID_PATTERN.test(value);

@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type pg from 'pg';
+import { DOC_PREFIX } from '../../schema/index.ts';
 import { HeldClaims, claimedElsewhere, takeClaims, type ClaimsTable } from '../storage/postgres/held-claims.ts';
 import { inTransaction } from '../storage/postgres/pool.ts';
 import type { InboxRow } from './inbox-store.ts';
@@ -176,7 +177,7 @@ export class PostgresInboxStore {
   }
 
   /**
-   * Claims up to `maxWeddings` weddings with rows due at `now` (ms since the epoch) that no other
+   * Claims up to `maxWeddings` weddings whose first pending row is due at `now` (ms since the epoch) that no other
    * instance holds, oldest row first, skipping `skipWeddings` (those this process is applying).
    * A wedding whose document another instance owns (a live lease in `document_leases`) is left to
    * that instance: rows are applied in the live document, which only its owner has. Resolves with
@@ -187,12 +188,14 @@ export class PostgresInboxStore {
     if (wanted === 0) return [];
     const sentAt = performance.now();
     const claimed = await inTransaction(this.pool, async (c) => {
+      // A wedding is due when its first pending row is: its later rows wait behind a row waiting for
+      // its retry (order), so claiming it for them would apply nothing.
       const due = await c.query<{ wedding_id: string }>(
-        `SELECT i.wedding_id FROM inbox i
-         WHERE i.status = 'pending' AND i.next_attempt_at <= $1 AND NOT (i.wedding_id = ANY($2::text[])) AND NOT ${claimedElsewhere(CLAIMS, 'i.wedding_id', '$3')}
-           AND NOT EXISTS (SELECT 1 FROM document_leases l WHERE l.name = 'wedding:' || i.wedding_id AND l.owner <> $5 AND l.expires_at > clock_timestamp())
-         GROUP BY i.wedding_id ORDER BY min(i.id) LIMIT $4`,
-        [now, skipWeddings, this.holder, wanted, this.instanceId]);
+        `SELECT i.wedding_id FROM (SELECT DISTINCT ON (wedding_id) wedding_id, id, next_attempt_at FROM inbox WHERE status = 'pending' ORDER BY wedding_id, id) i
+         WHERE i.next_attempt_at <= $1 AND NOT (i.wedding_id = ANY($2::text[])) AND NOT ${claimedElsewhere(CLAIMS, 'i.wedding_id', '$3')}
+           AND NOT EXISTS (SELECT 1 FROM document_leases l WHERE l.name = $6 || i.wedding_id AND l.owner <> $5 AND l.expires_at > clock_timestamp())
+         ORDER BY i.id LIMIT $4`,
+        [now, skipWeddings, this.holder, wanted, this.instanceId, DOC_PREFIX]);
       if (due.rows.length === 0) return [];
       const taken = await c.query<{ key: string }>(takeClaims(CLAIMS), [due.rows.map((r) => r.wedding_id), this.holder, this.claims.ttlMs]);
       return taken.rows.map((r) => r.key);

@@ -55,9 +55,12 @@ export interface PostgresInboxWorkerDeps {
  * held rows) is read before, and what they write (links, the rows' outcomes, the audit trail, the
  * integrations' health and cursors) is kept in memory while they run inside the live document, then
  * written as joined writes of the document change they made (DurablePersistence.changeWithWrites).
- * So a webhook's change and "this row is applied" commit together or not at all; the outcomes are
- * fenced by the claim, so a holder that lost the wedding records nothing and the next holder applies
- * the rows again (the links written with the change make that a no-op).
+ * So a webhook's change and "this row is applied" commit in one transaction; the outcomes are
+ * fenced by the claim, so a holder that lost the wedding records no outcome and the next holder
+ * applies the rows again (the links written with the change make that a no-op). When the slice's
+ * writes fail (rolled back alone, as any joined write; the document change is kept) or its commit
+ * does, each row counts a failed attempt, recorded apart (parked after the last), and the wedding is
+ * left alone for a while.
  *
  * Not yet here (docs/storage-backends.md): the planner's pushes after an applied row (`afterApply`,
  * SQLite outbox), notices and alerts (comms) — given only when their stores run on PostgreSQL.
@@ -65,6 +68,8 @@ export interface PostgresInboxWorkerDeps {
 export class PostgresInboxWorker {
   private readonly loop: PassLoop;
   private readonly applying = new Map<string, Promise<void>>();
+  /** Weddings whose last slice failed, and until when (ms) they are left alone. */
+  private readonly backoff = new Map<string, { until: number; failures: number }>();
 
   constructor(private readonly deps: PostgresInboxWorkerDeps) {
     this.loop = new PassLoop(() => this.tick(), (error) => deps.logger.error({ err: error }, 'inbox pass failed'));
@@ -87,10 +92,18 @@ export class PostgresInboxWorker {
   private async tick(): Promise<number | null> {
     const room = (this.deps.maxWeddings ?? 8) - this.applying.size;
     if (room <= 0) return POLL_MS;
-    const claimed = await this.deps.inbox.claimWeddings(this.deps.now(), room, [...this.applying.keys()]);
+    const now = this.deps.now();
+    for (const [weddingId, b] of this.backoff) if (b.until <= now) this.backoff.delete(weddingId);
+    const claimed = await this.deps.inbox.claimWeddings(now, room, [...this.applying.keys(), ...this.backoff.keys()]);
     for (const weddingId of claimed) {
       const slice = this.processWedding(weddingId)
-        .catch((error: unknown) => this.deps.logger.error({ err: error, weddingId }, 'inbox slice failed; its rows are applied again'))
+        .then(() => { this.backoff.delete(weddingId); }, (error: unknown) => {
+          // Left alone for a while (1 s, doubling to a minute): a wedding whose document cannot be
+          // opened, or whose slice cannot be stored, must not be claimed again at once, forever.
+          const failures = (this.backoff.get(weddingId)?.failures ?? 0) + 1;
+          this.backoff.set(weddingId, { until: this.deps.now() + Math.min(60_000, 1000 * 2 ** (failures - 1)), failures });
+          this.deps.logger.error({ err: error, weddingId, failures }, 'inbox slice failed; its rows are applied again later');
+        })
         .finally(async () => {
           await this.deps.inbox.release(weddingId).catch((error: unknown) => this.deps.logger.warn({ err: error, weddingId }, 'could not release an inbox claim (it expires by itself)'));
           this.applying.delete(weddingId);
@@ -134,11 +147,34 @@ export class PostgresInboxWorker {
         parkedRowsWith: (id, words) => (held.get(id) ?? []).filter((r) => r.lastError?.includes(words)),
       },
     };
+    const attempted: InboxRow[] = [];
+    try {
+      await this.applySlice(weddingId, rows, env, writes, links, attempted);
+    } catch (error) {
+      // The slice's writes were not stored (one failed and was rolled back alone, its document change
+      // kept; or the commit failed): its rows count a failed attempt, recorded apart, so a row that
+      // can never be recorded is parked in the end instead of applied again forever.
+      await this.failed(attempted, error).catch((e: unknown) => this.deps.logger.warn({ err: e, weddingId }, 'could not record the failed attempts of an inbox slice'));
+      throw error;
+    }
+  }
+
+  private async failed(rows: readonly InboxRow[], error: unknown): Promise<void> {
+    const message = `storage: ${(error as Error)?.message ?? String(error)}`.slice(0, 1000);
+    for (const row of rows) {
+      const attempt = row.attempts + 1;
+      if (attempt >= this.deps.retry.maxAttempts) await this.deps.inbox.park(row.id, message);
+      else await this.deps.inbox.retry(row.id, this.deps.now() + this.deps.retry.delay(attempt), message);
+    }
+  }
+
+  private async applySlice(weddingId: string, rows: readonly InboxRow[], env: RowEnv, writes: SliceWrites, links: BufferedLinks, attempted: InboxRow[]): Promise<void> {
     await this.deps.withDocument(weddingId, (doc) => this.deps.persistence.changeWithWrites(documentNameFor(weddingId), [(client) => writes.flush(client, links)], () => {
       const synced = new Set<LiveIntegration>();
       const until = performance.now() + SLICE_MS;
       for (const row of rows) {
         if (!this.deps.inbox.holds(weddingId)) break;
+        attempted.push(row);
         const live = applyInboxRow(env, doc, row);
         if (live === false) break;
         if (live) synced.add(live);

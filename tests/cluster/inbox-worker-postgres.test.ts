@@ -111,6 +111,30 @@ describe('the inbox worker on PostgreSQL', () => {
     await waitFor(async () => (await inbox.get(again!))?.status === 'applied', 'the repeat to be applied');
     expect((await audit.list('w1', 1)).entries[0]).toMatchObject({ action: 'inbound.applied', result: 'skipped' });
     expect(Object.keys(client.doc.toJSON().vendors ?? {})).toEqual(['dj']);
+
+    // The slice's writes cannot be stored (a trigger refuses its audit entries): the change is kept,
+    // the row counts failed attempts recorded apart, and is parked after the last, not applied again forever.
+    await admin.query(`CREATE FUNCTION refuse_audit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'audit refused'; END $$`);
+    await admin.query("CREATE TRIGGER refuse_audit BEFORE INSERT ON audit FOR EACH ROW WHEN (NEW.entity_id = 'mc') EXECUTE FUNCTION refuse_audit()");
+    const stuck = await inbox.add({ integrationId: 'int_crm', weddingId: 'w1', eventId: 'evt_5', kind: 'webhook', payload: webhook('vendor.upserted', { id: 'mc', name: 'MC Lee', category: 'other' }), receivedAt: Date.now() });
+    worker.kick();
+    await waitFor(async () => (await inbox.get(stuck!))?.status === 'parked', 'the row whose writes cannot be stored to be parked', 20_000);
+    expect(await inbox.get(stuck!)).toMatchObject({ attempts: 2, lastError: expect.stringContaining('audit refused') });
+    await admin.query('DROP TRIGGER refuse_audit ON audit');
+  });
+
+  it('claims a wedding only when its first pending row is due: rows behind a row waiting for its retry wait with it', async () => {
+    const pool = openPostgresPool(url, { max: 2 });
+    registerTeardown(() => pool.end());
+    const store = new PostgresInboxStore(pool, { instanceId: 'order', claimTtlMs: 5000 });
+    registerTeardown(() => store.close());
+    const first = await store.add({ integrationId: 'int_x', weddingId: 'w11', eventId: 'evt_first', kind: 'webhook', payload: '{}', receivedAt: 1 });
+    expect(await store.claimWeddings(Date.now(), 8)).toEqual(['w11']);
+    expect(await store.retry(first!, Date.now() + 60_000, 'try later')).toBe(true);
+    await store.release('w11');
+    await store.add({ integrationId: 'int_x', weddingId: 'w11', eventId: 'evt_second', kind: 'webhook', payload: '{}', receivedAt: 2 });
+    expect(await store.claimWeddings(Date.now(), 8)).toEqual([]);
+    expect(await store.claimWeddings(Date.now() + 61_000, 8)).toEqual(['w11']);
   });
 
   it('leaves a wedding whose document another instance owns to that instance, and claims it once the document is free', async () => {

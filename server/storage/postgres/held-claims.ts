@@ -42,7 +42,8 @@ export const takeClaims = (t: ClaimsTable) =>
  *   inherits a claim.
  * - A claim is treated as lapsed a tenth of its ttl before the database would, counted from when
  *   the statement that took or renewed it was sent (`holds`).
- * - Held claims are renewed together every third of the ttl (one UPDATE); a key taken over meanwhile
+ * - Held claims are renewed together every third of the ttl (one UPDATE, plus one per claim row
+ *   another transaction holds locked meanwhile); a key taken over meanwhile
  *   (this process stalled past it) is dropped, so `holds` turns false. A renewal that fails (the
  *   database unreachable) changes nothing: the claims lapse by themselves unless a later one succeeds.
  */
@@ -115,12 +116,21 @@ export class HeldClaims {
     const sentAt = performance.now();
     let kept: Set<string>;
     try {
-      // Rows locked in key order, as takeClaims takes them, so a renewal and a claim pass never deadlock.
+      // Rows locked in key order, as takeClaims takes them, so a renewal and a claim pass never
+      // deadlock. Rows a transaction holds share-locked meanwhile (one recording work done under the
+      // claim, which may hold several claims' rows in another order) are skipped here, then renewed
+      // one by one, each in a statement of its own: a renewal never holds one row while it waits for
+      // another, so it cannot deadlock with such a transaction either.
       const { rows } = await this.pool.query<{ key: string }>(
-        `WITH mine AS (SELECT ${this.t.key} AS key FROM ${this.t.table} WHERE holder = $1 AND ${this.t.key} = ANY($2::text[]) ORDER BY ${this.t.key} FOR UPDATE)
+        `WITH mine AS (SELECT ${this.t.key} AS key FROM ${this.t.table} WHERE holder = $1 AND ${this.t.key} = ANY($2::text[]) ORDER BY ${this.t.key} FOR UPDATE SKIP LOCKED)
          UPDATE ${this.t.table} c SET expires_at = ${claimUntil(3)} FROM mine WHERE c.${this.t.key} = mine.key RETURNING c.${this.t.key} AS key`,
         [this.holder, keys, this.ttlMs]);
       kept = new Set(rows.map((r) => r.key));
+      for (const key of keys) {
+        if (kept.has(key)) continue;
+        const one = await this.pool.query(`UPDATE ${this.t.table} SET expires_at = ${claimUntil(3)} WHERE ${this.t.key} = $2 AND holder = $1`, [this.holder, key, this.ttlMs]);
+        if ((one.rowCount ?? 0) > 0) kept.add(key);
+      }
     } catch {
       return;
     }
