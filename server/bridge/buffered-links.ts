@@ -23,15 +23,11 @@ export class BufferedLinks implements LinkAccess {
 
   private constructor(private readonly store: PostgresLinkStore) {}
 
-  /** Reads every link of `integrationIds` × `entities`. */
+  /** Reads every link of `integrationIds` × `entities` (one query). */
   static async load(store: PostgresLinkStore, integrationIds: readonly string[], entities: readonly string[]): Promise<BufferedLinks> {
     const buffered = new BufferedLinks(store);
-    for (const integrationId of new Set(integrationIds)) {
-      for (const entity of new Set(entities)) {
-        for (const link of await store.listFor(integrationId, entity)) buffered.rows.set(key(integrationId, entity, link.entityId), link);
-        buffered.loaded.add(`${integrationId}\u0000${entity}`);
-      }
-    }
+    for (const link of await store.listForAll(integrationIds, entities)) buffered.rows.set(key(link.integrationId, link.entity, link.entityId), link);
+    for (const integrationId of integrationIds) for (const entity of entities) buffered.loaded.add(`${integrationId}\u0000${entity}`);
     return buffered;
   }
 

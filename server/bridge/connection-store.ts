@@ -68,7 +68,7 @@ export interface NewConnection {
 
 /**
  * Connections on either backend (schema/migrations/020_connections.sql; on PostgreSQL
- * postgres/019_connections.sql): SqliteConnectionRecords and PostgresConnectionStore, with one
+ * postgres/019_connections.sql): sqliteConnectionRecords (over ConnectionStore) and PostgresConnectionStore, with one
  * contract (tests/bridge/connection-store-backends.test.ts). Credentials, webhook secrets and the
  * secret values of configurations are AES-256-GCM encrypted, bound to the connection id; reads
  * decrypt them. Listings are oldest first, ties by id (by code point). Display text (a label, an
@@ -93,7 +93,7 @@ export interface ConnectionRecords {
   receipt(connectionId: string, eventId: string, at: number): Promise<boolean>;
 }
 
-/** Connection rows on SQLite, synchronous (the server's bridge); SqliteConnectionRecords gives ConnectionRecords over it. */
+/** Connection rows on SQLite, synchronous (the server's bridge); sqliteConnectionRecords gives ConnectionRecords over it. */
 export class ConnectionStore {
   private readonly byId;
   private readonly byWorkspace;

@@ -17,6 +17,16 @@ import type { RetryPolicy } from './retry-policy.ts';
 import { trace } from './bridge-trace.ts';
 import type * as Y from 'yjs';
 
+/** Rows of one wedding read for a pass over it (both inbox workers). */
+export const ROWS_PER_PASS = 32;
+
+/**
+ * A pass over one wedding stops after this long (having applied at least one row) and lets the
+ * event loop answer webhooks and WebSocket messages before the next pass: applying a backlog must
+ * not make acknowledgements wait.
+ */
+export const SLICE_MS = 4;
+
 /**
  * What applying one inbox row reads and writes, all synchronously (inside the storage transaction
  * of its wedding's batch): on SQLite the stores themselves in the batch's transaction; on

@@ -11,7 +11,7 @@ import type { IntegrationStore } from './integration-store.ts';
 import type { LinkStore } from './link-store.ts';
 import { PassLoop, readUntil } from './pass-loop.ts';
 import type { RetryPolicy } from './retry-policy.ts';
-import { applyInboxRow } from './inbox-row.ts';
+import { ROWS_PER_PASS, SLICE_MS, applyInboxRow } from './inbox-row.ts';
 import type * as Y from 'yjs';
 
 /** A stored page of pulled changes. */
@@ -50,15 +50,8 @@ export interface InboxWorkerDeps {
   requestPull(live: LiveIntegration): void;
 }
 
-const ROWS_PER_PASS = 32;
 /** How often all weddings are scanned for due rows (retries come due without a kick). */
 const SCAN_MS = 1000;
-/**
- * A pass over one wedding stops after this long (having applied at least one row) and lets the
- * event loop answer webhooks and WebSocket messages before the next pass: applying a backlog must
- * not make acknowledgements wait.
- */
-const SLICE_MS = 4;
 
 /**
  * Applies inbox rows to their weddings: in arrival order per wedding, weddings in parallel. A row

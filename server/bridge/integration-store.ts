@@ -75,7 +75,7 @@ export interface NewStandalone {
 
 /**
  * Bindings on either backend, each read joined with its connection (credentials decrypted):
- * SqliteIntegrationRecords and PostgresIntegrationStore, with one contract
+ * sqliteIntegrationRecords (over IntegrationStore) and PostgresIntegrationStore, with one contract
  * (tests/bridge/connection-store-backends.test.ts). Listings are oldest first, ties by id (by code
  * point); bindings of one connection in a listing share its Connection object.
  */
@@ -104,7 +104,7 @@ export interface IntegrationRecords {
 const SELECT = `SELECT i.*, ${CONNECTION_COLUMNS.map((k) => `c.${k} AS c_${k}`).join(', ')} FROM integrations i JOIN connections c ON c.id = i.connection_id`;
 
 /**
- * Binding rows on SQLite, synchronous (the server's bridge); SqliteIntegrationRecords gives
+ * Binding rows on SQLite, synchronous (the server's bridge); sqliteIntegrationRecords gives
  * IntegrationRecords over it. Credentials, webhook secrets and the secret values of configurations
  * are stored AES-256-GCM encrypted under the key-encryption key, on the connection.
  */

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type * as Y from 'yjs';
+import { SYNC_ENTITIES } from '../../adapters/core/index.ts';
 import { documentNameFor } from '../../schema/index.ts';
 import type { ChangeWrite, JoinedChange } from '../collab/joined-changes.ts';
 import type { Logger } from '../logger.ts';
@@ -7,7 +8,7 @@ import type { Metrics } from '../metrics.ts';
 import type { AuditInput } from './audit-log.ts';
 import { BufferedLinks } from './buffered-links.ts';
 import { VENDOR_NEEDED, type AlertHandler, type ApplyOutcome } from './inbound-applier.ts';
-import { applyInboxRow, type RowEnv } from './inbox-row.ts';
+import { ROWS_PER_PASS, SLICE_MS, applyInboxRow, type RowEnv } from './inbox-row.ts';
 import type { InboxRow } from './inbox-store.ts';
 import type { NoticeListener } from './inbox-worker.ts';
 import type { IntegrationRegistry, LiveIntegration } from './integration-registry.ts';
@@ -19,10 +20,6 @@ import type { PostgresIntegrationStore } from './postgres-integration-store.ts';
 import type { PostgresLinkStore } from './postgres-link-store.ts';
 import type { RetryPolicy } from './retry-policy.ts';
 
-/** The entities whose links a row may read or write (every SyncEntity). */
-const LINKED_ENTITIES = ['timeline', 'vendors', 'payments', 'guests', 'meta'] as const;
-const ROWS_PER_PASS = 32;
-const SLICE_MS = 4;
 /** How often due weddings are claimed when nothing kicks the loop (others' rows, retries). */
 const POLL_MS = 250;
 
@@ -124,7 +121,7 @@ export class PostgresInboxWorker {
     }
     if (rows.length === 0) return;
     const lives = [...new Set(rows.map((r) => r.integrationId))].map((id) => this.deps.registry.get(id)).filter((l): l is LiveIntegration => !!l);
-    const links = await BufferedLinks.load(this.deps.links, lives.map((l) => l.integration.id), LINKED_ENTITIES);
+    const links = await BufferedLinks.load(this.deps.links, lives.map((l) => l.integration.id), SYNC_ENTITIES);
     const held = new Map<string, InboxRow[]>();
     for (const live of lives) held.set(live.integration.id, await this.deps.inbox.parkedRowsWith(live.integration.id, VENDOR_NEEDED));
     const writes = new SliceWrites(this.deps);

@@ -28,6 +28,13 @@ export class PostgresLinkStore implements LinkRecords {
     return rows.map(toLink);
   }
 
+  /** Every link of `integrationIds` × `entities`, in one query (what a batch of inbound rows may read). */
+  async listForAll(integrationIds: readonly string[], entities: readonly string[]): Promise<Link[]> {
+    if (integrationIds.length === 0 || entities.length === 0) return [];
+    const { rows } = await this.pool.query<LinkRow>('SELECT * FROM links WHERE integration_id = ANY($1::text[]) AND entity = ANY($2::text[])', [[...integrationIds], [...entities]]);
+    return rows.map(toLink);
+  }
+
   async save(link: Link, client: pg.ClientBase | pg.Pool = this.pool): Promise<void> {
     const r = linkRow(link, new Date().toISOString());
     await client.query(`INSERT INTO links (integration_id, entity, entity_id, external_id, last_synced, last_hash, version, updated_at)

@@ -53,7 +53,7 @@ export class JoinedChanges {
     // A caller that does not await it (no writes, or fire and forget) must not crash the process.
     committed.catch(() => undefined);
     const pending: Pending = {
-      writes: writes.map((w) => (client: pg.ClientBase) => w(client)),
+      writes,
       taken: false,
       settle: (outcomes) => {
         const failed = outcomes.find((o) => !o.ok);

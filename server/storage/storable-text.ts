@@ -21,7 +21,7 @@ export function storableText(text: string): string {
 
 /** Marks an encoded opaque value: U+FFFF (a noncharacter, never in text an external system sends) and a tilde. */
 const OPAQUE_MARK = '\uffff~';
-
+const HAS_LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 /**
  * An opaque value (an external system's id, version or cursor, an entity id, a webhook event id)
@@ -31,7 +31,8 @@ const OPAQUE_MARK = '\uffff~';
  * `openedText` reverses it. Unlike storableText, never lossy: these values go back to the systems.
  */
 export function opaqueText(value: string): string {
-  const plain = !value.includes('\u0000') && wellFormed(value) === value && !value.startsWith(OPAQUE_MARK);
+  // Tested without building a string: this runs on every link lookup (the planner, on each change).
+  const plain = !value.includes('\u0000') && !HAS_LONE_SURROGATE.test(value) && !value.startsWith(OPAQUE_MARK);
   return !plain ? OPAQUE_MARK + Buffer.from(value, 'utf16le').toString('base64url') : value;
 }
 
