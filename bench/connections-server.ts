@@ -33,9 +33,12 @@ if (mode === 'setup') {
   const spec = JSON.parse(fs.readFileSync(arg, 'utf8')) as ConnectionsSpec;
   const s = server(60_000);
   const connector = { sub: 'bench', role: 'planner' as const, vendorId: null };
+  // On SQLite each of the store's calls writes before it returns, so all of them are in this one
+  // transaction; their promises are awaited after it for any error.
+  const writes: Promise<unknown>[] = [];
   s.db.transaction(() => {
     spec.connections.forEach((c, index) => {
-      s.bridge.store.connections.create({
+      writes.push(s.bridge.store.connections.create({
         id: c.id, workspaceId: null, system: 'google-calendar', category: 'calendar_system', label: c.calendarId,
         credentials: { refreshToken: c.refreshToken, clientId: spec.clientId, clientSecret: spec.clientSecret },
         webhookSecret: c.webhookSecret,
@@ -46,16 +49,17 @@ if (mode === 'setup') {
         // (server/bridge/pull-schedule.ts).
         configuration: { calendarId: c.calendarId, apiBaseUrl: spec.apiBaseUrl, tokenUrl: spec.tokenUrl, importEvents: 'all', watch: index % 2 === 0 },
         configurationSecrets: [], capabilities: CAPABILITIES, createdBy: 'bench', connector,
-      });
-      if (index % 2 === 0) s.bridge.store.connections.update(c.id, { adapter_state: JSON.stringify({ channel: { id: `bench-${c.id}`, resourceId: 'bench', expiration: Date.now() + 7 * 86_400_000 } }) });
+      }));
+      if (index % 2 === 0) writes.push(s.bridge.store.connections.update(c.id, { adapter_state: JSON.stringify({ channel: { id: `bench-${c.id}`, resourceId: 'bench', expiration: Date.now() + 7 * 86_400_000 } }) }));
       for (const weddingId of c.weddings) {
-        s.bridge.store.create({
+        writes.push(s.bridge.store.create({
           id: `${c.id}-${weddingId}`, connectionId: c.id, weddingId, system: 'google-calendar', category: 'calendar_system', vendorId: null,
           runMode: 'in_process', overrides: {}, capabilities: CAPABILITIES, createdBy: 'bench', connector, claimsUnmatched: false, onUnbind: 'keep',
-        });
+        }));
       }
     });
   })();
+  await Promise.all(writes);
   await s.close();
   process.exit(0);
 }

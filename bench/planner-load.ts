@@ -57,7 +57,7 @@ export async function serveLargeWedding(dist: string) {
   const token = await server.tokens.sign({ sub: 'alex', role: 'planner', weddings: ['big'], name: 'Alex Morgan' }, 3600);
   return {
     url: `${httpUrl}/#token=${token}`,
-    async close() { peer.destroy(); await server.close(); fs.rmSync(dataDir, { recursive: true, force: true }); },
+    async close() { await peer.destroy(); await server.close(); fs.rmSync(dataDir, { recursive: true, force: true }); },
   };
 }
 

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import js from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
@@ -13,6 +14,16 @@ export default tseslint.config(
       '@typescript-eslint/no-explicit-any': 'error',
       'no-restricted-syntax': ['error', { selector: 'TSEnumDeclaration', message: 'use an `as const` object and a union instead of enum' }],
       'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'read configuration through server/config.ts' }],
+    },
+  },
+  {
+    // Typed rules: a promise nobody awaits, or one used where a value is meant (`if (store.get(id))`),
+    // is what turning a synchronous store asynchronous most easily leaves behind.
+    files: ['**/*.ts', '**/*.tsx'],
+    languageOptions: { parserOptions: { project: './tsconfig.json', tsconfigRootDir: path.resolve(import.meta.dirname, '..') } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: false }],
     },
   },
   {

@@ -8,10 +8,10 @@ import type { ConnectionRuntime } from './connection-runtime.ts';
 import { bindingSummary } from './connection-values.ts';
 import type { ConnectionsService } from './connections-service.ts';
 import { assertManage, canManage } from './integration-access.ts';
-import type { IntegrationStore } from './integration-store.ts';
+import type { IntegrationRecords } from './integration-store.ts';
 
 export interface BindingVendorDeps {
-  store: IntegrationStore;
+  store: IntegrationRecords;
   runtime: ConnectionRuntime;
   connections: ConnectionsService;
   audit: AuditLog;
@@ -35,7 +35,7 @@ export interface BindingVendorDeps {
  */
 export async function setBindingVendor(deps: BindingVendorDeps, p: Principal, connectionId: string, weddingId: string, vendorId: string | null): Promise<BindingSummary> {
   const connection = await deps.connections.manageable(p, connectionId).catch(() => null);
-  const binding = deps.store.listForConnection(connectionId).find((b) => b.weddingId === weddingId);
+  const binding = (await deps.store.listForConnection(connectionId)).find((b) => b.weddingId === weddingId);
   if (!binding || (!connection && !canManage(p, weddingId, binding.vendorId))) {
     throw new BridgeError('binding_not_found', 'that connection is not bound to that wedding, or not one you manage');
   }
@@ -55,9 +55,9 @@ export async function setBindingVendor(deps: BindingVendorDeps, p: Principal, co
       throw asInvalidConfig(error);
     }
   }
-  deps.store.setVendor(binding.id, vendorId, overrides);
+  await deps.store.setVendor(binding.id, vendorId, overrides);
   // Running bindings hold the vendor they act for: rebuilt from the row just changed.
   await deps.connections.restart(connectionId);
   deps.audit.record({ weddingId, integrationId: binding.id, actor: `user:${p.sub}`, action: 'connection.vendor_changed', result: 'ok', detail: { connectionId, from: binding.vendorId, to: vendorId } });
-  return bindingSummary(deps.store.get(binding.id)!);
+  return bindingSummary((await deps.store.get(binding.id))!);
 }

@@ -12,7 +12,7 @@ import { BridgeError } from './bridge-error.ts';
 import { InboxStore } from './inbox-store.ts';
 import { InboxWorker } from './inbox-worker.ts';
 import { IntegrationRegistry, type LiveIntegration } from './integration-registry.ts';
-import { IntegrationStore } from './integration-store.ts';
+import { IntegrationStore, sqliteIntegrationRecords, type IntegrationRecords } from './integration-store.ts';
 import { LinkStore, sqliteLinkRecords } from './link-store.ts';
 import { OutboundPlanner } from './outbound-planner.ts';
 import { deadLetters, outboxEntry, replayOutbox, type OutboxAccessDeps } from './outbox-access.ts';
@@ -32,7 +32,7 @@ import { InboundRouter } from './inbound-router.ts';
 import { assertManage, assertRead, visible } from './integration-access.ts';
 import { pushEntity } from './pusher.ts';
 import { UnmatchedQueue } from './unmatched-queue.ts';
-import { UnmatchedStore } from './unmatched-store.ts';
+import { UnmatchedStore, sqliteUnmatchedRecords } from './unmatched-store.ts';
 import { WeddingFactsCache } from './wedding-facts.ts';
 import { actsForWorkspace } from './workspace-access.ts';
 import { markNeedsAttention } from './connection-attention.ts';
@@ -50,7 +50,8 @@ const ENTITY_KIND = 'entity';
  * outbound planner and the outbox to each other integration. See docs/integrations.md.
  */
 export class Bridge {
-  readonly store: IntegrationStore;
+  /** Connections and bindings (the asynchronous contract both backends keep). */
+  readonly store: IntegrationRecords;
   readonly links: LinkStore;
   readonly inbox: InboxStore;
   readonly outbox: OutboxStore;
@@ -80,8 +81,11 @@ export class Bridge {
   constructor(private readonly deps: BridgeDeps) {
     const { db, settings, logger, metrics } = deps;
     this.now = deps.now ?? Date.now;
-    this.store = new IntegrationStore(db, deps.cipher);
+    // The synchronous store serves only what runs inside a SQLite transaction (the intake's receipt, the inbox worker's batch).
+    const rows = new IntegrationStore(db, deps.cipher);
+    this.store = sqliteIntegrationRecords(rows);
     this.links = new LinkStore(db);
+    const linkRecords = sqliteLinkRecords(this.links);
     this.inbox = new InboxStore(db);
     this.outbox = new OutboxStore(db);
     this.audit = new AuditLog(db, this.now);
@@ -96,12 +100,12 @@ export class Bridge {
       db, inbox: this.inbox, unmatched: this.unmatched, facts: this.facts, audit: this.audit, now: this.now,
       bindingsOf: (connectionId) => this.runtime.bindingsOf(connectionId),
       write: (fn) => (deps.inGroup ? deps.inGroup(() => db.transaction(fn)()) : db.transaction(fn)()),
-      receipt: (connectionId, eventId, at) => this.store.connections.receipt(connectionId, eventId, at),
+      receipt: (connectionId, eventId, at) => rows.connections.receipt(connectionId, eventId, at),
       kick: (weddingId) => this.inboxWorker.kick(weddingId),
       onUnmatched: (id) => { void this.unmatchedQueue.autoCreate(id).catch((error) => logger.warn({ err: error, recordId: id }, 'could not create a wedding from an unmatched record')); },
     });
     this.connections = new ConnectionsService({
-      db, store: this.store, links: this.links, runtime: this.runtime, registry: this.registry, audit: this.audit, logger, now: this.now,
+      db, store: this.store, links: linkRecords, runtime: this.runtime, registry: this.registry, audit: this.audit, logger, now: this.now,
       workspaceOfWedding: (weddingId) => (db.prepare('SELECT workspace_id FROM weddings WHERE id = ?').pluck().get(weddingId) as string | null | undefined) ?? null,
       actsForWorkspace: (p, workspaceId) => this.actsForWorkspace(p, workspaceId),
       initialSync: (live) => this.initialSync(live),
@@ -112,7 +116,7 @@ export class Bridge {
       },
     });
     this.unmatchedQueue = new UnmatchedQueue({
-      unmatched: this.unmatched, store: this.store, inbox: this.inbox, connections: this.connections, audit: this.audit, logger, now: this.now,
+      unmatched: sqliteUnmatchedRecords(this.unmatched), store: this.store, inbox: this.inbox, connections: this.connections, audit: this.audit, logger, now: this.now,
       actsForWorkspace: (p, workspaceId) => this.actsForWorkspace(p, workspaceId),
       registerWedding: async (input) => {
         if (!deps.people) throw new BridgeError('invalid_config', 'weddings cannot be created here (no people store)');
@@ -144,10 +148,9 @@ export class Bridge {
           .then(() => this.outboxWorker.kick(), (error) => logger.warn({ err: error, outboxId: row.id }, 'could not re-plan a superseded push'));
       },
     });
-    const linkRecords = sqliteLinkRecords(this.links);
     this.outboxWorker.register(ENTITY_KIND, (row, live) => pushEntity({ links: linkRecords, inbox: this.inbox, now: this.now, kick: (weddingId) => this.inboxWorker.kick(weddingId) }, row, live));
     this.inboxWorker = new InboxWorker({
-      inbox: this.inbox, registry: this.registry, integrations: this.store, links: this.links, audit: this.audit, metrics, now: this.now,
+      inbox: this.inbox, registry: this.registry, integrations: rows, links: this.links, audit: this.audit, metrics, now: this.now,
       logger: logger.child({ component: 'inbox' }),
       retry: createRetryPolicy(settings.retryScheduleMs, settings.inboxMaxAttempts),
       withDocument: (weddingId, fn) => deps.docs.withDocument(weddingId, fn),
@@ -178,7 +181,7 @@ export class Bridge {
       ...(settings.safetyPullIntervalMs ? { safetyIntervalMs: settings.safetyPullIntervalMs } : {}),
       ...(settings.scheduledPullConcurrency ? { scheduledConcurrency: settings.scheduledPullConcurrency } : {}),
       targets: {
-        audit: this.audit, inbox: this.inbox, store: this.store, links: this.links, router: this.router, now: this.now,
+        audit: this.audit, inbox: this.inbox, store: this.store, links: linkRecords, router: this.router, now: this.now,
         kick: (weddingId) => this.inboxWorker.kick(weddingId), bindingsOf: (id) => this.runtime.bindingsOf(id),
         needsAttention: (id, message) => this.needsAttention(id, message),
       },
@@ -229,6 +232,7 @@ export class Bridge {
     this.timers = [];
     await Promise.all([this.inboxWorker.stop(), this.outboxWorker.stop()]);
     await this.pullsSettled();
+    await this.runtime.writesSettled();
   }
 
   /** Resolves when every pull now running, and any queued behind one, has ended (failed ones included). */
@@ -258,9 +262,9 @@ export class Bridge {
     if (canPull(live.adapter)) await this.pullInBackground(live, true);
   }
 
-  list(p: Principal, weddingId: string): IntegrationSummary[] {
+  async list(p: Principal, weddingId: string): Promise<IntegrationSummary[]> {
     assertRead(p, weddingId);
-    return this.store.listForWedding(weddingId).filter((i) => visible(p, i)).map((i) => integrationSummary(p, i, this.webhookUrl(i.system, i.connectionId)));
+    return (await this.store.listForWedding(weddingId)).filter((i) => visible(p, i)).map((i) => integrationSummary(p, i, this.webhookUrl(i.system, i.connectionId)));
   }
 
   /** PATCH /api/integrations/:id (ConnectionsService.updateIntegration). */
@@ -289,8 +293,8 @@ export class Bridge {
 
   // ── sync ────────────────────────────────────────────────────────────────────────────────────
   /** The system refused the connection's credentials (ConnectionsService.needsAttention). */
-  needsAttention(connectionId: string, message: string): void {
-    markNeedsAttention({ store: this.store, runtime: this.runtime, audit: this.audit, logger: this.deps.logger, now: this.now }, connectionId, message);
+  needsAttention(connectionId: string, message: string): Promise<void> {
+    return markNeedsAttention({ store: this.store, runtime: this.runtime, audit: this.audit, logger: this.deps.logger, now: this.now }, connectionId, message);
   }
 
   /** Pulls what the binding's system has (its connection's pull when that serves many weddings: PullSchedule.pullBinding). */
@@ -313,7 +317,7 @@ export class Bridge {
 
   // ── status, conflicts, audit, outbox ────────────────────────────────────────────────────────
   /** The worst health of a wedding's bindings (all, or one vendor entry's), for the workspace home (status-reports.ts). */
-  weddingHealth(weddingId: string, vendorId: string | null): WeddingIntegrationHealth {
+  weddingHealth(weddingId: string, vendorId: string | null): Promise<WeddingIntegrationHealth> {
     return this.reports.weddingHealth(weddingId, vendorId);
   }
 
@@ -325,7 +329,7 @@ export class Bridge {
   /** A workspace's connections with their bindings and health. Throws BridgeError `connection_not_found` (404) when `p` does not act for it. */
   async connectionSummaries(p: Principal, workspaceId: string): Promise<ConnectionSummary[]> {
     if (!(await this.actsForWorkspace(p, workspaceId))) throw new BridgeError('connection_not_found', 'no such workspace among those you act for');
-    return Promise.all(this.store.connections.listForWorkspace(workspaceId).map((c) => this.reports.connectionSummary(c)));
+    return Promise.all((await this.store.connections.listForWorkspace(workspaceId)).map((c) => this.reports.connectionSummary(c)));
   }
 
   async connectionSummaryFor(p: Principal, connectionId: string): Promise<ConnectionSummary> {

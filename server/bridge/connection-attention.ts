@@ -2,7 +2,7 @@ import { clipText } from '../../schema/document/text.ts';
 import type { Logger } from '../logger.ts';
 import type { AuditLog } from './audit-log.ts';
 import type { ConnectionRuntime } from './connection-runtime.ts';
-import type { IntegrationStore } from './integration-store.ts';
+import type { IntegrationRecords } from './integration-store.ts';
 import { auditConnection } from './pull-targets.ts';
 
 /**
@@ -10,10 +10,10 @@ import { auditConnection } from './pull-targets.ts';
  * `needs_attention`, its pulls stop, and its owner is told (the audit trail of every wedding it
  * serves, and the log). Reconnecting (new credentials) makes it active again.
  */
-export function markNeedsAttention(deps: { store: IntegrationStore; runtime: ConnectionRuntime; audit: AuditLog; logger: Logger; now: () => number }, connectionId: string, message: string): void {
-  const connection = deps.store.connections.get(connectionId);
+export async function markNeedsAttention(deps: { store: IntegrationRecords; runtime: ConnectionRuntime; audit: AuditLog; logger: Logger; now: () => number }, connectionId: string, message: string): Promise<void> {
+  const connection = await deps.store.connections.get(connectionId);
   if (!connection || connection.status === 'needs_attention') return;
-  deps.store.connections.update(connectionId, { status: 'needs_attention', last_error: clipText(message, 500), last_error_at: new Date(deps.now()).toISOString() });
+  await deps.store.connections.update(connectionId, { status: 'needs_attention', last_error: clipText(message, 500), last_error_at: new Date(deps.now()).toISOString() });
   const live = deps.runtime.get(connectionId);
   if (live) live.connection.status = 'needs_attention';
   auditConnection({ audit: deps.audit, bindingsOf: (id) => deps.runtime.bindingsOf(id) }, connectionId, 'connection.needs_attention', 'failed', { system: connection.system, message: clipText(message, 300), owner: connection.connector.sub });

@@ -6,8 +6,9 @@ import type { Logger } from '../logger.ts';
 import { BridgeError } from './bridge-error.ts';
 import type { Connection } from './connection-store.ts';
 import { LiveBinding, type IntegrationRegistry, type LiveIntegration } from './integration-registry.ts';
-import type { Integration, IntegrationStore } from './integration-store.ts';
+import type { Integration, IntegrationRecords } from './integration-store.ts';
 import { maskingErrors, secretStrings } from './secret-masking.ts';
+import { OrderedWrites } from '../storage/ordered-writes.ts';
 
 /** A connection as it runs: its account-level adapter and how records reach weddings. */
 export interface LiveConnection {
@@ -24,7 +25,7 @@ export interface LiveConnection {
 }
 
 export interface ConnectionRuntimeDeps {
-  store: IntegrationStore;
+  store: IntegrationRecords;
   /** Active bindings with their wedding-scoped adapters. */
   registry: IntegrationRegistry;
   adapters: readonly AdapterModule[];
@@ -45,8 +46,12 @@ export class ConnectionRuntime {
   private readonly definitions = new Map<string, Promise<AdapterDefinition>>();
   /** AdapterRuntime.shared of each connection, with the settings it was made under: dropped when those change or the connection stops. */
   private readonly shared = new Map<string, { settings: string; objects: Map<string, unknown> }>();
+  /** Writes an adapter asked for without waiting (its state, rotated credentials), in order per row. */
+  private readonly writes: OrderedWrites;
 
-  constructor(private readonly deps: ConnectionRuntimeDeps) {}
+  constructor(private readonly deps: ConnectionRuntimeDeps) {
+    this.writes = new OrderedWrites(deps.logger, 'what an adapter asked to keep');
+  }
 
   /** The adapter definition of `system`. Throws BridgeError `unknown_system`. */
   definitionOf(system: string): Promise<AdapterDefinition> {
@@ -87,7 +92,7 @@ export class ConnectionRuntime {
     return {
       ...(shared ? { shared } : {}),
       // Rotated refresh tokens are kept: on the connection's row, or where a tried instance's caller says.
-      saveCredentials: options.saveCredentials ?? ((next: Record<string, unknown>) => this.deps.store.connections.replaceCredentials(i.connectionId, next)),
+      saveCredentials: options.saveCredentials ?? ((next: Record<string, unknown>) => this.persist(`connection:${i.connectionId}:credentials`, () => this.deps.store.connections.replaceCredentials(i.connectionId, next))),
       integrationId: i.integrationId,
       weddingId: i.weddingId,
       webhookUrl: this.webhookUrl(i.system, i.connectionId),
@@ -127,7 +132,8 @@ export class ConnectionRuntime {
       } catch (error) {
         this.deps.logger.error({ err: error, integrationId: integration.id }, 'binding could not be started; marked as error');
         this.deps.registry.remove(integration.id);
-        this.deps.store.update(integration.id, { status: 'error', last_error: clipText(`start: ${(error as Error).message}`, 500), last_error_at: new Date(this.deps.now()).toISOString() });
+        const fields = { status: 'error', last_error: clipText(`start: ${(error as Error).message}`, 500), last_error_at: new Date(this.deps.now()).toISOString() } as const;
+        this.persist(`binding:${integration.id}`, () => this.deps.store.update(integration.id, fields));
         return inertAdapter(definition);
       }
     });
@@ -141,8 +147,8 @@ export class ConnectionRuntime {
   private bindingAdapter(integration: Integration, definition: AdapterDefinition): Adapter {
     const routes = definition.servesManyWeddings === true;
     const saveState = routes
-      ? (next: Record<string, unknown>) => this.deps.store.update(integration.id, { adapter_state: JSON.stringify(next) })
-      : (next: Record<string, unknown>) => this.deps.store.connections.update(integration.connectionId, { adapter_state: JSON.stringify(next) });
+      ? (next: Record<string, unknown>) => this.persist(`binding:${integration.id}`, () => this.deps.store.update(integration.id, { adapter_state: JSON.stringify(next) }))
+      : (next: Record<string, unknown>) => this.persist(`connection:${integration.connectionId}`, () => this.deps.store.connections.update(integration.connectionId, { adapter_state: JSON.stringify(next) }));
     const adapter = this.instantiate(definition, {
       integrationId: integration.id, weddingId: integration.weddingId, credentials: integration.credentials, configuration: integration.configuration,
       runtime: this.runtimeFor({ integrationId: integration.id, weddingId: integration.weddingId, system: integration.system, connectionId: integration.connectionId, webhookSecret: integration.webhookSecret },
@@ -167,7 +173,7 @@ export class ConnectionRuntime {
     return this.instantiate(definition, {
       integrationId: connection.id, weddingId: '', credentials: connection.credentials, configuration: connection.configuration,
       runtime: this.runtimeFor({ integrationId: connection.id, weddingId: '', system: connection.system, connectionId: connection.id, webhookSecret: connection.webhookSecret },
-        connection.adapterState, (next) => this.deps.store.connections.update(connection.id, { adapter_state: JSON.stringify(next) })),
+        connection.adapterState, (next) => this.persist(`connection:${connection.id}`, () => this.deps.store.connections.update(connection.id, { adapter_state: JSON.stringify(next) }))),
     });
   }
 
@@ -176,7 +182,7 @@ export class ConnectionRuntime {
    * the registry). A system that serves one wedding per connection runs only while bound.
    */
   async refresh(connectionId: string): Promise<LiveConnection | undefined> {
-    const connection = this.deps.store.connections.get(connectionId);
+    const connection = await this.deps.store.connections.get(connectionId);
     // Clients made under other settings (credentials, token URL) are not reused.
     // A digest, not the settings themselves: no second copy of the credentials held per connection.
     const settings = connection ? crypto.createHash('sha256').update(JSON.stringify([connection.credentials, connection.configuration])).digest('base64url') : '';
@@ -225,7 +231,7 @@ export class ConnectionRuntime {
       await live.adapter.activate?.();
     } catch (error) {
       this.deps.logger.warn({ err: error, connectionId: live.connection.id }, 'activation failed; the connection stays active and pulls instead');
-      this.recordError(live.connection.id, `activation: ${toAdapterError(error, live.connection.system).message}`);
+      await this.recordError(live.connection.id, `activation: ${toAdapterError(error, live.connection.system).message}`);
     }
   }
 
@@ -245,7 +251,7 @@ export class ConnectionRuntime {
       return true;
     } catch (error) {
       this.deps.logger.warn({ err: error, connectionId }, 'registering again at the current address failed; the connection pulls instead');
-      this.recordError(connectionId, `activation: ${toAdapterError(error, live.connection.system).message}`);
+      await this.recordError(connectionId, `activation: ${toAdapterError(error, live.connection.system).message}`);
       return false;
     }
   }
@@ -261,8 +267,18 @@ export class ConnectionRuntime {
     }
   }
 
-  recordError(connectionId: string, message: string): void {
-    this.deps.store.connections.update(connectionId, { last_error: clipText(message, 500), last_error_at: new Date(this.deps.now()).toISOString() });
+  async recordError(connectionId: string, message: string): Promise<void> {
+    await this.deps.store.connections.update(connectionId, { last_error: clipText(message, 500), last_error_at: new Date(this.deps.now()).toISOString() })
+      .catch((error: unknown) => this.deps.logger.warn({ err: error, connectionId }, 'could not record the connection\'s last error'));
+  }
+
+  /** Resolves when every write asked for through adapters' callbacks so far has ended. */
+  writesSettled(): Promise<void> {
+    return this.writes.settled();
+  }
+
+  private persist(key: string, write: () => Promise<void>): void {
+    this.writes.run(key, write);
   }
 }
 

@@ -30,7 +30,7 @@ export async function updateConnectionSettings(deps: UpdateDeps, p: Principal, c
   const definition = await deps.runtime.definitionOf(connection.system);
   const configuration = mergeKeepingSecrets(connection.configuration, body.configuration ?? {}, connection.configurationView);
   const credentials = mergeKeepingSecrets(connection.credentials, body.credentials ?? {}, {});
-  const scope = definition.servesManyWeddings ? '' : deps.store.listForConnection(connection.id)[0]?.weddingId ?? '';
+  const scope = definition.servesManyWeddings ? '' : (await deps.store.listForConnection(connection.id))[0]?.weddingId ?? '';
   const adapter = deps.probe(definition, {
     id: connection.id, weddingId: scope, system: connection.system, connectionId: connection.id, credentials, configuration,
     webhookSecret: connection.webhookSecret, state: connection.adapterState,
@@ -42,8 +42,8 @@ export async function updateConnectionSettings(deps: UpdateDeps, p: Principal, c
     deps.audit.record({ ...audit, actor: `user:${p.sub}`, action: 'integration.update', result: 'failed', detail: { system: connection.system, message: clipText(message, 300) } });
     throw new BridgeError('connection_test_failed', `connection test failed: ${message}`, { cause: error });
   }
-  deps.store.connections.replaceSettings(connection.id, { credentials, configuration, configurationSecrets: findSecretValues(definition.configuration, configuration), capabilities: [...adapter.capabilities] });
-  if (connection.status === 'needs_attention') deps.store.connections.update(connection.id, { status: 'active' });
+  await deps.store.connections.replaceSettings(connection.id, { credentials, configuration, configurationSecrets: findSecretValues(definition.configuration, configuration), capabilities: [...adapter.capabilities] });
+  if (connection.status === 'needs_attention') await deps.store.connections.update(connection.id, { status: 'active' });
   await deps.restart(connection.id);
   // What is taken from the system may have changed (importEvents, categories, direction, the
   // calendar): read everything again rather than only what changes from now on. Settings that say

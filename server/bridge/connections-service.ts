@@ -23,17 +23,17 @@ import type { Connection } from './connection-store.ts';
 import type { ConnectionRuntime } from './connection-runtime.ts';
 import { assertManage, canManage, vendorOf } from './integration-access.ts';
 import type { IntegrationRegistry, LiveIntegration } from './integration-registry.ts';
-import type { IntegrationStore } from './integration-store.ts';
+import type { IntegrationRecords } from './integration-store.ts';
 import { integrationSummary } from './integration-view.ts';
-import type { LinkStore } from './link-store.ts';
+import type { LinkRecords } from './link-store.ts';
 import { bindingSummary, connectorOf, mergePatch } from './connection-values.ts';
 
 export { bindingSummary };
 
 export interface ConnectionsServiceDeps {
   db: Db;
-  store: IntegrationStore;
-  links: LinkStore;
+  store: IntegrationRecords;
+  links: LinkRecords;
   runtime: ConnectionRuntime;
   registry: IntegrationRegistry;
   audit: AuditLog;
@@ -70,11 +70,11 @@ export class ConnectionsService {
 
   /** The connection, when `p` may manage it: acts for its workspace, or manages a wedding it is bound to (its only binding, for one made from a wedding). */
   async manageable(p: Principal, connectionId: string): Promise<Connection> {
-    const connection = this.deps.store.connections.get(connectionId);
+    const connection = await this.deps.store.connections.get(connectionId);
     if (connection) {
       if (connection.workspaceId && await this.deps.actsForWorkspace(p, connection.workspaceId)) return connection;
       if (p.role === 'admin' && !connection.workspaceId) return connection;
-      const bindings = this.deps.store.listForConnection(connectionId);
+      const bindings = await this.deps.store.listForConnection(connectionId);
       if (bindings.length > 0 && bindings.every((b) => canManage(p, b.weddingId, b.vendorId))) return connection;
     }
     // The same answer whether it exists or not, naming nothing of it.
@@ -102,7 +102,7 @@ export class ConnectionsService {
     const adapter = await testedAdapter(this.deps, definition, { id, weddingId: body.weddingId, system: body.system, credentials: body.credentials, configuration: body.configuration, webhookSecret }, { weddingId: body.weddingId, actor: `user:${p.sub}` });
     const connector = connectorOf(p);
     const category = body.vendorSystemType ?? definition.category;
-    this.deps.store.createStandalone({
+    await this.deps.store.createStandalone({
       id, weddingId: body.weddingId, workspaceId: this.deps.workspaceOfWedding(body.weddingId), system: body.system, category, vendorId, runMode: 'in_process',
       credentials: body.credentials, webhookSecret, configuration: body.configuration, configurationSecrets: findSecretValues(definition.configuration, body.configuration),
       capabilities: [...adapter.capabilities], createdBy: p.sub, connector,
@@ -131,7 +131,7 @@ export class ConnectionsService {
     body = { ...body, configuration };
     const webhookSecret = this.webhookSecretOf(body.credentials);
     const adapter = await testedAdapter(this.deps, definition, { id, weddingId: '', system: body.system, credentials: body.credentials, configuration: body.configuration, webhookSecret }, { weddingId: '', actor: `user:${p.sub}` });
-    this.deps.store.connections.create({
+    await this.deps.store.connections.create({
       id, workspaceId: body.workspaceId, system: body.system, category: body.vendorSystemType ?? definition.category, label: body.label,
       credentials: body.credentials, webhookSecret, configuration: body.configuration, configurationSecrets: findSecretValues(definition.configuration, body.configuration),
       capabilities: [...adapter.capabilities], createdBy: p.sub, connector: connectorOf(p),
@@ -151,7 +151,7 @@ export class ConnectionsService {
 
   /** Builds the binding's adapter, registers it, refreshes its connection and activates a connection that just started. */
   private async start(connectionId: string, bindingId: string): Promise<LiveIntegration> {
-    const integration = this.deps.store.get(bindingId)!;
+    const integration = (await this.deps.store.get(bindingId))!;
     const live = await this.deps.runtime.buildBinding(integration);
     this.deps.registry.put(live);
     const before = this.deps.runtime.get(connectionId);
@@ -179,7 +179,7 @@ export class ConnectionsService {
    * planner rights and for no vendor entry.
    */
   async bindNewWedding(connectionId: string, weddingId: string, by: string, references: string[] = []): Promise<BindingSummary> {
-    const connection = this.deps.store.connections.get(connectionId);
+    const connection = await this.deps.store.connections.get(connectionId);
     if (!connection) throw new BridgeError('connection_not_found', 'no such connection among those you manage');
     return this.attach(connection, { weddingId, configuration: {}, onUnbind: 'keep', claimsUnmatched: false, references }, null, { sub: by, role: 'planner', vendorId: null }, by);
   }
@@ -187,7 +187,7 @@ export class ConnectionsService {
   private async attach(connection: Connection, body: BindBody, vendorId: string | null, connector: Connector, by: string): Promise<BindingSummary> {
     const connectionId = connection.id;
     const definition = await this.deps.runtime.definitionOf(connection.system);
-    const bindings = this.deps.store.listForConnection(connectionId);
+    const bindings = await this.deps.store.listForConnection(connectionId);
     if (bindings.some((b) => b.weddingId === body.weddingId)) throw new BridgeError('already_bound', `connection ${connectionId} is already bound to wedding ${body.weddingId}`);
     if (!definition.servesManyWeddings && bindings.length > 0) throw new BridgeError('connection_single_wedding', `${connection.system} serves one wedding per connection: connect it again from wedding ${body.weddingId}`);
     if (body.claimsUnmatched && bindings.some((b) => b.claimsUnmatched)) throw new BridgeError('invalid_config', 'another wedding already claims this connection\'s unmatched records');
@@ -198,7 +198,7 @@ export class ConnectionsService {
       id, weddingId: body.weddingId, system: connection.system, connectionId, credentials: connection.credentials,
       configuration: { ...connection.configuration, ...overrides }, webhookSecret: connection.webhookSecret, state: {},
     });
-    this.deps.store.create({
+    await this.deps.store.create({
       id, connectionId, weddingId: body.weddingId, system: connection.system, category: connection.category as SystemCategory, vendorId, runMode: connection.runMode,
       overrides, capabilities: connection.capabilities, createdBy: by, connector, claimsUnmatched: body.claimsUnmatched, onUnbind: body.onUnbind,
       references: body.references,
@@ -229,14 +229,14 @@ export class ConnectionsService {
    */
   async unbind(p: Principal, connectionId: string, weddingId: string, options: { remove?: boolean } = {}): Promise<{ removed: number; failed: string[] }> {
     const connection = await this.manageable(p, connectionId).catch(() => null);
-    const binding = this.deps.store.listForConnection(connectionId).find((b) => b.weddingId === weddingId);
+    const binding = (await this.deps.store.listForConnection(connectionId)).find((b) => b.weddingId === weddingId);
     if (!binding || (!connection && !canManage(p, weddingId, binding.vendorId))) throw new BridgeError('binding_not_found', 'that connection is not bound to that wedding, or not one you manage');
     const live = this.deps.registry.get(binding.id);
     let removed = 0;
     const failed: string[] = [];
     if ((options.remove ?? binding.onUnbind === 'remove') && live && canPush(live.adapter)) {
       for (const entity of Object.keys(live.adapter.fields) as SyncEntity[]) {
-        for (const link of this.deps.links.listFor(binding.id, entity)) {
+        for (const link of await this.deps.links.listFor(binding.id, entity)) {
           if (!link.externalId) continue;
           try {
             await live.adapter.push({ op: 'delete', entity, entityId: link.entityId, externalId: link.externalId, data: null, version: link.version }, { idempotencyKey: `unbind-${binding.id}-${entity}-${link.entityId}`, wedding: { weddingId, meta: {}, vendors: {} } });
@@ -250,7 +250,7 @@ export class ConnectionsService {
     const running = this.deps.runtime.get(connectionId);
     this.deps.registry.remove(binding.id);
     this.deps.forgetBinding(binding.id);
-    this.deps.store.remove(binding.id);
+    await this.deps.store.remove(binding.id);
     await this.deps.runtime.refresh(connectionId);
     // A system serving one wedding per connection has nothing left to receive: its channel or endpoint goes.
     if (running && !running.routes && !this.deps.runtime.get(connectionId)) {
@@ -262,7 +262,7 @@ export class ConnectionsService {
 
   /** DELETE /api/integrations/:id: a connection made from a wedding goes whole; a binding of a shared connection is unbound. */
   async removeIntegration(p: Principal, id: string): Promise<void> {
-    const integration = this.deps.store.get(id);
+    const integration = await this.deps.store.get(id);
     if (!integration || !canManage(p, integration.weddingId, integration.vendorId)) {
       if (integration) assertManage(p, integration.weddingId, integration.vendorId);
       throw new BridgeError('integration_not_found', `no integration ${id}`);
@@ -282,7 +282,7 @@ export class ConnectionsService {
 
   private async disconnectNow(connection: Connection, p: Principal, weddingId: string | null): Promise<void> {
     const live = this.deps.runtime.forget(connection.id);
-    const bindings = this.deps.store.listForConnection(connection.id);
+    const bindings = await this.deps.store.listForConnection(connection.id);
     for (const b of bindings) {
       this.deps.registry.remove(b.id);
       this.deps.forgetBinding(b.id);
@@ -292,7 +292,7 @@ export class ConnectionsService {
     } catch (error) {
       this.deps.logger.warn({ err: error, connectionId: connection.id }, 'deactivation failed; removing anyway');
     }
-    this.deps.store.connections.remove(connection.id);
+    await this.deps.store.connections.remove(connection.id);
     for (const b of bindings) this.deps.audit.record({ weddingId: b.weddingId, integrationId: b.id, actor: `user:${p.sub}`, action: 'integration.remove', result: 'ok', detail: { system: connection.system, connectionId: connection.id } });
     if (bindings.length === 0 || weddingId === null) this.deps.audit.record({ weddingId: '', integrationId: connection.id, actor: `user:${p.sub}`, action: 'connection.disconnect', result: 'ok', detail: { system: connection.system, bindings: bindings.length } });
   }
@@ -305,7 +305,7 @@ export class ConnectionsService {
    * is stored; adapter state (watch channels, endpoints) is kept.
    */
   async updateIntegration(p: Principal, id: string, body: UpdateIntegrationBody): Promise<IntegrationSummary> {
-    const integration = this.deps.store.get(id);
+    const integration = await this.deps.store.get(id);
     if (!integration || !canManage(p, integration.weddingId, integration.vendorId)) {
       if (integration) assertManage(p, integration.weddingId, integration.vendorId);
       throw new BridgeError('integration_not_found', `no integration ${id}`);
@@ -323,11 +323,11 @@ export class ConnectionsService {
       } catch (error) {
         throw asInvalidConfig(error);
       }
-      this.deps.store.replaceOverrides(id, overrides);
+      await this.deps.store.replaceOverrides(id, overrides);
       await this.restart(integration.connectionId);
       this.deps.audit.record({ weddingId: integration.weddingId, integrationId: id, actor: `user:${p.sub}`, action: 'integration.update', result: 'ok', detail: { system: integration.system, configuration: Object.keys(body.configuration ?? {}) } });
     }
-    const stored = this.deps.store.get(id)!;
+    const stored = (await this.deps.store.get(id))!;
     return integrationSummary(p, stored, this.deps.runtime.webhookUrl(stored.system, stored.connectionId));
   }
 
@@ -347,13 +347,13 @@ export class ConnectionsService {
   async updateSettings(p: Principal, connectionId: string, body: ConnectionSettingsBody): Promise<Connection> {
     const connection = await this.manageable(p, connectionId);
     if (body.configuration || body.credentials) await this.updateConnection(p, connection, { configuration: body.configuration, credentials: body.credentials }, { weddingId: '', integrationId: connectionId });
-    const fields: Parameters<IntegrationStore['connections']['update']>[1] = {};
+    const fields: Parameters<IntegrationRecords['connections']['update']>[1] = {};
     if (body.label !== undefined) fields.label = body.label;
     if (body.autoCreateWeddings !== undefined) fields.auto_create_weddings = body.autoCreateWeddings ? 1 : 0;
     if (body.autoMatchConfidence !== undefined) fields.auto_match_confidence = body.autoMatchConfidence;
-    this.deps.store.connections.update(connectionId, fields);
+    await this.deps.store.connections.update(connectionId, fields);
     await this.deps.runtime.refresh(connectionId);
-    return this.deps.store.connections.get(connectionId)!;
+    return (await this.deps.store.connections.get(connectionId))!;
   }
 
   /**
@@ -373,16 +373,16 @@ export class ConnectionsService {
   }
 
   /** Adds the external system's ids of the binding's wedding (records naming one route there), in the store and the running binding. */
-  addReferences(bindingId: string, references: string[]): void {
+  async addReferences(bindingId: string, references: string[]): Promise<void> {
     if (references.length === 0) return;
-    const all = this.deps.store.addReferences(bindingId, references);
+    const all = await this.deps.store.addReferences(bindingId, references);
     const live = this.deps.registry.get(bindingId);
     if (live) live.integration.references = all;
   }
 
   /** Rebuilds every running binding of the connection and the connection itself from the stored rows. */
   async restart(connectionId: string): Promise<void> {
-    for (const b of this.deps.store.listForConnection(connectionId)) {
+    for (const b of await this.deps.store.listForConnection(connectionId)) {
       if (b.status !== 'active' || b.runMode !== 'in_process' || !this.deps.registry.get(b.id)) continue;
       this.deps.registry.put(await this.deps.runtime.buildBinding(b));
     }

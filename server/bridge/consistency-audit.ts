@@ -109,7 +109,7 @@ export class ConsistencyAudit {
    */
   async runFor(id: string): Promise<ConsistencyResult> {
     const { bridge } = this.deps;
-    const connectionId = bridge.runtime.get(id) ? id : bridge.store.get(id)?.connectionId;
+    const connectionId = bridge.runtime.get(id) ? id : (await bridge.store.get(id))?.connectionId;
     const live = connectionId ? bridge.runtime.get(connectionId) : undefined;
     if (!live) throw new BridgeError('connection_not_found', `no running connection for ${id}`);
     await this.run(live);
@@ -153,7 +153,7 @@ export class ConsistencyAudit {
         result = await adapter.pull({ cursor, full: true });
       } catch (caught) {
         const error = toAdapterError(caught, live.connection.system);
-        if (error.code === 'unauthorized') bridge.needsAttention(live.connection.id, error.message);
+        if (error.code === 'unauthorized') await bridge.needsAttention(live.connection.id, error.message);
         throw new BridgeError('sync_failed', `${live.connection.system} could not be read for the consistency audit: ${clipText(error.message, 300)}`, { cause: error });
       }
       records.push(...result.changes);

@@ -141,7 +141,7 @@ export class CsvImport {
     if (!connectionId) {
       if (!req.workspaceId || !req.preset) throw new HttpError(400, 'validation_failed', 'invalid request body: give connectionId, or workspaceId and preset');
       if (!(await this.bridge.actsForWorkspace(p, req.workspaceId))) throw new AuthError('workspace_forbidden', `you do not act for workspace ${req.workspaceId}`);
-      const found = this.bridge.store.connections.listForWorkspace(req.workspaceId)
+      const found = (await this.bridge.store.connections.listForWorkspace(req.workspaceId))
         .find((c) => c.system === 'preset' && c.configuration.preset === req.preset && this.bridge.runtime.get(c.id));
       if (!found) throw new BridgeError('connection_not_found', `workspace ${req.workspaceId} has no active ${req.preset} connection: connect one (system "preset", configuration.preset "${req.preset}") first`);
       connectionId = found.id;

@@ -2,13 +2,13 @@ import type { Principal } from '../auth/tokens.ts';
 import type { AuditLog } from './audit-log.ts';
 import { BridgeError } from './bridge-error.ts';
 import { assertManage, assertRead, canManage, visible } from './integration-access.ts';
-import type { IntegrationStore } from './integration-store.ts';
+import type { IntegrationRecords } from './integration-store.ts';
 import { toOutboxEntry, type OutboxStore } from './outbox-store.ts';
 import type { OutboxWorker } from './outbox-worker.ts';
 
 /** What reading and replaying pushes needs of the bridge. */
 export interface OutboxAccessDeps {
-  store: IntegrationStore;
+  store: IntegrationRecords;
   outbox: OutboxStore;
   outboxWorker: OutboxWorker;
   audit: AuditLog;
@@ -16,9 +16,9 @@ export interface OutboxAccessDeps {
 }
 
 /** GET /api/integrations/wedding/:weddingId/outbox: the wedding's dead letters, of the integrations `p` may see. Throws AuthError as assertRead. */
-export function deadLetters(d: OutboxAccessDeps, p: Principal, weddingId: string) {
+export async function deadLetters(d: OutboxAccessDeps, p: Principal, weddingId: string) {
   assertRead(p, weddingId);
-  const shown = new Set(d.store.listForWedding(weddingId).filter((i) => visible(p, i)).map((i) => i.id));
+  const shown = new Set((await d.store.listForWedding(weddingId)).filter((i) => visible(p, i)).map((i) => i.id));
   return d.outbox.deadFor(weddingId).filter((r) => shown.has(r.integrationId)).map(toOutboxEntry);
 }
 
@@ -26,9 +26,9 @@ export function deadLetters(d: OutboxAccessDeps, p: Principal, weddingId: string
  * GET /api/integrations/outbox/:id: one push, for whoever may read its wedding and see its
  * integration (a replay's outcome). Throws BridgeError `outbox_not_found`, AuthError as assertRead.
  */
-export function outboxEntry(d: OutboxAccessDeps, p: Principal, id: number) {
+export async function outboxEntry(d: OutboxAccessDeps, p: Principal, id: number) {
   const row = d.outbox.get(id);
-  const integration = row ? d.store.get(row.integrationId) : undefined;
+  const integration = row ? await d.store.get(row.integrationId) : undefined;
   if (!row || !integration) throw new BridgeError('outbox_not_found', `no outbox entry ${id}`);
   // Another wedding's token is refused as such (403), as every wedding route does; a vendor's
   // token is told nothing about another vendor's pushes (404, as the list leaves them out).
@@ -41,9 +41,9 @@ export function outboxEntry(d: OutboxAccessDeps, p: Principal, id: number) {
  * POST /api/integrations/outbox/:id/replay: a dead or cancelled push is queued again (its breaker
  * closed, audited). Throws BridgeError `outbox_not_found`, `outbox_not_replayable`, AuthError as assertManage.
  */
-export function replayOutbox(d: OutboxAccessDeps, p: Principal, id: number) {
+export async function replayOutbox(d: OutboxAccessDeps, p: Principal, id: number) {
   const row = d.outbox.get(id);
-  const integration = row ? d.store.get(row.integrationId) : undefined;
+  const integration = row ? await d.store.get(row.integrationId) : undefined;
   if (!row || !integration || !canManage(p, row.weddingId, integration.vendorId)) {
     if (row && integration) assertManage(p, row.weddingId, integration.vendorId);
     throw new BridgeError('outbox_not_found', `no outbox entry ${id}`);

@@ -6,7 +6,8 @@ import type { Metrics } from '../metrics.ts';
 import type { AuditLog } from './audit-log.ts';
 import { CircuitBreaker, type BreakerSnapshot } from './circuit-breaker.ts';
 import type { IntegrationRegistry, LiveIntegration } from './integration-registry.ts';
-import type { IntegrationStore } from './integration-store.ts';
+import type { IntegrationRecords } from './integration-store.ts';
+import { OrderedWrites } from '../storage/ordered-writes.ts';
 import type { OutboxQueue } from './outbox-queue.ts';
 import type { OutboxRow } from './outbox-store.ts';
 import { PassLoop, readUntil } from './pass-loop.ts';
@@ -19,9 +20,9 @@ export interface OutboxWorkerDeps {
   /** Claims and outcomes: the SQLite store (SqliteOutboxQueue) or PostgreSQL with per-integration claims (PostgresOutboxStore). */
   outbox: OutboxQueue;
   registry: IntegrationRegistry;
-  integrations: IntegrationStore;
+  integrations: Pick<IntegrationRecords, 'update'>;
   /** The external system refused the credentials (AdapterError `unauthorized`). */
-  onRefusedCredentials?(live: LiveIntegration, message: string): void;
+  onRefusedCredentials?(live: LiveIntegration, message: string): Promise<void>;
   retry: RetryPolicy;
   breaker: { threshold: number; cooldownMs: number; maxCooldownMs: number };
   audit: AuditLog;
@@ -59,8 +60,11 @@ export class OutboxWorker {
   private readonly busy = new Set<string>();
   /** Rows a previous holder left inflight, back to pending before the first claim. */
   private recovered: Promise<void> = Promise.resolve();
+  /** Breaker states, stored in the order they changed per integration. */
+  private readonly breakerWrites: OrderedWrites;
 
   constructor(private readonly deps: OutboxWorkerDeps) {
+    this.breakerWrites = new OrderedWrites(deps.logger, 'a circuit breaker\'s state');
     this.events.setMaxListeners(0);
     this.loop = new PassLoop(() => this.tick(), (error) => deps.logger.error({ err: error }, 'outbox pass failed'), IDLE_POLL_MS);
   }
@@ -82,6 +86,7 @@ export class OutboxWorker {
     await this.loop.stop();
     // Deliveries under way finish (or time out) so their outcome is recorded.
     while (this.busy.size > 0) await new Promise((r) => setTimeout(r, 20));
+    await this.breakerWrites.settled();
   }
 
   /** Run soon (new rows were written). */
@@ -115,7 +120,7 @@ export class OutboxWorker {
   }
 
   private persistBreaker(integrationId: string, s: BreakerSnapshot): void {
-    this.deps.integrations.update(integrationId, { breaker_state: s.state, breaker_until: s.until, consecutive_failures: s.consecutiveFailures });
+    this.breakerWrites.run(integrationId, () => this.deps.integrations.update(integrationId, { breaker_state: s.state, breaker_until: s.until, consecutive_failures: s.consecutiveFailures }));
     const live = this.deps.registry.get(integrationId);
     if (live) Object.assign(live.integration, { breakerState: s.state, breakerUntil: s.until, consecutiveFailures: s.consecutiveFailures });
     this.deps.metrics.openBreakers.set([...this.breakers.values()].filter((b) => b.state.state !== 'closed').length);
@@ -217,7 +222,7 @@ export class OutboxWorker {
       }
       if (outcome === 'superseded') this.deps.onSuperseded?.(row, live);
       breaker.success();
-      this.deps.integrations.update(integration.id, { last_success_at: new Date(now).toISOString(), last_sync_at: new Date(now).toISOString() });
+      await this.deps.integrations.update(integration.id, { last_success_at: new Date(now).toISOString(), last_sync_at: new Date(now).toISOString() });
       live.integration.lastSuccessAt = live.integration.lastSyncAt = new Date(now).toISOString();
       this.deps.metrics.pushAttempts.inc({ system: integration.system, result: 'ok' });
       this.deps.metrics.pushLatencySeconds.observe({ system: integration.system }, (now - row.createdAt) / 1000);
@@ -229,7 +234,7 @@ export class OutboxWorker {
       const status = error.extra.status ?? null;
       this.deps.metrics.pushAttempts.inc({ system: integration.system, result: 'failed' });
       this.deps.metrics.pushFailures.inc({ system: integration.system, code: error.code });
-      this.deps.integrations.update(integration.id, { last_error_at: new Date(now).toISOString(), last_error: clipText(error.message, 500) });
+      await this.deps.integrations.update(integration.id, { last_error_at: new Date(now).toISOString(), last_error: clipText(error.message, 500) });
       live.integration.lastErrorAt = new Date(now).toISOString();
       live.integration.lastError = clipText(error.message, 500);
       let outcome: 'retry' | 'dead';
@@ -241,7 +246,7 @@ export class OutboxWorker {
         await this.deps.outbox.markRetry(row.id, now + this.deps.retry.delay(attempt, error.extra.retryAfterMs), clipText(`${error.code}: ${error.message}`, 1000), status);
       }
       // Refused credentials (revoked consent) will not heal by retrying: the connection needs a person.
-      if (error.code === 'unauthorized') this.deps.onRefusedCredentials?.(live, error.message);
+      if (error.code === 'unauthorized') await this.deps.onRefusedCredentials?.(live, error.message).catch((e: unknown) => this.deps.logger.warn({ err: e, integrationId: integration.id }, 'could not mark the connection as needing attention'));
       // 429 is the system pacing us, not failing: it does not count towards opening the breaker.
       if (error.code === 'transient' || error.code === 'unauthorized') breaker.failure(now);
       this.deps.audit.record({ ...base, action: 'push.failed', result: 'failed', detail: { outboxId: row.id, kind: row.kind, attempt, code: error.code, status, message: clipText(error.message, 300), outcome } });

@@ -5,21 +5,21 @@ import type { InboundRouter } from './inbound-router.ts';
 import type { InboxStore } from './inbox-store.ts';
 import type { ChangesPayload } from './inbox-worker.ts';
 import type { LiveIntegration } from './integration-registry.ts';
-import type { IntegrationStore } from './integration-store.ts';
-import type { LinkStore } from './link-store.ts';
+import type { IntegrationRecords } from './integration-store.ts';
+import type { LinkRecords } from './link-store.ts';
 import type { PullTarget } from './puller.ts';
 
 export interface PullTargetDeps {
   audit: AuditLog;
   inbox: InboxStore;
-  store: IntegrationStore;
-  links: LinkStore;
+  store: IntegrationRecords;
+  links: LinkRecords;
   router: InboundRouter;
   now: () => number;
   kick(weddingId: string): void;
   bindingsOf(connectionId: string): LiveIntegration[];
   /** The system refused the connection's credentials: it needs a person (reconnect). */
-  needsAttention(connectionId: string, message: string): void;
+  needsAttention(connectionId: string, message: string): Promise<void>;
 }
 
 /**
@@ -33,20 +33,20 @@ export function connectionPullTarget(deps: PullTargetDeps, live: LiveConnection)
     system: connection.system,
     adapter: live.adapter,
     // Read when the pull starts (a scheduled pull may wait for its turn), without decrypting the row.
-    get cursor() { return deps.store.connections.cursor(connection.id) ?? null; },
+    cursor: async () => (await deps.store.connections.cursor(connection.id)) ?? null,
     audit: (action, result, detail) => auditConnection(deps, connection.id, action, result, detail),
-    linksFor: (entity) => deps.bindingsOf(connection.id).flatMap((b) => deps.links.listFor(b.integration.id, entity)),
+    linksFor: async (entity) => (await Promise.all(deps.bindingsOf(connection.id).map((b) => deps.links.listFor(b.integration.id, entity)))).flat(),
     async store(page) {
       const outcome = await deps.router.route(live, page.changes, { eventId: `pull_${crypto.randomUUID()}`, receivedAt: deps.now(), ...(page.resync ? { resync: page.resync } : {}) });
       if (page.cursorAfter !== undefined) {
-        deps.store.connections.update(connection.id, { cursor: page.cursorAfter, last_sync_at: new Date(deps.now()).toISOString() });
+        await deps.store.connections.update(connection.id, { cursor: page.cursorAfter, last_sync_at: new Date(deps.now()).toISOString() });
         live.connection.cursor = page.cursorAfter;
       }
       return outcome.rows;
     },
-    failed: (message, code) => {
-      deps.store.connections.update(connection.id, { last_error: message, last_error_at: new Date(deps.now()).toISOString() });
-      if (code === 'unauthorized') deps.needsAttention(connection.id, message);
+    failed: async (message, code) => {
+      await deps.store.connections.update(connection.id, { last_error: message, last_error_at: new Date(deps.now()).toISOString() });
+      if (code === 'unauthorized') await deps.needsAttention(connection.id, message);
     },
   };
 }
@@ -61,7 +61,7 @@ export function bindingPullTarget(deps: PullTargetDeps, live: LiveIntegration): 
     key: integration.connectionId,
     system: integration.system,
     adapter: live.adapter,
-    get cursor() { return deps.store.get(integration.id)?.cursor ?? integration.cursor; },
+    cursor: async () => (await deps.store.get(integration.id))?.cursor ?? integration.cursor,
     audit: (action, result, detail) => deps.audit.record({ weddingId: integration.weddingId, integrationId: integration.id, actor: `integration:${integration.id}`, action, result, detail }),
     linksFor: (entity) => deps.links.listFor(integration.id, entity),
     store(page) {
@@ -70,9 +70,9 @@ export function bindingPullTarget(deps: PullTargetDeps, live: LiveIntegration): 
       if (!page.more) deps.kick(integration.weddingId);
       return Promise.resolve(id === null ? [] : [id]);
     },
-    failed: (message, code) => {
-      deps.store.update(integration.id, { last_error: message, last_error_at: new Date(deps.now()).toISOString() });
-      if (code === 'unauthorized') deps.needsAttention(integration.connectionId, message);
+    failed: async (message, code) => {
+      await deps.store.update(integration.id, { last_error: message, last_error_at: new Date(deps.now()).toISOString() });
+      if (code === 'unauthorized') await deps.needsAttention(integration.connectionId, message);
     },
   };
 }

@@ -14,15 +14,16 @@ export interface PullTarget {
   key: string;
   system: string;
   adapter: Adapter;
-  cursor: string | null;
+  /** The stored cursor, read when the pull starts (null: read everything). */
+  cursor(): Promise<string | null>;
   /** Records an audit row (for a connection: under each wedding it serves). */
   audit(action: string, result: 'ok' | 'failed' | 'skipped', detail: Record<string, unknown>): void;
   /** The links a full read's listing is compared with (every binding's, for a connection). */
-  linksFor(entity: SyncEntity): Link[];
+  linksFor(entity: SyncEntity): Promise<Link[]>;
   /** Stores one page durably; resolves with the inbox row ids written. */
   store(page: { changes: InboundChange[]; cursorAfter?: string | null; resync?: FullResync; more: boolean }): Promise<number[]>;
   /** Records the failure on the connection or binding (`code`: the AdapterError's). */
-  failed(message: string, code: string): void;
+  failed(message: string, code: string): Promise<void>;
 }
 
 export interface PullerDeps {
@@ -159,7 +160,7 @@ export class Puller {
     this.lastPull.set(target.key, startedAt);
     trace('pull.started', target.key);
     const ids: number[] = [];
-    let cursor = full ? null : target.cursor;
+    let cursor = full ? null : await target.cursor();
     let fullRead = full || cursor === null;
     // Link rows are stamped with the wall clock (LinkStore.save), so the listing is too.
     let listing = fullRead ? new ListingCollector(new Date().toISOString()) : null;
@@ -181,7 +182,7 @@ export class Puller {
           continue;
         }
         audit('pull.failed', 'failed', { code: error.code, message: clipText(error.message, 300) });
-        target.failed(clipText(`pull: ${error.message}`, 500), error.code);
+        await target.failed(clipText(`pull: ${error.message}`, 500), error.code);
         throw error;
       }
       // Records read and ignored that deserve a person's attention (a refund of a payment no wedding knows).
@@ -190,11 +191,11 @@ export class Puller {
       const resync = !result.more ? listing?.result() ?? null : null;
       if (resync?.window && adapter.confirmAbsent) {
         // A windowed listing misses what moved out of the window as well as what was deleted: ask.
-        const candidates = [...new Set(absentDeletions(resync, target.linksFor(resync.entity)).map((c) => (c.op === 'delete' ? c.externalId : '')))];
+        const candidates = [...new Set(absentDeletions(resync, await target.linksFor(resync.entity)).map((c) => (c.op === 'delete' ? c.externalId : '')))];
         const gone = new Set(candidates.length ? await adapter.confirmAbsent(resync.entity, candidates) : []);
         resync.listed.push(...candidates.filter((id) => !gone.has(id)));
       } else if (resync?.window) {
-        resync.listed.push(...target.linksFor(resync.entity).flatMap((l) => (l.externalId ? [l.externalId] : [])));
+        resync.listed.push(...(await target.linksFor(resync.entity)).flatMap((l) => (l.externalId ? [l.externalId] : [])));
       }
       ids.push(...await target.store({ changes: result.changes, ...(result.more ? {} : { cursorAfter: result.cursor }), ...(resync ? { resync } : {}), more: result.more }));
       trace('pull.stored', target.key);

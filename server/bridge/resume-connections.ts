@@ -5,14 +5,14 @@ import { sealPlainConfigurations } from './configuration-migration.ts';
 import type { ConnectionRuntime } from './connection-runtime.ts';
 import type { CredentialCipher } from './credential-cipher.ts';
 import type { IntegrationRegistry } from './integration-registry.ts';
-import type { IntegrationStore } from './integration-store.ts';
+import type { IntegrationRecords } from './integration-store.ts';
 
 export interface ResumeConnectionsDeps {
   db: Db;
   cipher: CredentialCipher;
   runtime: ConnectionRuntime;
   registry: IntegrationRegistry;
-  store: IntegrationStore;
+  store: IntegrationRecords;
   logger: Logger;
   now: () => number;
 }
@@ -27,13 +27,13 @@ export interface ResumeConnectionsDeps {
 export async function resumeConnections(deps: ResumeConnectionsDeps): Promise<void> {
   const { db, runtime, registry, store, logger, now } = deps;
   await sealPlainConfigurations(db, deps.cipher, (system) => runtime.definitionOf(system), logger);
-  for (const integration of store.listActive()) {
+  for (const integration of await store.listActive()) {
     if (integration.runMode !== 'in_process') continue;
     try {
       registry.put(await runtime.buildBinding(integration));
     } catch (error) {
       logger.error({ err: error, integrationId: integration.id }, 'integration could not be started; marked as error');
-      store.update(integration.id, { status: 'error', last_error: clipText((error as Error).message, 500), last_error_at: new Date(now()).toISOString() });
+      await store.update(integration.id, { status: 'error', last_error: clipText((error as Error).message, 500), last_error_at: new Date(now()).toISOString() });
     }
   }
   const connectionIds = db.prepare("SELECT id FROM connections WHERE status IN ('active', 'needs_attention') AND run_mode = 'in_process' ORDER BY created_at, id").pluck().all() as string[];
@@ -42,7 +42,7 @@ export async function resumeConnections(deps: ResumeConnectionsDeps): Promise<vo
       await runtime.refresh(id);
     } catch (error) {
       logger.error({ err: error, connectionId: id }, 'connection could not be started; marked as error');
-      store.connections.update(id, { status: 'error', last_error: clipText((error as Error).message, 500), last_error_at: new Date(now()).toISOString() });
+      await store.connections.update(id, { status: 'error', last_error: clipText((error as Error).message, 500), last_error_at: new Date(now()).toISOString() });
     }
   }
 }

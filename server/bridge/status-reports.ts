@@ -12,14 +12,14 @@ import type { InboxStore } from './inbox-store.ts';
 import { VENDOR_NEEDED } from './inbound-applier.ts';
 import { assertRead, visible } from './integration-access.ts';
 import type { IntegrationRegistry } from './integration-registry.ts';
-import type { Integration, IntegrationStore } from './integration-store.ts';
+import type { Integration, IntegrationRecords } from './integration-store.ts';
 import type { OutboxStore } from './outbox-store.ts';
 import type { OutboxWorker } from './outbox-worker.ts';
 import type { UnmatchedStore } from './unmatched-store.ts';
 
 /** What health and status reports read. */
 export interface StatusContext {
-  store: IntegrationStore;
+  store: IntegrationRecords;
   registry: IntegrationRegistry;
   runtime: ConnectionRuntime;
   audit: AuditLog;
@@ -40,7 +40,7 @@ export class StatusReports {
   async status(p: Principal, weddingId: string): Promise<StatusBody> {
     assertRead(p, weddingId);
     const now = this.ctx.now();
-    const integrations = this.ctx.store.listForWedding(weddingId).filter((i) => visible(p, i));
+    const integrations = (await this.ctx.store.listForWedding(weddingId)).filter((i) => visible(p, i));
     const integrationStatus: IntegrationHealth[] = integrations.map((i) => this.healthOf(i, now));
     const activeFlows = integrations.flatMap((i) => {
       const live = this.ctx.registry.get(i.id);
@@ -66,9 +66,9 @@ export class StatusReports {
    * words for the workspace home (GET /api/workspaces/{id}/weddings). The reader's rights are the
    * caller's to check: this names systems and counts, never configuration or errors' text.
    */
-  weddingHealth(weddingId: string, vendorId: string | null): WeddingIntegrationHealth {
+  async weddingHealth(weddingId: string, vendorId: string | null): Promise<WeddingIntegrationHealth> {
     const now = this.ctx.now();
-    const shown = this.ctx.store.listForWedding(weddingId).filter((i) => vendorId === null || i.vendorId === vendorId)
+    const shown = (await this.ctx.store.listForWedding(weddingId)).filter((i) => vendorId === null || i.vendorId === vendorId)
       .map((i) => ({ health: this.healthOf(i, now).health, name: i.connection.label || systemName(i.system) }));
     if (shown.length === 0) return { state: 'none', integrations: 0, words: 'Nothing connected' };
     const rank = { healthy: 0, degraded: 1, failing: 2 } as const;
@@ -101,7 +101,7 @@ export class StatusReports {
 
   async connectionSummary(c: Connection): Promise<ConnectionSummary> {
     const now = this.ctx.now();
-    const bindings = this.ctx.store.listForConnection(c.id);
+    const bindings = await this.ctx.store.listForConnection(c.id);
     const definition = await this.ctx.runtime.definitionOf(c.system).catch(() => null);
     const errors = [c.lastErrorAt && c.lastError ? { at: c.lastErrorAt, message: c.lastError } : null, ...bindings.map((b) => (b.lastErrorAt && b.lastError ? { at: b.lastErrorAt, message: b.lastError } : null))]
       .filter((e): e is { at: string; message: string } => e !== null).sort((a, b) => b.at.localeCompare(a.at));

@@ -10,12 +10,12 @@ import { BridgeError } from './bridge-error.ts';
 import type { ConnectionsService } from './connections-service.ts';
 import type { InboxStore } from './inbox-store.ts';
 import type { ChangesPayload } from './inbox-worker.ts';
-import type { IntegrationStore } from './integration-store.ts';
-import type { UnmatchedRecord, UnmatchedStatus, UnmatchedStore } from './unmatched-store.ts';
+import type { IntegrationRecords } from './integration-store.ts';
+import type { UnmatchedRecord, UnmatchedRecords, UnmatchedStatus } from './unmatched-store.ts';
 
 export interface UnmatchedQueueDeps {
-  unmatched: UnmatchedStore;
-  store: IntegrationStore;
+  unmatched: UnmatchedRecords;
+  store: IntegrationRecords;
   inbox: InboxStore;
   connections: ConnectionsService;
   audit: AuditLog;
@@ -78,7 +78,7 @@ export class UnmatchedQueue {
   }
 
   private async open(p: Principal, id: string): Promise<UnmatchedRecord> {
-    const record = this.deps.unmatched.get(id);
+    const record = await this.deps.unmatched.get(id);
     if (!record) throw new BridgeError('unmatched_not_found', `no unmatched record ${id}`);
     await this.assertWorkspace(p, record.workspaceId);
     if (record.status === 'assigned' || record.status === 'created') throw new BridgeError('unmatched_resolved', `record ${id} was already ${record.status} (weddings ${record.weddingIds.join(', ')})`);
@@ -88,19 +88,19 @@ export class UnmatchedQueue {
   /** A workspace's queue, newest first. Throws AuthError-like `unmatched_not_found` (404) when `p` does not act for it. */
   async list(p: Principal, workspaceId: string, status: UnmatchedStatus | null): Promise<UnmatchedSummary[]> {
     if (!(await this.deps.actsForWorkspace(p, workspaceId))) throw new BridgeError('connection_not_found', 'no such workspace among those you act for');
-    return groupByReference(this.deps.unmatched.list(workspaceId, status)).map((group) => this.summary(group[0]!, group));
+    return Promise.all(groupByReference(await this.deps.unmatched.list(workspaceId, status)).map((group) => this.summary(group[0]!, group)));
   }
 
   /** One entry: `r` stands for `group` (the records of one external job, `r` first; `r` alone when not given). */
-  summary(r: UnmatchedRecord, group: UnmatchedRecord[] = [r]): UnmatchedSummary {
+  async summary(r: UnmatchedRecord, group: UnmatchedRecord[] = [r]): Promise<UnmatchedSummary> {
     const data = r.change.data;
     const recordIds = group.map((g) => g.id);
     const { title, client } = entryTitle(r, group);
-    const connection = this.deps.store.connections.get(r.connectionId);
+    const connection = await this.deps.store.connections.get(r.connectionId);
     const system = connection?.system ?? '';
     return {
       id: r.id, connectionId: r.connectionId, system, systemName: systemNameOf(system, connection?.configuration ?? {}), entity: r.entity, externalId: r.externalId,
-      recordIds, suggestedTimeZone: this.zoneFor(r),
+      recordIds, suggestedTimeZone: await this.zoneFor(r),
       record: {
         title, client,
         date: r.change.hints?.date ?? null, venue: r.change.hints?.venue ?? '', timeZone: r.change.hints?.timeZone ?? null, data,
@@ -113,23 +113,23 @@ export class UnmatchedQueue {
   async assign(p: Principal, id: string, weddingIds: string[]): Promise<UnmatchedSummary> {
     const record = await this.open(p, id);
     for (const weddingId of weddingIds) {
-      let binding = this.deps.store.listForConnection(record.connectionId).find((b) => b.weddingId === weddingId);
+      let binding = (await this.deps.store.listForConnection(record.connectionId)).find((b) => b.weddingId === weddingId);
       if (!binding) {
         const made = await this.deps.connections.bind(p, record.connectionId, { weddingId, configuration: {}, onUnbind: 'keep', claimsUnmatched: false, references: referencesOf(record) });
-        binding = this.deps.store.get(made.bindingId)!;
+        binding = (await this.deps.store.get(made.bindingId))!;
       } else {
         // The rest of what the record belongs to (the CRM job's sessions, payments) follows it there.
-        this.deps.connections.addReferences(binding.id, referencesOf(record));
+        await this.deps.connections.addReferences(binding.id, referencesOf(record));
       }
       await this.deliver(record, binding.id, weddingId, { keepIdentity: true });
       this.deps.audit.record({ weddingId, integrationId: binding.id, actor: `user:${p.sub}`, action: 'unmatched.assigned', entity: record.entity, entityId: null, result: 'ok', detail: { recordId: id, externalId: record.externalId } });
     }
-    this.deps.unmatched.resolve(id, 'assigned', `user:${p.sub}`, weddingIds, this.deps.now());
+    await this.deps.unmatched.resolve(id, 'assigned', `user:${p.sub}`, weddingIds, this.deps.now());
     for (const weddingId of weddingIds) {
-      const binding = this.deps.store.listForConnection(record.connectionId).find((b) => b.weddingId === weddingId);
+      const binding = (await this.deps.store.listForConnection(record.connectionId)).find((b) => b.weddingId === weddingId);
       if (binding) await this.followReferences(record, binding.id, weddingId, `user:${p.sub}`, { keepIdentity: true });
     }
-    return this.summary(this.deps.unmatched.get(id)!);
+    return this.summary((await this.deps.unmatched.get(id))!);
   }
 
   /** Creates a wedding of the connection's workspace from the record (couple, date, venue, zone as it says unless given), binds it and sends the record there. */
@@ -138,21 +138,21 @@ export class UnmatchedQueue {
     const weddingId = await this.makeWedding(record, body, p.sub);
     const binding = await this.deps.connections.bindNewWedding(record.connectionId, weddingId, p.sub, referencesOf(record));
     await this.deliver(record, binding.bindingId, weddingId);
-    this.deps.unmatched.resolve(id, 'created', `user:${p.sub}`, [weddingId], this.deps.now());
+    await this.deps.unmatched.resolve(id, 'created', `user:${p.sub}`, [weddingId], this.deps.now());
     this.deps.audit.record({ weddingId, integrationId: binding.bindingId, actor: `user:${p.sub}`, action: 'unmatched.created', entity: record.entity, entityId: null, result: 'ok', detail: { recordId: id, externalId: record.externalId } });
     await this.followReferences(record, binding.bindingId, weddingId, `user:${p.sub}`);
     await this.announce({ weddingId, workspaceId: record.workspaceId!, connectionId: record.connectionId, createdBy: p.sub });
-    return { weddingId, record: this.summary(this.deps.unmatched.get(id)!) };
+    return { weddingId, record: await this.summary((await this.deps.unmatched.get(id))!) };
   }
 
   async ignore(p: Principal, id: string): Promise<UnmatchedSummary> {
     const record = await this.open(p, id);
-    this.deps.unmatched.resolve(id, 'ignored', `user:${p.sub}`, [], this.deps.now());
+    await this.deps.unmatched.resolve(id, 'ignored', `user:${p.sub}`, [], this.deps.now());
     // The rest of the job's records (its payments, sessions) go with it.
-    for (const other of this.deps.unmatched.openWithReference(record.connectionId, referencesOf(record))) {
-      this.deps.unmatched.resolve(other.id, 'ignored', `user:${p.sub}`, [], this.deps.now());
+    for (const other of await this.deps.unmatched.openWithReference(record.connectionId, referencesOf(record))) {
+      await this.deps.unmatched.resolve(other.id, 'ignored', `user:${p.sub}`, [], this.deps.now());
     }
-    return this.summary(this.deps.unmatched.get(record.id)!);
+    return this.summary((await this.deps.unmatched.get(record.id))!);
   }
 
   /**
@@ -160,16 +160,16 @@ export class UnmatchedQueue {
    * a wedding of the workspace, acting with the rights of whoever connected it.
    */
   async autoCreate(recordId: string): Promise<void> {
-    const record = this.deps.unmatched.get(recordId);
+    const record = await this.deps.unmatched.get(recordId);
     if (!record || record.status !== 'open' || !record.workspaceId) return;
-    const connection = this.deps.store.connections.get(record.connectionId);
+    const connection = await this.deps.store.connections.get(record.connectionId);
     if (!connection?.autoCreateWeddings || !record.change.hints?.date || !record.change.hints.text?.trim()) return;
     // Never a wedding in a zone nobody chose: without one, a person creates it from the queue.
-    if (!this.zoneFor(record)) return;
+    if (!(await this.zoneFor(record))) return;
     const weddingId = await this.makeWedding(record, {}, connection.connector.sub);
     const made = await this.deps.connections.bindNewWedding(record.connectionId, weddingId, connection.connector.sub, referencesOf(record));
     await this.deliver(record, made.bindingId, weddingId);
-    this.deps.unmatched.resolve(recordId, 'created', `connection:${connection.id}`, [weddingId], this.deps.now());
+    await this.deps.unmatched.resolve(recordId, 'created', `connection:${connection.id}`, [weddingId], this.deps.now());
     this.deps.audit.record({ weddingId, integrationId: made.bindingId, actor: `connection:${connection.id}`, action: 'unmatched.created', entity: record.entity, entityId: null, result: 'ok', detail: { recordId, externalId: record.externalId, automatic: true } });
     await this.followReferences(record, made.bindingId, weddingId, `connection:${connection.id}`);
     await this.announce({ weddingId, workspaceId: record.workspaceId, connectionId: record.connectionId, createdBy: connection.connector.sub });
@@ -180,7 +180,7 @@ export class UnmatchedQueue {
     const hints = record.change.hints ?? {};
     const data = record.change.data;
     const title = body.title ?? (hints.text?.trim() || (typeof data.title === 'string' ? data.title : '') || 'New wedding');
-    const timezone = body.timezone ?? this.zoneFor(record);
+    const timezone = body.timezone ?? await this.zoneFor(record);
     if (!timezone) throw new BridgeError('timezone_required', 'the record names no time zone and its connection has none: choose the wedding\'s time zone (timezone, e.g. "America/Los_Angeles")');
     const meta = {
       status: 'planning' as const, title: title.slice(0, 200), timezone,
@@ -194,10 +194,10 @@ export class UnmatchedQueue {
   }
 
   /** The zone a wedding made from `record` gets unless told: the record's, else its connection's `configuration.timeZone`; null when neither is a known zone. */
-  private zoneFor(record: UnmatchedRecord): string | null {
+  private async zoneFor(record: UnmatchedRecord): Promise<string | null> {
     const fromRecord = record.change.hints?.timeZone;
     if (fromRecord && isKnownTimeZone(fromRecord)) return fromRecord;
-    const fromConnection = this.deps.store.connections.get(record.connectionId)?.configuration.timeZone;
+    const fromConnection = (await this.deps.store.connections.get(record.connectionId))?.configuration.timeZone;
     return typeof fromConnection === 'string' && isKnownTimeZone(fromConnection) ? fromConnection : null;
   }
 
@@ -207,9 +207,9 @@ export class UnmatchedQueue {
    * existed) go there too, as if assigned by `actor`.
    */
   private async followReferences(record: UnmatchedRecord, bindingId: string, weddingId: string, actor: string, how: Delivery = {}): Promise<void> {
-    for (const other of this.deps.unmatched.openWithReference(record.connectionId, referencesOf(record))) {
+    for (const other of await this.deps.unmatched.openWithReference(record.connectionId, referencesOf(record))) {
       await this.deliver(other, bindingId, weddingId, how);
-      this.deps.unmatched.resolve(other.id, 'assigned', actor, [weddingId], this.deps.now());
+      await this.deps.unmatched.resolve(other.id, 'assigned', actor, [weddingId], this.deps.now());
       this.deps.audit.record({ weddingId, integrationId: bindingId, actor, action: 'unmatched.assigned', entity: other.entity, entityId: null, result: 'ok', detail: { recordId: other.id, externalId: other.externalId, reference: other.change.reference } });
     }
   }

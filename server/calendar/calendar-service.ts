@@ -157,12 +157,12 @@ export class CalendarService {
     return { from: now - this.options.lookbackDays * DAY, to: now + this.options.horizonDays * DAY };
   }
 
-  private commitments(vendorId: string, from: number, to: number): Commitment[] {
+  private async commitments(vendorId: string, from: number, to: number): Promise<Commitment[]> {
     const out: Commitment[] = this.bookings.bookings(vendorId, from, to).map((b) => ({ kind: 'wedding', weddingId: b.weddingId, eventId: b.eventId, title: b.title, startMs: b.startMs, endMs: b.endMs }));
     const weddingOf = new Map<string, { weddingId: string; system: string } | null>();
     for (const r of this.stmt.busyFor.all(vendorId, from, to) as { integration_id: string; external_id: string; start_ms: number; end_ms: number; title: string | null }[]) {
       if (!weddingOf.has(r.integration_id)) {
-        const i = this.deps.bridge.store.get(r.integration_id);
+        const i = await this.deps.bridge.store.get(r.integration_id);
         weddingOf.set(r.integration_id, i ? { weddingId: i.weddingId, system: i.system } : null);
       }
       const owner = weddingOf.get(r.integration_id);
@@ -178,7 +178,7 @@ export class CalendarService {
 
   /** The vendor's overlaps, once the hosts of every wedding among its commitments are known. */
   private async overlapsOf(vendorId: string, from: number, to: number): Promise<FoundOverlap[]> {
-    const commitments = this.commitments(vendorId, from, to);
+    const commitments = await this.commitments(vendorId, from, to);
     for (const c of commitments) {
       if (c.kind !== 'wedding' || this.hosts.has(c.weddingId)) continue;
       await this.deps.bridge.withDocument(c.weddingId, (doc) => { if (!this.hosts.has(c.weddingId)) this.hosts.load(c.weddingId, new WeddingDoc(doc)); })
@@ -331,7 +331,7 @@ export class CalendarService {
     const from = fromIso ? Date.parse(fromIso) : this.now;
     const to = toIso ? Date.parse(toIso) : this.now + this.options.horizonDays * DAY;
     await this.refreshBusy(vendorId, this.options.busyMaxAgeMs);
-    const busy: BusyBlock[] = this.commitments(vendorId, from, to).map((c) => {
+    const busy: BusyBlock[] = (await this.commitments(vendorId, from, to)).map((c) => {
       const s = this.side(p, c, vendorId);
       return s.kind === 'wedding'
         ? { start: s.start, end: s.end, source: 'wedding' as const, weddingId: s.weddingId, eventId: s.eventId, integrationId: null, title: s.title }
@@ -351,7 +351,7 @@ export class CalendarService {
         if ([o.a, o.b].some((s) => s.kind === 'wedding' && s.weddingId === weddingId)) overlaps.push(this.toOverlap(p, o, recorded.get(o.key)));
       }
     }
-    const calendars = this.deps.bridge.store.listForWedding(weddingId)
+    const calendars = (await this.deps.bridge.store.listForWedding(weddingId))
       .filter((i) => p.role !== 'vendor' || i.vendorId === p.vendorId)
       .flatMap((i) => {
         const live = this.deps.bridge.registry.get(i.id);

@@ -42,7 +42,7 @@ export function moveHostedInvoiceUrls(stripe: StripeSandbox, from: string, to: s
 export async function repointPayLinks(deps: { bridge: Bridge; collab: CollabServer; stripe: StripeSandbox }, weddingIds: string[]): Promise<number> {
   let changed = 0;
   for (const weddingId of weddingIds) {
-    const binding = deps.bridge.store.listForWedding(weddingId).find((i) => i.system === 'stripe');
+    const binding = (await deps.bridge.store.listForWedding(weddingId)).find((i) => i.system === 'stripe');
     if (!binding) continue;
     changed += await deps.collab.withDocument(weddingId, (ydoc) => {
       const doc = new WeddingDoc(ydoc);

@@ -367,7 +367,7 @@ export class DemoService {
       calendar: { name: DEMO_CALENDAR.summary, timeZone: DEMO_CALENDAR.timeZone, events },
       budget: budget.budget.totals, openInvoices: openInvoices(this.sandboxes.stripe, run.weddingId).length,
       refusing: this.refusal.refusing,
-      refused: this.deps.bridge.deadLetters(this.principal(personId, run.weddingId), run.weddingId).length,
+      refused: (await this.deps.bridge.deadLetters(this.principal(personId, run.weddingId), run.weddingId)).length,
     };
   }
 

@@ -21,7 +21,7 @@ export function consistencyRoutes(tokens: TokenService, bridge: Bridge, audit: C
 
   /** Reading the result: who reads the integration. Running an audit (it repairs): who manages it. */
   async function allowed(p: Principal, id: string, run = false): Promise<void> {
-    const binding = bridge.store.get(id);
+    const binding = await bridge.store.get(id);
     if (binding) {
       assertRead(p, binding.weddingId);
       if (run) assertManage(p, binding.weddingId, binding.vendorId);

@@ -77,9 +77,9 @@ export function integrationRoutes(tokens: TokenService, bridge: Bridge): Hono<Ap
     return c.json(await bridge.connect(c.get('principal'), body), 201);
   });
 
-  app.get('/', (c) => {
+  app.get('/', async (c) => {
     const weddingId = validate(WeddingIdField, c.req.query('weddingId'), 'weddingId query parameter');
-    return c.json({ integrations: bridge.list(c.get('principal'), weddingId) });
+    return c.json({ integrations: await bridge.list(c.get('principal'), weddingId) });
   });
 
   app.patch('/:id', async (c) => c.json(await bridge.update(c.get('principal'), c.req.param('id'), await readJson(c, UpdateIntegrationBody))));
@@ -110,13 +110,13 @@ export function integrationRoutes(tokens: TokenService, bridge: Bridge): Hono<Ap
     return c.json(bridge.auditTrail(c.get('principal'), weddingParam(c), q.limit, q.before));
   });
 
-  app.get('/wedding/:weddingId/outbox', (c) => c.json({ entries: bridge.deadLetters(c.get('principal'), weddingParam(c)) }));
+  app.get('/wedding/:weddingId/outbox', async (c) => c.json({ entries: await bridge.deadLetters(c.get('principal'), weddingParam(c)) }));
 
-  app.get('/outbox/:id', (c) => c.json(bridge.outboxEntry(c.get('principal'), validate(z.coerce.number().int().min(1), c.req.param('id'), 'outbox id'))));
+  app.get('/outbox/:id', async (c) => c.json(await bridge.outboxEntry(c.get('principal'), validate(z.coerce.number().int().min(1), c.req.param('id'), 'outbox id'))));
 
-  app.post('/outbox/:id/replay', (c) => {
+  app.post('/outbox/:id/replay', async (c) => {
     const id = validate(z.coerce.number().int().min(1), c.req.param('id'), 'outbox id');
-    return c.json(bridge.replayOutbox(c.get('principal'), id));
+    return c.json(await bridge.replayOutbox(c.get('principal'), id));
   });
 
   return app;

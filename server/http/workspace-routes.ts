@@ -35,7 +35,7 @@ export interface WorkspaceRoutesDeps {
    * The worst health of a wedding's integrations: all of them, or those bound to one vendor entry
    * (Bridge.weddingHealth). Absent: the list carries no `integrationHealth`.
    */
-  weddingHealth?(weddingId: string, vendorId: string | null): WeddingIntegrationHealth;
+  weddingHealth?(weddingId: string, vendorId: string | null): Promise<WeddingIntegrationHealth>;
   /** ms since the epoch, for the next milestone. @default Date.now */
   now?(): number;
 }
@@ -78,7 +78,7 @@ export function workspaceRoutes(deps: WorkspaceRoutesDeps): Hono<SessionEnv> {
         { key: 'workspace-list', stale: (kept) => exhausted(kept.facts, at) });
       const milestone = nextMilestone(facts, at);
       // A vendor's workspace sees only its own vendor entry's integrations, as its vendor token would.
-      const health = deps.weddingHealth?.(w.weddingId, w.role === 'vendor' ? (w.vendorId ?? '') : null);
+      const health = await deps.weddingHealth?.(w.weddingId, w.role === 'vendor' ? (w.vendorId ?? '') : null);
       let ownerWorkspace: { id: string; name: string } | undefined;
       if (w.ownerWorkspaceId && w.ownerWorkspaceId !== workspaceId) {
         if (!names.has(w.ownerWorkspaceId)) names.set(w.ownerWorkspaceId, (await deps.people.getWorkspace(w.ownerWorkspaceId))?.name ?? '');

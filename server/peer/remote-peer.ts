@@ -100,9 +100,9 @@ export async function startRemotePeer(config: PeerConfig, logger: Logger, adapte
     webhookUrl = config.publicUrl ?? `http://${config.webhookHost}:${port}/`;
   }
 
-  if (!bridge.store.get(config.integrationId)) {
+  if (!(await bridge.store.get(config.integrationId))) {
     const configuration = { ...config.configuration, ...(config.conflictStrategies ? { conflictStrategies: config.conflictStrategies } : {}) };
-    bridge.store.createStandalone({
+    await bridge.store.createStandalone({
       id: config.integrationId, weddingId: config.weddingId, system: config.system, category: config.category ?? definition.category, vendorId: null, runMode: 'in_process',
       credentials: config.credentials, webhookSecret: typeof config.credentials.webhookSecret === 'string' ? config.credentials.webhookSecret : newWebhookSecret(),
       configuration, configurationSecrets: findSecretValues(definition.configuration, configuration), capabilities: [...definition.capabilities], createdBy: 'peer',

@@ -135,7 +135,7 @@ describe('secret configuration fields', () => {
     } as unknown as Adapter;
     const adapter = maskingErrors(fake, secrets);
     const rejected = await adapter.testConnection().then(() => new Error('resolved'), (e: Error) => e);
-    for (const text of [rejected.message, (rejected.cause as Error).message, (() => { try { adapter.verifyWebhook!({} as never); return ''; } catch (e) { return (e as Error).message; } })()]) {
+    for (const text of [rejected.message, (rejected.cause as Error).message, (() => { try { void adapter.verifyWebhook!({} as never); return ''; } catch (e) { return (e as Error).message; } })()]) {
       for (const s of ['app-pw-1', 'k-2', 'hunter22', 'tok-3333', 'whsec_abcdefgh']) expect({ text, s, found: text.includes(s) }).toEqual({ text, s, found: false });
       expect(text).toContain('[redacted]');
     }

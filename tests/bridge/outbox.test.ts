@@ -79,7 +79,7 @@ describe('outbox delivery', () => {
     expect(open.health).toBe('failing');
     expect(open.outbox.pending).toBe(1);
     // While open, nothing goes out until the cooldown ends; then a single probe.
-    const openUntil = t.server.bridge.store.get(conn.integrationId)!.breakerUntil!;
+    const openUntil = (await t.server.bridge.store.get(conn.integrationId))!.breakerUntil!;
     const attemptsWhileOpen = receiver.received.length;
     await waitFor(() => Date.now() > openUntil, 'cooldown to pass', 5000);
     expect(receiver.received.length).toBeLessThanOrEqual(attemptsWhileOpen + 1);

@@ -10,7 +10,7 @@ function target(key: string, log: string[]) {
     testConnection: async () => undefined,
     pull: () => { log.push(`read ${key}`); return new Promise((resolve) => open.push(() => resolve({ changes: [], cursor: 'c', more: false }))); },
   } as unknown as Adapter;
-  const t: PullTarget = { key, system: 'fake', adapter, cursor: null, audit: () => undefined, linksFor: () => [], store: async () => [1], failed: () => undefined };
+  const t: PullTarget = { key, system: 'fake', adapter, cursor: async () => null, audit: () => undefined, linksFor: async () => [], store: async () => [1], failed: async () => undefined };
   return { t, answer: () => open.splice(0).forEach((f) => f()) };
 }
 

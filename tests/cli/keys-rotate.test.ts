@@ -112,7 +112,7 @@ describe('wedsync keys rotate', () => {
 
     const t = await startTestServer({ dataDir });
     await pushWorks(t, receiver, 'after-rotation');
-    expect(t.server.bridge.store.get(integrationId)!.configuration.url).toBe(`${receiver.url}?zapier-secret=zs-1`);
+    expect((await t.server.bridge.store.get(integrationId))!.configuration.url).toBe(`${receiver.url}?zapier-secret=zs-1`);
   });
 
   it('with CREDENTIALS_KEY: takes the new key from CREDENTIALS_KEY_NEW, and the server then starts only with the new key', async () => {

@@ -6,7 +6,7 @@ import { WebhookReceiver } from '../../adapters/webhooks/sandbox.ts';
 import { AuditLog } from '../../server/bridge/audit-log.ts';
 import { createCredentialCipher } from '../../server/bridge/credential-cipher.ts';
 import { IntegrationRegistry, LiveBinding } from '../../server/bridge/integration-registry.ts';
-import { IntegrationStore } from '../../server/bridge/integration-store.ts';
+import { IntegrationStore, sqliteIntegrationRecords } from '../../server/bridge/integration-store.ts';
 import { LinkStore } from '../../server/bridge/link-store.ts';
 import { OutboundPlanner } from '../../server/bridge/outbound-planner.ts';
 import { OutboxStore } from '../../server/bridge/outbox-store.ts';
@@ -72,7 +72,7 @@ describe('pushes from a wedding whose document lives in PostgreSQL', () => {
     const links = new PostgresLinkStore(pool);
     const outbox = new PostgresOutboxStore(pool, { instanceId: 'pushes' });
     const worker = new OutboxWorker({
-      outbox, registry, integrations, audit: new AuditLog(sqlite), metrics: new Metrics(), logger: pino({ level: 'silent' }), now: Date.now,
+      outbox, registry, integrations: sqliteIntegrationRecords(integrations), audit: new AuditLog(sqlite), metrics: new Metrics(), logger: pino({ level: 'silent' }), now: Date.now,
       retry: createRetryPolicy([50, 100], 5), breaker: { threshold: 1000, cooldownMs: 1000, maxCooldownMs: 1000 },
     });
     worker.register('entity', (row, live) => pushEntity({ links, inbox: { add: () => null }, now: Date.now, kick: () => undefined }, row, live));

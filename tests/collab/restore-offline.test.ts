@@ -60,8 +60,8 @@ describe('snapshot restore and concurrent offline edits', () => {
       const resolved = await t.fetch(`/api/integrations/wedding/${w}/conflicts/${conflict!.id}/resolve`, { method: 'POST', token: admin, body: JSON.stringify({ winner: 'remote' }) });
       expect(resolved.status).toBe(200);
       await waitFor(() => a.doc.getEvent('x')?.location === 'Chapel' && b.doc.getEvent('x')?.location === 'Chapel', 'the restored value to be back');
-      a.destroy();
-      b.destroy();
+      await a.destroy();
+      await b.destroy();
     }
   });
 

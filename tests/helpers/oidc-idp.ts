@@ -92,7 +92,7 @@ export async function startTestIdp(kind: 'google' | 'microsoft'): Promise<TestId
         return setHeader(name, value);
       };
     }
-    provider.callback()(req, res);
+    void provider.callback()(req, res);
   }
 
   const toIdp = (input: string | URL | Request): string | URL | Request => {

@@ -2,7 +2,7 @@ import pino from 'pino';
 import { AuditLog } from '../../server/bridge/audit-log.ts';
 import { createCredentialCipher } from '../../server/bridge/credential-cipher.ts';
 import { IntegrationRegistry, type LiveIntegration } from '../../server/bridge/integration-registry.ts';
-import { IntegrationStore, type Integration } from '../../server/bridge/integration-store.ts';
+import { IntegrationStore, sqliteIntegrationRecords, type Integration } from '../../server/bridge/integration-store.ts';
 import { OutboxWorker } from '../../server/bridge/outbox-worker.ts';
 import { PostgresOutboxStore } from '../../server/bridge/postgres-outbox-store.ts';
 import { createRetryPolicy } from '../../server/bridge/retry-policy.ts';
@@ -32,7 +32,7 @@ export async function startOutboxNode(options: { databaseUrl: string; instanceId
     registry.put({ integration } as LiveIntegration);
   }
   const worker = new OutboxWorker({
-    outbox, registry, integrations: new IntegrationStore(db, createCredentialCipher(Buffer.alloc(32, 7))), audit: new AuditLog(db), metrics: new Metrics(),
+    outbox, registry, integrations: sqliteIntegrationRecords(new IntegrationStore(db, createCredentialCipher(Buffer.alloc(32, 7)))), audit: new AuditLog(db), metrics: new Metrics(),
     logger: pino({ level: 'silent' }), now: Date.now, retry: createRetryPolicy([50, 100], 5),
     breaker: { threshold: 1000, cooldownMs: 1000, maxCooldownMs: 1000 },
   });

@@ -5,6 +5,8 @@ import fc from 'fast-check';
  * (to replay a failure), else drawn here. A failure is re-thrown with the seed and the command
  * that replays it at the top of the message, whatever the reporter shows of fast-check's own text.
  */
+export function assertProperty<Ts>(property: fc.IAsyncProperty<Ts>, params?: Omit<fc.Parameters<Ts>, 'seed'>): Promise<void>;
+export function assertProperty<Ts>(property: fc.IProperty<Ts>, params?: Omit<fc.Parameters<Ts>, 'seed'>): void;
 export function assertProperty<Ts>(property: fc.IProperty<Ts> | fc.IAsyncProperty<Ts>, params: Omit<fc.Parameters<Ts>, 'seed'> = {}): void | Promise<void> {
   const fromEnv = Number(process.env.FC_SEED);
   const seed = Number.isInteger(fromEnv) && process.env.FC_SEED !== '' ? fromEnv : (Math.random() * 2 ** 31) | 0;

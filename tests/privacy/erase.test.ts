@@ -145,7 +145,7 @@ describe('personal data: export and erase (GDPR)', () => {
     expect(scanFiles(t.dataDir, SECRETS)).toEqual([]);
 
     // A restarted server serves the erased document.
-    client.destroy();
+    await client.destroy();
     await t.close();
     expect(scanFiles(t.dataDir, SECRETS)).toEqual([]);
     const again = await startTestServer({ dataDir: t.dataDir });

@@ -172,7 +172,7 @@ describe('secrets stay secret', () => {
     const before = receiver.accepted().length;
     expect((await api(t, await t.token('planner', ['w1']), 'POST', '/api/integrations/wedding/w1/timeline-sync', { timeline: [{ id: 'e1', title: 'Dinner', start: '2026-06-13T19:00:00+01:00', end: '2026-06-13T21:00:00+01:00' }], waitMs: 5000 })).status).toBe(200);
     await waitFor(() => receiver.accepted().length > before, 'a push to the migrated URL');
-    expect(t.server.bridge.store.get(id)!.configuration.url).toBe(plainUrl);
+    expect((await t.server.bridge.store.get(id))!.configuration.url).toBe(plainUrl);
     await t.close();
     expect(scanFiles(t.dataDir, [legacy])).toEqual({});
   });
@@ -232,7 +232,7 @@ describe('secrets stay secret', () => {
     const header = `Bearer ${marker('h')}`;
     const url = `${receiver.url}?zapier-secret=${marker('z')}`;
     const id = await connect(t, planner, { system: 'webhooks', credentials: { webhookSecret: receiver.secret, headers: { authorization: header } }, configuration: { url } });
-    const stored = () => t.server.bridge.store.get(id)!;
+    const stored = async () => (await t.server.bridge.store.get(id))!;
     const pushOne = async (eventId: string) => {
       const res = await api(t, planner, 'POST', '/api/integrations/wedding/w1/timeline-sync', { timeline: [{ id: eventId, title: eventId, start: '2026-06-13T14:00:00+01:00', end: '2026-06-13T15:00:00+01:00' }], waitMs: 5000 });
       expect(res.status).toBe(200);
@@ -243,12 +243,12 @@ describe('secrets stay secret', () => {
     const patched = await api(t, planner, 'PATCH', `/api/integrations/${id}`, { configuration: { toleranceSeconds: 600 } });
     expect(patched.status).toBe(200);
     expect((patched.json() as Summary).configuration).toEqual({ url: { set: true }, toleranceSeconds: 600, secretUrlToken: { set: true } });
-    expect(stored().configuration).toEqual({ url, toleranceSeconds: 600, secretUrlToken: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/) });
-    expect(stored().credentials).toEqual({ webhookSecret: receiver.secret, headers: { authorization: header } });
+    expect((await stored()).configuration).toEqual({ url, toleranceSeconds: 600, secretUrlToken: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/) });
+    expect((await stored()).credentials).toEqual({ webhookSecret: receiver.secret, headers: { authorization: header } });
     // Sending back what GET showed, edited.
     const [shown] = await listed(t, planner);
     expect((await api(t, planner, 'PATCH', `/api/integrations/${id}`, { configuration: { ...shown!.configuration, direction: 'outbound' } })).status).toBe(200);
-    expect(stored().configuration).toEqual({ url, toleranceSeconds: 600, direction: 'outbound', secretUrlToken: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/) });
+    expect((await stored()).configuration).toEqual({ url, toleranceSeconds: 600, direction: 'outbound', secretUrlToken: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/) });
     expect(await pushOne('e1')).toEqual([expect.objectContaining({ success: true })]);
     expect(receiver.accepted().at(-1)!.headers.authorization).toBe(header);
 
@@ -259,7 +259,7 @@ describe('secrets stay secret', () => {
     expect(replaced.status).toBe(200);
     expect(await pushOne('e2')).toEqual([expect.objectContaining({ success: true })]);
     expect(next.accepted().some((r) => r.headers.authorization === 'Bearer new' && r.body.type === 'timeline.upserted')).toBe(true);
-    expect(stored().credentials.webhookSecret).toBe(receiver.secret);
+    expect((await stored()).credentials.webhookSecret).toBe(receiver.secret);
 
     // Bad configuration, or a connection test that fails: nothing changes.
     const before = JSON.stringify(t.server.db.prepare('SELECT credentials_enc, configuration FROM connections WHERE id = ?').get(id));

@@ -244,7 +244,7 @@ describe('workspace isolation: a person in workspace A never reaches workspace B
       const conn = await t.connect(b.weddingId, token);
       await expect(conn.whenSynced(5000)).rejects.toMatchObject({ name: 'WedSyncClientError', code: 'wedding_forbidden' });
       expect(conn.doc.getEvent('ceremony')).toBeUndefined();
-      conn.destroy();
+      await conn.destroy();
     }
     expect(WedSyncClientError).toBeDefined();
     // The y-websocket endpoint too: refused with 4403 before any document data is sent.

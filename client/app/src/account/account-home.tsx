@@ -35,7 +35,8 @@ export function AccountHome({ me, navigate, reload }: Props) {
 
   useEffect(() => {
     const controller = new AbortController();
-    Promise.all(me.workspaces.map(async (m) => {
+    // Each request's failure is caught above, so this never rejects.
+    void Promise.all(me.workspaces.map(async (m) => {
       try {
         return [m.workspace.id, await fetchWorkspaceWeddings(m.workspace.id, controller.signal)] as const;
       } catch {
