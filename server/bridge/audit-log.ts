@@ -53,6 +53,14 @@ export interface AuditRecords {
   lastSuccess(integrationId: string, actions: string[]): Promise<string | null>;
 }
 
+/**
+ * What records entries without waiting: AuditTrail (the bridge's services, either backend), or the
+ * SQLite AuditLog itself where the entry is written inside the caller's SQLite transaction.
+ */
+export interface AuditWriter {
+  record(e: AuditInput): void;
+}
+
 /** A page of `limit` rows as `list` answers it. */
 export function auditPage(rows: AuditRow[], limit: number): { entries: AuditEntry[]; nextCursor: number | null } {
   return { entries: rows.map(auditEntryOf), nextCursor: rows.length === limit ? Number(rows[rows.length - 1]!.id) : null };

@@ -1,7 +1,7 @@
 import type { BindingSummary } from '../../schema/index.ts';
 import type { Principal } from '../auth/tokens.ts';
 import { HttpError } from '../http/http-error.ts';
-import type { AuditLog } from './audit-log.ts';
+import type { AuditWriter } from './audit-log.ts';
 import { BridgeError } from './bridge-error.ts';
 import { asInvalidConfig } from './connection-probe.ts';
 import type { ConnectionRuntime } from './connection-runtime.ts';
@@ -14,7 +14,7 @@ export interface BindingVendorDeps {
   store: IntegrationRecords;
   runtime: ConnectionRuntime;
   connections: ConnectionsService;
-  audit: AuditLog;
+  audit: AuditWriter;
   /** Whether the wedding's document has this vendor entry. */
   hasVendor(weddingId: string, vendorId: string): Promise<boolean>;
 }

@@ -1,22 +1,23 @@
 import type * as Y from 'yjs';
 import {
   WeddingDoc,
-  type Conflict, type ConnectBody, type ConnectResult, type IntegrationSummary, type StatusBody,
+  type AuditEntry, type Conflict, type ConnectBody, type ConnectResult, type IntegrationSummary, type StatusBody,
   type SyncResponse, type TimelineSyncResponse, type UpdateIntegrationBody, type ConnectionSummary,
 } from '../../schema/index.ts';
 import { canPull, canPush, type SyncEntity, type WebhookReply, type WebhookRequest } from '../../adapters/core/index.ts';
 import type { Principal } from '../auth/tokens.ts';
-import { AuditLog } from './audit-log.ts';
+import { AuditLog, sqliteAuditRecords } from './audit-log.ts';
+import { AuditTrail } from './audit-trail.ts';
 import type { BridgeDeps } from './bridge-deps.ts';
 import { BridgeError } from './bridge-error.ts';
-import { InboxStore } from './inbox-store.ts';
+import { InboxStore, sqliteInboxReads } from './inbox-store.ts';
 import { InboxWorker } from './inbox-worker.ts';
 import { IntegrationRegistry, type LiveIntegration } from './integration-registry.ts';
 import { IntegrationStore, sqliteIntegrationRecords, type IntegrationRecords } from './integration-store.ts';
 import { LinkStore, sqliteLinkRecords } from './link-store.ts';
 import { OutboundPlanner } from './outbound-planner.ts';
 import { deadLetters, outboxEntry, replayOutbox, type OutboxAccessDeps } from './outbox-access.ts';
-import { OutboxStore } from './outbox-store.ts';
+import { OutboxStore, sqliteOutboxReads } from './outbox-store.ts';
 import { SqliteOutboxQueue } from './outbox-queue.ts';
 import { OutboxWorker } from './outbox-worker.ts';
 import type { PullReason } from './puller.ts';
@@ -55,7 +56,8 @@ export class Bridge {
   readonly links: LinkStore;
   readonly inbox: InboxStore;
   readonly outbox: OutboxStore;
-  readonly audit: AuditLog;
+  /** The audit trail the services record to without waiting (audit-trail.ts). */
+  readonly audit: AuditTrail;
   readonly registry = new IntegrationRegistry();
   readonly planner: OutboundPlanner;
   readonly inboxWorker: InboxWorker;
@@ -88,8 +90,11 @@ export class Bridge {
     const linkRecords = sqliteLinkRecords(this.links);
     this.inbox = new InboxStore(db);
     this.outbox = new OutboxStore(db);
-    this.audit = new AuditLog(db, this.now);
+    // The SQLite log itself serves the intake and the inbox worker, whose entries commit in their transaction.
+    const auditRows = new AuditLog(db, this.now);
+    this.audit = new AuditTrail(sqliteAuditRecords(auditRows), logger.child({ component: 'audit' }));
     this.unmatched = new UnmatchedStore(db);
+    const unmatchedRecords = sqliteUnmatchedRecords(this.unmatched);
     this.runtime = new ConnectionRuntime({
       store: this.store, registry: this.registry, adapters: deps.adapters, egress: deps.egress, publicUrl: () => settings.publicUrl,
       logger: logger.child({ component: 'connections' }), now: this.now,
@@ -97,7 +102,7 @@ export class Bridge {
     this.facts = new WeddingFactsCache((weddingId, fn) => deps.docs.withDocument(weddingId, fn));
     deps.docs.onUpdate(this.facts.onUpdate);
     this.router = new InboundRouter({
-      db, inbox: this.inbox, unmatched: this.unmatched, facts: this.facts, audit: this.audit, now: this.now,
+      db, inbox: this.inbox, unmatched: this.unmatched, facts: this.facts, audit: auditRows, now: this.now,
       bindingsOf: (connectionId) => this.runtime.bindingsOf(connectionId),
       write: (fn) => (deps.inGroup ? deps.inGroup(() => db.transaction(fn)()) : db.transaction(fn)()),
       receipt: (connectionId, eventId, at) => rows.connections.receipt(connectionId, eventId, at),
@@ -116,7 +121,7 @@ export class Bridge {
       },
     });
     this.unmatchedQueue = new UnmatchedQueue({
-      unmatched: sqliteUnmatchedRecords(this.unmatched), store: this.store, inbox: this.inbox, connections: this.connections, audit: this.audit, logger, now: this.now,
+      unmatched: unmatchedRecords, store: this.store, inbox: this.inbox, connections: this.connections, audit: this.audit, logger, now: this.now,
       actsForWorkspace: (p, workspaceId) => this.actsForWorkspace(p, workspaceId),
       registerWedding: async (input) => {
         if (!deps.people) throw new BridgeError('invalid_config', 'weddings cannot be created here (no people store)');
@@ -150,7 +155,7 @@ export class Bridge {
     });
     this.outboxWorker.register(ENTITY_KIND, (row, live) => pushEntity({ links: linkRecords, inbox: this.inbox, now: this.now, kick: (weddingId) => this.inboxWorker.kick(weddingId) }, row, live));
     this.inboxWorker = new InboxWorker({
-      inbox: this.inbox, registry: this.registry, integrations: rows, links: this.links, audit: this.audit, metrics, now: this.now,
+      inbox: this.inbox, registry: this.registry, integrations: rows, links: this.links, audit: auditRows, metrics, now: this.now,
       logger: logger.child({ component: 'inbox' }),
       retry: createRetryPolicy(settings.retryScheduleMs, settings.inboxMaxAttempts),
       withDocument: (weddingId, fn) => deps.docs.withDocument(weddingId, fn),
@@ -164,8 +169,8 @@ export class Bridge {
       pullInBackground: (live, full) => this.pullInBackground(live, full),
     });
     this.reports = new StatusReports({
-      store: this.store, registry: this.registry, runtime: this.runtime, audit: this.audit, outbox: this.outbox, inbox: this.inbox,
-      outboxWorker: this.outboxWorker, unmatched: this.unmatched, now: this.now, statusSections: this.statusSections,
+      store: this.store, registry: this.registry, runtime: this.runtime, audit: this.audit, outbox: sqliteOutboxReads(this.outbox), inbox: sqliteInboxReads(this.inbox),
+      outboxWorker: this.outboxWorker, unmatched: unmatchedRecords, now: this.now, statusSections: this.statusSections,
       withDocument: (weddingId, fn) => deps.docs.withDocument(weddingId, fn),
     });
     this.webhooks = new WebhookIntake({
@@ -233,6 +238,7 @@ export class Bridge {
     await Promise.all([this.inboxWorker.stop(), this.outboxWorker.stop()]);
     await this.pullsSettled();
     await this.runtime.writesSettled();
+    await this.audit.settled();
   }
 
   /** Resolves when every pull now running, and any queued behind one, has ended (failed ones included). */
@@ -346,7 +352,7 @@ export class Bridge {
     return resolveConflict({ withDocument: (id, fn) => this.deps.docs.withDocument(id, fn), registry: this.registry, planner: this.planner, outboxWorker: this.outboxWorker, audit: this.audit, now: this.now }, p, weddingId, conflictId, winner);
   }
 
-  auditTrail(p: Principal, weddingId: string, limit: number, before?: number) {
+  auditTrail(p: Principal, weddingId: string, limit: number, before?: number): Promise<{ entries: AuditEntry[]; nextCursor: number | null }> {
     assertManage(p, weddingId, null);
     return this.audit.list(weddingId, limit, before);
   }
@@ -356,7 +362,7 @@ export class Bridge {
   outboxEntry(p: Principal, id: number) { return outboxEntry(this.outboxAccess(), p, id); }
   replayOutbox(p: Principal, id: number) { return replayOutbox(this.outboxAccess(), p, id); }
   private outboxAccess(): OutboxAccessDeps {
-    return { store: this.store, outbox: this.outbox, outboxWorker: this.outboxWorker, audit: this.audit, now: this.now };
+    return { store: this.store, outbox: sqliteOutboxReads(this.outbox), outboxWorker: this.outboxWorker, audit: this.audit, now: this.now };
   }
 
   // ── maintenance ─────────────────────────────────────────────────────────────────────────────

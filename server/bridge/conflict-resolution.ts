@@ -2,7 +2,7 @@ import type * as Y from 'yjs';
 import { WeddingDoc, clientOrigin, type Conflict } from '../../schema/index.ts';
 import type { SyncEntity } from '../../adapters/core/index.ts';
 import type { Principal } from '../auth/tokens.ts';
-import type { AuditLog } from './audit-log.ts';
+import type { AuditWriter } from './audit-log.ts';
 import { BridgeError } from './bridge-error.ts';
 import { assertManage } from './integration-access.ts';
 import type { IntegrationRegistry } from './integration-registry.ts';
@@ -15,7 +15,7 @@ export interface ConflictContext {
   registry: IntegrationRegistry;
   planner: OutboundPlanner;
   outboxWorker: OutboxWorker;
-  audit: AuditLog;
+  audit: AuditWriter;
   now: () => number;
 }
 

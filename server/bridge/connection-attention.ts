@@ -1,6 +1,6 @@
 import { clipText } from '../../schema/document/text.ts';
 import type { Logger } from '../logger.ts';
-import type { AuditLog } from './audit-log.ts';
+import type { AuditWriter } from './audit-log.ts';
 import type { ConnectionRuntime } from './connection-runtime.ts';
 import type { IntegrationRecords } from './integration-store.ts';
 import { auditConnection } from './pull-targets.ts';
@@ -10,7 +10,7 @@ import { auditConnection } from './pull-targets.ts';
  * `needs_attention`, its pulls stop, and its owner is told (the audit trail of every wedding it
  * serves, and the log). Reconnecting (new credentials) makes it active again.
  */
-export async function markNeedsAttention(deps: { store: IntegrationRecords; runtime: ConnectionRuntime; audit: AuditLog; logger: Logger; now: () => number }, connectionId: string, message: string): Promise<void> {
+export async function markNeedsAttention(deps: { store: IntegrationRecords; runtime: ConnectionRuntime; audit: AuditWriter; logger: Logger; now: () => number }, connectionId: string, message: string): Promise<void> {
   const connection = await deps.store.connections.get(connectionId);
   if (!connection || connection.status === 'needs_attention') return;
   await deps.store.connections.update(connectionId, { status: 'needs_attention', last_error: clipText(message, 500), last_error_at: new Date(deps.now()).toISOString() });

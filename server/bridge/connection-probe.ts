@@ -2,7 +2,7 @@ import {
   AdapterError, destinationForbidden, networkReason, type Adapter, type AdapterDefinition,
 } from '../../adapters/core/index.ts';
 import { clipText } from '../../schema/document/text.ts';
-import type { AuditLog } from './audit-log.ts';
+import type { AuditWriter } from './audit-log.ts';
 import { BridgeError } from './bridge-error.ts';
 import type { ConnectionRuntime } from './connection-runtime.ts';
 
@@ -53,7 +53,7 @@ export function asInvalidConfig(error: unknown): unknown {
  * audited. Throws BridgeError `invalid_config`, `connection_test_failed`, `destination_forbidden`.
  */
 export async function testedAdapter(
-  deps: { runtime: ConnectionRuntime; audit: AuditLog }, definition: AdapterDefinition,
+  deps: { runtime: ConnectionRuntime; audit: AuditWriter }, definition: AdapterDefinition,
   probe: Omit<ProbeInput, 'connectionId' | 'state'>, audit: { weddingId: string; actor: string },
 ): Promise<Adapter> {
   const adapter = probeAdapter(deps.runtime, definition, { ...probe, connectionId: probe.id, state: {} });

@@ -17,7 +17,7 @@ import type { Connector } from '../auth/inbound-rights.ts';
 import type { Principal } from '../auth/tokens.ts';
 import type { Logger } from '../logger.ts';
 import type { Db } from '../storage/database.ts';
-import type { AuditLog } from './audit-log.ts';
+import type { AuditWriter } from './audit-log.ts';
 import { BridgeError } from './bridge-error.ts';
 import type { Connection } from './connection-store.ts';
 import type { ConnectionRuntime } from './connection-runtime.ts';
@@ -36,7 +36,7 @@ export interface ConnectionsServiceDeps {
   links: LinkRecords;
   runtime: ConnectionRuntime;
   registry: IntegrationRegistry;
-  audit: AuditLog;
+  audit: AuditWriter;
   logger: Logger;
   now: () => number;
   /** The workspace a wedding belongs to (null: an operator's wedding). */

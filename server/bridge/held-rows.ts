@@ -1,5 +1,5 @@
 import type { InboundChange, WebhookRequest } from '../../adapters/core/index.ts';
-import type { AuditLog } from './audit-log.ts';
+import type { AuditWriter } from './audit-log.ts';
 import { VENDOR_NEEDED } from './inbound-applier.ts';
 import type { InboxRow, InboxStore } from './inbox-store.ts';
 import type { ChangesPayload } from './inbox-worker.ts';
@@ -15,7 +15,7 @@ import type { LinkAccess } from './buffered-links.ts';
  * brought each one): it is marked applied with `supersededBy`, and audited. Runs in the
  * transaction that applied `by`. Returns how many rows were settled.
  */
-export function settleHeldRows(deps: { inbox: Pick<InboxStore, 'parkedFor' | 'parkedRowsWith' | 'supersede'>; links: Pick<LinkAccess, 'byExternalId'>; audit: Pick<AuditLog, 'record'> }, live: LiveIntegration, by: InboxRow, now: number): number {
+export function settleHeldRows(deps: { inbox: Pick<InboxStore, 'parkedFor' | 'parkedRowsWith' | 'supersede'>; links: Pick<LinkAccess, 'byExternalId'>; audit: AuditWriter }, live: LiveIntegration, by: InboxRow, now: number): number {
   const id = live.integration.id;
   if (deps.inbox.parkedFor(id, VENDOR_NEEDED) === 0) return 0;
   let settled = 0;

@@ -1,7 +1,7 @@
 import { clipText } from '../../schema/document/text.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
-import type { AuditLog } from './audit-log.ts';
+import type { AuditWriter } from './audit-log.ts';
 import type { ApplyOutcome } from './inbound-applier.ts';
 import type { InboxRow } from './inbox-store.ts';
 import type { LiveIntegration } from './integration-registry.ts';
@@ -14,7 +14,7 @@ import type { IntegrationStore } from './integration-store.ts';
  * one log line per inbox row. Nothing of a refused change reaches the wedding.
  */
 export function recordRefusals(
-  deps: { audit: Pick<AuditLog, 'record'>; metrics: Metrics; logger: Logger; integrations: Pick<IntegrationStore, 'update'>; now: () => number },
+  deps: { audit: AuditWriter; metrics: Metrics; logger: Logger; integrations: Pick<IntegrationStore, 'update'>; now: () => number },
   live: LiveIntegration, row: InboxRow, outcome: ApplyOutcome,
 ): void {
   const { integration } = live;

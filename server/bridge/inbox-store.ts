@@ -1,4 +1,5 @@
 import type { Db } from '../storage/database.ts';
+import { resolving } from '../storage/resolving.ts';
 
 export interface InboxRow {
   id: number;
@@ -19,6 +20,19 @@ const toRow = (r: Row): InboxRow => ({
   id: r.id, integrationId: r.integration_id, weddingId: r.wedding_id, eventId: r.event_id, kind: r.kind, payload: r.payload,
   receivedAt: r.received_at, status: r.status, attempts: r.attempts, nextAttemptAt: r.next_attempt_at, lastError: r.last_error,
 });
+
+/** What health reports read of the inbox, on either backend (sqliteInboxReads, PostgresInboxStore). */
+export interface InboxReads {
+  /** Pending and parked rows of the binding. */
+  countsFor(integrationId: string): Promise<{ pending: number; parked: number }>;
+  /** Parked rows of the binding whose error contains `words`. */
+  parkedFor(integrationId: string, words: string): Promise<number>;
+}
+
+/** InboxReads over the SQLite store. */
+export function sqliteInboxReads(store: InboxStore): InboxReads {
+  return resolving(store, ['countsFor', 'parkedFor'] as const);
+}
 
 /** Received webhooks and pulled pages, durable before they are acknowledged. */
 export class InboxStore {

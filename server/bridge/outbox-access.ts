@@ -1,17 +1,17 @@
 import type { Principal } from '../auth/tokens.ts';
-import type { AuditLog } from './audit-log.ts';
+import type { AuditWriter } from './audit-log.ts';
 import { BridgeError } from './bridge-error.ts';
 import { assertManage, assertRead, canManage, visible } from './integration-access.ts';
 import type { IntegrationRecords } from './integration-store.ts';
-import { toOutboxEntry, type OutboxStore } from './outbox-store.ts';
+import { toOutboxEntry, type OutboxReads } from './outbox-store.ts';
 import type { OutboxWorker } from './outbox-worker.ts';
 
 /** What reading and replaying pushes needs of the bridge. */
 export interface OutboxAccessDeps {
   store: IntegrationRecords;
-  outbox: OutboxStore;
+  outbox: OutboxReads;
   outboxWorker: OutboxWorker;
-  audit: AuditLog;
+  audit: AuditWriter;
   now: () => number;
 }
 
@@ -19,7 +19,7 @@ export interface OutboxAccessDeps {
 export async function deadLetters(d: OutboxAccessDeps, p: Principal, weddingId: string) {
   assertRead(p, weddingId);
   const shown = new Set((await d.store.listForWedding(weddingId)).filter((i) => visible(p, i)).map((i) => i.id));
-  return d.outbox.deadFor(weddingId).filter((r) => shown.has(r.integrationId)).map(toOutboxEntry);
+  return (await d.outbox.deadFor(weddingId)).filter((r) => shown.has(r.integrationId)).map(toOutboxEntry);
 }
 
 /**
@@ -27,7 +27,7 @@ export async function deadLetters(d: OutboxAccessDeps, p: Principal, weddingId: 
  * integration (a replay's outcome). Throws BridgeError `outbox_not_found`, AuthError as assertRead.
  */
 export async function outboxEntry(d: OutboxAccessDeps, p: Principal, id: number) {
-  const row = d.outbox.get(id);
+  const row = await d.outbox.get(id);
   const integration = row ? await d.store.get(row.integrationId) : undefined;
   if (!row || !integration) throw new BridgeError('outbox_not_found', `no outbox entry ${id}`);
   // Another wedding's token is refused as such (403), as every wedding route does; a vendor's
@@ -42,15 +42,15 @@ export async function outboxEntry(d: OutboxAccessDeps, p: Principal, id: number)
  * closed, audited). Throws BridgeError `outbox_not_found`, `outbox_not_replayable`, AuthError as assertManage.
  */
 export async function replayOutbox(d: OutboxAccessDeps, p: Principal, id: number) {
-  const row = d.outbox.get(id);
+  const row = await d.outbox.get(id);
   const integration = row ? await d.store.get(row.integrationId) : undefined;
   if (!row || !integration || !canManage(p, row.weddingId, integration.vendorId)) {
     if (row && integration) assertManage(p, row.weddingId, integration.vendorId);
     throw new BridgeError('outbox_not_found', `no outbox entry ${id}`);
   }
-  if (!d.outbox.replay(id, d.now())) throw new BridgeError('outbox_not_replayable', `outbox entry ${id} is ${row.status}; only dead or cancelled entries can be replayed`);
+  if (!(await d.outbox.replay(id, d.now()))) throw new BridgeError('outbox_not_replayable', `outbox entry ${id} is ${row.status}; only dead or cancelled entries can be replayed`);
   d.outboxWorker.breakerFor(row.integrationId)?.success();
   d.audit.record({ weddingId: row.weddingId, integrationId: row.integrationId, actor: `user:${p.sub}`, action: 'outbox.replay', entity: row.entity, entityId: row.entityId, result: 'ok', detail: { outboxId: id } });
   d.outboxWorker.kick();
-  return toOutboxEntry(d.outbox.get(id)!);
+  return toOutboxEntry((await d.outbox.get(id))!);
 }

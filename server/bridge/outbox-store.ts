@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import type { OutboxEntry } from '../../schema/index.ts';
 import type { Db } from '../storage/database.ts';
+import { resolving } from '../storage/resolving.ts';
 
 /**
  * The idempotency key of outbox row `id`: `wedsync-<integration>-<row>-<8 random characters>`,
@@ -63,6 +64,25 @@ export interface NewOutboxRow {
   notBefore: number;
   /** A caller-chosen key (for sends that must never repeat); by default one is derived from the row id. */
   idempotencyKey?: string;
+}
+
+/**
+ * What health reports and the dead-letter routes read and do, on either backend
+ * (sqliteOutboxReads, PostgresOutboxStore): times in ms since the epoch.
+ */
+export interface OutboxReads {
+  get(id: number): Promise<OutboxRow | undefined>;
+  /** Pending (inflight included) and dead rows of the integration, and the age of its oldest pending one. */
+  countsFor(integrationId: string, now: number): Promise<{ pending: number; dead: number; oldestPendingAgeMs: number | null }>;
+  /** The wedding's dead rows, newest first. */
+  deadFor(weddingId: string, limit?: number): Promise<OutboxRow[]>;
+  /** A dead or cancelled row is pending again from `now`, its attempts reset; false when it is neither. */
+  replay(id: number, now: number): Promise<boolean>;
+}
+
+/** OutboxReads over the SQLite store. */
+export function sqliteOutboxReads(store: OutboxStore): OutboxReads {
+  return resolving(store, ['get', 'countsFor', 'deadFor', 'replay'] as const);
 }
 
 /** Outbound pushes: durable, retried with backoff, dead-lettered, replayable. */

@@ -3,7 +3,7 @@ import { clipText } from '../../schema/index.ts';
 import { toAdapterError } from '../../adapters/core/index.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
-import type { AuditLog } from './audit-log.ts';
+import type { AuditWriter } from './audit-log.ts';
 import { CircuitBreaker, type BreakerSnapshot } from './circuit-breaker.ts';
 import type { IntegrationRegistry, LiveIntegration } from './integration-registry.ts';
 import type { IntegrationRecords } from './integration-store.ts';
@@ -25,7 +25,7 @@ export interface OutboxWorkerDeps {
   onRefusedCredentials?(live: LiveIntegration, message: string): Promise<void>;
   retry: RetryPolicy;
   breaker: { threshold: number; cooldownMs: number; maxCooldownMs: number };
-  audit: AuditLog;
+  audit: AuditWriter;
   metrics: Metrics;
   logger: Logger;
   now: () => number;

@@ -3,7 +3,7 @@ import type pg from 'pg';
 import { DOC_PREFIX } from '../../schema/index.ts';
 import { HeldClaims, claimedElsewhere, takeClaims, type ClaimsTable } from '../storage/postgres/held-claims.ts';
 import { inTransaction } from '../storage/postgres/pool.ts';
-import type { InboxRow } from './inbox-store.ts';
+import type { InboxReads, InboxRow } from './inbox-store.ts';
 
 const CLAIMS: ClaimsTable = { table: 'inbox_claims', key: 'wedding_id' };
 
@@ -83,7 +83,7 @@ export interface PostgresInboxOptions {
  *
  * Statements reject with the pg error.
  */
-export class PostgresInboxStore {
+export class PostgresInboxStore implements InboxReads {
   readonly holder: string;
   private readonly claims: HeldClaims;
   private queue: { row: NewInboxRow; resolve: (id: number | null) => void; reject: (error: unknown) => void }[] = [];

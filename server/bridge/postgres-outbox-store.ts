@@ -3,7 +3,7 @@ import type pg from 'pg';
 import { HeldClaims, claimedElsewhere, takeClaims, type ClaimsTable } from '../storage/postgres/held-claims.ts';
 import { inTransaction } from '../storage/postgres/pool.ts';
 import type { DeliveryRecord, OutboxQueue } from './outbox-queue.ts';
-import { outboxKeyNonce, toOutboxRow, type NewOutboxRow, type OutboxRecord, type OutboxRow } from './outbox-store.ts';
+import { outboxKeyNonce, toOutboxRow, type NewOutboxRow, type OutboxReads, type OutboxRecord, type OutboxRow } from './outbox-store.ts';
 
 /** The columns `toRow` reads; PostgreSQL's bigints come back as text, so those are cast to numbers. */
 const COLUMNS = `id::double precision AS id, integration_id, wedding_id, kind, entity, entity_id, payload, content_hash, idempotency_key, priority,
@@ -42,7 +42,7 @@ export interface PostgresOutboxOptions {
  *
  * Statements reject with the pg error; the worker logs it and the rows are delivered later.
  */
-export class PostgresOutboxStore implements OutboxQueue {
+export class PostgresOutboxStore implements OutboxQueue, OutboxReads {
   /** This process's claim holder id: `<instanceId>:<random>`. */
   readonly holder: string;
   private readonly claims: HeldClaims;
@@ -213,6 +213,27 @@ export class PostgresOutboxStore implements OutboxQueue {
   async get(id: number): Promise<OutboxRow | undefined> {
     const { rows } = await this.pool.query<OutboxRecord>(`SELECT ${COLUMNS} FROM outbox WHERE id = $1`, [id]);
     return rows[0] ? toOutboxRow(rows[0]) : undefined;
+  }
+
+  async countsFor(integrationId: string, now: number): Promise<{ pending: number; dead: number; oldestPendingAgeMs: number | null }> {
+    const { rows } = await this.pool.query<{ pending: number; dead: number; oldest: number | null }>(
+      `SELECT count(*) FILTER (WHERE status IN ('pending', 'inflight'))::integer AS pending, count(*) FILTER (WHERE status = 'dead')::integer AS dead,
+         (min(created_at) FILTER (WHERE status IN ('pending', 'inflight')))::double precision AS oldest
+       FROM outbox WHERE integration_id = $1 AND status IN ('pending', 'inflight', 'dead')`, [integrationId]);
+    const r = rows[0]!;
+    return { pending: r.pending, dead: r.dead, oldestPendingAgeMs: r.oldest === null ? null : Math.max(0, now - r.oldest) };
+  }
+
+  async deadFor(weddingId: string, limit = 100): Promise<OutboxRow[]> {
+    const { rows } = await this.pool.query<OutboxRecord>(`SELECT ${COLUMNS} FROM outbox WHERE wedding_id = $1 AND status = 'dead' ORDER BY id DESC LIMIT $2`, [weddingId, limit]);
+    return rows.map(toOutboxRow);
+  }
+
+  /** A dead or cancelled row is pending again (attempts reset, no holder); whichever instance claims its integration delivers it. */
+  async replay(id: number, now: number): Promise<boolean> {
+    const { rowCount } = await this.pool.query(
+      `UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = $1, last_error = NULL, claimed_by = NULL WHERE id = $2 AND status IN ('dead', 'cancelled')`, [now, id]);
+    return rowCount === 1;
   }
 
   /** Stops renewing and gives up every claim this holder has (a clean stop): other instances take its integrations at once. */

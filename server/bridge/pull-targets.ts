@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import type { AuditLog } from './audit-log.ts';
+import type { AuditWriter } from './audit-log.ts';
 import type { LiveConnection } from './connection-runtime.ts';
 import type { InboundRouter } from './inbound-router.ts';
 import type { InboxStore } from './inbox-store.ts';
@@ -10,7 +10,7 @@ import type { LinkRecords } from './link-store.ts';
 import type { PullTarget } from './puller.ts';
 
 export interface PullTargetDeps {
-  audit: AuditLog;
+  audit: AuditWriter;
   inbox: InboxStore;
   store: IntegrationRecords;
   links: LinkRecords;

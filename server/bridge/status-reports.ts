@@ -3,30 +3,30 @@ import { WeddingDoc, type ConnectionSummary, type IntegrationHealth, type Status
 import type { WeddingIntegrationHealth } from '../../schema/api/workspaces.ts';
 import type { Principal } from '../auth/tokens.ts';
 import { adaptersUsed, catalog } from '../../adapters/catalog.ts';
-import type { AuditLog } from './audit-log.ts';
+import type { AuditTrail } from './audit-trail.ts';
 import type { Connection } from './connection-store.ts';
 import type { ConnectionRuntime } from './connection-runtime.ts';
 import { connectionSummary } from './connection-view.ts';
 import { bindingSummary } from './connections-service.ts';
-import type { InboxStore } from './inbox-store.ts';
+import type { InboxReads } from './inbox-store.ts';
 import { VENDOR_NEEDED } from './inbound-applier.ts';
 import { assertRead, visible } from './integration-access.ts';
 import type { IntegrationRegistry } from './integration-registry.ts';
 import type { Integration, IntegrationRecords } from './integration-store.ts';
-import type { OutboxStore } from './outbox-store.ts';
+import type { OutboxReads } from './outbox-store.ts';
 import type { OutboxWorker } from './outbox-worker.ts';
-import type { UnmatchedStore } from './unmatched-store.ts';
+import type { UnmatchedRecords } from './unmatched-store.ts';
 
 /** What health and status reports read. */
 export interface StatusContext {
   store: IntegrationRecords;
   registry: IntegrationRegistry;
   runtime: ConnectionRuntime;
-  audit: AuditLog;
-  outbox: OutboxStore;
-  inbox: InboxStore;
+  audit: AuditTrail;
+  outbox: OutboxReads;
+  inbox: InboxReads;
   outboxWorker: OutboxWorker;
-  unmatched: UnmatchedStore;
+  unmatched: Pick<UnmatchedRecords, 'openCount'>;
   now: () => number;
   withDocument<T>(weddingId: string, fn: (doc: Y.Doc) => T): Promise<T>;
   /** Sections other services add to a wedding's status (e.g. `calendar`). */
@@ -41,19 +41,19 @@ export class StatusReports {
     assertRead(p, weddingId);
     const now = this.ctx.now();
     const integrations = (await this.ctx.store.listForWedding(weddingId)).filter((i) => visible(p, i));
-    const integrationStatus: IntegrationHealth[] = integrations.map((i) => this.healthOf(i, now));
-    const activeFlows = integrations.flatMap((i) => {
+    const integrationStatus: IntegrationHealth[] = await Promise.all(integrations.map((i) => this.healthOf(i, now)));
+    const activeFlows = (await Promise.all(integrations.map(async (i) => {
       const live = this.ctx.registry.get(i.id);
       const entities = (live ? Object.keys(live.adapter.fields) : []) as StatusBody['activeFlows'][number]['entities'];
       const flows: StatusBody['activeFlows'] = [];
       if (live && (live.adapter.capabilities.includes('webhook') || live.adapter.capabilities.includes('pull'))) {
-        flows.push({ integrationId: i.id, system: i.system, direction: 'inbound', entities, lastAt: this.ctx.audit.lastSuccess(i.id, ['inbound.applied']) });
+        flows.push({ integrationId: i.id, system: i.system, direction: 'inbound', entities, lastAt: await this.ctx.audit.lastSuccess(i.id, ['inbound.applied']) });
       }
       if (live && live.adapter.capabilities.includes('push')) {
-        flows.push({ integrationId: i.id, system: i.system, direction: 'outbound', entities, lastAt: this.ctx.audit.lastSuccess(i.id, ['push.delivered']) });
+        flows.push({ integrationId: i.id, system: i.system, direction: 'outbound', entities, lastAt: await this.ctx.audit.lastSuccess(i.id, ['push.delivered']) });
       }
       return flows;
-    });
+    }))).flat();
     const conflicts = await this.ctx.withDocument(weddingId, (doc) => new WeddingDoc(doc).listConflicts().filter((c) => c.status === 'pending'));
     const lastSync = latest(...integrationStatus.map((i) => i.lastSync));
     const extra: Record<string, unknown> = {};
@@ -68,8 +68,8 @@ export class StatusReports {
    */
   async weddingHealth(weddingId: string, vendorId: string | null): Promise<WeddingIntegrationHealth> {
     const now = this.ctx.now();
-    const shown = (await this.ctx.store.listForWedding(weddingId)).filter((i) => vendorId === null || i.vendorId === vendorId)
-      .map((i) => ({ health: this.healthOf(i, now).health, name: i.connection.label || systemName(i.system) }));
+    const shown = await Promise.all((await this.ctx.store.listForWedding(weddingId)).filter((i) => vendorId === null || i.vendorId === vendorId)
+      .map(async (i) => ({ health: (await this.healthOf(i, now)).health, name: i.connection.label || systemName(i.system) })));
     if (shown.length === 0) return { state: 'none', integrations: 0, words: 'Nothing connected' };
     const rank = { healthy: 0, degraded: 1, failing: 2 } as const;
     const worst = shown.reduce((a, b) => (rank[b.health] > rank[a.health] ? b : a));
@@ -80,10 +80,9 @@ export class StatusReports {
     return { state: worst.health, integrations: shown.length, words };
   }
 
-  private healthOf(i: Integration, now: number): IntegrationHealth {
-    const errorRate = this.ctx.audit.pushErrorRate(i.id);
-    const outbox = this.ctx.outbox.countsFor(i.id, now);
-    const inbox = this.ctx.inbox.countsFor(i.id);
+  private async healthOf(i: Integration, now: number): Promise<IntegrationHealth> {
+    const errorRate = await this.ctx.audit.pushErrorRate(i.id);
+    const [outbox, inbox] = await Promise.all([this.ctx.outbox.countsFor(i.id, now), this.ctx.inbox.countsFor(i.id)]);
     const breaker = this.ctx.outboxWorker.breakerFor(i.id)?.state.state ?? i.breakerState;
     const health: IntegrationHealth['health'] = i.status !== 'active' || i.connection.status !== 'active' || breaker === 'open' || errorRate >= 0.5 ? 'failing'
       : breaker === 'half_open' || errorRate > 0 || outbox.dead > 0 || inbox.parked > 0 ? 'degraded' : 'healthy';
@@ -109,17 +108,16 @@ export class StatusReports {
     const inbox = { pending: 0, parked: 0 };
     const vendorNeeded: ConnectionSummary['health']['vendorNeeded'] = [];
     for (const b of bindings) {
-      const o = this.ctx.outbox.countsFor(b.id, now);
-      const i = this.ctx.inbox.countsFor(b.id);
+      const [o, i] = await Promise.all([this.ctx.outbox.countsFor(b.id, now), this.ctx.inbox.countsFor(b.id)]);
       outbox.pending += o.pending; outbox.dead += o.dead; inbox.pending += i.pending; inbox.parked += i.parked;
-      const held = i.parked ? this.ctx.inbox.parkedFor(b.id, VENDOR_NEEDED) : 0;
+      const held = i.parked ? await this.ctx.inbox.parkedFor(b.id, VENDOR_NEEDED) : 0;
       if (held) vendorNeeded.push({ weddingId: b.weddingId, bindingId: b.id, held });
     }
     const syncs = [c.lastSyncAt, ...bindings.map((b) => b.lastSyncAt)].filter((x): x is string => !!x).sort();
     return connectionSummary(c, {
       bindings: bindings.map(bindingSummary), servesManyWeddings: definition?.servesManyWeddings === true, webhookUrl: this.ctx.runtime.webhookUrl(c.system, c.id),
       breakers: bindings.map((b) => this.ctx.outboxWorker.breakerFor(b.id)?.state.state ?? b.breakerState),
-      outbox, inbox, vendorNeeded, unmatchedOpen: this.ctx.unmatched.openCount(c.id), lastError: errors[0] ?? null, lastSync: syncs.pop() ?? null,
+      outbox, inbox, vendorNeeded, unmatchedOpen: await this.ctx.unmatched.openCount(c.id), lastError: errors[0] ?? null, lastSync: syncs.pop() ?? null,
     });
   }
 }

@@ -4,7 +4,7 @@ import { canPull, canPush, toAdapterError, type SyncEntity } from '../../adapter
 import { AuthError } from '../auth/auth-error.ts';
 import { isWriter, type Principal } from '../auth/tokens.ts';
 import type { Db } from '../storage/database.ts';
-import type { AuditLog } from './audit-log.ts';
+import type { AuditWriter } from './audit-log.ts';
 import { entityIds } from './entity-access.ts';
 import type { ApplyOutcome } from './inbound-applier.ts';
 import type { InboxStore } from './inbox-store.ts';
@@ -22,7 +22,7 @@ export interface SyncContext {
   registry: IntegrationRegistry;
   inbox: InboxStore;
   outbox: OutboxStore;
-  audit: AuditLog;
+  audit: AuditWriter;
   links: LinkStore;
   planner: OutboundPlanner;
   inboxWorker: InboxWorker;

@@ -5,7 +5,7 @@ import { isKnownTimeZone } from '../../adapters/core/calendar-time.ts';
 import { systemNameOf } from './system-name.ts';
 import type { Principal } from '../auth/tokens.ts';
 import type { Logger } from '../logger.ts';
-import type { AuditLog } from './audit-log.ts';
+import type { AuditWriter } from './audit-log.ts';
 import { BridgeError } from './bridge-error.ts';
 import type { ConnectionsService } from './connections-service.ts';
 import type { InboxStore } from './inbox-store.ts';
@@ -18,7 +18,7 @@ export interface UnmatchedQueueDeps {
   store: IntegrationRecords;
   inbox: InboxStore;
   connections: ConnectionsService;
-  audit: AuditLog;
+  audit: AuditWriter;
   logger: Logger;
   now: () => number;
   /** Whether the principal may act for the workspace. */

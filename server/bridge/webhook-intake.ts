@@ -1,7 +1,7 @@
 import { AdapterError, type AdapterDefinition, type WebhookReply, type WebhookRequest, type WebhookParse } from '../../adapters/core/index.ts';
 import { clipText } from '../../schema/document/text.ts';
 import type { Metrics } from '../metrics.ts';
-import type { AuditLog } from './audit-log.ts';
+import type { AuditWriter } from './audit-log.ts';
 import { BridgeError } from './bridge-error.ts';
 import type { ConnectionRuntime, LiveConnection } from './connection-runtime.ts';
 import type { InboxStore } from './inbox-store.ts';
@@ -17,7 +17,7 @@ export interface WebhookIntakeContext {
   /** A notification without data (Google push): pull the connection now. */
   requestPull(live: LiveConnection): void;
   inbox: InboxStore;
-  audit: AuditLog;
+  audit: AuditWriter;
   metrics: Metrics;
   now: () => number;
   /** True when an adapter for `system` exists (its module may not be loaded yet). */
@@ -75,7 +75,7 @@ export class WebhookIntake {
     const single = live.routes ? undefined : bindings[0];
     // A connection's events are audited under each wedding it serves (none bound: under no wedding, '').
     const where = bindings.length ? bindings.map((b) => ({ weddingId: b.weddingId, integrationId: b.id })) : [{ weddingId: '', integrationId: connection.id }];
-    const audit = (entry: Omit<Parameters<AuditLog['record']>[0], 'weddingId' | 'integrationId'>) => { for (const w of where) ctx.audit.record({ ...w, ...entry }); };
+    const audit = (entry: Omit<Parameters<AuditWriter['record']>[0], 'weddingId' | 'integrationId'>) => { for (const w of where) ctx.audit.record({ ...w, ...entry }); };
     if (!adapter.capabilities.includes('webhook') || !adapter.verifyWebhook || !adapter.parseWebhook) {
       outcome('unsupported');
       throw new BridgeError('webhook_not_supported', `${system} integrations do not take webhooks`);

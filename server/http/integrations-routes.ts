@@ -102,12 +102,12 @@ export function integrationRoutes(tokens: TokenService, bridge: Bridge): Hono<Ap
     return c.json({ conflict: await bridge.resolveConflict(c.get('principal'), weddingParam(c), c.req.param('id'), body.winner) });
   });
 
-  app.get('/wedding/:weddingId/audit', (c) => {
+  app.get('/wedding/:weddingId/audit', async (c) => {
     const q = validate(z.object({
       limit: z.coerce.number().int().min(1).max(500).default(100),
       before: z.coerce.number().int().min(1).optional(),
     }), c.req.query(), 'query');
-    return c.json(bridge.auditTrail(c.get('principal'), weddingParam(c), q.limit, q.before));
+    return c.json(await bridge.auditTrail(c.get('principal'), weddingParam(c), q.limit, q.before));
   });
 
   app.get('/wedding/:weddingId/outbox', async (c) => c.json({ entries: await bridge.deadLetters(c.get('principal'), weddingParam(c)) }));

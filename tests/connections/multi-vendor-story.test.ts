@@ -174,7 +174,7 @@ describe('story 2: a severe-weather alert', () => {
     const forgedBody = JSON.stringify({ type: 'alert.weather', timestamp: new Date(now()).toISOString(), data: { date: '2026-06-20', severity: 'critical', headline: 'Hail', description: 'Hail at noon.' } });
     const forged = await fetch(vendorFeed.webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json', ...standardWebhookHeaders(vendorFeed.webhookSecret, 'msg_vendor', forgedBody, now()) }, body: forgedBody });
     expect(forged.status).toBe(200);
-    const refusal = await waitFor(() => t.server.bridge.audit.list('w1', 200).entries.find((r) => r.integrationId === vendorFeed.integrationId && r.action === 'inbound.refused'), 'the vendor\'s alert refused');
+    const refusal = await waitFor(async () => (await t.server.bridge.audit.list('w1', 200)).entries.find((r) => r.integrationId === vendorFeed.integrationId && r.action === 'inbound.refused'), 'the vendor\'s alert refused');
     expect(refusal.detail).toMatchObject({ op: 'alert', reason: 'not_own_entity' });
 
     // An alert for a day without outdoor events alerts nobody (and is audited as skipped).
@@ -182,7 +182,7 @@ describe('story 2: a severe-weather alert', () => {
     expect(quiet.status).toBe(200);
     await waitFor(async () => {
       const log = await t.server.bridge.withDocument('w1', (doc) => new WeddingDoc(doc).listMessages().filter((m) => m.type === 'emergency.weather').length);
-      const rows = t.server.bridge.audit.list('w1', 200).entries.filter((r) => r.integrationId === feed.integrationId && r.action === 'inbound.applied' && r.detail.op === 'alert');
+      const rows = (await t.server.bridge.audit.list('w1', 200)).entries.filter((r) => r.integrationId === feed.integrationId && r.action === 'inbound.applied' && r.detail.op === 'alert');
       return log === 1 && rows.map((r) => r.result).sort().join() === 'ok,skipped';
     }, 'the quiet alert skipped');
     await c.destroy();

@@ -1,0 +1,42 @@
+import type { AuditEntry } from '../../schema/index.ts';
+import type { Logger } from '../logger.ts';
+import { OrderedWrites } from '../storage/ordered-writes.ts';
+import type { AuditInput, AuditRecords, AuditWriter } from './audit-log.ts';
+
+/**
+ * The bridge's audit trail on either backend (AuditRecords: sqliteAuditRecords or
+ * PostgresAuditLog). Services record without waiting, as they always have: an entry is written in
+ * the order recorded per wedding (OrderedWrites), at once when nothing waits (on SQLite before
+ * `record` returns), and a failed write is logged; an entry is never what makes an action fail.
+ * Entries that must commit with other rows are written by the callers that hold the transaction
+ * (the SQLite AuditLog in the intake and the inbox worker; joined writes on PostgreSQL).
+ */
+export class AuditTrail implements AuditWriter {
+  private readonly writes: OrderedWrites;
+
+  constructor(private readonly records: AuditRecords, logger: Logger) {
+    this.writes = new OrderedWrites(logger, 'an audit entry');
+  }
+
+  record(e: AuditInput): void {
+    this.writes.run(e.weddingId, () => this.records.record(e));
+  }
+
+  /** Newest first (AuditRecords.list). */
+  list(weddingId: string, limit: number, before?: number): Promise<{ entries: AuditEntry[]; nextCursor: number | null }> {
+    return this.records.list(weddingId, limit, before);
+  }
+
+  pushErrorRate(integrationId: string, n?: number): Promise<number> {
+    return this.records.pushErrorRate(integrationId, n);
+  }
+
+  lastSuccess(integrationId: string, actions: string[]): Promise<string | null> {
+    return this.records.lastSuccess(integrationId, actions);
+  }
+
+  /** Resolves when every entry recorded so far is written (or its failure logged). */
+  settled(): Promise<void> {
+    return this.writes.settled();
+  }
+}

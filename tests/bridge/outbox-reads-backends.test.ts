@@ -1,0 +1,142 @@
+import crypto from 'node:crypto';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCredentialCipher } from '../../server/bridge/credential-cipher.ts';
+import { InboxStore, sqliteInboxReads, type InboxReads } from '../../server/bridge/inbox-store.ts';
+import { IntegrationStore } from '../../server/bridge/integration-store.ts';
+import { SqliteOutboxQueue, type OutboxQueue } from '../../server/bridge/outbox-queue.ts';
+import { OutboxStore, sqliteOutboxReads, type NewOutboxRow, type OutboxReads } from '../../server/bridge/outbox-store.ts';
+import { PostgresInboxStore } from '../../server/bridge/postgres-inbox-store.ts';
+import { PostgresOutboxStore } from '../../server/bridge/postgres-outbox-store.ts';
+import { openDatabase } from '../../server/storage/database.ts';
+import { applyPostgresMigrations } from '../../server/storage/postgres/migrations.ts';
+import { usePostgresDatabase } from '../helpers/postgres.ts';
+import { registerTeardown } from '../helpers/teardown.ts';
+import { tempDir } from '../helpers/test-server.ts';
+
+// Issue 15: what a wedding's status, a connection's health and the dead-letter routes read of the
+// outbox and the inbox (OutboxReads, InboxReads), the same on SQLite and PostgreSQL.
+
+const db = usePostgresDatabase();
+const pools: pg.Pool[] = [];
+beforeAll(async () => { await applyPostgresMigrations(db().admin); });
+afterAll(async () => { await Promise.all(pools.map((p) => p.end())); });
+
+const cipher = createCredentialCipher(crypto.randomBytes(32));
+const T0 = Date.parse('2026-12-03T10:00:00.000Z');
+
+interface Opened {
+  /** A binding of a new wedding (a row the SQLite tables reference). */
+  binding(): Promise<{ id: string; weddingId: string }>;
+  add(r: NewOutboxRow, now: number): Promise<number>;
+  addInbox(r: { integrationId: string; weddingId: string; eventId: string }): Promise<number>;
+  park(id: number, error: string): Promise<void>;
+  queue: OutboxQueue;
+  reads: OutboxReads;
+  inbox: InboxReads;
+}
+
+let n = 0;
+const unique = (prefix: string) => `${prefix}_${String(++n).padStart(6, '0')}_${process.pid}`;
+
+function openSqlite(): Opened {
+  const sqlite = openDatabase(tempDir('outbox-reads-'), { synchronous: 'normal' });
+  registerTeardown(() => sqlite.close());
+  const outbox = new OutboxStore(sqlite);
+  const inbox = new InboxStore(sqlite);
+  const integrations = new IntegrationStore(sqlite, cipher);
+  return {
+    async binding() {
+      const id = unique('int');
+      const weddingId = unique('w');
+      integrations.createStandalone({
+        id, weddingId, system: 'webhooks', category: 'communication', vendorId: null, runMode: 'in_process', credentials: {}, webhookSecret: 'whsec_x',
+        configuration: {}, configurationSecrets: [], capabilities: ['push'], createdBy: 'per_a', connector: { sub: 'per_a', role: 'planner', vendorId: null },
+      });
+      return { id, weddingId };
+    },
+    add: async (r, now) => outbox.add(r, now),
+    addInbox: async (r) => inbox.add({ ...r, kind: 'changes', payload: '{"changes":[]}', receivedAt: T0 })!,
+    park: async (id, error) => { inbox.park(id, error); },
+    queue: new SqliteOutboxQueue(outbox),
+    reads: sqliteOutboxReads(outbox),
+    inbox: sqliteInboxReads(inbox),
+  };
+}
+
+function openPostgres(): Opened {
+  const pool = new pg.Pool({ connectionString: db().url, max: 4 });
+  pools.push(pool);
+  const outbox = new PostgresOutboxStore(pool, { instanceId: unique('i'), claimTtlMs: 30_000 });
+  registerTeardown(() => outbox.close());
+  const inbox = new PostgresInboxStore(pool, { instanceId: unique('i') });
+  registerTeardown(() => inbox.close());
+  return {
+    binding: async () => ({ id: unique('int'), weddingId: unique('w') }),
+    add: (r, now) => outbox.add(r, now),
+    addInbox: async (r) => (await inbox.add({ ...r, kind: 'changes', payload: '{"changes":[]}', receivedAt: T0 }))!,
+    async park(id, error) {
+      // Outcomes are recorded by the wedding's claim holder only.
+      await inbox.claimWeddings(T0 + 60_000, 1000);
+      expect(await inbox.park(id, error)).toBe(true);
+    },
+    queue: outbox,
+    reads: outbox,
+    inbox,
+  };
+}
+
+const push = (b: { id: string; weddingId: string }, entityId: string, at: number): NewOutboxRow => ({
+  integrationId: b.id, weddingId: b.weddingId, kind: 'entity', entity: 'timeline', entityId, payload: { op: 'upsert', entityId }, contentHash: `h-${entityId}`, priority: 0, notBefore: at,
+});
+
+describe.each([['sqlite', openSqlite], ['postgres', openPostgres]] as const)('outbox and inbox reads on %s', (_name, open) => {
+  it('counts pending (inflight included) and dead rows per binding with the oldest pending age, lists dead ones newest first, and replays a dead one', async () => {
+    const o = open();
+    const b = await o.binding();
+    const other = await o.binding();
+    expect(await o.reads.countsFor(b.id, T0)).toEqual({ pending: 0, dead: 0, oldestPendingAgeMs: null });
+
+    const first = await o.add(push(b, 'e1', T0), T0);
+    const second = await o.add(push(b, 'e2', T0 + 1000), T0 + 1000);
+    const third = await o.add(push(b, 'e3', T0 + 2000), T0 + 2000);
+    await o.add(push(other, 'x1', T0), T0);
+    // Two taken and refused for good; one left pending.
+    const claimed = await o.queue.claimDue(T0 + 1500, 2, [other.id], 10);
+    expect(claimed.map((r) => r.id)).toEqual([first, second]);
+    await o.queue.markDead(first, 'invalid: 400', 400);
+    await o.queue.markDead(second, 'invalid: 422', 422);
+    expect(await o.reads.countsFor(b.id, T0 + 5000)).toEqual({ pending: 1, dead: 2, oldestPendingAgeMs: 3000 });
+    expect(await o.reads.countsFor(other.id, T0 + 5000)).toEqual({ pending: 1, dead: 0, oldestPendingAgeMs: 5000 });
+
+    const dead = await o.reads.deadFor(b.weddingId);
+    expect(dead.map((r) => [r.id, r.status, r.lastError])).toEqual([[second, 'dead', 'invalid: 422'], [first, 'dead', 'invalid: 400']]);
+    expect(await o.reads.deadFor(b.weddingId, 1)).toHaveLength(1);
+    expect(await o.reads.deadFor(other.weddingId)).toEqual([]);
+
+    // Replayed: pending again from now, attempts reset; a pending row is not replayable.
+    expect(await o.reads.replay(first, T0 + 6000)).toBe(true);
+    expect(await o.reads.replay(third, T0 + 6000)).toBe(false);
+    expect(await o.reads.replay(first, T0 + 6000)).toBe(false);
+    const replayed = (await o.reads.get(first))!;
+    expect([replayed.status, replayed.attempts, replayed.nextAttemptAt, replayed.lastError]).toEqual(['pending', 0, T0 + 6000, null]);
+    expect(await o.reads.countsFor(b.id, T0 + 7000)).toEqual({ pending: 2, dead: 1, oldestPendingAgeMs: 7000 });
+    // And it is delivered again (claimable by whichever worker holds the integration next).
+    await o.queue.release(b.id);
+    expect((await o.queue.claimDue(T0 + 7000, 10, [other.id], 10)).map((r) => r.id)).toEqual([first, third]);
+    expect(await o.reads.get(987_654_321)).toBeUndefined();
+  });
+
+  it('counts the inbox rows of a binding pending and parked, and the parked ones whose error names a reason', async () => {
+    const o = open();
+    const b = await o.binding();
+    expect(await o.inbox.countsFor(b.id)).toEqual({ pending: 0, parked: 0 });
+    const rows = [];
+    for (let i = 0; i < 4; i++) rows.push(await o.addInbox({ integrationId: b.id, weddingId: b.weddingId, eventId: unique('evt') }));
+    await o.park(rows[0]!, 'no vendor known for this binding: choose one');
+    await o.park(rows[1]!, 'invalid payload');
+    expect(await o.inbox.countsFor(b.id)).toEqual({ pending: 2, parked: 2 });
+    expect(await o.inbox.parkedFor(b.id, 'no vendor known')).toBe(1);
+    expect(await o.inbox.parkedFor(b.id, 'nothing like this')).toBe(0);
+  });
+});
