@@ -56,9 +56,9 @@ export class Metrics {
     buckets: [0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1, 5, 30, 300], registers: [this.registry],
   });
   readonly inboxDepth = new client.Gauge({ name: 'wedsync_inbox_depth', help: 'Inbox rows by status', labelNames: ['status'] as const, registers: [this.registry], collect: () => this.collectors.inbox?.() });
-  readonly inboxOldestSeconds = new client.Gauge({ name: 'wedsync_inbox_oldest_pending_seconds', help: 'Age of the oldest pending inbox row', registers: [this.registry] });
+  readonly inboxOldestSeconds = new client.Gauge({ name: 'wedsync_inbox_oldest_pending_seconds', help: 'Age of the oldest pending inbox row', registers: [this.registry], collect: () => this.collectors.inbox?.() });
   readonly outboxDepth = new client.Gauge({ name: 'wedsync_outbox_depth', help: 'Outbox rows by status', labelNames: ['status'] as const, registers: [this.registry], collect: () => this.collectors.outbox?.() });
-  readonly outboxOldestSeconds = new client.Gauge({ name: 'wedsync_outbox_oldest_pending_seconds', help: 'Age of the oldest pending outbox row', registers: [this.registry] });
+  readonly outboxOldestSeconds = new client.Gauge({ name: 'wedsync_outbox_oldest_pending_seconds', help: 'Age of the oldest pending outbox row', registers: [this.registry], collect: () => this.collectors.outbox?.() });
   readonly activeIntegrations = new client.Gauge({ name: 'wedsync_active_integrations', help: 'Active integrations', registers: [this.registry], collect: () => this.collectors.integrations?.() });
   readonly bindingAdaptersBuilt = new client.Gauge({ name: 'wedsync_binding_adapters_built', help: 'Active bindings whose wedding-scoped adapter has been built (the others are idle: their connection pulls and verifies for them)', registers: [this.registry], collect: () => this.collectors.bindingAdapters?.() });
   readonly outboundRefused = new client.Counter({ name: 'wedsync_outbound_refused_total', help: 'Outbound connections refused by OUTBOUND_ALLOW policy, by address range', labelNames: ['range'] as const, registers: [this.registry] });
@@ -66,7 +66,7 @@ export class Metrics {
   readonly openBreakers = new client.Gauge({ name: 'wedsync_open_circuit_breakers', help: 'Integrations whose circuit breaker is open or half-open', registers: [this.registry] });
 
   /** Filled by the bridge and flow control: gauges that are read when scraped. */
-  readonly collectors: { inbox?: () => void; outbox?: () => void; integrations?: () => void; collabQueue?: () => void; bindingAdapters?: () => void } = {};
+  readonly collectors: { inbox?: () => void | Promise<void>; outbox?: () => void | Promise<void>; integrations?: () => void; collabQueue?: () => void; bindingAdapters?: () => void } = {};
 
   constructor() {
     client.collectDefaultMetrics({ register: this.registry, prefix: 'wedsync_process_' });

@@ -151,6 +151,7 @@ export async function principalForKey(people: PeopleStore, key: ApiKeySummary): 
     ...(key.vendorId ? { vendorId: key.vendorId } : {}),
     exp: Math.floor((key.expiresAt ?? key.createdAt + NO_EXPIRY_S * 1000) / 1000),
     apiKeyId: key.id,
+    apiKeyWorkspaceId: key.workspaceId,
   };
 }
 

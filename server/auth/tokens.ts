@@ -10,6 +10,8 @@ export interface Principal extends TokenClaims {
   exp: number;
   /** Set when the bearer was an API key (`wsk_…`, server/auth/api-keys.ts): the key's id. */
   apiKeyId?: string;
+  /** With `apiKeyId`: the workspace the key belongs to (it acts for that workspace only). */
+  apiKeyWorkspaceId?: string;
 }
 
 export interface TokenService {

@@ -62,4 +62,6 @@ export interface BridgeDeps {
 export interface BridgePeople {
   memberRole(workspaceId: string, personId: string): Promise<string | null>;
   registerWedding(input: { id: string; workspaceId: string | null; createdBy?: string }): Promise<void>;
+  /** The wedding's workspace (null: outside any; undefined: unknown). */
+  weddingWorkspace(weddingId: string): Promise<string | null | undefined>;
 }

@@ -23,6 +23,7 @@ import { OutboxWorker } from './outbox-worker.ts';
 import type { PullReason } from './puller.ts';
 import { PullSchedule } from './pull-schedule.ts';
 import { resumeConnections } from './resume-connections.ts';
+import { sealPlainConfigurations } from './configuration-migration.ts';
 import { applyRetention } from './retention.ts';
 import { createRetryPolicy } from './retry-policy.ts';
 import { WebhookIntake } from './webhook-intake.ts';
@@ -41,7 +42,7 @@ import { SyncRequests } from './sync-requests.ts';
 import { StatusReports } from './status-reports.ts';
 import type { WeddingIntegrationHealth } from '../../schema/api/workspaces.ts';
 import { resolveConflict } from './conflict-resolution.ts';
-import { bindBridgeMetrics } from './bridge-metrics.ts';
+import { bindBridgeMetrics, sqliteQueueDepths } from './bridge-metrics.ts';
 
 const ENTITY_KIND = 'entity';
 
@@ -111,7 +112,7 @@ export class Bridge {
     });
     this.connections = new ConnectionsService({
       db, store: this.store, links: linkRecords, runtime: this.runtime, registry: this.registry, audit: this.audit, logger, now: this.now,
-      workspaceOfWedding: (weddingId) => (db.prepare('SELECT workspace_id FROM weddings WHERE id = ?').pluck().get(weddingId) as string | null | undefined) ?? null,
+      workspaceOfWedding: async (weddingId) => (await deps.people?.weddingWorkspace(weddingId)) ?? null,
       actsForWorkspace: (p, workspaceId) => this.actsForWorkspace(p, workspaceId),
       initialSync: (live) => this.initialSync(live),
       forgetBinding: (id) => this.outboxWorker.forget(id),
@@ -192,7 +193,7 @@ export class Bridge {
       },
     });
     deps.docs.onUpdate(this.planner.onAppend);
-    bindBridgeMetrics(db, metrics, this.now, () => this.registry.size, () => this.registry.builtCount);
+    bindBridgeMetrics(sqliteQueueDepths(db), metrics, this.now, () => this.registry.size, () => this.registry.builtCount);
   }
 
   // ── extension points for other services (calendar, communications) ──────────────────────────
@@ -222,7 +223,10 @@ export class Bridge {
   async start(): Promise<void> {
     this.pulls.start();
     const { db, cipher, logger } = this.deps;
-    await resumeConnections({ db, cipher, runtime: this.runtime, registry: this.registry, store: this.store, logger, now: this.now });
+    await resumeConnections({
+      beforeResume: async () => { await sealPlainConfigurations(db, cipher, (system) => this.runtime.definitionOf(system), logger); },
+      runtime: this.runtime, registry: this.registry, store: this.store, logger, now: this.now,
+    });
     this.inboxWorker.start();
     this.outboxWorker.start();
     this.timers.push(setInterval(() => this.pulls.tick(), this.pulls.tickMs));
@@ -253,7 +257,7 @@ export class Bridge {
 
   /** Whether `p` acts for the workspace (workspace-access.ts). */
   actsForWorkspace(p: Principal, workspaceId: string): Promise<boolean> {
-    return actsForWorkspace(this.deps.db, this.deps.people, p, workspaceId);
+    return actsForWorkspace(this.deps.people, p, workspaceId);
   }
 
   // ── integrations API ────────────────────────────────────────────────────────────────────────

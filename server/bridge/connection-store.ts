@@ -81,6 +81,8 @@ export interface ConnectionRecords {
   cursor(id: string): Promise<string | null | undefined>;
   get(id: string): Promise<Connection | undefined>;
   listForWorkspace(workspaceId: string): Promise<Connection[]>;
+  /** Ids of the connections this server runs at start-up (in process, active or needing attention), oldest first. */
+  runnable(): Promise<string[]>;
   /** Replaces credentials and configuration (sealing as on create). */
   replaceSettings(id: string, s: SettingsReplacement): Promise<void>;
   /** Replaces only the credentials (a rotated refresh token), sealed as on create. */
@@ -117,6 +119,10 @@ export class ConnectionStore {
   create(c: NewConnection): Connection {
     this.insertRow.run(newConnectionRow(c, this.cipher, new Date().toISOString()));
     return this.get(c.id)!;
+  }
+
+  runnable(): string[] {
+    return this.db.prepare("SELECT id FROM connections WHERE status IN ('active', 'needs_attention') AND run_mode = 'in_process' ORDER BY created_at, id").pluck().all() as string[];
   }
 
   cursor(id: string): string | null | undefined {
@@ -166,7 +172,7 @@ export class ConnectionStore {
   }
 }
 
-const CONNECTION_METHODS = ['create', 'cursor', 'get', 'listForWorkspace', 'replaceSettings', 'replaceCredentials', 'remove', 'update', 'receipt'] as const;
+const CONNECTION_METHODS = ['create', 'cursor', 'get', 'listForWorkspace', 'runnable', 'replaceSettings', 'replaceCredentials', 'remove', 'update', 'receipt'] as const;
 
 /** ConnectionRecords over a SQLite ConnectionStore. */
 export function sqliteConnectionRecords(store: ConnectionStore): ConnectionRecords {

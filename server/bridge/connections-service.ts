@@ -40,7 +40,7 @@ export interface ConnectionsServiceDeps {
   logger: Logger;
   now: () => number;
   /** The workspace a wedding belongs to (null: an operator's wedding). */
-  workspaceOfWedding(weddingId: string): string | null;
+  workspaceOfWedding(weddingId: string): Promise<string | null>;
   /** Whether the principal may act for the workspace (a member, an admin, one of its API keys). */
   actsForWorkspace(p: Principal, workspaceId: string): Promise<boolean>;
   /** A new binding receives the wedding as it is, and the connection's records are routed again. */
@@ -103,7 +103,7 @@ export class ConnectionsService {
     const connector = connectorOf(p);
     const category = body.vendorSystemType ?? definition.category;
     await this.deps.store.createStandalone({
-      id, weddingId: body.weddingId, workspaceId: this.deps.workspaceOfWedding(body.weddingId), system: body.system, category, vendorId, runMode: 'in_process',
+      id, weddingId: body.weddingId, workspaceId: await this.deps.workspaceOfWedding(body.weddingId), system: body.system, category, vendorId, runMode: 'in_process',
       credentials: body.credentials, webhookSecret, configuration: body.configuration, configurationSecrets: findSecretValues(definition.configuration, body.configuration),
       capabilities: [...adapter.capabilities], createdBy: p.sub, connector,
     });

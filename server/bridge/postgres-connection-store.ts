@@ -52,6 +52,12 @@ export class PostgresConnectionStore implements ConnectionRecords {
     return rows[0] ? connectionOf(rows[0], this.cipher) : undefined;
   }
 
+  async runnable(): Promise<string[]> {
+    const { rows } = await this.pool.query<{ id: string }>(
+      `SELECT id FROM connections WHERE status IN ('active', 'needs_attention') AND run_mode = 'in_process' ORDER BY created_at COLLATE "C", id COLLATE "C"`);
+    return rows.map((r) => r.id);
+  }
+
   async listForWorkspace(workspaceId: string): Promise<Connection[]> {
     const { rows } = await this.pool.query<ConnectionRow>('SELECT * FROM connections WHERE workspace_id = $1 ORDER BY created_at COLLATE "C", id COLLATE "C"', [workspaceId]);
     return rows.map((r) => connectionOf(r, this.cipher));

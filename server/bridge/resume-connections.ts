@@ -1,15 +1,12 @@
 import { clipText } from '../../schema/document/text.ts';
 import type { Logger } from '../logger.ts';
-import type { Db } from '../storage/database.ts';
-import { sealPlainConfigurations } from './configuration-migration.ts';
 import type { ConnectionRuntime } from './connection-runtime.ts';
-import type { CredentialCipher } from './credential-cipher.ts';
 import type { IntegrationRegistry } from './integration-registry.ts';
 import type { IntegrationRecords } from './integration-store.ts';
 
 export interface ResumeConnectionsDeps {
-  db: Db;
-  cipher: CredentialCipher;
+  /** Runs before anything starts (on SQLite: sealing plain secrets stored by older versions, configuration-migration.ts). */
+  beforeResume?: () => Promise<void>;
   runtime: ConnectionRuntime;
   registry: IntegrationRegistry;
   store: IntegrationRecords;
@@ -19,14 +16,13 @@ export interface ResumeConnectionsDeps {
 
 /**
  * At start-up, brings back the bindings and connections this process runs (`run_mode
- * in_process`): plain secrets in stored configurations are sealed first
- * (configuration-migration.ts), then each active binding is built and each active or
+ * in_process`): after `beforeResume` (on SQLite, sealing plain secrets older versions stored), each active binding is built and each active or
  * needs-attention connection started. One that cannot start is marked `error` with the reason
  * (clipped to 500 characters) and logged; the others still start. Never throws for one of them.
  */
 export async function resumeConnections(deps: ResumeConnectionsDeps): Promise<void> {
-  const { db, runtime, registry, store, logger, now } = deps;
-  await sealPlainConfigurations(db, deps.cipher, (system) => runtime.definitionOf(system), logger);
+  const { runtime, registry, store, logger, now } = deps;
+  await deps.beforeResume?.();
   for (const integration of await store.listActive()) {
     if (integration.runMode !== 'in_process') continue;
     try {
@@ -36,8 +32,7 @@ export async function resumeConnections(deps: ResumeConnectionsDeps): Promise<vo
       await store.update(integration.id, { status: 'error', last_error: clipText((error as Error).message, 500), last_error_at: new Date(now()).toISOString() });
     }
   }
-  const connectionIds = db.prepare("SELECT id FROM connections WHERE status IN ('active', 'needs_attention') AND run_mode = 'in_process' ORDER BY created_at, id").pluck().all() as string[];
-  for (const id of connectionIds) {
+  for (const id of await store.connections.runnable()) {
     try {
       await runtime.refresh(id);
     } catch (error) {

@@ -1,5 +1,4 @@
 import type { Principal } from '../auth/tokens.ts';
-import type { Db } from '../storage/database.ts';
 
 /**
  * Whether `p` acts for the workspace (its connections, its unmatched queue): an admin token for
@@ -7,14 +6,12 @@ import type { Db } from '../storage/database.ts';
  * workspace's own planner or admin API keys.
  */
 export async function actsForWorkspace(
-  db: Db, people: { memberRole(workspaceId: string, personId: string): Promise<string | null> } | undefined, p: Principal, workspaceId: string,
+  people: { memberRole(workspaceId: string, personId: string): Promise<string | null> } | undefined, p: Principal, workspaceId: string,
 ): Promise<boolean> {
   if (p.role === 'admin' && p.weddings.includes('*')) return true;
   // A workspace token acts for its one workspace only, whatever else its person belongs to.
   if (p.wsp !== undefined && p.wsp !== workspaceId) return false;
-  if (p.apiKeyId) {
-    const owner = db.prepare('SELECT workspace_id FROM api_keys WHERE id = ?').pluck().get(p.apiKeyId) as string | undefined;
-    return owner === workspaceId && (p.role === 'planner' || p.role === 'admin');
-  }
+  // A key acts for the workspace it belongs to (principalForKey), as a planner or admin key.
+  if (p.apiKeyId) return p.apiKeyWorkspaceId === workspaceId && (p.role === 'planner' || p.role === 'admin');
   return !!people && (await people.memberRole(workspaceId, p.sub)) !== null;
 }

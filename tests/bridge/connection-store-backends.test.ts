@@ -129,6 +129,18 @@ describe.each([['sqlite', openSqlite], ['postgres', openPostgres]] as const)('co
     expect(await records.connections.receipt(other.id, 'evt_1', 3)).toBe(true);
   });
 
+  it('the connections run at start-up are those in process and active or needing attention, oldest first', async () => {
+    const { records } = open();
+    const active = await records.createStandalone(standalone());
+    const attention = await records.createStandalone(standalone());
+    const failed = await records.createStandalone(standalone());
+    const external = await records.createStandalone(standalone({ runMode: 'external' }));
+    await records.connections.update(attention.id, { status: 'needs_attention' });
+    await records.connections.update(failed.id, { status: 'error' });
+    const mine = new Set([active.id, attention.id, failed.id, external.id]);
+    expect((await records.connections.runnable()).filter((id) => mine.has(id))).toEqual([active.id, attention.id]);
+  });
+
   it('removing a binding takes its links with it; removing a connection takes its bindings and theirs', async () => {
     const { records, links } = open();
     const made = await records.createStandalone(standalone());
