@@ -10,7 +10,7 @@ import { AuditLog, sqliteAuditRecords } from './audit-log.ts';
 import { AuditTrail } from './audit-trail.ts';
 import type { BridgeDeps } from './bridge-deps.ts';
 import { BridgeError } from './bridge-error.ts';
-import { InboxStore, sqliteInboxReads } from './inbox-store.ts';
+import { InboxStore, sqliteInboxReads, sqliteInboxWrites } from './inbox-store.ts';
 import { InboxWorker } from './inbox-worker.ts';
 import { IntegrationRegistry, type LiveIntegration } from './integration-registry.ts';
 import { IntegrationStore, sqliteIntegrationRecords, type IntegrationRecords } from './integration-store.ts';
@@ -90,6 +90,7 @@ export class Bridge {
     this.links = new LinkStore(db);
     const linkRecords = sqliteLinkRecords(this.links);
     this.inbox = new InboxStore(db);
+    const inboxWrites = sqliteInboxWrites(this.inbox);
     this.outbox = new OutboxStore(db);
     // The SQLite log itself serves the intake and the inbox worker, whose entries commit in their transaction.
     const auditRows = new AuditLog(db, this.now);
@@ -122,7 +123,7 @@ export class Bridge {
       },
     });
     this.unmatchedQueue = new UnmatchedQueue({
-      unmatched: unmatchedRecords, store: this.store, inbox: this.inbox, connections: this.connections, audit: this.audit, logger, now: this.now,
+      unmatched: unmatchedRecords, store: this.store, inbox: inboxWrites, connections: this.connections, audit: this.audit, logger, now: this.now,
       actsForWorkspace: (p, workspaceId) => this.actsForWorkspace(p, workspaceId),
       registerWedding: async (input) => {
         if (!deps.people) throw new BridgeError('invalid_config', 'weddings cannot be created here (no people store)');
@@ -154,7 +155,7 @@ export class Bridge {
           .then(() => this.outboxWorker.kick(), (error) => logger.warn({ err: error, outboxId: row.id }, 'could not re-plan a superseded push'));
       },
     });
-    this.outboxWorker.register(ENTITY_KIND, (row, live) => pushEntity({ links: linkRecords, inbox: this.inbox, now: this.now, kick: (weddingId) => this.inboxWorker.kick(weddingId) }, row, live));
+    this.outboxWorker.register(ENTITY_KIND, (row, live) => pushEntity({ links: linkRecords, inbox: inboxWrites, now: this.now, kick: (weddingId) => this.inboxWorker.kick(weddingId) }, row, live));
     this.inboxWorker = new InboxWorker({
       inbox: this.inbox, registry: this.registry, integrations: rows, links: this.links, audit: auditRows, metrics, now: this.now,
       logger: logger.child({ component: 'inbox' }),
@@ -165,7 +166,7 @@ export class Bridge {
       requestPull: (live) => { void this.pullInBackground(live, false).catch(() => undefined); },
     });
     this.syncs = new SyncRequests({
-      db, registry: this.registry, inbox: this.inbox, outbox: this.outbox, audit: this.audit, links: this.links, planner: this.planner,
+      registry: this.registry, inbox: sqliteInboxReads(this.inbox), outbox: this.outbox, outboxReads: sqliteOutboxReads(this.outbox), audit: this.audit, links: this.links, planner: this.planner,
       inboxWorker: this.inboxWorker, outboxWorker: this.outboxWorker, withDocument: (weddingId, fn) => deps.docs.withDocument(weddingId, fn),
       pullInBackground: (live, full) => this.pullInBackground(live, full),
     });
@@ -187,7 +188,7 @@ export class Bridge {
       ...(settings.safetyPullIntervalMs ? { safetyIntervalMs: settings.safetyPullIntervalMs } : {}),
       ...(settings.scheduledPullConcurrency ? { scheduledConcurrency: settings.scheduledPullConcurrency } : {}),
       targets: {
-        audit: this.audit, inbox: this.inbox, store: this.store, links: linkRecords, router: this.router, now: this.now,
+        audit: this.audit, inbox: inboxWrites, store: this.store, links: linkRecords, router: this.router, now: this.now,
         kick: (weddingId) => this.inboxWorker.kick(weddingId), bindingsOf: (id) => this.runtime.bindingsOf(id),
         needsAttention: (id, message) => this.needsAttention(id, message),
       },

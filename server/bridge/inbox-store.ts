@@ -27,11 +27,27 @@ export interface InboxReads {
   countsFor(integrationId: string): Promise<{ pending: number; parked: number }>;
   /** Parked rows of the binding whose error contains `words`. */
   parkedFor(integrationId: string, words: string): Promise<number>;
+  /** The result an applied row recorded (JSON text), or null when the row is not applied or has none. */
+  appliedResult(id: number): Promise<string | null>;
+}
+
+/** A row to add: a webhook's delivery or a page of changes (`receivedAt` ms since the epoch). */
+export interface NewInboxRow { integrationId: string; weddingId: string; eventId: string; kind: InboxRow['kind']; payload: string; receivedAt: number }
+
+/** Adding rows outside a transaction of the caller's, on either backend (sqliteInboxWrites, PostgresInboxStore). */
+export interface InboxWrites {
+  /** Resolves with the row id, or null when the binding already has a row of that event id. */
+  add(row: NewInboxRow): Promise<number | null>;
+}
+
+/** InboxWrites over the SQLite store. */
+export function sqliteInboxWrites(store: InboxStore): InboxWrites {
+  return resolving(store, ['add'] as const);
 }
 
 /** InboxReads over the SQLite store. */
 export function sqliteInboxReads(store: InboxStore): InboxReads {
-  return resolving(store, ['countsFor', 'parkedFor'] as const);
+  return resolving(store, ['countsFor', 'parkedFor', 'appliedResult'] as const);
 }
 
 /** Received webhooks and pulled pages, durable before they are acknowledged. */
@@ -48,7 +64,7 @@ export class InboxStore {
   private readonly parkedRows;
   private readonly markSuperseded;
 
-  constructor(db: Db) {
+  constructor(private readonly db: Db) {
     // A parked row delivered again (sent or imported once more after its cause was fixed) is tried
     // again with what arrived now; a pending or applied one stays as it is.
     this.insertRow = db.prepare(`INSERT INTO inbox (integration_id, wedding_id, event_id, kind, payload, received_at, status, next_attempt_at)
@@ -73,7 +89,7 @@ export class InboxStore {
    * Stores the event; returns its row id, or null when (integration, eventId) was already stored
    * and not parked. A parked row of the same event is pending again with the new payload (its id kept).
    */
-  add(e: { integrationId: string; weddingId: string; eventId: string; kind: InboxRow['kind']; payload: string; receivedAt: number }): number | null {
+  add(e: NewInboxRow): number | null {
     const r = this.insertRow.get(e.integrationId, e.weddingId, e.eventId, e.kind, e.payload, e.receivedAt, e.receivedAt) as { id: number } | undefined;
     return r ? r.id : null;
   }
@@ -84,6 +100,10 @@ export class InboxStore {
 
   head(weddingId: string, limit: number): InboxRow[] {
     return (this.headOf.all(weddingId, limit) as Row[]).map(toRow);
+  }
+
+  appliedResult(id: number): string | null {
+    return (this.db.prepare("SELECT result FROM inbox WHERE id = ? AND status = 'applied'").pluck().get(id) as string | null | undefined) ?? null;
   }
 
   get(id: number): InboxRow | undefined {

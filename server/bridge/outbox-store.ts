@@ -78,11 +78,13 @@ export interface OutboxReads {
   deadFor(weddingId: string, limit?: number): Promise<OutboxRow[]>;
   /** A dead or cancelled row is pending again from `now`, its attempts reset; false when it is neither. */
   replay(id: number, now: number): Promise<boolean>;
+  /** The wedding's pending and inflight rows of `entity`: what a sync request waits for. */
+  activeForEntity(weddingId: string, entity: string): Promise<{ id: number; integrationId: string }[]>;
 }
 
 /** OutboxReads over the SQLite store. */
 export function sqliteOutboxReads(store: OutboxStore): OutboxReads {
-  return resolving(store, ['get', 'countsFor', 'deadFor', 'replay'] as const);
+  return resolving(store, ['get', 'countsFor', 'deadFor', 'replay', 'activeForEntity'] as const);
 }
 
 /** Outbound pushes: durable, retried with backoff, dead-lettered, replayable. */
@@ -227,6 +229,11 @@ export class OutboxStore {
     for (const r of this.counts.all(integrationId) as { status: 'pending' | 'inflight' | 'dead'; n: number }[]) out[r.status] = r.n;
     const oldest = this.oldest.get(integrationId) as number | null;
     return { pending: out.pending + out.inflight, dead: out.dead, oldestPendingAgeMs: oldest === null ? null : Math.max(0, now - oldest) };
+  }
+
+  activeForEntity(weddingId: string, entity: string): { id: number; integrationId: string }[] {
+    return (this.db.prepare(`SELECT id, integration_id FROM outbox WHERE wedding_id = ? AND entity = ? AND status IN ('pending', 'inflight') ORDER BY id`)
+      .all(weddingId, entity) as { id: number; integration_id: string }[]).map((r) => ({ id: r.id, integrationId: r.integration_id }));
   }
 
   deadFor(weddingId: string, limit = 100): OutboxRow[] {

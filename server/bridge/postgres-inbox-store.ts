@@ -3,12 +3,11 @@ import type pg from 'pg';
 import { DOC_PREFIX } from '../../schema/index.ts';
 import { HeldClaims, claimedElsewhere, takeClaims, type ClaimsTable } from '../storage/postgres/held-claims.ts';
 import { inTransaction } from '../storage/postgres/pool.ts';
-import type { InboxReads, InboxRow } from './inbox-store.ts';
+import type { InboxReads, InboxRow, InboxWrites, NewInboxRow } from './inbox-store.ts';
 
 const CLAIMS: ClaimsTable = { table: 'inbox_claims', key: 'wedding_id' };
 
 /** What a received webhook or a pulled page stores (`receivedAt` in ms since the epoch, UTC). */
-export interface NewInboxRow { integrationId: string; weddingId: string; eventId: string; kind: InboxRow['kind']; payload: string; receivedAt: number }
 
 /** PostgreSQL's bigints come back as text, so those are cast to numbers. */
 const COLUMNS = `id::double precision AS id, integration_id, wedding_id, event_id, kind, payload, received_at::double precision AS received_at, status, attempts,
@@ -83,7 +82,7 @@ export interface PostgresInboxOptions {
  *
  * Statements reject with the pg error.
  */
-export class PostgresInboxStore implements InboxReads {
+export class PostgresInboxStore implements InboxReads, InboxWrites {
   readonly holder: string;
   private readonly claims: HeldClaims;
   private queue: { row: NewInboxRow; resolve: (id: number | null) => void; reject: (error: unknown) => void }[] = [];
@@ -248,6 +247,11 @@ export class PostgresInboxStore implements InboxReads {
   private async fenced(client: pg.ClientBase | pg.Pool, set: string, when: string, params: unknown[]): Promise<boolean> {
     const { rowCount } = await client.query(`UPDATE inbox SET ${set} WHERE id = $1 AND ${when} AND ${HELD_BY('$2')}`, params);
     return (rowCount ?? 0) > 0;
+  }
+
+  async appliedResult(id: number): Promise<string | null> {
+    const { rows } = await this.pool.query<{ result: string | null }>(`SELECT result FROM inbox WHERE id = $1 AND status = 'applied'`, [id]);
+    return rows[0]?.result ?? null;
   }
 
   async get(id: number): Promise<InboxRow | undefined> {

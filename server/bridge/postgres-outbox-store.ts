@@ -224,6 +224,12 @@ export class PostgresOutboxStore implements OutboxQueue, OutboxReads {
     return { pending: r.pending, dead: r.dead, oldestPendingAgeMs: r.oldest === null ? null : Math.max(0, now - r.oldest) };
   }
 
+  async activeForEntity(weddingId: string, entity: string): Promise<{ id: number; integrationId: string }[]> {
+    const { rows } = await this.pool.query<{ id: number; integration_id: string }>(
+      `SELECT id::double precision AS id, integration_id FROM outbox WHERE wedding_id = $1 AND entity = $2 AND status IN ('pending', 'inflight') ORDER BY id`, [weddingId, entity]);
+    return rows.map((r) => ({ id: r.id, integrationId: r.integration_id }));
+  }
+
   async deadFor(weddingId: string, limit = 100): Promise<OutboxRow[]> {
     const { rows } = await this.pool.query<OutboxRecord>(`SELECT ${COLUMNS} FROM outbox WHERE wedding_id = $1 AND status = 'dead' ORDER BY id DESC LIMIT $2`, [weddingId, limit]);
     return rows.map(toOutboxRow);

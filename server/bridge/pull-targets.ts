@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import type { AuditWriter } from './audit-log.ts';
 import type { LiveConnection } from './connection-runtime.ts';
 import type { InboundRouter } from './inbound-router.ts';
-import type { InboxStore } from './inbox-store.ts';
+import type { InboxWrites } from './inbox-store.ts';
 import type { ChangesPayload } from './inbox-worker.ts';
 import type { LiveIntegration } from './integration-registry.ts';
 import type { IntegrationRecords } from './integration-store.ts';
@@ -11,7 +11,7 @@ import type { PullTarget } from './puller.ts';
 
 export interface PullTargetDeps {
   audit: AuditWriter;
-  inbox: InboxStore;
+  inbox: InboxWrites;
   store: IntegrationRecords;
   links: LinkRecords;
   router: InboundRouter;
@@ -64,11 +64,11 @@ export function bindingPullTarget(deps: PullTargetDeps, live: LiveIntegration): 
     cursor: async () => (await deps.store.get(integration.id))?.cursor ?? integration.cursor,
     audit: (action, result, detail) => deps.audit.record({ weddingId: integration.weddingId, integrationId: integration.id, actor: `integration:${integration.id}`, action, result, detail }),
     linksFor: (entity) => deps.links.listFor(integration.id, entity),
-    store(page) {
+    async store(page) {
       const payload: ChangesPayload = { changes: page.changes, ...(page.cursorAfter !== undefined ? { cursorAfter: page.cursorAfter } : {}), ...(page.resync ? { resync: page.resync } : {}) };
-      const id = deps.inbox.add({ integrationId: integration.id, weddingId: integration.weddingId, eventId: `pull_${crypto.randomUUID()}`, kind: 'changes', payload: JSON.stringify(payload), receivedAt: deps.now() });
+      const id = await deps.inbox.add({ integrationId: integration.id, weddingId: integration.weddingId, eventId: `pull_${crypto.randomUUID()}`, kind: 'changes', payload: JSON.stringify(payload), receivedAt: deps.now() });
       if (!page.more) deps.kick(integration.weddingId);
-      return Promise.resolve(id === null ? [] : [id]);
+      return id === null ? [] : [id];
     },
     failed: async (message, code) => {
       await deps.store.update(integration.id, { last_error: message, last_error_at: new Date(deps.now()).toISOString() });

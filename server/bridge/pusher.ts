@@ -1,9 +1,8 @@
 import { AdapterError, canPush, contentHash, project } from '../../adapters/core/index.ts';
-import type { InboxStore } from './inbox-store.ts';
+import type { InboxWrites } from './inbox-store.ts';
 import type { ChangesPayload } from './inbox-worker.ts';
 import type { LiveIntegration } from './integration-registry.ts';
 import type { LinkRecords } from './link-store.ts';
-import type { PostgresInboxStore } from './postgres-inbox-store.ts';
 import type { EntityPushPayload } from './outbound-planner.ts';
 import type { OutboxRow } from './outbox-store.ts';
 import { ownValue, setOwn } from '../../schema/own-keys.ts';
@@ -11,7 +10,7 @@ import { ownValue, setOwn } from '../../schema/own-keys.ts';
 export interface PusherDeps {
   /** The links of the backend the outbox is on (sqliteLinkRecords or PostgresLinkStore). */
   links: LinkRecords;
-  inbox: Pick<InboxStore, 'add'> | Pick<PostgresInboxStore, 'add'>;
+  inbox: InboxWrites;
   now: () => number;
   /** The inbox has new rows for the wedding (what a push brought back). */
   kick(weddingId: string): void;

@@ -3,25 +3,25 @@ import { WeddingDoc, clientOrigin, parseOrThrow, TimelineEventInput, type Confli
 import { canPull, canPush, toAdapterError, type SyncEntity } from '../../adapters/core/index.ts';
 import { AuthError } from '../auth/auth-error.ts';
 import { isWriter, type Principal } from '../auth/tokens.ts';
-import type { Db } from '../storage/database.ts';
 import type { AuditWriter } from './audit-log.ts';
 import { entityIds } from './entity-access.ts';
 import type { ApplyOutcome } from './inbound-applier.ts';
-import type { InboxStore } from './inbox-store.ts';
+import type { InboxReads } from './inbox-store.ts';
 import type { InboxWorker } from './inbox-worker.ts';
 import { assertManage, assertRead, canManage } from './integration-access.ts';
 import type { IntegrationRegistry, LiveIntegration } from './integration-registry.ts';
 import type { LinkStore } from './link-store.ts';
 import type { OutboundPlanner } from './outbound-planner.ts';
-import type { OutboxRow, OutboxStore } from './outbox-store.ts';
+import type { OutboxReads, OutboxRow, OutboxStore } from './outbox-store.ts';
 import type { OutboxWorker } from './outbox-worker.ts';
 
 /** What sync requests reach: the stores, the workers, the planner and the documents. */
 export interface SyncContext {
-  db: Db;
   registry: IntegrationRegistry;
-  inbox: InboxStore;
+  inbox: InboxReads;
+  /** The SQLite outbox the planner's synchronous refresh reads (afterApply runs inside the inbox worker's transaction). */
   outbox: OutboxStore;
+  outboxReads: OutboxReads;
   audit: AuditWriter;
   links: LinkStore;
   planner: OutboundPlanner;
@@ -64,8 +64,7 @@ export class SyncRequests {
         let refused = 0;
         const conflictIds: string[] = [];
         for (const r of rows) {
-          const stored = this.ctx.inbox.get(r.id);
-          const result = stored && stored.status === 'applied' ? this.inboxResult(r.id) : null;
+          const result = await this.inboxResult(r.id);
           if (result) { applied += result.applied; skipped += result.skipped; refused += result.refused ?? 0; conflictIds.push(...result.conflicts); }
         }
         const failedRows = rows.filter((r) => r.status === 'parked' || r.status === 'pending');
@@ -81,8 +80,8 @@ export class SyncRequests {
     return { syncResults: results, conflicts: results.flatMap((r) => r.conflicts) };
   }
 
-  private inboxResult(id: number): { applied: number; skipped: number; refused?: number; conflicts: string[] } | null {
-    const row = this.ctx.db.prepare('SELECT result FROM inbox WHERE id = ?').pluck().get(id) as string | null;
+  private async inboxResult(id: number): Promise<{ applied: number; skipped: number; refused?: number; conflicts: string[] } | null> {
+    const row = await this.ctx.inbox.appliedResult(id);
     return row ? JSON.parse(row) : null;
   }
 
@@ -151,9 +150,8 @@ export class SyncRequests {
     const planned = new Map<string, number[]>();
     for (const live of targets) planned.set(live.integration.id, await this.planAll(live, ['timeline'], false));
     // Changes just written were planned by the outbound planner too; wait for those as well.
-    const recent = this.ctx.db.prepare(`SELECT id, integration_id FROM outbox WHERE wedding_id = ? AND entity = 'timeline' AND status IN ('pending', 'inflight')`).all(weddingId) as { id: number; integration_id: string }[];
-    for (const r of recent) {
-      const ids = planned.get(r.integration_id);
+    for (const r of await this.ctx.outboxReads.activeForEntity(weddingId, 'timeline')) {
+      const ids = planned.get(r.integrationId);
       if (ids && !ids.includes(r.id)) ids.push(r.id);
     }
     const syncResults = await Promise.all(targets.map(async (live) => {

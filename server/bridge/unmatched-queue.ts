@@ -8,7 +8,7 @@ import type { Logger } from '../logger.ts';
 import type { AuditWriter } from './audit-log.ts';
 import { BridgeError } from './bridge-error.ts';
 import type { ConnectionsService } from './connections-service.ts';
-import type { InboxStore } from './inbox-store.ts';
+import type { InboxWrites } from './inbox-store.ts';
 import type { ChangesPayload } from './inbox-worker.ts';
 import type { IntegrationRecords } from './integration-store.ts';
 import type { UnmatchedRecord, UnmatchedRecords, UnmatchedStatus } from './unmatched-store.ts';
@@ -16,7 +16,7 @@ import type { UnmatchedRecord, UnmatchedRecords, UnmatchedStatus } from './unmat
 export interface UnmatchedQueueDeps {
   unmatched: UnmatchedRecords;
   store: IntegrationRecords;
-  inbox: InboxStore;
+  inbox: InboxWrites;
   connections: ConnectionsService;
   audit: AuditWriter;
   logger: Logger;
@@ -221,7 +221,7 @@ export class UnmatchedQueue {
    */
   private async deliver(record: UnmatchedRecord, bindingId: string, weddingId: string, how: Delivery = {}): Promise<void> {
     const payload: ChangesPayload = { changes: [await this.deps.prepare(bindingId, record.change)], ...(how.keepIdentity ? { keepIdentity: true } : {}) };
-    this.deps.inbox.add({ integrationId: bindingId, weddingId, eventId: `unmatched_${record.id}_${record.updatedAt}`, kind: 'changes', payload: JSON.stringify(payload), receivedAt: this.deps.now() });
+    await this.deps.inbox.add({ integrationId: bindingId, weddingId, eventId: `unmatched_${record.id}_${record.updatedAt}`, kind: 'changes', payload: JSON.stringify(payload), receivedAt: this.deps.now() });
     this.deps.kick(weddingId);
   }
 }

@@ -31,6 +31,7 @@ interface Opened {
   add(r: NewOutboxRow, now: number): Promise<number>;
   addInbox(r: { integrationId: string; weddingId: string; eventId: string }): Promise<number>;
   park(id: number, error: string): Promise<void>;
+  applied(id: number, result: unknown): Promise<void>;
   queue: OutboxQueue;
   reads: OutboxReads;
   inbox: InboxReads;
@@ -58,6 +59,7 @@ function openSqlite(): Opened {
     add: async (r, now) => outbox.add(r, now),
     addInbox: async (r) => inbox.add({ ...r, kind: 'changes', payload: '{"changes":[]}', receivedAt: T0 })!,
     park: async (id, error) => { inbox.park(id, error); },
+    applied: async (id, result) => { inbox.applied(id, result, T0); },
     queue: new SqliteOutboxQueue(outbox),
     reads: sqliteOutboxReads(outbox),
     inbox: sqliteInboxReads(inbox),
@@ -79,6 +81,10 @@ function openPostgres(): Opened {
       // Outcomes are recorded by the wedding's claim holder only.
       await inbox.claimWeddings(T0 + 60_000, 1000);
       expect(await inbox.park(id, error)).toBe(true);
+    },
+    async applied(id, result) {
+      await inbox.claimWeddings(T0 + 60_000, 1000);
+      expect(await inbox.applied(id, result, T0)).toBe(true);
     },
     queue: outbox,
     reads: outbox,
@@ -138,5 +144,27 @@ describe.each([['sqlite', openSqlite], ['postgres', openPostgres]] as const)('ou
     expect(await o.inbox.countsFor(b.id)).toEqual({ pending: 2, parked: 2 });
     expect(await o.inbox.parkedFor(b.id, 'no vendor known')).toBe(1);
     expect(await o.inbox.parkedFor(b.id, 'nothing like this')).toBe(0);
+    // What an applied row recorded, as a sync request reports it; nothing for a row not applied.
+    await o.applied(rows[2]!, { applied: 2, skipped: 1, conflicts: ['c1'] });
+    expect(JSON.parse((await o.inbox.appliedResult(rows[2]!))!)).toEqual({ applied: 2, skipped: 1, conflicts: ['c1'] });
+    expect(await o.inbox.appliedResult(rows[3]!)).toBeNull();
+    expect(await o.inbox.appliedResult(rows[0]!)).toBeNull();
+    expect(await o.inbox.appliedResult(987_654_321)).toBeNull();
+  });
+
+  it('lists a wedding\'s pending and inflight rows of an entity, oldest first, for the sync request that waits for them', async () => {
+    const o = open();
+    const b = await o.binding();
+    const other = await o.binding();
+    const first = await o.add(push(b, 'e1', T0), T0);
+    const second = await o.add(push(b, 'e2', T0), T0);
+    const done = await o.add(push(b, 'e3', T0), T0);
+    await o.add({ ...push(b, 'g1', T0), entity: 'guests' }, T0);
+    await o.add(push(other, 'x1', T0), T0);
+    const claimed = await o.queue.claimDue(T0, 10, [other.id], 10);
+    expect(claimed.map((r) => r.id)).toContain(second);
+    await o.queue.markDelivered(done, 200, T0);
+    expect(await o.reads.activeForEntity(b.weddingId, 'timeline')).toEqual([{ id: first, integrationId: b.id }, { id: second, integrationId: b.id }]);
+    expect(await o.reads.activeForEntity(b.weddingId, 'payments')).toEqual([]);
   });
 });

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { PostgresInboxStore, type NewInboxRow } from '../../server/bridge/postgres-inbox-store.ts';
+import type { NewInboxRow } from '../../server/bridge/inbox-store.ts';
+import { PostgresInboxStore } from '../../server/bridge/postgres-inbox-store.ts';
 import { InboxStore } from '../../server/bridge/inbox-store.ts';
 import { openDatabase } from '../../server/storage/database.ts';
 import { usePostgres, usePostgresPools } from '../helpers/postgres.ts';

@@ -75,7 +75,7 @@ describe('pushes from a wedding whose document lives in PostgreSQL', () => {
       outbox, registry, integrations: sqliteIntegrationRecords(integrations), audit: new AuditLog(sqlite), metrics: new Metrics(), logger: pino({ level: 'silent' }), now: Date.now,
       retry: createRetryPolicy([50, 100], 5), breaker: { threshold: 1000, cooldownMs: 1000, maxCooldownMs: 1000 },
     });
-    worker.register('entity', (row, live) => pushEntity({ links, inbox: { add: () => null }, now: Date.now, kick: () => undefined }, row, live));
+    worker.register('entity', (row, live) => pushEntity({ links, inbox: { add: async () => null }, now: Date.now, kick: () => undefined }, row, live));
     registerTeardown(async () => { await worker.stop(); await outbox.close(); });
     let kicks = 0;
     const planned = new OutboundPlanner({
