@@ -27,6 +27,13 @@ export default tseslint.config(
     },
   },
   {
+    // On the server an async function handed to a callback that expects nothing back (a listener, a
+    // timer) would have its rejection lost: there it must catch its own errors. (The browser app's
+    // event handlers report their own errors, so it keeps the looser check.)
+    files: ['server/**/*.ts'],
+    rules: { '@typescript-eslint/no-misused-promises': 'error' },
+  },
+  {
     // The one place that reads the environment, and the test/bench harnesses that set it for child processes.
     files: ['server/config.ts', 'server/cli/main.ts', 'tests/**', 'bench/**'],
     rules: { 'no-restricted-properties': 'off' },

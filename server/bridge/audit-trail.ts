@@ -6,8 +6,8 @@ import type { AuditInput, AuditRecords, AuditWriter } from './audit-log.ts';
 /**
  * The bridge's audit trail on either backend (AuditRecords: sqliteAuditRecords or
  * PostgresAuditLog). Services record without waiting, as they always have: an entry is written in
- * the order recorded per wedding (OrderedWrites), at once when nothing waits (on SQLite before
- * `record` returns), and a failed write is logged; an entry is never what makes an action fail.
+ * the order recorded per wedding (OrderedWrites), at once when no earlier entry of the wedding is
+ * still settling (on SQLite then before `record` returns), and a failed write is logged; an entry is never what makes an action fail.
  * Entries that must commit with other rows are written by the callers that hold the transaction
  * (the SQLite AuditLog in the intake and the inbox worker; joined writes on PostgreSQL).
  */

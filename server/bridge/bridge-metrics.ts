@@ -1,3 +1,4 @@
+import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Db } from '../storage/database.ts';
 import type pg from 'pg';
@@ -44,16 +45,20 @@ export function postgresQueueDepths(pool: pg.Pool): QueueDepths {
   };
 }
 
-/** Inbox and outbox depth and age, the number of running integrations (bindings) and how many have built their adapter, read at each scrape. */
-export function bindBridgeMetrics(depths: QueueDepths, metrics: Metrics, now: () => number, activeConnections: () => number, builtAdapters: () => number): void {
+/**
+ * Inbox and outbox depth and age, the number of running integrations (bindings) and how many have
+ * built their adapter, read at each scrape. A queue whose read fails (the database unreachable)
+ * keeps its previous values and the failure is logged: the rest of the scrape is still answered.
+ */
+export function bindBridgeMetrics(depths: QueueDepths, metrics: Metrics, now: () => number, activeConnections: () => number, builtAdapters: () => number, logger: Logger): void {
   // Each queue's depth and age gauges are set by one read per scrape: both gauges' collect awaits it.
-  metrics.collectors.inbox = oneAtATime(async () => {
+  metrics.collectors.inbox = oneAtATime(logger, 'inbox', async () => {
     const { counts, oldest } = await depths.inbox();
     metrics.inboxDepth.reset();
     for (const r of counts) metrics.inboxDepth.set({ status: r.status }, r.n);
     metrics.inboxOldestSeconds.set(oldest === null ? 0 : (now() - oldest) / 1000);
   });
-  metrics.collectors.outbox = oneAtATime(async () => {
+  metrics.collectors.outbox = oneAtATime(logger, 'outbox', async () => {
     const { counts, oldest } = await depths.outbox();
     metrics.outboxDepth.reset();
     for (const r of counts) metrics.outboxDepth.set({ status: r.status }, r.n);
@@ -63,8 +68,10 @@ export function bindBridgeMetrics(depths: QueueDepths, metrics: Metrics, now: ()
   metrics.collectors.bindingAdapters = () => metrics.bindingAdaptersBuilt.set(builtAdapters());
 }
 
-/** `run`, shared by the callers that ask while it is under way. */
-function oneAtATime(run: () => Promise<void>): () => Promise<void> {
+/** `run`, shared by the callers that ask while it is under way; a failure is logged, not thrown. */
+function oneAtATime(logger: Logger, queue: string, run: () => Promise<void>): () => Promise<void> {
   let running: Promise<void> | null = null;
-  return () => (running ??= run().finally(() => { running = null; }));
+  return () => (running ??= run()
+    .catch((error: unknown) => logger.warn({ err: error, queue }, 'could not read the queue depth for the metrics'))
+    .finally(() => { running = null; }));
 }

@@ -80,6 +80,8 @@ export class Bridge {
   private readonly webhooks: WebhookIntake;
   private timers: NodeJS.Timeout[] = [];
   private readonly statusSections = new Map<string, (p: Principal, weddingId: string) => Promise<unknown>>();
+  /** Connections being marked as needing attention (needsAttention). */
+  private readonly marking = new Map<string, Promise<void>>();
 
   constructor(private readonly deps: BridgeDeps) {
     const { db, settings, logger, metrics } = deps;
@@ -190,11 +192,11 @@ export class Bridge {
       targets: {
         audit: this.audit, inbox: inboxWrites, store: this.store, links: linkRecords, router: this.router, now: this.now,
         kick: (weddingId) => this.inboxWorker.kick(weddingId), bindingsOf: (id) => this.runtime.bindingsOf(id),
-        needsAttention: (id, message) => this.needsAttention(id, message),
+        needsAttention: (id, message) => this.needsAttention(id, message), logger,
       },
     });
     deps.docs.onUpdate(this.planner.onAppend);
-    bindBridgeMetrics(sqliteQueueDepths(db), metrics, this.now, () => this.registry.size, () => this.registry.builtCount);
+    bindBridgeMetrics(sqliteQueueDepths(db), metrics, this.now, () => this.registry.size, () => this.registry.builtCount, logger);
   }
 
   // ── extension points for other services (calendar, communications) ──────────────────────────
@@ -305,7 +307,15 @@ export class Bridge {
   // ── sync ────────────────────────────────────────────────────────────────────────────────────
   /** The system refused the connection's credentials (ConnectionsService.needsAttention). */
   needsAttention(connectionId: string, message: string): Promise<void> {
-    return markNeedsAttention({ store: this.store, runtime: this.runtime, audit: this.audit, logger: this.deps.logger, now: this.now }, connectionId, message);
+    // Refusals arrive together (every push in flight of a connection whose token was revoked):
+    // one marking at a time per connection, so it is marked, audited and logged once. Never rejects.
+    const running = this.marking.get(connectionId);
+    if (running) return running;
+    const done = markNeedsAttention({ store: this.store, runtime: this.runtime, audit: this.audit, logger: this.deps.logger, now: this.now }, connectionId, message)
+      .catch((error: unknown) => this.deps.logger.warn({ err: error, connectionId }, 'could not mark the connection as needing attention'))
+      .finally(() => this.marking.delete(connectionId));
+    this.marking.set(connectionId, done);
+    return done;
   }
 
   /** Pulls what the binding's system has (its connection's pull when that serves many weddings: PullSchedule.pullBinding). */

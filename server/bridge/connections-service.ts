@@ -58,6 +58,9 @@ export interface ConnectionsServiceDeps {
  * one binding that claims every record, under the same id: what an integration was.
  */
 export class ConnectionsService {
+  /** Binds under way per connection (attach). */
+  private readonly attaching = new Map<string, Promise<void>>();
+
   constructor(private readonly deps: ConnectionsServiceDeps) {}
 
   // ── permissions ─────────────────────────────────────────────────────────────────────────────
@@ -184,7 +187,18 @@ export class ConnectionsService {
     return this.attach(connection, { weddingId, configuration: {}, onUnbind: 'keep', claimsUnmatched: false, references }, null, { sub: by, role: 'planner', vendorId: null }, by);
   }
 
-  private async attach(connection: Connection, body: BindBody, vendorId: string | null, connector: Connector, by: string): Promise<BindingSummary> {
+  private attach(connection: Connection, body: BindBody, vendorId: string | null, connector: Connector, by: string): Promise<BindingSummary> {
+    // One bind at a time per connection in this process: its checks (bound already, one wedding
+    // per connection, one claiming binding) read the bindings before the new one is stored.
+    const earlier = this.attaching.get(connection.id) ?? Promise.resolve();
+    const run = earlier.catch(() => undefined).then(() => this.attachNow(connection, body, vendorId, connector, by));
+    const settled = run.then(() => undefined, () => undefined);
+    this.attaching.set(connection.id, settled);
+    void settled.then(() => { if (this.attaching.get(connection.id) === settled) this.attaching.delete(connection.id); });
+    return run;
+  }
+
+  private async attachNow(connection: Connection, body: BindBody, vendorId: string | null, connector: Connector, by: string): Promise<BindingSummary> {
     const connectionId = connection.id;
     const definition = await this.deps.runtime.definitionOf(connection.system);
     const bindings = await this.deps.store.listForConnection(connectionId);

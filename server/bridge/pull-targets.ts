@@ -8,6 +8,7 @@ import type { LiveIntegration } from './integration-registry.ts';
 import type { IntegrationRecords } from './integration-store.ts';
 import type { LinkRecords } from './link-store.ts';
 import type { PullTarget } from './puller.ts';
+import type { Logger } from '../logger.ts';
 
 export interface PullTargetDeps {
   audit: AuditWriter;
@@ -18,8 +19,9 @@ export interface PullTargetDeps {
   now: () => number;
   kick(weddingId: string): void;
   bindingsOf(connectionId: string): LiveIntegration[];
-  /** The system refused the connection's credentials: it needs a person (reconnect). */
+  /** The system refused the connection's credentials: it needs a person (reconnect). Never rejects. */
   needsAttention(connectionId: string, message: string): Promise<void>;
+  logger: Logger;
 }
 
 /**
@@ -45,7 +47,9 @@ export function connectionPullTarget(deps: PullTargetDeps, live: LiveConnection)
       return outcome.rows;
     },
     failed: async (message, code) => {
-      await deps.store.connections.update(connection.id, { last_error: message, last_error_at: new Date(deps.now()).toISOString() });
+      // The pull's own error is what the caller gets: a failure to record it is only logged.
+      await deps.store.connections.update(connection.id, { last_error: message, last_error_at: new Date(deps.now()).toISOString() })
+        .catch((error: unknown) => deps.logger.warn({ err: error, connectionId: connection.id }, 'could not record a failed pull'));
       if (code === 'unauthorized') await deps.needsAttention(connection.id, message);
     },
   };
@@ -71,7 +75,8 @@ export function bindingPullTarget(deps: PullTargetDeps, live: LiveIntegration): 
       return id === null ? [] : [id];
     },
     failed: async (message, code) => {
-      await deps.store.update(integration.id, { last_error: message, last_error_at: new Date(deps.now()).toISOString() });
+      await deps.store.update(integration.id, { last_error: message, last_error_at: new Date(deps.now()).toISOString() })
+        .catch((error: unknown) => deps.logger.warn({ err: error, integrationId: integration.id }, 'could not record a failed pull'));
       if (code === 'unauthorized') await deps.needsAttention(integration.connectionId, message);
     },
   };

@@ -4,8 +4,9 @@ import type { Logger } from '../logger.ts';
  * Writes asked for from a synchronous callback (an adapter's AdapterState.set, a circuit breaker's
  * change) that nobody waits for: run in the order asked per key (a row), so the last value asked
  * for is the one stored even on a pool of connections that could otherwise commit them out of
- * order. A write starts at once when none is waiting for its key (on SQLite the row is then written
- * before `run` returns); a failure is logged with `what`, never thrown.
+ * order. A write starts at once when no earlier write for its key is still settling (on SQLite the
+ * row is then written before `run` returns; a second write for the key in the same synchronous
+ * stretch follows a few microtasks later); a failure is logged with `what`, never thrown.
  */
 export class OrderedWrites {
   private readonly chains = new Map<string, Promise<void>>();

@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import pg from 'pg';
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bindBridgeMetrics, postgresQueueDepths, sqliteQueueDepths, type QueueDepths } from '../../server/bridge/bridge-metrics.ts';
 import { createCredentialCipher } from '../../server/bridge/credential-cipher.ts';
@@ -52,9 +53,15 @@ describe.each([['sqlite', openSqlite], ['postgres', openPostgres]] as const)('qu
   it('count the inbox and outbox rows by status and give the age of the oldest waiting row, from one read per scrape', async () => {
     const o = open();
     const metrics = new Metrics();
-    bindBridgeMetrics(o.depths, metrics, () => T0 + 10_000, () => 3, () => 1);
+    const reads = { inbox: 0, outbox: 0 };
+    const counted: QueueDepths = {
+      inbox: () => { reads.inbox++; return o.depths.inbox(); },
+      outbox: () => { reads.outbox++; return o.depths.outbox(); },
+    };
+    bindBridgeMetrics(counted, metrics, () => T0 + 10_000, () => 3, () => 1, pino({ level: 'silent' }));
     let text = await metrics.registry.metrics();
     expect([sample(text, 'wedsync_inbox_oldest_pending_seconds'), sample(text, 'wedsync_outbox_oldest_pending_seconds')]).toEqual([0, 0]);
+    expect(reads).toEqual({ inbox: 1, outbox: 1 });
 
     for (const [i, [status, at]] of INBOX.entries()) {
       await o.insert(`INSERT INTO inbox (integration_id, wedding_id, event_id, kind, payload, received_at, status, next_attempt_at) VALUES (${o.placeholders(8)})`,
@@ -77,5 +84,27 @@ describe.each([['sqlite', openSqlite], ['postgres', openPostgres]] as const)('qu
       outboxPending: 1, outboxInflight: 1, outboxDead: 1, outboxDelivered: undefined, outboxOldest: 13,
       integrations: 3, built: 1,
     });
+    expect(reads).toEqual({ inbox: 2, outbox: 2 });
+  });
+
+  it('a queue whose read fails keeps its previous values and the rest of the scrape is answered', async () => {
+    const o = open();
+    const metrics = new Metrics();
+    let failing = false;
+    const flaky: QueueDepths = {
+      inbox: () => (failing ? Promise.reject(new Error('database unreachable')) : o.depths.inbox()),
+      outbox: () => o.depths.outbox(),
+    };
+    await o.insert(`INSERT INTO inbox (integration_id, wedding_id, event_id, kind, payload, received_at, status, next_attempt_at) VALUES (${o.placeholders(8)})`,
+      ['i1', 'w1', 'evt_f', 'changes', '{}', T0, 'pending', T0]);
+    bindBridgeMetrics(flaky, metrics, () => T0 + 4000, () => 2, () => 0, pino({ level: 'silent' }));
+    const gauges = (text: string) => [sample(text, 'wedsync_inbox_depth{status="pending"}'), sample(text, 'wedsync_inbox_oldest_pending_seconds'), sample(text, 'wedsync_active_integrations')];
+    const before = gauges(await metrics.registry.metrics());
+    expect(before[0]).toBeGreaterThanOrEqual(1);
+    // The oldest pending row is at least the one added here (T0, read at T0 + 4 s).
+    expect(before[1]).toBeGreaterThanOrEqual(4);
+    expect(before[2]).toBe(2);
+    failing = true;
+    expect(gauges(await metrics.registry.metrics())).toEqual(before);
   });
 });
