@@ -305,7 +305,7 @@ export class Bridge {
   }
 
   // ── sync ────────────────────────────────────────────────────────────────────────────────────
-  /** The system refused the connection's credentials (ConnectionsService.needsAttention). */
+  /** The system refused the connection's credentials: it is marked as needing attention (connection-attention.ts). */
   needsAttention(connectionId: string, message: string): Promise<void> {
     // Refusals arrive together (every push in flight of a connection whose token was revoked):
     // one marking at a time per connection, so it is marked, audited and logged once. Never rejects.

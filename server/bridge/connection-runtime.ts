@@ -92,7 +92,7 @@ export class ConnectionRuntime {
     return {
       ...(shared ? { shared } : {}),
       // Rotated refresh tokens are kept: on the connection's row, or where a tried instance's caller says.
-      saveCredentials: options.saveCredentials ?? ((next: Record<string, unknown>) => this.persist(`connection:${i.connectionId}:credentials`, () => this.deps.store.connections.replaceCredentials(i.connectionId, next))),
+      saveCredentials: options.saveCredentials ?? ((next: Record<string, unknown>) => this.writes.run(`connection:${i.connectionId}:credentials`, () => this.deps.store.connections.replaceCredentials(i.connectionId, next))),
       integrationId: i.integrationId,
       weddingId: i.weddingId,
       webhookUrl: this.webhookUrl(i.system, i.connectionId),
@@ -133,7 +133,7 @@ export class ConnectionRuntime {
         this.deps.logger.error({ err: error, integrationId: integration.id }, 'binding could not be started; marked as error');
         this.deps.registry.remove(integration.id);
         const fields = { status: 'error', last_error: clipText(`start: ${(error as Error).message}`, 500), last_error_at: new Date(this.deps.now()).toISOString() } as const;
-        this.persist(`binding:${integration.id}`, () => this.deps.store.update(integration.id, fields));
+        this.writes.run(`binding:${integration.id}`, () => this.deps.store.update(integration.id, fields));
         return inertAdapter(definition);
       }
     });
@@ -147,8 +147,8 @@ export class ConnectionRuntime {
   private bindingAdapter(integration: Integration, definition: AdapterDefinition): Adapter {
     const routes = definition.servesManyWeddings === true;
     const saveState = routes
-      ? (next: Record<string, unknown>) => this.persist(`binding:${integration.id}`, () => this.deps.store.update(integration.id, { adapter_state: JSON.stringify(next) }))
-      : (next: Record<string, unknown>) => this.persist(`connection:${integration.connectionId}`, () => this.deps.store.connections.update(integration.connectionId, { adapter_state: JSON.stringify(next) }));
+      ? (next: Record<string, unknown>) => this.writes.run(`binding:${integration.id}`, () => this.deps.store.update(integration.id, { adapter_state: JSON.stringify(next) }))
+      : (next: Record<string, unknown>) => this.writes.run(`connection:${integration.connectionId}`, () => this.deps.store.connections.update(integration.connectionId, { adapter_state: JSON.stringify(next) }));
     const adapter = this.instantiate(definition, {
       integrationId: integration.id, weddingId: integration.weddingId, credentials: integration.credentials, configuration: integration.configuration,
       runtime: this.runtimeFor({ integrationId: integration.id, weddingId: integration.weddingId, system: integration.system, connectionId: integration.connectionId, webhookSecret: integration.webhookSecret },
@@ -173,7 +173,7 @@ export class ConnectionRuntime {
     return this.instantiate(definition, {
       integrationId: connection.id, weddingId: '', credentials: connection.credentials, configuration: connection.configuration,
       runtime: this.runtimeFor({ integrationId: connection.id, weddingId: '', system: connection.system, connectionId: connection.id, webhookSecret: connection.webhookSecret },
-        connection.adapterState, (next) => this.persist(`connection:${connection.id}`, () => this.deps.store.connections.update(connection.id, { adapter_state: JSON.stringify(next) }))),
+        connection.adapterState, (next) => this.writes.run(`connection:${connection.id}`, () => this.deps.store.connections.update(connection.id, { adapter_state: JSON.stringify(next) }))),
     });
   }
 
@@ -277,9 +277,6 @@ export class ConnectionRuntime {
     return this.writes.settled();
   }
 
-  private persist(key: string, write: () => Promise<void>): void {
-    this.writes.run(key, write);
-  }
 }
 
 /** What a binding whose adapter could not be built runs: no capability, so nothing is pulled or pushed. */

@@ -1,6 +1,9 @@
 import type { BindingSummary } from '../../schema/index.ts';
 import type { Connector } from '../auth/inbound-rights.ts';
 import type { Principal } from '../auth/tokens.ts';
+import { findSecretValues, type AdapterDefinition } from '../../adapters/core/index.ts';
+import { BridgeError } from './bridge-error.ts';
+import type { Connection } from './connection-store.ts';
 import type { Integration } from './integration-store.ts';
 
 /** Configuration fields that say how a system is reached, not what is taken from it (a change keeps the cursor). */
@@ -29,4 +32,18 @@ export function bindingSummary(i: Integration): BindingSummary {
     bindingId: i.id, connectionId: i.connectionId, weddingId: i.weddingId, vendorId: i.vendorId, claimsUnmatched: i.claimsUnmatched,
     onUnbind: i.onUnbind, references: i.references, configuration: i.overrides, createdAt: i.createdAt,
   };
+}
+
+/**
+ * The wedding's own configuration values: a calendar holding several weddings puts each
+ * wedding's title before its events' (unless the binding says otherwise). Secrets belong to the
+ * connection. Throws BridgeError `invalid_config`.
+ */
+export function bindingOverrides(definition: AdapterDefinition, connection: Connection, given: Record<string, unknown>): Record<string, unknown> {
+  const secrets = findSecretValues(definition.configuration, { ...connection.configuration, ...given });
+  const secretKey = secrets.map((s) => String(s.path[0])).find((k) => k in given);
+  if (secretKey) throw new BridgeError('invalid_config', `${secretKey} is the connection's secret: change it on the connection (PATCH /api/connections/${connection.id})`, { details: { issues: [{ path: `configuration.${secretKey}`, message: 'is the connection’s secret: change it on the connection' }] } });
+  const overrides = { ...given };
+  if (definition.servesManyWeddings && connection.category === 'calendar_system' && !('weddingInTitle' in overrides)) overrides.weddingInTitle = true;
+  return overrides;
 }

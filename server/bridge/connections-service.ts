@@ -2,15 +2,13 @@ import crypto from 'node:crypto';
 import { refuseChosenUrlToken, secretUrlOf, withNewUrlToken } from './secret-url-token.ts';
 import { updateConnectionSettings } from './connection-update.ts';
 import { asInvalidConfig, probeAdapter, testedAdapter } from './connection-probe.ts';
-import {
-  canPush, findSecretValues, newWebhookSecret,
-  type AdapterDefinition, type SyncEntity,
-} from '../../adapters/core/index.ts';
+import { canPush, findSecretValues, newWebhookSecret, type SyncEntity } from '../../adapters/core/index.ts';
 import type {
   BindBody, BindingSummary, ConnectBody, ConnectResult, ConnectionResult, ConnectionSettingsBody, IntegrationSummary, SystemCategory,
   UpdateIntegrationBody, WorkspaceConnectBody,
 } from '../../schema/index.ts';
 import { clipText } from '../../schema/document/text.ts';
+import { KeyedQueue } from '../keyed-queue.ts';
 import { AuthError } from '../auth/auth-error.ts';
 import { assertMayConnect } from '../auth/connect-rights.ts';
 import type { Connector } from '../auth/inbound-rights.ts';
@@ -26,7 +24,7 @@ import type { IntegrationRegistry, LiveIntegration } from './integration-registr
 import type { IntegrationRecords } from './integration-store.ts';
 import { integrationSummary } from './integration-view.ts';
 import type { LinkRecords } from './link-store.ts';
-import { bindingSummary, connectorOf, mergePatch } from './connection-values.ts';
+import { bindingOverrides, bindingSummary, connectorOf, mergePatch } from './connection-values.ts';
 
 export { bindingSummary };
 
@@ -59,7 +57,7 @@ export interface ConnectionsServiceDeps {
  */
 export class ConnectionsService {
   /** Binds under way per connection (attach). */
-  private readonly attaching = new Map<string, Promise<void>>();
+  private readonly attaching = new KeyedQueue();
 
   constructor(private readonly deps: ConnectionsServiceDeps) {}
 
@@ -190,12 +188,7 @@ export class ConnectionsService {
   private attach(connection: Connection, body: BindBody, vendorId: string | null, connector: Connector, by: string): Promise<BindingSummary> {
     // One bind at a time per connection in this process: its checks (bound already, one wedding
     // per connection, one claiming binding) read the bindings before the new one is stored.
-    const earlier = this.attaching.get(connection.id) ?? Promise.resolve();
-    const run = earlier.catch(() => undefined).then(() => this.attachNow(connection, body, vendorId, connector, by));
-    const settled = run.then(() => undefined, () => undefined);
-    this.attaching.set(connection.id, settled);
-    void settled.then(() => { if (this.attaching.get(connection.id) === settled) this.attaching.delete(connection.id); });
-    return run;
+    return this.attaching.run(connection.id, () => this.attachNow(connection, body, vendorId, connector, by));
   }
 
   private async attachNow(connection: Connection, body: BindBody, vendorId: string | null, connector: Connector, by: string): Promise<BindingSummary> {
@@ -205,7 +198,7 @@ export class ConnectionsService {
     if (bindings.some((b) => b.weddingId === body.weddingId)) throw new BridgeError('already_bound', `connection ${connectionId} is already bound to wedding ${body.weddingId}`);
     if (!definition.servesManyWeddings && bindings.length > 0) throw new BridgeError('connection_single_wedding', `${connection.system} serves one wedding per connection: connect it again from wedding ${body.weddingId}`);
     if (body.claimsUnmatched && bindings.some((b) => b.claimsUnmatched)) throw new BridgeError('invalid_config', 'another wedding already claims this connection\'s unmatched records');
-    const overrides = this.overridesFor(definition, connection, body.configuration);
+    const overrides = bindingOverrides(definition, connection, body.configuration);
     const id = `int_${crypto.randomBytes(9).toString('base64url')}`;
     // Try the wedding's configuration before storing anything.
     probeAdapter(this.deps.runtime, definition, {
@@ -221,20 +214,6 @@ export class ConnectionsService {
     this.deps.audit.record({ weddingId: body.weddingId, integrationId: id, actor: `user:${by}`, action: 'connection.bound', result: 'ok', detail: { connectionId, system: connection.system, vendorId } });
     void this.deps.initialSync(live).catch((error) => this.deps.logger.warn({ err: error, integrationId: id }, 'initial sync failed'));
     return bindingSummary(live.integration);
-  }
-
-  /**
-   * The wedding's own configuration values: a calendar holding several weddings puts each
-   * wedding's title before its events' (unless the binding says otherwise). Secrets belong to the
-   * connection. Throws BridgeError `invalid_config`.
-   */
-  private overridesFor(definition: AdapterDefinition, connection: Connection, given: Record<string, unknown>): Record<string, unknown> {
-    const secrets = findSecretValues(definition.configuration, { ...connection.configuration, ...given });
-    const secretKey = secrets.map((s) => String(s.path[0])).find((k) => k in given);
-    if (secretKey) throw new BridgeError('invalid_config', `${secretKey} is the connection's secret: change it on the connection (PATCH /api/connections/${connection.id})`, { details: { issues: [{ path: `configuration.${secretKey}`, message: 'is the connection’s secret: change it on the connection' }] } });
-    const overrides = { ...given };
-    if (definition.servesManyWeddings && connection.category === 'calendar_system' && !('weddingInTitle' in overrides)) overrides.weddingInTitle = true;
-    return overrides;
   }
 
   /**
@@ -329,7 +308,7 @@ export class ConnectionsService {
     } else {
       if (body.credentials && Object.keys(body.credentials).length) await this.manageable(p, integration.connectionId);
       const definition = await this.deps.runtime.definitionOf(integration.system);
-      const overrides = this.overridesFor(definition, integration.connection, mergePatch(integration.overrides, body.configuration ?? {}));
+      const overrides = bindingOverrides(definition, integration.connection, mergePatch(integration.overrides, body.configuration ?? {}));
       if (body.credentials && Object.keys(body.credentials).length) await this.updateConnection(p, integration.connection, { credentials: body.credentials }, { weddingId: integration.weddingId, integrationId: id });
       const probe = { ...integration, overrides, configuration: { ...integration.connection.configuration, ...overrides } };
       try {

@@ -18,6 +18,7 @@ import { SqliteFeedStore } from './feed-store.ts';
 import { findOverlaps, type Commitment, type FoundOverlap } from './overlaps.ts';
 import { WeddingHosts } from './wedding-hosts.ts';
 import { namedListener } from '../collab/document-listeners.ts';
+import { KeyedQueue } from '../keyed-queue.ts';
 
 export { CALENDAR_ERROR_CODES, CalendarError, type CalendarErrorCode } from './calendar-error.ts';
 
@@ -67,7 +68,7 @@ export class CalendarService {
   private readonly dirty = new Set<string>();
   private checkTimer: NodeJS.Timeout | null = null;
   private checking: Promise<void> = Promise.resolve();
-  private readonly vendorChecks = new Map<string, Promise<unknown>>();
+  private readonly vendorChecks = new KeyedQueue();
   private timers: NodeJS.Timeout[] = [];
   private stopped = false;
   private readonly stmt;
@@ -197,13 +198,7 @@ export class CalendarService {
    * are gone. One check per vendor at a time, so an overlap is never recorded twice.
    */
   checkVendor(vendorId: string): Promise<FoundOverlap[]> {
-    const previous = this.vendorChecks.get(vendorId) ?? Promise.resolve();
-    const run = previous.catch(() => undefined).then(() => this.checkVendorNow(vendorId));
-    const settled = run.catch(() => undefined).finally(() => {
-      if (this.vendorChecks.get(vendorId) === settled) this.vendorChecks.delete(vendorId);
-    });
-    this.vendorChecks.set(vendorId, settled);
-    return run;
+    return this.vendorChecks.run(vendorId, () => this.checkVendorNow(vendorId));
   }
 
   private async checkVendorNow(vendorId: string): Promise<FoundOverlap[]> {

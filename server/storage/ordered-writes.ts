@@ -1,3 +1,4 @@
+import { KeyedQueue } from '../keyed-queue.ts';
 import type { Logger } from '../logger.ts';
 
 /**
@@ -9,30 +10,18 @@ import type { Logger } from '../logger.ts';
  * stretch follows a few microtasks later); a failure is logged with `what`, never thrown.
  */
 export class OrderedWrites {
-  private readonly chains = new Map<string, Promise<void>>();
+  private readonly queue = new KeyedQueue();
 
   constructor(private readonly logger: Logger, private readonly what: string) {}
 
   run(key: string, write: () => Promise<void>): void {
-    const start = (): Promise<void> => {
-      try {
-        return write();
-      } catch (error) {
-        return Promise.reject(error);
-      }
-    };
-    const prior = this.chains.get(key);
-    const next = (prior ? prior.then(start) : start()).catch((error: unknown) => {
+    this.queue.run(key, write).catch((error: unknown) => {
       this.logger.warn({ err: error, key }, `could not store ${this.what}`);
-    });
-    this.chains.set(key, next);
-    void next.then(() => {
-      if (this.chains.get(key) === next) this.chains.delete(key);
     });
   }
 
   /** Resolves when every write asked for so far (and any asked for meanwhile) has ended. */
-  async settled(): Promise<void> {
-    while (this.chains.size > 0) await Promise.all([...this.chains.values()]);
+  settled(): Promise<void> {
+    return this.queue.settled();
   }
 }

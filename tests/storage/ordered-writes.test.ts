@@ -1,6 +1,7 @@
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { KeyedQueue } from '../../server/keyed-queue.ts';
 import { OrderedWrites } from '../../server/storage/ordered-writes.ts';
 import { assertProperty } from '../helpers/property.ts';
 
@@ -68,5 +69,25 @@ describe('OrderedWrites', () => {
     });
     await writes.settled();
     expect(done).toEqual(['a', 'b']);
+  });
+});
+
+describe('KeyedQueue', () => {
+  it('runs calls one at a time per key, gives each caller its own result or error, and goes on after a failure', async () => {
+    const queue = new KeyedQueue();
+    const order: string[] = [];
+    const slow = (name: string, ms: number) => async () => { order.push(`${name} start`); await new Promise((r) => setTimeout(r, ms)); order.push(`${name} end`); return name; };
+    const a = queue.run('k', slow('a', 10));
+    const b = queue.run('k', async () => { order.push('b start'); throw new Error('b failed'); });
+    const c = queue.run('k', slow('c', 1));
+    const other = queue.run('other', slow('x', 1));
+    await expect(a).resolves.toBe('a');
+    await expect(b).rejects.toThrow('b failed');
+    await expect(c).resolves.toBe('c');
+    await expect(other).resolves.toBe('x');
+    expect(order.filter((e) => !e.startsWith('x'))).toEqual(['a start', 'a end', 'b start', 'c start', 'c end']);
+    // The other key did not wait for this one.
+    expect(order.indexOf('x start')).toBeLessThan(order.indexOf('a end'));
+    await queue.settled();
   });
 });
