@@ -31,6 +31,7 @@ import { integrationSummary } from './integration-view.ts';
 import { ConnectionRuntime, type LiveConnection } from './connection-runtime.ts';
 import { ConnectionsService } from './connections-service.ts';
 import { InboundRouter } from './inbound-router.ts';
+import { sqliteRouteRecords } from './route-records.ts';
 import { assertManage, assertRead, visible } from './integration-access.ts';
 import { pushEntity } from './pusher.ts';
 import { UnmatchedQueue } from './unmatched-queue.ts';
@@ -105,11 +106,14 @@ export class Bridge {
     });
     this.facts = new WeddingFactsCache((weddingId, fn) => deps.docs.withDocument(weddingId, fn));
     deps.docs.onUpdate(this.facts.onUpdate);
+    const inTransaction = <T>(fn: () => T): T => (deps.inGroup ? deps.inGroup(() => db.transaction(fn)()) : db.transaction(fn)());
     this.router = new InboundRouter({
-      db, inbox: this.inbox, unmatched: this.unmatched, facts: this.facts, audit: auditRows, now: this.now,
+      records: sqliteRouteRecords({
+        db, inbox: this.inbox, unmatched: this.unmatched, audit: auditRows, write: inTransaction,
+        receipt: (connectionId, eventId, at) => rows.connections.receipt(connectionId, eventId, at),
+      }),
+      facts: this.facts, now: this.now,
       bindingsOf: (connectionId) => this.runtime.bindingsOf(connectionId),
-      write: (fn) => (deps.inGroup ? deps.inGroup(() => db.transaction(fn)()) : db.transaction(fn)()),
-      receipt: (connectionId, eventId, at) => rows.connections.receipt(connectionId, eventId, at),
       kick: (weddingId) => this.inboxWorker.kick(weddingId),
       onUnmatched: (id) => { void this.unmatchedQueue.autoCreate(id).catch((error) => logger.warn({ err: error, recordId: id }, 'could not create a wedding from an unmatched record')); },
     });
@@ -178,11 +182,11 @@ export class Bridge {
       withDocument: (weddingId, fn) => deps.docs.withDocument(weddingId, fn),
     });
     this.webhooks = new WebhookIntake({
-      registry: this.registry, connections: this.runtime, router: this.router, inbox: this.inbox, audit: this.audit, metrics, now: this.now,
+      registry: this.registry, connections: this.runtime, router: this.router, audit: this.audit, metrics, now: this.now,
+      store: async (row) => inTransaction(() => this.inbox.add(row)),
       knowsSystem: (system) => this.runtime.knowsSystem(system),
       definitionOf: (system) => this.runtime.definitionOf(system),
       requestPull: (live) => { void this.pullConnection(live, false).catch(() => undefined); },
-      inGroup: deps.inGroup,
       kick: (weddingId) => this.inboxWorker.kick(weddingId),
     });
     this.pulls = new PullSchedule({

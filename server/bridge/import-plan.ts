@@ -5,7 +5,6 @@ import { changesFromCsvRow, checkCsvHeader, presetFor, type Preset } from '../..
 import { AdapterError } from '../../adapters/core/errors.ts';
 import type { Principal } from '../auth/tokens.ts';
 import { AuthError } from '../auth/auth-error.ts';
-import type { Db } from '../storage/database.ts';
 import { HttpError } from '../http/http-error.ts';
 import type { Bridge } from './bridge.ts';
 import { BridgeError } from './bridge-error.ts';
@@ -64,12 +63,10 @@ export interface ImportRequest {
  */
 export class CsvImport {
   private readonly router: InboundRouter;
-  private readonly received;
 
   /** Routes rows with the bridge's own router (and its wedding-facts cache), as webhooks are routed. */
-  constructor(private readonly bridge: Bridge, db: Db) {
+  constructor(private readonly bridge: Bridge) {
     this.router = bridge.router;
-    this.received = db.prepare('SELECT 1 FROM connection_receipts WHERE connection_id = ? AND event_id = ?').pluck();
   }
 
   /**
@@ -116,7 +113,7 @@ export class CsvImport {
       }
       seen.add(eventId);
       // A row held at a wedding before (a payment waiting for its vendor) is routed again.
-      if (this.received.get(live.connection.id, eventId) && !this.router.heldBefore(live.connection.id, eventId)) {
+      if (await this.router.seenBefore(live.connection.id, eventId)) {
         result.reason = 'imported before (the same row)';
         continue;
       }

@@ -1,30 +1,22 @@
 import type { InboundChange } from '../../adapters/core/index.ts';
 import { WEDDING_TITLE_SEPARATOR } from '../../adapters/core/calendar.ts';
 import { isKnownTimeZone, isoInZone } from '../../adapters/core/calendar-time.ts';
-import type { Db } from '../storage/database.ts';
-import type { AuditLog } from './audit-log.ts';
+import type { AuditInput } from './audit-log.ts';
 import type { LiveConnection } from './connection-runtime.ts';
 import type { FullResync } from './full-resync.ts';
-import type { InboxStore } from './inbox-store.ts';
+import type { NewInboxRow } from './inbox-store.ts';
 import type { ChangesPayload } from './inbox-worker.ts';
-import { storedKey } from './link-store.ts';
 import type { LiveIntegration } from './integration-registry.ts';
-import type { UnmatchedStore } from './unmatched-store.ts';
+import type { RouteRecords } from './route-records.ts';
 import { matchWedding, type MatchProposal, type WeddingFactsCache } from './wedding-facts.ts';
 
 export interface InboundRouterDeps {
-  db: Db;
-  inbox: InboxStore;
-  unmatched: UnmatchedStore;
+  /** What routing reads and writes (route-records.ts: either backend). */
+  records: RouteRecords;
   facts: WeddingFactsCache;
-  audit: AuditLog;
   /** The connection's active bindings. */
   bindingsOf(connectionId: string): LiveIntegration[];
   now: () => number;
-  /** Runs the delivery's writes in one transaction (in the current group commit: the acknowledgement waits for it). */
-  write<T>(fn: () => T): T;
-  /** Records a delivery's id for the connection; false when it was received before. */
-  receipt(connectionId: string, eventId: string, at: number): boolean;
   /** The inbox has new rows for the wedding. */
   kick(weddingId: string): void;
   /** A record went to the queue (the queue may create a wedding from it: Connection.autoCreateWeddings). */
@@ -81,26 +73,17 @@ export type RouteDecision =
  *    reaches the connection's `autoMatchConfidence`;
  * 4. the binding that claims the connection's unrouted records (a calendar dedicated to one wedding);
  * 5. otherwise the workspace's unmatched queue, with the rules' proposals.
- * Everything is written in one transaction, before the delivery is acknowledged.
+ * Everything is written in one transaction (RouteRecords.commit), before the delivery is acknowledged.
  */
 export class InboundRouter {
-  private readonly linkedTo;
-  private readonly parked;
-
-  constructor(private readonly deps: InboundRouterDeps) {
-    this.linkedTo = deps.db.prepare(`SELECT l.integration_id FROM links l JOIN integrations i ON i.id = l.integration_id
-      WHERE i.connection_id = ? AND l.entity = ? AND l.external_id = ?`).pluck();
-    this.parked = deps.db.prepare(`SELECT 1 FROM inbox x JOIN integrations i ON i.id = x.integration_id
-      WHERE i.connection_id = ? AND x.event_id = ? AND x.status = 'parked' LIMIT 1`).pluck();
-  }
+  constructor(private readonly deps: InboundRouterDeps) {}
 
   /**
-   * Whether a delivery received before was held at some wedding (its inbox row parked: a payment
-   * waiting for its vendor): sent or imported again, it is routed again, and the held rows are
-   * tried again (InboxStore.add); weddings that applied it keep their row.
+   * Whether the connection received a delivery before and no wedding holds it parked (RouteRecords.seenBefore):
+   * routed again it would write nothing.
    */
-  heldBefore(connectionId: string, eventId: string): boolean {
-    return this.parked.get(connectionId, eventId) !== undefined;
+  seenBefore(connectionId: string, eventId: string): Promise<boolean> {
+    return this.deps.records.seenBefore(connectionId, eventId);
   }
 
   async route(live: LiveConnection, changes: InboundChange[], delivery: Delivery): Promise<RouteOutcome> {
@@ -111,6 +94,7 @@ export class InboundRouter {
     const notices = new Map<string, Notice[]>();
     const queue: Array<{ change: Upsert; proposals: MatchProposal[] }> = [];
     const forget: Routable[] = [];
+    const audit: AuditInput[] = [];
     let dropped = 0;
     // Records the matching rules routed (a guess, however sure): the wedding's identity stays.
     const guessed = new Map<string, Set<string>>();
@@ -150,7 +134,7 @@ export class InboundRouter {
           let ids = guessed.get(target.integration.id);
           if (!ids) guessed.set(target.integration.id, (ids = new Set()));
           ids.add(c.externalId);
-          this.deps.audit.record({ weddingId: best.weddingId, integrationId: target.integration.id, actor: `connection:${connection.id}`, action: 'route.matched', entity: c.entity, entityId: c.entityId ?? null, result: 'ok', detail: { externalId: c.externalId, confidence: best.confidence, reasons: best.reasons } });
+          audit.push({ weddingId: best.weddingId, integrationId: target.integration.id, actor: `connection:${connection.id}`, action: 'route.matched', entity: c.entity, entityId: c.entityId ?? null, result: 'ok', detail: { externalId: c.externalId, confidence: best.confidence, reasons: best.reasons } });
           break;
         }
         case 'claimed':
@@ -163,33 +147,30 @@ export class InboundRouter {
     }
     const stripped = new Map<string, Routable[]>();
     for (const [id, list] of plan) stripped.set(id, await this.localize(byId.get(id)!, list));
-    const rows: number[] = [];
-    const unmatched: string[] = [];
     const routed = new Map<string, number>();
-    let duplicate = false;
-    this.deps.write(() => {
-      if (delivery.once && !this.deps.receipt(connection.id, delivery.eventId, delivery.receivedAt) && !this.heldBefore(connection.id, delivery.eventId)) {
-        duplicate = true;
-        return;
-      }
-      for (const b of bindings) {
-        const list: InboundChange[] = [...stripped.get(b.integration.id) ?? [], ...notices.get(b.integration.id) ?? []];
-        if (list.length === 0 && !delivery.resync) continue;
-        const keep = guessed.get(b.integration.id);
-        const payload: ChangesPayload = { changes: list, ...(delivery.resync ? { resync: delivery.resync } : {}), ...(keep?.size ? { keepIdentityFor: [...keep] } : {}) };
-        const row = this.deps.inbox.add({ integrationId: b.integration.id, weddingId: b.integration.weddingId, eventId: delivery.eventId, kind: 'changes', payload: JSON.stringify(payload), receivedAt: delivery.receivedAt });
-        if (row !== null) rows.push(row);
-        routed.set(b.integration.id, list.length);
-      }
-      for (const c of forget) this.deps.unmatched.forget(connection.id, c.entity, c.externalId);
-      for (const q of queue) {
-        const record = this.deps.unmatched.put({ connectionId: connection.id, workspaceId: connection.workspaceId, change: q.change, proposals: q.proposals, at: delivery.receivedAt });
-        unmatched.push(record.id);
-      }
+    const newRows: NewInboxRow[] = [];
+    const rowBindings: LiveIntegration[] = [];
+    for (const b of bindings) {
+      const list: InboundChange[] = [...stripped.get(b.integration.id) ?? [], ...notices.get(b.integration.id) ?? []];
+      if (list.length === 0 && !delivery.resync) continue;
+      const keep = guessed.get(b.integration.id);
+      const payload: ChangesPayload = { changes: list, ...(delivery.resync ? { resync: delivery.resync } : {}), ...(keep?.size ? { keepIdentityFor: [...keep] } : {}) };
+      newRows.push({ integrationId: b.integration.id, weddingId: b.integration.weddingId, eventId: delivery.eventId, kind: 'changes', payload: JSON.stringify(payload), receivedAt: delivery.receivedAt });
+      rowBindings.push(b);
+      routed.set(b.integration.id, list.length);
+    }
+    const committed = await this.deps.records.commit({
+      ...(delivery.once ? { receipt: { connectionId: connection.id, eventId: delivery.eventId, at: delivery.receivedAt } } : {}),
+      rows: newRows,
+      forget: forget.map((c) => ({ connectionId: connection.id, entity: c.entity, externalId: c.externalId })),
+      put: queue.map((q) => ({ connectionId: connection.id, workspaceId: connection.workspaceId, change: q.change, proposals: q.proposals, at: delivery.receivedAt })),
+      audit,
     });
-    for (const b of bindings) if (routed.has(b.integration.id)) this.deps.kick(b.integration.weddingId);
-    for (const id of unmatched) this.deps.onUnmatched(id);
-    return { rows, unmatched, dropped, routed, duplicate };
+    if (committed.duplicate) return { rows: [], unmatched: [], dropped, routed: new Map(), duplicate: true };
+    const rows = committed.rows.filter((id): id is number => id !== null);
+    for (const b of rowBindings) this.deps.kick(b.integration.weddingId);
+    for (const id of committed.unmatched) this.deps.onUnmatched(id);
+    return { rows, unmatched: committed.unmatched, dropped, routed, duplicate: false };
   }
 
   /**
@@ -198,11 +179,8 @@ export class InboundRouter {
    */
   async decide(live: LiveConnection, change: InboundChange, bindings = this.deps.bindingsOf(live.connection.id), byId = new Map(bindings.map((b) => [b.integration.id, b]))): Promise<RouteDecision> {
     if (change.op !== 'upsert' && change.op !== 'delete') return { kind: 'dropped' };
-    // External ids are stored encoded when they hold U+0000 or a lone surrogate (link-store.ts); rows from before, as they were.
-    const key = storedKey(change.externalId);
-    const ids = this.linkedTo.all(live.connection.id, change.entity, key) as string[];
-    if (key !== change.externalId) ids.push(...(this.linkedTo.all(live.connection.id, change.entity, change.externalId) as string[]));
-    const linked = [...new Set(ids)].map((id) => byId.get(id)).filter((b): b is LiveIntegration => !!b);
+    const ids = await this.deps.records.linkedTo(live.connection.id, change.entity, change.externalId);
+    const linked = ids.map((id) => byId.get(id)).filter((b): b is LiveIntegration => !!b);
     if (linked.length) return { kind: 'linked', change, bindings: linked };
     if (change.weddingId) {
       const named = bindings.find((b) => b.integration.weddingId === change.weddingId);

@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type pg from 'pg';
 import { DOC_PREFIX } from '../../schema/index.ts';
 import { HeldClaims, claimedElsewhere, takeClaims, type ClaimsTable } from '../storage/postgres/held-claims.ts';
-import { inTransaction } from '../storage/postgres/pool.ts';
+import { inTransaction, retrying } from '../storage/postgres/pool.ts';
 import type { InboxReads, InboxRow, InboxWrites, NewInboxRow } from './inbox-store.ts';
 
 const CLAIMS: ClaimsTable = { table: 'inbox_claims', key: 'wedding_id' };
@@ -20,20 +20,6 @@ const toRow = (r: InboxRecord): InboxRow => ({
 
 /** Rows of one INSERT at most (what queued while the previous one ran). */
 const MAX_ROWS_PER_INSERT = 500;
-/** Errors after which the same statement may succeed when sent again: deadlock detected, serialization failure. */
-const RETRYABLE = new Set(['40P01', '40001']);
-
-/** `statement()`, sent again (3 attempts in all) when the database aborted it as a deadlock or a serialization failure. */
-async function retrying<T>(statement: () => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await statement();
-    } catch (error) {
-      if (attempt >= 3 || !RETRYABLE.has((error as { code?: string }).code ?? '')) throw error;
-    }
-  }
-}
-
 /** A refusal of the data itself (SQLSTATE class 22, data exception, or 23, integrity constraint): retrying row by row finds the rows at fault. */
 const isDataError = (error: unknown) => /^2[23]/.test((error as { code?: string }).code ?? '');
 /** Weddings claimed in one pass at most. */
@@ -46,6 +32,51 @@ const MAX_WEDDINGS_PER_CLAIM = 1000;
  * (a takeover waits for it, then finds the row applied).
  */
 const HELD_BY = (h: string) => `EXISTS (SELECT 1 FROM inbox_claims c WHERE c.wedding_id = inbox.wedding_id AND c.holder = ${h} AND c.expires_at > clock_timestamp() FOR SHARE)`;
+
+/** Sends one statement: the pool (each its own transaction) or an open transaction's client. */
+type Send = <R extends pg.QueryResultRow>(sql: string, params: unknown[]) => Promise<pg.QueryResult<R>>;
+
+/**
+ * Stores `rows` in the inbox; their ids in order (null for a redelivery, including a repeat within
+ * `rows`). New events go in with `ON CONFLICT DO NOTHING`; only the parked rows among the events
+ * already stored are then updated (pending again with the new payload, their ids kept), and a
+ * stored row that is pending or applied is not touched. (A redelivery of a row an applier's open
+ * transaction is updating waits for that transaction.) Used by PostgresInboxStore.add and, in a
+ * delivery's transaction, by PostgresRouteRecords.
+ */
+export async function insertInboxRows(send: Send, rows: NewInboxRow[]): Promise<(number | null)[]> {
+  const keyOf = (r: { integrationId: string; eventId: string }) => JSON.stringify([r.integrationId, r.eventId]);
+  // A repeat within the statement is a redelivery of its first copy.
+  const first = new Map<string, NewInboxRow>();
+  for (const r of rows) if (!first.has(keyOf(r))) first.set(keyOf(r), r);
+  const columns = (list: NewInboxRow[]) => [list.map((r) => r.integrationId), list.map((r) => r.weddingId), list.map((r) => r.eventId), list.map((r) => r.kind),
+    list.map((r) => r.payload), list.map((r) => r.receivedAt)];
+  const unnest = 'unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[]) WITH ORDINALITY AS t(i, w, e, k, p, r, n)';
+  const unique = [...first.values()];
+  const ids = new Map<string, number>();
+  const inserted = await send<{ id: number; integration_id: string; event_id: string }>(
+    `INSERT INTO inbox (integration_id, wedding_id, event_id, kind, payload, received_at, status, next_attempt_at)
+     SELECT i, w, e, k, p, r, 'pending', r FROM ${unnest} ORDER BY n
+     ON CONFLICT (integration_id, event_id) DO NOTHING
+     RETURNING id::double precision AS id, integration_id, event_id`, columns(unique));
+  for (const r of inserted.rows) ids.set(keyOf({ integrationId: r.integration_id, eventId: r.event_id }), r.id);
+  const stored = unique.filter((r) => !ids.has(keyOf(r)));
+  if (stored.length > 0) {
+    // Sent alone: the INSERT before it has committed (or is earlier in the same transaction).
+    const repended = await send<{ id: number; integration_id: string; event_id: string }>(
+      `UPDATE inbox SET status = 'pending', kind = t.k, payload = t.p, received_at = t.r, next_attempt_at = t.r, attempts = 0, last_error = NULL, applied_by = NULL
+       FROM ${unnest} WHERE inbox.integration_id = t.i AND inbox.event_id = t.e AND inbox.status = 'parked'
+       RETURNING inbox.id::double precision AS id, inbox.integration_id, inbox.event_id`, columns(stored));
+    for (const r of repended.rows) ids.set(keyOf({ integrationId: r.integration_id, eventId: r.event_id }), r.id);
+  }
+  const given = new Set<string>();
+  return rows.map((r) => {
+    const key = keyOf(r);
+    if (given.has(key)) return null;
+    given.add(key);
+    return ids.get(key) ?? null;
+  });
+}
 
 export interface PostgresInboxOptions {
   /** This instance's INSTANCE_ID (the claims' holder is it plus a random part per process). */
@@ -135,44 +166,8 @@ export class PostgresInboxStore implements InboxReads, InboxWrites {
     }
   }
 
-  /**
-   * Stores `rows`; their ids in order (null for a redelivery, including a repeat within `rows`).
-   * New events go in with `ON CONFLICT DO NOTHING`; only the parked rows among the events already
-   * stored are then updated, and a stored row that is pending or applied is not touched. (A
-   * redelivery of a row an applier's open transaction is updating waits for that transaction.)
-   */
-  private async insert(rows: NewInboxRow[]): Promise<(number | null)[]> {
-    const keyOf = (r: { integrationId: string; eventId: string }) => JSON.stringify([r.integrationId, r.eventId]);
-    // A repeat within the statement is a redelivery of its first copy.
-    const first = new Map<string, NewInboxRow>();
-    for (const r of rows) if (!first.has(keyOf(r))) first.set(keyOf(r), r);
-    const columns = (list: NewInboxRow[]) => [list.map((r) => r.integrationId), list.map((r) => r.weddingId), list.map((r) => r.eventId), list.map((r) => r.kind),
-      list.map((r) => r.payload), list.map((r) => r.receivedAt)];
-    const unnest = 'unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[]) WITH ORDINALITY AS t(i, w, e, k, p, r, n)';
-    const unique = [...first.values()];
-    const ids = new Map<string, number>();
-    const inserted = await retrying(() => this.pool.query<{ id: number; integration_id: string; event_id: string }>(
-      `INSERT INTO inbox (integration_id, wedding_id, event_id, kind, payload, received_at, status, next_attempt_at)
-       SELECT i, w, e, k, p, r, 'pending', r FROM ${unnest} ORDER BY n
-       ON CONFLICT (integration_id, event_id) DO NOTHING
-       RETURNING id::double precision AS id, integration_id, event_id`, columns(unique)));
-    for (const r of inserted.rows) ids.set(keyOf({ integrationId: r.integration_id, eventId: r.event_id }), r.id);
-    const stored = unique.filter((r) => !ids.has(keyOf(r)));
-    if (stored.length > 0) {
-      // Retried alone: the INSERT before it has committed.
-      const repended = await retrying(() => this.pool.query<{ id: number; integration_id: string; event_id: string }>(
-        `UPDATE inbox SET status = 'pending', kind = t.k, payload = t.p, received_at = t.r, next_attempt_at = t.r, attempts = 0, last_error = NULL, applied_by = NULL
-         FROM ${unnest} WHERE inbox.integration_id = t.i AND inbox.event_id = t.e AND inbox.status = 'parked'
-         RETURNING inbox.id::double precision AS id, inbox.integration_id, inbox.event_id`, columns(stored)));
-      for (const r of repended.rows) ids.set(keyOf({ integrationId: r.integration_id, eventId: r.event_id }), r.id);
-    }
-    const given = new Set<string>();
-    return rows.map((r) => {
-      const key = keyOf(r);
-      if (given.has(key)) return null;
-      given.add(key);
-      return ids.get(key) ?? null;
-    });
+  private insert(rows: NewInboxRow[]): Promise<(number | null)[]> {
+    return insertInboxRows((sql, params) => retrying(() => this.pool.query(sql, params)), rows);
   }
 
   /**

@@ -18,10 +18,11 @@ export class PostgresUnmatchedStore implements UnmatchedRecords {
     return rows.map(toUnmatchedRecord);
   }
 
-  async put(r: NewUnmatched): Promise<UnmatchedRecord> {
+  /** `client`: an open transaction's, when the record must commit with a delivery's other writes. */
+  async put(r: NewUnmatched, client: pg.ClientBase | pg.Pool = this.pool): Promise<UnmatchedRecord> {
     const v = unmatchedValues(r);
     const reference = typeof r.change.reference === 'string' ? opaqueText(r.change.reference) : null;
-    const { rows } = await this.pool.query<UnmatchedRow>(`INSERT INTO unmatched (id, connection_id, workspace_id, entity, external_id, change, reference, proposals, status, received_at, updated_at)
+    const { rows } = await client.query<UnmatchedRow>(`INSERT INTO unmatched (id, connection_id, workspace_id, entity, external_id, change, reference, proposals, status, received_at, updated_at)
       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'open', $9, $9)
       ON CONFLICT (connection_id, entity, external_id) DO UPDATE SET change = excluded.change, reference = excluded.reference, proposals = excluded.proposals,
         updated_at = excluded.updated_at
@@ -58,8 +59,8 @@ export class PostgresUnmatchedStore implements UnmatchedRecords {
     await this.pool.query('UPDATE unmatched SET status = $1, resolved_by = $2, wedding_ids = $3, updated_at = $4 WHERE id = $5', [status, by, JSON.stringify(weddingIds), at, id]);
   }
 
-  async forget(connectionId: string, entity: string, externalId: string): Promise<void> {
-    await this.pool.query("DELETE FROM unmatched WHERE connection_id = $1 AND entity = $2 AND external_id = $3 AND status IN ('open', 'ignored')",
+  async forget(connectionId: string, entity: string, externalId: string, client: pg.ClientBase | pg.Pool = this.pool): Promise<void> {
+    await client.query("DELETE FROM unmatched WHERE connection_id = $1 AND entity = $2 AND external_id = $3 AND status IN ('open', 'ignored')",
       [connectionId, entity, opaqueText(externalId)]);
   }
 }

@@ -4,7 +4,7 @@ import type { Metrics } from '../metrics.ts';
 import type { AuditWriter } from './audit-log.ts';
 import { BridgeError } from './bridge-error.ts';
 import type { ConnectionRuntime, LiveConnection } from './connection-runtime.ts';
-import type { InboxStore } from './inbox-store.ts';
+import type { NewInboxRow } from './inbox-store.ts';
 import type { InboundRouter } from './inbound-router.ts';
 import type { IntegrationRegistry } from './integration-registry.ts';
 import { RefusalSampler } from './refusal-sampler.ts';
@@ -16,15 +16,18 @@ export interface WebhookIntakeContext {
   router: InboundRouter;
   /** A notification without data (Google push): pull the connection now. */
   requestPull(live: LiveConnection): void;
-  inbox: InboxStore;
+  /**
+   * Stores a delivery of a single-wedding connection in the inbox; resolves with its row id once
+   * committed (on SQLite, in the current group commit, which the reply waits for), or null when the
+   * binding already has that event (InboxWrites.add).
+   */
+  store(row: NewInboxRow): Promise<number | null>;
   audit: AuditWriter;
   metrics: Metrics;
   now: () => number;
   /** True when an adapter for `system` exists (its module may not be loaded yet). */
   knowsSystem: (system: string) => boolean;
   definitionOf: (system: string) => Promise<AdapterDefinition>;
-  /** Runs the inbox write inside the current group commit, so the reply waits for it to be on disk. */
-  inGroup?: <T>(fn: () => T) => T;
   /** Wakes the inbox worker for a wedding with new rows. */
   kick: (weddingId: string) => void;
 }
@@ -32,8 +35,8 @@ export interface WebhookIntakeContext {
 /**
  * Webhook intake: verify the sender's signature, store the event in the inbox, acknowledge.
  * Promises:
- * - the reply never waits for the document or any other system: the inbox row is written
- *   (synchronously, durably) and the inbox worker applies it later;
+ * - the reply never waits for the document or any other system: the inbox row is committed
+ *   (`store`, or routing's one transaction) and the inbox worker applies it later;
  * - nothing is stored before the signature is verified, and a duplicate event id is acknowledged
  *   without being stored twice;
  * - refusals come from anyone who knows the URL, so they are audited sampled (RefusalSampler), and
@@ -100,8 +103,7 @@ export class WebhookIntake {
       throw new BridgeError('integration_not_found', `${system} connection ${connection.id} is bound to no wedding`);
     }
     const integration = single;
-    const store = () => ctx.inbox.add({ integrationId: integration.id, weddingId: integration.weddingId, eventId: verdict.eventId, kind: 'webhook', payload: JSON.stringify(request), receivedAt: request.receivedAt });
-    const rowId = ctx.inGroup ? ctx.inGroup(store) : store();
+    const rowId = await ctx.store({ integrationId: integration.id, weddingId: integration.weddingId, eventId: verdict.eventId, kind: 'webhook', payload: JSON.stringify(request), receivedAt: request.receivedAt });
     if (rowId === null) {
       outcome('duplicate');
       return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ received: true, duplicate: true }) };

@@ -129,7 +129,7 @@ export function mountApi(a: Hono<AppEnv>, deps: ApiMountDeps): { signIn: ReturnT
   // (an integration called "webhook") would reach the webhook of a system called "consistency".
   a.route('/api/integrations', catalogRoutes(tokens, sessions));
   a.route('/api/integrations', consistencyRoutes(tokens, bridge, deps.consistency));
-  a.route('/api/integrations', importRoutes(tokens, new CsvImport(bridge, db)));
+  a.route('/api/integrations', importRoutes(tokens, new CsvImport(bridge)));
   a.route('/api/integrations/webhook', webhookRoutes(bridge));
   a.route('/api/integrations', integrationRoutes(tokens, bridge));
   a.route('/api', connectionRoutes(tokens, bridge));

@@ -67,3 +67,21 @@ export async function inTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient
     throw error;
   }
 }
+
+/** Errors after which the same work may succeed when tried again: deadlock detected, serialization failure. */
+const RETRYABLE = new Set(['40P01', '40001']);
+
+/**
+ * `work()`, run again (3 attempts in all) when the database aborted it as a deadlock or a
+ * serialization failure: one statement on the pool, or a whole transaction (`inTransaction`), never
+ * a statement inside an open transaction (which the abort has ended).
+ */
+export async function retrying<T>(work: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      if (attempt >= 3 || !RETRYABLE.has((error as { code?: string }).code ?? '')) throw error;
+    }
+  }
+}
