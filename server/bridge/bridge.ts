@@ -16,6 +16,7 @@ import { IntegrationRegistry, type LiveIntegration } from './integration-registr
 import { IntegrationStore, sqliteIntegrationRecords, type IntegrationRecords } from './integration-store.ts';
 import { LinkStore, sqliteLinkRecords } from './link-store.ts';
 import { OutboundPlanner } from './outbound-planner.ts';
+import { sqlitePushPlanning, type PushPlanning } from './push-planning.ts';
 import { deadLetters, outboxEntry, replayOutbox, type OutboxAccessDeps } from './outbox-access.ts';
 import { OutboxStore, sqliteOutboxReads } from './outbox-store.ts';
 import { SqliteOutboxQueue } from './outbox-queue.ts';
@@ -62,6 +63,8 @@ export class Bridge {
   readonly audit: AuditTrail;
   readonly registry = new IntegrationRegistry();
   readonly planner: OutboundPlanner;
+  /** Pushes planned outside the document updates that cause them (push-planning.ts). */
+  readonly planning: PushPlanning;
   readonly inboxWorker: InboxWorker;
   readonly outboxWorker: OutboxWorker;
   /** Running connections and their adapters. */
@@ -146,6 +149,9 @@ export class Bridge {
       registry: this.registry, links: this.links, outbox: this.outbox, now: this.now, coalesceMs: settings.coalesceMs,
       describeOrigin: deps.docs.describeOrigin, onPlanned: () => this.outboxWorker.kick(),
     });
+    this.planning = sqlitePushPlanning({
+      planner: this.planner, outbox: this.outbox, withDocument: (weddingId, fn) => deps.docs.withDocument(weddingId, fn), onPlanned: () => this.outboxWorker.kick(),
+    });
     this.outboxWorker = new OutboxWorker({
       outbox: new SqliteOutboxQueue(this.outbox), registry: this.registry, integrations: this.store, audit: this.audit, metrics, now: this.now,
       logger: logger.child({ component: 'outbox' }),
@@ -157,8 +163,8 @@ export class Bridge {
         if (row.kind !== ENTITY_KIND || !row.entity || !row.entityId) return;
         const entity = row.entity as SyncEntity;
         const entityId = row.entityId;
-        void deps.docs.withDocument(row.weddingId, (doc) => this.planner.plan(live, new WeddingDoc(doc), row.weddingId, entity, entityId, true))
-          .then(() => this.outboxWorker.kick(), (error) => logger.warn({ err: error, outboxId: row.id }, 'could not re-plan a superseded push'));
+        void this.planning.inDocument(row.weddingId, () => ({ value: undefined, plans: [{ live, entity, entityId, mode: 'forced' }] }))
+          .catch((error) => logger.warn({ err: error, outboxId: row.id }, 'could not re-plan a superseded push'));
       },
     });
     this.outboxWorker.register(ENTITY_KIND, (row, live) => pushEntity({ links: linkRecords, inbox: inboxWrites, now: this.now, kick: (weddingId) => this.inboxWorker.kick(weddingId) }, row, live));
@@ -168,11 +174,11 @@ export class Bridge {
       retry: createRetryPolicy(settings.retryScheduleMs, settings.inboxMaxAttempts),
       withDocument: (weddingId, fn) => deps.docs.withDocument(weddingId, fn),
       atomically: (fn) => db.transaction(fn)(),
-      afterApply: (live, weddingId, doc, touched, pushBack, held) => this.syncs.afterApply(live, weddingId, doc, touched, pushBack, held),
+      afterApply: (live, weddingId, doc, touched, pushBack, held) => { this.planning.afterApply({ live, weddingId, doc, touched, pushBack, held }); },
       requestPull: (live) => { void this.pullInBackground(live, false).catch(() => undefined); },
     });
     this.syncs = new SyncRequests({
-      registry: this.registry, inbox: sqliteInboxReads(this.inbox), outbox: this.outbox, outboxReads: sqliteOutboxReads(this.outbox), audit: this.audit, links: this.links, planner: this.planner,
+      registry: this.registry, inbox: sqliteInboxReads(this.inbox), outboxReads: sqliteOutboxReads(this.outbox), audit: this.audit, links: linkRecords, planning: this.planning,
       inboxWorker: this.inboxWorker, outboxWorker: this.outboxWorker, withDocument: (weddingId, fn) => deps.docs.withDocument(weddingId, fn),
       pullInBackground: (live, full) => this.pullInBackground(live, full),
     });
@@ -368,7 +374,7 @@ export class Bridge {
 
   /** POST …/conflicts/:id/resolve (conflict-resolution.ts). */
   resolveConflict(p: Principal, weddingId: string, conflictId: string, winner: 'local' | 'remote'): Promise<Conflict> {
-    return resolveConflict({ withDocument: (id, fn) => this.deps.docs.withDocument(id, fn), registry: this.registry, planner: this.planner, outboxWorker: this.outboxWorker, audit: this.audit, now: this.now }, p, weddingId, conflictId, winner);
+    return resolveConflict({ planning: this.planning, registry: this.registry, audit: this.audit, now: this.now }, p, weddingId, conflictId, winner);
   }
 
   auditTrail(p: Principal, weddingId: string, limit: number, before?: number): Promise<{ entries: AuditEntry[]; nextCursor: number | null }> {

@@ -1,20 +1,17 @@
-import type * as Y from 'yjs';
-import { WeddingDoc, clientOrigin, type Conflict } from '../../schema/index.ts';
+import { clientOrigin, type Conflict } from '../../schema/index.ts';
 import type { SyncEntity } from '../../adapters/core/index.ts';
 import type { Principal } from '../auth/tokens.ts';
 import type { AuditWriter } from './audit-log.ts';
 import { BridgeError } from './bridge-error.ts';
 import { assertManage } from './integration-access.ts';
 import type { IntegrationRegistry } from './integration-registry.ts';
-import type { OutboundPlanner } from './outbound-planner.ts';
-import type { OutboxWorker } from './outbox-worker.ts';
+import type { PlanRequest, PushPlanning } from './push-planning.ts';
 
 /** What resolving a conflict reaches. */
 export interface ConflictContext {
-  withDocument<T>(weddingId: string, fn: (doc: Y.Doc) => T): Promise<T>;
+  /** Changes the document and plans the push back with it (either backend). */
+  planning: PushPlanning;
   registry: IntegrationRegistry;
-  planner: OutboundPlanner;
-  outboxWorker: OutboxWorker;
   audit: AuditWriter;
   now: () => number;
 }
@@ -25,8 +22,7 @@ export interface ConflictContext {
  */
 export async function resolveConflict(ctx: ConflictContext, p: Principal, weddingId: string, conflictId: string, winner: 'local' | 'remote'): Promise<Conflict> {
   assertManage(p, weddingId, null);
-  const resolved = await ctx.withDocument(weddingId, (doc) => {
-    const w = new WeddingDoc(doc);
+  const { value: resolved } = await ctx.planning.inDocument(weddingId, (w) => {
     const conflict = w.listConflicts().find((c) => c.id === conflictId);
     if (!conflict) throw new BridgeError('conflict_not_found', `wedding ${weddingId} has no conflict ${conflictId}`);
     if (conflict.status !== 'pending') throw new BridgeError('conflict_already_resolved', `conflict ${conflictId} was resolved by ${conflict.resolvedBy ?? 'someone'}`);
@@ -64,13 +60,10 @@ export async function resolveConflict(ctx: ConflictContext, p: Principal, weddin
       }
       w.resolveConflict(conflictId, { winner, resolvedBy: `user:${p.sub}`, at: new Date(ctx.now()).toISOString() }, origin);
     }, origin);
-    if (winner === 'local' && conflict.integrationId) {
-      const live = ctx.registry.get(conflict.integrationId);
-      if (live) ctx.planner.plan(live, w, weddingId, entity, conflict.entityId, true);
-    }
-    return w.listConflicts().find((c) => c.id === conflictId)!;
+    const live = winner === 'local' && conflict.integrationId ? ctx.registry.get(conflict.integrationId) : undefined;
+    const plans: PlanRequest[] = live ? [{ live, entity, entityId: conflict.entityId, mode: 'forced' }] : [];
+    return { value: w.listConflicts().find((c) => c.id === conflictId)!, plans };
   });
-  ctx.outboxWorker.kick();
   ctx.audit.record({ weddingId, integrationId: resolved.integrationId ?? null, actor: `user:${p.sub}`, action: 'conflict.resolved', entity: resolved.entity, entityId: resolved.entityId, result: 'ok', detail: { conflictId, field: resolved.field, winner } });
   return resolved;
 }

@@ -248,16 +248,12 @@ export class ConsistencyAudit {
     if (pushes.length === 0) return;
     const live = bridge.registry.get(integration.id);
     if (!live) return;
-    const planned = await bridge.withDocument(weddingId, (doc) => {
-      const w = new WeddingDoc(doc);
-      return pushes.filter((p) => bridge.planner.plan(live, w, weddingId, p.entity, p.entityId, true) !== null);
-    });
-    for (const p of planned) {
+    const { ids } = await bridge.planning.inDocument(weddingId, () => ({ value: undefined, plans: pushes.map((p) => ({ live, entity: p.entity, entityId: p.entityId, mode: 'forced' as const })) }));
+    for (const p of pushes.filter((_, i) => ids[i] !== null)) {
       const d = find(p.entity, p.entityId);
       d.repaired = true;
       record(d, 'lost_push');
     }
-    if (planned.length) bridge.outboxWorker.kick();
   }
 
   private publish(live: LiveConnection, tallies: WeddingTally[]): ConsistencyResult {

@@ -24,7 +24,7 @@ export const PRIORITY = { normal: 0, weddingDay: 10, emergency: 100 } as const;
  * says whether and how it goes (pushRow): read inside the Yjs transaction, so a push planned later
  * (at the append's commit, on PostgreSQL) still carries the content of its own change.
  */
-interface PushDraft {
+export interface PushDraft {
   live: LiveIntegration;
   weddingId: string;
   entity: SyncEntity;
@@ -110,7 +110,7 @@ export class OutboundPlanner {
     for (const live of targets) {
       if (origin.kind === 'adapter' && origin.integrationId === live.integration.id) continue;
       for (const { entity, entityId } of changed) {
-        const d = draft(live, w, weddingId, entity, entityId);
+        const d = draftPush(live, w, weddingId, entity, entityId);
         if (d) drafts.push(d);
       }
     }
@@ -122,9 +122,12 @@ export class OutboundPlanner {
    * cancelled when the system now has what the wedding has, or replaced by the current content.
    */
   refresh(live: LiveIntegration, w: WeddingDoc, weddingId: string, entity: SyncEntity, entityId: string): void {
-    if (this.plan(live, w, weddingId, entity, entityId, false) === null) {
-      this.deps.outbox.cancelPending(live.integration.id, entity, entityId, 'entity', 'the system already has this content');
-    }
+    if (this.plan(live, w, weddingId, entity, entityId, false) === null) this.cancel(live, entity, entityId, 'the system already has this content');
+  }
+
+  /** Cancels the binding's pending push of the entity (a delivery under way reports `superseded`). */
+  cancel(live: LiveIntegration, entity: string, entityId: string, reason: string): void {
+    this.deps.outbox.cancelPending(live.integration.id, entity, entityId, 'entity', reason);
   }
 
   /**
@@ -132,7 +135,7 @@ export class OutboundPlanner {
    * conflict resolved for the local value, a full sync). Returns the outbox row id, or null.
    */
   plan(live: LiveIntegration, w: WeddingDoc, weddingId: string, entity: SyncEntity, entityId: string, force: boolean): number | null {
-    const d = draft(live, w, weddingId, entity, entityId);
+    const d = draftPush(live, w, weddingId, entity, entityId);
     if (!d) return null;
     const now = this.deps.now();
     const row = pushRow(d, this.deps.links.get(live.integration.id, entity, entityId), force, now, this.deps.coalesceMs);
@@ -141,7 +144,7 @@ export class OutboundPlanner {
 }
 
 /** What a push of the entity to the binding would carry now; null when the binding syncs no field of it. */
-function draft(live: LiveIntegration, w: WeddingDoc, weddingId: string, entity: SyncEntity, entityId: string): PushDraft | null {
+export function draftPush(live: LiveIntegration, w: WeddingDoc, weddingId: string, entity: SyncEntity, entityId: string): PushDraft | null {
   const fields = ownValue(live.adapter.fields, entity);
   if (!fields) return null;
   const current = readEntity(w, entity, entityId);
@@ -156,7 +159,7 @@ function draft(live: LiveIntegration, w: WeddingDoc, weddingId: string, entity: 
  * epoch for `now`), or null: nothing to delete (never created there), the system already has this
  * content (unless `force`), or the adapter does not take it.
  */
-function pushRow(d: PushDraft, link: Link | undefined, force: boolean, now: number, coalesceMs: number): NewOutboxRow | null {
+export function pushRow(d: PushDraft, link: Link | undefined, force: boolean, now: number, coalesceMs: number): NewOutboxRow | null {
   let change: OutboundChange;
   if (d.data === null) {
     if (!link) return null;

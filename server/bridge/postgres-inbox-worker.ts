@@ -7,7 +7,7 @@ import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 import type { AuditInput } from './audit-log.ts';
 import { BufferedLinks } from './buffered-links.ts';
-import { VENDOR_NEEDED, type AlertHandler, type ApplyOutcome } from './inbound-applier.ts';
+import { VENDOR_NEEDED, type AlertHandler } from './inbound-applier.ts';
 import { ROWS_PER_PASS, SLICE_MS, applyInboxRow, type RowEnv } from './inbox-row.ts';
 import type { InboxRow } from './inbox-store.ts';
 import type { NoticeListener } from './inbox-worker.ts';
@@ -18,6 +18,7 @@ import type { PostgresAuditLog } from './postgres-audit-log.ts';
 import type { PostgresInboxStore } from './postgres-inbox-store.ts';
 import type { PostgresIntegrationStore } from './postgres-integration-store.ts';
 import type { PostgresLinkStore } from './postgres-link-store.ts';
+import type { AppliedChanges } from './push-planning.ts';
 import type { RetryPolicy } from './retry-policy.ts';
 
 /** How often due weddings are claimed when nothing kicks the loop (others' rows, retries). */
@@ -38,7 +39,13 @@ export interface PostgresInboxWorkerDeps {
   logger: Logger;
   now: () => number;
   requestPull(live: LiveIntegration): void;
-  afterApply?(live: LiveIntegration, weddingId: string, doc: Y.Doc, touched: { entity: string; entityId: string; changed: boolean }[], pushBack: ApplyOutcome['pushBack'], held: ApplyOutcome['held']): void;
+  /**
+   * The pushes an applied row asks for (PostgresPushPlanning.afterApply): read inside the change, and
+   * written by the joined write it returns on the slice's transaction, after the slice's links.
+   */
+  afterApply?(applied: AppliedChanges): ChangeWrite | null;
+  /** Called once a slice that planned pushes is committed (wakes the outbox worker). */
+  onPlanned?(): void;
   noticeListeners?: readonly NoticeListener[];
   alertHandler?: AlertHandler;
   /** Weddings applied at once by this instance. @default 8 */
@@ -59,8 +66,9 @@ export interface PostgresInboxWorkerDeps {
  * does, each row counts a failed attempt, recorded apart (parked after the last), and the wedding is
  * left alone for a while.
  *
- * Not yet here (docs/storage-backends.md): the planner's pushes after an applied row (`afterApply`,
- * SQLite outbox), notices and alerts (comms) — given only when their stores run on PostgreSQL.
+ * The pushes an applied row asks for (`afterApply`) are written last in the same transaction.
+ * Not yet here (docs/storage-backends.md): notices and alerts (comms) — given only when their
+ * stores run on PostgreSQL.
  */
 export class PostgresInboxWorker {
   private readonly loop: PassLoop;
@@ -128,7 +136,10 @@ export class PostgresInboxWorker {
     const env: RowEnv = {
       registry: this.deps.registry, links, retry: this.deps.retry, metrics: this.deps.metrics, logger: this.deps.logger, now: this.deps.now,
       requestPull: (live) => this.deps.requestPull(live),
-      afterApply: (...args) => this.deps.afterApply?.(...args),
+      afterApply: (live, weddingId, doc, touched, pushBack, held) => {
+        const plan = this.deps.afterApply?.({ live, weddingId, doc, touched, pushBack, held });
+        if (plan) writes.plans.push(plan);
+      },
       noticeListeners: this.deps.noticeListeners ?? [], alertHandler: this.deps.alertHandler,
       audit: { record: (e) => writes.audit.push(e) },
       integrations: { update: (id, fields) => { writes.integrations.push([id, fields]); } },
@@ -147,6 +158,7 @@ export class PostgresInboxWorker {
     const attempted: InboxRow[] = [];
     try {
       await this.applySlice(weddingId, rows, env, writes, links, attempted);
+      if (writes.plans.length > 0) this.deps.onPlanned?.();
     } catch (error) {
       // The slice's writes were not stored (one failed and was rolled back alone, its document change
       // kept; or the commit failed): its rows count a failed attempt, recorded apart, so a row that
@@ -197,6 +209,8 @@ class SliceWrites {
   readonly audit: AuditInput[] = [];
   readonly integrations: [string, BindingFields][] = [];
   readonly outcomes: Outcome[] = [];
+  /** The pushes the rows asked for (afterApply), written last: they read the links written before them. */
+  readonly plans: ChangeWrite[] = [];
 
   constructor(private readonly deps: Pick<PostgresInboxWorkerDeps, 'inbox' | 'audit' | 'integrations' | 'logger'>) {}
 
@@ -215,5 +229,6 @@ class SliceWrites {
     if (lost > 0) this.deps.logger.warn({ rows: lost }, 'inbox outcomes not recorded: this instance no longer holds the wedding');
     for (const e of this.audit) await this.deps.audit.record(e, client);
     for (const [id, fields] of this.integrations) await this.deps.integrations.update(id, fields, client);
+    for (const plan of this.plans) await plan(client);
   }
 }

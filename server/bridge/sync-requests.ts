@@ -5,26 +5,24 @@ import { AuthError } from '../auth/auth-error.ts';
 import { isWriter, type Principal } from '../auth/tokens.ts';
 import type { AuditWriter } from './audit-log.ts';
 import { entityIds } from './entity-access.ts';
-import type { ApplyOutcome } from './inbound-applier.ts';
 import type { InboxReads } from './inbox-store.ts';
 import type { InboxWorker } from './inbox-worker.ts';
 import { assertManage, assertRead, canManage } from './integration-access.ts';
 import type { IntegrationRegistry, LiveIntegration } from './integration-registry.ts';
-import type { LinkStore } from './link-store.ts';
-import type { OutboundPlanner } from './outbound-planner.ts';
-import type { OutboxReads, OutboxRow, OutboxStore } from './outbox-store.ts';
+import type { LinkRecords } from './link-store.ts';
+import type { OutboxReads, OutboxRow } from './outbox-store.ts';
+import type { PlanRequest, PushPlanning } from './push-planning.ts';
 import type { OutboxWorker } from './outbox-worker.ts';
 
 /** What sync requests reach: the stores, the workers, the planner and the documents. */
 export interface SyncContext {
   registry: IntegrationRegistry;
   inbox: InboxReads;
-  /** The SQLite outbox the planner's synchronous refresh reads (afterApply runs inside the inbox worker's transaction). */
-  outbox: OutboxStore;
   outboxReads: OutboxReads;
   audit: AuditWriter;
-  links: LinkStore;
-  planner: OutboundPlanner;
+  links: LinkRecords;
+  /** Plans pushes from the document as it is (either backend). */
+  planning: PushPlanning;
   inboxWorker: InboxWorker;
   outboxWorker: OutboxWorker;
   withDocument<T>(weddingId: string, fn: (doc: Y.Doc) => T): Promise<T>;
@@ -33,8 +31,8 @@ export interface SyncContext {
 }
 
 /**
- * Requested syncs (`POST /api/integrations/sync/:weddingId`, `…/wedding/:id/timeline-sync`), the
- * planning of every entity for a binding, and what follows an applied inbound row.
+ * Requested syncs (`POST /api/integrations/sync/:weddingId`, `…/wedding/:id/timeline-sync`) and the
+ * planning of every entity for a binding.
  */
 export class SyncRequests {
   constructor(private readonly ctx: SyncContext) {}
@@ -93,43 +91,19 @@ export class SyncRequests {
   /** Plans pushes of every entity of `entities` whose content differs from what the integration has. */
   async planAll(live: LiveIntegration, entities: SyncEntity[], force: boolean): Promise<number[]> {
     const weddingId = live.integration.weddingId;
-    const ids = await this.ctx.withDocument(weddingId, (doc) => {
-      const w = new WeddingDoc(doc);
-      const out: number[] = [];
+    const linked = new Map<SyncEntity, string[]>();
+    for (const entity of entities) linked.set(entity, (await this.ctx.links.listFor(live.integration.id, entity)).map((l) => l.entityId));
+    const { ids } = await this.ctx.planning.inDocument(weddingId, (w) => {
+      const plans: PlanRequest[] = [];
       for (const entity of entities) {
         const present = new Set(entityIds(w, entity));
         // Linked entities that no longer exist here are planned too: they are deleted there.
-        const gone = this.ctx.links.listFor(live.integration.id, entity).map((l) => l.entityId).filter((id) => !present.has(id));
-        for (const id of [...present, ...gone]) {
-          const row = this.ctx.planner.plan(live, w, weddingId, entity, id, force);
-          if (row !== null) out.push(row);
-        }
+        const gone = linked.get(entity)!.filter((id) => !present.has(id));
+        for (const entityId of [...present, ...gone]) plans.push({ live, entity, entityId, mode: force ? 'forced' : 'changed' });
       }
-      return out;
+      return { value: undefined, plans };
     });
-    if (ids.length) this.ctx.outboxWorker.kick();
-    return ids;
-  }
-
-  /**
-   * After inbound changes were applied for `live`: plans what must go back (`pushBack`), holds what
-   * waits for a person (`held`), and re-plans the entities `touched` (a pending push whose content
-   * the system now has is cancelled). An entity read back unchanged with nothing on its way out
-   * needs nothing, so an idle binding's adapter is not built for it.
-   */
-  afterApply(live: LiveIntegration, weddingId: string, doc: Y.Doc, touched: { entity: string; entityId: string; changed: boolean }[], pushBack: ApplyOutcome['pushBack'], held: ApplyOutcome['held']): void {
-    touched = touched.filter((t) => t.changed || this.ctx.outbox.hasActive(live.integration.id, t.entity, t.entityId, 'entity'));
-    if (!touched.length && !pushBack.length && !held.length) return;
-    if (!canPush(live.adapter)) return;
-    // Held for a person (a manual conflict): what was on its way to the system waits for the decision.
-    for (const { entity, entityId } of held) this.ctx.outbox.cancelPending(live.integration.id, entity, entityId, 'entity', 'held by a pending conflict');
-    const w = new WeddingDoc(doc);
-    const forced = new Set(pushBack.map((e) => `${e.entity}\0${e.entityId}`));
-    for (const { entity, entityId } of pushBack) this.ctx.planner.plan(live, w, weddingId, entity, entityId, true);
-    for (const { entity, entityId } of touched) {
-      if (!forced.has(`${entity}\0${entityId}`)) this.ctx.planner.refresh(live, w, weddingId, entity as SyncEntity, entityId);
-    }
-    this.ctx.outboxWorker.kick();
+    return ids.filter((id): id is number => id !== null);
   }
 
   async timelineSync(p: Principal, weddingId: string, body: { timeline?: Record<string, unknown>[]; waitMs: number }): Promise<TimelineSyncResponse> {
