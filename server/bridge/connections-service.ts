@@ -8,7 +8,6 @@ import type {
   UpdateIntegrationBody, WorkspaceConnectBody,
 } from '../../schema/index.ts';
 import { clipText } from '../../schema/document/text.ts';
-import { KeyedQueue } from '../keyed-queue.ts';
 import { AuthError } from '../auth/auth-error.ts';
 import { assertMayConnect } from '../auth/connect-rights.ts';
 import type { Connector } from '../auth/inbound-rights.ts';
@@ -21,7 +20,7 @@ import type { Connection } from './connection-store.ts';
 import type { ConnectionRuntime } from './connection-runtime.ts';
 import { assertManage, canManage, vendorOf } from './integration-access.ts';
 import type { IntegrationRegistry, LiveIntegration } from './integration-registry.ts';
-import type { IntegrationRecords } from './integration-store.ts';
+import { BindRefused, bindRefusal, type IntegrationRecords, type NewBinding } from './integration-store.ts';
 import { integrationSummary } from './integration-view.ts';
 import type { LinkRecords } from './link-store.ts';
 import { bindingOverrides, bindingSummary, connectorOf, mergePatch } from './connection-values.ts';
@@ -57,7 +56,6 @@ export interface ConnectionsServiceDeps {
  */
 export class ConnectionsService {
   /** Binds under way per connection (attach). */
-  private readonly attaching = new KeyedQueue();
 
   constructor(private readonly deps: ConnectionsServiceDeps) {}
 
@@ -185,31 +183,28 @@ export class ConnectionsService {
     return this.attach(connection, { weddingId, configuration: {}, onUnbind: 'keep', claimsUnmatched: false, references }, null, { sub: by, role: 'planner', vendorId: null }, by);
   }
 
-  private attach(connection: Connection, body: BindBody, vendorId: string | null, connector: Connector, by: string): Promise<BindingSummary> {
-    // One bind at a time per connection in this process: its checks (bound already, one wedding
-    // per connection, one claiming binding) read the bindings before the new one is stored.
-    return this.attaching.run(connection.id, () => this.attachNow(connection, body, vendorId, connector, by));
-  }
-
-  private async attachNow(connection: Connection, body: BindBody, vendorId: string | null, connector: Connector, by: string): Promise<BindingSummary> {
+  private async attach(connection: Connection, body: BindBody, vendorId: string | null, connector: Connector, by: string): Promise<BindingSummary> {
     const connectionId = connection.id;
     const definition = await this.deps.runtime.definitionOf(connection.system);
-    const bindings = await this.deps.store.listForConnection(connectionId);
-    if (bindings.some((b) => b.weddingId === body.weddingId)) throw new BridgeError('already_bound', `connection ${connectionId} is already bound to wedding ${body.weddingId}`);
-    if (!definition.servesManyWeddings && bindings.length > 0) throw new BridgeError('connection_single_wedding', `${connection.system} serves one wedding per connection: connect it again from wedding ${body.weddingId}`);
-    if (body.claimsUnmatched && bindings.some((b) => b.claimsUnmatched)) throw new BridgeError('invalid_config', 'another wedding already claims this connection\'s unmatched records');
+    // Checked here first (no adapter is probed for a bind refused anyway), and again by the store
+    // under the connection's lock, which holds across instances (IntegrationRecords.bind).
+    const existing = await this.deps.store.listForConnection(connectionId);
+    const rules = { onlyBinding: !definition.servesManyWeddings };
     const overrides = bindingOverrides(definition, connection, body.configuration);
     const id = `int_${crypto.randomBytes(9).toString('base64url')}`;
+    const binding: NewBinding = {
+      id, connectionId, weddingId: body.weddingId, system: connection.system, category: connection.category as SystemCategory, vendorId, runMode: connection.runMode,
+      overrides, capabilities: connection.capabilities, createdBy: by, connector, claimsUnmatched: body.claimsUnmatched, onUnbind: body.onUnbind,
+      references: body.references,
+    };
+    const refused = bindRefusal(existing, binding, rules);
+    if (refused) throw bindError(refused);
     // Try the wedding's configuration before storing anything.
     probeAdapter(this.deps.runtime, definition, {
       id, weddingId: body.weddingId, system: connection.system, connectionId, credentials: connection.credentials,
       configuration: { ...connection.configuration, ...overrides }, webhookSecret: connection.webhookSecret, state: {},
     });
-    await this.deps.store.create({
-      id, connectionId, weddingId: body.weddingId, system: connection.system, category: connection.category as SystemCategory, vendorId, runMode: connection.runMode,
-      overrides, capabilities: connection.capabilities, createdBy: by, connector, claimsUnmatched: body.claimsUnmatched, onUnbind: body.onUnbind,
-      references: body.references,
-    });
+    await this.deps.store.bind(binding, rules).catch((error: unknown) => { throw error instanceof BindRefused ? bindError(error) : error; });
     const live = await this.start(connectionId, id);
     this.deps.audit.record({ weddingId: body.weddingId, integrationId: id, actor: `user:${by}`, action: 'connection.bound', result: 'ok', detail: { connectionId, system: connection.system, vendorId } });
     void this.deps.initialSync(live).catch((error) => this.deps.logger.warn({ err: error, integrationId: id }, 'initial sync failed'));
@@ -381,4 +376,14 @@ export class ConnectionsService {
     }
     await this.deps.runtime.refresh(connectionId);
   }
+}
+
+/**
+ * A refused bind as the API answers it (409 `already_bound`; `connection_single_wedding`, whose
+ * message says to connect again from the wedding; 400 `invalid_config` for a second claiming binding).
+ */
+function bindError(refused: BindRefused): BridgeError {
+  if (refused.reason === 'already_bound') return new BridgeError('already_bound', refused.message);
+  if (refused.reason === 'single_wedding') return new BridgeError('connection_single_wedding', `${refused.message}: connect it again from the wedding`);
+  return new BridgeError('invalid_config', refused.message);
 }

@@ -66,6 +66,28 @@ export interface NewBinding {
   overrides: Record<string, unknown>; capabilities: string[]; createdBy: string; connector: Connector; claimsUnmatched: boolean; onUnbind: Integration['onUnbind']; references?: string[];
 }
 
+/** What a new binding must not break (IntegrationRecords.bind). */
+export interface BindRules {
+  /** The connection's system serves one wedding per connection (AdapterDefinition.servesManyWeddings false). */
+  onlyBinding: boolean;
+}
+
+/** Why a bind was refused: see IntegrationRecords.bind. */
+export class BindRefused extends Error {
+  constructor(readonly reason: 'already_bound' | 'single_wedding' | 'claims_taken', message: string) {
+    super(message);
+    this.name = 'BindRefused';
+  }
+}
+
+/** The first rule a new binding would break among the connection's bindings, or null. */
+export function bindRefusal(existing: ReadonlyArray<{ weddingId: string; claimsUnmatched: boolean }>, i: NewBinding, rules: BindRules): BindRefused | null {
+  if (existing.some((b) => b.weddingId === i.weddingId)) return new BindRefused('already_bound', `connection ${i.connectionId} is already bound to wedding ${i.weddingId}`);
+  if (rules.onlyBinding && existing.length > 0) return new BindRefused('single_wedding', `${i.system} serves one wedding per connection`);
+  if (i.claimsUnmatched && existing.some((b) => b.claimsUnmatched)) return new BindRefused('claims_taken', 'another wedding already claims this connection\'s unmatched records');
+  return null;
+}
+
 /** A connection with one binding that claims every record, under one id (what an integration made from a wedding is). */
 export interface NewStandalone {
   id: string; weddingId: string; workspaceId?: string | null; system: string; category: SystemCategory; vendorId: string | null; runMode: Integration['runMode'];
@@ -82,6 +104,15 @@ export interface NewStandalone {
 export interface IntegrationRecords {
   readonly connections: ConnectionRecords;
   create(i: NewBinding): Promise<Integration>;
+  /**
+   * Binds a wedding: checks the connection's bindings and stores the new one under the
+   * connection's lock (one transaction; on PostgreSQL the connection row is locked, so binds
+   * through several instances at once are checked one after the other). Rejects with BindRefused
+   * (`already_bound`: the wedding is bound already; `single_wedding`: `rules.onlyBinding` and the
+   * connection has a binding; `claims_taken`: the new binding claims unmatched records and another
+   * does), storing nothing.
+   */
+  bind(i: NewBinding, rules: BindRules): Promise<Integration>;
   /** The connection and its binding, in one transaction. */
   createStandalone(i: NewStandalone): Promise<Integration>;
   listForConnection(connectionId: string): Promise<Integration[]>;
@@ -116,6 +147,7 @@ export class IntegrationStore {
   private readonly active;
   private readonly insertRow;
   private readonly deleteRow;
+  private readonly bindingsOf;
   private readonly updates = new Map<string, ReturnType<Db['prepare']>>();
 
   constructor(private readonly db: Db, private readonly cipher: CredentialCipher) {
@@ -131,6 +163,7 @@ export class IntegrationStore {
       VALUES (@id, @wedding_id, @system, @category, @vendor_id, 'active', @run_mode, @credentials_enc, @webhook_secret_enc, @configuration,
       @capabilities, @now, @created_by, @now, @connector_sub, @connector_role, @connector_vendor_id, @connection_id, @claims_unmatched, @on_unbind, @external_refs)`);
     this.deleteRow = db.prepare('DELETE FROM integrations WHERE id = ?');
+    this.bindingsOf = db.prepare('SELECT wedding_id AS weddingId, claims_unmatched = 1 AS claimsUnmatched FROM integrations WHERE connection_id = ?');
   }
 
   /**
@@ -149,6 +182,15 @@ export class IntegrationStore {
   create(i: NewBinding): Integration {
     this.insertRow.run(newBindingRow(i, new Date().toISOString()));
     return this.get(i.id)!;
+  }
+
+  /** IntegrationRecords.bind: one process writes the file, so a transaction is the connection's lock. */
+  bind(i: NewBinding, rules: BindRules): Integration {
+    return this.db.transaction(() => {
+      const refused = bindRefusal(this.bindingsOf.all(i.connectionId) as Array<{ weddingId: string; claimsUnmatched: boolean }>, i, rules);
+      if (refused) throw refused;
+      return this.create(i);
+    })();
   }
 
   createStandalone(i: NewStandalone): Integration {
@@ -233,7 +275,7 @@ export function standaloneBinding(i: NewStandalone): NewBinding {
   };
 }
 
-const INTEGRATION_METHODS = ['create', 'createStandalone', 'listForConnection', 'get', 'listForWedding', 'listActive', 'replaceOverrides', 'setVendor', 'addReferences', 'remove', 'update'] as const;
+const INTEGRATION_METHODS = ['create', 'bind', 'createStandalone', 'listForConnection', 'get', 'listForWedding', 'listActive', 'replaceOverrides', 'setVendor', 'addReferences', 'remove', 'update'] as const;
 
 /** IntegrationRecords over a SQLite IntegrationStore. */
 export function sqliteIntegrationRecords(store: IntegrationStore): IntegrationRecords {

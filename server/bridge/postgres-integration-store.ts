@@ -7,8 +7,8 @@ import {
 import type { Connection } from './connection-store.ts';
 import type { CredentialCipher } from './credential-cipher.ts';
 import {
-  standaloneBinding, standaloneConnection,
-  type Integration, type IntegrationRecords, type NewBinding, type NewStandalone,
+  bindRefusal, standaloneBinding, standaloneConnection,
+  type BindRules, type Integration, type IntegrationRecords, type NewBinding, type NewStandalone,
 } from './integration-store.ts';
 import { deleteBindingRows, PostgresConnectionStore } from './postgres-connection-store.ts';
 
@@ -57,6 +57,18 @@ export class PostgresIntegrationStore implements IntegrationRecords {
     [r.id, r.wedding_id, r.system, r.category, r.vendor_id, r.run_mode, r.credentials_enc, r.webhook_secret_enc, r.configuration, r.capabilities, r.now, r.created_by,
       r.connector_sub, r.connector_role, r.connector_vendor_id, r.connection_id, r.claims_unmatched, r.on_unbind, r.external_refs]);
     return (await this.select('WHERE i.id = $1', [i.id], client))[0]!;
+  }
+
+  /** IntegrationRecords.bind: the connection's row is locked, so binds through several instances are checked one after the other. */
+  bind(i: NewBinding, rules: BindRules): Promise<Integration> {
+    return inTransaction(this.pool, async (client) => {
+      await client.query('SELECT 1 FROM connections WHERE id = $1 FOR UPDATE', [i.connectionId]);
+      const { rows } = await client.query<{ weddingId: string; claimsUnmatched: boolean }>(
+        'SELECT wedding_id AS "weddingId", claims_unmatched = 1 AS "claimsUnmatched" FROM integrations WHERE connection_id = $1', [i.connectionId]);
+      const refused = bindRefusal(rows, i, rules);
+      if (refused) throw refused;
+      return this.create(i, client);
+    });
   }
 
   createStandalone(i: NewStandalone): Promise<Integration> {

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCredentialCipher } from '../../server/bridge/credential-cipher.ts';
-import { IntegrationStore, sqliteIntegrationRecords, type Integration, type IntegrationRecords, type NewStandalone } from '../../server/bridge/integration-store.ts';
+import { IntegrationStore, sqliteIntegrationRecords, type BindRefused, type Integration, type IntegrationRecords, type NewStandalone } from '../../server/bridge/integration-store.ts';
 import { LinkStore, sqliteLinkRecords, type LinkRecords } from '../../server/bridge/link-store.ts';
 import { PostgresIntegrationStore } from '../../server/bridge/postgres-integration-store.ts';
 import { PostgresLinkStore } from '../../server/bridge/postgres-link-store.ts';
@@ -156,6 +156,42 @@ describe.each([['sqlite', openSqlite], ['postgres', openPostgres]] as const)('co
     expect(await records.connections.remove(made.id)).toBe(false);
     expect(await records.get(made.id)).toBeUndefined();
     expect(await links.get(made.id, 'timeline', 'e1')).toBeUndefined();
+  });
+});
+
+describe.each([
+  ['sqlite', () => { const one = openSqlite(); return [one, one, one] as const; }],
+  ['postgres (three instances)', () => [openPostgres(), openPostgres(), openPostgres()] as const],
+] as const)('binding rules held at once on %s', (_name, openThree) => {
+  const refusal = (results: PromiseSettledResult<unknown>[]) => results.flatMap((r) => (r.status === 'rejected' ? [(r.reason as BindRefused).reason ?? String(r.reason)] : []));
+  it('one wedding bound once, one binding of a single-wedding connection, one binding claiming unmatched records, however many binds arrive at once', async () => {
+    const three = openThree();
+    const [a] = three;
+    const made = await a.records.createStandalone(standalone());
+    const many = { onlyBinding: false };
+
+    const w = unique('w');
+    const same = await Promise.allSettled(three.map((o) => o.records.bind(bindingOf(made.id, w), many)));
+    expect(same.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    expect(refusal(same)).toEqual(['already_bound', 'already_bound']);
+
+    const claims = await Promise.allSettled(three.map((o) => o.records.bind(bindingOf(made.id, unique('w'), { claimsUnmatched: true }), many)));
+    // The standalone binding claims its connection's records already.
+    expect(refusal(claims)).toEqual(['claims_taken', 'claims_taken', 'claims_taken']);
+    const other = await a.records.createStandalone(standalone());
+    await a.records.remove(other.id);
+    const fresh = await Promise.allSettled(three.map((o) => o.records.bind(bindingOf(other.id, unique('w'), { claimsUnmatched: true }), many)));
+    expect(fresh.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    expect(refusal(fresh)).toEqual(['claims_taken', 'claims_taken']);
+
+    const single = await a.records.createStandalone(standalone());
+    await a.records.remove(single.id);
+    const one = await Promise.allSettled(three.map((o) => o.records.bind(bindingOf(single.id, unique('w')), { onlyBinding: true })));
+    expect(one.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    expect(refusal(one)).toEqual(['single_wedding', 'single_wedding']);
+    expect(await a.records.listForConnection(single.id)).toHaveLength(1);
+    // A refused bind stored nothing: the connections hold exactly the binds that were accepted.
+    expect((await a.records.listForConnection(made.id)).map((b) => b.weddingId)).toEqual([made.weddingId, w]);
   });
 });
 
