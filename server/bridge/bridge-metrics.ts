@@ -17,31 +17,36 @@ export interface QueueDepths {
   outbox(): Promise<QueueDepth>;
 }
 
-const INBOX_COUNTS = `SELECT status, count(*) AS n FROM inbox WHERE status IN ('pending', 'parked') GROUP BY status`;
-const OUTBOX_COUNTS = `SELECT status, count(*) AS n FROM outbox WHERE status IN ('pending', 'inflight', 'dead') GROUP BY status`;
+/**
+ * Each queue is read with one statement (one snapshot on either engine): rows per status with the
+ * oldest time of each, the queue's age being the oldest among the `aging` statuses.
+ */
+const INBOX = { sql: `SELECT status, count(*) AS n, min(received_at) AS oldest FROM inbox WHERE status IN ('pending', 'parked') GROUP BY status`, aging: ['pending'] };
+const OUTBOX = { sql: `SELECT status, count(*) AS n, min(created_at) AS oldest FROM outbox WHERE status IN ('pending', 'inflight', 'dead') GROUP BY status`, aging: ['pending', 'inflight'] };
+
+type DepthRow = { status: string; n: number; oldest: number | null };
+function depthOf(rows: DepthRow[], aging: string[]): QueueDepth {
+  const ages = rows.filter((r) => aging.includes(r.status) && r.oldest !== null).map((r) => Number(r.oldest));
+  return { counts: rows.map((r) => ({ status: r.status, n: Number(r.n) })), oldest: ages.length ? Math.min(...ages) : null };
+}
 
 export function sqliteQueueDepths(db: Db): QueueDepths {
-  const inboxCounts = db.prepare(INBOX_COUNTS);
-  const inboxOldest = db.prepare(`SELECT min(received_at) FROM inbox WHERE status = 'pending'`).pluck();
-  const outboxCounts = db.prepare(OUTBOX_COUNTS);
-  const outboxOldest = db.prepare(`SELECT min(created_at) FROM outbox WHERE status IN ('pending', 'inflight')`).pluck();
+  const inbox = db.prepare(INBOX.sql);
+  const outbox = db.prepare(OUTBOX.sql);
   return {
-    inbox: async () => ({ counts: inboxCounts.all() as QueueDepth['counts'], oldest: inboxOldest.get() as number | null }),
-    outbox: async () => ({ counts: outboxCounts.all() as QueueDepth['counts'], oldest: outboxOldest.get() as number | null }),
+    inbox: async () => depthOf(inbox.all() as DepthRow[], INBOX.aging),
+    outbox: async () => depthOf(outbox.all() as DepthRow[], OUTBOX.aging),
   };
 }
 
 export function postgresQueueDepths(pool: pg.Pool): QueueDepths {
-  const read = async (counts: string, oldest: string): Promise<QueueDepth> => {
-    const [c, o] = await Promise.all([
-      pool.query<{ status: string; n: number }>(counts.replace('count(*) AS n', 'count(*)::integer AS n')),
-      pool.query<{ oldest: number | null }>(oldest),
-    ]);
-    return { counts: c.rows, oldest: o.rows[0]?.oldest ?? null };
-  };
+  // count(*) and bigint times come back as text from pg: cast in SQL.
+  const typed = (sql: string) => sql.replace('count(*) AS n', 'count(*)::integer AS n').replace(/min\((\w+)\) AS oldest/, 'min($1)::double precision AS oldest');
+  const inbox = typed(INBOX.sql);
+  const outbox = typed(OUTBOX.sql);
   return {
-    inbox: () => read(INBOX_COUNTS, `SELECT min(received_at)::double precision AS oldest FROM inbox WHERE status = 'pending'`),
-    outbox: () => read(OUTBOX_COUNTS, `SELECT min(created_at)::double precision AS oldest FROM outbox WHERE status IN ('pending', 'inflight')`),
+    inbox: async () => depthOf((await pool.query<DepthRow>(inbox)).rows, INBOX.aging),
+    outbox: async () => depthOf((await pool.query<DepthRow>(outbox)).rows, OUTBOX.aging),
   };
 }
 
