@@ -3,7 +3,7 @@ import { BUSY_CATEGORIES, isBusySource, type BusySource } from '../../adapters/c
 import type { CalendarBridge } from '../bridge/bridge-context.ts';
 import type { LiveIntegration } from '../bridge/integration-registry.ts';
 import type { Logger } from '../logger.ts';
-import type { Db } from '../storage/database.ts';
+import type { BusyRecords, BusyRefresh } from './busy-blocks.ts';
 
 const DAY = 86_400_000;
 
@@ -11,7 +11,8 @@ const DAY = 86_400_000;
 interface CalendarBinding { live: LiveIntegration; vendorId: string }
 
 export interface BusyTimesDeps {
-  db: Db;
+  /** Where the blocks are kept (busy-blocks.ts: either backend). */
+  records: BusyRecords;
   bridge: CalendarBridge;
   logger: Logger;
   now: () => number;
@@ -26,22 +27,12 @@ export interface BusyTimesDeps {
  */
 export class BusyTimes {
   private readonly running = new Map<string, Promise<void>>();
-  private readonly stmt;
 
-  constructor(private readonly deps: BusyTimesDeps) {
-    const { db } = deps;
-    this.stmt = {
-      busyDelete: db.prepare('DELETE FROM calendar_busy WHERE integration_id = ?'),
-      busyInsert: db.prepare('INSERT OR REPLACE INTO calendar_busy (integration_id, vendor_id, external_id, start_ms, end_ms, title) VALUES (?, ?, ?, ?, ?, ?)'),
-      refreshGet: db.prepare('SELECT refreshed_at, error FROM calendar_busy_refresh WHERE integration_id = ?'),
-      refreshSet: db.prepare('INSERT OR REPLACE INTO calendar_busy_refresh (integration_id, refreshed_at, error) VALUES (?, ?, ?)'),
-    };
-  }
+  constructor(private readonly deps: BusyTimesDeps) {}
 
   /** When the binding's busy times were last read (ms since epoch) and the error of that read, if any. */
-  lastRefresh(integrationId: string): { refreshedAt: number; error: string | null } | undefined {
-    const r = this.stmt.refreshGet.get(integrationId) as { refreshed_at: number; error: string | null } | undefined;
-    return r && { refreshedAt: r.refreshed_at, error: r.error };
+  lastRefresh(integrationId: string): Promise<BusyRefresh | undefined> {
+    return this.deps.records.lastRefresh(integrationId);
   }
 
   /**
@@ -55,7 +46,7 @@ export class BusyTimes {
     const now = this.deps.now();
     const byCalendar = new Map<string, CalendarBinding[]>();
     for (const b of this.calendars(vendorId)) {
-      const last = this.lastRefresh(b.live.integration.id);
+      const last = await this.lastRefresh(b.live.integration.id);
       if (last && now - last.refreshedAt < maxAgeMs) continue;
       const key = b.live.integration.connectionId;
       (byCalendar.get(key) ?? byCalendar.set(key, []).get(key)!).push(b);
@@ -106,19 +97,15 @@ export class BusyTimes {
       const reader = this.readerOf(connectionId, bindings[0]!.live);
       if (!reader) return;
       const blocks = await reader.busy({ from: new Date(from).toISOString(), to: new Date(to).toISOString() });
-      const at = this.deps.now();
-      this.deps.db.transaction(() => {
-        for (const { live, vendorId } of bindings) {
-          const id = live.integration.id;
-          this.stmt.busyDelete.run(id);
-          for (const b of blocks) this.stmt.busyInsert.run(id, vendorId, b.externalId, Date.parse(b.start), Date.parse(b.end), b.title ?? null);
-          this.stmt.refreshSet.run(id, at, null);
-        }
-      })();
+      await this.deps.records.replace(
+        bindings.map(({ live, vendorId }) => ({ integrationId: live.integration.id, vendorId })),
+        blocks.map((b) => ({ externalId: b.externalId, startMs: Date.parse(b.start), endMs: Date.parse(b.end), title: b.title ?? null })),
+        this.deps.now(),
+      );
     } catch (error) {
-      const at = this.deps.now();
-      for (const id of ids) this.stmt.refreshSet.run(id, at, clipText((error as Error).message, 300));
       this.deps.logger.info({ err: error, connectionId, integrationIds: ids }, 'busy times not read');
+      await this.deps.records.failed(ids, this.deps.now(), clipText((error as Error).message, 300))
+        .catch((e: unknown) => this.deps.logger.warn({ err: e, integrationIds: ids }, 'could not record a failed read of busy times'));
     }
   }
 }

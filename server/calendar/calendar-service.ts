@@ -13,6 +13,7 @@ import type { Db } from '../storage/database.ts';
 import { BookingIndex } from './booking-index.ts';
 import { SqliteEventVersions, type EventVersions } from './event-versions.ts';
 import { BusyTimes } from './busy-times.ts';
+import { sqliteBusyRecords, type BusyRecords } from './busy-blocks.ts';
 import { CalendarFeeds } from './calendar-feeds.ts';
 import { SqliteFeedStore } from './feed-store.ts';
 import { findOverlaps, type Commitment, type FoundOverlap } from './overlaps.ts';
@@ -63,6 +64,7 @@ export class CalendarService {
   readonly versions: EventVersions;
   readonly bookings: BookingIndex;
   private readonly busy: BusyTimes;
+  private readonly busyRecords: BusyRecords;
   private readonly hosts = new WeddingHosts();
   private readonly options: Required<CalendarServiceOptions>;
   private readonly dirty = new Set<string>();
@@ -77,13 +79,13 @@ export class CalendarService {
     const { db, bridge } = deps;
     this.versions = new SqliteEventVersions(db);
     this.bookings = new BookingIndex(db);
-    this.busy = new BusyTimes({ db, bridge, logger: deps.logger, now: () => this.now });
+    this.busyRecords = sqliteBusyRecords(db);
+    this.busy = new BusyTimes({ records: this.busyRecords, bridge, logger: deps.logger, now: () => this.now });
     this.options = {
       busyRefreshMs: 300_000, busyMaxAgeMs: 30_000, horizonDays: 730, lookbackDays: 30, checkDelayMs: 20, feedRefreshMinutes: 15, ...deps.options,
     };
     this.feeds = new CalendarFeeds({ store: new SqliteFeedStore(db), versions: this.versions, bridge, publicUrl: deps.publicUrl, now: () => this.now, refreshMinutes: this.options.feedRefreshMinutes });
     this.stmt = {
-      busyFor: db.prepare('SELECT * FROM calendar_busy WHERE vendor_id = ? AND end_ms > ? AND start_ms < ? ORDER BY start_ms'),
       overlapsFor: db.prepare('SELECT * FROM calendar_overlaps WHERE vendor_id = ?'),
       overlapInsert: db.prepare('INSERT OR REPLACE INTO calendar_overlaps (key, vendor_id, first_seen, end_ms, conflicts) VALUES (?, ?, ?, ?, ?)'),
       overlapDelete: db.prepare('DELETE FROM calendar_overlaps WHERE key = ?'),
@@ -161,16 +163,16 @@ export class CalendarService {
   private async commitments(vendorId: string, from: number, to: number): Promise<Commitment[]> {
     const out: Commitment[] = this.bookings.bookings(vendorId, from, to).map((b) => ({ kind: 'wedding', weddingId: b.weddingId, eventId: b.eventId, title: b.title, startMs: b.startMs, endMs: b.endMs }));
     const weddingOf = new Map<string, { weddingId: string; system: string } | null>();
-    for (const r of this.stmt.busyFor.all(vendorId, from, to) as { integration_id: string; external_id: string; start_ms: number; end_ms: number; title: string | null }[]) {
-      if (!weddingOf.has(r.integration_id)) {
-        const i = await this.deps.bridge.store.get(r.integration_id);
-        weddingOf.set(r.integration_id, i ? { weddingId: i.weddingId, system: i.system } : null);
+    for (const r of await this.busyRecords.busyFor(vendorId, from, to)) {
+      if (!weddingOf.has(r.integrationId)) {
+        const i = await this.deps.bridge.store.get(r.integrationId);
+        weddingOf.set(r.integrationId, i ? { weddingId: i.weddingId, system: i.system } : null);
       }
-      const owner = weddingOf.get(r.integration_id);
+      const owner = weddingOf.get(r.integrationId);
       if (!owner) continue;
-      const link = this.deps.bridge.links.byExternalId(r.integration_id, 'timeline', r.external_id);
+      const link = this.deps.bridge.links.byExternalId(r.integrationId, 'timeline', r.externalId);
       out.push({
-        kind: 'calendar', integrationId: r.integration_id, system: owner.system, externalId: r.external_id, title: r.title, startMs: r.start_ms, endMs: r.end_ms,
+        kind: 'calendar', integrationId: r.integrationId, system: owner.system, externalId: r.externalId, title: r.title, startMs: r.startMs, endMs: r.endMs,
         linkedEvents: link ? [`${owner.weddingId}/${link.entityId}`] : [],
       });
     }
@@ -346,13 +348,14 @@ export class CalendarService {
         if ([o.a, o.b].some((s) => s.kind === 'wedding' && s.weddingId === weddingId)) overlaps.push(this.toOverlap(p, o, recorded.get(o.key)));
       }
     }
-    const calendars = (await this.deps.bridge.store.listForWedding(weddingId))
-      .filter((i) => p.role !== 'vendor' || i.vendorId === p.vendorId)
+    const bindings = (await this.deps.bridge.store.listForWedding(weddingId)).filter((i) => p.role !== 'vendor' || i.vendorId === p.vendorId);
+    const refreshes = new Map(await Promise.all(bindings.map(async (i) => [i.id, await this.busy.lastRefresh(i.id)] as const)));
+    const calendars = bindings
       .flatMap((i) => {
         const live = this.deps.bridge.registry.get(i.id);
         if (!live || !isCalendarAdapter(live.adapter)) return [];
         const o = live.adapter.calendarOptions;
-        const refresh = this.busy.lastRefresh(i.id);
+        const refresh = refreshes.get(i.id);
         return [{
           integrationId: i.id, system: i.system, vendorId: i.vendorId ?? o.vendorId ?? null, syncDirection: o.syncDirection, categories: o.categories ?? null,
           importEvents: o.importEvents, busyRefreshedAt: refresh ? new Date(refresh.refreshedAt).toISOString() : null, busyError: refresh?.error ?? null,
