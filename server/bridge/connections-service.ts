@@ -8,6 +8,7 @@ import type {
   UpdateIntegrationBody, WorkspaceConnectBody,
 } from '../../schema/index.ts';
 import { clipText } from '../../schema/document/text.ts';
+import { KeyedQueue } from '../keyed-queue.ts';
 import { AuthError } from '../auth/auth-error.ts';
 import { assertMayConnect } from '../auth/connect-rights.ts';
 import type { Connector } from '../auth/inbound-rights.ts';
@@ -55,7 +56,8 @@ export interface ConnectionsServiceDeps {
  * one binding that claims every record, under the same id: what an integration was.
  */
 export class ConnectionsService {
-  /** Binds under way per connection (attach). */
+  /** Starts of bindings run one at a time per connection (start): each refreshes the connection and may activate it. */
+  private readonly starting = new KeyedQueue();
 
   constructor(private readonly deps: ConnectionsServiceDeps) {}
 
@@ -149,7 +151,11 @@ export class ConnectionsService {
   }
 
   /** Builds the binding's adapter, registers it, refreshes its connection and activates a connection that just started. */
-  private async start(connectionId: string, bindingId: string): Promise<LiveIntegration> {
+  private start(connectionId: string, bindingId: string): Promise<LiveIntegration> {
+    return this.starting.run(connectionId, () => this.startNow(connectionId, bindingId));
+  }
+
+  private async startNow(connectionId: string, bindingId: string): Promise<LiveIntegration> {
     const integration = (await this.deps.store.get(bindingId))!;
     const live = await this.deps.runtime.buildBinding(integration);
     this.deps.registry.put(live);
@@ -198,13 +204,13 @@ export class ConnectionsService {
       references: body.references,
     };
     const refused = bindRefusal(existing, binding, rules);
-    if (refused) throw bindError(refused);
+    if (refused) throw bindError(refused, body.weddingId);
     // Try the wedding's configuration before storing anything.
     probeAdapter(this.deps.runtime, definition, {
       id, weddingId: body.weddingId, system: connection.system, connectionId, credentials: connection.credentials,
       configuration: { ...connection.configuration, ...overrides }, webhookSecret: connection.webhookSecret, state: {},
     });
-    await this.deps.store.bind(binding, rules).catch((error: unknown) => { throw error instanceof BindRefused ? bindError(error) : error; });
+    await this.deps.store.bind(binding, rules).catch((error: unknown) => { throw error instanceof BindRefused ? bindError(error, body.weddingId) : error; });
     const live = await this.start(connectionId, id);
     this.deps.audit.record({ weddingId: body.weddingId, integrationId: id, actor: `user:${by}`, action: 'connection.bound', result: 'ok', detail: { connectionId, system: connection.system, vendorId } });
     void this.deps.initialSync(live).catch((error) => this.deps.logger.warn({ err: error, integrationId: id }, 'initial sync failed'));
@@ -382,8 +388,8 @@ export class ConnectionsService {
  * A refused bind as the API answers it (409 `already_bound`; `connection_single_wedding`, whose
  * message says to connect again from the wedding; 400 `invalid_config` for a second claiming binding).
  */
-function bindError(refused: BindRefused): BridgeError {
+function bindError(refused: BindRefused, weddingId: string): BridgeError {
   if (refused.reason === 'already_bound') return new BridgeError('already_bound', refused.message);
-  if (refused.reason === 'single_wedding') return new BridgeError('connection_single_wedding', `${refused.message}: connect it again from the wedding`);
+  if (refused.reason === 'single_wedding') return new BridgeError('connection_single_wedding', `${refused.message}: connect it again from wedding ${weddingId}`);
   return new BridgeError('invalid_config', refused.message);
 }

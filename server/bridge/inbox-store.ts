@@ -1,5 +1,6 @@
 import type { Db } from '../storage/database.ts';
 import { resolving } from '../storage/resolving.ts';
+import { opaqueText, openedText } from '../storage/storable-text.ts';
 
 export interface InboxRow {
   id: number;
@@ -17,7 +18,7 @@ export interface InboxRow {
 
 interface Row { id: number; integration_id: string; wedding_id: string; event_id: string; kind: 'webhook' | 'changes'; payload: string; received_at: number; status: InboxRow['status']; attempts: number; next_attempt_at: number; last_error: string | null }
 const toRow = (r: Row): InboxRow => ({
-  id: r.id, integrationId: r.integration_id, weddingId: r.wedding_id, eventId: r.event_id, kind: r.kind, payload: r.payload,
+  id: r.id, integrationId: r.integration_id, weddingId: r.wedding_id, eventId: openedText(r.event_id), kind: r.kind, payload: r.payload,
   receivedAt: r.received_at, status: r.status, attempts: r.attempts, nextAttemptAt: r.next_attempt_at, lastError: r.last_error,
 });
 
@@ -86,11 +87,11 @@ export class InboxStore {
   }
 
   /**
-   * Stores the event; returns its row id, or null when (integration, eventId) was already stored
-   * and not parked. A parked row of the same event is pending again with the new payload (its id kept).
+   * Stores the event (its id exactly: opaqueText); returns its row id, or null when (integration,
+   * eventId) was already stored and not parked. A parked row of the same event is pending again with the new payload (its id kept).
    */
   add(e: NewInboxRow): number | null {
-    const r = this.insertRow.get(e.integrationId, e.weddingId, e.eventId, e.kind, e.payload, e.receivedAt, e.receivedAt) as { id: number } | undefined;
+    const r = this.insertRow.get(e.integrationId, e.weddingId, opaqueText(e.eventId), e.kind, e.payload, e.receivedAt, e.receivedAt) as { id: number } | undefined;
     return r ? r.id : null;
   }
 

@@ -3,6 +3,7 @@ import type pg from 'pg';
 import { DOC_PREFIX } from '../../schema/index.ts';
 import { HeldClaims, claimedElsewhere, takeClaims, type ClaimsTable } from '../storage/postgres/held-claims.ts';
 import { inTransaction, retrying } from '../storage/postgres/pool.ts';
+import { opaqueText, openedText } from '../storage/storable-text.ts';
 import type { InboxReads, InboxRow, InboxWrites, NewInboxRow } from './inbox-store.ts';
 
 const CLAIMS: ClaimsTable = { table: 'inbox_claims', key: 'wedding_id' };
@@ -14,7 +15,7 @@ const COLUMNS = `id::double precision AS id, integration_id, wedding_id, event_i
   next_attempt_at::double precision AS next_attempt_at, last_error`;
 interface InboxRecord { id: number; integration_id: string; wedding_id: string; event_id: string; kind: InboxRow['kind']; payload: string; received_at: number; status: InboxRow['status']; attempts: number; next_attempt_at: number; last_error: string | null }
 const toRow = (r: InboxRecord): InboxRow => ({
-  id: r.id, integrationId: r.integration_id, weddingId: r.wedding_id, eventId: r.event_id, kind: r.kind, payload: r.payload,
+  id: r.id, integrationId: r.integration_id, weddingId: r.wedding_id, eventId: openedText(r.event_id), kind: r.kind, payload: r.payload,
   receivedAt: r.received_at, status: r.status, attempts: r.attempts, nextAttemptAt: r.next_attempt_at, lastError: r.last_error,
 });
 
@@ -41,7 +42,8 @@ type Send = <R extends pg.QueryResultRow>(sql: string, params: unknown[]) => Pro
  * `rows`). New events go in with `ON CONFLICT DO NOTHING`; only the parked rows among the events
  * already stored are then updated (pending again with the new payload, their ids kept), and a
  * stored row that is pending or applied is not touched. (A redelivery of a row an applier's open
- * transaction is updating waits for that transaction.) Used by PostgresInboxStore.add and, in a
+ * transaction is updating waits for that transaction.) Event ids are stored exactly (opaqueText: one
+ * holding U+0000 or a lone surrogate is encoded). Used by PostgresInboxStore.add and, in a
  * delivery's transaction, by PostgresRouteRecords.
  */
 export async function insertInboxRows(send: Send, rows: NewInboxRow[]): Promise<(number | null)[]> {
@@ -49,7 +51,7 @@ export async function insertInboxRows(send: Send, rows: NewInboxRow[]): Promise<
   // A repeat within the statement is a redelivery of its first copy.
   const first = new Map<string, NewInboxRow>();
   for (const r of rows) if (!first.has(keyOf(r))) first.set(keyOf(r), r);
-  const columns = (list: NewInboxRow[]) => [list.map((r) => r.integrationId), list.map((r) => r.weddingId), list.map((r) => r.eventId), list.map((r) => r.kind),
+  const columns = (list: NewInboxRow[]) => [list.map((r) => r.integrationId), list.map((r) => r.weddingId), list.map((r) => opaqueText(r.eventId)), list.map((r) => r.kind),
     list.map((r) => r.payload), list.map((r) => r.receivedAt)];
   const unnest = 'unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[]) WITH ORDINALITY AS t(i, w, e, k, p, r, n)';
   const unique = [...first.values()];
@@ -59,7 +61,7 @@ export async function insertInboxRows(send: Send, rows: NewInboxRow[]): Promise<
      SELECT i, w, e, k, p, r, 'pending', r FROM ${unnest} ORDER BY n
      ON CONFLICT (integration_id, event_id) DO NOTHING
      RETURNING id::double precision AS id, integration_id, event_id`, columns(unique));
-  for (const r of inserted.rows) ids.set(keyOf({ integrationId: r.integration_id, eventId: r.event_id }), r.id);
+  for (const r of inserted.rows) ids.set(keyOf({ integrationId: r.integration_id, eventId: openedText(r.event_id) }), r.id);
   const stored = unique.filter((r) => !ids.has(keyOf(r)));
   if (stored.length > 0) {
     // Sent alone: the INSERT before it has committed (or is earlier in the same transaction).
@@ -67,7 +69,7 @@ export async function insertInboxRows(send: Send, rows: NewInboxRow[]): Promise<
       `UPDATE inbox SET status = 'pending', kind = t.k, payload = t.p, received_at = t.r, next_attempt_at = t.r, attempts = 0, last_error = NULL, applied_by = NULL
        FROM ${unnest} WHERE inbox.integration_id = t.i AND inbox.event_id = t.e AND inbox.status = 'parked'
        RETURNING inbox.id::double precision AS id, inbox.integration_id, inbox.event_id`, columns(stored));
-    for (const r of repended.rows) ids.set(keyOf({ integrationId: r.integration_id, eventId: r.event_id }), r.id);
+    for (const r of repended.rows) ids.set(keyOf({ integrationId: r.integration_id, eventId: openedText(r.event_id) }), r.id);
   }
   const given = new Set<string>();
   return rows.map((r) => {

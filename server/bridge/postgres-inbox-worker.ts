@@ -18,7 +18,7 @@ import type { PostgresAuditLog } from './postgres-audit-log.ts';
 import type { PostgresInboxStore } from './postgres-inbox-store.ts';
 import type { PostgresIntegrationStore } from './postgres-integration-store.ts';
 import type { PostgresLinkStore } from './postgres-link-store.ts';
-import type { AppliedChanges } from './push-planning.ts';
+import type { AppliedChanges, PlannedWrite } from './push-planning.ts';
 import type { RetryPolicy } from './retry-policy.ts';
 
 /** How often due weddings are claimed when nothing kicks the loop (others' rows, retries). */
@@ -43,8 +43,8 @@ export interface PostgresInboxWorkerDeps {
    * The pushes an applied row asks for (PostgresPushPlanning.afterApply): read inside the change, and
    * written by the joined write it returns on the slice's transaction, after the slice's links.
    */
-  afterApply?(applied: AppliedChanges): ChangeWrite | null;
-  /** Called once a slice that planned pushes is committed (wakes the outbox worker). */
+  afterApply?(applied: AppliedChanges): PlannedWrite | null;
+  /** Called once a slice that added outbox rows is committed (wakes the outbox worker). */
   onPlanned?(): void;
   noticeListeners?: readonly NoticeListener[];
   alertHandler?: AlertHandler;
@@ -158,7 +158,6 @@ export class PostgresInboxWorker {
     const attempted: InboxRow[] = [];
     try {
       await this.applySlice(weddingId, rows, env, writes, links, attempted);
-      if (writes.plans.length > 0) this.deps.onPlanned?.();
     } catch (error) {
       // The slice's writes were not stored (one failed and was rolled back alone, its document change
       // kept; or the commit failed): its rows count a failed attempt, recorded apart, so a row that
@@ -166,6 +165,7 @@ export class PostgresInboxWorker {
       await this.failed(attempted, error).catch((e: unknown) => this.deps.logger.warn({ err: e, weddingId }, 'could not record the failed attempts of an inbox slice'));
       throw error;
     }
+    if (writes.plans.some((p) => p.planned())) this.deps.onPlanned?.();
   }
 
   private async failed(rows: readonly InboxRow[], error: unknown): Promise<void> {
@@ -210,7 +210,7 @@ class SliceWrites {
   readonly integrations: [string, BindingFields][] = [];
   readonly outcomes: Outcome[] = [];
   /** The pushes the rows asked for (afterApply), written last: they read the links written before them. */
-  readonly plans: ChangeWrite[] = [];
+  readonly plans: PlannedWrite[] = [];
 
   constructor(private readonly deps: Pick<PostgresInboxWorkerDeps, 'inbox' | 'audit' | 'integrations' | 'logger'>) {}
 
@@ -229,6 +229,6 @@ class SliceWrites {
     if (lost > 0) this.deps.logger.warn({ rows: lost }, 'inbox outcomes not recorded: this instance no longer holds the wedding');
     for (const e of this.audit) await this.deps.audit.record(e, client);
     for (const [id, fields] of this.integrations) await this.deps.integrations.update(id, fields, client);
-    for (const plan of this.plans) await plan(client);
+    for (const plan of this.plans) await plan.write(client);
   }
 }

@@ -62,7 +62,8 @@ export class PostgresIntegrationStore implements IntegrationRecords {
   /** IntegrationRecords.bind: the connection's row is locked, so binds through several instances are checked one after the other. */
   bind(i: NewBinding, rules: BindRules): Promise<Integration> {
     return inTransaction(this.pool, async (client) => {
-      await client.query('SELECT 1 FROM connections WHERE id = $1 FOR UPDATE', [i.connectionId]);
+      // NO KEY UPDATE: binds run one after the other without holding up the receipts and bindings whose foreign keys share-lock the row.
+      await client.query('SELECT 1 FROM connections WHERE id = $1 FOR NO KEY UPDATE', [i.connectionId]);
       const { rows } = await client.query<{ weddingId: string; claimsUnmatched: boolean }>(
         'SELECT wedding_id AS "weddingId", claims_unmatched = 1 AS "claimsUnmatched" FROM integrations WHERE connection_id = $1', [i.connectionId]);
       const refused = bindRefusal(rows, i, rules);

@@ -6,7 +6,7 @@ import { PostgresUnmatchedStore } from './postgres-unmatched-store.ts';
 import { storedKey } from './link-store.ts';
 import type { RouteCommitted, RouteRecords, RoutedDelivery } from './route-records.ts';
 
-/** Whether a wedding of the connection holds the delivery parked (its inbox row waits for a vendor); inbox event ids are stored as given. */
+/** Whether a wedding of the connection holds the delivery parked (its inbox row waits for a vendor); `$2` is the event id as stored (opaqueText). */
 const HELD = `SELECT 1 FROM inbox x JOIN integrations i ON i.id = x.integration_id
   WHERE i.connection_id = $1 AND x.event_id = $2 AND x.status = 'parked' LIMIT 1`;
 
@@ -14,7 +14,8 @@ const HELD = `SELECT 1 FROM inbox x JOIN integrations i ON i.id = x.integration_
  * RouteRecords on PostgreSQL (migrations 007, 018, 019, 020), shared by every instance: a
  * delivery's receipt, inbox rows, unmatched records and audit entries commit in one transaction.
  * Two instances receiving one webhook at once: the second's receipt waits on the first's
- * (the primary key) and, once it committed, finds it, so the delivery is stored once. The whole
+ * (the primary key; an existing receipt is locked too) and, once it committed, finds it, so the
+ * delivery is stored once, a redelivery of a held one included. The whole
  * transaction is tried again after a deadlock or serialization failure.
  */
 export class PostgresRouteRecords implements RouteRecords {
@@ -34,16 +35,19 @@ export class PostgresRouteRecords implements RouteRecords {
 
   async seenBefore(connectionId: string, eventId: string): Promise<boolean> {
     const { rows } = await this.pool.query('SELECT 1 FROM connection_receipts WHERE connection_id = $1 AND event_id = $2', [connectionId, storedKey(eventId)]);
-    return rows.length > 0 && (await this.pool.query(HELD, [connectionId, eventId])).rows.length === 0;
+    return rows.length > 0 && (await this.pool.query(HELD, [connectionId, storedKey(eventId)])).rows.length === 0;
   }
 
   commit(d: RoutedDelivery): Promise<RouteCommitted> {
     return retrying(() => inTransaction(this.pool, async (client): Promise<RouteCommitted> => {
       if (d.receipt) {
         const { connectionId, eventId, at } = d.receipt;
-        const { rowCount } = await client.query('INSERT INTO connection_receipts (connection_id, event_id, received_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
-          [connectionId, storedKey(eventId), at]);
-        if (!rowCount && (await client.query(HELD, [connectionId, eventId])).rows.length === 0) return { duplicate: true };
+        // A receipt already there is locked (DO UPDATE, changing nothing): a second delivery of a held
+        // event waits for the first to commit, then finds its row no longer parked.
+        const { rows } = await client.query<{ inserted: boolean }>(`INSERT INTO connection_receipts (connection_id, event_id, received_at) VALUES ($1, $2, $3)
+          ON CONFLICT (connection_id, event_id) DO UPDATE SET received_at = connection_receipts.received_at RETURNING (xmax = 0) AS inserted`,
+        [connectionId, storedKey(eventId), at]);
+        if (!rows[0]!.inserted && (await client.query(HELD, [connectionId, storedKey(eventId)])).rows.length === 0) return { duplicate: true };
       }
       const rows = d.rows.length ? await insertInboxRows((sql, params) => client.query(sql, params), d.rows) : [];
       for (const f of d.forget) await this.unmatched.forget(f.connectionId, f.entity, f.externalId, client);

@@ -29,7 +29,7 @@ const HAS_CONTENT = 'the system already has this content';
 /** The reason a pending push waits for a person (afterApply's `held`). */
 const HELD = 'held by a pending conflict';
 
-/** What follows an applied inbound row (SyncRequests.afterApply; inbox-row.ts RowEnv.afterApply). */
+/** What follows an applied inbound row (PushPlanning.afterApply; inbox-row.ts RowEnv.afterApply). */
 export interface AppliedChanges {
   live: LiveIntegration;
   weddingId: string;
@@ -50,8 +50,11 @@ export interface PushPlanning {
    * Runs `change` in the wedding's live document (it may change the document, synchronously) and
    * plans the pushes it returns, each read from the document as `change` left it, so the pushes
    * commit with what it changed. Resolves with `change`'s value and, per request, the outbox row id
-   * (null: nothing to push) once committed; rejects with what `change` throws, or when the
-   * document cannot be opened or the writes cannot be stored.
+   * (null: nothing to push) once committed; rejects with what `change` throws (what it changed
+   * before throwing is kept, with no push planned), or when the document cannot be opened or the
+   * writes cannot be stored. On PostgreSQL a push that cannot be stored is rolled back alone and
+   * the document change is kept (a joined write, append-group.ts): the caller's error then stands
+   * for the pushes only.
    */
   inDocument<T>(weddingId: string, change: (w: WeddingDoc) => { value: T; plans: PlanRequest[] }): Promise<{ value: T; ids: (number | null)[] }>;
   /**
@@ -62,7 +65,13 @@ export interface PushPlanning {
    * nothing. SQLite plans at once, in the inbox worker's transaction, and returns null; PostgreSQL
    * reads the pushes now and returns the joined write that stores them (null: nothing to plan).
    */
-  afterApply(a: AppliedChanges): ChangeWrite | null;
+  afterApply(a: AppliedChanges): PlannedWrite | null;
+}
+
+/** A joined write that plans pushes, and whether its last run added outbox rows (not only cancelled some). */
+export interface PlannedWrite {
+  write: ChangeWrite;
+  planned(): boolean;
 }
 
 /**
@@ -159,11 +168,11 @@ export class PostgresPushPlanning implements PushPlanning {
 
   /**
    * After inbound changes were applied (inside the inbox worker's change, PostgresInboxWorker): the
-   * same decisions as SyncRequests.afterApply on SQLite, drafted now and written by the returned
+   * same decisions as sqlitePushPlanning's afterApply, drafted now and written by the returned
    * joined write on the slice's transaction (after its links, so they see them), or null when there
    * is nothing to plan.
    */
-  afterApply(a: AppliedChanges): ChangeWrite | null {
+  afterApply(a: AppliedChanges): PlannedWrite | null {
     const { live, weddingId } = a;
     if (!a.touched.length && !a.pushBack.length && !a.held.length) return null;
     if (!canPush(live.adapter)) return null;
@@ -175,7 +184,8 @@ export class PostgresPushPlanning implements PushPlanning {
     ].map((request) => ({ request, draft: draftPush(live, w, weddingId, request.entity, request.entityId) }));
     const unchanged = new Set(a.touched.filter((t) => !t.changed).map((t) => `${t.entity}\0${t.entityId}`));
     const held = a.held;
-    return async (client) => {
+    let added = false;
+    const write: ChangeWrite = async (client) => {
       for (const { entity, entityId } of held) await this.deps.outbox.cancelPending(live.integration.id, entity, entityId, 'entity', HELD, client);
       // An entity read back unchanged needs nothing unless a push of it is on its way out.
       const wanted: Drafted[] = [];
@@ -184,8 +194,9 @@ export class PostgresPushPlanning implements PushPlanning {
         if (d.request.mode === 'refresh' && unchanged.has(key) && !(await this.deps.outbox.hasActive(live.integration.id, d.request.entity, d.request.entityId, 'entity', client))) continue;
         wanted.push(d);
       }
-      await this.write(wanted, client);
+      added = (await this.write(wanted, client)).some((id) => id !== null);
     };
+    return { write, planned: () => added };
   }
 
   /** Plans each drafted push on `client`: per request, the outbox row id or null. */

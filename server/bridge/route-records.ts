@@ -75,7 +75,7 @@ export function sqliteRouteRecords(deps: SqliteRouteDeps): RouteRecords {
   const parked = db.prepare(`SELECT 1 FROM inbox x JOIN integrations i ON i.id = x.integration_id
     WHERE i.connection_id = ? AND x.event_id = ? AND x.status = 'parked' LIMIT 1`).pluck();
   const received = db.prepare('SELECT 1 FROM connection_receipts WHERE connection_id = ? AND event_id = ?').pluck();
-  const held = (connectionId: string, eventId: string) => parked.get(connectionId, eventId) !== undefined;
+  const held = (connectionId: string, eventId: string) => parked.get(connectionId, storedKey(eventId)) !== undefined;
   return {
     async linkedTo(connectionId, entity, externalId) {
       const key = storedKey(externalId);

@@ -184,6 +184,30 @@ describe.each([['sqlite', openSqlite], ['postgres', openPostgres]] as const)('ro
     expect(outcomes.filter((x) => !x.duplicate)).toHaveLength(1);
   });
 
+  it('a held delivery sent again several times at once is routed again once; event ids are kept exactly', async () => {
+    const o = open();
+    const c = await connection(o);
+    for (const [i, eventId] of [unique('evt'), `${unique('evt')}\u0000\ud800`].entries()) {
+      const delivery = (n: number): RoutedDelivery => ({
+        receipt: { connectionId: c.id, eventId, at: T0 }, rows: [row(c.a, eventId, { payload: `{"changes":[${n}]}` })], forget: [],
+        put: [{ connectionId: c.id, workspaceId: null, change: record(`q${i}-${n}`), proposals: [], at: T0 }], audit: [],
+      });
+      const first = await o.route.commit(delivery(0));
+      if (first.duplicate) throw new Error('the first delivery was taken for a duplicate');
+      expect(await o.inboxRow(first.rows[0]!)).toMatchObject({ eventId });
+      expect(await o.route.commit(delivery(9))).toEqual({ duplicate: true });
+      await o.park(first.rows[0]!, 'needs a vendor');
+      expect(await o.route.seenBefore(c.id, eventId)).toBe(false);
+      const again = await Promise.all([1, 2, 3, 4].map((k) => o.route.commit(delivery(k))));
+      expect(again.filter((x) => !x.duplicate)).toHaveLength(1);
+      // Only the delivery routed again wrote its queued record.
+      const queued = await Promise.all([1, 2, 3, 4].map((k) => o.unmatched.byRecord(c.id, 'timeline', `q${i}-${k}`)));
+      expect(queued.filter(Boolean)).toHaveLength(1);
+      expect(await o.inboxRow(first.rows[0]!)).toMatchObject({ status: 'pending', eventId });
+      expect(await o.route.seenBefore(c.id, eventId)).toBe(true);
+    }
+  });
+
   it('a record deleted before anyone took it in leaves the queue when open or ignored, not once assigned; deliveries without a receipt are not deduplicated by it', async () => {
     const o = open();
     const c = await connection(o);

@@ -114,8 +114,11 @@ describe('planning pushes on PostgreSQL', () => {
     expect(forced.ids).toEqual([expect.any(Number), null]);
     expect((JSON.parse((await rowOf(forced.ids[0]!)).payload) as EntityPushPayload).change).toMatchObject({ op: 'upsert', externalId: 'dj' });
     expect(await updates()).toBe(1);
-    // A change that throws stores nothing and plans nothing.
+    // A change that throws before changing anything stores nothing and plans nothing.
+    const outboxRows = async () => Number((await admin.query("SELECT count(*)::int AS n FROM outbox WHERE integration_id = 'int_sys'")).rows[0].n);
+    const [rowsBefore, plannedBefore] = [await outboxRows(), planned];
     await expect(planning.inDocument('w1', () => { throw new Error('refused'); })).rejects.toThrow('refused');
+    expect([await outboxRows(), planned, await updates()]).toEqual([rowsBefore, plannedBefore, 1]);
 
     // The planner renames the DJ (a push of "DJ Samantha" waits), then the system sends that same
     // name: applied, its link written, and the waiting push of the content the system now has is
@@ -140,6 +143,8 @@ describe('planning pushes on PostgreSQL', () => {
     expect(await rowOf(waiting)).toMatchObject({ status: 'cancelled', last_error: 'the system already has this content' });
     expect((await links.get('int_sys', 'vendors', 'dj'))?.lastSynced).toMatchObject({ name: 'DJ Samantha' });
     expect((await admin.query("SELECT count(*)::int AS n FROM outbox WHERE integration_id = 'int_sys' AND status = 'pending'")).rows[0].n).toBe(0);
-    expect(planned).toBe(before + 100);
+    // Only a cancellation: nothing was added, so the outbox worker is not woken for it.
+    expect(planned).toBe(before);
+
   });
 });
