@@ -7,6 +7,11 @@ import type { Config } from '../config.ts';
 import type { Db } from '../storage/database.ts';
 import { KEY_FILE, NEXT_KEY_FILE, openKeyEncryptionKey } from '../storage/key-encryption-key.ts';
 import { rotateKeyEncryptionKey } from '../storage/key-rotation.ts';
+import { WedSyncError } from '../errors.ts';
+import { rotatePostgresKeyEncryptionKey } from '../storage/postgres/key-rotation.ts';
+import { applyPostgresMigrations } from '../storage/postgres/migrations.ts';
+import { isPostgresUrl, openPostgresPool } from '../storage/postgres/pool.ts';
+import { openPostgresKeyEncryptionKey } from '../storage/postgres/server-keys.ts';
 import { CliError, type CliOptions } from './main.ts';
 
 const DATABASE_FILE = 'wedsync.sqlite';
@@ -22,11 +27,16 @@ const DATABASE_FILE = 'wedsync.sqlite';
  * - Key in CREDENTIALS_KEY: the new key comes from CREDENTIALS_KEY_NEW or `--new-key-file`; start
  *   the server with CREDENTIALS_KEY set to it afterwards.
  *
+ * - DATABASE_URL set (PostgreSQL): every instance stopped, the current key in CREDENTIALS_KEY and the
+ *   new one in CREDENTIALS_KEY_NEW or `--new-key-file`; start every instance with CREDENTIALS_KEY set
+ *   to it afterwards (postgresKeysRotate).
+ *
  * @returns the one line to print on success
  * @throws CliError (exit 2) for usage errors, KeyError (exit 1) when the current key is wrong
  */
-export function keysCommand(config: Config, sub: string | undefined, o: CliOptions): string {
+export function keysCommand(config: Config, sub: string | undefined, o: CliOptions): string | Promise<string> {
   if (sub !== 'rotate') throw new CliError('keys needs a subcommand: rotate', 2);
+  if (config.DATABASE_URL) return postgresKeysRotate(config, config.DATABASE_URL, o);
   const dataDir = config.dataDir;
   const database = path.join(dataDir, DATABASE_FILE);
   if (!fs.existsSync(database)) {
@@ -79,6 +89,32 @@ export function keysCommand(config: Config, sub: string | undefined, o: CliOptio
   } finally {
     if (db.open) db.close();
     if (wroteNext) fs.rmSync(nextFile, { force: true });
+  }
+}
+
+/**
+ * `wedsync keys rotate` with DATABASE_URL: the key comes from CREDENTIALS_KEY (a key file per
+ * DATA_DIR would differ between instances), so the new one must be given, not generated.
+ * @throws CliError (exit 2) for usage errors, (exit 1) while an instance is running; KeyError (exit 1) when the current key is wrong
+ */
+async function postgresKeysRotate(config: Config, url: string, o: CliOptions): Promise<string> {
+  if (!isPostgresUrl(url)) throw new CliError('DATABASE_URL must be empty (SQLite) or start with postgres:// or postgresql://', 2);
+  if (o.generate) throw new CliError('--generate writes a key file in DATA_DIR; with DATABASE_URL every instance needs the same key: make one (openssl rand -base64 32) and pass it as CREDENTIALS_KEY_NEW', 2);
+  if (config.CREDENTIALS_KEY_NEW === undefined && o['new-key-file'] === undefined) throw new CliError('no new key: set CREDENTIALS_KEY_NEW, or pass --new-key-file FILE', 2);
+  if (config.CREDENTIALS_KEY_NEW !== undefined && o['new-key-file'] !== undefined) throw new CliError('give the new key one way (got CREDENTIALS_KEY_NEW and --new-key-file)', 2);
+  const to = createCredentialCipher(readNewKey(config, o));
+  const pool = openPostgresPool(url, { max: 1 });
+  try {
+    await applyPostgresMigrations(pool);
+    const from = await openPostgresKeyEncryptionKey(pool, config.CREDENTIALS_KEY);
+    if (sameKey(from, to)) throw new CliError('the new key is the current key', 2);
+    const report = await rotatePostgresKeyEncryptionKey(pool, from, to).catch((error: unknown) => {
+      throw error instanceof WedSyncError && error.code === 'storage_unavailable' ? new CliError(error.message) : error;
+    });
+    return `re-encrypted ${report.integrations} integration(s) (${report.configurationSecrets} configuration secret(s)) and ${report.serverKeys} server key(s)`
+      + ' under the new key; start every instance with CREDENTIALS_KEY set to the new key';
+  } finally {
+    await pool.end();
   }
 }
 

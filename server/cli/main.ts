@@ -94,7 +94,7 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
         await (await import('./peer-command.ts')).runPeer(config, values, io);
         return 0;
       case 'keys':
-        io.out((await import('./keys-command.ts')).keysCommand(config, sub, values));
+        io.out(await (await import('./keys-command.ts')).keysCommand(config, sub, values));
         return 0;
       case 'backup':
         io.out((await import('./backup-command.ts')).backupCommand(config, values));

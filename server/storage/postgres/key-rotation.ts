@@ -1,0 +1,43 @@
+import type pg from 'pg';
+import type { CredentialCipher } from '../../bridge/credential-cipher.ts';
+import { WedSyncError } from '../../errors.ts';
+import { resealRows, type RotationReport, type SealedRows } from '../key-rotation.ts';
+import { inTransaction } from './pool.ts';
+
+/** The tables holding values sealed with the key-encryption key. */
+const SEALED_TABLES = 'connections, integrations, oauth_flows, server_keys';
+
+/**
+ * Re-encrypts everything sealed with the key-encryption key under `to` on PostgreSQL: the same
+ * values as on SQLite (key-rotation.ts resealRows), in one transaction that locks the sealed tables
+ * against every other session (ACCESS EXCLUSIVE), so either all of it is under the new key or
+ * nothing changed. Every instance must be stopped first (they hold the old key in memory): an
+ * unexpired document lease means one is running, and the rotation is refused. The old ciphertexts
+ * stay in dead row versions until VACUUM reclaims them (docs/deployment.md says how to make sure).
+ *
+ * @throws KeyError naming the first value `from` does not open (nothing changed);
+ *   WedSyncError `storage_unavailable` (503) while an instance holds a document lease
+ */
+export async function rotatePostgresKeyEncryptionKey(pool: pg.Pool, from: CredentialCipher, to: CredentialCipher): Promise<RotationReport> {
+  return inTransaction(pool, async (client) => {
+    await client.query(`LOCK TABLE ${SEALED_TABLES} IN ACCESS EXCLUSIVE MODE`);
+    const live = await client.query<{ owner: string | null }>('SELECT owner FROM document_leases WHERE expires_at > clock_timestamp() AND owner IS NOT NULL LIMIT 1');
+    if (live.rows[0]) {
+      throw new WedSyncError('storage_unavailable', `instance ${live.rows[0].owner} is running (it holds a document lease): stop every instance first; nothing was changed`);
+    }
+    const accounts: SealedRows['accounts'] = [];
+    for (const table of ['connections', 'integrations'] as const) {
+      const { rows } = await client.query<Omit<SealedRows['accounts'][number], 'table'>>(`SELECT id, credentials_enc, webhook_secret_enc, configuration FROM ${table} ORDER BY id`);
+      accounts.push(...rows.map((r) => ({ table, ...r })));
+    }
+    const flows = (await client.query<SealedRows['flows'][number]>('SELECT state, code_verifier FROM oauth_flows WHERE used_at IS NULL')).rows;
+    const keys = (await client.query<SealedRows['keys'][number]>('SELECT name, key FROM server_keys')).rows;
+    const { rows, report } = resealRows({ accounts, flows, keys }, from, to);
+    for (const r of rows.accounts) {
+      await client.query(`UPDATE ${r.table} SET credentials_enc = $1, webhook_secret_enc = $2, configuration = $3 WHERE id = $4`, [r.credentials_enc, r.webhook_secret_enc, r.configuration, r.id]);
+    }
+    for (const f of rows.flows) await client.query('UPDATE oauth_flows SET code_verifier = $1 WHERE state = $2', [f.code_verifier, f.state]);
+    for (const k of rows.keys) await client.query('UPDATE server_keys SET key = $1 WHERE name = $2', [k.key, k.name]);
+    return report;
+  });
+}

@@ -1,0 +1,85 @@
+import { execFile } from 'node:child_process';
+import crypto from 'node:crypto';
+import { promisify } from 'node:util';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createCredentialCipher } from '../../server/bridge/credential-cipher.ts';
+import { PostgresIntegrationStore } from '../../server/bridge/postgres-integration-store.ts';
+import { PostgresOAuthFlowStore } from '../../server/connections/postgres-oauth-flow-store.ts';
+import { applyPostgresMigrations } from '../../server/storage/postgres/migrations.ts';
+import { openPostgresKeyEncryptionKey, postgresServerKey } from '../../server/storage/postgres/server-keys.ts';
+import { CLI } from '../helpers/child-server.ts';
+import { usePostgresDatabase } from '../helpers/postgres.ts';
+import { tempDir } from '../helpers/test-server.ts';
+
+// Issue 15 (key rotation had no PostgreSQL form): `wedsync keys rotate` with DATABASE_URL
+// re-encrypts every sealed value of the shared database under the new key, in one transaction,
+// refusing while an instance runs or when the current key is wrong, and changing nothing then.
+
+const run = promisify(execFile);
+async function wedsync(args: string[], env: Record<string, string>) {
+  return run(process.execPath, [CLI, ...args], { env: { ...process.env, DATA_DIR: tempDir('keys-pg-'), CREDENTIALS_KEY: '', CREDENTIALS_KEY_NEW: '', ...env } })
+    .then((r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }))
+    .catch((e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }));
+}
+
+describe('wedsync keys rotate on PostgreSQL', () => {
+  const db = usePostgresDatabase();
+  beforeAll(async () => { await applyPostgresMigrations(db().admin); });
+
+  it('re-encrypts connections, their configuration secrets, OAuth flows and server keys under the new key; refuses while an instance runs or with the wrong key, changing nothing', async () => {
+    const { admin, url } = db();
+    const [a, b, c] = [crypto.randomBytes(32), crypto.randomBytes(32), crypto.randomBytes(32)].map((k) => k.toString('base64'));
+    const cipherA = createCredentialCipher(Buffer.from(a!, 'base64'));
+    const cipherB = createCredentialCipher(Buffer.from(b!, 'base64'));
+    await openPostgresKeyEncryptionKey(admin, a);
+    const ackKey = await postgresServerKey(admin, cipherA, 'ack_links');
+    const made = await new PostgresIntegrationStore(admin, cipherA).createStandalone({
+      id: 'int_keys', weddingId: 'w1', system: 'webhooks', category: 'wedding_planning', vendorId: null, runMode: 'in_process',
+      credentials: { apiKey: 'sk_live_secret' }, webhookSecret: 'whsec_secret', capabilities: ['push'], createdBy: 'per_a', connector: { sub: 'per_a', role: 'planner', vendorId: null },
+      configuration: { url: 'https://hooks.example.com/catch?token=hidden-token', direction: 'outbound' }, configurationSecrets: [{ path: ['url'], kind: 'url' }],
+    });
+    const now = Date.now();
+    await new PostgresOAuthFlowStore(admin).add({
+      state: 'st_1', provider: 'google', system: 'google-calendar', codeVerifier: cipherA.encrypt('verifier-1', 'oauth_flow:st_1'), principal: '{}', connectBody: '{}',
+      redirectUri: 'http://hub.example/cb', createdAt: now, expiresAt: now + 600_000,
+    }, now);
+    const sealedNow = async () => (await admin.query("SELECT credentials_enc, webhook_secret_enc, configuration FROM connections WHERE id = 'int_keys'")).rows[0];
+    const before = await sealedNow();
+
+    // Usage: with DATABASE_URL the new key is given, never generated into one instance's DATA_DIR.
+    const generated = await wedsync(['keys', 'rotate', '--generate'], { DATABASE_URL: url, CREDENTIALS_KEY: a! });
+    expect(generated.code).toBe(2);
+    expect(generated.stderr).toMatch(/^wedsync: --generate writes a key file/);
+
+    // The wrong current key: refused in one line, nothing changed.
+    const wrong = await wedsync(['keys', 'rotate'], { DATABASE_URL: url, CREDENTIALS_KEY: c!, CREDENTIALS_KEY_NEW: b! });
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr.trim().split('\n')).toEqual([expect.stringContaining('does not open the secrets in this database')]);
+    expect(await sealedNow()).toEqual(before);
+
+    // An instance holding a document lease is running: refused, nothing changed.
+    await admin.query("INSERT INTO document_leases (name, owner, epoch, expires_at) VALUES ('wedding:w1', 'inst-1', 1, clock_timestamp() + interval '1 minute')");
+    const busy = await wedsync(['keys', 'rotate'], { DATABASE_URL: url, CREDENTIALS_KEY: a!, CREDENTIALS_KEY_NEW: b! });
+    expect(busy.code).toBe(1);
+    expect(busy.stderr).toMatch(/^wedsync: instance inst-1 is running .*nothing was changed\n$/);
+    expect(await sealedNow()).toEqual(before);
+    await admin.query("DELETE FROM document_leases WHERE name = 'wedding:w1'");
+
+    const rotated = await wedsync(['keys', 'rotate'], { DATABASE_URL: url, CREDENTIALS_KEY: a!, CREDENTIALS_KEY_NEW: b! });
+    expect(rotated).toMatchObject({ code: 0, stderr: '' });
+    expect(rotated.stdout).toMatch(/^re-encrypted 1 integration\(s\) \(1 configuration secret\(s\)\) and 2 server key\(s\) under the new key; start every instance with CREDENTIALS_KEY set to the new key\n$/);
+    // Everything opens with the new key, and as before.
+    expect(await new PostgresIntegrationStore(admin, cipherB).get(made.id)).toMatchObject({
+      credentials: { apiKey: 'sk_live_secret' }, webhookSecret: 'whsec_secret', configuration: { url: 'https://hooks.example.com/catch?token=hidden-token' },
+    });
+    expect((await postgresServerKey(admin, cipherB, 'ack_links')).equals(ackKey)).toBe(true);
+    await expect(openPostgresKeyEncryptionKey(admin, b)).resolves.toBeDefined();
+    const flow = (await admin.query("SELECT code_verifier FROM oauth_flows WHERE state = 'st_1'")).rows[0] as { code_verifier: string };
+    expect(cipherB.decrypt(flow.code_verifier, 'oauth_flow:st_1')).toBe('verifier-1');
+    // Nothing opens with the old one any more.
+    await expect(openPostgresKeyEncryptionKey(admin, a)).rejects.toThrow(/does not open/);
+    const after = await sealedNow() as { credentials_enc: string };
+    expect(() => cipherA.decrypt(after.credentials_enc, made.id)).toThrow();
+    expect(() => cipherA.decrypt(flow.code_verifier, 'oauth_flow:st_1')).toThrow();
+  });
+});
