@@ -27,7 +27,7 @@ describe('PostgreSQL migrations', () => {
     expect(await postgresMigrationsCurrent(pools[1]!)).toBe(true);
     expect(await applyPostgresMigrations(pools[2]!)).toEqual([]);
     const tables = await pools[0]!.query<{ t: string }>("SELECT tablename AS t FROM pg_tables WHERE schemaname = 'public' ORDER BY 1");
-    expect(tables.rows.map((r) => r.t)).toEqual(['activity', 'api_keys', 'audit', 'calendar_event_versions', 'calendar_feeds', 'collab_instances', 'comms_job_claims', 'comms_jobs', 'comms_sends', 'connection_receipts', 'connections', 'document_leases', 'document_updates', 'documents', 'email_link_tokens', 'inbox', 'inbox_claims', 'integrations', 'invitations', 'links', 'oauth_flows', 'outbox', 'outbox_claims', 'participants', 'passkey_challenges_spent', 'passkeys', 'people', 'person_identities', 'schema_migrations', 'server_keys', 'sessions', 'snapshots', 'unmatched', 'weddings', 'workspace_members', 'workspaces']);
+    expect(tables.rows.map((r) => r.t)).toEqual(['activity', 'api_keys', 'audit', 'calendar_busy', 'calendar_busy_refresh', 'calendar_event_versions', 'calendar_feeds', 'collab_instances', 'comms_job_claims', 'comms_jobs', 'comms_sends', 'connection_receipts', 'connections', 'document_leases', 'document_updates', 'documents', 'email_link_tokens', 'inbox', 'inbox_claims', 'integrations', 'invitations', 'links', 'oauth_flows', 'outbox', 'outbox_claims', 'participants', 'passkey_challenges_spent', 'passkeys', 'people', 'person_identities', 'schema_migrations', 'server_keys', 'sessions', 'snapshots', 'unmatched', 'vendor_booking_weddings', 'vendor_bookings', 'weddings', 'workspace_members', 'workspaces']);
   });
 
   it('rolls a failing migration back whole and keeps the ones before it', async () => {

@@ -1,0 +1,104 @@
+import type pg from 'pg';
+import { WeddingDoc, weddingIdOf } from '../../schema/index.ts';
+import { changedEntities } from '../bridge/entity-access.ts';
+import type { JoinedAppendListener } from '../collab/joined-listeners.ts';
+import { storableText } from '../storage/storable-text.ts';
+import type { Booking } from './booking-index.ts';
+
+/** One timeline event as a booking reads it, taken from the document in the update's transaction; null: gone or without valid times. */
+interface EventDraft { id: string; booking: { vendorIds: string[]; startMs: number; endMs: number; title: string } | null }
+
+function draftEvent(doc: WeddingDoc, id: string): EventDraft {
+  const e = doc.getEvent(id);
+  if (!e) return { id, booking: null };
+  const start = Date.parse(e.start);
+  const end = Date.parse(e.end);
+  if (!Number.isFinite(start) || !Number.isFinite(end)) return { id, booking: null };
+  return { id, booking: { vendorIds: [...new Set(e.vendorIds)], startMs: start, endMs: Math.max(start, end), title: e.title } };
+}
+
+/**
+ * The booking index (BookingIndex on SQLite) on PostgreSQL, shared by every instance: kept by a
+ * joined write of each document update (`joined`, DurablePersistence.onAppendJoined), so it commits
+ * with the update and never disagrees with what was acknowledged. The events are read from the
+ * document in the update's Yjs transaction; the rows are written on the append's transaction.
+ * A wedding this process has not seen indexed gets its whole timeline read at its first update: if
+ * the database has not indexed it either, every event is written and the wedding marked indexed
+ * (as BookingIndex.reindex does), else only the changed events. Vendors whose bookings changed are
+ * told to `onTouched` after the COMMIT (the overlap checks).
+ */
+export class PostgresBookingIndex {
+  private readonly known = new Set<string>();
+
+  constructor(private readonly pool: pg.Pool, private readonly onTouched: (weddingId: string, vendors: Set<string>) => void = () => undefined) {}
+
+  /** The listener to register with DurablePersistence.onAppendJoined. */
+  joined(): JoinedAppendListener {
+    return (documentName, document, tr) => {
+      const weddingId = weddingIdOf(documentName);
+      if (!weddingId) return null;
+      const doc = new WeddingDoc(document);
+      const changed = changedEntities(document, tr).filter((c) => c.entity === 'timeline').map((c) => c.entityId);
+      const known = this.known.has(weddingId);
+      if (known && changed.length === 0) return null;
+      const drafts = changed.map((id) => draftEvent(doc, id));
+      const all = known ? null : [...doc.timeline.keys()].map((id) => draftEvent(doc, id));
+      let touched = new Set<string>();
+      return {
+        write: async (client) => {
+          touched = await this.write(client, weddingId, drafts, all);
+        },
+        committed: () => {
+          this.known.add(weddingId);
+          if (touched.size > 0) this.onTouched(weddingId, touched);
+        },
+      };
+    };
+  }
+
+  /** Writes the changed events (or, for a wedding not indexed yet, all of them); the vendors whose bookings changed. */
+  private async write(client: pg.ClientBase, weddingId: string, changed: readonly EventDraft[], all: readonly EventDraft[] | null): Promise<Set<string>> {
+    const touched = new Set<string>();
+    const full = all !== null && (await client.query('SELECT 1 FROM vendor_booking_weddings WHERE wedding_id = $1', [weddingId])).rows.length === 0;
+    const drafts = full ? all : changed;
+    const ids = drafts.map((d) => d.id);
+    const removed = full
+      ? await client.query<{ vendor_id: string }>('DELETE FROM vendor_bookings WHERE wedding_id = $1 RETURNING vendor_id', [weddingId])
+      : await client.query<{ vendor_id: string }>('DELETE FROM vendor_bookings WHERE wedding_id = $1 AND event_id = ANY($2::text[]) RETURNING vendor_id', [weddingId, ids]);
+    for (const r of removed.rows) touched.add(r.vendor_id);
+    const rows = drafts.flatMap((d) => (d.booking ? d.booking.vendorIds.map((v) => ({ event: d.id, vendor: v, ...d.booking! })) : []));
+    if (rows.length > 0) {
+      await client.query(`INSERT INTO vendor_bookings (wedding_id, event_id, vendor_id, start_ms, end_ms, title)
+        SELECT $1, e, v, s, x, t FROM unnest($2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::text[]) AS u(e, v, s, x, t)`,
+      [weddingId, rows.map((r) => r.event), rows.map((r) => r.vendor), rows.map((r) => r.startMs), rows.map((r) => r.endMs), rows.map((r) => storableText(r.title))]);
+      for (const r of rows) touched.add(r.vendor);
+    }
+    if (full) {
+      await client.query(`INSERT INTO vendor_booking_weddings (wedding_id, indexed_at) VALUES ($1, $2)
+        ON CONFLICT (wedding_id) DO UPDATE SET indexed_at = excluded.indexed_at`, [weddingId, new Date().toISOString()]);
+    }
+    return touched;
+  }
+
+  /** The vendor's bookings overlapping [fromMs, toMs), by start (ms since the epoch, UTC). */
+  async bookings(vendorId: string, fromMs: number, toMs: number): Promise<Booking[]> {
+    const { rows } = await this.pool.query<{ wedding_id: string; event_id: string; vendor_id: string; start_ms: number; end_ms: number; title: string }>(
+      `SELECT wedding_id, event_id, vendor_id, start_ms::double precision AS start_ms, end_ms::double precision AS end_ms, title FROM vendor_bookings
+       WHERE vendor_id = $1 AND end_ms > $2 AND start_ms < $3 ORDER BY start_ms, wedding_id COLLATE "C", event_id COLLATE "C"`, [vendorId, fromMs, toMs]);
+    return rows.map((r) => ({ weddingId: r.wedding_id, eventId: r.event_id, vendorId: r.vendor_id, startMs: r.start_ms, endMs: r.end_ms, title: r.title }));
+  }
+
+  /** The vendors booked in the wedding. */
+  async vendorsOf(weddingId: string): Promise<string[]> {
+    const { rows } = await this.pool.query<{ vendor_id: string }>('SELECT vendor_id FROM vendor_bookings WHERE wedding_id = $1 GROUP BY vendor_id ORDER BY vendor_id COLLATE "C"', [weddingId]);
+    return rows.map((r) => r.vendor_id);
+  }
+
+  /** Whether the wedding has been indexed (by any instance). */
+  async isIndexed(weddingId: string): Promise<boolean> {
+    if (this.known.has(weddingId)) return true;
+    const indexed = (await this.pool.query('SELECT 1 FROM vendor_booking_weddings WHERE wedding_id = $1', [weddingId])).rows.length > 0;
+    if (indexed) this.known.add(weddingId);
+    return indexed;
+  }
+}
