@@ -53,7 +53,9 @@ async function gauge(t: TestServer, name: 'collabQueuePeak'): Promise<number> {
 
 describe('noisy neighbour', () => {
   it('pauses a flooding socket, keeps bystanders on other weddings editing, and loses nothing the flooder sent', async () => {
-    const t = await startTestServer({ env: { COLLAB_CONNECTION_MESSAGES_PER_S: '200', COLLAB_BURST_S: '0.5', COLLAB_MAX_QUEUED_MESSAGES: '64' } });
+    // The budget sits well below what the server handles even on a loaded CI machine (at 200/s one
+    // run there handled the flood slower than the budget, and nothing was throttled).
+    const t = await startTestServer({ env: { COLLAB_CONNECTION_MESSAGES_PER_S: '100', COLLAB_BURST_S: '0.5', COLLAB_MAX_QUEUED_MESSAGES: '64' } });
     const token = await t.token('planner', ['b']);
     const writer = await t.connect('b', token);
     const reader = await t.connect('b', token);
