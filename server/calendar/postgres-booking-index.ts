@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { WeddingDoc, weddingIdOf } from '../../schema/index.ts';
 import { changedEntities } from '../bridge/entity-access.ts';
 import type { JoinedAppendListener } from '../collab/joined-listeners.ts';
-import { storableText } from '../storage/storable-text.ts';
+import { opaqueText, openedText, storableText } from '../storage/storable-text.ts';
 import type { Booking } from './booking-index.ts';
 
 /** One timeline event as a booking reads it, taken from the document in the update's transaction; null: gone or without valid times. */
@@ -25,7 +25,9 @@ function draftEvent(doc: WeddingDoc, id: string): EventDraft {
  * A wedding this process has not seen indexed gets its whole timeline read at its first update: if
  * the database has not indexed it either, every event is written and the wedding marked indexed
  * (as BookingIndex.reindex does), else only the changed events. Vendors whose bookings changed are
- * told to `onTouched` after the COMMIT (the overlap checks).
+ * told to `onTouched` after the COMMIT (the overlap checks). Event and vendor ids are stored
+ * exactly (opaqueText), titles as storable text. Weddings never updated since this index exists are
+ * not indexed until their next update (SQLite's CalendarService backfills them at start).
  */
 export class PostgresBookingIndex {
   private readonly known = new Set<string>();
@@ -61,16 +63,17 @@ export class PostgresBookingIndex {
     const touched = new Set<string>();
     const full = all !== null && (await client.query('SELECT 1 FROM vendor_booking_weddings WHERE wedding_id = $1', [weddingId])).rows.length === 0;
     const drafts = full ? all : changed;
-    const ids = drafts.map((d) => d.id);
+    // Ids come from the document and are stored exactly, in a form PostgreSQL's text can hold (opaqueText).
+    const ids = drafts.map((d) => opaqueText(d.id));
     const removed = full
       ? await client.query<{ vendor_id: string }>('DELETE FROM vendor_bookings WHERE wedding_id = $1 RETURNING vendor_id', [weddingId])
       : await client.query<{ vendor_id: string }>('DELETE FROM vendor_bookings WHERE wedding_id = $1 AND event_id = ANY($2::text[]) RETURNING vendor_id', [weddingId, ids]);
-    for (const r of removed.rows) touched.add(r.vendor_id);
+    for (const r of removed.rows) touched.add(openedText(r.vendor_id));
     const rows = drafts.flatMap((d) => (d.booking ? d.booking.vendorIds.map((v) => ({ event: d.id, vendor: v, ...d.booking! })) : []));
     if (rows.length > 0) {
       await client.query(`INSERT INTO vendor_bookings (wedding_id, event_id, vendor_id, start_ms, end_ms, title)
         SELECT $1, e, v, s, x, t FROM unnest($2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::text[]) AS u(e, v, s, x, t)`,
-      [weddingId, rows.map((r) => r.event), rows.map((r) => r.vendor), rows.map((r) => r.startMs), rows.map((r) => r.endMs), rows.map((r) => storableText(r.title))]);
+      [weddingId, rows.map((r) => opaqueText(r.event)), rows.map((r) => opaqueText(r.vendor)), rows.map((r) => r.startMs), rows.map((r) => r.endMs), rows.map((r) => storableText(r.title))]);
       for (const r of rows) touched.add(r.vendor);
     }
     if (full) {
@@ -84,14 +87,14 @@ export class PostgresBookingIndex {
   async bookings(vendorId: string, fromMs: number, toMs: number): Promise<Booking[]> {
     const { rows } = await this.pool.query<{ wedding_id: string; event_id: string; vendor_id: string; start_ms: number; end_ms: number; title: string }>(
       `SELECT wedding_id, event_id, vendor_id, start_ms::double precision AS start_ms, end_ms::double precision AS end_ms, title FROM vendor_bookings
-       WHERE vendor_id = $1 AND end_ms > $2 AND start_ms < $3 ORDER BY start_ms, wedding_id COLLATE "C", event_id COLLATE "C"`, [vendorId, fromMs, toMs]);
-    return rows.map((r) => ({ weddingId: r.wedding_id, eventId: r.event_id, vendorId: r.vendor_id, startMs: r.start_ms, endMs: r.end_ms, title: r.title }));
+       WHERE vendor_id = $1 AND end_ms > $2 AND start_ms < $3 ORDER BY start_ms, wedding_id COLLATE "C", event_id COLLATE "C"`, [opaqueText(vendorId), fromMs, toMs]);
+    return rows.map((r) => ({ weddingId: r.wedding_id, eventId: openedText(r.event_id), vendorId: openedText(r.vendor_id), startMs: r.start_ms, endMs: r.end_ms, title: r.title }));
   }
 
   /** The vendors booked in the wedding. */
   async vendorsOf(weddingId: string): Promise<string[]> {
     const { rows } = await this.pool.query<{ vendor_id: string }>('SELECT vendor_id FROM vendor_bookings WHERE wedding_id = $1 GROUP BY vendor_id ORDER BY vendor_id COLLATE "C"', [weddingId]);
-    return rows.map((r) => r.vendor_id);
+    return rows.map((r) => openedText(r.vendor_id));
   }
 
   /** Whether the wedding has been indexed (by any instance). */

@@ -103,7 +103,8 @@ async function postgresKeysRotate(config: Config, url: string, o: CliOptions): P
   if (config.CREDENTIALS_KEY_NEW === undefined && o['new-key-file'] === undefined) throw new CliError('no new key: set CREDENTIALS_KEY_NEW, or pass --new-key-file FILE', 2);
   if (config.CREDENTIALS_KEY_NEW !== undefined && o['new-key-file'] !== undefined) throw new CliError('give the new key one way (got CREDENTIALS_KEY_NEW and --new-key-file)', 2);
   const to = createCredentialCipher(readNewKey(config, o));
-  const pool = openPostgresPool(url, { max: 1 });
+  // Re-sealing runs inside the transaction holding the locks: more than the pool's default 5 s idle-in-transaction limit for a large database.
+  const pool = openPostgresPool(url, { max: 1, idleInTransactionTimeoutMs: 600_000 });
   try {
     await applyPostgresMigrations(pool);
     const from = await openPostgresKeyEncryptionKey(pool, config.CREDENTIALS_KEY);

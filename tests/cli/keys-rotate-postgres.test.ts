@@ -57,6 +57,22 @@ describe('wedsync keys rotate on PostgreSQL', () => {
     expect(wrong.stderr.trim().split('\n')).toEqual([expect.stringContaining('does not open the secrets in this database')]);
     expect(await sealedNow()).toEqual(before);
 
+    // A value the current key does not open (sealed under another key), found part way through:
+    // the whole rotation is rolled back, the values before it included.
+    const cipherC = createCredentialCipher(Buffer.from(c!, 'base64'));
+    await new PostgresIntegrationStore(admin, cipherC).createStandalone({
+      id: 'int_zz_foreign', weddingId: 'w2', system: 'webhooks', category: 'wedding_planning', vendorId: null, runMode: 'in_process',
+      credentials: { apiKey: 'other' }, webhookSecret: 'whsec_other', capabilities: ['push'], createdBy: 'per_a', connector: { sub: 'per_a', role: 'planner', vendorId: null },
+      configuration: {}, configurationSecrets: [],
+    });
+    const keysBefore = (await admin.query('SELECT name, key FROM server_keys ORDER BY name')).rows;
+    const partial = await wedsync(['keys', 'rotate'], { DATABASE_URL: url, CREDENTIALS_KEY: a!, CREDENTIALS_KEY_NEW: b! });
+    expect(partial.code).toBe(1);
+    expect(partial.stderr).toMatch(/^wedsync: the current key does not open the credentials of connection int_zz_foreign .*nothing was changed\n$/);
+    expect(await sealedNow()).toEqual(before);
+    expect((await admin.query('SELECT name, key FROM server_keys ORDER BY name')).rows).toEqual(keysBefore);
+    await admin.query("DELETE FROM connections WHERE id = 'int_zz_foreign'");
+
     // An instance holding a document lease is running: refused, nothing changed.
     await admin.query("INSERT INTO document_leases (name, owner, epoch, expires_at) VALUES ('wedding:w1', 'inst-1', 1, clock_timestamp() + interval '1 minute')");
     const busy = await wedsync(['keys', 'rotate'], { DATABASE_URL: url, CREDENTIALS_KEY: a!, CREDENTIALS_KEY_NEW: b! });

@@ -45,17 +45,23 @@ describe('the booking index on PostgreSQL', () => {
     expect(touched).toEqual([['w1', 'florist', 'photo']]);
 
     // The venue moves the ceremony: while the update's COMMIT is held, the bookings are as before.
+    // The index is written in the update's own transaction: while that COMMIT is held the update is
+    // not stored either, and the vendors are told only after it.
+    const updates = async () => Number((await admin.query("SELECT count(*) AS n FROM document_updates WHERE name = 'wedding:w1'")).rows[0].n);
+    const stored = await updates();
     const gate = await closeCommitGate(admin, 'vendor_bookings', COMMIT_GATE);
     w1.doc.upsertEvent({ id: 'ceremony', title: 'Ceremony', start: T('14:30'), end: T('15:30'), vendorIds: ['photo'] });
     await gate.blocked('the move to block in COMMIT');
     expect(await bookings('photo')).toEqual([['w1', 'ceremony', ms('14:00'), ms('15:00'), 'Ceremony']]);
+    expect(await updates()).toBe(stored);
+    expect(touched).toHaveLength(1);
     await gate.open();
     await waitFor(async () => (await bookings('photo'))[0]?.[2] === ms('14:30'), 'the booking moved');
     expect(await bookings('florist')).toEqual([]);
     await waitFor(() => touched.length === 2, 'the vendors of the move told');
     expect(touched[1]).toEqual(['w1', 'florist', 'photo']);
 
-    // An event without valid times books nobody; a deleted event frees its vendors; a title with U+0000 is stored as U+FFFD.
+    // A vendor listed twice is booked once; a deleted event frees its vendors; a title with U+0000 is stored as U+FFFD.
     w1.doc.upsertEvent({ id: 'dinner', title: 'Dinner\u0000', start: T('18:00'), end: T('20:00'), vendorIds: ['photo', 'photo'] });
     await waitFor(async () => (await bookings('photo')).length === 2, 'dinner booked');
     expect((await bookings('photo'))[1]).toEqual(['w1', 'dinner', ms('18:00'), ms('20:00'), 'Dinner\ufffd']);

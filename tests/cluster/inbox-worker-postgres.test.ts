@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import pino from 'pino';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { AdapterRuntime, WebhookRequest } from '../../adapters/core/index.ts';
+import type { AdapterRuntime } from '../../adapters/core/index.ts';
 import { createWebhooksAdapter, webhooksAdapter } from '../../adapters/webhooks/index.ts';
 import { createCredentialCipher } from '../../server/bridge/credential-cipher.ts';
 import { HocuspocusDocuments } from '../../server/bridge/hocuspocus-documents.ts';
@@ -14,7 +14,7 @@ import { PostgresLinkStore } from '../../server/bridge/postgres-link-store.ts';
 import { createRetryPolicy } from '../../server/bridge/retry-policy.ts';
 import { DocumentLeases } from '../../server/storage/postgres/document-leases.ts';
 import { openPostgresPool } from '../../server/storage/postgres/pool.ts';
-import { planner } from '../helpers/cluster-clients.ts';
+import { planner, storedWebhook } from '../helpers/cluster-clients.ts';
 import { usePostgresDatabase } from '../helpers/postgres.ts';
 import { closeCommitGate } from '../helpers/postgres-commit-gate.ts';
 import { startPostgresCollabNode } from '../helpers/postgres-collab-node.ts';
@@ -29,11 +29,6 @@ import { waitFor } from '../helpers/wait.ts';
 const COMMIT_GATE = 4411;
 const cipher = createCredentialCipher(crypto.randomBytes(32));
 
-/** A webhook as the intake stores it (the request, verified before it was stored). */
-const webhook = (type: string, data: Record<string, unknown>): string => JSON.stringify({
-  method: 'POST', url: 'http://hub.example/api/integrations/webhook/x', headers: { 'content-type': 'application/json' },
-  rawBody: JSON.stringify({ type, timestamp: new Date().toISOString(), data }), receivedAt: Date.now(),
-} satisfies WebhookRequest);
 
 describe('the inbox worker on PostgreSQL', () => {
   const db = usePostgresDatabase();
@@ -78,7 +73,7 @@ describe('the inbox worker on PostgreSQL', () => {
     // own transaction, the change is neither stored nor sent to the planner meanwhile, and the row
     // is not marked applied.
     const gate = await closeCommitGate(admin, 'audit', COMMIT_GATE);
-    const first = await inbox.add({ integrationId: 'int_crm', weddingId: 'w1', eventId: 'evt_1', kind: 'webhook', payload: webhook('vendor.upserted', { id: 'dj', name: 'DJ Sam', category: 'dj' }), receivedAt: Date.now() });
+    const first = await inbox.add({ integrationId: 'int_crm', weddingId: 'w1', eventId: 'evt_1', kind: 'webhook', payload: storedWebhook('vendor.upserted', { id: 'dj', name: 'DJ Sam', category: 'dj' }), receivedAt: Date.now() });
     worker.start();
     await gate.blocked('the webhook\'s transaction to block in COMMIT');
     const updates = async () => Number((await admin.query("SELECT count(*) AS n FROM document_updates WHERE name = 'wedding:w1'")).rows[0].n);
@@ -96,8 +91,8 @@ describe('the inbox worker on PostgreSQL', () => {
     expect((await admin.query("SELECT actor_kind, actor_id FROM activity WHERE wedding_id = 'w1' AND entity_id = 'dj' LIMIT 1")).rows[0]).toEqual({ actor_kind: 'adapter', actor_id: 'int_crm' });
 
     // In order: a payload that cannot be applied is parked with its reason, and the row after it goes on.
-    const bad = await inbox.add({ integrationId: 'int_crm', weddingId: 'w1', eventId: 'evt_2', kind: 'webhook', payload: webhook('vendor.upserted', { id: 'x', name: '' }), receivedAt: Date.now() });
-    const renamed = await inbox.add({ integrationId: 'int_crm', weddingId: 'w1', eventId: 'evt_3', kind: 'webhook', payload: webhook('vendor.upserted', { id: 'dj', name: 'DJ Samantha', category: 'dj' }), receivedAt: Date.now() });
+    const bad = await inbox.add({ integrationId: 'int_crm', weddingId: 'w1', eventId: 'evt_2', kind: 'webhook', payload: storedWebhook('vendor.upserted', { id: 'x', name: '' }), receivedAt: Date.now() });
+    const renamed = await inbox.add({ integrationId: 'int_crm', weddingId: 'w1', eventId: 'evt_3', kind: 'webhook', payload: storedWebhook('vendor.upserted', { id: 'dj', name: 'DJ Samantha', category: 'dj' }), receivedAt: Date.now() });
     worker.kick();
     await waitFor(async () => (await inbox.get(renamed!))?.status === 'applied', 'the rename to be applied');
     expect(await inbox.get(bad!)).toMatchObject({ status: 'parked', lastError: expect.stringContaining('invalid_payload') });
@@ -106,7 +101,7 @@ describe('the inbox worker on PostgreSQL', () => {
     expect((await audit.list('w1', 10)).entries.map((e) => e.action)).toEqual(['inbound.applied', 'inbound.parked', 'inbound.applied']);
 
     // The same record again: nothing changes, the row is applied, the link tells it is ours.
-    const again = await inbox.add({ integrationId: 'int_crm', weddingId: 'w1', eventId: 'evt_4', kind: 'webhook', payload: webhook('vendor.upserted', { id: 'dj', name: 'DJ Samantha', category: 'dj' }), receivedAt: Date.now() });
+    const again = await inbox.add({ integrationId: 'int_crm', weddingId: 'w1', eventId: 'evt_4', kind: 'webhook', payload: storedWebhook('vendor.upserted', { id: 'dj', name: 'DJ Samantha', category: 'dj' }), receivedAt: Date.now() });
     worker.kick();
     await waitFor(async () => (await inbox.get(again!))?.status === 'applied', 'the repeat to be applied');
     expect((await audit.list('w1', 1)).entries[0]).toMatchObject({ action: 'inbound.applied', result: 'skipped' });
@@ -116,7 +111,7 @@ describe('the inbox worker on PostgreSQL', () => {
     // the row counts failed attempts recorded apart, and is parked after the last, not applied again forever.
     await admin.query(`CREATE FUNCTION refuse_audit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'audit refused'; END $$`);
     await admin.query("CREATE TRIGGER refuse_audit BEFORE INSERT ON audit FOR EACH ROW WHEN (NEW.entity_id = 'mc') EXECUTE FUNCTION refuse_audit()");
-    const stuck = await inbox.add({ integrationId: 'int_crm', weddingId: 'w1', eventId: 'evt_5', kind: 'webhook', payload: webhook('vendor.upserted', { id: 'mc', name: 'MC Lee', category: 'other' }), receivedAt: Date.now() });
+    const stuck = await inbox.add({ integrationId: 'int_crm', weddingId: 'w1', eventId: 'evt_5', kind: 'webhook', payload: storedWebhook('vendor.upserted', { id: 'mc', name: 'MC Lee', category: 'other' }), receivedAt: Date.now() });
     worker.kick();
     await waitFor(async () => (await inbox.get(stuck!))?.status === 'parked', 'the row whose writes cannot be stored to be parked', 20_000);
     expect(await inbox.get(stuck!)).toMatchObject({ attempts: 2, lastError: expect.stringContaining('audit refused') });

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import pino from 'pino';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { AdapterRuntime, WebhookRequest } from '../../adapters/core/index.ts';
+import type { AdapterRuntime } from '../../adapters/core/index.ts';
 import { createWebhooksAdapter, webhooksAdapter } from '../../adapters/webhooks/index.ts';
 import { clientOrigin } from '../../schema/index.ts';
 import { createCredentialCipher } from '../../server/bridge/credential-cipher.ts';
@@ -17,7 +17,7 @@ import { PostgresOutboxStore } from '../../server/bridge/postgres-outbox-store.t
 import { PostgresPushPlanning } from '../../server/bridge/push-planning.ts';
 import { createRetryPolicy } from '../../server/bridge/retry-policy.ts';
 import { openPostgresPool } from '../../server/storage/postgres/pool.ts';
-import { planner } from '../helpers/cluster-clients.ts';
+import { planner, storedWebhook } from '../helpers/cluster-clients.ts';
 import { usePostgresDatabase } from '../helpers/postgres.ts';
 import { closeCommitGate } from '../helpers/postgres-commit-gate.ts';
 import { startPostgresCollabNode } from '../helpers/postgres-collab-node.ts';
@@ -32,10 +32,6 @@ import { waitFor } from '../helpers/wait.ts';
 const COMMIT_GATE = 4412;
 const cipher = createCredentialCipher(crypto.randomBytes(32));
 
-const webhook = (type: string, data: Record<string, unknown>): string => JSON.stringify({
-  method: 'POST', url: 'http://hub.example/api/integrations/webhook/x', headers: { 'content-type': 'application/json' },
-  rawBody: JSON.stringify({ type, timestamp: new Date().toISOString(), data }), receivedAt: Date.now(),
-} satisfies WebhookRequest);
 
 describe('planning pushes on PostgreSQL', () => {
   const db = usePostgresDatabase();
@@ -136,7 +132,7 @@ describe('planning pushes on PostgreSQL', () => {
       afterApply: (applied) => planning.afterApply(applied), onPlanned: () => { planned += 100; },
     });
     registerTeardown(() => worker.stop());
-    const row = await inbox.add({ integrationId: 'int_sys', weddingId: 'w1', eventId: 'evt_1', kind: 'webhook', payload: webhook('vendor.upserted', { id: 'dj', name: 'DJ Samantha', category: 'dj' }), receivedAt: Date.now() });
+    const row = await inbox.add({ integrationId: 'int_sys', weddingId: 'w1', eventId: 'evt_1', kind: 'webhook', payload: storedWebhook('vendor.upserted', { id: 'dj', name: 'DJ Samantha', category: 'dj' }), receivedAt: Date.now() });
     const before = planned;
     worker.start();
     await waitFor(async () => (await inbox.get(row!))?.status === 'applied', 'the webhook to be applied');

@@ -2,6 +2,7 @@ import type pg from 'pg';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
 import { connectWedding, type WeddingConnection } from '../../client/sdk/node.ts';
+import type { WebhookRequest } from '../../adapters/core/index.ts';
 import { WeddingDoc } from '../../schema/index.ts';
 import { inTransaction } from '../../server/storage/postgres/pool.ts';
 import { registerTeardown } from './teardown.ts';
@@ -41,3 +42,9 @@ export async function stored(admin: pg.Pool, weddingId: string): Promise<string[
   for (const r of log.rows) Y.applyUpdate(doc, r.update_data);
   return Object.keys(new WeddingDoc(doc).toJSON().timeline ?? {}).sort();
 }
+
+/** A webhook as the intake stores it in the inbox (the request, verified before it was stored): a `webhooks` adapter event. */
+export const storedWebhook = (type: string, data: Record<string, unknown>): string => JSON.stringify({
+  method: 'POST', url: 'http://hub.example/api/integrations/webhook/x', headers: { 'content-type': 'application/json' },
+  rawBody: JSON.stringify({ type, timestamp: new Date().toISOString(), data }), receivedAt: Date.now(),
+} satisfies WebhookRequest);

@@ -11,20 +11,34 @@ const SEALED_TABLES = 'connections, integrations, oauth_flows, server_keys';
  * Re-encrypts everything sealed with the key-encryption key under `to` on PostgreSQL: the same
  * values as on SQLite (key-rotation.ts resealRows), in one transaction that locks the sealed tables
  * against every other session (ACCESS EXCLUSIVE), so either all of it is under the new key or
- * nothing changed. Every instance must be stopped first (they hold the old key in memory): an
- * unexpired document lease means one is running, and the rotation is refused. The old ciphertexts
- * stay in dead row versions until VACUUM reclaims them (docs/deployment.md says how to make sure).
+ * nothing changed. Every instance must be stopped first (they hold the old key in memory). As a
+ * guard (not a proof: an instance serving no document holds no lease), an unexpired document lease
+ * means one is running, and the rotation is refused; it is checked before the tables are locked
+ * (so a running instance's sessions are not queued behind the lock) and again after. The lock is
+ * waited for 5 s at most. The old ciphertexts stay in dead row versions until VACUUM reclaims them
+ * (docs/operations.md, "Rotating the key").
  *
  * @throws KeyError naming the first value `from` does not open (nothing changed);
- *   WedSyncError `storage_unavailable` (503) while an instance holds a document lease
+ *   WedSyncError `storage_unavailable` (503) while an instance holds a document lease, or when the
+ *   tables stay locked by other sessions for 5 s
  */
 export async function rotatePostgresKeyEncryptionKey(pool: pg.Pool, from: CredentialCipher, to: CredentialCipher): Promise<RotationReport> {
-  return inTransaction(pool, async (client) => {
-    await client.query(`LOCK TABLE ${SEALED_TABLES} IN ACCESS EXCLUSIVE MODE`);
+  const refuseWhileRunning = async (client: pg.ClientBase | pg.Pool) => {
     const live = await client.query<{ owner: string | null }>('SELECT owner FROM document_leases WHERE expires_at > clock_timestamp() AND owner IS NOT NULL LIMIT 1');
     if (live.rows[0]) {
       throw new WedSyncError('storage_unavailable', `instance ${live.rows[0].owner} is running (it holds a document lease): stop every instance first; nothing was changed`);
     }
+  };
+  await refuseWhileRunning(pool);
+  return inTransaction(pool, async (client) => {
+    await client.query("SET LOCAL lock_timeout = '5s'");
+    try {
+      await client.query(`LOCK TABLE ${SEALED_TABLES} IN ACCESS EXCLUSIVE MODE`);
+    } catch (error) {
+      if ((error as { code?: string }).code !== '55P03') throw error;
+      throw new WedSyncError('storage_unavailable', 'the tables holding secrets stayed in use for 5 s: stop every instance first; nothing was changed');
+    }
+    await refuseWhileRunning(client);
     const accounts: SealedRows['accounts'] = [];
     for (const table of ['connections', 'integrations'] as const) {
       const { rows } = await client.query<Omit<SealedRows['accounts'][number], 'table'>>(`SELECT id, credentials_enc, webhook_secret_enc, configuration FROM ${table} ORDER BY id`);
