@@ -39,7 +39,7 @@ import { UnmatchedQueue } from './unmatched-queue.ts';
 import { UnmatchedStore, sqliteUnmatchedRecords } from './unmatched-store.ts';
 import { WeddingFactsCache } from './wedding-facts.ts';
 import { actsForWorkspace } from './workspace-access.ts';
-import { markNeedsAttention } from './connection-attention.ts';
+import { ConnectionAttention } from './connection-attention.ts';
 import { SyncRequests } from './sync-requests.ts';
 import { StatusReports } from './status-reports.ts';
 import type { WeddingIntegrationHealth } from '../../schema/api/workspaces.ts';
@@ -84,8 +84,8 @@ export class Bridge {
   private readonly webhooks: WebhookIntake;
   private timers: NodeJS.Timeout[] = [];
   private readonly statusSections = new Map<string, (p: Principal, weddingId: string) => Promise<unknown>>();
-  /** Connections being marked as needing attention (needsAttention). */
-  private readonly marking = new Map<string, Promise<void>>();
+  /** Marks connections whose credentials were refused (connection-attention.ts). */
+  private readonly attention: ConnectionAttention;
 
   constructor(private readonly deps: BridgeDeps) {
     const { db, settings, logger, metrics } = deps;
@@ -107,6 +107,7 @@ export class Bridge {
       store: this.store, registry: this.registry, adapters: deps.adapters, egress: deps.egress, publicUrl: () => settings.publicUrl,
       logger: logger.child({ component: 'connections' }), now: this.now,
     });
+    this.attention = new ConnectionAttention({ store: this.store, runtime: this.runtime, audit: this.audit, logger, now: this.now });
     this.facts = new WeddingFactsCache((weddingId, fn) => deps.docs.withDocument(weddingId, fn));
     deps.docs.onUpdate(this.facts.onUpdate);
     const inTransaction = <T>(fn: () => T): T => (deps.inGroup ? deps.inGroup(() => db.transaction(fn)()) : db.transaction(fn)());
@@ -317,15 +318,7 @@ export class Bridge {
   // ── sync ────────────────────────────────────────────────────────────────────────────────────
   /** The system refused the connection's credentials: it is marked as needing attention (connection-attention.ts). */
   needsAttention(connectionId: string, message: string): Promise<void> {
-    // Refusals arrive together (every push in flight of a connection whose token was revoked):
-    // one marking at a time per connection, so it is marked, audited and logged once. Never rejects.
-    const running = this.marking.get(connectionId);
-    if (running) return running;
-    const done = markNeedsAttention({ store: this.store, runtime: this.runtime, audit: this.audit, logger: this.deps.logger, now: this.now }, connectionId, message)
-      .catch((error: unknown) => this.deps.logger.warn({ err: error, connectionId }, 'could not mark the connection as needing attention'))
-      .finally(() => this.marking.delete(connectionId));
-    this.marking.set(connectionId, done);
-    return done;
+    return this.attention.mark(connectionId, message);
   }
 
   /** Pulls what the binding's system has (its connection's pull when that serves many weddings: PullSchedule.pullBinding). */

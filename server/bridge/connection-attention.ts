@@ -10,7 +10,9 @@ import { auditConnection } from './pull-targets.ts';
  * `needs_attention`, its pulls stop, and its owner is told (the audit trail of every wedding it
  * serves, and the log). Reconnecting (new credentials) makes it active again.
  */
-export async function markNeedsAttention(deps: { store: IntegrationRecords; runtime: ConnectionRuntime; audit: AuditWriter; logger: Logger; now: () => number }, connectionId: string, message: string): Promise<void> {
+type AttentionDeps = { store: IntegrationRecords; runtime: ConnectionRuntime; audit: AuditWriter; logger: Logger; now: () => number };
+
+export async function markNeedsAttention(deps: AttentionDeps, connectionId: string, message: string): Promise<void> {
   const connection = await deps.store.connections.get(connectionId);
   if (!connection || connection.status === 'needs_attention') return;
   await deps.store.connections.update(connectionId, { status: 'needs_attention', last_error: clipText(message, 500), last_error_at: new Date(deps.now()).toISOString() });
@@ -18,4 +20,25 @@ export async function markNeedsAttention(deps: { store: IntegrationRecords; runt
   if (live) live.connection.status = 'needs_attention';
   auditConnection({ audit: deps.audit, bindingsOf: (id) => deps.runtime.bindingsOf(id) }, connectionId, 'connection.needs_attention', 'failed', { system: connection.system, message: clipText(message, 300), owner: connection.connector.sub });
   deps.logger.warn({ connectionId, system: connection.system, owner: connection.connector.sub }, 'connection needs attention: its credentials were refused');
+}
+
+/**
+ * markNeedsAttention once per connection at a time: refusals arrive together (every push in flight
+ * of a connection whose token was revoked), and the connection is marked, audited and logged once.
+ * `mark` never rejects (a failure is logged).
+ */
+export class ConnectionAttention {
+  private readonly marking = new Map<string, Promise<void>>();
+
+  constructor(private readonly deps: AttentionDeps) {}
+
+  mark(connectionId: string, message: string): Promise<void> {
+    const running = this.marking.get(connectionId);
+    if (running) return running;
+    const done = markNeedsAttention(this.deps, connectionId, message)
+      .catch((error: unknown) => this.deps.logger.warn({ err: error, connectionId }, 'could not mark the connection as needing attention'))
+      .finally(() => this.marking.delete(connectionId));
+    this.marking.set(connectionId, done);
+    return done;
+  }
 }
