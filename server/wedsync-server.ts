@@ -9,6 +9,7 @@ import { ActivityStore } from './activity/activity-store.ts';
 import { RestoreMerge } from './admin/restore-merge.ts';
 import { SnapshotService } from './admin/snapshot-service.ts';
 import { Bridge } from './bridge/bridge.ts';
+import { sqliteBridgeStorage } from './bridge/sqlite-bridge-storage.ts';
 import { CalendarService } from './calendar/calendar-service.ts';
 import { HocuspocusDocuments } from './bridge/hocuspocus-documents.ts';
 import { parseSchedule } from './bridge/retry-policy.ts';
@@ -166,10 +167,8 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
     },
   });
   const bridge = new Bridge({
-    db, docs: bridgeDocuments, egress, adapters: options.adapters ?? ADAPTERS, logger: logger.child({ component: 'bridge' }), metrics, now: options.now,
-    commitPending: () => group.commit(),
-    inGroup: (fn) => group.write(fn),
-    cipher,
+    storage: sqliteBridgeStorage({ db, cipher, now: options.now ?? Date.now, commitPending: () => group.commit(), inGroup: (fn) => group.write(fn) }),
+    docs: bridgeDocuments, egress, adapters: options.adapters ?? ADAPTERS, logger: logger.child({ component: 'bridge' }), metrics, now: options.now,
     people,
     settings: {
       get publicUrl() { return publicUrl(); },

@@ -4,8 +4,7 @@ import type { Egress } from '../../adapters/core/index.ts';
 import type { AdapterModule } from '../../adapters/registry.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
-import type { Db } from '../storage/database.ts';
-import type { CredentialCipher } from './credential-cipher.ts';
+import type { BridgeStorage } from './bridge-storage.ts';
 import type { RetentionSettings } from './retention.ts';
 
 /**
@@ -40,8 +39,8 @@ export interface BridgeSettings {
 }
 
 export interface BridgeDeps {
-  db: Db;
-  cipher: CredentialCipher;
+  /** The bridge's stores, on SQLite (sqliteBridgeStorage) or PostgreSQL (postgresBridgeStorage). */
+  storage: BridgeStorage;
   docs: DocumentAccess;
   adapters: readonly AdapterModule[];
   settings: BridgeSettings;
@@ -50,10 +49,6 @@ export interface BridgeDeps {
   /** Where adapters' outbound connections go through (checked against the operator's policy). */
   egress: Egress;
   now?: () => number;
-  /** Commits writes still in an open group commit; called before anything is pushed out. */
-  commitPending?: () => void;
-  /** Runs a write in the current group commit (webhook receipts share commits under load; the reply waits for it). */
-  inGroup?: <T>(fn: () => T) => T;
   /** Workspaces and weddings (server/people/): who acts for a workspace, where a wedding belongs, new weddings from records. */
   people?: BridgePeople;
 }

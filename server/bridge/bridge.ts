@@ -6,37 +6,30 @@ import {
 } from '../../schema/index.ts';
 import { canPull, canPush, type SyncEntity, type WebhookReply, type WebhookRequest } from '../../adapters/core/index.ts';
 import type { Principal } from '../auth/tokens.ts';
-import { AuditLog, sqliteAuditRecords } from './audit-log.ts';
 import { AuditTrail } from './audit-trail.ts';
+import type { BridgeWiring, InboxRunner } from './bridge-storage.ts';
+import type { InboxWrites } from './inbox-store.ts';
+import type { IntegrationRecords } from './integration-store.ts';
+import type { LinkRecords } from './link-store.ts';
+import type { PushPlanning } from './push-planning.ts';
+import { OutboxWorker } from './outbox-worker.ts';
+import { bindBridgeMetrics } from './bridge-metrics.ts';
 import type { BridgeDeps } from './bridge-deps.ts';
 import { BridgeError } from './bridge-error.ts';
-import { InboxStore, sqliteInboxReads, sqliteInboxWrites } from './inbox-store.ts';
-import { InboxWorker } from './inbox-worker.ts';
 import { IntegrationRegistry, type LiveIntegration } from './integration-registry.ts';
-import { IntegrationStore, sqliteIntegrationRecords, type IntegrationRecords } from './integration-store.ts';
-import { LinkStore, sqliteLinkRecords } from './link-store.ts';
-import { OutboundPlanner } from './outbound-planner.ts';
-import { sqlitePushPlanning, type PushPlanning } from './push-planning.ts';
 import { deadLetters, outboxEntry, replayOutbox, type OutboxAccessDeps } from './outbox-access.ts';
-import { OutboxStore, sqliteOutboxReads } from './outbox-store.ts';
-import { SqliteOutboxQueue } from './outbox-queue.ts';
-import { OutboxWorker } from './outbox-worker.ts';
 import type { PullReason } from './puller.ts';
 import { PullSchedule } from './pull-schedule.ts';
 import { resumeConnections } from './resume-connections.ts';
-import { sealPlainConfigurations } from './configuration-migration.ts';
-import { applyRetention } from './retention.ts';
 import { createRetryPolicy } from './retry-policy.ts';
 import { WebhookIntake } from './webhook-intake.ts';
 import { integrationSummary } from './integration-view.ts';
 import { ConnectionRuntime, type LiveConnection } from './connection-runtime.ts';
 import { ConnectionsService } from './connections-service.ts';
 import { InboundRouter } from './inbound-router.ts';
-import { sqliteRouteRecords } from './route-records.ts';
 import { assertManage, assertRead, visible } from './integration-access.ts';
 import { pushEntity } from './pusher.ts';
 import { UnmatchedQueue } from './unmatched-queue.ts';
-import { UnmatchedStore, sqliteUnmatchedRecords } from './unmatched-store.ts';
 import { WeddingFactsCache } from './wedding-facts.ts';
 import { actsForWorkspace } from './workspace-access.ts';
 import { ConnectionAttention } from './connection-attention.ts';
@@ -44,7 +37,6 @@ import { SyncRequests } from './sync-requests.ts';
 import { StatusReports } from './status-reports.ts';
 import type { WeddingIntegrationHealth } from '../../schema/api/workspaces.ts';
 import { resolveConflict } from './conflict-resolution.ts';
-import { bindBridgeMetrics, sqliteQueueDepths } from './bridge-metrics.ts';
 
 const ENTITY_KIND = 'entity';
 
@@ -56,22 +48,21 @@ const ENTITY_KIND = 'entity';
 export class Bridge {
   /** Connections and bindings (the asynchronous contract both backends keep). */
   readonly store: IntegrationRecords;
-  readonly links: LinkStore;
-  readonly inbox: InboxStore;
-  readonly outbox: OutboxStore;
+  /** What each binding's system holds (links), on the bridge's backend. */
+  readonly links: LinkRecords;
+  /** Adds inbox rows (applied by the inbox worker). */
+  readonly inbox: InboxWrites;
   /** The audit trail the services record to without waiting (audit-trail.ts). */
   readonly audit: AuditTrail;
   readonly registry = new IntegrationRegistry();
-  readonly planner: OutboundPlanner;
   /** Pushes planned outside the document updates that cause them (push-planning.ts). */
   readonly planning: PushPlanning;
-  readonly inboxWorker: InboxWorker;
+  readonly inboxWorker: InboxRunner;
   readonly outboxWorker: OutboxWorker;
   /** Running connections and their adapters. */
   readonly runtime: ConnectionRuntime;
   /** Connect, bind, unbind, disconnect. */
   readonly connections: ConnectionsService;
-  readonly unmatched: UnmatchedStore;
   readonly unmatchedQueue: UnmatchedQueue;
   /** Routes a connection's records to its weddings (webhooks, pulls, CSV imports). */
   readonly router: InboundRouter;
@@ -88,21 +79,12 @@ export class Bridge {
   private readonly attention: ConnectionAttention;
 
   constructor(private readonly deps: BridgeDeps) {
-    const { db, settings, logger, metrics } = deps;
+    const { storage, settings, logger, metrics } = deps;
     this.now = deps.now ?? Date.now;
-    // The synchronous store serves only what runs inside a SQLite transaction (the intake's receipt, the inbox worker's batch).
-    const rows = new IntegrationStore(db, deps.cipher);
-    this.store = sqliteIntegrationRecords(rows);
-    this.links = new LinkStore(db);
-    const linkRecords = sqliteLinkRecords(this.links);
-    this.inbox = new InboxStore(db);
-    const inboxWrites = sqliteInboxWrites(this.inbox);
-    this.outbox = new OutboxStore(db);
-    // The SQLite log itself serves the intake and the inbox worker, whose entries commit in their transaction.
-    const auditRows = new AuditLog(db, this.now);
-    this.audit = new AuditTrail(sqliteAuditRecords(auditRows), logger.child({ component: 'audit' }));
-    this.unmatched = new UnmatchedStore(db);
-    const unmatchedRecords = sqliteUnmatchedRecords(this.unmatched);
+    this.store = storage.integrations;
+    this.links = storage.links;
+    this.inbox = storage.inboxWrites;
+    this.audit = new AuditTrail(storage.audit, logger.child({ component: 'audit' }));
     this.runtime = new ConnectionRuntime({
       store: this.store, registry: this.registry, adapters: deps.adapters, egress: deps.egress, publicUrl: () => settings.publicUrl,
       logger: logger.child({ component: 'connections' }), now: this.now,
@@ -110,19 +92,15 @@ export class Bridge {
     this.attention = new ConnectionAttention({ store: this.store, runtime: this.runtime, audit: this.audit, logger, now: this.now });
     this.facts = new WeddingFactsCache((weddingId, fn) => deps.docs.withDocument(weddingId, fn));
     deps.docs.onUpdate(this.facts.onUpdate);
-    const inTransaction = <T>(fn: () => T): T => (deps.inGroup ? deps.inGroup(() => db.transaction(fn)()) : db.transaction(fn)());
     this.router = new InboundRouter({
-      records: sqliteRouteRecords({
-        db, inbox: this.inbox, unmatched: this.unmatched, audit: auditRows, write: inTransaction,
-        receipt: (connectionId, eventId, at) => rows.connections.receipt(connectionId, eventId, at),
-      }),
+      records: storage.routes,
       facts: this.facts, now: this.now,
       bindingsOf: (connectionId) => this.runtime.bindingsOf(connectionId),
       kick: (weddingId) => this.inboxWorker.kick(weddingId),
       onUnmatched: (id) => { void this.unmatchedQueue.autoCreate(id).catch((error) => logger.warn({ err: error, recordId: id }, 'could not create a wedding from an unmatched record')); },
     });
     this.connections = new ConnectionsService({
-      db, store: this.store, links: linkRecords, runtime: this.runtime, registry: this.registry, audit: this.audit, logger, now: this.now,
+      store: this.store, links: this.links, runtime: this.runtime, registry: this.registry, audit: this.audit, logger, now: this.now,
       workspaceOfWedding: async (weddingId) => (await deps.people?.weddingWorkspace(weddingId)) ?? null,
       actsForWorkspace: (p, workspaceId) => this.actsForWorkspace(p, workspaceId),
       initialSync: (live) => this.initialSync(live),
@@ -133,7 +111,7 @@ export class Bridge {
       },
     });
     this.unmatchedQueue = new UnmatchedQueue({
-      unmatched: unmatchedRecords, store: this.store, inbox: inboxWrites, connections: this.connections, audit: this.audit, logger, now: this.now,
+      unmatched: storage.unmatched, store: this.store, inbox: this.inbox, connections: this.connections, audit: this.audit, logger, now: this.now,
       actsForWorkspace: (p, workspaceId) => this.actsForWorkspace(p, workspaceId),
       registerWedding: async (input) => {
         if (!deps.people) throw new BridgeError('invalid_config', 'weddings cannot be created here (no people store)');
@@ -146,17 +124,17 @@ export class Bridge {
         return live ? (await this.router.prepare(live, change)) as typeof change : change;
       },
     });
-    this.planner = new OutboundPlanner({
-      registry: this.registry, links: this.links, outbox: this.outbox, now: this.now, coalesceMs: settings.coalesceMs,
-      describeOrigin: deps.docs.describeOrigin, onPlanned: () => this.outboxWorker.kick(),
-    });
-    this.planning = sqlitePushPlanning({
-      planner: this.planner, outbox: this.outbox, withDocument: (weddingId, fn) => deps.docs.withDocument(weddingId, fn), onPlanned: () => this.outboxWorker.kick(),
-    });
+    const wiring: BridgeWiring = {
+      registry: this.registry, docs: deps.docs, now: this.now, coalesceMs: settings.coalesceMs, metrics, logger: logger.child({ component: 'inbox' }),
+      inboxRetry: createRetryPolicy(settings.retryScheduleMs, settings.inboxMaxAttempts),
+      onPlanned: () => this.outboxWorker.kick(),
+      requestPull: (live) => { void this.pullInBackground(live, false).catch(() => undefined); },
+    };
+    this.planning = storage.planning(wiring);
     this.outboxWorker = new OutboxWorker({
-      outbox: new SqliteOutboxQueue(this.outbox), registry: this.registry, integrations: this.store, audit: this.audit, metrics, now: this.now,
+      outbox: storage.outboxQueue, registry: this.registry, integrations: this.store, audit: this.audit, metrics, now: this.now,
       logger: logger.child({ component: 'outbox' }),
-      beforeClaim: deps.commitPending,
+      beforeClaim: storage.beforeClaim,
       onRefusedCredentials: (live, message) => this.needsAttention(live.integration.connectionId, message),
       retry: createRetryPolicy(settings.retryScheduleMs, settings.outboxMaxAttempts),
       breaker: { threshold: settings.breakerThreshold, cooldownMs: settings.breakerCooldownMs, maxCooldownMs: settings.breakerMaxCooldownMs },
@@ -168,29 +146,21 @@ export class Bridge {
           .catch((error) => logger.warn({ err: error, outboxId: row.id }, 'could not re-plan a superseded push'));
       },
     });
-    this.outboxWorker.register(ENTITY_KIND, (row, live) => pushEntity({ links: linkRecords, inbox: inboxWrites, now: this.now, kick: (weddingId) => this.inboxWorker.kick(weddingId) }, row, live));
-    this.inboxWorker = new InboxWorker({
-      inbox: this.inbox, registry: this.registry, integrations: rows, links: this.links, audit: auditRows, metrics, now: this.now,
-      logger: logger.child({ component: 'inbox' }),
-      retry: createRetryPolicy(settings.retryScheduleMs, settings.inboxMaxAttempts),
-      withDocument: (weddingId, fn) => deps.docs.withDocument(weddingId, fn),
-      atomically: (fn) => db.transaction(fn)(),
-      afterApply: (live, weddingId, doc, touched, pushBack, held) => { this.planning.afterApply({ live, weddingId, doc, touched, pushBack, held }); },
-      requestPull: (live) => { void this.pullInBackground(live, false).catch(() => undefined); },
-    });
+    this.outboxWorker.register(ENTITY_KIND, (row, live) => pushEntity({ links: this.links, inbox: this.inbox, now: this.now, kick: (weddingId) => this.inboxWorker.kick(weddingId) }, row, live));
+    this.inboxWorker = storage.inboxWorker({ ...wiring, planning: this.planning });
     this.syncs = new SyncRequests({
-      registry: this.registry, inbox: sqliteInboxReads(this.inbox), outboxReads: sqliteOutboxReads(this.outbox), audit: this.audit, links: linkRecords, planning: this.planning,
+      registry: this.registry, inbox: storage.inboxReads, outboxReads: storage.outboxReads, audit: this.audit, links: this.links, planning: this.planning,
       inboxWorker: this.inboxWorker, outboxWorker: this.outboxWorker, withDocument: (weddingId, fn) => deps.docs.withDocument(weddingId, fn),
       pullInBackground: (live, full) => this.pullInBackground(live, full),
     });
     this.reports = new StatusReports({
-      store: this.store, registry: this.registry, runtime: this.runtime, audit: this.audit, outbox: sqliteOutboxReads(this.outbox), inbox: sqliteInboxReads(this.inbox),
-      outboxWorker: this.outboxWorker, unmatched: unmatchedRecords, now: this.now, statusSections: this.statusSections,
+      store: this.store, registry: this.registry, runtime: this.runtime, audit: this.audit, outbox: storage.outboxReads, inbox: storage.inboxReads,
+      outboxWorker: this.outboxWorker, unmatched: storage.unmatched, now: this.now, statusSections: this.statusSections,
       withDocument: (weddingId, fn) => deps.docs.withDocument(weddingId, fn),
     });
     this.webhooks = new WebhookIntake({
       registry: this.registry, connections: this.runtime, router: this.router, audit: this.audit, metrics, now: this.now,
-      store: async (row) => inTransaction(() => this.inbox.add(row)),
+      store: (row) => storage.storeWebhook(row),
       knowsSystem: (system) => this.runtime.knowsSystem(system),
       definitionOf: (system) => this.runtime.definitionOf(system),
       requestPull: (live) => { void this.pullConnection(live, false).catch(() => undefined); },
@@ -201,13 +171,12 @@ export class Bridge {
       ...(settings.safetyPullIntervalMs ? { safetyIntervalMs: settings.safetyPullIntervalMs } : {}),
       ...(settings.scheduledPullConcurrency ? { scheduledConcurrency: settings.scheduledPullConcurrency } : {}),
       targets: {
-        audit: this.audit, inbox: inboxWrites, store: this.store, links: linkRecords, router: this.router, now: this.now,
+        audit: this.audit, inbox: this.inbox, store: this.store, links: this.links, router: this.router, now: this.now,
         kick: (weddingId) => this.inboxWorker.kick(weddingId), bindingsOf: (id) => this.runtime.bindingsOf(id),
         needsAttention: (id, message) => this.needsAttention(id, message), logger,
       },
     });
-    deps.docs.onUpdate(this.planner.onAppend);
-    bindBridgeMetrics(sqliteQueueDepths(db), metrics, this.now, () => this.registry.size, () => this.registry.builtCount, logger);
+    bindBridgeMetrics(storage.depths, metrics, this.now, () => this.registry.size, () => this.registry.builtCount, logger);
   }
 
   // ── extension points for other services (calendar, communications) ──────────────────────────
@@ -236,17 +205,17 @@ export class Bridge {
   // ── lifecycle ───────────────────────────────────────────────────────────────────────────────
   async start(): Promise<void> {
     this.pulls.start();
-    const { db, cipher, logger } = this.deps;
+    const { storage, logger } = this.deps;
     await resumeConnections({
-      beforeResume: async () => { await sealPlainConfigurations(db, cipher, (system) => this.runtime.definitionOf(system), logger); },
+      beforeResume: () => storage.beforeResume((system) => this.runtime.definitionOf(system), logger),
       runtime: this.runtime, registry: this.registry, store: this.store, logger, now: this.now,
     });
     this.inboxWorker.start();
     this.outboxWorker.start();
     this.timers.push(setInterval(() => this.pulls.tick(), this.pulls.tickMs));
     this.timers.push(setInterval(() => void this.maintain(), 60_000));
-    this.timers.push(setInterval(() => this.cleanUp(), 3_600_000));
-    this.cleanUp();
+    this.timers.push(setInterval(() => void this.cleanUp(), 3_600_000));
+    void this.cleanUp();
     for (const t of this.timers) t.unref();
   }
 
@@ -380,7 +349,7 @@ export class Bridge {
   outboxEntry(p: Principal, id: number) { return outboxEntry(this.outboxAccess(), p, id); }
   replayOutbox(p: Principal, id: number) { return replayOutbox(this.outboxAccess(), p, id); }
   private outboxAccess(): OutboxAccessDeps {
-    return { store: this.store, outbox: sqliteOutboxReads(this.outbox), outboxWorker: this.outboxWorker, audit: this.audit, now: this.now };
+    return { store: this.store, outbox: this.deps.storage.outboxReads, outboxWorker: this.outboxWorker, audit: this.audit, now: this.now };
   }
 
   // ── maintenance ─────────────────────────────────────────────────────────────────────────────
@@ -388,9 +357,9 @@ export class Bridge {
     return this.runtime.maintain();
   }
 
-  private cleanUp(): void {
+  private async cleanUp(): Promise<void> {
     try {
-      const removed = applyRetention(this.deps.db, this.deps.settings.retention ?? { processedDays: 30, auditDays: 365 }, this.now());
+      const removed = await this.deps.storage.retention(this.deps.settings.retention ?? { processedDays: 30, auditDays: 365 }, this.now());
       if (Object.values(removed).some((n) => n > 0)) this.deps.logger.info(removed, 'deleted rows past their retention');
     } catch (error) {
       this.deps.logger.warn({ err: error }, 'retention clean-up failed');

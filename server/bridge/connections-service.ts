@@ -14,7 +14,6 @@ import { assertMayConnect } from '../auth/connect-rights.ts';
 import type { Connector } from '../auth/inbound-rights.ts';
 import type { Principal } from '../auth/tokens.ts';
 import type { Logger } from '../logger.ts';
-import type { Db } from '../storage/database.ts';
 import type { AuditWriter } from './audit-log.ts';
 import { BridgeError } from './bridge-error.ts';
 import type { Connection } from './connection-store.ts';
@@ -29,7 +28,6 @@ import { bindingOverrides, bindingSummary, connectorOf, mergePatch } from './con
 export { bindingSummary };
 
 export interface ConnectionsServiceDeps {
-  db: Db;
   store: IntegrationRecords;
   links: LinkRecords;
   runtime: ConnectionRuntime;

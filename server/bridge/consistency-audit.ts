@@ -12,6 +12,7 @@ import { entityIds, readEntity, weddingContext } from './entity-access.ts';
 import { localizeForWedding } from './inbound-router.ts';
 import type { ChangesPayload } from './inbox-worker.ts';
 import type { LiveIntegration } from './integration-registry.ts';
+import type { Link } from './link-store.ts';
 
 /** One record that differs between the system and a wedding. `fields` `['*']`: the record is missing on one side. */
 export interface Drift {
@@ -173,6 +174,9 @@ export class ConsistencyAudit {
     const busyIn = this.inFlightIn.get(integration.id) !== undefined;
     const pushes: { entity: SyncEntity; entityId: string }[] = [];
     const missed: { change: InboundChange; entity: SyncEntity; entityId: string }[] = [];
+    // The links are read first (asynchronous on either backend); one updated since the run started is skipped below.
+    const linksOf = new Map<SyncEntity, Link[]>();
+    for (const entity of Object.keys(adapter.fields) as SyncEntity[]) linksOf.set(entity, await bridge.links.listFor(integration.id, entity));
     await bridge.withDocument(weddingId, (doc) => {
       const w = new WeddingDoc(doc);
       const meta = w.getMeta();
@@ -182,7 +186,7 @@ export class ConsistencyAudit {
       for (const entity of Object.keys(adapter.fields) as SyncEntity[]) {
         const fields = adapter.fields[entity] ?? [];
         const linked = new Set<string>();
-        for (const link of bridge.links.listFor(integration.id, entity)) {
+        for (const link of linksOf.get(entity) ?? []) {
           linked.add(link.entityId);
           if (this.inFlightOut.get(integration.id, entity, link.entityId) !== undefined || (link.updatedAt ?? '') >= startedAt) continue;
           const current = readEntity(w, entity, link.entityId);
@@ -238,7 +242,7 @@ export class ConsistencyAudit {
     });
     for (const m of missed) {
       const payload: ChangesPayload = { changes: [m.change] };
-      const row = bridge.inbox.add({ integrationId: integration.id, weddingId, eventId: `audit_${runId}_${m.entity}_${m.entityId}`, kind: 'changes', payload: JSON.stringify(payload), receivedAt: bridge.clock() });
+      const row = await bridge.inbox.add({ integrationId: integration.id, weddingId, eventId: `audit_${runId}_${m.entity}_${m.entityId}`, kind: 'changes', payload: JSON.stringify(payload), receivedAt: bridge.clock() });
       if (row === null) continue;
       const d = find(m.entity, m.entityId);
       d.repaired = true;

@@ -119,7 +119,7 @@ export class CsvImport {
       }
       const decisions: RouteDecision[] = [];
       for (const c of changes) decisions.push(await this.router.decide(live, c));
-      Object.assign(result, this.describe(live, decisions));
+      Object.assign(result, await this.describe(live, decisions));
       if (result.action !== 'skip') toApply.push({ result, changes });
     }
     if (req.mode === 'apply') {
@@ -155,7 +155,7 @@ export class CsvImport {
   }
 
   /** One row's routing decisions → what the import does with it. */
-  private describe(live: LiveConnection, decisions: RouteDecision[]): Omit<ImportRow, 'row' | 'eventId' | 'reference'> {
+  private async describe(live: LiveConnection, decisions: RouteDecision[]): Promise<Omit<ImportRow, 'row' | 'eventId' | 'reference'>> {
     const queued = decisions.filter((d) => d.kind === 'queued');
     if (queued.length) {
       return { action: 'create', reason: live.connection.autoCreateWeddings ? 'no wedding holds it: a new wedding is created from it' : 'no wedding holds it: it goes to the unmatched queue' };
@@ -175,7 +175,7 @@ export class CsvImport {
     for (const d of decisions) {
       if (d.kind !== 'linked') continue;
       for (const b of d.bindings) {
-        const fields = this.changedFields(b.integration.id, d.change, live.adapter.fields[d.change.entity] ?? []);
+        const fields = await this.changedFields(b.integration.id, d.change, live.adapter.fields[d.change.entity] ?? []);
         if (fields.length) changes.push({ weddingId: b.integration.weddingId, entity: d.change.entity, fields });
       }
     }
@@ -184,8 +184,8 @@ export class CsvImport {
     return { action: 'skip', reason: 'for no wedding of this connection' };
   }
 
-  private changedFields(integrationId: string, change: Extract<InboundChange, { op: 'upsert' | 'delete' }>, synced: readonly string[]): string[] {
-    const link = this.bridge.links.byExternalId(integrationId, change.entity, change.externalId);
+  private async changedFields(integrationId: string, change: Extract<InboundChange, { op: 'upsert' | 'delete' }>, synced: readonly string[]): Promise<string[]> {
+    const link = await this.bridge.links.byExternalId(integrationId, change.entity, change.externalId);
     if (change.op === 'delete') return link ? ['(deleted)'] : [];
     if (!link) return Object.keys(change.data).filter((f) => synced.includes(f));
     return Object.keys(change.data).filter((f) => synced.includes(f) && !sameField(f, change.data[f], link.lastSynced[f]));

@@ -5,10 +5,7 @@ import { changedEntities, readEntity, weddingContext } from './entity-access.ts'
 import type { IntegrationRegistry, LiveIntegration } from './integration-registry.ts';
 import type { Link, LinkStore } from './link-store.ts';
 import type { NewOutboxRow, OutboxStore } from './outbox-store.ts';
-import type { PostgresLinkStore } from './postgres-link-store.ts';
-import type { PostgresOutboxStore } from './postgres-outbox-store.ts';
 import { namedListener } from '../collab/document-listeners.ts';
-import type { JoinedAppendListener } from '../collab/joined-listeners.ts';
 import { ownValue, setOwn } from '../../schema/own-keys.ts';
 
 /** What an `entity` outbox row carries: the change and the wedding context at the time. */
@@ -58,7 +55,7 @@ export class OutboundPlanner {
   constructor(private readonly deps: PlannerDeps) {}
 
   onAppend = namedListener('outbox', (documentName: string, doc: Y.Doc, tr: Y.Transaction): void => {
-    const drafts = this.draftsFor(documentName, doc, tr);
+    const drafts = changeDrafts(this.deps, documentName, doc, tr);
     if (drafts.length === 0) return;
     const now = this.deps.now();
     let planned = 0;
@@ -68,54 +65,6 @@ export class OutboundPlanner {
     }
     if (planned > 0) this.deps.onPlanned?.();
   });
-
-  /**
-   * The PostgreSQL form of onAppend (DurablePersistence.onAppendJoined): what each push carries is
-   * read from the document in the change's own transaction, and the links are read and the outbox
-   * rows added inside the append's database transaction, so a change and the pushes it causes
-   * commit together, as on SQLite. `onPlanned` runs after the COMMIT, so the worker it wakes finds
-   * the rows.
-   */
-  joined(stores: { links: PostgresLinkStore; outbox: PostgresOutboxStore }): JoinedAppendListener {
-    return namedListener('outbox', (documentName: string, doc: Y.Doc, tr: Y.Transaction) => {
-      const drafts = this.draftsFor(documentName, doc, tr);
-      if (drafts.length === 0) return null;
-      const now = this.deps.now();
-      let planned = 0;
-      return {
-        write: async (client) => {
-          // A joined write may run a second time after its group's savepoint was rolled back.
-          planned = 0;
-          for (const d of drafts) {
-            const row = pushRow(d, await stores.links.get(d.live.integration.id, d.entity, d.entityId, client), false, now, this.deps.coalesceMs);
-            if (row) { await stores.outbox.add(row, now, client); planned++; }
-          }
-        },
-        committed: () => { if (planned > 0) this.deps.onPlanned?.(); },
-      };
-    });
-  }
-
-  /** The pushes a change asks for: each changed entity to each in-process binding of the wedding that pushes, except the binding the change came from. */
-  private draftsFor(documentName: string, doc: Y.Doc, tr: Y.Transaction): PushDraft[] {
-    const weddingId = weddingIdOf(documentName);
-    if (!weddingId) return [];
-    const targets = this.deps.registry.forWedding(weddingId).filter((l) => l.integration.runMode === 'in_process' && canPush(l.adapter));
-    if (targets.length === 0) return [];
-    const origin = this.deps.describeOrigin(tr.origin);
-    const changed = changedEntities(doc, tr);
-    if (changed.length === 0) return [];
-    const w = new WeddingDoc(doc);
-    const drafts: PushDraft[] = [];
-    for (const live of targets) {
-      if (origin.kind === 'adapter' && origin.integrationId === live.integration.id) continue;
-      for (const { entity, entityId } of changed) {
-        const d = draftPush(live, w, weddingId, entity, entityId);
-        if (d) drafts.push(d);
-      }
-    }
-    return drafts;
-  }
 
   /**
    * After an integration's own change was applied: a pending push to it of older content is
@@ -141,6 +90,32 @@ export class OutboundPlanner {
     const row = pushRow(d, this.deps.links.get(live.integration.id, entity, entityId), force, now, this.deps.coalesceMs);
     return row ? this.deps.outbox.add(row, now) : null;
   }
+}
+
+/**
+ * The pushes a change asks for: each changed entity to each in-process binding of the wedding that
+ * pushes, except the binding the change came from (read from the document inside the change's
+ * transaction). The planners of both backends use it: OutboundPlanner.onAppend on SQLite,
+ * PostgresPushPlanning.onAppend on PostgreSQL.
+ */
+export function changeDrafts(deps: Pick<PlannerDeps, 'registry' | 'describeOrigin'>, documentName: string, doc: Y.Doc, tr: Y.Transaction): PushDraft[] {
+  const weddingId = weddingIdOf(documentName);
+  if (!weddingId) return [];
+  const targets = deps.registry.forWedding(weddingId).filter((l) => l.integration.runMode === 'in_process' && canPush(l.adapter));
+  if (targets.length === 0) return [];
+  const origin = deps.describeOrigin(tr.origin);
+  const changed = changedEntities(doc, tr);
+  if (changed.length === 0) return [];
+  const w = new WeddingDoc(doc);
+  const drafts: PushDraft[] = [];
+  for (const live of targets) {
+    if (origin.kind === 'adapter' && origin.integrationId === live.integration.id) continue;
+    for (const { entity, entityId } of changed) {
+      const d = draftPush(live, w, weddingId, entity, entityId);
+      if (d) drafts.push(d);
+    }
+  }
+  return drafts;
 }
 
 /** What a push of the entity to the binding would carry now; null when the binding syncs no field of it. */

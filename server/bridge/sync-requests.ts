@@ -6,7 +6,7 @@ import { isWriter, type Principal } from '../auth/tokens.ts';
 import type { AuditWriter } from './audit-log.ts';
 import { entityIds } from './entity-access.ts';
 import type { InboxReads } from './inbox-store.ts';
-import type { InboxWorker } from './inbox-worker.ts';
+import type { InboxRunner } from './bridge-storage.ts';
 import { assertManage, assertRead, canManage } from './integration-access.ts';
 import type { IntegrationRegistry, LiveIntegration } from './integration-registry.ts';
 import type { LinkRecords } from './link-store.ts';
@@ -23,7 +23,7 @@ export interface SyncContext {
   links: LinkRecords;
   /** Plans pushes from the document as it is (either backend). */
   planning: PushPlanning;
-  inboxWorker: InboxWorker;
+  inboxWorker: Pick<InboxRunner, 'settled' | 'kick'>;
   outboxWorker: OutboxWorker;
   withDocument<T>(weddingId: string, fn: (doc: Y.Doc) => T): Promise<T>;
   /** Pulls the binding's system (its connection's, for one serving many weddings); resolves with inbox row ids. */

@@ -170,7 +170,7 @@ export class CalendarService {
       }
       const owner = weddingOf.get(r.integrationId);
       if (!owner) continue;
-      const link = this.deps.bridge.links.byExternalId(r.integrationId, 'timeline', r.externalId);
+      const link = await this.deps.bridge.links.byExternalId(r.integrationId, 'timeline', r.externalId);
       out.push({
         kind: 'calendar', integrationId: r.integrationId, system: owner.system, externalId: r.externalId, title: r.title, startMs: r.startMs, endMs: r.endMs,
         linkedEvents: link ? [`${owner.weddingId}/${link.entityId}`] : [],

@@ -2,6 +2,7 @@ import * as Y from 'yjs';
 import { WeddingDoc, weddingIdOf, type Delivery, type Message } from '../../schema/index.ts';
 import { isMessagingAdapter, type MessagingChannel, type OutboundMessage } from '../../adapters/core/index.ts';
 import { PRIORITY } from '../bridge/outbound-planner.ts';
+import { OutboxStore } from '../bridge/outbox-store.ts';
 import { describeOrigin } from '../collab/origin.ts';
 import type { CommsContext } from './comms-context.ts';
 import type { EscalationWatch } from './escalation-watch.ts';
@@ -30,8 +31,11 @@ export function sendKey(weddingId: string, messageId: string, recipientId: strin
  */
 export class SendPlanner {
   private readonly outboxKeyExists;
+  /** Sends are outbox rows written in the document update's transaction (SQLite: comms runs on the embedded database only). */
+  private readonly outbox: OutboxStore;
 
   constructor(private readonly ctx: CommsContext, private readonly watch: EscalationWatch) {
+    this.outbox = new OutboxStore(ctx.db);
     this.outboxKeyExists = ctx.db.prepare('SELECT 1 FROM outbox WHERE idempotency_key = ?').pluck();
     ctx.bridge.onDocumentUpdate(namedListener('comms_notifications', this.onDocumentUpdate));
   }
@@ -90,7 +94,7 @@ export class SendPlanner {
         priority: message.priority, type: message.type, requiresAck: message.requiresAck, level: d.level,
       },
     };
-    this.ctx.bridge.outbox.add({
+    this.outbox.add({
       integrationId: live.integration.id, weddingId, kind: MESSAGE_KIND, entity: 'messages', entityId: `${message.id}/${d.recipientId}/${d.channel}/${d.level}`,
       payload, contentHash: key, priority, notBefore: now, idempotencyKey: key,
     }, now);

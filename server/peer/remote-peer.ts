@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { ConflictStrategies, SYSTEM_CATEGORIES, WEDDING_ID_PATTERN } from '../../schema/index.ts';
 import { findSecretValues, newWebhookSecret } from '../../adapters/core/index.ts';
 import { ADAPTERS, type AdapterModule } from '../../adapters/registry.ts';
+import { sqliteBridgeStorage } from '../bridge/sqlite-bridge-storage.ts';
 import { Bridge } from '../bridge/bridge.ts';
 import { parseSchedule } from '../bridge/retry-policy.ts';
 import type { Logger } from '../logger.ts';
@@ -78,7 +79,7 @@ export async function startRemotePeer(config: PeerConfig, logger: Logger, adapte
   let webhookUrl: string | null = null;
   const egress = createGuardedEgress(createOutboundPolicy(parseOutboundAllow(config.outboundAllow)));
   const bridge = new Bridge({
-    db, cipher, docs: documents, adapters, egress, logger, metrics,
+    storage: sqliteBridgeStorage({ db, cipher, now: Date.now }), docs: documents, adapters, egress, logger, metrics,
     settings: {
       get publicUrl() { return webhookUrl ?? 'http://localhost'; }, retryScheduleMs: parseSchedule(config.retryScheduleMs), outboxMaxAttempts: 1000, inboxMaxAttempts: 20,
       breakerThreshold: 5, breakerCooldownMs: 15_000, breakerMaxCooldownMs: 300_000, pullIntervalMs: config.pullIntervalMs, coalesceMs: 25,

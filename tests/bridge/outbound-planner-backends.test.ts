@@ -10,6 +10,7 @@ import { createCredentialCipher } from '../../server/bridge/credential-cipher.ts
 import { IntegrationRegistry, LiveBinding } from '../../server/bridge/integration-registry.ts';
 import { IntegrationStore } from '../../server/bridge/integration-store.ts';
 import { LinkStore } from '../../server/bridge/link-store.ts';
+import { PostgresPushPlanning } from '../../server/bridge/postgres-push-planning.ts';
 import { OutboundPlanner } from '../../server/bridge/outbound-planner.ts';
 import { OutboxStore } from '../../server/bridge/outbox-store.ts';
 import { PostgresLinkStore } from '../../server/bridge/postgres-link-store.ts';
@@ -112,7 +113,10 @@ describe('the outbound planner: joined on PostgreSQL against SQLite', () => {
       let plannedOnPostgres = 0;
       const deps = { registry, now: () => NOW, coalesceMs: COALESCE_MS, describeOrigin };
       const onSqlite = new OutboundPlanner({ ...deps, links: sqliteLinks, outbox: sqliteOutbox, onPlanned: () => plannedOnSqlite++ }).onAppend;
-      const onPostgres = new OutboundPlanner({ ...deps, links: sqliteLinks, outbox: sqliteOutbox, onPlanned: () => plannedOnPostgres++ }).joined(pgStores);
+      const onPostgres = new PostgresPushPlanning({
+        ...deps, ...pgStores, persistence: { changeWithWrites: () => { throw new Error('not used here'); } }, withDocument: () => { throw new Error('not used here'); },
+        onPlanned: () => plannedOnPostgres++,
+      }).onAppend;
 
       const doc = new Y.Doc();
       let seq = 0;

@@ -14,7 +14,8 @@ import { PostgresInboxWorker } from '../../server/bridge/postgres-inbox-worker.t
 import { PostgresIntegrationStore } from '../../server/bridge/postgres-integration-store.ts';
 import { PostgresLinkStore } from '../../server/bridge/postgres-link-store.ts';
 import { PostgresOutboxStore } from '../../server/bridge/postgres-outbox-store.ts';
-import { PostgresPushPlanning } from '../../server/bridge/push-planning.ts';
+import { PostgresPushPlanning } from '../../server/bridge/postgres-push-planning.ts';
+import { describeOrigin } from '../../server/collab/origin.ts';
 import { createRetryPolicy } from '../../server/bridge/retry-policy.ts';
 import { openPostgresPool } from '../../server/storage/postgres/pool.ts';
 import { planner, storedWebhook } from '../helpers/cluster-clients.ts';
@@ -68,7 +69,7 @@ describe('planning pushes on PostgreSQL', () => {
     registerTeardown(() => docs.releaseAll());
     let planned = 0;
     const planning = new PostgresPushPlanning({
-      links, outbox, persistence: node.collab.persistence, withDocument: (w, fn) => docs.withDocument(w, fn), now: Date.now, coalesceMs: 0, onPlanned: () => { planned++; },
+      registry, describeOrigin, links, outbox, persistence: node.collab.persistence, withDocument: (w, fn) => docs.withDocument(w, fn), now: Date.now, coalesceMs: 0, onPlanned: () => { planned++; },
     });
     const client = await planner(node.wsUrl, 'w1');
     await client.whenSynced(10_000);

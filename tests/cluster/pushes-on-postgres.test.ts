@@ -7,12 +7,11 @@ import { AuditLog } from '../../server/bridge/audit-log.ts';
 import { createCredentialCipher } from '../../server/bridge/credential-cipher.ts';
 import { IntegrationRegistry, LiveBinding } from '../../server/bridge/integration-registry.ts';
 import { IntegrationStore, sqliteIntegrationRecords } from '../../server/bridge/integration-store.ts';
-import { LinkStore } from '../../server/bridge/link-store.ts';
-import { OutboundPlanner } from '../../server/bridge/outbound-planner.ts';
-import { OutboxStore } from '../../server/bridge/outbox-store.ts';
+import { HocuspocusDocuments } from '../../server/bridge/hocuspocus-documents.ts';
 import { OutboxWorker } from '../../server/bridge/outbox-worker.ts';
 import { PostgresLinkStore } from '../../server/bridge/postgres-link-store.ts';
 import { PostgresOutboxStore } from '../../server/bridge/postgres-outbox-store.ts';
+import { PostgresPushPlanning } from '../../server/bridge/postgres-push-planning.ts';
 import { pushEntity } from '../../server/bridge/pusher.ts';
 import { createRetryPolicy } from '../../server/bridge/retry-policy.ts';
 import { describeOrigin } from '../../server/collab/origin.ts';
@@ -78,11 +77,13 @@ describe('pushes from a wedding whose document lives in PostgreSQL', () => {
     worker.register('entity', (row, live) => pushEntity({ links, inbox: { add: async () => null }, now: Date.now, kick: () => undefined }, row, live));
     registerTeardown(async () => { await worker.stop(); await outbox.close(); });
     let kicks = 0;
-    const planned = new OutboundPlanner({
-      registry, links: new LinkStore(sqlite), outbox: new OutboxStore(sqlite), now: Date.now, coalesceMs: 0, describeOrigin,
+    const docs = new HocuspocusDocuments(node.collab.hocuspocus, node.collab.persistence);
+    registerTeardown(() => docs.releaseAll());
+    const planning = new PostgresPushPlanning({
+      registry, describeOrigin, links, outbox, persistence: node.collab.persistence, withDocument: (w, fn) => docs.withDocument(w, fn), now: Date.now, coalesceMs: 0,
       onPlanned: () => { kicks++; worker.kick(); },
     });
-    node.collab.persistence.onAppendJoined(planned.joined({ links, outbox }));
+    node.collab.persistence.onAppendJoined(planning.onAppend);
 
     const a = await planner(node.wsUrl, 'w1');
     await a.whenSynced(10_000);
