@@ -12,7 +12,7 @@ import { Bridge } from './bridge/bridge.ts';
 import { sqliteBridgeStorage } from './bridge/sqlite-bridge-storage.ts';
 import { CalendarService } from './calendar/calendar-service.ts';
 import { HocuspocusDocuments } from './bridge/hocuspocus-documents.ts';
-import { parseSchedule } from './bridge/retry-policy.ts';
+import { bridgeSettingsFrom } from './bridge/bridge-settings.ts';
 import { webhookTargetGuard } from './http/integrations-routes.ts';
 import { ConsistencyAudit } from './bridge/consistency-audit.ts';
 import { createRateLimits } from './http/rate-limits.ts';
@@ -170,21 +170,7 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
     storage: sqliteBridgeStorage({ db, cipher, now: options.now ?? Date.now, commitPending: () => group.commit(), inGroup: (fn) => group.write(fn) }),
     docs: bridgeDocuments, egress, adapters: options.adapters ?? ADAPTERS, logger: logger.child({ component: 'bridge' }), metrics, now: options.now,
     people,
-    settings: {
-      get publicUrl() { return publicUrl(); },
-      retryScheduleMs: parseSchedule(config.RETRY_SCHEDULE_MS),
-      outboxMaxAttempts: config.OUTBOX_MAX_ATTEMPTS,
-      inboxMaxAttempts: config.INBOX_MAX_ATTEMPTS,
-      breakerThreshold: config.BREAKER_THRESHOLD,
-      breakerCooldownMs: config.BREAKER_COOLDOWN_MS,
-      breakerMaxCooldownMs: config.BREAKER_MAX_COOLDOWN_MS,
-      pullIntervalMs: config.PULL_INTERVAL_MS,
-      safetyPullIntervalMs: config.SAFETY_PULL_INTERVAL_MS,
-      // Half the socket pool at most for scheduled pulls: a webhook's pull finds a free socket.
-      scheduledPullConcurrency: Math.max(1, Math.floor(config.OUTBOUND_MAX_SOCKETS_PER_ORIGIN / 2)),
-      coalesceMs: config.PUSH_COALESCE_MS,
-      retention: { processedDays: config.RETENTION_DAYS, auditDays: config.AUDIT_RETENTION_DAYS },
-    },
+    settings: bridgeSettingsFrom(config, publicUrl),
   });
   let closing: Promise<void> | undefined;
   let signIn: ReturnType<typeof mountApi>['signIn'] | undefined;

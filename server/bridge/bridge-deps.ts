@@ -15,8 +15,14 @@ import type { RetentionSettings } from './retention.ts';
 /** How the bridge reaches wedding documents: in process (Hocuspocus) or, for `wedsync peer`, over a provider. */
 export interface DocumentAccess {
   withDocument<T>(weddingId: string, fn: (doc: Y.Doc) => T): Promise<T>;
-  /** Registers `listener` to run synchronously, in the durable transaction, for every update of every document. */
+  /**
+   * Registers `listener` to run synchronously, in the durable transaction, for every update of every
+   * document; what it writes to SQLite commits with the update (SQLite only: PostgreSQL's writes
+   * join the update through BridgeStorage.planning).
+   */
   onUpdate(listener: (documentName: string, doc: Y.Doc, tr: Y.Transaction) => void): void;
+  /** Registers `listener` to observe every update of every document loaded here, writing nothing (on either backend). */
+  observeUpdates(listener: (documentName: string, doc: Y.Doc, tr: Y.Transaction) => void): void;
   describeOrigin(origin: unknown): TxOrigin;
 }
 

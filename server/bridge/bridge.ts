@@ -91,7 +91,7 @@ export class Bridge {
     });
     this.attention = new ConnectionAttention({ store: this.store, runtime: this.runtime, audit: this.audit, logger, now: this.now });
     this.facts = new WeddingFactsCache((weddingId, fn) => deps.docs.withDocument(weddingId, fn));
-    deps.docs.onUpdate(this.facts.onUpdate);
+    deps.docs.observeUpdates(this.facts.onUpdate);
     this.router = new InboundRouter({
       records: storage.routes,
       facts: this.facts, now: this.now,

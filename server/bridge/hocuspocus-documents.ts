@@ -71,6 +71,10 @@ export class HocuspocusDocuments implements DocumentAccess {
     this.persistence.onAppend(listener);
   }
 
+  observeUpdates(listener: (documentName: string, doc: Y.Doc, tr: Y.Transaction) => void): void {
+    this.persistence.observeAppends(listener);
+  }
+
   private async release(name: string, entry: { connection: Promise<DirectConnection>; users: number }): Promise<void> {
     if (entry.users > 0 || this.open.get(name) !== entry) return;
     this.open.delete(name);

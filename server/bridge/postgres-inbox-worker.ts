@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import type pg from 'pg';
 import type * as Y from 'yjs';
 import { SYNC_ENTITIES } from '../../adapters/core/index.ts';
@@ -13,7 +14,8 @@ import type { InboxRow } from './inbox-store.ts';
 import type { NoticeListener } from './inbox-worker.ts';
 import type { IntegrationRegistry, LiveIntegration } from './integration-registry.ts';
 import type { BindingFields } from './connection-rows.ts';
-import { PassLoop } from './pass-loop.ts';
+import { PassLoop, readUntil } from './pass-loop.ts';
+import type { InboxRunner } from './bridge-storage.ts';
 import type { PostgresAuditLog } from './postgres-audit-log.ts';
 import type { PostgresInboxStore } from './postgres-inbox-store.ts';
 import type { PostgresIntegrationStore } from './postgres-integration-store.ts';
@@ -46,8 +48,6 @@ export interface PostgresInboxWorkerDeps {
   afterApply?(applied: AppliedChanges): PlannedWrite | null;
   /** Called once a slice that added outbox rows is committed (wakes the outbox worker). */
   onPlanned?(): void;
-  noticeListeners?: readonly NoticeListener[];
-  alertHandler?: AlertHandler;
   /** Weddings applied at once by this instance. @default 8 */
   maxWeddings?: number;
 }
@@ -67,16 +67,19 @@ export interface PostgresInboxWorkerDeps {
  * left alone for a while.
  *
  * The pushes an applied row asks for (`afterApply`) are written last in the same transaction.
- * Not yet here (docs/storage-backends.md): notices and alerts (comms) — given only when their
- * stores run on PostgreSQL.
  */
-export class PostgresInboxWorker {
+export class PostgresInboxWorker implements InboxRunner {
   private readonly loop: PassLoop;
+  /** Emits `progress` after each slice here (settled re-reads then; rows applied elsewhere are polled). */
+  private readonly events = new EventEmitter();
+  private readonly noticeListeners: NoticeListener[] = [];
+  private alertHandler: AlertHandler | undefined;
   private readonly applying = new Map<string, Promise<void>>();
   /** Weddings whose last slice failed, and until when (ms) they are left alone. */
   private readonly backoff = new Map<string, { until: number; failures: number }>();
 
   constructor(private readonly deps: PostgresInboxWorkerDeps) {
+    this.events.setMaxListeners(0);
     this.loop = new PassLoop(() => this.tick(), (error) => deps.logger.error({ err: error }, 'inbox pass failed'));
   }
 
@@ -90,8 +93,36 @@ export class PostgresInboxWorker {
     await Promise.all(this.applying.values());
   }
 
-  kick(): void {
+  /** Run soon (any wedding: the claim finds which have rows due). */
+  kick(_weddingId?: string): void {
     this.loop.kick();
+  }
+
+  /**
+   * Runs `listener` for the notices of every applied row, inside the row's document change, before
+   * its outcome is written (a listener that throws leaves the row to be retried: it must be
+   * idempotent per notice). What it writes must commit with the change to be kept with it: on
+   * PostgreSQL only what it adds to the document does (communications' stores are SQLite's yet).
+   */
+  onNotice(listener: NoticeListener): void {
+    this.noticeListeners.push(listener);
+  }
+
+  /** Who sends inbound alerts (`op: 'alert'`), inside the row's document change (see onNotice). */
+  onAlert(handler: AlertHandler): void {
+    this.alertHandler = handler;
+  }
+
+  /**
+   * Resolves when the rows are applied or parked, by whichever instance claimed their wedding, or
+   * when `timeoutMs` passes, with their state then: re-read after each slice here and every 250 ms.
+   */
+  settled(ids: number[], timeoutMs: number): Promise<InboxRow[]> {
+    return readUntil(
+      async () => (await Promise.all(ids.map((id) => this.deps.inbox.get(id)))).filter((r): r is InboxRow => r !== undefined),
+      (rows) => rows.every((r) => r.status !== 'pending'),
+      this.events, 'progress', timeoutMs, this.deps.now,
+    );
   }
 
   private async tick(): Promise<number | null> {
@@ -110,6 +141,7 @@ export class PostgresInboxWorker {
           this.deps.logger.error({ err: error, weddingId, failures }, 'inbox slice failed; its rows are applied again later');
         })
         .finally(async () => {
+          this.events.emit('progress');
           await this.deps.inbox.release(weddingId).catch((error: unknown) => this.deps.logger.warn({ err: error, weddingId }, 'could not release an inbox claim (it expires by itself)'));
           this.applying.delete(weddingId);
           this.loop.kick();
@@ -140,7 +172,7 @@ export class PostgresInboxWorker {
         const plan = this.deps.afterApply?.({ live, weddingId, doc, touched, pushBack, held });
         if (plan) writes.plans.push(plan);
       },
-      noticeListeners: this.deps.noticeListeners ?? [], alertHandler: this.deps.alertHandler,
+      noticeListeners: this.noticeListeners, alertHandler: this.alertHandler,
       audit: { record: (e) => writes.audit.push(e) },
       integrations: { update: (id, fields) => { writes.integrations.push([id, fields]); } },
       inbox: {

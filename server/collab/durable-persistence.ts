@@ -162,6 +162,16 @@ export class DurablePersistence extends Database {
     this.appendListeners.add(listener);
   }
 
+  /**
+   * Observes each update as it is appended, on either backend, without writing anything (caches
+   * that forget what a change makes stale): onAppend on SQLite, a joined listener that joins no
+   * write on PostgreSQL. It sees the updates of documents loaded on this instance only.
+   */
+  observeAppends(listener: (documentName: string, doc: Y.Doc, tr: Y.Transaction) => void): void {
+    if (this.log.listenerForm === 'work') this.onAppend(listener);
+    else this.onAppendJoined((documentName, doc, tr) => { listener(documentName, doc, tr); return null; });
+  }
+
   /** The PostgreSQL form of onAppend: the listener returns a write to make in the append's transaction (joined-listeners.ts). */
   onAppendJoined(listener: JoinedAppendListener): void {
     if (this.log.listenerForm !== 'joined') throw new WedSyncError('internal_error', `joined writes need the PostgreSQL backend, not ${this.log.backend}: register with onAppend`);

@@ -76,6 +76,10 @@ export class ProviderDocuments implements DocumentAccess {
     this.listeners.add(listener);
   }
 
+  observeUpdates(listener: (documentName: string, doc: Y.Doc, tr: Y.Transaction) => void): void {
+    this.listeners.add(listener);
+  }
+
   describeOrigin = (origin: unknown): TxOrigin => (origin === this.provider || origin === 'local-store' ? { kind: 'system', reason: 'server' } : describeOrigin(origin));
 
   private compact(): void {

@@ -6,6 +6,7 @@ import { findSecretValues, newWebhookSecret } from '../../adapters/core/index.ts
 import { ADAPTERS, type AdapterModule } from '../../adapters/registry.ts';
 import { sqliteBridgeStorage } from '../bridge/sqlite-bridge-storage.ts';
 import { Bridge } from '../bridge/bridge.ts';
+import { answerWebhook } from '../bridge/node-webhooks.ts';
 import { parseSchedule } from '../bridge/retry-policy.ts';
 import type { Logger } from '../logger.ts';
 import { Metrics } from '../metrics.ts';
@@ -86,16 +87,7 @@ export async function startRemotePeer(config: PeerConfig, logger: Logger, adapte
     },
   });
   if (config.webhookPort !== undefined) {
-    listener = http.createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v ?? '']));
-        bridge.receiveWebhook(config.system, config.integrationId, { method: req.method ?? 'POST', url: webhookUrl ?? '', headers, rawBody: Buffer.concat(chunks).toString('utf8'), receivedAt: Date.now() })
-          .then((reply) => res.writeHead(reply.status, reply.headers).end(reply.body ?? ''))
-          .catch((error: { code?: string; message?: string }) => res.writeHead(error.code?.startsWith('signature') ? 401 : 400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: error.code ?? 'invalid_payload', message: error.message ?? 'refused' } })));
-      });
-    });
+    listener = http.createServer((req, res) => answerWebhook((...a) => bridge.receiveWebhook(...a), config.system, config.integrationId, webhookUrl ?? '', req, res));
     await new Promise<void>((resolve) => listener!.listen(config.webhookPort, config.webhookHost, resolve));
     const port = (listener.address() as AddressInfo).port;
     webhookUrl = config.publicUrl ?? `http://${config.webhookHost}:${port}/`;

@@ -9,6 +9,8 @@ export interface PostgresCollabProcess {
   child: ChildProcess;
   port: number;
   wsUrl: string;
+  /** Where webhooks are delivered (a node run with `bridgeKey`). */
+  httpUrl: string;
   /** stdout+stderr so far. */
   output(): string;
   exited: Promise<number | string>;
@@ -19,9 +21,9 @@ export interface PostgresCollabProcess {
  * listens; the caller kills it. An empty `databaseUrl` runs it on SQLite. No vitest here: the
  * benchmarks use it too (tests use postgres-collab-process.ts, which kills it at teardown).
  */
-export async function startCollabNodeProcess(options: { databaseUrl: string; instanceId: string; leaseMs: number; dataDir: string; route?: boolean; port?: number }): Promise<PostgresCollabProcess> {
+export async function startCollabNodeProcess(options: { databaseUrl: string; instanceId: string; leaseMs: number; dataDir: string; route?: boolean; port?: number; bridgeKey?: string }): Promise<PostgresCollabProcess> {
   const child = spawn(process.execPath, [MAIN], {
-    env: { ...process.env, DATABASE_URL: options.databaseUrl, INSTANCE_ID: options.instanceId, DOCUMENT_LEASE_MS: String(options.leaseMs), DATA_DIR: options.dataDir, NODE_ROUTE: options.route ? '1' : '', NODE_PORT: String(options.port ?? 0) },
+    env: { ...process.env, DATABASE_URL: options.databaseUrl, INSTANCE_ID: options.instanceId, DOCUMENT_LEASE_MS: String(options.leaseMs), DATA_DIR: options.dataDir, NODE_ROUTE: options.route ? '1' : '', NODE_PORT: String(options.port ?? 0), NODE_BRIDGE_KEY: options.bridgeKey ?? '' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -42,5 +44,5 @@ export async function startCollabNodeProcess(options: { databaseUrl: string; ins
     child.kill('SIGKILL');
     throw error;
   });
-  return { child, port, wsUrl: `ws://127.0.0.1:${port}/collab`, output: () => out, exited };
+  return { child, port, wsUrl: `ws://127.0.0.1:${port}/collab`, httpUrl: `http://127.0.0.1:${port}`, output: () => out, exited };
 }

@@ -1,5 +1,5 @@
 // Runs one collaboration node (postgres-collab-node.ts) as its own process (collab-node-process.ts), so a test can
-// kill -9 or SIGSTOP it: env DATABASE_URL, INSTANCE_ID, DOCUMENT_LEASE_MS, DATA_DIR, NODE_ROUTE (non-empty: relay to owners), NODE_PORT (and NODE_LOG_LEVEL). Prints
+// kill -9 or SIGSTOP it: env DATABASE_URL, INSTANCE_ID, DOCUMENT_LEASE_MS, DATA_DIR, NODE_ROUTE (non-empty: relay to owners), NODE_PORT, NODE_BRIDGE_KEY (non-empty: run the bridge, CollabNodeOptions.bridgeKey) (and NODE_LOG_LEVEL). Prints
 // `listening <port>` once it accepts connections.
 import { register } from 'tsx/esm/api';
 
@@ -13,6 +13,7 @@ const node = await startCollabNode({
   dataDir: process.env.DATA_DIR,
   route: Boolean(process.env.NODE_ROUTE),
   port: Number(process.env.NODE_PORT ?? 0),
+  bridgeKey: process.env.NODE_BRIDGE_KEY || undefined,
 });
 process.stdout.write(`listening ${node.port}\n`);
 process.once('SIGTERM', () => void node.stop().then(() => process.exit(0)));

@@ -1,5 +1,15 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { ADAPTERS } from '../../adapters/registry.ts';
+import { Bridge } from '../../server/bridge/bridge.ts';
+import { bridgeSettingsFrom } from '../../server/bridge/bridge-settings.ts';
+import { createCredentialCipher } from '../../server/bridge/credential-cipher.ts';
+import { HocuspocusDocuments } from '../../server/bridge/hocuspocus-documents.ts';
+import { answerWebhook } from '../../server/bridge/node-webhooks.ts';
+import { postgresBridgeStorage } from '../../server/bridge/postgres-bridge-storage.ts';
+import { createGuardedEgress } from '../../server/net/guarded-egress.ts';
+import { createOutboundPolicy, parseOutboundAllow } from '../../server/net/outbound-policy.ts';
+import { openPostgresPool } from '../../server/storage/postgres/pool.ts';
 import { ActivityRecorder } from '../../server/activity/activity-recorder.ts';
 import { ActivityStore } from '../../server/activity/activity-store.ts';
 import { PostgresActivityStore } from '../../server/activity/postgres-activity-store.ts';
@@ -10,8 +20,8 @@ import { flowControlFromConfig } from '../../server/collab/flow-control.ts';
 import { PostgresDocumentLog } from '../../server/collab/postgres-document-log.ts';
 import { Y_WEBSOCKET_PATH } from '../../server/collab/socket-framing.ts';
 import { attachCollabTransport } from '../../server/collab/websocket-transport.ts';
-import { loadConfig } from '../../server/config.ts';
-import { createLogger } from '../../server/logger.ts';
+import { loadConfig, type Config } from '../../server/config.ts';
+import { createLogger, type Logger } from '../../server/logger.ts';
 import { Metrics } from '../../server/metrics.ts';
 import { openPostgresDocuments } from '../../server/storage/backend/open-document-store.ts';
 import { openDatabase } from '../../server/storage/database.ts';
@@ -27,8 +37,12 @@ const SECRET = 'test-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
 export interface PostgresCollabNode {
   port: number;
   wsUrl: string;
+  /** Where webhooks are delivered here (with `bridgeKey`). */
+  httpUrl: string;
   collab: CollabServer;
   metrics: Metrics;
+  /** The bridge (with `bridgeKey`), else null. */
+  bridge: Bridge | null;
   /** Closes sockets, settles appends and releases the leases (a clean stop). */
   stop(): Promise<void>;
 }
@@ -37,10 +51,12 @@ export interface PostgresCollabNode {
  * A collaboration node whose documents live in PostgreSQL: Hocuspocus with the server's own
  * extensions (auth, validation, DurablePersistence on a PostgresDocumentLog, the activity recorder
  * writing to PostgreSQL in each append's transaction), the server's WebSocket transport, on
- * 127.0.0.1 at a free port. It is the document path of issue 15 before the other stores move (no
- * bridge or HTTP API; their stores are SQLite, so `npm start` does not offer PostgreSQL yet): the
- * SQLite database in `dataDir` only backs the group commit the SQLite listeners would use. Run in-process, or as a process (postgres-collab-process.ts) to
- * be killed -9 or frozen; this module therefore imports nothing of vitest.
+ * 127.0.0.1 at a free port, and optionally the bridge on the shared PostgreSQL stores (webhooks,
+ * inbox, outbox: `bridgeKey`). It is the cluster path of issue 15 before the other stores move (no
+ * HTTP API beyond /readyz and webhooks; comms, payments and the rest are SQLite's, so `npm start`
+ * does not offer PostgreSQL yet): the SQLite database in `dataDir` only backs the group commit the
+ * SQLite listeners would use. Run in-process, or as a process (postgres-collab-process.ts) to be
+ * killed -9 or frozen; this module therefore imports nothing of vitest.
  */
 export interface CollabNodeOptions {
   /** Empty: documents and activity in SQLite. */
@@ -61,6 +77,39 @@ export interface CollabNodeOptions {
   env?: Record<string, string>;
   /** Run the server's flow control (flowControlFromConfig) on this node's sockets, as `npm start` does. */
   flow?: boolean;
+  /**
+   * PostgreSQL only: run the bridge here on the shared stores (postgresBridgeStorage): webhooks at
+   * POST /api/integrations/webhook/:system/:connectionId, the shared inbox applied and the shared
+   * outbox delivered by whichever node claims the work. Credentials are sealed with this key
+   * (32 bytes, base64; every node of a cluster has the same). Outbound connections may reach
+   * loopback (the sandboxes).
+   */
+  bridgeKey?: string;
+}
+
+const WEBHOOK_PATH = /^\/api\/integrations\/webhook\/([^/?]+)\/([^/?]+)(?:\?.*)?$/;
+
+/** The bridge on the node's PostgreSQL stores (CollabNodeOptions.bridgeKey). */
+async function startNodeBridge(
+  options: CollabNodeOptions, config: Config, collab: CollabServer, logger: Logger, metrics: Metrics, publicUrl: () => string,
+): Promise<{ bridge: Bridge; stop(): Promise<void> }> {
+  const pool = openPostgresPool(options.databaseUrl, { max: 6 });
+  const storage = postgresBridgeStorage({
+    pool, instanceId: options.instanceId, cipher: createCredentialCipher(Buffer.from(options.bridgeKey!, 'base64')), persistence: collab.persistence, now: Date.now,
+  });
+  const docs = new HocuspocusDocuments(collab.hocuspocus, collab.persistence, config.BRIDGE_DOCUMENT_IDLE_MS);
+  const egress = createGuardedEgress(createOutboundPolicy(parseOutboundAllow('127.0.0.1')));
+  const bridge = new Bridge({ storage, docs, egress, adapters: ADAPTERS, logger: logger.child({ component: 'bridge' }), metrics, settings: bridgeSettingsFrom(config, publicUrl) });
+  return {
+    bridge,
+    async stop() {
+      await bridge.stop();
+      await docs.releaseAll();
+      await storage.close();
+      await egress.close();
+      await pool.end();
+    },
+  };
 }
 
 export async function startPostgresCollabNode(options: CollabNodeOptions): Promise<PostgresCollabNode> {
@@ -89,11 +138,18 @@ export async function startCollabNode(options: CollabNodeOptions): Promise<Postg
   const collab = createCollabServer({ config, store: new DocumentStore(db), group, health, tokens, logger, metrics, log, extensions: [activity] });
   activity.attach(collab.persistence);
   let stopping = false;
+  let port = 0;
   // `/readyz` as the server answers it for a load balancer's health check (HAProxy, docs/deploy/):
   // 503 while stopping, or while its PostgreSQL does not answer, takes no writes or lacks migrations.
   const readinessPool = options.databaseUrl ? openReadinessPool(options.databaseUrl) : null;
   const readiness = readinessPool ? new PostgresReadiness(readinessPool) : null;
+  const bridged = postgres && options.bridgeKey ? await startNodeBridge(options, config, collab, logger, metrics, () => `http://127.0.0.1:${port}`) : null;
   const server = http.createServer((req, res) => {
+    const hook = bridged && req.method === 'POST' ? WEBHOOK_PATH.exec(req.url ?? '') : null;
+    if (hook) {
+      answerWebhook((...a) => bridged!.bridge.receiveWebhook(...a), decodeURIComponent(hook[1]!), decodeURIComponent(hook[2]!), `http://127.0.0.1:${port}${req.url}`, req, res);
+      return;
+    }
     if (req.url !== '/readyz') {
       res.statusCode = 404;
       res.end();
@@ -115,17 +171,21 @@ export async function startCollabNode(options: CollabNodeOptions): Promise<Postg
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', resolve);
   });
-  const port = (server.address() as AddressInfo).port;
+  port = (server.address() as AddressInfo).port;
   const wsUrl = `ws://127.0.0.1:${port}/collab`;
   if (postgres && options.route) await postgres.instances.register(options.instanceId, wsUrl);
+  await bridged?.bridge.start();
   return {
     port,
     wsUrl,
+    httpUrl: `http://127.0.0.1:${port}`,
     collab,
     metrics,
+    bridge: bridged?.bridge ?? null,
     async stop() {
       stopping = true;
       if (postgres && options.route) await postgres.instances.unregister(options.instanceId);
+      await bridged?.stop();
       transport.closeAll();
       collab.hocuspocus.closeConnections();
       await collab.persistence.close();

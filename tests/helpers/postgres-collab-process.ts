@@ -4,7 +4,7 @@ import { registerTeardown } from './teardown.ts';
 export type { PostgresCollabProcess } from './collab-node-process.ts';
 
 /** Runs a PostgreSQL collaboration node as its own process (collab-node-process.ts), killed at teardown (thawed first if frozen). */
-export async function spawnPostgresCollabNode(options: { databaseUrl: string; instanceId: string; leaseMs: number; dataDir: string; route?: boolean; port?: number }): Promise<PostgresCollabProcess> {
+export async function spawnPostgresCollabNode(options: Parameters<typeof startCollabNodeProcess>[0]): Promise<PostgresCollabProcess> {
   const node = await startCollabNodeProcess(options);
   registerTeardown(async () => {
     const { child } = node;

@@ -1,0 +1,82 @@
+import crypto from 'node:crypto';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { sendStandardWebhook, WebhookReceiver } from '../../adapters/webhooks/sandbox.ts';
+import { createCredentialCipher } from '../../server/bridge/credential-cipher.ts';
+import { PostgresIntegrationStore } from '../../server/bridge/postgres-integration-store.ts';
+import { applyPostgresMigrations } from '../../server/storage/postgres/migrations.ts';
+import { addEvent, planner } from '../helpers/cluster-clients.ts';
+import { usePostgresDatabase } from '../helpers/postgres.ts';
+import { startPostgresCollabNode, type PostgresCollabNode } from '../helpers/postgres-collab-node.ts';
+import { registerTeardown } from '../helpers/teardown.ts';
+import { tempDir } from '../helpers/test-server.ts';
+import { waitFor } from '../helpers/wait.ts';
+
+// Issue 15: the bridge built over PostgreSQL (postgresBridgeStorage) on each instance of a cluster.
+// The brief's stories: a vendor's system sends a new DJ to whichever instance its request reaches →
+// the planner, connected to another instance, sees the DJ; the planner moves the ceremony → the
+// subscriber hears of it once, and what came from the subscriber is not sent back to it.
+
+const KEY = crypto.randomBytes(32).toString('base64');
+const SECRET = `whsec_${crypto.randomBytes(24).toString('base64')}`;
+
+describe('the bridge on PostgreSQL, on two instances', () => {
+  const db = usePostgresDatabase();
+  let url = '';
+  beforeAll(() => ({ url } = db()));
+
+  async function node(instanceId: string): Promise<PostgresCollabNode> {
+    const n = await startPostgresCollabNode({ databaseUrl: url, instanceId, leaseMs: 4000, dataDir: tempDir(), route: true, bridgeKey: KEY });
+    registerTeardown(() => n.stop());
+    return n;
+  }
+
+  it('a webhook accepted by one instance reaches the planner on the other; the planner\'s change is pushed once, the webhook\'s never back', async () => {
+    const { admin } = db();
+    await applyPostgresMigrations(admin);
+    const receiver = await new WebhookReceiver(SECRET).start();
+    registerTeardown(() => receiver.stop());
+    // The planner's two-way webhooks connection of w1 (made before the instances start: they resume it).
+    await new PostgresIntegrationStore(admin, createCredentialCipher(Buffer.from(KEY, 'base64'))).createStandalone({
+      id: 'int_crm', weddingId: 'w1', system: 'webhooks', category: 'wedding_planning', vendorId: null, runMode: 'in_process', credentials: {}, webhookSecret: SECRET,
+      configuration: { url: receiver.url, direction: 'bidirectional' }, configurationSecrets: [], capabilities: ['webhook', 'push'], createdBy: 'per_a',
+      connector: { sub: 'per_a', role: 'planner', vendorId: null },
+    });
+    const a = await node('a');
+    const b = await node('b');
+    await waitFor(() => a.bridge!.registry.get('int_crm') !== undefined && b.bridge!.registry.get('int_crm') !== undefined, 'both instances to run the connection');
+
+    // The planner opens w1 on a: a owns it.
+    const client = await planner(a.wsUrl, 'w1');
+    await client.whenSynced(10_000);
+    expect((await admin.query("SELECT owner FROM document_leases WHERE name = 'wedding:w1'")).rows[0]?.owner).toBe('a');
+
+    // The vendor's system reaches b: answered 2xx once stored; a applies it (it owns the document).
+    const hook = b.bridge!.webhookUrl('webhooks', 'int_crm');
+    expect(hook.startsWith(b.httpUrl)).toBe(true);
+    const res = await sendStandardWebhook(hook, SECRET, { id: 'evt_dj', type: 'vendor.upserted', data: { id: 'dj', name: 'DJ Sam', category: 'dj' } });
+    expect(res.status).toBe(200);
+    await waitFor(() => client.doc.toJSON().vendors?.dj?.name === 'DJ Sam', 'the planner to see the DJ', 15_000);
+    await waitFor(async () => (await admin.query("SELECT status FROM inbox WHERE event_id = 'evt_dj'")).rows[0]?.status === 'applied', 'the row marked applied');
+    expect((await admin.query("SELECT count(*)::int AS n FROM audit WHERE action = 'inbound.applied' AND integration_id = 'int_crm'")).rows[0].n).toBe(1);
+
+    // The same delivery again, to a: a duplicate, answered 2xx, stored once.
+    const again = await sendStandardWebhook(a.bridge!.webhookUrl('webhooks', 'int_crm'), SECRET, { id: 'evt_dj', type: 'vendor.upserted', data: { id: 'dj', name: 'DJ Sam', category: 'dj' } });
+    expect(again.status).toBe(200);
+    expect((await admin.query("SELECT count(*)::int AS n FROM inbox WHERE event_id = 'evt_dj'")).rows[0].n).toBe(1);
+
+    // A forged delivery is refused and stores nothing.
+    const forged = await sendStandardWebhook(hook, SECRET, { id: 'evt_forged', type: 'vendor.upserted', data: { id: 'x', name: 'X', category: 'dj' } }, { signWith: `whsec_${crypto.randomBytes(24).toString('base64')}` });
+    expect(forged.status).toBe(401);
+    expect((await admin.query("SELECT count(*)::int AS n FROM inbox WHERE event_id = 'evt_forged'")).rows[0].n).toBe(0);
+
+    // The planner adds the ceremony: pushed once (by whichever instance claims the integration).
+    addEvent(client, 'ceremony');
+    await client.whenAcknowledged(10_000);
+    await waitFor(() => receiver.accepted().some((r) => r.body.data.id === 'ceremony'), 'the subscriber to hear of the ceremony', 15_000);
+    await waitFor(async () => (await admin.query("SELECT status FROM outbox WHERE entity_id = 'ceremony'")).rows[0]?.status === 'delivered', 'the push recorded delivered');
+    expect(receiver.accepted().filter((r) => r.body.data.id === 'ceremony')).toHaveLength(1);
+    // The DJ came from the subscriber: not sent back to it.
+    expect(receiver.received.filter((r) => r.body.data.id === 'dj')).toEqual([]);
+    expect((await admin.query("SELECT count(*)::int AS n FROM outbox WHERE entity_id = 'dj'")).rows[0].n).toBe(0);
+  }, 60_000);
+});
