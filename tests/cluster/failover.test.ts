@@ -1,7 +1,13 @@
+import crypto from 'node:crypto';
 import pg from 'pg';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { WeddingConnection } from '../../client/sdk/node.ts';
+import { sendStandardWebhook, WebhookReceiver } from '../../adapters/webhooks/sandbox.ts';
+import { createCredentialCipher } from '../../server/bridge/credential-cipher.ts';
+import { PostgresIntegrationStore } from '../../server/bridge/postgres-integration-store.ts';
+import { applyPostgresMigrations } from '../../server/storage/postgres/migrations.ts';
 import { addEvent, eventIds, planner, stored } from '../helpers/cluster-clients.ts';
+import { registerTeardown } from '../helpers/teardown.ts';
 import { startHaproxy, type HaproxyFront } from '../helpers/haproxy.ts';
 import { usePostgresDatabase } from '../helpers/postgres.ts';
 import { spawnPostgresCollabNode, type PostgresCollabProcess } from '../helpers/postgres-collab-process.ts';
@@ -13,7 +19,10 @@ import { waitFor } from '../helpers/wait.ts';
  * over them writing steadily to one wedding; the wedding's owner is killed (kill -9) or frozen
  * (SIGSTOP, SIGCONT after its lease lapsed), or every instance is restarted in turn. Every
  * acknowledged edit is kept, every client writes again by itself, and they converge. The lease is
- * the issue's 8 s.
+ * the issue's 8 s. In the kill -9 case the instances also run the bridge: a vendor's system sends
+ * webhooks through HAProxy all along, and the wedding has a subscriber; every webhook answered 2xx
+ * is in the wedding afterwards, and every acknowledged edit reaches the subscriber under one
+ * idempotency key (the sandbox counts them).
  */
 
 const LEASE_MS = 8000;
@@ -55,6 +64,26 @@ function recoveryMs(writers: Writer[], since: number): number[] {
   });
 }
 
+/** A vendor's system sending a timeline event (`h-<k>`) every 100 ms to `url`, recording the ids answered 2xx and when (ms since epoch). */
+function steadyWebhooks(url: string, secret: string): { answered: string[]; answeredAt: number[]; refused: number; stop(): Promise<void> } {
+  const out = { answered: [] as string[], answeredAt: [] as number[], refused: 0 };
+  let stopping = false;
+  const done = (async () => {
+    for (let k = 0; !stopping; k++) {
+      const id = `h-${k}`;
+      try {
+        const res = await sendStandardWebhook(url, secret, { id: `evt_${id}`, type: 'timeline.upserted', data: { id, title: `Vendor ${id}`, start: '2026-06-13T16:00:00+01:00', end: '2026-06-13T17:00:00+01:00' } });
+        if (res.ok) { out.answered.push(id); out.answeredAt.push(Date.now()); }
+        else out.refused++;
+      } catch {
+        out.refused++; // not answered: the sender retries it later (not counted)
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  })();
+  return Object.assign(out, { stop: async () => { stopping = true; await done; } });
+}
+
 const lease = async (admin: pg.Pool, weddingId: string) =>
   (await admin.query<{ owner: string | null; epoch: string }>('SELECT owner, epoch FROM document_leases WHERE name = $1', [`wedding:${weddingId}`])).rows[0];
 
@@ -65,9 +94,9 @@ describe.concurrent('failover: three instances behind HAProxy, the owner of a bu
   let admin: pg.Pool;
   beforeAll(() => ({ url, admin } = db()));
 
-  async function cluster(prefix: string): Promise<{ nodes: Map<string, PostgresCollabProcess>; wsUrl: string; front: HaproxyFront }> {
+  async function cluster(prefix: string, bridgeKey?: string): Promise<{ nodes: Map<string, PostgresCollabProcess>; wsUrl: string; front: HaproxyFront }> {
     const ids = [1, 2, 3].map((i) => `${prefix}${i}`);
-    const started = await Promise.all(ids.map((instanceId) => spawnPostgresCollabNode({ databaseUrl: url, instanceId, leaseMs: LEASE_MS, dataDir: tempDir(), route: true })));
+    const started = await Promise.all(ids.map((instanceId) => spawnPostgresCollabNode({ databaseUrl: url, instanceId, leaseMs: LEASE_MS, dataDir: tempDir(), route: true, bridgeKey })));
     const front = await startHaproxy(started.map((n) => n.port));
     await waitFor(async () => (await front.upPorts()).length === 3, 'HAProxy to report the three instances up', 10_000);
     return { nodes: new Map(ids.map((id, i) => [id, started[i]!])), wsUrl: front.wsUrl, front };
@@ -95,9 +124,22 @@ describe.concurrent('failover: three instances behind HAProxy, the owner of a bu
     return { acknowledged: acknowledged.length, stored: kept };
   }
 
-  it('kill -9 of the owner: every acknowledged edit kept, every client writing again once the lease lapses', async () => {
-    const { nodes, wsUrl } = await cluster('k');
+  it('kill -9 of the owner: every acknowledged edit and answered webhook kept, every client writing again once the lease lapses, each edit pushed under one key', async () => {
+    // The wedding's two-way webhooks connection: a vendor's system sends to it, and it is sent every change (made before the instances start: they resume it).
+    const key = crypto.randomBytes(32);
+    const secret = `whsec_${crypto.randomBytes(24).toString('base64')}`;
+    const subscriber = await new WebhookReceiver(secret).start();
+    registerTeardown(() => subscriber.stop());
+    await applyPostgresMigrations(admin);
+    await new PostgresIntegrationStore(admin, createCredentialCipher(key)).createStandalone({
+      id: 'int_w1', weddingId: 'w1', system: 'webhooks', category: 'wedding_planning', vendorId: null, runMode: 'in_process', credentials: {}, webhookSecret: secret,
+      configuration: { url: subscriber.url, direction: 'bidirectional' }, configurationSecrets: [], capabilities: ['webhook', 'push'], createdBy: 'per_a',
+      connector: { sub: 'per_a', role: 'planner', vendorId: null },
+    });
+    const { nodes, wsUrl, front } = await cluster('k', key.toString('base64'));
     const { writers, owner } = await busyWedding(wsUrl, 'w1');
+    const hooks = steadyWebhooks(`http://127.0.0.1:${front.port}/api/integrations/webhook/webhooks/int_w1`, secret);
+    await waitFor(() => hooks.answered.length >= 3, 'webhooks to be answered', 15_000);
     const victim = nodes.get(owner)!;
     victim.child.kill('SIGKILL');
     const killedAt = Date.now();
@@ -105,12 +147,30 @@ describe.concurrent('failover: three instances behind HAProxy, the owner of a bu
 
     await waitFor(() => recoveryMs(writers, killedAt).every(Number.isFinite), 'every client to write again after the kill', 40_000, 100);
     const recovery = recoveryMs(writers, killedAt).sort((a, b) => a - b);
-    const { acknowledged } = await settle(writers, 'w1');
+    await waitFor(() => hooks.answeredAt.filter((at) => at > killedAt).length >= 3, 'webhooks answered after the kill too', 15_000);
+    await hooks.stop();
+    // Every webhook answered 2xx is applied to the wedding (by whichever instance claims it), before the clients settle on what is stored.
+    await waitFor(async () => { const kept = await stored(admin, 'w1'); return hooks.answered.every((id) => kept.includes(id)); }, 'every answered webhook in the wedding', 60_000, 250);
+    const { acknowledged, stored: kept } = await settle(writers, 'w1');
+    expect(hooks.answered.filter((id) => !kept.includes(id))).toEqual([]);
     const after = await lease(admin, 'w1');
     expect(after!.owner).not.toBe(owner);
     expect(Number(after!.epoch)).toBe(2);
-    console.log(`failover (kill -9, lease ${LEASE_MS} ms): ${acknowledged} acknowledged edits, 0 lost; kill → each of ${CLIENTS} clients writing again: ${recovery.map((ms) => (ms / 1000).toFixed(1)).join(', ')} s`);
-  }, 90_000);
+
+    // Every acknowledged edit reaches the subscriber, each under one idempotency key (a push re-sent
+    // after its sender died carries the key it had); what came from the vendor's system is not sent back.
+    const edits = writers.flatMap((w) => w.acknowledged.map((a) => a.id));
+    await waitFor(() => { const got = new Set(subscriber.accepted().map((r) => r.body.data.id)); return edits.every((id) => got.has(id)); }, 'every acknowledged edit pushed', 60_000, 250);
+    const keysOf = new Map<string, Set<string>>();
+    for (const r of subscriber.received.filter((x) => x.answeredWith < 300 && x.verified)) {
+      const id = String(r.body.data.id);
+      keysOf.set(id, (keysOf.get(id) ?? new Set()).add(r.id));
+    }
+    expect([...keysOf].filter(([, keys]) => keys.size > 1)).toEqual([]);
+    expect([...keysOf.keys()].filter((id) => id.startsWith('h-'))).toEqual([]);
+    const resent = subscriber.received.length - subscriber.accepted().length;
+    console.log(`failover (kill -9, lease ${LEASE_MS} ms): ${acknowledged} acknowledged edits, 0 lost; ${hooks.answered.length} webhooks answered 2xx (${hooks.refused} not), 0 lost; ${edits.length} edits pushed, each under one key (${resent} deliveries repeated a key); kill → each of ${CLIENTS} clients writing again: ${recovery.map((ms) => (ms / 1000).toFixed(1)).join(', ')} s`);
+  }, 150_000);
 
   it('a frozen owner: its clients move on once its lease lapses, and after SIGCONT it neither writes nor serves a stale copy', async () => {
     const { nodes, wsUrl } = await cluster('f');
