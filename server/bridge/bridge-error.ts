@@ -1,3 +1,4 @@
+import type { BindRefused } from './integration-store.ts';
 import { WedSyncError, statusTable, type ErrorCode } from '../errors.ts';
 
 export const BRIDGE_ERROR_CODES = [
@@ -18,4 +19,14 @@ export class BridgeError extends WedSyncError<BridgeErrorCode> {
   constructor(code: BridgeErrorCode, message: string, options?: { cause?: unknown; details?: unknown }) {
     super(code, message, options);
   }
+}
+
+/**
+ * A refused bind as the API answers it (409 `already_bound`; `connection_single_wedding`, whose
+ * message says to connect again from the wedding; 400 `invalid_config` for a second claiming binding).
+ */
+export function bindError(refused: BindRefused, weddingId: string): BridgeError {
+  if (refused.reason === 'already_bound') return new BridgeError('already_bound', refused.message);
+  if (refused.reason === 'single_wedding') return new BridgeError('connection_single_wedding', `${refused.message}: connect it again from wedding ${weddingId}`);
+  return new BridgeError('invalid_config', refused.message);
 }

@@ -12,6 +12,7 @@ import type { IntegrationRecords } from './integration-store.ts';
 import type { LinkRecords } from './link-store.ts';
 import type { OutboxQueue } from './outbox-queue.ts';
 import type { OutboxReads } from './outbox-store.ts';
+import type { ConnectionChanges } from './postgres-connection-changes.ts';
 import type { PushPlanning } from './push-planning.ts';
 import type { RetentionSettings } from './retention.ts';
 import type { RetryPolicy } from './retry-policy.ts';
@@ -57,6 +58,8 @@ export interface BridgeStorage {
   retention(settings: RetentionSettings, now: number): Promise<Record<string, number>>;
   /** Runs before connections resume: seals configuration secrets stored plain by older versions (SQLite only; PostgreSQL never held any). */
   beforeResume(definitionOf: (system: string) => Promise<AdapterDefinition>, logger: Logger): Promise<void>;
+  /** Which connections other instances sharing the stores changed (PostgreSQL; none on SQLite, which one process owns). */
+  readonly connectionChanges?: ConnectionChanges;
   /** Releases what the storage holds (claims, pools it opened). */
   close(): Promise<void>;
 }

@@ -33,6 +33,7 @@ import { UnmatchedQueue } from './unmatched-queue.ts';
 import { WeddingFactsCache } from './wedding-facts.ts';
 import { actsForWorkspace } from './workspace-access.ts';
 import { ConnectionAttention } from './connection-attention.ts';
+import { ConnectionFollower } from './connection-reload.ts';
 import { SyncRequests } from './sync-requests.ts';
 import { StatusReports } from './status-reports.ts';
 import type { WeddingIntegrationHealth } from '../../schema/api/workspaces.ts';
@@ -75,6 +76,8 @@ export class Bridge {
   private readonly webhooks: WebhookIntake;
   private timers: NodeJS.Timeout[] = [];
   private readonly statusSections = new Map<string, (p: Principal, weddingId: string) => Promise<unknown>>();
+  /** Follows connection changes made by other instances (PostgreSQL), else undefined. */
+  private readonly follower: ConnectionFollower | undefined;
   /** Marks connections whose credentials were refused (connection-attention.ts). */
   private readonly attention: ConnectionAttention;
 
@@ -109,7 +112,10 @@ export class Bridge {
         const live = this.runtime.get(id);
         if (live && canPull(live.adapter)) void this.pullConnection(live, true).catch((error) => logger.info({ err: error, connectionId: id }, 'full read after a configuration change failed'));
       },
+      announce: (id) => this.follower?.announce(id),
     });
+    const changes = storage.connectionChanges;
+    this.follower = changes && new ConnectionFollower({ runtime: this.runtime, registry: this.registry, store: this.store, forgetBinding: (id) => this.outboxWorker.forget(id), logger, changes });
     this.unmatchedQueue = new UnmatchedQueue({
       unmatched: storage.unmatched, store: this.store, inbox: this.inbox, connections: this.connections, audit: this.audit, logger, now: this.now,
       actsForWorkspace: (p, workspaceId) => this.actsForWorkspace(p, workspaceId),
@@ -206,6 +212,7 @@ export class Bridge {
   async start(): Promise<void> {
     this.pulls.start();
     const { storage, logger } = this.deps;
+    await this.follower?.listen();
     await resumeConnections({
       beforeResume: () => storage.beforeResume((system) => this.runtime.definitionOf(system), logger),
       runtime: this.runtime, registry: this.registry, store: this.store, logger, now: this.now,

@@ -15,7 +15,7 @@ import type { Connector } from '../auth/inbound-rights.ts';
 import type { Principal } from '../auth/tokens.ts';
 import type { Logger } from '../logger.ts';
 import type { AuditWriter } from './audit-log.ts';
-import { BridgeError } from './bridge-error.ts';
+import { BridgeError, bindError } from './bridge-error.ts';
 import type { Connection } from './connection-store.ts';
 import type { ConnectionRuntime } from './connection-runtime.ts';
 import { assertManage, canManage, vendorOf } from './integration-access.ts';
@@ -45,6 +45,12 @@ export interface ConnectionsServiceDeps {
   forgetBinding(bindingId: string): void;
   /** Reads the connection's system in full again (what it imports changed), routing every record. */
   resync(connectionId: string): void;
+  /**
+   * Tells the other instances sharing the stores (PostgreSQL) that the connection or its bindings
+   * changed: they rebuild it from the stored rows (connection-reload.ts). Called once the change is
+   * stored and running here.
+   */
+  announce?(connectionId: string): void;
 }
 
 /**
@@ -138,6 +144,7 @@ export class ConnectionsService {
     });
     const live = await this.deps.runtime.refresh(id);
     if (live) await this.deps.runtime.activate(live);
+    this.deps.announce?.(id);
     this.deps.audit.record({ weddingId: '', integrationId: id, actor: `user:${p.sub}`, action: 'connection.connect', result: 'ok', detail: { system: body.system, workspaceId: body.workspaceId } });
     const bindings: BindingSummary[] = [];
     for (const b of body.bindings) bindings.push(await this.bind(p, id, b));
@@ -160,6 +167,7 @@ export class ConnectionsService {
     const before = this.deps.runtime.get(connectionId);
     const connection = await this.deps.runtime.refresh(connectionId);
     if (connection && !before) await this.deps.runtime.activate(connection);
+    this.deps.announce?.(connectionId);
     return live;
   }
 
@@ -244,6 +252,7 @@ export class ConnectionsService {
     this.deps.forgetBinding(binding.id);
     await this.deps.store.remove(binding.id);
     await this.deps.runtime.refresh(connectionId);
+    this.deps.announce?.(connectionId);
     // A system serving one wedding per connection has nothing left to receive: its channel or endpoint goes.
     if (running && !running.routes && !this.deps.runtime.get(connectionId)) {
       await Promise.resolve(running.adapter.deactivate?.()).catch((error: unknown) => this.deps.logger.warn({ err: error, connectionId }, 'deactivation after the last unbind failed'));
@@ -285,6 +294,7 @@ export class ConnectionsService {
       this.deps.logger.warn({ err: error, connectionId: connection.id }, 'deactivation failed; removing anyway');
     }
     await this.deps.store.connections.remove(connection.id);
+    this.deps.announce?.(connection.id);
     for (const b of bindings) this.deps.audit.record({ weddingId: b.weddingId, integrationId: b.id, actor: `user:${p.sub}`, action: 'integration.remove', result: 'ok', detail: { system: connection.system, connectionId: connection.id } });
     if (bindings.length === 0 || weddingId === null) this.deps.audit.record({ weddingId: '', integrationId: connection.id, actor: `user:${p.sub}`, action: 'connection.disconnect', result: 'ok', detail: { system: connection.system, bindings: bindings.length } });
   }
@@ -345,6 +355,7 @@ export class ConnectionsService {
     if (body.autoMatchConfidence !== undefined) fields.auto_match_confidence = body.autoMatchConfidence;
     await this.deps.store.connections.update(connectionId, fields);
     await this.deps.runtime.refresh(connectionId);
+    this.deps.announce?.(connectionId);
     return (await this.deps.store.connections.get(connectionId))!;
   }
 
@@ -370,6 +381,7 @@ export class ConnectionsService {
     const all = await this.deps.store.addReferences(bindingId, references);
     const live = this.deps.registry.get(bindingId);
     if (live) live.integration.references = all;
+    if (live) this.deps.announce?.(live.integration.connectionId);
   }
 
   /** Rebuilds every running binding of the connection and the connection itself from the stored rows. */
@@ -379,15 +391,6 @@ export class ConnectionsService {
       this.deps.registry.put(await this.deps.runtime.buildBinding(b));
     }
     await this.deps.runtime.refresh(connectionId);
+    this.deps.announce?.(connectionId);
   }
-}
-
-/**
- * A refused bind as the API answers it (409 `already_bound`; `connection_single_wedding`, whose
- * message says to connect again from the wedding; 400 `invalid_config` for a second claiming binding).
- */
-function bindError(refused: BindRefused, weddingId: string): BridgeError {
-  if (refused.reason === 'already_bound') return new BridgeError('already_bound', refused.message);
-  if (refused.reason === 'single_wedding') return new BridgeError('connection_single_wedding', `${refused.message}: connect it again from wedding ${weddingId}`);
-  return new BridgeError('invalid_config', refused.message);
 }

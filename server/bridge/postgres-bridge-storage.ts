@@ -14,6 +14,8 @@ import { PostgresPushPlanning } from './postgres-push-planning.ts';
 import { applyPostgresRetention } from './postgres-retention.ts';
 import { PostgresRouteRecords } from './postgres-route-records.ts';
 import { PostgresUnmatchedStore } from './postgres-unmatched-store.ts';
+import { postgresConnectionChanges } from './postgres-connection-changes.ts';
+import type { Logger } from '../logger.ts';
 
 export interface PostgresBridgeStorageOptions {
   /** The pool the bridge's statements run on (openPostgresPool; the caller ends it after close()). */
@@ -34,6 +36,8 @@ export interface PostgresBridgeStorageOptions {
   claimTtlMs?: number;
   /** Weddings whose inbox rows this instance applies at once. @default 8 */
   maxWeddings?: number;
+  /** Where a lost listening connection (connection changes) is logged. */
+  logger?: Pick<Logger, 'warn' | 'error'>;
 }
 
 /**
@@ -42,8 +46,7 @@ export interface PostgresBridgeStorageOptions {
  * before the 2xx), a wedding's inbox rows are applied by whichever instance claims the wedding, in
  * one transaction with the document change they make, and an integration's pushes are delivered by
  * whichever instance claims the integration (FOR UPDATE SKIP LOCKED and leases; see each store).
- * Connections running on another instance are not learnt of here until this one resumes them at
- * its start (docs/storage-backends.md).
+ * A connection changed through one instance is rebuilt on the others (`connectionChanges`).
  */
 export function postgresBridgeStorage(options: PostgresBridgeStorageOptions): BridgeStorage {
   const { pool, instanceId, cipher, persistence, now } = options;
@@ -53,6 +56,7 @@ export function postgresBridgeStorage(options: PostgresBridgeStorageOptions): Br
   const audit = new PostgresAuditLog(pool, now);
   const inbox = new PostgresInboxStore(pool, { instanceId, claimTtlMs });
   const outbox = new PostgresOutboxStore(pool, { instanceId, claimTtlMs });
+  const connectionChanges = postgresConnectionChanges(pool, { now, logger: options.logger });
   return {
     backend: 'postgres',
     integrations, links, audit,
@@ -82,7 +86,9 @@ export function postgresBridgeStorage(options: PostgresBridgeStorageOptions): Br
     retention: (settings, at) => applyPostgresRetention(pool, settings, at),
     // Configurations are sealed when written (PostgresConnectionStore); none was ever stored plain here.
     beforeResume: async () => undefined,
+    connectionChanges,
     async close() {
+      await connectionChanges.close();
       await inbox.close();
       await outbox.close();
     },

@@ -3,12 +3,14 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { sendStandardWebhook, WebhookReceiver } from '../../adapters/webhooks/sandbox.ts';
 import { createCredentialCipher } from '../../server/bridge/credential-cipher.ts';
 import { PostgresIntegrationStore } from '../../server/bridge/postgres-integration-store.ts';
+import { createTokenService } from '../../server/auth/tokens.ts';
 import { applyPostgresMigrations } from '../../server/storage/postgres/migrations.ts';
 import { addEvent, planner } from '../helpers/cluster-clients.ts';
 import { usePostgresDatabase } from '../helpers/postgres.ts';
 import { startPostgresCollabNode, type PostgresCollabNode } from '../helpers/postgres-collab-node.ts';
 import { registerTeardown } from '../helpers/teardown.ts';
-import { tempDir } from '../helpers/test-server.ts';
+import { TEST_SECRET, tempDir } from '../helpers/test-server.ts';
+import { testToken } from '../helpers/tokens.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 // Issue 15: the bridge built over PostgreSQL (postgresBridgeStorage) on each instance of a cluster.
@@ -78,5 +80,33 @@ describe('the bridge on PostgreSQL, on two instances', () => {
     // The DJ came from the subscriber: not sent back to it.
     expect(receiver.received.filter((r) => r.body.data.id === 'dj')).toEqual([]);
     expect((await admin.query("SELECT count(*)::int AS n FROM outbox WHERE entity_id = 'dj'")).rows[0].n).toBe(0);
+  }, 60_000);
+
+  it('a connection made, re-configured and removed through one instance runs, changes and stops on the other without a restart', async () => {
+    const { admin } = db();
+    const receiver = await new WebhookReceiver(SECRET).start();
+    registerTeardown(() => receiver.stop());
+    const a = await node('ca');
+    const b = await node('cb');
+    const planner = await createTokenService(TEST_SECRET).verify(await testToken('planner', ['w2'], 'per_b'));
+
+    // Made through a, after both started: b runs it once told, and answers its webhooks.
+    const made = await a.bridge!.connect(planner, { weddingId: 'w2', system: 'webhooks', credentials: { webhookSecret: SECRET }, configuration: { url: receiver.url, direction: 'bidirectional' } });
+    await waitFor(() => b.bridge!.registry.get(made.integrationId) !== undefined, 'b to run the new connection', 10_000);
+    const onB = b.bridge!.webhookUrl('webhooks', made.connectionId);
+    const res = await sendStandardWebhook(onB, made.webhookSecret, { id: 'evt_cake', type: 'vendor.upserted', data: { id: 'cake', name: 'Cake Co', category: 'baker' } });
+    expect(res.status).toBe(200);
+    await waitFor(async () => (await admin.query("SELECT status FROM inbox WHERE event_id = 'evt_cake'")).rows[0]?.status === 'applied', 'the cake applied');
+
+    // Re-configured through a (outbound only): b's running binding has the new configuration.
+    await a.bridge!.update(planner, made.integrationId, { configuration: { direction: 'outbound' } });
+    await waitFor(() => b.bridge!.registry.get(made.integrationId)?.integration.configuration.direction === 'outbound', 'b to rebuild the binding', 10_000);
+
+    // Removed through a: b stops running it, and its webhooks are no longer taken there.
+    await a.bridge!.remove(planner, made.integrationId);
+    await waitFor(() => b.bridge!.registry.get(made.integrationId) === undefined && b.bridge!.runtime.get(made.connectionId) === undefined, 'b to stop the connection', 10_000);
+    const gone = await sendStandardWebhook(onB, made.webhookSecret, { id: 'evt_late', type: 'vendor.upserted', data: { id: 'late', name: 'Late', category: 'dj' } });
+    expect(gone.status).toBeGreaterThanOrEqual(400);
+    expect((await admin.query("SELECT count(*)::int AS n FROM inbox WHERE event_id = 'evt_late'")).rows[0].n).toBe(0);
   }, 60_000);
 });
