@@ -15,6 +15,7 @@ import { HocuspocusDocuments } from './bridge/hocuspocus-documents.ts';
 import { bridgeSettingsFrom } from './bridge/bridge-settings.ts';
 import { webhookTargetGuard } from './http/integrations-routes.ts';
 import { ConsistencyAudit } from './bridge/consistency-audit.ts';
+import { sqliteConsistencyResults } from './bridge/consistency-results.ts';
 import { createRateLimits } from './http/rate-limits.ts';
 import { CommsService } from './comms/comms-service.ts';
 import { Cascades } from './comms/cascades.ts';
@@ -166,15 +167,17 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
       logger.warn({ host: refusal.host, address: refusal.address, range: refusal.range }, 'outbound connection refused (OUTBOUND_ALLOW)');
     },
   });
+  const bridgeStorage = sqliteBridgeStorage({ db, cipher, now: options.now ?? Date.now, commitPending: () => group.commit(), inGroup: (fn) => group.write(fn) });
   const bridge = new Bridge({
-    storage: sqliteBridgeStorage({ db, cipher, now: options.now ?? Date.now, commitPending: () => group.commit(), inGroup: (fn) => group.write(fn) }),
+    storage: bridgeStorage,
     docs: bridgeDocuments, egress, adapters: options.adapters ?? ADAPTERS, logger: logger.child({ component: 'bridge' }), metrics, now: options.now,
     people,
     settings: bridgeSettingsFrom(config, publicUrl),
   });
   let closing: Promise<void> | undefined;
   let signIn: ReturnType<typeof mountApi>['signIn'] | undefined;
-  const consistency = new ConsistencyAudit({ bridge, db, metrics, logger: logger.child({ component: 'consistency' }), intervalMs: config.CONSISTENCY_AUDIT_INTERVAL_MS });
+  const consistency = new ConsistencyAudit({
+    bridge, results: sqliteConsistencyResults(db), inbox: bridgeStorage.inboxReads, outbox: bridgeStorage.outboxReads, metrics, logger: logger.child({ component: 'consistency' }), intervalMs: config.CONSISTENCY_AUDIT_INTERVAL_MS });
   const calendar = new CalendarService({ db, bridge, logger: logger.child({ component: 'calendar' }), publicUrl, storedWeddings: () => new WeddingCatalog(db).storedWeddingIds() });
   const comms = new CommsService({
     db, bridge, logger: logger.child({ component: 'comms' }), publicUrl, cipher,
@@ -245,7 +248,7 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
       // Before the bridge: the demo's connections must find their sandboxes when they start.
       await demo?.resume();
       await bridge.start();
-      consistency.start();
+      await consistency.start();
       comms.start();
       const listening = await new Promise<{ port: number; httpUrl: string; wsUrl: string }>((resolve, reject) => {
         http.once('error', reject);

@@ -48,7 +48,8 @@ export class SmtpSandbox {
         if (auth.username && users[auth.username] === auth.password) return callback(null, { user: auth.username });
         callback(Object.assign(new Error('Invalid username or password'), { responseCode: 535 }));
       },
-      onData: (stream, session, callback) => void this.onData(stream, session, callback),
+      // A client that goes away mid-message ends the stream with an error: recorded, never an unhandled rejection.
+      onData: (stream, session, callback) => void this.onData(stream, session, callback).catch((error: Error) => { this.connectionErrors.push(error); }),
     });
     // A client that goes away mid-session (a server killed with -9) resets its connection; smtp-server
     // reports that as an 'error' on the server, which must not bring the process down.

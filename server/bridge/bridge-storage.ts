@@ -78,6 +78,11 @@ export interface BridgeWiring {
   onPlanned(): void;
   /** A notification that carries no data: pull the binding now. */
   requestPull(live: LiveIntegration): void;
+  /**
+   * A binding not running here that may run elsewhere (instances sharing the stores): loads it if
+   * it runs (ConnectionFollower.ensure). Absent on SQLite, where the registry is the whole truth.
+   */
+  findBinding?(integrationId: string): Promise<LiveIntegration | undefined>;
 }
 
 /** The inbox worker as the bridge drives it, on either backend (InboxWorker, PostgresInboxWorker). */

@@ -92,7 +92,7 @@ export class Bridge {
       store: this.store, registry: this.registry, adapters: deps.adapters, egress: deps.egress, publicUrl: () => settings.publicUrl,
       logger: logger.child({ component: 'connections' }), now: this.now,
     });
-    this.attention = new ConnectionAttention({ store: this.store, runtime: this.runtime, audit: this.audit, logger, now: this.now });
+    this.attention = new ConnectionAttention({ store: this.store, runtime: this.runtime, audit: this.audit, logger, now: this.now, announce: (id) => this.follower?.announce(id) });
     this.facts = new WeddingFactsCache((weddingId, fn) => deps.docs.withDocument(weddingId, fn));
     deps.docs.observeUpdates(this.facts.onUpdate);
     this.router = new InboundRouter({
@@ -115,7 +115,10 @@ export class Bridge {
       announce: (id) => this.follower?.announce(id),
     });
     const changes = storage.connectionChanges;
-    this.follower = changes && new ConnectionFollower({ runtime: this.runtime, registry: this.registry, store: this.store, forgetBinding: (id) => this.outboxWorker.forget(id), logger, changes });
+    this.follower = changes && new ConnectionFollower({
+      runtime: this.runtime, registry: this.registry, store: this.store, forgetBinding: (id) => this.outboxWorker.forget(id), logger, changes,
+      serialize: (id, fn) => this.connections.serialize(id, fn),
+    });
     this.unmatchedQueue = new UnmatchedQueue({
       unmatched: storage.unmatched, store: this.store, inbox: this.inbox, connections: this.connections, audit: this.audit, logger, now: this.now,
       actsForWorkspace: (p, workspaceId) => this.actsForWorkspace(p, workspaceId),
@@ -135,12 +138,14 @@ export class Bridge {
       inboxRetry: createRetryPolicy(settings.retryScheduleMs, settings.inboxMaxAttempts),
       onPlanned: () => this.outboxWorker.kick(),
       requestPull: (live) => { void this.pullInBackground(live, false).catch(() => undefined); },
+      findBinding: this.follower && ((id) => this.follower!.ensure(id)),
     };
     this.planning = storage.planning(wiring);
     this.outboxWorker = new OutboxWorker({
       outbox: storage.outboxQueue, registry: this.registry, integrations: this.store, audit: this.audit, metrics, now: this.now,
       logger: logger.child({ component: 'outbox' }),
       beforeClaim: storage.beforeClaim,
+      findBinding: wiring.findBinding,
       onRefusedCredentials: (live, message) => this.needsAttention(live.integration.connectionId, message),
       retry: createRetryPolicy(settings.retryScheduleMs, settings.outboxMaxAttempts),
       breaker: { threshold: settings.breakerThreshold, cooldownMs: settings.breakerCooldownMs, maxCooldownMs: settings.breakerMaxCooldownMs },
@@ -229,6 +234,7 @@ export class Bridge {
   async stop(): Promise<void> {
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
+    await this.follower?.stop();
     await Promise.all([this.inboxWorker.stop(), this.outboxWorker.stop()]);
     await this.pullsSettled();
     await this.runtime.writesSettled();
@@ -278,8 +284,15 @@ export class Bridge {
   }
 
   // ── webhooks (WebhookIntake) ────────────────────────────────────────────────────────────────
-  hasWebhookTarget(system: string, integrationId: string): boolean {
-    return this.webhooks.hasTarget(system, integrationId);
+  /**
+   * Whether a delivery of `system` to connection `id` has a running target here; with instances
+   * sharing the stores, a connection another instance made and this one has not loaded yet is
+   * loaded first (a sender told 410 may delete its subscription).
+   */
+  async hasWebhookTarget(system: string, id: string): Promise<boolean> {
+    if (this.webhooks.hasTarget(system, id)) return true;
+    if (!this.follower || !(await this.follower.ensureConnection(id))) return false;
+    return this.webhooks.hasTarget(system, id);
   }
 
   /** Whether a delivery of `system` to a connection that does not exist is answered 410 (AdapterDefinition.goneWhenDisconnected). */

@@ -10,14 +10,24 @@ import { auditConnection } from './pull-targets.ts';
  * `needs_attention`, its pulls stop, and its owner is told (the audit trail of every wedding it
  * serves, and the log). Reconnecting (new credentials) makes it active again.
  */
-type AttentionDeps = { store: IntegrationRecords; runtime: ConnectionRuntime; audit: AuditWriter; logger: Logger; now: () => number };
+type AttentionDeps = {
+  store: IntegrationRecords; runtime: ConnectionRuntime; audit: AuditWriter; logger: Logger; now: () => number;
+  /** Tells the other instances sharing the stores (ConnectionsServiceDeps.announce). */
+  announce?(connectionId: string): void;
+};
 
 export async function markNeedsAttention(deps: AttentionDeps, connectionId: string, message: string): Promise<void> {
   const connection = await deps.store.connections.get(connectionId);
-  if (!connection || connection.status === 'needs_attention') return;
-  await deps.store.connections.update(connectionId, { status: 'needs_attention', last_error: clipText(message, 500), last_error_at: new Date(deps.now()).toISOString() });
   const live = deps.runtime.get(connectionId);
+  if (!connection) return;
+  if (connection.status === 'needs_attention') {
+    // Marked already (by another instance sharing the stores): this one's pulls stop too.
+    if (live) live.connection.status = 'needs_attention';
+    return;
+  }
+  await deps.store.connections.update(connectionId, { status: 'needs_attention', last_error: clipText(message, 500), last_error_at: new Date(deps.now()).toISOString() });
   if (live) live.connection.status = 'needs_attention';
+  deps.announce?.(connectionId);
   auditConnection({ audit: deps.audit, bindingsOf: (id) => deps.runtime.bindingsOf(id) }, connectionId, 'connection.needs_attention', 'failed', { system: connection.system, message: clipText(message, 300), owner: connection.connector.sub });
   deps.logger.warn({ connectionId, system: connection.system, owner: connection.connector.sub }, 'connection needs attention: its credentials were refused');
 }

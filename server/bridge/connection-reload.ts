@@ -1,8 +1,7 @@
-import { KeyedQueue } from '../keyed-queue.ts';
 import type { Logger } from '../logger.ts';
 import type { ConnectionRuntime } from './connection-runtime.ts';
-import type { IntegrationRegistry } from './integration-registry.ts';
-import type { IntegrationRecords } from './integration-store.ts';
+import type { IntegrationRegistry, LiveIntegration } from './integration-registry.ts';
+import type { Integration, IntegrationRecords } from './integration-store.ts';
 import type { ConnectionChanges } from './postgres-connection-changes.ts';
 
 export interface ConnectionReloadDeps {
@@ -14,6 +13,9 @@ export interface ConnectionReloadDeps {
   logger: Logger;
 }
 
+/** What runs of a binding: active, in process, of a connection that runs (as resumeConnections and listActive choose). */
+const runs = (b: Integration) => b.status === 'active' && b.runMode === 'in_process' && (b.connection.status === 'active' || b.connection.status === 'needs_attention');
+
 /**
  * Rebuilds what runs here of a connection from its stored rows, after another instance sharing the
  * stores changed it (ConnectionsService.announce; on PostgreSQL): its active in-process bindings
@@ -23,7 +25,7 @@ export interface ConnectionReloadDeps {
  * Rejects with the store's error (the caller logs it; the next change or restart reloads it).
  */
 export async function reloadConnection(deps: ConnectionReloadDeps, connectionId: string): Promise<void> {
-  const active = (await deps.store.listForConnection(connectionId)).filter((b) => b.status === 'active' && b.runMode === 'in_process');
+  const active = (await deps.store.listForConnection(connectionId)).filter(runs);
   const keep = new Set(active.map((b) => b.id));
   for (const live of deps.registry.forConnection(connectionId)) {
     if (keep.has(live.integration.id)) continue;
@@ -47,15 +49,53 @@ export async function reloadConnection(deps: ConnectionReloadDeps, connectionId:
  * announces this instance's changes and reloads, one at a time per connection, those announced by others.
  */
 export class ConnectionFollower {
-  private readonly reloads = new KeyedQueue();
+  private readonly inFlight = new Set<Promise<void>>();
+  private stopped = false;
 
-  constructor(private readonly deps: ConnectionReloadDeps & { changes: ConnectionChanges }) {
-    deps.changes.onChange((ids) => {
-      for (const id of ids) {
-        void this.reloads.run(id, () => reloadConnection(deps, id))
-          .catch((error: unknown) => deps.logger.warn({ err: error, connectionId: id }, 'could not reload a connection changed elsewhere; it is reloaded at the next change or restart'));
-      }
-    }, () => deps.runtime.all().map((l) => l.connection.id));
+  /**
+   * `serialize` runs a reload in the queue this instance's own starts and unbinds of the connection
+   * run in (ConnectionsService.serialize), so a reload read before a local change cannot undo it.
+   */
+  constructor(private readonly deps: ConnectionReloadDeps & { changes: ConnectionChanges; serialize<T>(connectionId: string, fn: () => Promise<T>): Promise<T> }) {
+    deps.changes.onChange((ids) => { for (const id of ids) this.reload(id); }, () => deps.runtime.all().map((l) => l.connection.id));
+  }
+
+  /** Rebuilds the connection here (in the background; a failure is logged). */
+  reload(connectionId: string): void {
+    if (this.stopped) return;
+    const run = this.deps.serialize(connectionId, () => reloadConnection(this.deps, connectionId))
+      .catch((error: unknown) => this.deps.logger.warn({ err: error, connectionId }, 'could not reload a connection changed elsewhere; it is reloaded at the next change or restart'))
+      .finally(() => this.inFlight.delete(run));
+    this.inFlight.add(run);
+  }
+
+  /**
+   * The running binding `integrationId`, reloading its connection first when it is stored and runs
+   * but is not running here yet (made through another instance, announced but not reloaded yet):
+   * work claimed for it here is then done, not dead-lettered or parked. Undefined when it does not
+   * run. Rejects with the store's error.
+   */
+  async ensure(integrationId: string): Promise<LiveIntegration | undefined> {
+    const known = this.deps.registry.get(integrationId);
+    if (known) return known;
+    const stored = await this.deps.store.get(integrationId);
+    if (!stored || !runs(stored)) return undefined;
+    await this.deps.serialize(stored.connectionId, () => reloadConnection(this.deps, stored.connectionId));
+    return this.deps.registry.get(integrationId);
+  }
+
+  /** As ensure, for a connection: true when it was reloaded here because it is stored and runs. Rejects with the store's error. */
+  async ensureConnection(connectionId: string): Promise<boolean> {
+    const stored = await this.deps.store.connections.get(connectionId);
+    if (!stored || stored.runMode !== 'in_process' || (stored.status !== 'active' && stored.status !== 'needs_attention')) return false;
+    await this.deps.serialize(connectionId, () => reloadConnection(this.deps, connectionId));
+    return true;
+  }
+
+  /** Takes no more reloads and waits for those in flight. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await Promise.all([...this.inFlight]);
   }
 
   /** Starts listening (before the connections are resumed, so no change made meanwhile is missed). */

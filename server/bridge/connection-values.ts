@@ -1,7 +1,7 @@
 import type { BindingSummary } from '../../schema/index.ts';
 import type { Connector } from '../auth/inbound-rights.ts';
 import type { Principal } from '../auth/tokens.ts';
-import { findSecretValues, type AdapterDefinition } from '../../adapters/core/index.ts';
+import { findSecretValues, newWebhookSecret, type AdapterDefinition } from '../../adapters/core/index.ts';
 import { BridgeError } from './bridge-error.ts';
 import type { Connection } from './connection-store.ts';
 import type { Integration } from './integration-store.ts';
@@ -46,4 +46,10 @@ export function bindingOverrides(definition: AdapterDefinition, connection: Conn
   const overrides = { ...given };
   if (definition.servesManyWeddings && connection.category === 'calendar_system' && !('weddingInTitle' in overrides)) overrides.weddingInTitle = true;
   return overrides;
+}
+
+/** The webhook signing secret of a new connection: the caller's own (a subscriber that already verifies with it) when well-formed, else a new one. */
+export function webhookSecretOf(credentials: Record<string, unknown>): string {
+  const supplied = credentials.webhookSecret;
+  return typeof supplied === 'string' && /^whsec_[A-Za-z0-9+/=]{22,}$/.test(supplied) ? supplied : newWebhookSecret();
 }

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import { refuseChosenUrlToken, secretUrlOf, withNewUrlToken } from './secret-url-token.ts';
 import { updateConnectionSettings } from './connection-update.ts';
 import { asInvalidConfig, probeAdapter, testedAdapter } from './connection-probe.ts';
-import { canPush, findSecretValues, newWebhookSecret, type SyncEntity } from '../../adapters/core/index.ts';
+import { canPush, findSecretValues, type SyncEntity } from '../../adapters/core/index.ts';
 import type {
   BindBody, BindingSummary, ConnectBody, ConnectResult, ConnectionResult, ConnectionSettingsBody, IntegrationSummary, SystemCategory,
   UpdateIntegrationBody, WorkspaceConnectBody,
@@ -23,7 +23,7 @@ import type { IntegrationRegistry, LiveIntegration } from './integration-registr
 import { BindRefused, bindRefusal, type IntegrationRecords, type NewBinding } from './integration-store.ts';
 import { integrationSummary } from './integration-view.ts';
 import type { LinkRecords } from './link-store.ts';
-import { bindingOverrides, bindingSummary, connectorOf, mergePatch } from './connection-values.ts';
+import { bindingOverrides, bindingSummary, connectorOf, mergePatch, webhookSecretOf } from './connection-values.ts';
 
 export { bindingSummary };
 
@@ -65,6 +65,11 @@ export class ConnectionsService {
 
   constructor(private readonly deps: ConnectionsServiceDeps) {}
 
+  /** Runs `fn` in the connection's queue of starts and unbinds (a reload of it from another instance's change runs there too). */
+  serialize<T>(connectionId: string, fn: () => Promise<T>): Promise<T> {
+    return this.starting.run(connectionId, fn);
+  }
+
   // ── permissions ─────────────────────────────────────────────────────────────────────────────
   private async assertWorkspace(p: Principal, workspaceId: string | null): Promise<void> {
     if (workspaceId && await this.deps.actsForWorkspace(p, workspaceId)) return;
@@ -87,12 +92,6 @@ export class ConnectionsService {
   }
 
   // ── connect ─────────────────────────────────────────────────────────────────────────────────
-  private webhookSecretOf(credentials: Record<string, unknown>): string {
-    // Callers may bring their own signing secret (a subscriber that already verifies with it).
-    const supplied = credentials.webhookSecret;
-    return typeof supplied === 'string' && /^whsec_[A-Za-z0-9+/=]{22,}$/.test(supplied) ? supplied : newWebhookSecret();
-  }
-
   /** A connection made from a wedding: one binding claiming every record, under the connection's id. */
   async connectWedding(p: Principal, body: ConnectBody): Promise<ConnectResult> {
     const vendorId = vendorOf(p, body.vendorId);
@@ -103,7 +102,7 @@ export class ConnectionsService {
     refuseChosenUrlToken(body.configuration);
     const { configuration, token } = withNewUrlToken(definition, body.configuration);
     body = { ...body, configuration };
-    const webhookSecret = this.webhookSecretOf(body.credentials);
+    const webhookSecret = webhookSecretOf(body.credentials);
     const adapter = await testedAdapter(this.deps, definition, { id, weddingId: body.weddingId, system: body.system, credentials: body.credentials, configuration: body.configuration, webhookSecret }, { weddingId: body.weddingId, actor: `user:${p.sub}` });
     const connector = connectorOf(p);
     const category = body.vendorSystemType ?? definition.category;
@@ -134,7 +133,7 @@ export class ConnectionsService {
     refuseChosenUrlToken(body.configuration);
     const { configuration, token } = withNewUrlToken(definition, body.configuration);
     body = { ...body, configuration };
-    const webhookSecret = this.webhookSecretOf(body.credentials);
+    const webhookSecret = webhookSecretOf(body.credentials);
     const adapter = await testedAdapter(this.deps, definition, { id, weddingId: '', system: body.system, credentials: body.credentials, configuration: body.configuration, webhookSecret }, { weddingId: '', actor: `user:${p.sub}` });
     await this.deps.store.connections.create({
       id, workspaceId: body.workspaceId, system: body.system, category: body.vendorSystemType ?? definition.category, label: body.label,
@@ -248,10 +247,12 @@ export class ConnectionsService {
       }
     }
     const running = this.deps.runtime.get(connectionId);
-    this.deps.registry.remove(binding.id);
-    this.deps.forgetBinding(binding.id);
-    await this.deps.store.remove(binding.id);
-    await this.deps.runtime.refresh(connectionId);
+    await this.starting.run(connectionId, async () => {
+      this.deps.registry.remove(binding.id);
+      this.deps.forgetBinding(binding.id);
+      await this.deps.store.remove(binding.id);
+      await this.deps.runtime.refresh(connectionId);
+    });
     this.deps.announce?.(connectionId);
     // A system serving one wedding per connection has nothing left to receive: its channel or endpoint goes.
     if (running && !running.routes && !this.deps.runtime.get(connectionId)) {

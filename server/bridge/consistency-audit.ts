@@ -3,7 +3,6 @@ import { WeddingDoc } from '../../schema/index.ts';
 import { clipText } from '../../schema/document/text.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
-import type { Db } from '../storage/database.ts';
 import type { Bridge } from './bridge.ts';
 import { BridgeError } from './bridge-error.ts';
 import { attribute, type DriftKind } from './consistency-compare.ts';
@@ -13,6 +12,9 @@ import { localizeForWedding } from './inbound-router.ts';
 import type { ChangesPayload } from './inbox-worker.ts';
 import type { LiveIntegration } from './integration-registry.ts';
 import type { Link } from './link-store.ts';
+import type { ConsistencyResults, StoredConsistency } from './consistency-results.ts';
+import type { InboxReads } from './inbox-store.ts';
+import type { OutboxReads } from './outbox-store.ts';
 
 /** One record that differs between the system and a wedding. `fields` `['*']`: the record is missing on one side. */
 export interface Drift {
@@ -36,6 +38,20 @@ export interface ConsistencyResult {
   weddings: { weddingId: string; ratio: number }[];
 }
 
+export interface ConsistencyAuditDeps {
+  bridge: Bridge;
+  /** Where the last results are kept (sqliteConsistencyResults, postgresConsistencyResults). */
+  results: ConsistencyResults;
+  /** Whether a binding has inbound rows still to apply (the bridge's backend). */
+  inbox: Pick<InboxReads, 'countsFor'>;
+  /** Which entities a binding has a push of still on its way (the bridge's backend). */
+  outbox: Pick<OutboxReads, 'activeEntities'>;
+  metrics: Metrics;
+  logger: Logger;
+  /** ms between sweeps; 0: never. */
+  intervalMs: number;
+}
+
 interface WeddingTally { weddingId: string; bindingId: string; compared: number; consistent: number; drift: Drift[] }
 
 const DRAIN_PAGES = 10_000;
@@ -54,38 +70,30 @@ export class ConsistencyAudit {
   private readonly byConnection = new Map<string, ConsistencyResult>();
   private readonly byBinding = new Map<string, ConsistencyResult>();
   private readonly running = new Map<string, Promise<ConsistencyResult>>();
-  private readonly inFlightOut;
-  private readonly inFlightIn;
-  private readonly save;
   private timer: NodeJS.Timeout | null = null;
   private runs = 0;
 
-  constructor(private readonly deps: { bridge: Bridge; db: Db; metrics: Metrics; logger: Logger; intervalMs: number }) {
-    this.inFlightOut = deps.db.prepare(`SELECT 1 FROM outbox WHERE integration_id = ? AND entity = ? AND entity_id = ? AND status IN ('pending', 'inflight') LIMIT 1`).pluck();
-    this.inFlightIn = deps.db.prepare(`SELECT 1 FROM inbox WHERE integration_id = ? AND status = 'pending' LIMIT 1`).pluck();
-    this.save = deps.db.prepare(`INSERT INTO consistency_results (id, connection_id, wedding_id, result, checked_at) VALUES (?, ?, ?, ?, ?)
-      ON CONFLICT (id) DO UPDATE SET connection_id = excluded.connection_id, wedding_id = excluded.wedding_id, result = excluded.result, checked_at = excluded.checked_at`);
-    this.restore();
-  }
+  constructor(private readonly deps: ConsistencyAuditDeps) {}
 
   /** The stored results of connections that still exist (a disconnected one's are dropped), and their gauges. */
-  private restore(): void {
-    const { db, metrics } = this.deps;
-    db.prepare('DELETE FROM consistency_results WHERE connection_id NOT IN (SELECT id FROM connections)').run();
-    const rows = db.prepare('SELECT id, connection_id, wedding_id, result FROM consistency_results').all() as { id: string; connection_id: string; wedding_id: string | null; result: string }[];
-    for (const row of rows) {
-      const result = JSON.parse(row.result) as ConsistencyResult;
-      if (row.wedding_id === null) {
-        this.byConnection.set(row.id, result);
+  private async restore(): Promise<void> {
+    for (const row of await this.deps.results.load()) {
+      if (row.weddingId === null) {
+        this.byConnection.set(row.id, row.result);
       } else {
-        this.byBinding.set(row.id, result);
-        if (result.ratio !== null) metrics.consistencyRatio.set({ connection: row.connection_id, wedding: row.wedding_id }, result.ratio);
+        this.byBinding.set(row.id, row.result);
+        if (row.result.ratio !== null) this.deps.metrics.consistencyRatio.set({ connection: row.connectionId, wedding: row.weddingId }, row.result.ratio);
       }
     }
   }
 
-  /** Audits one connection after another every `intervalMs` (0: never), skipping those that need attention. */
-  start(): void {
+  /**
+   * Reads back the stored results, then audits one connection after another every `intervalMs`
+   * (0: never), skipping those that need attention and, when instances share the store, those
+   * another instance audited within the interval. Rejects with the store's error.
+   */
+  async start(): Promise<void> {
+    await this.restore();
     if (this.deps.intervalMs <= 0 || this.timer) return;
     this.timer = setInterval(() => void this.sweep(), this.deps.intervalMs);
     this.timer.unref();
@@ -97,9 +105,14 @@ export class ConsistencyAudit {
     await Promise.allSettled([...this.running.values()]);
   }
 
-  /** The last result for a connection id or a binding id (that binding's wedding only), or an empty one. */
-  last(id: string): ConsistencyResult {
-    return this.byConnection.get(id) ?? this.byBinding.get(id) ?? { checkedAt: null, ratio: null, compared: 0, consistent: 0, drift: [], weddings: [] };
+  /**
+   * The last result for a connection id or a binding id (that binding's wedding only), or an empty
+   * one: the stored one (another instance may have audited it since), else the one known here.
+   */
+  async last(id: string): Promise<ConsistencyResult> {
+    const known = this.byConnection.get(id) ?? this.byBinding.get(id);
+    const stored = (await this.deps.results.get(id))?.result;
+    return (stored && (!known || (stored.checkedAt ?? '') >= (known.checkedAt ?? '')) ? stored : known) ?? { checkedAt: null, ratio: null, compared: 0, consistent: 0, drift: [], weddings: [] };
   }
 
   /**
@@ -114,13 +127,16 @@ export class ConsistencyAudit {
     const live = connectionId ? bridge.runtime.get(connectionId) : undefined;
     if (!live) throw new BridgeError('connection_not_found', `no running connection for ${id}`);
     await this.run(live);
-    return this.last(id);
+    return await this.last(id);
   }
 
   private async sweep(): Promise<void> {
     for (const live of this.deps.bridge.runtime.all()) {
       if (live.connection.status === 'needs_attention' || !canPull(live.adapter)) continue;
       try {
+        // Another instance sharing the store audited it within the interval: its system is not read again.
+        const checkedAt = (await this.deps.results.get(live.connection.id))?.result.checkedAt;
+        if (checkedAt && Date.parse(checkedAt) > this.deps.bridge.clock() - this.deps.intervalMs / 2) continue;
         await this.run(live);
       } catch (error) {
         this.deps.logger.warn({ err: error, connectionId: live.connection.id }, 'consistency audit failed');
@@ -171,10 +187,14 @@ export class ConsistencyAudit {
     const { integration, adapter } = binding;
     const weddingId = integration.weddingId;
     const tally: WeddingTally = { weddingId, bindingId: integration.id, compared: 0, consistent: 0, drift: [] };
-    const busyIn = this.inFlightIn.get(integration.id) !== undefined;
     const pushes: { entity: SyncEntity; entityId: string }[] = [];
     const missed: { change: InboundChange; entity: SyncEntity; entityId: string }[] = [];
-    // The links are read first (asynchronous on either backend); one updated since the run started is skipped below.
+    // What is still on its way either way is not judged: read before the document is opened.
+    const busyIn = (await this.deps.inbox.countsFor(integration.id)).pending > 0;
+    const outgoing = new Set((await this.deps.outbox.activeEntities(integration.id)).map((e) => `${e.entity}\0${e.entityId}`));
+    const inFlightOut = (entity: string, entityId: string) => outgoing.has(`${entity}\0${entityId}`);
+    // The links are read first (asynchronous on either backend); one updated since the run started is
+    // skipped below, and one that changes while the document is being opened by leaveRaces.
     const linksOf = new Map<SyncEntity, Link[]>();
     for (const entity of Object.keys(adapter.fields) as SyncEntity[]) linksOf.set(entity, await bridge.links.listFor(integration.id, entity));
     await bridge.withDocument(weddingId, (doc) => {
@@ -188,7 +208,7 @@ export class ConsistencyAudit {
         const linked = new Set<string>();
         for (const link of linksOf.get(entity) ?? []) {
           linked.add(link.entityId);
-          if (this.inFlightOut.get(integration.id, entity, link.entityId) !== undefined || (link.updatedAt ?? '') >= startedAt) continue;
+          if (inFlightOut(entity, link.entityId) || (link.updatedAt ?? '') >= startedAt) continue;
           const current = readEntity(w, entity, link.entityId);
           const record = link.externalId ? external.get(`${entity}\0${link.externalId}`) : undefined;
           if (!current) continue; // deleted here: the deletion's push is the outbox's (in flight or done)
@@ -215,7 +235,7 @@ export class ConsistencyAudit {
         // Entities the binding carries (its adapter accepts them) that were never pushed.
         if (!canPush(adapter)) continue;
         for (const entityId of entityIds(w, entity)) {
-          if (linked.has(entityId) || this.inFlightOut.get(integration.id, entity, entityId) !== undefined) continue;
+          if (linked.has(entityId) || inFlightOut(entity, entityId)) continue;
           const current = readEntity(w, entity, entityId);
           if (!current) continue;
           const data = Object.fromEntries(fields.filter((f) => current[f] !== undefined).map((f) => [f, current[f]]));
@@ -227,8 +247,29 @@ export class ConsistencyAudit {
         }
       }
     });
+    await this.leaveRaces(integration.id, linksOf, tally, missed, pushes);
     await this.repair(binding, tally, runId, missed, pushes);
     return tally;
+  }
+
+  /**
+   * The links were read before the document was opened: a record whose link appeared or changed
+   * since, or with a push now on its way, was synced while the document was being opened, and is
+   * not judged by this run (as a link updated after the run started is not).
+   */
+  private async leaveRaces(integrationId: string, linksOf: Map<SyncEntity, Link[]>, tally: WeddingTally, missed: { entity: SyncEntity; entityId: string }[], pushes: { entity: SyncEntity; entityId: string }[]): Promise<void> {
+    if (tally.drift.length === 0) return;
+    const raced = new Set((await this.deps.outbox.activeEntities(integrationId)).map((e) => `${e.entity}\0${e.entityId}`));
+    for (const [entity, before] of linksOf) {
+      const seen = new Map(before.map((l) => [l.entityId, l.updatedAt]));
+      for (const l of await this.deps.bridge.links.listFor(integrationId, entity)) if (seen.get(l.entityId) !== l.updatedAt) raced.add(`${entity}\0${l.entityId}`);
+    }
+    const key = (d: { entity: string; entityId: string }) => `${d.entity}\0${d.entityId}`;
+    const left = tally.drift.filter((d) => raced.has(key(d)));
+    if (left.length === 0) return;
+    tally.compared -= left.length;
+    tally.drift = tally.drift.filter((d) => !raced.has(key(d)));
+    for (const list of [missed, pushes]) list.splice(0, list.length, ...list.filter((d) => !raced.has(key(d))));
   }
 
   /** Repairs through the normal paths: an inbox row per missed webhook, a forced plan per lost push. */
@@ -260,7 +301,7 @@ export class ConsistencyAudit {
     }
   }
 
-  private publish(live: LiveConnection, tallies: WeddingTally[]): ConsistencyResult {
+  private async publish(live: LiveConnection, tallies: WeddingTally[]): Promise<ConsistencyResult> {
     const checkedAt = new Date(this.deps.bridge.clock()).toISOString();
     const ratio = (consistent: number, compared: number) => (compared === 0 ? 1 : consistent / compared);
     const weddings = tallies.map((t) => ({ weddingId: t.weddingId, ratio: ratio(t.consistent, t.compared) }));
@@ -268,19 +309,20 @@ export class ConsistencyAudit {
     const consistent = tallies.reduce((n, t) => n + t.consistent, 0);
     const result: ConsistencyResult = { checkedAt, ratio: ratio(consistent, compared), compared, consistent, drift: tallies.flatMap((t) => t.drift), weddings };
     this.byConnection.set(live.connection.id, result);
-    this.save.run(live.connection.id, live.connection.id, null, JSON.stringify(result), checkedAt);
+    const rows: StoredConsistency[] = [{ id: live.connection.id, connectionId: live.connection.id, weddingId: null, result }];
     const gauge = this.deps.metrics.consistencyRatio;
     for (const t of tallies) {
       const r = ratio(t.consistent, t.compared);
       const binding: ConsistencyResult = { checkedAt, ratio: r, compared: t.compared, consistent: t.consistent, drift: t.drift, weddings: [{ weddingId: t.weddingId, ratio: r }] };
       this.byBinding.set(t.bindingId, binding);
-      this.save.run(t.bindingId, live.connection.id, t.weddingId, JSON.stringify(binding), checkedAt);
+      rows.push({ id: t.bindingId, connectionId: live.connection.id, weddingId: t.weddingId, result: binding });
       gauge.set({ connection: live.connection.id, wedding: t.weddingId }, r);
       this.deps.bridge.audit.record({
         weddingId: t.weddingId, integrationId: t.bindingId, actor: 'consistency-audit', action: 'consistency.checked', result: 'ok',
         detail: { ratio: r, compared: t.compared, consistent: t.consistent, drift: t.drift.length, connectionId: live.connection.id },
       });
     }
+    await this.deps.results.save(rows, checkedAt);
     return result;
   }
 }

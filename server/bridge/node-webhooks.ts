@@ -1,23 +1,36 @@
 import type http from 'node:http';
 import type { WebhookReply, WebhookRequest } from '../../adapters/core/index.ts';
 
-/** What answers a webhook: Bridge.receiveWebhook. */
-type Receive = (system: string, integrationId: string | null, request: WebhookRequest) => Promise<WebhookReply>;
+/** What answers a webhook (the Bridge's intake). */
+interface WebhookTarget {
+  receiveWebhook(system: string, integrationId: string | null, request: WebhookRequest): Promise<WebhookReply>;
+  hasWebhookTarget(system: string, id: string): Promise<boolean>;
+  goneWhenDisconnected(system: string): Promise<boolean>;
+}
+
+const json = (res: http.ServerResponse, status: number, code: string, message: string) =>
+  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code, message } }));
 
 /**
  * Answers one webhook delivery on a plain Node HTTP server (`wedsync peer`'s listener, a cluster
- * node's): the body is read whole, handed to the bridge, and its reply sent; a refusal is answered
- * 401 (signature) or 400 with `{ "error": { "code", "message" } }`. `url` is the delivery URL the
- * sender signed (the request as the bridge sees it).
+ * node's), as the server's route does: a connection not running is answered 404, or 410 for a
+ * system that deletes its subscription then (a connection that is gone); the body is read whole,
+ * handed to the bridge, and its reply sent; a refusal is answered with its status (401 for a
+ * signature) and `{ "error": { "code", "message" } }`. `url` is the delivery URL the sender signed.
  */
-export function answerWebhook(receive: Receive, system: string, integrationId: string | null, url: string, req: http.IncomingMessage, res: http.ServerResponse): void {
+export function answerWebhook(bridge: WebhookTarget, system: string, integrationId: string | null, url: string, req: http.IncomingMessage, res: http.ServerResponse): void {
   const chunks: Buffer[] = [];
   req.on('data', (c: Buffer) => chunks.push(c));
-  req.on('end', () => {
+  req.on('end', () => void (async () => {
+    if (integrationId !== null && !(await bridge.hasWebhookTarget(system, integrationId))) {
+      if (await bridge.goneWhenDisconnected(system)) return json(res, 410, 'connection_gone', `no active ${system} connection ${integrationId}: disconnected or never made; stop sending`);
+      return json(res, 404, 'integration_not_found', `no active ${system} integration ${integrationId}`);
+    }
     const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v ?? '']));
-    receive(system, integrationId, { method: req.method ?? 'POST', url, headers, rawBody: Buffer.concat(chunks).toString('utf8'), receivedAt: Date.now() })
-      .then((reply) => res.writeHead(reply.status, reply.headers).end(reply.body ?? ''))
-      .catch((error: { code?: string; message?: string }) => res.writeHead(error.code?.startsWith('signature') ? 401 : 400, { 'content-type': 'application/json' })
-        .end(JSON.stringify({ error: { code: error.code ?? 'invalid_payload', message: error.message ?? 'refused' } })));
-  });
+    const reply = await bridge.receiveWebhook(system, integrationId, { method: req.method ?? 'POST', url, headers, rawBody: Buffer.concat(chunks).toString('utf8'), receivedAt: Date.now() });
+    res.writeHead(reply.status, reply.headers).end(reply.body ?? '');
+  })().catch((error: { code?: string; message?: string; status?: number }) => {
+    const status = typeof error.status === 'number' ? error.status : error.code?.startsWith('signature') ? 401 : 400;
+    json(res, status, error.code ?? 'invalid_payload', error.message ?? 'refused');
+  }));
 }

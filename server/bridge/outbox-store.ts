@@ -80,11 +80,13 @@ export interface OutboxReads {
   replay(id: number, now: number): Promise<boolean>;
   /** The wedding's pending and inflight rows of `entity`: what a sync request waits for. */
   activeForEntity(weddingId: string, entity: string): Promise<{ id: number; integrationId: string }[]>;
+  /** The entities the integration has a push of (any kind) pending or under way: what the consistency audit does not judge yet. */
+  activeEntities(integrationId: string): Promise<{ entity: string; entityId: string }[]>;
 }
 
 /** OutboxReads over the SQLite store. */
 export function sqliteOutboxReads(store: OutboxStore): OutboxReads {
-  return resolving(store, ['get', 'countsFor', 'deadFor', 'replay', 'activeForEntity'] as const);
+  return resolving(store, ['get', 'countsFor', 'deadFor', 'replay', 'activeForEntity', 'activeEntities'] as const);
 }
 
 /** Outbound pushes: durable, retried with backoff, dead-lettered, replayable. */
@@ -238,6 +240,11 @@ export class OutboxStore {
 
   deadFor(weddingId: string, limit = 100): OutboxRow[] {
     return (this.listDead.all(weddingId, limit) as OutboxRecord[]).map(toOutboxRow);
+  }
+
+  activeEntities(integrationId: string): { entity: string; entityId: string }[] {
+    return (this.db.prepare(`SELECT DISTINCT entity, entity_id FROM outbox WHERE integration_id = ? AND entity IS NOT NULL AND entity_id IS NOT NULL AND status IN ('pending', 'inflight')`)
+      .all(integrationId) as { entity: string; entity_id: string }[]).map((r) => ({ entity: r.entity, entityId: r.entity_id }));
   }
 
 }

@@ -31,6 +31,8 @@ export interface OutboxWorkerDeps {
   now: () => number;
   /** Runs before rows are claimed: rows (and the changes behind them) must be committed before they are pushed out. */
   beforeClaim?: () => void;
+  /** A binding not running here that may run (made through another instance sharing the stores): loads it, so its rows are delivered rather than dead-lettered. */
+  findBinding?(integrationId: string): Promise<LiveIntegration | undefined>;
   /**
    * A row was cancelled while its delivery was under way, and the delivery succeeded: the system now
    * holds content the wedding has moved past, and must be sent the current one.
@@ -173,7 +175,7 @@ export class OutboxWorker {
       const row = rows[i]!;
       // The claim lapsed (this instance stalled past it): another worker delivers the rest, in order.
       if (!this.deps.outbox.holds(row.integrationId)) return;
-      const live = this.deps.registry.get(row.integrationId);
+      const live = this.deps.registry.get(row.integrationId) ?? await this.deps.findBinding?.(row.integrationId);
       if (!live) {
         await this.deps.outbox.markDead(row.id, 'the integration was removed or is not active', null);
         continue;

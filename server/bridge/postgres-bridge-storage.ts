@@ -80,7 +80,7 @@ export function postgresBridgeStorage(options: PostgresBridgeStorageOptions): Br
       return new PostgresInboxWorker({
         inbox, links, audit, integrations, registry: w.registry, persistence, withDocument: (weddingId, fn) => w.docs.withDocument(weddingId, fn),
         retry: w.inboxRetry, metrics: w.metrics, logger: w.logger, now: w.now, requestPull: (live) => w.requestPull(live),
-        afterApply: (a) => w.planning.afterApply(a), onPlanned: w.onPlanned, maxWeddings: options.maxWeddings,
+        afterApply: (a) => w.planning.afterApply(a), onPlanned: w.onPlanned, maxWeddings: options.maxWeddings, findBinding: w.findBinding,
       });
     },
     retention: (settings, at) => applyPostgresRetention(pool, settings, at),

@@ -50,6 +50,8 @@ export interface PostgresInboxWorkerDeps {
   onPlanned?(): void;
   /** Weddings applied at once by this instance. @default 8 */
   maxWeddings?: number;
+  /** Loads a binding not running here yet that runs (made through another instance): its rows are applied, not parked. */
+  findBinding?(integrationId: string): Promise<LiveIntegration | undefined>;
 }
 
 /**
@@ -160,7 +162,9 @@ export class PostgresInboxWorker implements InboxRunner {
       rows.push(r);
     }
     if (rows.length === 0) return;
-    const lives = [...new Set(rows.map((r) => r.integrationId))].map((id) => this.deps.registry.get(id)).filter((l): l is LiveIntegration => !!l);
+    const ids = [...new Set(rows.map((r) => r.integrationId))];
+    for (const id of ids) if (!this.deps.registry.get(id)) await this.deps.findBinding?.(id);
+    const lives = ids.map((id) => this.deps.registry.get(id)).filter((l): l is LiveIntegration => !!l);
     const links = await BufferedLinks.load(this.deps.links, lives.map((l) => l.integration.id), SYNC_ENTITIES);
     const held = new Map<string, InboxRow[]>();
     for (const live of lives) held.set(live.integration.id, await this.deps.inbox.parkedRowsWith(live.integration.id, VENDOR_NEEDED));

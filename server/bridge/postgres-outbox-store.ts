@@ -230,6 +230,12 @@ export class PostgresOutboxStore implements OutboxQueue, OutboxReads {
     return rows.map((r) => ({ id: r.id, integrationId: r.integration_id }));
   }
 
+  async activeEntities(integrationId: string): Promise<{ entity: string; entityId: string }[]> {
+    const { rows } = await this.pool.query<{ entity: string; entity_id: string }>(
+      `SELECT DISTINCT entity, entity_id FROM outbox WHERE integration_id = $1 AND entity IS NOT NULL AND entity_id IS NOT NULL AND status IN ('pending', 'inflight')`, [integrationId]);
+    return rows.map((r) => ({ entity: r.entity, entityId: r.entity_id }));
+  }
+
   async deadFor(weddingId: string, limit = 100): Promise<OutboxRow[]> {
     const { rows } = await this.pool.query<OutboxRecord>(`SELECT ${COLUMNS} FROM outbox WHERE wedding_id = $1 AND status = 'dead' ORDER BY id DESC LIMIT $2`, [weddingId, limit]);
     return rows.map(toOutboxRow);

@@ -20,29 +20,9 @@ import { GuardedListeners } from './document-listeners.ts';
 import { JoinedChanges, withChangeWrites, type ChangeWrite, type JoinedChange } from './joined-changes.ts';
 import { JoinedListeners, type JoinedAppendListener } from './joined-listeners.ts';
 import { DocumentOwnedElsewhereError, type DocumentLog } from './document-log.ts';
+import { DocumentLoadError } from './document-unavailable.ts';
 import { describeOrigin } from './origin.ts';
 import { unresolvedPartsOf, type UnresolvedParts } from './unresolved-parts.ts';
-
-/** A wedding's stored data cannot be loaded: HTTP 503 `document_unavailable`. */
-export class DocumentLoadError extends WedSyncError<'document_unavailable'> {
-  override readonly name = 'DocumentLoadError';
-  constructor(
-    message: string,
-    options?: { cause?: unknown },
-    /**
-     * Sent to the client as the permission-denied reason: `document_unavailable` (its stored data
-     * cannot be loaded), or `document_owned_elsewhere` (another instance serves it: retry).
-     */
-    readonly reason: 'document_unavailable' | 'document_owned_elsewhere' = 'document_unavailable',
-  ) {
-    super('document_unavailable', message, options);
-  }
-}
-
-/** Close code for a document that cannot be served (WebSocket "internal error"). */
-export const DOCUMENT_UNAVAILABLE_CLOSE = 1011;
-/** Close code for a document another instance serves (WebSocket "try again later"). */
-export const DOCUMENT_ELSEWHERE_CLOSE = 1013;
 
 /** Log rows found at load time beyond which the log is compacted straight after loading. */
 const COMPACT_ON_LOAD_AFTER = 200;

@@ -9,7 +9,7 @@ import type { WriteBarrier } from '../storage/write-barrier.ts';
 import type { CollabContext, Transport } from './context.ts';
 import { SocketRelays } from './document-relay.ts';
 import { RELAY_HEADER, type DocumentRouter } from './document-routing.ts';
-import { DOCUMENT_ELSEWHERE_CLOSE, DOCUMENT_UNAVAILABLE_CLOSE } from './durable-persistence.ts';
+import { DOCUMENT_ELSEWHERE_CLOSE, DOCUMENT_UNAVAILABLE_CLOSE } from './document-unavailable.ts';
 import { hocuspocusQueueLength, type FlowControl } from './flow-control.ts';
 import { SocketViews } from './audience-addresses.ts';
 import { checkFrame } from './message-guard.ts';

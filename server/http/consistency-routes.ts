@@ -34,7 +34,7 @@ export function consistencyRoutes(tokens: TokenService, bridge: Bridge, audit: C
 
   app.get('/:id/consistency', auth, async (c) => {
     await allowed(c.get('principal'), id(c));
-    return c.json(audit.last(id(c)));
+    return c.json(await audit.last(id(c)));
   });
 
   app.post('/:id/consistency', auth, async (c) => {

@@ -49,7 +49,7 @@ export function webhookTargetGuard(bridge: Bridge, limits: RateLimits): Middlewa
   return async (c, next) => {
     const system = c.req.param('system') ?? '';
     const integrationId = c.req.param('integrationId') ?? '';
-    if (!bridge.hasWebhookTarget(system, integrationId)) {
+    if (!(await bridge.hasWebhookTarget(system, integrationId))) {
       // Systems that delete their subscription on 410 (Calendly) stop sending to a connection that is gone.
       if (await bridge.goneWhenDisconnected(system)) throw new BridgeError('connection_gone', `no active ${system} connection ${integrationId}: disconnected or never made; stop sending`);
       throw new BridgeError('integration_not_found', `no active ${system} integration ${integrationId}`);

@@ -87,7 +87,7 @@ export async function startRemotePeer(config: PeerConfig, logger: Logger, adapte
     },
   });
   if (config.webhookPort !== undefined) {
-    listener = http.createServer((req, res) => answerWebhook((...a) => bridge.receiveWebhook(...a), config.system, config.integrationId, webhookUrl ?? '', req, res));
+    listener = http.createServer((req, res) => answerWebhook(bridge, config.system, config.integrationId, webhookUrl ?? '', req, res));
     await new Promise<void>((resolve) => listener!.listen(config.webhookPort, config.webhookHost, resolve));
     const port = (listener.address() as AddressInfo).port;
     webhookUrl = config.publicUrl ?? `http://${config.webhookHost}:${port}/`;

@@ -96,6 +96,7 @@ async function startNodeBridge(
   const pool = openPostgresPool(options.databaseUrl, { max: 6 });
   const storage = postgresBridgeStorage({
     pool, instanceId: options.instanceId, cipher: createCredentialCipher(Buffer.from(options.bridgeKey!, 'base64')), persistence: collab.persistence, now: Date.now,
+    logger: logger.child({ component: 'bridge-storage' }),
   });
   const docs = new HocuspocusDocuments(collab.hocuspocus, collab.persistence, config.BRIDGE_DOCUMENT_IDLE_MS);
   const egress = createGuardedEgress(createOutboundPolicy(parseOutboundAllow('127.0.0.1')));
@@ -147,7 +148,7 @@ export async function startCollabNode(options: CollabNodeOptions): Promise<Postg
   const server = http.createServer((req, res) => {
     const hook = bridged && req.method === 'POST' ? WEBHOOK_PATH.exec(req.url ?? '') : null;
     if (hook) {
-      answerWebhook((...a) => bridged!.bridge.receiveWebhook(...a), decodeURIComponent(hook[1]!), decodeURIComponent(hook[2]!), `http://127.0.0.1:${port}${req.url}`, req, res);
+      answerWebhook(bridged!.bridge, decodeURIComponent(hook[1]!), decodeURIComponent(hook[2]!), `http://127.0.0.1:${port}${req.url}`, req, res);
       return;
     }
     if (req.url !== '/readyz') {

@@ -9,7 +9,7 @@ import { COLLAB_REFUSAL_CODES } from '../../schema/api/collab-refusal.ts';
 import { CLOSE } from '../../server/collab/websocket-transport.ts';
 import { TOO_MANY_MESSAGES } from '../../server/collab/flow-control.ts';
 import { OWNER_LOST } from '../../server/collab/document-relay.ts';
-import { DOCUMENT_ELSEWHERE_CLOSE, DOCUMENT_UNAVAILABLE_CLOSE } from '../../server/collab/durable-persistence.ts';
+import { DOCUMENT_ELSEWHERE_CLOSE, DOCUMENT_UNAVAILABLE_CLOSE } from '../../server/collab/document-unavailable.ts';
 import { STORAGE_FAILED_CLOSE } from '../../server/collab/document-discard.ts';
 import { main } from '../../server/cli/main.ts';
 import { EVENT_TYPES } from '../../adapters/webhooks/config.ts';

@@ -6,7 +6,7 @@ import { AUTH_ERROR_CODES, AUTH_ERROR_STATUS, AuthError } from '../../server/aut
 import { OIDC_ERROR_CODES, OIDC_ERROR_STATUS, OidcError } from '../../server/auth/oidc/oidc-error.ts';
 import { BRIDGE_ERROR_CODES, BRIDGE_ERROR_STATUS, BridgeError } from '../../server/bridge/bridge-error.ts';
 import { CALENDAR_ERROR_CODES, CalendarError } from '../../server/calendar/calendar-service.ts';
-import { DocumentLoadError } from '../../server/collab/durable-persistence.ts';
+import { DocumentLoadError } from '../../server/collab/document-unavailable.ts';
 import { COMMS_ERROR_CODES, COMMS_ERROR_STATUS, CommsError } from '../../server/comms/comms-error.ts';
 import { ERROR_CODES, WedSyncError, isErrorCode } from '../../server/errors.ts';
 import { HTTP_ERROR_CODES, HttpError } from '../../server/http/http-error.ts';
