@@ -13,6 +13,7 @@ import type { LinkRecords } from './link-store.ts';
 import type { OutboxQueue } from './outbox-queue.ts';
 import type { OutboxReads } from './outbox-store.ts';
 import type { ConnectionChanges } from './postgres-connection-changes.ts';
+import type { ConnectionDuties } from './postgres-connection-duties.ts';
 import type { PushPlanning } from './push-planning.ts';
 import type { RetentionSettings } from './retention.ts';
 import type { RetryPolicy } from './retry-policy.ts';
@@ -60,6 +61,8 @@ export interface BridgeStorage {
   beforeResume(definitionOf: (system: string) => Promise<AdapterDefinition>, logger: Logger): Promise<void>;
   /** Which connections other instances sharing the stores changed (PostgreSQL; none on SQLite, which one process owns). */
   readonly connectionChanges?: ConnectionChanges;
+  /** Which connections' scheduled pulls and channel upkeep are this instance's (PostgreSQL; on SQLite every one is). */
+  readonly duties?: ConnectionDuties;
   /** Releases what the storage holds (claims, pools it opened). */
   close(): Promise<void>;
 }

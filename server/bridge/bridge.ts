@@ -34,6 +34,7 @@ import { WeddingFactsCache } from './wedding-facts.ts';
 import { actsForWorkspace } from './workspace-access.ts';
 import { ConnectionAttention } from './connection-attention.ts';
 import { ConnectionFollower } from './connection-reload.ts';
+import { keepDuties } from './postgres-connection-duties.ts';
 import { SyncRequests } from './sync-requests.ts';
 import { StatusReports } from './status-reports.ts';
 import type { WeddingIntegrationHealth } from '../../schema/api/workspaces.ts';
@@ -76,6 +77,8 @@ export class Bridge {
   private readonly webhooks: WebhookIntake;
   private timers: NodeJS.Timeout[] = [];
   private readonly statusSections = new Map<string, (p: Principal, weddingId: string) => Promise<unknown>>();
+  /** Renews this instance's connection duties (PostgreSQL), once started. */
+  private duties: { stop(): Promise<void> } | undefined;
   /** Follows connection changes made by other instances (PostgreSQL), else undefined. */
   private readonly follower: ConnectionFollower | undefined;
   /** Marks connections whose credentials were refused (connection-attention.ts). */
@@ -178,7 +181,7 @@ export class Bridge {
       kick: (weddingId) => this.inboxWorker.kick(weddingId),
     });
     this.pulls = new PullSchedule({
-      runtime: this.runtime, now: this.now, logger, intervalMs: settings.pullIntervalMs,
+      runtime: this.runtime, now: this.now, logger, intervalMs: settings.pullIntervalMs, mine: storage.duties && ((id) => storage.duties!.mine(id)),
       ...(settings.safetyPullIntervalMs ? { safetyIntervalMs: settings.safetyPullIntervalMs } : {}),
       ...(settings.scheduledPullConcurrency ? { scheduledConcurrency: settings.scheduledPullConcurrency } : {}),
       targets: {
@@ -222,6 +225,7 @@ export class Bridge {
       beforeResume: () => storage.beforeResume((system) => this.runtime.definitionOf(system), logger),
       runtime: this.runtime, registry: this.registry, store: this.store, logger, now: this.now,
     });
+    if (storage.duties) this.duties = await keepDuties(storage.duties, () => this.runtime.all().map((l) => l.connection.id), 10_000, logger);
     this.inboxWorker.start();
     this.outboxWorker.start();
     this.timers.push(setInterval(() => this.pulls.tick(), this.pulls.tickMs));
@@ -235,6 +239,7 @@ export class Bridge {
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
     await this.follower?.stop();
+    await this.duties?.stop();
     await Promise.all([this.inboxWorker.stop(), this.outboxWorker.stop()]);
     await this.pullsSettled();
     await this.runtime.writesSettled();
@@ -374,7 +379,8 @@ export class Bridge {
 
   // ── maintenance ─────────────────────────────────────────────────────────────────────────────
   private maintain(): Promise<void> {
-    return this.runtime.maintain();
+    const duties = this.deps.storage.duties;
+    return this.runtime.maintain(duties && ((id) => duties.mine(id)));
   }
 
   private async cleanUp(): Promise<void> {

@@ -256,9 +256,10 @@ export class ConnectionRuntime {
     }
   }
 
-  /** Periodic upkeep (renewing channels), once per connection. */
-  async maintain(): Promise<void> {
+  /** Periodic upkeep (renewing channels), once per connection; only of the connections `mine` names (instances sharing the stores). */
+  async maintain(mine?: (connectionId: string) => boolean): Promise<void> {
     for (const live of this.live.values()) {
+      if (mine && !mine(live.connection.id)) continue;
       try {
         await live.adapter.maintain?.();
       } catch (error) {

@@ -15,6 +15,7 @@ import { applyPostgresRetention } from './postgres-retention.ts';
 import { PostgresRouteRecords } from './postgres-route-records.ts';
 import { PostgresUnmatchedStore } from './postgres-unmatched-store.ts';
 import { postgresConnectionChanges } from './postgres-connection-changes.ts';
+import { postgresConnectionDuties } from './postgres-connection-duties.ts';
 import type { Logger } from '../logger.ts';
 
 export interface PostgresBridgeStorageOptions {
@@ -36,6 +37,8 @@ export interface PostgresBridgeStorageOptions {
   claimTtlMs?: number;
   /** Weddings whose inbox rows this instance applies at once. @default 8 */
   maxWeddings?: number;
+  /** How long this instance holds a connection's scheduled pulls and channel upkeep without renewing (ms): its successor takes them over this long after it died. @default 30000 */
+  dutyTtlMs?: number;
   /** Where a lost listening connection (connection changes) is logged. */
   logger?: Pick<Logger, 'warn' | 'error'>;
 }
@@ -57,6 +60,7 @@ export function postgresBridgeStorage(options: PostgresBridgeStorageOptions): Br
   const inbox = new PostgresInboxStore(pool, { instanceId, claimTtlMs });
   const outbox = new PostgresOutboxStore(pool, { instanceId, claimTtlMs });
   const connectionChanges = postgresConnectionChanges(pool, { now, logger: options.logger });
+  const duties = postgresConnectionDuties(pool, { instanceId, ttlMs: options.dutyTtlMs ?? 30_000, now });
   return {
     backend: 'postgres',
     integrations, links, audit,
@@ -87,6 +91,7 @@ export function postgresBridgeStorage(options: PostgresBridgeStorageOptions): Br
     // Configurations are sealed when written (PostgresConnectionStore); none was ever stored plain here.
     beforeResume: async () => undefined,
     connectionChanges,
+    duties,
     async close() {
       await connectionChanges.close();
       await inbox.close();

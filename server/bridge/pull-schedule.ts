@@ -20,6 +20,8 @@ export interface PullScheduleDeps {
   safetyIntervalMs?: number;
   /** Scheduled pulls running at once (Puller). @default unlimited */
   scheduledConcurrency?: number;
+  /** Whether this instance does the connection's scheduled pulls (ConnectionDuties.mine; instances sharing the stores). @default every connection */
+  mine?: (connectionId: string) => boolean;
 }
 
 /**
@@ -95,6 +97,8 @@ export class PullSchedule {
     for (const live of this.deps.runtime.all()) {
       const id = live.connection.id;
       if ((this.notBefore.get(live) ?? 0) > now) continue;
+      // Another instance sharing the stores pulls it on schedule.
+      if (this.deps.mine && !this.deps.mine(id)) continue;
       if (!canPull(live.adapter) || live.connection.status === 'needs_attention') {
         this.notBefore.set(live, now + interval);
         continue;

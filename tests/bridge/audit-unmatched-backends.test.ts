@@ -152,8 +152,11 @@ describe('unmatched: PostgreSQL against SQLite', () => {
           }
         }
         const shape = (rs: UnmatchedRecord[]) => rs.map((r) => [r.externalId, r.status, r.receivedAt, r.updatedAt, r.change.reference ?? null]);
-        // Same received_at: ties break by id, which is random; compare as sets within each time.
-        const byTime = (rs: unknown[][]) => rs.sort((x, y) => Number(y[2]) - Number(x[2]) || String(x[0]).localeCompare(String(y[0])));
+        // Same received_at: ties break by id, which is random; compare as sets within each time. The
+        // external ids are ordered by code unit: localeCompare counts 'a' and 'a\u0000' equal (U+0000
+        // is ignorable in collation), which left their order to the backends' random ids.
+        const codeUnits = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+        const byTime = (rs: unknown[][]) => rs.sort((x, y) => Number(y[2]) - Number(x[2]) || codeUnits(String(x[0]), String(y[0])));
         return {
           answers, count: await o.unmatched.openCount(c),
           listed: byTime(shape(await o.unmatched.list(workspace, null))),

@@ -1,0 +1,76 @@
+import crypto from 'node:crypto';
+import type pg from 'pg';
+import type { Logger } from '../logger.ts';
+
+/**
+ * Which connections' periodic work (scheduled pulls, watch channel upkeep: ConnectionRuntime.maintain)
+ * this instance does, when several share the stores: each connection has one holder at a time
+ * (table `connection_duties`, PostgreSQL migration 024), so a Google calendar is pulled once per
+ * interval and has one watch channel renewed, not one per instance. Webhooks and requested pulls
+ * are not held: any instance takes them.
+ */
+export interface ConnectionDuties {
+  /** Whether this instance holds the connection's duties (as of the last renewal). */
+  mine(connectionId: string): boolean;
+  /**
+   * Takes the duties of `running` connections nobody holds (or whose holder stopped renewing) and
+   * renews those held; lets go of the ones no longer running here. Rejects with the pg error (the
+   * holdings are then as before, and lapse if never renewed).
+   */
+  renew(running: readonly string[]): Promise<void>;
+  /** Lets go of every duty held (a clean stop): other instances take them at their next renewal. */
+  release(): Promise<void>;
+}
+
+/**
+ * ConnectionDuties on PostgreSQL: claims with `INSERT … ON CONFLICT … WHERE expired or ours`, as
+ * the outbox's per-integration claims; held `ttlMs` from each renewal (the bridge renews every
+ * third of it). An instance that dies or stalls hands its connections over `ttlMs` after its last
+ * renewal; until then nobody does their scheduled pulls (webhooks still arrive). The holder is the
+ * instance id plus a random part per process, so a restart under the same id takes over cleanly.
+ */
+export function postgresConnectionDuties(pool: pg.Pool, options: { instanceId: string; ttlMs: number; now: () => number }): ConnectionDuties {
+  const holder = `${options.instanceId}:${crypto.randomBytes(4).toString('hex')}`;
+  let held = new Set<string>();
+  return {
+    mine: (connectionId) => held.has(connectionId),
+    async renew(running) {
+      const now = options.now();
+      const { rows } = await pool.query<{ connection_id: string }>(
+        `INSERT INTO connection_duties (connection_id, holder, expires_at) SELECT id, $2, $3 FROM unnest($1::text[]) AS id
+         ON CONFLICT (connection_id) DO UPDATE SET holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at
+         WHERE connection_duties.holder = EXCLUDED.holder OR connection_duties.expires_at < $4
+         RETURNING connection_id`,
+        [[...new Set(running)], holder, now + options.ttlMs, now]);
+      const next = new Set(rows.map((r) => r.connection_id));
+      const here = new Set(running);
+      const gone = [...held].filter((id) => !here.has(id));
+      if (gone.length) await pool.query('DELETE FROM connection_duties WHERE holder = $1 AND connection_id = ANY($2::text[])', [holder, gone]);
+      held = next;
+    },
+    async release() {
+      held = new Set();
+      await pool.query('DELETE FROM connection_duties WHERE holder = $1', [holder]);
+    },
+  };
+}
+
+/**
+ * Renews `duties` for the connections `running` here now and every `everyMs` (a third of their
+ * ttl), logging a failed renewal (the duties then lapse unless the next one works). `stop` ends the
+ * renewals and releases the duties.
+ */
+export async function keepDuties(duties: ConnectionDuties, running: () => string[], everyMs: number, logger: Pick<Logger, 'warn'>): Promise<{ stop(): Promise<void> }> {
+  const renew = () => duties.renew(running()).catch((error: unknown) => logger.warn({ err: error }, 'could not renew the connections\' duties (scheduled pulls, channel upkeep); they lapse unless the next renewal works'));
+  await renew();
+  let renewing: Promise<void> = Promise.resolve();
+  const timer = setInterval(() => { renewing = renewing.then(renew); }, everyMs);
+  timer.unref();
+  return {
+    async stop() {
+      clearInterval(timer);
+      await renewing;
+      await duties.release().catch((error: unknown) => logger.warn({ err: error }, 'could not release the connections\' duties (they lapse by themselves)'));
+    },
+  };
+}
