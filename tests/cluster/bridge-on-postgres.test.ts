@@ -28,6 +28,22 @@ describe('the bridge on PostgreSQL, on two instances', () => {
   let url = '';
   beforeAll(() => ({ url } = db()));
 
+  /** A webhooks subscriber (the sandbox checks signatures), stopped at teardown. */
+  async function subscriber(): Promise<WebhookReceiver> {
+    const receiver = await new WebhookReceiver(SECRET).start();
+    registerTeardown(() => receiver.stop());
+    return receiver;
+  }
+
+  /** A planner's two-way webhooks connection of the wedding, stored directly (no instance told). */
+  async function storeConnection(id: string, weddingId: string, url: string): Promise<void> {
+    await new PostgresIntegrationStore(db().admin, createCredentialCipher(Buffer.from(KEY, 'base64'))).createStandalone({
+      id, weddingId, system: 'webhooks', category: 'wedding_planning', vendorId: null, runMode: 'in_process', credentials: {}, webhookSecret: SECRET,
+      configuration: { url, direction: 'bidirectional' }, configurationSecrets: [], capabilities: ['webhook', 'push'], createdBy: 'per_a',
+      connector: { sub: 'per_a', role: 'planner', vendorId: null },
+    });
+  }
+
   async function node(instanceId: string): Promise<PostgresCollabNode> {
     const n = await startPostgresCollabNode({ databaseUrl: url, instanceId, leaseMs: 4000, dataDir: tempDir(), route: true, bridgeKey: KEY });
     registerTeardown(() => n.stop());
@@ -37,14 +53,9 @@ describe('the bridge on PostgreSQL, on two instances', () => {
   it('a webhook accepted by one instance reaches the planner on the other; the planner\'s change is pushed once, the webhook\'s never back', async () => {
     const { admin } = db();
     await applyPostgresMigrations(admin);
-    const receiver = await new WebhookReceiver(SECRET).start();
-    registerTeardown(() => receiver.stop());
+    const receiver = await subscriber();
     // The planner's two-way webhooks connection of w1 (made before the instances start: they resume it).
-    await new PostgresIntegrationStore(admin, createCredentialCipher(Buffer.from(KEY, 'base64'))).createStandalone({
-      id: 'int_crm', weddingId: 'w1', system: 'webhooks', category: 'wedding_planning', vendorId: null, runMode: 'in_process', credentials: {}, webhookSecret: SECRET,
-      configuration: { url: receiver.url, direction: 'bidirectional' }, configurationSecrets: [], capabilities: ['webhook', 'push'], createdBy: 'per_a',
-      connector: { sub: 'per_a', role: 'planner', vendorId: null },
-    });
+    await storeConnection('int_crm', 'w1', receiver.url);
     const a = await node('a');
     const b = await node('b');
     await waitFor(() => a.bridge!.registry.get('int_crm') !== undefined && b.bridge!.registry.get('int_crm') !== undefined, 'both instances to run the connection');
@@ -90,8 +101,7 @@ describe('the bridge on PostgreSQL, on two instances', () => {
 
   it('a connection made, re-configured and removed through one instance runs, changes and stops on the other without a restart', async () => {
     const { admin } = db();
-    const receiver = await new WebhookReceiver(SECRET).start();
-    registerTeardown(() => receiver.stop());
+    const receiver = await subscriber();
     const a = await node('ca');
     const b = await node('cb');
     const planner = await createTokenService(TEST_SECRET).verify(await testToken('planner', ['w2'], 'per_b'));
@@ -118,15 +128,10 @@ describe('the bridge on PostgreSQL, on two instances', () => {
 
   it('work claimed for a binding another instance made and this one has not loaded yet is done, not dead-lettered or parked', async () => {
     const { admin } = db();
-    const receiver = await new WebhookReceiver(SECRET).start();
-    registerTeardown(() => receiver.stop());
+    const receiver = await subscriber();
     const n = await node('lone');
     // Stored behind the instance's back (no announcement): as if another instance made it a moment ago.
-    await new PostgresIntegrationStore(admin, createCredentialCipher(Buffer.from(KEY, 'base64'))).createStandalone({
-      id: 'int_late', weddingId: 'w3', system: 'webhooks', category: 'wedding_planning', vendorId: null, runMode: 'in_process', credentials: {}, webhookSecret: SECRET,
-      configuration: { url: receiver.url, direction: 'bidirectional' }, configurationSecrets: [], capabilities: ['webhook', 'push'], createdBy: 'per_a',
-      connector: { sub: 'per_a', role: 'planner', vendorId: null },
-    });
+    await storeConnection('int_late', 'w3', receiver.url);
     expect(n.bridge!.registry.get('int_late')).toBeUndefined();
     // A push of it and a webhook of it, as the other instance would have queued them.
     const outbox = new PostgresOutboxStore(admin, { instanceId: 'elsewhere' });
