@@ -79,6 +79,8 @@ export class Bridge {
   private readonly statusSections = new Map<string, (p: Principal, weddingId: string) => Promise<unknown>>();
   /** Renews this instance's connection duties (PostgreSQL), once started. */
   private duties: { stop(): Promise<void> } | undefined;
+  /** The channel upkeep under way (awaited at stop). */
+  private maintaining: Promise<void> = Promise.resolve();
   /** Follows connection changes made by other instances (PostgreSQL), else undefined. */
   private readonly follower: ConnectionFollower | undefined;
   /** Marks connections whose credentials were refused (connection-attention.ts). */
@@ -225,7 +227,8 @@ export class Bridge {
       beforeResume: () => storage.beforeResume((system) => this.runtime.definitionOf(system), logger),
       runtime: this.runtime, registry: this.registry, store: this.store, logger, now: this.now,
     });
-    if (storage.duties) this.duties = await keepDuties(storage.duties, () => this.runtime.all().map((l) => l.connection.id), 10_000, logger);
+    // A duty newly held is reloaded first: its previous holder may have renewed its channel since this instance read it.
+    if (storage.duties) this.duties = await keepDuties(storage.duties, () => this.runtime.all().map((l) => l.connection.id), (ids) => { for (const id of ids) this.follower?.reload(id); }, logger);
     this.inboxWorker.start();
     this.outboxWorker.start();
     this.timers.push(setInterval(() => this.pulls.tick(), this.pulls.tickMs));
@@ -239,9 +242,11 @@ export class Bridge {
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
     await this.follower?.stop();
-    await this.duties?.stop();
     await Promise.all([this.inboxWorker.stop(), this.outboxWorker.stop()]);
     await this.pullsSettled();
+    await this.maintaining;
+    // Released once nothing of them runs here: the next holder does not overlap this one.
+    await this.duties?.stop();
     await this.runtime.writesSettled();
     await this.audit.settled();
   }
@@ -296,7 +301,7 @@ export class Bridge {
    */
   async hasWebhookTarget(system: string, id: string): Promise<boolean> {
     if (this.webhooks.hasTarget(system, id)) return true;
-    if (!this.follower || !(await this.follower.ensureConnection(id))) return false;
+    if (!this.follower || !(await this.follower.ensureConnection(id, system))) return false;
     return this.webhooks.hasTarget(system, id);
   }
 
@@ -380,7 +385,8 @@ export class Bridge {
   // ── maintenance ─────────────────────────────────────────────────────────────────────────────
   private maintain(): Promise<void> {
     const duties = this.deps.storage.duties;
-    return this.runtime.maintain(duties && ((id) => duties.mine(id)));
+    this.maintaining = this.runtime.maintain(duties && ((id) => duties.mine(id)));
+    return this.maintaining;
   }
 
   private async cleanUp(): Promise<void> {

@@ -77,19 +77,42 @@ export class ConnectionFollower {
    */
   async ensure(integrationId: string): Promise<LiveIntegration | undefined> {
     const known = this.deps.registry.get(integrationId);
-    if (known) return known;
-    const stored = await this.deps.store.get(integrationId);
-    if (!stored || !runs(stored)) return undefined;
-    await this.deps.serialize(stored.connectionId, () => reloadConnection(this.deps, stored.connectionId));
-    return this.deps.registry.get(integrationId);
+    if (known || this.stopped) return known;
+    const first = await this.deps.store.get(integrationId);
+    if (!first || !runs(first)) return undefined;
+    // Read again in the connection's queue: a disconnect or unbind here that ran meanwhile wins.
+    return this.track(this.deps.serialize(first.connectionId, async () => {
+      if (this.deps.registry.get(integrationId)) return this.deps.registry.get(integrationId);
+      const stored = await this.deps.store.get(integrationId);
+      if (!stored || !runs(stored)) return undefined;
+      await reloadConnection(this.deps, stored.connectionId);
+      return this.deps.registry.get(integrationId);
+    }));
   }
 
-  /** As ensure, for a connection: true when it was reloaded here because it is stored and runs. Rejects with the store's error. */
-  async ensureConnection(connectionId: string): Promise<boolean> {
-    const stored = await this.deps.store.connections.get(connectionId);
-    if (!stored || stored.runMode !== 'in_process' || (stored.status !== 'active' && stored.status !== 'needs_attention')) return false;
-    await this.deps.serialize(connectionId, () => reloadConnection(this.deps, connectionId));
-    return true;
+  /**
+   * As ensure, for a connection of `system` that is not running here: true when it was loaded
+   * because it is stored and runs. One running here already, or of another system, is not
+   * reloaded (a webhook to a wrong address must not make work). Rejects with the store's error.
+   */
+  async ensureConnection(connectionId: string, system: string): Promise<boolean> {
+    if (this.stopped || this.deps.runtime.get(connectionId)) return false;
+    const runsHere = (c: Awaited<ReturnType<IntegrationRecords['connections']['get']>>) =>
+      !!c && c.system === system && c.runMode === 'in_process' && (c.status === 'active' || c.status === 'needs_attention');
+    if (!runsHere(await this.deps.store.connections.get(connectionId))) return false;
+    return this.track(this.deps.serialize(connectionId, async () => {
+      if (this.deps.runtime.get(connectionId)) return true;
+      if (!runsHere(await this.deps.store.connections.get(connectionId))) return false;
+      await reloadConnection(this.deps, connectionId);
+      return true;
+    }));
+  }
+
+  private track<T>(work: Promise<T>): Promise<T> {
+    const settled = work.then(() => undefined, () => undefined);
+    this.inFlight.add(settled);
+    void settled.finally(() => this.inFlight.delete(settled));
+    return work;
   }
 
   /** Takes no more reloads and waits for those in flight. */

@@ -283,18 +283,22 @@ export class ConnectionsService {
   }
 
   private async disconnectNow(connection: Connection, p: Principal, weddingId: string | null): Promise<void> {
-    const live = this.deps.runtime.forget(connection.id);
-    const bindings = await this.deps.store.listForConnection(connection.id);
-    for (const b of bindings) {
-      this.deps.registry.remove(b.id);
-      this.deps.forgetBinding(b.id);
-    }
-    try {
-      await live?.adapter.deactivate?.();
-    } catch (error) {
-      this.deps.logger.warn({ err: error, connectionId: connection.id }, 'deactivation failed; removing anyway');
-    }
-    await this.deps.store.connections.remove(connection.id);
+    // In the connection's queue: work arriving meanwhile cannot load it back (ConnectionFollower.ensure).
+    const bindings = await this.starting.run(connection.id, async () => {
+      const live = this.deps.runtime.forget(connection.id);
+      const stored = await this.deps.store.listForConnection(connection.id);
+      for (const b of stored) {
+        this.deps.registry.remove(b.id);
+        this.deps.forgetBinding(b.id);
+      }
+      try {
+        await live?.adapter.deactivate?.();
+      } catch (error) {
+        this.deps.logger.warn({ err: error, connectionId: connection.id }, 'deactivation failed; removing anyway');
+      }
+      await this.deps.store.connections.remove(connection.id);
+      return stored;
+    });
     this.deps.announce?.(connection.id);
     for (const b of bindings) this.deps.audit.record({ weddingId: b.weddingId, integrationId: b.id, actor: `user:${p.sub}`, action: 'integration.remove', result: 'ok', detail: { system: connection.system, connectionId: connection.id } });
     if (bindings.length === 0 || weddingId === null) this.deps.audit.record({ weddingId: '', integrationId: connection.id, actor: `user:${p.sub}`, action: 'connection.disconnect', result: 'ok', detail: { system: connection.system, bindings: bindings.length } });
@@ -387,11 +391,13 @@ export class ConnectionsService {
 
   /** Rebuilds every running binding of the connection and the connection itself from the stored rows. */
   async restart(connectionId: string): Promise<void> {
-    for (const b of await this.deps.store.listForConnection(connectionId)) {
-      if (b.status !== 'active' || b.runMode !== 'in_process' || !this.deps.registry.get(b.id)) continue;
-      this.deps.registry.put(await this.deps.runtime.buildBinding(b));
-    }
-    await this.deps.runtime.refresh(connectionId);
+    await this.starting.run(connectionId, async () => {
+      for (const b of await this.deps.store.listForConnection(connectionId)) {
+        if (b.status !== 'active' || b.runMode !== 'in_process' || !this.deps.registry.get(b.id)) continue;
+        this.deps.registry.put(await this.deps.runtime.buildBinding(b));
+      }
+      await this.deps.runtime.refresh(connectionId);
+    });
     this.deps.announce?.(connectionId);
   }
 }

@@ -1,5 +1,6 @@
 import type http from 'node:http';
 import type { WebhookReply, WebhookRequest } from '../../adapters/core/index.ts';
+import { WedSyncError } from '../errors.ts';
 
 /** What answers a webhook (the Bridge's intake). */
 interface WebhookTarget {
@@ -15,22 +16,28 @@ const json = (res: http.ServerResponse, status: number, code: string, message: s
  * Answers one webhook delivery on a plain Node HTTP server (`wedsync peer`'s listener, a cluster
  * node's), as the server's route does: a connection not running is answered 404, or 410 for a
  * system that deletes its subscription then (a connection that is gone); the body is read whole,
- * handed to the bridge, and its reply sent; a refusal is answered with its status (401 for a
- * signature) and `{ "error": { "code", "message" } }`. `url` is the delivery URL the sender signed.
+ * handed to the bridge, and its reply sent; a refusal is answered with its status and
+ * `{ "error": { "code", "message" } }`, anything else 500 (the sender retries). `url` is the
+ * delivery URL the sender signed.
  */
 export function answerWebhook(bridge: WebhookTarget, system: string, integrationId: string | null, url: string, req: http.IncomingMessage, res: http.ServerResponse): void {
   const chunks: Buffer[] = [];
   req.on('data', (c: Buffer) => chunks.push(c));
-  req.on('end', () => void (async () => {
+  const ended = new Promise<void>((resolve, reject) => { req.once('end', resolve); req.once('error', reject); });
+  void (async () => {
     if (integrationId !== null && !(await bridge.hasWebhookTarget(system, integrationId))) {
+      req.resume();
       if (await bridge.goneWhenDisconnected(system)) return json(res, 410, 'connection_gone', `no active ${system} connection ${integrationId}: disconnected or never made; stop sending`);
       return json(res, 404, 'integration_not_found', `no active ${system} integration ${integrationId}`);
     }
+    await ended;
     const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v ?? '']));
     const reply = await bridge.receiveWebhook(system, integrationId, { method: req.method ?? 'POST', url, headers, rawBody: Buffer.concat(chunks).toString('utf8'), receivedAt: Date.now() });
     res.writeHead(reply.status, reply.headers).end(reply.body ?? '');
-  })().catch((error: { code?: string; message?: string; status?: number }) => {
-    const status = typeof error.status === 'number' ? error.status : error.code?.startsWith('signature') ? 401 : 400;
-    json(res, status, error.code ?? 'invalid_payload', error.message ?? 'refused');
-  }));
+  })().catch((error: unknown) => {
+    // A refusal of ours (WedSyncError: signature, payload, storage) answers with its own status; anything
+    // else (a database error) is a 500 naming nothing of it, so the sender retries.
+    if (error instanceof WedSyncError) return json(res, error.status, error.code, error.message);
+    json(res, 500, 'internal_error', 'the delivery could not be taken; retry later');
+  });
 }

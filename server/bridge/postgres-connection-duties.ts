@@ -10,14 +10,17 @@ import type { Logger } from '../logger.ts';
  * are not held: any instance takes them.
  */
 export interface ConnectionDuties {
-  /** Whether this instance holds the connection's duties (as of the last renewal). */
+  /** How long a duty is held from a renewal (ms); renewed every third of it. */
+  readonly ttlMs: number;
+  /** Whether this instance holds the connection's duties: renewed, and not past its local expiry (a stalled or cut-off instance stops by itself). */
   mine(connectionId: string): boolean;
   /**
    * Takes the duties of `running` connections nobody holds (or whose holder stopped renewing) and
-   * renews those held; lets go of the ones no longer running here. Rejects with the pg error (the
-   * holdings are then as before, and lapse if never renewed).
+   * renews those held; lets go of the ones no longer running here. Resolves with the connections
+   * newly held (their state may be older than their previous holder's: reload them). Rejects with
+   * the pg error (the holdings are then as before, and lapse if never renewed).
    */
-  renew(running: readonly string[]): Promise<void>;
+  renew(running: readonly string[]): Promise<string[]>;
   /** Lets go of every duty held (a clean stop): other instances take them at their next renewal. */
   release(): Promise<void>;
 }
@@ -26,14 +29,20 @@ export interface ConnectionDuties {
  * ConnectionDuties on PostgreSQL: claims with `INSERT … ON CONFLICT … WHERE expired or ours`, as
  * the outbox's per-integration claims; held `ttlMs` from each renewal (the bridge renews every
  * third of it). An instance that dies or stalls hands its connections over `ttlMs` after its last
- * renewal; until then nobody does their scheduled pulls (webhooks still arrive). The holder is the
- * instance id plus a random part per process, so a restart under the same id takes over cleanly.
+ * renewal (and the renewal period); until then nobody does their scheduled pulls (webhooks still
+ * arrive). The holder is the instance id plus a random part per process, so a restarted process
+ * never takes a duty as its own that its predecessor held: it waits for it to lapse, as any other.
+ * A holder counts a duty as its own until `ttlMs` less a tenth after the renewal began, on its own
+ * clock; `expires_at` is compared on each claimer's clock, so clocks must agree within that tenth
+ * (NTP). Ids are claimed in sorted order, so renewals by several instances at once never deadlock.
  */
 export function postgresConnectionDuties(pool: pg.Pool, options: { instanceId: string; ttlMs: number; now: () => number }): ConnectionDuties {
   const holder = `${options.instanceId}:${crypto.randomBytes(4).toString('hex')}`;
   let held = new Set<string>();
+  let heldUntil = 0;
   return {
-    mine: (connectionId) => held.has(connectionId),
+    ttlMs: options.ttlMs,
+    mine: (connectionId) => held.has(connectionId) && options.now() < heldUntil,
     async renew(running) {
       const now = options.now();
       const { rows } = await pool.query<{ connection_id: string }>(
@@ -41,12 +50,15 @@ export function postgresConnectionDuties(pool: pg.Pool, options: { instanceId: s
          ON CONFLICT (connection_id) DO UPDATE SET holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at
          WHERE connection_duties.holder = EXCLUDED.holder OR connection_duties.expires_at < $4
          RETURNING connection_id`,
-        [[...new Set(running)], holder, now + options.ttlMs, now]);
+        [[...new Set(running)].sort(), holder, now + options.ttlMs, now]);
       const next = new Set(rows.map((r) => r.connection_id));
+      const acquired = [...next].filter((id) => !held.has(id) || now >= heldUntil);
       const here = new Set(running);
       const gone = [...held].filter((id) => !here.has(id));
       if (gone.length) await pool.query('DELETE FROM connection_duties WHERE holder = $1 AND connection_id = ANY($2::text[])', [holder, gone]);
       held = next;
+      heldUntil = now + options.ttlMs * 0.9;
+      return acquired;
     },
     async release() {
       held = new Set();
@@ -56,15 +68,16 @@ export function postgresConnectionDuties(pool: pg.Pool, options: { instanceId: s
 }
 
 /**
- * Renews `duties` for the connections `running` here now and every `everyMs` (a third of their
- * ttl), logging a failed renewal (the duties then lapse unless the next one works). `stop` ends the
- * renewals and releases the duties.
+ * Renews `duties` for the connections `running` here now and every third of their ttl, logging a
+ * failed renewal (the duties then lapse unless the next one works); `acquired` is given the
+ * connections newly held. `stop` ends the renewals and releases the duties.
  */
-export async function keepDuties(duties: ConnectionDuties, running: () => string[], everyMs: number, logger: Pick<Logger, 'warn'>): Promise<{ stop(): Promise<void> }> {
-  const renew = () => duties.renew(running()).catch((error: unknown) => logger.warn({ err: error }, 'could not renew the connections\' duties (scheduled pulls, channel upkeep); they lapse unless the next renewal works'));
+export async function keepDuties(duties: ConnectionDuties, running: () => string[], acquired: (connectionIds: string[]) => void, logger: Pick<Logger, 'warn'>): Promise<{ stop(): Promise<void> }> {
+  const renew = () => duties.renew(running()).then((ids) => { if (ids.length) acquired(ids); })
+    .catch((error: unknown) => logger.warn({ err: error }, 'could not renew the connections\' duties (scheduled pulls, channel upkeep); they lapse unless the next renewal works'));
   await renew();
   let renewing: Promise<void> = Promise.resolve();
-  const timer = setInterval(() => { renewing = renewing.then(renew); }, everyMs);
+  const timer = setInterval(() => { renewing = renewing.then(renew); }, duties.ttlMs / 3);
   timer.unref();
   return {
     async stop() {

@@ -30,10 +30,12 @@ describe('connection duties on PostgreSQL', () => {
     const b = instance('b', clock);
     const held = (d: ReturnType<typeof instance>, ids: string[]) => ids.filter((id) => d.mine(id));
 
-    await a.renew(['c1', 'c2']);
-    await b.renew(['c1', 'c2', 'c3']);
+    expect(await a.renew(['c2', 'c1'])).toEqual(expect.arrayContaining(['c1', 'c2']));
+    expect(await b.renew(['c1', 'c2', 'c3'])).toEqual(['c3']);
     expect(held(a, ['c1', 'c2', 'c3'])).toEqual(['c1', 'c2']);
     expect(held(b, ['c1', 'c2', 'c3'])).toEqual(['c3']);
+    // Renewed: nothing newly held (no reload needed).
+    expect(await a.renew(['c1', 'c2'])).toEqual([]);
 
     // Renewed within the ttl: kept, however often the other asks.
     clock.now = T0 + TTL - 1000;
@@ -42,10 +44,14 @@ describe('connection duties on PostgreSQL', () => {
     await b.renew(['c1', 'c2', 'c3']);
     expect(held(b, ['c1', 'c2', 'c3'])).toEqual(['c3']);
 
-    // a stops renewing (died or frozen): one ttl after its last renewal, b takes its connections;
+    // a stops renewing (died or frozen): it stops counting them as its own before the ttl is out
+    // (its local expiry), and one ttl after its last renewal b takes them (newly held: reloaded);
     // a's late renewal then gets none of them back.
+    clock.now = T0 + TTL - 1000 + TTL * 0.95;
+    expect(held(a, ['c1', 'c2'])).toEqual([]);
     clock.now = T0 + 2 * TTL;
-    await b.renew(['c1', 'c2', 'c3']);
+    // (c3 too: b's own last renewal is past its local expiry, so it reloads that one as well.)
+    expect((await b.renew(['c1', 'c2', 'c3'])).sort()).toEqual(['c1', 'c2', 'c3']);
     expect(held(b, ['c1', 'c2', 'c3'])).toEqual(['c1', 'c2', 'c3']);
     await a.renew(['c1', 'c2']);
     expect(held(a, ['c1', 'c2'])).toEqual([]);
@@ -66,12 +72,14 @@ describe('connection duties on PostgreSQL', () => {
     expect(new Set(rows.map((r) => r.holder.split(':')[0]))).toEqual(new Set(['a']));
   });
 
-  it('two instances renewing the same connections at once: each connection gets exactly one holder', async () => {
+  it('instances renewing the same connections at once, listed in different orders: each connection gets exactly one holder, and no renewal fails', async () => {
     const clock = { now: T0 + 10 * TTL };
-    const ids = Array.from({ length: 50 }, (_, i) => `race${i}`);
-    const x = instance('x', clock);
-    const y = instance('y', clock);
-    await Promise.all([x.renew(ids), y.renew(ids)]);
-    for (const id of ids) expect(Number(x.mine(id)) + Number(y.mine(id))).toBe(1);
+    const ids = Array.from({ length: 200 }, (_, i) => `race${i}`);
+    const [x, y, z] = ['x', 'y', 'z'].map((id) => instance(id, clock));
+    // Held by nobody, then renewed again and again while held: every renewal locks every row it names.
+    for (let round = 0; round < 5; round++) {
+      await Promise.all([x!.renew(ids), y!.renew([...ids].reverse()), z!.renew([...ids.slice(100), ...ids.slice(0, 100)])]);
+      for (const id of ids) expect(Number(x!.mine(id)) + Number(y!.mine(id)) + Number(z!.mine(id))).toBe(1);
+    }
   });
 });
