@@ -5,7 +5,7 @@ import { BridgeError } from './bridge-error.ts';
 import { mergeKeepingSecrets } from './configuration-secrets.ts';
 import type { Connection } from './connection-store.ts';
 import { HOW_TO_REACH } from './connection-values.ts';
-import type { ConnectionsServiceDeps } from './connections-service.ts';
+import type { ConnectionsServiceDeps } from './connections-service-deps.ts';
 import { refuseChosenUrlToken } from './secret-url-token.ts';
 
 export interface UpdateDeps extends ConnectionsServiceDeps {
