@@ -29,8 +29,6 @@ import type { UnmatchedRecords } from './unmatched-store.ts';
  * built here from what the bridge wires into them.
  */
 export interface BridgeStorage {
-  /** Which backend (metrics, logs, docs/storage-backends.md). */
-  readonly backend: 'sqlite' | 'postgres';
   readonly integrations: IntegrationRecords;
   readonly links: LinkRecords;
   readonly audit: AuditRecords;

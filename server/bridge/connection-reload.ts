@@ -1,6 +1,7 @@
 import type { Logger } from '../logger.ts';
 import type { ConnectionRuntime } from './connection-runtime.ts';
 import type { IntegrationRegistry, LiveIntegration } from './integration-registry.ts';
+import type { Connection } from './connection-store.ts';
 import type { Integration, IntegrationRecords } from './integration-store.ts';
 import type { ConnectionChanges } from './postgres-connection-changes.ts';
 
@@ -13,8 +14,10 @@ export interface ConnectionReloadDeps {
   logger: Logger;
 }
 
-/** What runs of a binding: active, in process, of a connection that runs (as resumeConnections and listActive choose). */
-const runs = (b: Integration) => b.status === 'active' && b.runMode === 'in_process' && (b.connection.status === 'active' || b.connection.status === 'needs_attention');
+/** Whether a connection runs: in process, active or needing attention (as ConnectionRuntime.refresh and listActive choose). */
+const connectionRuns = (c: Pick<Connection, 'runMode' | 'status'> | undefined) => !!c && c.runMode === 'in_process' && (c.status === 'active' || c.status === 'needs_attention');
+/** What runs of a binding: active, in process, of a connection that runs. */
+const runs = (b: Integration) => b.status === 'active' && b.runMode === 'in_process' && connectionRuns(b.connection);
 
 /**
  * Rebuilds what runs here of a connection from its stored rows, after another instance sharing the
@@ -63,10 +66,8 @@ export class ConnectionFollower {
   /** Rebuilds the connection here (in the background; a failure is logged). */
   reload(connectionId: string): void {
     if (this.stopped) return;
-    const run = this.deps.serialize(connectionId, () => reloadConnection(this.deps, connectionId))
-      .catch((error: unknown) => this.deps.logger.warn({ err: error, connectionId }, 'could not reload a connection changed elsewhere; it is reloaded at the next change or restart'))
-      .finally(() => this.inFlight.delete(run));
-    this.inFlight.add(run);
+    void this.track(this.deps.serialize(connectionId, () => reloadConnection(this.deps, connectionId)))
+      .catch((error: unknown) => this.deps.logger.warn({ err: error, connectionId }, 'could not reload a connection changed elsewhere; it is reloaded at the next change or restart'));
   }
 
   /**
@@ -97,8 +98,7 @@ export class ConnectionFollower {
    */
   async ensureConnection(connectionId: string, system: string): Promise<boolean> {
     if (this.stopped || this.deps.runtime.get(connectionId)) return false;
-    const runsHere = (c: Awaited<ReturnType<IntegrationRecords['connections']['get']>>) =>
-      !!c && c.system === system && c.runMode === 'in_process' && (c.status === 'active' || c.status === 'needs_attention');
+    const runsHere = (c: Connection | undefined) => connectionRuns(c) && c!.system === system;
     if (!runsHere(await this.deps.store.connections.get(connectionId))) return false;
     return this.track(this.deps.serialize(connectionId, async () => {
       if (this.deps.runtime.get(connectionId)) return true;

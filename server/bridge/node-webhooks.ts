@@ -24,6 +24,9 @@ export function answerWebhook(bridge: WebhookTarget, system: string, integration
   const chunks: Buffer[] = [];
   req.on('data', (c: Buffer) => chunks.push(c));
   const ended = new Promise<void>((resolve, reject) => { req.once('end', resolve); req.once('error', reject); });
+  // Answered before the body ended (no target) or failed first: a client that then aborts must not
+  // leave a rejection nobody handles (which would end the process).
+  ended.catch(() => undefined);
   void (async () => {
     if (integrationId !== null && !(await bridge.hasWebhookTarget(system, integrationId))) {
       req.resume();

@@ -62,7 +62,6 @@ export function postgresBridgeStorage(options: PostgresBridgeStorageOptions): Br
   const connectionChanges = postgresConnectionChanges(pool, { now, logger: options.logger });
   const duties = postgresConnectionDuties(pool, { instanceId, ttlMs: options.dutyTtlMs ?? 30_000, now });
   return {
-    backend: 'postgres',
     integrations, links, audit,
     unmatched: new PostgresUnmatchedStore(pool),
     inboxReads: inbox,

@@ -42,7 +42,6 @@ export function sqliteBridgeStorage(options: SqliteBridgeStorageOptions): Bridge
   const unmatched = new UnmatchedStore(db);
   const write = <T>(fn: () => T): T => (options.inGroup ? options.inGroup(() => db.transaction(fn)()) : db.transaction(fn)());
   return {
-    backend: 'sqlite',
     integrations: sqliteIntegrationRecords(integrations),
     links: sqliteLinkRecords(links),
     audit: sqliteAuditRecords(audit),
