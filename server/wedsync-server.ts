@@ -41,6 +41,8 @@ import { openKeyEncryptionKey } from './storage/key-encryption-key.ts';
 import { GroupCommit } from './storage/group-commit.ts';
 import { WalCheckpointer } from './storage/wal-checkpointer.ts';
 import { SnapshotStore } from './storage/snapshot-store.ts';
+import { SqliteSnapshotStore } from './storage/backend/sqlite-snapshot-store.ts';
+import { SqliteDocumentStore } from './storage/backend/sqlite-document-store.ts';
 import { StorageHealth } from './storage/storage-health.ts';
 import { WeddingCatalog } from './storage/wedding-catalog.ts';
 import { SqlitePeopleStore, type PeopleStore } from './people/people-store.ts';
@@ -133,13 +135,15 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
     logger.error({ err: error }, 'update log commit failed; the changes in it are not acknowledged');
     health.failed(error);
   }, config.SQLITE_SYNCHRONOUS === 'normal');
-  const restoreMerge = new RestoreMerge(snapshotStore, logger.child({ component: 'restore-merge' }));
+  const snapshotRecords = new SqliteSnapshotStore(snapshotStore);
+  const restoreMerge = new RestoreMerge(snapshotRecords, logger.child({ component: 'restore-merge' }));
   const activity = new ActivityStore(db);
   const activityRecorder = new ActivityRecorder(activity, logger.child({ component: 'activity' }));
   const pdf = new PdfRenderer({ workers: config.PDF_WORKERS, queue: config.PDF_QUEUE, timeoutMs: config.PDF_TIMEOUT_MS, idleMs: config.PDF_WORKER_IDLE_MS });
   const collab = createCollabServer({ config, store: documents, group, health, tokens, logger, metrics, extensions: [restoreMerge, activityRecorder, ...(options.extensions ?? [])] });
   activityRecorder.attach(collab.persistence);
-  const snapshots = new SnapshotService(collab, documents, snapshotStore);
+  const storedDocuments = new SqliteDocumentStore(documents, group);
+  const snapshots = new SnapshotService(collab, storedDocuments, snapshotRecords, restoreMerge);
   const publicUrl = () => config.PUBLIC_URL ?? `http://${config.HOST}:${(http.address() as AddressInfo | null)?.port ?? config.PORT}`;
   // HTTP requests are tracked by the group commit (their writes were refused up front while
   // storage is read-only; reads go on); background work gets StorageUnavailableError and retries.
@@ -222,7 +226,7 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
     mount: (a) => {
       ({ signIn } = mountApi(a, {
         config, authSecret: options.authSecret, oidcFetch: options.oidcFetch, mail: options.mail, packageVersion: PACKAGE_VERSION,
-        db, tokens, people, sessions, apiKeys, collab, documents, activity, cipher, pdf,
+        db, tokens, people, sessions, apiKeys, collab, documents, stored: storedDocuments, activity, cipher, pdf,
         bridge, consistency, calendar, comms, payments, demo, logger, metrics, publicUrl,
       }));
       options.mount?.(a, server);

@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import type { Document } from '@hocuspocus/server';
 import * as Y from 'yjs';
 import {
   DEFAULT_RESTORE_SECTIONS, WeddingDoc, adminOrigin, diffSections, documentNameFor, reconcileDocument, writeRestoreNotice,
@@ -7,9 +8,11 @@ import {
 import type { CollabServer } from '../collab/collab-server.ts';
 import type { UnresolvedParts } from '../collab/unresolved-parts.ts';
 import { EncodingError } from '../encoding/encoding-pool.ts';
+import { WedSyncError } from '../errors.ts';
 import { HttpError } from '../http/http-error.ts';
-import type { DocumentStore, StoredRowsUpTo } from '../storage/document-store.ts';
-import type { SnapshotStore } from '../storage/snapshot-store.ts';
+import type { DocumentStore, StoredRowsUpTo } from '../storage/backend/document-store.ts';
+import type { SnapshotStore } from '../storage/backend/snapshot-store.ts';
+import type { RestoreMerge } from './restore-merge.ts';
 
 export interface WeddingExport {
   weddingId: string;
@@ -31,25 +34,27 @@ export interface WeddingExport {
  * Snapshots and exports are encoded from the stored rows (everything acknowledged is stored) on the
  * encoding pool's worker threads, not from the live document on the event loop: a large wedding
  * takes hundreds of milliseconds to encode, which every other wedding would wait for. Restore stays
- * on the live document: its backup and its rewrite must be one synchronous step.
+ * on the live document: no edit may land between its backup and its rewrite (see `restore`).
+ * Both stores are asynchronous, on either backend (docs/storage-backends.md).
  */
 export class SnapshotService {
   constructor(
     private readonly collab: CollabServer,
     private readonly documents: DocumentStore,
     private readonly snapshots: SnapshotStore,
+    private readonly merge?: RestoreMerge,
   ) {}
 
-  private assertExists(weddingId: string): void {
+  private async assertExists(weddingId: string): Promise<void> {
     const name = documentNameFor(weddingId);
-    if (!this.collab.persistence.loadedDocument(name) && !this.documents.exists(name)) {
+    if (!this.collab.persistence.loadedDocument(name) && !(await this.documents.exists(name))) {
       throw new HttpError(404, 'wedding_not_found', `wedding ${weddingId} has no document yet`);
     }
   }
 
   /** Throws HttpError 404 `wedding_not_found`, 503 `document_unavailable` (the encoding worker failed). */
   async create(weddingId: string, label: string, createdBy: string): Promise<SnapshotSummary> {
-    this.assertExists(weddingId);
+    await this.assertExists(weddingId);
     const rows = await this.storedRows(weddingId);
     const { state } = await this.encoded(() => this.collab.encoder.fold(rows));
     return this.snapshots.create({ weddingId, label, kind: 'manual', createdBy, state });
@@ -59,7 +64,7 @@ export class SnapshotService {
   private async storedRows(weddingId: string): Promise<StoredRowsUpTo> {
     const name = documentNameFor(weddingId);
     await this.collab.persistence.whenUsable(name);
-    this.collab.persistence.group.commit();
+    this.collab.persistence.commitOpen();
     return this.documents.loadUpTo(name);
   }
 
@@ -72,12 +77,12 @@ export class SnapshotService {
     }
   }
 
-  list(weddingId: string): SnapshotSummary[] {
+  list(weddingId: string): Promise<SnapshotSummary[]> {
     return this.snapshots.listFor(weddingId);
   }
 
-  show(weddingId: string, snapshotId: string): SnapshotSummary & { content: WeddingJSON } {
-    const { summary, state } = this.snapshotOrThrow(weddingId, snapshotId);
+  async show(weddingId: string, snapshotId: string): Promise<SnapshotSummary & { content: WeddingJSON }> {
+    const { summary, state } = await this.snapshotOrThrow(weddingId, snapshotId);
     return { ...summary, content: contentOf(state) };
   }
 
@@ -86,8 +91,8 @@ export class SnapshotService {
    * anything. Throws HttpError 404 `snapshot_not_found` / `wedding_not_found`.
    */
   async preview(weddingId: string, snapshotId: string, sections: readonly RestoreSection[] = DEFAULT_RESTORE_SECTIONS): Promise<RestorePreview> {
-    const { summary, state } = this.snapshotOrThrow(weddingId, snapshotId);
-    this.assertExists(weddingId);
+    const { summary, state } = await this.snapshotOrThrow(weddingId, snapshotId);
+    await this.assertExists(weddingId);
     const target = contentOf(state);
     return this.collab.withDocument(weddingId, (doc) => ({
       snapshot: summary, sections: [...sections], changes: diffSections(new WeddingDoc(doc).toJSON(), target, sections),
@@ -98,40 +103,57 @@ export class SnapshotService {
    * Takes an automatic snapshot of the live document, then rewrites the chosen `sections` of the
    * live document to the snapshot's content as new CRDT operations (see reconcileDocument), and
    * leaves a restore notice in the document (schema/document/restore-notice.ts) in the same
-   * transaction. All of it is one synchronous step, so no edit can land between the backup and the
-   * restore. Sections not chosen keep their live content. Edits that peers made offline, concurrent
-   * with the restore, are re-applied over it when they arrive (server/admin/restore-merge.ts).
+   * transaction. No edit lands between the backup and the restore: the backup is encoded, stored
+   * (asynchronously), and the rewrite runs only if the document's state vector is still the one
+   * encoded; otherwise a new backup is taken (at most RESTORE_ATTEMPTS times, then WedSyncError 503
+   * `busy` with Retry-After 1: the wedding changed under every attempt; the earlier backups stay listed).
+   * Sections not chosen keep their live content. Edits that peers made offline, concurrent with the
+   * restore, are re-applied over it when they arrive (server/admin/restore-merge.ts). Throws
+   * HttpError 404 `snapshot_not_found`.
    */
   async restore(weddingId: string, snapshotId: string, by: string, sections: readonly RestoreSection[] = DEFAULT_RESTORE_SECTIONS, who?: PersonDetails): Promise<SnapshotRestoreResult> {
-    const { summary: restored, state } = this.snapshotOrThrow(weddingId, snapshotId);
-    return this.collab.withDocument(weddingId, (doc) => {
-      const backup = this.snapshots.create({
-        weddingId, label: `before restoring “${restored.label}”`, kind: 'auto', createdBy: by, state: Y.encodeStateAsUpdate(doc),
-      });
-      const target = new Y.Doc();
-      try {
-        Y.applyUpdate(target, state);
-        const changes = diffSections(new WeddingDoc(doc).toJSON(), new WeddingDoc(target).toJSON(), sections);
-        const restoreId = `rst_${crypto.randomUUID().replaceAll('-', '').slice(0, 20)}`;
-        const origin = adminOrigin('restore', by, who);
-        doc.transact(() => {
-          // The notice is the transaction's first operation, so its clock is where the restore begins.
-          writeRestoreNotice(doc, {
-            id: restoreId, at: new Date().toISOString(), by, snapshotId, snapshotLabel: restored.label, backupId: backup.id,
-            sections: [...sections], clientId: doc.clientID, clock: Y.getState(doc.store, doc.clientID),
-          });
-          reconcileDocument(doc, target, origin, sections);
-        }, origin);
-        return { restoreId, restored, backup, sections: [...sections], changes };
-      } finally {
-        target.destroy();
+    const { summary: restored, state } = await this.snapshotOrThrow(weddingId, snapshotId);
+    return this.collab.withDocument(weddingId, async (doc) => {
+      for (let attempt = 0; attempt < RESTORE_ATTEMPTS; attempt++) {
+        const backupState = Y.encodeStateAsUpdate(doc);
+        const vector = Y.encodeStateVector(doc);
+        const backup = await this.snapshots.create({
+          weddingId, label: `before restoring “${restored.label}”`, kind: 'auto', createdBy: by, state: backupState,
+        });
+        if (!sameBytes(vector, Y.encodeStateVector(doc))) continue;
+        const result = this.rewrite(doc, { restored, state, backup, by, sections, who });
+        this.merge?.remember(doc.name, backup.id, backupState);
+        this.merge?.remember(doc.name, snapshotId, state);
+        return result;
       }
+      throw new WedSyncError('busy', `wedding ${weddingId} kept changing while its backup was stored; retry the restore`, { headers: { 'Retry-After': '1' } });
     });
   }
 
-  private snapshotOrThrow(weddingId: string, snapshotId: string): { summary: SnapshotSummary; state: Uint8Array } {
-    const summary = this.snapshots.get(weddingId, snapshotId);
-    const state = this.snapshots.getState(weddingId, snapshotId);
+  /** The restore's synchronous step: the notice and the rewrite, in one transaction. */
+  private rewrite(doc: Document, r: { restored: SnapshotSummary; state: Uint8Array; backup: SnapshotSummary; by: string; sections: readonly RestoreSection[]; who?: PersonDetails }): SnapshotRestoreResult {
+    const target = new Y.Doc();
+    try {
+      Y.applyUpdate(target, r.state);
+      const changes = diffSections(new WeddingDoc(doc).toJSON(), new WeddingDoc(target).toJSON(), r.sections);
+      const restoreId = `rst_${crypto.randomUUID().replaceAll('-', '').slice(0, 20)}`;
+      const origin = adminOrigin('restore', r.by, r.who);
+      doc.transact(() => {
+        // The notice is the transaction's first operation, so its clock is where the restore begins.
+        writeRestoreNotice(doc, {
+          id: restoreId, at: new Date().toISOString(), by: r.by, snapshotId: r.restored.id, snapshotLabel: r.restored.label, backupId: r.backup.id,
+          sections: [...r.sections], clientId: doc.clientID, clock: Y.getState(doc.store, doc.clientID),
+        });
+        reconcileDocument(doc, target, origin, r.sections);
+      }, origin);
+      return { restoreId, restored: r.restored, backup: r.backup, sections: [...r.sections], changes };
+    } finally {
+      target.destroy();
+    }
+  }
+
+  private async snapshotOrThrow(weddingId: string, snapshotId: string): Promise<{ summary: SnapshotSummary; state: Uint8Array }> {
+    const [summary, state] = await Promise.all([this.snapshots.get(weddingId, snapshotId), this.snapshots.getState(weddingId, snapshotId)]);
     if (!summary || !state) throw new HttpError(404, 'snapshot_not_found', `wedding ${weddingId} has no snapshot ${snapshotId}`);
     return { summary, state };
   }
@@ -142,11 +164,18 @@ export class SnapshotService {
    * `wedding_not_found`, 503 `document_unavailable`.
    */
   async exportJson(weddingId: string): Promise<string> {
-    this.assertExists(weddingId);
+    await this.assertExists(weddingId);
     const rows = await this.storedRows(weddingId);
     const { json } = await this.encoded(() => this.collab.encoder.exportJson(rows, weddingId, new Date().toISOString()));
     return json;
   }
+}
+
+/** Backups a restore takes before giving up on a wedding that changes under each (SnapshotService.restore). */
+const RESTORE_ATTEMPTS = 5;
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((byte, i) => byte === b[i]);
 }
 
 /** The plain content of a stored document state. */

@@ -374,6 +374,14 @@ export class DurablePersistence extends Database {
     return this.log.close();
   }
 
+  /**
+   * Commits what is open (SQLite's group), so a read of the stored rows that follows sees every
+   * update acknowledged so far; nothing to do on PostgreSQL, where acknowledged means committed.
+   */
+  commitOpen(): void {
+    this.log.commitOpen();
+  }
+
   loadedDocument(name: string): Document | undefined {
     return this.live.get(name);
   }

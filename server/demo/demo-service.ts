@@ -7,7 +7,7 @@ import { HttpError } from '../http/http-error.ts';
 import type { Logger } from '../logger.ts';
 import type { PaymentCoordinator } from '../payments/payment-coordinator.ts';
 import type { PeopleStore } from '../people/people-store.ts';
-import { peekWedding } from '../people/wedding-peek.ts';
+import { peekWedding, type StoredDocuments } from '../people/wedding-peek.ts';
 import type { Db } from '../storage/database.ts';
 import type { DocumentStore } from '../storage/document-store.ts';
 import { openInvoices, sendInquiry } from './demo-moments.ts';
@@ -72,6 +72,8 @@ export class DemoService {
   /** The demo planner made for an anonymous start whose set-up then failed. */
   private orphan: Person | null = null;
   private readonly now: () => number;
+  /** The stored rows read asynchronously, one object: peekWedding keeps its answers per store. */
+  private readonly stored: StoredDocuments;
   private saver: NodeJS.Timeout | null = null;
   /** The JSON last written, so an unchanged state is not written again. */
   private saved = '';
@@ -82,6 +84,7 @@ export class DemoService {
   private hubUrl: string | null = null;
 
   constructor(private readonly deps: DemoDeps) {
+    this.stored = { load: async (name) => deps.documents.load(name) };
     this.sandboxes = new DemoSandboxes(deps.sandboxHost);
     this.refusal = new DemoRefusal(this.sandboxes.google);
     this.now = deps.now ?? Date.now;
@@ -352,10 +355,10 @@ export class DemoService {
   /** What the owner sees: the studio's weddings, the Google calendar as the sandbox holds it, the budget. */
   async story(personId: string): Promise<DemoStory> {
     const run = this.mustRun(personId);
-    const { people, collab, documents } = this.deps;
+    const { people, collab } = this.deps;
     const weddings = [];
     for (const w of await people.weddingsOfWorkspace(run.workspaceId)) {
-      const meta = peekWedding({ open: collab.hocuspocus.documents, store: documents }, w.weddingId, (doc) => doc.getMeta(), { key: 'meta' });
+      const meta = await peekWedding({ open: collab.hocuspocus.documents, store: this.stored }, w.weddingId, (doc) => doc.getMeta(), { key: 'meta' });
       weddings.push({ id: w.weddingId, title: meta.title ?? '', date: meta.date ?? '', timezone: meta.timezone ?? '', fromInquiry: w.weddingId !== run.weddingId });
     }
     const events = this.sandboxes.google.events(DEMO_CALENDAR.id)

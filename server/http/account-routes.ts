@@ -15,7 +15,7 @@ export interface AccountDeps {
   /** Lifetime of minted access tokens, seconds (ACCESS_TOKEN_TTL_S). @default ACCESS_TOKEN_TTL_S of access-tokens.ts */
   accessTokenTtlS?: number;
   /** Reads each wedding's title and date for the list, without opening the documents (peekWedding). */
-  peek?: (weddingId: string) => { title?: string; date?: string } | null;
+  peek?: (weddingId: string) => Promise<{ title?: string; date?: string } | null>;
 }
 
 const TokenRequest = z.union([
@@ -41,10 +41,10 @@ export function accountRoutes(deps: AccountDeps): Hono<SessionEnv> {
   app.get('/me', session, async (c) => {
     const person = c.get('person');
     const [memberships, access] = await Promise.all([deps.people.membershipsOf(person.id), deps.people.weddingsFor(person.id)]);
-    const weddings = access.map((w) => {
-      const meta = deps.peek?.(w.weddingId);
+    const weddings = await Promise.all(access.map(async (w) => {
+      const meta = await deps.peek?.(w.weddingId);
       return { ...w, ...(meta?.title ? { title: meta.title } : {}), ...(meta?.date ? { date: meta.date } : {}) };
-    });
+    }));
     return c.json({ person, workspaces: memberships, weddings, csrfToken: c.get('session').csrfToken, sessionId: c.get('session').id,
       signOutToken: signOutTokenOf(c.get('session')) });
   });

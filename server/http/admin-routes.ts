@@ -30,9 +30,9 @@ export function adminRoutes(tokens: TokenService, snapshots: SnapshotService): H
     return c.json(await snapshots.create(weddingId, body.label, c.get('principal').sub), 201);
   });
 
-  app.get('/weddings/:id/snapshots', (c) => c.json({ snapshots: snapshots.list(weddingParam(c)) }));
+  app.get('/weddings/:id/snapshots', async (c) => c.json({ snapshots: await snapshots.list(weddingParam(c)) }));
 
-  app.get('/weddings/:id/snapshots/:sid', (c) => c.json(snapshots.show(weddingParam(c), c.req.param('sid'))));
+  app.get('/weddings/:id/snapshots/:sid', async (c) => c.json(await snapshots.show(weddingParam(c), c.req.param('sid'))));
 
   app.post('/weddings/:id/snapshots/:sid/restore/preview', async (c) => {
     const weddingId = weddingParam(c);

@@ -28,7 +28,7 @@ import { SqlitePasskeyStore } from '../people/passkey-store.ts';
 import type { PeopleStore } from '../people/people-store.ts';
 import type { SessionStore } from '../people/session-store.ts';
 import { VendorBindings } from '../people/vendor-bindings.ts';
-import { peekWedding } from '../people/wedding-peek.ts';
+import { peekWedding, type StoredDocuments } from '../people/wedding-peek.ts';
 import { PrivacyService } from '../privacy/privacy-service.ts';
 import type { PdfRenderer } from '../schedule/pdf-renderer.ts';
 import type { Db } from '../storage/database.ts';
@@ -76,6 +76,8 @@ export interface ApiMountDeps {
   apiKeys: SqliteApiKeyStore;
   collab: CollabServer;
   documents: DocumentStore;
+  /** The stored documents on the server's backend, read to peek at closed weddings. */
+  stored: StoredDocuments;
   activity: ActivityStore;
   cipher: CredentialCipher;
   pdf: PdfRenderer;
@@ -99,9 +101,9 @@ export interface ApiMountDeps {
 export function mountApi(a: Hono<AppEnv>, deps: ApiMountDeps): { signIn: ReturnType<typeof mountSignIn> } {
   const { config, db, tokens, people, sessions, collab, documents, bridge, comms, logger, metrics, publicUrl } = deps;
   // A wedding's details for the lists of weddings, read without opening it and kept while its bytes stay the same.
-  const peekMeta = (id: string) => {
+  const peekMeta = async (id: string) => {
     try {
-      return peekWedding({ open: collab.hocuspocus.documents, store: documents }, id, (doc) => doc.getMeta(), { key: 'meta' });
+      return await peekWedding({ open: collab.hocuspocus.documents, store: deps.stored }, id, (doc) => doc.getMeta(), { key: 'meta' });
     } catch (error) {
       logger.warn({ err: error, weddingId: id }, 'could not read a wedding’s title for the list');
       return null;
@@ -109,7 +111,7 @@ export function mountApi(a: Hono<AppEnv>, deps: ApiMountDeps): { signIn: ReturnT
   };
   a.route('/api', accountRoutes({ tokens, people, sessions, accessTokenTtlS: config.ACCESS_TOKEN_TTL_S, peek: peekMeta }));
   const signIn = mountSignIn(a, { config, db, people, sessions, keys: deps.apiKeys, hocuspocus: collab.hocuspocus, logger, metrics, publicUrl, oidcProviders: () => oidcProviderList(config) });
-  const peopleDeps = { people, sessions, open: collab.hocuspocus.documents, store: documents, mail: deps.mail ?? signIn.smtp ?? consoleMailSender(logger.child({ component: 'mail' })), publicUrl, logger };
+  const peopleDeps = { people, sessions, open: collab.hocuspocus.documents, store: deps.stored, mail: deps.mail ?? signIn.smtp ?? consoleMailSender(logger.child({ component: 'mail' })), publicUrl, logger };
   // Before weddingRoutes: the session form of POST /api/weddings hands bearer requests on to it.
   a.route('/api', workspaceRoutes({ ...peopleDeps, withDocument: (id, fn) => collab.withDocument(id, fn), weddingHealth: (id, vendorId) => bridge.weddingHealth(id, vendorId) }));
   a.route('/api', invitationRoutes({ ...peopleDeps, invitations: new SqliteInvitationStore(db), metrics, perIpPerMinute: config.RATE_LIMIT_INVITATIONS_PER_MIN }));

@@ -15,7 +15,7 @@ import type { MailSender } from '../people/mail.ts';
 import { PeopleConflictError, type PeopleStore } from '../people/people-store.ts';
 import type { SessionStore } from '../people/session-store.ts';
 import { peekWedding, type OpenDocuments } from '../people/wedding-peek.ts';
-import type { DocumentStore } from '../storage/document-store.ts';
+import type { StoredDocuments } from '../people/wedding-peek.ts';
 import { readJson } from './body.ts';
 import { HttpError } from './http-error.ts';
 import { assertPlanner, optionalSession } from './people-guards.ts';
@@ -28,7 +28,7 @@ export interface InvitationRoutesDeps {
   sessions: SessionStore;
   invitations: InvitationStore;
   open: OpenDocuments;
-  store: DocumentStore;
+  store: StoredDocuments;
   mail: MailSender;
   publicUrl(): string;
   logger: Logger;
@@ -87,7 +87,7 @@ export function invitationRoutes(deps: InvitationRoutesDeps): Hono<SessionEnv> {
     const person = c.get('person');
     await assertPlanner(deps.people, person.id, weddingId);
     const body = await readJson(c, InvitationCreateBody);
-    if (body.vendorId !== undefined && !peekWedding(deps, weddingId, (doc) => doc.getVendor(body.vendorId!))) {
+    if (body.vendorId !== undefined && !(await peekWedding(deps, weddingId, (doc) => doc.getVendor(body.vendorId!)))) {
       throw new HttpError(400, 'vendor_unknown', `wedding ${weddingId} has no vendor ${body.vendorId}: add the vendor first`);
     }
     const { invitation, token } = await deps.invitations.create({
@@ -96,7 +96,7 @@ export function invitationRoutes(deps: InvitationRoutesDeps): Hono<SessionEnv> {
     });
     const url = `${deps.publicUrl()}/invite/${token}`;
     if (invitation.email) {
-      const { title, timeZone } = peekWedding(deps, weddingId, (doc) => ({ title: doc.getMeta().title || 'a wedding', timeZone: doc.getMeta().timezone || null }));
+      const { title, timeZone } = await peekWedding(deps, weddingId, (doc) => ({ title: doc.getMeta().title || 'a wedding', timeZone: doc.getMeta().timezone || null }));
       deps.mail.send({
         to: invitation.email,
         subject: `${person.name} invites you to ${title} on WedSync`,
@@ -124,7 +124,7 @@ export function invitationRoutes(deps: InvitationRoutesDeps): Hono<SessionEnv> {
     const refused = await limited(c);
     if (refused) return refused;
     const invitation = await openToken(c.req.param('token'));
-    const { title, vendorName, timeZone } = peekWedding(deps, invitation.weddingId, (doc) => ({
+    const { title, vendorName, timeZone } = await peekWedding(deps, invitation.weddingId, (doc) => ({
       title: doc.getMeta().title ?? null, timeZone: doc.getMeta().timezone || null, vendorName: invitation.vendorId ? doc.getVendor(invitation.vendorId)?.name : undefined,
     }));
     const inviter = await deps.people.getPerson(invitation.invitedBy);

@@ -14,7 +14,7 @@ import { peekWedding, type OpenDocuments } from '../people/wedding-peek.ts';
 import { withAudienceCopy } from '../schedule/audience-copy.ts';
 import type { PdfRenderer } from '../schedule/pdf-renderer.ts';
 import { scheduleEventOf, vendorScheduleOf } from '../schedule/vendor-schedule.ts';
-import type { DocumentStore } from '../storage/document-store.ts';
+import type { StoredDocuments } from '../people/wedding-peek.ts';
 import { assertWeddingAccess, requireAuth } from './auth-middleware.ts';
 import { readJson, validate } from './body.ts';
 import { HttpError } from './http-error.ts';
@@ -26,7 +26,7 @@ export interface ScheduleRoutesDeps {
   people: PeopleStore;
   sessions: SessionStore;
   open: OpenDocuments;
-  store: DocumentStore;
+  store: StoredDocuments;
   /** The collaboration server's live document (writes reach every open client). */
   withDocument<T>(weddingId: string, fn: (doc: Y.Doc) => T): Promise<T>;
   /** Renders run-of-show PDFs on worker threads, bounded (503 `busy` when its queue is full). */
@@ -61,7 +61,7 @@ export function scheduleRoutes(deps: ScheduleRoutesDeps): Hono<SessionEnv> {
       const vendorId = access.vendorId;
       // Memoized per vendor entry (wedding-peek.ts): a vendor with forty weddings would otherwise
       // rebuild forty documents on the event loop at every refresh of My schedule.
-      weddings.push(peekWedding(deps, access.weddingId, (doc) =>
+      weddings.push(await peekWedding(deps, access.weddingId, (doc) =>
         withAudienceCopy(doc.ydoc, { kind: 'vendor', vendorId }, (copy) => vendorScheduleOf(access.weddingId, copy, vendorId)),
       { key: `schedule\u0000${vendorId}` }));
     }
@@ -139,7 +139,7 @@ export function scheduleRoutes(deps: ScheduleRoutesDeps): Hono<SessionEnv> {
     }
     const view = viewOf(principal.role, principal.vendorId, ownPart(principal.role, principal.vendorId));
     if (!view) throw new AuthError('wedding_forbidden', `this token does not open wedding ${weddingId}`);
-    const show = peekWedding(deps, weddingId, (doc) => withAudienceCopy(doc.ydoc, view, (copy) => {
+    const show = await peekWedding(deps, weddingId, (doc) => withAudienceCopy(doc.ydoc, view, (copy) => {
       if (copy.meta.size === 0 && copy.timeline.size === 0) throw new HttpError(404, 'wedding_not_found', `no wedding ${weddingId}`);
       if (vendorId !== undefined && !copy.getVendor(vendorId)) throw new HttpError(404, 'not_found', `wedding has no vendor ${vendorId}`);
       return buildRunOfShow(copy, vendorId);

@@ -14,7 +14,7 @@ export interface WeddingDocuments {
 }
 
 /** A stored wedding's title and date, read without opening it (server/people/wedding-peek.ts); null when unreadable. */
-export type PeekWeddingDetails = (weddingId: string) => { title?: string | undefined; date?: string | undefined } | null;
+export type PeekWeddingDetails = (weddingId: string) => Promise<{ title?: string | undefined; date?: string | undefined } | null>;
 
 /**
  * `GET /api/weddings`: the weddings the caller's token may open, for the planner app's picker,
@@ -29,16 +29,16 @@ export function weddingRoutes(tokens: TokenService, catalog: WeddingCatalog, doc
   const app = new Hono<AppEnv>();
   // On the route itself, not `use('*')`: other route groups are mounted under /api/weddings too,
   // and a wildcard middleware here would run for their paths as well.
-  app.get('/', requireAuth(tokens), (c) => {
+  app.get('/', requireAuth(tokens), async (c) => {
     const scope = c.get('principal').weddings;
     const stored = new Set(catalog.storedWeddingIds());
     const ids = new Set(scope.filter((id) => id !== '*'));
     if (scope.includes('*')) for (const id of stored) ids.add(id);
     const body: WeddingListResponse = {
-      weddings: [...ids].sort().map((id) => {
-        const meta = stored.has(id) ? peek?.(id) : null;
+      weddings: await Promise.all([...ids].sort().map(async (id) => {
+        const meta = stored.has(id) ? await peek?.(id) : null;
         return { id, stored: stored.has(id), ...(meta ? { title: meta.title ?? null, date: meta.date ?? null } : {}) };
-      }),
+      })),
     };
     return c.json(body);
   });

@@ -14,7 +14,7 @@ import { PeopleConflictError, type PeopleStore } from '../people/people-store.ts
 import type { SessionStore } from '../people/session-store.ts';
 import { peekWedding, type OpenDocuments } from '../people/wedding-peek.ts';
 import { exhausted, milestoneFacts, nextMilestone } from '../people/wedding-summary.ts';
-import type { DocumentStore } from '../storage/document-store.ts';
+import type { StoredDocuments } from '../people/wedding-peek.ts';
 import { readJson } from './body.ts';
 import { HttpError } from './http-error.ts';
 import { assertMember } from './people-guards.ts';
@@ -27,7 +27,7 @@ export interface WorkspaceRoutesDeps {
   withDocument<T>(weddingId: string, fn: (doc: Y.Doc) => T): Promise<T>;
   /** For reading titles and dates of many weddings without opening them (peekWedding). */
   open: OpenDocuments;
-  store: DocumentStore;
+  store: StoredDocuments;
   mail: MailSender;
   publicUrl(): string;
   logger: Logger;
@@ -74,7 +74,7 @@ export function workspaceRoutes(deps: WorkspaceRoutesDeps): Hono<SessionEnv> {
     const weddings: z.infer<typeof WorkspaceWedding>[] = [];
     for (const w of await deps.people.weddingsOfWorkspace(workspaceId)) {
       const at = now();
-      const { meta, facts } = peekWedding(deps, w.weddingId, (doc) => ({ meta: doc.getMeta(), facts: milestoneFacts(doc, at) }),
+      const { meta, facts } = await peekWedding(deps, w.weddingId, (doc) => ({ meta: doc.getMeta(), facts: milestoneFacts(doc, at) }),
         { key: 'workspace-list', stale: (kept) => exhausted(kept.facts, at) });
       const milestone = nextMilestone(facts, at);
       // A vendor's workspace sees only its own vendor entry's integrations, as its vendor token would.

@@ -1,7 +1,12 @@
 import crypto from 'node:crypto';
 import * as Y from 'yjs';
 import { WeddingDoc, documentNameFor } from '../../schema/index.ts';
-import type { DocumentStore, StoredDocument } from '../storage/document-store.ts';
+import type { StoredDocument } from '../storage/backend/document-store.ts';
+
+/** Where a closed wedding's stored rows are read: the asynchronous DocumentStore of either backend (its `load`). */
+export interface StoredDocuments {
+  load(name: string): Promise<StoredDocument>;
+}
 
 /** The documents Hocuspocus holds open, by document name. */
 export interface OpenDocuments {
@@ -43,18 +48,23 @@ function fingerprintOf(stored: StoredDocument): string {
  * read live; any other is rebuilt from its stored state and update log into a throw-away Y.Doc that
  * is destroyed before returning. So listing a studio's forty weddings holds at most one extra
  * document in memory at a time, and loads none into Hocuspocus (no hooks, no timers, no compaction).
- * The stored copy is complete for a closed document: updates are appended before they are acknowledged.
+ * The stored copy is complete for a closed document: updates are appended before they are acknowledged
+ * (on PostgreSQL, a wedding live on another instance is read from its stored rows: everything it
+ * acknowledged). Rejects when the rows cannot be read.
  * Returns `fn`'s answer for an empty document when the wedding has never been stored.
  *
  * With `memo`, the answer for a closed wedding is kept while its stored bytes stay the same (PeekMemo):
  * `fn` must then depend on the document alone (or say when its answer goes `stale`), and callers must
  * not modify the answer, which later calls share.
  */
-export function peekWedding<T>(deps: { open: OpenDocuments; store: DocumentStore }, weddingId: string, fn: (doc: WeddingDoc) => T, memo?: PeekMemo<T>): T {
+export async function peekWedding<T>(deps: { open: OpenDocuments; store: StoredDocuments }, weddingId: string, fn: (doc: WeddingDoc) => T, memo?: PeekMemo<T>): Promise<T> {
   const name = documentNameFor(weddingId);
+  const open = deps.open.get(name);
+  if (open) return fn(new WeddingDoc(open));
+  const stored = await deps.store.load(name);
+  // Opened here while the rows were read: the live copy is the newer.
   const live = deps.open.get(name);
   if (live) return fn(new WeddingDoc(live));
-  const stored = deps.store.load(name);
   let answers: Map<string, { fingerprint: string; value: unknown }> | undefined;
   let fingerprint = '';
   const slot = `${weddingId}\u0000${memo?.key ?? ''}`;
