@@ -122,11 +122,25 @@ export const ConfigSchema = z.object({
   /** The URL clients use to reach this server, for printed links and webhook URLs; defaults to http://HOST:PORT. */
   PUBLIC_URL: z.url().optional(),
   /**
-   * PostgreSQL for a cluster of instances (issue 15; docs/storage-backends.md). `serve` does not run
-   * on it yet and refuses to start while it is set: instances given one DATABASE_URL must never run
-   * apart, each on its own SQLite file. Unset (the default) = one node on SQLite under DATA_DIR.
+   * PostgreSQL for a cluster of instances (`postgres://…`; issue 15; docs/storage-backends.md):
+   * every instance given the same DATABASE_URL serves the same weddings. Unset or empty (the
+   * default) = one node on SQLite under DATA_DIR.
    */
   DATABASE_URL: z.string().optional(),
+  /**
+   * With DATABASE_URL: this instance's name in the cluster (the holder of its document leases and
+   * work claims). Must differ between instances and should stay the same across a restart of one.
+   * @default `<hostname>-<8 random hex digits>` (a new one per start)
+   */
+  INSTANCE_ID: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'INSTANCE_ID: 1–64 letters, digits, ".", "_" or "-"').optional(),
+  /**
+   * With DATABASE_URL: where the other instances reach this one directly (not through the load
+   * balancer), to relay a WebSocket or forward a request for a wedding this instance serves, e.g.
+   * `http://10.0.0.12:3000`. @default http://HOST:PORT (HOST 0.0.0.0 or :: become this machine's hostname)
+   */
+  INSTANCE_URL: z.url().optional(),
+  /** With DATABASE_URL: how long a wedding's document lease lasts unrenewed (ms); another instance may serve it this long after its owner died. @default 8000 */
+  DOCUMENT_LEASE_MS: z.coerce.number().int().min(300).max(600_000).default(8000),
   /**
    * The server's own mail (sign-in links): `smtp://user:password@host:587` (STARTTLS required),
    * `smtps://…:465` (implicit TLS) or `smtp://host:25?tls=none` (plain, a relay on the same host or

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import type { AddressInfo } from 'node:net';
 import type { Server as HttpServer } from 'node:http';
 import { createAdaptorServer } from '@hono/node-server';
@@ -5,17 +6,26 @@ import type { Extension } from '@hocuspocus/server';
 import type { Hono } from 'hono';
 import { ADAPTERS, type AdapterModule } from '../adapters/registry.ts';
 import { ActivityRecorder } from './activity/activity-recorder.ts';
-import { ActivityStore } from './activity/activity-store.ts';
 import { RestoreMerge } from './admin/restore-merge.ts';
 import { SnapshotService } from './admin/snapshot-service.ts';
 import { Bridge } from './bridge/bridge.ts';
 import { sqliteBridgeStorage } from './bridge/sqlite-bridge-storage.ts';
+import { postgresBridgeStorage } from './bridge/postgres-bridge-storage.ts';
+import { withApiKeys } from './auth/api-keys.ts';
+import { LeaseRouter } from './collab/document-routing.ts';
+import { PostgresDocumentLog } from './collab/postgres-document-log.ts';
+import { forwardToOwner, httpBaseOf } from './http/owner-forwarding.ts';
+import { openDatabase, type Db } from './storage/database.ts';
+import type { PostgresServerParts } from './storage/postgres/postgres-server-parts.ts';
+import { postgresReadiness, sqliteReadiness } from './storage/readiness.ts';
+import { sqliteServerStores, type ServerStores } from './storage/server-stores.ts';
+import type { PeopleStore } from './people/people-store.ts';
+import type { SessionStore } from './people/session-store.ts';
 import { CalendarService } from './calendar/calendar-service.ts';
 import { HocuspocusDocuments } from './bridge/hocuspocus-documents.ts';
 import { bridgeSettingsFrom } from './bridge/bridge-settings.ts';
 import { webhookTargetGuard } from './http/integrations-routes.ts';
 import { ConsistencyAudit } from './bridge/consistency-audit.ts';
-import { sqliteConsistencyResults } from './bridge/consistency-results.ts';
 import { createRateLimits } from './http/rate-limits.ts';
 import { CommsService } from './comms/comms-service.ts';
 import { Cascades } from './comms/cascades.ts';
@@ -32,21 +42,14 @@ import { createHttpApp } from './http/app.ts';
 import { mountApi } from './http/api-mount.ts';
 import type { AppEnv } from './http/auth-middleware.ts';
 import { mountPlannerApp } from './http/planner-app.ts';
-import { SqliteApiKeyStore, withApiKeys } from './auth/api-keys.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { Metrics } from './metrics.ts';
-import { migrationsCurrent, openDatabase, type Db } from './storage/database.ts';
 import { DocumentStore } from './storage/document-store.ts';
 import { openKeyEncryptionKey } from './storage/key-encryption-key.ts';
 import { GroupCommit } from './storage/group-commit.ts';
 import { WalCheckpointer } from './storage/wal-checkpointer.ts';
-import { SnapshotStore } from './storage/snapshot-store.ts';
-import { SqliteSnapshotStore } from './storage/backend/sqlite-snapshot-store.ts';
-import { SqliteDocumentStore } from './storage/backend/sqlite-document-store.ts';
 import { StorageHealth } from './storage/storage-health.ts';
 import { WeddingCatalog } from './storage/wedding-catalog.ts';
-import { SqlitePeopleStore, type PeopleStore } from './people/people-store.ts';
-import { SqliteSessionStore, type SessionStore } from './people/session-store.ts';
 import { PdfRenderer } from './schedule/pdf-renderer.ts';
 import type { MailSender } from './people/mail.ts';
 import { createGuardedEgress, type Resolver } from './net/guarded-egress.ts';
@@ -76,6 +79,11 @@ export interface WedSyncServerOptions {
   mount?: (app: Hono<AppEnv>, server: WedSyncServer) => void;
   /** Sends the server's own e-mails (invitations). @default consoleMailSender: printed in the log (no SMTP configured) */
   mail?: MailSender;
+  /**
+   * Run on PostgreSQL as one instance of a cluster (DATABASE_URL; openPostgresServerParts): its
+   * stores, document leases, routing and bridge claims are the database's. @default SQLite in DATA_DIR
+   */
+  postgres?: PostgresServerParts;
 }
 
 export interface WedSyncServer {
@@ -113,15 +121,7 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
   const logger = options.logger ?? createLogger(config);
   const metrics = new Metrics();
   const db = openDatabase(config.dataDir, { synchronous: config.SQLITE_SYNCHRONOUS });
-  const documents = new DocumentStore(db);
-  const snapshotStore = new SnapshotStore(db);
-  const people = new SqlitePeopleStore(db);
-  const sessions = new SqliteSessionStore(db);
-  const apiKeys = new SqliteApiKeyStore(db);
-  const tokens = withApiKeys(createTokenService(options.authSecret, {
-    sessionActive: (sid) => sessions.isActive(sid),
-    accessHeld: accessHeldBy(people),
-  }), apiKeys, people);
+  const pg = options.postgres ?? null;
   const health = new StorageHealth(db, {
     dataDir: config.dataDir, probeIntervalMs: config.STORAGE_PROBE_INTERVAL_MS, resumeFreeBytes: config.STORAGE_RESUME_FREE_BYTES,
     logger: logger.child({ component: 'storage' }), metrics,
@@ -135,22 +135,29 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
     logger.error({ err: error }, 'update log commit failed; the changes in it are not acknowledged');
     health.failed(error);
   }, config.SQLITE_SYNCHRONOUS === 'normal');
-  const snapshotRecords = new SqliteSnapshotStore(snapshotStore);
-  const restoreMerge = new RestoreMerge(snapshotRecords, logger.child({ component: 'restore-merge' }));
-  const activity = new ActivityStore(db);
-  const activityRecorder = new ActivityRecorder(activity, logger.child({ component: 'activity' }));
+  const sqliteStores = pg ? null : sqliteServerStores(db, group);
+  const stores: ServerStores = pg?.stores ?? sqliteStores!;
+  // The synchronous SQLite rows, for what still reads them directly (docs/storage-backends.md).
+  const documents = sqliteStores?.documentRows ?? new DocumentStore(db);
+  const { people, sessions, apiKeys } = stores;
+  const tokens = withApiKeys(createTokenService(options.authSecret, {
+    sessionActive: (sid) => sessions.isActive(sid),
+    accessHeld: accessHeldBy(people),
+  }), apiKeys, people);
+  const restoreMerge = new RestoreMerge(stores.snapshots, logger.child({ component: 'restore-merge' }));
+  const activityRecorder = new ActivityRecorder(stores.activity, logger.child({ component: 'activity' }));
   const pdf = new PdfRenderer({ workers: config.PDF_WORKERS, queue: config.PDF_QUEUE, timeoutMs: config.PDF_TIMEOUT_MS, idleMs: config.PDF_WORKER_IDLE_MS });
-  const collab = createCollabServer({ config, store: documents, group, health, tokens, logger, metrics, extensions: [restoreMerge, activityRecorder, ...(options.extensions ?? [])] });
+  const log = pg ? new PostgresDocumentLog(pg.opened.documents, pg.opened.leases, logger.child({ component: 'persistence' }), { leaseMs: config.DOCUMENT_LEASE_MS }) : undefined;
+  const collab = createCollabServer({ config, store: documents, group, log, health, tokens, logger, metrics, extensions: [restoreMerge, activityRecorder, ...(options.extensions ?? [])] });
   activityRecorder.attach(collab.persistence);
-  const storedDocuments = new SqliteDocumentStore(documents, group);
-  const snapshots = new SnapshotService(collab, storedDocuments, snapshotRecords, restoreMerge);
+  const snapshots = new SnapshotService(collab, stores.documents, stores.snapshots, restoreMerge);
   const publicUrl = () => config.PUBLIC_URL ?? `http://${config.HOST}:${(http.address() as AddressInfo | null)?.port ?? config.PORT}`;
   // HTTP requests are tracked by the group commit (their writes were refused up front while
   // storage is read-only; reads go on); background work gets StorageUnavailableError and retries.
   const bridgeDocuments = new HocuspocusDocuments(collab.hocuspocus, collab.persistence, config.BRIDGE_DOCUMENT_IDLE_MS, () => { if (!group.tracking) health.assertWritable(); });
   let cipher: ReturnType<typeof openKeyEncryptionKey>;
   try {
-    cipher = openKeyEncryptionKey(db, config.CREDENTIALS_KEY, config.dataDir);
+    cipher = pg?.cipher ?? openKeyEncryptionKey(db, config.CREDENTIALS_KEY, config.dataDir);
   } catch (error) {
     void checkpointer.close();
     db.close();
@@ -171,7 +178,9 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
       logger.warn({ host: refusal.host, address: refusal.address, range: refusal.range }, 'outbound connection refused (OUTBOUND_ALLOW)');
     },
   });
-  const bridgeStorage = sqliteBridgeStorage({ db, cipher, now: options.now ?? Date.now, commitPending: () => group.commit(), inGroup: (fn) => group.write(fn) });
+  const bridgeStorage = pg
+    ? postgresBridgeStorage({ pool: pg.bridgePool, instanceId: pg.instanceId, cipher, persistence: collab.persistence, now: options.now ?? Date.now, logger: logger.child({ component: 'bridge-storage' }) })
+    : sqliteBridgeStorage({ db, cipher, now: options.now ?? Date.now, commitPending: () => group.commit(), inGroup: (fn) => group.write(fn) });
   const bridge = new Bridge({
     storage: bridgeStorage,
     docs: bridgeDocuments, egress, adapters: options.adapters ?? ADAPTERS, logger: logger.child({ component: 'bridge' }), metrics, now: options.now,
@@ -181,7 +190,7 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
   let closing: Promise<void> | undefined;
   let signIn: ReturnType<typeof mountApi>['signIn'] | undefined;
   const consistency = new ConsistencyAudit({
-    bridge, results: sqliteConsistencyResults(db), inbox: bridgeStorage.inboxReads, outbox: bridgeStorage.outboxReads, metrics, logger: logger.child({ component: 'consistency' }), intervalMs: config.CONSISTENCY_AUDIT_INTERVAL_MS });
+    bridge, results: stores.consistencyResults, inbox: bridgeStorage.inboxReads, outbox: bridgeStorage.outboxReads, metrics, logger: logger.child({ component: 'consistency' }), intervalMs: config.CONSISTENCY_AUDIT_INTERVAL_MS });
   const calendar = new CalendarService({ db, bridge, logger: logger.child({ component: 'calendar' }), publicUrl, storedWeddings: () => new WeddingCatalog(db).storedWeddingIds() });
   const comms = new CommsService({
     db, bridge, logger: logger.child({ component: 'comms' }), publicUrl, cipher,
@@ -193,22 +202,7 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
   const payments = new PaymentCoordinator(bridge, comms, { reminderDays: config.PAYMENT_REMINDER_DAYS.split(',').map(Number) });
   const demo = demoHost ? new DemoService({ db, people, bridge, collab, documents, payments, logger: logger.child({ component: 'demo' }), publicUrl, sandboxHost: demoHost, stateFile: demoStateFile }) : null;
 
-  const readiness = () => {
-    const storageOk = db.open && !closing;
-    let migrationsOk = false;
-    try { migrationsOk = storageOk && migrationsCurrent(db); } catch { migrationsOk = false; }
-    // Storage that cannot take writes is not ready either: the server is read-only meanwhile.
-    health.checkSpace();
-    const readOnly = health.status;
-    const ready = storageOk && migrationsOk && readOnly === null;
-    return {
-      status: ready ? 'ready' as const : 'not_ready' as const,
-      checks: {
-        storage: readOnly === null ? { ok: storageOk } : { ok: false, detail: `read-only since ${readOnly.since}: ${readOnly.reason}` },
-        migrations: { ok: migrationsOk },
-      },
-    };
-  };
+  const readiness = pg ? postgresReadiness(pg.readiness, () => closing !== undefined) : sqliteReadiness(db, health, () => closing !== undefined);
 
   const rateLimits = createRateLimits({
     perIpPerMinute: config.RATE_LIMIT_PER_IP_PER_MIN,
@@ -218,15 +212,19 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
   // Filled in below; the HTTP app needs the server object for `mount`.
   const server = {} as WedSyncServer;
   const app = createHttpApp({
-    tokens, snapshots, metrics, logger, readiness, writes: group, storage: health,
+    tokens, snapshots, metrics, logger, readiness,
+    // On PostgreSQL a request's document changes are its appends on the log's barrier (committed
+    // or not); it has no group to abort, and the local SQLite file's health says nothing of it.
+    ...(pg ? { writes: { track: (fn) => collab.persistence.barrier.track(fn), wroteInOpenGroup: () => false, abort: () => {} } } : { writes: group, storage: health }),
     mountBeforeBody: (a) => {
       a.use('/api/*', rateLimits.perClient);
+      if (pg) a.use('/api/*', forwardToOwner({ instanceId: pg.instanceId, ownerOf: (name) => pg.opened.instances.ownerOf(name), logger: logger.child({ component: 'forwarding' }) }));
       a.post('/api/integrations/webhook/:system/:integrationId', webhookTargetGuard(bridge, rateLimits));
     },
     mount: (a) => {
       ({ signIn } = mountApi(a, {
         config, authSecret: options.authSecret, oidcFetch: options.oidcFetch, mail: options.mail, packageVersion: PACKAGE_VERSION,
-        db, tokens, people, sessions, apiKeys, collab, documents, stored: storedDocuments, activity, cipher, pdf,
+        db, tokens, people, sessions, apiKeys, collab, documents, stored: stores.documents, activity: stores.activityReader, cipher, pdf,
         bridge, consistency, calendar, comms, payments, demo, logger, metrics, publicUrl,
       }));
       options.mount?.(a, server);
@@ -243,12 +241,20 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
       connectionsCheckingInterval: Math.min(1000, config.HTTP_HEADERS_TIMEOUT_MS),
     },
   }) as HttpServer;
-  const transport: CollabTransport = attachCollabTransport(http, collab.hocuspocus, { path: COLLAB_PATH, maxMessageBytes: config.MAX_MESSAGE_BYTES, logger, metrics, barrier: collab.persistence.barrier, authTimeoutMs: config.WS_AUTH_TIMEOUT_MS, flow: flowControlFromConfig(config, metrics), yWebsocketPath: Y_WEBSOCKET_PATH });
+  const transport: CollabTransport = attachCollabTransport(http, collab.hocuspocus, { path: COLLAB_PATH, maxMessageBytes: config.MAX_MESSAGE_BYTES, logger, metrics, barrier: collab.persistence.barrier, authTimeoutMs: config.WS_AUTH_TIMEOUT_MS, flow: flowControlFromConfig(config, metrics), yWebsocketPath: Y_WEBSOCKET_PATH,
+    // A cluster member relays a wedding's socket to the instance whose lease serves it.
+    router: pg ? new LeaseRouter(pg.opened.instances, pg.instanceId, tokens) : undefined });
+  /** Where the other instances reach this one: INSTANCE_URL, else this machine at the port listened on. */
+  const instanceWsUrl = (port: number) => {
+    const base = config.INSTANCE_URL ?? `http://${['0.0.0.0', '::'].includes(config.HOST) ? os.hostname() : config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}`;
+    return `${base.replace(/\/$/, '').replace(/^http/, 'ws')}${COLLAB_PATH}`;
+  };
 
   Object.assign(server, {
     config, logger, db, tokens, people, sessions, collab, pdf, documents, metrics, health, http, bridge, comms, payments, demo,
     async listen() {
       health.start();
+      await pg?.stores.listen();
       // Before the bridge: the demo's connections must find their sandboxes when they start.
       await demo?.resume();
       await bridge.start();
@@ -263,6 +269,11 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
           resolve({ port, httpUrl: `http://${host}:${port}`, wsUrl: `ws://${host}:${port}${COLLAB_PATH}` });
         });
       });
+      if (pg) {
+        const url = instanceWsUrl(listening.port);
+        await pg.opened.instances.register(pg.instanceId, url);
+        logger.info({ instanceId: pg.instanceId, instanceUrl: httpBaseOf(url) }, 'joined the cluster');
+      }
       // Once the address is known (PORT=0): a resumed demo's webhooks and watch channels move to it.
       await demo?.repoint();
       // In the background: "Try the demo" then waits for the set-up only, not for loading adapters.
@@ -273,12 +284,15 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
       closing ??= (async () => {
         const closed = new Promise<void>((resolve) => http.close(() => resolve()));
         health.close();
+        // Routed to no more; what it serves now hands over as each lease is released below.
+        await pg?.opened.instances.unregister(pg.instanceId).catch((error: unknown) => logger.warn({ err: error }, 'could not leave the cluster’s instance list'));
         await consistency.stop();
         await bridge.stop();
         await calendar.stop();
         await comms.stop();
         await demo?.stop();
         await bridgeDocuments.releaseAll();
+        await bridgeStorage.close();
         signIn?.close();
         transport.closeAll();
         collab.hocuspocus.closeConnections();
@@ -292,6 +306,7 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
         await egress.close();
         await checkpointer.close();
         db.close();
+        await pg?.close();
       })();
       return closing;
     },

@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { ActivityLatestQuery, ActivityQuery, isWeddingId, type ActivityLatestResponse, type ActivityResponse } from '../../schema/index.ts';
-import type { ActivityStore } from '../activity/activity-store.ts';
+import type { ActivityReader } from '../activity/activity-store.ts';
 import { nameActors, type ActorPeople } from '../activity/actor-names.ts';
 import type { TokenService } from '../auth/tokens.ts';
 import { assertWeddingAccess, requireAuth, requireRole, type AppEnv } from './auth-middleware.ts';
@@ -20,7 +20,7 @@ import { HttpError } from './http-error.ts';
  * People are named from the people store where a row stored only their id (rows written before
  * services stored the person they act for: server/activity/actor-names.ts).
  */
-export function activityRoutes(tokens: TokenService, activity: ActivityStore, people: ActorPeople): Hono<AppEnv> {
+export function activityRoutes(tokens: TokenService, activity: ActivityReader, people: ActorPeople): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.get('/:weddingId/activity', requireAuth(tokens), requireRole('planner', 'admin'), async (c) => {
     const weddingId = c.req.param('weddingId');
@@ -28,7 +28,7 @@ export function activityRoutes(tokens: TokenService, activity: ActivityStore, pe
     if (!isWeddingId(weddingId)) throw new HttpError(404, 'wedding_not_found', `no wedding ${weddingId}`);
     const q = validate(ActivityQuery, c.req.query(), 'query');
     const [root, ...id] = q.entity?.split(':') ?? [];
-    const body: ActivityResponse = activity.list(weddingId, {
+    const body: ActivityResponse = await activity.list(weddingId, {
       ...(root !== undefined ? { root } : {}),
       ...(id.length > 0 ? { entityId: id.join(':') } : {}),
       ...(q.field !== undefined ? { field: q.field } : {}),
@@ -48,7 +48,7 @@ export function activityRoutes(tokens: TokenService, activity: ActivityStore, pe
     assertWeddingAccess(c.get('principal'), weddingId);
     if (!isWeddingId(weddingId)) throw new HttpError(404, 'wedding_not_found', `no wedding ${weddingId}`);
     const q = validate(ActivityLatestQuery, c.req.query(), 'query');
-    const body: ActivityLatestResponse = { entries: await nameActors(activity.latestPerEntity(weddingId, q.root, q.ids?.split(',')), weddingId, people) };
+    const body: ActivityLatestResponse = { entries: await nameActors(await activity.latestPerEntity(weddingId, q.root, q.ids?.split(',')), weddingId, people) };
     return c.json(body);
   });
   return app;

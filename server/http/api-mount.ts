@@ -1,7 +1,7 @@
 import type { Hono } from 'hono';
 import { documentNameFor } from '../../schema/index.ts';
-import type { ActivityStore } from '../activity/activity-store.ts';
-import { SqliteApiKeyStore } from '../auth/api-keys.ts';
+import type { ActivityReader } from '../activity/activity-store.ts';
+import type { ApiKeyStore } from '../auth/api-keys.ts';
 import { oidcProviderList } from '../auth/oidc/providers.ts';
 import { CookieSealer } from '../auth/sealed-cookie.ts';
 import type { TokenService } from '../auth/tokens.ts';
@@ -73,12 +73,12 @@ export interface ApiMountDeps {
   tokens: TokenService;
   people: PeopleStore;
   sessions: SessionStore;
-  apiKeys: SqliteApiKeyStore;
+  apiKeys: ApiKeyStore;
   collab: CollabServer;
   documents: DocumentStore;
   /** The stored documents on the server's backend, read to peek at closed weddings. */
   stored: StoredDocuments;
-  activity: ActivityStore;
+  activity: ActivityReader;
   cipher: CredentialCipher;
   pdf: PdfRenderer;
   bridge: Bridge;

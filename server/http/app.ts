@@ -19,7 +19,7 @@ export interface HttpAppDeps {
   snapshots: SnapshotService;
   metrics: Metrics;
   logger: Logger;
-  readiness: () => ReadyBody;
+  readiness: () => ReadyBody | Promise<ReadyBody>;
   /**
    * The update log's group commit: each request's writes are tracked (GroupCommit.track) and its
    * answer waits until they are committed. If they could not be stored, the answer is 503
@@ -83,8 +83,8 @@ export function createHttpApp(deps: HttpAppDeps): Hono<AppEnv> {
   });
 
   app.get('/healthz', (c) => c.json({ status: 'ok' as const }));
-  app.get('/readyz', (c) => {
-    const body = deps.readiness();
+  app.get('/readyz', async (c) => {
+    const body = await deps.readiness();
     return c.json(body, body.status === 'ready' ? 200 : 503);
   });
   app.get('/metrics', async (c) => {

@@ -21,7 +21,7 @@ export interface VendorRouteDeps {
   /** Closes (4403 `wedding_forbidden`) the wedding's open sockets of people acting for the vendor; returns how many. */
   closeVendorSockets(weddingId: string, vendorId: string): number;
   /** Writes the activity entry saying what the server removed with the vendor (ActivityStore.recordRemoval). */
-  recordRemoval(weddingId: string, vendorId: string, origin: TxOrigin, what: Record<string, unknown>): void;
+  recordRemoval(weddingId: string, vendorId: string, origin: TxOrigin, what: Record<string, unknown>): void | Promise<void>;
 }
 
 const weddingParam = (c: Context) => validate(WeddingIdField, c.req.param('weddingId'), 'wedding id');
@@ -110,7 +110,7 @@ export function vendorRoutes(deps: VendorRouteDeps): Hono<AppEnv> {
     });
     const sockets = deps.closeVendorSockets(weddingId, vendorId);
     const { eventIds: _e, crewEventIds: _c, taskIds: _t, commentIds: _m, ...server } = removed;
-    deps.recordRemoval(weddingId, vendorId, origin, { ...server, unbound: unbound.map((u) => u.integrationId), sockets });
+    await deps.recordRemoval(weddingId, vendorId, origin, { ...server, unbound: unbound.map((u) => u.integrationId), sockets });
     const body: VendorRemoveResponse = { removed };
     return c.json(body);
   });

@@ -1,3 +1,4 @@
+import { openPostgresServerParts } from '../../server/storage/postgres/postgres-server-parts.ts';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -53,7 +54,10 @@ export async function startTestServer(options: {
 } = {}): Promise<TestServer> {
   const dataDir = options.dataDir ?? tempDir();
   const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'silent', STORE_DEBOUNCE_MS: '200', STORE_MAX_DEBOUNCE_MS: '1000', OUTBOUND_ALLOW: SANDBOX_OUTBOUND_ALLOW, ...options.env });
-  const server = createWedSyncServer(config, { authSecret: TEST_SECRET, logger: createLogger(config), extensions: options.extensions, mount: options.mount, now: options.now, adapters: options.adapters, resolve: options.resolve, mail: options.mail, oidcFetch: options.oidcFetch });
+  const logger = createLogger(config);
+  // With DATABASE_URL (postgres://…) the server is an instance of a cluster on that database.
+  const postgres = config.DATABASE_URL ? await openPostgresServerParts(config, logger) : undefined;
+  const server = createWedSyncServer(config, { authSecret: TEST_SECRET, logger, extensions: options.extensions, mount: options.mount, now: options.now, adapters: options.adapters, resolve: options.resolve, mail: options.mail, oidcFetch: options.oidcFetch, postgres });
   const { port, httpUrl, wsUrl } = await server.listen();
   const cleanups: (() => unknown)[] = [];
   let closed = false;

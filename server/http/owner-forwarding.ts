@@ -1,0 +1,82 @@
+import type { MiddlewareHandler } from 'hono';
+import type { Logger } from '../logger.ts';
+import { RELAY_HEADER } from '../collab/document-routing.ts';
+import type { DocumentOwner } from '../storage/postgres/collab-instances.ts';
+import type { AppEnv } from './auth-middleware.ts';
+
+/** The wedding a request works on, from its path: the routes that open or write a wedding's document. */
+const WEDDING_PATHS = [
+  /^\/api\/weddings\/([^/?]+)\/./,
+  /^\/api\/admin\/weddings\/([^/?]+)\//,
+  /^\/api\/integrations\/wedding\/([^/?]+)\//,
+];
+
+/** Request headers not passed on: hop-by-hop ones (RFC 9110 §7.6.1) and what fetch sets itself. */
+const NOT_FORWARDED = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'content-length', 'expect']);
+
+export interface OwnerForwardingDeps {
+  /** This instance (INSTANCE_ID). */
+  instanceId: string;
+  /** Who holds the live lease on a document, with the URL it registered (CollabInstances.ownerOf). */
+  ownerOf(documentName: string): Promise<DocumentOwner | null>;
+  logger: Logger;
+  /** fetch to the owner. @default globalThis.fetch */
+  fetch?: typeof fetch;
+}
+
+/** The owner's HTTP base from the WebSocket URL it registered (`ws://host:port/collab` → `http://host:port`). */
+export function httpBaseOf(registeredWsUrl: string): string {
+  const url = new URL(registeredWsUrl);
+  url.protocol = url.protocol === 'wss:' ? 'https:' : 'http:';
+  return url.origin;
+}
+
+/**
+ * In a cluster (PostgreSQL), a wedding's document is live on one instance at a time, the holder of
+ * its lease. A request for a wedding whose document another instance holds is passed on to that
+ * instance as it came (method, path, query, headers, body streamed), and its answer returned
+ * unchanged, so every change to a live document is made where it lives and "answered 2xx means
+ * committed" holds there. A request for a wedding nobody holds is served here (opening the document
+ * takes its lease).
+ *
+ * One hop at most: a forwarded request carries RELAY_HEADER and is served where it lands. A client
+ * that sets the header itself is merely served here (if the document is live elsewhere, opening it
+ * fails with 503 `document_unavailable` until its lease is free), as with a relayed WebSocket. When
+ * the owner cannot be reached (it just died), the request is served here too, with the same outcome
+ * until its lease lapses.
+ */
+export function forwardToOwner(deps: OwnerForwardingDeps): MiddlewareHandler<AppEnv> {
+  const send = deps.fetch ?? globalThis.fetch;
+  return async (c, next) => {
+    if (c.req.header(RELAY_HEADER) !== undefined) return next();
+    const path = c.req.path;
+    const weddingId = WEDDING_PATHS.map((re) => re.exec(path)?.[1]).find((id) => id !== undefined);
+    if (weddingId === undefined) return next();
+    const owner = await deps.ownerOf(`wedding:${decodeURIComponent(weddingId)}`).catch((error: unknown) => {
+      deps.logger.warn({ err: error, weddingId }, 'could not look up the owner of a wedding; serving the request here');
+      return null;
+    });
+    if (owner === null || owner.instanceId === deps.instanceId) return next();
+    const target = `${httpBaseOf(owner.url)}${c.req.url.slice(new URL(c.req.url).origin.length)}`;
+    const headers = new Headers();
+    c.req.raw.headers.forEach((value, name) => { if (!NOT_FORWARDED.has(name)) headers.set(name, value); });
+    headers.set(RELAY_HEADER, deps.instanceId);
+    const method = c.req.method;
+    const hasBody = method !== 'GET' && method !== 'HEAD';
+    let answer: Response;
+    try {
+      answer = await send(target, {
+        method, headers, redirect: 'manual',
+        ...(hasBody ? { body: c.req.raw.body, duplex: 'half' } : {}),
+      } as RequestInit);
+    } catch (error) {
+      deps.logger.warn({ err: error, weddingId, owner: owner.instanceId }, 'the owner of a wedding did not answer a forwarded request; serving it here');
+      if (hasBody && c.req.raw.bodyUsed) throw error;
+      return next();
+    }
+    const out = new Headers(answer.headers);
+    // fetch has decoded any content-encoding already, so the length and encoding no longer apply.
+    for (const name of ['connection', 'keep-alive', 'transfer-encoding', 'content-encoding', 'content-length']) out.delete(name);
+    c.res = new Response(answer.body, { status: answer.status, statusText: answer.statusText, headers: out });
+  };
+}

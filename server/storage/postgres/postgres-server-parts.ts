@@ -1,0 +1,64 @@
+import crypto from 'node:crypto';
+import os from 'node:os';
+import type pg from 'pg';
+import type { CredentialCipher } from '../../bridge/credential-cipher.ts';
+import type { Config } from '../../config.ts';
+import type { Logger } from '../../logger.ts';
+import { openPostgresDocuments, type OpenedPostgres } from '../backend/open-document-store.ts';
+import { postgresServerStores, type ServerStores } from '../server-stores.ts';
+import { openPostgresPool } from './pool.ts';
+import { openReadinessPool, PostgresReadiness } from './readiness.ts';
+import { openPostgresKeyEncryptionKey } from './server-keys.ts';
+
+/** What a server on PostgreSQL is built from (server/wedsync-server.ts `postgres`), opened before it. */
+export interface PostgresServerParts {
+  /** INSTANCE_ID, or the one generated for this start. */
+  readonly instanceId: string;
+  readonly opened: OpenedPostgres;
+  readonly stores: ServerStores & { listen(): Promise<void> };
+  /** The key-encryption key (CREDENTIALS_KEY, checked against what the database holds sealed). */
+  readonly cipher: CredentialCipher;
+  /** `/readyz`'s database and migrations checks, on a one-connection pool of its own. */
+  readonly readiness: PostgresReadiness;
+  /** The bridge's pool (inbox, outbox, claims, duties), apart from the documents' appends. */
+  readonly bridgePool: pg.Pool;
+  /** Ends the pools (after the server stopped using them). */
+  close(): Promise<void>;
+}
+
+/** This instance's name: INSTANCE_ID, else the host name and 8 random hex digits. */
+export function instanceIdFor(config: Pick<Config, 'INSTANCE_ID'>): string {
+  return config.INSTANCE_ID ?? `${os.hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 50)}-${crypto.randomBytes(4).toString('hex')}`;
+}
+
+/**
+ * Connects to DATABASE_URL, applies the PostgreSQL migrations and opens the stores, the key and the
+ * pools a server instance needs. Throws (ending what it opened) when the database cannot be
+ * reached, a migration fails, CREDENTIALS_KEY is unset or does not open the database's sealed keys
+ * (KeyError).
+ */
+export async function openPostgresServerParts(config: Config, logger: Logger): Promise<PostgresServerParts> {
+  const url = config.DATABASE_URL!;
+  const instanceId = instanceIdFor(config);
+  const opened = await openPostgresDocuments(url, { instanceId, pool: { max: 10 } });
+  const bridgePool = openPostgresPool(url, { max: 6 });
+  const readinessPool = openReadinessPool(url);
+  const endAll = async () => {
+    await opened.close();
+    await bridgePool.end();
+    await readinessPool.end();
+  };
+  let cipher: CredentialCipher;
+  try {
+    cipher = await openPostgresKeyEncryptionKey(opened.pool, config.CREDENTIALS_KEY);
+  } catch (error) {
+    await endAll();
+    throw error;
+  }
+  const stores = postgresServerStores(opened.pool, { documents: opened.documents, snapshots: opened.snapshots, logger });
+  return {
+    instanceId, opened, stores, cipher, bridgePool,
+    readiness: new PostgresReadiness(readinessPool),
+    close: endAll,
+  };
+}
