@@ -27,7 +27,7 @@ import { consoleMailSender, type MailSender } from '../people/mail.ts';
 import { SqlitePasskeyStore } from '../people/passkey-store.ts';
 import type { PeopleStore } from '../people/people-store.ts';
 import type { SessionStore } from '../people/session-store.ts';
-import { VendorBindings } from '../people/vendor-bindings.ts';
+import { sqliteVendorBindings } from '../people/vendor-bindings.ts';
 import { peekWedding } from '../people/wedding-peek.ts';
 import { PrivacyService } from '../privacy/privacy-service.ts';
 import type { PdfRenderer } from '../schedule/pdf-renderer.ts';
@@ -138,7 +138,7 @@ export function mountApi(a: Hono<AppEnv>, deps: ApiMountDeps): { signIn: ReturnT
   a.route('/api/weddings', commsRoutes(tokens, comms));
   a.route('/api/weddings', paymentRoutes(tokens, deps.payments));
   a.route('/api/weddings', vendorRoutes({
-    tokens, docs: collab, bindings: new VendorBindings(db),
+    tokens, docs: collab, bindings: sqliteVendorBindings({ db, docs: collab }),
     restartConnection: (id) => bridge.connections.restart(id),
     unbind: (p, connectionId, weddingId) => bridge.connections.unbind(p, connectionId, weddingId),
     closeVendorSockets: (weddingId, vendorId) => refuseConnections(collab.hocuspocus,
