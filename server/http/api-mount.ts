@@ -30,6 +30,7 @@ import type { SessionStore } from '../people/session-store.ts';
 import { sqliteVendorBindings } from '../people/vendor-bindings.ts';
 import { peekWedding } from '../people/wedding-peek.ts';
 import { PrivacyService } from '../privacy/privacy-service.ts';
+import { sqlitePrivacyRows } from '../privacy/sqlite-privacy-rows.ts';
 import type { PdfRenderer } from '../schedule/pdf-renderer.ts';
 import type { Db } from '../storage/database.ts';
 import type { DocumentStore } from '../storage/document-store.ts';
@@ -149,7 +150,7 @@ export function mountApi(a: Hono<AppEnv>, deps: ApiMountDeps): { signIn: ReturnT
   a.route('/api/weddings', contactRoutes(tokens, collab));
   a.route('/api/weddings', activityRoutes(tokens, deps.activity, people));
   a.route('/api/comms', ackLinkRoutes(comms));
-  a.route('/api', privacyRoutes({ tokens, people, sessions, privacy: new PrivacyService({ db, people, sessions, collab, documents, logger: logger.child({ component: 'privacy' }) }) }));
+  a.route('/api', privacyRoutes({ tokens, people, sessions, privacy: new PrivacyService({ rows: sqlitePrivacyRows(db, documents), people, sessions, collab, logger: logger.child({ component: 'privacy' }) }) }));
   const demo = deps.demo;
   a.route('/api', demo ? demoRoutes({ demo, people, sessions, secureCookie: () => publicUrl().startsWith('https:') }) : demoOffRoutes());
   return { signIn };
