@@ -55,6 +55,19 @@ export class PostgresApiKeyStore implements ApiKeyStore {
     return done;
   }
 
+  /**
+   * For a caller revoking keys in its own transaction (a vendor's removal, postgres-vendor-bindings.ts):
+   * sends `keyIds` to the other instances on that transaction's `client` (only if it commits).
+   */
+  async notifyRevoked(client: pg.ClientBase, keyIds: string[]): Promise<void> {
+    await this.channel.notify(client, keyIds);
+  }
+
+  /** After such a transaction committed: tells this instance's `onRevoked` listeners. */
+  announceRevoked(keyIds: string[]): void {
+    this.channel.announce(keyIds);
+  }
+
   async authenticate(bearer: string): Promise<ApiKeySummary> {
     const { id, secret } = apiKeyParts(bearer);
     const at = this.now();

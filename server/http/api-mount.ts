@@ -27,9 +27,10 @@ import { consoleMailSender, type MailSender } from '../people/mail.ts';
 import { SqlitePasskeyStore } from '../people/passkey-store.ts';
 import type { PeopleStore } from '../people/people-store.ts';
 import type { SessionStore } from '../people/session-store.ts';
-import { VendorBindings } from '../people/vendor-bindings.ts';
+import { sqliteVendorBindings } from '../people/vendor-bindings.ts';
 import { peekWedding, type StoredDocuments } from '../people/wedding-peek.ts';
 import { PrivacyService } from '../privacy/privacy-service.ts';
+import { sqlitePrivacyRows } from '../privacy/sqlite-privacy-rows.ts';
 import type { PdfRenderer } from '../schedule/pdf-renderer.ts';
 import type { Db } from '../storage/database.ts';
 import type { DocumentStore } from '../storage/document-store.ts';
@@ -140,7 +141,7 @@ export function mountApi(a: Hono<AppEnv>, deps: ApiMountDeps): { signIn: ReturnT
   a.route('/api/weddings', commsRoutes(tokens, comms));
   a.route('/api/weddings', paymentRoutes(tokens, deps.payments));
   a.route('/api/weddings', vendorRoutes({
-    tokens, docs: collab, bindings: new VendorBindings(db),
+    tokens, docs: collab, bindings: sqliteVendorBindings({ db, docs: collab }),
     restartConnection: (id) => bridge.connections.restart(id),
     unbind: (p, connectionId, weddingId) => bridge.connections.unbind(p, connectionId, weddingId),
     closeVendorSockets: (weddingId, vendorId) => refuseConnections(collab.hocuspocus,
@@ -151,7 +152,7 @@ export function mountApi(a: Hono<AppEnv>, deps: ApiMountDeps): { signIn: ReturnT
   a.route('/api/weddings', contactRoutes(tokens, collab));
   a.route('/api/weddings', activityRoutes(tokens, deps.activity, people));
   a.route('/api/comms', ackLinkRoutes(comms));
-  a.route('/api', privacyRoutes({ tokens, people, sessions, privacy: new PrivacyService({ db, people, sessions, collab, documents, logger: logger.child({ component: 'privacy' }) }) }));
+  a.route('/api', privacyRoutes({ tokens, people, sessions, privacy: new PrivacyService({ rows: sqlitePrivacyRows(db, documents), people, sessions, collab, logger: logger.child({ component: 'privacy' }) }) }));
   const demo = deps.demo;
   a.route('/api', demo ? demoRoutes({ demo, people, sessions, secureCookie: () => publicUrl().startsWith('https:') }) : demoOffRoutes());
   return { signIn };

@@ -61,17 +61,15 @@ export function vendorRoutes(deps: VendorRouteDeps): Hono<AppEnv> {
     const weddingId = weddingParam(c);
     assertWeddingAccess(principal, weddingId);
     const body = await readJson(c, VendorMergeBody);
-    let restart: string[] = [];
-    const result = await docs.withDocument(weddingId, (ydoc): VendorMergeResponse => {
-      const w = new WeddingDoc(ydoc);
-      for (const id of [body.keepId, body.removeId]) if (!w.getVendor(id)) throw missing(weddingId, id);
-      const { connectionIds, ...server } = bindings.move(w, weddingId, body.removeId, body.keepId);
-      restart = connectionIds;
-      const { vendor, moved } = mergeVendors(w, body.keepId, body.removeId, clientOrigin(principal.sub, principal), new Date());
-      return { vendor, moved: { ...moved, ...server } };
+    const { value: result, connectionIds } = await bindings.move(weddingId, body.removeId, body.keepId, {
+      check: (w) => { for (const id of [body.keepId, body.removeId]) if (!w.getVendor(id)) throw missing(weddingId, id); },
+      change: (w, server): VendorMergeResponse => {
+        const { vendor, moved } = mergeVendors(w, body.keepId, body.removeId, clientOrigin(principal.sub, principal), new Date());
+        return { vendor, moved: { ...moved, ...server } };
+      },
     });
     // Running bindings hold the vendor they act for: rebuilt from the rows just changed.
-    for (const id of restart) await deps.restartConnection(id);
+    for (const id of connectionIds) await deps.restartConnection(id);
     return c.json(result);
   });
 
@@ -81,11 +79,8 @@ export function vendorRoutes(deps: VendorRouteDeps): Hono<AppEnv> {
     assertWeddingAccess(principal, weddingId);
     const vendorId = validate(EntityId, c.req.param('vendorId'), 'vendor id');
     const origin = clientOrigin(principal.sub, principal);
-    const before = await docs.withDocument(weddingId, (ydoc) => {
-      const w = new WeddingDoc(ydoc);
-      if (!w.getVendor(vendorId)) throw missing(weddingId, vendorId);
-      return { bindings: bindings.bindingsActingFor(weddingId, vendorId), counted: bindings.count(w, weddingId, vendorId) };
-    });
+    const check = (w: WeddingDoc) => { if (!w.getVendor(vendorId)) throw missing(weddingId, vendorId); };
+    const before = await bindings.inspect(weddingId, vendorId, check);
     const unbound: VendorRemoved['unbound'] = [];
     for (const b of before.bindings) {
       try {
@@ -96,17 +91,11 @@ export function vendorRoutes(deps: VendorRouteDeps): Hono<AppEnv> {
         if (!(error instanceof BridgeError && error.code === 'binding_not_found')) throw error;
       }
     }
-    const removed = await docs.withDocument(weddingId, (ydoc): VendorRemoved => {
-      const w = new WeddingDoc(ydoc);
-      if (!w.getVendor(vendorId)) throw missing(weddingId, vendorId);
-      let result: VendorRemoved | undefined;
-      // One document transaction: the contacts leave with the vendor.
-      w.transact(() => {
-        const server = bindings.remove(w, weddingId, vendorId);
-        const footprint = removeVendor(w, vendorId, origin, new Date())!;
-        result = { ...footprint, ...server, connectionBindings: before.counted.connectionBindings, unbound };
-      }, origin);
-      return result!;
+    const { value: removed } = await bindings.remove(weddingId, vendorId, origin, {
+      check,
+      change: (w, server): VendorRemoved => ({
+        ...removeVendor(w, vendorId, origin, new Date())!, ...server, connectionBindings: before.counted.connectionBindings, unbound,
+      }),
     });
     const sockets = deps.closeVendorSockets(weddingId, vendorId);
     const { eventIds: _e, crewEventIds: _c, taskIds: _t, commentIds: _m, ...server } = removed;

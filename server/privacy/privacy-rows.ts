@@ -1,28 +1,48 @@
-import type { Db } from '../storage/database.ts';
 import { REDACTED, jsonMentions, mentions, redactStoredText } from './redaction.ts';
 
 /**
- * The SQL rows of one wedding that may hold a person's data, found and redacted in place: the rows
- * stay (their ids, times, statuses, counts), only the text that names the person changes.
+ * The stored rows of one wedding that may hold a person's data, found and redacted in place: the
+ * rows stay (their ids, times, statuses, counts), only the text that names the person changes. On
+ * either backend: `sqlitePrivacyRows` (sqlite-privacy-rows.ts) or `postgresPrivacyRows`
+ * (postgres-privacy-rows.ts), behind PrivacyRows.
  *
- * Each table is listed with its free-text columns. Rows are pre-selected with instr() on the
+ * Each table is listed with its free-text columns. Rows are pre-selected by a substring test on the
  * lower-cased needles (cheap) and then checked with the exact rule of redaction.ts.
  */
-const BY_INTEGRATION = 'integration_id IN (SELECT id FROM integrations WHERE wedding_id = ?)';
-const TABLES: readonly { table: string; columns: readonly string[]; scope?: string }[] = [
-  { table: 'inbox', columns: ['payload', 'result', 'last_error'] },
-  { table: 'outbox', columns: ['payload', 'last_error'] },
-  { table: 'audit', columns: ['detail'] },
-  { table: 'activity', columns: ['previous', 'value', 'actor_name'] },
-  { table: 'comms_jobs', columns: ['payload', 'last_error'] },
-  { table: 'comms_pending', columns: ['draft'] },
-  { table: 'comms_last_seen', columns: ['value'] },
-  { table: 'integrations', columns: ['last_error'] },
-  { table: 'vendor_bookings', columns: ['title'] },
-  { table: 'snapshots', columns: ['label'] },
+export interface RedactableTable {
+  table: string;
+  columns: readonly string[];
+  /** How the table's rows belong to wedding `$w` (SQL with the one parameter written `$w`). @default `wedding_id = $w` */
+  scope?: string;
+  /** PostgreSQL: the columns that identify a row (its primary key); SQLite uses the rowid. */
+  key: readonly string[];
+}
+
+const BY_INTEGRATION = 'integration_id IN (SELECT id FROM integrations WHERE wedding_id = $w)';
+const ID = ['id'] as const;
+
+/** The tables both backends hold. */
+export const REDACTABLE_TABLES: readonly RedactableTable[] = [
+  { table: 'inbox', columns: ['payload', 'result', 'last_error'], key: ID },
+  { table: 'outbox', columns: ['payload', 'last_error'], key: ID },
+  { table: 'audit', columns: ['detail'], key: ID },
+  { table: 'activity', columns: ['previous', 'value', 'actor_name'], key: ID },
+  { table: 'comms_jobs', columns: ['payload', 'last_error'], key: ID },
+  { table: 'integrations', columns: ['last_error'], key: ID },
+  { table: 'vendor_bookings', columns: ['title'], key: ['wedding_id', 'event_id', 'vendor_id'] },
+  { table: 'snapshots', columns: ['label'], key: ID },
   // What we last know each external system holds, per linked entity: a copy of the entity.
-  { table: 'links', columns: ['last_synced'], scope: BY_INTEGRATION },
-  { table: 'calendar_busy', columns: ['title'], scope: BY_INTEGRATION },
+  { table: 'links', columns: ['last_synced'], scope: BY_INTEGRATION, key: ['integration_id', 'entity', 'entity_id'] },
+  { table: 'calendar_busy', columns: ['title'], scope: BY_INTEGRATION, key: ['integration_id', 'external_id', 'start_ms'] },
+];
+
+/**
+ * The comms tables still on SQLite only: comms drafts and last-seen values. On PostgreSQL their
+ * storage passes its own descriptors (postgresPrivacyRows' `commsTables`) once the tables exist there.
+ */
+export const SQLITE_COMMS_TABLES: readonly RedactableTable[] = [
+  { table: 'comms_pending', columns: ['draft'], key: ID },
+  { table: 'comms_last_seen', columns: ['value'], key: ID },
 ];
 
 export type RowCounts = Record<string, number>;
@@ -33,74 +53,111 @@ export interface FoundRow {
   row: Record<string, unknown>;
 }
 
-/** Activity fields of a vendor entry that are personal (the rest: category, status, links, is business data). */
-const VENDOR_PERSONAL_FIELDS = ['', 'name', 'email', 'phone', 'notes'];
+/** A stored admin snapshot of a wedding, as erasure rewrites it. */
+export interface StoredSnapshot {
+  id: string;
+  label: string;
+  created_at: string;
+  state: Uint8Array;
+}
 
-export class PrivacyRows {
-  constructor(private readonly db: Db) {}
+/** One audit row recording an erasure (who, when, what kind, counts; never the data). */
+export interface ErasureAudit {
+  /** ISO 8601 UTC. */
+  at: string;
+  weddingId: string;
+  actor: string;
+  entity: string;
+  entityId: string | null;
+  /** JSON. */
+  detail: string;
+}
 
-  private candidates(table: string, columns: readonly string[], scope: string | undefined, weddingId: string, needles: string[]): Record<string, unknown>[] {
-    if (needles.length === 0) return [];
-    const cols = table === 'snapshots' ? 'rowid AS _rowid, id, wedding_id, label, kind, created_at, created_by, size_bytes' : 'rowid AS _rowid, *';
-    const where = columns.flatMap((c) => needles.map(() => `instr(lower(${c}), ?) > 0`)).join(' OR ');
-    const args = columns.flatMap(() => needles);
-    return this.db.prepare(`SELECT ${cols} FROM ${table} WHERE ${scope ?? 'wedding_id = ?'} AND (${where})`).all(weddingId, ...args) as Record<string, unknown>[];
-  }
+/** What an erasure does to one wedding's rows, in one transaction (PrivacyRows.eraseInWedding). */
+export interface WeddingRowsErasure {
+  /** The erased snapshot state, or null when the snapshot does not hold the person (left as is). */
+  rewriteSnapshot(state: Uint8Array): Uint8Array | null;
+  /** Null: nothing to redact by text (no needles). */
+  re: RegExp | null;
+  needles: string[];
+  /** The document entry that is the person: its recorded activity values are replaced (all fields of a contact). */
+  entry?: { root: string; id: string; allFields: boolean };
+}
 
+/** How many rows of each account table an erasure of a person took (sessions are revoked by the caller). */
+export interface AccountErasure {
+  identities: number;
+  memberships: number;
+  participations: number;
+  passkeys: number;
+  emailLinks: number;
+  invitations: number;
+  activityNames: number;
+}
+
+/**
+ * The privacy service's reads and writes of stored rows, on either backend. Every method rejects
+ * with the backend's error. Byte states are Yjs updates; times as each table stores them.
+ */
+export interface PrivacyRows {
+  /** The e-mail addresses of a person's sign-in identities. */
+  identityEmails(personId: string): Promise<string[]>;
+  /** Whether the document `name` is stored (state or log). */
+  documentExists(name: string): Promise<boolean>;
+  /** Every stored byte array of the document: its state, its log, and rows folded but not yet trimmed. */
+  storedHistory(name: string): Promise<Uint8Array[]>;
+  /** A wedding's snapshots, oldest first. */
+  snapshots(weddingId: string): Promise<StoredSnapshot[]>;
+  /** Activity rows about one document entry (its fields' previous and new values), oldest first. */
+  entryActivity(weddingId: string, root: string, entityId: string): Promise<Record<string, unknown>[]>;
   /** Rows of `weddingId` whose text mentions a needle. */
-  find(weddingId: string, re: RegExp, needles: string[]): FoundRow[] {
-    const found: FoundRow[] = [];
-    for (const { table, columns, scope } of TABLES) {
-      for (const row of this.candidates(table, columns, scope, weddingId, needles)) {
-        if (columns.some((c) => typeof row[c] === 'string' && (mentions(row[c], re) || jsonMentions(parse(row[c]), re)))) {
-          const { _rowid, ...rest } = row;
-          found.push({ table, row: { rowid: _rowid, ...rest } });
-        }
-      }
-    }
-    return found;
-  }
-
-  /** Activity rows about one document entry (its fields' previous and new values). */
-  entryActivity(weddingId: string, root: string, entityId: string): Record<string, unknown>[] {
-    return this.db.prepare('SELECT * FROM activity WHERE wedding_id = ? AND root = ? AND entity_id = ? ORDER BY id').all(weddingId, root, entityId) as Record<string, unknown>[];
-  }
-
-  /** Redacts every matching text of `weddingId`'s rows; returns the rows changed per table. Run inside a transaction. */
-  redact(weddingId: string, re: RegExp, needles: string[]): RowCounts {
-    const counts: RowCounts = {};
-    for (const { table, columns, scope } of TABLES) {
-      for (const row of this.candidates(table, columns, scope, weddingId, needles)) {
-        const next: Record<string, string> = {};
-        for (const c of columns) {
-          const v = row[c];
-          if (typeof v !== 'string') continue;
-          if (mentions(v, re) || jsonMentions(parse(v), re)) next[c] = redactStoredText(v, re);
-        }
-        const cols = Object.keys(next);
-        if (cols.length === 0) continue;
-        this.db.prepare(`UPDATE ${table} SET ${cols.map((c) => `${c} = ?`).join(', ')} WHERE rowid = ?`).run(...cols.map((c) => next[c]), row._rowid);
-        counts[table] = (counts[table] ?? 0) + 1;
-      }
-    }
-    return counts;
-  }
-
+  find(weddingId: string, re: RegExp, needles: string[]): Promise<FoundRow[]>;
+  /** The system of each integration id (absent: no such integration). */
+  systems(integrationIds: string[]): Promise<Map<string, string>>;
+  /** A person's account records (secrets, hashes and public keys left out). */
+  account(personId: string): Promise<Record<string, unknown>>;
   /**
-   * Replaces the recorded values of one document entry's personal fields (all fields of a contact;
-   * name, e-mail, phone and notes of a vendor) with REDACTED, keeping the rows (who changed what, when).
+   * In ONE transaction: each snapshot of the wedding rewritten by `rewriteSnapshot`, every matching
+   * text of its rows redacted, and the entry's activity values replaced. Returns the snapshots
+   * rewritten and the rows changed per table.
    */
-  redactEntryActivity(weddingId: string, root: string, entityId: string, allFields: boolean): number {
-    const fields = allFields ? null : VENDOR_PERSONAL_FIELDS;
-    const erased = JSON.stringify(REDACTED);
-    const filter = fields ? `AND field IN (${fields.map(() => '?').join(', ')})` : '';
-    return this.db.prepare(`UPDATE activity SET
-        previous = CASE WHEN previous IS NULL THEN NULL ELSE ? END,
-        value = CASE WHEN value IS NULL THEN NULL ELSE ? END
-      WHERE wedding_id = ? AND root = ? AND entity_id = ? ${filter}
-        AND (coalesce(previous, '') <> ? OR coalesce(value, '') <> ?)`)
-      .run(erased, erased, weddingId, root, entityId, ...(fields ?? []), erased, erased).changes;
+  eraseInWedding(weddingId: string, erasure: WeddingRowsErasure): Promise<{ snapshotsRewritten: number; rows: RowCounts }>;
+  /** In one transaction: deletes the person and what hangs off the account, e-mail links and invitations to `emails`; names in activity erased. */
+  eraseAccount(personId: string, emails: string[]): Promise<AccountErasure>;
+  /** Writes the audit rows, in one transaction. */
+  recordErasures(rows: readonly ErasureAudit[]): Promise<void>;
+  /**
+   * Makes the bytes replaced by the erasure unreadable where the backend can: SQLite empties its
+   * WAL (TRUNCATE checkpoint; its pages are zeroed by secure_delete). PostgreSQL cannot from here:
+   * old row versions stay in the table files until VACUUM reuses their space, and in the WAL
+   * until it is recycled (docs/privacy.md).
+   */
+  scrub(): Promise<void>;
+}
+
+/** Activity fields of a vendor entry that are personal (the rest: category, status, links, is business data). */
+export const VENDOR_PERSONAL_FIELDS = ['', 'name', 'email', 'phone', 'notes'];
+
+/** The JSON text every erased activity value becomes. */
+export const ERASED_VALUE = JSON.stringify(REDACTED);
+
+/** Whether one of `row`'s `columns` mentions the person (as text, or inside JSON text). */
+export function rowMentions(row: Record<string, unknown>, columns: readonly string[], re: RegExp): boolean {
+  return columns.some((c) => typeof row[c] === 'string' && textMentions(row[c], re));
+}
+
+/** The redacted value of each of `row`'s `columns` that mentions the person. */
+export function redactedColumns(row: Record<string, unknown>, columns: readonly string[], re: RegExp): Record<string, string> {
+  const next: Record<string, string> = {};
+  for (const c of columns) {
+    const v = row[c];
+    if (typeof v === 'string' && textMentions(v, re)) next[c] = redactStoredText(v, re);
   }
+  return next;
+}
+
+function textMentions(text: string, re: RegExp): boolean {
+  return mentions(text, re) || jsonMentions(parse(text), re);
 }
 
 function parse(text: string): unknown {

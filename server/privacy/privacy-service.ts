@@ -5,10 +5,7 @@ import { HttpError } from '../http/http-error.ts';
 import type { Logger } from '../logger.ts';
 import type { PeopleStore } from '../people/people-store.ts';
 import type { SessionStore } from '../people/session-store.ts';
-import type { Db } from '../storage/database.ts';
-import type { DocumentStore } from '../storage/document-store.ts';
-import { truncateWal } from '../storage/scrub.ts';
-import { PrivacyRows, type FoundRow, type RowCounts } from './privacy-rows.ts';
+import type { ErasureAudit, FoundRow, PrivacyRows, RowCounts } from './privacy-rows.ts';
 import { findInDocument, needleList, needleRegex, redactDocument, type Mention, type Needles } from './redaction.ts';
 import { ENTRY_ROOT, type DataSubject } from './subject.ts';
 
@@ -28,15 +25,24 @@ import { ENTRY_ROOT, type DataSubject } from './subject.ts';
  * 4. inbox/outbox payloads, audit details, activity values, comms jobs and drafts are redacted in
  *    place (rows kept);
  * then one audit row per wedding records the erasure (who, when, what kind, counts; not the data),
- * and the WAL is checkpointed (TRUNCATE). The database runs with secure_delete on
- * (server/storage/database.ts), so freed pages and cells are zeroed rather than left readable.
+ * and the storage is scrubbed where it can be (PrivacyRows.scrub: on SQLite the WAL is checkpointed
+ * (TRUNCATE), and the database runs with secure_delete on (server/storage/database.ts), so freed
+ * pages and cells are zeroed rather than left readable; PostgreSQL keeps old row versions until
+ * VACUUM reuses their space).
+ *
+ * On either backend (`rows`: sqlitePrivacyRows or postgresPrivacyRows): steps 3 and 4 of one
+ * wedding are one transaction; the document goes through its owner's persistence (the live copy's
+ * change is stored, then compacted by DurablePersistence, as on any compaction). On PostgreSQL the
+ * comms drafts and last-seen values are redacted only once the comms storage passes its tables
+ * (PostgresPrivacyRowsOptions.commsTables), and a document served by another instance cannot be
+ * erased here (withDocument would not be given it).
  */
 export interface PrivacyDeps {
-  db: Db;
+  rows: PrivacyRows;
   people: PeopleStore;
   sessions: SessionStore;
-  collab: CollabServer;
-  documents: DocumentStore;
+  /** The live documents and their persistence (the document is changed and compacted here, so it must be served by this instance). */
+  collab: Pick<CollabServer, 'withDocument' | 'persistence'>;
   logger: Logger;
 }
 
@@ -62,7 +68,7 @@ export class PrivacyService {
   private readonly rows: PrivacyRows;
 
   constructor(private readonly deps: PrivacyDeps) {
-    this.rows = new PrivacyRows(deps.db);
+    this.rows = deps.rows;
   }
 
   // ── who the person is ────────────────────────────────────────────────────────────────────────
@@ -71,9 +77,9 @@ export class PrivacyService {
     return [{ weddingId: subject.weddingId, entry: { root: ENTRY_ROOT[subject.kind], id: subject.entityId } }];
   }
 
-  private hasDocument(weddingId: string): boolean {
+  private async hasDocument(weddingId: string): Promise<boolean> {
     const name = documentNameFor(weddingId);
-    return Boolean(this.deps.collab.persistence.loadedDocument(name)) || this.deps.documents.exists(name);
+    return Boolean(this.deps.collab.persistence.loadedDocument(name)) || await this.rows.documentExists(name);
   }
 
   /**
@@ -93,16 +99,15 @@ export class PrivacyService {
       const person = await this.deps.people.getPerson(subject.personId);
       if (!person) throw new HttpError(404, 'person_unknown', `no person ${subject.personId}`);
       add(person as unknown as Record<string, unknown>);
-      const ids = this.deps.db.prepare('SELECT email FROM person_identities WHERE person_id = ? AND email IS NOT NULL').pluck().all(subject.personId) as string[];
-      n.emails.push(...ids);
+      n.emails.push(...await this.rows.identityEmails(subject.personId));
       return n;
     }
     const root = ENTRY_ROOT[subject.kind];
-    if (this.hasDocument(subject.weddingId)) {
+    if (await this.hasDocument(subject.weddingId)) {
       add(await this.deps.collab.withDocument(subject.weddingId, (doc) => entryFields(doc, root, subject.entityId)));
     }
-    for (const snap of this.snapshotStates(subject.weddingId)) add(withDoc(snap.state, (doc) => entryFields(doc, root, subject.entityId)));
-    for (const row of this.rows.entryActivity(subject.weddingId, root, subject.entityId)) {
+    for (const snap of await this.rows.snapshots(subject.weddingId)) add(withDoc(snap.state, (doc) => entryFields(doc, root, subject.entityId)));
+    for (const row of await this.rows.entryActivity(subject.weddingId, root, subject.entityId)) {
       for (const column of ['previous', 'value'] as const) {
         const value = parseJson(row[column]);
         if (row.field === '' && value && typeof value === 'object') add(value as Record<string, unknown>);
@@ -111,10 +116,6 @@ export class PrivacyService {
     }
     if (n.names.length + n.emails.length + n.phones.length === 0) throw new HttpError(404, 'person_unknown', `wedding ${subject.weddingId} holds nothing about ${subject.kind} ${subject.entityId}`);
     return n;
-  }
-
-  private snapshotStates(weddingId: string): { id: string; label: string; created_at: string; state: Uint8Array }[] {
-    return this.deps.db.prepare('SELECT id, label, created_at, state FROM snapshots WHERE wedding_id = ? ORDER BY created_at').all(weddingId) as { id: string; label: string; created_at: string; state: Uint8Array }[];
   }
 
   // ── export ───────────────────────────────────────────────────────────────────────────────────
@@ -126,53 +127,37 @@ export class PrivacyService {
     const weddings = [];
     for (const scope of await this.scopes(subject)) {
       const root = scope.entry?.root;
-      const doc = this.hasDocument(scope.weddingId)
+      const doc = await this.hasDocument(scope.weddingId)
         ? await this.deps.collab.withDocument(scope.weddingId, (d) => ({
             entry: scope.entry ? entryJson(d, scope.entry.root, scope.entry.id) : null,
             mentions: re ? findInDocument(d, re) : [],
             messages: new WeddingDoc(d).listMessages().filter((m) => scope.entry && m.recipientIds.includes(scope.entry.id)),
           }))
         : { entry: null, mentions: [] as Mention[], messages: [] };
-      const snapshots = this.snapshotStates(scope.weddingId).map((s) => withDoc(s.state, (d) => ({
+      const snapshots = (await this.rows.snapshots(scope.weddingId)).map((s) => withDoc(s.state, (d) => ({
         id: s.id, label: s.label, createdAt: s.created_at,
         entry: scope.entry ? entryJson(d, scope.entry.root, scope.entry.id) : null,
         mentions: re ? findInDocument(d, re) : [],
       }))).filter((s) => s.entry !== null || s.mentions.length > 0);
-      const rows: FoundRow[] = re ? this.rows.find(scope.weddingId, re, list) : [];
-      const entryActivity = scope.entry && root ? this.rows.entryActivity(scope.weddingId, root, scope.entry.id) : [];
+      const rows: FoundRow[] = re ? await this.rows.find(scope.weddingId, re, list) : [];
+      const entryActivity = scope.entry && root ? await this.rows.entryActivity(scope.weddingId, root, scope.entry.id) : [];
       weddings.push({
         weddingId: scope.weddingId,
         document: doc,
         snapshots,
         activity: entryActivity,
         rows,
-        externalSystems: this.systemsOf(rows),
+        externalSystems: await this.systemsOf(rows),
       });
     }
-    return { subject, exportedAt: new Date().toISOString(), identifiers: needles, ...(subject.kind === 'person' ? { account: this.account(subject.personId) } : {}), weddings };
+    return { subject, exportedAt: new Date().toISOString(), identifiers: needles, ...(subject.kind === 'person' ? { account: await this.rows.account(subject.personId) } : {}), weddings };
   }
 
   /** The integrations (systems) that were sent or sent us data naming the person: copies outside our store. */
-  private systemsOf(rows: FoundRow[]): { integrationId: string; system: string }[] {
+  private async systemsOf(rows: FoundRow[]): Promise<{ integrationId: string; system: string }[]> {
     const ids = [...new Set(rows.filter((r) => ['inbox', 'outbox', 'links'].includes(r.table)).map((r) => String(r.row.integration_id)))];
-    return ids.map((id) => ({ integrationId: id, system: (this.deps.db.prepare('SELECT system FROM integrations WHERE id = ?').pluck().get(id) as string | undefined) ?? 'unknown' }));
-  }
-
-  /** A person's account records (secrets, hashes and public keys left out). */
-  private account(personId: string): Record<string, unknown> {
-    const all = (sql: string, ...args: unknown[]) => this.deps.db.prepare(sql).all(...args);
-    const person = this.deps.db.prepare('SELECT id, email, name, created_at FROM people WHERE id = ?').get(personId) as { email: string | null } | undefined;
-    return {
-      person,
-      identities: all('SELECT issuer, subject, email, created_at FROM person_identities WHERE person_id = ?', personId),
-      workspaces: all('SELECT m.workspace_id, w.name AS workspace_name, m.role, m.created_at FROM workspace_members m JOIN workspaces w ON w.id = m.workspace_id WHERE m.person_id = ?', personId),
-      participations: all('SELECT id, wedding_id, role, vendor_id, created_at FROM participants WHERE person_id = ?', personId),
-      sessions: all('SELECT id, method, user_agent, ip, created_at, last_seen_at, expires_at, revoked_at FROM sessions WHERE person_id = ?', personId),
-      passkeys: all('SELECT id, name, device_type, backed_up, created_at, last_used_at FROM passkeys WHERE person_id = ?', personId),
-      emailLinks: person?.email ? all('SELECT id, email, redirect, ip, created_at, expires_at, used_at FROM email_link_tokens WHERE email = ?', person.email) : [],
-      invitations: person?.email ? all('SELECT id, wedding_id, role, email, created_at, expires_at, uses, revoked_at FROM invitations WHERE email = ?', person.email) : [],
-      activityAsActor: all('SELECT id, wedding_id, at, root, entity_id, field, actor_name, actor_role FROM activity WHERE actor_id = ? ORDER BY id', personId),
-    };
+    const systems = await this.rows.systems(ids);
+    return ids.map((id) => ({ integrationId: id, system: systems.get(id) ?? 'unknown' }));
   }
 
   // ── erasure ──────────────────────────────────────────────────────────────────────────────────
@@ -187,16 +172,16 @@ export class PrivacyService {
     let account: Record<string, number> | undefined;
     if (subject.kind === 'person') account = await this.eraseAccount(subject.personId, needles.emails);
     const erasedAt = new Date().toISOString();
-    this.deps.db.transaction(() => {
-      const audit = this.deps.db.prepare(`INSERT INTO audit (at, wedding_id, integration_id, actor, action, entity, entity_id, result, detail) VALUES (?, ?, NULL, ?, 'privacy.erased', ?, ?, 'ok', ?)`);
-      // The entity id of a contact or vendor is an opaque id, not the data; a person is recorded by kind only.
-      const entity = subject.kind === 'person' ? 'people' : ENTRY_ROOT[subject.kind];
-      const entityId = subject.kind === 'person' ? null : subject.entityId;
-      for (const w of weddings) audit.run(erasedAt, w.weddingId, by, entity, entityId, JSON.stringify({ kind: subject.kind, documentChanges: w.documentChanges, snapshotsRewritten: w.snapshotsRewritten, rows: w.rows, historyCompacted: w.historyCompacted, ...(account ? { account } : {}) }));
-      if (weddings.length === 0) audit.run(erasedAt, '', by, entity, entityId, JSON.stringify({ kind: subject.kind, account }));
-    })();
-    // The old pages are in the WAL until a checkpoint copies the new ones over them and empties it.
-    truncateWal(this.deps.db);
+    // The entity id of a contact or vendor is an opaque id, not the data; a person is recorded by kind only.
+    const entity = subject.kind === 'person' ? 'people' : ENTRY_ROOT[subject.kind];
+    const entityId = subject.kind === 'person' ? null : subject.entityId;
+    const audit = (weddingId: string, detail: Record<string, unknown>): ErasureAudit => ({ at: erasedAt, weddingId, actor: by, entity, entityId, detail: JSON.stringify(detail) });
+    await this.rows.recordErasures(weddings.length === 0
+      ? [audit('', { kind: subject.kind, account })]
+      : weddings.map((w) => audit(w.weddingId, {
+          kind: subject.kind, documentChanges: w.documentChanges, snapshotsRewritten: w.snapshotsRewritten, rows: w.rows, historyCompacted: w.historyCompacted, ...(account ? { account } : {}),
+        })));
+    await this.rows.scrub();
     this.deps.logger.info({ kind: subject.kind, by, weddings: weddings.length }, 'personal data erased');
     return { subject, erasedAt, weddings, ...(account ? { account } : {}) };
   }
@@ -206,73 +191,46 @@ export class PrivacyService {
     const name = documentNameFor(weddingId);
     let documentChanges = 0;
     let historyCompacted = true;
-    if (this.hasDocument(weddingId)) {
+    if (await this.hasDocument(weddingId)) {
       const persistence = this.deps.collab.persistence;
       await this.deps.collab.withDocument(weddingId, async (doc) => {
         doc.transact(() => { documentChanges = eraseIn(doc, entry, re); }, adminOrigin('privacy.erase', by));
         // The erasure is stored (and the activity rows it wrote), then history is folded with gc:
         // compaction runs after any fold already under way, which would otherwise write older state.
+        // SQLite: the open group is committed now; PostgreSQL: its append (and every one before it)
+        // has committed once the barrier says so, so the fold reads it.
         persistence.group.commit();
+        await new Promise<boolean>((resolve) => persistence.barrier.afterCommit(resolve));
         await persistence.compact(name, doc);
         await persistence.compacted(name);
       });
-      const stored = this.deps.documents.load(name);
       // Folded rows not yet trimmed (storage turned read-only mid-trim) still hold the old history.
-      historyCompacted = !holdsAny([stored.state, ...stored.log, ...this.deps.documents.foldedRows(name)], list);
+      historyCompacted = !holdsAny(await this.rows.storedHistory(name), list);
       if (!historyCompacted) this.deps.logger.error({ weddingId }, 'erasure: stored history still holds the person (undecodable rows or storage read-only); the live document is erased');
     }
-    let snapshotsRewritten = 0;
-    let rows: RowCounts = {};
-    this.deps.db.transaction(() => {
-      const update = this.deps.db.prepare('UPDATE snapshots SET state = ?, size_bytes = ? WHERE id = ?');
-      for (const snap of this.snapshotStates(weddingId)) {
+    const { snapshotsRewritten, rows } = await this.rows.eraseInWedding(weddingId, {
+      rewriteSnapshot: (state) => {
         const doc = new Y.Doc({ gc: true });
         try {
-          Y.applyUpdate(doc, snap.state);
+          Y.applyUpdate(doc, state);
           let changed = 0;
           doc.transact(() => { changed = eraseIn(doc, entry, re); });
-          if (changed === 0) continue;
-          const state = Y.encodeStateAsUpdate(doc);
-          update.run(state, state.byteLength, snap.id);
-          snapshotsRewritten++;
+          return changed === 0 ? null : Y.encodeStateAsUpdate(doc);
         } finally {
           doc.destroy();
         }
-      }
-      rows = re ? this.rows.redact(weddingId, re, list) : {};
-      if (entry) {
-        const n = this.rows.redactEntryActivity(weddingId, entry.root, entry.id, entry.root === 'contacts');
-        if (n) rows.activity = (rows.activity ?? 0) + n;
-      }
-    })();
+      },
+      re,
+      needles: list,
+      ...(entry ? { entry: { root: entry.root, id: entry.id, allFields: entry.root === 'contacts' } } : {}),
+    });
     return { weddingId, documentChanges, snapshotsRewritten, rows, historyCompacted };
   }
 
   /** Ends the person's sessions (their sockets close) and deletes the account and what hangs off it. */
   private async eraseAccount(personId: string, emails: string[]): Promise<Record<string, number>> {
     const sessions = (await this.deps.sessions.revokeAll(personId)).length;
-    const db = this.deps.db;
-    return db.transaction(() => {
-      const count = (sql: string) => db.prepare(sql).pluck().get(personId) as number;
-      const out = {
-        sessions,
-        identities: count('SELECT count(*) FROM person_identities WHERE person_id = ?'),
-        memberships: count('SELECT count(*) FROM workspace_members WHERE person_id = ?'),
-        participations: count('SELECT count(*) FROM participants WHERE person_id = ?'),
-        passkeys: count('SELECT count(*) FROM passkeys WHERE person_id = ?'),
-        emailLinks: 0,
-        invitations: 0,
-        activityNames: 0,
-      };
-      for (const email of emails) {
-        out.emailLinks += db.prepare('DELETE FROM email_link_tokens WHERE email = ?').run(email).changes;
-        out.invitations += db.prepare('DELETE FROM invitations WHERE email = ?').run(email).changes;
-      }
-      out.activityNames = db.prepare('UPDATE activity SET actor_name = ? WHERE actor_id = ? AND actor_name IS NOT NULL').run('[erased]', personId).changes;
-      // Identities, memberships, participations, sessions and passkeys go with the person (ON DELETE CASCADE).
-      db.prepare('DELETE FROM people WHERE id = ?').run(personId);
-      return out;
-    })();
+    return { sessions, ...await this.rows.eraseAccount(personId, emails) };
   }
 }
 
@@ -327,7 +285,7 @@ function parseJson(text: unknown): unknown {
 }
 
 /** Whether any of the stored byte arrays contains a needle's UTF-8 bytes (case-insensitive for ASCII letters). */
-function holdsAny(chunks: (Uint8Array | null)[], needles: string[]): boolean {
-  const text = Buffer.concat(chunks.filter((c): c is Uint8Array => c !== null)).toString('latin1').toLowerCase();
+function holdsAny(chunks: Uint8Array[], needles: string[]): boolean {
+  const text = Buffer.concat(chunks).toString('latin1').toLowerCase();
   return needles.some((n) => text.includes(Buffer.from(n, 'utf8').toString('latin1').toLowerCase()));
 }

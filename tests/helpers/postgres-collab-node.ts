@@ -24,7 +24,7 @@ import { loadConfig, type Config } from '../../server/config.ts';
 import { createLogger, type Logger } from '../../server/logger.ts';
 import { Metrics } from '../../server/metrics.ts';
 import { openPostgresDocuments } from '../../server/storage/backend/open-document-store.ts';
-import { openDatabase } from '../../server/storage/database.ts';
+import { openDatabase, type Db } from '../../server/storage/database.ts';
 import { DocumentStore } from '../../server/storage/document-store.ts';
 import { GroupCommit } from '../../server/storage/group-commit.ts';
 import { openReadinessPool, PostgresReadiness } from '../../server/storage/postgres/readiness.ts';
@@ -41,6 +41,8 @@ export interface PostgresCollabNode {
   httpUrl: string;
   collab: CollabServer;
   metrics: Metrics;
+  /** The SQLite database in `dataDir` (the documents' on a SQLite node, else only the group commit's). */
+  db: Db;
   /** The bridge (with `bridgeKey`), else null. */
   bridge: Bridge | null;
   /** Closes sockets, settles appends and releases the leases (a clean stop). */
@@ -182,6 +184,7 @@ export async function startCollabNode(options: CollabNodeOptions): Promise<Postg
     httpUrl: `http://127.0.0.1:${port}`,
     collab,
     metrics,
+    db,
     bridge: bridged?.bridge ?? null,
     async stop() {
       stopping = true;

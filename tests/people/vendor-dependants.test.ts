@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { WeddingDoc } from '../../schema/index.ts';
 import { SqliteInvitationStore } from '../../server/people/invitation-store.ts';
-import { VendorBindings } from '../../server/people/vendor-bindings.ts';
+import { sqliteVendorBindings } from '../../server/people/vendor-bindings.ts';
 import { VENDOR_DEPENDANT_KINDS, type VendorDependantKind, type VendorDependantCounts } from '../../server/people/vendor-dependants.ts';
 import { signedIn, workspaceWith, type Browser } from '../helpers/people.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
@@ -65,8 +65,8 @@ describe('one list of what hangs off a vendor, walked by merge and removal alike
       w.upsertEvent({ id: 'photos', title: 'Family photos', start: at('14:45'), end: at('15:15'), vendorIds: ['lens2'] });
     });
     const token = await planner.accessToken(W);
-    const bindings = new VendorBindings(t.server.db);
-    const count = (vendorId: string) => t.server.collab.withDocument(W, (ydoc) => bindings.count(new WeddingDoc(ydoc), W, vendorId));
+    const bindings = sqliteVendorBindings({ db: t.server.db, docs: t.server.collab });
+    const count = async (vendorId: string) => (await bindings.inspect(W, vendorId, () => undefined)).counted;
 
     for (const kind of ORDER) await SEEDS[kind]({ t, planner, workspaceId: workspace.id, token, vendorId: 'lens2', person });
     const seeded = await count('lens2');
