@@ -12,6 +12,10 @@ import { Bridge } from './bridge/bridge.ts';
 import { sqliteBridgeStorage } from './bridge/sqlite-bridge-storage.ts';
 import { postgresBridgeStorage } from './bridge/postgres-bridge-storage.ts';
 import { withApiKeys } from './auth/api-keys.ts';
+import { postgresVendorBindings } from './people/postgres-vendor-bindings.ts';
+import { sqliteVendorBindings } from './people/vendor-bindings.ts';
+import { postgresPrivacyRows } from './privacy/postgres-privacy-rows.ts';
+import { sqlitePrivacyRows } from './privacy/sqlite-privacy-rows.ts';
 import { LeaseRouter } from './collab/document-routing.ts';
 import { PostgresDocumentLog } from './collab/postgres-document-log.ts';
 import { forwardToOwner, httpBaseOf } from './http/owner-forwarding.ts';
@@ -224,7 +228,11 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
     mount: (a) => {
       ({ signIn } = mountApi(a, {
         config, authSecret: options.authSecret, oidcFetch: options.oidcFetch, mail: options.mail, packageVersion: PACKAGE_VERSION,
-        db, tokens, people, sessions, apiKeys, collab, documents, stored: stores.documents, activity: stores.activityReader, cipher, pdf,
+        db, tokens, people, sessions, apiKeys, collab, documents, stored: stores.documents, activity: stores.activityReader, cipher, pdf, stores,
+        vendorBindings: pg
+          ? postgresVendorBindings({ pool: pg.opened.pool, docs: collab, persistence: collab.persistence, keyRevocations: pg.stores.apiKeys })
+          : sqliteVendorBindings({ db, docs: collab }),
+        privacyRows: pg ? postgresPrivacyRows(pg.opened.pool) : sqlitePrivacyRows(db, documents),
         bridge, consistency, calendar, comms, payments, demo, logger, metrics, publicUrl,
       }));
       options.mount?.(a, server);

@@ -16,21 +16,19 @@ import type { CommsService } from '../comms/comms-service.ts';
 import type { Config } from '../config.ts';
 import { connectAfterOAuth } from './oauth-connect-target.ts';
 import { OAuthFlows } from '../connections/oauth-flows.ts';
-import { SqliteOAuthFlowStore } from '../connections/oauth-flow-store.ts';
 import { configuredOAuthProviders } from '../connections/oauth-providers.ts';
 import type { DemoService } from '../demo/demo-service.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 import type { PaymentCoordinator } from '../payments/payment-coordinator.ts';
-import { SqliteInvitationStore } from '../people/invitation-store.ts';
 import { consoleMailSender, type MailSender } from '../people/mail.ts';
-import { SqlitePasskeyStore } from '../people/passkey-store.ts';
 import type { PeopleStore } from '../people/people-store.ts';
 import type { SessionStore } from '../people/session-store.ts';
-import { sqliteVendorBindings } from '../people/vendor-bindings.ts';
 import { peekWedding, type StoredDocuments } from '../people/wedding-peek.ts';
 import { PrivacyService } from '../privacy/privacy-service.ts';
-import { sqlitePrivacyRows } from '../privacy/sqlite-privacy-rows.ts';
+import type { PrivacyRows } from '../privacy/privacy-rows.ts';
+import type { VendorBindings } from '../people/vendor-bindings.ts';
+import type { ServerStores } from '../storage/server-stores.ts';
 import type { PdfRenderer } from '../schedule/pdf-renderer.ts';
 import type { Db } from '../storage/database.ts';
 import type { DocumentStore } from '../storage/document-store.ts';
@@ -79,6 +77,12 @@ export interface ApiMountDeps {
   documents: DocumentStore;
   /** The stored documents on the server's backend, read to peek at closed weddings. */
   stored: StoredDocuments;
+  /** The stores of the server's backend the routes build on (invitations, passkeys, e-mail links, OAuth flows). */
+  stores: ServerStores;
+  /** What hangs off a vendor entry, for the vendor merge and removal (either backend). */
+  vendorBindings: VendorBindings;
+  /** The rows privacy export and erasure search and rewrite (either backend). */
+  privacyRows: PrivacyRows;
   activity: ActivityReader;
   cipher: CredentialCipher;
   pdf: PdfRenderer;
@@ -111,17 +115,17 @@ export function mountApi(a: Hono<AppEnv>, deps: ApiMountDeps): { signIn: ReturnT
     }
   };
   a.route('/api', accountRoutes({ tokens, people, sessions, accessTokenTtlS: config.ACCESS_TOKEN_TTL_S, peek: peekMeta }));
-  const signIn = mountSignIn(a, { config, db, people, sessions, keys: deps.apiKeys, hocuspocus: collab.hocuspocus, logger, metrics, publicUrl, oidcProviders: () => oidcProviderList(config) });
+  const signIn = mountSignIn(a, { config, links: deps.stores.emailLinks, people, sessions, keys: deps.apiKeys, hocuspocus: collab.hocuspocus, logger, metrics, publicUrl, oidcProviders: () => oidcProviderList(config) });
   const peopleDeps = { people, sessions, open: collab.hocuspocus.documents, store: deps.stored, mail: deps.mail ?? signIn.smtp ?? consoleMailSender(logger.child({ component: 'mail' })), publicUrl, logger };
   // Before weddingRoutes: the session form of POST /api/weddings hands bearer requests on to it.
   a.route('/api', workspaceRoutes({ ...peopleDeps, withDocument: (id, fn) => collab.withDocument(id, fn), weddingHealth: (id, vendorId) => bridge.weddingHealth(id, vendorId) }));
-  a.route('/api', invitationRoutes({ ...peopleDeps, invitations: new SqliteInvitationStore(db), metrics, perIpPerMinute: config.RATE_LIMIT_INVITATIONS_PER_MIN }));
-  a.route('/api', passkeyRoutes({ passkeys: new SqlitePasskeyStore(db), people, sessions, sealer: new CookieSealer(deps.authSecret, 'webauthn challenge v1'), logger, publicUrl }));
+  a.route('/api', invitationRoutes({ ...peopleDeps, invitations: deps.stores.invitations, metrics, perIpPerMinute: config.RATE_LIMIT_INVITATIONS_PER_MIN }));
+  a.route('/api', passkeyRoutes({ passkeys: deps.stores.passkeys, people, sessions, sealer: new CookieSealer(deps.authSecret, 'webauthn challenge v1'), logger, publicUrl }));
   a.route('/api', createOidcRoutes({ config, authSecret: deps.authSecret, fetch: deps.oidcFetch, people, sessions, logger, publicUrl }));
   const oauthLogger = logger.child({ component: 'oauth-connect' });
   if (config.OAUTH_ALLOW_INSECURE_HTTP) oauthLogger.warn('OAUTH_ALLOW_INSECURE_HTTP is on: OAuth connect flows may use plain http (development and tests only)');
   a.route('/api', oauthConnectRoutes({
-    flows: new OAuthFlows({ store: new SqliteOAuthFlowStore(db), cipher: deps.cipher, providers: configuredOAuthProviders(config), logger: oauthLogger, allowInsecureHttp: config.OAUTH_ALLOW_INSECURE_HTTP }),
+    flows: new OAuthFlows({ store: deps.stores.oauthFlows, cipher: deps.cipher, providers: configuredOAuthProviders(config), logger: oauthLogger, allowInsecureHttp: config.OAUTH_ALLOW_INSECURE_HTTP }),
     tokens, people, sessions, logger: oauthLogger, publicUrl,
     connect: (p, body) => connectAfterOAuth(bridge, p, body),
   }));
@@ -141,7 +145,7 @@ export function mountApi(a: Hono<AppEnv>, deps: ApiMountDeps): { signIn: ReturnT
   a.route('/api/weddings', commsRoutes(tokens, comms));
   a.route('/api/weddings', paymentRoutes(tokens, deps.payments));
   a.route('/api/weddings', vendorRoutes({
-    tokens, docs: collab, bindings: sqliteVendorBindings({ db, docs: collab }),
+    tokens, docs: collab, bindings: deps.vendorBindings,
     restartConnection: (id) => bridge.connections.restart(id),
     unbind: (p, connectionId, weddingId) => bridge.connections.unbind(p, connectionId, weddingId),
     closeVendorSockets: (weddingId, vendorId) => refuseConnections(collab.hocuspocus,
@@ -152,7 +156,7 @@ export function mountApi(a: Hono<AppEnv>, deps: ApiMountDeps): { signIn: ReturnT
   a.route('/api/weddings', contactRoutes(tokens, collab));
   a.route('/api/weddings', activityRoutes(tokens, deps.activity, people));
   a.route('/api/comms', ackLinkRoutes(comms));
-  a.route('/api', privacyRoutes({ tokens, people, sessions, privacy: new PrivacyService({ rows: sqlitePrivacyRows(db, documents), people, sessions, collab, logger: logger.child({ component: 'privacy' }) }) }));
+  a.route('/api', privacyRoutes({ tokens, people, sessions, privacy: new PrivacyService({ rows: deps.privacyRows, people, sessions, collab, logger: logger.child({ component: 'privacy' }) }) }));
   const demo = deps.demo;
   a.route('/api', demo ? demoRoutes({ demo, people, sessions, secureCookie: () => publicUrl().startsWith('https:') }) : demoOffRoutes());
   return { signIn };

@@ -6,10 +6,9 @@ import { createSignInMailer, createSmtpMailSender, type SmtpMailSender } from '.
 import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
-import { SqliteEmailLinkStore } from '../people/email-link-store.ts';
+import type { EmailLinkStore } from '../people/email-link-store.ts';
 import type { PeopleStore } from '../people/people-store.ts';
 import type { SessionStore } from '../people/session-store.ts';
-import type { Db } from '../storage/database.ts';
 import { apiKeyRoutes } from './api-key-routes.ts';
 import { createAttemptLimiter } from './attempt-limits.ts';
 import type { AppEnv } from './auth-middleware.ts';
@@ -18,7 +17,8 @@ import { signInRoutes } from './sign-in-routes.ts';
 
 export interface SignInMountDeps {
   config: Config;
-  db: Db;
+  /** Where e-mail sign-in links are kept (either backend). */
+  links: EmailLinkStore;
   people: PeopleStore;
   sessions: SessionStore;
   keys: ApiKeyStore;
@@ -50,7 +50,7 @@ export function mountSignIn(app: Hono<AppEnv>, deps: SignInMountDeps): { close()
     linksPerAddress: createAttemptLimiter('signin_address', { points: config.SIGNIN_LINKS_PER_ADDRESS_PER_HOUR, durationS: hour }, metrics),
     callbacksPerIp: createAttemptLimiter('signin_callback', { points: config.SIGNIN_CALLBACKS_PER_IP_PER_HOUR, durationS: hour }, metrics),
   };
-  const links = new SqliteEmailLinkStore(deps.db);
+  const links = deps.links;
   app.route('/api', signInRoutes({ people: deps.people, sessions: deps.sessions, links, mailer, logger: log, publicUrl, secureCookie, limits, oidcProviders: deps.oidcProviders }));
   app.route('/api', sessionRoutes({ people: deps.people, sessions: deps.sessions, secureCookie }));
   app.route('/api/workspaces', apiKeyRoutes({ people: deps.people, sessions: deps.sessions, keys: deps.keys }));

@@ -74,6 +74,9 @@ export function sqliteServerStores(db: Db, group: GroupCommit): ServerStores & {
   };
 }
 
+/** The PostgreSQL bundle: its API key store also announces revocations made in a caller's transaction (the vendor removal). */
+export type PostgresServerStores = ServerStores & { readonly apiKeys: PostgresApiKeyStore; listen(): Promise<void> };
+
 /**
  * Every store on the PostgreSQL database shared by the instances of a cluster (migrations applied
  * by openPostgresDocuments). `listen` starts the revocation channels (a session or API key revoked
@@ -81,7 +84,7 @@ export function sqliteServerStores(db: Db, group: GroupCommit): ServerStores & {
  */
 export function postgresServerStores(
   pool: pg.Pool, parts: { documents: AsyncDocumentStore; snapshots: SnapshotStore; logger: Logger },
-): ServerStores & { listen(): Promise<void> } {
+): PostgresServerStores {
   const log = parts.logger.child({ component: 'revocations' });
   const sessions = new PostgresSessionStore(pool, Date.now, undefined, log);
   const apiKeys = new PostgresApiKeyStore(pool, Date.now, log);

@@ -5,7 +5,7 @@ import type { CredentialCipher } from '../../bridge/credential-cipher.ts';
 import type { Config } from '../../config.ts';
 import type { Logger } from '../../logger.ts';
 import { openPostgresDocuments, type OpenedPostgres } from '../backend/open-document-store.ts';
-import { postgresServerStores, type ServerStores } from '../server-stores.ts';
+import { postgresServerStores, type PostgresServerStores } from '../server-stores.ts';
 import { openPostgresPool } from './pool.ts';
 import { openReadinessPool, PostgresReadiness } from './readiness.ts';
 import { openPostgresKeyEncryptionKey } from './server-keys.ts';
@@ -15,7 +15,7 @@ export interface PostgresServerParts {
   /** INSTANCE_ID, or the one generated for this start. */
   readonly instanceId: string;
   readonly opened: OpenedPostgres;
-  readonly stores: ServerStores & { listen(): Promise<void> };
+  readonly stores: PostgresServerStores;
   /** The key-encryption key (CREDENTIALS_KEY, checked against what the database holds sealed). */
   readonly cipher: CredentialCipher;
   /** `/readyz`'s database and migrations checks, on a one-connection pool of its own. */
