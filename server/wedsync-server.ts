@@ -11,6 +11,7 @@ import { SnapshotService } from './admin/snapshot-service.ts';
 import { Bridge } from './bridge/bridge.ts';
 import { sqliteBridgeStorage } from './bridge/sqlite-bridge-storage.ts';
 import { CalendarService } from './calendar/calendar-service.ts';
+import { sqliteCalendarStorage } from './calendar/calendar-storage.ts';
 import { HocuspocusDocuments } from './bridge/hocuspocus-documents.ts';
 import { bridgeSettingsFrom } from './bridge/bridge-settings.ts';
 import { webhookTargetGuard } from './http/integrations-routes.ts';
@@ -42,7 +43,6 @@ import { GroupCommit } from './storage/group-commit.ts';
 import { WalCheckpointer } from './storage/wal-checkpointer.ts';
 import { SnapshotStore } from './storage/snapshot-store.ts';
 import { StorageHealth } from './storage/storage-health.ts';
-import { WeddingCatalog } from './storage/wedding-catalog.ts';
 import { SqlitePeopleStore, type PeopleStore } from './people/people-store.ts';
 import { SqliteSessionStore, type SessionStore } from './people/session-store.ts';
 import { PdfRenderer } from './schedule/pdf-renderer.ts';
@@ -178,7 +178,7 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
   let signIn: ReturnType<typeof mountApi>['signIn'] | undefined;
   const consistency = new ConsistencyAudit({
     bridge, results: sqliteConsistencyResults(db), inbox: bridgeStorage.inboxReads, outbox: bridgeStorage.outboxReads, metrics, logger: logger.child({ component: 'consistency' }), intervalMs: config.CONSISTENCY_AUDIT_INTERVAL_MS });
-  const calendar = new CalendarService({ db, bridge, logger: logger.child({ component: 'calendar' }), publicUrl, storedWeddings: () => new WeddingCatalog(db).storedWeddingIds() });
+  const calendar = new CalendarService({ storage: sqliteCalendarStorage({ db, updates: bridge }), bridge, logger: logger.child({ component: 'calendar' }), publicUrl });
   const comms = new CommsService({
     db, bridge, logger: logger.child({ component: 'comms' }), publicUrl, cipher,
     settings: { emergencyEscalateAfterS: config.EMERGENCY_ESCALATE_AFTER_S, ackEscalateAfterS: config.ACK_ESCALATE_AFTER_S, notifyQuietMs: config.NOTIFY_QUIET_MINUTES * 60_000, notifyMaxDelayMs: config.NOTIFY_MAX_DELAY_MINUTES * 60_000, tickMs: config.COMMS_TICK_MS, outboxMaxAttempts: config.OUTBOX_MAX_ATTEMPTS, retentionDays: config.RETENTION_DAYS },

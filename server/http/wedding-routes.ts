@@ -29,9 +29,9 @@ export function weddingRoutes(tokens: TokenService, catalog: WeddingCatalog, doc
   const app = new Hono<AppEnv>();
   // On the route itself, not `use('*')`: other route groups are mounted under /api/weddings too,
   // and a wildcard middleware here would run for their paths as well.
-  app.get('/', requireAuth(tokens), (c) => {
+  app.get('/', requireAuth(tokens), async (c) => {
     const scope = c.get('principal').weddings;
-    const stored = new Set(catalog.storedWeddingIds());
+    const stored = new Set(await catalog.storedWeddingIds());
     const ids = new Set(scope.filter((id) => id !== '*'));
     if (scope.includes('*')) for (const id of stored) ids.add(id);
     const body: WeddingListResponse = {
