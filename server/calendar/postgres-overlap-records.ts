@@ -39,20 +39,26 @@ export class PostgresOverlapRecords implements OverlapRecords {
     return this.checks.run(vendorId, async () => {
       const client = await this.pool.connect();
       const lockKey = LOCK_PREFIX + opaqueText(vendorId);
+      // Set when the connection may still hold the lock or is lost: it is then closed rather than
+      // returned to the pool (closing it releases the lock with the session).
       let broken: Error | undefined;
+      // The connection lost between the check's queries is emitted here (a checked-out client has
+      // no other listener, and an unheard 'error' ends the process); its next query rejects.
+      const lost = (error: Error) => { broken = error; };
+      client.on('error', lost);
       try {
-        await client.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [lockKey]);
+        await client.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [lockKey]).catch((error: Error) => {
+          broken = error;
+          throw error;
+        });
         try {
           return await check(writesOn(client, vendorId));
         } finally {
           await client.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [lockKey]).catch((error: Error) => { broken = error; });
         }
-      } catch (error) {
-        broken ??= error instanceof Error ? error : new Error(String(error));
-        throw error;
       } finally {
-        // A connection whose unlock failed (or that failed mid-check) may still hold the lock: it is
-        // closed rather than returned to the pool, which releases the lock with the session.
+        // A broken connection keeps the listener: it may report more errors while it closes.
+        if (!broken) client.off('error', lost);
         client.release(broken);
       }
     });
