@@ -1,15 +1,17 @@
 import type { Document } from '@hocuspocus/server';
+import fc from 'fast-check';
 import type pg from 'pg';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { WeddingDoc } from '../../schema/index.ts';
-import { BookingIndex, sqliteBookingRecords, type BookingRecords } from '../../server/calendar/booking-index.ts';
+import { BookingIndex, sqliteBookingRecords, type Booking, type BookingRecords } from '../../server/calendar/booking-index.ts';
 import { PostgresBookingIndex } from '../../server/calendar/postgres-booking-index.ts';
 import type { JoinedListenerWrite } from '../../server/collab/joined-listeners.ts';
 import { openDatabase } from '../../server/storage/database.ts';
 import { inTransaction } from '../../server/storage/postgres/pool.ts';
 import { usePostgres, usePostgresPools } from '../helpers/postgres.ts';
 import { closeCommitGate } from '../helpers/postgres-commit-gate.ts';
+import { assertProperty } from '../helpers/property.ts';
 import { registerTeardown } from '../helpers/teardown.ts';
 import { tempDir } from '../helpers/test-server.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -85,6 +87,34 @@ describe.each([['sqlite', () => openSqlite()], ['postgres', () => openPostgres()
     expect(await read(ms('16:00'), ms('18:00'))).toEqual([]);
     expect(await read(ms('15:59'), ms('18:01'))).toEqual([`${b}/party`, `${a}/late`]);
     expect(await bookings.bookings(`nobody_${a}`, 0, Number.MAX_SAFE_INTEGER)).toEqual([]);
+  });
+});
+
+describe('booking records on both backends', () => {
+  it('answer the same bookings and vendors on SQLite and PostgreSQL for any timelines and windows', async () => {
+    const [sqlite, postgres] = [openSqlite(), openPostgres()];
+    const vendors = ['photo', 'dj', 'Florist', 'v:x'];
+    const hour = fc.integer({ min: 0, max: 23 }).map((h) => Date.UTC(2026, 5, 13, h));
+    const event = fc.record({
+      id: fc.constantFrom('a', 'B', 'c', 'd', 'e.1'), start: hour, hours: fc.integer({ min: 0, max: 4 }), vendorIds: fc.subarray([...vendors, 'photo']), title: fc.constantFrom('Ceremony', 'Dinner', 'First dance'),
+    });
+    const timelines = fc.array(fc.array(event, { maxLength: 6 }), { minLength: 1, maxLength: 3 });
+    const windows = fc.array(fc.tuple(hour, fc.integer({ min: 0, max: 10 })), { minLength: 1, maxLength: 4 });
+    await assertProperty(fc.asyncProperty(timelines, windows, async (weddings, asked) => {
+      const ids = weddings.map(() => wedding());
+      for (const [i, events] of weddings.entries()) {
+        const doc = weddingDoc(...events.map((e) => ({ id: e.id, start: new Date(e.start).toISOString(), end: new Date(e.start + e.hours * 3_600_000).toISOString(), vendorIds: e.vendorIds, title: e.title })));
+        expect([...await postgres.indexWhole(ids[i]!, doc)].sort()).toEqual([...await sqlite.indexWhole(ids[i]!, doc)].sort());
+      }
+      for (const id of ids) expect(await postgres.vendorsOf(id)).toEqual(await sqlite.vendorsOf(id));
+      // Only this run's weddings: other runs booked the same vendors.
+      const ours = (bs: Booking[]) => bs.filter((b) => ids.includes(b.weddingId));
+      for (const v of vendors) {
+        for (const [from, hours] of asked) {
+          expect(ours(await postgres.bookings(v, from, from + hours * 3_600_000))).toEqual(ours(await sqlite.bookings(v, from, from + hours * 3_600_000)));
+        }
+      }
+    }), { numRuns: 30 });
   });
 });
 
