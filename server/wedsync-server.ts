@@ -26,6 +26,8 @@ import { sqliteServerStores, type ServerStores } from './storage/server-stores.t
 import type { PeopleStore } from './people/people-store.ts';
 import type { SessionStore } from './people/session-store.ts';
 import { CalendarService } from './calendar/calendar-service.ts';
+import { sqliteCalendarStorage } from './calendar/calendar-storage.ts';
+import { postgresCalendarStorage } from './calendar/postgres-calendar-storage.ts';
 import { HocuspocusDocuments } from './bridge/hocuspocus-documents.ts';
 import { bridgeSettingsFrom } from './bridge/bridge-settings.ts';
 import { webhookTargetGuard } from './http/integrations-routes.ts';
@@ -53,7 +55,6 @@ import { openKeyEncryptionKey } from './storage/key-encryption-key.ts';
 import { GroupCommit } from './storage/group-commit.ts';
 import { WalCheckpointer } from './storage/wal-checkpointer.ts';
 import { StorageHealth } from './storage/storage-health.ts';
-import { WeddingCatalog } from './storage/wedding-catalog.ts';
 import { PdfRenderer } from './schedule/pdf-renderer.ts';
 import type { MailSender } from './people/mail.ts';
 import { createGuardedEgress, type Resolver } from './net/guarded-egress.ts';
@@ -195,7 +196,8 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
   let signIn: ReturnType<typeof mountApi>['signIn'] | undefined;
   const consistency = new ConsistencyAudit({
     bridge, results: stores.consistencyResults, inbox: bridgeStorage.inboxReads, outbox: bridgeStorage.outboxReads, metrics, logger: logger.child({ component: 'consistency' }), intervalMs: config.CONSISTENCY_AUDIT_INTERVAL_MS });
-  const calendar = new CalendarService({ db, bridge, logger: logger.child({ component: 'calendar' }), publicUrl, storedWeddings: () => new WeddingCatalog(db).storedWeddingIds() });
+  const calendarStorage = pg ? postgresCalendarStorage({ pool: pg.opened.pool, persistence: collab.persistence }) : sqliteCalendarStorage({ db, updates: bridge });
+  const calendar = new CalendarService({ storage: calendarStorage, bridge, logger: logger.child({ component: 'calendar' }), publicUrl });
   const comms = new CommsService({
     db, bridge, logger: logger.child({ component: 'comms' }), publicUrl, cipher,
     settings: { emergencyEscalateAfterS: config.EMERGENCY_ESCALATE_AFTER_S, ackEscalateAfterS: config.ACK_ESCALATE_AFTER_S, notifyQuietMs: config.NOTIFY_QUIET_MINUTES * 60_000, notifyMaxDelayMs: config.NOTIFY_MAX_DELAY_MINUTES * 60_000, tickMs: config.COMMS_TICK_MS, outboxMaxAttempts: config.OUTBOX_MAX_ATTEMPTS, retentionDays: config.RETENTION_DAYS },

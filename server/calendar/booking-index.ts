@@ -9,6 +9,37 @@ interface Row { wedding_id: string; event_id: string; vendor_id: string; start_m
 const toBooking = (r: Row): Booking => ({ weddingId: r.wedding_id, eventId: r.event_id, vendorId: r.vendor_id, startMs: r.start_ms, endMs: r.end_ms, title: r.title });
 
 /**
+ * What the calendar reads of the booking index, on either backend: BookingIndex (SQLite, through
+ * sqliteBookingRecords) and PostgresBookingIndex keep this contract
+ * (tests/calendar/booking-records-backends.test.ts). Times are ms since the epoch, UTC.
+ */
+export interface BookingRecords {
+  /** The vendor's bookings overlapping [fromMs, toMs), by start, then wedding and event id (code point order). */
+  bookings(vendorId: string, fromMs: number, toMs: number): Promise<Booking[]>;
+  /** The vendors booked in the wedding, in code point order. */
+  vendorsOf(weddingId: string): Promise<string[]>;
+  /** Whether the wedding's whole timeline has been indexed (at its first update since the index exists, or by indexWhole). */
+  isIndexed(weddingId: string): Promise<boolean>;
+  /**
+   * Indexes the whole wedding as `doc` is at the call (read before it returns, so it may be called
+   * inside the document's withDocument), unless the wedding is indexed already; resolves, once
+   * committed, with the vendors it booked (empty when it was indexed already). For weddings stored
+   * before the index existed and not updated since (CalendarService's backfill at start).
+   */
+  indexWhole(weddingId: string, doc: WeddingDoc): Promise<Set<string>>;
+}
+
+/** BookingRecords over the SQLite BookingIndex (whose calls are synchronous: each promise is settled when returned). */
+export function sqliteBookingRecords(index: BookingIndex): BookingRecords {
+  return {
+    bookings: async (vendorId, fromMs, toMs) => index.bookings(vendorId, fromMs, toMs),
+    vendorsOf: async (weddingId) => index.vendorsOf(weddingId),
+    isIndexed: async (weddingId) => index.isIndexed(weddingId),
+    indexWhole: async (weddingId, doc) => (index.isIndexed(weddingId) ? new Set<string>() : index.reindex(weddingId, doc)),
+  };
+}
+
+/**
  * Which vendor is booked when, across every wedding: a vendor is booked for a timeline event they
  * are assigned to. Kept from document updates, inside the transaction that stores each update, so
  * the index never disagrees with what the server has acknowledged.
@@ -31,8 +62,9 @@ export class BookingIndex {
     this.deleteWedding = db.prepare('DELETE FROM vendor_bookings WHERE wedding_id = ?');
     this.markIndexed = db.prepare('INSERT OR REPLACE INTO vendor_booking_weddings (wedding_id, indexed_at) VALUES (?, ?)');
     this.indexed = db.prepare('SELECT 1 FROM vendor_booking_weddings WHERE wedding_id = ?').pluck();
-    this.forVendor = db.prepare('SELECT * FROM vendor_bookings WHERE vendor_id = ? AND end_ms > ? AND start_ms < ? ORDER BY start_ms');
-    this.forWedding = db.prepare('SELECT DISTINCT vendor_id FROM vendor_bookings WHERE wedding_id = ?').pluck();
+    // Ties in a stated order, as on PostgreSQL (BINARY, like its COLLATE "C"); the index gives the order by start.
+    this.forVendor = db.prepare('SELECT * FROM vendor_bookings WHERE vendor_id = ? AND end_ms > ? AND start_ms < ? ORDER BY start_ms, wedding_id, event_id');
+    this.forWedding = db.prepare('SELECT DISTINCT vendor_id FROM vendor_bookings WHERE wedding_id = ? ORDER BY vendor_id').pluck();
   }
 
   isIndexed(weddingId: string): boolean {

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import type * as Y from 'yjs';
 import {
-  WeddingDoc, canOpenWedding, systemOrigin, weddingIdOf,
+  WeddingDoc, canOpenWedding, systemOrigin,
   type BusyBlock, type CalendarStatusSection, type Conflict, type Overlap, type OverlapSide,
 } from '../../schema/index.ts';
 import { isCalendarAdapter } from '../../adapters/core/calendar.ts';
@@ -9,17 +9,15 @@ import { AuthError, assertApiReader } from '../auth/auth-error.ts';
 import type { Principal } from '../auth/tokens.ts';
 import type { CalendarBridge } from '../bridge/bridge-context.ts';
 import type { Logger } from '../logger.ts';
-import type { Db } from '../storage/database.ts';
-import { BookingIndex } from './booking-index.ts';
-import { SqliteEventVersions, type EventVersions } from './event-versions.ts';
+import type { BookingRecords } from './booking-index.ts';
+import type { EventVersions } from './event-versions.ts';
 import { BusyTimes } from './busy-times.ts';
-import { sqliteBusyRecords, type BusyRecords } from './busy-blocks.ts';
+import type { BusyRecords } from './busy-blocks.ts';
 import { CalendarFeeds } from './calendar-feeds.ts';
-import { SqliteFeedStore } from './feed-store.ts';
+import type { BookingFollower, CalendarStorage } from './calendar-storage.ts';
+import type { OverlapRecords, RecordedOverlap, VendorOverlapWrites } from './overlap-records.ts';
 import { findOverlaps, type Commitment, type FoundOverlap } from './overlaps.ts';
 import { WeddingHosts } from './wedding-hosts.ts';
-import { namedListener } from '../collab/document-listeners.ts';
-import { KeyedQueue } from '../keyed-queue.ts';
 
 export { CALENDAR_ERROR_CODES, CalendarError, type CalendarErrorCode } from './calendar-error.ts';
 
@@ -41,17 +39,19 @@ export interface CalendarServiceOptions {
 }
 
 export interface CalendarServiceDeps {
-  db: Db;
+  /**
+   * The calendar's stores on one backend: sqliteCalendarStorage({ db, updates: bridge }) or
+   * postgresCalendarStorage({ pool, persistence }) (calendar-storage.ts). The service follows
+   * document updates through it (CalendarStorage.follow) and backfills the booking index of its
+   * stored weddings at start.
+   */
+  storage: CalendarStorage;
   bridge: CalendarBridge;
   logger: Logger;
   /** The server's public URL, for feed links. */
   publicUrl: () => string;
-  /** Stored wedding ids, for indexing bookings of weddings not loaded since this feature arrived. */
-  storedWeddings: () => string[];
   options?: CalendarServiceOptions;
 }
-
-interface RecordedOverlap { key: string; vendorId: string; firstSeen: string; endMs: number; conflicts: { weddingId: string; conflictId: string }[] }
 
 /**
  * Calendar services around the bridge: ICS feeds (secret, revocable URLs with stable UIDs and
@@ -62,35 +62,32 @@ export class CalendarService {
   /** Subscribable iCalendar feeds of weddings (calendar-feeds.ts). */
   readonly feeds: CalendarFeeds;
   readonly versions: EventVersions;
-  readonly bookings: BookingIndex;
+  /** Which vendor is booked when, across weddings (read through the storage's booking index). */
+  readonly bookings: BookingRecords;
   private readonly busy: BusyTimes;
   private readonly busyRecords: BusyRecords;
+  private readonly overlapRecords: OverlapRecords;
   private readonly hosts = new WeddingHosts();
   private readonly options: Required<CalendarServiceOptions>;
   private readonly dirty = new Set<string>();
   private checkTimer: NodeJS.Timeout | null = null;
   private checking: Promise<void> = Promise.resolve();
-  private readonly vendorChecks = new KeyedQueue();
   private timers: NodeJS.Timeout[] = [];
   private stopped = false;
-  private readonly stmt;
+  private readonly unfollow: () => void;
 
   constructor(private readonly deps: CalendarServiceDeps) {
-    const { db, bridge } = deps;
-    this.versions = new SqliteEventVersions(db);
-    this.bookings = new BookingIndex(db);
-    this.busyRecords = sqliteBusyRecords(db);
+    const { storage, bridge } = deps;
+    this.versions = storage.versions;
+    this.bookings = storage.bookings;
+    this.busyRecords = storage.busy;
+    this.overlapRecords = storage.overlaps;
     this.busy = new BusyTimes({ records: this.busyRecords, bridge, logger: deps.logger, now: () => this.now });
     this.options = {
       busyRefreshMs: 300_000, busyMaxAgeMs: 30_000, horizonDays: 730, lookbackDays: 30, checkDelayMs: 20, feedRefreshMinutes: 15, ...deps.options,
     };
-    this.feeds = new CalendarFeeds({ store: new SqliteFeedStore(db), versions: this.versions, bridge, publicUrl: deps.publicUrl, now: () => this.now, refreshMinutes: this.options.feedRefreshMinutes });
-    this.stmt = {
-      overlapsFor: db.prepare('SELECT * FROM calendar_overlaps WHERE vendor_id = ?'),
-      overlapInsert: db.prepare('INSERT OR REPLACE INTO calendar_overlaps (key, vendor_id, first_seen, end_ms, conflicts) VALUES (?, ?, ?, ?, ?)'),
-      overlapDelete: db.prepare('DELETE FROM calendar_overlaps WHERE key = ?'),
-    };
-    bridge.onDocumentUpdate(namedListener('calendar', this.onUpdate));
+    this.feeds = new CalendarFeeds({ store: storage.feeds, versions: this.versions, bridge, publicUrl: deps.publicUrl, now: () => this.now, refreshMinutes: this.options.feedRefreshMinutes });
+    this.unfollow = storage.follow(this.follower);
     bridge.registerStatusSection('calendar', (p, weddingId) => this.statusSection(p, weddingId));
     this.timers.push(setInterval(() => void this.refreshAllBusy().catch(() => undefined), this.options.busyRefreshMs));
     this.timers.push(setTimeout(() => void this.backfill(), 0));
@@ -103,6 +100,7 @@ export class CalendarService {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.unfollow();
     for (const t of this.timers) clearTimeout(t);
     if (this.checkTimer) clearTimeout(this.checkTimer);
     await this.checking;
@@ -110,26 +108,28 @@ export class CalendarService {
   }
 
   // ── bookings from document updates ────────────────────────────────────────────────────────────
-  /** Runs inside the transaction that stores each update: cheap, and never throws into it. */
-  private readonly onUpdate = (documentName: string, doc: Y.Doc, tr: Y.Transaction): void => {
-    const weddingId = weddingIdOf(documentName);
-    if (!weddingId || this.stopped) return;
-    try {
-      const vendors = this.bookings.onUpdate(weddingId, doc, tr);
-      for (const v of this.hosts.onUpdate(weddingId, doc, tr)) vendors.add(v);
-      if (vendors.size) this.scheduleCheck(vendors);
-    } catch (error) {
-      this.deps.logger.error({ err: error, weddingId }, 'calendar booking index not updated');
-    }
+  /** Told of each update by the storage (calendar-storage.ts): cheap, and never throws into its transaction. */
+  private readonly follower: BookingFollower = {
+    observe: (weddingId: string, doc: Y.Doc, tr: Y.Transaction) => this.hosts.onUpdate(weddingId, doc, tr),
+    touched: (vendors: Set<string>) => this.scheduleCheck(vendors),
+    failed: (weddingId: string, error: unknown) => this.deps.logger.error({ err: error, weddingId }, 'calendar booking index not updated'),
   };
 
   /** Indexes weddings stored before they were ever indexed (once; later changes arrive as updates). */
   private async backfill(): Promise<void> {
-    for (const weddingId of this.deps.storedWeddings()) {
+    let stored: string[];
+    try {
+      stored = await this.deps.storage.weddings.storedWeddingIds();
+    } catch (error) {
+      this.deps.logger.warn({ err: error }, 'stored weddings could not be listed; their bookings are indexed at their next update');
+      return;
+    }
+    for (const weddingId of stored) {
       if (this.stopped) return;
-      if (this.bookings.isIndexed(weddingId)) continue;
       try {
-        const vendors = await this.deps.bridge.withDocument(weddingId, (doc) => this.bookings.isIndexed(weddingId) ? new Set<string>() : this.bookings.reindex(weddingId, new WeddingDoc(doc)));
+        if (await this.bookings.isIndexed(weddingId)) continue;
+        // The timeline is read inside withDocument (the live copy); the rows are written once it is read.
+        const vendors = await this.deps.bridge.withDocument(weddingId, (doc) => this.bookings.indexWhole(weddingId, new WeddingDoc(doc)));
         if (vendors.size) this.scheduleCheck(vendors);
       } catch (error) {
         this.deps.logger.warn({ err: error, weddingId }, 'bookings of a stored wedding could not be indexed');
@@ -161,7 +161,7 @@ export class CalendarService {
   }
 
   private async commitments(vendorId: string, from: number, to: number): Promise<Commitment[]> {
-    const out: Commitment[] = this.bookings.bookings(vendorId, from, to).map((b) => ({ kind: 'wedding', weddingId: b.weddingId, eventId: b.eventId, title: b.title, startMs: b.startMs, endMs: b.endMs }));
+    const out: Commitment[] = (await this.bookings.bookings(vendorId, from, to)).map((b) => ({ kind: 'wedding', weddingId: b.weddingId, eventId: b.eventId, title: b.title, startMs: b.startMs, endMs: b.endMs }));
     const weddingOf = new Map<string, { weddingId: string; system: string } | null>();
     for (const r of await this.busyRecords.busyFor(vendorId, from, to)) {
       if (!weddingOf.has(r.integrationId)) {
@@ -190,32 +190,28 @@ export class CalendarService {
     return findOverlaps(vendorId, commitments, (weddingId) => this.hosts.hosts(weddingId, vendorId));
   }
 
-  private recorded(vendorId: string): Map<string, RecordedOverlap> {
-    const rows = this.stmt.overlapsFor.all(vendorId) as { key: string; vendor_id: string; first_seen: string; end_ms: number; conflicts: string }[];
-    return new Map(rows.map((r) => [r.key, { key: r.key, vendorId: r.vendor_id, firstSeen: r.first_seen, endMs: r.end_ms, conflicts: JSON.parse(r.conflicts) as RecordedOverlap['conflicts'] }]));
-  }
-
   /**
    * Finds the vendor's overlaps; records new ones as conflicts, settles the conflicts of ones that
-   * are gone. One check per vendor at a time, so an overlap is never recorded twice.
+   * are gone. One check per vendor at a time (OverlapRecords.exclusively: in process on SQLite,
+   * across instances on PostgreSQL), so an overlap is never recorded twice.
    */
   checkVendor(vendorId: string): Promise<FoundOverlap[]> {
-    return this.vendorChecks.run(vendorId, () => this.checkVendorNow(vendorId));
+    return this.overlapRecords.exclusively(vendorId, (records) => this.checkVendorNow(vendorId, records));
   }
 
-  private async checkVendorNow(vendorId: string): Promise<FoundOverlap[]> {
+  private async checkVendorNow(vendorId: string, records: VendorOverlapWrites): Promise<FoundOverlap[]> {
     const { from, to } = this.window();
     const found = await this.overlapsOf(vendorId, from, to);
-    const recorded = this.recorded(vendorId);
+    const recorded = await records.recorded();
     const current = new Set(found.map((o) => o.key));
     for (const o of found) {
       if (recorded.has(o.key)) continue;
       const conflicts = await this.recordConflicts(o);
-      this.stmt.overlapInsert.run(o.key, vendorId, new Date(this.now).toISOString(), o.endMs, JSON.stringify(conflicts));
+      await records.record({ key: o.key, vendorId, firstSeen: new Date(this.now).toISOString(), endMs: o.endMs, conflicts });
     }
     for (const r of recorded.values()) {
       if (current.has(r.key) || r.endMs < from) continue;
-      this.stmt.overlapDelete.run(r.key);
+      await records.forget(r.key);
       await this.settleConflicts(r);
     }
     return found;
@@ -314,7 +310,7 @@ export class CalendarService {
     await this.refreshBusy(vendorId, this.options.busyMaxAgeMs);
     await this.checking;
     const found = await this.checkVendor(vendorId);
-    const recorded = this.recorded(vendorId);
+    const recorded = await this.overlapRecords.recordedFor(vendorId);
     const overlaps = found
       .filter((o) => this.visible(p, o))
       .filter((o) => !weddingId || [o.a, o.b].some((s) => s.kind === 'wedding' && s.weddingId === weddingId))
@@ -341,9 +337,9 @@ export class CalendarService {
   async statusSection(p: Principal, weddingId: string): Promise<CalendarStatusSection> {
     const { from, to } = this.window();
     const overlaps: Overlap[] = [];
-    for (const vendorId of this.bookings.vendorsOf(weddingId)) {
+    for (const vendorId of await this.bookings.vendorsOf(weddingId)) {
       if (p.role === 'vendor' && p.vendorId !== vendorId) continue;
-      const recorded = this.recorded(vendorId);
+      const recorded = await this.overlapRecords.recordedFor(vendorId);
       for (const o of await this.overlapsOf(vendorId, from, to)) {
         if ([o.a, o.b].some((s) => s.kind === 'wedding' && s.weddingId === weddingId)) overlaps.push(this.toOverlap(p, o, recorded.get(o.key)));
       }

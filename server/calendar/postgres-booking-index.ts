@@ -2,8 +2,9 @@ import type pg from 'pg';
 import { WeddingDoc, weddingIdOf } from '../../schema/index.ts';
 import { changedEntities } from '../bridge/entity-access.ts';
 import type { JoinedAppendListener } from '../collab/joined-listeners.ts';
+import { inTransaction } from '../storage/postgres/pool.ts';
 import { opaqueText, openedText, storableText } from '../storage/storable-text.ts';
-import type { Booking } from './booking-index.ts';
+import type { Booking, BookingRecords } from './booking-index.ts';
 
 /** One timeline event as a booking reads it, taken from the document in the update's transaction; null: gone or without valid times. */
 interface EventDraft { id: string; booking: { vendorIds: string[]; startMs: number; endMs: number; title: string } | null }
@@ -17,6 +18,9 @@ function draftEvent(doc: WeddingDoc, id: string): EventDraft {
   return { id, booking: { vendorIds: [...new Set(e.vendorIds)], startMs: start, endMs: Math.max(start, end), title: e.title } };
 }
 
+/** The namespace of the whole-wedding write locks (hashed with the wedding id into one advisory lock key). */
+const WEDDING_LOCK_PREFIX = 'vendor_bookings:';
+
 /**
  * The booking index (BookingIndex on SQLite) on PostgreSQL, shared by every instance: kept by a
  * joined write of each document update (`joined`, DurablePersistence.onAppendJoined), so it commits
@@ -27,9 +31,16 @@ function draftEvent(doc: WeddingDoc, id: string): EventDraft {
  * (as BookingIndex.reindex does), else only the changed events. Vendors whose bookings changed are
  * told to `onTouched` after the COMMIT (the overlap checks). Event and vendor ids are stored
  * exactly (opaqueText), titles as storable text. Weddings never updated since this index exists are
- * not indexed until their next update (SQLite's CalendarService backfills them at start).
+ * indexed by `indexWhole` (CalendarService's backfill at start).
+ *
+ * A whole-wedding write (an update's of a wedding not indexed yet, or indexWhole's) first takes a
+ * transaction advisory lock on the wedding, so it and the marker it checks are serialized: without
+ * it, a backfill reading the document before an update and committing after it could write the
+ * older timeline over the update's, or collide with the update's own whole write on the rows' keys.
+ * With it, whichever commits second finds the wedding indexed and writes only what changed (an
+ * update) or nothing (a backfill). An update of a wedding known to be indexed takes no lock.
  */
-export class PostgresBookingIndex {
+export class PostgresBookingIndex implements BookingRecords {
   private readonly known = new Set<string>();
 
   constructor(private readonly pool: pg.Pool, private readonly onTouched: (weddingId: string, vendors: Set<string>) => void = () => undefined) {}
@@ -61,6 +72,7 @@ export class PostgresBookingIndex {
   /** Writes the changed events (or, for a wedding not indexed yet, all of them); the vendors whose bookings changed. */
   private async write(client: pg.ClientBase, weddingId: string, changed: readonly EventDraft[], all: readonly EventDraft[] | null): Promise<Set<string>> {
     const touched = new Set<string>();
+    if (all !== null) await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [WEDDING_LOCK_PREFIX + weddingId]);
     const full = all !== null && (await client.query('SELECT 1 FROM vendor_booking_weddings WHERE wedding_id = $1', [weddingId])).rows.length === 0;
     const drafts = full ? all : changed;
     // Ids come from the document and are stored exactly, in a form PostgreSQL's text can hold (opaqueText).
@@ -80,6 +92,14 @@ export class PostgresBookingIndex {
       await client.query(`INSERT INTO vendor_booking_weddings (wedding_id, indexed_at) VALUES ($1, $2)
         ON CONFLICT (wedding_id) DO UPDATE SET indexed_at = excluded.indexed_at`, [weddingId, new Date().toISOString()]);
     }
+    return touched;
+  }
+
+  async indexWhole(weddingId: string, doc: WeddingDoc): Promise<Set<string>> {
+    if (this.known.has(weddingId)) return new Set();
+    const all = [...doc.timeline.keys()].map((id) => draftEvent(doc, id));
+    const touched = await inTransaction(this.pool, (client) => this.write(client, weddingId, [], all));
+    this.known.add(weddingId);
     return touched;
   }
 

@@ -32,7 +32,7 @@ import type { ServerStores } from '../storage/server-stores.ts';
 import type { PdfRenderer } from '../schedule/pdf-renderer.ts';
 import type { Db } from '../storage/database.ts';
 import type { DocumentStore } from '../storage/document-store.ts';
-import { WeddingCatalog } from '../storage/wedding-catalog.ts';
+import { SqliteWeddingCatalog } from '../storage/wedding-catalog.ts';
 import { accountRoutes } from './account-routes.ts';
 import { activityRoutes } from './activity-routes.ts';
 import type { AppEnv } from './auth-middleware.ts';
@@ -130,7 +130,7 @@ export function mountApi(a: Hono<AppEnv>, deps: ApiMountDeps): { signIn: ReturnT
     connect: (p, body) => connectAfterOAuth(bridge, p, body),
   }));
   a.route('/api', scheduleRoutes({ ...peopleDeps, tokens, withDocument: (id, fn) => collab.withDocument(id, fn), pdf: deps.pdf }));
-  a.route('/api/weddings', weddingRoutes(tokens, new WeddingCatalog(db), collab, peekMeta));
+  a.route('/api/weddings', weddingRoutes(tokens, new SqliteWeddingCatalog(db), collab, peekMeta));
   // Webhooks first: the bearer-token group below would otherwise claim their paths.
   // `/api/integrations/{id}/consistency` before the webhooks: otherwise `POST …/webhook/consistency`
   // (an integration called "webhook") would reach the webhook of a system called "consistency".

@@ -31,7 +31,7 @@ export function weddingRoutes(tokens: TokenService, catalog: WeddingCatalog, doc
   // and a wildcard middleware here would run for their paths as well.
   app.get('/', requireAuth(tokens), async (c) => {
     const scope = c.get('principal').weddings;
-    const stored = new Set(catalog.storedWeddingIds());
+    const stored = new Set(await catalog.storedWeddingIds());
     const ids = new Set(scope.filter((id) => id !== '*'));
     if (scope.includes('*')) for (const id of stored) ids.add(id);
     const body: WeddingListResponse = {
