@@ -17,6 +17,7 @@ import { webhookTargetGuard } from './http/integrations-routes.ts';
 import { ConsistencyAudit } from './bridge/consistency-audit.ts';
 import { sqliteConsistencyResults } from './bridge/consistency-results.ts';
 import { createRateLimits } from './http/rate-limits.ts';
+import { sqliteCommsStorage } from './comms/sqlite-comms-storage.ts';
 import { CommsService } from './comms/comms-service.ts';
 import { Cascades } from './comms/cascades.ts';
 import { weatherAlertHandler } from './comms/weather-alert.ts';
@@ -180,7 +181,8 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
     bridge, results: sqliteConsistencyResults(db), inbox: bridgeStorage.inboxReads, outbox: bridgeStorage.outboxReads, metrics, logger: logger.child({ component: 'consistency' }), intervalMs: config.CONSISTENCY_AUDIT_INTERVAL_MS });
   const calendar = new CalendarService({ db, bridge, logger: logger.child({ component: 'calendar' }), publicUrl, storedWeddings: () => new WeddingCatalog(db).storedWeddingIds() });
   const comms = new CommsService({
-    db, bridge, logger: logger.child({ component: 'comms' }), publicUrl, cipher,
+    storage: sqliteCommsStorage({ db, cipher, now: bridge.clock, logger: logger.child({ component: 'comms-jobs' }) }),
+    bridge, logger: logger.child({ component: 'comms' }), publicUrl,
     settings: { emergencyEscalateAfterS: config.EMERGENCY_ESCALATE_AFTER_S, ackEscalateAfterS: config.ACK_ESCALATE_AFTER_S, notifyQuietMs: config.NOTIFY_QUIET_MINUTES * 60_000, notifyMaxDelayMs: config.NOTIFY_MAX_DELAY_MINUTES * 60_000, tickMs: config.COMMS_TICK_MS, outboxMaxAttempts: config.OUTBOX_MAX_ATTEMPTS, retentionDays: config.RETENTION_DAYS },
   });
   new Cascades(bridge, comms);
