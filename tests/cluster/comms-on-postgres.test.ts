@@ -13,6 +13,7 @@ import { applyPostgresMigrations } from '../../server/storage/postgres/migration
 import { openPostgresPool } from '../../server/storage/postgres/pool.ts';
 import { planner } from '../helpers/cluster-clients.ts';
 import { usePostgresDatabase } from '../helpers/postgres.ts';
+import { closeCommitGate } from '../helpers/postgres-commit-gate.ts';
 import { startPostgresCollabNode, type PostgresCollabNode } from '../helpers/postgres-collab-node.ts';
 import { registerTeardown } from '../helpers/teardown.ts';
 import { TEST_SECRET, tempDir } from '../helpers/test-server.ts';
@@ -26,6 +27,7 @@ import { waitFor } from '../helpers/wait.ts';
 // guest count last seen, the notification job) commits with it too.
 
 const KEY = crypto.randomBytes(32).toString('base64');
+const COMMIT_GATE = 4325;
 const logger = createLogger({ LOG_LEVEL: 'silent' });
 const SETTINGS = {
   emergencyEscalateAfterS: 600, ackEscalateAfterS: 3600, notifyQuietMs: 60_000, notifyMaxDelayMs: 300_000, tickMs: 100, outboxMaxAttempts: 5,
@@ -88,13 +90,17 @@ describe('comms on PostgreSQL, on two instances', () => {
     expect(notify).toHaveLength(1);
     expect(JSON.parse(notify[0]!.payload).items[0]).toMatchObject({ kind: 'cascade.guests', payload: { count: 120, previous: null } });
 
-    // The planner sends a message through a: one e-mail, whichever instance's worker claims it.
+    // The planner sends a message through a, with the COMMIT of its append held: its send row is
+    // not there (and nothing is sent) until the message commits, then it is, with it.
     const principal = await createTokenService(TEST_SECRET).verify(await testToken('planner', ['w1'], 'per_a'));
+    const gate = await closeCommitGate(admin, 'document_updates', COMMIT_GATE);
     const sent = await a.comms.messages.send(principal, 'w1', { recipientIds: ['florist'], subject: 'Buttonholes', body: 'Twelve, please.', priority: 'normal', type: 'message', requiresAck: false });
     const messageId = sent.message.id;
     expect(Object.values(sent.message.deliveries).map((d) => [d.channel, d.status])).toEqual([['wedsync_chat', 'delivered'], ['email', 'queued']]);
-    // The send's row is committed with the message (a joined write of its append).
+    await gate.blocked('the message\'s append to block in COMMIT');
     const sendRows = async () => (await admin.query<{ idempotency_key: string }>("SELECT idempotency_key FROM outbox WHERE kind = 'message' AND wedding_id = 'w1'")).rows;
+    expect(await sendRows()).toEqual([]);
+    await gate.open();
     await waitFor(async () => (await sendRows()).length > 0, 'the send row');
     expect(await sendRows()).toEqual([{ idempotency_key: `wsm-w1-${messageId}-florist-email-L0` }]);
     await waitFor(() => smtp.to('fleur@example.com').length === 1, 'the florist to get the e-mail', 15_000);
