@@ -166,6 +166,31 @@ describe.each([['sqlite', sqliteStorage], ['postgres', postgresStorage]] as cons
 });
 
 describe('comms stores on both backends, compared', () => {
+  it('the escalation watch answers alike after any opens, looks brought forward and updates', async () => {
+    const [sqlite, postgres] = [await sqliteStorage(), await postgresStorage()];
+    const message = fc.constantFrom('m1', 'm2', 'm3');
+    const at = fc.integer({ min: 0, max: 20 });
+    const op = fc.oneof(
+      fc.record({ op: fc.constant('open' as const), message, at, now: at }),
+      fc.record({ op: fc.constant('lookBy' as const), message, at }),
+      fc.record({ op: fc.constant('update' as const), message, at, done: fc.boolean(), unreachable: fc.array(fc.constantFrom('a', 'b'), { maxLength: 2 }) }),
+    );
+    await fc.assert(fc.asyncProperty(fc.array(op, { maxLength: 10 }), at, async (ops, now) => {
+      const w = wedding();
+      const results: unknown[] = [];
+      for (const { watch } of [sqlite, postgres]) {
+        for (const o of ops) {
+          if (o.op === 'open') await watch.open(w, o.message, o.at, o.now);
+          else if (o.op === 'lookBy') await watch.lookBy(o.at, w, o.message);
+          else await watch.update(w, o.message, o.done ? 'done' : 'open', o.at, o.unreachable);
+        }
+        const due = (await watch.due(now)).filter((r) => r.wedding_id === w).map((r) => r.message_id).sort();
+        results.push({ states: await Promise.all(['m1', 'm2', 'm3'].map((m) => watch.get(w, m))), due, open: await watch.openCount(w) });
+      }
+      expect(results[1]).toEqual(results[0]);
+    }), { numRuns: 40 });
+  });
+
   it('pending messages list in the same order and decide alike for any ids and times', async () => {
     const [sqlite, postgres] = [await sqliteStorage(), await postgresStorage()];
     // Ids as the server makes them (notify-<job>-<n>, notice-<hash>): no U+0000 or lone surrogate, which
