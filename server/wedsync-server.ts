@@ -33,6 +33,7 @@ import { bridgeSettingsFrom } from './bridge/bridge-settings.ts';
 import { webhookTargetGuard } from './http/integrations-routes.ts';
 import { ConsistencyAudit } from './bridge/consistency-audit.ts';
 import { createRateLimits } from './http/rate-limits.ts';
+import { sqliteCommsStorage } from './comms/sqlite-comms-storage.ts';
 import { CommsService } from './comms/comms-service.ts';
 import { Cascades } from './comms/cascades.ts';
 import { weatherAlertHandler } from './comms/weather-alert.ts';
@@ -199,7 +200,8 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
   const calendarStorage = pg ? postgresCalendarStorage({ pool: pg.opened.pool, persistence: collab.persistence }) : sqliteCalendarStorage({ db, updates: bridge });
   const calendar = new CalendarService({ storage: calendarStorage, bridge, logger: logger.child({ component: 'calendar' }), publicUrl });
   const comms = new CommsService({
-    db, bridge, logger: logger.child({ component: 'comms' }), publicUrl, cipher,
+    storage: sqliteCommsStorage({ db, cipher, now: bridge.clock, logger: logger.child({ component: 'comms-jobs' }) }),
+    bridge, logger: logger.child({ component: 'comms' }), publicUrl,
     settings: { emergencyEscalateAfterS: config.EMERGENCY_ESCALATE_AFTER_S, ackEscalateAfterS: config.ACK_ESCALATE_AFTER_S, notifyQuietMs: config.NOTIFY_QUIET_MINUTES * 60_000, notifyMaxDelayMs: config.NOTIFY_MAX_DELAY_MINUTES * 60_000, tickMs: config.COMMS_TICK_MS, outboxMaxAttempts: config.OUTBOX_MAX_ATTEMPTS, retentionDays: config.RETENTION_DAYS },
   });
   new Cascades(bridge, comms);

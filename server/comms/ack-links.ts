@@ -1,7 +1,4 @@
 import crypto from 'node:crypto';
-import type { CredentialCipher } from '../bridge/credential-cipher.ts';
-import type { Db } from '../storage/database.ts';
-import { serverKey } from '../storage/server-keys.ts';
 
 export interface AckTarget {
   weddingId: string;
@@ -16,11 +13,8 @@ export interface AckTarget {
  * acknowledges that one message for that one person.
  */
 export class AckLinks {
-  private readonly key: Buffer;
-
-  constructor(db: Db, cipher: CredentialCipher, private readonly publicUrl: () => string) {
-    this.key = serverKey(db, cipher, 'ack-links');
-  }
+  /** @param key the 32-byte signing key (CommsStorage.ackKey: the same on every instance sharing the database) */
+  constructor(private readonly key: Buffer, private readonly publicUrl: () => string) {}
 
   private mac(payload: string): Buffer {
     return crypto.createHmac('sha256', this.key).update(payload).digest().subarray(0, 16);

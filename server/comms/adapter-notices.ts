@@ -8,7 +8,7 @@ import type { CommsContext } from './comms-context.ts';
 import type { MessageWriter } from './message-writer.ts';
 import type { NotificationStore } from './notification-store.ts';
 import { contactsWithRole } from './recipients.ts';
-import { ensurePeopleContacts, removedContactsContext } from './wedding-people.ts';
+import { ensurePeopleContacts, removedContactsContext, type WeddingPerson } from './wedding-people.ts';
 
 type Notice = Extract<InboundChange, { op: 'notice' }>;
 
@@ -31,9 +31,16 @@ export function noticeMessageId(source: string, externalId: string): string {
  * discards, `automatic` sends it at once. Written inside the document transaction that applies the
  * inbox row; a notice already in the document or already pending (same connection and external id)
  * is not written again, so each notice is sent, or asked about, once.
+ *
+ * It reads and writes the notification store synchronously inside the inbox worker's change
+ * (CommsStorage.notificationsInChange, with `peopleNow`), so it runs on SQLite only for now: the
+ * PostgreSQL inbox worker does not let a notice listener join writes to its change yet.
  */
 export class AdapterNotices {
-  constructor(private readonly ctx: CommsContext, private readonly writer: MessageWriter, private readonly store: NotificationStore) {}
+  constructor(
+    private readonly ctx: CommsContext, private readonly writer: MessageWriter, private readonly store: NotificationStore,
+    private readonly peopleNow: (weddingId: string) => readonly WeddingPerson[],
+  ) {}
 
   deliver(live: LiveIntegration, weddingId: string, doc: Y.Doc, notices: Notice[]): void {
     const w = new WeddingDoc(doc);
@@ -52,7 +59,7 @@ export class AdapterNotices {
         continue;
       }
       // People whose contact a planner removed stay out (wedding-people.ts); the message says so.
-      const { removed } = ensurePeopleContacts(this.ctx.db, w, weddingId, notice.audience, origin);
+      const { removed } = ensurePeopleContacts(this.peopleNow(weddingId), w, notice.audience, origin);
       const recipients = contactsWithRole(w, notice.audience);
       if (recipients.length === 0) {
         // Nobody of the audience is a contact (any the planner removed stay out: named in the audit).

@@ -3,10 +3,10 @@ import { WeddingDoc, weddingIdOf, type TimelineEvent, type TxOrigin } from '../.
 import type { CommsBridge } from '../bridge/bridge-context.ts';
 import { describeOrigin } from '../collab/origin.ts';
 import type { CommsService } from './comms-service.ts';
+import type { CommsWrites } from './comms-writes.ts';
 import type { NotificationItem } from './notifier.ts';
 import { activeVendors } from './recipients.ts';
 import { rootInTransaction, type YType } from './y-roots.ts';
-import { namedListener } from '../collab/document-listeners.ts';
 
 /**
  * The brief's cascades for the timeline and guests: a change made by one party notifies the others
@@ -17,6 +17,8 @@ import { namedListener } from '../collab/document-listeners.ts';
  *   not assigned to it has nothing to change (their calendars follow through the calendar
  *   integrations anyway).
  * The one who made the change is never told of it. A ceremony being created is planning, not news.
+ * What was last told is a last-seen value swapped with the change (CommsWrites.swapLastSeen, in its
+ * transaction on either backend); everything the decision needs of the document is read first.
  */
 export const CASCADE_KINDS = { guests: 'cascade.guests', ceremony: 'cascade.ceremony' } as const;
 
@@ -56,12 +58,12 @@ export function formatWhen(iso: string, timeZone: string | undefined): string {
 
 export class Cascades {
   constructor(private readonly bridge: CommsBridge, private readonly comms: CommsService) {
-    bridge.onDocumentUpdate(namedListener('comms_cascades', this.onDocumentUpdate));
+    comms.changes.onUpdate('comms_cascades', this.onDocumentUpdate);
     comms.notifier.register<GuestsPayload>(CASCADE_KINDS.guests, { compose: composeGuests, merge: (older, newer) => ({ ...newer, previous: older.previous }) });
     comms.notifier.register<CeremonyPayload>(CASCADE_KINDS.ceremony, { compose: composeCeremony, merge: (older, newer) => ({ ...newer, previousStart: older.previousStart, previousEnd: older.previousEnd ?? null }) });
   }
 
-  private readonly onDocumentUpdate = (documentName: string, doc: Y.Doc, tr: Y.Transaction): void => {
+  private readonly onDocumentUpdate = (documentName: string, doc: Y.Doc, tr: Y.Transaction, writes: CommsWrites): void => {
     const weddingId = weddingIdOf(documentName);
     if (!weddingId) return;
     const guests = doc.share.has('guests') ? rootInTransaction(tr, doc.getMap('guests')) : null;
@@ -71,24 +73,29 @@ export class Cascades {
     if (!guestsChanged && !timelineInTr) return;
     const origin = describeOrigin(tr.origin);
     const w = new WeddingDoc(doc);
-    const { lastSeen, notifier } = this.comms;
+    const { notifier } = this.comms;
+    // Read now: on PostgreSQL the swaps' steps run after the Yjs transaction.
+    let changer: ReturnType<typeof describeChanger> | undefined;
+    const by = () => (changer ??= describeChanger(this.bridge, w, origin));
     if (guestsChanged) {
       const count = w.getGuests().count;
-      const previous = lastSeen.swap<number | null>(weddingId, 'guests.count', count ?? null);
-      if (typeof count === 'number' && previous !== count) {
-        const by = describeChanger(this.bridge, w, origin);
-        notifier.collect<GuestsPayload>(weddingId, CASCADE_KINDS.guests, 'guests', { count, previous: previous ?? null, changedBy: by.label, changedByVendorId: by.vendorId });
-      }
+      const changedBy = typeof count === 'number' ? by() : null;
+      writes.swapLastSeen<number | null>(weddingId, 'guests.count', count ?? null, (previous) => {
+        if (typeof count !== 'number' || previous === count || !changedBy) return;
+        notifier.collect<GuestsPayload>(writes, weddingId, CASCADE_KINDS.guests, 'guests', { count, previous: previous ?? null, changedBy: changedBy.label, changedByVendorId: changedBy.vendorId });
+      });
     }
     if (timeline && timelineInTr) {
       for (const { event, created, timeChanged } of changedCeremonies(w, timeline, timelineInTr, tr)) {
-        const previous = lastSeen.swap<{ start: string; end: string } | null>(weddingId, `ceremony.${event.id}`, { start: event.start, end: event.end });
         // A ceremony being planned is not news (created, or an event that became the ceremony, or
         // anything else about it changed); a ceremony that moves is.
-        if (created || !timeChanged) continue;
-        if (previous && Date.parse(previous.start) === Date.parse(event.start) && Date.parse(previous.end) === Date.parse(event.end)) continue;
-        const by = describeChanger(this.bridge, w, origin);
-        notifier.collect<CeremonyPayload>(weddingId, CASCADE_KINDS.ceremony, `ceremony:${event.id}`, { eventId: event.id, start: event.start, end: event.end, previousStart: previous?.start ?? null, previousEnd: previous?.end ?? null, changedBy: by.label, changedByVendorId: by.vendorId });
+        const news = !created && timeChanged;
+        const changedBy = news ? by() : null;
+        writes.swapLastSeen<{ start: string; end: string } | null>(weddingId, `ceremony.${event.id}`, { start: event.start, end: event.end }, (previous) => {
+          if (!changedBy) return;
+          if (previous && Date.parse(previous.start) === Date.parse(event.start) && Date.parse(previous.end) === Date.parse(event.end)) return;
+          notifier.collect<CeremonyPayload>(writes, weddingId, CASCADE_KINDS.ceremony, `ceremony:${event.id}`, { eventId: event.id, start: event.start, end: event.end, previousStart: previous?.start ?? null, previousEnd: previous?.end ?? null, changedBy: changedBy.label, changedByVendorId: changedBy.vendorId });
+        });
       }
     }
   };

@@ -1,7 +1,7 @@
 import type { CommsBridge } from '../bridge/bridge-context.ts';
 import type { Logger } from '../logger.ts';
-import type { CredentialCipher } from '../bridge/credential-cipher.ts';
-import type { Db } from '../storage/database.ts';
+import type { CommsStorage } from './comms-storage.ts';
+import type { CommsChanges } from './comms-writes.ts';
 
 export interface CommsSettings {
   /** Seconds before an unacknowledged emergency goes to the next channel. */
@@ -21,19 +21,22 @@ export interface CommsSettings {
 }
 
 export interface CommsDeps {
-  db: Db;
+  /** Comms' stores, on SQLite (sqliteCommsStorage) or PostgreSQL (postgresCommsStorage). */
+  storage: CommsStorage;
   bridge: CommsBridge;
   logger: Logger;
   settings: CommsSettings;
   /** The server's public URL, for acknowledgement links. */
   publicUrl: () => string;
-  /** The key-encryption key's cipher, for the acknowledgement links' signing key. */
-  cipher: CredentialCipher;
 }
 
-/** What each part of the communication bridge receives: its dependencies and the bridge's clock (ms). */
+/**
+ * What each part of the communication bridge receives: its dependencies, the bridge's clock (ms),
+ * and where it changes documents with the comms rows that must commit with them.
+ */
 export interface CommsContext extends CommsDeps {
   clock: () => number;
+  changes: CommsChanges;
 }
 
 /** Transaction reasons of the server's own writes to `messages`. */

@@ -1,14 +1,13 @@
 import { AckLinks } from './ack-links.ts';
 import { AdapterNotices } from './adapter-notices.ts';
 import type { CommsContext, CommsDeps } from './comms-context.ts';
+import type { CommsStorage } from './comms-storage.ts';
+import type { CommsChanges } from './comms-writes.ts';
 import { EscalationRunner } from './escalation-runner.ts';
-import { EscalationWatch } from './escalation-watch.ts';
-import { JobQueue } from './job-queue.ts';
-import { LastSeen } from './last-seen.ts';
+import type { CommsJobs } from './job-runs.ts';
 import { MessageDelivery } from './message-delivery.ts';
 import { MessageWriter } from './message-writer.ts';
 import { MessagesApi } from './messages-api.ts';
-import { NotificationStore } from './notification-store.ts';
 import { NotificationsApi } from './notifications-api.ts';
 import { Notifier } from './notifier.ts';
 import { SendPlanner } from './send-planner.ts';
@@ -27,18 +26,20 @@ const HOUR = 3_600_000;
  * circuit breaker, dead letters, replay; MessageDelivery); messages that ask for an acknowledgement
  * are escalated to the next channel for whoever has not answered in time (EscalationRunner).
  * Automatic messages are batched and held, sent or dropped as each wedding's mode says (Notifier).
- * This class wires those parts together and runs the periodic look.
+ * This class wires those parts together and runs the periodic look. It runs on either backend
+ * (CommsStorage: sqliteCommsStorage, postgresCommsStorage); what a document change writes goes
+ * through `changes`, so it commits with the change on both.
  */
 export class CommsService {
-  readonly jobs: JobQueue;
+  readonly jobs: CommsJobs;
   readonly ackLinks: AckLinks;
-  readonly lastSeen: LastSeen;
+  /** Where comms code (and the cascades and payments listeners) changes documents with its writes. */
+  readonly changes: CommsChanges;
   readonly writer: MessageWriter;
   readonly messages: MessagesApi;
   readonly notifier: Notifier;
   readonly notifications: NotificationsApi;
-  private readonly store: NotificationStore;
-  private readonly watch: EscalationWatch;
+  private readonly storage: CommsStorage;
   private readonly escalations: EscalationRunner;
   private readonly ctx: CommsContext;
   private timer: NodeJS.Timeout | null = null;
@@ -46,22 +47,28 @@ export class CommsService {
   private lastCleanup = 0;
 
   constructor(deps: CommsDeps) {
-    const ctx: CommsContext = { ...deps, clock: deps.bridge.clock };
+    const { storage } = deps;
+    this.storage = storage;
+    this.changes = storage.changes(deps.bridge);
+    const ctx: CommsContext = { ...deps, clock: deps.bridge.clock, changes: this.changes };
     this.ctx = ctx;
-    this.jobs = new JobQueue(deps.db, ctx.clock, deps.logger.child({ component: 'comms-jobs' }));
-    this.ackLinks = new AckLinks(deps.db, deps.cipher, deps.publicUrl);
-    this.lastSeen = new LastSeen(deps.db);
-    this.watch = new EscalationWatch(deps.db);
-    this.store = new NotificationStore(deps.db);
+    this.jobs = storage.jobs;
+    this.ackLinks = new AckLinks(storage.ackKey, deps.publicUrl);
     this.writer = new MessageWriter(ctx);
-    new SendPlanner(ctx, this.watch);
+    new SendPlanner(ctx);
     new MessageDelivery(ctx, this.ackLinks);
-    this.escalations = new EscalationRunner(ctx, this.watch, this.writer);
-    this.messages = new MessagesApi(ctx, this.writer, this.watch, this.ackLinks);
-    this.notifier = new Notifier(ctx, this.jobs, this.store, this.writer);
-    this.notifications = new NotificationsApi(ctx, this.store, this.notifier);
-    const notices = new AdapterNotices(ctx, this.writer, this.store);
-    deps.bridge.inboxWorker.onNotice((live, weddingId, doc, list) => notices.deliver(live, weddingId, doc, list));
+    this.escalations = new EscalationRunner(ctx, storage.watch, this.writer);
+    this.messages = new MessagesApi(ctx, this.writer, storage.watch, this.ackLinks);
+    this.notifier = new Notifier(ctx, this.jobs, storage.notifications, this.writer);
+    this.notifications = new NotificationsApi(ctx, storage.notifications, this.notifier);
+    const inChange = storage.notificationsInChange;
+    if (inChange) {
+      const notices = new AdapterNotices(ctx, this.writer, inChange, (weddingId) => storage.weddingPeopleNow(weddingId) ?? []);
+      deps.bridge.inboxWorker.onNotice((live, weddingId, doc, list) => notices.deliver(live, weddingId, doc, list));
+    } else {
+      deps.bridge.inboxWorker.onNotice((live, weddingId, _doc, list) => deps.logger.warn({ integrationId: live.integration.id, weddingId, notices: list.length },
+        'adapter notices are not sent on PostgreSQL yet (the inbox worker cannot join their writes to its change)'));
+    }
     deps.bridge.registerStatusSection('comms', async (_p, weddingId) => this.statusSection(weddingId));
   }
 
@@ -70,6 +77,7 @@ export class CommsService {
     this.timer.unref();
   }
 
+  /** Stops the periodic look; resolves once the one running has ended. The storage is closed by its owner. */
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
@@ -78,12 +86,12 @@ export class CommsService {
 
   /** Escalations that are due, then jobs that are due (automatic messages among them). */
   tick(): Promise<void> {
-    if (this.ticking || !this.ctx.db.open) return this.ticking ?? Promise.resolve();
+    if (this.ticking || !this.storage.open) return this.ticking ?? Promise.resolve();
     this.ticking = (async () => {
       try {
         await this.escalations.escalateDue();
         await this.jobs.runDue();
-        if (this.ctx.clock() - this.lastCleanup >= HOUR) this.cleanup();
+        if (this.ctx.clock() - this.lastCleanup >= HOUR) await this.cleanup();
       } catch (error) {
         this.ctx.logger.warn({ err: error }, 'comms tick failed');
       }
@@ -92,23 +100,17 @@ export class CommsService {
   }
 
   /** Forgets finished work older than the retention period (jobs carry names and amounts). */
-  private cleanup(): void {
+  private async cleanup(): Promise<void> {
     const now = this.ctx.clock();
     this.lastCleanup = now;
-    const before = now - (this.ctx.settings.retentionDays ?? 30) * 86_400_000;
-    const { db } = this.ctx;
-    db.prepare(`DELETE FROM comms_jobs WHERE status IN ('done', 'cancelled') AND done_at < ?`).run(before);
-    db.prepare(`DELETE FROM comms_sends WHERE status = 'sent' AND sent_at < ?`).run(before);
-    db.prepare(`DELETE FROM comms_watch WHERE status = 'done' AND next_check_at < ?`).run(before);
-    this.store.forgetDecided(before);
+    await this.storage.cleanup(now - (this.ctx.settings.retentionDays ?? 30) * 86_400_000);
   }
 
-  private statusSection(weddingId: string): { awaitingAcknowledgement: number; pendingNotifications: number; awaitingPlanner: number; mode: string } {
-    return {
-      awaitingAcknowledgement: this.watch.openCount(weddingId),
-      pendingNotifications: this.ctx.db.prepare(`SELECT count(*) FROM comms_jobs WHERE wedding_id = ? AND status = 'pending'`).pluck().get(weddingId) as number,
-      awaitingPlanner: this.store.countPending(weddingId),
-      mode: this.store.mode(weddingId),
-    };
+  private async statusSection(weddingId: string): Promise<{ awaitingAcknowledgement: number; pendingNotifications: number; awaitingPlanner: number; mode: string }> {
+    const { watch, notifications } = this.storage;
+    const [awaitingAcknowledgement, pendingNotifications, awaitingPlanner, mode] = await Promise.all([
+      watch.openCount(weddingId), this.storage.pendingJobs(weddingId), notifications.countPending(weddingId), notifications.mode(weddingId),
+    ]);
+    return { awaitingAcknowledgement, pendingNotifications, awaitingPlanner, mode };
   }
 }

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import { WeddingDoc, systemOrigin, type Message, type TxOrigin } from '../../schema/index.ts';
 import { ORIGIN_REASONS, type CommsContext } from './comms-context.ts';
 import { escalationStep } from './escalation.ts';
-import type { EscalationWatch } from './escalation-watch.ts';
+import type { WatchRecords } from './escalation-watch.ts';
 import type { MessageWriter } from './message-writer.ts';
 import { contactsWithRole, findPerson } from './recipients.ts';
 import { clipText } from '../../schema/document/text.ts';
@@ -11,19 +11,20 @@ import { ownValue } from '../../schema/own-keys.ts';
 /**
  * Runs escalations that are due: for each watched message, the next channel for everyone who has
  * not acknowledged in time (escalation.ts decides), and a report to the planners about anyone every
- * channel has been tried for.
+ * channel has been tried for. The watch's new state is written with the escalation's change
+ * (CommsWrites), so the sends it queues and the next look are stored together.
  */
 export class EscalationRunner {
-  constructor(private readonly ctx: CommsContext, private readonly watch: EscalationWatch, private readonly writer: MessageWriter) {}
+  constructor(private readonly ctx: CommsContext, private readonly watch: WatchRecords, private readonly writer: MessageWriter) {}
 
   async escalateDue(): Promise<void> {
-    const rows = this.watch.due(this.ctx.clock());
+    const rows = await this.watch.due(this.ctx.clock());
     for (const row of rows) {
       try {
         await this.escalate(row.wedding_id, row.message_id, new Set(JSON.parse(row.unreachable) as string[]));
       } catch (error) {
         this.ctx.logger.warn({ err: error, weddingId: row.wedding_id, messageId: row.message_id }, 'escalation failed');
-        this.watch.lookBy(this.ctx.clock() + 5000, row.wedding_id, row.message_id);
+        await this.watch.lookBy(this.ctx.clock() + 5000, row.wedding_id, row.message_id);
       }
     }
     if (rows.length) this.ctx.bridge.outboxWorker.kick();
@@ -31,11 +32,11 @@ export class EscalationRunner {
 
   private async escalate(weddingId: string, messageId: string, unreachable: Set<string>): Promise<void> {
     const now = this.ctx.clock();
-    await this.ctx.bridge.withDocument(weddingId, (doc) => {
+    await this.ctx.changes.inDocument(weddingId, (doc, writes) => {
       const w = new WeddingDoc(doc);
       const message = w.getMessage(messageId);
       if (!message) {
-        this.watch.update(weddingId, messageId, 'done', now, unreachable);
+        writes.updateWatch(weddingId, messageId, 'done', now, [...unreachable]);
         return;
       }
       const step = escalationStep(w, message, now, this.writer.router(weddingId), unreachable);
@@ -45,7 +46,7 @@ export class EscalationRunner {
         if (step.exhausted.length) this.reportUnreachable(w, weddingId, message, step.exhausted, origin);
       }, origin);
       for (const r of step.exhausted) unreachable.add(r);
-      this.watch.update(weddingId, messageId, step.checkAt === null ? 'done' : 'open', step.checkAt ?? now, unreachable);
+      writes.updateWatch(weddingId, messageId, step.checkAt === null ? 'done' : 'open', step.checkAt ?? now, [...unreachable]);
     });
   }
 

@@ -1,15 +1,38 @@
 import type { Db } from '../storage/database.ts';
+import { resolving } from '../storage/resolving.ts';
 
 export interface WatchRow {
   wedding_id: string;
   message_id: string;
+  /** JSON array of recipient ids every channel has been tried for. */
   unreachable: string;
+}
+
+/** A watched message as stored: `next_check_at` in ms since the epoch, UTC. */
+export interface WatchState { status: string; next_check_at: number; unreachable: string }
+
+/**
+ * The escalation watch as the runner, the status API and the tests reach it, on either backend
+ * (EscalationWatch on SQLite, PostgresEscalationWatch). Times are ms since the epoch, UTC. The writes
+ * made inside a document change (open, lookBy, update) go through CommsWrites instead, so they
+ * commit with it.
+ */
+export interface WatchRecords {
+  /** Starts watching a message (or brings its next look forward to `checkAt`). */
+  open(weddingId: string, messageId: string, checkAt: number, now: number): Promise<void>;
+  /** Open watches due by `now`, soonest first, at most 50. */
+  due(now: number): Promise<WatchRow[]>;
+  get(weddingId: string, messageId: string): Promise<WatchState | undefined>;
+  /** Brings an open watch's next look forward to `at`. */
+  lookBy(at: number, weddingId: string, messageId: string): Promise<void>;
+  update(weddingId: string, messageId: string, status: 'open' | 'done', nextCheckAt: number, unreachable: Iterable<string>): Promise<void>;
+  openCount(weddingId: string): Promise<number>;
 }
 
 /**
  * `comms_watch`: messages that wait for acknowledgements and when to look at them again. Written by
  * the send planner (inside the change's durable transaction), read by the escalation runner and the
- * status API.
+ * status API. Synchronous: on SQLite the writes of a change are made in its open group.
  */
 export class EscalationWatch {
   private readonly openStmt;
@@ -38,8 +61,8 @@ export class EscalationWatch {
     return this.dueStmt.all(now) as WatchRow[];
   }
 
-  get(weddingId: string, messageId: string): { status: string; next_check_at: number; unreachable: string } | undefined {
-    return this.getStmt.get(weddingId, messageId) as { status: string; next_check_at: number; unreachable: string } | undefined;
+  get(weddingId: string, messageId: string): WatchState | undefined {
+    return this.getStmt.get(weddingId, messageId) as WatchState | undefined;
   }
 
   /** Brings an open watch's next look forward to `at` (ms). */
@@ -55,3 +78,6 @@ export class EscalationWatch {
     return this.openCountStmt.get(weddingId) as number;
   }
 }
+
+/** The asynchronous contract over the SQLite store. */
+export const sqliteWatchRecords = (watch: EscalationWatch): WatchRecords => resolving(watch, ['open', 'due', 'get', 'lookBy', 'update', 'openCount']);

@@ -1,6 +1,6 @@
 import type { Logger } from '../logger.ts';
 import type { Db } from '../storage/database.ts';
-import { byWedding, failedOutcome, foldedDue, jobOf, type Job, type JobHandler, type NewJob } from './job-runs.ts';
+import { byWedding, failedOutcome, foldedDue, jobOf, type CommsJobs, type Job, type JobHandler, type NewJob } from './job-runs.ts';
 
 interface Row { status?: string; id: number; wedding_id: string; kind: string; job_key: string | null; payload: string; attempts: number; not_before: number; created_at: number }
 const toJob = (r: Row): Job => jobOf(r as unknown as Record<string, unknown>);
@@ -113,4 +113,17 @@ export class JobQueue {
       this.logger.warn({ jobId: job.id, kind: job.kind, weddingId: job.weddingId, attempt, err: error }, 'comms job failed');
     }
   }
+}
+
+/** The asynchronous contract over the SQLite queue (its calls run at once, in call order). */
+export function sqliteCommsJobs(queue: JobQueue): CommsJobs {
+  return {
+    register: (kind, handler) => queue.register(kind, handler),
+    enqueue: async (job, merge, options) => queue.enqueue(job, merge, options),
+    enqueueOnce: async (job) => queue.enqueueOnce(job),
+    claim: async (id) => queue.claim(id),
+    cancelByPrefix: async (weddingId, prefix, keep) => queue.cancelByPrefix(weddingId, prefix, keep),
+    runDue: () => queue.runDue(),
+    close: async () => undefined,
+  };
 }

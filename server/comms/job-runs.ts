@@ -65,3 +65,24 @@ export function byWedding(jobs: Job[]): Map<string, Job[]> {
   }
   return out;
 }
+
+/**
+ * The comms job queue on either backend (JobQueue on SQLite through sqliteCommsJobs,
+ * PostgresJobQueue): what the comms service runs and its handlers use outside a document change.
+ * Jobs a document change causes are added through CommsWrites, so they commit with it.
+ */
+export interface CommsJobs {
+  register(kind: string, handler: JobHandler): void;
+  /** Adds a job, or folds it into the pending job with its key (JobQueue.enqueue). */
+  enqueue<P>(job: NewJob<P>, merge?: (older: P, newer: P) => P, options?: { debounceMaxMs?: number }): Promise<void>;
+  /** Adds a job unless one with its key ever existed; resolves with whether it did. */
+  enqueueOnce<P>(job: NewJob<P>): Promise<boolean>;
+  /** For a handler, at its start: the job as it stands now, its key released; null when it is no longer pending (or no longer this instance's). */
+  claim<P>(id: number): Promise<Job<P> | null>;
+  /** Cancels pending jobs of the wedding whose key starts with `prefix`, except the keys in `keep`. */
+  cancelByPrefix(weddingId: string, prefix: string, keep?: string[]): Promise<void>;
+  /** Runs the due jobs (of the weddings this instance may run); resolves with how many ran. */
+  runDue(): Promise<number>;
+  /** A clean stop: lets the jobs in flight finish and gives up what this instance holds. */
+  close(): Promise<void>;
+}

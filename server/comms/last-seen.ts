@@ -1,10 +1,23 @@
 import type { Db } from '../storage/database.ts';
+import { resolving } from '../storage/resolving.ts';
 
 /**
  * The last value seen of fields whose changes notify people (guest count, ceremony time, amount
- * paid), kept in SQLite and updated in the transaction of the change: notifications can say what a
- * value changed from, across restarts, without depending on the CRDT's (garbage-collected) history.
+ * paid), kept in the database and updated in the transaction of the change: notifications can say
+ * what a value changed from, across restarts, without depending on the CRDT's (garbage-collected)
+ * history. Values are JSON; two values are the same when their JSON is.
+ *
+ * Inside a document change the swap is a comms write (CommsWrites.swapLastSeen): on SQLite this
+ * class, at once in the open group; on PostgreSQL PostgresLastSeen on the append's transaction.
+ * LastSeenRecords is the asynchronous contract both keep.
  */
+export interface LastSeenRecords {
+  get<T>(weddingId: string, key: string): Promise<T | undefined>;
+  /** Stores `value` and resolves with what was there before (nothing is written when it is the same). */
+  swap<T>(weddingId: string, key: string, value: T): Promise<T | undefined>;
+}
+
+/** Last-seen values on the embedded SQLite database (synchronous: called inside the change's group). */
 export class LastSeen {
   private readonly read;
   private readonly write;
@@ -26,3 +39,6 @@ export class LastSeen {
     return before;
   }
 }
+
+/** The asynchronous contract over the SQLite store. */
+export const sqliteLastSeenRecords = (store: LastSeen): LastSeenRecords => resolving(store, ['get', 'swap']) as LastSeenRecords;

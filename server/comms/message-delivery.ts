@@ -4,7 +4,7 @@ import type { LiveIntegration } from '../bridge/integration-registry.ts';
 import type { OutboxRow } from '../bridge/outbox-store.ts';
 import type { AckLinks } from './ack-links.ts';
 import { ORIGIN_REASONS, type CommsContext } from './comms-context.ts';
-import { SqliteSendLedger, type SendLedger } from './send-ledger.ts';
+import type { SendLedger } from './send-ledger.ts';
 import { MESSAGE_KIND, type MessageSendPayload } from './send-planner.ts';
 import { clipText, wellFormedDeep } from '../../schema/document/text.ts';
 
@@ -20,7 +20,7 @@ export class MessageDelivery {
   private readonly recordBatches = new Map<string, { planned: MessageSendPayload['message']; change: DeliveryChange; done: () => void }[]>();
 
   constructor(private readonly ctx: CommsContext, private readonly ackLinks: AckLinks) {
-    this.ledger = new SqliteSendLedger(ctx.db);
+    this.ledger = ctx.storage.sends;
     ctx.bridge.outboxWorker.register(MESSAGE_KIND, (row, live) => this.deliver(row, live));
   }
 

@@ -9,11 +9,11 @@ import type { AckLinks } from './ack-links.ts';
 import { CommsError } from './comms-error.ts';
 import { messageFor, ownRecipientIds, plannerOwnIds } from './message-audience.ts';
 import { ORIGIN_REASONS, type CommsContext } from './comms-context.ts';
-import type { EscalationWatch } from './escalation-watch.ts';
+import type { WatchRecords } from './escalation-watch.ts';
 import { newMessageId, type MessageWriter } from './message-writer.ts';
 import { activeVendors, contactsWithRole, findPerson, withCrew, type Person } from './recipients.ts';
 import { clipText } from '../../schema/document/text.ts';
-import { REMOVED_CONTACTS_CONTEXT, ensurePeopleContacts, removedContactsContext, roleSelector, type RemovedPerson } from './wedding-people.ts';
+import { REMOVED_CONTACTS_CONTEXT, ensurePeopleContacts, removedContactsContext, roleSelector, type RemovedPerson, type WeddingPerson } from './wedding-people.ts';
 import { ownValue } from '../../schema/own-keys.ts';
 
 /** Only planners and admins send; everyone who opens the wedding except adapters reads. */
@@ -33,19 +33,19 @@ export function assertReader(p: Principal, weddingId: string): void {
  * message's delivery and escalation status.
  */
 export class MessagesApi {
-  constructor(private readonly ctx: CommsContext, private readonly writer: MessageWriter, private readonly watch: EscalationWatch, private readonly ackLinks: AckLinks) {}
+  constructor(private readonly ctx: CommsContext, private readonly writer: MessageWriter, private readonly watch: WatchRecords, private readonly ackLinks: AckLinks) {}
 
   /**
    * Vendor and contact ids, `*` (every vendor not cancelled) and `role:<contact role>` (every contact
    * with that role, after the people on the wedding with it became contacts: wedding-people.ts). A
    * vendor brings its crew (the contacts working for it). `removed`: people of a role left out
-   * because a planner removed their contact.
+   * because a planner removed their contact. `onWedding` reads the people on the wedding (CommsStorage.weddingPeople).
    */
-  private resolveRecipients(w: WeddingDoc, weddingId: string, ids: readonly string[], origin: TxOrigin): { people: Person[]; unknown: string[]; removed: RemovedPerson[] } {
+  private resolveRecipients(w: WeddingDoc, ids: readonly string[], origin: TxOrigin, onWedding: () => readonly WeddingPerson[]): { people: Person[]; unknown: string[]; removed: RemovedPerson[] } {
     const people = new Map<string, Person>();
     const unknown: string[] = [];
     const roles = ids.map(roleSelector).filter((r) => r !== null);
-    const { removed } = roles.length ? ensurePeopleContacts(this.ctx.db, w, weddingId, roles, origin) : { removed: [] };
+    const { removed } = roles.length ? ensurePeopleContacts(onWedding(), w, roles, origin) : { removed: [] };
     const add = (list: readonly Person[]) => { for (const p of list) if (!people.has(p.id)) people.set(p.id, p); };
     for (const id of ids) {
       if (id === '*') { add(withCrew(w, activeVendors(w))); continue; }
@@ -67,9 +67,10 @@ export class MessagesApi {
   async send(p: Principal, weddingId: string, body: UnifiedMessageBody): Promise<SendResponse> {
     assertSender(p, weddingId);
     const origin = adminOrigin('comms.send', p.sub, p);
+    const onWedding = body.recipientIds.some((id) => roleSelector(id) !== null) ? await this.ctx.storage.weddingPeople(weddingId) : () => [];
     const result = await this.ctx.bridge.withDocument(weddingId, (doc) => {
       const w = new WeddingDoc(doc);
-      const { people, unknown, removed } = w.transact(() => this.resolveRecipients(w, weddingId, body.recipientIds, origin), origin);
+      const { people, unknown, removed } = w.transact(() => this.resolveRecipients(w, body.recipientIds, origin, onWedding), origin);
       // A message to a role whose people were all removed by a planner is still logged: its
       // delivery list says who got nothing and why (recipientsOf), instead of a bare refusal.
       if (people.length === 0 && removed.length === 0) throw new CommsError('no_recipients', `none of ${body.recipientIds.join(', ')} is a vendor or contact of wedding ${weddingId}`);
@@ -92,7 +93,8 @@ export class MessagesApi {
    */
   async emergency(p: Principal, weddingId: string, body: EmergencyBody): Promise<EmergencyResponse> {
     assertSender(p, weddingId);
-    const result = await this.ctx.bridge.withDocument(weddingId, (doc) => this.writeEmergency(new WeddingDoc(doc), weddingId, p.sub, body, adminOrigin('comms.emergency', p.sub, p)));
+    const onWedding = body.includeContacts || body.kind === 'medical' ? await this.ctx.storage.weddingPeople(weddingId) : () => [];
+    const result = await this.ctx.bridge.withDocument(weddingId, (doc) => this.writeEmergency(new WeddingDoc(doc), weddingId, p.sub, body, adminOrigin('comms.emergency', p.sub, p), onWedding));
     this.ctx.bridge.outboxWorker.kick();
     return result;
   }
@@ -101,14 +103,19 @@ export class MessagesApi {
    * The emergency broadcast itself, in the caller's transaction (no I/O): the message to everyone
    * the kind affects, on every channel they have, acknowledgement required. The API above and
    * inbound alerts (weather-alert.ts) both send through it; the caller kicks the outbox.
+   * `onWedding` reads the people on the wedding who become contacts when the emergency includes
+   * them (CommsStorage.weddingPeople; by default read now, which PostgreSQL cannot: nobody then).
    * Throws CommsError `vendor_not_found`, `no_recipients`.
    */
-  writeEmergency(w: WeddingDoc, weddingId: string, senderId: string, body: EmergencyBody & { context?: Record<string, string> }, origin: TxOrigin): EmergencyResponse {
+  writeEmergency(
+    w: WeddingDoc, weddingId: string, senderId: string, body: EmergencyBody & { context?: Record<string, string> }, origin: TxOrigin,
+    onWedding: () => readonly WeddingPerson[] = () => this.ctx.storage.weddingPeopleNow(weddingId) ?? [],
+  ): EmergencyResponse {
     const cancelled = body.kind === 'vendor_cancellation' ? w.getVendor(body.vendorId!) : undefined;
     if (body.kind === 'vendor_cancellation' && !cancelled) throw new CommsError('vendor_not_found', `wedding ${weddingId} has no vendor ${body.vendorId}`);
     // The couple and planners who joined through the app are alerted too, as the dialog promises.
     const { removed } = body.includeContacts || body.kind === 'medical'
-      ? ensurePeopleContacts(this.ctx.db, w, weddingId, body.includeContacts ? ['couple', 'planner'] : ['planner'], origin)
+      ? ensurePeopleContacts(onWedding(), w, body.includeContacts ? ['couple', 'planner'] : ['planner'], origin)
       : { removed: [] };
     const people = emergencyRecipients(w, body);
     if (people.length === 0) throw new CommsError('no_recipients', `nobody to alert for this ${body.kind.replace('_', ' ')} (no vendors or contacts match)`);
@@ -187,12 +194,12 @@ export class MessagesApi {
   private async acknowledgeAsPlanner(p: Principal, weddingId: string, messageId: string): Promise<{ messageId: string; recipientId: string; acknowledgedAt: string }> {
     const origin = adminOrigin('comms.ack', p.sub, p);
     const at = new Date(this.ctx.clock()).toISOString();
-    const row = this.ctx.db.prepare('SELECT email FROM people WHERE id = ?').get(p.sub) as { email: string | null } | undefined;
+    const email = await this.ctx.storage.personEmail(p.sub);
     return this.ctx.bridge.withDocument(weddingId, (doc) => {
       const w = new WeddingDoc(doc);
       const message = w.getMessage(messageId);
       if (!message) throw new CommsError('message_not_found', `wedding ${weddingId} has no message ${messageId}`);
-      const own = plannerOwnIds(w, p.sub, row?.email ?? null);
+      const own = plannerOwnIds(w, p.sub, email);
       const who = message.recipientIds.filter((id) => own.has(id));
       if (who.length === 0) throw new CommsError('not_a_recipient', `you are not a recipient of message ${messageId}; name the recipientId you acknowledge for`);
       let acked = message;
@@ -229,7 +236,7 @@ export class MessagesApi {
    */
   async status(p: Principal, weddingId: string, messageId: string): Promise<MessageStatusResponse> {
     assertReader(p, weddingId);
-    const watch = this.watch.get(weddingId, messageId);
+    const watch = await this.watch.get(weddingId, messageId);
     return this.ctx.bridge.withDocument(weddingId, (doc) => {
       const w = new WeddingDoc(doc);
       const own = ownRecipientIds(p, w);

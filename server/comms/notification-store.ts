@@ -1,5 +1,6 @@
 import type { Message, NotificationMode } from '../../schema/index.ts';
 import type { Db } from '../storage/database.ts';
+import { resolving } from '../storage/resolving.ts';
 
 /** The default mode of a wedding nobody has set: a person decides before anything goes out. */
 export const DEFAULT_NOTIFICATION_MODE: NotificationMode = 'ask';
@@ -27,10 +28,14 @@ export interface PendingRow {
   messageId: string | null;
 }
 
-interface Row { id: string; wedding_id: string; status: PendingRow['status']; draft: string; created_at: number; decided_at: number | null; decided_by: string | null; message_id: string | null }
-const toPending = (r: Row): PendingRow => ({
+/** A wedding's mode for automatic messages: `updatedAt` in ms since the epoch (null: never set, the default). */
+export interface NotifySettings { mode: NotificationMode; updatedAt: number | null; updatedBy: string | null }
+
+type Row = { id: string; wedding_id: string; status: PendingRow['status']; draft: string; created_at: number; decided_at: number | null; decided_by: string | null; message_id: string | null };
+/** A stored row as a pending message; both backends (PostgreSQL's bigints arrive as strings). */
+export const toPending = (r: Row): PendingRow => ({
   id: r.id, weddingId: r.wedding_id, status: r.status, draft: JSON.parse(r.draft) as ComposedNotification,
-  createdAt: r.created_at, decidedAt: r.decided_at, decidedBy: r.decided_by, messageId: r.message_id,
+  createdAt: Number(r.created_at), decidedAt: r.decided_at === null ? null : Number(r.decided_at), decidedBy: r.decided_by, messageId: r.message_id,
 });
 
 /**
@@ -38,7 +43,28 @@ const toPending = (r: Row): PendingRow => ({
  * (`comms_notify_settings`, `comms_pending`). Kept on the server rather than in the document: the
  * mode decides what the server sends on the wedding's behalf, so only planners and admins change it,
  * through the API, while every peer that opens a document may write its `meta`.
+ *
+ * The asynchronous contract both backends keep (NotificationStore on SQLite,
+ * PostgresNotificationStore). Times are ms since the epoch, UTC. What a document change writes
+ * (a pending message composed in it, a planner's decision sent with it) goes through CommsWrites.
  */
+export interface NotificationRecords {
+  settings(weddingId: string): Promise<NotifySettings>;
+  mode(weddingId: string): Promise<NotificationMode>;
+  setMode(weddingId: string, mode: NotificationMode, by: string, now: number): Promise<void>;
+  /** Adds a composed message as pending; one with its id already stored is left as it is. */
+  addPending(weddingId: string, draft: ComposedNotification, now: number): Promise<void>;
+  get(weddingId: string, id: string): Promise<PendingRow | undefined>;
+  /** The wedding's pending messages, oldest first (then by id, by code unit). */
+  listPending(weddingId: string): Promise<PendingRow[]>;
+  countPending(weddingId: string): Promise<number>;
+  /** Records a planner's decision; false when it was already decided (or there is no such message). */
+  decide(weddingId: string, id: string, status: 'sent' | 'discarded', by: string, now: number, messageId: string | null): Promise<boolean>;
+  /** Forgets decided rows older than `before`; what was sent stays in the document's log. */
+  forgetDecided(before: number): Promise<void>;
+}
+
+/** Notification modes and pending messages on the embedded SQLite database (synchronous: called inside a change's group). */
 export class NotificationStore {
   private readonly modeGet;
   private readonly modeSet;
@@ -61,7 +87,7 @@ export class NotificationStore {
     this.pendingForget = db.prepare(`DELETE FROM comms_pending WHERE status != 'pending' AND decided_at < ?`);
   }
 
-  settings(weddingId: string): { mode: NotificationMode; updatedAt: number | null; updatedBy: string | null } {
+  settings(weddingId: string): NotifySettings {
     const row = this.modeGet.get(weddingId) as { mode: NotificationMode; updated_at: number; updated_by: string } | undefined;
     return row ? { mode: row.mode, updatedAt: row.updated_at, updatedBy: row.updated_by } : { mode: DEFAULT_NOTIFICATION_MODE, updatedAt: null, updatedBy: null };
   }
@@ -102,3 +128,7 @@ export class NotificationStore {
     this.pendingForget.run(before);
   }
 }
+
+/** The asynchronous contract over the SQLite store. */
+export const sqliteNotificationRecords = (store: NotificationStore): NotificationRecords =>
+  resolving(store, ['settings', 'mode', 'setMode', 'addPending', 'get', 'listPending', 'countPending', 'decide', 'forgetDecided']);

@@ -6,7 +6,7 @@ import type { Principal } from '../auth/tokens.ts';
 import { CommsError } from './comms-error.ts';
 import type { CommsContext } from './comms-context.ts';
 import { assertSender, recipientsOf } from './messages-api.ts';
-import type { NotificationStore, PendingRow } from './notification-store.ts';
+import type { NotificationRecords, PendingRow } from './notification-store.ts';
 import type { Notifier } from './notifier.ts';
 import { findPerson, isBooked, type Person } from './recipients.ts';
 
@@ -18,23 +18,23 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
  * discards. Only planners and admins see pending messages: they name every recipient.
  */
 export class NotificationsApi {
-  constructor(private readonly ctx: CommsContext, private readonly store: NotificationStore, private readonly notifier: Notifier) {}
+  constructor(private readonly ctx: CommsContext, private readonly store: NotificationRecords, private readonly notifier: Notifier) {}
 
   /** `GET /api/weddings/:id/notifications/settings`. */
-  settings(p: Principal, weddingId: string): NotificationSettings {
+  async settings(p: Principal, weddingId: string): Promise<NotificationSettings> {
     assertSender(p, weddingId, 'see and change the notification settings');
     return this.settingsOf(weddingId);
   }
 
   /** `PUT /api/weddings/:id/notifications/settings`: applies to batches composed from now on; pending messages stay pending. */
-  setSettings(p: Principal, weddingId: string, body: NotificationSettingsBody): NotificationSettings {
+  async setSettings(p: Principal, weddingId: string, body: NotificationSettingsBody): Promise<NotificationSettings> {
     assertSender(p, weddingId, 'see and change the notification settings');
-    this.store.setMode(weddingId, body.mode, p.sub, this.ctx.clock());
+    await this.store.setMode(weddingId, body.mode, p.sub, this.ctx.clock());
     return this.settingsOf(weddingId);
   }
 
-  private settingsOf(weddingId: string): NotificationSettings {
-    const s = this.store.settings(weddingId);
+  private async settingsOf(weddingId: string): Promise<NotificationSettings> {
+    const s = await this.store.settings(weddingId);
     return {
       mode: s.mode, quietPeriodMinutes: this.ctx.settings.notifyQuietMs / 60_000, maxDelayMinutes: this.ctx.settings.notifyMaxDelayMs / 60_000,
       updatedBy: s.updatedBy, updatedAt: iso(s.updatedAt),
@@ -44,7 +44,7 @@ export class NotificationsApi {
   /** `GET /api/weddings/:id/notifications/pending`. */
   async listPending(p: Principal, weddingId: string): Promise<PendingNotificationsResponse> {
     assertSender(p, weddingId);
-    const rows = this.store.listPending(weddingId);
+    const rows = await this.store.listPending(weddingId);
     return this.ctx.bridge.withDocument(weddingId, (doc) => {
       const w = new WeddingDoc(doc);
       return { pending: rows.map((r) => toResponse(w, r)) };
@@ -53,18 +53,23 @@ export class NotificationsApi {
 
   /**
    * `POST …/pending/:pendingId/send`: writes the message to the log and sends it. Its recipients are
-   * looked at again: someone deleted or no longer booked since it was composed is left out.
+   * looked at again: someone deleted or no longer booked since it was composed is left out. The
+   * decision is written with the message (CommsWrites.decide); one decided meanwhile is refused
+   * (on SQLite before the message is written; on PostgreSQL, where the decision is written after
+   * the change, a decision by another instance at the same moment is the refusal's only trace).
    * @throws CommsError `notification_not_found`, `notification_decided`, `no_recipients`
    */
   async sendPending(p: Principal, weddingId: string, pendingId: string): Promise<SendResponse> {
     assertSender(p, weddingId);
-    const result = await this.ctx.bridge.withDocument(weddingId, (doc) => {
+    const row = await this.decidable(weddingId, pendingId);
+    const result = await this.ctx.changes.inDocument(weddingId, (doc, writes) => {
       const w = new WeddingDoc(doc);
-      const row = this.decidable(weddingId, pendingId);
       const people = row.draft.recipientIds.map((id) => findPerson(w, id)).filter((x): x is Person => x !== null && isBooked(w, x));
       if (people.length === 0) throw new CommsError('no_recipients', `nobody this message was for is still a booked vendor or a contact of wedding ${weddingId}; discard it`);
+      writes.decide(weddingId, pendingId, 'sent', p.sub, this.ctx.clock(), row.draft.id, (decided) => {
+        if (!decided) throw new CommsError('notification_decided', `message ${pendingId} was already decided`);
+      });
       const message = w.getMessage(row.draft.id) ?? this.notifier.write(w, weddingId, row.draft, people, { notify: 'approved', approvedBy: p.sub.slice(0, 128) });
-      this.store.decide(weddingId, pendingId, 'sent', p.sub, this.ctx.clock(), message.id);
       return { message, recipients: recipientsOf(w, message), unknownRecipients: row.draft.recipientIds.filter((id) => !message.recipientIds.includes(id)) };
     });
     this.ctx.bridge.outboxWorker.kick();
@@ -74,14 +79,14 @@ export class NotificationsApi {
   /** `POST …/pending/:pendingId/discard`. @throws CommsError `notification_not_found`, `notification_decided` */
   async discardPending(p: Principal, weddingId: string, pendingId: string): Promise<DiscardResponse> {
     assertSender(p, weddingId);
-    this.decidable(weddingId, pendingId);
-    this.store.decide(weddingId, pendingId, 'discarded', p.sub, this.ctx.clock(), null);
-    const row = this.store.get(weddingId, pendingId)!;
+    await this.decidable(weddingId, pendingId);
+    await this.store.decide(weddingId, pendingId, 'discarded', p.sub, this.ctx.clock(), null);
+    const row = (await this.store.get(weddingId, pendingId))!;
     return this.ctx.bridge.withDocument(weddingId, (doc) => ({ pending: toResponse(new WeddingDoc(doc), row) }));
   }
 
-  private decidable(weddingId: string, pendingId: string): PendingRow {
-    const row = this.store.get(weddingId, pendingId);
+  private async decidable(weddingId: string, pendingId: string): Promise<PendingRow> {
+    const row = await this.store.get(weddingId, pendingId);
     if (!row) throw new CommsError('notification_not_found', `wedding ${weddingId} has no pending message ${pendingId}`);
     if (row.status !== 'pending') throw new CommsError('notification_decided', `message ${pendingId} was already ${row.status}`);
     return row;

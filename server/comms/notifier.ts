@@ -1,9 +1,9 @@
 import { WeddingDoc, systemOrigin, type Message } from '../../schema/index.ts';
 import { ORIGIN_REASONS, type CommsContext } from './comms-context.ts';
-import type { JobQueue } from './job-queue.ts';
-import type { Job } from './job-runs.ts';
+import type { CommsWrites } from './comms-writes.ts';
+import type { CommsJobs, Job } from './job-runs.ts';
 import type { MessageWriter } from './message-writer.ts';
-import type { ComposedNotification, NotificationStore } from './notification-store.ts';
+import type { ComposedNotification, NotificationRecords } from './notification-store.ts';
 import { dedupeByAddress, findPerson, isBooked, type Person } from './recipients.ts';
 import { clipWithEllipsis } from '../../schema/document/text.ts';
 
@@ -53,7 +53,7 @@ const clip = clipWithEllipsis;
 export class Notifier {
   private readonly kinds = new Map<string, NotificationKind<unknown>>();
 
-  constructor(private readonly ctx: CommsContext, private readonly jobs: JobQueue, private readonly store: NotificationStore, private readonly writer: MessageWriter) {
+  constructor(private readonly ctx: CommsContext, private readonly jobs: CommsJobs, private readonly store: NotificationRecords, private readonly writer: MessageWriter) {
     jobs.register(NOTIFY_BATCH_KIND, (job) => this.flush(job as Job<BatchPayload>));
   }
 
@@ -63,22 +63,26 @@ export class Notifier {
    */
   register<P>(kind: string, definition: NotificationKind<P>): void {
     this.kinds.set(kind, definition as NotificationKind<unknown>);
-    this.jobs.register(kind, async (job) => { this.collect(job.weddingId, kind, `job:${job.id}`, job.payload as P); });
+    this.jobs.register(kind, (job) => this.ctx.changes.alone((writes) => this.collect(writes, job.weddingId, kind, `job:${job.id}`, job.payload as P)));
   }
 
   /**
-   * Adds a change to the wedding's batch (synchronously: call it from a document listener so it is
-   * stored in the change's durable transaction). Changes with the same `key` fold into one.
+   * Adds a change to the wedding's batch, through `writes` (a document listener's: it is stored in
+   * the change's durable transaction), unless the wedding's notifications are off. Changes with
+   * the same `key` fold into one. Throws when `kind` is not registered.
    */
-  collect<P>(weddingId: string, kind: string, key: string, payload: P): void {
+  collect<P>(writes: CommsWrites, weddingId: string, kind: string, key: string, payload: P): void {
     if (!this.kinds.has(kind)) throw new Error(`no notification kind ${kind}`);
-    if (this.store.mode(weddingId) === 'off') return;
     const { notifyQuietMs, notifyMaxDelayMs } = this.ctx.settings;
-    this.jobs.enqueue<BatchPayload>(
-      { weddingId, kind: NOTIFY_BATCH_KIND, key: `${weddingId}:notify`, payload: { items: [{ kind, key, payload }] }, notBefore: this.ctx.clock() + Math.min(notifyQuietMs, notifyMaxDelayMs) },
-      (older, newer) => this.fold(older, newer),
-      { debounceMaxMs: notifyMaxDelayMs },
-    );
+    const notBefore = this.ctx.clock() + Math.min(notifyQuietMs, notifyMaxDelayMs);
+    writes.withMode(weddingId, (mode) => {
+      if (mode === 'off') return;
+      writes.enqueue<BatchPayload>(
+        { weddingId, kind: NOTIFY_BATCH_KIND, key: `${weddingId}:notify`, payload: { items: [{ kind, key, payload }] }, notBefore },
+        (older, newer) => this.fold(older, newer),
+        { debounceMaxMs: notifyMaxDelayMs },
+      );
+    });
   }
 
   private fold(older: BatchPayload, newer: BatchPayload): BatchPayload {
@@ -94,16 +98,16 @@ export class Notifier {
 
   /** A batch is due: compose it, then hold, send or drop it as the wedding's mode says. */
   private async flush(job: Job<BatchPayload>): Promise<void> {
-    const batch = this.jobs.claim<BatchPayload>(job.id) ?? job;
+    const batch = (await this.jobs.claim<BatchPayload>(job.id)) ?? job;
     const { weddingId } = batch;
-    const mode = this.store.mode(weddingId);
+    const mode = await this.store.mode(weddingId);
     if (mode === 'off') return;
-    const sent = await this.ctx.bridge.withDocument(weddingId, (doc) => {
+    const sent = await this.ctx.changes.inDocument(weddingId, (doc, writes) => {
       const w = new WeddingDoc(doc);
       const now = this.ctx.clock();
       const drafts = this.compose(w, batch.payload.items, `notify-${batch.id}`);
       for (const draft of drafts) {
-        if (mode === 'ask') this.store.addPending(weddingId, draft, now);
+        if (mode === 'ask') writes.addPending(weddingId, draft, now);
         else if (!w.getMessage(draft.id)) this.write(w, weddingId, draft, draft.recipientIds.map((id) => findPerson(w, id)).filter((p): p is Person => p !== null), { notify: 'automatic' });
       }
       return mode === 'automatic' && drafts.length > 0;

@@ -3,7 +3,7 @@ import type pg from 'pg';
 import type { Logger } from '../logger.ts';
 import { claimedElsewhere, HeldClaims, takeClaims, type ClaimsTable } from '../storage/postgres/held-claims.ts';
 import { inTransaction } from '../storage/postgres/pool.ts';
-import { failedOutcome, foldedDue, jobOf, type Job, type JobHandler, type NewJob } from './job-runs.ts';
+import { failedOutcome, foldedDue, jobOf, type CommsJobs, type Job, type JobHandler, type NewJob } from './job-runs.ts';
 
 const CLAIMS: ClaimsTable = { table: 'comms_job_claims', key: 'wedding_id' };
 /** True when holder `h` holds the claim on the job row's wedding, live on the database's clock; share-locks it until the statement's transaction ends. */
@@ -48,7 +48,7 @@ export interface PostgresJobQueueOptions {
  *   after a crash.
  * Statements reject with the pg error.
  */
-export class PostgresJobQueue {
+export class PostgresJobQueue implements CommsJobs {
   private readonly handlers = new Map<string, JobHandler>();
   private readonly claims: HeldClaims;
   private readonly weddingsPerPass: number;

@@ -2,13 +2,11 @@ import * as Y from 'yjs';
 import { WeddingDoc, weddingIdOf, type Delivery, type Message } from '../../schema/index.ts';
 import { isMessagingAdapter, type MessagingChannel, type OutboundMessage } from '../../adapters/core/index.ts';
 import { PRIORITY } from '../bridge/outbound-planner.ts';
-import { OutboxStore } from '../bridge/outbox-store.ts';
 import { describeOrigin } from '../collab/origin.ts';
 import type { CommsContext } from './comms-context.ts';
-import type { EscalationWatch } from './escalation-watch.ts';
+import type { CommsWrites } from './comms-writes.ts';
 import { findPerson } from './recipients.ts';
 import { rootInTransaction, type YType } from './y-roots.ts';
-import { namedListener } from '../collab/document-listeners.ts';
 
 /** What a `message` outbox row carries: the send, as planned (the acknowledgement link is made when it is sent). */
 export interface MessageSendPayload {
@@ -27,19 +25,15 @@ export function sendKey(weddingId: string, messageId: string, recipientId: strin
  * transaction of the server (admin or system origin) adds a message or queues a send, the outbox row
  * for each queued send is written inside the same durable transaction, so a crash loses both or
  * neither. A peer that writes `queued` into a message sends nothing. Messages that ask for an
- * acknowledgement are put on the escalation watch.
+ * acknowledgement are put on the escalation watch. The rows are CommsWrites: on SQLite written at
+ * once in the update's group, on PostgreSQL a joined write of its append (the bridge's shared
+ * outbox), and the outbox worker is woken once they are committed.
  */
 export class SendPlanner {
-  private readonly outboxKeyExists;
-  /** Sends are outbox rows written in the document update's transaction (SQLite: comms runs on the embedded database only). */
-  private readonly outbox: OutboxStore;
-
-  constructor(private readonly ctx: CommsContext, private readonly watch: EscalationWatch) {
-    this.outbox = new OutboxStore(ctx.db);
-    this.outboxKeyExists = ctx.db.prepare('SELECT 1 FROM outbox WHERE idempotency_key = ?').pluck();
-    ctx.bridge.onDocumentUpdate(namedListener('comms_notifications', this.onDocumentUpdate));
+  constructor(private readonly ctx: CommsContext) {
+    ctx.changes.onUpdate('comms_notifications', this.onDocumentUpdate);
   }
-  private readonly onDocumentUpdate = (documentName: string, doc: Y.Doc, tr: Y.Transaction): void => {
+  private readonly onDocumentUpdate = (documentName: string, doc: Y.Doc, tr: Y.Transaction, writes: CommsWrites): void => {
     const weddingId = weddingIdOf(documentName);
     if (!weddingId || !doc.share.has('messages')) return;
     const root = doc.getArray<Y.Map<unknown>>('messages');
@@ -50,7 +44,12 @@ export class SendPlanner {
     const plans = origin.kind === 'admin' || origin.kind === 'system';
     const w = new WeddingDoc(doc);
     const now = this.ctx.clock();
-    let planned = 0;
+    let kicked = false;
+    const planned = (added: boolean) => {
+      if (!added || kicked) return;
+      kicked = true;
+      writes.afterCommit(() => this.ctx.bridge.outboxWorker.kick());
+    };
     for (const { id, keys } of changedDeliveries(root, recorded, tr)) {
       // Only the sends this transaction touched are read: a broadcast's message can hold hundreds.
       const sends = w.getDeliveries(id, keys ?? undefined);
@@ -58,31 +57,30 @@ export class SendPlanner {
       let queuedAt = Infinity;
       for (const d of sends) {
         if (d.status === 'queued' && plans && d.integrationId && message) {
-          if (this.planSend(weddingId, w, message, d, now)) planned++;
+          this.planSend(writes, weddingId, w, message, d, now, planned);
           queuedAt = Math.min(queuedAt, Date.parse(d.queuedAt));
         }
-        if (d.status === 'failed') this.watch.lookBy(now, weddingId, id);
+        if (d.status === 'failed') writes.watchLookBy(now, weddingId, id);
       }
       if (!message) continue;
       if (plans && message.requiresAck && message.escalateAfterSeconds && Number.isFinite(queuedAt)) {
-        this.watch.open(weddingId, id, queuedAt + message.escalateAfterSeconds * 1000, now);
+        writes.openWatch(weddingId, id, queuedAt + message.escalateAfterSeconds * 1000, now);
       } else if (plans && message.requiresAck && message.escalateAfterSeconds && keys === null) {
         // Nobody could be reached on any channel: look at once (an integration may reach them now).
-        this.watch.open(weddingId, id, now, now);
+        writes.openWatch(weddingId, id, now, now);
       }
     }
-    if (planned) this.ctx.bridge.outboxWorker.kick();
   };
 
-  private planSend(weddingId: string, w: WeddingDoc, message: Omit<Message, 'acks' | 'deliveries'>, d: Delivery, now: number): boolean {
+  /** Plans one send's outbox row (unless a row with its key exists); `planned` hears whether it was added. */
+  private planSend(writes: CommsWrites, weddingId: string, w: WeddingDoc, message: Omit<Message, 'acks' | 'deliveries'>, d: Delivery, now: number, planned: (added: boolean) => void): void {
     const key = sendKey(weddingId, message.id, d.recipientId, d.channel, d.level);
-    if (this.outboxKeyExists.get(key)) return false;
     const person = findPerson(w, d.recipientId);
     const live = this.ctx.bridge.registry.get(d.integrationId!);
-    if (!person || !live || !isMessagingAdapter(live.adapter)) return false;
+    if (!person || !live || !isMessagingAdapter(live.adapter)) return;
     const channel = d.channel as MessagingChannel;
     const address = live.adapter.addressFor(person, channel);
-    if (!address) return false;
+    if (!address) return;
     const meta = w.getMeta();
     const urgent = message.priority === 'urgent';
     // Wedding-day mode: emergencies go ahead of everything else in the outbox.
@@ -94,11 +92,10 @@ export class SendPlanner {
         priority: message.priority, type: message.type, requiresAck: message.requiresAck, level: d.level,
       },
     };
-    this.outbox.add({
+    writes.addSend({
       integrationId: live.integration.id, weddingId, kind: MESSAGE_KIND, entity: 'messages', entityId: `${message.id}/${d.recipientId}/${d.channel}/${d.level}`,
       payload, contentHash: key, priority, notBefore: now, idempotencyKey: key,
-    }, now);
-    return true;
+    }, now, planned);
   }
 }
 

@@ -1,5 +1,6 @@
 import { CONTACT_ROLES, removalOf, type Contact, type TxOrigin, type WeddingDoc } from '../../schema/index.ts';
 import { clipText } from '../../schema/document/text.ts';
+import type pg from 'pg';
 import type { Db } from '../storage/database.ts';
 
 /**
@@ -26,17 +27,29 @@ export interface WeddingPerson {
   role: 'planner' | 'couple';
 }
 
-/** Workspace members of the wedding's workspace (planners) and planner/couple participants, each once (planner wins). */
-export function peopleOnWedding(db: Db, weddingId: string): WeddingPerson[] {
-  const rows = db.prepare(`
-    SELECT p.id AS personId, p.name AS name, p.email AS email, 'planner' AS role FROM weddings w
-      JOIN workspace_members m ON m.workspace_id = w.workspace_id JOIN people p ON p.id = m.person_id WHERE w.id = @weddingId
+const MEMBERS_AND_PARTICIPANTS = `
+    SELECT p.id AS "personId", p.name AS name, p.email AS email, 'planner' AS role FROM weddings w
+      JOIN workspace_members m ON m.workspace_id = w.workspace_id JOIN people p ON p.id = m.person_id WHERE w.id = $weddingId
     UNION ALL
     SELECT p.id, p.name, p.email, x.role FROM participants x JOIN people p ON p.id = x.person_id
-      WHERE x.wedding_id = @weddingId AND x.role IN ('planner', 'couple')`).all({ weddingId }) as WeddingPerson[];
+      WHERE x.wedding_id = $weddingId AND x.role IN ('planner', 'couple')`;
+
+/** Each person once (planner wins), in the order read. */
+function oncePerPerson(rows: readonly WeddingPerson[]): WeddingPerson[] {
   const byId = new Map<string, WeddingPerson>();
   for (const r of rows) if (!byId.has(r.personId) || r.role === 'planner') byId.set(r.personId, r);
   return [...byId.values()];
+}
+
+/** Workspace members of the wedding's workspace (planners) and planner/couple participants, each once (planner wins); SQLite. */
+export function peopleOnWedding(db: Db, weddingId: string): WeddingPerson[] {
+  return oncePerPerson(db.prepare(MEMBERS_AND_PARTICIPANTS.replaceAll('$weddingId', '@weddingId')).all({ weddingId }) as WeddingPerson[]);
+}
+
+/** The same on PostgreSQL (schema/migrations/postgres/012_people.sql). Rejects with the pg error. */
+export async function postgresPeopleOnWedding(pool: pg.Pool, weddingId: string): Promise<WeddingPerson[]> {
+  const { rows } = await pool.query<WeddingPerson>(MEMBERS_AND_PARTICIPANTS.replaceAll('$weddingId', '$1'), [weddingId]);
+  return oncePerPerson(rows);
 }
 
 /** A person on the wedding a message to their role did not reach because a planner removed their contact. */
@@ -49,13 +62,14 @@ export interface RemovedPerson {
 }
 
 /**
- * Adds a contact for each person on the wedding with one of `roles` who has none yet (no contact
- * with their person id or their e-mail) and whose contact a planner has not removed. Runs in the
- * caller's transaction. `added`: the contact ids added; `removed`: the people left out because a
- * planner removed their contact (contact-removals.ts), for the message to say why they got nothing.
+ * Adds a contact for each of `people` (the people on the wedding, peopleOnWedding) with one of
+ * `roles` who has none yet (no contact with their person id or their e-mail) and whose contact a
+ * planner has not removed. Runs in the caller's transaction. `added`: the contact ids added;
+ * `removed`: the people left out because a planner removed their contact (contact-removals.ts),
+ * for the message to say why they got nothing.
  */
-export function ensurePeopleContacts(db: Db, w: WeddingDoc, weddingId: string, roles: readonly Contact['role'][], origin: TxOrigin): { added: string[]; removed: RemovedPerson[] } {
-  const wanted = peopleOnWedding(db, weddingId).filter((p) => roles.includes(p.role));
+export function ensurePeopleContacts(people: readonly WeddingPerson[], w: WeddingDoc, roles: readonly Contact['role'][], origin: TxOrigin): { added: string[]; removed: RemovedPerson[] } {
+  const wanted = people.filter((p) => roles.includes(p.role));
   if (wanted.length === 0) return { added: [], removed: [] };
   const contacts = w.listContacts();
   const emails = new Set(contacts.map((c) => c.email.toLowerCase()).filter(Boolean));

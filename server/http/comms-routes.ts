@@ -30,8 +30,8 @@ export function commsRoutes(tokens: TokenService, comms: CommsService): Hono<App
   });
   app.post('/:weddingId/emergency', async (c) => c.json(await messages.emergency(c.get('principal'), weddingParam(c), await readJson(c, EmergencyBody)), 201));
 
-  app.get('/:weddingId/notifications/settings', async (c) => c.json(notifications.settings(c.get('principal'), weddingParam(c))));
-  app.put('/:weddingId/notifications/settings', async (c) => c.json(notifications.setSettings(c.get('principal'), weddingParam(c), await readJson(c, NotificationSettingsBody))));
+  app.get('/:weddingId/notifications/settings', async (c) => c.json(await notifications.settings(c.get('principal'), weddingParam(c))));
+  app.put('/:weddingId/notifications/settings', async (c) => c.json(await notifications.setSettings(c.get('principal'), weddingParam(c), await readJson(c, NotificationSettingsBody))));
   app.get('/:weddingId/notifications/pending', async (c) => c.json(await notifications.listPending(c.get('principal'), weddingParam(c))));
   app.post('/:weddingId/notifications/pending/:pendingId/send', async (c) => c.json(await notifications.sendPending(c.get('principal'), weddingParam(c), c.req.param('pendingId')), 201));
   app.post('/:weddingId/notifications/pending/:pendingId/discard', async (c) => c.json(await notifications.discardPending(c.get('principal'), weddingParam(c), c.req.param('pendingId'))));

@@ -11,10 +11,10 @@ import { describeOrigin } from '../collab/origin.ts';
 import { describeChanger } from '../comms/cascades.ts';
 import { CommsError } from '../comms/comms-error.ts';
 import type { CommsService } from '../comms/comms-service.ts';
+import type { CommsWrites } from '../comms/comms-writes.ts';
 import type { NotificationItem } from '../comms/notifier.ts';
 import { activeVendors, contactsWithRole, findPerson, type Person } from '../comms/recipients.ts';
 import { rootInTransaction, type YType } from '../comms/y-roots.ts';
-import { namedListener } from '../collab/document-listeners.ts';
 import { longDate } from '../../schema/document/date-words.ts';
 import { ownValue } from '../../schema/own-keys.ts';
 
@@ -49,12 +49,14 @@ const milestoneName = (p: Payment) => (p.milestone === 'other' ? (p.description 
  * payment a vendor's system adds → couple and planner). Everything is in integer minor units.
  * The notices and reminders are automatic messages: batched, and held, sent or dropped as the
  * wedding's mode says (comms/notifier.ts); vendors among their recipients must be booked.
+ * What a payment change causes (the amount last seen, reminder jobs, notices) is written with it
+ * (CommsWrites, on either backend), decided from what is read of the document in its transaction.
  */
 export class PaymentCoordinator {
   private readonly budgetDue = new Set<string>();
 
   constructor(private readonly bridge: PaymentsBridge, private readonly comms: CommsService, private readonly settings: PaymentSettings) {
-    bridge.onDocumentUpdate(namedListener('payments', this.onDocumentUpdate));
+    comms.changes.onUpdate('payments', this.onDocumentUpdate);
     comms.notifier.register<ReceivedPayload>(PAYMENT_JOBS.received, { compose: (w, p) => this.composeReceived(w, p), merge: (older, newer) => ({ ...newer, previousPaid: older.previousPaid }) });
     comms.notifier.register<AddedPayload>(PAYMENT_JOBS.added, { compose: (w, p) => this.composeAdded(w, p) });
     // A reminder is a job due at its time of day; it then joins the wedding's batch.
@@ -92,7 +94,7 @@ export class PaymentCoordinator {
   }
 
   // ── the document listener ─────────────────────────────────────────────────────────────────────
-  private readonly onDocumentUpdate = (documentName: string, doc: Y.Doc, tr: Y.Transaction): void => {
+  private readonly onDocumentUpdate = (documentName: string, doc: Y.Doc, tr: Y.Transaction, writes: CommsWrites): void => {
     const weddingId = weddingIdOf(documentName);
     if (!weddingId || !doc.share.has('payments')) return;
     const root = doc.getMap<Y.Map<unknown>>('payments');
@@ -101,35 +103,37 @@ export class PaymentCoordinator {
     this.scheduleBudget(weddingId);
     const origin = describeOrigin(tr.origin);
     const w = new WeddingDoc(doc);
-    for (const { id, created } of changedPayments(root, recorded, tr)) this.afterChange(weddingId, w, id, created, origin);
+    for (const { id, created } of changedPayments(root, recorded, tr)) this.afterChange(writes, weddingId, w, id, created, origin);
   };
 
-  private afterChange(weddingId: string, w: WeddingDoc, paymentId: string, created: boolean, origin: TxOrigin): void {
-    const { lastSeen, notifier } = this.comms;
+  private afterChange(writes: CommsWrites, weddingId: string, w: WeddingDoc, paymentId: string, created: boolean, origin: TxOrigin): void {
+    const { notifier } = this.comms;
     const payment = w.getPayment(paymentId);
-    const previousPaid = lastSeen.swap<number>(weddingId, `payment.${paymentId}.paid`, payment?.amountPaid ?? 0) ?? 0;
-    this.syncReminders(weddingId, w, paymentId, payment);
-    if (!payment) return;
-    const by = () => describeChanger(this.bridge, w, origin).label;
-    if (payment.amountPaid > previousPaid) {
-      notifier.collect<ReceivedPayload>(weddingId, PAYMENT_JOBS.received, `paid:${paymentId}`, { paymentId, previousPaid, amountPaid: payment.amountPaid, changedBy: by() });
-    }
-    // "Venue requires additional payment": a payment a vendor's system adds is news for the couple.
-    if (created && origin.kind === 'adapter' && payment.amountPaid === 0) {
-      // Once per payment, even if it is seen created again (a restore).
-      if (lastSeen.swap<boolean>(weddingId, `payment.${paymentId}.added`, true) === undefined) {
-        notifier.collect<AddedPayload>(weddingId, PAYMENT_JOBS.added, `added:${paymentId}`, { paymentId, changedBy: by() });
+    // Read now: on PostgreSQL the swap's step runs after the Yjs transaction.
+    const by = payment ? describeChanger(this.bridge, w, origin).label : '';
+    const tz = w.getMeta().timezone;
+    writes.swapLastSeen<number>(weddingId, `payment.${paymentId}.paid`, payment?.amountPaid ?? 0, (seen) => {
+      const previousPaid = seen ?? 0;
+      this.syncReminders(writes, weddingId, tz, paymentId, payment);
+      if (!payment) return;
+      if (payment.amountPaid > previousPaid) {
+        notifier.collect<ReceivedPayload>(writes, weddingId, PAYMENT_JOBS.received, `paid:${paymentId}`, { paymentId, previousPaid, amountPaid: payment.amountPaid, changedBy: by });
       }
-    }
+      // "Venue requires additional payment": a payment a vendor's system adds is news for the couple.
+      if (created && origin.kind === 'adapter' && payment.amountPaid === 0) {
+        // Once per payment, even if it is seen created again (a restore).
+        writes.swapLastSeen<boolean>(weddingId, `payment.${paymentId}.added`, true, (added) => {
+          if (added === undefined) notifier.collect<AddedPayload>(writes, weddingId, PAYMENT_JOBS.added, `added:${paymentId}`, { paymentId, changedBy: by });
+        });
+      }
+    });
   }
 
   /** Reminder jobs for the payment's current due date; those for another date (or a settled payment) are cancelled. */
-  private syncReminders(weddingId: string, w: WeddingDoc, paymentId: string, payment: Payment | undefined): void {
-    const { jobs } = this.comms;
+  private syncReminders(writes: CommsWrites, weddingId: string, tz: string | undefined, paymentId: string, payment: Payment | undefined): void {
     const prefix = `${weddingId}:remind:${paymentId}:`;
     const wanted: string[] = [];
     if (payment && payment.due && !CLOSED.has(payment.status) && payment.amount > payment.amountPaid) {
-      const tz = w.getMeta().timezone;
       const now = this.bridge.clock();
       for (const daysBefore of [...this.settings.reminderDays, -1]) {
         const key = `${prefix}${payment.due}:${daysBefore}`;
@@ -137,13 +141,13 @@ export class PaymentCoordinator {
         const at = instantInZone(day, REMINDER_TIME, tz);
         if (at <= now) continue;
         wanted.push(key);
-        jobs.enqueueOnce<ReminderPayload>({ weddingId, kind: PAYMENT_JOBS.reminder, key, payload: { paymentId, due: payment.due, daysBefore }, notBefore: at });
+        writes.enqueueOnce<ReminderPayload>({ weddingId, kind: PAYMENT_JOBS.reminder, key, payload: { paymentId, due: payment.due, daysBefore }, notBefore: at });
       }
       // The day after the due date the unpaid part becomes overdue in the budget.
       const overdueFrom = instantInZone(new Date(Date.parse(`${payment.due}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10), '00:00', tz);
-      if (overdueFrom > now) jobs.enqueueOnce({ weddingId, kind: PAYMENT_JOBS.budget, key: `${weddingId}:budget:${payment.due}`, payload: {}, notBefore: overdueFrom });
+      if (overdueFrom > now) writes.enqueueOnce({ weddingId, kind: PAYMENT_JOBS.budget, key: `${weddingId}:budget:${payment.due}`, payload: {}, notBefore: overdueFrom });
     }
-    jobs.cancelByPrefix(weddingId, prefix, wanted);
+    writes.cancelJobs(weddingId, prefix, wanted);
   }
 
   // ── notifications ─────────────────────────────────────────────────────────────────────────────

@@ -3,22 +3,26 @@ import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { createCredentialCipher } from '../../server/bridge/credential-cipher.ts';
 import { AckLinks } from '../../server/comms/ack-links.ts';
-import { openDatabase } from '../../server/storage/database.ts';
+import type { CredentialCipher } from '../../server/bridge/credential-cipher.ts';
+import { openDatabase, type Db } from '../../server/storage/database.ts';
+import { serverKey } from '../../server/storage/server-keys.ts';
 import { tempDir } from '../helpers/test-server.ts';
 
 const target = { weddingId: 'w1', messageId: 'msg_1', recipientId: 'florist' };
+/** Ack links signed with the SQLite server key, as sqliteCommsStorage gives it. */
+const ackLinks = (db: Db, cipher: CredentialCipher, url: () => string) => new AckLinks(serverKey(db, cipher, 'ack-links'), url);
 
 describe('server keys', () => {
   it('are stored sealed with the key-encryption key, never as the key itself', () => {
     const db = openDatabase(tempDir(), { synchronous: 'normal' });
     const cipher = createCredentialCipher(crypto.randomBytes(32));
-    const links = new AckLinks(db, cipher, () => 'http://hub.example');
+    const links = ackLinks(db, cipher, () => 'http://hub.example');
     const stored = db.prepare("SELECT key FROM server_keys WHERE name = 'ack-links'").pluck().get() as Buffer;
     expect(stored.toString('utf8')).toMatch(/^v1\./);
     // Reopened with the same KEK: the same key, so links already sent still work.
-    expect(new AckLinks(db, cipher, () => 'http://hub.example').verify(links.token(target))).toEqual(target);
+    expect(ackLinks(db, cipher, () => 'http://hub.example').verify(links.token(target))).toEqual(target);
     // With another KEK the sealed key cannot be read: it fails loudly instead of signing with garbage.
-    expect(() => new AckLinks(db, createCredentialCipher(crypto.randomBytes(32)), () => '')).toThrow();
+    expect(() => ackLinks(db, createCredentialCipher(crypto.randomBytes(32)), () => '')).toThrow();
     db.close();
   });
 
@@ -28,7 +32,7 @@ describe('server keys', () => {
     db.prepare("INSERT INTO server_keys (name, key, created_at) VALUES ('ack-links', ?, ?)").run(plain, new Date().toISOString());
     const payload = Buffer.from(JSON.stringify([target.weddingId, target.messageId, target.recipientId])).toString('base64url');
     const oldToken = `${payload}.${crypto.createHmac('sha256', plain).update(payload).digest().subarray(0, 16).toString('base64url')}`;
-    const links = new AckLinks(db, createCredentialCipher(crypto.randomBytes(32)), () => 'http://hub.example');
+    const links = ackLinks(db, createCredentialCipher(crypto.randomBytes(32)), () => 'http://hub.example');
     expect(links.verify(oldToken)).toEqual(target);
     const stored = db.prepare("SELECT key FROM server_keys WHERE name = 'ack-links'").pluck().get() as Buffer;
     expect(stored.includes(plain)).toBe(false);
