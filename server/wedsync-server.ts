@@ -33,6 +33,7 @@ import { bridgeSettingsFrom } from './bridge/bridge-settings.ts';
 import { webhookTargetGuard } from './http/integrations-routes.ts';
 import { ConsistencyAudit } from './bridge/consistency-audit.ts';
 import { createRateLimits } from './http/rate-limits.ts';
+import { postgresCommsStorageWith } from './comms/postgres-comms-storage.ts';
 import { sqliteCommsStorage } from './comms/sqlite-comms-storage.ts';
 import { CommsService } from './comms/comms-service.ts';
 import { Cascades } from './comms/cascades.ts';
@@ -199,8 +200,11 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
     bridge, results: stores.consistencyResults, inbox: bridgeStorage.inboxReads, outbox: bridgeStorage.outboxReads, metrics, logger: logger.child({ component: 'consistency' }), intervalMs: config.CONSISTENCY_AUDIT_INTERVAL_MS });
   const calendarStorage = pg ? postgresCalendarStorage({ pool: pg.opened.pool, persistence: collab.persistence }) : sqliteCalendarStorage({ db, updates: bridge });
   const calendar = new CalendarService({ storage: calendarStorage, bridge, logger: logger.child({ component: 'calendar' }), publicUrl });
+  const commsStorage = pg
+      ? postgresCommsStorageWith({ pool: pg.bridgePool, instanceId: pg.instanceId, cipher, ackKey: pg.ackKey, persistence: collab.persistence, now: bridge.clock, logger: logger.child({ component: 'comms-jobs' }) })
+      : sqliteCommsStorage({ db, cipher, now: bridge.clock, logger: logger.child({ component: 'comms-jobs' }) });
   const comms = new CommsService({
-    storage: sqliteCommsStorage({ db, cipher, now: bridge.clock, logger: logger.child({ component: 'comms-jobs' }) }),
+    storage: commsStorage,
     bridge, logger: logger.child({ component: 'comms' }), publicUrl,
     settings: { emergencyEscalateAfterS: config.EMERGENCY_ESCALATE_AFTER_S, ackEscalateAfterS: config.ACK_ESCALATE_AFTER_S, notifyQuietMs: config.NOTIFY_QUIET_MINUTES * 60_000, notifyMaxDelayMs: config.NOTIFY_MAX_DELAY_MINUTES * 60_000, tickMs: config.COMMS_TICK_MS, outboxMaxAttempts: config.OUTBOX_MAX_ATTEMPTS, retentionDays: config.RETENTION_DAYS },
   });
@@ -232,7 +236,7 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
     mount: (a) => {
       ({ signIn } = mountApi(a, {
         config, authSecret: options.authSecret, oidcFetch: options.oidcFetch, mail: options.mail, packageVersion: PACKAGE_VERSION,
-        db, tokens, people, sessions, apiKeys, collab, documents, stored: stores.documents, activity: stores.activityReader, cipher, pdf, stores,
+        weddings: calendarStorage.weddings, tokens, people, sessions, apiKeys, collab, stored: stores.documents, activity: stores.activityReader, cipher, pdf, stores,
         vendorBindings: pg
           ? postgresVendorBindings({ pool: pg.opened.pool, docs: collab, persistence: collab.persistence, keyRevocations: pg.stores.apiKeys })
           : sqliteVendorBindings({ db, docs: collab }),
@@ -302,6 +306,8 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
         await bridge.stop();
         await calendar.stop();
         await comms.stop();
+        // Hands this instance's job claims on (PostgreSQL).
+        await commsStorage.close();
         await demo?.stop();
         await bridgeDocuments.releaseAll();
         await bridgeStorage.close();

@@ -1,3 +1,5 @@
+import { storageBackendFor } from '../storage/backend/open-document-store.ts';
+import { openPostgresServerParts } from '../storage/postgres/postgres-server-parts.ts';
 import { resolveAuthSecret } from '../auth/secret.ts';
 import { createTokenService } from '../auth/tokens.ts';
 import { ConfigError, type Config } from '../config.ts';
@@ -10,30 +12,39 @@ import { ensurePlannerAppBuilt } from './planner-build.ts';
 
 /** Runs the server until SIGTERM/SIGINT, then compacts every loaded document and exits 0. */
 export async function serve(config: Config, io: CliIO): Promise<void> {
-  if (config.DATABASE_URL) {
-    // Several instances started with one DATABASE_URL would otherwise each serve the same weddings
-    // from their own SQLite file, and every one of them would accept writes the others never see.
-    throw new ConfigError('DATABASE_URL is set, but serve keeps every store in SQLite under DATA_DIR and does not run on PostgreSQL yet (docs/deployment.md, "Several instances"): unset DATABASE_URL to run one node');
+  let backend: ReturnType<typeof storageBackendFor>;
+  try {
+    backend = storageBackendFor(config.DATABASE_URL);
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
+  if (backend === 'postgres') {
+    // The demo's sandboxes run inside one process, and its state is a file in DATA_DIR.
+    if (config.DEMO) throw new ConfigError('DEMO runs on one node with SQLite: unset DATABASE_URL or DEMO');
+    // Every instance must sign and check the same tokens: a secret generated into one DATA_DIR would differ.
+    if (!config.AUTH_SECRET) throw new ConfigError('AUTH_SECRET must be set with DATABASE_URL: every instance of a cluster signs and checks tokens with the same secret');
   }
   const logger = createLogger(config);
   // Before listening, so no request ever waits on (or races) a build.
   await ensurePlannerAppBuilt(PLANNER_APP_DIST, io.err);
   const secret = resolveAuthSecret(config.AUTH_SECRET, config.dataDir);
-  const server = createWedSyncServer(config, { authSecret: secret.secret, logger });
+  // On PostgreSQL: connected, migrated, the key checked, before anything listens.
+  const postgres = backend === 'postgres' ? await openPostgresServerParts(config, logger) : undefined;
+  const server = createWedSyncServer(config, { authSecret: secret.secret, logger, postgres });
 
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled promise rejection (kept running)'));
   process.on('uncaughtException', (error) => logger.error({ err: error }, 'uncaught exception (kept running)'));
 
   const { port, httpUrl, wsUrl } = await server.listen();
   const base = config.PUBLIC_URL?.replace(/\/$/, '') ?? httpUrl;
-  logger.info({ port, dataDir: config.dataDir, authSecretFrom: secret.source }, 'wedsync hub listening');
+  logger.info({ port, dataDir: config.dataDir, authSecretFrom: secret.source, backend, ...(postgres ? { instanceId: postgres.instanceId } : {}) }, 'wedsync hub listening');
   io.err('');
   io.err(`  WedSync Hub is running`);
   io.err(`  Planner app  ${base}/`);
   io.err(`  HTTP API     ${base}/api   (health: ${base}/healthz)`);
   io.err(`  WebSocket    ${config.PUBLIC_URL ? `${base.replace(/^http/, 'ws')}/collab` : wsUrl}`);
   io.err(`  y-websocket  ${base.replace(/^http/, 'ws')}${Y_WEBSOCKET_PATH}/wedding:<id>?token=<token>`);
-  io.err(`  Data         ${config.dataDir}`);
+  io.err(postgres ? `  Data         PostgreSQL (DATABASE_URL), instance ${postgres.instanceId}` : `  Data         ${config.dataDir}`);
   if (config.DEMO) io.err(`  Demo         on: open ${base}/ and press "Try the demo" (VSCO Workspace, Google Calendar and Stripe sandboxes run in this process)`);
   if (secret.source !== 'env') {
     // A locally generated secret means a development set-up: hand the operator a way in.

@@ -32,6 +32,8 @@ export interface PostgresCommsStorageOptions {
   logger: Logger;
   /** How long a wedding's job claim lasts unless renewed (ms). @default 15000 */
   claimTtlMs?: number;
+  /** The acknowledgement links' key, read before (postgresServerKey 'ack-links'); read here when absent. */
+  ackKey?: Buffer;
 }
 
 /**
@@ -45,6 +47,14 @@ export interface PostgresCommsStorageOptions {
  * not the key the stored one was sealed with.
  */
 export async function postgresCommsStorage(options: PostgresCommsStorageOptions): Promise<CommsStorage> {
+  return postgresCommsStorageWith({ ...options, ackKey: options.ackKey ?? await postgresServerKey(options.pool, options.cipher, ACK_LINKS_KEY) });
+}
+
+/** The server key the acknowledgement links are signed with. */
+export const ACK_LINKS_KEY = 'ack-links';
+
+/** postgresCommsStorage with the acknowledgement links' key already read (a server assembly that cannot wait). */
+export function postgresCommsStorageWith(options: PostgresCommsStorageOptions & { ackKey: Buffer }): CommsStorage {
   const { pool, now } = options;
   const jobs = new PostgresJobQueue({ pool, instanceId: options.instanceId, now, logger: options.logger, claimTtlMs: options.claimTtlMs });
   const watch = new PostgresEscalationWatch(pool);
@@ -53,7 +63,7 @@ export async function postgresCommsStorage(options: PostgresCommsStorageOptions)
   // The outbox's own claims are the bridge's (postgresBridgeStorage): comms only adds rows.
   const outbox = new PostgresOutboxStore(pool, { instanceId: options.instanceId });
   const parts: PostgresCommsParts = { lastSeen, notifications, jobs, watch, outbox, now };
-  const ackKey = await postgresServerKey(pool, options.cipher, 'ack-links');
+  const { ackKey } = options;
   let open = true;
   return {
     jobs, watch, notifications, lastSeen,

@@ -30,9 +30,7 @@ import type { PrivacyRows } from '../privacy/privacy-rows.ts';
 import type { VendorBindings } from '../people/vendor-bindings.ts';
 import type { ServerStores } from '../storage/server-stores.ts';
 import type { PdfRenderer } from '../schedule/pdf-renderer.ts';
-import type { Db } from '../storage/database.ts';
-import type { DocumentStore } from '../storage/document-store.ts';
-import { SqliteWeddingCatalog } from '../storage/wedding-catalog.ts';
+import type { WeddingCatalog } from '../storage/wedding-catalog.ts';
 import { accountRoutes } from './account-routes.ts';
 import { activityRoutes } from './activity-routes.ts';
 import type { AppEnv } from './auth-middleware.ts';
@@ -68,13 +66,13 @@ export interface ApiMountDeps {
   /** @default the sign-in SMTP sender when configured, else consoleMailSender */
   mail?: MailSender;
   packageVersion: string;
-  db: Db;
+  /** The weddings stored on the server's backend (GET /api/weddings). */
+  weddings: WeddingCatalog;
   tokens: TokenService;
   people: PeopleStore;
   sessions: SessionStore;
   apiKeys: ApiKeyStore;
   collab: CollabServer;
-  documents: DocumentStore;
   /** The stored documents on the server's backend, read to peek at closed weddings. */
   stored: StoredDocuments;
   /** The stores of the server's backend the routes build on (invitations, passkeys, e-mail links, OAuth flows). */
@@ -104,7 +102,7 @@ export interface ApiMountDeps {
  * comes after these. Returns the sign-in mount, closed with the server.
  */
 export function mountApi(a: Hono<AppEnv>, deps: ApiMountDeps): { signIn: ReturnType<typeof mountSignIn> } {
-  const { config, db, tokens, people, sessions, collab, documents, bridge, comms, logger, metrics, publicUrl } = deps;
+  const { config, tokens, people, sessions, collab, bridge, comms, logger, metrics, publicUrl } = deps;
   // A wedding's details for the lists of weddings, read without opening it and kept while its bytes stay the same.
   const peekMeta = async (id: string) => {
     try {
@@ -130,7 +128,7 @@ export function mountApi(a: Hono<AppEnv>, deps: ApiMountDeps): { signIn: ReturnT
     connect: (p, body) => connectAfterOAuth(bridge, p, body),
   }));
   a.route('/api', scheduleRoutes({ ...peopleDeps, tokens, withDocument: (id, fn) => collab.withDocument(id, fn), pdf: deps.pdf }));
-  a.route('/api/weddings', weddingRoutes(tokens, new SqliteWeddingCatalog(db), collab, peekMeta));
+  a.route('/api/weddings', weddingRoutes(tokens, deps.weddings, collab, peekMeta));
   // Webhooks first: the bearer-token group below would otherwise claim their paths.
   // `/api/integrations/{id}/consistency` before the webhooks: otherwise `POST …/webhook/consistency`
   // (an integration called "webhook") would reach the webhook of a system called "consistency".

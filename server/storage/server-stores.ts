@@ -75,12 +75,12 @@ export function sqliteServerStores(db: Db, group: GroupCommit): ServerStores & {
 }
 
 /** The PostgreSQL bundle: its API key store also announces revocations made in a caller's transaction (the vendor removal). */
-export type PostgresServerStores = ServerStores & { readonly apiKeys: PostgresApiKeyStore; listen(): Promise<void> };
+export type PostgresServerStores = ServerStores & { readonly apiKeys: PostgresApiKeyStore; listen(): Promise<void>; close(): Promise<void> };
 
 /**
  * Every store on the PostgreSQL database shared by the instances of a cluster (migrations applied
  * by openPostgresDocuments). `listen` starts the revocation channels (a session or API key revoked
- * on one instance closes its sockets on all); the caller ends the pool.
+ * on one instance closes its sockets on all) and `close` stops them; the caller ends the pool after.
  */
 export function postgresServerStores(
   pool: pg.Pool, parts: { documents: AsyncDocumentStore; snapshots: SnapshotStore; logger: Logger },
@@ -106,6 +106,11 @@ export function postgresServerStores(
     async listen() {
       await sessions.listen();
       await apiKeys.listen();
+    },
+    /** Stops listening (before the pool is ended: the listening connections are not the pool's to end). */
+    async close() {
+      await sessions.close();
+      await apiKeys.close();
     },
   };
 }

@@ -20,7 +20,7 @@ export interface ChildServer {
 /** Runs `wedsync serve` as a separate process (so it can be killed -9) on a free port. */
 export async function spawnServer(dataDir: string, env: Record<string, string> = {}): Promise<ChildServer> {
   const child = spawn(process.execPath, [CLI, 'serve'], {
-    // DATABASE_URL from the shell would make serve refuse to start (it does not run on PostgreSQL yet).
+    // The DATABASE_URL of the shell is not used: a test that runs a cluster passes its own in `env`.
     env: { ...process.env, DATABASE_URL: '', PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, AUTH_SECRET: TEST_SECRET, LOG_LEVEL: 'info', OUTBOUND_ALLOW: SANDBOX_OUTBOUND_ALLOW, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -4,11 +4,13 @@ import type pg from 'pg';
 import type { CredentialCipher } from '../../bridge/credential-cipher.ts';
 import type { Config } from '../../config.ts';
 import type { Logger } from '../../logger.ts';
+import { StorageUnavailableError } from '../storage-health.ts';
 import { openPostgresDocuments, type OpenedPostgres } from '../backend/open-document-store.ts';
 import { postgresServerStores, type PostgresServerStores } from '../server-stores.ts';
 import { openPostgresPool } from './pool.ts';
 import { openReadinessPool, PostgresReadiness } from './readiness.ts';
-import { openPostgresKeyEncryptionKey } from './server-keys.ts';
+import { openPostgresKeyEncryptionKey, postgresServerKey } from './server-keys.ts';
+import { ACK_LINKS_KEY } from '../../comms/postgres-comms-storage.ts';
 
 /** What a server on PostgreSQL is built from (server/wedsync-server.ts `postgres`), opened before it. */
 export interface PostgresServerParts {
@@ -20,10 +22,30 @@ export interface PostgresServerParts {
   readonly cipher: CredentialCipher;
   /** `/readyz`'s database and migrations checks, on a one-connection pool of its own. */
   readonly readiness: PostgresReadiness;
+  /** The acknowledgement links' signing key (a server key shared by the instances). */
+  readonly ackKey: Buffer;
   /** The bridge's pool (inbox, outbox, claims, duties), apart from the documents' appends. */
   readonly bridgePool: pg.Pool;
   /** Ends the pools (after the server stopped using them). */
   close(): Promise<void>;
+}
+
+/** Host, port and database of a postgres:// URL, without its user or password (for messages). */
+function whereOf(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.hostname}:${u.port || '5432'}${u.pathname}`;
+  } catch {
+    return '(DATABASE_URL)';
+  }
+}
+
+/** The first thing an error says (a refused connection is an AggregateError with an empty message of its own). */
+function reasonOf(error: unknown): string {
+  const e = error as { message?: string; errors?: unknown[]; code?: string };
+  if (e?.message) return e.message;
+  if (Array.isArray(e?.errors) && e.errors.length > 0) return reasonOf(e.errors[0]);
+  return e?.code ?? String(error);
 }
 
 /** This instance's name: INSTANCE_ID, else the host name and 8 random hex digits. */
@@ -40,7 +62,9 @@ export function instanceIdFor(config: Pick<Config, 'INSTANCE_ID'>): string {
 export async function openPostgresServerParts(config: Config, logger: Logger): Promise<PostgresServerParts> {
   const url = config.DATABASE_URL!;
   const instanceId = instanceIdFor(config);
-  const opened = await openPostgresDocuments(url, { instanceId, pool: { max: 10 } });
+  const opened = await openPostgresDocuments(url, { instanceId, pool: { max: 10 } }).catch((error: unknown) => {
+    throw new StorageUnavailableError(`could not open the PostgreSQL database ${whereOf(url)}: ${reasonOf(error)}`, { cause: error });
+  });
   const bridgePool = openPostgresPool(url, { max: 6 });
   const readinessPool = openReadinessPool(url);
   const endAll = async () => {
@@ -49,16 +73,21 @@ export async function openPostgresServerParts(config: Config, logger: Logger): P
     await readinessPool.end();
   };
   let cipher: CredentialCipher;
+  let ackKey: Buffer;
   try {
     cipher = await openPostgresKeyEncryptionKey(opened.pool, config.CREDENTIALS_KEY);
+    ackKey = await postgresServerKey(opened.pool, cipher, ACK_LINKS_KEY);
   } catch (error) {
     await endAll();
     throw error;
   }
   const stores = postgresServerStores(opened.pool, { documents: opened.documents, snapshots: opened.snapshots, logger });
   return {
-    instanceId, opened, stores, cipher, bridgePool,
+    instanceId, opened, stores, cipher, ackKey, bridgePool,
     readiness: new PostgresReadiness(readinessPool),
-    close: endAll,
+    async close() {
+      await stores.close();
+      await endAll();
+    },
   };
 }
