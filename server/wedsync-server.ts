@@ -15,6 +15,7 @@ import { withApiKeys } from './auth/api-keys.ts';
 import { postgresVendorBindings } from './people/postgres-vendor-bindings.ts';
 import { sqliteVendorBindings } from './people/vendor-bindings.ts';
 import { postgresPrivacyRows } from './privacy/postgres-privacy-rows.ts';
+import { POSTGRES_COMMS_TABLES } from './privacy/privacy-rows.ts';
 import { sqlitePrivacyRows } from './privacy/sqlite-privacy-rows.ts';
 import { LeaseRouter } from './collab/document-routing.ts';
 import { PostgresDocumentLog } from './collab/postgres-document-log.ts';
@@ -198,7 +199,7 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
   let signIn: ReturnType<typeof mountApi>['signIn'] | undefined;
   const consistency = new ConsistencyAudit({
     bridge, results: stores.consistencyResults, inbox: bridgeStorage.inboxReads, outbox: bridgeStorage.outboxReads, metrics, logger: logger.child({ component: 'consistency' }), intervalMs: config.CONSISTENCY_AUDIT_INTERVAL_MS });
-  const calendarStorage = pg ? postgresCalendarStorage({ pool: pg.opened.pool, persistence: collab.persistence }) : sqliteCalendarStorage({ db, updates: bridge });
+  const calendarStorage = pg ? postgresCalendarStorage({ pool: pg.storesPool, persistence: collab.persistence }) : sqliteCalendarStorage({ db, updates: bridge });
   const calendar = new CalendarService({ storage: calendarStorage, bridge, logger: logger.child({ component: 'calendar' }), publicUrl });
   const commsStorage = pg
       ? postgresCommsStorageWith({ pool: pg.bridgePool, instanceId: pg.instanceId, cipher, ackKey: pg.ackKey, persistence: collab.persistence, now: bridge.clock, logger: logger.child({ component: 'comms-jobs' }) })
@@ -230,7 +231,7 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
     ...(pg ? { writes: { track: (fn) => collab.persistence.barrier.track(fn), wroteInOpenGroup: () => false, abort: () => {} } } : { writes: group, storage: health }),
     mountBeforeBody: (a) => {
       a.use('/api/*', rateLimits.perClient);
-      if (pg) a.use('/api/*', forwardToOwner({ instanceId: pg.instanceId, ownerOf: (name) => pg.opened.instances.ownerOf(name), logger: logger.child({ component: 'forwarding' }) }));
+      if (pg) a.use('/api/*', forwardToOwner({ instanceId: pg.instanceId, ownerOf: (name) => (collab.persistence.loadedDocument(name) ? Promise.resolve(null) : pg.opened.instances.ownerOf(name)), logger: logger.child({ component: 'forwarding' }) }));
       a.post('/api/integrations/webhook/:system/:integrationId', webhookTargetGuard(bridge, rateLimits));
     },
     mount: (a) => {
@@ -238,9 +239,9 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
         config, authSecret: options.authSecret, oidcFetch: options.oidcFetch, mail: options.mail, packageVersion: PACKAGE_VERSION,
         weddings: calendarStorage.weddings, tokens, people, sessions, apiKeys, collab, stored: stores.documents, activity: stores.activityReader, cipher, pdf, stores,
         vendorBindings: pg
-          ? postgresVendorBindings({ pool: pg.opened.pool, docs: collab, persistence: collab.persistence, keyRevocations: pg.stores.apiKeys })
+          ? postgresVendorBindings({ pool: pg.storesPool, docs: collab, persistence: collab.persistence, keyRevocations: pg.stores.apiKeys })
           : sqliteVendorBindings({ db, docs: collab }),
-        privacyRows: pg ? postgresPrivacyRows(pg.opened.pool) : sqlitePrivacyRows(db, documents),
+        privacyRows: pg ? postgresPrivacyRows(pg.storesPool, { commsTables: POSTGRES_COMMS_TABLES }) : sqlitePrivacyRows(db, documents),
         bridge, consistency, calendar, comms, payments, demo, logger, metrics, publicUrl,
       }));
       options.mount?.(a, server);
@@ -269,7 +270,8 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
   Object.assign(server, {
     config, logger, db, tokens, people, sessions, collab, pdf, documents, metrics, health, http, bridge, comms, payments, demo,
     async listen() {
-      health.start();
+      // The disk probe watches the SQLite file; on PostgreSQL nothing of the server's is written there.
+      if (!pg) health.start();
       await pg?.stores.listen();
       // Before the bridge: the demo's connections must find their sandboxes when they start.
       await demo?.resume();

@@ -104,8 +104,8 @@ export class SnapshotService {
    * live document to the snapshot's content as new CRDT operations (see reconcileDocument), and
    * leaves a restore notice in the document (schema/document/restore-notice.ts) in the same
    * transaction. No edit lands between the backup and the restore: the backup is encoded, stored
-   * (asynchronously), and the rewrite runs only if the document's state vector is still the one
-   * encoded; otherwise a new backup is taken (at most RESTORE_ATTEMPTS times, then WedSyncError 503
+   * (asynchronously), and the rewrite runs only if the document had no update meanwhile (deletions
+   * included); otherwise a new backup is taken (at most RESTORE_ATTEMPTS times, then WedSyncError 503
    * `busy` with Retry-After 1: the wedding changed under every attempt; the earlier backups stay listed).
    * Sections not chosen keep their live content. Edits that peers made offline, concurrent with the
    * restore, are re-applied over it when they arrive (server/admin/restore-merge.ts). Throws
@@ -116,11 +116,19 @@ export class SnapshotService {
     return this.collab.withDocument(weddingId, async (doc) => {
       for (let attempt = 0; attempt < RESTORE_ATTEMPTS; attempt++) {
         const backupState = Y.encodeStateAsUpdate(doc);
-        const vector = Y.encodeStateVector(doc);
-        const backup = await this.snapshots.create({
-          weddingId, label: `before restoring “${restored.label}”`, kind: 'auto', createdBy: by, state: backupState,
-        });
-        if (!sameBytes(vector, Y.encodeStateVector(doc))) continue;
+        // Any update while the backup is stored, deletions included (they leave the state vector as it was).
+        let changed = false;
+        const onUpdate = () => { changed = true; };
+        doc.on('update', onUpdate);
+        let backup: SnapshotSummary;
+        try {
+          backup = await this.snapshots.create({
+            weddingId, label: `before restoring “${restored.label}”`, kind: 'auto', createdBy: by, state: backupState,
+          });
+        } finally {
+          doc.off('update', onUpdate);
+        }
+        if (changed) continue;
         const result = this.rewrite(doc, { restored, state, backup, by, sections, who });
         this.merge?.remember(doc.name, backup.id, backupState);
         this.merge?.remember(doc.name, snapshotId, state);
@@ -173,10 +181,6 @@ export class SnapshotService {
 
 /** Backups a restore takes before giving up on a wedding that changes under each (SnapshotService.restore). */
 const RESTORE_ATTEMPTS = 5;
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((byte, i) => byte === b[i]);
-}
 
 /** The plain content of a stored document state. */
 export function contentOf(state: Uint8Array): WeddingJSON {

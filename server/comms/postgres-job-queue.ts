@@ -1,3 +1,4 @@
+import { DOC_PREFIX } from '../../schema/index.ts';
 import { performance } from 'node:perf_hooks';
 import type pg from 'pg';
 import type { Logger } from '../logger.ts';
@@ -135,9 +136,12 @@ export class PostgresJobQueue implements CommsJobs {
       const now = this.o.now();
       const sentAt = performance.now();
       const weddings = await inTransaction(this.o.pool, async (c) => {
+        // A wedding whose document another instance holds (a live lease) is left to it: the jobs
+        // change the live document, which only its holder may write (as the inbox's claims).
         const due = await c.query<{ wedding_id: string }>(`SELECT wedding_id FROM comms_jobs
           WHERE status = 'pending' AND not_before <= $1 AND NOT ${claimedElsewhere(CLAIMS, 'comms_jobs.wedding_id', '$2')}
-          GROUP BY wedding_id ORDER BY min(not_before) LIMIT $3`, [now, this.holder, this.weddingsPerPass]);
+            AND NOT EXISTS (SELECT 1 FROM document_leases l WHERE l.name = $5 || comms_jobs.wedding_id AND l.owner <> $4 AND l.expires_at > clock_timestamp())
+          GROUP BY wedding_id ORDER BY min(not_before) LIMIT $3`, [now, this.holder, this.weddingsPerPass, this.o.instanceId, DOC_PREFIX]);
         if (due.rows.length === 0) return [];
         const taken = await c.query<{ key: string }>(takeClaims(CLAIMS), [due.rows.map((r) => r.wedding_id), this.holder, this.claims.ttlMs]);
         return taken.rows.map((r) => r.key);

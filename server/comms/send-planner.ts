@@ -44,11 +44,10 @@ export class SendPlanner {
     const plans = origin.kind === 'admin' || origin.kind === 'system';
     const w = new WeddingDoc(doc);
     const now = this.ctx.clock();
-    let kicked = false;
+    // Once per send added, not once per transaction: on PostgreSQL a joined write that is run again
+    // after a rollback forgets the steps of its first run, and a kick (a wake-up of the outbox loop) is cheap.
     const planned = (added: boolean) => {
-      if (!added || kicked) return;
-      kicked = true;
-      writes.afterCommit(() => this.ctx.bridge.outboxWorker.kick());
+      if (added) writes.afterCommit(() => this.ctx.bridge.outboxWorker.kick());
     };
     for (const { id, keys } of changedDeliveries(root, recorded, tr)) {
       // Only the sends this transaction touched are read: a broadcast's message can hold hundreds.

@@ -1,4 +1,5 @@
 import type { MiddlewareHandler } from 'hono';
+import { WedSyncError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { RELAY_HEADER } from '../collab/document-routing.ts';
 import type { DocumentOwner } from '../storage/postgres/collab-instances.ts';
@@ -9,7 +10,12 @@ const WEDDING_PATHS = [
   /^\/api\/weddings\/([^/?]+)\/./,
   /^\/api\/admin\/weddings\/([^/?]+)\//,
   /^\/api\/integrations\/wedding\/([^/?]+)\//,
+  /^\/api\/integrations\/(?:sync|status)\/([^/?]+)$/,
+  /^\/api\/me\/schedule\/([^/?]+)\//,
 ];
+
+/** How long a forwarded request may take before it is answered 503 here (the owner may be frozen; its lease then lapses). */
+export const FORWARD_TIMEOUT_MS = 30_000;
 
 /** Request headers not passed on: hop-by-hop ones (RFC 9110 §7.6.1) and what fetch sets itself. */
 const NOT_FORWARDED = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'content-length', 'expect']);
@@ -22,6 +28,8 @@ export interface OwnerForwardingDeps {
   logger: Logger;
   /** fetch to the owner. @default globalThis.fetch */
   fetch?: typeof fetch;
+  /** @default FORWARD_TIMEOUT_MS */
+  timeoutMs?: number;
 }
 
 /** The owner's HTTP base from the WebSocket URL it registered (`ws://host:port/collab` → `http://host:port`). */
@@ -32,6 +40,10 @@ export function httpBaseOf(registeredWsUrl: string): string {
 }
 
 /**
+ * Routes that open a wedding named elsewhere than in their path (an acknowledgement link's token,
+ * an ICS feed's file name, a body's weddingId, a person's weddings) are not forwarded: they fail
+ * with 503 `document_unavailable` while another instance holds the wedding (docs/deployment.md).
+ *
  * In a cluster (PostgreSQL), a wedding's document is live on one instance at a time, the holder of
  * its lease. A request for a wedding whose document another instance holds is passed on to that
  * instance as it came (method, path, query, headers, body streamed), and its answer returned
@@ -52,7 +64,13 @@ export function forwardToOwner(deps: OwnerForwardingDeps): MiddlewareHandler<App
     const path = c.req.path;
     const weddingId = WEDDING_PATHS.map((re) => re.exec(path)?.[1]).find((id) => id !== undefined);
     if (weddingId === undefined) return next();
-    const owner = await deps.ownerOf(`wedding:${decodeURIComponent(weddingId)}`).catch((error: unknown) => {
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(weddingId);
+    } catch {
+      return next(); // not a wedding id: the route refuses it
+    }
+    const owner = await deps.ownerOf(`wedding:${decoded}`).catch((error: unknown) => {
       deps.logger.warn({ err: error, weddingId }, 'could not look up the owner of a wedding; serving the request here');
       return null;
     });
@@ -67,11 +85,14 @@ export function forwardToOwner(deps: OwnerForwardingDeps): MiddlewareHandler<App
     try {
       answer = await send(target, {
         method, headers, redirect: 'manual',
+        // Given up with the client, or after FORWARD_TIMEOUT_MS (an owner frozen past its lease).
+        signal: AbortSignal.any([c.req.raw.signal, AbortSignal.timeout(deps.timeoutMs ?? FORWARD_TIMEOUT_MS)]),
         ...(hasBody ? { body: c.req.raw.body, duplex: 'half' } : {}),
       } as RequestInit);
     } catch (error) {
-      deps.logger.warn({ err: error, weddingId, owner: owner.instanceId }, 'the owner of a wedding did not answer a forwarded request; serving it here');
-      if (hasBody && c.req.raw.bodyUsed) throw error;
+      deps.logger.warn({ err: error, weddingId, owner: owner.instanceId }, 'the owner of a wedding did not answer a forwarded request');
+      // Its body is spent (or partly sent: the owner may have acted on it): the client decides whether to retry.
+      if (hasBody && c.req.raw.bodyUsed) throw new WedSyncError('document_unavailable', `the instance serving wedding ${decoded} did not answer; retry`, { cause: error });
       return next();
     }
     const out = new Headers(answer.headers);

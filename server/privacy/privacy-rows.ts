@@ -37,12 +37,19 @@ export const REDACTABLE_TABLES: readonly RedactableTable[] = [
 ];
 
 /**
- * The comms tables still on SQLite only: comms drafts and last-seen values. On PostgreSQL their
- * storage passes its own descriptors (postgresPrivacyRows' `commsTables`) once the tables exist there.
+ * The comms tables holding what people wrote or were told: drafts waiting for a planner and the
+ * last-seen values notifications quote. On SQLite (rowid); POSTGRES_COMMS_TABLES are the same
+ * tables with their keys (migration 025), passed as postgresPrivacyRows' `commsTables`.
  */
 export const SQLITE_COMMS_TABLES: readonly RedactableTable[] = [
   { table: 'comms_pending', columns: ['draft'], key: ID },
   { table: 'comms_last_seen', columns: ['value'], key: ID },
+];
+
+/** SQLITE_COMMS_TABLES on PostgreSQL (schema/migrations/postgres/025_comms_state.sql). */
+export const POSTGRES_COMMS_TABLES: readonly RedactableTable[] = [
+  { table: 'comms_pending', columns: ['draft'], key: ID },
+  { table: 'comms_last_seen', columns: ['value'], key: ['wedding_id', 'key'] },
 ];
 
 export type RowCounts = Record<string, number>;

@@ -66,6 +66,14 @@ describe('the server on PostgreSQL, two instances', () => {
     }
   });
 
+  it('a wedding id that is not valid percent-encoding is the route\'s typed 4xx, not a forwarding failure', async () => {
+    const admin = await a.token('admin', ['*']);
+    const r = await b.fetch('/api/weddings/%E0/activity', { token: admin });
+    expect(r.status).toBeGreaterThanOrEqual(400);
+    expect(r.status).toBeLessThan(500);
+    expect((await r.json() as { error: { code: string } }).error.code).toMatch(/^[a-z_]+$/);
+  });
+
   it('answers /readyz with the database checks on each instance', async () => {
     for (const server of [a, b]) {
       const ready = await server.fetch('/readyz');

@@ -8,6 +8,7 @@ import { PostgresPeopleStore } from '../../server/people/postgres-people-store.t
 import { PostgresSessionStore } from '../../server/people/postgres-session-store.ts';
 import { SqliteSessionStore, type SessionStore } from '../../server/people/session-store.ts';
 import { postgresPrivacyRows } from '../../server/privacy/postgres-privacy-rows.ts';
+import { POSTGRES_COMMS_TABLES } from '../../server/privacy/privacy-rows.ts';
 import { PrivacyService } from '../../server/privacy/privacy-service.ts';
 import { sqlitePrivacyRows } from '../../server/privacy/sqlite-privacy-rows.ts';
 import { parseSubject } from '../../server/privacy/subject.ts';
@@ -82,7 +83,7 @@ async function postgresHarness(): Promise<Harness> {
   const sessions = new PostgresSessionStore(pool, () => NOW);
   return {
     node, people, sessions, flag: (b) => b,
-    privacy: new PrivacyService({ rows: postgresPrivacyRows(pool), people, sessions, collab: node.collab, logger }),
+    privacy: new PrivacyService({ rows: postgresPrivacyRows(pool, { commsTables: POSTGRES_COMMS_TABLES }), people, sessions, collab: node.collab, logger }),
     async sql(sql, ...params) {
       let i = 0;
       return (await pool.query(sql.replace(/\?/g, () => `$${++i}`), params)).rows;
@@ -127,6 +128,9 @@ async function seedGuest(h: Harness) {
   await h.sql(`INSERT INTO links (integration_id, entity, entity_id, last_synced, last_hash, updated_at) VALUES ('int-1', 'contacts', 'guest-zoe', ?, 'h', ?)`, JSON.stringify({ name: NAME, email: EMAIL }), stamp);
   await h.sql(`INSERT INTO audit (at, wedding_id, actor, action, result, detail) VALUES (?, ?, 'integration:int-1', 'inbound.applied', 'ok', ?)`, stamp, W, JSON.stringify({ note: `from ${EMAIL}` }));
   await h.sql(`INSERT INTO comms_jobs (wedding_id, kind, payload, status, not_before, created_at) VALUES (?, 'message', ?, 'pending', ?, ?)`, W, JSON.stringify({ to: EMAIL, subject: `For ${NAME}` }), NOW, NOW);
+  // A draft waiting for the planner and a value a notification quotes (both backends hold them: migration 025 on PostgreSQL).
+  await h.sql(`INSERT INTO comms_pending (id, wedding_id, status, draft, created_at) VALUES ('pend-1', ?, 'pending', ?, ?)`, W, JSON.stringify({ body: `${NAME} changed the seating` }), NOW);
+  await h.sql(`INSERT INTO comms_last_seen (wedding_id, key, value) VALUES (?, 'contact.guest-zoe.email', ?)`, W, JSON.stringify(EMAIL));
   await h.sql('INSERT INTO vendor_bookings (wedding_id, event_id, vendor_id, start_ms, end_ms, title) VALUES (?, ?, ?, 0, 1, ?)', W, 'ceremony', 'photo', `Ceremony with ${NAME}`);
   await h.sql('INSERT INTO calendar_busy (integration_id, vendor_id, external_id, start_ms, end_ms, title) VALUES (?, ?, ?, 0, 1, ?)', 'int-1', 'photo', 'b1', `Lunch with ${NAME}`);
 }
@@ -146,12 +150,12 @@ describe.each([['sqlite', sqliteHarness], ['postgres', postgresHarness]] as cons
     expect(w.document.mentions.map((m) => m.path)).toContain('timeline.ceremony.notes');
     expect(w.snapshots.map((s) => s.id)).toEqual(['snap-1']);
     expect(w.activity.length).toBeGreaterThanOrEqual(3);
-    expect([...new Set(w.rows.map((r) => r.table))].sort()).toEqual(['activity', 'audit', 'calendar_busy', 'comms_jobs', 'inbox', 'links', 'outbox', 'vendor_bookings']);
+    expect([...new Set(w.rows.map((r) => r.table))].sort()).toEqual(['activity', 'audit', 'calendar_busy', 'comms_jobs', 'comms_last_seen', 'comms_pending', 'inbox', 'links', 'outbox', 'vendor_bookings']);
     expect(w.externalSystems).toEqual([{ integrationId: 'int-1', system: 'webhooks' }]);
 
     const erased = await h.privacy.erase(subject, 'user:per_planner');
     expect(erased.weddings[0]).toMatchObject({ snapshotsRewritten: 1, historyCompacted: true });
-    expect(erased.weddings[0]!.rows).toMatchObject({ inbox: 1, outbox: 1, links: 1, audit: 1, comms_jobs: 1, vendor_bookings: 1, calendar_busy: 1 });
+    expect(erased.weddings[0]!.rows).toMatchObject({ inbox: 1, outbox: 1, links: 1, audit: 1, comms_jobs: 1, comms_pending: 1, comms_last_seen: 1, vendor_bookings: 1, calendar_busy: 1 });
 
     await h.node.collab.withDocument(W, (ydoc) => {
       const doc = new WeddingDoc(ydoc);

@@ -26,6 +26,12 @@ export interface PostgresServerParts {
   readonly ackKey: Buffer;
   /** The bridge's pool (inbox, outbox, claims, duties), apart from the documents' appends. */
   readonly bridgePool: pg.Pool;
+  /**
+   * The pool of the API's stores and the services' reads (people, sessions, calendar, privacy,
+   * vendor rows, routing look-ups): busy requests wait here, never in front of the document pool's
+   * appends and lease renewals (a renewal starved past DOCUMENT_LEASE_MS loses every live document).
+   */
+  readonly storesPool: pg.Pool;
   /** Ends the pools (after the server stopped using them). */
   close(): Promise<void>;
 }
@@ -66,24 +72,26 @@ export async function openPostgresServerParts(config: Config, logger: Logger): P
     throw new StorageUnavailableError(`could not open the PostgreSQL database ${whereOf(url)}: ${reasonOf(error)}`, { cause: error });
   });
   const bridgePool = openPostgresPool(url, { max: 6 });
+  const storesPool = openPostgresPool(url, { max: 10 });
   const readinessPool = openReadinessPool(url);
   const endAll = async () => {
     await opened.close();
     await bridgePool.end();
+    await storesPool.end();
     await readinessPool.end();
   };
   let cipher: CredentialCipher;
   let ackKey: Buffer;
   try {
-    cipher = await openPostgresKeyEncryptionKey(opened.pool, config.CREDENTIALS_KEY);
-    ackKey = await postgresServerKey(opened.pool, cipher, ACK_LINKS_KEY);
+    cipher = await openPostgresKeyEncryptionKey(storesPool, config.CREDENTIALS_KEY);
+    ackKey = await postgresServerKey(storesPool, cipher, ACK_LINKS_KEY);
   } catch (error) {
     await endAll();
     throw error;
   }
-  const stores = postgresServerStores(opened.pool, { documents: opened.documents, snapshots: opened.snapshots, logger });
+  const stores = postgresServerStores(storesPool, { documents: opened.documents, snapshots: opened.snapshots, logger });
   return {
-    instanceId, opened, stores, cipher, ackKey, bridgePool,
+    instanceId, opened, stores, cipher, ackKey, bridgePool, storesPool,
     readiness: new PostgresReadiness(readinessPool),
     async close() {
       await stores.close();
