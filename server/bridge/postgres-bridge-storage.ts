@@ -1,6 +1,5 @@
+import type { JoinedWritesHost } from '../collab/joined-changes.ts';
 import type pg from 'pg';
-import type { JoinedAppendListener } from '../collab/joined-listeners.ts';
-import type { ChangeWrite, JoinedChange } from '../collab/joined-changes.ts';
 import { postgresQueueDepths } from './bridge-metrics.ts';
 import type { BridgeStorage } from './bridge-storage.ts';
 import type { CredentialCipher } from './credential-cipher.ts';
@@ -28,10 +27,7 @@ export interface PostgresBridgeStorageOptions {
    * DurablePersistence on PostgreSQL: the pushes a change causes and an inbox slice's outcomes are
    * joined writes of the change (committed in its transaction).
    */
-  persistence: {
-    changeWithWrites<T>(documentName: string, writes: readonly ChangeWrite[], change: () => T): JoinedChange<T>;
-    onAppendJoined(listener: JoinedAppendListener): void;
-  };
+  persistence: JoinedWritesHost;
   now: () => number;
   /** How long an inbox or outbox claim lasts unless renewed (ms): an instance that dies hands its work over this long after. @default 15000 */
   claimTtlMs?: number;

@@ -2,6 +2,7 @@ import type pg from 'pg';
 import { WedSyncError } from '../errors.ts';
 import type { JoinedOutcome, JoinedWrite } from '../storage/postgres/append-group.ts';
 import type { JoinedWork } from './document-log.ts';
+import type { JoinedAppendListener } from './joined-listeners.ts';
 
 /**
  * A write that must commit with a change the caller makes to a document now (the inbox worker's
@@ -95,4 +96,13 @@ export function withChangeWrites(change: NonNullable<ReturnType<JoinedChanges['t
       listeners?.report(outcomes.slice(own));
     },
   };
+}
+
+/**
+ * DurablePersistence on PostgreSQL as the stores that write with document changes see it (the
+ * bridge's, comms'): writes joined to a change made now, and listeners joined to every append.
+ */
+export interface JoinedWritesHost {
+  changeWithWrites<T>(documentName: string, writes: readonly ChangeWrite[], change: () => T): JoinedChange<T>;
+  onAppendJoined(listener: JoinedAppendListener): void;
 }

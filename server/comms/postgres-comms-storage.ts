@@ -1,8 +1,7 @@
+import type { JoinedWritesHost } from '../collab/joined-changes.ts';
 import type pg from 'pg';
 import type { CredentialCipher } from '../bridge/credential-cipher.ts';
 import { PostgresOutboxStore } from '../bridge/postgres-outbox-store.ts';
-import type { ChangeWrite, JoinedChange } from '../collab/joined-changes.ts';
-import type { JoinedAppendListener } from '../collab/joined-listeners.ts';
 import type { Logger } from '../logger.ts';
 import { postgresServerKey } from '../storage/postgres/server-keys.ts';
 import { inTransaction } from '../storage/postgres/pool.ts';
@@ -23,10 +22,7 @@ export interface PostgresCommsStorageOptions {
   /** The key-encryption key's cipher (openPostgresKeyEncryptionKey), for the acknowledgement links' signing key. */
   cipher: CredentialCipher;
   /** DurablePersistence on PostgreSQL: what a document change writes is a joined write of it. */
-  persistence: {
-    changeWithWrites<T>(documentName: string, writes: readonly ChangeWrite[], change: () => T): JoinedChange<T>;
-    onAppendJoined(listener: JoinedAppendListener): void;
-  };
+  persistence: JoinedWritesHost;
   /** The comms clock (ms since the epoch): the bridge's. */
   now: () => number;
   logger: Logger;

@@ -1,11 +1,10 @@
+import type { JoinedWritesHost } from '../collab/joined-changes.ts';
 import type pg from 'pg';
 import type * as Y from 'yjs';
 import { documentNameFor, type NotificationMode } from '../../schema/index.ts';
 import type { NewOutboxRow } from '../bridge/outbox-store.ts';
 import type { PostgresOutboxStore } from '../bridge/postgres-outbox-store.ts';
 import { namedListener } from '../collab/document-listeners.ts';
-import type { ChangeWrite, JoinedChange } from '../collab/joined-changes.ts';
-import type { JoinedAppendListener } from '../collab/joined-listeners.ts';
 import { inTransaction } from '../storage/postgres/pool.ts';
 import type { CommsChanges, CommsWrites } from './comms-writes.ts';
 import type { NewJob } from './job-runs.ts';
@@ -132,10 +131,7 @@ export class PostgresCommsWrites implements CommsWrites {
 export interface PostgresCommsChangesDeps {
   parts: PostgresCommsParts;
   pool: pg.Pool;
-  persistence: {
-    changeWithWrites<T>(documentName: string, writes: readonly ChangeWrite[], change: () => T): JoinedChange<T>;
-    onAppendJoined(listener: JoinedAppendListener): void;
-  };
+  persistence: JoinedWritesHost;
   withDocument<T>(weddingId: string, fn: (doc: Y.Doc) => T): Promise<T>;
 }
 
