@@ -237,7 +237,7 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
     mount: (a) => {
       ({ signIn } = mountApi(a, {
         config, authSecret: options.authSecret, oidcFetch: options.oidcFetch, mail: options.mail, packageVersion: PACKAGE_VERSION,
-        weddings: calendarStorage.weddings, tokens, people, sessions, apiKeys, collab, stored: stores.documents, activity: stores.activityReader, cipher, pdf, stores,
+        weddings: calendarStorage.weddings, tokens, people, sessions, apiKeys, collab, stored: stores.documents, activity: stores.activity, cipher, pdf, stores,
         vendorBindings: pg
           ? postgresVendorBindings({ pool: pg.storesPool, docs: collab, persistence: collab.persistence, keyRevocations: pg.stores.apiKeys })
           : sqliteVendorBindings({ db, docs: collab }),

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { ActivityStore, type ActivityReader } from '../activity/activity-store.ts';
+import { ActivityStore } from '../activity/activity-store.ts';
 import { PostgresActivityStore } from '../activity/postgres-activity-store.ts';
 import { SqliteApiKeyStore, type ApiKeyStore } from '../auth/api-keys.ts';
 import { PostgresApiKeyStore } from '../auth/postgres-api-keys.ts';
@@ -44,23 +44,20 @@ export interface ServerStores {
   readonly passkeys: PasskeyStore;
   readonly emailLinks: EmailLinkStore;
   readonly oauthFlows: OAuthFlowStore;
-  /** Where the activity recorder writes (ActivityRecorder takes either) and the activity routes read. */
+  /** Where the activity recorder writes (ActivityRecorder takes either) and the activity routes read (ActivityReader). */
   readonly activity: ActivityStore | PostgresActivityStore;
-  readonly activityReader: ActivityReader;
   readonly consistencyResults: ConsistencyResults;
 }
 
 /** Every store on the server's SQLite database in DATA_DIR (the embedded default; behaviour as before the interfaces). */
-export function sqliteServerStores(db: Db, group: GroupCommit): ServerStores & { documentRows: DocumentStore; snapshotRows: SqliteSnapshots } {
+export function sqliteServerStores(db: Db, group: GroupCommit): ServerStores & { documentRows: DocumentStore } {
   const documentRows = new DocumentStore(db);
-  const snapshotRows = new SqliteSnapshots(db);
   const activity = new ActivityStore(db);
   return {
     backend: 'sqlite',
     documentRows,
-    snapshotRows,
     documents: new SqliteDocumentStore(documentRows, group),
-    snapshots: new SqliteSnapshotStore(snapshotRows),
+    snapshots: new SqliteSnapshotStore(new SqliteSnapshots(db)),
     people: new SqlitePeopleStore(db),
     sessions: new SqliteSessionStore(db),
     apiKeys: new SqliteApiKeyStore(db),
@@ -69,7 +66,6 @@ export function sqliteServerStores(db: Db, group: GroupCommit): ServerStores & {
     emailLinks: new SqliteEmailLinkStore(db),
     oauthFlows: new SqliteOAuthFlowStore(db),
     activity,
-    activityReader: activity,
     consistencyResults: sqliteConsistencyResults(db),
   };
 }
@@ -101,7 +97,6 @@ export function postgresServerStores(
     emailLinks: new PostgresEmailLinkStore(pool),
     oauthFlows: new PostgresOAuthFlowStore(pool),
     activity,
-    activityReader: activity,
     consistencyResults: postgresConsistencyResults(pool),
     async listen() {
       await sessions.listen();
