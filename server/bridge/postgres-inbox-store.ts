@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type pg from 'pg';
 import { DOC_PREFIX } from '../../schema/index.ts';
-import { HeldClaims, claimedElsewhere, takeClaims, type ClaimsTable } from '../storage/postgres/held-claims.ts';
+import { HeldClaims, claimCandidates, claimedElsewhere, type ClaimsTable } from '../storage/postgres/held-claims.ts';
 import { inTransaction, retrying } from '../storage/postgres/pool.ts';
 import { opaqueText, openedText } from '../storage/storable-text.ts';
 import type { InboxReads, InboxRow, InboxWrites, NewInboxRow } from './inbox-store.ts';
@@ -191,10 +191,8 @@ export class PostgresInboxStore implements InboxReads, InboxWrites {
          WHERE i.next_attempt_at <= $1 AND NOT (i.wedding_id = ANY($2::text[])) AND NOT ${claimedElsewhere(CLAIMS, 'i.wedding_id', '$3')}
            AND NOT EXISTS (SELECT 1 FROM document_leases l WHERE l.name = $6 || i.wedding_id AND l.owner <> $5 AND l.expires_at > clock_timestamp())
          ORDER BY i.id LIMIT $4`,
-        [now, skipWeddings, this.holder, wanted, this.instanceId, DOC_PREFIX]);
-      if (due.rows.length === 0) return [];
-      const taken = await c.query<{ key: string }>(takeClaims(CLAIMS), [due.rows.map((r) => r.wedding_id), this.holder, this.claims.ttlMs]);
-      return taken.rows.map((r) => r.key);
+        [now, skipWeddings, this.holder, claimCandidates(wanted), this.instanceId, DOC_PREFIX]);
+      return this.claims.takeFirst(c, due.rows.map((r) => r.wedding_id), wanted);
     });
     this.claims.taken(claimed, sentAt);
     return claimed;

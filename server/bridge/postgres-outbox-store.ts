@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type pg from 'pg';
-import { HeldClaims, claimedElsewhere, takeClaims, type ClaimsTable } from '../storage/postgres/held-claims.ts';
+import { HeldClaims, claimCandidates, claimedElsewhere, type ClaimsTable } from '../storage/postgres/held-claims.ts';
 import { inTransaction } from '../storage/postgres/pool.ts';
 import type { DeliveryRecord, OutboxQueue } from './outbox-queue.ts';
 import { outboxKeyNonce, toOutboxRow, type NewOutboxRow, type OutboxReads, type OutboxRecord, type OutboxRow } from './outbox-store.ts';
@@ -101,10 +101,8 @@ export class PostgresOutboxStore implements OutboxQueue, OutboxReads {
          WHERE ((o.status = 'pending' AND o.next_attempt_at <= $1) OR o.status = 'inflight')
            AND NOT (o.integration_id = ANY($2::text[])) AND NOT ${claimedElsewhere(CLAIMS, 'o.integration_id', '$3')}
          GROUP BY o.integration_id ORDER BY max(o.priority) DESC, min(o.id) LIMIT $4`,
-        [now, skipIntegrations, this.holder, wanted]);
-      if (candidates.rows.length === 0) return [];
-      const claimed = await c.query<{ key: string }>(takeClaims(CLAIMS), [candidates.rows.map((r) => r.integration_id), this.holder, this.claims.ttlMs]);
-      const ours = claimed.rows.map((r) => r.key);
+        [now, skipIntegrations, this.holder, claimCandidates(wanted)]);
+      const ours = await this.claims.takeFirst(c, candidates.rows.map((r) => r.integration_id), wanted);
       if (ours.length === 0) return [];
       // What a lapsed holder left inflight is delivered again (same idempotency key), first: it is the oldest.
       await c.query(`UPDATE outbox SET status = 'pending', claimed_by = NULL WHERE integration_id = ANY($1::text[]) AND status = 'inflight'`, [ours]);

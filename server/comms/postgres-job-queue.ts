@@ -2,7 +2,7 @@ import { DOC_PREFIX } from '../../schema/index.ts';
 import { performance } from 'node:perf_hooks';
 import type pg from 'pg';
 import type { Logger } from '../logger.ts';
-import { claimedElsewhere, HeldClaims, takeClaims, type ClaimsTable } from '../storage/postgres/held-claims.ts';
+import { claimCandidates, claimedElsewhere, HeldClaims, type ClaimsTable } from '../storage/postgres/held-claims.ts';
 import { inTransaction } from '../storage/postgres/pool.ts';
 import { failedOutcome, foldedDue, jobOf, type CommsJobs, type Job, type JobHandler, type NewJob } from './job-runs.ts';
 
@@ -141,10 +141,8 @@ export class PostgresJobQueue implements CommsJobs {
         const due = await c.query<{ wedding_id: string }>(`SELECT wedding_id FROM comms_jobs
           WHERE status = 'pending' AND not_before <= $1 AND NOT ${claimedElsewhere(CLAIMS, 'comms_jobs.wedding_id', '$2')}
             AND NOT EXISTS (SELECT 1 FROM document_leases l WHERE l.name = $5 || comms_jobs.wedding_id AND l.owner <> $4 AND l.expires_at > clock_timestamp())
-          GROUP BY wedding_id ORDER BY min(not_before) LIMIT $3`, [now, this.holder, this.weddingsPerPass, this.o.instanceId, DOC_PREFIX]);
-        if (due.rows.length === 0) return [];
-        const taken = await c.query<{ key: string }>(takeClaims(CLAIMS), [due.rows.map((r) => r.wedding_id), this.holder, this.claims.ttlMs]);
-        return taken.rows.map((r) => r.key);
+          GROUP BY wedding_id ORDER BY min(not_before) LIMIT $3`, [now, this.holder, claimCandidates(this.weddingsPerPass), this.o.instanceId, DOC_PREFIX]);
+        return this.claims.takeFirst(c, due.rows.map((r) => r.wedding_id), this.weddingsPerPass);
       });
       this.claims.taken(weddings, sentAt);
       const ran = await Promise.all(weddings.map((w) => this.runWedding(w, now)));

@@ -244,6 +244,19 @@ describe('the inbox on PostgreSQL, shared by instances', () => {
     }), { numRuns: 12 });
   });
 
+  it('of holders racing for the same due weddings, each takes its own share: none comes away empty while weddings wait', async () => {
+    const url = await database();
+    const seed = new PostgresInboxStore(poolOn(url), { instanceId: 'seed' });
+    for (let n = 0; n < 6; n++) await seed.add(event('int_1', `w_share_${n}`, `evt_${n}`));
+    for (let round = 0; round < 10; round++) {
+      const holders = [0, 1].map((i) => new PostgresInboxStore(poolOn(url, 1), { instanceId: `h${round}_${i}`, claimTtlMs: 10_000 }));
+      const won = await Promise.all(holders.map((h) => h.claimWeddings(10_000, 3)));
+      expect(won.map((w) => w.length)).toEqual([3, 3]);
+      expect(new Set(won.flat()).size).toBe(6);
+      await Promise.all(holders.map((h) => h.close()));
+    }
+  });
+
   it('an expired claim is taken over: the stalled holder\'s late outcomes change nothing, and the new holder applies the rows', async () => {
     const url = await database();
     const stalledPool = poolOn(url, 1);

@@ -104,6 +104,30 @@ describe('the outbox on PostgreSQL, shared by instances', () => {
     expect((await pools[0]!.query('SELECT * FROM outbox_claims')).rows).toEqual([]);
   });
 
+  it('of two holders racing for the same due integrations, each takes its own share: neither comes away empty while work is due', async () => {
+    const url = await database();
+    const a = new PostgresOutboxStore(poolOn(url), { instanceId: 'a', claimTtlMs: 10_000 });
+    const b = new PostgresOutboxStore(poolOn(url), { instanceId: 'b', claimTtlMs: 10_000 });
+    for (let round = 0; round < 15; round++) {
+      const integrations = Array.from({ length: 6 }, (_, i) => `int_share_${round}_${i}`);
+      for (const id of integrations) await a.add(push(id, 0), 1);
+      // Both see the same six, best first; each may take three.
+      const [x, y] = await Promise.all([a.claimDue(10_000, 10, [], 3), b.claimDue(10_000, 10, [], 3)]);
+      const ofA = x.map((r) => r.integrationId);
+      const ofB = y.map((r) => r.integrationId);
+      expect([ofA.length, ofB.length]).toEqual([3, 3]);
+      expect(new Set([...ofA, ...ofB])).toEqual(new Set(integrations));
+      for (const r of x) await a.markDelivered(r.id, 200, 2);
+      for (const r of y) await b.markDelivered(r.id, 200, 2);
+      for (const i of ofA) await a.release(i);
+      for (const i of ofB) await b.release(i);
+    }
+    // Nothing claimed beyond what was returned: every claim row was given back.
+    expect((await pools[0]!.query('SELECT * FROM outbox_claims')).rows).toEqual([]);
+    await a.close();
+    await b.close();
+  });
+
   it('of two holders claiming one integration at the same moment, exactly one gets its rows', async () => {
     const url = await database();
     const a = new PostgresOutboxStore(poolOn(url), { instanceId: 'a', claimTtlMs: 10_000 });

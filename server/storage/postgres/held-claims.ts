@@ -32,6 +32,9 @@ export const takeClaims = (t: ClaimsTable) =>
    WHERE ${t.table}.expires_at <= clock_timestamp() OR ${t.table}.holder = EXCLUDED.holder
    RETURNING ${t.key} AS key`;
 
+/** How many candidates to offer `takeFirst` for `wanted` keys: room for racers to take different ones. */
+export const claimCandidates = (wanted: number): number => wanted * 3;
+
 /**
  * This process's side of the claims it holds in one claims table (the outbox's per integration, the
  * inbox's per wedding): which keys it holds, until when it may act on them by its own clock, their
@@ -77,6 +80,26 @@ export class HeldClaims {
   async release(key: string): Promise<void> {
     this.held.delete(key);
     await this.pool.query(`DELETE FROM ${this.t.table} WHERE ${this.t.key} = $1 AND holder = $2`, [key, this.holder]);
+  }
+
+  /**
+   * Takes claims on at most `wanted` of `candidates` (best first) inside the caller's transaction
+   * `c`, and returns them in that order (call `taken` after the commit). Instances racing for work
+   * see the same candidates in the same order: each tries every candidate in one sorted statement
+   * (`takeClaims`, so no deadlock) and, before its commit, gives back the ones past its first
+   * `wanted`. A racer blocked on those then takes them, instead of coming away empty while work
+   * is due. Select about `claimCandidates(wanted)` candidates. Keys this holder already held are
+   * never given back.
+   */
+  async takeFirst(c: pg.ClientBase, candidates: string[], wanted: number): Promise<string[]> {
+    if (candidates.length === 0 || wanted <= 0) return [];
+    const { rows } = await c.query<{ key: string }>(takeClaims(this.t), [candidates, this.holder, this.ttlMs]);
+    const got = new Set(rows.map((r) => r.key));
+    const keep = candidates.filter((k) => got.has(k)).slice(0, wanted);
+    const kept = new Set(keep);
+    const extra = [...got].filter((k) => !kept.has(k) && !this.held.has(k));
+    if (extra.length > 0) await c.query(`DELETE FROM ${this.t.table} WHERE ${this.t.key} = ANY($1::text[]) AND holder = $2`, [extra, this.holder]);
+    return keep;
   }
 
   /** Gives up the claims on `keys` in one statement. */
