@@ -19,11 +19,13 @@ import { POSTGRES_COMMS_TABLES } from './privacy/privacy-rows.ts';
 import { sqlitePrivacyRows } from './privacy/sqlite-privacy-rows.ts';
 import { LeaseRouter } from './collab/document-routing.ts';
 import { PostgresDocumentLog } from './collab/postgres-document-log.ts';
+import { readAfterCommits } from './people/wedding-peek.ts';
 import { forwardToOwner, httpBaseOf } from './http/owner-forwarding.ts';
 import { openDatabase, type Db } from './storage/database.ts';
 import type { PostgresServerParts } from './storage/postgres/postgres-server-parts.ts';
 import { postgresReadiness, sqliteReadiness } from './storage/readiness.ts';
 import { sqliteServerStores, type ServerStores } from './storage/server-stores.ts';
+import type { DocumentStore as AsyncDocumentStore } from './storage/backend/document-store.ts';
 import type { PeopleStore } from './people/people-store.ts';
 import type { SessionStore } from './people/session-store.ts';
 import { CalendarService } from './calendar/calendar-service.ts';
@@ -106,7 +108,10 @@ export interface WedSyncServer {
   readonly collab: CollabServer;
   /** Run-of-show PDFs, rendered on worker threads; closed with the server. */
   readonly pdf: PdfRenderer;
+  /** SQLite's document rows in DATA_DIR (on PostgreSQL unused: see `stored`). */
   readonly documents: DocumentStore;
+  /** The documents' stored rows on this server's backend (SQLite or PostgreSQL): state, update log, sizes. */
+  readonly stored: AsyncDocumentStore;
   readonly metrics: Metrics;
   /** Whether storage takes writes (read-only after a failed write, until the probe sees it recover). */
   readonly health: StorageHealth;
@@ -237,7 +242,7 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
     mount: (a) => {
       ({ signIn } = mountApi(a, {
         config, authSecret: options.authSecret, oidcFetch: options.oidcFetch, mail: options.mail, packageVersion: PACKAGE_VERSION,
-        weddings: calendarStorage.weddings, tokens, people, sessions, apiKeys, collab, stored: stores.documents, activity: stores.activity, cipher, pdf, stores,
+        weddings: calendarStorage.weddings, tokens, people, sessions, apiKeys, collab, stored: pg ? readAfterCommits(stores.documents, collab.persistence.barrier) : stores.documents, activity: stores.activity, cipher, pdf, stores,
         vendorBindings: pg
           ? postgresVendorBindings({ pool: pg.storesPool, docs: collab, persistence: collab.persistence, keyRevocations: pg.stores.apiKeys })
           : sqliteVendorBindings({ db, docs: collab }),
@@ -268,7 +273,7 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
   };
 
   Object.assign(server, {
-    config, logger, db, tokens, people, sessions, collab, pdf, documents, metrics, health, http, bridge, comms, payments, demo,
+    config, logger, db, tokens, people, sessions, collab, pdf, documents, stored: stores.documents, metrics, health, http, bridge, comms, payments, demo,
     async listen() {
       // The disk probe watches the SQLite file; on PostgreSQL nothing of the server's is written there.
       if (!pg) health.start();

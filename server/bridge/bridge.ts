@@ -78,7 +78,7 @@ export class Bridge {
   private timers: NodeJS.Timeout[] = [];
   private readonly statusSections = new Map<string, (p: Principal, weddingId: string) => Promise<unknown>>();
   /** Renews this instance's connection duties (PostgreSQL), once started. */
-  private duties: { stop(): Promise<void> } | undefined;
+  private duties: { kick(): void; stop(): Promise<void> } | undefined;
   /** The channel upkeep under way (awaited at stop). */
   private maintaining: Promise<void> = Promise.resolve();
   /** Follows connection changes made by other instances (PostgreSQL), else undefined. */
@@ -96,6 +96,8 @@ export class Bridge {
     this.runtime = new ConnectionRuntime({
       store: this.store, registry: this.registry, adapters: deps.adapters, egress: deps.egress, publicUrl: () => settings.publicUrl,
       logger: logger.child({ component: 'connections' }), now: this.now,
+      // A connection new here is claimed at once, not at the next renewal: its scheduled pulls and upkeep start now.
+      onRunning: () => this.duties?.kick(),
     });
     this.attention = new ConnectionAttention({ store: this.store, runtime: this.runtime, audit: this.audit, logger, now: this.now, announce: (id) => this.follower?.announce(id) });
     this.facts = new WeddingFactsCache((weddingId, fn) => deps.docs.withDocument(weddingId, fn));

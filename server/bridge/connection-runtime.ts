@@ -34,6 +34,8 @@ export interface ConnectionRuntimeDeps {
   publicUrl: () => string;
   logger: Logger;
   now: () => number;
+  /** Told when a connection starts running here (it was not running before this refresh). */
+  onRunning?: (connectionId: string) => void;
 }
 
 /**
@@ -201,7 +203,9 @@ export class ConnectionRuntime {
       return undefined;
     }
     const live: LiveConnection = { connection, definition, adapter, routes };
+    const wasRunning = this.live.has(connectionId);
     this.live.set(connectionId, live);
+    if (!wasRunning) this.deps.onRunning?.(connectionId);
     return live;
   }
 

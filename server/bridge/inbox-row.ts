@@ -10,7 +10,7 @@ import { connectionName } from './system-name.ts';
 import { settleHeldRows } from './held-rows.ts';
 import { recordRefusals } from './inbound-refusals.ts';
 import type { InboxRow, InboxStore } from './inbox-store.ts';
-import type { ChangesPayload, NoticeListener } from './inbox-worker.ts';
+import type { ChangesPayload, NoticeJoin, NoticeListener } from './inbox-worker.ts';
 import { fieldsOf, type IntegrationRegistry, type LiveIntegration } from './integration-registry.ts';
 import type { IntegrationStore } from './integration-store.ts';
 import type { RetryPolicy } from './retry-policy.ts';
@@ -46,6 +46,8 @@ export interface RowEnv {
   afterApply(live: LiveIntegration, weddingId: string, doc: Y.Doc, touched: { entity: string; entityId: string; changed: boolean }[], pushBack: ApplyOutcome['pushBack'], held: ApplyOutcome['held']): void;
   requestPull(live: LiveIntegration): void;
   noticeListeners: readonly NoticeListener[];
+  /** PostgreSQL: where the notice listeners' writes join the slice's transaction (NoticeJoin). */
+  join?: NoticeJoin;
   alertHandler: AlertHandler | undefined;
 }
 
@@ -89,7 +91,7 @@ export function applyInboxRow(env: RowEnv, doc: Y.Doc, row: InboxRow): LiveInteg
       connector: integration.connector, keepIdentity, ...(env.alertHandler ? { raiseAlert: env.alertHandler } : {}),
     }, changes);
     const notices = changes.filter((c): c is Extract<InboundChange, { op: 'notice' }> => c.op === 'notice');
-    if (notices.length) for (const listener of env.noticeListeners) listener(live, row.weddingId, doc, notices);
+    if (notices.length) for (const listener of env.noticeListeners) listener(live, row.weddingId, doc, notices, env.join);
     if (row.kind === 'changes') {
       const cursor = (JSON.parse(row.payload) as ChangesPayload).cursorAfter;
       if (cursor !== undefined) {

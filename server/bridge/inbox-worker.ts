@@ -1,3 +1,4 @@
+import type pg from 'pg';
 import { EventEmitter } from 'node:events';
 import type { InboundChange } from '../../adapters/core/index.ts';
 import type { Logger } from '../logger.ts';
@@ -54,13 +55,25 @@ export interface InboxWorkerDeps {
 const SCAN_MS = 1000;
 
 /**
+ * On PostgreSQL, how a notice listener adds writes to the transaction that stores the row's change:
+ * `write` runs on it (perhaps twice, after a rolled-back savepoint), `committed` after its COMMIT.
+ */
+export type NoticeJoin = (joined: { write(client: pg.ClientBase): Promise<void>; committed(): void }) => void;
+
+/**
+ * An adapter's notices for one wedding, handed over inside the document transaction that applies
+ * its row. `join` is given on PostgreSQL (the listener cannot read or write the database inside the
+ * change; what it must store goes through `join`); on SQLite it is undefined and the listener
+ * writes at once, in the change's open group.
+ */
+export type NoticeListener = (live: LiveIntegration, weddingId: string, doc: Y.Doc, notices: Extract<InboundChange, { op: 'notice' }>[], join: NoticeJoin | undefined) => void;
+
+/**
  * Applies inbox rows to their weddings: in arrival order per wedding, weddings in parallel. A row
  * that fails is retried with backoff and holds back the wedding's later rows (order matters: a
  * deletion must not overtake the update before it); after the last attempt it is parked with its
  * error (visible, never silently dropped) and the rows behind it go on.
  */
-/** An adapter's notices for one wedding, handed over inside the document transaction that applies its row. */
-export type NoticeListener = (live: LiveIntegration, weddingId: string, doc: Y.Doc, notices: Extract<InboundChange, { op: 'notice' }>[]) => void;
 
 export class InboxWorker {
   private readonly events = new EventEmitter();

@@ -70,17 +70,27 @@ export function postgresConnectionDuties(pool: pg.Pool, options: { instanceId: s
 /**
  * Renews `duties` for the connections `running` here now and every third of their ttl, logging a
  * failed renewal (the duties then lapse unless the next one works); `acquired` is given the
- * connections newly held. `stop` ends the renewals and releases the duties.
+ * connections newly held. `kick` renews at once (a connection started running here); `stop` ends the
+ * renewals and releases the duties.
  */
-export async function keepDuties(duties: ConnectionDuties, running: () => string[], acquired: (connectionIds: string[]) => void, logger: Pick<Logger, 'warn'>): Promise<{ stop(): Promise<void> }> {
+export async function keepDuties(duties: ConnectionDuties, running: () => string[], acquired: (connectionIds: string[]) => void, logger: Pick<Logger, 'warn'>): Promise<{ kick(): void; stop(): Promise<void> }> {
   const renew = () => duties.renew(running()).then((ids) => { if (ids.length) acquired(ids); })
     .catch((error: unknown) => logger.warn({ err: error }, 'could not renew the connections\' duties (scheduled pulls, channel upkeep); they lapse unless the next renewal works'));
   await renew();
   let renewing: Promise<void> = Promise.resolve();
+  let kicked = false;
+  let stopped = false;
   const timer = setInterval(() => { renewing = renewing.then(renew); }, duties.ttlMs / 3);
   timer.unref();
   return {
+    /** Renews now (after a renewal under way), for a connection that just started running here; kicks made meanwhile share it. */
+    kick() {
+      if (kicked || stopped) return;
+      kicked = true;
+      renewing = renewing.then(() => { kicked = false; return stopped ? undefined : renew(); });
+    },
     async stop() {
+      stopped = true;
       clearInterval(timer);
       await renewing;
       await duties.release().catch((error: unknown) => logger.warn({ err: error }, 'could not release the connections\' duties (they lapse by themselves)'));

@@ -11,7 +11,7 @@ import { BufferedLinks } from './buffered-links.ts';
 import { VENDOR_NEEDED, type AlertHandler } from './inbound-applier.ts';
 import { ROWS_PER_PASS, SLICE_MS, applyInboxRow, type RowEnv } from './inbox-row.ts';
 import type { InboxRow } from './inbox-store.ts';
-import type { NoticeListener } from './inbox-worker.ts';
+import type { NoticeJoin, NoticeListener } from './inbox-worker.ts';
 import type { IntegrationRegistry, LiveIntegration } from './integration-registry.ts';
 import type { BindingFields } from './connection-rows.ts';
 import { PassLoop, readUntil } from './pass-loop.ts';
@@ -103,8 +103,8 @@ export class PostgresInboxWorker implements InboxRunner {
   /**
    * Runs `listener` for the notices of every applied row, inside the row's document change, before
    * its outcome is written (a listener that throws leaves the row to be retried: it must be
-   * idempotent per notice). What it writes must commit with the change to be kept with it: on
-   * PostgreSQL only what it adds to the document does (communications' stores are SQLite's yet).
+   * idempotent per notice). What it stores beyond the document it hands to its `join` (NoticeJoin),
+   * to commit with the change.
    */
   onNotice(listener: NoticeListener): void {
     this.noticeListeners.push(listener);
@@ -177,6 +177,7 @@ export class PostgresInboxWorker implements InboxRunner {
         if (plan) writes.plans.push(plan);
       },
       noticeListeners: this.noticeListeners, alertHandler: this.alertHandler,
+      join: (joined) => { writes.joined.push(joined); },
       audit: { record: (e) => writes.audit.push(e) },
       integrations: { update: (id, fields) => { writes.integrations.push([id, fields]); } },
       inbox: {
@@ -201,6 +202,7 @@ export class PostgresInboxWorker implements InboxRunner {
       await this.failed(attempted, error).catch((e: unknown) => this.deps.logger.warn({ err: e, weddingId }, 'could not record the failed attempts of an inbox slice'));
       throw error;
     }
+    for (const joined of writes.joined) joined.committed();
     if (writes.plans.some((p) => p.planned())) this.deps.onPlanned?.();
   }
 
@@ -247,6 +249,8 @@ class SliceWrites {
   readonly outcomes: Outcome[] = [];
   /** The pushes the rows asked for (afterApply), written last: they read the links written before them. */
   readonly plans: PlannedWrite[] = [];
+  /** What the notice listeners joined (NoticeJoin), written after the rest. */
+  readonly joined: Parameters<NoticeJoin>[0][] = [];
 
   constructor(private readonly deps: Pick<PostgresInboxWorkerDeps, 'inbox' | 'audit' | 'integrations' | 'logger'>) {}
 
@@ -266,5 +270,6 @@ class SliceWrites {
     for (const e of this.audit) await this.deps.audit.record(e, client);
     for (const [id, fields] of this.integrations) await this.deps.integrations.update(id, fields, client);
     for (const plan of this.plans) await plan.write(client);
+    for (const j of this.joined) await j.write(client);
   }
 }

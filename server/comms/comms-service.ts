@@ -61,14 +61,11 @@ export class CommsService {
     this.messages = new MessagesApi(ctx, this.writer, storage.watch, this.ackLinks);
     this.notifier = new Notifier(ctx, this.jobs, storage.notifications, this.writer);
     this.notifications = new NotificationsApi(ctx, storage.notifications, this.notifier);
-    const inChange = storage.notificationsInChange;
-    if (inChange) {
-      const notices = new AdapterNotices(ctx, this.writer, inChange, (weddingId) => storage.weddingPeopleNow(weddingId) ?? []);
-      deps.bridge.inboxWorker.onNotice((live, weddingId, doc, list) => notices.deliver(live, weddingId, doc, list));
-    } else {
-      deps.bridge.inboxWorker.onNotice((live, weddingId, _doc, list) => deps.logger.warn({ integrationId: live.integration.id, weddingId, notices: list.length },
-        'adapter notices are not sent on PostgreSQL yet (the inbox worker cannot join their writes to its change)'));
-    }
+    const notices = new AdapterNotices(ctx, this.writer, {
+      inChange: storage.notificationsInChange, peopleNow: (weddingId) => storage.weddingPeopleNow(weddingId),
+      notifications: storage.notifications, weddingPeople: (weddingId) => storage.weddingPeople(weddingId),
+    });
+    deps.bridge.inboxWorker.onNotice((live, weddingId, doc, list, join) => notices.deliver(live, weddingId, doc, list, join));
     deps.bridge.registerStatusSection('comms', async (_p, weddingId) => this.statusSection(weddingId));
   }
 

@@ -1,3 +1,4 @@
+import type pg from 'pg';
 import type * as Y from 'yjs';
 import type { NotificationMode } from '../../schema/index.ts';
 import type { DocumentContext } from '../bridge/bridge-context.ts';
@@ -69,6 +70,13 @@ export interface CommsChanges {
   inDocument<T>(weddingId: string, change: (doc: Y.Doc, writes: CommsWrites) => T): Promise<T>;
   /** Makes the writes `ask` asks for outside any document change (a job's handler); resolves once committed. */
   alone(ask: (writes: CommsWrites) => void): Promise<void>;
+  /**
+   * The writes `ask` asks for, made on a transaction another component opens and commits (the
+   * PostgreSQL inbox worker's: NoticeJoin): `write` runs them on it, `committed` after its COMMIT;
+   * null when nothing was asked for. On SQLite the caller is inside a change, so they are made at
+   * once, in its open group, and null is returned.
+   */
+  joined(ask: (writes: CommsWrites) => void): { write(client: pg.ClientBase): Promise<void>; committed(): void } | null;
 }
 
 /** The SQLite stores the writes go to. */
@@ -150,5 +158,6 @@ export function sqliteCommsChanges(docs: DocumentContext, writes: SqliteCommsWri
     },
     inDocument: (weddingId, change) => docs.withDocument(weddingId, (doc) => change(doc, writes)),
     alone: async (ask) => { ask(writes); },
+    joined: (ask) => { ask(writes); return null; },
   };
 }

@@ -165,5 +165,10 @@ export function postgresCommsChanges(deps: PostgresCommsChangesDeps): CommsChang
       await inTransaction(deps.pool, (client) => writes.run(client));
       writes.committed();
     },
+    joined(ask) {
+      const writes = new PostgresCommsWrites(deps.parts);
+      ask(writes);
+      return writes.empty ? null : { write: (client) => writes.run(client), committed: () => writes.committed() };
+    },
   };
 }

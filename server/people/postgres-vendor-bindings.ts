@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import type { WriteBarrier } from '../storage/write-barrier.ts';
 import { WeddingDoc, documentNameFor } from '../../schema/index.ts';
 import type { ChangeWrite, JoinedChange } from '../collab/joined-changes.ts';
 import { postgresVendorRows } from './postgres-vendor-rows.ts';
@@ -18,7 +19,11 @@ export interface PostgresVendorBindingsDeps {
   /** The live documents here (the collab server's withDocument). */
   docs: VendorDocuments;
   /** DurablePersistence on PostgreSQL: writes joined to a document change. */
-  persistence: { changeWithWrites<T>(documentName: string, writes: readonly ChangeWrite[], change: () => T): JoinedChange<T> };
+  persistence: {
+    changeWithWrites<T>(documentName: string, writes: readonly ChangeWrite[], change: () => T): JoinedChange<T>;
+    /** The log's barrier: the rows are read once every change made so far here has committed. */
+    readonly barrier: Pick<WriteBarrier, 'afterCommit'>;
+  };
   /** So sockets opened with an API key the removal revoked are closed on every instance. */
   keyRevocations?: KeyRevocations;
   /** ms since the epoch (UTC). @default Date.now */
@@ -40,9 +45,15 @@ export function postgresVendorBindings(deps: PostgresVendorBindingsDeps): Vendor
   const rows = postgresVendorRows(deps.pool);
   const now = deps.now ?? Date.now;
   const name = documentNameFor;
+  // Rows kept by the document's own joined writes (bookings) are read after the changes already
+  // applied here commit: a change applied just before this call is counted, as on SQLite.
+  const surveyOf = async (weddingId: string, vendorId: string) => {
+    await new Promise<void>((resolve) => deps.persistence.barrier.afterCommit(() => resolve()));
+    return rows.survey(weddingId, vendorId);
+  };
   return {
     async inspect(weddingId, vendorId, check) {
-      const survey = await rows.survey(weddingId, vendorId);
+      const survey = await surveyOf(weddingId, vendorId);
       return deps.docs.withDocument(weddingId, (ydoc) => {
         const w = new WeddingDoc(ydoc);
         check(w);
@@ -50,7 +61,7 @@ export function postgresVendorBindings(deps: PostgresVendorBindingsDeps): Vendor
       });
     },
     async move(weddingId, fromId, toId, { check, change }) {
-      const survey = await rows.survey(weddingId, fromId);
+      const survey = await surveyOf(weddingId, fromId);
       const at = now();
       const write: ChangeWrite = (client) => rows.move(client, weddingId, fromId, toId, at);
       const { value, committed } = await deps.docs.withDocument(weddingId, (ydoc) => {
@@ -63,7 +74,7 @@ export function postgresVendorBindings(deps: PostgresVendorBindingsDeps): Vendor
       return { ...value, connectionIds: [...new Set(survey.bindings.map((b) => b.connectionId))] };
     },
     async remove(weddingId, vendorId, origin, { check, change }) {
-      const survey = await rows.survey(weddingId, vendorId);
+      const survey = await surveyOf(weddingId, vendorId);
       const at = now();
       let revoked: string[] = [];
       const write: ChangeWrite = async (client) => {

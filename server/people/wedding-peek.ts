@@ -8,6 +8,20 @@ export interface StoredDocuments {
   load(name: string): Promise<StoredDocument>;
 }
 
+/**
+ * `store`, read once every change applied here so far has committed (`barrier`: the document log's).
+ * On PostgreSQL a change is stored by its append a moment after it is applied, and a document may
+ * close meanwhile: a peek that read the rows at once would miss it. (SQLite reads its own open group.)
+ */
+export function readAfterCommits(store: StoredDocuments, barrier: { afterCommit(then: (committed: boolean) => void): void }): StoredDocuments {
+  return {
+    async load(name) {
+      await new Promise<void>((resolve) => barrier.afterCommit(() => resolve()));
+      return store.load(name);
+    },
+  };
+}
+
 /** The documents Hocuspocus holds open, by document name. */
 export interface OpenDocuments {
   get(name: string): Y.Doc | undefined;
