@@ -20,8 +20,8 @@ function contentOf(update: Uint8Array): { json: unknown; sv: number[] } {
   return { json, sv };
 }
 
-function storedContent(t: TestServer): { json: unknown; sv: number[] } {
-  const { state, log } = t.server.documents.load(NAME);
+async function storedContent(t: TestServer): Promise<{ json: unknown; sv: number[] }> {
+  const { state, log } = await t.server.stored.load(NAME);
   const doc = new Y.Doc();
   if (state) Y.applyUpdate(doc, state);
   for (const u of log) Y.applyUpdate(doc, u);
@@ -109,11 +109,11 @@ describe('compaction on the encoding worker', () => {
   it('stores the same content the live document holds and trims the log', async () => {
     const t = await workerServer();
     const conn = await fillWedding(t, 300);
-    expect(t.server.documents.logLength(NAME)).toBeGreaterThan(0);
+    expect(await t.server.stored.logLength(NAME)).toBeGreaterThan(0);
     const live = t.server.collab.persistence.loadedDocument(NAME)!;
     await t.server.collab.persistence.compact(NAME, live);
-    expect(t.server.documents.logLength(NAME)).toBe(0);
-    const { state } = t.server.documents.load(NAME);
+    expect(await t.server.stored.logLength(NAME)).toBe(0);
+    const { state } = await t.server.stored.load(NAME);
     expect(contentOf(state!)).toEqual(contentOf(Y.encodeStateAsUpdate(live)));
     expect((contentOf(state!).json as { meta: { title: string } }).meta.title).toBe('Before compaction');
     await conn.destroy();
@@ -122,21 +122,21 @@ describe('compaction on the encoding worker', () => {
   it('loses nothing when the worker dies mid-compaction, and the next compaction completes', async () => {
     const t = await workerServer();
     const conn = await fillWedding(t, 1000);
-    const before = storedContent(t);
-    const logBefore = t.server.documents.logLength(NAME);
-    const stateBefore = t.server.documents.load(NAME).state;
+    const before = await storedContent(t);
+    const logBefore = await t.server.stored.logLength(NAME);
+    const stateBefore = (await t.server.stored.load(NAME)).state;
     const live = t.server.collab.persistence.loadedDocument(NAME)!;
     const compaction = t.server.collab.persistence.compact(NAME, live);
     await waitFor(() => t.server.collab.encoder.busy === 1, 'the fold to start on the worker');
     await t.server.collab.encoder.terminateWorkers();
     await compaction;
-    expect(t.server.documents.logLength(NAME)).toBe(logBefore);
-    expect(t.server.documents.load(NAME).state).toEqual(stateBefore);
-    expect(storedContent(t)).toEqual(before);
+    expect(await t.server.stored.logLength(NAME)).toBe(logBefore);
+    expect((await t.server.stored.load(NAME)).state).toEqual(stateBefore);
+    expect(await storedContent(t)).toEqual(before);
 
     await t.server.collab.persistence.compact(NAME, live);
-    expect(t.server.documents.logLength(NAME)).toBe(0);
-    expect(storedContent(t)).toEqual(before);
+    expect(await t.server.stored.logLength(NAME)).toBe(0);
+    expect(await storedContent(t)).toEqual(before);
     await conn.destroy();
   });
 
@@ -154,8 +154,8 @@ describe('compaction on the encoding worker', () => {
     expect(finished).toBe(false);
     await compaction;
     // The fold had only the rows before them: they stay in the log, and the stored document has them.
-    expect(t.server.documents.logLength(NAME)).toBeGreaterThanOrEqual(1);
-    const stored = storedContent(t).json as { meta: { title: string }; timeline: Record<string, { title: string }> };
+    expect(await t.server.stored.logLength(NAME)).toBeGreaterThanOrEqual(1);
+    const stored = (await storedContent(t)).json as { meta: { title: string }; timeline: Record<string, { title: string }> };
     expect(stored.meta.title).toBe('Written during compaction');
     expect(stored.timeline.late?.title).toBe('Late event');
     expect(Object.keys(stored.timeline)).toHaveLength(1001);

@@ -3,6 +3,7 @@ import * as Y from 'yjs';
 import { WeddingDoc, documentNameFor } from '../../schema/index.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
 import { waitFor } from '../helpers/wait.ts';
+import { onPostgresBackend } from '../helpers/test-backend.ts';
 
 /**
  * Issue 10, item 3 (loading): a stored document with unresolved parts still loads what it can,
@@ -37,7 +38,8 @@ async function metric(t: TestServer, name: string): Promise<number> {
   return line ? Number(line.split(' ').pop()) : NaN;
 }
 
-describe('loading a stored document with unresolved parts', () => {
+// SQLite only: it writes the log rows itself (on PostgreSQL an append needs the document's lease).
+describe.skipIf(onPostgresBackend)('loading a stored document with unresolved parts', () => {
   it('serves the issue example (18-byte update on a missing item, then a normal edit), reports it, and restores from a snapshot', async () => {
     const t = await startTestServer();
     const name = documentNameFor('w18');

@@ -152,7 +152,7 @@ describe('updates are validated before they are applied', () => {
     expect(refused).toHaveLength(1);
     t.server.collab.persistence.flushAll();
     const stored = new Y.Doc();
-    const { state, log } = t.server.documents.load(documentNameFor('w1'));
+    const { state, log } = await t.server.stored.load(documentNameFor('w1'));
     if (state) Y.applyUpdate(stored, state);
     for (const u of log) Y.applyUpdate(stored, u);
     expect(new WeddingDoc(stored).getPayment('p1')?.amount).toBe(5000);

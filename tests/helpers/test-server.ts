@@ -10,8 +10,11 @@ import { loadConfig } from '../../server/config.ts';
 import { createLogger } from '../../server/logger.ts';
 import { createWedSyncServer, type WedSyncServer, type WedSyncServerOptions } from '../../server/wedsync-server.ts';
 import { registerTeardown } from './teardown.ts';
+import { onPostgresBackend, testDatabaseFor } from './test-backend.ts';
 
 export const TEST_SECRET = 'test-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
+/** The CREDENTIALS_KEY of test servers on PostgreSQL (32 bytes, base64), the same across restarts. */
+const TEST_CREDENTIALS_KEY = Buffer.alloc(32, 7).toString('base64');
 
 /**
  * The sandboxes listen on loopback, which integrations may not reach by default (see OUTBOUND_ALLOW);
@@ -53,7 +56,11 @@ export async function startTestServer(options: {
   oidcFetch?: WedSyncServerOptions['oidcFetch'];
 } = {}): Promise<TestServer> {
   const dataDir = options.dataDir ?? tempDir();
-  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'silent', STORE_DEBOUNCE_MS: '200', STORE_MAX_DEBOUNCE_MS: '1000', OUTBOUND_ALLOW: SANDBOX_OUTBOUND_ALLOW, ...options.env });
+  // WEDSYNC_TEST_BACKEND=postgres (test-backend.ts): on a database of this data directory's own.
+  const backend = onPostgresBackend && !options.env?.DATABASE_URL
+    ? { DATABASE_URL: await testDatabaseFor(dataDir), CREDENTIALS_KEY: TEST_CREDENTIALS_KEY }
+    : {};
+  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'silent', STORE_DEBOUNCE_MS: '200', STORE_MAX_DEBOUNCE_MS: '1000', OUTBOUND_ALLOW: SANDBOX_OUTBOUND_ALLOW, ...backend, ...options.env });
   const logger = createLogger(config);
   // With DATABASE_URL (postgres://…) the server is an instance of a cluster on that database.
   const postgres = config.DATABASE_URL ? await openPostgresServerParts(config, logger) : undefined;

@@ -4,11 +4,13 @@ import { describe, expect, it } from 'vitest';
 import { resolveAuthSecret } from '../../server/auth/secret.ts';
 import { startTestServer, tempDir } from '../helpers/test-server.ts';
 import { waitFor } from '../helpers/wait.ts';
+import { onPostgresBackend } from '../helpers/test-backend.ts';
 
 const modeOf = (file: string) => fs.statSync(file).mode & 0o777;
 
 describe('data files', () => {
-  it('are private to the server user: the data directory 0700, the database, its WAL and keys 0600', async () => {
+  // SQLite only: on PostgreSQL DATA_DIR holds no database, WAL or key file.
+  it.skipIf(onPostgresBackend)('are private to the server user: the data directory 0700, the database, its WAL and keys 0600', async () => {
     const dataDir = path.join(tempDir(), 'fresh', 'data');
     const t = await startTestServer({ dataDir });
     const planner = await t.connect('w1', await t.token('planner', ['w1']));
