@@ -26,7 +26,7 @@ describe('planner app: a binding’s vendor, chosen by name', () => {
   it('a HoneyBook payment held for want of a vendor names HoneyBook; the card’s fix chooses the vendor by name, and importing again puts it in the budget', async () => {
     const t = await startPlannerServer(dist, { CASCADE_DELAY_MS: '0', PULL_INTERVAL_MS: '600000' });
     const { pat } = await studio(t, [ANA]);
-    const workspaceId = t.server.db.prepare('SELECT workspace_id FROM weddings WHERE id = ?').pluck().get(ANA.id) as string;
+    const workspaceId = (await t.server.people.weddingWorkspace(ANA.id))!;
     // A second vendor, so the choice is a real one.
     const planner = await t.connect(ANA.id, await pat.accessToken(ANA.id));
     await planner.whenSynced();

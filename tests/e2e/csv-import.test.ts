@@ -8,6 +8,7 @@ import { seriousAxeViolations } from './support/axe.ts';
 import { launchBrowser, openTab, screenshot } from './support/browser.ts';
 import { plannerBuild } from './support/planner-build.ts';
 import { closeAfterTest, startPlannerServer } from './support/planner-server.ts';
+import { queryServerDatabase } from '../helpers/test-backend.ts';
 
 let browser: Browser;
 let dist: string;
@@ -29,7 +30,7 @@ describe('planner app: importing a CSV export', () => {
   it('a planner previews a HoneyBook export row by row on the Connections page, then applies it', async () => {
     const t = await startPlannerServer(dist, { CASCADE_DELAY_MS: '0', PULL_INTERVAL_MS: '600000' });
     const { pat } = await studio(t, WEDDINGS);
-    const workspaceId = t.server.db.prepare('SELECT workspace_id FROM weddings WHERE id = ?').pluck().get('w-ana') as string;
+    const workspaceId = (await t.server.people.weddingWorkspace('w-ana'))!;
     const token = await pat.accessToken('w-ana');
     const connected = await api<ConnectionResult>(t, '/api/integrations/vendor/connect', token, { json: {
       workspaceId, system: 'preset', label: 'HoneyBook', configuration: { preset: 'honeybook', direction: 'inbound', timeZone: 'Europe/London', currency: 'GBP', vendorId: 'photo' },
@@ -100,7 +101,9 @@ describe('planner app: importing a CSV export', () => {
     await page.getByRole('button', { name: 'Create the wedding' }).click();
     await page.locator('p.notice', { hasText: 'A wedding was created from “Mia & Noor Wedding”, its times in America/Los_Angeles.' }).waitFor();
     await page.getByText('Nothing is waiting').waitFor();
-    const made = t.server.db.prepare("SELECT status, wedding_ids FROM unmatched WHERE external_id LIKE 'hb-new%'").all() as Array<{ status: string; wedding_ids: string }>;
+    const made = await queryServerDatabase<{ status: string; wedding_ids: string }>(t.server, {
+      sqlite: "SELECT status, wedding_ids FROM unmatched WHERE external_id LIKE 'hb-new%'", postgres: "SELECT status, wedding_ids FROM unmatched WHERE external_id LIKE 'hb-new%'",
+    });
     expect(made.length).toBe(2);
     expect(made.every((r) => r.status !== 'open')).toBe(true);
     const weddingId = (JSON.parse(made[0]!.wedding_ids) as string[])[0]!;

@@ -85,8 +85,8 @@ describe('share links: each role lands in the wedding with its own rights', () =
     expect(await viewer.page.getByRole('button', { name: 'Add event' }).count()).toBe(0);
 
     // The server holds each with their role; the vendor bound to the vendor entry the link named.
-    const rows = t.server.db.prepare(`SELECT p.name AS name, x.role AS role, x.vendor_id AS vendorId FROM participants x JOIN people p ON p.id = x.person_id
-      WHERE x.wedding_id = 'w1' ORDER BY p.name`).all();
+    const rows = (await Promise.all((await t.server.people.participantsOf('w1')).map(async (x) => ({ name: (await t.server.people.getPerson(x.personId!))!.name, role: x.role, vendorId: x.vendorId ?? null }))))
+      .sort((a, b) => a.name.localeCompare(b.name));
     expect(rows).toEqual([{ name: 'Jo Lens', role: 'vendor', vendorId: 'ven_photo' }, { name: 'Vi Guest', role: 'viewer', vendorId: null }]);
     // The planner sees them arrive with their roles.
     await waitFor(async () => {

@@ -7,6 +7,7 @@ import { appErrors, launchBrowser, openTab, screenshotsAtBothWidths } from './su
 import { startMailPlannerServer, type MailPlannerServer } from './support/mail-server.ts';
 import { plannerBuild } from './support/planner-build.ts';
 import { closeAfterTest } from './support/planner-server.ts';
+import { queryServerDatabase } from '../helpers/test-backend.ts';
 
 let browser: Browser;
 let dist: string;
@@ -90,8 +91,8 @@ describe('signing in with Google or Microsoft from the app’s sign-in screen', 
     await continueWith(kai.page, 'Microsoft');
     await waitFor(() => kai.page.getByRole('heading', { name: 'Set up your business' }).isVisible(), 'back in the app, signed in with Microsoft', 20_000);
     expect(await kai.page.locator('.who').textContent()).toContain('Kai Chen');
-    const identities = t.server.db.prepare('SELECT COUNT(*) FROM person_identities').pluck().get() as number;
-    expect(identities).toBe(2);
+    const identities = await queryServerDatabase<{ n: number }>(t.server, { sqlite: 'SELECT COUNT(*) AS n FROM person_identities', postgres: 'SELECT COUNT(*)::int AS n FROM person_identities' });
+    expect(identities).toEqual([{ n: 2 }]);
 
     expect(appErrors(ana.errors)).toEqual([]);
     expect(appErrors(kai.errors)).toEqual([]);

@@ -10,6 +10,7 @@ import { addSessionCookie, launchBrowser, openTab, screenshotsAtBothWidths } fro
 import { plannerBuild } from './support/planner-build.ts';
 import { closeAfterTest, startPlannerServer } from './support/planner-server.ts';
 import { seedWedding } from './support/seed.ts';
+import { queryServerDatabase } from '../helpers/test-backend.ts';
 
 let browser: Browser;
 let dist: string;
@@ -46,7 +47,7 @@ describe('the workspace home of a vendor’s business', () => {
     const theirs = await api<ConnectionResult>(t, '/api/integrations/vendor/connect', plannerToken, { json: { workspaceId: bloom.id, system: 'preset', label: 'Florist feed', configuration: { preset: 'honeybook', direction: 'inbound', timeZone: 'Europe/London', vendorId: 'ven_flowers' } } });
     expect(theirs.status, JSON.stringify(theirs.body)).toBe(201);
     expect((await api(t, `/api/connections/${theirs.body.connectionId}/bindings`, plannerToken, { json: { weddingId: 'w1' } })).status).toBe(201);
-    t.server.db.prepare("UPDATE connections SET status = 'error' WHERE id = ?").run(theirs.body.connectionId);
+    await queryServerDatabase(t.server, { sqlite: "UPDATE connections SET status = 'error' WHERE id = ?", postgres: "UPDATE connections SET status = 'error' WHERE id = $1" }, [theirs.body.connectionId]);
 
     const { context, page, errors } = await openTab(browser, { bypassCSP: true });
     closeAfterTest(context);
@@ -64,7 +65,7 @@ describe('the workspace home of a vendor’s business', () => {
     expect(await seriousAxeViolations(page)).toEqual([]);
 
     // Its own connection fails: the home says so, by the connection's name, after a reload.
-    t.server.db.prepare("UPDATE connections SET status = 'error' WHERE id = ?").run(own.body.connectionId);
+    await queryServerDatabase(t.server, { sqlite: "UPDATE connections SET status = 'error' WHERE id = ?", postgres: "UPDATE connections SET status = 'error' WHERE id = $1" }, [own.body.connectionId]);
     await page.reload();
     await waitFor(async () => ((await entry.locator('.wedding-summary').textContent().catch(() => '')) ?? '').includes('Failing'), 'the failing health');
     expect(await entry.locator('.wedding-summary').textContent()).toContain('Failing Studio bookings not syncing: needs attention');

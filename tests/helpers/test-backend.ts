@@ -99,3 +99,27 @@ export async function testDatabaseFor(dataDir: string): Promise<string> {
   databases.set(dataDir, { name, url });
   return url;
 }
+
+/**
+ * Runs one statement on a test server's own database, whichever backend it is on, and returns its
+ * rows: `sqlite` (with `?` parameters) on DATA_DIR's SQLite, `postgres` (with `$1`…) on its
+ * DATABASE_URL. For tests that set up or check what no API reaches (a connection failing).
+ */
+export async function queryServerDatabase<R = Record<string, unknown>>(
+  server: { config: { DATABASE_URL?: string }; db: { prepare(sql: string): { reader: boolean; all(...p: unknown[]): unknown[]; run(...p: unknown[]): unknown } } },
+  sql: { sqlite: string; postgres: string }, params: unknown[] = [],
+): Promise<R[]> {
+  if (!server.config.DATABASE_URL) {
+    const statement = server.db.prepare(sql.sqlite);
+    if (statement.reader) return statement.all(...params) as R[];
+    statement.run(...params);
+    return [];
+  }
+  const client = new pg.Client({ connectionString: server.config.DATABASE_URL });
+  await client.connect();
+  try {
+    return (await client.query(sql.postgres, params)).rows as R[];
+  } finally {
+    await client.end();
+  }
+}
