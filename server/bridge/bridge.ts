@@ -34,7 +34,7 @@ import { WeddingFactsCache } from './wedding-facts.ts';
 import { actsForWorkspace } from './workspace-access.ts';
 import { ConnectionAttention } from './connection-attention.ts';
 import { ConnectionFollower } from './connection-reload.ts';
-import { keepDuties } from './postgres-connection-duties.ts';
+import { holdDuties, type HeldDuties } from './postgres-connection-duties.ts';
 import { SyncRequests } from './sync-requests.ts';
 import { StatusReports } from './status-reports.ts';
 import type { WeddingIntegrationHealth } from '../../schema/api/workspaces.ts';
@@ -78,7 +78,7 @@ export class Bridge {
   private timers: NodeJS.Timeout[] = [];
   private readonly statusSections = new Map<string, (p: Principal, weddingId: string) => Promise<unknown>>();
   /** Renews this instance's connection duties (PostgreSQL), once started. */
-  private duties: { kick(): void; stop(): Promise<void> } | undefined;
+  private duties: HeldDuties | undefined;
   /** The channel upkeep under way (awaited at stop). */
   private maintaining: Promise<void> = Promise.resolve();
   /** Follows connection changes made by other instances (PostgreSQL), else undefined. */
@@ -96,8 +96,7 @@ export class Bridge {
     this.runtime = new ConnectionRuntime({
       store: this.store, registry: this.registry, adapters: deps.adapters, egress: deps.egress, publicUrl: () => settings.publicUrl,
       logger: logger.child({ component: 'connections' }), now: this.now,
-      // A connection new here is claimed at once, not at the next renewal: its scheduled pulls and upkeep start now.
-      onRunning: () => this.duties?.kick(),
+      onRunning: (id) => this.duties?.started(id),
     });
     this.attention = new ConnectionAttention({ store: this.store, runtime: this.runtime, audit: this.audit, logger, now: this.now, announce: (id) => this.follower?.announce(id) });
     this.facts = new WeddingFactsCache((weddingId, fn) => deps.docs.withDocument(weddingId, fn));
@@ -229,8 +228,7 @@ export class Bridge {
       beforeResume: () => storage.beforeResume((system) => this.runtime.definitionOf(system), logger),
       runtime: this.runtime, registry: this.registry, store: this.store, logger, now: this.now,
     });
-    // A duty newly held is reloaded first: its previous holder may have renewed its channel since this instance read it.
-    if (storage.duties) this.duties = await keepDuties(storage.duties, () => this.runtime.all().map((l) => l.connection.id), (ids) => { for (const id of ids) this.follower?.reload(id); }, logger);
+    if (storage.duties) this.duties = await holdDuties(storage.duties, () => this.runtime.all().map((l) => l.connection.id), (id) => this.follower?.reload(id), logger);
     this.inboxWorker.start();
     this.outboxWorker.start();
     this.timers.push(setInterval(() => this.pulls.tick(), this.pulls.tickMs));

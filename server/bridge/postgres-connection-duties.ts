@@ -69,13 +69,16 @@ export function postgresConnectionDuties(pool: pg.Pool, options: { instanceId: s
 
 /**
  * Renews `duties` for the connections `running` here now and every third of their ttl, logging a
- * failed renewal (the duties then lapse unless the next one works); `acquired` is given the
- * connections newly held. `kick` renews at once (a connection started running here); `stop` ends the
+ * failed renewal (the duties then lapse unless the next one works); `acquired` is given, after each
+ * renewal, the connections newly held and the running ones the renewal was for. `kick` renews at once (a connection started running here); `stop` ends the
  * renewals and releases the duties.
  */
-export async function keepDuties(duties: ConnectionDuties, running: () => string[], acquired: (connectionIds: string[]) => void, logger: Pick<Logger, 'warn'>): Promise<{ kick(): void; stop(): Promise<void> }> {
-  const renew = () => duties.renew(running()).then((ids) => { if (ids.length) acquired(ids); })
-    .catch((error: unknown) => logger.warn({ err: error }, 'could not renew the connections\' duties (scheduled pulls, channel upkeep); they lapse unless the next renewal works'));
+export async function keepDuties(duties: ConnectionDuties, running: () => string[], acquired: (connectionIds: string[], renewedFor: readonly string[]) => void, logger: Pick<Logger, 'warn'>): Promise<{ kick(): void; stop(): Promise<void> }> {
+  const renew = () => {
+    const ids = running();
+    return duties.renew(ids).then((taken) => acquired(taken, ids))
+      .catch((error: unknown) => logger.warn({ err: error }, 'could not renew the connections\' duties (scheduled pulls, channel upkeep); they lapse unless the next renewal works'));
+  };
   await renew();
   let renewing: Promise<void> = Promise.resolve();
   let kicked = false;
@@ -95,5 +98,36 @@ export async function keepDuties(duties: ConnectionDuties, running: () => string
       await renewing;
       await duties.release().catch((error: unknown) => logger.warn({ err: error }, 'could not release the connections\' duties (they lapse by themselves)'));
     },
+  };
+}
+
+/** This instance's duties, held (holdDuties). */
+export interface HeldDuties {
+  /** A connection started running here (after start-up): claimed at once, not reloaded. */
+  started(connectionId: string): void;
+  /** Ends the renewals and releases the duties. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Holds this instance's connection duties (keepDuties) for the bridge. A duty newly held is
+ * `reload`ed first (its previous holder may have renewed its channel since this instance read it),
+ * unless its connection was `started` here since the last renewal: it was just built from its
+ * stored rows, and reloading it could race the state its activation is writing (the REST hooks it
+ * registered). A started connection is claimed at once, so its scheduled pulls and upkeep start
+ * now rather than at the next renewal (a third of the ttl).
+ */
+export async function holdDuties(duties: ConnectionDuties, running: () => string[], reload: (connectionId: string) => void, logger: Pick<Logger, 'warn'>): Promise<HeldDuties> {
+  const startedHere = new Set<string>();
+  const kept = await keepDuties(duties, running, (ids, renewedFor) => {
+    for (const id of ids) if (!startedHere.has(id)) reload(id);
+    for (const id of renewedFor) startedHere.delete(id);
+  }, logger);
+  return {
+    started(connectionId) {
+      startedHere.add(connectionId);
+      kept.kick();
+    },
+    stop: () => kept.stop(),
   };
 }
