@@ -4,6 +4,7 @@ import type { Conflict } from '../../schema/index.ts';
 import { startTestServer } from '../helpers/test-server.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { connectWebhooks, startReceiver } from './helpers.ts';
+import { queryServerDatabase } from '../helpers/test-backend.ts';
 
 const ceremony = { id: 'ceremony', title: 'Ceremony', start: '2026-06-13T14:00:00+01:00', end: '2026-06-13T14:45:00+01:00', location: 'Chapel' };
 const FAST = { PUSH_COALESCE_MS: '0', RETRY_SCHEDULE_MS: '50' };
@@ -27,12 +28,12 @@ describe('no echo between systems', () => {
     // A second, real change from B afterwards proves the pipeline ran past the echo.
     await sendStandardWebhook(b.webhookUrl, b.webhookSecret, { id: 'b2', type: 'vendor.upserted', data: { id: 'dj', name: 'DJ Sam', category: 'dj' } });
     await waitFor(() => ra.accepted().some((r) => r.body.type === 'vendor.upserted'), 'A receives B\'s real change');
-    await waitFor(() => t.server.db.prepare("SELECT count(*) FROM inbox WHERE status = 'pending'").pluck().get() === 0, 'inbox drained');
+    await waitFor(async () => (await queryServerDatabase(t.server, { sqlite: "SELECT count(*) AS n FROM inbox WHERE status = 'pending'", postgres: "SELECT count(*)::int AS n FROM inbox WHERE status = 'pending'" }))[0]!.n === 0, 'inbox drained');
 
     expect(ra.accepted().filter((r) => r.body.type.startsWith('timeline'))).toHaveLength(0);
     expect(rb.accepted().filter((r) => r.body.type.startsWith('timeline'))).toHaveLength(1);
     expect(rb.accepted().filter((r) => r.body.type === 'vendor.upserted')).toHaveLength(0);
-    const echo = t.server.db.prepare("SELECT result FROM audit WHERE action = 'inbound.applied' AND detail LIKE '%\"eventId\":\"b1\"%'").pluck().get();
+    const echo = (await queryServerDatabase<{ result: string }>(t.server, { sqlite: "SELECT result FROM audit WHERE action = 'inbound.applied' AND detail LIKE '%\"eventId\":\"b1\"%'", postgres: "SELECT result FROM audit WHERE action = 'inbound.applied' AND detail LIKE '%\"eventId\":\"b1\"%'" }))[0]?.result;
     expect(echo).toBe('skipped');
     expect(client.doc.getEvent('ceremony')!.location).toBe('Chapel');
   });
@@ -105,7 +106,7 @@ describe('conflicts', () => {
     expect(client.doc.getEvent('ceremony')!.location).toBe('Rose Garden');
     // The system won; the stale push of the planner's value is cancelled, not delivered later.
     rx.failNext(0);
-    await waitFor(() => t.server.db.prepare("SELECT count(*) FROM outbox WHERE entity_id = 'ceremony' AND status IN ('pending', 'inflight')").pluck().get() === 0, 'no pending push');
+    await waitFor(async () => (await queryServerDatabase(t.server, { sqlite: "SELECT count(*) AS n FROM outbox WHERE entity_id = 'ceremony' AND status IN ('pending', 'inflight')", postgres: "SELECT count(*)::int AS n FROM outbox WHERE entity_id = 'ceremony' AND status IN ('pending', 'inflight')" }))[0]!.n === 0, 'no pending push');
     expect(rx.accepted().filter((r) => r.body.data.location === 'Orangery')).toHaveLength(0);
   });
 

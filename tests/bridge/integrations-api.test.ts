@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { startTestServer } from '../helpers/test-server.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { connectWebhooks, startReceiver } from './helpers.ts';
+import { serverSql } from '../helpers/test-backend.ts';
 
 const json = (body: unknown) => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 const ceremony = { id: 'ceremony', title: 'Ceremony', start: '2026-06-13T14:00:00+01:00', end: '2026-06-13T14:45:00+01:00' };
@@ -25,7 +26,7 @@ describe('integrations API', () => {
     expect(listed).not.toContain('super-secret');
     expect(listed).not.toContain(receiver.secret);
     // …and not stored in the clear.
-    const row = t.server.db.prepare('SELECT credentials_enc, webhook_secret_enc FROM connections').get() as Record<string, string>;
+    const row = (await serverSql(t.server).row<Record<string, string>>('SELECT credentials_enc, webhook_secret_enc FROM connections'))!;
     expect(JSON.stringify(row)).not.toContain('super-secret');
     expect(JSON.stringify(row)).not.toContain(receiver.secret.slice(6));
     expect(row.credentials_enc).toMatch(/^v1\./);
@@ -54,8 +55,8 @@ describe('integrations API', () => {
     const wrongBody = await t.fetch('/api/integrations/vendor/connect', { ...json({ weddingId: 'bad id', system: 'webhooks' }), token: planner });
     expect(wrongBody.status).toBe(400);
     expect(await wrongBody.json()).toMatchObject({ error: { code: 'validation_failed' } });
-    expect(t.server.db.prepare('SELECT count(*) FROM integrations').pluck().get()).toBe(0);
-    expect(t.server.db.prepare('SELECT count(*) FROM connections').pluck().get()).toBe(0);
+    expect(await serverSql(t.server).value('SELECT count(*) FROM integrations')).toBe(0);
+    expect(await serverSql(t.server).value('SELECT count(*) FROM connections')).toBe(0);
   });
 
   it('lets planners manage their weddings, vendors only their own systems, and couples only read', async () => {
@@ -103,9 +104,9 @@ describe('integrations API', () => {
     // Connecting sends the wedding as it is.
     await waitFor(() => receiver.accepted().some((r) => r.body.data.id === 'ceremony') && receiver.accepted().some((r) => r.body.data.id === 'dj'), 'initial push');
 
-    await waitFor(() => t.server.db.prepare("SELECT count(*) FROM outbox WHERE status != 'delivered'").pluck().get() === 0, 'initial pushes recorded');
+    await waitFor(async () => (await serverSql(t.server).value("SELECT count(*) FROM outbox WHERE status != 'delivered'")) === 0, 'initial pushes recorded');
     // The system lost its copy and we forget what it had: a full sync sends everything again.
-    t.server.db.prepare('DELETE FROM links WHERE integration_id = ?').run(conn.integrationId);
+    await serverSql(t.server).run('DELETE FROM links WHERE integration_id = ?', conn.integrationId);
     const sync = await t.fetch('/api/integrations/sync/w1', { ...json({ syncType: 'full' }), token: planner });
     expect(sync.status).toBe(200);
     const syncBody = await sync.json() as { syncResults: { integrationId: string; success: boolean; applied: number }[]; conflicts: unknown[] };

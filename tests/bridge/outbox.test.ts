@@ -5,6 +5,7 @@ import { startTestServer, tempDir } from '../helpers/test-server.ts';
 import { testToken } from '../helpers/tokens.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { connectWebhooks, startReceiver } from './helpers.ts';
+import { queryServerDatabase } from '../helpers/test-backend.ts';
 
 const FAST_RETRIES = { RETRY_SCHEDULE_MS: '50,100,200', OUTBOX_MAX_ATTEMPTS: '6', BREAKER_THRESHOLD: '100', PUSH_COALESCE_MS: '0' };
 const ceremony = { id: 'ceremony', title: 'Ceremony', start: '2026-06-13T14:00:00+01:00', end: '2026-06-13T14:45:00+01:00' };
@@ -30,7 +31,8 @@ describe('outbox delivery', () => {
     expect(attempts.map((a) => a.answeredWith)).toEqual([503, 503, 503, 204]);
     expect(new Set(attempts.map((a) => a.id)).size).toBe(1);
     expect(receiver.accepted().filter((r) => r.body.data.id === 'ceremony')).toHaveLength(1);
-    const row = await waitFor(() => t.server.db.prepare("SELECT status, attempts FROM outbox WHERE entity_id = 'ceremony' AND status = 'delivered'").get() as { status: string; attempts: number } | undefined, 'row marked delivered');
+    const delivered = "SELECT status, attempts FROM outbox WHERE entity_id = 'ceremony' AND status = 'delivered'";
+    const row = await waitFor(async () => (await queryServerDatabase<{ status: string; attempts: number }>(t.server, { sqlite: delivered, postgres: delivered }))[0], 'row marked delivered');
     expect(row).toEqual({ status: 'delivered', attempts: 4 });
   });
 

@@ -3,6 +3,7 @@ import { sendStandardWebhook } from '../../adapters/webhooks/sandbox.ts';
 import { startTestServer } from '../helpers/test-server.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { connectWebhooks } from './helpers.ts';
+import { queryServerDatabase } from '../helpers/test-backend.ts';
 
 const event = (id: string, title: string) => ({ id: 'ceremony', title, start: '2026-06-13T14:00:00+01:00', end: '2026-06-13T14:45:00+01:00' });
 
@@ -12,7 +13,7 @@ async function setup() {
   const conn = await connectWebhooks(t, planner, 'w1');
   const client = await t.connect('w1', planner);
   await client.whenSynced();
-  const inboxRows = () => t.server.db.prepare('SELECT count(*) FROM inbox').pluck().get() as number;
+  const inboxRows = async () => (await queryServerDatabase<{ n: number }>(t.server, { sqlite: 'SELECT count(*) AS n FROM inbox', postgres: 'SELECT count(*)::int AS n FROM inbox' }))[0]!.n;
   return { t, planner, conn, client, inboxRows };
 }
 
@@ -26,7 +27,7 @@ describe('webhook inbox', () => {
     expect(tampered.status).toBe(401);
     const unsigned = await fetch(conn.webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
     expect(unsigned.status).toBe(401);
-    expect(inboxRows()).toBe(0);
+    expect(await inboxRows()).toBe(0);
   });
 
   it('refuses a stale timestamp (replay of an old delivery) with 401', async () => {
@@ -36,7 +37,7 @@ describe('webhook inbox', () => {
     expect(await res.json()).toMatchObject({ error: { code: 'signature_stale' } });
     const future = await sendStandardWebhook(conn.webhookUrl, conn.webhookSecret, { id: 'msg_future', type: 'timeline.upserted', data: event('x', 'Future') }, { nowMs: Date.now() + 10 * 60_000 });
     expect(future.status).toBe(401);
-    expect(inboxRows()).toBe(0);
+    expect(await inboxRows()).toBe(0);
   });
 
   it('acknowledges a duplicate (same webhook-id) without applying it twice', async () => {
@@ -54,7 +55,7 @@ describe('webhook inbox', () => {
     expect(later.status).toBe(200);
     await waitFor(() => client.doc.getVendor('dj'), 'later delivery applied');
     expect(client.doc.getEvent('ceremony')!.title).toBe('Ceremony (edited)');
-    expect(t.server.db.prepare("SELECT count(*) FROM inbox WHERE event_id = 'msg_dup'").pluck().get()).toBe(1);
+    expect(await queryServerDatabase(t.server, { sqlite: "SELECT count(*) AS n FROM inbox WHERE event_id = 'msg_dup'", postgres: "SELECT count(*)::int AS n FROM inbox WHERE event_id = 'msg_dup'" })).toEqual([{ n: 1 }]);
   });
 
   it('parks an event that fails validation, with its error, and applies the ones behind it', async () => {
@@ -63,7 +64,7 @@ describe('webhook inbox', () => {
     await sendStandardWebhook(conn.webhookUrl, conn.webhookSecret, { id: 'good_2', type: 'timeline.upserted', data: event('x', 'Fine') });
     await waitFor(() => client.doc.getEvent('ceremony'), 'good event applied');
     expect(client.doc.getEvent('x')).toBeUndefined();
-    const parked = t.server.db.prepare("SELECT status, last_error FROM inbox WHERE event_id = 'bad_1'").get() as { status: string; last_error: string };
+    const [parked] = await queryServerDatabase<{ status: string; last_error: string }>(t.server, { sqlite: "SELECT status, last_error FROM inbox WHERE event_id = 'bad_1'", postgres: "SELECT status, last_error FROM inbox WHERE event_id = 'bad_1'" }) as [{ status: string; last_error: string }];
     expect(parked.status).toBe('parked');
     expect(parked.last_error).toMatch(/invalid_payload: .*end must not be before start/);
     const status = await (await t.fetch('/api/integrations/status/w1', { token: planner })).json() as { integrationStatus: { inbox: { parked: number }; health: string }[] };

@@ -4,6 +4,7 @@ import type { BindingSummary, ConnectionResult, ConnectionSummary, ImportRespons
 import { startTestServer } from '../helpers/test-server.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { api, STORY_WEDDINGS, studio } from './helpers.ts';
+import { serverSql } from '../helpers/test-backend.ts';
 
 const env = { CASCADE_DELAY_MS: '0', PULL_INTERVAL_MS: '600000' };
 const WEDDINGS = STORY_WEDDINGS.slice(0, 2);
@@ -17,7 +18,7 @@ describe('a binding\'s vendor, chosen by name after binding', () => {
   it('a HoneyBook payment held for want of a vendor names HoneyBook; once the planner chooses the vendor, importing again applies it', async () => {
     const t = await startTestServer({ env });
     const { pat, alex } = await studio(t, WEDDINGS);
-    const workspaceId = t.server.db.prepare('SELECT workspace_id FROM weddings WHERE id = ?').pluck().get('w-ana') as string;
+    const workspaceId = (await t.server.people.weddingWorkspace('w-ana'))!;
     const as = await pat.accessToken('w-ana');
     const planner = await t.connect('w-ana', as);
     await planner.whenSynced();
@@ -36,10 +37,10 @@ describe('a binding\'s vendor, chosen by name after binding', () => {
 
     const first = await api<ImportResponse>(t, '/api/integrations/import', as, { json: { connectionId, csv: CSV, mode: 'apply' } });
     expect(first.body.rows[0]).toMatchObject({ action: 'match' });
-    const parked = () => t.server.db.prepare("SELECT last_error FROM inbox WHERE status = 'parked'").pluck().all() as string[];
-    await waitFor(() => parked().length === 1, 'the payment held');
-    expect(parked()[0]).toContain('HoneyBook payments need to know which vendor they are for');
-    expect(parked()[0]).toContain('Connections → HoneyBook → the wedding → Vendor');
+    const parked = () => serverSql(t.server).values<string>("SELECT last_error FROM inbox WHERE status = 'parked'");
+    await waitFor(async () => (await parked()).length === 1, 'the payment held');
+    expect((await parked())[0]).toContain('HoneyBook payments need to know which vendor they are for');
+    expect((await parked())[0]).toContain('Connections → HoneyBook → the wedding → Vendor');
     const summary = async () => (await api<{ connections: ConnectionSummary[] }>(t, `/api/workspaces/${workspaceId}/connections`, as)).body.connections.find((c) => c.connectionId === connectionId)!;
     const held = await summary();
     expect(held.health.vendorNeeded).toEqual([{ weddingId: 'w-ana', bindingId: bound.body.binding.bindingId, held: 1 }]);
@@ -64,7 +65,7 @@ describe('a binding\'s vendor, chosen by name after binding', () => {
     expect((await put(as, { vendorId: 'nobody' })).body.error).toMatchObject({ code: 'validation_failed', message: expect.stringContaining('has no vendor nobody') });
     expect((await put(as, { vendor: 'photo' })).status).toBe(400);
     expect((await put(as, { vendorId: 'photo' }, 'w-chloe')).body.error.code).toBe('binding_not_found');
-    expect(t.server.db.prepare('SELECT vendor_id FROM integrations WHERE id = ?').pluck().get(bound.body.binding.bindingId)).toBeNull();
+    expect(await serverSql(t.server).value('SELECT vendor_id FROM integrations WHERE id = ?', bound.body.binding.bindingId)).toBeNull();
 
     const chosen = await put(as, { vendorId: 'photo' });
     expect(chosen.status, JSON.stringify(chosen.body)).toBe(200);
@@ -73,7 +74,7 @@ describe('a binding\'s vendor, chosen by name after binding', () => {
     const alexToken = await alex.accessToken('w-ana');
     expect(await put(alexToken, { vendorId: 'flor' }).then((r) => [r.status, r.body.error.code])).toEqual([403, 'role_forbidden']);
     expect(await put(alexToken, { vendorId: null }).then((r) => [r.status, r.body.error.code])).toEqual([403, 'role_forbidden']);
-    expect(t.server.db.prepare("SELECT detail FROM audit WHERE action = 'connection.vendor_changed'").pluck().all().map((d) => JSON.parse(d as string)))
+    expect((await serverSql(t.server).values<string>("SELECT detail FROM audit WHERE action = 'connection.vendor_changed'")).map((d) => JSON.parse(d)))
       .toEqual([{ connectionId, from: null, to: 'photo' }]);
 
     // The same file again: the held row is routed again (not "imported before"), and the payment is Lens & Light's.
@@ -82,7 +83,7 @@ describe('a binding\'s vendor, chosen by name after binding', () => {
     await waitFor(() => planner.doc.listPayments().length === 1, 'the payment in the budget');
     expect(planner.doc.listPayments()[0]).toMatchObject({ vendorId: 'photo', amount: 900000, amountPaid: 300000, currency: 'GBP' });
     await waitFor(async () => (await summary()).health.vendorNeeded.length === 0, 'nothing held any more');
-    expect(parked()).toEqual([]);
+    expect(await parked()).toEqual([]);
     // A third time it is imported before, and nothing changes.
     const third = await api<ImportResponse>(t, '/api/integrations/import', as, { json: { connectionId, csv: CSV, mode: 'apply' } });
     expect(third.body.rows[0]).toMatchObject({ action: 'skip', reason: 'imported before (the same row)' });
@@ -97,7 +98,7 @@ describe('a binding\'s vendor, chosen by name after binding', () => {
   it('a HoneyBook payment sent by Zapier and held is applied when the same delivery is sent again after the vendor is chosen', async () => {
     const t = await startTestServer({ env });
     const { pat } = await studio(t, WEDDINGS.slice(0, 1));
-    const workspaceId = t.server.db.prepare('SELECT workspace_id FROM weddings WHERE id = ?').pluck().get('w-ana') as string;
+    const workspaceId = (await t.server.people.weddingWorkspace('w-ana'))!;
     const as = await pat.accessToken('w-ana');
     const connected = await api<ConnectionResult>(t, '/api/integrations/vendor/connect', as, { json: {
       workspaceId, system: 'preset', label: 'Studio HoneyBook', configuration: { preset: 'honeybook', direction: 'inbound' },
@@ -108,10 +109,10 @@ describe('a binding\'s vendor, chosen by name after binding', () => {
     const paid = { ...structuredClone(presetFor('honeybook').triggers.find((x) => x.id === 'new_payment_paid')!.example), project_id: 'hb-ana' };
     const send = () => fetch(`${secretUrl!}&trigger=new_payment_paid`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(paid) });
     expect((await send()).status).toBe(200);
-    const parked = () => t.server.db.prepare("SELECT last_error FROM inbox WHERE status = 'parked'").pluck().all() as string[];
-    await waitFor(() => parked().length === 1, 'the payment held');
+    const parked = () => serverSql(t.server).values<string>("SELECT last_error FROM inbox WHERE status = 'parked'");
+    await waitFor(async () => (await parked()).length === 1, 'the payment held');
     // The label the studio gave it names it.
-    expect(parked()[0]).toContain('Studio HoneyBook payments need to know which vendor they are for');
+    expect((await parked())[0]).toContain('Studio HoneyBook payments need to know which vendor they are for');
 
     const chosen = await t.fetch(`/api/connections/${connectionId}/bindings/w-ana/vendor`, { method: 'PUT', token: as, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ vendorId: 'photo' }) });
     expect(chosen.status).toBe(200);
@@ -119,7 +120,7 @@ describe('a binding\'s vendor, chosen by name after binding', () => {
     const ana = await t.connect('w-ana', as);
     await waitFor(() => ana.doc.listPayments().length === 1, 'the payment in the budget');
     expect(ana.doc.listPayments()[0]).toMatchObject({ vendorId: 'photo', status: 'paid' });
-    expect(parked()).toEqual([]);
+    expect(await parked()).toEqual([]);
     await ana.destroy();
   });
 });

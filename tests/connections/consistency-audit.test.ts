@@ -1,5 +1,3 @@
-import path from 'node:path';
-import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ConnectionResult } from '../../schema/index.ts';
@@ -12,6 +10,7 @@ import { assertProperty } from '../helpers/property.ts';
 import { startTestServer } from '../helpers/test-server.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { api } from './helpers.ts';
+import { serverSql } from '../helpers/test-backend.ts';
 
 // Pushes wait 1.5 s in the outbox (coalescing): long enough for the test to lose one on purpose.
 const env = { CASCADE_DELAY_MS: '0', PULL_INTERVAL_MS: '600000', PUSH_COALESCE_MS: '1500', CONSISTENCY_AUDIT_INTERVAL_MS: '0' };
@@ -75,9 +74,9 @@ describe('consistency audit', () => {
     // (2) A lost push: the wedding changes, and its planned push vanishes from the outbox before delivery.
     ana.doc.upsertEvent({ ...ana.doc.getEvent('firstlook')!, title: 'First look by the oak' });
     await ana.whenAcknowledged();
-    const db = t.server.db;
-    const row = await waitFor(() => db.prepare(`SELECT id FROM outbox WHERE integration_id = ? AND entity_id = 'firstlook' AND status = 'pending'`).pluck().get(bindingId) as number | undefined, 'the planned push');
-    expect(db.prepare(`UPDATE outbox SET status = 'delivered' WHERE id = ? AND status = 'pending'`).run(row).changes).toBe(1);
+    const db = serverSql(t.server);
+    const row = await waitFor(() => db.value<number>(`SELECT id FROM outbox WHERE integration_id = ? AND entity_id = 'firstlook' AND status = 'pending'`, bindingId), 'the planned push');
+    expect(await db.values(`UPDATE outbox SET status = 'delivered' WHERE id = ? AND status = 'pending' RETURNING id`, row)).toHaveLength(1);
     expect(byTitle('First look')).toBeTruthy();
     expect(ana.doc.getEvent('portraits')!.title).toBe('Couple portraits');
 
@@ -99,7 +98,7 @@ describe('consistency audit', () => {
     // The repairs settle: the wedding has the calendar's title, the calendar the wedding's.
     await waitFor(() => ana.doc.getEvent('portraits')?.title === 'Portraits by the lake', 'the missed change in the wedding', 10_000);
     await waitFor(() => byTitle('First look by the oak'), 'the lost push in the calendar', 10_000);
-    await waitFor(() => db.prepare(`SELECT count(*) FROM outbox WHERE integration_id = ? AND status IN ('pending', 'inflight')`).pluck().get(bindingId) === 0, 'pushes settled');
+    await waitFor(async () => (await db.value(`SELECT count(*) FROM outbox WHERE integration_id = ? AND status IN ('pending', 'inflight')`, bindingId)) === 0, 'pushes settled');
     await waitFor(async () => {
       result = (await api<ConsistencyResult>(t, connectionAudit, token, { method: 'POST' })).body;
       return result.ratio === 1 && result.drift.length === 0 && result.compared === 2;
@@ -134,10 +133,8 @@ describe('consistency audit', () => {
     await ana.destroy();
 
     // The last result outlives a restart (stored), with its gauge; no audit runs in the new server.
+    const before = JSON.parse(await waitFor(() => serverSql(t.server).value<string>('SELECT result FROM consistency_results WHERE id = ?', bindingId), 'the result stored')) as ConsistencyResult;
     await t.close();
-    const stored = new Database(path.join(t.dataDir, 'wedsync.sqlite'), { readonly: true });
-    const before = JSON.parse(stored.prepare('SELECT result FROM consistency_results WHERE id = ?').pluck().get(bindingId) as string) as ConsistencyResult;
-    stored.close();
     expect(before.checkedAt).not.toBeNull();
     const again = await startTestServer({ dataDir: t.dataDir, env: { ...env, CONSISTENCY_AUDIT_INTERVAL_MS: '0' } });
     const after = await api<ConsistencyResult>(again, `/api/integrations/${bindingId}/consistency`, await again.token('planner', ['w-ana']));

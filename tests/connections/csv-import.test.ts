@@ -4,6 +4,7 @@ import type { ConnectionResult, ImportResponse, UnmatchedSummary } from '../../s
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { api, studio } from './helpers.ts';
+import { serverSql } from '../helpers/test-backend.ts';
 
 const env = { CASCADE_DELAY_MS: '0', PULL_INTERVAL_MS: '600000' };
 
@@ -26,7 +27,7 @@ const file = (...rows: string[]) => [HEADER, ...rows].join('\r\n') + '\r\n';
 async function setUp(t: TestServer) {
   // The planner's studio runs HoneyBook (a planner's connection writes the whole wedding: meta too).
   const { pat } = await studio(t, WEDDINGS);
-  const lens = { id: t.server.db.prepare('SELECT workspace_id FROM weddings WHERE id = ?').pluck().get('w-jane') as string };
+  const lens = { id: (await t.server.people.weddingWorkspace('w-jane'))! };
   const as = await pat.accessToken('w-jane');
   const connected = await api<ConnectionResult>(t, '/api/integrations/vendor/connect', as, { json: {
     workspaceId: lens.id, system: 'preset', label: 'HoneyBook exports',
@@ -43,8 +44,8 @@ async function setUp(t: TestServer) {
 async function state(t: TestServer, workspaceId: string, token: string) {
   const vectors = await Promise.all(WEDDINGS.map((w) => t.server.bridge.withDocument(w.id, (doc) => Buffer.from(Y.encodeStateVector(doc)).toString('base64'))));
   const queue = (await api<{ records: UnmatchedSummary[] }>(t, `/api/workspaces/${workspaceId}/unmatched`, token)).body.records;
-  const count = (table: string) => t.server.db.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number;
-  return { vectors, queue: queue.map((r) => [r.id, r.status, r.receivedAt, JSON.stringify(r.record)]), receipts: count('connection_receipts'), audit: count('audit'), inbox: count('inbox') };
+  const count = (table: string) => serverSql(t.server).value<number>(`SELECT count(*) FROM ${table}`);
+  return { vectors, queue: queue.map((r) => [r.id, r.status, r.receivedAt, JSON.stringify(r.record)]), receipts: await count('connection_receipts'), audit: await count('audit'), inbox: await count('inbox') };
 }
 
 describe('importing a HoneyBook CSV export through the studio\'s preset connection', () => {
@@ -85,7 +86,7 @@ describe('importing a HoneyBook CSV export through the studio\'s preset connecti
     }, 'the new project in the unmatched queue');
     expect(queued.every((r) => r.externalId.startsWith('hb-new:'))).toBe(true);
     expect(queued[0]!.record).toMatchObject({ date: '2026-09-05', venue: 'Casa Verde' });
-    await waitFor(() => t.server.db.prepare("SELECT count(*) FROM inbox WHERE status = 'pending'").pluck().get() === 0, 'the inbox applied');
+    await waitFor(async () => (await serverSql(t.server).value("SELECT count(*) FROM inbox WHERE status = 'pending'")) === 0, 'the inbox applied');
 
     // ── the same file again: every row skipped, nothing changes ──
     const settled = await state(t, lens.id, as);
@@ -129,7 +130,7 @@ describe('importing a HoneyBook CSV export through the studio\'s preset connecti
     await refused({ workspaceId: 'wks_other', preset: 'honeybook', csv, mode: 'preview' }, 403, 'workspace_forbidden');
     const many = file(...Array.from({ length: 10_001 }, (_, i) => `hb-${i},P,Wedding,06/13/2026,Inquiry,A & B,a@x.io,V,$1,$0`));
     await refused({ connectionId, csv: many, mode: 'apply' }, 413, 'payload_too_large', /10000 rows/);
-    expect(t.server.db.prepare('SELECT count(*) FROM connection_receipts').pluck().get()).toBe(0);
+    expect(await serverSql(t.server).value('SELECT count(*) FROM connection_receipts')).toBe(0);
     // A row with a cell too many is skipped, the others still read.
     const ragged = await api<ImportResponse>(t, '/api/integrations/import', as, { json: { connectionId, csv: file(ROWS.jane(), `${ROWS.fresh},extra`), mode: 'preview' } });
     expect(ragged.body.rows.map((r) => r.action)).toEqual(['match', 'skip']);

@@ -5,6 +5,7 @@ import { seedWedding } from '../comms/helpers.ts';
 import { signedIn, workspaceWith } from '../helpers/people.ts';
 import { startTestServer } from '../helpers/test-server.ts';
 import { waitFor } from '../helpers/wait.ts';
+import { queryServerDatabase } from '../helpers/test-backend.ts';
 
 // Revoked consent (OAuth invalid_grant) marks the connection "needs attention", tells its owner, and
 // is never retried forever; new credentials make it active again (issue 12, item 4).
@@ -49,9 +50,10 @@ describe('a connection whose credentials are refused', () => {
     await c.whenSynced();
     c.doc.upsertEvent({ id: 'portraits', title: 'Couple portraits', start: '2027-06-12T15:00:00+01:00', end: '2027-06-12T16:00:00+01:00', category: 'photos' });
     await c.whenAcknowledged();
-    await waitFor(() => t.server.db.prepare("SELECT status, attempts FROM outbox WHERE entity_id = 'portraits'").get() as { status: string } | undefined, 'the push planned');
-    await waitFor(() => (t.server.db.prepare("SELECT status FROM outbox WHERE entity_id = 'portraits'").pluck().get() as string) === 'dead', 'the push dead-lettered');
-    expect(t.server.db.prepare("SELECT attempts FROM outbox WHERE entity_id = 'portraits'").pluck().get()).toBe(1);
+    const push = async () => (await queryServerDatabase<{ status: string; attempts: number }>(t.server, { sqlite: "SELECT status, attempts FROM outbox WHERE entity_id = 'portraits'", postgres: "SELECT status, attempts FROM outbox WHERE entity_id = 'portraits'" }))[0];
+    await waitFor(push, 'the push planned');
+    await waitFor(async () => (await push())?.status === 'dead', 'the push dead-lettered');
+    expect((await push())?.attempts).toBe(1);
 
     // Never retried forever: no further token requests while it needs attention.
     const tokenCalls = () => s.google.requests.filter((r) => r.path === '/token').length;

@@ -3,6 +3,7 @@ import type { Conflict, ConnectionResult, ImportResponse, UnmatchedSummary } fro
 import { startTestServer } from '../helpers/test-server.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { api, studio } from './helpers.ts';
+import { serverSql } from '../helpers/test-backend.ts';
 
 const env = { CASCADE_DELAY_MS: '0', PULL_INTERVAL_MS: '600000' };
 const SAM = { id: 'w-sam', meta: { title: 'Sam & Alex', date: '2027-06-12', timezone: 'Europe/London', venue: 'Pier 9' }, start: '2027-06-12T14:00:00+01:00' } as const;
@@ -14,7 +15,7 @@ describe('assigning an unmatched record to a wedding that exists', () => {
   it('keeps the wedding\'s title and venue, records each difference as a pending conflict, and applies the rest', async () => {
     const t = await startTestServer({ env });
     const { pat } = await studio(t, [SAM]);
-    const workspaceId = t.server.db.prepare('SELECT workspace_id FROM weddings WHERE id = ?').pluck().get('w-sam') as string;
+    const workspaceId = (await t.server.people.weddingWorkspace('w-sam'))!;
     const as = await pat.accessToken('w-sam');
     const connected = await api<ConnectionResult>(t, '/api/integrations/vendor/connect', as, { json: {
       workspaceId, system: 'preset', label: '', configuration: { preset: 'honeybook', direction: 'inbound', timeZone: 'Europe/London' },
@@ -43,8 +44,8 @@ describe('assigning an unmatched record to a wedding that exists', () => {
       conflicts: doc.getArray('conflicts').toJSON() as Conflict[],
       payments: Object.values(doc.getMap('payments').toJSON()) as Array<Record<string, unknown>>,
     }));
-    const appliedRows = t.server.db.prepare("SELECT count(*) FROM inbox WHERE wedding_id = 'w-sam' AND event_id LIKE 'unmatched_%' AND status = 'applied'").pluck();
-    await waitFor(() => appliedRows.get() === entry.recordIds.length, 'every record of the project applied to Sam & Alex');
+    const appliedRows = () => serverSql(t.server).value("SELECT count(*) FROM inbox WHERE wedding_id = 'w-sam' AND event_id LIKE 'unmatched_%' AND status = 'applied'");
+    await waitFor(async () => (await appliedRows()) === entry.recordIds.length, 'every record of the project applied to Sam & Alex');
     expect((await read()).payments.map((p) => p.amount)).toContain(120000);
     const after = await read();
     expect(after.meta).toMatchObject({ title: 'Sam & Alex', venue: 'Pier 9', date: '2027-06-12', timezone: 'Europe/London' });
@@ -64,7 +65,7 @@ describe('assigning an unmatched record to a wedding that exists', () => {
   it('fills the wedding\'s empty identity fields from the record without a conflict', async () => {
     const t = await startTestServer({ env });
     const { pat } = await studio(t, [{ ...SAM, meta: { title: 'Sam & Alex', date: '2027-06-12', timezone: 'Europe/London' } }]);
-    const workspaceId = t.server.db.prepare('SELECT workspace_id FROM weddings WHERE id = ?').pluck().get('w-sam') as string;
+    const workspaceId = (await t.server.people.weddingWorkspace('w-sam'))!;
     const as = await pat.accessToken('w-sam');
     const connected = await api<ConnectionResult>(t, '/api/integrations/vendor/connect', as, { json: {
       workspaceId, system: 'preset', label: '', configuration: { preset: 'honeybook', direction: 'inbound', timeZone: 'Europe/London' },
@@ -75,8 +76,8 @@ describe('assigning an unmatched record to a wedding that exists', () => {
     let entries: UnmatchedSummary[] = [];
     await waitFor(async () => (entries = (await api<{ records: UnmatchedSummary[] }>(t, `/api/workspaces/${workspaceId}/unmatched`, as)).body.records).length === 1 && entries[0]!.recordIds.length >= 2, 'the project queued with its payment');
     expect((await api(t, `/api/unmatched/${entries[0]!.id}/assign`, as, { json: { weddingIds: ['w-sam'] } })).status).toBe(200);
-    const appliedRows = t.server.db.prepare("SELECT count(*) FROM inbox WHERE wedding_id = 'w-sam' AND event_id LIKE 'unmatched_%' AND status = 'applied'").pluck();
-    await waitFor(() => appliedRows.get() === entries[0]!.recordIds.length, 'every record of the project applied');
+    const appliedRows = () => serverSql(t.server).value("SELECT count(*) FROM inbox WHERE wedding_id = 'w-sam' AND event_id LIKE 'unmatched_%' AND status = 'applied'");
+    await waitFor(async () => (await appliedRows()) === entries[0]!.recordIds.length, 'every record of the project applied');
     const read = () => t.server.bridge.withDocument('w-sam', (doc) => ({
       meta: doc.getMap('meta').toJSON() as Record<string, unknown>,
       conflicts: (doc.getArray('conflicts').toJSON() as Conflict[]).filter((c) => c.status === 'pending').map((c) => c.field),
@@ -87,7 +88,7 @@ describe('assigning an unmatched record to a wedding that exists', () => {
   it('keeps them too when the matching rules route the record by themselves: a guess, however sure, renames nothing', async () => {
     const t = await startTestServer({ env });
     const { pat } = await studio(t, [SAM]);
-    const workspaceId = t.server.db.prepare('SELECT workspace_id FROM weddings WHERE id = ?').pluck().get('w-sam') as string;
+    const workspaceId = (await t.server.people.weddingWorkspace('w-sam'))!;
     const as = await pat.accessToken('w-sam');
     // Sure enough for the rules to route it without asking (the trial's row is a 50% match).
     const connected = await api<ConnectionResult>(t, '/api/integrations/vendor/connect', as, { json: {
@@ -98,8 +99,8 @@ describe('assigning an unmatched record to a wedding that exists', () => {
     expect((await api(t, `/api/connections/${connectionId}/bindings`, as, { json: { weddingId: 'w-sam', vendorId: 'photo' } })).status).toBe(201);
     const applied = await api<ImportResponse>(t, '/api/integrations/import', as, { json: { connectionId, csv: `${HEADER}\r\n${SECOND}\r\n`, mode: 'apply' } });
     expect(applied.status, JSON.stringify(applied.body)).toBe(200);
-    const matched = t.server.db.prepare("SELECT count(*) FROM audit WHERE action = 'route.matched' AND wedding_id = 'w-sam'").pluck();
-    await waitFor(() => (matched.get() as number) > 0, 'the record routed to Sam & Alex by the rules');
+    const matched = () => serverSql(t.server).value<number>("SELECT count(*) FROM audit WHERE action = 'route.matched' AND wedding_id = 'w-sam'");
+    await waitFor(async () => ((await matched()) ?? 0) > 0, 'the record routed to Sam & Alex by the rules');
     const read = () => t.server.bridge.withDocument('w-sam', (doc) => ({
       meta: doc.getMap('meta').toJSON() as Record<string, unknown>,
       conflicts: doc.getArray('conflicts').toJSON() as Conflict[],

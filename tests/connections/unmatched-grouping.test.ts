@@ -3,6 +3,7 @@ import type { ConnectionResult, ImportResponse, UnmatchedSummary } from '../../s
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { api, studio } from './helpers.ts';
+import { serverSql } from '../helpers/test-backend.ts';
 
 const env = { CASCADE_DELAY_MS: '0', PULL_INTERVAL_MS: '600000' };
 const WEDDINGS = [
@@ -16,7 +17,7 @@ const file = (...rows: string[]) => [HEADER, ...rows].join('\r\n') + '\r\n';
 /** A HoneyBook preset connection made from the catalogue with its defaults (no zone, no vendor), and a new couple's rows imported. */
 async function imported(t: TestServer, configuration: Record<string, unknown>) {
   const { pat } = await studio(t, WEDDINGS);
-  const workspaceId = t.server.db.prepare('SELECT workspace_id FROM weddings WHERE id = ?').pluck().get('w-sam') as string;
+  const workspaceId = (await t.server.people.weddingWorkspace('w-sam'))!;
   const as = await pat.accessToken('w-sam');
   const connected = await api<ConnectionResult>(t, '/api/integrations/vendor/connect', as, { json: {
     workspaceId, system: 'preset', label: '', configuration: { preset: 'honeybook', direction: 'inbound', ...configuration },
@@ -45,7 +46,7 @@ describe('the unmatched queue: one entry per external job, a zone never guessed'
     const refused = await api<{ error: { code: string; message: string } }>(t, `/api/unmatched/${priya.id}/create-wedding`, as, { json: {} });
     expect({ status: refused.status, code: refused.body.error.code }).toEqual({ status: 400, code: 'timezone_required' });
     expect(refused.body.error.message).toMatch(/time zone/);
-    expect(t.server.db.prepare('SELECT count(*) FROM weddings').pluck().get()).toBe(1);
+    expect(await serverSql(t.server).value('SELECT count(*) FROM weddings')).toBe(1);
 
     const made = await api<{ weddingId: string }>(t, `/api/unmatched/${priya.id}/create-wedding`, as, { json: { timezone: 'America/Los_Angeles' } });
     expect(made.status, JSON.stringify(made.body)).toBe(201);
@@ -54,14 +55,14 @@ describe('the unmatched queue: one entry per external job, a zone never guessed'
     // Every record of the project went with it: only Mia & Noor's entry is left.
     const left = await queue();
     expect(left.map((e) => e.record.title)).toEqual(['Mia & Noor Wedding']);
-    const status = t.server.db.prepare('SELECT status FROM unmatched WHERE id = ?').pluck();
-    expect(priya.recordIds.map((id) => status.get(id))).toEqual(['created', ...priya.recordIds.slice(1).map(() => 'assigned')]);
+    const status = (id: string) => serverSql(t.server).value('SELECT status FROM unmatched WHERE id = ?', id);
+    expect(await Promise.all(priya.recordIds.map(status))).toEqual(['created', ...priya.recordIds.slice(1).map(() => 'assigned')]);
 
     // Ignoring an entry ignores all its records.
     const mia = byTitle('Mia');
     expect((await api(t, `/api/unmatched/${mia.id}/ignore`, as, { json: {} })).status).toBe(200);
     expect(await queue()).toEqual([]);
-    const ignored = t.server.db.prepare('SELECT status FROM unmatched WHERE id IN (SELECT value FROM json_each(?))').pluck().all(JSON.stringify(mia.recordIds));
+    const ignored = await Promise.all(mia.recordIds.map(status));
     expect(ignored).toEqual(mia.recordIds.map(() => 'ignored'));
   });
 
@@ -79,7 +80,7 @@ describe('the unmatched queue: one entry per external job, a zone never guessed'
   it('holds a payment that names no vendor, on a binding that acts for none, with a reason in plain words', async () => {
     const t = await startTestServer({ env });
     const { pat } = await studio(t, WEDDINGS);
-    const workspaceId = t.server.db.prepare('SELECT workspace_id FROM weddings WHERE id = ?').pluck().get('w-sam') as string;
+    const workspaceId = (await t.server.people.weddingWorkspace('w-sam'))!;
     const as = await pat.accessToken('w-sam');
     const connected = await api<ConnectionResult>(t, '/api/integrations/vendor/connect', as, { json: {
       workspaceId, system: 'preset', label: '', configuration: { preset: 'honeybook', direction: 'inbound', timeZone: 'America/Los_Angeles' },
@@ -88,10 +89,10 @@ describe('the unmatched queue: one entry per external job, a zone never guessed'
     expect((await api(t, `/api/connections/${connectionId}/bindings`, as, { json: { weddingId: 'w-sam', references: ['hb-sam'] } })).status).toBe(201);
     const row = 'hb-sam,Sam & Alex Wedding,Wedding,06/12/2027,Planning,Sam & Alex,sam@example.com,Pier 9,"$5,000.00",$0.00';
     expect((await api(t, '/api/integrations/import', as, { json: { connectionId, csv: file(row), mode: 'apply' } })).status).toBe(200);
-    const parked = () => t.server.db.prepare("SELECT last_error FROM inbox WHERE status = 'parked'").pluck().get() as string | undefined;
-    await waitFor(() => parked() !== undefined, 'the payment held');
-    expect(parked()).toMatch(/payments need to know which vendor they are for: choose the vendor on this wedding's binding/);
-    expect(parked()).not.toMatch(/expected string, received undefined/);
+    const parked = () => serverSql(t.server).value<string>("SELECT last_error FROM inbox WHERE status = 'parked'");
+    await waitFor(async () => (await parked()) !== undefined, 'the payment held');
+    expect(await parked()).toMatch(/payments need to know which vendor they are for: choose the vendor on this wedding's binding/);
+    expect(await parked()).not.toMatch(/expected string, received undefined/);
     const list = await api<{ connections: Array<{ connectionId: string; health: { attention: string | null } }> }>(t, `/api/workspaces/${workspaceId}/connections`, as);
     const attention = list.body.connections.find((c) => c.connectionId === connectionId)!.health.attention ?? '';
     expect(attention).toContain('could not be applied');

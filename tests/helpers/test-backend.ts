@@ -115,11 +115,49 @@ export async function queryServerDatabase<R = Record<string, unknown>>(
     statement.run(...params);
     return [];
   }
-  const client = new pg.Client({ connectionString: server.config.DATABASE_URL });
+  // COUNT(*) and other bigints as numbers, as better-sqlite3 gives them.
+  const client = new pg.Client({ connectionString: server.config.DATABASE_URL, types: { getTypeParser: (oid, format) => (oid === 20 ? Number : pg.types.getTypeParser(oid, format)) } as pg.CustomTypesConfig });
   await client.connect();
   try {
     return (await client.query(sql.postgres, params)).rows as R[];
   } finally {
     await client.end();
   }
+}
+
+/** `?` placeholders (outside quoted strings) as PostgreSQL's `$1`, `$2`, … */
+function numbered(sql: string): string {
+  let n = 0;
+  let quoted: string | null = null;
+  let out = '';
+  for (const ch of sql) {
+    if (quoted) {
+      if (ch === quoted) quoted = null;
+    } else if (ch === "'" || ch === '"') {
+      quoted = ch;
+    } else if (ch === '?') {
+      out += `$${++n}`;
+      continue;
+    }
+    out += ch;
+  }
+  return out;
+}
+
+/**
+ * queryServerDatabase for SQL both engines read alike, written once with `?` placeholders:
+ * `rows`, the first row, or its first column's value (`value`, as better-sqlite3's pluck().get()).
+ */
+export function serverSql(server: Parameters<typeof queryServerDatabase>[0]) {
+  const query = <R>(sql: string, params: unknown[]) => queryServerDatabase<R>(server, { sqlite: sql, postgres: numbered(sql) }, params);
+  return {
+    rows: <R = Record<string, unknown>>(sql: string, ...params: unknown[]) => query<R>(sql, params),
+    row: async <R = Record<string, unknown>>(sql: string, ...params: unknown[]) => (await query<R>(sql, params))[0],
+    value: async <V = unknown>(sql: string, ...params: unknown[]) => {
+      const row = (await query<Record<string, unknown>>(sql, params))[0];
+      return (row === undefined ? undefined : Object.values(row)[0]) as V | undefined;
+    },
+    values: async <V = unknown>(sql: string, ...params: unknown[]) => (await query<Record<string, unknown>>(sql, params)).map((r) => Object.values(r)[0] as V),
+    run: async (sql: string, ...params: unknown[]) => { await query(sql, params); },
+  };
 }

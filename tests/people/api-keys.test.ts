@@ -3,6 +3,7 @@ import { authFrame, record, syncStep1Frame } from '../helpers/frames.ts';
 import { signedIn, workspaceWith, type Browser } from '../helpers/people.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
 import { waitFor } from '../helpers/wait.ts';
+import { queryServerDatabase } from '../helpers/test-backend.ts';
 
 type Created = { id: string; key: string; role: string; weddings: string[]; vendorId: string | null; expiresAt: number | null; lastUsedAt: number | null; revokedAt: number | null };
 type ErrorBody = { error: { code: string } };
@@ -54,7 +55,7 @@ describe('API keys for machines', () => {
     expect(listed.keys[0]).not.toHaveProperty('key');
     expect(listed.keys[0]!.lastUsedAt).toEqual(expect.any(Number));
     expect(JSON.stringify(listed)).not.toContain(created.key.slice(-43));
-    const hash = t.server.db.prepare('SELECT secret_hash FROM api_keys').pluck().get() as Buffer;
+    const hash = (await queryServerDatabase<{ secret_hash: Buffer }>(t.server, { sqlite: 'SELECT secret_hash FROM api_keys', postgres: 'SELECT secret_hash FROM api_keys' }))[0]!.secret_hash;
     expect(hash.length).toBe(32);
 
     // A raw socket on the key, to read its close.
@@ -146,7 +147,7 @@ describe('API keys for machines', () => {
 
     const key = await createKey(ana, bloom.id, { name: 'k', role: 'adapter', weddings: ['w1'], expiresInDays: 1 });
     expect(await weddingsOf(t, key.key)).toEqual(['w1']);
-    t.server.db.prepare('UPDATE api_keys SET expires_at = ? WHERE id = ?').run(Date.now() - 1, key.id);
+    await queryServerDatabase(t.server, { sqlite: 'UPDATE api_keys SET expires_at = ? WHERE id = ?', postgres: 'UPDATE api_keys SET expires_at = $1 WHERE id = $2' }, [Date.now() - 1, key.id]);
     const expired = await t.fetch('/api/weddings', { token: key.key });
     expect(expired.status).toBe(401);
     expect(((await expired.json()) as ErrorBody).error.code).toBe('token_expired');

@@ -5,6 +5,7 @@ import { createLogger } from '../../server/logger.ts';
 import { consoleMailSender, type MailMessage } from '../../server/people/mail.ts';
 import { signedIn, type Browser } from '../helpers/people.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
+import { queryServerDatabase } from '../helpers/test-backend.ts';
 
 type Json = Record<string, unknown>;
 const errorCode = async (res: Response) => ((await res.json()) as { error?: { code?: string } }).error?.code;
@@ -48,9 +49,9 @@ describe('invitations and share links', () => {
     expect(link.expiresAt - Date.now()).toBeGreaterThan(167 * 3_600_000);
     expect(link.expiresAt - Date.now()).toBeLessThanOrEqual(168 * 3_600_000);
     // Only a hash of the token is stored.
-    const stored = t.server.db.prepare('SELECT token_hash FROM invitations WHERE id = ?').pluck().get(link.id) as Buffer;
+    const stored = (await queryServerDatabase<{ token_hash: Buffer }>(t.server, { sqlite: 'SELECT token_hash FROM invitations WHERE id = ?', postgres: 'SELECT token_hash FROM invitations WHERE id = $1' }, [link.id]))[0]!.token_hash;
     expect(stored.length).toBe(32);
-    expect(JSON.stringify(t.server.db.prepare('SELECT * FROM invitations').all())).not.toContain(tokenOf(link.url));
+    expect(JSON.stringify(await queryServerDatabase(t.server, { sqlite: 'SELECT * FROM invitations', postgres: 'SELECT * FROM invitations' }))).not.toContain(tokenOf(link.url));
 
     const preview = await t.fetch(`/api/invitations/${tokenOf(link.url)}`);
     expect(preview.status).toBe(200);
@@ -106,7 +107,7 @@ describe('invitations and share links', () => {
     expect(twice.cookie).toBeNull();
 
     const short = await invite(ana, weddingId, { role: 'couple', expiresInHours: 1, maxUses: 3 });
-    t.server.db.prepare('UPDATE invitations SET expires_at = ? WHERE id = ?').run(Date.now() - 1, short.id);
+    await queryServerDatabase(t.server, { sqlite: 'UPDATE invitations SET expires_at = ? WHERE id = ?', postgres: 'UPDATE invitations SET expires_at = $1 WHERE id = $2' }, [Date.now() - 1, short.id]);
     for (const res of [await t.fetch(`/api/invitations/${tokenOf(short.url)}`), (await acceptAnonymously(t, tokenOf(short.url), { name: 'Late' })).res]) {
       expect([res.status, await errorCode(res)]).toEqual([410, 'invitation_expired']);
     }

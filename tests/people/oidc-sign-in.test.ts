@@ -5,6 +5,7 @@ import { OIDC_FLOW_COOKIE } from '../../server/auth/oidc/flow-cookie.ts';
 import { FlowBrowser } from '../helpers/oidc-browser.ts';
 import { startTestIdp, type IdpAccount, type TestIdp } from '../helpers/oidc-idp.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
+import { queryServerDatabase } from '../helpers/test-backend.ts';
 
 type Kind = 'google' | 'microsoft';
 
@@ -17,7 +18,7 @@ interface Setup {
   /** The whole sign-in; returns our callback's answer. */
   signIn(browser: FlowBrowser, sub: string, claims: IdpAccount, redirect?: string): Promise<Response>;
   /** How many people and identities the database holds. */
-  counts(): { people: number; identities: number };
+  counts(): Promise<{ people: number; identities: number }>;
 }
 
 /**
@@ -55,10 +56,13 @@ async function setUp(kind: Kind, options: { env?: Record<string, string>; tamper
     async signIn(browser, sub, claims, redirect = '/') {
       return browser.get((await setup.toCallback(browser, sub, claims, redirect)).href);
     },
-    counts: () => ({
-      people: t.server.db.prepare('SELECT count(*) FROM people').pluck().get() as number,
-      identities: t.server.db.prepare('SELECT count(*) FROM person_identities').pluck().get() as number,
-    }),
+    counts: async () => {
+      const [{ people, identities }] = await queryServerDatabase<{ people: number; identities: number }>(t.server, {
+        sqlite: 'SELECT (SELECT count(*) FROM people) AS people, (SELECT count(*) FROM person_identities) AS identities',
+        postgres: 'SELECT (SELECT count(*) FROM people)::int AS people, (SELECT count(*) FROM person_identities)::int AS identities',
+      }) as [{ people: number; identities: number }];
+      return { people, identities };
+    },
   };
   return setup;
 }
@@ -84,7 +88,7 @@ describe('sign in with Google (OpenID Connect against a real local provider)', (
     expect(person).toMatchObject({ email: 'ana@bloom.example', name: 'Ana Bloom' });
     expect((await s.t.server.sessions.get(sessionId))!.method).toBe('oidc:google');
     expect(await s.t.server.people.findPersonByIdentity(s.idp.issuer, 'google-sub-ana')).toMatchObject({ id: person.id });
-    expect(s.counts()).toEqual({ people: 1, identities: 1 });
+    expect(await s.counts()).toEqual({ people: 1, identities: 1 });
   });
 
   it('a second sign-in, from another browser, finds the same person and opens a second session', async () => {
@@ -98,7 +102,7 @@ describe('sign in with Google (OpenID Connect against a real local provider)', (
     const b = await me(s, second);
     expect(b.person.id).toBe(a.person.id);
     expect(b.sessionId).not.toBe(a.sessionId);
-    expect(s.counts()).toEqual({ people: 1, identities: 1 });
+    expect(await s.counts()).toEqual({ people: 1, identities: 1 });
     expect(await s.t.server.sessions.listFor(a.person.id)).toHaveLength(2);
   });
 
@@ -108,7 +112,7 @@ describe('sign in with Google (OpenID Connect against a real local provider)', (
     const browser = new FlowBrowser();
     await s.signIn(browser, 'google-sub-ana', { ...GOOGLE_ANA, email: 'ANA@bloom.example' });
     expect((await me(s, browser)).person).toMatchObject({ id: existing.id, name: 'Ana (e-mail link)' });
-    expect(s.counts()).toEqual({ people: 1, identities: 1 });
+    expect(await s.counts()).toEqual({ people: 1, identities: 1 });
     // Next time the identity alone finds them.
     const again = new FlowBrowser();
     await s.signIn(again, 'google-sub-ana', GOOGLE_ANA);
@@ -126,7 +130,7 @@ describe('sign in with Google (OpenID Connect against a real local provider)', (
       expect(person).toMatchObject({ email: null, name: 'Not Ana' });
     }
     expect(await s.t.server.people.findPersonByEmail('ana@bloom.example')).toMatchObject({ id: owner.id, name: 'Ana' });
-    expect(s.counts()).toEqual({ people: 4, identities: 3 });
+    expect(await s.counts()).toEqual({ people: 4, identities: 3 });
   });
 
   it('refuses a callback whose state is not the one this browser started, without a session', async () => {
@@ -138,7 +142,7 @@ describe('sign in with Google (OpenID Connect against a real local provider)', (
     expect(res.status).toBe(302);
     expect(res.headers.get('location')).toBe('/?signin_error=oidc_state_mismatch');
     expect(browser.sessionCookie(s.host)).toBeUndefined();
-    expect(s.counts()).toEqual({ people: 0, identities: 0 });
+    expect(await s.counts()).toEqual({ people: 0, identities: 0 });
   });
 
   it('refuses a callback in a browser that started no sign-in (a link planted by someone else)', async () => {
@@ -181,7 +185,7 @@ describe('sign in with Google (OpenID Connect against a real local provider)', (
     const res = await browser.get(callback.href);
     expect(res.headers.get('location')).toBe('/?signin_error=oidc_token_invalid');
     expect(browser.sessionCookie(s.host)).toBeUndefined();
-    expect(s.counts()).toEqual({ people: 0, identities: 0 });
+    expect(await s.counts()).toEqual({ people: 0, identities: 0 });
   });
 
   it('refuses an ID token altered on its way from the provider (signature check)', async () => {
@@ -273,7 +277,7 @@ describe('sign in with Microsoft (multi-tenant `common` issuer, against a real l
     const second = new FlowBrowser();
     await s.signIn(second, 'ms-sub-ana', work(s.idp));
     expect((await me(s, second)).person.id).toBe(person.id);
-    expect(s.counts()).toEqual({ people: 1, identities: 1 });
+    expect(await s.counts()).toEqual({ people: 1, identities: 1 });
   });
 
   it("links by e-mail only when Entra vouches for it (xms_edov); an administrator-typed address is not enough", async () => {
@@ -285,7 +289,7 @@ describe('sign in with Microsoft (multi-tenant `common` issuer, against a real l
     const vouched = new FlowBrowser();
     await s.signIn(vouched, 'ms-sub-ana', work(s.idp, { xms_edov: true }));
     expect((await me(s, vouched)).person.id).toBe(owner.id);
-    expect(s.counts()).toEqual({ people: 2, identities: 2 });
+    expect(await s.counts()).toEqual({ people: 2, identities: 2 });
   });
 
   it('refuses an ID token whose issuer is not the tenant its tid names', async () => {
@@ -294,7 +298,7 @@ describe('sign in with Microsoft (multi-tenant `common` issuer, against a real l
     const res = await s.signIn(browser, 'ms-sub-ana', work(s.idp, { tid: '00000000-0000-0000-0000-000000000001' }));
     expect(res.headers.get('location')).toBe('/?signin_error=oidc_token_invalid');
     expect(browser.sessionCookie(s.host)).toBeUndefined();
-    expect(s.counts()).toEqual({ people: 0, identities: 0 });
+    expect(await s.counts()).toEqual({ people: 0, identities: 0 });
   });
 });
 

@@ -11,6 +11,7 @@ import { CSRF_HEADER, SESSION_COOKIE } from '../../server/http/session-middlewar
 import { registerTeardown } from '../helpers/teardown.ts';
 import { startTestServer, tempDir, TEST_SECRET, type TestServer } from '../helpers/test-server.ts';
 import { waitFor } from '../helpers/wait.ts';
+import { queryServerDatabase } from '../helpers/test-backend.ts';
 
 type Me = { person: { id: string; email: string; name: string }; csrfToken: string; sessionId: string };
 
@@ -99,13 +100,13 @@ describe('sign-in by e-mail link', () => {
 
     // Past its 15 minutes (the stored expiry moved into the past), a link is refused.
     const knownLink = await linkIn(smtp, 'known@bloom.example');
-    t.server.db.prepare('UPDATE email_link_tokens SET expires_at = ? WHERE used_at IS NULL').run(Date.now() - 1);
+    await queryServerDatabase(t.server, { sqlite: 'UPDATE email_link_tokens SET expires_at = ? WHERE used_at IS NULL', postgres: 'UPDATE email_link_tokens SET expires_at = $1 WHERE used_at IS NULL' }, [Date.now() - 1]);
     const expired = await fetch(knownLink, { redirect: 'manual' });
     expect(expired.headers.get('location')).toBe('/?signin_error=link_expired');
     expect(cookieOf(expired)).toBeUndefined();
 
     // Only the secret's hash is stored.
-    const stored = t.server.db.prepare('SELECT secret_hash FROM email_link_tokens').pluck().all() as Buffer[];
+    const stored = (await queryServerDatabase<{ secret_hash: Buffer }>(t.server, { sqlite: 'SELECT secret_hash FROM email_link_tokens', postgres: 'SELECT secret_hash FROM email_link_tokens' })).map((r) => r.secret_hash);
     expect(stored.every((h) => h.length === 32)).toBe(true);
     expect(stored.some((h) => h.toString('base64url') === token.split('.')[1])).toBe(false);
   });

@@ -4,6 +4,7 @@ import { WeddingDoc } from '../../schema/index.ts';
 import { api } from '../connections/helpers.ts';
 import { signedIn, type Browser } from '../helpers/people.ts';
 import { startTestServer } from '../helpers/test-server.ts';
+import { queryServerDatabase } from '../helpers/test-backend.ts';
 
 type TokenAnswer = { token: string; expiresAt: number; role: string; workspaceId?: string; weddings?: string[] };
 
@@ -42,7 +43,7 @@ describe('workspace tokens: a member connects from a script before the workspace
     expect((await api(t, `/api/workspaces/${other}/connections`, token)).status).toBe(404);
     const elsewhere = await api<{ error: { code: string } }>(t, '/api/integrations/vendor/connect', token, { json: { workspaceId: other, system: 'preset', label: 'HoneyBook via Zapier', configuration: { preset: 'honeybook', direction: 'inbound', timeZone: 'Europe/London' } } });
     expect(elsewhere.status).toBe(403);
-    expect(t.server.db.prepare('SELECT COUNT(*) FROM connections WHERE workspace_id = ?').pluck().get(other)).toBe(0);
+    expect(await queryServerDatabase(t.server, { sqlite: 'SELECT COUNT(*) AS n FROM connections WHERE workspace_id = ?', postgres: 'SELECT COUNT(*)::int AS n FROM connections WHERE workspace_id = $1' }, [other])).toEqual([{ n: 0 }]);
 
     // After a wedding exists, a new workspace token opens it; a wedding the person is no planner of is not listed.
     const res = await ana.fetch('/api/weddings', { json: { workspaceId: bloom, title: 'Ava & Sam', timezone: 'Europe/London' } });
@@ -133,7 +134,7 @@ describe('the workspace home: each wedding’s next milestone and integration he
     expect((await api(t, `/api/connections/${conn.body.connectionId}/bindings`, token, { json: { weddingId: tokyo } })).status).toBe(201);
     expect((await of(tokyo)).integrationHealth).toEqual({ state: 'healthy', integrations: 1, words: '1 connected system working' });
     expect((await of(empty)).integrationHealth).toMatchObject({ state: 'none' });
-    t.server.db.prepare("UPDATE connections SET status = 'error' WHERE id = ?").run(conn.body.connectionId);
+    await queryServerDatabase(t.server, { sqlite: "UPDATE connections SET status = 'error' WHERE id = ?", postgres: "UPDATE connections SET status = 'error' WHERE id = $1" }, [conn.body.connectionId]);
     expect((await of(tokyo)).integrationHealth).toEqual({ state: 'failing', integrations: 1, words: 'HoneyBook via Zapier not syncing: needs attention' });
   });
 
@@ -155,7 +156,7 @@ describe('the workspace home: each wedding’s next milestone and integration he
     const conn = await api<ConnectionResult>(t, '/api/integrations/vendor/connect', token, { json: { workspaceId: bloom, system: 'preset', label: 'Florist sheet', configuration: { preset: 'honeybook', direction: 'inbound', timeZone: 'Europe/London', vendorId: 'flowers' } } });
     expect(conn.status, JSON.stringify(conn.body)).toBe(201);
     expect((await api(t, `/api/connections/${conn.body.connectionId}/bindings`, token, { json: { weddingId: wedding } })).status).toBe(201);
-    t.server.db.prepare("UPDATE connections SET status = 'error' WHERE id = ?").run(conn.body.connectionId);
+    await queryServerDatabase(t.server, { sqlite: "UPDATE connections SET status = 'error' WHERE id = ?", postgres: "UPDATE connections SET status = 'error' WHERE id = $1" }, [conn.body.connectionId]);
 
     const served = ((await (await alex.fetch(`/api/workspaces/${lens}/weddings`)).json()) as { weddings: Array<Record<string, unknown>> }).weddings;
     expect(served).toEqual([expect.objectContaining({

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { sendStandardWebhook } from '../../adapters/webhooks/sandbox.ts';
 import { startTestServer } from '../helpers/test-server.ts';
 import { connectWebhooks } from '../bridge/helpers.ts';
+import { queryServerDatabase } from '../helpers/test-backend.ts';
 
 const retryAfter = (res: Response) => Number(res.headers.get('retry-after'));
 
@@ -43,6 +44,6 @@ describe('rate limits', () => {
       if (res.status === 429) expect(retryAfter(res)).toBeGreaterThanOrEqual(1);
     }
     expect(statuses).toEqual([200, 200, 200, 429, 429]);
-    expect(t.server.db.prepare('SELECT count(*) FROM inbox').pluck().get()).toBe(3);
+    expect(await queryServerDatabase(t.server, { sqlite: 'SELECT count(*) AS n FROM inbox', postgres: 'SELECT count(*)::int AS n FROM inbox' })).toEqual([{ n: 3 }]);
   });
 });
