@@ -3,6 +3,7 @@ import type { EmergencyResponse, SendResponse } from '../../schema/index.ts';
 import { startTestServer } from '../helpers/test-server.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { connectMessaging, postJson, seedWedding, startCommsSandboxes } from './helpers.ts';
+import { serverSql } from '../helpers/test-backend.ts';
 
 const START = Date.parse('2027-06-12T09:00:00Z');
 
@@ -38,12 +39,12 @@ describe('providers that are down for a while', () => {
     expect(client.doc.getMessage(id)!.deliveries['florist/slack']!.error).toContain('503');
 
     // Time passes (the bridge's clock): retries run as they fall due; Slack comes back part way through.
-    const dueLeft = t.server.db.prepare(`SELECT count(*) FROM outbox WHERE status IN ('pending', 'inflight') AND next_attempt_at <= ?`).pluck();
+    const dueLeft = (at: number) => serverSql(t.server).value(`SELECT count(*) FROM outbox WHERE status IN ('pending', 'inflight') AND next_attempt_at <= ?`, at);
     const done = () => ['photo/email', 'band/sms', 'florist/slack'].every((k) => ['sent', 'delivered'].includes(client.doc.getMessage(id)!.deliveries[k]!.status));
     for (let step = 0; step < 30 && !done(); step++) {
       now += 10_000;
       if (step === 6) sb.slack.http.down = false;
-      await waitFor(() => dueLeft.get(now) === 0, 'due retries processed');
+      await waitFor(async () => (await dueLeft(now)) === 0, 'due retries processed');
     }
     await waitFor(done, 'all delivered after recovery');
 
@@ -68,10 +69,10 @@ describe('providers that are down for a while', () => {
     const update = await postJson<SendResponse>(t, '/api/weddings/w2/messages', planner, { recipientIds: ['*'], subject: 'Parking', body: 'Vendor parking is behind the barn.' });
     const emergency = await postJson<EmergencyResponse>(t, '/api/weddings/w2/emergency', planner, { kind: 'medical', severity: 'critical', message: 'Medical emergency at the barn: keep the drive clear.', affectedVendorIds: ['v5', 'v6', 'v7'] });
     expect(emergency.status).toBe(201);
-    const rows = t.server.db.prepare(`SELECT priority, count(*) AS n FROM outbox WHERE kind = 'message' GROUP BY priority ORDER BY priority`).all();
+    const rows = await serverSql(t.server).rows(`SELECT priority, count(*) AS n FROM outbox WHERE kind = 'message' GROUP BY priority ORDER BY priority`);
     expect(rows).toEqual([{ priority: 10, n: 8 }, { priority: 100, n: 3 }]);
     // Every first attempt fails while the mail server is down.
-    await waitFor(() => (t.server.db.prepare(`SELECT count(*) FROM outbox WHERE kind = 'message' AND attempts >= 1`).pluck().get() as number) === 11, 'first attempts made');
+    await waitFor(async () => (await serverSql(t.server).value(`SELECT count(*) FROM outbox WHERE kind = 'message' AND attempts >= 1`)) === 11, 'first attempts made');
 
     // The server is back and every retry is due at once: the emergency goes first.
     sb.smtp.down = false;

@@ -4,6 +4,7 @@ import { connect, googleConnection, startSandboxes } from '../calendar/helpers.t
 import { signedIn, workspaceWith } from '../helpers/people.ts';
 import { startTestServer } from '../helpers/test-server.ts';
 import { waitFor } from '../helpers/wait.ts';
+import { queryServerDatabase, serverSql } from '../helpers/test-backend.ts';
 
 const W = 'w-merge-cal';
 const at = (hh: string) => `2027-06-12T${hh}:00+01:00`;
@@ -30,8 +31,8 @@ describe('merging a duplicate vendor moves what the server binds to it', () => {
     const google = (await connect(t, token, googleConnection(s, W, { vendorId: 'lens2' }, 'lens2'))).integrationId;
     const onGoogle = () => s.google.events(s.googleCalendarId).filter((e) => e.status !== 'cancelled').map((e) => e.summary).sort();
     await waitFor(() => onGoogle().length === 2, 'the duplicate’s two events on its Google calendar');
-    const bookings = (v: string) => t.server.db.prepare('SELECT event_id FROM vendor_bookings WHERE wedding_id = ? AND vendor_id = ? ORDER BY event_id').pluck().all(W, v);
-    await waitFor(() => bookings('lens2').length === 2, 'the duplicate’s bookings indexed');
+    const bookings = (v: string) => serverSql(t.server).values('SELECT event_id FROM vendor_bookings WHERE wedding_id = ? AND vendor_id = ? ORDER BY event_id', W, v);
+    await waitFor(async () => (await bookings('lens2')).length === 2, 'the duplicate’s bookings indexed');
 
     const res = await post(`/api/weddings/${W}/vendors/merge`, { keepId: 'lens', removeId: 'lens2' });
     expect(res.status, await res.clone().text()).toBe(200);
@@ -45,11 +46,14 @@ describe('merging a duplicate vendor moves what the server binds to it', () => {
     expect(ics).toContain('SUMMARY:Family photos');
     expect(ics).toContain('SUMMARY:Getting ready');
     // The bookings: the kept vendor's, one per event.
-    expect(bookings('lens')).toEqual(['photos', 'prep']);
-    expect(bookings('lens2')).toEqual([]);
+    expect(await bookings('lens')).toEqual(['photos', 'prep']);
+    expect(await bookings('lens2')).toEqual([]);
     // The binding acts for the kept vendor: stored, and as it runs (its events stay on Google, a new one of the kept vendor goes there).
-    const stored = t.server.db.prepare('SELECT vendor_id, json_extract(configuration, \'$.vendorId\') AS setting FROM integrations WHERE id = ?').get(google);
-    expect(stored).toEqual({ vendor_id: 'lens', setting: 'lens' });
+    const stored = await queryServerDatabase(t.server, {
+      sqlite: "SELECT vendor_id, json_extract(configuration, '$.vendorId') AS setting FROM integrations WHERE id = ?",
+      postgres: "SELECT vendor_id, configuration::json->>'vendorId' AS setting FROM integrations WHERE id = $1",
+    }, [google]);
+    expect(stored).toEqual([{ vendor_id: 'lens', setting: 'lens' }]);
     const list = await (await t.fetch(`/api/integrations?weddingId=${W}`, { token })).json() as { integrations: Array<{ integrationId: string; vendorId: string | null }> };
     expect(list.integrations.find((i) => i.integrationId === google)?.vendorId).toBe('lens');
     const c = await t.connect(W, token);

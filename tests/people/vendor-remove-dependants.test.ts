@@ -7,6 +7,7 @@ import { signedIn, workspaceWith } from '../helpers/people.ts';
 import { registerTeardown } from '../helpers/teardown.ts';
 import { startTestServer } from '../helpers/test-server.ts';
 import { waitFor } from '../helpers/wait.ts';
+import { serverSql } from '../helpers/test-backend.ts';
 
 const W = 'w-remove';
 const at = (hh: string) => `2027-06-12T${hh}:00+01:00`;
@@ -49,8 +50,8 @@ describe('removing a vendor removes or revokes everything hanging off it', () =>
     expect(connected.status, await connected.clone().text()).toBe(201);
     const onGoogle = () => s.google.events(s.googleCalendarId).filter((e) => e.status !== 'cancelled').map((e) => e.summary).sort();
     await waitFor(() => onGoogle().length === 2, 'the vendor’s two events on its Google calendar');
-    const bookings = () => t.server.db.prepare('SELECT event_id FROM vendor_bookings WHERE wedding_id = ? AND vendor_id = ?').pluck().all(W, 'lens');
-    await waitFor(() => bookings().length === 2, 'its bookings indexed');
+    const bookings = () => serverSql(t.server).values('SELECT event_id FROM vendor_bookings WHERE wedding_id = ? AND vendor_id = ?', W, 'lens');
+    await waitFor(async () => (await bookings()).length === 2, 'its bookings indexed');
 
     // The studio's person has the wedding open.
     const raw = new WebSocket(t.wsUrl);
@@ -83,8 +84,8 @@ describe('removing a vendor removes or revokes everything hanging off it', () =>
     expect((await t.fetch(`/api/invitations/${linkToken}`)).status).toBe(404);
     // The feed answers 404; the bookings are gone; the binding is unbound and what it pushed deleted (onUnbind: remove).
     expect((await fetch(feed.url)).status).toBe(404);
-    expect(bookings()).toEqual([]);
-    expect(t.server.db.prepare('SELECT COUNT(*) FROM integrations WHERE wedding_id = ?').pluck().get(W)).toBe(0);
+    expect(await bookings()).toEqual([]);
+    expect(await serverSql(t.server).value('SELECT COUNT(*) FROM integrations WHERE wedding_id = ?', W)).toBe(0);
     expect(onGoogle()).toEqual([]);
     // The document: the vendor and its people's contact go; the payment stays, in the budget, as a removed vendor's.
     await t.server.collab.withDocument(W, (ydoc) => {
@@ -123,7 +124,7 @@ describe('removing a vendor removes or revokes everything hanging off it', () =>
 
     const removed = await t.fetch(`/api/weddings/${W}/vendors/lens`, { method: 'DELETE', token });
     expect(((await removed.json()) as VendorRemoveResponse).removed.unbound).toEqual([expect.objectContaining({ removed: 0, failed: [] })]);
-    expect(t.server.db.prepare('SELECT COUNT(*) FROM integrations WHERE wedding_id = ?').pluck().get(W)).toBe(0);
+    expect(await serverSql(t.server).value('SELECT COUNT(*) FROM integrations WHERE wedding_id = ?', W)).toBe(0);
     expect(onGoogle()).toEqual(['Family photos']);
   }, 60_000);
 });
