@@ -74,7 +74,6 @@ export type NoticeListener = (live: LiveIntegration, weddingId: string, doc: Y.D
  * deletion must not overtake the update before it); after the last attempt it is parked with its
  * error (visible, never silently dropped) and the rows behind it go on.
  */
-
 export class InboxWorker {
   private readonly events = new EventEmitter();
   private readonly noticeListeners: NoticeListener[] = [];

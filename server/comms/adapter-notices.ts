@@ -62,10 +62,12 @@ export interface AdapterNoticeStores {
  * - On SQLite it is written inside the document transaction that applies the inbox row, reading and
  *   writing the notification store there.
  * - On PostgreSQL the inbox worker's change cannot read the database, so the row's transaction
- *   stores a comms job per notice (NOTICE_JOB_KIND, joined to it: kept exactly when the row is
- *   applied, added once per wedding and notice); the job, run by whichever instance takes the
- *   wedding's jobs, reads the mode, the pending notices and the people, then writes the message (or
- *   the pending one) in a change of its own. It fails and is retried like any job.
+ *   stores a comms job per notice not yet in the document (NOTICE_JOB_KIND, joined to it: it
+ *   commits with the row's slice, and folds into a job of the same wedding and notice still
+ *   pending); the job, run by whichever instance takes the wedding's jobs, reads the mode, the
+ *   pending notices and the people, then writes the message (or the pending one) in a change of
+ *   its own. It fails and is retried like any job; the same news reported again after a job gave
+ *   up starts a new one (the message and pending checks keep it from being sent twice).
  */
 export class AdapterNotices {
   constructor(
@@ -91,7 +93,7 @@ export class AdapterNotices {
     const joined = this.ctx.changes.joined((writes) => {
       for (const notice of fresh) {
         const key = `notice:${weddingId}:${noticeMessageId(source.connectionId, notice.externalId)}`;
-        writes.enqueueOnce<NoticeJobPayload>({ weddingId, kind: NOTICE_JOB_KIND, key, payload: { source, notice }, notBefore: now });
+        writes.enqueue<NoticeJobPayload>({ weddingId, kind: NOTICE_JOB_KIND, key, payload: { source, notice }, notBefore: now });
       }
     });
     if (joined) join(joined);

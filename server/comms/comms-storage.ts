@@ -38,7 +38,7 @@ export interface CommsStorage {
   /**
    * The notification store as code running inside a change it cannot hand writes over from reads
    * and writes it (the inbox worker's notice listeners, adapter-notices.ts): SQLite's synchronous
-   * store; null on PostgreSQL, where adapters' notices are not sent yet.
+   * store; null on PostgreSQL, where adapters' notices are sent by comms jobs instead.
    */
   readonly notificationsInChange: NotificationStore | null;
   /** A person's e-mail; null when they have none or there is no such person. */

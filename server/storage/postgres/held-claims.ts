@@ -38,8 +38,8 @@ export const claimCandidates = (wanted: number): number => wanted * 3;
 /**
  * This process's side of the claims it holds in one claims table (the outbox's per integration, the
  * inbox's per wedding): which keys it holds, until when it may act on them by its own clock, their
- * renewal, release and close. The rows themselves are taken by the store's own statements
- * (`takeClaims`), inside the transaction that also takes the work; the store then calls `taken`.
+ * renewal, release and close. The rows themselves are taken with `takeFirst` (its `takeClaims`
+ * statement), inside the transaction that also takes the work; the store then calls `taken`.
  *
  * - `holder` is `<instanceId>:<random per process>`, so a restart under the same INSTANCE_ID never
  *   inherits a claim.
