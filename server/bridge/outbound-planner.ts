@@ -1,8 +1,8 @@
 import type * as Y from 'yjs';
 import { WeddingDoc, weddingIdOf, type TxOrigin } from '../../schema/index.ts';
-import { canPush, contentHash, project, type OutboundChange, type SyncEntity } from '../../adapters/core/index.ts';
+import { contentHash, project, type OutboundChange, type SyncEntity } from '../../adapters/core/index.ts';
 import { changedEntities, readEntity, weddingContext } from './entity-access.ts';
-import type { IntegrationRegistry, LiveIntegration } from './integration-registry.ts';
+import { fieldsOf, pushes, type IntegrationRegistry, type LiveIntegration } from './integration-registry.ts';
 import type { Link, LinkStore } from './link-store.ts';
 import type { NewOutboxRow, OutboxStore } from './outbox-store.ts';
 import { namedListener } from '../collab/document-listeners.ts';
@@ -101,7 +101,7 @@ export class OutboundPlanner {
 export function changeDrafts(deps: Pick<PlannerDeps, 'registry' | 'describeOrigin'>, documentName: string, doc: Y.Doc, tr: Y.Transaction): PushDraft[] {
   const weddingId = weddingIdOf(documentName);
   if (!weddingId) return [];
-  const targets = deps.registry.forWedding(weddingId).filter((l) => l.integration.runMode === 'in_process' && canPush(l.adapter));
+  const targets = deps.registry.forWedding(weddingId).filter((l) => l.integration.runMode === 'in_process' && pushes(l));
   if (targets.length === 0) return [];
   const origin = deps.describeOrigin(tr.origin);
   const changed = changedEntities(doc, tr);
@@ -120,7 +120,7 @@ export function changeDrafts(deps: Pick<PlannerDeps, 'registry' | 'describeOrigi
 
 /** What a push of the entity to the binding would carry now; null when the binding syncs no field of it. */
 export function draftPush(live: LiveIntegration, w: WeddingDoc, weddingId: string, entity: SyncEntity, entityId: string): PushDraft | null {
-  const fields = ownValue(live.adapter.fields, entity);
+  const fields = ownValue(fieldsOf(live), entity);
   if (!fields) return null;
   const current = readEntity(w, entity, entityId);
   if (!current) return { live, weddingId, entity, entityId, data: null, hash: 'deleted', wedding: weddingContext(weddingId, w, null) };

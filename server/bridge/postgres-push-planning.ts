@@ -1,11 +1,11 @@
 import type pg from 'pg';
 import type * as Y from 'yjs';
 import { WeddingDoc, documentNameFor, type TxOrigin } from '../../schema/index.ts';
-import { canPush, type SyncEntity } from '../../adapters/core/index.ts';
+import type { SyncEntity } from '../../adapters/core/index.ts';
 import { namedListener } from '../collab/document-listeners.ts';
 import type { ChangeWrite, JoinedChange } from '../collab/joined-changes.ts';
 import type { JoinedAppendListener } from '../collab/joined-listeners.ts';
-import type { IntegrationRegistry } from './integration-registry.ts';
+import { pushes, type IntegrationRegistry } from './integration-registry.ts';
 import { changeDrafts, draftPush, pushRow, type PushDraft } from './outbound-planner.ts';
 import type { PostgresLinkStore } from './postgres-link-store.ts';
 import type { PostgresOutboxStore } from './postgres-outbox-store.ts';
@@ -96,7 +96,7 @@ export class PostgresPushPlanning implements PushPlanning {
   afterApply(a: AppliedChanges): PlannedWrite | null {
     const { live, weddingId } = a;
     if (!a.touched.length && !a.pushBack.length && !a.held.length) return null;
-    if (!canPush(live.adapter)) return null;
+    if (!pushes(live)) return null;
     const w = new WeddingDoc(a.doc);
     const forced = new Set(a.pushBack.map((e) => `${e.entity}\0${e.entityId}`));
     const drafted: Drafted[] = [

@@ -1,4 +1,4 @@
-import type { Extension, beforeHandleAwarenessPayload, onAuthenticatePayload } from '@hocuspocus/server';
+import type { Extension, beforeHandleAwarenessPayload, connectedPayload, onAuthenticatePayload } from '@hocuspocus/server';
 import { canOpenWedding, weddingIdOf, writesNothing } from '../../schema/index.ts';
 import { AUTH_ERROR_STATUS, AuthError } from '../auth/auth-error.ts';
 import type { Principal, TokenService } from '../auth/tokens.ts';
@@ -7,6 +7,7 @@ import type { Metrics } from '../metrics.ts';
 import { clientDocumentName, type CollabContext } from './context.ts';
 import { viewOf } from '../../schema/document/audiences.ts';
 import { clipText } from '../../schema/document/text.ts';
+import { refuseOpenDocument, revocationLog } from './revocation-closer.ts';
 
 /** Largest presence (awareness) state a peer may publish, in JSON characters; larger ones are dropped. */
 const MAX_PRESENCE_STATE_CHARS = 16 * 1024;
@@ -56,6 +57,8 @@ export class AuthExtension implements Extension {
     try {
       const weddingId = weddingIdOf(data.documentName);
       if (!weddingId) throw new AuthError('document_unknown', `unknown document ${JSON.stringify(clipText(data.documentName, 80))}: use wedding:<id>`);
+      // Revocations from here on are checked again once the connection is established (`connected`).
+      const revocationMark = revocationLog(data.instance).mark();
       const principal = await this.tokens.verify(data.token);
       if (!canOpenWedding(principal, weddingId)) throw new AuthError('wedding_forbidden', `this token does not open wedding ${weddingId}`);
       // Which audience document (schema/document/audiences.ts); the transport says which was asked for.
@@ -65,7 +68,7 @@ export class AuthExtension implements Extension {
       request?.views.set(request.address, view);
       // Viewers write nothing; what couples and vendors may write is checked per path (update-validation.ts).
       data.connectionConfig.readOnly = writesNothing(principal.role);
-      return { principal, weddingId, view };
+      return { principal, weddingId, view, revocationMark };
     } catch (error) {
       const code = error instanceof AuthError ? error.code : 'token_invalid';
       this.metrics.authFailures.inc({ code });
@@ -74,6 +77,22 @@ export class AuthExtension implements Extension {
       // Thrown without a message: Hocuspocus sends `reason` to the client as permission-denied.
       throw { reason: code };
     }
+  }
+
+  /**
+   * A credential revoked while this connection was authenticating or loading its document (a
+   * session signed out, an API key revoked, a vendor removed: revocation-closer.ts) was not seen by
+   * the revocation, which only reaches established connections: the document is refused now, as
+   * the revocation would have.
+   */
+  async connected(data: connectedPayload<CollabContext>): Promise<void> {
+    const { principal, revocationMark } = data.context;
+    if (!principal || revocationMark === undefined) return;
+    const code = revocationLog(data.instance).since(revocationMark, principal, data.documentName);
+    if (!code) return;
+    this.metrics.authFailures.inc({ code });
+    this.logger.info({ sub: principal.sub, documentName: data.documentName, code }, 'credential revoked while connecting: refusing the document');
+    refuseOpenDocument(data.connection, data.context, data.documentName, code);
   }
 
   /**

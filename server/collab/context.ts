@@ -24,6 +24,8 @@ export interface CollabContext {
   audience?: AudienceRequest | undefined;
   /** What this connection receives and may write within (set at authentication). */
   view?: View;
+  /** RevocationLog position taken before the token was verified (set at authentication). */
+  revocationMark?: number;
 }
 
 /** The document name as the client gave it (`wedding:<id>/vendor:v1`), for refusals on its socket. */
