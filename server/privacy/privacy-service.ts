@@ -88,6 +88,9 @@ export class PrivacyService {
    * and old addresses included), or the person's account and sign-in identities.
    */
   private async needles(subject: DataSubject): Promise<Needles> {
+    // Everything written before the request is read: on PostgreSQL a change applied a moment ago
+    // (its document since closed) is in the stored rows only once its append has committed.
+    await new Promise<void>((resolve) => this.deps.collab.persistence.barrier.afterCommit(() => resolve()));
     const n: Needles = { names: [], emails: [], phones: [] };
     const add = (fields: Record<string, unknown> | undefined) => {
       if (!fields) return;

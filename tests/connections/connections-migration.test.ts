@@ -9,6 +9,7 @@ import { StripeSandbox } from '../../adapters/stripe/sandbox.ts';
 import type { IntegrationSummary } from '../../schema/index.ts';
 import { registerTeardown } from '../helpers/teardown.ts';
 import { startTestServer, tempDir } from '../helpers/test-server.ts';
+import { onPostgresBackend } from '../helpers/test-backend.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 // Per-wedding integrations migrate to a connection and a binding on start-up (issue 12, item 1): a
@@ -49,7 +50,9 @@ function before(dir: string) {
   }
 }
 
-describe('integrations made per wedding become connections with one binding', () => {
+// SQLite only: that version stored everything in DATA_DIR's SQLite; a cluster on PostgreSQL starts
+// from this version's schema.
+describe.skipIf(onPostgresBackend)('integrations made per wedding become connections with one binding', () => {
   it('keeps links, cursors, inbox, outbox, audit, webhook URLs and secrets; nothing is pushed or pulled twice', async () => {
     const dir = fixtureCopy();
     const old = before(dir);

@@ -3,6 +3,7 @@ import type { IntegrationSummary } from '../../schema/index.ts';
 import { signedIn, workspaceWith } from '../helpers/people.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
 import { waitFor } from '../helpers/wait.ts';
+import { serverSql } from '../helpers/test-backend.ts';
 import { startSandboxes, type CalendarSandboxes } from '../calendar/helpers.ts';
 import { GOOGLE_CLIENT, consentAt, oauthEnv } from './oauth-helpers.ts';
 
@@ -56,7 +57,7 @@ describe('OAuth connect: Google Calendar', () => {
     });
     expect(auth.searchParams.get('code_challenge')).toMatch(/^[A-Za-z0-9_-]{43}$/);
     // The verifier is sealed at rest, not readable from the table.
-    const stored = w.t.server.db.prepare('SELECT code_verifier FROM oauth_flows').pluck().get() as string;
+    const stored = await serverSql(w.t.server).value<string>('SELECT code_verifier FROM oauth_flows');
     expect(stored).toMatch(/^v1\./);
 
     const callback = await consentAt(authorizationUrl);
@@ -122,7 +123,7 @@ describe('OAuth connect: Google Calendar', () => {
     // Ten minutes at the provider: the flow has expired by the callback.
     const { authorizationUrl } = await (await startFlow(w, 'google', googleBody(w))).json() as { authorizationUrl: string };
     const callback = await consentAt(authorizationUrl);
-    w.t.server.db.prepare('UPDATE oauth_flows SET expires_at = ?').run(Date.now() - 1);
+    await serverSql(w.t.server).run('UPDATE oauth_flows SET expires_at = ?', Date.now() - 1);
     res = await fetch(callback);
     expect([res.status, await code(res)]).toEqual([400, 'oauth_state_expired']);
     expect(await integrations(w)).toHaveLength(0);

@@ -1,4 +1,3 @@
-import Database from 'better-sqlite3';
 import path from 'node:path';
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -6,6 +5,7 @@ import { createCredentialCipher } from '../../server/bridge/credential-cipher.ts
 import { connect, googleConnection, outlookConnection, startSandboxes, type CalendarSandboxes } from '../calendar/helpers.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
 import { waitFor } from '../helpers/wait.ts';
+import { serverSql } from '../helpers/test-backend.ts';
 
 /**
  * A provider that rotates refresh tokens (Microsoft on every refresh; Google for some clients;
@@ -14,15 +14,12 @@ import { waitFor } from '../helpers/wait.ts';
  * invalid_grant after a restart and the connection needs attention.
  */
 
-function storedRefreshToken(dataDir: string, connectionId: string): string {
-  const db = new Database(path.join(dataDir, 'wedsync.sqlite'), { readonly: true });
-  try {
-    const row = db.prepare('SELECT credentials_enc FROM connections WHERE id = ?').get(connectionId) as { credentials_enc: string };
-    const key = Buffer.from(fs.readFileSync(path.join(dataDir, 'credentials-key'), 'utf8').trim(), 'base64');
-    return (JSON.parse(createCredentialCipher(key).decrypt(row.credentials_enc, connectionId)) as { refreshToken: string }).refreshToken;
-  } finally {
-    db.close();
-  }
+/** The refresh token sealed on the connection, opened with the server's key (CREDENTIALS_KEY, or the one in DATA_DIR). */
+async function storedRefreshToken(t: TestServer, connectionId: string): Promise<string> {
+  const sealed = await serverSql(t.server).value<string>('SELECT credentials_enc FROM connections WHERE id = ?', connectionId);
+  const keyText = t.server.config.CREDENTIALS_KEY ?? fs.readFileSync(path.join(t.dataDir, 'credentials-key'), 'utf8');
+  const key = Buffer.from(keyText.trim(), 'base64');
+  return (JSON.parse(createCredentialCipher(key).decrypt(sealed!, connectionId)) as { refreshToken: string }).refreshToken;
 }
 
 const event = (id: string) => ({ id, title: id, start: '2026-06-13T14:00:00+01:00', end: '2026-06-13T15:00:00+01:00' });
@@ -62,7 +59,7 @@ describe('rotated refresh tokens are kept', () => {
       const { connectionId } = await connect(t, await t.token('planner', ['w1']), body);
       await pushTimeline(t, 'before-restart');
       await waitFor(() => sys.has(s, 'before-restart'), 'push before the restart');
-      const stored = storedRefreshToken(t.dataDir, connectionId);
+      const stored = await storedRefreshToken(t, connectionId);
       expect(stored).not.toBe(given);
       await t.close();
 

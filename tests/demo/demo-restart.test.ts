@@ -5,6 +5,7 @@ import type { ConnectionSummary, DemoStatus } from '../../schema/index.ts';
 import { demoStatePath, readDemoState } from '../../server/demo/demo-state.ts';
 import { CSRF_HEADER } from '../../server/http/session-middleware.ts';
 import { startTestServer, tempDir, type TestServer } from '../helpers/test-server.ts';
+import { onPostgresBackend, serverSql } from '../helpers/test-backend.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 const MINUTE = 60_000;
@@ -35,7 +36,9 @@ function browserOn(initial: TestServer) {
   };
 }
 
-describe('the demo survives a restart on the same data directory', () => {
+// The demo runs on one SQLite node only (serve.ts refuses DEMO with DATABASE_URL; docs/deployment.md),
+// so the PostgreSQL run skips it.
+describe.skipIf(onPostgresBackend)('the demo survives a restart on the same data directory', () => {
   it('resumes the same demo studio: its sandboxes keep their state, its connections are healthy, and a timeline change still reaches the demo calendar', async () => {
     const dataDir = tempDir();
     const first = await startTestServer({ dataDir, env });
@@ -60,7 +63,7 @@ describe('the demo survives a restart on the same data directory', () => {
     const status = await browser.status();
     expect(status).toMatchObject({ running: true, story: { weddingId, workspaceId } });
     expect(status.story!.calendar.events.map((e) => e.title)).toEqual(['Ana & Ben · Getting ready', 'Ana & Ben · Ceremony', 'Ana & Ben · Family photos', 'Ana & Ben · Dinner']);
-    expect(second.server.db.prepare("SELECT COUNT(*) FROM workspaces WHERE name = 'Demo studio'").pluck().get()).toBe(1);
+    expect(await serverSql(second.server).value("SELECT COUNT(*) FROM workspaces WHERE name = 'Demo studio'")).toBe(1);
 
     // Its connections are healthy: each one reaches its sandbox again.
     const workspaceToken = await browser.token({ workspaceId });
@@ -95,7 +98,7 @@ async function freePortOtherThan(not: number): Promise<number> {
   }
 }
 
-describe('the demo survives a restart on a different port', () => {
+describe.skipIf(onPostgresBackend)('the demo survives a restart on a different port', () => {
   it('moves every webhook endpoint, hook and watch channel to the new address and stops the old ones; a Táve inquiry and a Stripe payment made after the restart reach the studio through their webhooks', async () => {
     const dataDir = tempDir();
     // Pulls an hour apart: what reaches the hub below came by webhook.
@@ -163,7 +166,7 @@ describe('the demo survives a restart on a different port', () => {
   }, 3 * MINUTE);
 });
 
-describe('the demo’s pay links survive a restart that moves the Stripe sandbox', () => {
+describe.skipIf(onPostgresBackend)('the demo’s pay links survive a restart that moves the Stripe sandbox', () => {
   it('every pay link the demo wedding shows opens the Stripe sandbox’s invoice page on its new port', async () => {
     const dataDir = tempDir();
     const first = await startTestServer({ dataDir, env });

@@ -6,6 +6,7 @@ import { WeddingDoc } from '../../schema/index.ts';
 import { connectWebhooks, startReceiver } from '../bridge/helpers.ts';
 import { signedIn, workspaceWith } from '../helpers/people.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
+import { onPostgresBackend, serverSql } from '../helpers/test-backend.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 /**
@@ -22,16 +23,39 @@ const OLD_EMAIL = 'zq.first@oldmail.example';
 const PHONE = '+44 7700 900123';
 const SECRETS = [NAME, OLD_NAME, EMAIL, OLD_EMAIL, PHONE];
 
-/** Which of `needles` occur in the database file, its WAL or its shared-memory index (UTF-8, and UTF-16LE too). */
-function scanFiles(dataDir: string, needles: string[]): string[] {
+/** Where `needle` occurs in `bytes` (UTF-8, lower-cased UTF-8, and UTF-16LE), described with `where`. */
+function occurrences(bytes: Buffer, needles: string[], where: string): string[] {
   const found: string[] = [];
-  for (const suffix of ['', '-wal', '-shm']) {
-    const file = path.join(dataDir, `wedsync.sqlite${suffix}`);
-    if (!fs.existsSync(file)) continue;
-    const bytes = fs.readFileSync(file);
-    for (const n of needles) {
-      for (const [encoding, variant] of [['utf8', n], ['utf8', n.toLowerCase()], ['utf16le', n]] as const) {
-        if (bytes.includes(Buffer.from(variant, encoding))) found.push(`${n} (${encoding}) in wedsync.sqlite${suffix}`);
+  for (const n of needles) {
+    for (const [encoding, variant] of [['utf8', n], ['utf8', n.toLowerCase()], ['utf16le', n]] as const) {
+      if (bytes.includes(Buffer.from(variant, encoding))) found.push(`${n} (${encoding}) in ${where}`);
+    }
+  }
+  return found;
+}
+
+/**
+ * Which of `needles` the server's storage still holds. SQLite: the database file, its WAL and its
+ * shared-memory index, byte for byte (free pages included). PostgreSQL: every row of every table,
+ * binary columns (document states, update logs, snapshots) byte for byte (dead row versions wait
+ * for VACUUM there, as free pages do in SQLite with secure_delete off, so rows are what is read).
+ */
+async function scanStored(t: TestServer, needles: string[]): Promise<string[]> {
+  const found: string[] = [];
+  if (!onPostgresBackend) {
+    for (const suffix of ['', '-wal', '-shm']) {
+      const file = path.join(t.dataDir, `wedsync.sqlite${suffix}`);
+      if (fs.existsSync(file)) found.push(...occurrences(fs.readFileSync(file), needles, `wedsync.sqlite${suffix}`));
+    }
+    return [...new Set(found)];
+  }
+  const sql = serverSql(t.server);
+  const tables = await sql.values<string>("SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'");
+  for (const table of tables) {
+    for (const row of await sql.rows(`SELECT * FROM "${table}"`)) {
+      for (const [column, value] of Object.entries(row)) {
+        const bytes = Buffer.isBuffer(value) ? value : Buffer.from(typeof value === 'string' ? value : JSON.stringify(value) ?? '');
+        found.push(...occurrences(bytes, needles, `${table}.${column}`));
       }
     }
   }
@@ -83,12 +107,12 @@ describe('personal data: export and erase (GDPR)', () => {
   it.each<{ how: string; env: Record<string, string> }>([
     { how: 'the live copy', env: {} },
     { how: 'the encoding worker', env: { ENCODE_IN_WORKER_ABOVE_BYTES: '0' } },
-  ])('exports a guest contact from every place it is held, erases it (history folded from $how), and the SQLite bytes no longer contain their name or e-mail', async ({ env }) => {
+  ])('exports a guest contact from every place it is held, erases it (history folded from $how), and the stored bytes no longer contain their name or e-mail', async ({ env }) => {
     const t = await startTestServer({ env });
     const { planner, admin, client, snapshotId } = await seedGuest(t);
     // Every secret is really stored before erasure (so the final scan can fail).
-    t.server.db.pragma('wal_checkpoint(TRUNCATE)');
-    expect(scanFiles(t.dataDir, [EMAIL, OLD_EMAIL, NAME])).not.toEqual([]);
+    if (!onPostgresBackend) t.server.db.pragma('wal_checkpoint(TRUNCATE)');
+    expect(await scanStored(t, [EMAIL, OLD_EMAIL, NAME])).not.toEqual([]);
 
     const exported = await t.fetch('/api/people/contact:w1:guest-zoe/export', { token: planner });
     expect(exported.status).toBe(200);
@@ -136,18 +160,18 @@ describe('personal data: export and erase (GDPR)', () => {
     expect(client.doc.getContact('guest-zoe')).toBeUndefined();
 
     // One audit row records it, without the data.
-    const audit = t.server.db.prepare("SELECT actor, entity, entity_id, detail FROM audit WHERE action = 'privacy.erased'").all() as { actor: string; detail: string }[];
+    const audit = await serverSql(t.server).rows<{ actor: string; detail: string }>("SELECT actor, entity, entity_id, detail FROM audit WHERE action = 'privacy.erased'");
     expect(audit).toHaveLength(1);
     expect(audit[0]).toMatchObject({ actor: 'user:per_planner', entity: 'contacts', entity_id: 'guest-zoe' });
     expect(SECRETS.some((s) => audit[0]!.detail.includes(s))).toBe(false);
 
     // The raw bytes: the database file, its WAL and its index.
-    expect(scanFiles(t.dataDir, SECRETS)).toEqual([]);
+    expect(await scanStored(t, SECRETS)).toEqual([]);
 
     // A restarted server serves the erased document.
     await client.destroy();
     await t.close();
-    expect(scanFiles(t.dataDir, SECRETS)).toEqual([]);
+    expect(await scanStored(t, SECRETS)).toEqual([]);
     const again = await startTestServer({ dataDir: t.dataDir });
     const content = await again.server.collab.withDocument('w1', (doc) => new WeddingDoc(doc).toJSON());
     expect(content.contacts['guest-zoe']).toBeUndefined();
@@ -183,13 +207,13 @@ describe('personal data: export and erase (GDPR)', () => {
     const result = (await erased.json()) as { account: Record<string, number> };
     expect(result.account).toMatchObject({ sessions: 1, identities: 1, memberships: 1 });
     expect(await t.server.people.getPerson(pia.person.id)).toBeNull();
-    const left = (sql: string) => t.server.db.prepare(sql).pluck().get(pia.person.id) as number;
-    expect(left('SELECT count(*) FROM sessions WHERE person_id = ?')).toBe(0);
-    expect(left('SELECT count(*) FROM person_identities WHERE person_id = ?')).toBe(0);
-    expect(left('SELECT count(*) FROM workspace_members WHERE person_id = ?')).toBe(0);
+    const left = (sql: string) => serverSql(t.server).value<number>(sql, pia.person.id);
+    expect(await left('SELECT count(*) FROM sessions WHERE person_id = ?')).toBe(0);
+    expect(await left('SELECT count(*) FROM person_identities WHERE person_id = ?')).toBe(0);
+    expect(await left('SELECT count(*) FROM workspace_members WHERE person_id = ?')).toBe(0);
     // Her session no longer signs anything in.
     expect((await pia.fetch('/api/me')).status).toBe(401);
-    expect(scanFiles(t.dataDir, ['Pia Lark', 'pia.lark@studio.example', 'pia.lark@gmail.example'])).toEqual([]);
+    expect(await scanStored(t, ['Pia Lark', 'pia.lark@studio.example', 'pia.lark@gmail.example'])).toEqual([]);
   });
 
   it('a vendor entry keeps its place (id, category, payments) and loses its contact details, in the document and its history', async () => {
@@ -208,7 +232,7 @@ describe('personal data: export and erase (GDPR)', () => {
     expect(client.doc.getVendor('dj')).toMatchObject({ id: 'dj', category: 'dj', email: '', phone: '' });
     expect(client.doc.getVendor('dj')?.notes).toBeUndefined();
     expect(client.doc.getPayment('dj-deposit')).toMatchObject({ vendorId: 'dj', amount: 25000 });
-    expect(scanFiles(t.dataDir, ['Rory Vance', 'rory@vance-sounds.example', '+44 7700 900555'])).toEqual([]);
+    expect(await scanStored(t, ['Rory Vance', 'rory@vance-sounds.example', '+44 7700 900555'])).toEqual([]);
   });
 
   it('only planners and admins of the wedding reach a contact; a malformed id is 400 and an unknown one 404', async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ROLES, type Role } from '../../schema/index.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
+import { serverSql } from '../helpers/test-backend.ts';
 import { connectWebhooks } from '../bridge/helpers.ts';
 
 /**
@@ -140,8 +141,8 @@ async function fixtures(t: TestServer): Promise<Ids> {
   });
   await seed.whenAcknowledged();
   const { integrationId } = await connectWebhooks(t, planner, 'w1');
-  const outboxId = Number(t.server.db.prepare(`INSERT INTO outbox (integration_id, wedding_id, kind, entity, entity_id, payload, content_hash, idempotency_key, status, attempts, next_attempt_at, created_at)
-    VALUES (?, 'w1', 'entity', 'timeline', 'ceremony', '{}', 'h', 'walk-dead', 'dead', 5, 0, 0)`).run(integrationId).lastInsertRowid);
+  const outboxId = Number(await serverSql(t.server).value(`INSERT INTO outbox (integration_id, wedding_id, kind, entity, entity_id, payload, content_hash, idempotency_key, status, attempts, next_attempt_at, created_at)
+    VALUES (?, 'w1', 'entity', 'timeline', 'ceremony', '{}', 'h', 'walk-dead', 'dead', 5, 0, 0) RETURNING id`, integrationId));
   const feed = await t.fetch('/api/calendar/feeds', { method: 'POST', token: planner, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ weddingId: 'w1' }) });
   expect(feed.status).toBe(201);
   const { feedId } = (await feed.json()) as { feedId: string };

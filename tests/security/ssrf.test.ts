@@ -5,6 +5,7 @@ import { createGuardedEgress } from '../../server/net/guarded-egress.ts';
 import { createOutboundPolicy, parseOutboundAllow } from '../../server/net/outbound-policy.ts';
 import { registerTeardown } from '../helpers/teardown.ts';
 import { startTestServer } from '../helpers/test-server.ts';
+import { serverSql } from '../helpers/test-backend.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { startReceiver } from '../bridge/helpers.ts';
 import {
@@ -25,11 +26,11 @@ describe('outbound requests go only where they should (SSRF)', () => {
     expect(res.body.error!.message).toMatch(/127\.0\.0\.1.*loopback/);
     expect(res.text).not.toContain('db_password');
     expect(internal.hits()).toBe(0);
-    expect(t.server.db.prepare('SELECT count(*) FROM integrations').pluck().get()).toBe(0);
+    expect(await serverSql(t.server).value('SELECT count(*) FROM integrations')).toBe(0);
     // The refusal is audited, with the code and without anything the page holds.
-    const audit = t.server.db.prepare("SELECT detail FROM audit WHERE action = 'integration.connect'").pluck().all() as string[];
+    const audit = await serverSql(t.server).values<string>("SELECT detail FROM audit WHERE action = 'integration.connect'");
     expect(audit.some((d) => d.includes('destination_forbidden'))).toBe(true);
-    expect(storedText(t)).not.toContain(SECRET_MARKER);
+    expect(await storedText(t)).not.toContain(SECRET_MARKER);
     const metrics = await (await t.fetch('/metrics')).text();
     expect(metrics).toMatch(/wedsync_outbound_refused_total\{range="loopback"\} 1\b/);
   });
@@ -95,7 +96,7 @@ describe('outbound requests go only where they should (SSRF)', () => {
     expect(byName.body.error?.code).toBe('destination_forbidden');
     expect(internal.hits()).toBe(0);
     expect(smtp.hits()).toBe(0);
-    expect(t.server.db.prepare('SELECT count(*) FROM integrations').pluck().get()).toBe(0);
+    expect(await serverSql(t.server).value('SELECT count(*) FROM integrations')).toBe(0);
   });
 
   it('checks every redirect hop: an allowed host redirecting to a forbidden one is refused', async () => {
@@ -172,7 +173,7 @@ describe('outbound requests go only where they should (SSRF)', () => {
       expect(internal.hits()).toBeGreaterThan(0);
     }
     expect(smtp.hits()).toBeGreaterThan(0);
-    expect(storedText(t)).not.toContain(SECRET_MARKER);
+    expect(await storedText(t)).not.toContain(SECRET_MARKER);
   });
 
   it('keeps remote bodies out of outbox errors and integration status when a push fails', async () => {
@@ -196,7 +197,7 @@ describe('outbound requests go only where they should (SSRF)', () => {
     expect(listed).not.toContain(SECRET_MARKER);
     const audit = await (await t.fetch('/api/integrations/wedding/w1/audit', { token: planner })).text();
     expect(audit).not.toContain(SECRET_MARKER);
-    expect(storedText(t)).not.toContain(SECRET_MARKER);
+    expect(await storedText(t)).not.toContain(SECRET_MARKER);
   });
 
   it('refuses a Teams flow URL (a user-set URL used only when sending) at send time', async () => {

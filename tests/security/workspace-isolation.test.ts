@@ -5,6 +5,7 @@ import { WeddingDoc } from '../../schema/index.ts';
 import { connectWebhooks } from '../bridge/helpers.ts';
 import { signedIn, type Browser } from '../helpers/people.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
+import { serverSql } from '../helpers/test-backend.ts';
 
 /**
  * "A person in workspace A can never reach workspace B's weddings, through any route" (issue 11).
@@ -158,8 +159,8 @@ async function studioB(t: TestServer, bea: Browser): Promise<BIds> {
   });
   const token = await bea.accessToken(weddingId);
   const { integrationId } = await connectWebhooks(t, token, weddingId);
-  const outboxId = Number(t.server.db.prepare(`INSERT INTO outbox (integration_id, wedding_id, kind, entity, entity_id, payload, content_hash, idempotency_key, status, attempts, next_attempt_at, created_at)
-    VALUES (?, ?, 'entity', 'timeline', 'ceremony', '{}', 'h', 'isolation-dead', 'dead', 5, 0, 0)`).run(integrationId, weddingId).lastInsertRowid);
+  const outboxId = Number(await serverSql(t.server).value(`INSERT INTO outbox (integration_id, wedding_id, kind, entity, entity_id, payload, content_hash, idempotency_key, status, attempts, next_attempt_at, created_at)
+    VALUES (?, ?, 'entity', 'timeline', 'ceremony', '{}', 'h', 'isolation-dead', 'dead', 5, 0, 0) RETURNING id`, integrationId, weddingId));
   const feed = await t.fetch('/api/calendar/feeds', { method: 'POST', token, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ weddingId }) });
   const { feedId } = (await feed.json()) as { feedId: string };
   const invitationId = ((await (await bea.fetch(`/api/weddings/${weddingId}/invitations`, { json: { role: 'couple' } })).json()) as { id: string }).id;
@@ -174,17 +175,17 @@ async function studioB(t: TestServer, bea: Browser): Promise<BIds> {
 /** What B holds that a walk could change. */
 async function stateOfB(t: TestServer, b: BIds): Promise<unknown> {
   const doc = await t.server.collab.withDocument(b.weddingId, (ydoc) => new WeddingDoc(ydoc).toJSON());
-  const rows = (sql: string, ...args: unknown[]) => t.server.db.prepare(sql).all(...args);
+  const { rows } = serverSql(t.server);
   return {
     doc,
-    integrations: rows('SELECT id, status, configuration FROM integrations WHERE wedding_id = ?', b.weddingId),
-    outbox: rows('SELECT id, status FROM outbox WHERE wedding_id = ?', b.weddingId),
-    feeds: rows('SELECT * FROM calendar_feeds WHERE wedding_id = ?', b.weddingId),
-    invitations: rows('SELECT id, revoked_at, uses FROM invitations WHERE wedding_id = ?', b.weddingId),
+    integrations: await rows('SELECT id, status, configuration FROM integrations WHERE wedding_id = ? ORDER BY id', b.weddingId),
+    outbox: await rows('SELECT id, status FROM outbox WHERE wedding_id = ? ORDER BY id', b.weddingId),
+    feeds: await rows('SELECT * FROM calendar_feeds WHERE wedding_id = ? ORDER BY id', b.weddingId),
+    invitations: await rows('SELECT id, revoked_at, uses FROM invitations WHERE wedding_id = ? ORDER BY id', b.weddingId),
     participants: await t.server.people.participantsOf(b.weddingId),
     members: await t.server.people.membersOf(b.workspaceId),
     weddings: await t.server.people.weddingsOfWorkspace(b.workspaceId),
-    snapshots: rows('SELECT count(*) AS n FROM snapshots WHERE wedding_id = ?', b.weddingId),
+    snapshots: await rows('SELECT count(*) AS n FROM snapshots WHERE wedding_id = ?', b.weddingId),
   };
 }
 
