@@ -1,5 +1,3 @@
-import path from 'node:path';
-import Database from 'better-sqlite3';
 import { HocuspocusProvider, HocuspocusProviderWebsocket } from '@hocuspocus/provider';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
@@ -8,6 +6,7 @@ import { connectWedding, createCollabSocket, WedSyncClientError, type WeddingCon
 import { MSG, authFrame, record, syncStep1Frame } from '../helpers/frames.ts';
 import { registerTeardown } from '../helpers/teardown.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
+import { serverSql } from '../helpers/test-backend.ts';
 import { expiredToken } from '../helpers/tokens.ts';
 import { waitFor } from '../helpers/wait.ts';
 
@@ -156,9 +155,7 @@ describe('one socket, several documents', () => {
 
   it('SDK: a document that cannot be loaded is refused alone (document_unavailable)', async () => {
     const t = await startTestServer();
-    const db = new Database(path.join(t.dataDir, 'wedsync.sqlite'));
-    db.prepare('INSERT INTO documents (name, state) VALUES (?, ?)').run('wedding:broken', Buffer.from([1, 2, 3, 4, 5, 250]));
-    db.close();
+    await serverSql(t.server).run('INSERT INTO documents (name, state) VALUES (?, ?)', 'wedding:broken', Buffer.from([1, 2, 3, 4, 5, 250]));
     const token = await t.token('planner', ['broken', 'fine']);
     const { socket, opens } = sharedSocket(t);
     const fine = await t.connect('fine', token, { socket });
