@@ -13,7 +13,8 @@ import { sqliteBridgeStorage } from './bridge/sqlite-bridge-storage.ts';
 import { postgresBridgeStorage } from './bridge/postgres-bridge-storage.ts';
 import { withApiKeys } from './auth/api-keys.ts';
 import { postgresVendorBindings } from './people/postgres-vendor-bindings.ts';
-import { sqliteVendorBindings } from './people/vendor-bindings.ts';
+import { sqliteVendorBindings, type VendorBindings } from './people/vendor-bindings.ts';
+import type { InvitationStore } from './people/invitation-store.ts';
 import { postgresPrivacyRows } from './privacy/postgres-privacy-rows.ts';
 import { POSTGRES_COMMS_TABLES } from './privacy/privacy-rows.ts';
 import { sqlitePrivacyRows } from './privacy/sqlite-privacy-rows.ts';
@@ -123,6 +124,10 @@ export interface WedSyncServer {
   readonly payments: PaymentCoordinator;
   /** The demo (DEMO=1 or `--demo`), else null. */
   readonly demo: DemoService | null;
+  /** What hangs off each vendor of a wedding, on this server's backend (merge and removal walk it). */
+  readonly vendorBindings: VendorBindings;
+  /** Invitations to weddings, on this server's backend. */
+  readonly invitations: InvitationStore;
   /** Starts listening on HOST:PORT (PORT 0 picks a free port). */
   listen(): Promise<{ port: number; httpUrl: string; wsUrl: string }>;
   /** Stops accepting, compacts every loaded document, closes sockets and the database. Idempotent. */
@@ -218,6 +223,10 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
   // Inbound alerts (the universal adapter's alert.weather) go out as emergencies: docs/communications.md#weather-alerts.
   bridge.inboxWorker.onAlert(weatherAlertHandler(comms.messages, () => bridge.outboxWorker.kick()));
   const payments = new PaymentCoordinator(bridge, comms, { reminderDays: config.PAYMENT_REMINDER_DAYS.split(',').map(Number) });
+  // What hangs off each vendor of a wedding (merge and removal walk it; server.vendorBindings).
+  const vendorBindings: VendorBindings = pg
+    ? postgresVendorBindings({ pool: pg.storesPool, docs: collab, persistence: collab.persistence, keyRevocations: pg.stores.apiKeys })
+    : sqliteVendorBindings({ db, docs: collab });
   const demo = demoHost ? new DemoService({ db, people, bridge, collab, documents, payments, logger: logger.child({ component: 'demo' }), publicUrl, sandboxHost: demoHost, stateFile: demoStateFile }) : null;
 
   const readiness = pg ? postgresReadiness(pg.readiness, () => closing !== undefined) : sqliteReadiness(db, health, () => closing !== undefined);
@@ -243,9 +252,7 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
       ({ signIn } = mountApi(a, {
         config, authSecret: options.authSecret, oidcFetch: options.oidcFetch, mail: options.mail, packageVersion: PACKAGE_VERSION,
         weddings: calendarStorage.weddings, tokens, people, sessions, apiKeys, collab, stored: pg ? readAfterCommits(stores.documents, collab.persistence.barrier) : stores.documents, activity: stores.activity, cipher, pdf, stores,
-        vendorBindings: pg
-          ? postgresVendorBindings({ pool: pg.storesPool, docs: collab, persistence: collab.persistence, keyRevocations: pg.stores.apiKeys })
-          : sqliteVendorBindings({ db, docs: collab }),
+        vendorBindings,
         privacyRows: pg ? postgresPrivacyRows(pg.storesPool, { commsTables: POSTGRES_COMMS_TABLES }) : sqlitePrivacyRows(db, documents),
         bridge, consistency, calendar, comms, payments, demo, logger, metrics, publicUrl,
       }));
@@ -273,7 +280,7 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
   };
 
   Object.assign(server, {
-    config, logger, db, tokens, people, sessions, collab, pdf, documents, stored: stores.documents, metrics, health, http, bridge, comms, payments, demo,
+    config, logger, db, tokens, people, sessions, collab, pdf, documents, stored: stores.documents, metrics, health, http, bridge, comms, payments, demo, vendorBindings, invitations: stores.invitations,
     async listen() {
       // The disk probe watches the SQLite file; on PostgreSQL nothing of the server's is written there.
       if (!pg) health.start();

@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { WeddingDoc } from '../../schema/index.ts';
-import { SqliteInvitationStore } from '../../server/people/invitation-store.ts';
-import { sqliteVendorBindings } from '../../server/people/vendor-bindings.ts';
 import { VENDOR_DEPENDANT_KINDS, type VendorDependantKind, type VendorDependantCounts } from '../../server/people/vendor-dependants.ts';
 import { signedIn, workspaceWith, type Browser } from '../helpers/people.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
+import { serverSql } from '../helpers/test-backend.ts';
 
 const W = 'w-dependants';
 const at = (hh: string) => `2027-06-12T${hh}:00+01:00`;
@@ -25,17 +24,18 @@ const SEEDS: Record<VendorDependantKind, (s: Seeding) => Promise<void>> = {
     await t.server.people.addParticipant({ weddingId: W, personId: person.person.id, role: 'vendor', vendorId });
   },
   async invitations({ t, vendorId, planner }) {
-    await new SqliteInvitationStore(t.server.db).create({ weddingId: W, role: 'vendor', vendorId, invitedBy: planner.person.id, expiresAt: Date.now() + 86_400_000, maxUses: 1 });
+    await t.server.invitations.create({ weddingId: W, role: 'vendor', vendorId, invitedBy: planner.person.id, expiresAt: Date.now() + 86_400_000, maxUses: 1 });
   },
   async calendarFeeds({ t, token, vendorId }) {
     expect((await t.fetch('/api/calendar/feeds', { method: 'POST', token, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ weddingId: W, vendorId }) })).status).toBe(201);
   },
   async bookings({ t, vendorId }) {
-    t.server.db.prepare('INSERT INTO vendor_bookings (wedding_id, event_id, vendor_id, start_ms, end_ms, title) VALUES (?, ?, ?, 0, 1, ?)').run(W, `ev-${vendorId}`, vendorId, 'Booked');
+    await serverSql(t.server).run('INSERT INTO vendor_bookings (wedding_id, event_id, vendor_id, start_ms, end_ms, title) VALUES (?, ?, ?, 0, 1, ?)', W, `ev-${vendorId}`, vendorId, 'Booked');
   },
   async busyBlocks({ t, vendorId }) {
-    const integrationId = t.server.db.prepare('SELECT id FROM integrations WHERE wedding_id = ? ORDER BY id LIMIT 1').pluck().get(W) as string;
-    t.server.db.prepare('INSERT INTO calendar_busy (integration_id, vendor_id, external_id, start_ms, end_ms) VALUES (?, ?, ?, 0, 1)').run(integrationId, vendorId, `busy-${vendorId}`);
+    const sql = serverSql(t.server);
+    const integrationId = await sql.value<string>('SELECT id FROM integrations WHERE wedding_id = ? ORDER BY id LIMIT 1', W);
+    await sql.run('INSERT INTO calendar_busy (integration_id, vendor_id, external_id, start_ms, end_ms) VALUES (?, ?, ?, 0, 1)', integrationId, vendorId, `busy-${vendorId}`);
   },
   async connectionBindings({ t, token, vendorId }) {
     const res = await t.fetch('/api/integrations/vendor/connect', { method: 'POST', token, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ weddingId: W, system: 'webhooks', vendorId, configuration: { direction: 'inbound' } }) });
@@ -65,7 +65,7 @@ describe('one list of what hangs off a vendor, walked by merge and removal alike
       w.upsertEvent({ id: 'photos', title: 'Family photos', start: at('14:45'), end: at('15:15'), vendorIds: ['lens2'] });
     });
     const token = await planner.accessToken(W);
-    const bindings = sqliteVendorBindings({ db: t.server.db, docs: t.server.collab });
+    const bindings = t.server.vendorBindings;
     const count = async (vendorId: string) => (await bindings.inspect(W, vendorId, () => undefined)).counted;
 
     for (const kind of ORDER) await SEEDS[kind]({ t, planner, workspaceId: workspace.id, token, vendorId: 'lens2', person });

@@ -1,5 +1,3 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { sendStandardWebhook } from '../../adapters/webhooks/sandbox.ts';
 import { WeddingDoc } from '../../schema/index.ts';
@@ -7,6 +5,7 @@ import { connectWebhooks, startReceiver } from '../bridge/helpers.ts';
 import { signedIn, workspaceWith } from '../helpers/people.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
 import { onPostgresBackend, serverSql } from '../helpers/test-backend.ts';
+import { storedBytes } from '../helpers/stored-bytes.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 /**
@@ -34,31 +33,10 @@ function occurrences(bytes: Buffer, needles: string[], where: string): string[] 
   return found;
 }
 
-/**
- * Which of `needles` the server's storage still holds. SQLite: the database file, its WAL and its
- * shared-memory index, byte for byte (free pages included). PostgreSQL: every row of every table,
- * binary columns (document states, update logs, snapshots) byte for byte (dead row versions wait
- * for VACUUM there, as free pages do in SQLite with secure_delete off, so rows are what is read).
- */
+/** Which of `needles` the server's storage still holds (storedBytes: SQLite's files, PostgreSQL's rows). */
 async function scanStored(t: TestServer, needles: string[]): Promise<string[]> {
   const found: string[] = [];
-  if (!onPostgresBackend) {
-    for (const suffix of ['', '-wal', '-shm']) {
-      const file = path.join(t.dataDir, `wedsync.sqlite${suffix}`);
-      if (fs.existsSync(file)) found.push(...occurrences(fs.readFileSync(file), needles, `wedsync.sqlite${suffix}`));
-    }
-    return [...new Set(found)];
-  }
-  const sql = serverSql(t.server);
-  const tables = await sql.values<string>("SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'");
-  for (const table of tables) {
-    for (const row of await sql.rows(`SELECT * FROM "${table}"`)) {
-      for (const [column, value] of Object.entries(row)) {
-        const bytes = Buffer.isBuffer(value) ? value : Buffer.from(typeof value === 'string' ? value : JSON.stringify(value) ?? '');
-        found.push(...occurrences(bytes, needles, `${table}.${column}`));
-      }
-    }
-  }
+  for (const { where, bytes } of await storedBytes(t)) found.push(...occurrences(bytes, needles, where));
   return [...new Set(found)];
 }
 

@@ -1,5 +1,4 @@
 import crypto from 'node:crypto';
-import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
@@ -8,11 +7,12 @@ import { TwilioSandbox } from '../../adapters/twilio/sandbox.ts';
 import { sendStandardWebhook } from '../../adapters/webhooks/sandbox.ts';
 import { registerTeardown } from '../helpers/teardown.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
+import { onPostgresBackend, serverSql } from '../helpers/test-backend.ts';
+import { storedBytes } from '../helpers/stored-bytes.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { startReceiver } from '../bridge/helpers.ts';
 
 const marker = (name: string) => `${name}${crypto.randomBytes(8).toString('hex')}`;
-const DB_FILES = ['wedsync.sqlite', 'wedsync.sqlite-wal', 'wedsync.sqlite-shm'];
 
 type Summary = { integrationId: string; system: string; vendorId: string | null; configuration?: Record<string, unknown> };
 
@@ -40,13 +40,12 @@ function found(bytes: Buffer | string, secrets: string[]): string[] {
   return secrets.filter((s) => hay.includes(s) || hay.includes(encodeURIComponent(s)));
 }
 
-function scanFiles(dataDir: string, secrets: string[]): Record<string, string[]> {
+/** Which of `secrets` the server's storage holds, by place (storedBytes: SQLite's files, PostgreSQL's rows). */
+async function scanStored(t: Pick<TestServer, 'server' | 'dataDir'>, secrets: string[]): Promise<Record<string, string[]>> {
   const hits: Record<string, string[]> = {};
-  for (const name of DB_FILES) {
-    const file = path.join(dataDir, name);
-    if (!fs.existsSync(file)) continue;
-    const f = found(fs.readFileSync(file), secrets);
-    if (f.length) hits[name] = f;
+  for (const { where, bytes } of await storedBytes(t)) {
+    const f = found(bytes, secrets);
+    if (f.length) hits[where] = [...new Set([...(hits[where] ?? []), ...f])];
   }
   return hits;
 }
@@ -70,7 +69,7 @@ async function walkGets(t: TestServer, token: string, ids: Record<string, string
 }
 
 describe('secrets stay secret', () => {
-  it('seeded secret markers appear in no API response for any role, nor in the SQLite file, its WAL or its shared memory', async () => {
+  it('seeded secret markers appear in no API response for any role, nor anywhere in storage (SQLite: the file, its WAL and its shared memory)', async () => {
     const t = await startTestServer();
     const admin = await t.token('admin', ['*']);
     const planner = await t.token('planner', ['w1']);
@@ -135,22 +134,21 @@ describe('secrets stay secret', () => {
     expect(leaks).toEqual([]);
     expect(answered).toBeGreaterThan(30);
 
-    // The raw files, while the server runs (the WAL holds the recent writes)…
-    expect(scanFiles(t.dataDir, secrets)).toEqual({});
+    // The secrets are stored (sealed), not dropped.
+    // Configurations are the connections' (issue 12; a connection made from a wedding has the integration's id).
+    const configs = await serverSql(t.server).rows<{ id: string; configuration: string }>('SELECT id, configuration FROM connections');
+    // The storage, while the server runs (on SQLite the WAL holds the recent writes)…
+    expect(await scanStored(t, secrets)).toEqual({});
     // …and after it closed.
     await t.close();
-    expect(scanFiles(t.dataDir, secrets)).toEqual({});
-    // The secrets are stored (sealed), not dropped.
-    const db = new Database(path.join(t.dataDir, 'wedsync.sqlite'), { readonly: true });
-    // Configurations are the connections' (issue 12; a connection made from a wedding has the integration's id).
-    const configs = db.prepare('SELECT id, configuration FROM connections').all() as { id: string; configuration: string }[];
-    db.close();
+    expect(await scanStored(t, secrets)).toEqual({});
     expect(configs.find((c) => c.id === hooks)!.configuration).toMatch(/"url":\{"\$sealed":"v1\./);
     expect(configs.find((c) => c.id === sms)!.configuration).toMatch(/"apiBase":\{"\$sealed":"v1\.[^"]+","shown":"http:\/\/127\.0\.0\.1:\d+\/\?proxy-token=redacted"\}/);
     expect(configs.find((c) => c.id === vendorHooks)!.configuration).toContain('$sealed');
   });
 
-  it('configuration secrets stored in plain text by an earlier version are sealed at start-up and scrubbed from the files', async () => {
+  // SQLite only: the versions that stored configuration secrets in plain text wrote SQLite only.
+  it.skipIf(onPostgresBackend)('configuration secrets stored in plain text by an earlier version are sealed at start-up and scrubbed from the files', async () => {
     const first = await startTestServer();
     const planner = await first.token('planner', ['w1']);
     const receiver = await startReceiver();
@@ -162,10 +160,10 @@ describe('secrets stay secret', () => {
     const raw = new Database(path.join(first.dataDir, 'wedsync.sqlite'));
     raw.prepare('UPDATE connections SET configuration = ? WHERE id = ?').run(JSON.stringify({ url: plainUrl, direction: 'bidirectional' }), id);
     raw.close();
-    expect(Object.keys(scanFiles(first.dataDir, [legacy])).length).toBeGreaterThan(0);
+    expect(Object.keys(await scanStored(first, [legacy])).length).toBeGreaterThan(0);
 
     const t = await startTestServer({ dataDir: first.dataDir });
-    expect(scanFiles(t.dataDir, [legacy])).toEqual({});
+    expect(await scanStored(t, [legacy])).toEqual({});
     const [summary] = await listed(t, await t.token('planner', ['w1']));
     expect(summary!.configuration).toEqual({ url: { set: true }, direction: 'bidirectional' });
     // Still the same URL underneath: pushes reach it.
@@ -174,7 +172,7 @@ describe('secrets stay secret', () => {
     await waitFor(() => receiver.accepted().length > before, 'a push to the migrated URL');
     expect((await t.server.bridge.store.get(id))!.configuration.url).toBe(plainUrl);
     await t.close();
-    expect(scanFiles(t.dataDir, [legacy])).toEqual({});
+    expect(await scanStored(t, [legacy])).toEqual({});
   });
 
   it('an adapter error that quotes a secret (a CalDAV URL with a password) is masked wherever it goes', async () => {
@@ -194,7 +192,7 @@ describe('secrets stay secret', () => {
     const audit = await api(t, planner, 'GET', '/api/integrations/wedding/w1/audit');
     expect(audit.text).toContain('integration.connect');
     expect(audit.text).not.toContain(password);
-    expect(scanFiles(t.dataDir, [password])).toEqual({});
+    expect(await scanStored(t, [password])).toEqual({});
   });
 
   it('admins and planners see non-secret configuration, a vendor only its own connections, the couple no configuration', async () => {
@@ -262,7 +260,8 @@ describe('secrets stay secret', () => {
     expect((await stored()).credentials.webhookSecret).toBe(receiver.secret);
 
     // Bad configuration, or a connection test that fails: nothing changes.
-    const before = JSON.stringify(t.server.db.prepare('SELECT credentials_enc, configuration FROM connections WHERE id = ?').get(id));
+    const storedRow = async () => JSON.stringify(await serverSql(t.server).row('SELECT credentials_enc, configuration FROM connections WHERE id = ?', id));
+    const before = await storedRow();
     const bad = await api(t, planner, 'PATCH', `/api/integrations/${id}`, { configuration: { url: 'ftp://nope', direction: 'sideways' } });
     expect(bad.status).toBe(400);
     expect(bad.json()).toMatchObject({ error: { code: 'invalid_config' } });
@@ -272,7 +271,7 @@ describe('secrets stay secret', () => {
     const rekey = await api(t, planner, 'PATCH', `/api/integrations/${id}`, { credentials: { webhookSecret: `whsec_${crypto.randomBytes(24).toString('base64')}` } });
     expect(rekey.status).toBe(400);
     expect(rekey.json()).toMatchObject({ error: { code: 'invalid_config', message: expect.stringMatching(/cannot be changed/) } });
-    expect(JSON.stringify(t.server.db.prepare('SELECT credentials_enc, configuration FROM connections WHERE id = ?').get(id))).toBe(before);
+    expect(await storedRow()).toBe(before);
 
     // Who may not.
     expect((await api(t, await t.token('couple', ['w1']), 'PATCH', `/api/integrations/${id}`, { configuration: {} })).status).toBe(403);
