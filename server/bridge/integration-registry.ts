@@ -1,4 +1,4 @@
-import { type Adapter, type AdapterDefinition, canPush } from '../../adapters/core/index.ts';
+import type { Adapter, AdapterDefinition } from '../../adapters/core/index.ts';
 import type { Integration } from './integration-store.ts';
 
 export interface LiveIntegration {
@@ -27,15 +27,6 @@ export class LiveBinding implements LiveIntegration {
   get built(): boolean {
     return this.#adapter !== undefined;
   }
-}
-
-/**
- * Whether the binding pushes. An unbuilt binding answers from the capabilities its adapter reported
- * when it was connected or last configured (Integration.capabilities), so asking builds nothing.
- */
-export function pushes(live: LiveIntegration): boolean {
-  if (live instanceof LiveBinding && !live.built) return live.integration.capabilities.includes('push');
-  return canPush(live.adapter);
 }
 
 /** The fields a binding syncs, from its definition when they are fixed (no adapter is built for them). */

@@ -1,8 +1,8 @@
 import type * as Y from 'yjs';
 import { WeddingDoc, weddingIdOf, type TxOrigin } from '../../schema/index.ts';
-import { contentHash, project, type OutboundChange, type SyncEntity } from '../../adapters/core/index.ts';
+import { canPush, contentHash, project, type OutboundChange, type SyncEntity } from '../../adapters/core/index.ts';
 import { changedEntities, readEntity, weddingContext } from './entity-access.ts';
-import { fieldsOf, pushes, type IntegrationRegistry, type LiveIntegration } from './integration-registry.ts';
+import { fieldsOf, type IntegrationRegistry, type LiveIntegration } from './integration-registry.ts';
 import type { Link, LinkStore } from './link-store.ts';
 import type { NewOutboxRow, OutboxStore } from './outbox-store.ts';
 import { namedListener } from '../collab/document-listeners.ts';
@@ -101,7 +101,7 @@ export class OutboundPlanner {
 export function changeDrafts(deps: Pick<PlannerDeps, 'registry' | 'describeOrigin'>, documentName: string, doc: Y.Doc, tr: Y.Transaction): PushDraft[] {
   const weddingId = weddingIdOf(documentName);
   if (!weddingId) return [];
-  const targets = deps.registry.forWedding(weddingId).filter((l) => l.integration.runMode === 'in_process' && pushes(l));
+  const targets = deps.registry.forWedding(weddingId).filter((l) => l.integration.runMode === 'in_process' && canPush(l.adapter));
   if (targets.length === 0) return [];
   const origin = deps.describeOrigin(tr.origin);
   const changed = changedEntities(doc, tr);

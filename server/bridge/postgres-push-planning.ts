@@ -1,11 +1,11 @@
 import type pg from 'pg';
 import type * as Y from 'yjs';
 import { WeddingDoc, documentNameFor, type TxOrigin } from '../../schema/index.ts';
-import type { SyncEntity } from '../../adapters/core/index.ts';
+import { canPush, type SyncEntity } from '../../adapters/core/index.ts';
 import { namedListener } from '../collab/document-listeners.ts';
 import type { ChangeWrite, JoinedChange } from '../collab/joined-changes.ts';
 import type { JoinedAppendListener } from '../collab/joined-listeners.ts';
-import { pushes, type IntegrationRegistry } from './integration-registry.ts';
+import type { IntegrationRegistry } from './integration-registry.ts';
 import { changeDrafts, draftPush, pushRow, type PushDraft } from './outbound-planner.ts';
 import type { PostgresLinkStore } from './postgres-link-store.ts';
 import type { PostgresOutboxStore } from './postgres-outbox-store.ts';
@@ -96,7 +96,6 @@ export class PostgresPushPlanning implements PushPlanning {
   afterApply(a: AppliedChanges): PlannedWrite | null {
     const { live, weddingId } = a;
     if (!a.touched.length && !a.pushBack.length && !a.held.length) return null;
-    if (!pushes(live)) return null;
     const w = new WeddingDoc(a.doc);
     const forced = new Set(a.pushBack.map((e) => `${e.entity}\0${e.entityId}`));
     const drafted: Drafted[] = [
@@ -106,8 +105,13 @@ export class PostgresPushPlanning implements PushPlanning {
     const unchanged = new Set(a.touched.filter((t) => !t.changed).map((t) => `${t.entity}\0${t.entityId}`));
     const held = a.held;
     let added = false;
+    // Whether the binding pushes is asked only once there is something to plan: an echo read back
+    // unchanged builds no idle binding's adapter (LiveBinding) just to ask.
     const write: ChangeWrite = async (client) => {
-      for (const { entity, entityId } of held) await this.deps.outbox.cancelPending(live.integration.id, entity, entityId, 'entity', HELD, client);
+      if (held.length) {
+        if (!canPush(live.adapter)) return;
+        for (const { entity, entityId } of held) await this.deps.outbox.cancelPending(live.integration.id, entity, entityId, 'entity', HELD, client);
+      }
       // An entity read back unchanged needs nothing unless a push of it is on its way out.
       const wanted: Drafted[] = [];
       for (const d of drafted) {
@@ -115,6 +119,7 @@ export class PostgresPushPlanning implements PushPlanning {
         if (d.request.mode === 'refresh' && unchanged.has(key) && !(await this.deps.outbox.hasActive(live.integration.id, d.request.entity, d.request.entityId, 'entity', client))) continue;
         wanted.push(d);
       }
+      if (!wanted.length || !canPush(live.adapter)) return;
       added = (await this.write(wanted, client)).some((id) => id !== null);
     };
     return { write, planned: () => added };

@@ -1,9 +1,9 @@
 import type * as Y from 'yjs';
 import { WeddingDoc } from '../../schema/index.ts';
-import type { SyncEntity } from '../../adapters/core/index.ts';
+import { canPush, type SyncEntity } from '../../adapters/core/index.ts';
 import type { ChangeWrite } from '../collab/joined-changes.ts';
 import type { ApplyOutcome } from './inbound-applier.ts';
-import { pushes, type LiveIntegration } from './integration-registry.ts';
+import type { LiveIntegration } from './integration-registry.ts';
 import type { OutboundPlanner } from './outbound-planner.ts';
 import type { OutboxStore } from './outbox-store.ts';
 
@@ -86,7 +86,7 @@ export function sqlitePushPlanning(deps: {
       const { live, weddingId } = a;
       const touched = a.touched.filter((t) => t.changed || deps.outbox.hasActive(live.integration.id, t.entity, t.entityId, 'entity'));
       if (!touched.length && !a.pushBack.length && !a.held.length) return null;
-      if (!pushes(live)) return null;
+      if (!canPush(live.adapter)) return null;
       for (const { entity, entityId } of a.held) deps.planner.cancel(live, entity, entityId, HELD);
       const w = new WeddingDoc(a.doc);
       const forced = new Set(a.pushBack.map((e) => `${e.entity}\0${e.entityId}`));

@@ -1,4 +1,4 @@
-import type { Extension, beforeHandleAwarenessPayload, connectedPayload, onAuthenticatePayload } from '@hocuspocus/server';
+import type { Connection, Extension, Hocuspocus, beforeHandleAwarenessPayload, beforeHandleMessagePayload, connectedPayload, onAuthenticatePayload } from '@hocuspocus/server';
 import { canOpenWedding, weddingIdOf, writesNothing } from '../../schema/index.ts';
 import { AUTH_ERROR_STATUS, AuthError } from '../auth/auth-error.ts';
 import type { Principal, TokenService } from '../auth/tokens.ts';
@@ -7,7 +7,7 @@ import type { Metrics } from '../metrics.ts';
 import { clientDocumentName, type CollabContext } from './context.ts';
 import { viewOf } from '../../schema/document/audiences.ts';
 import { clipText } from '../../schema/document/text.ts';
-import { refuseOpenDocument, revocationLog } from './revocation-closer.ts';
+import { refusalOf, refuseOpenDocument, revocationLog } from './revocation-closer.ts';
 
 /** Largest presence (awareness) state a peer may publish, in JSON characters; larger ones are dropped. */
 const MAX_PRESENCE_STATE_CHARS = 16 * 1024;
@@ -79,6 +79,9 @@ export class AuthExtension implements Extension {
     }
   }
 
+  /** Connections checked against the revocations made while they were set up (`connected`). */
+  private readonly established = new WeakSet<Connection>();
+
   /**
    * A credential revoked while this connection was authenticating or loading its document (a
    * session signed out, an API key revoked, a vendor removed: revocation-closer.ts) was not seen by
@@ -86,13 +89,33 @@ export class AuthExtension implements Extension {
    * the revocation would have.
    */
   async connected(data: connectedPayload<CollabContext>): Promise<void> {
-    const { principal, revocationMark } = data.context;
-    if (!principal || revocationMark === undefined) return;
-    const code = revocationLog(data.instance).since(revocationMark, principal, data.documentName);
+    this.refuseIfRevoked(data.instance, data.connection, data.context, data.documentName);
+    this.established.add(data.connection);
+  }
+
+  /**
+   * Frames of a refused document are dropped, and closing it ends their queue: Hocuspocus hands
+   * the frames queued while a connection authenticated (sync step 1, updates) to it before the
+   * `connected` hook runs, so they are checked against the revocations here too, and a credential
+   * revoked meanwhile neither receives the document nor writes to it.
+   */
+  async beforeHandleMessage(data: beforeHandleMessagePayload<CollabContext>): Promise<void> {
+    const { connection } = data;
+    if (!this.established.has(connection)) this.refuseIfRevoked(data.instance, connection, data.context, data.documentName);
+    // Thrown: Hocuspocus drops the frame and the rest of the queue (the connection has left already).
+    const refused = refusalOf(connection);
+    if (refused) throw { code: AUTH_ERROR_STATUS[refused].ws, reason: refused };
+  }
+
+  /** Refuses the document when a revocation since the connection's token was read matches it. */
+  private refuseIfRevoked(instance: Hocuspocus, connection: Connection, context: CollabContext, documentName: string): void {
+    const { principal, revocationMark } = context;
+    if (!principal || revocationMark === undefined || refusalOf(connection)) return;
+    const code = revocationLog(instance).since(revocationMark, principal, documentName);
     if (!code) return;
     this.metrics.authFailures.inc({ code });
-    this.logger.info({ sub: principal.sub, documentName: data.documentName, code }, 'credential revoked while connecting: refusing the document');
-    refuseOpenDocument(data.connection, data.context, data.documentName, code);
+    this.logger.info({ sub: principal.sub, documentName, code }, 'credential revoked while connecting: refusing the document');
+    refuseOpenDocument(connection, context, documentName, code);
   }
 
   /**

@@ -11,7 +11,12 @@ import { MSG } from './message-guard.ts';
 const AUTH_PERMISSION_DENIED = 1;
 
 /** Connections already refused (a revocation and the late check in `connected` may both find one). */
-const refusedConnections = new WeakSet<Connection>();
+const refusedConnections = new WeakMap<Connection, AuthErrorCode>();
+
+/** Why the connection's document was refused (refuseOpenDocument), if it was: frames still queued for it are dropped. */
+export function refusalOf(connection: Connection): AuthErrorCode | undefined {
+  return refusedConnections.get(connection);
+}
 
 /** How long a revocation is kept for connections that were authenticating when it was made, in ms. */
 const REVOCATION_WINDOW_MS = 10 * 60_000;
@@ -71,7 +76,7 @@ export function revocationLog(hocuspocus: Hocuspocus): RevocationLog {
  */
 export function refuseOpenDocument(connection: Connection, context: CollabContext, documentName: string, code: AuthErrorCode): void {
   if (refusedConnections.has(connection)) return;
-  refusedConnections.add(connection);
+  refusedConnections.set(connection, code);
   const address = connection.messageAddress;
   connection.close({ code: AUTH_ERROR_STATUS[code].ws, reason: code });
   const denied = encoding.createEncoder();

@@ -34,7 +34,9 @@ export class TokenExpiryExtension implements Extension {
   ) {}
 
   async connected(data: connectedPayload<CollabContext>): Promise<void> {
-    if (!data.context.principal) return;
+    // A connection refused before this ran (AuthExtension's revocation check) has closed already:
+    // its onClose would never fire, and the timers would hold it until the token's expiry.
+    if (!data.context.principal || !data.connection.document.hasConnection(data.connection)) return;
     // Timers hold the connection: they go when it closes, not at the token's expiry (adapter tokens live 30 days).
     data.connection.onClose(() => this.clear(data.connection));
     this.watch(data.connection, data.context, data.documentName, data.context.principal);

@@ -4,6 +4,7 @@ import { WeddingDoc } from '../../schema/index.ts';
 import { externalChangeLabel, externalChanges } from '../../client/app/src/timeline/external-changes.ts';
 import { connect, googleConnection, sameInstant, startSandboxes } from '../calendar/helpers.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
+import { onPostgresBackend } from '../helpers/test-backend.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 const W = 'w1';
@@ -58,7 +59,9 @@ describe('activity: the newest change of each entity, however old', () => {
     expect([...labels.keys()]).toEqual(['ceremony']);
     expect(externalChangeLabel(labels.get('ceremony')!)).toMatch(/^moved by Alex Photo via Google Calendar, (now|\d+ seconds? ago)$/);
 
-    // One seek per entity on the new index, for both forms of the query.
+    // One seek per entity on the new index, for both forms of the query. SQLite's plans only: on a
+    // table this small PostgreSQL's planner rightly prefers a sequential scan, so its plan says nothing.
+    if (onPostgresBackend) return;
     const plans = [
       `SELECT * FROM activity WHERE wedding_id = 'w1' AND root = 'timeline' AND entity_id = 'ceremony' ORDER BY id DESC LIMIT 1`,
       `SELECT MAX(id) FROM activity WHERE wedding_id = 'w1' AND root = 'timeline' AND entity_id = 'ceremony'`,

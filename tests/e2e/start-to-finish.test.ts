@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { waitFor } from '../helpers/wait.ts';
+import { serverSql } from '../helpers/test-backend.ts';
 import { seriousAxeViolations } from './support/axe.ts';
 import { appErrors, launchBrowser, openTab, screenshotsAtBothWidths } from './support/browser.ts';
 import { INVITE_LINK, SIGN_IN_LINK, startMailPlannerServer, type MailPlannerServer } from './support/mail-server.ts';
@@ -66,7 +67,7 @@ describe('a planner starts from nothing, in the browser only', () => {
     await page.keyboard.press('Enter');
     await waitFor(async () => (await page.getByRole('alert').textContent())?.includes('“Mars/Olympus” is not an IANA time zone') ?? false, 'the unknown time zone');
     await fitsAndPasses(page, 'start-create-wedding-errors');
-    expect(t.server.db.prepare('SELECT COUNT(*) FROM weddings').pluck().get()).toBe(0);
+    expect(await serverSql(t.server).value('SELECT COUNT(*) FROM weddings')).toBe(0);
 
     await page.getByLabel('Time zone').fill('Asia/Tokyo');
     await page.getByLabel('Date').fill('2027-06-12');

@@ -5,6 +5,7 @@ import { FlowBrowser } from '../helpers/oidc-browser.ts';
 import { signedIn } from '../helpers/people.ts';
 import { SoftAuthenticator } from '../helpers/soft-authenticator.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
+import { serverSql } from '../helpers/test-backend.ts';
 
 type Json = Record<string, unknown>;
 
@@ -115,7 +116,7 @@ describe('passkeys (WebAuthn through @simplewebauthn/server, with a software aut
     const options = await client.post('/api/auth/passkeys/register/options');
     const phished = authenticator.create(options.body as never, 'https://wedsync.evil.example');
     expect((await client.post('/api/auth/passkeys/register', { response: phished })).body).toMatchObject({ error: { code: 'passkey_invalid' } });
-    expect(t.server.db.prepare('SELECT count(*) FROM passkeys').pluck().get()).toBe(0);
+    expect(await serverSql(t.server).value('SELECT count(*) FROM passkeys')).toBe(0);
   });
 
   it('a passkey removed by its owner signs nobody in, and nobody else can remove it', async () => {

@@ -1,5 +1,9 @@
+import type { Extension } from '@hocuspocus/server';
+import * as Y from 'yjs';
 import { describe, expect, it } from 'vitest';
-import { authFrame, record, syncStep1Frame } from '../helpers/frames.ts';
+import { WeddingDoc } from '../../schema/index.ts';
+import { MSG, authFrame, record, syncStep1Frame, updateFrame } from '../helpers/frames.ts';
+import { waitFor } from '../helpers/wait.ts';
 import { signedIn, workspaceWith } from '../helpers/people.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
 
@@ -66,6 +70,51 @@ describe('a credential revoked while a socket is connecting on it', () => {
     }
     expect(await Promise.all(outcomes)).toEqual(weddings.map((weddingId) => ({ weddingId, outcome: { code: 4401, reason: 'session_revoked' } })));
     expect(t.server.collab.hocuspocus.getConnectionsCount()).toBe(0);
+    await t.close();
+  });
+
+  it('a socket whose document is still loading when its key is revoked receives none of the document and writes nothing it queued', async () => {
+    // The document's load waits for the test (a hook of its own), so the revocation lands for certain
+    // after the key was read and before the connection is established.
+    let armed = false;
+    let loading = false;
+    let release!: () => void;
+    const loaded = new Promise<void>((resolve) => { release = resolve; });
+    const holdLoad: Extension = {
+      extensionName: 'HoldLoad',
+      async onLoadDocument({ documentName }) {
+        if (!armed || documentName !== 'wedding:w-held') return;
+        loading = true;
+        await loaded;
+      },
+    };
+    const t = await startTestServer({ extensions: [holdLoad] });
+    const ana = await signedIn(t, 'ana@bloom.example', 'Ana');
+    const bloom = await workspaceWith(t, ana, 'Bloom Planning', ['w-held']);
+    const res = await ana.fetch(`/api/workspaces/${bloom.id}/api-keys`, { json: { name: 'script', role: 'planner', weddings: ['w-held'] } });
+    expect(res.status).toBe(201);
+    const key = (await res.json()) as { id: string; key: string };
+    // A valid event, as a planner's client would write it.
+    const scratch = new Y.Doc();
+    new WeddingDoc(scratch).upsertEvent({ id: 'queued-write', title: 'Written after the revocation', start: '2027-06-12T14:00:00+01:00', end: '2027-06-12T15:00:00+01:00' });
+
+    armed = true;
+    const raw = await t.rawSocket();
+    const { frames, closed } = record(raw);
+    raw.send(authFrame('wedding:w-held', key.key));
+    raw.send(syncStep1Frame('wedding:w-held'));
+    raw.send(updateFrame('wedding:w-held', Y.encodeStateAsUpdate(scratch)));
+    await waitFor(() => loading, 'the document loading for the authenticated socket');
+    expect((await ana.fetch(`/api/workspaces/${bloom.id}/api-keys/${key.id}`, { method: 'DELETE' })).status).toBe(204);
+    release();
+    expect(await closeWithin(closed, 10_000)).toEqual({ code: 4401, reason: 'token_invalid' });
+    // No sync message (the document's state) reached the socket…
+    expect(frames.filter((f) => f.type === MSG.Sync)).toEqual([]);
+    // …and the update it queued was not applied.
+    armed = false;
+    const planner = await t.connect('w-held', await ana.accessToken('w-held'));
+    await planner.whenSynced();
+    expect(planner.doc.getEvent('queued-write')).toBeUndefined();
     await t.close();
   });
 });

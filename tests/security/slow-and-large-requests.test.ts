@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { sendStandardWebhook } from '../../adapters/webhooks/sandbox.ts';
 import { registerTeardown } from '../helpers/teardown.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
+import { serverSql } from '../helpers/test-backend.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { connectWebhooks } from '../bridge/helpers.ts';
 
@@ -105,7 +106,7 @@ describe('slow and oversized requests', () => {
       body: new ReadableStream({ start(c) { c.enqueue(new TextEncoder().encode(big)); c.close(); } }),
     } as RequestInit);
     expect(streamed.status).toBe(413);
-    expect(t.server.db.prepare('SELECT count(*) FROM inbox').pluck().get()).toBe(0);
+    expect(await serverSql(t.server).value('SELECT count(*) FROM inbox')).toBe(0);
   });
 
   it('refuses JSON nested 100,000 deep or with 40,000 keys, signed or not', async () => {
@@ -124,7 +125,7 @@ describe('slow and oversized requests', () => {
     expect(ok.status).not.toBe(413);
     const signedWide = await sendStandardWebhook(conn.webhookUrl, conn.webhookSecret, { id: 'msg_wide', type: 'timeline.upserted', data: Object.fromEntries(Array.from({ length: 40_000 }, (_, i) => [`k${i}`, i])) });
     expect(signedWide.status).toBe(413);
-    const inbox = t.server.db.prepare("SELECT count(*) FROM inbox WHERE payload LIKE '%msg_wide%'").pluck().get() as number;
+    const inbox = (await serverSql(t.server).value<number>("SELECT count(*) FROM inbox WHERE payload LIKE '%msg_wide%'"))!;
     expect(inbox).toBe(0);
   });
 
