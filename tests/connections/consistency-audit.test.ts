@@ -133,10 +133,13 @@ describe('consistency audit', () => {
     await ana.destroy();
 
     // The last result outlives a restart (stored), with its gauge; no audit runs in the new server.
-    const before = JSON.parse(await waitFor(() => serverSql(t.server).value<string>('SELECT result FROM consistency_results WHERE id = ?', bindingId), 'the result stored')) as ConsistencyResult;
+    await waitFor(() => serverSql(t.server).value<string>('SELECT result FROM consistency_results WHERE id = ?', bindingId), 'the result stored');
     await t.close();
-    expect(before.checkedAt).not.toBeNull();
     const again = await startTestServer({ dataDir: t.dataDir, env: { ...env, CONSISTENCY_AUDIT_INTERVAL_MS: '0' } });
+    // The result as the first server left it: read after it closed (its audits ran every 300 ms until
+    // then, so a read before the close could be overtaken), and nothing here audits again.
+    const before = JSON.parse((await serverSql(again.server).value<string>('SELECT result FROM consistency_results WHERE id = ?', bindingId))!) as ConsistencyResult;
+    expect(before.checkedAt).not.toBeNull();
     const after = await api<ConsistencyResult>(again, `/api/integrations/${bindingId}/consistency`, await again.token('planner', ['w-ana']));
     expect(after.status).toBe(200);
     expect(after.body).toEqual(before);
