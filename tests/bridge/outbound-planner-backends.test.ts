@@ -50,7 +50,7 @@ const runtime = (integrationId: string): AdapterRuntime => ({
 function registryOf(ids: { all: string; events: string }): IntegrationRegistry {
   const registry = new IntegrationRegistry();
   const bind = (id: string, configuration: Record<string, unknown>) => {
-    const integration = { id, weddingId: 'w1', connectionId: id, system: 'webhooks', runMode: 'in_process', capabilities: [...webhooksAdapter.capabilities], overrides: {} } as unknown as ConstructorParameters<typeof LiveBinding>[0];
+    const integration = { id, weddingId: 'w1', connectionId: id, system: 'webhooks', runMode: 'in_process' } as unknown as ConstructorParameters<typeof LiveBinding>[0];
     registry.put(new LiveBinding(integration, webhooksAdapter, () => createWebhooksAdapter({ integrationId: id, weddingId: 'w1', credentials: {}, configuration, runtime: runtime(id) })));
   };
   bind(ids.all, { url: 'http://127.0.0.1:9/hook', direction: 'outbound' });

@@ -3,7 +3,7 @@ import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { registerTeardown } from '../helpers/teardown.ts';
 import type { TestServer } from '../helpers/test-server.ts';
-import { queryServerDatabase, serverSql } from '../helpers/test-backend.ts';
+import { storedBytes } from '../helpers/stored-bytes.ts';
 
 /** What an internal page holds; no error text, stored row or response may ever contain it. */
 export const SECRET_MARKER = 'db_password=s3cr3t-INTERNAL-7f3a9';
@@ -90,14 +90,7 @@ export async function connect(t: TestServer, token: string, system: string, body
   return { status: res.status, text, body: JSON.parse(text) as { error?: { code: string; message: string }; integrationId?: string } };
 }
 
-/** Every text column of every table of the server's database (either backend): stored errors, audit details, outbox rows. */
+/** Everything the server's storage holds, as text (storedBytes: SQLite's files, PostgreSQL's rows): stored errors, audit details, outbox rows. */
 export async function storedText(t: TestServer): Promise<string> {
-  const sql = serverSql(t.server);
-  const tables = await queryServerDatabase<{ name: string }>(t.server, {
-    sqlite: "SELECT name FROM sqlite_master WHERE type = 'table'",
-    postgres: "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'",
-  });
-  const out: string[] = [];
-  for (const { name } of tables) out.push(JSON.stringify(await sql.rows(`SELECT * FROM "${name}"`)));
-  return out.join('\n');
+  return (await storedBytes(t)).map(({ bytes }) => bytes.toString('utf8')).join('\n');
 }
