@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import type { Payment } from '../../schema/index.ts';
-import type { AdapterState, InboundChange } from './types.ts';
+import { olderSnapshot, type AdapterState, type InboundChange, type SnapshotOrder } from './types.ts';
 import { ownValue, setOwn } from '../../schema/own-keys.ts';
 
 /**
@@ -11,6 +11,10 @@ import { ownValue, setOwn } from '../../schema/own-keys.ts';
  * a paid deposit back to pending. So each adapter keeps, per external object, the position of the
  * newest snapshot it has let through (the processor's timestamp or version, then the status rank
  * for ties within one second) and drops older snapshots when they arrive: acknowledged, not applied.
+ * That spares the inbox what is already known to be stale, but intake order is not the order of
+ * applying (concurrent deliveries stored in the other order, a pull beside a webhook, another
+ * instance's intake): each change also carries its position (InboundChange `position`), and the
+ * bridge skips one older than the newest applied to its object (server/bridge/inbound-applier.ts).
  */
 
 /** Lifecycle order of payment statuses, to break ties between events stamped with the same second. */
@@ -19,14 +23,12 @@ export const PAYMENT_STATUS_RANK: Readonly<Record<Payment['status'], number>> = 
   partially_refunded: 6, refunded: 7,
 };
 
-/** Where one snapshot sits in its object's history. */
-export interface SnapshotPosition {
+/** Where one snapshot sits in its object's history: `at` the processor's clock (ms) or version. */
+export interface SnapshotPosition extends SnapshotOrder {
   /** The external object (payment intent, invoice, order) the snapshot is of. */
   key: string;
-  /** The processor's clock or version for the snapshot (ms, or a version number). */
-  at: number;
-  rank: number;
 }
+
 
 const SLOT = 'freshness';
 
@@ -37,17 +39,18 @@ const SLOT = 'freshness';
 export class FreshnessLog {
   constructor(private readonly state: AdapterState, private readonly max = 500) {}
 
-  private marks(): Record<string, [number, number]> {
+  /** `[at, rank]`, or `[at, rank, progress]` (marks written before progress have two). */
+  private marks(): Record<string, [number, number, number?]> {
     const raw = this.state.get()[SLOT];
-    return raw && typeof raw === 'object' ? (raw as Record<string, [number, number]>) : {};
+    return raw && typeof raw === 'object' ? (raw as Record<string, [number, number, number?]>) : {};
   }
 
   /** True when a newer snapshot of the same object has already been let through. */
   isStale(p: SnapshotPosition): boolean {
     const mark = ownValue(this.marks(), p.key);
     if (!mark) return false;
-    const [at, rank] = mark;
-    return p.at < at || (p.at === at && p.rank < rank);
+    const [at, rank, progress] = mark;
+    return olderSnapshot(p, { at, rank, progress });
   }
 
   /** Records `p` as the newest snapshot of its object (when it is). */
@@ -55,8 +58,8 @@ export class FreshnessLog {
     if (this.isStale(p)) return;
     const marks = { ...this.marks() };
     const current = ownValue(marks, p.key);
-    if (current && current[0] === p.at && current[1] === p.rank) return;
-    setOwn(marks, p.key, [p.at, p.rank]);
+    if (current && !olderSnapshot(current.length > 2 ? { at: current[0], rank: current[1], progress: current[2] } : { at: current[0], rank: current[1] }, p)) return;
+    setOwn(marks, p.key, p.progress ? [p.at, p.rank, p.progress] : [p.at, p.rank]);
     const keys = Object.keys(marks);
     if (keys.length > this.max) {
       keys.sort((a, b) => marks[a]![0] - marks[b]![0]);

@@ -46,6 +46,27 @@ interface Routed {
   hints?: RoutingHints;
 }
 
+/**
+ * The order of an external object's snapshots: `at`, the system's clock for the snapshot (ms since
+ * the epoch, UTC) or its version number; for snapshots stamped alike, `rank` (e.g. the payment
+ * status's lifecycle rank, adapters/core/payment-events.ts); then `progress`, a sum that only grows
+ * along the object's life (a payment's minor units paid plus refunded: two refunds in one second).
+ * A snapshot is older than another when it comes first in that order.
+ */
+export interface SnapshotOrder {
+  at: number;
+  rank: number;
+  /** @default 0 */
+  progress?: number;
+}
+
+/** True when `a` is older than `b` (SnapshotOrder). */
+export function olderSnapshot(a: SnapshotOrder, b: SnapshotOrder): boolean {
+  if (a.at !== b.at) return a.at < b.at;
+  if (a.rank !== b.rank) return a.rank < b.rank;
+  return (a.progress ?? 0) < (b.progress ?? 0);
+}
+
 /** An external system's change, in our schema's vocabulary (fields as in schema/document/entities.ts). */
 export type InboundChange =
   | Routed & {
@@ -62,6 +83,13 @@ export type InboundChange =
      * entity comes back here with the system's content, and a conflict records the deletion.
      */
     refusedDelete?: true;
+    /**
+     * Where this snapshot sits in the external object's history, from systems that deliver
+     * snapshots out of order (payment processors). The bridge keeps the newest one applied per
+     * external object (the link's `snapshot`) and skips an older one when it is applied, whatever
+     * order it was received, pulled or stored in (server/bridge/inbound-applier.ts).
+     */
+    position?: SnapshotOrder;
   }
   | Routed & {
     op: 'delete'; entity: SyncEntity; externalId: string; entityId?: string;

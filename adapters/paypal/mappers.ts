@@ -113,10 +113,11 @@ export function mapCapture(c: PaypalCaptureJson, ctx: MapContext, eventTime: str
   const status = captureStatus(c.status);
   const externalId = c.supplementary_data?.related_ids?.order_id ?? c.id;
   const settled = status === 'paid' || status === 'refunded' || status === 'partially_refunded';
+  const position = { at: at(c, eventTime), rank: PAYMENT_STATUS_RANK[status], progress: settled ? minorUnitsFromDecimal(c.amount.value, c.amount.currency_code) : 0 };
   return {
-    position: { key: externalId, at: at(c, eventTime), rank: PAYMENT_STATUS_RANK[status] },
+    position: { key: externalId, ...position },
     change: {
-      op: 'upsert', entity: 'payments', externalId, ...(tag.paymentId ? { entityId: tag.paymentId } : {}),
+      op: 'upsert', entity: 'payments', externalId, position, ...(tag.paymentId ? { entityId: tag.paymentId } : {}),
       data: {
         processor: 'paypal', status, currency: c.amount.currency_code, ...(tag.vendorId ? { vendorId: tag.vendorId } : {}), ...(tag.milestone ? { milestone: tag.milestone } : {}),
         ...(settled ? { amountPaid: minorUnitsFromDecimal(c.amount.value, c.amount.currency_code) } : {}),
@@ -174,7 +175,8 @@ export function mapEvent(e: PaypalEventJson, ctx: MapContext): MappedEvent {
     const change = mapOrder(order, ctx)[0];
     if (!change || change.op !== 'upsert') return { kind: 'ignore', reason: 'not a payment of this wedding' };
     const status = (change.data.status as Payment['status'] | undefined) ?? 'pending';
-    return { kind: 'change', change, position: { key: order.id, at: at(order, e.create_time), rank: PAYMENT_STATUS_RANK[status] } };
+    const position = { at: at(order, e.create_time), rank: PAYMENT_STATUS_RANK[status] };
+    return { kind: 'change', change: { ...change, ...(change.externalId === order.id ? { position } : {}) }, position: { key: order.id, ...position } };
   }
   return { kind: 'ignore', reason: `${e.event_type} is not mapped` };
 }

@@ -105,10 +105,11 @@ export function mapPayment(p: SquarePaymentJson, ctx: MapContext): { change: Inb
   const status = statusOf(p);
   const completed = p.status === 'COMPLETED';
   const externalId = p.order_id ?? p.id;
+  const position = { at: Date.parse(p.updated_at), rank: PAYMENT_STATUS_RANK[status], progress: (completed ? p.amount_money.amount : 0) + (p.refunded_money?.amount ?? 0) };
   return {
-    position: { key: externalId, at: Date.parse(p.updated_at), rank: PAYMENT_STATUS_RANK[status] },
+    position: { key: externalId, ...position },
     change: {
-      op: 'upsert', entity: 'payments', externalId, ...(tag ? { entityId: tag.paymentId } : {}),
+      op: 'upsert', entity: 'payments', externalId, position, ...(tag ? { entityId: tag.paymentId } : {}),
       data: {
         processor: 'square', ...(known ? {} : { vendorId: tag?.vendorId ?? ctx.vendorId, milestone: tag?.milestone ?? 'other' }), status,
         amountPaid: completed ? p.amount_money.amount : 0, amountRefunded: p.refunded_money?.amount ?? 0, currency: p.amount_money.currency,

@@ -114,15 +114,17 @@ function identify(metadata: Metadata, ctx: MapContext): { entityId?: string; ven
   return { vendorId: ctx.vendorId, milestone: milestoneOf(m[META.milestone]) };
 }
 
-function upsert(externalId: string, id: ReturnType<typeof identify>, data: Record<string, unknown>): InboundChange {
+/** The payment the snapshot at `at` (its object's id and position) says, stamped with its position. */
+function upsert(at: SnapshotPosition, id: ReturnType<typeof identify>, data: Record<string, unknown>): InboundChange {
   return {
-    op: 'upsert', entity: 'payments', externalId, ...(id!.entityId ? { entityId: id!.entityId } : {}), data: { processor: 'stripe', vendorId: id!.vendorId, ...data },
+    op: 'upsert', entity: 'payments', externalId: at.key, position: { at: at.at, rank: at.rank, progress: at.progress ?? 0 }, ...(id!.entityId ? { entityId: id!.entityId } : {}), data: { processor: 'stripe', vendorId: id!.vendorId, ...data },
     ...(id!.weddingId ? { weddingId: id!.weddingId } : {}),
   };
 }
 
-function position(key: string, created: number, status: Payment['status']): SnapshotPosition {
-  return { key, at: created * 1000, rank: PAYMENT_STATUS_RANK[status] };
+/** Stripe's events are stamped in seconds: ties go by status, then by minor units paid plus refunded. */
+function position(key: string, created: number, status: Payment['status'], progress: number): SnapshotPosition {
+  return { key, at: created * 1000, rank: PAYMENT_STATUS_RANK[status], progress };
 }
 
 function paymentIntentStatus(pi: PaymentIntentJson, eventType: string): Payment['status'] {
@@ -183,10 +185,11 @@ export function mapInvoiceSettlement(s: InvoiceSettlement, ctx: MapContext, crea
   const refunded = invoiceRefunded(s);
   const status = invoiceStatus(inv, eventType, refunded);
   const paidAt = inv.status_transitions?.paid_at;
+  const at = position(inv.id, created, status, inv.amount_paid + refunded);
   return {
     relevant: true,
-    position: position(inv.id, created, status),
-    changes: [upsert(inv.id, id, {
+    position: at,
+    changes: [upsert(at, id, {
       milestone: id.milestone, amount: inv.amount_due, amountPaid: inv.amount_paid, amountRefunded: refunded,
       currency: inv.currency.toUpperCase(), status,
       // WedSync's own requests carry requestDescription ("Deposit — Lens & Light (Ana & Ben)"), not
@@ -205,10 +208,11 @@ export function mapPaymentIntent(pi: PaymentIntentJson, ctx: MapContext, created
   const id = identify(pi.metadata, ctx);
   if (!id) return NOT_RELEVANT;
   const status = paymentIntentStatus(pi, eventType);
+  const at = position(pi.id, created, status, pi.amount_received);
   return {
     relevant: true,
-    position: position(pi.id, created, status),
-    changes: [upsert(pi.id, id, {
+    position: at,
+    changes: [upsert(at, id, {
       milestone: id.milestone, amount: pi.amount, amountPaid: pi.amount_received, currency: pi.currency.toUpperCase(), status,
       ...(pi.description && !id.entityId ? { description: clipText(pi.description, DESCRIPTION_MAX) } : {}),
       ...(status === 'paid' ? { paidAt: iso(created) } : {}),
@@ -225,10 +229,11 @@ export function mapCharge(ch: ChargeJson, ctx: MapContext, created: number, meta
   const id = identify(metadata, ctx);
   if (!id || !ch.payment_intent) return NOT_RELEVANT;
   const status = refundStatus(ch.amount_captured, ch.amount_refunded);
+  const at = position(ch.payment_intent, created, status, ch.amount_captured + ch.amount_refunded);
   return {
     relevant: true,
-    position: position(ch.payment_intent, created, status),
-    changes: [upsert(ch.payment_intent, id, { amountPaid: ch.amount_captured, amountRefunded: ch.amount_refunded, currency: ch.currency.toUpperCase(), status })],
+    position: at,
+    changes: [upsert(at, id, { amountPaid: ch.amount_captured, amountRefunded: ch.amount_refunded, currency: ch.currency.toUpperCase(), status })],
   };
 }
 
@@ -268,11 +273,11 @@ export function mapEvent(event: StripeEventJson, ctx: MapContext): MappedEvent {
     if (!id || s.amount_total === null || !s.currency) return NOT_RELEVANT;
     const paid = s.payment_status === 'paid';
     const status: Payment['status'] = paid ? 'paid' : event.type === 'checkout.session.async_payment_failed' ? 'failed' : event.type === 'checkout.session.expired' ? 'cancelled' : 'pending';
-    const key = s.payment_intent ?? s.id;
+    const at = position(s.payment_intent ?? s.id, event.created, status, paid ? s.amount_total : 0);
     return {
       relevant: true,
-      position: position(key, event.created, status),
-      changes: [upsert(key, id, {
+      position: at,
+      changes: [upsert(at, id, {
         milestone: id.milestone, amount: s.amount_total, amountPaid: paid ? s.amount_total : 0, currency: s.currency.toUpperCase(), status,
         ...(s.url && s.status === 'open' ? { requestUrl: s.url } : {}),
         ...(paid ? { paidAt: iso(event.created) } : {}),

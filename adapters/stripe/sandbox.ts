@@ -137,6 +137,19 @@ export class StripeSandbox implements SandboxLedger {
     return out;
   }
 
+  /**
+   * Delivers an event to each subscribed endpoint through `origin` instead of the endpoint's own
+   * (`http://host:port`): the instance a load balancer in front of several picked. The endpoint's
+   * path and signing secret are kept.
+   */
+  async deliverThrough(eventId: string, origin: string): Promise<number[]> {
+    const event = this.events.find((e) => e.id === eventId);
+    if (!event) throw new Error(`no event ${eventId}`);
+    const out: number[] = [];
+    for (const ep of this.endpoints.values()) if (this.subscribed(ep, event.type)) out.push(await this.deliver(event, ep.id, origin));
+    return out;
+  }
+
   /** The signature Stripe would put on `body` for an endpoint secret at `timestamp` (seconds). */
   static sign(secret: string, body: string, timestamp: number): string {
     const v1 = crypto.createHmac('sha256', secret).update(`${timestamp}.${body}`, 'utf8').digest('hex');
@@ -215,12 +228,13 @@ export class StripeSandbox implements SandboxLedger {
     return event;
   }
 
-  private async deliver(event: StripeEvent, endpointId: string): Promise<number> {
+  private async deliver(event: StripeEvent, endpointId: string, origin?: string): Promise<number> {
     const ep = this.endpoints.get(endpointId);
     if (!ep) return 0;
+    const url = origin ? new URL(new URL(ep.url).pathname + new URL(ep.url).search, origin).toString() : ep.url;
     // Stripe sends the event pretty-printed; the signature is over these exact bytes.
     const body = JSON.stringify(event, null, 2);
-    const { status, body: reply } = await postWebhook(ep.url, body, {
+    const { status, body: reply } = await postWebhook(url, body, {
       'content-type': 'application/json; charset=utf-8', 'user-agent': 'Stripe/1.0 (+https://stripe.com/docs/webhooks)',
       'stripe-signature': StripeSandbox.sign(ep.secret, body, this.seconds()),
     });

@@ -4,8 +4,8 @@ import {
   type Conflict, type ConflictStrategies, type TxOrigin,
 } from '../../schema/index.ts';
 import {
-  AdapterError, SINGLETON_ID, contentHash, project, sameField,
-  type InboundChange, type SyncEntity,
+  AdapterError, SINGLETON_ID, contentHash, olderSnapshot, project, sameField,
+  type InboundChange, type SnapshotOrder, type SyncEntity,
 } from '../../adapters/core/index.ts';
 import { deleteEntity, readEntity, validateEntityPatch, writeEntity } from './entity-access.ts';
 import { judgeAlert, judgeEntityChange, judgeRecipientChange, type Connector, type InboundJudgement, type InboundRefusal } from '../auth/inbound-rights.ts';
@@ -105,7 +105,12 @@ interface Plan {
   held?: boolean;
   /** Outside the connector's rights: nothing of the change is applied or recorded but the refusal. */
   refused?: Extract<InboundJudgement, { allowed: false }>;
+  /** A snapshot older than one already applied to its external object: skipped. */
+  stale?: true;
 }
+
+/** Why a stale snapshot was skipped (ApplyOutcome details). */
+export const OLDER_SNAPSHOT = 'an older snapshot of this object than one already applied';
 
 /**
  * Applies an external system's changes to the wedding in one transaction tagged with the adapter's
@@ -121,6 +126,11 @@ interface Plan {
  * validated; the others of the batch are judged on their own. Where the refused change was to an
  * entity the wedding has, the wedding's value stands and is pushed back to the system (as with
  * `prefer-planner`), so a bidirectional system converges on it.
+ *
+ * An upsert with a `position` (a processor's snapshot, InboundChange) older than the newest one
+ * applied to the same external object (the link's `snapshot`, or an earlier change of the batch)
+ * is skipped (`OLDER_SNAPSHOT`): however the snapshots were received, stored or pulled, the
+ * wedding ends with the newest.
  */
 export function applyInbound(doc: WeddingDoc, ctx: InboundContext, changes: InboundChange[]): ApplyOutcome {
   const origin: TxOrigin = adapterOrigin(ctx.system, ctx.integrationId);
@@ -128,6 +138,8 @@ export function applyInbound(doc: WeddingDoc, ctx: InboundContext, changes: Inbo
   const plans: Plan[] = [];
   // Later changes to the same entity in this batch see the earlier ones' effect.
   const pending = new Map<string, Record<string, unknown>>();
+  // The newest snapshot applied per external object in this batch (entity, external id).
+  const newestApplied = new Map<string, SnapshotOrder>();
 
   for (const change of changes) {
     // News for people, not a record: the inbox worker hands notices to its listeners (communications).
@@ -172,6 +184,16 @@ export function applyInbound(doc: WeddingDoc, ctx: InboundContext, changes: Inbo
       plans.push({ change, entity: change.entity, entityId, write: {}, remove: exists && !keep, conflicts, link: detached, pushBack: keep && strategy === 'prefer-planner', held: keep && strategy === 'manual' });
       continue;
     }
+
+    // Systems that deliver out of order position their snapshots: the newest applied to the object wins.
+    const objectKey = `${change.entity}\0${change.externalId}`;
+    const sameObject = link !== undefined && link.externalId === change.externalId;
+    const newest = newestApplied.get(objectKey) ?? (sameObject ? link.snapshot ?? null : null);
+    if (change.position && newest && olderSnapshot(change.position, newest)) {
+      plans.push({ change, entity: change.entity, entityId, write: {}, remove: false, conflicts: [], link: null, pushBack: false, stale: true });
+      continue;
+    }
+    if (change.position) newestApplied.set(objectKey, change.position);
 
     const write: Record<string, unknown> = {};
     const conflicts: Conflict[] = [];
@@ -239,7 +261,7 @@ export function applyInbound(doc: WeddingDoc, ctx: InboundContext, changes: Inbo
     plans.push({
       change, entity: change.entity, entityId, write, remove: false, conflicts,
       // lastSynced and lastHash are filled in once the write is done (see below).
-      link: { integrationId: ctx.integrationId, entity: change.entity, entityId, externalId: change.externalId, lastSynced: {}, lastHash: '', version: link?.version ?? null },
+      link: { integrationId: ctx.integrationId, entity: change.entity, entityId, externalId: change.externalId, lastSynced: {}, lastHash: '', version: link?.version ?? null, snapshot: change.position ?? newest },
       pushBack: keptLocal && !held,
       held,
     });
@@ -250,6 +272,11 @@ export function applyInbound(doc: WeddingDoc, ctx: InboundContext, changes: Inbo
   doc.transact(() => {
     for (const p of plans) {
       const c = p.change;
+      if (p.stale) {
+        outcome.skipped++;
+        outcome.details.push({ op: c.op, entity: p.entity, entityId: p.entityId, result: 'skipped', message: OLDER_SNAPSHOT });
+        continue;
+      }
       if (p.refused) {
         outcome.refused++;
         const messageId = c.op === 'ack' || c.op === 'delivery' ? c.messageId : null;

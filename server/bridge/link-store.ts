@@ -1,6 +1,7 @@
 import type { Db } from '../storage/database.ts';
 import { resolving } from '../storage/resolving.ts';
 import { opaqueText, openedText } from '../storage/storable-text.ts';
+import type { SnapshotOrder } from '../../adapters/core/types.ts';
 
 /** What we last know the external system holds for one of our entities. */
 export interface Link {
@@ -12,16 +13,27 @@ export interface Link {
   lastSynced: Record<string, unknown>;
   lastHash: string;
   version: string | null;
+  /**
+   * The newest snapshot of the external object applied so far (InboundChange `position`): an
+   * older one is skipped. Null until a positioned snapshot is applied. A save without one (absent
+   * or null) for the same external object keeps the stored one: a push does not know it.
+   */
+  snapshot?: SnapshotOrder | null;
   /** When the row was last written (ISO 8601, wall clock); read-only. */
   updatedAt?: string;
 }
 
 /** A stored link row, as both backends give it. */
-export interface LinkRow { integration_id: string; entity: string; entity_id: string; external_id: string | null; last_synced: string; last_hash: string; version: string | null; updated_at: string }
+export interface LinkRow {
+  integration_id: string; entity: string; entity_id: string; external_id: string | null; last_synced: string; last_hash: string; version: string | null; updated_at: string;
+  /** SnapshotOrder as JSON text. */
+  snapshot: string | null;
+}
 
 export const toLink = (r: LinkRow): Link => ({
   integrationId: r.integration_id, entity: r.entity, entityId: openedText(r.entity_id), externalId: r.external_id === null ? null : openedText(r.external_id),
   lastSynced: JSON.parse(r.last_synced) as Record<string, unknown>, lastHash: r.last_hash, version: r.version === null ? null : openedText(r.version), updatedAt: r.updated_at,
+  snapshot: r.snapshot ? JSON.parse(r.snapshot) as SnapshotOrder : null,
 });
 
 /**
@@ -35,8 +47,16 @@ export function linkRow(link: Link, updatedAt: string): LinkRow {
     integration_id: link.integrationId, entity: link.entity, entity_id: opaqueText(link.entityId),
     external_id: link.externalId === null ? null : opaqueText(link.externalId),
     last_synced: JSON.stringify(link.lastSynced), last_hash: link.lastHash, version: link.version === null ? null : opaqueText(link.version), updated_at: updatedAt,
+    snapshot: link.snapshot ? JSON.stringify(link.snapshot) : null,
   };
 }
+
+/**
+ * The upsert's snapshot columns (both engines): a save without a snapshot keeps the stored one while
+ * the link names the same external object (the pusher saves what it pushed, and does not know
+ * which snapshot an inbound change applied meanwhile); a new external object starts afresh.
+ */
+export const KEEP_SNAPSHOT = `snapshot = CASE WHEN excluded.snapshot IS NULL AND excluded.external_id IS NOT DISTINCT FROM links.external_id THEN links.snapshot ELSE excluded.snapshot END`;
 
 /** A lookup key as it is stored (see linkRow). */
 export const storedKey = opaqueText;
@@ -71,10 +91,10 @@ export class LinkStore {
   constructor(db: Db) {
     this.byEntity = db.prepare('SELECT * FROM links WHERE integration_id = ? AND entity = ? AND entity_id = ?');
     this.byExternal = db.prepare('SELECT * FROM links WHERE integration_id = ? AND entity = ? AND external_id = ?');
-    this.upsertRow = db.prepare(`INSERT INTO links (integration_id, entity, entity_id, external_id, last_synced, last_hash, version, updated_at)
-      VALUES (@integration_id, @entity, @entity_id, @external_id, @last_synced, @last_hash, @version, @updated_at)
+    this.upsertRow = db.prepare(`INSERT INTO links (integration_id, entity, entity_id, external_id, last_synced, last_hash, version, updated_at, snapshot)
+      VALUES (@integration_id, @entity, @entity_id, @external_id, @last_synced, @last_hash, @version, @updated_at, @snapshot)
       ON CONFLICT (integration_id, entity, entity_id) DO UPDATE SET external_id = excluded.external_id, last_synced = excluded.last_synced,
-      last_hash = excluded.last_hash, version = excluded.version, updated_at = excluded.updated_at`);
+      last_hash = excluded.last_hash, version = excluded.version, updated_at = excluded.updated_at, ${KEEP_SNAPSHOT}`);
     this.deleteRow = db.prepare('DELETE FROM links WHERE integration_id = ? AND entity = ? AND entity_id = ?');
     this.allFor = db.prepare('SELECT * FROM links WHERE integration_id = ? AND entity = ? ORDER BY entity_id');
   }

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { linkRow, storedKey, toLink, type Link, type LinkRecords, type LinkRow } from './link-store.ts';
+import { KEEP_SNAPSHOT, linkRow, storedKey, toLink, type Link, type LinkRecords, type LinkRow } from './link-store.ts';
 
 /**
  * Links on PostgreSQL (schema/migrations/postgres/018_links.sql), shared by every instance: the
@@ -37,11 +37,11 @@ export class PostgresLinkStore implements LinkRecords {
 
   async save(link: Link, client: pg.ClientBase | pg.Pool = this.pool): Promise<void> {
     const r = linkRow(link, new Date().toISOString());
-    await client.query(`INSERT INTO links (integration_id, entity, entity_id, external_id, last_synced, last_hash, version, updated_at)
-      VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+    await client.query(`INSERT INTO links (integration_id, entity, entity_id, external_id, last_synced, last_hash, version, updated_at, snapshot)
+      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
       ON CONFLICT (integration_id, entity, entity_id) DO UPDATE SET external_id = excluded.external_id, last_synced = excluded.last_synced,
-      last_hash = excluded.last_hash, version = excluded.version, updated_at = excluded.updated_at`,
-    [r.integration_id, r.entity, r.entity_id, r.external_id, r.last_synced, r.last_hash, r.version, r.updated_at]);
+      last_hash = excluded.last_hash, version = excluded.version, updated_at = excluded.updated_at, ${KEEP_SNAPSHOT}`,
+    [r.integration_id, r.entity, r.entity_id, r.external_id, r.last_synced, r.last_hash, r.version, r.updated_at, r.snapshot]);
   }
 
   async remove(integrationId: string, entity: string, entityId: string, client: pg.ClientBase | pg.Pool = this.pool): Promise<void> {

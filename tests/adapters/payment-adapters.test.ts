@@ -29,6 +29,8 @@ describe('Stripe adapter pieces', () => {
     expect(mapStripe(piEvent('payment_intent.succeeded', 100, { status: 'succeeded', amount_received: 50_000 }), ctx).changes).toEqual([{
       op: 'upsert', entity: 'payments', externalId: 'pi_1', entityId: 'photo-deposit',
       data: { processor: 'stripe', vendorId: 'photo', milestone: 'deposit', amount: 50_000, amountPaid: 50_000, currency: 'GBP', status: 'paid', paidAt: '1970-01-01T00:01:40.000Z' },
+      // The event's second (ms), the status's rank, and minor units paid plus refunded: the order of snapshots.
+      position: { at: 100_000, rank: 5, progress: 50_000 },
     }]);
     expect(mapStripe(piEvent('payment_intent.payment_failed', 100, {}), ctx).changes[0]).toMatchObject({ data: { status: 'failed' } });
     const invoice = { id: 'in_1', object: 'invoice', amount_due: 80_000, amount_paid: 30_000, currency: 'eur', status: 'open', description: null, due_date: 1_800_000_000, hosted_invoice_url: 'https://invoice.stripe.com/i/1', post_payment_credit_notes_amount: 0, metadata: meta };

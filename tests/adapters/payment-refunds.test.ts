@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decimalFromMinorUnits } from '../../schema/index.ts';
+import { PAYMENT_STATUS_RANK } from '../../adapters/core/index.ts';
 import { mapEvent as mapPaypal, mapOrder, type PaypalOrderJson } from '../../adapters/paypal/mappers.ts';
 import { mapEvent as mapSquare, mapPayment, tagNote, type SquarePaymentJson } from '../../adapters/square/mappers.ts';
 import { invoiceRefunded, mapCharge, mapEvent as mapStripe, mapInvoiceSettlement, type InvoiceJson } from '../../adapters/stripe/mappers.ts';
@@ -67,7 +68,7 @@ describe('Stripe: what went back on an invoice', () => {
     fc.assert(fc.property(fc.integer({ min: 1, max: 1e9 }).chain((c) => fc.tuple(fc.constant(c), fc.integer({ min: 0, max: c }))), ([captured, refunded]) => {
       const charge = { id: 'ch_1', amount: captured, amount_captured: captured, amount_refunded: refunded, currency: 'eur', payment_intent: 'pi_9', metadata: {} };
       expect(mapCharge(charge, ctx, 5).relevant).toBe(false);
-      expect(mapCharge(charge, ctx, 5, meta).changes).toEqual([{ op: 'upsert', entity: 'payments', externalId: 'pi_9', entityId: 'photo-deposit', data: { processor: 'stripe', vendorId: 'photo', amountPaid: captured, amountRefunded: refunded, currency: 'EUR', status: statusFor(captured, refunded) } }]);
+      expect(mapCharge(charge, ctx, 5, meta).changes).toEqual([{ op: 'upsert', entity: 'payments', externalId: 'pi_9', entityId: 'photo-deposit', data: { processor: 'stripe', vendorId: 'photo', amountPaid: captured, amountRefunded: refunded, currency: 'EUR', status: statusFor(captured, refunded) }, position: { at: 5_000, rank: PAYMENT_STATUS_RANK[statusFor(captured, refunded)], progress: captured + refunded } }]);
     }), runs);
   });
 });
@@ -84,7 +85,10 @@ describe('Square: a payment and its refunds', () => {
       const untaggedNote = note.includes('[wedsync') ? 'walk-in' : note;
       const byOrder = mapPayment(payment({ ...money, order_id: 'ORDER-1', note: untaggedNote }), { ...ctx, knownOrders: known })!;
       // The linked payment keeps its vendor and milestone: only what Square says about money changes.
-      expect(byOrder.change).toEqual({ op: 'upsert', entity: 'payments', externalId: 'ORDER-1', data: { processor: 'square', status: statusFor(amount, refunded), amountPaid: amount, amountRefunded: refunded, currency: 'GBP', paidAt: '2027-01-02T00:00:00.000Z' } });
+      expect(byOrder.change).toEqual({
+        op: 'upsert', entity: 'payments', externalId: 'ORDER-1', data: { processor: 'square', status: statusFor(amount, refunded), amountPaid: amount, amountRefunded: refunded, currency: 'GBP', paidAt: '2027-01-02T00:00:00.000Z' },
+        position: { at: Date.parse('2027-01-02T00:00:00Z'), rank: PAYMENT_STATUS_RANK[statusFor(amount, refunded)], progress: amount + refunded },
+      });
       expect(mapPayment(payment({ ...money, order_id: 'ORDER-2', note: untaggedNote }), { ...ctx, knownOrders: known })).toBeNull();
     }), runs);
   });

@@ -52,8 +52,8 @@ describe.each([['sqlite', openSqlite], ['postgres', openPostgres]] as const)('li
   it('saves, replaces, finds by entity and by external id, lists by entity id, and removes', async () => {
     const { links, binding } = open();
     const b = binding();
-    const e2: Link = { integrationId: b, entity: 'timeline', entityId: 'e2', externalId: 'x-2', lastSynced: { title: 'Dinner' }, lastHash: 'h2', version: null };
-    const e1: Link = { integrationId: b, entity: 'timeline', entityId: 'e1', externalId: 'x-1', lastSynced: { title: 'Ceremony', start: '2026-06-13T15:00:00Z' }, lastHash: 'h1', version: 'etag-1' };
+    const e2: Link = { integrationId: b, entity: 'timeline', entityId: 'e2', externalId: 'x-2', lastSynced: { title: 'Dinner' }, lastHash: 'h2', version: null, snapshot: null };
+    const e1: Link = { integrationId: b, entity: 'timeline', entityId: 'e1', externalId: 'x-1', lastSynced: { title: 'Ceremony', start: '2026-06-13T15:00:00Z' }, lastHash: 'h1', version: 'etag-1', snapshot: null };
     await links.save(e2);
     await links.save(e1);
     expect(withoutTime(await links.get(b, 'timeline', 'e1'))).toEqual({ ...e1, updatedAt: undefined });
@@ -72,6 +72,27 @@ describe.each([['sqlite', openSqlite], ['postgres', openPostgres]] as const)('li
     await links.remove(b, 'timeline', 'never-linked');
     expect(await links.get(b, 'timeline', 'e2')).toBeUndefined();
     expect((await links.listFor(b, 'timeline')).map((l) => l.entityId)).toEqual(['e1']);
+  });
+
+  it('keeps the newest snapshot applied through saves that do not know it, until the link names another external object', async () => {
+    const { links, binding } = open();
+    const b = binding();
+    const base: Link = { integrationId: b, entity: 'payments', entityId: 'p1', externalId: 'pi_1', lastSynced: { status: 'paid' }, lastHash: 'h', version: null };
+    await links.save({ ...base, snapshot: { at: 1_800_000_000_000, rank: 5, progress: 40_000 } });
+    expect((await links.get(b, 'payments', 'p1'))?.snapshot).toEqual({ at: 1_800_000_000_000, rank: 5, progress: 40_000 });
+    // A push saves what it sent, knowing no snapshot: the stored one stays (absent or null alike).
+    await links.save({ ...base, lastHash: 'h2' });
+    await links.save({ ...base, lastHash: 'h3', snapshot: null });
+    expect(await links.get(b, 'payments', 'p1')).toMatchObject({ lastHash: 'h3', snapshot: { at: 1_800_000_000_000, rank: 5, progress: 40_000 } });
+    // A newer one replaces it.
+    await links.save({ ...base, snapshot: { at: 1_800_000_001_000, rank: 6, progress: 50_000 } });
+    expect((await links.byExternalId(b, 'payments', 'pi_1'))?.snapshot).toEqual({ at: 1_800_000_001_000, rank: 6, progress: 50_000 });
+    // Detached (null), then another object: each starts without one.
+    await links.save({ ...base, externalId: null });
+    expect((await links.get(b, 'payments', 'p1'))?.snapshot).toBeNull();
+    await links.save({ ...base, snapshot: { at: 1, rank: 1 } });
+    await links.save({ ...base, externalId: 'pi_2' });
+    expect((await links.get(b, 'payments', 'p1'))?.snapshot).toBeNull();
   });
 
   it('refuses a second entity of a binding holding the same external id, keeping the first, and lets another binding hold it', async () => {
