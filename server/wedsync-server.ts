@@ -22,6 +22,7 @@ import { LeaseRouter } from './collab/document-routing.ts';
 import { PostgresDocumentLog } from './collab/postgres-document-log.ts';
 import { readAfterCommits } from './people/wedding-peek.ts';
 import { forwardToOwner, httpBaseOf } from './http/owner-forwarding.ts';
+import { weddingNamedBy } from './http/wedding-named-by.ts';
 import { openDatabase, type Db } from './storage/database.ts';
 import type { PostgresServerParts } from './storage/postgres/postgres-server-parts.ts';
 import { postgresReadiness, sqliteReadiness } from './storage/readiness.ts';
@@ -245,7 +246,14 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
     ...(pg ? { writes: { track: (fn) => collab.persistence.barrier.track(fn), wroteInOpenGroup: () => false, abort: () => {} } } : { writes: group, storage: health }),
     mountBeforeBody: (a) => {
       a.use('/api/*', rateLimits.perClient);
-      if (pg) a.use('/api/*', forwardToOwner({ instanceId: pg.instanceId, ownerOf: (name) => (collab.persistence.loadedDocument(name) ? Promise.resolve(null) : pg.opened.instances.ownerOf(name)), logger: logger.child({ component: 'forwarding' }) }));
+      if (pg) {
+        const forwarding = forwardToOwner({
+          instanceId: pg.instanceId, ownerOf: (name) => (collab.persistence.loadedDocument(name) ? Promise.resolve(null) : pg.opened.instances.ownerOf(name)),
+          weddingNamedBy: weddingNamedBy({ ackLinks: comms.ackLinks, feeds: calendarStorage.feeds }), logger: logger.child({ component: 'forwarding' }),
+        });
+        a.use('/api/*', forwarding);
+        a.use('/calendar/*', forwarding);
+      }
       a.post('/api/integrations/webhook/:system/:integrationId', webhookTargetGuard(bridge, rateLimits));
     },
     mount: (a) => {

@@ -114,8 +114,12 @@ export type InboundChange =
    * the ISO wall date it is for, in the wedding's time zone.
    */
   | { op: 'alert'; kind: 'weather'; date: string; area?: string; severity: 'low' | 'medium' | 'high' | 'critical'; headline: string; description: string }
-  /** A provider reported what became of a send (e.g. Twilio's status callback: delivered, undelivered). */
-  | { op: 'delivery'; messageId: string; recipientId: string; channel: string; status: 'sent' | 'delivered' | 'read' | 'failed'; providerId?: string; error?: string; at?: string };
+  /**
+   * A provider reported what became of a send (e.g. Twilio's status callback: delivered, undelivered),
+   * or our own outbox did from an instance where the wedding is not live (`retrying`, with the
+   * attempts made: server/comms/message-delivery.ts). Never moves a send backwards.
+   */
+  | { op: 'delivery'; messageId: string; recipientId: string; channel: string; status: 'retrying' | 'sent' | 'delivered' | 'read' | 'failed'; providerId?: string; error?: string; at?: string; attempts?: number };
 
 /** A document change to push to one external system. */
 export interface OutboundChange {

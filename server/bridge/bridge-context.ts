@@ -14,6 +14,6 @@ export type DocumentContext = Pick<Bridge, 'withDocument' | 'onDocumentUpdate' |
 
 export type CalendarBridge = DocumentContext & Pick<Bridge, 'registry' | 'runtime' | 'links' | 'store' | 'registerStatusSection'>;
 
-export type CommsBridge = DocumentContext & Pick<Bridge, 'registry' | 'outboxWorker' | 'inboxWorker' | 'audit' | 'registerStatusSection'>;
+export type CommsBridge = DocumentContext & Pick<Bridge, 'registry' | 'outboxWorker' | 'inboxWorker' | 'inbox' | 'audit' | 'registerStatusSection'>;
 
 export type PaymentsBridge = DocumentContext & Pick<Bridge, 'outboxWorker' | 'registry'>;

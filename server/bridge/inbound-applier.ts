@@ -303,8 +303,11 @@ export function applyInbound(doc: WeddingDoc, ctx: InboundContext, changes: Inbo
       if (c.op === 'delivery') {
         // A provider's report on a send (server/comms): recorded on the message, never moving it backwards.
         const [before] = doc.getDeliveries(c.messageId, [deliveryKey(c.recipientId, c.channel)]);
-        const after = before && doc.recordDelivery(c.messageId, { ...before, status: c.status, at: c.at ?? nowIso, providerId: c.providerId ?? before.providerId, error: c.status === 'failed' ? c.error ?? before.error : null }, origin);
-        const changed = !!after && after.status !== before.status;
+        const after = before && doc.recordDelivery(c.messageId, {
+          ...before, status: c.status, at: c.at ?? nowIso, providerId: c.providerId ?? before.providerId,
+          error: c.status === 'failed' || c.status === 'retrying' ? c.error ?? before.error : null, attempts: Math.max(before.attempts, c.attempts ?? 0),
+        }, origin);
+        const changed = !!after && (after.status !== before.status || after.attempts !== before.attempts);
         outcome[changed ? 'applied' : 'skipped']++;
         outcome.details.push({ op: 'delivery', entity: 'messages', entityId: c.messageId, result: changed ? 'ok' : 'skipped' });
         continue;

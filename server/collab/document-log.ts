@@ -15,6 +15,17 @@ export class DocumentOwnedElsewhereError extends WedSyncError<'document_unavaila
   }
 }
 
+/**
+ * True when `error` is, or was caused by (`cause`, as Hocuspocus's load passes it on wrapped in a
+ * DocumentLoadError), a DocumentOwnedElsewhereError: the document is live on another instance.
+ */
+export function ownedElsewhere(error: unknown): boolean {
+  for (let e = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if (e instanceof DocumentOwnedElsewhereError) return true;
+  }
+  return false;
+}
+
 /** Rows read for a fold (StoredRowsUpTo), with what the log needs to know the fold is still current. */
 export interface FoldRead extends StoredRowsUpTo {
   /** PostgreSQL: the holding of the document the rows were read under (opaque to callers). */

@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import { WeddingDoc, systemOrigin, type Message, type TxOrigin } from '../../schema/index.ts';
+import { ownedElsewhere } from '../collab/document-log.ts';
 import { ORIGIN_REASONS, type CommsContext } from './comms-context.ts';
 import { escalationStep } from './escalation.ts';
 import type { WatchRecords } from './escalation-watch.ts';
@@ -9,7 +10,8 @@ import { clipText } from '../../schema/document/text.ts';
 import { ownValue } from '../../schema/own-keys.ts';
 
 /**
- * Runs escalations that are due: for each watched message, the next channel for everyone who has
+ * Runs escalations that are due (on every instance of a cluster; each escalates the weddings it can
+ * open, and leaves those live on another to that one): for each watched message, the next channel for everyone who has
  * not acknowledged in time (escalation.ts decides), and a report to the planners about anyone every
  * channel has been tried for. The watch's new state is written with the escalation's change
  * (CommsWrites), so the sends it queues and the next look are stored together.
@@ -23,6 +25,9 @@ export class EscalationRunner {
       try {
         await this.escalate(row.wedding_id, row.message_id, new Set(JSON.parse(row.unreachable) as string[]));
       } catch (error) {
+        // A cluster: the wedding is live on another instance, whose runner escalates it. Left due
+        // (not looked at later), so this instance does not hold back the one that can.
+        if (ownedElsewhere(error)) continue;
         this.ctx.logger.warn({ err: error, weddingId: row.wedding_id, messageId: row.message_id }, 'escalation failed');
         await this.watch.lookBy(this.ctx.clock() + 5000, row.wedding_id, row.message_id);
       }

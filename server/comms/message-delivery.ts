@@ -1,5 +1,7 @@
 import { WeddingDoc, deliveryKey, systemOrigin, type Delivery } from '../../schema/index.ts';
-import { AdapterError, isMessagingAdapter, toAdapterError, type OutboundMessage, type SendReceipt } from '../../adapters/core/index.ts';
+import { AdapterError, isMessagingAdapter, toAdapterError, type InboundChange, type OutboundMessage, type SendReceipt } from '../../adapters/core/index.ts';
+import { ownedElsewhere } from '../collab/document-log.ts';
+import type { ChangesPayload } from '../bridge/inbox-worker.ts';
 import type { LiveIntegration } from '../bridge/integration-registry.ts';
 import type { OutboxRow } from '../bridge/outbox-store.ts';
 import type { AckLinks } from './ack-links.ts';
@@ -9,6 +11,7 @@ import { MESSAGE_KIND, type MessageSendPayload } from './send-planner.ts';
 import { clipText, wellFormedDeep } from '../../schema/document/text.ts';
 
 type DeliveryChange = Pick<Delivery, 'status' | 'attempts' | 'error' | 'providerId'>;
+interface RecordEntry { planned: MessageSendPayload['message']; change: DeliveryChange; row: OutboxRow; done: () => void }
 
 /**
  * The outbox's `message` handler: sends one planned message to one person on one channel, at most
@@ -17,7 +20,7 @@ type DeliveryChange = Pick<Delivery, 'status' | 'attempts' | 'error' | 'provider
  */
 export class MessageDelivery {
   private readonly ledger: SendLedger;
-  private readonly recordBatches = new Map<string, { planned: MessageSendPayload['message']; change: DeliveryChange; done: () => void }[]>();
+  private readonly recordBatches = new Map<string, RecordEntry[]>();
 
   constructor(private readonly ctx: CommsContext, private readonly ackLinks: AckLinks) {
     this.ledger = ctx.storage.sends;
@@ -51,12 +54,12 @@ export class MessageDelivery {
         // An answer from the provider means it took nothing; only a lost connection leaves the outcome unknown.
         if (error.code !== 'transient' || error.extra.status !== undefined) await this.ledger.markRefused(key);
         const last = !error.retryable || row.attempts + 1 >= this.ctx.settings.outboxMaxAttempts;
-        await this.record(planned, { status: last ? 'failed' : 'retrying', attempts: row.attempts + 1, error: clipText(`${error.code}: ${error.message}`, 500), providerId: null });
+        await this.record(planned, { status: last ? 'failed' : 'retrying', attempts: row.attempts + 1, error: clipText(`${error.code}: ${error.message}`, 500), providerId: null }, row);
         throw error;
       }
       await this.ledger.markSent(key, receipt.providerId, this.ctx.clock());
     }
-    await this.record(planned, { status: receipt.status, attempts: row.attempts + 1, error: null, providerId: receipt.providerId });
+    await this.record(planned, { status: receipt.status, attempts: row.attempts + 1, error: null, providerId: receipt.providerId }, row);
     return { detail: { providerId: receipt.providerId, channel: planned.channel, recipientId: planned.recipient.id, messageId: planned.messageId } };
   }
 
@@ -65,7 +68,7 @@ export class MessageDelivery {
    * same moment (the chains of several integrations finishing sends) are written to the document in
    * one transaction: one update for peers instead of one per send.
    */
-  private record(planned: MessageSendPayload['message'], change: DeliveryChange): Promise<void> {
+  private record(planned: MessageSendPayload['message'], change: DeliveryChange, row: OutboxRow): Promise<void> {
     return new Promise((resolve) => {
       let batch = this.recordBatches.get(planned.weddingId);
       if (!batch) {
@@ -73,18 +76,18 @@ export class MessageDelivery {
         this.recordBatches.set(planned.weddingId, batch);
         setImmediate(() => void this.flushRecords(planned.weddingId));
       }
-      batch.push({ planned, change, done: resolve });
+      batch.push({ planned, change, row, done: resolve });
     });
   }
 
   private async flushRecords(weddingId: string): Promise<void> {
     const batch = this.recordBatches.get(weddingId) ?? [];
     this.recordBatches.delete(weddingId);
+    const at = new Date(this.ctx.clock()).toISOString();
     try {
       await this.ctx.bridge.withDocument(weddingId, (doc) => {
         const w = new WeddingDoc(doc);
         const origin = systemOrigin(ORIGIN_REASONS.delivery);
-        const at = new Date(this.ctx.clock()).toISOString();
         w.transact(() => {
           for (const { planned, change } of batch) {
             const [current] = w.getDeliveries(planned.messageId, [deliveryKey(planned.recipient.id, planned.channel)]);
@@ -93,9 +96,32 @@ export class MessageDelivery {
         }, origin);
       });
     } catch (error) {
-      this.ctx.logger.warn({ err: error, weddingId, sends: batch.length }, 'could not record deliveries on their messages');
+      if (ownedElsewhere(error)) await this.handOver(weddingId, batch, at);
+      else this.ctx.logger.warn({ err: error, weddingId, sends: batch.length }, 'could not record deliveries on their messages');
     } finally {
       for (const b of batch) b.done();
     }
+  }
+
+  /**
+   * The wedding is live on another instance (a cluster: this one claimed the send from the shared
+   * outbox): the records go to the wedding's inbox as `delivery` changes of the sending binding,
+   * applied in order where the wedding is live, as a provider's status callback would be. Keyed by
+   * the send and its state, so a retried hand-over stores each once.
+   */
+  private async handOver(weddingId: string, batch: RecordEntry[], at: string): Promise<void> {
+    for (const { planned, change, row } of batch) {
+      const delivery: InboundChange = {
+        op: 'delivery', messageId: planned.messageId, recipientId: planned.recipient.id, channel: planned.channel, status: change.status as 'retrying' | 'sent' | 'failed',
+        attempts: change.attempts, at, ...(change.providerId ? { providerId: change.providerId } : {}), ...(change.error ? { error: change.error } : {}),
+      };
+      const payload: ChangesPayload = { changes: [delivery] };
+      try {
+        await this.ctx.bridge.inbox.add({ integrationId: row.integrationId, weddingId, eventId: `delivery_${row.idempotencyKey}_${change.attempts}_${change.status}`, kind: 'changes', payload: JSON.stringify(payload), receivedAt: this.ctx.clock() });
+      } catch (error) {
+        this.ctx.logger.warn({ err: error, weddingId, messageId: planned.messageId }, 'could not hand a delivery record to the instance serving its wedding');
+      }
+    }
+    this.ctx.bridge.inboxWorker.kick(weddingId);
   }
 }

@@ -30,6 +30,11 @@ export interface OwnerForwardingDeps {
   fetch?: typeof fetch;
   /** @default FORWARD_TIMEOUT_MS */
   timeoutMs?: number;
+  /**
+   * The wedding of a request whose path does not name it (an acknowledgement link's token, an ICS
+   * feed's secret: wedding-named-by.ts), or null. Asked only when no wedding path matches.
+   */
+  weddingNamedBy?: (path: string) => Promise<string | null>;
 }
 
 /** The owner's HTTP base from the WebSocket URL it registered (`ws://host:port/collab` → `http://host:port`). */
@@ -40,10 +45,6 @@ export function httpBaseOf(registeredWsUrl: string): string {
 }
 
 /**
- * Routes that open a wedding named elsewhere than in their path (an acknowledgement link's token,
- * an ICS feed's file name, a body's weddingId, a person's weddings) are not forwarded: they fail
- * with 503 `document_unavailable` while another instance holds the wedding (docs/deployment.md).
- *
  * In a cluster (PostgreSQL), a wedding's document is live on one instance at a time, the holder of
  * its lease. A request for a wedding whose document another instance holds is passed on to that
  * instance as it came (method, path, query, headers, body streamed), and its answer returned
@@ -56,6 +57,12 @@ export function httpBaseOf(registeredWsUrl: string): string {
  * fails with 503 `document_unavailable` until its lease is free), as with a relayed WebSocket. When
  * the owner cannot be reached (it just died), the request is served here too, with the same outcome
  * until its lease lapses.
+ *
+ * The wedding is read from the path (`WEDDING_PATHS`), else from what the path carries
+ * (`weddingNamedBy`: an acknowledgement link, an ICS feed). Routes that name their wedding in the
+ * body (feeds, bindings, imports) or work across weddings (a person's export or erasure, the
+ * calendar's conflicts check) are not forwarded: they fail with 503 `document_unavailable` while
+ * another instance holds a wedding they open (docs/deployment.md).
  */
 export function forwardToOwner(deps: OwnerForwardingDeps): MiddlewareHandler<AppEnv> {
   const send = deps.fetch ?? globalThis.fetch;
@@ -63,12 +70,19 @@ export function forwardToOwner(deps: OwnerForwardingDeps): MiddlewareHandler<App
     if (c.req.header(RELAY_HEADER) !== undefined) return next();
     const path = c.req.path;
     const weddingId = WEDDING_PATHS.map((re) => re.exec(path)?.[1]).find((id) => id !== undefined);
-    if (weddingId === undefined) return next();
-    let decoded: string;
-    try {
-      decoded = decodeURIComponent(weddingId);
-    } catch {
-      return next(); // not a wedding id: the route refuses it
+    let decoded: string | null;
+    if (weddingId !== undefined) {
+      try {
+        decoded = decodeURIComponent(weddingId);
+      } catch {
+        return next(); // not a wedding id: the route refuses it
+      }
+    } else {
+      decoded = deps.weddingNamedBy ? await deps.weddingNamedBy(path).catch((error: unknown) => {
+        deps.logger.warn({ err: error, path: path.split('/').slice(0, 4).join('/') }, 'could not tell which wedding a request is for; serving it here');
+        return null;
+      }) : null;
+      if (decoded === null) return next();
     }
     const owner = await deps.ownerOf(`wedding:${decoded}`).catch((error: unknown) => {
       deps.logger.warn({ err: error, weddingId }, 'could not look up the owner of a wedding; serving the request here');
