@@ -32,8 +32,9 @@ describe('a send made by an instance where its wedding is not live', () => {
     await connectIntegration(a, planner, { weddingId: 'w1', system: 'email', configuration: { host: '127.0.0.1', port: smtp.port, tls: 'none', from: { name: 'Ana & Ben', address: 'wedding@example.com' } } });
     const onA = await a.connect('w1', planner);
     await onA.whenSynced();
-    // A sends nothing from now on: B's outbox worker takes the send.
+    // A sends nothing from now on: B's outbox worker, ready beside it, takes the send.
     await a.server.bridge.outboxWorker.stop();
+    expect((await b.fetch('/readyz')).status).toBe(200);
 
     const sent = await postJson<SendResponse>(a, '/api/weddings/w1/messages', planner, { recipientIds: ['florist'], channels: ['email'], subject: 'Arch', body: 'The arch goes up at 13:00.' });
     expect(sent.status).toBe(201);
