@@ -48,9 +48,14 @@ export async function pushEntity(deps: PusherDeps, row: OutboxRow, live: LiveInt
     for (const f of result.unwritten ?? []) {
       if (link && Object.hasOwn(link.lastSynced, f)) setOwn(lastSynced, f, link.lastSynced[f]); else delete lastSynced[f];
     }
+    // Fields left as the system has them are a change there not taken in yet. Until it is, the link
+    // keeps the version this push was conditional on: the next push is refused (412) and merges
+    // with the system's state again, instead of writing all of ours over that change with the
+    // version this push got back.
+    const pending = !!result.unwritten?.length && change.version !== null;
     await deps.links.save({
       integrationId: integration.id, entity, entityId: change.entityId, externalId: result.externalId ?? change.externalId,
-      lastSynced, lastHash: result.unwritten?.length ? contentHash(entity, lastSynced) : row.contentHash, version: result.version ?? null,
+      lastSynced, lastHash: result.unwritten?.length ? contentHash(entity, lastSynced) : row.contentHash, version: pending ? change.version : result.version ?? null,
     });
   }
   if (result.changes?.length) {

@@ -164,6 +164,36 @@ describe('calendar sync stories', () => {
     expect(w.client.doc.getEvent('photos')!.notes).toBe('Grandparents first');
   });
 
+  it('a second edit before Google’s change has come in merges again: Google’s time is not overwritten, and the conflict still comes', async () => {
+    const w = await world();
+    await timelineInEveryCalendar(w);
+    await settled(w);
+    const id = googleEvent(w, 'Family photos')!.id!;
+
+    w.s.google.pauseNotifications();
+    w.s.google.userPatch(w.s.googleCalendarId, id, { start: { dateTime: '2027-06-12T17:00:00+01:00', timeZone: 'Europe/London' }, end: { dateTime: '2027-06-12T17:30:00+01:00', timeZone: 'Europe/London' } });
+    w.client.doc.upsertEvent({ id: 'photos', start: '2027-06-12T16:00:00+01:00', end: '2027-06-12T16:30:00+01:00', notes: 'Grandparents first' });
+    await waitFor(() => w.s.google.event(w.s.googleCalendarId, id)?.description === 'Grandparents first', 'the notes in Google');
+    // The planner edits again while Google's move has not come in yet: the push of it (all of the
+    // event, times included) must not take Google's times back to ours.
+    const refusedBefore = w.s.google.requests.filter((r) => r.method === 'PATCH' && r.status === 412).length;
+    w.client.doc.upsertEvent({ id: 'photos', notes: 'Grandparents first, then the bridesmaids' });
+    await waitFor(() => w.s.google.event(w.s.googleCalendarId, id)?.description === 'Grandparents first, then the bridesmaids', 'the second notes in Google');
+    expect(sameInstant(w.s.google.event(w.s.googleCalendarId, id)!.start!.dateTime, '2027-06-12T17:00:00+01:00')).toBe(true);
+    // It was refused (412) and merged again, like the first.
+    expect(w.s.google.requests.filter((r) => r.method === 'PATCH' && r.status === 412).length).toBeGreaterThan(refusedBefore);
+
+    w.s.google.resumeNotifications();
+    const conflict = await waitFor(async () => {
+      const res = await w.t.fetch(`/api/integrations/wedding/${W}/conflicts`, { token: w.planner });
+      return ((await res.json()) as { conflicts: { entityId: string; field: string; remoteValue: unknown; winner: string | null }[] }).conflicts.find((c) => c.entityId === 'photos' && c.field === 'start');
+    }, 'the conflict on the photos’ start');
+    expect(sameInstant(String(conflict.remoteValue), '2027-06-12T17:00:00+01:00')).toBe(true);
+    await waitFor(() => sameInstant(w.client.doc.getEvent('photos')?.start, '2027-06-12T17:00:00+01:00'), 'Google’s time in the timeline');
+    await settled(w);
+    expect(sameInstant(w.s.google.event(w.s.googleCalendarId, id)!.start!.dateTime, '2027-06-12T17:00:00+01:00')).toBe(true);
+  });
+
   it('DST boundary: a London wedding’s setup across the clock change, moved by a vendor whose calendar is in New York', async () => {
     const w = await world();
     // 00:30 GMT to 03:30 BST on 28 March 2027 is two hours: the clocks go forward at 01:00 GMT.
