@@ -1,8 +1,6 @@
-import crypto from 'node:crypto';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { SendResponse } from '../../schema/index.ts';
-import { usePostgresDatabase } from '../helpers/postgres.ts';
-import { startTestServer, type TestServer } from '../helpers/test-server.ts';
+import { useTwoInstances } from '../helpers/two-instances.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { postJson, seedWedding } from '../comms/helpers.ts';
 
@@ -13,17 +11,10 @@ import { postJson, seedWedding } from '../comms/helpers.ts';
  * them to A (owner-forwarding.ts `weddingNamedBy`) instead of answering 503.
  */
 describe('acknowledgement links and calendar feeds through an instance that does not hold the wedding', () => {
-  const db = usePostgresDatabase();
-  const key = crypto.randomBytes(32).toString('base64');
-  let a: TestServer;
-  let b: TestServer;
-  beforeAll(async () => {
-    const env = (id: string) => ({ DATABASE_URL: db().url, CREDENTIALS_KEY: key, INSTANCE_ID: id, DOCUMENT_LEASE_MS: '3000' });
-    a = await startTestServer({ env: env('a') });
-    b = await startTestServer({ env: env('b') });
-  }, 60_000);
+  const cluster = useTwoInstances();
 
   it('an acknowledgement link opened and confirmed through B reaches the message on A', async () => {
+    const { a, b } = cluster();
     const planner = await a.token('planner', ['w1']);
     await seedWedding(a, planner, 'w1', { meta: { title: 'Ana & Ben', timezone: 'Europe/London' }, vendors: [{ id: 'florist', name: 'Petal & Stem', category: 'florist', email: 'petals@example.com' }] });
     // The planner's client keeps the wedding live on A.
@@ -49,6 +40,7 @@ describe('acknowledgement links and calendar feeds through an instance that does
   });
 
   it('a calendar feed fetched through B is the wedding as A holds it', async () => {
+    const { a, b } = cluster();
     const planner = await a.token('planner', ['w2']);
     await seedWedding(a, planner, 'w2', { meta: { title: 'Cleo & Dev', timezone: 'Europe/London', date: '2027-07-03' } });
     const onA = await a.connect('w2', planner);

@@ -1,10 +1,8 @@
-import crypto from 'node:crypto';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SmtpSandbox } from '../../adapters/email/sandbox.ts';
 import type { SendResponse } from '../../schema/index.ts';
-import { usePostgresDatabase } from '../helpers/postgres.ts';
 import { registerTeardown } from '../helpers/teardown.ts';
-import { startTestServer, type TestServer } from '../helpers/test-server.ts';
+import { useTwoInstances } from '../helpers/two-instances.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { connectIntegration, postJson, seedWedding } from '../comms/helpers.ts';
 
@@ -14,17 +12,10 @@ import { connectIntegration, postJson, seedWedding } from '../comms/helpers.ts';
  * instance B sends the e-mail → the planner's screen on A says "sent", not "queued" forever.
  */
 describe('a send made by an instance where its wedding is not live', () => {
-  const db = usePostgresDatabase();
-  const key = crypto.randomBytes(32).toString('base64');
-  let a: TestServer;
-  let b: TestServer;
-  beforeAll(async () => {
-    const env = (id: string) => ({ DATABASE_URL: db().url, CREDENTIALS_KEY: key, INSTANCE_ID: id, DOCUMENT_LEASE_MS: '3000' });
-    a = await startTestServer({ env: env('a') });
-    b = await startTestServer({ env: env('b') });
-  }, 60_000);
+  const cluster = useTwoInstances();
 
   it('is recorded on the message where the wedding is live, through its inbox', async () => {
+    const { a, b } = cluster();
     const smtp = await new SmtpSandbox().start();
     registerTeardown(() => smtp.stop());
     const planner = await a.token('planner', ['w1']);

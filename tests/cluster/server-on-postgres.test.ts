@@ -1,11 +1,10 @@
-import crypto from 'node:crypto';
 import WebSocket from 'ws';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { connectWedding } from '../../client/sdk/node.ts';
 import { addEvent, eventIds, stored } from '../helpers/cluster-clients.ts';
-import { usePostgresDatabase } from '../helpers/postgres.ts';
 import { registerTeardown } from '../helpers/teardown.ts';
-import { startTestServer, type TestServer } from '../helpers/test-server.ts';
+import type { TestServer } from '../helpers/test-server.ts';
+import { useTwoInstances } from '../helpers/two-instances.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 /**
@@ -14,15 +13,7 @@ import { waitFor } from '../helpers/wait.ts';
  * balancer to another, snapshots, restores and exports the wedding".
  */
 describe('the server on PostgreSQL, two instances', () => {
-  const db = usePostgresDatabase();
-  const key = crypto.randomBytes(32).toString('base64');
-  let a: TestServer;
-  let b: TestServer;
-  beforeAll(async () => {
-    const env = (id: string) => ({ DATABASE_URL: db().url, CREDENTIALS_KEY: key, INSTANCE_ID: id, DOCUMENT_LEASE_MS: '3000' });
-    a = await startTestServer({ env: env('a') });
-    b = await startTestServer({ env: env('b') });
-  }, 60_000);
+  const cluster = useTwoInstances();
 
   const connect = async (server: TestServer, token: string) => {
     const c = await connectWedding({ url: server.wsUrl, weddingId: 'w1', token, WebSocketPolyfill: WebSocket });
@@ -31,11 +22,12 @@ describe('the server on PostgreSQL, two instances', () => {
   };
 
   it('serves one wedding from its owner: edits through either instance meet, and admin requests through the other are done where it lives', async () => {
+    const { a, b, db } = cluster();
     const planner = await a.token('planner', ['w1']);
     const admin = await a.token('admin', ['*']);
     const onA = await connect(a, planner);
     addEvent(onA, 'e1');
-    await waitFor(async () => (await stored(db().admin, 'w1')).includes('e1'), 'e1 stored');
+    await waitFor(async () => (await stored(db.admin, 'w1')).includes('e1'), 'e1 stored');
     // The second client lands on B, which relays it to A (the lease holder).
     const onB = await connect(b, planner);
     await waitFor(() => eventIds(onB).includes('e1'), 'e1 on the client of B');
@@ -50,13 +42,13 @@ describe('the server on PostgreSQL, two instances', () => {
     expect((await listed.json() as { snapshots: { id: string; label: string }[] }).snapshots.map((s) => s.label)).toContain('two events');
 
     addEvent(onA, 'e3');
-    await waitFor(async () => (await stored(db().admin, 'w1')).includes('e3'), 'e3 stored');
+    await waitFor(async () => (await stored(db.admin, 'w1')).includes('e3'), 'e3 stored');
     // Restored through B: the clients on both instances see e3 go.
     const restored = await b.fetch(`/api/admin/weddings/w1/snapshots/${snapshot.id}/restore`, { method: 'POST', token: admin, headers: { 'content-type': 'application/json' }, body: '{}' });
     expect(restored.status).toBe(200);
     await waitFor(() => !eventIds(onA).includes('e3') && !eventIds(onB).includes('e3'), 'e3 gone on both clients');
     expect(eventIds(onA)).toEqual(['e1', 'e2']);
-    expect(await stored(db().admin, 'w1')).toEqual(['e1', 'e2']);
+    expect(await stored(db.admin, 'w1')).toEqual(['e1', 'e2']);
 
     // Export through either instance holds what is stored.
     for (const server of [a, b]) {
@@ -67,6 +59,7 @@ describe('the server on PostgreSQL, two instances', () => {
   });
 
   it('a wedding id that is not valid percent-encoding is the route\'s typed 4xx, not a forwarding failure', async () => {
+    const { a, b } = cluster();
     const admin = await a.token('admin', ['*']);
     const r = await b.fetch('/api/weddings/%E0/activity', { token: admin });
     expect(r.status).toBeGreaterThanOrEqual(400);
@@ -75,6 +68,7 @@ describe('the server on PostgreSQL, two instances', () => {
   });
 
   it('answers /readyz with the database checks on each instance', async () => {
+    const { a, b } = cluster();
     for (const server of [a, b]) {
       const ready = await server.fetch('/readyz');
       const body = await ready.json() as { status: string; checks: Record<string, { ok: boolean }> };

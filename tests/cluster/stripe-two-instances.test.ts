@@ -1,7 +1,5 @@
-import crypto from 'node:crypto';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { usePostgresDatabase } from '../helpers/postgres.ts';
-import { startTestServer, type TestServer } from '../helpers/test-server.ts';
+import { describe, expect, it } from 'vitest';
+import { useTwoInstances } from '../helpers/two-instances.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { seedWedding } from '../comms/helpers.ts';
 import { connectStripe, planPayments, startStripe, wedding } from '../payments/helpers.ts';
@@ -15,17 +13,10 @@ interface AuditEntries { entries: { action: string; detail: Record<string, unkno
  * reaches instance A, the late `created` instance B → the deposit stays paid.
  */
 describe('Stripe webhooks spread over two instances on PostgreSQL', () => {
-  const db = usePostgresDatabase();
-  const key = crypto.randomBytes(32).toString('base64');
-  let a: TestServer;
-  let b: TestServer;
-  beforeAll(async () => {
-    const env = (id: string) => ({ DATABASE_URL: db().url, CREDENTIALS_KEY: key, INSTANCE_ID: id, DOCUMENT_LEASE_MS: '3000', CASCADE_DELAY_MS: '0' });
-    a = await startTestServer({ env: env('a') });
-    b = await startTestServer({ env: env('b') });
-  }, 60_000);
+  const cluster = useTwoInstances({ CASCADE_DELAY_MS: '0' });
 
   it('a paid deposit stays paid when its `created` reaches the other instance after `succeeded` was applied', async () => {
+    const { a, b } = cluster();
     const planner = await a.token('planner', ['w1']);
     const sandbox = await startStripe();
     await seedWedding(a, planner, 'w1', wedding);
