@@ -29,7 +29,6 @@ export interface SnapshotPosition extends SnapshotOrder {
   key: string;
 }
 
-
 const SLOT = 'freshness';
 
 /**
@@ -58,7 +57,8 @@ export class FreshnessLog {
     if (this.isStale(p)) return;
     const marks = { ...this.marks() };
     const current = ownValue(marks, p.key);
-    if (current && !olderSnapshot(current.length > 2 ? { at: current[0], rank: current[1], progress: current[2] } : { at: current[0], rank: current[1] }, p)) return;
+    // Not stale, so as new as the mark or newer: nothing to write when it is the mark itself.
+    if (current && current[0] === p.at && current[1] === p.rank && (current[2] ?? 0) === (p.progress ?? 0)) return;
     setOwn(marks, p.key, p.progress ? [p.at, p.rank, p.progress] : [p.at, p.rank]);
     const keys = Object.keys(marks);
     if (keys.length > this.max) {
