@@ -4,7 +4,7 @@ import { openPostgresPool } from '../../server/storage/postgres/pool.ts';
 import { planner } from '../helpers/cluster-clients.ts';
 import { usePostgresDatabase } from '../helpers/postgres.ts';
 import { closeCommitGate } from '../helpers/postgres-commit-gate.ts';
-import { startPostgresCollabNode } from '../helpers/postgres-collab-node.ts';
+import { startPostgresCollabNode, LOG_KEPT_MS } from '../helpers/postgres-collab-node.ts';
 import { registerTeardown } from '../helpers/teardown.ts';
 import { tempDir } from '../helpers/test-server.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -24,7 +24,7 @@ describe('the booking index on PostgreSQL', () => {
 
   it('indexes a wedding at its first update and keeps each event\'s vendors and times with the update that changed them', async () => {
     const { admin } = db();
-    const node = await startPostgresCollabNode({ databaseUrl: url, instanceId: 'bookings', leaseMs: 2000, dataDir: tempDir() });
+    const node = await startPostgresCollabNode({ databaseUrl: url, instanceId: 'bookings', leaseMs: 2000, dataDir: tempDir(), debounceMs: LOG_KEPT_MS });
     registerTeardown(() => node.stop());
     const pool = openPostgresPool(url, { max: 2 });
     registerTeardown(() => pool.end());

@@ -6,7 +6,7 @@ import { namedListener } from '../../server/collab/document-listeners.ts';
 import { authFrame, record, syncStep1Frame } from '../helpers/frames.ts';
 import { usePostgresDatabase } from '../helpers/postgres.ts';
 import { closeCommitGate } from '../helpers/postgres-commit-gate.ts';
-import { startPostgresCollabNode, type PostgresCollabNode } from '../helpers/postgres-collab-node.ts';
+import { startPostgresCollabNode, type PostgresCollabNode, LOG_KEPT_MS } from '../helpers/postgres-collab-node.ts';
 import { spawnPostgresCollabNode, type PostgresCollabProcess } from '../helpers/postgres-collab-process.ts';
 import { registerTeardown } from '../helpers/teardown.ts';
 import { tempDir } from '../helpers/test-server.ts';
@@ -46,7 +46,7 @@ describe('wedding documents on PostgreSQL: acknowledged means committed, one own
   beforeAll(() => ({ url, admin } = db()));
 
   it('acknowledges and broadcasts an edit only after its COMMIT, and serves it to the next owner after a clean stop', async () => {
-    const node: PostgresCollabNode = await startPostgresCollabNode({ databaseUrl: url, instanceId: 'solo', leaseMs: LEASE_MS, dataDir: tempDir() });
+    const node: PostgresCollabNode = await startPostgresCollabNode({ databaseUrl: url, instanceId: 'solo', leaseMs: LEASE_MS, dataDir: tempDir(), debounceMs: LOG_KEPT_MS });
     let stopped = false;
     registerTeardown(async () => { if (!stopped) await node.stop(); });
     const a = await planner(node.wsUrl, 'w1');

@@ -3,7 +3,7 @@ import { WeddingDoc } from '../../schema/index.ts';
 import { stored } from '../helpers/cluster-clients.ts';
 import { usePostgresDatabase } from '../helpers/postgres.ts';
 import { closeCommitGate } from '../helpers/postgres-commit-gate.ts';
-import { startCollabNode, startPostgresCollabNode, type PostgresCollabNode } from '../helpers/postgres-collab-node.ts';
+import { startCollabNode, startPostgresCollabNode, type PostgresCollabNode, LOG_KEPT_MS } from '../helpers/postgres-collab-node.ts';
 import { registerTeardown } from '../helpers/teardown.ts';
 import { tempDir } from '../helpers/test-server.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -30,7 +30,7 @@ describe('writes joined to a change of a live document (PostgreSQL)', () => {
     const { url, admin } = db();
     // `xid`: the top-level transaction that wrote the row (joined writes run in savepoints, whose rows' xmin is the subtransaction's).
     await admin.query('CREATE TABLE probe (label text PRIMARY KEY, xid text NOT NULL DEFAULT txid_current()::text)');
-    node = await startPostgresCollabNode({ databaseUrl: url, instanceId: 'joined', leaseMs: 2000, dataDir: tempDir() });
+    node = await startPostgresCollabNode({ databaseUrl: url, instanceId: 'joined', leaseMs: 2000, dataDir: tempDir(), debounceMs: LOG_KEPT_MS });
     registerTeardown(() => node.stop());
   });
   const probe = (label: string) => async (client: import('pg').ClientBase) => { await client.query('INSERT INTO probe (label) VALUES ($1)', [label]); };

@@ -21,7 +21,7 @@ import { openPostgresPool } from '../../server/storage/postgres/pool.ts';
 import { planner, storedWebhook } from '../helpers/cluster-clients.ts';
 import { usePostgresDatabase } from '../helpers/postgres.ts';
 import { closeCommitGate } from '../helpers/postgres-commit-gate.ts';
-import { startPostgresCollabNode } from '../helpers/postgres-collab-node.ts';
+import { startPostgresCollabNode, LOG_KEPT_MS } from '../helpers/postgres-collab-node.ts';
 import { registerTeardown } from '../helpers/teardown.ts';
 import { tempDir } from '../helpers/test-server.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -41,7 +41,7 @@ describe('planning pushes on PostgreSQL', () => {
 
   it('a change and the pushes it plans commit together; what they carry is the document as the change left it; refresh cancels what the system already has; an applied inbound row cancels an older push of its own content', async () => {
     const { admin } = db();
-    const node = await startPostgresCollabNode({ databaseUrl: url, instanceId: 'plans', leaseMs: 2000, dataDir: tempDir() });
+    const node = await startPostgresCollabNode({ databaseUrl: url, instanceId: 'plans', leaseMs: 2000, dataDir: tempDir(), debounceMs: LOG_KEPT_MS });
     registerTeardown(() => node.stop());
     const pool = openPostgresPool(url, { max: 6 });
     registerTeardown(() => pool.end());

@@ -60,12 +60,21 @@ export interface PostgresCollabNode {
  * SQLite listeners would use. Run in-process, or as a process (postgres-collab-process.ts) to be
  * killed -9 or frozen; this module therefore imports nothing of vitest.
  */
+/** A store debounce no test outlasts: the update log keeps every row until the node stops (CollabNodeOptions.debounceMs). */
+export const LOG_KEPT_MS = 600_000;
+
 export interface CollabNodeOptions {
   /** Empty: documents and activity in SQLite. */
   databaseUrl: string;
   instanceId: string;
   leaseMs: number;
   dataDir: string;
+  /**
+   * Hocuspocus's store debounce (STORE_DEBOUNCE_MS; the max is 5×), after which the document is
+   * compacted: its document_updates rows are folded into `documents` and deleted. @default 200.
+   * A test that counts or reads particular log rows passes LOG_KEPT_MS, or a compaction between
+   * two of its steps (any pause past 200 ms on a loaded machine) changes what it reads.
+   */
   debounceMs?: number;
   /**
    * PostgreSQL only: register this node in collab_instances and relay a document loaded on another

@@ -13,7 +13,7 @@ import { postgresVendorBindings } from '../../server/people/postgres-vendor-bind
 import { sqliteVendorBindings, type VendorBindings, type VendorBound } from '../../server/people/vendor-bindings.ts';
 import { VENDOR_DEPENDANT_KINDS } from '../../server/people/vendor-dependants.ts';
 import { usePostgres, usePostgresPools } from '../helpers/postgres.ts';
-import { startCollabNode, type PostgresCollabNode } from '../helpers/postgres-collab-node.ts';
+import { startCollabNode, type PostgresCollabNode, LOG_KEPT_MS } from '../helpers/postgres-collab-node.ts';
 import { registerTeardown } from '../helpers/teardown.ts';
 import { tempDir } from '../helpers/test-server.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -60,7 +60,7 @@ async function sqliteHarness(): Promise<Harness> {
 
 async function postgresHarness(): Promise<Harness> {
   const url = await pools.database();
-  const node = await startCollabNode({ databaseUrl: url, instanceId: 'vendors', leaseMs: 2000, dataDir: tempDir('vendors-') });
+  const node = await startCollabNode({ databaseUrl: url, instanceId: 'vendors', leaseMs: 2000, dataDir: tempDir('vendors-'), debounceMs: LOG_KEPT_MS });
   registerTeardown(() => node.stop());
   const pool = pools.poolOn(url);
   const keys = new PostgresApiKeyStore(pool, () => NOW);
