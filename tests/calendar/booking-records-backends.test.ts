@@ -137,7 +137,7 @@ describe('the booking backfill on PostgreSQL, against an update of the same wedd
     inTransaction(pool, async (client) => { await (update.write as (c: pg.ClientBase, a: { name: string; seq: number }) => Promise<void>)(client, { name: name(w), seq: 1 }); });
   /** Statements waiting for a lock, but for the COMMIT held at the gate (with the fix: the wedding's advisory lock). */
   const waitingOnLock = async (admin: pg.Pool) => Number((await admin.query(
-    "SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query <> 'COMMIT'")).rows[0].n);
+    "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query <> 'COMMIT'")).rows[0].n);
   const booked = async (index: PostgresBookingIndex, vendors: string[]) =>
     (await Promise.all(vendors.map((v) => index.bookings(v, 0, Number.MAX_SAFE_INTEGER)))).flat().map((b) => `${b.vendorId}@${b.eventId}:${b.startMs}`).sort();
 

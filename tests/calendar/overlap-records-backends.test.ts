@@ -84,7 +84,7 @@ describe.each([['sqlite', () => openSqlite()], ['postgres', () => openPostgres()
 
 describe('recorded overlaps on PostgreSQL, across instances', () => {
   const waitingForLock = async (admin: pg.Pool) => Number((await admin.query(
-    "SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")).rows[0].n);
+    "SELECT count(*) AS n FROM pg_locks WHERE database = (SELECT oid FROM pg_database WHERE datname = current_database()) AND locktype = 'advisory' AND NOT granted")).rows[0].n);
 
   it("an instance's check of a vendor waits for another instance's check of it to end, and then reads what it recorded", async () => {
     const admin = poolOn(url, 1);
@@ -148,7 +148,7 @@ describe('recorded overlaps on PostgreSQL, across instances', () => {
     await waitFor(() => started, "a's check to start");
     const next = b.exclusively(v, async (r) => [...(await r.recorded()).keys()]);
     await waitFor(async () => (await waitingForLock(admin)) === 1, "b's check to wait");
-    await admin.query("SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid()");
+    await admin.query("SELECT pg_terminate_backend(pid) FROM pg_locks WHERE database = (SELECT oid FROM pg_database WHERE datname = current_database()) AND locktype = 'advisory' AND granted AND pid <> pg_backend_pid()");
     expect(await next).toEqual([]);
     held.open();
     await expect(lost).rejects.toThrow();

@@ -223,10 +223,10 @@ describe('wedding documents on PostgreSQL: acknowledged means committed, one own
     await admin.query('CREATE TRIGGER slow_w7 BEFORE INSERT ON document_updates FOR EACH ROW EXECUTE FUNCTION slow_w7()');
     await admin.query('INSERT INTO sleep_w7 VALUES (1)');
     addEvent(onA, 'caught');
-    await waitFor(async () => (await admin.query("SELECT 1 FROM pg_stat_activity WHERE wait_event = 'PgSleep'")).rowCount === 1, "the owner's INSERT to be running", 10_000, 20);
+    await waitFor(async () => (await admin.query("SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event = 'PgSleep'")).rowCount === 1, "the owner's INSERT to be running", 10_000, 20);
     a.child.kill('SIGSTOP');
     const frozenAt = Date.now();
-    await waitFor(async () => (await admin.query("SELECT 1 FROM pg_stat_activity WHERE state = 'idle in transaction' AND application_name = 'wedsync'")).rowCount === 1,
+    await waitFor(async () => (await admin.query("SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND state = 'idle in transaction' AND application_name = 'wedsync'")).rowCount === 1,
       "the frozen owner's session to sit idle in its transaction", 10_000, 20);
 
     // Another instance serves the wedding once the lease lapses, without waiting for the frozen owner.

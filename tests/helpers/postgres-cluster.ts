@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -6,8 +6,9 @@ import path from 'node:path';
 
 /**
  * A throwaway PostgreSQL cluster (initdb) in a temp folder, listening on 127.0.0.1 at a free port,
- * trust authentication; `stop()` shuts it down and deletes the folder. Used by tests (through
- * postgres.ts, which registers the teardown) and by benchmarks. No vitest here.
+ * trust authentication; `stop()` shuts it down and deletes the folder, and so does a watchdog once
+ * the process that started it is gone. Used by tests (one per test worker: worker-postgres.ts) and
+ * by benchmarks. No vitest here.
  *
  * Binaries: `initdb` on PATH, else the newest `/usr/lib/postgresql/<major>/bin` (Debian's
  * `postgresql` package, which .ci/run installs when missing). A missing PostgreSQL throws: the
@@ -67,6 +68,21 @@ function run(as: RunAs, bin: string, args: string[]): void {
   }
 }
 
+/**
+ * Stops the cluster in `folder` and deletes it once this process is gone, however it ended: a
+ * process killed by a signal (vitest ends its workers so) runs no 'exit' handler, and its cluster
+ * would run on. A detached shell checks every second; it leaves as soon as the folder is gone (the
+ * cluster was stopped the usual way).
+ */
+function watchOver(as: RunAs, pgCtl: string, data: string, folder: string): void {
+  const script = 'pid=$1 ctl=$2 data=$3 folder=$4; shift 4\n'
+    + 'while kill -0 "$pid" 2>/dev/null && [ -d "$folder" ]; do sleep 1; done\n'
+    + '[ -d "$folder" ] || exit 0\n'
+    + '"$@" "$ctl" stop -D "$data" -m immediate -w >/dev/null 2>&1\n'
+    + 'rm -rf "$folder"\n';
+  spawn('sh', ['-c', script, 'watchdog', String(process.pid), pgCtl, data, folder, ...as.prefix], { detached: true, stdio: 'ignore' }).unref();
+}
+
 export interface PostgresCluster {
   /** `postgres://postgres@127.0.0.1:<port>/postgres` (trust authentication). */
   adminUrl: string;
@@ -101,10 +117,11 @@ export async function startPostgresCluster(options: { fsync?: boolean } = {}): P
     const serverOptions = [
       `-p ${port}`, '-c listen_addresses=127.0.0.1', `-k ${folder}`,
       ...(options.fsync ? [] : ['-c fsync=off', '-c full_page_writes=off']),
-      '-c max_connections=200', '-c shared_buffers=32MB',
+      '-c max_connections=300', '-c shared_buffers=32MB',
     ].join(' ');
     try {
       run(as, path.join(bin, 'pg_ctl'), ['start', '-D', data, '-w', '-t', '30', '-l', path.join(folder, 'server.log'), '-o', serverOptions]);
+      watchOver(as, path.join(bin, 'pg_ctl'), data, folder);
       return { adminUrl: `postgres://postgres@127.0.0.1:${port}/postgres`, stop, stopNow };
     } catch (error) {
       const log = fs.existsSync(path.join(folder, 'server.log')) ? fs.readFileSync(path.join(folder, 'server.log'), 'utf8') : '';

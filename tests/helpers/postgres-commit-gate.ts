@@ -26,7 +26,7 @@ export async function closeCommitGate(pool: pg.Pool, table: string, key: number)
   await holder.query('SELECT pg_advisory_lock($1)', [key]);
   return {
     blocked: (what) => waitFor(async () => (await pool.query<{ pid: number }>(
-      "SELECT pid FROM pg_stat_activity WHERE query = 'COMMIT' AND wait_event_type = 'Lock'")).rows[0]?.pid, what),
+      "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query = 'COMMIT' AND wait_event_type = 'Lock'")).rows[0]?.pid, what),
     async open() {
       await holder.query('SELECT pg_advisory_unlock($1)', [key]);
       holder.release();

@@ -1,18 +1,15 @@
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import pg from 'pg';
-import { applyPostgresMigrations } from '../../server/storage/postgres/migrations.ts';
-import { startPostgresCluster } from './postgres-cluster.ts';
+import { createMigratedDatabase, databaseUrl, workerPostgres } from './worker-postgres.ts';
 
 /**
  * Which storage backend the test servers (test-server.ts) run on: `WEDSYNC_TEST_BACKEND=postgres`
  * runs each of them as an instance on a PostgreSQL database of its own (issue 15: the suite on both
  * backends); unset, on SQLite in the server's DATA_DIR, as `npm start` does by default.
  *
- * On PostgreSQL the databases live on one server per test worker: WEDSYNC_TEST_POSTGRES_URL's (a
- * superuser's `postgres://…`, as .ci/run starts), else a throwaway cluster (postgres-cluster.ts)
- * started on first use and deleted when the worker exits. Each database is a copy of a migrated
- * template, so a server starts without running the migrations again.
+ * On PostgreSQL the databases live on the worker's server (worker-postgres.ts:
+ * WEDSYNC_TEST_POSTGRES_URL's, else a throwaway cluster stopped with the worker). Each database is
+ * a copy of a migrated template, so a server starts without running the migrations again.
  */
 export const TEST_BACKEND: 'sqlite' | 'postgres' = process.env.WEDSYNC_TEST_BACKEND === 'postgres' ? 'postgres' : 'sqlite';
 
@@ -22,61 +19,18 @@ export const onPostgresBackend = TEST_BACKEND === 'postgres';
 // earlier version) is skipped on the PostgreSQL run with `skipIf(onPostgresBackend)` and a comment
 // saying why; the PostgreSQL stores have their own tests (tests/storage/, tests/cluster/).
 
-interface SharedServer {
-  adminUrl: string;
-  template: string;
-}
-
-let shared: Promise<SharedServer> | undefined;
 /** DATA_DIR → its database: a server restarted on the same data directory finds what it stored. */
 const databases = new Map<string, { name: string; url: string }>();
-
-function urlOf(adminUrl: string, database: string): string {
-  const url = new URL(adminUrl);
-  url.pathname = `/${database}`;
-  return url.toString();
-}
-
-async function withAdmin<T>(adminUrl: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
-
-async function openShared(): Promise<SharedServer> {
-  const given = process.env.WEDSYNC_TEST_POSTGRES_URL;
-  let adminUrl = given;
-  if (!adminUrl) {
-    const cluster = await startPostgresCluster();
-    process.once('exit', () => cluster.stopNow());
-    adminUrl = cluster.adminUrl;
-  }
-  // ICU's root collation, as a production database's default, rather than the cluster's C
-  // (postgres.ts says why).
-  const template = `wedsync_template_${process.pid}_${crypto.randomBytes(4).toString('hex')}`;
-  await withAdmin(adminUrl, (c) => c.query(`CREATE DATABASE ${template} TEMPLATE template0 ENCODING 'UTF8' LOCALE_PROVIDER icu ICU_LOCALE 'und'`));
-  const pool = new pg.Pool({ connectionString: urlOf(adminUrl, template), max: 1 });
-  try {
-    await applyPostgresMigrations(pool);
-  } finally {
-    await pool.end();
-  }
-  return { adminUrl, template };
-}
 
 /**
  * Drops the databases whose data directory is gone (its test tore it down), skipping any still in
  * use (a server of a file-level teardown yet to run): they go at a later call, or with the cluster.
  */
-async function dropAbandoned(client: pg.Client): Promise<void> {
+async function dropAbandoned(admin: pg.Pool): Promise<void> {
   for (const [dataDir, db] of databases) {
     if (fs.existsSync(dataDir)) continue;
     try {
-      await client.query(`DROP DATABASE IF EXISTS ${db.name}`);
+      await admin.query(`DROP DATABASE IF EXISTS ${db.name}`);
       databases.delete(dataDir);
     } catch { /* still connected: later */ }
   }
@@ -84,18 +38,16 @@ async function dropAbandoned(client: pg.Client): Promise<void> {
 
 /**
  * The PostgreSQL database (`postgres://…`) of the test server on `dataDir`: the one it had if it was
- * started on that directory before, else a fresh migrated copy of the template.
+ * started on that directory before, else a fresh migrated copy of the worker's template
+ * (worker-postgres.ts).
  */
 export async function testDatabaseFor(dataDir: string): Promise<string> {
   const known = databases.get(dataDir);
   if (known) return known.url;
-  const server = await (shared ??= openShared());
-  const name = `wedsync_t_${crypto.randomBytes(6).toString('hex')}`;
-  await withAdmin(server.adminUrl, async (client) => {
-    await dropAbandoned(client);
-    await client.query(`CREATE DATABASE ${name} TEMPLATE ${server.template}`);
-  });
-  const url = urlOf(server.adminUrl, name);
+  const server = await workerPostgres();
+  await dropAbandoned(server.admin);
+  const name = await createMigratedDatabase('wedsync_t');
+  const url = databaseUrl(server.adminUrl, name);
   databases.set(dataDir, { name, url });
   return url;
 }

@@ -97,7 +97,7 @@ describe('API keys on PostgreSQL, across instances', () => {
       await other.query('UPDATE api_keys SET last_used_at = $1 WHERE id = $2', [t + 120_000, summary.id]);
       const used = behind.authenticate(key);
       await waitFor(async () => (await db().admin.query(
-        "SELECT 1 FROM pg_stat_activity WHERE application_name = 'keys-behind' AND wait_event_type = 'Lock'")).rowCount, 'the use to wait for the row');
+        "SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'keys-behind' AND wait_event_type = 'Lock'")).rowCount, 'the use to wait for the row');
       await other.query('COMMIT');
       expect((await used).lastUsedAt).toBe(t + 120_000);
     } finally {

@@ -126,11 +126,11 @@ describe('document leases with fencing (PostgreSQL)', () => {
     try {
       await gate.query('SELECT pg_advisory_lock($1)', [COMMIT_GATE]);
       const append = a!.documents.append(name, Uint8Array.of(9), old);
-      await waitFor(async () => (await gate.query("SELECT 1 FROM pg_stat_activity WHERE query = 'COMMIT' AND wait_event_type = 'Lock'")).rowCount === 1,
+      await waitFor(async () => (await gate.query("SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND query = 'COMMIT' AND wait_event_type = 'Lock'")).rowCount === 1,
         'the old owner\'s group blocked in COMMIT');
       let takenOver = false;
       const takeover = b!.leases.acquire(name, 60_000).then((lease) => { takenOver = true; return lease; });
-      await waitFor(async () => (await gate.query("SELECT 1 FROM pg_stat_activity WHERE query LIKE 'INSERT INTO document_leases%' AND wait_event_type = 'Lock'")).rowCount === 1,
+      await waitFor(async () => (await gate.query("SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'INSERT INTO document_leases%' AND wait_event_type = 'Lock'")).rowCount === 1,
         'the takeover waiting for the lease row');
       expect(takenOver).toBe(false);
       await gate.query('SELECT pg_advisory_unlock($1)', [COMMIT_GATE]);
