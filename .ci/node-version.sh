@@ -15,7 +15,7 @@
 # Build the app first (`npm run build:app`, as `npm test` does) before running the suite: the copy
 # takes client/app/dist with it, and servers that find none build it on start, which the child
 # process tests do not wait for.
-# Env: WEDSYNC_NODE_CACHE (default ~/.cache/wedsync-node) keeps unpacked Node versions.
+# Env: WEDSYNC_NODE_CACHE (default ~/.cache/wedsync-node) keeps unpacked Node versions and built addons.
 set -euo pipefail
 
 if [ "$#" -lt 2 ]; then
@@ -59,25 +59,8 @@ export PATH="$nodedir/bin:$PATH"
 export npm_config_nodedir="$nodedir"
 echo "node-version: $(node --version) in $work"
 
-# Every package with a binding.gyp compiles against the running Node's ABI; N-API binaries
-# (rolldown, lightningcss, esbuild's executable) do not need it. Compiling SQLite takes minutes,
-# so the build/ dirs are cached per Node version and addon version.
-mapfile -t addons < <(cd "$work" && find node_modules -name binding.gyp -not -path '*/test/*' \
-  -not -path '*/deps/*' -printf '%h\n' | sort -u)
-if [ "${#addons[@]}" -gt 0 ]; then
-  # Keyed by the addons' own name@version, so unrelated lockfile changes keep the cache.
-  addon_sum="$(cd "$work" && for a in "${addons[@]}"; do node -p \
-    "const p = require('./$a/package.json'); p.name + '@' + p.version"; done | sha256sum | cut -c1-16)"
-  built="$cache/addons-$version-$addon_sum.tar"
-  if [ -f "$built" ]; then
-    tar -C "$work" -xf "$built"
-  else
-    # prebuild-install would try GitHub for a prebuilt binary; build from source straight away.
-    (cd "$work" && npm_config_build_from_source=true npm rebuild --no-audit --no-fund \
-      "${addons[@]##*node_modules/}")
-    (cd "$work" && tar -cf "$built.tmp" "${addons[@]/%//build}" && mv "$built.tmp" "$built")
-  fi
-fi
+# Its native addons (better-sqlite3), built for this Node (cached: native-addons.sh).
+"$repo/.ci/native-addons.sh" "$work"
 
 cd "$work"
 "$@"
