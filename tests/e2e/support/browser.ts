@@ -2,7 +2,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
-import { registerTeardown } from '../../helpers/teardown.ts';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const SCREENSHOT_DIR = fileURLToPath(new URL('../../../test-results/screenshots/', import.meta.url));
@@ -13,12 +12,28 @@ const ARGS = [
   '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage',
 ];
 
-/** One Chromium per test file, closed after the file. */
+let shared: Promise<Browser> | undefined;
+
+/**
+ * The test worker's Chromium, launched on first use and shared by the files the worker runs (the
+ * browser project keeps its workers: tests/vitest.config.ts). A launch costs a few seconds of CPU
+ * on this machine, and a test never shares a profile: each opens contexts of its own (openTab),
+ * closed after it. Launched again if it went away. It ends with the worker: Chromium exits when
+ * Playwright's pipe to it closes.
+ */
 export async function launchBrowser(): Promise<Browser> {
   if (!fs.existsSync(CHROMIUM)) throw new Error(`Chromium is not installed at ${CHROMIUM} (apt-get install -y chromium)`);
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
-  registerTeardown(() => browser.close());
-  return browser;
+  const launching = shared ??= chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  let browser: Browser;
+  try {
+    browser = await launching;
+  } catch (error) {
+    if (shared === launching) shared = undefined;
+    throw error;
+  }
+  if (browser.isConnected()) return browser;
+  if (shared === launching) shared = undefined;
+  return launchBrowser();
 }
 
 export interface Tab {
