@@ -1,7 +1,8 @@
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, onTestFinished, TestRunner } from 'vitest';
+import { recordUse } from './backend-uses.ts';
 import { registerTeardown } from './teardown.ts';
-import { createEmptyDatabase, createMigratedDatabase, databaseUrl, workerPostgres } from './worker-postgres.ts';
+import { createEmptyDatabase, createMigratedDatabase, databaseUrl, retireDatabases, workerPostgres } from './worker-postgres.ts';
 
 /**
  * PostgreSQL for tests: databases of their own on the test worker's server (worker-postgres.ts: a
@@ -81,21 +82,22 @@ export function usePostgresDatabase(): () => { url: string; admin: pg.Pool } {
 
 /**
  * The worker's PostgreSQL (worker-postgres.ts) for a test file or a test: the databases it creates
- * are dropped (WITH FORCE) by `stop()`. Inside a test it is stopped when the test finishes;
- * elsewhere the caller stops it (usePostgres does). The server itself outlives it, and stops with
- * the worker.
+ * are dropped after `stop()`, once nothing is connected to them (retireDatabases). Inside a test it
+ * is stopped when the test finishes; elsewhere the caller stops it (usePostgres does). The server
+ * itself outlives it, and stops with the worker.
  *
  * NOTE: inside a test it registers the test's own onTestFinished, not registerTeardown: databases
  * made by a (non-concurrent) test go at that test's end, not the file's.
  */
 export async function startPostgres(): Promise<TestPostgres> {
+  recordUse('postgres');
   const server = await workerPostgres();
   const created: string[] = [];
   let stopped = false;
   const stop = async () => {
     if (stopped) return;
     stopped = true;
-    for (const db of created.splice(0)) await server.admin.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
+    await retireDatabases(created.splice(0));
   };
   // The running test, if any (expect's state keeps the last test's name after it ends).
   if (TestRunner.getCurrentTest()) onTestFinished(stop);

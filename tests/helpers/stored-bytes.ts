@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { TestServer } from './test-server.ts';
+import { recordUse } from './backend-uses.ts';
 import { onPostgresBackend, serverSql } from './test-backend.ts';
 
 /** One place a test server's storage holds bytes: a file, or a column of a row. */
@@ -20,6 +21,7 @@ export interface StoredBytes {
  * its data directory is removed).
  */
 export async function storedBytes(t: Pick<TestServer, 'server' | 'dataDir'>): Promise<StoredBytes[]> {
+  recordUse('follows-backend');
   const out: StoredBytes[] = [];
   if (!onPostgresBackend) {
     for (const name of ['wedsync.sqlite', 'wedsync.sqlite-wal', 'wedsync.sqlite-shm']) {

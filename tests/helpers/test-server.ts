@@ -9,6 +9,7 @@ import { connectWedding, type ConnectOptions, type WeddingConnection } from '../
 import { loadConfig } from '../../server/config.ts';
 import { createLogger } from '../../server/logger.ts';
 import { createWedSyncServer, type WedSyncServer, type WedSyncServerOptions } from '../../server/wedsync-server.ts';
+import { recordUse } from './backend-uses.ts';
 import { registerTeardown } from './teardown.ts';
 import { onPostgresBackend, testDatabaseFor } from './test-backend.ts';
 
@@ -56,6 +57,7 @@ export async function startTestServer(options: {
   oidcFetch?: WedSyncServerOptions['oidcFetch'];
 } = {}): Promise<TestServer> {
   const dataDir = options.dataDir ?? tempDir();
+  if (!options.env?.DATABASE_URL) recordUse('follows-backend');
   // WEDSYNC_TEST_BACKEND=postgres (test-backend.ts): on a database of this data directory's own.
   const backend = onPostgresBackend && !options.env?.DATABASE_URL
     ? { DATABASE_URL: await testDatabaseFor(dataDir), CREDENTIALS_KEY: TEST_CREDENTIALS_KEY }

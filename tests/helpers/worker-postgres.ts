@@ -47,6 +47,32 @@ export function workerPostgres(): Promise<WorkerPostgres> {
   return shared;
 }
 
+const retired = new Set<string>();
+
+/**
+ * Drops the databases `names` once nothing is connected to them: now, or at a later call (every
+ * database made here first drops the retired ones it can). It never ends anyone's connection: a
+ * pool still closing when its file ended would get the server's FATAL 57P01 as an uncaught error.
+ * What is left goes with the cluster.
+ */
+export async function retireDatabases(names: string[]): Promise<void> {
+  for (const name of names) retired.add(name);
+  await dropRetired();
+}
+
+async function dropRetired(): Promise<void> {
+  if (retired.size === 0) return;
+  const { admin } = await workerPostgres();
+  const busy = new Set((await admin.query<{ datname: string }>('SELECT DISTINCT datname FROM pg_stat_activity WHERE datname = ANY($1)', [[...retired]])).rows.map((r) => r.datname));
+  for (const name of retired) {
+    if (busy.has(name)) continue;
+    try {
+      await admin.query(`DROP DATABASE IF EXISTS ${name}`);
+      retired.delete(name);
+    } catch { /* connected since: a later call */ }
+  }
+}
+
 /** `adminUrl` with its database replaced by `database`. */
 export function databaseUrl(adminUrl: string, database: string): string {
   const url = new URL(adminUrl);
@@ -62,6 +88,7 @@ export function databaseUrl(adminUrl: string, database: string): string {
  */
 export async function createEmptyDatabase(prefix: string): Promise<string> {
   const server = await workerPostgres();
+  await dropRetired();
   const name = `${prefix}_${crypto.randomBytes(6).toString('hex')}`;
   try {
     await server.admin.query(`CREATE DATABASE ${name} TEMPLATE template0 ENCODING 'UTF8' LOCALE_PROVIDER icu ICU_LOCALE 'und'`);
@@ -92,6 +119,7 @@ export async function createMigratedDatabase(prefix: string): Promise<string> {
     return template;
   })();
   const template = await migrated;
+  await dropRetired();
   const name = `${prefix}_${crypto.randomBytes(6).toString('hex')}`;
   await server.admin.query(`CREATE DATABASE ${name} TEMPLATE ${template} STRATEGY FILE_COPY`);
   return name;
