@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { WEDDING_VIEWS, parseRoute, routePath, type Route } from '../../client/app/src/routing/routes.ts';
+import { isWeddingId } from '../../schema/document/names.ts';
 
 describe('planner app routes', () => {
   it('reads /invite/<token> as the invitation page and writes it back', () => {
@@ -40,12 +41,20 @@ describe('planner app routes', () => {
       fc.constant({ name: 'demo' } as const),
       fc.record({ name: fc.constant('invite' as const), token: fc.stringMatching(/^[A-Za-z0-9_.~-]{8,64}$/) }),
       fc.record({
-        name: fc.constant('wedding' as const), weddingId: fc.stringMatching(/^[A-Za-z0-9_-]{1,64}$/),
+        // Only what the hub takes for a wedding id: the same characters, but never `__proto__`.
+        name: fc.constant('wedding' as const), weddingId: fc.stringMatching(/^[A-Za-z0-9_-]{1,64}$/).filter(isWeddingId),
         view: fc.constantFrom(...WEDDING_VIEWS),
       }),
       fc.record({ name: fc.constant('connections' as const), workspaceId: fc.stringMatching(/^[A-Za-z0-9_-]{1,64}$/) }),
       fc.constant({ name: 'schedule' } as const),
     );
     fc.assert(fc.property(route, (r) => { expect(parseRoute(routePath(r))).toEqual(r); }), { verbose: true });
+  });
+
+  it('reads a path naming no possible wedding (`__proto__`, too long, other characters) as the start page', () => {
+    for (const path of ['/w/__proto__/timeline', '/w/__proto__', `/w/${'a'.repeat(65)}/timeline`, '/w/a.b/timeline']) {
+      expect(parseRoute(path)).toEqual({ name: 'picker' });
+    }
+    expect(parseRoute('/w/__proto__x/admin')).toEqual({ name: 'wedding', weddingId: '__proto__x', view: 'admin' });
   });
 });
