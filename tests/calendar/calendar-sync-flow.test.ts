@@ -51,6 +51,28 @@ async function settled(w: World): Promise<void> {
   }, 'no pending inbox or outbox rows');
 }
 
+/**
+ * Google's notifications held, the photographer moves Family photos to 17:00 in Google while the
+ * planner moves it to 16:00 with notes here. Our push meets a changed etag (412), re-reads, writes
+ * the notes and leaves Google's times; resolves with the Google event's id once the notes are there.
+ */
+async function bothSidesMovePhotos(w: World): Promise<string> {
+  const id = googleEvent(w, 'Family photos')!.id!;
+  w.s.google.pauseNotifications();
+  w.s.google.userPatch(w.s.googleCalendarId, id, { start: { dateTime: '2027-06-12T17:00:00+01:00', timeZone: 'Europe/London' }, end: { dateTime: '2027-06-12T17:30:00+01:00', timeZone: 'Europe/London' } });
+  w.client.doc.upsertEvent({ id: 'photos', start: '2027-06-12T16:00:00+01:00', end: '2027-06-12T16:30:00+01:00', notes: 'Grandparents first' });
+  await waitFor(() => w.s.google.event(w.s.googleCalendarId, id)?.description === 'Grandparents first', 'the notes in Google');
+  return id;
+}
+
+/** The wedding's conflict on the photos' start, as the planner's conflicts API lists it (waits for it). */
+async function photosStartConflict(w: World) {
+  return waitFor(async () => {
+    const res = await w.t.fetch(`/api/integrations/wedding/${W}/conflicts`, { token: w.planner });
+    return ((await res.json()) as { conflicts: { entityId: string; field: string; localValue: unknown; remoteValue: unknown; winner: string | null }[] }).conflicts.find((c) => c.entityId === 'photos' && c.field === 'start');
+  }, 'the conflict on the photos’ start');
+}
+
 async function timelineInEveryCalendar(w: World): Promise<void> {
   w.client.doc.upsertEvent(CEREMONY);
   w.client.doc.upsertEvent(PHOTOS);
@@ -141,21 +163,12 @@ describe('calendar sync stories', () => {
   it('both sides move the same event while Google cannot reach us: the 412 merge keeps Google’s change, the conflict is recorded with both values', async () => {
     const w = await world();
     await timelineInEveryCalendar(w);
-    const id = googleEvent(w, 'Family photos')!.id!;
-
-    w.s.google.pauseNotifications();
-    w.s.google.userPatch(w.s.googleCalendarId, id, { start: { dateTime: '2027-06-12T17:00:00+01:00', timeZone: 'Europe/London' }, end: { dateTime: '2027-06-12T17:30:00+01:00', timeZone: 'Europe/London' } });
-    w.client.doc.upsertEvent({ id: 'photos', start: '2027-06-12T16:00:00+01:00', end: '2027-06-12T16:30:00+01:00', notes: 'Grandparents first' });
-    // Our push meets a changed etag (412), re-reads, writes the notes and leaves Google's times.
-    await waitFor(() => w.s.google.event(w.s.googleCalendarId, id)?.description === 'Grandparents first', 'the notes in Google');
+    const id = await bothSidesMovePhotos(w);
     expect(w.s.google.requests.some((r) => r.method === 'PATCH' && r.status === 412)).toBe(true);
     expect(sameInstant(w.s.google.event(w.s.googleCalendarId, id)!.start!.dateTime, '2027-06-12T17:00:00+01:00')).toBe(true);
 
     w.s.google.resumeNotifications();
-    const conflict = await waitFor(async () => {
-      const res = await w.t.fetch(`/api/integrations/wedding/${W}/conflicts`, { token: w.planner });
-      return ((await res.json()) as { conflicts: { entityId: string; field: string; localValue: unknown; remoteValue: unknown; winner: string | null }[] }).conflicts.find((c) => c.entityId === 'photos' && c.field === 'start');
-    }, 'the conflict on the photos’ start');
+    const conflict = await photosStartConflict(w);
     expect(sameInstant(String(conflict.localValue), '2027-06-12T16:00:00+01:00')).toBe(true);
     expect(sameInstant(String(conflict.remoteValue), '2027-06-12T17:00:00+01:00')).toBe(true);
     // Default strategy (crdt): the later, external write stands everywhere.
@@ -168,12 +181,7 @@ describe('calendar sync stories', () => {
     const w = await world();
     await timelineInEveryCalendar(w);
     await settled(w);
-    const id = googleEvent(w, 'Family photos')!.id!;
-
-    w.s.google.pauseNotifications();
-    w.s.google.userPatch(w.s.googleCalendarId, id, { start: { dateTime: '2027-06-12T17:00:00+01:00', timeZone: 'Europe/London' }, end: { dateTime: '2027-06-12T17:30:00+01:00', timeZone: 'Europe/London' } });
-    w.client.doc.upsertEvent({ id: 'photos', start: '2027-06-12T16:00:00+01:00', end: '2027-06-12T16:30:00+01:00', notes: 'Grandparents first' });
-    await waitFor(() => w.s.google.event(w.s.googleCalendarId, id)?.description === 'Grandparents first', 'the notes in Google');
+    const id = await bothSidesMovePhotos(w);
     // The planner edits again while Google's move has not come in yet: the push of it (all of the
     // event, times included) must not take Google's times back to ours.
     const refusedBefore = w.s.google.requests.filter((r) => r.method === 'PATCH' && r.status === 412).length;
@@ -184,10 +192,7 @@ describe('calendar sync stories', () => {
     expect(w.s.google.requests.filter((r) => r.method === 'PATCH' && r.status === 412).length).toBeGreaterThan(refusedBefore);
 
     w.s.google.resumeNotifications();
-    const conflict = await waitFor(async () => {
-      const res = await w.t.fetch(`/api/integrations/wedding/${W}/conflicts`, { token: w.planner });
-      return ((await res.json()) as { conflicts: { entityId: string; field: string; remoteValue: unknown; winner: string | null }[] }).conflicts.find((c) => c.entityId === 'photos' && c.field === 'start');
-    }, 'the conflict on the photos’ start');
+    const conflict = await photosStartConflict(w);
     expect(sameInstant(String(conflict.remoteValue), '2027-06-12T17:00:00+01:00')).toBe(true);
     await waitFor(() => sameInstant(w.client.doc.getEvent('photos')?.start, '2027-06-12T17:00:00+01:00'), 'Google’s time in the timeline');
     await settled(w);
