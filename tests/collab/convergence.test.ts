@@ -59,12 +59,35 @@ async function convergeRun(t: TestServer, clients: WeddingConnection[], weddingI
     scripts.forEach((s, c) => { if (s[i]) apply(clients[c]!.doc, s[i]!); });
     if (i % 3 === 0) await new Promise((r) => setImmediate(r));
   }
-  await Promise.all(clients.map((c) => c.whenAcknowledged()));
+  await withClientStates(clients, () => Promise.all(clients.map((c) => c.whenAcknowledged())));
   const server = t.server.collab.persistence.loadedDocument(documentNameFor(weddingId))!;
-  await waitFor(() => {
+  await withClientStates(clients, () => waitFor(() => {
     const want = JSON.stringify(new WeddingDoc(server).toJSON());
     return clients.every((c) => JSON.stringify(c.doc.toJSON()) === want);
-  }, 'all clients to match the server');
+  }, 'all clients to match the server'));
+}
+
+/**
+ * Runs `wait`; if it fails, the error also says where each client stood (status, synced, unsynced
+ * changes, updates the server refused since it connected), so a failure in CI tells which of them
+ * never got there.
+ */
+async function withClientStates<T>(clients: WeddingConnection[], wait: () => Promise<T>): Promise<T> {
+  try {
+    return await wait();
+  } catch (error) {
+    const states = clients.map((c, i) => `client ${i}: ${c.status}, synced ${c.synced}, unsynced ${c.unsyncedChanges}, refused [${(refusals.get(c) ?? []).join(', ')}]`);
+    throw new Error(`${(error as Error).message}\n${states.join('\n')}`, { cause: error });
+  }
+}
+
+/** Updates the server refused, per client, recorded from the moment it connects. */
+const refusals = new WeakMap<WeddingConnection, string[]>();
+function recordRefusals(c: WeddingConnection): WeddingConnection {
+  const list: string[] = [];
+  refusals.set(c, list);
+  c.onRefused((r) => list.push(`${r.code}, ${r.discardedChanges} discarded`));
+  return c;
 }
 
 describe('convergence under random concurrent edits', () => {
@@ -75,7 +98,7 @@ describe('convergence under random concurrent edits', () => {
       let run = 0;
       await fc.assert(fc.asyncProperty(fc.array(fc.array(op, { minLength: 1, maxLength: 25 }), { minLength: n, maxLength: n }), async (scripts) => {
         const weddingId = `conv${n}-${run++}`;
-        const clients = await Promise.all(Array.from({ length: n }, () => t.connect(weddingId, token)));
+        const clients = await Promise.all(Array.from({ length: n }, async () => recordRefusals(await t.connect(weddingId, token))));
         await Promise.all(clients.map((c) => c.whenSynced()));
         try {
           await convergeRun(t, clients, weddingId, scripts);
@@ -84,7 +107,9 @@ describe('convergence under random concurrent edits', () => {
         } finally {
           await Promise.all(clients.map((c) => c.destroy()));
         }
-      }), { numRuns: n === 2 ? 25 : 10 });
+        // Shrinking re-runs a failing case, and each failing run waits out its timeouts: stop
+        // shrinking in time to report the failure (with its counterexample) instead of the test's timeout.
+      }), { numRuns: n === 2 ? 25 : 10, interruptAfterTimeLimit: 90_000, markInterruptAsFailure: true });
     }, 120_000);
   }
 });

@@ -8,6 +8,7 @@ import type { WeddingDoc } from '../../../../schema/document/wedding-doc.ts';
 import { weddingFacts } from '../conflicts/wedding-facts.ts';
 import { RestoreDialog, SECTION_LABELS } from './restore-dialog.tsx';
 import { dateTimeLabel, humanize } from '../ui/labels.ts';
+import { clearSent } from '../ui/clear-sent.ts';
 import { useAnnounce } from '../ui/use-announcer.ts';
 import { operatorWords, snapshotKindWords } from './snapshot-words.ts';
 
@@ -52,9 +53,10 @@ export function SnapshotsView({ weddingId, token, timeZone, doc }: Props) {
     const body: SnapshotCreateBody = { label: label.trim() };
     if (!body.label) return setMessage({ text: 'Give the snapshot a label, e.g. “before seating changes”.', error: true });
     setBusy(true);
+    const sentLabel = label;
     try {
       const created = await apiRequest(base, { token, method: 'POST', body, schema: SnapshotSummary });
-      setLabel('');
+      clearSent(setLabel, sentLabel, ''); // a label typed for the next one meanwhile stays
       // The line has role="status", so it is read out; a second announcement would repeat it in the page.
       setMessage({ text: `Snapshot “${created.label}” created.`, error: false });
       await reload();

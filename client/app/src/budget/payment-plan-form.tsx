@@ -2,6 +2,7 @@ import { useEffect, useMemo, useState } from 'preact/hooks';
 import { PAYMENT_MILESTONES, SchemaError, StatusBody, minorUnitsFromWritten, splitAmount, type PaymentPlanBody, type WeddingDoc } from '../../../sdk/index.ts';
 import { apiRequest, describeApiError } from '../api/api-client.ts';
 import { humanize } from '../ui/labels.ts';
+import { clearSent } from '../ui/clear-sent.ts';
 import { useAnnounce } from '../ui/use-announcer.ts';
 import { createPaymentPlan, type TokenSource } from './budget-api.ts';
 import { dueLabel, money } from './payment-state.ts';
@@ -80,12 +81,15 @@ export function PaymentPlanForm({ doc, version, weddingId, token, onCreated }: P
       ...(processor ? { processor } : {}),
     };
     setBusy(true);
+    const sent = { vendorId, processor, total, rows };
     try {
       const { payments } = await createPaymentPlan(weddingId, token, body);
       const name = vendors.find((v) => v.id === vendorId)?.name ?? 'the vendor';
       announce(`Payment plan created for ${name}: ${payments.map((p) => `${humanize(p.milestone).toLowerCase()} ${money(p.amount, p.currency)} due ${dueLabel(p.due)}`).join(', ')}.`);
       // Emptied, vendor too: the replace warning of a filled form would invite a second plan over this one.
-      setVendorId(''); setProcessor(''); setTotal(''); setRows([row('deposit', '30'), row('balance', '70')]); setErrors([]);
+      // Fields changed while the plan was on its way (the next plan begun) are kept.
+      clearSent(setVendorId, sent.vendorId, ''); clearSent(setProcessor, sent.processor, ''); clearSent(setTotal, sent.total, '');
+      clearSent(setRows, sent.rows, [row('deposit', '30'), row('balance', '70')]); setErrors([]);
       onCreated();
     } catch (err) {
       setErrors([describeApiError(err, 'Creating the payment plan')]);

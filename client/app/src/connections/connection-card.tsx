@@ -5,6 +5,7 @@ import { BindingVendorForm, VendorSelect } from './binding-vendor-form.tsx';
 import { ConnectionHealth } from './connection-health.tsx';
 import type { ConnectionSummary } from './connections-api.ts';
 import { vendorNameIn, type WeddingVendors } from './use-wedding-vendors.ts';
+import { clearSent } from '../ui/clear-sent.ts';
 
 interface Props {
   connection: ConnectionSummary;
@@ -97,7 +98,7 @@ export function ConnectionCard({ connection: c, weddings, titleOf, workspaceId, 
           {selected && plans(selected.weddingId) && (
             <><VendorSelect id={`${selectId}-vendor`} label={`Vendor in ${titleOf(selected.weddingId)}`} vendors={vendors.get(selected.weddingId)} value={bindVendor} onChange={setBindVendor} />{' '}</>
           )}
-          <button type="button" disabled={busy || !selected} onClick={() => selected && run(() => onBind(c, selected, plans(selected.weddingId) ? bindVendor || null : null).then(() => setBindVendor('')))}>Bind</button>
+          <button type="button" disabled={busy || !selected} onClick={() => selected && run(() => onBind(c, selected, plans(selected.weddingId) ? bindVendor || null : null).then(() => clearSent(setBindVendor, bindVendor, '')))}>Bind</button>
         </div>
       )}
     </li>

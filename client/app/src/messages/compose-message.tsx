@@ -2,6 +2,7 @@ import { useEffect, useMemo, useState } from 'preact/hooks';
 import { CONTACT_ROLES, MESSAGE_PRIORITIES, type Delivery, type Message, type WeddingDoc } from '../../../sdk/index.ts';
 import { describeApiError } from '../api/api-client.ts';
 import { humanize } from '../ui/labels.ts';
+import { clearSent, sameSet } from '../ui/clear-sent.ts';
 import { useAnnounce } from '../ui/use-announcer.ts';
 import { channelLabel, sendLabel } from './message-labels.ts';
 import type { MessagesClient } from './messages-api.ts';
@@ -72,6 +73,8 @@ export function ComposeMessage({ doc, version, client, connectHref }: Props) {
     if (recipientIds.length === 0) { setError('Choose at least one recipient, by role or by name.'); return; }
     if (!body.trim()) { setError('Write the message.'); return; }
     setBusy(true);
+    // What this submit sends: fields changed while it is in flight (the next message begun) are kept.
+    const draft = { subject, body, chosenRoles, chosenPeople, requiresAck, priority, channels };
     try {
       const sent = await client.send({
         recipientIds, subject: subject.trim(), body, priority, type: 'update', requiresAck,
@@ -81,7 +84,9 @@ export function ComposeMessage({ doc, version, client, connectHref }: Props) {
       const reached = sent.message.recipientIds.length;
       const left = sent.recipients.length - reached;
       announce(`Sent “${subject.trim() || 'message'}” to ${reached} ${reached === 1 ? 'person' : 'people'}${left ? `; ${left} not reached (removed from contacts)` : ''}.`);
-      setSubject(''); setBody(''); setChosenRoles(new Set()); setChosenPeople(new Set()); setRequiresAck(false); setPriority('normal'); setChannels(new Set());
+      clearSent(setSubject, draft.subject, ''); clearSent(setBody, draft.body, '');
+      clearSent(setChosenRoles, draft.chosenRoles, new Set(), sameSet); clearSent(setChosenPeople, draft.chosenPeople, new Set(), sameSet);
+      clearSent(setRequiresAck, draft.requiresAck, false); clearSent(setPriority, draft.priority, 'normal'); clearSent(setChannels, draft.channels, new Set(), sameSet);
       setError(null);
     } catch (err) {
       setError(describeApiError(err, 'Sending the message'));

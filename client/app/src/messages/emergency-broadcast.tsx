@@ -2,6 +2,7 @@ import { useMemo, useState } from 'preact/hooks';
 import { EMERGENCY_KINDS, EMERGENCY_SEVERITIES, type EmergencyBody, type WeddingDoc } from '../../../sdk/index.ts';
 import { describeApiError } from '../api/api-client.ts';
 import { ConfirmDialog } from '../ui/confirm-dialog.tsx';
+import { clearSent } from '../ui/clear-sent.ts';
 import { humanize } from '../ui/labels.ts';
 import type { MessagesClient } from './messages-api.ts';
 import { useStatusLine } from '../ui/status-line.ts';
@@ -52,6 +53,7 @@ export function EmergencyBroadcast({ doc, version, client }: Props) {
 
   const send = async () => {
     setConfirming(false);
+    const sentMessage = message;
     try {
       const sent = await client.emergency({
         kind, severity, message: message.trim(), includeContacts, ...(kind === 'vendor_cancellation' ? { vendorId } : {}),
@@ -59,7 +61,7 @@ export function EmergencyBroadcast({ doc, version, client }: Props) {
       const reached = sent.message.recipientIds.length;
       const said = `Emergency broadcast sent to ${reached} ${reached === 1 ? 'person' : 'people'}${sent.task ? `; task opened: ${sent.task.title}` : ''}.`;
       // Said once: the status region below is on the page before the line comes, so it is announced from there.
-      setResult(said); setMessage('');
+      setResult(said); clearSent(setMessage, sentMessage, '');
     } catch (err) {
       setError(describeApiError(err, 'The emergency broadcast'));
     }

@@ -4,6 +4,7 @@ import type { WeddingRole } from '../../../../schema/api/people.ts';
 import { createInvitation, expiryMs, listInvitations, revokeInvitation, type Credentials, type Invitation } from '../account/account-api.ts';
 import { describeApiError } from '../api/api-client.ts';
 import { dateTimeLabel } from '../ui/labels.ts';
+import { clearSent } from '../ui/clear-sent.ts';
 import { useAnnounce } from '../ui/use-announcer.ts';
 
 interface Props {
@@ -188,9 +189,10 @@ function InvitationForm({ kind, vendors, onSubmit }: FormProps) {
     if (!Number.isInteger(maxUses) || maxUses < 1 || maxUses > 1000) return refuse('uses', 'Uses: a whole number from 1 to 1000.');
     setBusy(true);
     setError(null);
+    const sentEmail = email;
     try {
       await onSubmit({ role, ...(role === 'vendor' ? { vendorId } : {}), ...(kind === 'email' ? { email: email.trim() } : {}), expiresInHours: hours, maxUses });
-      if (kind === 'email') setEmail('');
+      if (kind === 'email') clearSent(setEmail, sentEmail, ''); // a next address begun meanwhile stays
     } catch (err) {
       setError({ field: null, message: describeApiError(err, kind === 'link' ? 'Creating the link' : 'Sending the invitation') });
     } finally {
