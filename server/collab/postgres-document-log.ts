@@ -12,9 +12,13 @@ import { DocumentOwnedElsewhereError, type AppendWork, type DocumentLog, type Fo
 /** A document this instance holds: its lease (the fence its writes carry) and its appends in flight. */
 interface Held {
   lease: Lease;
-  /** Settles after the last append issued for it (never rejects). */
-  /** The last append's outcome: true once committed, false once it failed. */
+  /** The last append's outcome: true once committed, false once it failed (never rejects). */
   lastAppend: Promise<boolean>;
+  /**
+   * Settles once the writes of the last joined change that changed nothing (commitJoined) are
+   * committed or failed; null when none is on its way. Appends issued meanwhile wait for it.
+   */
+  writesAlone: Promise<void> | null;
   /** Set once the document is served (opened): its lease is renewed from then on, and this is told when it is lost. */
   onLost: ((error: unknown) => void) | null;
   /** Set once the lease is gone: appends are refused and the live copy is being discarded. */
@@ -83,7 +87,7 @@ export class PostgresDocumentLog implements DocumentLog {
       const owner = await this.leases.current(name).catch(() => null);
       throw new DocumentOwnedElsewhereError(name, owner?.owner ?? null);
     }
-    this.held.set(name, { lease, lastAppend: Promise.resolve(true), onLost: null, lost: false, deadline: this.deadlineFrom(takenAt) });
+    this.held.set(name, { lease, lastAppend: Promise.resolve(true), writesAlone: null, onLost: null, lost: false, deadline: this.deadlineFrom(takenAt) });
     try {
       return await this.store.load(name);
     } catch (error) {
@@ -107,7 +111,7 @@ export class PostgresDocumentLog implements DocumentLog {
     const held = this.held.get(name);
     if (!held) return this.releasing.get(name);
     this.held.delete(name);
-    const release = held.lastAppend
+    const release = Promise.all([held.lastAppend, held.writesAlone])
       .then(() => (held.lost ? false : this.leases.release(held.lease)))
       .then(() => undefined, (error: unknown) => {
         // It lapses by itself after leaseMs; until then the document cannot be opened elsewhere.
@@ -122,7 +126,9 @@ export class PostgresDocumentLog implements DocumentLog {
     const held = this.held.get(name);
     if (this.closed || !held || held.lost) throw new StorageUnavailableError(`${name} is not held by this instance; the change was not stored`);
     if (work) throw new WedSyncError('internal_error', 'synchronous append work is the SQLite form of append listeners; on PostgreSQL they are joined writes');
-    const append = this.store.appendJoined(name, update, held.lease, joined?.writes ?? []);
+    // Behind writes of a change that changed nothing, issued before this one (see commitJoined).
+    const start = () => this.store.appendJoined(name, update, held.lease, joined?.writes ?? []);
+    const append = held.writesAlone ? held.writesAlone.then(start) : start();
     held.lastAppend = append.then(() => true, () => false);
     this.barrier.add(append.then((committed) => {
       try {
@@ -144,18 +150,31 @@ export class PostgresDocumentLog implements DocumentLog {
   }
 
   /**
-   * Writes of a joined change that changed nothing: committed after the document's appends queued
-   * before them (they were judged against the live copy, which holds those changes), only while
+   * Writes of a joined change that changed nothing: committed after the document's appends (and
+   * such writes) queued before them (they were judged against the live copy, which holds those
+   * changes), and before the appends issued after them (which wait), only while
    * this instance holds the document, and fenced by its lease in their transaction. Rejects with
    * StorageUnavailableError when the document is not held or an append before them failed (the
    * live copy is discarded then), with StaleEpochError when the lease moved.
    */
-  async commitJoined(name: string, writes: readonly JoinedWrite[]): Promise<readonly JoinedOutcome[]> {
+  commitJoined(name: string, writes: readonly JoinedWrite[]): Promise<readonly JoinedOutcome[]> {
     const held = this.held.get(name);
-    if (this.closed || !held || held.lost) throw new StorageUnavailableError(`${name} is not held by this instance; the writes were not stored`);
-    if (!(await held.lastAppend)) throw new StorageUnavailableError(`a change of ${name} before these writes was not stored; the writes were not stored either`);
-    if (held.lost) throw new StorageUnavailableError(`${name} is no longer held by this instance; the writes were not stored`);
-    return this.store.commitJoined(name, writes, held.lease);
+    if (this.closed || !held || held.lost) return Promise.reject(new StorageUnavailableError(`${name} is not held by this instance; the writes were not stored`));
+    const before = held.lastAppend;
+    const previous = held.writesAlone;
+    const commit = (async () => {
+      await previous;
+      if (!(await before)) throw new StorageUnavailableError(`a change of ${name} before these writes was not stored; the writes were not stored either`);
+      if (held.lost) throw new StorageUnavailableError(`${name} is no longer held by this instance; the writes were not stored`);
+      return this.store.commitJoined(name, writes, held.lease);
+    })();
+    // The document's later appends commit after these writes: a write judged against the live copy
+    // as it is now (an inbound change read back unchanged cancelling a push the copy no longer
+    // matches) must not land after a change that came later (its push planned meanwhile).
+    const settled = commit.then(() => undefined, () => undefined);
+    held.writesAlone = settled;
+    void settled.then(() => { if (held.writesAlone === settled) held.writesAlone = null; });
+    return commit;
   }
 
   messagesHandled(): void {

@@ -65,6 +65,11 @@ async function bothSidesMovePhotos(w: World): Promise<string> {
   return id;
 }
 
+/** Google's writes so far, one line each: method, path, status and the start of the body. */
+function googleWriteLines(w: World): string[] {
+  return w.s.google.writes(w.s.googleCalendarId).map((r) => `${r.method} ${r.path} → ${r.status} ${r.body.slice(0, 160)}`);
+}
+
 /** The wedding's conflict on the photos' start, as the planner's conflicts API lists it (waits for it). */
 async function photosStartConflict(w: World) {
   return waitFor(async () => {
@@ -120,7 +125,7 @@ describe('calendar sync stories', () => {
     const w = await world();
     await timelineInEveryCalendar(w);
     await settled(w);
-    const googleWrites = w.s.google.writes(w.s.googleCalendarId).length;
+    const googleWrites = googleWriteLines(w);
 
     // The photographer, in New York, drags the ceremony to 16:00 London time (11:00 in New York).
     const id = googleEvent(w, 'Ceremony')!.id!;
@@ -132,7 +137,8 @@ describe('calendar sync stories', () => {
     await waitFor(() => caldavStart(caldavEvent(w, 'Ceremony')) === 'DTSTART;TZID=Europe/London:20270612T160000', 'CalDAV');
     // Settled, and Google was not written to again: its own change did not come back to it.
     await settled(w);
-    expect(w.s.google.writes(w.s.googleCalendarId)).toHaveLength(googleWrites);
+    // Compared line by line, so a failure says which write came back (method, path, status, body).
+    expect(googleWriteLines(w)).toEqual(googleWrites);
   });
 
   it('offline edits on both sides merge: the planner renames the ceremony offline while the photographer changes its place in Google', async () => {

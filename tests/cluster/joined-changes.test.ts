@@ -144,6 +144,35 @@ describe('writes joined to a change of a live document (PostgreSQL)', () => {
     expect(await probed('orphan')).toBe(false);
   });
 
+  it('the writes of a change that changed nothing commit before the document\'s later changes (a push planned by a later edit is not cancelled by an older read-back)', async () => {
+    const { admin } = db();
+    const w = await live(node, 'k2');
+    // The writes alone are held inside their transaction until the later change has been made.
+    let letGo!: () => void;
+    const held = new Promise<void>((r) => { letGo = r; });
+    let inTransaction!: () => void;
+    const started = new Promise<void>((r) => { inTransaction = r; });
+    const order: string[] = [];
+    const alone = node.collab.persistence.changeWithWrites('wedding:k2', [async (client) => {
+      inTransaction();
+      await held;
+      await client.query('INSERT INTO probe (label) VALUES ($1)', ['alone-first']);
+    }], () => 'nothing');
+    void alone.committed.then(() => order.push('alone'));
+    await started;
+    const later = node.collab.persistence.changeWithWrites('wedding:k2', [probe('later-second')], () => event(w, 'later').id);
+    void later.committed.then(() => order.push('later'));
+    // Room for the later change to commit, which it must not do before the writes alone.
+    await Promise.race([later.committed, new Promise((r) => setTimeout(r, 300))]);
+    expect(order).toEqual([]);
+    expect(await stored(admin, 'k2')).toEqual([]);
+    letGo();
+    await Promise.all([alone.committed, later.committed]);
+    expect(order).toEqual(['alone', 'later']);
+    expect(await probed('alone-first')).toBe(true);
+    expect(await stored(admin, 'k2')).toEqual(['later']);
+  });
+
   it('a joined change is refused inside a Yjs transaction of the document, and for a document not live here', async () => {
     const w = await live(node, 'k2');
     let refused: unknown;
