@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { parseOutboundAllow } from './net/outbound-policy.ts';
+import { parseProxyTrust } from './http/client-address.ts';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -34,6 +35,18 @@ export const ConfigSchema = z.object({
   RATE_LIMIT_WEBHOOKS_PER_MIN: z.coerce.number().int().min(0).default(6000),
   /** Invitation look-ups and accepts per minute from one client address (429 beyond it); 0 turns the limit off. @default 30 */
   RATE_LIMIT_INVITATIONS_PER_MIN: z.coerce.number().int().min(0).default(30),
+  /**
+   * The reverse proxies or load balancers in front of the server whose `X-Forwarded-For` names the
+   * client (server/http/client-address.ts): addresses, CIDR ranges, or `loopback`, `linklocal`,
+   * `uniquelocal`, comma-separated. Empty: the socket's address is the client's. @default empty
+   */
+  TRUST_PROXY: z.string().max(2000).default('').superRefine((value, ctx) => {
+    try {
+      parseProxyTrust(value);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message });
+    }
+  }),
   /** A WebSocket that has not opened a document (authenticated) within this many ms is closed with 4401. @default 10000 */
   WS_AUTH_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
   /** Largest WebSocket message accepted; larger ones close the connection with 4413. @default 2097152 (2 MiB) */

@@ -38,6 +38,8 @@ import { bridgeSettingsFrom } from './bridge/bridge-settings.ts';
 import { webhookTargetGuard } from './http/integrations-routes.ts';
 import { ConsistencyAudit } from './bridge/consistency-audit.ts';
 import { createRateLimits } from './http/rate-limits.ts';
+import type { BudgetStore } from './http/budget-limiter.ts';
+import { parseProxyTrust, resolveClientAddress } from './http/client-address.ts';
 import { postgresCommsStorageWith } from './comms/postgres-comms-storage.ts';
 import { sqliteCommsStorage } from './comms/sqlite-comms-storage.ts';
 import { CommsService } from './comms/comms-service.ts';
@@ -232,11 +234,13 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
 
   const readiness = pg ? postgresReadiness(pg.readiness, () => closing !== undefined) : sqliteReadiness(db, health, () => closing !== undefined);
 
+  // On PostgreSQL the budgets are counted in the database, once for the whole cluster.
+  const budgets: BudgetStore = pg ? { pool: pg.storesPool } : null;
   const rateLimits = createRateLimits({
     perIpPerMinute: config.RATE_LIMIT_PER_IP_PER_MIN,
     perTokenPerMinute: config.RATE_LIMIT_PER_TOKEN_PER_MIN,
     webhooksPerIntegrationPerMinute: config.RATE_LIMIT_WEBHOOKS_PER_MIN,
-  }, metrics);
+  }, metrics, budgets);
   // Filled in below; the HTTP app needs the server object for `mount`.
   const server = {} as WedSyncServer;
   const app = createHttpApp({
@@ -245,6 +249,7 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
     // or not); it has no group to abort, and the local SQLite file's health says nothing of it.
     ...(pg ? { writes: { track: (fn) => collab.persistence.barrier.track(fn), wroteInOpenGroup: () => false, abort: () => {} } } : { writes: group, storage: health }),
     mountBeforeBody: (a) => {
+      a.use('*', resolveClientAddress(parseProxyTrust(config.TRUST_PROXY)));
       a.use('/api/*', rateLimits.perClient);
       if (pg) {
         const forwarding = forwardToOwner({
@@ -262,7 +267,7 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
         weddings: calendarStorage.weddings, tokens, people, sessions, apiKeys, collab, stored: pg ? readAfterCommits(stores.documents, collab.persistence.barrier) : stores.documents, activity: stores.activity, cipher, pdf, stores,
         vendorBindings,
         privacyRows: pg ? postgresPrivacyRows(pg.storesPool, { commsTables: POSTGRES_COMMS_TABLES }) : sqlitePrivacyRows(db, documents),
-        bridge, consistency, calendar, comms, payments, demo, logger, metrics, publicUrl,
+        bridge, consistency, calendar, comms, payments, demo, logger, metrics, publicUrl, budgets,
       }));
       options.mount?.(a, server);
       // Last: the app's index.html fallback answers only paths no route above claimed.

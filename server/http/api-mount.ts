@@ -52,6 +52,7 @@ import { paymentRoutes } from './payments-routes.ts';
 import { privacyRoutes } from './privacy-routes.ts';
 import { scheduleRoutes } from './schedule-routes.ts';
 import { mountSignIn } from './sign-in-mount.ts';
+import type { BudgetStore } from './budget-limiter.ts';
 import { vendorRoutes } from './vendor-routes.ts';
 import { weddingRoutes } from './wedding-routes.ts';
 import { workspaceRoutes } from './workspace-routes.ts';
@@ -93,6 +94,8 @@ export interface ApiMountDeps {
   logger: Logger;
   metrics: Metrics;
   publicUrl: () => string;
+  /** Where attempt budgets are counted (budget-limiter.ts): null in this process, else shared by the cluster. */
+  budgets: BudgetStore;
 }
 
 /**
@@ -113,11 +116,11 @@ export function mountApi(a: Hono<AppEnv>, deps: ApiMountDeps): { signIn: ReturnT
     }
   };
   a.route('/api', accountRoutes({ tokens, people, sessions, accessTokenTtlS: config.ACCESS_TOKEN_TTL_S, peek: peekMeta }));
-  const signIn = mountSignIn(a, { config, links: deps.stores.emailLinks, people, sessions, keys: deps.apiKeys, hocuspocus: collab.hocuspocus, logger, metrics, publicUrl, oidcProviders: () => oidcProviderList(config) });
+  const signIn = mountSignIn(a, { config, budgets: deps.budgets, links: deps.stores.emailLinks, people, sessions, keys: deps.apiKeys, hocuspocus: collab.hocuspocus, logger, metrics, publicUrl, oidcProviders: () => oidcProviderList(config) });
   const peopleDeps = { people, sessions, open: collab.hocuspocus.documents, store: deps.stored, mail: deps.mail ?? signIn.smtp ?? consoleMailSender(logger.child({ component: 'mail' })), publicUrl, logger };
   // Before weddingRoutes: the session form of POST /api/weddings hands bearer requests on to it.
   a.route('/api', workspaceRoutes({ ...peopleDeps, withDocument: (id, fn) => collab.withDocument(id, fn), weddingHealth: (id, vendorId) => bridge.weddingHealth(id, vendorId) }));
-  a.route('/api', invitationRoutes({ ...peopleDeps, invitations: deps.stores.invitations, metrics, perIpPerMinute: config.RATE_LIMIT_INVITATIONS_PER_MIN }));
+  a.route('/api', invitationRoutes({ ...peopleDeps, invitations: deps.stores.invitations, metrics, perIpPerMinute: config.RATE_LIMIT_INVITATIONS_PER_MIN, budgets: deps.budgets }));
   a.route('/api', passkeyRoutes({ passkeys: deps.stores.passkeys, people, sessions, sealer: new CookieSealer(deps.authSecret, 'webauthn challenge v1'), logger, publicUrl }));
   a.route('/api', createOidcRoutes({ config, authSecret: deps.authSecret, fetch: deps.oidcFetch, people, sessions, logger, publicUrl }));
   const oauthLogger = logger.child({ component: 'oauth-connect' });

@@ -1,14 +1,15 @@
 import crypto from 'node:crypto';
-import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context } from 'hono';
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimiterRes } from 'rate-limiter-flexible';
 import type { Metrics } from '../metrics.ts';
 import { WedSyncError } from '../errors.ts';
+import { budgetLimiter, type BudgetStore } from './budget-limiter.ts';
 
 /**
  * Budgets for attempts at something guessable or costly (sign-in e-mails, link callbacks,
  * invitations), on top of the general per-address budget of rate-limits.ts. Kept by
- * rate-limiter-flexible in memory, in fixed windows. A spent budget is answered 429 `rate_limited`
+ * rate-limiter-flexible in fixed windows, in memory or in PostgreSQL shared by every instance
+ * (`store`, budget-limiter.ts), so an instance more behind a balancer gives no more attempts. A spent budget is answered 429 `rate_limited`
  * with `Retry-After` (seconds) and counted in `wedsync_rate_limited_total{limit=<name>}`.
  *
  * Keys are digested before they reach the limiter, so its memory holds no e-mail address or token.
@@ -22,10 +23,10 @@ export interface AttemptLimiter {
  * An attempt budget: `points` attempts per key per `durationS` seconds; `points` 0 turns it off.
  * Throws RangeError at creation for a negative budget or a window under one second.
  */
-export function createAttemptLimiter(name: string, budget: { points: number; durationS: number }, metrics: Metrics): AttemptLimiter {
+export function createAttemptLimiter(name: string, budget: { points: number; durationS: number }, metrics: Metrics, store: BudgetStore = null): AttemptLimiter {
   if (!Number.isInteger(budget.points) || budget.points < 0) throw new RangeError(`${name}: points must be a whole number ≥ 0`);
   if (!(budget.durationS >= 1)) throw new RangeError(`${name}: the window must be at least one second`);
-  const limiter = budget.points > 0 ? new RateLimiterMemory({ points: budget.points, duration: budget.durationS }) : null;
+  const limiter = budgetLimiter(store, name, budget.points, budget.durationS);
   return {
     async consume(c, key) {
       if (!limiter) return null;
@@ -40,18 +41,4 @@ export function createAttemptLimiter(name: string, budget: { points: number; dur
       }
     },
   };
-}
-
-/** The client's address as the server sees it (the key of per-address budgets). */
-/** The client's IP address for a session record, or null where the connection has none (not over Node's HTTP server). */
-export function clientIpOrNull(c: Context): string | null {
-  try {
-    return getConnInfo(c).remote.address ?? null;
-  } catch {
-    return null;
-  }
-}
-
-export function clientAddress(c: Context): string {
-  return getConnInfo(c).remote.address ?? 'unknown';
 }

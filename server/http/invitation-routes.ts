@@ -1,6 +1,4 @@
-import { getConnInfo } from '@hono/node-server/conninfo';
 import { Hono, type Context } from 'hono';
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import type { z } from 'zod';
 import {
   INVITATION_DEFAULT_HOURS, InvitationAcceptBody, InvitationCreateBody, type InvitationAccepted, type InvitationCreated, type InvitationPreview,
@@ -10,6 +8,9 @@ import type { Person, WeddingRole } from '../../schema/api/people.ts';
 import { AuthError } from '../auth/auth-error.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
+import { createAttemptLimiter } from './attempt-limits.ts';
+import type { BudgetStore } from './budget-limiter.ts';
+import { clientAddress, clientIpOrNull } from './client-address.ts';
 import type { Invitation, InvitationStore } from '../people/invitation-store.ts';
 import type { MailSender } from '../people/mail.ts';
 import { PeopleConflictError, type PeopleStore } from '../people/people-store.ts';
@@ -20,7 +21,6 @@ import { readJson } from './body.ts';
 import { HttpError } from './http-error.ts';
 import { assertPlanner, optionalSession } from './people-guards.ts';
 import { requireSession, setSessionCookie, type SessionEnv } from './session-middleware.ts';
-import { WedSyncError } from '../errors.ts';
 import { dateTimeWithZone } from '../../schema/document/date-words.ts';
 
 export interface InvitationRoutesDeps {
@@ -35,6 +35,8 @@ export interface InvitationRoutesDeps {
   metrics: Metrics;
   /** Look-ups and accepts of invitation tokens per minute from one client address; 0 turns it off. */
   perIpPerMinute: number;
+  /** Where that budget is counted (budget-limiter.ts): null in this process, else shared by the cluster. @default null */
+  budgets?: BudgetStore;
   now?: () => number;
 }
 
@@ -61,20 +63,8 @@ export function invitationRoutes(deps: InvitationRoutesDeps): Hono<SessionEnv> {
   const app = new Hono<SessionEnv>();
   const session = requireSession(deps.sessions, deps.people);
   const now = deps.now ?? Date.now;
-  const limiter = deps.perIpPerMinute > 0 ? new RateLimiterMemory({ points: deps.perIpPerMinute, duration: 60 }) : null;
-
-  const limited = async (c: Context): Promise<Response | null> => {
-    if (!limiter) return null;
-    try {
-      await limiter.consume(getConnInfo(c).remote.address ?? 'unknown');
-      return null;
-    } catch (rejection) {
-      if (!(rejection instanceof RateLimiterRes)) throw rejection;
-      deps.metrics.rateLimited.inc({ limit: 'invitation' });
-      const retryAfter = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
-      throw new WedSyncError('rate_limited', `too many invitation requests from this address; retry after ${retryAfter} s`, { headers: { 'Retry-After': String(retryAfter) } });
-    }
-  };
+  const limiter = createAttemptLimiter('invitation', { points: deps.perIpPerMinute, durationS: 60 }, deps.metrics, deps.budgets ?? null);
+  const limited = (c: Context): Promise<Response | null> => limiter.consume(c, clientAddress(c));
 
   const openToken = async (token: string): Promise<Invitation> => {
     const opened = await deps.invitations.open(token);
@@ -165,7 +155,7 @@ export function invitationRoutes(deps: InvitationRoutesDeps): Hono<SessionEnv> {
       await deps.invitations.returnUse(invitation.id);
       throw error;
     }
-    const { cookieValue } = await deps.sessions.create({ personId: person.id, method: 'invitation', userAgent: c.req.header('user-agent') ?? null, ip: getConnInfo(c).remote.address ?? null });
+    const { cookieValue } = await deps.sessions.create({ personId: person.id, method: 'invitation', userAgent: c.req.header('user-agent') ?? null, ip: clientIpOrNull(c) });
     setSessionCookie(c, cookieValue, deps.publicUrl().startsWith('https:'));
     return c.json(accepted(invitation.weddingId, invitation.role, invitation.vendorId ?? undefined, false));
 

@@ -1,4 +1,4 @@
-import { clientIpOrNull } from './attempt-limits.ts';
+import { clientIpOrNull } from './client-address.ts';
 import { Hono } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { OIDC_FLOW_COOKIE, OIDC_FLOW_COOKIE_PATH, OIDC_FLOW_TTL_S, type OidcFlowSealer } from '../auth/oidc/flow-cookie.ts';

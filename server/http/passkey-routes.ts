@@ -1,4 +1,4 @@
-import { clientIpOrNull } from './attempt-limits.ts';
+import { clientIpOrNull } from './client-address.ts';
 import {
   generateAuthenticationOptions, generateRegistrationOptions, verifyAuthenticationResponse, verifyRegistrationResponse,
   type AuthenticationResponseJSON, type AuthenticatorTransportFuture, type RegistrationResponseJSON,

@@ -1,14 +1,16 @@
 import crypto from 'node:crypto';
-import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context, MiddlewareHandler } from 'hono';
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Metrics } from '../metrics.ts';
 import type { AppEnv } from './auth-middleware.ts';
+import { clientAddress } from './client-address.ts';
+import { budgetLimiter, type BudgetStore } from './budget-limiter.ts';
 import { WedSyncError } from '../errors.ts';
 
 /**
- * Request budgets per client address, per bearer token and per webhook integration, kept by
- * rate-limiter-flexible (fixed windows of one minute, in memory). A request over budget is answered
+ * Request budgets per client address (server/http/client-address.ts), per bearer token and per
+ * webhook integration, kept by rate-limiter-flexible in fixed windows of one minute: in memory, or
+ * on PostgreSQL in a table every instance shares (`store`, budget-limiter.ts). A request over budget is answered
  * 429 `rate_limited` with `Retry-After` (seconds) and counted in `wedsync_rate_limited_total{limit}`;
  * it is refused before its body is read. A budget of 0 turns that limit off.
  */
@@ -30,13 +32,12 @@ export interface RateLimits {
   integration(c: Context, integrationId: string): Promise<Response | null>;
 }
 
-export function createRateLimits(budgets: RateLimitBudgets, metrics: Metrics): RateLimits {
-  const limiter = (points: number) => (points > 0 ? new RateLimiterMemory({ points, duration: 60 }) : null);
-  const ip = limiter(budgets.perIpPerMinute);
-  const token = limiter(budgets.perTokenPerMinute);
-  const integration = limiter(budgets.webhooksPerIntegrationPerMinute);
+export function createRateLimits(budgets: RateLimitBudgets, metrics: Metrics, store: BudgetStore = null): RateLimits {
+  const ip = budgetLimiter(store, 'ip', budgets.perIpPerMinute, 60);
+  const token = budgetLimiter(store, 'token', budgets.perTokenPerMinute, 60);
+  const integration = budgetLimiter(store, 'integration', budgets.webhooksPerIntegrationPerMinute, 60);
 
-  const consume = async (c: Context, name: RateLimitName, l: RateLimiterMemory | null, key: string): Promise<Response | null> => {
+  const consume = async (c: Context, name: RateLimitName, l: RateLimiterAbstract | null, key: string): Promise<Response | null> => {
     if (!l) return null;
     try {
       await l.consume(key);
@@ -51,8 +52,7 @@ export function createRateLimits(budgets: RateLimitBudgets, metrics: Metrics): R
 
   return {
     perClient: async (c, next) => {
-      const address = getConnInfo(c).remote.address ?? 'unknown';
-      const byIp = await consume(c, 'ip', ip, address);
+      const byIp = await consume(c, 'ip', ip, clientAddress(c));
       if (byIp) return byIp;
       const bearer = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '')?.[1];
       // Keyed by a digest: the limiter's memory never holds a usable token.

@@ -11,6 +11,7 @@ import type { PeopleStore } from '../people/people-store.ts';
 import type { SessionStore } from '../people/session-store.ts';
 import { apiKeyRoutes } from './api-key-routes.ts';
 import { createAttemptLimiter } from './attempt-limits.ts';
+import type { BudgetStore } from './budget-limiter.ts';
 import type { AppEnv } from './auth-middleware.ts';
 import { sessionRoutes } from './session-routes.ts';
 import { signInRoutes } from './sign-in-routes.ts';
@@ -26,6 +27,8 @@ export interface SignInMountDeps {
   logger: Logger;
   metrics: Metrics;
   publicUrl: () => string;
+  /** Where the attempt budgets are counted (budget-limiter.ts): null in this process, else shared by the cluster. @default null */
+  budgets?: BudgetStore;
   /** OpenID Connect providers listed by GET /api/auth/providers (the OIDC routes supply them). @default none */
   oidcProviders?: () => Array<{ id: string; name: string }>;
 }
@@ -45,10 +48,11 @@ export function mountSignIn(app: Hono<AppEnv>, deps: SignInMountDeps): { close()
   const smtp = config.SMTP_URL ? createSmtpMailSender({ smtpUrl: config.SMTP_URL, mailFrom: config.MAIL_FROM, defaultFromHost: () => new URL(publicUrl()).hostname }) : undefined;
   const mailer = createSignInMailer({ smtp, logger: log });
   const hour = 3600;
+  const budgets = deps.budgets ?? null;
   const limits = {
-    linksPerIp: createAttemptLimiter('signin_ip', { points: config.SIGNIN_LINKS_PER_IP_PER_HOUR, durationS: hour }, metrics),
-    linksPerAddress: createAttemptLimiter('signin_address', { points: config.SIGNIN_LINKS_PER_ADDRESS_PER_HOUR, durationS: hour }, metrics),
-    callbacksPerIp: createAttemptLimiter('signin_callback', { points: config.SIGNIN_CALLBACKS_PER_IP_PER_HOUR, durationS: hour }, metrics),
+    linksPerIp: createAttemptLimiter('signin_ip', { points: config.SIGNIN_LINKS_PER_IP_PER_HOUR, durationS: hour }, metrics, budgets),
+    linksPerAddress: createAttemptLimiter('signin_address', { points: config.SIGNIN_LINKS_PER_ADDRESS_PER_HOUR, durationS: hour }, metrics, budgets),
+    callbacksPerIp: createAttemptLimiter('signin_callback', { points: config.SIGNIN_CALLBACKS_PER_IP_PER_HOUR, durationS: hour }, metrics, budgets),
   };
   const links = deps.links;
   app.route('/api', signInRoutes({ people: deps.people, sessions: deps.sessions, links, mailer, logger: log, publicUrl, secureCookie, limits, oidcProviders: deps.oidcProviders }));
