@@ -1,13 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { signedIn, workspaceWith } from '../helpers/people.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { seriousAxeViolations } from './support/axe.ts';
-import { addSessionCookie, appErrors, launchBrowser, openTab } from './support/browser.ts';
+import { appErrors, launchBrowser } from './support/browser.ts';
 import { plannerBuild } from './support/planner-build.ts';
-import { closeAfterTest, startPlannerServer } from './support/planner-server.ts';
-import { seedWedding } from './support/seed.ts';
-import { waitSyncState } from './support/timeline-page.ts';
+import { plannerAndCouple } from './support/planner-and-couple.ts';
 
 let browser: Browser;
 let dist: string;
@@ -18,19 +15,8 @@ beforeAll(async () => {
 
 describe('planner app: a vendor\'s crew, and a removed contact that stays removed', () => {
   it('a planner adds a crew member to Lens & Light and messages the vendor (the crew member\'s delivery appears); removes the couple\'s contact, messages the couple (the log says why they got nothing), and adds them back', async () => {
-    const t = await startPlannerServer(dist);
-    const pia = await signedIn(t, 'pia@studio.example', 'Pia Planner');
-    await workspaceWith(t, pia, 'Pia Studio', ['w1']);
-    await seedWedding(await t.connect('w1', await t.token('planner', ['w1'], { sub: 'seed' })));
-    const couple = await t.server.people.createPerson({ name: 'Ada & Grace', email: 'ada.grace@example.com' });
-    await t.server.people.addParticipant({ weddingId: 'w1', role: 'couple', personId: couple.id, createdBy: pia.person.id });
-
-    const planner = await openTab(browser, { bypassCSP: true });
-    closeAfterTest(planner.context);
-    await addSessionCookie(planner.context, t.httpUrl, pia.cookie);
+    const { planner, couple } = await plannerAndCouple(browser, dist, '/w/w1/contacts');
     const p = planner.page;
-    await p.goto(`${t.httpUrl}/w/w1/contacts`);
-    await waitSyncState(p, 'online');
     await waitFor(() => p.getByRole('heading', { name: 'Vendors’ crew' }).isVisible(), 'the crew list');
 
     // Add a crew member from Lens & Light's line: the form starts with that vendor.

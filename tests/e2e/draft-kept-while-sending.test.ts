@@ -1,13 +1,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { signedIn, workspaceWith } from '../helpers/people.ts';
 import { waitFor } from '../helpers/wait.ts';
-import { addSessionCookie, appErrors, launchBrowser, openTab } from './support/browser.ts';
+import { appErrors, launchBrowser, openTab } from './support/browser.ts';
 import { holdNextResponse } from './support/held-response.ts';
 import { plannerBuild } from './support/planner-build.ts';
 import { closeAfterTest, startPlannerServer } from './support/planner-server.ts';
 import { seedWedding } from './support/seed.ts';
 import { waitSyncState } from './support/timeline-page.ts';
+import { plannerAndCouple } from './support/planner-and-couple.ts';
 
 let browser: Browser;
 let dist: string;
@@ -30,19 +30,8 @@ async function typeWhileSending(page: Page, method: string, pathname: string, su
 
 describe('planner app: what a planner types while a send is on its way is kept when its answer comes', () => {
   it('the next message, emergency text and invitation address begun during a send stay; an untouched form is emptied as before', async () => {
-    const t = await startPlannerServer(dist);
-    const pia = await signedIn(t, 'pia@studio.example', 'Pia Planner');
-    await workspaceWith(t, pia, 'Pia Studio', ['w1']);
-    await seedWedding(await t.connect('w1', await t.token('planner', ['w1'], { sub: 'seed' })));
-    const couple = await t.server.people.createPerson({ name: 'Ada & Grace', email: 'ada.grace@example.com' });
-    await t.server.people.addParticipant({ weddingId: 'w1', role: 'couple', personId: couple.id, createdBy: pia.person.id });
-
-    const planner = await openTab(browser, { bypassCSP: true });
-    closeAfterTest(planner.context);
-    await addSessionCookie(planner.context, t.httpUrl, pia.cookie);
+    const { planner, couple } = await plannerAndCouple(browser, dist, '/w/w1/messages');
     const p = planner.page;
-    await p.goto(`${t.httpUrl}/w/w1/messages`);
-    await waitSyncState(p, 'online');
 
     // ── Compose: the next message begun while the first is on its way (the bug CI met under load:
     // the first answer emptied the couple's box and the text typed for them).
