@@ -249,7 +249,9 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
     // or not); it has no group to abort, and the local SQLite file's health says nothing of it.
     ...(pg ? { writes: { track: (fn) => collab.persistence.barrier.track(fn), wroteInOpenGroup: () => false, abort: () => {} } } : { writes: group, storage: health }),
     mountBeforeBody: (a) => {
-      a.use('*', resolveClientAddress(parseProxyTrust(config.TRUST_PROXY)));
+      // Only behind trusted proxies is there an address to work out other than the socket's.
+      const trust = parseProxyTrust(config.TRUST_PROXY);
+      if (trust) a.use('*', resolveClientAddress(trust));
       a.use('/api/*', rateLimits.perClient);
       if (pg) {
         const forwarding = forwardToOwner({

@@ -30,13 +30,11 @@ export function parseProxyTrust(setting: string): ProxyTrust {
   }
 }
 
-/** Middleware: works out the client's address once per request (read by clientAddress). */
-export function resolveClientAddress(trust: ProxyTrust): MiddlewareHandler {
+/** Middleware behind the `trust`ed proxies: works out the client's address once per request (read by clientAddress). */
+export function resolveClientAddress(trust: NonNullable<ProxyTrust>): MiddlewareHandler {
   return async (c, next) => {
-    if (trust) {
-      const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
-      if (incoming?.socket) c.set('clientAddress' as never, proxyaddr(incoming, trust) as never);
-    }
+    const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+    if (incoming?.socket) c.set('clientAddress' as never, proxyaddr(incoming, trust) as never);
     await next();
   };
 }

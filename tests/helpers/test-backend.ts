@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import pg from 'pg';
-import { createMigratedDatabase, databaseUrl, retireDatabases, workerPostgres } from './worker-postgres.ts';
+import { createMigratedDatabase, databaseUrl, retireLater, workerPostgres } from './worker-postgres.ts';
 
 /**
  * Which storage backend the test servers (test-server.ts) run on: `WEDSYNC_TEST_BACKEND=postgres`
@@ -22,11 +22,11 @@ export const onPostgresBackend = TEST_BACKEND === 'postgres';
 /** DATA_DIR → its database: a server restarted on the same data directory finds what it stored. */
 const databases = new Map<string, { name: string; url: string }>();
 
-/** Retires the databases whose data directory is gone (its test tore it down): dropped once nothing uses them. */
-async function dropAbandoned(): Promise<void> {
+/** Retires the databases whose data directory is gone (its test tore it down): the next database made drops them once nothing uses them. */
+function retireAbandoned(): void {
   const gone = [...databases].filter(([dataDir]) => !fs.existsSync(dataDir));
   for (const [dataDir] of gone) databases.delete(dataDir);
-  await retireDatabases(gone.map(([, db]) => db.name));
+  retireLater(gone.map(([, db]) => db.name));
 }
 
 /**
@@ -38,7 +38,7 @@ export async function testDatabaseFor(dataDir: string): Promise<string> {
   const known = databases.get(dataDir);
   if (known) return known.url;
   const server = await workerPostgres();
-  await dropAbandoned();
+  retireAbandoned();
   const name = await createMigratedDatabase('wedsync_t');
   const url = databaseUrl(server.adminUrl, name);
   databases.set(dataDir, { name, url });

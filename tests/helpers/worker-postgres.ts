@@ -56,8 +56,13 @@ const retired = new Set<string>();
  * What is left goes with the cluster.
  */
 export async function retireDatabases(names: string[]): Promise<void> {
-  for (const name of names) retired.add(name);
+  retireLater(names);
   await dropRetired();
+}
+
+/** Marks `names` for dropping by the next database made here (or the next retireDatabases). */
+export function retireLater(names: string[]): void {
+  for (const name of names) retired.add(name);
 }
 
 async function dropRetired(): Promise<void> {
@@ -69,7 +74,10 @@ async function dropRetired(): Promise<void> {
     try {
       await admin.query(`DROP DATABASE IF EXISTS ${name}`);
       retired.delete(name);
-    } catch { /* connected since: a later call */ }
+    } catch (error) {
+      // 55006 object_in_use: connected since; a later call drops it.
+      if ((error as { code?: string }).code !== '55006') throw error;
+    }
   }
 }
 
