@@ -1,11 +1,11 @@
 import { HocuspocusProviderWebsocket, WebSocketStatus } from '@hocuspocus/provider';
-import * as decoding from 'lib0/decoding';
 import * as Y from 'yjs';
 import { WeddingDoc, decodeCollabRefusal, isWeddingId, ownPart, partDocumentName, ROLES, type CollabRefusal, type Part, type Role } from '../../schema/index.ts';
 import { WedSyncClientError } from './errors.ts';
 import type { LocalStore } from './local-store.ts';
 import { SizedProvider } from './sized-provider.ts';
 import { createCollabSocket } from './collab-socket.ts';
+import { CLOSE_ANSWER_MS, SHARED_CLOSE_ANSWER_MS, reopenSocket, serverClosed } from './document-close.ts';
 
 export { collabUrl, createCollabSocket, type CollabSocketOptions } from './collab-socket.ts';
 
@@ -232,14 +232,18 @@ export async function connectWedding(options: ConnectOptions): Promise<WeddingCo
       const discardedChanges = provider.unsyncedChanges;
       const old = { provider, ydoc };
       const online = !stopped && old.provider.isAttached && socket.status === WebSocketStatus.Connected;
-      // Hocuspocus hands a token for a document to that document's open connection on the socket
-      // (which ignores it) until the Close sent by destroy() is processed: wait for its answer.
-      const closed = online ? serverClosed(socket, documentName) : Promise.resolve();
+      // Hocuspocus hands a document's frames to its open connection on the socket until the Close
+      // sent by destroy() is processed: wait for its answer. Without one in time, this wedding's own
+      // socket starts over (document-close.ts); a shared one, which others use, waits longer.
+      const closed = online ? serverClosed(socket, documentName, shared ? SHARED_CLOSE_ANSWER_MS : CLOSE_ANSWER_MS) : Promise.resolve('down' as const);
       old.provider.destroy();
       ydoc = new Y.Doc();
       wedding = new WeddingDoc(ydoc);
       if (options.store) await options.store.replace(options.weddingId, ydoc);
-      await closed;
+      if ((await closed) === 'no answer' && !shared && !destroyed) {
+        setStatus('connecting');
+        await reopenSocket(socket);
+      }
       provider = newProvider(ydoc, old.provider.maxMessageBytes);
       awaitingFirstAuth.add(provider);
       listen(provider);
@@ -361,33 +365,4 @@ export async function connectWedding(options: ConnectOptions): Promise<WeddingCo
     },
   };
   return connection;
-}
-
-const MESSAGE_CLOSE = 7;
-
-/**
- * Resolves when the server answers a provider's Close for `address` on `socket` (Hocuspocus sends
- * a Close back once that document's connection is closed), when the socket goes down, or after
- * `timeoutMs` at the latest.
- */
-function serverClosed(socket: HocuspocusProviderWebsocket, address: string, timeoutMs = 3000): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      socket.off('message', onMessage);
-      socket.off('disconnect', done);
-      resolve();
-    };
-    const onMessage = ({ data }: { data: ArrayBuffer | Uint8Array }) => {
-      try {
-        const d = decoding.createDecoder(new Uint8Array(data));
-        if (decoding.readVarString(d) === address && decoding.readVarUint(d) === MESSAGE_CLOSE) done();
-      } catch {
-        // Not ours to judge: the provider reports malformed frames.
-      }
-    };
-    const timer = setTimeout(done, timeoutMs);
-    socket.on('message', onMessage);
-    socket.on('disconnect', done);
-  });
 }

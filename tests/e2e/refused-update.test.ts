@@ -3,6 +3,7 @@ import type { Browser } from 'playwright-core';
 import { waitFor } from '../helpers/wait.ts';
 import { launchBrowser, openTab } from './support/browser.ts';
 import { plannerBuild } from './support/planner-build.ts';
+import { recordCollabFrames, withFrames } from './support/collab-frames.ts';
 import { closeAfterTest, startPlannerServer } from './support/planner-server.ts';
 import { seedWedding } from './support/seed.ts';
 import { fillWhen } from './support/timeline-page.ts';
@@ -22,29 +23,33 @@ describe('planner app: a refused update', () => {
     expect(peer.doc.listEvents()).toHaveLength(3);
     const a = await openTab(browser);
     closeAfterTest(a.context);
-    await a.page.goto(t.signInUrl(await t.token('planner', ['w1'], { sub: 'alex', name: 'Alex Morgan' })));
-    await waitFor(async () => (await a.page.locator('[data-sync-state]').getAttribute('data-sync-state')) === 'online', 'the app to be online', 15_000, 50);
-    await expect.poll(() => a.page.locator('.events > li').count()).toBe(3);
+    // A failed wait shows what the app's socket sent and received.
+    const frames = recordCollabFrames(a.page);
+    await withFrames(frames, async () => {
+      await a.page.goto(t.signInUrl(await t.token('planner', ['w1'], { sub: 'alex', name: 'Alex Morgan' })));
+      await waitFor(async () => (await a.page.locator('[data-sync-state]').getAttribute('data-sync-state')) === 'online', 'the app to be online', 15_000, 50);
+      await expect.poll(() => a.page.locator('.events > li').count()).toBe(3);
 
-    // A fourth event is over the wedding's limit: the server refuses it.
-    await a.page.getByRole('button', { name: 'Add event' }).click();
-    const form = a.page.locator('form.event-form');
-    await form.getByLabel('Title').fill('First dance');
-    await fillWhen(form, 'Starts', '2026-06-13T20:00');
-    await fillWhen(form, 'Ends', '2026-06-13T20:15');
-    await form.getByRole('button', { name: 'Add event' }).click();
-    await waitFor(() => a.page.getByRole('alert').filter({ hasText: 'The server refused a change' }).isVisible(), 'the refusal notice', 15_000, 50);
-    await expect.poll(() => a.page.locator('.events > li').count()).toBe(3);
-    expect(peer.doc.listEvents()).toHaveLength(3);
+      // A fourth event is over the wedding's limit: the server refuses it.
+      await a.page.getByRole('button', { name: 'Add event' }).click();
+      const form = a.page.locator('form.event-form');
+      await form.getByLabel('Title').fill('First dance');
+      await fillWhen(form, 'Starts', '2026-06-13T20:00');
+      await fillWhen(form, 'Ends', '2026-06-13T20:15');
+      await form.getByRole('button', { name: 'Add event' }).click();
+      await waitFor(() => a.page.getByRole('alert').filter({ hasText: 'The server refused a change' }).isVisible(), 'the refusal notice', 15_000, 50);
+      await expect.poll(() => a.page.locator('.events > li').count()).toBe(3);
+      expect(peer.doc.listEvents()).toHaveLength(3);
 
-    // The app is on the server's state with a new document: its next edit is stored and shared.
-    await a.page.getByRole('button', { name: 'Add event' }).waitFor();
-    await waitFor(async () => (await a.page.locator('[data-sync-state]').getAttribute('data-sync-state')) === 'online', 'the app to be online again', 15_000, 50);
-    const first = peer.doc.listEvents()[0]!;
-    await a.page.locator(`li[data-event-id="${first.id}"]`).getByRole('button', { name: `Edit ${first.title}` }).click();
-    const edit = a.page.locator(`li[data-event-id="${first.id}"]`).locator('form');
-    await edit.getByLabel('Location').fill('Temperate House');
-    await edit.getByRole('button', { name: 'Save changes' }).click();
-    await waitFor(() => peer.doc.getEvent(first.id)?.location === 'Temperate House', 'the edit after the refusal to reach the peer', 15_000);
+      // The app is on the server's state with a new document: its next edit is stored and shared.
+      await a.page.getByRole('button', { name: 'Add event' }).waitFor();
+      await waitFor(async () => (await a.page.locator('[data-sync-state]').getAttribute('data-sync-state')) === 'online', 'the app to be online again', 15_000, 50);
+      const first = peer.doc.listEvents()[0]!;
+      await a.page.locator(`li[data-event-id="${first.id}"]`).getByRole('button', { name: `Edit ${first.title}` }).click();
+      const edit = a.page.locator(`li[data-event-id="${first.id}"]`).locator('form');
+      await edit.getByLabel('Location').fill('Temperate House');
+      await edit.getByRole('button', { name: 'Save changes' }).click();
+      await waitFor(() => peer.doc.getEvent(first.id)?.location === 'Temperate House', 'the edit after the refusal to reach the peer', 15_000);
+    }, () => `the peer: ${peer.status}, synced ${peer.synced}, ${peer.unsyncedChanges} unsynced change(s)`);
   });
 });
