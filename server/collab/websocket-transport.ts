@@ -12,6 +12,7 @@ import { RELAY_HEADER, type DocumentRouter } from './document-routing.ts';
 import { DOCUMENT_ELSEWHERE_CLOSE, DOCUMENT_UNAVAILABLE_CLOSE } from './document-unavailable.ts';
 import { hocuspocusQueueLength, type FlowControl } from './flow-control.ts';
 import { SocketViews } from './audience-addresses.ts';
+import { CloseSequencer } from './close-sequencer.ts';
 import { checkFrame } from './message-guard.ts';
 import { SocketDocuments, limitsFrame } from './socket-documents.ts';
 import { HOCUSPOCUS_FRAMING, yWebsocketFramingFor, type SocketFraming } from './socket-framing.ts';
@@ -162,9 +163,10 @@ export function attachCollabTransport(server: HttpServer, hocuspocus: Hocuspocus
       },
     };
     const connection = hocuspocus.handleConnection(viewed, toFetchRequest(req), context);
+    const closes = new CloseSequencer(connection, (frame) => viewed.send(frame));
     for (const frame of framing.opening) forward(frame);
-    // Relayed frames not yet written to their owners count as queued too (SocketRelays.backlog).
-    const flow = options.flow?.socket(ws, () => hocuspocusQueueLength(connection) + (relays?.backlog() ?? 0));
+    // Relayed frames not yet written to their owners, and frames held behind a Close, count as queued too.
+    const flow = options.flow?.socket(ws, () => hocuspocusQueueLength(connection) + (relays?.backlog() ?? 0) + closes.heldCount());
 
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       if (!isBinary) return refuse(ws, 'text_frame', CLOSE.badMessage);
@@ -200,12 +202,14 @@ export function attachCollabTransport(server: HttpServer, hocuspocus: Hocuspocus
       }
       return documents.openDocument(verdict.documentName);
     }
-    /** Hands one checked client frame to this instance's Hocuspocus. */
+    /** Hands one checked client frame to this instance's Hocuspocus, a Close in order (close-sequencer.ts). */
     function serveHere(frame: Uint8Array): void {
       const { frame: addressed, request } = audiences.incoming(frame);
-      // Read by the auth hook: Hocuspocus copies the context when a document's first frame arrives.
-      context.audience = request ?? undefined;
-      connection.handleMessage(addressed);
+      closes.deliver(addressed, () => {
+        // Read by the auth hook: Hocuspocus copies the context when a document's first frame arrives.
+        context.audience = request ?? undefined;
+        connection.handleMessage(addressed);
+      });
     }
     ws.on('error', (error: Error & { code?: string }) => {
       // ws reports a frame over maxPayload as an error before closing (with 4413, see below).
@@ -216,6 +220,7 @@ export function attachCollabTransport(server: HttpServer, hocuspocus: Hocuspocus
       clearTimeout(authDeadline);
       relays?.close();
       flow?.dispose();
+      closes.close();
       metrics.connections.dec();
       connection.handleClose({ code, reason: reason.toString() });
     });

@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import * as decoding from 'lib0/decoding';
 import WebSocket, { WebSocketServer } from 'ws';
-import { MSG } from './frames.ts';
+import { MSG, sendTogether } from './frames.ts';
 import { registerTeardown } from './teardown.ts';
 
 function isCloseOf(data: Buffer, documentName: string): boolean {
@@ -30,12 +30,7 @@ export async function closeHoldingProxy(target: string, documentName: string, ho
     sockets.push(client, upstream);
     const early: Buffer[] = [];
     let held: Buffer[] | null = null;
-    const flush = (frames: Buffer[]) => {
-      const raw = (upstream as unknown as { _socket: import('node:net').Socket })._socket;
-      raw.cork();
-      for (const f of frames) upstream.send(f);
-      process.nextTick(() => raw.uncork());
-    };
+    const flush = (frames: Buffer[]) => sendTogether(upstream, frames);
     upstream.on('open', () => flush(early.splice(0)));
     upstream.on('message', (data: Buffer) => { if (client.readyState === WebSocket.OPEN) client.send(data); });
     client.on('message', (data: Buffer) => {

@@ -70,3 +70,18 @@ export function sampleUpdate(id = 'spoof'): Uint8Array {
   m.set('title', 'Injected');
   return Y.encodeStateAsUpdate(d);
 }
+
+export const closeFrame = (doc: string) => frame(doc, (e) => {
+  encoding.writeVarUint(e, MSG.Close);
+});
+
+/**
+ * Sends `frames` in one write on the socket, so the server reads them in one chunk and handles
+ * them in one turn (as it reads what a client sent while it was busy).
+ */
+export function sendTogether(ws: WebSocket, frames: Uint8Array[]): void {
+  const raw = (ws as unknown as { _socket: import('node:net').Socket })._socket;
+  raw.cork();
+  for (const f of frames) ws.send(f);
+  process.nextTick(() => raw.uncork());
+}
