@@ -1,4 +1,4 @@
-import type { MiddlewareHandler } from 'hono';
+import type { HonoRequest, MiddlewareHandler } from 'hono';
 import { WedSyncError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { RELAY_HEADER } from '../collab/document-routing.ts';
@@ -13,6 +13,19 @@ const WEDDING_PATHS = [
   /^\/api\/integrations\/(?:sync|status)\/([^/?]+)$/,
   /^\/api\/me\/schedule\/([^/?]+)\//,
 ];
+
+/**
+ * Routes that name their one wedding in the JSON body's `weddingId` and open its document: a feed,
+ * a binding, a connection made for a wedding. Their bodies are small; one larger than
+ * BODY_PEEK_MAX_BYTES, or with no Content-Length, is served here.
+ */
+const BODY_WEDDING_ROUTES: { method: string; path: RegExp }[] = [
+  { method: 'POST', path: /^\/api\/calendar\/feeds$/ },
+  { method: 'POST', path: /^\/api\/connections\/[^/]+\/bindings$/ },
+  { method: 'POST', path: /^\/api\/integrations\/vendor\/connect$/ },
+];
+/** The largest body read here to find its wedding, bytes. */
+export const BODY_PEEK_MAX_BYTES = 64 * 1024;
 
 /** How long a forwarded request may take before it is answered 503 here (the owner may be frozen; its lease then lapses). */
 export const FORWARD_TIMEOUT_MS = 30_000;
@@ -58,9 +71,11 @@ export function httpBaseOf(registeredWsUrl: string): string {
  * the owner cannot be reached (it just died), the request is served here too, with the same outcome
  * until its lease lapses.
  *
- * The wedding is read from the path (`WEDDING_PATHS`), else from what the path carries
- * (`weddingNamedBy`: an acknowledgement link, an ICS feed). Routes that name their wedding in the
- * body (feeds, bindings, imports) or work across weddings (a person's export or erasure, the
+ * The wedding is read from the path (`WEDDING_PATHS`), from the JSON body's `weddingId` on the
+ * routes that name their one wedding there (`BODY_WEDDING_ROUTES`: a feed, a binding, a connection
+ * made for a wedding; the body is then forwarded as read), else from what the path carries
+ * (`weddingNamedBy`: an acknowledgement link, an ICS feed). Routes that work across weddings (an
+ * import, assigning an unmatched record to several weddings, a person's export or erasure, the
  * calendar's conflicts check) are not forwarded: they fail with 503 `document_unavailable` while
  * another instance holds a wedding they open (docs/deployment.md).
  */
@@ -71,12 +86,18 @@ export function forwardToOwner(deps: OwnerForwardingDeps): MiddlewareHandler<App
     const path = c.req.path;
     const weddingId = WEDDING_PATHS.map((re) => re.exec(path)?.[1]).find((id) => id !== undefined);
     let decoded: string | null;
+    let bodyText: string | null = null;
     if (weddingId !== undefined) {
       try {
         decoded = decodeURIComponent(weddingId);
       } catch {
         return next(); // not a wedding id: the route refuses it
       }
+    } else if (BODY_WEDDING_ROUTES.some((r) => r.method === c.req.method && r.path.test(path))) {
+      // Read once here; the route reads the same text from Hono's cache, and it is what is forwarded.
+      bodyText = await peekBody(c.req);
+      decoded = bodyText === null ? null : weddingIdOf(bodyText);
+      if (decoded === null) return next();
     } else {
       decoded = deps.weddingNamedBy ? await deps.weddingNamedBy(path).catch((error: unknown) => {
         deps.logger.warn({ err: error, path: path.split('/').slice(0, 4).join('/') }, 'could not tell which wedding a request is for; serving it here');
@@ -101,12 +122,12 @@ export function forwardToOwner(deps: OwnerForwardingDeps): MiddlewareHandler<App
         method, headers, redirect: 'manual',
         // Given up with the client, or after FORWARD_TIMEOUT_MS (an owner frozen past its lease).
         signal: AbortSignal.any([c.req.raw.signal, AbortSignal.timeout(deps.timeoutMs ?? FORWARD_TIMEOUT_MS)]),
-        ...(hasBody ? { body: c.req.raw.body, duplex: 'half' } : {}),
+        ...(bodyText !== null ? { body: bodyText } : hasBody ? { body: c.req.raw.body, duplex: 'half' } : {}),
       } as RequestInit);
     } catch (error) {
       deps.logger.warn({ err: error, weddingId, owner: owner.instanceId }, 'the owner of a wedding did not answer a forwarded request');
       // Its body is spent (or partly sent: the owner may have acted on it): the client decides whether to retry.
-      if (hasBody && c.req.raw.bodyUsed) throw new WedSyncError('document_unavailable', `the instance serving wedding ${decoded} did not answer; retry`, { cause: error });
+      if (hasBody && c.req.raw.bodyUsed && bodyText === null) throw new WedSyncError('document_unavailable', `the instance serving wedding ${decoded} did not answer; retry`, { cause: error });
       return next();
     }
     const out = new Headers(answer.headers);
@@ -114,4 +135,26 @@ export function forwardToOwner(deps: OwnerForwardingDeps): MiddlewareHandler<App
     for (const name of ['connection', 'keep-alive', 'transfer-encoding', 'content-encoding', 'content-length']) out.delete(name);
     c.res = new Response(answer.body, { status: answer.status, statusText: answer.statusText, headers: out });
   };
+}
+
+/**
+ * The body of a small JSON request (Content-Length at most BODY_PEEK_MAX_BYTES), read through
+ * Hono's cache (the route reads it again from there); null for any other request.
+ */
+async function peekBody(req: HonoRequest): Promise<string | null> {
+  const length = Number(req.header('content-length'));
+  if (!Number.isInteger(length) || length <= 0 || length > BODY_PEEK_MAX_BYTES) return null;
+  if (!(req.header('content-type') ?? '').toLowerCase().includes('json')) return null;
+  return req.text();
+}
+
+/** The body's `weddingId` when it is a JSON object with a string one; else null (the route refuses the body). */
+function weddingIdOf(text: string): string | null {
+  try {
+    const value = JSON.parse(text) as unknown;
+    const id = value !== null && typeof value === 'object' ? (value as { weddingId?: unknown }).weddingId : undefined;
+    return typeof id === 'string' ? id : null;
+  } catch {
+    return null;
+  }
 }
