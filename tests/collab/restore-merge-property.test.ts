@@ -95,7 +95,7 @@ describe('restore merge (property)', () => {
         sync(server, b);
 
         const ws = new WeddingDoc(server);
-        expect(JSON.stringify(wb.toJSON())).toBe(JSON.stringify(ws.toJSON()));
+        expect(wb.toJSON()).toEqual(ws.toJSON());
         // The peer's last offline value of each field it set, where the entity still exists.
         const last = new Map<string, string>();
         for (const op of applied) {

@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import type { WeddingConnection } from '../../client/sdk/node.ts';
 import { createFileStore } from '../../client/sdk/node.ts';
@@ -20,7 +21,7 @@ async function restore(t: TestServer, admin: string, weddingId: string, id: stri
 /** Waits until both peers hold the same content and the merge's conflicts (if any are expected) are in. */
 async function settle(a: WeddingConnection, b: WeddingConnection, conflicts: number): Promise<void> {
   await b.whenAcknowledged();
-  await waitFor(() => a.doc.listConflicts().length >= conflicts && JSON.stringify(a.doc.toJSON()) === JSON.stringify(b.doc.toJSON()), 'peers to converge after the merge');
+  await waitFor(() => a.doc.listConflicts().length >= conflicts && isDeepStrictEqual(a.doc.toJSON(), b.doc.toJSON()), 'peers to converge after the merge');
 }
 
 describe('snapshot restore and concurrent offline edits', () => {
@@ -191,7 +192,7 @@ describe('snapshot restore and concurrent offline edits', () => {
         const s = await snapshot(t, admin, w);
         sc.afterSnapshot?.(a);
         await a.whenAcknowledged();
-        await waitFor(() => JSON.stringify(b.doc.toJSON()) === JSON.stringify(a.doc.toJSON()), 'B to catch up');
+        await waitFor(() => isDeepStrictEqual(b.doc.toJSON(), a.doc.toJSON()), 'B to catch up');
         b.disconnect();
         await waitFor(() => b.status === 'disconnected', 'B to be offline');
         sc.offline(b);
