@@ -278,6 +278,10 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
   });
   const http = createAdaptorServer({
     fetch: app.fetch,
+    // The Host of a request that has none: HTTP/1.0 allows that, and load balancers' health checks
+    // send it so (HAProxy's `option httpchk GET /readyz`, docs/deploy/haproxy.cfg), which
+    // @hono/node-server would otherwise answer 400, taking every instance out of the pool.
+    hostname: 'localhost',
     serverOptions: {
       headersTimeout: config.HTTP_HEADERS_TIMEOUT_MS,
       requestTimeout: Math.max(config.HTTP_REQUEST_TIMEOUT_MS, config.HTTP_HEADERS_TIMEOUT_MS),

@@ -10,6 +10,7 @@ import { addEvent, eventIds, planner, stored } from '../helpers/cluster-clients.
 import { registerTeardown } from '../helpers/teardown.ts';
 import { startHaproxy, type HaproxyFront } from '../helpers/haproxy.ts';
 import { usePostgresDatabase } from '../helpers/postgres.ts';
+import { spawnServer } from '../helpers/child-server.ts';
 import { spawnPostgresCollabNode, type PostgresCollabProcess } from '../helpers/postgres-collab-process.ts';
 import { tempDir } from '../helpers/test-server.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -19,7 +20,9 @@ import { waitFor } from '../helpers/wait.ts';
  * over them writing steadily to one wedding; the wedding's owner is killed (kill -9) or frozen
  * (SIGSTOP, SIGCONT after its lease lapsed), or every instance is restarted in turn. Every
  * acknowledged edit is kept, every client writes again by itself, and they converge. The lease is
- * the issue's 8 s. In the kill -9 case the instances also run the bridge: a vendor's system sends
+ * the issue's 8 s. The kill -9 story runs twice: on collaboration nodes (the collaboration server and
+ * the bridge, postgres-collab-node.ts) and on three `wedsync serve` processes, the whole server as
+ * `npm start` runs it. In the kill -9 cases the instances also run the bridge: a vendor's system sends
  * webhooks through HAProxy all along, and the wedding has a subscriber; every webhook answered 2xx
  * is in the wedding afterwards, and every acknowledged edit reaches the subscriber under one
  * idempotency key (the sandbox counts them).
@@ -84,6 +87,9 @@ function steadyWebhooks(url: string, secret: string): { answered: string[]; answ
   return Object.assign(out, { stop: async () => { stopping = true; await done; } });
 }
 
+/** The CREDENTIALS_KEY of every instance here: the cases share the database, and an instance loads every connection in it. */
+const key = crypto.randomBytes(32);
+
 const lease = async (admin: pg.Pool, weddingId: string) =>
   (await admin.query<{ owner: string | null; epoch: string }>('SELECT owner, epoch FROM document_leases WHERE name = $1', [`wedding:${weddingId}`])).rows[0];
 
@@ -124,23 +130,32 @@ describe.concurrent('failover: three instances behind HAProxy, the owner of a bu
     return { acknowledged: acknowledged.length, stored: kept };
   }
 
-  it('kill -9 of the owner: every acknowledged edit and answered webhook kept, every client writing again once the lease lapses, each edit pushed under one key', async () => {
-    // The wedding's two-way webhooks connection: a vendor's system sends to it, and it is sent every change (made before the instances start: they resume it).
-    const key = crypto.randomBytes(32);
+  /** The wedding's two-way webhooks connection: a vendor's system sends to it, and it is sent every change (made before the instances start: they resume it). */
+  async function webhooksConnection(weddingId: string): Promise<{ key: Buffer; secret: string; integrationId: string; subscriber: WebhookReceiver }> {
     const secret = `whsec_${crypto.randomBytes(24).toString('base64')}`;
     const subscriber = await new WebhookReceiver(secret).start();
     registerTeardown(() => subscriber.stop());
     await applyPostgresMigrations(admin);
+    const integrationId = `int_${weddingId}`;
     await new PostgresIntegrationStore(admin, createCredentialCipher(key)).createStandalone({
-      id: 'int_w1', weddingId: 'w1', system: 'webhooks', category: 'wedding_planning', vendorId: null, runMode: 'in_process', credentials: {}, webhookSecret: secret,
+      id: integrationId, weddingId, system: 'webhooks', category: 'wedding_planning', vendorId: null, runMode: 'in_process', credentials: {}, webhookSecret: secret,
       configuration: { url: subscriber.url, direction: 'bidirectional' }, configurationSecrets: [], capabilities: ['webhook', 'push'], createdBy: 'per_a',
       connector: { sub: 'per_a', role: 'planner', vendorId: null },
     });
-    const { nodes, wsUrl, front } = await cluster('k', key.toString('base64'));
-    const { writers, owner } = await busyWedding(wsUrl, 'w1');
-    const hooks = steadyWebhooks(`http://127.0.0.1:${front.port}/api/integrations/webhook/webhooks/int_w1`, secret);
+    return { key, secret, integrationId, subscriber };
+  }
+
+  /**
+   * Kills the owner of a busy wedding (kill -9) while webhooks arrive through HAProxy, then checks
+   * that every acknowledged edit and every webhook answered 2xx is kept, that every client writes
+   * again, and that each edit reaches the subscriber under one idempotency key.
+   */
+  async function killOwnerOfBusyWedding(what: string, instances: Map<string, { child: import('node:child_process').ChildProcess; exited: Promise<unknown> }>, front: HaproxyFront, weddingId: string, hook: Awaited<ReturnType<typeof webhooksConnection>>): Promise<void> {
+    const { secret, integrationId, subscriber } = hook;
+    const { writers, owner } = await busyWedding(front.wsUrl, weddingId);
+    const hooks = steadyWebhooks(`http://127.0.0.1:${front.port}/api/integrations/webhook/webhooks/${integrationId}`, secret);
     await waitFor(() => hooks.answered.length >= 3, 'webhooks to be answered', 15_000);
-    const victim = nodes.get(owner)!;
+    const victim = instances.get(owner)!;
     victim.child.kill('SIGKILL');
     const killedAt = Date.now();
     await victim.exited;
@@ -150,10 +165,10 @@ describe.concurrent('failover: three instances behind HAProxy, the owner of a bu
     await waitFor(() => hooks.answeredAt.filter((at) => at > killedAt).length >= 3, 'webhooks answered after the kill too', 15_000);
     await hooks.stop();
     // Every webhook answered 2xx is applied to the wedding (by whichever instance claims it), before the clients settle on what is stored.
-    await waitFor(async () => { const kept = await stored(admin, 'w1'); return hooks.answered.every((id) => kept.includes(id)); }, 'every answered webhook in the wedding', 60_000, 250);
-    const { acknowledged, stored: kept } = await settle(writers, 'w1');
+    await waitFor(async () => { const kept = await stored(admin, weddingId); return hooks.answered.every((id) => kept.includes(id)); }, 'every answered webhook in the wedding', 60_000, 250);
+    const { acknowledged, stored: kept } = await settle(writers, weddingId);
     expect(hooks.answered.filter((id) => !kept.includes(id))).toEqual([]);
-    const after = await lease(admin, 'w1');
+    const after = await lease(admin, weddingId);
     expect(after!.owner).not.toBe(owner);
     expect(Number(after!.epoch)).toBe(2);
 
@@ -169,7 +184,24 @@ describe.concurrent('failover: three instances behind HAProxy, the owner of a bu
     expect([...keysOf].filter(([, keys]) => keys.size > 1)).toEqual([]);
     expect([...keysOf.keys()].filter((id) => id.startsWith('h-'))).toEqual([]);
     const resent = subscriber.received.length - subscriber.accepted().length;
-    console.log(`failover (kill -9, lease ${LEASE_MS} ms): ${acknowledged} acknowledged edits, 0 lost; ${hooks.answered.length} webhooks answered 2xx (${hooks.refused} not), 0 lost; ${edits.length} edits pushed, each under one key (${resent} deliveries repeated a key); kill → each of ${CLIENTS} clients writing again: ${recovery.map((ms) => (ms / 1000).toFixed(1)).join(', ')} s`);
+    console.log(`failover (${what}, kill -9, lease ${LEASE_MS} ms): ${acknowledged} acknowledged edits, 0 lost; ${hooks.answered.length} webhooks answered 2xx (${hooks.refused} not), 0 lost; ${edits.length} edits pushed, each under one key (${resent} deliveries repeated a key); kill → each of ${CLIENTS} clients writing again: ${recovery.map((ms) => (ms / 1000).toFixed(1)).join(', ')} s`);
+  }
+
+  it('kill -9 of the owner: every acknowledged edit and answered webhook kept, every client writing again once the lease lapses, each edit pushed under one key', async () => {
+    const hook = await webhooksConnection('w1');
+    const { nodes, front } = await cluster('k', hook.key.toString('base64'));
+    await killOwnerOfBusyWedding('collaboration nodes', nodes, front, 'w1', hook);
+  }, 150_000);
+
+  it('the same with three `wedsync serve` processes (what `npm start` runs), the whole server on each', async () => {
+    const hook = await webhooksConnection('w4');
+    const ids = ['s1', 's2', 's3'];
+    const servers = await Promise.all(ids.map((id) => spawnServer(tempDir(), {
+      DATABASE_URL: url, INSTANCE_ID: id, DOCUMENT_LEASE_MS: String(LEASE_MS), CREDENTIALS_KEY: hook.key.toString('base64'), LOG_LEVEL: 'warn', PULL_INTERVAL_MS: '600000',
+    })));
+    const front = await startHaproxy(servers.map((s) => s.port));
+    await waitFor(async () => (await front.upPorts()).length === 3, 'HAProxy to report the three servers up', 20_000);
+    await killOwnerOfBusyWedding('`wedsync serve`', new Map(ids.map((id, i) => [id, servers[i]!])), front, 'w4', hook);
   }, 150_000);
 
   it('a frozen owner: its clients move on once its lease lapses, and after SIGCONT it neither writes nor serves a stale copy', async () => {
