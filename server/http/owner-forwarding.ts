@@ -126,8 +126,9 @@ export function forwardToOwner(deps: OwnerForwardingDeps): MiddlewareHandler<App
       } as RequestInit);
     } catch (error) {
       deps.logger.warn({ err: error, weddingId, owner: owner.instanceId }, 'the owner of a wedding did not answer a forwarded request');
-      // Its body is spent (or partly sent: the owner may have acted on it): the client decides whether to retry.
-      if (hasBody && c.req.raw.bodyUsed && bodyText === null) throw new WedSyncError('document_unavailable', `the instance serving wedding ${decoded} did not answer; retry`, { cause: error });
+      // Its body is spent or was read here, and may have reached the owner, which may have acted on
+      // it: the client decides whether to retry.
+      if (hasBody && c.req.raw.bodyUsed) throw new WedSyncError('document_unavailable', `the instance serving wedding ${decoded} did not answer; retry`, { cause: error });
       return next();
     }
     const out = new Headers(answer.headers);
