@@ -17,14 +17,19 @@ function eventUpdate(id: string, title: string): Uint8Array {
 const closes = (frames: { type: number }[]) => frames.filter((f) => f.type === MSG.Close).length;
 const authenticated = (frames: { type: number; authSubtype?: number }[]) => frames.filter((f) => f.type === MSG.Auth && f.authSubtype === 2).length;
 
+/** A server, a planner's SDK peer on w1, and a raw socket (with what it receives) to speak the protocol by hand. */
+async function peerAndRawSocket() {
+  const t = await startTestServer();
+  const token = await t.token('planner', ['w1']);
+  const peer = await t.connect('w1', token);
+  await peer.whenSynced();
+  const ws = await t.rawSocket();
+  return { token, peer, ws, r: record(ws) };
+}
+
 describe('a document closed and opened again on one socket', () => {
   it('frames sent after a Close, before the server handled it, reach a new connection: its update is stored and shared', async () => {
-    const t = await startTestServer();
-    const token = await t.token('planner', ['w1']);
-    const peer = await t.connect('w1', token);
-    await peer.whenSynced();
-    const ws = await t.rawSocket();
-    const r = record(ws);
+    const { token, peer, ws, r } = await peerAndRawSocket();
     ws.send(authFrame(W1, token));
     ws.send(syncStep1Frame(W1));
     await waitFor(() => authenticated(r.frames) === 1, 'the first connection to be authenticated');
@@ -39,12 +44,7 @@ describe('a document closed and opened again on one socket', () => {
   });
 
   it('a Close for a document with no connection is answered and does not end the next one', async () => {
-    const t = await startTestServer();
-    const token = await t.token('planner', ['w1']);
-    const peer = await t.connect('w1', token);
-    await peer.whenSynced();
-    const ws = await t.rawSocket();
-    const r = record(ws);
+    const { token, peer, ws, r } = await peerAndRawSocket();
     ws.send(closeFrame(W1));
     await waitFor(() => closes(r.frames) === 1, 'the Close to be answered');
 
@@ -55,12 +55,7 @@ describe('a document closed and opened again on one socket', () => {
   });
 
   it('a Close sent while the document’s Auth is being handled closes that connection, and the next Auth opens a new one', async () => {
-    const t = await startTestServer();
-    const token = await t.token('planner', ['w1']);
-    const peer = await t.connect('w1', token);
-    await peer.whenSynced();
-    const ws = await t.rawSocket();
-    const r = record(ws);
+    const { token, peer, ws, r } = await peerAndRawSocket();
     sendTogether(ws, [authFrame(W1, token), syncStep1Frame(W1), closeFrame(W1), authFrame(W1, token), syncStep1Frame(W1), updateFrame(W1, eventUpdate('cake', 'Cake'))]);
     await waitFor(() => peer.doc.getEvent('cake')?.title === 'Cake', 'the second connection’s update to reach the peer');
     expect(closes(r.frames)).toBe(1);

@@ -6,7 +6,7 @@ import { plannerBuild } from './support/planner-build.ts';
 import { recordCollabFrames, withFrames } from './support/collab-frames.ts';
 import { closeAfterTest, startPlannerServer } from './support/planner-server.ts';
 import { seedWedding } from './support/seed.ts';
-import { fillWhen } from './support/timeline-page.ts';
+import { addEvent, editEvent } from './support/timeline-page.ts';
 
 let browser: Browser;
 let dist: string;
@@ -31,12 +31,7 @@ describe('planner app: a refused update', () => {
       await expect.poll(() => a.page.locator('.events > li').count()).toBe(3);
 
       // A fourth event is over the wedding's limit: the server refuses it.
-      await a.page.getByRole('button', { name: 'Add event' }).click();
-      const form = a.page.locator('form.event-form');
-      await form.getByLabel('Title').fill('First dance');
-      await fillWhen(form, 'Starts', '2026-06-13T20:00');
-      await fillWhen(form, 'Ends', '2026-06-13T20:15');
-      await form.getByRole('button', { name: 'Add event' }).click();
+      await addEvent(a.page, { title: 'First dance', start: '2026-06-13T20:00', end: '2026-06-13T20:15' });
       await waitFor(() => a.page.getByRole('alert').filter({ hasText: 'The server refused a change' }).isVisible(), 'the refusal notice', 15_000, 50);
       await expect.poll(() => a.page.locator('.events > li').count()).toBe(3);
       expect(peer.doc.listEvents()).toHaveLength(3);
@@ -45,10 +40,7 @@ describe('planner app: a refused update', () => {
       await a.page.getByRole('button', { name: 'Add event' }).waitFor();
       await waitFor(async () => (await a.page.locator('[data-sync-state]').getAttribute('data-sync-state')) === 'online', 'the app to be online again', 15_000, 50);
       const first = peer.doc.listEvents()[0]!;
-      await a.page.locator(`li[data-event-id="${first.id}"]`).getByRole('button', { name: `Edit ${first.title}` }).click();
-      const edit = a.page.locator(`li[data-event-id="${first.id}"]`).locator('form');
-      await edit.getByLabel('Location').fill('Temperate House');
-      await edit.getByRole('button', { name: 'Save changes' }).click();
+      await editEvent(a.page, first.id, first.title, { Location: 'Temperate House' });
       await waitFor(() => peer.doc.getEvent(first.id)?.location === 'Temperate House', 'the edit after the refusal to reach the peer', 15_000);
     }, () => `the peer: ${peer.status}, synced ${peer.synced}, ${peer.unsyncedChanges} unsynced change(s)`);
   });
