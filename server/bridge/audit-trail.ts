@@ -22,8 +22,12 @@ export class AuditTrail implements AuditWriter {
     this.writes.run(e.weddingId, () => this.records.record(e));
   }
 
-  /** Newest first (AuditRecords.list). */
-  list(weddingId: string, limit: number, before?: number): Promise<{ entries: AuditEntry[]; nextCursor: number | null }> {
+  /**
+   * Newest first (AuditRecords.list), once the entries recorded so far here are written: what this
+   * instance did before the read is in it (on PostgreSQL the writes are asynchronous).
+   */
+  async list(weddingId: string, limit: number, before?: number): Promise<{ entries: AuditEntry[]; nextCursor: number | null }> {
+    await this.writes.settled();
     return this.records.list(weddingId, limit, before);
   }
 

@@ -2,10 +2,15 @@ import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { startTestServer } from '../helpers/test-server.ts';
 
-/** Sends `request` as written on a new connection and returns the status line and body of the answer. */
+/**
+ * Sends `request` as written on a new connection and returns the status and body of the answer;
+ * the server closes the connection after it (HTTP/1.0, or `Connection: close`). The client does not
+ * half-close first, as HAProxy does not: Node 22 closed such a connection without answering when
+ * /readyz waited on PostgreSQL.
+ */
 function rawRequest(port: number, request: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const socket = net.connect(port, '127.0.0.1', () => socket.end(request));
+    const socket = net.connect(port, '127.0.0.1', () => socket.write(request));
     let data = '';
     socket.setEncoding('utf8');
     socket.on('data', (chunk: string) => { data += chunk; });
