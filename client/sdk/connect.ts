@@ -5,7 +5,7 @@ import { WedSyncClientError } from './errors.ts';
 import type { LocalStore } from './local-store.ts';
 import { SizedProvider } from './sized-provider.ts';
 import { createCollabSocket } from './collab-socket.ts';
-import { CLOSE_ANSWER_MS, SHARED_CLOSE_ANSWER_MS, reopenSocket, serverClosed } from './document-close.ts';
+import { CLOSE_ANSWER_MS, SHARED_CLOSE_ANSWER_MS, closeSocket, serverClosed } from './document-close.ts';
 
 export { collabUrl, createCollabSocket, type CollabSocketOptions } from './collab-socket.ts';
 
@@ -234,7 +234,7 @@ export async function connectWedding(options: ConnectOptions): Promise<WeddingCo
       const online = !stopped && old.provider.isAttached && socket.status === WebSocketStatus.Connected;
       // Hocuspocus hands a document's frames to its open connection on the socket until the Close
       // sent by destroy() is processed: wait for its answer. Without one in time, this wedding's own
-      // socket starts over (document-close.ts); a shared one, which others use, waits longer.
+      // socket is closed and opened again (document-close.ts); a shared one, which others use, waits longer.
       const closed = online ? serverClosed(socket, documentName, shared ? SHARED_CLOSE_ANSWER_MS : CLOSE_ANSWER_MS) : Promise.resolve('down' as const);
       old.provider.destroy();
       ydoc = new Y.Doc();
@@ -242,7 +242,8 @@ export async function connectWedding(options: ConnectOptions): Promise<WeddingCo
       if (options.store) await options.store.replace(options.weddingId, ydoc);
       if ((await closed) === 'no answer' && !shared && !destroyed) {
         setStatus('connecting');
-        await reopenSocket(socket);
+        await closeSocket(socket);
+        if (!destroyed) void socket.connect();
       }
       provider = newProvider(ydoc, old.provider.maxMessageBytes);
       awaitingFirstAuth.add(provider);

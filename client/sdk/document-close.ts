@@ -38,24 +38,22 @@ export function serverClosed(socket: HocuspocusProviderWebsocket, address: strin
 }
 
 /**
- * Closes a provider's own socket and opens it again; resolves once the old one is down (the new one
- * is then opening). Needed when the server has not answered a document's Close: Hocuspocus hands
+ * Closes a provider's own socket; resolves once it is down, for the caller to connect it again
+ * (unless the connection was destroyed meanwhile). Needed when the server has not answered a document's Close: Hocuspocus hands
  * the frames of a document that reach it before it has handled that Close to the connection being
  * closed (ClientConnection keeps routing them there), so a new provider's Auth and sync step 1
  * would be answered from the closed connection (the provider then reports synced) and its updates
  * never applied. A new socket starts with no connection for the document.
  */
-export async function reopenSocket(socket: HocuspocusProviderWebsocket): Promise<void> {
-  if (socket.status !== WebSocketStatus.Disconnected) {
-    const down = new Promise<void>((resolve) => {
-      const onDown = () => {
-        socket.off('disconnect', onDown);
-        resolve();
-      };
-      socket.on('disconnect', onDown);
-    });
-    socket.disconnect();
-    await down;
-  }
-  void socket.connect();
+export async function closeSocket(socket: HocuspocusProviderWebsocket): Promise<void> {
+  if (socket.status === WebSocketStatus.Disconnected) return;
+  const down = new Promise<void>((resolve) => {
+    const onDown = () => {
+      socket.off('disconnect', onDown);
+      resolve();
+    };
+    socket.on('disconnect', onDown);
+  });
+  socket.disconnect();
+  await down;
 }
