@@ -74,10 +74,12 @@ describe('run-of-show PDFs render off the event loop, bounded', () => {
     // Relative to the render, not in milliseconds: this shared 2-core machine stretches both alike
     // (single polls take 100-400 ms now and then under other suites' load). Rendering on the event
     // loop instead (measured): 10 polls in a 4 s cold render, the longest 1.65 s (0.41 of it), as a
-    // poll waits for whole chunks of the render; off the loop a poll waits only for its core.
+    // poll waits for whole chunks of the render; off the loop a poll waits only for its core. The
+    // 90th percentile, not the longest: off the loop one poll in 155 once waited 1.1 s (0.36 of a
+    // 3.1 s render) in a CI run under load; on the loop most polls wait for chunks of the render.
     expect(edits.length, `cold render ${renderMs.toFixed(0)} ms`).toBeGreaterThanOrEqual(15);
     for (const times of [edits, probes]) {
-      expect(Math.max(...times), `${summary(times)}; render ${renderMs.toFixed(0)} ms`).toBeLessThan(renderMs / 4);
+      expect(percentile(times, 0.9), `${summary(times)}; render ${renderMs.toFixed(0)} ms`).toBeLessThan(renderMs / 10);
       expect(percentile(times, 0.5), `${summary(times)}; render ${renderMs.toFixed(0)} ms`).toBeLessThan(renderMs / 30);
     }
   });
