@@ -15,14 +15,14 @@ const WEDDING_PATHS = [
 ];
 
 /**
- * Routes that name their one wedding in the JSON body's `weddingId` and open its document: a feed,
- * a binding, a connection made for a wedding. Their bodies are small; one larger than
- * BODY_PEEK_MAX_BYTES, or with no Content-Length, is served here.
+ * Routes that name their one wedding in the JSON body's `weddingId` and open its document: a
+ * vendor's calendar feed reads the wedding's vendors. Their bodies are small; one larger than
+ * BODY_PEEK_MAX_BYTES, or with no Content-Length, is served here. (Binding a connection to a
+ * wedding, or connecting from one, opens no document: they are served where they land,
+ * tests/cluster/body-named-forwarded.test.ts.)
  */
 const BODY_WEDDING_ROUTES: { method: string; path: RegExp }[] = [
   { method: 'POST', path: /^\/api\/calendar\/feeds$/ },
-  { method: 'POST', path: /^\/api\/connections\/[^/]+\/bindings$/ },
-  { method: 'POST', path: /^\/api\/integrations\/vendor\/connect$/ },
 ];
 /** The largest body read here to find its wedding, bytes. */
 export const BODY_PEEK_MAX_BYTES = 64 * 1024;
@@ -72,8 +72,8 @@ export function httpBaseOf(registeredWsUrl: string): string {
  * until its lease lapses.
  *
  * The wedding is read from the path (`WEDDING_PATHS`), from the JSON body's `weddingId` on the
- * routes that name their one wedding there (`BODY_WEDDING_ROUTES`: a feed, a binding, a connection
- * made for a wedding; the body is then forwarded as read), else from what the path carries
+ * routes that name their one wedding there and open its document (`BODY_WEDDING_ROUTES`: a
+ * calendar feed; the body is then forwarded as read), else from what the path carries
  * (`weddingNamedBy`: an acknowledgement link, an ICS feed). Routes that work across weddings (an
  * import, assigning an unmatched record to several weddings, a person's export or erasure, the
  * calendar's conflicts check) are not forwarded: they fail with 503 `document_unavailable` while

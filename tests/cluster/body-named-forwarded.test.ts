@@ -6,9 +6,10 @@ import { useTwoInstances } from '../helpers/two-instances.ts';
 
 /**
  * Requests that name their wedding in the JSON body, made through whichever instance the balancer
- * picks: a planner creates a calendar feed, binds a connection to a wedding. The wedding is live on
- * instance A; the requests reach B, which passes them, body and all, to A
- * (owner-forwarding.ts `BODY_WEDDING_ROUTES`) instead of answering 503.
+ * picks: a planner creates a calendar feed, binds a connection to a wedding, connects a system from
+ * a wedding. The wedding is live on instance A; the requests reach B. A vendor's feed reads the
+ * wedding's vendors, so B passes it, body and all, to A (owner-forwarding.ts `BODY_WEDDING_ROUTES`)
+ * instead of answering 503; binding and connecting open no document and are served by B.
  */
 describe('routes that name their wedding in the body, through an instance that does not hold it', () => {
   const cluster = useTwoInstances({ PULL_INTERVAL_MS: '600000' });
@@ -54,7 +55,7 @@ describe('routes that name their wedding in the body, through an instance that d
     expect(bound.body.binding).toMatchObject({ weddingId: 'w-ana', vendorId: 'photo' });
 
     // Connected from the wedding itself (a connection and its binding at once).
-    const fromWedding = await api<ConnectResult>(b, '/api/integrations/vendor/connect', as, { json: { weddingId: 'w-ana', system: 'webhooks' } });
+    const fromWedding = await api<ConnectResult>(b, '/api/integrations/vendor/connect', as, { json: { weddingId: 'w-ana', system: 'webhooks', vendorId: 'photo' } });
     expect(fromWedding.status, JSON.stringify(fromWedding.body)).toBe(201);
     expect((await api<{ integrations: { integrationId: string }[] }>(a, '/api/integrations?weddingId=w-ana', as)).body.integrations.map((i) => i.integrationId)).toContain(fromWedding.body.integrationId);
   });
