@@ -34,6 +34,9 @@ import { CalendarService } from './calendar/calendar-service.ts';
 import { sqliteCalendarStorage } from './calendar/calendar-storage.ts';
 import { postgresCalendarStorage } from './calendar/postgres-calendar-storage.ts';
 import { HocuspocusDocuments } from './bridge/hocuspocus-documents.ts';
+import { DocumentsAnywhere } from './collab/documents-anywhere.ts';
+import { httpOwnerRequests } from './collab/owner-requests.ts';
+import { instanceRoutes } from './http/instance-routes.ts';
 import { bridgeSettingsFrom } from './bridge/bridge-settings.ts';
 import { webhookTargetGuard } from './http/integrations-routes.ts';
 import { ConsistencyAudit } from './bridge/consistency-audit.ts';
@@ -74,6 +77,8 @@ import { demoStatePath, readDemoState } from './demo/demo-state.ts';
 
 export const COLLAB_PATH = '/collab';
 const PACKAGE_VERSION = '0.1.0';
+/** In a cluster, how long routing trusts a wedding's facts (title, date, venue) read earlier: another instance may change them, ms. */
+export const CLUSTER_FACTS_TTL_MS = 5_000;
 
 export interface WedSyncServerOptions {
   /** The HS256 secret (see resolveAuthSecret). */
@@ -176,6 +181,15 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
   // HTTP requests are tracked by the group commit (their writes were refused up front while
   // storage is read-only; reads go on); background work gets StorageUnavailableError and retries.
   const bridgeDocuments = new HocuspocusDocuments(collab.hocuspocus, collab.persistence, config.BRIDGE_DOCUMENT_IDLE_MS, () => { if (!group.tracking) health.assertWritable(); });
+  // In a cluster, work across weddings reads a wedding another instance serves from storage and
+  // hands what it changes to that instance (instance-routes.ts).
+  const anywhere = pg ? new DocumentsAnywhere({
+    local: { withDocument: (id, fn) => bridgeDocuments.withDocument(id, fn), foldHistory: (id) => collab.foldHistory(id) },
+    store: pg.opened.documents,
+    instanceId: pg.instanceId, liveHere: (name) => Boolean(collab.persistence.loadedDocument(name)), ownerOf: (name) => pg.opened.instances.ownerOf(name),
+    owners: httpOwnerRequests({ instanceId: pg.instanceId, key: pg.instanceKey }), handOnMs: config.DOCUMENT_LEASE_MS + 5000,
+    logger: logger.child({ component: 'documents-anywhere' }),
+  }) : undefined;
   let cipher: ReturnType<typeof openKeyEncryptionKey>;
   try {
     cipher = pg?.cipher ?? openKeyEncryptionKey(db, config.CREDENTIALS_KEY, config.dataDir);
@@ -207,6 +221,7 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
     docs: bridgeDocuments, egress, adapters: options.adapters ?? ADAPTERS, logger: logger.child({ component: 'bridge' }), metrics, now: options.now,
     people,
     settings: bridgeSettingsFrom(config, publicUrl),
+    ...(anywhere ? { anywhere, factsTtlMs: CLUSTER_FACTS_TTL_MS } : {}),
   });
   let closing: Promise<void> | undefined;
   let signIn: ReturnType<typeof mountApi>['signIn'] | undefined;
@@ -262,11 +277,12 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
         a.use('/calendar/*', forwarding);
       }
       a.post('/api/integrations/webhook/:system/:integrationId', webhookTargetGuard(bridge, rateLimits));
+      if (pg) a.route('/', instanceRoutes({ key: pg.instanceKey, documents: collab }));
     },
     mount: (a) => {
       ({ signIn } = mountApi(a, {
         config, authSecret: options.authSecret, oidcFetch: options.oidcFetch, mail: options.mail, packageVersion: PACKAGE_VERSION,
-        weddings: calendarStorage.weddings, tokens, people, sessions, apiKeys, collab, stored: pg ? readAfterCommits(stores.documents, collab.persistence.barrier) : stores.documents, activity: stores.activity, cipher, pdf, stores,
+        weddings: calendarStorage.weddings, tokens, people, sessions, apiKeys, collab, documentsAnywhere: anywhere, stored: pg ? readAfterCommits(stores.documents, collab.persistence.barrier) : stores.documents, activity: stores.activity, cipher, pdf, stores,
         vendorBindings,
         privacyRows: pg ? postgresPrivacyRows(pg.storesPool, { commsTables: POSTGRES_COMMS_TABLES }) : sqlitePrivacyRows(db, documents),
         bridge, consistency, calendar, comms, payments, demo, logger, metrics, publicUrl, budgets,

@@ -5,6 +5,7 @@ import type { AdapterModule } from '../../adapters/registry.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 import type { BridgeStorage } from './bridge-storage.ts';
+import type { WeddingDocuments } from '../collab/documents-anywhere.ts';
 import type { RetentionSettings } from './retention.ts';
 
 /**
@@ -57,6 +58,14 @@ export interface BridgeDeps {
   now?: () => number;
   /** Workspaces and weddings (server/people/): who acts for a workspace, where a wedding belongs, new weddings from records. */
   people?: BridgePeople;
+  /**
+   * In a cluster: document work across weddings that may be handed to the instance serving each
+   * (DocumentsAnywhere): the calendar's double-booking check and the weddings' facts that routing
+   * reads. Absent on one server, where `docs` serves every wedding.
+   */
+  anywhere?: WeddingDocuments;
+  /** How long a wedding's facts are trusted without an update seen here, ms (a cluster: another instance may change them). @default no limit */
+  factsTtlMs?: number;
 }
 
 /** What the bridge asks of the people store. */

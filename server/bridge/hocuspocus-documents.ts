@@ -38,7 +38,7 @@ export class HocuspocusDocuments implements DocumentAccess {
     });
   }
 
-  async withDocument<T>(weddingId: string, fn: (doc: Y.Doc) => T): Promise<T> {
+  async withDocument<T>(weddingId: string, fn: (doc: Y.Doc) => T | Promise<T>): Promise<T> {
     this.beforeOpen();
     const name = documentNameFor(weddingId);
     await this.persistence.whenUsable(name);
@@ -53,7 +53,8 @@ export class HocuspocusDocuments implements DocumentAccess {
     entry.users++;
     try {
       const direct = await entry.connection;
-      return fn(direct.document!);
+      // Awaited, so an asynchronous `fn` keeps the document open until it is done.
+      return await fn(direct.document!);
     } finally {
       entry.users--;
       if (entry.users === 0 && this.open.get(name) !== entry) {

@@ -22,12 +22,19 @@ export interface MatchProposal {
 
 /**
  * Each wedding's facts, read from its document once and kept until its `meta` changes (the
- * registered document listener drops the entry), so routing a record reads no document twice.
+ * registered document listener drops the entry), so routing a record reads no document twice. In a
+ * cluster a wedding's meta may change on another instance, whose updates this one never sees: there
+ * an entry is also read again once it is `ttlMs` old.
  */
 export class WeddingFactsCache {
-  private readonly facts = new Map<string, WeddingFacts>();
+  private readonly facts = new Map<string, { facts: WeddingFacts; readAt: number }>();
 
-  constructor(private readonly withDocument: <T>(weddingId: string, fn: (doc: Y.Doc) => T) => Promise<T>) {}
+  /** `ttlMs`: how long an entry is kept without an update seen here (@default no limit); `now`: ms since epoch. */
+  constructor(
+    private readonly withDocument: <T>(weddingId: string, fn: (doc: Y.Doc) => T) => Promise<T>,
+    private readonly ttlMs = Number.POSITIVE_INFINITY,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   /** For DocumentAccess.onUpdate: forgets a wedding whose meta changed. */
   readonly onUpdate = (documentName: string, doc: Y.Doc, tr: Y.Transaction): void => {
@@ -38,10 +45,11 @@ export class WeddingFactsCache {
 
   async get(weddingId: string): Promise<WeddingFacts> {
     const known = this.facts.get(weddingId);
-    if (known) return known;
+    if (known && this.now() - known.readAt < this.ttlMs) return known.facts;
+    const readAt = this.now();
     const meta = await this.withDocument(weddingId, (doc) => new WeddingDoc(doc).getMeta());
     const facts: WeddingFacts = { weddingId, title: meta.title ?? '', date: meta.date ?? '', venue: meta.venue ?? '', timezone: meta.timezone ?? 'UTC' };
-    this.facts.set(weddingId, facts);
+    this.facts.set(weddingId, { facts, readAt });
     return facts;
   }
 }

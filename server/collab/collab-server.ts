@@ -28,6 +28,13 @@ export interface CollabServer {
    * afterwards (a document nobody else holds is compacted and unloaded).
    */
   withDocument<T>(weddingId: string, fn: (doc: Document) => T | Promise<T>): Promise<T>;
+  /**
+   * Folds the wedding's history now (after any fold already under way): what is written so far is
+   * committed, then the live copy, which garbage-collects deleted content, becomes the stored state
+   * and the log rows it folds are deleted. Used after an erasure (docs/privacy.md). Throws as
+   * `withDocument` (DocumentOwnedElsewhereError while another instance holds it).
+   */
+  foldHistory(weddingId: string): Promise<void>;
 }
 
 export interface CollabServerOptions {
@@ -95,6 +102,17 @@ export function createCollabServer(options: CollabServerOptions): CollabServer {
       } finally {
         await direct.disconnect();
       }
+    },
+    async foldHistory(weddingId) {
+      const name = documentNameFor(weddingId);
+      await this.withDocument(weddingId, async (doc) => {
+        // SQLite: the open group is committed now; PostgreSQL: every append so far has committed
+        // once the barrier says so, so the fold reads it.
+        persistence.group.commit();
+        await new Promise<boolean>((resolve) => persistence.barrier.afterCommit(resolve));
+        await persistence.compact(name, doc);
+        await persistence.compacted(name);
+      });
     },
   };
 }

@@ -11,6 +11,7 @@ import type { ConsistencyAudit } from '../bridge/consistency-audit.ts';
 import type { CredentialCipher } from '../bridge/credential-cipher.ts';
 import type { CalendarService } from '../calendar/calendar-service.ts';
 import type { CollabServer } from '../collab/collab-server.ts';
+import type { WeddingDocuments } from '../collab/documents-anywhere.ts';
 import { refuseConnections } from '../collab/revocation-closer.ts';
 import type { CommsService } from '../comms/comms-service.ts';
 import type { Config } from '../config.ts';
@@ -74,6 +75,8 @@ export interface ApiMountDeps {
   sessions: SessionStore;
   apiKeys: ApiKeyStore;
   collab: CollabServer;
+  /** In a cluster: work on weddings another instance serves, handed to it (DocumentsAnywhere). @default collab (one server) */
+  documentsAnywhere?: WeddingDocuments;
   /** The stored documents on the server's backend, read to peek at closed weddings. */
   stored: StoredDocuments;
   /** The stores of the server's backend the routes build on (invitations, passkeys, e-mail links, OAuth flows). */
@@ -106,6 +109,7 @@ export interface ApiMountDeps {
  */
 export function mountApi(a: Hono<AppEnv>, deps: ApiMountDeps): { signIn: ReturnType<typeof mountSignIn> } {
   const { config, tokens, people, sessions, collab, bridge, comms, logger, metrics, publicUrl } = deps;
+  const anywhere: WeddingDocuments = deps.documentsAnywhere ?? collab;
   // A wedding's details for the lists of weddings, read without opening it and kept while its bytes stay the same.
   const peekMeta = async (id: string) => {
     try {
@@ -157,7 +161,10 @@ export function mountApi(a: Hono<AppEnv>, deps: ApiMountDeps): { signIn: ReturnT
   a.route('/api/weddings', contactRoutes(tokens, collab));
   a.route('/api/weddings', activityRoutes(tokens, deps.activity, people));
   a.route('/api/comms', ackLinkRoutes(comms));
-  a.route('/api', privacyRoutes({ tokens, people, sessions, privacy: new PrivacyService({ rows: deps.privacyRows, people, sessions, collab, logger: logger.child({ component: 'privacy' }) }) }));
+  a.route('/api', privacyRoutes({ tokens, people, sessions, privacy: new PrivacyService({
+    rows: deps.privacyRows, people, sessions, logger: logger.child({ component: 'privacy' }),
+    collab: { persistence: collab.persistence, withDocument: (id, fn) => anywhere.withDocument(id, fn), foldHistory: (id) => anywhere.foldHistory(id) },
+  }) }));
   const demo = deps.demo;
   a.route('/api', demo ? demoRoutes({ demo, people, sessions, secureCookie: () => publicUrl().startsWith('https:') }) : demoOffRoutes());
   return { signIn };

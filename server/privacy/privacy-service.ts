@@ -1,6 +1,7 @@
 import * as Y from 'yjs';
 import { CONTACT_REMOVALS_ROOT, WeddingDoc, adminOrigin, documentNameFor } from '../../schema/index.ts';
 import type { CollabServer } from '../collab/collab-server.ts';
+import type { WeddingDocuments } from '../collab/documents-anywhere.ts';
 import { HttpError } from '../http/http-error.ts';
 import type { Logger } from '../logger.ts';
 import type { PeopleStore } from '../people/people-store.ts';
@@ -34,15 +35,18 @@ import { ENTRY_ROOT, type DataSubject } from './subject.ts';
  * wedding are one transaction; the document goes through its owner's persistence (the live copy's
  * change is stored, then compacted by DurablePersistence, as on any compaction). On PostgreSQL the
  * comms drafts and last-seen values are redacted only once the comms storage passes its tables
- * (PostgresPrivacyRowsOptions.commsTables), and a document served by another instance cannot be
- * erased here (withDocument would not be given it).
+ * (PostgresPrivacyRowsOptions.commsTables). A wedding another instance serves is read from what is
+ * stored and changed and folded on that instance (DocumentsAnywhere).
  */
 export interface PrivacyDeps {
   rows: PrivacyRows;
   people: PeopleStore;
   sessions: SessionStore;
-  /** The live documents and their persistence (the document is changed and compacted here, so it must be served by this instance). */
-  collab: Pick<CollabServer, 'withDocument' | 'persistence'>;
+  /**
+   * The weddings' documents (changed and folded where each is served: DocumentsAnywhere in a
+   * cluster, the CollabServer on one server), and whether one is live here.
+   */
+  collab: WeddingDocuments & { persistence: Pick<CollabServer['persistence'], 'loadedDocument' | 'barrier'> };
   logger: Logger;
 }
 
@@ -195,18 +199,13 @@ export class PrivacyService {
     let documentChanges = 0;
     let historyCompacted = true;
     if (await this.hasDocument(weddingId)) {
-      const persistence = this.deps.collab.persistence;
-      await this.deps.collab.withDocument(weddingId, async (doc) => {
+      await this.deps.collab.withDocument(weddingId, (doc) => {
         doc.transact(() => { documentChanges = eraseIn(doc, entry, re); }, adminOrigin('privacy.erase', by));
-        // The erasure is stored (and the activity rows it wrote), then history is folded with gc:
-        // compaction runs after any fold already under way, which would otherwise write older state.
-        // SQLite: the open group is committed now; PostgreSQL: its append (and every one before it)
-        // has committed once the barrier says so, so the fold reads it.
-        persistence.group.commit();
-        await new Promise<boolean>((resolve) => persistence.barrier.afterCommit(resolve));
-        await persistence.compact(name, doc);
-        await persistence.compacted(name);
       });
+      // The erasure is stored (and the activity rows it wrote), then history is folded with gc,
+      // after any fold already under way (which would otherwise write older state), on the
+      // instance serving the wedding.
+      await this.deps.collab.foldHistory(weddingId);
       // Folded rows not yet trimmed (storage turned read-only mid-trim) still hold the old history.
       historyCompacted = !holdsAny(await this.rows.storedHistory(name), list);
       if (!historyCompacted) this.deps.logger.error({ weddingId }, 'erasure: stored history still holds the person (undecodable rows or storage read-only); the live document is erased');

@@ -3,8 +3,8 @@ import { beforeAll } from 'vitest';
 import { usePostgresDatabase } from './postgres.ts';
 import { startTestServer, type TestServer } from './test-server.ts';
 
-/** Two servers of one cluster, the database they share (its admin pool: the stored rows) and their key. */
-export interface TwoInstances { a: TestServer; b: TestServer; db: { url: string; admin: import('pg').Pool } }
+/** Two servers of one cluster, the database they share (its admin pool: the stored rows) and their CREDENTIALS_KEY (base64). */
+export interface TwoInstances { a: TestServer; b: TestServer; db: { url: string; admin: import('pg').Pool }; credentialsKey: string }
 
 /**
  * Two `npm start` instances of one cluster on a PostgreSQL database of the file's own, sharing one
@@ -24,6 +24,6 @@ export function useTwoInstances(env: Record<string, string> = {}): () => TwoInst
   }, 60_000);
   return () => {
     if (!both) throw new Error('useTwoInstances(): the servers start in beforeAll; read them inside a test');
-    return { ...both, db: db() };
+    return { ...both, db: db(), credentialsKey: key };
   };
 }

@@ -11,6 +11,7 @@ import { openPostgresPool } from './pool.ts';
 import { openReadinessPool, PostgresReadiness } from './readiness.ts';
 import { openPostgresKeyEncryptionKey, postgresServerKey } from './server-keys.ts';
 import { ACK_LINKS_KEY } from '../../comms/postgres-comms-storage.ts';
+import { INSTANCE_REQUESTS_KEY } from '../../auth/instance-signature.ts';
 
 /** What a server on PostgreSQL is built from (server/wedsync-server.ts `postgres`), opened before it. */
 export interface PostgresServerParts {
@@ -24,6 +25,8 @@ export interface PostgresServerParts {
   readonly readiness: PostgresReadiness;
   /** The acknowledgement links' signing key (a server key shared by the instances). */
   readonly ackKey: Buffer;
+  /** The key the instances sign their requests to each other with (instance-signature.ts; a server key). */
+  readonly instanceKey: Buffer;
   /** The bridge's pool (inbox, outbox, claims, duties), apart from the documents' appends. */
   readonly bridgePool: pg.Pool;
   /**
@@ -82,16 +85,18 @@ export async function openPostgresServerParts(config: Config, logger: Logger): P
   };
   let cipher: CredentialCipher;
   let ackKey: Buffer;
+  let instanceKey: Buffer;
   try {
     cipher = await openPostgresKeyEncryptionKey(storesPool, config.CREDENTIALS_KEY);
     ackKey = await postgresServerKey(storesPool, cipher, ACK_LINKS_KEY);
+    instanceKey = await postgresServerKey(storesPool, cipher, INSTANCE_REQUESTS_KEY);
   } catch (error) {
     await endAll();
     throw error;
   }
   const stores = postgresServerStores(storesPool, { documents: opened.documents, snapshots: opened.snapshots, logger });
   return {
-    instanceId, opened, stores, cipher, ackKey, bridgePool, storesPool,
+    instanceId, opened, stores, cipher, ackKey, instanceKey, bridgePool, storesPool,
     readiness: new PostgresReadiness(readinessPool),
     async close() {
       await stores.close();
