@@ -75,9 +75,8 @@ export function httpBaseOf(registeredWsUrl: string): string {
  * routes that name their one wedding there and open its document (`BODY_WEDDING_ROUTES`: a
  * calendar feed; the body is then forwarded as read), else from what the path carries
  * (`weddingNamedBy`: an acknowledgement link, an ICS feed). Routes that work across weddings (an
- * import, assigning an unmatched record to several weddings, a person's export or erasure, the
- * calendar's conflicts check) are not forwarded: they fail with 503 `document_unavailable` while
- * another instance holds a wedding they open (docs/deployment.md).
+ * import, a person's export or erasure, the calendar's conflicts check) are served where they land
+ * and reach each wedding's owner through DocumentsAnywhere (server/collab/documents-anywhere.ts).
  */
 export function forwardToOwner(deps: OwnerForwardingDeps): MiddlewareHandler<AppEnv> {
   const send = deps.fetch ?? globalThis.fetch;

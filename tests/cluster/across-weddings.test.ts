@@ -5,7 +5,8 @@ import { INSTANCE_HEADER, INSTANCE_REQUESTS_KEY, signInstanceRequest } from '../
 import { createCredentialCipher, decodeKey } from '../../server/bridge/credential-cipher.ts';
 import { instancePaths } from '../../server/collab/owner-requests.ts';
 import { postgresServerKey } from '../../server/storage/postgres/server-keys.ts';
-import { api } from '../connections/helpers.ts';
+import type { ConnectionResult, ImportResponse } from '../../schema/index.ts';
+import { api, studio } from '../connections/helpers.ts';
 import { spawnServer } from '../helpers/child-server.ts';
 import { planner as plannerOn } from '../helpers/cluster-clients.ts';
 import { registerTeardown } from '../helpers/teardown.ts';
@@ -161,5 +162,29 @@ describe('work across weddings through an instance that does not serve them', ()
     // A body that is not the shape: 400, after the signature.
     const bad = Buffer.from(JSON.stringify({ changes: [{ update: '!!', origin: { kind: 'nobody' } }] }));
     expect(await refused(await send(a, signInstanceRequest(key, 'b', 'POST', path, bad), bad))).toEqual({ status: 400, code: 'validation_failed' });
+  });
+
+  it('a CSV import through B routes a row by the facts of a wedding live on A (the matching rules), and the row lands there', async () => {
+    const { a, b } = cluster();
+    const kai = { id: 'w-kai', meta: { title: 'Kai & Lee', date: '2026-07-18', timezone: 'America/Los_Angeles', venue: 'Pier 9' }, start: '2026-07-18T16:00:00-07:00' } as const;
+    const { pat } = await studio(a, [kai]);
+    const workspaceId = (await a.server.people.weddingWorkspace('w-kai'))!;
+    const as = await pat.accessToken('w-kai');
+    const connected = await api<ConnectionResult>(a, '/api/integrations/vendor/connect', as, { json: {
+      workspaceId, system: 'preset', label: 'HoneyBook exports', configuration: { preset: 'honeybook', direction: 'inbound', timeZone: 'America/Los_Angeles', vendorId: 'photo' },
+    } });
+    expect(connected.status, JSON.stringify(connected.body)).toBe(201);
+    expect((await api(a, `/api/connections/${connected.body.connectionId}/bindings`, as, { json: { weddingId: 'w-kai', references: ['hb-kai'] } })).status).toBe(201);
+    const onA = await a.connect('w-kai', as);
+    await onA.whenSynced();
+    // Not Kai & Lee's project id, but their date, names and venue.
+    const csv = 'Project ID,Project Name,Project Type,Project Date,Stage,Client Name,Client Email,Location,Total Value,Paid\r\n'
+      + 'hb-kai-2,Kai & Lee Wedding,Wedding,07/18/2026,Planning,Kai Tan & Lee Moss,kai@example.com,Pier 9,"$3,000.00",$0.00\r\n';
+    const preview = await api<ImportResponse>(b, '/api/integrations/import', as, { json: { workspaceId, preset: 'honeybook', csv, mode: 'preview' } });
+    expect(preview.status, JSON.stringify(preview.body)).toBe(200);
+    expect(preview.body.rows[0]).toMatchObject({ action: 'match', weddingIds: ['w-kai'], reason: 'the matching rules', matchedOn: ['date', 'names', 'venue'] });
+    const applied = await api<ImportResponse>(b, '/api/integrations/import', as, { json: { connectionId: connected.body.connectionId, csv, mode: 'apply' } });
+    expect(applied.status, JSON.stringify(applied.body)).toBe(200);
+    await waitFor(() => onA.doc.listPayments().some((p) => p.amount === 300000), 'the matched project’s total in Kai & Lee’s budget, on A');
   });
 });

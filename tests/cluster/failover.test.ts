@@ -201,6 +201,8 @@ describe.concurrent('failover: three instances behind HAProxy, the owner of a bu
     })));
     const front = await startHaproxy(servers.map((s) => s.port));
     await waitFor(async () => (await front.upPorts()).length === 3, 'HAProxy to report the three servers up', 20_000);
+    // The instances' own requests to each other are not served through the balancer.
+    expect((await fetch(`http://127.0.0.1:${front.port}/internal/v1/documents/w4/fold`, { method: 'POST', body: '{}' })).status).toBe(404);
     await killOwnerOfBusyWedding('`wedsync serve`', new Map(ids.map((id, i) => [id, servers[i]!])), front, 'w4', hook);
   }, 150_000);
 
