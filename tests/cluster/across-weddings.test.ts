@@ -5,7 +5,7 @@ import { INSTANCE_HEADER, INSTANCE_REQUESTS_KEY, signInstanceRequest } from '../
 import { createCredentialCipher, decodeKey } from '../../server/bridge/credential-cipher.ts';
 import { instancePaths } from '../../server/collab/owner-requests.ts';
 import { postgresServerKey } from '../../server/storage/postgres/server-keys.ts';
-import type { ConnectionResult, ImportResponse } from '../../schema/index.ts';
+import type { ConnectionResult, ImportResponse, UnmatchedSummary } from '../../schema/index.ts';
 import { api, studio } from '../connections/helpers.ts';
 import { spawnServer } from '../helpers/child-server.ts';
 import { planner as plannerOn } from '../helpers/cluster-clients.ts';
@@ -186,5 +186,15 @@ describe('work across weddings through an instance that does not serve them', ()
     const applied = await api<ImportResponse>(b, '/api/integrations/import', as, { json: { connectionId: connected.body.connectionId, csv, mode: 'apply' } });
     expect(applied.status, JSON.stringify(applied.body)).toBe(200);
     await waitFor(() => onA.doc.listPayments().some((p) => p.amount === 300000), 'the matched project’s total in Kai & Lee’s budget, on A');
+
+    // A project nothing matches waits in the queue; assigned to Kai & Lee through B, it lands on A too.
+    const fresh = 'Project ID,Project Name,Project Type,Project Date,Stage,Client Name,Client Email,Location,Total Value,Paid\r\n'
+      + 'hb-new,Mia & Noor Wedding,Wedding,09/05/2026,Inquiry,Mia Park & Noor Ali,mia@example.com,Casa Verde,"$4,000.00",$0.00\r\n';
+    expect((await api<ImportResponse>(b, '/api/integrations/import', as, { json: { connectionId: connected.body.connectionId, csv: fresh, mode: 'apply' } })).status).toBe(200);
+    let queued: UnmatchedSummary[] = [];
+    await waitFor(async () => (queued = (await api<{ records: UnmatchedSummary[] }>(b, `/api/workspaces/${workspaceId}/unmatched`, as)).body.records).length > 0, 'the new project in the queue');
+    const assigned = await api<{ record: UnmatchedSummary }>(b, `/api/unmatched/${queued[0]!.id}/assign`, as, { json: { weddingIds: ['w-kai'] } });
+    expect(assigned.status, JSON.stringify(assigned.body)).toBe(200);
+    await waitFor(() => onA.doc.listPayments().some((p) => p.amount === 400000), 'the assigned project’s total in Kai & Lee’s budget, on A');
   });
 });
