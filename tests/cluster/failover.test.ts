@@ -10,7 +10,7 @@ import { addEvent, eventIds, planner, stored } from '../helpers/cluster-clients.
 import { registerTeardown } from '../helpers/teardown.ts';
 import { startHaproxy, type HaproxyFront } from '../helpers/haproxy.ts';
 import { usePostgresDatabase } from '../helpers/postgres.ts';
-import { spawnServer } from '../helpers/child-server.ts';
+import { spawnServer, type ChildServer } from '../helpers/child-server.ts';
 import { spawnPostgresCollabNode, type PostgresCollabProcess } from '../helpers/postgres-collab-process.ts';
 import { tempDir } from '../helpers/test-server.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -22,7 +22,7 @@ import { waitFor } from '../helpers/wait.ts';
  * acknowledged edit is kept, every client writes again by itself, and they converge. The lease is
  * the issue's 8 s. The kill -9 story runs twice: on collaboration nodes (the collaboration server and
  * the bridge, postgres-collab-node.ts) and on three `wedsync serve` processes, the whole server as
- * `npm start` runs it. In the kill -9 cases the instances also run the bridge: a vendor's system sends
+ * `npm start` runs it; the freeze and the rolling restart run on `wedsync serve` processes. In the kill -9 cases the instances also run the bridge: a vendor's system sends
  * webhooks through HAProxy all along, and the wedding has a subscriber; every webhook answered 2xx
  * is in the wedding afterwards, and every acknowledged edit reaches the subscriber under one
  * idempotency key (the sandbox counts them).
@@ -105,6 +105,20 @@ describe.concurrent('failover: three instances behind HAProxy, the owner of a bu
     const started = await Promise.all(ids.map((instanceId) => spawnPostgresCollabNode({ databaseUrl: url, instanceId, leaseMs: LEASE_MS, dataDir: tempDir(), route: true, bridgeKey })));
     const front = await startHaproxy(started.map((n) => n.port));
     await waitFor(async () => (await front.upPorts()).length === 3, 'HAProxy to report the three instances up', 10_000);
+    return { nodes: new Map(ids.map((id, i) => [id, started[i]!])), wsUrl: front.wsUrl, front };
+  }
+
+  /** `wedsync serve` instance `id` (the whole server, as `npm start` runs it) on the cluster's database, on `port` (0: a free one). */
+  const serve = (id: string, port = 0) => spawnServer(tempDir(), {
+    DATABASE_URL: url, INSTANCE_ID: id, DOCUMENT_LEASE_MS: String(LEASE_MS), CREDENTIALS_KEY: key.toString('base64'), LOG_LEVEL: 'warn', PULL_INTERVAL_MS: '600000', PORT: String(port),
+  });
+
+  /** Three `wedsync serve` instances behind the HAProxy example. */
+  async function serveCluster(prefix: string): Promise<{ nodes: Map<string, ChildServer>; wsUrl: string; front: HaproxyFront }> {
+    const ids = [1, 2, 3].map((i) => `${prefix}${i}`);
+    const started = await Promise.all(ids.map((id) => serve(id)));
+    const front = await startHaproxy(started.map((s) => s.port));
+    await waitFor(async () => (await front.upPorts()).length === 3, 'HAProxy to report the three servers up', 20_000);
     return { nodes: new Map(ids.map((id, i) => [id, started[i]!])), wsUrl: front.wsUrl, front };
   }
 
@@ -195,19 +209,14 @@ describe.concurrent('failover: three instances behind HAProxy, the owner of a bu
 
   it('the same with three `wedsync serve` processes (what `npm start` runs), the whole server on each', async () => {
     const hook = await webhooksConnection('w4');
-    const ids = ['s1', 's2', 's3'];
-    const servers = await Promise.all(ids.map((id) => spawnServer(tempDir(), {
-      DATABASE_URL: url, INSTANCE_ID: id, DOCUMENT_LEASE_MS: String(LEASE_MS), CREDENTIALS_KEY: hook.key.toString('base64'), LOG_LEVEL: 'warn', PULL_INTERVAL_MS: '600000',
-    })));
-    const front = await startHaproxy(servers.map((s) => s.port));
-    await waitFor(async () => (await front.upPorts()).length === 3, 'HAProxy to report the three servers up', 20_000);
+    const { nodes: servers, front } = await serveCluster('s');
     // The instances' own requests to each other are not served through the balancer.
     expect((await fetch(`http://127.0.0.1:${front.port}/internal/v1/documents/w4/fold`, { method: 'POST', body: '{}' })).status).toBe(404);
-    await killOwnerOfBusyWedding('`wedsync serve`', new Map(ids.map((id, i) => [id, servers[i]!])), front, 'w4', hook);
+    await killOwnerOfBusyWedding('`wedsync serve`', servers, front, 'w4', hook);
   }, 150_000);
 
-  it('a frozen owner: its clients move on once its lease lapses, and after SIGCONT it neither writes nor serves a stale copy', async () => {
-    const { nodes, wsUrl } = await cluster('f');
+  it('a frozen owner (`wedsync serve`): its clients move on once its lease lapses, and after SIGCONT it neither writes nor serves a stale copy', async () => {
+    const { nodes, wsUrl } = await serveCluster('f');
     const { writers, owner } = await busyWedding(wsUrl, 'w2');
     const frozen = nodes.get(owner)!;
     frozen.child.kill('SIGSTOP');
@@ -231,8 +240,8 @@ describe.concurrent('failover: three instances behind HAProxy, the owner of a bu
     console.log(`failover (SIGSTOP, lease ${LEASE_MS} ms): ${acknowledged} acknowledged edits, 0 lost; freeze → each of ${CLIENTS} clients writing again: ${recovery.map((ms) => (ms / 1000).toFixed(1)).join(', ')} s`);
   }, 90_000);
 
-  it('a rolling restart (each instance stopped and started again in turn) loses no acknowledged edit', async () => {
-    const { nodes, wsUrl, front } = await cluster('r');
+  it('a rolling restart of `wedsync serve` instances (each stopped and started again in turn) loses no acknowledged edit', async () => {
+    const { nodes, wsUrl, front } = await serveCluster('r');
     const { writers } = await busyWedding(wsUrl, 'w3');
     const owners: string[] = [];
     /** Restarts of the wedding's owner: the lease's epoch before the stop and once the clients wrote again. */
@@ -245,7 +254,7 @@ describe.concurrent('failover: three instances behind HAProxy, the owner of a bu
       // A clean stop (SIGTERM): its sockets close with 1001, its appends settle, its leases are released.
       node.child.kill('SIGTERM');
       expect(await node.exited).toBe(0);
-      const restarted = await spawnPostgresCollabNode({ databaseUrl: url, instanceId: id, leaseMs: LEASE_MS, dataDir: tempDir(), route: true, port: node.port });
+      const restarted = await serve(id, node.port);
       nodes.set(id, restarted);
       await waitFor(async () => (await front.upPorts()).includes(node.port), `HAProxy to see ${id} up again`, 10_000);
       await waitFor(() => writers.every((w, i) => w.acknowledged.length > before[i]! + 2), `every client to write again after ${id} restarted`, 30_000, 100);
