@@ -1,11 +1,13 @@
 /**
  * `npm run bench -- cluster [--seconds 15] [--weddings 50] [--rates 100,400] [--sockets 10000]
- * [--per-wedding 10] [--socket-rate 200] [--generators 1] [--sockets-only]`: the rows of the
+ * [--per-wedding 10] [--socket-rate 200] [--generators 1] [--sockets-only] [--webhooks-only]
+ * [--webhook-weddings 20] [--webhook-rate 1000] [--webhook-setups sqlite,postgres,postgres×3]`: the rows of the
  * cluster benchmark (issue 15 item 4): one collaboration node with its documents on PostgreSQL
  * against the same node on SQLite, and two PostgreSQL nodes with each wedding's writer on its owner
  * and its reader on the other (relayed, server/collab/document-relay.ts), in one run, so the figures
- * compare (the machine is shared and noisy: read the ratios). Webhook rows come when the bridge
- * runs on PostgreSQL.
+ * compare (the machine is shared and noisy: read the ratios). First the webhook rows
+ * (cluster-webhooks.ts): webhooks accepted and applied by one `wedsync serve` on SQLite, one on
+ * PostgreSQL and three on PostgreSQL; `--webhooks-only` runs only those.
  *
  * Each node is its own process (tests/helpers/postgres-collab-node-main.mjs: the server's
  * collaboration extensions, DurablePersistence and the activity recorder, behind the server's
@@ -34,6 +36,7 @@ import { createTokenService } from '../server/auth/tokens.ts';
 import { startCollabNodeProcess } from '../tests/helpers/collab-node-process.ts';
 import { startPostgresCluster } from '../tests/helpers/postgres-cluster.ts';
 import { socketRows, type SocketRow } from './cluster-sockets.ts';
+import { webhookRows, type WebhookRow } from './cluster-webhooks.ts';
 import { fmt, markdownTable, summarize } from './stats.ts';
 
 const RESULTS = fileURLToPath(new URL('./results/', import.meta.url));
@@ -90,8 +93,11 @@ export default async function cluster(args: string[]): Promise<void> {
   const arg = (name: string, fallback: string) => (args.includes(name) ? args[args.indexOf(name) + 1]! : fallback);
   const seconds = Number(arg('--seconds', '15'));
   const weddings = Number(arg('--weddings', '50'));
-  const rates = args.includes('--sockets-only') ? [] : arg('--rates', '100,400').split(',').map(Number);
-  const sockets = { sockets: Number(arg('--sockets', '10000')), perWedding: Number(arg('--per-wedding', '10')), rate: Number(arg('--socket-rate', '200')), generators: Number(arg('--generators', '1')), seconds };
+  const only = args.includes('--webhooks-only') ? 'webhooks' : args.includes('--sockets-only') ? 'sockets' : null;
+  const rates = only ? [] : arg('--rates', '100,400').split(',').map(Number);
+  const hooks = { run: only === null || only === 'webhooks', weddings: Number(arg('--webhook-weddings', '20')), rate: Number(arg('--webhook-rate', '1000')), seconds };
+  const webhookResults: WebhookRow[] = [];
+  const sockets = { sockets: only === 'webhooks' ? 0 : Number(arg('--sockets', '10000')), perWedding: Number(arg('--per-wedding', '10')), rate: Number(arg('--socket-rate', '200')), generators: Number(arg('--generators', '1')), seconds };
   const socketResults: SocketRow[] = [];
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wedsync-bench-cluster-'));
   const postgres = await startPostgresCluster({ fsync: true });
@@ -117,14 +123,31 @@ export default async function cluster(args: string[]): Promise<void> {
         }
       }
     }
-    const nodes = {
+    if (hooks.run) {
+      // Each setup on a fresh database (or data directory) of its own, stopped after its row.
+      const wanted = arg('--webhook-setups', 'sqlite,postgres,postgres×3').split(',');
+      for (const [setup, instances] of ([['sqlite', 1], ['postgres', 1], ['postgres×3', 3]] as const).filter(([name]) => wanted.includes(name))) {
+        let url = '';
+        if (setup !== 'sqlite') {
+          const db = `bench_webhooks_${instances}`;
+          const c = new pgDriver.Client({ connectionString: postgres.adminUrl });
+          await c.connect();
+          await c.query(`CREATE DATABASE ${db}`);
+          await c.end();
+          url = postgres.adminUrl.replace(/\/postgres$/, `/${db}`);
+        }
+        console.log(`webhooks, ${setup}: ${hooks.weddings} weddings, ${hooks.rate}/s for ${seconds} s, then ${seconds} s with 64 in flight…`);
+        webhookResults.push(await webhookRows(setup, url, instances, dir, hooks));
+      }
+    }
+    const nodes = rates.length === 0 ? null : {
       sqlite: await node('', 'sqlite'),
       postgres: await node(databaseUrl, 'postgres'),
       owner: await node(databaseUrl, 'owner', true),
       relay: await node(databaseUrl, 'relay', true),
     };
-    children.push(...Object.values(nodes).map((n) => n.child));
-    const setups = {
+    if (nodes) children.push(...Object.values(nodes).map((n) => n.child));
+    const setups = !nodes ? {} : {
       sqlite: { writer: nodes.sqlite.wsUrl, reader: nodes.sqlite.wsUrl },
       postgres: { writer: nodes.postgres.wsUrl, reader: nodes.postgres.wsUrl },
       // The reader's instance relays its frames to the writer's, which owns the wedding: one hop more.
@@ -150,15 +173,23 @@ export default async function cluster(args: string[]): Promise<void> {
         fmt(r.p50), fmt(r.p99), fmt(r.max), fmt(r.kbPerSocket / base.kbPerSocket), fmt(r.p99 / base.p99)]),
     ));
   }
+  if (webhookResults.length > 0) {
+    const base = webhookResults.find((r) => r.setup === 'sqlite') ?? webhookResults[0]!;
+    console.log(markdownTable(
+      ['setup', 'instances', 'offered/s', 'ack p50 (ms)', 'p99 (ms)', 'max (ms)', 'refused', 'applied all after (ms)', '64 in flight: acknowledged/s', 'applied/s', 'applied ÷ acknowledged', 'acknowledged/s vs SQLite', 'p99 vs SQLite'],
+      webhookResults.map((r) => [r.setup, r.instances, r.rate, fmt(r.ackP50), fmt(r.ackP99), fmt(r.ackMax), r.refused, fmt(r.drainMs, 0), fmt(r.acknowledgedPerSecond, 0), fmt(r.appliedPerSecond, 0),
+        fmt(r.appliedPerSecond / r.acknowledgedPerSecond), fmt(r.acknowledgedPerSecond / base.acknowledgedPerSecond), fmt(r.ackP99 / base.ackP99)]),
+    ));
+  }
   if (rows.length > 0) console.log(markdownTable(
     ['setup', 'offered updates/s', 'seen by peers /s', 'edit → peer p50 (ms)', 'p99 (ms)', 'max (ms)', 'p50 vs SQLite', 'p99 vs SQLite'],
     rows.map((r) => [r.setup, r.rate, fmt(r.perSecond, 0), fmt(r.p50), fmt(r.p99), fmt(r.max), fmt(r.p50 / baseline(r.rate).p50), fmt(r.p99 / baseline(r.rate).p99)]),
   ));
   const when = new Date().toISOString();
-  const meta = { when, node: process.version, cpus: os.cpus().length, seconds, weddings, rates, sockets };
+  const meta = { when, node: process.version, cpus: os.cpus().length, seconds, weddings, rates, sockets, webhooks: hooks };
   fs.mkdirSync(RESULTS, { recursive: true });
   const file = path.join(RESULTS, `cluster-${when.replace(/[:.]/g, '-')}.json`);
-  fs.writeFileSync(file, JSON.stringify({ meta, rows, sockets: socketResults }, null, 2));
+  fs.writeFileSync(file, JSON.stringify({ meta, rows, sockets: socketResults, webhooks: webhookResults }, null, 2));
   console.log(JSON.stringify(meta));
   console.log(`written to bench/results/${path.basename(file)}`);
 }

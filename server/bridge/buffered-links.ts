@@ -70,9 +70,30 @@ export class BufferedLinks implements LinkAccess {
 
   /** Makes the writes kept since the load, in order, on `client` (again in full if run again after a rollback). */
   async flush(client: pg.ClientBase): Promise<void> {
+    // Runs of saves go in one statement each, in order; a save whose key or external id is already
+    // in the run starts the next run (one statement may not change a row twice).
+    let run: Link[] = [];
+    const keys = new Set<string>();
+    const flushRun = async () => {
+      await this.store.saveAll(run, client);
+      run = [];
+      keys.clear();
+    };
     for (const p of this.pending) {
-      if (p.op === 'save') await this.store.save(p.link, client);
-      else await this.store.remove(p.integrationId, p.entity, p.entityId, client);
+      if (p.op === 'remove') {
+        await flushRun();
+        await this.store.remove(p.integrationId, p.entity, p.entityId, client);
+        continue;
+      }
+      // As stored (linkRow normalizes the ids), so two ids stored alike are one row.
+      const row = linkRow(p.link, '');
+      const key = JSON.stringify([row.integration_id, row.entity, row.entity_id]);
+      const external = row.external_id === null ? null : JSON.stringify([row.integration_id, row.entity, '', row.external_id]);
+      if (keys.has(key) || (external !== null && keys.has(external))) await flushRun();
+      run.push(p.link);
+      keys.add(key);
+      if (external !== null) keys.add(external);
     }
+    await flushRun();
   }
 }

@@ -19,6 +19,17 @@ export class PostgresAuditLog implements AuditRecords {
       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, auditValues(e, new Date(this.now()).toISOString()));
   }
 
+  /** `record` for many entries in one statement, in order (ids rise in the given order). */
+  async recordAll(entries: readonly AuditInput[], client: pg.ClientBase | pg.Pool = this.pool): Promise<void> {
+    if (entries.length === 0) return;
+    const at = new Date(this.now()).toISOString();
+    const values = entries.map((e) => auditValues(e, at));
+    const col = (i: number) => values.map((v) => v[i]);
+    await client.query(`INSERT INTO audit (at, wedding_id, integration_id, actor, action, entity, entity_id, result, detail)
+      SELECT a, b, c, d, e, f, g, h, i FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[]) WITH ORDINALITY AS v(a, b, c, d, e, f, g, h, i, n) ORDER BY n`,
+    [col(0), col(1), col(2), col(3), col(4), col(5), col(6), col(7), col(8)]);
+  }
+
   async list(weddingId: string, limit: number, before?: number): Promise<{ entries: AuditEntry[]; nextCursor: number | null }> {
     const { rows } = await this.pool.query<AuditRow>(`SELECT ${COLUMNS} FROM audit WHERE wedding_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3`,
       [weddingId, before ?? Number.MAX_SAFE_INTEGER, limit]);

@@ -224,6 +224,16 @@ export class PostgresInboxStore implements InboxReads, InboxWrites {
     return this.fenced(client, `status = 'applied', applied_at = $3, attempts = attempts + 1, result = $4, last_error = NULL, applied_by = $2`, `status = 'pending'`, [id, this.holder, now, JSON.stringify(result)]);
   }
 
+  /** `applied` for many rows in one statement; how many were marked (the others' weddings are not held here). */
+  async appliedAll(rows: readonly { id: number; result: unknown; at: number }[], client: pg.ClientBase | pg.Pool = this.pool): Promise<number> {
+    if (rows.length === 0) return 0;
+    const { rowCount } = await client.query(`UPDATE inbox SET status = 'applied', applied_at = v.at, attempts = attempts + 1, result = v.result, last_error = NULL, applied_by = $1
+      FROM unnest($2::bigint[], $3::bigint[], $4::text[]) AS v(id, at, result)
+      WHERE inbox.id = v.id AND status = 'pending' AND ${HELD_BY('$1')}`,
+    [this.holder, rows.map((r) => r.id), rows.map((r) => r.at), rows.map((r) => JSON.stringify(r.result))]);
+    return rowCount ?? 0;
+  }
+
   /** Counts a failed attempt; the row is tried again at `nextAttemptAt` (ms). False when not held (nothing changed). */
   async retry(id: number, nextAttemptAt: number, error: string, client: pg.ClientBase | pg.Pool = this.pool): Promise<boolean> {
     return this.fenced(client, `attempts = attempts + 1, next_attempt_at = $3, last_error = $4`, `status = 'pending'`, [id, this.holder, nextAttemptAt, error]);

@@ -257,17 +257,19 @@ class SliceWrites {
   /** Writes everything on the slice's transaction (a joined write: it may run twice, after a rollback). */
   async flush(client: pg.ClientBase, links: BufferedLinks): Promise<void> {
     await links.flush(client);
-    let lost = 0;
+    // The applied rows in one statement (each row has one outcome per slice), then the rest in order.
+    const applied = this.outcomes.filter((o): o is Extract<Outcome, { op: 'applied' }> => o.op === 'applied');
+    let lost = applied.length - await this.deps.inbox.appliedAll(applied, client);
     for (const o of this.outcomes) {
-      const kept = o.op === 'applied' ? await this.deps.inbox.applied(o.id, o.result, o.at, client)
-        : o.op === 'retry' ? await this.deps.inbox.retry(o.id, o.at, o.error, client)
-          : o.op === 'park' ? await this.deps.inbox.park(o.id, o.error, client)
-            : await this.deps.inbox.supersede(o.id, o.by, o.at, client);
+      if (o.op === 'applied') continue;
+      const kept = o.op === 'retry' ? await this.deps.inbox.retry(o.id, o.at, o.error, client)
+        : o.op === 'park' ? await this.deps.inbox.park(o.id, o.error, client)
+          : await this.deps.inbox.supersede(o.id, o.by, o.at, client);
       if (!kept) lost++;
     }
     // The wedding was taken over: its new holder applies these rows again (the links make that a no-op).
     if (lost > 0) this.deps.logger.warn({ rows: lost }, 'inbox outcomes not recorded: this instance no longer holds the wedding');
-    for (const e of this.audit) await this.deps.audit.record(e, client);
+    await this.deps.audit.recordAll(this.audit, client);
     for (const [id, fields] of this.integrations) await this.deps.integrations.update(id, fields, client);
     for (const plan of this.plans) await plan.write(client);
     for (const j of this.joined) await j.write(client);

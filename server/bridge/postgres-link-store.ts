@@ -44,6 +44,23 @@ export class PostgresLinkStore implements LinkRecords {
     [r.integration_id, r.entity, r.entity_id, r.external_id, r.last_synced, r.last_hash, r.version, r.updated_at, r.snapshot]);
   }
 
+  /**
+   * Saves `links` in one statement, as `save` would one after another. The caller passes links of
+   * distinct keys and distinct external ids (a multi-row upsert may not touch a row twice).
+   */
+  async saveAll(links: readonly Link[], client: pg.ClientBase | pg.Pool = this.pool): Promise<void> {
+    if (links.length === 0) return;
+    if (links.length === 1) return this.save(links[0]!, client);
+    const at = new Date().toISOString();
+    const rows = links.map((l) => linkRow(l, at));
+    const col = <K extends keyof LinkRow>(k: K) => rows.map((r) => r[k]);
+    await client.query(`INSERT INTO links (integration_id, entity, entity_id, external_id, last_synced, last_hash, version, updated_at, snapshot)
+      SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])
+      ON CONFLICT (integration_id, entity, entity_id) DO UPDATE SET external_id = excluded.external_id, last_synced = excluded.last_synced,
+      last_hash = excluded.last_hash, version = excluded.version, updated_at = excluded.updated_at, ${KEEP_SNAPSHOT}`,
+    [col('integration_id'), col('entity'), col('entity_id'), col('external_id'), col('last_synced'), col('last_hash'), col('version'), col('updated_at'), col('snapshot')]);
+  }
+
   async remove(integrationId: string, entity: string, entityId: string, client: pg.ClientBase | pg.Pool = this.pool): Promise<void> {
     await client.query('DELETE FROM links WHERE integration_id = $1 AND entity = $2 AND entity_id = $3', [integrationId, entity, storedKey(entityId)]);
   }
