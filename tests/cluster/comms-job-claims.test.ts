@@ -5,6 +5,7 @@ import { JobQueue } from '../../server/comms/job-queue.ts';
 import type { Job } from '../../server/comms/job-runs.ts';
 import { PostgresJobQueue } from '../../server/comms/postgres-job-queue.ts';
 import { createLogger } from '../../server/logger.ts';
+import { DocumentLeases } from '../../server/storage/postgres/document-leases.ts';
 import { openDatabase } from '../../server/storage/database.ts';
 import { usePostgres, usePostgresPools } from '../helpers/postgres.ts';
 import { registerTeardown } from '../helpers/teardown.ts';
@@ -101,6 +102,32 @@ describe('comms jobs on PostgreSQL, shared by instances', () => {
     const pool = poolOn(url, 1);
     const { rows } = await pool.query(`SELECT status, count(*)::int AS n FROM comms_jobs WHERE run_by IN ($1, $2) GROUP BY status`, [a.holder, b.holder]);
     expect(rows).toEqual([{ status: 'done', n: 120 }]);
+  });
+
+  it("a wedding's jobs run on the instance that serves its document (a live lease), by any once it is released", async () => {
+    const url = await database();
+    const clock = { now: 0 };
+    const pool = poolOn(url);
+    const ran: string[] = [];
+    const [a, b] = (['a', 'b'] as const).map((id) => {
+      const q = queueOn(pool, id, clock);
+      q.register('note', async (job: Job) => { ran.push(`${id}:${job.weddingId}`); });
+      return q;
+    });
+    const served = await new DocumentLeases(pool, 'a').acquire('wedding:w-live', 60_000);
+    expect(served).not.toBeNull();
+    await b!.enqueue({ weddingId: 'w-live', kind: 'note', key: 'w-live:note', payload: 1, notBefore: 0 }, (x) => x);
+    await b!.enqueue({ weddingId: 'w-free', kind: 'note', key: 'w-free:note', payload: 1, notBefore: 0 }, (x) => x);
+    // B takes only the wedding nobody serves; A, which serves w-live, takes its job.
+    expect(await b!.runDue()).toBe(1);
+    expect(await b!.runDue()).toBe(0);
+    expect(await a!.runDue()).toBe(1);
+    expect(ran).toEqual(['b:w-free', 'a:w-live']);
+    // Released: B takes it.
+    await new DocumentLeases(pool, 'a').release(served!);
+    await b!.enqueue({ weddingId: 'w-live', kind: 'note', key: 'w-live:again', payload: 1, notBefore: 0 }, (x) => x);
+    expect(await b!.runDue()).toBe(1);
+    expect(ran.at(-1)).toBe('b:w-live');
   });
 
   it("a stalled instance's claim lapses: another runs the wedding's jobs, and the stalled one's late outcome changes nothing", async () => {
