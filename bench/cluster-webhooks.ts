@@ -19,6 +19,8 @@ import { fileURLToPath } from 'node:url';
 import { standardWebhookHeaders } from '../adapters/core/index.ts';
 import type { ConnectResult } from '../schema/index.ts';
 import { createTokenService } from '../server/auth/tokens.ts';
+import { listeningPort } from '../tests/helpers/serve-banner.ts';
+import { openLoop } from './open-loop.ts';
 import { summarize } from './stats.ts';
 
 const CLI = fileURLToPath(new URL('../server/cli/wedsync.mjs', import.meta.url));
@@ -53,18 +55,7 @@ async function serve(dataDir: string, env: Record<string, string>): Promise<Inst
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let out = '';
-  const port = await new Promise<number>((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      out += chunk.toString();
-      const m = /HTTP API +http:\/\/127\.0\.0\.1:(\d+)\/api/.exec(out);
-      if (m) resolve(Number(m[1]));
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`wedsync serve exited ${code}:\n${out}`)));
-  });
-  return { child, port };
+  return { child, port: await listeningPort(child).port };
 }
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
@@ -129,30 +120,12 @@ export async function webhookRows(setup: string, databaseUrl: string, instances:
     let turn = 0;
     const next = () => { const i = turn++; return targets[i % servers.length]![Math.floor(i / servers.length) % options.weddings]!; };
 
-    let refused = 0;
-    /** Open loop at `rate`/s for `seconds`: each request's latency from its scheduled time; when the last was due. */
-    const openLoop = async (rate: number, seconds: number) => {
-      const total = Math.round(rate * seconds);
-      const latencies: number[] = [];
-      const inflight: Promise<void>[] = [];
-      const t0 = performance.now();
-      for (let i = 0; i < total; i++) {
-        const due = t0 + (i * 1000) / rate;
-        const wait = due - performance.now();
-        if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-        inflight.push(send(next()).then((status) => {
-          if (status !== 200) refused++;
-          latencies.push(performance.now() - due);
-        }));
-      }
-      await Promise.all(inflight);
-      return { latencies, lastDue: t0 + ((total - 1) * 1000) / rate };
-    };
+    const ok = async () => (await send(next())) === 200;
     // Warm-up (not counted): every wedding's document loaded and the code paths compiled, at a quarter of the rate.
-    await openLoop(options.rate / 4, 3);
+    await openLoop(options.rate / 4, 3, ok);
     await drained(servers[0]!.port);
-    refused = 0;
-    const { latencies, lastDue } = await openLoop(options.rate, options.seconds);
+    const { latencies, lastDue, errors } = await openLoop(options.rate, options.seconds, ok);
+    let refused = errors;
     const drainMs = (await drained(servers[0]!.port)) - lastDue;
 
     // Closed loop.

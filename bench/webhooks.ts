@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { standardWebhookHeaders } from '../adapters/core/index.ts';
 import { connectWedding } from '../client/sdk/node.ts';
 import { createTokenService } from '../server/auth/tokens.ts';
+import { openLoop } from './open-loop.ts';
 import { fmt, markdownTable, summarize } from './stats.ts';
 
 const SERVER = fileURLToPath(new URL('./core-server.ts', import.meta.url));
@@ -56,23 +57,11 @@ function nextWebhook(target: Target, weddingEvents = 200): { body: string; heade
 
 /** Open loop at `rate`/s for `seconds`: latency from the scheduled time to the response. */
 async function fixedRate(target: Target, rate: number, seconds: number): Promise<{ latencies: number[]; errors: number; achieved: number }> {
-  const total = Math.round(rate * seconds);
-  const latencies: number[] = [];
-  let errors = 0;
-  const inflight: Promise<void>[] = [];
-  const t0 = performance.now();
-  for (let i = 0; i < total; i++) {
-    const due = t0 + (i * 1000) / rate;
-    const wait = due - performance.now();
-    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+  const { latencies, errors, achieved } = await openLoop(rate, seconds, async () => {
     const w = nextWebhook(target);
-    inflight.push(post(target.port, target.path, w.body, w.headers).then((status) => {
-      if (status !== 200) errors++;
-      latencies.push(performance.now() - due);
-    }, () => { errors++; }));
-  }
-  await Promise.all(inflight);
-  return { latencies, errors, achieved: total / ((performance.now() - t0) / 1000) };
+    return (await post(target.port, target.path, w.body, w.headers)) === 200;
+  });
+  return { latencies, errors, achieved };
 }
 
 /** Closed loop: `concurrency` requests in flight for `seconds`. */

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { listeningPort } from './serve-banner.ts';
 import { registerTeardown } from './teardown.ts';
 import { SANDBOX_OUTBOUND_ALLOW, TEST_SECRET } from './test-server.ts';
 
@@ -24,7 +25,6 @@ export async function spawnServer(dataDir: string, env: Record<string, string> =
     env: { ...process.env, DATABASE_URL: '', PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, AUTH_SECRET: TEST_SECRET, LOG_LEVEL: 'info', OUTBOUND_ALLOW: SANDBOX_OUTBOUND_ALLOW, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let out = '';
   const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
   registerTeardown(async () => {
     if (child.exitCode === null && child.signalCode === null) {
@@ -32,26 +32,16 @@ export async function spawnServer(dataDir: string, env: Record<string, string> =
       await exited;
     }
   });
-  const port = await new Promise<number>((resolve, reject) => {
-    // The start-up banner on stderr names the port whatever LOG_LEVEL is.
-    const onData = (chunk: Buffer) => {
-      out += chunk.toString();
-      const m = /HTTP API +http:\/\/127\.0\.0\.1:(\d+)\/api/.exec(out);
-      if (m) resolve(Number(m[1]));
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    void exited.then((code) => reject(new Error(`server exited (${code}) before listening:\n${out}`)));
-    // Generous, as for the collaboration nodes (collab-node-process.ts): a fresh checkout compiles
-    // the TypeScript on first start (tsx), and on a loaded 2-core CI machine one start printed
-    // nothing within 20 s (it starts in 2–7 s alone).
-    setTimeout(() => reject(new Error(`server did not start within 60 s:\n${out}`)), 60_000).unref();
-  });
+  // Generous, as for the collaboration nodes (collab-node-process.ts): a fresh checkout compiles
+  // the TypeScript on first start (tsx), and on a loaded 2-core CI machine one start printed
+  // nothing within 20 s (it starts in 2–7 s alone).
+  const banner = listeningPort(child, 60_000);
+  const port = await banner.port;
   return {
     child, port, exited,
     httpUrl: `http://127.0.0.1:${port}`,
     wsUrl: `ws://127.0.0.1:${port}/collab`,
-    output: () => out,
+    output: banner.output,
     async kill(signal) {
       child.kill(signal);
       return exited;
