@@ -277,7 +277,7 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
         a.use('/calendar/*', forwarding);
       }
       a.post('/api/integrations/webhook/:system/:integrationId', webhookTargetGuard(bridge, rateLimits));
-      if (pg) a.route('/', instanceRoutes({ key: pg.instanceKey, documents: collab }));
+      if (pg) a.route('/', instanceRoutes({ key: pg.instanceKey, documents: collab, track: (fn) => collab.persistence.barrier.track(fn) }));
     },
     mount: (a) => {
       ({ signIn } = mountApi(a, {

@@ -25,6 +25,12 @@ export interface InstanceRouteDeps {
   key: Buffer;
   /** This instance's own document work: strict, never handed on (a request for a wedding it does not serve is refused, and the sender asks its owner). */
   documents: WeddingDocuments;
+  /**
+   * Runs a request's work and resolves once every write it made has committed or failed
+   * (WriteBarrier.track). These routes are mounted ahead of the HTTP app's own tracking, so they
+   * answer 204 only once `committed`.
+   */
+  track<T>(fn: () => Promise<T>): Promise<{ committed: boolean }>;
 }
 
 /**
@@ -33,7 +39,7 @@ export interface InstanceRouteDeps {
  * - `POST /internal/v1/documents/:weddingId/changes`: applies Yjs updates made on a stored copy to
  *   the live document, each in a transaction with the origin it was made under (so attribution,
  *   pushes and every other listener see it as a change made here), and answers 204 once they are
- *   stored (the HTTP app's write tracking answers 503 `storage_unavailable` if they are not);
+ *   committed (503 `storage_unavailable` if they could not be);
  * - `POST /internal/v1/documents/:weddingId/fold`: folds the wedding's history (after an erasure).
  *
  * Errors: 401 `token_invalid` for a missing, stale or forged signature; 413 `payload_too_large`;
@@ -68,25 +74,31 @@ export function instanceRoutes(deps: InstanceRouteDeps): Hono<AppEnv> {
     const parsed = ChangesBody.safeParse(json);
     if (!parsed.success) throw new HttpError(400, 'validation_failed', parsed.error.issues[0]?.message ?? 'invalid body');
     const changes = parsed.data.changes.map((ch) => ({ update: Buffer.from(ch.update, 'base64'), origin: ch.origin }));
-    await servedHere(weddingId, () => deps.documents.withDocument(weddingId, (doc) => {
+    await servedHere(deps, weddingId, () => deps.documents.withDocument(weddingId, (doc) => {
       for (const ch of changes) Y.applyUpdate(doc, ch.update, ch.origin);
     }));
     return c.body(null, 204);
   });
   app.post('/internal/v1/documents/:weddingId/fold', async (c) => {
     const weddingId = weddingOf(c.req.param('weddingId'));
-    await servedHere(weddingId, () => deps.documents.foldHistory(weddingId));
+    await servedHere(deps, weddingId, () => deps.documents.foldHistory(weddingId));
     return c.body(null, 204);
   });
   return app;
 }
 
-/** Runs `work`; a wedding another instance serves now is refused with `owned_elsewhere`, so the sender asks that one. */
-async function servedHere(weddingId: string, work: () => Promise<unknown>): Promise<void> {
+/**
+ * Runs `work` and resolves once what it wrote is committed; a wedding another instance serves now
+ * is refused with `owned_elsewhere`, so the sender asks that one; writes that could not be
+ * committed are 503 `storage_unavailable` (nothing was kept: the sender retries).
+ */
+async function servedHere(deps: InstanceRouteDeps, weddingId: string, work: () => Promise<unknown>): Promise<void> {
+  let outcome: { committed: boolean };
   try {
-    await work();
+    outcome = await deps.track(work);
   } catch (error) {
     if (ownedElsewhere(error)) throw new WedSyncError('document_unavailable', `wedding ${weddingId} is served by another instance now`, { cause: error, details: { reason: 'owned_elsewhere' } });
     throw error;
   }
+  if (!outcome.committed) throw new WedSyncError('storage_unavailable', `the change to wedding ${weddingId} could not be stored; nothing was kept, retry`);
 }

@@ -9,6 +9,7 @@ import type { ConnectionResult, ImportResponse, UnmatchedSummary } from '../../s
 import { api, studio } from '../connections/helpers.ts';
 import { spawnServer } from '../helpers/child-server.ts';
 import { planner as plannerOn } from '../helpers/cluster-clients.ts';
+import { closeCommitGate } from '../helpers/postgres-commit-gate.ts';
 import { registerTeardown } from '../helpers/teardown.ts';
 import { tempDir } from '../helpers/test-server.ts';
 import { useTwoInstances } from '../helpers/two-instances.ts';
@@ -154,8 +155,16 @@ describe('work across weddings through an instance that does not serve them', ()
     const elsewhere = await send(b, signInstanceRequest(key, 'a', 'POST', path, body));
     expect(elsewhere.status).toBe(503);
     expect(((await elsewhere.json()) as { error: { details?: { reason?: string } } }).error.details?.reason).toBe('owned_elsewhere');
-    // Signed, to the owner: applied, under its origin.
-    expect((await send(a, signInstanceRequest(key, 'b', 'POST', path, body))).status).toBe(204);
+    // Signed, to the owner: applied, under its origin, and answered only once it is committed.
+    const gate = await closeCommitGate(db.admin, 'document_updates', 4545);
+    let answered = 0;
+    const applied = send(a, signInstanceRequest(key, 'b', 'POST', path, body)).then((res) => { answered = res.status; });
+    await gate.blocked('the change’s COMMIT held');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(answered).toBe(0);
+    await gate.open();
+    await applied;
+    expect(answered).toBe(204);
     await waitFor(() => onA.doc.getMeta().title === 'Signed & Sealed', 'the change at the client on A');
     const activity = await db.admin.query<{ actor_kind: string; actor_action: string }>("SELECT actor_kind, actor_action FROM activity WHERE wedding_id = 'w-signed' AND field = 'title'");
     expect(activity.rows).toEqual([{ actor_kind: 'admin', actor_action: 'test.instance-route' }]);
