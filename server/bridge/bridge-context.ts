@@ -12,7 +12,7 @@ import type { Bridge } from './bridge.ts';
  */
 export type DocumentContext = Pick<Bridge, 'withDocument' | 'onDocumentUpdate' | 'clock'>;
 
-export type CalendarBridge = DocumentContext & Pick<Bridge, 'withDocumentAnywhere' | 'registry' | 'runtime' | 'links' | 'store' | 'registerStatusSection'>;
+export type CalendarBridge = DocumentContext & Pick<Bridge, 'registry' | 'runtime' | 'links' | 'store' | 'registerStatusSection'>;
 
 export type CommsBridge = DocumentContext & Pick<Bridge, 'registry' | 'outboxWorker' | 'inboxWorker' | 'inbox' | 'audit' | 'registerStatusSection'>;
 

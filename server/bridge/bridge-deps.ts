@@ -59,9 +59,8 @@ export interface BridgeDeps {
   /** Workspaces and weddings (server/people/): who acts for a workspace, where a wedding belongs, new weddings from records. */
   people?: BridgePeople;
   /**
-   * In a cluster: document work across weddings that may be handed to the instance serving each
-   * (DocumentsAnywhere): the calendar's double-booking check and the weddings' facts that routing
-   * reads. Absent on one server, where `docs` serves every wedding.
+   * In a cluster: where routing reads the weddings' facts (DocumentsAnywhere: a wedding another
+   * instance serves is read from storage). Absent on one server, where `docs` serves every wedding.
    */
   anywhere?: WeddingDocuments;
   /** How long a wedding's facts are trusted without an update seen here, ms (a cluster: another instance may change them). @default no limit */

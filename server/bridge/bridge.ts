@@ -99,7 +99,7 @@ export class Bridge {
       onRunning: (id) => this.duties?.started(id),
     });
     this.attention = new ConnectionAttention({ store: this.store, runtime: this.runtime, audit: this.audit, logger, now: this.now, announce: (id) => this.follower?.announce(id) });
-    this.facts = new WeddingFactsCache((weddingId, fn) => this.withDocumentAnywhere(weddingId, fn), deps.factsTtlMs, this.now);
+    this.facts = new WeddingFactsCache((weddingId, fn) => (deps.anywhere ?? deps.docs).withDocument(weddingId, fn), deps.factsTtlMs, this.now);
     deps.docs.observeUpdates(this.facts.onUpdate);
     this.router = new InboundRouter({
       records: storage.routes,
@@ -213,15 +213,6 @@ export class Bridge {
   /** Opens a wedding's live document (see DocumentAccess.withDocument). */
   withDocument<T>(weddingId: string, fn: (doc: Y.Doc) => T): Promise<T> {
     return this.deps.docs.withDocument(weddingId, fn);
-  }
-
-  /**
-   * As `withDocument`, but a wedding another instance of a cluster serves is read from storage and
-   * changed there (BridgeDeps.anywhere, DocumentsAnywhere), instead of refused. For work that spans
-   * weddings and is not claimed by each wedding's owner.
-   */
-  withDocumentAnywhere<T>(weddingId: string, fn: (doc: Y.Doc) => T): Promise<T> {
-    return this.deps.anywhere ? this.deps.anywhere.withDocument(weddingId, fn) : this.deps.docs.withDocument(weddingId, fn);
   }
 
   get clock(): () => number {

@@ -8,6 +8,7 @@ import { isCalendarAdapter } from '../../adapters/core/calendar.ts';
 import { AuthError, assertApiReader } from '../auth/auth-error.ts';
 import type { Principal } from '../auth/tokens.ts';
 import type { CalendarBridge } from '../bridge/bridge-context.ts';
+import type { WeddingDocuments } from '../collab/documents-anywhere.ts';
 import type { Logger } from '../logger.ts';
 import type { BookingRecords } from './booking-index.ts';
 import type { EventVersions } from './event-versions.ts';
@@ -47,6 +48,12 @@ export interface CalendarServiceDeps {
    */
   storage: CalendarStorage;
   bridge: CalendarBridge;
+  /**
+   * Document work across weddings (the double-booking check): in a cluster DocumentsAnywhere, which
+   * reads a wedding another instance serves from storage and hands what it changes to that
+   * instance. @default the bridge's (one server)
+   */
+  anywhere?: Pick<WeddingDocuments, 'withDocument'>;
   logger: Logger;
   /** The server's public URL, for feed links. */
   publicUrl: () => string;
@@ -184,7 +191,7 @@ export class CalendarService {
     const commitments = await this.commitments(vendorId, from, to);
     for (const c of commitments) {
       if (c.kind !== 'wedding' || this.hosts.has(c.weddingId)) continue;
-      await this.deps.bridge.withDocumentAnywhere(c.weddingId, (doc) => { if (!this.hosts.has(c.weddingId)) this.hosts.load(c.weddingId, new WeddingDoc(doc)); })
+      await (this.deps.anywhere ?? this.deps.bridge).withDocument(c.weddingId, (doc) => { if (!this.hosts.has(c.weddingId)) this.hosts.load(c.weddingId, new WeddingDoc(doc)); })
         .catch((error) => this.deps.logger.warn({ err: error, weddingId: c.weddingId }, 'venue of a wedding not read'));
     }
     return findOverlaps(vendorId, commitments, (weddingId) => this.hosts.hosts(weddingId, vendorId));
@@ -227,7 +234,7 @@ export class CalendarService {
     const other = (weddingId: string, eventId: string) => [o.a, o.b].find((s) => !(s.kind === 'wedding' && s.weddingId === weddingId && s.eventId === eventId)) ?? o.b;
     const out: RecordedOverlap['conflicts'] = [];
     for (const [weddingId, eventId] of targets) {
-      const id = await this.deps.bridge.withDocumentAnywhere(weddingId, (ydoc) => {
+      const id = await (this.deps.anywhere ?? this.deps.bridge).withDocument(weddingId, (ydoc) => {
         const w = new WeddingDoc(ydoc);
         const e = w.getEvent(eventId);
         if (!e || !e.vendorIds.includes(o.vendorId)) return null;
@@ -250,7 +257,7 @@ export class CalendarService {
   /** The overlap is gone (an event moved, the vendor was taken off): its pending conflicts are settled. */
   private async settleConflicts(r: RecordedOverlap): Promise<void> {
     for (const c of r.conflicts) {
-      await this.deps.bridge.withDocumentAnywhere(c.weddingId, (ydoc) => {
+      await (this.deps.anywhere ?? this.deps.bridge).withDocument(c.weddingId, (ydoc) => {
         const w = new WeddingDoc(ydoc);
         const conflict = w.listConflicts().find((x) => x.id === c.conflictId);
         if (conflict?.status === 'pending') w.resolveConflict(c.conflictId, { winner: 'local', resolvedBy: 'system:overlap-cleared', at: new Date(this.now).toISOString() }, systemOrigin('calendar-availability'));
