@@ -17,6 +17,7 @@ import { bindBridgeMetrics } from './bridge-metrics.ts';
 import type { BridgeDeps } from './bridge-deps.ts';
 import { BridgeError } from './bridge-error.ts';
 import { IntegrationRegistry, type LiveIntegration } from './integration-registry.ts';
+import { InitialSyncs } from './initial-syncs.ts';
 import { deadLetters, outboxEntry, replayOutbox, type OutboxAccessDeps } from './outbox-access.ts';
 import type { PullReason } from './puller.ts';
 import { PullSchedule } from './pull-schedule.ts';
@@ -65,6 +66,8 @@ export class Bridge {
   readonly runtime: ConnectionRuntime;
   /** Connect, bind, unbind, disconnect. */
   readonly connections: ConnectionsService;
+  /** New bindings' first syncs on their way here (the consistency audit leaves them alone). */
+  readonly initialSyncs = new InitialSyncs((live) => this.initialSync(live));
   readonly unmatchedQueue: UnmatchedQueue;
   /** Routes a connection's records to its weddings (webhooks, pulls, CSV imports). */
   readonly router: InboundRouter;
@@ -112,7 +115,7 @@ export class Bridge {
       store: this.store, links: this.links, runtime: this.runtime, registry: this.registry, audit: this.audit, logger, now: this.now,
       workspaceOfWedding: async (weddingId) => (await deps.people?.weddingWorkspace(weddingId)) ?? null,
       actsForWorkspace: (p, workspaceId) => this.actsForWorkspace(p, workspaceId),
-      initialSync: (live) => this.initialSync(live),
+      initialSyncs: this.initialSyncs,
       forgetBinding: (id) => this.outboxWorker.forget(id),
       resync: (id) => {
         const live = this.runtime.get(id);

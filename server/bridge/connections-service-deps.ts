@@ -2,6 +2,7 @@ import type { Principal } from '../auth/tokens.ts';
 import type { Logger } from '../logger.ts';
 import type { AuditWriter } from './audit-log.ts';
 import type { ConnectionRuntime } from './connection-runtime.ts';
+import type { InitialSyncs } from './initial-syncs.ts';
 import type { IntegrationRegistry, LiveIntegration } from './integration-registry.ts';
 import type { IntegrationRecords } from './integration-store.ts';
 import type { LinkRecords } from './link-store.ts';
@@ -19,8 +20,8 @@ export interface ConnectionsServiceDeps {
   workspaceOfWedding(weddingId: string): Promise<string | null>;
   /** Whether the principal may act for the workspace (a member, an admin, one of its API keys). */
   actsForWorkspace(p: Principal, workspaceId: string): Promise<boolean>;
-  /** A new binding receives the wedding as it is, and the connection's records are routed again. */
-  initialSync(live: LiveIntegration): Promise<void>;
+  /** A new binding's first sync: it receives the wedding as it is, and the connection's records are routed again. */
+  initialSyncs: Pick<InitialSyncs, 'begin'>;
   /** Stops delivering a removed binding's outbox rows. */
   forgetBinding(bindingId: string): void;
   /** Reads the connection's system in full again (what it imports changed), routing every record. */

@@ -83,9 +83,8 @@ export class ConnectionsService {
       credentials: body.credentials, webhookSecret, configuration: body.configuration, configurationSecrets: findSecretValues(definition.configuration, body.configuration),
       capabilities: [...adapter.capabilities], createdBy: p.sub, connector,
     });
-    const live = await this.start(id, id);
+    const live = await this.startNew(id, id);
     this.deps.audit.record({ weddingId: body.weddingId, integrationId: id, actor: `user:${p.sub}`, action: 'integration.connect', result: 'ok', detail: { system: body.system, capabilities: live.adapter.capabilities } });
-    void this.deps.initialSync(live).catch((error) => this.deps.logger.warn({ err: error, integrationId: id }, 'initial sync failed'));
     return {
       integrationId: id, connectionId: id, system: body.system, category, capabilities: [...live.adapter.capabilities],
       webhookUrl: this.deps.runtime.webhookUrl(body.system, id), webhookSecret,
@@ -129,6 +128,23 @@ export class ConnectionsService {
   /** Builds the binding's adapter, registers it, refreshes its connection and activates a connection that just started. */
   private start(connectionId: string, bindingId: string): Promise<LiveIntegration> {
     return this.starting.run(connectionId, () => this.startNow(connectionId, bindingId));
+  }
+
+  /**
+   * Starts a new binding and its first sync in the background. The sync counts as on its way
+   * (InitialSyncs) from before the binding runs here, so no consistency audit judges it before.
+   */
+  private async startNew(connectionId: string, bindingId: string): Promise<LiveIntegration> {
+    const first = this.deps.initialSyncs.begin(bindingId);
+    let live: LiveIntegration;
+    try {
+      live = await this.start(connectionId, bindingId);
+    } catch (error) {
+      first.cancel();
+      throw error;
+    }
+    void first.run(live).catch((error) => this.deps.logger.warn({ err: error, integrationId: bindingId }, 'initial sync failed'));
+    return live;
   }
 
   private async startNow(connectionId: string, bindingId: string): Promise<LiveIntegration> {
@@ -188,9 +204,8 @@ export class ConnectionsService {
       configuration: { ...connection.configuration, ...overrides }, webhookSecret: connection.webhookSecret, state: {},
     });
     await this.deps.store.bind(binding, rules).catch((error: unknown) => { throw error instanceof BindRefused ? bindError(error, body.weddingId) : error; });
-    const live = await this.start(connectionId, id);
+    const live = await this.startNew(connectionId, id);
     this.deps.audit.record({ weddingId: body.weddingId, integrationId: id, actor: `user:${by}`, action: 'connection.bound', result: 'ok', detail: { connectionId, system: connection.system, vendorId } });
-    void this.deps.initialSync(live).catch((error) => this.deps.logger.warn({ err: error, integrationId: id }, 'initial sync failed'));
     return bindingSummary(live.integration);
   }
 

@@ -62,7 +62,8 @@ const DRAIN_PAGES = 10_000;
  * field by field, through the adapter's field list, with each bound wedding and with the link rows.
  * Drift is attributed (consistency-compare.ts) and repaired through the normal paths only: a
  * missed webhook becomes an inbox row, a lost push a planned outbox row. Records with a push or
- * an inbound change still on its way are not judged. The last result per binding and connection is
+ * an inbound change still on its way are not judged, nor is a binding whose first sync is
+ * (InitialSyncs; only those started on this instance are known). The last result per binding and connection is
  * stored (`consistency_results`), read back at start-up, and exported as
  * `wedsync_consistency_ratio{connection,wedding}`.
  */
@@ -178,7 +179,11 @@ export class ConsistencyAudit {
       if (!result.more) break;
     }
     const tallies: WeddingTally[] = [];
-    for (const binding of bridge.runtime.bindingsOf(live.connection.id)) tallies.push(await this.auditBinding(live, binding, records, runId, startedAt));
+    for (const binding of bridge.runtime.bindingsOf(live.connection.id)) {
+      // A new binding's first sync still on its way is not judged (InitialSyncs): its result is kept as it was.
+      if (bridge.initialSyncs.pending(binding.integration.id)) continue;
+      tallies.push(await this.auditBinding(live, binding, records, runId, startedAt));
+    }
     return this.publish(live, tallies);
   }
 

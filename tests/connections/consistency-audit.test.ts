@@ -147,6 +147,21 @@ describe('consistency audit', () => {
     expect(await (await again.fetch('/metrics')).text()).toMatch(new RegExp(`wedsync_consistency_ratio\\{connection="${calendar.body.connectionId}",wedding="w-ana"\\} ${before.ratio}`));
   });
 
+  it('leaves a binding alone until its first sync is done: audited back to back while it is bound, nothing is found or repaired', async () => {
+    // Every 5 ms: the audits overlap the bind, when the binding runs but its first pushes are not
+    // planned yet (without InitialSyncs, both events were reported as lost pushes and forced again).
+    const { t, s, token, calendar, bindingId, planner } = await weddingWithCalendar({ ...env, CONSISTENCY_AUDIT_INTERVAL_MS: '5' });
+    await waitFor(async () => (await api<ConsistencyResult>(t, `/api/integrations/${bindingId}/consistency`, token)).body.compared === 2, 'an audit of both events');
+    const trail = await api<{ entries: { action: string; detail: Record<string, unknown> }[] }>(t, '/api/integrations/wedding/w-ana/audit?limit=500', planner);
+    const checked = trail.body.entries.filter((e) => e.action === 'consistency.checked');
+    expect(checked.length).toBeGreaterThan(0);
+    expect(trail.body.entries.filter((e) => e.action === 'consistency.repaired')).toEqual([]);
+    expect(checked.every((e) => e.detail.drift === 0)).toBe(true);
+    expect((await api<ConsistencyResult>(t, `/api/integrations/${calendar.body.connectionId}/consistency`, token)).body).toMatchObject({ ratio: 1, drift: [] });
+    // Each event was pushed once.
+    expect(s.google.events(s.googleCalendarId).map((e) => e.summary).sort()).toEqual(['Ana & Ben · Couple portraits', 'Ana & Ben · First look']);
+  });
+
   it('attributes drift from the three values of each field (property)', () => {
     const value = fc.constantFrom('a', 'b', 'c');
     assertProperty(fc.property(fc.array(fc.tuple(value, value, value), { minLength: 1, maxLength: 4 }), (triples) => {
