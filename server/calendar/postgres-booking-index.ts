@@ -57,12 +57,15 @@ export class PostgresBookingIndex implements BookingRecords {
       const drafts = changed.map((id) => draftEvent(doc, id));
       const all = known ? null : [...doc.timeline.keys()].map((id) => draftEvent(doc, id));
       let touched = new Set<string>();
+      // An indexed wedding's changed events: written with the rest of the group's, in one round trip.
+      const payload: BookingChange = { weddingId, drafts, touched: new Set() };
       return {
-        write: async (client) => {
-          touched = await this.write(client, weddingId, drafts, all);
-        },
+        write: all === null
+          ? { batch: 'vendor_bookings', payload, run: (client, items) => writeChanged(client, items.map((i) => i.payload as BookingChange)) }
+          : async (client) => { touched = await this.write(client, weddingId, drafts, all); },
         committed: () => {
           this.known.add(weddingId);
+          if (all === null) touched = payload.touched;
           if (touched.size > 0) this.onTouched(weddingId, touched);
         },
       };
@@ -124,4 +127,37 @@ export class PostgresBookingIndex implements BookingRecords {
     if (indexed) this.known.add(weddingId);
     return indexed;
   }
+}
+
+/** One update's changed events of an indexed wedding (a JoinedBatch payload); `touched` is filled with the vendors whose bookings changed there. */
+interface BookingChange {
+  weddingId: string;
+  drafts: readonly EventDraft[];
+  touched: Set<string>;
+}
+
+/**
+ * The changed events of the updates of one group, written as one after another would write them:
+ * each changed event's rows deleted, then the rows of its last draft inserted; every change of a
+ * wedding is told the vendors whose bookings changed there.
+ */
+async function writeChanged(client: pg.ClientBase, changes: readonly BookingChange[]): Promise<void> {
+  const last = new Map<string, { weddingId: string; draft: EventDraft }>();
+  for (const c of changes) for (const d of c.drafts) last.set(JSON.stringify([c.weddingId, opaqueText(d.id)]), { weddingId: c.weddingId, draft: d });
+  if (last.size === 0) return;
+  const touched = new Map<string, Set<string>>();
+  const touch = (weddingId: string, vendor: string) => { const s = touched.get(weddingId) ?? new Set<string>(); s.add(vendor); touched.set(weddingId, s); };
+  const keys = [...last.values()];
+  const removed = await client.query<{ wedding_id: string; vendor_id: string }>(
+    `DELETE FROM vendor_bookings b USING unnest($1::text[], $2::text[]) AS k(w, e) WHERE b.wedding_id = k.w AND b.event_id = k.e RETURNING b.wedding_id, b.vendor_id`,
+    [keys.map((k) => k.weddingId), keys.map((k) => opaqueText(k.draft.id))]);
+  for (const r of removed.rows) touch(r.wedding_id, openedText(r.vendor_id));
+  const rows = keys.flatMap(({ weddingId, draft: d }) => (d.booking ? d.booking.vendorIds.map((v) => ({ weddingId, event: d.id, vendor: v, ...d.booking! })) : []));
+  if (rows.length > 0) {
+    await client.query(`INSERT INTO vendor_bookings (wedding_id, event_id, vendor_id, start_ms, end_ms, title)
+      SELECT w, e, v, s, x, t FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::text[]) AS u(w, e, v, s, x, t)`,
+    [rows.map((r) => r.weddingId), rows.map((r) => opaqueText(r.event)), rows.map((r) => opaqueText(r.vendor)), rows.map((r) => r.startMs), rows.map((r) => r.endMs), rows.map((r) => storableText(r.title))]);
+    for (const r of rows) touch(r.weddingId, r.vendor);
+  }
+  for (const c of changes) c.touched = touched.get(c.weddingId) ?? new Set();
 }

@@ -1,5 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import { WeddingDoc } from '../../schema/index.ts';
+import { PostgresBookingIndex } from '../../server/calendar/postgres-booking-index.ts';
+import type { JoinedListenerWrite } from '../../server/collab/joined-listeners.ts';
+import { runAllJoined } from '../../server/storage/postgres/joined-writes.ts';
 import { BufferedLinks } from '../../server/bridge/buffered-links.ts';
 import type { Link } from '../../server/bridge/link-store.ts';
 import { PostgresAuditLog } from '../../server/bridge/postgres-audit-log.ts';
@@ -95,5 +100,78 @@ describe('an inbox slice’s writes, batched, on PostgreSQL', () => {
     await inTransaction(pool, (client) => audit.recordAll(entries, client));
     const listed = (await audit.list('w-here', 100)).entries;
     expect(listed.map((e) => e.action).reverse()).toEqual(entries.map((e) => e.action));
+  });
+});
+
+describe('vendor bookings written for a whole group at once (a JoinedBatch), on PostgreSQL', () => {
+  const postgres = usePostgres();
+  const pools = usePostgresPools(postgres);
+
+  const edit = fc.oneof(
+    fc.record({ op: fc.constant('upsert' as const), id: fc.constantFrom('e1', 'e2', 'e3'), vendorIds: fc.subarray(['v1', 'v2']), hour: fc.integer({ min: 10, max: 20 }), title: fc.constantFrom('Ceremony', 'Dinner') }),
+    fc.record({ op: fc.constant('delete' as const), id: fc.constantFrom('e1', 'e2', 'e3') }),
+  );
+
+  type Edit = { op: 'upsert'; id: string; vendorIds: string[]; hour: number; title: string } | { op: 'delete'; id: string };
+
+  it('any edits of indexed weddings, written as one group: the same bookings, and the same vendors told, as written one update at a time (fast-check)', async () => {
+    const pool = pools.poolOn(await postgres().createDatabase({ migrated: true }), 4);
+    let run = 0;
+    await fc.assert(fc.asyncProperty(fc.array(edit, { maxLength: 4 }), fc.array(fc.tuple(fc.boolean(), edit), { minLength: 1, maxLength: 10 }), async (setup, edits) => {
+      run++;
+      const told = new Map<string, Set<string>>();
+      const index = new PostgresBookingIndex(pool, (weddingId, vendors) => { const s = told.get(weddingId) ?? new Set(); vendors.forEach((v) => s.add(v)); told.set(weddingId, s); });
+      const listener = index.joined();
+      // Two weddings per side: `edits` go to the first or the second (the tuple's boolean).
+      const sides = ['one', 'many'].map((side) => [0, 1].map((k) => {
+        const doc = new Y.Doc();
+        const name = `wedding:${side}-${k}-${run}`;
+        const writes: { name: string; write: JoinedListenerWrite }[] = [];
+        doc.on('afterTransaction', (tr: Y.Transaction) => {
+          const w = listener(name, doc as never, tr);
+          if (w && 'write' in w) writes.push({ name, write: w });
+        });
+        return { doc: new WeddingDoc(doc), writes, weddingId: name.slice('wedding:'.length) };
+      }));
+      const apply = (w: WeddingDoc, e: Edit) => {
+        if (e.op === 'delete') w.deleteEvent(e.id);
+        else w.upsertEvent({ id: e.id, title: e.title, start: `2027-06-12T${e.hour}:00:00Z`, end: `2027-06-12T${e.hour}:30:00Z`, vendorIds: e.vendorIds });
+      };
+      let seq = 1;
+      const runGroup = (items: { name: string; write: JoinedListenerWrite }[]) => inTransaction(pool, async (client) => {
+        const outcomes = await runAllJoined(client, items.map((i) => ({ append: { name: i.name, seq: seq++ }, writes: [i.write.write] })));
+        expect(outcomes.flat().every((o) => o.ok)).toBe(true);
+      }).then(() => { for (const i of items) i.write.committed(); });
+      // Indexed first (a whole write), then the edits.
+      for (const side of sides) {
+        for (const w of side) {
+          w.doc.upsertEvent({ id: 'e0', title: 'Portraits', start: '2027-06-12T09:00:00Z', end: '2027-06-12T09:30:00Z', vendorIds: ['v1'] });
+          for (const e of setup) apply(w.doc, e);
+          await runGroup(w.writes.splice(0));
+        }
+      }
+      told.clear();
+      const bookings = async (weddingId: string) => (await pool.query<{ event_id: string; vendor_id: string; start_ms: string; end_ms: string; title: string }>(
+        'SELECT event_id, vendor_id, start_ms::text, end_ms::text, title FROM vendor_bookings WHERE wedding_id = $1 ORDER BY event_id COLLATE "C", vendor_id COLLATE "C"', [weddingId])).rows;
+      const before = await Promise.all(sides[1]!.map((w) => bookings(w.weddingId)));
+      for (const [second, e] of edits) for (const side of sides) apply(side[second ? 1 : 0]!.doc, e);
+      // `one`: each update in a transaction of its own; `many`: all in one group (as AppendGroup runs them).
+      for (const w of sides[0]!.flatMap((s) => s.writes.splice(0))) await runGroup([w]);
+      await runGroup(sides[1]!.flatMap((s) => s.writes.splice(0)));
+      for (const k of [0, 1]) {
+        const after = await bookings(sides[1]![k]!.weddingId);
+        expect(after).toEqual(await bookings(sides[0]![k]!.weddingId));
+        // Told: every vendor whose bookings differ after the group (a booking made and undone within
+        // it changed nothing), and none that one update at a time would not tell.
+        const key = (r: object) => JSON.stringify(r);
+        const was = new Set(before[k]!.map(key));
+        const is = new Set(after.map(key));
+        const changed = new Set([...before[k]!.filter((r) => !is.has(key(r))), ...after.filter((r) => !was.has(key(r)))].map((r) => r.vendor_id));
+        const many = told.get(sides[1]![k]!.weddingId) ?? new Set();
+        const one = told.get(sides[0]![k]!.weddingId) ?? new Set();
+        expect([...changed].filter((v) => !many.has(v))).toEqual([]);
+        expect([...many].filter((v) => !one.has(v))).toEqual([]);
+      }
+    }), { numRuns: 40 });
   });
 });

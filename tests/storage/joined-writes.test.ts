@@ -10,6 +10,7 @@ import { openDatabase } from '../../server/storage/database.ts';
 import { DocumentStore as SqliteRows } from '../../server/storage/document-store.ts';
 import { GroupCommit } from '../../server/storage/group-commit.ts';
 import type { JoinedFunction as JoinedWrite, JoinedInsert } from '../../server/storage/postgres/append-group.ts';
+import type { JoinedBatch } from '../../server/storage/postgres/joined-writes.ts';
 import type { Lease } from '../../server/storage/postgres/document-leases.ts';
 import { StorageUnavailableError } from '../../server/storage/storage-health.ts';
 import { usePostgres } from '../helpers/postgres.ts';
@@ -121,6 +122,52 @@ describe('writes joined to a group commit on PostgreSQL', () => {
     expect(dup.joined[1]).toMatchObject({ ok: false, error: { code: '23505' } });
     expect(fine.joined).toEqual([{ ok: true }]);
     expect(await notes(a)).toEqual(['i1', 'i2', 'i3', 'f1', 'i4', 'i5', 'i6', 'i7']);
+  });
+
+  it('runs the batched writes of a group once, after the others, with every payload in queue order; alone, each in its savepoint, when a write of the group fails', async () => {
+    const { opened: o, admin: a, leases: [x, y] } = await fresh('wedding:x', 'wedding:y');
+    const runs: string[][] = [];
+    /** A batched write (its kind: `notes`) inserting one push per payload, and recording what each run was given. */
+    const batched = (note: string): JoinedBatch<string> => ({
+      batch: 'notes', payload: note,
+      run: async (client, items) => {
+        runs.push(items.map((i) => `${i.payload}@${i.append.name}`));
+        for (const i of items) await client.query('INSERT INTO pushes (name, seq, note) VALUES ($1, $2, $3)', [i.append.name, i.append.seq, i.payload]);
+      },
+    });
+    const results = await Promise.all([
+      o.documents.appendJoined('wedding:x', Uint8Array.of(1), x, [batched('b1'), push('f1')]),
+      o.documents.appendJoined('wedding:y', Uint8Array.of(2), y, [batched('b2')]),
+      o.documents.appendJoined('wedding:x', Uint8Array.of(3), x, [push('f2'), batched('b3')]),
+    ]);
+    expect(results.map((r) => r.joined.map((j) => j.ok))).toEqual([[true, true], [true], [true, true]]);
+    expect(runs).toEqual([['b1@wedding:x', 'b2@wedding:y', 'b3@wedding:x']]);
+    expect(await notes(a)).toEqual(['f1', 'f2', 'b1', 'b2', 'b3']);
+    const seqOf = async (note: string) => Number((await a.query<{ seq: string }>('SELECT seq FROM pushes WHERE note = $1', [note])).rows[0]!.seq);
+    expect([await seqOf('b1'), await seqOf('b2'), await seqOf('b3')]).toEqual(results.map((r) => r.seq));
+
+    // A function of the group fails (a duplicate note), before the batch's turn: every write runs again
+    // alone, each batched one with its own payload, and only the failing one is refused.
+    runs.length = 0;
+    const [dup, fine] = await Promise.all([
+      o.documents.appendJoined('wedding:x', Uint8Array.of(4), x, [batched('b4'), push('f1')]),
+      o.documents.appendJoined('wedding:y', Uint8Array.of(5), y, [batched('b5')]),
+    ]);
+    expect(dup.joined.map((j) => j.ok)).toEqual([true, false]);
+    expect(fine.joined).toEqual([{ ok: true }]);
+    expect(runs).toEqual([['b4@wedding:x'], ['b5@wedding:y']]);
+    expect(await notes(a)).toEqual(['f1', 'f2', 'b1', 'b2', 'b3', 'b4', 'b5']);
+
+    // The batch itself fails (one payload repeats a note): each of its items runs again alone, and only that one is refused.
+    runs.length = 0;
+    const [again, next] = await Promise.all([
+      o.documents.appendJoined('wedding:x', Uint8Array.of(6), x, [batched('b1')]),
+      o.documents.appendJoined('wedding:y', Uint8Array.of(7), y, [batched('b6')]),
+    ]);
+    expect(again.joined).toMatchObject([{ ok: false, error: { code: '23505' } }]);
+    expect(next.joined).toEqual([{ ok: true }]);
+    expect(runs).toEqual([['b1@wedding:x', 'b6@wedding:y'], ['b1@wedding:x'], ['b6@wedding:y']]);
+    expect(await notes(a)).toEqual(['f1', 'f2', 'b1', 'b2', 'b3', 'b4', 'b5', 'b6']);
   });
 
   it('keeps joined writes invisible until their group commits, and resolves only after', async () => {

@@ -11,7 +11,7 @@ import type { JoinedAppend, JoinedOutcome } from '../backend/document-store.ts';
  * time after a rollback (when another joined write of its group failed), so it must not count on
  * running once beyond what it writes through `client`.
  */
-export type JoinedWrite = JoinedFunction | JoinedInsert;
+export type JoinedWrite = JoinedFunction | JoinedInsert | JoinedBatch;
 
 /** A joined write that runs its own statements (see JoinedWrite). */
 export type JoinedFunction = (client: pg.ClientBase, append: JoinedAppend) => Promise<void>;
@@ -27,6 +27,22 @@ export interface JoinedInsert {
   readonly columns: readonly string[];
   rows(append: JoinedAppend): readonly (readonly unknown[])[];
 }
+
+/**
+ * A joined write whose statements touch only tables that no other kind of joined write reads or
+ * writes (the vendor bookings index): the group runs all of its kind (same `batch`) together, once,
+ * after the other joined writes, with every append's payload in queue order, instead of one round
+ * trip per append. `run` must give the same result as running the items one at a time in order (a
+ * later item's payload wins over an earlier one's for the same rows). When a joined write of the
+ * group fails, each runs alone again in its own savepoint (`run` with its one item).
+ */
+export interface JoinedBatch<P = unknown> {
+  readonly batch: string;
+  readonly payload: P;
+  run(client: pg.ClientBase, items: readonly { append: JoinedAppend; payload: P }[]): Promise<void>;
+}
+
+const isBatch = (w: JoinedWrite): w is JoinedBatch => typeof w === 'object' && 'batch' in w;
 
 /** One accepted append's joined writes, with the append they commit with. */
 export interface AppendWrites {
@@ -57,9 +73,14 @@ export async function runAllJoined(client: pg.ClientBase, appends: readonly Appe
       if (batch) await insertJoinedRows(client, batch.insert, batch.rows);
       batch = null;
     };
+    const batches = new Map<string, { run: JoinedBatch['run']; items: { append: JoinedAppend; payload: unknown }[] }>();
     for (const { append, writes } of appends) {
       for (const write of writes) {
-        if (typeof write === 'function') {
+        if (isBatch(write)) {
+          const b = batches.get(write.batch) ?? { run: write.run.bind(write), items: [] };
+          b.items.push({ append, payload: write.payload });
+          batches.set(write.batch, b);
+        } else if (typeof write === 'function') {
           await flush();
           await write(client, append);
         } else {
@@ -70,6 +91,7 @@ export async function runAllJoined(client: pg.ClientBase, appends: readonly Appe
       }
     }
     await flush();
+    for (const b of batches.values()) await b.run(client, b.items);
     await client.query('RELEASE SAVEPOINT joined_all');
     return appends.map((a) => a.writes.map(() => ({ ok: true as const })));
   } catch {
@@ -87,7 +109,8 @@ async function runJoined(client: pg.ClientBase, { append, writes }: AppendWrites
   for (const write of writes) {
     await client.query('SAVEPOINT joined_write');
     try {
-      if (typeof write === 'function') await write(client, append);
+      if (isBatch(write)) await write.run(client, [{ append, payload: write.payload }]);
+      else if (typeof write === 'function') await write(client, append);
       else await insertJoinedRows(client, write, write.rows(append));
       await client.query('RELEASE SAVEPOINT joined_write');
       outcomes.push({ ok: true });
