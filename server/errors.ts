@@ -93,6 +93,8 @@ export const ERROR_CODES = {
   already_bound: 409,
   // A system that serves one wedding per connection (docs/connections.md).
   connection_single_wedding: 409,
+  // A connection whose stored secrets do not open under the server's key (Connection.unreadable).
+  connection_unreadable: 409,
   unmatched_not_found: 404,
   unmatched_resolved: 409,
   // A wedding from a record whose zone neither the record nor its connection gives (docs/connections.md).

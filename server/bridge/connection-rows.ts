@@ -5,6 +5,7 @@ import { opaqueText, openedText, storableText } from '../storage/storable-text.t
 import { configurationView, openConfiguration, sealConfiguration } from './configuration-secrets.ts';
 import type { Connection, ConnectionStatus, NewConnection } from './connection-store.ts';
 import type { CredentialCipher } from './credential-cipher.ts';
+import { BridgeError } from './bridge-error.ts';
 import type { BreakerState, Integration, IntegrationStatus, NewBinding } from './integration-store.ts';
 
 // What the SQLite and PostgreSQL stores of connections and bindings share: the rows they store and
@@ -39,21 +40,50 @@ export function connectionPart(r: Record<string, unknown>): ConnectionRow {
   return Object.fromEntries(CONNECTION_COLUMNS.map((k) => [k, r[`c_${k}`]])) as unknown as ConnectionRow;
 }
 
-/** Decrypts a connection row. Throws when a sealed value does not open under `cipher` (another key, another row's value). */
+/**
+ * Throws BridgeError `connection_unreadable` (409) when the connection's secrets did not open
+ * (Connection.unreadable): nothing runs, probes or re-seals with it.
+ */
+export function assertReadable(connection: Pick<Connection, 'unreadable'>): void {
+  if (connection.unreadable) throw new BridgeError('connection_unreadable', connection.unreadable);
+}
+
+const unreadableMessage = (connectionId: string) => `connection ${connectionId}: its sealed credentials do not open under this server's key-encryption key`
+  + ' (CREDENTIALS_KEY or DATA_DIR/credentials-key): disconnect it and connect it again';
+
+/** The sealed values of a row, opened; when they do not open, what Connection.unreadable describes. */
+function unsealed(r: ConnectionRow, stored: Record<string, unknown>, cipher: CredentialCipher): Pick<Connection, 'credentials' | 'webhookSecret' | 'configuration' | 'unreadable'> {
+  try {
+    return {
+      credentials: JSON.parse(cipher.decrypt(r.credentials_enc, r.id)) as Record<string, unknown>,
+      webhookSecret: cipher.decrypt(r.webhook_secret_enc, r.id),
+      configuration: openConfiguration(stored, cipher, r.id),
+    };
+  } catch {
+    return { credentials: {}, webhookSecret: '', configuration: configurationView(stored), unreadable: unreadableMessage(r.id) };
+  }
+}
+
+/**
+ * Decrypts a connection row. When a sealed value does not open under `cipher` (another key,
+ * another row's value, a damaged value), the connection comes back without its secrets, as
+ * `status: 'error'` with `unreadable` set (Connection.unreadable), so that listing, showing and
+ * disconnecting it still work.
+ */
 export function connectionOf(r: ConnectionRow, cipher: CredentialCipher): Connection {
   const stored = JSON.parse(r.configuration) as Record<string, unknown>;
+  const sealed = unsealed(r, stored, cipher);
   return {
-    id: r.id, workspaceId: r.workspace_id, system: r.system, category: r.category as SystemCategory, label: r.label, status: r.status, runMode: r.run_mode,
-    credentials: JSON.parse(cipher.decrypt(r.credentials_enc, r.id)) as Record<string, unknown>,
-    webhookSecret: cipher.decrypt(r.webhook_secret_enc, r.id),
-    configuration: openConfiguration(stored, cipher, r.id),
+    id: r.id, workspaceId: r.workspace_id, system: r.system, category: r.category as SystemCategory, label: r.label,
+    status: sealed.unreadable ? 'error' : r.status, runMode: r.run_mode,
+    ...sealed,
     configurationView: configurationView(stored),
     capabilities: JSON.parse(r.capabilities) as string[],
     cursor: r.cursor === null ? null : openedText(r.cursor), adapterState: JSON.parse(r.adapter_state) as Record<string, unknown>,
     autoCreateWeddings: r.auto_create_weddings === 1, autoMatchConfidence: r.auto_match_confidence,
     createdAt: r.created_at, createdBy: r.created_by,
     connector: { sub: r.connector_sub ?? r.created_by, role: r.connector_role ?? 'couple', vendorId: r.connector_vendor_id },
-    lastSyncAt: r.last_sync_at, lastErrorAt: r.last_error_at, lastError: r.last_error,
+    lastSyncAt: r.last_sync_at, lastErrorAt: r.last_error_at, lastError: sealed.unreadable ?? r.last_error,
   };
 }
 
@@ -65,7 +95,8 @@ export function integrationOf(r: BindingRow, connection: Connection): Integratio
     id: r.id, weddingId: r.wedding_id, connectionId: r.connection_id, claimsUnmatched: r.claims_unmatched === 1, onUnbind: r.on_unbind, overrides,
     references: JSON.parse(r.external_refs) as string[],
     system: r.system, category: r.category as SystemCategory, vendorId: r.vendor_id,
-    status: r.status, runMode: r.run_mode,
+    // A connection whose secrets do not open (Connection.unreadable) leaves its bindings in error too.
+    status: connection.unreadable ? 'error' : r.status, runMode: r.run_mode,
     credentials: connection.credentials,
     webhookSecret: connection.webhookSecret,
     configuration: own ? { ...connection.configuration, ...overrides } : connection.configuration,
@@ -75,7 +106,7 @@ export function integrationOf(r: BindingRow, connection: Connection): Integratio
     // The migration fills every row; a row without a role would be one written around it: read-only.
     connector: { sub: r.connector_sub ?? r.created_by, role: r.connector_role ?? 'couple', vendorId: r.connector_vendor_id },
     lastSyncAt: r.last_sync_at, lastSuccessAt: r.last_success_at,
-    lastErrorAt: r.last_error_at, lastError: r.last_error, breakerState: r.breaker_state, breakerUntil: r.breaker_until === null ? null : Number(r.breaker_until),
+    lastErrorAt: r.last_error_at, lastError: connection.unreadable ?? r.last_error, breakerState: r.breaker_state, breakerUntil: r.breaker_until === null ? null : Number(r.breaker_until),
     consecutiveFailures: r.consecutive_failures, adapterState: JSON.parse(r.adapter_state) as Record<string, unknown>,
   };
 }

@@ -4,6 +4,7 @@ import type { AdapterModule } from '../../adapters/registry.ts';
 import { clipText } from '../../schema/document/text.ts';
 import type { Logger } from '../logger.ts';
 import { BridgeError } from './bridge-error.ts';
+import { assertReadable } from './connection-rows.ts';
 import type { Connection } from './connection-store.ts';
 import { LiveBinding, type IntegrationRegistry, type LiveIntegration } from './integration-registry.ts';
 import type { Integration, IntegrationRecords } from './integration-store.ts';
@@ -147,6 +148,7 @@ export class ConnectionRuntime {
   }
 
   private bindingAdapter(integration: Integration, definition: AdapterDefinition): Adapter {
+    assertReadable(integration.connection);
     const routes = definition.servesManyWeddings === true;
     const saveState = routes
       ? (next: Record<string, unknown>) => this.writes.run(`binding:${integration.id}`, () => this.deps.store.update(integration.id, { adapter_state: JSON.stringify(next) }))
@@ -172,6 +174,7 @@ export class ConnectionRuntime {
 
   /** The account-level adapter of a routing system (connection scope: `weddingId` ''). */
   async buildConnectionAdapter(connection: Connection, definition: AdapterDefinition): Promise<Adapter> {
+    assertReadable(connection);
     return this.instantiate(definition, {
       integrationId: connection.id, weddingId: '', credentials: connection.credentials, configuration: connection.configuration,
       runtime: this.runtimeFor({ integrationId: connection.id, weddingId: '', system: connection.system, connectionId: connection.id, webhookSecret: connection.webhookSecret },

@@ -46,6 +46,13 @@ export interface Connection {
   lastSyncAt: string | null;
   lastErrorAt: string | null;
   lastError: string | null;
+  /**
+   * Set (to why) when the row's sealed values do not open under the server's key: `credentials` are
+   * then `{}`, `webhookSecret` '', `configuration` the view without secrets, and `status` 'error'.
+   * Such a connection is listed, shown and can be disconnected; nothing runs or probes with it
+   * (ConnectionRuntime and ConnectionsService refuse it: UnreadableConnectionError, `connection_unreadable`).
+   */
+  unreadable?: string;
 }
 
 export interface NewConnection {

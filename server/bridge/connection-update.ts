@@ -3,6 +3,7 @@ import { clipText } from '../../schema/document/text.ts';
 import type { Principal } from '../auth/tokens.ts';
 import { BridgeError } from './bridge-error.ts';
 import { mergeKeepingSecrets } from './configuration-secrets.ts';
+import { assertReadable } from './connection-rows.ts';
 import type { Connection } from './connection-store.ts';
 import { HOW_TO_REACH } from './connection-values.ts';
 import type { ConnectionsServiceDeps } from './connections-service-deps.ts';
@@ -21,6 +22,8 @@ export interface UpdateDeps extends ConnectionsServiceDeps {
  * only set by rotation (`rotating`); the webhook secret never changes.
  */
 export async function updateConnectionSettings(deps: UpdateDeps, p: Principal, connection: Connection, body: { configuration?: Record<string, unknown>; credentials?: Record<string, unknown> }, audit: { weddingId: string; integrationId: string }, rotating = false): Promise<void> {
+  // Its secrets did not open: nothing to keep or test with (disconnect it and connect it again).
+  assertReadable(connection);
   if (!rotating) refuseChosenUrlToken(body.configuration);
   // Adapters key what they keep (sealed endpoint secrets, channel tokens) on it: changing it means reconnecting.
   const webhookSecret = body.credentials?.webhookSecret;

@@ -14,6 +14,7 @@ import { assertMayConnect } from '../auth/connect-rights.ts';
 import type { Connector } from '../auth/inbound-rights.ts';
 import type { Principal } from '../auth/tokens.ts';
 import { BridgeError, bindError } from './bridge-error.ts';
+import { assertReadable } from './connection-rows.ts';
 import type { Connection } from './connection-store.ts';
 import { assertManage, canManage, vendorOf } from './integration-access.ts';
 import type { LiveIntegration } from './integration-registry.ts';
@@ -166,6 +167,7 @@ export class ConnectionsService {
    */
   async bind(p: Principal, connectionId: string, body: BindBody): Promise<BindingSummary> {
     const connection = await this.manageable(p, connectionId);
+    assertReadable(connection);
     const vendorId = vendorOf(p, body.vendorId);
     assertManage(p, body.weddingId, vendorId);
     return this.attach(connection, body, vendorId, connectorOf(p), p.sub);
