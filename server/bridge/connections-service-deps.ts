@@ -3,7 +3,7 @@ import type { Logger } from '../logger.ts';
 import type { AuditWriter } from './audit-log.ts';
 import type { ConnectionRuntime } from './connection-runtime.ts';
 import type { InitialSyncs } from './initial-syncs.ts';
-import type { IntegrationRegistry, LiveIntegration } from './integration-registry.ts';
+import type { IntegrationRegistry } from './integration-registry.ts';
 import type { IntegrationRecords } from './integration-store.ts';
 import type { LinkRecords } from './link-store.ts';
 
