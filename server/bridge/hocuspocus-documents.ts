@@ -34,7 +34,7 @@ export class HocuspocusDocuments implements DocumentAccess {
       if (!entry) return;
       this.open.delete(name);
       if (entry.timer) clearTimeout(entry.timer);
-      if (entry.users === 0) void entry.connection.then((direct) => direct.disconnect(), () => undefined);
+      if (entry.users === 0) letGo(entry.connection);
     });
   }
 
@@ -59,7 +59,7 @@ export class HocuspocusDocuments implements DocumentAccess {
       entry.users--;
       if (entry.users === 0 && this.open.get(name) !== entry) {
         // Discarded while in use: let go now.
-        void entry.connection.then((direct) => direct.disconnect(), () => undefined);
+        letGo(entry.connection);
       } else if (entry.users === 0) {
         const e = entry;
         e.timer = setTimeout(() => void this.release(name, e), this.idleMs);
@@ -93,4 +93,13 @@ export class HocuspocusDocuments implements DocumentAccess {
       await direct?.disconnect().catch(() => undefined);
     }));
   }
+}
+
+/**
+ * Disconnects the direct connection of a discarded document. Hocuspocus may have unloaded the
+ * document already (its DirectConnection then rejects, reading the document it no longer has):
+ * nothing is left to let go, so that rejection is dropped rather than left unhandled.
+ */
+function letGo(connection: Promise<{ disconnect(): Promise<void> }>): void {
+  void connection.then((direct) => direct.disconnect()).catch(() => undefined);
 }
