@@ -66,8 +66,11 @@ export class Bridge {
   readonly runtime: ConnectionRuntime;
   /** Connect, bind, unbind, disconnect. */
   readonly connections: ConnectionsService;
-  /** New bindings' first syncs on their way here (the consistency audit leaves them alone). */
-  readonly initialSyncs = new InitialSyncs((live) => this.initialSync(live));
+  /** New bindings' first syncs here (the audit leaves them alone): the wedding pushed out, then the system's records read in. */
+  readonly initialSyncs = new InitialSyncs(async (live) => {
+    if (canPush(live.adapter)) await this.syncs.planAll(live, Object.keys(live.adapter.fields) as SyncEntity[], false);
+    if (canPull(live.adapter)) await this.pullInBackground(live, true);
+  });
   readonly unmatchedQueue: UnmatchedQueue;
   /** Routes a connection's records to its weddings (webhooks, pulls, CSV imports). */
   readonly router: InboundRouter;
@@ -273,12 +276,6 @@ export class Bridge {
   /** POST /api/integrations/vendor/connect with a wedding: see ConnectionsService.connectWedding. */
   connect(p: Principal, body: ConnectBody): Promise<ConnectResult> {
     return this.connections.connectWedding(p, body);
-  }
-
-  /** A new binding receives the wedding as it is, and brings in what its system has (a connection's records are routed again). */
-  private async initialSync(live: LiveIntegration): Promise<void> {
-    if (canPush(live.adapter)) await this.syncs.planAll(live, Object.keys(live.adapter.fields) as SyncEntity[], false);
-    if (canPull(live.adapter)) await this.pullInBackground(live, true);
   }
 
   async list(p: Principal, weddingId: string): Promise<IntegrationSummary[]> {

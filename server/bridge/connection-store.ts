@@ -50,7 +50,7 @@ export interface Connection {
    * Set (to why) when the row's sealed values do not open under the server's key: `credentials` are
    * then `{}`, `webhookSecret` '', `configuration` the view without secrets, and `status` 'error'.
    * Such a connection is listed, shown and can be disconnected; nothing runs or probes with it
-   * (ConnectionRuntime and ConnectionsService refuse it: UnreadableConnectionError, `connection_unreadable`).
+   * (ConnectionRuntime and ConnectionsService refuse it: assertReadable, 409 `connection_unreadable`).
    */
   unreadable?: string;
 }

@@ -9,7 +9,7 @@ export interface InitialSync {
 }
 
 /**
- * The first sync of each binding started on this instance (Bridge.initialSync: the wedding planned
+ * The first sync of each binding started on this instance (Bridge.initialSyncs: the wedding planned
  * out to the system, then the system's records read in), while it is on its way. The consistency
  * audit leaves such a binding alone: until its first pushes are planned, every entity of the
  * wedding would look like a push that was lost, and until its first read is in, every record like
@@ -19,6 +19,7 @@ export class InitialSyncs {
   /** Binding id → how many of its first syncs are on their way (a binding started again while one is). */
   private readonly running = new Map<string, number>();
 
+  /** `sync` must be asynchronous (an async function): it settles the count when its promise does. */
   constructor(private readonly sync: (live: LiveIntegration) => Promise<void>) {}
 
   /**
@@ -36,16 +37,7 @@ export class InitialSyncs {
       else this.running.delete(id);
     };
     return {
-      run: (live) => {
-        let sync: Promise<void>;
-        try {
-          sync = this.sync(live);
-        } catch (error) {
-          done();
-          return Promise.reject(error);
-        }
-        return sync.finally(done);
-      },
+      run: (live) => this.sync(live).finally(done),
       cancel: done,
     };
   }

@@ -101,6 +101,11 @@ export class CalendarService {
     for (const t of this.timers) t.unref();
   }
 
+  /** Where document work across weddings runs (CalendarServiceDeps.anywhere). */
+  private get anywhere(): Pick<CalendarBridge, 'withDocument'> {
+    return this.deps.anywhere ?? this.deps.bridge;
+  }
+
   private get now(): number {
     return this.deps.bridge.clock();
   }
@@ -191,7 +196,7 @@ export class CalendarService {
     const commitments = await this.commitments(vendorId, from, to);
     for (const c of commitments) {
       if (c.kind !== 'wedding' || this.hosts.has(c.weddingId)) continue;
-      await (this.deps.anywhere ?? this.deps.bridge).withDocument(c.weddingId, (doc) => { if (!this.hosts.has(c.weddingId)) this.hosts.load(c.weddingId, new WeddingDoc(doc)); })
+      await this.anywhere.withDocument(c.weddingId, (doc) => { if (!this.hosts.has(c.weddingId)) this.hosts.load(c.weddingId, new WeddingDoc(doc)); })
         .catch((error) => this.deps.logger.warn({ err: error, weddingId: c.weddingId }, 'venue of a wedding not read'));
     }
     return findOverlaps(vendorId, commitments, (weddingId) => this.hosts.hosts(weddingId, vendorId));
@@ -234,7 +239,7 @@ export class CalendarService {
     const other = (weddingId: string, eventId: string) => [o.a, o.b].find((s) => !(s.kind === 'wedding' && s.weddingId === weddingId && s.eventId === eventId)) ?? o.b;
     const out: RecordedOverlap['conflicts'] = [];
     for (const [weddingId, eventId] of targets) {
-      const id = await (this.deps.anywhere ?? this.deps.bridge).withDocument(weddingId, (ydoc) => {
+      const id = await this.anywhere.withDocument(weddingId, (ydoc) => {
         const w = new WeddingDoc(ydoc);
         const e = w.getEvent(eventId);
         if (!e || !e.vendorIds.includes(o.vendorId)) return null;
@@ -257,7 +262,7 @@ export class CalendarService {
   /** The overlap is gone (an event moved, the vendor was taken off): its pending conflicts are settled. */
   private async settleConflicts(r: RecordedOverlap): Promise<void> {
     for (const c of r.conflicts) {
-      await (this.deps.anywhere ?? this.deps.bridge).withDocument(c.weddingId, (ydoc) => {
+      await this.anywhere.withDocument(c.weddingId, (ydoc) => {
         const w = new WeddingDoc(ydoc);
         const conflict = w.listConflicts().find((x) => x.id === c.conflictId);
         if (conflict?.status === 'pending') w.resolveConflict(c.conflictId, { winner: 'local', resolvedBy: 'system:overlap-cleared', at: new Date(this.now).toISOString() }, systemOrigin('calendar-availability'));
