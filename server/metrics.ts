@@ -13,6 +13,7 @@ export class Metrics {
   readonly wsRejected = new client.Counter({ name: 'wedsync_websocket_rejected_total', help: 'WebSocket connections or messages refused, by reason', labelNames: ['reason'] as const, registers: [this.registry] });
   readonly updatesRefused = new client.Counter({ name: 'wedsync_updates_refused_total', help: 'Collaboration updates refused before they were applied, by code (schema_violation, missing_dependencies, document_too_large; permission_denied counts updates refused in part)', labelNames: ['code'] as const, registers: [this.registry] });
   readonly rateLimited = new client.Counter({ name: 'wedsync_rate_limited_total', help: 'Requests refused with 429, by the limit they exceeded', labelNames: ['limit'] as const, registers: [this.registry] });
+  readonly rateLimitFallbacks = new client.Counter({ name: 'wedsync_rate_limit_fallbacks_total', help: 'Request and attempt budgets counted in this process because PostgreSQL did not answer (the budget held per instance meanwhile, not for the cluster), by budget', labelNames: ['budget'] as const, registers: [this.registry] });
   readonly authFailures = new client.Counter({ name: 'wedsync_auth_failures_total', help: 'Refused tokens, by code', labelNames: ['code'] as const, registers: [this.registry] });
   readonly docUpdates = new client.Counter({ name: 'wedsync_document_updates_total', help: 'Updates applied to wedding documents, by origin kind', labelNames: ['origin'] as const, registers: [this.registry] });
   readonly logAppendSeconds = new client.Histogram({

@@ -41,7 +41,7 @@ import { bridgeSettingsFrom } from './bridge/bridge-settings.ts';
 import { webhookTargetGuard } from './http/integrations-routes.ts';
 import { ConsistencyAudit } from './bridge/consistency-audit.ts';
 import { createRateLimits } from './http/rate-limits.ts';
-import type { BudgetStore } from './http/budget-limiter.ts';
+import { budgetFallbackReporter, type BudgetStore } from './http/budget-limiter.ts';
 import { parseProxyTrust, resolveClientAddress } from './http/client-address.ts';
 import { postgresCommsStorageWith } from './comms/postgres-comms-storage.ts';
 import { sqliteCommsStorage } from './comms/sqlite-comms-storage.ts';
@@ -250,7 +250,7 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
   const readiness = pg ? postgresReadiness(pg.readiness, () => closing !== undefined) : sqliteReadiness(db, health, () => closing !== undefined);
 
   // On PostgreSQL the budgets are counted in the database, once for the whole cluster.
-  const budgets: BudgetStore = pg ? { pool: pg.storesPool } : null;
+  const budgets: BudgetStore = pg ? { pool: pg.storesPool, fellBack: budgetFallbackReporter(logger, metrics) } : null;
   const rateLimits = createRateLimits({
     perIpPerMinute: config.RATE_LIMIT_PER_IP_PER_MIN,
     perTokenPerMinute: config.RATE_LIMIT_PER_TOKEN_PER_MIN,

@@ -35,4 +35,26 @@ describe('request and attempt budgets shared by the instances of a cluster', () 
     expect(statuses.slice(0, 2).every((s) => s >= 200 && s < 300)).toBe(true);
     expect(statuses[2]).toBe(429);
   });
+
+  it('while the database cannot count a budget, each instance counts it itself, says so in a metric (the log: rate-limits.test.ts), and the shared count resumes after', async () => {
+    const { a, db } = cluster();
+    const ask = () => a.fetch('/api/auth/providers', { headers: { 'x-forwarded-for': '203.0.113.30' } });
+    const fallbacks = async () => (await a.server.metrics.rateLimitFallbacks.get()).values.find((v) => v.labels.budget === 'ip')?.value ?? 0;
+    expect(await fallbacks()).toBe(0);
+    await db.admin.query('ALTER TABLE rate_limits RENAME TO rate_limits_away');
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 6; i++) statuses.push((await ask()).status);
+      // Still a budget (4 a minute), not every request let through nor every one refused.
+      expect(statuses).toEqual([200, 200, 200, 200, 429, 429]);
+      expect(await fallbacks()).toBe(6);
+    } finally {
+      await db.admin.query('ALTER TABLE rate_limits_away RENAME TO rate_limits');
+    }
+    // Counted in the shared table again (the address's row starts afresh there).
+    expect((await ask()).status).toBe(200);
+    expect(await fallbacks()).toBe(6);
+    const rows = await db.admin.query<{ points: number }>("SELECT points FROM rate_limits WHERE key = 'ip:203.0.113.30'");
+    expect(rows.rows).toEqual([{ points: 1 }]);
+  });
 });

@@ -3,6 +3,9 @@ import { sendStandardWebhook } from '../../adapters/webhooks/sandbox.ts';
 import { startTestServer } from '../helpers/test-server.ts';
 import { connectWebhooks } from '../bridge/helpers.ts';
 import { queryServerDatabase } from '../helpers/test-backend.ts';
+import { budgetFallbackReporter } from '../../server/http/budget-limiter.ts';
+import { createLogger } from '../../server/logger.ts';
+import { Metrics } from '../../server/metrics.ts';
 
 const retryAfter = (res: Response) => Number(res.headers.get('retry-after'));
 
@@ -45,5 +48,25 @@ describe('rate limits', () => {
     }
     expect(statuses).toEqual([200, 200, 200, 429, 429]);
     expect(await queryServerDatabase(t.server, { sqlite: 'SELECT count(*) AS n FROM inbox', postgres: 'SELECT count(*)::int AS n FROM inbox' })).toEqual([{ n: 3 }]);
+  });
+
+  it('a budget counted in-process for want of the database is counted per budget and logged once a minute', async () => {
+    const lines: { budget?: string; msg?: string; level?: number }[] = [];
+    const logger = createLogger({ LOG_LEVEL: 'info' }, { write: (line: string) => { lines.push(JSON.parse(line)); } });
+    const metrics = new Metrics();
+    let now = 1_000_000;
+    const fellBack = budgetFallbackReporter(logger, metrics, () => now);
+    fellBack('ip');
+    fellBack('ip');
+    fellBack('token');
+    now += 59_000;
+    fellBack('ip');
+    now += 2_000;
+    fellBack('ip');
+    expect(lines.map((l) => [l.budget, l.level])).toEqual([['ip', 40], ['token', 40], ['ip', 40]]);
+    expect(lines[0]!.msg).toMatch(/PostgreSQL did not answer/);
+    const text = await metrics.registry.getSingleMetricAsString('wedsync_rate_limit_fallbacks_total');
+    expect(text).toMatch(/budget="ip"} 4/);
+    expect(text).toMatch(/budget="token"} 1/);
   });
 });
