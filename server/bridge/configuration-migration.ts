@@ -31,8 +31,17 @@ export async function sealPlainConfigurations(
       logger.warn({ err: error, integrationId: row.id, system: row.system }, 'configuration not checked for plain secrets: its adapter could not be loaded');
       continue;
     }
-    const stored = JSON.parse(row.configuration) as Record<string, unknown>;
-    const plain = openConfiguration(stored, cipher, row.id);
+    let stored: Record<string, unknown>;
+    let plain: Record<string, unknown>;
+    try {
+      stored = JSON.parse(row.configuration) as Record<string, unknown>;
+      plain = openConfiguration(stored, cipher, row.id);
+    } catch (error) {
+      // A row whose sealed values do not open is left as it is: it starts as unreadable
+      // (connection-rows.ts), and one such row must not keep every other connection from starting.
+      logger.warn({ err: error, integrationId: row.id, system: row.system }, 'configuration not checked for plain secrets: it could not be read');
+      continue;
+    }
     const secrets = findSecretValues(definition.configuration, plain);
     if (unsealedSecrets(stored, secrets).length === 0) continue;
     updates.push({ id: row.id, configuration: JSON.stringify(sealConfiguration(plain, secrets, cipher, row.id)) });

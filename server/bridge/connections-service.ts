@@ -181,6 +181,7 @@ export class ConnectionsService {
   async bindNewWedding(connectionId: string, weddingId: string, by: string, references: string[] = []): Promise<BindingSummary> {
     const connection = await this.deps.store.connections.get(connectionId);
     if (!connection) throw new BridgeError('connection_not_found', 'no such connection among those you manage');
+    assertReadable(connection);
     return this.attach(connection, { weddingId, configuration: {}, onUnbind: 'keep', claimsUnmatched: false, references }, null, { sub: by, role: 'planner', vendorId: null }, by);
   }
 

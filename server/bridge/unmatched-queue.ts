@@ -8,6 +8,7 @@ import type { Logger } from '../logger.ts';
 import type { AuditWriter } from './audit-log.ts';
 import { BridgeError } from './bridge-error.ts';
 import type { ConnectionsService } from './connections-service.ts';
+import { assertReadable } from './connection-rows.ts';
 import type { InboxWrites } from './inbox-store.ts';
 import type { ChangesPayload } from './inbox-worker.ts';
 import type { IntegrationRecords } from './integration-store.ts';
@@ -132,9 +133,16 @@ export class UnmatchedQueue {
     return this.summary((await this.deps.unmatched.get(id))!);
   }
 
-  /** Creates a wedding of the connection's workspace from the record (couple, date, venue, zone as it says unless given), binds it and sends the record there. */
+  /**
+   * Creates a wedding of the connection's workspace from the record (couple, date, venue, zone as it
+   * says unless given), binds it and sends the record there. Throws BridgeError `connection_unreadable`
+   * (409), before anything is written, when the connection's stored secrets do not open.
+   */
   async createWedding(p: Principal, id: string, body: CreateFromRecordBody): Promise<{ weddingId: string; record: UnmatchedSummary }> {
     const record = await this.open(p, id);
+    // Refused before the wedding is made: a connection whose secrets do not open cannot be bound.
+    const connection = await this.deps.store.connections.get(record.connectionId);
+    if (connection) assertReadable(connection);
     const weddingId = await this.makeWedding(record, body, p.sub);
     const binding = await this.deps.connections.bindNewWedding(record.connectionId, weddingId, p.sub, referencesOf(record));
     await this.deliver(record, binding.bindingId, weddingId);
@@ -163,7 +171,7 @@ export class UnmatchedQueue {
     const record = await this.deps.unmatched.get(recordId);
     if (!record || record.status !== 'open' || !record.workspaceId) return;
     const connection = await this.deps.store.connections.get(record.connectionId);
-    if (!connection?.autoCreateWeddings || !record.change.hints?.date || !record.change.hints.text?.trim()) return;
+    if (!connection?.autoCreateWeddings || connection.unreadable || !record.change.hints?.date || !record.change.hints.text?.trim()) return;
     // Never a wedding in a zone nobody chose: without one, a person creates it from the queue.
     if (!(await this.zoneFor(record))) return;
     const weddingId = await this.makeWedding(record, {}, connection.connector.sub);
