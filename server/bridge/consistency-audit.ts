@@ -159,6 +159,9 @@ export class ConsistencyAudit {
     const { bridge } = this.deps;
     const adapter = live.adapter;
     if (!canPull(adapter)) throw new BridgeError('invalid_config', `${live.connection.system} cannot list its records: it cannot be audited`);
+    const judged = () => bridge.runtime.bindingsOf(live.connection.id).filter((b) => !bridge.initialSyncs.pending(b.integration.id));
+    // Every binding's first sync still on its way (InitialSyncs): nothing to judge, and the system is not read.
+    if (bridge.runtime.bindingsOf(live.connection.id).length > 0 && judged().length === 0) return this.last(live.connection.id);
     const runId = `${Date.now().toString(36)}${(++this.runs).toString(36)}`;
     // Link rows are stamped with the wall clock (LinkStore.save): one written after the read began
     // may describe a sync the read did not see, so that record is left for the next audit.
@@ -178,12 +181,14 @@ export class ConsistencyAudit {
       cursor = result.cursor;
       if (!result.more) break;
     }
+    // A new binding's first sync still on its way is not judged (InitialSyncs): its result is kept as
+    // it was, and with no binding judged nothing is published (no "checked, consistent" for a
+    // connection nobody compared).
+    const bindings = bridge.runtime.bindingsOf(live.connection.id);
+    const toJudge = judged();
+    if (bindings.length > 0 && toJudge.length === 0) return this.last(live.connection.id);
     const tallies: WeddingTally[] = [];
-    for (const binding of bridge.runtime.bindingsOf(live.connection.id)) {
-      // A new binding's first sync still on its way is not judged (InitialSyncs): its result is kept as it was.
-      if (bridge.initialSyncs.pending(binding.integration.id)) continue;
-      tallies.push(await this.auditBinding(live, binding, records, runId, startedAt));
-    }
+    for (const binding of toJudge) tallies.push(await this.auditBinding(live, binding, records, runId, startedAt));
     return this.publish(live, tallies);
   }
 

@@ -17,7 +17,7 @@ const env = { CASCADE_DELAY_MS: '0', PULL_INTERVAL_MS: '600000', PUSH_COALESCE_M
 
 
 /** Ana & Ben's wedding with two photo events; Lens & Light's Google calendar connected for its workspace and bound to it. */
-async function weddingWithCalendar(env: Record<string, string>) {
+async function weddingWithCalendar(env: Record<string, string>, beforeBind?: (s: Awaited<ReturnType<typeof startSandboxes>>) => void) {
   const t = await startTestServer({ env });
   const s = await startSandboxes();
   const pat = await signedIn(t, 'pat@bloom.example', 'Pat');
@@ -45,6 +45,7 @@ async function weddingWithCalendar(env: Record<string, string>) {
     configuration: { calendarId: s.googleCalendarId, apiBaseUrl: s.google.url, tokenUrl: s.google.tokenUrl, importEvents: 'all' },
   } });
   expect(calendar.status).toBe(201);
+  beforeBind?.(s);
   const bound = await api<{ binding: { bindingId: string } }>(t, `/api/connections/${calendar.body.connectionId}/bindings`, token, { json: { weddingId: 'w-ana', configuration: { vendorId: 'photo' } } });
   expect(bound.status, JSON.stringify(bound.body)).toBe(201);
   const bindingId = bound.body.binding.bindingId;
@@ -160,6 +161,23 @@ describe('consistency audit', () => {
     expect((await api<ConsistencyResult>(t, `/api/integrations/${calendar.body.connectionId}/consistency`, token)).body).toMatchObject({ ratio: 1, drift: [] });
     // Each event was pushed once.
     expect(s.google.events(s.googleCalendarId).map((e) => e.summary).sort()).toEqual(['Ana & Ben · Couple portraits', 'Ana & Ben · First look']);
+  });
+
+  it('publishes nothing for a connection whose only binding is still on its first sync, and does not read the system for it', async () => {
+    // The first sync's read of the calendar is held: the binding stays on its first sync.
+    const { t, s, token, calendar, bindingId } = await weddingWithCalendar(env, (sandboxes) => sandboxes.google.holdListings());
+    await waitFor(() => s.google.heldListings >= 1, 'the first sync reading the calendar');
+    let answered = false;
+    const audit = api<ConsistencyResult>(t, `/api/integrations/${bindingId}/consistency`, token, { method: 'POST' }).finally(() => { answered = true; });
+    // An audit reading the calendar would be held too (a second listing).
+    await waitFor(() => answered || s.google.heldListings >= 2, 'the audit answering, or reading the calendar');
+    expect(s.google.heldListings).toBe(1);
+    s.google.releaseListings();
+    expect((await audit).status).toBe(200);
+    expect((await audit).body).toMatchObject({ checkedAt: null, ratio: null, compared: 0 });
+    expect((await api<ConsistencyResult>(t, `/api/integrations/${calendar.body.connectionId}/consistency`, token)).body).toMatchObject({ checkedAt: null, ratio: null });
+    // Once the first sync is done, the next audit judges it.
+    await waitFor(async () => (await api<ConsistencyResult>(t, `/api/integrations/${bindingId}/consistency`, token, { method: 'POST' })).body.compared === 2, 'an audit of both events');
   });
 
   it('attributes drift from the three values of each field (property)', () => {
