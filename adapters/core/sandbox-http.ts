@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { listenPreferring } from './sandbox-server.ts';
+import { sandboxFetch } from './sandbox-sender.ts';
 
 /**
  * Small helpers shared by the sandboxes (local fakes of external systems that speak their real
@@ -151,7 +152,7 @@ export function json(status: number, body: unknown, headers: Record<string, stri
 /** Posts to a webhook URL; returns the answer (status 0 when the URL could not be reached). */
 export async function postWebhook(url: string, body: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
   try {
-    const res = await fetch(url, { method: 'POST', headers, body });
+    const res = await sandboxFetch(url, { method: 'POST', headers, body });
     return { status: res.status, body: await res.text().catch(() => '') };
   } catch {
     return { status: 0, body: '' };

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { sandboxFetch } from './sandbox-sender.ts';
 
 /** What every sandbox (a local fake of an external system) needs: an HTTP server on a free loopback port. */
 
@@ -87,7 +88,7 @@ export function takeFailure(failures: InjectedFailure[], method: string, path: s
 /** POSTs a notification to a subscriber; resolves with the status (0 when unreachable). */
 export async function deliver(url: string, init: { headers: Record<string, string>; body: string; method?: string }): Promise<number> {
   try {
-    const res = await fetch(url, { method: init.method ?? 'POST', headers: init.headers, body: init.body, signal: AbortSignal.timeout(10_000) });
+    const res = await sandboxFetch(url, { method: init.method ?? 'POST', headers: init.headers, body: init.body, signal: AbortSignal.timeout(10_000) });
     await res.arrayBuffer().catch(() => undefined);
     return res.status;
   } catch {

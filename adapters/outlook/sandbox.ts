@@ -6,6 +6,7 @@ import { SandboxServer, deliver, json, takeFailure, type InjectedFailure, type S
 import { GRAPH_IANA_ZONES, type GraphEvent } from './mappers.ts';
 import { MicrosoftIdentitySandbox } from './sandbox-identity.ts';
 import { findOccurrence, occurrenceId, viewEntries, wallMsOf, wallText, type GraphSeriesEvent } from './sandbox-recurrence.ts';
+import { sandboxFetch } from '../core/sandbox-sender.ts';
 
 /**
  * A local Microsoft Graph (v1.0) for calendars: mailboxes (`/me`, `/users/{id}`), events with
@@ -468,7 +469,7 @@ export class GraphSandbox extends EventEmitter {
       const target = new URL(url);
       target.searchParams.set('validationToken', token);
       try {
-        const res = await fetch(target, { method: 'POST', headers: { 'content-type': 'text/plain; charset=utf-8' }, body: '', signal: AbortSignal.timeout(10_000) });
+        const res = await sandboxFetch(target, { method: 'POST', headers: { 'content-type': 'text/plain; charset=utf-8' }, body: '', signal: AbortSignal.timeout(10_000) });
         const text = await res.text();
         if (res.status !== 200 || text !== token || !(res.headers.get('content-type') ?? '').startsWith('text/plain')) {
           return graphError(400, 'ValidationError', `Subscription validation request failed. Response must exactly match validationToken query parameter. (${res.status})`);

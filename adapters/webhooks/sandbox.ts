@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { standardWebhookHeaders, verifyStandardWebhook } from '../core/index.ts';
+import { sandboxFetch } from '../core/sandbox-sender.ts';
 
 /** One delivery a subscriber received, with whether its signature verified. */
 export interface ReceivedWebhook {
@@ -70,5 +71,5 @@ export class WebhookReceiver {
 export async function sendStandardWebhook(url: string, secret: string, event: { id: string; type: string; data: Record<string, unknown>; integrationId?: string }, options: { nowMs?: number; signWith?: string; tamper?: (body: string) => string } = {}): Promise<Response> {
   const body = JSON.stringify({ type: event.type, timestamp: new Date(options.nowMs ?? Date.now()).toISOString(), data: event.data, ...(event.integrationId ? { integrationId: event.integrationId } : {}) });
   const headers = standardWebhookHeaders(options.signWith ?? secret, event.id, body, options.nowMs);
-  return fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: options.tamper ? options.tamper(body) : body });
+  return sandboxFetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: options.tamper ? options.tamper(body) : body });
 }
