@@ -1,6 +1,7 @@
 import { findSecretValues, type Adapter, type AdapterDefinition } from '../../adapters/core/index.ts';
 import { clipText } from '../../schema/document/text.ts';
-import type { Principal } from '../auth/tokens.ts';
+import { AuthError } from '../auth/auth-error.ts';
+import { isWriter, type Principal } from '../auth/tokens.ts';
 import { BridgeError } from './bridge-error.ts';
 import { mergeKeepingSecrets } from './configuration-secrets.ts';
 import { assertReadable } from './connection-rows.ts';
@@ -20,10 +21,19 @@ export interface UpdateDeps extends ConnectionsServiceDeps {
  * wedding's integration, the secret URL's rotation): merged over the stored ones (secrets sent
  * back redacted are kept), tested, stored, and the connection restarted. A secret URL token is
  * only set by rotation (`rotating`); the webhook secret never changes.
+ *
+ * The connection acts with the rights of whoever connected it (inbound-rights.ts), so only someone
+ * with at least those rights may change where it reads from or how it is reached: a vendor who
+ * manages a binding a planner connected for them gets AuthError `role_forbidden` (403) here, or it
+ * could point the connection (or a secret URL it is handed) at data that then writes with the
+ * planner's rights.
  */
 export async function updateConnectionSettings(deps: UpdateDeps, p: Principal, connection: Connection, body: { configuration?: Record<string, unknown>; credentials?: Record<string, unknown> }, audit: { weddingId: string; integrationId: string }, rotating = false): Promise<void> {
   // Its secrets did not open: nothing to keep or test with (disconnect it and connect it again).
   assertReadable(connection);
+  if (isWriter(connection.connector.role) && !isWriter(p.role)) {
+    throw new AuthError('role_forbidden', `this connection acts with the rights of the ${connection.connector.role} who connected it: only a planner or an admin may change its settings, credentials or secret URL`);
+  }
   if (!rotating) refuseChosenUrlToken(body.configuration);
   // Adapters key what they keep (sealed endpoint secrets, channel tokens) on it: changing it means reconnecting.
   const webhookSecret = body.credentials?.webhookSecret;

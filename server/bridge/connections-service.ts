@@ -51,14 +51,20 @@ export class ConnectionsService {
     throw new AuthError('workspace_forbidden', workspaceId ? `you do not act for workspace ${workspaceId}` : 'only admins manage connections that belong to no workspace');
   }
 
-  /** The connection, when `p` may manage it: acts for its workspace, or manages a wedding it is bound to (its only binding, for one made from a wedding). */
+  /**
+   * The connection, when `p` may manage it: acts for its workspace, or (for a connection made from
+   * a wedding: its binding has the connection's id) manages every wedding it is bound to. A
+   * workspace's connection is never the business of someone who only manages a wedding it serves:
+   * they unbind or re-vendor their wedding's binding (unbind, setBindingVendor), nothing more.
+   */
   async manageable(p: Principal, connectionId: string): Promise<Connection> {
     const connection = await this.deps.store.connections.get(connectionId);
     if (connection) {
       if (connection.workspaceId && await this.deps.actsForWorkspace(p, connection.workspaceId)) return connection;
       if (p.role === 'admin' && !connection.workspaceId) return connection;
       const bindings = await this.deps.store.listForConnection(connectionId);
-      if (bindings.length > 0 && bindings.every((b) => canManage(p, b.weddingId, b.vendorId))) return connection;
+      const madeFromWedding = bindings.some((b) => b.id === connection.id);
+      if (madeFromWedding && bindings.every((b) => canManage(p, b.weddingId, b.vendorId))) return connection;
     }
     // The same answer whether it exists or not, naming nothing of it.
     throw new BridgeError('connection_not_found', 'no such connection among those you manage');
