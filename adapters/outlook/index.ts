@@ -179,6 +179,7 @@ export function createOutlookAdapter(input: AdapterInput): CalendarAdapter {
         return { ok: false, code: 'invalid_payload', message: 'not a Microsoft Graph change notification (JSON with a value array)' };
       }
       if (!Array.isArray(items) || items.length === 0) return { ok: false, code: 'invalid_payload', message: 'a change notification collection needs a non-empty value array' };
+      if (!items.every((n) => typeof n === 'object' && n !== null && !Array.isArray(n))) return { ok: false, code: 'invalid_payload', message: 'every item of a change notification collection must be an object' };
       if (!items.every((n) => typeof n.clientState === 'string' && sameSecret(n.clientState, clientState))) {
         return { ok: false, code: 'signature_invalid', message: 'clientState does not match this subscription' };
       }

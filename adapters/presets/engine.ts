@@ -4,7 +4,7 @@ import { wellFormedDeep } from '../../schema/document/text.ts';
 import { isKnownTimeZone } from '../core/calendar-time.ts';
 import { AdapterError } from '../core/errors.ts';
 import type { InboundChange, RoutingHints } from '../core/types.ts';
-import type { FieldMap, Preset, RecordMap, Trigger, Value, ValueSpec } from './schema.ts';
+import { MAX_PLUS_MINUTES, type FieldMap, type Preset, type RecordMap, type Trigger, type Value, type ValueSpec } from './schema.ts';
 import {
   TransformError, joinNames, mapStatus, splitNames, splitPersonName, toIsoDate, toMinorUnits, toZonedDateTime,
 } from './transforms.ts';
@@ -183,7 +183,11 @@ function apply(v: Value, ctx: Context): unknown {
       if (!zone) throw new TransformError('no time zone: set the preset\'s defaults.timeZone or the connection\'s timeZone');
       const time = v.time ? asText(readPath(ctx.payload, v.time)) ?? v.defaultTime : v.defaultTime;
       const plusMinutes = typeof v.plusMinutes === 'string' ? Number(asText(readPath(ctx.payload, v.plusMinutes)) ?? 0) : v.plusMinutes;
-      if (plusMinutes !== undefined && !Number.isFinite(plusMinutes)) throw new TransformError('the duration is not a number of minutes');
+      // A duration read from the payload is held to what a constant may be (a week either way), so
+      // a date shifted out of any calendar is refused here, not by the formatter (a RangeError).
+      if (plusMinutes !== undefined && (!Number.isFinite(plusMinutes) || Math.abs(plusMinutes) > MAX_PLUS_MINUTES)) {
+        throw new TransformError(`the duration is not a number of minutes between -${MAX_PLUS_MINUTES} and ${MAX_PLUS_MINUTES}`);
+      }
       const useTime = time !== undefined && !/\d[T ]\d{1,2}:/.test(text) ? time : undefined;
       return toZonedDateTime(text, zone, { ...(useTime ? { time: useTime } : {}), format: v.format, ...(plusMinutes ? { plusMinutes } : {}) });
     }

@@ -2,6 +2,9 @@ import { z } from 'zod';
 import { SYSTEM_CATEGORIES } from '../../schema/api/integrations.ts';
 import { TimeZone } from '../../schema/document/entities.ts';
 
+/** The most a `plusMinutes` shift may be, either way: a week (constant or read from the payload). */
+export const MAX_PLUS_MINUTES = 10_080;
+
 /**
  * A preset describes, as data, a system without a public API: how it reaches the world (Zapier and
  * Make triggers and actions, CSV exports, calendar feeds), the payloads it sends, and how their
@@ -55,7 +58,7 @@ const DateValue = Zone.extend({ as: z.literal('date'), from: Path, format: z.enu
  */
 const DateTimeValue = Zone.extend({
   as: z.literal('datetime'), from: Path, time: Path.optional(), format: z.enum(['mdy', 'dmy']).default('mdy'),
-  plusMinutes: z.union([z.number().int().min(-10_080).max(10_080), Path]).optional(),
+  plusMinutes: z.union([z.number().int().min(-MAX_PLUS_MINUTES).max(MAX_PLUS_MINUTES), Path]).optional(),
   /** The time used when the value is a date alone and no `time` is given (`HH:MM`). */
   defaultTime: z.string().regex(/^\d{2}:\d{2}$/).optional(),
 });

@@ -288,8 +288,10 @@ export const stripeAdapter: AdapterDefinition = {
   servesManyWeddings: true,
   routeWebhook(request) {
     try {
-      const event = JSON.parse(request.rawBody) as { data?: { object?: { metadata?: Record<string, string> } } };
-      return event.data?.object?.metadata?.[META.integration] ?? null;
+      const event = JSON.parse(request.rawBody) as { data?: { object?: { metadata?: Record<string, unknown> } } } | null;
+      const id = event?.data?.object?.metadata?.[META.integration];
+      // Anything but a plausible id is no route (the delivery is then refused as for no integration).
+      return typeof id === 'string' && id.length > 0 && id.length <= 200 ? id : null;
     } catch {
       return null;
     }

@@ -66,7 +66,9 @@ export class WebhookIntake {
     const started = performance.now();
     const outcome = (label: string) => ctx.metrics.webhookAckSeconds.observe({ system, outcome: label }, (performance.now() - started) / 1000);
     const definition = ctx.knowsSystem(system) ? await ctx.definitionOf(system) : undefined;
-    const id = connectionId ?? definition?.routeWebhook?.(request) ?? null;
+    // What an adapter reads from an unauthenticated payload to route it is only ever a string id.
+    const routed: unknown = connectionId === null ? definition?.routeWebhook?.(request) : null;
+    const id = connectionId ?? (typeof routed === 'string' && routed.length <= 200 ? routed : null);
     const live = this.target(id);
     if (!definition || !live || live.connection.system !== system) {
       outcome('unknown');

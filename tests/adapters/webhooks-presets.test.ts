@@ -89,3 +89,18 @@ describe('the universal adapter with a preset', () => {
     expect(await unset.verifyWebhook!(req)).toMatchObject({ ok: false, code: 'signature_invalid' });
   });
 });
+
+describe('values read from a preset payload', () => {
+  it('a duration shifted past any calendar is refused by name (400 invalid_payload), not thrown by the date formatter', async () => {
+    const florist = presetWebhooksAdapter.create({ integrationId: 'con_1', weddingId: '', credentials: {}, configuration: { preset: 'flowermate', direction: 'inbound', secretUrlToken: TOKEN }, runtime: runtime() });
+    const booked = { event_id: 'FM-2207', couple: 'Zoe Hill & Ryan Price', event_date: '13/06/2026', ceremony_venue: 'All Saints, Bath', delivery_time: '11:00', setup_minutes: '90', proposal_total: '£2,450.00', amount_paid: '£500.00', status: 'Deposit Paid' };
+    const send = (body: unknown) => florist.verifyWebhook!(request(`token=${TOKEN}&trigger=proposal_booked`, JSON.stringify(body)));
+    expect(await send(booked)).toMatchObject({ ok: true });
+    for (const minutes of ['200000000000', '-200000000000', '10081', '1e400']) {
+      const verdict = await send({ ...booked, setup_minutes: minutes });
+      expect(verdict, minutes).toMatchObject({ ok: false, code: 'invalid_payload' });
+    }
+    expect(await send({ ...booked, setup_minutes: '10080' })).toMatchObject({ ok: true });
+  });
+});
+
