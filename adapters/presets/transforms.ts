@@ -23,6 +23,12 @@ export function currencyDigits(currency: string): number {
 }
 
 /**
+ * Sign, currency before or after (a symbol, an ISO 4217 code, or how Intl and people write one:
+ * `US$`, `AU$`, `R$`, `kr`, `zł`, `Kč`), and the number.
+ */
+const AMOUNT = /^([+-])?\s*(\p{Sc}|\p{L}{1,3}\.?\p{Sc}?)?\s*([+-])?\s*(\d[\d.,\s\u00a0\u202f']*|[.,]\d+)\s*(\p{Sc}|\p{L}{1,3}\.?\p{Sc}?)?$/u;
+
+/**
  * A money amount as people and Zapier write it (`1250.5`, `"$1,250.50"`, `"1.250,50 €"` with
  * `decimal ','`, `"(20.00)"` negative) → integer minor units. Decimal arithmetic on the digits, never
  * floats; digits beyond the currency's are rounded half away from zero.
@@ -41,9 +47,19 @@ export function toMinorUnits(value: unknown, currency: string, decimal: '.' | ',
     throw new TransformError(`${JSON.stringify(value)} is not an amount`);
   }
   let negative = false;
-  if (/^\(.*\)$/.test(text)) { negative = true; text = text.slice(1, -1); }
-  text = text.replace(/[\s\u00a0]|[A-Z]{3}|[^\d.,+-]/g, '');
-  if (text.startsWith('-')) { negative = !negative; text = text.slice(1); } else if (text.startsWith('+')) text = text.slice(1);
+  if (/^\(.*\)$/.test(text)) { negative = true; text = text.slice(1, -1).trim(); }
+  // The whole text is one amount: a sign, a currency symbol or code before or after it, and the
+  // number (groups may be set apart by spaces or apostrophes). Anything else in it ("500 (deposit
+  // 100)", "50% of 2000", "1e5") is not an amount, rather than its digits run together.
+  const m = AMOUNT.exec(text);
+  if (!m) throw new TransformError(`${JSON.stringify(value)} is not an amount`);
+  const [, sign1, before, sign2, number, after] = m;
+  if (sign1 && sign2) throw new TransformError(`${JSON.stringify(value)} is not an amount`);
+  for (const code of [before, after]) {
+    if (code && /^[A-Z]{3}$/.test(code) && code !== currency.toUpperCase()) throw new TransformError(`${JSON.stringify(value)} is in ${code}, not ${currency.toUpperCase()}`);
+  }
+  if ((sign1 ?? sign2) === '-') negative = !negative;
+  text = number!.replace(/[\s\u00a0\u202f']/g, '');
   const group = decimal === '.' ? ',' : '.';
   const parts = text.split(group).join('').split(decimal);
   if (parts.length > 2 || !/^\d+$/.test(parts[0] || '0') || (parts[1] !== undefined && !/^\d*$/.test(parts[1])) || (parts[0] === '' && !parts[1])) {

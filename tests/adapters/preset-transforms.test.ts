@@ -25,6 +25,17 @@ describe('money to minor units', () => {
     expect(toMinorUnits('USD 99', 'USD')).toBe(9900);
     expect(toMinorUnits('.5', 'USD')).toBe(50);
     for (const bad of ['lots', '1.2.3', '', '.', true, null]) expect(() => toMinorUnits(bad, 'USD')).toThrow(/not an amount/);
+    // Text around the amount is not run into it: each of these once read as a wrong sum.
+    for (const bad of ['500 (deposit 100)', 'Deposit 50% of 2000', '1e5', '$100 + $50', '100 USD 50', '--5', '+-5', '12 34 apples']) {
+      expect(() => toMinorUnits(bad, 'USD'), bad).toThrow(/not an amount/);
+    }
+    expect(() => toMinorUnits('EUR 100', 'USD')).toThrow(/in EUR, not USD/);
+    expect(toMinorUnits('-$20', 'USD')).toBe(-2000);
+    expect(toMinorUnits('$-20', 'USD')).toBe(-2000);
+    expect(toMinorUnits('1 250,50 €', 'EUR', ',')).toBe(125050);
+    expect(toMinorUnits("CHF 1'234.50", 'CHF')).toBe(123450);
+    expect(toMinorUnits('R$ 1.234,56', 'BRL', ',')).toBe(123456);
+    expect(toMinorUnits('1.234,56 kr', 'DKK', ',')).toBe(123456);
   });
 
   it('round-trips: minor units → decimal text (plain, grouped, with a symbol, as a number) → the same minor units', () => {
