@@ -1,6 +1,7 @@
 import type { Principal } from '../auth/tokens.ts';
 import type { AuditWriter } from './audit-log.ts';
 import { BridgeError } from './bridge-error.ts';
+import { canOpenWedding } from '../../schema/index.ts';
 import { assertManage, assertRead, canManage, visible } from './integration-access.ts';
 import type { IntegrationRecords } from './integration-store.ts';
 import { toOutboxEntry, type OutboxReads } from './outbox-store.ts';
@@ -29,9 +30,10 @@ export async function deadLetters(d: OutboxAccessDeps, p: Principal, weddingId: 
 export async function outboxEntry(d: OutboxAccessDeps, p: Principal, id: number) {
   const row = await d.outbox.get(id);
   const integration = row ? await d.store.get(row.integrationId) : undefined;
-  if (!row || !integration) throw new BridgeError('outbox_not_found', `no outbox entry ${id}`);
-  // Another wedding's token is refused as such (403), as every wedding route does; a vendor's
-  // token is told nothing about another vendor's pushes (404, as the list leaves them out).
+  // Outbox ids count up: a token that does not open the entry's wedding is told nothing, not even
+  // that it exists or whose it is (404, as for no entry); nor is a vendor's about another vendor's
+  // pushes (as the list leaves them out).
+  if (!row || !integration || !canOpenWedding(p, row.weddingId)) throw new BridgeError('outbox_not_found', `no outbox entry ${id}`);
   assertRead(p, row.weddingId);
   if (!visible(p, integration)) throw new BridgeError('outbox_not_found', `no outbox entry ${id}`);
   return toOutboxEntry(row);
@@ -45,7 +47,8 @@ export async function replayOutbox(d: OutboxAccessDeps, p: Principal, id: number
   const row = await d.outbox.get(id);
   const integration = row ? await d.store.get(row.integrationId) : undefined;
   if (!row || !integration || !canManage(p, row.weddingId, integration.vendorId)) {
-    if (row && integration) assertManage(p, row.weddingId, integration.vendorId);
+    // Refused as what it is (403) only to a token that opens the entry's wedding: others learn nothing of it.
+    if (row && integration && canOpenWedding(p, row.weddingId)) assertManage(p, row.weddingId, integration.vendorId);
     throw new BridgeError('outbox_not_found', `no outbox entry ${id}`);
   }
   if (!(await d.outbox.replay(id, d.now()))) throw new BridgeError('outbox_not_replayable', `outbox entry ${id} is ${row.status}; only dead or cancelled entries can be replayed`);

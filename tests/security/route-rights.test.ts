@@ -77,8 +77,9 @@ const WALK: Record<string, Walk> = {
   'GET /api/integrations/wedding/{weddingId}/audit': { allowed: WRITERS, request: () => ({ path: '/api/integrations/wedding/w1/audit' }) },
   'GET /api/integrations/wedding/{weddingId}/outbox': { allowed: ['admin', 'planner', 'couple', 'vendor'], request: () => ({ path: '/api/integrations/wedding/w1/outbox' }) },
   // A dead push of the planner's integration.
-  'GET /api/integrations/outbox/{id}': { allowed: ['admin', 'planner', 'couple', 'vendor'], request: (_role, ids) => ({ path: `/api/integrations/outbox/${ids.outboxId}` }) },
-  'POST /api/integrations/outbox/{id}/replay': { allowed: WRITERS, request: (_role, ids) => ({ path: `/api/integrations/outbox/${ids.outboxId}/replay` }) },
+  // Outbox ids count up: a foreign token learns nothing of an entry, not even that it exists (404 as for none; workspace-isolation.test.ts).
+  'GET /api/integrations/outbox/{id}': { allowed: ['admin', 'planner', 'couple', 'vendor'], request: (_role, ids) => ({ path: `/api/integrations/outbox/${ids.outboxId}` }), notWeddingScoped: 'an entry of another wedding: 404, as for one that does not exist' },
+  'POST /api/integrations/outbox/{id}/replay': { allowed: WRITERS, request: (_role, ids) => ({ path: `/api/integrations/outbox/${ids.outboxId}/replay` }), notWeddingScoped: 'an entry of another wedding: 404, as for one that does not exist' },
   // Couples make the wedding's feed and vendors their own: the walk asks for another vendor's.
   'POST /api/calendar/feeds': { allowed: WRITERS, request: () => ({ path: '/api/calendar/feeds', body: { weddingId: 'w1', vendorId: 'florist' } }) },
   'GET /api/calendar/feeds': { allowed: ['admin', 'planner', 'couple', 'vendor'], request: () => ({ path: '/api/calendar/feeds?weddingId=w1' }) },
@@ -195,5 +196,16 @@ describe('route rights: every route in the OpenAPI document as each role and wit
       }
     }
     expect(wrong).toEqual([]);
+    // An outbox entry of another wedding: 404 as for none, neither its existence nor its wedding told.
+    for (const token of foreign) {
+      for (const [method, path] of [['GET', `/api/integrations/outbox/${ids.outboxId}`], ['POST', `/api/integrations/outbox/${ids.outboxId}/replay`]] as const) {
+        const res = await t.fetch(path, { method, token });
+        const text = await res.text();
+        // (A viewer's write is refused for its role before any lookup: 403 role_forbidden says nothing of the entry.)
+        const code = JSON.parse(text).error.code;
+        expect(res.status === 404 ? code : `${res.status} ${code}`, `${method} ${path}`).toBe(res.status === 403 && code === 'role_forbidden' ? '403 role_forbidden' : 'outbox_not_found');
+        expect(text).not.toContain('w1');
+      }
+    }
   });
 });
