@@ -1,4 +1,5 @@
-import { WebhooksHelper, serialization } from 'square';
+import { serialization } from 'square';
+import { tokenMatches } from '../core/secret-token.ts';
 import {
   AdapterError, FreshnessLog, ReadBackCache, openSecret, parseAdapterConfig, sealSecret,
   type Adapter, type AdapterDefinition, type AdapterInput, type Capability, type InboundChange, type PullOptions, type PullPage,
@@ -7,7 +8,7 @@ import {
 import { call, createSquareClient } from './client.ts';
 import { SQUARE_EVENT_TYPES, SquareConfiguration, SquareCredentials } from './config.ts';
 import {
-  SQUARE_FIELDS, mapEvent, mapPayment, mapPaymentLink, parseEvent, paymentOwner, tagNote, wantsLink,
+  SQUARE_FIELDS, mapEvent, mapPayment, mapPaymentLink, parseEvent, paymentOwner, squareSignature, tagNote, wantsLink,
   type MapContext, type SquarePaymentJson, type SquarePaymentLinkJson,
 } from './mappers.ts';
 import { clipText } from '../../schema/document/text.ts';
@@ -79,9 +80,10 @@ export function createSquareAdapter(input: AdapterInput): Adapter {
       if (!inbound) return { ok: false, code: 'signature_invalid', message: 'this integration is outbound only' };
       const key = signatureKey();
       if (!key) return { ok: false, code: 'signature_invalid', message: 'no signature key: the subscription was not created and credentials.webhookSignatureKey is not set' };
-      // Square signs the notification URL as configured in the subscription: this integration's public webhook URL.
-      // The SDK's own check (WebhooksHelper: HMAC-SHA256 of URL + raw body, base64).
-      const signed = await WebhooksHelper.verifySignature({ requestBody: request.rawBody, signatureHeader: request.headers['x-square-hmacsha256-signature'] ?? '', signatureKey: key, notificationUrl: runtime.webhookUrl });
+      // Square signs the notification URL as configured in the subscription: this integration's public
+      // webhook URL (HMAC-SHA256 of URL + raw body, base64; developer.squareup.com/docs/webhooks/step3validate).
+      // Compared in constant time: the SDK's WebhooksHelper.verifySignature compares the strings with ===.
+      const signed = tokenMatches(request.headers['x-square-hmacsha256-signature'], squareSignature(key, runtime.webhookUrl, request.rawBody));
       if (!signed) {
         return { ok: false, code: 'signature_invalid', message: 'x-square-hmacsha256-signature does not match' };
       }

@@ -64,7 +64,7 @@ export function readTag(note: string | null | undefined): { weddingId: string; p
 /**
  * `x-square-hmacsha256-signature`: base64 HMAC-SHA256, keyed by the subscription's signature key,
  * of the notification URL followed by the raw body (what the sandbox signs with; the adapter
- * verifies with the SDK's WebhooksHelper).
+ * verifies with it too, comparing in constant time).
  */
 export function squareSignature(signatureKey: string, notificationUrl: string, rawBody: string): string {
   return crypto.createHmac('sha256', signatureKey).update(notificationUrl + rawBody, 'utf8').digest('base64');

@@ -90,7 +90,7 @@ describe('Stripe adapter pieces', () => {
 });
 
 describe('Square adapter pieces', () => {
-  it('the sandbox signs x-square-hmacsha256-signature as the SDK\'s WebhooksHelper (which the adapter verifies with) expects', async () => {
+  it('x-square-hmacsha256-signature as the sandbox signs it and the adapter computes it is what the SDK\'s WebhooksHelper expects', async () => {
     await fc.assert(fc.asyncProperty(fc.string(), fc.webUrl(), fc.string({ minLength: 8 }), async (body, url, key) => {
       const sig = squareSignature(key, url, body);
       expect(await WebhooksHelper.verifySignature({ requestBody: body, signatureHeader: sig, signatureKey: key, notificationUrl: url })).toBe(true);
