@@ -94,6 +94,14 @@ export function createTwilioAdapter(input: AdapterInput): MessagingAdapter {
       if (!params.MessageStatus || params.MessageStatus === 'received') {
         return { ok: true, eventId, ignore: true, reply: { status: 200, headers: { 'content-type': 'text/xml' }, body: EMPTY_TWIML } };
       }
+      // Read now, not only once stored: a status this adapter does not know (Twilio adds some) is
+      // acknowledged and left out with a notice in the audit trail, instead of stored and parked.
+      try {
+        toChanges(request.url, params);
+      } catch (error) {
+        if (!(error instanceof AdapterError)) throw error;
+        return { ok: true, eventId, ignore: true, notice: error.message, reply: { status: 200, headers: { 'content-type': 'text/xml' }, body: EMPTY_TWIML } };
+      }
       return { ok: true, eventId, reply: { status: 200, headers: { 'content-type': 'text/xml' }, body: EMPTY_TWIML } };
     },
 

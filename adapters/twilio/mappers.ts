@@ -30,6 +30,8 @@ export function formParams(rawBody: string): Record<string, string> {
 const STATUS = lookupTable<'sent' | 'delivered' | 'read' | 'failed' | null>({
   accepted: null, scheduled: null, queued: null, sending: null, canceled: 'failed',
   sent: 'sent', delivered: 'delivered', read: 'read', undelivered: 'failed', failed: 'failed', receiving: null, received: null,
+  // Some of a message's parts reached the phone: sent, not yet delivered.
+  partially_delivered: 'sent',
 });
 
 /** The dedup id of a callback: one per message and status (Twilio retries repeat both). */

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import twilio from 'twilio';
 import { describe, expect, it } from 'vitest';
-import { toE164, type OutboundMessage } from '../../adapters/core/index.ts';
+import { toE164, type AdapterRuntime, type OutboundMessage } from '../../adapters/core/index.ts';
+import { twilioAdapter } from '../../adapters/twilio/index.ts';
 import { composeEmail, messageIdFor } from '../../adapters/email/mappers.ts';
 import { composePost } from '../../adapters/slack/mappers.ts';
 import { composeCard } from '../../adapters/teams/mappers.ts';
@@ -30,6 +31,25 @@ describe('Twilio adapter pieces', () => {
     expect(toChanges(url, { MessageSid: 'SM1', MessageStatus: 'undelivered', ErrorCode: '30003' })).toEqual([{ op: 'delivery', messageId: 'msg_1', recipientId: 'photo', channel: 'sms', status: 'failed', providerId: 'SM1', error: 'Twilio error 30003' }]);
     expect(toChanges(url, { MessageSid: 'SM1', MessageStatus: 'sending' })).toEqual([]);
     expect(callbackEventId({ MessageSid: 'SM1', MessageStatus: 'delivered' })).toBe('SM1:delivered');
+  });
+
+  it('acknowledges a signed callback with a status it does not know and stores nothing of it; a partly delivered one is sent', async () => {
+    const authToken = '0123456789abcdef0123456789abcdef';
+    const hook = 'https://hub.example/api/integrations/webhook/twilio/int_1';
+    const runtime = { integrationId: 'int_1', weddingId: 'w1', webhookUrl: hook, webhookSecret: '', fetch, egress: { fetch, lookup: () => undefined }, now: Date.now, state: { get: () => ({}), set: () => undefined } } as unknown as AdapterRuntime;
+    const adapter = twilioAdapter.create({ integrationId: 'int_1', weddingId: 'w1', credentials: { accountSid: `AC${'a'.repeat(32)}`, authToken }, configuration: { smsFrom: '+447700900100' }, runtime });
+    const callback = (status: string) => {
+      const url = statusCallbackUrl(hook, message);
+      const params = { MessageSid: 'SM1', MessageStatus: status };
+      const rawBody = new URLSearchParams(params).toString();
+      return adapter.verifyWebhook!({ method: 'POST', url, headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': TwilioSandbox.signature(authToken, url, params) }, rawBody, receivedAt: Date.now() });
+    };
+    const unknown = await callback('beamed_to_the_moon');
+    expect(unknown).toMatchObject({ ok: true, ignore: true, notice: expect.stringContaining('unknown Twilio message status') });
+    const partly = await callback('partially_delivered');
+    expect(partly).toMatchObject({ ok: true });
+    expect('ignore' in partly && partly.ignore).toBeFalsy();
+    expect(toChanges(statusCallbackUrl(hook, message), { MessageSid: 'SM1', MessageStatus: 'partially_delivered' })).toMatchObject([{ op: 'delivery', status: 'sent' }]);
   });
 
   it('keeps texts within 1600 characters with the acknowledgement link intact', () => {
