@@ -4,7 +4,7 @@ import {
   type WeddingContext,
 } from '../core/index.ts';
 import {
-  CALENDAR_FIELDS, acceptsCalendarChange, timelineListing, pushCalendarChange, changedSinceBase, mergeFields,
+  CALENDAR_FIELDS, acceptsCalendarChange, timelineListing, pushCalendarChange, changedSinceBase, mergeFields, remoteInWeddingTerms,
   timelineFieldsOf, toTimelineChange, weddingZone,
   type BusyInterval, type CalendarAdapter, type OutboundEvent,
 } from '../core/calendar.ts';
@@ -108,7 +108,7 @@ export function createCalDavAdapter(input: AdapterInput): CalendarAdapter {
       if (!current) throw new AdapterError('gone', `caldav object ${href} was deleted in the calendar; the deletion comes in with the next pull`, { status: 404 });
       const remote = fromICalendar(current.data, href, floatingZone());
       const merged = remote && !remote.cancelled
-        ? mergeFields(FIELDS, local, timelineFieldsOf(remote, 'UTC'), change.base)
+        ? mergeFields(FIELDS, local, remoteInWeddingTerms(timelineFieldsOf(remote, 'UTC'), e), change.base)
         : { write: changedSinceBase(FIELDS, local, null), unwritten: [] as string[] };
       // Only what changed here since the last sync is written: a field the object cannot carry as
       // we would (another client's CATEGORIES, say) is not rewritten just because it reads differently.

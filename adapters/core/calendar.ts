@@ -212,7 +212,10 @@ export interface OutboundEvent {
   weddingId: string;
   eventId: string;
   key: string;
+  /** As written: with the wedding's title first (`titlePrefix`) in a calendar holding several weddings. */
   title: string;
+  /** What `title` starts with before the event's own title (`'Ana & Ben · '`); absent or '' for none. */
+  titlePrefix?: string;
   startMs: number;
   endMs: number;
   /** The wedding's zone (events are written as wall times in it). */
@@ -233,10 +236,27 @@ export function weddingZone(wedding: WeddingContext): string {
 /** Between the wedding's title and the event's in a calendar holding several weddings. */
 export const WEDDING_TITLE_SEPARATOR = ' · ';
 
+/** What an event's title is written after in its calendar: the wedding's title when `weddingInTitle` is set, else ''. */
+export function calendarTitlePrefix(wedding: WeddingContext, options: Pick<CalendarSyncOptions, 'weddingInTitle'>): string {
+  const name = options.weddingInTitle ? wedding.meta.title?.trim() : '';
+  return name ? `${name}${WEDDING_TITLE_SEPARATOR}` : '';
+}
+
 /** The title written for an event: with the wedding's title first when `weddingInTitle` is set. */
 export function calendarTitle(title: string, wedding: WeddingContext, options: Pick<CalendarSyncOptions, 'weddingInTitle'>): string {
-  const name = options.weddingInTitle ? wedding.meta.title?.trim() : '';
-  return name ? clip(`${name}${WEDDING_TITLE_SEPARATOR}${title}`, LIMITS.title) : title;
+  const prefix = calendarTitlePrefix(wedding, options);
+  return prefix ? clip(`${prefix}${title}`, LIMITS.title) : title;
+}
+
+/**
+ * A calendar's fields of an event (timelineFieldsOf) in the wedding's terms, as the merge of a push
+ * compares them with the wedding's and the last synced ones: its title without the wedding's title
+ * the hub wrote before it (`e.titlePrefix`). Without this a calendar holding several weddings always
+ * read as having changed the title, and a push refused as stale (412) never wrote the planner's.
+ */
+export function remoteInWeddingTerms(remote: Record<string, unknown>, e: Pick<OutboundEvent, 'titlePrefix'>): Record<string, unknown> {
+  if (!e.titlePrefix || typeof remote.title !== 'string' || !remote.title.startsWith(e.titlePrefix)) return remote;
+  return { ...remote, title: remote.title.slice(e.titlePrefix.length) };
 }
 
 export function outboundEvent(change: OutboundChange, wedding: WeddingContext, options: Pick<CalendarSyncOptions, 'weddingInTitle'> = {}): OutboundEvent {
@@ -249,6 +269,7 @@ export function outboundEvent(change: OutboundChange, wedding: WeddingContext, o
     eventId: change.entityId,
     key: eventKey(wedding.weddingId, change.entityId),
     title: calendarTitle(String(d.title ?? ''), wedding, options),
+    titlePrefix: calendarTitlePrefix(wedding, options),
     startMs,
     endMs: Number.isFinite(endMs) && endMs >= startMs ? endMs : startMs,
     zone: weddingZone(wedding),

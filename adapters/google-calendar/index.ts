@@ -5,7 +5,7 @@ import {
   type WebhookRequest, type WebhookVerdict, type WeddingContext,
 } from '../core/index.ts';
 import {
-  CALENDAR_FIELDS, acceptsCalendarChange, pushCalendarChange, changedSinceBase, mergeFields, parseEventKey,
+  CALENDAR_FIELDS, acceptsCalendarChange, pushCalendarChange, changedSinceBase, mergeFields, parseEventKey, remoteInWeddingTerms,
   timelineFieldsOf, timelineListing, toTimelineChange, weddingZone,
   type BusyInterval, type CalendarAdapter, type OutboundEvent,
 } from '../core/calendar.ts';
@@ -96,7 +96,7 @@ export function createGoogleCalendarAdapter(input: AdapterInput): CalendarAdapte
     let fields = changedSinceBase(FIELDS, local, change.base);
     let etag = change.version;
     let unwritten: string[] = [];
-    if (current) ({ fields, unwritten, etag } = merge(current, local, change));
+    if (current) ({ fields, unwritten, etag } = merge(current, e, local, change));
     for (let round = 0; ; round++) {
       if (fields.length === 0) return { externalId: id, version: etag, unwritten };
       try {
@@ -105,14 +105,14 @@ export function createGoogleCalendarAdapter(input: AdapterInput): CalendarAdapte
       } catch (error) {
         if (!(error instanceof AdapterError && error.code === 'precondition_failed') || round >= MAX_MERGE_ROUNDS) throw error;
       }
-      ({ fields, unwritten, etag } = merge(await client.get(id), local, change));
+      ({ fields, unwritten, etag } = merge(await client.get(id), e, local, change));
     }
   }
 
-  function merge(current: GoogleEvent, local: Record<string, unknown>, change: OutboundChange): { fields: string[]; unwritten: string[]; etag: string | null } {
+  function merge(current: GoogleEvent, e: OutboundEvent, local: Record<string, unknown>, change: OutboundChange): { fields: string[]; unwritten: string[]; etag: string | null } {
     if (current.status === 'cancelled') throw new AdapterError('gone', `google-calendar event ${current.id} was deleted in the calendar; the deletion comes in with the next pull`, { status: 410 });
     const remote = fromGoogleEvent(current, state().calendarTimeZone ?? 'UTC');
-    const { write, unwritten } = mergeFields(FIELDS, local, timelineFieldsOf(remote, 'UTC'), change.base);
+    const { write, unwritten } = mergeFields(FIELDS, local, remoteInWeddingTerms(timelineFieldsOf(remote, 'UTC'), e), change.base);
     return { fields: write, unwritten, etag: current.etag ?? null };
   }
 

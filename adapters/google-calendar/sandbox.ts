@@ -242,8 +242,29 @@ export class GoogleCalendarSandbox extends EventEmitter {
   }
 
   private holding: (() => void)[] | null = null;
+  private holdingWrites: (() => void)[] | null = null;
+
+  /**
+   * Event writes (PATCH, PUT) wait, unanswered and not yet applied, until `releaseWrites()`; each is
+   * then applied against the calendar as it is at that moment (its If-Match included): a push in
+   * flight while the calendar changes.
+   */
+  holdWrites(): void { this.holdingWrites = []; }
+
+  releaseWrites(): void {
+    const waiting = this.holdingWrites ?? [];
+    this.holdingWrites = null;
+    for (const go of waiting) go();
+  }
+
+  /** Writes held by `holdWrites` not answered yet. */
+  get heldWrites(): number { return this.holdingWrites?.length ?? 0; }
 
   private async route(req: SandboxRequest): Promise<SandboxResponse> {
+    if (this.holdingWrites && (req.method === 'PATCH' || req.method === 'PUT') && /\/events\/[^/]+$/.test(req.url.pathname)) {
+      const holding = this.holdingWrites;
+      await new Promise<void>((resolve) => holding.push(resolve));
+    }
     const reply = await this.answer(req);
     if (this.holding && req.method === 'GET' && /\/events$/.test(req.url.pathname)) {
       const holding = this.holding;

@@ -5,7 +5,7 @@ import {
   type WebhookRequest, type WebhookVerdict, type WeddingContext,
 } from '../core/index.ts';
 import {
-  CALENDAR_FIELDS, acceptsCalendarChange, pushCalendarChange, changedSinceBase, mergeFields,
+  CALENDAR_FIELDS, acceptsCalendarChange, pushCalendarChange, changedSinceBase, mergeFields, remoteInWeddingTerms,
   timelineFieldsOf, timelineListing, toTimelineChange, weddingZone,
   type BusyInterval, type CalendarAdapter, type OutboundEvent,
 } from '../core/calendar.ts';
@@ -117,7 +117,7 @@ export function createOutlookAdapter(input: AdapterInput): CalendarAdapter {
     const ev = await client.createEvent(toGraphEvent(e));
     const id = ev.id ?? null;
     const local = change.data ?? {};
-    const remote = timelineFieldsOf(fromGraphEvent(ev, readZone()), 'UTC');
+    const remote = remoteInWeddingTerms(timelineFieldsOf(fromGraphEvent(ev, readZone()), 'UTC'), e);
     const stale = id !== null && FIELDS.some((f) => f in remote && f in local && !sameField(f, local[f], remote[f]));
     if (stale) return update(id, e, { ...change, base: null, version: ev['@odata.etag'] ?? null });
     return { externalId: id, version: ev['@odata.etag'] ?? null };
@@ -134,7 +134,7 @@ export function createOutlookAdapter(input: AdapterInput): CalendarAdapter {
     for (let round = 0; ; round++) {
       if (read) {
         const current = await client.getEvent(id);
-        const remote = timelineFieldsOf(fromGraphEvent(current, readZone()), 'UTC');
+        const remote = remoteInWeddingTerms(timelineFieldsOf(fromGraphEvent(current, readZone()), 'UTC'), e);
         ({ write: fields, unwritten } = mergeFields(FIELDS, local, remote, change.base));
         etag = current['@odata.etag'] ?? null;
         categories = current.categories ?? [];

@@ -44,9 +44,14 @@ export async function pushEntity(deps: PusherDeps, row: OutboxRow, live: LiveInt
   else {
     const fields = ownValue(adapter.fields, entity) ?? [];
     const lastSynced = project(change.data ?? {}, fields);
-    // Fields the system changed concurrently keep their old base, so that change still comes in (and is conflict-checked).
-    for (const f of result.unwritten ?? []) {
-      if (link && Object.hasOwn(link.lastSynced, f)) setOwn(lastSynced, f, link.lastSynced[f]); else delete lastSynced[f];
+    // Fields the system changed concurrently keep the base the link has now: the one read before the
+    // push, unless the system's change was taken in while the push was on its way (the inbound
+    // applier recorded the system's value then). Writing back the older one would make the system's
+    // next change to that field look like a conflict with its own earlier value.
+    const unwritten = result.unwritten ?? [];
+    const now = unwritten.length ? (await deps.links.get(integration.id, entity, change.entityId)) ?? link : link;
+    for (const f of unwritten) {
+      if (now && Object.hasOwn(now.lastSynced, f)) setOwn(lastSynced, f, now.lastSynced[f]); else delete lastSynced[f];
     }
     // Fields left as the system has them are a change there not taken in yet. Until it is, the link
     // keeps the version this push was conditional on: the next push is refused (412) and merges

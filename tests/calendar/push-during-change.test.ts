@@ -1,0 +1,76 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { CALENDAR_FIELDS, mergeFields, outboundEvent, remoteInWeddingTerms } from '../../adapters/core/calendar.ts';
+import type { ConnectionResult } from '../../schema/index.ts';
+import { api, STORY_WEDDINGS, studio } from '../connections/helpers.ts';
+import { startTestServer } from '../helpers/test-server.ts';
+import { waitFor } from '../helpers/wait.ts';
+import { startSandboxes } from './helpers.ts';
+
+/*
+ * A push in flight while the photographer changes the same event in Google Calendar: the push is
+ * refused (412), merged with the calendar's state and sent again with only the planner's field. What
+ * the calendar changed meanwhile must stay the calendar's, in the wedding and in what the hub
+ * records as the calendar's state, so that the photographer's next change is taken as a change,
+ * not fought as a conflict and overwritten with the older value.
+ */
+describe('a push in flight while the calendar changes the same event', () => {
+  it("keeps the calendar's concurrent change, and takes its next change to that field as a change, not a conflict", async () => {
+    const s = await startSandboxes();
+    const t = await startTestServer({ env: { CASCADE_DELAY_MS: '0', PULL_INTERVAL_MS: '600000', CONSISTENCY_AUDIT_INTERVAL_MS: '0' } });
+    const [ana] = STORY_WEDDINGS;
+    const { pat, alex, lens } = await studio(t, [ana]);
+    const vendor = await alex.accessToken(ana.id);
+    const made = await api<ConnectionResult>(t, '/api/integrations/vendor/connect', vendor, { json: {
+      workspaceId: lens.id, system: 'google-calendar',
+      credentials: { refreshToken: s.google.issueRefreshToken('c', 's'), clientId: 'c', clientSecret: 's' },
+      configuration: { calendarId: s.googleCalendarId, apiBaseUrl: s.google.url, tokenUrl: s.google.tokenUrl, importEvents: 'all' },
+    } });
+    expect(made.status, JSON.stringify(made.body)).toBe(201);
+    expect((await api(t, `/api/connections/${made.body.connectionId}/bindings`, vendor, { json: { weddingId: ana.id, configuration: { vendorId: 'photo' } } })).status).toBe(201);
+    const event = () => s.google.events(s.googleCalendarId).find((e) => e.summary?.endsWith('Couple portraits') || e.summary?.endsWith('Portraits and family'));
+    const pushed = await waitFor(event, 'the event in the calendar');
+    await waitFor(() => s.google.liveChannels(s.googleCalendarId).length === 1, 'a live watch channel');
+    const c = await t.connect(ana.id, await pat.accessToken(ana.id));
+    await c.whenSynced();
+    const location = () => c.doc.getEvent('portraits')?.location ?? '';
+
+    // The planner renames the event; its push is held on its way to Google.
+    s.google.holdWrites();
+    c.doc.upsertEvent({ ...c.doc.getEvent('portraits')!, title: 'Portraits and family' });
+    await waitFor(() => s.google.heldWrites === 1, 'the push in flight');
+    // Meanwhile the photographer moves it to the west lawn in Google: it reaches the wedding.
+    s.google.userPatch(s.googleCalendarId, pushed.id!, { location: 'Kew Barn, west lawn' });
+    await waitFor(() => location() === 'Kew Barn, west lawn', 'the calendar\'s change in the wedding');
+    // The push arrives now: refused as stale, merged, sent again with the title only.
+    s.google.releaseWrites();
+    await waitFor(() => event()?.summary?.endsWith('Portraits and family'), 'the title in the calendar').catch((e) => { console.log(s.google.requests.slice(-12).map((r) => `${r.method} ${r.status} ${r.path.slice(0, 90)} ${JSON.stringify(r.body ?? '').slice(0, 200)}`).join('\n'), JSON.stringify(event())); throw e; });
+    expect(event()!.location).toBe('Kew Barn, west lawn');
+
+    // The photographer's next change to the location is a change like any other.
+    s.google.userPatch(s.googleCalendarId, pushed.id!, { location: 'Kew Barn, orangery' });
+    await waitFor(() => location() === 'Kew Barn, orangery', 'the calendar\'s second change in the wedding');
+    expect(c.doc.listConflicts()).toEqual([]);
+    // And nothing writes the older value back over it.
+    await t.server.bridge.outboxWorker.settled([], 1000).catch(() => undefined);
+    expect(event()!.location).toBe('Kew Barn, orangery');
+    expect(c.doc.getEvent('portraits')!.title).toBe('Portraits and family');
+  });
+
+  it('the merge of a refused push (Google, Outlook and CalDAV alike) reads the calendar\'s title without the wedding\'s name the hub put before it', () => {
+    const fields = CALENDAR_FIELDS.timeline;
+    const wedding = { weddingId: 'w1', meta: { title: 'Ana & Ben', timezone: 'Europe/London' }, vendors: {} };
+    fc.assert(fc.property(fc.string({ minLength: 1, maxLength: 40 }), fc.string({ minLength: 1, maxLength: 40 }), fc.boolean(), (before, after, named) => {
+      fc.pre(before !== after);
+      const base = { title: before, location: '' };
+      const local = { title: after, location: '' };
+      const e = outboundEvent({ op: 'upsert', entity: 'timeline', entityId: 'e1', externalId: 'x', data: { ...local, start: '2027-06-12T13:00:00Z', end: '2027-06-12T14:00:00Z' }, version: null }, wedding, { weddingInTitle: named });
+      // The calendar holds what the hub wrote last (its base), as it writes titles, and a location of its own.
+      const remote = { title: named ? `Ana & Ben · ${before}` : before, location: 'Kew Barn, west lawn' };
+      const merged = mergeFields(fields, local, remoteInWeddingTerms(remote, e), base);
+      expect(merged.write).toEqual(['title']);
+      expect(merged.unwritten).toEqual(['location']);
+    }));
+  });
+});
+
