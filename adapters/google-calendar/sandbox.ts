@@ -63,16 +63,24 @@ export class GoogleCalendarSandbox extends EventEmitter {
    * Event listings are answered only at `releaseListings()` (their content is read when they
    * arrive): a pull in flight while the calendar changes.
    */
-  holdListings(): void { this.holding = []; }
+  holdListings(): void { this.listingGate.hold(); }
 
-  releaseListings(): void {
-    const waiting = this.holding ?? [];
-    this.holding = null;
-    for (const answer of waiting) answer();
-  }
+  releaseListings(): void { this.listingGate.release(); }
 
   /** Listings held by `holdListings` not answered yet. */
-  get heldListings(): number { return this.holding?.length ?? 0; }
+  get heldListings(): number { return this.listingGate.count; }
+
+  /**
+   * Event writes (PATCH, PUT) wait, unanswered and not yet applied, until `releaseWrites()`; each is
+   * then applied against the calendar as it is at that moment (its If-Match included): a push in
+   * flight while the calendar changes.
+   */
+  holdWrites(): void { this.writeGate.hold(); }
+
+  releaseWrites(): void { this.writeGate.release(); }
+
+  /** Writes held by `holdWrites` not answered yet. */
+  get heldWrites(): number { return this.writeGate.count; }
 
   /** Listens on `port` when it is free (see SandboxServer.start). */
   async start(port = 0): Promise<this> {
@@ -241,35 +249,13 @@ export class GoogleCalendarSandbox extends EventEmitter {
     return stored;
   }
 
-  private holding: (() => void)[] | null = null;
-  private holdingWrites: (() => void)[] | null = null;
-
-  /**
-   * Event writes (PATCH, PUT) wait, unanswered and not yet applied, until `releaseWrites()`; each is
-   * then applied against the calendar as it is at that moment (its If-Match included): a push in
-   * flight while the calendar changes.
-   */
-  holdWrites(): void { this.holdingWrites = []; }
-
-  releaseWrites(): void {
-    const waiting = this.holdingWrites ?? [];
-    this.holdingWrites = null;
-    for (const go of waiting) go();
-  }
-
-  /** Writes held by `holdWrites` not answered yet. */
-  get heldWrites(): number { return this.holdingWrites?.length ?? 0; }
+  private readonly listingGate = new Gate();
+  private readonly writeGate = new Gate();
 
   private async route(req: SandboxRequest): Promise<SandboxResponse> {
-    if (this.holdingWrites && (req.method === 'PATCH' || req.method === 'PUT') && /\/events\/[^/]+$/.test(req.url.pathname)) {
-      const holding = this.holdingWrites;
-      await new Promise<void>((resolve) => holding.push(resolve));
-    }
+    if ((req.method === 'PATCH' || req.method === 'PUT') && /\/events\/[^/]+$/.test(req.url.pathname)) await this.writeGate.pass();
     const reply = await this.answer(req);
-    if (this.holding && req.method === 'GET' && /\/events$/.test(req.url.pathname)) {
-      const holding = this.holding;
-      await new Promise<void>((resolve) => holding.push(resolve));
-    }
+    if (req.method === 'GET' && /\/events$/.test(req.url.pathname)) await this.listingGate.pass();
     return reply;
   }
 
@@ -345,4 +331,24 @@ export class GoogleCalendarSandbox extends EventEmitter {
   }
 
 
+}
+
+/** Requests held while it is closed (`hold`), all let through at `release`; open, `pass` resolves at once. */
+class Gate {
+  private waiting: (() => void)[] | null = null;
+
+  hold(): void { this.waiting = []; }
+
+  release(): void {
+    const waiting = this.waiting ?? [];
+    this.waiting = null;
+    for (const go of waiting) go();
+  }
+
+  get count(): number { return this.waiting?.length ?? 0; }
+
+  pass(): Promise<void> {
+    const waiting = this.waiting;
+    return waiting ? new Promise<void>((resolve) => waiting.push(resolve)) : Promise.resolve();
+  }
 }

@@ -1,8 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CALENDAR_FIELDS, mergeFields, outboundEvent, remoteInWeddingTerms } from '../../adapters/core/calendar.ts';
-import type { ConnectionResult } from '../../schema/index.ts';
-import { api, STORY_WEDDINGS, studio } from '../connections/helpers.ts';
+import { STORY_WEDDINGS, studio, studioCalendar } from '../connections/helpers.ts';
 import { startTestServer } from '../helpers/test-server.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { startSandboxes } from './helpers.ts';
@@ -21,13 +20,7 @@ describe('a push in flight while the calendar changes the same event', () => {
     const [ana] = STORY_WEDDINGS;
     const { pat, alex, lens } = await studio(t, [ana]);
     const vendor = await alex.accessToken(ana.id);
-    const made = await api<ConnectionResult>(t, '/api/integrations/vendor/connect', vendor, { json: {
-      workspaceId: lens.id, system: 'google-calendar',
-      credentials: { refreshToken: s.google.issueRefreshToken('c', 's'), clientId: 'c', clientSecret: 's' },
-      configuration: { calendarId: s.googleCalendarId, apiBaseUrl: s.google.url, tokenUrl: s.google.tokenUrl, importEvents: 'all' },
-    } });
-    expect(made.status, JSON.stringify(made.body)).toBe(201);
-    expect((await api(t, `/api/connections/${made.body.connectionId}/bindings`, vendor, { json: { weddingId: ana.id, configuration: { vendorId: 'photo' } } })).status).toBe(201);
+    await studioCalendar(t, s.google, s.googleCalendarId, vendor, lens.id, ana.id);
     const event = () => s.google.events(s.googleCalendarId).find((e) => e.summary?.endsWith('Couple portraits') || e.summary?.endsWith('Portraits and family'));
     const pushed = await waitFor(event, 'the event in the calendar');
     await waitFor(() => s.google.liveChannels(s.googleCalendarId).length === 1, 'a live watch channel');

@@ -1,4 +1,5 @@
-import type { WeddingMetaPatch } from '../../schema/index.ts';
+import { expect } from 'vitest';
+import type { ConnectionResult, WeddingMetaPatch } from '../../schema/index.ts';
 import { seedWedding } from '../comms/helpers.ts';
 import { signedIn, workspaceWith } from '../helpers/people.ts';
 import type { TestServer } from '../helpers/test-server.ts';
@@ -11,6 +12,23 @@ export async function api<T>(t: TestServer, path: string, token: string, init: {
   });
   const text = await res.text();
   return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
+}
+
+/**
+ * The studio's Google calendar (the sandbox's primary one, all its events imported), connected for
+ * its workspace with `token` and bound to `weddingId` as vendor `photo` (`binding` adds to the
+ * binding's body). Asserts both answers; resolves with the connection's id.
+ */
+export async function studioCalendar(t: TestServer, google: { issueRefreshToken(id: string, secret: string): string; url: string; tokenUrl: string }, calendarId: string, token: string, workspaceId: string, weddingId: string, binding: Record<string, unknown> = {}): Promise<string> {
+  const made = await api<ConnectionResult>(t, '/api/integrations/vendor/connect', token, { json: {
+    workspaceId, system: 'google-calendar',
+    credentials: { refreshToken: google.issueRefreshToken('c', 's'), clientId: 'c', clientSecret: 's' },
+    configuration: { calendarId, apiBaseUrl: google.url, tokenUrl: google.tokenUrl, importEvents: 'all' },
+  } });
+  expect(made.status, JSON.stringify(made.body)).toBe(201);
+  const bound = await api(t, `/api/connections/${made.body.connectionId}/bindings`, token, { json: { weddingId, configuration: { vendorId: 'photo' }, ...binding } });
+  expect(bound.status, JSON.stringify(bound.body)).toBe(201);
+  return made.body.connectionId;
 }
 
 /** A wedding of the stories: its id, its details, and when the couple's portraits start (ISO with offset). */

@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { ConnectionResult } from '../../schema/index.ts';
 import { startSandboxes } from '../calendar/helpers.ts';
 import { startTestServer } from '../helpers/test-server.ts';
 import { waitFor } from '../helpers/wait.ts';
-import { api, STORY_WEDDINGS, studio } from './helpers.ts';
+import { STORY_WEDDINGS, studio, studioCalendar } from './helpers.ts';
 
 // No scheduled pull during the test: only push notifications make the server read the calendar.
 const env = { CASCADE_DELAY_MS: '0', PULL_INTERVAL_MS: '600000' };
@@ -23,15 +22,8 @@ describe('a change announced while a pull is in flight', () => {
     // The photographer's calendar, connected for its workspace and kept for this wedding.
     const { alex, lens } = await studio(t, [ana]);
     const token = await alex.accessToken(ana.id);
-    const connected = await api<ConnectionResult>(t, '/api/integrations/vendor/connect', token, { json: {
-      workspaceId: lens.id, system: 'google-calendar',
-      credentials: { refreshToken: s.google.issueRefreshToken('c', 's'), clientId: 'c', clientSecret: 's' },
-      configuration: { calendarId: s.googleCalendarId, apiBaseUrl: s.google.url, tokenUrl: s.google.tokenUrl, importEvents: 'all' },
-    } });
-    expect(connected.status, JSON.stringify(connected.body)).toBe(201);
     // Every event in the calendar belongs to this wedding.
-    const bound = await api(t, `/api/connections/${connected.body.connectionId}/bindings`, token, { json: { weddingId: ana.id, claimsUnmatched: true, configuration: { vendorId: 'photo' } } });
-    expect(bound.status, JSON.stringify(bound.body)).toBe(201);
+    await studioCalendar(t, s.google, s.googleCalendarId, token, lens.id, ana.id, { claimsUnmatched: true });
     const c = await t.connect(ana.id, token);
     await waitFor(() => s.google.events(s.googleCalendarId).length === 1 && c.doc.listEvents().length === 1, 'the first sync settled');
     const titles = () => c.doc.listEvents().map((e) => e.title).sort();
