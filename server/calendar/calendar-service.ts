@@ -19,6 +19,7 @@ import type { BookingFollower, CalendarStorage } from './calendar-storage.ts';
 import type { OverlapRecords, RecordedOverlap, VendorOverlapWrites } from './overlap-records.ts';
 import { findOverlaps, type Commitment, type FoundOverlap } from './overlaps.ts';
 import { WeddingHosts } from './wedding-hosts.ts';
+import { calendarReach, type CalendarReach } from './calendar-reach.ts';
 
 export { CALENDAR_ERROR_CODES, CalendarError, type CalendarErrorCode } from './calendar-error.ts';
 
@@ -288,23 +289,33 @@ export class CalendarService {
     if (p.role === 'vendor' && p.vendorId !== vendorId) throw new AuthError('role_forbidden', "vendors see only their own calendar (the token's vendorId)");
   }
 
-  private side(p: Principal, c: Commitment, vendorId: string): OverlapSide {
+  private side(p: Principal, c: Commitment, reach: CalendarReach): OverlapSide {
     const start = new Date(c.startMs).toISOString();
     const end = new Date(c.endMs).toISOString();
     if (c.kind === 'wedding') {
       const open = canOpenWedding(p, c.weddingId);
       return { kind: 'wedding', weddingId: open ? c.weddingId : null, eventId: open ? c.eventId : null, title: open ? c.title : null, start, end };
     }
-    // A vendor's own calendar is private: others learn only that the time is taken.
-    const own = p.role === 'admin' || (p.role === 'vendor' && p.vendorId === vendorId);
+    // A vendor's own calendar is private: others learn only that the time is taken (calendar-reach.ts).
+    const own = reach(c.integrationId) === 'own';
     return { kind: 'calendar', integrationId: own ? c.integrationId : null, system: c.system, title: own ? c.title : null, start, end };
   }
 
-  private toOverlap(p: Principal, o: FoundOverlap, recorded: RecordedOverlap | undefined): Overlap {
+  /** Who sees which of the calendars among `commitments` (calendar-reach.ts). */
+  private reach(p: Principal, vendorId: string, commitments: readonly Commitment[]): Promise<CalendarReach> {
+    return calendarReach(this.deps.bridge.store, p, vendorId, commitments);
+  }
+
+  /** Overlaps `p` may see at all: none with a calendar left out of its reach. */
+  private reachable(o: FoundOverlap, reach: CalendarReach): boolean {
+    return [o.a, o.b].every((s) => s.kind !== 'calendar' || reach(s.integrationId) !== null);
+  }
+
+  private toOverlap(p: Principal, o: FoundOverlap, recorded: RecordedOverlap | undefined, reach: CalendarReach): Overlap {
     return {
       id: crypto.createHash('sha256').update(o.key).digest('base64url').slice(0, 16),
       vendorId: o.vendorId, start: new Date(o.startMs).toISOString(), end: new Date(o.endMs).toISOString(),
-      a: this.side(p, o.a, o.vendorId), b: this.side(p, o.b, o.vendorId),
+      a: this.side(p, o.a, reach), b: this.side(p, o.b, reach),
       conflictIds: (recorded?.conflicts ?? []).filter((c) => canOpenWedding(p, c.weddingId)).map((c) => c.conflictId),
       firstSeen: recorded?.firstSeen ?? null,
     };
@@ -323,10 +334,11 @@ export class CalendarService {
     await this.checking;
     const found = await this.checkVendor(vendorId);
     const recorded = await this.overlapRecords.recordedFor(vendorId);
+    const reach = await this.reach(p, vendorId, found.flatMap((o) => [o.a, o.b]));
     const overlaps = found
-      .filter((o) => this.visible(p, o))
+      .filter((o) => this.visible(p, o) && this.reachable(o, reach))
       .filter((o) => !weddingId || [o.a, o.b].some((s) => s.kind === 'wedding' && s.weddingId === weddingId))
-      .map((o) => this.toOverlap(p, o, recorded.get(o.key)));
+      .map((o) => this.toOverlap(p, o, recorded.get(o.key), reach));
     return { vendorId, overlaps, checkedAt: new Date(this.now).toISOString() };
   }
 
@@ -336,8 +348,10 @@ export class CalendarService {
     const from = fromIso ? Date.parse(fromIso) : this.now;
     const to = toIso ? Date.parse(toIso) : this.now + this.options.horizonDays * DAY;
     await this.refreshBusy(vendorId, this.options.busyMaxAgeMs);
-    const busy: BusyBlock[] = (await this.commitments(vendorId, from, to)).map((c) => {
-      const s = this.side(p, c, vendorId);
+    const commitments = await this.commitments(vendorId, from, to);
+    const reach = await this.reach(p, vendorId, commitments);
+    const busy: BusyBlock[] = commitments.filter((c) => c.kind !== 'calendar' || reach(c.integrationId) !== null).map((c) => {
+      const s = this.side(p, c, reach);
       return s.kind === 'wedding'
         ? { start: s.start, end: s.end, source: 'wedding' as const, weddingId: s.weddingId, eventId: s.eventId, integrationId: null, title: s.title }
         : { start: s.start, end: s.end, source: 'calendar' as const, weddingId: null, eventId: null, integrationId: s.integrationId, title: s.title };
@@ -352,8 +366,10 @@ export class CalendarService {
     for (const vendorId of await this.bookings.vendorsOf(weddingId)) {
       if (p.role === 'vendor' && p.vendorId !== vendorId) continue;
       const recorded = await this.overlapRecords.recordedFor(vendorId);
-      for (const o of await this.overlapsOf(vendorId, from, to)) {
-        if ([o.a, o.b].some((s) => s.kind === 'wedding' && s.weddingId === weddingId)) overlaps.push(this.toOverlap(p, o, recorded.get(o.key)));
+      const found = await this.overlapsOf(vendorId, from, to);
+      const reach = await this.reach(p, vendorId, found.flatMap((o) => [o.a, o.b]));
+      for (const o of found) {
+        if (this.reachable(o, reach) && [o.a, o.b].some((s) => s.kind === 'wedding' && s.weddingId === weddingId)) overlaps.push(this.toOverlap(p, o, recorded.get(o.key), reach));
       }
     }
     const bindings = (await this.deps.bridge.store.listForWedding(weddingId)).filter((i) => p.role !== 'vendor' || i.vendorId === p.vendorId);

@@ -218,4 +218,40 @@ describe('availability and double-booking', () => {
     await waitFor(() => a.doc.getEvent('photos')?.vendorIds.length === 0, 'the photographer off the photos');
     await waitFor(async () => (await conflicts(both)).body.overlaps.length === 0, 'no overlaps left');
   });
+
+  it("leaves out another business's calendar bound to a wedding the caller does not open, though its vendor entry has the same id", async () => {
+    const s = await startSandboxes();
+    const t = await startTestServer();
+    const plannerA = await t.token('planner', ['w-a'], { sub: 'planner-a' });
+    const plannerZ = await t.token('planner', ['w-z'], { sub: 'planner-z' });
+    await wedding(t, 'w-a', plannerA, []);
+    await wedding(t, 'w-z', plannerZ, []);
+    // Each wedding's `v-photo` is a different photographer, each with a calendar of their own.
+    const other = s.google.addCalendar({ id: 'olly.photo@example.com', summary: 'Olly', timeZone: 'Europe/London' });
+    s.google.userInsert(s.googleCalendarId, { summary: 'Other client shoot', start: { dateTime: '2027-06-12T15:30:00+01:00' }, end: { dateTime: '2027-06-12T17:00:00+01:00' } });
+    s.google.userInsert(other, { summary: 'Private consult with the Haddad family', start: { dateTime: '2027-06-12T10:00:00+01:00' }, end: { dateTime: '2027-06-12T11:00:00+01:00' } });
+    await connect(t, plannerA, googleConnection(s, 'w-a', { vendorId: 'v-photo' }, 'v-photo'));
+    const olly = await connect(t, plannerZ, googleConnection(s, 'w-z', { vendorId: 'v-photo', calendarId: other }, 'v-photo'));
+    const busy = async (token: string) => {
+      const res = await t.fetch('/api/integrations/calendar/availability?vendorId=v-photo&from=2027-06-12T00:00:00Z&to=2027-06-13T00:00:00Z', { token });
+      expect(res.status).toBe(200);
+      return { text: JSON.stringify(await res.clone().json()), body: await res.json() as { busy: { start: string; source: string; title: string | null; integrationId: string | null }[] } };
+    };
+    const alex = await t.token('vendor', ['w-a'], { vendorId: 'v-photo', sub: 'alex' });
+    await waitFor(async () => (await busy(alex)).body.busy.some((b) => b.title === 'Other client shoot'), 'the first photographer\'s own block');
+    for (const token of [alex, plannerA]) {
+      const { text, body } = await busy(token);
+      expect(text).not.toContain('Haddad');
+      expect(text).not.toContain(olly.connectionId);
+      expect(body.busy.map((b) => b.start)).toEqual(['2027-06-12T14:30:00.000Z']);
+    }
+    // The planner of the first wedding learns only that its photographer's time is taken.
+    expect((await busy(plannerA)).body.busy).toMatchObject([{ source: 'calendar', title: null, integrationId: null }]);
+    // The other photographer sees their own, and nothing of the first one's.
+    const ollysOwn = await t.token('vendor', ['w-z'], { vendorId: 'v-photo', sub: 'olly' });
+    const theirs = await busy(ollysOwn);
+    expect(theirs.body.busy.map((b) => b.title)).toEqual(['Private consult with the Haddad family']);
+    expect(theirs.text).not.toContain('Other client shoot');
+  });
 });
+
