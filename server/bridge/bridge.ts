@@ -28,7 +28,7 @@ import { integrationSummary } from './integration-view.ts';
 import { ConnectionRuntime, type LiveConnection } from './connection-runtime.ts';
 import { ConnectionsService } from './connections-service.ts';
 import { InboundRouter } from './inbound-router.ts';
-import { assertManage, assertRead, visible } from './integration-access.ts';
+import { assertConflictsReader, assertManage, assertRead, visible } from './integration-access.ts';
 import { pushEntity } from './pusher.ts';
 import { UnmatchedQueue } from './unmatched-queue.ts';
 import { WeddingFactsCache } from './wedding-facts.ts';
@@ -360,7 +360,7 @@ export class Bridge {
   }
 
   async conflicts(p: Principal, weddingId: string): Promise<Conflict[]> {
-    assertRead(p, weddingId);
+    assertConflictsReader(p, weddingId);
     return this.deps.docs.withDocument(weddingId, (doc) => new WeddingDoc(doc).listConflicts().reverse());
   }
 

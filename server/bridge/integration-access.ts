@@ -35,3 +35,13 @@ export function visible(p: Principal, i: Integration): boolean {
 export function vendorOf(p: Principal, given: string | undefined): string | null {
   return given ?? (p.role === 'vendor' ? p.vendorId ?? null : null);
 }
+
+/**
+ * GET …/wedding/:id/conflicts: planners and admins of the wedding only (AuthError as assertRead, or
+ * `role_forbidden`): a conflict holds both values of any field (payments, contacts), which the
+ * couple's and vendors' views of the wedding never show (docs/audiences.md).
+ */
+export function assertConflictsReader(p: Principal, weddingId: string): void {
+  assertRead(p, weddingId);
+  if (p.role !== 'admin' && p.role !== 'planner') throw new AuthError('role_forbidden', `conflicts are for the wedding's planners: the ${p.role} role does not see them`);
+}

@@ -72,7 +72,8 @@ const WALK: Record<string, Walk> = {
   'GET /api/integrations/status/{weddingId}': { allowed: ['admin', 'planner', 'couple', 'vendor'], request: () => ({ path: '/api/integrations/status/w1' }) },
   // A vendor may push the timeline to its own systems, not write it: the walk writes.
   'POST /api/integrations/wedding/{weddingId}/timeline-sync': { allowed: WRITERS, request: () => ({ path: '/api/integrations/wedding/w1/timeline-sync', body: { timeline: [event], waitMs: 0 } }) },
-  'GET /api/integrations/wedding/{weddingId}/conflicts': { allowed: ['admin', 'planner', 'couple', 'vendor'], request: () => ({ path: '/api/integrations/wedding/w1/conflicts' }) },
+  // Both values of any field (payments, contacts): the couple's and vendors' views never hold conflicts (docs/audiences.md).
+  'GET /api/integrations/wedding/{weddingId}/conflicts': { allowed: WRITERS, request: () => ({ path: '/api/integrations/wedding/w1/conflicts' }) },
   'POST /api/integrations/wedding/{weddingId}/conflicts/{id}/resolve': { allowed: WRITERS, request: () => ({ path: '/api/integrations/wedding/w1/conflicts/cf_missing/resolve', body: { winner: 'local' } }) },
   'GET /api/integrations/wedding/{weddingId}/audit': { allowed: WRITERS, request: () => ({ path: '/api/integrations/wedding/w1/audit' }) },
   'GET /api/integrations/wedding/{weddingId}/outbox': { allowed: ['admin', 'planner', 'couple', 'vendor'], request: () => ({ path: '/api/integrations/wedding/w1/outbox' }) },
