@@ -6,7 +6,7 @@ import { signedIn, type Browser } from '../helpers/people.ts';
 import { startTestServer } from '../helpers/test-server.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { api, STORY_WEDDINGS, studio } from './helpers.ts';
-import { planPayments, startStripe } from '../payments/helpers.ts';
+import { planPayments, startStripe, stripeTestFetch } from '../payments/helpers.ts';
 
 const env = { CASCADE_DELAY_MS: '0', PULL_INTERVAL_MS: '600000' };
 
@@ -63,7 +63,7 @@ describe('a business connects once and serves all its weddings', () => {
     }
     // One watch channel and one Stripe endpoint for the account, whatever the number of weddings.
     expect(s.google.liveChannels(s.googleCalendarId)).toHaveLength(1);
-    const stripe = createStripeClient(stripeSandbox.secretKey, stripeSandbox.url, fetch);
+    const stripe = createStripeClient(stripeSandbox.secretKey, stripeSandbox.url, stripeTestFetch);
     expect((await stripe.webhookEndpoints.list()).data.map((e) => e.url)).toEqual([calendar.body.webhookUrl.replace(calendar.body.connectionId, payments.body.connectionId).replace('google-calendar', 'stripe')]);
 
     // A move in the calendar reaches only its wedding, with its wedding's title (not the prefix).

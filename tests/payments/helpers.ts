@@ -32,3 +32,16 @@ export const wedding = {
     { id: 'planner', name: 'Pat Planner', role: 'planner' as const, email: 'pat@example.com', preferredChannels: ['email' as const] },
   ],
 };
+
+/**
+ * The global fetch for a test's own Stripe client, without the Content-Length stripe-node sets
+ * (fetch sets it from the body): when the undici package was loaded before the process's first
+ * fetch (server/net/guarded-egress.ts imports it), its Agent is Node's global dispatcher and refuses
+ * a caller's own Content-Length (UND_ERR_INVALID_ARG), as guardedFetch notes for the server's.
+ */
+export const stripeTestFetch: typeof fetch = (input, init) => {
+  const headers = new Headers(init?.headers);
+  headers.delete('content-length');
+  return fetch(input, { ...init, headers });
+};
+

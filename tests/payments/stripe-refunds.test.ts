@@ -5,7 +5,7 @@ import type { StripeSandbox } from '../../adapters/stripe/sandbox.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { postJson, seedWedding } from '../comms/helpers.ts';
-import { connectStripe, planPayments, startStripe, wedding } from './helpers.ts';
+import { connectStripe, planPayments, startStripe, stripeTestFetch, wedding } from './helpers.ts';
 
 const env = { CASCADE_DELAY_MS: '0' };
 
@@ -21,7 +21,7 @@ async function setUp(weddingId: string, configuration: Record<string, unknown> =
   const client = await t.connect(weddingId, planner);
   await client.whenSynced();
   // The stripe package itself, as the Dashboard's "Refund" or a vendor's own script would call the API.
-  const stripe = createStripeClient(sandbox.secretKey, sandbox.url, fetch);
+  const stripe = createStripeClient(sandbox.secretKey, sandbox.url, stripeTestFetch);
   return { t, planner, sandbox, client, stripe };
 }
 
