@@ -1,6 +1,7 @@
 import type http from 'node:http';
 import type { WebhookReply, WebhookRequest } from '../../adapters/core/index.ts';
 import { WedSyncError } from '../errors.ts';
+import { webhookBodyText } from './webhook-body.ts';
 
 /** What answers a webhook (the Bridge's intake). */
 interface WebhookTarget {
@@ -35,7 +36,7 @@ export function answerWebhook(bridge: WebhookTarget, system: string, integration
     }
     await ended;
     const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v ?? '']));
-    const reply = await bridge.receiveWebhook(system, integrationId, { method: req.method ?? 'POST', url, headers, rawBody: Buffer.concat(chunks).toString('utf8'), receivedAt: Date.now() });
+    const reply = await bridge.receiveWebhook(system, integrationId, { method: req.method ?? 'POST', url, headers, rawBody: webhookBodyText(Buffer.concat(chunks)), receivedAt: Date.now() });
     res.writeHead(reply.status, reply.headers).end(reply.body ?? '');
   })().catch((error: unknown) => {
     // A refusal of ours (WedSyncError: signature, payload, storage) answers with its own status; anything

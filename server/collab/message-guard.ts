@@ -18,6 +18,13 @@ export type FrameVerdict =
 
 class FrameError extends Error {}
 
+/**
+ * Strict UTF-8 that keeps a leading U+FEFF (WHATWG Encoding: `ignoreBOM`), as lib0's own decoder
+ * does. The default decoder drops it, so the guard would check a different document name or
+ * awareness state than the one Hocuspocus goes on to read.
+ */
+export const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
 class Reader {
   pos = 0;
   constructor(private readonly buf: Uint8Array) {}
@@ -44,8 +51,9 @@ class Reader {
     return out;
   }
 
+  /** A lib0 var-string, decoded as lib0 (and so Hocuspocus and y-protocols) decodes it: a leading U+FEFF is kept. */
   string(): string {
-    return new TextDecoder('utf-8', { fatal: true }).decode(this.bytes());
+    return UTF8.decode(this.bytes());
   }
 }
 

@@ -1,7 +1,7 @@
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
 import { encodeCollabLimits } from '../../schema/api/collab-limits.ts';
-import { MSG } from './message-guard.ts';
+import { MSG, UTF8 } from './message-guard.ts';
 
 /**
  * One WebSocket multiplexes many documents (a HocuspocusProviderWebsocket shared by several
@@ -124,7 +124,7 @@ function readAuthHeader(frame: Uint8Array): { address: string; subtype: number; 
     if (d.pos >= frame.length || decoding.readVarUint(d) !== MSG.Auth) return null;
     const subtype = decoding.readVarUint(d);
     const reason = subtype === AUTH_PERMISSION_DENIED && d.pos < frame.length ? decoding.readVarString(d) : '';
-    return { address: new TextDecoder().decode(frame.subarray(start, start + length)), subtype, reason };
+    return { address: UTF8.decode(frame.subarray(start, start + length)), subtype, reason };
   } catch {
     return null;
   }

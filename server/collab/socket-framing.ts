@@ -156,5 +156,5 @@ function encodedString(s: string): Uint8Array {
 function clipReason(reason: string): string {
   const bytes = new TextEncoder().encode(reason);
   if (bytes.byteLength <= MAX_CLOSE_REASON_BYTES) return reason;
-  return new TextDecoder().decode(bytes.subarray(0, MAX_CLOSE_REASON_BYTES)).replace(/\uFFFD+$/, '');
+  return new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes.subarray(0, MAX_CLOSE_REASON_BYTES)).replace(/\uFFFD+$/, '');
 }

@@ -5,6 +5,7 @@ import type { WebhookRequest } from '../../adapters/core/index.ts';
 import type { TokenService } from '../auth/tokens.ts';
 import type { Bridge } from '../bridge/bridge.ts';
 import { BridgeError } from '../bridge/bridge-error.ts';
+import { webhookBodyText } from '../bridge/webhook-body.ts';
 import { requireAuth, type AppEnv } from './auth-middleware.ts';
 import { readJson, validate } from './body.ts';
 import { assertJsonShape } from './json-shape.ts';
@@ -16,7 +17,7 @@ const weddingParam = (c: Context, name = 'weddingId') => validate(WeddingIdField
 
 async function webhookRequest(c: Context): Promise<WebhookRequest> {
   // Its size was bounded while it streamed in (MAX_BODY_BYTES in app.ts), before anything is stored.
-  const rawBody = await c.req.text();
+  const rawBody = webhookBodyText(new Uint8Array(await c.req.arrayBuffer()));
   // Form-encoded senders (Acuity) are bounded by the byte limit alone.
   if (/^\s*[[{]/.test(rawBody)) assertJsonShape(rawBody);
   const headers: Record<string, string> = {};

@@ -4,7 +4,7 @@ import WebSocket from 'ws';
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { WeddingDoc, documentNameFor } from '../../schema/index.ts';
-import { MSG, authFrame, record, sampleUpdate, syncStep1Frame, updateFrame } from '../helpers/frames.ts';
+import { MSG, authFrame, awarenessFrame, record, sampleUpdate, syncStep1Frame, updateFrame } from '../helpers/frames.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
 import { onPostgresBackend, serverSql } from '../helpers/test-backend.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -70,6 +70,15 @@ describe('bad WebSocket input', () => {
       encoding.writeVarString(e, 'broadcast');
       return encoding.toUint8Array(e);
     })()]],
+    // y-protocols reads the state with lib0, which keeps a leading U+FEFF, and JSON.parse refuses it.
+    ['an awareness state that opens with a byte-order mark', (tk) => [authFrame('wedding:w1', tk), awarenessFrame('wedding:w1', (() => {
+      const e = encoding.createEncoder();
+      encoding.writeVarUint(e, 1);
+      encoding.writeVarUint(e, 77);
+      encoding.writeVarUint(e, 1);
+      encoding.writeVarString(e, '\uFEFF{"user":"x"}');
+      return encoding.toUint8Array(e);
+    })())]],
     ['trailing bytes after a valid message', (tk) => [authFrame('wedding:w1', tk), new Uint8Array([...syncStep1Frame('wedding:w1'), 7, 7])]],
   ];
 
