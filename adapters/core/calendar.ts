@@ -3,7 +3,7 @@ import { ConflictStrategies, EVENT_CATEGORIES, EntityId, TimeZone, type Timeline
 import { isKnownTimeZone, isoInZone } from './calendar-time.ts';
 import { sameField } from './fields.ts';
 import { AdapterError } from './errors.ts';
-import type { Adapter, InboundChange, OutboundChange, PullListing, PushResult, WeddingContext } from './types.ts';
+import type { Adapter, InboundChange, OutboundChange, PullListing, PushResult, SnapshotOrder, WeddingContext } from './types.ts';
 import { clipText } from '../../schema/document/text.ts';
 import type { BusySource } from './busy-source.ts';
 import { ownValue } from '../../schema/own-keys.ts';
@@ -302,6 +302,24 @@ export interface InboundEvent {
   vendorIds?: string[] | null;
   /** Free/transparent events are not busy time. */
   transparent?: boolean;
+  /**
+   * The system's last-modified time of this snapshot (ms since the epoch, UTC: Google `updated`,
+   * Graph `lastModifiedDateTime`), when it gives one. It orders the event's snapshots, so a read
+   * taken before our own write to the event is skipped when it is applied after it
+   * (InboundChange `position`, PushResult `position`).
+   */
+  modifiedMs?: number;
+}
+
+/** `{ position }` of a snapshot last modified at `modifiedMs` (ms, UTC), or nothing when the system gave no time. */
+export function positionAt(modifiedMs: number | undefined): { position?: SnapshotOrder } {
+  return modifiedMs !== undefined && Number.isFinite(modifiedMs) ? { position: { at: modifiedMs, rank: 0 } } : {};
+}
+
+/** Milliseconds (UTC) of an RFC 3339 timestamp, or undefined when absent or unreadable. */
+export function rfc3339Ms(value: string | null | undefined): number | undefined {
+  const ms = value ? Date.parse(value) : NaN;
+  return Number.isFinite(ms) ? ms : undefined;
 }
 
 const CATEGORY_SET = new Set<string>(EVENT_CATEGORIES);
@@ -331,7 +349,7 @@ export function toTimelineChange(e: InboundEvent, ctx: { weddingId: string; opti
   if (e.category && CATEGORY_SET.has(e.category)) data.category = e.category;
   if (e.vendorIds) data.vendorIds = e.vendorIds.filter((id) => EntityId.safeParse(id).success);
   const hints = ctx.weddingId ? {} : { hints: { date: String(data.start).slice(0, 10), text: String(data.title), venue: String(data.location), timeZone: ctx.zone } };
-  return { op: 'upsert', entity: 'timeline', externalId: e.externalId, ...(e.key ? { entityId: e.key.eventId } : {}), data, ...tagged, ...hints };
+  return { op: 'upsert', entity: 'timeline', externalId: e.externalId, ...(e.key ? { entityId: e.key.eventId } : {}), data, ...tagged, ...hints, ...positionAt(e.modifiedMs) };
 }
 
 /** The schema's limits are in UTF-16 units (zod's `.max()`); the cut falls between graphemes. */

@@ -156,6 +156,13 @@ export interface PushResult {
    */
   unwritten?: string[];
   /**
+   * Where the object as the push left it sits in its history (SnapshotOrder: the system's
+   * modification time), when the system says. The bridge records it as the link's snapshot, so an
+   * inbound snapshot read before the push and applied after it is skipped instead of taking the
+   * object back to what it was.
+   */
+  position?: SnapshotOrder;
+  /**
    * What the external system made of the push that the wedding should know (a payment link, a
    * hosted invoice URL): applied to the wedding as the system's own change, through the inbox.
    */

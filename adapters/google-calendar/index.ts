@@ -5,8 +5,8 @@ import {
   type WebhookRequest, type WebhookVerdict, type WeddingContext,
 } from '../core/index.ts';
 import {
-  CALENDAR_FIELDS, acceptsCalendarChange, pushCalendarChange, changedSinceBase, mergeFields, parseEventKey, remoteInWeddingTerms,
-  timelineFieldsOf, timelineListing, toTimelineChange, weddingZone,
+  CALENDAR_FIELDS, acceptsCalendarChange, pushCalendarChange, changedSinceBase, mergeFields, parseEventKey, positionAt, remoteInWeddingTerms,
+  rfc3339Ms, timelineFieldsOf, timelineListing, toTimelineChange, weddingZone,
   type BusyInterval, type CalendarAdapter, type OutboundEvent,
 } from '../core/calendar.ts';
 import { isKnownTimeZone } from '../core/calendar-time.ts';
@@ -77,7 +77,7 @@ export function createGoogleCalendarAdapter(input: AdapterInput): CalendarAdapte
   async function create(e: OutboundEvent, change: OutboundChange): Promise<PushResult> {
     try {
       const ev = await client.insert(toGoogleEvent(e));
-      return { externalId: ev.id ?? e.key, version: ev.etag ?? null };
+      return { externalId: ev.id ?? e.key, version: ev.etag ?? null, ...written(ev) };
     } catch (error) {
       if (!(error instanceof AdapterError && error.extra.status === 409)) throw error;
     }
@@ -85,7 +85,7 @@ export function createGoogleCalendarAdapter(input: AdapterInput): CalendarAdapte
     if (existing.status === 'cancelled') {
       // Deleted before (it left this calendar's scope, or was removed): bring it back.
       const ev = await client.update(e.key, { ...toGoogleEvent(e), status: 'confirmed' }, existing.etag ?? null);
-      return { externalId: e.key, version: ev.etag ?? null };
+      return { externalId: e.key, version: ev.etag ?? null, ...written(ev) };
     }
     return update(e.key, e, { ...change, version: existing.etag ?? null }, existing);
   }
@@ -96,16 +96,19 @@ export function createGoogleCalendarAdapter(input: AdapterInput): CalendarAdapte
     let fields = changedSinceBase(FIELDS, local, change.base);
     let etag = change.version;
     let unwritten: string[] = [];
+    // The snapshot the merge read: with nothing to write, the event stays as it was then.
+    let read: GoogleEvent | undefined = current;
     if (current) ({ fields, unwritten, etag } = merge(current, e, local, change));
     for (let round = 0; ; round++) {
-      if (fields.length === 0) return { externalId: id, version: etag, unwritten };
+      if (fields.length === 0) return { externalId: id, version: etag, unwritten, ...(read ? written(read) : {}) };
       try {
         const ev = await client.patch(id, toGoogleEvent(e, fields), etag);
-        return { externalId: id, version: ev.etag ?? null, unwritten };
+        return { externalId: id, version: ev.etag ?? null, unwritten, ...written(ev) };
       } catch (error) {
         if (!(error instanceof AdapterError && error.code === 'precondition_failed') || round >= MAX_MERGE_ROUNDS) throw error;
       }
-      ({ fields, unwritten, etag } = merge(await client.get(id), e, local, change));
+      read = await client.get(id);
+      ({ fields, unwritten, etag } = merge(read, e, local, change));
     }
   }
 
@@ -115,6 +118,9 @@ export function createGoogleCalendarAdapter(input: AdapterInput): CalendarAdapte
     const { write, unwritten } = mergeFields(FIELDS, local, remoteInWeddingTerms(timelineFieldsOf(remote, 'UTC'), e), change.base);
     return { fields: write, unwritten, etag: current.etag ?? null };
   }
+
+  /** The event's place in its history as a push left it (its `updated`): PushResult `position`. */
+  const written = (ev: GoogleEvent) => positionAt(rfc3339Ms(ev.updated));
 
   const adapter: CalendarAdapter = {
     system: SYSTEM,

@@ -1,7 +1,7 @@
 import type { calendar_v3 } from 'googleapis/build/src/apis/calendar/index.js';
 import { AdapterError, errorForStatus, parseRetryAfter } from '../core/errors.ts';
 import { instantOf, isKnownTimeZone, isoInZone, parseDate } from '../core/calendar-time.ts';
-import { parseEventKey, type InboundEvent, type OutboundEvent } from '../core/calendar.ts';
+import { parseEventKey, rfc3339Ms, type InboundEvent, type OutboundEvent } from '../core/calendar.ts';
 
 /**
  * Google Calendar API v3 event resources ↔ WedSync timeline events. Pure.
@@ -71,6 +71,7 @@ export function fromGoogleEvent(ev: GoogleEvent, calendarZone: string): InboundE
   const vendors = priv[PRIVATE.vendors];
   const startMs = instantOfGoogle(ev.start, zone ?? calendarZone);
   const endMs = instantOfGoogle(ev.end, zone ?? calendarZone);
+  const modifiedMs = rfc3339Ms(ev.updated);
   return {
     externalId: id, key, cancelled: false, zone,
     title: ev.summary ?? null,
@@ -81,6 +82,7 @@ export function fromGoogleEvent(ev: GoogleEvent, calendarZone: string): InboundE
     ...(priv[PRIVATE.category] ? { category: priv[PRIVATE.category] } : {}),
     ...(key && vendors !== undefined ? { vendorIds: vendors ? vendors.split(',') : [] } : {}),
     transparent: ev.transparency === 'transparent',
+    ...(modifiedMs !== undefined ? { modifiedMs } : {}),
   };
 }
 

@@ -5,8 +5,8 @@ import {
   type WebhookRequest, type WebhookVerdict, type WeddingContext,
 } from '../core/index.ts';
 import {
-  CALENDAR_FIELDS, acceptsCalendarChange, pushCalendarChange, changedSinceBase, mergeFields, remoteInWeddingTerms,
-  timelineFieldsOf, timelineListing, toTimelineChange, weddingZone,
+  CALENDAR_FIELDS, acceptsCalendarChange, pushCalendarChange, changedSinceBase, mergeFields, positionAt, remoteInWeddingTerms,
+  rfc3339Ms, timelineFieldsOf, timelineListing, toTimelineChange, weddingZone,
   type BusyInterval, type CalendarAdapter, type OutboundEvent,
 } from '../core/calendar.ts';
 import { isKnownTimeZone } from '../core/calendar-time.ts';
@@ -120,7 +120,7 @@ export function createOutlookAdapter(input: AdapterInput): CalendarAdapter {
     const remote = remoteInWeddingTerms(timelineFieldsOf(fromGraphEvent(ev, readZone()), 'UTC'), e);
     const stale = id !== null && FIELDS.some((f) => f in remote && f in local && !sameField(f, local[f], remote[f]));
     if (stale) return update(id, e, { ...change, base: null, version: ev['@odata.etag'] ?? null });
-    return { externalId: id, version: ev['@odata.etag'] ?? null };
+    return { externalId: id, version: ev['@odata.etag'] ?? null, ...written(ev) };
   }
 
   async function update(id: string, e: OutboundEvent, change: OutboundChange): Promise<PushResult> {
@@ -129,20 +129,22 @@ export function createOutlookAdapter(input: AdapterInput): CalendarAdapter {
     let etag = change.version;
     let unwritten: string[] = [];
     let categories: string[] | undefined;
+    // The snapshot the merge read: with nothing to write, the event stays as it was then.
+    let current: GraphEvent | undefined;
     // Our category replaces only our own entry in `categories`: read the owner's first.
     let read = fields.includes('category');
     for (let round = 0; ; round++) {
       if (read) {
-        const current = await client.getEvent(id);
+        current = await client.getEvent(id);
         const remote = remoteInWeddingTerms(timelineFieldsOf(fromGraphEvent(current, readZone()), 'UTC'), e);
         ({ write: fields, unwritten } = mergeFields(FIELDS, local, remote, change.base));
         etag = current['@odata.etag'] ?? null;
         categories = current.categories ?? [];
       }
-      if (fields.length === 0) return { externalId: id, version: etag, unwritten };
+      if (fields.length === 0) return { externalId: id, version: etag, unwritten, ...(current ? written(current) : {}) };
       try {
         const ev = await client.patchEvent(id, toGraphEvent(e, fields, categories), etag);
-        return { externalId: id, version: ev['@odata.etag'] ?? null, unwritten };
+        return { externalId: id, version: ev['@odata.etag'] ?? null, unwritten, ...written(ev) };
       } catch (error) {
         if (!(error instanceof AdapterError && error.code === 'precondition_failed') || round >= MAX_MERGE_ROUNDS) {
           if (error instanceof AdapterError && error.extra.status === 404) {
@@ -154,6 +156,9 @@ export function createOutlookAdapter(input: AdapterInput): CalendarAdapter {
       read = true;
     }
   }
+
+  /** The event's place in its history as a push left it (its `lastModifiedDateTime`): PushResult `position`. */
+  const written = (ev: GraphEvent) => positionAt(rfc3339Ms(ev.lastModifiedDateTime));
 
   const adapter: CalendarAdapter = {
     system: SYSTEM,

@@ -2,7 +2,7 @@ import { decodeHTML } from 'entities';
 import { EVENT_CATEGORIES } from '../../schema/index.ts';
 import { instantOf, parseWallIso, wallIso, wallTimeIsExact, wallTimeOf } from '../core/calendar-time.ts';
 import { ianaZoneFor } from '../core/vtimezone-rules.ts';
-import { parseEventKey, type InboundEvent, type OutboundEvent } from '../core/calendar.ts';
+import { parseEventKey, rfc3339Ms, type InboundEvent, type OutboundEvent } from '../core/calendar.ts';
 
 /**
  * Microsoft Graph event resources ↔ WedSync timeline events. Pure.
@@ -125,6 +125,7 @@ export function fromGraphEvent(ev: GraphEvent, zone: string): InboundEvent {
   const startMs = instantOfGraph(ev.start, !!ev.isAllDay, ev.originalStartTimeZone, zone);
   const endMs = instantOfGraph(ev.end, !!ev.isAllDay, ev.originalEndTimeZone ?? ev.originalStartTimeZone, zone);
   const category = (ev.categories ?? []).map((c) => LABEL_TO_CATEGORY.get(c)).find((c) => c !== undefined);
+  const modifiedMs = rfc3339Ms(ev.lastModifiedDateTime);
   return {
     externalId: id, key, cancelled: false,
     title: ev.subject ?? null,
@@ -134,6 +135,7 @@ export function fromGraphEvent(ev: GraphEvent, zone: string): InboundEvent {
     notes: ev.body?.contentType === 'html' ? htmlToText(ev.body.content) : ev.body?.content ?? '',
     ...(category ? { category } : {}),
     transparent: ev.showAs === 'free',
+    ...(modifiedMs !== undefined ? { modifiedMs } : {}),
   };
 }
 

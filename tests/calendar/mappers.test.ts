@@ -10,7 +10,7 @@ const wallTimeOfIso = (s: string) => parseWallIso(s)!;
 import { sameField, type OutboundChange, type WeddingContext } from '../../adapters/core/index.ts';
 import { eventCalendar, inboundFromCalendar, instantOfProperty, parseCalendar } from '../../adapters/core/icalendar.ts';
 import { fromGoogleEvent, toGoogleEvent } from '../../adapters/google-calendar/mappers.ts';
-import { fromGraphEvent, toGraphEvent, type GraphEvent } from '../../adapters/outlook/mappers.ts';
+import { TRANSACTION_PREFIX, fromGraphEvent, toGraphEvent, type GraphEvent } from '../../adapters/outlook/mappers.ts';
 import { fromICalendar, updateICalendar } from '../../adapters/caldav/mappers.ts';
 
 const ZONES = ['Europe/London', 'America/New_York', 'Australia/Sydney', 'Asia/Kolkata', 'Pacific/Auckland', 'UTC'] as const;
@@ -301,5 +301,19 @@ describe('merge after a 412', () => {
         if (local[f] === remote[f]) expect(write).not.toContain(f);
       }
     }));
+  });
+});
+
+describe('the order of an event’s snapshots', () => {
+  const key = eventKey('w1', 'e1');
+  const ctx = { weddingId: 'w1', options, zone: 'UTC' };
+  it('Google `updated` and Graph `lastModifiedDateTime` (seven decimals) position the change, to the millisecond; none without a time', () => {
+    const google = (updated?: string) => toTimelineChange(fromGoogleEvent({ id: key, summary: 'x', start: { dateTime: '2027-06-12T14:00:00Z' }, end: { dateTime: '2027-06-12T15:00:00Z' }, ...(updated ? { updated } : {}) }, 'UTC'), ctx);
+    expect(google('2027-01-02T03:04:05.678Z')).toMatchObject({ position: { at: Date.UTC(2027, 0, 2, 3, 4, 5, 678), rank: 0 } });
+    expect(google()).not.toHaveProperty('position');
+    expect(google('not a time')).not.toHaveProperty('position');
+    const graph = (lastModifiedDateTime?: string) => toTimelineChange(fromGraphEvent({ id: 'AAMk1', subject: 'x', transactionId: `${TRANSACTION_PREFIX}${key}`, start: { dateTime: '2027-06-12T14:00:00.0000000', timeZone: 'UTC' }, end: { dateTime: '2027-06-12T15:00:00.0000000', timeZone: 'UTC' }, ...(lastModifiedDateTime ? { lastModifiedDateTime } : {}) }, 'UTC'), ctx);
+    expect(graph('2027-01-02T03:04:05.6781234Z')).toMatchObject({ position: { at: Date.UTC(2027, 0, 2, 3, 4, 5, 678) } });
+    expect(graph()).not.toHaveProperty('position');
   });
 });

@@ -50,6 +50,41 @@ describe('a push in flight while the calendar changes the same event', () => {
     expect(c.doc.getEvent('portraits')!.title).toBe('Portraits and family');
   });
 
+  it('a listing read before the push and applied after it does not take back what the push wrote', async () => {
+    const s = await startSandboxes();
+    const t = await startTestServer({ env: { CASCADE_DELAY_MS: '0', PULL_INTERVAL_MS: '600000', CONSISTENCY_AUDIT_INTERVAL_MS: '0' } });
+    const [ana] = STORY_WEDDINGS;
+    const { pat, alex, lens } = await studio(t, [ana]);
+    await studioCalendar(t, s.google, s.googleCalendarId, await alex.accessToken(ana.id), lens.id, ana.id);
+    const event = () => s.google.events(s.googleCalendarId).find((e) => e.summary?.endsWith('Couple portraits'));
+    const pushed = await waitFor(event, 'the event in the calendar');
+    await waitFor(() => s.google.liveChannels(s.googleCalendarId).length === 1, 'a live watch channel');
+    const c = await t.connect(ana.id, await pat.accessToken(ana.id));
+    await c.whenSynced();
+    await t.server.bridge.outboxWorker.settled([], 5000);
+
+    // The photographer moves the event; the pull it sets off reads the calendar now, and its answer is held.
+    s.google.holdListings();
+    s.google.userPatch(s.googleCalendarId, pushed.id!, { location: 'Kew Barn, west lawn' });
+    await waitFor(() => s.google.heldListings === 1, 'the listing on its way');
+    // The planner writes notes: the push is refused (412), merged, and written with the notes only.
+    const notesSeen: string[] = [];
+    c.doc.ydoc.on('update', () => { const n = c.doc.getEvent('portraits')?.notes ?? ''; if (notesSeen.at(-1) !== n) notesSeen.push(n); });
+    c.doc.upsertEvent({ ...c.doc.getEvent('portraits')!, notes: 'Bring the veil' });
+    await waitFor(() => event()?.description === 'Bring the veil', 'the notes in the calendar');
+    expect(s.google.requests.some((r) => r.method === 'PATCH' && r.status === 412)).toBe(true);
+    // The older listing arrives now, after the push: it must not take the notes away again.
+    s.google.releaseListings();
+    await waitFor(() => c.doc.getEvent('portraits')?.location === 'Kew Barn, west lawn', "the calendar's move in the wedding");
+    await t.server.bridge.outboxWorker.settled([], 5000).catch(() => undefined);
+    // Not even for a moment: the planner never saw the notes vanish.
+    expect(notesSeen).toEqual(['Bring the veil']);
+    expect(c.doc.getEvent('portraits')!.notes).toBe('Bring the veil');
+    expect(event()!.description).toBe('Bring the veil');
+    expect(event()!.location).toBe('Kew Barn, west lawn');
+    expect(c.doc.listConflicts()).toEqual([]);
+  });
+
   it('the merge of a refused push (Google, Outlook and CalDAV alike) reads the calendar\'s title without the wedding\'s name the hub put before it', () => {
     const fields = CALENDAR_FIELDS.timeline;
     const wedding = { weddingId: 'w1', meta: { title: 'Ana & Ben', timezone: 'Europe/London' }, vendors: {} };
