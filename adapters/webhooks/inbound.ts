@@ -4,6 +4,7 @@ import { changesFromTrigger, type Preset } from '../presets/index.ts';
 import type { WebhooksConfiguration } from './config.ts';
 import { parseEnvelope, toChanges } from './mappers.ts';
 import { tokenMatches } from '../core/secret-token.ts';
+import { assertFieldValues } from '../core/field-values.ts';
 import { queryParam } from './secret-url.ts';
 
 /** What an inbound delivery is checked and read with: the connection's secret, settings and preset. */
@@ -48,9 +49,17 @@ export function verifyInbound(request: WebhookRequest, ctx: InboundContext): Web
 /**
  * No I/O: a verified delivery → changes. WedSync events (mappers.ts) without a preset; with one,
  * the system's own payload through the preset engine, for the trigger named by `?trigger=`.
- * Bodies are JSON, or form-encoded (`Webhooks by Zapier` with payload type "form").
+ * Bodies are JSON, or form-encoded (`Webhooks by Zapier` with payload type "form"). Every field
+ * value is checked against the document schema (adapters/core/field-values.ts).
+ * @throws AdapterError `invalid_payload`.
  */
 export function parseInbound(request: WebhookRequest, ctx: Omit<InboundContext, 'now' | 'webhookSecret'>): InboundChange[] {
+  const changes = readChanges(request, ctx);
+  assertFieldValues(changes);
+  return changes;
+}
+
+function readChanges(request: WebhookRequest, ctx: Omit<InboundContext, 'now' | 'webhookSecret'>): InboundChange[] {
   if (!ctx.preset) return toChanges(parseEnvelope(request.rawBody));
   const trigger = queryParam(request.url, 'trigger');
   const known = ctx.preset.triggers.map((t) => t.id).join(', ') || 'none';

@@ -54,7 +54,7 @@ export function parseEnvelope(rawBody: string): WebhookEnvelope {
 
 /**
  * A verified inbound event → the changes it asks for. Unknown fields are dropped; values are
- * validated when applied. Text is made well-formed (a `\udXXX` escape without its pair reads as U+FFFD).
+ * checked against the schema by the caller (inbound.ts) and again, with the wedding, when applied. Text is made well-formed (a `\udXXX` escape without its pair reads as U+FFFD).
  */
 export function toChanges(event: WebhookEnvelope): InboundChange[] {
   const [prefix, action] = event.type.split('.') as [keyof typeof ENTITY_OF_PREFIX | 'message' | 'alert', string];

@@ -4,7 +4,7 @@ import {
   type AuditEntry, type Conflict, type ConnectBody, type ConnectResult, type IntegrationSummary, type StatusBody,
   type SyncResponse, type TimelineSyncResponse, type UpdateIntegrationBody, type ConnectionSummary,
 } from '../../schema/index.ts';
-import { canPull, canPush, type SyncEntity, type WebhookReply, type WebhookRequest } from '../../adapters/core/index.ts';
+import { canPull, canPush, type SyncEntity, type WebhookReply } from '../../adapters/core/index.ts';
 import type { Principal } from '../auth/tokens.ts';
 import { AuditTrail } from './audit-trail.ts';
 import type { BridgeWiring, InboxRunner } from './bridge-storage.ts';
@@ -23,7 +23,7 @@ import type { PullReason } from './puller.ts';
 import { PullSchedule } from './pull-schedule.ts';
 import { resumeConnections } from './resume-connections.ts';
 import { createRetryPolicy } from './retry-policy.ts';
-import { WebhookIntake } from './webhook-intake.ts';
+import { WebhookIntake, type DeliveredWebhook } from './webhook-intake.ts';
 import { integrationSummary } from './integration-view.ts';
 import { ConnectionRuntime, type LiveConnection } from './connection-runtime.ts';
 import { ConnectionsService } from './connections-service.ts';
@@ -310,7 +310,7 @@ export class Bridge {
     return this.runtime.knowsSystem(system) && (await this.runtime.definitionOf(system)).goneWhenDisconnected === true;
   }
 
-  receiveWebhook(system: string, integrationId: string | null, request: WebhookRequest): Promise<WebhookReply> {
+  receiveWebhook(system: string, integrationId: string | null, request: DeliveredWebhook): Promise<WebhookReply> {
     return this.webhooks.receive(system, integrationId, request);
   }
 

@@ -1,11 +1,11 @@
 import type http from 'node:http';
-import type { WebhookReply, WebhookRequest } from '../../adapters/core/index.ts';
+import type { WebhookReply } from '../../adapters/core/index.ts';
+import type { DeliveredWebhook } from './webhook-intake.ts';
 import { WedSyncError } from '../errors.ts';
-import { webhookBodyText } from './webhook-body.ts';
 
 /** What answers a webhook (the Bridge's intake). */
 interface WebhookTarget {
-  receiveWebhook(system: string, integrationId: string | null, request: WebhookRequest): Promise<WebhookReply>;
+  receiveWebhook(system: string, integrationId: string | null, request: DeliveredWebhook): Promise<WebhookReply>;
   hasWebhookTarget(system: string, id: string): Promise<boolean>;
   goneWhenDisconnected(system: string): Promise<boolean>;
 }
@@ -36,7 +36,7 @@ export function answerWebhook(bridge: WebhookTarget, system: string, integration
     }
     await ended;
     const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v ?? '']));
-    const reply = await bridge.receiveWebhook(system, integrationId, { method: req.method ?? 'POST', url, headers, rawBody: webhookBodyText(Buffer.concat(chunks)), receivedAt: Date.now() });
+    const reply = await bridge.receiveWebhook(system, integrationId, { method: req.method ?? 'POST', url, headers, rawBody: Buffer.concat(chunks), receivedAt: Date.now() });
     res.writeHead(reply.status, reply.headers).end(reply.body ?? '');
   })().catch((error: unknown) => {
     // A refusal of ours (WedSyncError: signature, payload, storage) answers with its own status; anything

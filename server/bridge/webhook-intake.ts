@@ -9,6 +9,7 @@ import type { InboundRouter } from './inbound-router.ts';
 import type { IntegrationRegistry } from './integration-registry.ts';
 import { RefusalSampler } from './refusal-sampler.ts';
 import { trace } from './bridge-trace.ts';
+import { NOT_UTF8, webhookBodyText } from './webhook-body.ts';
 
 export interface WebhookIntakeContext {
   registry: IntegrationRegistry;
@@ -31,6 +32,9 @@ export interface WebhookIntakeContext {
   /** Wakes the inbox worker for a wedding with new rows. */
   kick: (weddingId: string) => void;
 }
+
+/** A delivery as an HTTP listener read it: the body as text, or its bytes when they are not UTF-8 (webhook-body.ts). */
+export type DeliveredWebhook = Omit<WebhookRequest, 'rawBody'> & { rawBody: string | Uint8Array };
 
 /**
  * Webhook intake: verify the sender's signature, store the event in the inbox, acknowledge.
@@ -61,8 +65,10 @@ export class WebhookIntake {
   }
 
   /** Throws BridgeError `integration_not_found`, `webhook_not_supported` or the verdict's signature code. */
-  async receive(system: string, connectionId: string | null, request: WebhookRequest): Promise<WebhookReply> {
+  async receive(system: string, connectionId: string | null, delivered: DeliveredWebhook): Promise<WebhookReply> {
     const { ctx } = this;
+    const text = typeof delivered.rawBody === 'string' ? delivered.rawBody : webhookBodyText(delivered.rawBody);
+    const request: WebhookRequest = { ...delivered, rawBody: text ?? '' };
     const started = performance.now();
     const outcome = (label: string) => ctx.metrics.webhookAckSeconds.observe({ system, outcome: label }, (performance.now() - started) / 1000);
     const definition = ctx.knowsSystem(system) ? await ctx.definitionOf(system) : undefined;
@@ -85,7 +91,7 @@ export class WebhookIntake {
       outcome('unsupported');
       throw new BridgeError('webhook_not_supported', `${system} integrations do not take webhooks`);
     }
-    const verdict = await adapter.verifyWebhook(request);
+    const verdict = text === null ? { ok: false as const, code: 'invalid_payload' as const, message: NOT_UTF8 } : await adapter.verifyWebhook(request);
     if (!verdict.ok) {
       outcome('refused');
       const refusals = this.refusals.take(connection.id);

@@ -1,11 +1,11 @@
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { z } from 'zod';
 import { ConnectBody, WorkspaceConnectBody, ResolveConflictBody, SyncBody, TimelineSyncBody, UpdateIntegrationBody, WeddingIdField } from '../../schema/index.ts';
-import type { WebhookRequest } from '../../adapters/core/index.ts';
 import type { TokenService } from '../auth/tokens.ts';
 import type { Bridge } from '../bridge/bridge.ts';
 import { BridgeError } from '../bridge/bridge-error.ts';
 import { webhookBodyText } from '../bridge/webhook-body.ts';
+import type { DeliveredWebhook } from '../bridge/webhook-intake.ts';
 import { requireAuth, type AppEnv } from './auth-middleware.ts';
 import { readJson, validate } from './body.ts';
 import { assertJsonShape } from './json-shape.ts';
@@ -15,11 +15,13 @@ import { setOwn } from '../../schema/own-keys.ts';
 
 const weddingParam = (c: Context, name = 'weddingId') => validate(WeddingIdField, c.req.param(name), 'wedding id');
 
-async function webhookRequest(c: Context): Promise<WebhookRequest> {
+async function webhookRequest(c: Context): Promise<DeliveredWebhook> {
   // Its size was bounded while it streamed in (MAX_BODY_BYTES in app.ts), before anything is stored.
-  const rawBody = webhookBodyText(new Uint8Array(await c.req.arrayBuffer()));
+  const bytes = new Uint8Array(await c.req.arrayBuffer());
+  // Bytes that are not UTF-8 go to the intake as they are, which refuses them (webhook-body.ts).
+  const rawBody = webhookBodyText(bytes) ?? bytes;
   // Form-encoded senders (Acuity) are bounded by the byte limit alone.
-  if (/^\s*[[{]/.test(rawBody)) assertJsonShape(rawBody);
+  if (typeof rawBody === 'string' && /^\s*[[{]/.test(rawBody)) assertJsonShape(rawBody);
   const headers: Record<string, string> = {};
   c.req.raw.headers.forEach((v, k) => setOwn(headers, k.toLowerCase(), v));
   return { method: c.req.method, url: c.req.url, headers, rawBody, receivedAt: Date.now() };
