@@ -24,7 +24,7 @@ describe('retention', () => {
     const planner = await t.token('planner', ['w1']);
     const conn = await connectWebhooks(t, planner, 'w1');
     await sendStandardWebhook(conn.webhookUrl, conn.webhookSecret, { id: 'ok', type: 'vendor.upserted', data: { id: 'dj', name: 'DJ Sam', phone: '+44 7700 900123', category: 'dj' } });
-    await sendStandardWebhook(conn.webhookUrl, conn.webhookSecret, { id: 'bad', type: 'vendor.upserted', data: { id: 'x', name: '' } });
+    await sendStandardWebhook(conn.webhookUrl, conn.webhookSecret, { id: 'bad', type: 'vendor.upserted', data: { id: 'x', phone: '+44 7700 900124' } }); // valid values, but a new vendor needs a name: parked when applied
     const sql = serverSql(t.server);
     const count = (status: string) => sql.value<number>('SELECT count(*) FROM inbox WHERE status = ?', status);
     await waitFor(async () => (await count('applied')) === 1 && (await count('parked')) === 1, 'both processed');
