@@ -333,7 +333,7 @@ const CATEGORY_SET = new Set<string>(EVENT_CATEGORIES);
 export function toTimelineChange(e: InboundEvent, ctx: { weddingId: string; options: CalendarSyncOptions; zone: string }): InboundChange | null {
   // In connection scope (weddingId '') every wedding's events come through, tagged with their wedding.
   const tagged = e.key && !ctx.weddingId ? { weddingId: e.key.weddingId } : {};
-  if (e.cancelled) return { op: 'delete', entity: 'timeline', externalId: e.externalId, ...tagged };
+  if (e.cancelled) return { op: 'delete', entity: 'timeline', externalId: e.externalId, ...tagged, ...positionAt(e.modifiedMs) };
   if (e.key && ctx.weddingId && e.key.weddingId !== ctx.weddingId) return null;
   if (!e.key && ctx.options.importEvents !== 'all') return null;
   if (e.startMs === undefined || !Number.isFinite(e.startMs)) return null;

@@ -93,6 +93,8 @@ export type InboundChange =
   }
   | Routed & {
     op: 'delete'; entity: SyncEntity; externalId: string; entityId?: string;
+    /** When the system deleted it, where it says (SnapshotOrder): a deletion older than what the link last knew of the object is skipped. */
+    position?: SnapshotOrder;
     /**
      * Not reported by the system: missing from a complete listing (a full resync). When it was
      * deleted is unknown, so a local change since the last sync is held as a conflict, not lost.

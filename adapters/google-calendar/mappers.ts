@@ -66,12 +66,12 @@ export function fromGoogleEvent(ev: GoogleEvent, calendarZone: string): InboundE
   const id = ev.id ?? '';
   const key = parseEventKey(id);
   const zone = isKnownTimeZone(ev.start?.timeZone) ? ev.start!.timeZone! : null;
-  if (ev.status === 'cancelled') return { externalId: id, key, cancelled: true, zone };
+  const modifiedMs = rfc3339Ms(ev.updated);
+  if (ev.status === 'cancelled') return { externalId: id, key, cancelled: true, zone, ...(modifiedMs !== undefined ? { modifiedMs } : {}) };
   const priv = ev.extendedProperties?.private ?? {};
   const vendors = priv[PRIVATE.vendors];
   const startMs = instantOfGoogle(ev.start, zone ?? calendarZone);
   const endMs = instantOfGoogle(ev.end, zone ?? calendarZone);
-  const modifiedMs = rfc3339Ms(ev.updated);
   return {
     externalId: id, key, cancelled: false, zone,
     title: ev.summary ?? null,

@@ -127,7 +127,7 @@ export const OLDER_SNAPSHOT = 'an older snapshot of this object than one already
  * entity the wedding has, the wedding's value stands and is pushed back to the system (as with
  * `prefer-planner`), so a bidirectional system converges on it.
  *
- * An upsert with a `position` (a processor's snapshot, InboundChange) older than the newest one
+ * An upsert or deletion with a `position` (a processor's snapshot, a calendar's modification time) older than the newest one
  * applied to the same external object (the link's `snapshot`, or an earlier change of the batch)
  * is skipped (`OLDER_SNAPSHOT`): however the snapshots were received, stored or pulled, the
  * wedding ends with the newest.
@@ -161,6 +161,16 @@ export function applyInbound(doc: WeddingDoc, ctx: InboundContext, changes: Inbo
     const current = { ...readEntity(doc, change.entity, entityId), ...pending.get(key) };
     const exists = readEntity(doc, change.entity, entityId) !== undefined || pending.has(key);
 
+    // Systems that deliver out of order, and calendars read while our own write was on its way,
+    // position their snapshots: the newest applied to the object wins, deletions included.
+    const objectKey = `${change.entity}\0${change.externalId}`;
+    const sameObject = link !== undefined && link.externalId === change.externalId;
+    const newest = newestApplied.get(objectKey) ?? (sameObject ? link.snapshot ?? null : null);
+    if (change.position && newest && olderSnapshot(change.position, newest)) {
+      plans.push({ change, entity: change.entity, entityId, write: {}, remove: false, conflicts: [], link: null, pushBack: false, stale: true });
+      continue;
+    }
+
     if (change.op === 'delete') {
       const judgement = exists ? judgeEntityChange(ctx.connector, { entity: change.entity, entityId, op: 'delete', before: current, after: undefined }) : { allowed: true as const };
       if (!judgement.allowed) {
@@ -185,14 +195,6 @@ export function applyInbound(doc: WeddingDoc, ctx: InboundContext, changes: Inbo
       continue;
     }
 
-    // Systems that deliver out of order position their snapshots: the newest applied to the object wins.
-    const objectKey = `${change.entity}\0${change.externalId}`;
-    const sameObject = link !== undefined && link.externalId === change.externalId;
-    const newest = newestApplied.get(objectKey) ?? (sameObject ? link.snapshot ?? null : null);
-    if (change.position && newest && olderSnapshot(change.position, newest)) {
-      plans.push({ change, entity: change.entity, entityId, write: {}, remove: false, conflicts: [], link: null, pushBack: false, stale: true });
-      continue;
-    }
     if (change.position) newestApplied.set(objectKey, change.position);
 
     const write: Record<string, unknown> = {};

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { StatusBody } from '../../schema/index.ts';
 import { CALENDAR_FIELDS, mergeFields, outboundEvent, remoteInWeddingTerms } from '../../adapters/core/calendar.ts';
 import { STORY_WEDDINGS, studio, studioCalendar } from '../connections/helpers.ts';
 import { startTestServer } from '../helpers/test-server.ts';
@@ -83,6 +84,41 @@ describe('a push in flight while the calendar changes the same event', () => {
     expect(event()!.description).toBe('Bring the veil');
     expect(event()!.location).toBe('Kew Barn, west lawn');
     expect(c.doc.listConflicts()).toEqual([]);
+  });
+
+  it('a deletion listed before the event was brought back, and applied after, does not delete it from the wedding', async () => {
+    const s = await startSandboxes();
+    const t = await startTestServer({ env: { CASCADE_DELAY_MS: '0', PULL_INTERVAL_MS: '600000', CONSISTENCY_AUDIT_INTERVAL_MS: '0' } });
+    const [ana] = STORY_WEDDINGS;
+    const { pat, alex, lens } = await studio(t, [ana]);
+    await studioCalendar(t, s.google, s.googleCalendarId, await alex.accessToken(ana.id), lens.id, ana.id);
+    const pushed = await waitFor(() => s.google.events(s.googleCalendarId).find((e) => e.summary?.endsWith('Couple portraits')), 'the event in the calendar');
+    await waitFor(() => s.google.liveChannels(s.googleCalendarId).length === 1, 'a live watch channel');
+    const c = await t.connect(ana.id, await pat.accessToken(ana.id));
+    await c.whenSynced();
+    await t.server.bridge.outboxWorker.settled([], 5000);
+    const seen: boolean[] = [];
+    c.doc.ydoc.on('update', () => { const here = c.doc.getEvent('portraits') !== undefined; if (seen.at(-1) !== here) seen.push(here); });
+
+    // The planner takes the photographer off the event: the hub deletes it from the calendar, and the
+    // pull that deletion sets off lists it as cancelled; that listing is held.
+    s.google.holdListings();
+    c.doc.upsertEvent({ ...c.doc.getEvent('portraits')!, vendorIds: [] });
+    await waitFor(() => s.google.event(s.googleCalendarId, pushed.id!)?.status === 'cancelled', 'the event cancelled in the calendar');
+    await waitFor(() => s.google.heldListings >= 1, 'the listing of the cancellation on its way');
+    // The planner puts the photographer back: the hub restores the same event.
+    c.doc.upsertEvent({ ...c.doc.getEvent('portraits')!, vendorIds: ['photo'] });
+    await waitFor(() => s.google.event(s.googleCalendarId, pushed.id!)?.status === 'confirmed', 'the event restored in the calendar');
+    // The older listing arrives now: its cancellation is older than the restore and changes nothing.
+    s.google.releaseListings();
+    const token = await pat.accessToken(ana.id);
+    await waitFor(async () => {
+      const body = await (await t.fetch(`/api/integrations/status/${ana.id}`, { token })).json() as StatusBody;
+      return s.google.heldListings === 0 && body.integrationStatus.every((i) => i.inbox.pending === 0 && i.outbox.pending === 0);
+    }, 'the listing applied and nothing left to push');
+    expect(seen).toEqual([true]);
+    expect(c.doc.getEvent('portraits')?.vendorIds).toEqual(['photo']);
+    expect(s.google.event(s.googleCalendarId, pushed.id!)?.status).toBe('confirmed');
   });
 
   it('the merge of a refused push (Google, Outlook and CalDAV alike) reads the calendar\'s title without the wedding\'s name the hub put before it', () => {
