@@ -52,11 +52,24 @@ export function linkRow(link: Link, updatedAt: string): LinkRow {
 }
 
 /**
- * The upsert's snapshot columns (both engines): a save without a snapshot keeps the stored one while
- * the link names the same external object (the pusher saves what it pushed, and does not know
- * which snapshot an inbound change applied meanwhile); a new external object starts afresh.
+ * The upsert's snapshot column, in the engine's JSON functions (`field` gives one number of a side's
+ * SnapshotOrder): while the link names the same external object, the stored snapshot is replaced
+ * only by a newer one (`at`, then `rank`, then `progress`), and a save without one keeps it (the
+ * pusher saves what it pushed, and an inbound change or a push of another instance may have
+ * recorded a newer snapshot since either read the link); a new external object starts afresh.
  */
-export const KEEP_SNAPSHOT = `snapshot = CASE WHEN excluded.snapshot IS NULL AND excluded.external_id IS NOT DISTINCT FROM links.external_id THEN links.snapshot ELSE excluded.snapshot END`;
+function keepSnapshot(field: (side: 'excluded' | 'links', key: 'at' | 'rank' | 'progress') => string): string {
+  const order = (side: 'excluded' | 'links') => `(${field(side, 'at')}, ${field(side, 'rank')}, COALESCE(${field(side, 'progress')}, 0))`;
+  return `snapshot = CASE WHEN excluded.external_id IS DISTINCT FROM links.external_id THEN excluded.snapshot
+    WHEN excluded.snapshot IS NULL THEN links.snapshot
+    WHEN links.snapshot IS NOT NULL AND ${order('excluded')} < ${order('links')} THEN links.snapshot
+    ELSE excluded.snapshot END`;
+}
+
+/** keepSnapshot on SQLite (JSON text read with json_extract). */
+export const KEEP_SNAPSHOT_SQLITE = keepSnapshot((side, key) => `json_extract(${side}.snapshot, '$.${key}')`);
+/** keepSnapshot on PostgreSQL (the TEXT column read as jsonb). */
+export const KEEP_SNAPSHOT_POSTGRES = keepSnapshot((side, key) => `(${side}.snapshot::jsonb->>'${key}')::float8`);
 
 /** A lookup key as it is stored (see linkRow). */
 export const storedKey = opaqueText;
@@ -94,7 +107,7 @@ export class LinkStore {
     this.upsertRow = db.prepare(`INSERT INTO links (integration_id, entity, entity_id, external_id, last_synced, last_hash, version, updated_at, snapshot)
       VALUES (@integration_id, @entity, @entity_id, @external_id, @last_synced, @last_hash, @version, @updated_at, @snapshot)
       ON CONFLICT (integration_id, entity, entity_id) DO UPDATE SET external_id = excluded.external_id, last_synced = excluded.last_synced,
-      last_hash = excluded.last_hash, version = excluded.version, updated_at = excluded.updated_at, ${KEEP_SNAPSHOT}`);
+      last_hash = excluded.last_hash, version = excluded.version, updated_at = excluded.updated_at, ${KEEP_SNAPSHOT_SQLITE}`);
     this.deleteRow = db.prepare('DELETE FROM links WHERE integration_id = ? AND entity = ? AND entity_id = ?');
     this.allFor = db.prepare('SELECT * FROM links WHERE integration_id = ? AND entity = ? ORDER BY entity_id');
   }

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { KEEP_SNAPSHOT, linkRow, storedKey, toLink, type Link, type LinkRecords, type LinkRow } from './link-store.ts';
+import { KEEP_SNAPSHOT_POSTGRES, linkRow, storedKey, toLink, type Link, type LinkRecords, type LinkRow } from './link-store.ts';
 
 /**
  * Links on PostgreSQL (schema/migrations/postgres/018_links.sql), shared by every instance: the
@@ -40,7 +40,7 @@ export class PostgresLinkStore implements LinkRecords {
     await client.query(`INSERT INTO links (integration_id, entity, entity_id, external_id, last_synced, last_hash, version, updated_at, snapshot)
       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
       ON CONFLICT (integration_id, entity, entity_id) DO UPDATE SET external_id = excluded.external_id, last_synced = excluded.last_synced,
-      last_hash = excluded.last_hash, version = excluded.version, updated_at = excluded.updated_at, ${KEEP_SNAPSHOT}`,
+      last_hash = excluded.last_hash, version = excluded.version, updated_at = excluded.updated_at, ${KEEP_SNAPSHOT_POSTGRES}`,
     [r.integration_id, r.entity, r.entity_id, r.external_id, r.last_synced, r.last_hash, r.version, r.updated_at, r.snapshot]);
   }
 
@@ -57,7 +57,7 @@ export class PostgresLinkStore implements LinkRecords {
     await client.query(`INSERT INTO links (integration_id, entity, entity_id, external_id, last_synced, last_hash, version, updated_at, snapshot)
       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])
       ON CONFLICT (integration_id, entity, entity_id) DO UPDATE SET external_id = excluded.external_id, last_synced = excluded.last_synced,
-      last_hash = excluded.last_hash, version = excluded.version, updated_at = excluded.updated_at, ${KEEP_SNAPSHOT}`,
+      last_hash = excluded.last_hash, version = excluded.version, updated_at = excluded.updated_at, ${KEEP_SNAPSHOT_POSTGRES}`,
     [col('integration_id'), col('entity'), col('entity_id'), col('external_id'), col('last_synced'), col('last_hash'), col('version'), col('updated_at'), col('snapshot')]);
   }
 

@@ -74,7 +74,7 @@ describe.each([['sqlite', openSqlite], ['postgres', openPostgres]] as const)('li
     expect((await links.listFor(b, 'timeline')).map((l) => l.entityId)).toEqual(['e1']);
   });
 
-  it('keeps the newest snapshot applied through saves that do not know it, until the link names another external object', async () => {
+  it('keeps the newest snapshot applied through saves that do not know it or bring an older one, until the link names another external object', async () => {
     const { links, binding } = open();
     const b = binding();
     const base: Link = { integrationId: b, entity: 'payments', entityId: 'p1', externalId: 'pi_1', lastSynced: { status: 'paid' }, lastHash: 'h', version: null };
@@ -87,6 +87,15 @@ describe.each([['sqlite', openSqlite], ['postgres', openPostgres]] as const)('li
     // A newer one replaces it.
     await links.save({ ...base, snapshot: { at: 1_800_000_001_000, rank: 6, progress: 50_000 } });
     expect((await links.byExternalId(b, 'payments', 'pi_1'))?.snapshot).toEqual({ at: 1_800_000_001_000, rank: 6, progress: 50_000 });
+    // An older one does not (a save from a read taken before the newer was recorded), by time, then rank, then progress.
+    for (const older of [{ at: 1_800_000_000_999, rank: 9, progress: 90_000 }, { at: 1_800_000_001_000, rank: 5, progress: 90_000 }, { at: 1_800_000_001_000, rank: 6, progress: 49_999 }, { at: 1_800_000_001_000, rank: 6 }]) {
+      await links.save({ ...base, lastHash: 'h4', snapshot: older });
+      expect((await links.get(b, 'payments', 'p1'))?.snapshot, JSON.stringify(older)).toEqual({ at: 1_800_000_001_000, rank: 6, progress: 50_000 });
+    }
+    await links.save({ ...base, snapshot: { at: 1_800_000_001_000, rank: 6, progress: 50_001 } });
+    expect((await links.get(b, 'payments', 'p1'))?.snapshot).toEqual({ at: 1_800_000_001_000, rank: 6, progress: 50_001 });
+    await links.save({ ...base, snapshot: { at: 1_800_000_002_000, rank: 0 } });
+    expect((await links.get(b, 'payments', 'p1'))?.snapshot).toEqual({ at: 1_800_000_002_000, rank: 0 });
     // Detached (null), then another object: each starts without one.
     await links.save({ ...base, externalId: null });
     expect((await links.get(b, 'payments', 'p1'))?.snapshot).toBeNull();
