@@ -53,15 +53,16 @@ async function gauge(t: TestServer, name: 'collabQueuePeak'): Promise<number> {
 
 describe('noisy neighbour', () => {
   it('pauses a flooding socket, keeps bystanders on other weddings editing, and loses nothing the flooder sent', async () => {
-    // The budget sits well below what the server handles even on a loaded CI machine (at 200/s one
-    // run there handled the flood slower than the budget, and nothing was throttled).
-    const t = await startTestServer({ env: { COLLAB_CONNECTION_MESSAGES_PER_S: '100', COLLAB_BURST_S: '0.5', COLLAB_MAX_QUEUED_MESSAGES: '64' } });
+    // The budget sits well below what the server handles even on a loaded CI machine: at 200/s, and
+    // once at 100/s (Node 20 pass, 2026-12-05), a run there handled the flood slower than the budget,
+    // and nothing was throttled. 600 updates at 40/s take 15 s at the least.
+    const t = await startTestServer({ env: { COLLAB_CONNECTION_MESSAGES_PER_S: '40', COLLAB_BURST_S: '0.5', COLLAB_MAX_QUEUED_MESSAGES: '64' } });
     const token = await t.token('planner', ['b']);
     const writer = await t.connect('b', token);
     const reader = await t.connect('b', token);
     await Promise.all([writer.whenSynced(), reader.whenSynced()]);
     const flooder = await rawWriter(t, 'a');
-    const total = 1000;
+    const total = 600;
 
     flood(flooder.ws, 'a', total);
     // Bystander round trips (an edit on wedding b until its peer sees it) while wedding a's flood is
@@ -78,19 +79,19 @@ describe('noisy neighbour', () => {
     expect(await counter(t, 'collabThrottled', 'connection')).toBeGreaterThan(0);
 
     // Nothing the flooder sent is dropped: every update is acknowledged and stored.
-    await waitFor(() => flooder.acks() === total, 'every flood update acknowledged', 30_000);
+    await waitFor(() => flooder.acks() === total, 'every flood update acknowledged', 45_000);
     const served = t.server.collab.persistence.loadedDocument('wedding:a')!;
     expect(events(served).size).toBe(total);
     // Hocuspocus never held more than the configured queue for the socket.
     expect(await gauge(t, 'collabQueuePeak')).toBeLessThanOrEqual(64);
     const throttledSeconds = (await t.server.metrics.collabThrottledSeconds.get()).values.find((v) => v.labels.scope === 'connection')?.value ?? 0;
     expect(throttledSeconds).toBeGreaterThan(1);
-  }, 60_000);
+  }, 90_000);
 
   it('shares one budget between every socket writing to a wedding', async () => {
-    // 600 updates against 100/s (a 20-message burst) take six seconds at the least; at 200/s a
+    // 600 updates against 50/s (a 10-message burst) take twelve seconds at the least; at 200/s a
     // loaded CI machine once handled both floods slower than the budget, and nothing was throttled.
-    const t = await startTestServer({ env: { COLLAB_WEDDING_MESSAGES_PER_S: '100', COLLAB_BURST_S: '0.2' } });
+    const t = await startTestServer({ env: { COLLAB_WEDDING_MESSAGES_PER_S: '50', COLLAB_BURST_S: '0.2' } });
     const one = await rawWriter(t, 'a');
     const two = await rawWriter(t, 'a');
     flood(one.ws, 'a', 300, 'one');
