@@ -109,7 +109,7 @@ describe('secrets stay secret', () => {
     await waitFor(() => receiver.accepted().some((r) => r.body.type === 'timeline.upserted'), 'the push to reach the subscriber');
     await waitFor(() => vendorReceiver.accepted().some((r) => r.body.type === 'timeline.upserted'), 'the push to reach the vendor subscriber');
     expect(receiver.accepted().every((r) => r.headers.authorization === `Bearer ${m.header}`)).toBe(true);
-    const inbound = await sendStandardWebhook(`${t.httpUrl}/api/integrations/webhook/webhooks/${hooks}`, receiver.secret, { id: 'evt_1', type: 'vendor.upserted', data: { id: 'photo', name: 'Photo Co', category: 'photography' } });
+    const inbound = await sendStandardWebhook(`${t.httpUrl}/api/integrations/webhook/webhooks/${hooks}`, receiver.secret, { id: 'evt_1', type: 'vendor.upserted', data: { id: 'photo', name: 'Photo Co', category: 'photographer' } });
     expect(inbound.status).toBe(200);
     const synced = await api(t, planner, 'POST', '/api/integrations/sync/w1', { syncType: 'full' });
     expect(synced.status).toBe(200);
