@@ -14,19 +14,28 @@ import { startSandboxes } from './helpers.ts';
  * records as the calendar's state, so that the photographer's next change is taken as a change,
  * not fought as a conflict and overwritten with the older value.
  */
+/**
+ * A studio's wedding (Ana & Ben) whose photographer's Google Calendar holds the couple's portraits,
+ * watched, with pulls only on notifications; the planner's client connected and synced.
+ */
+async function portraitsInGoogle() {
+  const s = await startSandboxes();
+  const t = await startTestServer({ env: { CASCADE_DELAY_MS: '0', PULL_INTERVAL_MS: '600000', CONSISTENCY_AUDIT_INTERVAL_MS: '0' } });
+  const [ana] = STORY_WEDDINGS;
+  const { pat, alex, lens } = await studio(t, [ana]);
+  await studioCalendar(t, s.google, s.googleCalendarId, await alex.accessToken(ana.id), lens.id, ana.id);
+  const event = () => s.google.events(s.googleCalendarId).find((e) => e.summary?.endsWith('Couple portraits') || e.summary?.endsWith('Portraits and family'));
+  const pushed = await waitFor(event, 'the event in the calendar');
+  await waitFor(() => s.google.liveChannels(s.googleCalendarId).length === 1, 'a live watch channel');
+  const token = await pat.accessToken(ana.id);
+  const c = await t.connect(ana.id, token);
+  await c.whenSynced();
+  return { s, t, weddingId: ana.id, token, c, event, pushed };
+}
+
 describe('a push in flight while the calendar changes the same event', () => {
   it("keeps the calendar's concurrent change, and takes its next change to that field as a change, not a conflict", async () => {
-    const s = await startSandboxes();
-    const t = await startTestServer({ env: { CASCADE_DELAY_MS: '0', PULL_INTERVAL_MS: '600000', CONSISTENCY_AUDIT_INTERVAL_MS: '0' } });
-    const [ana] = STORY_WEDDINGS;
-    const { pat, alex, lens } = await studio(t, [ana]);
-    const vendor = await alex.accessToken(ana.id);
-    await studioCalendar(t, s.google, s.googleCalendarId, vendor, lens.id, ana.id);
-    const event = () => s.google.events(s.googleCalendarId).find((e) => e.summary?.endsWith('Couple portraits') || e.summary?.endsWith('Portraits and family'));
-    const pushed = await waitFor(event, 'the event in the calendar');
-    await waitFor(() => s.google.liveChannels(s.googleCalendarId).length === 1, 'a live watch channel');
-    const c = await t.connect(ana.id, await pat.accessToken(ana.id));
-    await c.whenSynced();
+    const { s, t, c, event, pushed } = await portraitsInGoogle();
     const location = () => c.doc.getEvent('portraits')?.location ?? '';
 
     // The planner renames the event; its push is held on its way to Google.
@@ -52,16 +61,7 @@ describe('a push in flight while the calendar changes the same event', () => {
   });
 
   it('a listing read before the push and applied after it does not take back what the push wrote', async () => {
-    const s = await startSandboxes();
-    const t = await startTestServer({ env: { CASCADE_DELAY_MS: '0', PULL_INTERVAL_MS: '600000', CONSISTENCY_AUDIT_INTERVAL_MS: '0' } });
-    const [ana] = STORY_WEDDINGS;
-    const { pat, alex, lens } = await studio(t, [ana]);
-    await studioCalendar(t, s.google, s.googleCalendarId, await alex.accessToken(ana.id), lens.id, ana.id);
-    const event = () => s.google.events(s.googleCalendarId).find((e) => e.summary?.endsWith('Couple portraits'));
-    const pushed = await waitFor(event, 'the event in the calendar');
-    await waitFor(() => s.google.liveChannels(s.googleCalendarId).length === 1, 'a live watch channel');
-    const c = await t.connect(ana.id, await pat.accessToken(ana.id));
-    await c.whenSynced();
+    const { s, t, c, event, pushed } = await portraitsInGoogle();
     await t.server.bridge.outboxWorker.settled([], 5000);
 
     // The photographer moves the event; the pull it sets off reads the calendar now, and its answer is held.
@@ -87,15 +87,7 @@ describe('a push in flight while the calendar changes the same event', () => {
   });
 
   it('a deletion listed before the event was brought back, and applied after, does not delete it from the wedding', async () => {
-    const s = await startSandboxes();
-    const t = await startTestServer({ env: { CASCADE_DELAY_MS: '0', PULL_INTERVAL_MS: '600000', CONSISTENCY_AUDIT_INTERVAL_MS: '0' } });
-    const [ana] = STORY_WEDDINGS;
-    const { pat, alex, lens } = await studio(t, [ana]);
-    await studioCalendar(t, s.google, s.googleCalendarId, await alex.accessToken(ana.id), lens.id, ana.id);
-    const pushed = await waitFor(() => s.google.events(s.googleCalendarId).find((e) => e.summary?.endsWith('Couple portraits')), 'the event in the calendar');
-    await waitFor(() => s.google.liveChannels(s.googleCalendarId).length === 1, 'a live watch channel');
-    const c = await t.connect(ana.id, await pat.accessToken(ana.id));
-    await c.whenSynced();
+    const { s, t, c, pushed, weddingId, token } = await portraitsInGoogle();
     await t.server.bridge.outboxWorker.settled([], 5000);
     const seen: boolean[] = [];
     c.doc.ydoc.on('update', () => { const here = c.doc.getEvent('portraits') !== undefined; if (seen.at(-1) !== here) seen.push(here); });
@@ -111,9 +103,8 @@ describe('a push in flight while the calendar changes the same event', () => {
     await waitFor(() => s.google.event(s.googleCalendarId, pushed.id!)?.status === 'confirmed', 'the event restored in the calendar');
     // The older listing arrives now: its cancellation is older than the restore and changes nothing.
     s.google.releaseListings();
-    const token = await pat.accessToken(ana.id);
     await waitFor(async () => {
-      const body = await (await t.fetch(`/api/integrations/status/${ana.id}`, { token })).json() as StatusBody;
+      const body = await (await t.fetch(`/api/integrations/status/${weddingId}`, { token })).json() as StatusBody;
       return s.google.heldListings === 0 && body.integrationStatus.every((i) => i.inbox.pending === 0 && i.outbox.pending === 0);
     }, 'the listing applied and nothing left to push');
     expect(seen).toEqual([true]);

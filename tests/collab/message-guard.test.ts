@@ -2,17 +2,12 @@ import fc from 'fast-check';
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
 import { describe, expect, it } from 'vitest';
+import { typedFrame } from '../helpers/frames.ts';
 import { MSG, checkFrame } from '../../server/collab/message-guard.ts';
 import { SocketDocuments } from '../../server/collab/socket-documents.ts';
 import { fullUnicode } from '../helpers/unicode.ts';
 
-function frame(address: string, type: number, write: (e: encoding.Encoder) => void = () => {}): Uint8Array {
-  const e = encoding.createEncoder();
-  encoding.writeVarString(e, address);
-  encoding.writeVarUint(e, type);
-  write(e);
-  return encoding.toUint8Array(e);
-}
+const frame = typedFrame;
 
 /** Any text, often opening with U+FEFF (which a default TextDecoder drops and lib0 keeps). */
 const names = fc.oneof(fullUnicode(), fullUnicode().map((s) => `\uFEFF${s}`));

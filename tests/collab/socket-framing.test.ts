@@ -1,18 +1,13 @@
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
 import { describe, expect, it } from 'vitest';
+import { typedFrame } from '../helpers/frames.ts';
 import { HOCUSPOCUS_FRAMING, yWebsocketFramingFor, type SocketFraming } from '../../server/collab/socket-framing.ts';
 import { MSG } from '../../server/collab/message-guard.ts';
 
 const url = (s: string) => new URL(s, 'http://localhost');
 
-function hocuspocusFrame(address: string, type: number, write: (e: encoding.Encoder) => void = () => {}): Uint8Array {
-  const e = encoding.createEncoder();
-  encoding.writeVarString(e, address);
-  encoding.writeVarUint(e, type);
-  write(e);
-  return encoding.toUint8Array(e);
-}
+const hocuspocusFrame = typedFrame;
 
 function framing(path: string, authorization?: string): SocketFraming {
   const f = yWebsocketFramingFor(url(path), authorization);

@@ -13,6 +13,12 @@ function frame(documentName: string, write: (e: encoding.Encoder) => void): Uint
   return encoding.toUint8Array(e);
 }
 
+/** A frame to `address` of message `type`, its payload written by `write` (any type, for frame-level tests). */
+export const typedFrame = (address: string, type: number, write: (e: encoding.Encoder) => void = () => {}) => frame(address, (e) => {
+  encoding.writeVarUint(e, type);
+  write(e);
+});
+
 export const authFrame = (doc: string, token: string) => frame(doc, (e) => {
   encoding.writeVarUint(e, MSG.Auth);
   encoding.writeVarUint(e, 0);
