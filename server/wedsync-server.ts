@@ -285,7 +285,7 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
         weddings: calendarStorage.weddings, tokens, people, sessions, apiKeys, collab, documentsAnywhere: anywhere, stored: pg ? readAfterCommits(stores.documents, collab.persistence.barrier) : stores.documents, activity: stores.activity, cipher, pdf, stores,
         vendorBindings,
         privacyRows: pg ? postgresPrivacyRows(pg.storesPool, { commsTables: POSTGRES_COMMS_TABLES }) : sqlitePrivacyRows(db, documents),
-        bridge, consistency, calendar, comms, payments, demo, logger, metrics, publicUrl, budgets,
+        bridge, consistency, calendar, comms, payments, demo, logger, metrics, publicUrl, budgets, rateLimits,
       }));
       options.mount?.(a, server);
       // Last: the app's index.html fallback answers only paths no route above claimed.

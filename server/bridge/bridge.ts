@@ -310,8 +310,8 @@ export class Bridge {
     return this.runtime.knowsSystem(system) && (await this.runtime.definitionOf(system)).goneWhenDisconnected === true;
   }
 
-  receiveWebhook(system: string, integrationId: string | null, request: DeliveredWebhook): Promise<WebhookReply> {
-    return this.webhooks.receive(system, integrationId, request);
+  receiveWebhook(system: string, integrationId: string | null, request: DeliveredWebhook, charge?: (integrationId: string) => Promise<void>): Promise<WebhookReply> {
+    return this.webhooks.receive(system, integrationId, request, charge);
   }
 
   // ── sync ────────────────────────────────────────────────────────────────────────────────────

@@ -64,8 +64,13 @@ export class WebhookIntake {
     return this.target(id)?.connection.system === system;
   }
 
-  /** Throws BridgeError `integration_not_found`, `webhook_not_supported` or the verdict's signature code. */
-  async receive(system: string, connectionId: string | null, delivered: DeliveredWebhook): Promise<WebhookReply> {
+  /**
+   * Throws BridgeError `integration_not_found`, `webhook_not_supported` or the verdict's signature
+   * code, or what `charge` throws. `charge`: spends one delivery of the budget of the integration a
+   * shared URL's payload names (the HTTP route's rate limit: 429 `rate_limited` when spent), before
+   * the signature is checked.
+   */
+  async receive(system: string, connectionId: string | null, delivered: DeliveredWebhook, charge?: (integrationId: string) => Promise<void>): Promise<WebhookReply> {
     const { ctx } = this;
     const text = typeof delivered.rawBody === 'string' ? delivered.rawBody : webhookBodyText(delivered.rawBody);
     const request: WebhookRequest = { ...delivered, rawBody: text ?? '' };
@@ -80,6 +85,7 @@ export class WebhookIntake {
       outcome('unknown');
       throw new BridgeError('integration_not_found', `no active ${system} integration ${id ?? '(not found in the payload)'}`);
     }
+    if (connectionId === null && id !== null) await charge?.(id);
     const { adapter, connection } = live;
     trace('webhook', connection.id);
     const bindings = ctx.connections.bindingsOf(connection.id).map((b) => b.integration);

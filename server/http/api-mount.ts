@@ -53,6 +53,7 @@ import { paymentRoutes } from './payments-routes.ts';
 import { privacyRoutes } from './privacy-routes.ts';
 import { scheduleRoutes } from './schedule-routes.ts';
 import { mountSignIn } from './sign-in-mount.ts';
+import type { RateLimits } from './rate-limits.ts';
 import type { BudgetStore } from './budget-limiter.ts';
 import { vendorRoutes } from './vendor-routes.ts';
 import { weddingRoutes } from './wedding-routes.ts';
@@ -99,6 +100,8 @@ export interface ApiMountDeps {
   publicUrl: () => string;
   /** Where attempt budgets are counted (budget-limiter.ts): null in this process, else shared by the cluster. */
   budgets: BudgetStore;
+  /** The per-integration webhook budget, for deliveries to a shared URL whose payload names the integration. */
+  rateLimits?: RateLimits;
 }
 
 /**
@@ -142,7 +145,7 @@ export function mountApi(a: Hono<AppEnv>, deps: ApiMountDeps): { signIn: ReturnT
   a.route('/api/integrations', catalogRoutes(tokens, sessions));
   a.route('/api/integrations', consistencyRoutes(tokens, bridge, deps.consistency));
   a.route('/api/integrations', importRoutes(tokens, new CsvImport(bridge)));
-  a.route('/api/integrations/webhook', webhookRoutes(bridge));
+  a.route('/api/integrations/webhook', webhookRoutes(bridge, deps.rateLimits));
   a.route('/api/integrations', integrationRoutes(tokens, bridge));
   a.route('/api', connectionRoutes(tokens, bridge));
   a.get('/api/openapi.json', (c) => c.json(openApiDocument(deps.packageVersion)));

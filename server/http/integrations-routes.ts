@@ -31,10 +31,13 @@ async function webhookRequest(c: Context): Promise<DeliveredWebhook> {
  * `/api/integrations/webhook/…`: unauthenticated by design; each adapter verifies the sender's
  * signature before anything is stored. Mounted on its own so that no bearer-token route shares it.
  */
-export function webhookRoutes(bridge: Bridge): Hono<AppEnv> {
+export function webhookRoutes(bridge: Bridge, limits?: RateLimits): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const webhook = async (c: Context, system: string, integrationId: string | null) => {
-    const reply = await bridge.receiveWebhook(system, integrationId, await webhookRequest(c));
+    // A delivery to the shared URL spends the budget of the integration its payload names (a
+    // keyed URL's was spent before its body was read: webhookTargetGuard).
+    const charge = integrationId === null && limits ? async (id: string) => { await limits.integration(c, id); } : undefined;
+    const reply = await bridge.receiveWebhook(system, integrationId, await webhookRequest(c), charge);
     return new Response(reply.body ?? null, { status: reply.status, headers: reply.headers });
   };
   app.post('/:system/:integrationId', (c) => webhook(c, c.req.param('system'), c.req.param('integrationId')));

@@ -50,6 +50,28 @@ describe('rate limits', () => {
     expect(await queryServerDatabase(t.server, { sqlite: 'SELECT count(*) AS n FROM inbox', postgres: 'SELECT count(*)::int AS n FROM inbox' })).toEqual([{ n: 3 }]);
   });
 
+  it('limit deliveries to the shared URL by the integration their payload names, before the signature is checked', async () => {
+    const t = await startTestServer({ env: { RATE_LIMIT_WEBHOOKS_PER_MIN: '3' } });
+    const planner = await t.token('planner', ['w1']);
+    const conn = await connectWebhooks(t, planner, 'w1');
+    const other = await connectWebhooks(t, await t.token('planner', ['w2']), 'w2');
+    const shared = conn.webhookUrl.replace(/\/webhook\/.*/, '/webhook/webhooks');
+    const send = (c: typeof conn, i: number, signWith?: string) => sendStandardWebhook(shared, c.webhookSecret, { id: `msg_${c.integrationId}_${i}`, type: 'timeline.upserted', integrationId: c.integrationId, data: { id: `e${i}`, title: `E${i}`, start: '2027-06-12T14:00:00+01:00', end: '2027-06-12T15:00:00+01:00' } }, signWith ? { signWith } : {});
+    const statuses: number[] = [];
+    // A forged delivery spends the budget too: the limit is for whoever sends, signed or not.
+    statuses.push((await send(conn, 0, `whsec_${Buffer.from('not the secret, not at all').toString('base64')}`)).status);
+    for (let i = 1; i < 5; i++) {
+      const res = await send(conn, i);
+      statuses.push(res.status);
+      if (res.status === 429) expect(retryAfter(res)).toBeGreaterThanOrEqual(1);
+    }
+    expect(statuses).toEqual([401, 200, 200, 429, 429]);
+    // The same URL for another integration has a budget of its own; the keyed URL shares this one's.
+    expect((await send(other, 1)).status).toBe(200);
+    expect((await sendStandardWebhook(conn.webhookUrl, conn.webhookSecret, { id: 'msg_keyed', type: 'timeline.upserted', data: { id: 'k', title: 'K', start: '2027-06-12T14:00:00+01:00', end: '2027-06-12T15:00:00+01:00' } })).status).toBe(429);
+    expect(await queryServerDatabase(t.server, { sqlite: 'SELECT count(*) AS n FROM inbox', postgres: 'SELECT count(*)::int AS n FROM inbox' })).toEqual([{ n: 3 }]);
+  });
+
   it('a budget counted in-process for want of the database is counted per budget and logged once a minute', async () => {
     const lines: { budget?: string; msg?: string; level?: number }[] = [];
     const logger = createLogger({ LOG_LEVEL: 'info' }, { write: (line: string) => { lines.push(JSON.parse(line)); } });
