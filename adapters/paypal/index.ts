@@ -80,11 +80,13 @@ export function createPaypalAdapter(input: AdapterInput): Adapter {
         return { ok: false, code: 'invalid_payload', message: (error as Error).message };
       }
       // PayPal checks the signature (and its certificate) itself. Unreachable → an error (5xx), so PayPal delivers again.
-      const verdict = await api.request<{ verification_status: string }>('POST', '/v1/notifications/verify-webhook-signature', {
+      // The event goes back as the very text delivered: PayPal checks the signature over that text, and
+      // parsing and writing it again can change it (`1.0` becomes `1`, escapes are written raw).
+      const fields = JSON.stringify({
         auth_algo: h['paypal-auth-algo'], cert_url: h['paypal-cert-url'], transmission_id: h['paypal-transmission-id'],
         transmission_sig: h['paypal-transmission-sig'], transmission_time: h['paypal-transmission-time'], webhook_id: webhookId,
-        webhook_event: JSON.parse(request.rawBody) as unknown,
       });
+      const verdict = await api.request<{ verification_status: string }>('POST', '/v1/notifications/verify-webhook-signature', `${fields.slice(0, -1)},"webhook_event":${request.rawBody}}`);
       if (verdict.verification_status !== 'SUCCESS') return { ok: false, code: 'signature_invalid', message: `PayPal says the signature is ${verdict.verification_status || 'not valid'}` };
       const mapped = mapEvent(event, ctx);
       const ignore = (reason: string) => ({ ok: true as const, eventId: event.id, ignore: true, reply: { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ received: true, ignored: reason }) } });

@@ -110,7 +110,10 @@ export class PaypalSandbox {
     for (const [webhookId, hook] of this.webhooks) {
       if (!hook.events.includes('*') && !hook.events.includes(type)) continue;
       const send = async () => {
-        const body = JSON.stringify(event);
+        // Non-ASCII written as \u escapes, as some JSON writers do: a verification that posts the
+        // event parsed and written again (JSON.stringify writes it raw) no longer matches the
+        // delivered text, as with PayPal, which checks the text it signed.
+        const body = JSON.stringify(event).replace(/[\u007f-\uffff]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
         const transmissionId = crypto.randomUUID();
         const time = new Date().toISOString();
         const sig = PaypalSandbox.sign(this.keys.privateKey, transmissionId, time, webhookId, body);
@@ -202,7 +205,7 @@ export class PaypalSandbox {
     }
     const hook = /^\/v1\/notifications\/webhooks\/([A-Z0-9]+)$/.exec(req.path);
     if (hook && req.method === 'DELETE') return this.webhooks.delete(hook[1]!) ? { status: 204 } : this.error(404, 'INVALID_RESOURCE_ID', 'Webhook not found.');
-    if (req.method === 'POST' && req.path === '/v1/notifications/verify-webhook-signature') return this.verify(body);
+    if (req.method === 'POST' && req.path === '/v1/notifications/verify-webhook-signature') return this.verify(body, req.rawBody);
     return this.error(404, 'NOT_FOUND', `No route for ${req.method} ${req.path}`);
   }
 
@@ -233,11 +236,12 @@ export class PaypalSandbox {
     return json(201, refund);
   }
 
-  private verify(body: Record<string, unknown>): SandboxResponse {
+  /** `text`: the request as posted; its `webhook_event` must be the delivered event's very text (PayPal checks the text it signed). */
+  private verify(body: Record<string, unknown>, text: string): SandboxResponse {
     const t = this.transmissions.get(String(body.transmission_id));
     let result: 'SUCCESS' | 'FAILURE' = 'FAILURE';
     if (t && body.cert_url === this.certUrl && body.auth_algo === 'SHA256withRSA' && body.webhook_id === t.webhookId && body.transmission_time === t.time
-      && JSON.stringify(body.webhook_event) === JSON.stringify(JSON.parse(t.body))) {
+      && /"webhook_event"\s*:\s*$/.test(text.slice(0, Math.max(0, text.indexOf(t.body)))) && JSON.stringify(body.webhook_event) === JSON.stringify(JSON.parse(t.body))) {
       const message = `${String(body.transmission_id)}|${t.time}|${t.webhookId}|${zlib.crc32(t.body)}`;
       try {
         if (crypto.verify('sha256', Buffer.from(message), this.keys.publicKey, Buffer.from(String(body.transmission_sig), 'base64'))) result = 'SUCCESS';
