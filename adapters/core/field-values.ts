@@ -22,6 +22,9 @@ export function assertFieldValues(changes: readonly InboundChange[]): void {
     if (change.op !== 'upsert') continue;
     const shape = SHAPES[change.entity];
     for (const [field, value] of Object.entries(change.data)) {
+      // null reads as absent, as the applier compares it (fields.ts normalizeField): "not given", as
+      // n8n and Make send an empty field, not a value to refuse.
+      if (value === null) continue;
       const rule = Object.hasOwn(shape, field) ? shape[field] : undefined;
       const parsed = rule?.safeParse(value);
       if (parsed && !parsed.success) problems.push(`${change.entity} ${change.externalId}: data.${field}: ${parsed.error.issues.map((i) => i.message).join('; ')}`);

@@ -38,7 +38,9 @@ export function verifyInbound(request: WebhookRequest, ctx: InboundContext): Web
     eventId = check.id;
   }
   try {
-    parseInbound(request, ctx);
+    // Values are checked against the schema here, on delivery, and not when a stored delivery is
+    // parsed again (the inbox, held rows): what was taken then is applied, or parked, as it was.
+    assertFieldValues(parseInbound(request, ctx));
   } catch (error) {
     if (error instanceof AdapterError) return { ok: false, code: 'invalid_payload', message: error.message };
     throw error;
@@ -49,17 +51,11 @@ export function verifyInbound(request: WebhookRequest, ctx: InboundContext): Web
 /**
  * No I/O: a verified delivery → changes. WedSync events (mappers.ts) without a preset; with one,
  * the system's own payload through the preset engine, for the trigger named by `?trigger=`.
- * Bodies are JSON, or form-encoded (`Webhooks by Zapier` with payload type "form"). Every field
- * value is checked against the document schema (adapters/core/field-values.ts).
+ * Bodies are JSON, or form-encoded (`Webhooks by Zapier` with payload type "form"). verifyInbound
+ * also checks every field value against the document schema (adapters/core/field-values.ts).
  * @throws AdapterError `invalid_payload`.
  */
 export function parseInbound(request: WebhookRequest, ctx: Omit<InboundContext, 'now' | 'webhookSecret'>): InboundChange[] {
-  const changes = readChanges(request, ctx);
-  assertFieldValues(changes);
-  return changes;
-}
-
-function readChanges(request: WebhookRequest, ctx: Omit<InboundContext, 'now' | 'webhookSecret'>): InboundChange[] {
   if (!ctx.preset) return toChanges(parseEnvelope(request.rawBody));
   const trigger = queryParam(request.url, 'trigger');
   const known = ctx.preset.triggers.map((t) => t.id).join(', ') || 'none';

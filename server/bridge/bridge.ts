@@ -299,6 +299,11 @@ export class Bridge {
    * sharing the stores, a connection another instance made and this one has not loaded yet is
    * loaded first (a sender told 410 may delete its subscription).
    */
+  /** The connection a webhook URL's id names (its own id or a binding's), once running here; undefined when none of `system` is. */
+  async webhookConnection(system: string, id: string): Promise<string | undefined> {
+    return (await this.hasWebhookTarget(system, id)) ? this.webhooks.connectionOf(id) : undefined;
+  }
+
   async hasWebhookTarget(system: string, id: string): Promise<boolean> {
     if (this.webhooks.hasTarget(system, id)) return true;
     if (!this.follower || !(await this.follower.ensureConnection(id, system))) return false;

@@ -170,6 +170,7 @@ export function applyInbound(doc: WeddingDoc, ctx: InboundContext, changes: Inbo
       plans.push({ change, entity: change.entity, entityId, write: {}, remove: false, conflicts: [], link: null, pushBack: false, stale: true });
       continue;
     }
+    if (change.position) newestApplied.set(objectKey, change.position);
 
     if (change.op === 'delete') {
       const judgement = exists ? judgeEntityChange(ctx.connector, { entity: change.entity, entityId, op: 'delete', before: current, after: undefined }) : { allowed: true as const };
@@ -194,8 +195,6 @@ export function applyInbound(doc: WeddingDoc, ctx: InboundContext, changes: Inbo
       plans.push({ change, entity: change.entity, entityId, write: {}, remove: exists && !keep, conflicts, link: detached, pushBack: keep && strategy === 'prefer-planner', held: keep && strategy === 'manual' });
       continue;
     }
-
-    if (change.position) newestApplied.set(objectKey, change.position);
 
     const write: Record<string, unknown> = {};
     const conflicts: Conflict[] = [];

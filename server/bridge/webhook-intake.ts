@@ -64,11 +64,16 @@ export class WebhookIntake {
     return this.target(id)?.connection.system === system;
   }
 
+  /** The id of the running connection a webhook URL's id names (its own, or one of its bindings'), if any. */
+  connectionOf(id: string): string | undefined {
+    return this.target(id)?.connection.id;
+  }
+
   /**
    * Throws BridgeError `integration_not_found`, `webhook_not_supported` or the verdict's signature
-   * code, or what `charge` throws. `charge`: spends one delivery of the budget of the integration a
-   * shared URL's payload names (the HTTP route's rate limit: 429 `rate_limited` when spent), before
-   * the signature is checked.
+   * code, or what `charge` throws. `charge`: spends one delivery of the budget of the connection a
+   * shared URL's payload names, by its own id or a binding's (the HTTP route's rate limit: 429
+   * `rate_limited` when spent), before the signature is checked.
    */
   async receive(system: string, connectionId: string | null, delivered: DeliveredWebhook, charge?: (integrationId: string) => Promise<void>): Promise<WebhookReply> {
     const { ctx } = this;
@@ -85,7 +90,7 @@ export class WebhookIntake {
       outcome('unknown');
       throw new BridgeError('integration_not_found', `no active ${system} integration ${id ?? '(not found in the payload)'}`);
     }
-    if (connectionId === null && id !== null) await charge?.(id);
+    if (connectionId === null) await charge?.(live.connection.id);
     const { adapter, connection } = live;
     trace('webhook', connection.id);
     const bindings = ctx.connections.bindingsOf(connection.id).map((b) => b.integration);

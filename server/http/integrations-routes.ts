@@ -34,8 +34,8 @@ async function webhookRequest(c: Context): Promise<DeliveredWebhook> {
 export function webhookRoutes(bridge: Bridge, limits?: RateLimits): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const webhook = async (c: Context, system: string, integrationId: string | null) => {
-    // A delivery to the shared URL spends the budget of the integration its payload names (a
-    // keyed URL's was spent before its body was read: webhookTargetGuard).
+    // A delivery to the shared URL spends the budget of the connection its payload names (a keyed
+    // URL's was spent before its body was read: webhookTargetGuard).
     const charge = integrationId === null && limits ? async (id: string) => { await limits.integration(c, id); } : undefined;
     const reply = await bridge.receiveWebhook(system, integrationId, await webhookRequest(c), charge);
     return new Response(reply.body ?? null, { status: reply.status, headers: reply.headers });
@@ -55,12 +55,14 @@ export function webhookTargetGuard(bridge: Bridge, limits: RateLimits): Middlewa
   return async (c, next) => {
     const system = c.req.param('system') ?? '';
     const integrationId = c.req.param('integrationId') ?? '';
-    if (!(await bridge.hasWebhookTarget(system, integrationId))) {
+    const connectionId = await bridge.webhookConnection(system, integrationId);
+    if (connectionId === undefined) {
       // Systems that delete their subscription on 410 (Calendly) stop sending to a connection that is gone.
       if (await bridge.goneWhenDisconnected(system)) throw new BridgeError('connection_gone', `no active ${system} connection ${integrationId}: disconnected or never made; stop sending`);
       throw new BridgeError('integration_not_found', `no active ${system} integration ${integrationId}`);
     }
-    const limited = await limits.integration(c, integrationId);
+    // One budget per connection, whether the URL names it or one of its bindings (older URLs).
+    const limited = await limits.integration(c, connectionId);
     if (limited) return limited;
     await next();
   };

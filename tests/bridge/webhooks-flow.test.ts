@@ -95,5 +95,8 @@ describe('field values the wedding would refuse are refused on delivery', () => 
     expect((await sendStandardWebhook(conn.webhookUrl, conn.webhookSecret, { id: 'm7', type: 'payment.upserted', data: { id: 'p1', vendorId: 'photo', amount: 500, currency: 'GBP' } })).status).toBe(200);
     expect((await sendStandardWebhook(conn.webhookUrl, conn.webhookSecret, { id: 'm8', type: 'timeline.upserted', data: ceremony })).status).toBe(200);
     await waitFor(() => client.doc.getPayment('p1')?.amount === 500 && client.doc.getEvent('ceremony'), 'the good deliveries');
+    // null is "not given" (n8n and Make send empty fields so), as the inbox reads it: taken, not refused.
+    expect((await sendStandardWebhook(conn.webhookUrl, conn.webhookSecret, { id: 'm9', type: 'payment.upserted', data: { id: 'p1', vendorId: 'photo', amount: 600, currency: 'GBP', invoiceRef: null } })).status).toBe(200);
+    await waitFor(() => client.doc.getPayment('p1')?.amount === 600, 'the delivery with empty fields');
   });
 });

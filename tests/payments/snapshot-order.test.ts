@@ -100,6 +100,22 @@ describe('payment snapshots applied out of order', () => {
     expect(outcome.details.map((x) => x.result)).toEqual(['ok', 'skipped', 'skipped']);
   });
 
+  it('a positioned deletion is ordered with the snapshots: skipped when older than the link\'s, and an older snapshot after it in the batch does not bring the object back', () => {
+    const d = wedding();
+    const id = integration();
+    const [, succeeded] = history('pi_4', 'photo-deposit', 40_000, [], [1_800_000_000, 1_800_000_005]);
+    apply(d, id, succeeded!.changes);
+    const gone = (at: number): InboundChange => ({ op: 'delete', entity: 'payments', externalId: 'pi_4', entityId: 'photo-deposit', position: { at, rank: 0 } });
+    // Read before the snapshot applied: skipped, the payment stays.
+    expect(apply(d, id, [gone(1_800_000_001_000)])).toMatchObject({ applied: 0, skipped: 1 });
+    expect(d.getPayment('photo-deposit')).toMatchObject({ status: 'paid' });
+    // Newer, then an older snapshot in the same batch: deleted, and the older one is skipped.
+    const [created] = history('pi_4', 'photo-deposit', 40_000, [], [1_800_000_006, 1_800_000_006]);
+    const outcome = apply(d, id, [gone(1_800_000_009_000), ...created!.changes]);
+    expect(outcome.details.map((x) => x.result)).toEqual(['ok', 'skipped']);
+    expect(d.getPayment('photo-deposit')).toBeUndefined();
+  });
+
   it('a change without a position (a read-back, our own push\'s write-back) applies, and keeps the newest position known', () => {
     const d = wedding();
     const id = integration();

@@ -3,6 +3,8 @@ import { sendStandardWebhook } from '../../adapters/webhooks/sandbox.ts';
 import { startTestServer } from '../helpers/test-server.ts';
 import { connectWebhooks } from '../bridge/helpers.ts';
 import { queryServerDatabase } from '../helpers/test-backend.ts';
+import type { BindingSummary, ConnectionResult } from '../../schema/index.ts';
+import { STORY_WEDDINGS, api, studio } from '../connections/helpers.ts';
 import { budgetFallbackReporter } from '../../server/http/budget-limiter.ts';
 import { createLogger } from '../../server/logger.ts';
 import { Metrics } from '../../server/metrics.ts';
@@ -70,6 +72,22 @@ describe('rate limits', () => {
     expect((await send(other, 1)).status).toBe(200);
     expect((await sendStandardWebhook(conn.webhookUrl, conn.webhookSecret, { id: 'msg_keyed', type: 'timeline.upserted', data: { id: 'k', title: 'K', start: '2027-06-12T14:00:00+01:00', end: '2027-06-12T15:00:00+01:00' } })).status).toBe(429);
     expect(await queryServerDatabase(t.server, { sqlite: 'SELECT count(*) AS n FROM inbox', postgres: 'SELECT count(*)::int AS n FROM inbox' })).toEqual([{ n: 3 }]);
+  });
+
+  it('count one budget per connection, whether a URL names the connection or one of its bindings', async () => {
+    const t = await startTestServer({ env: { RATE_LIMIT_WEBHOOKS_PER_MIN: '3', CASCADE_DELAY_MS: '0' } });
+    const [wedding] = STORY_WEDDINGS;
+    const { alex, lens } = await studio(t, [wedding]);
+    const as = await alex.accessToken(wedding.id);
+    const made = await api<ConnectionResult>(t, '/api/integrations/vendor/connect', as, { json: { workspaceId: lens.id, system: 'preset', configuration: { preset: 'honeybook', direction: 'inbound' } } });
+    expect(made.status, JSON.stringify(made.body)).toBe(201);
+    const bound = await api<{ binding: BindingSummary }>(t, `/api/connections/${made.body.connectionId}/bindings`, as, { json: { weddingId: wedding.id, references: ['hb-1'] } });
+    expect(bound.status, JSON.stringify(bound.body)).toBe(201);
+    const byBinding = made.body.secretUrl!.replace(made.body.connectionId, bound.body.binding.bindingId);
+    expect(byBinding).not.toBe(made.body.secretUrl);
+    const post = (url: string) => fetch(`${url}&trigger=nope`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }).then((r) => r.status);
+    // Refused (no such trigger) but counted: two by the connection's URL, then the binding's shares their budget.
+    expect([await post(made.body.secretUrl!), await post(made.body.secretUrl!), await post(byBinding), await post(byBinding), await post(made.body.secretUrl!)]).toEqual([400, 400, 400, 429, 429]);
   });
 
   it('a budget counted in-process for want of the database is counted per budget and logged once a minute', async () => {
