@@ -295,19 +295,14 @@ export class Bridge {
 
   // ── webhooks (WebhookIntake) ────────────────────────────────────────────────────────────────
   /**
-   * Whether a delivery of `system` to connection `id` has a running target here; with instances
-   * sharing the stores, a connection another instance made and this one has not loaded yet is
-   * loaded first (a sender told 410 may delete its subscription).
+   * The running connection of `system` a webhook URL's id names (its own id or a binding's), or
+   * undefined; with instances sharing the stores, a connection another instance made and this one
+   * has not loaded yet is loaded first (a sender told 410 may delete its subscription).
    */
-  /** The connection a webhook URL's id names (its own id or a binding's), once running here; undefined when none of `system` is. */
   async webhookConnection(system: string, id: string): Promise<string | undefined> {
-    return (await this.hasWebhookTarget(system, id)) ? this.webhooks.connectionOf(id) : undefined;
-  }
-
-  async hasWebhookTarget(system: string, id: string): Promise<boolean> {
-    if (this.webhooks.hasTarget(system, id)) return true;
-    if (!this.follower || !(await this.follower.ensureConnection(id, system))) return false;
-    return this.webhooks.hasTarget(system, id);
+    const here = this.webhooks.connectionOf(system, id);
+    if (here !== undefined || !this.follower || !(await this.follower.ensureConnection(id, system))) return here;
+    return this.webhooks.connectionOf(system, id);
   }
 
   /** Whether a delivery of `system` to a connection that does not exist is answered 410 (AdapterDefinition.goneWhenDisconnected). */

@@ -6,7 +6,7 @@ import { WedSyncError } from '../errors.ts';
 /** What answers a webhook (the Bridge's intake). */
 interface WebhookTarget {
   receiveWebhook(system: string, integrationId: string | null, request: DeliveredWebhook): Promise<WebhookReply>;
-  hasWebhookTarget(system: string, id: string): Promise<boolean>;
+  webhookConnection(system: string, id: string): Promise<string | undefined>;
   goneWhenDisconnected(system: string): Promise<boolean>;
 }
 
@@ -29,7 +29,7 @@ export function answerWebhook(bridge: WebhookTarget, system: string, integration
   // leave a rejection nobody handles (which would end the process).
   ended.catch(() => undefined);
   void (async () => {
-    if (integrationId !== null && !(await bridge.hasWebhookTarget(system, integrationId))) {
+    if (integrationId !== null && (await bridge.webhookConnection(system, integrationId)) === undefined) {
       req.resume();
       if (await bridge.goneWhenDisconnected(system)) return json(res, 410, 'connection_gone', `no active ${system} connection ${integrationId}: disconnected or never made; stop sending`);
       return json(res, 404, 'integration_not_found', `no active ${system} integration ${integrationId}`);

@@ -1,4 +1,4 @@
-import { AdapterError, canPush, contentHash, olderSnapshot, project, type SnapshotOrder } from '../../adapters/core/index.ts';
+import { AdapterError, canPush, contentHash, project } from '../../adapters/core/index.ts';
 import type { InboxWrites } from './inbox-store.ts';
 import type { ChangesPayload } from './inbox-worker.ts';
 import type { LiveIntegration } from './integration-registry.ts';
@@ -49,7 +49,7 @@ export async function pushEntity(deps: PusherDeps, row: OutboxRow, live: LiveInt
     // applier recorded the system's value then). Writing back the older one would make the system's
     // next change to that field look like a conflict with its own earlier value.
     const unwritten = result.unwritten ?? [];
-    const now = unwritten.length || result.position ? (await deps.links.get(integration.id, entity, change.entityId)) ?? link : link;
+    const now = unwritten.length ? (await deps.links.get(integration.id, entity, change.entityId)) ?? link : link;
     for (const f of unwritten) {
       if (now && Object.hasOwn(now.lastSynced, f)) setOwn(lastSynced, f, now.lastSynced[f]); else delete lastSynced[f];
     }
@@ -63,8 +63,8 @@ export async function pushEntity(deps: PusherDeps, row: OutboxRow, live: LiveInt
       lastSynced, lastHash: result.unwritten?.length ? contentHash(entity, lastSynced) : row.contentHash, version: pending ? change.version : result.version ?? null,
       // The object as this push left it: a snapshot read before it and applied after it is older
       // and skipped (inbound-applier.ts), instead of taking back what the push wrote. A newer one
-      // applied meanwhile stays.
-      ...(result.position ? { snapshot: newerSnapshot(result.position, now?.externalId === (result.externalId ?? change.externalId) ? now?.snapshot : null) } : {}),
+      // applied meanwhile stays: the link upsert never moves a snapshot back (link-store.ts).
+      ...(result.position ? { snapshot: result.position } : {}),
     });
   }
   if (result.changes?.length) {
@@ -74,9 +74,4 @@ export async function pushEntity(deps: PusherDeps, row: OutboxRow, live: LiveInt
     deps.kick(row.weddingId);
   }
   return { detail: { externalId: result.externalId ?? change.externalId, ...(result.changes?.length ? { writeBack: result.changes.length } : {}) } };
-}
-
-/** The newer of two snapshot positions (SnapshotOrder); `b` absent gives `a`. */
-function newerSnapshot(a: SnapshotOrder, b: SnapshotOrder | null | undefined): SnapshotOrder {
-  return b && olderSnapshot(a, b) ? b : a;
 }

@@ -59,14 +59,10 @@ export class WebhookIntake {
     return this.ctx.connections.get(id) ?? this.ctx.connections.get(this.ctx.registry.get(id)?.integration.connectionId ?? '');
   }
 
-  /** True when `id` names an active connection of `system` (checked before a webhook body is read). */
-  hasTarget(system: string, id: string): boolean {
-    return this.target(id)?.connection.system === system;
-  }
-
-  /** The id of the running connection a webhook URL's id names (its own, or one of its bindings'), if any. */
-  connectionOf(id: string): string | undefined {
-    return this.target(id)?.connection.id;
+  /** The id of the running connection of `system` a webhook URL's id names (its own, or one of its bindings'), if any: checked before a webhook body is read. */
+  connectionOf(system: string, id: string): string | undefined {
+    const live = this.target(id);
+    return live?.connection.system === system ? live.connection.id : undefined;
   }
 
   /**
