@@ -10,6 +10,8 @@ export interface ReceivedWebhook {
   body: { type: string; timestamp: string; data: Record<string, unknown> };
   headers: Record<string, string>;
   answeredWith: number;
+  /** When it arrived, ms since the epoch. */
+  at: number;
 }
 
 /**
@@ -47,6 +49,7 @@ export class WebhookReceiver {
   }
 
   private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const at = Date.now();
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -61,7 +64,7 @@ export class WebhookReceiver {
       }
       let body: ReceivedWebhook['body'];
       try { body = JSON.parse(raw); } catch { body = { type: 'invalid', timestamp: '', data: {} }; }
-      this.received.push({ id: headers['webhook-id'] ?? '', verified: check.ok, body, headers, answeredWith: status });
+      this.received.push({ id: headers['webhook-id'] ?? '', verified: check.ok, body, headers, answeredWith: status, at });
       res.writeHead(status).end();
     });
   }

@@ -44,6 +44,16 @@ export const toOutboxRow = (r: OutboxRecord): OutboxRow => ({
   nextAttemptAt: r.next_attempt_at, lastError: r.last_error, lastStatus: r.last_status, createdAt: r.created_at, deliveredAt: r.delivered_at,
 });
 
+/**
+ * When a push that supersedes a pending one of the same entity is due (ms since the epoch). A row
+ * never tried yet was only waiting out its debounce: the earlier time stands, so busy editing cannot
+ * postpone delivery indefinitely. A row waiting out a retry was told to wait by the system
+ * (`Retry-After` on 429) or by its backoff: the newer content waits as long, never less.
+ */
+export function supersedingDueAt(notBefore: number, oldDueAt: number, oldAttempts: number): number {
+  return oldAttempts > 0 ? Math.max(notBefore, oldDueAt) : Math.min(notBefore, oldDueAt);
+}
+
 export function toOutboxEntry(r: OutboxRow): OutboxEntry {
   return {
     id: r.id, integrationId: r.integrationId, weddingId: r.weddingId, kind: r.kind, entity: r.entity, entityId: r.entityId, status: r.status,
@@ -137,15 +147,14 @@ export class OutboxStore {
 
   /**
    * Adds a push. A pending push of the same entity to the same integration is superseded (its
-   * payload is older); the new row keeps the earlier due time so that busy editing cannot postpone
-   * delivery indefinitely.
+   * payload is older); the new row's due time is `supersedingDueAt`'s.
    */
   add(r: NewOutboxRow, now: number): number {
     let notBefore = r.notBefore;
     if (r.entity && r.entityId) {
       for (const old of (this.pendingFor.all(r.integrationId, r.entity, r.entityId, r.kind) as OutboxRecord[])) {
         this.cancel.run(`superseded by a newer change`, old.id);
-        notBefore = Math.min(notBefore, old.next_attempt_at);
+        notBefore = supersedingDueAt(notBefore, old.next_attempt_at, old.attempts);
       }
     }
     const info = this.insertRow.run({

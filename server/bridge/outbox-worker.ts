@@ -49,9 +49,9 @@ const NOTHING_CLAIMED_RETRY_MS = 25;
 
 /**
  * Delivers outbox rows: in order per integration, integrations in parallel, highest priority first.
- * Retries only what can succeed later (5xx, network, 429 after its Retry-After); stops on 410 and
- * other 4xx (dead letter, replayable); opens an integration's circuit breaker after repeated
- * failures. Rows left inflight by a crash are delivered again with the same idempotency key.
+ * Retries only what can succeed later (5xx, network, 429 after its Retry-After, which holds back the
+ * integration's other rows too); stops on 410 and other 4xx (dead letter, replayable); opens an
+ * integration's circuit breaker after repeated failures. Rows left inflight by a crash are delivered again with the same idempotency key.
  */
 export class OutboxWorker {
   private readonly handlers = new Map<string, OutboxHandler>();
@@ -64,6 +64,12 @@ export class OutboxWorker {
   private recovered: Promise<void> = Promise.resolve();
   /** Breaker states, stored in the order they changed per integration. */
   private readonly breakerWrites: OrderedWrites;
+  /**
+   * Integrations whose system answered 429: nothing more is sent to them from here before this
+   * time (ms since the epoch). A system's rate limit is the account's, not one row's (Graph
+   * throttling, Stripe and Google 429s), so its other rows wait out the `Retry-After` too.
+   */
+  private readonly pausedUntil = new Map<string, number>();
 
   constructor(private readonly deps: OutboxWorkerDeps) {
     this.breakerWrites = new OrderedWrites(deps.logger, 'a circuit breaker\'s state');
@@ -110,6 +116,7 @@ export class OutboxWorker {
 
   forget(integrationId: string): void {
     this.breakers.delete(integrationId);
+    this.pausedUntil.delete(integrationId);
   }
 
   /** Resolves when every listed row is delivered, dead or cancelled (or the timeout passes). */
@@ -180,6 +187,12 @@ export class OutboxWorker {
         await this.deps.outbox.markDead(row.id, 'the integration was removed or is not active', null);
         continue;
       }
+      const paused = this.pausedUntil.get(row.integrationId) ?? 0;
+      if (paused > this.deps.now()) {
+        for (const r of rows.slice(i)) await this.deps.outbox.defer(r.id, paused);
+        return;
+      }
+      this.pausedUntil.delete(row.integrationId);
       const breaker = this.breakerFor(row.integrationId)!;
       const gate = breaker.allow(this.deps.now());
       if (!gate.ok) {
@@ -240,12 +253,14 @@ export class OutboxWorker {
       live.integration.lastErrorAt = new Date(now).toISOString();
       live.integration.lastError = clipText(error.message, 500);
       let outcome: 'retry' | 'dead';
+      const retryAt = now + this.deps.retry.delay(attempt, error.extra.retryAfterMs);
+      if (error.code === 'rate_limited') this.pausedUntil.set(integration.id, retryAt);
       if (!error.retryable || attempt >= this.deps.retry.maxAttempts) {
         outcome = 'dead';
         await this.deps.outbox.markDead(row.id, clipText(`${error.code}: ${error.message}`, 1000), status);
       } else {
         outcome = 'retry';
-        await this.deps.outbox.markRetry(row.id, now + this.deps.retry.delay(attempt, error.extra.retryAfterMs), clipText(`${error.code}: ${error.message}`, 1000), status);
+        await this.deps.outbox.markRetry(row.id, retryAt, clipText(`${error.code}: ${error.message}`, 1000), status);
       }
       // Refused credentials (revoked consent) will not heal by retrying: the connection needs a person.
       if (error.code === 'unauthorized') await this.deps.onRefusedCredentials?.(live, error.message).catch((e: unknown) => this.deps.logger.warn({ err: e, integrationId: integration.id }, 'could not mark the connection as needing attention'));

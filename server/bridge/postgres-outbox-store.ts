@@ -3,7 +3,7 @@ import type pg from 'pg';
 import { HeldClaims, claimCandidates, claimedElsewhere, type ClaimsTable } from '../storage/postgres/held-claims.ts';
 import { inTransaction } from '../storage/postgres/pool.ts';
 import type { DeliveryRecord, OutboxQueue } from './outbox-queue.ts';
-import { outboxKeyNonce, toOutboxRow, type NewOutboxRow, type OutboxReads, type OutboxRecord, type OutboxRow } from './outbox-store.ts';
+import { outboxKeyNonce, supersedingDueAt, toOutboxRow, type NewOutboxRow, type OutboxReads, type OutboxRecord, type OutboxRow } from './outbox-store.ts';
 
 /** The columns `toRow` reads; PostgreSQL's bigints come back as text, so those are cast to numbers. */
 const COLUMNS = `id::double precision AS id, integration_id, wedding_id, kind, entity, entity_id, payload, content_hash, idempotency_key, priority,
@@ -54,7 +54,7 @@ export class PostgresOutboxStore implements OutboxQueue, OutboxReads {
 
   /**
    * Adds a push (ms since the epoch for `now` and `r.notBefore`). A pending push of the same entity
-   * to the same integration is cancelled as superseded, and the new row keeps the earlier due time,
+   * to the same integration is cancelled as superseded, and the new row is due at `supersedingDueAt`,
    * as on SQLite. Runs on `client` when given (the transaction of the change behind it), else in
    * its own transaction. Resolves with the row id.
    */
@@ -62,12 +62,12 @@ export class PostgresOutboxStore implements OutboxQueue, OutboxReads {
     if (!client) return inTransaction(this.pool, (c) => this.add(r, now, c));
     let notBefore = r.notBefore;
     if (r.entity && r.entityId) {
-      const { rows } = await client.query<{ next_attempt_at: number }>(
+      const { rows } = await client.query<{ next_attempt_at: number; attempts: number }>(
         `UPDATE outbox SET status = 'cancelled', last_error = 'superseded by a newer change'
          WHERE integration_id = $1 AND entity = $2 AND entity_id = $3 AND kind = $4 AND status = 'pending'
-         RETURNING next_attempt_at::double precision AS next_attempt_at`,
+         RETURNING next_attempt_at::double precision AS next_attempt_at, attempts`,
         [r.integrationId, r.entity, r.entityId, r.kind]);
-      for (const old of rows) notBefore = Math.min(notBefore, old.next_attempt_at);
+      for (const old of rows) notBefore = supersedingDueAt(notBefore, old.next_attempt_at, old.attempts);
     }
     // The key names the logical push and stays the same across every retry of this row; its random
     // part keeps it unique when ids repeat after a restore (outboxIdempotencyKey).

@@ -172,4 +172,23 @@ describe.each([['sqlite', openSqlite], ['postgres', openPostgres]] as const)('ou
     expect((await o.reads.activeEntities(other.id)).map(key)).toEqual(['timeline/x1']);
     expect(await o.reads.activeEntities(unique('int'))).toEqual([]);
   });
+
+  it('a newer push of an entity keeps the earlier due time of one never tried, and waits out the retry of one the system refused (429 Retry-After)', async () => {
+    const o = open();
+    // A day before the other cases' rows, which share the PostgreSQL database: only this case's are due.
+    const T = T0 - 86_400_000;
+    const b = await o.binding();
+    // Debounced edits: the first due time stands, so busy editing cannot put delivery off.
+    const first = await o.add(push(b, 'e1', T + 500), T);
+    const newer = await o.add({ ...push(b, 'e1', T + 900), payload: { op: 'upsert', entityId: 'e1', n: 2 } }, T + 400);
+    expect([(await o.reads.get(first))!.status, (await o.reads.get(newer))!.nextAttemptAt]).toEqual(['cancelled', T + 500]);
+    // Tried and told to come back in 30 s: a newer edit comes back then too, not at once.
+    const [taken] = await o.queue.claimDue(T + 1000, 10, [], 10);
+    expect(taken!.id).toBe(newer);
+    await o.queue.markRetry(newer, T + 31_000, 'rate_limited: 429', 429);
+    await o.queue.release(b.id);
+    const afterRefusal = await o.add({ ...push(b, 'e1', T + 1200), payload: { op: 'upsert', entityId: 'e1', n: 3 } }, T + 1200);
+    expect([(await o.reads.get(newer))!.status, (await o.reads.get(afterRefusal))!.nextAttemptAt]).toEqual(['cancelled', T + 31_000]);
+    expect(await o.queue.claimDue(T + 2000, 10, [], 10)).toEqual([]);
+  });
 });

@@ -47,6 +47,20 @@ describe('outbox delivery', () => {
     expect(Number(attempts[1]!.headers['webhook-timestamp']) - Number(attempts[0]!.headers['webhook-timestamp'])).toBeGreaterThanOrEqual(1);
   });
 
+  it('a 429 holds back the connection\'s other pushes, and a newer edit of the same event, until Retry-After', async () => {
+    const { receiver, client } = await withSubscriber();
+    receiver.failNext(1, 429, '1');
+    client.doc.upsertEvent(ceremony);
+    const refused = await waitFor(() => receiver.received.find((r) => r.answeredWith === 429), 'the 429');
+    // Edited while its push waits out the 429 (the newer push supersedes it), and a second event.
+    client.doc.upsertEvent({ ...ceremony, title: 'Ceremony (moved)' });
+    client.doc.upsertEvent({ id: 'drinks', title: 'Drinks', start: '2026-06-13T15:00:00+01:00', end: '2026-06-13T16:00:00+01:00' });
+    await waitFor(() => ['Ceremony (moved)', 'Drinks'].every((title) => receiver.accepted().some((r) => r.body.data.title === title)), 'both pushes', 10_000);
+    const after = receiver.received.slice(receiver.received.indexOf(refused) + 1);
+    expect(after.map((r) => r.at - refused.at).filter((gap) => gap < 1000)).toEqual([]);
+    expect(after.map((r) => r.answeredWith).every((s) => s < 300)).toBe(true);
+  });
+
   it('stops on 410 and on other 4xx: dead-lettered, visible, and replayable through the API', async () => {
     const { t, planner, receiver, client } = await withSubscriber();
     receiver.failNext(1, 410);
