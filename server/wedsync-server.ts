@@ -228,7 +228,7 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
   const consistency = new ConsistencyAudit({
     bridge, results: stores.consistencyResults, inbox: bridgeStorage.inboxReads, outbox: bridgeStorage.outboxReads, metrics, logger: logger.child({ component: 'consistency' }), intervalMs: config.CONSISTENCY_AUDIT_INTERVAL_MS });
   const calendarStorage = pg ? postgresCalendarStorage({ pool: pg.storesPool, persistence: collab.persistence }) : sqliteCalendarStorage({ db, updates: bridge });
-  const calendar = new CalendarService({ storage: calendarStorage, bridge, ...(anywhere ? { anywhere } : {}), logger: logger.child({ component: 'calendar' }), publicUrl });
+  const calendar = new CalendarService({ storage: calendarStorage, bridge, people, ...(anywhere ? { anywhere } : {}), logger: logger.child({ component: 'calendar' }), publicUrl });
   const commsStorage = pg
       ? postgresCommsStorageWith({ pool: pg.bridgePool, instanceId: pg.instanceId, cipher, ackKey: pg.ackKey, persistence: collab.persistence, now: bridge.clock, logger: logger.child({ component: 'comms-jobs' }) })
       : sqliteCommsStorage({ db, cipher, now: bridge.clock, logger: logger.child({ component: 'comms-jobs' }) });

@@ -17,7 +17,9 @@ import type { BusyRecords } from './busy-blocks.ts';
 import { CalendarFeeds } from './calendar-feeds.ts';
 import type { BookingFollower, CalendarStorage } from './calendar-storage.ts';
 import type { OverlapRecords, RecordedOverlap, VendorOverlapWrites } from './overlap-records.ts';
-import { findOverlaps, type Commitment, type FoundOverlap } from './overlaps.ts';
+import type { Commitment, FoundOverlap } from './overlaps.ts';
+import { VendorCommitments, identitiesSeen, type OwnedCommitment, type VendorCommitmentsFound } from './vendor-commitments.ts';
+import { vendorIdentities, type VendorIdentityReads } from './vendor-identity.ts';
 import { WeddingHosts } from './wedding-hosts.ts';
 import { calendarReach, type CalendarReach } from './calendar-reach.ts';
 
@@ -50,6 +52,11 @@ export interface CalendarServiceDeps {
   storage: CalendarStorage;
   bridge: CalendarBridge;
   /**
+   * Who joined which wedding as which vendor entry, and which workspace owns a wedding: the
+   * business behind an entry id across weddings (vendor-identity.ts). The server's PeopleStore.
+   */
+  people: VendorIdentityReads;
+  /**
    * Document work across weddings (the double-booking check): in a cluster DocumentsAnywhere, which
    * reads a wedding another instance serves from storage and hands what it changes to that
    * instance. @default the bridge's (one server)
@@ -76,6 +83,7 @@ export class CalendarService {
   private readonly busyRecords: BusyRecords;
   private readonly overlapRecords: OverlapRecords;
   private readonly hosts = new WeddingHosts();
+  private readonly vendors: VendorCommitments;
   private readonly options: Required<CalendarServiceOptions>;
   private readonly dirty = new Set<string>();
   private checkTimer: NodeJS.Timeout | null = null;
@@ -91,6 +99,9 @@ export class CalendarService {
     this.busyRecords = storage.busy;
     this.overlapRecords = storage.overlaps;
     this.busy = new BusyTimes({ records: this.busyRecords, bridge, logger: deps.logger, now: () => this.now });
+    this.vendors = new VendorCommitments({
+      bookings: this.bookings, busyRecords: this.busyRecords, bridge, people: deps.people, hosts: this.hosts, anywhere: this.anywhere, logger: deps.logger,
+    });
     this.options = {
       busyRefreshMs: 300_000, busyMaxAgeMs: 30_000, horizonDays: 730, lookbackDays: 30, checkDelayMs: 20, feedRefreshMinutes: 15, ...deps.options,
     };
@@ -173,51 +184,21 @@ export class CalendarService {
     return { from: now - this.options.lookbackDays * DAY, to: now + this.options.horizonDays * DAY };
   }
 
-  private async commitments(vendorId: string, from: number, to: number): Promise<Commitment[]> {
-    const out: Commitment[] = (await this.bookings.bookings(vendorId, from, to)).map((b) => ({ kind: 'wedding', weddingId: b.weddingId, eventId: b.eventId, title: b.title, startMs: b.startMs, endMs: b.endMs }));
-    const weddingOf = new Map<string, { weddingId: string; system: string } | null>();
-    for (const r of await this.busyRecords.busyFor(vendorId, from, to)) {
-      if (!weddingOf.has(r.integrationId)) {
-        const i = await this.deps.bridge.store.get(r.integrationId);
-        weddingOf.set(r.integrationId, i ? { weddingId: i.weddingId, system: i.system } : null);
-      }
-      const owner = weddingOf.get(r.integrationId);
-      if (!owner) continue;
-      const link = await this.deps.bridge.links.byExternalId(r.integrationId, 'timeline', r.externalId);
-      out.push({
-        kind: 'calendar', integrationId: r.integrationId, system: owner.system, externalId: r.externalId, title: r.title, startMs: r.startMs, endMs: r.endMs,
-        linkedEvents: link ? [`${owner.weddingId}/${link.entityId}`] : [],
-      });
-    }
-    return out;
-  }
-
-  /** The vendor's overlaps, once the hosts of every wedding among its commitments are known. */
-  private async overlapsOf(vendorId: string, from: number, to: number): Promise<FoundOverlap[]> {
-    const commitments = await this.commitments(vendorId, from, to);
-    for (const c of commitments) {
-      if (c.kind !== 'wedding' || this.hosts.has(c.weddingId)) continue;
-      await this.anywhere.withDocument(c.weddingId, (doc) => { if (!this.hosts.has(c.weddingId)) this.hosts.load(c.weddingId, new WeddingDoc(doc)); })
-        .catch((error) => this.deps.logger.warn({ err: error, weddingId: c.weddingId }, 'venue of a wedding not read'));
-    }
-    return findOverlaps(vendorId, commitments, (weddingId) => this.hosts.hosts(weddingId, vendorId));
-  }
-
   /**
    * Finds the vendor's overlaps; records new ones as conflicts, settles the conflicts of ones that
    * are gone. One check per vendor at a time (OverlapRecords.exclusively: in process on SQLite,
    * across instances on PostgreSQL), so an overlap is never recorded twice.
    */
-  checkVendor(vendorId: string): Promise<FoundOverlap[]> {
+  checkVendor(vendorId: string): Promise<VendorCommitmentsFound> {
     return this.overlapRecords.exclusively(vendorId, (records) => this.checkVendorNow(vendorId, records));
   }
 
-  private async checkVendorNow(vendorId: string, records: VendorOverlapWrites): Promise<FoundOverlap[]> {
+  private async checkVendorNow(vendorId: string, records: VendorOverlapWrites): Promise<VendorCommitmentsFound> {
     const { from, to } = this.window();
-    const found = await this.overlapsOf(vendorId, from, to);
+    const found = await this.vendors.find(vendorId, from, to);
     const recorded = await records.recorded();
-    const current = new Set(found.map((o) => o.key));
-    for (const o of found) {
+    const current = new Set(found.overlaps.map((o) => o.key));
+    for (const o of found.overlaps) {
       if (recorded.has(o.key)) continue;
       const conflicts = await this.recordConflicts(o);
       await records.record({ key: o.key, vendorId, firstSeen: new Date(this.now).toISOString(), endMs: o.endMs, conflicts });
@@ -321,6 +302,19 @@ export class CalendarService {
     };
   }
 
+  /**
+   * The businesses behind `vendorId` a caller asks about (vendor-commitments.ts): those with a
+   * commitment in a wedding it opens, and for the vendor itself the entry in each of its weddings.
+   */
+  private async identitiesSeenBy(p: Principal, vendorId: string, owned: readonly OwnedCommitment[]): Promise<Set<string>> {
+    const seen = identitiesSeen(owned, (weddingId) => canOpenWedding(p, weddingId));
+    if (p.role === 'vendor' && p.vendorId === vendorId) {
+      const identityIn = vendorIdentities(this.deps.people, vendorId);
+      for (const weddingId of p.weddings) seen.add(await identityIn(weddingId));
+    }
+    return seen;
+  }
+
   private visible(p: Principal, o: FoundOverlap): boolean {
     if (p.role === 'vendor' && p.vendorId === o.vendorId) return true;
     return [o.a, o.b].some((s) => s.kind === 'wedding' && canOpenWedding(p, s.weddingId));
@@ -334,8 +328,10 @@ export class CalendarService {
     await this.checking;
     const found = await this.checkVendor(vendorId);
     const recorded = await this.overlapRecords.recordedFor(vendorId);
-    const reach = await this.reach(p, vendorId, found.flatMap((o) => [o.a, o.b]));
-    const overlaps = found
+    const seen = await this.identitiesSeenBy(p, vendorId, found.owned);
+    const ours = found.overlaps.filter((o) => seen.has(o.identity));
+    const reach = await this.reach(p, vendorId, ours.flatMap((o) => [o.a, o.b]));
+    const overlaps = ours
       .filter((o) => this.visible(p, o) && this.reachable(o, reach))
       .filter((o) => !weddingId || [o.a, o.b].some((s) => s.kind === 'wedding' && s.weddingId === weddingId))
       .map((o) => this.toOverlap(p, o, recorded.get(o.key), reach));
@@ -348,7 +344,9 @@ export class CalendarService {
     const from = fromIso ? Date.parse(fromIso) : this.now;
     const to = toIso ? Date.parse(toIso) : this.now + this.options.horizonDays * DAY;
     await this.refreshBusy(vendorId, this.options.busyMaxAgeMs);
-    const commitments = await this.commitments(vendorId, from, to);
+    const owned = await this.vendors.commitments(vendorId, from, to);
+    const seen = await this.identitiesSeenBy(p, vendorId, owned);
+    const commitments = owned.filter((o) => seen.has(o.identity)).map((o) => o.commitment);
     const reach = await this.reach(p, vendorId, commitments);
     const busy: BusyBlock[] = commitments.filter((c) => c.kind !== 'calendar' || reach(c.integrationId) !== null).map((c) => {
       const s = this.side(p, c, reach);
@@ -366,7 +364,8 @@ export class CalendarService {
     for (const vendorId of await this.bookings.vendorsOf(weddingId)) {
       if (p.role === 'vendor' && p.vendorId !== vendorId) continue;
       const recorded = await this.overlapRecords.recordedFor(vendorId);
-      const found = await this.overlapsOf(vendorId, from, to);
+      // Those of the business behind the entry in this wedding: the ones with a side in it.
+      const found = (await this.vendors.find(vendorId, from, to)).overlaps;
       const reach = await this.reach(p, vendorId, found.flatMap((o) => [o.a, o.b]));
       for (const o of found) {
         if (this.reachable(o, reach) && [o.a, o.b].some((s) => s.kind === 'wedding' && s.weddingId === weddingId)) overlaps.push(this.toOverlap(p, o, recorded.get(o.key), reach));

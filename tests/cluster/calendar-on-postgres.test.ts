@@ -5,6 +5,7 @@ import type { Principal } from '../../server/auth/tokens.ts';
 import { CalendarService } from '../../server/calendar/calendar-service.ts';
 import { postgresCalendarStorage } from '../../server/calendar/postgres-calendar-storage.ts';
 import { createLogger } from '../../server/logger.ts';
+import { PostgresPeopleStore } from '../../server/people/postgres-people-store.ts';
 import { openPostgresPool } from '../../server/storage/postgres/pool.ts';
 import { planner } from '../helpers/cluster-clients.ts';
 import { usePostgresDatabase } from '../helpers/postgres.ts';
@@ -47,7 +48,7 @@ describe('the calendar on PostgreSQL', () => {
     const services = [0, 1].map(() => {
       const pool = openPostgresPool(url, { max: 4 });
       const service = new CalendarService({
-        storage: postgresCalendarStorage({ pool, persistence: node.collab.persistence }), bridge: node.bridge!, logger, publicUrl: () => node.httpUrl,
+        storage: postgresCalendarStorage({ pool, persistence: node.collab.persistence }), bridge: node.bridge!, people: new PostgresPeopleStore(pool), logger, publicUrl: () => node.httpUrl,
       });
       registerTeardown(async () => { await service.stop(); await pool.end(); });
       return service;
