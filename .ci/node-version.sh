@@ -50,8 +50,13 @@ work="$(mktemp -d "${TMPDIR:-/tmp}/wedsync-node$want.XXXXXX")"
 cleanup() { [ "${WEDSYNC_KEEP_NODE_COPY:-0}" = 1 ] || rm -rf "$work"; }
 trap cleanup EXIT
 # A full copy, not hardlinks: vite and vitest rewrite cache files inside node_modules in place.
-tar -C "$repo" --exclude=./.git --exclude=./data --exclude=./bench/tmp --exclude=./node_modules/.vite \
-  --exclude=./node_modules/.cache -cf - . \
+# The native addons' build/ dirs are left behind (built again below for this Node), so the copy can
+# be taken while the checkout's own are being compiled (.ci/run prepares this Node's addons beside
+# Node 20's); tar's status 1 ("file changed as we read it") is accepted for the same reason.
+mapfile -t addon_builds < <(cd "$repo" && find node_modules -name binding.gyp -not -path '*/test/*' \
+  -not -path '*/deps/*' -printf '--exclude=./%h/build\n' | sort -u)
+{ tar -C "$repo" --exclude=./.git --exclude=./data --exclude=./bench/tmp --exclude=./node_modules/.vite \
+  --exclude=./node_modules/.cache "${addon_builds[@]}" --warning=no-file-changed -cf - . || [ "$?" -eq 1 ]; } \
   | tar -C "$work" -xf -
 
 export PATH="$nodedir/bin:$PATH"
