@@ -45,13 +45,24 @@ export const toOutboxRow = (r: OutboxRecord): OutboxRow => ({
 });
 
 /**
- * When a push that supersedes a pending one of the same entity is due (ms since the epoch). A row
- * never tried yet was only waiting out its debounce: the earlier time stands, so busy editing cannot
- * postpone delivery indefinitely. A row waiting out a retry was told to wait by the system
- * (`Retry-After` on 429) or by its backoff: the newer content waits as long, never less.
+ * Where a push that supersedes pending ones of the same entity starts (`dueAt` ms since the epoch,
+ * `attempts`). A row never tried yet was only waiting out its debounce: the earliest time stands, so
+ * busy editing cannot postpone delivery indefinitely. A row waiting out a retry was told to wait by
+ * the system (`Retry-After` on 429, capped) or by its backoff: the newer content waits as long, never
+ * less, and carries the attempts on, so that the next edit waits too and the push is dead-lettered
+ * after OUTBOX_MAX_ATTEMPTS failures whatever the edits in between.
  */
-export function supersedingDueAt(notBefore: number, oldDueAt: number, oldAttempts: number): number {
-  return oldAttempts > 0 ? Math.max(notBefore, oldDueAt) : Math.min(notBefore, oldDueAt);
+export function supersedingStart(notBefore: number, older: readonly { dueAt: number; attempts: number }[]): { dueAt: number; attempts: number } {
+  let due = notBefore;
+  let waited = -Infinity;
+  let attempts = 0;
+  for (const o of older) {
+    if (o.attempts > 0) {
+      waited = Math.max(waited, o.dueAt);
+      attempts = Math.max(attempts, o.attempts);
+    } else due = Math.min(due, o.dueAt);
+  }
+  return { dueAt: Math.max(due, waited), attempts };
 }
 
 export function toOutboxEntry(r: OutboxRow): OutboxEntry {
@@ -119,10 +130,12 @@ export class OutboxStore {
   private readonly deferRow;
   private readonly outranked;
   private readonly activeFor;
+  private readonly supersededAfterFailure;
+  private readonly restart;
 
   constructor(private readonly db: Db) {
-    this.insertRow = db.prepare(`INSERT INTO outbox (integration_id, wedding_id, kind, entity, entity_id, payload, content_hash, idempotency_key, priority, status, next_attempt_at, created_at)
-      VALUES (@integration_id, @wedding_id, @kind, @entity, @entity_id, @payload, @content_hash, @idempotency_key, @priority, 'pending', @next_attempt_at, @created_at)`);
+    this.insertRow = db.prepare(`INSERT INTO outbox (integration_id, wedding_id, kind, entity, entity_id, payload, content_hash, idempotency_key, priority, status, next_attempt_at, attempts, created_at)
+      VALUES (@integration_id, @wedding_id, @kind, @entity, @entity_id, @payload, @content_hash, @idempotency_key, @priority, 'pending', @next_attempt_at, @attempts, @created_at)`);
     this.setKey = db.prepare('UPDATE outbox SET idempotency_key = ? WHERE id = ?');
     this.pendingFor = db.prepare(`SELECT * FROM outbox WHERE integration_id = ? AND entity = ? AND entity_id = ? AND kind = ? AND status = 'pending'`);
     this.cancel = db.prepare(`UPDATE outbox SET status = 'cancelled', last_error = ? WHERE id = ?`);
@@ -133,6 +146,8 @@ export class OutboxStore {
     this.delivered = db.prepare(`UPDATE outbox SET status = 'delivered', attempts = attempts + 1, delivered_at = ?, last_status = ?, last_error = NULL WHERE id = ? AND status = 'inflight'`);
     this.retry = db.prepare(`UPDATE outbox SET status = 'pending', attempts = attempts + 1, next_attempt_at = ?, last_error = ?, last_status = ? WHERE id = ? AND status = 'inflight'`);
     this.dead = db.prepare(`UPDATE outbox SET status = 'dead', attempts = attempts + 1, last_error = ?, last_status = ? WHERE id = ? AND status = 'inflight'`);
+    this.supersededAfterFailure = db.prepare(`UPDATE outbox SET status = 'cancelled', attempts = attempts + 1, last_error = 'superseded by a newer change after: ' || ?, last_status = ? WHERE id = ? AND status = 'inflight'`);
+    this.restart = db.prepare(`UPDATE outbox SET next_attempt_at = ?, attempts = ? WHERE id = ? AND status = 'pending'`);
     this.activeFor = db.prepare(`SELECT * FROM outbox WHERE integration_id = ? AND entity = ? AND entity_id = ? AND kind = ? AND status IN ('pending', 'inflight')`);
     this.reset = db.prepare(`UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ?, last_error = NULL WHERE id = ? AND status IN ('dead', 'cancelled')`);
     this.one = db.prepare('SELECT * FROM outbox WHERE id = ?');
@@ -147,19 +162,15 @@ export class OutboxStore {
 
   /**
    * Adds a push. A pending push of the same entity to the same integration is superseded (its
-   * payload is older); the new row's due time is `supersedingDueAt`'s.
+   * payload is older); the new row starts where `supersedingStart` says.
    */
   add(r: NewOutboxRow, now: number): number {
-    let notBefore = r.notBefore;
-    if (r.entity && r.entityId) {
-      for (const old of (this.pendingFor.all(r.integrationId, r.entity, r.entityId, r.kind) as OutboxRecord[])) {
-        this.cancel.run(`superseded by a newer change`, old.id);
-        notBefore = supersedingDueAt(notBefore, old.next_attempt_at, old.attempts);
-      }
-    }
+    const older = r.entity && r.entityId ? this.pendingFor.all(r.integrationId, r.entity, r.entityId, r.kind) as OutboxRecord[] : [];
+    for (const old of older) this.cancel.run(`superseded by a newer change`, old.id);
+    const start = supersedingStart(r.notBefore, older.map((o) => ({ dueAt: o.next_attempt_at, attempts: o.attempts })));
     const info = this.insertRow.run({
       integration_id: r.integrationId, wedding_id: r.weddingId, kind: r.kind, entity: r.entity, entity_id: r.entityId, payload: JSON.stringify(r.payload),
-      content_hash: r.contentHash, idempotency_key: r.idempotencyKey ?? `tmp-${now}-${Math.random()}`, priority: r.priority, next_attempt_at: notBefore, created_at: now,
+      content_hash: r.contentHash, idempotency_key: r.idempotencyKey ?? `tmp-${now}-${Math.random()}`, priority: r.priority, next_attempt_at: start.dueAt, attempts: start.attempts, created_at: now,
     });
     const id = Number(info.lastInsertRowid);
     // The key names the logical push and stays the same across every retry of this row.
@@ -219,7 +230,29 @@ export class OutboxStore {
   markDelivered(id: number, status: number | null, now: number): boolean { return this.delivered.run(now, status, id).changes === 1; }
   /** Back to pending without counting an attempt (its integration's breaker is open). */
   defer(id: number, at: number): void { this.deferRow.run(at, id); }
-  markRetry(id: number, at: number, error: string, status: number | null): void { this.retry.run(at, error, status, id); }
+  /**
+   * The row failed and is tried again at `at`, unless a newer push of its entity is pending (made
+   * while this one was being sent): then this one is superseded, and the newer one starts no sooner
+   * than `at`, with this one's attempts (supersedingStart). Sending the older content after the
+   * newer would overwrite it in the system.
+   */
+  markRetry(id: number, at: number, error: string, status: number | null): void {
+    this.db.transaction(() => {
+      const row = this.one.get(id) as OutboxRecord | undefined;
+      if (!row || row.status !== 'inflight') return;
+      const newer = row.entity && row.entity_id
+        ? (this.pendingFor.all(row.integration_id, row.entity, row.entity_id, row.kind) as OutboxRecord[]).filter((n) => n.id > id) : [];
+      if (newer.length === 0) {
+        this.retry.run(at, error, status, id);
+        return;
+      }
+      this.supersededAfterFailure.run(error, status, id);
+      for (const n of newer) {
+        const start = supersedingStart(n.next_attempt_at, [{ dueAt: at, attempts: row.attempts + 1 }, { dueAt: n.next_attempt_at, attempts: n.attempts }]);
+        this.restart.run(start.dueAt, start.attempts, n.id);
+      }
+    })();
+  }
   markDead(id: number, error: string, status: number | null): void { this.dead.run(error, status, id); }
 
   /** A dead (or cancelled) row back to pending, attempts reset. */

@@ -65,9 +65,11 @@ export class OutboxWorker {
   /** Breaker states, stored in the order they changed per integration. */
   private readonly breakerWrites: OrderedWrites;
   /**
-   * Integrations whose system answered 429: nothing more is sent to them from here before this
-   * time (ms since the epoch). A system's rate limit is the account's, not one row's (Graph
-   * throttling, Stripe and Google 429s), so its other rows wait out the `Retry-After` too.
+   * Connections whose system answered 429, by connection id: nothing more is sent to any of their
+   * bindings from here before this time (ms since the epoch). A rate limit is the account's, not one
+   * row's or one wedding's (Graph throttling, Stripe and Google 429s), so its other rows wait out
+   * the `Retry-After` too (capped: RETRY_AFTER_MAX_MS). Kept in memory: other instances learn of it
+   * only through the rows deferred here and the refused entity's newer push (markRetry).
    */
   private readonly pausedUntil = new Map<string, number>();
 
@@ -116,7 +118,13 @@ export class OutboxWorker {
 
   forget(integrationId: string): void {
     this.breakers.delete(integrationId);
-    this.pausedUntil.delete(integrationId);
+  }
+
+  /** Until when (ms since the epoch) the binding's connection is paused by a 429, 0 if it is not. */
+  private pauseOf(live: LiveIntegration): number {
+    const until = this.pausedUntil.get(live.integration.connectionId) ?? 0;
+    if (until && until <= this.deps.now()) this.pausedUntil.delete(live.integration.connectionId);
+    return until;
   }
 
   /** Resolves when every listed row is delivered, dead or cancelled (or the timeout passes). */
@@ -187,12 +195,11 @@ export class OutboxWorker {
         await this.deps.outbox.markDead(row.id, 'the integration was removed or is not active', null);
         continue;
       }
-      const paused = this.pausedUntil.get(row.integrationId) ?? 0;
+      const paused = this.pauseOf(live);
       if (paused > this.deps.now()) {
         for (const r of rows.slice(i)) await this.deps.outbox.defer(r.id, paused);
         return;
       }
-      this.pausedUntil.delete(row.integrationId);
       const breaker = this.breakerFor(row.integrationId)!;
       const gate = breaker.allow(this.deps.now());
       if (!gate.ok) {
@@ -210,7 +217,7 @@ export class OutboxWorker {
       } catch (error) {
         // Bookkeeping failed (storage trouble): the row goes back to pending and is tried later.
         this.deps.logger.error({ err: error, outboxId: row.id }, 'could not record the outcome of a push');
-        await this.deps.outbox.defer(row.id, this.deps.now() + IDLE_POLL_MS * 5).catch(() => { /* requeued at the next start, or by the next claim holder */ });
+        await this.deps.outbox.defer(row.id, Math.max(this.deps.now() + IDLE_POLL_MS * 5, this.pauseOf(live))).catch(() => { /* requeued at the next start, or by the next claim holder */ });
       }
     }
   }
@@ -246,6 +253,9 @@ export class OutboxWorker {
       const error = toAdapterError(caught, integration.system);
       const now = this.deps.now();
       const attempt = row.attempts + 1;
+      const retryAt = now + this.deps.retry.delay(attempt, error.extra.retryAfterMs);
+      // First, before any write that could fail: the rest of the chain must not go on into the limit.
+      if (error.code === 'rate_limited') this.pausedUntil.set(integration.connectionId, Math.max(retryAt, this.pausedUntil.get(integration.connectionId) ?? 0));
       const status = error.extra.status ?? null;
       this.deps.metrics.pushAttempts.inc({ system: integration.system, result: 'failed' });
       this.deps.metrics.pushFailures.inc({ system: integration.system, code: error.code });
@@ -253,8 +263,6 @@ export class OutboxWorker {
       live.integration.lastErrorAt = new Date(now).toISOString();
       live.integration.lastError = clipText(error.message, 500);
       let outcome: 'retry' | 'dead';
-      const retryAt = now + this.deps.retry.delay(attempt, error.extra.retryAfterMs);
-      if (error.code === 'rate_limited') this.pausedUntil.set(integration.id, retryAt);
       if (!error.retryable || attempt >= this.deps.retry.maxAttempts) {
         outcome = 'dead';
         await this.deps.outbox.markDead(row.id, clipText(`${error.code}: ${error.message}`, 1000), status);

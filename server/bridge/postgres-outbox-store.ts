@@ -3,7 +3,7 @@ import type pg from 'pg';
 import { HeldClaims, claimCandidates, claimedElsewhere, type ClaimsTable } from '../storage/postgres/held-claims.ts';
 import { inTransaction } from '../storage/postgres/pool.ts';
 import type { DeliveryRecord, OutboxQueue } from './outbox-queue.ts';
-import { outboxKeyNonce, supersedingDueAt, toOutboxRow, type NewOutboxRow, type OutboxReads, type OutboxRecord, type OutboxRow } from './outbox-store.ts';
+import { outboxKeyNonce, supersedingStart, toOutboxRow, type NewOutboxRow, type OutboxReads, type OutboxRecord, type OutboxRow } from './outbox-store.ts';
 
 /** The columns `toRow` reads; PostgreSQL's bigints come back as text, so those are cast to numbers. */
 const COLUMNS = `id::double precision AS id, integration_id, wedding_id, kind, entity, entity_id, payload, content_hash, idempotency_key, priority,
@@ -54,30 +54,30 @@ export class PostgresOutboxStore implements OutboxQueue, OutboxReads {
 
   /**
    * Adds a push (ms since the epoch for `now` and `r.notBefore`). A pending push of the same entity
-   * to the same integration is cancelled as superseded, and the new row is due at `supersedingDueAt`,
-   * as on SQLite. Runs on `client` when given (the transaction of the change behind it), else in
+   * to the same integration is cancelled as superseded, and the new row starts where
+   * `supersedingStart` says, as on SQLite. Runs on `client` when given (the transaction of the change behind it), else in
    * its own transaction. Resolves with the row id.
    */
   async add(r: NewOutboxRow, now: number, client?: pg.ClientBase): Promise<number> {
     if (!client) return inTransaction(this.pool, (c) => this.add(r, now, c));
-    let notBefore = r.notBefore;
+    let older: { next_attempt_at: number; attempts: number }[] = [];
     if (r.entity && r.entityId) {
-      const { rows } = await client.query<{ next_attempt_at: number; attempts: number }>(
+      ({ rows: older } = await client.query<{ next_attempt_at: number; attempts: number }>(
         `UPDATE outbox SET status = 'cancelled', last_error = 'superseded by a newer change'
          WHERE integration_id = $1 AND entity = $2 AND entity_id = $3 AND kind = $4 AND status = 'pending'
          RETURNING next_attempt_at::double precision AS next_attempt_at, attempts`,
-        [r.integrationId, r.entity, r.entityId, r.kind]);
-      for (const old of rows) notBefore = supersedingDueAt(notBefore, old.next_attempt_at, old.attempts);
+        [r.integrationId, r.entity, r.entityId, r.kind]));
     }
+    const start = supersedingStart(r.notBefore, older.map((o) => ({ dueAt: o.next_attempt_at, attempts: o.attempts })));
     // The key names the logical push and stays the same across every retry of this row; its random
     // part keeps it unique when ids repeat after a restore (outboxIdempotencyKey).
     const { rows } = await client.query<{ id: number }>(
       `WITH n AS (SELECT nextval(pg_get_serial_sequence('outbox', 'id')) AS id)
-       INSERT INTO outbox (id, integration_id, wedding_id, kind, entity, entity_id, payload, content_hash, idempotency_key, priority, status, next_attempt_at, created_at)
-       SELECT n.id, $1, $2, $3, $4, $5, $6, $7, COALESCE($8, 'wedsync-' || $1 || '-' || n.id || '-' || $12), $9, 'pending', $10, $11 FROM n
+       INSERT INTO outbox (id, integration_id, wedding_id, kind, entity, entity_id, payload, content_hash, idempotency_key, priority, status, next_attempt_at, attempts, created_at)
+       SELECT n.id, $1, $2, $3, $4, $5, $6, $7, COALESCE($8, 'wedsync-' || $1 || '-' || n.id || '-' || $12), $9, 'pending', $10, $13, $11 FROM n
        RETURNING id::double precision AS id`,
-      [r.integrationId, r.weddingId, r.kind, r.entity, r.entityId, JSON.stringify(r.payload), r.contentHash, r.idempotencyKey ?? null, r.priority, notBefore, now,
-        outboxKeyNonce()]);
+      [r.integrationId, r.weddingId, r.kind, r.entity, r.entityId, JSON.stringify(r.payload), r.contentHash, r.idempotencyKey ?? null, r.priority, start.dueAt, now,
+        outboxKeyNonce(), start.attempts]);
     return rows[0]!.id;
   }
 
@@ -195,11 +195,30 @@ export class PostgresOutboxStore implements OutboxQueue, OutboxReads {
       [at, id, this.holder]);
   }
 
+  /** As on SQLite (OutboxStore.markRetry): a newer pending push of the row's entity supersedes it and starts no sooner than `at`. */
   async markRetry(id: number, at: number, error: string, status: number | null): Promise<void> {
-    await this.pool.query(
-      `UPDATE outbox SET status = 'pending', attempts = attempts + 1, next_attempt_at = $1, last_error = $2, last_status = $3, claimed_by = NULL
-       WHERE id = $4 AND status = 'inflight' AND claimed_by = $5`,
-      [at, error, status, id, this.holder]);
+    await inTransaction(this.pool, async (c) => {
+      const { rows: [row] } = await c.query<{ integration_id: string; entity: string | null; entity_id: string | null; kind: string; attempts: number }>(
+        `SELECT integration_id, entity, entity_id, kind, attempts FROM outbox WHERE id = $1 AND status = 'inflight' AND claimed_by = $2 FOR UPDATE`, [id, this.holder]);
+      if (!row) return;
+      const { rows: newer } = row.entity === null || row.entity_id === null ? { rows: [] } : await c.query<{ id: number; next_attempt_at: number; attempts: number }>(
+        `SELECT id::double precision AS id, next_attempt_at::double precision AS next_attempt_at, attempts FROM outbox
+         WHERE integration_id = $1 AND entity = $2 AND entity_id = $3 AND kind = $4 AND status = 'pending' AND id > $5 FOR UPDATE`,
+        [row.integration_id, row.entity, row.entity_id, row.kind, id]);
+      if (newer.length === 0) {
+        await c.query(
+          `UPDATE outbox SET status = 'pending', attempts = attempts + 1, next_attempt_at = $1, last_error = $2, last_status = $3, claimed_by = NULL WHERE id = $4`,
+          [at, error, status, id]);
+        return;
+      }
+      await c.query(
+        `UPDATE outbox SET status = 'cancelled', attempts = attempts + 1, last_error = 'superseded by a newer change after: ' || $1, last_status = $2, claimed_by = NULL WHERE id = $3`,
+        [error, status, id]);
+      for (const n of newer) {
+        const start = supersedingStart(n.next_attempt_at, [{ dueAt: at, attempts: row.attempts + 1 }, { dueAt: n.next_attempt_at, attempts: n.attempts }]);
+        await c.query('UPDATE outbox SET next_attempt_at = $1, attempts = $2 WHERE id = $3', [start.dueAt, start.attempts, n.id]);
+      }
+    });
   }
 
   async markDead(id: number, error: string, status: number | null): Promise<void> {

@@ -1,6 +1,13 @@
 /**
+ * The longest `Retry-After` honoured (ms): a system, or a webhook subscriber whose URL a user set,
+ * asking for days (or a date in 2099) must not stop a connection's pushes for that long.
+ */
+export const RETRY_AFTER_MAX_MS = 3_600_000;
+
+/**
  * When to try again: the configured schedule (capped at its last step), with equal jitter so that
- * many failing rows do not retry in lockstep, and never before a `Retry-After` the system asked for.
+ * many failing rows do not retry in lockstep, and never before a `Retry-After` the system asked for
+ * (up to RETRY_AFTER_MAX_MS).
  */
 export interface RetryPolicy {
   maxAttempts: number;
@@ -15,7 +22,7 @@ export function createRetryPolicy(scheduleMs: number[], maxAttempts: number, ran
     delay(attempt, retryAfterMs) {
       const base = scheduleMs[Math.min(attempt, scheduleMs.length) - 1] ?? scheduleMs[0]!;
       const jittered = base / 2 + random() * (base / 2);
-      return Math.round(Math.max(jittered, retryAfterMs ?? 0));
+      return Math.round(Math.max(jittered, Math.min(retryAfterMs ?? 0, RETRY_AFTER_MAX_MS)));
     },
   };
 }

@@ -33,6 +33,8 @@ export interface VendorOverlapWrites {
 export interface OverlapRecords {
   /** The vendor's recorded overlaps, by key. */
   recordedFor(vendorId: string): Promise<Map<string, RecordedOverlap>>;
+  /** Every vendor entry id with a recorded overlap (each once, in no stated order). */
+  vendorIds(): Promise<string[]>;
   /**
    * Runs `check` as the vendor's only overlap check: another `exclusively` for the vendor starts
    * once it has settled (in this process on SQLite, which one process owns; across every instance
@@ -53,6 +55,7 @@ export const overlapOf = (r: Row): RecordedOverlap => ({
 /** Overlap records on the embedded SQLite database: one process, so checks of a vendor queue in process. */
 export function sqliteOverlapRecords(db: Db): OverlapRecords {
   const forVendor = db.prepare('SELECT * FROM calendar_overlaps WHERE vendor_id = ?');
+  const vendors = db.prepare('SELECT DISTINCT vendor_id FROM calendar_overlaps').pluck();
   const insert = db.prepare('INSERT OR REPLACE INTO calendar_overlaps (key, vendor_id, first_seen, end_ms, conflicts) VALUES (?, ?, ?, ?, ?)');
   const remove = db.prepare('DELETE FROM calendar_overlaps WHERE key = ?');
   const checks = new KeyedQueue();
@@ -68,6 +71,7 @@ export function sqliteOverlapRecords(db: Db): OverlapRecords {
   });
   return {
     recordedFor,
+    vendorIds: async () => vendors.all() as string[],
     exclusively: (vendorId, check) => checks.run(vendorId, () => check(writes(vendorId))),
   };
 }

@@ -35,6 +35,11 @@ export class PostgresOverlapRecords implements OverlapRecords {
     return recordedOn(this.pool, vendorId);
   }
 
+  async vendorIds(): Promise<string[]> {
+    const { rows } = await this.pool.query<{ vendor_id: string }>('SELECT DISTINCT vendor_id FROM calendar_overlaps');
+    return rows.map((r) => openedText(r.vendor_id));
+  }
+
   exclusively<T>(vendorId: string, check: (records: VendorOverlapWrites) => Promise<T>): Promise<T> {
     return this.checks.run(vendorId, async () => {
       const client = await this.pool.connect();

@@ -98,12 +98,3 @@ export function overlapsWithin(vendorId: string, owned: readonly OwnedCommitment
   for (const o of owned) byIdentity.set(o.identity, [...byIdentity.get(o.identity) ?? [], o.commitment]);
   return [...byIdentity].flatMap(([identity, commitments]) => findOverlaps(vendorId, commitments, hosts).map((o) => ({ ...o, identity })));
 }
-
-/**
- * The businesses among `owned` a caller may learn of: those with a commitment in a wedding it opens
- * (`opens`). Another business that shares the entry id in weddings the caller cannot open is not
- * the vendor the caller asked about.
- */
-export function identitiesSeen(owned: readonly OwnedCommitment[], opens: (weddingId: string) => boolean): Set<string> {
-  return new Set(owned.filter((o) => opens(o.weddingId)).map((o) => o.identity));
-}

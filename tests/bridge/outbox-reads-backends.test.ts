@@ -188,7 +188,28 @@ describe.each([['sqlite', openSqlite], ['postgres', openPostgres]] as const)('ou
     await o.queue.markRetry(newer, T + 31_000, 'rate_limited: 429', 429);
     await o.queue.release(b.id);
     const afterRefusal = await o.add({ ...push(b, 'e1', T + 1200), payload: { op: 'upsert', entityId: 'e1', n: 3 } }, T + 1200);
-    expect([(await o.reads.get(newer))!.status, (await o.reads.get(afterRefusal))!.nextAttemptAt]).toEqual(['cancelled', T + 31_000]);
+    expect([(await o.reads.get(newer))!.status, (await o.reads.get(afterRefusal))!.nextAttemptAt, (await o.reads.get(afterRefusal))!.attempts]).toEqual(['cancelled', T + 31_000, 1]);
+    // …and so does the edit after that (the wait is carried on with the attempts).
+    const third = await o.add({ ...push(b, 'e1', T + 1300), payload: { op: 'upsert', entityId: 'e1', n: 4 } }, T + 1300);
+    expect([(await o.reads.get(third))!.nextAttemptAt, (await o.reads.get(third))!.attempts]).toEqual([T + 31_000, 1]);
     expect(await o.queue.claimDue(T + 2000, 10, [], 10)).toEqual([]);
+  });
+
+  it('a push that fails while a newer one of its entity waits is superseded by it, and the newer one waits out the failure', async () => {
+    const o = open();
+    const b = await o.binding();
+    const T = T0 - 2 * 86_400_000;
+    const sending = await o.add(push(b, 'e1', T), T);
+    const [taken] = await o.queue.claimDue(T + 10, 10, [], 10);
+    expect(taken!.id).toBe(sending);
+    // Edited while the first push is under way: the newer push waits behind it.
+    const newer = await o.add({ ...push(b, 'e1', T + 50), payload: { op: 'upsert', entityId: 'e1', n: 2 } }, T + 20);
+    await o.queue.markRetry(sending, T + 30_000, 'rate_limited: 429', 429);
+    await o.queue.release(b.id);
+    // The older content is never sent after the newer; the newer goes when the system said.
+    expect((await o.reads.get(sending))!.status).toBe('cancelled');
+    expect([(await o.reads.get(newer))!.status, (await o.reads.get(newer))!.nextAttemptAt, (await o.reads.get(newer))!.attempts]).toEqual(['pending', T + 30_000, 1]);
+    expect(await o.queue.claimDue(T + 1000, 10, [], 10)).toEqual([]);
+    expect((await o.queue.claimDue(T + 30_000, 10, [], 10)).map((r) => r.id)).toEqual([newer]);
   });
 });

@@ -62,6 +62,9 @@ describe.each([['sqlite', () => openSqlite()], ['postgres', () => openPostgres()
     });
     expect(await records.recordedFor(v)).toEqual(new Map([[a.key, again]]));
     expect((await records.recordedFor(other)).size).toBe(1);
+    // The vendors with recorded overlaps, each once, ids kept exactly (the start-up check reads them).
+    const listed = await records.vendorIds();
+    expect([v, other].every((x) => listed.filter((y) => y === x).length === 1)).toBe(true);
   });
 
   it('runs a vendor\'s checks one at a time in the order asked, never holding up other vendors; a failing check does not stop the next', async () => {

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Participant } from '../../schema/api/people.ts';
 import { findOverlaps } from '../../server/calendar/overlaps.ts';
-import { identitiesSeen, overlapsWithin, type OwnedCommitment } from '../../server/calendar/vendor-commitments.ts';
+import { overlapsWithin, type OwnedCommitment } from '../../server/calendar/vendor-commitments.ts';
 import { vendorIdentities, type VendorIdentityReads } from '../../server/calendar/vendor-identity.ts';
 
 // The rules that tell businesses apart behind one vendor entry id (server/calendar/vendor-identity.ts,
@@ -73,13 +73,6 @@ describe('overlapsWithin', () => {
         const alone = findOverlaps('photo', xs.filter((x) => x.identity === identity).map((x) => x.commitment));
         expect(found.filter((o) => o.identity === identity).map((o) => o.key).sort()).toEqual(alone.map((o) => o.key).sort());
       }
-    }));
-  });
-
-  it('identitiesSeen: the businesses with a commitment in a wedding the caller opens, no other', () => {
-    fc.assert(fc.property(owned, fc.subarray(['w1', 'w2', 'w3']), (xs, opens) => {
-      const seen = identitiesSeen(xs, (w) => opens.includes(w));
-      expect([...seen].sort()).toEqual([...new Set(xs.filter((x) => opens.includes(x.weddingId)).map((x) => x.identity))].sort());
     }));
   });
 });

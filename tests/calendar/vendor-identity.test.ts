@@ -31,8 +31,8 @@ async function overlaps(t: TestServer, token: string): Promise<string[]> {
   return ((await res.json()) as { overlaps: Overlap[] }).overlaps.map((o) => [side(o.a), side(o.b)].sort().join(' + '));
 }
 
-async function busy(t: TestServer, token: string): Promise<Array<string | null>> {
-  const res = await t.fetch(`/api/integrations/calendar/availability?vendorId=photo&from=${DAY.from}&to=${DAY.to}`, { token });
+async function busy(t: TestServer, token: string, window = DAY): Promise<Array<string | null>> {
+  const res = await t.fetch(`/api/integrations/calendar/availability?vendorId=photo&from=${window.from}&to=${window.to}`, { token });
   expect(res.status).toBe(200);
   return ((await res.json()) as { busy: { weddingId: string | null; start: string }[] }).busy.map((b) => `${b.start} ${b.weddingId ?? '(another wedding)'}`);
 }
@@ -72,6 +72,8 @@ describe('one vendor entry id, several businesses', () => {
     expect(seenByIvory).toEqual(['(another wedding) + w-ivory', '(another wedding) + w-ivory']);
     await waitFor(async () => (await doubleBookings(t, 'w-ivory')).length === 2, 'the studio’s double bookings recorded in Ivory’s wedding');
     expect(await busy(t, planner.ivory)).toEqual(['2027-06-12T13:00:00.000Z (another wedding)', '2027-06-12T13:15:00.000Z (another wedding)', '2027-06-12T13:30:00.000Z w-ivory']);
+    // Asked about a time when Ivory's own wedding has nothing booked: the studio is still the one it asks about.
+    expect(await busy(t, planner.ivory, { from: '2027-06-12T13:00:00Z', to: '2027-06-12T13:20:00Z' })).toEqual(['2027-06-12T13:00:00.000Z (another wedding)', '2027-06-12T13:15:00.000Z (another wedding)']);
     // The studio sees its own day through any of its weddings.
     const studioToken = await t.token('vendor', ['w-ivory'], { vendorId: 'photo', sub: 'lens' });
     expect(await busy(t, studioToken)).toHaveLength(3);
