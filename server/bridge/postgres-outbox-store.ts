@@ -62,6 +62,12 @@ export class PostgresOutboxStore implements OutboxQueue, OutboxReads {
     if (!client) return inTransaction(this.pool, (c) => this.add(r, now, c));
     let older: { next_attempt_at: number; attempts: number }[] = [];
     if (r.entity && r.entityId) {
+      // The entity's push under way is locked first, in id order as markRetry locks: a failure it
+      // records at the same moment either sees this push (and is superseded by it) or has put itself
+      // back to pending before the cancel below reads it (and this push takes its wait).
+      await client.query(
+        `SELECT id FROM outbox WHERE integration_id = $1 AND entity = $2 AND entity_id = $3 AND kind = $4 AND status IN ('pending', 'inflight') ORDER BY id FOR UPDATE`,
+        [r.integrationId, r.entity, r.entityId, r.kind]);
       ({ rows: older } = await client.query<{ next_attempt_at: number; attempts: number }>(
         `UPDATE outbox SET status = 'cancelled', last_error = 'superseded by a newer change'
          WHERE integration_id = $1 AND entity = $2 AND entity_id = $3 AND kind = $4 AND status = 'pending'
