@@ -57,11 +57,13 @@ export function supersedingStart(notBefore: number, older: readonly { dueAt: num
   let waited = -Infinity;
   let attempts = 0;
   for (const o of older) {
+    due = Math.min(due, o.dueAt);
     if (o.attempts > 0) {
       waited = Math.max(waited, o.dueAt);
       attempts = Math.max(attempts, o.attempts);
-    } else due = Math.min(due, o.dueAt);
+    }
   }
+  // Never sooner than a retry's wait, never later than the earliest due time or that wait.
   return { dueAt: Math.max(due, waited), attempts };
 }
 
@@ -231,9 +233,9 @@ export class OutboxStore {
   /** Back to pending without counting an attempt (its integration's breaker is open). */
   defer(id: number, at: number): void { this.deferRow.run(at, id); }
   /**
-   * The row failed and is tried again at `at`, unless a newer push of its entity is pending (made
-   * while this one was being sent): then this one is superseded, and the newer one starts no sooner
-   * than `at`, with this one's attempts (supersedingStart). Sending the older content after the
+   * The row failed and is tried again at `at`, unless a newer push of its entity is pending or under
+   * way (made while this one was queued or being sent): then this one is superseded, and a pending
+   * newer one starts no sooner than `at`, with this one's attempts (supersedingStart). Sending the older content after the
    * newer would overwrite it in the system.
    */
   markRetry(id: number, at: number, error: string, status: number | null): void {
@@ -241,13 +243,14 @@ export class OutboxStore {
       const row = this.one.get(id) as OutboxRecord | undefined;
       if (!row || row.status !== 'inflight') return;
       const newer = row.entity && row.entity_id
-        ? (this.pendingFor.all(row.integration_id, row.entity, row.entity_id, row.kind) as OutboxRecord[]).filter((n) => n.id > id) : [];
+        ? (this.activeFor.all(row.integration_id, row.entity, row.entity_id, row.kind) as OutboxRecord[]).filter((n) => n.id > id) : [];
       if (newer.length === 0) {
         this.retry.run(at, error, status, id);
         return;
       }
       this.supersededAfterFailure.run(error, status, id);
-      for (const n of newer) {
+      // A newer push already under way (later in this chain) sends the newer content; pending ones wait out the failure.
+      for (const n of newer.filter((x) => x.status === 'pending')) {
         const start = supersedingStart(n.next_attempt_at, [{ dueAt: at, attempts: row.attempts + 1 }, { dueAt: n.next_attempt_at, attempts: n.attempts }]);
         this.restart.run(start.dueAt, start.attempts, n.id);
       }

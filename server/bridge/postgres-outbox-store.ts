@@ -201,15 +201,15 @@ export class PostgresOutboxStore implements OutboxQueue, OutboxReads {
       [at, id, this.holder]);
   }
 
-  /** As on SQLite (OutboxStore.markRetry): a newer pending push of the row's entity supersedes it and starts no sooner than `at`. */
+  /** As on SQLite (OutboxStore.markRetry): a newer push of the row's entity, pending or under way, supersedes it; a pending one starts no sooner than `at`. */
   async markRetry(id: number, at: number, error: string, status: number | null): Promise<void> {
     await inTransaction(this.pool, async (c) => {
       const { rows: [row] } = await c.query<{ integration_id: string; entity: string | null; entity_id: string | null; kind: string; attempts: number }>(
         `SELECT integration_id, entity, entity_id, kind, attempts FROM outbox WHERE id = $1 AND status = 'inflight' AND claimed_by = $2 FOR UPDATE`, [id, this.holder]);
       if (!row) return;
-      const { rows: newer } = row.entity === null || row.entity_id === null ? { rows: [] } : await c.query<{ id: number; next_attempt_at: number; attempts: number }>(
-        `SELECT id::double precision AS id, next_attempt_at::double precision AS next_attempt_at, attempts FROM outbox
-         WHERE integration_id = $1 AND entity = $2 AND entity_id = $3 AND kind = $4 AND status = 'pending' AND id > $5 FOR UPDATE`,
+      const { rows: newer } = row.entity === null || row.entity_id === null ? { rows: [] } : await c.query<{ id: number; status: string; next_attempt_at: number; attempts: number }>(
+        `SELECT id::double precision AS id, status, next_attempt_at::double precision AS next_attempt_at, attempts FROM outbox
+         WHERE integration_id = $1 AND entity = $2 AND entity_id = $3 AND kind = $4 AND status IN ('pending', 'inflight') AND id > $5 ORDER BY id FOR UPDATE`,
         [row.integration_id, row.entity, row.entity_id, row.kind, id]);
       if (newer.length === 0) {
         await c.query(
@@ -220,7 +220,7 @@ export class PostgresOutboxStore implements OutboxQueue, OutboxReads {
       await c.query(
         `UPDATE outbox SET status = 'cancelled', attempts = attempts + 1, last_error = 'superseded by a newer change after: ' || $1, last_status = $2, claimed_by = NULL WHERE id = $3`,
         [error, status, id]);
-      for (const n of newer) {
+      for (const n of newer.filter((x) => x.status === 'pending')) {
         const start = supersedingStart(n.next_attempt_at, [{ dueAt: at, attempts: row.attempts + 1 }, { dueAt: n.next_attempt_at, attempts: n.attempts }]);
         await c.query('UPDATE outbox SET next_attempt_at = $1, attempts = $2 WHERE id = $3', [start.dueAt, start.attempts, n.id]);
       }

@@ -86,5 +86,8 @@ describe('outbox: a 429 pauses the connection', () => {
     expect(supersedingStart(900, [debounced, waiting])).toEqual({ dueAt: 31_000, attempts: 2 });
     expect(supersedingStart(900, [waiting, debounced])).toEqual({ dueAt: 31_000, attempts: 2 });
     expect(supersedingStart(900, [])).toEqual({ dueAt: 900, attempts: 0 });
+    // Edits after the wait has passed do not put the push off: the earliest due time still stands.
+    expect(supersedingStart(40_000, [waiting])).toEqual({ dueAt: 31_000, attempts: 2 });
+    expect(supersedingStart(40_000, [{ dueAt: 31_000, attempts: 0 }, waiting])).toEqual({ dueAt: 31_000, attempts: 2 });
   });
 });

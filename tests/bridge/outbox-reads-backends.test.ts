@@ -212,4 +212,18 @@ describe.each([['sqlite', openSqlite], ['postgres', openPostgres]] as const)('ou
     expect(await o.queue.claimDue(T + 1000, 10, [], 10)).toEqual([]);
     expect((await o.queue.claimDue(T + 30_000, 10, [], 10)).map((r) => r.id)).toEqual([newer]);
   });
+
+  it('a push that fails while a newer one of its entity is under way after it is superseded, not retried after the newer', async () => {
+    const o = open();
+    const b = await o.binding();
+    const T = T0 - 3 * 86_400_000;
+    const older = await o.add(push(b, 'e1', T), T);
+    await o.queue.claimDue(T + 10, 10, [], 10);
+    const newer = await o.add({ ...push(b, 'e1', T + 20), payload: { op: 'upsert', entityId: 'e1', n: 2 } }, T + 20);
+    // Both in one delivery chain (the older first), as after a deferral or a lapsed claim.
+    await o.queue.claimDue(T + 30, 10, [], 10);
+    expect([(await o.reads.get(older))!.status, (await o.reads.get(newer))!.status]).toEqual(['inflight', 'inflight']);
+    await o.queue.markRetry(older, T + 5000, 'transient: 503', 503);
+    expect([(await o.reads.get(older))!.status, (await o.reads.get(newer))!.status]).toEqual(['cancelled', 'inflight']);
+  });
 });
