@@ -56,6 +56,9 @@ describe('one vendor entry id, several businesses', () => {
     expect(await busy(t, planner.bloom)).toEqual(['2027-06-12T13:00:00.000Z w-bloom']);
     expect(await busy(t, planner.ivory)).toEqual(['2027-06-12T13:30:00.000Z w-ivory']);
     expect([await doubleBookings(t, 'w-bloom'), await doubleBookings(t, 'w-ivory')]).toEqual([[], []]);
+    // An admin token for every wedding sees both photographers; one for Bloom's wedding, Bloom's.
+    expect(await busy(t, admin)).toEqual(['2027-06-12T13:00:00.000Z w-bloom', '2027-06-12T13:30:00.000Z w-ivory']);
+    expect(await busy(t, await t.token('admin', ['w-bloom']))).toEqual(['2027-06-12T13:00:00.000Z w-bloom']);
 
     // One business's own entry across its weddings is one vendor: Bloom books its `photo` twice.
     await book(t, 'w-bloom-2', 'Second Bloom ceremony', '14:15', '14:45');
