@@ -103,6 +103,16 @@ export class PullSchedule {
         this.notBefore.set(live, now + interval);
         continue;
       }
+      // Its system answered 429: nothing before its Retry-After; then at once if a pull was asked for meanwhile.
+      const paused = this.puller.pausedUntilOf(id);
+      if (paused) {
+        this.notBefore.set(live, paused);
+        continue;
+      }
+      if (this.puller.takeWanted(id)) {
+        void this.pullConnection(live, false, 'requested').catch((error) => this.deps.logger.info({ err: error, connectionId: id }, 'pull asked for during a 429 failed'));
+        continue;
+      }
       // Never pulled since start-up: due at a point of the first interval fixed by the connection's
       // id, so thousands of connections do not all pull on the first tick.
       const pulledAt = this.puller.lastPulledAt(id);

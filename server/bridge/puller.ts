@@ -1,4 +1,5 @@
-import { canPull, toAdapterError, type Adapter, type InboundChange, type SyncEntity } from '../../adapters/core/index.ts';
+import { AdapterError, canPull, toAdapterError, type Adapter, type InboundChange, type SyncEntity } from '../../adapters/core/index.ts';
+import { RETRY_AFTER_MAX_MS } from './retry-policy.ts';
 import { ListingCollector, absentDeletions, type FullResync } from './full-resync.ts';
 import type { Link } from './link-store.ts';
 import { clipText } from '../../schema/document/text.ts';
@@ -61,6 +62,14 @@ export class Puller {
   private readonly running = new Map<string, PullEntry>();
   private readonly lastPull = new Map<string, number>();
   private readonly lastSuccess = new Map<string, number>();
+  /**
+   * Keys whose system answered a pull with 429: no pull of them starts before this time (ms since
+   * the epoch; its `Retry-After`, at least 1 s and at most RETRY_AFTER_MAX_MS). Pulls asked for
+   * meanwhile are refused at once (`rate_limited`) and remembered in `wanted`: the schedule pulls
+   * the key once the time has passed (PullSchedule.tick).
+   */
+  private readonly pausedUntil = new Map<string, number>();
+  private readonly wanted = new Set<string>();
   /** Scheduled pulls running, and those waiting for a turn (FIFO). */
   private scheduledActive = 0;
   private readonly turns: (() => void)[] = [];
@@ -73,6 +82,18 @@ export class Puller {
   /** True while a pull of `key` runs or waits. */
   pending(key: string): boolean {
     return this.running.has(key);
+  }
+
+  /** Until when (ms since the epoch) pulls of `key` wait out a 429, 0 when they need not. */
+  pausedUntilOf(key: string): number {
+    const until = this.pausedUntil.get(key) ?? 0;
+    if (until && until <= this.deps.now()) this.pausedUntil.delete(key);
+    return until > this.deps.now() ? until : 0;
+  }
+
+  /** Whether a pull of `key` was asked for while it waited out a 429 (and forgets it). */
+  takeWanted(key: string): boolean {
+    return this.wanted.delete(key);
   }
 
   /** When the target was last pulled (ms), 0 if never. */
@@ -99,6 +120,11 @@ export class Puller {
   pull(live: PullTarget, full: boolean, reason: PullReason = 'requested'): Promise<number[]> {
     const id = live.key;
     trace('pull.requested', id, { reason });
+    const paused = this.pausedUntilOf(id);
+    if (paused) {
+      this.wanted.add(id);
+      return Promise.reject(new AdapterError('rate_limited', `${live.system} asked not to be read again before ${new Date(paused).toISOString()}; the pull follows then`, { retryAfterMs: paused - this.deps.now() }));
+    }
     const current = this.running.get(id);
     if (current && !current.started && (current.full || !full)) {
       if (reason === 'requested') current.promote?.();
@@ -180,6 +206,9 @@ export class Puller {
           listing = new ListingCollector(new Date().toISOString());
           page = -1;
           continue;
+        }
+        if (error.code === 'rate_limited') {
+          this.pausedUntil.set(target.key, this.deps.now() + Math.max(1000, Math.min(error.extra.retryAfterMs ?? 1000, RETRY_AFTER_MAX_MS)));
         }
         audit('pull.failed', 'failed', { code: error.code, message: clipText(error.message, 300) });
         await target.failed(clipText(`pull: ${error.message}`, 500), error.code);

@@ -143,6 +143,28 @@ describe('Outlook (Microsoft Graph)', () => {
   });
 });
 
+describe('rate limits on reads', () => {
+  it('a listing answered 429: pulls asked for within its Retry-After do not reach Google; one follows once it has passed, with the change', async () => {
+    const { t, s, planner } = await server();
+    await connect(t, planner, googleConnection(s, W, { importEvents: 'all', syncDirection: 'inbound', watch: false }));
+    const c = await t.connect(W, planner);
+    const lists = () => s.google.requests.filter((r) => r.method === 'GET' && /\/events(\?|$)/.test(r.path));
+    await waitFor(() => lists().length > 0, 'the first listing');
+    s.google.failNext({ count: 1, status: 429, retryAfter: '2', when: (m, p) => m === 'GET' && /\/events(\?|$)/.test(p) });
+    s.google.userInsert(s.googleCalendarId, { summary: 'Tasting', start: { dateTime: '2027-06-01T12:00:00+01:00' }, end: { dateTime: '2027-06-01T13:00:00+01:00' } });
+    expect((await pullNow(t, planner)).syncResults.map((r) => r.success)).toEqual([false]);
+    const refused = lists().at(-1)!;
+    expect(refused.status).toBe(429);
+    // Asked again at once: answered from here, Google is not read.
+    const again = await pullNow(t, planner);
+    expect(again.syncResults.map((r) => [r.success, r.error])).toEqual([[false, expect.stringMatching(/asked not to be read again before .*; the pull follows then/)]]);
+    expect(lists().at(-1)).toBe(refused);
+    await waitFor(() => c.doc.listEvents().some((e) => e.title === 'Tasting'), 'the change, once the wait has passed', 15_000);
+    const next = lists()[lists().indexOf(refused) + 1]!;
+    expect(next.at - refused.at).toBeGreaterThanOrEqual(2000);
+  });
+});
+
 describe('sync tokens', () => {
   it('an expired token (Google 410, Graph 410, CalDAV valid-sync-token) → a full resync, without duplicates', async () => {
     const { t, s, planner } = await server();
