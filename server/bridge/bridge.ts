@@ -79,7 +79,7 @@ export class Bridge {
   private readonly facts: WeddingFactsCache;
   private readonly now: () => number;
   /** When binding and connection pulls run (pull-schedule.ts). */
-  private readonly pulls: PullSchedule;
+  readonly pulls: PullSchedule;
   private readonly webhooks: WebhookIntake;
   private timers: NodeJS.Timeout[] = [];
   private readonly statusSections = new Map<string, (p: Principal, weddingId: string) => Promise<unknown>>();

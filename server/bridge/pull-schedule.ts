@@ -94,8 +94,15 @@ export class PullSchedule {
     const now = this.deps.now();
     const interval = this.deps.intervalMs;
     const safety = Math.max(interval, this.deps.safetyIntervalMs ?? interval);
+    const wanted = this.puller.anyWanted;
     for (const live of this.deps.runtime.all()) {
       const id = live.connection.id;
+      // A pull asked for during a 429's pause (here, whichever instance schedules it) follows as soon as it has passed.
+      const asked = wanted ? this.puller.takeWanted(id) : undefined;
+      if (asked && canPull(live.adapter) && live.connection.status !== 'needs_attention') {
+        void this.pullConnection(live, asked.full, 'requested').catch((error) => this.deps.logger.info({ err: error, connectionId: id }, 'pull asked for during a 429 failed'));
+        continue;
+      }
       if ((this.notBefore.get(live) ?? 0) > now) continue;
       // Another instance sharing the stores pulls it on schedule.
       if (this.deps.mine && !this.deps.mine(id)) continue;
@@ -103,14 +110,10 @@ export class PullSchedule {
         this.notBefore.set(live, now + interval);
         continue;
       }
-      // Its system answered 429: nothing before its Retry-After; then at once if a pull was asked for meanwhile.
+      // Its system answered 429: not pulled on schedule before its Retry-After.
       const paused = this.puller.pausedUntilOf(id);
       if (paused) {
         this.notBefore.set(live, paused);
-        continue;
-      }
-      if (this.puller.takeWanted(id)) {
-        void this.pullConnection(live, false, 'requested').catch((error) => this.deps.logger.info({ err: error, connectionId: id }, 'pull asked for during a 429 failed'));
         continue;
       }
       // Never pulled since start-up: due at a point of the first interval fixed by the connection's
@@ -130,6 +133,16 @@ export class PullSchedule {
       if (this.puller.pending(id)) continue;
       void this.pullConnection(live, false, 'scheduled').catch((error) => this.deps.logger.info({ err: error, connectionId: id }, 'scheduled pull failed'));
     }
+  }
+
+  /** Until when (ms) reads of the connection wait out a 429, 0 if they need not (Puller.pausedUntilOf). */
+  readsPausedUntil(connectionId: string): number {
+    return this.puller.pausedUntilOf(connectionId);
+  }
+
+  /** Records a 429 answered to another read of the connection (the consistency audit's): Puller.pause. */
+  pauseReads(connectionId: string, retryAfterMs: number | undefined): void {
+    this.puller.pause(connectionId, retryAfterMs);
   }
 
   /** Resolves when every pull now running, and any queued behind one, has ended (failed ones included). */

@@ -69,7 +69,8 @@ export class Puller {
    * the key once the time has passed (PullSchedule.tick).
    */
   private readonly pausedUntil = new Map<string, number>();
-  private readonly wanted = new Set<string>();
+  /** Keys asked for during their pause, and whether a full read was among the asks. */
+  private readonly wanted = new Map<string, boolean>();
   /** Scheduled pulls running, and those waiting for a turn (FIFO). */
   private scheduledActive = 0;
   private readonly turns: (() => void)[] = [];
@@ -91,9 +92,33 @@ export class Puller {
     return until > this.deps.now() ? until : 0;
   }
 
-  /** Whether a pull of `key` was asked for while it waited out a 429 (and forgets it). */
-  takeWanted(key: string): boolean {
-    return this.wanted.delete(key);
+  /**
+   * Records a 429 answered to a read of `key` (here, or by another reader of the system such as the
+   * consistency audit): no pull of it starts before `retryAfterMs` (at least 1 s, at most RETRY_AFTER_MAX_MS).
+   */
+  pause(key: string, retryAfterMs: number | undefined): void {
+    const until = this.deps.now() + Math.max(1000, Math.min(retryAfterMs ?? 1000, RETRY_AFTER_MAX_MS));
+    this.pausedUntil.set(key, Math.max(until, this.pausedUntil.get(key) ?? 0));
+  }
+
+  /** A pull of `key` asked for during its pause, once that has passed: whether it was to be full (and forgets it); undefined if none. */
+  takeWanted(key: string): { full: boolean } | undefined {
+    const full = this.wanted.get(key);
+    if (full === undefined || this.pausedUntilOf(key)) return undefined;
+    this.wanted.delete(key);
+    return { full };
+  }
+
+  /** Whether any key waits for a pull asked for during its pause. */
+  get anyWanted(): boolean {
+    return this.wanted.size > 0;
+  }
+
+  private refuseWhilePaused(target: PullTarget, full: boolean): Error | null {
+    const paused = this.pausedUntilOf(target.key);
+    if (!paused) return null;
+    this.wanted.set(target.key, full || (this.wanted.get(target.key) ?? false));
+    return new AdapterError('rate_limited', `${target.system} asked not to be read again before ${new Date(paused).toISOString()}; the pull follows then`, { retryAfterMs: paused - this.deps.now() });
   }
 
   /** When the target was last pulled (ms), 0 if never. */
@@ -120,11 +145,8 @@ export class Puller {
   pull(live: PullTarget, full: boolean, reason: PullReason = 'requested'): Promise<number[]> {
     const id = live.key;
     trace('pull.requested', id, { reason });
-    const paused = this.pausedUntilOf(id);
-    if (paused) {
-      this.wanted.add(id);
-      return Promise.reject(new AdapterError('rate_limited', `${live.system} asked not to be read again before ${new Date(paused).toISOString()}; the pull follows then`, { retryAfterMs: paused - this.deps.now() }));
-    }
+    const refused = this.refuseWhilePaused(live, full);
+    if (refused) return Promise.reject(refused);
     const current = this.running.get(id);
     if (current && !current.started && (current.full || !full)) {
       if (reason === 'requested') current.promote?.();
@@ -136,6 +158,9 @@ export class Puller {
       const release = reason === 'scheduled' ? await this.turn(entry) : undefined;
       try {
         entry.started = true;
+        // Queued behind a pull that was answered 429: it waits out the same pause.
+        const refused = this.refuseWhilePaused(live, entry.full);
+        if (refused) throw refused;
         return await this.pages(live, full);
       } finally {
         release?.();
@@ -207,9 +232,7 @@ export class Puller {
           page = -1;
           continue;
         }
-        if (error.code === 'rate_limited') {
-          this.pausedUntil.set(target.key, this.deps.now() + Math.max(1000, Math.min(error.extra.retryAfterMs ?? 1000, RETRY_AFTER_MAX_MS)));
-        }
+        if (error.code === 'rate_limited') this.pause(target.key, error.extra.retryAfterMs);
         audit('pull.failed', 'failed', { code: error.code, message: clipText(error.message, 300) });
         await target.failed(clipText(`pull: ${error.message}`, 500), error.code);
         throw error;
