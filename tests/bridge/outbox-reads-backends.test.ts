@@ -226,4 +226,22 @@ describe.each([['sqlite', openSqlite], ['postgres', openPostgres]] as const)('ou
     await o.queue.markRetry(older, T + 5000, 'transient: 503', 503);
     expect([(await o.reads.get(older))!.status, (await o.reads.get(newer))!.status]).toEqual(['cancelled', 'inflight']);
   });
+
+  it('an older push taken after a newer one of its entity (the newer had a higher priority) is cancelled before it is sent', async () => {
+    const o = open();
+    const b = await o.binding();
+    const T = T0 - 4 * 86_400_000;
+    const older = await o.add(push(b, 'e1', T), T);
+    await o.queue.claimDue(T + 10, 10, [], 10);
+    // Wedding-day edits go first: the newer push outranks the older, which is handed back.
+    const newer = await o.add({ ...push(b, 'e1', T + 20), priority: 10, payload: { op: 'upsert', entityId: 'e1', n: 2 } }, T + 20);
+    await o.queue.defer(older, T + 20);
+    await o.queue.release(b.id);
+    const taken = await o.queue.claimDue(T + 30, 10, [], 10);
+    expect(taken.map((r) => r.id)).toEqual([newer, older]);
+    expect(await o.queue.cancelIfSuperseded(newer)).toBe(false);
+    expect(await o.queue.markDelivered(newer, 200, T + 40)).toBe('delivered');
+    expect(await o.queue.cancelIfSuperseded(older)).toBe(true);
+    expect((await o.reads.get(older))!.status).toBe('cancelled');
+  });
 });
