@@ -96,6 +96,20 @@ const push = (b: { id: string; weddingId: string }, entityId: string, at: number
   integrationId: b.id, weddingId: b.weddingId, kind: 'entity', entity: 'timeline', entityId, payload: { op: 'upsert', entityId }, contentHash: `h-${entityId}`, priority: 0, notBefore: at,
 });
 
+/**
+ * A push of `e1` taken for delivery, then a newer one of `e1` (priority `priority`) added while it
+ * is under way; `daysBack` days before T0, so no other case's rows are due with them.
+ */
+async function editedUnderWay(open: () => Opened, daysBack: number, priority = 0) {
+  const o = open();
+  const b = await o.binding();
+  const T = T0 - daysBack * 86_400_000;
+  const older = await o.add(push(b, 'e1', T), T);
+  await o.queue.claimDue(T + 10, 10, [], 10);
+  const newer = await o.add({ ...push(b, 'e1', T + 20), priority, payload: { op: 'upsert', entityId: 'e1', n: 2 } }, T + 20);
+  return { o, b, T, older, newer };
+}
+
 describe.each([['sqlite', openSqlite], ['postgres', openPostgres]] as const)('outbox and inbox reads on %s', (_name, open) => {
   it('counts pending (inflight included) and dead rows per binding with the oldest pending age, lists dead ones newest first, and replays a dead one', async () => {
     const o = open();
@@ -214,12 +228,7 @@ describe.each([['sqlite', openSqlite], ['postgres', openPostgres]] as const)('ou
   });
 
   it('a push that fails while a newer one of its entity is under way after it is superseded, not retried after the newer', async () => {
-    const o = open();
-    const b = await o.binding();
-    const T = T0 - 3 * 86_400_000;
-    const older = await o.add(push(b, 'e1', T), T);
-    await o.queue.claimDue(T + 10, 10, [], 10);
-    const newer = await o.add({ ...push(b, 'e1', T + 20), payload: { op: 'upsert', entityId: 'e1', n: 2 } }, T + 20);
+    const { o, T, older, newer } = await editedUnderWay(open, 3);
     // Both in one delivery chain (the older first), as after a deferral or a lapsed claim.
     await o.queue.claimDue(T + 30, 10, [], 10);
     expect([(await o.reads.get(older))!.status, (await o.reads.get(newer))!.status]).toEqual(['inflight', 'inflight']);
@@ -228,13 +237,8 @@ describe.each([['sqlite', openSqlite], ['postgres', openPostgres]] as const)('ou
   });
 
   it('an older push taken after a newer one of its entity (the newer had a higher priority) is cancelled before it is sent', async () => {
-    const o = open();
-    const b = await o.binding();
-    const T = T0 - 4 * 86_400_000;
-    const older = await o.add(push(b, 'e1', T), T);
-    await o.queue.claimDue(T + 10, 10, [], 10);
     // Wedding-day edits go first: the newer push outranks the older, which is handed back.
-    const newer = await o.add({ ...push(b, 'e1', T + 20), priority: 10, payload: { op: 'upsert', entityId: 'e1', n: 2 } }, T + 20);
+    const { o, b, T, older, newer } = await editedUnderWay(open, 4, 10);
     await o.queue.defer(older, T + 20);
     await o.queue.release(b.id);
     const taken = await o.queue.claimDue(T + 30, 10, [], 10);
