@@ -42,12 +42,6 @@ export interface OutboxQueue {
   markRetry(id: number, at: number, error: string, status: number | null): Promise<void>;
   markDead(id: number, error: string, status: number | null): Promise<void>;
   get(id: number): Promise<OutboxRow | undefined>;
-  /**
-   * Just before sending: cancels the row (under way here) when a newer push of its entity is queued,
-   * under way or delivered, and says so. Its content is older: sent after the newer (rows are taken
-   * by priority first), it would overwrite it in the system.
-   */
-  cancelIfSuperseded(id: number): Promise<boolean>;
 }
 
 /**
@@ -64,7 +58,6 @@ export class SqliteOutboxQueue implements OutboxQueue {
   }
   holds(): boolean { return true; }
   async release(): Promise<void> {}
-  async cancelIfSuperseded(id: number): Promise<boolean> { return this.store.cancelIfSuperseded(id); }
   async outrankedBy(integrationId: string, priority: number, now: number): Promise<boolean> { return this.store.outrankedBy(integrationId, priority, now); }
   async nextDueAt(skipIntegrations: string[]): Promise<number | null> { return this.store.nextDueAt(skipIntegrations); }
   async markDelivered(id: number, status: number | null, now: number): Promise<DeliveryRecord> { return this.store.markDelivered(id, status, now) ? 'delivered' : 'superseded'; }

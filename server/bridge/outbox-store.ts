@@ -134,7 +134,6 @@ export class OutboxStore {
   private readonly activeFor;
   private readonly supersededAfterFailure;
   private readonly restart;
-  private readonly supersededNow;
 
   constructor(private readonly db: Db) {
     this.insertRow = db.prepare(`INSERT INTO outbox (integration_id, wedding_id, kind, entity, entity_id, payload, content_hash, idempotency_key, priority, status, next_attempt_at, attempts, created_at)
@@ -151,10 +150,6 @@ export class OutboxStore {
     this.dead = db.prepare(`UPDATE outbox SET status = 'dead', attempts = attempts + 1, last_error = ?, last_status = ? WHERE id = ? AND status = 'inflight'`);
     this.supersededAfterFailure = db.prepare(`UPDATE outbox SET status = 'cancelled', attempts = attempts + 1, last_error = 'superseded by a newer change after: ' || ?, last_status = ? WHERE id = ? AND status = 'inflight'`);
     this.restart = db.prepare(`UPDATE outbox SET next_attempt_at = ?, attempts = ? WHERE id = ? AND status = 'pending'`);
-    this.supersededNow = db.prepare(`UPDATE outbox SET status = 'cancelled', last_error = 'superseded by a newer change'
-      WHERE id = ? AND status = 'inflight' AND entity IS NOT NULL AND entity_id IS NOT NULL AND EXISTS (
-        SELECT 1 FROM outbox n WHERE n.integration_id = outbox.integration_id AND n.entity = outbox.entity AND n.entity_id = outbox.entity_id
-          AND n.kind = outbox.kind AND n.id > outbox.id AND n.status IN ('pending', 'inflight', 'delivered'))`);
     this.activeFor = db.prepare(`SELECT * FROM outbox WHERE integration_id = ? AND entity = ? AND entity_id = ? AND kind = ? AND status IN ('pending', 'inflight')`);
     this.reset = db.prepare(`UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ?, last_error = NULL WHERE id = ? AND status IN ('dead', 'cancelled')`);
     this.one = db.prepare('SELECT * FROM outbox WHERE id = ?');
@@ -262,9 +257,6 @@ export class OutboxStore {
     })();
   }
   markDead(id: number, error: string, status: number | null): void { this.dead.run(error, status, id); }
-
-  /** OutboxQueue.cancelIfSuperseded. */
-  cancelIfSuperseded(id: number): boolean { return this.supersededNow.run(id).changes === 1; }
 
   /** A dead (or cancelled) row back to pending, attempts reset. */
   replay(id: number, now: number): boolean { return this.reset.run(now, id).changes === 1; }

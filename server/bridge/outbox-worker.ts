@@ -233,8 +233,6 @@ export class OutboxWorker {
     // Checked again just before sending: an instance frozen since the chain's last check must not send
     // a push its successor may already have sent (and newer ones after it).
     if (!this.deps.outbox.holds(row.integrationId)) return;
-    // A newer push of the entity went first (a higher priority) or waits: this older content is not sent.
-    if (row.entity && await this.deps.outbox.cancelIfSuperseded(row.id)) return;
     try {
       const result = await handler(row, live);
       const now = this.deps.now();

@@ -227,14 +227,6 @@ export class PostgresOutboxStore implements OutboxQueue, OutboxReads {
     });
   }
 
-  async cancelIfSuperseded(id: number): Promise<boolean> {
-    const { rowCount } = await this.pool.query(`UPDATE outbox SET status = 'cancelled', last_error = 'superseded by a newer change'
-      WHERE id = $1 AND status = 'inflight' AND claimed_by = $2 AND entity IS NOT NULL AND entity_id IS NOT NULL AND EXISTS (
-        SELECT 1 FROM outbox n WHERE n.integration_id = outbox.integration_id AND n.entity = outbox.entity AND n.entity_id = outbox.entity_id
-          AND n.kind = outbox.kind AND n.id > outbox.id AND n.status IN ('pending', 'inflight', 'delivered'))`, [id, this.holder]);
-    return rowCount === 1;
-  }
-
   async markDead(id: number, error: string, status: number | null): Promise<void> {
     await this.pool.query(
       `UPDATE outbox SET status = 'dead', attempts = attempts + 1, last_error = $1, last_status = $2, claimed_by = NULL WHERE id = $3 AND status = 'inflight' AND claimed_by = $4`,
