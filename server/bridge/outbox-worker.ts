@@ -50,8 +50,9 @@ const NOTHING_CLAIMED_RETRY_MS = 25;
 /**
  * Delivers outbox rows: in order per integration, integrations in parallel, highest priority first.
  * Retries only what can succeed later (5xx, network, 429 after its Retry-After, which holds back the
- * integration's other rows too); stops on 410 and other 4xx (dead letter, replayable); opens an
- * integration's circuit breaker after repeated failures. Rows left inflight by a crash are delivered again with the same idempotency key.
+ * connection's other rows too); stops on 410 and other 4xx (dead letter, replayable); opens an
+ * integration's circuit breaker after repeated failures. Rows left inflight by a crash are
+ * delivered again with the same idempotency key.
  */
 export class OutboxWorker {
   private readonly handlers = new Map<string, OutboxHandler>();
@@ -123,8 +124,9 @@ export class OutboxWorker {
   /** Until when (ms since the epoch) the binding's connection is paused by a 429, 0 if it is not. */
   private pauseOf(live: LiveIntegration): number {
     const until = this.pausedUntil.get(live.integration.connectionId) ?? 0;
-    if (until && until <= this.deps.now()) this.pausedUntil.delete(live.integration.connectionId);
-    return until;
+    if (until > this.deps.now()) return until;
+    if (until) this.pausedUntil.delete(live.integration.connectionId);
+    return 0;
   }
 
   /** Resolves when every listed row is delivered, dead or cancelled (or the timeout passes). */
