@@ -235,8 +235,8 @@ export class OutboxStore {
   /**
    * The row failed and is tried again at `at`, unless a newer push of its entity is pending or under
    * way (made while this one was queued or being sent): then this one is superseded, and a pending
-   * newer one starts no sooner than `at`, with this one's attempts (supersedingStart). Sending the older content after the
-   * newer would overwrite it in the system.
+   * newer one starts no sooner than `at`, with this one's attempts (supersedingStart). Sending the
+   * older content after the newer would overwrite it in the system.
    */
   markRetry(id: number, at: number, error: string, status: number | null): void {
     this.db.transaction(() => {

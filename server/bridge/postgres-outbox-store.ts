@@ -55,8 +55,8 @@ export class PostgresOutboxStore implements OutboxQueue, OutboxReads {
   /**
    * Adds a push (ms since the epoch for `now` and `r.notBefore`). A pending push of the same entity
    * to the same integration is cancelled as superseded, and the new row starts where
-   * `supersedingStart` says, as on SQLite. Runs on `client` when given (the transaction of the change behind it), else in
-   * its own transaction. Resolves with the row id.
+   * `supersedingStart` says, as on SQLite. Runs on `client` when given (the transaction of the
+   * change behind it), else in its own transaction. Resolves with the row id.
    */
   async add(r: NewOutboxRow, now: number, client?: pg.ClientBase): Promise<number> {
     if (!client) return inTransaction(this.pool, (c) => this.add(r, now, c));

@@ -18,7 +18,7 @@ import { CalendarFeeds } from './calendar-feeds.ts';
 import type { BookingFollower, CalendarStorage } from './calendar-storage.ts';
 import type { OverlapRecords, RecordedOverlap, VendorOverlapWrites } from './overlap-records.ts';
 import type { Commitment, FoundOverlap } from './overlaps.ts';
-import { VendorCommitments, type VendorCommitmentsFound } from './vendor-commitments.ts';
+import { VendorCommitments, type VendorOverlap } from './vendor-commitments.ts';
 import { vendorIdentities, type VendorIdentityReads } from './vendor-identity.ts';
 import { WeddingHosts } from './wedding-hosts.ts';
 import { calendarReach, type CalendarReach } from './calendar-reach.ts';
@@ -196,16 +196,16 @@ export class CalendarService {
    * are gone. One check per vendor at a time (OverlapRecords.exclusively: in process on SQLite,
    * across instances on PostgreSQL), so an overlap is never recorded twice.
    */
-  checkVendor(vendorId: string): Promise<VendorCommitmentsFound> {
+  checkVendor(vendorId: string): Promise<VendorOverlap[]> {
     return this.overlapRecords.exclusively(vendorId, (records) => this.checkVendorNow(vendorId, records));
   }
 
-  private async checkVendorNow(vendorId: string, records: VendorOverlapWrites): Promise<VendorCommitmentsFound> {
+  private async checkVendorNow(vendorId: string, records: VendorOverlapWrites): Promise<VendorOverlap[]> {
     const { from, to } = this.window();
-    const found = await this.vendors.find(vendorId, from, to);
+    const found = await this.vendors.overlaps(vendorId, from, to);
     const recorded = await records.recorded();
-    const current = new Set(found.overlaps.map((o) => o.key));
-    for (const o of found.overlaps) {
+    const current = new Set(found.map((o) => o.key));
+    for (const o of found) {
       if (recorded.has(o.key)) continue;
       const conflicts = await this.recordConflicts(o);
       await records.record({ key: o.key, vendorId, firstSeen: new Date(this.now).toISOString(), endMs: o.endMs, conflicts });
@@ -334,7 +334,7 @@ export class CalendarService {
     const found = await this.checkVendor(vendorId);
     const recorded = await this.overlapRecords.recordedFor(vendorId);
     const seen = await this.identitiesSeenBy(p, vendorId);
-    const ours = found.overlaps.filter((o) => seen(o.identity));
+    const ours = found.filter((o) => seen(o.identity));
     const reach = await this.reach(p, vendorId, ours.flatMap((o) => [o.a, o.b]));
     const overlaps = ours
       .filter((o) => this.visible(p, o) && this.reachable(o, reach))
@@ -370,7 +370,7 @@ export class CalendarService {
       if (p.role === 'vendor' && p.vendorId !== vendorId) continue;
       const recorded = await this.overlapRecords.recordedFor(vendorId);
       // Those of the business behind the entry in this wedding: the ones with a side in it.
-      const found = (await this.vendors.find(vendorId, from, to)).overlaps;
+      const found = await this.vendors.overlaps(vendorId, from, to);
       const reach = await this.reach(p, vendorId, found.flatMap((o) => [o.a, o.b]));
       for (const o of found) {
         if (this.reachable(o, reach) && [o.a, o.b].some((s) => s.kind === 'wedding' && s.weddingId === weddingId)) overlaps.push(this.toOverlap(p, o, recorded.get(o.key), reach));

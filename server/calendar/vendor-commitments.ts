@@ -19,12 +19,6 @@ export interface OwnedCommitment {
 /** An overlap between two commitments of one business (`identity`). */
 export type VendorOverlap = FoundOverlap & { identity: string };
 
-/** A vendor entry id's commitments in a time window, and the overlaps within each business behind it. */
-export interface VendorCommitmentsFound {
-  owned: OwnedCommitment[];
-  overlaps: VendorOverlap[];
-}
-
 export interface VendorCommitmentsDeps {
   bookings: BookingRecords;
   busyRecords: BusyRecords;
@@ -76,8 +70,8 @@ export class VendorCommitments {
     return out;
   }
 
-  /** The commitments, and the overlaps within each business once the hosts of every wedding among them are known. */
-  async find(vendorId: string, from: number, to: number): Promise<VendorCommitmentsFound> {
+  /** The overlaps within each business among the commitments, once the hosts of every wedding among them are known. */
+  async overlaps(vendorId: string, from: number, to: number): Promise<VendorOverlap[]> {
     const owned = await this.commitments(vendorId, from, to);
     const { hosts } = this.deps;
     for (const { commitment: c } of owned) {
@@ -85,7 +79,7 @@ export class VendorCommitments {
       await this.deps.anywhere.withDocument(c.weddingId, (doc) => { if (!hosts.has(c.weddingId)) hosts.load(c.weddingId, new WeddingDoc(doc)); })
         .catch((error) => this.deps.logger.warn({ err: error, weddingId: c.weddingId }, 'venue of a wedding not read'));
     }
-    return { owned, overlaps: overlapsWithin(vendorId, owned, (weddingId) => hosts.hosts(weddingId, vendorId)) };
+    return overlapsWithin(vendorId, owned, (weddingId) => hosts.hosts(weddingId, vendorId));
   }
 }
 
