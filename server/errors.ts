@@ -82,6 +82,8 @@ export const ERROR_CODES = {
   conflict_already_resolved: 409,
   outbox_not_found: 404,
   outbox_not_replayable: 409,
+  // A newer push of the same entity was delivered or is under way: replaying would overwrite it.
+  outbox_superseded: 409,
   webhook_not_supported: 404,
   signature_invalid: 401,
   signature_stale: 401,

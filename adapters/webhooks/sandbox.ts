@@ -21,6 +21,7 @@ export interface ReceivedWebhook {
 export class WebhookReceiver {
   readonly received: ReceivedWebhook[] = [];
   private failures: { count: number; status: number; retryAfter?: string } = { count: 0, status: 500 };
+  private delayMs = 0;
   private server = http.createServer((req, res) => this.handle(req, res));
   url = '';
 
@@ -35,6 +36,11 @@ export class WebhookReceiver {
   /** Answer the next `count` deliveries with `status` (e.g. 503, or 429 with a Retry-After). */
   failNext(count: number, status = 503, retryAfter?: string): void {
     this.failures = { count, status, retryAfter };
+  }
+
+  /** Answer each delivery `ms` after it arrived (a slow subscriber); 0 answers at once. */
+  answerAfter(ms: number): void {
+    this.delayMs = ms;
   }
 
   /** Deliveries answered 2xx, each webhook-id once: what the subscriber acted on. */
@@ -65,7 +71,8 @@ export class WebhookReceiver {
       let body: ReceivedWebhook['body'];
       try { body = JSON.parse(raw); } catch { body = { type: 'invalid', timestamp: '', data: {} }; }
       this.received.push({ id: headers['webhook-id'] ?? '', verified: check.ok, body, headers, answeredWith: status, at });
-      res.writeHead(status).end();
+      if (this.delayMs > 0) setTimeout(() => res.writeHead(status).end(), this.delayMs);
+      else res.writeHead(status).end();
     });
   }
 }

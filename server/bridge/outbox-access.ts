@@ -41,7 +41,8 @@ export async function outboxEntry(d: OutboxAccessDeps, p: Principal, id: number)
 
 /**
  * POST /api/integrations/outbox/:id/replay: a dead or cancelled push is queued again (its breaker
- * closed, audited). Throws BridgeError `outbox_not_found`, `outbox_not_replayable`, AuthError as assertManage.
+ * closed, audited). Throws BridgeError `outbox_not_found`, `outbox_not_replayable`, `outbox_superseded` (not its
+ * entity's newest push: sending it would overwrite newer content), AuthError as assertManage.
  */
 export async function replayOutbox(d: OutboxAccessDeps, p: Principal, id: number) {
   const row = await d.outbox.get(id);
@@ -51,7 +52,14 @@ export async function replayOutbox(d: OutboxAccessDeps, p: Principal, id: number
     if (row && integration && canOpenWedding(p, row.weddingId)) assertManage(p, row.weddingId, integration.vendorId);
     throw new BridgeError('outbox_not_found', `no outbox entry ${id}`);
   }
-  if (!(await d.outbox.replay(id, d.now()))) throw new BridgeError('outbox_not_replayable', `outbox entry ${id} is ${row.status}; only dead or cancelled entries can be replayed`);
+  const outcome = await d.outbox.replay(id, d.now());
+  if (outcome === 'superseded') {
+    throw new BridgeError('outbox_superseded', `outbox entry ${id} is not the newest push of its ${row.entity ?? 'entity'}: a newer change was made since, and sending this one after it would overwrite it in the system`);
+  }
+  if (outcome !== 'replayed') {
+    const now = await d.outbox.get(id);
+    throw new BridgeError('outbox_not_replayable', `outbox entry ${id} is ${now?.status ?? row.status}; only dead or cancelled entries can be replayed`);
+  }
   d.outboxWorker.breakerFor(row.integrationId)?.success();
   d.audit.record({ weddingId: row.weddingId, integrationId: row.integrationId, actor: `user:${p.sub}`, action: 'outbox.replay', entity: row.entity, entityId: row.entityId, result: 'ok', detail: { outboxId: id } });
   d.outboxWorker.kick();

@@ -67,6 +67,23 @@ export function supersedingStart(notBefore: number, older: readonly { dueAt: num
   return { dueAt: Math.max(due, waited), attempts };
 }
 
+/**
+ * SQL (SQLite and PostgreSQL alike): the row of table alias `t` has no older push of its entity
+ * (same integration, entity, id and kind) pending or under way. An entity's pushes are taken in the
+ * order they were made, whatever their priority: each carries the whole entity as it was, so an
+ * older one sent after a newer one would write the older content over it in the system.
+ */
+export const firstOfItsEntity = (t: string, statuses: readonly ('pending' | 'inflight')[] = ['pending', 'inflight']): string => `NOT EXISTS (SELECT 1 FROM outbox older
+  WHERE older.integration_id = ${t}.integration_id AND older.entity = ${t}.entity AND older.entity_id = ${t}.entity_id AND older.kind = ${t}.kind
+    AND older.id < ${t}.id AND older.status IN (${statuses.map((x) => `'${x}'`).join(', ')}))`;
+
+/** SQL: a push of the entity of the row of alias `t` newer than it exists (whatever its status). */
+const newerExists = (t: string): string => `EXISTS (SELECT 1 FROM outbox newer WHERE newer.integration_id = ${t}.integration_id
+  AND newer.entity = ${t}.entity AND newer.entity_id = ${t}.entity_id AND newer.kind = ${t}.kind AND newer.id > ${t}.id)`;
+
+/** What a replay did: `not_replayable`, the row is not dead or cancelled; `superseded`, it is not its entity's newest push. */
+export type ReplayOutcome = 'replayed' | 'not_replayable' | 'superseded';
+
 export function toOutboxEntry(r: OutboxRow): OutboxEntry {
   return {
     id: r.id, integrationId: r.integrationId, weddingId: r.weddingId, kind: r.kind, entity: r.entity, entityId: r.entityId, status: r.status,
@@ -99,8 +116,12 @@ export interface OutboxReads {
   countsFor(integrationId: string, now: number): Promise<{ pending: number; dead: number; oldestPendingAgeMs: number | null }>;
   /** The wedding's dead rows, newest first. */
   deadFor(weddingId: string, limit?: number): Promise<OutboxRow[]>;
-  /** A dead or cancelled row is pending again from `now`, its attempts reset; false when it is neither. */
-  replay(id: number, now: number): Promise<boolean>;
+  /**
+   * A dead or cancelled row is pending again from `now`, its attempts reset: `replayed`;
+   * `not_replayable` when it is neither; `superseded` (left as it is) when it is not its entity's
+   * newest push, whose content sending it would overwrite.
+   */
+  replay(id: number, now: number): Promise<ReplayOutcome>;
   /** The wedding's pending and inflight rows of `entity`: what a sync request waits for. */
   activeForEntity(weddingId: string, entity: string): Promise<{ id: number; integrationId: string }[]>;
   /** The entities the integration has a push of (any kind) pending or under way: what the consistency audit does not judge yet. */
@@ -134,6 +155,8 @@ export class OutboxStore {
   private readonly activeFor;
   private readonly supersededAfterFailure;
   private readonly restart;
+  private readonly overtaken;
+  private readonly newerOne;
 
   constructor(private readonly db: Db) {
     this.insertRow = db.prepare(`INSERT INTO outbox (integration_id, wedding_id, kind, entity, entity_id, payload, content_hash, idempotency_key, priority, status, next_attempt_at, attempts, created_at)
@@ -142,24 +165,33 @@ export class OutboxStore {
     this.pendingFor = db.prepare(`SELECT * FROM outbox WHERE integration_id = ? AND entity = ? AND entity_id = ? AND kind = ? AND status = 'pending'`);
     this.cancel = db.prepare(`UPDATE outbox SET status = 'cancelled', last_error = ? WHERE id = ?`);
     this.due = db.prepare(`SELECT * FROM outbox WHERE status = 'pending' AND next_attempt_at <= ?
-      AND integration_id NOT IN (SELECT value FROM json_each(?)) ORDER BY priority DESC, id LIMIT ?`);
+      AND integration_id NOT IN (SELECT value FROM json_each(?)) AND ${firstOfItsEntity('outbox')} ORDER BY priority DESC, id LIMIT ?`);
     this.claim = db.prepare(`UPDATE outbox SET status = 'inflight' WHERE id = ? AND status = 'pending'`);
     // Outcomes apply only to rows still inflight: a row cancelled while its delivery was under way stays cancelled.
     this.delivered = db.prepare(`UPDATE outbox SET status = 'delivered', attempts = attempts + 1, delivered_at = ?, last_status = ?, last_error = NULL WHERE id = ? AND status = 'inflight'`);
+    // Dead pushes of the entity older than one delivered or refused for good: the system has newer
+    // content than theirs, or the newer refusal is the one to replay.
+    this.overtaken = db.prepare(`UPDATE outbox SET status = 'cancelled', last_error = 'superseded by a newer change (push ' || CAST(@id AS INTEGER) || ')'
+      WHERE status = 'dead' AND id < @id AND integration_id = @integration_id AND entity = @entity AND entity_id = @entity_id AND kind = @kind`);
     this.retry = db.prepare(`UPDATE outbox SET status = 'pending', attempts = attempts + 1, next_attempt_at = ?, last_error = ?, last_status = ? WHERE id = ? AND status = 'inflight'`);
     this.dead = db.prepare(`UPDATE outbox SET status = 'dead', attempts = attempts + 1, last_error = ?, last_status = ? WHERE id = ? AND status = 'inflight'`);
     this.supersededAfterFailure = db.prepare(`UPDATE outbox SET status = 'cancelled', attempts = attempts + 1, last_error = 'superseded by a newer change after: ' || ?, last_status = ? WHERE id = ? AND status = 'inflight'`);
     this.restart = db.prepare(`UPDATE outbox SET next_attempt_at = ?, attempts = ? WHERE id = ? AND status = 'pending'`);
     this.activeFor = db.prepare(`SELECT * FROM outbox WHERE integration_id = ? AND entity = ? AND entity_id = ? AND kind = ? AND status IN ('pending', 'inflight')`);
     this.reset = db.prepare(`UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ?, last_error = NULL WHERE id = ? AND status IN ('dead', 'cancelled')`);
+    this.newerOne = db.prepare(`SELECT 1 FROM outbox WHERE id = ? AND ${newerExists('outbox')}`).pluck();
     this.one = db.prepare('SELECT * FROM outbox WHERE id = ?');
     this.counts = db.prepare(`SELECT status, count(*) AS n FROM outbox WHERE integration_id = ? AND status IN ('pending', 'inflight', 'dead') GROUP BY status`);
     this.oldest = db.prepare(`SELECT min(created_at) FROM outbox WHERE integration_id = ? AND status IN ('pending', 'inflight')`).pluck();
     this.listDead = db.prepare(`SELECT * FROM outbox WHERE wedding_id = ? AND status = 'dead' ORDER BY id DESC LIMIT ?`);
-    this.nextDue = db.prepare(`SELECT min(next_attempt_at) FROM outbox WHERE status = 'pending' AND integration_id NOT IN (SELECT value FROM json_each(?))`).pluck();
+    // Rows waiting for an older push of their entity are due when it has gone, not before.
+    this.nextDue = db.prepare(`SELECT min(next_attempt_at) FROM outbox WHERE status = 'pending' AND integration_id NOT IN (SELECT value FROM json_each(?))
+      AND ${firstOfItsEntity('outbox')}`).pluck();
     // Only rows this worker holds (or still waiting ones): a row cancelled meanwhile stays cancelled.
     this.deferRow = db.prepare(`UPDATE outbox SET status = 'pending', next_attempt_at = ? WHERE id = ? AND status IN ('inflight', 'pending')`);
-    this.outranked = db.prepare(`SELECT 1 FROM outbox WHERE integration_id = ? AND status = 'pending' AND priority > ? AND next_attempt_at <= ? LIMIT 1`).pluck();
+    // An urgent push waiting only for an older one of its entity in this chain counts: handed back, that one is superseded by it (defer).
+    this.outranked = db.prepare(`SELECT 1 FROM outbox WHERE integration_id = ? AND status = 'pending' AND priority > ? AND next_attempt_at <= ?
+      AND ${firstOfItsEntity('outbox', ['pending'])} LIMIT 1`).pluck();
   }
 
   /**
@@ -198,7 +230,8 @@ export class OutboxStore {
 
   /**
    * Claims due rows (highest priority first) of at most `maxIntegrations` integrations not in
-   * `skipIntegrations`; rows of other integrations stay pending, untouched.
+   * `skipIntegrations`; rows of other integrations stay pending, untouched. A row waits while an
+   * older push of its entity is pending or under way (firstOfItsEntity).
    */
   claimDue(now: number, limit: number, skipIntegrations: string[] = [], maxIntegrations = Infinity): OutboxRow[] {
     return this.db.transaction(() => {
@@ -215,7 +248,11 @@ export class OutboxStore {
     })();
   }
 
-  /** A row of this integration with a higher priority than `priority` is due (an emergency queued during a burst). */
+  /**
+   * A row of this integration with a higher priority than `priority` is due (an emergency queued
+   * during a burst), and waits for no queued older push of its entity: one waiting for a push
+   * under way in this chain counts, since handing the chain back supersedes that push (defer).
+   */
   outrankedBy(integrationId: string, priority: number, now: number): boolean {
     return this.outranked.get(integrationId, priority, now) !== undefined;
   }
@@ -228,10 +265,59 @@ export class OutboxStore {
     return (this.nextDue.get(JSON.stringify(skipIntegrations)) as number | null) ?? null;
   }
 
-  /** False when the row was cancelled while it was being delivered. */
-  markDelivered(id: number, status: number | null, now: number): boolean { return this.delivered.run(now, status, id).changes === 1; }
-  /** Back to pending without counting an attempt (its integration's breaker is open). */
-  defer(id: number, at: number): void { this.deferRow.run(at, id); }
+  /**
+   * False when the row was cancelled while it was being delivered. Dead pushes of its entity older
+   * than it are cancelled as superseded (`overtake`): the system has newer content than theirs, and
+   * replaying one would overwrite it.
+   */
+  markDelivered(id: number, status: number | null, now: number): boolean {
+    return this.db.transaction(() => this.delivered.run(now, status, id).changes === 1 && this.overtake(id))();
+  }
+
+  /**
+   * Refused for good: the row is a dead letter. Older dead pushes of its entity are cancelled as
+   * superseded by it: one letter per entity, the newest, is the one to replay.
+   */
+  markDead(id: number, error: string, status: number | null): void {
+    this.db.transaction(() => this.dead.run(error, status, id).changes === 1 && this.overtake(id))();
+  }
+
+  /** Dead pushes of row `id`'s entity older than it become cancelled, superseded by it. */
+  private overtake(id: number): true {
+    const row = this.one.get(id) as OutboxRecord;
+    if (row.entity && row.entity_id) this.overtaken.run({ id, integration_id: row.integration_id, entity: row.entity, entity_id: row.entity_id, kind: row.kind });
+    return true;
+  }
+
+  /**
+   * Back to pending at `at` without counting an attempt (its integration's breaker is open, its
+   * connection paused, or a more urgent row came). When a newer push of its entity is pending or
+   * under way, the row is superseded by it instead, as in markRetry; a pending newer one starts
+   * where supersedingStart says (no later than this row would have gone).
+   */
+  defer(id: number, at: number): void {
+    this.db.transaction(() => {
+      const row = this.one.get(id) as OutboxRecord | undefined;
+      if (!row || (row.status !== 'inflight' && row.status !== 'pending')) return;
+      const newer = this.newerActive(row);
+      if (newer.length === 0) {
+        this.deferRow.run(at, id);
+        return;
+      }
+      this.cancel.run('superseded by a newer change', id);
+      for (const n of newer.filter((x) => x.status === 'pending')) {
+        const start = supersedingStart(n.next_attempt_at, [{ dueAt: at, attempts: row.attempts }, { dueAt: n.next_attempt_at, attempts: n.attempts }]);
+        this.restart.run(start.dueAt, start.attempts, n.id);
+      }
+    })();
+  }
+
+  /** The pushes of the row's entity newer than it, pending or under way. */
+  private newerActive(row: OutboxRecord): OutboxRecord[] {
+    return row.entity && row.entity_id
+      ? (this.activeFor.all(row.integration_id, row.entity, row.entity_id, row.kind) as OutboxRecord[]).filter((n) => n.id > row.id) : [];
+  }
+
   /**
    * The row failed and is tried again at `at`, unless a newer push of its entity is pending or under
    * way (made while this one was queued or being sent): then this one is superseded, and a pending
@@ -242,8 +328,7 @@ export class OutboxStore {
     this.db.transaction(() => {
       const row = this.one.get(id) as OutboxRecord | undefined;
       if (!row || row.status !== 'inflight') return;
-      const newer = row.entity && row.entity_id
-        ? (this.activeFor.all(row.integration_id, row.entity, row.entity_id, row.kind) as OutboxRecord[]).filter((n) => n.id > id) : [];
+      const newer = this.newerActive(row);
       if (newer.length === 0) {
         this.retry.run(at, error, status, id);
         return;
@@ -256,10 +341,20 @@ export class OutboxStore {
       }
     })();
   }
-  markDead(id: number, error: string, status: number | null): void { this.dead.run(error, status, id); }
 
-  /** A dead (or cancelled) row back to pending, attempts reset. */
-  replay(id: number, now: number): boolean { return this.reset.run(now, id).changes === 1; }
+  /**
+   * A dead (or cancelled) row back to pending, attempts reset; `superseded` (nothing changed) when
+   * it is not its entity's newest push: the newer one carries newer content, and sending this one
+   * after it would overwrite that in the system.
+   */
+  replay(id: number, now: number): ReplayOutcome {
+    return this.db.transaction((): ReplayOutcome => {
+      const row = this.one.get(id) as OutboxRecord | undefined;
+      if (!row || (row.status !== 'dead' && row.status !== 'cancelled')) return 'not_replayable';
+      if (this.newerOne.get(id) !== undefined) return 'superseded';
+      return this.reset.run(now, id).changes === 1 ? 'replayed' : 'not_replayable';
+    })();
+  }
 
   /** After a crash, rows that were being delivered are delivered again (with the same idempotency key). */
   requeueInflight(now: number): number {

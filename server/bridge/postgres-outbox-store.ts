@@ -3,12 +3,21 @@ import type pg from 'pg';
 import { HeldClaims, claimCandidates, claimedElsewhere, type ClaimsTable } from '../storage/postgres/held-claims.ts';
 import { inTransaction } from '../storage/postgres/pool.ts';
 import type { DeliveryRecord, OutboxQueue } from './outbox-queue.ts';
-import { outboxKeyNonce, supersedingStart, toOutboxRow, type NewOutboxRow, type OutboxReads, type OutboxRecord, type OutboxRow } from './outbox-store.ts';
+import {
+  firstOfItsEntity, outboxKeyNonce, supersedingStart, toOutboxRow, type NewOutboxRow, type OutboxReads, type OutboxRecord, type OutboxRow, type ReplayOutcome,
+} from './outbox-store.ts';
 
 /** The columns `toRow` reads; PostgreSQL's bigints come back as text, so those are cast to numbers. */
 const COLUMNS = `id::double precision AS id, integration_id, wedding_id, kind, entity, entity_id, payload, content_hash, idempotency_key, priority,
   status, attempts, next_attempt_at::double precision AS next_attempt_at, last_error, last_status, created_at::double precision AS created_at,
   delivered_at::double precision AS delivered_at`;
+
+/**
+ * A CTE after CTE `d` (the row just delivered or dead-lettered): older dead pushes of its entity
+ * become cancelled, superseded by it (OutboxStore.overtake).
+ */
+const OVERTAKEN = `overtaken AS (UPDATE outbox o SET status = 'cancelled', last_error = 'superseded by a newer change (push ' || d.id::bigint || ')'
+  FROM d WHERE o.status = 'dead' AND o.id < d.id AND o.integration_id = d.integration_id AND o.entity = d.entity AND o.entity_id = d.entity_id AND o.kind = d.kind)`;
 
 const CLAIMS: ClaimsTable = { table: 'outbox_claims', key: 'integration_id' };
 /** At most this many integrations are claimed in one pass (the worker passes its free delivery slots). */
@@ -104,7 +113,7 @@ export class PostgresOutboxStore implements OutboxQueue, OutboxReads {
       // Integrations with due rows (or rows a lapsed holder left inflight) that no one else holds.
       const candidates = await c.query<{ integration_id: string }>(
         `SELECT o.integration_id FROM outbox o
-         WHERE ((o.status = 'pending' AND o.next_attempt_at <= $1) OR o.status = 'inflight')
+         WHERE ((o.status = 'pending' AND o.next_attempt_at <= $1 AND ${firstOfItsEntity('o')}) OR o.status = 'inflight')
            AND NOT (o.integration_id = ANY($2::text[])) AND NOT ${claimedElsewhere(CLAIMS, 'o.integration_id', '$3')}
          GROUP BY o.integration_id ORDER BY max(o.priority) DESC, min(o.id) LIMIT $4`,
         [now, skipIntegrations, this.holder, claimCandidates(wanted)]);
@@ -115,9 +124,11 @@ export class PostgresOutboxStore implements OutboxQueue, OutboxReads {
       // The due rows in delivery order, then those not locked by a writer's open transaction (a push
       // being superseded): each integration's rows are taken up to its first locked one, so a
       // writer that rolls back never sees a later row of the integration delivered before its own.
+      // A row waits while an older push of its entity is pending or under way (firstOfItsEntity).
       const due = await c.query<{ id: number; integration_id: string }>(
-        `SELECT id::double precision AS id, integration_id FROM outbox WHERE integration_id = ANY($1::text[]) AND status = 'pending' AND next_attempt_at <= $2
-         ORDER BY priority DESC, id LIMIT $3`,
+        `SELECT o.id::double precision AS id, o.integration_id FROM outbox o WHERE o.integration_id = ANY($1::text[]) AND o.status = 'pending' AND o.next_attempt_at <= $2
+           AND ${firstOfItsEntity('o')}
+         ORDER BY o.priority DESC, o.id LIMIT $3`,
         [ours, now, limit]);
       const unlocked = await c.query<{ id: number }>(
         `SELECT id::double precision AS id FROM outbox WHERE id = ANY($1::bigint[]) AND status = 'pending' FOR UPDATE SKIP LOCKED`,
@@ -152,15 +163,20 @@ export class PostgresOutboxStore implements OutboxQueue, OutboxReads {
 
   async outrankedBy(integrationId: string, priority: number, now: number): Promise<boolean> {
     const { rowCount } = await this.pool.query(
-      `SELECT 1 FROM outbox WHERE integration_id = $1 AND status = 'pending' AND priority > $2 AND next_attempt_at <= $3 LIMIT 1`, [integrationId, priority, now]);
+      `SELECT 1 FROM outbox o WHERE o.integration_id = $1 AND o.status = 'pending' AND o.priority > $2 AND o.next_attempt_at <= $3 AND ${firstOfItsEntity('o', ['pending'])} LIMIT 1`,
+      [integrationId, priority, now]);
     return (rowCount ?? 0) > 0;
   }
 
-  /** The earliest due time among pending rows not of `skipIntegrations` and not held by another instance (whose own worker delivers them). */
+  /**
+   * The earliest due time among pending rows not of `skipIntegrations`, not held by another
+   * instance (whose own worker delivers them) and not waiting for an older push of their entity.
+   */
   async nextDueAt(skipIntegrations: string[]): Promise<number | null> {
     const { rows } = await this.pool.query<{ next: number | null }>(
       `SELECT min(o.next_attempt_at)::double precision AS next FROM outbox o
-       WHERE o.status = 'pending' AND NOT (o.integration_id = ANY($1::text[])) AND NOT ${claimedElsewhere(CLAIMS, 'o.integration_id', '$2')}`,
+       WHERE o.status = 'pending' AND NOT (o.integration_id = ANY($1::text[])) AND NOT ${claimedElsewhere(CLAIMS, 'o.integration_id', '$2')}
+         AND ${firstOfItsEntity('o')}`,
       [skipIntegrations, this.holder]);
     return rows[0]?.next ?? null;
   }
@@ -185,24 +201,42 @@ export class PostgresOutboxStore implements OutboxQueue, OutboxReads {
     return rowCount ?? 0;
   }
 
+  /** As on SQLite (OutboxStore.markDelivered): dead pushes of the entity older than a delivered one are cancelled as superseded. */
   async markDelivered(id: number, status: number | null, now: number): Promise<DeliveryRecord> {
     const { rows } = await this.pool.query<{ done: boolean; status: string | null }>(
       `WITH d AS (UPDATE outbox SET status = 'delivered', attempts = attempts + 1, delivered_at = $1, last_status = $2, last_error = NULL, claimed_by = NULL
-                  WHERE id = $3 AND status = 'inflight' AND claimed_by = $4 RETURNING 1)
+                  WHERE id = $3 AND status = 'inflight' AND claimed_by = $4 RETURNING id, integration_id, entity, entity_id, kind), ${OVERTAKEN}
        SELECT EXISTS (SELECT 1 FROM d) AS done, (SELECT status FROM outbox WHERE id = $3) AS status`,
       [now, status, id, this.holder]);
     if (rows[0]!.done) return 'delivered';
     return rows[0]!.status === 'cancelled' ? 'superseded' : 'lost';
   }
 
+  /** As on SQLite (OutboxStore.defer): back to pending at `at`, or superseded by a newer push of its entity pending or under way. */
   async defer(id: number, at: number): Promise<void> {
-    await this.pool.query(
-      `UPDATE outbox SET status = 'pending', next_attempt_at = $1, claimed_by = NULL WHERE id = $2 AND status = 'inflight' AND claimed_by = $3`,
-      [at, id, this.holder]);
+    await this.behindNewer(id, 0, at,
+      (c) => c.query(`UPDATE outbox SET status = 'pending', next_attempt_at = $1, claimed_by = NULL WHERE id = $2`, [at, id]),
+      (c) => c.query(`UPDATE outbox SET status = 'cancelled', last_error = 'superseded by a newer change', claimed_by = NULL WHERE id = $1`, [id]));
   }
 
   /** As on SQLite (OutboxStore.markRetry): a newer push of the row's entity, pending or under way, supersedes it; a pending one starts no sooner than `at`. */
   async markRetry(id: number, at: number, error: string, status: number | null): Promise<void> {
+    await this.behindNewer(id, 1, at,
+      (c) => c.query(
+        `UPDATE outbox SET status = 'pending', attempts = attempts + 1, next_attempt_at = $1, last_error = $2, last_status = $3, claimed_by = NULL WHERE id = $4`,
+        [at, error, status, id]),
+      (c) => c.query(
+        `UPDATE outbox SET status = 'cancelled', attempts = attempts + 1, last_error = 'superseded by a newer change after: ' || $1, last_status = $2, claimed_by = NULL WHERE id = $3`,
+        [error, status, id]));
+  }
+
+  /**
+   * Puts row `id`, inflight under this holder, back (`requeue`), or, when a newer push of its
+   * entity is pending or under way, supersedes it (`supersede`): a pending newer one then starts
+   * no sooner than `at`, with this row's attempts plus `counted` (supersedingStart). The row, then
+   * the newer ones, are locked in id order, as `add` locks them.
+   */
+  private async behindNewer(id: number, counted: number, at: number, requeue: (c: pg.ClientBase) => Promise<unknown>, supersede: (c: pg.ClientBase) => Promise<unknown>): Promise<void> {
     await inTransaction(this.pool, async (c) => {
       const { rows: [row] } = await c.query<{ integration_id: string; entity: string | null; entity_id: string | null; kind: string; attempts: number }>(
         `SELECT integration_id, entity, entity_id, kind, attempts FROM outbox WHERE id = $1 AND status = 'inflight' AND claimed_by = $2 FOR UPDATE`, [id, this.holder]);
@@ -212,24 +246,23 @@ export class PostgresOutboxStore implements OutboxQueue, OutboxReads {
          WHERE integration_id = $1 AND entity = $2 AND entity_id = $3 AND kind = $4 AND status IN ('pending', 'inflight') AND id > $5 ORDER BY id FOR UPDATE`,
         [row.integration_id, row.entity, row.entity_id, row.kind, id]);
       if (newer.length === 0) {
-        await c.query(
-          `UPDATE outbox SET status = 'pending', attempts = attempts + 1, next_attempt_at = $1, last_error = $2, last_status = $3, claimed_by = NULL WHERE id = $4`,
-          [at, error, status, id]);
+        await requeue(c);
         return;
       }
-      await c.query(
-        `UPDATE outbox SET status = 'cancelled', attempts = attempts + 1, last_error = 'superseded by a newer change after: ' || $1, last_status = $2, claimed_by = NULL WHERE id = $3`,
-        [error, status, id]);
+      await supersede(c);
       for (const n of newer.filter((x) => x.status === 'pending')) {
-        const start = supersedingStart(n.next_attempt_at, [{ dueAt: at, attempts: row.attempts + 1 }, { dueAt: n.next_attempt_at, attempts: n.attempts }]);
+        const start = supersedingStart(n.next_attempt_at, [{ dueAt: at, attempts: row.attempts + counted }, { dueAt: n.next_attempt_at, attempts: n.attempts }]);
         await c.query('UPDATE outbox SET next_attempt_at = $1, attempts = $2 WHERE id = $3', [start.dueAt, start.attempts, n.id]);
       }
     });
   }
 
+  /** As on SQLite (OutboxStore.markDead): older dead pushes of the entity are cancelled as superseded by this one. */
   async markDead(id: number, error: string, status: number | null): Promise<void> {
     await this.pool.query(
-      `UPDATE outbox SET status = 'dead', attempts = attempts + 1, last_error = $1, last_status = $2, claimed_by = NULL WHERE id = $3 AND status = 'inflight' AND claimed_by = $4`,
+      `WITH d AS (UPDATE outbox SET status = 'dead', attempts = attempts + 1, last_error = $1, last_status = $2, claimed_by = NULL WHERE id = $3 AND status = 'inflight' AND claimed_by = $4
+                  RETURNING id, integration_id, entity, entity_id, kind), ${OVERTAKEN}
+       SELECT 1`,
       [error, status, id, this.holder]);
   }
 
@@ -264,11 +297,26 @@ export class PostgresOutboxStore implements OutboxQueue, OutboxReads {
     return rows.map(toOutboxRow);
   }
 
-  /** A dead or cancelled row is pending again (attempts reset, no holder); whichever instance claims its integration delivers it. */
-  async replay(id: number, now: number): Promise<boolean> {
-    const { rowCount } = await this.pool.query(
-      `UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = $1, last_error = NULL, claimed_by = NULL WHERE id = $2 AND status IN ('dead', 'cancelled')`, [now, id]);
-    return rowCount === 1;
+  /**
+   * A dead or cancelled row is pending again (attempts reset, no holder); whichever instance claims
+   * its integration delivers it. As on SQLite, `superseded` when it is not its entity's newest push.
+   * The newer pushes are locked first, in id order, then the row: the order in which a delivery or
+   * a dead letter (the newer push, then the older dead ones), a retry and `add` lock.
+   */
+  async replay(id: number, now: number): Promise<ReplayOutcome> {
+    return inTransaction(this.pool, async (c): Promise<ReplayOutcome> => {
+      const { rows: [of] } = await c.query<{ integration_id: string; entity: string | null; entity_id: string | null; kind: string }>(
+        'SELECT integration_id, entity, entity_id, kind FROM outbox WHERE id = $1', [id]);
+      if (!of) return 'not_replayable';
+      const { rows: newer } = of.entity === null || of.entity_id === null ? { rows: [] } : await c.query<{ id: number }>(
+        `SELECT id FROM outbox WHERE integration_id = $1 AND entity = $2 AND entity_id = $3 AND kind = $4 AND id > $5 ORDER BY id FOR UPDATE`,
+        [of.integration_id, of.entity, of.entity_id, of.kind, id]);
+      const { rows: [row] } = await c.query<{ status: string }>('SELECT status FROM outbox WHERE id = $1 FOR UPDATE', [id]);
+      if (!row || (row.status !== 'dead' && row.status !== 'cancelled')) return 'not_replayable';
+      if (newer.length > 0) return 'superseded';
+      await c.query(`UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = $1, last_error = NULL, claimed_by = NULL WHERE id = $2`, [now, id]);
+      return 'replayed';
+    });
   }
 
   /** Stops renewing and gives up every claim this holder has (a clean stop): other instances take its integrations at once. */

@@ -134,9 +134,10 @@ describe.each([['sqlite', openSqlite], ['postgres', openPostgres]] as const)('ou
     expect(await o.reads.deadFor(other.weddingId)).toEqual([]);
 
     // Replayed: pending again from now, attempts reset; a pending row is not replayable.
-    expect(await o.reads.replay(first, T0 + 6000)).toBe(true);
-    expect(await o.reads.replay(third, T0 + 6000)).toBe(false);
-    expect(await o.reads.replay(first, T0 + 6000)).toBe(false);
+    expect(await o.reads.replay(first, T0 + 6000)).toBe('replayed');
+    expect(await o.reads.replay(third, T0 + 6000)).toBe('not_replayable');
+    expect(await o.reads.replay(first, T0 + 6000)).toBe('not_replayable');
+    expect(await o.reads.replay(987_654_321, T0 + 6000)).toBe('not_replayable');
     const replayed = (await o.reads.get(first))!;
     expect([replayed.status, replayed.attempts, replayed.nextAttemptAt, replayed.lastError]).toEqual(['pending', 0, T0 + 6000, null]);
     expect(await o.reads.countsFor(b.id, T0 + 7000)).toEqual({ pending: 2, dead: 1, oldestPendingAgeMs: 7000 });
@@ -226,12 +227,75 @@ describe.each([['sqlite', openSqlite], ['postgres', openPostgres]] as const)('ou
     expect((await o.queue.claimDue(T + 30_000, 10, [], 10)).map((r) => r.id)).toEqual([newer]);
   });
 
-  it('a push that fails while a newer one of its entity is under way after it is superseded, not retried after the newer', async () => {
+  it('a newer push of an entity is not taken while an older one is under way, whatever its priority', async () => {
     const { o, T, older, newer } = await editedUnderWay(open, 3);
-    // Both in one delivery chain (the older first), as after a deferral or a lapsed claim.
-    await o.queue.claimDue(T + 30, 10, [], 10);
-    expect([(await o.reads.get(older))!.status, (await o.reads.get(newer))!.status]).toEqual(['inflight', 'inflight']);
-    await o.queue.markRetry(older, T + 5000, 'transient: 503', 503);
-    expect([(await o.reads.get(older))!.status, (await o.reads.get(newer))!.status]).toEqual(['cancelled', 'inflight']);
+    const urgent = await o.add({ ...push({ id: (await o.reads.get(older))!.integrationId, weddingId: (await o.reads.get(older))!.weddingId }, 'e1', T + 25), priority: 1 }, T + 25);
+    expect((await o.reads.get(newer))!.status).toBe('cancelled');
+    // Claimed again as after a deferral or a lapsed claim (PostgreSQL takes the older one back; SQLite leaves it inflight).
+    expect((await o.queue.claimDue(T + 30, 10, [], 10)).map((r) => r.id)).not.toContain(urgent);
+    // It outranks the chain the older one is in: handed back, the older one is superseded by it (next case).
+    expect(await o.queue.outrankedBy((await o.reads.get(older))!.integrationId, 0, T + 30)).toBe(true);
+    // Not due while it waits (this case's rows are the oldest of the shared database): no pass loops on it.
+    expect(await o.queue.nextDueAt([])).not.toBe(T + 25);
+    expect([(await o.reads.get(older))!.status, (await o.reads.get(urgent))!.status]).toEqual(['inflight', 'pending']);
+    expect(await o.queue.markDelivered(older, 200, T + 40)).toBe('delivered');
+    await o.queue.release((await o.reads.get(older))!.integrationId);
+    expect((await o.queue.claimDue(T + 50, 10, [], 10)).map((r) => r.id)).toEqual([urgent]);
+  });
+
+  it('an older push handed back (a more urgent row came, the breaker opened, a 429 paused the connection) is superseded by a newer one of its entity, which goes first', async () => {
+    const o = open();
+    const b = await o.binding();
+    const T = T0 - 4 * 86_400_000;
+    const older = await o.add(push(b, 'e1', T), T);
+    const other = await o.add(push(b, 'e2', T), T);
+    expect((await o.queue.claimDue(T + 10, 10, [], 10)).map((r) => r.id)).toEqual([older, other]);
+    // Wedding-day mode: the newer push of e1 is more urgent, and outranks the chain's rest.
+    const urgent = await o.add({ ...push(b, 'e1', T + 20), priority: 1, payload: { op: 'upsert', entityId: 'e1', n: 2 } }, T + 20);
+    expect(await o.queue.outrankedBy(b.id, 0, T + 30)).toBe(true);
+    await o.queue.defer(older, T);
+    await o.queue.defer(other, T);
+    await o.queue.release(b.id);
+    expect([(await o.reads.get(older))!.status, (await o.reads.get(older))!.lastError]).toEqual(['cancelled', 'superseded by a newer change']);
+    expect((await o.reads.get(urgent))!.nextAttemptAt).toBe(T);
+    expect((await o.queue.claimDue(T + 30, 10, [], 10)).map((r) => r.id)).toEqual([urgent, other]);
+  });
+
+  it('only an entity\'s newest push is replayed; a newer one delivered or refused for good supersedes its older dead letters', async () => {
+    const o = open();
+    const b = await o.binding();
+    const T = T0 - 5 * 86_400_000;
+    const refused = await o.add(push(b, 'e1', T), T);
+    const otherEntity = await o.add(push(b, 'e2', T), T);
+    await o.queue.claimDue(T + 10, 10, [], 10);
+    await o.queue.markDead(refused, 'invalid: 400', 400);
+    await o.queue.markDead(otherEntity, 'invalid: 400', 400);
+    await o.queue.release(b.id);
+    // A newer change of e1 on its way: the older one is not sent again after or before it.
+    const newer = await o.add({ ...push(b, 'e1', T + 20), priority: 1, payload: { op: 'upsert', entityId: 'e1', n: 2 } }, T + 20);
+    expect(await o.reads.replay(refused, T + 30)).toBe('superseded');
+    expect((await o.reads.get(refused))!.status).toBe('dead');
+    expect((await o.queue.claimDue(T + 40, 10, [], 10)).map((r) => r.id)).toEqual([newer]);
+    // Refused for good too: one letter for e1, the newest.
+    await o.queue.markDead(newer, 'invalid: 400', 400);
+    await o.queue.release(b.id);
+    expect([(await o.reads.get(refused))!.status, (await o.reads.get(refused))!.lastError]).toEqual(['cancelled', `superseded by a newer change (push ${newer})`]);
+    expect((await o.reads.deadFor(b.weddingId)).map((r) => r.id)).toEqual([newer, otherEntity]);
+    expect(await o.reads.replay(refused, T + 50)).toBe('superseded');
+    expect(await o.reads.replay(newer, T + 50)).toBe('replayed');
+    expect((await o.queue.claimDue(T + 60, 10, [], 10)).map((r) => r.id)).toEqual([newer]);
+    expect(await o.queue.markDelivered(newer, 200, T + 70)).toBe('delivered');
+    await o.queue.release(b.id);
+    expect(await o.reads.replay(refused, T + 80)).toBe('superseded');
+    // Delivered: a dead letter of e2 older than a delivered push of e2 is cancelled; another entity's stays.
+    const e3 = await o.add(push(b, 'e3', T + 100), T + 100);
+    await o.queue.claimDue(T + 110, 10, [], 10);
+    await o.queue.markDead(e3, 'invalid: 400', 400);
+    await o.queue.release(b.id);
+    const e2Again = await o.add({ ...push(b, 'e2', T + 120), payload: { op: 'upsert', entityId: 'e2', n: 2 } }, T + 120);
+    expect((await o.queue.claimDue(T + 130, 10, [], 10)).map((r) => r.id)).toEqual([e2Again]);
+    expect(await o.queue.markDelivered(e2Again, 200, T + 140)).toBe('delivered');
+    expect([(await o.reads.get(otherEntity))!.status, (await o.reads.get(otherEntity))!.lastError]).toEqual(['cancelled', `superseded by a newer change (push ${e2Again})`]);
+    expect((await o.reads.deadFor(b.weddingId)).map((r) => r.id)).toEqual([e3]);
   });
 });

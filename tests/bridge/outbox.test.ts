@@ -85,6 +85,23 @@ describe('outbox delivery', () => {
     expect(missing.status).toBe(404);
   });
 
+  it('lists one dead letter per event, the newest, and refuses to replay an older one over it (409 outbox_superseded)', async () => {
+    const { t, planner, receiver, client } = await withSubscriber();
+    const listed = async () => ((await (await t.fetch('/api/integrations/wedding/w1/outbox', { token: planner })).json()) as { entries: { id: number; status: string }[] }).entries;
+    receiver.failNext(2, 400);
+    client.doc.upsertEvent(ceremony);
+    const [older] = await waitFor(async () => { const e = await listed(); return e.length ? e : undefined; }, 'the first refusal listed');
+    client.doc.upsertEvent({ ...ceremony, title: 'Ceremony in the garden' });
+    const [newer] = await waitFor(async () => { const e = await listed(); return e[0] && e[0].id !== older!.id ? e : undefined; }, 'the second refusal listed');
+    expect((await listed()).map((e) => e.id)).toEqual([newer!.id]);
+    const refused = await t.fetch(`/api/integrations/outbox/${older!.id}/replay`, { method: 'POST', token: planner });
+    expect(refused.status).toBe(409);
+    expect(await refused.json()).toMatchObject({ error: { code: 'outbox_superseded' } });
+    expect((await t.fetch(`/api/integrations/outbox/${newer!.id}/replay`, { method: 'POST', token: planner })).status).toBe(200);
+    await waitFor(() => receiver.accepted().some((r) => r.body.data.title === 'Ceremony in the garden'), 'the newest change delivered');
+    expect(receiver.accepted().filter((r) => r.body.data.id === 'ceremony').map((r) => r.body.data.title)).toEqual(['Ceremony in the garden']);
+  });
+
   it('opens the circuit breaker after repeated failures and closes it when the system recovers', async () => {
     const { t, planner, receiver, conn, client } = await withSubscriber({ ...FAST_RETRIES, BREAKER_THRESHOLD: '3', BREAKER_COOLDOWN_MS: '300', OUTBOX_MAX_ATTEMPTS: '50' });
     receiver.failNext(1000, 503);

@@ -3,6 +3,7 @@ import type { Browser } from 'playwright-core';
 import type { ConnectionSummary, OutboxEntry } from '../../schema/index.ts';
 import { sameInstant } from '../calendar/helpers.ts';
 import { api, STORY_WEDDINGS } from '../connections/helpers.ts';
+import { queryServerDatabase } from '../helpers/test-backend.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { seriousAxeViolations } from './support/axe.ts';
 import { launchBrowser, openTab, screenshotsAtBothWidths } from './support/browser.ts';
@@ -25,8 +26,10 @@ describe('planner app: dead letters and connection health', () => {
     const { s, t, pat, alex, lens, refreshToken, connectionId } = await googleStudio(dist, ANA);
     const planner = await pat.accessToken(ANA.id);
 
-    // ── Google refuses the move of the portraits for good (400): a dead letter ──
-    s.google.failNext({ count: 1, status: 400, when: (m) => m === 'PATCH' || m === 'PUT' });
+    // ── Google refuses the move of the portraits for good (400): a dead letter. Each pull that
+    // finds Google behind plans the move again, refused again: one letter, the newest, is listed ──
+    const refusing = { count: 1000, status: 400, when: (m: string) => m === 'PATCH' || m === 'PUT' };
+    s.google.failNext(refusing);
     const c = await t.connect(ANA.id, planner);
     await c.whenSynced();
     c.doc.upsertEvent({ ...c.doc.getEvent('portraits')!, ...MOVED });
@@ -34,6 +37,12 @@ describe('planner app: dead letters and connection health', () => {
     await c.destroy();
     const dead = async () => (await api<{ entries: OutboxEntry[] }>(t, `/api/integrations/wedding/${ANA.id}/outbox`, planner)).body.entries;
     await waitFor(async () => (await dead()).length === 1, 'the refused push dead-lettered', 20_000);
+    // The first pull reads the portraits as Google has them: behind the wedding, so the move is
+    // planned again (pushBack), refused again. Settled once that listing is applied and nothing waits.
+    const count = async (sql: string) => Number((await queryServerDatabase<{ n: number }>(t.server, { sqlite: sql, postgres: sql }))[0]!.n);
+    await waitFor(async () => await count("SELECT count(*) AS n FROM audit WHERE action = 'inbound.applied' AND entity_id = 'portraits'") > 0, 'the first pull applied', 20_000);
+    await waitFor(async () => await count("SELECT count(*) AS n FROM outbox WHERE status IN ('pending', 'inflight')") === 0, 'no push on its way', 20_000);
+    expect((await dead()).length).toBe(1);
     const [google] = s.google.events(s.googleCalendarId);
     expect(sameInstant(google!.start?.dateTime, ANA.start)).toBe(true);
 
@@ -52,7 +61,8 @@ describe('planner app: dead letters and connection health', () => {
     const before = await screenshotsAtBothWidths(page, 'dead-letters');
     expect(before.phoneOverflowPx).toBe(0);
 
-    // ── Replay, from the keyboard: delivered, and Google has the new time ──
+    // ── the cause fixed at Google, Replay, from the keyboard: delivered, and Google has the new time ──
+    refusing.count = 0;
     await page.getByRole('button', { name: 'Replay sending the event “Couple portraits” to Google Calendar' }).focus();
     await page.keyboard.press('Enter');
     await page.locator('.replay-delivered', { hasText: 'Delivered the event “Couple portraits” to Google Calendar' }).waitFor({ timeout: 20_000 });

@@ -23,7 +23,10 @@ interface Props {
 const FOLLOW_MS = 30_000;
 const STEP_MS = 750;
 
-type Outcome = { state: 'sending' } | { state: 'delivered'; at: string | null } | { state: 'refused'; message: string } | { state: 'waiting' } | { state: 'failed'; message: string };
+type Outcome = { state: 'sending' } | { state: 'delivered'; at: string | null } | { state: 'superseded' } | { state: 'refused'; message: string } | { state: 'waiting' } | { state: 'failed'; message: string };
+
+/** A push the server set aside because a newer change of the same thing went (or is going) to the system instead. */
+const supersededError = (lastError: string | null) => lastError?.startsWith('superseded by a newer change') === true;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -78,6 +81,7 @@ export function DeadLetters({ weddingId, token, doc, systemOf, version, timeZone
       for (;;) {
         const now = await apiRequest(`/api/integrations/outbox/${entry.id}`, { token, schema: OutboxEntry });
         if (now.status === 'delivered') { set({ state: 'delivered', at: now.deliveredAt }); announce(`Delivered ${what}.`); break; }
+        if (now.status === 'cancelled' && supersededError(now.lastError)) { set({ state: 'superseded' }); announce(`A newer change replaced ${what}.`); break; }
         if (now.status === 'dead' || now.status === 'cancelled') {
           const message = now.lastError ? plainError(systemOf(entry.integrationId), now.lastError, 'push') : 'it was refused again';
           set({ state: 'refused', message });
@@ -129,6 +133,7 @@ export function DeadLetters({ weddingId, token, doc, systemOf, version, timeZone
 function OutcomeLine({ outcome: o }: { outcome: Outcome & { what: string } }) {
   const text = o.state === 'sending' ? `Sending ${o.what} again…`
     : o.state === 'delivered' ? `Delivered ${o.what}${o.at ? ` ${relativeTime(o.at)}` : ''}.`
+    : o.state === 'superseded' ? `Not sent: a newer change went in place of ${o.what}.`
     : o.state === 'refused' ? `Refused again: ${o.message}`
     : o.state === 'waiting' ? `${o.what[0]!.toUpperCase()}${o.what.slice(1)} is queued and still being retried.`
     : o.message;
