@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { AdapterError, type InboundChange, type OutboundChange, type RoutingHints } from '../core/index.ts';
+import { AdapterError, parseDeliveryForm, type InboundChange, type OutboundChange, type RoutingHints } from '../core/index.ts';
 import { instantOf, isKnownTimeZone, isoInZone, wallTimeOf } from '../core/calendar-time.ts';
 import { clipText } from '../../schema/document/text.ts';
 
@@ -175,7 +175,7 @@ const ACTIONS = new Set(['scheduled', 'rescheduled', 'canceled', 'cancelled', 'c
  * @throws AdapterError `invalid_payload` when it names no appointment or an action we do not know.
  */
 export function parseNotification(rawBody: string): AcuityNotification {
-  const form = new URLSearchParams(rawBody);
+  const form = parseDeliveryForm(rawBody);
   const action = (form.get('action') ?? '').trim();
   const id = Number(form.get('id'));
   if (!Number.isSafeInteger(id) || id <= 0) throw new AdapterError('invalid_payload', 'an Acuity webhook without an appointment id');

@@ -1,4 +1,5 @@
 import type { InboundChange, RoutingHints } from '../core/index.ts';
+import { parseDeliveryJson } from '../core/delivery-text.ts';
 import { uuidOf, type CalendlyInvitee, type CalendlyScheduledEvent } from './client.ts';
 import { ownValue } from '../../schema/own-keys.ts';
 
@@ -120,7 +121,7 @@ export function inviteeChanges(invitee: CalendlyInvitee, event: CalendlySchedule
 export function parseWebhookBody(raw: string): CalendlyWebhookBody {
   let body: unknown;
   try {
-    body = JSON.parse(raw);
+    body = parseDeliveryJson(raw);
   } catch {
     throw new Error('the body is not JSON');
   }

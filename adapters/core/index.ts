@@ -5,6 +5,7 @@ export * from './config.ts';
 export * from './secret-fields.ts';
 export * from './fields.ts';
 export * from './standard-webhooks.ts';
+export * from './delivery-text.ts';
 export * from './http-client.ts';
 export * from './messaging.ts';
 export * from './payment-events.ts';

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import {
-  AdapterError, parseAdapterConfig, sameField,
+  AdapterError, parseAdapterConfig, parseDeliveryJson, sameField,
   type AdapterDefinition, type AdapterInput, type Capability, type InboundChange, type OutboundChange, type PullPage, type PushResult,
   type WebhookRequest, type WebhookVerdict, type WeddingContext,
 } from '../core/index.ts';
@@ -179,7 +179,7 @@ export function createOutlookAdapter(input: AdapterInput): CalendarAdapter {
       }
       let items: Notification[];
       try {
-        items = (JSON.parse(request.rawBody) as { value?: Notification[] }).value ?? [];
+        items = (parseDeliveryJson(request.rawBody) as { value?: Notification[] }).value ?? [];
       } catch {
         return { ok: false, code: 'invalid_payload', message: 'not a Microsoft Graph change notification (JSON with a value array)' };
       }

@@ -1,8 +1,5 @@
 import { minorUnitsFromDecimal, decimalFromMinorUnits, type Payment } from '../../schema/index.ts';
-import {
-  AdapterError, PAYMENT_STATUS_RANK,
-  type InboundChange, type OutboundChange, type SnapshotPosition,
-} from '../core/index.ts';
+import { AdapterError, parseDeliveryJson, PAYMENT_STATUS_RANK, type InboundChange, type OutboundChange, type SnapshotPosition } from '../core/index.ts';
 import { clipText } from '../../schema/document/text.ts';
 
 export const PAYPAL_FIELDS = {
@@ -74,7 +71,7 @@ export function readCustomId(value: string | undefined): { weddingId: string; pa
 export function parseEvent(rawBody: string): PaypalEventJson {
   let json: unknown;
   try {
-    json = JSON.parse(rawBody);
+    json = parseDeliveryJson(rawBody);
   } catch (error) {
     throw new AdapterError('invalid_payload', 'the PayPal event is not JSON', { cause: error });
   }

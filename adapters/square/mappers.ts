@@ -1,9 +1,6 @@
 import crypto from 'node:crypto';
 import type { Payment } from '../../schema/index.ts';
-import {
-  AdapterError, PAYMENT_STATUS_RANK,
-  type InboundChange, type OutboundChange, type SnapshotPosition,
-} from '../core/index.ts';
+import { AdapterError, parseDeliveryJson, PAYMENT_STATUS_RANK, type InboundChange, type OutboundChange, type SnapshotPosition } from '../core/index.ts';
 import { clipText } from '../../schema/document/text.ts';
 
 export const SQUARE_FIELDS = {
@@ -73,7 +70,7 @@ export function squareSignature(signatureKey: string, notificationUrl: string, r
 export function parseEvent(rawBody: string): SquareEventJson {
   let json: unknown;
   try {
-    json = JSON.parse(rawBody);
+    json = parseDeliveryJson(rawBody);
   } catch (error) {
     throw new AdapterError('invalid_payload', 'the Square event is not JSON', { cause: error });
   }

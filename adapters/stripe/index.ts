@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import type Stripe from 'stripe';
 import {
-  AdapterError, FreshnessLog, ReadBackCache, openSecret, parseAdapterConfig, sealSecret,
+  AdapterError, FreshnessLog, ReadBackCache, openSecret, parseAdapterConfig, parseDeliveryJson, sealSecret,
   type Adapter, type AdapterDefinition, type AdapterInput, type Capability, type InboundChange, type OutboundChange,
   type PullOptions, type PullPage, type WebhookRequest, type WebhookVerdict, type WeddingContext,
 } from '../core/index.ts';
@@ -288,7 +288,7 @@ export const stripeAdapter: AdapterDefinition = {
   servesManyWeddings: true,
   routeWebhook(request) {
     try {
-      const event = JSON.parse(request.rawBody) as { data?: { object?: { metadata?: Record<string, unknown> } } } | null;
+      const event = parseDeliveryJson(request.rawBody) as { data?: { object?: { metadata?: Record<string, unknown> } } } | null;
       const id = event?.data?.object?.metadata?.[META.integration];
       // Anything but a plausible id is no route (the delivery is then refused as for no integration).
       return typeof id === 'string' && id.length > 0 && id.length <= 200 ? id : null;

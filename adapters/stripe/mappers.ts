@@ -1,8 +1,5 @@
 import type { Payment } from '../../schema/index.ts';
-import {
-  AdapterError, PAYMENT_STATUS_RANK,
-  type InboundChange, type OutboundChange, type SnapshotPosition, type WeddingContext,
-} from '../core/index.ts';
+import { AdapterError, parseDeliveryJson, PAYMENT_STATUS_RANK, type InboundChange, type OutboundChange, type SnapshotPosition, type WeddingContext } from '../core/index.ts';
 import { clipText } from '../../schema/document/text.ts';
 import { ownValue } from '../../schema/own-keys.ts';
 
@@ -68,7 +65,7 @@ const NOT_RELEVANT: MappedEvent = { relevant: false, changes: [], position: null
 export function parseEvent(rawBody: string): StripeEventJson {
   let json: unknown;
   try {
-    json = JSON.parse(rawBody);
+    json = parseDeliveryJson(rawBody);
   } catch (error) {
     throw new AdapterError('invalid_payload', 'the Stripe event is not JSON', { cause: error });
   }

@@ -1,4 +1,4 @@
-import { AdapterError, plainText, type InboundChange, type OutboundMessage } from '../core/index.ts';
+import { AdapterError, parseDeliveryForm, plainText, type InboundChange, type OutboundMessage } from '../core/index.ts';
 import { clipText } from '../../schema/document/text.ts';
 import { lookupTable } from '../../schema/own-keys.ts';
 
@@ -24,7 +24,7 @@ export function statusCallbackUrl(webhookUrl: string, m: Pick<OutboundMessage, '
 
 /** Twilio POSTs form-encoded parameters; a repeated key keeps its last value here. */
 export function formParams(rawBody: string): Record<string, string> {
-  return Object.fromEntries(new URLSearchParams(rawBody));
+  return Object.fromEntries(parseDeliveryForm(rawBody));
 }
 
 const STATUS = lookupTable<'sent' | 'delivered' | 'read' | 'failed' | null>({

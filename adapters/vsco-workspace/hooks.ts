@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { parseDeliveryJson } from '../core/delivery-text.ts';
 import { VSCO_HOOK_EVENTS, type VscoHookEvent } from './config.ts';
 
 /**
@@ -30,7 +31,7 @@ const ID = /^[A-Za-z0-9_-]{1,64}$/;
 export function parseHookDelivery(rawBody: string): HookDelivery | null {
   let body: unknown;
   try {
-    body = JSON.parse(rawBody);
+    body = parseDeliveryJson(rawBody);
   } catch {
     return null;
   }

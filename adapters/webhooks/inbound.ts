@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { AdapterError, verifyStandardWebhook, type InboundChange, type WebhookRequest, type WebhookVerdict } from '../core/index.ts';
+import { AdapterError, parseDeliveryForm, parseDeliveryJson, verifyStandardWebhook, type InboundChange, type WebhookRequest, type WebhookVerdict } from '../core/index.ts';
 import { changesFromTrigger, type Preset } from '../presets/index.ts';
 import type { WebhooksConfiguration } from './config.ts';
 import { parseEnvelope, toChanges } from './mappers.ts';
@@ -67,10 +67,10 @@ export function parseInbound(request: WebhookRequest, ctx: Omit<InboundContext, 
 
 function readBody(request: WebhookRequest): unknown {
   if ((request.headers['content-type'] ?? '').includes('application/x-www-form-urlencoded')) {
-    return Object.fromEntries(new URLSearchParams(request.rawBody));
+    return Object.fromEntries(parseDeliveryForm(request.rawBody));
   }
   try {
-    return JSON.parse(request.rawBody);
+    return parseDeliveryJson(request.rawBody);
   } catch (error) {
     throw new AdapterError('invalid_payload', 'the webhook body is not JSON', { cause: error });
   }

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import {
-  AdapterError, parseAdapterConfig,
+  AdapterError, parseAdapterConfig, parseDeliveryJson,
   type Adapter, type AdapterDefinition, type AdapterInput, type Capability, type WebhookRequest,
 } from '../core/index.ts';
 import { presetFor } from '../presets/index.ts';
@@ -76,7 +76,7 @@ export const webhooksAdapter: AdapterDefinition = {
   create: createWebhooksAdapter,
   routeWebhook(request) {
     try {
-      const id = (JSON.parse(request.rawBody) as { integrationId?: unknown }).integrationId;
+      const id = (parseDeliveryJson(request.rawBody) as { integrationId?: unknown }).integrationId;
       return typeof id === 'string' ? id : null;
     } catch {
       return null;

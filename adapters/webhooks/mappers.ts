@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AdapterError, type InboundChange, type OutboundChange, type SyncEntity } from '../core/index.ts';
+import { AdapterError, parseDeliveryJson, type InboundChange, type OutboundChange, type SyncEntity } from '../core/index.ts';
 import { EVENT_TYPES, type EventType } from './config.ts';
 import { wellFormedDeep } from '../../schema/document/text.ts';
 
@@ -41,7 +41,7 @@ const AckData = z.object({ messageId: z.string().min(1), recipientId: z.string()
 export function parseEnvelope(rawBody: string): WebhookEnvelope {
   let json: unknown;
   try {
-    json = JSON.parse(rawBody);
+    json = parseDeliveryJson(rawBody);
   } catch (error) {
     throw new AdapterError('invalid_payload', 'the webhook body is not JSON', { cause: error });
   }
