@@ -20,14 +20,18 @@ export interface OutboxQueue {
   /**
    * Claims due rows (highest priority first, then oldest) of at most `maxIntegrations`
    * integrations, none of `skipIntegrations` and none another worker holds; each returned row is
-   * inflight. Rows of integrations not claimed stay pending, untouched.
+   * inflight. Rows of integrations not claimed stay pending, untouched, and so does a row while an
+   * older push of its entity is pending or under way (firstOfItsEntity).
    */
   claimDue(now: number, limit: number, skipIntegrations: string[], maxIntegrations: number): Promise<OutboxRow[]>;
   /** Whether this worker still holds its claim on `integrationId` (false: stop delivering its rows; another worker has them). */
   holds(integrationId: string): boolean;
   /** The chain for `integrationId` ended: another worker may claim its rows now. */
   release(integrationId: string): Promise<void>;
-  /** A row of this integration with a higher priority than `priority` is due (an emergency queued during a burst). */
+  /**
+   * A row of this integration with a higher priority than `priority` is due (an emergency queued
+   * during a burst) and waits for no queued older push of its entity (OutboxStore.outrankedBy).
+   */
   outrankedBy(integrationId: string, priority: number, now: number): Promise<boolean>;
   /** When the earliest pending row not of `skipIntegrations` is due (ms since the epoch); null when there is none. */
   nextDueAt(skipIntegrations: string[]): Promise<number | null>;
@@ -47,7 +51,7 @@ export interface OutboxQueue {
 /**
  * The embedded backend: the SQLite OutboxStore, whose statements run synchronously inside each
  * call. One process owns a data directory, so its worker's own `busy` set is the whole claim:
- * `holds` is always true and `release` has nothing to hand over.
+ * `holds` is always true, and `release` only puts back what the chain left inflight.
  */
 export class SqliteOutboxQueue implements OutboxQueue {
   constructor(private readonly store: OutboxStore) {}
@@ -57,7 +61,12 @@ export class SqliteOutboxQueue implements OutboxQueue {
     return this.store.claimDue(now, limit, skipIntegrations, maxIntegrations);
   }
   holds(): boolean { return true; }
-  async release(): Promise<void> {}
+  /**
+   * The chain ended: a row of it still inflight had its outcome go unrecorded (storage failed while
+   * it was handed back). It is pending again now, not at the next start: an inflight row holds back
+   * every newer push of its entity (firstOfItsEntity).
+   */
+  async release(integrationId: string): Promise<void> { this.store.requeueChain(integrationId); }
   async outrankedBy(integrationId: string, priority: number, now: number): Promise<boolean> { return this.store.outrankedBy(integrationId, priority, now); }
   async nextDueAt(skipIntegrations: string[]): Promise<number | null> { return this.store.nextDueAt(skipIntegrations); }
   async markDelivered(id: number, status: number | null, now: number): Promise<DeliveryRecord> { return this.store.markDelivered(id, status, now) ? 'delivered' : 'superseded'; }

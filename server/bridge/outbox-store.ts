@@ -157,6 +157,7 @@ export class OutboxStore {
   private readonly restart;
   private readonly overtaken;
   private readonly newerOne;
+  private readonly requeueOf;
 
   constructor(private readonly db: Db) {
     this.insertRow = db.prepare(`INSERT INTO outbox (integration_id, wedding_id, kind, entity, entity_id, payload, content_hash, idempotency_key, priority, status, next_attempt_at, attempts, created_at)
@@ -169,8 +170,7 @@ export class OutboxStore {
     this.claim = db.prepare(`UPDATE outbox SET status = 'inflight' WHERE id = ? AND status = 'pending'`);
     // Outcomes apply only to rows still inflight: a row cancelled while its delivery was under way stays cancelled.
     this.delivered = db.prepare(`UPDATE outbox SET status = 'delivered', attempts = attempts + 1, delivered_at = ?, last_status = ?, last_error = NULL WHERE id = ? AND status = 'inflight'`);
-    // Dead pushes of the entity older than one delivered or refused for good: the system has newer
-    // content than theirs, or the newer refusal is the one to replay.
+    // Dead pushes of the entity older than a newer one just added: that one carries newer content.
     this.overtaken = db.prepare(`UPDATE outbox SET status = 'cancelled', last_error = 'superseded by a newer change (push ' || CAST(@id AS INTEGER) || ')'
       WHERE status = 'dead' AND id < @id AND integration_id = @integration_id AND entity = @entity AND entity_id = @entity_id AND kind = @kind`);
     this.retry = db.prepare(`UPDATE outbox SET status = 'pending', attempts = attempts + 1, next_attempt_at = ?, last_error = ?, last_status = ? WHERE id = ? AND status = 'inflight'`);
@@ -179,6 +179,7 @@ export class OutboxStore {
     this.restart = db.prepare(`UPDATE outbox SET next_attempt_at = ?, attempts = ? WHERE id = ? AND status = 'pending'`);
     this.activeFor = db.prepare(`SELECT * FROM outbox WHERE integration_id = ? AND entity = ? AND entity_id = ? AND kind = ? AND status IN ('pending', 'inflight')`);
     this.reset = db.prepare(`UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ?, last_error = NULL WHERE id = ? AND status IN ('dead', 'cancelled')`);
+    this.requeueOf = db.prepare(`UPDATE outbox SET status = 'pending' WHERE integration_id = ? AND status = 'inflight'`);
     this.newerOne = db.prepare(`SELECT 1 FROM outbox WHERE id = ? AND ${newerExists('outbox')}`).pluck();
     this.one = db.prepare('SELECT * FROM outbox WHERE id = ?');
     this.counts = db.prepare(`SELECT status, count(*) AS n FROM outbox WHERE integration_id = ? AND status IN ('pending', 'inflight', 'dead') GROUP BY status`);
@@ -196,7 +197,8 @@ export class OutboxStore {
 
   /**
    * Adds a push. A pending push of the same entity to the same integration is superseded (its
-   * payload is older); the new row starts where `supersedingStart` says.
+   * payload is older); the new row starts where `supersedingStart` says. Its dead ones are
+   * superseded too: a newer change is on its way, and replaying one would send older content.
    */
   add(r: NewOutboxRow, now: number): number {
     const older = r.entity && r.entityId ? this.pendingFor.all(r.integrationId, r.entity, r.entityId, r.kind) as OutboxRecord[] : [];
@@ -209,6 +211,7 @@ export class OutboxStore {
     const id = Number(info.lastInsertRowid);
     // The key names the logical push and stays the same across every retry of this row.
     if (!r.idempotencyKey) this.setKey.run(outboxIdempotencyKey(r.integrationId, id), id);
+    if (r.entity && r.entityId) this.overtaken.run({ id, integration_id: r.integrationId, entity: r.entity, entity_id: r.entityId, kind: r.kind });
     return id;
   }
 
@@ -265,28 +268,24 @@ export class OutboxStore {
     return (this.nextDue.get(JSON.stringify(skipIntegrations)) as number | null) ?? null;
   }
 
-  /**
-   * False when the row was cancelled while it was being delivered. Dead pushes of its entity older
-   * than it are cancelled as superseded (`overtake`): the system has newer content than theirs, and
-   * replaying one would overwrite it.
-   */
-  markDelivered(id: number, status: number | null, now: number): boolean {
-    return this.db.transaction(() => this.delivered.run(now, status, id).changes === 1 && this.overtake(id))();
-  }
+  /** False when the row was cancelled while it was being delivered. */
+  markDelivered(id: number, status: number | null, now: number): boolean { return this.delivered.run(now, status, id).changes === 1; }
 
   /**
-   * Refused for good: the row is a dead letter. Older dead pushes of its entity are cancelled as
-   * superseded by it: one letter per entity, the newest, is the one to replay.
+   * Refused for good: the row is a dead letter to replay, unless a newer push of its entity was
+   * made meanwhile (while it was being sent): then it is superseded by that one, as `add`
+   * supersedes the dead ones before it, so an entity's only dead letter is its newest push.
    */
   markDead(id: number, error: string, status: number | null): void {
-    this.db.transaction(() => this.dead.run(error, status, id).changes === 1 && this.overtake(id))();
+    this.db.transaction(() => {
+      if (this.newerOne.get(id) !== undefined) this.supersededAfterFailure.run(error, status, id);
+      else this.dead.run(error, status, id);
+    })();
   }
 
-  /** Dead pushes of row `id`'s entity older than it become cancelled, superseded by it. */
-  private overtake(id: number): true {
-    const row = this.one.get(id) as OutboxRecord;
-    if (row.entity && row.entity_id) this.overtaken.run({ id, integration_id: row.integration_id, entity: row.entity, entity_id: row.entity_id, kind: row.kind });
-    return true;
+  /** Rows of the integration left inflight when its chain ended (an outcome not recorded): pending again, as due as they were. */
+  requeueChain(integrationId: string): number {
+    return this.requeueOf.run(integrationId).changes;
   }
 
   /**

@@ -12,13 +12,6 @@ const COLUMNS = `id::double precision AS id, integration_id, wedding_id, kind, e
   status, attempts, next_attempt_at::double precision AS next_attempt_at, last_error, last_status, created_at::double precision AS created_at,
   delivered_at::double precision AS delivered_at`;
 
-/**
- * A CTE after CTE `d` (the row just delivered or dead-lettered): older dead pushes of its entity
- * become cancelled, superseded by it (OutboxStore.overtake).
- */
-const OVERTAKEN = `overtaken AS (UPDATE outbox o SET status = 'cancelled', last_error = 'superseded by a newer change (push ' || d.id::bigint || ')'
-  FROM d WHERE o.status = 'dead' AND o.id < d.id AND o.integration_id = d.integration_id AND o.entity = d.entity AND o.entity_id = d.entity_id AND o.kind = d.kind)`;
-
 const CLAIMS: ClaimsTable = { table: 'outbox_claims', key: 'integration_id' };
 /** At most this many integrations are claimed in one pass (the worker passes its free delivery slots). */
 const MAX_INTEGRATIONS_PER_CLAIM = 1000;
@@ -41,9 +34,10 @@ export interface PostgresOutboxOptions {
  * with `INSERT … ON CONFLICT … WHERE expired`, while rows are taken with `FOR UPDATE SKIP LOCKED`.
  *
  * - One holder per integration at a time, so an integration's rows go out in order (priority, then
- *   age) and whichever instance is free takes them. A push an instance had already sent (or was
- *   sending at the instant it froze) when its claim lapsed may reach the system twice: both carry
- *   the row's idempotency key.
+ *   age; an entity's own pushes in the order they were made, firstOfItsEntity) and whichever
+ *   instance is free takes them. A push an instance had already sent (or was sending at the instant
+ *   it froze) when its claim lapsed may reach the system twice (both carry the row's idempotency
+ *   key), and may arrive after a newer push of its entity the next holder sent meanwhile.
  * - A claim is renewed every third of `claimTtlMs` while held, and deleted when the chain ends.
  * - A holder that died or stalled past its claim loses it: the next holder puts its inflight rows
  *   back to pending and delivers them again with the same idempotency key, and the stalled holder's
@@ -64,7 +58,7 @@ export class PostgresOutboxStore implements OutboxQueue, OutboxReads {
   /**
    * Adds a push (ms since the epoch for `now` and `r.notBefore`). A pending push of the same entity
    * to the same integration is cancelled as superseded, and the new row starts where
-   * `supersedingStart` says, as on SQLite. Runs on `client` when given (the transaction of the
+   * `supersedingStart` says, as on SQLite; its dead ones are superseded too. Runs on `client` when given (the transaction of the
    * change behind it), else in its own transaction. Resolves with the row id.
    */
   async add(r: NewOutboxRow, now: number, client?: pg.ClientBase): Promise<number> {
@@ -93,7 +87,16 @@ export class PostgresOutboxStore implements OutboxQueue, OutboxReads {
        RETURNING id::double precision AS id`,
       [r.integrationId, r.weddingId, r.kind, r.entity, r.entityId, JSON.stringify(r.payload), r.contentHash, r.idempotencyKey ?? null, r.priority, start.dueAt, now,
         outboxKeyNonce(), start.attempts]);
-    return rows[0]!.id;
+    const id = rows[0]!.id;
+    if (r.entity && r.entityId) {
+      // Its dead ones are superseded too (as on SQLite): locked after the active ones, as every
+      // writer of this entity's rows locks older ones before newer ones or this order.
+      await client.query(
+        `UPDATE outbox SET status = 'cancelled', last_error = 'superseded by a newer change (push ' || $5::bigint || ')'
+         WHERE integration_id = $1 AND entity = $2 AND entity_id = $3 AND kind = $4 AND status = 'dead' AND id < $5`,
+        [r.integrationId, r.entity, r.entityId, r.kind, id]);
+    }
+    return id;
   }
 
   /**
@@ -201,11 +204,10 @@ export class PostgresOutboxStore implements OutboxQueue, OutboxReads {
     return rowCount ?? 0;
   }
 
-  /** As on SQLite (OutboxStore.markDelivered): dead pushes of the entity older than a delivered one are cancelled as superseded. */
   async markDelivered(id: number, status: number | null, now: number): Promise<DeliveryRecord> {
     const { rows } = await this.pool.query<{ done: boolean; status: string | null }>(
       `WITH d AS (UPDATE outbox SET status = 'delivered', attempts = attempts + 1, delivered_at = $1, last_status = $2, last_error = NULL, claimed_by = NULL
-                  WHERE id = $3 AND status = 'inflight' AND claimed_by = $4 RETURNING id, integration_id, entity, entity_id, kind), ${OVERTAKEN}
+                  WHERE id = $3 AND status = 'inflight' AND claimed_by = $4 RETURNING 1)
        SELECT EXISTS (SELECT 1 FROM d) AS done, (SELECT status FROM outbox WHERE id = $3) AS status`,
       [now, status, id, this.holder]);
     if (rows[0]!.done) return 'delivered';
@@ -257,13 +259,24 @@ export class PostgresOutboxStore implements OutboxQueue, OutboxReads {
     });
   }
 
-  /** As on SQLite (OutboxStore.markDead): older dead pushes of the entity are cancelled as superseded by this one. */
+  /**
+   * As on SQLite (OutboxStore.markDead): a dead letter, or superseded when a newer push of its entity
+   * was made meanwhile. The row is locked first, so an `add` under way (which locks it) has either
+   * committed its newer row, seen by the check after, or not begun.
+   */
   async markDead(id: number, error: string, status: number | null): Promise<void> {
-    await this.pool.query(
-      `WITH d AS (UPDATE outbox SET status = 'dead', attempts = attempts + 1, last_error = $1, last_status = $2, claimed_by = NULL WHERE id = $3 AND status = 'inflight' AND claimed_by = $4
-                  RETURNING id, integration_id, entity, entity_id, kind), ${OVERTAKEN}
-       SELECT 1`,
-      [error, status, id, this.holder]);
+    await inTransaction(this.pool, async (c) => {
+      const { rows: [row] } = await c.query<{ integration_id: string; entity: string | null; entity_id: string | null; kind: string }>(
+        `SELECT integration_id, entity, entity_id, kind FROM outbox WHERE id = $1 AND status = 'inflight' AND claimed_by = $2 FOR UPDATE`, [id, this.holder]);
+      if (!row) return;
+      const { rows: [newer] } = row.entity === null || row.entity_id === null ? { rows: [] } : await c.query(
+        'SELECT 1 FROM outbox WHERE integration_id = $1 AND entity = $2 AND entity_id = $3 AND kind = $4 AND id > $5 LIMIT 1',
+        [row.integration_id, row.entity, row.entity_id, row.kind, id]);
+      await c.query(newer
+        ? `UPDATE outbox SET status = 'cancelled', attempts = attempts + 1, last_error = 'superseded by a newer change after: ' || $1, last_status = $2, claimed_by = NULL WHERE id = $3`
+        : `UPDATE outbox SET status = 'dead', attempts = attempts + 1, last_error = $1, last_status = $2, claimed_by = NULL WHERE id = $3`,
+      [error, status, id]);
+    });
   }
 
   async get(id: number): Promise<OutboxRow | undefined> {
@@ -300,20 +313,26 @@ export class PostgresOutboxStore implements OutboxQueue, OutboxReads {
   /**
    * A dead or cancelled row is pending again (attempts reset, no holder); whichever instance claims
    * its integration delivers it. As on SQLite, `superseded` when it is not its entity's newest push.
-   * The newer pushes are locked first, in id order, then the row: the order in which a delivery or
-   * a dead letter (the newer push, then the older dead ones), a retry and `add` lock.
+   * The newer pushes are locked first, in id order, then the row: a dead or cancelled row is locked
+   * by no other writer before a newer one (`add` locks the active ones, inserts, then the dead ones).
    */
   async replay(id: number, now: number): Promise<ReplayOutcome> {
     return inTransaction(this.pool, async (c): Promise<ReplayOutcome> => {
-      const { rows: [of] } = await c.query<{ integration_id: string; entity: string | null; entity_id: string | null; kind: string }>(
-        'SELECT integration_id, entity, entity_id, kind FROM outbox WHERE id = $1', [id]);
-      if (!of) return 'not_replayable';
+      // Read first without a lock: a row neither dead nor cancelled is refused before anything is
+      // locked (a row under way is locked by its holder before the newer ones, the other order).
+      const { rows: [of] } = await c.query<{ integration_id: string; entity: string | null; entity_id: string | null; kind: string; status: string }>(
+        'SELECT integration_id, entity, entity_id, kind, status FROM outbox WHERE id = $1', [id]);
+      if (!of || (of.status !== 'dead' && of.status !== 'cancelled')) return 'not_replayable';
       const { rows: newer } = of.entity === null || of.entity_id === null ? { rows: [] } : await c.query<{ id: number }>(
         `SELECT id FROM outbox WHERE integration_id = $1 AND entity = $2 AND entity_id = $3 AND kind = $4 AND id > $5 ORDER BY id FOR UPDATE`,
         [of.integration_id, of.entity, of.entity_id, of.kind, id]);
       const { rows: [row] } = await c.query<{ status: string }>('SELECT status FROM outbox WHERE id = $1 FOR UPDATE', [id]);
       if (!row || (row.status !== 'dead' && row.status !== 'cancelled')) return 'not_replayable';
       if (newer.length > 0) return 'superseded';
+      // Read again now the row is locked: an `add` that held it while this waited has committed its newer row.
+      const { rowCount } = await c.query('SELECT 1 FROM outbox WHERE integration_id = $1 AND entity = $2 AND entity_id = $3 AND kind = $4 AND id > $5',
+        [of.integration_id, of.entity, of.entity_id, of.kind, id]);
+      if ((rowCount ?? 0) > 0) return 'superseded';
       await c.query(`UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = $1, last_error = NULL, claimed_by = NULL WHERE id = $2`, [now, id]);
       return 'replayed';
     });

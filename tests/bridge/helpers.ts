@@ -3,6 +3,7 @@ import { WebhookReceiver } from '../../adapters/webhooks/sandbox.ts';
 import type { ConnectResult } from '../../schema/index.ts';
 import { registerTeardown } from '../helpers/teardown.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 /** A local Standard Webhooks subscriber, stopped at teardown. */
 export async function startReceiver(): Promise<WebhookReceiver> {
@@ -18,7 +19,10 @@ export async function connectWebhooks(t: TestServer, token: string, weddingId: s
     body: JSON.stringify({ weddingId, system: 'webhooks', credentials: receiver ? { webhookSecret: receiver.secret } : {}, configuration: { ...(receiver ? { url: receiver.url } : {}), ...configuration } }),
   });
   if (res.status !== 201) throw new Error(`connect failed: ${res.status} ${await res.text()}`);
-  return await res.json() as ConnectResult;
+  const connected = await res.json() as ConnectResult;
+  // Its first sync (the wedding planned out) is done: a late one would plan a second push of what a test then edits.
+  await waitFor(() => !t.server.bridge.initialSyncs.pending(connected.integrationId), 'the first sync of the new connection');
+  return connected;
 }
 
 /**

