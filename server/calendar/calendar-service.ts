@@ -20,6 +20,7 @@ import type { OverlapRecords, RecordedOverlap, VendorOverlapWrites } from './ove
 import type { Commitment, FoundOverlap } from './overlaps.ts';
 import { VendorCommitments, type VendorOverlap } from './vendor-commitments.ts';
 import { vendorIdentities, type VendorIdentityReads } from './vendor-identity.ts';
+import type { PeopleStore } from '../people/people-store.ts';
 import { WeddingHosts } from './wedding-hosts.ts';
 import { calendarReach, type CalendarReach } from './calendar-reach.ts';
 
@@ -53,9 +54,10 @@ export interface CalendarServiceDeps {
   bridge: CalendarBridge;
   /**
    * Who joined which wedding as which vendor entry, and which workspace owns a wedding: the
-   * business behind an entry id across weddings (vendor-identity.ts). The server's PeopleStore.
+   * business behind an entry id across weddings (vendor-identity.ts), and a check of the entry
+   * whenever a vendor joins or leaves a wedding as it. The server's PeopleStore.
    */
-  people: VendorIdentityReads;
+  people: VendorIdentityReads & Pick<PeopleStore, 'onParticipantsChanged'>;
   /**
    * Document work across weddings (the double-booking check): in a cluster DocumentsAnywhere, which
    * reads a wedding another instance serves from storage and hands what it changes to that
@@ -107,6 +109,7 @@ export class CalendarService {
     };
     this.feeds = new CalendarFeeds({ store: storage.feeds, versions: this.versions, bridge, publicUrl: deps.publicUrl, now: () => this.now, refreshMinutes: this.options.feedRefreshMinutes });
     this.unfollow = storage.follow(this.follower);
+    deps.people.onParticipantsChanged((c) => { if (c.vendorId) this.scheduleCheck([c.vendorId]); });
     bridge.registerStatusSection('calendar', (p, weddingId) => this.statusSection(p, weddingId));
     this.timers.push(setInterval(() => void this.refreshAllBusy().catch(() => undefined), this.options.busyRefreshMs));
     this.timers.push(setTimeout(() => void this.backfill(), 0));

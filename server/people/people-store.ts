@@ -2,6 +2,7 @@ import type { Participant, Person, WeddingAccess, WeddingRole, Workspace, Worksp
 import type { Db } from '../storage/database.ts';
 import { storableText } from '../storage/storable-text.ts';
 import { WedSyncError } from '../errors.ts';
+import { ParticipantChanges, type ParticipantListener } from './participant-changes.ts';
 import {
   newParticipantRow, newPerson, newWorkspace, participantOf, personOf, routeOf, routesIntoWeddingsSql, storedEmail, workspaceOf, workspaceWeddings, type Row,
 } from './people-rows.ts';
@@ -57,6 +58,8 @@ export interface PeopleStore {
   addParticipant(input: NewParticipant): Promise<Participant>;
   participantsOf(weddingId: string): Promise<Participant[]>;
   removeParticipant(weddingId: string, participantId: string): Promise<boolean>;
+  /** Called after each participant this instance adds or removes (participant-changes.ts). */
+  onParticipantsChanged(listener: ParticipantListener): void;
 
   /** What `personId` may do in `weddingId`, or null when nothing (see resolveAccess for the precedence). */
   accessFor(personId: string, weddingId: string): Promise<WeddingAccess | null>;
@@ -106,7 +109,13 @@ function isUniqueViolation(error: unknown): boolean {
 
 /** PeopleStore on the embedded SQLite database. */
 export class SqlitePeopleStore implements PeopleStore {
+  private readonly participantChanges = new ParticipantChanges();
+
   constructor(private readonly db: Db, private readonly now: () => number = Date.now) {}
+
+  onParticipantsChanged(listener: ParticipantListener): void {
+    this.participantChanges.on(listener);
+  }
 
   async createPerson(input: { email?: string | null; name: string }): Promise<Person> {
     const person = newPerson(input, this.now());
@@ -204,6 +213,7 @@ export class SqlitePeopleStore implements PeopleStore {
       if (isUniqueViolation(error)) throw new PeopleConflictError(`already a participant of wedding ${input.weddingId}`, { cause: error });
       throw error;
     }
+    this.participantChanges.emit({ weddingId: input.weddingId, vendorId: row.vendor_id });
     return participantOf(row);
   }
 
@@ -212,7 +222,9 @@ export class SqlitePeopleStore implements PeopleStore {
   }
 
   async removeParticipant(weddingId: string, participantId: string): Promise<boolean> {
-    return this.db.prepare('DELETE FROM participants WHERE wedding_id = ? AND id = ?').run(weddingId, participantId).changes > 0;
+    const gone = this.db.prepare('DELETE FROM participants WHERE wedding_id = ? AND id = ? RETURNING vendor_id').get(weddingId, participantId) as { vendor_id: string | null } | undefined;
+    if (gone) this.participantChanges.emit({ weddingId, vendorId: gone.vendor_id });
+    return gone !== undefined;
   }
 
   async accessFor(personId: string, weddingId: string): Promise<WeddingAccess | null> {

@@ -6,6 +6,7 @@ import {
   newParticipantRow, newPerson, newWorkspace, participantOf, personOf, routeOf, routesIntoWeddingsSql, storedEmail, workspaceOf, workspaceWeddings, type Row,
 } from './people-rows.ts';
 import { bestPerWedding, PeopleConflictError, resolveAccess, type NewParticipant, type PeopleStore, type WorkspaceWedding } from './people-store.ts';
+import { ParticipantChanges, type ParticipantListener } from './participant-changes.ts';
 
 /** SQLSTATE unique_violation (PostgreSQL "Appendix A. Error Codes"). */
 const UNIQUE_VIOLATION = '23505';
@@ -21,6 +22,8 @@ const isUniqueViolation = (error: unknown) => (error as { code?: string } | null
  * (bigint columns, read back as numbers). Other statements reject with the pg error.
  */
 export class PostgresPeopleStore implements PeopleStore {
+  private readonly participantChanges = new ParticipantChanges();
+
   constructor(private readonly pool: pg.Pool, private readonly now: () => number = Date.now) {}
 
   private async one(sql: string, params: unknown[]): Promise<Row | undefined> {
@@ -131,6 +134,7 @@ export class PostgresPeopleStore implements PeopleStore {
       if (isUniqueViolation(error)) throw new PeopleConflictError(`already a participant of wedding ${input.weddingId}`, { cause: error });
       throw error;
     }
+    this.participantChanges.emit({ weddingId: input.weddingId, vendorId: row.vendor_id });
     return participantOf(row);
   }
 
@@ -139,7 +143,13 @@ export class PostgresPeopleStore implements PeopleStore {
   }
 
   async removeParticipant(weddingId: string, participantId: string): Promise<boolean> {
-    return ((await this.pool.query('DELETE FROM participants WHERE wedding_id = $1 AND id = $2', [weddingId, participantId])).rowCount ?? 0) > 0;
+    const { rows: [gone] } = await this.pool.query<{ vendor_id: string | null }>('DELETE FROM participants WHERE wedding_id = $1 AND id = $2 RETURNING vendor_id', [weddingId, participantId]);
+    if (gone) this.participantChanges.emit({ weddingId, vendorId: gone.vendor_id });
+    return gone !== undefined;
+  }
+
+  onParticipantsChanged(listener: ParticipantListener): void {
+    this.participantChanges.on(listener);
   }
 
   async accessFor(personId: string, weddingId: string): Promise<WeddingAccess | null> {

@@ -81,4 +81,26 @@ describe('one vendor entry id, several businesses', () => {
     const studioToken = await t.token('vendor', ['w-ivory'], { vendorId: 'photo', sub: 'lens' });
     expect(await busy(t, studioToken)).toHaveLength(3);
   });
+
+  it('a studio joining two businesses\' weddings as their `photo` is checked as it joins: the double booking is recorded with no edit or read, and settled when it leaves one', async () => {
+    const t = await startTestServer();
+    const ana = await signedIn(t, 'ana@bloom.example', 'Ana');
+    const bea = await signedIn(t, 'bea@ivory.example', 'Bea');
+    await workspaceWith(t, ana, 'Bloom Planning', ['w-bloom']);
+    await workspaceWith(t, bea, 'Ivory Events', ['w-ivory']);
+    await book(t, 'w-bloom', 'Ceremony at Bloom', '14:00', '15:00');
+    await book(t, 'w-ivory', 'Ceremony at Ivory', '14:30', '15:30');
+    const admin = await t.token('admin', ['*']);
+    await waitFor(async () => (await busy(t, admin)).length === 2, 'both bookings indexed');
+    expect([await doubleBookings(t, 'w-bloom'), await doubleBookings(t, 'w-ivory')]).toEqual([[], []]);
+
+    const lens = await signedIn(t, 'studio@lens.example', 'Lens');
+    const studio = await workspaceWith(t, lens, 'Lens & Light', [], 'photographer');
+    await t.server.people.addParticipant({ weddingId: 'w-bloom', role: 'vendor', vendorId: 'photo', vendorWorkspaceId: studio.id });
+    const joined = await t.server.people.addParticipant({ weddingId: 'w-ivory', role: 'vendor', vendorId: 'photo', vendorWorkspaceId: studio.id });
+    await waitFor(async () => (await doubleBookings(t, 'w-bloom')).length === 1 && (await doubleBookings(t, 'w-ivory')).length === 1, 'the studio’s double booking recorded in both weddings');
+    // It leaves Ivory's wedding: Ivory's `photo` is Ivory's own again, and the double booking is settled.
+    expect(await t.server.people.removeParticipant('w-ivory', joined.id)).toBe(true);
+    await waitFor(async () => (await doubleBookings(t, 'w-bloom')).length === 0 && (await doubleBookings(t, 'w-ivory')).length === 0, 'the double booking settled');
+  });
 });
