@@ -2,11 +2,12 @@ import crypto from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { isKnownTimeZone } from '../core/calendar-time.ts';
 import { sandboxInstant, sandboxWallMs } from '../core/sandbox-zones.ts';
-import { SandboxServer, deliver, json, takeFailure, type InjectedFailure, type SandboxRequest, type SandboxResponse } from '../core/sandbox-server.ts';
+import { SandboxServer, json, takeFailure, type InjectedFailure, type SandboxRequest, type SandboxResponse } from '../core/sandbox-server.ts';
 import { GRAPH_IANA_ZONES, type GraphEvent } from './mappers.ts';
 import { MicrosoftIdentitySandbox } from './sandbox-identity.ts';
 import { findOccurrence, occurrenceId, viewEntries, wallMsOf, wallText, type GraphSeriesEvent } from './sandbox-recurrence.ts';
-import { sandboxFetch } from '../core/sandbox-sender.ts';
+import { graphError, parseGraphBody } from './sandbox-graph.ts';
+import { GraphSubscriptions, MAX_SUBSCRIPTION_MINUTES, type GraphSubscription } from './sandbox-subscriptions.ts';
 
 /**
  * A local Microsoft Graph (v1.0) for calendars: mailboxes (`/me`, `/users/{id}`), events with
@@ -22,10 +23,6 @@ import { sandboxFetch } from '../core/sandbox-sender.ts';
 interface Stored { event: GraphEvent; seq: number; deleted: boolean; calendarId: string; startMs: number; endMs: number }
 interface Calendar { id: string; name: string }
 interface Mailbox { id: string; mail: string; defaultCalendar: string; calendars: Map<string, Calendar>; events: Map<string, Stored> }
-interface Sub {
-  id: string; resource: string; changeType: string; notificationUrl: string; lifecycleNotificationUrl?: string; clientState?: string;
-  expiration: number; userId: string; calendarId: string; removed: boolean;
-}
 
 /** Windows zone names the sandbox understands (a few common ones; Graph accepts them all). */
 const WINDOWS_ZONES: Record<string, string> = {
@@ -34,7 +31,6 @@ const WINDOWS_ZONES: Record<string, string> = {
 };
 
 const ianaOf = (zone: string): string | null => (zone === 'UTC' ? 'UTC' : WINDOWS_ZONES[zone] ?? (GRAPH_IANA_ZONES.has(zone) && isKnownTimeZone(zone) ? zone : null));
-const graphError = (status: number, code: string, message: string, headers: Record<string, string> = {}) => json(status, { error: { code, message, innerError: { date: new Date().toISOString(), 'request-id': crypto.randomUUID() } } }, headers);
 const graphId = () => `AAMkAG${crypto.randomBytes(30).toString('base64url')}`;
 const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
 const unb64 = <T>(s: string): T | null => { try { return JSON.parse(Buffer.from(s, 'base64url').toString()) as T; } catch { return null; } };
@@ -45,15 +41,13 @@ export class GraphSandbox extends EventEmitter {
   private readonly tokens = new Map<string, { userId: string | null; expiresAt: number }>();
   /** The identity platform: app registrations, consent page, token endpoint. */
   readonly identity = new MicrosoftIdentitySandbox(() => this.now(), () => [...this.mailboxes.keys()][0], (userId) => this.issueAccessToken(userId));
-  private readonly subs = new Map<string, Sub>();
+  /** Change and lifecycle notifications (`/subscriptions`). */
+  private readonly subs = new GraphSubscriptions(() => this.now(), () => this.url, { mailbox: (userId) => this.box(userId) });
   private readonly failures: InjectedFailure[] = [];
-  readonly notifications: { subscriptionId: string; kind: string; status: number }[] = [];
   private seq = 0;
   private epoch = 0;
-  private paused = false;
-  private held: (() => void)[] = [];
   /** Longest subscription for Outlook resources, minutes (Graph: 10080). */
-  static readonly MAX_SUBSCRIPTION_MINUTES = 10_080;
+  static readonly MAX_SUBSCRIPTION_MINUTES = MAX_SUBSCRIPTION_MINUTES;
 
   constructor(private readonly now: () => number = Date.now) {
     super();
@@ -119,25 +113,13 @@ export class GraphSandbox extends EventEmitter {
   failNext(f: InjectedFailure): void { this.failures.push(f); }
   /** Delta tokens issued so far answer 410 (Graph drops sync state after a while). */
   expireDeltaTokens(): void { this.epoch++; }
-  subscriptions(): Sub[] { return [...this.subs.values()].filter((s) => !s.removed && s.expiration > this.now()); }
-  pauseNotifications(): void { this.paused = true; }
-  resumeNotifications(): void {
-    this.paused = false;
-    for (const send of this.held.splice(0)) send();
-  }
-
+  subscriptions(): GraphSubscription[] { return this.subs.live(); }
+  /** Notifications sent so far, with the subscriber's answers. */
+  get notifications() { return this.subs.notifications; }
+  pauseNotifications(): void { this.subs.pause(); }
+  resumeNotifications(): void { this.subs.resume(); }
   /** Sends a lifecycle notification; `subscriptionRemoved` also removes the subscription. */
-  async lifecycle(subscriptionId: string, lifecycleEvent: 'reauthorizationRequired' | 'subscriptionRemoved' | 'missed'): Promise<number> {
-    const s = this.subs.get(subscriptionId);
-    if (!s || !s.lifecycleNotificationUrl) throw new Error(`no subscription ${subscriptionId} with a lifecycle URL`);
-    if (lifecycleEvent === 'subscriptionRemoved') s.removed = true;
-    const status = await deliver(s.lifecycleNotificationUrl, {
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ value: [{ subscriptionId: s.id, subscriptionExpirationDateTime: new Date(s.expiration).toISOString(), tenantId: 'sandbox-tenant', clientState: s.clientState, lifecycleEvent }] }),
-    });
-    this.notifications.push({ subscriptionId: s.id, kind: lifecycleEvent, status });
-    return status;
-  }
+  lifecycle(subscriptionId: string, lifecycleEvent: 'reauthorizationRequired' | 'subscriptionRemoved' | 'missed'): Promise<number> { return this.subs.lifecycle(subscriptionId, lifecycleEvent); }
 
   // ── what a person does in Outlook ───────────────────────────────────────────────────────────
   userCreate(userId: string, event: GraphEvent, calendarId?: string): GraphEvent {
@@ -205,7 +187,7 @@ export class GraphSandbox extends EventEmitter {
     };
     box.events.set(stored.id!, { event: stored, seq: ++this.seq, deleted: false, calendarId, startMs: this.instant(stored.start), endMs: this.instant(stored.end) });
     this.emit('change', { userId: box.id, event: stored, changeType });
-    this.notify(box, calendarId, stored, changeType);
+    this.subs.notify(box.id, calendarId, stored, changeType);
     return stored;
   }
 
@@ -213,21 +195,7 @@ export class GraphSandbox extends EventEmitter {
     s.deleted = true;
     s.seq = ++this.seq;
     this.emit('change', { userId: box.id, event: s.event, changeType: 'deleted' });
-    this.notify(box, s.calendarId, s.event, 'deleted');
-  }
-
-  private notify(box: Mailbox, calendarId: string, event: GraphEvent, changeType: string): void {
-    for (const s of this.subscriptions()) {
-      if (s.userId !== box.id || s.calendarId !== calendarId || !s.changeType.split(',').includes(changeType)) continue;
-      const resource = `Users/${box.id}/Events/${event.id}`;
-      const body = JSON.stringify({ value: [{
-        id: crypto.randomBytes(8).toString('base64url'), subscriptionId: s.id, subscriptionExpirationDateTime: new Date(s.expiration).toISOString(),
-        changeType, resource, clientState: s.clientState, tenantId: 'sandbox-tenant',
-        resourceData: { '@odata.type': '#Microsoft.Graph.Event', '@odata.id': resource, '@odata.etag': event['@odata.etag'], id: event.id },
-      }] });
-      const send = () => void deliver(s.notificationUrl, { headers: { 'content-type': 'application/json' }, body }).then((status) => this.notifications.push({ subscriptionId: s.id, kind: changeType, status }));
-      if (this.paused) this.held.push(send); else setImmediate(send);
-    }
+    this.subs.notify(box.id, s.calendarId, s.event, 'deleted');
   }
 
   /** Start/end in the zone the caller prefers (UTC unless `Prefer: outlook.timezone`), bodies as text or HTML. */
@@ -280,7 +248,7 @@ export class GraphSandbox extends EventEmitter {
     const token = auth ? this.tokens.get(auth[1]!) : undefined;
     if (!token || token.expiresAt <= this.now()) return graphError(401, 'InvalidAuthenticationToken', 'Access token has expired or is not yet valid.');
     const rest = path.slice('/v1.0'.length);
-    if (rest.startsWith('/subscriptions')) return this.subscriptionsApi(req, rest, token.userId);
+    if (rest.startsWith('/subscriptions')) return this.subs.api(req, rest, token.userId);
     const m = /^\/(?:me|users\/([^/]+))(\/.*)$/.exec(rest);
     if (!m) return graphError(400, 'BadRequest', `Resource not found for the segment '${rest}'.`);
     const userId = m[1] ? decodeURIComponent(m[1]) : token.userId;
@@ -323,7 +291,7 @@ export class GraphSandbox extends EventEmitter {
     if (req.method === 'GET') return json(200, this.present(s.event, prefer));
     if (req.method === 'DELETE') { this.remove(box, s); return { status: 204 }; }
     if (req.method === 'PATCH') {
-      const patch = parse(req.body);
+      const patch = parseGraphBody(req.body);
       if (!patch) return graphError(400, 'RequestBodyRead', 'Invalid JSON');
       const next = { ...s.event, ...patch, id: s.event.id };
       const invalid = this.invalid(next);
@@ -341,7 +309,7 @@ export class GraphSandbox extends EventEmitter {
       return { status: 204 };
     }
     if (req.method === 'PATCH') {
-      const patch = parse(req.body);
+      const patch = parseGraphBody(req.body);
       if (!patch) return graphError(400, 'RequestBodyRead', 'Invalid JSON');
       const next: GraphEvent = { ...occ.event, ...patch, id: occ.event.id, type: 'exception', seriesMasterId: occ.master.event.id! };
       const invalid = this.invalid(next);
@@ -366,7 +334,7 @@ export class GraphSandbox extends EventEmitter {
   }
 
   private create(req: SandboxRequest, box: Mailbox, calendarId: string): SandboxResponse {
-    const body = parse(req.body);
+    const body = parseGraphBody(req.body);
     if (!body) return graphError(400, 'RequestBodyRead', 'Invalid JSON');
     if (body.transactionId) {
       const existing = [...box.events.values()].find((s) => !s.deleted && s.event.transactionId === body.transactionId);
@@ -424,74 +392,4 @@ export class GraphSandbox extends EventEmitter {
     return json(200, { value: page, ...(skip + top < all.length ? { '@odata.nextLink': next.href } : {}) });
   }
 
-  private async subscriptionsApi(req: SandboxRequest, rest: string, tokenUser: string | null): Promise<SandboxResponse> {
-    const m = /^\/subscriptions(?:\/([^/]+)(\/reauthorize)?)?$/.exec(rest);
-    if (!m) return graphError(400, 'BadRequest', 'Unsupported subscriptions request');
-    const id = m[1] ? decodeURIComponent(m[1]) : null;
-    if (!id && req.method === 'POST') return this.subscribe(req, tokenUser);
-    const s = id ? this.subs.get(id) : undefined;
-    if (!s || s.removed || s.expiration <= this.now()) return graphError(404, 'ResourceNotFound', `The object was not found.`);
-    if (m[2] && req.method === 'POST') return { status: 204 };
-    if (req.method === 'DELETE') { s.removed = true; return { status: 204 }; }
-    if (req.method === 'PATCH') {
-      const body = parse(req.body) as { expirationDateTime?: string } | null;
-      const exp = Date.parse(body?.expirationDateTime ?? '');
-      if (!Number.isFinite(exp) || exp > this.now() + GraphSandbox.MAX_SUBSCRIPTION_MINUTES * 60_000) return graphError(400, 'ExtensionError', 'Subscription expiration can only be 10070 minutes in the future.');
-      s.expiration = exp;
-      return json(200, this.subJson(s));
-    }
-    if (req.method === 'GET') return json(200, this.subJson(s));
-    return graphError(405, 'MethodNotAllowed', 'Method not allowed');
-  }
-
-  private subJson(s: Sub) {
-    return {
-      '@odata.context': `${this.url}/$metadata#subscriptions/$entity`, id: s.id, resource: s.resource, applicationId: 'sandbox-app', changeType: s.changeType,
-      clientState: s.clientState ?? null, notificationUrl: s.notificationUrl, lifecycleNotificationUrl: s.lifecycleNotificationUrl ?? null,
-      expirationDateTime: new Date(s.expiration).toISOString(), creatorId: s.userId, includeResourceData: false, latestSupportedTlsVersion: 'v1_2',
-      encryptionCertificate: null, encryptionCertificateId: null, notificationUrlAppId: null,
-    };
-  }
-
-  private async subscribe(req: SandboxRequest, tokenUser: string | null): Promise<SandboxResponse> {
-    const body = parse(req.body) as Partial<Sub> & { expirationDateTime?: string } | null;
-    if (!body?.changeType || !body.notificationUrl || !body.resource || !body.expirationDateTime) return graphError(400, 'ExtensionError', 'changeType, notificationUrl, resource and expirationDateTime are required.');
-    const exp = Date.parse(body.expirationDateTime);
-    if (!Number.isFinite(exp) || exp <= this.now() || exp > this.now() + GraphSandbox.MAX_SUBSCRIPTION_MINUTES * 60_000) return graphError(400, 'ExtensionError', 'Subscription expiration can only be 10070 minutes in the future.');
-    if (body.clientState && body.clientState.length > 128) return graphError(400, 'ExtensionError', 'clientState is limited to 128 characters.');
-    const r = /^\/?(?:me|users\/([^/]+))\/(?:calendars\/([^/]+)\/)?events$/i.exec(body.resource);
-    const userId = r?.[1] ? decodeURIComponent(r[1]) : tokenUser;
-    let box: Mailbox;
-    try { box = this.box(userId ?? ''); } catch { return graphError(400, 'ExtensionError', `Resource '${body.resource}' is not supported.`); }
-    // Both URLs must echo a validation token, in plain text, before the subscription exists.
-    for (const url of [body.notificationUrl, body.lifecycleNotificationUrl].filter((u): u is string => !!u)) {
-      const token = `Validation: Testing client application reachability for subscription Request-Id: ${crypto.randomUUID()}`;
-      const target = new URL(url);
-      target.searchParams.set('validationToken', token);
-      try {
-        const res = await sandboxFetch(target, { method: 'POST', headers: { 'content-type': 'text/plain; charset=utf-8' }, body: '', signal: AbortSignal.timeout(10_000) });
-        const text = await res.text();
-        if (res.status !== 200 || text !== token || !(res.headers.get('content-type') ?? '').startsWith('text/plain')) {
-          return graphError(400, 'ValidationError', `Subscription validation request failed. Response must exactly match validationToken query parameter. (${res.status})`);
-        }
-      } catch (error) {
-        return graphError(400, 'ValidationError', `Subscription validation request failed: ${(error as Error).message}`);
-      }
-    }
-    const s: Sub = {
-      id: crypto.randomUUID(), resource: body.resource, changeType: body.changeType, notificationUrl: body.notificationUrl, lifecycleNotificationUrl: body.lifecycleNotificationUrl,
-      clientState: body.clientState, expiration: exp, userId: box.id, calendarId: r?.[2] ? decodeURIComponent(r[2]) : box.defaultCalendar, removed: false,
-    };
-    this.subs.set(s.id, s);
-    return json(201, this.subJson(s));
-  }
-}
-
-function parse(text: string): GraphEvent | null {
-  try {
-    const v = JSON.parse(text) as unknown;
-    return v && typeof v === 'object' ? (v as GraphEvent) : null;
-  } catch {
-    return null;
-  }
 }
