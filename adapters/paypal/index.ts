@@ -1,5 +1,5 @@
 import {
-  AdapterError, FreshnessLog, parseAdapterConfig,
+  AdapterError, FreshnessLog, parseAdapterConfig, withoutByteOrderMark,
   type Adapter, type AdapterDefinition, type AdapterInput, type Capability, type InboundChange, type PullPage,
   type WebhookRequest,
 } from '../core/index.ts';
@@ -86,7 +86,8 @@ export function createPaypalAdapter(input: AdapterInput): Adapter {
         auth_algo: h['paypal-auth-algo'], cert_url: h['paypal-cert-url'], transmission_id: h['paypal-transmission-id'],
         transmission_sig: h['paypal-transmission-sig'], transmission_time: h['paypal-transmission-time'], webhook_id: webhookId,
       });
-      const verdict = await api.request<{ verification_status: string }>('POST', '/v1/notifications/verify-webhook-signature', `${fields.slice(0, -1)},"webhook_event":${request.rawBody}}`);
+      // (Without a leading byte-order mark, which is not JSON inside the request.)
+      const verdict = await api.request<{ verification_status: string }>('POST', '/v1/notifications/verify-webhook-signature', `${fields.slice(0, -1)},"webhook_event":${withoutByteOrderMark(request.rawBody)}}`);
       if (verdict.verification_status !== 'SUCCESS') return { ok: false, code: 'signature_invalid', message: `PayPal says the signature is ${verdict.verification_status || 'not valid'}` };
       const mapped = mapEvent(event, ctx);
       const ignore = (reason: string) => ({ ok: true as const, eventId: event.id, ignore: true, reply: { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ received: true, ignored: reason }) } });

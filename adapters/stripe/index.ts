@@ -170,8 +170,12 @@ export function createStripeAdapter(input: AdapterInput): Adapter {
       const secret = signingSecret();
       if (!secret) return { ok: false, code: 'signature_invalid', message: 'no signing secret: the webhook endpoint was not created and credentials.webhookSecret is not set' };
       try {
-        // The raw body exactly as received: the signature covers its bytes.
-        stripe.webhooks.constructEvent(request.rawBody, request.headers['stripe-signature'] ?? '', secret, config.toleranceSeconds, undefined, runtime.now());
+        // The raw body exactly as received: the signature covers its bytes. Only the signature is
+        // checked here (constructEvent would also JSON.parse the body, refusing a leading byte-order
+        // mark as a bad signature); parseEvent below reads it.
+        const signature = stripe.webhooks.signature;
+        if (!signature) throw new Error('the Stripe library has no signature helper');
+        signature.verifyHeader(request.rawBody, request.headers['stripe-signature'] ?? '', secret, config.toleranceSeconds, undefined, runtime.now());
       } catch (error) {
         const message = (error as Error).message ?? String(error);
         return { ok: false, code: /tolerance/i.test(message) ? 'signature_stale' : 'signature_invalid', message: clipText(message.split('\n')[0]!, 300) };

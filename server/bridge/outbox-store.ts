@@ -179,7 +179,8 @@ export class OutboxStore {
     this.restart = db.prepare(`UPDATE outbox SET next_attempt_at = ?, attempts = ? WHERE id = ? AND status = 'pending'`);
     this.activeFor = db.prepare(`SELECT * FROM outbox WHERE integration_id = ? AND entity = ? AND entity_id = ? AND kind = ? AND status IN ('pending', 'inflight')`);
     this.reset = db.prepare(`UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ?, last_error = NULL WHERE id = ? AND status IN ('dead', 'cancelled')`);
-    this.requeueOf = db.prepare(`UPDATE outbox SET status = 'pending' WHERE integration_id = ? AND status = 'inflight'`);
+    // `+integration_id`: looked up through outbox_due's status prefix (the few inflight rows), not the integration's whole history.
+    this.requeueOf = db.prepare(`UPDATE outbox SET status = 'pending' WHERE +integration_id = ? AND status = 'inflight'`);
     this.newerOne = db.prepare(`SELECT 1 FROM outbox WHERE id = ? AND ${newerExists('outbox')}`).pluck();
     this.one = db.prepare('SELECT * FROM outbox WHERE id = ?');
     this.counts = db.prepare(`SELECT status, count(*) AS n FROM outbox WHERE integration_id = ? AND status IN ('pending', 'inflight', 'dead') GROUP BY status`);

@@ -170,7 +170,7 @@ export class OutboxWorker {
         // Storage failed between deliveries: what was not recorded is delivered again later, with the same key.
         this.deps.logger.error({ err: error, integrationId }, 'an outbox delivery chain stopped');
       }).finally(async () => {
-        await this.deps.outbox.release(integrationId).catch((error: unknown) => this.deps.logger.warn({ err: error, integrationId }, 'could not release an outbox claim (it expires by itself)'));
+        await this.deps.outbox.release(integrationId).catch((error: unknown) => this.deps.logger.warn({ err: error, integrationId }, 'could not release an outbox claim (on PostgreSQL it expires by itself; on SQLite its rows come back at the next start)'));
         this.busy.delete(integrationId);
         this.events.emit('settled');
         this.kick();

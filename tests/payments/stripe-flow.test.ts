@@ -67,6 +67,10 @@ describe('Stripe: payment requests, verified webhooks, the budget every peer see
     // A forged signature and a stale one are refused before anything is stored.
     const body = JSON.stringify({ ...paidEvent, id: 'evt_forged' });
     const now = Math.floor(Date.now() / 1000);
+    // A delivery signed with a leading byte-order mark (as a relay might write it) is read, not refused.
+    const marked = `\uFEFF${JSON.stringify({ ...paidEvent, id: 'evt_marked' })}`;
+    const markedRes = await fetch(conn.webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'stripe-signature': StripeSandbox.sign(stripe.endpointSecret(), marked, now) }, body: marked });
+    expect({ status: markedRes.status, body: await markedRes.json() }).toEqual({ status: 200, body: { received: true } });
     const forged = await fetch(conn.webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'stripe-signature': StripeSandbox.sign('whsec_notthesecret0000000000', body, now) }, body });
     expect(forged.status).toBe(401);
     const stale = await fetch(conn.webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'stripe-signature': StripeSandbox.sign(stripe.endpointSecret(), body, now - 301) }, body });

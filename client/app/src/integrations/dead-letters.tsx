@@ -93,8 +93,10 @@ export function DeadLetters({ weddingId, token, doc, systemOf, version, timeZone
       }
     } catch (error) {
       // A newer change of the same thing was made since: it goes (or went) to the system instead.
-      if (error instanceof ApiError && error.serverCode === 'outbox_superseded') set({ state: 'superseded' });
-      else set({ state: 'failed', message: describeApiError(error, 'Replaying the change') });
+      if (error instanceof ApiError && error.serverCode === 'outbox_superseded') {
+        set({ state: 'superseded' });
+        announce(`A newer change replaced ${what}.`);
+      } else set({ state: 'failed', message: describeApiError(error, 'Replaying the change') });
     }
     void load();
   };
