@@ -41,6 +41,12 @@ export interface OutboxQueue {
    * moved on meanwhile (nothing recorded: the new holder delivers the row again with the same key).
    */
   markDelivered(id: number, status: number | null, now: number): Promise<DeliveryRecord>;
+  /**
+   * The connection's system answered 429: no worker takes its bindings' pushes before `until` (ms
+   * since the epoch). The worker that was told keeps the pause in memory as well; this tells the
+   * others (on PostgreSQL, every instance).
+   */
+  pauseConnection(connectionId: string, until: number): Promise<void>;
   /** Back to pending at `at` without counting an attempt (its integration's breaker is open, or a more urgent row came). */
   defer(id: number, at: number): Promise<void>;
   markRetry(id: number, at: number, error: string, status: number | null): Promise<void>;
@@ -67,6 +73,8 @@ export class SqliteOutboxQueue implements OutboxQueue {
    * every newer push of its entity (firstOfItsEntity).
    */
   async release(integrationId: string): Promise<void> { this.store.requeueChain(integrationId); }
+  /** One process delivers: the worker's own pause (OutboxWorker.pausedUntil) is the whole of it. */
+  async pauseConnection(): Promise<void> {}
   async outrankedBy(integrationId: string, priority: number, now: number): Promise<boolean> { return this.store.outrankedBy(integrationId, priority, now); }
   async nextDueAt(skipIntegrations: string[]): Promise<number | null> { return this.store.nextDueAt(skipIntegrations); }
   async markDelivered(id: number, status: number | null, now: number): Promise<DeliveryRecord> { return this.store.markDelivered(id, status, now) ? 'delivered' : 'superseded'; }

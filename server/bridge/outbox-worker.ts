@@ -69,8 +69,8 @@ export class OutboxWorker {
    * Connections whose system answered 429, by connection id: nothing more is sent to any of their
    * bindings from here before this time (ms since the epoch). A rate limit is the account's, not one
    * row's or one wedding's (Graph throttling, Stripe and Google 429s), so its other rows wait out
-   * the `Retry-After` too (capped: RETRY_AFTER_MAX_MS). Kept in memory: other instances learn of it
-   * only through the rows deferred here and the refused entity's newer push (markRetry).
+   * the `Retry-After` too (capped: RETRY_AFTER_MAX_MS). Kept in memory, and shared with the other
+   * instances' claims through OutboxQueue.pauseConnection (PostgreSQL: table outbox_pauses).
    */
   private readonly pausedUntil = new Map<string, number>();
 
@@ -257,7 +257,12 @@ export class OutboxWorker {
       const attempt = row.attempts + 1;
       const retryAt = now + this.deps.retry.delay(attempt, error.extra.retryAfterMs);
       // First, before any write that could fail: the rest of the chain must not go on into the limit.
-      if (error.code === 'rate_limited') this.pausedUntil.set(integration.connectionId, Math.max(retryAt, this.pausedUntil.get(integration.connectionId) ?? 0));
+      if (error.code === 'rate_limited') {
+        this.pausedUntil.set(integration.connectionId, Math.max(retryAt, this.pausedUntil.get(integration.connectionId) ?? 0));
+        // The other instances' claims too (PostgreSQL); if this write fails they learn of it from their own 429.
+        void this.deps.outbox.pauseConnection(integration.connectionId, retryAt)
+          .catch((e: unknown) => this.deps.logger.warn({ err: e, connectionId: integration.connectionId }, 'could not share a 429 pause with the other instances'));
+      }
       const status = error.extra.status ?? null;
       this.deps.metrics.pushAttempts.inc({ system: integration.system, result: 'failed' });
       this.deps.metrics.pushFailures.inc({ system: integration.system, code: error.code });

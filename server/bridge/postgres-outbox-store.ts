@@ -12,6 +12,10 @@ const COLUMNS = `id::double precision AS id, integration_id, wedding_id, kind, e
   status, attempts, next_attempt_at::double precision AS next_attempt_at, last_error, last_status, created_at::double precision AS created_at,
   delivered_at::double precision AS delivered_at`;
 
+/** SQL: the connection of the binding of the push of alias `t` is paused by a 429 past `at` (ms since the epoch; table outbox_pauses). */
+const pausedPast = (t: string, at: string) => `EXISTS (SELECT 1 FROM integrations pi JOIN outbox_pauses pp ON pp.connection_id = pi.connection_id
+  WHERE pi.id = ${t}.integration_id AND pp.until > ${at})`;
+
 const CLAIMS: ClaimsTable = { table: 'outbox_claims', key: 'integration_id' };
 /** At most this many integrations are claimed in one pass (the worker passes its free delivery slots). */
 const MAX_INTEGRATIONS_PER_CLAIM = 1000;
@@ -116,7 +120,7 @@ export class PostgresOutboxStore implements OutboxQueue, OutboxReads {
       // Integrations with due rows (or rows a lapsed holder left inflight) that no one else holds.
       const candidates = await c.query<{ integration_id: string }>(
         `SELECT o.integration_id FROM outbox o
-         WHERE ((o.status = 'pending' AND o.next_attempt_at <= $1 AND ${firstOfItsEntity('o')}) OR o.status = 'inflight')
+         WHERE ((o.status = 'pending' AND o.next_attempt_at <= $1 AND NOT ${pausedPast('o', '$1')} AND ${firstOfItsEntity('o')}) OR o.status = 'inflight')
            AND NOT (o.integration_id = ANY($2::text[])) AND NOT ${claimedElsewhere(CLAIMS, 'o.integration_id', '$3')}
          GROUP BY o.integration_id ORDER BY max(o.priority) DESC, min(o.id) LIMIT $4`,
         [now, skipIntegrations, this.holder, claimCandidates(wanted)]);
@@ -130,7 +134,7 @@ export class PostgresOutboxStore implements OutboxQueue, OutboxReads {
       // A row waits while an older push of its entity is pending or under way (firstOfItsEntity).
       const due = await c.query<{ id: number; integration_id: string }>(
         `SELECT o.id::double precision AS id, o.integration_id FROM outbox o WHERE o.integration_id = ANY($1::text[]) AND o.status = 'pending' AND o.next_attempt_at <= $2
-           AND ${firstOfItsEntity('o')}
+           AND NOT ${pausedPast('o', '$2')} AND ${firstOfItsEntity('o')}
          ORDER BY o.priority DESC, o.id LIMIT $3`,
         [ours, now, limit]);
       const unlocked = await c.query<{ id: number }>(
@@ -156,6 +160,13 @@ export class PostgresOutboxStore implements OutboxQueue, OutboxReads {
     return rows.map(toOutboxRow).sort((a, b) => b.priority - a.priority || a.id - b.id);
   }
 
+  /** Every instance's claims leave the connection's bindings' pushes until `until` (pausedPast); a later pause extends it, an earlier one does not shorten it. */
+  async pauseConnection(connectionId: string, until: number): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO outbox_pauses (connection_id, until) VALUES ($1, $2) ON CONFLICT (connection_id) DO UPDATE SET until = GREATEST(outbox_pauses.until, EXCLUDED.until)`,
+      [connectionId, until]);
+  }
+
   holds(integrationId: string): boolean {
     return this.claims.holds(integrationId);
   }
@@ -173,13 +184,21 @@ export class PostgresOutboxStore implements OutboxQueue, OutboxReads {
 
   /**
    * The earliest due time among pending rows not of `skipIntegrations`, not held by another
-   * instance (whose own worker delivers them) and not waiting for an older push of their entity.
+   * instance (whose own worker delivers them) and not waiting for an older push of their entity;
+   * a row of a paused connection is due when the pause ends.
    */
   async nextDueAt(skipIntegrations: string[]): Promise<number | null> {
     const { rows } = await this.pool.query<{ next: number | null }>(
-      `SELECT min(o.next_attempt_at)::double precision AS next FROM outbox o
-       WHERE o.status = 'pending' AND NOT (o.integration_id = ANY($1::text[])) AND NOT ${claimedElsewhere(CLAIMS, 'o.integration_id', '$2')}
-         AND ${firstOfItsEntity('o')}`,
+      // A row of a paused connection is due when the pause ends: the earliest of the rows not paused
+      // past their own due time, and the pauses that hold back a pending row.
+      `SELECT LEAST(
+         (SELECT min(o.next_attempt_at) FROM outbox o
+          WHERE o.status = 'pending' AND NOT (o.integration_id = ANY($1::text[])) AND NOT ${claimedElsewhere(CLAIMS, 'o.integration_id', '$2')}
+            AND ${firstOfItsEntity('o')} AND NOT ${pausedPast('o', 'o.next_attempt_at')}),
+         (SELECT min(pp.until) FROM outbox_pauses pp WHERE EXISTS (SELECT 1 FROM integrations pi JOIN outbox o ON o.integration_id = pi.id
+            WHERE pi.connection_id = pp.connection_id AND o.status = 'pending' AND o.next_attempt_at < pp.until
+              AND NOT (o.integration_id = ANY($1::text[])) AND NOT ${claimedElsewhere(CLAIMS, 'o.integration_id', '$2')}))
+       )::double precision AS next`,
       [skipIntegrations, this.holder]);
     return rows[0]?.next ?? null;
   }
