@@ -259,8 +259,9 @@ export class OutboxWorker {
       // First, before any write that could fail: the rest of the chain must not go on into the limit.
       if (error.code === 'rate_limited') {
         this.pausedUntil.set(integration.connectionId, Math.max(retryAt, this.pausedUntil.get(integration.connectionId) ?? 0));
-        // The other instances' claims too (PostgreSQL); if this write fails they learn of it from their own 429.
-        void this.deps.outbox.pauseConnection(integration.connectionId, retryAt)
+        // The other instances' claims too (PostgreSQL), before this chain records its outcome and lets
+        // its claim go; if this write fails they learn of it from their own 429.
+        await this.deps.outbox.pauseConnection(integration.connectionId, retryAt)
           .catch((e: unknown) => this.deps.logger.warn({ err: e, connectionId: integration.connectionId }, 'could not share a 429 pause with the other instances'));
       }
       const status = error.extra.status ?? null;

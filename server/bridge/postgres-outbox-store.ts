@@ -162,9 +162,16 @@ export class PostgresOutboxStore implements OutboxQueue, OutboxReads {
 
   /** Every instance's claims leave the connection's bindings' pushes until `until` (pausedPast); a later pause extends it, an earlier one does not shorten it. */
   async pauseConnection(connectionId: string, until: number): Promise<void> {
-    await this.pool.query(
-      `INSERT INTO outbox_pauses (connection_id, until) VALUES ($1, $2) ON CONFLICT (connection_id) DO UPDATE SET until = GREATEST(outbox_pauses.until, EXCLUDED.until)`,
-      [connectionId, until]);
+    await inTransaction(this.pool, async (c) => {
+      await c.query(
+        `INSERT INTO outbox_pauses (connection_id, until) VALUES ($1, $2) ON CONFLICT (connection_id) DO UPDATE SET until = GREATEST(outbox_pauses.until, EXCLUDED.until)`,
+        [connectionId, until]);
+      // Its pending pushes say when they go, and leave the range every pass reads until then; one
+      // made during the pause is held by the claims' own check (pausedPast).
+      await c.query(
+        `UPDATE outbox SET next_attempt_at = $2 WHERE status = 'pending' AND next_attempt_at < $2 AND integration_id IN (SELECT id FROM integrations WHERE connection_id = $1)`,
+        [connectionId, until]);
+    });
   }
 
   holds(integrationId: string): boolean {

@@ -49,12 +49,15 @@ describe('a 429 pause shared by every instance (PostgreSQL)', () => {
     // Both bindings of the limited connection wait out its Retry-After, on whichever instance.
     await told.pauseConnection('con_limited', T + 30_000);
     await told.pauseConnection('con_limited', T + 10_000); // an earlier end does not shorten it
+    // Its pending pushes say when they go; one made during the pause is held by the claims' own check.
+    expect((await other.get(rows.a))!.nextAttemptAt).toBe(T + 30_000);
+    const during = await told.add(push('int_limited_b', 'e4'), T + 500);
     expect((await other.claimDue(T + 1000, 10, [], 10)).map((r) => r.id)).toEqual([rows.fine]);
     expect(await other.markDelivered(rows.fine, 200, T + 1000)).toBe('delivered');
     await other.release('int_fine');
     expect(await other.claimDue(T + 29_000, 10, [], 10)).toEqual([]);
     // Not due before the pause ends, so no pass loops on them meanwhile.
     expect(await other.nextDueAt([])).toBe(T + 30_000);
-    expect((await other.claimDue(T + 30_000, 10, [], 10)).map((r) => r.id).sort((x, y) => x - y)).toEqual([rows.a, rows.b]);
+    expect((await other.claimDue(T + 30_000, 10, [], 10)).map((r) => r.id).sort((x, y) => x - y)).toEqual([rows.a, rows.b, during]);
   });
 });
