@@ -339,26 +339,19 @@ export class PostgresOutboxStore implements OutboxQueue, OutboxReads {
   /**
    * A dead or cancelled row is pending again (attempts reset, no holder); whichever instance claims
    * its integration delivers it. As on SQLite, `superseded` when it is not its entity's newest push.
-   * The newer pushes are locked first, in id order, then the row: a dead or cancelled row is locked
-   * by no other writer before a newer one (`add` locks the active ones, inserts, then the dead ones).
+   * Only the row is locked (so no lock order to keep); the newer pushes are looked for once it is
+   * held, when an `add` that held it meanwhile (to supersede it) has committed its newer row.
    */
   async replay(id: number, now: number): Promise<ReplayOutcome> {
     return inTransaction(this.pool, async (c): Promise<ReplayOutcome> => {
-      // Read first without a lock: a row neither dead nor cancelled is refused before anything is
-      // locked (a row under way is locked by its holder before the newer ones, the other order).
-      const { rows: [of] } = await c.query<{ integration_id: string; entity: string | null; entity_id: string | null; kind: string; status: string }>(
-        'SELECT integration_id, entity, entity_id, kind, status FROM outbox WHERE id = $1', [id]);
-      if (!of || (of.status !== 'dead' && of.status !== 'cancelled')) return 'not_replayable';
-      const { rows: newer } = of.entity === null || of.entity_id === null ? { rows: [] } : await c.query<{ id: number }>(
-        `SELECT id FROM outbox WHERE integration_id = $1 AND entity = $2 AND entity_id = $3 AND kind = $4 AND id > $5 ORDER BY id FOR UPDATE`,
-        [of.integration_id, of.entity, of.entity_id, of.kind, id]);
-      const { rows: [row] } = await c.query<{ status: string }>('SELECT status FROM outbox WHERE id = $1 FOR UPDATE', [id]);
+      const { rows: [row] } = await c.query<{ integration_id: string; entity: string | null; entity_id: string | null; kind: string; status: string }>(
+        'SELECT integration_id, entity, entity_id, kind, status FROM outbox WHERE id = $1 FOR UPDATE', [id]);
       if (!row || (row.status !== 'dead' && row.status !== 'cancelled')) return 'not_replayable';
-      if (newer.length > 0) return 'superseded';
-      // Read again now the row is locked: an `add` that held it while this waited has committed its newer row.
-      const { rowCount } = await c.query('SELECT 1 FROM outbox WHERE integration_id = $1 AND entity = $2 AND entity_id = $3 AND kind = $4 AND id > $5',
-        [of.integration_id, of.entity, of.entity_id, of.kind, id]);
-      if ((rowCount ?? 0) > 0) return 'superseded';
+      if (row.entity !== null && row.entity_id !== null) {
+        const { rowCount } = await c.query('SELECT 1 FROM outbox WHERE integration_id = $1 AND entity = $2 AND entity_id = $3 AND kind = $4 AND id > $5',
+          [row.integration_id, row.entity, row.entity_id, row.kind, id]);
+        if ((rowCount ?? 0) > 0) return 'superseded';
+      }
       await c.query(`UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = $1, last_error = NULL, claimed_by = NULL WHERE id = $2`, [now, id]);
       return 'replayed';
     });
