@@ -14,6 +14,7 @@ import type { OutboxQueue } from './outbox-queue.ts';
 import type { OutboxReads } from './outbox-store.ts';
 import type { ConnectionChanges } from './postgres-connection-changes.ts';
 import type { ConnectionDuties } from './postgres-connection-duties.ts';
+import type { ReadPauses } from './puller.ts';
 import type { PushPlanning } from './push-planning.ts';
 import type { RetentionSettings } from './retention.ts';
 import type { RetryPolicy } from './retry-policy.ts';
@@ -61,6 +62,8 @@ export interface BridgeStorage {
   readonly connectionChanges?: ConnectionChanges;
   /** Which connections' scheduled pulls and channel upkeep are this instance's (PostgreSQL; on SQLite every one is). */
   readonly duties?: ConnectionDuties;
+  /** A 429's pause of a connection's reads, kept for every instance (PostgreSQL; on SQLite the one process's Puller holds it). */
+  readonly readPauses?: ReadPauses;
   /** Releases what the storage holds (claims, pools it opened). */
   close(): Promise<void>;
 }

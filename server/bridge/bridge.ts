@@ -191,6 +191,7 @@ export class Bridge {
     });
     this.pulls = new PullSchedule({
       runtime: this.runtime, now: this.now, logger, intervalMs: settings.pullIntervalMs, mine: storage.duties && ((id) => storage.duties!.mine(id)),
+      ...(storage.readPauses ? { pauses: storage.readPauses } : {}),
       ...(settings.safetyPullIntervalMs ? { safetyIntervalMs: settings.safetyPullIntervalMs } : {}),
       ...(settings.scheduledPullConcurrency ? { scheduledConcurrency: settings.scheduledPullConcurrency } : {}),
       targets: {

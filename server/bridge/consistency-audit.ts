@@ -169,7 +169,7 @@ export class ConsistencyAudit {
     const records: InboundChange[] = [];
     let cursor: string | null = null;
     // The system asked for no reads before a time (a 429 to a pull or to an earlier audit): none here either.
-    const paused = bridge.pulls.readsPausedUntil(live.connection.id);
+    const paused = await bridge.pulls.readsPausedUntil(live.connection.id);
     if (paused) throw new BridgeError('sync_failed', `${live.connection.system} asked not to be read again before ${new Date(paused).toISOString()}: audit it after that`);
     for (let page = 0; page < DRAIN_PAGES; page++) {
       let result;
@@ -178,7 +178,7 @@ export class ConsistencyAudit {
       } catch (caught) {
         const error = toAdapterError(caught, live.connection.system);
         if (error.code === 'unauthorized') await bridge.needsAttention(live.connection.id, error.message);
-        if (error.code === 'rate_limited') bridge.pulls.pauseReads(live.connection.id, error.extra.retryAfterMs);
+        if (error.code === 'rate_limited') await bridge.pulls.pauseReads(live.connection.id, error.extra.retryAfterMs);
         throw new BridgeError('sync_failed', `${live.connection.system} could not be read for the consistency audit: ${clipText(error.message, 300)}`, { cause: error });
       }
       records.push(...result.changes);

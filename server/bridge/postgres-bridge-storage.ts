@@ -15,6 +15,7 @@ import { PostgresRouteRecords } from './postgres-route-records.ts';
 import { PostgresUnmatchedStore } from './postgres-unmatched-store.ts';
 import { postgresConnectionChanges } from './postgres-connection-changes.ts';
 import { postgresConnectionDuties } from './postgres-connection-duties.ts';
+import { postgresReadPauses } from './postgres-read-pauses.ts';
 import type { Logger } from '../logger.ts';
 
 export interface PostgresBridgeStorageOptions {
@@ -87,6 +88,7 @@ export function postgresBridgeStorage(options: PostgresBridgeStorageOptions): Br
     beforeResume: async () => undefined,
     connectionChanges,
     duties,
+    readPauses: postgresReadPauses(pool),
     async close() {
       await connectionChanges.close();
       await inbox.close();

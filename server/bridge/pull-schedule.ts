@@ -2,7 +2,7 @@ import { canPull } from '../../adapters/core/index.ts';
 import type { Logger } from '../logger.ts';
 import type { ConnectionRuntime, LiveConnection } from './connection-runtime.ts';
 import type { LiveIntegration } from './integration-registry.ts';
-import { Puller, type PullReason } from './puller.ts';
+import { Puller, type PullReason, type ReadPauses } from './puller.ts';
 import { bindingPullTarget, connectionPullTarget, type PullTargetDeps } from './pull-targets.ts';
 
 export interface PullScheduleDeps {
@@ -22,6 +22,8 @@ export interface PullScheduleDeps {
   scheduledConcurrency?: number;
   /** Whether this instance does the connection's scheduled pulls (ConnectionDuties.mine; instances sharing the stores). @default every connection */
   mine?: (connectionId: string) => boolean;
+  /** A 429's pause of a connection's reads shared with the other instances (PostgreSQL; Puller). */
+  pauses?: ReadPauses;
 }
 
 /**
@@ -48,7 +50,11 @@ export class PullSchedule {
   private readonly notBefore = new WeakMap<LiveConnection, number>();
 
   constructor(private readonly deps: PullScheduleDeps) {
-    this.puller = new Puller({ now: deps.now, ...(deps.scheduledConcurrency ? { scheduledConcurrency: deps.scheduledConcurrency } : {}) });
+    this.puller = new Puller({
+      now: deps.now,
+      ...(deps.scheduledConcurrency ? { scheduledConcurrency: deps.scheduledConcurrency } : {}),
+      ...(deps.pauses ? { shared: { pauses: deps.pauses, onError: (error, connectionId) => deps.logger.warn({ err: error, connectionId }, 'could not read or record a shared 429 pause of reads; going on with this instance\'s own') } } : {}),
+    });
   }
 
   /** Marks start-up: connections not pulled since are due at points of the first interval from here. */
@@ -135,14 +141,14 @@ export class PullSchedule {
     }
   }
 
-  /** Until when (ms) reads of the connection wait out a 429, 0 if they need not (Puller.pausedUntilOf). */
-  readsPausedUntil(connectionId: string): number {
-    return this.puller.pausedUntilOf(connectionId);
+  /** Until when (ms) reads of the connection wait out a 429 told to any instance, 0 if they need not (Puller.pausedUntilAnywhere). */
+  readsPausedUntil(connectionId: string): Promise<number> {
+    return this.puller.pausedUntilAnywhere(connectionId);
   }
 
-  /** Records a 429 answered to another read of the connection (the consistency audit's): Puller.pause. */
-  pauseReads(connectionId: string, retryAfterMs: number | undefined): void {
-    this.puller.pause(connectionId, retryAfterMs);
+  /** Records a 429 answered to another read of the connection (the consistency audit's), for every instance: Puller.pause. */
+  pauseReads(connectionId: string, retryAfterMs: number | undefined): Promise<void> {
+    return this.puller.pause(connectionId, retryAfterMs);
   }
 
   /** Resolves when every pull now running, and any queued behind one, has ended (failed ones included). */

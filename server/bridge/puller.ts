@@ -27,8 +27,25 @@ export interface PullTarget {
   failed(message: string, code: string): Promise<void>;
 }
 
+/**
+ * A 429's pause of a key's reads shared by the instances reading the same systems (PostgreSQL:
+ * postgres-read-pauses.ts); none on SQLite, where one process reads. Times are ms since the epoch.
+ */
+export interface ReadPauses {
+  /** Records that no instance reads `key` before `until`; an earlier `until` than one recorded does not shorten it. */
+  record(key: string, until: number): Promise<void>;
+  /** Until when reads of `key` wait, as recorded by any instance; 0 (or a time passed) if they need not. */
+  until(key: string): Promise<number>;
+}
+
 export interface PullerDeps {
   now: () => number;
+  /**
+   * The pauses other instances were told about: a pull about to read a key checks them, and a 429
+   * here is recorded in them. A failure to read or record one is handed to `onError` and the pull
+   * goes on with what this instance knows (the system answers 429 again if it must).
+   */
+  shared?: { pauses: ReadPauses; onError(error: unknown, key: string): void };
   /**
    * Scheduled pulls running at once, at most; more wait in arrival order. Requested pulls (a
    * webhook's, a person's) neither count nor wait, so the outbound sockets the scheduled ones leave
@@ -96,9 +113,23 @@ export class Puller {
    * Records a 429 answered to a read of `key` (here, or by another reader of the system such as the
    * consistency audit): no pull of it starts before `retryAfterMs` (at least 1 s, at most RETRY_AFTER_MAX_MS).
    */
-  pause(key: string, retryAfterMs: number | undefined): void {
+  pause(key: string, retryAfterMs: number | undefined): Promise<void> {
     const until = this.deps.now() + Math.max(1000, Math.min(retryAfterMs ?? 1000, RETRY_AFTER_MAX_MS));
     this.pausedUntil.set(key, Math.max(until, this.pausedUntil.get(key) ?? 0));
+    const shared = this.deps.shared;
+    return shared ? shared.pauses.record(key, until).catch((error: unknown) => shared.onError(error, key)) : Promise.resolve();
+  }
+
+  /**
+   * Until when (ms) reads of `key` wait, counting the pauses recorded by other instances
+   * (PullerDeps.shared): one found there is kept here too. 0 when they need not.
+   */
+  async pausedUntilAnywhere(key: string): Promise<number> {
+    const shared = this.deps.shared;
+    if (!shared || this.pausedUntilOf(key)) return this.pausedUntilOf(key);
+    const until = await shared.pauses.until(key).catch((error: unknown) => { shared.onError(error, key); return 0; });
+    if (until > this.deps.now()) this.pausedUntil.set(key, Math.max(until, this.pausedUntil.get(key) ?? 0));
+    return this.pausedUntilOf(key);
   }
 
   /** A pull of `key` asked for during its pause, once that has passed: whether it was to be full (and forgets it); undefined if none. */
@@ -158,7 +189,8 @@ export class Puller {
       const release = reason === 'scheduled' ? await this.turn(entry) : undefined;
       try {
         entry.started = true;
-        // Queued behind a pull that was answered 429: it waits out the same pause.
+        // Queued behind a pull that was answered 429, or another instance's read was: it waits out the same pause.
+        if (this.deps.shared) await this.pausedUntilAnywhere(id);
         const refused = this.refuseWhilePaused(live, entry.full);
         if (refused) throw refused;
         return await this.pages(live, full);
@@ -232,7 +264,8 @@ export class Puller {
           page = -1;
           continue;
         }
-        if (error.code === 'rate_limited') this.pause(target.key, error.extra.retryAfterMs);
+        // Recorded for the other instances before the pull fails, so a read asked of them now waits too.
+        if (error.code === 'rate_limited') await this.pause(target.key, error.extra.retryAfterMs);
         audit('pull.failed', 'failed', { code: error.code, message: clipText(error.message, 300) });
         await target.failed(clipText(`pull: ${error.message}`, 500), error.code);
         throw error;
