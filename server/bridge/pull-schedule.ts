@@ -106,7 +106,8 @@ export class PullSchedule {
       // A pull asked for during a 429's pause (here, whichever instance schedules it) follows as soon as it has passed.
       const asked = wanted ? this.puller.takeWanted(id) : undefined;
       if (asked && canPull(live.adapter) && live.connection.status !== 'needs_attention') {
-        void this.pullConnection(live, asked.full, 'requested').catch((error) => this.deps.logger.info({ err: error, connectionId: id }, 'pull asked for during a 429 failed'));
+        // Asked by the schedule only (refused by a pause another instance recorded): it waits for a turn as before.
+        void this.pullConnection(live, asked.full, asked.reason).catch((error) => this.deps.logger.info({ err: error, connectionId: id }, 'pull asked for during a 429 failed'));
         continue;
       }
       if ((this.notBefore.get(live) ?? 0) > now) continue;

@@ -86,8 +86,11 @@ export class Puller {
    * the key once the time has passed (PullSchedule.tick).
    */
   private readonly pausedUntil = new Map<string, number>();
-  /** Keys asked for during their pause, and whether a full read was among the asks. */
-  private readonly wanted = new Map<string, boolean>();
+  /**
+   * Keys asked for during their pause: whether a full read was among the asks, and whether any was
+   * `requested` (else only the schedule asked, and the pull that follows waits for a turn as it would have).
+   */
+  private readonly wanted = new Map<string, { full: boolean; reason: PullReason }>();
   /** Scheduled pulls running, and those waiting for a turn (FIFO). */
   private scheduledActive = 0;
   private readonly turns: (() => void)[] = [];
@@ -114,7 +117,8 @@ export class Puller {
    * consistency audit): no pull of it starts before `retryAfterMs` (at least 1 s, at most RETRY_AFTER_MAX_MS).
    */
   pause(key: string, retryAfterMs: number | undefined): Promise<void> {
-    const until = this.deps.now() + Math.max(1000, Math.min(retryAfterMs ?? 1000, RETRY_AFTER_MAX_MS));
+    // Whole ms: the shared record is an integer column.
+    const until = Math.ceil(this.deps.now() + Math.max(1000, Math.min(retryAfterMs ?? 1000, RETRY_AFTER_MAX_MS)));
     this.pausedUntil.set(key, Math.max(until, this.pausedUntil.get(key) ?? 0));
     const shared = this.deps.shared;
     return shared ? shared.pauses.record(key, until).catch((error: unknown) => shared.onError(error, key)) : Promise.resolve();
@@ -132,12 +136,12 @@ export class Puller {
     return this.pausedUntilOf(key);
   }
 
-  /** A pull of `key` asked for during its pause, once that has passed: whether it was to be full (and forgets it); undefined if none. */
-  takeWanted(key: string): { full: boolean } | undefined {
-    const full = this.wanted.get(key);
-    if (full === undefined || this.pausedUntilOf(key)) return undefined;
+  /** A pull of `key` asked for during its pause, once that has passed: whether it was to be full, and why it was asked (and forgets it); undefined if none. */
+  takeWanted(key: string): { full: boolean; reason: PullReason } | undefined {
+    const asked = this.wanted.get(key);
+    if (asked === undefined || this.pausedUntilOf(key)) return undefined;
     this.wanted.delete(key);
-    return { full };
+    return asked;
   }
 
   /** Whether any key waits for a pull asked for during its pause. */
@@ -145,10 +149,11 @@ export class Puller {
     return this.wanted.size > 0;
   }
 
-  private refuseWhilePaused(target: PullTarget, full: boolean): Error | null {
+  private refuseWhilePaused(target: PullTarget, full: boolean, reason: PullReason): Error | null {
     const paused = this.pausedUntilOf(target.key);
     if (!paused) return null;
-    this.wanted.set(target.key, full || (this.wanted.get(target.key) ?? false));
+    const before = this.wanted.get(target.key);
+    this.wanted.set(target.key, { full: full || (before?.full ?? false), reason: reason === 'requested' || before?.reason === 'requested' ? 'requested' : 'scheduled' });
     return new AdapterError('rate_limited', `${target.system} asked not to be read again before ${new Date(paused).toISOString()}; the pull follows then`, { retryAfterMs: paused - this.deps.now() });
   }
 
@@ -176,7 +181,7 @@ export class Puller {
   pull(live: PullTarget, full: boolean, reason: PullReason = 'requested'): Promise<number[]> {
     const id = live.key;
     trace('pull.requested', id, { reason });
-    const refused = this.refuseWhilePaused(live, full);
+    const refused = this.refuseWhilePaused(live, full, reason);
     if (refused) return Promise.reject(refused);
     const current = this.running.get(id);
     if (current && !current.started && (current.full || !full)) {
@@ -188,10 +193,11 @@ export class Puller {
     const own = async () => {
       const release = reason === 'scheduled' ? await this.turn(entry) : undefined;
       try {
-        entry.started = true;
-        // Queued behind a pull that was answered 429, or another instance's read was: it waits out the same pause.
+        // Queued behind a pull that was answered 429, or another instance's read was: it waits out
+        // the same pause. (Asks made during the look-up join this pull: it has not started.)
         if (this.deps.shared) await this.pausedUntilAnywhere(id);
-        const refused = this.refuseWhilePaused(live, entry.full);
+        entry.started = true;
+        const refused = this.refuseWhilePaused(live, entry.full, reason);
         if (refused) throw refused;
         return await this.pages(live, full);
       } finally {

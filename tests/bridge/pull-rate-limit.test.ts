@@ -45,17 +45,34 @@ describe('Puller: a 429 to a read', () => {
     expect(puller.takeWanted('conn-1')).toBeUndefined(); // not before the time
     now += 5000;
     expect(puller.pausedUntilOf('conn-1')).toBe(0);
-    expect(puller.takeWanted('conn-1')).toEqual({ full: true });
+    expect(puller.takeWanted('conn-1')).toEqual({ full: true, reason: 'requested' });
     expect(puller.takeWanted('conn-1')).toBeUndefined();
     await puller.pull(t, true);
     expect(reads).toEqual([{ full: false }, { full: true }]);
   });
 
+  it('remembers whether only the schedule asked during the pause, so the pull that follows waits for a turn as it would have', async () => {
+    let now = 2_000_000;
+    const puller = new Puller({ now: () => now, scheduledConcurrency: 1 });
+    const { t } = target(0);
+    await puller.pause('conn-1', 3000);
+    await expect(puller.pull(t, false, 'scheduled')).rejects.toMatchObject({ code: 'rate_limited' });
+    now += 3000;
+    expect(puller.takeWanted('conn-1')).toEqual({ full: false, reason: 'scheduled' });
+    // A person's (or a webhook's) ask during the pause makes the one that follows a requested pull.
+    await puller.pause('conn-1', 3000);
+    await expect(puller.pull(t, false, 'scheduled')).rejects.toMatchObject({ code: 'rate_limited' });
+    await expect(puller.pull(t, false, 'requested')).rejects.toMatchObject({ code: 'rate_limited' });
+    await expect(puller.pull(t, false, 'scheduled')).rejects.toMatchObject({ code: 'rate_limited' });
+    now += 3000;
+    expect(puller.takeWanted('conn-1')).toEqual({ full: false, reason: 'requested' });
+  });
+
   it('waits at least a second and at most an hour, whatever the system asks', () => {
     const puller = new Puller({ now: () => 0 });
-    puller.pause('a', 0);
-    puller.pause('b', 10 * 86_400_000);
-    puller.pause('c', undefined);
+    void puller.pause('a', 0);
+    void puller.pause('b', 10 * 86_400_000);
+    void puller.pause('c', undefined);
     expect(['a', 'b', 'c'].map((k) => puller.pausedUntilOf(k))).toEqual([1000, 3_600_000, 1000]);
   });
 });
