@@ -2,6 +2,7 @@ import type { Hocuspocus } from '@hocuspocus/server';
 import type * as Y from 'yjs';
 import { documentNameFor } from '../../schema/index.ts';
 import type { DurablePersistence } from '../collab/durable-persistence.ts';
+import { loadRefusalCause } from '../collab/load-refusal.ts';
 import { describeOrigin } from '../collab/origin.ts';
 import type { DocumentAccess } from './bridge-deps.ts';
 
@@ -44,7 +45,7 @@ export class HocuspocusDocuments implements DocumentAccess {
     await this.persistence.whenUsable(name);
     let entry = this.open.get(name);
     if (!entry) {
-      const connection = this.hocuspocus.openDirectConnection(name, { origin: { kind: 'system', reason: 'bridge' } });
+      const connection = this.hocuspocus.openDirectConnection(name, { origin: { kind: 'system', reason: 'bridge' } }).catch((error: unknown) => { throw loadRefusalCause(error); });
       entry = { connection, timer: null, users: 0 };
       this.open.set(name, entry);
       connection.catch(() => this.open.delete(name));

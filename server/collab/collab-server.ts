@@ -15,6 +15,7 @@ import type { DocumentLog } from './document-log.ts';
 import { DurablePersistence } from './durable-persistence.ts';
 import { SqliteDocumentLog } from './sqlite-document-log.ts';
 import { guardExtension } from './guard-extension.ts';
+import { loadRefusalCause } from './load-refusal.ts';
 import { StorageReadOnlyExtension } from './storage-read-only-extension.ts';
 import { UpdateValidation } from './update-validation.ts';
 
@@ -96,7 +97,7 @@ export function createCollabServer(options: CollabServerOptions): CollabServer {
     async withDocument(weddingId, fn) {
       const name = documentNameFor(weddingId);
       await persistence.whenUsable(name);
-      const direct = await hocuspocus.openDirectConnection(name, {});
+      const direct = await hocuspocus.openDirectConnection(name, {}).catch((error: unknown) => { throw loadRefusalCause(error); });
       try {
         return await fn(direct.document!);
       } finally {

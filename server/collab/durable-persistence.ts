@@ -21,6 +21,7 @@ import { JoinedChanges, withChangeWrites, type ChangeWrite, type JoinedChange } 
 import { JoinedListeners, type JoinedAppendListener } from './joined-listeners.ts';
 import { DocumentOwnedElsewhereError, type DocumentLog } from './document-log.ts';
 import { DocumentLoadError } from './document-unavailable.ts';
+import { LoadRefusal } from './load-refusal.ts';
 import { describeOrigin } from './origin.ts';
 import { unresolvedPartsOf, type UnresolvedParts } from './unresolved-parts.ts';
 
@@ -217,7 +218,7 @@ export class DurablePersistence extends Database {
    * Applies the stored state and then the log, in one Yjs transaction. (Y.mergeUpdates is not used:
    * its cost grows much faster than linearly, about 2.7 s for 10k small updates.) Updates whose
    * dependencies are missing are held back by Yjs, reported, and kept stored; everything else is
-   * served.
+   * served. A refused load throws a LoadRefusal (load-refusal.ts) around its DocumentLoadError.
    */
   override async onLoadDocument(data: onLoadDocumentPayload<CollabContext>): Promise<void> {
     const { document, documentName } = data;
@@ -244,13 +245,13 @@ export class DurablePersistence extends Database {
       if (opened) await this.log.closeDocument(documentName);
       if (error instanceof DocumentOwnedElsewhereError) {
         this.logger.info({ documentName, owner: error.owner }, 'another instance serves this document; the client is told to try again');
-        throw new DocumentLoadError(`${documentName} is served by another instance`, { cause: error }, 'document_owned_elsewhere');
+        throw new LoadRefusal(new DocumentLoadError(`${documentName} is served by another instance`, { cause: error }, 'document_owned_elsewhere'));
       }
       this.metrics.loadFailures.inc();
       this.logger.error({ err: error, documentName }, 'stored document could not be loaded; refusing to serve it');
       // The reason reaches every socket waiting on this load as permission-denied, and the transport
       // closes each one left with nothing open (LOAD_REFUSAL_CLOSE in websocket-transport.ts).
-      throw new DocumentLoadError(`the stored data of ${documentName} could not be loaded`, { cause: error });
+      throw new LoadRefusal(new DocumentLoadError(`the stored data of ${documentName} could not be loaded`, { cause: error }));
     }
     if (undecodable > 0) this.undecodableAtLoad.set(documentName, undecodable);
     const unresolved = unresolvedPartsOf(document, undecodable);

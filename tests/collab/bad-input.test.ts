@@ -1,7 +1,7 @@
 import type { Extension } from '@hocuspocus/server';
 import * as encoding from 'lib0/encoding';
 import WebSocket from 'ws';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import * as Y from 'yjs';
 import { WeddingDoc, documentNameFor } from '../../schema/index.ts';
 import { MSG, authFrame, awarenessFrame, record, sampleUpdate, syncStep1Frame, updateFrame } from '../helpers/frames.ts';
@@ -161,6 +161,8 @@ describe('stored data that cannot be loaded', () => {
     const token = await t.token('planner', ['broken', 'fine']);
     const corrupt = Buffer.from([1, 2, 3, 4, 5, 250, 251, 252]);
     await serverSql(t.server).run('INSERT INTO documents (name, state) VALUES (?, ?)', 'wedding:broken', corrupt);
+    // Logged once, structured, by the server; Hocuspocus prints any hook error with a message to stderr.
+    const printed = vi.spyOn(console, 'error');
 
     const c = await t.connect('broken', token);
     await expect(c.whenSynced(5000)).rejects.toMatchObject({ code: 'document_unavailable' });
@@ -179,6 +181,15 @@ describe('stored data that cannot be loaded', () => {
     await ok.whenSynced();
     const failures = await t.server.metrics.loadFailures.get();
     expect(failures.values[0]!.value).toBeGreaterThan(0);
+    // Opened on the server (the bridge writing the timeline): the same refusal, as HTTP 503.
+    const res = await t.fetch('/api/integrations/wedding/broken/timeline-sync', {
+      method: 'POST', token, headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ timeline: [{ id: 'x', title: 'X', start: '2027-06-12T14:00:00Z', end: '2027-06-12T15:00:00Z' }] }),
+    });
+    expect(res.status).toBe(503);
+    expect((await res.json() as { error: unknown }).error).toEqual({ code: 'document_unavailable', message: 'the stored data of wedding:broken could not be loaded' });
+    expect(printed.mock.calls.filter((args) => String(args[0]).startsWith('[onLoadDocument]'))).toEqual([]);
+    printed.mockRestore();
   });
 });
 
