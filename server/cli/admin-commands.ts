@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { RESTORE_SECTIONS, type SnapshotRestoreBody } from '../../schema/api/admin.ts';
-import { resolveAuthSecret } from '../auth/secret.ts';
+import { cliAuthSecret } from './cli-secret.ts';
 import { createTokenService } from '../auth/tokens.ts';
 import type { Config } from '../config.ts';
 import { CliError, type CliIO, type CliOptions } from './main.ts';
@@ -20,17 +20,19 @@ export function serverUrl(config: Config, o: CliOptions): string {
 
 async function adminToken(config: Config, o: CliOptions): Promise<string> {
   if (o.token) return o.token;
-  const { secret } = resolveAuthSecret(config.AUTH_SECRET, config.dataDir, false);
+  const { secret } = cliAuthSecret(config, false);
   return createTokenService(secret).sign({ sub: 'cli', role: 'admin', weddings: ['*'] }, 300);
 }
 
 async function call(config: Config, o: CliOptions, method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
   const url = serverUrl(config, o) + path;
+  // Before the request: a missing secret is not an unreachable server.
+  const token = await adminToken(config, o);
   let res: Response;
   try {
     res = await fetch(url, {
       method,
-      headers: { authorization: `Bearer ${await adminToken(config, o)}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
       body: body ? JSON.stringify(body) : undefined,
     });
   } catch (error) {

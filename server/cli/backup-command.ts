@@ -47,6 +47,13 @@ function integrity(file: string): { schemaVersion: number; documents: number } {
   }
 }
 
+const ENV_NAME = { 'auth-secret': 'AUTH_SECRET', 'credentials-key': 'CREDENTIALS_KEY' } as const;
+
+/** A cluster keeps nothing of its own in DATA_DIR (each instance's small SQLite file holds no wedding): its data is the PostgreSQL database. */
+function refuseOnPostgres(config: Config, instead: string): void {
+  if (config.DATABASE_URL) throw new CliError(`DATABASE_URL is set: the data is in PostgreSQL, not in ${config.dataDir}; ${instead}`);
+}
+
 function keySource(config: Config, key: (typeof KEY_FILES)[number]): 'file' | 'environment' | 'absent' {
   const fromEnv = key === 'auth-secret' ? config.AUTH_SECRET : config.CREDENTIALS_KEY;
   if (fromEnv) return 'environment';
@@ -64,11 +71,13 @@ function keySource(config: Config, key: (typeof KEY_FILES)[number]): 'file' | 'e
  * without it, back the keys up separately (docs/deployment.md, "Backups").
  *
  * @returns the one line to print on success
- * @throws CliError (exit 2) for usage errors; (exit 1) when DIR is not empty, there is no database,
+ * @throws CliError (exit 2) for usage errors; (exit 1) with DATABASE_URL (a cluster's data is in
+ *   PostgreSQL: pg_dump), when DIR is not empty, there is no database,
  *   or the copy fails its integrity check
  */
 export function backupCommand(config: Config, o: CliOptions): string {
   if (!o.out) throw new CliError('backup needs --out DIR (an empty or new directory)', 2);
+  refuseOnPostgres(config, 'back it up with pg_dump or your PostgreSQL backups (docs/deployment.md, "Backups on PostgreSQL")');
   const source = path.join(config.dataDir, DATABASE_FILE);
   if (!fs.existsSync(source)) throw new CliError(`no database in ${config.dataDir} (set DATA_DIR to the server's data directory)`);
   const out = path.resolve(o.out);
@@ -102,9 +111,11 @@ export function backupCommand(config: Config, o: CliOptions): string {
     database: { file: DATABASE_FILE, bytes: fs.statSync(target).size, sha256: sha256(target) },
   };
   fs.writeFileSync(path.join(out, MANIFEST_FILE), JSON.stringify(manifest, null, 2) + '\n', { mode: PRIVATE_FILE });
-  const left = KEY_FILES.filter((k) => keys[k] === 'not-included' || keys[k] === 'environment');
+  const files = KEY_FILES.filter((k) => keys[k] === 'not-included');
+  const environment = KEY_FILES.filter((k) => keys[k] === 'environment').map((k) => ENV_NAME[k]);
   return `backed up ${documents} document(s), ${manifest.database.bytes} bytes, schema ${schemaVersion}, to ${out}`
-    + (left.length ? `; not included, keep them safe separately: ${left.join(', ')}` : '');
+    + (files.length ? `; not included, copy them from ${config.dataDir} and keep them safe separately (or use --with-keys): ${files.join(', ')}` : '')
+    + (environment.length ? `; from the environment, keep them in your secret store: ${environment.join(', ')}` : '');
 }
 
 function readManifest(dir: string): BackupManifest {
@@ -128,11 +139,12 @@ function readManifest(dir: string): BackupManifest {
  * A backup newer than this version's schema is refused.
  *
  * @returns the one line to print on success
- * @throws CliError (exit 2) for usage errors; (exit 1) when DATA_DIR holds a database, the backup is
+ * @throws CliError (exit 2) for usage errors; (exit 1) with DATABASE_URL, when DATA_DIR holds a database, the backup is
  *   damaged or newer than this version, or a key in DATA_DIR differs from the backup's
  */
 export function restoreCommand(config: Config, o: CliOptions, io: CliIO): string {
   if (!o.from) throw new CliError('restore needs --from DIR (a directory made by wedsync backup)', 2);
+  refuseOnPostgres(config, 'restore it from your PostgreSQL backup (docs/deployment.md, "Backups on PostgreSQL")');
   const from = path.resolve(o.from);
   const manifest = readManifest(from);
   const copy = path.join(from, DATABASE_FILE);
@@ -164,8 +176,13 @@ export function restoreCommand(config: Config, o: CliOptions, io: CliIO): string
   // Last: a database in DATA_DIR means the restore finished.
   fs.renameSync(partial, target);
   const missing = KEY_FILES.filter((k) => manifest.keys[k] !== 'included' && keySource(config, k) === 'absent');
+  // The server would make new ones: a new key opens none of the stored credentials (it refuses to
+  // start, server/storage/key-encryption-key.ts), a new secret refuses every token and session issued before.
   if (missing.includes('credentials-key')) {
-    io.err('wedsync: warning: no credentials key in the backup, DATA_DIR or CREDENTIALS_KEY: put the original key in place before starting the server, or stored credentials cannot be opened');
+    io.err(`wedsync: warning: no credentials key in the backup, ${dataDir} or CREDENTIALS_KEY: before starting the server, copy the original credentials-key into ${dataDir} (or set CREDENTIALS_KEY), or stored credentials cannot be opened`);
+  }
+  if (missing.includes('auth-secret')) {
+    io.err(`wedsync: warning: no auth secret in the backup, ${dataDir} or AUTH_SECRET: before starting the server, copy the original auth-secret into ${dataDir} (or set AUTH_SECRET), or every token and sign-in session issued before is refused`);
   }
   return `restored ${documents} document(s), schema ${schemaVersion}, backed up ${manifest.createdAt}, into ${dataDir}`;
 }

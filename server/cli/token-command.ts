@@ -1,7 +1,7 @@
 import { ROLES, TokenClaims, type Role } from '../../schema/index.ts';
-import { resolveAuthSecret } from '../auth/secret.ts';
 import { createTokenService, parseTtl } from '../auth/tokens.ts';
 import type { Config } from '../config.ts';
+import { cliAuthSecret } from './cli-secret.ts';
 import { CliError, type CliIO, type CliOptions } from './main.ts';
 
 export async function tokenCommand(config: Config, o: CliOptions, io?: Pick<CliIO, 'err'>): Promise<string> {
@@ -24,7 +24,7 @@ export async function tokenCommand(config: Config, o: CliOptions, io?: Pick<CliI
     ...(o['vendor-id'] ? { vendorId: o['vendor-id'] } : {}),
   });
   if (!claims.success) throw new CliError(`invalid token claims: ${claims.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, 2);
-  const resolved = resolveAuthSecret(config.AUTH_SECRET, config.dataDir);
+  const resolved = cliAuthSecret(config, true);
   // A token signed with a secret no server uses is refused as token_invalid: say so on stderr (stdout holds only the token).
   if (resolved.source === 'generated') io?.err(`wedsync: no auth secret in ${config.dataDir}, so a new one was created in ${resolved.file}; only a server started with DATA_DIR=${config.dataDir} (or that AUTH_SECRET) accepts this token`);
   return createTokenService(resolved.secret).sign(claims.data, ttl);

@@ -44,6 +44,13 @@ export function opensDatabase(db: Db, cipher: CredentialCipher): boolean {
   }
 }
 
+/** Whether anything in the database was sealed under a key: the check value, a server key, a connection's or an integration's secrets. */
+function holdsSealedValues(db: Db): boolean {
+  return db.prepare('SELECT 1 FROM server_keys LIMIT 1').pluck().get() !== undefined
+    || db.prepare('SELECT 1 FROM integrations LIMIT 1').pluck().get() !== undefined
+    || db.prepare('SELECT 1 FROM connections LIMIT 1').pluck().get() !== undefined;
+}
+
 /**
  * The KEK's cipher for the server, checked against the database: a wrong key fails here, with a
  * message saying where the key came from, rather than as undecryptable credentials later.
@@ -51,9 +58,18 @@ export function opensDatabase(db: Db, cipher: CredentialCipher): boolean {
  * A rotation interrupted after its commit leaves the new key in `credentials-key.next` while the
  * database is already under it; that key then opens the database and is moved into place.
  *
- * @throws KeyError when neither the configured key nor an interrupted rotation's key opens the database
+ * @throws KeyError when neither the configured key nor an interrupted rotation's key opens the
+ *   database, or when no key is configured or kept in DATA_DIR but the database holds sealed values
  */
 export function openKeyEncryptionKey(db: Db, configured: string | undefined, dataDir: string): CredentialCipher {
+  const file = path.join(dataDir, KEY_FILE);
+  // A database that already holds sealed values (a restored backup, a copied data directory) and no
+  // key: a key generated now would open none of them, so none is generated, and the message says
+  // which key is missing rather than blaming one made a moment ago.
+  if (!configured && !fs.existsSync(file) && !fs.existsSync(path.join(dataDir, NEXT_KEY_FILE)) && holdsSealedValues(db)) {
+    throw new KeyError(`${file} is missing, and this database holds secrets sealed under a key: put that key file back`
+      + ' (a backup made without --with-keys leaves it out) or set CREDENTIALS_KEY');
+  }
   const cipher = createCredentialCipher(resolveCredentialsKey(configured, dataDir));
   if (opensDatabase(db, cipher)) return cipher;
   const next = path.join(dataDir, NEXT_KEY_FILE);
