@@ -178,11 +178,15 @@ export function restoreCommand(config: Config, o: CliOptions, io: CliIO): string
   const missing = KEY_FILES.filter((k) => manifest.keys[k] !== 'included' && keySource(config, k) === 'absent');
   // The server would make new ones: a new key opens none of the stored credentials (it refuses to
   // start, server/storage/key-encryption-key.ts), a new secret refuses every token and session issued before.
+  // Where the backed-up server had the key decides what to put back: its file, or its variable.
+  const putBack = (k: (typeof KEY_FILES)[number]) => (manifest.keys[k] === 'environment'
+    ? `start the server with the same ${ENV_NAME[k]} as the backed-up one`
+    : `copy the original ${k} into ${dataDir} (or set ${ENV_NAME[k]})`);
   if (missing.includes('credentials-key')) {
-    io.err(`wedsync: warning: no credentials key in the backup, ${dataDir} or CREDENTIALS_KEY: before starting the server, copy the original credentials-key into ${dataDir} (or set CREDENTIALS_KEY), or stored credentials cannot be opened`);
+    io.err(`wedsync: warning: no credentials key in the backup, ${dataDir} or CREDENTIALS_KEY: before starting the server, ${putBack('credentials-key')}, or stored credentials cannot be opened (the server refuses to start)`);
   }
   if (missing.includes('auth-secret')) {
-    io.err(`wedsync: warning: no auth secret in the backup, ${dataDir} or AUTH_SECRET: before starting the server, copy the original auth-secret into ${dataDir} (or set AUTH_SECRET), or every token and sign-in session issued before is refused`);
+    io.err(`wedsync: warning: no auth secret in the backup, ${dataDir} or AUTH_SECRET: before starting the server, ${putBack('auth-secret')}, or every token signed before (peers', adapters', the command line's) is refused`);
   }
   return `restored ${documents} document(s), schema ${schemaVersion}, backed up ${manifest.createdAt}, into ${dataDir}`;
 }

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { storageBackendFor } from '../storage/backend/open-document-store.ts';
 import { openPostgresServerParts } from '../storage/postgres/postgres-server-parts.ts';
 import { resolveAuthSecret } from '../auth/secret.ts';
@@ -30,7 +31,15 @@ export async function serve(config: Config, io: CliIO): Promise<void> {
   const secret = resolveAuthSecret(config.AUTH_SECRET, config.dataDir);
   // On PostgreSQL: connected, migrated, the key checked, before anything listens.
   const postgres = backend === 'postgres' ? await openPostgresServerParts(config, logger) : undefined;
-  const server = createWedSyncServer(config, { authSecret: secret.secret, logger, postgres });
+  let server: ReturnType<typeof createWedSyncServer>;
+  try {
+    server = createWedSyncServer(config, { authSecret: secret.secret, logger, postgres });
+  } catch (error) {
+    // A refused start (a missing or wrong credentials key over a restored database) leaves DATA_DIR
+    // as it found it: a secret made just now would be read as the original at the next start.
+    if (secret.source === 'generated' && secret.file) fs.rmSync(secret.file, { force: true });
+    throw error;
+  }
 
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled promise rejection (kept running)'));
   process.on('uncaughtException', (error) => logger.error({ err: error }, 'uncaught exception (kept running)'));

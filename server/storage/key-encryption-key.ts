@@ -44,9 +44,13 @@ export function opensDatabase(db: Db, cipher: CredentialCipher): boolean {
   }
 }
 
-/** Whether anything in the database was sealed under a key: the check value, a server key, a connection's or an integration's secrets. */
+/**
+ * Whether anything in the database was sealed under a key: the check value or a sealed server key
+ * (a plain 32-byte one, stored so by older versions, is sealed at the next start, not a sign of a
+ * key), a connection's or an integration's secrets.
+ */
 function holdsSealedValues(db: Db): boolean {
-  return db.prepare('SELECT 1 FROM server_keys LIMIT 1').pluck().get() !== undefined
+  return db.prepare('SELECT 1 FROM server_keys WHERE length(key) <> 32 LIMIT 1').pluck().get() !== undefined
     || db.prepare('SELECT 1 FROM integrations LIMIT 1').pluck().get() !== undefined
     || db.prepare('SELECT 1 FROM connections LIMIT 1').pluck().get() !== undefined;
 }
@@ -63,23 +67,27 @@ function holdsSealedValues(db: Db): boolean {
  */
 export function openKeyEncryptionKey(db: Db, configured: string | undefined, dataDir: string): CredentialCipher {
   const file = path.join(dataDir, KEY_FILE);
+  const next = path.join(dataDir, NEXT_KEY_FILE);
+  const fromNext = (): CredentialCipher | null => {
+    if (configured || !fs.existsSync(next)) return null;
+    const nextCipher = createCredentialCipher(decodeKey(fs.readFileSync(next, 'utf8').trim(), next));
+    if (!opensDatabase(db, nextCipher)) return null;
+    fs.renameSync(next, file);
+    return nextCipher;
+  };
   // A database that already holds sealed values (a restored backup, a copied data directory) and no
   // key: a key generated now would open none of them, so none is generated, and the message says
   // which key is missing rather than blaming one made a moment ago.
-  if (!configured && !fs.existsSync(file) && !fs.existsSync(path.join(dataDir, NEXT_KEY_FILE)) && holdsSealedValues(db)) {
+  if (!configured && !fs.existsSync(file) && holdsSealedValues(db)) {
+    const rotated = fromNext();
+    if (rotated) return rotated;
     throw new KeyError(`${file} is missing, and this database holds secrets sealed under a key: put that key file back`
       + ' (a backup made without --with-keys leaves it out) or set CREDENTIALS_KEY');
   }
   const cipher = createCredentialCipher(resolveCredentialsKey(configured, dataDir));
   if (opensDatabase(db, cipher)) return cipher;
-  const next = path.join(dataDir, NEXT_KEY_FILE);
-  if (!configured && fs.existsSync(next)) {
-    const nextCipher = createCredentialCipher(decodeKey(fs.readFileSync(next, 'utf8').trim(), next));
-    if (opensDatabase(db, nextCipher)) {
-      fs.renameSync(next, path.join(dataDir, KEY_FILE));
-      return nextCipher;
-    }
-  }
+  const rotated = fromNext();
+  if (rotated) return rotated;
   const source = configured ? 'CREDENTIALS_KEY' : path.join(dataDir, KEY_FILE);
   throw new KeyError(`the key-encryption key from ${source} does not open the secrets in this database`
     + ' (wrong key? after `wedsync keys rotate`, start with the new key)');

@@ -5,6 +5,7 @@ import { createCredentialCipher } from '../../server/bridge/credential-cipher.ts
 import { AckLinks } from '../../server/comms/ack-links.ts';
 import type { CredentialCipher } from '../../server/bridge/credential-cipher.ts';
 import { openDatabase, type Db } from '../../server/storage/database.ts';
+import { KeyError, openKeyEncryptionKey } from '../../server/storage/key-encryption-key.ts';
 import { serverKey } from '../../server/storage/server-keys.ts';
 import { tempDir } from '../helpers/test-server.ts';
 
@@ -39,6 +40,19 @@ describe('server keys', () => {
     expect(stored.toString('utf8')).toMatch(/^v1\./);
     // Nor left behind in free space or the WAL.
     expect(['', '-wal'].filter((suffix) => fs.existsSync(db.name + suffix) && fs.readFileSync(db.name + suffix).includes(plain))).toEqual([]);
+    db.close();
+  });
+
+  it('a database holding only plain keys of an earlier version starts without a key file (one is made); one holding sealed values does not', () => {
+    const dir = tempDir();
+    const db = openDatabase(dir, { synchronous: 'normal' });
+    db.prepare("INSERT INTO server_keys (name, key, created_at) VALUES ('ack-links', ?, ?)").run(crypto.randomBytes(32), new Date().toISOString());
+    expect(() => openKeyEncryptionKey(db, undefined, dir)).not.toThrow();
+    expect(fs.existsSync(`${dir}/credentials-key`)).toBe(true);
+    // The check value is now sealed under that key: without the file, the database is not opened with a new one.
+    fs.rmSync(`${dir}/credentials-key`);
+    expect(() => openKeyEncryptionKey(db, undefined, dir)).toThrow(KeyError);
+    expect(fs.existsSync(`${dir}/credentials-key`)).toBe(false);
     db.close();
   });
 });
