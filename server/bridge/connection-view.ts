@@ -18,6 +18,8 @@ export interface ConnectionHealthInputs {
   /** The most recent error of the connection or any binding. */
   lastError: { at: string; message: string } | null;
   lastSync: string | null;
+  /** Bindings with a push attempt that failed in the last hour (status-reports.ts, RECENT_FAILURE_MS). */
+  failedRecently: number;
 }
 
 const WORST: Record<BreakerState, number> = { closed: 0, half_open: 1, open: 2 };
@@ -40,12 +42,14 @@ export function connectionSummary(c: Connection, h: ConnectionHealthInputs): Con
     attention = breaker === 'open'
       ? `${name} keeps failing, so deliveries are paused and retried later${h.lastError ? ` (last error: ${h.lastError.message})` : ''}.`
       : `The connection is ${c.status}${h.lastError ? `: ${h.lastError.message}` : ''}.`;
-  } else if (h.outbox.dead > 0 || h.inbox.parked > 0 || breaker === 'half_open') {
+  } else if (h.outbox.dead > 0 || h.inbox.parked > 0 || breaker === 'half_open' || h.failedRecently > 0) {
     state = 'degraded';
     attention = [
       h.outbox.dead ? `${h.outbox.dead} change${h.outbox.dead === 1 ? '' : 's'} could not be delivered: replay them from the dead letters once the cause is fixed.` : '',
       h.inbox.parked ? `${h.inbox.parked} incoming change${h.inbox.parked === 1 ? '' : 's'} could not be applied: ${vendorOnly ? `${name} did not say which vendor ${h.inbox.parked === 1 ? 'it is' : 'they are'} for; choose the vendor on the wedding's binding` : 'the last problem says why; fix it (on the connection or the wedding\'s binding)'}, then send or import the record again.` : '',
       breaker === 'half_open' ? `${name} is recovering: deliveries are being tried again.` : '',
+      h.failedRecently && !h.outbox.dead && breaker !== 'half_open'
+        ? `${name} refused or missed deliveries in the last hour; they are retried${h.outbox.pending ? ` (${h.outbox.pending} waiting)` : ', and every one went through'}.` : '',
     ].filter(Boolean).join(' ');
   }
   if (h.unmatchedOpen > 0) attention = [attention, `${h.unmatchedOpen} record${h.unmatchedOpen === 1 ? '' : 's'} wait in the unmatched queue for a wedding.`].filter(Boolean).join(' ');

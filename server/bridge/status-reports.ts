@@ -81,11 +81,14 @@ export class StatusReports {
   }
 
   private async healthOf(i: Integration, now: number): Promise<IntegrationHealth> {
-    const errorRate = await this.ctx.audit.pushErrorRate(i.id);
+    const { errorRate, lastFailureAt } = await this.ctx.audit.pushOutcomes(i.id);
     const [outbox, inbox] = await Promise.all([this.ctx.outbox.countsFor(i.id, now), this.ctx.inbox.countsFor(i.id)]);
     const breaker = this.ctx.outboxWorker.breakerFor(i.id)?.state.state ?? i.breakerState;
-    const health: IntegrationHealth['health'] = i.status !== 'active' || i.connection.status !== 'active' || breaker === 'open' || errorRate >= 0.5 ? 'failing'
-      : breaker === 'half_open' || errorRate > 0 || outbox.dead > 0 || inbox.parked > 0 ? 'degraded' : 'healthy';
+    // The state now, by the same rule as the connection's card (connection-view.ts): the share of
+    // failed attempts among the last 100 stays in `errorRate`, but a system that failed and then
+    // delivered everything is not "failing" until a hundred more pushes dilute it.
+    const health: IntegrationHealth['health'] = i.status !== 'active' || i.connection.status !== 'active' || breaker === 'open' ? 'failing'
+      : breaker === 'half_open' || failedRecently(lastFailureAt, now) || outbox.dead > 0 || inbox.parked > 0 ? 'degraded' : 'healthy';
     // A connection serving many weddings pulls for all of them at once and records it on itself
     // (pull-targets.ts): that pull is this binding's sync too, as the Connections page counts it.
     const c = i.connection;
@@ -107,9 +110,11 @@ export class StatusReports {
     const outbox = { pending: 0, dead: 0 };
     const inbox = { pending: 0, parked: 0 };
     const vendorNeeded: ConnectionSummary['health']['vendorNeeded'] = [];
+    let failedRecentlyCount = 0;
     for (const b of bindings) {
-      const [o, i] = await Promise.all([this.ctx.outbox.countsFor(b.id, now), this.ctx.inbox.countsFor(b.id)]);
+      const [o, i, pushes] = await Promise.all([this.ctx.outbox.countsFor(b.id, now), this.ctx.inbox.countsFor(b.id), this.ctx.audit.pushOutcomes(b.id, 20)]);
       outbox.pending += o.pending; outbox.dead += o.dead; inbox.pending += i.pending; inbox.parked += i.parked;
+      if (failedRecently(pushes.lastFailureAt, now)) failedRecentlyCount++;
       const held = i.parked ? await this.ctx.inbox.parkedFor(b.id, VENDOR_NEEDED) : 0;
       if (held) vendorNeeded.push({ weddingId: b.weddingId, bindingId: b.id, held });
     }
@@ -118,9 +123,16 @@ export class StatusReports {
       bindings: bindings.map(bindingSummary), servesManyWeddings: definition?.servesManyWeddings === true, webhookUrl: this.ctx.runtime.webhookUrl(c.system, c.id),
       breakers: bindings.map((b) => this.ctx.outboxWorker.breakerFor(b.id)?.state.state ?? b.breakerState),
       outbox, inbox, vendorNeeded, unmatchedOpen: await this.ctx.unmatched.openCount(c.id), lastError: errors[0] ?? null, lastSync: syncs.pop() ?? null,
+      failedRecently: failedRecentlyCount,
     });
   }
 }
+
+/** How long after a failed push attempt an integration counts as syncing with problems (ms). */
+export const RECENT_FAILURE_MS = 3_600_000;
+
+/** Whether a push attempt failed within RECENT_FAILURE_MS of `now` (ms); `at` is ISO 8601, UTC. */
+const failedRecently = (at: string | null, now: number): boolean => at !== null && now - Date.parse(at) < RECENT_FAILURE_MS;
 
 /** The latest of some ISO 8601 instants (UTC, as stored), or null when there is none. */
 const latest = (...isos: (string | null)[]): string | null => isos.filter((x): x is string => !!x).sort().pop() ?? null;

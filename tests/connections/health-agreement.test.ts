@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import type { ConnectionSummary } from '../../schema/index.ts';
+import { connectWebhooks, startReceiver } from '../bridge/helpers.ts';
+import { startTestServer } from '../helpers/test-server.ts';
+import { waitFor } from '../helpers/wait.ts';
+import { api, STORY_WEDDINGS, studio } from './helpers.ts';
+
+// Found by a vendor trying the guides (2026-12-05): after a receiver refused four deliveries and
+// then took every one, the connection's card said healthy, the wedding's status said failing
+// (the share of failures among the last 100 pushes, for as long as a hundred more took to dilute
+// it) and the workspace's wedding list said "not syncing: needs attention". They now agree: a
+// failed attempt in the last hour is "degraded", and "failing" is a system not being delivered to.
+
+const HOUR = 3_600_000;
+
+describe('integration health, as the wedding status, the connection card and the workspace list show it', () => {
+  it('a receiver that refused four deliveries and then took them all: degraded everywhere for an hour, never failing, then healthy', async () => {
+    const clock = { skew: 0 };
+    const t = await startTestServer({
+      env: { RETRY_SCHEDULE_MS: '50,100,200', OUTBOX_MAX_ATTEMPTS: '8', BREAKER_THRESHOLD: '100', PUSH_COALESCE_MS: '0', CASCADE_DELAY_MS: '0' },
+      now: () => Date.now() + clock.skew,
+    });
+    const { pat } = await studio(t, STORY_WEDDINGS.slice(0, 1));
+    const workspaceId = (await t.server.people.weddingWorkspace('w-ana'))!;
+    const receiver = await startReceiver();
+    const conn = await connectWebhooks(t, await pat.accessToken('w-ana'), 'w-ana', receiver);
+
+    receiver.failNext(4, 500);
+    const planner = await t.connect('w-ana', await pat.accessToken('w-ana'));
+    await planner.whenSynced();
+    planner.doc.upsertEvent({ id: 'ceremony', title: 'Ceremony', start: '2027-06-12T14:00:00+01:00', end: '2027-06-12T14:45:00+01:00' });
+    await waitFor(() => receiver.accepted().some((r) => r.body.data.id === 'ceremony'), 'delivered on the fifth attempt');
+    expect(receiver.received.length - receiver.accepted().length).toBe(4);
+
+    const views = async () => {
+      const token = await pat.accessToken('w-ana');
+      const status = (await api<{ integrationStatus: { health: string; errorRate: number; breaker: string; outbox: { pending: number } }[] }>(t, '/api/integrations/status/w-ana', token)).body.integrationStatus[0]!;
+      const card = (await api<{ connections: ConnectionSummary[] }>(t, `/api/workspaces/${workspaceId}/connections`, token)).body.connections.find((c) => c.connectionId === conn.connectionId)!;
+      // The workspace home is read with the browser's session.
+      const home = await (await pat.fetch(`/api/workspaces/${workspaceId}/weddings`)).json() as { weddings: { weddingId: string; integrationHealth?: { state: string; words: string } }[] };
+      const list = home.weddings.find((w) => w.weddingId === 'w-ana')!;
+      return { status, card: card.health, list: list.integrationHealth! };
+    };
+    // The refusals may have met other pushes (the wedding planned out at connect): all of them went through in the end.
+    await waitFor(async () => (await views()).status.outbox.pending === 0, 'every push delivered');
+    const now = await views();
+    expect([now.status.health, now.card.state, now.list.state]).toEqual(['degraded', 'degraded', 'degraded']);
+    // The share of failed attempts is still reported, and is over the half that used to mean "failing".
+    expect(now.status.errorRate).toBeGreaterThanOrEqual(0.5);
+    expect(now.status.breaker).toBe('closed');
+    expect(now.card.attention).toMatch(/refused or missed deliveries in the last hour; they are retried, and every one went through\.$/);
+    expect(now.list.words).toMatch(/syncing with problems$/);
+
+    // An hour on, with nothing failed since: healthy in all three.
+    clock.skew += HOUR + 1000;
+    const later = await views();
+    expect([later.status.health, later.card.state, later.list.state]).toEqual(['healthy', 'healthy', 'healthy']);
+    expect(later.card.attention).toBeNull();
+    expect(later.status.errorRate).toBe(now.status.errorRate);
+  });
+});
