@@ -308,8 +308,12 @@ export interface Adapter {
    * deleted (e.g. a GET answering 404); the others moved out of the window and are kept.
    */
   confirmAbsent?(entity: SyncEntity, externalIds: string[]): Promise<string[]>;
-  /** Idempotent write of one change; the key is stable across retries of the same change. */
-  push?(change: OutboundChange, context: { idempotencyKey: string; wedding: WeddingContext }): Promise<PushResult>;
+  /**
+   * Idempotent write of one change; the key is stable across retries of the same change, and so is
+   * `occurredAt` (ms since the epoch, UTC): when the change was made in the wedding (the outbox
+   * row's creation), for systems whose payload carries the event's time (absent: now).
+   */
+  push?(change: OutboundChange, context: { idempotencyKey: string; wedding: WeddingContext; occurredAt?: number }): Promise<PushResult>;
   /** Whether this integration carries the change at all (direction, event categories). */
   accepts?(change: OutboundChange, wedding: WeddingContext): boolean;
   /** Called when the integration becomes active (create watch channels, subscriptions). */

@@ -54,9 +54,11 @@ function createUniversalAdapter(system: string, input: AdapterInput): Adapter {
       return !config.events || config.events.includes(eventTypeOf(change));
     },
 
-    async push(change, { idempotencyKey }) {
+    async push(change, { idempotencyKey, occurredAt }) {
       if (!outbound) throw new AdapterError('unsupported', 'this integration has no subscriber URL');
-      await send(idempotencyKey, JSON.stringify(toEnvelope(change, runtime.now())));
+      // Standard Webhooks: the payload's `timestamp` is when the event occurred, the same on every
+      // retry; the attempt's time is the signed `webhook-timestamp` header.
+      await send(idempotencyKey, JSON.stringify(toEnvelope(change, occurredAt ?? runtime.now())));
       return { externalId: change.op === 'delete' ? null : change.entityId };
     },
   };

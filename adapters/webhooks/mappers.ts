@@ -81,13 +81,14 @@ export function toChanges(event: WebhookEnvelope): InboundChange[] {
 }
 
 /** A document change → the outbound event (same shape as inbound: symmetric for round trips). */
-export function toEnvelope(change: OutboundChange, nowMs: number): { type: EventType; timestamp: string; data: Record<string, unknown> } {
+/** The Standard Webhooks payload of a change; `occurredAtMs` (ms since the epoch) is when the change was made, its `timestamp`. */
+export function toEnvelope(change: OutboundChange, occurredAtMs: number): { type: EventType; timestamp: string; data: Record<string, unknown> } {
   const prefix = PREFIX_OF_ENTITY[change.entity];
   const singleton = change.entity === 'guests' || change.entity === 'meta';
   const type = (change.op === 'delete' ? `${prefix}.deleted` : singleton ? `${prefix}.updated` : `${prefix}.upserted`) as EventType;
   const data = change.op === 'delete' ? { id: change.entityId } : { ...(singleton ? {} : { id: change.entityId }), ...change.data };
   // Text written out is well-formed Unicode (JSON would otherwise carry a lone surrogate as \udXXX).
-  return { type, timestamp: new Date(nowMs).toISOString(), data: wellFormedDeep(data) };
+  return { type, timestamp: new Date(occurredAtMs).toISOString(), data: wellFormedDeep(data) };
 }
 
 export function eventTypeOf(change: OutboundChange): EventType {

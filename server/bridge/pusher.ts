@@ -39,7 +39,7 @@ export async function pushEntity(deps: PusherDeps, row: OutboxRow, live: LiveInt
     await deps.links.remove(integration.id, entity, change.entityId);
     return { detail: { skipped: 'never created externally' } };
   }
-  const result = await adapter.push(change, { idempotencyKey: row.idempotencyKey, wedding });
+  const result = await adapter.push(change, { idempotencyKey: row.idempotencyKey, wedding, occurredAt: row.createdAt });
   if (change.op === 'delete') await deps.links.remove(integration.id, entity, change.entityId);
   else {
     const fields = ownValue(adapter.fields, entity) ?? [];

@@ -30,6 +30,9 @@ describe('outbox delivery', () => {
     const attempts = receiver.received.filter((r) => r.body.data?.id === 'ceremony');
     expect(attempts.map((a) => a.answeredWith)).toEqual([503, 503, 503, 204]);
     expect(new Set(attempts.map((a) => a.id)).size).toBe(1);
+    // The payload is the event's, the same on every attempt (Standard Webhooks: its `timestamp` is
+    // when the change was made; the attempt's time is the signed webhook-timestamp header).
+    expect(new Set(attempts.map((a) => JSON.stringify(a.body))).size).toBe(1);
     expect(receiver.accepted().filter((r) => r.body.data.id === 'ceremony')).toHaveLength(1);
     const delivered = "SELECT status, attempts FROM outbox WHERE entity_id = 'ceremony' AND status = 'delivered'";
     const row = await waitFor(async () => (await queryServerDatabase<{ status: string; attempts: number }>(t.server, { sqlite: delivered, postgres: delivered }))[0], 'row marked delivered');
