@@ -1,4 +1,4 @@
-import type { BindingSummary, ConnectionSummary } from '../../schema/index.ts';
+import { clipText, type BindingSummary, type ConnectionSummary } from '../../schema/index.ts';
 import type { BreakerState } from './integration-store.ts';
 import type { Connection } from './connection-store.ts';
 import { connectionName } from './system-name.ts';
@@ -20,6 +20,8 @@ export interface ConnectionHealthInputs {
   lastSync: string | null;
   /** Bindings with a push attempt that failed in the last hour (status-reports.ts, RECENT_FAILURE_MS). */
   failedRecently: number;
+  /** Why a binding's newest parked record (other than for want of a vendor) was parked, or null. */
+  parkedError: string | null;
 }
 
 const WORST: Record<BreakerState, number> = { closed: 0, half_open: 1, open: 2 };
@@ -46,7 +48,7 @@ export function connectionSummary(c: Connection, h: ConnectionHealthInputs): Con
     state = 'degraded';
     attention = [
       h.outbox.dead ? `${h.outbox.dead} change${h.outbox.dead === 1 ? '' : 's'} could not be delivered: replay them from the dead letters once the cause is fixed.` : '',
-      h.inbox.parked ? `${h.inbox.parked} incoming change${h.inbox.parked === 1 ? '' : 's'} could not be applied: ${vendorOnly ? `${name} did not say which vendor ${h.inbox.parked === 1 ? 'it is' : 'they are'} for; choose the vendor on the wedding's binding` : 'the last problem says why; fix it (on the connection or the wedding\'s binding)'}, then send or import the record again.` : '',
+      h.inbox.parked ? `${h.inbox.parked} incoming change${h.inbox.parked === 1 ? '' : 's'} could not be applied: ${vendorOnly ? `${name} did not say which vendor ${h.inbox.parked === 1 ? 'it is' : 'they are'} for; choose the vendor on the wedding's binding` : `${h.parkedError ? `the newest was refused with "${clipText(h.parkedError, 200)}"` : 'the last problem says why'}; fix it (on the connection or the wedding's binding)`}, then send or import the record again.` : '',
       breaker === 'half_open' ? `${name} is recovering: deliveries are being tried again.` : '',
       h.failedRecently && !h.outbox.dead && breaker !== 'half_open'
         ? `${name} refused or missed deliveries in the last hour; they are retried${h.outbox.pending ? ` (${h.outbox.pending} waiting)` : ', and every one went through'}.` : '',

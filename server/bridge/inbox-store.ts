@@ -30,6 +30,8 @@ export interface InboxReads {
   parkedFor(integrationId: string, words: string): Promise<number>;
   /** The result an applied row recorded (JSON text), or null when the row is not applied or has none. */
   appliedResult(id: number): Promise<string | null>;
+  /** Why the binding's newest parked row was parked, or null when none is. */
+  newestParkedError(integrationId: string): Promise<string | null>;
 }
 
 /** A row to add: a webhook's delivery or a page of changes (`receivedAt` ms since the epoch). */
@@ -48,7 +50,7 @@ export function sqliteInboxWrites(store: InboxStore): InboxWrites {
 
 /** InboxReads over the SQLite store. */
 export function sqliteInboxReads(store: InboxStore): InboxReads {
-  return resolving(store, ['countsFor', 'parkedFor', 'appliedResult'] as const);
+  return resolving(store, ['countsFor', 'parkedFor', 'appliedResult', 'newestParkedError'] as const);
 }
 
 /** Received webhooks and pulled pages, durable before they are acknowledged. */
@@ -63,6 +65,7 @@ export class InboxStore {
   private readonly one;
   private readonly parkedWith;
   private readonly parkedRows;
+  private readonly newestParked;
   private readonly markSuperseded;
 
   constructor(private readonly db: Db) {
@@ -83,6 +86,7 @@ export class InboxStore {
     this.one = db.prepare('SELECT * FROM inbox WHERE id = ?');
     this.parkedWith = db.prepare(`SELECT count(*) FROM inbox WHERE integration_id = ? AND status = 'parked' AND instr(last_error, ?) > 0`).pluck();
     this.parkedRows = db.prepare(`SELECT * FROM inbox WHERE integration_id = ? AND status = 'parked' AND instr(last_error, ?) > 0 ORDER BY id LIMIT 100`);
+    this.newestParked = db.prepare(`SELECT last_error FROM inbox WHERE integration_id = ? AND status = 'parked' ORDER BY id DESC LIMIT 1`).pluck();
     this.markSuperseded = db.prepare(`UPDATE inbox SET status = 'applied', applied_at = ?, result = ? WHERE id = ? AND status = 'parked'`);
   }
 
@@ -119,6 +123,11 @@ export class InboxStore {
   /** Parked rows of the binding whose error contains `words` (inbound-applier.ts VENDOR_NEEDED). */
   parkedFor(integrationId: string, words: string): number {
     return this.parkedWith.get(integrationId, words) as number;
+  }
+
+  /** Why the binding's newest parked row was parked, or null when none is. */
+  newestParkedError(integrationId: string): string | null {
+    return (this.newestParked.get(integrationId) as string | null | undefined) ?? null;
   }
 
   /** The oldest parked rows of the binding whose error contains `words` (at most 100). */

@@ -286,6 +286,13 @@ export class PostgresInboxStore implements InboxReads, InboxWrites {
     return rows[0]!.n;
   }
 
+  /** Why the binding's newest parked row was parked, or null when none is. */
+  async newestParkedError(integrationId: string): Promise<string | null> {
+    const { rows } = await this.pool.query<{ last_error: string | null }>(
+      `SELECT last_error FROM inbox WHERE integration_id = $1 AND status = 'parked' ORDER BY id DESC LIMIT 1`, [integrationId]);
+    return rows[0]?.last_error ?? null;
+  }
+
   /** The oldest parked rows of the binding whose error contains `words` (at most 100). */
   async parkedRowsWith(integrationId: string, words: string): Promise<InboxRow[]> {
     const { rows } = await this.pool.query<InboxRecord>(

@@ -111,10 +111,12 @@ export class StatusReports {
     const inbox = { pending: 0, parked: 0 };
     const vendorNeeded: ConnectionSummary['health']['vendorNeeded'] = [];
     let failedRecentlyCount = 0;
+    const parkedErrors: (string | null)[] = [];
     for (const b of bindings) {
       const [o, i, pushes] = await Promise.all([this.ctx.outbox.countsFor(b.id, now), this.ctx.inbox.countsFor(b.id), this.ctx.audit.pushOutcomes(b.id, 20)]);
       outbox.pending += o.pending; outbox.dead += o.dead; inbox.pending += i.pending; inbox.parked += i.parked;
       if (failedRecently(pushes.lastFailureAt, now)) failedRecentlyCount++;
+      if (i.parked) parkedErrors.push(await this.ctx.inbox.newestParkedError(b.id));
       const held = i.parked ? await this.ctx.inbox.parkedFor(b.id, VENDOR_NEEDED) : 0;
       if (held) vendorNeeded.push({ weddingId: b.weddingId, bindingId: b.id, held });
     }
@@ -123,7 +125,7 @@ export class StatusReports {
       bindings: bindings.map(bindingSummary), servesManyWeddings: definition?.servesManyWeddings === true, webhookUrl: this.ctx.runtime.webhookUrl(c.system, c.id),
       breakers: bindings.map((b) => this.ctx.outboxWorker.breakerFor(b.id)?.state.state ?? b.breakerState),
       outbox, inbox, vendorNeeded, unmatchedOpen: await this.ctx.unmatched.openCount(c.id), lastError: errors[0] ?? null, lastSync: syncs.pop() ?? null,
-      failedRecently: failedRecentlyCount,
+      failedRecently: failedRecentlyCount, parkedError: parkedErrors.find((e) => e && !e.includes(VENDOR_NEEDED)) ?? null,
     });
   }
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ConnectionSummary } from '../../schema/index.ts';
+import { sendStandardWebhook } from '../../adapters/webhooks/sandbox.ts';
 import { connectWebhooks, startReceiver } from '../bridge/helpers.ts';
 import { startTestServer } from '../helpers/test-server.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -57,5 +58,14 @@ describe('integration health, as the wedding status, the connection card and the
     expect([later.status.health, later.card.state, later.list.state]).toEqual(['healthy', 'healthy', 'healthy']);
     expect(later.card.attention).toBeNull();
     expect(later.status.errorRate).toBe(now.status.errorRate);
+
+    // A record the wedding cannot take (a new event without start and end) is parked after its 200:
+    // the card quotes why, not an older error of the connection.
+    const sent = await sendStandardWebhook(conn.webhookUrl, conn.webhookSecret, { id: 'msg_no_times', type: 'timeline.upserted', data: { id: 'first-look', title: 'First look' } }, { nowMs: Date.now() + clock.skew });
+    expect(sent.status).toBe(200);
+    await waitFor(async () => (await views()).card.inbox.parked === 1, 'the record parked', 30_000);
+    const parked = await views();
+    expect([parked.status.health, parked.card.state]).toEqual(['degraded', 'degraded']);
+    expect(parked.card.attention).toMatch(/^1 incoming change could not be applied: the newest was refused with ".*start.*"; fix it/);
   });
 });
