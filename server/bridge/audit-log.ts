@@ -47,8 +47,10 @@ export interface AuditRecords {
   record(e: AuditInput): Promise<void>;
   /** Newest first (by id); `before` is the `nextCursor` of the previous page. */
   list(weddingId: string, limit: number, before?: number): Promise<{ entries: AuditEntry[]; nextCursor: number | null }>;
-  /** The last `n` push attempts: their failed share (0 when there were none) and when the newest failed one was (ISO 8601, UTC), or null. */
-  pushOutcomes(integrationId: string, n?: number): Promise<PushOutcomes>;
+  /** Failed share of the last `n` push attempts (0 when there were none). */
+  pushErrorRate(integrationId: string, n?: number): Promise<number>;
+  /** When the integration's newest failed push attempt was recorded (ISO 8601, UTC), or null (index audit_by_integration). */
+  lastPushFailureAt(integrationId: string): Promise<string | null>;
   /** When one of `actions` last succeeded for the integration (ISO 8601), or null. */
   lastSuccess(integrationId: string, actions: string[]): Promise<string | null>;
 }
@@ -69,27 +71,21 @@ export function auditPage(rows: AuditRow[], limit: number): { entries: AuditEntr
 /** Failed share of push results (0 when there were none). */
 export const errorRate = (results: string[]): number => (results.length === 0 ? 0 : results.filter((r) => r !== 'ok').length / results.length);
 
-/** Push attempts as the integration status reports them (AuditRecords.pushOutcomes). */
-export interface PushOutcomes { errorRate: number; lastFailureAt: string | null }
-
-/** PushOutcomes of push attempts, newest first. */
-export const pushOutcomesOf = (rows: readonly { result: string; at: string }[]): PushOutcomes => ({
-  errorRate: errorRate(rows.map((r) => r.result)),
-  lastFailureAt: rows.find((r) => r.result !== 'ok')?.at ?? null,
-});
 
 /** The integration audit trail on SQLite, synchronous (the bridge): every inbound and outbound action and every conflict resolution. */
 export class AuditLog {
   private readonly insert;
   private readonly page;
   private readonly recentPushes;
+  private readonly lastFailure;
   private readonly lastOf;
 
   constructor(db: Db, private readonly now: () => number = Date.now) {
     this.insert = db.prepare(`INSERT INTO audit (at, wedding_id, integration_id, actor, action, entity, entity_id, result, detail)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.page = db.prepare(`SELECT * FROM audit WHERE wedding_id = ? AND id < ? ORDER BY id DESC LIMIT ?`);
-    this.recentPushes = db.prepare(`SELECT result, at FROM audit WHERE integration_id = ? AND action IN ('push.delivered', 'push.failed') ORDER BY id DESC LIMIT ?`);
+    this.recentPushes = db.prepare(`SELECT result FROM audit WHERE integration_id = ? AND action IN ('push.delivered', 'push.failed') ORDER BY id DESC LIMIT ?`).pluck();
+    this.lastFailure = db.prepare(`SELECT at FROM audit WHERE integration_id = ? AND action = 'push.failed' ORDER BY id DESC LIMIT 1`).pluck();
     this.lastOf = db.prepare(`SELECT max(at) FROM audit WHERE integration_id = ? AND action IN (SELECT value FROM json_each(?)) AND result = 'ok'`).pluck();
   }
 
@@ -101,8 +97,12 @@ export class AuditLog {
     return auditPage(this.page.all(weddingId, before ?? Number.MAX_SAFE_INTEGER, limit) as AuditRow[], limit);
   }
 
-  pushOutcomes(integrationId: string, n = 100): PushOutcomes {
-    return pushOutcomesOf(this.recentPushes.all(integrationId, n) as { result: string; at: string }[]);
+  pushErrorRate(integrationId: string, n = 100): number {
+    return errorRate(this.recentPushes.all(integrationId, n) as string[]);
+  }
+
+  lastPushFailureAt(integrationId: string): string | null {
+    return (this.lastFailure.get(integrationId) as string | undefined) ?? null;
   }
 
   lastSuccess(integrationId: string, actions: string[]): string | null {
@@ -112,5 +112,5 @@ export class AuditLog {
 
 /** AuditRecords over a SQLite AuditLog. */
 export function sqliteAuditRecords(log: AuditLog): AuditRecords {
-  return resolving(log, ['record', 'list', 'pushOutcomes', 'lastSuccess'] as const);
+  return resolving(log, ['record', 'list', 'pushErrorRate', 'lastPushFailureAt', 'lastSuccess'] as const);
 }

@@ -1,7 +1,7 @@
 import type { AuditEntry } from '../../schema/index.ts';
 import type { Logger } from '../logger.ts';
 import { OrderedWrites } from '../storage/ordered-writes.ts';
-import type { AuditInput, AuditRecords, AuditWriter, PushOutcomes } from './audit-log.ts';
+import type { AuditInput, AuditRecords, AuditWriter } from './audit-log.ts';
 
 /**
  * The bridge's audit trail on either backend (AuditRecords: sqliteAuditRecords or
@@ -31,8 +31,12 @@ export class AuditTrail implements AuditWriter {
     return this.records.list(weddingId, limit, before);
   }
 
-  pushOutcomes(integrationId: string, n?: number): Promise<PushOutcomes> {
-    return this.records.pushOutcomes(integrationId, n);
+  pushErrorRate(integrationId: string, n?: number): Promise<number> {
+    return this.records.pushErrorRate(integrationId, n);
+  }
+
+  lastPushFailureAt(integrationId: string): Promise<string | null> {
+    return this.records.lastPushFailureAt(integrationId);
   }
 
   lastSuccess(integrationId: string, actions: string[]): Promise<string | null> {

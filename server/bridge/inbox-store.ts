@@ -30,8 +30,8 @@ export interface InboxReads {
   parkedFor(integrationId: string, words: string): Promise<number>;
   /** The result an applied row recorded (JSON text), or null when the row is not applied or has none. */
   appliedResult(id: number): Promise<string | null>;
-  /** Why the binding's newest parked row was parked, or null when none is. */
-  newestParkedError(integrationId: string): Promise<string | null>;
+  /** The binding's newest parked row whose error does not contain `except` (a reason with words of its own): its id and error, or null. */
+  newestParkedError(integrationId: string, except: string): Promise<{ id: number; error: string } | null>;
 }
 
 /** A row to add: a webhook's delivery or a page of changes (`receivedAt` ms since the epoch). */
@@ -86,7 +86,7 @@ export class InboxStore {
     this.one = db.prepare('SELECT * FROM inbox WHERE id = ?');
     this.parkedWith = db.prepare(`SELECT count(*) FROM inbox WHERE integration_id = ? AND status = 'parked' AND instr(last_error, ?) > 0`).pluck();
     this.parkedRows = db.prepare(`SELECT * FROM inbox WHERE integration_id = ? AND status = 'parked' AND instr(last_error, ?) > 0 ORDER BY id LIMIT 100`);
-    this.newestParked = db.prepare(`SELECT last_error FROM inbox WHERE integration_id = ? AND status = 'parked' ORDER BY id DESC LIMIT 1`).pluck();
+    this.newestParked = db.prepare(`SELECT id, last_error AS error FROM inbox WHERE integration_id = ? AND status = 'parked' AND instr(last_error, ?) = 0 ORDER BY id DESC LIMIT 1`);
     this.markSuperseded = db.prepare(`UPDATE inbox SET status = 'applied', applied_at = ?, result = ? WHERE id = ? AND status = 'parked'`);
   }
 
@@ -125,9 +125,9 @@ export class InboxStore {
     return this.parkedWith.get(integrationId, words) as number;
   }
 
-  /** Why the binding's newest parked row was parked, or null when none is. */
-  newestParkedError(integrationId: string): string | null {
-    return (this.newestParked.get(integrationId) as string | null | undefined) ?? null;
+  /** The binding's newest parked row whose error does not contain `except`: its id and error, or null. */
+  newestParkedError(integrationId: string, except: string): { id: number; error: string } | null {
+    return (this.newestParked.get(integrationId, except) as { id: number; error: string } | undefined) ?? null;
   }
 
   /** The oldest parked rows of the binding whose error contains `words` (at most 100). */

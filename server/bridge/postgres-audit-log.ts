@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { AuditEntry } from '../../schema/index.ts';
-import { auditPage, auditValues, pushOutcomesOf, type AuditInput, type AuditRecords, type AuditRow, type PushOutcomes } from './audit-log.ts';
+import { auditPage, auditValues, errorRate, type AuditInput, type AuditRecords, type AuditRow } from './audit-log.ts';
 
 const COLUMNS = 'id::double precision AS id, at, wedding_id, integration_id, actor, action, entity, entity_id, result, detail';
 
@@ -36,10 +36,15 @@ export class PostgresAuditLog implements AuditRecords {
     return auditPage(rows, limit);
   }
 
-  async pushOutcomes(integrationId: string, n = 100): Promise<PushOutcomes> {
-    const { rows } = await this.pool.query<{ result: string; at: string }>(`SELECT result, at FROM audit WHERE integration_id = $1 AND action IN ('push.delivered', 'push.failed')
+  async pushErrorRate(integrationId: string, n = 100): Promise<number> {
+    const { rows } = await this.pool.query<{ result: string }>(`SELECT result FROM audit WHERE integration_id = $1 AND action IN ('push.delivered', 'push.failed')
       ORDER BY id DESC LIMIT $2`, [integrationId, n]);
-    return pushOutcomesOf(rows);
+    return errorRate(rows.map((r) => r.result));
+  }
+
+  async lastPushFailureAt(integrationId: string): Promise<string | null> {
+    const { rows } = await this.pool.query<{ at: string }>(`SELECT at FROM audit WHERE integration_id = $1 AND action = 'push.failed' ORDER BY id DESC LIMIT 1`, [integrationId]);
+    return rows[0]?.at ?? null;
   }
 
   async lastSuccess(integrationId: string, actions: string[]): Promise<string | null> {

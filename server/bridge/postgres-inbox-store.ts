@@ -286,11 +286,11 @@ export class PostgresInboxStore implements InboxReads, InboxWrites {
     return rows[0]!.n;
   }
 
-  /** Why the binding's newest parked row was parked, or null when none is. */
-  async newestParkedError(integrationId: string): Promise<string | null> {
-    const { rows } = await this.pool.query<{ last_error: string | null }>(
-      `SELECT last_error FROM inbox WHERE integration_id = $1 AND status = 'parked' ORDER BY id DESC LIMIT 1`, [integrationId]);
-    return rows[0]?.last_error ?? null;
+  /** The binding's newest parked row whose error does not contain `except`: its id and error, or null (index inbox_parked). */
+  async newestParkedError(integrationId: string, except: string): Promise<{ id: number; error: string } | null> {
+    const { rows } = await this.pool.query<{ row_id: number; error: string }>(
+      `SELECT id::double precision AS row_id, last_error AS error FROM inbox WHERE integration_id = $1 AND status = 'parked' AND strpos(last_error, $2) = 0 ORDER BY inbox.id DESC LIMIT 1`, [integrationId, except]);
+    return rows[0] ? { id: rows[0].row_id, error: rows[0].error } : null;
   }
 
   /** The oldest parked rows of the binding whose error contains `words` (at most 100). */

@@ -81,7 +81,7 @@ export class StatusReports {
   }
 
   private async healthOf(i: Integration, now: number): Promise<IntegrationHealth> {
-    const { errorRate, lastFailureAt } = await this.ctx.audit.pushOutcomes(i.id);
+    const [errorRate, lastFailureAt] = await Promise.all([this.ctx.audit.pushErrorRate(i.id), this.ctx.audit.lastPushFailureAt(i.id)]);
     const [outbox, inbox] = await Promise.all([this.ctx.outbox.countsFor(i.id, now), this.ctx.inbox.countsFor(i.id)]);
     const breaker = this.ctx.outboxWorker.breakerFor(i.id)?.state.state ?? i.breakerState;
     // The state now, by the same rule as the connection's card (connection-view.ts): the share of
@@ -111,12 +111,14 @@ export class StatusReports {
     const inbox = { pending: 0, parked: 0 };
     const vendorNeeded: ConnectionSummary['health']['vendorNeeded'] = [];
     let failedRecentlyCount = 0;
-    const parkedErrors: (string | null)[] = [];
+    // Inbox ids come from one sequence: the highest is the newest parked record across the bindings.
+    let newestParked: { id: number; error: string } | null = null;
     for (const b of bindings) {
-      const [o, i, pushes] = await Promise.all([this.ctx.outbox.countsFor(b.id, now), this.ctx.inbox.countsFor(b.id), this.ctx.audit.pushOutcomes(b.id, 20)]);
+      const [o, i, lastFailureAt] = await Promise.all([this.ctx.outbox.countsFor(b.id, now), this.ctx.inbox.countsFor(b.id), this.ctx.audit.lastPushFailureAt(b.id)]);
       outbox.pending += o.pending; outbox.dead += o.dead; inbox.pending += i.pending; inbox.parked += i.parked;
-      if (failedRecently(pushes.lastFailureAt, now)) failedRecentlyCount++;
-      if (i.parked) parkedErrors.push(await this.ctx.inbox.newestParkedError(b.id));
+      if (failedRecently(lastFailureAt, now)) failedRecentlyCount++;
+      const parked = i.parked ? await this.ctx.inbox.newestParkedError(b.id, VENDOR_NEEDED) : null;
+      if (parked && (!newestParked || parked.id > newestParked.id)) newestParked = parked;
       const held = i.parked ? await this.ctx.inbox.parkedFor(b.id, VENDOR_NEEDED) : 0;
       if (held) vendorNeeded.push({ weddingId: b.weddingId, bindingId: b.id, held });
     }
@@ -125,7 +127,7 @@ export class StatusReports {
       bindings: bindings.map(bindingSummary), servesManyWeddings: definition?.servesManyWeddings === true, webhookUrl: this.ctx.runtime.webhookUrl(c.system, c.id),
       breakers: bindings.map((b) => this.ctx.outboxWorker.breakerFor(b.id)?.state.state ?? b.breakerState),
       outbox, inbox, vendorNeeded, unmatchedOpen: await this.ctx.unmatched.openCount(c.id), lastError: errors[0] ?? null, lastSync: syncs.pop() ?? null,
-      failedRecently: failedRecentlyCount, parkedError: parkedErrors.find((e) => e && !e.includes(VENDOR_NEEDED)) ?? null,
+      failedRecently: failedRecentlyCount, parkedError: newestParked?.error ?? null,
     });
   }
 }

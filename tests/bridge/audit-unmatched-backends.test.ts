@@ -74,8 +74,10 @@ describe.each([['sqlite', openSqlite], ['postgres', openPostgres]] as const)('au
     const rest = await audit.list(w, 3, first.nextCursor!);
     expect(rest.entries.map((e) => e.detail)).toEqual([{ k: 1 }, { k: 0 }]);
     expect(rest.nextCursor).toBeNull();
-    expect(await audit.pushOutcomes(i)).toEqual({ errorRate: expect.closeTo(1 / 3), lastFailureAt: new Date(clock - 2000).toISOString() });
-    expect(await audit.pushOutcomes('int_none')).toEqual({ errorRate: 0, lastFailureAt: null });
+    expect(await audit.pushErrorRate(i)).toBeCloseTo(1 / 3);
+    expect(await audit.pushErrorRate('int_none')).toBe(0);
+    expect(await audit.lastPushFailureAt(i)).toBe(new Date(clock - 2000).toISOString());
+    expect(await audit.lastPushFailureAt('int_none')).toBeNull();
     expect(await audit.lastSuccess(i, ['push.delivered'])).toBe(new Date(clock - 1000).toISOString());
     expect(await audit.lastSuccess(i, ['push.delivered', 'inbound.applied'])).toBe(new Date(clock).toISOString());
     expect(await audit.lastSuccess(i, ['push.failed'])).toBeNull();
