@@ -49,8 +49,11 @@ export interface AuditRecords {
   list(weddingId: string, limit: number, before?: number): Promise<{ entries: AuditEntry[]; nextCursor: number | null }>;
   /** Failed share of the last `n` push attempts (0 when there were none). */
   pushErrorRate(integrationId: string, n?: number): Promise<number>;
-  /** When the integration's newest failed push attempt was recorded (ISO 8601, UTC), or null (index audit_by_integration). */
-  lastPushFailureAt(integrationId: string): Promise<string | null>;
+  /**
+   * When the integration's newest push attempt was recorded, if it failed (ISO 8601, UTC); null when
+   * it was delivered or there was none. Two look-ups served by index audit_by_integration.
+   */
+  newestPushFailedAt(integrationId: string): Promise<string | null>;
   /** When one of `actions` last succeeded for the integration (ISO 8601), or null. */
   lastSuccess(integrationId: string, actions: string[]): Promise<string | null>;
 }
@@ -77,7 +80,7 @@ export class AuditLog {
   private readonly insert;
   private readonly page;
   private readonly recentPushes;
-  private readonly lastFailure;
+  private readonly newestOf;
   private readonly lastOf;
 
   constructor(db: Db, private readonly now: () => number = Date.now) {
@@ -85,7 +88,7 @@ export class AuditLog {
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.page = db.prepare(`SELECT * FROM audit WHERE wedding_id = ? AND id < ? ORDER BY id DESC LIMIT ?`);
     this.recentPushes = db.prepare(`SELECT result FROM audit WHERE integration_id = ? AND action IN ('push.delivered', 'push.failed') ORDER BY id DESC LIMIT ?`).pluck();
-    this.lastFailure = db.prepare(`SELECT at FROM audit WHERE integration_id = ? AND action = 'push.failed' ORDER BY id DESC LIMIT 1`).pluck();
+    this.newestOf = db.prepare(`SELECT id, at FROM audit WHERE integration_id = ? AND action = ? ORDER BY id DESC LIMIT 1`);
     this.lastOf = db.prepare(`SELECT max(at) FROM audit WHERE integration_id = ? AND action IN (SELECT value FROM json_each(?)) AND result = 'ok'`).pluck();
   }
 
@@ -101,8 +104,10 @@ export class AuditLog {
     return errorRate(this.recentPushes.all(integrationId, n) as string[]);
   }
 
-  lastPushFailureAt(integrationId: string): string | null {
-    return (this.lastFailure.get(integrationId) as string | undefined) ?? null;
+  newestPushFailedAt(integrationId: string): string | null {
+    const failed = this.newestOf.get(integrationId, 'push.failed') as { id: number; at: string } | undefined;
+    const delivered = this.newestOf.get(integrationId, 'push.delivered') as { id: number; at: string } | undefined;
+    return failed && (!delivered || failed.id > delivered.id) ? failed.at : null;
   }
 
   lastSuccess(integrationId: string, actions: string[]): string | null {
@@ -112,5 +117,5 @@ export class AuditLog {
 
 /** AuditRecords over a SQLite AuditLog. */
 export function sqliteAuditRecords(log: AuditLog): AuditRecords {
-  return resolving(log, ['record', 'list', 'pushErrorRate', 'lastPushFailureAt', 'lastSuccess'] as const);
+  return resolving(log, ['record', 'list', 'pushErrorRate', 'newestPushFailedAt', 'lastSuccess'] as const);
 }

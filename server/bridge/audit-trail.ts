@@ -35,8 +35,8 @@ export class AuditTrail implements AuditWriter {
     return this.records.pushErrorRate(integrationId, n);
   }
 
-  lastPushFailureAt(integrationId: string): Promise<string | null> {
-    return this.records.lastPushFailureAt(integrationId);
+  newestPushFailedAt(integrationId: string): Promise<string | null> {
+    return this.records.newestPushFailedAt(integrationId);
   }
 
   lastSuccess(integrationId: string, actions: string[]): Promise<string | null> {

@@ -18,8 +18,8 @@ export interface ConnectionHealthInputs {
   /** The most recent error of the connection or any binding. */
   lastError: { at: string; message: string } | null;
   lastSync: string | null;
-  /** Bindings with a push attempt that failed in the last hour (status-reports.ts, RECENT_FAILURE_MS). */
-  failedRecently: number;
+  /** Bindings whose newest push attempt failed (it is being retried, or was dead-lettered). */
+  pushFailing: number;
   /** Why a binding's newest parked record (other than for want of a vendor) was parked, or null. */
   parkedError: string | null;
 }
@@ -44,14 +44,14 @@ export function connectionSummary(c: Connection, h: ConnectionHealthInputs): Con
     attention = breaker === 'open'
       ? `${name} keeps failing, so deliveries are paused and retried later${h.lastError ? ` (last error: ${h.lastError.message})` : ''}.`
       : `The connection is ${c.status}${h.lastError ? `: ${h.lastError.message}` : ''}.`;
-  } else if (h.outbox.dead > 0 || h.inbox.parked > 0 || breaker === 'half_open' || h.failedRecently > 0) {
+  } else if (h.outbox.dead > 0 || h.inbox.parked > 0 || breaker === 'half_open' || h.pushFailing > 0) {
     state = 'degraded';
     attention = [
       h.outbox.dead ? `${h.outbox.dead} change${h.outbox.dead === 1 ? '' : 's'} could not be delivered: replay them from the dead letters once the cause is fixed.` : '',
       h.inbox.parked ? `${h.inbox.parked} incoming change${h.inbox.parked === 1 ? '' : 's'} could not be applied: ${vendorOnly ? `${name} did not say which vendor ${h.inbox.parked === 1 ? 'it is' : 'they are'} for; choose the vendor on the wedding's binding` : `${h.parkedError ? `the newest was refused with "${clipText(h.parkedError, 200)}"` : 'the last problem says why'}; fix it (on the connection or the wedding's binding)`}, then send or import the record again.` : '',
       breaker === 'half_open' ? `${name} is recovering: deliveries are being tried again.` : '',
-      h.failedRecently && !h.outbox.dead && breaker !== 'half_open'
-        ? `${name} refused or missed deliveries in the last hour; they are retried${h.outbox.pending ? ` (${h.outbox.pending} waiting)` : ', and every one went through'}.` : '',
+      h.pushFailing && breaker !== 'half_open'
+        ? `${name} refused or missed the latest deliveries; they are retried${h.outbox.pending ? ` (${h.outbox.pending} waiting)` : ''}.` : '',
     ].filter(Boolean).join(' ');
   }
   if (h.unmatchedOpen > 0) attention = [attention, `${h.unmatchedOpen} record${h.unmatchedOpen === 1 ? '' : 's'} wait in the unmatched queue for a wedding.`].filter(Boolean).join(' ');

@@ -42,9 +42,11 @@ export class PostgresAuditLog implements AuditRecords {
     return errorRate(rows.map((r) => r.result));
   }
 
-  async lastPushFailureAt(integrationId: string): Promise<string | null> {
-    const { rows } = await this.pool.query<{ at: string }>(`SELECT at FROM audit WHERE integration_id = $1 AND action = 'push.failed' ORDER BY id DESC LIMIT 1`, [integrationId]);
-    return rows[0]?.at ?? null;
+  async newestPushFailedAt(integrationId: string): Promise<string | null> {
+    const { rows } = await this.pool.query<{ failed_at: string | null }>(`SELECT f.at AS failed_at FROM
+      (SELECT id, at FROM audit WHERE integration_id = $1 AND action = 'push.failed' ORDER BY id DESC LIMIT 1) f
+      WHERE NOT EXISTS (SELECT 1 FROM (SELECT id FROM audit WHERE integration_id = $1 AND action = 'push.delivered' ORDER BY id DESC LIMIT 1) d WHERE d.id > f.id)`, [integrationId]);
+    return rows[0]?.failed_at ?? null;
   }
 
   async lastSuccess(integrationId: string, actions: string[]): Promise<string | null> {

@@ -81,14 +81,14 @@ export class StatusReports {
   }
 
   private async healthOf(i: Integration, now: number): Promise<IntegrationHealth> {
-    const [errorRate, lastFailureAt] = await Promise.all([this.ctx.audit.pushErrorRate(i.id), this.ctx.audit.lastPushFailureAt(i.id)]);
+    const [errorRate, failing] = await Promise.all([this.ctx.audit.pushErrorRate(i.id), this.ctx.audit.newestPushFailedAt(i.id)]);
     const [outbox, inbox] = await Promise.all([this.ctx.outbox.countsFor(i.id, now), this.ctx.inbox.countsFor(i.id)]);
     const breaker = this.ctx.outboxWorker.breakerFor(i.id)?.state.state ?? i.breakerState;
     // The state now, by the same rule as the connection's card (connection-view.ts): the share of
     // failed attempts among the last 100 stays in `errorRate`, but a system that failed and then
-    // delivered everything is not "failing" until a hundred more pushes dilute it.
+    // took the next push is working again, not "failing" until a hundred more pushes dilute it.
     const health: IntegrationHealth['health'] = i.status !== 'active' || i.connection.status !== 'active' || breaker === 'open' ? 'failing'
-      : breaker === 'half_open' || failedRecently(lastFailureAt, now) || outbox.dead > 0 || inbox.parked > 0 ? 'degraded' : 'healthy';
+      : breaker === 'half_open' || failing !== null || outbox.dead > 0 || inbox.parked > 0 ? 'degraded' : 'healthy';
     // A connection serving many weddings pulls for all of them at once and records it on itself
     // (pull-targets.ts): that pull is this binding's sync too, as the Connections page counts it.
     const c = i.connection;
@@ -110,13 +110,13 @@ export class StatusReports {
     const outbox = { pending: 0, dead: 0 };
     const inbox = { pending: 0, parked: 0 };
     const vendorNeeded: ConnectionSummary['health']['vendorNeeded'] = [];
-    let failedRecentlyCount = 0;
+    let failingCount = 0;
     // Inbox ids come from one sequence: the highest is the newest parked record across the bindings.
     let newestParked: { id: number; error: string } | null = null;
     for (const b of bindings) {
-      const [o, i, lastFailureAt] = await Promise.all([this.ctx.outbox.countsFor(b.id, now), this.ctx.inbox.countsFor(b.id), this.ctx.audit.lastPushFailureAt(b.id)]);
+      const [o, i, failing] = await Promise.all([this.ctx.outbox.countsFor(b.id, now), this.ctx.inbox.countsFor(b.id), this.ctx.audit.newestPushFailedAt(b.id)]);
       outbox.pending += o.pending; outbox.dead += o.dead; inbox.pending += i.pending; inbox.parked += i.parked;
-      if (failedRecently(lastFailureAt, now)) failedRecentlyCount++;
+      if (failing !== null) failingCount++;
       const parked = i.parked ? await this.ctx.inbox.newestParkedError(b.id, VENDOR_NEEDED) : null;
       if (parked && (!newestParked || parked.id > newestParked.id)) newestParked = parked;
       const held = i.parked ? await this.ctx.inbox.parkedFor(b.id, VENDOR_NEEDED) : 0;
@@ -127,16 +127,10 @@ export class StatusReports {
       bindings: bindings.map(bindingSummary), servesManyWeddings: definition?.servesManyWeddings === true, webhookUrl: this.ctx.runtime.webhookUrl(c.system, c.id),
       breakers: bindings.map((b) => this.ctx.outboxWorker.breakerFor(b.id)?.state.state ?? b.breakerState),
       outbox, inbox, vendorNeeded, unmatchedOpen: await this.ctx.unmatched.openCount(c.id), lastError: errors[0] ?? null, lastSync: syncs.pop() ?? null,
-      failedRecently: failedRecentlyCount, parkedError: newestParked?.error ?? null,
+      pushFailing: failingCount, parkedError: newestParked?.error ?? null,
     });
   }
 }
-
-/** How long after a failed push attempt an integration counts as syncing with problems (ms). */
-export const RECENT_FAILURE_MS = 3_600_000;
-
-/** Whether a push attempt failed within RECENT_FAILURE_MS of `now` (ms); `at` is ISO 8601, UTC. */
-const failedRecently = (at: string | null, now: number): boolean => at !== null && now - Date.parse(at) < RECENT_FAILURE_MS;
 
 /** The latest of some ISO 8601 instants (UTC, as stored), or null when there is none. */
 const latest = (...isos: (string | null)[]): string | null => isos.filter((x): x is string => !!x).sort().pop() ?? null;

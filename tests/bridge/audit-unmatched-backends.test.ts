@@ -76,11 +76,15 @@ describe.each([['sqlite', openSqlite], ['postgres', openPostgres]] as const)('au
     expect(rest.nextCursor).toBeNull();
     expect(await audit.pushErrorRate(i)).toBeCloseTo(1 / 3);
     expect(await audit.pushErrorRate('int_none')).toBe(0);
-    expect(await audit.lastPushFailureAt(i)).toBe(new Date(clock - 2000).toISOString());
-    expect(await audit.lastPushFailureAt('int_none')).toBeNull();
+    // Delivered after it failed: the newest attempt did not fail.
+    expect(await audit.newestPushFailedAt(i)).toBeNull();
+    expect(await audit.newestPushFailedAt('int_none')).toBeNull();
     expect(await audit.lastSuccess(i, ['push.delivered'])).toBe(new Date(clock - 1000).toISOString());
     expect(await audit.lastSuccess(i, ['push.delivered', 'inbound.applied'])).toBe(new Date(clock).toISOString());
     expect(await audit.lastSuccess(i, ['push.failed'])).toBeNull();
+    clock += 1000;
+    await audit.record({ weddingId: w, integrationId: i, actor: 'system', action: 'push.failed', result: 'failed', detail: {} });
+    expect(await audit.newestPushFailedAt(i)).toBe(new Date(clock).toISOString());
   });
 
   it('a record waits once per external record with its latest content, is found by reference, resolved, counted and forgotten', async () => {

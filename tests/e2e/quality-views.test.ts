@@ -30,7 +30,8 @@ const VIEWS: Record<'admin' | 'couple' | 'vendor', ViewCase[]> = {
     { tab: 'Conflicts', heading: 'Conflicts' },
     { tab: 'Activity', heading: 'Activity', ready: (page) => page.locator('section[aria-labelledby="activity-heading"]:not([aria-busy="true"])').waitFor() },
     { tab: 'Integrations', heading: 'Integrations', ready: (page) => page.locator('[data-state]').waitFor() },
-    { tab: 'Messages', heading: 'Messages' },
+    // Which channels are connected is asked after the view shows; the unconnected ones are then disabled.
+    { tab: 'Messages', heading: 'Messages', ready: (page) => page.locator('.compose-channels[aria-busy="false"]').waitFor() },
     { tab: 'Contacts & guests', heading: 'Contacts' },
     { tab: 'Snapshots', heading: 'Snapshots' },
     { tab: 'Run-of-show', heading: 'Run-of-show' },

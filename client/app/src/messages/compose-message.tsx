@@ -30,11 +30,14 @@ export function ComposeMessage({ doc, version, client, connectHref }: Props) {
   // Channels with a connected integration; null until known (then every box stays usable, and the
   // server records an unconnected one as "not connected" per recipient).
   const [connected, setConnected] = useState<ReadonlySet<Delivery['channel']> | null>(null);
+  // While that is asked, the channels are marked busy (aria-busy): they may change state when the answer comes.
+  const [channelsKnown, setChannelsKnown] = useState(false);
   useEffect(() => {
     const abort = new AbortController();
     client.channels(abort.signal)
       .then((r) => setConnected(new Set(r.channels.filter((c) => c.connected).map((c) => c.channel))))
-      .catch(() => { /* offline or refused: leave the channels open */ });
+      .catch(() => { /* offline or refused: leave the channels open */ })
+      .finally(() => { if (!abort.signal.aborted) setChannelsKnown(true); });
     return () => abort.abort();
   }, [client]);
   const people = useMemo<Person[]>(() => [
@@ -122,7 +125,7 @@ export function ComposeMessage({ doc, version, client, connectHref }: Props) {
           </fieldset>
         </div>
       )}
-      <fieldset class="compose-channels">
+      <fieldset class="compose-channels" aria-busy={channelsKnown ? 'false' : 'true'}>
         <legend>Channels</legend>
         <p class="hint" id="channels-hint">Everyone gets it in-app. Choose none to use each person’s preferred channels.</p>
         {CHOOSABLE.map((c) => {
