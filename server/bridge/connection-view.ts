@@ -50,8 +50,9 @@ export function connectionSummary(c: Connection, h: ConnectionHealthInputs): Con
       h.outbox.dead ? `${h.outbox.dead} change${h.outbox.dead === 1 ? '' : 's'} could not be delivered: replay them from the dead letters once the cause is fixed.` : '',
       h.inbox.parked ? `${h.inbox.parked} incoming change${h.inbox.parked === 1 ? '' : 's'} could not be applied: ${vendorOnly ? `${name} did not say which vendor ${h.inbox.parked === 1 ? 'it is' : 'they are'} for; choose the vendor on the wedding's binding` : `${h.parkedError ? `the newest was refused with "${clipText(h.parkedError, 200)}"` : 'the last problem says why'}; fix it (on the connection or the wedding's binding)`}, then send or import the record again.` : '',
       breaker === 'half_open' ? `${name} is recovering: deliveries are being tried again.` : '',
-      h.pushFailing && breaker !== 'half_open'
-        ? `${name} refused or missed the latest deliveries; they are retried${h.outbox.pending ? ` (${h.outbox.pending} waiting)` : ''}.` : '',
+      // (One dead-lettered instead of retried is said by the dead letters' sentence.)
+      h.pushFailing && breaker !== 'half_open' && (h.outbox.pending > 0 || !h.outbox.dead)
+        ? `${name} refused or missed the latest deliveries${h.outbox.pending ? `; they are retried (${h.outbox.pending} waiting)` : ''}.` : '',
     ].filter(Boolean).join(' ');
   }
   if (h.unmatchedOpen > 0) attention = [attention, `${h.unmatchedOpen} record${h.unmatchedOpen === 1 ? '' : 's'} wait in the unmatched queue for a wedding.`].filter(Boolean).join(' ');
