@@ -20,7 +20,7 @@ import { IntegrationRegistry, type LiveIntegration } from './integration-registr
 import { InitialSyncs } from './initial-syncs.ts';
 import { deadLetters, outboxEntry, replayOutbox, type OutboxAccessDeps } from './outbox-access.ts';
 import type { PullReason } from './puller.ts';
-import { PullSchedule } from './pull-schedule.ts';
+import { PullSchedule, pullScheduleSettings } from './pull-schedule.ts';
 import { resumeConnections } from './resume-connections.ts';
 import { createRetryPolicy } from './retry-policy.ts';
 import { WebhookIntake, type DeliveredWebhook } from './webhook-intake.ts';
@@ -190,10 +190,7 @@ export class Bridge {
       kick: (weddingId) => this.inboxWorker.kick(weddingId),
     });
     this.pulls = new PullSchedule({
-      runtime: this.runtime, now: this.now, logger, intervalMs: settings.pullIntervalMs, mine: storage.duties && ((id) => storage.duties!.mine(id)),
-      ...(storage.readPauses ? { pauses: storage.readPauses } : {}),
-      ...(settings.safetyPullIntervalMs ? { safetyIntervalMs: settings.safetyPullIntervalMs } : {}),
-      ...(settings.scheduledPullConcurrency ? { scheduledConcurrency: settings.scheduledPullConcurrency } : {}),
+      runtime: this.runtime, now: this.now, logger, ...pullScheduleSettings(settings, storage),
       targets: {
         audit: this.audit, inbox: this.inbox, store: this.store, links: this.links, router: this.router, now: this.now,
         kick: (weddingId) => this.inboxWorker.kick(weddingId), bindingsOf: (id) => this.runtime.bindingsOf(id),

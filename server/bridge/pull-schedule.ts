@@ -1,5 +1,7 @@
 import { canPull } from '../../adapters/core/index.ts';
 import type { Logger } from '../logger.ts';
+import type { BridgeSettings } from './bridge-deps.ts';
+import type { BridgeStorage } from './bridge-storage.ts';
 import type { ConnectionRuntime, LiveConnection } from './connection-runtime.ts';
 import type { LiveIntegration } from './integration-registry.ts';
 import { Puller, type PullReason, type ReadPauses } from './puller.ts';
@@ -156,6 +158,24 @@ export class PullSchedule {
   settled(): Promise<void> {
     return this.puller.drain();
   }
+}
+
+/**
+ * The schedule's settings from the bridge's, and what its storage shares between instances: which
+ * connections' scheduled pulls are this instance's (`duties`) and the 429 pauses of reads.
+ */
+export function pullScheduleSettings(
+  settings: Pick<BridgeSettings, 'pullIntervalMs' | 'safetyPullIntervalMs' | 'scheduledPullConcurrency'>,
+  storage: Pick<BridgeStorage, 'duties' | 'readPauses'>,
+): Pick<PullScheduleDeps, 'intervalMs' | 'safetyIntervalMs' | 'scheduledConcurrency' | 'mine' | 'pauses'> {
+  const duties = storage.duties;
+  return {
+    intervalMs: settings.pullIntervalMs,
+    ...(duties ? { mine: (id: string) => duties.mine(id) } : {}),
+    ...(storage.readPauses ? { pauses: storage.readPauses } : {}),
+    ...(settings.safetyPullIntervalMs ? { safetyIntervalMs: settings.safetyPullIntervalMs } : {}),
+    ...(settings.scheduledPullConcurrency ? { scheduledConcurrency: settings.scheduledPullConcurrency } : {}),
+  };
 }
 
 /** A stable offset in [0, interval) for a key (FNV-1a of its characters). */

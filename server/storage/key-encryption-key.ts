@@ -88,7 +88,7 @@ export function openKeyEncryptionKey(db: Db, configured: string | undefined, dat
   if (opensDatabase(db, cipher)) return cipher;
   const rotated = fromNext();
   if (rotated) return rotated;
-  const source = configured ? 'CREDENTIALS_KEY' : path.join(dataDir, KEY_FILE);
+  const source = configured ? 'CREDENTIALS_KEY' : file;
   throw new KeyError(`the key-encryption key from ${source} does not open the secrets in this database`
     + ' (wrong key? after `wedsync keys rotate`, start with the new key)');
 }
