@@ -89,6 +89,10 @@ export class ProviderDocuments implements DocumentAccess {
 
   destroy(): void {
     this.compact();
+    // Destroyed while the socket still opens, `ws` reports the close as an `error` event after the
+    // provider has removed its listeners: an uncaught exception (see client/sdk/collab-socket.ts).
+    const opening = this.socket.webSocket;
+    if (opening?.readyState === 0) opening.addEventListener('error', () => {});
     this.provider.destroy();
     this.socket.destroy();
     this.ydoc.destroy();
