@@ -165,10 +165,10 @@ const HAND: Hand[] = [
   {
     id: 'webhooks', name: 'Any system over webhooks (Zapier, Make, n8n)', aliases: ['Standard Webhooks'], category: 'wedding_planning', brief: false,
     connects: [{ kind: 'api', adapter: 'webhooks' }],
-    inbound: ['meta, timeline, vendors, guests, payments as WedSync entities (Standard Webhooks, signed)'],
-    outbound: ['every change of the wedding as Standard Webhooks events to a subscriber URL'],
+    inbound: ['meta, timeline, vendors, guests, payments as WedSync entities (Standard Webhooks, signed), each event naming its wedding when the connection serves several'],
+    outbound: ['every change of each bound wedding as Standard Webhooks events to a subscriber URL, naming the wedding'],
     cannot: ['The sender must send WedSync\'s entity shapes; a system\'s own payloads need its preset'],
-    tests: ['tests/adapters/webhooks-mappers.test.ts', 'tests/adapters/webhooks-presets.test.ts'],
+    tests: ['tests/adapters/webhooks-mappers.test.ts', 'tests/adapters/webhooks-presets.test.ts', 'tests/connections/webhooks-workspace-story.test.ts'],
   },
 ];
 

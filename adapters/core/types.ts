@@ -108,14 +108,18 @@ export type InboundChange =
    * in `audience` (in-app, and on each person's channels). Sent once per connection and `externalId`.
    */
   | Routed & { op: 'notice'; externalId: string; kind: string; audience: NoticeAudience[]; subject: string; body: string }
-  /** A recipient acknowledged a message (a reply link, an SMS reply, a chat reaction). */
-  | { op: 'ack'; messageId: string; recipientId: string; at?: string }
+  /**
+   * A recipient acknowledged a message (a reply link, an SMS reply, a chat reaction). In connection
+   * scope, `weddingId` names the wedding; without it the ack goes to the binding that claims the
+   * connection's unrouted records.
+   */
+  | Pick<Routed, 'weddingId'> & { op: 'ack'; messageId: string; recipientId: string; at?: string }
   /**
    * An external alert for the wedding's day (the universal adapter's `alert.weather`): the server
    * sends it as an emergency to the vendors it concerns (server/comms/weather-alert.ts). `date` is
-   * the ISO wall date it is for, in the wedding's time zone.
+   * the ISO wall date it is for, in the wedding's time zone. Routed like an ack.
    */
-  | { op: 'alert'; kind: 'weather'; date: string; area?: string; severity: 'low' | 'medium' | 'high' | 'critical'; headline: string; description: string }
+  | Pick<Routed, 'weddingId'> & { op: 'alert'; kind: 'weather'; date: string; area?: string; severity: 'low' | 'medium' | 'high' | 'critical'; headline: string; description: string }
   /**
    * A provider reported what became of a send (e.g. Twilio's status callback: delivered, undelivered),
    * or our own outbox did from an instance where the wedding is not live (`retrying`, with the

@@ -58,7 +58,7 @@ function createUniversalAdapter(system: string, input: AdapterInput): Adapter {
       if (!outbound) throw new AdapterError('unsupported', 'this integration has no subscriber URL');
       // Standard Webhooks: the payload's `timestamp` is when the event occurred, the same on every
       // retry; the attempt's time is the signed `webhook-timestamp` header.
-      await send(idempotencyKey, JSON.stringify(toEnvelope(change, occurredAt ?? runtime.now())));
+      await send(idempotencyKey, JSON.stringify(toEnvelope(change, occurredAt ?? runtime.now(), runtime.weddingId)));
       return { externalId: change.op === 'delete' ? null : change.entityId };
     },
   };
@@ -73,9 +73,10 @@ export const webhooksAdapter: AdapterDefinition = {
   fields: WEBHOOK_FIELDS,
   category: 'wedding_planning',
   capabilities: ['webhook', 'push'],
-  description: 'Standard Webhooks in and out, carrying WedSync entities (Zapier, Make, n8n, custom systems); or a preset system\'s own payloads for one wedding.',
+  description: 'Standard Webhooks in and out, carrying WedSync entities (Zapier, Make, n8n, custom systems), for one wedding or, each event naming its wedding, for all of a business\'s; or a preset system\'s own payloads.',
   configuration: WebhooksConfiguration,
   create: createWebhooksAdapter,
+  servesManyWeddings: true,
   routeWebhook(request) {
     try {
       const id = (parseDeliveryJson(request.rawBody) as { integrationId?: unknown }).integrationId;

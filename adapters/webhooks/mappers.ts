@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { AdapterError, parseDeliveryJson, type InboundChange, type OutboundChange, type SyncEntity } from '../core/index.ts';
 import { EVENT_TYPES, type EventType } from './config.ts';
 import { wellFormedDeep } from '../../schema/document/text.ts';
+import { WeddingIdField } from '../../schema/api/integrations.ts';
 
 /** Fields this adapter carries, per entity: the whole schema entity except ids and links. */
 export const WEBHOOK_FIELDS = {
@@ -21,6 +22,12 @@ export const WebhookEnvelope = z.object({
   timestamp: z.iso.datetime({ offset: true }),
   data: z.record(z.string(), z.unknown()),
   integrationId: z.string().optional(),
+  /**
+   * The wedding the event is for. Outbound events always carry it; an inbound event sent to a
+   * connection that serves several weddings names it (else it goes where the connection's unrouted
+   * records go: the wedding that claims them, or the unmatched queue).
+   */
+  weddingId: WeddingIdField.optional(),
 });
 export type WebhookEnvelope = z.infer<typeof WebhookEnvelope>;
 
@@ -57,6 +64,11 @@ export function parseEnvelope(rawBody: string): WebhookEnvelope {
  * checked against the schema by the caller (inbound.ts) and again, with the wedding, when applied. Text is made well-formed (a `\udXXX` escape without its pair reads as U+FFFD).
  */
 export function toChanges(event: WebhookEnvelope): InboundChange[] {
+  const changes = eventChanges(event);
+  return event.weddingId ? changes.map((c) => ({ ...c, weddingId: event.weddingId })) : changes;
+}
+
+function eventChanges(event: WebhookEnvelope): InboundChange[] {
   const [prefix, action] = event.type.split('.') as [keyof typeof ENTITY_OF_PREFIX | 'message' | 'alert', string];
   if (prefix === 'alert') {
     const alert = WeatherAlertData.safeParse(event.data);
@@ -80,19 +92,22 @@ export function toChanges(event: WebhookEnvelope): InboundChange[] {
   return [{ op: 'upsert', entity, externalId: id, entityId: id, data: pick(event.data, WEBHOOK_FIELDS[entity]) }];
 }
 
-/** A document change → the outbound event (same shape as inbound: symmetric for round trips). */
-/** The Standard Webhooks payload of a change; `occurredAtMs` (ms since the epoch) is when the change was made, its `timestamp`. */
-export function toEnvelope(change: OutboundChange, occurredAtMs: number): { type: EventType; timestamp: string; data: Record<string, unknown> } {
+/**
+ * A document change → the outbound event (the inbound shape: symmetric for round trips). The
+ * Standard Webhooks payload; `occurredAtMs` (ms since the epoch) is when the change was made, its
+ * `timestamp`; `weddingId` the wedding it was made in.
+ */
+export function toEnvelope(change: OutboundChange, occurredAtMs: number, weddingId: string): { type: EventType; timestamp: string; weddingId: string; data: Record<string, unknown> } {
   const prefix = PREFIX_OF_ENTITY[change.entity];
   const singleton = change.entity === 'guests' || change.entity === 'meta';
   const type = (change.op === 'delete' ? `${prefix}.deleted` : singleton ? `${prefix}.updated` : `${prefix}.upserted`) as EventType;
   const data = change.op === 'delete' ? { id: change.entityId } : { ...(singleton ? {} : { id: change.entityId }), ...change.data };
   // Text written out is well-formed Unicode (JSON would otherwise carry a lone surrogate as \udXXX).
-  return { type, timestamp: new Date(occurredAtMs).toISOString(), data: wellFormedDeep(data) };
+  return { type, timestamp: new Date(occurredAtMs).toISOString(), weddingId, data: wellFormedDeep(data) };
 }
 
 export function eventTypeOf(change: OutboundChange): EventType {
-  return toEnvelope(change, 0).type;
+  return toEnvelope(change, 0, '').type;
 }
 
 function pick(data: Record<string, unknown>, fields: readonly string[]): Record<string, unknown> {

@@ -50,6 +50,8 @@ export interface RouteOutcome {
 type Routable = Extract<InboundChange, { op: 'upsert' | 'delete' }>;
 type Upsert = Extract<Routable, { op: 'upsert' }>;
 type Notice = Extract<InboundChange, { op: 'notice' }>;
+/** What a wedding is told, not a record it holds: routed only to the wedding named, else the one claiming unrouted records. */
+type Told = Extract<InboundChange, { op: 'ack' | 'alert' | 'delivery' }>;
 
 /** Where routing sends one record (InboundRouter.decide), in the order of the steps tried. */
 export type RouteDecision =
@@ -64,11 +66,10 @@ export type RouteDecision =
 
 /**
  * Routes a connection's records to its weddings (docs/connections.md), in this order:
- * 1. link rows: the weddings whose bindings already hold the record (all of them: a record may
- *    belong to several weddings);
- * 2. the wedding the record names (our metadata or event key, `InboundChange.weddingId`), or the
- *    weddings whose bindings hold the external reference it names (a CRM job id,
- *    `InboundChange.reference`; every such wedding: a job may be shared);
+ * 1. the wedding the record names (our metadata or event key, `InboundChange.weddingId`), and no other;
+ * 2. link rows: the weddings whose bindings already hold the record (all of them: a record may
+ *    belong to several weddings); else the weddings whose bindings hold the external reference it
+ *    names (a CRM job id, `InboundChange.reference`; every such wedding: a job may be shared);
  * 3. matching rules on date, couple names and venue (wedding-facts.ts), routed when one wedding
  *    reaches the connection's `autoMatchConfidence`;
  * 4. the binding that claims the connection's unrouted records (a calendar dedicated to one wedding);
@@ -91,7 +92,7 @@ export class InboundRouter {
     const bindings = this.deps.bindingsOf(connection.id);
     const byId = new Map(bindings.map((b) => [b.integration.id, b]));
     const plan = new Map<string, Routable[]>();
-    const notices = new Map<string, Notice[]>();
+    const notices = new Map<string, Array<Notice | Told>>();
     const queue: Array<{ change: Upsert; proposals: MatchProposal[] }> = [];
     const forget: Routable[] = [];
     const audit: AuditInput[] = [];
@@ -109,6 +110,12 @@ export class InboundRouter {
         const targets = noticeTargets(bindings, change);
         for (const b of targets) notices.set(b.integration.id, [...notices.get(b.integration.id) ?? [], change]);
         if (!targets.length) dropped++;
+        continue;
+      }
+      if (change.op === 'ack' || change.op === 'alert' || change.op === 'delivery') {
+        const target = 'weddingId' in change && change.weddingId ? bindings.find((b) => b.integration.weddingId === change.weddingId) : bindings.find((b) => b.integration.claimsUnmatched);
+        if (target) notices.set(target.integration.id, [...notices.get(target.integration.id) ?? [], change]);
+        else dropped++;
         continue;
       }
       const decision = await this.decide(live, change, bindings, byId);
@@ -181,11 +188,14 @@ export class InboundRouter {
     if (change.op !== 'upsert' && change.op !== 'delete') return { kind: 'dropped' };
     const ids = await this.deps.records.linkedTo(live.connection.id, change.entity, change.externalId);
     const linked = ids.map((id) => byId.get(id)).filter((b): b is LiveIntegration => !!b);
-    if (linked.length) return { kind: 'linked', change, bindings: linked };
     if (change.weddingId) {
+      // The record names its wedding: only that wedding takes it, whatever other weddings hold a
+      // record with the same external id (a sender's own ids, or ours, repeat across weddings).
       const named = bindings.find((b) => b.integration.weddingId === change.weddingId);
-      return named ? { kind: 'named', change, bindings: [named] } : { kind: 'dropped' };
+      if (!named) return { kind: 'dropped' };
+      return { kind: linked.includes(named) ? 'linked' : 'named', change, bindings: [named] };
     }
+    if (linked.length) return { kind: 'linked', change, bindings: linked };
     const referenced = change.reference ? bindings.filter((b) => b.integration.references.includes(change.reference!)) : [];
     if (referenced.length) return { kind: 'referenced', change, bindings: referenced };
     const claim = bindings.find((b) => b.integration.claimsUnmatched);

@@ -169,7 +169,7 @@ describe('generic webhooks: text both ways', () => {
   it('round-trips any Unicode text unchanged and writes lone surrogates as U+FFFD', () => {
     fc.assert(fc.property(fc.oneof(unicodeText(60), utf16Units(60)), fc.oneof(unicodeText(200), utf16Units(60)), (title, notes) => {
       const change: OutboundChange = { op: 'upsert', entity: 'timeline', entityId: 'e1', externalId: null, version: null, data: { title, notes, start: '2027-06-12T10:00:00Z', end: '2027-06-12T11:00:00Z' } };
-      const wire = JSON.stringify(toEnvelope(change, 0));
+      const wire = JSON.stringify(toEnvelope(change, 0, 'w1'));
       expect(wire).not.toMatch(/\\ud[89a-f][0-9a-f]{2}/i);
       const [back] = webhookChanges(parseEnvelope(wire));
       expect(back).toMatchObject({ data: { title: wellFormed(title), notes: wellFormed(notes) } });

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { normalizeField, signStandardWebhook, verifyStandardWebhook, type OutboundChange } from '../../adapters/core/index.ts';
 import { WEBHOOK_FIELDS, parseEnvelope, toChanges, toEnvelope } from '../../adapters/webhooks/mappers.ts';
+import { ALPHANUMERIC, stringOf } from '../helpers/property.ts';
 
 describe('Standard Webhooks signatures', () => {
   // The example from the Standard Webhooks specification.
@@ -27,7 +28,8 @@ describe('Standard Webhooks signatures', () => {
 
 const isoInstant = fc.date({ min: new Date('2020-01-01'), max: new Date('2035-01-01'), noInvalidDate: true }).map((d) => d.toISOString());
 const text = fc.string({ minLength: 1, maxLength: 40 });
-const id = fc.stringMatching(/^[A-Za-z0-9_-]{1,20}$/);
+const id = stringOf(`${ALPHANUMERIC}_-`, 1, 20);
+const weddingId = stringOf(`${ALPHANUMERIC}_-`, 1, 64);
 
 const timelineChange: fc.Arbitrary<OutboundChange> = fc.record({
   entityId: id,
@@ -44,15 +46,15 @@ const paymentChange: fc.Arbitrary<OutboundChange> = fc.record({
 
 describe('webhooks mappers', () => {
   it('round-trips every outbound change through the wire format unchanged', () => {
-    fc.assert(fc.property(fc.oneof(timelineChange, paymentChange), fc.boolean(), (change, asDelete) => {
+    fc.assert(fc.property(fc.oneof(timelineChange, paymentChange), fc.boolean(), weddingId, (change, asDelete, wedding) => {
       const c: OutboundChange = asDelete ? { ...change, op: 'delete', data: null } : change;
-      const wire = JSON.stringify(toEnvelope(c, Date.parse('2026-01-01T00:00:00Z')));
+      const wire = JSON.stringify(toEnvelope(c, Date.parse('2026-01-01T00:00:00Z'), wedding));
       const [back] = toChanges(parseEnvelope(wire));
       if (c.op === 'delete') {
-        expect(back).toEqual({ op: 'delete', entity: c.entity, externalId: c.entityId, entityId: c.entityId });
+        expect(back).toEqual({ op: 'delete', entity: c.entity, externalId: c.entityId, entityId: c.entityId, weddingId: wedding });
         return;
       }
-      expect(back).toMatchObject({ op: 'upsert', entity: c.entity, externalId: c.entityId, entityId: c.entityId });
+      expect(back).toMatchObject({ op: 'upsert', entity: c.entity, externalId: c.entityId, entityId: c.entityId, weddingId: wedding });
       const fields = WEBHOOK_FIELDS[c.entity as 'timeline' | 'payments'];
       for (const f of fields) expect(normalizeField(f, (back as { data: Record<string, unknown> }).data[f])).toEqual(normalizeField(f, c.data![f]));
     }));

@@ -48,7 +48,7 @@ export const STORY_WEDDINGS = [
  */
 export async function studio(t: TestServer, weddings: readonly StoryWedding[]) {
   const pat = await signedIn(t, 'pat@bloom.example', 'Pat');
-  await workspaceWith(t, pat, 'Bloom Planning', weddings.map((w) => w.id));
+  const bloom = await workspaceWith(t, pat, 'Bloom Planning', weddings.map((w) => w.id));
   const alex = await signedIn(t, 'alex@lens.example', 'Alex');
   const lens = await workspaceWith(t, alex, 'Lens & Light', [], 'photographer');
   for (const w of weddings) {
@@ -64,5 +64,5 @@ export async function studio(t: TestServer, weddings: readonly StoryWedding[]) {
     await c.whenAcknowledged();
     await c.destroy();
   }
-  return { pat, alex, lens };
+  return { pat, alex, lens, bloom };
 }

@@ -4,6 +4,8 @@ import { CalendlySandbox } from '../../adapters/calendly/sandbox.ts';
 import { startVscoSandbox } from '../../adapters/vsco-workspace/sandbox.ts';
 import type { ConnectionResult, ConnectionSummary } from '../../schema/index.ts';
 import { SESSION_COOKIE } from '../../server/http/session-middleware.ts';
+import { sendStandardWebhook } from '../../adapters/webhooks/sandbox.ts';
+import { startReceiver } from '../bridge/helpers.ts';
 import { api, STORY_WEDDINGS, studio } from '../connections/helpers.ts';
 import { registerTeardown } from '../helpers/teardown.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -164,6 +166,59 @@ describe('planner app: the integrations catalogue', () => {
     await row.waitFor({ timeout: 15_000 });
     expect(await row.getByRole('rowheader').textContent()).toContain('HoneyBook (Zapier/Make preset)');
     expect(await row.locator('td[data-label="Health"] .tag').textContent()).toBe('Working');
+  });
+
+  it('a studio\'s own system over Standard Webhooks: connected once, its address and signing secret shown once, bound to two weddings, each event naming its wedding', async () => {
+    const receiver = await startReceiver();
+    const t = await startPlannerServer(dist, { CASCADE_DELAY_MS: '0', PULL_INTERVAL_MS: '600000' });
+    const [, CHLOE] = STORY_WEDDINGS;
+    const { alex, lens } = await studio(t, [ANA, CHLOE]);
+    const { context, page } = await openTab(browser, { bypassCSP: true });
+    closeAfterTest(context);
+    await context.addCookies([{ name: SESSION_COOKIE, value: alex.cookie.slice(SESSION_COOKIE.length + 1), url: t.httpUrl, httpOnly: true, sameSite: 'Lax' }]);
+    await page.goto(`${t.httpUrl}/workspaces/${lens.id}/connections`);
+    await page.getByLabel('Search systems').fill('n8n');
+    await page.getByRole('button', { name: /^Set up Any system over webhooks/ }).click();
+    const form = page.locator('li.catalog-entry[data-system="webhooks"] form.connect-form');
+    await form.getByText(/^More .* settings$/).click();
+    await form.getByLabel(/^URL/).fill(receiver.url);
+    // The subscriber already verifies with its own secret: the connection signs with it (the signed ping must pass).
+    await form.getByLabel(/^Webhook secret/).fill(receiver.secret);
+    await form.getByRole('button', { name: /^Connect Any system over webhooks/ }).click();
+
+    const address = page.getByRole('textbox', { name: 'Secret address' });
+    await address.waitFor();
+    expect(await page.getByRole('textbox', { name: 'Signing secret' }).inputValue()).toBe(receiver.secret);
+    expect(await page.locator('.secret-url').textContent()).toContain('each event names its wedding');
+    expect(receiver.accepted().map((r) => r.body.type)).toEqual(['wedsync.ping']);
+    expect(await seriousAxeViolations(page)).toEqual([]);
+    const shots = await screenshotsAtBothWidths(page, 'catalog-webhooks-secrets');
+    expect(shots.phoneOverflowPx).toBe(0);
+    await page.getByRole('button', { name: 'I have copied it' }).click();
+
+    // Bound to both weddings from the card: each wedding's portraits go out naming it.
+    const card = page.locator('li.connection');
+    for (const w of [ANA, CHLOE]) {
+      await card.getByLabel('Wedding to bind').selectOption({ label: w.meta.title! });
+      await card.getByRole('button', { name: 'Bind', exact: true }).click();
+      await card.locator(`li[data-wedding-id="${w.id}"]`).waitFor();
+    }
+    await waitFor(() => [ANA.id, CHLOE.id].every((id) => receiver.accepted().some((r) => r.body.weddingId === id && r.body.data.id === 'portraits')), 'both weddings\' portraits sent, each naming its wedding');
+
+    // A signed event naming Chloe & Dev's wedding moves only theirs.
+    const [{ connectionId, webhookUrl }] = (await api<{ connections: Array<{ connectionId: string; webhookUrl: string }> }>(t, `/api/workspaces/${lens.id}/connections`, await alex.accessToken(ANA.id))).body.connections as [{ connectionId: string; webhookUrl: string }];
+    expect(connectionId).toBeTruthy();
+    const sent = await sendStandardWebhook(webhookUrl, receiver.secret, {
+      id: 'move-1', type: 'timeline.upserted', weddingId: CHLOE.id, data: { id: 'portraits', start: '2027-07-03T17:00:00-04:00', end: '2027-07-03T18:00:00-04:00' },
+    });
+    expect(sent.status).toBe(200);
+    const chloe = await t.connect(CHLOE.id, await alex.accessToken(CHLOE.id));
+    const ana = await t.connect(ANA.id, await alex.accessToken(ANA.id));
+    await waitFor(() => chloe.doc.getEvent('portraits')?.start === '2027-07-03T17:00:00-04:00', 'the move in Chloe & Dev\'s timeline');
+    await ana.whenSynced();
+    expect(ana.doc.getEvent('portraits')!.start).toBe(ANA.start);
+    await chloe.destroy();
+    await ana.destroy();
   });
 
   it('a VSCO Workspace key refused by VSCO: the card says so and takes the key again in place, keeping the connection', async () => {

@@ -45,7 +45,7 @@ export function CatalogPanel({ workspaceId, token, weddings, titleOf, tokenFor, 
     <section aria-labelledby="catalog-heading" class="catalog">
       <h2 id="catalog-heading">Connect a system</h2>
       {problem && <p class="form-errors" role="alert">{problem}</p>}
-      {secret && <SecretUrlPanel idPrefix="connected-secret" system={secret.system} url={secret.url} triggers={secret.triggers} onDismiss={() => setSecret(null)} />}
+      {secret && <SecretUrlPanel idPrefix="connected-secret" system={secret.system} url={secret.url} triggers={secret.triggers} signingSecret={secret.signingSecret} onDismiss={() => setSecret(null)} />}
       <div class="catalog-filters" role="search">
         <div class="field"><label for="catalog-search">Search systems</label>
           <input id="catalog-search" type="search" value={query} onInput={(e) => setQuery(e.currentTarget.value)} placeholder="Calendly, Táve, Stripe…" /></div>

@@ -6,7 +6,11 @@ import { connectSystem, createFeed, type CatalogEntry, type ConnectForm, type Fo
 import { fieldKey, fieldLabel, initialValues, issuesAtFields, requestParts, type FormValues } from './form-fields.ts';
 
 /** A secret URL the server showed once: the preset's webhook URL, or a calendar feed's. */
-export interface ShownSecret { system: string; url: string; connectionId?: string; triggers?: string[] }
+export interface ShownSecret {
+  system: string; url: string; connectionId?: string; triggers?: string[];
+  /** A Standard Webhooks system's signing secret (`whsec_…`), shown once with its address. */
+  signingSecret?: string;
+}
 
 /** A preset's trigger names, as its catalogue entry lists them (`trigger “New Payment Paid” (zapier)`). */
 export function triggersOf(entry: CatalogEntry): string[] {
@@ -75,7 +79,8 @@ export function ConnectFormView({ entry, form, workspaceId, token, weddings, tit
         onConnected(`The calendar feed of ${titleOf(weddingId)} is made.`, { system: entry.name, url: feed.url });
       } else {
         const result = await connectSystem(await token(), { workspaceId, system: form.system!, credentials: parts.credentials, configuration: parts.configuration, label: entry.name });
-        onConnected(`${entry.name} is connected. Bind it to weddings below.`, result.secretUrl ? { system: entry.name, url: result.secretUrl, connectionId: result.connectionId, triggers: triggersOf(entry) } : undefined);
+        const signingSecret = form.auth === 'signing_secret' ? { signingSecret: result.webhookSecret } : {};
+        onConnected(`${entry.name} is connected. Bind it to weddings below.`, result.secretUrl ? { system: entry.name, url: result.secretUrl, connectionId: result.connectionId, triggers: triggersOf(entry), ...signingSecret } : undefined);
       }
       setValues(initialValues(form.fields));
     } catch (error) {
