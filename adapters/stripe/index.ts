@@ -100,11 +100,23 @@ export function createStripeAdapter(input: AdapterInput): Adapter {
     // crash part-way replays the calls that were made and continues with the rest.
     const customer = await customerId(wedding);
     const due = dueDateSeconds(p.due);
+    // The due date when it is more than an hour away, else Stripe's "due in N days".
     const future = due !== null && due > runtime.now() / 1000 + 3600;
-    const invoice = await call(() => stripe.invoices.create(
-      { customer, collection_method: 'send_invoice', currency, description, metadata, auto_advance: false, ...(future ? { due_date: due! } : { days_until_due: config.daysUntilDue }) },
+    const create = (withDueDate: boolean) => stripe.invoices.create(
+      { customer, collection_method: 'send_invoice', currency, description, metadata, auto_advance: false, ...(withDueDate ? { due_date: due! } : { days_until_due: config.daysUntilDue }) },
       { idempotencyKey: `${key}:invoice` },
-    ));
+    );
+    const invoice = await call(async () => {
+      try {
+        return await create(future);
+      } catch (error) {
+        // A retry after the due date crossed the hour's line since the attempt that used this key:
+        // Stripe answers 400 idempotency_error to other parameters, and replays its stored answer
+        // to the ones first sent (https://docs.stripe.com/api/idempotent_requests).
+        if (due !== null && (error as { type?: string }).type === 'StripeIdempotencyError') return await create(!future);
+        throw error;
+      }
+    });
     await call(() => stripe.invoiceItems.create(
       { customer, invoice: invoice.id, amount: p.amount, currency, description, metadata },
       { idempotencyKey: `${key}:item` },
