@@ -366,6 +366,13 @@ export interface AdapterDefinition {
    */
   readonly servesManyWeddings?: boolean;
   /**
+   * The system's record ids are unique only within a wedding (the universal adapter carries our own
+   * entity ids, and every wedding may have a `ceremony`): in connection scope, a record that names
+   * neither its wedding nor a `reference` goes to the binding that claims unrouted records, else to
+   * the one wedding holding it, and to the unmatched queue when several do; never to each of them.
+   */
+  readonly externalIdsPerWedding?: boolean;
+  /**
    * The fields every instance syncs (`Adapter.fields`), when they do not depend on the
    * configuration: the bridge applies inbound changes with them without building an idle
    * binding's adapter.

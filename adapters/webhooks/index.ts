@@ -77,6 +77,7 @@ export const webhooksAdapter: AdapterDefinition = {
   configuration: WebhooksConfiguration,
   create: createWebhooksAdapter,
   servesManyWeddings: true,
+  externalIdsPerWedding: true,
   routeWebhook(request) {
     try {
       const id = (parseDeliveryJson(request.rawBody) as { integrationId?: unknown }).integrationId;

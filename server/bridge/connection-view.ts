@@ -55,7 +55,7 @@ export function connectionSummary(c: Connection, h: ConnectionHealthInputs): Con
         ? `${name} refused or missed the latest deliveries${h.outbox.pending ? `; they are retried (${h.outbox.pending} waiting)` : ''}.` : '',
     ].filter(Boolean).join(' ');
   }
-  if (h.unmatchedOpen > 0) attention = [attention, `${h.unmatchedOpen} record${h.unmatchedOpen === 1 ? '' : 's'} wait in the unmatched queue for a wedding.`].filter(Boolean).join(' ');
+  if (h.unmatchedOpen > 0) attention = [attention, `${h.unmatchedOpen === 1 ? '1 record waits' : `${h.unmatchedOpen} records wait`} in the unmatched queue for a wedding.`].filter(Boolean).join(' ');
   return {
     connectionId: c.id, workspaceId: c.workspaceId, system: c.system, category: c.category, label: c.label, status: c.status, capabilities: c.capabilities,
     servesManyWeddings: h.servesManyWeddings, webhookUrl: h.webhookUrl, configuration: c.configurationView,

@@ -89,7 +89,7 @@ export class InboundRouter {
 
   async route(live: LiveConnection, changes: InboundChange[], delivery: Delivery): Promise<RouteOutcome> {
     const connection = live.connection;
-    const bindings = this.deps.bindingsOf(connection.id);
+    const bindings = this.inboundBindings(connection.id);
     const byId = new Map(bindings.map((b) => [b.integration.id, b]));
     const plan = new Map<string, Routable[]>();
     const notices = new Map<string, Array<Notice | Told>>();
@@ -166,8 +166,11 @@ export class InboundRouter {
       rowBindings.push(b);
       routed.set(b.integration.id, list.length);
     }
+    // A delivery that writes nothing (every record for a wedding not bound yet) leaves no receipt:
+    // sent again with its id once the wedding is bound, it is routed, not taken for a duplicate.
+    const writes = newRows.length + forget.length + queue.length > 0;
     const committed = await this.deps.records.commit({
-      ...(delivery.once ? { receipt: { connectionId: connection.id, eventId: delivery.eventId, at: delivery.receivedAt } } : {}),
+      ...(delivery.once && writes ? { receipt: { connectionId: connection.id, eventId: delivery.eventId, at: delivery.receivedAt } } : {}),
       rows: newRows,
       forget: forget.map((c) => ({ connectionId: connection.id, entity: c.entity, externalId: c.externalId })),
       put: queue.map((q) => ({ connectionId: connection.id, workspaceId: connection.workspaceId, change: q.change, proposals: q.proposals, at: delivery.receivedAt })),
@@ -184,10 +187,10 @@ export class InboundRouter {
    * Where one record goes (the steps of `route`), without writing anything: `route` acts on it,
    * and a CSV import's preview (import-plan.ts) shows it.
    */
-  async decide(live: LiveConnection, change: InboundChange, bindings = this.deps.bindingsOf(live.connection.id), byId = new Map(bindings.map((b) => [b.integration.id, b]))): Promise<RouteDecision> {
+  async decide(live: LiveConnection, change: InboundChange, bindings = this.inboundBindings(live.connection.id), byId = new Map(bindings.map((b) => [b.integration.id, b]))): Promise<RouteDecision> {
     if (change.op !== 'upsert' && change.op !== 'delete') return { kind: 'dropped' };
     const ids = await this.deps.records.linkedTo(live.connection.id, change.entity, change.externalId);
-    const linked = ids.map((id) => byId.get(id)).filter((b): b is LiveIntegration => !!b);
+    let linked = ids.map((id) => byId.get(id)).filter((b): b is LiveIntegration => !!b);
     if (change.weddingId) {
       // The record names its wedding: only that wedding takes it, whatever other weddings hold a
       // record with the same external id (a sender's own ids, or ours, repeat across weddings).
@@ -195,17 +198,38 @@ export class InboundRouter {
       if (!named) return { kind: 'dropped' };
       return { kind: linked.includes(named) ? 'linked' : 'named', change, bindings: [named] };
     }
+    const claim = bindings.find((b) => b.integration.claimsUnmatched);
+    if (live.definition.externalIdsPerWedding && !change.reference) {
+      // Its id says nothing of the wedding (AdapterDefinition.externalIdsPerWedding): the claiming
+      // binding takes it; else the one wedding holding that id; else a person chooses (the queue).
+      if (claim) {
+        if (linked.includes(claim)) return { kind: 'linked', change, bindings: [claim] };
+        return change.op === 'delete' ? { kind: 'deleted', change, claim } : { kind: 'claimed', change, binding: claim };
+      }
+      if (linked.length > 1) linked = [];
+    }
     if (linked.length) return { kind: 'linked', change, bindings: linked };
     const referenced = change.reference ? bindings.filter((b) => b.integration.references.includes(change.reference!)) : [];
     if (referenced.length) return { kind: 'referenced', change, bindings: referenced };
-    const claim = bindings.find((b) => b.integration.claimsUnmatched);
     if (change.op === 'delete') return { kind: 'deleted', change, ...(claim ? { claim } : {}) };
     const proposals = await this.propose(change, bindings);
     const best = proposals[0];
     if (best && best.confidence >= live.connection.autoMatchConfidence && (proposals[1]?.confidence ?? 0) < best.confidence) {
-      return { kind: 'matched', change, binding: bindings.find((b) => b.integration.weddingId === best.weddingId)!, proposal: best };
+      const binding = bindings.find((b) => b.integration.weddingId === best.weddingId)!;
+      // A guess naming the binding that takes unrouted records anyway adds nothing: it is claimed,
+      // and its fields apply as sent (a match would keep the wedding's identity, ChangesPayload.keepIdentityFor).
+      if (binding === claim) return { kind: 'claimed', change, binding };
+      return { kind: 'matched', change, binding, proposal: best };
     }
     return claim ? { kind: 'claimed', change, binding: claim } : { kind: 'queued', change, proposals };
+  }
+
+  /**
+   * The connection's bindings that take records: not those whose own configuration says
+   * `direction: "outbound"` (a wedding's binding may send only, as docs/connections.md promises).
+   */
+  private inboundBindings(connectionId: string): LiveIntegration[] {
+    return this.deps.bindingsOf(connectionId).filter((b) => b.integration.configuration.direction !== 'outbound');
   }
 
   /** The matching rules' proposals for a record among the connection's weddings, best first. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { presetFor } from '../../adapters/presets/index.ts';
 import { sendStandardWebhook } from '../../adapters/webhooks/sandbox.ts';
-import type { ConnectionResult, UnmatchedSummary } from '../../schema/index.ts';
+import type { ConnectionResult, ConnectionSummary, UnmatchedSummary } from '../../schema/index.ts';
 import { startReceiver } from '../bridge/helpers.ts';
 import { startTestServer } from '../helpers/test-server.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -73,8 +74,16 @@ describe('a studio connects its own system once, with Standard Webhooks, for all
     expect(unnamed.status).toBe(200);
     const queued = await waitFor(async () => (await api<{ records: UnmatchedSummary[] }>(t, `/api/workspaces/${lens.id}/unmatched`, as)).body.records.find((r) => r.externalId === 'engagement'), 'the unnamed event in the unmatched queue');
     expect(queued.connectionId).toBe(connectionId);
+    const card = async () => (await api<{ connections: ConnectionSummary[] }>(t, `/api/workspaces/${lens.id}/connections`, as)).body.connections.find((c) => c.connectionId === connectionId)!;
+    expect((await card()).health.attention).toContain('1 record waits in the unmatched queue for a wedding.');
     expect(ana.doc.getEvent('engagement')).toBeUndefined();
     expect(chloe.doc.getEvent('engagement')).toBeUndefined();
+    // Naming none, an id both weddings hold cannot say which it is for: a person chooses, it reaches neither.
+    const ambiguous = await sendStandardWebhook(webhookUrl, webhookSecret!, { id: 'unnamed-2', type: 'timeline.upserted', data: { id: 'portraits', title: 'Which wedding?' } });
+    expect(await ambiguous.json()).toEqual({ received: true });
+    const waiting = (await api<{ records: UnmatchedSummary[] }>(t, `/api/workspaces/${lens.id}/unmatched`, as)).body.records.find((r) => r.externalId === 'portraits');
+    expect(waiting?.connectionId).toBe(connectionId);
+    expect((await card()).health.attention).toContain('2 records wait in the unmatched queue for a wedding.');
 
     // Only the event that named Chloe's wedding changed it; Ana's portraits were never sent back out moved.
     expect(chloe.doc.getEvent('portraits')!.title).toBe('Couple portraits');
@@ -94,12 +103,15 @@ describe('a studio connects its own system once, with Standard Webhooks, for all
     const ana = await t.connect(ANA.id, await pat.accessToken(ANA.id));
     const chloe = await t.connect(CHLOE.id, await pat.accessToken(CHLOE.id));
     await Promise.all([ana.whenSynced(), chloe.whenSynced()]);
-    // Both weddings' portraits are outdoors on their day.
+    // Both weddings' portraits are outdoors on their day; Ana & Ben also have an outdoor shoot on
+    // Chloe & Dev's day, so an alert for that day sent to the wrong wedding would show there.
     for (const [c, w] of [[ana, ANA], [chloe, CHLOE]] as const) {
       c.doc.upsertEvent({ ...c.doc.getEvent('portraits')!, outdoor: true });
       await c.whenAcknowledged();
       expect(c.doc.getEvent('portraits')!.start).toBe(w.start);
     }
+    ana.doc.upsertEvent({ id: 'engagement', title: 'Engagement shoot', start: '2027-07-03T10:00:00+01:00', end: '2027-07-03T11:00:00+01:00', vendorIds: ['photo'], outdoor: true });
+    await ana.whenAcknowledged();
 
     const storm = await sendStandardWebhook(webhookUrl, webhookSecret!, {
       id: 'storm-1', type: 'alert.weather', weddingId: CHLOE.id, data: { date: CHLOE.meta.date, severity: 'high', headline: 'Severe thunderstorm warning' },
@@ -113,8 +125,10 @@ describe('a studio connects its own system once, with Standard Webhooks, for all
     expect(ack.status).toBe(200);
     await waitFor(() => chloe.doc.listMessages().find((m) => m.id === alert.id)?.acks?.photo !== undefined, 'the acknowledgement on the alert');
 
-    // Neither reached Ana's wedding, which has no such message and no alert of its own.
+    // Neither reached Ana's wedding, which has no alert of its own.
     expect(ana.doc.listMessages().filter((m) => m.type === 'emergency.weather')).toEqual([]);
+    const { serverSql } = await import('../helpers/test-backend.ts');
+    expect(await serverSql(t.server).values('SELECT event_id FROM inbox WHERE wedding_id = ? ORDER BY id', ANA.id)).toEqual([]);
     // An alert naming no wedding has nowhere to go here (no wedding claims unrouted records): ignored, not applied to both.
     const unnamed = await sendStandardWebhook(webhookUrl, webhookSecret!, { id: 'storm-2', type: 'alert.weather', data: { date: ANA.meta.date, severity: 'high', headline: 'Gale warning' } });
     expect(unnamed.status).toBe(200);
@@ -122,5 +136,81 @@ describe('a studio connects its own system once, with Standard Webhooks, for all
     expect(ana.doc.listMessages().filter((m) => m.type === 'emergency.weather')).toEqual([]);
     await ana.destroy();
     await chloe.destroy();
+  });
+
+  it('a connection made from a wedding and bound to others: unnamed events stay with the first; an ignored event sent again once its wedding is bound is applied; a send-only binding takes nothing', async () => {
+    const t = await startTestServer({ env });
+    const receiver = await startReceiver();
+    const [, , ELI] = STORY_WEDDINGS;
+    const { pat } = await studio(t, STORY_WEDDINGS);
+    const connected = await api<{ integrationId: string; webhookUrl: string; webhookSecret: string }>(t, '/api/integrations/vendor/connect', await pat.accessToken(ANA.id), { json: {
+      weddingId: ANA.id, system: 'webhooks', credentials: { webhookSecret: receiver.secret }, configuration: { url: receiver.url },
+    } });
+    expect(connected.status, JSON.stringify(connected.body)).toBe(201);
+    const { integrationId, webhookUrl, webhookSecret } = connected.body;
+    const sent = (weddingId: string) => receiver.accepted().some((r) => r.body.weddingId === weddingId && r.body.data.id === 'portraits');
+    await waitFor(() => sent(ANA.id), 'Ana & Ben\'s portraits sent');
+
+    // Sent before Chloe & Dev's wedding is bound: ignored, and its id not used up.
+    const early = { id: 'early-1', type: 'timeline.upserted', weddingId: CHLOE.id, data: { id: 'portraits', start: '2027-07-03T18:00:00-04:00', end: '2027-07-03T19:00:00-04:00' } };
+    const ignored = await sendStandardWebhook(webhookUrl, webhookSecret, early);
+    expect(await ignored.json()).toMatchObject({ ignored: expect.any(String) });
+
+    const bound = await api(t, `/api/connections/${integrationId}/bindings`, await pat.accessToken(CHLOE.id), { json: { weddingId: CHLOE.id } });
+    expect(bound.status, JSON.stringify(bound.body)).toBe(201);
+    const sendOnly = await api(t, `/api/connections/${integrationId}/bindings`, await pat.accessToken(ELI.id), { json: { weddingId: ELI.id, configuration: { direction: 'outbound' } } });
+    expect(sendOnly.status, JSON.stringify(sendOnly.body)).toBe(201);
+    // Every wedding's portraits went out and are linked under the same id, 'portraits'.
+    await waitFor(() => sent(CHLOE.id) && sent(ELI.id), 'the other weddings\' portraits sent');
+
+    const ana = await t.connect(ANA.id, await pat.accessToken(ANA.id));
+    const chloe = await t.connect(CHLOE.id, await pat.accessToken(CHLOE.id));
+    const eli = await t.connect(ELI.id, await pat.accessToken(ELI.id));
+    await Promise.all([ana.whenSynced(), chloe.whenSynced(), eli.whenSynced()]);
+    // The same id again, now that the wedding is bound: routed and applied, not a duplicate.
+    const again = await sendStandardWebhook(webhookUrl, webhookSecret, early);
+    expect(await again.json()).toEqual({ received: true });
+    await waitFor(() => chloe.doc.getEvent('portraits')?.start === '2027-07-03T18:00:00-04:00', 'the early move in Chloe & Dev\'s timeline');
+
+    // The sender of the first wedding, naming none: it is that wedding's, not every wedding's with a 'portraits'.
+    const unnamed = await sendStandardWebhook(webhookUrl, webhookSecret, { id: 'unnamed-1', type: 'timeline.upserted', data: { id: 'portraits', start: '2027-06-12T15:00:00+01:00', end: '2027-06-12T16:00:00+01:00' } });
+    expect(unnamed.status).toBe(200);
+    await waitFor(() => ana.doc.getEvent('portraits')?.start === '2027-06-12T15:00:00+01:00', 'the move in Ana & Ben\'s timeline');
+    // Chloe & Dev's events are applied in order: once a later one is in, the unnamed one would have been too.
+    await sendStandardWebhook(webhookUrl, webhookSecret, { id: 'barrier-1', type: 'timeline.upserted', weddingId: CHLOE.id, data: { id: 'portraits', title: 'Portraits by the river' } });
+    await waitFor(() => chloe.doc.getEvent('portraits')?.title === 'Portraits by the river', 'a later event in Chloe & Dev\'s timeline');
+
+    // Eli & Fran's binding only sends: an event naming it is ignored.
+    const toEli = await sendStandardWebhook(webhookUrl, webhookSecret, { id: 'eli-1', type: 'timeline.upserted', weddingId: ELI.id, data: { id: 'portraits', title: 'Moved by the sender' } });
+    expect(await toEli.json()).toMatchObject({ ignored: expect.any(String) });
+    expect(eli.doc.getEvent('portraits')!.start).toBe(ELI.start);
+    expect(eli.doc.getEvent('portraits')!.title).toBe('Couple portraits');
+    expect(chloe.doc.getEvent('portraits')!.start).toBe('2027-07-03T18:00:00-04:00');
+    for (const c of [ana, chloe, eli]) await c.destroy();
+  });
+
+  it('a preset record matching the wedding a connection was made from is that wedding\'s, applied as sent', async () => {
+    const t = await startTestServer({ env });
+    const { pat } = await studio(t, [ANA]);
+    const connected = await api<{ integrationId: string; secretUrl: string }>(t, '/api/integrations/vendor/connect', await pat.accessToken(ANA.id), { json: {
+      weddingId: ANA.id, system: 'webhooks', configuration: { preset: 'honeybook', direction: 'inbound', timeZone: 'Europe/London', vendorId: 'photo' },
+    } });
+    expect(connected.status, JSON.stringify(connected.body)).toBe(201);
+    // A booked project on Ana & Ben's date, with their names and venue: the matching rules would be sure of it (0.95).
+    const booked = {
+      ...structuredClone(presetFor('honeybook').triggers.find((x) => x.id === 'new_project_booked')!.example as Record<string, unknown>),
+      project_id: 'hb-ana', project_name: 'Ana Lopez & Ben Kim Wedding', event_date: '2027-06-12', location: 'Kew Barn, Richmond', guest_count: '90',
+      client: { first_name: 'Ana', last_name: 'Lopez', email: 'ana@example.com' }, partner: { first_name: 'Ben', last_name: 'Kim' },
+    };
+    const res = await fetch(`${connected.body.secretUrl}&trigger=new_project_booked`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(booked) });
+    expect(res.status).toBe(200);
+    const ana = await t.connect(ANA.id, await pat.accessToken(ANA.id));
+    await waitFor(() => ana.doc.getMeta().venue === 'Kew Barn, Richmond', 'the venue as HoneyBook has it');
+    expect(ana.doc.getGuests().count).toBe(90);
+    // Applied as any record of the wedding's own connection: no guess recorded, no field held for a person.
+    const { serverSql } = await import('../helpers/test-backend.ts');
+    expect(await serverSql(t.server).values("SELECT action FROM audit WHERE action = 'route.matched'")).toEqual([]);
+    expect(ana.doc.listConflicts().filter((c) => c.status === 'pending')).toEqual([]);
+    await ana.destroy();
   });
 });

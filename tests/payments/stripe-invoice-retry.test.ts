@@ -4,7 +4,7 @@ import { stripeAdapter } from '../../adapters/stripe/index.ts';
 import { startStripe, stripeTestFetch, wedding } from './helpers.ts';
 
 const memoryState = (): AdapterState => { let s: Record<string, unknown> = {}; return { get: () => s, set: (n) => { s = n; } }; };
-const context: WeddingContext = { weddingId: 'w1', meta: wedding.meta, vendors: Object.fromEntries(wedding.vendors.map((v) => [v.id, v])) };
+const context: WeddingContext = { weddingId: 'w1', meta: wedding.meta, vendors: Object.fromEntries(wedding.vendors.map((v) => [v.id, { ...v, phone: '', links: {} }])) };
 const deposit = (due: string): OutboundChange => ({
   op: 'upsert', entity: 'payments', entityId: 'photo-deposit', externalId: null, version: null,
   data: { processor: 'stripe', vendorId: 'photo', milestone: 'deposit', description: 'Deposit', amount: 50_000, amountPaid: 0, currency: 'GBP', status: 'pending', due },
