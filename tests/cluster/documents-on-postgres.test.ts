@@ -1,6 +1,6 @@
 import pg from 'pg';
 import WebSocket from 'ws';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { connectWedding, createCollabSocket } from '../../client/sdk/node.ts';
 import { namedListener } from '../../server/collab/document-listeners.ts';
 import { authFrame, record, syncStep1Frame } from '../helpers/frames.ts';
@@ -142,15 +142,22 @@ describe('wedding documents on PostgreSQL: acknowledged means committed, one own
   });
 
   it('after a kill -9 of the owner, keeps every acknowledged edit and lets another instance serve the wedding once the lease lapses', async () => {
+    const started = Date.now();
+    const phases: string[] = [];
+    const phase = (name: string) => phases.push(`${name} ${Date.now() - started} ms`);
+    onTestFailed(() => console.log(`kill -9 case, phases: ${phases.join(', ')}`));
     const [a, b] = await twoProcesses(url, 'a', 'b');
+    phase('processes up');
     const writer = await planner(a.wsUrl, 'w2');
     await writer.whenSynced(10_000);
+    phase('writer synced');
     const acknowledged: string[] = [];
     for (let i = 0; i < 30; i++) {
       addEvent(writer, `k${i}`);
       await writer.whenAcknowledged(10_000);
       acknowledged.push(`k${i}`);
     }
+    phase('30 edits acknowledged');
     // While a holds the lease, b refuses the wedding rather than serve a second copy: "try again later".
     expect(await refusal(b.wsUrl, 'w2')).toEqual({ code: 1013, reason: 'document_owned_elsewhere' });
     expect(await lease(admin, 'w2')).toMatchObject({ owner: 'a', live: true });
@@ -161,10 +168,12 @@ describe('wedding documents on PostgreSQL: acknowledged means committed, one own
     addEvent(writer, 'last');
     await writer.whenAcknowledged(10_000);
     acknowledged.push('last');
+    phase('reader waiting, last edit acknowledged');
     a.child.kill('SIGKILL');
     const killedAt = Date.now();
     await a.exited;
     expect(await stored(admin, 'w2')).toEqual([...acknowledged].sort());
+    phase('killed, stored checked');
 
     // b takes the lease once it lapses (LEASE_MS after a's last renewal); its waiting client syncs.
     await synced;
@@ -173,7 +182,9 @@ describe('wedding documents on PostgreSQL: acknowledged means committed, one own
     expect(await lease(admin, 'w2')).toMatchObject({ owner: 'b', epoch: '2' });
     expect(recoveredMs).toBeLessThan(LEASE_MS + 10_000);
     console.log(`documents on PostgreSQL: ${acknowledged.length} acknowledged edits kept over kill -9; another instance served the wedding ${recoveredMs} ms after the kill (lease ${LEASE_MS} ms)`);
-  });
+    // 5-8 s alone; twice past 30 s inside a loaded full PostgreSQL run (2 cores, two child servers,
+    // 31 sequential commits). Its own waits bound each step; the phases say which one was slow.
+  }, 60_000);
 
   it("refuses a frozen owner's writes once another instance took the wedding over, and acknowledges none of them", async () => {
     const [a, b] = await twoProcesses(url, 'fa', 'fb');
