@@ -68,12 +68,16 @@ export type RouteDecision =
  * Routes a connection's records to its weddings (docs/connections.md), in this order:
  * 1. the wedding the record names (our metadata or event key, `InboundChange.weddingId`), and no other;
  * 2. link rows: the weddings whose bindings already hold the record (all of them: a record may
- *    belong to several weddings); else the weddings whose bindings hold the external reference it
- *    names (a CRM job id, `InboundChange.reference`; every such wedding: a job may be shared);
+ *    belong to several weddings; for a system whose ids repeat across weddings,
+ *    AdapterDefinition.externalIdsPerWedding, the claiming binding first, and one wedding only);
+ *    else the weddings whose bindings hold the external reference it names (a CRM job id,
+ *    `InboundChange.reference`; every such wedding: a job may be shared);
  * 3. matching rules on date, couple names and venue (wedding-facts.ts), routed when one wedding
  *    reaches the connection's `autoMatchConfidence`;
  * 4. the binding that claims the connection's unrouted records (a calendar dedicated to one wedding);
  * 5. otherwise the workspace's unmatched queue, with the rules' proposals.
+ * Acks, alerts and delivery reports go to the wedding they name, else the claiming binding. Bindings
+ * whose configuration says `direction: "outbound"` take nothing.
  * Everything is written in one transaction (RouteRecords.commit), before the delivery is acknowledged.
  */
 export class InboundRouter {
