@@ -90,7 +90,9 @@ describe('planner app: offline', () => {
     // Sections are separate chunks this page never fetched: the service worker precached them.
     for (const [tab, heading] of [['Vendors', 'Vendors'], ['Conflicts', 'Conflicts'], ['Run-of-show', 'Run-of-show']] as const) {
       await a.page.getByRole('link', { name: new RegExp(`^${tab}`) }).click();
-      await waitFor(() => a.page.getByRole('heading', { name: heading, exact: true }).isVisible(), `the ${tab} section offline`);
+      // As long as the reload above: the service worker may have to start again to answer (it timed
+      // out at 10 s once in a loaded CI run, after Vendors had loaded).
+      await waitFor(() => a.page.getByRole('heading', { name: heading, exact: true }).isVisible(), `the ${tab} section offline`, 15_000);
       expect(await a.page.getByRole('alert').filter({ hasText: 'could not be loaded' }).count()).toBe(0);
     }
     await a.page.getByRole('link', { name: 'Timeline' }).click();
