@@ -207,7 +207,7 @@ describe('a studio connects its own system once, with Standard Webhooks, for all
     const ana = await t.connect(ANA.id, await pat.accessToken(ANA.id));
     await waitFor(() => ana.doc.getMeta().venue === 'Kew Barn, Richmond', 'the venue as HoneyBook has it');
     expect(ana.doc.getGuests().count).toBe(90);
-    // Applied as any record of the wedding's own connection: no guess recorded, no field held for a person.
+    // Applied like every record of the wedding's own connection: no guess recorded, no field held for a person.
     const { serverSql } = await import('../helpers/test-backend.ts');
     expect(await serverSql(t.server).values("SELECT action FROM audit WHERE action = 'route.matched'")).toEqual([]);
     expect(ana.doc.listConflicts().filter((c) => c.status === 'pending')).toEqual([]);

@@ -63,7 +63,7 @@ export function SecretUrlPanel({ system, url, triggers = [], signingSecret, idPr
         {signingSecret && <button type="button" onClick={() => void copy('secret')}>Copy signing secret</button>}
         <button type="button" onClick={onDismiss}>I have copied it</button>
       </div>
-      <p role="status">{copied === 'address' ? 'Copied.' : copied === 'secret' ? 'Signing secret copied.' : copied === 'no' ? 'Copying is not allowed here: select the address and copy it yourself.' : ''}</p>
+      <p role="status">{copied === 'address' ? 'Copied.' : copied === 'secret' ? 'Signing secret copied.' : copied === 'no' ? `Copying is not allowed here: select the ${signingSecret ? 'text' : 'address'} and copy it yourself.` : ''}</p>
     </section>
   );
 }
