@@ -178,6 +178,9 @@ describe.concurrent('failover: three instances behind HAProxy, the owner of a bu
     const recovery = recoveryMs(writers, killedAt).sort((a, b) => a - b);
     await waitFor(() => hooks.answeredAt.filter((at) => at > killedAt).length >= 3, 'webhooks answered after the kill too', 15_000);
     await hooks.stop();
+    // Any instance accepts a webhook, the owner's or not, and during the lease's gap: only a request
+    // in flight at the killed instance may go unanswered (the sender sends one at a time).
+    expect(hooks.refused, `webhooks not answered 2xx of ${hooks.answered.length + hooks.refused}`).toBeLessThanOrEqual(2);
     // Every webhook answered 2xx is applied to the wedding (by whichever instance claims it), before the clients settle on what is stored.
     await waitFor(async () => { const kept = await stored(admin, weddingId); return hooks.answered.every((id) => kept.includes(id)); }, 'every answered webhook in the wedding', 60_000, 250);
     const { acknowledged, stored: kept } = await settle(writers, weddingId);

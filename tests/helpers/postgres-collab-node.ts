@@ -15,15 +15,17 @@ import { ActivityStore } from '../../server/activity/activity-store.ts';
 import { PostgresActivityStore } from '../../server/activity/postgres-activity-store.ts';
 import { createTokenService } from '../../server/auth/tokens.ts';
 import { createCollabServer, type CollabServer } from '../../server/collab/collab-server.ts';
+import { DocumentsAnywhere } from '../../server/collab/documents-anywhere.ts';
 import { LeaseRouter } from '../../server/collab/document-routing.ts';
 import { flowControlFromConfig } from '../../server/collab/flow-control.ts';
 import { PostgresDocumentLog } from '../../server/collab/postgres-document-log.ts';
 import { Y_WEBSOCKET_PATH } from '../../server/collab/socket-framing.ts';
 import { attachCollabTransport } from '../../server/collab/websocket-transport.ts';
 import { loadConfig, type Config } from '../../server/config.ts';
+import { WedSyncError } from '../../server/errors.ts';
 import { createLogger, type Logger } from '../../server/logger.ts';
 import { Metrics } from '../../server/metrics.ts';
-import { openPostgresDocuments } from '../../server/storage/backend/open-document-store.ts';
+import { openPostgresDocuments, type OpenedPostgres } from '../../server/storage/backend/open-document-store.ts';
 import { openDatabase, type Db } from '../../server/storage/database.ts';
 import { DocumentStore } from '../../server/storage/document-store.ts';
 import { GroupCommit } from '../../server/storage/group-commit.ts';
@@ -102,7 +104,7 @@ const WEBHOOK_PATH = /^\/api\/integrations\/webhook\/([^/?]+)\/([^/?]+)(?:\?.*)?
 
 /** The bridge on the node's PostgreSQL stores (CollabNodeOptions.bridgeKey). */
 async function startNodeBridge(
-  options: CollabNodeOptions, config: Config, collab: CollabServer, logger: Logger, metrics: Metrics, publicUrl: () => string,
+  options: CollabNodeOptions, config: Config, collab: CollabServer, postgres: OpenedPostgres, logger: Logger, metrics: Metrics, publicUrl: () => string,
 ): Promise<{ bridge: Bridge; stop(): Promise<void> }> {
   const pool = openPostgresPool(options.databaseUrl, { max: 6 });
   const storage = postgresBridgeStorage({
@@ -111,7 +113,19 @@ async function startNodeBridge(
   });
   const docs = new HocuspocusDocuments(collab.hocuspocus, collab.persistence, config.BRIDGE_DOCUMENT_IDLE_MS);
   const egress = createGuardedEgress(createOutboundPolicy(parseOutboundAllow('127.0.0.1')));
-  const bridge = new Bridge({ storage, docs, egress, adapters: ADAPTERS, logger: logger.child({ component: 'bridge' }), metrics, settings: bridgeSettingsFrom(config, publicUrl) });
+  // As on `wedsync serve`: routing reads the facts of a wedding another node serves from what is
+  // stored (the bridge only reads through it). This node has no instance routes, so a change made
+  // there could not be handed to the owner: it is refused, not dropped.
+  const anywhere = new DocumentsAnywhere({
+    local: { withDocument: (id, fn) => docs.withDocument(id, fn), foldHistory: (id) => collab.foldHistory(id) },
+    store: postgres.documents, instanceId: options.instanceId, liveHere: (name) => Boolean(collab.persistence.loadedDocument(name)), ownerOf: (name) => postgres.instances.ownerOf(name),
+    owners: {
+      applyChanges: (owner, weddingId) => Promise.reject(new WedSyncError('document_unavailable', `a collaboration node cannot hand changes of wedding ${weddingId} to ${owner.instanceId}`)),
+      foldHistory: (owner, weddingId) => Promise.reject(new WedSyncError('document_unavailable', `a collaboration node cannot ask ${owner.instanceId} to fold wedding ${weddingId}`)),
+    },
+    handOnMs: 0, logger: logger.child({ component: 'documents-anywhere' }),
+  });
+  const bridge = new Bridge({ storage, docs, anywhere, egress, adapters: ADAPTERS, logger: logger.child({ component: 'bridge' }), metrics, settings: bridgeSettingsFrom(config, publicUrl) });
   return {
     bridge,
     async stop() {
@@ -155,7 +169,7 @@ export async function startCollabNode(options: CollabNodeOptions): Promise<Postg
   // 503 while stopping, or while its PostgreSQL does not answer, takes no writes or lacks migrations.
   const readinessPool = options.databaseUrl ? openReadinessPool(options.databaseUrl) : null;
   const readiness = readinessPool ? new PostgresReadiness(readinessPool) : null;
-  const bridged = postgres && options.bridgeKey ? await startNodeBridge(options, config, collab, logger, metrics, () => `http://127.0.0.1:${port}`) : null;
+  const bridged = postgres && options.bridgeKey ? await startNodeBridge(options, config, collab, postgres, logger, metrics, () => `http://127.0.0.1:${port}`) : null;
   const server = http.createServer((req, res) => {
     const hook = bridged && req.method === 'POST' ? WEBHOOK_PATH.exec(req.url ?? '') : null;
     if (hook) {
