@@ -29,8 +29,8 @@ describe('planner app: offline when signed in with an account', () => {
     await workspaceWith(t, ana, 'Bloom', ['wed_bloom1']);
     await t.server.collab.withDocument('wed_bloom1', (ydoc) => seedWedding(ydoc, 'Ava & Sam'));
 
-    const a = await openTab(browser, { bypassCSP: true });
-    const b = await openTab(browser, { bypassCSP: true });
+    const a = await openTab(browser, { serviceWorkers: 'allow', bypassCSP: true });
+    const b = await openTab(browser, { serviceWorkers: 'allow', bypassCSP: true });
     closeAfterTest(a.context, b.context);
     // Ana signs in as a person would: the e-mail link from her inbox.
     await a.page.goto(`${t.httpUrl}/`);
@@ -81,7 +81,7 @@ describe('planner app: offline when signed in with an account', () => {
       await t.server.people.addParticipant({ weddingId: id, role: 'vendor', vendorId: 'photo', personId: pia.person.id });
     }
     // A phone in New York for a Europe/London wedding: the copy's age is in London time (trial 23).
-    const { context, page, errors } = await openTab(browser, { bypassCSP: true, timezoneId: 'America/New_York' });
+    const { context, page, errors } = await openTab(browser, { serviceWorkers: 'allow', bypassCSP: true, timezoneId: 'America/New_York' });
     closeAfterTest(context);
     await withSessionCookie(t, context, pia);
     const started = Date.now();

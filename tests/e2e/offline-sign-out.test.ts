@@ -23,7 +23,7 @@ describe('planner app: signing out while offline', () => {
     const ana = await signedIn(t, 'ana@bloom.example', 'Ana Planner');
     await workspaceWith(t, ana, 'Bloom', ['wed_bloom1']);
     await t.server.collab.withDocument('wed_bloom1', (ydoc) => seedWedding(ydoc, 'Ava & Sam'));
-    const { context, page, errors } = await openTab(browser, { bypassCSP: true });
+    const { context, page, errors } = await openTab(browser, { serviceWorkers: 'allow', bypassCSP: true });
     closeAfterTest(context);
     const cookieNames = async () => (await context.cookies(t.httpUrl)).map((c) => c.name);
 

@@ -27,8 +27,8 @@ describe('planner app: offline', () => {
     const t = await startPlannerServer(dist);
     const peer = await t.connect('w1', await t.token('planner', ['w1'], { sub: 'seed' }));
     await seedWedding(peer);
-    const a = await openTab(browser);
-    const b = await openTab(browser);
+    const a = await openTab(browser, { serviceWorkers: 'allow' });
+    const b = await openTab(browser, { serviceWorkers: 'allow' });
     closeAfterTest(a.context, b.context);
     await a.page.goto(t.signInUrl(await t.token('planner', ['w1'], { sub: 'alex', name: 'Alex Morgan' })));
     await b.page.goto(t.signInUrl(await t.token('planner', ['w1'], { sub: 'blair', name: 'Blair Chen' })));
@@ -68,7 +68,7 @@ describe('planner app: offline', () => {
     const t = await startPlannerServer(dist);
     const peer = await t.connect('w1', await t.token('planner', ['w1'], { sub: 'seed' }));
     await seedWedding(peer);
-    const a = await openTab(browser);
+    const a = await openTab(browser, { serviceWorkers: 'allow' });
     closeAfterTest(a.context);
     await a.page.goto(t.signInUrl(await t.token('planner', ['w1'], { sub: 'alex', name: 'Alex Morgan' })));
     await waitSyncState(a.page, 'online');

@@ -25,7 +25,7 @@ async function withSessionCookie(t: TestServer, context: BrowserContext, person:
 }
 
 async function signedInTab(t: TestServer, person: SignedIn): Promise<{ page: Page; context: BrowserContext; errors: string[] }> {
-  const tab = await openTab(browser, { bypassCSP: true });
+  const tab = await openTab(browser, { serviceWorkers: 'allow', bypassCSP: true });
   closeAfterTest(tab.context);
   await withSessionCookie(t, tab.context, person);
   return tab;

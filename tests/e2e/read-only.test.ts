@@ -19,8 +19,8 @@ describe('planner app: read-only roles', () => {
     const t = await startPlannerServer(dist);
     const peer = await t.connect('w1', await t.token('planner', ['w1'], { sub: 'seed' }));
     await seedWedding(peer);
-    const planner = await openTab(browser);
-    const vendor = await openTab(browser);
+    const planner = await openTab(browser, { serviceWorkers: 'allow' });
+    const vendor = await openTab(browser, { serviceWorkers: 'allow' });
     closeAfterTest(planner.context, vendor.context);
     await planner.page.goto(t.signInUrl(await t.token('planner', ['w1'], { sub: 'alex', name: 'Alex Morgan' })));
     await vendor.page.goto(t.signInUrl(await t.token('vendor', ['w1'], { sub: 'lens', name: 'Lens & Light', vendorId: 'ven_photo' })));
@@ -95,7 +95,7 @@ describe('planner app: read-only roles', () => {
       remoteValue: '2026-06-13T14:30:00+01:00', source: 'google-calendar', strategy: 'manual', status: 'pending', winner: null, resolvedBy: null, resolvedAt: null,
     });
     await peer.whenAcknowledged();
-    const couple = await openTab(browser);
+    const couple = await openTab(browser, { serviceWorkers: 'allow' });
     closeAfterTest(couple.context);
     const page = couple.page;
     await page.goto(t.signInUrl(await t.token('couple', ['w1'], { sub: 'ada', name: 'Ada' })));

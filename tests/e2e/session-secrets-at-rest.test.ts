@@ -39,7 +39,7 @@ describe('planner app: no secret that authorizes writes is kept on the device', 
     const ana = await signedIn(t, 'ana@bloom.example', 'Ana Planner');
     await workspaceWith(t, ana, 'Bloom', ['wed_bloom1']);
     await t.server.collab.withDocument('wed_bloom1', (ydoc) => seedWedding(ydoc, 'Ava & Sam'));
-    const { context, page, errors } = await openTab(browser, { bypassCSP: true });
+    const { context, page, errors } = await openTab(browser, { serviceWorkers: 'allow', bypassCSP: true });
     closeAfterTest(context);
 
     // Ana signs in with the e-mail link, as a person would: the server sets the cookie.
@@ -104,7 +104,7 @@ describe('planner app: no secret that authorizes writes is kept on the device', 
     const t = await startMailPlannerServer(dist);
     const ana = await signedIn(t, 'ana@bloom.example', 'Ana Planner');
     await workspaceWith(t, ana, 'Bloom', ['wed_bloom1']);
-    const { context, page } = await openTab(browser, { bypassCSP: true });
+    const { context, page } = await openTab(browser, { serviceWorkers: 'allow', bypassCSP: true });
     closeAfterTest(context);
     await page.goto(`${t.httpUrl}/`);
     await waitOfflineReady(page);

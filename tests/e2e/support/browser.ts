@@ -43,9 +43,17 @@ export interface Tab {
   errors: string[];
 }
 
-/** A fresh browser profile (own storage, own IndexedDB) with one page. Closed by the caller's teardown. */
+/**
+ * A fresh browser profile (own storage, own IndexedDB) with one page. Closed by the caller's teardown.
+ *
+ * The app's service worker is blocked unless `options.serviceWorkers` is 'allow': a fresh profile's
+ * worker fetches and caches every file of the build (about 45) on its first page, about a tenth of
+ * the e2e files' CPU, for tabs that never start offline. The worker never intercepts the API or the
+ * WebSocket (client/app/src/offline/service-worker.ts); the files that start the app offline, or
+ * check what it keeps on the device, allow it.
+ */
 export async function openTab(browser: Browser, options: BrowserContextOptions = {}): Promise<Tab> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, ...options });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, serviceWorkers: 'block', ...options });
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
@@ -53,7 +61,17 @@ export async function openTab(browser: Browser, options: BrowserContextOptions =
   return { context, page, errors };
 }
 
-export async function screenshot(page: Page, name: string): Promise<string> {
+/**
+ * Whether the e2e files write their screenshots: always, but under CI (`CI` set, as `.ci/run` runs),
+ * where nobody looks at them and the run throws them away, unless WEDSYNC_SCREENSHOTS=1 asks. A
+ * full-page capture costs 0.2–0.9 s of Chromium's CPU; the e2e files take about 130, a minute of a
+ * CI run's 2 cores. What a test asserts (the phone width's sideways scrolling) is measured either way.
+ */
+export const WRITES_SCREENSHOTS = process.env.WEDSYNC_SCREENSHOTS === '1' || !process.env.CI;
+
+/** A full-page screenshot, `<name>.png` in test-results/screenshots/ (WRITES_SCREENSHOTS); resolves with its path, or null when not written. */
+export async function screenshot(page: Page, name: string): Promise<string | null> {
+  if (!WRITES_SCREENSHOTS) return null;
   fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
   const file = path.join(SCREENSHOT_DIR, `${name}.png`);
   await page.screenshot({ path: file, fullPage: true });
