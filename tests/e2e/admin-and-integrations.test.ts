@@ -27,7 +27,7 @@ describe('planner app: admin, vendors, integrations and conflicts', () => {
     const other = await t.connect('w2', await t.token('planner', ['w2'], { sub: 'seed' }));
     other.doc.setMeta({ title: 'Second wedding' });
     await other.whenAcknowledged();
-    const { context, page, errors } = await openTab(browser, { serviceWorkers: 'allow' });
+    const { context, page, errors } = await openTab(browser);
     closeAfterTest(context);
 
     // An all-weddings token lists the weddings in storage.
@@ -96,7 +96,7 @@ describe('planner app: admin, vendors, integrations and conflicts', () => {
     expect(errors).toEqual([]);
 
     // Snapshots are for admins only: a planner has no such section.
-    const planner = await openTab(browser, { serviceWorkers: 'allow' });
+    const planner = await openTab(browser);
     closeAfterTest(planner.context);
     await planner.page.goto(t.signInUrl(await t.token('planner', ['w1'], { sub: 'alex' }), '/w/w1/admin'));
     await waitSyncState(planner.page, 'online');

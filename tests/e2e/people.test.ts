@@ -40,7 +40,7 @@ describe('planner app: people and sessions', () => {
     await seedWedding(await t.connect('w1', await t.token('planner', ['w1'], { sub: 'seed' })));
 
     // Not signed in: the e-mail form first, the token form still there for operators.
-    const visitor = await openTab(browser, { serviceWorkers: 'allow', bypassCSP: true });
+    const visitor = await openTab(browser, { bypassCSP: true });
     closeAfterTest(visitor.context);
     await visitor.page.goto(`${t.httpUrl}/?signin_error=link_expired`);
     await waitFor(() => visitor.page.getByLabel('E-mail address').isVisible(), 'the e-mail sign-in form');
@@ -52,7 +52,7 @@ describe('planner app: people and sessions', () => {
     expect(await visitor.page.evaluate(() => document.activeElement?.id)).toBe('signin-email');
     expect(await seriousAxeViolations(visitor.page)).toEqual([]);
 
-    const { context, page, errors } = await openTab(browser, { serviceWorkers: 'allow', bypassCSP: true });
+    const { context, page, errors } = await openTab(browser, { bypassCSP: true });
     closeAfterTest(context);
     await withSessionCookie(t, context, alex.cookie);
     await page.goto(`${t.httpUrl}/`);
@@ -120,7 +120,7 @@ describe('planner app: people and sessions', () => {
     const alex = await signedIn(t, 'alex@studio.example', 'Alex Morgan');
     await workspaceWith(t, alex, 'Morgan Studio', ['w1']);
     await seedWedding(await t.connect('w1', await t.token('planner', ['w1'], { sub: 'seed' })));
-    const { context, page } = await openTab(browser, { serviceWorkers: 'allow' });
+    const { context, page } = await openTab(browser);
     closeAfterTest(context);
     await withSessionCookie(t, context, alex.cookie);
     await page.goto(`${t.httpUrl}/w/w1/timeline`);
@@ -148,7 +148,7 @@ describe('planner app: people and sessions', () => {
     const other = await signedIn(t, 'sam@elsewhere.example', 'Sam');
     await workspaceWith(t, alex, 'Morgan Studio', ['w1']);
     await workspaceWith(t, other, 'Elsewhere', ['w2']);
-    const { context, page } = await openTab(browser, { serviceWorkers: 'allow' });
+    const { context, page } = await openTab(browser);
     closeAfterTest(context);
     await withSessionCookie(t, context, alex.cookie);
     await page.goto(`${t.httpUrl}/w/w2/timeline`);
@@ -160,7 +160,7 @@ describe('planner app: people and sessions', () => {
   const sharing = hasRoute('post', '/api/workspaces') && hasRoute('post', '/api/weddings/{id}/invitations');
   it.skipIf(!sharing)(`a planner signs in ${emailLinks ? 'by e-mail link' : '(foundation session)'}, creates a wedding and a couple share link; the couple joins by name and sees the timeline`, async () => {
     const t = await startLoggedPlannerServer(dist);
-    const { context, page, errors } = await openTab(browser, { serviceWorkers: 'allow', bypassCSP: true });
+    const { context, page, errors } = await openTab(browser, { bypassCSP: true });
     closeAfterTest(context);
     if (emailLinks) {
       await page.goto(`${t.httpUrl}/`);
@@ -213,7 +213,7 @@ describe('planner app: people and sessions', () => {
     await waitFor(() => page.evaluate(() => document.activeElement?.textContent === 'Share'), 'focus back on Share');
 
     // The couple, in another browser profile, opens the link and joins with a name.
-    const couple = await openTab(browser, { serviceWorkers: 'allow', bypassCSP: true });
+    const couple = await openTab(browser, { bypassCSP: true });
     closeAfterTest(couple.context);
     await couple.page.goto(new URL(new URL(url).pathname, t.httpUrl).toString());
     await waitFor(() => couple.page.getByRole('heading', { name: 'You are invited to “Ada & Grace”' }).isVisible(), 'the invitation');
@@ -266,7 +266,7 @@ describe('planner app: people and sessions', () => {
     }, 'the planner link');
 
     // A planner link asks a visitor to sign in first, and comes back to the invitation afterwards.
-    const visitor = await openTab(browser, { serviceWorkers: 'allow' });
+    const visitor = await openTab(browser);
     closeAfterTest(visitor.context);
     await visitor.page.goto(new URL(new URL(plannerUrl).pathname, t.httpUrl).toString());
     await visitor.page.getByRole('button', { name: 'Sign in to accept' }).click();

@@ -86,7 +86,7 @@ describe('planner app: quality', () => {
     const t = await startPlannerServer(dist);
     const peer = await t.connect('w1', await t.token('planner', ['w1'], { sub: 'seed' }));
     await seedWedding(peer);
-    const { context, page, errors } = await openTab(browser, { serviceWorkers: 'allow' });
+    const { context, page, errors } = await openTab(browser);
     closeAfterTest(context);
     await page.goto(t.signInUrl(await t.token('planner', ['w1'], { sub: 'alex', name: 'Alex Morgan' })));
     await waitSyncState(page, 'online');
@@ -140,7 +140,7 @@ describe('planner app: quality', () => {
     const t = await startPlannerServer(dist);
     const peer = await t.connect('w1', await t.token('planner', ['w1'], { sub: 'seed' }));
     await seedWedding(peer);
-    const { context, page, errors } = await openTab(browser, { serviceWorkers: 'allow' });
+    const { context, page, errors } = await openTab(browser);
     closeAfterTest(context);
     await page.goto(t.signInUrl(await t.token('planner', ['w1'], { sub: 'alex', name: 'Alex Morgan' })));
     await waitSyncState(page, 'online');
@@ -169,7 +169,7 @@ describe('planner app: quality', () => {
     const t = await startPlannerServer(dist);
     const peer = await t.connect('w1', await t.token('planner', ['w1'], { sub: 'seed' }));
     await seedWedding(peer);
-    const { context, page } = await openTab(browser, { serviceWorkers: 'allow' });
+    const { context, page } = await openTab(browser);
     closeAfterTest(context);
     await page.goto(t.signInUrl(await t.token('planner', ['w1'], { sub: 'alex' })));
     await waitSyncState(page, 'online');
@@ -195,7 +195,7 @@ describe('planner app: quality', () => {
     const t = await startPlannerServer(dist);
     const peer = await t.connect('w1', await t.token('planner', ['w1'], { sub: 'seed' }));
     await seedWedding(peer);
-    const { context, page, errors } = await openTab(browser, { serviceWorkers: 'allow', viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true });
+    const { context, page, errors } = await openTab(browser, { viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true });
     closeAfterTest(context);
     await page.goto(t.signInUrl(await t.token('admin', ['*'], { sub: 'alex', name: 'Alex Morgan' }), '/w/w1/timeline'));
     await waitSyncState(page, 'online');

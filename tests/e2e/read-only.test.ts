@@ -95,7 +95,7 @@ describe('planner app: read-only roles', () => {
       remoteValue: '2026-06-13T14:30:00+01:00', source: 'google-calendar', strategy: 'manual', status: 'pending', winner: null, resolvedBy: null, resolvedAt: null,
     });
     await peer.whenAcknowledged();
-    const couple = await openTab(browser, { serviceWorkers: 'allow' });
+    const couple = await openTab(browser);
     closeAfterTest(couple.context);
     const page = couple.page;
     await page.goto(t.signInUrl(await t.token('couple', ['w1'], { sub: 'ada', name: 'Ada' })));

@@ -49,7 +49,7 @@ export interface Tab {
  * The app's service worker is blocked unless `options.serviceWorkers` is 'allow': a fresh profile's
  * worker fetches and caches every file of the build (about 45) on its first page, about a tenth of
  * the e2e files' CPU, for tabs that never start offline. The worker never intercepts the API or the
- * WebSocket (client/app/src/offline/service-worker.ts); the files that start the app offline, or
+ * WebSocket (client/app/src/offline/service-worker.ts); the tabs that go offline, or
  * check what it keeps on the device, allow it.
  */
 export async function openTab(browser: Browser, options: BrowserContextOptions = {}): Promise<Tab> {
