@@ -50,10 +50,11 @@ export interface AuditRecords {
   /** Failed share of the last `n` push attempts (0 when there were none). */
   pushErrorRate(integrationId: string, n?: number): Promise<number>;
   /**
-   * When the integration's newest push attempt was recorded, if it failed (ISO 8601, UTC); null when
-   * it was delivered or there was none. Two look-ups served by index audit_by_integration.
+   * The integration's push attempts that failed since its newest delivered one, newest first, at
+   * most `limit`: empty when the newest attempt was delivered or there was none. Two look-ups
+   * served by index audit_by_integration.
    */
-  newestPushFailedAt(integrationId: string): Promise<string | null>;
+  failedPushes(integrationId: string, limit: number): Promise<FailedPush[]>;
   /** When one of `actions` last succeeded for the integration (ISO 8601), or null. */
   lastSuccess(integrationId: string, actions: string[]): Promise<string | null>;
 }
@@ -65,6 +66,27 @@ export interface AuditRecords {
 export interface AuditWriter {
   record(e: AuditInput): void;
 }
+
+/** A failed push attempt as `failedPushes` gives it. */
+export interface FailedPush {
+  /** When it was recorded (ISO 8601, UTC). */
+  at: string;
+  /**
+   * The system refused it for good: dead-lettered at the first answer for a reason retrying cannot
+   * mend (a 4xx other than 401/403/429: `permanent`, `gone`, `invalid_config`, …), not a retryable
+   * failure that ran out of attempts.
+   */
+  refused: boolean;
+}
+
+/** Reads FailedPush from a `push.failed` entry's detail (outbox-worker.ts: `code`, `outcome`). */
+export function failedPushOf(at: string, detail: string): FailedPush {
+  const d = JSON.parse(detail) as { code?: unknown; outcome?: unknown };
+  return { at, refused: d.outcome === 'dead' && typeof d.code === 'string' && !RETRYABLE_CODES.has(d.code) };
+}
+
+/** AdapterError codes the outbox retries (AdapterError.retryable) or that mark the connection as needing a person (`unauthorized`). */
+const RETRYABLE_CODES = new Set(['transient', 'rate_limited', 'precondition_failed', 'unauthorized']);
 
 /** A page of `limit` rows as `list` answers it. */
 export function auditPage(rows: AuditRow[], limit: number): { entries: AuditEntry[]; nextCursor: number | null } {
@@ -80,7 +102,7 @@ export class AuditLog {
   private readonly insert;
   private readonly page;
   private readonly recentPushes;
-  private readonly newestOf;
+  private readonly failedSince;
   private readonly lastOf;
 
   constructor(db: Db, private readonly now: () => number = Date.now) {
@@ -88,7 +110,8 @@ export class AuditLog {
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.page = db.prepare(`SELECT * FROM audit WHERE wedding_id = ? AND id < ? ORDER BY id DESC LIMIT ?`);
     this.recentPushes = db.prepare(`SELECT result FROM audit WHERE integration_id = ? AND action IN ('push.delivered', 'push.failed') ORDER BY id DESC LIMIT ?`).pluck();
-    this.newestOf = db.prepare(`SELECT id, at FROM audit WHERE integration_id = ? AND action = ? ORDER BY id DESC LIMIT 1`);
+    this.failedSince = db.prepare(`SELECT at, detail FROM audit WHERE integration_id = @id AND action = 'push.failed'
+      AND id > coalesce((SELECT max(id) FROM audit WHERE integration_id = @id AND action = 'push.delivered'), 0) ORDER BY id DESC LIMIT @limit`);
     this.lastOf = db.prepare(`SELECT max(at) FROM audit WHERE integration_id = ? AND action IN (SELECT value FROM json_each(?)) AND result = 'ok'`).pluck();
   }
 
@@ -104,10 +127,8 @@ export class AuditLog {
     return errorRate(this.recentPushes.all(integrationId, n) as string[]);
   }
 
-  newestPushFailedAt(integrationId: string): string | null {
-    const failed = this.newestOf.get(integrationId, 'push.failed') as { id: number; at: string } | undefined;
-    const delivered = this.newestOf.get(integrationId, 'push.delivered') as { id: number; at: string } | undefined;
-    return failed && (!delivered || failed.id > delivered.id) ? failed.at : null;
+  failedPushes(integrationId: string, limit: number): FailedPush[] {
+    return (this.failedSince.all({ id: integrationId, limit }) as { at: string; detail: string }[]).map((r) => failedPushOf(r.at, r.detail));
   }
 
   lastSuccess(integrationId: string, actions: string[]): string | null {
@@ -117,5 +138,5 @@ export class AuditLog {
 
 /** AuditRecords over a SQLite AuditLog. */
 export function sqliteAuditRecords(log: AuditLog): AuditRecords {
-  return resolving(log, ['record', 'list', 'pushErrorRate', 'newestPushFailedAt', 'lastSuccess'] as const);
+  return resolving(log, ['record', 'list', 'pushErrorRate', 'failedPushes', 'lastSuccess'] as const);
 }

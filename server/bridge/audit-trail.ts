@@ -1,7 +1,7 @@
 import type { AuditEntry } from '../../schema/index.ts';
 import type { Logger } from '../logger.ts';
 import { OrderedWrites } from '../storage/ordered-writes.ts';
-import type { AuditInput, AuditRecords, AuditWriter } from './audit-log.ts';
+import type { AuditInput, AuditRecords, AuditWriter, FailedPush } from './audit-log.ts';
 
 /**
  * The bridge's audit trail on either backend (AuditRecords: sqliteAuditRecords or
@@ -35,8 +35,8 @@ export class AuditTrail implements AuditWriter {
     return this.records.pushErrorRate(integrationId, n);
   }
 
-  newestPushFailedAt(integrationId: string): Promise<string | null> {
-    return this.records.newestPushFailedAt(integrationId);
+  failedPushes(integrationId: string, limit: number): Promise<FailedPush[]> {
+    return this.records.failedPushes(integrationId, limit);
   }
 
   lastSuccess(integrationId: string, actions: string[]): Promise<string | null> {

@@ -1,4 +1,5 @@
 import { clipText, type BindingSummary, type ConnectionSummary } from '../../schema/index.ts';
+import type { FailedPush } from './audit-log.ts';
 import type { BreakerState } from './integration-store.ts';
 import type { Connection } from './connection-store.ts';
 import { connectionName } from './system-name.ts';
@@ -20,11 +21,26 @@ export interface ConnectionHealthInputs {
   lastSync: string | null;
   /** Bindings whose newest push attempt failed (it is being retried, or was dead-lettered). */
   pushFailing: number;
+  /** Bindings whose system refused each of its last REFUSED_IN_A_ROW pushes for good (`refusesEverything`). */
+  pushRefused: number;
   /** Why a binding's newest parked record (other than for want of a vendor) was parked, or null. */
   parkedError: string | null;
 }
 
 const WORST: Record<BreakerState, number> = { closed: 0, half_open: 1, open: 2 };
+
+/** How many pushes in a row, each refused for good and none delivered since, make a binding "failing". */
+export const REFUSED_IN_A_ROW = 3;
+
+/**
+ * Whether a binding's system refuses everything sent to it: its last REFUSED_IN_A_ROW push attempts
+ * (AuditRecords.failedPushes, newest first) were each refused for good (a 4xx other than 401/403/429;
+ * dead-lettered at once, so the breaker, which counts failures worth retrying, never opens). A
+ * calendar deleted at the provider (404) or an API that rejects every body (400) is not syncing at all.
+ */
+export function refusesEverything(failed: readonly FailedPush[]): boolean {
+  return failed.length >= REFUSED_IN_A_ROW && failed.slice(0, REFUSED_IN_A_ROW).every((f) => f.refused);
+}
 
 /**
  * A connection as GET /api/workspaces/:id/connections shows it, with its health in plain words:
@@ -39,11 +55,13 @@ export function connectionSummary(c: Connection, h: ConnectionHealthInputs): Con
   if (c.status === 'needs_attention') {
     state = 'needs_attention';
     attention = `${name} refused the saved sign-in (${h.lastError?.message ?? 'credentials refused'}). Reconnect the account: nothing is sent or fetched until then.`;
-  } else if (c.status !== 'active' || breaker === 'open') {
+  } else if (c.status !== 'active' || breaker === 'open' || h.pushRefused > 0) {
     state = 'failing';
-    attention = breaker === 'open'
-      ? `${name} keeps failing, so deliveries are paused and retried later${h.lastError ? ` (last error: ${h.lastError.message})` : ''}.`
-      : `The connection is ${c.status}${h.lastError ? `: ${h.lastError.message}` : ''}.`;
+    const last = h.lastError ? ` (last error: ${h.lastError.message})` : '';
+    const some = h.pushRefused < h.bindings.length ? ` for ${h.pushRefused} of its ${h.bindings.length} weddings` : '';
+    attention = c.status !== 'active' ? `The connection is ${c.status}${h.lastError ? `: ${h.lastError.message}` : ''}.`
+      : breaker === 'open' ? `${name} keeps failing, so deliveries are paused and retried later${last}.`
+        : `${name} refused the last ${REFUSED_IN_A_ROW} changes sent to it${some}${last}, so nothing is reaching it. Fix the cause there or on the connection, then replay them from the dead letters.`;
   } else if (h.outbox.dead > 0 || h.inbox.parked > 0 || breaker === 'half_open' || h.pushFailing > 0) {
     state = 'degraded';
     attention = [

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { AuditEntry } from '../../schema/index.ts';
-import { auditPage, auditValues, errorRate, type AuditInput, type AuditRecords, type AuditRow } from './audit-log.ts';
+import { auditPage, auditValues, errorRate, failedPushOf, type AuditInput, type AuditRecords, type AuditRow, type FailedPush } from './audit-log.ts';
 
 const COLUMNS = 'id::double precision AS id, at, wedding_id, integration_id, actor, action, entity, entity_id, result, detail';
 
@@ -42,11 +42,10 @@ export class PostgresAuditLog implements AuditRecords {
     return errorRate(rows.map((r) => r.result));
   }
 
-  async newestPushFailedAt(integrationId: string): Promise<string | null> {
-    const { rows } = await this.pool.query<{ failed_at: string | null }>(`SELECT f.at AS failed_at FROM
-      (SELECT id, at FROM audit WHERE integration_id = $1 AND action = 'push.failed' ORDER BY id DESC LIMIT 1) f
-      WHERE NOT EXISTS (SELECT 1 FROM (SELECT id FROM audit WHERE integration_id = $1 AND action = 'push.delivered' ORDER BY id DESC LIMIT 1) d WHERE d.id > f.id)`, [integrationId]);
-    return rows[0]?.failed_at ?? null;
+  async failedPushes(integrationId: string, limit: number): Promise<FailedPush[]> {
+    const { rows } = await this.pool.query<{ at: string; detail: string }>(`SELECT at, detail FROM audit WHERE integration_id = $1 AND action = 'push.failed'
+      AND id > coalesce((SELECT max(id) FROM audit WHERE integration_id = $1 AND action = 'push.delivered'), 0) ORDER BY id DESC LIMIT $2`, [integrationId, limit]);
+    return rows.map((r) => failedPushOf(r.at, r.detail));
   }
 
   async lastSuccess(integrationId: string, actions: string[]): Promise<string | null> {

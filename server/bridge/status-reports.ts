@@ -6,7 +6,7 @@ import { adaptersUsed, catalog } from '../../adapters/catalog.ts';
 import type { AuditTrail } from './audit-trail.ts';
 import type { Connection } from './connection-store.ts';
 import type { ConnectionRuntime } from './connection-runtime.ts';
-import { connectionSummary } from './connection-view.ts';
+import { connectionSummary, REFUSED_IN_A_ROW, refusesEverything } from './connection-view.ts';
 import { bindingSummary } from './connections-service.ts';
 import type { InboxReads } from './inbox-store.ts';
 import { VENDOR_NEEDED } from './inbound-applier.ts';
@@ -81,14 +81,15 @@ export class StatusReports {
   }
 
   private async healthOf(i: Integration, now: number): Promise<IntegrationHealth> {
-    const [errorRate, failing] = await Promise.all([this.ctx.audit.pushErrorRate(i.id), this.ctx.audit.newestPushFailedAt(i.id)]);
+    const [errorRate, failed] = await Promise.all([this.ctx.audit.pushErrorRate(i.id), this.ctx.audit.failedPushes(i.id, REFUSED_IN_A_ROW)]);
     const [outbox, inbox] = await Promise.all([this.ctx.outbox.countsFor(i.id, now), this.ctx.inbox.countsFor(i.id)]);
     const breaker = this.ctx.outboxWorker.breakerFor(i.id)?.state.state ?? i.breakerState;
     // The state now, by the same rule as the connection's card (connection-view.ts): the share of
     // failed attempts among the last 100 stays in `errorRate`, but a system that failed and then
-    // took the next push is working again, not "failing" until a hundred more pushes dilute it.
-    const health: IntegrationHealth['health'] = i.status !== 'active' || i.connection.status !== 'active' || breaker === 'open' ? 'failing'
-      : breaker === 'half_open' || failing !== null || outbox.dead > 0 || inbox.parked > 0 ? 'degraded' : 'healthy';
+    // took the next push is working again, not "failing" until a hundred more pushes dilute it; one
+    // that refuses everything sent to it (refusesEverything) is failing with its breaker closed.
+    const health: IntegrationHealth['health'] = i.status !== 'active' || i.connection.status !== 'active' || breaker === 'open' || refusesEverything(failed) ? 'failing'
+      : breaker === 'half_open' || failed.length > 0 || outbox.dead > 0 || inbox.parked > 0 ? 'degraded' : 'healthy';
     // A connection serving many weddings pulls for all of them at once and records it on itself
     // (pull-targets.ts): that pull is this binding's sync too, as the Connections page counts it.
     const c = i.connection;
@@ -111,12 +112,14 @@ export class StatusReports {
     const inbox = { pending: 0, parked: 0 };
     const vendorNeeded: ConnectionSummary['health']['vendorNeeded'] = [];
     let failingCount = 0;
+    let refusedCount = 0;
     // Inbox ids come from one sequence: the highest is the newest parked record across the bindings.
     let newestParked: { id: number; error: string } | null = null;
     for (const b of bindings) {
-      const [o, i, failing] = await Promise.all([this.ctx.outbox.countsFor(b.id, now), this.ctx.inbox.countsFor(b.id), this.ctx.audit.newestPushFailedAt(b.id)]);
+      const [o, i, failed] = await Promise.all([this.ctx.outbox.countsFor(b.id, now), this.ctx.inbox.countsFor(b.id), this.ctx.audit.failedPushes(b.id, REFUSED_IN_A_ROW)]);
       outbox.pending += o.pending; outbox.dead += o.dead; inbox.pending += i.pending; inbox.parked += i.parked;
-      if (failing !== null) failingCount++;
+      if (failed.length > 0) failingCount++;
+      if (refusesEverything(failed)) refusedCount++;
       const parked = i.parked ? await this.ctx.inbox.newestParkedError(b.id, VENDOR_NEEDED) : null;
       if (parked && (!newestParked || parked.id > newestParked.id)) newestParked = parked;
       const held = i.parked ? await this.ctx.inbox.parkedFor(b.id, VENDOR_NEEDED) : 0;
@@ -127,7 +130,7 @@ export class StatusReports {
       bindings: bindings.map(bindingSummary), servesManyWeddings: definition?.servesManyWeddings === true, webhookUrl: this.ctx.runtime.webhookUrl(c.system, c.id),
       breakers: bindings.map((b) => this.ctx.outboxWorker.breakerFor(b.id)?.state.state ?? b.breakerState),
       outbox, inbox, vendorNeeded, unmatchedOpen: await this.ctx.unmatched.openCount(c.id), lastError: errors[0] ?? null, lastSync: syncs.pop() ?? null,
-      pushFailing: failingCount, parkedError: newestParked?.error ?? null,
+      pushFailing: failingCount, pushRefused: refusedCount, parkedError: newestParked?.error ?? null,
     });
   }
 }

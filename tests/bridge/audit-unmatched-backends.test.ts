@@ -76,15 +76,31 @@ describe.each([['sqlite', openSqlite], ['postgres', openPostgres]] as const)('au
     expect(rest.nextCursor).toBeNull();
     expect(await audit.pushErrorRate(i)).toBeCloseTo(1 / 3);
     expect(await audit.pushErrorRate('int_none')).toBe(0);
-    // Delivered after it failed: the newest attempt did not fail.
-    expect(await audit.newestPushFailedAt(i)).toBeNull();
-    expect(await audit.newestPushFailedAt('int_none')).toBeNull();
+    // Delivered after it failed: no attempt failed since the newest delivered one.
+    expect(await audit.failedPushes(i, 3)).toEqual([]);
+    expect(await audit.failedPushes('int_none', 3)).toEqual([]);
     expect(await audit.lastSuccess(i, ['push.delivered'])).toBe(new Date(clock - 1000).toISOString());
     expect(await audit.lastSuccess(i, ['push.delivered', 'inbound.applied'])).toBe(new Date(clock).toISOString());
     expect(await audit.lastSuccess(i, ['push.failed'])).toBeNull();
-    clock += 1000;
-    await audit.record({ weddingId: w, integrationId: i, actor: 'system', action: 'push.failed', result: 'failed', detail: {} });
-    expect(await audit.newestPushFailedAt(i)).toBe(new Date(clock).toISOString());
+    // Failed since, newest first, at most `limit`: refused for good only when dead-lettered for a
+    // reason retrying cannot mend (outbox-worker.ts records `code` and `outcome`).
+    const failures = [
+      { code: 'transient', outcome: 'retry' }, { code: 'transient', outcome: 'dead' }, { code: 'unauthorized', outcome: 'dead' },
+      { code: 'rate_limited', outcome: 'dead' }, { code: 'permanent', outcome: 'dead' }, { code: 'gone', outcome: 'dead' }, {},
+    ];
+    const at: string[] = [];
+    for (const detail of failures) {
+      clock += 1000;
+      at.push(new Date(clock).toISOString());
+      await audit.record({ weddingId: w, integrationId: i, actor: 'system', action: 'push.failed', result: 'failed', detail });
+    }
+    expect(await audit.failedPushes(i, 3)).toEqual([{ at: at[6], refused: false }, { at: at[5], refused: true }, { at: at[4], refused: true }]);
+    expect((await audit.failedPushes(i, 10)).map((f) => f.refused)).toEqual([false, true, true, false, false, false, false]);
+    // Another integration's attempts are not this one's; a delivery ends the run.
+    await audit.record({ weddingId: w, integrationId: unique('int'), actor: 'system', action: 'push.delivered', result: 'ok', detail: {} });
+    expect(await audit.failedPushes(i, 10)).toHaveLength(7);
+    await audit.record({ weddingId: w, integrationId: i, actor: 'system', action: 'push.delivered', result: 'ok', detail: {} });
+    expect(await audit.failedPushes(i, 10)).toEqual([]);
   });
 
   it('a record waits once per external record with its latest content, is found by reference, resolved, counted and forgotten', async () => {
