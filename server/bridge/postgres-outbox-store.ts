@@ -164,7 +164,8 @@ export class PostgresOutboxStore implements OutboxQueue, OutboxReads {
   async pauseConnection(connectionId: string, until: number): Promise<void> {
     await inTransaction(this.pool, async (c) => {
       await c.query(
-        `INSERT INTO outbox_pauses (connection_id, until) VALUES ($1, $2) ON CONFLICT (connection_id) DO UPDATE SET until = GREATEST(outbox_pauses.until, EXCLUDED.until)`,
+        `INSERT INTO outbox_pauses (connection_id, until) SELECT $1, $2 WHERE EXISTS (SELECT 1 FROM connections WHERE id = $1)
+         ON CONFLICT (connection_id) DO UPDATE SET until = GREATEST(outbox_pauses.until, EXCLUDED.until)`,
         [connectionId, until]);
       // Its pending pushes say when they go, and leave the range every pass reads until then; one
       // made during the pause is held by the claims' own check (pausedPast).
