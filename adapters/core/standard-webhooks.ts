@@ -33,10 +33,15 @@ export function signStandardWebhook(secret: string, id: string, timestampSeconds
   return signerOf(secret).sign(id, new Date(timestampSeconds * 1000), body);
 }
 
-/** Headers for an outgoing Standard Webhook. */
-export function standardWebhookHeaders(secret: string, id: string, body: string, nowMs = Date.now()): Record<string, string> {
+/**
+ * Headers for an outgoing Standard Webhook, signed with each of `secrets` (one `v1,…` entry each,
+ * space-separated): while a secret is being rotated, the new and the old, so a subscriber verifying
+ * with either accepts it ("zero downtime secret rotation", spec v1, "Signature scheme").
+ */
+export function standardWebhookHeaders(secrets: string | readonly string[], id: string, body: string, nowMs = Date.now()): Record<string, string> {
   const ts = Math.floor(nowMs / 1000);
-  return { 'webhook-id': id, 'webhook-timestamp': String(ts), 'webhook-signature': signStandardWebhook(secret, id, ts, body) };
+  const signature = (typeof secrets === 'string' ? [secrets] : secrets).map((secret) => signStandardWebhook(secret, id, ts, body)).join(' ');
+  return { 'webhook-id': id, 'webhook-timestamp': String(ts), 'webhook-signature': signature };
 }
 
 export type StandardWebhookCheck =

@@ -2,7 +2,8 @@ import { AdapterError, errorForStatus, networkError, standardWebhookHeaders, typ
 
 export interface Delivery {
   url: string;
-  secret: string;
+  /** The signing secrets: the connection's, and while it is being rotated the previous one too (standardWebhookHeaders). */
+  secrets: readonly string[];
   /** `webhook-id`: stable across retries, so the subscriber can drop duplicates. */
   id: string;
   body: string;
@@ -22,7 +23,7 @@ export async function deliver(d: Delivery): Promise<number> {
   try {
     res = await d.fetch(d.url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'user-agent': 'WedSync-Hub-Webhooks/1', ...d.extraHeaders, ...standardWebhookHeaders(d.secret, d.id, d.body, d.now) },
+      headers: { 'content-type': 'application/json', 'user-agent': 'WedSync-Hub-Webhooks/1', ...d.extraHeaders, ...standardWebhookHeaders(d.secrets, d.id, d.body, d.now) },
       body: d.body,
       signal: controller.signal,
       redirect: 'manual',

@@ -35,6 +35,14 @@ export const WebhooksConfiguration = z.object({
    * `POST /api/connections/:id/rotate-url-token`: the old URL stops working at once. Secret: stored sealed.
    */
   secretUrlToken: secret(z.string().regex(/^[A-Za-z0-9_-]{22,128}$/, 'at least 22 base64url characters (128 bits)')).optional(),
+  /**
+   * The signing secret before the last rotation (`POST /api/connections/:id/rotate-webhook-secret`),
+   * still accepted on deliveries and still signed with, beside the new one, until
+   * `previousWebhookSecretExpiresAt`. Made by the server; a caller cannot set it. Secret: stored sealed.
+   */
+  previousWebhookSecret: secret(z.string().regex(/^whsec_[A-Za-z0-9+/=]{22,}$/)).optional(),
+  /** When the previous signing secret stops being accepted (ISO 8601, UTC). Made by the server with it. */
+  previousWebhookSecretExpiresAt: z.iso.datetime().optional(),
   /** IANA zone for the preset's wall times that carry none (a CRM's "3:00 PM"). @default the preset's */
   timeZone: TimeZone.optional(),
   /** ISO 4217 code for amounts that carry none. @default the preset's */

@@ -9,7 +9,8 @@ import { queryParam } from './secret-url.ts';
 
 /** What an inbound delivery is checked and read with: the connection's secret, settings and preset. */
 export interface InboundContext {
-  webhookSecret: string;
+  /** The connection's signing secrets: its own, and the previous one while it is still accepted (`signingSecrets`). */
+  webhookSecrets: readonly string[];
   config: WebhooksConfiguration;
   preset: Preset | undefined;
   now: number;
@@ -33,7 +34,12 @@ export function verifyInbound(request: WebhookRequest, ctx: InboundContext): Web
     const named = request.headers['webhook-id'] || request.headers['idempotency-key'];
     eventId = named ? named.slice(0, 200) : `url_${crypto.createHash('sha256').update(`${request.url}\n${request.rawBody}`).digest('hex').slice(0, 24)}_${request.receivedAt}`;
   } else {
-    const check = verifyStandardWebhook(ctx.webhookSecret, request.headers, request.rawBody, ctx.now, ctx.config.toleranceSeconds);
+    // Any of the secrets: a sender still on the previous one is accepted until it expires.
+    let check = verifyStandardWebhook(ctx.webhookSecrets[0]!, request.headers, request.rawBody, ctx.now, ctx.config.toleranceSeconds);
+    for (const older of ctx.webhookSecrets.slice(1)) {
+      if (check.ok || check.code !== 'signature_invalid') break;
+      check = verifyStandardWebhook(older, request.headers, request.rawBody, ctx.now, ctx.config.toleranceSeconds);
+    }
     if (!check.ok) return check;
     eventId = check.id;
   }
@@ -55,7 +61,7 @@ export function verifyInbound(request: WebhookRequest, ctx: InboundContext): Web
  * also checks every field value against the document schema (adapters/core/field-values.ts).
  * @throws AdapterError `invalid_payload`.
  */
-export function parseInbound(request: WebhookRequest, ctx: Omit<InboundContext, 'now' | 'webhookSecret'>): InboundChange[] {
+export function parseInbound(request: WebhookRequest, ctx: Omit<InboundContext, 'now' | 'webhookSecrets'>): InboundChange[] {
   if (!ctx.preset) return toChanges(parseEnvelope(request.rawBody));
   const trigger = queryParam(request.url, 'trigger');
   const known = ctx.preset.triggers.map((t) => t.id).join(', ') || 'none';
@@ -74,4 +80,13 @@ function readBody(request: WebhookRequest): unknown {
   } catch (error) {
     throw new AdapterError('invalid_payload', 'the webhook body is not JSON', { cause: error });
   }
+}
+
+/**
+ * The secrets a connection signs and verifies with at `now` (ms): its own first, then the one it
+ * had before its last rotation, until that one's `previousWebhookSecretExpiresAt`.
+ */
+export function signingSecrets(webhookSecret: string, config: Pick<WebhooksConfiguration, 'previousWebhookSecret' | 'previousWebhookSecretExpiresAt'>, now: number): string[] {
+  const { previousWebhookSecret: previous, previousWebhookSecretExpiresAt: until } = config;
+  return previous && until && now < Date.parse(until) && previous !== webhookSecret ? [webhookSecret, previous] : [webhookSecret];
 }

@@ -6,7 +6,7 @@ import {
 import { presetFor } from '../presets/index.ts';
 import { PresetConfiguration, WebhooksConfiguration, WebhooksCredentials } from './config.ts';
 import { deliver } from './client.ts';
-import { parseInbound, verifyInbound } from './inbound.ts';
+import { parseInbound, signingSecrets, verifyInbound } from './inbound.ts';
 import { WEBHOOK_FIELDS, eventTypeOf, toEnvelope } from './mappers.ts';
 
 export const SYSTEM = 'webhooks';
@@ -26,7 +26,7 @@ function createUniversalAdapter(system: string, input: AdapterInput): Adapter {
   const inbound = config.direction !== 'outbound';
   const outbound = config.direction !== 'inbound' && config.url !== undefined;
   const capabilities: Capability[] = [...(inbound ? ['webhook' as const] : []), ...(outbound ? ['push' as const] : [])];
-  const send = (id: string, body: string) => deliver({ url: config.url!, secret: runtime.webhookSecret, id, body, extraHeaders: credentials.headers, fetch: runtime.fetch, lookup: runtime.egress.lookup, now: runtime.now() });
+  const send = (id: string, body: string) => deliver({ url: config.url!, secrets: signingSecrets(runtime.webhookSecret, config, runtime.now()), id, body, extraHeaders: credentials.headers, fetch: runtime.fetch, lookup: runtime.egress.lookup, now: runtime.now() });
 
   return {
     system,
@@ -43,7 +43,7 @@ function createUniversalAdapter(system: string, input: AdapterInput): Adapter {
 
     verifyWebhook(request: WebhookRequest) {
       if (!inbound) return { ok: false, code: 'signature_invalid', message: 'this integration is outbound only' };
-      return verifyInbound(request, { webhookSecret: runtime.webhookSecret, config, preset, now: runtime.now() });
+      return verifyInbound(request, { webhookSecrets: signingSecrets(runtime.webhookSecret, config, runtime.now()), config, preset, now: runtime.now() });
     },
 
     parseWebhook(request: WebhookRequest) {

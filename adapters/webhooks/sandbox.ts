@@ -9,6 +9,8 @@ export interface ReceivedWebhook {
   verified: boolean;
   body: { type: string; timestamp: string; weddingId?: string; data: Record<string, unknown> };
   headers: Record<string, string>;
+  /** The body as it arrived (what the signatures are over). */
+  raw: string;
   answeredWith: number;
   /** When it arrived, ms since the epoch. */
   at: number;
@@ -70,7 +72,7 @@ export class WebhookReceiver {
       }
       let body: ReceivedWebhook['body'];
       try { body = JSON.parse(raw); } catch { body = { type: 'invalid', timestamp: '', data: {} }; }
-      this.received.push({ id: headers['webhook-id'] ?? '', verified: check.ok, body, headers, answeredWith: status, at });
+      this.received.push({ id: headers['webhook-id'] ?? '', verified: check.ok, body, headers, raw, answeredWith: status, at });
       if (this.delayMs > 0) setTimeout(() => res.writeHead(status).end(), this.delayMs);
       else res.writeHead(status).end();
     });

@@ -40,6 +40,17 @@ export type BindBody = z.infer<typeof BindBody>;
 export const BindingVendorBody = z.object({ vendorId: EntityId.nullable() }).strict();
 export type BindingVendorBody = z.infer<typeof BindingVendorBody>;
 
+/**
+ * POST /api/connections/:id/rotate-webhook-secret: how long the previous signing secret is still
+ * accepted (and still signed with, beside the new one), in seconds: 0 refuses it at once (a leaked
+ * secret), at most a week. @default 86400 (a day)
+ */
+export const RotateWebhookSecretBody = z.object({ expirePreviousInSeconds: z.number().int().min(0).max(7 * 24 * 3600).optional() }).strict();
+export type RotateWebhookSecretBody = z.infer<typeof RotateWebhookSecretBody>;
+
+/** Its answer: the new secret, shown this once, and until when the previous one is accepted (ISO 8601, UTC; null: no longer). */
+export const RotatedWebhookSecret = z.object({ webhookSecret: z.string(), previousExpiresAt: z.string().nullable() });
+
 /** POST /api/integrations/vendor/connect with `workspaceId` (and no `weddingId`): a connection of the workspace. */
 export const WorkspaceConnectBody = z.object({
   workspaceId: z.string().min(1).max(64),
@@ -200,6 +211,7 @@ export const CONNECTION_ROUTES: RouteContract[] = [
   { method: 'patch', path: '/api/connections/{id}', summary: 'Change a connection’s label, settings, configuration or credentials (the connection test runs first)', auth: 'bearer', body: ConnectionSettingsBody, responses: { 200: ConnectionSummary, ...refused } },
   { method: 'delete', path: '/api/connections/{id}', summary: 'Disconnect: channels and endpoints stopped, every binding removed', auth: 'bearer', responses: { 204: null, ...refused } },
   { method: 'post', path: '/api/connections/{id}/rotate-url-token', summary: 'A new secret URL token for a `webhooks` or `preset` connection: the old URL is refused at once; the new URL is shown in this answer only', auth: 'bearer', responses: { 200: z.object({ secretUrl: z.string() }), ...refused } },
+  { method: 'post', path: '/api/connections/{id}/rotate-webhook-secret', summary: 'A new Standard Webhooks signing secret for a `webhooks` or `preset` connection, shown in this answer only; the previous one is still accepted, and still signed with beside the new one, for `expirePreviousInSeconds` (default a day; 0: refused at once)', auth: 'bearer', body: RotateWebhookSecretBody, responses: { 200: RotatedWebhookSecret, ...refused } },
   { method: 'post', path: '/api/connections/{id}/bindings', summary: 'Bind the connection to a wedding', auth: 'bearer', body: BindBody, responses: { 201: z.object({ binding: BindingSummary }), ...refused } },
   { method: 'put', path: '/api/connections/{id}/bindings/{weddingId}/vendor', summary: 'Choose the vendor entry of the wedding a binding acts for (`null`: none): its new records with no vendor become that vendor\'s; only who may bind the wedding may change it', auth: 'bearer', body: BindingVendorBody, responses: { 200: z.object({ binding: BindingSummary }), ...refused } },
   { method: 'delete', path: '/api/connections/{id}/bindings/{weddingId}', summary: 'Unbind a wedding (`?remove=true`: delete what was pushed for it first)', auth: 'bearer', responses: { 200: z.object({ removed: z.number().int(), failed: z.array(z.string()) }), ...refused } },

@@ -140,6 +140,8 @@ export function newBindingRow(i: NewBinding, now: string) {
 /** The settings `replaceSettings` stores, sealed as on create. */
 export function sealedSettings(id: string, s: SettingsReplacement, cipher: CredentialCipher) {
   return {
+    /** null: the webhook secret is kept. */
+    webhook_secret_enc: s.webhookSecret === undefined ? null : cipher.encrypt(s.webhookSecret, id),
     credentials_enc: cipher.encrypt(JSON.stringify(s.credentials), id),
     configuration: JSON.stringify(sealConfiguration(s.configuration, s.configurationSecrets, cipher, id)),
     capabilities: JSON.stringify(s.capabilities),
@@ -147,6 +149,8 @@ export function sealedSettings(id: string, s: SettingsReplacement, cipher: Crede
 }
 
 export interface SettingsReplacement {
+  /** A new webhook signing secret (a rotation, webhook-secret-rotation.ts); absent: kept as it is. */
+  webhookSecret?: string;
   credentials: Record<string, unknown>;
   configuration: Record<string, unknown>;
   configurationSecrets: SecretValue[];

@@ -90,7 +90,7 @@ export interface ConnectionRecords {
   listForWorkspace(workspaceId: string): Promise<Connection[]>;
   /** Ids of the connections this server runs at start-up (in process, active or needing attention), oldest first. */
   runnable(): Promise<string[]>;
-  /** Replaces credentials and configuration (sealing as on create). */
+  /** Replaces credentials and configuration (sealing as on create), and the webhook secret when one is given. */
   replaceSettings(id: string, s: SettingsReplacement): Promise<void>;
   /** Replaces only the credentials (a rotated refresh token), sealed as on create. */
   replaceCredentials(id: string, credentials: Record<string, unknown>): Promise<void>;
@@ -148,8 +148,8 @@ export class ConnectionStore {
 
   replaceSettings(id: string, s: SettingsReplacement): void {
     const sealed = sealedSettings(id, s, this.cipher);
-    this.db.prepare('UPDATE connections SET credentials_enc = ?, configuration = ?, capabilities = ?, updated_at = ? WHERE id = ?').run(
-      sealed.credentials_enc, sealed.configuration, sealed.capabilities, new Date().toISOString(), id,
+    this.db.prepare('UPDATE connections SET credentials_enc = ?, configuration = ?, capabilities = ?, updated_at = ?, webhook_secret_enc = coalesce(?, webhook_secret_enc) WHERE id = ?').run(
+      sealed.credentials_enc, sealed.configuration, sealed.capabilities, new Date().toISOString(), sealed.webhook_secret_enc, id,
     );
   }
 

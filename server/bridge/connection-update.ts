@@ -1,4 +1,5 @@
 import { findSecretValues, type Adapter, type AdapterDefinition } from '../../adapters/core/index.ts';
+import type { IntegrationSummary, UpdateIntegrationBody } from '../../schema/index.ts';
 import { clipText } from '../../schema/document/text.ts';
 import { AuthError } from '../auth/auth-error.ts';
 import { isWriter, type Principal } from '../auth/tokens.ts';
@@ -6,14 +7,67 @@ import { BridgeError } from './bridge-error.ts';
 import { mergeKeepingSecrets } from './configuration-secrets.ts';
 import { assertReadable } from './connection-rows.ts';
 import type { Connection } from './connection-store.ts';
-import { HOW_TO_REACH } from './connection-values.ts';
+import { bindingOverrides, HOW_TO_REACH, mergePatch } from './connection-values.ts';
+import { asInvalidConfig } from './connection-probe.ts';
+import { assertManage, canManage } from './integration-access.ts';
+import { integrationSummary } from './integration-view.ts';
 import type { ConnectionsServiceDeps } from './connections-service-deps.ts';
-import { refuseChosenUrlToken } from './secret-url-token.ts';
+import { refuseServerMadeFields } from './secret-url-token.ts';
+
+/**
+ * Refuses a change of the connection's settings, credentials or secrets by someone with fewer
+ * rights than whoever connected it (below), and of a connection whose sealed values do not open.
+ * @throws BridgeError `connection_unreadable`; AuthError `role_forbidden` (403).
+ */
+export function assertMayReconfigure(p: Principal, connection: Connection): void {
+  // Its secrets did not open: nothing to keep or test with (disconnect it and connect it again).
+  assertReadable(connection);
+  if (isWriter(connection.connector.role) && !isWriter(p.role)) {
+    throw new AuthError('role_forbidden', `this connection acts with the rights of the ${connection.connector.role} who connected it: only a planner or an admin may change its settings, credentials or secrets`);
+  }
+}
 
 export interface UpdateDeps extends ConnectionsServiceDeps {
   /** The connection's adapter with the new settings, for the connection test. */
   probe(definition: AdapterDefinition, p: { id: string; weddingId: string; system: string; connectionId: string; credentials: Record<string, unknown>; configuration: Record<string, unknown>; webhookSecret: string; state: Record<string, unknown> }): Adapter;
   restart(connectionId: string): Promise<void>;
+  /** The connection, when `p` may manage it (ConnectionsService.manageable). @throws BridgeError `connection_not_found`. */
+  manageable(p: Principal, connectionId: string): Promise<Connection>;
+}
+
+/**
+ * PATCH /api/integrations/:id (see UpdateIntegrationBody). The configuration of a connection
+ * made from a wedding is the connection's; of a binding of a shared connection, the wedding's
+ * own values. Credentials are always the connection's. The connection test runs before anything
+ * is stored; adapter state (watch channels, endpoints) is kept.
+ * @throws BridgeError `integration_not_found`, `invalid_config`, `connection_test_failed`; AuthError.
+ */
+export async function updateIntegrationSettings(deps: UpdateDeps, p: Principal, id: string, body: UpdateIntegrationBody): Promise<IntegrationSummary> {
+  const integration = await deps.store.get(id);
+  if (!integration || !canManage(p, integration.weddingId, integration.vendorId)) {
+    if (integration) assertManage(p, integration.weddingId, integration.vendorId);
+    throw new BridgeError('integration_not_found', `no integration ${id}`);
+  }
+  if (integration.connectionId === integration.id) {
+    await updateConnectionSettings(deps, p, integration.connection, body, { weddingId: integration.weddingId, integrationId: id });
+  } else {
+    const credentials = body.credentials && Object.keys(body.credentials).length ? body.credentials : undefined;
+    if (credentials) await deps.manageable(p, integration.connectionId);
+    const definition = await deps.runtime.definitionOf(integration.system);
+    const overrides = bindingOverrides(definition, integration.connection, mergePatch(integration.overrides, body.configuration ?? {}));
+    if (credentials) await updateConnectionSettings(deps, p, integration.connection, { credentials }, { weddingId: integration.weddingId, integrationId: id });
+    const probe = { ...integration, overrides, configuration: { ...integration.connection.configuration, ...overrides } };
+    try {
+      await deps.runtime.validateBinding(probe);
+    } catch (error) {
+      throw asInvalidConfig(error);
+    }
+    await deps.store.replaceOverrides(id, overrides);
+    await deps.restart(integration.connectionId);
+    deps.audit.record({ weddingId: integration.weddingId, integrationId: id, actor: `user:${p.sub}`, action: 'integration.update', result: 'ok', detail: { system: integration.system, configuration: Object.keys(body.configuration ?? {}) } });
+  }
+  const stored = (await deps.store.get(id))!;
+  return integrationSummary(p, stored, deps.runtime.webhookUrl(stored.system, stored.connectionId));
 }
 
 /**
@@ -29,12 +83,8 @@ export interface UpdateDeps extends ConnectionsServiceDeps {
  * planner's rights.
  */
 export async function updateConnectionSettings(deps: UpdateDeps, p: Principal, connection: Connection, body: { configuration?: Record<string, unknown>; credentials?: Record<string, unknown> }, audit: { weddingId: string; integrationId: string }, rotating = false): Promise<void> {
-  // Its secrets did not open: nothing to keep or test with (disconnect it and connect it again).
-  assertReadable(connection);
-  if (isWriter(connection.connector.role) && !isWriter(p.role)) {
-    throw new AuthError('role_forbidden', `this connection acts with the rights of the ${connection.connector.role} who connected it: only a planner or an admin may change its settings, credentials or secret URL`);
-  }
-  if (!rotating) refuseChosenUrlToken(body.configuration);
+  assertMayReconfigure(p, connection);
+  if (!rotating) refuseServerMadeFields(body.configuration, connection.configurationView);
   // Adapters key what they keep (sealed endpoint secrets, channel tokens) on it: changing it means reconnecting.
   const webhookSecret = body.credentials?.webhookSecret;
   if (webhookSecret !== undefined && webhookSecret !== connection.webhookSecret) {

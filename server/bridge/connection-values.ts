@@ -2,6 +2,7 @@ import type { BindingSummary } from '../../schema/index.ts';
 import type { Connector } from '../auth/inbound-rights.ts';
 import type { Principal } from '../auth/tokens.ts';
 import { findSecretValues, newWebhookSecret, type AdapterDefinition } from '../../adapters/core/index.ts';
+import { refuseServerMadeFields } from './secret-url-token.ts';
 import { BridgeError } from './bridge-error.ts';
 import type { Connection } from './connection-store.ts';
 import type { Integration } from './integration-store.ts';
@@ -42,6 +43,8 @@ export function bindingSummary(i: Integration): BindingSummary {
 export function bindingOverrides(definition: AdapterDefinition, connection: Connection, given: Record<string, unknown>): Record<string, unknown> {
   const secrets = findSecretValues(definition.configuration, { ...connection.configuration, ...given });
   const secretKey = secrets.map((s) => String(s.path[0])).find((k) => k in given);
+  // What only the server sets (a secret URL token, a rotated signing secret's end) is never a wedding's own.
+  refuseServerMadeFields(given, {});
   if (secretKey) throw new BridgeError('invalid_config', `${secretKey} is the connection's secret: change it on the connection (PATCH /api/connections/${connection.id})`, { details: { issues: [{ path: `configuration.${secretKey}`, message: 'is the connection’s secret: change it on the connection' }] } });
   const overrides = { ...given };
   if (definition.servesManyWeddings && connection.category === 'calendar_system' && !('weddingInTitle' in overrides)) overrides.weddingInTitle = true;

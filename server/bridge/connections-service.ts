@@ -1,7 +1,8 @@
 import crypto from 'node:crypto';
-import { refuseChosenUrlToken, secretUrlOf, withNewUrlToken } from './secret-url-token.ts';
-import { updateConnectionSettings } from './connection-update.ts';
-import { asInvalidConfig, probeAdapter, testedAdapter } from './connection-probe.ts';
+import { refuseServerMadeFields, secretUrlOf, withNewUrlToken } from './secret-url-token.ts';
+import { rotateWebhookSecret, type RotatedWebhookSecret } from './webhook-secret-rotation.ts';
+import { updateConnectionSettings, updateIntegrationSettings, type UpdateDeps } from './connection-update.ts';
+import { probeAdapter, testedAdapter } from './connection-probe.ts';
 import { canPush, findSecretValues, type SyncEntity } from '../../adapters/core/index.ts';
 import type {
   BindBody, BindingSummary, ConnectBody, ConnectResult, ConnectionResult, ConnectionSettingsBody, IntegrationSummary, SystemCategory,
@@ -19,9 +20,8 @@ import type { Connection } from './connection-store.ts';
 import { assertManage, canManage, vendorOf } from './integration-access.ts';
 import type { LiveIntegration } from './integration-registry.ts';
 import { BindRefused, bindRefusal, type IntegrationRecords, type NewBinding } from './integration-store.ts';
-import { integrationSummary } from './integration-view.ts';
 import type { ConnectionsServiceDeps } from './connections-service-deps.ts';
-import { bindingOverrides, bindingSummary, connectorOf, mergePatch, webhookSecretOf } from './connection-values.ts';
+import { bindingOverrides, bindingSummary, connectorOf, webhookSecretOf } from './connection-values.ts';
 
 export { bindingSummary };
 
@@ -78,7 +78,7 @@ export class ConnectionsService {
     const definition = await this.deps.runtime.definitionOf(body.system);
     assertMayConnect(p, definition);
     const id = `int_${crypto.randomBytes(9).toString('base64url')}`;
-    refuseChosenUrlToken(body.configuration);
+    refuseServerMadeFields(body.configuration, {});
     const { configuration, token } = withNewUrlToken(definition, body.configuration);
     body = { ...body, configuration };
     const webhookSecret = webhookSecretOf(body.credentials);
@@ -108,7 +108,7 @@ export class ConnectionsService {
       throw new BridgeError('connection_single_wedding', `${body.system} serves one wedding per connection: connect it from the wedding (weddingId)`);
     }
     const id = `con_${crypto.randomBytes(9).toString('base64url')}`;
-    refuseChosenUrlToken(body.configuration);
+    refuseServerMadeFields(body.configuration, {});
     const { configuration, token } = withNewUrlToken(definition, body.configuration);
     body = { ...body, configuration };
     const webhookSecret = webhookSecretOf(body.credentials);
@@ -308,30 +308,7 @@ export class ConnectionsService {
    * is stored; adapter state (watch channels, endpoints) is kept.
    */
   async updateIntegration(p: Principal, id: string, body: UpdateIntegrationBody): Promise<IntegrationSummary> {
-    const integration = await this.deps.store.get(id);
-    if (!integration || !canManage(p, integration.weddingId, integration.vendorId)) {
-      if (integration) assertManage(p, integration.weddingId, integration.vendorId);
-      throw new BridgeError('integration_not_found', `no integration ${id}`);
-    }
-    if (integration.connectionId === integration.id) {
-      await this.updateConnection(p, integration.connection, body, { weddingId: integration.weddingId, integrationId: id });
-    } else {
-      if (body.credentials && Object.keys(body.credentials).length) await this.manageable(p, integration.connectionId);
-      const definition = await this.deps.runtime.definitionOf(integration.system);
-      const overrides = bindingOverrides(definition, integration.connection, mergePatch(integration.overrides, body.configuration ?? {}));
-      if (body.credentials && Object.keys(body.credentials).length) await this.updateConnection(p, integration.connection, { credentials: body.credentials }, { weddingId: integration.weddingId, integrationId: id });
-      const probe = { ...integration, overrides, configuration: { ...integration.connection.configuration, ...overrides } };
-      try {
-        await this.deps.runtime.validateBinding(probe);
-      } catch (error) {
-        throw asInvalidConfig(error);
-      }
-      await this.deps.store.replaceOverrides(id, overrides);
-      await this.restart(integration.connectionId);
-      this.deps.audit.record({ weddingId: integration.weddingId, integrationId: id, actor: `user:${p.sub}`, action: 'integration.update', result: 'ok', detail: { system: integration.system, configuration: Object.keys(body.configuration ?? {}) } });
-    }
-    const stored = (await this.deps.store.get(id))!;
-    return integrationSummary(p, stored, this.deps.runtime.webhookUrl(stored.system, stored.connectionId));
+    return updateIntegrationSettings(this.updateDeps(), p, id, body);
   }
 
   /**
@@ -372,8 +349,19 @@ export class ConnectionsService {
     return { secretUrl: secretUrlOf(this.deps.runtime.webhookUrl(connection.system, connectionId), made.token) };
   }
 
+  /** POST /api/connections/:id/rotate-webhook-secret (webhook-secret-rotation.ts). */
+  async rotateWebhookSecret(p: Principal, connectionId: string, expirePreviousInSeconds?: number): Promise<RotatedWebhookSecret> {
+    const connection = await this.manageable(p, connectionId);
+    const definition = await this.deps.runtime.definitionOf(connection.system);
+    return rotateWebhookSecret({ ...this.deps, restart: (id) => this.restart(id) }, p, connection, definition, expirePreviousInSeconds);
+  }
+
   private updateConnection(p: Principal, connection: Connection, body: { configuration?: Record<string, unknown>; credentials?: Record<string, unknown> }, audit: { weddingId: string; integrationId: string }, rotating = false): Promise<void> {
-    return updateConnectionSettings({ ...this.deps, probe: (definition, probe) => probeAdapter(this.deps.runtime, definition, probe), restart: (id) => this.restart(id) }, p, connection, body, audit, rotating);
+    return updateConnectionSettings(this.updateDeps(), p, connection, body, audit, rotating);
+  }
+
+  private updateDeps(): UpdateDeps {
+    return { ...this.deps, probe: (definition, probe) => probeAdapter(this.deps.runtime, definition, probe), restart: (id) => this.restart(id), manageable: (p, id) => this.manageable(p, id) };
   }
 
   /** Adds the external system's ids of the binding's wedding (records naming one route there), in the store and the running binding. */

@@ -65,8 +65,8 @@ export class PostgresConnectionStore implements ConnectionRecords {
 
   async replaceSettings(id: string, s: SettingsReplacement): Promise<void> {
     const sealed = sealedSettings(id, s, this.cipher);
-    await this.pool.query('UPDATE connections SET credentials_enc = $1, configuration = $2, capabilities = $3, updated_at = $4 WHERE id = $5',
-      [sealed.credentials_enc, sealed.configuration, sealed.capabilities, new Date().toISOString(), id]);
+    await this.pool.query('UPDATE connections SET credentials_enc = $1, configuration = $2, capabilities = $3, updated_at = $4, webhook_secret_enc = coalesce($6, webhook_secret_enc) WHERE id = $5',
+      [sealed.credentials_enc, sealed.configuration, sealed.capabilities, new Date().toISOString(), id, sealed.webhook_secret_enc]);
   }
 
   async replaceCredentials(id: string, credentials: Record<string, unknown>): Promise<void> {

@@ -17,10 +17,24 @@ export function takesUrlToken(definition: AdapterDefinition): boolean {
   return !!shape && URL_TOKEN_FIELD in shape;
 }
 
-/** Refuses a token a caller tries to set (its redacted view sent back is not one): it is the server's to make. */
-export function refuseChosenUrlToken(configuration: Record<string, unknown> | undefined): void {
-  if (configuration && typeof configuration[URL_TOKEN_FIELD] === 'string') {
-    throw new BridgeError('invalid_config', `${URL_TOKEN_FIELD} is made by the server: it is returned once when you connect; POST /api/connections/:id/rotate-url-token makes a new one`, { details: { issues: [{ path: `configuration.${URL_TOKEN_FIELD}`, message: 'is made by the server when you connect' }] } });
+/**
+ * Refuses what only the server sets in a configuration (`configuration` a caller's body, `stored` the
+ * connection's configuration view, `{}` at connect): the secret URL token (its redacted view sent
+ * back is not one), and the previous signing secret and its end, set by a rotation
+ * (webhook-secret-rotation.ts; the end may be sent back as it is).
+ * @throws BridgeError `invalid_config` with `details.issues`.
+ */
+export function refuseServerMadeFields(configuration: Record<string, unknown> | undefined, stored: Record<string, unknown>): void {
+  if (!configuration) return;
+  const refuse = (field: string, message: string) => {
+    throw new BridgeError('invalid_config', `${field} ${message}`, { details: { issues: [{ path: `configuration.${field}`, message }] } });
+  };
+  if (typeof configuration[URL_TOKEN_FIELD] === 'string') {
+    refuse(URL_TOKEN_FIELD, 'is made by the server: it is returned once when you connect; POST /api/connections/:id/rotate-url-token makes a new one');
+  }
+  if (typeof configuration.previousWebhookSecret === 'string') refuse('previousWebhookSecret', 'is kept by the server when the signing secret is rotated (POST /api/connections/:id/rotate-webhook-secret)');
+  if ('previousWebhookSecretExpiresAt' in configuration && configuration.previousWebhookSecretExpiresAt !== stored.previousWebhookSecretExpiresAt) {
+    refuse('previousWebhookSecretExpiresAt', 'is set by the server when the signing secret is rotated (POST /api/connections/:id/rotate-webhook-secret)');
   }
 }
 

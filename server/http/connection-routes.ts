@@ -1,6 +1,6 @@
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
-import { AssignBody, BindBody, BindingVendorBody, ConnectionSettingsBody, CreateFromRecordBody, WeddingDoc, WeddingIdField } from '../../schema/index.ts';
+import { AssignBody, BindBody, BindingVendorBody, ConnectionSettingsBody, CreateFromRecordBody, RotateWebhookSecretBody, WeddingDoc, WeddingIdField } from '../../schema/index.ts';
 import type { TokenService } from '../auth/tokens.ts';
 import type { Bridge } from '../bridge/bridge.ts';
 import { setBindingVendor, type BindingVendorDeps } from '../bridge/binding-vendor.ts';
@@ -16,6 +16,7 @@ const WorkspaceParam = z.string().min(1).max(64);
  * - `GET /api/workspaces/:workspaceId/connections` — connections with bindings and health;
  * - `GET|PATCH|DELETE /api/connections/:id` — one connection, its settings, disconnect;
  * - `POST /api/connections/:id/rotate-url-token` — a new secret URL (webhooks, preset);
+ * - `POST /api/connections/:id/rotate-webhook-secret` — a new signing secret, the old one kept for a while (webhook-secret-rotation.ts);
  * - `POST /api/connections/:id/bindings`, `DELETE /api/connections/:id/bindings/:weddingId[?remove=true]`;
  * - `PUT /api/connections/:id/bindings/:weddingId/vendor` — the vendor entry the binding acts for (binding-vendor.ts);
  * - `GET /api/workspaces/:workspaceId/unmatched[?status=]`, `POST /api/unmatched/:id/{assign,create-wedding,ignore}`.
@@ -52,6 +53,9 @@ export function connectionRoutes(tokens: TokenService, bridge: Bridge): Hono<App
   });
 
   app.post('/connections/:id/rotate-url-token', auth, async (c) => c.json(await bridge.connections.rotateUrlToken(p(c), c.req.param('id'))));
+
+  app.post('/connections/:id/rotate-webhook-secret', auth, async (c) =>
+    c.json(await bridge.connections.rotateWebhookSecret(p(c), c.req.param('id'), (await readJson(c, RotateWebhookSecretBody)).expirePreviousInSeconds)));
 
   app.post('/connections/:id/bindings', auth, async (c) =>
     c.json({ binding: await bridge.connections.bind(p(c), c.req.param('id'), await readJson(c, BindBody)) }, 201));

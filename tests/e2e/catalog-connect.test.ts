@@ -217,6 +217,34 @@ describe('planner app: the integrations catalogue', () => {
     await waitFor(() => chloe.doc.getEvent('portraits')?.start === '2027-07-03T17:00:00-04:00', 'the move in Chloe & Dev\'s timeline');
     await ana.whenSynced();
     expect(ana.doc.getEvent('portraits')!.start).toBe(ANA.start);
+
+    // The signing secret leaked: a new one, the old one working a day more, so the system can switch in its own time.
+    await card.getByLabel('Old signing secret keeps working for').selectOption({ label: 'a day' });
+    await card.getByRole('button', { name: /^New signing secret/ }).click();
+    const signing = page.getByRole('textbox', { name: 'Signing secret' });
+    await signing.waitFor();
+    const renewed = await signing.inputValue();
+    expect(renewed).toMatch(/^whsec_/);
+    expect(renewed).not.toBe(receiver.secret);
+    expect(await page.locator('.secret-url').textContent()).toContain('what this hub sends is signed with both');
+    expect(await seriousAxeViolations(page)).toEqual([]);
+    expect((await screenshotsAtBothWidths(page, 'connections-signing-secret')).phoneOverflowPx).toBe(0);
+    await page.getByRole('button', { name: 'I have copied it' }).click();
+    expect(await card.textContent()).toContain('The previous signing secret still works until');
+    expect(await card.textContent()).not.toContain(renewed.slice(6));
+    const move = async (id: string, secret: string) => (await sendStandardWebhook(webhookUrl, secret, {
+      id, type: 'timeline.upserted', weddingId: CHLOE.id, data: { id: 'portraits', start: '2027-07-03T17:30:00-04:00', end: '2027-07-03T18:30:00-04:00' },
+    })).status;
+    expect([await move('move-2', receiver.secret), await move('move-3', renewed)]).toEqual([200, 200]);
+    // Then told it leaked: the old secrets stop working at once.
+    await card.getByLabel('Old signing secret keeps working for').selectOption({ label: 'no longer: it leaked' });
+    await card.getByRole('button', { name: /^New signing secret/ }).click();
+    await signing.waitFor();
+    const newest = await signing.inputValue();
+    expect(await page.locator('.secret-url').textContent()).toContain('The old secret no longer works');
+    await page.getByRole('button', { name: 'I have copied it' }).click();
+    await waitFor(async () => !(await card.textContent())?.includes('The previous signing secret still works'), 'the card no longer naming a previous secret');
+    expect([await move('move-4', receiver.secret), await move('move-5', renewed), await move('move-6', newest)]).toEqual([401, 401, 200]);
     await chloe.destroy();
     await ana.destroy();
   });

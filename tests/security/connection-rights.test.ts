@@ -31,6 +31,7 @@ describe('managing a connection', () => {
       ['GET', `/api/connections/${id}`],
       ['PATCH', `/api/connections/${id}`, { label: 'Mine now' }],
       ['POST', `/api/connections/${id}/rotate-url-token`, {}],
+      ['POST', `/api/connections/${id}/rotate-webhook-secret`, {}],
       ['GET', `/api/integrations/${id}/consistency`],
       ['POST', `/api/integrations/${id}/consistency`, {}],
       ['DELETE', `/api/connections/${id}`],
@@ -48,7 +49,7 @@ describe('managing a connection', () => {
     expect((await api(t, `/api/connections/${id}/bindings/${ana.id}`, planner, { method: 'DELETE' })).status).toBe(200);
   });
 
-  it("a vendor cannot rotate the secret URL or change the settings of an integration a planner connected for them; the planner can", async () => {
+  it("a vendor cannot rotate the secret URL or signing secret, or change the settings of an integration a planner connected for them; the planner can", async () => {
     const t = await startTestServer();
     const planner = await t.token('planner', ['w1'], { sub: 'pat' });
     const seed = await t.connect('w1', planner);
@@ -64,6 +65,8 @@ describe('managing a connection', () => {
     expect(rotated.status).toBe(403);
     expect(rotated.body.error.code).toBe('role_forbidden');
     expect(rotated.body.secretUrl).toBeUndefined();
+    const signing = await api<{ error: { code: string }; webhookSecret?: string }>(t, `/api/connections/${made.body.connectionId}/rotate-webhook-secret`, vendor, { method: 'POST' });
+    expect([signing.status, signing.body.error.code, signing.body.webhookSecret]).toEqual([403, 'role_forbidden', undefined]);
     const patched = await api<{ error: { code: string } }>(t, `/api/integrations/${made.body.connectionId}`, vendor, { method: 'PATCH', json: { configuration: { direction: 'both' } } });
     expect(patched.status).toBe(403);
     // The URL the planner was given still works, and writes what it may.

@@ -47,6 +47,7 @@ const BEARER: Record<string, Walk> = {
   // A CSV import into B's workspace (its preset connection found by workspace): refused before any lookup.
   'POST /api/integrations/import': { request: (b) => ({ path: '/api/integrations/import', body: { workspaceId: b.workspaceId, preset: 'honeybook', csv: 'Project ID,Project Name\nhb-1,Taken over\n', mode: 'apply' } }) },
   'POST /api/connections/{id}/rotate-url-token': { request: (b) => ({ path: `/api/connections/${b.integrationId}/rotate-url-token` }), byForeignId: true },
+  'POST /api/connections/{id}/rotate-webhook-secret': { request: (b) => ({ path: `/api/connections/${b.integrationId}/rotate-webhook-secret` }), byForeignId: true },
   'POST /api/connections/{id}/bindings': { request: (b) => ({ path: `/api/connections/${b.integrationId}/bindings`, body: { weddingId: b.weddingId } }), byForeignId: true },
   'DELETE /api/connections/{id}/bindings/{weddingId}': { request: (b) => ({ path: `/api/connections/${b.integrationId}/bindings/${b.weddingId}` }), byForeignId: true },
   'PUT /api/connections/{id}/bindings/{weddingId}/vendor': { request: (b) => ({ path: `/api/connections/${b.integrationId}/bindings/${b.weddingId}/vendor`, body: { vendorId: 'photo' } }), byForeignId: true },

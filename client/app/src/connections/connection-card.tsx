@@ -6,6 +6,7 @@ import { ConnectionHealth } from './connection-health.tsx';
 import type { ConnectionSummary } from './connections-api.ts';
 import { vendorNameIn, type WeddingVendors } from './use-wedding-vendors.ts';
 import { clearSent } from '../ui/clear-sent.ts';
+import { SigningSecretForm } from './signing-secret.tsx';
 
 interface Props {
   connection: ConnectionSummary;
@@ -17,6 +18,8 @@ interface Props {
   returnTo: string;
   /** For `webhooks` and `preset` connections: a new secret URL (the old one stops working). */
   onRotate?(connection: ConnectionSummary): Promise<void>;
+  /** For `webhooks` and `preset` connections: a new signing secret, the old one working for `expirePreviousInSeconds`. */
+  onRotateSigningSecret?(connection: ConnectionSummary, expirePreviousInSeconds: number): Promise<void>;
   /** A wedding token of the person (null: none yet), for a key system's renewed credentials. */
   token: (() => Promise<string>) | null;
   /** The weddings' vendors by name (use-wedding-vendors.ts): read when a choice or a name needs them. */
@@ -33,7 +36,7 @@ interface Props {
  * One connected account: its system, label and health in plain words, the weddings bound with the
  * vendor each binding acts for (chosen by name, changed later), Bind and Unbind.
  */
-export function ConnectionCard({ connection: c, weddings, titleOf, workspaceId, returnTo, onRotate, token, vendors, onRenewed, onBind, onSetVendor, onUnbind }: Props) {
+export function ConnectionCard({ connection: c, weddings, titleOf, workspaceId, returnTo, onRotate, onRotateSigningSecret, token, vendors, onRenewed, onBind, onSetVendor, onUnbind }: Props) {
   const bound = new Set(c.bindings.map((b) => b.weddingId));
   const free = weddings.filter((w) => !bound.has(w.weddingId));
   const [choice, setChoice] = useState('');
@@ -67,6 +70,9 @@ export function ConnectionCard({ connection: c, weddings, titleOf, workspaceId, 
       {onRotate && (c.system === 'preset' || c.system === 'webhooks') && (
         <p><button type="button" disabled={busy} onClick={() => run(() => onRotate(c))}>New secret address<span class="sr-only"> for {name}</span></button>
           {' '}<span class="muted">The current address stops working at once.</span></p>
+      )}
+      {onRotateSigningSecret && (c.system === 'preset' || c.system === 'webhooks') && (
+        <SigningSecretForm connection={c} name={name} busy={busy} onRotate={(seconds) => run(() => onRotateSigningSecret(c, seconds))} />
       )}
       {c.bindings.length === 0 ? <p class="empty">Not bound to any wedding yet.</p> : (
         <ul class="bindings" aria-label={`Weddings bound to ${name}`}>

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BindingSummary, ConnectionResult, ConnectionSummary, UnmatchedSummary } from '../../../../schema/api/connections.ts';
+import { BindingSummary, ConnectionResult, ConnectionSummary, RotatedWebhookSecret, UnmatchedSummary } from '../../../../schema/api/connections.ts';
 import { ImportResponse } from '../../../../schema/api/imports.ts';
 import { WorkspaceMembership } from '../../../../schema/api/people.ts';
 import { VendorChoicesResponse, type VendorChoice } from '../../../../schema/api/vendors.ts';
@@ -31,6 +31,14 @@ export function fetchConnections(token: string, workspaceId: string, signal?: Ab
 /** `GET /api/workspaces/:id/unmatched` (open records). */
 export function fetchUnmatched(token: string, workspaceId: string, signal?: AbortSignal): Promise<UnmatchedSummary[]> {
   return apiRequest(`${ws(workspaceId)}/unmatched`, { token, schema: z.object({ records: z.array(UnmatchedSummary) }), signal }).then((b) => b.records);
+}
+
+/**
+ * `POST /api/connections/:id/rotate-webhook-secret`: a new signing secret (shown this once); the
+ * previous one is accepted, and still signed with, for `expirePreviousInSeconds` (0: refused at once).
+ */
+export function rotateSigningSecret(token: string, connectionId: string, expirePreviousInSeconds: number): Promise<z.infer<typeof RotatedWebhookSecret>> {
+  return apiRequest(`${conn(connectionId)}/rotate-webhook-secret`, { token, method: 'POST', body: { expirePreviousInSeconds }, schema: RotatedWebhookSecret });
 }
 
 /** `POST /api/integrations/vendor/connect` with `workspaceId`: an API-key system (Stripe…) for the workspace. */

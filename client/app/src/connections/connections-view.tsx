@@ -11,10 +11,11 @@ import { SecretUrlPanel } from '../catalog/secret-url.tsx';
 import { ConnectionCard } from './connection-card.tsx';
 import { CsvImportPanel } from './csv-import-panel.tsx';
 import {
-  assignRecord, bindWedding, createWeddingFrom, fetchConnections, fetchUnmatched, ignoreRecord, setBindingVendor, unbindWedding,
+  assignRecord, bindWedding, createWeddingFrom, fetchConnections, fetchUnmatched, ignoreRecord, rotateSigningSecret, setBindingVendor, unbindWedding,
   type ConnectionSummary, type UnmatchedSummary,
 } from './connections-api.ts';
 import { oauthOutcome } from './oauth-outcome.ts';
+import { SigningSecretPanel, type RotatedSigningSecret } from './signing-secret.tsx';
 import { UnmatchedQueue } from './unmatched-queue.tsx';
 import { useWeddingVendors, vendorNameIn } from './use-wedding-vendors.ts';
 import { WorkspaceTokens } from './workspace-tokens.ts';
@@ -48,6 +49,7 @@ export function ConnectionsView({ me, workspaceId, navigate }: Props) {
   const [problem, setProblem] = useState<string | null>(null);
   const [notice, setNotice] = useStatusLine<string>(() => oauthOutcome());
   const [rotated, setRotated] = useState<{ system: string; url: string } | null>(null);
+  const [signing, setSigning] = useState<RotatedSigningSecret | null>(null);
 
   const refresh = useCallback(async () => {
     try {
@@ -113,6 +115,7 @@ export function ConnectionsView({ me, workspaceId, navigate }: Props) {
       )}
       {!data && !problem && <p class="muted" role="status">Loading connections…</p>}
       {rotated && <SecretUrlPanel idPrefix="rotated-secret" system={rotated.system} url={rotated.url} onDismiss={() => setRotated(null)} />}
+      {signing && <SigningSecretPanel rotated={signing} onDismiss={() => setSigning(null)} />}
       {data && (
         <section aria-labelledby="connections-heading">
           <div class="section-head">
@@ -129,6 +132,11 @@ export function ConnectionsView({ me, workspaceId, navigate }: Props) {
                     const url = await rotateSecretUrl(await workspaceToken(), conn.connectionId);
                     setRotated({ system: conn.label || conn.system, url });
                     return `${conn.label || conn.system} has a new secret address; the old one no longer works.`;
+                  }) : undefined}
+                  onRotateSigningSecret={data.tokenWedding ? (conn, seconds) => act('Making a new signing secret', async () => {
+                    const made = await rotateSigningSecret(await workspaceToken(), conn.connectionId, seconds);
+                    setSigning({ system: conn.label || conn.system, ...made });
+                    return `${conn.label || conn.system} has a new signing secret${made.previousExpiresAt ? '; the old one still works for now' : '; the old one no longer works'}.`;
                   }) : undefined}
                   vendors={vendors}
                   onBind={(conn, w, chosen) => act('Binding the wedding', async () => {
