@@ -3,6 +3,7 @@ import { AdapterError, parseDeliveryJson, type InboundChange, type OutboundChang
 import { EVENT_TYPES, type EventType } from './config.ts';
 import { wellFormedDeep } from '../../schema/document/text.ts';
 import { WeddingIdField } from '../../schema/api/integrations.ts';
+import { TimeZone } from '../../schema/document/entities.ts';
 
 /** Fields this adapter carries, per entity: the whole schema entity except ids and links. */
 export const WEBHOOK_FIELDS = {
@@ -28,6 +29,25 @@ export const WebhookEnvelope = z.object({
    * records go: the wedding that claims them, or the unmatched queue).
    */
   weddingId: WeddingIdField.optional(),
+  /**
+   * The sender's own id of what the record belongs to, standing for a wedding in its system (a job
+   * or project id), when the event names no `weddingId`: routed to the weddings whose binding holds
+   * it (`BindBody.references`; added when a person assigns such a record from the unmatched queue or
+   * creates a wedding from it). Ids (`data.id`) then count within that reference only: the same id
+   * under another reference is another record.
+   */
+  reference: z.string().trim().min(1).max(200).optional(),
+  /**
+   * What may tell the wedding, for a record no wedding holds yet: matched against the weddings the
+   * connection serves (date plus couple names or venue), and filled in when a person creates a
+   * wedding from it. `date` is a wall date; `timeZone` the IANA zone of the record's times.
+   */
+  hints: z.object({
+    date: z.iso.date().optional(),
+    text: z.string().trim().min(1).max(500).optional(),
+    venue: z.string().trim().min(1).max(200).optional(),
+    timeZone: TimeZone.optional(),
+  }).strict().optional(),
 });
 export type WebhookEnvelope = z.infer<typeof WebhookEnvelope>;
 
@@ -65,7 +85,19 @@ export function parseEnvelope(rawBody: string): WebhookEnvelope {
  */
 export function toChanges(event: WebhookEnvelope): InboundChange[] {
   const changes = eventChanges(event);
-  return event.weddingId ? changes.map((c) => ({ ...c, weddingId: event.weddingId })) : changes;
+  const hints = event.hints ? wellFormedDeep(event.hints) : undefined;
+  const routed = {
+    ...(event.weddingId ? { weddingId: event.weddingId } : {}),
+    ...(event.reference ? { reference: wellFormedDeep(event.reference) } : {}),
+    ...(hints && Object.keys(hints).length ? { hints } : {}),
+  };
+  // Records are routed by these; an acknowledgement or an alert is about the wedding as a whole.
+  // Under a reference the sender's ids count within it (as a preset's records' do): its `ceremony`
+  // is another record than another job's, so they are linked apart; the wedding's entity keeps the id.
+  return changes.map((c) => {
+    if (c.op !== 'upsert' && c.op !== 'delete') return event.weddingId ? { ...c, weddingId: event.weddingId } : c;
+    return { ...c, ...routed, ...(routed.reference ? { externalId: `${routed.reference}:${c.externalId}` } : {}) };
+  });
 }
 
 function eventChanges(event: WebhookEnvelope): InboundChange[] {

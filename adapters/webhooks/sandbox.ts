@@ -80,10 +80,11 @@ export class WebhookReceiver {
 }
 
 /** Sends a signed event to a WedSync webhook URL, as an external system would. */
-export async function sendStandardWebhook(url: string, secret: string, event: { id: string; type: string; data: Record<string, unknown>; integrationId?: string; weddingId?: string }, options: { nowMs?: number; signWith?: string; tamper?: (body: string) => string } = {}): Promise<Response> {
+export async function sendStandardWebhook(url: string, secret: string, event: { id: string; type: string; data: Record<string, unknown>; integrationId?: string; weddingId?: string; reference?: unknown; hints?: unknown }, options: { nowMs?: number; signWith?: string; tamper?: (body: string) => string } = {}): Promise<Response> {
   const body = JSON.stringify({
     type: event.type, timestamp: new Date(options.nowMs ?? Date.now()).toISOString(), data: event.data,
     ...(event.integrationId ? { integrationId: event.integrationId } : {}), ...(event.weddingId !== undefined ? { weddingId: event.weddingId } : {}),
+    ...(event.reference !== undefined ? { reference: event.reference } : {}), ...(event.hints !== undefined ? { hints: event.hints } : {}),
   });
   const headers = standardWebhookHeaders(options.signWith ?? secret, event.id, body, options.nowMs);
   return sandboxFetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: options.tamper ? options.tamper(body) : body });
