@@ -43,6 +43,12 @@ export interface InboundContext {
    */
   raiseAlert?: AlertHandler;
   /**
+   * The vendor entry the binding acts for (Integration.vendorId), or null: a record the wedding
+   * does not hold yet that names no vendor of ours is that vendor's (a new timeline event is
+   * assigned to it, a new payment is its). Records the wedding holds keep what they say.
+   */
+  vendorId?: string | null;
+  /**
    * The changes come to a wedding that existed before them (a person assigned an unmatched record
    * to it, server/bridge/unmatched-queue.ts, or the matching rules routed it there,
    * inbound-router.ts): the wedding's own identity fields (`IDENTITY_FIELDS`) that have a value are
@@ -236,6 +242,11 @@ export function applyInbound(doc: WeddingDoc, ctx: InboundContext, changes: Inbo
       }
       setOwn(write, field, remote);
     }
+    if (!exists && ctx.vendorId && Object.keys(write).length) {
+      // A new record that names no vendor of ours (a vendor's own system, a preset) is the binding's vendor's.
+      if (change.entity === 'timeline' && !Object.hasOwn(write, 'vendorIds')) write.vendorIds = [ctx.vendorId];
+      if (change.entity === 'payments' && typeof ({ ...pending.get(key), ...write }).vendorId !== 'string') write.vendorId = ctx.vendorId;
+    }
     if (Object.keys(write).length || conflicts.length) {
       const judgement = judgeEntityChange(ctx.connector, {
         entity: change.entity, entityId, op: exists ? 'update' : 'create', before: exists ? current : undefined, after: { ...(exists ? current : {}), ...write },
@@ -246,7 +257,7 @@ export function applyInbound(doc: WeddingDoc, ctx: InboundContext, changes: Inbo
       }
     }
     if (change.entity === 'payments' && !exists && Object.keys(write).length && typeof ({ ...pending.get(key), ...write }).vendorId !== 'string') {
-      // A preset or universal webhook knows no vendor of ours: the binding's vendor takes it (InboundRouter.ownedBy), else it waits for one.
+      // A preset or universal webhook knows no vendor of ours: the binding's vendor takes it (above), else it waits for one.
       const name = ctx.systemName ?? ctx.system;
       throw new AdapterError('invalid_payload', `payment ${change.externalId}: ${name} ${VENDOR_NEEDED}: choose the vendor on this wedding's binding (Connections → ${name} → the wedding → Vendor), then send or import it again`);
     }

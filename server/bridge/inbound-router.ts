@@ -103,10 +103,10 @@ export class InboundRouter {
     let dropped = 0;
     // Records the matching rules routed (a guess, however sure): the wedding's identity stays.
     const guessed = new Map<string, Set<string>>();
-    const send = (binding: LiveIntegration, change: Routable, fresh = true) => {
+    const send = (binding: LiveIntegration, change: Routable) => {
       let list = plan.get(binding.integration.id);
       if (!list) plan.set(binding.integration.id, (list = []));
-      list.push(fresh ? ownedBy(binding, change) : change);
+      list.push(change);
     };
     for (const change of changes) {
       if (change.op === 'notice') {
@@ -128,7 +128,7 @@ export class InboundRouter {
           dropped++;
           break;
         case 'linked':
-          for (const b of decision.bindings) send(b, decision.change, false);
+          for (const b of decision.bindings) send(b, decision.change);
           break;
         case 'named':
         case 'referenced':
@@ -249,10 +249,11 @@ export class InboundRouter {
 
   /**
    * A record sent to a binding from outside routing (the unmatched queue): read as the wedding
-   * reads it, and owned by the binding's vendor like any new record.
+   * reads it. (A new record naming no vendor becomes the binding's vendor's when applied:
+   * InboundContext.vendorId.)
    */
   async prepare(binding: LiveIntegration, change: Routable): Promise<Routable> {
-    return (await this.localize(binding, [ownedBy(binding, change)]))[0]!;
+    return (await this.localize(binding, [change]))[0]!;
   }
 
   /**
@@ -292,18 +293,4 @@ export function localizeForWedding<C extends InboundChange>(facts: { title: stri
 function noticeTargets(bindings: LiveIntegration[], notice: Notice): LiveIntegration[] {
   if (notice.weddingId) return bindings.filter((b) => b.integration.weddingId === notice.weddingId);
   return notice.reference ? bindings.filter((b) => b.integration.references.includes(notice.reference!)) : [];
-}
-
-/**
- * A new record from a vendor's binding is that vendor's: a timeline event that names no vendors is
- * assigned to the binding's vendor entry (a vendor creates only events assigned to itself:
- * server/auth/inbound-rights.ts), and a payment that names no vendor (a preset or universal
- * webhook knows no vendor ids of ours) is the binding's vendor's. Records already linked keep what they say.
- */
-function ownedBy<C extends Routable>(binding: LiveIntegration, change: C): C {
-  const vendorId = binding.integration.vendorId;
-  if (!vendorId || change.op !== 'upsert' || change.entityId) return change;
-  if (change.entity === 'timeline' && !('vendorIds' in change.data)) return { ...change, data: { ...change.data, vendorIds: [vendorId] } };
-  if (change.entity === 'payments' && !change.data.vendorId) return { ...change, data: { ...change.data, vendorId } };
-  return change;
 }

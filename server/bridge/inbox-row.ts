@@ -88,7 +88,7 @@ export function applyInboxRow(env: RowEnv, doc: Y.Doc, row: InboxRow): LiveInteg
     const outcome = applyInbound(new WeddingDoc(doc), {
       weddingId: row.weddingId, integrationId: integration.id, system: integration.system, systemName: connectionName(integration.connection), fields: fieldsOf(live),
       strategies: (integration.configuration.conflictStrategies ?? {}) as Record<string, 'crdt'>, links: env.links, now: env.now,
-      connector: integration.connector, keepIdentity, ...(env.alertHandler ? { raiseAlert: env.alertHandler } : {}),
+      connector: integration.connector, vendorId: integration.vendorId, keepIdentity, ...(env.alertHandler ? { raiseAlert: env.alertHandler } : {}),
     }, changes);
     const notices = changes.filter((c): c is Extract<InboundChange, { op: 'notice' }> => c.op === 'notice');
     if (notices.length) for (const listener of env.noticeListeners) listener(live, row.weddingId, doc, notices, env.join);

@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { sendStandardWebhook } from '../../adapters/webhooks/sandbox.ts';
+import type { ConnectionResult } from '../../schema/index.ts';
+import { startTestServer } from '../helpers/test-server.ts';
+import { waitFor } from '../helpers/wait.ts';
+import { api, STORY_WEDDINGS, studio } from './helpers.ts';
+
+const [ANA] = STORY_WEDDINGS;
+
+/*
+ * The story: a photographer's own studio system, connected over Standard Webhooks for their
+ * business and bound to a wedding they serve, adds a first-look shoot and a deposit. It knows
+ * nothing of the wedding's vendor ids: what it creates is the photographer's, as the binding says.
+ * What the wedding already holds keeps who it is assigned to.
+ */
+describe('new records from a vendor\'s own system that name no vendor of ours', () => {
+  it('are the binding\'s vendor\'s: a new event is assigned to it, a new payment is its; an event shared with another vendor keeps both', async () => {
+    const t = await startTestServer({ env: { CASCADE_DELAY_MS: '0', PULL_INTERVAL_MS: '600000' } });
+    const { alex, lens, pat } = await studio(t, [ANA]);
+    const as = await alex.accessToken(ANA.id);
+    const connected = await api<ConnectionResult>(t, '/api/integrations/vendor/connect', as, { json: { workspaceId: lens.id, system: 'webhooks', label: 'Studio system', configuration: { direction: 'inbound' } } });
+    expect(connected.status, JSON.stringify(connected.body)).toBe(201);
+    const { connectionId, webhookUrl, webhookSecret } = connected.body;
+    const bound = await api<{ binding: { vendorId: string | null } }>(t, `/api/connections/${connectionId}/bindings`, as, { json: { weddingId: ANA.id } });
+    expect(bound.status, JSON.stringify(bound.body)).toBe(201);
+    expect(bound.body.binding.vendorId).toBe('photo');
+
+    // The planner has the first dance covered by the photographer and the DJ.
+    const planner = await t.connect(ANA.id, await pat.accessToken(ANA.id));
+    await planner.whenSynced();
+    planner.doc.upsertVendor({ id: 'dj', name: 'Night Owl Sound', category: 'dj', status: 'booked' });
+    planner.doc.upsertEvent({ id: 'first-dance', title: 'First dance', start: '2027-06-12T20:00:00+01:00', end: '2027-06-12T20:15:00+01:00', vendorIds: ['photo', 'dj'] });
+    await planner.whenAcknowledged();
+
+    let n = 0;
+    const send = (type: string, weddingId: string, data: Record<string, unknown>) => sendStandardWebhook(webhookUrl, webhookSecret, { id: `studio-${++n}`, type, weddingId, data });
+    expect((await send('timeline.upserted', ANA.id, { id: 'first-look', title: 'First look', start: '2027-06-12T12:30:00+01:00', end: '2027-06-12T13:00:00+01:00' })).status).toBe(200);
+    expect((await send('payment.upserted', ANA.id, { id: 'photo-deposit', description: 'Photography deposit', amount: 90000, currency: 'GBP', status: 'pending', due: '2027-01-15' })).status).toBe(200);
+    expect((await send('timeline.upserted', ANA.id, { id: 'first-dance', start: '2027-06-12T20:30:00+01:00', end: '2027-06-12T20:45:00+01:00' })).status).toBe(200);
+
+    await waitFor(() => planner.doc.getEvent('first-look') && planner.doc.getPayment('photo-deposit') && planner.doc.getEvent('first-dance')?.start === '2027-06-12T20:30:00+01:00', 'the studio\'s records in the wedding');
+    expect(planner.doc.getEvent('first-look')!.vendorIds).toEqual(['photo']);
+    expect(planner.doc.getPayment('photo-deposit')).toMatchObject({ vendorId: 'photo', amount: 90000, currency: 'GBP' });
+    // Moved by the photographer's system, still the DJ's too.
+    expect(planner.doc.getEvent('first-dance')!.vendorIds).toEqual(['photo', 'dj']);
+
+    // A record naming another vendor is still refused as not the photographer's to make.
+    expect((await send('timeline.upserted', ANA.id, { id: 'dj-soundcheck', title: 'Soundcheck', start: '2027-06-12T18:00:00+01:00', end: '2027-06-12T18:30:00+01:00', vendorIds: ['dj'] })).status).toBe(200);
+    const refused = await waitFor(async () => (await api<{ entries: { action: string; entityId: string | null }[] }>(t, `/api/integrations/wedding/${ANA.id}/audit`, await pat.accessToken(ANA.id))).body.entries
+      .find((e) => e.action === 'inbound.refused' && e.entityId === 'dj-soundcheck'), 'the soundcheck refused');
+    expect(refused).toBeTruthy();
+    expect(planner.doc.getEvent('dj-soundcheck')).toBeUndefined();
+    await planner.destroy();
+  });
+});
