@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { EntityId, IsoDate, TimeZone } from '../document/entities.ts';
-import { BREAKER_STATES, SYSTEM_CATEGORIES, WeddingIdField } from './integrations.ts';
+import { AuditResponse, BREAKER_STATES, SYSTEM_CATEGORIES, WeddingIdField } from './integrations.ts';
 import { ErrorBody } from './common.ts';
 import type { RouteContract } from './routes.ts';
 
@@ -208,6 +208,7 @@ const ConsistencyReport = z.object({
 export const CONNECTION_ROUTES: RouteContract[] = [
   { method: 'get', path: '/api/workspaces/{workspaceId}/connections', summary: 'A workspace’s connections, with their bindings and health', auth: 'bearer', responses: { 200: z.object({ connections: z.array(ConnectionSummary) }), ...refused } },
   { method: 'get', path: '/api/connections/{id}', summary: 'One connection', auth: 'bearer', responses: { 200: ConnectionSummary, ...refused } },
+  { method: 'get', path: '/api/connections/{id}/audit', summary: 'What the connection and its bindings did and refused (webhooks, records applied, routed or refused with why, pushes), newest first; for whoever may manage the connection', auth: 'bearer', query: z.object({ limit: z.number().int().optional(), before: z.number().int().optional() }), responses: { 200: AuditResponse, ...refused } },
   { method: 'patch', path: '/api/connections/{id}', summary: 'Change a connection’s label, settings, configuration or credentials (the connection test runs first)', auth: 'bearer', body: ConnectionSettingsBody, responses: { 200: ConnectionSummary, ...refused } },
   { method: 'delete', path: '/api/connections/{id}', summary: 'Disconnect: channels and endpoints stopped, every binding removed', auth: 'bearer', responses: { 204: null, ...refused } },
   { method: 'post', path: '/api/connections/{id}/rotate-url-token', summary: 'A new secret URL token for a `webhooks` or `preset` connection: the old URL is refused at once; the new URL is shown in this answer only', auth: 'bearer', responses: { 200: z.object({ secretUrl: z.string() }), ...refused } },

@@ -47,6 +47,11 @@ export interface AuditRecords {
   record(e: AuditInput): Promise<void>;
   /** Newest first (by id); `before` is the `nextCursor` of the previous page. */
   list(weddingId: string, limit: number, before?: number): Promise<{ entries: AuditEntry[]; nextCursor: number | null }>;
+  /**
+   * The entries of any of `integrationIds` (a connection and its bindings), newest first, paged as
+   * `list`: each integration's newest `limit` read through index audit_by_integration_id, merged.
+   */
+  listForIntegrations(integrationIds: readonly string[], limit: number, before?: number): Promise<{ entries: AuditEntry[]; nextCursor: number | null }>;
   /** Failed share of the last `n` push attempts (0 when there were none). */
   pushErrorRate(integrationId: string, n?: number): Promise<number>;
   /**
@@ -101,6 +106,7 @@ export const errorRate = (results: string[]): number => (results.length === 0 ? 
 export class AuditLog {
   private readonly insert;
   private readonly page;
+  private readonly integrationPage;
   private readonly recentPushes;
   private readonly failedSince;
   private readonly lastOf;
@@ -109,6 +115,7 @@ export class AuditLog {
     this.insert = db.prepare(`INSERT INTO audit (at, wedding_id, integration_id, actor, action, entity, entity_id, result, detail)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.page = db.prepare(`SELECT * FROM audit WHERE wedding_id = ? AND id < ? ORDER BY id DESC LIMIT ?`);
+    this.integrationPage = db.prepare(`SELECT * FROM audit WHERE integration_id = ? AND id < ? ORDER BY id DESC LIMIT ?`);
     this.recentPushes = db.prepare(`SELECT result FROM audit WHERE integration_id = ? AND action IN ('push.delivered', 'push.failed') ORDER BY id DESC LIMIT ?`).pluck();
     this.failedSince = db.prepare(`SELECT at, detail FROM audit WHERE integration_id = @id AND action = 'push.failed'
       AND id > coalesce((SELECT max(id) FROM audit WHERE integration_id = @id AND action = 'push.delivered'), 0) ORDER BY id DESC LIMIT @limit`);
@@ -121,6 +128,11 @@ export class AuditLog {
 
   list(weddingId: string, limit: number, before?: number): { entries: AuditEntry[]; nextCursor: number | null } {
     return auditPage(this.page.all(weddingId, before ?? Number.MAX_SAFE_INTEGER, limit) as AuditRow[], limit);
+  }
+
+  listForIntegrations(integrationIds: readonly string[], limit: number, before?: number): { entries: AuditEntry[]; nextCursor: number | null } {
+    const rows = [...new Set(integrationIds)].flatMap((id) => this.integrationPage.all(id, before ?? Number.MAX_SAFE_INTEGER, limit) as AuditRow[]);
+    return auditPage(rows.sort((a, b) => b.id - a.id).slice(0, limit), limit);
   }
 
   pushErrorRate(integrationId: string, n = 100): number {
@@ -138,5 +150,5 @@ export class AuditLog {
 
 /** AuditRecords over a SQLite AuditLog. */
 export function sqliteAuditRecords(log: AuditLog): AuditRecords {
-  return resolving(log, ['record', 'list', 'pushErrorRate', 'failedPushes', 'lastSuccess'] as const);
+  return resolving(log, ['record', 'list', 'listForIntegrations', 'pushErrorRate', 'failedPushes', 'lastSuccess'] as const);
 }

@@ -31,6 +31,12 @@ export class AuditTrail implements AuditWriter {
     return this.records.list(weddingId, limit, before);
   }
 
+  /** The entries of a connection and its bindings (AuditRecords.listForIntegrations), once those recorded so far here are written. */
+  async listForIntegrations(integrationIds: readonly string[], limit: number, before?: number): Promise<{ entries: AuditEntry[]; nextCursor: number | null }> {
+    await this.writes.settled();
+    return this.records.listForIntegrations(integrationIds, limit, before);
+  }
+
   pushErrorRate(integrationId: string, n?: number): Promise<number> {
     return this.records.pushErrorRate(integrationId, n);
   }

@@ -36,6 +36,13 @@ export class PostgresAuditLog implements AuditRecords {
     return auditPage(rows, limit);
   }
 
+  async listForIntegrations(integrationIds: readonly string[], limit: number, before?: number): Promise<{ entries: AuditEntry[]; nextCursor: number | null }> {
+    const { rows } = await this.pool.query<AuditRow>(`SELECT a.* FROM unnest($1::text[]) AS i(id)
+      CROSS JOIN LATERAL (SELECT ${COLUMNS} FROM audit WHERE integration_id = i.id AND id < $2 ORDER BY id DESC LIMIT $3) a ORDER BY a.id DESC LIMIT $3`,
+    [[...new Set(integrationIds)], before ?? Number.MAX_SAFE_INTEGER, limit]);
+    return auditPage(rows, limit);
+  }
+
   async pushErrorRate(integrationId: string, n = 100): Promise<number> {
     const { rows } = await this.pool.query<{ result: string }>(`SELECT result FROM audit WHERE integration_id = $1 AND action IN ('push.delivered', 'push.failed')
       ORDER BY id DESC LIMIT $2`, [integrationId, n]);

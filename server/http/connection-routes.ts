@@ -4,8 +4,10 @@ import { AssignBody, BindBody, BindingVendorBody, ConnectionSettingsBody, Create
 import type { TokenService } from '../auth/tokens.ts';
 import type { Bridge } from '../bridge/bridge.ts';
 import { setBindingVendor, type BindingVendorDeps } from '../bridge/binding-vendor.ts';
+import { connectionAudit } from '../bridge/connection-audit.ts';
 import { UNMATCHED_STATUSES } from '../bridge/unmatched-store.ts';
 import { requireAuth, type AppEnv } from './auth-middleware.ts';
+import { AuditPageQuery } from './audit-page.ts';
 import { readJson, validate } from './body.ts';
 
 const WorkspaceParam = z.string().min(1).max(64);
@@ -15,6 +17,7 @@ const WorkspaceParam = z.string().min(1).max(64);
  * share `/api/workspaces` with the session routes, so no group-wide middleware):
  * - `GET /api/workspaces/:workspaceId/connections` — connections with bindings and health;
  * - `GET|PATCH|DELETE /api/connections/:id` — one connection, its settings, disconnect;
+ * - `GET /api/connections/:id/audit[?limit&before]` — what it and its bindings did and refused (connection-audit.ts);
  * - `POST /api/connections/:id/rotate-url-token` — a new secret URL (webhooks, preset);
  * - `POST /api/connections/:id/rotate-webhook-secret` — a new signing secret, the old one kept for a while (webhook-secret-rotation.ts);
  * - `POST /api/connections/:id/bindings`, `DELETE /api/connections/:id/bindings/:weddingId[?remove=true]`;
@@ -41,6 +44,11 @@ export function connectionRoutes(tokens: TokenService, bridge: Bridge): Hono<App
   });
 
   app.get('/connections/:id', auth, async (c) => c.json(await bridge.connectionSummaryFor(p(c), c.req.param('id'))));
+
+  app.get('/connections/:id/audit', auth, async (c) => {
+    const q = validate(AuditPageQuery, c.req.query(), 'query');
+    return c.json(await connectionAudit({ connections: bridge.connections, store: bridge.store, audit: bridge.audit }, p(c), c.req.param('id'), q.limit, q.before));
+  });
 
   app.patch('/connections/:id', auth, async (c) => {
     await bridge.connections.updateSettings(p(c), c.req.param('id'), await readJson(c, ConnectionSettingsBody));

@@ -7,6 +7,7 @@ import { BridgeError } from '../bridge/bridge-error.ts';
 import { webhookBodyText } from '../bridge/webhook-body.ts';
 import type { DeliveredWebhook } from '../bridge/webhook-intake.ts';
 import { requireAuth, type AppEnv } from './auth-middleware.ts';
+import { AuditPageQuery } from './audit-page.ts';
 import { readJson, validate } from './body.ts';
 import { assertJsonShape } from './json-shape.ts';
 import type { RateLimits } from './rate-limits.ts';
@@ -111,10 +112,7 @@ export function integrationRoutes(tokens: TokenService, bridge: Bridge): Hono<Ap
   });
 
   app.get('/wedding/:weddingId/audit', async (c) => {
-    const q = validate(z.object({
-      limit: z.coerce.number().int().min(1).max(500).default(100),
-      before: z.coerce.number().int().min(1).optional(),
-    }), c.req.query(), 'query');
+    const q = validate(AuditPageQuery, c.req.query(), 'query');
     return c.json(await bridge.auditTrail(c.get('principal'), weddingParam(c), q.limit, q.before));
   });
 

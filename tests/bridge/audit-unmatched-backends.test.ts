@@ -103,6 +103,24 @@ describe.each([['sqlite', openSqlite], ['postgres', openPostgres]] as const)('au
     expect(await audit.failedPushes(i, 10)).toEqual([]);
   });
 
+  it('a connection\'s trail: the entries of any of its integrations, across weddings, newest first, in pages', async () => {
+    const { audit } = open();
+    const [connection, binding, other] = [unique('con'), unique('int'), unique('int')];
+    const written: { integrationId: string; weddingId: string }[] = [
+      { integrationId: connection, weddingId: '' }, { integrationId: binding, weddingId: unique('w') }, { integrationId: other, weddingId: unique('w') },
+      { integrationId: binding, weddingId: unique('w') }, { integrationId: connection, weddingId: '' },
+    ];
+    for (const [k, e] of written.entries()) await audit.record({ ...e, actor: 'system', action: k % 2 ? 'push.delivered' : 'webhook.received', result: 'ok', detail: { k } });
+    const all = await audit.listForIntegrations([connection, binding, binding], 10);
+    expect(all.entries.map((e) => e.detail.k)).toEqual([4, 3, 1, 0]);
+    expect(all.nextCursor).toBeNull();
+    const first = await audit.listForIntegrations([connection, binding], 3);
+    expect(first.entries.map((e) => e.detail.k)).toEqual([4, 3, 1]);
+    const rest = await audit.listForIntegrations([connection, binding], 3, first.nextCursor!);
+    expect([rest.entries.map((e) => e.detail.k), rest.nextCursor]).toEqual([[0], null]);
+    expect((await audit.listForIntegrations([], 10)).entries).toEqual([]);
+  });
+
   it('a record waits once per external record with its latest content, is found by reference, resolved, counted and forgotten', async () => {
     const o = open();
     const c = await connection(o);

@@ -14,7 +14,7 @@ const [ANA] = STORY_WEDDINGS;
  * What the wedding already holds keeps who it is assigned to.
  */
 describe('new records from a vendor\'s own system that name no vendor of ours', () => {
-  it('are the binding\'s vendor\'s: a new event is assigned to it, a new payment is its; an event shared with another vendor keeps both', async () => {
+  it('are the binding\'s vendor\'s: a new event is assigned to it, a new payment is its; an event shared with another vendor keeps both; why one was refused is in the connection\'s trail', async () => {
     const t = await startTestServer({ env: { CASCADE_DELAY_MS: '0', PULL_INTERVAL_MS: '600000' } });
     const { alex, lens, pat } = await studio(t, [ANA]);
     const as = await alex.accessToken(ANA.id);
@@ -50,6 +50,29 @@ describe('new records from a vendor\'s own system that name no vendor of ours', 
       .find((e) => e.action === 'inbound.refused' && e.entityId === 'dj-soundcheck'), 'the soundcheck refused');
     expect(refused).toBeTruthy();
     expect(planner.doc.getEvent('dj-soundcheck')).toBeUndefined();
+
+    // The photographer reads why in their connection's own trail (the wedding's is the planner's).
+    type Page = { entries: { id: number; action: string; result: string; entityId: string | null; weddingId: string; detail: Record<string, unknown> }[]; nextCursor: number | null };
+    expect((await api(t, `/api/integrations/wedding/${ANA.id}/audit`, as)).status).toBe(403);
+    const trail = await api<Page>(t, `/api/connections/${connectionId}/audit`, as);
+    expect(trail.status).toBe(200);
+    const why = trail.body.entries.find((e) => e.action === 'inbound.refused' && e.entityId === 'dj-soundcheck');
+    expect(why).toMatchObject({ result: 'refused', weddingId: ANA.id });
+    expect(JSON.stringify(why!.detail)).toMatch(/dj|vendor/i);
+    expect(trail.body.entries.some((e) => e.action === 'inbound.applied' && e.entityId === 'first-look')).toBe(true);
+    expect(trail.body.entries.map((e) => e.id)).toEqual([...trail.body.entries.map((e) => e.id)].sort((a, b) => b - a));
+    // In pages, newest first, each entry once.
+    const ids: number[] = [];
+    let before: number | null | undefined;
+    do {
+      const page: Page = (await api<Page>(t, `/api/connections/${connectionId}/audit?limit=2${before ? `&before=${before}` : ''}`, as)).body;
+      ids.push(...page.entries.map((e) => e.id));
+      before = page.nextCursor;
+    } while (before);
+    expect(ids).toEqual(trail.body.entries.map((e) => e.id));
+    // Not the planner's to read (not a member of the photographer's business), and a bad page is refused.
+    expect((await api(t, `/api/connections/${connectionId}/audit`, await pat.accessToken(ANA.id))).status).toBe(404);
+    expect((await api(t, `/api/connections/${connectionId}/audit?limit=0`, as)).status).toBe(400);
     await planner.destroy();
   });
 });

@@ -245,6 +245,18 @@ describe('planner app: the integrations catalogue', () => {
     await page.getByRole('button', { name: 'I have copied it' }).click();
     await waitFor(async () => !(await card.textContent())?.includes('The previous signing secret still works'), 'the card no longer naming a previous secret');
     expect([await move('move-4', receiver.secret), await move('move-5', renewed), await move('move-6', newest)]).toEqual([401, 401, 200]);
+    // The card's recent activity says what came in and what was refused, and why.
+    await card.getByText('Recent activity').click();
+    const refusedLine = card.locator('.activity-lines li[data-action="webhook.refused"]').first();
+    await refusedLine.waitFor();
+    expect(await refusedLine.textContent()).toMatch(/^Refused a delivery · Ana & Ben, Chloe & Dev · .*no webhook-signature entry matches$/);
+    await waitFor(async () => {
+      if ((await card.locator('.activity-lines li[data-action="inbound.applied"]').allTextContents()).some((l) => l.startsWith('Applied · event portraits · Chloe & Dev'))) return true;
+      await card.getByRole('button', { name: 'Read again' }).click();
+      return false;
+    }, 'the applied move in the activity', 10_000, 300);
+    expect(await seriousAxeViolations(page)).toEqual([]);
+    expect((await screenshotsAtBothWidths(page, 'connections-activity')).phoneOverflowPx).toBe(0);
     await chloe.destroy();
     await ana.destroy();
   });

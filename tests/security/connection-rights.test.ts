@@ -29,6 +29,7 @@ describe('managing a connection', () => {
     const planner = await pat.accessToken(ana.id);
     const attempts: [string, string, unknown?][] = [
       ['GET', `/api/connections/${id}`],
+      ['GET', `/api/connections/${id}/audit`],
       ['PATCH', `/api/connections/${id}`, { label: 'Mine now' }],
       ['POST', `/api/connections/${id}/rotate-url-token`, {}],
       ['POST', `/api/connections/${id}/rotate-webhook-secret`, {}],

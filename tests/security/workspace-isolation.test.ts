@@ -42,6 +42,7 @@ const BEARER: Record<string, Walk> = {
   'GET /api/workspaces/{workspaceId}/connections': { request: (b) => ({ path: `/api/workspaces/${b.workspaceId}/connections` }), byForeignId: true },
   'GET /api/workspaces/{workspaceId}/unmatched': { request: (b) => ({ path: `/api/workspaces/${b.workspaceId}/unmatched` }), byForeignId: true },
   'GET /api/connections/{id}': { request: (b) => ({ path: `/api/connections/${b.integrationId}` }), byForeignId: true },
+  'GET /api/connections/{id}/audit': { request: (b) => ({ path: `/api/connections/${b.integrationId}/audit` }), byForeignId: true },
   'PATCH /api/connections/{id}': { request: (b) => ({ path: `/api/connections/${b.integrationId}`, body: { label: 'taken over' } }), byForeignId: true },
   'DELETE /api/connections/{id}': { request: (b) => ({ path: `/api/connections/${b.integrationId}` }), byForeignId: true },
   // A CSV import into B's workspace (its preset connection found by workspace): refused before any lookup.

@@ -7,6 +7,7 @@ import type { ConnectionSummary } from './connections-api.ts';
 import { vendorNameIn, type WeddingVendors } from './use-wedding-vendors.ts';
 import { clearSent } from '../ui/clear-sent.ts';
 import { SigningSecretForm } from './signing-secret.tsx';
+import { ConnectionActivity } from './connection-activity.tsx';
 
 interface Props {
   connection: ConnectionSummary;
@@ -107,6 +108,7 @@ export function ConnectionCard({ connection: c, weddings, titleOf, workspaceId, 
           <button type="button" disabled={busy || !selected} onClick={() => selected && run(() => onBind(c, selected, plans(selected.weddingId) ? bindVendor || null : null).then(() => clearSent(setBindVendor, bindVendor, '')))}>Bind</button>
         </div>
       )}
+      {token && <ConnectionActivity connectionId={c.connectionId} name={name} token={token} titleOf={titleOf} />}
     </li>
   );
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { BindingSummary, ConnectionResult, ConnectionSummary, RotatedWebhookSecret, UnmatchedSummary } from '../../../../schema/api/connections.ts';
 import { ImportResponse } from '../../../../schema/api/imports.ts';
+import { AuditResponse, type AuditEntry } from '../../../../schema/api/integrations.ts';
 import { WorkspaceMembership } from '../../../../schema/api/people.ts';
 import { VendorChoicesResponse, type VendorChoice } from '../../../../schema/api/vendors.ts';
 import { apiRequest } from '../api/api-client.ts';
@@ -12,7 +13,7 @@ import { apiRequest } from '../api/api-client.ts';
  * Errors are the api-client's ApiError.
  */
 
-export type { ConnectionSummary, ImportResponse, UnmatchedSummary, VendorChoice };
+export type { AuditEntry, ConnectionSummary, ImportResponse, UnmatchedSummary, VendorChoice };
 
 const ws = (id: string) => `/api/workspaces/${encodeURIComponent(id)}`;
 const conn = (id: string) => `/api/connections/${encodeURIComponent(id)}`;
@@ -31,6 +32,11 @@ export function fetchConnections(token: string, workspaceId: string, signal?: Ab
 /** `GET /api/workspaces/:id/unmatched` (open records). */
 export function fetchUnmatched(token: string, workspaceId: string, signal?: AbortSignal): Promise<UnmatchedSummary[]> {
   return apiRequest(`${ws(workspaceId)}/unmatched`, { token, schema: z.object({ records: z.array(UnmatchedSummary) }), signal }).then((b) => b.records);
+}
+
+/** `GET /api/connections/:id/audit?limit=`: the newest entries of the connection's trail. */
+export function fetchConnectionAudit(token: string, connectionId: string, limit: number, signal?: AbortSignal): Promise<AuditEntry[]> {
+  return apiRequest(`${conn(connectionId)}/audit?limit=${limit}`, { token, schema: AuditResponse, signal }).then((b) => b.entries);
 }
 
 /**

@@ -1,0 +1,3 @@
+-- A connection's audit trail (GET /api/connections/:id/audit): each of its integrations' newest
+-- entries by id, whatever their action (audit_by_integration leads with the action). As SQLite's 030.
+CREATE INDEX audit_by_integration_id ON audit (integration_id, id);
