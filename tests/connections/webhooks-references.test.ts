@@ -21,8 +21,12 @@ describe('events of a Standard Webhooks system that name their job, not our wedd
     const connected = await api<ConnectionResult>(t, '/api/integrations/vendor/connect', token, { json: { workspaceId: bloom.id, system: 'webhooks', label: 'Studio system', configuration: { direction: 'inbound' } } });
     expect(connected.status, JSON.stringify(connected.body)).toBe(201);
     const { connectionId, webhookUrl, webhookSecret } = connected.body;
+    // The studio's own script binds its weddings with a planner API key of the business, as a person would.
+    const created = await pat.fetch(`/api/workspaces/${bloom.id}/api-keys`, { json: { name: 'job sync', role: 'planner', weddings: ['*'] } });
+    expect(created.status).toBe(201);
+    const { key } = await created.json() as { key: string };
     for (const [w, job] of [[ANA, 'JOB-1041'], [CHLOE, 'JOB-1077']] as const) {
-      const bound = await api(t, `/api/connections/${connectionId}/bindings`, await pat.accessToken(w.id), { json: { weddingId: w.id, references: [job] } });
+      const bound = await api(t, `/api/connections/${connectionId}/bindings`, key, { json: { weddingId: w.id, references: [job] } });
       expect(bound.status, JSON.stringify(bound.body)).toBe(201);
     }
     const ana = await t.connect(ANA.id, await pat.accessToken(ANA.id));
