@@ -33,8 +33,9 @@ export const WebhookEnvelope = z.object({
    * The sender's own id of what the record belongs to, standing for a wedding in its system (a job
    * or project id), when the event names no `weddingId`: routed to the weddings whose binding holds
    * it (`BindBody.references`; added when a person assigns such a record from the unmatched queue or
-   * creates a wedding from it). Ids (`data.id`) then count within that reference only: the same id
-   * under another reference is another record.
+   * creates a wedding from it). Ids (`data.id`) are then the sender's own, within that reference
+   * (jobScopedId): the same id under another reference is another record, and the wedding's entity
+   * gets an id of ours.
    */
   reference: z.string().trim().min(1).max(200).optional(),
   /**
@@ -92,12 +93,20 @@ export function toChanges(event: WebhookEnvelope): InboundChange[] {
     ...(hints && Object.keys(hints).length ? { hints } : {}),
   };
   // Records are routed by these; an acknowledgement or an alert is about the wedding as a whole.
-  // Under a reference the sender's ids count within it (as a preset's records' do): its `ceremony`
-  // is another record than another job's, so they are linked apart; the wedding's entity keeps the id.
   return changes.map((c) => {
     if (c.op !== 'upsert' && c.op !== 'delete') return event.weddingId ? { ...c, weddingId: event.weddingId } : c;
-    return { ...c, ...routed, ...(routed.reference ? { externalId: `${routed.reference}:${c.externalId}` } : {}) };
+    if (!routed.reference) return { ...c, ...routed };
+    // Under a reference the ids are the sender's own, counted within its job (as a preset's records'
+    // are): linked by the pair, in an encoding no other pair shares, and the wedding's entity gets an
+    // id of ours (derived from it), so JOB-1's `portraits` is neither JOB-2's nor the planner's own.
+    const { entityId: _ours, ...rest } = c;
+    return { ...rest, ...routed, externalId: jobScopedId(routed.reference, c.externalId) };
   });
+}
+
+/** A sender's record id within its job (`reference`): `["<reference>","<id>"]`, which no two different pairs share. */
+export function jobScopedId(reference: string, id: string): string {
+  return JSON.stringify([reference, id]);
 }
 
 function eventChanges(event: WebhookEnvelope): InboundChange[] {

@@ -25,8 +25,8 @@ describe('events of a Standard Webhooks system that name their job, not our wedd
     const created = await pat.fetch(`/api/workspaces/${bloom.id}/api-keys`, { json: { name: 'job sync', role: 'planner', weddings: ['*'] } });
     expect(created.status).toBe(201);
     const { key } = await created.json() as { key: string };
-    for (const [w, job] of [[ANA, 'JOB-1041'], [CHLOE, 'JOB-1077']] as const) {
-      const bound = await api(t, `/api/connections/${connectionId}/bindings`, key, { json: { weddingId: w.id, references: [job] } });
+    for (const [w, jobs] of [[ANA, ['JOB-1041', 'JOB-1050']], [CHLOE, ['JOB-1077']]] as const) {
+      const bound = await api(t, `/api/connections/${connectionId}/bindings`, key, { json: { weddingId: w.id, references: jobs } });
       expect(bound.status, JSON.stringify(bound.body)).toBe(201);
     }
     const ana = await t.connect(ANA.id, await pat.accessToken(ANA.id));
@@ -36,39 +36,55 @@ describe('events of a Standard Webhooks system that name their job, not our wedd
     const send = (reference: unknown, data: Record<string, unknown>, more: { type?: string; hints?: unknown } = {}) =>
       sendStandardWebhook(webhookUrl, webhookSecret, { id: `evt-${++n}`, type: more.type ?? 'timeline.upserted', reference, data, ...(more.hints !== undefined ? { hints: more.hints } : {}) });
 
-    // Chloe & Dev's job moves its portraits: theirs move, Ana & Ben's (the same id) do not.
-    expect((await send('JOB-1077', { id: 'portraits', title: 'Couple portraits', start: '2027-07-03T17:00:00-04:00', end: '2027-07-03T18:00:00-04:00' })).status).toBe(200);
-    await waitFor(() => chloe.doc.getEvent('portraits')?.start === '2027-07-03T17:00:00-04:00', 'the move in Chloe & Dev\'s timeline');
-    // Then Ana & Ben's job renames theirs; the next change of Chloe's is still Chloe's alone (linked within its job).
-    expect((await send('JOB-1041', { id: 'portraits', title: 'Portraits by the lake', start: ANA.start, end: new Date(Date.parse(ANA.start) + 3_600_000).toISOString() })).status).toBe(200);
-    await waitFor(() => ana.doc.getEvent('portraits')?.title === 'Portraits by the lake', 'the rename in Ana & Ben\'s timeline');
-    expect((await send('JOB-1077', { id: 'portraits', title: 'Rooftop portraits', start: '2027-07-03T17:00:00-04:00', end: '2027-07-03T18:00:00-04:00' })).status).toBe(200);
-    await waitFor(() => chloe.doc.getEvent('portraits')?.title === 'Rooftop portraits', 'the second change in Chloe & Dev\'s timeline');
-    expect(ana.doc.getEvent('portraits')).toMatchObject({ title: 'Portraits by the lake', start: ANA.start });
-    expect(chloe.doc.getEvent('portraits')!.start).toBe('2027-07-03T17:00:00-04:00');
+    // The studio's records are its own, numbered within each job: "shoot-1" of Chloe & Dev's job,
+    // of Ana & Ben's photo job and of their video job are three events; the planner's own
+    // "portraits" is none of them.
+    const shoot = (start: string, title: string) => ({ id: 'shoot-1', title, start, end: new Date(Date.parse(start) + 3_600_000).toISOString() });
+    const titled = (doc: typeof ana.doc, title: string) => doc.listEvents().find((e) => e.title === title);
+    expect((await send('JOB-1077', shoot('2027-07-03T17:00:00-04:00', 'Rooftop shoot'))).status).toBe(200);
+    expect((await send('JOB-1041', shoot('2027-06-12T12:00:00+01:00', 'Getting ready (photo)'))).status).toBe(200);
+    expect((await send('JOB-1050', shoot('2027-06-12T12:30:00+01:00', 'Getting ready (video)'))).status).toBe(200);
+    expect((await send('JOB-1041', { id: 'portraits', title: 'Lake portraits', start: '2027-06-12T17:00:00+01:00', end: '2027-06-12T17:30:00+01:00' })).status).toBe(200);
+    await waitFor(() => titled(chloe.doc, 'Rooftop shoot') && titled(ana.doc, 'Getting ready (photo)') && titled(ana.doc, 'Getting ready (video)') && titled(ana.doc, 'Lake portraits'), 'each job\'s records in its wedding');
+    expect(titled(ana.doc, 'Getting ready (photo)')!.id).not.toBe(titled(ana.doc, 'Getting ready (video)')!.id);
+    expect(ana.doc.getEvent('portraits')).toMatchObject({ title: 'Couple portraits', start: ANA.start });
+    expect(titled(chloe.doc, 'Getting ready (photo)')).toBeUndefined();
+    // A change under a job reaches that job's record only.
+    expect((await send('JOB-1050', shoot('2027-06-12T13:00:00+01:00', 'Getting ready (video)'))).status).toBe(200);
+    await waitFor(() => titled(ana.doc, 'Getting ready (video)')?.start === '2027-06-12T13:00:00+01:00', 'the video job\'s move');
+    expect(titled(ana.doc, 'Getting ready (photo)')!.start).toBe('2027-06-12T12:00:00+01:00');
+    expect(titled(chloe.doc, 'Rooftop shoot')!.start).toBe('2027-07-03T17:00:00-04:00');
     // A deletion under a job removes that job's record only.
-    expect((await send('JOB-1077', { id: 'portraits' }, { type: 'timeline.deleted' })).status).toBe(200);
-    await waitFor(() => chloe.doc.getEvent('portraits') === undefined, 'the deletion in Chloe & Dev\'s timeline');
-    expect(ana.doc.getEvent('portraits')?.title).toBe('Portraits by the lake');
+    expect((await send('JOB-1041', { id: 'shoot-1' }, { type: 'timeline.deleted' })).status).toBe(200);
+    await waitFor(() => titled(ana.doc, 'Getting ready (photo)') === undefined, 'the photo job\'s deletion');
+    expect([titled(ana.doc, 'Getting ready (video)')?.title, titled(chloe.doc, 'Rooftop shoot')?.title]).toEqual(['Getting ready (video)', 'Rooftop shoot']);
+    // A job number and an id that would read the same joined with ":" are still two records.
+    expect((await send('JOB-1041', { id: 'x:shoot', title: 'Joined A', start: '2027-06-12T18:00:00+01:00', end: '2027-06-12T18:30:00+01:00' })).status).toBe(200);
+    expect((await send('JOB-1041:x', { id: 'shoot', title: 'Joined B', start: '2027-06-12T19:00:00+01:00', end: '2027-06-12T19:30:00+01:00' }, { hints: { text: 'Someone else' } })).status).toBe(200);
+    await waitFor(() => titled(ana.doc, 'Joined A'), 'the first joined record');
+    const waitingB = await waitFor(async () => (await api<{ records: UnmatchedSummary[] }>(t, `/api/workspaces/${bloom.id}/unmatched`, token)).body.records.find((r) => r.externalId === '["JOB-1041:x","shoot"]'), 'the unknown job\'s record queued');
+    expect(waitingB.entity).toBe('timeline');
+    expect(titled(ana.doc, 'Joined B')).toBeUndefined();
 
     // A job no wedding holds, with what it is: it waits in the queue with its job number and hints.
     const hints = { text: 'Gia & Hal', date: '2027-09-18', venue: 'The Orangery', timeZone: 'Europe/London' };
     expect((await send('JOB-1102', { id: 'ceremony', title: 'Ceremony', start: '2027-09-18T14:00:00+01:00', end: '2027-09-18T14:45:00+01:00' }, { hints })).status).toBe(200);
-    const queued = await waitFor(async () => (await api<{ records: UnmatchedSummary[] }>(t, `/api/workspaces/${bloom.id}/unmatched`, token)).body.records.find((r) => r.externalId === 'JOB-1102:ceremony'), 'the new job in the unmatched queue');
+    const queued = await waitFor(async () => (await api<{ records: UnmatchedSummary[] }>(t, `/api/workspaces/${bloom.id}/unmatched`, token)).body.records.find((r) => r.externalId === '["JOB-1102","ceremony"]'), 'the new job in the unmatched queue');
     expect(queued).toMatchObject({ connectionId, entity: 'timeline', suggestedTimeZone: 'Europe/London' });
     expect(queued.record).toMatchObject({ date: '2027-09-18', venue: 'The Orangery', timeZone: 'Europe/London' });
-    expect([ana.doc.getEvent('ceremony'), chloe.doc.getEvent('ceremony')]).toEqual([undefined, undefined]);
+    expect([titled(ana.doc, 'Ceremony'), titled(chloe.doc, 'Ceremony')]).toEqual([undefined, undefined]);
 
     // One action makes it a wedding, filled in from the hints, holding the job: its next event goes there.
     const made = await api<{ weddingId: string }>(t, `/api/unmatched/${queued.id}/create-wedding`, token, { json: { title: 'Gia & Hal' } });
     expect(made.status, JSON.stringify(made.body)).toBe(201);
     const gia = await t.connect(made.body.weddingId, await pat.accessToken(made.body.weddingId));
     await gia.whenSynced();
-    await waitFor(() => gia.doc.getEvent('ceremony'), 'the queued ceremony in the new wedding');
+    await waitFor(() => titled(gia.doc, 'Ceremony'), 'the queued ceremony in the new wedding');
     expect(gia.doc.getMeta()).toMatchObject({ title: 'Gia & Hal', date: '2027-09-18', timezone: 'Europe/London' });
     expect((await send('JOB-1102', { id: 'ceremony', title: 'Ceremony in the garden', start: '2027-09-18T14:30:00+01:00', end: '2027-09-18T15:15:00+01:00' })).status).toBe(200);
-    await waitFor(() => gia.doc.getEvent('ceremony')?.title === 'Ceremony in the garden', 'the job\'s next event in its wedding');
-    expect((await api<{ records: UnmatchedSummary[] }>(t, `/api/workspaces/${bloom.id}/unmatched`, token)).body.records.filter((r) => r.externalId.startsWith('JOB-1102:'))).toEqual([]);
+    await waitFor(() => titled(gia.doc, 'Ceremony in the garden'), 'the job\'s next event in its wedding');
+    expect(gia.doc.listEvents().map((e) => e.title)).toEqual(['Ceremony in the garden']);
+    expect((await api<{ records: UnmatchedSummary[] }>(t, `/api/workspaces/${bloom.id}/unmatched`, token)).body.records.filter((r) => r.externalId.startsWith('["JOB-1102"'))).toEqual([]);
 
     // What is not a job number or a hint is refused by name, and nothing is applied.
     const refusals: [unknown, unknown, string][] = [
@@ -82,7 +98,7 @@ describe('events of a Standard Webhooks system that name their job, not our wedd
       expect(body.error.code).toBe('invalid_payload');
       expect(body.error.message).toContain(path);
     }
-    expect(ana.doc.getEvent('portraits')?.title).toBe('Portraits by the lake');
+    expect(titled(ana.doc, 'Should not land')).toBeUndefined();
     await Promise.all([ana.destroy(), chloe.destroy(), gia.destroy()]);
   });
 });
