@@ -33,6 +33,8 @@ export interface UpdateDeps extends ConnectionsServiceDeps {
   restart(connectionId: string): Promise<void>;
   /** The connection, when `p` may manage it (ConnectionsService.manageable). @throws BridgeError `connection_not_found`. */
   manageable(p: Principal, connectionId: string): Promise<Connection>;
+  /** updateConnectionSettings in the connection's settings queue, on the row read again there (ConnectionsService). */
+  reconfigure(p: Principal, connection: Connection, body: { configuration?: Record<string, unknown>; credentials?: Record<string, unknown> }, audit: { weddingId: string; integrationId: string }): Promise<void>;
 }
 
 /**
@@ -49,13 +51,13 @@ export async function updateIntegrationSettings(deps: UpdateDeps, p: Principal, 
     throw new BridgeError('integration_not_found', `no integration ${id}`);
   }
   if (integration.connectionId === integration.id) {
-    await updateConnectionSettings(deps, p, integration.connection, body, { weddingId: integration.weddingId, integrationId: id });
+    await deps.reconfigure(p, integration.connection, body, { weddingId: integration.weddingId, integrationId: id });
   } else {
     const credentials = body.credentials && Object.keys(body.credentials).length ? body.credentials : undefined;
     if (credentials) await deps.manageable(p, integration.connectionId);
     const definition = await deps.runtime.definitionOf(integration.system);
     const overrides = bindingOverrides(definition, integration.connection, mergePatch(integration.overrides, body.configuration ?? {}));
-    if (credentials) await updateConnectionSettings(deps, p, integration.connection, { credentials }, { weddingId: integration.weddingId, integrationId: id });
+    if (credentials) await deps.reconfigure(p, integration.connection, { credentials }, { weddingId: integration.weddingId, integrationId: id });
     const probe = { ...integration, overrides, configuration: { ...integration.connection.configuration, ...overrides } };
     try {
       await deps.runtime.validateBinding(probe);
@@ -74,7 +76,9 @@ export async function updateIntegrationSettings(deps: UpdateDeps, p: Principal, 
  * New configuration or credentials for a connection (PATCH /api/connections/:id, PATCH of a
  * wedding's integration, the secret URL's rotation): merged over the stored ones (secrets sent
  * back redacted are kept), tested, stored, and the connection restarted. A secret URL token is
- * only set by rotation (`rotating`); the webhook secret never changes.
+ * only set by rotation (`rotating`); the webhook secret only by its own rotation
+ * (webhook-secret-rotation.ts). Callers run it in the connection's settings queue on the row as
+ * stored (ConnectionsService), so two changes never write over each other on one instance.
  *
  * The connection acts with the rights of whoever connected it (inbound-rights.ts), so only someone
  * with at least those rights may change where it reads from or how it is reached: a vendor who
@@ -88,7 +92,7 @@ export async function updateConnectionSettings(deps: UpdateDeps, p: Principal, c
   // Adapters key what they keep (sealed endpoint secrets, channel tokens) on it: changing it means reconnecting.
   const webhookSecret = body.credentials?.webhookSecret;
   if (webhookSecret !== undefined && webhookSecret !== connection.webhookSecret) {
-    throw new BridgeError('invalid_config', 'the webhook secret of a connection cannot be changed: disconnect and connect again');
+    throw new BridgeError('invalid_config', 'the webhook secret of a connection is not set by hand: rotate it (POST /api/connections/:id/rotate-webhook-secret, for webhooks and preset connections) or connect again');
   }
   const definition = await deps.runtime.definitionOf(connection.system);
   const configuration = mergeKeepingSecrets(connection.configuration, body.configuration ?? {}, connection.configurationView);

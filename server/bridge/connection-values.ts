@@ -43,10 +43,12 @@ export function bindingSummary(i: Integration): BindingSummary {
 export function bindingOverrides(definition: AdapterDefinition, connection: Connection, given: Record<string, unknown>): Record<string, unknown> {
   const secrets = findSecretValues(definition.configuration, { ...connection.configuration, ...given });
   const secretKey = secrets.map((s) => String(s.path[0])).find((k) => k in given);
-  // What only the server sets (a secret URL token, a rotated signing secret's end) is never a wedding's own.
-  refuseServerMadeFields(given, {});
+  // What only the server sets (a secret URL token, a rotated signing secret's end) is never a
+  // wedding's own: refused when it says otherwise than the connection, left out when it repeats it
+  // (a binding's configuration view sent back).
+  refuseServerMadeFields(given, connection.configurationView);
   if (secretKey) throw new BridgeError('invalid_config', `${secretKey} is the connection's secret: change it on the connection (PATCH /api/connections/${connection.id})`, { details: { issues: [{ path: `configuration.${secretKey}`, message: 'is the connection’s secret: change it on the connection' }] } });
-  const overrides = { ...given };
+  const { previousWebhookSecretExpiresAt: _connections, ...overrides } = given;
   if (definition.servesManyWeddings && connection.category === 'calendar_system' && !('weddingInTitle' in overrides)) overrides.weddingInTitle = true;
   return overrides;
 }

@@ -35,6 +35,8 @@ export { bindingSummary };
 export class ConnectionsService {
   /** Starts of bindings run one at a time per connection (start): each refreshes the connection and may activate it. */
   private readonly starting = new KeyedQueue();
+  /** Changes of a connection's settings and secrets (PATCH, rotations) run one at a time, each on the row as stored when it starts. */
+  private readonly settings = new KeyedQueue();
 
   constructor(private readonly deps: ConnectionsServiceDeps) {}
 
@@ -353,15 +355,27 @@ export class ConnectionsService {
   async rotateWebhookSecret(p: Principal, connectionId: string, expirePreviousInSeconds?: number): Promise<RotatedWebhookSecret> {
     const connection = await this.manageable(p, connectionId);
     const definition = await this.deps.runtime.definitionOf(connection.system);
-    return rotateWebhookSecret({ ...this.deps, restart: (id) => this.restart(id) }, p, connection, definition, expirePreviousInSeconds);
+    return this.changeSettings(connection, (fresh) => rotateWebhookSecret({ ...this.deps, restart: (id) => this.restart(id) }, p, fresh, definition, expirePreviousInSeconds));
   }
 
   private updateConnection(p: Principal, connection: Connection, body: { configuration?: Record<string, unknown>; credentials?: Record<string, unknown> }, audit: { weddingId: string; integrationId: string }, rotating = false): Promise<void> {
-    return updateConnectionSettings(this.updateDeps(), p, connection, body, audit, rotating);
+    return this.changeSettings(connection, (fresh) => updateConnectionSettings(this.updateDeps(), p, fresh, body, audit, rotating));
+  }
+
+  /** Runs `fn` in the connection's settings queue, on the connection read again there (`connection_not_found` once it is gone). */
+  private changeSettings<T>(connection: Connection, fn: (fresh: Connection) => Promise<T>): Promise<T> {
+    return this.settings.run(connection.id, async () => {
+      const fresh = await this.deps.store.connections.get(connection.id);
+      if (!fresh) throw new BridgeError('connection_not_found', 'no such connection among those you manage');
+      return fn(fresh);
+    });
   }
 
   private updateDeps(): UpdateDeps {
-    return { ...this.deps, probe: (definition, probe) => probeAdapter(this.deps.runtime, definition, probe), restart: (id) => this.restart(id), manageable: (p, id) => this.manageable(p, id) };
+    return {
+      ...this.deps, probe: (definition, probe) => probeAdapter(this.deps.runtime, definition, probe), restart: (id) => this.restart(id), manageable: (p, id) => this.manageable(p, id),
+      reconfigure: (p, connection, body, audit) => this.updateConnection(p, connection, body, audit),
+    };
   }
 
   /** Adds the external system's ids of the binding's wedding (records naming one route there), in the store and the running binding. */

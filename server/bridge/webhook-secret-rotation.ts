@@ -5,6 +5,7 @@ import { BridgeError } from './bridge-error.ts';
 import { assertMayReconfigure } from './connection-update.ts';
 import type { Connection } from './connection-store.ts';
 import type { IntegrationRecords } from './integration-store.ts';
+import type { Logger } from '../logger.ts';
 
 /** How long the previous signing secret is still accepted by default (s): a day, as Stripe's "roll secret" offers. */
 export const DEFAULT_PREVIOUS_SECRET_SECONDS = 24 * 3600;
@@ -14,6 +15,9 @@ export const MAX_PREVIOUS_SECRET_SECONDS = 7 * 24 * 3600;
 export interface WebhookSecretRotationDeps {
   store: Pick<IntegrationRecords, 'connections'>;
   audit: AuditWriter;
+  logger: Logger;
+  /** Tells the other instances sharing the stores to rebuild the connection (PostgreSQL). */
+  announce?(connectionId: string): void;
   /** ms since the epoch. */
   now: () => number;
   /** Rebuilds the connection's running adapters from the stored rows and tells the other instances. */
@@ -52,7 +56,12 @@ export async function rotateWebhookSecret(
   await deps.store.connections.replaceSettings(connection.id, {
     webhookSecret, credentials, configuration, configurationSecrets: findSecretValues(definition.configuration, configuration), capabilities: connection.capabilities,
   });
-  await deps.restart(connection.id);
+  // Stored: the new secret is the caller's whatever happens next. A connection that cannot be rebuilt
+  // here now takes it at its next start; the others are told all the same.
+  await deps.restart(connection.id).catch((error: unknown) => {
+    deps.logger.error({ err: error, connectionId: connection.id }, 'rotated the signing secret but could not rebuild the connection here; it takes the new secret at its next start');
+    deps.announce?.(connection.id);
+  });
   deps.audit.record({
     weddingId: '', integrationId: connection.id, actor: `user:${p.sub}`, action: 'integration.secret_rotated', result: 'ok',
     detail: { system: connection.system, previousExpiresAt },

@@ -130,8 +130,14 @@ describe('rotating the signing secret of a webhooks connection', () => {
     const rotated = await api<Rotated>(t, `/api/connections/${connectionId}/rotate-webhook-secret`, token, { json: { expirePreviousInSeconds: 3600 } });
     expect(rotated.status).toBe(200);
     expect(Date.parse(rotated.body.previousExpiresAt!) - Date.now()).toBeGreaterThan(3500_000);
-    const again = await api(t, `/api/integrations/${bound.body.binding.bindingId}`, token, { method: 'PATCH', json: { configuration: { previousWebhookSecretExpiresAt: rotated.body.previousExpiresAt } } });
-    expect(refusedAt(again)).toEqual([400, 'configuration.previousWebhookSecretExpiresAt']);
+    // The same end sent back (a binding's view) is taken and not kept as the wedding's own; another is refused.
+    const again = await api<{ configuration: Record<string, unknown> }>(t, `/api/integrations/${bound.body.binding.bindingId}`, token, { method: 'PATCH', json: { configuration: { previousWebhookSecretExpiresAt: rotated.body.previousExpiresAt } } });
+    expect(again.status, JSON.stringify(again.body)).toBe(200);
+    const binding = await api<{ bindings: { bindingId: string; configuration: Record<string, unknown> }[] }>(t, `/api/connections/${connectionId}`, token);
+    expect(binding.body.bindings.find((b) => b.bindingId === bound.body.binding.bindingId)!.configuration).not.toHaveProperty('previousWebhookSecretExpiresAt');
+    const later = new Date(Date.parse(rotated.body.previousExpiresAt!) + 3600_000).toISOString();
+    const moved = await api(t, `/api/integrations/${bound.body.binding.bindingId}`, token, { method: 'PATCH', json: { configuration: { previousWebhookSecretExpiresAt: later } } });
+    expect(refusedAt(moved)).toEqual([400, 'configuration.previousWebhookSecretExpiresAt']);
     // Another system signs with its own secrets: nothing to rotate here.
     const vsco = await startVscoSandbox();
     registerTeardown(() => vsco.stop());
@@ -142,5 +148,28 @@ describe('rotating the signing secret of a webhooks connection', () => {
     const other = await api<{ error: { code: string; message: string } }>(t, `/api/connections/${crm.body.connectionId}/rotate-webhook-secret`, token, { method: 'POST' });
     expect([other.status, other.body.error.code]).toEqual([400, 'invalid_config']);
     expect(other.body.error.message).toMatch(/vsco-workspace connections are signed with the system's own secrets/);
+  });
+
+  it('is not undone by a settings change under way: a PATCH whose connection test is slow and a rotation both take', async () => {
+    const t = await startTestServer({ env: { PUSH_COALESCE_MS: '0', CASCADE_DELAY_MS: '0' } });
+    const planner = await t.token('planner', ['w1']);
+    const receiver = await startReceiver();
+    const client = await t.connect('w1', planner);
+    await client.whenSynced();
+    const conn = await connectWebhooks(t, planner, 'w1', receiver);
+    // The PATCH's connection test pings the subscriber, which takes its time to answer.
+    receiver.answerAfter(1500);
+    const pings = () => receiver.received.filter((r) => r.body.type === 'wedsync.ping').length;
+    const pinged = pings();
+    const patched = api(t, `/api/connections/${conn.connectionId}`, planner, { method: 'PATCH', json: { configuration: { toleranceSeconds: 600 } } });
+    await waitFor(() => pings() > pinged, 'the PATCH\'s ping under way');
+    const rotated = await api<Rotated>(t, `/api/connections/${conn.connectionId}/rotate-webhook-secret`, planner, { method: 'POST' });
+    expect([(await patched).status, rotated.status]).toEqual([200, 200]);
+    receiver.answerAfter(0);
+    const view = await api<{ configuration: Record<string, unknown> }>(t, `/api/connections/${conn.connectionId}`, planner);
+    expect(view.body.configuration).toMatchObject({ toleranceSeconds: 600, previousWebhookSecret: { set: true }, previousWebhookSecretExpiresAt: rotated.body.previousExpiresAt });
+    const zap = async (secret: string, id: string) => (await sendStandardWebhook(conn.webhookUrl, secret, { id, type: 'vendor.upserted', data: { id, name: id, category: 'florist' } })).status;
+    expect([await zap(conn.webhookSecret, 'old'), await zap(rotated.body.webhookSecret, 'new')]).toEqual([200, 200]);
+    await client.destroy();
   });
 });
