@@ -7,7 +7,7 @@ import { setBindingVendor, type BindingVendorDeps } from '../bridge/binding-vend
 import { connectionAudit } from '../bridge/connection-audit.ts';
 import { UNMATCHED_STATUSES } from '../bridge/unmatched-store.ts';
 import { requireAuth, type AppEnv } from './auth-middleware.ts';
-import { AuditPageQuery } from './audit-page.ts';
+import { ConnectionAuditPageQuery } from './audit-page.ts';
 import { readJson, validate } from './body.ts';
 
 const WorkspaceParam = z.string().min(1).max(64);
@@ -46,7 +46,7 @@ export function connectionRoutes(tokens: TokenService, bridge: Bridge): Hono<App
   app.get('/connections/:id', auth, async (c) => c.json(await bridge.connectionSummaryFor(p(c), c.req.param('id'))));
 
   app.get('/connections/:id/audit', auth, async (c) => {
-    const q = validate(AuditPageQuery, c.req.query(), 'query');
+    const q = validate(ConnectionAuditPageQuery, c.req.query(), 'query');
     return c.json(await connectionAudit({ connections: bridge.connections, store: bridge.store, audit: bridge.audit }, p(c), c.req.param('id'), q.limit, q.before));
   });
 
