@@ -136,8 +136,9 @@ export function adapterForm(system: string, preset?: string): ConnectForm {
   if (!schemas) throw new Error(`no connect schemas for adapter ${system}`);
   const credentials = jsonSchemaOf(schemas.credentials);
   const configuration = jsonSchemaOf(schemas.configuration);
-  // The secret URL token is made by the server at connect (and rotated by its own route): never a field to fill in.
-  const omit = [...(preset ? ['preset'] : []), ...(schemas.auth === 'secret_url' || system === 'webhooks' ? ['secretUrlToken'] : [])];
+  // Made by the server, never a field to fill in: the secret URL's token (at connect, then by its own
+  // rotation), and a rotated signing secret's previous value and end.
+  const omit = [...(preset ? ['preset'] : []), ...(schemas.auth === 'secret_url' || system === 'webhooks' ? ['secretUrlToken'] : []), 'previousWebhookSecret', 'previousWebhookSecretExpiresAt'];
   return {
     endpoint: schemas.oauthProvider ? 'POST /api/connections/oauth/{provider}/start' : 'POST /api/integrations/vendor/connect',
     system,

@@ -43,7 +43,8 @@ export type DeliveredWebhook = Omit<WebhookRequest, 'rawBody'> & { rawBody: stri
  *   (`store`, or routing's one transaction) and the inbox worker applies it later;
  * - nothing is stored before the signature is verified, and a duplicate event id is acknowledged
  *   without being stored twice;
- * - refusals come from anyone who knows the URL, so they are audited sampled (RefusalSampler), and
+ * - refusals come from anyone who knows the URL, so they are audited sampled (RefusalSampler: one
+ *   entry a minute per connection and kind of refusal, with how many it stands for), and
  *   every outcome is counted in `wedsync_webhook_ack_seconds{system,outcome}`.
  */
 export class WebhookIntake {
@@ -101,7 +102,8 @@ export class WebhookIntake {
     const verdict = text === null ? { ok: false as const, code: 'invalid_payload' as const, message: NOT_UTF8 } : await adapter.verifyWebhook(request);
     if (!verdict.ok) {
       outcome('refused');
-      const refusals = this.refusals.take(connection.id);
+      // Sampled per kind of refusal: a wrong clock (signature_stale) is not hidden behind a forged signature's entry.
+      const refusals = this.refusals.take(`${connection.id}\0${verdict.code}`);
       if (refusals !== null) {
         audit({ actor: 'external', action: 'webhook.refused', result: 'refused', detail: { code: verdict.code, message: clipText(verdict.message, 300), refusals } });
       }

@@ -52,6 +52,8 @@ describe('catalogue of every system the brief names', () => {
     // The server makes the secret URL token at connect: the form never asks for it.
     expect(by('honeybook').fields.some((f) => f.name === 'secretUrlToken')).toBe(false);
     expect(by('webhooks').fields.some((f) => f.name === 'secretUrlToken')).toBe(false);
+    // Nor the previous signing secret and its end, which only a rotation sets.
+    for (const system of ['webhooks', 'honeybook']) expect(by(system).fields.filter((f) => f.name.startsWith('previousWebhookSecret'))).toEqual([]);
     expect(by('honeybook').fields.find((f) => f.name === 'url')).toMatchObject({ in: 'configuration', secret: true });
     expect(by('honeybook').fields.some((f) => f.name === 'preset')).toBe(false);
     expect((by('honeybook').schemas.configuration as { properties: Record<string, { writeOnly?: boolean }> }).properties.secretUrlToken!.writeOnly).toBe(true);

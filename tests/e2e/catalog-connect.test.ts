@@ -238,7 +238,10 @@ describe('planner app: the integrations catalogue', () => {
     expect([await move('move-2', receiver.secret), await move('move-3', renewed)]).toEqual([200, 200]);
     // Then told it leaked: the old secrets stop working at once.
     await card.getByLabel('Old signing secret keeps working for').selectOption({ label: 'no longer: it leaked' });
+    // Cutting systems off is asked first: the current secret at once, and the one before it, promised a day.
+    const asked = new Promise<string>((resolve) => page.once('dialog', (d) => { resolve(d.message()); void d.accept(); }));
     await card.getByRole('button', { name: /^New signing secret/ }).click();
+    expect(await asked).toMatch(/^The current signing secret stops working at once: .* The secret replaced before still works until .*; a new one ends it now\. Make a new signing secret\?$/);
     await signing.waitFor();
     const newest = await signing.inputValue();
     expect(await page.locator('.secret-url').textContent()).toContain('The old secret no longer works');

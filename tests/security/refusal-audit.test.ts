@@ -6,7 +6,7 @@ import { connectWebhooks } from '../bridge/helpers.ts';
 type Audit = { entries: { action: string; detail: { refusals?: number; code?: string } }[] };
 
 describe('refused webhooks', () => {
-  it('are each refused and counted, but audited once a minute per integration with how many they stand for', async () => {
+  it('are each refused and counted, but audited once a minute per integration and kind of refusal, with how many they stand for', async () => {
     let clock = Date.now();
     const t = await startTestServer({ now: () => clock, env: { RATE_LIMIT_WEBHOOKS_PER_MIN: '0', RATE_LIMIT_PER_IP_PER_MIN: '0' } });
     const planner = await t.token('planner', ['w1']);
@@ -24,5 +24,12 @@ describe('refused webhooks', () => {
     await forge(200);
     // Newest first: the second row stands for itself and the 199 held back in the first minute.
     expect((await refusedRows()).map((e) => e.detail.refusals)).toEqual([200, 1]);
+
+    // Another kind of refusal in the same minute has its own entry: a sender with a wrong clock is
+    // not hidden behind the forgeries (nor the other way round).
+    const stale = await sendStandardWebhook(conn.webhookUrl, conn.webhookSecret, { id: 'msg_stale', type: 'timeline.upserted', data: { id: 'x', title: 'Late' } }, { nowMs: clock - 3_600_000 });
+    expect(stale.status).toBe(401);
+    await forge(201);
+    expect((await refusedRows()).map((e) => [e.detail.code, e.detail.refusals])).toEqual([['signature_stale', 1], ['signature_invalid', 200], ['signature_invalid', 1]]);
   });
 });

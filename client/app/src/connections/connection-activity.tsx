@@ -98,6 +98,8 @@ export function ConnectionActivity({ connectionId, name, token, titleOf }: {
               <li key={key} data-action={e.action} class={e.result === 'refused' || e.result === 'failed' ? 'problem' : undefined}>
                 <span class="activity-what">{what}</span>
                 {weddingIds.length > 0 && <span class="muted"> · {weddingIds.map(titleOf).sort((a, b) => a.localeCompare(b)).join(', ')}</span>}
+                {/* Refusals are audited once a minute per kind, each entry with how many it stands for. */}
+                {typeof e.detail.refusals === 'number' && e.detail.refusals > 1 && <span class="muted"> · {e.detail.refusals} like it since the last one listed</span>}
                 <span class="muted"> · <span title={dateTimeLabel(e.at, deviceTimeZone())}>{relativeTime(e.at)}</span></span>
                 {reason && <div class="activity-why">{reason}</div>}
               </li>

@@ -65,7 +65,8 @@ export function ConnectionHealth({ connection: c, workspaceId, returnTo, token, 
     <div class="connection-health">
       <p><span class={`tag health-${h.state}`}>{summary}</span>{' '}
         {h.lastSync ? <>Last sync <span title={dateTimeLabel(h.lastSync, deviceTimeZone())}>{relativeTime(h.lastSync)}</span></> : 'Not synced yet'}
-        {' · '}{BREAKER_WORDS[h.breaker]}</p>
+        {/* A system refusing everything never opens the breaker (its refusals are not retried): not "sending normally". */}
+        {h.state === 'failing' && h.breaker === 'closed' ? null : <>{' · '}{BREAKER_WORDS[h.breaker]}</>}</p>
       {h.lastError && (
         <p class="muted">Last problem, <span title={dateTimeLabel(h.lastError.at, deviceTimeZone())}>{relativeTime(h.lastError.at)}</span>: {plainError(name, h.lastError.message)}</p>
       )}

@@ -41,11 +41,24 @@ export function SigningSecretForm({ connection: c, name, busy, onRotate }: {
         <select id={id} value={String(seconds)} onChange={(e) => setSeconds(Number(e.currentTarget.value))}>
           {OVERLAPS.map((o) => <option key={o.seconds} value={String(o.seconds)}>{o.words}</option>)}
         </select>
-        <button type="button" disabled={busy} onClick={() => void onRotate(seconds)}>New signing secret<span class="sr-only"> for {name}</span></button>
+        <button type="button" disabled={busy} onClick={() => { if (confirmed(seconds, previousWorks ? until : null)) void onRotate(seconds); }}>New signing secret<span class="sr-only"> for {name}</span></button>
       </div>
       {previousWorks && <p class="muted">The previous signing secret still works until {dateTimeLabel(until, deviceTimeZone())}.</p>}
     </div>
   );
+}
+
+/**
+ * Asks first when a rotation cuts a system off: the current secret refused at once (0), or the
+ * secret replaced before, still working until `previousUntil`, ended now (only one previous secret
+ * is kept).
+ */
+function confirmed(seconds: number, previousUntil: string | null): boolean {
+  const words = [
+    seconds === 0 ? 'The current signing secret stops working at once: whatever still signs with it is refused.' : '',
+    previousUntil ? `The secret replaced before still works until ${dateTimeLabel(previousUntil, deviceTimeZone())}; a new one ends it now.` : '',
+  ].filter(Boolean);
+  return words.length === 0 || window.confirm(`${words.join(' ')} Make a new signing secret?`);
 }
 
 /** The new signing secret, shown once with a Copy button, and what happens to the old one. */
