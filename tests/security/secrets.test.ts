@@ -270,7 +270,7 @@ describe('secrets stay secret', () => {
     expect(unreachable.json()).toMatchObject({ error: { code: 'connection_test_failed' } });
     const rekey = await api(t, planner, 'PATCH', `/api/integrations/${id}`, { credentials: { webhookSecret: `whsec_${crypto.randomBytes(24).toString('base64')}` } });
     expect(rekey.status).toBe(400);
-    expect(rekey.json()).toMatchObject({ error: { code: 'invalid_config', message: expect.stringMatching(/cannot be changed/) } });
+    expect(rekey.json()).toMatchObject({ error: { code: 'invalid_config', message: expect.stringMatching(/is not set by hand: rotate it \(POST \/api\/connections\/:id\/rotate-webhook-secret/) } });
     expect(await storedRow()).toBe(before);
 
     // Who may not.
