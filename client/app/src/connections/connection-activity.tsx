@@ -42,11 +42,14 @@ const ENTITY_WORDS: Record<string, string> = { timeline: 'event', payments: 'pay
 /** One line: the same happening audited under each wedding it concerns is shown once, naming them all. */
 interface Line { key: string; entry: AuditEntry; weddingIds: string[] }
 
+/** Entries of one happening are written one per wedding, a few ms apart: within this many ms they are one line. */
+const SAME_HAPPENING_MS = 2000;
+
 function lines(entries: AuditEntry[]): Line[] {
   const out: Line[] = [];
   for (const e of entries) {
-    const key = [e.at, e.action, e.result, e.entity ?? '', e.entityId ?? '', JSON.stringify(e.detail)].join('\n');
-    const same = out.find((l) => l.key === key);
+    const key = [e.action, e.result, e.entity ?? '', e.entityId ?? '', JSON.stringify(e.detail)].join('\n');
+    const same = out.find((l) => l.key === key && Math.abs(Date.parse(l.entry.at) - Date.parse(e.at)) <= SAME_HAPPENING_MS && !l.weddingIds.includes(e.weddingId));
     if (same) {
       if (e.weddingId && !same.weddingIds.includes(e.weddingId)) same.weddingIds.push(e.weddingId);
     } else out.push({ key, entry: e, weddingIds: e.weddingId ? [e.weddingId] : [] });
