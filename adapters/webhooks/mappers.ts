@@ -105,7 +105,7 @@ export function toChanges(event: WebhookEnvelope): InboundChange[] {
 }
 
 /** A sender's record id within its job (`reference`): `["<reference>","<id>"]`, which no two different pairs share. */
-export function jobScopedId(reference: string, id: string): string {
+function jobScopedId(reference: string, id: string): string {
   return JSON.stringify([reference, id]);
 }
 

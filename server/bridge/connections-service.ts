@@ -10,6 +10,7 @@ import type {
 } from '../../schema/index.ts';
 import { clipText } from '../../schema/document/text.ts';
 import { KeyedQueue } from '../keyed-queue.ts';
+import { ConnectionSettingsQueue } from './connection-settings-queue.ts';
 import { AuthError } from '../auth/auth-error.ts';
 import { assertMayConnect } from '../auth/connect-rights.ts';
 import type { Connector } from '../auth/inbound-rights.ts';
@@ -35,10 +36,11 @@ export { bindingSummary };
 export class ConnectionsService {
   /** Starts of bindings run one at a time per connection (start): each refreshes the connection and may activate it. */
   private readonly starting = new KeyedQueue();
-  /** Changes of a connection's settings and secrets (PATCH, rotations) run one at a time, each on the row as stored when it starts. */
-  private readonly settings = new KeyedQueue();
+  private readonly settings: ConnectionSettingsQueue;
 
-  constructor(private readonly deps: ConnectionsServiceDeps) {}
+  constructor(private readonly deps: ConnectionsServiceDeps) {
+    this.settings = new ConnectionSettingsQueue(deps.store.connections);
+  }
 
   /** Runs `fn` in the connection's queue of starts and unbinds (a reload of it from another instance's change runs there too). */
   serialize<T>(connectionId: string, fn: () => Promise<T>): Promise<T> {
@@ -355,20 +357,11 @@ export class ConnectionsService {
   async rotateWebhookSecret(p: Principal, connectionId: string, expirePreviousInSeconds?: number): Promise<RotatedWebhookSecret> {
     const connection = await this.manageable(p, connectionId);
     const definition = await this.deps.runtime.definitionOf(connection.system);
-    return this.changeSettings(connection, (fresh) => rotateWebhookSecret({ ...this.deps, restart: (id) => this.restart(id) }, p, fresh, definition, expirePreviousInSeconds));
+    return this.settings.run(connection.id, (fresh) => rotateWebhookSecret({ ...this.deps, restart: (id) => this.restart(id) }, p, fresh, definition, expirePreviousInSeconds));
   }
 
   private updateConnection(p: Principal, connection: Connection, body: { configuration?: Record<string, unknown>; credentials?: Record<string, unknown> }, audit: { weddingId: string; integrationId: string }, rotating = false): Promise<void> {
-    return this.changeSettings(connection, (fresh) => updateConnectionSettings(this.updateDeps(), p, fresh, body, audit, rotating));
-  }
-
-  /** Runs `fn` in the connection's settings queue, on the connection read again there (`connection_not_found` once it is gone). */
-  private changeSettings<T>(connection: Connection, fn: (fresh: Connection) => Promise<T>): Promise<T> {
-    return this.settings.run(connection.id, async () => {
-      const fresh = await this.deps.store.connections.get(connection.id);
-      if (!fresh) throw new BridgeError('connection_not_found', 'no such connection among those you manage');
-      return fn(fresh);
-    });
+    return this.settings.run(connection.id, (fresh) => updateConnectionSettings(this.updateDeps(), p, fresh, body, audit, rotating));
   }
 
   private updateDeps(): UpdateDeps {

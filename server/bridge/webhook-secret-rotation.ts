@@ -9,8 +9,6 @@ import type { Logger } from '../logger.ts';
 
 /** How long the previous signing secret is still accepted by default (s): a day, as Stripe's "roll secret" offers. */
 export const DEFAULT_PREVIOUS_SECRET_SECONDS = 24 * 3600;
-/** The longest it may be kept (s): a week. */
-export const MAX_PREVIOUS_SECRET_SECONDS = 7 * 24 * 3600;
 
 export interface WebhookSecretRotationDeps {
   store: Pick<IntegrationRecords, 'connections'>;
@@ -33,7 +31,7 @@ export interface RotatedWebhookSecret {
 /**
  * POST /api/connections/:id/rotate-webhook-secret: a new Standard Webhooks signing secret for a
  * `webhooks` or `preset` connection (one whose configuration keeps a previous secret). For
- * `previousSeconds` (0–MAX_PREVIOUS_SECRET_SECONDS) the old secret is still accepted on deliveries
+ * `previousSeconds` (0 to a week, checked by RotateWebhookSecretBody) the old secret is still accepted on deliveries
  * to the hub, and deliveries from the hub carry a signature by each (standardWebhookHeaders), so
  * neither side has to switch at the same moment; 0 refuses the old one at once (a leaked secret).
  * No connection test runs: a subscriber that is down must not keep a leaked secret in use.
