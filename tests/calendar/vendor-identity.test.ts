@@ -9,14 +9,19 @@ import { waitFor } from '../helpers/wait.ts';
 
 const DAY = { from: '2027-06-12T00:00:00Z', to: '2027-06-13T00:00:00Z' };
 
-/** Books the wedding's `photo` entry for one event on 12 June 2027 (London time), through the server's live document. */
+/**
+ * Books the wedding's `photo` entry for one event on 12 June 2027 (London time), through the
+ * server's live document, and waits until the change is committed, as an HTTP write's answer does
+ * (on PostgreSQL the booking index is written with the update's append, after withDocument returns).
+ */
 async function book(t: TestServer, weddingId: string, title: string, start: string, end: string): Promise<void> {
-  await t.server.collab.withDocument(weddingId, (ydoc) => {
+  const { committed } = await t.server.collab.persistence.barrier.track(() => t.server.collab.withDocument(weddingId, (ydoc) => {
     const w = new WeddingDoc(ydoc);
     w.setMeta({ title: `Wedding ${weddingId}`, date: '2027-06-12', timezone: 'Europe/London' });
     w.upsertVendor({ id: 'photo', name: 'Photographer', category: 'photographer' });
     w.upsertEvent({ id: 'ceremony', title, start: `2027-06-12T${start}:00+01:00`, end: `2027-06-12T${end}:00+01:00`, vendorIds: ['photo'], category: 'ceremony' });
-  });
+  }));
+  expect(committed).toBe(true);
 }
 
 async function doubleBookings(t: TestServer, weddingId: string) {
