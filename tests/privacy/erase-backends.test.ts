@@ -103,7 +103,12 @@ const held = (all: string, needles: string[]) => needles.filter((n) => all.inclu
 /** The guest in the document (edited: history holds her old name and address), a snapshot, and a copy of her in each table that may hold one. */
 async function seedGuest(h: Harness) {
   // As a planner's edits: the activity trail records each (its values hold the old spellings).
-  const change = (fn: (w: WeddingDoc) => void) => h.node.collab.withDocument(W, (ydoc) => ydoc.transact(() => fn(new WeddingDoc(ydoc)), clientOrigin('per_planner', { name: 'Pat Planner' })));
+  // Each waits for its commit: on PostgreSQL the log row and its activity rows (a joined write) are
+  // stored after withDocument returns, and `everything()` below reads them.
+  const change = async (fn: (w: WeddingDoc) => void) => {
+    const { committed } = await h.node.collab.persistence.barrier.track(() => h.node.collab.withDocument(W, (ydoc) => ydoc.transact(() => fn(new WeddingDoc(ydoc)), clientOrigin('per_planner', { name: 'Pat Planner' }))));
+    expect(committed).toBe(true);
+  };
   await change((w) => {
     w.setMeta({ title: 'Ava & Sam', timezone: 'Europe/London', date: '2027-06-12' });
     w.upsertVendor({ id: 'photo', name: 'Lens', category: 'photographer', email: 'studio@lens.example' });
