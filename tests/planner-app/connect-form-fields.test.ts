@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { catalog } from '../../adapters/catalog.ts';
-import { fieldKey, fieldLabel, initialValues, issuesAtFields, requestParts } from '../../client/app/src/catalog/form-fields.ts';
+import { z } from 'zod';
+import { fieldKey, fieldLabel, initialValues, issuesAtFields, plainIssue, requestParts } from '../../client/app/src/catalog/form-fields.ts';
 import { matchesSearch, matchRank } from '../../client/app/src/catalog/catalog-api.ts';
 import { assertProperty } from '../helpers/property.ts';
 
@@ -42,11 +43,39 @@ describe('connect forms generated from the catalogue', () => {
     ] });
     expect(at.byField).toEqual({
       'credentials.accessToken': 'Too short: at least 8 characters.',
-      'configuration.scope': 'Invalid option: expected one of "user"|"organization".',
+      'configuration.scope': 'Choose one of: user, organization.',
       'configuration.conflictStrategies': 'Invalid option.',
     });
     expect(at.rest).toEqual(['workspaceId: Required']);
     expect(issuesAtFields(calendly.fields, undefined)).toEqual({ byField: {}, rest: [] });
+  });
+
+  it('words each kind of zod refusal a form can meet as a person would, from zod’s own messages', () => {
+    const said = (schema: z.ZodType, value: unknown) => plainIssue(schema.safeParse(value).error!.issues[0]!.message);
+    expect(said(z.number().min(30), 5)).toBe('At least 30.');
+    expect(said(z.number().int().min(0).max(3650), 4000)).toBe('At most 3650.');
+    expect(said(z.number().gt(0), 0)).toBe('More than 0.');
+    expect(said(z.number().lt(1), 1)).toBe('Less than 1.');
+    expect(said(z.number().int(), 1.5)).toBe('Enter a whole number.');
+    expect(said(z.number(), 'ten')).toBe('Enter a number.');
+    expect(said(z.string(), 5)).toBe('Enter text.');
+    expect(said(z.boolean(), 'yes')).toBe('Choose yes or no.');
+    expect(said(z.string().min(8), 'short')).toBe('Too short: at least 8 characters.');
+    expect(said(z.string().min(1), '')).toBe('Too short: at least 1 character.');
+    expect(said(z.string().max(100), 'x'.repeat(101))).toBe('Too long: at most 100 characters.');
+    expect(said(z.array(z.string()).max(2), ['a', 'b', 'c'])).toBe('Too many: at most 2 items.');
+    expect(said(z.array(z.string()).min(1), [])).toBe('Too few: at least 1 item.');
+    expect(said(z.enum(['user', 'organization']), 'team')).toBe('Choose one of: user, organization.');
+    expect(said(z.url(), 'kew barn')).toBe('Enter a full web address (https://…).');
+    expect(said(z.email(), 'alex')).toBe('Enter an e-mail address (name@example.com).');
+    expect(said(z.string().regex(/^[a-z]+$/), 'A1')).toBe('This is not in the expected form.');
+    expect(said(z.object({ a: z.string() }), {})).toBe('This is required.');
+    // No bound of any size reaches a person as zod's symbols.
+    assertProperty(fc.property(fc.integer({ min: -1000, max: 1000 }), fc.constantFrom('min', 'max', 'gt', 'lt'), (n, bound) => {
+      const schema = bound === 'min' ? z.number().min(n) : bound === 'max' ? z.number().max(n) : bound === 'gt' ? z.number().gt(n) : z.number().lt(n);
+      const bad = bound === 'min' || bound === 'gt' ? n - 1 : n + 1;
+      expect(said(schema, bad)).toMatch(/^(At least|At most|More than|Less than) -?\d+\.$/);
+    }));
   });
 
   it('search finds systems by name, other names and category, names first', () => {

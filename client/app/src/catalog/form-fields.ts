@@ -85,11 +85,29 @@ export function issuesAtFields(fields: FormField[], details: unknown): { byField
   return { byField, rest };
 }
 
-/** zod's wording, as a person reads it. */
-function plainIssue(message: string): string {
+const TYPE_WORDS = lookupTable<string>({ number: 'Enter a number.', int: 'Enter a whole number.', string: 'Enter text.', boolean: 'Choose yes or no.', array: 'Enter a JSON list, e.g. ["a", "b"].', object: 'Enter a JSON object, e.g. {"key": "value"}.' });
+const BOUND_WORDS = lookupTable<string>({ '>=': 'at least', '>': 'more than', '<=': 'at most', '<': 'less than' });
+
+/**
+ * zod 4's wording (its English locale), as a person reads it: sizes of numbers, texts and lists,
+ * choices, types and formats. A message of another kind is shown as it is, with a full stop.
+ */
+export function plainIssue(message: string): string {
   if (/received undefined/.test(message)) return 'This is required.';
-  const short = /^Too small: expected string to have >=(\d+) characters?$/.exec(message);
-  if (short) return `Too short: at least ${short[1]} characters.`;
+  const size = /^Too (?:small|big): expected (string|array|number|int|bigint) to (?:have|be) (>=|>|<=|<)(-?[\d.]+)(?: (?:characters?|items?))?$/.exec(message);
+  if (size) {
+    const [, kind, op, n] = size as unknown as [string, string, string, string];
+    const bound = BOUND_WORDS[op]!;
+    if (kind === 'string') return `${op.startsWith('>') ? 'Too short' : 'Too long'}: ${bound} ${n} character${n === '1' ? '' : 's'}.`;
+    if (kind === 'array') return `${op.startsWith('>') ? 'Too few' : 'Too many'}: ${bound} ${n} item${n === '1' ? '' : 's'}.`;
+    return `${bound[0]!.toUpperCase()}${bound.slice(1)} ${n}.`;
+  }
+  const choice = /^Invalid option: expected one of (.+)$/.exec(message);
+  if (choice) return `Choose one of: ${choice[1]!.split('|').map((o) => o.replace(/^"|"$/g, '')).join(', ')}.`;
+  const type = /^Invalid input: expected (\w+), received \w+$/.exec(message);
+  if (type && TYPE_WORDS[type[1]!]) return TYPE_WORDS[type[1]!]!;
   if (/^Invalid URL/i.test(message)) return 'Enter a full web address (https://…).';
+  if (/^Invalid email/i.test(message)) return 'Enter an e-mail address (name@example.com).';
+  if (/^Invalid string: must match pattern/.test(message)) return 'This is not in the expected form.';
   return message.endsWith('.') ? message : `${message}.`;
 }

@@ -8,6 +8,8 @@ import { vendorNameIn, type WeddingVendors } from './use-wedding-vendors.ts';
 import { clearSent } from '../ui/clear-sent.ts';
 import { SigningSecretForm } from './signing-secret.tsx';
 import { ConnectionActivity } from './connection-activity.tsx';
+import { ConnectionSettingsForm } from './connection-settings.tsx';
+import type { ConnectionSettingsBody } from '../../../../schema/api/connections.ts';
 
 interface Props {
   connection: ConnectionSummary;
@@ -31,13 +33,16 @@ interface Props {
   /** Resolves true once saved (false: refused, the page says why). */
   onSetVendor(connection: ConnectionSummary, weddingId: string, vendorId: string | null): Promise<boolean>;
   onUnbind(connection: ConnectionSummary, weddingId: string): Promise<void>;
+  /** PATCH /api/connections/:id: rejects with the server's refusal (shown in the settings form). */
+  onSaveSettings?(connection: ConnectionSummary, change: ConnectionSettingsBody): Promise<void>;
+  onDisconnect?(connection: ConnectionSummary): Promise<void>;
 }
 
 /**
  * One connected account: its system, label and health in plain words, the weddings bound with the
  * vendor each binding acts for (chosen by name, changed later), Bind and Unbind.
  */
-export function ConnectionCard({ connection: c, weddings, titleOf, workspaceId, returnTo, onRotate, onRotateSigningSecret, token, vendors, onRenewed, onBind, onSetVendor, onUnbind }: Props) {
+export function ConnectionCard({ connection: c, weddings, titleOf, workspaceId, returnTo, onRotate, onRotateSigningSecret, token, vendors, onRenewed, onBind, onSetVendor, onUnbind, onSaveSettings, onDisconnect }: Props) {
   const bound = new Set(c.bindings.map((b) => b.weddingId));
   const free = weddings.filter((w) => !bound.has(w.weddingId));
   const [choice, setChoice] = useState('');
@@ -45,6 +50,7 @@ export function ConnectionCard({ connection: c, weddings, titleOf, workspaceId, 
   const [busy, setBusy] = useState(false);
   /** The wedding whose binding's vendor is being chosen. */
   const [editing, setEditing] = useState<string | null>(null);
+  const [settingsOpen, setSettingsOpen] = useState(false);
   const selected = free.find((w) => w.weddingId === choice) ?? free[0];
   const selectId = `bind-${c.connectionId}`;
   const name = c.label || systemName(c.system);
@@ -65,7 +71,16 @@ export function ConnectionCard({ connection: c, weddings, titleOf, workspaceId, 
 
   return (
     <li class="connection" data-connection-id={c.connectionId} aria-labelledby={`${selectId}-name`}>
-      <h3 id={`${selectId}-name`}>{name}{c.label && c.label !== systemName(c.system) && <span class="muted"> ({systemName(c.system)})</span>}</h3>
+      <div class="section-head">
+        <h3 id={`${selectId}-name`}>{name}{c.label && c.label !== systemName(c.system) && <span class="muted"> ({systemName(c.system)})</span>}</h3>
+        {onSaveSettings && onDisconnect && (
+          <button type="button" aria-expanded={settingsOpen} aria-controls={settingsOpen ? `settings-${c.connectionId}` : undefined} onClick={() => setSettingsOpen(!settingsOpen)}>
+            Settings<span class="sr-only"> of {name}</span></button>
+        )}
+      </div>
+      {settingsOpen && onSaveSettings && onDisconnect && (
+        <ConnectionSettingsForm connection={c} name={name} titleOf={titleOf} onSave={(change) => onSaveSettings(c, change)} onDisconnect={() => onDisconnect(c)} onClose={() => setSettingsOpen(false)} />
+      )}
       <ConnectionHealth connection={c} workspaceId={workspaceId} returnTo={returnTo} token={token} onRenewed={onRenewed} titleOf={titleOf}
         onChooseVendor={(weddingId) => chooseVendor(weddingId)} />
       {onRotate && (c.system === 'preset' || c.system === 'webhooks') && (

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BindingSummary, ConnectionResult, ConnectionSummary, RotatedWebhookSecret, UnmatchedSummary } from '../../../../schema/api/connections.ts';
+import { BindingSummary, ConnectionResult, ConnectionSummary, type ConnectionSettingsBody, RotatedWebhookSecret, UnmatchedSummary } from '../../../../schema/api/connections.ts';
 import { ImportResponse } from '../../../../schema/api/imports.ts';
 import { AuditResponse, type AuditEntry } from '../../../../schema/api/integrations.ts';
 import { WorkspaceMembership } from '../../../../schema/api/people.ts';
@@ -65,6 +65,19 @@ export function setBindingVendor(token: string, connectionId: string, weddingId:
 /** `GET /api/weddings/:id/vendors` (planners), with the token of that wedding: its vendors by name. */
 export function fetchWeddingVendors(token: string, weddingId: string, signal?: AbortSignal): Promise<VendorChoice[]> {
   return apiRequest(`/api/weddings/${encodeURIComponent(weddingId)}/vendors`, { token, schema: VendorChoicesResponse, signal }).then((b) => b.vendors);
+}
+
+/**
+ * `PATCH /api/connections/:id`: the connection's name, routing settings, and merge patches of its
+ * configuration and credentials (the connection test runs first; nothing is stored if it fails).
+ */
+export function updateConnection(token: string, connectionId: string, change: ConnectionSettingsBody): Promise<ConnectionSummary> {
+  return apiRequest(conn(connectionId), { token, method: 'PATCH', body: change, schema: ConnectionSummary });
+}
+
+/** `DELETE /api/connections/:id`: channels and endpoints stopped, every binding removed; what reached the weddings stays. */
+export async function disconnectConnection(token: string, connectionId: string): Promise<void> {
+  await apiRequest(conn(connectionId), { token, method: 'DELETE', schema: NoContent });
 }
 
 /** `DELETE /api/connections/:id/bindings/:weddingId`: what was pushed stays (the binding's onUnbind). */

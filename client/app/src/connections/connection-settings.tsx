@@ -1,0 +1,142 @@
+import { useEffect, useState } from 'preact/hooks';
+import { ApiError, describeApiError } from '../api/api-client.ts';
+import { fetchCatalog, type FormField } from '../catalog/catalog-api.ts';
+import { FieldInput } from '../catalog/connect-form.tsx';
+import { fieldKey, issuesAtFields, type FormValues } from '../catalog/form-fields.ts';
+import type { ConnectionSettingsBody } from '../../../../schema/api/connections.ts';
+import type { ConnectionSummary } from './connections-api.ts';
+import { changedSettings, formOfConnection, isSaved, settingsFields, storedValues } from './settings-values.ts';
+
+interface Props {
+  connection: ConnectionSummary;
+  /** How the card names it (its label, else its system's name). */
+  name: string;
+  titleOf(weddingId: string): string;
+  /** Saves; resolves once saved, rejects with the server's refusal (ApiError: its issues are shown at their fields). */
+  onSave(change: ConnectionSettingsBody): Promise<void>;
+  onDisconnect(): Promise<void>;
+  onClose(): void;
+}
+
+/** "Route without asking" thresholds offered (autoMatchConfidence, 0..1; above 1 always asks). */
+const CONFIDENCE = [{ value: 1.01, words: 'Always ask' }, { value: 0.95, words: '95 % sure or more' }, { value: 0.9, words: '90 % sure or more' },
+  { value: 0.8, words: '80 % sure or more (default)' }, { value: 0.7, words: '70 % sure or more' }, { value: 0.6, words: '60 % sure or more' }];
+
+/**
+ * A connection's settings on its card: its name, for a connection serving many weddings whether
+ * new inquiries become weddings and how sure a match must be, its system's own settings (from the
+ * catalogue's form, filled with what is stored) and, for a pasted key, a new key. Saving sends only
+ * what changed (PATCH /api/connections/:id; the connection test runs first, and a refusal is shown
+ * at its fields with nothing stored). Disconnect asks first, naming the weddings it stops serving.
+ */
+export function ConnectionSettingsForm({ connection: c, name, titleOf, onSave, onDisconnect, onClose }: Props) {
+  const [fields, setFields] = useState<FormField[] | null>(null);
+  const [initial, setInitial] = useState<FormValues>({});
+  const [values, setValues] = useState<FormValues>({});
+  const [label, setLabel] = useState(c.label);
+  const [autoCreate, setAutoCreate] = useState(c.autoCreateWeddings);
+  const [confidence, setConfidence] = useState(c.autoMatchConfidence);
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [problem, setProblem] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const idBase = `settings-${c.connectionId}`;
+
+  useEffect(() => {
+    const controller = new AbortController();
+    fetchCatalog(controller.signal).then((systems) => {
+      const form = formOfConnection(systems, c.system, c.configuration);
+      const shown = form ? settingsFields(form) : [];
+      const stored = storedValues(shown, c.configuration);
+      setFields(shown);
+      setInitial(stored);
+      setValues(stored);
+    }, (error: Error) => { if (error.name !== 'AbortError') setProblem(describeApiError(error, 'Loading the settings')); });
+    return () => controller.abort();
+  }, [c.connectionId]);
+
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    const changed = changedSettings(fields ?? [], initial, values);
+    if (!changed.ok) { setErrors(changed.errors); setProblem('Some settings need fixing: see the messages at the fields.'); return; }
+    const change: ConnectionSettingsBody = {
+      ...(label.trim() !== c.label ? { label: label.trim() } : {}),
+      ...(autoCreate !== c.autoCreateWeddings ? { autoCreateWeddings: autoCreate } : {}),
+      ...(confidence !== c.autoMatchConfidence ? { autoMatchConfidence: confidence } : {}),
+      ...(Object.keys(changed.patch.configuration).length ? { configuration: changed.patch.configuration } : {}),
+      ...(Object.keys(changed.patch.credentials).length ? { credentials: changed.patch.credentials } : {}),
+    };
+    if (Object.keys(change).length === 0) { setProblem('Nothing was changed.'); return; }
+    setErrors({});
+    setProblem(null);
+    setBusy(true);
+    try {
+      await onSave(change);
+      onClose();
+    } catch (error) {
+      const at = error instanceof ApiError ? issuesAtFields(fields ?? [], error.details) : { byField: {}, rest: [] };
+      // The name is no catalogue field: its issue (path `label`) is shown at it too.
+      const labelIssue = at.rest.find((r) => r.startsWith('label: '));
+      const byField = labelIssue ? { ...at.byField, label: labelIssue.slice('label: '.length) } : at.byField;
+      setErrors(byField);
+      setProblem(Object.keys(byField).length > 0 && at.rest.length === (labelIssue ? 1 : 0) ? `Saving ${name} was refused: see the messages at the fields. Nothing was changed.` : describeApiError(error, `Saving ${name}`));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const disconnect = async () => {
+    const weddings = c.bindings.map((b) => titleOf(b.weddingId));
+    const serves = weddings.length === 0 ? 'It serves no wedding.' : `It stops syncing with ${weddings.length === 1 ? weddings[0] : `${weddings.length} weddings (${weddings.join(', ')})`} at once.`;
+    if (!window.confirm(`Disconnect ${name}? ${serves} What it already brought into the weddings, and what was sent to it, stays. Connecting it again later starts afresh.`)) return;
+    setBusy(true);
+    try { await onDisconnect(); } finally { setBusy(false); }
+  };
+
+  const hintFor = (f: FormField) => (f.in === 'credentials' ? 'Saved. Leave blank to keep it; a new one is tested before it is saved.'
+    : f.secret ? (isSaved(f, c.configuration) ? 'Saved. Leave blank to keep it.' : 'Not set.') : undefined);
+  const input = (f: FormField) => (
+    <div key={fieldKey(f)}>
+      <FieldInput field={f} id={`${idBase}-${f.in}-${f.name}`} value={values[fieldKey(f)] ?? ''} error={errors[fieldKey(f)]} weddings={[]} titleOf={titleOf}
+        onChange={(v) => setValues((old) => ({ ...old, [fieldKey(f)]: v }))} />
+      {hintFor(f) && <p class="hint muted">{hintFor(f)}</p>}
+    </div>
+  );
+  const configuration = (fields ?? []).filter((f) => f.in === 'configuration');
+  const credentials = (fields ?? []).filter((f) => f.in === 'credentials');
+
+  return (
+    <form class="connection-settings" id={idBase} onSubmit={submit} noValidate aria-label={`Settings of ${name}`}>
+      {problem && <p class="form-errors" role="alert">{problem}</p>}
+      <div class="field">
+        <label for={`${idBase}-label`}>Name</label>
+        <input id={`${idBase}-label`} type="text" maxLength={100} value={label} aria-invalid={errors.label ? true : undefined}
+          onInput={(e) => setLabel(e.currentTarget.value)} />
+        {errors.label && <p class="field-error">{errors.label}</p>}
+      </div>
+      {c.servesManyWeddings && (
+        <>
+          <div class="field field-check">
+            <label><input type="checkbox" checked={autoCreate} onChange={(e) => setAutoCreate(e.currentTarget.checked)} /> Make a wedding of each new inquiry that names a couple and a date</label>
+          </div>
+          <div class="field">
+            <label for={`${idBase}-confidence`}>Put a record in a wedding without asking when the match is</label>
+            <select id={`${idBase}-confidence`} value={String(confidence)} onChange={(e) => setConfidence(Number(e.currentTarget.value))}>
+              {[...CONFIDENCE, ...(CONFIDENCE.some((o) => o.value === c.autoMatchConfidence) ? [] : [{ value: c.autoMatchConfidence, words: `${Math.round(c.autoMatchConfidence * 100)} % sure or more` }])]
+                .map((o) => <option key={o.value} value={String(o.value)}>{o.words}</option>)}
+            </select>
+          </div>
+        </>
+      )}
+      {fields === null && !problem && <p class="muted" role="status">Loading the settings…</p>}
+      {configuration.length > 0 && <details><summary>{name}’s own settings</summary>{configuration.map(input)}</details>}
+      {credentials.length > 0 && <details><summary>A new key for {name}</summary>{credentials.map(input)}</details>}
+      <div class="form-actions">
+        <button type="submit" class="primary" disabled={busy || fields === null}>Save settings</button>{' '}
+        <button type="button" disabled={busy} onClick={onClose}>Cancel</button>
+      </div>
+      <div class="danger-zone">
+        <button type="button" class="danger" disabled={busy} onClick={() => void disconnect()}>Disconnect {name}</button>
+      </div>
+    </form>
+  );
+}

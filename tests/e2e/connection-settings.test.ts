@@ -1,0 +1,119 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { CalendlySandbox } from '../../adapters/calendly/sandbox.ts';
+import type { ConnectionResult, ConnectionSummary } from '../../schema/index.ts';
+import { SESSION_COOKIE } from '../../server/http/session-middleware.ts';
+import { api, STORY_WEDDINGS, studio } from '../connections/helpers.ts';
+import { registerTeardown } from '../helpers/teardown.ts';
+import { waitFor } from '../helpers/wait.ts';
+import { seriousAxeViolations } from './support/axe.ts';
+import { launchBrowser, openTab, screenshotsAtBothWidths } from './support/browser.ts';
+import { plannerBuild } from './support/planner-build.ts';
+import { closeAfterTest, startPlannerServer } from './support/planner-server.ts';
+
+let browser: Browser;
+let dist: string;
+
+beforeAll(async () => {
+  [dist, browser] = await Promise.all([plannerBuild(), launchBrowser()]);
+}, 120_000);
+
+const [ANA, CHLOE] = STORY_WEDDINGS;
+
+/** Answers the next confirm() of the page: accepted or dismissed; resolves with its text. */
+function nextDialog(page: Page, accept: boolean): Promise<string> {
+  return new Promise((resolve) => page.once('dialog', (d) => { const text = d.message(); void (accept ? d.accept() : d.dismiss()).then(() => resolve(text)); }));
+}
+
+describe('planner app: a connection’s settings', () => {
+  it('a studio renames its Calendly, changes a setting (a refused value shown at its field, nothing stored), and disconnects it after being asked', async () => {
+    const sb = await new CalendlySandbox().start();
+    registerTeardown(() => sb.stop());
+    const t = await startPlannerServer(dist, { CASCADE_DELAY_MS: '0', PULL_INTERVAL_MS: '600000' });
+    const { alex, lens } = await studio(t, [ANA, CHLOE]);
+    const token = await alex.accessToken(ANA.id);
+    const made = await api<ConnectionResult>(t, '/api/integrations/vendor/connect', token, { json: {
+      workspaceId: lens.id, system: 'calendly', label: 'Calendly', credentials: { accessToken: sb.token }, configuration: { apiBase: sb.url },
+    } });
+    expect(made.status, JSON.stringify(made.body)).toBe(201);
+    const id = made.body.connectionId;
+    for (const w of [ANA, CHLOE]) {
+      const bound = await api(t, `/api/connections/${id}/bindings`, await alex.accessToken(w.id), { json: { weddingId: w.id } });
+      expect(bound.status, JSON.stringify(bound.body)).toBe(201);
+    }
+    expect(sb.liveSubscriptions()).toHaveLength(1);
+    const stored = async () => (await api<ConnectionSummary>(t, `/api/connections/${id}`, token)).body;
+
+    const { context, page } = await openTab(browser, { bypassCSP: true });
+    closeAfterTest(context);
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+    await context.addCookies([{ name: SESSION_COOKIE, value: alex.cookie.slice(SESSION_COOKIE.length + 1), url: t.httpUrl, httpOnly: true, sameSite: 'Lax' }]);
+    await page.goto(`${t.httpUrl}/workspaces/${lens.id}/connections`);
+    const card = page.locator(`li.connection[data-connection-id="${id}"]`);
+    await card.waitFor();
+
+    // ── the settings open filled with what is stored ──
+    const open = card.getByRole('button', { name: 'Settings of Calendly' });
+    await open.click();
+    expect(await open.getAttribute('aria-expanded')).toBe('true');
+    const form = card.getByRole('form', { name: 'Settings of Calendly' });
+    await form.getByText('Calendly’s own settings').click();
+    expect(await form.getByLabel('API base (optional)').inputValue()).toBe(sb.url);
+    expect(await form.getByLabel('Reference question (optional)').inputValue()).toBe('');
+    // The vendor is the binding's, chosen per wedding: not a setting of the connection.
+    expect(await form.getByLabel(/^Vendor ID/).count()).toBe(0);
+    await form.getByText('A new key for Calendly').click();
+    expect(await form.getByLabel('Access token').inputValue()).toBe('');
+
+    // ── a value the system's settings refuse: shown at its field, nothing stored ──
+    await form.getByLabel('Name', { exact: true }).fill('Studio bookings');
+    await form.getByLabel('Tolerance seconds (optional)').fill('5');
+    await form.getByRole('button', { name: 'Save settings' }).click();
+    const fieldError = form.locator('.field-error');
+    await fieldError.waitFor();
+    expect(await fieldError.textContent()).toMatch(/30/);
+    expect(await form.getByLabel('Tolerance seconds (optional)').getAttribute('aria-invalid')).toBe('true');
+    expect(await form.getByRole('alert').textContent()).toBe('Saving Calendly was refused: see the messages at the fields. Nothing was changed.');
+    expect(await stored()).toMatchObject({ label: 'Calendly', configuration: { apiBase: sb.url } });
+    expect((await stored()).configuration).not.toHaveProperty('toleranceSeconds');
+    expect(await seriousAxeViolations(page)).toEqual([]);
+    const refused = await screenshotsAtBothWidths(page, 'connection-settings-refused');
+    expect(refused.phoneOverflowPx).toBe(0);
+
+    // ── a key Calendly refuses: the connection test fails, the saved key stays ──
+    await form.getByLabel('Tolerance seconds (optional)').fill('');
+    await form.getByLabel('Access token').fill('not-the-right-token');
+    await form.getByRole('button', { name: 'Save settings' }).click();
+    await waitFor(async () => /Calendly/.test((await form.getByRole('alert').textContent()) ?? '') && !(await form.getByRole('alert').textContent())!.startsWith('Saving Calendly was refused: see'), 'the failed connection test shown');
+    expect(await stored()).toMatchObject({ label: 'Calendly', status: 'active' });
+
+    // ── the right key kept, a new name and question: saved, and the card says so ──
+    await form.getByLabel('Access token').fill('');
+    await form.getByLabel('Reference question (optional)').fill('Booking code');
+    await form.getByRole('button', { name: 'Save settings' }).click();
+    await page.locator('p.notice', { hasText: 'The settings of Studio bookings are saved.' }).waitFor();
+    expect(await card.getByRole('form').count()).toBe(0);
+    expect(await card.locator('h3').textContent()).toBe('Studio bookings (Calendly)');
+    expect(await stored()).toMatchObject({ label: 'Studio bookings', status: 'active', configuration: { apiBase: sb.url, referenceQuestion: 'Booking code' } });
+    expect(sb.liveSubscriptions()).toHaveLength(1);
+
+    // ── disconnect: asked first, naming the weddings; dismissed, nothing happens ──
+    await card.getByRole('button', { name: 'Settings of Studio bookings' }).click();
+    const asked = nextDialog(page, false);
+    await card.getByRole('button', { name: 'Disconnect Studio bookings' }).click();
+    expect(await asked).toContain(`It stops syncing with 2 weddings (${ANA.meta.title}, ${CHLOE.meta.title}) at once.`);
+    expect((await api(t, `/api/connections/${id}`, token)).status).toBe(200);
+
+    const accepted = nextDialog(page, true);
+    await card.getByRole('button', { name: 'Disconnect Studio bookings' }).click();
+    await accepted;
+    await page.locator('p.notice', { hasText: 'Studio bookings is disconnected; its 2 weddings no longer sync with it.' }).waitFor();
+    await card.waitFor({ state: 'detached' });
+    expect((await api(t, `/api/connections/${id}`, token)).status).toBe(404);
+    // Calendly's webhook subscription was deleted with it.
+    expect(sb.liveSubscriptions()).toHaveLength(0);
+    expect(await page.locator('li.connection').count()).toBe(0);
+    expect(errors).toEqual([]);
+  });
+});
