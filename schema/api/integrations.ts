@@ -167,6 +167,12 @@ export const AuditEntry = z.object({
   entityId: z.string().nullable(),
   result: z.enum(['ok', 'skipped', 'failed', 'refused']),
   detail: z.record(z.string(), z.unknown()),
+  /**
+   * What the entry is about, in the wedding's words, where every participant of the wedding may
+   * read it: a timeline event's title or a vendor's name (GET /api/connections/:id/audit only;
+   * absent for other entities, and for one no longer in the wedding).
+   */
+  subject: z.string().optional(),
 });
 export type AuditEntry = z.infer<typeof AuditEntry>;
 export const AuditResponse = z.object({ entries: z.array(AuditEntry), nextCursor: z.number().int().nullable() });

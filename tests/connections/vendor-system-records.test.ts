@@ -52,7 +52,7 @@ describe('new records from a vendor\'s own system that name no vendor of ours', 
     expect(planner.doc.getEvent('dj-soundcheck')).toBeUndefined();
 
     // The photographer reads why in their connection's own trail (the wedding's is the planner's).
-    type Page = { entries: { id: number; action: string; result: string; entityId: string | null; weddingId: string; detail: Record<string, unknown> }[]; nextCursor: number | null };
+    type Page = { entries: { id: number; action: string; result: string; entity: string | null; entityId: string | null; weddingId: string; detail: Record<string, unknown>; subject?: string }[]; nextCursor: number | null };
     expect((await api(t, `/api/integrations/wedding/${ANA.id}/audit`, as)).status).toBe(403);
     const trail = await api<Page>(t, `/api/connections/${connectionId}/audit`, as);
     expect(trail.status).toBe(200);
@@ -60,6 +60,13 @@ describe('new records from a vendor\'s own system that name no vendor of ours', 
     expect(why).toMatchObject({ result: 'refused', weddingId: ANA.id });
     expect(JSON.stringify(why!.detail)).toMatch(/dj|vendor/i);
     expect(trail.body.entries.some((e) => e.action === 'inbound.applied' && e.entityId === 'first-look')).toBe(true);
+    // Events are named as the wedding names them (the shared schedule, every participant's to read);
+    // a payment is not named here, nor a record the wedding never took.
+    const applied = (entityId: string) => trail.body.entries.find((e) => e.action === 'inbound.applied' && e.entityId === entityId);
+    expect([applied('first-look')?.subject, applied('first-dance')?.subject]).toEqual(['First look', 'First dance']);
+    expect(applied('photo-deposit')).toMatchObject({ entity: 'payments' });
+    expect(applied('photo-deposit')).not.toHaveProperty('subject');
+    expect(why).not.toHaveProperty('subject');
     expect(trail.body.entries.map((e) => e.id)).toEqual([...trail.body.entries.map((e) => e.id)].sort((a, b) => b - a));
     // In pages, newest first, each entry once.
     const ids: number[] = [];

@@ -254,7 +254,7 @@ describe('planner app: the integrations catalogue', () => {
     await refusedLine.waitFor();
     expect(await refusedLine.textContent()).toMatch(/^Refused a delivery · Ana & Ben, Chloe & Dev · .*no webhook-signature entry matches$/);
     await waitFor(async () => {
-      if ((await card.locator('.activity-lines li[data-action="inbound.applied"]').allTextContents()).some((l) => l.startsWith('Applied · event portraits · Chloe & Dev'))) return true;
+      if ((await card.locator('.activity-lines li[data-action="inbound.applied"]').allTextContents()).some((l) => l.startsWith('Applied · event “Couple portraits” · Chloe & Dev'))) return true;
       await card.getByRole('button', { name: 'Read again' }).click();
       return false;
     }, 'the applied move in the activity', 10_000, 300);

@@ -94,12 +94,14 @@ export function ConnectionActivity({ connectionId, name, token, titleOf }: {
         <ul class="activity-lines">
           {lines(entries).map(({ key, entry: e, weddingIds }) => {
             const reason = why(e);
-            // The guest numbers and the wedding details are one per wedding: no id to name.
-            const id = e.entityId && e.entity !== 'guests' && e.entity !== 'meta' ? ` ${e.entityId}` : '';
-            const what = [ACTION_WORDS[e.action] ?? e.action, e.entity ? `${ENTITY_WORDS[e.entity] ?? e.entity}${id}` : ''].filter(Boolean).join(' · ');
+            // Named as the wedding names it (an event's title, a vendor's name: the server's `subject`);
+            // other records by their kind, their id (the systems' own, or ours) kept for the curious in `title`.
+            const thing = e.entity ? `${ENTITY_WORDS[e.entity] ?? e.entity}${e.subject ? ` “${e.subject}”` : ''}` : '';
+            const what = [ACTION_WORDS[e.action] ?? e.action, thing].filter(Boolean).join(' · ');
+            const idTitle = e.entityId && e.entity !== 'guests' && e.entity !== 'meta' ? `${ENTITY_WORDS[e.entity ?? ''] ?? e.entity} id ${e.entityId}` : undefined;
             return (
               <li key={key} data-action={e.action} class={e.result === 'refused' || e.result === 'failed' ? 'problem' : undefined}>
-                <span class="activity-what">{what}</span>
+                <span class="activity-what" title={idTitle}>{what}</span>
                 {weddingIds.length > 0 && <span class="muted"> · {weddingIds.map(titleOf).sort((a, b) => a.localeCompare(b)).join(', ')}</span>}
                 {/* Refusals are audited once a minute per kind, each entry with how many it stands for. */}
                 {typeof e.detail.refusals === 'number' && e.detail.refusals > 1 && <span class="muted"> · {e.detail.refusals} like it since the last one listed</span>}
