@@ -1,8 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { CalendlySandbox } from '../../adapters/calendly/sandbox.ts';
+import { WebhookReceiver } from '../../adapters/webhooks/sandbox.ts';
 import type { ConnectionResult, ConnectionSummary } from '../../schema/index.ts';
 import { SESSION_COOKIE } from '../../server/http/session-middleware.ts';
+import { startReceiver } from '../bridge/helpers.ts';
 import { api, STORY_WEDDINGS, studio } from '../connections/helpers.ts';
 import { registerTeardown } from '../helpers/teardown.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -93,7 +95,7 @@ describe('planner app: a connection’s settings', () => {
     await form.getByLabel('Reference question (optional)').fill('Booking code');
     await form.getByRole('button', { name: 'Save settings' }).click();
     await page.locator('p.notice', { hasText: 'The settings of Studio bookings are saved.' }).waitFor();
-    expect(await card.getByRole('form').count()).toBe(0);
+    await card.getByRole('form').waitFor({ state: 'detached' });
     expect(await card.locator('h3').textContent()).toBe('Studio bookings (Calendly)');
     expect(await stored()).toMatchObject({ label: 'Studio bookings', status: 'active', configuration: { apiBase: sb.url, referenceQuestion: 'Booking code' } });
     expect(sb.liveSubscriptions()).toHaveLength(1);
@@ -115,5 +117,50 @@ describe('planner app: a connection’s settings', () => {
     expect(sb.liveSubscriptions()).toHaveLength(0);
     expect(await page.locator('li.connection').count()).toBe(0);
     expect(errors).toEqual([]);
+  });
+
+  it('a studio moves its system’s receiving address: the saved one stays hidden (an address can carry a secret), a new one is tested with a signed ping before it is kept', async () => {
+    const before = await startReceiver();
+    const t = await startPlannerServer(dist, { CASCADE_DELAY_MS: '0', PULL_INTERVAL_MS: '600000' });
+    const { alex, lens } = await studio(t, [ANA]);
+    const token = await alex.accessToken(ANA.id);
+    const made = await api<ConnectionResult>(t, '/api/integrations/vendor/connect', token, { json: {
+      workspaceId: lens.id, system: 'webhooks', label: 'Studio system', credentials: { webhookSecret: before.secret }, configuration: { url: `${before.url}?key=kept-secret` },
+    } });
+    expect(made.status, JSON.stringify(made.body)).toBe(201);
+    const id = made.body.connectionId;
+    expect((await api(t, `/api/connections/${id}/bindings`, token, { json: { weddingId: ANA.id } })).status).toBe(201);
+    // The new address verifies with the connection's signing secret, as the old one did.
+    const after = await new WebhookReceiver(before.secret).start();
+    registerTeardown(() => after.stop());
+
+    const { context, page } = await openTab(browser, { bypassCSP: true });
+    closeAfterTest(context);
+    await context.addCookies([{ name: SESSION_COOKIE, value: alex.cookie.slice(SESSION_COOKIE.length + 1), url: t.httpUrl, httpOnly: true, sameSite: 'Lax' }]);
+    await page.goto(`${t.httpUrl}/workspaces/${lens.id}/connections`);
+    const card = page.locator(`li.connection[data-connection-id="${id}"]`);
+    await card.getByRole('button', { name: 'Settings of Studio system' }).click();
+    const form = card.getByRole('form', { name: 'Settings of Studio system' });
+    await form.getByText('Studio system’s own settings').click();
+    const address = form.getByLabel('URL (optional)');
+    expect(await address.inputValue()).toBe('');
+    // Declared secret (a subscriber's address may carry its token in the path): never shown, only that one is saved.
+    expect(await form.locator('.hint', { hasText: 'Saved. Leave blank to keep it.' }).count()).toBe(1);
+    expect(await page.content()).not.toContain('kept-secret');
+    expect(await page.content()).not.toContain(before.url);
+
+    // An address nothing answers at: the connection test fails and the old one stays.
+    await address.fill('http://127.0.0.1:9/hooks');
+    await form.getByRole('button', { name: 'Save settings' }).click();
+    await form.getByRole('alert').waitFor();
+    expect(await form.getByRole('alert').textContent()).toMatch(/^Saving Studio system was refused/);
+    expect((await t.server.bridge.store.connections.get(id))!.configuration.url).toBe(`${before.url}?key=kept-secret`);
+
+    await address.fill(after.url);
+    await form.getByRole('button', { name: 'Save settings' }).click();
+    await page.locator('p.notice', { hasText: 'The settings of Studio system are saved.' }).waitFor();
+    expect(after.accepted().map((r) => r.body.type)).toEqual(['wedsync.ping']);
+    expect((await t.server.bridge.store.connections.get(id))!.configuration.url).toBe(after.url);
+    expect(await seriousAxeViolations(page)).toEqual([]);
   });
 });

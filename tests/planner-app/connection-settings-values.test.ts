@@ -42,6 +42,22 @@ describe('a connection’s settings form', () => {
     expect(changedSettings(fields, initial, { ...initial, 'configuration.pastDays': 'a week' })).toEqual({ ok: false, errors: { 'configuration.pastDays': 'Enter a number.' } });
   });
 
+  it('shows an address saved with a secret in it blank (editing the redacted text would store the word), and keeps it unless a whole new one is typed', () => {
+    const fields = settingsFields(formOf('calendly'));
+    const apiBase = fields.find((f) => f.name === 'apiBase')!;
+    // An API base with a key in its query: the server shows it redacted.
+    const initial = storedValues(fields, { apiBase: 'https://proxy.example.com/calendly?key=redacted' });
+    expect(initial[fieldKey(apiBase)]).toBe('');
+    expect(changedSettings(fields, initial, initial)).toEqual({ ok: true, patch: { configuration: {}, credentials: {} } });
+    expect(changedSettings(fields, initial, { ...initial, [fieldKey(apiBase)]: 'https://proxy.example.com/v2?key=abc' })).toMatchObject({ ok: true, patch: { configuration: { apiBase: 'https://proxy.example.com/v2?key=abc' } } });
+    // An address with nothing secret is shown as it is; a declared secret address (the webhooks destination) always blank.
+    expect(storedValues(fields, { apiBase: 'https://proxy.example.com/calendly' })[fieldKey(apiBase)]).toBe('https://proxy.example.com/calendly');
+    const hooks = settingsFields(formOf('webhooks'));
+    const url = hooks.find((f) => f.name === 'url')!;
+    expect(url.secret).toBe(true);
+    expect(storedValues(hooks, { url: 'https://hooks.example.com/in' })[fieldKey(url)]).toBe('');
+  });
+
   it('round trip: whatever is stored and however it is edited, the merge patch sent makes the stored settings what the form shows', () => {
     const fields = settingsFields(formOf('calendly')).filter((f) => f.in === 'configuration' && !f.secret);
     const setting = fc.record({

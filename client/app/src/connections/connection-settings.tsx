@@ -5,7 +5,7 @@ import { FieldInput } from '../catalog/connect-form.tsx';
 import { fieldKey, issuesAtFields, type FormValues } from '../catalog/form-fields.ts';
 import type { ConnectionSettingsBody } from '../../../../schema/api/connections.ts';
 import type { ConnectionSummary } from './connections-api.ts';
-import { changedSettings, formOfConnection, isSaved, settingsFields, storedValues } from './settings-values.ts';
+import { changedSettings, formOfConnection, isRedactedUrl, isSaved, settingsFields, storedValues } from './settings-values.ts';
 
 interface Props {
   connection: ConnectionSummary;
@@ -92,8 +92,15 @@ export function ConnectionSettingsForm({ connection: c, name, titleOf, onSave, o
     try { await onDisconnect(); } finally { setBusy(false); }
   };
 
-  const hintFor = (f: FormField) => (f.in === 'credentials' ? 'Saved. Leave blank to keep it; a new one is tested before it is saved.'
-    : f.secret ? (isSaved(f, c.configuration) ? 'Saved. Leave blank to keep it.' : 'Not set.') : undefined);
+  const hintFor = (f: FormField) => {
+    const stored = f.in === 'configuration' ? c.configuration[f.name] : undefined;
+    if (f.in === 'credentials') return 'Saved. Leave blank to keep it; a new one is tested before it is saved.';
+    // A saved address is shown as the server shows it: secret parts (a query's values) hidden.
+    if (typeof stored === 'string' && (f.secret || isRedactedUrl(stored))) {
+      return `Saved: ${stored}${isRedactedUrl(stored) ? ' (its secret parts hidden)' : ''}. Leave blank to keep it, or enter the whole new address.`;
+    }
+    return f.secret ? (isSaved(f, c.configuration) ? 'Saved. Leave blank to keep it.' : 'Not set.') : undefined;
+  };
   const input = (f: FormField) => (
     <div key={fieldKey(f)}>
       <FieldInput field={f} id={`${idBase}-${f.in}-${f.name}`} value={values[fieldKey(f)] ?? ''} error={errors[fieldKey(f)]} weddings={[]} titleOf={titleOf}

@@ -12,6 +12,17 @@ import { fieldKey, requestParts, type FormValues } from '../catalog/form-fields.
 /** The connection's summary configuration shows a saved secret as this, never its value. */
 const isSecretShown = (v: unknown) => typeof v === 'object' && v !== null && (v as { set?: unknown }).set === true;
 
+/**
+ * A URL the server shows redacted because it carries a secret (adapters/core/secret-fields.ts
+ * redactUrl: each query value `redacted`). Editing that text would store the word: such a field is
+ * shown blank, the saved address named beside it, like a secret.
+ */
+export function isRedactedUrl(v: unknown): v is string {
+  if (typeof v !== 'string' || !URL.canParse(v)) return false;
+  const values = [...new URL(v).searchParams.values()];
+  return values.length > 0 && values.every((x) => x === 'redacted');
+}
+
 /** The catalogue form a connection was made with: its system's, and for a preset, the preset's (its fixed values match). */
 export function formOfConnection(entries: readonly CatalogEntry[], system: string, configuration: Record<string, unknown>): ConnectForm | null {
   const forms = entries.flatMap((e) => (e.form && e.form.system === system ? [e.form] : []));
@@ -38,7 +49,7 @@ export function storedValues(fields: readonly FormField[], configuration: Record
   for (const f of fields) {
     const stored = f.in === 'configuration' ? configuration[f.name] : undefined;
     if (f.type === 'boolean') values[fieldKey(f)] = typeof stored === 'boolean' ? stored : typeof f.default === 'boolean' ? f.default : false;
-    else if (stored === undefined || stored === null || f.secret || isSecretShown(stored)) values[fieldKey(f)] = '';
+    else if (stored === undefined || stored === null || f.secret || isSecretShown(stored) || isRedactedUrl(stored)) values[fieldKey(f)] = '';
     else values[fieldKey(f)] = typeof stored === 'string' ? stored : typeof stored === 'number' ? String(stored) : JSON.stringify(stored);
   }
   return values;
