@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { dateTimeLabel } from '../../client/app/src/ui/labels.ts';
+import { dateTimeLabel, zonedDateTimeLabel } from '../../client/app/src/ui/labels.ts';
 import { offlineCopyNotice } from '../../client/app/src/wedding/copy-age.ts';
 
 /**
@@ -67,6 +67,9 @@ describe('every time the app shows names its zone', () => {
     // 16:56 UTC on 1 Dec 2026: 16:56 in London, 11:56 in New York.
     expect(dateTimeLabel('2026-12-01T16:56:00Z', 'Europe/London')).toBe('1 Dec 2026, 16:56');
     expect(dateTimeLabel('2026-12-01T16:56:00Z', 'America/New_York')).toBe('1 Dec 2026, 11:56');
+    // On a page no wedding's zone frames (a business's connections), the zone is named.
+    expect(zonedDateTimeLabel('2026-12-01T16:56:00Z', 'America/New_York')).toBe('1 Dec 2026, 11:56 (America/New_York time)');
+    expect(zonedDateTimeLabel(null, 'UTC')).toBe('—');
     expect(offlineCopyNotice(Date.parse('2026-12-01T16:56:00Z'), null, 'Europe/London', Date.parse('2026-12-01T16:57:00Z')))
       .toContain('as of 16:56');
   });

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { describeApiError } from '../api/api-client.ts';
 import { deviceTimeZone } from '../timeline/zoned-time.ts';
-import { dateTimeLabel, relativeTime } from '../ui/labels.ts';
+import { zonedDateTimeLabel, relativeTime } from '../ui/labels.ts';
 import { fetchConnectionAudit, type AuditEntry } from './connections-api.ts';
 
 /** How many of the newest entries are shown. */
@@ -105,7 +105,7 @@ export function ConnectionActivity({ connectionId, name, token, titleOf }: {
                 {weddingIds.length > 0 && <span class="muted"> · {weddingIds.map(titleOf).sort((a, b) => a.localeCompare(b)).join(', ')}</span>}
                 {/* Refusals are audited once a minute per kind, each entry with how many it stands for. */}
                 {typeof e.detail.refusals === 'number' && e.detail.refusals > 1 && <span class="muted"> · {e.detail.refusals} like it since the last one listed</span>}
-                <span class="muted"> · <span title={dateTimeLabel(e.at, deviceTimeZone())}>{relativeTime(e.at)}</span></span>
+                <span class="muted"> · <span title={zonedDateTimeLabel(e.at, deviceTimeZone())}>{relativeTime(e.at)}</span></span>
                 {reason && <div class="activity-why">{reason}</div>}
               </li>
             );

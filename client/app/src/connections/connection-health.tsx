@@ -1,5 +1,5 @@
 import { deviceTimeZone } from '../timeline/zoned-time.ts';
-import { dateTimeLabel, relativeTime } from '../ui/labels.ts';
+import { zonedDateTimeLabel, relativeTime } from '../ui/labels.ts';
 import type { ConnectionSummary } from './connections-api.ts';
 import { oauthStartUrl } from './connections-api.ts';
 import { RenewKeyForm } from './renew-key-form.tsx';
@@ -64,11 +64,11 @@ export function ConnectionHealth({ connection: c, workspaceId, returnTo, token, 
   return (
     <div class="connection-health">
       <p><span class={`tag health-${h.state}`}>{summary}</span>{' '}
-        {h.lastSync ? <>Last sync <span title={dateTimeLabel(h.lastSync, deviceTimeZone())}>{relativeTime(h.lastSync)}</span></> : 'Not synced yet'}
+        {h.lastSync ? <>Last sync <span title={zonedDateTimeLabel(h.lastSync, deviceTimeZone())}>{relativeTime(h.lastSync)}</span></> : 'Not synced yet'}
         {/* A system refusing everything never opens the breaker (its refusals are not retried): not "sending normally". */}
         {h.state === 'failing' && h.breaker === 'closed' ? null : <>{' · '}{BREAKER_WORDS[h.breaker]}</>}</p>
       {h.lastError && (
-        <p class="muted">Last problem, <span title={dateTimeLabel(h.lastError.at, deviceTimeZone())}>{relativeTime(h.lastError.at)}</span>: {plainError(name, h.lastError.message)}</p>
+        <p class="muted">Last problem, <span title={zonedDateTimeLabel(h.lastError.at, deviceTimeZone())}>{relativeTime(h.lastError.at)}</span>: {plainError(name, h.lastError.message)}</p>
       )}
       {(h.outbox.pending > 0 || h.outbox.dead > 0) && (
         <p class="muted">{h.outbox.pending} change{h.outbox.pending === 1 ? '' : 's'} waiting to be sent{h.outbox.dead > 0 && <>, <strong>{h.outbox.dead} refused</strong> (replay them from the wedding’s Integrations)</>}</p>

@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { deviceTimeZone } from '../timeline/zoned-time.ts';
-import { dateTimeLabel } from '../ui/labels.ts';
+import { zonedDateTimeLabel } from '../ui/labels.ts';
 import type { ConnectionSummary } from './connections-api.ts';
 
 /** How long the previous secret keeps working, as offered (s); 0 for a secret that leaked. */
@@ -43,7 +43,7 @@ export function SigningSecretForm({ connection: c, name, busy, onRotate }: {
         </select>
         <button type="button" disabled={busy} onClick={() => { if (confirmed(seconds, previousWorks ? until : null)) void onRotate(seconds); }}>New signing secret<span class="sr-only"> for {name}</span></button>
       </div>
-      {previousWorks && <p class="muted">The previous signing secret still works until {dateTimeLabel(until, deviceTimeZone())}.</p>}
+      {previousWorks && <p class="muted">The previous signing secret still works until {zonedDateTimeLabel(until, deviceTimeZone())}.</p>}
     </div>
   );
 }
@@ -56,7 +56,7 @@ export function SigningSecretForm({ connection: c, name, busy, onRotate }: {
 function confirmed(seconds: number, previousUntil: string | null): boolean {
   const words = [
     seconds === 0 ? 'The current signing secret stops working at once: whatever still signs with it is refused.' : '',
-    previousUntil ? `The secret replaced before still works until ${dateTimeLabel(previousUntil, deviceTimeZone())}; a new one ends it now.` : '',
+    previousUntil ? `The secret replaced before still works until ${zonedDateTimeLabel(previousUntil, deviceTimeZone())}; a new one ends it now.` : '',
   ].filter(Boolean);
   return words.length === 0 || window.confirm(`${words.join(' ')} Make a new signing secret?`);
 }
@@ -84,7 +84,7 @@ export function SigningSecretPanel({ rotated, onDismiss }: { rotated: RotatedSig
         <input ref={input} id="rotated-signing-value" type="text" readOnly value={rotated.webhookSecret} onFocus={(e) => e.currentTarget.select()} />
       </div>
       <p>{rotated.previousExpiresAt
-        ? `Until ${dateTimeLabel(rotated.previousExpiresAt, deviceTimeZone())}, deliveries signed with the old secret are still accepted, and what this hub sends is signed with both, so your system can switch in its own time.`
+        ? `Until ${zonedDateTimeLabel(rotated.previousExpiresAt, deviceTimeZone())}, deliveries signed with the old secret are still accepted, and what this hub sends is signed with both, so your system can switch in its own time.`
         : 'The old secret no longer works: deliveries signed with it are refused, and what this hub sends is signed with the new one only.'}</p>
       <div class="form-actions">
         <button type="button" class="primary" onClick={() => void copy()}>Copy signing secret</button>

@@ -1,4 +1,4 @@
-import { dateTimeInZone } from '../../../../schema/document/date-words.ts';
+import { dateTimeInZone, dateTimeWithZone } from '../../../../schema/document/date-words.ts';
 import { lookupTable } from '../../../../schema/own-keys.ts';
 
 /** Values whose readable form is not their words capitalised (acronyms, joined trades). */
@@ -50,4 +50,14 @@ export function dateTimeLabel(iso: string | null, timeZone: string): string {
   if (!iso) return '—';
   const ms = Date.parse(iso);
   return Number.isNaN(ms) ? iso : dateTimeInZone(ms, timeZone);
+}
+
+/**
+ * `8 Dec 2026, 20:27 (Europe/London time)`: an instant on a page of no one wedding (a business's
+ * connections), in `timeZone` (the device's), naming it, since no wedding's zone frames the page.
+ */
+export function zonedDateTimeLabel(iso: string | null, timeZone: string): string {
+  if (!iso) return '—';
+  const ms = Date.parse(iso);
+  return Number.isNaN(ms) ? iso : dateTimeWithZone(ms, timeZone);
 }
