@@ -96,6 +96,10 @@ export const ConnectionSummary = z.object({
   system: z.string(),
   category: z.enum(SYSTEM_CATEGORIES),
   label: z.string(),
+  /** What every page calls it: its label, else its system's name ("HoneyBook" for a HoneyBook preset). */
+  name: z.string(),
+  /** Its system as people know it ("HoneyBook", "Google Calendar"), not the adapter's id. */
+  systemName: z.string(),
   status: z.enum(['active', 'disabled', 'error', 'needs_attention']),
   capabilities: z.array(z.string()),
   /** Whether one connection of this system serves many weddings (else: one wedding per connection). */

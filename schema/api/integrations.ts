@@ -91,6 +91,10 @@ export const IntegrationHealth = z.object({
   system: z.string(),
   /** The connection's own name, e.g. the catalogue's "HoneyBook" for a `preset` connection. */
   label: z.string().optional(),
+  /** What every page calls the connection: its label, else its system's name (as ConnectionSummary's `name`). */
+  name: z.string(),
+  /** Its system as people know it ("HoneyBook", "Google Calendar"). */
+  systemName: z.string(),
   category: z.enum(SYSTEM_CATEGORIES),
   status: z.enum(INTEGRATION_STATUSES),
   health: z.enum(HEALTH_STATES),

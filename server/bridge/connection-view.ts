@@ -2,7 +2,7 @@ import { clipText, type BindingSummary, type ConnectionSummary } from '../../sch
 import type { FailedPush } from './audit-log.ts';
 import type { BreakerState } from './integration-store.ts';
 import type { Connection } from './connection-store.ts';
-import { connectionName } from './system-name.ts';
+import { connectionName, systemNameOf } from './system-name.ts';
 
 /** What a connection's health is read from: its bindings' queues and breakers. */
 export interface ConnectionHealthInputs {
@@ -75,7 +75,8 @@ export function connectionSummary(c: Connection, h: ConnectionHealthInputs): Con
   }
   if (h.unmatchedOpen > 0) attention = [attention, `${h.unmatchedOpen === 1 ? '1 record waits' : `${h.unmatchedOpen} records wait`} in the unmatched queue for a wedding.`].filter(Boolean).join(' ');
   return {
-    connectionId: c.id, workspaceId: c.workspaceId, system: c.system, category: c.category, label: c.label, status: c.status, capabilities: c.capabilities,
+    connectionId: c.id, workspaceId: c.workspaceId, system: c.system, category: c.category, label: c.label, name, systemName: systemNameOf(c.system, c.configuration),
+    status: c.status, capabilities: c.capabilities,
     servesManyWeddings: h.servesManyWeddings, webhookUrl: h.webhookUrl, configuration: c.configurationView,
     autoCreateWeddings: c.autoCreateWeddings, autoMatchConfidence: c.autoMatchConfidence, createdAt: c.createdAt, createdBy: c.createdBy,
     bindings: h.bindings,

@@ -2,11 +2,11 @@ import type * as Y from 'yjs';
 import { WeddingDoc, type ConnectionSummary, type IntegrationHealth, type StatusBody } from '../../schema/index.ts';
 import type { WeddingIntegrationHealth } from '../../schema/api/workspaces.ts';
 import type { Principal } from '../auth/tokens.ts';
-import { adaptersUsed, catalog } from '../../adapters/catalog.ts';
 import type { AuditTrail } from './audit-trail.ts';
 import type { Connection } from './connection-store.ts';
 import type { ConnectionRuntime } from './connection-runtime.ts';
 import { connectionSummary, REFUSED_IN_A_ROW, refusesEverything } from './connection-view.ts';
+import { connectionName, systemNameOf } from './system-name.ts';
 import { bindingSummary } from './connections-service.ts';
 import type { InboxReads } from './inbox-store.ts';
 import { VENDOR_NEEDED } from './inbound-applier.ts';
@@ -69,7 +69,7 @@ export class StatusReports {
   async weddingHealth(weddingId: string, vendorId: string | null): Promise<WeddingIntegrationHealth> {
     const now = this.ctx.now();
     const shown = await Promise.all((await this.ctx.store.listForWedding(weddingId)).filter((i) => vendorId === null || i.vendorId === vendorId)
-      .map(async (i) => ({ health: (await this.healthOf(i, now)).health, name: i.connection.label || systemName(i.system) })));
+      .map(async (i) => ({ health: (await this.healthOf(i, now)).health, name: connectionName(i.connection) })));
     if (shown.length === 0) return { state: 'none', integrations: 0, words: 'Nothing connected' };
     const rank = { healthy: 0, degraded: 1, failing: 2 } as const;
     const worst = shown.reduce((a, b) => (rank[b.health] > rank[a.health] ? b : a));
@@ -96,7 +96,7 @@ export class StatusReports {
     const errors = [i.lastError && i.lastErrorAt ? { at: i.lastErrorAt, message: i.lastError } : null, c.lastError && c.lastErrorAt ? { at: c.lastErrorAt, message: c.lastError } : null]
       .filter((e): e is { at: string; message: string } => e !== null).sort((a, b) => b.at.localeCompare(a.at));
     return {
-      integrationId: i.id, system: i.system, ...(c.label ? { label: c.label } : {}), category: i.category, status: i.status, health, breaker,
+      integrationId: i.id, system: i.system, ...(c.label ? { label: c.label } : {}), name: connectionName(c), systemName: systemNameOf(i.system, c.configuration), category: i.category, status: i.status, health, breaker,
       lastSync: latest(i.lastSyncAt, c.lastSyncAt), lastSuccess: latest(i.lastSuccessAt, c.lastSyncAt), lastError: errors[0] ?? null,
       errorRate, outbox, inbox,
     };
@@ -138,8 +138,3 @@ export class StatusReports {
 /** The latest of some ISO 8601 instants (UTC, as stored), or null when there is none. */
 const latest = (...isos: (string | null)[]): string | null => isos.filter((x): x is string => !!x).sort().pop() ?? null;
 
-/** A system as people name it (the catalogue's name: "Google Calendar"), else its id. */
-function systemName(system: string): string {
-  const all = catalog();
-  return (all.find((e) => e.id === system) ?? (system === 'preset' ? undefined : all.find((e) => adaptersUsed(e).includes(system))))?.name ?? system;
-}

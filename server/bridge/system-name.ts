@@ -1,12 +1,15 @@
-import { catalog } from '../../adapters/catalog.ts';
 import { presetFor } from '../../adapters/presets/index.ts';
+import { shortSystemName } from '../../schema/api/system-names.ts';
 
-/** "HoneyBook" for a HoneyBook preset connection, the catalogue's name otherwise, else the system id. */
+/**
+ * "HoneyBook" for a HoneyBook preset connection; otherwise the system's short name, the same on
+ * every page and in every message ("Outlook", "Webhooks": schema/api/system-names.ts).
+ */
 export function systemNameOf(system: string, configuration: Record<string, unknown>): string {
   if (system === 'preset' && typeof configuration.preset === 'string') {
     try { return presetFor(configuration.preset).name; } catch { return 'a preset'; }
   }
-  return catalog().find((e) => e.id === system)?.name ?? system;
+  return shortSystemName(system);
 }
 
 /** A connection as people know it: the label they gave it, else its system's name ("HoneyBook", not "preset"). */

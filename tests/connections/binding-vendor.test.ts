@@ -43,6 +43,10 @@ describe('a binding\'s vendor, chosen by name after binding', () => {
     expect((await parked())[0]).toContain('Connections → HoneyBook → the wedding → Vendor');
     const summary = async () => (await api<{ connections: ConnectionSummary[] }>(t, `/api/workspaces/${workspaceId}/connections`, as)).body.connections.find((c) => c.connectionId === connectionId)!;
     const held = await summary();
+    // One name on every page: the card, the wedding's Integrations, the held payment's fix (above) say "HoneyBook", not "preset".
+    expect(held).toMatchObject({ label: '', name: 'HoneyBook', systemName: 'HoneyBook' });
+    const status = (await api<{ integrationStatus: { integrationId: string; name: string; systemName: string }[] }>(t, '/api/integrations/status/w-ana', as)).body.integrationStatus;
+    expect(status.find((i) => i.integrationId === bound.body.binding.bindingId)).toMatchObject({ name: 'HoneyBook', systemName: 'HoneyBook' });
     expect(held.health.vendorNeeded).toEqual([{ weddingId: 'w-ana', bindingId: bound.body.binding.bindingId, held: 1 }]);
     expect(held.health.attention).toContain('HoneyBook did not say which vendor it is for');
     expect(held.health.lastError?.message).toContain('HoneyBook payments');
@@ -106,6 +110,11 @@ describe('a binding\'s vendor, chosen by name after binding', () => {
     expect(connected.status).toBe(201);
     const { connectionId, secretUrl } = connected.body;
     expect((await api(t, `/api/connections/${connectionId}/bindings`, as, { json: { weddingId: 'w-ana', references: ['hb-ana'] } })).status).toBe(201);
+    // Its label is its name everywhere, its preset's name its system's.
+    const named = (await api<ConnectionSummary>(t, `/api/connections/${connectionId}`, as)).body;
+    expect([named.name, named.systemName]).toEqual(['Studio HoneyBook', 'HoneyBook']);
+    const status = (await api<{ integrationStatus: { name: string; systemName: string }[] }>(t, '/api/integrations/status/w-ana', as)).body.integrationStatus;
+    expect(status.map((i) => [i.name, i.systemName])).toEqual([['Studio HoneyBook', 'HoneyBook']]);
     const paid = { ...structuredClone(presetFor('honeybook').triggers.find((x) => x.id === 'new_payment_paid')!.example), project_id: 'hb-ana' };
     const send = () => fetch(`${secretUrl!}&trigger=new_payment_paid`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(paid) });
     expect((await send()).status).toBe(200);

@@ -55,17 +55,18 @@ describe('planner app: dead letters and connection health', () => {
     await page.goto(`${t.httpUrl}/w/${ANA.id}/integrations`);
     const letter = page.locator('.dead-letter-list > li');
     await letter.waitFor();
-    expect(await letter.locator('.dead-letter-what').textContent()).toBe('Sending the event “Couple portraits” to Google Calendar');
-    expect(await letter.textContent()).toContain('Why: Google Calendar refused this change (400).');
+    // Named as every page names the connection: its label ("Studio calendar", shown with "(Google Calendar)" in its heading).
+    expect(await letter.locator('.dead-letter-what').textContent()).toBe('Sending the event “Couple portraits” to Studio calendar');
+    expect(await letter.textContent()).toContain('Why: Studio calendar refused this change (400).');
     expect(await seriousAxeViolations(page)).toEqual([]);
     const before = await screenshotsAtBothWidths(page, 'dead-letters');
     expect(before.phoneOverflowPx).toBe(0);
 
     // ── the cause fixed at Google, Replay, from the keyboard: delivered, and Google has the new time ──
     refusing.count = 0;
-    await page.getByRole('button', { name: 'Replay sending the event “Couple portraits” to Google Calendar' }).focus();
+    await page.getByRole('button', { name: 'Replay sending the event “Couple portraits” to Studio calendar' }).focus();
     await page.keyboard.press('Enter');
-    await page.locator('.replay-delivered', { hasText: 'Delivered the event “Couple portraits” to Google Calendar' }).waitFor({ timeout: 20_000 });
+    await page.locator('.replay-delivered', { hasText: 'Delivered the event “Couple portraits” to Studio calendar' }).waitFor({ timeout: 20_000 });
     expect(sameInstant(s.google.events(s.googleCalendarId)[0]!.start?.dateTime, MOVED.start)).toBe(true);
     expect(await dead()).toEqual([]);
     expect(await letter.count()).toBe(0);
@@ -84,7 +85,7 @@ describe('planner app: dead letters and connection health', () => {
     const health = tab.page.locator(`li.connection[data-connection-id="${connectionId}"] .connection-health`);
     await health.waitFor();
     expect(await health.locator('.tag').textContent()).toBe('Needs attention');
-    expect(await health.textContent()).toContain('Google Calendar no longer accepts the saved sign-in.');
+    expect(await health.textContent()).toContain('Studio calendar no longer accepts the saved sign-in.');
     expect(await health.textContent()).toMatch(/Last sync \d+ (second|minute)s? ago/);
     expect(await seriousAxeViolations(tab.page)).toEqual([]);
     const attention = await screenshotsAtBothWidths(tab.page, 'connection-needs-attention');

@@ -105,8 +105,8 @@ describe('planner app: the demo shows its set-up, and lets a person see a change
     await page.locator('section[aria-labelledby="demo-refusal"]').getByRole('link', { name: 'Integrations' }).click();
     const letter = page.locator('.dead-letter-list > li');
     await letter.waitFor({ timeout: MINUTE });
-    expect(await letter.locator('.dead-letter-what').textContent()).toBe('Sending the event “Ceremony” to Google Calendar');
-    expect(await letter.textContent()).toContain('Why: Google Calendar refused this change (400).');
+    expect(await letter.locator('.dead-letter-what').textContent()).toBe('Sending the event “Ceremony” to Google Calendar (demo)');
+    expect(await letter.textContent()).toContain('Why: Google Calendar (demo) refused this change (400).');
     await checkView(page, 'demo-dead-letter');
 
     // ── the switch off, then Replay: delivered, and the studio's calendar shows the new time ──
@@ -115,8 +115,8 @@ describe('planner app: the demo shows its set-up, and lets a person see a change
     await refusal.click();
     await expect.poll(() => refusal.getAttribute('aria-pressed')).toBe('false');
     await page.locator('section[aria-labelledby="demo-refusal"]').getByRole('link', { name: 'Integrations' }).click();
-    await page.getByRole('button', { name: 'Replay sending the event “Ceremony” to Google Calendar' }).click();
-    await page.locator('.replay-delivered', { hasText: 'Delivered the event “Ceremony” to Google Calendar' }).waitFor({ timeout: MINUTE });
+    await page.getByRole('button', { name: 'Replay sending the event “Ceremony” to Google Calendar (demo)' }).click();
+    await page.locator('.replay-delivered', { hasText: 'Delivered the event “Ceremony” to Google Calendar (demo)' }).waitFor({ timeout: MINUTE });
     expect(await letter.count()).toBe(0);
     const onGoogle = demo.sandboxes.google.events(DEMO_CALENDAR.id).find((e) => e.summary === 'Ana & Ben · Ceremony')!;
     expect(onGoogle.start?.dateTime).toMatch(/T14:30:00/);

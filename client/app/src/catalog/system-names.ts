@@ -1,12 +1,13 @@
-import { humanize } from '../ui/labels.ts';
-import { lookupTable } from '../../../../schema/own-keys.ts';
+import { shortSystemName } from '../../../../schema/api/system-names.ts';
 
-/** The adapters' ids (`system`) as the catalogue names them (adapters/catalog.ts); others humanized. */
-const SYSTEM_NAMES = lookupTable<string>({
-  'google-calendar': 'Google Calendar', outlook: 'Outlook', caldav: 'CalDAV', 'vsco-workspace': 'VSCO Workspace', calendly: 'Calendly',
-  acuity: 'Acuity Scheduling', 'event-temple': 'Event Temple', stripe: 'Stripe', square: 'Square', paypal: 'PayPal', slack: 'Slack',
-  teams: 'Microsoft Teams', email: 'E-mail', twilio: 'Twilio', webhooks: 'Webhooks', preset: 'Zapier/Make preset',
-});
+/** A system's name as people know it (schema/api/system-names.ts, the server's too). */
+export const systemName = (system: string): string => shortSystemName(system);
 
-/** A system's name as people know it. */
-export const systemName = (system: string): string => SYSTEM_NAMES[system] ?? humanize(system);
+/**
+ * A connection's heading: its name with its system's, once (`Bloom's calendar (Google Calendar)`,
+ * `Stripe`). A name that already names the system (the demo's "Google Calendar (demo)", a HoneyBook
+ * preset called "HoneyBook") is shown alone.
+ */
+export function connectionTitle(name: string, system: string): string {
+  return name.toLowerCase().includes(system.toLowerCase()) ? name : `${name} (${system})`;
+}

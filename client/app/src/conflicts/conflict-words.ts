@@ -8,8 +8,8 @@
 // - a deletion meeting an edit (field `*`, one side `null`), from a system or a snapshot restore;
 // - a snapshot restore displacing an offline edit (source `restore:<id>`, server/admin/restore-merge-plan.ts).
 
+import { shortSystemName } from '../../../../schema/api/system-names.ts';
 import type { ActivityActor, Conflict } from '../../../sdk/index.ts';
-import { humanize } from '../ui/labels.ts';
 import { entityWords, fieldLabel, timeWords, valueWords, type WeddingFacts } from './value-words.ts';
 import { lookupTable } from '../../../../schema/own-keys.ts';
 
@@ -39,18 +39,14 @@ export interface ConflictWords {
   eventIds: string[];
 }
 
-const SYSTEM_NAMES = lookupTable<string>({
-  'google-calendar': 'Google Calendar', outlook: 'Outlook', caldav: 'Apple Calendar (CalDAV)', 'vsco-workspace': 'VSCO Workspace',
-  'event-temple': 'Event Temple', acuity: 'Acuity Scheduling', calendly: 'Calendly', stripe: 'Stripe', square: 'Square',
-  paypal: 'PayPal', slack: 'Slack', teams: 'Microsoft Teams', email: 'E-mail', twilio: 'Twilio', webhooks: 'a webhook system',
-  universal: 'a webhook system', csv: 'a CSV import',
-});
+/** In a sentence ("changed … in a webhook system"), the systems that are not one product. */
+const IN_A_SENTENCE = lookupTable<string>({ webhooks: 'a webhook system', universal: 'a webhook system', csv: 'a CSV import' });
 
 /** `google-calendar` → `Google Calendar`; `restore:…` → `the snapshot restore`. */
 export function systemName(source: string): string {
   if (source.startsWith('restore:')) return 'the snapshot restore';
   if (source.startsWith('availability:')) return 'the availability check';
-  return SYSTEM_NAMES[source] ?? humanize(source);
+  return IN_A_SENTENCE[source] ?? shortSystemName(source);
 }
 
 const ROLE_WORDS = lookupTable<string>({ planner: 'A planner', admin: 'An administrator', couple: 'The couple', vendor: 'A vendor', guest: 'A guest' });

@@ -1,6 +1,6 @@
+import { connectionTitle } from '../catalog/system-names.ts';
 import { useEffect, useState } from 'preact/hooks';
 import type { WorkspaceWedding } from '../account/account-api.ts';
-import { systemName } from '../catalog/system-names.ts';
 import { BindingVendorForm, VendorSelect } from './binding-vendor-form.tsx';
 import { ConnectionHealth } from './connection-health.tsx';
 import type { ConnectionSummary } from './connections-api.ts';
@@ -53,7 +53,7 @@ export function ConnectionCard({ connection: c, weddings, titleOf, workspaceId, 
   const [settingsOpen, setSettingsOpen] = useState(false);
   const selected = free.find((w) => w.weddingId === choice) ?? free[0];
   const selectId = `bind-${c.connectionId}`;
-  const name = c.label || systemName(c.system);
+  const name = c.name;
   const plans = (weddingId: string) => weddings.find((w) => w.weddingId === weddingId)?.role !== 'vendor';
   const run = async (action: () => Promise<void>) => {
     setBusy(true);
@@ -72,7 +72,7 @@ export function ConnectionCard({ connection: c, weddings, titleOf, workspaceId, 
   return (
     <li class="connection" data-connection-id={c.connectionId} aria-labelledby={`${selectId}-name`}>
       <div class="section-head">
-        <h3 id={`${selectId}-name`}>{name}{c.label && c.label !== systemName(c.system) && <span class="muted"> ({systemName(c.system)})</span>}</h3>
+        <h3 id={`${selectId}-name`}>{name}{connectionTitle(name, c.systemName) !== name && <span class="muted"> ({c.systemName})</span>}</h3>
         {onSaveSettings && onDisconnect && (
           <button type="button" aria-expanded={settingsOpen} aria-controls={settingsOpen ? `settings-${c.connectionId}` : undefined} onClick={() => setSettingsOpen(!settingsOpen)}>
             Settings<span class="sr-only"> of {name}</span></button>

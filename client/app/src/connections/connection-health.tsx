@@ -56,7 +56,7 @@ export const HEALTH_WORDS = { healthy: 'Working', degraded: 'Working, with probl
  */
 export function ConnectionHealth({ connection: c, workspaceId, returnTo, token, onRenewed, titleOf, onChooseVendor }: Props) {
   const h = c.health;
-  const name = OAUTH[c.system]?.name ?? (c.label || c.system);
+  const name = c.name;
   const oauth = OAUTH[c.system];
   // The consent renews this connection's credentials: its bindings stay.
   const reconnect = () => location.assign(oauthStartUrl(oauth!.provider, { system: c.system, workspaceId, configuration: {}, returnTo: `${returnTo}?reconnected=1`, connectionId: c.connectionId }));

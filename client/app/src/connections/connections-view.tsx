@@ -8,7 +8,6 @@ import { useAnnounce } from '../ui/use-announcer.ts';
 import { CatalogPanel } from '../catalog/catalog-panel.tsx';
 import { rotateSecretUrl } from '../catalog/catalog-api.ts';
 import { SecretUrlPanel } from '../catalog/secret-url.tsx';
-import { systemName } from '../catalog/system-names.ts';
 import { ConnectionCard } from './connection-card.tsx';
 import { CsvImportPanel } from './csv-import-panel.tsx';
 import {
@@ -132,13 +131,13 @@ export function ConnectionsView({ me, workspaceId, navigate }: Props) {
                   token={data.tokenWedding ? workspaceToken : null} onRenewed={(message) => { setNotice(message); announce(message); void refresh(); }}
                   onRotate={data.tokenWedding ? (conn) => act('Making a new secret address', async () => {
                     const url = await rotateSecretUrl(await workspaceToken(), conn.connectionId);
-                    setRotated({ system: conn.label || systemName(conn.system), url });
-                    return `${conn.label || systemName(conn.system)} has a new secret address; the old one no longer works.`;
+                    setRotated({ system: conn.name, url });
+                    return `${conn.name} has a new secret address; the old one no longer works.`;
                   }) : undefined}
                   onRotateSigningSecret={data.tokenWedding ? (conn, seconds) => act('Making a new signing secret', async () => {
                     const made = await rotateSigningSecret(await workspaceToken(), conn.connectionId, seconds);
-                    setSigning({ system: conn.label || systemName(conn.system), ...made });
-                    return `${conn.label || systemName(conn.system)} has a new signing secret${made.previousExpiresAt ? '; the old one still works for now' : '; the old one no longer works'}.`;
+                    setSigning({ system: conn.name, ...made });
+                    return `${conn.name} has a new signing secret${made.previousExpiresAt ? '; the old one still works for now' : '; the old one no longer works'}.`;
                   }) : undefined}
                   vendors={vendors}
                   onBind={(conn, w, chosen) => act('Binding the wedding', async () => {
@@ -147,21 +146,21 @@ export function ConnectionsView({ me, workspaceId, navigate }: Props) {
                     const vendorId = w.role === 'vendor' ? w.vendorId ?? null : chosen;
                     const calendar = conn.category === 'calendar_system' && w.role === 'vendor' && w.vendorId ? { vendorId: w.vendorId } : {};
                     await bindWedding(await tokens.for(w.weddingId), conn.connectionId, { weddingId: w.weddingId, ...(vendorId ? { vendorId } : {}), configuration: calendar });
-                    return `${titleOf(w.weddingId)} is bound to ${conn.label || systemName(conn.system)}${w.role !== 'vendor' ? ` (${vendorWords(w.weddingId, vendorId)})` : ''}.`;
+                    return `${titleOf(w.weddingId)} is bound to ${conn.name}${w.role !== 'vendor' ? ` (${vendorWords(w.weddingId, vendorId)})` : ''}.`;
                   })}
                   onSetVendor={(conn, weddingId, vendorId) => attempt('Choosing the vendor', async () => {
                     await setBindingVendor(await tokens.for(weddingId), conn.connectionId, weddingId, vendorId);
                     const held = conn.health.vendorNeeded.some((v) => v.weddingId === weddingId);
-                    return `${conn.label || systemName(conn.system)} acts for ${vendorWords(weddingId, vendorId)} in ${titleOf(weddingId)}.${held && vendorId ? ' Send or import the held records again to apply them.' : ''}`;
+                    return `${conn.name} acts for ${vendorWords(weddingId, vendorId)} in ${titleOf(weddingId)}.${held && vendorId ? ' Send or import the held records again to apply them.' : ''}`;
                   })}
                   onUnbind={(conn, weddingId) => act('Unbinding the wedding', async () => {
                     await unbindWedding(await tokens.for(weddingId), conn.connectionId, weddingId);
-                    return `${titleOf(weddingId)} is no longer bound to ${conn.label || systemName(conn.system)}.`;
+                    return `${titleOf(weddingId)} is no longer bound to ${conn.name}.`;
                   })}
                   onSaveSettings={data.tokenWedding ? async (conn, change) => {
                     // A refusal is the form's to show at its fields: it is thrown on, not shown here.
                     const saved = await updateConnection(await workspaceToken(), conn.connectionId, change);
-                    const done = `The settings of ${saved.label || systemName(saved.system)} are saved.`;
+                    const done = `The settings of ${saved.name} are saved.`;
                     setNotice(done);
                     announce(done);
                     setProblem(null);
@@ -170,7 +169,7 @@ export function ConnectionsView({ me, workspaceId, navigate }: Props) {
                   onDisconnect={data.tokenWedding ? (conn) => act('Disconnecting', async () => {
                     await disconnectConnection(await workspaceToken(), conn.connectionId);
                     const n = conn.bindings.length;
-                    return `${conn.label || systemName(conn.system)} is disconnected${n ? `; ${n === 1 ? titleOf(conn.bindings[0]!.weddingId) : `its ${n} weddings`} no longer sync with it` : ''}.`;
+                    return `${conn.name} is disconnected${n ? `; ${n === 1 ? titleOf(conn.bindings[0]!.weddingId) : `its ${n} weddings`} no longer sync with it` : ''}.`;
                   }) : undefined} />
               ))}
             </ul>

@@ -1,3 +1,4 @@
+import { connectionTitle } from '../catalog/system-names.ts';
 import { useState } from 'preact/hooks';
 import { describeApiError } from '../api/api-client.ts';
 import { importCsv, type ConnectionSummary, type ImportResponse } from './connections-api.ts';
@@ -53,7 +54,7 @@ export function CsvImportPanel({ connections, token, titleOf, onApplied }: Props
         <form onSubmit={(e) => { e.preventDefault(); void run('preview'); }}>
           <label for="csv-import-connection">Connection</label>
           <select id="csv-import-connection" value={chosen?.connectionId} onChange={(e) => { setConnectionId(e.currentTarget.value); setPreview(null); }}>
-            {presets.map((c) => <option key={c.connectionId} value={c.connectionId}>{c.label || String(c.configuration.preset)} ({String(c.configuration.preset)})</option>)}
+            {presets.map((c) => <option key={c.connectionId} value={c.connectionId}>{connectionTitle(c.name, c.systemName)}</option>)}
           </select>
           <label for="csv-import-file">File</label>
           <input id="csv-import-file" type="file" accept=".csv,text/csv" onChange={async (e) => {

@@ -6,7 +6,7 @@ import { WorkspaceConnectionsLinks } from '../connections/workspace-links.tsx';
 import type { Route } from '../routing/routes.ts';
 import { dateTimeLabel, humanize, relativeTime } from '../ui/labels.ts';
 import { HEALTH_WORDS, plainError } from '../connections/connection-health.tsx';
-import { systemName } from '../catalog/system-names.ts';
+import { connectionTitle, systemName } from '../catalog/system-names.ts';
 import { DeadLetters } from './dead-letters.tsx';
 import { categoryWords, conflictsWaiting, flowWhen } from './status-words.ts';
 
@@ -66,7 +66,7 @@ export function IntegrationsView({ weddingId, token, account = false, navigate, 
       {load.state === 'ready' && <StatusPanel body={load.body} at={load.at} timeZone={timeZone} />}
       {load.state === 'ready' && (
         <DeadLetters timeZone={timeZone} weddingId={weddingId} token={token} doc={doc} version={load.at}
-          systemOf={(id) => systemName(load.body.integrationStatus.find((i) => i.integrationId === id)?.system ?? 'the system')} />
+          systemOf={(id) => load.body.integrationStatus.find((i) => i.integrationId === id)?.name ?? 'the system'} />
       )}
     </section>
   );
@@ -110,23 +110,13 @@ function IntegrationRow({ i, timeZone }: { i: IntegrationHealth; timeZone: strin
   const age = i.outbox.oldestPendingAgeMs;
   return (
     <tr data-integration-id={i.integrationId}>
-      <th scope="row">{integrationName(i.label, systemName(i.system))}<br /><span class="muted">{categoryWords(i.category)} · {i.status}</span></th>
+      <th scope="row">{connectionTitle(i.name, i.systemName)}<br /><span class="muted">{categoryWords(i.category)} · {i.status}</span></th>
       <td data-label="Health"><span class={`tag health-${i.health}`}>{HEALTH_WORDS[i.health]}</span>{i.breaker !== 'closed' && <><br /><span class="muted">breaker {humanize(i.breaker)}</span></>}</td>
       <td data-label="Last sync"><span title={dateTimeLabel(i.lastSync, timeZone)}>{relativeTime(i.lastSync)}</span><br /><span class="muted">last success {relativeTime(i.lastSuccess)}</span></td>
       <td data-label="Outbox backlog">{i.outbox.pending} pending{i.outbox.dead > 0 && <>, <strong>{i.outbox.dead} dead</strong></>}
         {age !== null && <><br /><span class="muted">oldest {Math.round(age / 1000)} s</span></>}</td>
       <td data-label="Inbox">{i.inbox.pending} pending{i.inbox.parked > 0 && <>, <strong>{i.inbox.parked} parked</strong></>}</td>
-      <td data-label="Errors">{Math.round(i.errorRate * 100)}%{i.lastError && <><br /><span class="muted" title={dateTimeLabel(i.lastError.at, timeZone)}>{plainError(systemName(i.system), i.lastError.message)}</span></>}</td>
+      <td data-label="Errors">{Math.round(i.errorRate * 100)}%{i.lastError && <><br /><span class="muted" title={dateTimeLabel(i.lastError.at, timeZone)}>{plainError(i.name, i.lastError.message)}</span></>}</td>
     </tr>
   );
-}
-
-/**
- * `Bloom's calendar (Google Calendar)`, `Stripe (demo)`, `Stripe`: the integration's label with its
- * system's name, once. A label that already names the system (the demo's "Google Calendar (demo)")
- * is shown alone (trial 24: "Google Calendar (demo) (Google Calendar)").
- */
-export function integrationName(label: string | null | undefined, system: string): string {
-  if (!label) return system;
-  return label.toLowerCase().includes(system.toLowerCase()) ? label : `${label} (${system})`;
 }
