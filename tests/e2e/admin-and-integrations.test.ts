@@ -48,6 +48,8 @@ describe('planner app: admin, vendors, integrations and conflicts', () => {
     await page.getByRole('button', { name: 'Add vendor' }).click();
     await page.getByRole('rowheader', { name: 'Harp & Co' }).waitFor();
     await waitFor(() => peer.doc.listVendors().some((v) => v.name === 'Harp & Co' && v.category === 'band'), 'the vendor at the server');
+    // The next vendor's category is chosen afresh, not the band's kept.
+    expect(await page.getByLabel('Category').inputValue()).toBe('');
     await screenshot(page, 'vendors');
 
     await page.getByRole('link', { name: 'Snapshots' }).click();

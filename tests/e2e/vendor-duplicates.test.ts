@@ -31,6 +31,12 @@ describe('planner app: a duplicate vendor is refused by name, with the way out',
     await waitFor(() => add.isVisible(), 'the add-vendor form');
     await add.getByLabel('Name').fill('Lens and Light');
     await add.getByLabel('Phone').fill('+44 (0)20 7946 0000');
+    // The category is chosen for each new vendor: none chosen, nothing is saved.
+    await add.getByRole('button', { name: 'Add vendor' }).click();
+    await waitFor(() => add.getByRole('alert').isVisible(), 'the category asked for');
+    expect(await add.getByRole('alert').textContent()).toBe('Nothing was saved: Choose the vendor’s category.');
+    expect(await add.getByLabel('Category').getAttribute('aria-invalid')).toBe('true');
+    await add.getByLabel('Category').selectOption('photographer');
     await add.getByRole('button', { name: 'Add vendor' }).click();
     await waitFor(() => add.getByRole('alert').isVisible(), 'the add refused');
     const added = await add.getByRole('alert').textContent() ?? '';

@@ -13,7 +13,9 @@ import { duplicateRefusal } from './duplicates.ts';
 export function AddVendor({ doc, vendors, origin, perform, onOpen }: { doc: WeddingDoc; vendors: readonly Vendor[]; origin: TxOrigin; perform: UndoControls['perform']; onOpen(vendorId: string): void }) {
   const announce = useAnnounce();
   const [name, setName] = useState('');
-  const [category, setCategory] = useState<Vendor['category']>('photographer');
+  // Chosen for each vendor: a default, or the last one kept, files the next vendor under it unasked.
+  const [category, setCategory] = useState<Vendor['category'] | ''>('');
+  const [categoryMissing, setCategoryMissing] = useState(false);
   const [email, setEmail] = useState('');
   const [phone, setPhone] = useState('');
   const [error, setError] = useState<string | null>(null);
@@ -23,6 +25,12 @@ export function AddVendor({ doc, vendors, origin, perform, onOpen }: { doc: Wedd
 
   const submit = (e: Event) => {
     e.preventDefault();
+    if (!category) {
+      setCategoryMissing(true);
+      setError('Choose the vendor’s category.'); setOther(null);
+      document.getElementById('vendor-category')?.focus();
+      return;
+    }
     try {
       perform(`add vendor “${name.trim()}”`, () => doc.upsertVendor({ id: newId('ven'), name: name.trim(), category, email: email.trim(), phone: phone.trim() }, origin));
     } catch (err) {
@@ -36,7 +44,7 @@ export function AddVendor({ doc, vendors, origin, perform, onOpen }: { doc: Wedd
       return;
     }
     announce(`Added ${name.trim()}.`);
-    setName(''); setEmail(''); setPhone(''); setError(null); setOther(null);
+    setName(''); setCategory(''); setEmail(''); setPhone(''); setError(null); setOther(null); setCategoryMissing(false);
   };
 
   return (
@@ -51,7 +59,9 @@ export function AddVendor({ doc, vendors, origin, perform, onOpen }: { doc: Wedd
         <div class="field"><label for="vendor-name">Name</label>
           <input id="vendor-name" type="text" required maxLength={200} value={name} onInput={(e) => setName(e.currentTarget.value)} /></div>
         <div class="field"><label for="vendor-category">Category</label>
-          <select id="vendor-category" value={category} onChange={(e) => setCategory(e.currentTarget.value as Vendor['category'])}>
+          <select id="vendor-category" required aria-invalid={categoryMissing ? true : undefined} value={category}
+            onChange={(e) => { setCategory(e.currentTarget.value as Vendor['category']); setCategoryMissing(false); }}>
+            <option value="" disabled>Choose a category</option>
             {VENDOR_CATEGORIES.map((c) => <option key={c} value={c}>{humanize(c)}</option>)}
           </select></div>
         <div class="field"><label for="vendor-email">Email</label>
