@@ -39,6 +39,12 @@ describe('planner app: admin, vendors, integrations and conflicts', () => {
     await screenshot(page, 'wedding-picker');
     await page.getByRole('link', { name: 'Ada & Grace' }).click();
     await waitSyncState(page, 'online');
+    // An administrator's every tab (the most there are) is whole and in view at desktop width, none scrolled away.
+    const tabs = page.getByRole('navigation', { name: 'Wedding sections' });
+    const strip = await tabs.evaluate((nav) => ({ scroll: nav.scrollWidth, client: nav.clientWidth, right: Math.max(...[...nav.querySelectorAll('a')].map((a) => a.getBoundingClientRect().right)) }));
+    expect(strip.scroll, JSON.stringify(strip)).toBeLessThanOrEqual(strip.client);
+    expect(strip.right, JSON.stringify(strip)).toBeLessThanOrEqual(1280);
+    expect(await tabs.getByRole('link', { name: 'Run-of-show' }).isVisible()).toBe(true);
 
     await page.getByRole('link', { name: 'Vendors' }).click();
     await page.getByRole('rowheader', { name: 'Lens & Light' }).waitFor();
