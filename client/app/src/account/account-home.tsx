@@ -8,6 +8,8 @@ import { fetchWorkspaceWeddings, type WorkspaceWedding } from './account-api.ts'
 import type { Account } from './offline-identity.ts';
 import { CreateAccountWedding } from './create-account-wedding.tsx';
 import { WeddingSummary } from './wedding-summary.tsx';
+import { todayIn, weddingOrder } from './wedding-order.ts';
+import { deviceTimeZone } from '../timeline/zoned-time.ts';
 import { TryDemo } from '../demo/try-demo.tsx';
 
 interface Props {
@@ -109,5 +111,8 @@ function groupWeddings(me: Account, details: Map<string, WorkspaceWedding[]>): G
       ? me.workspaces[0]!.workspace.name : 'Shared with you';
     groups.push({ key: 'other', heading, weddings: rest.map((access) => ({ access, title: access.title, date: access.date })) });
   }
+  // Within each group: the next wedding first (wedding-order.ts), not in the order they were stored.
+  const order = weddingOrder(todayIn(deviceTimeZone()));
+  for (const g of groups) g.weddings.sort((a, b) => order({ ...a, id: a.access.weddingId }, { ...b, id: b.access.weddingId }));
   return groups;
 }

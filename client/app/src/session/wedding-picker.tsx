@@ -1,9 +1,10 @@
 import { useEffect, useState } from 'preact/hooks';
 import { isWeddingId } from '../../../sdk/index.ts';
+import { todayIn, weddingOrder } from '../account/wedding-order.ts';
 import { WeddingCreateResponse, WeddingListResponse, type WeddingListEntry } from '../../../../schema/api/weddings.ts';
 import { ApiError, apiRequest, describeApiError } from '../api/api-client.ts';
 import { linkHandler } from '../routing/use-route.ts';
-import { creatorTimeZone, isKnownTimeZone, longDate } from '../timeline/zoned-time.ts';
+import { creatorTimeZone, deviceTimeZone, isKnownTimeZone, longDate } from '../timeline/zoned-time.ts';
 import type { Route } from '../routing/routes.ts';
 import type { Session } from './token.ts';
 
@@ -61,7 +62,7 @@ export function WeddingPicker({ session, navigate, onRefused }: Props) {
         <p class="empty">No weddings yet.{canCreate ? ' Create one below.' : ''}</p>
       ) : (
         <ul class="wedding-list">
-          {weddings.map((w) => {
+          {[...weddings].sort(weddingOrder(todayIn(deviceTimeZone()))).map((w) => {
             const route: Route = { name: 'wedding', weddingId: w.id, view: 'timeline' };
             return (
               <li key={w.id}>
