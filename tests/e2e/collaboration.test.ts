@@ -98,6 +98,19 @@ describe('planner app: headless peers', () => {
     await waitFor(() => peer.doc.getEvent('evt_ceremony')?.notes === 'Music cue. Vows!', 'the caret kept its place');
     expect(await a.page.locator('.events .event-title').allTextContents()).toEqual(['Getting ready', 'Ceremony', 'Group photos', 'Cocktails']);
 
+    // Events that only touch (photos start as the ceremony ends) say nothing; the sync moving the
+    // photos into the ceremony makes both rows say so, and that the photographer is on both.
+    expect(await a.page.locator('.event-overlap').count()).toBe(0);
+    peer.doc.upsertEvent({ id: 'evt_photos', start: '2026-06-13T14:30:00+01:00' });
+    const clash = row(a.page, 'evt_ceremony').locator('.event-overlap.is-clash');
+    await waitFor(() => clash.isVisible(), 'the overlap remarked on');
+    expect(await clash.textContent()).toBe('Overlaps “Group photos”: Lens & Light is on both.');
+    expect(await row(a.page, 'evt_photos').locator('.event-overlap').textContent()).toBe('Overlaps “Ceremony”: Lens & Light is on both.');
+    // The cocktails (no vendor) now start during nothing; moved into the photos, a plain remark.
+    peer.doc.upsertEvent({ id: 'evt_cocktails', start: '2026-06-13T15:00:00+01:00' });
+    await waitFor(async () => (await row(a.page, 'evt_cocktails').locator('.event-overlap').textContent()) === 'Overlaps “Group photos”.', 'a plain overlap');
+    expect(await row(a.page, 'evt_cocktails').locator('.event-overlap.is-clash').count()).toBe(0);
+
     peer.doc.deleteEvent('evt_prep');
     await waitFor(async () => (await row(a.page, 'evt_prep').count()) === 0, 'the peer’s deletion');
     expect(a.errors).toEqual([]);

@@ -2,6 +2,7 @@ import { Component, type ComponentChildren } from 'preact';
 import type { TimelineEvent } from '../../../sdk/index.ts';
 import type { Peer } from '../presence/use-presence.ts';
 import { humanize } from '../ui/labels.ts';
+import type { OverlapRemark } from './overlaps.ts';
 import { clockLabel, dateInZone, daysBetween, shortDate } from './zoned-time.ts';
 
 export interface EventRowProps {
@@ -24,6 +25,8 @@ export interface EventRowProps {
   dragging: boolean;
   /** The last change, when it came from outside ("moved by Lens & Light via Google Calendar, 2 minutes ago"). */
   external?: string | undefined;
+  /** The events it shares time with (overlaps.ts): a remark, a warning when a vendor is on both. */
+  overlap?: OverlapRemark | undefined;
   children?: ComponentChildren;
 }
 
@@ -43,7 +46,8 @@ export class EventRow extends Component<EventRowProps> {
     if (p.open || next.open) return true;
     return shownFields(p.event) !== shownFields(next.event) || p.index !== next.index || p.count !== next.count
       || p.vendorNames !== next.vendorNames || editorsKey(p.editors) !== editorsKey(next.editors) || p.readOnly !== next.readOnly || p.canEdit !== next.canEdit
-      || p.dragging !== next.dragging || p.timeZone !== next.timeZone || p.date !== next.date || p.external !== next.external;
+      || p.dragging !== next.dragging || p.timeZone !== next.timeZone || p.date !== next.date || p.external !== next.external
+      || p.overlap?.text !== next.overlap?.text;
   }
 
   override render() {
@@ -80,6 +84,7 @@ export class EventRow extends Component<EventRowProps> {
               {p.vendorNames && <span>{p.vendorNames}</span>}
             </p>
             {e.notes.trim() && !p.open && <p class="event-notes"><span class="sr-only">Notes: </span>{e.notes}</p>}
+            {p.overlap && <p class={`event-overlap${p.overlap.clash ? ' is-clash' : ''}`}>{p.overlap.text}</p>}
             {p.external && <p class="external-change">{p.external}</p>}
             {p.editors.length > 0 && (
               <p class="editing-now">

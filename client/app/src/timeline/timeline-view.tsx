@@ -5,6 +5,7 @@ import { newId } from '../ui/labels.ts';
 import { useAnnounce } from '../ui/use-announcer.ts';
 import { EventDetails } from './event-details.tsx';
 import { EventForm } from './event-form.tsx';
+import { overlapRemarks } from './overlaps.ts';
 import { EventRow } from './event-row.tsx';
 import { checkEventTimes, type WeddingDay } from './event-times.ts';
 import { planMove } from './reorder.ts';
@@ -48,6 +49,7 @@ export function TimelineView(props: TimelineViewProps) {
   const events = useMemo(() => doc.listEvents(), [doc, props.version]);
   const vendors = useMemo(() => doc.listVendors(), [doc, props.version]);
   const vendorsById = useMemo(() => new Map(vendors.map((v) => [v.id, v])), [vendors]);
+  const overlaps = useMemo(() => overlapRemarks(events, (id) => vendorsById.get(id)?.name ?? 'a removed vendor'), [events, vendorsById]);
   const [openId, setOpenId] = useState<string | null>(null);
   const [adding, setAdding] = useState<{ id: string; start: string; end: string } | null>(null);
   const [dragId, setDragId] = useState<string | null>(null);
@@ -285,7 +287,7 @@ export function TimelineView(props: TimelineViewProps) {
           {events.map((e, i) => (
             <EventRow key={e.id} event={e} index={i} count={events.length} timeZone={day.timeZone} date={day.date}
               vendorNames={e.vendorIds.map((id) => vendorsById.get(id)?.name ?? 'a removed vendor').join(', ')}
-              editors={editors(e.id)} external={props.externalChangeOf?.(e.id)} canEdit={canEdit} readOnly={readOnly} readOnlyNoteId={props.readOnlyNoteId} open={openId === e.id} dragging={dragId === e.id}>
+              editors={editors(e.id)} external={props.externalChangeOf?.(e.id)} overlap={overlaps.get(e.id)} canEdit={canEdit} readOnly={readOnly} readOnlyNoteId={props.readOnlyNoteId} open={openId === e.id} dragging={dragId === e.id}>
               {openId === e.id && !canEdit && (
                 <EventDetails key={e.id} doc={doc} event={e} day={day} vendors={vendors} onClose={() => {
                   setOpenId(null);
