@@ -128,6 +128,6 @@ export class ConnectionFollower {
 
   announce(connectionId: string): void {
     void this.deps.changes.announce(connectionId)
-      .catch((error: unknown) => this.deps.logger.warn({ err: error, connectionId }, 'could not tell the other instances of a connection change; they see it at their restart'));
+      .catch((error: unknown) => this.deps.logger.warn({ err: error, connectionId }, 'a connection change was not told to the other instances before this one stopped; they see it at their restart'));
   }
 }
