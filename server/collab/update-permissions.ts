@@ -1,13 +1,13 @@
 import * as encoding from 'lib0/encoding';
 import * as Y from 'yjs';
 import type { CollabRefusalIssue } from '../../schema/api/collab-refusal.ts';
-import { LAYOUT } from '../../schema/document/layout.ts';
 import { mayRead, type View } from '../../schema/document/audiences.ts';
 import { mayWrite, type WriteFacts, type Writer } from '../../schema/document/permissions.ts';
 import { ROOT } from '../../schema/document/roots.ts';
-import { MissingDependencies, OutsideLayout, Placer, decodeAgainst, type DecodedUpdate, type DeleteRanges } from './update-places.ts';
+import { MissingDependencies, OutsideLayout, Placer, decodeAgainst, typed, type DecodedUpdate, type DeleteRanges } from './update-places.ts';
+
+export { typed };
 import { writeDeleteSet } from '../../schema/document/delete-set.ts';
-import { ownValue } from '../../schema/own-keys.ts';
 
 /**
  * Splits an incoming update into what its writer may do (schema/document/permissions.ts) and what
@@ -312,16 +312,4 @@ class PermissionFilter {
     writeDeleteSet(encoder, this.allowedDeletes);
     return encoder.toUint8Array();
   }
-}
-
-/**
- * A root shared type as the layout types it: a document loaded from updates holds a root nobody has
- * asked for by type as a plain AbstractType (Yjs types it on the first getMap/getArray/getText).
- */
-export function typed(doc: Y.Doc, type: Y.AbstractType<unknown>): Y.AbstractType<unknown> {
-  if (type._item !== null || type instanceof Y.Map || type instanceof Y.Array || type instanceof Y.Text) return type;
-  const name = Y.findRootTypeKey(type);
-  const kind = ownValue(LAYOUT, name)?.kind;
-  const root: unknown = kind === 'array' ? doc.getArray(name) : kind === 'text' ? doc.getText(name) : doc.getMap(name);
-  return root as Y.AbstractType<unknown>;
 }

@@ -195,7 +195,10 @@ export class Placer {
     if (!root) {
       const slot = ownValue(LAYOUT, name) ?? null;
       if (slot === null) throw new OutsideLayout(name, `"${name}" is not a part of the wedding document`);
-      const docType = (this.doc.share.get(name) as Y.AbstractType<unknown> | undefined) ?? null;
+      // Typed as the layout says (a root loaded from updates is a plain AbstractType until asked for
+      // by type): `instanceof Y.Map` checks of a container, and its map's current value, hold for it.
+      const stored = this.doc.share.get(name) as Y.AbstractType<unknown> | undefined;
+      const docType = stored ? typed(this.doc, stored) : null;
       root = { path: name, slot, docType, entity: null, entityPath: [], root: name, keys: [] };
       if (slot.kind === 'map' && slot.entity) root.entity = { path: name, slot, key: null, docType };
       this.roots.set(name, root);
@@ -264,4 +267,16 @@ export class Placer {
     }
     return null;
   }
+}
+
+/**
+ * A root shared type as the layout types it: a document loaded from updates holds a root nobody has
+ * asked for by type as a plain AbstractType (Yjs types it on the first getMap/getArray/getText).
+ */
+export function typed(doc: Y.Doc, type: Y.AbstractType<unknown>): Y.AbstractType<unknown> {
+  if (type._item !== null || type instanceof Y.Map || type instanceof Y.Array || type instanceof Y.Text) return type;
+  const name = Y.findRootTypeKey(type);
+  const kind = ownValue(LAYOUT, name)?.kind;
+  const root: unknown = kind === 'array' ? doc.getArray(name) : kind === 'text' ? doc.getText(name) : doc.getMap(name);
+  return root as Y.AbstractType<unknown>;
 }
