@@ -8,13 +8,22 @@ export interface ConnectionAuditDeps {
   connections: Pick<ConnectionsService, 'manageable'>;
   store: Pick<IntegrationRecords, 'listForConnection'>;
   audit: Pick<AuditTrail, 'listForIntegrations'>;
-  /** Reads a wedding as stored or live, without opening it for editing (peekWedding). */
-  peek<T>(weddingId: string, fn: (doc: WeddingDoc) => T): Promise<T>;
+  /**
+   * Reads a wedding as stored or live, without opening it for editing (peekWedding); with `memo`,
+   * an answer of the same stored bytes is reused (a closed wedding is rebuilt once, not per page).
+   */
+  peek<T>(weddingId: string, fn: (doc: WeddingDoc) => T, memo?: { key: string }): Promise<T>;
+  /** The weddings a workspace works on, its own and those it serves (GET /api/workspaces/:id/weddings). */
+  weddingsOfWorkspace(workspaceId: string): Promise<readonly { weddingId: string }[]>;
 }
 
-/** The entities whose names are the shared schedule's, read by every participant (docs/audiences.md). */
-const NAMED = { timeline: (doc: WeddingDoc, id: string) => doc.getEvent(id)?.title, vendors: (doc: WeddingDoc, id: string) => doc.getVendor(id)?.name } as const;
-const isNamed = (entity: string | null): entity is keyof typeof NAMED => entity === 'timeline' || entity === 'vendors';
+/** The shared schedule's names of a wedding (docs/audiences.md: every participant reads them). */
+interface ScheduleNames { timeline: Record<string, string>; vendors: Record<string, string> }
+const isNamed = (entity: string | null): entity is keyof ScheduleNames => entity === 'timeline' || entity === 'vendors';
+const scheduleNames = (doc: WeddingDoc): ScheduleNames => ({
+  timeline: Object.fromEntries(doc.listEvents().map((e) => [e.id, e.title])),
+  vendors: Object.fromEntries(doc.listVendors().map((v) => [v.id, v.name])),
+});
 
 /**
  * GET /api/connections/:id/audit: what the connection and each of its bindings did and refused
@@ -29,39 +38,36 @@ export async function connectionAudit(deps: ConnectionAuditDeps, p: Principal, c
   const connection = await deps.connections.manageable(p, connectionId);
   const bindings = await deps.store.listForConnection(connection.id);
   const page = await deps.audit.listForIntegrations([connection.id, ...bindings.map((b) => b.id)], limit, before);
-  return { ...page, entries: await withSubjects(deps, page.entries, new Set(bindings.map((b) => b.weddingId))) };
+  // Named only where the reader takes part: a business's connection, in the weddings the business
+  // works on now (a binding may outlive its business's part in the wedding, or have been made by
+  // one member in a wedding they joined alone); a connection made from a wedding, in that wedding,
+  // whose managers all take part in it (ConnectionsService.manageable).
+  const bound = new Set(bindings.map((b) => b.weddingId));
+  const readable = connection.workspaceId
+    ? new Set((await deps.weddingsOfWorkspace(connection.workspaceId)).map((w) => w.weddingId).filter((id) => bound.has(id)))
+    : bound;
+  return { ...page, entries: await withSubjects(deps, page.entries, readable) };
 }
 
 /**
- * Each entry about a timeline event or a vendor of a bound wedding, with its title or name as the
- * wedding holds it now (one read per wedding). Whoever manages the connection takes part in each
- * wedding it is bound to, and every participant reads the shared schedule; payments, guests and
- * the rest are not named here. A wedding that cannot be read leaves its entries as they are.
+ * Each entry about a timeline event or a vendor of a `readable` wedding, with its title or name as
+ * the wedding holds it now (the shared schedule, which every participant reads; payments, guests
+ * and the rest are not named here). One memoised read per wedding. A wedding that cannot be read
+ * leaves its entries as they are.
  */
-async function withSubjects(deps: ConnectionAuditDeps, entries: AuditEntry[], bound: ReadonlySet<string>): Promise<AuditEntry[]> {
-  const wanted = new Map<string, Set<string>>();
-  for (const e of entries) {
-    if (!isNamed(e.entity) || !e.entityId || !bound.has(e.weddingId)) continue;
-    let keys = wanted.get(e.weddingId);
-    if (!keys) wanted.set(e.weddingId, keys = new Set());
-    keys.add(`${e.entity}\u0000${e.entityId}`);
-  }
-  const names = new Map<string, string>();
-  for (const [weddingId, keys] of wanted) {
+async function withSubjects(deps: ConnectionAuditDeps, entries: AuditEntry[], readable: ReadonlySet<string>): Promise<AuditEntry[]> {
+  const weddings = new Set(entries.filter((e) => isNamed(e.entity) && e.entityId && readable.has(e.weddingId)).map((e) => e.weddingId));
+  const names = new Map<string, ScheduleNames>();
+  for (const weddingId of weddings) {
     try {
-      await deps.peek(weddingId, (doc) => {
-        for (const key of keys) {
-          const [entity, id] = key.split('\u0000') as [keyof typeof NAMED, string];
-          const name = NAMED[entity](doc, id);
-          if (name) names.set(`${weddingId}\u0000${key}`, name);
-        }
-      });
+      names.set(weddingId, await deps.peek(weddingId, scheduleNames, { key: 'schedule-names' }));
     } catch {
       // Not readable now (storage failing, refused as unreadable): the entries keep their ids.
     }
   }
   return entries.map((e) => {
-    const name = isNamed(e.entity) && e.entityId ? names.get(`${e.weddingId}\u0000${e.entity}\u0000${e.entityId}`) : undefined;
-    return name === undefined ? e : { ...e, subject: name };
+    if (!isNamed(e.entity) || !e.entityId) return e;
+    const known = names.get(e.weddingId)?.[e.entity];
+    return known && Object.hasOwn(known, e.entityId) ? { ...e, subject: known[e.entityId]! } : e;
   });
 }

@@ -147,7 +147,10 @@ export function mountApi(a: Hono<AppEnv>, deps: ApiMountDeps): { signIn: ReturnT
   a.route('/api/integrations', importRoutes(tokens, new CsvImport(bridge)));
   a.route('/api/integrations/webhook', webhookRoutes(bridge, deps.rateLimits));
   a.route('/api/integrations', integrationRoutes(tokens, bridge));
-  a.route('/api', connectionRoutes(tokens, bridge, (id, fn) => peekWedding({ open: collab.hocuspocus.documents, store: deps.stored }, id, fn)));
+  a.route('/api', connectionRoutes(tokens, bridge, {
+    peek: (id, fn, memo) => peekWedding({ open: collab.hocuspocus.documents, store: deps.stored }, id, fn, memo),
+    weddingsOfWorkspace: (workspaceId) => people.weddingsOfWorkspace(workspaceId),
+  }));
   a.get('/api/openapi.json', (c) => c.json(openApiDocument(deps.packageVersion)));
   mountCalendarRoutes(a, tokens, deps.calendar);
   a.route('/api/weddings', commsRoutes(tokens, comms));

@@ -25,7 +25,7 @@ const WorkspaceParam = z.string().min(1).max(64);
  * - `GET /api/workspaces/:workspaceId/unmatched[?status=]`, `POST /api/unmatched/:id/{assign,create-wedding,ignore}`.
  * Creating a connection is `POST /api/integrations/vendor/connect` with a `workspaceId`.
  */
-export function connectionRoutes(tokens: TokenService, bridge: Bridge, peek: ConnectionAuditDeps['peek']): Hono<AppEnv> {
+export function connectionRoutes(tokens: TokenService, bridge: Bridge, weddings: Pick<ConnectionAuditDeps, 'peek' | 'weddingsOfWorkspace'>): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const auth = requireAuth(tokens);
   const p = (c: Context<AppEnv>) => c.get('principal');
@@ -47,7 +47,7 @@ export function connectionRoutes(tokens: TokenService, bridge: Bridge, peek: Con
 
   app.get('/connections/:id/audit', auth, async (c) => {
     const q = validate(ConnectionAuditPageQuery, c.req.query(), 'query');
-    return c.json(await connectionAudit({ connections: bridge.connections, store: bridge.store, audit: bridge.audit, peek }, p(c), c.req.param('id'), q.limit, q.before));
+    return c.json(await connectionAudit({ connections: bridge.connections, store: bridge.store, audit: bridge.audit, ...weddings }, p(c), c.req.param('id'), q.limit, q.before));
   });
 
   app.patch('/connections/:id', auth, async (c) => {

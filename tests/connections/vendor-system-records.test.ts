@@ -5,7 +5,7 @@ import { startTestServer } from '../helpers/test-server.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { api, STORY_WEDDINGS, studio } from './helpers.ts';
 
-const [ANA] = STORY_WEDDINGS;
+const [ANA, CHLOE] = STORY_WEDDINGS;
 
 /*
  * The story: a photographer's own studio system, connected over Standard Webhooks for their
@@ -16,7 +16,7 @@ const [ANA] = STORY_WEDDINGS;
 describe('new records from a vendor\'s own system that name no vendor of ours', () => {
   it('are the binding\'s vendor\'s: a new event is assigned to it, a new payment is its; an event shared with another vendor keeps both; why one was refused is in the connection\'s trail', async () => {
     const t = await startTestServer({ env: { CASCADE_DELAY_MS: '0', PULL_INTERVAL_MS: '600000' } });
-    const { alex, lens, pat } = await studio(t, [ANA]);
+    const { alex, lens, pat } = await studio(t, [ANA, CHLOE]);
     const as = await alex.accessToken(ANA.id);
     const connected = await api<ConnectionResult>(t, '/api/integrations/vendor/connect', as, { json: { workspaceId: lens.id, system: 'webhooks', label: 'Studio system', configuration: { direction: 'inbound' } } });
     expect(connected.status, JSON.stringify(connected.body)).toBe(201);
@@ -80,6 +80,15 @@ describe('new records from a vendor\'s own system that name no vendor of ours', 
     // Not the planner's to read (not a member of the photographer's business), and a bad page is refused.
     expect((await api(t, `/api/connections/${connectionId}/audit`, await pat.accessToken(ANA.id))).status).toBe(404);
     expect((await api(t, `/api/connections/${connectionId}/audit?limit=0`, as)).status).toBe(400);
+    // Once the photographer's business no longer works on the wedding (its binding outlives that),
+    // its trail keeps the entries but names nothing of the wedding.
+    const served = (await t.server.people.participantsOf(ANA.id)).find((x) => x.vendorWorkspaceId === lens.id)!;
+    expect(await t.server.people.removeParticipant(ANA.id, served.id)).toBe(true);
+    // (Read with the photographer's token for the wedding the business still serves.)
+    const after = await api<Page>(t, `/api/connections/${connectionId}/audit`, await alex.accessToken(CHLOE.id));
+    expect(after.status).toBe(200);
+    expect(after.body.entries.some((e) => e.action === 'inbound.applied' && e.entityId === 'first-look')).toBe(true);
+    expect(after.body.entries.filter((e) => 'subject' in e)).toEqual([]);
     await planner.destroy();
   });
 });

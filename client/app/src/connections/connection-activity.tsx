@@ -48,7 +48,8 @@ const SAME_HAPPENING_MS = 2000;
 function lines(entries: AuditEntry[]): Line[] {
   const out: Line[] = [];
   for (const e of entries) {
-    const key = [e.action, e.result, e.entity ?? '', e.entityId ?? '', JSON.stringify(e.detail)].join('\n');
+    // The subject too: one id in two weddings may name two different things.
+    const key = [e.action, e.result, e.entity ?? '', e.entityId ?? '', e.subject ?? '', JSON.stringify(e.detail)].join('\n');
     const same = out.find((l) => l.key === key && Math.abs(Date.parse(l.entry.at) - Date.parse(e.at)) <= SAME_HAPPENING_MS && !l.weddingIds.includes(e.weddingId));
     if (same) {
       if (e.weddingId && !same.weddingIds.includes(e.weddingId)) same.weddingIds.push(e.weddingId);
