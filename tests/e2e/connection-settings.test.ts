@@ -61,12 +61,17 @@ describe('planner app: a connection’s settings', () => {
     expect(await open.getAttribute('aria-expanded')).toBe('true');
     const form = card.getByRole('form', { name: 'Settings of Calendly' });
     await form.getByText('Calendly’s own settings').click();
-    expect(await form.getByLabel('API base (optional)').inputValue()).toBe(sb.url);
+    // A saved address starts blank, named beside it (the server shows it without any secret parts).
+    expect(await form.getByLabel('API base (optional)').inputValue()).toBe('');
+    expect(await form.getByText(`Saved: ${sb.url}. Leave blank to keep it, or enter the whole new address.`, { exact: false }).count()).toBe(1);
     expect(await form.getByLabel('Reference question (optional)').inputValue()).toBe('');
     // The vendor is the binding's, chosen per wedding: not a setting of the connection.
     expect(await form.getByLabel(/^Vendor ID/).count()).toBe(0);
     await form.getByText('A new key for Calendly').click();
-    expect(await form.getByLabel('Access token').inputValue()).toBe('');
+    // Blank keeps the saved key: the field is not required here, and says so to a screen reader too.
+    const key = form.getByLabel('Access token (optional)');
+    expect(await key.inputValue()).toBe('');
+    expect(await page.locator(`#${await key.getAttribute('aria-describedby')}`).textContent()).toContain('Leave blank to keep what is saved');
 
     // ── a value the system's settings refuse: shown at its field, nothing stored ──
     await form.getByLabel('Name', { exact: true }).fill('Studio bookings');
@@ -85,18 +90,20 @@ describe('planner app: a connection’s settings', () => {
 
     // ── a key Calendly refuses: the connection test fails, the saved key stays ──
     await form.getByLabel('Tolerance seconds (optional)').fill('');
-    await form.getByLabel('Access token').fill('not-the-right-token');
+    await form.getByLabel('Access token (optional)').fill('not-the-right-token');
     await form.getByRole('button', { name: 'Save settings' }).click();
     await waitFor(async () => /Calendly/.test((await form.getByRole('alert').textContent()) ?? '') && !(await form.getByRole('alert').textContent())!.startsWith('Saving Calendly was refused: see'), 'the failed connection test shown');
     expect(await stored()).toMatchObject({ label: 'Calendly', status: 'active' });
 
     // ── the right key kept, a new name and question: saved, and the card says so ──
-    await form.getByLabel('Access token').fill('');
+    await form.getByLabel('Access token (optional)').fill('');
     await form.getByLabel('Reference question (optional)').fill('Booking code');
     await form.getByRole('button', { name: 'Save settings' }).click();
     await page.locator('p.notice', { hasText: 'The settings of Studio bookings are saved.' }).waitFor();
     await card.getByRole('form').waitFor({ state: 'detached' });
     expect(await card.locator('h3').textContent()).toBe('Studio bookings (Calendly)');
+    // Focus is back on the button that opened the form, not lost to the page.
+    await waitFor(async () => (await page.evaluate(() => document.activeElement?.textContent ?? '')).startsWith('Settings'), 'focus back on Settings');
     expect(await stored()).toMatchObject({ label: 'Studio bookings', status: 'active', configuration: { apiBase: sb.url, referenceQuestion: 'Booking code' } });
     expect(sb.liveSubscriptions()).toHaveLength(1);
 
@@ -112,6 +119,7 @@ describe('planner app: a connection’s settings', () => {
     await accepted;
     await page.locator('p.notice', { hasText: 'Studio bookings is disconnected; its 2 weddings no longer sync with it.' }).waitFor();
     await card.waitFor({ state: 'detached' });
+    await waitFor(async () => (await page.evaluate(() => document.activeElement?.id ?? '')) === 'connections-heading', 'focus on the list’s heading');
     expect((await api(t, `/api/connections/${id}`, token)).status).toBe(404);
     // Calendly's webhook subscription was deleted with it.
     expect(sb.liveSubscriptions()).toHaveLength(0);

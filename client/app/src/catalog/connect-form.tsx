@@ -145,12 +145,15 @@ interface FieldProps {
   weddings: WorkspaceWedding[];
   titleOf(weddingId: string): string;
   onChange(value: string | boolean): void;
+  /** A word about this field here (a saved value kept when left blank), read with its hint. */
+  note?: string | undefined;
 }
 
-export function FieldInput({ field: f, id, value, error, weddings, titleOf, onChange }: FieldProps) {
+export function FieldInput({ field: f, id, value, error, weddings, titleOf, onChange, note }: FieldProps) {
   const errorId = `${id}-error`;
   const hintId = `${id}-hint`;
-  const hint = f.default !== undefined && f.type !== 'boolean' ? `Default: ${typeof f.default === 'string' ? f.default : JSON.stringify(f.default)}` : f.description;
+  const base = f.default !== undefined && f.type !== 'boolean' ? `Default: ${typeof f.default === 'string' ? f.default : JSON.stringify(f.default)}` : f.description;
+  const hint = [note, base].filter(Boolean).join(' ') || undefined;
   const describedBy = [error ? errorId : '', hint ? hintId : ''].filter(Boolean).join(' ') || undefined;
   const common = { id, 'aria-invalid': error ? true : undefined, 'aria-describedby': describedBy, 'aria-required': f.required || undefined };
   const label = `${f.in === 'body' && f.name === 'weddingId' ? 'Wedding' : fieldLabel(f.name)}${f.required ? '' : ' (optional)'}`;

@@ -40,7 +40,7 @@ export interface ConflictWords {
 }
 
 /** In a sentence ("changed … in a webhook system"), the systems that are not one product. */
-const IN_A_SENTENCE = lookupTable<string>({ webhooks: 'a webhook system', universal: 'a webhook system', csv: 'a CSV import' });
+const IN_A_SENTENCE = lookupTable<string>({ webhooks: 'a webhook system', universal: 'a webhook system', csv: 'a CSV import', preset: 'a Zapier or Make flow' });
 
 /** `google-calendar` → `Google Calendar`; `restore:…` → `the snapshot restore`. */
 export function systemName(source: string): string {

@@ -1,5 +1,5 @@
 import { connectionTitle } from '../catalog/system-names.ts';
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { WorkspaceWedding } from '../account/account-api.ts';
 import { BindingVendorForm, VendorSelect } from './binding-vendor-form.tsx';
 import { ConnectionHealth } from './connection-health.tsx';
@@ -51,6 +51,9 @@ export function ConnectionCard({ connection: c, weddings, titleOf, workspaceId, 
   /** The wedding whose binding's vendor is being chosen. */
   const [editing, setEditing] = useState<string | null>(null);
   const [settingsOpen, setSettingsOpen] = useState(false);
+  const settingsButton = useRef<HTMLButtonElement>(null);
+  // Saved or cancelled, the form goes: focus returns to the button that opened it, not to the page.
+  const closeSettings = () => { setSettingsOpen(false); requestAnimationFrame(() => settingsButton.current?.focus()); };
   const selected = free.find((w) => w.weddingId === choice) ?? free[0];
   const selectId = `bind-${c.connectionId}`;
   const name = c.name;
@@ -74,12 +77,12 @@ export function ConnectionCard({ connection: c, weddings, titleOf, workspaceId, 
       <div class="section-head">
         <h3 id={`${selectId}-name`}>{name}{connectionTitle(name, c.systemName) !== name && <span class="muted"> ({c.systemName})</span>}</h3>
         {onSaveSettings && onDisconnect && (
-          <button type="button" aria-expanded={settingsOpen} aria-controls={settingsOpen ? `settings-${c.connectionId}` : undefined} onClick={() => setSettingsOpen(!settingsOpen)}>
+          <button type="button" ref={settingsButton} aria-expanded={settingsOpen} aria-controls={settingsOpen ? `settings-${c.connectionId}` : undefined} onClick={() => setSettingsOpen(!settingsOpen)}>
             Settings<span class="sr-only"> of {name}</span></button>
         )}
       </div>
       {settingsOpen && onSaveSettings && onDisconnect && (
-        <ConnectionSettingsForm connection={c} name={name} titleOf={titleOf} onSave={(change) => onSaveSettings(c, change)} onDisconnect={() => onDisconnect(c)} onClose={() => setSettingsOpen(false)} />
+        <ConnectionSettingsForm connection={c} name={name} titleOf={titleOf} onSave={(change) => onSaveSettings(c, change)} onDisconnect={() => onDisconnect(c)} onClose={closeSettings} />
       )}
       <ConnectionHealth connection={c} workspaceId={workspaceId} returnTo={returnTo} token={token} onRenewed={onRenewed} titleOf={titleOf}
         onChooseVendor={(weddingId) => chooseVendor(weddingId)} />

@@ -1,11 +1,11 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, describeApiError } from '../api/api-client.ts';
 import { fetchCatalog, type FormField } from '../catalog/catalog-api.ts';
 import { FieldInput } from '../catalog/connect-form.tsx';
 import { fieldKey, issuesAtFields, type FormValues } from '../catalog/form-fields.ts';
 import type { ConnectionSettingsBody } from '../../../../schema/api/connections.ts';
 import type { ConnectionSummary } from './connections-api.ts';
-import { changedSettings, formOfConnection, isRedactedUrl, isSaved, settingsFields, storedValues } from './settings-values.ts';
+import { changedSettings, formOfConnection, isRedactedUrl, isSaved, keepsWhenBlank, settingsFields, storedValues } from './settings-values.ts';
 
 interface Props {
   connection: ConnectionSummary;
@@ -40,6 +40,8 @@ export function ConnectionSettingsForm({ connection: c, name, titleOf, onSave, o
   const [problem, setProblem] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const idBase = `settings-${c.connectionId}`;
+  const ownSection = useRef<HTMLDetailsElement>(null);
+  const keySection = useRef<HTMLDetailsElement>(null);
 
   useEffect(() => {
     const controller = new AbortController();
@@ -86,30 +88,35 @@ export function ConnectionSettingsForm({ connection: c, name, titleOf, onSave, o
 
   const disconnect = async () => {
     const weddings = c.bindings.map((b) => titleOf(b.weddingId));
-    const serves = weddings.length === 0 ? 'It serves no wedding.' : `It stops syncing with ${weddings.length === 1 ? weddings[0] : `${weddings.length} weddings (${weddings.join(', ')})`} at once.`;
+    const named = weddings.length > 5 ? `${weddings.slice(0, 5).join(', ')} and ${weddings.length - 5} more` : weddings.join(', ');
+    const serves = weddings.length === 0 ? 'It serves no wedding.' : `It stops syncing with ${weddings.length === 1 ? weddings[0] : `${weddings.length} weddings (${named})`} at once.`;
     if (!window.confirm(`Disconnect ${name}? ${serves} What it already brought into the weddings, and what was sent to it, stays. Connecting it again later starts afresh.`)) return;
     setBusy(true);
     try { await onDisconnect(); } finally { setBusy(false); }
   };
 
-  const hintFor = (f: FormField) => {
+  const noteFor = (f: FormField) => {
     const stored = f.in === 'configuration' ? c.configuration[f.name] : undefined;
-    if (f.in === 'credentials') return 'Saved. Leave blank to keep it; a new one is tested before it is saved.';
-    // A saved address is shown as the server shows it: secret parts (a query's values) hidden.
-    if (typeof stored === 'string' && (f.secret || isRedactedUrl(stored))) {
+    if (f.in === 'credentials') return 'Leave blank to keep what is saved; a new one is tested before it is saved.';
+    // A saved address as the server shows it: with any user name, password and query values taken out.
+    if (typeof stored === 'string' && keepsWhenBlank(f, c.configuration)) {
       return `Saved: ${stored}${isRedactedUrl(stored) ? ' (its secret parts hidden)' : ''}. Leave blank to keep it, or enter the whole new address.`;
     }
     return f.secret ? (isSaved(f, c.configuration) ? 'Saved. Leave blank to keep it.' : 'Not set.') : undefined;
   };
+  // Blank keeps what is saved: not a required input here, whatever connecting asked.
   const input = (f: FormField) => (
-    <div key={fieldKey(f)}>
-      <FieldInput field={f} id={`${idBase}-${f.in}-${f.name}`} value={values[fieldKey(f)] ?? ''} error={errors[fieldKey(f)]} weddings={[]} titleOf={titleOf}
-        onChange={(v) => setValues((old) => ({ ...old, [fieldKey(f)]: v }))} />
-      {hintFor(f) && <p class="hint muted">{hintFor(f)}</p>}
-    </div>
+    <FieldInput key={fieldKey(f)} field={keepsWhenBlank(f, c.configuration) ? { ...f, required: false } : f} id={`${idBase}-${f.in}-${f.name}`} value={values[fieldKey(f)] ?? ''}
+      error={errors[fieldKey(f)]} weddings={[]} titleOf={titleOf} note={noteFor(f)} onChange={(v) => setValues((old) => ({ ...old, [fieldKey(f)]: v }))} />
   );
   const configuration = (fields ?? []).filter((f) => f.in === 'configuration');
   const credentials = (fields ?? []).filter((f) => f.in === 'credentials');
+  // A section holding a refused field is opened, so the messages "at the fields" can be seen; one the
+  // person opened stays open.
+  useEffect(() => {
+    if (ownSection.current && configuration.some((f) => errors[fieldKey(f)])) ownSection.current.open = true;
+    if (keySection.current && credentials.some((f) => errors[fieldKey(f)])) keySection.current.open = true;
+  }, [errors]);
 
   return (
     <form class="connection-settings" id={idBase} onSubmit={submit} noValidate aria-label={`Settings of ${name}`}>
@@ -117,8 +124,8 @@ export function ConnectionSettingsForm({ connection: c, name, titleOf, onSave, o
       <div class="field">
         <label for={`${idBase}-label`}>Name</label>
         <input id={`${idBase}-label`} type="text" maxLength={100} value={label} aria-invalid={errors.label ? true : undefined}
-          onInput={(e) => setLabel(e.currentTarget.value)} />
-        {errors.label && <p class="field-error">{errors.label}</p>}
+          aria-describedby={errors.label ? `${idBase}-label-error` : undefined} onInput={(e) => setLabel(e.currentTarget.value)} />
+        {errors.label && <p class="field-error" id={`${idBase}-label-error`}>{errors.label}</p>}
       </div>
       {c.servesManyWeddings && (
         <>
@@ -135,8 +142,8 @@ export function ConnectionSettingsForm({ connection: c, name, titleOf, onSave, o
         </>
       )}
       {fields === null && !problem && <p class="muted" role="status">Loading the settings…</p>}
-      {configuration.length > 0 && <details><summary>{name}’s own settings</summary>{configuration.map(input)}</details>}
-      {credentials.length > 0 && <details><summary>A new key for {name}</summary>{credentials.map(input)}</details>}
+      {configuration.length > 0 && <details ref={ownSection}><summary>{name}’s own settings</summary>{configuration.map(input)}</details>}
+      {credentials.length > 0 && <details ref={keySection}><summary>A new key for {name}</summary>{credentials.map(input)}</details>}
       <div class="form-actions">
         <button type="submit" class="primary" disabled={busy || fields === null}>Save settings</button>{' '}
         <button type="button" disabled={busy} onClick={onClose}>Cancel</button>

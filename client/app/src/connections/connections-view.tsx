@@ -120,7 +120,7 @@ export function ConnectionsView({ me, workspaceId, navigate }: Props) {
       {data && (
         <section aria-labelledby="connections-heading">
           <div class="section-head">
-            <h2 id="connections-heading">Connected accounts</h2>
+            <h2 id="connections-heading" tabIndex={-1}>Connected accounts</h2>
             {/* Vendors may have been added to a wedding meanwhile: their names are read again. */}
             <button type="button" onClick={() => { vendors.forget(); void refresh(); }}>Refresh</button>
           </div>
@@ -170,7 +170,7 @@ export function ConnectionsView({ me, workspaceId, navigate }: Props) {
                     await disconnectConnection(await workspaceToken(), conn.connectionId);
                     const n = conn.bindings.length;
                     return `${conn.name} is disconnected${n ? `; ${n === 1 ? titleOf(conn.bindings[0]!.weddingId) : `its ${n} weddings`} no longer sync with it` : ''}.`;
-                  }) : undefined} />
+                  }).then(() => document.getElementById('connections-heading')?.focus()) : undefined} />
               ))}
             </ul>
           )}

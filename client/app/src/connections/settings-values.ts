@@ -1,5 +1,6 @@
 import type { CatalogEntry, ConnectForm, FormField } from '../catalog/catalog-api.ts';
 import { fieldKey, requestParts, type FormValues } from '../catalog/form-fields.ts';
+import { setOwn } from '../../../../schema/own-keys.ts';
 
 /**
  * A connection's settings as a form and back (the card's Settings, PATCH /api/connections/:id,
@@ -40,7 +41,20 @@ export function settingsFields(form: ConnectForm): FormField[] {
   const pasted = form.auth === 'api_key' || form.auth === 'basic' || form.auth === 'client_credentials';
   const credentials = form.fields.filter((f) => f.in === 'credentials');
   const oneForm = credentials.every((f) => f.alternative === undefined);
-  return form.fields.filter((f) => (f.in === 'configuration' && f.name !== 'vendorId' && !fixed.has(f.name)) || (f.in === 'credentials' && pasted && oneForm));
+  // A webhook signing secret is not pasted over: ours is rotated by its own button, and the server
+  // refuses one set by hand.
+  return form.fields.filter((f) => (f.in === 'configuration' && f.name !== 'vendorId' && !fixed.has(f.name))
+    || (f.in === 'credentials' && pasted && oneForm && f.name !== 'webhookSecret'));
+}
+
+/**
+ * Whether the field starts blank, blank meaning "keep what is saved": a secret, a credential, and a
+ * saved address (the server shows it with any user name, password, query values or fragment taken
+ * out, so the text shown is not the address stored: editing it would store the redacted one).
+ */
+export function keepsWhenBlank(f: FormField, configuration: Record<string, unknown>): boolean {
+  const stored = f.in === 'configuration' ? configuration[f.name] : undefined;
+  return f.in === 'credentials' || f.secret || isSecretShown(stored) || isRedactedUrl(stored) || (f.format === 'uri' && typeof stored === 'string');
 }
 
 /** The form's values from what is stored: a setting as text (lists and objects as JSON), a secret and a credential blank. */
@@ -49,7 +63,7 @@ export function storedValues(fields: readonly FormField[], configuration: Record
   for (const f of fields) {
     const stored = f.in === 'configuration' ? configuration[f.name] : undefined;
     if (f.type === 'boolean') values[fieldKey(f)] = typeof stored === 'boolean' ? stored : typeof f.default === 'boolean' ? f.default : false;
-    else if (stored === undefined || stored === null || f.secret || isSecretShown(stored) || isRedactedUrl(stored)) values[fieldKey(f)] = '';
+    else if (stored === undefined || stored === null || keepsWhenBlank(f, configuration)) values[fieldKey(f)] = '';
     else values[fieldKey(f)] = typeof stored === 'string' ? stored : typeof stored === 'number' ? String(stored) : JSON.stringify(stored);
   }
   return values;
@@ -86,8 +100,35 @@ export function changedSettings(fields: readonly FormField[], initial: FormValue
     }
     // Parsed as the connect form parses it (numbers, JSON lists and objects).
     const parsed = requestParts([f], { [key]: value });
-    if (!parsed.ok) Object.assign(errors, parsed.errors);
-    else patch[f.in][f.name] = parsed[f.in][f.name];
+    if (!parsed.ok) { Object.assign(errors, parsed.errors); continue; }
+    const next = parsed[f.in][f.name];
+    // An object is merged into the stored one (RFC 7396): the keys taken out are sent as null.
+    const before = f.type === 'object' ? parsedObject(initial[key]) : undefined;
+    patch[f.in][f.name] = before && isPlainObject(next) ? objectPatch(before, next) : next;
   }
   return Object.keys(errors).length > 0 ? { ok: false, errors } : { ok: true, patch };
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function parsedObject(text: string | boolean | undefined): Record<string, unknown> | undefined {
+  if (typeof text !== 'string' || !text.trim()) return undefined;
+  try {
+    const v: unknown = JSON.parse(text);
+    return isPlainObject(v) ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The JSON merge patch (RFC 7396) that turns `before` into `after`: removed keys null, nested objects patched in turn. */
+export function objectPatch(before: Record<string, unknown>, after: Record<string, unknown>): Record<string, unknown> {
+  const patch: Record<string, unknown> = {};
+  for (const k of Object.keys(before)) if (!Object.hasOwn(after, k)) setOwn(patch, k, null);
+  for (const [k, v] of Object.entries(after)) {
+    const was = Object.hasOwn(before, k) ? before[k] : undefined;
+    if (JSON.stringify(was) === JSON.stringify(v)) continue;
+    setOwn(patch, k, isPlainObject(was) && isPlainObject(v) ? objectPatch(was, v) : v);
+  }
+  return patch;
 }
