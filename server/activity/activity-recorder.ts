@@ -9,6 +9,9 @@ import type { ActivityStore } from './activity-store.ts';
 import { PostgresActivityStore } from './postgres-activity-store.ts';
 import { fieldChanges, type FieldChange } from './field-changes.ts';
 import { namedListener } from '../collab/document-listeners.ts';
+import { REPAIR_ORIGIN } from '../collab/update-repair.ts';
+
+const isRepair = (origin: unknown) => origin === REPAIR_ORIGIN;
 
 /**
  * Records who changed which field of which entity, from what to what (issue 11 item 6).
@@ -59,7 +62,9 @@ export class ActivityRecorder implements Extension {
   }
 
   private collect(document: Document, tr: Y.Transaction): void {
-    if (tr.changed.size === 0) return;
+    // The server putting back what a refused write would have replaced is no one's change (the
+    // refused write is not listed either: field-changes.ts).
+    if (tr.changed.size === 0 || isRepair(tr.origin)) return;
     try {
       const changes = fieldChanges(document, tr);
       if (changes.length > 0) this.pending.set(tr, changes);

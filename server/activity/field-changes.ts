@@ -51,7 +51,7 @@ export function fieldChanges(doc: Y.Doc, tr: Y.Transaction): FieldChange[] {
     };
     const shape = shapeOf(type as YType);
     if (shape === 'map') {
-      for (const key of keys) if (key !== null) emit([...segments, key], keyBefore(type as YType, key, tr), keyAfter(type as YType, key));
+      for (const key of keys) if (key !== null && !refusedHere(type as YType, key, tr)) emit([...segments, key], keyBefore(type as YType, key, tr), keyAfter(type as YType, key));
     } else if (shape === 'array' && type._item === null) {
       for (const element of elementChanges(type as YType, tr)) out.push({ root, ...element });
     } else {
@@ -144,6 +144,17 @@ function keyBefore(map: YType, key: string, tr: Y.Transaction): unknown {
   let item = map._map.get(key) ?? null;
   while (item !== null && !wasThere(tr, item)) item = item.left;
   return item === null ? undefined : itemValue(item, tr);
+}
+
+/**
+ * Whether the key's value was set by this transaction to a refused write: an item added by it whose
+ * content the server emptied (ContentDeleted, server/collab/update-permissions.ts). No client makes
+ * such an item; the key's value is not the writer's change, and the server puts the old one back in
+ * its own transaction (update-repair.ts), which is not activity either.
+ */
+function refusedHere(map: YType, key: string, tr: Y.Transaction): boolean {
+  const item = map._map.get(key);
+  return item !== undefined && item.content instanceof Y.ContentDeleted && item.id.clock >= (tr.beforeState.get(item.id.client) ?? 0);
 }
 
 function keyAfter(map: YType, key: string): unknown {

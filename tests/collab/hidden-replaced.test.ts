@@ -65,6 +65,26 @@ describe('a value the writer cannot see, replaced by that writer', () => {
     expect(valueAt(reader.ydoc, 'notes', 'planner')).toBe('PRIVATE: venue deposit is late');
   });
 
+  it('a refused write is no one’s change in the wedding’s activity: neither "title cleared" by the couple nor "title set" by the server putting it back', async () => {
+    const t = await withPlannerValue('meta', 'title', () => 'Mia & Noah');
+    const planner = await t.token('planner', ['w1'], { sub: 'pat' });
+    const activity = async () => ((await (await t.fetch('/api/weddings/w1/activity', { token: planner })).json()) as { entries: { root: string; field: string; actor: { kind: string; id?: string } }[] }).entries;
+    const before = (await activity()).length;
+    const { c, refusals } = await attacker(t, 'couple');
+    // The couple's title change is refused; its guest numbers (its own to set) land in the same update.
+    c.ydoc.transact(() => {
+      c.ydoc.getMap('meta').set('title', 'Hijacked');
+      c.ydoc.getMap('guests').set('rsvpYes', 85);
+    });
+    await waitFor(() => refusals.length > 0, 'the couple refused in part');
+    expect(refusals).toEqual(['permission_denied']);
+    expect(await servedValue(t, 'meta', 'title')).toBe('Mia & Noah');
+    await waitFor(async () => (await activity()).some((e) => e.root === 'guests'), 'the guest numbers in the activity');
+    const added = (await activity()).slice(0, (await activity()).length - before);
+    expect(added.filter((e) => e.root === 'meta')).toEqual([]);
+    expect(added.map((e) => `${e.root}.${e.field}`)).toEqual(['guests.rsvpYes']);
+  });
+
   it('property: whatever a couple or a vendor sets over a hidden or forbidden key of any map root, the planner’s value stays', async () => {
     // Keys a planner keeps that the couple or a vendor may not write (and partly cannot see).
     const targets = [
