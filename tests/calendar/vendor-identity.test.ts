@@ -15,13 +15,14 @@ const DAY = { from: '2027-06-12T00:00:00Z', to: '2027-06-13T00:00:00Z' };
  * (on PostgreSQL the booking index is written with the update's append, after withDocument returns).
  */
 async function book(t: TestServer, weddingId: string, title: string, start: string, end: string): Promise<void> {
-  const { committed } = await t.server.collab.persistence.barrier.track(() => t.server.collab.withDocument(weddingId, (ydoc) => {
+  const { committed, wrote } = await t.server.collab.persistence.barrier.track(() => t.server.collab.withDocument(weddingId, (ydoc) => {
     const w = new WeddingDoc(ydoc);
     w.setMeta({ title: `Wedding ${weddingId}`, date: '2027-06-12', timezone: 'Europe/London' });
     w.upsertVendor({ id: 'photo', name: 'Photographer', category: 'photographer' });
     w.upsertEvent({ id: 'ceremony', title, start: `2027-06-12T${start}:00+01:00`, end: `2027-06-12T${end}:00+01:00`, vendorIds: ['photo'], category: 'ceremony' });
   }));
-  expect(committed).toBe(true);
+  // Wrote: the wait covered the booking's own append (a track that saw no write waits for nothing).
+  expect({ committed, wrote }).toEqual({ committed: true, wrote: true });
 }
 
 async function doubleBookings(t: TestServer, weddingId: string) {

@@ -232,7 +232,7 @@ describe('planner app: the integrations catalogue', () => {
     expect((await screenshotsAtBothWidths(page, 'connections-signing-secret')).phoneOverflowPx).toBe(0);
     await page.getByRole('button', { name: 'I have copied it' }).click();
     // A page of no one wedding: the time names the zone it is in (the browser's).
-    expect(await card.textContent()).toMatch(/The previous signing secret still works until \d{1,2} \w{3} \d{4}, \d\d:\d\d \([A-Za-z_]+(?:\/[A-Za-z_]+)* time\)\./);
+    expect(await card.textContent()).toMatch(/The previous signing secret still works until \d{1,2} \w{3} \d{4}, \d\d:\d\d \([A-Za-z_]+(?:\/[A-Za-z0-9_+-]+)* time\)\./);
     expect(await card.textContent()).not.toContain(renewed.slice(6));
     const move = async (id: string, secret: string) => (await sendStandardWebhook(webhookUrl, secret, {
       id, type: 'timeline.upserted', weddingId: CHLOE.id, data: { id: 'portraits', start: '2027-07-03T17:30:00-04:00', end: '2027-07-03T18:30:00-04:00' },

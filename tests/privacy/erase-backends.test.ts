@@ -106,8 +106,8 @@ async function seedGuest(h: Harness) {
   // Each waits for its commit: on PostgreSQL the log row and its activity rows (a joined write) are
   // stored after withDocument returns, and `everything()` below reads them.
   const change = async (fn: (w: WeddingDoc) => void) => {
-    const { committed } = await h.node.collab.persistence.barrier.track(() => h.node.collab.withDocument(W, (ydoc) => ydoc.transact(() => fn(new WeddingDoc(ydoc)), clientOrigin('per_planner', { name: 'Pat Planner' }))));
-    expect(committed).toBe(true);
+    const { committed, wrote } = await h.node.collab.persistence.barrier.track(() => h.node.collab.withDocument(W, (ydoc) => ydoc.transact(() => fn(new WeddingDoc(ydoc)), clientOrigin('per_planner', { name: 'Pat Planner' }))));
+    expect({ committed, wrote }).toEqual({ committed: true, wrote: true });
   };
   await change((w) => {
     w.setMeta({ title: 'Ava & Sam', timezone: 'Europe/London', date: '2027-06-12' });

@@ -19,6 +19,8 @@ export function weddingOrder(today: string) {
 
 /** Today's date in `timeZone` (the device's, on a page of many weddings), `YYYY-MM-DD`. */
 export function todayIn(timeZone: string, now = Date.now()): string {
-  // en-CA writes dates as YYYY-MM-DD.
-  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
+  // By parts: no locale's date order is relied on.
+  const parts = new Intl.DateTimeFormat('en-GB', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(now);
+  const part = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
+  return `${part('year')}-${part('month')}-${part('day')}`;
 }

@@ -41,9 +41,9 @@ export function overlapRemarks(events: readonly Timed[], vendorName: (vendorId: 
   for (const [id, list] of others) {
     // Clashes first: they are the ones to act on.
     const sorted = [...list].sort((a, b) => Number(b.shared.length > 0) - Number(a.shared.length > 0));
-    const named = sorted.slice(0, NAMED).map((o) => `“${o.title}”`);
+    const named = sorted.slice(0, NAMED).map((o) => (o.title.trim() ? `“${o.title}”` : 'an untitled event'));
     const more = sorted.length - named.length;
-    const vendors = [...new Set(sorted.flatMap((o) => o.shared))].map(vendorName);
+    const vendors = [...new Set([...new Set(sorted.flatMap((o) => o.shared))].map(vendorName))];
     const clash = vendors.length > 0;
     const onBoth = clash ? `: ${vendors.join(', ')} ${vendors.length === 1 ? 'is' : 'are'} on ${sorted.length === 1 ? 'both' : 'more than one'}` : '';
     remarks.set(id, { text: `Overlaps ${named.join(' and ')}${more > 0 ? ` and ${more} more` : ''}${onBoth}.`, clash });
