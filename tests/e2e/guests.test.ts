@@ -62,10 +62,22 @@ describe('planner app: guest numbers', () => {
     await planner.getByRole('button', { name: 'Save guest numbers' }).click();
     await waitFor(async () => (await form.getByLabel('Gluten free').count()) === 1, 'the planner’s diet on the couple’s screen');
 
+    // Offline, the couple's header and the save say the numbers wait on this phone, not that they reached the planner.
+    await k.context.setOffline(true);
+    await waitSyncState(k.page, 'offline');
+    expect(await k.page.locator('.sync .sync-detail').textContent()).toContain('your changes are sent when you reconnect');
+    await form.getByLabel('Coming', { exact: true }).fill('85');
+    await form.getByLabel('Not answered yet').fill('25');
+    await form.getByRole('button', { name: 'Save guest numbers' }).click();
+    await waitFor(async () => ((await form.getByRole('status').textContent()) ?? '').includes('on this device'), 'the offline save said');
+    expect(await form.getByRole('status').textContent()).toBe('Guest numbers saved, on this device: it is sent when you are back online.');
+    await k.context.setOffline(false);
+    await waitFor(async () => (await planner.getByLabel('Coming', { exact: true }).inputValue()) === '85', 'the offline numbers at the planner once back online');
+
     // The server has them (a fresh reader).
     const reader = await t.connect('w1', await t.token('planner', ['w1'], { sub: 'check' }));
     await reader.whenSynced();
-    expect(reader.doc.getGuests()).toEqual({ count: 120, rsvpYes: 80, rsvpNo: 10, rsvpPending: 30, dietary: { vegetarian: 12, 'gluten-free': 3 } });
+    expect(reader.doc.getGuests()).toEqual({ count: 120, rsvpYes: 85, rsvpNo: 10, rsvpPending: 25, dietary: { vegetarian: 12, 'gluten-free': 3 } });
     await reader.destroy();
     expect(appErrors(k.errors)).toEqual([]);
     expect(appErrors(p.errors)).toEqual([]);

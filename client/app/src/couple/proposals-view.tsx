@@ -1,10 +1,11 @@
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useContext, useEffect, useMemo, useState } from 'preact/hooks';
 import { SchemaError, type TxOrigin, type WeddingDoc } from '../../../sdk/index.ts';
 import { CONTRIBUTION_ROOTS, decideProposal, listProposals, proposeChange, type Proposal } from '../../../../schema/document/contributions.ts';
 import { clockLabel, isoInZone, nearestWallTime } from '../timeline/zoned-time.ts';
 import { newId, relativeTime } from '../ui/labels.ts';
 import { type FieldProblem, TimeField } from '../ui/time-field.tsx';
 import { useAnnounce } from '../ui/use-announcer.ts';
+import { SyncStateContext } from '../wedding/sync-context.ts';
 
 interface Props {
   doc: WeddingDoc;
@@ -102,6 +103,7 @@ function useProposalsVersion(doc: WeddingDoc): number {
 
 function ProposeForm({ doc, events, timeZone, sub, origin }: { doc: WeddingDoc; events: ReturnType<WeddingDoc['listEvents']>; timeZone: string; sub: string; origin: TxOrigin }) {
   const announce = useAnnounce();
+  const offline = useContext(SyncStateContext) === 'offline';
   const [eventId, setEventId] = useState(events[0]?.id ?? '');
   const [start, setStart] = useState('');
   const [startProblem, setStartProblem] = useState<FieldProblem>(null);
@@ -138,7 +140,7 @@ function ProposeForm({ doc, events, timeZone, sub, origin }: { doc: WeddingDoc; 
     setStartError(null);
     setLocation('');
     setNote('');
-    announce(`Your change to ${event.title} was sent to the planner.`);
+    announce(offline ? `Your change to ${event.title} is kept on this device: it reaches the planner when you are back online.` : `Your change to ${event.title} was sent to the planner.`);
   };
 
   // Nothing to propose a change to: no form (with a button that could not be used) until there is.

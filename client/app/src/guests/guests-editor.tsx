@@ -3,6 +3,7 @@ import { SchemaError, type Guests, type TxOrigin, type WeddingDoc } from '../../
 import { canEdit, type Writer } from '../../../../schema/document/permissions.ts';
 import { humanize } from '../ui/labels.ts';
 import { answersOverInvited, savedWords } from './guest-answers.ts';
+import { useSavedWhere } from '../wedding/sync-context.ts';
 import { useStatusLine } from '../ui/status-line.ts';
 
 interface Props {
@@ -34,6 +35,7 @@ const parseCount = (s: string): number | null => (/^\s*\d{1,6}\s*$/.test(s) && N
 export function GuestsEditor({ doc, version, writer, origin }: Props) {
   const guests = useMemo(() => doc.getGuests(), [doc, version]);
   const editable = useMemo(() => canEdit(doc.ydoc, writer, 'guests', ['count']), [doc, version, writer.role, writer.sub]);
+  const savedWhere = useSavedWhere();
   const [counts, setCounts] = useState<Record<CountKey, string>>(() => Object.fromEntries(COUNTS.map(([k]) => [k, String(guests[k] ?? 0)])) as Record<CountKey, string>);
   const [diets, setDiets] = useState<[string, string][]>(() => Object.entries(guests.dietary ?? {}).filter(([, n]) => n > 0).map(([k, n]) => [k, String(n)]));
   const [newDiet, setNewDiet] = useState('');
@@ -82,7 +84,7 @@ export function GuestsEditor({ doc, version, writer, origin }: Props) {
       return;
     }
     setError(null); setDirty(false); setNewDiet(''); setNewDietCount('');
-    setSaved(savedWords(patch as Record<CountKey, number>));
+    setSaved(savedWhere(savedWords(patch as Record<CountKey, number>)));
   };
   // As typed: a number not yet valid is left out of the sum until it is.
   const typed = Object.fromEntries(COUNTS.map(([k]) => [k, parseCount(counts[k]) ?? 0])) as Record<CountKey, number>;

@@ -7,19 +7,22 @@ const TEXT: Record<SyncState, { label: string; detail: string }> = {
   offline: { label: 'Offline', detail: 'edits are kept on this device and sent when you reconnect' },
 };
 
-/** What offline means to a role that changes nothing in the wedding document (vendor, couple, viewer). */
+/** What offline means to a role that edits none of the shared views (vendor, couple, viewer). */
 const READ_ONLY_OFFLINE = { short: 'showing the copy saved on this device', long: 'showing the copy saved on this device; it updates when you reconnect' };
+/** …and to one that still changes its own part (the couple's guest numbers and proposals, a vendor's arrival). */
+const CONTRIBUTOR_OFFLINE = { short: 'showing the copy saved on this device; your changes are sent when you reconnect', long: 'showing the copy saved on this device; your own changes are kept here and sent when you reconnect' };
 
 /**
  * The connection state, always visible; announced politely when it changes. `canEdit` false (a
  * read-only role) says what offline means for reading, not where edits go (trial 24).
  */
-export function ConnectionIndicator({ state, offlineCopy, canEdit = true }: { state: SyncState; offlineCopy: 'pending' | 'ready' | 'unavailable'; canEdit?: boolean }) {
+export function ConnectionIndicator({ state, offlineCopy, canEdit = true, contributes = false }: { state: SyncState; offlineCopy: 'pending' | 'ready' | 'unavailable'; canEdit?: boolean; contributes?: boolean }) {
   const t = TEXT[state];
-  const detail = state === 'offline' && offlineCopy === 'unavailable' ? (canEdit ? 'this browser cannot keep an offline copy: reconnect before closing the tab' : 'this browser cannot keep an offline copy: reconnect to see changes')
-    : state === 'offline' && !canEdit ? READ_ONLY_OFFLINE.long
+  const reading = contributes ? CONTRIBUTOR_OFFLINE : READ_ONLY_OFFLINE;
+  const detail = state === 'offline' && offlineCopy === 'unavailable' ? (canEdit || contributes ? 'this browser cannot keep an offline copy: reconnect before closing the tab' : 'this browser cannot keep an offline copy: reconnect to see changes')
+    : state === 'offline' && !canEdit ? reading.long
     : state === 'connecting' && !canEdit ? 'reaching the server' : t.detail;
-  const short = offlineCopy === 'unavailable' ? (canEdit ? 'reconnect before closing the tab' : 'reconnect to see changes') : canEdit ? 'edits saved on this device' : READ_ONLY_OFFLINE.short;
+  const short = offlineCopy === 'unavailable' ? (canEdit || contributes ? 'reconnect before closing the tab' : 'reconnect to see changes') : canEdit ? 'edits saved on this device' : reading.short;
   return (
     <p class={`sync sync-${state}`} role="status" data-sync-state={state} title={detail}>
       <span class="sync-dot" aria-hidden="true" />

@@ -10,6 +10,7 @@ import { TimelineView } from '../timeline/timeline-view.tsx';
 import { useUndo } from '../timeline/use-undo.ts';
 import { isKnownTimeZone, longDate } from '../timeline/zoned-time.ts';
 import { ConnectionIndicator } from './connection-indicator.tsx';
+import { SyncStateContext } from './sync-context.ts';
 import {
   ActivityView, BudgetView, ConflictsView, ContactsView, InboxView, IntegrationsView, MessagesView, OurDayView, ProposalsView, RunOfShowView,
   SECTION_CHUNKS, ShareDialog, SnapshotsView, VendorsView,
@@ -122,7 +123,8 @@ export function WeddingView(props: Props) {
             {meta.date ? longDate(meta.date) : 'Date not set'} · {timeZone ? `times in ${timeZone}` : 'time zone not set'}{meta.venue ? ` · ${meta.venue}` : ''}
           </p>
         </div>
-        <ConnectionIndicator state={props.sync} offlineCopy={props.offlineCopy} canEdit={canEdit} />
+        {/* The couple and vendors change their own parts (guest numbers, proposals, arrivals): offline, those are kept here too. */}
+        <ConnectionIndicator state={props.sync} offlineCopy={props.offlineCopy} canEdit={canEdit} contributes={session.claims.role === 'couple' || session.claims.role === 'vendor'} />
         {canShare && <button ref={shareButton} type="button" onClick={() => setSharing(true)}>Share</button>}
       </header>
       {props.sync === 'offline' && props.offlineCopy === 'ready' && <OfflineCopyNotice personId={session.claims.sub} weddingId={connection.weddingId} timeZone={timeZone ?? 'UTC'} />}
@@ -147,6 +149,7 @@ export function WeddingView(props: Props) {
           })}
         </ul>
       </nav>
+      <SyncStateContext.Provider value={props.sync}>
       <main id="main" tabIndex={-1}>
         <RestoreBanner connection={connection} version={version} timeZone={timeZone ?? 'UTC'} />
         {props.updateRefused && <p class="notice" role="alert">{props.updateRefused}</p>}
@@ -182,6 +185,7 @@ export function WeddingView(props: Props) {
         {current === 'run-of-show' && <RunOfShowView doc={doc} version={version} weddingId={connection.weddingId} session={session} />}
         {current === 'admin' && isAdmin && <SnapshotsView weddingId={connection.weddingId} token={session.token} timeZone={timeZone ?? 'UTC'} doc={doc} />}
       </main>
+      </SyncStateContext.Provider>
     </>
   );
 }
