@@ -2,6 +2,8 @@ import type * as Y from 'yjs';
 import { WeddingDoc, type ConnectionSummary, type IntegrationHealth, type StatusBody } from '../../schema/index.ts';
 import type { WeddingIntegrationHealth } from '../../schema/api/workspaces.ts';
 import type { Principal } from '../auth/tokens.ts';
+import { mayRead, ownPart, viewOf } from '../../schema/document/audiences.ts';
+import { ROOT } from '../../schema/document/roots.ts';
 import type { AuditTrail } from './audit-trail.ts';
 import type { Connection } from './connection-store.ts';
 import type { ConnectionRuntime } from './connection-runtime.ts';
@@ -54,7 +56,12 @@ export class StatusReports {
       }
       return flows;
     }))).flat();
-    const conflicts = await this.ctx.withDocument(weddingId, (doc) => new WeddingDoc(doc).listConflicts().filter((c) => c.status === 'pending'));
+    // Conflicts are the planner's working data: only for a reader whose part of the wedding holds
+    // them (docs/audiences.md; a couple or a vendor was sent every pending one, values and all).
+    const view = viewOf(p.role, p.vendorId, ownPart(p.role, p.vendorId));
+    const conflicts = view && mayRead(view, ROOT.conflicts, [], { paymentVendorId: () => undefined })
+      ? await this.ctx.withDocument(weddingId, (doc) => new WeddingDoc(doc).listConflicts().filter((c) => c.status === 'pending'))
+      : [];
     const lastSync = latest(...integrationStatus.map((i) => i.lastSync));
     const extra: Record<string, unknown> = {};
     for (const [name, section] of this.ctx.statusSections) extra[name] = await section(p, weddingId);

@@ -11,12 +11,14 @@ const M = {
   photoEmail: 'photo-mark@example.com', photoNote: 'MARK-PHOTO-NOTE', photoCrew: 'MARK-PHOTO-CREW', photoPay: 'MARK-PHOTO-PAY',
   floristEmail: 'florist-mark@example.com', floristPhone: '+44 20 7946 0442', floristNote: 'MARK-FLORIST-NOTE', floristCrew: 'MARK-FLORIST-CREW', floristPay: 'MARK-FLORIST-PAY',
   contactEmail: 'contact-mark@example.com', coupleNote: 'MARK-COUPLE-NOTE', plannerNote: 'MARK-PLANNER-NOTE',
+  // A conflict is the planner's working data (audiences.ts: neither couple nor vendor reads them).
+  conflictValue: 'MARK-CONFLICT-VALUE',
 } as const;
 
 /** What each role must never receive (per audiences.ts READ_RULES). */
 const HIDDEN: Record<'couple' | 'vendor' | 'viewer', string[]> = {
-  couple: [M.photoNote, M.photoCrew, M.floristNote, M.floristCrew, M.plannerNote],
-  vendor: [M.floristEmail, M.floristPhone, M.floristNote, M.floristCrew, M.floristPay, M.contactEmail, M.coupleNote, M.plannerNote],
+  couple: [M.photoNote, M.photoCrew, M.floristNote, M.floristCrew, M.plannerNote, M.conflictValue],
+  vendor: [M.floristEmail, M.floristPhone, M.floristNote, M.floristCrew, M.floristPay, M.contactEmail, M.coupleNote, M.plannerNote, M.conflictValue],
   viewer: Object.values(M),
 };
 
@@ -38,6 +40,8 @@ async function seed(t: TestServer): Promise<void> {
   notesText(d, 'couple').insert(0, M.coupleNote);
   notesText(d, 'planner').insert(0, M.plannerNote);
   addComment(d, { id: 'c1', authorId: 'planner-user', subject: '', text: 'hello' });
+  w.appendConflict({ id: 'k1', at: '2026-05-01T10:00:00.000Z', entity: 'payments', entityId: 'p1', field: 'description', localValue: M.photoPay, remoteValue: M.conflictValue,
+    source: 'stripe', strategy: 'manual', status: 'pending', winner: null, resolvedBy: null, resolvedAt: null });
   await conn.whenAcknowledged();
 }
 
