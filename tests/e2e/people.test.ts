@@ -258,6 +258,8 @@ describe('planner app: people and sessions', () => {
     await emailForm.getByLabel('Role').selectOption('planner');
     await emailForm.getByRole('button', { name: 'Send invitation' }).click();
     await waitFor(() => dialog.getByRole('cell', { name: 'sam@studio.example', exact: true }).isVisible(), 'the e-mail invitation in the list');
+    // Said where the form was, not only to a screen reader: the new row may be out of sight.
+    expect(await dialog.locator('.share-sent').textContent()).toBe('Invitation sent to sam@studio.example.');
     await linkForm.getByLabel('Role').selectOption('planner');
     await linkForm.getByRole('button', { name: 'Create link' }).click();
     const plannerUrl = await waitFor(async () => {

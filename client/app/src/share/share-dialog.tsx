@@ -45,6 +45,7 @@ export function ShareDialog({ weddingId, weddingTitle, vendors, credentials, tim
   const announce = useAnnounce();
   const [invitations, setInvitations] = useState<Invitation[] | null>(null);
   const [listError, setListError] = useState<string | null>(null);
+  const [invited, setInvited] = useState<string | null>(null);
   const [created, setCreated] = useState<Invitation | null>(null);
   const [copied, setCopied] = useState<string | null>(null);
 
@@ -112,9 +113,12 @@ export function ShareDialog({ weddingId, weddingTitle, vendors, credentials, tim
 
       <InvitationForm kind="email" vendors={vendors} onSubmit={async (invitation) => {
         await createInvitation(credentials, weddingId, invitation);
+        // Said on screen too: the field clears and the new row is below, out of sight (couple trial).
+        setInvited(`Invitation sent to ${invitation.email}.`);
         announce(`Invitation sent to ${invitation.email}.`);
         await refresh();
       }} />
+      {invited && <p class="notice share-sent">{invited}</p>}
 
       <section aria-labelledby="share-list-heading">
         <h3 id="share-list-heading">Links and invitations</h3>
