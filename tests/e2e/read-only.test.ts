@@ -113,5 +113,13 @@ describe('planner app: read-only roles', () => {
     await waitFor(() => page.getByText('No conflicts recorded.').isVisible(), 'the empty conflicts view');
     expect(await page.getByRole('button', { name: 'Keep the WedSync value' }).count()).toBe(0);
     expect(await page.getByText('14:30').count()).toBe(0);
+    // Nor does its Integrations page count them (it said "1 conflict waiting" beside an empty Conflicts).
+    await page.getByRole('link', { name: 'Integrations' }).click();
+    await page.locator('[data-state]').first().waitFor();
+    expect(await page.locator('main').textContent()).not.toMatch(/conflicts? waiting/);
+    // A planner's page opened by address says it is not the couple's, rather than silently showing the timeline.
+    await page.goto(`${t.httpUrl}/w/w1/activity`);
+    await waitSyncState(page, 'online');
+    expect(await page.getByText('Activity is not part of what you see in this wedding; here is the timeline.').isVisible()).toBe(true);
   });
 });

@@ -153,6 +153,10 @@ export function WeddingView(props: Props) {
       <main id="main" tabIndex={-1}>
         <RestoreBanner connection={connection} version={version} timeZone={timeZone ?? 'UTC'} />
         {props.updateRefused && <p class="notice" role="alert">{props.updateRefused}</p>}
+        {/* An address of a section this role has not (a link a planner sent): said, not silently the timeline. */}
+        {current !== view && TABS.some((t) => t.view === view) && (
+          <p class="notice" role="status">{`${TABS.find((t) => t.view === view)!.label} is not part of what you see in this wedding; here is the timeline.`}</p>
+        )}
         {!canEdit && <ReadOnlyNotice role={session.claims.role} view={current} />}
         {canEdit && props.serverReadOnly && (
           <p class="notice" id={READ_ONLY_NOTE} role="status">
