@@ -27,6 +27,8 @@ describe('planner app (trial 24): a decided proposal keeps what it was proposed 
     await seedWedding(conn);
     proposeChange(conn.doc.ydoc, { id: 'prop_photos', authorId: 'cam', eventId: 'evt_photos', changes: { start: at('15:00'), end: at('15:45') }, note: 'Light is better a bit later', createdAt: '2026-05-01T10:00:00.000Z' });
     proposeChange(conn.doc.ydoc, { id: 'prop_prep', authorId: 'cam', eventId: 'evt_prep', changes: { start: at('10:30'), end: at('12:30') }, createdAt: '2026-05-01T09:00:00.000Z' });
+    // Moving the ceremony half an hour later would run it into the group photos, with the photographer on both.
+    proposeChange(conn.doc.ydoc, { id: 'prop_ceremony', authorId: 'cam', eventId: 'evt_ceremony', changes: { start: at('14:30'), end: at('15:15') }, createdAt: '2026-05-01T08:00:00.000Z' });
     await conn.whenAcknowledged();
     const { page, errors } = await openAsPlanner(browser, t, [W], `/w/${W}/proposals`);
 
@@ -34,6 +36,9 @@ describe('planner app (trial 24): a decided proposal keeps what it was proposed 
     const prep = page.locator('[data-proposal-id="prop_prep"]');
     await waitFor(() => photos.isVisible(), 'the proposals');
     expect(await photos.locator('p').first().textContent()).toBe('Group photos: Start 14:45 → 15:00 · End 15:30 → 15:45');
+    // Before accepting, the planner is told what a move would overlap; a move that overlaps nothing says nothing.
+    expect(await page.locator('[data-proposal-id="prop_ceremony"] .event-overlap.is-clash').textContent()).toBe('If accepted: Overlaps “Group photos”: Lens & Light is on both.');
+    expect(await photos.locator('.event-overlap').count()).toBe(0);
 
     await prep.getByRole('button', { name: /^Accept/ }).click();
     await photos.getByRole('button', { name: /^Decline/ }).click();

@@ -6,6 +6,7 @@ import { newId, relativeTime } from '../ui/labels.ts';
 import { type FieldProblem, TimeField } from '../ui/time-field.tsx';
 import { useAnnounce } from '../ui/use-announcer.ts';
 import { SyncStateContext } from '../wedding/sync-context.ts';
+import { overlapRemarks, type OverlapRemark } from '../timeline/overlaps.ts';
 
 interface Props {
   doc: WeddingDoc;
@@ -51,6 +52,18 @@ export function ProposalsView({ doc, version, timeZone, sub, origin, mode }: Pro
     return parts;
   };
 
+  /** What accepting a pending proposal would overlap (timeline/overlaps.ts), said before the planner accepts. */
+  const vendorNames = useMemo(() => new Map(doc.listVendors().map((v) => [v.id, v.name])), [doc, version]);
+  const overlapIfAccepted = (p: Proposal): OverlapRemark | undefined => {
+    const event = titles.get(p.eventId);
+    if (p.status !== 'pending' || !event || (!p.changes.start && !p.changes.end)) return undefined;
+    const moved = { ...event, start: p.changes.start ?? event.start, end: p.changes.end ?? event.end };
+    const after = overlapRemarks(events.map((e) => (e.id === event.id ? moved : e)), (id) => vendorNames.get(id) ?? 'a removed vendor').get(event.id);
+    // Only what the move makes new: an overlap it already had is no news.
+    const now = overlapRemarks(events, (id) => vendorNames.get(id) ?? 'a removed vendor').get(event.id);
+    return after && after.text !== now?.text ? after : undefined;
+  };
+
   const decide = (p: Proposal, decision: 'accepted' | 'declined') => {
     setProblem(null);
     try {
@@ -75,6 +88,9 @@ export function ProposalsView({ doc, version, timeZone, sub, origin, mode }: Pro
               {p.note && <p class="notes">“{p.note}”</p>}
               <p class="muted">{p.authorId === sub ? 'You' : 'The couple'} proposed it {relativeTime(p.createdAt)} · <span class="tag">{STATUS_LABEL[p.status]}</span>
                 {p.status !== 'pending' && p.decidedAt && <> by {p.decidedBy === sub ? 'you' : mode === 'propose' ? 'the planner' : 'a planner'} {relativeTime(p.decidedAt)}</>}</p>
+              {mode === 'decide' && overlapIfAccepted(p) && (
+                <p class={`event-overlap${overlapIfAccepted(p)!.clash ? ' is-clash' : ''}`}>If accepted: {overlapIfAccepted(p)!.text}</p>
+              )}
               {mode === 'decide' && p.status === 'pending' && (
                 <p class="actions">
                   <button type="button" onClick={() => decide(p, 'accepted')}>Accept<span class="sr-only"> the change to {titles.get(p.eventId)?.title}</span></button>
