@@ -1,3 +1,5 @@
+import { dateInZone } from '../timeline/zoned-time.ts';
+
 /**
  * The order weddings are listed in on a start page: the ones to come, soonest first (the next one is
  * what a planner opens most); then those with no date yet, by title; then those past, the most
@@ -19,8 +21,5 @@ export function weddingOrder(today: string) {
 
 /** Today's date in `timeZone` (the device's, on a page of many weddings), `YYYY-MM-DD`. */
 export function todayIn(timeZone: string, now = Date.now()): string {
-  // By parts: no locale's date order is relied on.
-  const parts = new Intl.DateTimeFormat('en-GB', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(now);
-  const part = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
-  return `${part('year')}-${part('month')}-${part('day')}`;
+  return dateInZone(new Date(now).toISOString(), timeZone);
 }

@@ -3,12 +3,13 @@ import { describeApiError } from '../api/api-client.ts';
 import { deviceTimeZone } from '../timeline/zoned-time.ts';
 import { zonedDateTimeLabel, relativeTime } from '../ui/labels.ts';
 import { fetchConnectionAudit, type AuditEntry } from './connections-api.ts';
+import { lookupTable } from '../../../../schema/own-keys.ts';
 
 /** How many of the newest entries are shown. */
 const SHOWN = 25;
 
 /** What each audit action means, in words (server/bridge: the `action` of each entry). */
-const ACTION_WORDS: Record<string, string> = {
+const ACTION_WORDS = lookupTable<string>({
   'webhook.received': 'Received a delivery',
   'webhook.refused': 'Refused a delivery',
   'webhook.ignored': 'Ignored a delivery',
@@ -35,9 +36,9 @@ const ACTION_WORDS: Record<string, string> = {
   'integration.secret_rotated': 'New signing secret',
   'unmatched.assigned': 'Assigned from the queue',
   'unmatched.created': 'Wedding created from the queue',
-};
+});
 
-const ENTITY_WORDS: Record<string, string> = { timeline: 'event', payments: 'payment', vendors: 'vendor', guests: 'guest numbers', meta: 'wedding details' };
+const ENTITY_WORDS = lookupTable<string>({ timeline: 'event', payments: 'payment', vendors: 'vendor', guests: 'guest numbers', meta: 'wedding details' });
 
 /** One line: the same happening audited under each wedding it concerns is shown once, naming them all. */
 interface Line { key: string; entry: AuditEntry; weddingIds: string[] }

@@ -71,7 +71,7 @@ export function storedValues(fields: readonly FormField[], configuration: Record
 
 /** Whether the configuration holds a saved value for the field (a secret is shown only as saved). */
 export function isSaved(field: FormField, configuration: Record<string, unknown>): boolean {
-  return field.in === 'configuration' ? configuration[field.name] !== undefined && configuration[field.name] !== null : true;
+  return configuration[field.name] !== undefined && configuration[field.name] !== null;
 }
 
 export type SettingsPatch = { configuration: Record<string, unknown>; credentials: Record<string, unknown> };
@@ -87,12 +87,12 @@ export function changedSettings(fields: readonly FormField[], initial: FormValue
   for (const f of fields) {
     const key = fieldKey(f);
     const value = values[key];
-    if (value === initial[key]) continue;
+    // (No settings field is a request body field: settingsFields.)
+    if (value === initial[key] || f.in === 'body') continue;
     if (f.type === 'boolean') {
-      if (f.in !== 'body') patch[f.in][f.name] = value === true;
+      patch[f.in][f.name] = value === true;
       continue;
     }
-    if (f.in === 'body') continue;
     if (typeof value !== 'string' || !value.trim()) {
       // Emptied: the default applies again. A secret left blank keeps its saved value.
       if (!f.secret) patch[f.in][f.name] = null;

@@ -52,17 +52,24 @@ export function ProposalsView({ doc, version, timeZone, sub, origin, mode }: Pro
     return parts;
   };
 
-  /** What accepting a pending proposal would overlap (timeline/overlaps.ts), said before the planner accepts. */
-  const vendorNames = useMemo(() => new Map(doc.listVendors().map((v) => [v.id, v.name])), [doc, version]);
-  const overlapIfAccepted = (p: Proposal): OverlapRemark | undefined => {
-    const event = titles.get(p.eventId);
-    if (p.status !== 'pending' || !event || (!p.changes.start && !p.changes.end)) return undefined;
-    const moved = { ...event, start: p.changes.start ?? event.start, end: p.changes.end ?? event.end };
-    const after = overlapRemarks(events.map((e) => (e.id === event.id ? moved : e)), (id) => vendorNames.get(id) ?? 'a removed vendor').get(event.id);
-    // Only what the move makes new: an overlap it already had is no news.
-    const now = overlapRemarks(events, (id) => vendorNames.get(id) ?? 'a removed vendor').get(event.id);
-    return after && after.text !== now?.text ? after : undefined;
-  };
+  /**
+   * What accepting each pending move would newly overlap (timeline/overlaps.ts), said before the
+   * planner accepts; an overlap the event already has is no news. Once per change of the wedding.
+   */
+  const overlapsIfAccepted = useMemo(() => {
+    const names = new Map(doc.listVendors().map((v) => [v.id, v.name]));
+    const nameOf = (id: string) => names.get(id) ?? 'a removed vendor';
+    const now = overlapRemarks(events, nameOf);
+    const out = new Map<string, OverlapRemark>();
+    for (const p of proposals) {
+      const event = titles.get(p.eventId);
+      if (p.status !== 'pending' || !event || (!p.changes.start && !p.changes.end)) continue;
+      const moved = { ...event, start: p.changes.start ?? event.start, end: p.changes.end ?? event.end };
+      const after = overlapRemarks(events.map((e) => (e.id === event.id ? moved : e)), nameOf).get(event.id);
+      if (after && after.text !== now.get(event.id)?.text) out.set(p.id, after);
+    }
+    return out;
+  }, [doc, version, events, titles, proposals]);
 
   const decide = (p: Proposal, decision: 'accepted' | 'declined') => {
     setProblem(null);
@@ -88,8 +95,8 @@ export function ProposalsView({ doc, version, timeZone, sub, origin, mode }: Pro
               {p.note && <p class="notes">“{p.note}”</p>}
               <p class="muted">{p.authorId === sub ? 'You' : 'The couple'} proposed it {relativeTime(p.createdAt)} · <span class="tag">{STATUS_LABEL[p.status]}</span>
                 {p.status !== 'pending' && p.decidedAt && <> by {p.decidedBy === sub ? 'you' : mode === 'propose' ? 'the planner' : 'a planner'} {relativeTime(p.decidedAt)}</>}</p>
-              {mode === 'decide' && overlapIfAccepted(p) && (
-                <p class={`event-overlap${overlapIfAccepted(p)!.clash ? ' is-clash' : ''}`}>If accepted: {overlapIfAccepted(p)!.text}</p>
+              {mode === 'decide' && overlapsIfAccepted.has(p.id) && (
+                <p class={`event-overlap${overlapsIfAccepted.get(p.id)!.clash ? ' is-clash' : ''}`}>If accepted: {overlapsIfAccepted.get(p.id)!.text}</p>
               )}
               {mode === 'decide' && p.status === 'pending' && (
                 <p class="actions">
