@@ -25,6 +25,7 @@ export * from './api/contacts.ts';
 export * from './api/payments.ts';
 export * from './api/weddings.ts';
 export * from './api/activity.ts';
+export * from './api/wedding-people.ts';
 export * from './document/restore-diff.ts';
 export * from './document/restore-notice.ts';
 export * from './document/contact-removals.ts';

@@ -17,6 +17,7 @@ import { ACCOUNT_ROUTES } from './account.ts';
 import { INVITATION_ROUTES } from './invitations.ts';
 import { WORKSPACE_ROUTES, WorkspaceWeddingCreateBody, WorkspaceWeddingCreateResponse } from './workspaces.ts';
 import { ACTIVITY_ROUTES } from './activity.ts';
+import { WEDDING_PEOPLE_ROUTES } from './wedding-people.ts';
 import { OIDC_ROUTES } from './oidc.ts';
 import { OAUTH_CONNECT_ROUTES } from './oauth-connect.ts';
 import { CONNECTION_ROUTES, ConnectionResult, WorkspaceConnectBody } from './connections.ts';
@@ -78,6 +79,7 @@ export const ROUTES: RouteContract[] = [
   ...ACCOUNT_ROUTES,
   ...WORKSPACE_ROUTES, ...INVITATION_ROUTES,
   ...ACTIVITY_ROUTES,
+  ...WEDDING_PEOPLE_ROUTES,
   ...OIDC_ROUTES,
   ...OAUTH_CONNECT_ROUTES,
   ...CONNECTION_ROUTES,

@@ -115,6 +115,14 @@ export function addComment(doc: Y.Doc, input: Omit<Comment, 'at'> & { at?: strin
   return comment;
 }
 
+/** Deletes a comment (the server lets only its author do so: permissions.ts, `authored`). False when there is none. */
+export function deleteComment(doc: Y.Doc, id: string, origin?: TxOrigin): boolean {
+  const comments = doc.getMap<unknown>(CONTRIBUTION_ROOTS.comments);
+  if (!comments.has(id)) return false;
+  doc.transact(() => comments.delete(id), origin);
+  return true;
+}
+
 export function listProposals(doc: Y.Doc): Proposal[] {
   return [...doc.getMap<Y.Map<unknown>>(CONTRIBUTION_ROOTS.proposals).values()]
     .filter((m): m is Y.Map<unknown> => m instanceof Y.Map)

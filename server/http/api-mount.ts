@@ -34,6 +34,7 @@ import type { PdfRenderer } from '../schedule/pdf-renderer.ts';
 import type { WeddingCatalog } from '../storage/wedding-catalog.ts';
 import { accountRoutes } from './account-routes.ts';
 import { activityRoutes } from './activity-routes.ts';
+import { weddingPeopleRoutes } from './wedding-people-routes.ts';
 import type { AppEnv } from './auth-middleware.ts';
 import { mountCalendarRoutes } from './calendar-routes.ts';
 import { catalogRoutes } from './catalog-routes.ts';
@@ -166,6 +167,7 @@ export function mountApi(a: Hono<AppEnv>, deps: ApiMountDeps): { signIn: ReturnT
   }));
   a.route('/api/weddings', contactRoutes(tokens, collab));
   a.route('/api/weddings', activityRoutes(tokens, deps.activity, people));
+  a.route('/api/weddings', weddingPeopleRoutes(tokens, people));
   a.route('/api/comms', ackLinkRoutes(comms));
   a.route('/api', privacyRoutes({ tokens, people, sessions, privacy: new PrivacyService({
     rows: deps.privacyRows, people, sessions, logger: logger.child({ component: 'privacy' }),

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import {
-  WeddingDoc, addComment, canEdit, crewOf, decideProposal, getProposal, notesText, proposeChange, setCrew, type Writer,
+  WeddingDoc, addComment, canEdit, crewOf, decideProposal, deleteComment, listComments, getProposal, notesText, proposeChange, setCrew, type Writer,
 } from '../../schema/index.ts';
 import { applyEdit, EDITS, json, seed } from '../helpers/wedding-edits.ts';
 import type { DocumentLimits } from '../../schema/document/limits.ts';
@@ -163,6 +163,45 @@ describe('write permissions per path (Y.Doc level)', () => {
         expect(s.listEvents().map((e) => e.id)).toEqual(['e1', 'e2']);
         expect(s.getVendor('florist')?.phone).toBe('+44 20 7946 0000');
       }
+    }), { numRuns: 100 });
+  });
+
+  it('comments: anyone but a viewer adds one; only its author deletes or rewrites it, online or offline, and every peer ends as the server', () => {
+    const writers: Writer[] = [PLANNER, VENDOR, COUPLE, { role: 'vendor', sub: 'flo', vendorId: 'florist' }];
+    const action = fc.record({
+      who: fc.integer({ min: 0, max: writers.length - 1 }),
+      kind: fc.constantFrom('add', 'delete', 'rewrite'),
+      target: fc.integer({ min: 0, max: 5 }),
+      offline: fc.boolean(),
+    });
+    assertProperty(fc.property(fc.array(action, { minLength: 1, maxLength: 12 }), (actions) => {
+      const h = hub();
+      seed(h.server);
+      const peers = writers.map((w) => h.join(w));
+      // What the server must hold: comment id → [author, text], worked out from the rules alone.
+      const expected = new Map<string, [string, string]>();
+      actions.forEach((a, i) => {
+        const writer = writers[a.who]!;
+        const peer = peers[a.who]!;
+        const ids = listComments(peer).map((c) => c.id);
+        const id = ids[a.target % Math.max(ids.length, 1)];
+        const mayChange = (cid: string) => writer.role === 'planner' || expected.get(cid)?.[0] === writer.sub;
+        const run = () => {
+          if (a.kind === 'add' || id === undefined) {
+            addComment(peer, { id: `c${i}`, authorId: writer.sub, subject: 'timeline.e1', text: `comment ${i}` });
+          } else if (a.kind === 'delete') {
+            deleteComment(peer, id);
+          } else {
+            peer.getMap<Y.Map<unknown>>('comments').get(id)!.set('text', `rewritten ${i}`);
+          }
+        };
+        if (a.kind === 'add' || id === undefined) expected.set(`c${i}`, [writer.sub, `comment ${i}`]);
+        else if (mayChange(id) && a.kind === 'delete') expected.delete(id);
+        else if (mayChange(id)) expected.set(id, [expected.get(id)![0], `rewritten ${i}`]);
+        if (a.offline) h.offline(peer, run); else h.live(peer, run);
+        expect(new Map(listComments(h.server).map((c) => [c.id, [c.authorId, c.text]]))).toEqual(expected);
+        for (const p of peers) expect(json(p)).toBe(json(h.server));
+      });
     }), { numRuns: 100 });
   });
 

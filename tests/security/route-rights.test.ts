@@ -114,6 +114,8 @@ const WALK: Record<string, Walk> = {
   // Old values of every field, other vendors' contact details and payments among them: planners and admins only.
   'GET /api/weddings/{weddingId}/activity': { allowed: WRITERS, request: () => ({ path: '/api/weddings/w1/activity?entity=timeline:ceremony&field=start' }) },
   'GET /api/weddings/{weddingId}/activity/latest': { allowed: WRITERS, request: () => ({ path: '/api/weddings/w1/activity/latest?root=timeline' }) },
+  // Names of the wedding's own people (comment authors), to every role that reads its schedule.
+  'GET /api/weddings/{weddingId}/people': { allowed: [...ROLES], request: () => ({ path: '/api/weddings/w1/people?ids=per_someone1' }) },
   // Personal data of a wedding's entries (docs/privacy.md): planners and admins of that wedding. Erasure is walked
   // on a contact that does not exist (404), so the walk's own data stays.
   'GET /api/people/{id}/export': { allowed: WRITERS, request: () => ({ path: '/api/people/vendor:w1:photo/export' }) },

@@ -91,6 +91,7 @@ const BEARER: Record<string, Walk> = {
   'GET /api/weddings/{weddingId}/budget': { request: (b) => ({ path: `/api/weddings/${b.weddingId}/budget` }) },
   'GET /api/weddings/{weddingId}/activity': { request: (b) => ({ path: `/api/weddings/${b.weddingId}/activity` }) },
   'GET /api/weddings/{weddingId}/activity/latest': { request: (b) => ({ path: `/api/weddings/${b.weddingId}/activity/latest?root=timeline` }) },
+  'GET /api/weddings/{weddingId}/people': { request: (b) => ({ path: `/api/weddings/${b.weddingId}/people?ids=per_someone1` }) },
   'POST /api/weddings/{weddingId}/payments/plan': {
     request: (b) => ({ path: `/api/weddings/${b.weddingId}/payments/plan`, body: { vendorId: 'photo', currency: 'GBP', total: 100000, milestones: [{ milestone: 'deposit', weight: 1, due: '2027-01-01' }] } }),
   },

@@ -1,4 +1,4 @@
-import { useContext, useEffect, useMemo, useState } from 'preact/hooks';
+import { useContext, useMemo, useState } from 'preact/hooks';
 import { SchemaError, type TxOrigin, type WeddingDoc } from '../../../sdk/index.ts';
 import { CONTRIBUTION_ROOTS, decideProposal, listProposals, proposeChange, type Proposal } from '../../../../schema/document/contributions.ts';
 import { clockLabel, isoInZone, nearestWallTime } from '../timeline/zoned-time.ts';
@@ -6,6 +6,7 @@ import { newId, relativeTime } from '../ui/labels.ts';
 import { type FieldProblem, TimeField } from '../ui/time-field.tsx';
 import { useAnnounce } from '../ui/use-announcer.ts';
 import { SyncStateContext } from '../wedding/sync-context.ts';
+import { useRootVersion } from '../wedding/use-doc-version.ts';
 import { overlapRemarks, type OverlapRemark } from '../timeline/overlaps.ts';
 
 interface Props {
@@ -30,7 +31,7 @@ export function ProposalsView({ doc, version, timeZone, sub, origin, mode }: Pro
   const announce = useAnnounce();
   const events = useMemo(() => doc.listEvents(), [doc, version]);
   const titles = useMemo(() => new Map(events.map((e) => [e.id, e])), [events]);
-  const proposalsVersion = useProposalsVersion(doc);
+  const proposalsVersion = useRootVersion(doc, CONTRIBUTION_ROOTS.proposals);
   const proposals = useMemo(() => listProposals(doc.ydoc).sort((a, b) => b.createdAt.localeCompare(a.createdAt)), [doc, version, proposalsVersion]);
   const [problem, setProblem] = useState<string | null>(null);
 
@@ -110,18 +111,6 @@ export function ProposalsView({ doc, version, timeZone, sub, origin, mode }: Pro
       )}
     </section>
   );
-}
-
-/** Bumps on every change to `proposals`, which WeddingDoc.observe (and so the wedding's version) does not cover. */
-function useProposalsVersion(doc: WeddingDoc): number {
-  const [version, setVersion] = useState(0);
-  useEffect(() => {
-    const root = doc.ydoc.getMap(CONTRIBUTION_ROOTS.proposals);
-    const bump = () => setVersion((v) => v + 1);
-    root.observeDeep(bump);
-    return () => root.unobserveDeep(bump);
-  }, [doc]);
-  return version;
 }
 
 function ProposeForm({ doc, events, timeZone, sub, origin }: { doc: WeddingDoc; events: ReturnType<WeddingDoc['listEvents']>; timeZone: string; sub: string; origin: TxOrigin }) {

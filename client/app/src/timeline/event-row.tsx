@@ -27,6 +27,8 @@ export interface EventRowProps {
   external?: string | undefined;
   /** The events it shares time with (overlaps.ts): a remark, a warning when a vendor is on both. */
   overlap?: OverlapRemark | undefined;
+  /** How many comments the event has: the closed row says so. */
+  comments: number;
   children?: ComponentChildren;
 }
 
@@ -47,7 +49,7 @@ export class EventRow extends Component<EventRowProps> {
     return shownFields(p.event) !== shownFields(next.event) || p.index !== next.index || p.count !== next.count
       || p.vendorNames !== next.vendorNames || editorsKey(p.editors) !== editorsKey(next.editors) || p.readOnly !== next.readOnly || p.canEdit !== next.canEdit
       || p.dragging !== next.dragging || p.timeZone !== next.timeZone || p.date !== next.date || p.external !== next.external
-      || p.overlap?.text !== next.overlap?.text;
+      || p.overlap?.text !== next.overlap?.text || p.comments !== next.comments;
   }
 
   override render() {
@@ -82,6 +84,7 @@ export class EventRow extends Component<EventRowProps> {
               <span class="tag">{humanize(e.category)}</span>
               {e.location && <span>{e.location}</span>}
               {p.vendorNames && <span>{p.vendorNames}</span>}
+              {p.comments > 0 && <span class="comment-count">{p.comments === 1 ? '1 comment' : `${p.comments} comments`}</span>}
             </p>
             {e.notes.trim() && !p.open && <p class="event-notes"><span class="sr-only">Notes: </span>{e.notes}</p>}
             {p.overlap && <p class={`event-overlap${p.overlap.clash ? ' is-clash' : ''}`}>{p.overlap.text}</p>}

@@ -13,6 +13,7 @@ import { ShiftPanel, TemplateOffer } from './timeline-tools.tsx';
 import type { UndoControls } from './use-undo.ts';
 import { clockLabel, isoInZone, localInputToMs, toLocalInput } from './zoned-time.ts';
 import { useStatusLine } from '../ui/status-line.ts';
+import { EventComments, useCommentCounts, type CommentsContext } from '../comments/event-comments.tsx';
 
 export interface TimelineViewProps {
   doc: WeddingDoc;
@@ -34,6 +35,10 @@ export interface TimelineViewProps {
   eventHistory?: { href(eventId: string): string; open(eventId: string): void } | undefined;
   /** An event's last change when it came from outside, in words (external-changes.ts); absent for those who may not read the activity. */
   externalChangeOf?(eventId: string): string | undefined;
+  /** Who comments and how authors are named: an open event shows its comments (comments/event-comments.tsx). */
+  comments?: CommentsContext | undefined;
+  /** The server is not taking changes now: comments are shown, not posted. */
+  paused?: boolean;
 }
 
 /** The row (`li[data-event-id]`) an event target is in. */
@@ -49,6 +54,7 @@ export function TimelineView(props: TimelineViewProps) {
   const events = useMemo(() => doc.listEvents(), [doc, props.version]);
   const vendors = useMemo(() => doc.listVendors(), [doc, props.version]);
   const vendorsById = useMemo(() => new Map(vendors.map((v) => [v.id, v])), [vendors]);
+  const commentCounts = useCommentCounts(doc);
   const overlaps = useMemo(() => overlapRemarks(events, (id) => vendorsById.get(id)?.name ?? 'a removed vendor'), [events, vendorsById]);
   const [openId, setOpenId] = useState<string | null>(null);
   const [adding, setAdding] = useState<{ id: string; start: string; end: string } | null>(null);
@@ -287,7 +293,8 @@ export function TimelineView(props: TimelineViewProps) {
           {events.map((e, i) => (
             <EventRow key={e.id} event={e} index={i} count={events.length} timeZone={day.timeZone} date={day.date}
               vendorNames={e.vendorIds.map((id) => vendorsById.get(id)?.name ?? 'a removed vendor').join(', ')}
-              editors={editors(e.id)} external={props.externalChangeOf?.(e.id)} overlap={overlaps.get(e.id)} canEdit={canEdit} readOnly={readOnly} readOnlyNoteId={props.readOnlyNoteId} open={openId === e.id} dragging={dragId === e.id}>
+              editors={editors(e.id)} external={props.externalChangeOf?.(e.id)} overlap={overlaps.get(e.id)} canEdit={canEdit} readOnly={readOnly} readOnlyNoteId={props.readOnlyNoteId} open={openId === e.id} dragging={dragId === e.id}
+              comments={commentCounts.get(`timeline.${e.id}`) ?? 0}>
               {openId === e.id && !canEdit && (
                 <EventDetails key={e.id} doc={doc} event={e} day={day} vendors={vendors} onClose={() => {
                   setOpenId(null);
@@ -303,6 +310,9 @@ export function TimelineView(props: TimelineViewProps) {
                     focusNext.current = { id: e.id, control: 'open' };
                     if (saved) announce(`Saved ${e.title}.`);
                   }} />
+              )}
+              {openId === e.id && props.comments && (
+                <EventComments doc={doc} subject={`timeline.${e.id}`} about={e.title} vendors={vendors} context={props.comments} paused={props.paused ?? false} />
               )}
             </EventRow>
           ))}

@@ -112,6 +112,8 @@ export function WeddingView(props: Props) {
   const tabs = TABS.filter((t) => (!t.adminOnly || isAdmin) && (!t.roles || t.roles.includes(session.claims.role)));
   const tokenSource = useMemo(() => session.refresh ?? (() => Promise.resolve(session.token)), [session]);
   const current = tabs.some((t) => t.view === view) ? view : 'timeline';
+  const comments = useMemo(() => ({ weddingId: connection.weddingId, token: tokenSource, writer: session.claims, origin, timeZone: timeZone ?? 'UTC' }),
+    [connection.weddingId, tokenSource, session.claims, origin, timeZone]);
 
   return (
     <>
@@ -168,7 +170,8 @@ export function WeddingView(props: Props) {
             <WeddingDetails doc={doc} meta={meta} loaded={props.sync === 'online' || doc.timeline.size > 0 || doc.meta.size > 0} canEdit={canEdit} readOnly={readOnly} readOnlyNoteId={READ_ONLY_NOTE} origin={origin} />
             {day ? (
               <TimelineView doc={doc} version={version} day={day} canEdit={canEdit} readOnly={readOnly} readOnlyNoteId={READ_ONLY_NOTE} origin={origin}
-                peers={peers} setEditing={setEditing} undo={undo} eventHistory={canAct ? eventHistory : undefined} externalChangeOf={externalChangeOf} />
+                peers={peers} setEditing={setEditing} undo={undo} eventHistory={canAct ? eventHistory : undefined} externalChangeOf={externalChangeOf}
+                comments={comments} paused={props.serverReadOnly} />
             ) : <MissingTimeZone zone={meta.timezone} readOnly={!canEdit} />}
           </>
         )}
