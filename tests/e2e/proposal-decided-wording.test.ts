@@ -40,10 +40,14 @@ describe('planner app (trial 24): a decided proposal keeps what it was proposed 
     expect(await page.locator('[data-proposal-id="prop_ceremony"] .event-overlap.is-clash').textContent()).toBe('If accepted: Overlaps “Group photos”: Lens & Light is on both.');
     expect(await photos.locator('.event-overlap').count()).toBe(0);
 
+    // The tab counts the proposals waiting for a decision.
+    const tab = page.getByRole('link', { name: /^Proposals/ });
+    expect(await tab.textContent()).toBe('Proposals3 to decide');
     await prep.getByRole('button', { name: /^Accept/ }).click();
     await photos.getByRole('button', { name: /^Decline/ }).click();
     await waitFor(async () => (await photos.textContent())?.includes('Declined by you') ?? false, 'the decline shown');
     await waitFor(async () => (await prep.textContent())?.includes('Accepted by you') ?? false, 'the accept shown');
+    await waitFor(async () => (await tab.textContent()) === 'Proposals1 to decide', 'the count down to the one left');
     // What was proposed, against what it was proposed from: the event itself is still at 14:45.
     expect(await photos.locator('p').first().textContent()).toBe('Group photos: Start 14:45 → 15:00 · End 15:30 → 15:45');
     expect(await prep.locator('p').first().textContent()).toBe('Getting ready: Start 10:00 → 10:30 · End 12:00 → 12:30');

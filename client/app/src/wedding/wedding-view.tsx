@@ -19,7 +19,8 @@ import { OfflineCopyNotice } from './offline-copy-notice.tsx';
 import { ReadOnlyNotice } from './read-only-notice.tsx';
 import { RestoreBanner } from './restore-banner.tsx';
 import type { SyncState } from './sync-state.ts';
-import { useDocVersion } from './use-doc-version.ts';
+import { useDocVersion, useRootVersion } from './use-doc-version.ts';
+import { CONTRIBUTION_ROOTS, listProposals } from '../../../../schema/document/contributions.ts';
 import { externalChangeLabel, useExternalChanges } from '../timeline/external-changes.ts';
 import { WeddingDetails } from './wedding-details.tsx';
 
@@ -85,6 +86,8 @@ export function WeddingView(props: Props) {
   }, [external]);
   // Counted only for the people who can act on them: the others read them but do not decide.
   const pendingConflicts = useMemo(() => (canAct ? doc.listConflicts().filter((c) => c.status === 'pending').length : 0), [doc, version, canAct]);
+  const proposalsVersion = useRootVersion(doc, CONTRIBUTION_ROOTS.proposals);
+  const pendingProposals = useMemo(() => (canAct ? listProposals(doc.ydoc).filter((p) => p.status === 'pending').length : 0), [doc, proposalsVersion, canAct]);
   const title = meta.title || connection.weddingId;
   // Invitations are made with the session (the cookie): a pasted operator token cannot share.
   const canShare = session.csrf !== undefined && session.claims.role === 'planner';
@@ -145,6 +148,7 @@ export function WeddingView(props: Props) {
                 <a href={`/w/${connection.weddingId}/${t.view}`} aria-current={t.view === current ? 'page' : undefined} onClick={linkHandler(props.navigate, route)}
                   onPointerEnter={preload} onFocus={preload}>
                   {t.label}{t.view === 'conflicts' && pendingConflicts > 0 && <span class="badge">{pendingConflicts}<span class="sr-only"> waiting</span></span>}
+                  {t.view === 'proposals' && pendingProposals > 0 && <span class="badge">{pendingProposals}<span class="sr-only"> to decide</span></span>}
                 </a>
               </li>
             );
