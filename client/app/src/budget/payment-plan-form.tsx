@@ -6,6 +6,7 @@ import { clearSent } from '../ui/clear-sent.ts';
 import { useAnnounce } from '../ui/use-announcer.ts';
 import { createPaymentPlan, type TokenSource } from './budget-api.ts';
 import { dueLabel, money } from './payment-state.ts';
+import { CURRENCIES, defaultCurrency } from './default-currency.ts';
 import { PROCESSORS, orList, processorHint } from './processor-hint.ts';
 
 interface Props {
@@ -19,8 +20,6 @@ interface Props {
 type Milestone = (typeof PAYMENT_MILESTONES)[number];
 interface Row { key: number; milestone: Milestone; weight: string; due: string; description: string }
 
-const CURRENCIES = ['GBP', 'EUR', 'USD', 'CAD', 'AUD', 'NZD', 'CHF', 'SEK', 'NOK', 'DKK', 'JPY'] as const;
-
 let nextKey = 0;
 const row = (milestone: Milestone, weight: string): Row => ({ key: nextKey++, milestone, weight, due: '', description: '' });
 
@@ -33,7 +32,8 @@ export function PaymentPlanForm({ doc, version, weddingId, token, onCreated }: P
   const announce = useAnnounce();
   const vendors = useMemo(() => doc.listVendors(), [doc, version]);
   const [vendorId, setVendorId] = useState('');
-  const [currency, setCurrency] = useState<string>('GBP');
+  // The wedding's currency so far, or its place's (a Lisbon wedding starts in EUR): couple trial.
+  const [currency, setCurrency] = useState<string>(() => defaultCurrency(doc.listPayments(), doc.getMeta().timezone ?? null));
   const [total, setTotal] = useState('');
   const [processor, setProcessor] = useState('');
   // Processors connected to this wedding; null until known (then every choice stays open, and the
