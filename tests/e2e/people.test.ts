@@ -272,6 +272,9 @@ describe('planner app: people and sessions', () => {
     closeAfterTest(visitor.context);
     await visitor.page.goto(new URL(new URL(plannerUrl).pathname, t.httpUrl).toString());
     await visitor.page.getByRole('button', { name: 'Sign in to accept' }).click();
+    // The sign-in page on the way to an invitation says so, without the demo or the operators' token.
+    await waitFor(() => visitor.page.getByRole('heading', { name: 'Sign in to accept your invitation', level: 1 }).isVisible(), 'the invitation’s sign-in');
+    expect(await visitor.page.getByRole('heading', { name: 'Use a token' }).count()).toBe(0);
     await visitor.page.getByLabel('E-mail address').fill('sam@studio.example');
     if (emailLinks) {
       const asked = visitor.page.waitForRequest((r) => r.url().endsWith('/api/auth/email-link'));

@@ -16,18 +16,31 @@ interface Props {
 /**
  * Sign-in: an e-mail link (POST /api/auth/email-link), the OpenID Connect providers the server
  * offers (GET /api/auth/providers), and, for operators, a WedSync token pasted or from the
- * `/#token=…` link that `npm start` prints.
+ * `/#token=…` link that `npm start` prints. It is the door for planners, couples and vendors alike,
+ * so it speaks to all of them; on the way to accepting an invitation (`redirect` an `/invite/…`
+ * path) it says only that, without the demo or the operators' token (couple trial: the page an
+ * invited couple met was written for planners and operators).
  */
 export function SignIn({ reason, redirect, onSignIn }: Props) {
+  const invited = redirect.startsWith('/invite/');
   return (
     <main id="main" class="sign-in">
-      <h1>WedSync planner</h1>
-      <p>Co-edit a wedding's timeline with your colleagues, online or offline.</p>
+      {invited ? (
+        <>
+          <h1>Sign in to accept your invitation</h1>
+          <p>Sign in with your e-mail or an account below; you come back to the invitation afterwards.</p>
+        </>
+      ) : (
+        <>
+          <h1>WedSync</h1>
+          <p>One plan for the whole wedding: planners, the couple and every vendor see each change as it happens, online or offline.</p>
+        </>
+      )}
       {reason && <p class="notice" role="alert">{reason}</p>}
-      <TryDemo />
+      {!invited && <TryDemo />}
       <EmailLinkForm redirect={redirect} />
       <ProviderButtons redirect={redirect} />
-      <TokenForm onSignIn={onSignIn} />
+      {!invited && <TokenForm onSignIn={onSignIn} />}
     </main>
   );
 }
