@@ -8,6 +8,7 @@ import { plannerBuild } from './support/planner-build.ts';
 import { closeAfterTest, startPlannerServer } from './support/planner-server.ts';
 import { seedWedding } from './support/seed.ts';
 import { row, waitSyncState } from './support/timeline-page.ts';
+import { smallTapTargets } from './support/tap-targets.ts';
 
 let browser: Browser;
 let dist: string;
@@ -73,6 +74,9 @@ describe('comments on an event: the couple asks, the planner answers, the photog
     // Nobody deletes another's comment: only the author's own has a Delete.
     expect(await vendor.page.locator('.event-comments .comment button').count()).toBe(0);
     expect(await couple.page.locator('.event-comments .comment button').count()).toBe(1);
+    // On the phone every control is big enough for a finger (couple trial: 23–32 px targets).
+    expect(await smallTapTargets(couple.page)).toEqual([]);
+    expect(await smallTapTargets(vendor.page)).toEqual([]);
     const { phoneOverflowPx } = await screenshotsAtBothWidths(couple.page, 'couple-event-comments');
     expect(phoneOverflowPx).toBe(0);
 
@@ -89,6 +93,16 @@ describe('comments on an event: the couple asks, the planner answers, the photog
     await couple.page.getByRole('link', { name: 'Vendors' }).click();
     await waitFor(() => couple.page.locator('#vendors-heading').isVisible(), 'the Vendors tab');
     expect(await couple.page.locator('.read-only-notice').count()).toBe(0);
+    // Every tab the couple and the vendor open on their phones: no control too small for a finger.
+    for (const [who, tabs] of [[couple, ['Our day', 'Proposals', 'Budget', 'Inbox', 'Conflicts', 'Integrations', 'Run-of-show']], [vendor, ['Vendors', 'Budget', 'Inbox', 'Run-of-show']]] as const) {
+      for (const name of tabs) {
+        const link = who.page.getByRole('link', { name, exact: true });
+        await link.click();
+        await waitFor(async () => (await link.getAttribute('aria-current')) === 'page' && (await who.page.locator('main h2').first().isVisible())
+          && !(await who.page.getByText(/^(Loading|Reading)/).count()), `the ${name} tab`);
+        expect(await smallTapTargets(who.page), name).toEqual([]);
+      }
+    }
     for (const tab of [couple, planner, vendor]) expect(appErrors(tab.errors)).toEqual([]);
   }, 120_000);
 });
