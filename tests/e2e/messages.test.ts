@@ -104,6 +104,8 @@ describe('planner app: messages and the vendor inbox', () => {
     // Sent now, shown in the wedding's zone (Europe/London) with its date.
     expect(await inboxed.locator('.message-meta').textContent()).toMatch(/\d{2}:\d{2}/);
     expect(await inboxed.locator('.tag').first().textContent()).toBe('High priority');
+    // Who sent it, by name (GET /api/weddings/:id/people).
+    await waitFor(async () => (await inboxed.locator('.message-from').textContent()) === 'From Pat Planner (planner)', 'the sender named');
     expect(await v.locator('.inbox .notice').textContent()).toContain('1 message asks you to confirm');
     expect(await seriousAxeViolations(v)).toEqual([]);
     expect((await screenshotsAtBothWidths(v, 'messages-vendor-inbox')).phoneOverflowPx).toBe(0);
@@ -172,8 +174,13 @@ describe('planner app: messages and the vendor inbox', () => {
     const coupleInbox = coupleTab.page.locator('.inbox li.message');
     await waitFor(async () => (await coupleInbox.count()) > 0, 'the couple’s inbox');
     expect(await coupleInbox.locator('h3').allTextContents()).toEqual(['Weather emergency']);
+    // The tab counts what waits for their acknowledgement, and drops it once acknowledged.
+    const inboxTab = coupleTab.page.getByRole('link', { name: /^Inbox/ });
+    await waitFor(async () => (await inboxTab.textContent()) === 'Inbox1 to acknowledge', 'the Inbox tab’s count');
+    expect(await coupleInbox.locator('.message-from').textContent()).toBe('From Pat Planner (planner)');
     await coupleInbox.getByRole('button', { name: /^Acknowledge/ }).click();
     await waitFor(async () => (await coupleInbox.locator('.ack-state').textContent())?.startsWith('You acknowledged this'), 'the couple’s acknowledgement');
+    await waitFor(async () => (await inboxTab.textContent()) === 'Inbox', 'the count gone');
     const storm = p.locator('.message-log li.message', { hasText: 'Weather emergency' });
     await waitFor(async () => (await storm.locator('tr[data-recipient-id="con_couple"] .ack-state').textContent())?.startsWith('Acknowledged'), 'the couple’s acknowledgement on the planner’s screen');
     expect(appErrors(coupleTab.errors)).toEqual([]);

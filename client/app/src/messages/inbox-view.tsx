@@ -1,11 +1,12 @@
 import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
-import type { MessageListResponse } from '../../../sdk/index.ts';
 import { describeApiError } from '../api/api-client.ts';
 import type { Session } from '../session/token.ts';
 import { humanize } from '../ui/labels.ts';
 import { useAnnounce } from '../ui/use-announcer.ts';
-import { acknowledgedAt as recipientAckAt, messageTitle, messageTypeLabel, momentLabel } from './message-labels.ts';
+import { messageTitle, messageTypeLabel, momentLabel } from './message-labels.ts';
+import { acknowledgedAt, waitingCount, type InboxEntry } from './inbox-waiting.ts';
 import { MessagesClient } from './messages-api.ts';
+import { authorLabel, useAuthorNames } from '../comments/comment-authors.ts';
 
 /**
  * The inbox is asked for again this often while it is open (ms). Vendors and the couple do not
@@ -14,16 +15,18 @@ import { MessagesClient } from './messages-api.ts';
  */
 export const INBOX_REFRESH_MS = 5_000;
 
-type Entry = MessageListResponse['messages'][number];
+type Entry = InboxEntry;
 
 interface Props {
   session: Session;
   weddingId: string;
   timeZone: string;
+  /** Told how many messages wait for an acknowledgement after every load and acknowledgement (the tab's count). */
+  onWaiting?(count: number): void;
 }
 
 /** A vendor's or the couple's messages from the planner and the server, to read and acknowledge. */
-export function InboxView({ session, weddingId, timeZone }: Props) {
+export function InboxView({ session, weddingId, timeZone, onWaiting }: Props) {
   const announce = useAnnounce();
   const client = useMemo(() => new MessagesClient(session, weddingId), [session.refresh ?? session.token, weddingId]);
   const [entries, setEntries] = useState<Entry[] | null>(null);
@@ -62,7 +65,13 @@ export function InboxView({ session, weddingId, timeZone }: Props) {
     }
   };
 
-  const waiting = entries?.filter((e) => e.message.requiresAck && !isAcknowledged(e)).length ?? 0;
+  const waiting = entries ? waitingCount(entries) : 0;
+  useEffect(() => { if (entries) onWaiting?.(waiting); }, [entries, waiting]);
+  const tokenSource = useMemo(() => session.refresh ?? (() => Promise.resolve(session.token)), [session]);
+  const senders = useAuthorNames(weddingId, tokenSource, entries?.map((e) => e.message.senderId).filter((id) => id !== AUTOMATIC) ?? []);
+  // Only planners and admins send messages; the server's own (reminders, notices) are "wedsync".
+  const from = (senderId: string) => senderId === AUTOMATIC ? 'WedSync (sent automatically)'
+    : senders.has(senderId) ? authorLabel(senderId, session.claims.sub, senders.get(senderId), []) : 'The planner';
 
   return (
     <section class="inbox" aria-labelledby="inbox-heading" aria-busy={entries === null && !error}>
@@ -81,6 +90,7 @@ export function InboxView({ session, weddingId, timeZone }: Props) {
               <li key={m.id} class={`message priority-${m.priority}`} data-message-id={m.id} aria-labelledby={`inbox-${m.id}`}>
                 <h3 id={`inbox-${m.id}`}>{messageTitle(m)}</h3>
                 <p class="message-meta">
+                  <span class="message-from">From {from(m.senderId)}</span>
                   <span>{momentLabel(m.at, timeZone)}</span>
                   <span>{messageTypeLabel(m.type)}</span>
                   {m.priority !== 'normal' && <span class={`tag priority-${m.priority}`}>{humanize(m.priority)} priority</span>}
@@ -99,9 +109,5 @@ export function InboxView({ session, weddingId, timeZone }: Props) {
   );
 }
 
-/** The caller's acknowledgement (the list is narrowed to their own recipient entries). */
-function acknowledgedAt(e: Entry): string | null {
-  return e.message.recipientIds.map((id) => recipientAckAt(e.message, id)).find((at) => at !== null) ?? null;
-}
-
-const isAcknowledged = (e: Entry) => acknowledgedAt(e) !== null;
+/** The sender id of what the server writes itself (reminders, integration notices, escalations). */
+const AUTOMATIC = 'wedsync';

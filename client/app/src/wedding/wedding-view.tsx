@@ -16,6 +16,7 @@ import {
   SECTION_CHUNKS, ShareDialog, SnapshotsView, VendorsView,
 } from './lazy-sections.ts';
 import { OfflineCopyNotice } from './offline-copy-notice.tsx';
+import { useInboxWaiting } from '../messages/inbox-waiting.ts';
 import { ReadOnlyNotice } from './read-only-notice.tsx';
 import { RestoreBanner } from './restore-banner.tsx';
 import type { SyncState } from './sync-state.ts';
@@ -87,6 +88,8 @@ export function WeddingView(props: Props) {
   // Counted only for the people who can act on them: the others read them but do not decide.
   const pendingConflicts = useMemo(() => (canAct ? doc.listConflicts().filter((c) => c.status === 'pending').length : 0), [doc, version, canAct]);
   const proposalsVersion = useRootVersion(doc, CONTRIBUTION_ROOTS.proposals);
+  const readsInbox = session.claims.role === 'couple' || session.claims.role === 'vendor';
+  const [inboxWaiting, setInboxWaiting] = useInboxWaiting(session, connection.weddingId, readsInbox && view !== 'inbox');
   const pendingProposals = useMemo(() => (canAct ? listProposals(doc.ydoc).filter((p) => p.status === 'pending').length : 0), [doc, proposalsVersion, canAct]);
   const title = meta.title || connection.weddingId;
   // Invitations are made with the session (the cookie): a pasted operator token cannot share.
@@ -149,6 +152,7 @@ export function WeddingView(props: Props) {
                   onPointerEnter={preload} onFocus={preload}>
                   {t.label}{t.view === 'conflicts' && pendingConflicts > 0 && <span class="badge">{pendingConflicts}<span class="sr-only"> waiting</span></span>}
                   {t.view === 'proposals' && pendingProposals > 0 && <span class="badge">{pendingProposals}<span class="sr-only"> to decide</span></span>}
+                  {t.view === 'inbox' && inboxWaiting > 0 && <span class="badge">{inboxWaiting}<span class="sr-only"> to acknowledge</span></span>}
                 </a>
               </li>
             );
@@ -188,7 +192,7 @@ export function WeddingView(props: Props) {
           token={session.token} navigate={props.navigate} />}
         {current === 'integrations' && <IntegrationsView weddingId={connection.weddingId} token={session.token} account={session.csrf !== undefined} navigate={props.navigate} doc={doc} timeZone={timeZone ?? 'UTC'} />}
         {current === 'messages' && <MessagesView doc={doc} version={version} session={session} weddingId={connection.weddingId} timeZone={timeZone ?? 'UTC'} />}
-        {current === 'inbox' && <InboxView session={session} weddingId={connection.weddingId} timeZone={timeZone ?? 'UTC'} />}
+        {current === 'inbox' && <InboxView session={session} weddingId={connection.weddingId} timeZone={timeZone ?? 'UTC'} onWaiting={setInboxWaiting} />}
         {current === 'our-day' && <OurDayView doc={doc} version={version} timeZone={timeZone} writer={session.claims} origin={origin} />}
         {current === 'proposals' && (timeZone ? (
           <ProposalsView doc={doc} version={version} timeZone={timeZone} sub={session.claims.sub} origin={origin} mode={session.claims.role === 'couple' ? 'propose' : 'decide'} />
