@@ -162,7 +162,9 @@ export async function connectWedding(options: ConnectOptions): Promise<WeddingCo
   let recovering = false;
   const awaitingFirstAuth = new WeakSet<SizedProvider>();
 
-  let status: ConnectionStatus = 'disconnected';
+  // Its own socket starts opening at once unless told not to: that is "connecting", not "disconnected"
+  // (couple trial: a new wedding's first paint said Offline). A shared socket's status is read on attach.
+  let status: ConnectionStatus = !shared && options.connect !== false ? 'connecting' : 'disconnected';
   let readOnly = false;
   let failure: WedSyncClientError | undefined;
   let destroyed = false;

@@ -1,3 +1,4 @@
+import net from 'node:net';
 import type * as Y from 'yjs';
 import { describe, expect, it } from 'vitest';
 import { connectWedding, createFileStore, type LocalStore } from '../../client/sdk/node.ts';
@@ -45,5 +46,27 @@ describe('connectWedding with a local store', () => {
     fail(new Error('quota exceeded'));
     await expect(opening).rejects.toThrow('quota exceeded');
     await waitFor(async () => (await openSockets(t)) === before, 'the socket closed again');
+  });
+
+  it('is "connecting" from the start while its socket opens, never "disconnected" first; told not to connect, "disconnected" (couple trial: a first paint said Offline)', async () => {
+    // A server that takes the TCP connection and never answers the WebSocket handshake: the socket stays opening.
+    const sockets: net.Socket[] = [];
+    const silent = net.createServer((s) => { sockets.push(s); });
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const url = `ws://127.0.0.1:${(silent.address() as net.AddressInfo).port}`;
+    const seen: string[] = [];
+    const conn = await connectWedding({ url, weddingId: 'w1', token: 'unused' });
+    const idle = await connectWedding({ url, weddingId: 'w1', token: 'unused', connect: false });
+    try {
+      seen.push(conn.status);
+      conn.onStatus((s) => seen.push(s));
+      await waitFor(() => sockets.length === 1, 'the socket opening');
+      expect(seen).toEqual(['connecting']);
+      expect(idle.status).toBe('disconnected');
+    } finally {
+      await Promise.all([conn.destroy(), idle.destroy()]);
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => silent.close(r));
+    }
   });
 });

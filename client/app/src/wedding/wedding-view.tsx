@@ -91,7 +91,9 @@ export function WeddingView(props: Props) {
   const readsInbox = session.claims.role === 'couple' || session.claims.role === 'vendor';
   const [inboxWaiting, setInboxWaiting] = useInboxWaiting(session, connection.weddingId, readsInbox && view !== 'inbox');
   const pendingProposals = useMemo(() => (canAct ? listProposals(doc.ydoc).filter((p) => p.status === 'pending').length : 0), [doc, proposalsVersion, canAct]);
-  const title = meta.title || connection.weddingId;
+  // Before the first sync an empty copy has no title yet: not its id (couple trial: a first paint showed it).
+  const opening = !meta.title && (props.sync === 'connecting' || props.sync === 'syncing') && doc.meta.size === 0;
+  const title = meta.title || (opening ? 'Opening the wedding…' : connection.weddingId);
   // Invitations are made with the session (the cookie): a pasted operator token cannot share.
   const canShare = session.csrf !== undefined && session.claims.role === 'planner';
   const [sharing, setSharing] = useState(false);
