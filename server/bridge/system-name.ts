@@ -7,7 +7,8 @@ import { shortSystemName } from '../../schema/api/system-names.ts';
  */
 export function systemNameOf(system: string, configuration: Record<string, unknown>): string {
   if (system === 'preset' && typeof configuration.preset === 'string') {
-    try { return presetFor(configuration.preset).name; } catch { return 'a preset'; }
+    // A preset this version does not have (removed, or from a newer version) is named by its id.
+    try { return presetFor(configuration.preset).name; } catch { return `Preset “${configuration.preset}”`; }
   }
   return shortSystemName(system);
 }

@@ -104,17 +104,33 @@ describe('planner app: a connection’s settings', () => {
     expect(await stored()).toMatchObject({ label: 'Studio bookings', status: 'active', configuration: { apiBase: sb.url, referenceQuestion: 'Booking code' } });
     expect(sb.liveSubscriptions()).toHaveLength(1);
 
-    // ── disconnect: asked first, naming the weddings; dismissed, nothing happens ──
+    // ── the catalogue unreachable, and a colleague renames it while the form is open: the name and
+    //    routing still save, and saving the routing does not put the old name back ──
+    await page.route('**/api/integrations/catalog', (r) => r.abort());
     await card.getByRole('button', { name: 'Settings of Studio bookings' }).click();
+    const again = card.getByRole('form', { name: 'Settings of Studio bookings' });
+    await waitFor(async () => ((await again.getByRole('alert').textContent()) ?? '').endsWith('The name and routing can still be saved.'), 'the catalogue’s failure said');
+    expect(await api(t, `/api/connections/${id}`, token, { method: 'PATCH', json: { label: 'Sam’s bookings' } }).then((r) => r.status)).toBe(200);
+    await again.getByLabel('Put a record in a wedding without asking when the match is').selectOption({ label: '90 % sure or more' });
+    expect(await again.getByRole('button', { name: 'Save settings' }).isDisabled()).toBe(false);
+    await again.getByRole('button', { name: 'Save settings' }).click();
+    await again.waitFor({ state: 'detached' });
+    expect(await stored()).toMatchObject({ label: 'Sam’s bookings', autoMatchConfidence: 0.9 });
+    await page.unroute('**/api/integrations/catalog');
+    await page.reload();
+    await card.waitFor();
+
+    // ── disconnect: asked first, naming the weddings; dismissed, nothing happens ──
+    await card.getByRole('button', { name: 'Settings of Sam’s bookings' }).click();
     const asked = nextDialog(page, false);
-    await card.getByRole('button', { name: 'Disconnect Studio bookings' }).click();
+    await card.getByRole('button', { name: 'Disconnect Sam’s bookings' }).click();
     expect(await asked).toContain(`It stops syncing with 2 weddings (${ANA.meta.title}, ${CHLOE.meta.title}) at once.`);
     expect((await api(t, `/api/connections/${id}`, token)).status).toBe(200);
 
     const accepted = nextDialog(page, true);
-    await card.getByRole('button', { name: 'Disconnect Studio bookings' }).click();
+    await card.getByRole('button', { name: 'Disconnect Sam’s bookings' }).click();
     await accepted;
-    await page.locator('p.notice', { hasText: 'Studio bookings is disconnected; its 2 weddings no longer sync with it.' }).waitFor();
+    await page.locator('p.notice', { hasText: 'Sam’s bookings is disconnected; its 2 weddings no longer sync with it.' }).waitFor();
     await card.waitFor({ state: 'detached' });
     await waitFor(async () => (await page.evaluate(() => document.activeElement?.id ?? '')) === 'connections-heading', 'focus on the list’s heading');
     expect((await api(t, `/api/connections/${id}`, token)).status).toBe(404);

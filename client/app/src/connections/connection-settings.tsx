@@ -33,6 +33,10 @@ export function ConnectionSettingsForm({ connection: c, name, titleOf, onSave, o
   const [fields, setFields] = useState<FormField[] | null>(null);
   const [initial, setInitial] = useState<FormValues>({});
   const [values, setValues] = useState<FormValues>({});
+  // What the form opened with: a save sends only what the person changed from it, so a change made
+  // elsewhere meanwhile (a colleague's rename, seen on refresh) is not put back by saving another field.
+  const [opened] = useState(() => ({ label: c.label, autoCreate: c.autoCreateWeddings, confidence: c.autoMatchConfidence }));
+  const [catalogueFailed, setCatalogueFailed] = useState(false);
   const [label, setLabel] = useState(c.label);
   const [autoCreate, setAutoCreate] = useState(c.autoCreateWeddings);
   const [confidence, setConfidence] = useState(c.autoMatchConfidence);
@@ -52,7 +56,12 @@ export function ConnectionSettingsForm({ connection: c, name, titleOf, onSave, o
       setFields(shown);
       setInitial(stored);
       setValues(stored);
-    }, (error: Error) => { if (error.name !== 'AbortError') setProblem(describeApiError(error, 'Loading the settings')); });
+    }, (error: Error) => {
+      if (error.name === 'AbortError') return;
+      // The name and routing are still saved; only the system's own settings wait for the catalogue.
+      setCatalogueFailed(true);
+      setProblem(`${describeApiError(error, 'Loading the system’s own settings')} The name and routing can still be saved.`);
+    });
     return () => controller.abort();
   }, [c.connectionId]);
 
@@ -61,9 +70,9 @@ export function ConnectionSettingsForm({ connection: c, name, titleOf, onSave, o
     const changed = changedSettings(fields ?? [], initial, values);
     if (!changed.ok) { setErrors(changed.errors); setProblem('Some settings need fixing: see the messages at the fields.'); return; }
     const change: ConnectionSettingsBody = {
-      ...(label.trim() !== c.label ? { label: label.trim() } : {}),
-      ...(autoCreate !== c.autoCreateWeddings ? { autoCreateWeddings: autoCreate } : {}),
-      ...(confidence !== c.autoMatchConfidence ? { autoMatchConfidence: confidence } : {}),
+      ...(label.trim() !== opened.label ? { label: label.trim() } : {}),
+      ...(autoCreate !== opened.autoCreate ? { autoCreateWeddings: autoCreate } : {}),
+      ...(confidence !== opened.confidence ? { autoMatchConfidence: confidence } : {}),
       ...(Object.keys(changed.patch.configuration).length ? { configuration: changed.patch.configuration } : {}),
       ...(Object.keys(changed.patch.credentials).length ? { credentials: changed.patch.credentials } : {}),
     };
@@ -141,11 +150,11 @@ export function ConnectionSettingsForm({ connection: c, name, titleOf, onSave, o
           </div>
         </>
       )}
-      {fields === null && !problem && <p class="muted" role="status">Loading the settings…</p>}
+      {fields === null && !catalogueFailed && <p class="muted" role="status">Loading the settings…</p>}
       {configuration.length > 0 && <details ref={ownSection}><summary>{name}’s own settings</summary>{configuration.map(input)}</details>}
       {credentials.length > 0 && <details ref={keySection}><summary>A new key for {name}</summary>{credentials.map(input)}</details>}
       <div class="form-actions">
-        <button type="submit" class="primary" disabled={busy || fields === null}>Save settings</button>{' '}
+        <button type="submit" class="primary" disabled={busy || (fields === null && !catalogueFailed)}>Save settings</button>{' '}
         <button type="button" disabled={busy} onClick={onClose}>Cancel</button>
       </div>
       <div class="danger-zone">
