@@ -106,6 +106,10 @@ export type MessageListResponse = z.infer<typeof MessageListResponse>;
 
 /** `POST /api/weddings/:id/messages/:messageId/ack`: a vendor acknowledges for itself; planners may for anyone. */
 export const AckBody = z.object({ recipientId: EntityId.optional() }).strict();
+
+/** `POST /api/weddings/:id/messages/:messageId/reply`: a vendor's or the couple's answer to a message to them. */
+export const MessageReplyBody = z.object({ body: z.string().trim().min(1).max(4000) }).strict();
+export type MessageReplyBody = z.infer<typeof MessageReplyBody>;
 export const AckResponse = z.object({ messageId: z.string(), recipientId: z.string(), acknowledgedAt: z.string() });
 export type AckResponse = z.infer<typeof AckResponse>;
 
@@ -187,6 +191,7 @@ export const COMMS_ROUTES: RouteContract[] = [
   { method: 'get', path: '/api/weddings/{weddingId}/messages/channels', summary: 'Which channels are connected for this wedding (planners and admins): the compose form offers these', auth: 'bearer', responses: { 200: MessageChannelsResponse, ...errors } },
   { method: 'get', path: '/api/weddings/{weddingId}/messages/{messageId}', summary: 'A message with every send, acknowledgement and the escalation state (a vendor or the couple: only a message to them, with their own sends)', auth: 'bearer', responses: { 200: MessageStatusResponse, ...errors } },
   { method: 'post', path: '/api/weddings/{weddingId}/messages/{messageId}/ack', summary: 'Acknowledge a message (vendors for themselves, the couple for its couple contacts, planners for anyone)', auth: 'bearer', body: AckBody, responses: { 200: AckResponse, ...errors } },
+  { method: 'post', path: '/api/weddings/{weddingId}/messages/{messageId}/reply', summary: 'Reply to a message (vendors and the couple, to a message to them): sent to the planner who wrote it, or every planner of the wedding for an automatic one, on their channels', auth: 'bearer', body: MessageReplyBody, responses: { 201: SendResponse, ...errors } },
   { method: 'post', path: '/api/weddings/{weddingId}/emergency', summary: 'Emergency broadcast with acknowledgement tracking and escalation', auth: 'bearer', body: EmergencyBody, responses: { 201: EmergencyResponse, ...errors } },
   { method: 'get', path: '/api/weddings/{weddingId}/notifications/settings', summary: 'What the wedding does with automatic messages (off, ask, automatic) and the quiet period', auth: 'bearer', responses: { 200: NotificationSettings, ...errors } },
   { method: 'put', path: '/api/weddings/{weddingId}/notifications/settings', summary: 'Change what the wedding does with automatic messages (planners and admins)', auth: 'bearer', body: NotificationSettingsBody, responses: { 200: NotificationSettings, ...errors } },

@@ -1,3 +1,4 @@
+import { MessageReplies } from './message-replies.ts';
 import { AckLinks } from './ack-links.ts';
 import { AdapterNotices } from './adapter-notices.ts';
 import type { CommsContext, CommsDeps } from './comms-context.ts';
@@ -37,6 +38,7 @@ export class CommsService {
   readonly changes: CommsChanges;
   readonly writer: MessageWriter;
   readonly messages: MessagesApi;
+  readonly replies: MessageReplies;
   readonly notifier: Notifier;
   readonly notifications: NotificationsApi;
   private readonly storage: CommsStorage;
@@ -59,6 +61,7 @@ export class CommsService {
     new MessageDelivery(ctx, this.ackLinks);
     this.escalations = new EscalationRunner(ctx, storage.watch, this.writer);
     this.messages = new MessagesApi(ctx, this.writer, storage.watch, this.ackLinks);
+    this.replies = new MessageReplies(ctx, this.writer);
     this.notifier = new Notifier(ctx, this.jobs, storage.notifications, this.writer);
     this.notifications = new NotificationsApi(ctx, storage.notifications, this.notifier);
     const notices = new AdapterNotices(ctx, this.writer, {

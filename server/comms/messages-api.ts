@@ -265,12 +265,22 @@ export class MessagesApi {
       const own = ownRecipientIds(p, w);
       // The log is in the order written: reversed, then a stable sort by time keeps that order within a millisecond.
       const messages = w.listMessages().reverse()
-        .map((m) => messageFor(m, own))
+        .map((m) => (ownReply(p, m) ? m : messageFor(m, own)))
         .filter((m): m is Message => m !== null)
         .sort((a, b) => b.at.localeCompare(a.at));
       return { messages: messages.map((message) => ({ message, recipients: recipientsOf(w, message) })) };
     });
   }
+}
+
+/**
+ * A reply the caller's side wrote (message-replies.ts), listed with their messages: the couple's
+ * by either of them, a vendor's by anyone acting as that vendor.
+ */
+function ownReply(p: Principal, m: Message): boolean {
+  if (m.type !== 'reply') return false;
+  if (p.role === 'couple') return m.context.fromRole === 'couple';
+  return p.role === 'vendor' && !!p.vendorId && m.context.vendorId === p.vendorId;
 }
 
 /**

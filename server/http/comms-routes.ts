@@ -1,5 +1,5 @@
 import { Hono, type Context } from 'hono';
-import { AckBody, EmergencyBody, NotificationSettingsBody, UnifiedMessageBody, WeddingIdField } from '../../schema/index.ts';
+import { AckBody, EmergencyBody, MessageReplyBody, NotificationSettingsBody, UnifiedMessageBody, WeddingIdField } from '../../schema/index.ts';
 import type { TokenService } from '../auth/tokens.ts';
 import type { CommsService } from '../comms/comms-service.ts';
 import { requireAuth, type AppEnv } from './auth-middleware.ts';
@@ -14,7 +14,7 @@ const weddingParam = (c: Context) => validate(WeddingIdField, c.req.param('weddi
  */
 export function commsRoutes(tokens: TokenService, comms: CommsService): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  const { messages, notifications } = comms;
+  const { messages, notifications, replies } = comms;
   app.use('/:weddingId/messages', requireAuth(tokens));
   app.use('/:weddingId/messages/*', requireAuth(tokens));
   app.use('/:weddingId/emergency', requireAuth(tokens));
@@ -28,6 +28,8 @@ export function commsRoutes(tokens: TokenService, comms: CommsService): Hono<App
     const body = await readJson(c, AckBody);
     return c.json(await messages.acknowledgeAs(c.get('principal'), weddingParam(c), c.req.param('messageId'), body.recipientId));
   });
+  app.post('/:weddingId/messages/:messageId/reply', async (c) =>
+    c.json(await replies.reply(c.get('principal'), weddingParam(c), c.req.param('messageId'), await readJson(c, MessageReplyBody)), 201));
   app.post('/:weddingId/emergency', async (c) => c.json(await messages.emergency(c.get('principal'), weddingParam(c), await readJson(c, EmergencyBody)), 201));
 
   app.get('/:weddingId/notifications/settings', async (c) => c.json(await notifications.settings(c.get('principal'), weddingParam(c))));

@@ -122,6 +122,21 @@ describe('planner app: messages and the vendor inbox', () => {
     await waitFor(async () => (await photoRow.locator('.ack-state').textContent())?.startsWith('Acknowledged'), 'the acknowledgement on the planner’s screen');
     expect(await logged.locator('.ack-count').textContent()).toBe('1 of 1 acknowledged');
 
+    // ── The photographer replies from the inbox: it shows under the message, reaches Pat (in the log, live, and by e-mail).
+    await inboxed.getByRole('button', { name: 'Reply to “Final timings”' }).click();
+    await inboxed.getByRole('button', { name: 'Send reply to “Final timings”' }).click();
+    expect(await inboxed.getByRole('alert').textContent()).toBe('Write your reply first, then send it.');
+    await inboxed.getByLabel('Your reply to Pat Planner').fill('Could we start the first look at 12:45? The light is better.');
+    await inboxed.getByRole('button', { name: 'Send reply to “Final timings”' }).click();
+    await waitFor(async () => (await inboxed.locator('[role="status"]').textContent()) === 'Reply sent to Pat Planner.', 'the reply sent');
+    await waitFor(async () => (await inboxed.locator('.message-reply .message-from').textContent()) === 'You', 'the reply under the message');
+    expect(await inboxed.locator('.message-reply .message-body').textContent()).toBe('Could we start the first look at 12:45? The light is better.');
+    const replied = p.locator('.message-log li.message', { hasText: 'Re: Final timings' });
+    await waitFor(() => replied.isVisible(), 'the reply in the planner’s log');
+    expect(await replied.locator('.message-from').textContent()).toBe('Reply from Lens & Light to “Final timings”');
+    const answer = await waitFor(() => smtp.to('pat@studio.example').find((m) => m.subject.startsWith('Re: Final timings')), 'the reply e-mailed to Pat');
+    expect(answer.text).toContain('Could we start the first look at 12:45?');
+
     // ── An automatic message: the ceremony moves (another peer); the batch waits for the planner, who discards it.
     seeder.doc.upsertEvent({ id: 'evt_ceremony', start: `${WEDDING_DATE}T15:00:00+01:00`, end: `${WEDDING_DATE}T15:45:00+01:00` });
     await seeder.whenAcknowledged();

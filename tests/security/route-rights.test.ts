@@ -99,6 +99,8 @@ const WALK: Record<string, Walk> = {
   'GET /api/weddings/{weddingId}/messages/channels': { allowed: WRITERS, request: () => ({ path: '/api/weddings/w1/messages/channels' }) },
   'GET /api/weddings/{weddingId}/messages/{messageId}': { allowed: ['admin', 'planner', 'couple', 'vendor'], request: () => ({ path: '/api/weddings/w1/messages/m_missing' }) },
   // Vendors acknowledge for themselves: the walk acknowledges for another vendor.
+  // A reply is the answer of a message's recipient: vendors and the couple; planners write a new message.
+  'POST /api/weddings/{weddingId}/messages/{messageId}/reply': { allowed: ['couple', 'vendor'], request: () => ({ path: '/api/weddings/w1/messages/m_missing/reply', body: { body: 'Thanks' } }) },
   'POST /api/weddings/{weddingId}/messages/{messageId}/ack': { allowed: WRITERS, request: () => ({ path: '/api/weddings/w1/messages/m_missing/ack', body: { recipientId: 'florist' } }) },
   'POST /api/weddings/{weddingId}/emergency': { allowed: WRITERS, request: () => ({ path: '/api/weddings/w1/emergency', body: { kind: 'weather', message: 'Storm', severity: 'high' } }) },
   'GET /api/weddings/{weddingId}/notifications/settings': { allowed: WRITERS, request: () => ({ path: '/api/weddings/w1/notifications/settings' }) },

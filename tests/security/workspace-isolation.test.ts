@@ -82,6 +82,7 @@ const BEARER: Record<string, Walk> = {
   'GET /api/weddings/{weddingId}/messages/channels': { request: (b) => ({ path: `/api/weddings/${b.weddingId}/messages/channels` }) },
   'GET /api/weddings/{weddingId}/messages/{messageId}': { request: (b) => ({ path: `/api/weddings/${b.weddingId}/messages/m_missing` }) },
   'POST /api/weddings/{weddingId}/messages/{messageId}/ack': { request: (b) => ({ path: `/api/weddings/${b.weddingId}/messages/m_missing/ack`, body: { recipientId: 'photo' } }) },
+  'POST /api/weddings/{weddingId}/messages/{messageId}/reply': { request: (b) => ({ path: `/api/weddings/${b.weddingId}/messages/m_missing/reply`, body: { body: 'Thanks' } }) },
   'POST /api/weddings/{weddingId}/emergency': { request: (b) => ({ path: `/api/weddings/${b.weddingId}/emergency`, body: { kind: 'weather', message: 'Storm', severity: 'high' } }) },
   'GET /api/weddings/{weddingId}/notifications/settings': { request: (b) => ({ path: `/api/weddings/${b.weddingId}/notifications/settings` }) },
   'PUT /api/weddings/{weddingId}/notifications/settings': { request: (b) => ({ path: `/api/weddings/${b.weddingId}/notifications/settings`, body: { mode: 'ask' } }) },

@@ -5,6 +5,7 @@ import { humanize } from '../ui/labels.ts';
 import { useAnnounce } from '../ui/use-announcer.ts';
 import { messageTitle, messageTypeLabel, momentLabel } from './message-labels.ts';
 import { acknowledgedAt, waitingCount, type InboxEntry } from './inbox-waiting.ts';
+import { ReplyForm } from './reply-form.tsx';
 import { MessagesClient } from './messages-api.ts';
 import { authorLabel, useAuthorNames } from '../comments/comment-authors.ts';
 
@@ -68,7 +69,11 @@ export function InboxView({ session, weddingId, timeZone, onWaiting }: Props) {
   const waiting = entries ? waitingCount(entries) : 0;
   useEffect(() => { if (entries) onWaiting?.(waiting); }, [entries, waiting]);
   const tokenSource = useMemo(() => session.refresh ?? (() => Promise.resolve(session.token)), [session]);
+  // Replies (theirs, or their side's) are listed under the message they answer; one whose message is gone stands alone.
+  const { messages, repliesTo } = useMemo(() => threads(entries ?? []), [entries]);
   const senders = useAuthorNames(weddingId, tokenSource, entries?.map((e) => e.message.senderId).filter((id) => id !== AUTOMATIC) ?? []);
+  // A reply's writer, named by the server when it wrote it (message-replies.ts).
+  const replier = (m: InboxEntry['message']) => (m.senderId === session.claims.sub ? 'You' : `${m.context.fromName ?? 'Someone'}${m.context.fromRole === 'couple' ? ' (the couple)' : ''}`);
   // Only planners and admins send messages; the server's own (reminders, notices) are "wedsync".
   const from = (senderId: string) => senderId === AUTOMATIC ? 'WedSync (sent automatically)'
     : senders.has(senderId) ? authorLabel(senderId, session.claims.sub, senders.get(senderId), []) : 'The planner';
@@ -83,16 +88,18 @@ export function InboxView({ session, weddingId, timeZone, onWaiting }: Props) {
       {entries !== null && waiting > 0 && <p class="notice">{waiting} {waiting === 1 ? 'message asks' : 'messages ask'} you to confirm you have seen {waiting === 1 ? 'it' : 'them'}.</p>}
       {entries === null ? (!error && <p class="muted" role="status">Loading your messages…</p>) : entries.length === 0 ? <p class="empty">No messages for you yet.</p> : (
         <ol class="messages">
-          {entries.map((e) => {
+          {messages.map((e) => {
             const m = e.message;
+            const replies = repliesTo.get(m.id) ?? [];
+            const isReply = m.type === REPLY_TYPE;
             const ackedAt = acknowledgedAt(e);
             return (
               <li key={m.id} class={`message priority-${m.priority}`} data-message-id={m.id} aria-labelledby={`inbox-${m.id}`}>
                 <h3 id={`inbox-${m.id}`}>{messageTitle(m)}</h3>
                 <p class="message-meta">
-                  <span class="message-from">From {from(m.senderId)}</span>
+                  <span class="message-from">From {isReply ? replier(m) : from(m.senderId)}</span>
                   <span>{momentLabel(m.at, timeZone)}</span>
-                  <span>{messageTypeLabel(m.type)}</span>
+                  {!isReply && <span>{messageTypeLabel(m.type)}</span>}
                   {m.priority !== 'normal' && <span class={`tag priority-${m.priority}`}>{humanize(m.priority)} priority</span>}
                 </p>
                 <p class="message-body">{m.body}</p>
@@ -100,6 +107,20 @@ export function InboxView({ session, weddingId, timeZone, onWaiting }: Props) {
                   ? <p class="ack-state"><span class="tag ack-done">You acknowledged this {momentLabel(ackedAt, timeZone)}</span></p>
                   : <div class="form-actions"><button type="button" class="primary" disabled={acking === m.id} onClick={() => void acknowledge(e)}>
                     Acknowledge<span class="sr-only"> “{messageTitle(m)}”</span></button></div>)}
+                {replies.length > 0 && (
+                  <ol class="message-replies" aria-label={`Replies to “${messageTitle(m)}”`}>
+                    {replies.map((r) => (
+                      <li key={r.message.id} class="message-reply" data-message-id={r.message.id}>
+                        <p class="message-meta"><span class="message-from">{replier(r.message)}</span> <span>{momentLabel(r.message.at, timeZone)}</span></p>
+                        <p class="message-body">{r.message.body}</p>
+                      </li>
+                    ))}
+                  </ol>
+                )}
+                {!isReply && (
+                  <ReplyForm client={client} messageId={m.id} title={messageTitle(m)} onSent={() => void refresh()}
+                    to={m.senderId === AUTOMATIC ? 'the planners' : senders.get(m.senderId)?.name ?? 'the planner'} />
+                )}
               </li>
             );
           })}
@@ -108,6 +129,22 @@ export function InboxView({ session, weddingId, timeZone, onWaiting }: Props) {
     </section>
   );
 }
+
+/** Messages to show, newest first, and each one's replies, oldest first. */
+function threads(entries: readonly InboxEntry[]): { messages: InboxEntry[]; repliesTo: Map<string, InboxEntry[]> } {
+  const ids = new Set(entries.map((e) => e.message.id));
+  const repliesTo = new Map<string, InboxEntry[]>();
+  const messages: InboxEntry[] = [];
+  for (const e of entries) {
+    const to = e.message.type === REPLY_TYPE ? e.message.context.inReplyTo : undefined;
+    if (to && ids.has(to)) repliesTo.set(to, [e, ...(repliesTo.get(to) ?? [])]);
+    else messages.push(e);
+  }
+  return { messages, repliesTo };
+}
+
+/** The type of a vendor's or the couple's reply (server/comms/message-replies.ts). */
+const REPLY_TYPE = 'reply';
 
 /** The sender id of what the server writes itself (reminders, integration notices, escalations). */
 const AUTOMATIC = 'wedsync';

@@ -35,21 +35,28 @@ export function MessageLog({ doc, version, timeZone, ownId, client }: Props) {
     return (id: string, m?: Message) => names.get(id) ?? (m?.recipientNames?.[id] ? `${m.recipientNames[id]} (no longer in this wedding)` : 'Someone no longer in this wedding');
   }, [doc, version]);
 
+  const titles = useMemo(() => new Map(messages.map((m) => [m.id, messageTitle(m)])), [messages]);
+
   return (
     <section class="message-log" aria-labelledby="message-log-heading">
-      <h3 id="message-log-heading">Sent messages</h3>
+      <h3 id="message-log-heading">Messages and replies</h3>
       {messages.length === 0 ? <p class="empty">No messages yet.</p> : (
         <ol class="messages">
-          {messages.map((m) => <LoggedMessage key={m.id} message={m} timeZone={timeZone} nameOf={(id) => nameOf(id, m)} ownId={ownId} client={client} />)}
+          {messages.map((m) => <LoggedMessage key={m.id} message={m} timeZone={timeZone} nameOf={(id) => nameOf(id, m)} ownId={ownId} client={client}
+            answers={m.type === 'reply' && m.context.inReplyTo ? titles.get(m.context.inReplyTo) : undefined} />)}
         </ol>
       )}
     </section>
   );
 }
 
-interface LoggedProps { message: Message; timeZone: string; nameOf(id: string): string; ownId?: string; client?: MessagesClient }
+interface LoggedProps {
+  message: Message; timeZone: string; nameOf(id: string): string; ownId?: string; client?: MessagesClient;
+  /** For a vendor's or the couple's reply: the title of the message it answers. */
+  answers?: string | undefined;
+}
 
-function LoggedMessage({ message: m, timeZone, nameOf, ownId, client }: LoggedProps) {
+function LoggedMessage({ message: m, timeZone, nameOf, ownId, client, answers }: LoggedProps) {
   const announce = useAnnounce();
   const [acking, setAcking] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -81,8 +88,11 @@ function LoggedMessage({ message: m, timeZone, nameOf, ownId, client }: LoggedPr
     <li class={`message priority-${m.priority}`} data-message-id={m.id} aria-labelledby={headingId}>
       <h4 id={headingId}>{messageTitle(m)}</h4>
       <p class="message-meta">
+        {m.type === 'reply' && (
+          <span class="message-from">Reply from {m.context.fromName ?? 'someone'}{m.context.fromRole === 'couple' ? ' (the couple)' : ''}{answers ? ` to “${answers}”` : ''}</span>
+        )}
         <span>{momentLabel(m.at, timeZone)}</span>
-        <span>{messageTypeLabel(m.type)}</span>
+        {m.type !== 'reply' && <span>{messageTypeLabel(m.type)}</span>}
         {m.priority !== 'normal' && <span class={`tag priority-${m.priority}`}>{humanize(m.priority)} priority</span>}
         {m.requiresAck && <span class="ack-count">{acked} of {m.recipientIds.length} acknowledged</span>}
       </p>

@@ -40,6 +40,11 @@ export class MessagesClient {
     return apiRequest(this.path(`messages/${encodeURIComponent(messageId)}/ack`), { token: await this.token(), method: 'POST', body: {}, schema: AckResponse });
   }
 
+  /** A vendor or the couple answers a message to them: sent to the planner who wrote it (every planner for an automatic one). */
+  async reply(messageId: string, body: string): Promise<SendResponse> {
+    return apiRequest(this.path(`messages/${encodeURIComponent(messageId)}/reply`), { token: await this.token(), method: 'POST', body: { body }, schema: SendResponse });
+  }
+
   async emergency(body: EmergencyBody): Promise<EmergencyResponse> {
     return apiRequest(this.path('emergency'), { token: await this.token(), method: 'POST', body, schema: EmergencyResponse });
   }

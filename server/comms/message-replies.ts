@@ -1,0 +1,62 @@
+import { WeddingDoc, adminOrigin, type MessageReplyBody, type SendResponse } from '../../schema/index.ts';
+import { clipText } from '../../schema/document/text.ts';
+import { AuthError } from '../auth/auth-error.ts';
+import type { Principal } from '../auth/tokens.ts';
+import type { CommsContext } from './comms-context.ts';
+import { CommsError } from './comms-error.ts';
+import { messageFor, ownRecipientIds, plannerOwnIds } from './message-audience.ts';
+import type { MessageWriter } from './message-writer.ts';
+import { assertReader, recipientsOf } from './messages-api.ts';
+import { contactsWithRole } from './recipients.ts';
+import { ensurePeopleContacts } from './wedding-people.ts';
+
+/** The message type of a reply; its context names what it answers and who wrote it. */
+export const REPLY_TYPE = 'reply';
+
+/**
+ * Replies of vendors and the couple to the messages addressed to them (docs/communications.md).
+ * A reply is a message of its own in the wedding's log, type `reply`, to the planner who wrote the
+ * message (their contact on the wedding), or to every planner of the wedding when the message was
+ * automatic or its writer is no planner contact; it reaches them on their channels like any message.
+ * Its context holds `inReplyTo` (the message id), `fromName` and `fromRole` (written by the server
+ * from the token, so the log names the writer), and `vendorId` for a vendor.
+ */
+export class MessageReplies {
+  constructor(private readonly ctx: CommsContext, private readonly writer: MessageWriter) {}
+
+  /**
+   * `POST /api/weddings/:id/messages/:messageId/reply`. Throws AuthError `role_forbidden` (planners,
+   * admins and viewers: planners write a new message), `wedding_forbidden`; CommsError
+   * `message_not_found` (no such message, or not one to the caller), `no_recipients` (the wedding has
+   * no planner to reply to).
+   */
+  async reply(p: Principal, weddingId: string, messageId: string, body: MessageReplyBody): Promise<SendResponse> {
+    assertReader(p, weddingId);
+    if (p.role !== 'couple' && p.role !== 'vendor') throw new AuthError('role_forbidden', 'vendors and the couple reply to their messages; planners write a new message');
+    const onWedding = await this.ctx.storage.weddingPeople(weddingId);
+    const origin = adminOrigin('comms.reply', p.sub, p);
+    const result = await this.ctx.bridge.withDocument(weddingId, (doc) => {
+      const w = new WeddingDoc(doc);
+      const original = w.getMessage(messageId);
+      if (!original || !messageFor(original, ownRecipientIds(p, w))) throw new CommsError('message_not_found', `wedding ${weddingId} has no message ${messageId} for you`);
+      return w.transact(() => {
+        ensurePeopleContacts(onWedding(), w, ['planner'], origin);
+        const planners = contactsWithRole(w, ['planner']);
+        const writer = plannerOwnIds(w, original.senderId, null);
+        const to = planners.filter((c) => writer.has(c.id));
+        const recipients = to.length > 0 ? to : planners;
+        if (recipients.length === 0) throw new CommsError('no_recipients', 'this wedding has no planner to reply to');
+        const vendorName = p.vendorId ? w.getVendor(p.vendorId)?.name : undefined;
+        const fromName = clipText(p.name?.trim() || vendorName || (p.role === 'couple' ? 'The couple' : 'A vendor'), 200);
+        const message = this.writer.writeMessage(w, weddingId, {
+          senderId: p.sub, recipients, subject: clipText(`Re: ${original.subject.trim() || original.body.split('\n')[0]!.trim()}`, 200), body: body.body,
+          priority: 'normal', type: REPLY_TYPE, requiresAck: false, escalateAfterSeconds: null, broadcast: false,
+          context: { inReplyTo: messageId, fromName, fromRole: p.role, ...(p.vendorId ? { vendorId: p.vendorId } : {}) },
+        }, origin);
+        return { message, recipients: recipientsOf(w, message), unknownRecipients: [] };
+      }, origin);
+    });
+    this.ctx.bridge.outboxWorker.kick();
+    return result;
+  }
+}
