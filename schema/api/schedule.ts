@@ -56,10 +56,11 @@ export type MyScheduleResponse = z.infer<typeof MyScheduleResponse>;
 
 /** `PUT /api/me/schedule/{weddingId}/events/{eventId}/crew`: the vendor's own entry on one event. */
 export const CrewUpdateBody = z.object({
-  callTime: z.union([IsoDateTime, z.literal('')]),
+  /** Absent: the call time stays as stored (a form that shows an older one must not put it back). */
+  callTime: z.union([IsoDateTime, z.literal('')]).optional(),
   notes: z.string().max(2000).optional(),
   confirmed: z.boolean().optional(),
-}).strict();
+}).strict().refine((b) => b.callTime !== undefined || b.notes !== undefined || b.confirmed !== undefined, { message: 'give a callTime, notes or confirmed' });
 export type CrewUpdateBody = z.infer<typeof CrewUpdateBody>;
 export const CrewUpdateResponse = z.object({ event: ScheduleEvent });
 

@@ -89,7 +89,7 @@ export function scheduleRoutes(deps: ScheduleRoutesDeps): Hono<SessionEnv> {
       }
       const current = ownValue(crewOf(ydoc, eventId), vendorId);
       setCrew(ydoc, eventId, vendorId, {
-        arrival: body.callTime,
+        arrival: body.callTime ?? (typeof current?.arrival === 'string' ? current.arrival : ''),
         notes: body.notes ?? (typeof current?.notes === 'string' ? current.notes : ''),
         confirmed: body.confirmed ?? current?.confirmed === true,
       }, clientOrigin(person.id, { name: person.name }));

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { crewOf, listProposals } from '../../schema/document/contributions.ts';
+import { crewOf, listProposals, setCrew } from '../../schema/document/contributions.ts';
 import { WeddingDoc } from '../../schema/index.ts';
 import { signedIn, workspaceWith, type Browser as SignedIn } from '../helpers/people.ts';
 import { pdfTextRuns } from '../helpers/pdf-text.ts';
@@ -116,6 +116,26 @@ describe("planner app: each person's own view", () => {
     expect(await seriousAxeViolations(page)).toEqual([]);
     await screenshotsAtBothWidths(page, 'vendor-my-schedule-offline');
     await page.context().setOffline(false);
+
+    // Back online, the page reads the server again by itself (vendor trial: it kept saying offline).
+    await waitFor(async () => (await page.getByText('You are offline.').count()) === 0, 'the offline notice gone');
+    const familyNow = section(page, 'Lee & Kim').locator('li[data-event-id="family"]');
+    await waitFor(async () => !(await familyNow.getByRole('button', { name: /Save crew entry/ }).isDisabled()), 'saving possible again');
+    // The planner moves the family photos 30 minutes later and their call time with them: the open
+    // schedule shows it within seconds, and says what it was.
+    await t.server.collab.withDocument('wed_other2', (d) => {
+      const w = new WeddingDoc(d);
+      w.upsertEvent({ id: 'family', start: '2027-06-12T14:15:00Z', end: '2027-06-12T14:45:00Z' });
+      setCrew(d, 'family', 'photo', { arrival: '2027-06-12T13:45:00Z' });
+    });
+    await waitFor(async () => (await familyNow.locator('.when').textContent()) === '15:15–15:45', 'the move on the open schedule', 10_000);
+    expect(await familyNow.locator('.moved').textContent()).toBe('Moved It was 14:45–15:15; check your call time.');
+    expect(await familyNow.getByLabel('Your call time').inputValue()).toBe('14:45');
+    // Saving crew notes sends no call time: the planner's new one stays (vendor trial: a stale page put the old one back).
+    await familyNow.getByLabel('Your crew notes').fill('Two shooters, one drone');
+    await familyNow.getByRole('button', { name: /Save crew entry/ }).click();
+    await waitFor(async () => (await t.server.collab.withDocument('wed_other2', (d) => crewOf(d, 'family').photo?.notes)) === 'Two shooters, one drone', 'the notes at the server');
+    expect(await t.server.collab.withDocument('wed_other2', (d) => crewOf(d, 'family').photo?.arrival)).toBe('2027-06-12T13:45:00Z');
     expect(offlineErrors(errors)).toEqual([]);
   });
 

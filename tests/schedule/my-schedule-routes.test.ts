@@ -55,6 +55,11 @@ describe('GET /api/me/schedule, PUT …/crew and the run-of-show PDF', () => {
     // Keeps notes and confirmation it does not send.
     expect(await (await put('wed_other2', 'family', { callTime: '' })).json()).toMatchObject({ event: { callTime: '', crewNotes: 'photo crew note', confirmed: true } });
 
+    // Notes and confirmation alone keep the stored call time (vendor trial: a stale page's save put
+    // back the call time the planner had just moved); an empty body is refused.
+    expect(await (await put('wed_other2', 'ready', { notes: 'two shooters', confirmed: true })).json()).toMatchObject({ event: { callTime: '2027-06-12T12:50:00Z', crewNotes: 'two shooters', confirmed: true } });
+    expect(await code(await put('wed_other2', 'ready', {}))).toBe('validation_failed');
+    await put('wed_other2', 'ready', { notes: '', confirmed: false });
     expect(await code(await put('wed_other2', 'dinner', { callTime: '2027-06-12T12:50:00Z' }))).toBe('role_forbidden');
     expect(await code(await put('wed_bloom3', 'ready', { callTime: '2027-06-12T12:50:00Z' }))).toBe('wedding_forbidden');
     expect(await code(await put('wed_other2', 'nope', { callTime: '2027-06-12T12:50:00Z' }))).toBe('not_found');

@@ -14,7 +14,8 @@ interface Props {
 /**
  * The rest of the vendor's own crew entry on one event (`timeline.<event>.crew.<vendor>`): its crew
  * notes (who is coming, what it needs) and whether it confirms the event. The server checks the
- * vendor is on the event (permissions.ts); the call time is sent as it stands.
+ * vendor is on the event (permissions.ts). The call time is not sent: a page showing an older one
+ * (the planner moved the event and its call time since) must not put it back (vendor trial).
  */
 export function CrewEntryForm({ weddingId, event, csrf, onSaved }: Props) {
   const [notes, setNotes] = useState(event.crewNotes);
@@ -29,7 +30,7 @@ export function CrewEntryForm({ weddingId, event, csrf, onSaved }: Props) {
     if (!csrf) return;
     setBusy(true); setProblem(null); setStatus(null);
     try {
-      const saved = await saveCrewEntry(csrf, weddingId, event.eventId, { callTime: event.callTime, notes: notes.trim(), confirmed });
+      const saved = await saveCrewEntry(csrf, weddingId, event.eventId, { notes: notes.trim(), confirmed });
       onSaved(saved);
       const said = `Crew entry for ${event.title} saved.`;
       setStatus(said); // its role="status" line is read out; the announcer would repeat it

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { isKnownTimeZone } from '../../../sdk/index.ts';
 import { dateInZone } from '../../../../schema/document/budget.ts';
 import { PaymentCells } from '../budget/payment-cells.tsx';
@@ -19,6 +19,26 @@ interface Props {
   navigate(route: Route): void;
 }
 
+/** How often an open My schedule asks the server again (ms), as the Inbox does. */
+export const SCHEDULE_REFRESH_MS = 5_000;
+
+/** An event's times before a change: `weddingId/eventId` → them. */
+export interface EventTimes { start: string; end: string }
+
+/** The events of `next` whose start or end differ from `before` (null: nothing seen yet), with their times before. */
+export function movedEvents(before: readonly ScheduleWedding[] | null, next: readonly ScheduleWedding[]): Map<string, EventTimes> {
+  const out = new Map<string, EventTimes>();
+  if (!before) return out;
+  const old = new Map(before.flatMap((w) => w.events.map((e) => [`${w.weddingId}/${e.eventId}`, e] as const)));
+  for (const w of next) {
+    for (const e of w.events) {
+      const was = old.get(`${w.weddingId}/${e.eventId}`);
+      if (was && (was.start !== e.start || was.end !== e.end)) out.set(`${w.weddingId}/${e.eventId}`, { start: was.start, end: was.end });
+    }
+  }
+  return out;
+}
+
 type Source = { kind: 'loading' } | { kind: 'server' } | { kind: 'offline'; savedAt: number } | { kind: 'failed'; message: string };
 
 /**
@@ -30,10 +50,14 @@ export function MySchedule({ me, navigate }: Props) {
   const personId = me?.person.id ?? null;
   const [weddings, setWeddings] = useState<ScheduleWedding[] | null>(() => storedSchedule(personId)?.weddings ?? null);
   const [source, setSource] = useState<Source>({ kind: 'loading' });
+  // Events whose times changed since this person last looked (the kept copy, then each refresh).
+  const [moved, setMoved] = useState<ReadonlyMap<string, EventTimes>>(new Map());
+  const seen = useRef<ScheduleWedding[] | null>(storedSchedule(personId)?.weddings ?? null);
 
-  useEffect(() => {
-    document.title = 'My schedule · WedSync';
-    const controller = new AbortController();
+  // Read now, every SCHEDULE_REFRESH_MS while the page is shown, and at once when the browser comes
+  // back online or the page is shown again (vendor trial: a ceremony moved by 30 minutes never
+  // reached an open My schedule, and back online it still said offline).
+  const load = useCallback(async (signal: AbortSignal) => {
     const offline = (message: string) => {
       const kept = storedSchedule(personId);
       if (kept) {
@@ -43,21 +67,37 @@ export function MySchedule({ me, navigate }: Props) {
         setSource({ kind: 'failed', message });
       }
     };
-    if (!me) {
-      offline('Your schedule needs a connection the first time; you appear to be offline.');
-      return () => controller.abort();
-    }
-    fetchMySchedule(controller.signal).then((list) => {
+    if (!me) return offline('Your schedule needs a connection the first time; you appear to be offline.');
+    try {
+      const list = await fetchMySchedule(signal);
+      const changes = movedEvents(seen.current, list);
+      if (changes.size > 0) setMoved((old) => new Map([...old, ...changes]));
+      seen.current = list;
       setWeddings(list);
       setSource({ kind: 'server' });
       storeSchedule(me.person.id, list);
-    }).catch((error: unknown) => {
-      if (controller.signal.aborted) return;
+    } catch (error) {
+      if (signal.aborted) return;
       if (error instanceof ApiError && error.code === 'offline') offline(describeApiError(error, 'Reading your schedule'));
       else setSource({ kind: 'failed', message: describeApiError(error, 'Reading your schedule') });
-    });
-    return () => controller.abort();
+    }
   }, [personId]);
+
+  useEffect(() => {
+    document.title = 'My schedule · WedSync';
+    const controller = new AbortController();
+    const now = () => { if (document.visibilityState === 'visible') void load(controller.signal); };
+    now();
+    const timer = setInterval(now, SCHEDULE_REFRESH_MS);
+    window.addEventListener('online', now);
+    document.addEventListener('visibilitychange', now);
+    return () => {
+      controller.abort();
+      clearInterval(timer);
+      window.removeEventListener('online', now);
+      document.removeEventListener('visibilitychange', now);
+    };
+  }, [load]);
 
   const onSaved = (weddingId: string, saved: ScheduleEvent) => {
     setWeddings((list) => {
@@ -85,14 +125,14 @@ export function MySchedule({ me, navigate }: Props) {
       )}
       {source.kind === 'failed' && <p class="notice" role="alert">{source.message}</p>}
       {weddings && weddings.length === 0 && <p class="empty">You are not on any wedding as a vendor yet. A planner adds you with an invitation.</p>}
-      {weddings?.map((w) => <ScheduleWeddingSection key={w.weddingId} wedding={w} csrf={csrf} navigate={navigate} onSaved={(e) => onSaved(w.weddingId, e)}
+      {weddings?.map((w) => <ScheduleWeddingSection key={w.weddingId} wedding={w} csrf={csrf} navigate={navigate} moved={moved} onSaved={(e) => onSaved(w.weddingId, e)}
         onVendorSaved={(v) => onVendorSaved(w.weddingId, v)} />)}
     </main>
   );
 }
 
-function ScheduleWeddingSection({ wedding: w, csrf, navigate, onSaved, onVendorSaved }: {
-  wedding: ScheduleWedding; csrf: string | null; navigate(route: Route): void; onSaved(e: ScheduleEvent): void; onVendorSaved(v: ScheduleWedding['vendor']): void;
+function ScheduleWeddingSection({ wedding: w, csrf, navigate, moved, onSaved, onVendorSaved }: {
+  wedding: ScheduleWedding; csrf: string | null; navigate(route: Route): void; moved: ReadonlyMap<string, EventTimes>; onSaved(e: ScheduleEvent): void; onVendorSaved(v: ScheduleWedding['vendor']): void;
 }) {
   const zone = w.timezone && isKnownTimeZone(w.timezone) ? w.timezone : null;
   // The wedding's own calendar day: a payment is overdue from its midnight, as in the budget.
@@ -115,7 +155,7 @@ function ScheduleWeddingSection({ wedding: w, csrf, navigate, onSaved, onVendorS
           <ol class="schedule-events" aria-label={`Your events at ${w.title}`}>
             {w.events.map((e) => (
               <ScheduleEventItem key={e.eventId} weddingId={w.weddingId} event={e} weddingDate={w.date} timeZone={zone}
-                ownVendorId={w.vendor.id} csrf={csrf} onSaved={onSaved} />
+                ownVendorId={w.vendor.id} csrf={csrf} onSaved={onSaved} movedFrom={moved.get(`${w.weddingId}/${e.eventId}`)} />
             ))}
           </ol>
         )}

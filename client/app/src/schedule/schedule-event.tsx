@@ -16,6 +16,8 @@ interface Props {
   /** Null when the schedule is the offline copy: changes need the server. */
   csrf: string | null;
   onSaved(event: ScheduleEvent): void;
+  /** The event's times before the planner moved it, since this person last looked: said beside the new ones. */
+  movedFrom?: { start: string; end: string } | undefined;
 }
 
 const HALF_DAY_MS = 12 * 3_600_000;
@@ -25,7 +27,7 @@ const HALF_DAY_MS = 12 * 3_600_000;
  * the vendor's own crew entry, which it may change (PUT /api/me/schedule/…/crew): the call time
  * here, its crew notes and confirmation in CrewEntryForm.
  */
-export function ScheduleEventItem({ weddingId, event, weddingDate, timeZone, ownVendorId, csrf, onSaved }: Props) {
+export function ScheduleEventItem({ weddingId, event, weddingDate, timeZone, ownVendorId, csrf, onSaved, movedFrom }: Props) {
   // `HH:MM` in the wedding's zone, or '' for none (or while the text typed is not a time: typedProblem).
   const [callTime, setCallTime] = useState(event.callTime ? clockLabel(event.callTime, timeZone) : '');
   const [typedProblem, setTypedProblem] = useState<FieldProblem>(null);
@@ -80,6 +82,10 @@ export function ScheduleEventItem({ weddingId, event, weddingDate, timeZone, own
       </p>
       <div class="what">
         <h3>{event.title}</h3>
+        {movedFrom && (
+          <p class="moved"><span class="tag">Moved</span> It was {clockLabel(movedFrom.start, timeZone)}–{clockLabel(movedFrom.end, timeZone)}
+            {dateInZone(movedFrom.start, timeZone) !== day ? ` on ${shortDate(dateInZone(movedFrom.start, timeZone))}` : ''}; check your call time.</p>
+        )}
         {event.location && <p><span class="label">Where:</span> {event.location}</p>}
         {others.length > 0 && <p><span class="label">With:</span> {others.map((v) => v.name).join(', ')}</p>}
         {event.notes && <p class="notes"><span class="label">Notes:</span> {event.notes}</p>}
