@@ -48,7 +48,12 @@ export const InvitationPreview = z.object({
   vendorName: z.string().optional(),
   invitedBy: z.string(),
   expiresAt: z.number().int(),
+  /** Sign in first: a planner invitation, or an e-mail invitation to an address that has an account (`accountExists`). */
   needsAccount: z.boolean(),
+  /** Sent to an e-mail address: joining by name keeps that address on the new person, to sign in with again. @default false */
+  byEmail: z.boolean().default(false),
+  /** An account with the invited address exists already: it is used (sign in), never a second person. @default false */
+  accountExists: z.boolean().default(false),
 });
 
 /**

@@ -225,6 +225,13 @@ describe('planner app: people and sessions', () => {
     expect(new URL(couple.page.url()).pathname).toBe(`/w/${weddingId}/timeline`);
     await waitFor(async () => (await eventTitles(couple.page)).includes('Ceremony'), 'the timeline at the couple');
     expect(await couple.page.getByRole('button', { name: 'Share' }).count()).toBe(0);
+    // Joined with a name only: signing out asks first, saying this browser is their only way back in.
+    await couple.page.getByRole('button', { name: 'Sign out' }).click();
+    const leaving = couple.page.getByRole('dialog', { name: 'Sign out of an account with no e-mail?' });
+    await waitFor(() => leaving.isVisible(), 'the sign-out warning');
+    expect(await leaving.textContent()).toContain('you get back in only with a new invitation from the planner');
+    await leaving.getByRole('button', { name: 'Cancel' }).click();
+    expect(await couple.page.getByRole('button', { name: 'Sign out' }).isVisible()).toBe(true);
 
     // The planner sees the use counted, and can revoke the link.
     await page.getByRole('button', { name: 'Share' }).click();

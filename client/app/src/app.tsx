@@ -206,11 +206,18 @@ export function App() {
       <a class="brand" href="/" onClick={linkHandler(navigate, { name: 'picker' })}>WedSync<span class="sr-only">: all weddings</span></a>
       <p class="who"><span>{account.person.name}</span>{account.person.email && <span class="muted"> ({account.person.email})</span>}</p>
       {account.weddings.some((w) => w.role === 'vendor') && <a href="/schedule" aria-current={route.name === 'schedule' ? 'page' : undefined} onClick={linkHandler(navigate, { name: 'schedule' })}>My schedule</a>}
-      <button type="button" class="link" onClick={() => (navigator.onLine ? signOutAccount(null) : setConfirmingSignOut(true))}>Sign out</button>
+      {/* Asked first offline (unsent changes go), and for an account with no e-mail (vendor trial: this browser was the only way back in). */}
+      <button type="button" class="link" onClick={() => (navigator.onLine && account.person.email ? signOutAccount(null) : setConfirmingSignOut(true))}>Sign out</button>
       {confirmingSignOut && (
-        <ConfirmDialog title="Sign out while offline?" confirmLabel="Sign out" onConfirm={() => signOutAccount(null)} onCancel={() => setConfirmingSignOut(false)}>
-          <p>Signing out removes your weddings from this device. Changes you made here since it was last online have not reached the server yet and are removed with them.</p>
-          <p>Your sign-in ends on the server as soon as this device is online again.</p>
+        <ConfirmDialog title={navigator.onLine ? 'Sign out of an account with no e-mail?' : 'Sign out while offline?'} confirmLabel="Sign out"
+          onConfirm={() => signOutAccount(null)} onCancel={() => setConfirmingSignOut(false)}>
+          {!account.person.email && (
+            <p>You joined with your name only, so this browser is your only way into your account: after signing out, you get back in only with a new invitation from the planner.</p>
+          )}
+          {!navigator.onLine && <>
+            <p>Signing out removes your weddings from this device. Changes you made here since it was last online have not reached the server yet and are removed with them.</p>
+            <p>Your sign-in ends on the server as soon as this device is online again.</p>
+          </>}
         </ConfirmDialog>
       )}
     </div>

@@ -82,7 +82,9 @@ export function InvitePage({ token, me, onAccepted, onSignInNeeded }: Props) {
       {expires !== null && <p class="hint">This invitation works until {dateTimeLabel(new Date(expires).toISOString(), preview.timeZone ?? 'UTC')} ({preview.timeZone ?? 'UTC'} time).</p>}
       {signInFirst ? (
         <section class="panel">
-          <p>Planners work with an account. Sign in (or sign up with your e-mail) to accept; you come back here afterwards.</p>
+          <p>{preview.accountExists
+            ? 'You already have a WedSync account with the address this invitation was sent to. Sign in with it to accept; you come back here afterwards.'
+            : 'Planners work with an account. Sign in (or sign up with your e-mail) to accept; you come back here afterwards.'}</p>
           <button type="button" class="primary" onClick={onSignInNeeded}>Sign in to accept</button>
         </section>
       ) : (
@@ -94,7 +96,9 @@ export function InvitePage({ token, me, onAccepted, onSignInNeeded }: Props) {
               <label for="invite-name">Your name</label>
               <input id="invite-name" type="text" autoComplete="name" maxLength={100} value={name} onInput={(e) => setName(e.currentTarget.value)}
                 aria-invalid={error ? true : undefined} aria-describedby={error ? 'invite-error invite-name-help' : 'invite-name-help'} />
-              <p id="invite-name-help" class="hint">{me ? 'The name the others in the wedding see.' : 'No account or password needed: this browser stays signed in to the wedding.'}</p>
+              <p id="invite-name-help" class="hint">{me ? 'The name the others in the wedding see.'
+                : preview.byEmail ? 'No password needed: this browser stays signed in, and on another device you sign in with the e-mail address this invitation was sent to.'
+                : 'No account or password needed: this browser stays signed in to the wedding.'}</p>
             </div>
           )}
           <button type="submit" class="primary" disabled={busy}>Accept and open the wedding</button>
