@@ -174,14 +174,14 @@ export class PaymentCoordinator {
     if (fully && vendor && vendor.kind === 'vendor') recipients.push(vendor);
     return {
       recipients,
-      subject: `Payment received: ${money(received)} to ${vendor?.name ?? payment.vendorId}`,
+      subject: `Payment received: ${money(received)} to ${vendorName(w, payment.vendorId)}`,
       body: [
-        `${money(received)} was paid to ${vendor?.name ?? payment.vendorId} for the ${milestoneName(payment)} (${p.changedBy}).`,
+        `${money(received)} was paid to ${vendorName(w, payment.vendorId)} for the ${milestoneName(payment)} (${p.changedBy}).`,
         fully ? `This ${milestoneName(payment)} is now paid in full.` : `${money(left)} of it is still to pay.`,
         budget ? `Wedding budget (${payment.currency}): ${money(budget.paid - budget.refunded)} paid, ${money(budget.outstanding)} outstanding.` : '',
       ].filter(Boolean).join('\n'),
       priority: 'normal', type: 'payment.received',
-      reason: `${money(received)} received for ${payment.id} (${p.changedBy}); sent to the couple and planners${fully ? ', and the vendor as it is paid in full' : ''}`,
+      reason: `${money(received)} received for ${vendorName(w, payment.vendorId)}'s ${milestoneName(payment)} (${p.changedBy}); sent to the couple and planners${fully ? ', and the vendor as it is paid in full' : ''}`,
       context: { paymentId: payment.id, amount: decimalFromMinorUnits(received, payment.currency), currency: payment.currency },
     };
   }
@@ -189,14 +189,13 @@ export class PaymentCoordinator {
   private composeAdded(w: WeddingDoc, p: AddedPayload): NotificationItem | null {
     const payment = w.getPayment(p.paymentId);
     if (!payment || payment.status === 'cancelled') return null;
-    const vendor = findPerson(w, payment.vendorId);
     const money = formatMoney(payment.amount, payment.currency);
     return {
       recipients: this.couplePlanners(w),
-      subject: `New payment requested: ${money} by ${vendor?.name ?? payment.vendorId}`,
-      body: `${vendor?.name ?? payment.vendorId} added a ${milestoneName(payment)} of ${money}${payment.due ? ` due ${longDate(payment.due)}` : ''} (${p.changedBy}). The wedding budget has been updated.`,
+      subject: `New payment requested: ${money} by ${vendorName(w, payment.vendorId)}`,
+      body: `${vendorName(w, payment.vendorId)} added a ${milestoneName(payment)} of ${money}${payment.due ? ` due ${longDate(payment.due)}` : ''} (${p.changedBy}). The wedding budget has been updated.`,
       priority: 'normal', type: 'payment.added',
-      reason: `${vendor?.name ?? payment.vendorId}'s system added payment ${payment.id}; sent to the couple and planners`,
+      reason: `${vendorName(w, payment.vendorId)}'s system added a ${milestoneName(payment)}; sent to the couple and planners`,
       context: { paymentId: payment.id },
     };
   }
@@ -206,16 +205,15 @@ export class PaymentCoordinator {
     // Paid, cancelled or moved since: nothing to remind of (a moved date has its own reminders).
     const left = payment ? outstandingByPayment(w.listPayments()).get(payment.id) ?? 0 : 0;
     if (!payment || payment.due !== p.due || CLOSED.has(payment.status) || left === 0) return null;
-    const vendor = findPerson(w, payment.vendorId);
     const money = formatMoney(left, payment.currency);
     const overdue = p.daysBefore < 0;
     const when = overdue ? `was due on ${longDate(p.due)}` : p.daysBefore === 0 ? 'is due today' : `is due on ${longDate(p.due)} (in ${p.daysBefore} day${p.daysBefore === 1 ? '' : 's'})`;
     return {
       recipients: this.couplePlanners(w),
-      subject: `${overdue ? 'Overdue' : 'Reminder'}: ${milestoneName(payment)} for ${vendor?.name ?? payment.vendorId}, ${money}`,
-      body: `The ${milestoneName(payment)} of ${money} for ${vendor?.name ?? payment.vendorId} ${when}.${payment.requestUrl ? `\nPay here: ${payment.requestUrl}` : ''}`,
+      subject: `${overdue ? 'Overdue' : 'Reminder'}: ${milestoneName(payment)} for ${vendorName(w, payment.vendorId)}, ${money}`,
+      body: `The ${milestoneName(payment)} of ${money} for ${vendorName(w, payment.vendorId)} ${when}.${payment.requestUrl ? `\nPay here: ${payment.requestUrl}` : ''}`,
       priority: overdue ? 'high' : 'normal', type: 'payment.reminder',
-      reason: `${milestoneName(payment)} ${payment.id} ${when}, unpaid; sent to the couple and planners`,
+      reason: `${vendorName(w, payment.vendorId)}'s ${milestoneName(payment)} ${when}, unpaid; sent to the couple and planners`,
       context: { paymentId: payment.id, due: p.due },
     };
   }
@@ -339,4 +337,12 @@ function changedPayments(root: Y.Map<Y.Map<unknown>>, recorded: YType, tr: Y.Tra
     if (t._item?.parent === root && t._item.parentSub && !out.has(t._item.parentSub)) out.set(t._item.parentSub, false);
   }
   return [...out.entries()].map(([id, created]) => ({ id, created }));
+}
+
+/**
+ * A payment's vendor as people read it: its name, the name it had (merged or removed since), or "a
+ * vendor"; never its internal id (vendor trial: "£720.00 received for ven_629d…-deposit").
+ */
+function vendorName(w: WeddingDoc, vendorId: string): string {
+  return w.getVendor(vendorId)?.name ?? w.vendorDisplayName(vendorId) ?? 'a vendor';
 }

@@ -237,6 +237,9 @@ describe('automatic messages go to the people who asked for them, and only those
     expect(byRecipients['couple,pat']!.subject).toBe('2 updates: Payment received: £1,000.00 to Vendor venue · Payment received: £1,000.00 to Vendor photo');
     expect(byRecipients.photo).toMatchObject({ type: 'payment.received', subject: 'Payment received: £1,000.00 to Vendor photo' });
     expect(byRecipients.photo!.context.reason).toContain('and the vendor as it is paid in full');
+    // The reason names the vendor and the milestone, never the payment's internal id (vendor trial).
+    expect(byRecipients.photo!.context.reason).toMatch(/^£1,000\.00 received for Vendor photo's deposit \(/);
+    expect(byRecipients.photo!.context.reason).not.toContain('photo-deposit');
     await waitFor(() => s.mails('pat@example.com').length === 1 && s.mails('photo@example.com').length === 1 && s.mails('ana.ben@example.com').length === 1, 'one mail each');
     expect(s.mails('venue@example.com')).toEqual([]);
   });
