@@ -93,6 +93,11 @@ describe('comments on an event: the couple asks, the planner answers, the photog
     await couple.page.getByRole('link', { name: 'Vendors' }).click();
     await waitFor(() => couple.page.locator('#vendors-heading').isVisible(), 'the Vendors tab');
     expect(await couple.page.locator('.read-only-notice').count()).toBe(0);
+    // Every tab is in view on the phone, none scrolled off to the right (vendor trial: Inbox and Run-of-show were hidden).
+    for (const who of [couple, vendor]) {
+      const rights = await who.page.getByRole('navigation', { name: 'Wedding sections' }).locator('a').evaluateAll((links) => links.map((a) => a.getBoundingClientRect().right));
+      expect(Math.max(...rights)).toBeLessThanOrEqual(PHONE.width);
+    }
     // Every tab the couple and the vendor open on their phones: no control too small for a finger.
     for (const [who, tabs] of [[couple, ['Our day', 'Proposals', 'Budget', 'Inbox', 'Conflicts', 'Integrations', 'Run-of-show']], [vendor, ['Vendors', 'Budget', 'Inbox', 'Run-of-show']]] as const) {
       for (const name of tabs) {
@@ -101,6 +106,8 @@ describe('comments on an event: the couple asks, the planner answers, the photog
         await waitFor(async () => (await link.getAttribute('aria-current')) === 'page' && (await who.page.locator('main h2').first().isVisible())
           && !(await who.page.getByText(/^(Loading|Reading)/).count()), `the ${name} tab`);
         expect(await smallTapTargets(who.page), name).toEqual([]);
+        // Another vendor's contact details are the planner's to share, not "none" (vendor trial).
+        if (who === vendor && name === 'Vendors') expect(await vendor.page.locator('tr[data-vendor-id="ven_flowers"] td.contact').textContent()).toBe('through the planner');
       }
     }
     for (const tab of [couple, planner, vendor]) expect(appErrors(tab.errors)).toEqual([]);

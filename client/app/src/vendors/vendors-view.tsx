@@ -26,6 +26,8 @@ interface Props {
   perform: UndoControls['perform'];
   weddingId: string;
   token: TokenSource;
+  /** A vendor reading: the other vendors' contact details are not theirs to see (docs/audiences.md), so not "none". */
+  viewerVendorId?: string | undefined;
 }
 
 /** The forward move the row offers as one button (inquiry → booked → confirmed); other moves are in the editor. */
@@ -35,7 +37,7 @@ const FORWARD: Partial<Record<Vendor['status'], Vendor['status']>> = { inquiry: 
  * The wedding's vendors with category, status and contact details. Planners add, edit, move the
  * status of, merge and remove vendors; nobody else edits them here (schema/document/permissions.ts).
  */
-export function VendorsView({ doc, version, canEdit, readOnly, readOnlyNoteId, origin, perform, weddingId, token }: Props) {
+export function VendorsView({ doc, version, canEdit, readOnly, readOnlyNoteId, origin, perform, weddingId, token, viewerVendorId }: Props) {
   const announce = useAnnounce();
   const vendors = useMemo(() => doc.listVendors(), [doc, version]);
   const [editing, setEditing] = useState<string | null>(null);
@@ -88,7 +90,7 @@ export function VendorsView({ doc, version, canEdit, readOnly, readOnlyNoteId, o
             </thead>
             <tbody>
               {vendors.map((v) => (
-                <VendorRow key={v.id} vendor={v} canEdit={canEdit} readOnly={readOnly} onMove={move} onEdit={() => openEditor(v.id)} onRemove={() => setRemoving(v)} />
+                <VendorRow key={v.id} vendor={v} canEdit={canEdit} readOnly={readOnly} contactHidden={viewerVendorId !== undefined && v.id !== viewerVendorId} onMove={move} onEdit={() => openEditor(v.id)} onRemove={() => setRemoving(v)} />
               ))}
             </tbody>
           </table>
@@ -117,6 +119,8 @@ export function VendorsView({ doc, version, canEdit, readOnly, readOnlyNoteId, o
 
 interface RowProps {
   vendor: Vendor;
+  /** Its contact details are not shown to this reader (another vendor's, to a vendor). */
+  contactHidden: boolean;
   canEdit: boolean;
   readOnly: boolean;
   onMove(v: Vendor, to: Vendor['status']): void;
@@ -124,7 +128,7 @@ interface RowProps {
   onRemove(): void;
 }
 
-function VendorRow({ vendor: v, canEdit, readOnly, onMove, onEdit, onRemove }: RowProps) {
+function VendorRow({ vendor: v, canEdit, readOnly, contactHidden, onMove, onEdit, onRemove }: RowProps) {
   const forward = FORWARD[v.status];
   return (
     <tr data-vendor-id={v.id}>
@@ -139,7 +143,7 @@ function VendorRow({ vendor: v, canEdit, readOnly, onMove, onEdit, onRemove }: R
       <td data-label="Contact" class="contact">
         {v.email && <a href={`mailto:${v.email}`}>{v.email}</a>}
         {v.phone && <a href={`tel:${v.phone.replace(/[^+0-9]/g, '')}`}>{v.phone}</a>}
-        {!v.email && !v.phone && <span class="muted">none</span>}
+        {!v.email && !v.phone && <span class="muted">{contactHidden ? 'through the planner' : 'none'}</span>}
       </td>
       <td data-label="Prefers">{v.preferredChannels.length ? v.preferredChannels.map(channelLabel).join(', ') : <span class="muted">—</span>}</td>
       {canEdit && (

@@ -26,10 +26,11 @@ export function ConnectionIndicator({ state, offlineCopy, canEdit = true, contri
   return (
     <p class={`sync sync-${state}`} role="status" data-sync-state={state} title={detail}>
       <span class="sync-dot" aria-hidden="true" />
-      <span class="sync-label">{t.label}</span>
-      {/* Offline is the state people must not miss: say where the edits are, visibly. */}
+      {/* Offline is the state people must not miss: say where the edits are, visibly. The colon
+          belongs to the label, so the gap between the spans never stands before it (vendor trial). */}
+      <span class="sync-label">{t.label}{state === 'offline' ? ':' : ''}</span>
       {state === 'offline'
-        ? <span class="sync-detail">: {short}</span>
+        ? <span class="sync-detail">{short}</span>
         : <span class="sr-only">: {detail}</span>}
     </p>
   );

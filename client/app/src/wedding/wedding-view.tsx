@@ -185,7 +185,8 @@ export function WeddingView(props: Props) {
             ) : <MissingTimeZone zone={meta.timezone} readOnly={!canEdit} />}
           </>
         )}
-        {current === 'vendors' && <VendorsView doc={doc} version={version} canEdit={canEdit} readOnly={readOnly} readOnlyNoteId={READ_ONLY_NOTE} origin={origin} perform={undo.perform} weddingId={connection.weddingId} token={tokenSource} />}
+        {current === 'vendors' && <VendorsView doc={doc} version={version} canEdit={canEdit} readOnly={readOnly} readOnlyNoteId={READ_ONLY_NOTE} origin={origin} perform={undo.perform} weddingId={connection.weddingId} token={tokenSource}
+          viewerVendorId={session.claims.role === 'vendor' ? session.claims.vendorId ?? '' : undefined} />}
         {current === 'contacts' && <ContactsView doc={doc} version={version} readOnly={readOnly} origin={origin} perform={undo.perform} writer={session.claims} />}
         {current === 'budget' && <BudgetView doc={doc} version={version} weddingId={connection.weddingId} timeZone={timeZone} token={tokenSource} canManage={canEdit} />}
         {current === 'conflicts' && <ConflictsView doc={doc} version={version} timeZone={timeZone ?? 'UTC'} weddingDate={meta.date} weddingId={connection.weddingId} token={session.token}
