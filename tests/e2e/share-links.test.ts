@@ -103,8 +103,26 @@ describe('share links: each role lands in the wedding with its own rights', () =
     await waitFor(() => late.page.getByRole('alert').isVisible(), 'the revoked link refused');
     expect(await late.page.getByRole('alert').textContent()).toContain('This invitation is not valid any more');
 
+    // A florist signed in with her business accepts its link for the business (offered first): the
+    // business is bound, so its colleagues and connections work on the wedding (vendor trial: the
+    // page never offered it, and the business's calendar feed had no wedding to choose).
+    const florist = await signedIn(t, 'fleur@petal.example', 'Fleur');
+    const business = await workspaceWith(t, florist, 'Petal Studio', [], 'florist');
+    const floristUrl = await createLink(page, 'vendor', [vendorUrl, viewerUrl, spareUrl], 'Petal Co');
+    const fleur = await openTab(browser, { bypassCSP: true });
+    closeAfterTest(fleur.context);
+    await addSessionCookie(fleur.context, t.httpUrl, florist.cookie);
+    await fleur.page.goto(new URL(new URL(floristUrl).pathname, t.httpUrl).toString());
+    const forWhom = fleur.page.getByLabel('Accept for');
+    await waitFor(() => forWhom.isVisible(), 'the choice of business');
+    expect(await forWhom.locator('option:checked').textContent()).toBe('Petal Studio (your business)');
+    await fleur.page.getByRole('button', { name: 'Accept and open the wedding' }).click();
+    await waitSyncState(fleur.page, 'online');
+    expect((await t.server.people.participantsOf('w1')).find((x) => x.vendorId === 'ven_flowers')).toMatchObject({ vendorWorkspaceId: business.id });
+
     expect(appErrors(errors)).toEqual([]);
     expect(appErrors(vendor.errors)).toEqual([]);
     expect(appErrors(viewer.errors)).toEqual([]);
+    expect(appErrors(fleur.errors)).toEqual([]);
   }, 120_000);
 });

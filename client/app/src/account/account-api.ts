@@ -112,9 +112,10 @@ export function previewInvitation(token: string, signal?: AbortSignal): Promise<
 }
 
 /** `POST /api/invitations/{token}/accept`: with a session (csrf) it adds this person; without, a name joins as a new person. */
-export function acceptInvitation(token: string, options: { csrf?: Csrf; name?: string }): Promise<{ weddingId: string; role: string }> {
+export function acceptInvitation(token: string, options: { csrf?: Csrf; name?: string; vendorWorkspaceId?: string }): Promise<{ weddingId: string; role: string }> {
   return apiRequest(`/api/invitations/${encodeURIComponent(token)}/accept`, {
-    method: 'POST', ...(options.csrf !== undefined ? { csrf: options.csrf } : {}), body: options.name ? { name: options.name } : {},
+    method: 'POST', ...(options.csrf !== undefined ? { csrf: options.csrf } : {}),
+    body: { ...(options.name ? { name: options.name } : {}), ...(options.vendorWorkspaceId ? { vendorWorkspaceId: options.vendorWorkspaceId } : {}) },
     schema: z.object({ weddingId: z.string(), role: z.string() }),
   });
 }

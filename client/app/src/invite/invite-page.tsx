@@ -29,6 +29,10 @@ export function InvitePage({ token, me, onAccepted, onSignInNeeded }: Props) {
   const [name, setName] = useState(me?.person.name ?? '');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  // A vendor invitation accepted by someone with a business: for the business (everyone in it acts as
+  // the vendor, and its connections serve the wedding) or just for themselves. The business by default.
+  const businesses = me?.workspaces.filter((m) => m.workspace.kind !== 'planner').map((m) => m.workspace) ?? [];
+  const [forWorkspace, setForWorkspace] = useState<string>(businesses[0]?.id ?? '');
 
   useEffect(() => {
     const controller = new AbortController();
@@ -62,7 +66,8 @@ export function InvitePage({ token, me, onAccepted, onSignInNeeded }: Props) {
     setError(null);
     try {
       if (me && askName && name.trim() !== me.person.name) await renameMe(me.csrfToken, name.trim());
-      const accepted = await acceptInvitation(token, me ? { csrf: me.csrfToken } : { name: name.trim() });
+      const bind = preview.role === 'vendor' && forWorkspace ? { vendorWorkspaceId: forWorkspace } : {};
+      const accepted = await acceptInvitation(token, me ? { csrf: me.csrfToken, ...bind } : { name: name.trim() });
       await onAccepted(accepted.weddingId);
     } catch (err) {
       setError(describeApiError(err, 'Accepting the invitation'));
@@ -99,6 +104,16 @@ export function InvitePage({ token, me, onAccepted, onSignInNeeded }: Props) {
               <p id="invite-name-help" class="hint">{me ? 'The name the others in the wedding see.'
                 : preview.byEmail ? 'No password needed: this browser stays signed in, and on another device you sign in with the e-mail address this invitation was sent to.'
                 : 'No account or password needed: this browser stays signed in to the wedding.'}</p>
+            </div>
+          )}
+          {me && preview.role === 'vendor' && businesses.length > 0 && (
+            <div class="field">
+              <label for="invite-workspace">Accept for</label>
+              <select id="invite-workspace" value={forWorkspace} onChange={(e) => setForWorkspace(e.currentTarget.value)} aria-describedby="invite-workspace-help">
+                {businesses.map((b) => <option key={b.id} value={b.id}>{b.name} (your business)</option>)}
+                <option value="">Just me</option>
+              </select>
+              <p id="invite-workspace-help" class="hint">For your business, everyone in it works on this wedding as {preview.vendorName ?? 'the vendor'}, and its connections (calendar feeds, calendars) can serve it.</p>
             </div>
           )}
           <button type="submit" class="primary" disabled={busy}>Accept and open the wedding</button>
