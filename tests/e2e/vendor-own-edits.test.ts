@@ -47,6 +47,12 @@ describe('planner app: a vendor edits its own crew entries and vendor record on 
     expect(await t.server.collab.withDocument('wed_bloom1', (d) => crewOf(d, 'ready').photo)).toMatchObject({ notes: 'Two shooters: Pia and Jo. A table by the window, please.', confirmed: true });
     // One line, not the status and the announcer both (trial 24); checked after the server round trip, past the announcer's 50 ms.
     expect((await page.locator('body').textContent() ?? '').split('Crew entry for Groom getting ready saved.').length - 1).toBe(1);
+    // A call time after the event starts is saved as typed, and said to be after the start (vendor trial: "2pm" for an earlier start, silently).
+    await ready.getByLabel('Your call time').fill('15:30');
+    await ready.getByRole('button', { name: /^Save call time/ }).click();
+    const callStatus = ready.getByRole('status').filter({ hasText: /Saved: call time/ });
+    await waitFor(async () => ((await callStatus.textContent()) ?? '').includes('Saved: call time 15:30.'), 'the late call time saved');
+    expect(await callStatus.textContent()).toContain('That is after the event starts (14:30): check it.');
 
     // The vendor record: another vendor's e-mail is refused (naming that vendor); then saved.
     const record = wedding.locator('form.vendor-record');

@@ -62,7 +62,9 @@ export function ScheduleEventItem({ weddingId, event, weddingDate, timeZone, own
     try {
       const result = await saveCallTime(csrf, weddingId, event.eventId, iso);
       onSaved(result);
-      const said = result.callTime ? `Saved: call time ${clockLabel(result.callTime, timeZone)}.` : 'Saved: no call time.';
+      // Saved as typed, but a call after the start is most likely a slip (vendor trial: "2pm" for a 13:00 ceremony).
+      const late = result.callTime && Date.parse(result.callTime) > Date.parse(event.start) ? ` That is after the event starts (${clockLabel(event.start, timeZone)}): check it.` : '';
+      const said = result.callTime ? `Saved: call time ${clockLabel(result.callTime, timeZone)}.${late}` : 'Saved: no call time.';
       // One line: the visible status (role="status") is read out itself; the announcer would repeat it.
       setSaved(said);
     } catch (error) {
