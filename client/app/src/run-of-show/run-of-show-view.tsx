@@ -19,7 +19,7 @@ const WHOLE_DAY = '';
 /**
  * The printable run-of-show: the whole day or one vendor's part, times in the wedding's zone, with
  * the contacts and notes this reader's document holds (its audience: a vendor sees its own contact
- * details, not other vendors'). Printed with the browser (print CSS in styles.css hides the app
+ * details, not other vendors'). Printed with the browser (print CSS in styles/people.css hides the app
  * around it) or downloaded as a PDF the server renders from the same reader's audience
  * (GET /api/weddings/{id}/run-of-show.pdf).
  */
