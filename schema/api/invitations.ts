@@ -48,12 +48,13 @@ export const InvitationPreview = z.object({
   vendorName: z.string().optional(),
   invitedBy: z.string(),
   expiresAt: z.number().int(),
-  /** Sign in first: a planner invitation, or an e-mail invitation to an address that has an account (`accountExists`). */
+  /** Sign in first: a planner invitation. */
   needsAccount: z.boolean(),
-  /** Sent to an e-mail address: joining by name keeps that address on the new person, to sign in with again. @default false */
+  /**
+   * Sent to an e-mail address: the app recommends signing in with it first, so the person can sign in
+   * again on any device (a name-only join lives in one browser). @default false
+   */
   byEmail: z.boolean().default(false),
-  /** An account with the invited address exists already: it is used (sign in), never a second person. @default false */
-  accountExists: z.boolean().default(false),
 });
 
 /**

@@ -46,7 +46,6 @@ const MESSAGE = {
   invitation_unknown: 'this invitation does not exist or was revoked',
   invitation_expired: 'this invitation has expired: ask the planner for a new one',
   invitation_used_up: 'this invitation has been used as many times as it allows: ask the planner for a new one',
-  account_exists: 'you have an account with the address this invitation was sent to: sign in with it, then accept',
 } as const;
 
 /**
@@ -119,10 +118,9 @@ export function invitationRoutes(deps: InvitationRoutesDeps): Hono<SessionEnv> {
       title: doc.getMeta().title ?? null, timeZone: doc.getMeta().timezone || null, vendorName: invitation.vendorId ? doc.getVendor(invitation.vendorId)?.name : undefined,
     }));
     const inviter = await deps.people.getPerson(invitation.invitedBy);
-    const accountExists = invitation.email !== null && (await deps.people.findPersonByEmail(invitation.email)) !== null;
     const answer: z.infer<typeof InvitationPreview> = {
       weddingTitle: title || null, timeZone, role: invitation.role, ...(vendorName ? { vendorName } : {}), invitedBy: inviter?.name ?? 'a planner',
-      expiresAt: invitation.expiresAt, needsAccount: invitation.role === 'planner' || accountExists, byEmail: invitation.email !== null, accountExists,
+      expiresAt: invitation.expiresAt, needsAccount: invitation.role === 'planner', byEmail: invitation.email !== null,
     };
     return c.json(answer);
   });
@@ -148,14 +146,12 @@ export function invitationRoutes(deps: InvitationRoutesDeps): Hono<SessionEnv> {
     }
     if (invitation.role === 'planner') throw new AuthError('session_missing', 'a planner invitation needs a signed-in person: sign in, then open the link again');
     if (!body.name) throw new HttpError(400, 'validation_failed', 'tell us your name (name) to join without an account, or sign in first');
-    // An e-mail invitation reached its address: the person joining by name keeps it, so they can sign
-    // in again anywhere with an e-mail link (vendor trial: a name-only join was lost on signing out).
-    // An address that has an account already is that account's: sign in instead, never a second person.
-    if (invitation.email && (await deps.people.findPersonByEmail(invitation.email))) throw new AuthError('session_missing', MESSAGE.account_exists);
     if (!(await deps.invitations.takeUse(invitation.id))) throw new HttpError(410, 'invitation_used_up', MESSAGE.invitation_used_up);
     let person: Person;
     try {
-      person = await deps.people.createPerson({ name: body.name, email: invitation.email });
+      // Never the invited address: whoever holds a link (forwarded, or made by anyone for any address)
+      // would own that address's account to come. The app recommends signing in by e-mail first.
+      person = await deps.people.createPerson({ name: body.name });
       await deps.people.addParticipant({ weddingId: invitation.weddingId, role: invitation.role, personId: person.id, ...(invitation.vendorId ? { vendorId: invitation.vendorId } : {}), createdBy: invitation.invitedBy });
     } catch (error) {
       await deps.invitations.returnUse(invitation.id);

@@ -87,9 +87,7 @@ export function InvitePage({ token, me, onAccepted, onSignInNeeded }: Props) {
       {expires !== null && <p class="hint">This invitation works until {dateTimeLabel(new Date(expires).toISOString(), preview.timeZone ?? 'UTC')} ({preview.timeZone ?? 'UTC'} time).</p>}
       {signInFirst ? (
         <section class="panel">
-          <p>{preview.accountExists
-            ? 'You already have a WedSync account with the address this invitation was sent to. Sign in with it to accept; you come back here afterwards.'
-            : 'Planners work with an account. Sign in (or sign up with your e-mail) to accept; you come back here afterwards.'}</p>
+          <p>Planners work with an account. Sign in (or sign up with your e-mail) to accept; you come back here afterwards.</p>
           <button type="button" class="primary" onClick={onSignInNeeded}>Sign in to accept</button>
         </section>
       ) : (
@@ -102,8 +100,7 @@ export function InvitePage({ token, me, onAccepted, onSignInNeeded }: Props) {
               <input id="invite-name" type="text" autoComplete="name" maxLength={100} value={name} onInput={(e) => setName(e.currentTarget.value)}
                 aria-invalid={error ? true : undefined} aria-describedby={error ? 'invite-error invite-name-help' : 'invite-name-help'} />
               <p id="invite-name-help" class="hint">{me ? 'The name the others in the wedding see.'
-                : preview.byEmail ? 'No password needed: this browser stays signed in, and on another device you sign in with the e-mail address this invitation was sent to.'
-                : 'No account or password needed: this browser stays signed in to the wedding.'}</p>
+                : 'No account or password needed: this browser stays signed in to the wedding, and only this browser.'}</p>
             </div>
           )}
           {me && preview.role === 'vendor' && businesses.length > 0 && (
@@ -117,7 +114,11 @@ export function InvitePage({ token, me, onAccepted, onSignInNeeded }: Props) {
             </div>
           )}
           <button type="submit" class="primary" disabled={busy}>Accept and open the wedding</button>
-          {!me && !preview.needsAccount && <p class="hint">Already have an account? <button type="button" class="link" onClick={onSignInNeeded}>Sign in first</button></p>}
+          {!me && !preview.needsAccount && (preview.byEmail
+            // A name-only join lives in one browser (vendor trial: lost on signing out); the address the
+            // invitation reached signs in anywhere, so it is offered first.
+            ? <p class="hint">To use WedSync on your other devices too, <button type="button" class="link" onClick={onSignInNeeded}>sign in with your e-mail first</button> (no password: we send you a link).</p>
+            : <p class="hint">Already have an account? <button type="button" class="link" onClick={onSignInNeeded}>Sign in first</button></p>)}
         </form>
       )}
     </main>
