@@ -167,7 +167,7 @@ export function mountApi(a: Hono<AppEnv>, deps: ApiMountDeps): { signIn: ReturnT
   }));
   a.route('/api/weddings', contactRoutes(tokens, collab));
   a.route('/api/weddings', activityRoutes(tokens, deps.activity, people));
-  a.route('/api/weddings', weddingPeopleRoutes(tokens, people));
+  a.route('/api/weddings', weddingPeopleRoutes(tokens, people, (id, fn, memo) => peekWedding({ open: collab.hocuspocus.documents, store: deps.stored }, id, fn, memo)));
   a.route('/api/comms', ackLinkRoutes(comms));
   a.route('/api', privacyRoutes({ tokens, people, sessions, privacy: new PrivacyService({
     rows: deps.privacyRows, people, sessions, logger: logger.child({ component: 'privacy' }),

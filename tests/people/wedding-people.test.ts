@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { WeddingPeopleResponse } from '../../schema/index.ts';
+import { addComment, WeddingPeopleResponse } from '../../schema/index.ts';
 import { signedIn, workspaceWith } from '../helpers/people.ts';
 import { startTestServer } from '../helpers/test-server.ts';
 
@@ -9,7 +9,7 @@ import { startTestServer } from '../helpers/test-server.ts';
  * never an e-mail.
  */
 describe('the people of a wedding, named for its comments', () => {
-  it('names planner, couple and a vendor workspace member to the couple and a vendor; someone who left, another wedding’s planner and made-up ids are left out', async () => {
+  it('names the writers of its comments and its planners’ messages, to the couple and a vendor; people who wrote nothing (read from the document’s keys), someone who left, another wedding’s planner and made-up ids are left out', async () => {
     const t = await startTestServer();
     const pia = await signedIn(t, 'pia@bloom.example', 'Pia Planner');
     const ada = await signedIn(t, 'ada@couple.example', 'Ada & Grace');
@@ -22,9 +22,21 @@ describe('the people of a wedding, named for its comments', () => {
     await t.server.people.addParticipant({ weddingId: 'w1', role: 'couple', personId: ada.person.id });
     await t.server.people.addParticipant({ weddingId: 'w1', role: 'vendor', vendorId: 'photo', vendorWorkspaceId: studio.id });
     const gone = await t.server.people.addParticipant({ weddingId: 'w1', role: 'viewer', personId: left.person.id });
+    // Two people on the wedding who wrote nothing: a second planner of the studio and the other half of the couple.
+    const ben = await signedIn(t, 'ben@bloom.example', 'Ben Backoffice');
+    await t.server.people.addMember((await t.server.people.membershipsOf(pia.person.id))[0]!.workspace.id, ben.person.id, 'member');
+    const cam = await signedIn(t, 'cam@couple.example', 'Cam Private');
+    await t.server.people.addParticipant({ weddingId: 'w1', role: 'couple', personId: cam.person.id });
+    // What the wedding shows as writers: comments by the couple, the photographer and someone who then
+    // left, and a message from Pia.
+    await t.server.collab.withDocument('w1', (d) => {
+      for (const [i, who] of [ada, priya, left].entries()) addComment(d, { id: `c${i}`, authorId: who.person.id, subject: 'timeline.e1', text: 'Hello' });
+    });
+    expect((await fetch(`${t.httpUrl}/api/weddings/w1/messages`, { method: 'POST', headers: { authorization: `Bearer ${await pia.accessToken('w1')}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ recipientIds: ['role:couple'], body: 'Welcome!' }) })).status).toBe(201);
     await t.server.people.removeParticipant('w1', gone.id);
 
-    const ids = [pia, ada, priya, left, zoe].map((b) => b.person.id).concat('admin', 'nobody_here');
+    const ids = [pia, ada, priya, left, zoe, ben, cam].map((b) => b.person.id).concat('admin', 'nobody_here');
     const ask = async (token: string, query = `ids=${ids.join(',')}`) => fetch(`${t.httpUrl}/api/weddings/w1/people?${query}`, { headers: { authorization: `Bearer ${token}` } });
     const expected = [
       { id: pia.person.id, name: 'Pia Planner', role: 'planner' },
