@@ -265,7 +265,8 @@ export class MessagesApi {
       const own = ownRecipientIds(p, w);
       // The log is in the order written: reversed, then a stable sort by time keeps that order within a millisecond.
       const messages = w.listMessages().reverse()
-        .map((m) => (ownReply(p, m) ? m : messageFor(m, own)))
+        // A side's own reply: who it went to, not their acknowledgements or the sends' details.
+        .map((m) => (ownReply(p, m) ? { ...m, acks: {}, deliveries: {} } : messageFor(m, own)))
         .filter((m): m is Message => m !== null)
         .sort((a, b) => b.at.localeCompare(a.at));
       return { messages: messages.map((message) => ({ message, recipients: recipientsOf(w, message) })) };

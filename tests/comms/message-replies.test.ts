@@ -42,7 +42,7 @@ describe('replies: a vendor or the couple answers a message to them', () => {
     const reply = await postJson<SendResponse>(t, `/api/weddings/w1/messages/${timings}/reply`, photo, { body: '  Can we arrive at 13:00 instead?  ' });
     expect(reply.status, JSON.stringify(reply.body)).toBe(201);
     expect(reply.body.message).toMatchObject({
-      senderId: 'priya', type: 'reply', subject: 'Re: Final timings', body: 'Can we arrive at 13:00 instead?', requiresAck: false,
+      senderId: 'priya', type: 'reply', subject: 'Re: Final timings (from Priya Shah, Lens & Light)', body: 'Can we arrive at 13:00 instead?', requiresAck: false,
       context: { inReplyTo: timings, fromName: 'Priya Shah', fromRole: 'vendor', vendorId: 'photo' },
     });
     expect(reply.body.recipients.map((r) => r.id)).toEqual([pat.person.id]);
@@ -54,20 +54,29 @@ describe('replies: a vendor or the couple answers a message to them', () => {
     const answer = await postJson<SendResponse>(t, `/api/weddings/w1/messages/${fromOperator}/reply`, couple, { body: 'Done, sent it today.' });
     expect(answer.status, JSON.stringify(answer.body)).toBe(201);
     expect(answer.body.recipients.map((r) => r.id).sort()).toEqual([pat.person.id, ben.person.id].sort());
-    expect(answer.body.message.context).toMatchObject({ fromName: 'Ana', fromRole: 'couple' });
+    expect(answer.body.message).toMatchObject({ subject: 'Re: Your guest list is due on Friday. (from Ana, the couple)', context: { fromName: 'Ana', fromRole: 'couple' } });
 
     // Each lists its own side's replies beside its messages; nobody else's.
     const list = async (token: string) => (await getJson<MessageListResponse>(t, '/api/weddings/w1/messages', token)).body.messages.map((m) => m.message.subject || m.message.body);
-    expect(await list(photo)).toEqual(['Re: Final timings', 'Final timings']);
-    expect(await list(await t.token('couple', ['w1'], { sub: 'partner' }))).toEqual(['Re: Your guest list is due on Friday.', 'Your guest list is due on Friday.', 'Final timings']);
+    expect(await list(photo)).toEqual(['Re: Final timings (from Priya Shah, Lens & Light)', 'Final timings']);
+    expect(await list(await t.token('couple', ['w1'], { sub: 'partner' }))).toEqual(['Re: Your guest list is due on Friday. (from Ana, the couple)', 'Your guest list is due on Friday.', 'Final timings']);
     expect(await list(florist)).toEqual([]);
-    expect((await list(planner)).slice(0, 2)).toEqual(['Re: Your guest list is due on Friday.', 'Re: Final timings']);
+    expect((await list(planner)).slice(0, 2)).toEqual(['Re: Your guest list is due on Friday. (from Ana, the couple)', 'Re: Final timings (from Priya Shah, Lens & Light)']);
+    // Their own reply is listed with whom it went to, not the planners' acknowledgements or the sends' details.
+    const own = (await getJson<MessageListResponse>(t, '/api/weddings/w1/messages', photo)).body.messages[0]!;
+    expect([own.message.deliveries, own.message.acks, own.recipients.map((r) => [r.name, r.deliveries])]).toEqual([{}, {}, [['Pat Planner', []]]]);
+
+    // Pat leaves the studio: a reply to the message Pat wrote goes to the wedding's planners now (Ben), never to Pat.
+    await t.server.people.removeMember(studio.id, pat.person.id);
+    const afterLeaving = await postJson<SendResponse>(t, `/api/weddings/w1/messages/${timings}/reply`, photo, { body: 'Still 13:00?' });
+    expect(afterLeaving.status, JSON.stringify(afterLeaving.body)).toBe(201);
+    expect(afterLeaving.body.recipients.map((r) => r.id)).toEqual([ben.person.id]);
 
     // Refused, typed, and nothing written: a message not to them, planners, viewers, an empty or oversized body.
     const refusals: [string, string, unknown, number, string][] = [
       [florist, timings, { body: 'Me too?' }, 404, 'message_not_found'],
       [photo, 'msg_missing', { body: 'Hello' }, 404, 'message_not_found'],
-      [planner, timings, { body: 'Reply to myself' }, 403, 'role_forbidden'],
+      [await ben.accessToken('w1'), timings, { body: 'Reply to myself' }, 403, 'role_forbidden'],
       [await t.token('viewer', ['w1'], { sub: 'guest' }), timings, { body: 'Hi' }, 403, 'role_forbidden'],
       [photo, timings, { body: '   ' }, 400, 'validation_failed'],
       [photo, timings, { body: 'x'.repeat(4001) }, 400, 'validation_failed'],
@@ -78,6 +87,6 @@ describe('replies: a vendor or the couple answers a message to them', () => {
       const res = await postJson(t, `/api/weddings/w1/messages/${id}/reply`, token, body);
       expect([res.status, error(res.body)], JSON.stringify(body)).toEqual([status, code]);
     }
-    expect((await list(planner)).filter((s) => s.startsWith('Re:'))).toHaveLength(2);
+    expect((await list(await ben.accessToken('w1'))).filter((s) => s.startsWith('Re:'))).toHaveLength(3);
   });
 });
