@@ -121,21 +121,27 @@ describe("planner app: each person's own view", () => {
     await waitFor(async () => (await page.getByText('You are offline.').count()) === 0, 'the offline notice gone');
     const familyNow = section(page, 'Lee & Kim').locator('li[data-event-id="family"]');
     await waitFor(async () => !(await familyNow.getByRole('button', { name: /Save crew entry/ }).isDisabled()), 'saving possible again');
-    // The planner moves the family photos 30 minutes later and their call time with them: the open
-    // schedule shows it within seconds, and says what it was.
+    // The planner moves the family photos 30 minutes later and their call time with them, while this
+    // page still shows the old schedule (its reads are held back here): saving crew notes from it sends
+    // no call time, so the planner's new one stays (vendor trial: a stale page put the old one back).
+    const stale = await page.evaluate(() => fetch('/api/me/schedule').then((r) => r.text()));
+    await page.route('**/api/me/schedule', (r) => r.fulfill({ status: 200, contentType: 'application/json', body: stale }));
     await t.server.collab.withDocument('wed_other2', (d) => {
-      const w = new WeddingDoc(d);
-      w.upsertEvent({ id: 'family', start: '2027-06-12T14:15:00Z', end: '2027-06-12T14:45:00Z' });
+      new WeddingDoc(d).upsertEvent({ id: 'family', start: '2027-06-12T14:15:00Z', end: '2027-06-12T14:45:00Z' });
       setCrew(d, 'family', 'photo', { arrival: '2027-06-12T13:45:00Z' });
     });
-    await waitFor(async () => (await familyNow.locator('.when').textContent()) === '15:15–15:45', 'the move on the open schedule', 10_000);
-    expect(await familyNow.locator('.moved').textContent()).toBe('Moved It was 14:45–15:15; check your call time.');
-    expect(await familyNow.getByLabel('Your call time').inputValue()).toBe('14:45');
-    // Saving crew notes sends no call time: the planner's new one stays (vendor trial: a stale page put the old one back).
+    expect(await familyNow.getByLabel('Your call time').inputValue()).toBe('14:15');
     await familyNow.getByLabel('Your crew notes').fill('Two shooters, one drone');
     await familyNow.getByRole('button', { name: /Save crew entry/ }).click();
     await waitFor(async () => (await t.server.collab.withDocument('wed_other2', (d) => crewOf(d, 'family').photo?.notes)) === 'Two shooters, one drone', 'the notes at the server');
-    expect(await t.server.collab.withDocument('wed_other2', (d) => crewOf(d, 'family').photo?.arrival)).toBe('2027-06-12T13:45:00Z');
+    expect(await t.server.collab.withDocument('wed_other2', (d) => crewOf(d, 'family').photo)).toMatchObject({ arrival: '2027-06-12T13:45:00Z', confirmed: true });
+    // A call time being typed is not swapped under the person when the move arrives.
+    await familyNow.getByLabel('Your call time').fill('14:00');
+    await page.unroute('**/api/me/schedule');
+    // The open schedule shows the move within seconds, and says what it was.
+    await waitFor(async () => (await familyNow.locator('.when').textContent()) === '15:15–15:45', 'the move on the open schedule', 10_000);
+    expect(await familyNow.locator('.moved').textContent()).toBe('Moved: It was 14:45–15:15; check your call time.');
+    expect(await familyNow.getByLabel('Your call time').inputValue()).toBe('14:00');
     expect(offlineErrors(errors)).toEqual([]);
   });
 

@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { ApiError, describeApiError } from '../api/api-client.ts';
 import { saveCrewEntry, type ScheduleEvent } from './schedule-api.ts';
 import { useStatusLine } from '../ui/status-line.ts';
@@ -20,6 +20,15 @@ interface Props {
 export function CrewEntryForm({ weddingId, event, csrf, onSaved }: Props) {
   const [notes, setNotes] = useState(event.crewNotes);
   const [confirmed, setConfirmed] = useState(event.confirmed);
+  // What the fields started from: a newer answer (My schedule reads the server every few seconds)
+  // replaces a field the person has not touched, and a save sends only what they changed, so a change
+  // made elsewhere meanwhile (a colleague's notes, the planner unticking) is never put back.
+  const [from, setFrom] = useState({ notes: event.crewNotes, confirmed: event.confirmed });
+  useEffect(() => {
+    if (notes === from.notes) setNotes(event.crewNotes);
+    if (confirmed === from.confirmed) setConfirmed(event.confirmed);
+    setFrom({ notes: event.crewNotes, confirmed: event.confirmed });
+  }, [event.crewNotes, event.confirmed]);
   const [busy, setBusy] = useState(false);
   const [status, setStatus] = useStatusLine<string>();
   const [problem, setProblem] = useState<string | null>(null);
@@ -28,9 +37,11 @@ export function CrewEntryForm({ weddingId, event, csrf, onSaved }: Props) {
   const save = async (e: Event) => {
     e.preventDefault();
     if (!csrf) return;
+    const change = { ...(notes.trim() !== from.notes ? { notes: notes.trim() } : {}), ...(confirmed !== from.confirmed ? { confirmed } : {}) };
+    if (Object.keys(change).length === 0) return setStatus('Nothing changed.');
     setBusy(true); setProblem(null); setStatus(null);
     try {
-      const saved = await saveCrewEntry(csrf, weddingId, event.eventId, { notes: notes.trim(), confirmed });
+      const saved = await saveCrewEntry(csrf, weddingId, event.eventId, change);
       onSaved(saved);
       const said = `Crew entry for ${event.title} saved.`;
       setStatus(said); // its role="status" line is read out; the announcer would repeat it

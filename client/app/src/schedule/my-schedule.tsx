@@ -57,7 +57,10 @@ export function MySchedule({ me, navigate }: Props) {
   // Read now, every SCHEDULE_REFRESH_MS while the page is shown, and at once when the browser comes
   // back online or the page is shown again (vendor trial: a ceremony moved by 30 minutes never
   // reached an open My schedule, and back online it still said offline).
+  const inFlight = useRef(false);
   const load = useCallback(async (signal: AbortSignal) => {
+    // One read at a time: a slow answer arriving after a newer one would put old times back.
+    if (inFlight.current) return;
     const offline = (message: string) => {
       const kept = storedSchedule(personId);
       if (kept) {
@@ -68,6 +71,7 @@ export function MySchedule({ me, navigate }: Props) {
       }
     };
     if (!me) return offline('Your schedule needs a connection the first time; you appear to be offline.');
+    inFlight.current = true;
     try {
       const list = await fetchMySchedule(signal);
       const changes = movedEvents(seen.current, list);
@@ -80,6 +84,8 @@ export function MySchedule({ me, navigate }: Props) {
       if (signal.aborted) return;
       if (error instanceof ApiError && error.code === 'offline') offline(describeApiError(error, 'Reading your schedule'));
       else setSource({ kind: 'failed', message: describeApiError(error, 'Reading your schedule') });
+    } finally {
+      inFlight.current = false;
     }
   }, [personId]);
 

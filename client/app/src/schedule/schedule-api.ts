@@ -26,8 +26,8 @@ export async function saveCallTime(csrf: Csrf, weddingId: string, eventId: strin
   return (await apiRequest(path, { method: 'PUT', csrf, body: { callTime }, schema: CrewUpdateResponse })).event;
 }
 
-/** The same route with the vendor's crew notes and confirmation only: the call time stays as the server has it. */
-export async function saveCrewEntry(csrf: Csrf, weddingId: string, eventId: string, entry: { notes: string; confirmed: boolean }): Promise<ScheduleEvent> {
+/** The same route with what changed of the vendor's crew notes and confirmation: the call time (and anything not sent) stays as the server has it. */
+export async function saveCrewEntry(csrf: Csrf, weddingId: string, eventId: string, entry: { notes?: string; confirmed?: boolean }): Promise<ScheduleEvent> {
   const path = `/api/me/schedule/${encodeURIComponent(weddingId)}/events/${encodeURIComponent(eventId)}/crew`;
   return (await apiRequest(path, { method: 'PUT', csrf, body: entry, schema: CrewUpdateResponse })).event;
 }

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, describeApiError } from '../api/api-client.ts';
 import { clockLabel, dateInZone, localInputToIso, shortDate } from '../timeline/zoned-time.ts';
 import { type FieldProblem, TimeField } from '../ui/time-field.tsx';
@@ -36,8 +36,15 @@ export function ScheduleEventItem({ weddingId, event, weddingDate, timeZone, own
   const [problem, setProblem] = useState<string | null>(null);
   // What the last save did, shown beside the form (role="status", so read out), so a save is never silent.
   const [saved, setSaved] = useStatusLine<string>();
-  // A newer answer from the server (this save, a reload) replaces what the field shows.
-  useEffect(() => setCallTime(event.callTime ? clockLabel(event.callTime, timeZone) : ''), [event.callTime, timeZone]);
+  // A newer answer from the server (this save, a refresh) replaces what the field shows, unless the
+  // person has typed something else since it last did: what they are typing is never swapped under them.
+  const shown = useRef(callTime);
+  useEffect(() => {
+    const next = event.callTime ? clockLabel(event.callTime, timeZone) : '';
+    const before = shown.current;
+    setCallTime((typed) => (typed === before ? next : typed));
+    shown.current = next;
+  }, [event.callTime, timeZone]);
   const inputId = `call-${weddingId}-${event.eventId}`;
   const day = dateInZone(event.start, timeZone);
   const others = event.vendors.filter((v) => v.id !== ownVendorId);
@@ -61,9 +68,11 @@ export function ScheduleEventItem({ weddingId, event, weddingDate, timeZone, own
     setSaved(null);
     try {
       const result = await saveCallTime(csrf, weddingId, event.eventId, iso);
+      // Saved: the field may show the server's reading of what was typed ("1350" becomes 13:50).
+      shown.current = callTime;
       onSaved(result);
       // Saved as typed, but a call after the start is most likely a slip (vendor trial: "2pm" for a 13:00 ceremony).
-      const late = result.callTime && Date.parse(result.callTime) > Date.parse(event.start) ? ` That is after the event starts (${clockLabel(event.start, timeZone)}): check it.` : '';
+      const late = result.callTime && Date.parse(result.callTime) > Date.parse(result.start) ? ` That is after the event starts (${clockLabel(result.start, timeZone)}): check it.` : '';
       const said = result.callTime ? `Saved: call time ${clockLabel(result.callTime, timeZone)}.${late}` : 'Saved: no call time.';
       // One line: the visible status (role="status") is read out itself; the announcer would repeat it.
       setSaved(said);
@@ -85,7 +94,7 @@ export function ScheduleEventItem({ weddingId, event, weddingDate, timeZone, own
       <div class="what">
         <h3>{event.title}</h3>
         {movedFrom && (
-          <p class="moved"><span class="tag">Moved</span> It was {clockLabel(movedFrom.start, timeZone)}–{clockLabel(movedFrom.end, timeZone)}
+          <p class="moved"><span class="tag">Moved</span><span class="sr-only">:</span> It was {clockLabel(movedFrom.start, timeZone)}–{clockLabel(movedFrom.end, timeZone)}
             {dateInZone(movedFrom.start, timeZone) !== day ? ` on ${shortDate(dateInZone(movedFrom.start, timeZone))}` : ''}; check your call time.</p>
         )}
         {event.location && <p><span class="label">Where:</span> {event.location}</p>}
