@@ -9,7 +9,8 @@ import { ownValue } from '../own-keys.ts';
  * What people other than planners add to a wedding, each in a place of its own so that the write
  * permissions (permissions.ts) can name it by path:
  * - `timeline.<eventId>.crew.<vendorId>`: an assigned vendor's arrival, notes and confirmation;
- * - `comments.<commentId>`: comments by anyone who may write (each written only by its author);
+ * - `comments.<commentId>`: comments by anyone who may write (each written by its author, or by a
+ *   planner or admin, who write everything);
  * - `proposals.<proposalId>`: timeline changes a couple proposes and a planner accepts or declines;
  * - `notes.couple` / `notes.planner`: each audience's own free-text notes (Y.Text).
  */
@@ -115,7 +116,7 @@ export function addComment(doc: Y.Doc, input: Omit<Comment, 'at'> & { at?: strin
   return comment;
 }
 
-/** Deletes a comment (the server lets only its author do so: permissions.ts, `authored`). False when there is none. */
+/** Deletes a comment (the server lets its author do so, and planners and admins: permissions.ts). False when there is none. */
 export function deleteComment(doc: Y.Doc, id: string, origin?: TxOrigin): boolean {
   const comments = doc.getMap<unknown>(CONTRIBUTION_ROOTS.comments);
   if (!comments.has(id)) return false;

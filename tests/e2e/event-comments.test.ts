@@ -71,9 +71,10 @@ describe('comments on an event: the couple asks, the planner answers, the photog
     await row(vendor.page, 'evt_ceremony').getByRole('button', { name: 'View Ceremony' }).click();
     await waitFor(async () => (await thread(vendor.page, 'evt_ceremony')).join('\n') === `Ada & Grace (the couple): ${QUESTION}\nPia Planner (planner): ${ANSWER}`, 'both named for the photographer');
     await waitFor(async () => (await thread(couple.page, 'evt_ceremony')).join('\n') === `You: ${QUESTION}\nPia Planner (planner): ${ANSWER}`, 'the answer at the couple');
-    // Nobody deletes another's comment: only the author's own has a Delete.
+    // Nobody but a planner deletes another's comment: the couple's Delete is on their own only; the planner has one on each.
     expect(await vendor.page.locator('.event-comments .comment button').count()).toBe(0);
     expect(await couple.page.locator('.event-comments .comment button').count()).toBe(1);
+    expect(await planner.page.locator('.event-comments .comment button').count()).toBe(2);
     // On the phone every control is big enough for a finger (couple trial: 23–32 px targets).
     expect(await smallTapTargets(couple.page)).toEqual([]);
     expect(await smallTapTargets(vendor.page)).toEqual([]);
@@ -86,6 +87,7 @@ describe('comments on an event: the couple asks, the planner answers, the photog
     await waitFor(async () => (await thread(planner.page, 'evt_ceremony')).join('\n') === `You: ${ANSWER}`, 'the question gone at the planner');
     await waitFor(() => t.server.collab.withDocument(W, (d) => listComments(d).map((c) => c.text).join('|') === ANSWER), 'only the answer at the server');
     expect(await couple.page.locator('.event-comments [role="status"]').textContent()).toBe('Comment deleted.');
+    expect(await couple.page.evaluate(() => document.activeElement?.id)).toBe('comments-timeline-evt_ceremony-heading');
     // Another tab says only what is done there (couple trial: the whole paragraph above every tab).
     await couple.page.getByRole('link', { name: 'Our day' }).click();
     await waitFor(async () => (await couple.page.locator('.read-only-notice').textContent())?.includes('Enter your guest numbers and dietary counts below') ?? false, 'the Our day line');

@@ -129,6 +129,8 @@ describe('planner app: messages and the vendor inbox', () => {
     await inboxed.getByLabel('Your reply to Pat Planner').fill('Could we start the first look at 12:45? The light is better.');
     await inboxed.getByRole('button', { name: 'Send reply to “Final timings”' }).click();
     await waitFor(async () => (await inboxed.locator('[role="status"]').textContent()) === 'Reply sent to Pat Planner.', 'the reply sent');
+    // The form has gone: the focus is back on its Reply button, not lost to the page.
+    expect(await v.evaluate(() => document.activeElement?.textContent)).toBe('Reply to “Final timings”');
     await waitFor(async () => (await inboxed.locator('.message-reply .message-from').textContent()) === 'You', 'the reply under the message');
     expect(await inboxed.locator('.message-reply .message-body').textContent()).toBe('Could we start the first look at 12:45? The light is better.');
     const replied = p.locator('.message-log li.message', { hasText: 'Re: Final timings' });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CURRENCIES, defaultCurrency, ZONE_CURRENCY } from '../../client/app/src/budget/default-currency.ts';
 
-const paid = (...currencies: string[]) => currencies.map((currency) => ({ currency }));
+const paid = (...currencies: string[]) => currencies.map((currency) => ({ currency, status: 'planned' as const }));
 
 describe('the currency a new payment plan starts in', () => {
   it('follows the wedding’s place when it has no payments (couple trial: a Lisbon wedding started in GBP)', () => {
@@ -24,6 +24,9 @@ describe('the currency a new payment plan starts in', () => {
     expect(defaultCurrency(paid('USD', 'USD', 'EUR'), 'Europe/Lisbon')).toBe('USD');
     expect(defaultCurrency(paid('USD', 'EUR'), 'Europe/London')).toBe('EUR');
     expect(defaultCurrency(paid('INR'), 'Europe/Lisbon')).toBe('EUR');
+    // A tie goes to the place's currency; cancelled payments do not count.
+    expect(defaultCurrency(paid('EUR', 'USD'), 'America/New_York')).toBe('USD');
+    expect(defaultCurrency([...paid('EUR'), { currency: 'USD', status: 'cancelled' }, { currency: 'USD', status: 'cancelled' }], 'America/New_York')).toBe('EUR');
   });
 
   it('names only zones this runtime knows, and currencies the form offers', () => {

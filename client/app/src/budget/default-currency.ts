@@ -31,15 +31,17 @@ export const ZONE_CURRENCY: Readonly<Record<string, OfferedCurrency>> = Object.a
 });
 
 /**
- * The currency a new payment plan starts in: the one most of the wedding's payments are in (ties:
- * the first in CURRENCIES order); without payments, the currency of the wedding's time zone (an IANA
+ * The currency a new payment plan starts in: the one most of the wedding's payments (not cancelled)
+ * are in (a tie: the place's currency if it is one of them, else the first in CURRENCIES order); without payments, the currency of the wedding's time zone (an IANA
  * zone, e.g. `Europe/Lisbon` → EUR) when the form offers it; otherwise GBP. Only a starting choice:
  * the planner picks any offered currency.
  */
-export function defaultCurrency(payments: readonly Pick<Payment, 'currency'>[], timeZone: string | null): OfferedCurrency {
+export function defaultCurrency(payments: readonly Pick<Payment, 'currency' | 'status'>[], timeZone: string | null): OfferedCurrency {
+  const place = timeZone ? ZONE_CURRENCY[timeZone] : undefined;
   const counts = new Map<string, number>();
-  for (const p of payments) counts.set(p.currency, (counts.get(p.currency) ?? 0) + 1);
+  for (const p of payments) if (p.status !== 'cancelled') counts.set(p.currency, (counts.get(p.currency) ?? 0) + 1);
+  // Most used; a tie goes to the place's currency, then to the first offered.
   let best: OfferedCurrency | undefined;
-  for (const c of CURRENCIES) if ((counts.get(c) ?? 0) > (best ? counts.get(best)! : 0)) best = c;
-  return best ?? (timeZone ? ZONE_CURRENCY[timeZone] : undefined) ?? 'GBP';
+  for (const c of place ? [place, ...CURRENCIES] : CURRENCIES) if ((counts.get(c) ?? 0) > (best ? counts.get(best)! : 0)) best = c;
+  return best ?? place ?? 'GBP';
 }

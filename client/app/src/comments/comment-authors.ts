@@ -6,6 +6,8 @@ import type { TokenSource } from '../budget/budget-api.ts';
 
 /** An id the server did not name is asked about again after this long (ms): they may have just joined. */
 const RETRY_UNKNOWN_MS = 60_000;
+/** A name is asked for again after this long (ms): renamed, or no longer in the wedding ("Someone"). */
+const KEEP_NAMED_MS = 10 * 60_000;
 
 /** `weddingId\0personId` → the person (null: not one of the wedding's people when last asked), for the life of the page. */
 const known = new Map<string, { person: WeddingPerson | null; at: number }>();
@@ -13,18 +15,25 @@ const known = new Map<string, { person: WeddingPerson | null; at: number }>();
 /**
  * The names of the people who wrote what the app shows (comment authors), from
  * `GET /api/weddings/{id}/people` (schema/api/wedding-people.ts): id → person, for the ids the server
- * named. Each id is asked once per page; an unknown one again after a minute. Offline, or when the
- * server cannot say, the map simply lacks them and the caller names them "Someone".
+ * named. An unnamed id is asked again after a minute, a named one after ten (renamed, or gone: then
+ * "Someone"). Offline, or when the server cannot say, the last answer stands; an id never named is
+ * missing and the caller names it "Someone".
  */
 export function useAuthorNames(weddingId: string, token: TokenSource, ids: readonly string[]): ReadonlyMap<string, WeddingPerson> {
   const [, setAnswered] = useState(0);
+  // Ticks every minute, so what has grown old is asked for again while the page stays open.
+  const [tick, setTick] = useState(0);
+  useEffect(() => {
+    const timer = setInterval(() => setTick((n) => n + 1), RETRY_UNKNOWN_MS);
+    return () => clearInterval(timer);
+  }, []);
   const key = [...new Set(ids)].sort().join(',');
   useEffect(() => {
     const now = Date.now();
     const ask = key.split(',').filter((id) => {
       if (!id) return false;
       const entry = known.get(`${weddingId}\0${id}`);
-      return !entry || (entry.person === null && now - entry.at > RETRY_UNKNOWN_MS);
+      return !entry || now - entry.at > (entry.person === null ? RETRY_UNKNOWN_MS : KEEP_NAMED_MS);
     }).slice(0, 100);
     if (ask.length === 0) return;
     const abort = new AbortController();
@@ -40,7 +49,7 @@ export function useAuthorNames(weddingId: string, token: TokenSource, ids: reado
       }
     })();
     return () => abort.abort();
-  }, [weddingId, key]);
+  }, [weddingId, key, tick]);
   const named = new Map<string, WeddingPerson>();
   for (const id of ids) {
     const person = known.get(`${weddingId}\0${id}`)?.person;

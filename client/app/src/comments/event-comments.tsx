@@ -1,7 +1,7 @@
 import { useMemo, useState } from 'preact/hooks';
 import { SchemaError, type TxOrigin, type Vendor, type WeddingDoc } from '../../../sdk/index.ts';
 import { addComment, CONTRIBUTION_ROOTS, deleteComment, listComments } from '../../../../schema/document/contributions.ts';
-import { writesNothing, type Writer } from '../../../../schema/document/permissions.ts';
+import { writesEverything, writesNothing, type Writer } from '../../../../schema/document/permissions.ts';
 import type { TokenSource } from '../budget/budget-api.ts';
 import { newId, relativeTime, zonedDateTimeLabel } from '../ui/labels.ts';
 import { useStatusLine } from '../ui/status-line.ts';
@@ -43,7 +43,8 @@ export function useCommentCounts(doc: WeddingDoc): Map<string, number> {
 /**
  * The comments on one thing of the wedding (an event), for everyone who reads its schedule: the
  * planner, the couple, vendors and viewers (docs/audiences.md: comments are part of the shared
- * schedule). Anyone but a viewer adds one; only its author deletes it (permissions.ts, `authored`).
+ * schedule). Anyone but a viewer adds one; its author deletes it (permissions.ts, `authored`), and so
+ * may a planner or an administrator, who may change anything in the wedding (moderation).
  * A comment is a change of the wedding like any other: written offline, it is kept on this device
  * and sent on reconnecting. Authors are named by GET /api/weddings/{id}/people.
  */
@@ -77,15 +78,17 @@ export function EventComments({ doc, subject, about, vendors, context, paused }:
       setProblem(error instanceof SchemaError ? `The comment was not posted: ${error.message}.` : 'The comment was not posted.');
     }
   };
-  const remove = (id: string) => {
-    if (!window.confirm('Delete your comment? Everyone on the wedding stops seeing it.')) return;
+  const remove = (id: string, whose: string) => {
+    if (!window.confirm(`Delete ${whose === 'You' ? 'your' : `${whose}’s`} comment? Everyone on the wedding stops seeing it.`)) return;
     deleteComment(doc.ydoc, id, context.origin);
     setStatus(savedWhere('Comment deleted.'));
+    // Its Delete button has gone with it: the focus goes to the thread's heading.
+    setTimeout(() => document.getElementById(headingId)?.focus(), 0);
   };
 
   return (
     <section class="event-comments" aria-labelledby={headingId}>
-      <h4 id={headingId}>Comments<span class="sr-only"> on {about}</span>{comments.length > 0 ? ` (${comments.length})` : ''}</h4>
+      <h4 id={headingId} tabIndex={-1}>Comments<span class="sr-only"> on {about}</span>{comments.length > 0 ? ` (${comments.length})` : ''}</h4>
       {comments.length === 0 ? <p class="muted">No comments yet.</p> : (
         <ol class="comment-list">
           {comments.map((c) => {
@@ -96,8 +99,10 @@ export function EventComments({ doc, subject, about, vendors, context, paused }:
                   <strong>{who}</strong> · <time dateTime={c.at} title={zonedDateTimeLabel(c.at, context.timeZone)}>{relativeTime(c.at)}</time>
                 </p>
                 <p class="comment-text">{c.text}</p>
-                {c.authorId === context.writer.sub && canWrite && (
-                  <button type="button" class="link" disabled={paused} onClick={() => remove(c.id)}>Delete<span class="sr-only"> your comment “{c.text.slice(0, 40)}”</span></button>
+                {canWrite && (c.authorId === context.writer.sub || writesEverything(context.writer.role)) && (
+                  <button type="button" class="link" disabled={paused} onClick={() => remove(c.id, who)}>
+                    Delete<span class="sr-only"> {c.authorId === context.writer.sub ? 'your' : `${who}’s`} comment “{c.text.slice(0, 40)}”</span>
+                  </button>
                 )}
               </li>
             );

@@ -32,7 +32,9 @@ export function InvitePage({ token, me, onAccepted, onSignInNeeded }: Props) {
   // A vendor invitation accepted by someone with a business: for the business (everyone in it acts as
   // the vendor, and its connections serve the wedding) or just for themselves. The business by default.
   const businesses = me?.workspaces.filter((m) => m.workspace.kind !== 'planner').map((m) => m.workspace) ?? [];
-  const [forWorkspace, setForWorkspace] = useState<string>(businesses[0]?.id ?? '');
+  const [forWorkspace, setForWorkspace] = useState<string | null>(null);
+  // Until the person chooses, the first business (also when the account is read after the first paint).
+  const chosen = forWorkspace ?? businesses[0]?.id ?? '';
 
   useEffect(() => {
     const controller = new AbortController();
@@ -66,7 +68,7 @@ export function InvitePage({ token, me, onAccepted, onSignInNeeded }: Props) {
     setError(null);
     try {
       if (me && askName && name.trim() !== me.person.name) await renameMe(me.csrfToken, name.trim());
-      const bind = preview.role === 'vendor' && forWorkspace ? { vendorWorkspaceId: forWorkspace } : {};
+      const bind = preview.role === 'vendor' && chosen ? { vendorWorkspaceId: chosen } : {};
       const accepted = await acceptInvitation(token, me ? { csrf: me.csrfToken, ...bind } : { name: name.trim() });
       await onAccepted(accepted.weddingId);
     } catch (err) {
@@ -106,7 +108,7 @@ export function InvitePage({ token, me, onAccepted, onSignInNeeded }: Props) {
           {me && preview.role === 'vendor' && businesses.length > 0 && (
             <div class="field">
               <label for="invite-workspace">Accept for</label>
-              <select id="invite-workspace" value={forWorkspace} onChange={(e) => setForWorkspace(e.currentTarget.value)} aria-describedby="invite-workspace-help">
+              <select id="invite-workspace" value={chosen} onChange={(e) => setForWorkspace(e.currentTarget.value)} aria-describedby="invite-workspace-help">
                 {businesses.map((b) => <option key={b.id} value={b.id}>{b.name} (your business)</option>)}
                 <option value="">Just me</option>
               </select>

@@ -26,6 +26,8 @@ export function ReplyForm({ client, messageId, title, to, onSent }: Props) {
   const [problem, setProblem] = useState<string | null>(null);
   const [sent, setSent] = useState<string | null>(null);
   const fieldId = `reply-${messageId}`;
+  // The form leaves the page on sending or cancelling: the focus goes back to its Reply button.
+  const close = () => { setOpen(false); setTimeout(() => document.getElementById(`${fieldId}-open`)?.focus(), 0); };
 
   const submit = async (e: Event) => {
     e.preventDefault();
@@ -40,7 +42,7 @@ export function ReplyForm({ client, messageId, title, to, onSent }: Props) {
       const result = await client.reply(messageId, text.trim());
       const names = result.recipients.map((r) => r.name);
       setText('');
-      setOpen(false);
+      close();
       setSent(`Reply sent to ${names.length === 1 ? names[0] : `${names.length} planners`}.`);
       onSent(names);
     } catch (error) {
@@ -55,7 +57,7 @@ export function ReplyForm({ client, messageId, title, to, onSent }: Props) {
   if (!open) {
     return (
       <div class="form-actions">
-        <button type="button" onClick={() => { setOpen(true); setSent(null); setTimeout(() => document.getElementById(fieldId)?.focus(), 0); }}>
+        <button type="button" id={`${fieldId}-open`} onClick={() => { setOpen(true); setSent(null); setTimeout(() => document.getElementById(fieldId)?.focus(), 0); }}>
           Reply<span class="sr-only"> to “{title}”</span>
         </button>
         <span class="saved" role="status">{sent}</span>
@@ -70,7 +72,7 @@ export function ReplyForm({ client, messageId, title, to, onSent }: Props) {
       {problem && <p class="field-error" role="alert">{problem}</p>}
       <div class="form-actions">
         <button type="submit" class="primary" disabled={busy}>{busy ? 'Sending…' : 'Send reply'}<span class="sr-only"> to “{title}”</span></button>
-        <button type="button" disabled={busy} onClick={() => { setOpen(false); setProblem(null); }}>Cancel</button>
+        <button type="button" disabled={busy} onClick={() => { close(); setProblem(null); }}>Cancel</button>
       </div>
     </form>
   );
