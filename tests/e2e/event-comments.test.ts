@@ -101,7 +101,7 @@ describe('comments on an event: the couple asks, the planner answers, the photog
       expect(Math.max(...rights)).toBeLessThanOrEqual(PHONE.width);
     }
     // Every tab the couple and the vendor open on their phones: no control too small for a finger.
-    for (const [who, tabs] of [[couple, ['Our day', 'Proposals', 'Budget', 'Inbox', 'Conflicts', 'Integrations', 'Run-of-show']], [vendor, ['Vendors', 'Budget', 'Inbox', 'Run-of-show']]] as const) {
+    for (const [who, tabs] of [[couple, ['Our day', 'Proposals', 'Budget', 'Inbox', 'Integrations', 'Run-of-show']], [vendor, ['Vendors', 'Budget', 'Inbox', 'Run-of-show']]] as const) {
       for (const name of tabs) {
         const link = who.page.getByRole('link', { name, exact: true });
         await link.click();

@@ -52,8 +52,8 @@ async function seededServer(): Promise<PlannerServer> {
 }
 
 const EXPECTED = {
-  vendor: ['timeline', 'vendors', 'budget', 'conflicts', 'integrations', 'inbox', 'run-of-show'],
-  couple: ['timeline', 'our-day', 'proposals', 'vendors', 'budget', 'conflicts', 'integrations', 'inbox', 'run-of-show'],
+  vendor: ['timeline', 'vendors', 'budget', 'integrations', 'inbox', 'run-of-show'],
+  couple: ['timeline', 'our-day', 'proposals', 'vendors', 'budget', 'integrations', 'inbox', 'run-of-show'],
 } as const;
 
 // One case per role (each walks every section it can open: about 10 s in a busy CI run).

@@ -48,7 +48,8 @@ const TABS: { view: View; label: string; adminOnly?: boolean; roles?: readonly s
   { view: 'contacts', label: 'Contacts & guests', roles: ['planner', 'admin'] },
   // The budget API is closed to viewers (docs/audiences.md); a vendor is answered its own payments.
   { view: 'budget', label: 'Budget', roles: ['planner', 'admin', 'couple', 'vendor'] },
-  { view: 'conflicts', label: 'Conflicts' },
+  // Only planners and admins read conflicts (docs/audiences.md): the tab was always empty for the others (vendor trial).
+  { view: 'conflicts', label: 'Conflicts', roles: ['planner', 'admin'] },
   { view: 'activity', label: 'Activity', roles: ['planner', 'admin'] },
   { view: 'integrations', label: 'Integrations' },
   // Planners follow every message in the document; vendors and the couple read theirs through the API.
