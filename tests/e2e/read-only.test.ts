@@ -61,6 +61,10 @@ describe('planner app: read-only roles', () => {
     await row(planner.page, 'evt_photos').locator('form').getByLabel('Location', { exact: true }).fill('Palm House');
     await row(planner.page, 'evt_photos').locator('form').getByRole('button', { name: 'Save changes' }).click();
     await waitFor(() => row(page, 'evt_photos').getByText('Palm House').isVisible(), 'the planner’s edit at the vendor');
+    // The ceremony moves 30 minutes later: the vendor's row says it moved and from when (vendor trial: only the new times showed).
+    peer.doc.upsertEvent({ id: 'evt_ceremony', start: '2026-06-13T14:30:00+01:00', end: '2026-06-13T15:15:00+01:00' });
+    await waitFor(async () => (await row(page, 'evt_ceremony').locator('.external-change').textContent()) === 'Moved: it was 14:00–14:45', 'the move marked at the vendor');
+    expect(await row(page, 'evt_photos').locator('.external-change').count()).toBe(0);
     expect(peer.doc.getEvent('evt_ceremony')?.notes).toBe('');
     expect(peer.doc.listEvents()).toHaveLength(3);
 

@@ -23,6 +23,7 @@ import type { SyncState } from './sync-state.ts';
 import { useDocVersion, useRootVersion } from './use-doc-version.ts';
 import { CONTRIBUTION_ROOTS, listProposals } from '../../../../schema/document/contributions.ts';
 import { externalChangeLabel, useExternalChanges } from '../timeline/external-changes.ts';
+import { useMovedSince } from '../timeline/moved-since.ts';
 import { WeddingDetails } from './wedding-details.tsx';
 
 interface Props {
@@ -86,6 +87,8 @@ export function WeddingView(props: Props) {
     const c = external?.get(eventId);
     return c ? externalChangeLabel(c) : undefined;
   }, [external]);
+  // The others see which events moved since this page first read the wedding.
+  const movedOf = useMovedSince(doc, version, timeZone, !canAct);
   // Counted only for the people who can act on them: the others read them but do not decide.
   const pendingConflicts = useMemo(() => (canAct ? doc.listConflicts().filter((c) => c.status === 'pending').length : 0), [doc, version, canAct]);
   const proposalsVersion = useRootVersion(doc, CONTRIBUTION_ROOTS.proposals);
@@ -181,7 +184,7 @@ export function WeddingView(props: Props) {
             <WeddingDetails doc={doc} meta={meta} loaded={props.sync === 'online' || doc.timeline.size > 0 || doc.meta.size > 0} canEdit={canEdit} readOnly={readOnly} readOnlyNoteId={READ_ONLY_NOTE} origin={origin} />
             {day ? (
               <TimelineView doc={doc} version={version} day={day} canEdit={canEdit} readOnly={readOnly} readOnlyNoteId={READ_ONLY_NOTE} origin={origin}
-                peers={peers} setEditing={setEditing} undo={undo} eventHistory={canAct ? eventHistory : undefined} externalChangeOf={externalChangeOf}
+                peers={peers} setEditing={setEditing} undo={undo} eventHistory={canAct ? eventHistory : undefined} externalChangeOf={canAct ? externalChangeOf : movedOf}
                 comments={comments} paused={props.serverReadOnly} />
             ) : <MissingTimeZone zone={meta.timezone} readOnly={!canEdit} />}
           </>
