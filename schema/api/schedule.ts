@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { WorkspaceId } from './people.ts';
 import { ErrorBody } from './common.ts';
 import { EntityId, IsoDateTime, PAYMENT_MILESTONES, PAYMENT_STATUSES } from '../document/entities.ts';
 import type { RouteContract } from './routes.ts';
@@ -77,11 +78,20 @@ export const VendorRecordResponse = z.object({ vendor: ScheduleWedding.shape.ven
 
 export const RunOfShowQuery = z.object({ vendorId: EntityId.optional() });
 
+/**
+ * `PUT /api/me/schedule/{weddingId}/workspace`: a vendor who joined a wedding themselves brings it
+ * into their business (a vendor workspace they are a member of): its colleagues then act as the
+ * vendor, and its connections (calendar feeds, calendars) can serve the wedding.
+ */
+export const ScheduleWorkspaceBody = z.object({ workspaceId: WorkspaceId }).strict();
+export const ScheduleWorkspaceResponse = z.object({ weddingId: z.string(), vendorId: z.string(), vendorWorkspaceId: z.string() });
+
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody };
 
 export const SCHEDULE_ROUTES: RouteContract[] = [
   { method: 'get', path: '/api/me/schedule', summary: "A vendor's events, call times and own payments across every wedding they work on, as their audience sees them", auth: 'session', responses: { 200: MyScheduleResponse, 401: ErrorBody } },
   { method: 'put', path: '/api/me/schedule/{weddingId}/events/{eventId}/crew', summary: "Set the vendor's own call time (and crew notes, confirmation) on an event it is assigned to", auth: 'session', body: CrewUpdateBody, responses: { 200: CrewUpdateResponse, ...errors } },
   { method: 'put', path: '/api/me/schedule/{weddingId}/vendor', summary: "Set the vendor's own e-mail and phone on a wedding it works on (its vendor entry); another vendor's is never reachable", auth: 'session', body: VendorRecordBody, responses: { 200: VendorRecordResponse, 409: ErrorBody, ...errors } },
+  { method: 'put', path: '/api/me/schedule/{weddingId}/workspace', summary: 'Bring a wedding the vendor joined themselves into their business (a vendor workspace they belong to): its members then act as the vendor', auth: 'session', body: ScheduleWorkspaceBody, responses: { 200: ScheduleWorkspaceResponse, 409: ErrorBody, ...errors } },
   { method: 'get', path: '/api/weddings/{weddingId}/run-of-show.pdf', summary: "The run-of-show as a PDF: the whole day or one vendor's part, in the wedding's zone, from the reader's own audience", auth: 'bearer', query: RunOfShowQuery, responses: { 200: null, ...errors } },
 ];

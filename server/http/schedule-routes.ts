@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { CrewUpdateBody, RunOfShowQuery, VendorRecordBody, type ScheduleWedding } from '../../schema/api/schedule.ts';
+import { CrewUpdateBody, RunOfShowQuery, ScheduleWorkspaceBody, VendorRecordBody, type ScheduleWedding } from '../../schema/api/schedule.ts';
 import { ownPart, viewOf } from '../../schema/document/audiences.ts';
 import { crewOf, setCrew } from '../../schema/document/contributions.ts';
 import { documentFacts, mayWrite } from '../../schema/document/permissions.ts';
@@ -8,7 +8,7 @@ import { SchemaError, WeddingDoc, WeddingIdField, clientOrigin } from '../../sch
 import type * as Y from 'yjs';
 import { AuthError } from '../auth/auth-error.ts';
 import type { TokenService } from '../auth/tokens.ts';
-import type { PeopleStore } from '../people/people-store.ts';
+import { PeopleConflictError, type PeopleStore } from '../people/people-store.ts';
 import type { SessionStore } from '../people/session-store.ts';
 import { peekWedding, type OpenDocuments } from '../people/wedding-peek.ts';
 import { withAudienceCopy } from '../schedule/audience-copy.ts';
@@ -127,6 +127,28 @@ export function scheduleRoutes(deps: ScheduleRoutesDeps): Hono<SessionEnv> {
       return { id: v.id, name: v.name, category: v.category, email: v.email, phone: v.phone };
     });
     return c.json({ vendor });
+  });
+
+  // A wedding joined by the person themselves, brought into their business, in place (vendor trial:
+  // joined "just me", her business's calendar feed had no wedding to choose).
+  app.put('/me/schedule/:weddingId/workspace', session, async (c) => {
+    const weddingId = validate(WeddingIdField, c.req.param('weddingId'), 'wedding id');
+    const { workspaceId } = await readJson(c, ScheduleWorkspaceBody);
+    const person = c.get('person');
+    const own = (await deps.people.participantsOf(weddingId)).find((x) => x.personId === person.id && x.role === 'vendor' && x.vendorId);
+    if (!own?.vendorId) throw new AuthError('wedding_forbidden', `you do not work on wedding ${weddingId} as a vendor yourself`);
+    const [workspace, role] = await Promise.all([deps.people.getWorkspace(workspaceId), deps.people.memberRole(workspaceId, person.id)]);
+    if (!workspace || !role) throw new AuthError('workspace_forbidden', `you are not a member of workspace ${workspaceId}`);
+    if (workspace.kind === 'planner') throw new HttpError(400, 'validation_failed', 'a planning workspace does not work on weddings as a vendor: choose your business');
+    if (own.vendorWorkspaceId !== workspaceId) {
+      try {
+        await deps.people.setParticipantWorkspace(weddingId, own.id, workspaceId);
+      } catch (error) {
+        if (error instanceof PeopleConflictError) throw new HttpError(409, 'already_participant', `${workspace.name} works on this wedding already`);
+        throw error;
+      }
+    }
+    return c.json({ weddingId, vendorId: own.vendorId, vendorWorkspaceId: workspaceId });
   });
 
   app.get('/weddings/:weddingId/run-of-show.pdf', requireAuth(deps.tokens), async (c) => {

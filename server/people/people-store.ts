@@ -58,6 +58,12 @@ export interface PeopleStore {
   addParticipant(input: NewParticipant): Promise<Participant>;
   participantsOf(weddingId: string): Promise<Participant[]>;
   removeParticipant(weddingId: string, participantId: string): Promise<boolean>;
+  /**
+   * Binds a participant row to a vendor workspace (its members then act as its vendor), in place:
+   * false when the wedding has no such row. Throws PeopleConflictError when the workspace takes part
+   * in the wedding already.
+   */
+  setParticipantWorkspace(weddingId: string, participantId: string, vendorWorkspaceId: string): Promise<boolean>;
   /** Called after each participant this instance adds or removes (participant-changes.ts). */
   onParticipantsChanged(listener: ParticipantListener): void;
 
@@ -225,6 +231,18 @@ export class SqlitePeopleStore implements PeopleStore {
     const gone = this.db.prepare('DELETE FROM participants WHERE wedding_id = ? AND id = ? RETURNING vendor_id').get(weddingId, participantId) as { vendor_id: string | null } | undefined;
     if (gone) this.participantChanges.emit({ weddingId, vendorId: gone.vendor_id });
     return gone !== undefined;
+  }
+
+  async setParticipantWorkspace(weddingId: string, participantId: string, vendorWorkspaceId: string): Promise<boolean> {
+    let changed: { vendor_id: string | null } | undefined;
+    try {
+      changed = this.db.prepare('UPDATE participants SET vendor_workspace_id = ? WHERE wedding_id = ? AND id = ? RETURNING vendor_id').get(vendorWorkspaceId, weddingId, participantId) as { vendor_id: string | null } | undefined;
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new PeopleConflictError(`that workspace takes part in wedding ${weddingId} already`, { cause: error });
+      throw error;
+    }
+    if (changed) this.participantChanges.emit({ weddingId, vendorId: changed.vendor_id });
+    return changed !== undefined;
   }
 
   async accessFor(personId: string, weddingId: string): Promise<WeddingAccess | null> {

@@ -148,6 +148,18 @@ export class PostgresPeopleStore implements PeopleStore {
     return gone !== undefined;
   }
 
+  async setParticipantWorkspace(weddingId: string, participantId: string, vendorWorkspaceId: string): Promise<boolean> {
+    let changed: { vendor_id: string | null } | undefined;
+    try {
+      ({ rows: [changed] } = await this.pool.query<{ vendor_id: string | null }>('UPDATE participants SET vendor_workspace_id = $1 WHERE wedding_id = $2 AND id = $3 RETURNING vendor_id', [vendorWorkspaceId, weddingId, participantId]));
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new PeopleConflictError(`that workspace takes part in wedding ${weddingId} already`, { cause: error });
+      throw error;
+    }
+    if (changed) this.participantChanges.emit({ weddingId, vendorId: changed.vendor_id });
+    return changed !== undefined;
+  }
+
   onParticipantsChanged(listener: ParticipantListener): void {
     this.participantChanges.on(listener);
   }

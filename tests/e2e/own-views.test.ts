@@ -47,14 +47,14 @@ async function world() {
   await t.server.people.addParticipant({ weddingId: 'wed_bloom1', role: 'vendor', vendorId: 'photo', vendorWorkspaceId: studio.id });
   await t.server.people.addParticipant({ weddingId: 'wed_other2', role: 'vendor', vendorId: 'photo', personId: pia.person.id });
   await t.server.people.addParticipant({ weddingId: 'wed_bloom1', role: 'couple', personId: cam.person.id });
-  return { t, ana, pia, cam };
+  return { t, ana, pia, cam, studio };
 }
 
 const section = (page: Page, title: string) => page.locator('section.schedule-wedding', { has: page.getByRole('heading', { name: title, exact: true }) });
 
 describe("planner app: each person's own view", () => {
   it('a vendor sees its schedule across its two weddings (not a third), sets its own call time by keyboard, and reads it offline after a reload', async () => {
-    const { t, pia } = await world();
+    const { t, pia, studio } = await world();
     const { page, errors } = await signedInTab(t, pia);
     await page.goto(`${t.httpUrl}/`);
     await page.getByRole('link', { name: 'My schedule' }).click();
@@ -142,6 +142,12 @@ describe("planner app: each person's own view", () => {
     await waitFor(async () => (await familyNow.locator('.when').textContent()) === '15:15–15:45', 'the move on the open schedule', 10_000);
     expect(await familyNow.locator('.moved').textContent()).toBe('Moved: It was 14:45–15:15; check your call time.');
     expect(await familyNow.getByLabel('Your call time').inputValue()).toBe('14:00');
+
+    // Lee & Kim was joined "just me": it can be brought into her studio (Ava & Sam is the studio's already).
+    expect(await section(page, 'Ava & Sam').locator('form.bring-to-business').count()).toBe(0);
+    await section(page, 'Lee & Kim').getByRole('button', { name: /^Bring it into Lens & Light/ }).click();
+    await waitFor(async () => ((await section(page, 'Lee & Kim').getByRole('status').allTextContents()).join(' ')).includes('Lens & Light now works on Lee & Kim'), 'the wedding in the studio');
+    expect((await t.server.people.participantsOf('wed_other2')).find((x) => x.personId === pia.person.id)?.vendorWorkspaceId).toBe(studio.id);
     expect(offlineErrors(errors)).toEqual([]);
   });
 

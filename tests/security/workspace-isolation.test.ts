@@ -130,6 +130,7 @@ const SESSION: Record<string, Walk> = {
   'GET /api/me/schedule': { request: () => ({ path: '/api/me/schedule' }), notScoped: "the caller's own schedule, from the weddings they work on as a vendor" },
   'PUT /api/me/schedule/{weddingId}/events/{eventId}/crew': { request: (b) => ({ path: `/api/me/schedule/${b.weddingId}/events/ceremony/crew`, body: { callTime: '' } }) },
   'PUT /api/me/schedule/{weddingId}/vendor': { request: (b) => ({ path: `/api/me/schedule/${b.weddingId}/vendor`, body: { phone: '+44 20 7946 0001' } }) },
+  'PUT /api/me/schedule/{weddingId}/workspace': { request: (b) => ({ path: `/api/me/schedule/${b.weddingId}/workspace`, body: { workspaceId: b.workspaceId } }) },
   'PATCH /api/me': { request: () => ({ path: '/api/me', body: { name: 'Renamed' } }), notScoped: 'renames the caller' },
   'GET /api/auth/sessions': { request: () => ({ path: '/api/auth/sessions' }), notScoped: "the caller's own sessions" },
   // B's session, addressed by its id: answered like a missing one.

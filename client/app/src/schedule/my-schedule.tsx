@@ -12,6 +12,7 @@ import { longDate } from '../timeline/zoned-time.ts';
 import { fetchMySchedule, storeSchedule, storedSchedule, type ScheduleEvent, type ScheduleWedding } from './schedule-api.ts';
 import { ScheduleEventItem } from './schedule-event.tsx';
 import { VendorRecordForm } from './vendor-record-form.tsx';
+import { BringToBusiness } from './bring-to-business.tsx';
 
 interface Props {
   /** Null when the server could not be reached: the copy kept on this browser is shown. */
@@ -122,6 +123,8 @@ export function MySchedule({ me, navigate }: Props) {
   };
 
   const csrf = source.kind === 'server' && me ? me.csrfToken : null;
+  // The person's businesses: a wedding they joined themselves can be brought into one.
+  const businesses = me?.workspaces.filter((m) => m.workspace.kind !== 'planner').map((m) => ({ id: m.workspace.id, name: m.workspace.name })) ?? [];
   return (
     <main id="main" class="my-schedule" tabIndex={-1}>
       <h1>My schedule</h1>
@@ -132,13 +135,17 @@ export function MySchedule({ me, navigate }: Props) {
       {source.kind === 'failed' && <p class="notice" role="alert">{source.message}</p>}
       {weddings && weddings.length === 0 && <p class="empty">You are not on any wedding as a vendor yet. A planner adds you with an invitation.</p>}
       {weddings?.map((w) => <ScheduleWeddingSection key={w.weddingId} wedding={w} csrf={csrf} navigate={navigate} moved={moved} onSaved={(e) => onSaved(w.weddingId, e)}
+        businesses={me && me.weddings.some((x) => x.weddingId === w.weddingId && x.role === 'vendor' && x.via === 'participant') ? businesses : []}
         onVendorSaved={(v) => onVendorSaved(w.weddingId, v)} />)}
     </main>
   );
 }
 
-function ScheduleWeddingSection({ wedding: w, csrf, navigate, moved, onSaved, onVendorSaved }: {
-  wedding: ScheduleWedding; csrf: string | null; navigate(route: Route): void; moved: ReadonlyMap<string, EventTimes>; onSaved(e: ScheduleEvent): void; onVendorSaved(v: ScheduleWedding['vendor']): void;
+function ScheduleWeddingSection({ wedding: w, csrf, navigate, moved, businesses, onSaved, onVendorSaved }: {
+  wedding: ScheduleWedding; csrf: string | null; navigate(route: Route): void; moved: ReadonlyMap<string, EventTimes>;
+  /** The person's businesses, when they joined this wedding themselves (else empty). */
+  businesses: readonly { id: string; name: string }[];
+  onSaved(e: ScheduleEvent): void; onVendorSaved(v: ScheduleWedding['vendor']): void;
 }) {
   const zone = w.timezone && isKnownTimeZone(w.timezone) ? w.timezone : null;
   // The wedding's own calendar day: a payment is overdue from its midnight, as in the budget.
@@ -165,6 +172,7 @@ function ScheduleWeddingSection({ wedding: w, csrf, navigate, moved, onSaved, on
             ))}
           </ol>
         )}
+      {businesses.length > 0 && <BringToBusiness weddingId={w.weddingId} title={w.title || 'this wedding'} businesses={businesses} csrf={csrf} />}
       <VendorRecordForm weddingId={w.weddingId} vendor={w.vendor} csrf={csrf} onSaved={onVendorSaved} />
       <h3 class="payments-heading">Your payments</h3>
       {w.payments.length === 0 ? <p class="empty">No payments recorded.</p> : (
