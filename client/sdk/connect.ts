@@ -289,6 +289,17 @@ export async function connectWedding(options: ConnectOptions): Promise<WeddingCo
       // lapses): not a failure, so nothing waiting is rejected; this wedding tries again, backing off.
       // Its backoff stops at 2 s: the lease of an instance that stopped lapses within seconds.
       if (denial.code === 'document_owned_elsewhere') return retryLater(2_000);
+      // The server could not load the wedding from its storage (a database restarting or failing
+      // over, a full disk): it may well load it shortly, so this is told to whoever waits (whenSynced
+      // rejects) but the client keeps trying, backing off to 30 s (operator trial: a 10-second
+      // PostgreSQL outage left a phone disconnected for good with 151 unsent edits). On its own
+      // socket the server closes it (1011) and the provider reconnects by itself.
+      if (denial.code === 'document_unavailable') {
+        failure = denial;
+        retryLater(30_000);
+        wake();
+        return;
+      }
       if (denial.code === 'token_expired' && typeof options.token === 'function') {
         failure = denial;
         retryLater();

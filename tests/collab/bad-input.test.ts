@@ -156,6 +156,21 @@ describe('throwing hooks', () => {
 });
 
 describe('stored data that cannot be loaded', () => {
+  it('the SDK keeps trying: once the wedding loads again the client syncs and its offline edits arrive (operator trial: a PostgreSQL outage stranded a phone)', async () => {
+    const t = await startTestServer();
+    const token = await t.token('planner', ['later']);
+    await serverSql(t.server).run('INSERT INTO documents (name, state) VALUES (?, ?)', 'wedding:later', Buffer.from([1, 2, 3, 4, 5, 250]));
+    const c = await t.connect('later', token);
+    await expect(c.whenSynced(5000)).rejects.toMatchObject({ code: 'document_unavailable' });
+    c.doc.setMeta({ title: 'Written while it could not load' });
+    // The storage recovers (here: the unreadable row goes).
+    await serverSql(t.server).run('DELETE FROM documents WHERE name = ?', 'wedding:later');
+    // Whoever waits was told (above); the client itself keeps trying and syncs by itself.
+    await waitFor(() => c.synced, 'the client synced once the wedding loads', 45_000);
+    await c.whenAcknowledged(10_000);
+    expect(await t.server.collab.withDocument('later', (d) => new WeddingDoc(d).getMeta().title)).toBe('Written while it could not load');
+  }, 60_000);
+
   it('is refused, never served empty and never overwritten', async () => {
     const t = await startTestServer();
     const token = await t.token('planner', ['broken', 'fine']);

@@ -81,6 +81,8 @@ export function useWeddingConnection(session: Session, weddingId: string): Weddi
       const onRefused = ({ reason }: { reason: string }) => {
         // With a token function the SDK reconnects with a new token by itself: not a refusal to show.
         if (reason === 'token_expired' && session.refresh) return;
+        // The server could not load the wedding from storage for now: the SDK keeps trying by itself.
+        if (reason === 'document_unavailable') return;
         refused = reason;
         update();
       };
