@@ -317,6 +317,8 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
   Object.assign(server, {
     config, logger, db, tokens, people, sessions, collab, pdf, documents, stored: stores.documents, metrics, health, http, bridge, comms, payments, demo, vendorBindings, invitations: stores.invitations,
     async listen() {
+      // Before anything is served: a second process with this INSTANCE_ID would cut the first's weddings off.
+      await pg?.opened.instances.claim(pg.instanceId);
       // The disk probe watches the SQLite file; on PostgreSQL nothing of the server's is written there.
       if (!pg) health.start();
       await pg?.stores.listen();

@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
@@ -42,12 +43,23 @@ export function errorBody(code: string, message: string, details?: unknown): Err
   return { error: { code, message, ...(details === undefined ? {} : { details }) } };
 }
 
+/** `.` or `..` as a path segment, or an encoded `.`, `/` or `\\` anywhere in the path. */
+const UNNORMALISED_PATH = /(^|\/)\.{1,2}(\/|$)|%2e|%2f|%5c|\\/i;
+
 export function createHttpApp(deps: HttpAppDeps): Hono<AppEnv> {
   const { metrics, logger } = deps;
   const app = new Hono<AppEnv>();
 
   // Every response, errors included: nosniff, frame and referrer policies (hono's defaults).
   app.use('*', secureHeaders());
+  // A path as sent with dot segments or encoded dots, slashes or backslashes is refused: URL parsing
+  // would resolve `/api/../internal/…` or `/api/%2e%2e/internal/…` to a route a balancer's prefix rule
+  // keeps out (operator trial: both reached /internal/ through the HAProxy example).
+  app.use('*', async (c, next) => {
+    const sent = ((c.env as { incoming?: IncomingMessage } | undefined)?.incoming?.url ?? '').split('?')[0]!;
+    if (UNNORMALISED_PATH.test(sent)) return c.json(errorBody('validation_failed', 'the request path has dot segments or encoded separators: send it normalised'), 400);
+    await next();
+  });
   // API answers carry wedding data and personal details: never kept by browsers or proxies.
   app.use('/api/*', async (c, next) => {
     await next();

@@ -67,7 +67,14 @@ export async function startTestServer(options: {
   // With DATABASE_URL (postgres://…) the server is an instance of a cluster on that database.
   const postgres = config.DATABASE_URL ? await openPostgresServerParts(config, logger) : undefined;
   const server = createWedSyncServer(config, { authSecret: TEST_SECRET, logger, extensions: options.extensions, mount: options.mount, now: options.now, adapters: options.adapters, resolve: options.resolve, mail: options.mail, oidcFetch: options.oidcFetch, postgres });
-  const { port, httpUrl, wsUrl } = await server.listen();
+  let listening: Awaited<ReturnType<typeof server.listen>>;
+  try {
+    listening = await server.listen();
+  } catch (error) {
+    await server.close().catch(() => undefined);
+    throw error;
+  }
+  const { port, httpUrl, wsUrl } = listening;
   const cleanups: (() => unknown)[] = [];
   let closed = false;
   const close = async () => {

@@ -44,14 +44,17 @@ export async function openPostgresDocuments(url: string, options: { instanceId: 
     throw error;
   }
   const documents = new PostgresDocumentStore(pool);
+  const instances = new CollabInstances(pool);
   return {
     pool,
     documents,
     leases: new DocumentLeases(pool, options.instanceId),
-    instances: new CollabInstances(pool),
+    instances,
     snapshots: new PostgresSnapshotStore(pool),
     async close() {
       await documents.close();
+      // The connection holding the INSTANCE_ID claim goes with its lock, or the pool would wait for it.
+      instances.close();
       await pool.end();
     },
   };

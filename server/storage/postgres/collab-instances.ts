@@ -16,10 +16,43 @@ export interface DocumentOwner {
  * of its unexpired lease (document_leases, read on the database's clock).
  */
 export class CollabInstances {
+  /** The connection holding this process's claim on its INSTANCE_ID (a session advisory lock). */
+  private claimed: pg.PoolClient | null = null;
+
   constructor(private readonly pool: pg.Pool) {}
+
+  /**
+   * Claims INSTANCE_ID `id` for this process while it runs: a PostgreSQL session advisory lock on a
+   * connection kept for it, which the database drops with the connection when the process dies (kill
+   * -9 included). Throws when another running process holds it (operator trial: a second process
+   * started with an id in use overwrote the first's URL, cut its wedding off, and on stopping deleted
+   * the first's registration). Called before the instance serves anything.
+   */
+  async claim(id: string): Promise<void> {
+    if (this.claimed) return;
+    const client = await this.pool.connect();
+    try {
+      const { rows: [row] } = await client.query<{ got: boolean }>('SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS got', [`wedsync-instance:${id}`]);
+      if (!row?.got) throw new Error(`INSTANCE_ID ${id} is in use by another running instance on this database: give each instance its own INSTANCE_ID`);
+    } catch (error) {
+      client.release();
+      throw error;
+    }
+    // A dropped connection (the database restarting) ends the claim; the pool must not see its error.
+    client.on('error', () => { if (this.claimed === client) this.claimed = null; });
+    this.claimed = client;
+  }
+
+  /** Ends the claim without touching the registration: its connection is closed, and the lock with it. */
+  close(): void {
+    const client = this.claimed;
+    this.claimed = null;
+    client?.release(true);
+  }
 
   /** Records (or replaces, after a restart with the same id) where instance `id` accepts relayed sockets. */
   async register(id: string, url: string): Promise<void> {
+    await this.claim(id);
     await this.pool.query(
       `INSERT INTO collab_instances (id, url) VALUES ($1, $2)
        ON CONFLICT (id) DO UPDATE SET url = EXCLUDED.url, started_at = clock_timestamp()`,
@@ -27,9 +60,17 @@ export class CollabInstances {
     );
   }
 
-  /** Removes instance `id` (a clean stop). */
+  /** Removes instance `id` (a clean stop) and gives up its claim; nothing when this process never claimed it. */
   async unregister(id: string): Promise<void> {
-    await this.pool.query('DELETE FROM collab_instances WHERE id = $1', [id]);
+    const client = this.claimed;
+    if (!client) return;
+    this.claimed = null;
+    try {
+      await this.pool.query('DELETE FROM collab_instances WHERE id = $1', [id]);
+      await client.query('SELECT pg_advisory_unlock_all()');
+    } finally {
+      client.release();
+    }
   }
 
   /**

@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { usePostgresDatabase } from '../helpers/postgres.ts';
+import { startTestServer } from '../helpers/test-server.ts';
+
+/**
+ * An INSTANCE_ID is one running process's (operator trial: a second process started with an id in
+ * use overwrote the first's address, cut its wedding off with 1013 loops, and on stopping deleted the
+ * first's registration).
+ */
+describe('INSTANCE_ID: one running process at a time', () => {
+  const db = usePostgresDatabase();
+
+  it('a second process with an id in use is refused at start with the reason, and the first stays registered; once the first stops the id is free', async () => {
+    const env = { DATABASE_URL: db().url, INSTANCE_ID: 'saturday-1', CREDENTIALS_KEY: Buffer.alloc(32, 9).toString('base64') };
+    const first = await startTestServer({ env });
+    const registered = async () => (await db().admin.query<{ id: string; url: string }>('SELECT id, url FROM collab_instances ORDER BY id')).rows;
+    const before = await registered();
+    expect(before.map((r) => r.id)).toEqual(['saturday-1']);
+    await expect(startTestServer({ env })).rejects.toThrow('INSTANCE_ID saturday-1 is in use by another running instance on this database: give each instance its own INSTANCE_ID');
+    expect(await registered()).toEqual(before);
+    // Another id starts beside it.
+    const other = await startTestServer({ env: { ...env, INSTANCE_ID: 'saturday-2' } });
+    expect((await registered()).map((r) => r.id)).toEqual(['saturday-1', 'saturday-2']);
+    await other.close();
+    await first.close();
+    expect(await registered()).toEqual([]);
+    const again = await startTestServer({ env });
+    expect((await registered()).map((r) => r.id)).toEqual(['saturday-1']);
+    await again.close();
+  });
+});
