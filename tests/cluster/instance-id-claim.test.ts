@@ -28,4 +28,14 @@ describe('INSTANCE_ID: one running process at a time', () => {
     expect((await registered()).map((r) => r.id)).toEqual(['saturday-1']);
     await again.close();
   });
+
+  it('an instance whose AUTH_SECRET is not the cluster’s is refused at start (operator trial: it reported ready and answered 401 to the cluster’s tokens)', async () => {
+    const base = { DATABASE_URL: db().url, CREDENTIALS_KEY: Buffer.alloc(32, 9).toString('base64') };
+    const first = await startTestServer({ env: { ...base, INSTANCE_ID: 'secret-1', AUTH_SECRET: 'a'.repeat(48) } });
+    await expect(startTestServer({ env: { ...base, INSTANCE_ID: 'secret-2', AUTH_SECRET: 'b'.repeat(48) } }))
+      .rejects.toThrow('AUTH_SECRET is not the one this cluster started with: every instance sharing the database needs the same AUTH_SECRET');
+    const same = await startTestServer({ env: { ...base, INSTANCE_ID: 'secret-3', AUTH_SECRET: 'a'.repeat(48) } });
+    await same.close();
+    await first.close();
+  });
 });

@@ -9,7 +9,7 @@ import { openPostgresDocuments, type OpenedPostgres } from '../backend/open-docu
 import { postgresServerStores, type PostgresServerStores } from '../server-stores.ts';
 import { openPostgresPool } from './pool.ts';
 import { openReadinessPool, PostgresReadiness } from './readiness.ts';
-import { openPostgresKeyEncryptionKey, postgresServerKey } from './server-keys.ts';
+import { checkPostgresAuthSecret, openPostgresKeyEncryptionKey, postgresServerKey } from './server-keys.ts';
 import { ACK_LINKS_KEY } from '../../comms/postgres-comms-storage.ts';
 import { INSTANCE_REQUESTS_KEY } from '../../auth/instance-signature.ts';
 
@@ -88,6 +88,7 @@ export async function openPostgresServerParts(config: Config, logger: Logger): P
   let instanceKey: Buffer;
   try {
     cipher = await openPostgresKeyEncryptionKey(storesPool, config.CREDENTIALS_KEY);
+    if (config.AUTH_SECRET) await checkPostgresAuthSecret(storesPool, cipher, config.AUTH_SECRET);
     ackKey = await postgresServerKey(storesPool, cipher, ACK_LINKS_KEY);
     instanceKey = await postgresServerKey(storesPool, cipher, INSTANCE_REQUESTS_KEY);
   } catch (error) {

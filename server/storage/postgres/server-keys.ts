@@ -1,7 +1,8 @@
+import crypto from 'node:crypto';
 import type pg from 'pg';
 import { createCredentialCipher, decodeKey, type CredentialCipher } from '../../bridge/credential-cipher.ts';
 import { CHECK_KEY, KeyError } from '../key-encryption-key.ts';
-import { newSealedServerKey, openSealedServerKey } from '../server-keys.ts';
+import { newSealedServerKey, openSealedServerKey, serverKeyBinding } from '../server-keys.ts';
 
 /**
  * Server keys on PostgreSQL (schema/migrations/postgres/017_server_keys.sql): the same sealed keys
@@ -42,4 +43,26 @@ export async function openPostgresKeyEncryptionKey(pool: pg.Pool, configured: st
     throw new KeyError('the key-encryption key from CREDENTIALS_KEY does not open the secrets in this database (another instance, or an earlier start, sealed them under another key)');
   }
   return cipher;
+}
+
+/** The row holding what AUTH_SECRET must be (sealed like a server key, so key rotation re-seals it too). */
+export const AUTH_SECRET_CHECK = 'auth-secret-check';
+
+/**
+ * Checks AUTH_SECRET against the cluster's: the first instance stores an HMAC of a fixed text under
+ * it (sealed with the key-encryption key; the secret itself is never stored), every later one must
+ * match it. Instances with different secrets would each refuse the others' tokens at random behind
+ * the balancer (operator trial: one started, reported ready and answered 401 to the cluster's admin).
+ *
+ * @throws KeyError when AUTH_SECRET differs from the one the cluster started with; the pg error on storage trouble
+ */
+export async function checkPostgresAuthSecret(pool: pg.Pool, cipher: CredentialCipher, authSecret: string): Promise<void> {
+  const mine = crypto.createHmac('sha256', authSecret).update('wedsync: the cluster\'s AUTH_SECRET').digest();
+  const sealed = Buffer.from(cipher.encrypt(mine.toString('base64'), serverKeyBinding(AUTH_SECRET_CHECK)));
+  await pool.query('INSERT INTO server_keys (name, key, created_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING', [AUTH_SECRET_CHECK, sealed, new Date().toISOString()]);
+  const { rows } = await pool.query<{ key: Buffer }>('SELECT key FROM server_keys WHERE name = $1', [AUTH_SECRET_CHECK]);
+  const theirs = openSealedServerKey(cipher, AUTH_SECRET_CHECK, rows[0]!.key);
+  if (theirs.length !== mine.length || !crypto.timingSafeEqual(theirs, mine)) {
+    throw new KeyError('AUTH_SECRET is not the one this cluster started with: every instance sharing the database needs the same AUTH_SECRET');
+  }
 }
