@@ -1,3 +1,4 @@
+import { listenOrClose } from '../listen-or-close.ts';
 import fs from 'node:fs';
 import { storageBackendFor } from '../storage/backend/open-document-store.ts';
 import { openPostgresServerParts } from '../storage/postgres/postgres-server-parts.ts';
@@ -44,16 +45,7 @@ export async function serve(config: Config, io: CliIO): Promise<void> {
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled promise rejection (kept running)'));
   process.on('uncaughtException', (error) => logger.error({ err: error }, 'uncaught exception (kept running)'));
 
-  let listening: Awaited<ReturnType<typeof server.listen>>;
-  try {
-    listening = await server.listen();
-  } catch (error) {
-    // Refused before serving (an INSTANCE_ID another running instance holds, a port in use): let go of
-    // what was opened, so the process ends with the one-line reason instead of hanging on its pools.
-    await server.close().catch(() => undefined);
-    throw error;
-  }
-  const { port, httpUrl, wsUrl } = listening;
+  const { port, httpUrl, wsUrl } = await listenOrClose(server);
   const base = config.PUBLIC_URL?.replace(/\/$/, '') ?? httpUrl;
   logger.info({ port, dataDir: config.dataDir, authSecretFrom: secret.source, backend, ...(postgres ? { instanceId: postgres.instanceId } : {}) }, 'wedsync hub listening');
   io.err('');

@@ -1,3 +1,4 @@
+import { listenOrClose } from '../../server/listen-or-close.ts';
 import { openPostgresServerParts } from '../../server/storage/postgres/postgres-server-parts.ts';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -67,14 +68,7 @@ export async function startTestServer(options: {
   // With DATABASE_URL (postgres://…) the server is an instance of a cluster on that database.
   const postgres = config.DATABASE_URL ? await openPostgresServerParts(config, logger) : undefined;
   const server = createWedSyncServer(config, { authSecret: TEST_SECRET, logger, extensions: options.extensions, mount: options.mount, now: options.now, adapters: options.adapters, resolve: options.resolve, mail: options.mail, oidcFetch: options.oidcFetch, postgres });
-  let listening: Awaited<ReturnType<typeof server.listen>>;
-  try {
-    listening = await server.listen();
-  } catch (error) {
-    await server.close().catch(() => undefined);
-    throw error;
-  }
-  const { port, httpUrl, wsUrl } = listening;
+  const { port, httpUrl, wsUrl } = await listenOrClose(server);
   const cleanups: (() => unknown)[] = [];
   let closed = false;
   const close = async () => {
