@@ -57,9 +57,12 @@ export class MessageReplies {
         const vendorName = p.vendorId ? w.getVendor(p.vendorId)?.name : undefined;
         const fromName = clipText(p.name?.trim() || vendorName || (p.role === 'couple' ? 'The couple' : 'A vendor'), 200);
         // Who wrote it is in the subject: an e-mail or a chat line carries subject and body only.
-        const from = vendorName && vendorName !== fromName ? `${fromName}, ${vendorName}` : p.role === 'couple' ? `${fromName}, the couple` : fromName;
+        const from = p.role === 'couple' ? (p.name?.trim() ? `${fromName}, the couple` : 'the couple')
+          : vendorName && vendorName !== fromName ? `${fromName}, ${vendorName}` : fromName;
+        // The writer is kept whole: a long subject is what gets shortened.
+        const answered = clipText(original.subject.trim() || original.body.split('\n')[0]!.trim(), 120);
         const message = this.writer.writeMessage(w, weddingId, {
-          senderId: p.sub, recipients, subject: clipText(`Re: ${original.subject.trim() || original.body.split('\n')[0]!.trim()} (from ${from})`, 200), body: body.body,
+          senderId: p.sub, recipients, subject: clipText(`Re: ${answered} (from ${clipText(from, 70)})`, 200), body: body.body,
           priority: 'normal', type: REPLY_TYPE, requiresAck: false, escalateAfterSeconds: null, broadcast: false,
           context: { inReplyTo: messageId, fromName, fromRole: p.role, ...(p.vendorId ? { vendorId: p.vendorId } : {}) },
         }, origin);

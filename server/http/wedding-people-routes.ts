@@ -27,8 +27,9 @@ export function writersOf(doc: WeddingDoc): { commentAuthors: Set<string>; sende
  * opens the wedding may ask, and learns only what the wedding shows anyway: the name and role of an
  * id that wrote one of its comments, or of a planner who sent one of its messages, and who takes
  * part in it now; never an e-mail. Any other id (a contact's or a guest's person id read from the
- * document's keys, someone who left, an operator token's subject, an id made up) is left out. 403 `wedding_forbidden` for a wedding the token does not open; 400 `validation_failed` for
- * more than 100 ids or one that is not an id; 404 `wedding_not_found` for a malformed wedding id.
+ * document's keys, someone who left, an operator token's subject, an id made up) is left out.
+ * 403 `wedding_forbidden` for a wedding the token does not open; 400 `validation_failed` for more
+ * than 100 ids or one that is not an id; 404 `wedding_not_found` for a malformed wedding id.
  */
 export function weddingPeopleRoutes(tokens: TokenService, people: WeddingPeopleReader, peek: PeekWedding): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
