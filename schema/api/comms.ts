@@ -107,6 +107,11 @@ export type MessageListResponse = z.infer<typeof MessageListResponse>;
 /** `POST /api/weddings/:id/messages/:messageId/ack`: a vendor acknowledges for itself; planners may for anyone. */
 export const AckBody = z.object({ recipientId: EntityId.optional() }).strict();
 
+/** The `type` of a vendor's or the couple's reply to a message (server/comms/message-replies.ts). */
+export const REPLY_MESSAGE_TYPE = 'reply';
+/** The `senderId` of what the server writes itself: reminders, notices, escalations, alerts. */
+export const AUTOMATIC_SENDER_ID = 'wedsync';
+
 /** `POST /api/weddings/:id/messages/:messageId/reply`: a vendor's or the couple's answer to a message to them. */
 export const MessageReplyBody = z.object({ body: z.string().trim().min(1).max(4000) }).strict();
 export type MessageReplyBody = z.infer<typeof MessageReplyBody>;

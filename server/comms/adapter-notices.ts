@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import type * as Y from 'yjs';
-import { WeddingDoc, systemOrigin } from '../../schema/index.ts';
+import { AUTOMATIC_SENDER_ID, WeddingDoc, systemOrigin } from '../../schema/index.ts';
 import type { InboundChange } from '../../adapters/core/index.ts';
 import { clipText } from '../../schema/document/text.ts';
 import type { NotificationMode } from '../../schema/index.ts';
@@ -142,7 +142,7 @@ export class AdapterNotices {
         continue;
       }
       this.writer.writeMessage(w, weddingId, {
-        id, senderId: 'wedsync', recipients, subject: notice.subject, body: notice.body, priority: 'normal',
+        id, senderId: AUTOMATIC_SENDER_ID, recipients, subject: notice.subject, body: notice.body, priority: 'normal',
         type, requiresAck: false, escalateAfterSeconds: null, broadcast: false, context: { ...context, reason },
       }, origin);
     }

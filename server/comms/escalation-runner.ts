@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { WeddingDoc, systemOrigin, type Message, type TxOrigin } from '../../schema/index.ts';
+import { AUTOMATIC_SENDER_ID, WeddingDoc, systemOrigin, type Message, type TxOrigin } from '../../schema/index.ts';
 import { ownedElsewhere } from '../collab/document-log.ts';
 import { ORIGIN_REASONS, type CommsContext } from './comms-context.ts';
 import { escalationStep } from './escalation.ts';
@@ -61,7 +61,7 @@ export class EscalationRunner {
     const names = ids.map((id) => findPerson(w, id)?.name ?? w.vendorDisplayName(id) ?? ownValue(message.recipientNames, id) ?? id);
     if (planners.length === 0) return;
     this.writer.writeMessage(w, weddingId, {
-      id: `unreached-${message.id}-${crypto.createHash('sha256').update(ids.join(',')).digest('hex').slice(0, 8)}`, senderId: 'wedsync', recipients: planners,
+      id: `unreached-${message.id}-${crypto.createHash('sha256').update(ids.join(',')).digest('hex').slice(0, 8)}`, senderId: AUTOMATIC_SENDER_ID, recipients: planners,
       subject: clipText(`Not acknowledged: ${message.subject || message.type}`, 200),
       body: `${names.join(', ')} ${ids.length === 1 ? 'has' : 'have'} not acknowledged “${message.subject || clipText(message.body, 80)}” after every channel was tried. Please call them.`,
       priority: 'urgent', type: 'escalation.unacknowledged', requiresAck: false, escalateAfterSeconds: null, broadcast: true,

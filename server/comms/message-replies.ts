@@ -1,4 +1,4 @@
-import { PersonId, WeddingDoc, adminOrigin, type MessageReplyBody, type SendResponse } from '../../schema/index.ts';
+import { PersonId, REPLY_MESSAGE_TYPE, WeddingDoc, adminOrigin, type MessageReplyBody, type SendResponse } from '../../schema/index.ts';
 import { clipText } from '../../schema/document/text.ts';
 import { AuthError } from '../auth/auth-error.ts';
 import type { Principal } from '../auth/tokens.ts';
@@ -9,9 +9,6 @@ import type { MessageWriter } from './message-writer.ts';
 import { assertReader, recipientsOf } from './messages-api.ts';
 import { contactsWithRole } from './recipients.ts';
 import { ensurePeopleContacts } from './wedding-people.ts';
-
-/** The message type of a reply; its context names what it answers and who wrote it. */
-export const REPLY_TYPE = 'reply';
 
 /**
  * Replies of vendors and the couple to the messages addressed to them (docs/communications.md).
@@ -63,7 +60,7 @@ export class MessageReplies {
         const answered = clipText(original.subject.trim() || original.body.split('\n')[0]!.trim(), 120);
         const message = this.writer.writeMessage(w, weddingId, {
           senderId: p.sub, recipients, subject: clipText(`Re: ${answered} (from ${clipText(from, 70)})`, 200), body: body.body,
-          priority: 'normal', type: REPLY_TYPE, requiresAck: false, escalateAfterSeconds: null, broadcast: false,
+          priority: 'normal', type: REPLY_MESSAGE_TYPE, requiresAck: false, escalateAfterSeconds: null, broadcast: false,
           context: { inReplyTo: messageId, fromName, fromRole: p.role, ...(p.vendorId ? { vendorId: p.vendorId } : {}) },
         }, origin);
         return { message, recipients: recipientsOf(w, message), unknownRecipients: [] };

@@ -1,5 +1,5 @@
 import {
-  WeddingDoc, adminOrigin, canOpenWedding, systemOrigin,
+  REPLY_MESSAGE_TYPE, WeddingDoc, adminOrigin, canOpenWedding, systemOrigin,
   type EmergencyBody, type EmergencyResponse, type Message, type MessageChannelsResponse, type MessageListResponse, type MessageStatusResponse, type RecipientDeliveries,
   type SendResponse, type Task, type TxOrigin, type UnifiedMessageBody,
 } from '../../schema/index.ts';
@@ -279,7 +279,7 @@ export class MessagesApi {
  * by either of them, a vendor's by anyone acting as that vendor.
  */
 function ownReply(p: Principal, m: Message): boolean {
-  if (m.type !== 'reply') return false;
+  if (m.type !== REPLY_MESSAGE_TYPE) return false;
   if (p.role === 'couple') return m.context.fromRole === 'couple';
   return p.role === 'vendor' && !!p.vendorId && m.context.vendorId === p.vendorId;
 }

@@ -1,4 +1,4 @@
-import { WeddingDoc, systemOrigin, type Message } from '../../schema/index.ts';
+import { AUTOMATIC_SENDER_ID, WeddingDoc, systemOrigin, type Message } from '../../schema/index.ts';
 import { ORIGIN_REASONS, type CommsContext } from './comms-context.ts';
 import type { CommsWrites } from './comms-writes.ts';
 import type { CommsJobs, Job } from './job-runs.ts';
@@ -169,7 +169,7 @@ export class Notifier {
   /** Writes a composed message to the wedding's log, with its reason; the send planner queues its sends. */
   write(w: WeddingDoc, weddingId: string, draft: ComposedNotification, recipients: Person[], extra: Record<string, string>): Message {
     return this.writer.writeMessage(w, weddingId, {
-      id: draft.id, senderId: 'wedsync', recipients, subject: draft.subject, body: draft.body, priority: draft.priority, type: draft.type,
+      id: draft.id, senderId: AUTOMATIC_SENDER_ID, recipients, subject: draft.subject, body: draft.body, priority: draft.priority, type: draft.type,
       requiresAck: false, escalateAfterSeconds: null, broadcast: false,
       context: { ...draft.context, ...extra, reason: clip(draft.reason, CONTEXT_MAX) },
     }, systemOrigin(ORIGIN_REASONS.notify));

@@ -1,4 +1,4 @@
-import { systemOrigin, type TimelineEvent, type WeddingDoc } from '../../schema/index.ts';
+import { AUTOMATIC_SENDER_ID, systemOrigin, type TimelineEvent, type WeddingDoc } from '../../schema/index.ts';
 import type { AlertHandler, InboundAlert } from '../bridge/inbound-applier.ts';
 import { CommsError } from './comms-error.ts';
 import type { MessagesApi } from './messages-api.ts';
@@ -54,7 +54,7 @@ export function weatherAlertHandler(messages: MessagesApi, kickOutbox: () => voi
     const vendorIds = outdoorVendorsOn(w, alert.date);
     if (vendorIds.length === 0) return { messageId: null, reason: `no vendor has an outdoor event on ${alert.date}` };
     try {
-      const sent = messages.writeEmergency(w, weddingId, 'wedsync', {
+      const sent = messages.writeEmergency(w, weddingId, AUTOMATIC_SENDER_ID, {
         kind: 'weather', severity: alert.severity, subject: alert.headline.slice(0, 200), message: alertText(alert).slice(0, 5000),
         affectedVendorIds: vendorIds, includeContacts: false,
         context: { source: 'alert.weather', integrationId: from.integrationId, date: alert.date, ...(alert.area ? { area: alert.area.slice(0, 200) } : {}) },

@@ -344,5 +344,5 @@ function changedPayments(root: Y.Map<Y.Map<unknown>>, recorded: YType, tr: Y.Tra
  * vendor"; never its internal id (vendor trial: "£720.00 received for ven_629d…-deposit").
  */
 function vendorName(w: WeddingDoc, vendorId: string): string {
-  return w.getVendor(vendorId)?.name ?? w.vendorDisplayName(vendorId) ?? 'a vendor';
+  return w.vendorDisplayName(vendorId) ?? 'a vendor';
 }

@@ -6,6 +6,7 @@ import { useAnnounce } from '../ui/use-announcer.ts';
 import { messageTitle, messageTypeLabel, momentLabel } from './message-labels.ts';
 import { acknowledgedAt, waitingCount, type InboxEntry } from './inbox-waiting.ts';
 import { ReplyForm } from './reply-form.tsx';
+import { AUTOMATIC_SENDER_ID as AUTOMATIC, REPLY_MESSAGE_TYPE as REPLY_TYPE } from '../../../../schema/api/comms.ts';
 import { MessagesClient } from './messages-api.ts';
 import { authorLabel, useAuthorNames } from '../comments/comment-authors.ts';
 
@@ -15,8 +16,6 @@ import { authorLabel, useAuthorNames } from '../comments/comment-authors.ts';
  * GET /api/weddings/:id/messages, which answers each with only what is addressed to them.
  */
 export const INBOX_REFRESH_MS = 5_000;
-
-type Entry = InboxEntry;
 
 interface Props {
   session: Session;
@@ -30,7 +29,7 @@ interface Props {
 export function InboxView({ session, weddingId, timeZone, onWaiting }: Props) {
   const announce = useAnnounce();
   const client = useMemo(() => new MessagesClient(session, weddingId), [session.refresh ?? session.token, weddingId]);
-  const [entries, setEntries] = useState<Entry[] | null>(null);
+  const [entries, setEntries] = useState<InboxEntry[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [acking, setAcking] = useState<string | null>(null);
 
@@ -51,7 +50,7 @@ export function InboxView({ session, weddingId, timeZone, onWaiting }: Props) {
     return () => { controller.abort(); clearInterval(timer); };
   }, [refresh]);
 
-  const acknowledge = async (entry: Entry) => {
+  const acknowledge = async (entry: InboxEntry) => {
     setAcking(entry.message.id);
     try {
       const ack = await client.acknowledge(entry.message.id);
@@ -142,9 +141,3 @@ function threads(entries: readonly InboxEntry[]): { messages: InboxEntry[]; repl
   }
   return { messages, repliesTo };
 }
-
-/** The type of a vendor's or the couple's reply (server/comms/message-replies.ts). */
-const REPLY_TYPE = 'reply';
-
-/** The sender id of what the server writes itself (reminders, integration notices, escalations). */
-const AUTOMATIC = 'wedsync';

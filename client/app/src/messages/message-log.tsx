@@ -4,6 +4,7 @@ import { describeApiError } from '../api/api-client.ts';
 import { humanize } from '../ui/labels.ts';
 import { useAnnounce } from '../ui/use-announcer.ts';
 import type { MessagesClient } from './messages-api.ts';
+import { REPLY_MESSAGE_TYPE } from '../../../../schema/api/comms.ts';
 import { acknowledgedAt, deliveryLabel, messageTitle, messageTypeLabel, momentLabel } from './message-labels.ts';
 
 interface Props {
@@ -43,7 +44,7 @@ export function MessageLog({ doc, version, timeZone, ownId, client }: Props) {
       {messages.length === 0 ? <p class="empty">No messages yet.</p> : (
         <ol class="messages">
           {messages.map((m) => <LoggedMessage key={m.id} message={m} timeZone={timeZone} nameOf={(id) => nameOf(id, m)} ownId={ownId} client={client}
-            answers={m.type === 'reply' && m.context.inReplyTo ? titles.get(m.context.inReplyTo) : undefined} />)}
+            answers={m.type === REPLY_MESSAGE_TYPE && m.context.inReplyTo ? titles.get(m.context.inReplyTo) : undefined} />)}
         </ol>
       )}
     </section>
@@ -88,11 +89,11 @@ function LoggedMessage({ message: m, timeZone, nameOf, ownId, client, answers }:
     <li class={`message priority-${m.priority}`} data-message-id={m.id} aria-labelledby={headingId}>
       <h4 id={headingId}>{messageTitle(m)}</h4>
       <p class="message-meta">
-        {m.type === 'reply' && (
+        {m.type === REPLY_MESSAGE_TYPE && (
           <span class="message-from">Reply from {m.context.fromName ?? 'someone'}{m.context.fromRole === 'couple' ? ' (the couple)' : ''}{answers ? ` to “${answers}”` : ''}</span>
         )}
         <span>{momentLabel(m.at, timeZone)}</span>
-        {m.type !== 'reply' && <span>{messageTypeLabel(m.type)}</span>}
+        {m.type !== REPLY_MESSAGE_TYPE && <span>{messageTypeLabel(m.type)}</span>}
         {m.priority !== 'normal' && <span class={`tag priority-${m.priority}`}>{humanize(m.priority)} priority</span>}
         {m.requiresAck && <span class="ack-count">{acked} of {m.recipientIds.length} acknowledged</span>}
       </p>

@@ -49,11 +49,13 @@ type Source = { kind: 'loading' } | { kind: 'server' } | { kind: 'offline'; save
  */
 export function MySchedule({ me, navigate }: Props) {
   const personId = me?.person.id ?? null;
-  const [weddings, setWeddings] = useState<ScheduleWedding[] | null>(() => storedSchedule(personId)?.weddings ?? null);
+  // The copy kept on this browser, read once: shown first, and what "moved since you last looked" compares with.
+  const [kept] = useState(() => storedSchedule(personId)?.weddings ?? null);
+  const [weddings, setWeddings] = useState<ScheduleWedding[] | null>(kept);
   const [source, setSource] = useState<Source>({ kind: 'loading' });
   // Events whose times changed since this person last looked (the kept copy, then each refresh).
   const [moved, setMoved] = useState<ReadonlyMap<string, EventTimes>>(new Map());
-  const seen = useRef<ScheduleWedding[] | null>(storedSchedule(personId)?.weddings ?? null);
+  const seen = useRef<ScheduleWedding[] | null>(kept);
 
   // Read now, every SCHEDULE_REFRESH_MS while the page is shown, and at once when the browser comes
   // back online or the page is shown again (vendor trial: a ceremony moved by 30 minutes never
