@@ -1,6 +1,7 @@
 import { HocuspocusProviderWebsocket, WebSocketStatus } from '@hocuspocus/provider';
 import * as Y from 'yjs';
-import { WeddingDoc, decodeCollabRefusal, isWeddingId, ownPart, partDocumentName, ROLES, type CollabRefusal, type Part, type Role } from '../../schema/index.ts';
+import { WeddingDoc, decodeCollabRefusal, isWeddingId, partDocumentName, type CollabRefusal, type Part } from '../../schema/index.ts';
+import { partForToken } from './token-part.ts';
 import { WedSyncClientError } from './errors.ts';
 import type { LocalStore } from './local-store.ts';
 import { SizedProvider } from './sized-provider.ts';
@@ -42,25 +43,6 @@ export interface ConnectOptions {
    *   `wedding:<id>/vendor:<their vendor id>`, viewers (and tokens that are not JWTs) `wedding:<id>`.
    */
   part?: Part;
-}
-
-/** The part a token's role receives everything from (see ConnectOptions.part); null when the token says nothing. */
-export function partForToken(token: string): Part {
-  try {
-    const payload = token.split('.')[1];
-    if (!payload) return null;
-    const claims = JSON.parse(new TextDecoder().decode(base64UrlBytes(payload))) as { role?: unknown; vendorId?: unknown };
-    if (typeof claims.role !== 'string' || !(ROLES as readonly string[]).includes(claims.role)) return null;
-    return ownPart(claims.role as Role, typeof claims.vendorId === 'string' ? claims.vendorId : undefined);
-  } catch {
-    return null;
-  }
-}
-
-function base64UrlBytes(text: string): Uint8Array {
-  const b64 = text.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (text.length % 4)) % 4);
-  const binary = atob(b64);
-  return Uint8Array.from(binary, (c) => c.charCodeAt(0));
 }
 
 /** A refusal of this client's update (schema/api/collab-refusal.ts), after the SDK recovered from it. */
@@ -107,7 +89,13 @@ export interface WeddingConnection {
    * or on timeout. After a refusal or `message_too_large` the connection stops trying until connect().
    */
   whenSynced(timeoutMs?: number): Promise<void>;
-  /** Resolves when every local change so far has been acknowledged by the server. */
+  /**
+   * Resolves when every local change so far has been acknowledged by the server (stored durably).
+   * Rejects with WedSyncClientError as whenSynced does, and also when the server refuses an update
+   * while this waits, with the refusal's code (`schema_violation`, `missing_dependencies`,
+   * `document_too_large`, `removal_forbidden`, or `permission_denied` when only part was refused):
+   * what was refused is not stored, so it is not reported as acknowledged (see onRefused).
+   */
   whenAcknowledged(timeoutMs?: number): Promise<void>;
   /** Goes offline (on a shared socket: this wedding only); edits keep working locally (and in the store) until connect(). */
   disconnect(): void;
@@ -171,6 +159,9 @@ export async function connectWedding(options: ConnectOptions): Promise<WeddingCo
   let renewTimer: ReturnType<typeof setTimeout> | undefined;
   let renewDelay = 1000;
   const statusListeners = new Set<(s: ConnectionStatus) => void>();
+  /** Refusals of changes that were waiting for an acknowledgement: counted, and the last one, for whenAcknowledged. */
+  let refusedPending = 0;
+  let lastRefusedPending: WedSyncClientError | undefined;
   const waiters = new Set<() => void>();
   const wake = () => { for (const w of [...waiters]) w(); };
   const setStatus = (s: ConnectionStatus) => {
@@ -269,6 +260,15 @@ export async function connectWedding(options: ConnectOptions): Promise<WeddingCo
       // A provider started by recover() has sent nothing before it authenticates: a refusal then is
       // about an update of the document it replaced, still in flight when that one was dropped.
       if (!refusal || awaitingFirstAuth.has(provider)) return;
+      // Whatever was still waiting for an acknowledgement is, in whole or in part, not stored: a
+      // whenAcknowledged() waiting for it rejects instead of resolving once the queue is empty.
+      if (provider.unsyncedChanges > 0) {
+        refusedPending++;
+        lastRefusedPending = new WedSyncClientError(refusal.code, refusal.code === 'permission_denied'
+          ? `the server refused part of a change: ${refusal.message}`
+          : `the server refused a change and ${provider.unsyncedChanges} unacknowledged change(s) were dropped: ${refusal.message}`);
+        wake();
+      }
       // Refused in part: the server applied the rest and already sent what brings this document
       // back to its state, so the document and its other pending edits are kept.
       if (refusal.code === 'permission_denied') return void report({ ...refusal, discardedChanges: 0 });
@@ -326,10 +326,12 @@ export async function connectWedding(options: ConnectOptions): Promise<WeddingCo
     if (shared) setStatus(toStatus(socket.status));
   }
 
-  const waitFor = (done: () => boolean, timeoutMs: number, what: string) => new Promise<void>((resolve, reject) => {
+  const waitFor = (done: () => boolean, timeoutMs: number, what: string, options: { refusals?: boolean } = {}) => new Promise<void>((resolve, reject) => {
+    const refusedBefore = refusedPending;
     const check = () => {
       if (destroyed) return finish(new WedSyncClientError('destroyed', 'the connection was destroyed'));
       if (failure) return finish(failure);
+      if (options.refusals && refusedPending > refusedBefore) return finish(lastRefusedPending);
       if (done()) return finish();
     };
     const timer = setTimeout(() => finish(new WedSyncClientError('timeout', `${what} did not happen within ${timeoutMs} ms`)), timeoutMs);
@@ -360,7 +362,7 @@ export async function connectWedding(options: ConnectOptions): Promise<WeddingCo
       return () => statusListeners.delete(listener);
     },
     whenSynced: (timeoutMs = 15_000) => waitFor(() => provider.synced, timeoutMs, 'sync with the server'),
-    whenAcknowledged: (timeoutMs = 15_000) => waitFor(() => provider.synced && provider.unsyncedChanges === 0, timeoutMs, 'acknowledgement of local changes'),
+    whenAcknowledged: (timeoutMs = 15_000) => waitFor(() => provider.synced && provider.unsyncedChanges === 0, timeoutMs, 'acknowledgement of local changes', { refusals: true }),
     disconnect() { goOffline(); },
     connect() {
       failure = undefined;

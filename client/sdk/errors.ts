@@ -3,6 +3,8 @@ export const CLIENT_ERROR_CODES = [
   'document_unavailable', 'document_owned_elsewhere', 'permission_denied', 'timeout', 'destroyed', 'read_only', 'invalid_options', 'store_unavailable',
   'message_too_large', 'session_revoked', 'session_missing',
   'wedding_exists', 'server_unreachable',
+  // A refused update (schema/api/collab-refusal.ts); permission_denied is above.
+  'schema_violation', 'missing_dependencies', 'document_too_large', 'removal_forbidden',
 ] as const;
 export type ClientErrorCode = (typeof CLIENT_ERROR_CODES)[number];
 

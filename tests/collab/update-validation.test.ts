@@ -138,6 +138,8 @@ describe('updates are validated before they are applied', () => {
     const firstDoc = conn.ydoc;
 
     conn.ydoc.getMap('payments').set('p1', 'a string');
+    // Waiting for the acknowledgement of a change that is refused does not resolve: it was not stored.
+    await expect(conn.whenAcknowledged()).rejects.toMatchObject({ name: 'WedSyncClientError', code: 'schema_violation' });
     await waitFor(() => refused.length === 1, 'the refusal to reach the app');
     expect(refused[0]).toMatchObject({ code: 'schema_violation', discardedChanges: 1 });
     expect(conn.ydoc).not.toBe(firstDoc);
@@ -169,6 +171,7 @@ describe('per-document size limits', () => {
     for (const id of ['e1', 'e2', 'e3']) conn.doc.upsertEvent({ ...ceremony, id });
     await conn.whenAcknowledged();
     conn.doc.upsertEvent({ ...ceremony, id: 'e4' });
+    await expect(conn.whenAcknowledged()).rejects.toMatchObject({ code: 'document_too_large' });
     await waitFor(() => refused.length === 1, 'the refusal');
     expect(refused[0]!.code).toBe('document_too_large');
     expect(await refusedCount(t, 'document_too_large')).toBe(1);

@@ -65,7 +65,10 @@ describe('write permissions over the WebSocket', () => {
     phone.ydoc.getMap('budget').set('totals', { GBP: { planned: 1, paid: 0, refunded: 0, outstanding: 1, overdue: 0, payments: 1 } });
     phone.doc.upsertVendor({ id: 'photo', notes: 'two cameras' });
     phone.onStatus((s) => statuses.push(s));
+    // Waiting for the batch's acknowledgement tells that part of it was not stored.
+    const acknowledged = phone.whenAcknowledged().then(() => 'resolved', (e: { code?: string }) => e.code);
     phone.connect();
+    expect(await acknowledged).toBe('permission_denied');
 
     await waitFor(() => refusals.length > 0 && phone.synced && phone.unsyncedChanges === 0 && json(phone.ydoc) === servedTo(t, { role: 'vendor', sub: 'vic', vendorId: 'photo' }), 'the phone back in step with the server');
     expect(refusals).toEqual([{ code: 'permission_denied', paths: ['budget.totals'], discarded: 0 }]);
@@ -127,7 +130,9 @@ describe('write permissions over the WebSocket', () => {
     await waitFor(() => photo.status === 'disconnected' && couple.status === 'disconnected', 'both offline');
     couple.doc.deleteEvent('e1');
     setCrew(photo.ydoc, 'e1', 'photo', { arrival: ARRIVAL, confirmed: true });
+    const acknowledged = couple.whenAcknowledged().then(() => 'resolved', (e: { code?: string }) => e.code);
     couple.connect();
+    expect(await acknowledged).toBe('removal_forbidden');
     await waitFor(() => refusals.includes('removal_forbidden'), 'the couple refused');
     photo.connect();
     await photo.whenAcknowledged();
@@ -146,6 +151,8 @@ describe('write permissions over the WebSocket', () => {
       const t = await startTestServer();
       await seeded(t);
       const peers = await Promise.all(writers.map((w) => connectAs(t, w)));
+      const refused = peers.map(() => [] as string[]);
+      peers.forEach((p, i) => p.onRefused((r) => refused[i]!.push(r.code)));
       for (const b of batches) {
         const peer = peers[b.who]!;
         if (b.offline) {
@@ -153,8 +160,16 @@ describe('write permissions over the WebSocket', () => {
           await waitFor(() => peer.status === 'disconnected', 'the peer to be offline');
         }
         for (const e of b.edits) applyEdit(peer.ydoc, writers[b.who]!, e.what, e.n);
+        const refusedBefore = refused[b.who]!.length;
         if (b.offline) peer.connect();
-        await peer.whenAcknowledged();
+        // A batch refused in whole or in part is not reported acknowledged: the wait rejects with
+        // the refusal's code, which the app is also told; the peer then settles on the server's copy.
+        const rejected = await peer.whenAcknowledged().then(() => null, (e: { code?: string }) => e.code);
+        if (rejected) {
+          expect(['permission_denied', 'removal_forbidden']).toContain(rejected);
+          await waitFor(() => refused[b.who]!.slice(refusedBefore).includes(rejected), 'the app told of the refusal');
+          await waitFor(() => peer.synced && peer.unsyncedChanges === 0, 'the peer to settle after the refusal');
+        }
         // An allowed edit made in the same batch as forbidden ones landed, unless the batch also
         // removes an event or a vendor: such an update is refused whole (removal_forbidden, see
         // docs/collab-protocol.md) and the writer starts again from the server's copy.
