@@ -231,8 +231,9 @@ export class MessagesApi {
 
   /**
    * `GET /api/weddings/:id/messages/:messageId`: planners and admins see every recipient; a vendor
-   * or the couple only a message addressed to them, with only their own sends and acknowledgements
-   * (anything else is `message_not_found`, so ids of others' messages reveal nothing).
+   * or the couple only a message addressed to them, with only their own sends and acknowledgements,
+   * and their own side's replies as `list` shows them (anything else is `message_not_found`, so ids
+   * of others' messages reveal nothing).
    */
   async status(p: Principal, weddingId: string, messageId: string): Promise<MessageStatusResponse> {
     assertReader(p, weddingId);
@@ -241,7 +242,7 @@ export class MessagesApi {
       const w = new WeddingDoc(doc);
       const own = ownRecipientIds(p, w);
       const whole = w.getMessage(messageId);
-      const message = whole ? messageFor(whole, own) : null;
+      const message = whole ? visibleMessage(p, whole, own) : null;
       if (!message) throw new CommsError('message_not_found', `wedding ${weddingId} has no message ${messageId}${whole ? ' for you' : ''}`);
       const unreachable = watch ? JSON.parse(watch.unreachable) as string[] : [];
       return {
@@ -265,13 +266,21 @@ export class MessagesApi {
       const own = ownRecipientIds(p, w);
       // The log is in the order written: reversed, then a stable sort by time keeps that order within a millisecond.
       const messages = w.listMessages().reverse()
-        // A side's own reply: who it went to, not their acknowledgements or the sends' details.
-        .map((m) => (ownReply(p, m) ? { ...m, acks: {}, deliveries: {} } : messageFor(m, own)))
+        .map((m) => visibleMessage(p, m, own))
         .filter((m): m is Message => m !== null)
         .sort((a, b) => b.at.localeCompare(a.at));
       return { messages: messages.map((message) => ({ message, recipients: recipientsOf(w, message) })) };
     });
   }
+}
+
+/**
+ * A message as the caller may see it (list and status alike), or null: a side's own reply with who
+ * it went to but not their acknowledgements or the sends' details; anything else as messageFor
+ * narrows it to the caller's own recipients.
+ */
+function visibleMessage(p: Principal, m: Message, own: ReadonlySet<string> | null): Message | null {
+  return ownReply(p, m) ? { ...m, acks: {}, deliveries: {} } : messageFor(m, own);
 }
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SmtpSandbox } from '../../adapters/email/sandbox.ts';
-import type { MessageListResponse, SendResponse } from '../../schema/index.ts';
+import type { MessageListResponse, MessageStatusResponse, SendResponse } from '../../schema/index.ts';
 import { signedIn, workspaceWith } from '../helpers/people.ts';
 import { registerTeardown } from '../helpers/teardown.ts';
 import { startTestServer } from '../helpers/test-server.ts';
@@ -65,6 +65,15 @@ describe('replies: a vendor or the couple answers a message to them', () => {
     // Their own reply is listed with whom it went to, not the planners' acknowledgements or the sends' details.
     const own = (await getJson<MessageListResponse>(t, '/api/weddings/w1/messages', photo)).body.messages[0]!;
     expect([own.message.deliveries, own.message.acks, own.recipients.map((r) => [r.name, r.deliveries])]).toEqual([{}, {}, [['Pat Planner', []]]]);
+    // Opened on its own, a reply a side can list reads the same; another side's reply is not theirs to open.
+    const opened = await getJson<MessageStatusResponse>(t, `/api/weddings/w1/messages/${reply.body.message.id}`, photo);
+    expect(opened.status, JSON.stringify(opened.body)).toBe(200);
+    expect([opened.body.message, opened.body.recipients, opened.body.waitingFor]).toEqual([own.message, own.recipients, []]);
+    expect((await getJson<MessageStatusResponse>(t, `/api/weddings/w1/messages/${answer.body.message.id}`, await t.token('couple', ['w1'], { sub: 'partner' }))).status).toBe(200);
+    for (const [token, id] of [[florist, reply.body.message.id], [couple, reply.body.message.id], [photo, answer.body.message.id]] as const) {
+      const res = await getJson(t, `/api/weddings/w1/messages/${id}`, token);
+      expect([res.status, error(res.body)]).toEqual([404, 'message_not_found']);
+    }
 
     // Pat leaves the studio: a reply to the message Pat wrote goes to the wedding's planners now (Ben), never to Pat.
     await t.server.people.removeMember(studio.id, pat.person.id);
