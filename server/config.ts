@@ -168,6 +168,11 @@ export const ConfigSchema = z.object({
   SIGNIN_LINKS_PER_ADDRESS_PER_HOUR: z.coerce.number().int().min(0).default(5),
   /** Sign-in e-mails one client address may request per hour; 0 = off. @default 30 */
   SIGNIN_LINKS_PER_IP_PER_HOUR: z.coerce.number().int().min(0).default(30),
+  /**
+   * Replies (POST …/messages/:id/reply) one person may send on one wedding per hour; each reaches
+   * the planners on their channels, e-mail included, so a flood is refused 429; 0 = off. @default 30
+   */
+  REPLIES_PER_SENDER_PER_HOUR: z.coerce.number().int().min(0).default(30),
   /** Sign-in link openings (callbacks) from one client address per hour, used or not; 0 = off. @default 60 */
   SIGNIN_CALLBACKS_PER_IP_PER_HOUR: z.coerce.number().int().min(0).default(60),
   /** AES-256 key (32 bytes, base64 or hex) for stored credentials. When unset, one is generated in DATA_DIR/credentials-key. */

@@ -39,6 +39,7 @@ import type { AppEnv } from './auth-middleware.ts';
 import { mountCalendarRoutes } from './calendar-routes.ts';
 import { catalogRoutes } from './catalog-routes.ts';
 import { ackLinkRoutes, commsRoutes } from './comms-routes.ts';
+import { createAttemptLimiter } from './attempt-limits.ts';
 import { connectionRoutes } from './connection-routes.ts';
 import { consistencyRoutes } from './consistency-routes.ts';
 import { contactRoutes } from './contact-routes.ts';
@@ -154,7 +155,7 @@ export function mountApi(a: Hono<AppEnv>, deps: ApiMountDeps): { signIn: ReturnT
   }));
   a.get('/api/openapi.json', (c) => c.json(openApiDocument(deps.packageVersion)));
   mountCalendarRoutes(a, tokens, deps.calendar);
-  a.route('/api/weddings', commsRoutes(tokens, comms));
+  a.route('/api/weddings', commsRoutes(tokens, comms, { replies: createAttemptLimiter('reply', { points: config.REPLIES_PER_SENDER_PER_HOUR, durationS: 3600 }, metrics, deps.budgets) }));
   a.route('/api/weddings', paymentRoutes(tokens, deps.payments));
   a.route('/api/weddings', vendorRoutes({
     tokens, docs: collab, bindings: deps.vendorBindings,

@@ -3,6 +3,7 @@ import { AckBody, EmergencyBody, MessageReplyBody, NotificationSettingsBody, Uni
 import type { TokenService } from '../auth/tokens.ts';
 import type { CommsService } from '../comms/comms-service.ts';
 import { requireAuth, type AppEnv } from './auth-middleware.ts';
+import type { AttemptLimiter } from './attempt-limits.ts';
 import { readJson, validate } from './body.ts';
 
 const weddingParam = (c: Context) => validate(WeddingIdField, c.req.param('weddingId'), 'wedding id');
@@ -12,7 +13,7 @@ const weddingParam = (c: Context) => validate(WeddingIdField, c.req.param('weddi
  * emergencies, delivery and acknowledgement status, in-app acknowledgements; the wedding's mode for
  * automatic messages and the pending ones a planner sends or discards.
  */
-export function commsRoutes(tokens: TokenService, comms: CommsService): Hono<AppEnv> {
+export function commsRoutes(tokens: TokenService, comms: CommsService, limits: { replies: AttemptLimiter }): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const { messages, notifications, replies } = comms;
   app.use('/:weddingId/messages', requireAuth(tokens));
@@ -28,8 +29,13 @@ export function commsRoutes(tokens: TokenService, comms: CommsService): Hono<App
     const body = await readJson(c, AckBody);
     return c.json(await messages.acknowledgeAs(c.get('principal'), weddingParam(c), c.req.param('messageId'), body.recipientId));
   });
-  app.post('/:weddingId/messages/:messageId/reply', async (c) =>
-    c.json(await replies.reply(c.get('principal'), weddingParam(c), c.req.param('messageId'), await readJson(c, MessageReplyBody)), 201));
+  app.post('/:weddingId/messages/:messageId/reply', async (c) => {
+    const weddingId = weddingParam(c);
+    // Each reply reaches planners on their channels: a person's replies on a wedding have a budget
+    // of their own (REPLIES_PER_SENDER_PER_HOUR), counted before the body is read.
+    await limits.replies.consume(c, `${weddingId}\n${c.get('principal').sub}`);
+    return c.json(await replies.reply(c.get('principal'), weddingId, c.req.param('messageId'), await readJson(c, MessageReplyBody)), 201);
+  });
   app.post('/:weddingId/emergency', async (c) => c.json(await messages.emergency(c.get('principal'), weddingParam(c), await readJson(c, EmergencyBody)), 201));
 
   app.get('/:weddingId/notifications/settings', async (c) => c.json(await notifications.settings(c.get('principal'), weddingParam(c))));

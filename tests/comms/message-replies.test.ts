@@ -98,4 +98,28 @@ describe('replies: a vendor or the couple answers a message to them', () => {
     }
     expect((await list(await ben.accessToken('w1'))).filter((s) => s.startsWith('Re:'))).toHaveLength(3);
   });
+
+  it('one person’s replies on a wedding have a budget of their own: past it 429 with Retry-After and nothing written; others still reply', async () => {
+    const t = await startTestServer({ env: { REPLIES_PER_SENDER_PER_HOUR: '3' } });
+    const pat = await signedIn(t, 'pat@studio.example', 'Pat Planner');
+    await workspaceWith(t, pat, 'Pat Studio', ['w1']);
+    const planner = await pat.accessToken('w1');
+    await seedWedding(t, planner, 'w1', {
+      meta: { title: 'Ana & Ben', timezone: 'Europe/London', date: '2027-06-12' },
+      vendors: [{ id: 'photo', name: 'Lens & Light', category: 'photographer', email: 'photo@example.com' }],
+      contacts: [{ id: 'couple', name: 'Ana & Ben', role: 'couple', email: 'ana.ben@example.com' }],
+    });
+    const id = (await postJson<SendResponse>(t, '/api/weddings/w1/messages', planner, { recipientIds: ['photo', 'couple'], subject: 'Final timings', body: 'Doors open at 13:30.' })).body.message.id;
+    const photo = await t.token('vendor', ['w1'], { sub: 'priya', vendorId: 'photo' });
+    for (let i = 1; i <= 3; i++) expect((await postJson(t, `/api/weddings/w1/messages/${id}/reply`, photo, { body: `Reply ${i}` })).status).toBe(201);
+    const over = await t.fetch(`/api/weddings/w1/messages/${id}/reply`, { method: 'POST', token: photo, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ body: 'Reply 4' }) });
+    expect([over.status, error(await over.json())]).toEqual([429, 'rate_limited']);
+    expect(Number(over.headers.get('retry-after'))).toBeGreaterThan(60);
+    // The same person with a fresh token is the same sender; the couple has a budget of its own.
+    expect((await postJson(t, `/api/weddings/w1/messages/${id}/reply`, await t.token('vendor', ['w1'], { sub: 'priya', vendorId: 'photo' }), { body: 'Reply 5' })).status).toBe(429);
+    expect((await postJson(t, `/api/weddings/w1/messages/${id}/reply`, await t.token('couple', ['w1'], { sub: 'ana' }), { body: 'From Ana' })).status).toBe(201);
+    const bodies = (await getJson<MessageListResponse>(t, '/api/weddings/w1/messages', planner)).body.messages.map((m) => m.message.body);
+    expect(bodies.filter((b) => b.startsWith('Reply')).sort()).toEqual(['Reply 1', 'Reply 2', 'Reply 3']);
+    expect(await (await t.fetch('/metrics')).text()).toMatch(/wedsync_rate_limited_total\{limit="reply"\} 2/);
+  });
 });
