@@ -6,6 +6,7 @@ import type { MessageWriter } from './message-writer.ts';
 import type { ComposedNotification, NotificationRecords } from './notification-store.ts';
 import { dedupeByAddress, findPerson, isBooked, type Person } from './recipients.ts';
 import { clipWithEllipsis } from '../../schema/document/text.ts';
+import { ensurePeopleContacts, type WeddingPerson } from './wedding-people.ts';
 
 /** One change worth telling people about, composed from the document as it stands when its batch is due. */
 export interface NotificationItem {
@@ -26,6 +27,13 @@ export interface NotificationKind<P> {
   compose(w: WeddingDoc, payload: P): NotificationItem | null;
   /** Folds a newer change into an older one of the same key (e.g. keep the older "was" value). @default the newer one */
   merge?(older: P, newer: P): P;
+  /**
+   * Roles whose people on the wedding (its workspace's planners, participants who joined as planner
+   * or couple) become contacts before the kind composes, as for a message to those roles
+   * (wedding-people.ts): a kind addressed to "the couple and the planners" then reaches those who
+   * only joined through the app. @default none
+   */
+  people?: readonly WeddingPerson['role'][];
 }
 
 interface BatchItem { kind: string; key: string; payload: unknown }
@@ -102,9 +110,12 @@ export class Notifier {
     const { weddingId } = batch;
     const mode = await this.store.mode(weddingId);
     if (mode === 'off') return;
+    const roles = [...new Set(batch.payload.items.flatMap((i) => this.kinds.get(i.kind)?.people ?? []))];
+    const onWedding = roles.length ? await this.ctx.storage.weddingPeople(weddingId) : () => [];
     const sent = await this.ctx.changes.inDocument(weddingId, (doc, writes) => {
       const w = new WeddingDoc(doc);
       const now = this.ctx.clock();
+      if (roles.length) ensurePeopleContacts(onWedding(), w, roles, systemOrigin(ORIGIN_REASONS.notify));
       const drafts = this.compose(w, batch.payload.items, `notify-${batch.id}`);
       for (const draft of drafts) {
         if (mode === 'ask') writes.addPending(weddingId, draft, now);

@@ -57,10 +57,12 @@ export class PaymentCoordinator {
 
   constructor(private readonly bridge: PaymentsBridge, private readonly comms: CommsService, private readonly settings: PaymentSettings) {
     comms.changes.onUpdate('payments', this.onDocumentUpdate);
-    comms.notifier.register<ReceivedPayload>(PAYMENT_JOBS.received, { compose: (w, p) => this.composeReceived(w, p), merge: (older, newer) => ({ ...newer, previousPaid: older.previousPaid }) });
-    comms.notifier.register<AddedPayload>(PAYMENT_JOBS.added, { compose: (w, p) => this.composeAdded(w, p) });
+    // Payment notices go to the couple and the planners: those who only joined through the app too.
+    const people = ['couple', 'planner'] as const;
+    comms.notifier.register<ReceivedPayload>(PAYMENT_JOBS.received, { people, compose: (w, p) => this.composeReceived(w, p), merge: (older, newer) => ({ ...newer, previousPaid: older.previousPaid }) });
+    comms.notifier.register<AddedPayload>(PAYMENT_JOBS.added, { people, compose: (w, p) => this.composeAdded(w, p) });
     // A reminder is a job due at its time of day; it then joins the wedding's batch.
-    comms.notifier.register<ReminderPayload>(PAYMENT_JOBS.reminder, { compose: (w, p) => this.composeReminder(w, p) });
+    comms.notifier.register<ReminderPayload>(PAYMENT_JOBS.reminder, { people, compose: (w, p) => this.composeReminder(w, p) });
     comms.jobs.register(PAYMENT_JOBS.budget, async (job) => { await this.refreshBudget(job.weddingId); });
   }
 

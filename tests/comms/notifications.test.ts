@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { WeddingDoc, type Message, type NotificationSettings, type PendingNotificationsResponse, type SendResponse, type VendorInput } from '../../schema/index.ts';
+import { signedIn, workspaceWith } from '../helpers/people.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { connectMessaging, getJson, postJson, seedWedding, setNotificationMode, startCommsSandboxes, type CommsSandboxes } from './helpers.ts';
@@ -242,6 +243,34 @@ describe('automatic messages go to the people who asked for them, and only those
     expect(byRecipients.photo!.context.reason).not.toContain('photo-deposit');
     await waitFor(() => s.mails('pat@example.com').length === 1 && s.mails('photo@example.com').length === 1 && s.mails('ana.ben@example.com').length === 1, 'one mail each');
     expect(s.mails('venue@example.com')).toEqual([]);
+  });
+
+  it('payment notices reach the planners and the couple who only joined through the app (no contacts typed in), in ask mode once the planner sends', async () => {
+    let now = START;
+    const t = await startTestServer({ now: () => now, env: { NOTIFY_QUIET_MINUTES: '10', NOTIFY_MAX_DELAY_MINUTES: '30' } });
+    const pat = await signedIn(t, 'pat@studio.example', 'Pat Planner');
+    const ben = await signedIn(t, 'ben@studio.example', 'Ben Second');
+    const ana = await signedIn(t, 'ana@home.example', 'Ana');
+    const studio = await workspaceWith(t, pat, 'Pat Studio', ['w6']);
+    await t.server.people.addMember(studio.id, ben.person.id, 'member');
+    await t.server.people.addParticipant({ weddingId: 'w6', role: 'couple', personId: ana.person.id, createdBy: pat.person.id });
+    const planner = await pat.accessToken('w6');
+    const sb = await startCommsSandboxes();
+    await seedWedding(t, planner, 'w6', { meta: { title: 'Ana & Ben', timezone: 'Europe/London', date: '2027-06-12', status: 'planning' }, vendors: [email('photo', 'booked')] });
+    await connectMessaging(t, planner, 'w6', sb);
+    await setNotificationMode(t, planner, 'w6', 'ask');
+    expect((await postJson(t, '/api/weddings/w6/payments/plan', planner, { vendorId: 'photo', currency: 'GBP', total: 100_000, milestones: [{ milestone: 'deposit', weight: 1, due: '2027-05-01' }] })).status).toBe(201);
+    expect((await postJson(t, '/api/weddings/w6/payments/photo-deposit/transactions', planner, { type: 'payment', amount: 40_000, currency: 'GBP' })).status).toBe(200);
+    now += 10 * MINUTE;
+    await t.server.comms.tick();
+    await t.server.comms.tick();
+    const pending = await waitFor(async () => (await getJson<PendingNotificationsResponse>(t, '/api/weddings/w6/notifications/pending', planner)).body.pending.find((p) => p.type.startsWith('payment.')) ?? null, 'the pending payment notice');
+    // Pat and Ben (the studio's planners) and Ana (joined as the couple) became contacts, as for a message to their roles.
+    expect(pending.recipients.map((r) => r.name).sort()).toEqual(['Ana', 'Ben Second', 'Pat Planner']);
+    expect(pending.recipients.map((r) => r.id).sort()).toEqual([pat.person.id, ben.person.id, ana.person.id].sort());
+    expect((await postJson(t, `/api/weddings/w6/notifications/pending/${pending.id}/send`, planner, {})).status).toBe(201);
+    await waitFor(() => ['pat@studio.example', 'ben@studio.example', 'ana@home.example'].every((a) => sb.smtp.to(a).some((m) => m.subject.startsWith('Payment received'))), 'the notice e-mailed to each');
+    expect(sb.smtp.to('photo@example.com')).toEqual([]);
   });
 
   it('a vendor cancelled after a message was composed is left out when the planner sends it', async () => {
