@@ -40,6 +40,8 @@ export const ERROR_CODES = {
   workspace_required: 400,
   last_owner: 409,
   already_participant: 409,
+  /** POST /api/me/email: the person already has an e-mail address. */
+  email_present: 409,
   /** A unique row (person e-mail, wedding id, participant) exists already (server/people). */
   conflict: 409,
   // Schema writes (schema/errors.ts)

@@ -38,6 +38,9 @@ export const DeferredSignOutBody = z.object({ signOutToken: z.string().min(1).ma
 
 export const RenameBody = z.object({ name: z.string().trim().min(1).max(100) }).strict();
 
+/** POST /api/me/email: the address a person with none adds (confirmed by the link e-mailed to it). */
+export const AddEmailBody = z.object({ email: Email }).strict();
+
 /** Roles an API key may carry (never `admin`: operators use `npx wedsync token`). */
 export const API_KEY_ROLES = ['planner', 'vendor', 'adapter', 'viewer'] as const;
 export type ApiKeyRole = (typeof API_KEY_ROLES)[number];
@@ -90,6 +93,7 @@ export const SIGN_IN_ROUTES: RouteContract[] = [
   { method: 'delete', path: '/api/auth/sessions/{id}', summary: 'Revoke one session (its open sockets close within seconds)', auth: 'session', responses: { 204: null, ...errors, 404: ErrorBody } },
   { method: 'post', path: '/api/auth/sessions/revoke-all', summary: 'Sign out everywhere (optionally keeping this session)', auth: 'session', body: RevokeAllBody, responses: { 200: RevokeAllResponse, ...errors } },
   { method: 'patch', path: '/api/me', summary: 'Change your display name', auth: 'session', body: RenameBody, responses: { 200: Person, ...errors } },
+  { method: 'post', path: '/api/me/email', summary: 'Add an e-mail address to an account that has none (202: a link is e-mailed to it; opening it adds the address and signs in; 409 email_present)', auth: 'session', body: AddEmailBody, responses: { 202: EmailLinkResponse, ...errors, 409: ErrorBody, 429: ErrorBody } },
   { method: 'post', path: '/api/workspaces/{id}/api-keys', summary: 'Create an API key for machines (workspace owners; the key is shown once)', auth: 'session', body: ApiKeyCreateBody, responses: { 201: ApiKeyCreated, ...errors } },
   { method: 'get', path: '/api/workspaces/{id}/api-keys', summary: "A workspace's API keys (workspace owners)", auth: 'session', responses: { 200: ApiKeyList, ...errors } },
   { method: 'delete', path: '/api/workspaces/{id}/api-keys/{keyId}', summary: 'Revoke an API key (it stops at once, open sockets included)', auth: 'session', responses: { 204: null, ...errors, 404: ErrorBody } },

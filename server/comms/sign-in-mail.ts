@@ -10,6 +10,8 @@ export interface SignInMail {
   link: string;
   /** ms since the epoch (UTC) when the link stops working. */
   expiresAt: number;
+  /** The name of the person the link adds this address to (POST /api/me/email); absent for a sign-in link. */
+  addsAddressFor?: string;
 }
 
 /**
@@ -53,15 +55,22 @@ export function smtpSettings(smtpUrl: string, from: { name?: string; address: st
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
-/** The sign-in e-mail (plain text and HTML). Pure. */
+/** The sign-in e-mail, or the one confirming an address added to an account (plain text and HTML). Pure. */
 export function composeSignInMail(mail: SignInMail, minutes: number): { subject: string; text: string; html: string } {
+  const adding = mail.addsAddressFor !== undefined;
+  const lead = adding
+    ? `Open this link to add this e-mail address to the WedSync Hub account of ${mail.addsAddressFor}. You can then sign in with it on any device:`
+    : 'Open this link to sign in to WedSync Hub:';
+  const foot = adding
+    ? `It works once, for the next ${minutes} minutes. If you did not ask for it, ignore this e-mail: without the link, the address is not added.`
+    : `It works once, for the next ${minutes} minutes. If you did not ask for it, ignore this e-mail: nobody can sign in without the link.`;
   return {
-    subject: 'Your sign-in link for WedSync Hub',
-    text: `Open this link to sign in to WedSync Hub:\n\n${mail.link}\n\nIt works once, for the next ${minutes} minutes. If you did not ask for it, ignore this e-mail: nobody can sign in without the link.\n`,
+    subject: adding ? 'Confirm your e-mail address for WedSync Hub' : 'Your sign-in link for WedSync Hub',
+    text: `${lead}\n\n${mail.link}\n\n${foot}\n`,
     html: `<!doctype html><html><body style="font-family:sans-serif;line-height:1.5">
-<p>Open this link to sign in to WedSync Hub:</p>
-<p><a href="${escapeHtml(mail.link)}" style="display:inline-block;padding:10px 18px;background:#7a3e6b;color:#fff;border-radius:6px;text-decoration:none">Sign in</a></p>
-<p style="color:#777;font-size:12px">It works once, for the next ${minutes} minutes. If you did not ask for it, ignore this e-mail: nobody can sign in without the link.</p>
+<p>${escapeHtml(lead)}</p>
+<p><a href="${escapeHtml(mail.link)}" style="display:inline-block;padding:10px 18px;background:#7a3e6b;color:#fff;border-radius:6px;text-decoration:none">${adding ? 'Add this address' : 'Sign in'}</a></p>
+<p style="color:#777;font-size:12px">${escapeHtml(foot)}</p>
 </body></html>`,
   };
 }

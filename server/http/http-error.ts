@@ -3,7 +3,7 @@ import { ERROR_CODES, WedSyncError, type ErrorCode } from '../errors.ts';
 export const HTTP_ERROR_CODES = [
   'invalid_json', 'validation_failed', 'not_found', 'wedding_not_found', 'snapshot_not_found', 'method_not_allowed',
   'payload_too_large', 'json_too_complex', 'wedding_exists', 'document_unavailable', 'storage_unavailable', 'internal_error', 'unsupported_media_type',
-  'invitation_unknown', 'invitation_expired', 'invitation_used_up', 'vendor_unknown', 'participant_unknown', 'member_unknown', 'workspace_required', 'last_owner', 'already_participant', 'rate_limited',
+  'invitation_unknown', 'invitation_expired', 'invitation_used_up', 'vendor_unknown', 'participant_unknown', 'member_unknown', 'workspace_required', 'last_owner', 'already_participant', 'email_present', 'rate_limited',
   'person_unknown', 'demo_forbidden', 'demo_running', 'demo_not_running', 'nothing_to_pay', 'sandbox_failed',
 ] as const satisfies readonly ErrorCode[];
 export type HttpErrorCode = (typeof HTTP_ERROR_CODES)[number];

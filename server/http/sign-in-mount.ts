@@ -13,6 +13,7 @@ import { apiKeyRoutes } from './api-key-routes.ts';
 import { createAttemptLimiter } from './attempt-limits.ts';
 import type { BudgetStore } from './budget-limiter.ts';
 import type { AppEnv } from './auth-middleware.ts';
+import { emailAddressRoutes } from './email-address-routes.ts';
 import { sessionRoutes } from './session-routes.ts';
 import { signInRoutes } from './sign-in-routes.ts';
 
@@ -57,6 +58,7 @@ export function mountSignIn(app: Hono<AppEnv>, deps: SignInMountDeps): { close()
   const links = deps.links;
   app.route('/api', signInRoutes({ people: deps.people, sessions: deps.sessions, links, mailer, logger: log, publicUrl, secureCookie, limits, oidcProviders: deps.oidcProviders }));
   app.route('/api', sessionRoutes({ people: deps.people, sessions: deps.sessions, secureCookie }));
+  app.route('/api', emailAddressRoutes({ people: deps.people, sessions: deps.sessions, links, mailer, logger: log, publicUrl, limits }));
   app.route('/api/workspaces', apiKeyRoutes({ people: deps.people, sessions: deps.sessions, keys: deps.keys }));
 
   const stopSessions = deps.sessions.onRevoked((ids) => {

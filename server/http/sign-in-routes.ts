@@ -44,6 +44,18 @@ export async function personForEmail(people: PeopleStore, email: string): Promis
 }
 
 /**
+ * The person a link of POST /api/me/email adds its address to, now with it; or why not, as a
+ * `signin_error` code: `email_taken` (another account has the address), `email_present` (they added
+ * another meanwhile), `link_invalid` (the person is gone). Nothing changes in those cases.
+ */
+async function addressAdded(people: PeopleStore, personId: string, email: string): Promise<Person | 'email_taken' | 'email_present' | 'link_invalid'> {
+  const outcome = await people.setPersonEmail(personId, email);
+  if (outcome === 'taken') return 'email_taken';
+  if (outcome === 'has_email') return 'email_present';
+  return (outcome === 'set' && (await people.getPerson(personId))) || 'link_invalid';
+}
+
+/**
  * Signing in without a terminal (docs/auth.md):
  * - `GET /api/auth/providers`: `{ emailLink: true, oidc: [...] }`;
  * - `POST /api/auth/email-link` `{ email, redirect? }`: 202 `{ sent: true }` at once, for any
@@ -51,7 +63,9 @@ export async function personForEmail(people: PeopleStore, email: string): Promis
  *   mail goes out after the answer). 429 past the per-address or per-client budget;
  * - `GET /api/auth/email-link/callback?token=`: a valid link opens a session (cookie) and
  *   redirects (302) to its app path; a link that is unknown, used or expired redirects to
- *   `/?signin_error=link_invalid|link_used|link_expired`. Links work once, for 15 minutes.
+ *   `/?signin_error=link_invalid|link_used|link_expired`. Links work once, for 15 minutes. A link
+ *   of POST /api/me/email (email-address-routes.ts) first adds its address to the person who asked
+ *   (`email_taken` or `email_present` when it cannot).
  */
 export function signInRoutes(deps: SignInDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
@@ -84,7 +98,9 @@ export function signInRoutes(deps: SignInDeps): Hono<AppEnv> {
     c.header('Referrer-Policy', 'no-referrer');
     const redeemed = await deps.links.redeem(c.req.query('token'));
     if (!redeemed.ok) return c.redirect(`/?signin_error=${redeemed.code}`, 302);
-    const person = await personForEmail(deps.people, redeemed.email);
+    // A link from POST /api/me/email adds its address to the person who asked, then signs them in.
+    const person = redeemed.personId ? await addressAdded(deps.people, redeemed.personId, redeemed.email) : await personForEmail(deps.people, redeemed.email);
+    if (typeof person === 'string') return c.redirect(`/?signin_error=${person}`, 302);
     const { cookieValue } = await deps.sessions.create({ personId: person.id, method: 'email_link', userAgent: c.req.header('user-agent') ?? null, ip: clientAddress(c) });
     setSessionCookie(c, cookieValue, deps.secureCookie());
     return c.redirect(redeemed.redirect, 302);

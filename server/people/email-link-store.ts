@@ -8,7 +8,11 @@ export const EMAIL_LINK_TTL_MS = 15 * 60_000;
 export const EMAIL_LINK_ERRORS = ['link_invalid', 'link_used', 'link_expired'] as const;
 export type EmailLinkError = (typeof EMAIL_LINK_ERRORS)[number];
 
-export type EmailLinkRedemption = { ok: true; email: string; redirect: string } | { ok: false; code: EmailLinkError };
+/** A redeemed link: its address, where to land, and the person it adds the address to (null for a sign-in link). */
+export type EmailLinkRedemption = { ok: true; email: string; redirect: string; personId: string | null } | { ok: false; code: EmailLinkError };
+
+/** What a link is issued for: an address, the app path to land on, and (to add the address to a person with none) that person. */
+export interface EmailLinkRequest { email: string; redirect: string; ip?: string | null; personId?: string }
 
 /**
  * Passwordless sign-in links (schema/migrations/017_sign_in.sql `email_link_tokens`). The token in
@@ -18,7 +22,7 @@ export type EmailLinkRedemption = { ok: true; email: string; redirect: string } 
  */
 export interface EmailLinkStore {
   /** Records a link for `email` and returns the token to put in it. */
-  issue(input: { email: string; redirect: string; ip?: string | null }): Promise<{ token: string; expiresAt: number }>;
+  issue(input: EmailLinkRequest): Promise<{ token: string; expiresAt: number }>;
   /** Marks the link used and returns its address and redirect, or why it cannot be used. */
   redeem(token: string | undefined | null): Promise<EmailLinkRedemption>;
   /** Deletes links that expired more than a day ago; returns how many. */
@@ -60,27 +64,27 @@ export const EMAIL_LINK_KEEP_MS = 86_400_000;
 export class SqliteEmailLinkStore implements EmailLinkStore {
   constructor(private readonly db: Db, private readonly now: () => number = Date.now, private readonly ttlMs = EMAIL_LINK_TTL_MS) {}
 
-  async issue(input: { email: string; redirect: string; ip?: string | null }): Promise<{ token: string; expiresAt: number }> {
+  async issue(input: EmailLinkRequest): Promise<{ token: string; expiresAt: number }> {
     const { id, secret, token } = newLinkToken();
     const at = this.now();
     const expiresAt = at + this.ttlMs;
-    this.db.prepare('INSERT INTO email_link_tokens (id, email, secret_hash, redirect, ip, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
-      .run(id, input.email.trim().toLowerCase(), linkSecretHash(secret), input.redirect, input.ip ?? null, at, expiresAt);
+    this.db.prepare('INSERT INTO email_link_tokens (id, email, secret_hash, redirect, ip, created_at, expires_at, person_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(id, input.email.trim().toLowerCase(), linkSecretHash(secret), input.redirect, input.ip ?? null, at, expiresAt, input.personId ?? null);
     return { token, expiresAt };
   }
 
   async redeem(token: string | undefined | null): Promise<EmailLinkRedemption> {
     const parts = linkTokenParts(token);
     if (!parts) return { ok: false, code: 'link_invalid' };
-    const row = this.db.prepare('SELECT email, secret_hash, redirect, expires_at, used_at FROM email_link_tokens WHERE id = ?').get(parts.id) as
-      { email: string; secret_hash: Buffer; redirect: string; expires_at: number; used_at: number | null } | undefined;
+    const row = this.db.prepare('SELECT email, secret_hash, redirect, expires_at, used_at, person_id FROM email_link_tokens WHERE id = ?').get(parts.id) as
+      { email: string; secret_hash: Buffer; redirect: string; expires_at: number; used_at: number | null; person_id: string | null } | undefined;
     const at = this.now();
     const refusal = linkRefusal(row && { email: row.email, secretHash: row.secret_hash, redirect: row.redirect, expiresAt: row.expires_at, usedAt: row.used_at }, parts.secret, at);
     if (refusal) return { ok: false, code: refusal };
     // Check and mark in one statement: two clicks racing each other sign in once.
     const marked = this.db.prepare('UPDATE email_link_tokens SET used_at = ? WHERE id = ? AND used_at IS NULL AND expires_at > ?').run(at, parts.id, at).changes;
     if (marked === 0) return { ok: false, code: 'link_used' };
-    return { ok: true, email: row!.email, redirect: row!.redirect };
+    return { ok: true, email: row!.email, redirect: row!.redirect, personId: row!.person_id };
   }
 
   async prune(): Promise<number> {

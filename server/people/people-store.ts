@@ -7,6 +7,15 @@ import {
   newParticipantRow, newPerson, newWorkspace, participantOf, personOf, routeOf, routesIntoWeddingsSql, storedEmail, workspaceOf, workspaceWeddings, type Row,
 } from './people-rows.ts';
 
+/** What setPersonEmail did (see there). */
+export type SetEmailOutcome = 'set' | 'has_email' | 'taken' | 'unknown';
+
+/** After a conditional update changed nothing: why, from the person as they are now. */
+export function emailOutcomeOf(person: Person | null, email: string): SetEmailOutcome {
+  if (!person) return 'unknown';
+  return person.email === storedEmail(email) ? 'set' : 'has_email';
+}
+
 export interface NewParticipant {
   weddingId: string;
   role: WeddingRole;
@@ -41,6 +50,12 @@ export interface PeopleStore {
   findPersonByIdentity(issuer: string, subject: string): Promise<Person | null>;
   linkIdentity(input: { issuer: string; subject: string; personId: string; email?: string | null }): Promise<void>;
   renamePerson(id: string, name: string): Promise<void>;
+  /**
+   * Gives a person who has no e-mail address this one (lower-cased), once its owner proved it
+   * (POST /api/me/email). `set` (also when they already have exactly this address), `has_email` (they
+   * have another: nothing changed), `taken` (another person has it: nothing changed), `unknown`.
+   */
+  setPersonEmail(id: string, email: string): Promise<SetEmailOutcome>;
 
   createWorkspace(input: { name: string; kind: WorkspaceKind }, ownerId: string): Promise<Workspace>;
   getWorkspace(id: string): Promise<Workspace | null>;
@@ -157,6 +172,16 @@ export class SqlitePeopleStore implements PeopleStore {
 
   async renamePerson(id: string, name: string): Promise<void> {
     this.db.prepare('UPDATE people SET name = ? WHERE id = ?').run(storableText(name.trim()), id);
+  }
+
+  async setPersonEmail(id: string, email: string): Promise<SetEmailOutcome> {
+    try {
+      if (this.db.prepare('UPDATE people SET email = ? WHERE id = ? AND email IS NULL').run(storedEmail(email), id).changes === 1) return 'set';
+    } catch (error) {
+      if (isUniqueViolation(error)) return 'taken';
+      throw error;
+    }
+    return emailOutcomeOf(await this.getPerson(id), email);
   }
 
   async createWorkspace(input: { name: string; kind: WorkspaceKind }, ownerId: string): Promise<Workspace> {

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import {
   EMAIL_LINK_KEEP_MS, EMAIL_LINK_TTL_MS, linkRefusal, linkSecretHash, linkTokenParts, newLinkToken,
-  type EmailLinkRedemption, type EmailLinkStore,
+  type EmailLinkRedemption, type EmailLinkRequest, type EmailLinkStore,
 } from './email-link-store.ts';
 
 /**
@@ -14,20 +14,20 @@ import {
 export class PostgresEmailLinkStore implements EmailLinkStore {
   constructor(private readonly pool: pg.Pool, private readonly now: () => number = Date.now, private readonly ttlMs = EMAIL_LINK_TTL_MS) {}
 
-  async issue(input: { email: string; redirect: string; ip?: string | null }): Promise<{ token: string; expiresAt: number }> {
+  async issue(input: EmailLinkRequest): Promise<{ token: string; expiresAt: number }> {
     const { id, secret, token } = newLinkToken();
     const at = this.now();
     const expiresAt = at + this.ttlMs;
-    await this.pool.query('INSERT INTO email_link_tokens (id, email, secret_hash, redirect, ip, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)',
-      [id, input.email.trim().toLowerCase(), linkSecretHash(secret), input.redirect, input.ip ?? null, at, expiresAt]);
+    await this.pool.query('INSERT INTO email_link_tokens (id, email, secret_hash, redirect, ip, created_at, expires_at, person_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)',
+      [id, input.email.trim().toLowerCase(), linkSecretHash(secret), input.redirect, input.ip ?? null, at, expiresAt, input.personId ?? null]);
     return { token, expiresAt };
   }
 
   async redeem(token: string | undefined | null): Promise<EmailLinkRedemption> {
     const parts = linkTokenParts(token);
     if (!parts) return { ok: false, code: 'link_invalid' };
-    const { rows } = await this.pool.query<{ email: string; secret_hash: Buffer; redirect: string; expires_at: number; used_at: number | null }>(
-      `SELECT email, secret_hash, redirect, expires_at::double precision AS expires_at, used_at::double precision AS used_at
+    const { rows } = await this.pool.query<{ email: string; secret_hash: Buffer; redirect: string; expires_at: number; used_at: number | null; person_id: string | null }>(
+      `SELECT email, secret_hash, redirect, expires_at::double precision AS expires_at, used_at::double precision AS used_at, person_id
        FROM email_link_tokens WHERE id = $1`, [parts.id]);
     const row = rows[0];
     const at = this.now();
@@ -35,7 +35,7 @@ export class PostgresEmailLinkStore implements EmailLinkStore {
     if (refusal) return { ok: false, code: refusal };
     const marked = await this.pool.query('UPDATE email_link_tokens SET used_at = $1 WHERE id = $2 AND used_at IS NULL AND expires_at > $1', [at, parts.id]);
     if (marked.rowCount === 0) return { ok: false, code: 'link_used' };
-    return { ok: true, email: row!.email, redirect: row!.redirect };
+    return { ok: true, email: row!.email, redirect: row!.redirect, personId: row!.person_id };
   }
 
   async prune(): Promise<number> {

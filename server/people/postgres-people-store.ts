@@ -5,7 +5,7 @@ import { storableText } from '../storage/storable-text.ts';
 import {
   newParticipantRow, newPerson, newWorkspace, participantOf, personOf, routeOf, routesIntoWeddingsSql, storedEmail, workspaceOf, workspaceWeddings, type Row,
 } from './people-rows.ts';
-import { bestPerWedding, PeopleConflictError, resolveAccess, type NewParticipant, type PeopleStore, type WorkspaceWedding } from './people-store.ts';
+import { bestPerWedding, emailOutcomeOf, PeopleConflictError, resolveAccess, type NewParticipant, type PeopleStore, type SetEmailOutcome, type WorkspaceWedding } from './people-store.ts';
 import { ParticipantChanges, type ParticipantListener } from './participant-changes.ts';
 
 /** SQLSTATE unique_violation (PostgreSQL "Appendix A. Error Codes"). */
@@ -69,6 +69,16 @@ export class PostgresPeopleStore implements PeopleStore {
 
   async renamePerson(id: string, name: string): Promise<void> {
     await this.pool.query('UPDATE people SET name = $1 WHERE id = $2', [storableText(name.trim()), id]);
+  }
+
+  async setPersonEmail(id: string, email: string): Promise<SetEmailOutcome> {
+    try {
+      if ((await this.pool.query('UPDATE people SET email = $1 WHERE id = $2 AND email IS NULL', [storedEmail(email), id])).rowCount === 1) return 'set';
+    } catch (error) {
+      if (isUniqueViolation(error)) return 'taken';
+      throw error;
+    }
+    return emailOutcomeOf(await this.getPerson(id), email);
   }
 
   async createWorkspace(input: { name: string; kind: WorkspaceKind }, ownerId: string): Promise<Workspace> {

@@ -230,8 +230,22 @@ describe('planner app: people and sessions', () => {
     const leaving = couple.page.getByRole('dialog', { name: 'Sign out of an account with no e-mail?' });
     await waitFor(() => leaving.isVisible(), 'the sign-out warning');
     expect(await leaving.textContent()).toContain('you get back in only with a new invitation from the planner');
-    await leaving.getByRole('button', { name: 'Cancel' }).click();
-    expect(await couple.page.getByRole('button', { name: 'Sign out' }).isVisible()).toBe(true);
+    // It says where to add an address first; the couple does, and confirms it by the link e-mailed (here printed).
+    await leaving.getByRole('link', { name: 'Your weddings' }).click();
+    await waitFor(() => couple.page.getByRole('heading', { name: 'Add your e-mail address' }).isVisible(), 'the add-an-address form');
+    expect(await leaving.count()).toBe(0);
+    await couple.page.getByLabel('Your e-mail', { exact: true }).fill('ada@home.example');
+    await couple.page.getByRole('button', { name: 'Send a confirmation link' }).click();
+    await waitFor(async () => (await couple.page.getByRole('status').filter({ hasText: 'We sent a link to' }).count()) === 1, 'the link sent');
+    expect(await seriousAxeViolations(couple.page)).toEqual([]);
+    await couple.page.goto(await printedSignInLink(t, 'ada@home.example'));
+    await waitFor(async () => (await couple.page.locator('.app-bar .who').textContent())?.includes('(ada@home.example)'), 'the address on the account');
+    expect(await couple.page.getByRole('heading', { name: 'Add your e-mail address' }).count()).toBe(0);
+    await waitFor(async () => (await couple.page.getByRole('link', { name: 'Ada & Grace' }).count()) === 1, 'the wedding listed for the account');
+    // With an address, signing out asks nothing.
+    await couple.page.getByRole('button', { name: 'Sign out' }).click();
+    await waitFor(() => couple.page.getByRole('button', { name: 'Send me a sign-in link' }).isVisible(), 'signed out');
+    expect(await couple.page.getByRole('dialog').count()).toBe(0);
 
     // The planner sees the use counted, and can revoke the link.
     await page.getByRole('button', { name: 'Share' }).click();

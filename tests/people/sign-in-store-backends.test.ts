@@ -57,15 +57,19 @@ describe.each(BACKENDS)('sign-in stores on %s', (_name, open) => {
     }
     // Clicked twice at once (two tabs, two instances): one sign-in.
     const clicks = await Promise.all(Array.from({ length: 6 }, () => links.redeem(token)));
-    expect(clicks.filter((r) => r.ok)).toEqual([{ ok: true, email: 'ana@example.com', redirect: '/weddings/w1' }]);
+    expect(clicks.filter((r) => r.ok)).toEqual([{ ok: true, email: 'ana@example.com', redirect: '/weddings/w1', personId: null }]);
     expect(clicks.filter((r) => !r.ok)).toEqual(Array(5).fill({ ok: false, code: 'link_used' }));
+
+    // A link adding its address to a person (POST /api/me/email) carries that person.
+    const adding = await links.issue({ email: 'Cy@Example.com', redirect: '/', personId: 'per_cy' });
+    expect(await links.redeem(adding.token)).toEqual({ ok: true, email: 'cy@example.com', redirect: '/', personId: 'per_cy' });
 
     const late = await links.issue({ email: 'ben@example.com', redirect: '/' });
     now += EMAIL_LINK_TTL_MS;
     expect(await links.redeem(late.token)).toEqual({ ok: false, code: 'link_expired' });
     expect(await links.prune()).toBe(0);
     now += DAY + 1;
-    expect(await links.prune()).toBe(2);
+    expect(await links.prune()).toBe(3);
     expect(await links.redeem(late.token)).toEqual({ ok: false, code: 'link_invalid' });
   });
 

@@ -195,7 +195,7 @@ describe('sign-in by e-mail link', () => {
     expect(first.expiresAt).toBe(now + 15 * 60_000);
     const second = await links.issue({ email: 'ana@bloom.example', redirect: '/x' });
     now += 15 * 60_000 - 1;
-    expect(await links.redeem(first.token)).toEqual({ ok: true, email: 'ana@bloom.example', redirect: '/' });
+    expect(await links.redeem(first.token)).toEqual({ ok: true, email: 'ana@bloom.example', redirect: '/', personId: null });
     now += 1;
     expect(await links.redeem(second.token)).toEqual({ ok: false, code: 'link_expired' });
   });

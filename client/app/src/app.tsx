@@ -212,7 +212,7 @@ export function App() {
         <ConfirmDialog title={navigator.onLine ? 'Sign out of an account with no e-mail?' : 'Sign out while offline?'} confirmLabel="Sign out"
           onConfirm={() => signOutAccount(null)} onCancel={() => setConfirmingSignOut(false)}>
           {!account.person.email && (
-            <p>Your account has no e-mail address. If you joined with your name only, this browser is your only way into it: after signing out, you get back in only with a new invitation from the planner.</p>
+            <p>Your account has no e-mail address. If you joined with your name only, this browser is your only way into it: after signing out, you get back in only with a new invitation from the planner. Add your e-mail address first on <a href="/" onClick={(e) => { setConfirmingSignOut(false); linkHandler(navigate, { name: 'picker' })(e); }}>Your weddings</a>.</p>
           )}
           {!navigator.onLine && <>
             <p>Signing out removes your weddings from this device. Changes you made here since it was last online have not reached the server yet and are removed with them.</p>

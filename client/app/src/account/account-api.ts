@@ -36,6 +36,14 @@ export async function requestEmailLink(email: string, redirect: string): Promise
   await apiRequest('/api/auth/email-link', { method: 'POST', body: { email, redirect }, schema: NoContent });
 }
 
+/**
+ * `POST /api/me/email`: for an account with no e-mail address, e-mails a link to `email`; opening it
+ * adds the address to this account and signs in. 409 `email_present` when the account has one.
+ */
+export async function addMyEmail(csrf: Csrf, email: string): Promise<void> {
+  await apiRequest('/api/me/email', { method: 'POST', csrf, body: { email }, schema: NoContent });
+}
+
 export type ProvidersResponse = z.infer<typeof ProvidersResponse>;
 
 export function fetchProviders(signal?: AbortSignal): Promise<ProvidersResponse> {

@@ -11,6 +11,7 @@ import { WeddingSummary } from './wedding-summary.tsx';
 import { todayIn, weddingOrder } from './wedding-order.ts';
 import { deviceTimeZone } from '../timeline/zoned-time.ts';
 import { TryDemo } from '../demo/try-demo.tsx';
+import { AddEmail } from './add-email.tsx';
 
 interface Props {
   me: Account;
@@ -54,6 +55,7 @@ export function AccountHome({ me, navigate, reload }: Props) {
   return (
     <main id="main" class="picker">
       <h1>Your weddings</h1>
+      <AddEmail me={me} />
       {me.weddings.length === 0 ? <p class="empty">No weddings yet.{me.workspaces.length > 0 ? ' Create one below.' : ''}</p> : groups.map((g) => (
         <section key={g.key} aria-labelledby={`group-${g.key}`}>
           <h2 id={`group-${g.key}`}>{g.heading}</h2>

@@ -1,0 +1,55 @@
+import { Hono } from 'hono';
+import { AddEmailBody } from '../../schema/api/sign-in.ts';
+import type { SignInMailer } from '../comms/sign-in-mail.ts';
+import type { Logger } from '../logger.ts';
+import type { EmailLinkStore } from '../people/email-link-store.ts';
+import type { PeopleStore } from '../people/people-store.ts';
+import type { SessionStore } from '../people/session-store.ts';
+import type { AttemptLimiter } from './attempt-limits.ts';
+import { readJson } from './body.ts';
+import { clientAddress } from './client-address.ts';
+import { HttpError } from './http-error.ts';
+import { requireSession, type SessionEnv } from './session-middleware.ts';
+
+export interface EmailAddressDeps {
+  people: PeopleStore;
+  sessions: SessionStore;
+  links: EmailLinkStore;
+  mailer: SignInMailer;
+  logger: Logger;
+  /** The server's public URL, without a trailing slash. */
+  publicUrl: () => string;
+  /** The sign-in link budgets (sign-in-mount.ts): an address is sent no more links this way than by signing in. */
+  limits: { linksPerIp: AttemptLimiter; linksPerAddress: AttemptLimiter };
+}
+
+/**
+ * `POST /api/me/email` `{ email }` (session cookie and X-CSRF-Token): a person with no e-mail
+ * address (they joined a wedding with their name only) adds one, so they can sign in on another
+ * device and be reached by e-mail. 202 `{ sent: true }`: a link is e-mailed to the address, and
+ * opening it (GET /api/auth/email-link/callback) gives this person the address and signs them in,
+ * which proves the address is theirs. Nothing changes until then. The answer says nothing about
+ * whether another account has the address: that link, opened, redirects to
+ * `/?signin_error=email_taken` and changes nothing. 409 `email_present` for a person who already has
+ * one; 400 `validation_failed` for a malformed address; 429 past the sign-in link budgets.
+ */
+export function emailAddressRoutes(deps: EmailAddressDeps): Hono<SessionEnv> {
+  const app = new Hono<SessionEnv>();
+  app.post('/me/email', requireSession(deps.sessions, deps.people), async (c) => {
+    const person = c.get('person');
+    const ip = clientAddress(c);
+    await deps.limits.linksPerIp.consume(c, ip);
+    const { email } = await readJson(c, AddEmailBody);
+    if (person.email) throw new HttpError(409, 'email_present', 'your account already has an e-mail address');
+    await deps.limits.linksPerAddress.consume(c, email);
+    const { token, expiresAt } = await deps.links.issue({ email, redirect: '/', ip, personId: person.id });
+    const link = `${deps.publicUrl()}/api/auth/email-link/callback?token=${encodeURIComponent(token)}`;
+    setImmediate(() => {
+      deps.mailer.send({ to: email, link, expiresAt, addsAddressFor: person.name }).catch((error: unknown) => {
+        deps.logger.error({ err: error, email }, 'the e-mail confirming a new address could not be sent');
+      });
+    });
+    return c.json({ sent: true as const }, 202);
+  });
+  return app;
+}
