@@ -132,6 +132,7 @@ const SESSION: Record<string, Walk> = {
   'PUT /api/me/schedule/{weddingId}/vendor': { request: (b) => ({ path: `/api/me/schedule/${b.weddingId}/vendor`, body: { phone: '+44 20 7946 0001' } }) },
   'PUT /api/me/schedule/{weddingId}/workspace': { request: (b) => ({ path: `/api/me/schedule/${b.weddingId}/workspace`, body: { workspaceId: b.workspaceId } }) },
   'PATCH /api/me': { request: () => ({ path: '/api/me', body: { name: 'Renamed' } }), notScoped: 'renames the caller' },
+  'POST /api/me/email': { request: () => ({ path: '/api/me/email', body: { email: 'bea@ivory.example' } }), notScoped: "adds an address to the caller's own account (which has one: 409); never says whose B's address is" },
   'GET /api/auth/sessions': { request: () => ({ path: '/api/auth/sessions' }), notScoped: "the caller's own sessions" },
   // B's session, addressed by its id: answered like a missing one.
   'DELETE /api/auth/sessions/{id}': { request: (b) => ({ path: `/api/auth/sessions/${b.sessionId}` }), byForeignId: true },
