@@ -1,107 +1,16 @@
-import { HocuspocusProviderWebsocket, WebSocketStatus } from '@hocuspocus/provider';
+import { WebSocketStatus } from '@hocuspocus/provider';
 import * as Y from 'yjs';
-import { WeddingDoc, decodeCollabRefusal, isWeddingId, partDocumentName, type CollabRefusal, type Part } from '../../schema/index.ts';
+import { WeddingDoc, decodeCollabRefusal, isWeddingId, partDocumentName, type CollabRefusal } from '../../schema/index.ts';
+import type { ConnectionStatus, ConnectOptions, RefusedUpdate, WeddingConnection } from './connection-types.ts';
 import { partForToken } from './token-part.ts';
 import { WedSyncClientError } from './errors.ts';
-import type { LocalStore } from './local-store.ts';
 import { SizedProvider } from './sized-provider.ts';
 import { createCollabSocket } from './collab-socket.ts';
 import { CLOSE_ANSWER_MS, SHARED_CLOSE_ANSWER_MS, closeSocket, serverClosed } from './document-close.ts';
 
 export { collabUrl, createCollabSocket, type CollabSocketOptions } from './collab-socket.ts';
 
-export type ConnectionStatus = 'connecting' | 'connected' | 'disconnected';
-
-export interface ConnectOptions {
-  /** The server: `ws(s)://host/collab`, or its http(s) base URL (`/collab` is added). Ignored with `socket`. */
-  url: string;
-  /**
-   * A socket shared with other connections (createCollabSocket), so several weddings travel over
-   * one WebSocket. Each wedding authenticates on its own: a refused one fails alone, and the
-   * connection never connects, disconnects or destroys a socket it was given.
-   */
-  socket?: HocuspocusProviderWebsocket;
-  /**
-   * The server's message limit in bytes until the server announces its own on connecting.
-   * @default 2097152, the server's default MAX_MESSAGE_BYTES
-   */
-  maxMessageBytes?: number;
-  weddingId: string;
-  /** A token, or a function returning a fresh one (called on every (re)connect). */
-  token: string | (() => string | Promise<string>);
-  /** Keeps the document on the device across restarts (offline start). */
-  store?: LocalStore;
-  /** A WebSocket implementation for runtimes without a global one (Node: `ws`). */
-  WebSocketPolyfill?: unknown;
-  /** Start connecting at once. @default true */
-  connect?: boolean;
-  /**
-   * Which audience document of the wedding to open (schema/document/audiences.ts, docs/audiences.md):
-   * `null` for `wedding:<id>`, `{ kind: 'vendor', vendorId }` for `wedding:<id>/vendor:<vid>`, …
-   * @default the one holding everything the token's role may see, read from the token's claims:
-   *   planners, admins and adapters `wedding:<id>`, couples `wedding:<id>/couple`, vendors
-   *   `wedding:<id>/vendor:<their vendor id>`, viewers (and tokens that are not JWTs) `wedding:<id>`.
-   */
-  part?: Part;
-}
-
-/** A refusal of this client's update (schema/api/collab-refusal.ts), after the SDK recovered from it. */
-export interface RefusedUpdate extends CollabRefusal {
-  /** Local changes that had not been acknowledged and were dropped with the refused one. */
-  discardedChanges: number;
-}
-
-export interface WeddingConnection {
-  readonly weddingId: string;
-  /**
-   * Typed access to the wedding. After a refused update this is a new WeddingDoc over a new Y.Doc
-   * (see onRefused): read it from the connection each time rather than keeping it.
-   */
-  readonly doc: WeddingDoc;
-  readonly ydoc: Y.Doc;
-  readonly provider: SizedProvider;
-  /**
-   * Called after the server refused one of this client's updates.
-   * - `permission_denied`: writes this token's role may not make (schema/document/permissions.ts)
-   *   were refused and the rest of the update applied; the server has already brought the document
-   *   back to its state (the refused writes undone). The document is kept, and no other pending
-   *   edit is lost (`discardedChanges` is 0). Use `canEdit` to grey out what cannot be edited.
-   * - other codes (a write that breaks the schema, that builds on operations the server does not
-   *   have, or that would make the wedding too large) refuse the whole update. Yjs clocks are per
-   *   client, so every later update of the same Y.Doc would be refused too: the SDK has already
-   *   dropped the local document (and the local store's copy), started a new Y.Doc with a new
-   *   clientID in its place (`doc`, `ydoc`, `provider` now return the new ones) and is syncing it
-   *   from the server. Unacknowledged local changes are dropped with it (`discardedChanges`).
-   * Returns the unsubscribe.
-   */
-  onRefused(listener: (refusal: RefusedUpdate) => void): () => void;
-  readonly status: ConnectionStatus;
-  /** True once the first exchange with the server completed on the current connection. */
-  readonly synced: boolean;
-  /** Local changes the server has not yet acknowledged (stored durably when it does). */
-  readonly unsyncedChanges: number;
-  /** True when the server opened the document read-only for this token. */
-  readonly readOnly: boolean;
-  onStatus(listener: (status: ConnectionStatus) => void): () => void;
-  /**
-   * Resolves when synced with the server; rejects with WedSyncClientError if refused (the server's
-   * reason as `code`), if a single change is larger than the server accepts (`message_too_large`),
-   * or on timeout. After a refusal or `message_too_large` the connection stops trying until connect().
-   */
-  whenSynced(timeoutMs?: number): Promise<void>;
-  /**
-   * Resolves when every local change so far has been acknowledged by the server (stored durably).
-   * Rejects with WedSyncClientError as whenSynced does, and also when the server refuses an update
-   * while this waits, with the refusal's code (`schema_violation`, `missing_dependencies`,
-   * `document_too_large`, `removal_forbidden`, or `permission_denied` when only part was refused):
-   * what was refused is not stored, so it is not reported as acknowledged (see onRefused).
-   */
-  whenAcknowledged(timeoutMs?: number): Promise<void>;
-  /** Goes offline (on a shared socket: this wedding only); edits keep working locally (and in the store) until connect(). */
-  disconnect(): void;
-  connect(): void;
-  destroy(): Promise<void>;
-}
+export type { ConnectionStatus, ConnectOptions, RefusedUpdate, WeddingConnection } from './connection-types.ts';
 
 /** The close code of a message over the server's MAX_MESSAGE_BYTES. */
 const CLOSE_MESSAGE_TOO_LARGE = 4413;
@@ -169,11 +78,19 @@ export async function connectWedding(options: ConnectOptions): Promise<WeddingCo
     for (const l of statusListeners) l(status);
     wake();
   };
-  const toStatus = (s: WebSocketStatus): ConnectionStatus => (s === WebSocketStatus.Connected ? 'connected' : s === WebSocketStatus.Connecting ? 'connecting' : 'disconnected');
+  /**
+   * Whether the server serves this wedding on the socket's current connection (the first sync
+   * completed). An open socket whose wedding the server does not serve (yet, or at all: served by
+   * another instance, not loadable) is `connecting`, not `connected` (operator trial: during a
+   * failover the status flipped to connected about once a second while the wedding was refused).
+   */
+  let accepted = false;
+  const toStatus = (s: WebSocketStatus): ConnectionStatus => (s === WebSocketStatus.Connected ? (accepted ? 'connected' : 'connecting') : s === WebSocketStatus.Connecting ? 'connecting' : 'disconnected');
 
   /** Stops sending this wedding: its own socket is disconnected, a shared one is left to the others. */
   const goOffline = () => {
     clearTimeout(renewTimer);
+    accepted = false;
     if (!shared) return socket.disconnect();
     if (provider.isAttached) provider.detach();
     setStatus('disconnected');
@@ -192,6 +109,7 @@ export async function connectWedding(options: ConnectOptions): Promise<WeddingCo
   function retryLater(maxDelayMs = 10_000): void {
     if (!shared) return;
     provider.detach();
+    accepted = false;
     setStatus('connecting');
     clearTimeout(renewTimer);
     renewDelay = Math.min(renewDelay, maxDelayMs);
@@ -239,6 +157,7 @@ export async function connectWedding(options: ConnectOptions): Promise<WeddingCo
         if (!destroyed) void socket.connect();
       }
       provider = newProvider(ydoc, old.provider.maxMessageBytes);
+      accepted = false;
       awaitingFirstAuth.add(provider);
       listen(provider);
       if (online && !destroyed) provider.attach();
@@ -274,13 +193,18 @@ export async function connectWedding(options: ConnectOptions): Promise<WeddingCo
       if (refusal.code === 'permission_denied') return void report({ ...refusal, discardedChanges: 0 });
       void recover(refusal);
     });
-    provider.on('status', ({ status: s }: { status: WebSocketStatus }) => setStatus(toStatus(s)));
+    provider.on('status', ({ status: s }: { status: WebSocketStatus }) => {
+      if (s !== WebSocketStatus.Connected) accepted = false;
+      setStatus(toStatus(s));
+    });
     provider.on('authenticated', ({ scope }: { scope: string }) => {
       awaitingFirstAuth.delete(provider);
       readOnly = scope === 'readonly';
       failure = undefined;
     });
     provider.on('authenticationFailed', ({ reason }: { reason: string }) => {
+      accepted = false;
+      setStatus(toStatus(socket.status));
       const denial = WedSyncClientError.fromDenial(reason);
       // An expired token is worth another try when a token function may renew it. On its own socket
       // the server closes the socket and the provider reconnects with a fresh token; on a shared one
@@ -317,7 +241,13 @@ export async function connectWedding(options: ConnectOptions): Promise<WeddingCo
     });
     // Not on `authenticated`: the server authenticates before it loads the document, so a wedding
     // served elsewhere is authenticated and then refused, and its backoff must keep growing.
-    provider.on('synced', () => { renewDelay = 1000; wake(); });
+    // Connected once the server serves the wedding: it authenticates before it loads the document,
+    // so a wedding it then refuses (served elsewhere, not loadable) was authenticated and never synced.
+    provider.on('synced', () => {
+      renewDelay = 1000;
+      accepted = true;
+      setStatus(toStatus(socket.status));
+    });
     provider.on('unsyncedChanges', wake);
   }
   listen(provider);

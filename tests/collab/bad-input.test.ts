@@ -161,12 +161,19 @@ describe('stored data that cannot be loaded', () => {
     const token = await t.token('planner', ['later']);
     await serverSql(t.server).run('INSERT INTO documents (name, state) VALUES (?, ?)', 'wedding:later', Buffer.from([1, 2, 3, 4, 5, 250]));
     const c = await t.connect('later', token);
+    const statuses: string[] = [];
+    c.onStatus((s) => statuses.push(s));
     await expect(c.whenSynced(5000)).rejects.toMatchObject({ code: 'document_unavailable' });
     c.doc.setMeta({ title: 'Written while it could not load' });
+    // Each retry opens the socket, but a wedding the server refuses is never shown as connected
+    // (operator trial: the status flipped to connected about once a second during a failover).
+    await waitFor(() => statuses.filter((s) => s === 'disconnected').length >= 2, 'two refused attempts', 20_000);
+    expect(statuses, statuses.join(" ")).not.toContain("connected");
     // The storage recovers (here: the unreadable row goes).
     await serverSql(t.server).run('DELETE FROM documents WHERE name = ?', 'wedding:later');
     // Whoever waits was told (above); the client itself keeps trying and syncs by itself.
     await waitFor(() => c.synced, 'the client synced once the wedding loads', 45_000);
+    expect(c.status).toBe('connected');
     await c.whenAcknowledged(10_000);
     expect(await t.server.collab.withDocument('later', (d) => new WeddingDoc(d).getMeta().title)).toBe('Written while it could not load');
   }, 60_000);
