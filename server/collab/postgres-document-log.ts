@@ -1,5 +1,6 @@
 import type { StoredDocument } from '../storage/backend/document-store.ts';
 import { StaleEpochError } from '../storage/backend/stale-epoch-error.ts';
+import type { Metrics } from '../metrics.ts';
 import type { DocumentLeases, Lease } from '../storage/postgres/document-leases.ts';
 import type { PostgresDocumentStore } from '../storage/postgres/document-store.ts';
 import type { JoinedOutcome, JoinedWrite } from '../storage/postgres/append-group.ts';
@@ -30,6 +31,8 @@ interface Held {
 export interface PostgresDocumentLogOptions {
   /** How long a lease lasts without renewal, in ms (config DOCUMENT_LEASE_MS); renewed every third of it, all of an instance's leases in one statement. */
   leaseMs: number;
+  /** Where leases held, lost and refused are counted (docs/operations.md). @default not counted */
+  metrics?: Pick<Metrics, 'leasesHeld' | 'leasesLost' | 'leaseRenewalFailures' | 'ownedElsewhere'>;
 }
 
 /**
@@ -84,10 +87,12 @@ export class PostgresDocumentLog implements DocumentLog {
     const takenAt = Date.now();
     const lease = await this.leases.acquire(name, this.options.leaseMs);
     if (!lease) {
+      this.options.metrics?.ownedElsewhere.inc();
       const owner = await this.leases.current(name).catch(() => null);
       throw new DocumentOwnedElsewhereError(name, owner?.owner ?? null);
     }
     this.held.set(name, { lease, lastAppend: Promise.resolve(true), writesAlone: null, onLost: null, lost: false, deadline: this.deadlineFrom(takenAt) });
+    this.countHeld();
     try {
       return await this.store.load(name);
     } catch (error) {
@@ -111,6 +116,7 @@ export class PostgresDocumentLog implements DocumentLog {
     const held = this.held.get(name);
     if (!held) return this.releasing.get(name);
     this.held.delete(name);
+    this.countHeld();
     const release = Promise.all([held.lastAppend, held.writesAlone])
       .then(() => (held.lost ? false : this.leases.release(held.lease)))
       .then(() => undefined, (error: unknown) => {
@@ -138,7 +144,11 @@ export class PostgresDocumentLog implements DocumentLog {
       }
       return true;
     }, (error: unknown) => {
-      if (error instanceof StaleEpochError) held.lost = true;
+      if (error instanceof StaleEpochError && !held.lost) {
+        held.lost = true;
+        this.options.metrics?.leasesLost.inc({ reason: 'write_refused' });
+        this.countHeld();
+      }
       // Guarded: the barrier's chain must settle whatever the handler does, or every frame waits.
       try {
         failed(error);
@@ -238,7 +248,7 @@ export class PostgresDocumentLog implements DocumentLog {
   private async renewAll(): Promise<void> {
     for (const [name, held] of this.held) {
       if (held.onLost && !held.lost && Date.now() >= held.deadline) {
-        this.lose(name, held, new StorageUnavailableError(`the lease on ${name} may have lapsed: no renewal succeeded in time`));
+        this.lose(name, held, new StorageUnavailableError(`the lease on ${name} may have lapsed: no renewal succeeded in time`), 'renewal_late');
       }
     }
     if (this.renewing) return;
@@ -262,7 +272,7 @@ export class PostgresDocumentLog implements DocumentLog {
       }
       // Dropped at once (no await in between: the document could be closed or reopened meanwhile);
       // who holds it now is looked up for the log only.
-      for (const [name, held] of movedOn) this.lose(name, held, new StaleEpochError(name, held.lease.epoch, null));
+      for (const [name, held] of movedOn) this.lose(name, held, new StaleEpochError(name, held.lease.epoch, null), 'taken_over');
       for (const [name] of movedOn) {
         void this.leases.current(name).then((now) => this.logger.info({ documentName: name, holder: now }, 'a document lease moved on'), () => undefined);
       }
@@ -270,18 +280,28 @@ export class PostgresDocumentLog implements DocumentLog {
       for (const [name, held] of served) {
         if (this.held.get(name) !== held || held.lost) continue;
         if (Date.now() < held.deadline) continue;
-        this.lose(name, held, error);
+        this.lose(name, held, error, 'renewal_late');
       }
+      this.options.metrics?.leaseRenewalFailures.inc();
       this.logger.warn({ err: error, documents: served.length }, 'could not renew the document leases; retrying before they lapse');
     } finally {
       this.renewing = false;
     }
   }
 
-  private lose(name: string, held: Held, error: unknown): void {
+  private lose(name: string, held: Held, error: unknown, reason: 'taken_over' | 'renewal_late'): void {
     held.lost = true;
+    this.options.metrics?.leasesLost.inc({ reason });
+    this.countHeld();
     this.logger.error({ err: error, documentName: name }, 'lost the lease on a document: dropping the live copy');
     held.onLost?.(error);
+  }
+
+  /** Sets the gauge of leases held: every document this instance serves and has not lost. */
+  private countHeld(): void {
+    let n = 0;
+    for (const held of this.held.values()) if (!held.lost) n++;
+    this.options.metrics?.leasesHeld.set(n);
   }
 
   /** Our-clock time by which a lease taken or renewed at `at` may have lapsed (a tenth of it kept as margin for clock rates). */

@@ -7,6 +7,7 @@ import { openPostgresDocuments } from '../../server/storage/backend/open-documen
 import { usePostgres } from '../helpers/postgres.ts';
 import { registerTeardown } from '../helpers/teardown.ts';
 import { waitFor } from '../helpers/wait.ts';
+import { Metrics } from '../../server/metrics.ts';
 
 const logger = createLogger(loadConfig({ LOG_LEVEL: 'silent' }));
 
@@ -23,10 +24,16 @@ function fold(state: Uint8Array | null, log: readonly Uint8Array[]): Uint8Array 
   return Y.encodeStateAsUpdate(d);
 }
 
-async function node(url: string, id: string, leaseMs = 3000) {
+async function node(url: string, id: string, leaseMs = 3000, metrics?: Metrics) {
   const pg = await openPostgresDocuments(url, { instanceId: id, pool: { max: 4 } });
   registerTeardown(() => pg.close());
-  return new PostgresDocumentLog(pg.documents, pg.leases, logger, { leaseMs });
+  return new PostgresDocumentLog(pg.documents, pg.leases, logger, { leaseMs, metrics });
+}
+
+/** One series of a metric: its value for `labels` (0 when never counted). */
+async function valueOf(metric: { get(): Promise<{ values: { value: number; labels: Record<string, unknown> }[] }> }, labels: Record<string, string> = {}): Promise<number> {
+  const { values } = await metric.get();
+  return values.find((v) => Object.entries(labels).every(([k, x]) => v.labels[k] === x))?.value ?? 0;
 }
 
 describe('PostgresDocumentLog', () => {
@@ -116,5 +123,46 @@ describe('PostgresDocumentLog', () => {
     blocker.release();
     // Appends are refused from then on.
     expect(() => a.append('wedding:hang-1', update('late'), true, null, null, () => {})).toThrow(/not held/);
+  });
+
+  it('counts for the operator: leases held, documents asked for while another instance holds them, and leases lost by taking over and by a refused write', async () => {
+    const url = await server().createDatabase();
+    const [ma, mb] = [new Metrics(), new Metrics()];
+    // A renews every 3 s: its renewal does not come between the lapse made below and its next write.
+    const a = await node(url, 'a', 9000, ma);
+    const b = await node(url, 'b', 9000, mb);
+    const noop = () => {};
+    for (const name of ['wedding:m-1', 'wedding:m-2']) {
+      await a.open(name);
+      a.opened(name, noop);
+    }
+    expect(await valueOf(ma.leasesHeld)).toBe(2);
+    await expect(b.open('wedding:m-1')).rejects.toMatchObject({ code: 'document_unavailable' });
+    expect(await valueOf(mb.ownedElsewhere)).toBe(1);
+    expect(await valueOf(mb.leasesHeld)).toBe(0);
+
+    // A stalls past its lease on m-1 (made to lapse here) and B takes it over.
+    const admin = await openPostgresDocuments(url, { instanceId: 'admin', pool: { max: 1 } });
+    registerTeardown(() => admin.close());
+    await admin.pool.query(`UPDATE document_leases SET expires_at = clock_timestamp() - interval '1 second' WHERE name = 'wedding:m-1'`);
+    await b.open('wedding:m-1');
+    b.opened('wedding:m-1', noop);
+    expect(await valueOf(mb.leasesHeld)).toBe(1);
+    // A's next write to it carries the old epoch: refused, and the lease counted as lost.
+    const failures: unknown[] = [];
+    a.append('wedding:m-1', update('late'), true, null, null, (error) => failures.push(error));
+    await a.barrier.settled();
+    expect(failures).toHaveLength(1);
+    expect(await valueOf(ma.leasesLost, { reason: 'write_refused' })).toBe(1);
+    expect(await valueOf(ma.leasesHeld)).toBe(1);
+
+    // m-2 taken over the same way: A's renewal finds it moved on.
+    await admin.pool.query(`UPDATE document_leases SET expires_at = clock_timestamp() - interval '1 second' WHERE name = 'wedding:m-2'`);
+    await b.open('wedding:m-2');
+    b.opened('wedding:m-2', noop);
+    await waitFor(async () => (await valueOf(ma.leasesLost, { reason: 'taken_over' })) === 1, 'the renewal to find m-2 taken over', 10_000);
+    expect(await valueOf(ma.leasesHeld)).toBe(0);
+    expect(await valueOf(mb.leasesHeld)).toBe(2);
+    expect(await valueOf(ma.leaseRenewalFailures)).toBe(0);
   });
 });

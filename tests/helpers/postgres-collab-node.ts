@@ -158,7 +158,7 @@ export async function startCollabNode(options: CollabNodeOptions): Promise<Postg
   const health = new StorageHealth(db, { dataDir: options.dataDir, probeIntervalMs: 1000, resumeFreeBytes: 0, logger, metrics });
   const group = new GroupCommit(db, (error) => logger.error({ err: error }, 'SQLite group failed'));
   const postgres = options.databaseUrl ? await openPostgresDocuments(options.databaseUrl, { instanceId: options.instanceId, pool: { max: 4 } }) : null;
-  const log = postgres ? new PostgresDocumentLog(postgres.documents, postgres.leases, logger, { leaseMs: options.leaseMs }) : undefined;
+  const log = postgres ? new PostgresDocumentLog(postgres.documents, postgres.leases, logger, { leaseMs: options.leaseMs, metrics }) : undefined;
   const activity = new ActivityRecorder(postgres ? new PostgresActivityStore(postgres.pool) : new ActivityStore(db), logger);
   const tokens = createTokenService(SECRET);
   const collab = createCollabServer({ config, store: new DocumentStore(db), group, health, tokens, logger, metrics, log, extensions: [activity] });
