@@ -173,7 +173,7 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
   const restoreMerge = new RestoreMerge(stores.snapshots, logger.child({ component: 'restore-merge' }));
   const activityRecorder = new ActivityRecorder(stores.activity, logger.child({ component: 'activity' }));
   const pdf = new PdfRenderer({ workers: config.PDF_WORKERS, queue: config.PDF_QUEUE, timeoutMs: config.PDF_TIMEOUT_MS, idleMs: config.PDF_WORKER_IDLE_MS });
-  const log = pg ? new PostgresDocumentLog(pg.opened.documents, pg.opened.leases, logger.child({ component: 'persistence' }), { leaseMs: config.DOCUMENT_LEASE_MS }) : undefined;
+  const log = pg ? new PostgresDocumentLog(pg.opened.documents, pg.opened.leases, logger.child({ component: 'persistence' }), { leaseMs: config.DOCUMENT_LEASE_MS, metrics }) : undefined;
   const collab = createCollabServer({ config, store: documents, group, log, health, tokens, logger, metrics, extensions: [restoreMerge, activityRecorder, ...(options.extensions ?? [])] });
   activityRecorder.attach(collab.persistence);
   const snapshots = new SnapshotService(collab, stores.documents, stores.snapshots, restoreMerge);
@@ -247,7 +247,7 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
     : sqliteVendorBindings({ db, docs: collab });
   const demo = demoHost ? new DemoService({ db, people, bridge, collab, documents, payments, logger: logger.child({ component: 'demo' }), publicUrl, sandboxHost: demoHost, stateFile: demoStateFile }) : null;
 
-  const readiness = pg ? postgresReadiness(pg.readiness, () => closing !== undefined) : sqliteReadiness(db, health, () => closing !== undefined);
+  const readiness = pg ? postgresReadiness(pg.readiness, () => closing !== undefined, () => pg.opened.instances.claimHeld) : sqliteReadiness(db, health, () => closing !== undefined);
 
   // On PostgreSQL the budgets are counted in the database, once for the whole cluster.
   const budgets: BudgetStore = pg ? { pool: pg.storesPool, fellBack: budgetFallbackReporter(logger, metrics) } : null;
@@ -319,6 +319,12 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
     async listen() {
       // Before anything is served: a second process with this INSTANCE_ID would cut the first's weddings off.
       await pg?.opened.instances.claim(pg.instanceId);
+      pg?.opened.instances.onClaim((event) => {
+        const log = logger.child({ component: 'instances', instanceId: pg.instanceId });
+        if (event.kind === 'lost') log.error({ err: event.error }, 'lost the claim on this INSTANCE_ID with its database connection; claiming it again (not ready meanwhile)');
+        else if (event.kind === 'claimed') log.info('claimed this INSTANCE_ID again');
+        else log.warn({ err: event.error }, 'could not claim this INSTANCE_ID again yet; retrying');
+      });
       // The disk probe watches the SQLite file; on PostgreSQL nothing of the server's is written there.
       if (!pg) health.start();
       await pg?.stores.listen();

@@ -28,12 +28,15 @@ export function sqliteReadiness(db: Db, health: StorageHealth, closing: () => bo
 
 /**
  * `/readyz` on PostgreSQL (a load balancer's health check, docs/deploy/): ready while the database
- * answers within its timeout, is not a standby and has every migration (PostgresReadiness), and
- * the instance is not stopping.
+ * answers within its timeout, is not a standby and has every migration (PostgresReadiness), the
+ * instance is not stopping, and it holds its claim on its INSTANCE_ID (`claimHeld`; lost with its
+ * connection until claimed again: CollabInstances).
  */
-export function postgresReadiness(check: PostgresReadiness, closing: () => boolean): () => Promise<ReadyBody> {
+export function postgresReadiness(check: PostgresReadiness, closing: () => boolean, claimHeld: () => boolean = () => true): () => Promise<ReadyBody> {
   return async () => {
-    const checks = { serving: closing() ? { ok: false, detail: 'stopping' } : { ok: true }, ...(await check.check()) };
+    const serving = closing() ? { ok: false, detail: 'stopping' }
+      : claimHeld() ? { ok: true } : { ok: false, detail: 'this instance lost its claim on its INSTANCE_ID with its database connection; claiming it again' };
+    const checks = { serving, ...(await check.check()) };
     const ready = Object.values(checks).every((c) => c.ok);
     return { status: ready ? 'ready' : 'not_ready', checks };
   };

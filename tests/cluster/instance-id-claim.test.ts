@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { usePostgresDatabase } from '../helpers/postgres.ts';
 import { startTestServer } from '../helpers/test-server.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 /**
  * An INSTANCE_ID is one running process's (operator trial: a second process started with an id in
@@ -27,6 +28,28 @@ describe('INSTANCE_ID: one running process at a time', () => {
     const again = await startTestServer({ env });
     expect((await registered()).map((r) => r.id)).toEqual(['saturday-1']);
     await again.close();
+  });
+
+  it('a claim lost with its connection (the database ended it) is claimed again by itself; meanwhile the instance reports not ready, and afterwards a second process with the id is still refused', async () => {
+    const env = { DATABASE_URL: db().url, INSTANCE_ID: 'sunday-1', CREDENTIALS_KEY: Buffer.alloc(32, 9).toString('base64') };
+    const first = await startTestServer({ env });
+    const advisoryHolders = async () => (await db().admin.query<{ pid: number }>("SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())")).rows.map((r) => r.pid);
+    const [holder] = await advisoryHolders();
+    expect(holder).toBeDefined();
+    const ready = async () => {
+      const res = await first.fetch('/readyz');
+      return { status: res.status, serving: ((await res.json()) as { checks: { serving: { ok: boolean; detail?: string } } }).checks.serving };
+    };
+    expect(await ready()).toEqual({ status: 200, serving: { ok: true } });
+    await db().admin.query('SELECT pg_terminate_backend($1)', [holder]);
+    const lost = await waitFor(async () => { const r = await ready(); return r.status === 503 ? r : null; }, 'the instance not ready while its claim is lost', 5_000, 20);
+    expect(lost.serving.detail).toContain('lost its claim on its INSTANCE_ID');
+    await waitFor(async () => (await ready()).status === 200, 'the claim taken again and the instance ready', 10_000);
+    const again = await advisoryHolders();
+    expect(again).toHaveLength(1);
+    expect(again[0]).not.toBe(holder);
+    await expect(startTestServer({ env })).rejects.toThrow('INSTANCE_ID sunday-1 is in use by another running instance');
+    await first.close();
   });
 
   it('an instance whose AUTH_SECRET is not the cluster’s is refused at start (operator trial: it reported ready and answered 401 to the cluster’s tokens)', async () => {

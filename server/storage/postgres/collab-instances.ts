@@ -11,6 +11,13 @@ export interface DocumentOwner {
 }
 
 /**
+ * What happened to this process's claim on its INSTANCE_ID: `lost` with its connection (the
+ * database restarted or the network dropped), `claimed` again, or `refused` while trying again
+ * (the database is still down, or another process took the id meanwhile: it keeps trying).
+ */
+export type ClaimEvent = { kind: 'lost'; error: unknown } | { kind: 'claimed' } | { kind: 'refused'; error: unknown };
+
+/**
  * The instances sharing one PostgreSQL database and their relay URLs (table `collab_instances`,
  * schema/migrations/postgres/005_collab_instances.sql), and who serves a document now: the holder
  * of its unexpired lease (document_leases, read on the database's clock).
@@ -18,8 +25,24 @@ export interface DocumentOwner {
 export class CollabInstances {
   /** The connection holding this process's claim on its INSTANCE_ID (a session advisory lock). */
   private claimed: pg.PoolClient | null = null;
+  /** The id claimed, kept to claim it again after its connection drops. */
+  private claimedId: string | null = null;
+  private reclaimTimer: NodeJS.Timeout | null = null;
+  private stopped = false;
+  private readonly claimListeners = new Set<(event: ClaimEvent) => void>();
 
-  constructor(private readonly pool: pg.Pool) {}
+  constructor(private readonly pool: pg.Pool, private readonly reclaimDelaysMs: { first: number; max: number } = { first: 1000, max: 30_000 }) {}
+
+  /** Whether this process holds its claim now: false after its connection dropped, until claimed again. */
+  get claimHeld(): boolean {
+    return this.claimed !== null;
+  }
+
+  /** Told when the claim is lost with its connection, claimed again, or refused while trying again. Returns the unsubscribe. */
+  onClaim(listener: (event: ClaimEvent) => void): () => void {
+    this.claimListeners.add(listener);
+    return () => this.claimListeners.delete(listener);
+  }
 
   /**
    * Claims INSTANCE_ID `id` for this process while it runs: a PostgreSQL session advisory lock on a
@@ -30,6 +53,8 @@ export class CollabInstances {
    */
   async claim(id: string): Promise<void> {
     if (this.claimed) return;
+    this.claimedId = id;
+    this.stopped = false;
     const client = await this.pool.connect();
     try {
       const { rows: [row] } = await client.query<{ got: boolean }>('SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS got', [`wedsync-instance:${id}`]);
@@ -38,13 +63,45 @@ export class CollabInstances {
       client.release();
       throw error;
     }
-    // A dropped connection (the database restarting) ends the claim; the pool must not see its error.
-    client.on('error', () => { if (this.claimed === client) this.claimed = null; });
+    // A dropped connection (the database restarting) ends the claim, and the lock with it: it is
+    // claimed again, backing off, so a second process started with this id meanwhile is still
+    // refused once the database is back (operator trial: the claim stayed lost until a restart).
+    client.on('error', (error) => {
+      if (this.claimed !== client) return;
+      this.claimed = null;
+      client.release(error);
+      this.tell({ kind: 'lost', error });
+      this.reclaimAfter(this.reclaimDelaysMs.first);
+    });
     this.claimed = client;
+  }
+
+  private reclaimAfter(delayMs: number): void {
+    if (this.stopped || this.reclaimTimer || !this.claimedId) return;
+    this.reclaimTimer = setTimeout(() => {
+      this.reclaimTimer = null;
+      if (this.stopped || this.claimed || !this.claimedId) return;
+      this.claim(this.claimedId).then(() => this.tell({ kind: 'claimed' }), (error: unknown) => {
+        this.tell({ kind: 'refused', error });
+        this.reclaimAfter(Math.min(delayMs * 2, this.reclaimDelaysMs.max));
+      });
+    }, delayMs);
+    this.reclaimTimer.unref();
+  }
+
+  private tell(event: ClaimEvent): void {
+    for (const listener of [...this.claimListeners]) listener(event);
+  }
+
+  private stopReclaiming(): void {
+    this.stopped = true;
+    if (this.reclaimTimer) clearTimeout(this.reclaimTimer);
+    this.reclaimTimer = null;
   }
 
   /** Ends the claim without touching the registration: its connection is closed, and the lock with it. */
   close(): void {
+    this.stopReclaiming();
     const client = this.claimed;
     this.claimed = null;
     client?.release(true);
@@ -62,6 +119,7 @@ export class CollabInstances {
 
   /** Removes instance `id` (a clean stop) and gives up its claim; nothing when this process never claimed it. */
   async unregister(id: string): Promise<void> {
+    this.stopReclaiming();
     const client = this.claimed;
     if (!client) return;
     this.claimed = null;
