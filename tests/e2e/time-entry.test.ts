@@ -153,7 +153,10 @@ describe('planner app: times are typed on a 24-hour clock in the wedding’s zon
     await ready.getByLabel('Your call time').waitFor();
     expect(await nativeTimeControls(vendor.page)).toBe(0);
     await ready.getByLabel('Your call time').fill('1:50 pm');
+    await waitFor(() => ready.getByText('Reads as 13:50').isVisible(), 'what the field read');
     await ready.getByLabel('Your call time').press('Enter');
+    // Left, the text reads 13:50 itself: the reading goes (vendor trial: it stayed under the saved time).
+    await waitFor(async () => (await ready.getByText('Reads as 13:50').count()) === 0, 'the reading gone once the field was left');
     await waitFor(async () => Date.parse((await t.server.collab.withDocument('wed_bloom1', (d) => crewOf(d, 'ready').photo?.arrival)) ?? '') === Date.parse('2027-06-12T13:50:00+01:00'), 'the call time at the server');
     await waitFor(async () => (await ready.getByLabel('Your call time').inputValue()) === '13:50', 'the call time shown on the 24-hour clock');
     expect(await seriousAxeViolations(vendor.page)).toEqual([]);

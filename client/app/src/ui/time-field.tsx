@@ -68,8 +68,10 @@ function afterPointerRelease(fn: () => void): void {
 function useTypedClock(value: string, emit: (clock: string, problem: FieldProblem) => void): TypedClock {
   const [text, setText] = useState(value);
   const [left, setLeft] = useState(false);
-  // NOTE: the reading stays shown after blur puts the text in the app's form, so nothing below the
-  // field moves between a press on Save and its release (a moved button misses the click).
+  // NOTE: when a pointer press on a button took focus, the reading stays shown until the press is
+  // released, so nothing below the field moves between a press on Save and its release (a moved
+  // button misses the click); then it goes, as the text now reads the same (vendor trial: "Reads as
+  // 13:15" stayed under a saved call time).
   const [understood, setUnderstood] = useState<string | null>(null);
   // Every value this field sent since it was last left. NOTE: not just the last one: the owner's
   // re-render with an earlier keystroke's value can arrive after the next keystroke ("13" sends
@@ -98,8 +100,12 @@ function useTypedClock(value: string, emit: (clock: string, problem: FieldProble
   // would move the button away before mouseup, and the click would be lost.
   const leave = (pressingButton = false) => {
     sent.current = new Set([clock ?? '']);
-    if (pressingButton) afterPointerRelease(() => setLeft(true));
-    else setLeft(true);
+    const left = () => {
+      setLeft(true);
+      setUnderstood(null);
+    };
+    if (pressingButton) afterPointerRelease(left);
+    else left();
     if (clock && clock !== text) setText(clock);
   };
   const step = (minutes: number) => {
