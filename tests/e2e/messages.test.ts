@@ -146,6 +146,13 @@ describe('planner app: messages and the vendor inbox', () => {
     await waitFor(() => pendingItem.first().isVisible(), 'the pending automatic message', 20_000);
     expect(await pendingItem.count()).toBe(1);
     expect(await pendingItem.locator('.message-meta').textContent()).toContain('Lens & Light');
+    // Elsewhere in the wedding, the Messages tab counts what waits for the planner to send.
+    const tabs = p.getByRole('navigation', { name: 'Wedding sections' });
+    await tabs.getByRole('link', { name: 'Timeline' }).click();
+    await waitFor(async () => (await tabs.getByRole('link', { name: /^Messages/ }).textContent()) === 'Messages1 automatic waiting for you to send', 'the count on the Messages tab');
+    await tabs.getByRole('link', { name: /^Messages/ }).click();
+    await waitFor(() => pendingItem.first().isVisible(), 'the pending message again');
+    expect(await tabs.getByRole('link', { name: /^Messages/ }).textContent()).toBe('Messages');
     expect(await seriousAxeViolations(p)).toEqual([]);
     expect((await screenshotsAtBothWidths(p, 'messages-planner')).phoneOverflowPx).toBe(0);
     const pendingId = await pendingItem.getAttribute('data-pending-id');

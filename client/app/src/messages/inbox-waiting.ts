@@ -25,15 +25,35 @@ export function waitingCount(entries: readonly InboxEntry[]): number {
  * Inbox reports a newer count (the setter). Offline it keeps the last count it had.
  */
 export function useInboxWaiting(session: Session, weddingId: string, enabled: boolean): [number, (count: number) => void] {
-  const [count, setCount] = useState(0);
   const client = useMemo(() => new MessagesClient(session, weddingId), [session.refresh ?? session.token, weddingId]);
+  return usePolledCount(client, enabled, (signal) => client.list(signal).then((r) => waitingCount(r.messages)));
+}
+
+/**
+ * The Messages tab's count for planners and admins (`enabled`): automatic messages composed in the
+ * wedding's *ask* mode and waiting for a planner to send or discard them (GET …/notifications/pending),
+ * every 30 s (vendor trial: the automatic word of a move waited unseen while the planner never
+ * opened Messages).
+ */
+export function usePendingAutomatic(session: Session, weddingId: string, enabled: boolean): number {
+  const client = useMemo(() => new MessagesClient(session, weddingId), [session.refresh ?? session.token, weddingId]);
+  return usePolledCount(client, enabled, (signal) => client.pending(signal).then((r) => r.pending.filter((p) => p.status === 'pending').length))[0];
+}
+
+/**
+ * A count read by `read` now and every INBOX_COUNT_REFRESH_MS while `enabled`, again whenever `key`
+ * changes; the setter lets an open view report a newer count at once. Offline (a failed read) it
+ * keeps the last count it had.
+ */
+function usePolledCount(key: unknown, enabled: boolean, read: (signal: AbortSignal) => Promise<number>): [number, (count: number) => void] {
+  const [count, setCount] = useState(0);
   useEffect(() => {
     if (!enabled) return;
     const controller = new AbortController();
-    const ask = () => client.list(controller.signal).then((r) => setCount(waitingCount(r.messages)), () => { /* offline: keep the last count */ });
+    const ask = () => read(controller.signal).then(setCount, () => { /* offline: keep the last count */ });
     void ask();
     const timer = setInterval(() => void ask(), INBOX_COUNT_REFRESH_MS);
     return () => { controller.abort(); clearInterval(timer); };
-  }, [client, enabled]);
+  }, [key, enabled]);
   return [count, setCount];
 }

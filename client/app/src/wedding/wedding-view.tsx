@@ -16,7 +16,7 @@ import {
   SECTION_CHUNKS, ShareDialog, SnapshotsView, VendorsView,
 } from './lazy-sections.ts';
 import { OfflineCopyNotice } from './offline-copy-notice.tsx';
-import { useInboxWaiting } from '../messages/inbox-waiting.ts';
+import { useInboxWaiting, usePendingAutomatic } from '../messages/inbox-waiting.ts';
 import { ReadOnlyNotice } from './read-only-notice.tsx';
 import { RestoreBanner } from './restore-banner.tsx';
 import type { SyncState } from './sync-state.ts';
@@ -94,6 +94,7 @@ export function WeddingView(props: Props) {
   const proposalsVersion = useRootVersion(doc, CONTRIBUTION_ROOTS.proposals);
   const readsInbox = session.claims.role === 'couple' || session.claims.role === 'vendor';
   const [inboxWaiting, setInboxWaiting] = useInboxWaiting(session, connection.weddingId, readsInbox && view !== 'inbox');
+  const automaticWaiting = usePendingAutomatic(session, connection.weddingId, canAct && view !== 'messages');
   const pendingProposals = useMemo(() => (canAct ? listProposals(doc.ydoc).filter((p) => p.status === 'pending').length : 0), [doc, proposalsVersion, canAct]);
   // Before the first sync an empty copy has no title yet: not its id (couple trial: a first paint showed it).
   const opening = !meta.title && (props.sync === 'connecting' || props.sync === 'syncing') && doc.meta.size === 0;
@@ -159,6 +160,7 @@ export function WeddingView(props: Props) {
                   {t.label}{t.view === 'conflicts' && pendingConflicts > 0 && <span class="badge">{pendingConflicts}<span class="sr-only"> waiting</span></span>}
                   {t.view === 'proposals' && pendingProposals > 0 && <span class="badge">{pendingProposals}<span class="sr-only"> to decide</span></span>}
                   {t.view === 'inbox' && inboxWaiting > 0 && <span class="badge">{inboxWaiting}<span class="sr-only"> to acknowledge</span></span>}
+                  {t.view === 'messages' && view !== 'messages' && automaticWaiting > 0 && <span class="badge">{automaticWaiting}<span class="sr-only"> automatic waiting for you to send</span></span>}
                 </a>
               </li>
             );
