@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EntityId, Vendor } from '../document/entities.ts';
+import { EntityId, Vendor, VendorInput } from '../document/entities.ts';
 import { ErrorBody } from './common.ts';
 import type { RouteContract } from './routes.ts';
 
@@ -62,6 +62,15 @@ export type VendorMergeResponse = z.infer<typeof VendorMergeResponse>;
 export const VendorRemoveResponse = z.object({ removed: VendorRemoved });
 export type VendorRemoveResponse = z.infer<typeof VendorRemoveResponse>;
 
+/**
+ * `POST /api/weddings/:id/vendors`: a new vendor, for clients without the wedding's document (a
+ * script, a CRM import): the vendor's fields, with `id` made by the server (`ven_<16 hex>`) when absent.
+ */
+export const VendorCreateBody = VendorInput.partial({ id: true });
+export type VendorCreateBody = z.infer<typeof VendorCreateBody>;
+export const VendorCreateResponse = z.object({ vendor: Vendor });
+export type VendorCreateResponse = z.infer<typeof VendorCreateResponse>;
+
 /** One vendor of a wedding as a choice in a form (a binding's vendor): its id, name and category. */
 export const VendorChoice = z.object({ id: EntityId, name: z.string(), category: z.string() });
 export type VendorChoice = z.infer<typeof VendorChoice>;
@@ -73,6 +82,7 @@ const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody 
 
 export const VENDOR_ROUTES: RouteContract[] = [
   { method: 'get', path: '/api/weddings/{weddingId}/vendors', summary: 'The wedding\'s vendors by name, sorted (planners and admins): what a form offers where a vendor is chosen, such as a connection binding\'s vendor', auth: 'bearer', responses: { 200: VendorChoicesResponse, ...errors } },
+  { method: 'post', path: '/api/weddings/{weddingId}/vendors', summary: 'Add a vendor to the wedding (planners and admins), as the app does through the document: 201 with the vendor; its id is made when not given; 409 duplicate for an id in use; 404 wedding_not_found for a wedding with nothing stored', auth: 'bearer', body: VendorCreateBody, responses: { 201: VendorCreateResponse, ...errors, 409: ErrorBody } },
   { method: 'post', path: '/api/weddings/{weddingId}/vendors/merge', summary: 'Merge a duplicate vendor into another: its event assignments, crew entries, payments, tasks, participant bindings, invitations, calendar feeds, bookings, busy times, connection bindings and API keys move to the kept vendor in one operation', auth: 'bearer', body: VendorMergeBody, responses: { 200: VendorMergeResponse, ...errors } },
   { method: 'delete', path: '/api/weddings/{weddingId}/vendors/{vendorId}', summary: 'Remove a vendor with its event assignments, crew entries and comments; its payments stay in the budget (the vendor shown as removed); its participants lose access (open sockets closed with 4403), its invitations, share links, ICS feeds and API keys are revoked, its bookings and contacts deleted, and connection bindings acting for it unbound by their onUnbind setting', auth: 'bearer', responses: { 200: VendorRemoveResponse, ...errors } },
 ];

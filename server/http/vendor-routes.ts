@@ -1,13 +1,15 @@
+import crypto from 'node:crypto';
 import { Hono, type Context } from 'hono';
 import {
-  EntityId, SchemaError, VendorMergeBody, WeddingDoc, WeddingIdField, clientOrigin, mergeVendors, removeVendor,
-  type TxOrigin, type VendorChoicesResponse, type VendorMergeResponse, type VendorRemoveResponse, type VendorRemoved,
+  EntityId, SchemaError, VendorCreateBody, VendorMergeBody, WeddingDoc, WeddingIdField, clientOrigin, mergeVendors, removeVendor,
+  type TxOrigin, type VendorChoicesResponse, type VendorCreateResponse, type VendorMergeResponse, type VendorRemoveResponse, type VendorRemoved,
 } from '../../schema/index.ts';
 import type { Principal, TokenService } from '../auth/tokens.ts';
 import { BridgeError } from '../bridge/bridge-error.ts';
 import type { VendorBindings } from '../people/vendor-bindings.ts';
 import { assertWeddingAccess, requireAuth, requireRole, type AppEnv } from './auth-middleware.ts';
 import { readJson, validate } from './body.ts';
+import { HttpError } from './http-error.ts';
 import type { WeddingDocuments } from './wedding-routes.ts';
 
 export interface VendorRouteDeps {
@@ -29,7 +31,8 @@ const missing = (weddingId: string, id: string) => new SchemaError('not_found', 
 
 /**
  * `/api/weddings/:weddingId/vendors/…` (planners and admins): the vendors by name (for forms that
- * choose one outside the wedding's document, such as a connection binding's vendor), merging a duplicate vendor into
+ * choose one outside the wedding's document, such as a connection binding's vendor), adding one
+ * (for clients without the document: 201, 409 `duplicate`, 404 `wedding_not_found`), merging a duplicate vendor into
  * another and removing a vendor. Each is one document transaction (schema/document/vendor-merge.ts)
  * plus what the server binds to the vendor, walked from one list (server/people/vendor-dependants.ts)
  * so merge and removal cannot drift apart. The database is changed inside the same callback, once
@@ -54,6 +57,22 @@ export function vendorRoutes(deps: VendorRouteDeps): Hono<AppEnv> {
         .sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id)),
     }));
     return c.json(body);
+  });
+
+  app.post('/:weddingId/vendors', ...guard, async (c) => {
+    const principal = c.get('principal');
+    const weddingId = weddingParam(c);
+    assertWeddingAccess(principal, weddingId);
+    const body = await readJson(c, VendorCreateBody);
+    const id = body.id ?? `ven_${crypto.randomBytes(8).toString('hex')}`;
+    const vendor = await docs.withDocument(weddingId, (ydoc) => {
+      const w = new WeddingDoc(ydoc);
+      // A wedding is created by POST /api/weddings: a vendor never brings one into being.
+      if (Object.keys(w.getMeta()).length === 0) throw new HttpError(404, 'wedding_not_found', `no wedding ${weddingId}`);
+      if (w.getVendor(id)) throw new SchemaError('duplicate', `wedding ${weddingId} has a vendor ${id} already`);
+      return w.upsertVendor({ ...body, id }, clientOrigin(principal.sub, principal));
+    });
+    return c.json({ vendor } satisfies VendorCreateResponse, 201);
   });
 
   app.post('/:weddingId/vendors/merge', ...guard, async (c) => {

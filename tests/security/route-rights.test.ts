@@ -126,6 +126,7 @@ const WALK: Record<string, Walk> = {
   'GET /api/weddings/{weddingId}/run-of-show.pdf': { allowed: [...ROLES], request: (role) => ({ path: `/api/weddings/w1/run-of-show.pdf${role === 'vendor' ? '?vendorId=photo' : ''}` }) },
   // Vendors are edited by planners only (a vendor writes its own record's fields through the document, never a merge or removal).
   'GET /api/weddings/{weddingId}/vendors': { allowed: WRITERS, request: () => ({ path: '/api/weddings/w1/vendors' }) },
+  'POST /api/weddings/{weddingId}/vendors': { allowed: WRITERS, request: () => ({ path: '/api/weddings/w1/vendors', body: { id: 'photo', name: 'Taken id', category: 'dj' } }) },
   'POST /api/weddings/{weddingId}/vendors/merge': { allowed: WRITERS, request: () => ({ path: '/api/weddings/w1/vendors/merge', body: { keepId: 'photo', removeId: 'ven_missing' } }) },
   'DELETE /api/weddings/{weddingId}/vendors/{vendorId}': { allowed: WRITERS, request: () => ({ path: '/api/weddings/w1/vendors/ven_missing' }) },
   'GET /api/weddings/{weddingId}/contacts': { allowed: WRITERS, request: () => ({ path: '/api/weddings/w1/contacts' }) },

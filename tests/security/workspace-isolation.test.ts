@@ -100,6 +100,7 @@ const BEARER: Record<string, Walk> = {
   'POST /api/people/{id}/erase': { request: (b) => ({ path: `/api/people/vendor:${b.weddingId}:photo/erase` }) },
   'GET /api/weddings/{weddingId}/run-of-show.pdf': { request: (b) => ({ path: `/api/weddings/${b.weddingId}/run-of-show.pdf` }) },
   'GET /api/weddings/{weddingId}/vendors': { request: (b) => ({ path: `/api/weddings/${b.weddingId}/vendors` }) },
+  'POST /api/weddings/{weddingId}/vendors': { request: (b) => ({ path: `/api/weddings/${b.weddingId}/vendors`, body: { name: 'Planted', category: 'dj' } }) },
   'POST /api/weddings/{weddingId}/vendors/merge': { request: (b) => ({ path: `/api/weddings/${b.weddingId}/vendors/merge`, body: { keepId: 'photo', removeId: 'florist' } }) },
   'DELETE /api/weddings/{weddingId}/vendors/{vendorId}': { request: (b) => ({ path: `/api/weddings/${b.weddingId}/vendors/photo` }) },
   'GET /api/weddings/{weddingId}/contacts': { request: (b) => ({ path: `/api/weddings/${b.weddingId}/contacts` }) },
