@@ -10,8 +10,11 @@ export interface SignInMail {
   link: string;
   /** ms since the epoch (UTC) when the link stops working. */
   expiresAt: number;
-  /** The name of the person the link adds this address to (POST /api/me/email); absent for a sign-in link. */
-  addsAddressFor?: string;
+  /**
+   * True for a link adding this address to an account (POST /api/me/email). Its mail names no
+   * account: the address is not confirmed yet, and an account's name is whatever its owner typed.
+   */
+  addsAddress?: boolean;
 }
 
 /**
@@ -57,9 +60,9 @@ const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', 
 
 /** The sign-in e-mail, or the one confirming an address added to an account (plain text and HTML). Pure. */
 export function composeSignInMail(mail: SignInMail, minutes: number): { subject: string; text: string; html: string } {
-  const adding = mail.addsAddressFor !== undefined;
+  const adding = mail.addsAddress === true;
   const lead = adding
-    ? `Open this link to add this e-mail address to the WedSync Hub account of ${mail.addsAddressFor}. You can then sign in with it on any device:`
+    ? 'You asked to add this e-mail address to your WedSync Hub account. Open this link in the browser where you asked, and you can then sign in with the address on any device:'
     : 'Open this link to sign in to WedSync Hub:';
   const foot = adding
     ? `It works once, for the next ${minutes} minutes. If you did not ask for it, ignore this e-mail: without the link, the address is not added.`

@@ -23,6 +23,11 @@ export interface EmailLinkRequest { email: string; redirect: string; ip?: string
 export interface EmailLinkStore {
   /** Records a link for `email` and returns the token to put in it. */
   issue(input: EmailLinkRequest): Promise<{ token: string; expiresAt: number }>;
+  /**
+   * The person a link adds its address to (POST /api/me/email), read without using the link up;
+   * null for a sign-in link, or a token that is not a link this store issued.
+   */
+  personOf(token: string | undefined | null): Promise<string | null>;
   /** Marks the link used and returns its address and redirect, or why it cannot be used. */
   redeem(token: string | undefined | null): Promise<EmailLinkRedemption>;
   /** Deletes links that expired more than a day ago; returns how many. */
@@ -71,6 +76,12 @@ export class SqliteEmailLinkStore implements EmailLinkStore {
     this.db.prepare('INSERT INTO email_link_tokens (id, email, secret_hash, redirect, ip, created_at, expires_at, person_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
       .run(id, input.email.trim().toLowerCase(), linkSecretHash(secret), input.redirect, input.ip ?? null, at, expiresAt, input.personId ?? null);
     return { token, expiresAt };
+  }
+
+  async personOf(token: string | undefined | null): Promise<string | null> {
+    const parts = linkTokenParts(token);
+    const row = parts && this.db.prepare('SELECT secret_hash, person_id FROM email_link_tokens WHERE id = ?').get(parts.id) as { secret_hash: Buffer; person_id: string | null } | undefined;
+    return row && crypto.timingSafeEqual(row.secret_hash, linkSecretHash(parts.secret)) ? row.person_id : null;
   }
 
   async redeem(token: string | undefined | null): Promise<EmailLinkRedemption> {

@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import type pg from 'pg';
 import {
   EMAIL_LINK_KEEP_MS, EMAIL_LINK_TTL_MS, linkRefusal, linkSecretHash, linkTokenParts, newLinkToken,
@@ -21,6 +22,13 @@ export class PostgresEmailLinkStore implements EmailLinkStore {
     await this.pool.query('INSERT INTO email_link_tokens (id, email, secret_hash, redirect, ip, created_at, expires_at, person_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)',
       [id, input.email.trim().toLowerCase(), linkSecretHash(secret), input.redirect, input.ip ?? null, at, expiresAt, input.personId ?? null]);
     return { token, expiresAt };
+  }
+
+  async personOf(token: string | undefined | null): Promise<string | null> {
+    const parts = linkTokenParts(token);
+    if (!parts) return null;
+    const { rows: [row] } = await this.pool.query<{ secret_hash: Buffer; person_id: string | null }>('SELECT secret_hash, person_id FROM email_link_tokens WHERE id = $1', [parts.id]);
+    return row && crypto.timingSafeEqual(row.secret_hash, linkSecretHash(parts.secret)) ? row.person_id : null;
   }
 
   async redeem(token: string | undefined | null): Promise<EmailLinkRedemption> {

@@ -80,7 +80,8 @@ export function postgresPrivacyRows(pool: pg.Pool, options: PostgresPrivacyRowsO
         participations: await all('SELECT id, wedding_id, role, vendor_id, created_at FROM participants WHERE person_id = $1', personId),
         sessions: await all('SELECT id, method, user_agent, ip, created_at, last_seen_at, expires_at, revoked_at FROM sessions WHERE person_id = $1', personId),
         passkeys: await all('SELECT id, name, device_type, backed_up, created_at, last_used_at FROM passkeys WHERE person_id = $1', personId),
-        emailLinks: person?.email ? await all('SELECT id, email, redirect, ip, created_at, expires_at, used_at FROM email_link_tokens WHERE email = lower($1)', person.email) : [],
+        // Links to their address, and links that would add an address to them (POST /api/me/email).
+        emailLinks: await all('SELECT id, email, redirect, ip, created_at, expires_at, used_at FROM email_link_tokens WHERE email = lower($1) OR person_id = $2', person?.email ?? null, personId),
         invitations: person?.email ? await all('SELECT id, wedding_id, role, email, created_at, expires_at, uses, revoked_at FROM invitations WHERE email = lower($1)', person.email) : [],
         activityAsActor: await all('SELECT id, wedding_id, at, root, entity_id, field, actor_name, actor_role FROM activity WHERE actor_id = $1 ORDER BY id', personId),
       };
@@ -133,7 +134,7 @@ export function postgresPrivacyRows(pool: pg.Pool, options: PostgresPrivacyRowsO
         };
         // The stores keep addresses lower-cased (migration 009).
         const lower = [...new Set(emails.map((e) => e.toLowerCase()))];
-        out.emailLinks = (await client.query('DELETE FROM email_link_tokens WHERE email = ANY($1::text[])', [lower])).rowCount ?? 0;
+        out.emailLinks = (await client.query('DELETE FROM email_link_tokens WHERE email = ANY($1::text[]) OR person_id = $2', [lower, personId])).rowCount ?? 0;
         out.invitations = (await client.query('DELETE FROM invitations WHERE email = ANY($1::text[])', [lower])).rowCount ?? 0;
         out.activityNames = (await client.query(`UPDATE activity SET actor_name = '[erased]' WHERE actor_id = $1 AND actor_name IS NOT NULL`, [personId])).rowCount ?? 0;
         // Sessions and passkeys have no foreign key to people (migrations 008, 009); the rest goes with the person (ON DELETE CASCADE).

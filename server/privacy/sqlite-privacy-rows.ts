@@ -76,7 +76,8 @@ export function sqlitePrivacyRows(db: Db, documents: DocumentStore): PrivacyRows
         participations: all('SELECT id, wedding_id, role, vendor_id, created_at FROM participants WHERE person_id = ?', personId),
         sessions: all('SELECT id, method, user_agent, ip, created_at, last_seen_at, expires_at, revoked_at FROM sessions WHERE person_id = ?', personId),
         passkeys: all('SELECT id, name, device_type, backed_up, created_at, last_used_at FROM passkeys WHERE person_id = ?', personId),
-        emailLinks: person?.email ? all('SELECT id, email, redirect, ip, created_at, expires_at, used_at FROM email_link_tokens WHERE email = ?', person.email) : [],
+        // Links to their address, and links that would add an address to them (POST /api/me/email).
+        emailLinks: all('SELECT id, email, redirect, ip, created_at, expires_at, used_at FROM email_link_tokens WHERE email = ? OR person_id = ?', person?.email ?? null, personId),
         invitations: person?.email ? all('SELECT id, wedding_id, role, email, created_at, expires_at, uses, revoked_at FROM invitations WHERE email = ?', person.email) : [],
         activityAsActor: all('SELECT id, wedding_id, at, root, entity_id, field, actor_name, actor_role FROM activity WHERE actor_id = ? ORDER BY id', personId),
       };
@@ -128,6 +129,7 @@ export function sqlitePrivacyRows(db: Db, documents: DocumentStore): PrivacyRows
           invitations: 0,
           activityNames: 0,
         };
+        out.emailLinks += db.prepare('DELETE FROM email_link_tokens WHERE person_id = ?').run(personId).changes;
         for (const email of emails) {
           out.emailLinks += db.prepare('DELETE FROM email_link_tokens WHERE email = ?').run(email).changes;
           out.invitations += db.prepare('DELETE FROM invitations WHERE email = ?').run(email).changes;

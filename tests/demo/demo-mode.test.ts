@@ -51,6 +51,9 @@ describe('the demo (DEMO=1): in-process sandboxes, a demo studio, the story thro
     await browser.signedIn();
     const me = await (await browser.call('/api/me')).json() as { person: { name: string }; workspaces: Array<{ workspace: { id: string; name: string } }> };
     expect(me.person.name).toBe('Demo planner');
+    // Its account is every visitor's: nobody may put their address on it.
+    const adding = await browser.call('/api/me/email', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"email":"visitor@home.example"}' });
+    expect([adding.status, ((await adding.json()) as { error: { code: string } }).error.code]).toEqual([403, 'demo_forbidden']);
     expect(me.workspaces.map((w) => w.workspace)).toEqual([expect.objectContaining({ id: workspaceId, name: 'Demo studio' })]);
     // The demo wedding's day reaches the studio's Google calendar through the Google adapter.
     const initial = await waitFor(async () => {

@@ -206,4 +206,17 @@ describe.each([['sqlite', sqliteHarness], ['postgres', postgresHarness]] as cons
     }
     expect(held(await h.everything(), ['Pia Lark', 'pia.lark@studio.example', 'pia.lark@gmail.example'])).toEqual([]);
   }, 60_000);
+
+  it('a person who joined by name only: the link that would add an address to them is exported and erased with them', async () => {
+    const h = await open();
+    const ada = await h.people.createPerson({ name: 'Ada Guest' });
+    await h.sql(`INSERT INTO email_link_tokens (id, email, secret_hash, redirect, ip, created_at, expires_at, person_id) VALUES ('eml_aaaaaaaaaaaaaaaaaaaa', 'ada.new@home.example', ?, '/', '203.0.113.77', ?, ?, ?)`,
+      Buffer.from('hash'), NOW, NOW + 900_000, ada.id);
+    const subject = parseSubject(ada.id);
+    const exported = await h.privacy.export(subject) as { account: { emailLinks: Record<string, unknown>[] } };
+    expect(exported.account.emailLinks.map((l) => [l.email, l.ip])).toEqual([['ada.new@home.example', '203.0.113.77']]);
+    const erased = await h.privacy.erase(subject, 'user:admin');
+    expect(erased.account).toMatchObject({ emailLinks: 1 });
+    expect(held(await h.everything(), ['ada.new@home.example', '203.0.113.77', 'Ada Guest'])).toEqual([]);
+  }, 60_000);
 });

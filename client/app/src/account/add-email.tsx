@@ -40,7 +40,7 @@ export function AddEmail({ me }: { me: Account }) {
       <h2 id="add-email-heading">Add your e-mail address</h2>
       <p>Your account has no e-mail address, so this browser is your only way into it. Add one to sign in on your other devices, to get back in after signing out, and to get messages by e-mail.</p>
       {sentTo ? (
-        <p role="status">We sent a link to <strong>{sentTo}</strong>. Open it within 15 minutes, on any device, to add the address to your account. Nothing changes until you do.</p>
+        <p role="status">We sent a link to <strong>{sentTo}</strong>. Open it within 15 minutes in this browser, where you are signed in, to add the address to your account. Nothing changes until you do.</p>
       ) : (
         <form onSubmit={submit} noValidate>
           <div class="field"><label for="add-email">Your e-mail</label>
