@@ -92,8 +92,18 @@ export async function connectWedding(options: ConnectOptions): Promise<WeddingCo
     clearTimeout(renewTimer);
     accepted = false;
     if (!shared) return socket.disconnect();
-    if (provider.isAttached) provider.detach();
+    if (provider.isAttached) detach();
     setStatus('disconnected');
+  };
+  /**
+   * Detaches this wedding from a shared socket, which stays open: it is not synced any more. The
+   * provider resets `synced` only when the socket closes, so its next sync (what makes the status
+   * `connected` again) would otherwise never be told, and whenSynced would resolve on the old one.
+   */
+  const detach = () => {
+    provider.detach();
+    provider.synced = false;
+    accepted = false;
   };
   const goOnline = () => {
     if (!shared) return void socket.connect();
@@ -108,8 +118,7 @@ export async function connectWedding(options: ConnectOptions): Promise<WeddingCo
    */
   function retryLater(maxDelayMs = 10_000): void {
     if (!shared) return;
-    provider.detach();
-    accepted = false;
+    detach();
     setStatus('connecting');
     clearTimeout(renewTimer);
     renewDelay = Math.min(renewDelay, maxDelayMs);

@@ -110,13 +110,17 @@ describe('one socket, several documents', () => {
     const w1 = await t.connect('w1', token, { socket });
     const w2 = await t.connect('w2', token, { socket });
     await Promise.all([w1.whenSynced(), w2.whenSynced()]);
+    expect([w1.status, w2.status]).toEqual(['connected', 'connected']);
     w2.disconnect();
-    expect(w2.status).toBe('disconnected');
+    expect([w2.status, w2.synced]).toEqual(['disconnected', false]);
     w2.doc.setMeta({ title: 'Edited offline' });
     await expectWorking(t, w1, 'Online meanwhile');
     expect(w2.unsyncedChanges).toBeGreaterThan(0);
     w2.connect();
     await w2.whenAcknowledged();
+    // Back online on the same socket: connected again once synced (the socket never closed).
+    await waitFor(() => w2.status === 'connected', 'w2 connected again');
+    expect(w1.status).toBe('connected');
     const reader = await t.connect('w2', token);
     await reader.whenSynced();
     expect(reader.doc.getMeta().title).toBe('Edited offline');
