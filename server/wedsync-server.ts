@@ -140,6 +140,12 @@ export interface WedSyncServer {
   listen(): Promise<{ port: number; httpUrl: string; wsUrl: string }>;
   /** Stops accepting, compacts every loaded document, closes sockets and the database. Idempotent. */
   close(): Promise<void>;
+  /**
+   * Resolves with the reason when the server stopped itself: another process took its INSTANCE_ID
+   * while its claim was lost (two processes under one id would both pass the leases' fence). It
+   * closes as close() does; `serve` then exits with status 1. Never settles otherwise.
+   */
+  readonly fatal: Promise<string>;
 }
 
 /** Assembles storage, Hocuspocus, the HTTP API and the WebSocket transport on one port. */
@@ -258,6 +264,8 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
   }, metrics, budgets);
   // Filled in below; the HTTP app needs the server object for `mount`.
   const server = {} as WedSyncServer;
+  let stoppedFor: (reason: string) => void = () => {};
+  const fatal = new Promise<string>((resolve) => { stoppedFor = resolve; });
   const app = createHttpApp({
     tokens, snapshots, metrics, logger, readiness,
     // On PostgreSQL a request's document changes are its appends on the log's barrier (committed
@@ -315,7 +323,7 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
   };
 
   Object.assign(server, {
-    config, logger, db, tokens, people, sessions, collab, pdf, documents, stored: stores.documents, metrics, health, http, bridge, comms, payments, demo, vendorBindings, invitations: stores.invitations,
+    fatal, config, logger, db, tokens, people, sessions, collab, pdf, documents, stored: stores.documents, metrics, health, http, bridge, comms, payments, demo, vendorBindings, invitations: stores.invitations,
     async listen() {
       // Before anything is served: a second process with this INSTANCE_ID would cut the first's weddings off.
       await pg?.opened.instances.claim(pg.instanceId);
@@ -323,7 +331,11 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
         const log = logger.child({ component: 'instances', instanceId: pg.instanceId });
         if (event.kind === 'lost') log.error({ err: event.error }, 'lost the claim on this INSTANCE_ID with its database connection; claiming it again (not ready meanwhile)');
         else if (event.kind === 'claimed') log.info('claimed this INSTANCE_ID again');
-        else log.warn({ err: event.error }, 'could not claim this INSTANCE_ID again yet; retrying');
+        else if (event.kind === 'refused') log.warn({ err: event.error }, 'could not claim this INSTANCE_ID again yet; retrying');
+        else {
+          log.fatal({ err: event.error }, 'another process took this INSTANCE_ID while its claim was lost: stopping this instance');
+          void server.close().finally(() => stoppedFor(event.error.message));
+        }
       });
       // The disk probe watches the SQLite file; on PostgreSQL nothing of the server's is written there.
       if (!pg) health.start();

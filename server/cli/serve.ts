@@ -76,5 +76,12 @@ export async function serve(config: Config, io: CliIO): Promise<void> {
     };
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
+    // The server stopped itself (its INSTANCE_ID taken by another process): exit non-zero, so a
+    // service manager says so rather than restarting it into the same clash unnoticed.
+    void server.fatal.then((reason) => {
+      io.err(`wedsync: stopped: ${reason}`);
+      process.exitCode = 1;
+      resolve();
+    });
   });
 }

@@ -52,6 +52,24 @@ describe('INSTANCE_ID: one running process at a time', () => {
     await first.close();
   });
 
+  it('a claim lost and taken meanwhile by another process: the instance stops itself rather than serve under a shared id', async () => {
+    const env = { DATABASE_URL: db().url, INSTANCE_ID: 'monday-1', CREDENTIALS_KEY: Buffer.alloc(32, 9).toString('base64') };
+    const first = await startTestServer({ env });
+    const [holder] = (await db().admin.query<{ pid: number }>("SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())")).rows.map((r) => r.pid);
+    // Another process takes the id in the second before the first claims it again.
+    const other = await db().admin.connect();
+    try {
+      await db().admin.query('SELECT pg_terminate_backend($1)', [holder]);
+      await waitFor(async () => (await other.query<{ got: boolean }>("SELECT pg_try_advisory_lock(hashtextextended('wedsync-instance:monday-1', 0)) AS got")).rows[0]!.got, 'the id taken by the other process', 2_000, 20);
+      const reason = await Promise.race([first.server.fatal, new Promise<string>((resolve) => setTimeout(() => resolve('still running'), 10_000))]);
+      expect(reason).toBe('INSTANCE_ID monday-1 is in use by another running instance on this database: give each instance its own INSTANCE_ID');
+      await expect(fetch(`${first.httpUrl}/readyz`)).rejects.toThrow();
+    } finally {
+      await other.query('SELECT pg_advisory_unlock_all()');
+      other.release();
+    }
+  });
+
   it('an instance whose AUTH_SECRET is not the cluster’s is refused at start (operator trial: it reported ready and answered 401 to the cluster’s tokens)', async () => {
     const base = { DATABASE_URL: db().url, CREDENTIALS_KEY: Buffer.alloc(32, 9).toString('base64') };
     const first = await startTestServer({ env: { ...base, INSTANCE_ID: 'secret-1', AUTH_SECRET: 'a'.repeat(48) } });

@@ -12,10 +12,19 @@ export interface DocumentOwner {
 
 /**
  * What happened to this process's claim on its INSTANCE_ID: `lost` with its connection (the
- * database restarted or the network dropped), `claimed` again, or `refused` while trying again
- * (the database is still down, or another process took the id meanwhile: it keeps trying).
+ * database restarted or the network dropped), `claimed` again, `refused` while trying again (the
+ * database is still down: it keeps trying), or `taken` by another process meanwhile (it stops
+ * trying: this process must stop serving).
  */
-export type ClaimEvent = { kind: 'lost'; error: unknown } | { kind: 'claimed' } | { kind: 'refused'; error: unknown };
+export type ClaimEvent = { kind: 'lost'; error: unknown } | { kind: 'claimed' } | { kind: 'refused'; error: unknown } | { kind: 'taken'; error: InstanceIdInUseError };
+
+/** Another running process holds the INSTANCE_ID's claim. */
+export class InstanceIdInUseError extends Error {
+  override readonly name = 'InstanceIdInUseError';
+  constructor(readonly instanceId: string) {
+    super(`INSTANCE_ID ${instanceId} is in use by another running instance on this database: give each instance its own INSTANCE_ID`);
+  }
+}
 
 /**
  * The instances sharing one PostgreSQL database and their relay URLs (table `collab_instances`,
@@ -55,13 +64,23 @@ export class CollabInstances {
     if (this.claimed) return;
     this.claimedId = id;
     this.stopped = false;
+    await this.take(id);
+  }
+
+  /** Takes the lock on a connection of its own; throws InstanceIdInUseError when another process holds it. */
+  private async take(id: string): Promise<void> {
     const client = await this.pool.connect();
     try {
       const { rows: [row] } = await client.query<{ got: boolean }>('SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS got', [`wedsync-instance:${id}`]);
-      if (!row?.got) throw new Error(`INSTANCE_ID ${id} is in use by another running instance on this database: give each instance its own INSTANCE_ID`);
+      if (!row?.got) throw new InstanceIdInUseError(id);
     } catch (error) {
       client.release();
       throw error;
+    }
+    // Stopped while the lock was being taken (a re-claim racing close or unregister): let it go.
+    if (this.stopped) {
+      client.release(true);
+      return;
     }
     // A dropped connection (the database restarting) ends the claim, and the lock with it: it is
     // claimed again, backing off, so a second process started with this id meanwhile is still
@@ -81,7 +100,10 @@ export class CollabInstances {
     this.reclaimTimer = setTimeout(() => {
       this.reclaimTimer = null;
       if (this.stopped || this.claimed || !this.claimedId) return;
-      this.claim(this.claimedId).then(() => this.tell({ kind: 'claimed' }), (error: unknown) => {
+      this.take(this.claimedId).then(() => { if (this.claimed) this.tell({ kind: 'claimed' }); }, (error: unknown) => {
+        // Another process took the id while it was not held: two processes would now serve under
+        // one id, which leases cannot tell apart. Not retried: the owner of this one must stop it.
+        if (error instanceof InstanceIdInUseError) return this.tell({ kind: 'taken', error });
         this.tell({ kind: 'refused', error });
         this.reclaimAfter(Math.min(delayMs * 2, this.reclaimDelaysMs.max));
       });
