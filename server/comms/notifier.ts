@@ -6,7 +6,7 @@ import type { MessageWriter } from './message-writer.ts';
 import type { ComposedNotification, NotificationRecords } from './notification-store.ts';
 import { dedupeByAddress, findPerson, isBooked, type Person } from './recipients.ts';
 import { clipWithEllipsis } from '../../schema/document/text.ts';
-import { ensurePeopleContacts, type WeddingPerson } from './wedding-people.ts';
+import { ensurePeopleContacts, removedContactsContext, type WeddingPerson } from './wedding-people.ts';
 
 /** One change worth telling people about, composed from the document as it stands when its batch is due. */
 export interface NotificationItem {
@@ -115,8 +115,10 @@ export class Notifier {
     const sent = await this.ctx.changes.inDocument(weddingId, (doc, writes) => {
       const w = new WeddingDoc(doc);
       const now = this.ctx.clock();
-      if (roles.length) ensurePeopleContacts(onWedding(), w, roles, systemOrigin(ORIGIN_REASONS.notify));
+      const { removed } = roles.length ? ensurePeopleContacts(onWedding(), w, roles, systemOrigin(ORIGIN_REASONS.notify)) : { removed: [] };
       const drafts = this.compose(w, batch.payload.items, `notify-${batch.id}`);
+      // People a planner removed stay out and are named, as for any message to their role.
+      if (removed.length) for (const draft of drafts) Object.assign(draft.context, removedContactsContext(removed));
       for (const draft of drafts) {
         if (mode === 'ask') writes.addPending(weddingId, draft, now);
         else if (!w.getMessage(draft.id)) this.write(w, weddingId, draft, draft.recipientIds.map((id) => findPerson(w, id)).filter((p): p is Person => p !== null), { notify: 'automatic' });

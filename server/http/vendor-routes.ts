@@ -10,7 +10,7 @@ import type { VendorBindings } from '../people/vendor-bindings.ts';
 import { assertWeddingAccess, requireAuth, requireRole, type AppEnv } from './auth-middleware.ts';
 import { readJson, validate } from './body.ts';
 import { HttpError } from './http-error.ts';
-import type { WeddingDocuments } from './wedding-routes.ts';
+import { holdsWedding, type WeddingDocuments } from './wedding-routes.ts';
 
 export interface VendorRouteDeps {
   tokens: TokenService;
@@ -68,7 +68,7 @@ export function vendorRoutes(deps: VendorRouteDeps): Hono<AppEnv> {
     const vendor = await docs.withDocument(weddingId, (ydoc) => {
       const w = new WeddingDoc(ydoc);
       // A wedding is created by POST /api/weddings: a vendor never brings one into being.
-      if (Object.keys(w.getMeta()).length === 0) throw new HttpError(404, 'wedding_not_found', `no wedding ${weddingId}`);
+      if (!holdsWedding(w)) throw new HttpError(404, 'wedding_not_found', `no wedding ${weddingId}`);
       if (w.getVendor(id)) throw new SchemaError('duplicate', `wedding ${weddingId} has a vendor ${id} already`);
       return w.upsertVendor({ ...body, id }, clientOrigin(principal.sub, principal));
     });

@@ -6,6 +6,9 @@ import { assertWeddingAccess, requireAuth, type AppEnv } from './auth-middleware
 import { validate } from './body.ts';
 import { HttpError } from './http-error.ts';
 
+/** Ids looked up together by one request of the people route. */
+const LOOKUPS_AT_ONCE = 8;
+
 /** What naming the people of a wedding reads. */
 export type WeddingPeopleReader = Pick<PeopleStore, 'getPerson' | 'accessFor'>;
 
@@ -39,16 +42,20 @@ export function weddingPeopleRoutes(tokens: TokenService, people: WeddingPeopleR
     if (!isWeddingId(weddingId)) throw new HttpError(404, 'wedding_not_found', `no wedding ${weddingId}`);
     const q = validate(WeddingPeopleQuery, c.req.query(), 'query');
     const writers = await peek(weddingId, writersOf, { key: 'writers' });
-    // Only writers are looked up, all at once (at most 100 ids, two reads each): on PostgreSQL the
-    // reads share the pool's connections instead of waiting one after the other.
+    // Only writers are looked up, eight at a time (at most 100 ids, two reads each): on PostgreSQL
+    // the reads share the pool's connections, without one request taking them all.
     const asked = [...new Set(q.ids.split(','))].filter((id) => writers.commentAuthors.has(id) || writers.senders.has(id));
-    const found = await Promise.all(asked.map(async (id): Promise<WeddingPerson | null> => {
-      const [person, access] = await Promise.all([people.getPerson(id), people.accessFor(id, weddingId)]);
-      if (!person || !access || !person.name.trim()) return null;
-      if (!writers.commentAuthors.has(id) && access.role !== 'planner') return null;
-      return { id, name: person.name, role: access.role, ...(access.vendorId ? { vendorId: access.vendorId } : {}) };
-    }));
-    return c.json({ people: found.filter((p) => p !== null) } satisfies WeddingPeopleResponse);
+    const found: WeddingPerson[] = [];
+    for (let i = 0; i < asked.length; i += LOOKUPS_AT_ONCE) {
+      const batch = await Promise.all(asked.slice(i, i + LOOKUPS_AT_ONCE).map(async (id): Promise<WeddingPerson | null> => {
+        const [person, access] = await Promise.all([people.getPerson(id), people.accessFor(id, weddingId)]);
+        if (!person || !access || !person.name.trim()) return null;
+        if (!writers.commentAuthors.has(id) && access.role !== 'planner') return null;
+        return { id, name: person.name, role: access.role, ...(access.vendorId ? { vendorId: access.vendorId } : {}) };
+      }));
+      for (const p of batch) if (p) found.push(p);
+    }
+    return c.json({ people: found } satisfies WeddingPeopleResponse);
   });
   return app;
 }

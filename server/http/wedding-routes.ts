@@ -13,6 +13,9 @@ export interface WeddingDocuments {
   withDocument<T>(weddingId: string, fn: (doc: Y.Doc) => T): Promise<T>;
 }
 
+/** Whether a document holds a wedding: one opened by id alone is empty; one with details or events is a wedding. */
+export const holdsWedding = (doc: WeddingDoc): boolean => doc.meta.size > 0 || doc.timeline.size > 0;
+
 /** A stored wedding's title and date, read without opening it (server/people/wedding-peek.ts); null when unreadable. */
 export type PeekWeddingDetails = (weddingId: string) => Promise<{ title?: string | undefined; date?: string | undefined } | null>;
 
@@ -49,8 +52,7 @@ export function weddingRoutes(tokens: TokenService, catalog: WeddingCatalog, doc
     assertWeddingAccess(principal, id);
     const meta = await docs.withDocument(id, (ydoc) => {
       const doc = new WeddingDoc(ydoc);
-      // A document opened by id alone is empty; one with details or events is a wedding already.
-      if (doc.meta.size > 0 || doc.timeline.size > 0) return null;
+      if (holdsWedding(doc)) return null;
       return doc.setMeta({ status: 'planning', ...details }, clientOrigin(principal.sub, principal));
     });
     if (!meta) throw new HttpError(409, 'wedding_exists', `wedding ${id} already exists`);

@@ -86,7 +86,10 @@ function useTypedClock(value: string, emit: (clock: string, problem: FieldProble
   }, [value]);
   const { clock, problem } = reading(text);
 
+  // Counts edits: a leave deferred to a pointer release does nothing once the text changed since.
+  const edits = useRef(0);
   const change = (next: string) => {
+    edits.current++;
     setText(next);
     setLeft(false);
     const r = reading(next);
@@ -100,7 +103,9 @@ function useTypedClock(value: string, emit: (clock: string, problem: FieldProble
   // would move the button away before mouseup, and the click would be lost.
   const leave = (pressingButton = false) => {
     sent.current = new Set([clock ?? '']);
+    const at = edits.current;
     const left = () => {
+      if (edits.current !== at) return;
       setLeft(true);
       setUnderstood(null);
     };
