@@ -1,27 +1,15 @@
 import { Hono } from 'hono';
 import { AddEmailBody } from '../../schema/api/sign-in.ts';
-import type { SignInMailer } from '../comms/sign-in-mail.ts';
-import type { Logger } from '../logger.ts';
-import type { EmailLinkStore } from '../people/email-link-store.ts';
-import type { PeopleStore } from '../people/people-store.ts';
-import type { SessionStore } from '../people/session-store.ts';
-import type { AttemptLimiter } from './attempt-limits.ts';
 import { readJson } from './body.ts';
 import { clientAddress } from './client-address.ts';
 import { HttpError } from './http-error.ts';
 import { requireSession, type SessionEnv } from './session-middleware.ts';
+import type { SignInDeps } from './sign-in-routes.ts';
 
-export interface EmailAddressDeps {
-  people: PeopleStore;
-  sessions: SessionStore;
-  links: EmailLinkStore;
-  mailer: SignInMailer;
-  logger: Logger;
-  /** The server's public URL, without a trailing slash. */
-  publicUrl: () => string;
-  /** The sign-in link budgets (sign-in-mount.ts): an address is sent no more links this way than by signing in. */
-  limits: { linksPerIp: AttemptLimiter; linksPerAddress: AttemptLimiter };
-}
+/** What adding an address needs of sign-in's own dependencies; only the link budgets are counted here. */
+export type EmailAddressDeps = Pick<SignInDeps, 'people' | 'sessions' | 'links' | 'mailer' | 'logger' | 'publicUrl'> & {
+  limits: Pick<SignInDeps['limits'], 'linksPerIp' | 'linksPerAddress'>;
+};
 
 /**
  * `POST /api/me/email` `{ email }` (session cookie and X-CSRF-Token): a person with no e-mail

@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import { describeApiError, ApiError } from '../api/api-client.ts';
 import { addMyEmail } from './account-api.ts';
 import type { Account } from './offline-identity.ts';
+import { looksLikeEmail } from '../ui/email-address.ts';
 
 /**
  * For an account with no e-mail address (joined a wedding with a name only): adds one through a link
@@ -17,7 +18,7 @@ export function AddEmail({ me }: { me: Account }) {
   const submit = async (e: Event) => {
     e.preventDefault();
     const address = email.trim();
-    if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(address)) {
+    if (!looksLikeEmail(address)) {
       setError('Enter your e-mail address, like name@example.com.');
       document.getElementById('add-email')?.focus();
       return;

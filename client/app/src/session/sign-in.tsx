@@ -3,6 +3,7 @@ import { fetchProviders, requestEmailLink, type ProvidersResponse } from '../acc
 import { describeApiError } from '../api/api-client.ts';
 import { TryDemo } from '../demo/try-demo.tsx';
 import { readSession, type Session } from './token.ts';
+import { looksLikeEmail } from '../ui/email-address.ts';
 
 interface Props {
   /** Why the person is here again (an expired or refused token, a failed sign-in link), if any. */
@@ -54,8 +55,7 @@ function EmailLinkForm({ redirect }: { redirect: string }) {
   const submit = async (e: Event) => {
     e.preventDefault();
     const address = email.trim();
-    // The browser's own check for type=email, without its bubble (which screen readers announce poorly).
-    if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(address)) {
+    if (!looksLikeEmail(address)) {
       setError('Enter your e-mail address, for example alex@studio.example.');
       document.getElementById('signin-email')?.focus();
       return;

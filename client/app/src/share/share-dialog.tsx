@@ -6,6 +6,7 @@ import { describeApiError } from '../api/api-client.ts';
 import { dateTimeLabel } from '../ui/labels.ts';
 import { clearSent } from '../ui/clear-sent.ts';
 import { useAnnounce } from '../ui/use-announcer.ts';
+import { looksLikeEmail } from '../ui/email-address.ts';
 
 interface Props {
   weddingId: string;
@@ -187,7 +188,7 @@ function InvitationForm({ kind, vendors, onSubmit }: FormProps) {
       setError({ field, message });
       document.getElementById(`${p}-${field}`)?.focus();
     };
-    if (kind === 'email' && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email.trim())) return refuse('email', 'Enter the e-mail address to invite.');
+    if (kind === 'email' && !looksLikeEmail(email)) return refuse('email', 'Enter the e-mail address to invite.');
     if (role === 'vendor' && !vendorId) return refuse('vendor', vendors.length ? 'Choose which vendor this is for.' : 'Add the vendor to the wedding first (Vendors tab).');
     const maxUses = kind === 'email' ? 1 : Number(uses);
     if (!Number.isInteger(maxUses) || maxUses < 1 || maxUses > 1000) return refuse('uses', 'Uses: a whole number from 1 to 1000.');
