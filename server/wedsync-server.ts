@@ -334,7 +334,7 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
         else if (event.kind === 'refused') log.warn({ err: event.error }, 'could not claim this INSTANCE_ID again yet; retrying');
         else {
           log.fatal({ err: event.error }, 'another process took this INSTANCE_ID while its claim was lost: stopping this instance');
-          void server.close().finally(() => stoppedFor(event.error.message));
+          void server.close().catch((error: unknown) => log.error({ err: error }, 'error while stopping')).finally(() => stoppedFor(event.error.message));
         }
       });
       // The disk probe watches the SQLite file; on PostgreSQL nothing of the server's is written there.

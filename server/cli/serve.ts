@@ -9,7 +9,7 @@ import { PLANNER_APP_DIST } from '../http/planner-app.ts';
 import { createLogger } from '../logger.ts';
 import { Y_WEBSOCKET_PATH } from '../collab/socket-framing.ts';
 import { createWedSyncServer } from '../wedsync-server.ts';
-import type { CliIO } from './main.ts';
+import { CliError, type CliIO } from './main.ts';
 import { ensurePlannerAppBuilt } from './planner-build.ts';
 
 /** Runs the server until SIGTERM/SIGINT, then compacts every loaded document and exits 0. */
@@ -66,22 +66,19 @@ export async function serve(config: Config, io: CliIO): Promise<void> {
   }
   io.err('');
 
-  await new Promise<void>((resolve) => {
+  const stoppedItself = await new Promise<string | null>((resolve) => {
     const stop = (signal: NodeJS.Signals) => {
       logger.info({ signal }, 'shutting down');
-      server.close().then(resolve, (error) => {
+      server.close().then(() => resolve(null), (error) => {
         logger.error({ err: error }, 'error during shutdown');
-        resolve();
+        resolve(null);
       });
     };
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
-    // The server stopped itself (its INSTANCE_ID taken by another process): exit non-zero, so a
-    // service manager says so rather than restarting it into the same clash unnoticed.
-    void server.fatal.then((reason) => {
-      io.err(`wedsync: stopped: ${reason}`);
-      process.exitCode = 1;
-      resolve();
-    });
+    void server.fatal.then(resolve);
   });
+  // The server stopped itself (its INSTANCE_ID taken by another process): exit 1 with the reason, so
+  // a service manager says so rather than restarting it into the same clash unnoticed.
+  if (stoppedItself) throw new CliError(`stopped: ${stoppedItself}`);
 }

@@ -38,6 +38,8 @@ export class CollabInstances {
   private claimedId: string | null = null;
   private reclaimTimer: NodeJS.Timeout | null = null;
   private stopped = false;
+  /** The database session (pg_backend_pid) that holds the claim, or held it last. */
+  private claimPid: number | null = null;
   private readonly claimListeners = new Set<(event: ClaimEvent) => void>();
 
   constructor(private readonly pool: pg.Pool, private readonly reclaimDelaysMs: { first: number; max: number } = { first: 1000, max: 30_000 }) {}
@@ -82,6 +84,9 @@ export class CollabInstances {
       client.release(true);
       return;
     }
+    // Kept to tell this process's own orphaned session (a connection cut on our side that the
+    // database has not noticed yet) from another process holding the id.
+    this.claimPid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid').catch(() => null))?.rows[0]?.pid ?? null;
     // A dropped connection (the database restarting) ends the claim, and the lock with it: it is
     // claimed again, backing off, so a second process started with this id meanwhile is still
     // refused once the database is back (operator trial: the claim stayed lost until a restart).
@@ -103,12 +108,42 @@ export class CollabInstances {
       this.take(this.claimedId).then(() => { if (this.claimed) this.tell({ kind: 'claimed' }); }, (error: unknown) => {
         // Another process took the id while it was not held: two processes would now serve under
         // one id, which leases cannot tell apart. Not retried: the owner of this one must stop it.
-        if (error instanceof InstanceIdInUseError) return this.tell({ kind: 'taken', error });
+        if (error instanceof InstanceIdInUseError) {
+          return void this.endOwnOrphan(this.claimedId!).then((ended) => {
+            if (!ended) return this.tell({ kind: 'taken', error });
+            // Our own session still held it: ended now, so the next try takes the lock.
+            this.tell({ kind: 'refused', error });
+            this.reclaimAfter(this.reclaimDelaysMs.first);
+          });
+        }
         this.tell({ kind: 'refused', error });
         this.reclaimAfter(Math.min(delayMs * 2, this.reclaimDelaysMs.max));
       });
     }, delayMs);
     this.reclaimTimer.unref();
+  }
+
+  /**
+   * When the lock on `id` is held by the session this process claimed it on (cut on our side, alive
+   * on the database's until its keepalives notice), ends that session and resolves true; resolves
+   * false when another process holds it, or it cannot be told (then it is another's, to be safe).
+   */
+  private async endOwnOrphan(id: string): Promise<boolean> {
+    if (this.claimPid === null) return false;
+    try {
+      const { rows } = await this.pool.query<{ pid: number }>(
+        `SELECT l.pid FROM pg_locks l, (SELECT hashtextextended($1, 0) AS k) h
+         WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
+           AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+           AND l.classid = ((h.k >> 32) & 4294967295)::oid AND l.objid = (h.k & 4294967295)::oid`,
+        [`wedsync-instance:${id}`],
+      );
+      if (rows.length !== 1 || rows[0]!.pid !== this.claimPid) return false;
+      await this.pool.query('SELECT pg_terminate_backend($1)', [this.claimPid]);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   private tell(event: ClaimEvent): void {
