@@ -5,6 +5,7 @@ import type { CommsService } from '../comms/comms-service.ts';
 import { requireAuth, type AppEnv } from './auth-middleware.ts';
 import type { AttemptLimiter } from './attempt-limits.ts';
 import { readJson, validate } from './body.ts';
+import { escapeHtml, plainPage } from './plain-page.ts';
 
 const weddingParam = (c: Context) => validate(WeddingIdField, c.req.param('weddingId'), 'wedding id');
 
@@ -46,13 +47,6 @@ export function commsRoutes(tokens: TokenService, comms: CommsService, limits: {
   return app;
 }
 
-const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!);
-
-function page(title: string, inner: string): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="robots" content="noindex">
-<title>${escapeHtml(title)}</title><style>body{font-family:system-ui,sans-serif;max-width:34rem;margin:3rem auto;padding:0 1rem;line-height:1.5}button{font-size:1.1rem;padding:.7rem 1.4rem;border:0;border-radius:.4rem;background:#7a3e6b;color:#fff}blockquote{border-left:3px solid #ccc;margin:1rem 0;padding-left:1rem;white-space:pre-wrap}</style></head>
-<body>${inner}</body></html>`;
-}
 
 /**
  * `/api/comms/ack/:token`: acknowledgement links, without a login (the signed token is the
@@ -68,13 +62,13 @@ export function ackLinkRoutes(comms: CommsService): Hono<AppEnv> {
     if (wantsJson(c)) return c.json({ messageId: info.message.id, subject: info.message.subject, acknowledgedAt: info.acknowledgedAt });
     const m = info.message;
     const done = info.acknowledgedAt ? `<p>You confirmed this on ${escapeHtml(info.acknowledgedAt)}. Thank you.</p>` : `<form method="post"><button type="submit">I have seen this</button></form>`;
-    return c.html(page(m.subject || 'Message', `<h1>${escapeHtml(m.subject || 'Message')}</h1><p>For ${escapeHtml(info.recipientName)}${info.weddingTitle ? `, ${escapeHtml(info.weddingTitle)}` : ''}</p><blockquote>${escapeHtml(m.body)}</blockquote>${done}`));
+    return c.html(plainPage(m.subject || 'Message', `<h1>${escapeHtml(m.subject || 'Message')}</h1><p>For ${escapeHtml(info.recipientName)}${info.weddingTitle ? `, ${escapeHtml(info.weddingTitle)}` : ''}</p><blockquote>${escapeHtml(m.body)}</blockquote>${done}`));
   });
 
   app.post('/ack/:token', async (c) => {
     const ack = await comms.messages.acknowledgeLink(c.req.param('token'));
     if (wantsJson(c)) return c.json({ messageId: ack.messageId, recipientId: ack.recipientId, acknowledgedAt: ack.acknowledgedAt });
-    return c.html(page('Thank you', `<h1>Thank you</h1><p>We have let the planner know you have seen “${escapeHtml(ack.subject || 'the message')}”.</p>`));
+    return c.html(plainPage('Thank you', `<h1>Thank you</h1><p>We have let the planner know you have seen “${escapeHtml(ack.subject || 'the message')}”.</p>`));
   });
   return app;
 }

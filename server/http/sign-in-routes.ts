@@ -10,8 +10,8 @@ import type { AttemptLimiter } from './attempt-limits.ts';
 import { clientAddress } from './client-address.ts';
 import type { AppEnv } from './auth-middleware.ts';
 import { readJson } from './body.ts';
-import { getCookie } from 'hono/cookie';
-import { SESSION_COOKIE, setSessionCookie } from './session-middleware.ts';
+import { setSessionCookie } from './session-middleware.ts';
+import { additionPage } from './email-address-routes.ts';
 
 export interface SignInDeps {
   people: PeopleStore;
@@ -45,18 +45,6 @@ export async function personForEmail(people: PeopleStore, email: string): Promis
 }
 
 /**
- * Adds a link's address (POST /api/me/email) to the person who asked, or says why not as a
- * `signin_error` code: `email_taken` (another account has the address), `email_present` (they added
- * another meanwhile). Nothing changes in those cases.
- */
-async function addressAdded(people: PeopleStore, personId: string, email: string): Promise<null | 'email_taken' | 'email_present' | 'link_invalid'> {
-  const outcome = await people.setPersonEmail(personId, email);
-  if (outcome === 'taken') return 'email_taken';
-  if (outcome === 'has_email') return 'email_present';
-  return outcome === 'set' ? null : 'link_invalid';
-}
-
-/**
  * Signing in without a terminal (docs/auth.md):
  * - `GET /api/auth/providers`: `{ emailLink: true, oidc: [...] }`;
  * - `POST /api/auth/email-link` `{ email, redirect? }`: 202 `{ sent: true }` at once, for any
@@ -65,9 +53,8 @@ async function addressAdded(people: PeopleStore, personId: string, email: string
  * - `GET /api/auth/email-link/callback?token=`: a valid link opens a session (cookie) and
  *   redirects (302) to its app path; a link that is unknown, used or expired redirects to
  *   `/?signin_error=link_invalid|link_used|link_expired`. Links work once, for 15 minutes. A link
- *   of POST /api/me/email (email-address-routes.ts) instead adds its address to the person who
- *   asked, only in a browser signed in as them (`email_other_browser` elsewhere; `email_taken` or
- *   `email_present` when it cannot), and opens no session.
+ *   of POST /api/me/email instead shows a page asking to add its address (email-address-routes.ts)
+ *   and opens no session.
  */
 export function signInRoutes(deps: SignInDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
@@ -99,21 +86,14 @@ export function signInRoutes(deps: SignInDeps): Hono<AppEnv> {
     c.header('Cache-Control', 'no-store');
     c.header('Referrer-Policy', 'no-referrer');
     const token = c.req.query('token');
-    // A link from POST /api/me/email adds its address only in a browser signed in as the person who
-    // asked. Opened anywhere else (another device, a mail scanner, the address owner's click) it
-    // changes nothing and stays usable: else someone who asked for another person's address would
-    // get it on their account by that person's single click, and with it whatever that person
-    // later signs in to by e-mail.
-    const adding = await deps.links.personOf(token);
-    if (adding && (await deps.sessions.authenticate(getCookie(c, SESSION_COOKIE)))?.personId !== adding) {
-      return c.redirect('/?signin_error=email_other_browser', 302);
-    }
+    // A link from POST /api/me/email adds an address: it shows what it would add and asks, on a page
+    // of its own (email-address-routes.ts); it never signs anyone in.
+    const addition = await deps.links.addition(token);
+    if (addition) return additionPage(c, deps, addition, token!);
     const redeemed = await deps.links.redeem(token);
     if (!redeemed.ok) return c.redirect(`/?signin_error=${redeemed.code}`, 302);
-    if (redeemed.personId) {
-      const refused = await addressAdded(deps.people, redeemed.personId, redeemed.email);
-      return c.redirect(refused ? `/?signin_error=${refused}` : redeemed.redirect, 302);
-    }
+    // Issued as an addition and redeemed as a sign-in would sign in as the address: never.
+    if (redeemed.personId) return c.redirect('/?signin_error=link_invalid', 302);
     const person = await personForEmail(deps.people, redeemed.email);
     const { cookieValue } = await deps.sessions.create({ personId: person.id, method: 'email_link', userAgent: c.req.header('user-agent') ?? null, ip: clientAddress(c) });
     setSessionCookie(c, cookieValue, deps.secureCookie());

@@ -8,6 +8,9 @@ export const EMAIL_LINK_TTL_MS = 15 * 60_000;
 export const EMAIL_LINK_ERRORS = ['link_invalid', 'link_used', 'link_expired'] as const;
 export type EmailLinkError = (typeof EMAIL_LINK_ERRORS)[number];
 
+/** A link adding `email` to person `personId`, and why it cannot be used now (null when it can). */
+export interface EmailLinkAddition { personId: string; email: string; refusal: EmailLinkError | null }
+
 /** A redeemed link: its address, where to land, and the person it adds the address to (null for a sign-in link). */
 export type EmailLinkRedemption = { ok: true; email: string; redirect: string; personId: string | null } | { ok: false; code: EmailLinkError };
 
@@ -24,10 +27,11 @@ export interface EmailLinkStore {
   /** Records a link for `email` and returns the token to put in it. */
   issue(input: EmailLinkRequest): Promise<{ token: string; expiresAt: number }>;
   /**
-   * The person a link adds its address to (POST /api/me/email), read without using the link up;
-   * null for a sign-in link, or a token that is not a link this store issued.
+   * What a link adding an address (POST /api/me/email) would add, and to whom, read without using
+   * it up, with why it can no longer be used (`refusal`); null for a sign-in link, or a token that
+   * is not a link this store issued.
    */
-  personOf(token: string | undefined | null): Promise<string | null>;
+  addition(token: string | undefined | null): Promise<EmailLinkAddition | null>;
   /** Marks the link used and returns its address and redirect, or why it cannot be used. */
   redeem(token: string | undefined | null): Promise<EmailLinkRedemption>;
   /** Deletes links that expired more than a day ago; returns how many. */
@@ -62,6 +66,13 @@ export function linkRefusal(row: StoredLink | undefined, secret: string, at: num
   return null;
 }
 
+/** The addition a stored link makes, or null when it is a sign-in link or its secret is wrong. */
+export function additionOf(row: StoredLink, personId: string | null, secret: string, at: number): EmailLinkAddition | null {
+  const refusal = linkRefusal(row, secret, at);
+  if (!personId || refusal === 'link_invalid') return null;
+  return { personId, email: row.email, refusal };
+}
+
 /** Links that expired more than this long ago are pruned, ms: one day. */
 export const EMAIL_LINK_KEEP_MS = 86_400_000;
 
@@ -78,10 +89,11 @@ export class SqliteEmailLinkStore implements EmailLinkStore {
     return { token, expiresAt };
   }
 
-  async personOf(token: string | undefined | null): Promise<string | null> {
+  async addition(token: string | undefined | null): Promise<EmailLinkAddition | null> {
     const parts = linkTokenParts(token);
-    const row = parts && this.db.prepare('SELECT secret_hash, person_id FROM email_link_tokens WHERE id = ?').get(parts.id) as { secret_hash: Buffer; person_id: string | null } | undefined;
-    return row && crypto.timingSafeEqual(row.secret_hash, linkSecretHash(parts.secret)) ? row.person_id : null;
+    const row = parts && this.db.prepare('SELECT email, secret_hash, redirect, expires_at, used_at, person_id FROM email_link_tokens WHERE id = ?').get(parts.id) as
+      { email: string; secret_hash: Buffer; redirect: string; expires_at: number; used_at: number | null; person_id: string | null } | undefined;
+    return parts && row ? additionOf({ email: row.email, secretHash: row.secret_hash, redirect: row.redirect, expiresAt: row.expires_at, usedAt: row.used_at }, row.person_id, parts.secret, this.now()) : null;
   }
 
   async redeem(token: string | undefined | null): Promise<EmailLinkRedemption> {

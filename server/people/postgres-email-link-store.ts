@@ -1,8 +1,7 @@
-import crypto from 'node:crypto';
 import type pg from 'pg';
 import {
-  EMAIL_LINK_KEEP_MS, EMAIL_LINK_TTL_MS, linkRefusal, linkSecretHash, linkTokenParts, newLinkToken,
-  type EmailLinkRedemption, type EmailLinkRequest, type EmailLinkStore,
+  EMAIL_LINK_KEEP_MS, EMAIL_LINK_TTL_MS, additionOf, linkRefusal, linkSecretHash, linkTokenParts, newLinkToken,
+  type EmailLinkAddition, type EmailLinkRedemption, type EmailLinkRequest, type EmailLinkStore,
 } from './email-link-store.ts';
 
 /**
@@ -24,11 +23,13 @@ export class PostgresEmailLinkStore implements EmailLinkStore {
     return { token, expiresAt };
   }
 
-  async personOf(token: string | undefined | null): Promise<string | null> {
+  async addition(token: string | undefined | null): Promise<EmailLinkAddition | null> {
     const parts = linkTokenParts(token);
     if (!parts) return null;
-    const { rows: [row] } = await this.pool.query<{ secret_hash: Buffer; person_id: string | null }>('SELECT secret_hash, person_id FROM email_link_tokens WHERE id = $1', [parts.id]);
-    return row && crypto.timingSafeEqual(row.secret_hash, linkSecretHash(parts.secret)) ? row.person_id : null;
+    const { rows: [row] } = await this.pool.query<{ email: string; secret_hash: Buffer; redirect: string; expires_at: number; used_at: number | null; person_id: string | null }>(
+      `SELECT email, secret_hash, redirect, expires_at::double precision AS expires_at, used_at::double precision AS used_at, person_id
+       FROM email_link_tokens WHERE id = $1`, [parts.id]);
+    return row ? additionOf({ email: row.email, secretHash: row.secret_hash, redirect: row.redirect, expiresAt: row.expires_at, usedAt: row.used_at }, row.person_id, parts.secret, this.now()) : null;
   }
 
   async redeem(token: string | undefined | null): Promise<EmailLinkRedemption> {

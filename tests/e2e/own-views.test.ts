@@ -135,6 +135,10 @@ describe("planner app: each person's own view", () => {
     await familyNow.getByRole('button', { name: /Save crew entry/ }).click();
     await waitFor(async () => (await t.server.collab.withDocument('wed_other2', (d) => crewOf(d, 'family').photo?.notes)) === 'Two shooters, one drone', 'the notes at the server');
     expect(await t.server.collab.withDocument('wed_other2', (d) => crewOf(d, 'family').photo)).toMatchObject({ arrival: '2027-06-12T13:45:00Z', confirmed: true });
+    // The save's answer shows the entry as the server has it (the planner's 14:45) before anything is
+    // typed: typed during that re-render, the text would land beside the old (ci67: "14:4514:00").
+    await waitFor(() => familyNow.getByRole('status').filter({ hasText: 'saved' }).isVisible(), 'the save answered');
+    await waitFor(async () => (await familyNow.getByLabel('Your call time').inputValue()) === '14:45', 'the planner’s call time from the save’s answer');
     // A call time being typed is not swapped under the person when the move arrives.
     await familyNow.getByLabel('Your call time').fill('14:00');
     await page.unroute('**/api/me/schedule');

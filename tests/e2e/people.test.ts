@@ -238,7 +238,13 @@ describe('planner app: people and sessions', () => {
     await couple.page.getByRole('button', { name: 'Send a confirmation link' }).click();
     await waitFor(async () => (await couple.page.getByRole('status').filter({ hasText: 'We sent a link to' }).count()) === 1, 'the link sent');
     expect(await seriousAxeViolations(couple.page)).toEqual([]);
+    // The link opens a page in this browser that asks first; the address is the couple's once confirmed.
     await couple.page.goto(await printedSignInLink(t, 'ada@home.example'));
+    await waitFor(() => couple.page.getByRole('heading', { name: 'Add this address to your account?' }).isVisible(), 'the confirmation page');
+    expect(await couple.page.locator('strong').textContent()).toBe('ada@home.example');
+    await couple.page.getByRole('button', { name: 'Add this address' }).click();
+    await waitFor(() => couple.page.getByRole('heading', { name: 'Address added' }).isVisible(), 'the address added');
+    await couple.page.getByRole('link', { name: 'Continue to WedSync' }).click();
     await waitFor(async () => (await couple.page.locator('.app-bar .who').textContent())?.includes('(ada@home.example)'), 'the address on the account');
     expect(await couple.page.getByRole('heading', { name: 'Add your e-mail address' }).count()).toBe(0);
     await waitFor(async () => (await couple.page.getByRole('link', { name: 'Ada & Grace' }).count()) === 1, 'the wedding listed for the account');

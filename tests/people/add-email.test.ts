@@ -39,6 +39,21 @@ async function linkIn(smtp: SmtpSandbox, address: string, count = 1): Promise<{ 
 
 const cookieOf = (res: Response) => /wedsync_session=([^;]+)/.exec(res.headers.get('set-cookie') ?? '')?.[1];
 
+/** Opens an add-address link as a browser with `cookie` (or none): the page it shows. */
+async function open(link: string, cookie?: string): Promise<{ status: string; html: string; form: { token: string; csrf: string } | null; setCookie: string | undefined }> {
+  const res = await fetch(link, { redirect: 'manual', headers: cookie ? { cookie } : {} });
+  const html = await res.text();
+  const token = /name="token" value="([^"]+)"/.exec(html)?.[1];
+  const csrf = /name="csrf" value="([^"]+)"/.exec(html)?.[1];
+  return { status: String(res.status), html, form: token && csrf ? { token, csrf } : null, setCookie: cookieOf(res) };
+}
+
+/** Presses *Add this address* on the page: the form POST, as the browser sends it. */
+async function confirm(t: TestServer, cookie: string, form: { token: string; csrf: string }): Promise<{ status: number; html: string; setCookie: string | undefined }> {
+  const res = await fetch(`${t.httpUrl}/api/auth/email-link/add`, { method: 'POST', redirect: 'manual', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(form).toString() });
+  return { status: res.status, html: await res.text(), setCookie: cookieOf(res) };
+}
+
 describe('a person who joined with a name only adds an e-mail address', () => {
   it('asks, confirms by the e-mailed link in her browser, and is then the same person by that address: same weddings, signs in by e-mail on another device', async () => {
     const { t, smtp } = await smtpServer();
@@ -54,23 +69,36 @@ describe('a person who joined with a name only adds an e-mail address', () => {
     expect([asked.status, await asked.json()]).toEqual([202, { sent: true }]);
     const mail = await linkIn(smtp, 'ada@home.example');
     expect(mail.subject).toBe('Confirm your e-mail address for WedSync Hub');
-    expect(mail.text).toContain('add this e-mail address to your WedSync Hub account');
     // The mail names no account: the address is not confirmed, and a name is whatever its owner typed.
-    expect(mail.text).not.toContain('Ada');
+    const words = mail.text.replace(mail.link, '');
+    expect(words).toContain('add this e-mail address to your WedSync Hub account');
+    expect(words).not.toContain('Ada');
     expect(smtp.received).toHaveLength(1);
     // Nothing changes until the link is opened.
     expect((await me(t, ada.cookie)).person.email).toBeNull();
 
-    // Opened first by a mail scanner (no session): nothing changes and the link still works.
-    expect((await fetch(mail.link, { redirect: 'manual' })).headers.get('location')).toBe('/?signin_error=email_other_browser');
-    // Opened in her browser (her session's cookie goes with the click): the address is hers, no new session.
-    const opened = await fetch(mail.link, { redirect: 'manual', headers: { cookie: ada.cookie } });
-    expect([opened.status, opened.headers.get('location'), cookieOf(opened)]).toEqual([302, '/', undefined]);
+    // Opened first by a mail scanner (no session): a page saying where to open it; nothing changes.
+    const scanned = await open(mail.link);
+    expect([scanned.status, scanned.form, scanned.setCookie]).toEqual(['403', null, undefined]);
+    expect(scanned.html).toContain('Open this link where you asked for it');
+    // Opened in her browser: a page naming the address asks first; opening it changes nothing.
+    const page = await open(mail.link, ada.cookie);
+    expect([page.status, page.setCookie]).toEqual(['200', undefined]);
+    expect(page.html).toContain('<strong>ada@home.example</strong>');
+    expect((await me(t, ada.cookie)).person.email).toBeNull();
+    // A form post without her CSRF token (another site's form, a forged one) changes nothing.
+    expect((await confirm(t, ada.cookie, { ...page.form!, csrf: 'forged' })).status).toBe(403);
+    expect((await me(t, ada.cookie)).person.email).toBeNull();
+    // She presses the button: the address is hers; no new session.
+    const added = await confirm(t, ada.cookie, page.form!);
+    expect([added.status, added.setCookie]).toEqual([200, undefined]);
+    expect(added.html).toContain("is now your account's e-mail address");
     const after = await me(t, ada.cookie);
     expect(after.person).toMatchObject({ id: ada.id, email: 'ada@home.example', name: 'Ada' });
     expect(after.weddings.map((w) => [w.weddingId, w.role])).toEqual([['w1', 'couple']]);
     // Used once.
-    expect((await fetch(mail.link, { redirect: 'manual', headers: { cookie: ada.cookie } })).headers.get('location')).toBe('/?signin_error=link_used');
+    expect((await open(mail.link, ada.cookie)).status).toBe('410');
+    expect((await confirm(t, ada.cookie, page.form!)).status).toBe(410);
 
     // On another device: an ordinary sign-in link for the address signs in as Ada, not a new person.
     expect((await t.fetch('/api/auth/email-link', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"email":"ada@home.example"}' })).status).toBe(202);
@@ -83,7 +111,7 @@ describe('a person who joined with a name only adds an e-mail address', () => {
     expect([again.status, await errorCode(again)]).toEqual([409, 'email_present']);
   });
 
-  it('the link works only in a browser signed in as the person who asked: opened elsewhere (the address owner’s own click, a mail scanner, another account) it changes nothing and signs nobody in', async () => {
+  it('the link works only in a browser signed in as the person who asked, by a confirmation with its CSRF token: opened elsewhere (the address owner’s own click, a mail scanner, another account) it changes nothing and signs nobody in', async () => {
     const { t, smtp } = await smtpServer();
     const mallory = await nameOnly(t, 'Your planner');
     const other = await nameOnly(t, 'Someone else', 'w2');
@@ -91,10 +119,13 @@ describe('a person who joined with a name only adds an e-mail address', () => {
     expect((await addEmail(t, mallory, { email: 'victim@home.example' })).status).toBe(202);
     const [first, second] = [(await linkIn(smtp, 'victim@home.example', 1)).link, (await linkIn(smtp, 'victim@home.example', 2)).link];
     // The address's owner clicks (no session here), or another signed-in person does, or a scanner, twice.
-    for (const [link, headers] of [[first, {}], [second, { cookie: other.cookie }], [first, {}]] as const) {
-      const opened = await fetch(link, { redirect: 'manual', headers });
-      expect([opened.status, opened.headers.get('location'), cookieOf(opened)]).toEqual([302, '/?signin_error=email_other_browser', undefined]);
+    for (const [link, cookie] of [[first, undefined], [second, other.cookie], [first, undefined]] as const) {
+      const opened = await open(link, cookie);
+      expect([opened.status, opened.form, opened.setCookie]).toEqual(['403', null, undefined]);
     }
+    // Nor can anyone else press the button with the link's token: only its asker's session and token do.
+    const asker = await open(first, mallory.cookie);
+    expect((await confirm(t, other.cookie, { token: asker.form!.token, csrf: other.csrf })).status).toBe(403);
     expect([(await me(t, mallory.cookie)).person.email, (await me(t, other.cookie)).person.email]).toEqual([null, null]);
     expect(await t.server.people.findPersonByEmail('victim@home.example')).toBeNull();
     // The owner signs in with their address later: a person of their own, with none of the asker's weddings.
@@ -111,8 +142,10 @@ describe('a person who joined with a name only adds an e-mail address', () => {
     const guest = await nameOnly(t, 'Guest');
     const asked = await addEmail(t, guest, { email: 'ben@home.example' });
     expect(asked.status).toBe(202);
-    const opened = await fetch((await linkIn(smtp, 'ben@home.example')).link, { redirect: 'manual', headers: { cookie: guest.cookie } });
-    expect([opened.status, opened.headers.get('location'), cookieOf(opened)]).toEqual([302, '/?signin_error=email_taken', undefined]);
+    const page = await open((await linkIn(smtp, 'ben@home.example')).link, guest.cookie);
+    const refused = await confirm(t, guest.cookie, page.form!);
+    expect([refused.status, refused.setCookie]).toEqual([409, undefined]);
+    expect(refused.html).toContain('belongs to another WedSync account');
     expect((await me(t, guest.cookie)).person.email).toBeNull();
     expect(await t.server.people.findPersonByEmail('ben@home.example')).toEqual(ben);
   });
@@ -126,9 +159,9 @@ describe('a person who joined with a name only adds an e-mail address', () => {
     const ones = (await linkIn(smtp, 'shared@home.example', 1)).link;
     expect((await addEmail(t, two, { email: 'shared@home.example' })).status).toBe(202);
     const twos = (await linkIn(smtp, 'shared@home.example', 2)).link;
-    const [a, b] = await Promise.all([fetch(ones, { redirect: 'manual', headers: { cookie: one.cookie } }), fetch(twos, { redirect: 'manual', headers: { cookie: two.cookie } })]);
-    const locations = [a.headers.get('location'), b.headers.get('location')].sort();
-    expect(locations).toEqual(['/', '/?signin_error=email_taken']);
+    const [pageOne, pageTwo] = [await open(ones, one.cookie), await open(twos, two.cookie)];
+    const [a, b] = await Promise.all([confirm(t, one.cookie, pageOne.form!), confirm(t, two.cookie, pageTwo.form!)]);
+    expect([a.status, b.status].sort()).toEqual([200, 409]);
     const emails = [(await me(t, one.cookie)).person.email, (await me(t, two.cookie)).person.email];
     expect(emails.filter((e) => e === 'shared@home.example')).toHaveLength(1);
     expect(emails.filter((e) => e === null)).toHaveLength(1);

@@ -158,12 +158,6 @@ export function signInErrorMessage(code: string): string {
       return 'That sign-in link has already been used (each link works once). Ask for a new one below.';
     case 'link_invalid':
       return 'That sign-in link is not valid: it may have been copied only in part. Ask for a new one below.';
-    case 'email_taken':
-      return 'That e-mail address already belongs to another WedSync account, so it was not added to yours. Sign in with it below to use that account, or add a different address.';
-    case 'email_other_browser':
-      return 'That link adds an e-mail address only in the browser where you asked for it (where you are signed in), so nothing changed. Open the same link in that browser within 15 minutes.';
-    case 'email_present':
-      return 'Your account already has an e-mail address, so that link added nothing. Sign in with your address below.';
     case 'oidc_denied':
       return 'The sign-in was cancelled at your account provider. Try again, or use your e-mail.';
     case 'oidc_state_missing':
