@@ -1,13 +1,11 @@
-import crypto from 'node:crypto';
 import { Hono, type Context } from 'hono';
 import { getCookie } from 'hono/cookie';
 import { DemoRefusalBody, type DemoStatus, type Person } from '../../schema/index.ts';
-import { AuthError } from '../auth/auth-error.ts';
 import type { DemoService } from '../demo/demo-service.ts';
 import type { PeopleStore } from '../people/people-store.ts';
 import type { SessionStore } from '../people/session-store.ts';
 import { HttpError } from './http-error.ts';
-import { CSRF_HEADER, SESSION_COOKIE, requireSession, setSessionCookie, type SessionEnv } from './session-middleware.ts';
+import { SESSION_COOKIE, checkCsrf, requireSession, setSessionCookie, type SessionEnv } from './session-middleware.ts';
 
 export interface DemoRouteDeps {
   demo: DemoService;
@@ -49,12 +47,7 @@ export function demoRoutes(deps: DemoRouteDeps): Hono<SessionEnv> {
   const caller = async (c: Context<SessionEnv>, write: boolean): Promise<Person | null> => {
     const s = await deps.sessions.authenticate(getCookie(c, SESSION_COOKIE));
     if (!s) return null;
-    if (write) {
-      const sent = c.req.header(CSRF_HEADER) ?? '';
-      if (sent.length !== s.csrfToken.length || !crypto.timingSafeEqual(Buffer.from(sent), Buffer.from(s.csrfToken))) {
-        throw new AuthError('csrf_failed', `this request needs the session's ${CSRF_HEADER} header`);
-      }
-    }
+    if (write) checkCsrf(c, s);
     return deps.people.getPerson(s.personId);
   };
 

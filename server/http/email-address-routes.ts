@@ -1,4 +1,3 @@
-import crypto from 'node:crypto';
 import { Hono, type Context } from 'hono';
 import { getCookie } from 'hono/cookie';
 import { AddEmailBody } from '../../schema/api/sign-in.ts';
@@ -7,7 +6,7 @@ import { clientAddress } from './client-address.ts';
 import { HttpError } from './http-error.ts';
 import type { EmailLinkAddition, EmailLinkError } from '../people/email-link-store.ts';
 import { escapeHtml, plainPage } from './plain-page.ts';
-import { SESSION_COOKIE, requireSession, type SessionEnv } from './session-middleware.ts';
+import { SESSION_COOKIE, requireSession, sameSecret, type SessionEnv } from './session-middleware.ts';
 import type { SignInDeps } from './sign-in-routes.ts';
 
 /** What adding an address needs of sign-in's own dependencies; only the link budgets are counted here. */
@@ -64,7 +63,7 @@ export function emailAddressRoutes(deps: EmailAddressDeps): Hono<SessionEnv> {
     if (!addition) return c.html(plainPage('Not a valid link', '<h1>This link is not valid</h1><p>Ask for a new one from your account.</p>'), 400);
     const session = await deps.sessions.authenticate(getCookie(c, SESSION_COOKIE));
     const csrf = typeof form.csrf === 'string' ? form.csrf : '';
-    if (!session || session.personId !== addition.personId || csrf.length !== session.csrfToken.length || !crypto.timingSafeEqual(Buffer.from(csrf), Buffer.from(session.csrfToken))) {
+    if (!session || session.personId !== addition.personId || !sameSecret(csrf, session.csrfToken)) {
       return c.html(otherBrowserPage(), 403);
     }
     const redeemed = await deps.links.redeem(token);

@@ -1,4 +1,3 @@
-import crypto from 'node:crypto';
 import { Hono, type Context } from 'hono';
 import { getCookie } from 'hono/cookie';
 import { canOpenWedding } from '../../schema/index.ts';
@@ -16,7 +15,7 @@ import { errorBody } from './app.ts';
 import type { AppEnv } from './auth-middleware.ts';
 import { readJson, validate } from './body.ts';
 import { localRedirect } from './local-redirect.ts';
-import { CSRF_HEADER, SESSION_COOKIE } from './session-middleware.ts';
+import { SESSION_COOKIE, checkCsrf } from './session-middleware.ts';
 
 export interface OAuthConnectRouteDeps {
   flows: OAuthFlows;
@@ -30,7 +29,6 @@ export interface OAuthConnectRouteDeps {
   connect: (principal: Principal, body: OAuthConnectBody) => Promise<{ integrationId: string; system: string }>;
 }
 
-const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
  * OAuth 2.0 connect flows for Google Calendar and Outlook (docs/oauth.md), mounted under /api:
@@ -138,12 +136,7 @@ async function requester(c: Context<AppEnv>, deps: OAuthConnectRouteDeps, body: 
   }
   const session = await deps.sessions.authenticate(getCookie(c, SESSION_COOKIE));
   if (!session) throw new AuthError('session_missing', 'sign in first, or send Authorization: Bearer <token>');
-  if (!SAFE_METHODS.has(c.req.method)) {
-    const sent = c.req.header(CSRF_HEADER) ?? '';
-    if (sent.length !== session.csrfToken.length || !crypto.timingSafeEqual(Buffer.from(sent), Buffer.from(session.csrfToken))) {
-      throw new AuthError('csrf_failed', `this request needs the session's ${CSRF_HEADER} header`);
-    }
-  }
+  checkCsrf(c, session);
   const person = await deps.people.getPerson(session.personId);
   if (!person) throw new AuthError('session_missing', 'the session belongs to nobody any more; sign in again');
   const base = { sub: person.id, name: person.name.slice(0, 100), sid: session.id };

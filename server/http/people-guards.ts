@@ -1,11 +1,10 @@
-import crypto from 'node:crypto';
 import type { Context } from 'hono';
 import { getCookie } from 'hono/cookie';
 import type { Person, WeddingAccess, WorkspaceRole } from '../../schema/api/people.ts';
 import { AuthError } from '../auth/auth-error.ts';
 import type { PeopleStore } from '../people/people-store.ts';
 import type { Session, SessionStore } from '../people/session-store.ts';
-import { CSRF_HEADER, SESSION_COOKIE } from './session-middleware.ts';
+import { SESSION_COOKIE, checkCsrf } from './session-middleware.ts';
 
 /**
  * The session the request's cookie names, or null when there is none (or it is no longer valid).
@@ -16,12 +15,7 @@ import { CSRF_HEADER, SESSION_COOKIE } from './session-middleware.ts';
 export async function optionalSession(c: Context, sessions: SessionStore, people: PeopleStore): Promise<{ session: Session; person: Person } | null> {
   const session = await sessions.authenticate(getCookie(c, SESSION_COOKIE));
   if (!session) return null;
-  if (!['GET', 'HEAD', 'OPTIONS'].includes(c.req.method)) {
-    const sent = c.req.header(CSRF_HEADER) ?? '';
-    if (sent.length !== session.csrfToken.length || !crypto.timingSafeEqual(Buffer.from(sent), Buffer.from(session.csrfToken))) {
-      throw new AuthError('csrf_failed', `this request needs the session's ${CSRF_HEADER} header`);
-    }
-  }
+  checkCsrf(c, session);
   const person = await people.getPerson(session.personId);
   return person ? { session, person } : null;
 }

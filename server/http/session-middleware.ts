@@ -25,6 +25,28 @@ export function clearSessionCookie(c: Context, secure: boolean): void {
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
+ * Whether a secret sent by a client equals the expected one, in time that does not depend on where
+ * they differ. Compared as bytes: a sent string of the same length in characters but not in bytes
+ * (any non-ASCII character) is unequal, not an error.
+ */
+export function sameSecret(sent: string, expected: string): boolean {
+  const a = Buffer.from(sent);
+  const b = Buffer.from(expected);
+  return a.length === b.length && crypto.timingSafeEqual(a, b);
+}
+
+/**
+ * A write (any method but GET/HEAD/OPTIONS) made with a session's cookie must carry the session's
+ * CSRF token in X-CSRF-Token. Throws AuthError `csrf_failed` (403) when it does not. Every cookie
+ * route checks it here, so a token sent in another form (other bytes, another length) is refused the
+ * same way everywhere.
+ */
+export function checkCsrf(c: Context, session: Pick<Session, 'csrfToken'>): void {
+  if (SAFE_METHODS.has(c.req.method)) return;
+  if (!sameSecret(c.req.header(CSRF_HEADER) ?? '', session.csrfToken)) throw new AuthError('csrf_failed', `this request needs the session's ${CSRF_HEADER} header`);
+}
+
+/**
  * Requires a signed-in browser session (the session cookie): `c.get('session')` and `c.get('person')`.
  * Writes (any method but GET/HEAD/OPTIONS) must also carry the session's CSRF token in
  * `X-CSRF-Token`: SameSite=Lax already keeps other sites' forms from sending the cookie on a POST,
@@ -35,11 +57,7 @@ export function requireSession(sessions: SessionStore, people: PeopleStore): Mid
   return async (c, next) => {
     const session = await sessions.authenticate(getCookie(c, SESSION_COOKIE));
     if (!session) throw new AuthError('session_missing', 'sign in first (no valid session cookie)');
-    if (!SAFE_METHODS.has(c.req.method)) {
-      const sent = c.req.header(CSRF_HEADER) ?? '';
-      const ok = sent.length === session.csrfToken.length && crypto.timingSafeEqual(Buffer.from(sent), Buffer.from(session.csrfToken));
-      if (!ok) throw new AuthError('csrf_failed', `this request needs the session's ${CSRF_HEADER} header`);
-    }
+    checkCsrf(c, session);
     const person = await people.getPerson(session.personId);
     if (!person) throw new AuthError('session_missing', 'the session belongs to nobody any more; sign in again');
     c.set('session', session);

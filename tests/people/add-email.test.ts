@@ -88,6 +88,10 @@ describe('a person who joined with a name only adds an e-mail address', () => {
     expect((await me(t, ada.cookie)).person.email).toBeNull();
     // A form post without her CSRF token (another site's form, a forged one) changes nothing.
     expect((await confirm(t, ada.cookie, { ...page.form!, csrf: 'forged' })).status).toBe(403);
+    // As long as hers in characters but not in bytes: refused, not an error.
+    expect((await confirm(t, ada.cookie, { ...page.form!, csrf: 'é'.repeat(page.form!.csrf.length) })).status).toBe(403);
+    const wide = await addEmail(t, { ...ada, csrf: 'é'.repeat(ada.csrf.length) }, { email: 'x@home.example' });
+    expect([wide.status, await errorCode(wide)]).toEqual([403, 'csrf_failed']);
     expect((await me(t, ada.cookie)).person.email).toBeNull();
     // She presses the button: the address is hers; no new session.
     const added = await confirm(t, ada.cookie, page.form!);
