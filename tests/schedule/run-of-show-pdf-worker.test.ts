@@ -80,7 +80,9 @@ describe('run-of-show PDFs render off the event loop, bounded', () => {
     expect(edits.length, `cold render ${renderMs.toFixed(0)} ms`).toBeGreaterThanOrEqual(15);
     for (const times of [edits, probes]) {
       expect(percentile(times, 0.9), `${summary(times)}; render ${renderMs.toFixed(0)} ms`).toBeLessThan(renderMs / 10);
-      expect(percentile(times, 0.5), `${summary(times)}; render ${renderMs.toFixed(0)} ms`).toBeLessThan(renderMs / 30);
+      // The median under a fifteenth: on the loop it is about a tenth (10 polls in 4 s); a thirtieth
+      // failed off the loop under load (ci69: p50 77 ms in a 2.0 s render, n=19, on PostgreSQL).
+      expect(percentile(times, 0.5), `${summary(times)}; render ${renderMs.toFixed(0)} ms`).toBeLessThan(renderMs / 15);
     }
   });
 
