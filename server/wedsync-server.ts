@@ -74,6 +74,7 @@ import { createOutboundPolicy, parseOutboundAllow } from './net/outbound-policy.
 import { demoResolver, demoSandboxHost } from './demo/demo-sandboxes.ts';
 import { DemoService } from './demo/demo-service.ts';
 import { demoStatePath, readDemoState } from './demo/demo-state.ts';
+import { watchInstanceClaim } from './storage/postgres/claim-watch.ts';
 
 export const COLLAB_PATH = '/collab';
 const PACKAGE_VERSION = '0.1.0';
@@ -327,16 +328,7 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
     async listen() {
       // Before anything is served: a second process with this INSTANCE_ID would cut the first's weddings off.
       await pg?.opened.instances.claim(pg.instanceId);
-      pg?.opened.instances.onClaim((event) => {
-        const log = logger.child({ component: 'instances', instanceId: pg.instanceId });
-        if (event.kind === 'lost') log.error({ err: event.error }, 'lost the claim on this INSTANCE_ID with its database connection; claiming it again (not ready meanwhile)');
-        else if (event.kind === 'claimed') log.info('claimed this INSTANCE_ID again');
-        else if (event.kind === 'refused') log.warn({ err: event.error }, 'could not claim this INSTANCE_ID again yet; retrying');
-        else {
-          log.fatal({ err: event.error }, 'another process took this INSTANCE_ID while its claim was lost: stopping this instance');
-          void server.close().catch((error: unknown) => log.error({ err: error }, 'error while stopping')).finally(() => stoppedFor(event.error.message));
-        }
-      });
+      if (pg) watchInstanceClaim(pg.opened.instances, logger.child({ instanceId: pg.instanceId }), () => server.close(), stoppedFor);
       // The disk probe watches the SQLite file; on PostgreSQL nothing of the server's is written there.
       if (!pg) health.start();
       await pg?.stores.listen();
