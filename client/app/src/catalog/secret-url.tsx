@@ -1,4 +1,5 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
+import { useFocusOnShow } from '../ui/use-focus-on-show.ts';
 
 interface Props {
   /** Whose URL: the system's name. */
@@ -24,7 +25,7 @@ export function SecretUrlPanel({ system, url, triggers = [], signingSecret, idPr
   const [copied, setCopied] = useState<'address' | 'secret' | 'no' | null>(null);
   const input = useRef<HTMLInputElement>(null);
   // Shown once: the keyboard lands on it, selected, ready to copy.
-  useEffect(() => input.current?.focus(), [url]);
+  useFocusOnShow(input, { key: url });
   const copy = async (what: 'address' | 'secret') => {
     try {
       await navigator.clipboard.writeText(what === 'address' ? url : signingSecret ?? '');

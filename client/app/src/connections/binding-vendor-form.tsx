@@ -1,5 +1,6 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
 import type { WeddingVendors } from './use-wedding-vendors.ts';
+import { useFocusOnShow } from '../ui/use-focus-on-show.ts';
 
 interface SelectProps {
   id: string;
@@ -17,14 +18,8 @@ interface SelectProps {
  */
 export function VendorSelect({ id, label, vendors, value, onChange, autoFocus }: SelectProps) {
   const ref = useRef<HTMLSelectElement>(null);
-  const focused = useRef(false);
   // Focused once it can take focus: a disabled select (the vendors still being read) cannot.
-  useEffect(() => {
-    if (!autoFocus || focused.current || vendors?.state === 'loading') return;
-    focused.current = true;
-    ref.current?.focus();
-    ref.current?.scrollIntoView?.({ block: 'center' });
-  }, [autoFocus, vendors?.state]);
+  useFocusOnShow(ref, { ready: autoFocus === true && vendors?.state !== 'loading', scroll: true });
   const list = vendors?.state === 'ready' ? vendors.vendors : [];
   const hintId = `${id}-hint`;
   return (

@@ -1,7 +1,8 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
 import { deviceTimeZone } from '../timeline/zoned-time.ts';
 import { zonedDateTimeLabel } from '../ui/labels.ts';
 import type { ConnectionSummary } from './connections-api.ts';
+import { useFocusOnShow } from '../ui/use-focus-on-show.ts';
 
 /** How long the previous secret keeps working, as offered (s); 0 for a secret that leaked. */
 const OVERLAPS = [
@@ -66,7 +67,7 @@ export function SigningSecretPanel({ rotated, onDismiss }: { rotated: RotatedSig
   const [copied, setCopied] = useState<'yes' | 'no' | null>(null);
   const input = useRef<HTMLInputElement>(null);
   // Shown once: the keyboard lands on it, selected, ready to copy.
-  useEffect(() => input.current?.focus(), [rotated.webhookSecret]);
+  useFocusOnShow(input, { key: rotated.webhookSecret });
   const copy = async () => {
     try {
       await navigator.clipboard.writeText(rotated.webhookSecret);

@@ -1,7 +1,8 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
 import { CONTACT_ROLES, SchemaError, type Contact, type ContactInput, type Vendor } from '../../../sdk/index.ts';
 import { channelLabel } from '../messages/message-labels.ts';
 import { humanize, newId } from '../ui/labels.ts';
+import { useFocusOnShow } from '../ui/use-focus-on-show.ts';
 
 /** Channels a contact may prefer, in the order the compose form offers them (in-app always reaches them). */
 const CONTACT_CHANNELS: readonly Contact['preferredChannels'][number][] = ['email', 'sms', 'whatsapp', 'slack', 'teams'];
@@ -36,7 +37,7 @@ export function ContactForm({ contact, vendors, vendorId: initialVendor = '', on
   const [channels, setChannels] = useState<Contact['preferredChannels']>(contact?.preferredChannels ?? []);
   const [error, setError] = useState<string | null>(null);
 
-  useEffect(() => { first.current?.focus(); }, []);
+  useFocusOnShow(first);
 
   const submit = (e: Event) => {
     e.preventDefault();

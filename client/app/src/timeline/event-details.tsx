@@ -1,8 +1,9 @@
-import { useEffect, useRef } from 'preact/hooks';
+import { useRef } from 'preact/hooks';
 import type { TimelineEvent, Vendor, WeddingDoc } from '../../../sdk/index.ts';
 import { humanize } from '../ui/labels.ts';
 import type { WeddingDay } from './event-times.ts';
 import { clockLabel, dateInZone, shortDate } from './zoned-time.ts';
+import { useFocusOnShow } from '../ui/use-focus-on-show.ts';
 
 interface Props {
   doc: WeddingDoc;
@@ -20,7 +21,7 @@ interface Props {
 export function EventDetails({ event, day, vendors, onClose }: Props) {
   const ref = useRef<HTMLDivElement>(null);
   const headingId = `ev-${event.id}-heading`;
-  useEffect(() => { ref.current?.focus(); }, []);
+  useFocusOnShow(ref);
   const when = (iso: string) => {
     const date = dateInZone(iso, day.timeZone);
     return `${date !== day.date ? `${shortDate(date)} ` : ''}${clockLabel(iso, day.timeZone)}`;

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
 import {
   EVENT_CATEGORIES, SchemaError, type TimelineEvent, type TimelineEventPatch, type TxOrigin, type Vendor, type WeddingDoc,
 } from '../../../sdk/index.ts';
@@ -7,6 +7,7 @@ import { DateTimeField, type FieldProblem } from '../ui/time-field.tsx';
 import { checkEventTimes, type WeddingDay } from './event-times.ts';
 import { NotesEditor } from './notes-editor.tsx';
 import { localInputToIso, toLocalInput } from './zoned-time.ts';
+import { useFocusOnShow } from '../ui/use-focus-on-show.ts';
 
 type Field = 'title' | 'start' | 'end' | 'location' | 'category' | 'vendorIds' | 'notes' | 'outdoor';
 interface Issue { field: Field | null; message: string; lead?: string }
@@ -69,7 +70,7 @@ export function EventForm(props: EventFormProps) {
   const values: FormValues = { ...base, ...draft };
   const prefix = `ev-${id}`;
 
-  useEffect(() => { titleRef.current?.focus(); }, []);
+  useFocusOnShow(titleRef);
 
   const set = <K extends keyof FormValues>(field: K, value: FormValues[K]) => setDraft((d) => ({ ...d, [field]: value }));
   const issueFor = (field: Field) => issues.find((i) => i.field === field);

@@ -5,6 +5,7 @@ import { humanize } from '../ui/labels.ts';
 import { channelLabel } from '../messages/message-labels.ts';
 import { useAnnounce } from '../ui/use-announcer.ts';
 import { duplicateRefusal } from './duplicates.ts';
+import { useFocusOnShow } from '../ui/use-focus-on-show.ts';
 
 interface Props {
   doc: WeddingDoc;
@@ -39,7 +40,7 @@ export function VendorEditor({ doc, vendor, vendors, origin, perform, onClose, o
   const [other, setOther] = useState<Vendor | null>(null);
   const id = vendor.id;
 
-  useEffect(() => { first.current?.focus(); }, []);
+  useFocusOnShow(first);
   // The refusal names the other vendor and offers the merge into it: both are wrong once it is gone.
   const otherGone = other !== null && !vendors.some((v) => v.id === other.id);
   useEffect(() => { if (otherGone) { setError(null); setOther(null); } }, [otherGone]);
