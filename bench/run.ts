@@ -16,6 +16,7 @@ const benches: Record<string, () => Promise<{ default: (args: string[]) => Promi
   'compaction-trim': () => import('./compaction-trim.ts'),
   'demo-start': () => import('./demo-start.ts'),
   cluster: () => import('./cluster.ts'),
+  'pdf-render': () => import('./pdf-render.ts'),
 };
 
 const [name, ...args] = process.argv.slice(2);

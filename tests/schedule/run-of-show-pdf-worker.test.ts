@@ -71,18 +71,16 @@ describe('run-of-show PDFs render off the event loop, bounded', () => {
     const res = await pdf;
     expect(res.status).toBe(200);
     expect(new Uint8Array(await res.arrayBuffer()).subarray(0, 5)).toEqual(new TextEncoder().encode('%PDF-'));
-    // Relative to the render, not in milliseconds: this shared 2-core machine stretches both alike
-    // (single polls take 100-400 ms now and then under other suites' load). Rendering on the event
-    // loop instead (measured): 10 polls in a 4 s cold render, the longest 1.65 s (0.41 of it), as a
-    // poll waits for whole chunks of the render; off the loop a poll waits only for its core. The
-    // 90th percentile, not the longest: off the loop one poll in 155 once waited 1.1 s (0.36 of a
-    // 3.1 s render) in a CI run under load; on the loop most polls wait for chunks of the render.
-    expect(edits.length, `cold render ${renderMs.toFixed(0)} ms`).toBeGreaterThanOrEqual(15);
+    // What a render costs other weddings is measured by `npm run bench -- pdf-render` (probe lateness
+    // p50/p99 against idle, and the longest stall as a share of the render, on a worker and on the
+    // loop; docs/performance.md). Here only what could not happen on the event loop, with wide
+    // margins for this shared machine: the render runs on its own thread there, so edits and probes
+    // go on all through it (on the loop the cold render held it for 0.998 of its time, one probe in
+    // all); no poll waits for a fifth of the render (one in 155 once waited 0.36 of it under a CI
+    // run's load, so not the longest).
+    expect(edits.length, `cold render ${renderMs.toFixed(0)} ms`).toBeGreaterThanOrEqual(5);
     for (const times of [edits, probes]) {
-      expect(percentile(times, 0.9), `${summary(times)}; render ${renderMs.toFixed(0)} ms`).toBeLessThan(renderMs / 10);
-      // The median under a fifteenth: on the loop it is about a tenth (10 polls in 4 s); a thirtieth
-      // failed off the loop under load (ci69: p50 77 ms in a 2.0 s render, n=19, on PostgreSQL).
-      expect(percentile(times, 0.5), `${summary(times)}; render ${renderMs.toFixed(0)} ms`).toBeLessThan(renderMs / 15);
+      expect(percentile(times, 0.9), `${summary(times)}; render ${renderMs.toFixed(0)} ms`).toBeLessThan(renderMs / 5);
     }
   });
 
