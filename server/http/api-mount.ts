@@ -125,7 +125,7 @@ export function mountApi(a: Hono<AppEnv>, deps: ApiMountDeps): { signIn: ReturnT
     }
   };
   a.route('/api', accountRoutes({ tokens, people, sessions, accessTokenTtlS: config.ACCESS_TOKEN_TTL_S, peek: peekMeta }));
-  const signIn = mountSignIn(a, { config, budgets: deps.budgets, links: deps.stores.emailLinks, people, sessions, keys: deps.apiKeys, hocuspocus: collab.hocuspocus, logger, metrics, publicUrl, oidcProviders: () => oidcProviderList(config) });
+  const signIn = mountSignIn(a, { config, budgets: deps.budgets, links: deps.stores.emailLinks, people, sessions, passkeys: deps.stores.passkeys, keys: deps.apiKeys, hocuspocus: collab.hocuspocus, logger, metrics, publicUrl, oidcProviders: () => oidcProviderList(config) });
   const peopleDeps = { people, sessions, open: collab.hocuspocus.documents, store: deps.stored, mail: deps.mail ?? signIn.smtp ?? consoleMailSender(logger.child({ component: 'mail' })), publicUrl, logger };
   // Before weddingRoutes: the session form of POST /api/weddings hands bearer requests on to it.
   a.route('/api', workspaceRoutes({ ...peopleDeps, withDocument: (id, fn) => collab.withDocument(id, fn), weddingHealth: (id, vendorId) => bridge.weddingHealth(id, vendorId) }));

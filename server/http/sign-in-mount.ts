@@ -8,6 +8,7 @@ import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 import type { EmailLinkStore } from '../people/email-link-store.ts';
 import type { PeopleStore } from '../people/people-store.ts';
+import type { PasskeyStore } from '../people/passkey-store.ts';
 import type { SessionStore } from '../people/session-store.ts';
 import { apiKeyRoutes } from './api-key-routes.ts';
 import { createAttemptLimiter } from './attempt-limits.ts';
@@ -15,6 +16,7 @@ import type { BudgetStore } from './budget-limiter.ts';
 import type { AppEnv } from './auth-middleware.ts';
 import { emailAddressRoutes } from './email-address-routes.ts';
 import { sessionRoutes } from './session-routes.ts';
+import { signInReplacingRoutes } from './sign-in-replacing.ts';
 import { signInRoutes } from './sign-in-routes.ts';
 
 export interface SignInMountDeps {
@@ -23,6 +25,8 @@ export interface SignInMountDeps {
   links: EmailLinkStore;
   people: PeopleStore;
   sessions: SessionStore;
+  /** Read to tell whether a sign-in would replace a session with no way back in. */
+  passkeys: Pick<PasskeyStore, 'listFor'>;
   keys: ApiKeyStore;
   hocuspocus: Hocuspocus;
   logger: Logger;
@@ -56,7 +60,8 @@ export function mountSignIn(app: Hono<AppEnv>, deps: SignInMountDeps): { close()
     callbacksPerIp: createAttemptLimiter('signin_callback', { points: config.SIGNIN_CALLBACKS_PER_IP_PER_HOUR, durationS: hour }, metrics, budgets),
   };
   const links = deps.links;
-  app.route('/api', signInRoutes({ people: deps.people, sessions: deps.sessions, links, mailer, logger: log, publicUrl, secureCookie, limits, oidcProviders: deps.oidcProviders }));
+  app.route('/api', signInRoutes({ people: deps.people, sessions: deps.sessions, passkeys: deps.passkeys, links, mailer, logger: log, publicUrl, secureCookie, limits, oidcProviders: deps.oidcProviders }));
+  app.route('/api', signInReplacingRoutes({ people: deps.people, sessions: deps.sessions, passkeys: deps.passkeys, links, secureCookie, limits }));
   app.route('/api', sessionRoutes({ people: deps.people, sessions: deps.sessions, secureCookie }));
   app.route('/api', emailAddressRoutes({ people: deps.people, sessions: deps.sessions, links, mailer, logger: log, publicUrl, limits }));
   app.route('/api/workspaces', apiKeyRoutes({ people: deps.people, sessions: deps.sessions, keys: deps.keys }));

@@ -3,15 +3,17 @@ import { EmailLinkBody } from '../../schema/api/sign-in.ts';
 import type { SignInMailer } from '../comms/sign-in-mail.ts';
 import type { Logger } from '../logger.ts';
 import type { EmailLinkStore } from '../people/email-link-store.ts';
-import { PeopleConflictError, type PeopleStore } from '../people/people-store.ts';
+import type { PeopleStore } from '../people/people-store.ts';
+import { personForEmail } from '../people/person-for-email.ts';
 import type { SessionStore } from '../people/session-store.ts';
-import type { Person } from '../../schema/api/people.ts';
 import type { AttemptLimiter } from './attempt-limits.ts';
 import { clientAddress } from './client-address.ts';
 import type { AppEnv } from './auth-middleware.ts';
 import { readJson } from './body.ts';
 import { setSessionCookie } from './session-middleware.ts';
 import { additionPage } from './email-address-routes.ts';
+import { replacingPage, strandedBySignIn } from './sign-in-replacing.ts';
+import type { PasskeyStore } from '../people/passkey-store.ts';
 
 export interface SignInDeps {
   people: PeopleStore;
@@ -24,24 +26,10 @@ export interface SignInDeps {
   /** Whether the session cookie is `Secure` (the public URL is https). */
   secureCookie: () => boolean;
   limits: { linksPerIp: AttemptLimiter; linksPerAddress: AttemptLimiter; callbacksPerIp: AttemptLimiter };
+  /** Whether the person a sign-in would replace has a passkey to get back in with. */
+  passkeys: Pick<PasskeyStore, 'listFor'>;
   /** OpenID Connect providers offered on the sign-in page (filled by the OIDC routes). @default none */
   oidcProviders?: () => Array<{ id: string; name: string }>;
-}
-
-/** The person an e-mail address signs in as, created on first use with the part before "@" as their name. */
-export async function personForEmail(people: PeopleStore, email: string): Promise<Person> {
-  const found = await people.findPersonByEmail(email);
-  if (found) return found;
-  try {
-    return await people.createPerson({ email, name: email.split('@')[0]! });
-  } catch (error) {
-    // Two links for a new address opened at once: the other created the person.
-    if (error instanceof PeopleConflictError) {
-      const person = await people.findPersonByEmail(email);
-      if (person) return person;
-    }
-    throw error;
-  }
 }
 
 /**
@@ -54,7 +42,9 @@ export async function personForEmail(people: PeopleStore, email: string): Promis
  *   redirects (302) to its app path; a link that is unknown, used or expired redirects to
  *   `/?signin_error=link_invalid|link_used|link_expired`. Links work once, for 15 minutes. A link
  *   of POST /api/me/email instead shows a page asking to add its address (email-address-routes.ts)
- *   and opens no session.
+ *   and opens no session. A link opened in a browser signed in as someone who would have no way back
+ *   in (no e-mail address, no passkey) shows a page asking first, uses nothing up, and signs in only
+ *   by its form (sign-in-replacing.ts).
  */
 export function signInRoutes(deps: SignInDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
@@ -88,8 +78,13 @@ export function signInRoutes(deps: SignInDeps): Hono<AppEnv> {
     const token = c.req.query('token');
     // A link from POST /api/me/email adds an address: it shows what it would add and asks, on a page
     // of its own (email-address-routes.ts); it never signs anyone in.
-    const addition = await deps.links.addition(token);
-    if (addition) return additionPage(c, deps, addition, token!);
+    const peek = await deps.links.peek(token);
+    if (peek?.personId) return additionPage(c, deps, { personId: peek.personId, email: peek.email, refusal: peek.refusal }, token!);
+    // A browser signed in as someone with no other way back in (a name only) is asked first.
+    if (peek && !peek.refusal) {
+      const stranded = await strandedBySignIn(c, deps);
+      if (stranded) return replacingPage(c, stranded, peek.email, token!);
+    }
     const redeemed = await deps.links.redeem(token);
     if (!redeemed.ok) return c.redirect(`/?signin_error=${redeemed.code}`, 302);
     // Issued as an addition and redeemed as a sign-in would sign in as the address: never.

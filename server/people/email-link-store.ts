@@ -11,6 +11,9 @@ export type EmailLinkError = (typeof EMAIL_LINK_ERRORS)[number];
 /** A link adding `email` to person `personId`, and why it cannot be used now (null when it can). */
 export interface EmailLinkAddition { personId: string; email: string; refusal: EmailLinkError | null }
 
+/** Any link read without using it up: its address, the person it adds the address to (null for a sign-in link), and why it cannot be used now (null when it can). */
+export interface EmailLinkPeek { email: string; personId: string | null; refusal: EmailLinkError | null }
+
 /** A redeemed link: its address, where to land, and the person it adds the address to (null for a sign-in link). */
 export type EmailLinkRedemption = { ok: true; email: string; redirect: string; personId: string | null } | { ok: false; code: EmailLinkError };
 
@@ -32,6 +35,11 @@ export interface EmailLinkStore {
    * is not a link this store issued.
    */
   addition(token: string | undefined | null): Promise<EmailLinkAddition | null>;
+  /**
+   * Any link this store issued, read without using it up (the sign-in callback asks before a link
+   * would replace a session that has no way back in); null for a token that is not one.
+   */
+  peek(token: string | undefined | null): Promise<EmailLinkPeek | null>;
   /** Marks the link used and returns its address and redirect, or why it cannot be used. */
   redeem(token: string | undefined | null): Promise<EmailLinkRedemption>;
   /** Deletes links that expired more than a day ago; returns how many. */
@@ -66,11 +74,15 @@ export function linkRefusal(row: StoredLink | undefined, secret: string, at: num
   return null;
 }
 
-/** The addition a stored link makes, or null when it is a sign-in link or its secret is wrong. */
-export function additionOf(row: StoredLink, personId: string | null, secret: string, at: number): EmailLinkAddition | null {
+/** What a stored link is, or null when its secret is wrong. */
+export function peekOf(row: StoredLink, personId: string | null, secret: string, at: number): EmailLinkPeek | null {
   const refusal = linkRefusal(row, secret, at);
-  if (!personId || refusal === 'link_invalid') return null;
-  return { personId, email: row.email, refusal };
+  return refusal === 'link_invalid' ? null : { email: row.email, personId, refusal };
+}
+
+/** The addition a link makes, or null when it is a sign-in link (or not a link). */
+export function additionOf(peek: EmailLinkPeek | null): EmailLinkAddition | null {
+  return peek?.personId ? { personId: peek.personId, email: peek.email, refusal: peek.refusal } : null;
 }
 
 /** Links that expired more than this long ago are pruned, ms: one day. */
@@ -90,10 +102,14 @@ export class SqliteEmailLinkStore implements EmailLinkStore {
   }
 
   async addition(token: string | undefined | null): Promise<EmailLinkAddition | null> {
+    return additionOf(await this.peek(token));
+  }
+
+  async peek(token: string | undefined | null): Promise<EmailLinkPeek | null> {
     const parts = linkTokenParts(token);
     const row = parts && this.db.prepare('SELECT email, secret_hash, redirect, expires_at, used_at, person_id FROM email_link_tokens WHERE id = ?').get(parts.id) as
       { email: string; secret_hash: Buffer; redirect: string; expires_at: number; used_at: number | null; person_id: string | null } | undefined;
-    return parts && row ? additionOf({ email: row.email, secretHash: row.secret_hash, redirect: row.redirect, expiresAt: row.expires_at, usedAt: row.used_at }, row.person_id, parts.secret, this.now()) : null;
+    return parts && row ? peekOf({ email: row.email, secretHash: row.secret_hash, redirect: row.redirect, expiresAt: row.expires_at, usedAt: row.used_at }, row.person_id, parts.secret, this.now()) : null;
   }
 
   async redeem(token: string | undefined | null): Promise<EmailLinkRedemption> {

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import {
-  EMAIL_LINK_KEEP_MS, EMAIL_LINK_TTL_MS, additionOf, linkRefusal, linkSecretHash, linkTokenParts, newLinkToken,
-  type EmailLinkAddition, type EmailLinkRedemption, type EmailLinkRequest, type EmailLinkStore,
+  EMAIL_LINK_KEEP_MS, EMAIL_LINK_TTL_MS, additionOf, linkRefusal, linkSecretHash, linkTokenParts, newLinkToken, peekOf,
+  type EmailLinkAddition, type EmailLinkPeek, type EmailLinkRedemption, type EmailLinkRequest, type EmailLinkStore,
 } from './email-link-store.ts';
 
 /**
@@ -24,12 +24,16 @@ export class PostgresEmailLinkStore implements EmailLinkStore {
   }
 
   async addition(token: string | undefined | null): Promise<EmailLinkAddition | null> {
+    return additionOf(await this.peek(token));
+  }
+
+  async peek(token: string | undefined | null): Promise<EmailLinkPeek | null> {
     const parts = linkTokenParts(token);
     if (!parts) return null;
     const { rows: [row] } = await this.pool.query<{ email: string; secret_hash: Buffer; redirect: string; expires_at: number; used_at: number | null; person_id: string | null }>(
       `SELECT email, secret_hash, redirect, expires_at::double precision AS expires_at, used_at::double precision AS used_at, person_id
        FROM email_link_tokens WHERE id = $1`, [parts.id]);
-    return row ? additionOf({ email: row.email, secretHash: row.secret_hash, redirect: row.redirect, expiresAt: row.expires_at, usedAt: row.used_at }, row.person_id, parts.secret, this.now()) : null;
+    return row ? peekOf({ email: row.email, secretHash: row.secret_hash, redirect: row.redirect, expiresAt: row.expires_at, usedAt: row.used_at }, row.person_id, parts.secret, this.now()) : null;
   }
 
   async redeem(token: string | undefined | null): Promise<EmailLinkRedemption> {
