@@ -6,7 +6,7 @@ import type { MessageWriter } from './message-writer.ts';
 import type { ComposedNotification, NotificationRecords } from './notification-store.ts';
 import { dedupeByAddress, findPerson, isBooked, type Person } from './recipients.ts';
 import { clipWithEllipsis } from '../../schema/document/text.ts';
-import { ensurePeopleContacts, removedContactsContext, type WeddingPerson } from './wedding-people.ts';
+import { ensurePeopleContacts, removedContactsContext, type RemovedPerson, type WeddingPerson } from './wedding-people.ts';
 
 /** One change worth telling people about, composed from the document as it stands when its batch is due. */
 export interface NotificationItem {
@@ -116,9 +116,7 @@ export class Notifier {
       const w = new WeddingDoc(doc);
       const now = this.ctx.clock();
       const { removed } = roles.length ? ensurePeopleContacts(onWedding(), w, roles, systemOrigin(ORIGIN_REASONS.notify)) : { removed: [] };
-      const drafts = this.compose(w, batch.payload.items, `notify-${batch.id}`);
-      // People a planner removed stay out and are named, as for any message to their role.
-      if (removed.length) for (const draft of drafts) Object.assign(draft.context, removedContactsContext(removed));
+      const drafts = this.compose(w, batch.payload.items, `notify-${batch.id}`, removed);
       for (const draft of drafts) {
         if (mode === 'ask') writes.addPending(weddingId, draft, now);
         else if (!w.getMessage(draft.id)) this.write(w, weddingId, draft, draft.recipientIds.map((id) => findPerson(w, id)).filter((p): p is Person => p !== null), { notify: 'automatic' });
@@ -131,12 +129,17 @@ export class Notifier {
   /**
    * The messages of a batch: each item composed, its recipients narrowed to booked people, people
    * who share an address merged, and one message for each set of people who get the same items.
+   * People a planner removed (`removed`, from ensurePeopleContacts) stay out and are named
+   * (`removedContacts`) on each message holding an item of a kind addressed to their role, as for
+   * any message to their role; not on the others' (a vendor's cascade never addressed them).
    */
-  compose(w: WeddingDoc, items: readonly BatchItem[], idPrefix: string): ComposedNotification[] {
+  compose(w: WeddingDoc, items: readonly BatchItem[], idPrefix: string, removed: readonly RemovedPerson[] = []): ComposedNotification[] {
     const composed: NotificationItem[] = [];
+    const rolesOf: (readonly WeddingPerson['role'][])[] = [];
     for (const item of items) {
-      const c = this.kinds.get(item.kind)?.compose(w, item.payload);
-      if (c) composed.push(c);
+      const kind = this.kinds.get(item.kind);
+      const c = kind?.compose(w, item.payload);
+      if (c) { composed.push(c); rolesOf.push(kind?.people ?? []); }
     }
     const pairs = composed.flatMap((c, index) => c.recipients.filter((p) => isBooked(w, p)).map((person) => ({ person, index })));
     const { people, merged } = dedupeByAddress(pairs.map((x) => x.person));
@@ -159,6 +162,8 @@ export class Notifier {
       // Say who was left out as a duplicate, as the message writer does.
       const dropped = [...merged].filter(([, into]) => g.people.some((p) => p.id === into));
       if (dropped.length) draft.context.mergedRecipients = clip(dropped.map(([from, into]) => `${from}>${into}`).join(','), CONTEXT_MAX);
+      const roles = new Set(g.indexes.flatMap((i) => rolesOf[i]!));
+      Object.assign(draft.context, removedContactsContext(removed.filter((r) => roles.has(r.role))));
       return draft;
     });
   }

@@ -273,6 +273,46 @@ describe('automatic messages go to the people who asked for them, and only those
     expect(sb.smtp.to('photo@example.com')).toEqual([]);
   });
 
+  it('people a planner removed are named on the message to their role, not on a vendor’s cascade in the same batch', async () => {
+    let now = START;
+    const t = await startTestServer({ now: () => now, env: { NOTIFY_QUIET_MINUTES: '10', NOTIFY_MAX_DELAY_MINUTES: '30' } });
+    const pat = await signedIn(t, 'pat@studio.example', 'Pat Planner');
+    const ana = await signedIn(t, 'ana@home.example', 'Ana');
+    await workspaceWith(t, pat, 'Pat Studio', ['w7']);
+    await t.server.people.addParticipant({ weddingId: 'w7', role: 'couple', personId: ana.person.id, createdBy: pat.person.id });
+    const planner = await pat.accessToken('w7');
+    const sb = await startCommsSandboxes();
+    await seedWedding(t, planner, 'w7', { meta: { title: 'Ana & Ben', timezone: 'Europe/London', date: '2027-06-12', status: 'planning' }, vendors: [email('photo', 'booked')] });
+    await connectMessaging(t, planner, 'w7', sb);
+    await setNotificationMode(t, planner, 'w7', 'automatic');
+    const client = await t.connect('w7', planner);
+    await client.whenSynced();
+    // Ana is a contact once, then the planner removes her: messages to the couple leave her out.
+    client.doc.upsertContact({ id: ana.person.id, name: 'Ana', role: 'couple', email: 'ana@home.example', preferredChannels: ['email'] });
+    client.doc.deleteContact(ana.person.id);
+    client.doc.upsertEvent({ ...ceremony(14), vendorIds: ['photo'] });
+    await client.whenAcknowledged();
+    // One batch: the ceremony moves (the photographer's news) and a payment arrives (the couple's and the planners').
+    client.doc.upsertEvent({ id: 'ceremony', start: ceremony(15).start, end: ceremony(15).end });
+    await client.whenAcknowledged();
+    expect((await postJson(t, '/api/weddings/w7/payments/plan', planner, { vendorId: 'photo', currency: 'GBP', total: 100_000, milestones: [{ milestone: 'deposit', weight: 1, due: '2027-05-01' }] })).status).toBe(201);
+    expect((await postJson(t, '/api/weddings/w7/payments/photo-deposit/transactions', planner, { type: 'payment', amount: 40_000, currency: 'GBP' })).status).toBe(200);
+    now += 10 * MINUTE;
+    await t.server.comms.tick();
+    await t.server.comms.tick();
+    const log = await waitFor(async () => {
+      const l = await t.server.bridge.withDocument('w7', (doc) => new WeddingDoc(doc).listMessages());
+      return l.length >= 2 ? l : null;
+    }, 'both messages of the batch');
+    const toPhoto = log.find((m) => m.recipientIds.includes('photo'))!;
+    const toPlanners = log.find((m) => m.recipientIds.includes(pat.person.id))!;
+    expect(toPhoto.recipientIds).toEqual(['photo']);
+    expect(toPhoto.context.removedContacts).toBeUndefined();
+    expect(toPlanners.subject).toMatch(/^Payment received/);
+    expect(toPlanners.recipientIds).not.toContain(ana.person.id);
+    expect(toPlanners.context.removedContacts).toBe(ana.person.id);
+  });
+
   it('a vendor cancelled after a message was composed is left out when the planner sends it', async () => {
     const s = await setup('w4', [email('photo', 'booked'), email('dj', 'booked', 'dj')]);
     await s.edit((w) => w.upsertEvent({ ...ceremony(14), vendorIds: ['photo', 'dj'] }));
