@@ -5,6 +5,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createCredentialCipher } from '../../server/bridge/credential-cipher.ts';
 import { PostgresIntegrationStore } from '../../server/bridge/postgres-integration-store.ts';
 import { PostgresOAuthFlowStore } from '../../server/connections/postgres-oauth-flow-store.ts';
+import pg from 'pg';
+import { CollabInstances } from '../../server/storage/postgres/collab-instances.ts';
 import { applyPostgresMigrations } from '../../server/storage/postgres/migrations.ts';
 import { openPostgresKeyEncryptionKey, postgresServerKey } from '../../server/storage/postgres/server-keys.ts';
 import { CLI } from '../helpers/child-server.ts';
@@ -16,6 +18,8 @@ import { tempDir } from '../helpers/test-server.ts';
 // refusing while an instance runs or when the current key is wrong, and changing nothing then.
 
 const run = promisify(execFile);
+/** Instance ids whose claims' advisory lock keys fall on both signs of the 64-bit key (checked below). */
+const INSTANCE_IDS = ['idle-inst', 'inst-b', 'inst-c', 'inst-d', 'inst-e', 'inst-f'];
 async function wedsync(args: string[], env: Record<string, string>) {
   return run(process.execPath, [CLI, ...args], { env: { ...process.env, DATA_DIR: tempDir('keys-pg-'), CREDENTIALS_KEY: '', CREDENTIALS_KEY_NEW: '', ...env } })
     .then((r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }))
@@ -80,6 +84,24 @@ describe('wedsync keys rotate on PostgreSQL', () => {
     expect(busy.stderr).toMatch(/^wedsync: instance inst-1 is running .*nothing was changed\n$/);
     expect(await sealedNow()).toEqual(before);
     await admin.query("DELETE FROM document_leases WHERE name = 'wedding:w1'");
+
+    // An instance that serves no wedding (no lease) but runs: it holds its INSTANCE_ID claim. Refused;
+    // once it stopped (its claim ends with its connection, as at kill -9), its stale row is no bar.
+    // Ids whose hashes fall on both signs of the advisory lock's 64-bit key.
+    const signs = (await admin.query<{ negative: boolean }>("SELECT hashtextextended('wedsync-instance:' || id, 0) < 0 AS negative FROM unnest($1::text[]) AS id", [INSTANCE_IDS])).rows.map((r) => r.negative);
+    expect(new Set(signs)).toEqual(new Set([true, false]));
+    for (const id of INSTANCE_IDS) {
+      const pool = new pg.Pool({ connectionString: url, max: 2 });
+      const instances = new CollabInstances(pool);
+      await instances.register(id, `http://127.0.0.1:1/${id}`);
+      const idle = await wedsync(['keys', 'rotate'], { DATABASE_URL: url, CREDENTIALS_KEY: a!, CREDENTIALS_KEY_NEW: b! });
+      expect(idle.code, id).toBe(1);
+      expect(idle.stderr).toBe(`wedsync: instance ${id} is running (it holds its INSTANCE_ID): stop every instance first; nothing was changed\n`);
+      expect(await sealedNow()).toEqual(before);
+      instances.close();
+      await pool.end();
+    }
+    expect((await admin.query('SELECT count(*)::int AS n FROM collab_instances')).rows[0]).toEqual({ n: INSTANCE_IDS.length });
 
     const rotated = await wedsync(['keys', 'rotate'], { DATABASE_URL: url, CREDENTIALS_KEY: a!, CREDENTIALS_KEY_NEW: b! });
     expect(rotated).toMatchObject({ code: 0, stderr: '' });

@@ -8,22 +8,40 @@ import { inTransaction } from './pool.ts';
 const SEALED_TABLES = 'connections, integrations, oauth_flows, server_keys';
 
 /**
+ * A registered instance whose process runs: it holds the session advisory lock claiming its
+ * INSTANCE_ID (collab-instances.ts `claim`, key hashtextextended('wedsync-instance:<id>', 0)) from
+ * start to stop, whether it serves a wedding or not, and the database drops it with the process. A
+ * bigint advisory lock shows in pg_locks as classid (high half) and objid (low half), objsubid 1.
+ */
+const RUNNING_INSTANCE = `SELECT i.id FROM collab_instances i
+  WHERE EXISTS (SELECT 1 FROM pg_locks l
+    WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
+      AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+      AND ((l.classid::bigint << 32) | l.objid::bigint) = hashtextextended('wedsync-instance:' || i.id, 0))
+  ORDER BY i.id LIMIT 1`;
+
+/**
  * Re-encrypts everything sealed with the key-encryption key under `to` on PostgreSQL: the same
  * values as on SQLite (key-rotation.ts resealRows), in one transaction that locks the sealed tables
  * against every other session (ACCESS EXCLUSIVE), so either all of it is under the new key or
  * nothing changed. Every instance must be stopped first (they hold the old key in memory). As a
- * guard (not a proof: an instance serving no document holds no lease), an unexpired document lease
- * means one is running, and the rotation is refused; it is checked before the tables are locked
+ * guard, an instance holding its INSTANCE_ID claim (every running instance, from before it serves
+ * until it stops), or an unexpired document lease (an instance frozen or cut off from the
+ * database may hold one still), means one is running, and the rotation is refused; it is checked before the tables are locked
  * (so a running instance's sessions are not queued behind the lock) and again after. The lock is
  * waited for 5 s at most. The old ciphertexts stay in dead row versions until VACUUM reclaims them
  * (docs/operations.md, "Rotating the key").
  *
  * @throws KeyError naming the first value `from` does not open (nothing changed);
- *   WedSyncError `storage_unavailable` (503) while an instance holds a document lease, or when the
+ *   WedSyncError `storage_unavailable` (503) while an instance holds its INSTANCE_ID or a document lease, or when the
  *   tables stay locked by other sessions for 5 s
  */
 export async function rotatePostgresKeyEncryptionKey(pool: pg.Pool, from: CredentialCipher, to: CredentialCipher): Promise<RotationReport> {
   const refuseWhileRunning = async (client: pg.ClientBase | pg.Pool) => {
+    const claimed = await client.query<{ id: string }>(RUNNING_INSTANCE);
+    if (claimed.rows[0]) {
+      throw new WedSyncError('storage_unavailable', `instance ${claimed.rows[0].id} is running (it holds its INSTANCE_ID): stop every instance first; nothing was changed`);
+    }
     const live = await client.query<{ owner: string | null }>('SELECT owner FROM document_leases WHERE expires_at > clock_timestamp() AND owner IS NOT NULL LIMIT 1');
     if (live.rows[0]) {
       throw new WedSyncError('storage_unavailable', `instance ${live.rows[0].owner} is running (it holds a document lease): stop every instance first; nothing was changed`);
