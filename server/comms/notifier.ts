@@ -130,8 +130,9 @@ export class Notifier {
    * The messages of a batch: each item composed, its recipients narrowed to booked people, people
    * who share an address merged, and one message for each set of people who get the same items.
    * People a planner removed (`removed`, from ensurePeopleContacts) stay out and are named
-   * (`removedContacts`) on each message holding an item of a kind addressed to their role, as for
-   * any message to their role; not on the others' (a vendor's cascade never addressed them).
+   * (`removedContacts`) on each message to their role's people (it holds an item of a kind addressed
+   * to their role, and goes to contacts with one of its roles), as for any message to their role;
+   * not on a vendor's (its cascade, or the payment notice a vendor paid in full also gets).
    */
   compose(w: WeddingDoc, items: readonly BatchItem[], idPrefix: string, removed: readonly RemovedPerson[] = []): ComposedNotification[] {
     const composed: NotificationItem[] = [];
@@ -162,8 +163,12 @@ export class Notifier {
       // Say who was left out as a duplicate, as the message writer does.
       const dropped = [...merged].filter(([, into]) => g.people.some((p) => p.id === into));
       if (dropped.length) draft.context.mergedRecipients = clip(dropped.map(([from, into]) => `${from}>${into}`).join(','), CONTEXT_MAX);
-      const roles = new Set(g.indexes.flatMap((i) => rolesOf[i]!));
-      Object.assign(draft.context, removedContactsContext(removed.filter((r) => roles.has(r.role))));
+      // The message to those roles: one holding their item, going to contacts of those roles (a
+      // vendor paid in full gets the payment notice too, in a message of its own).
+      const roles = new Set<string>(g.indexes.flatMap((i) => rolesOf[i]!));
+      if (g.people.some((p) => p.kind === 'contact' && roles.has(p.role))) {
+        Object.assign(draft.context, removedContactsContext(removed.filter((r) => roles.has(r.role))));
+      }
       return draft;
     });
   }

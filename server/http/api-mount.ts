@@ -131,7 +131,7 @@ export function mountApi(a: Hono<AppEnv>, deps: ApiMountDeps): { signIn: ReturnT
   a.route('/api', workspaceRoutes({ ...peopleDeps, withDocument: (id, fn) => collab.withDocument(id, fn), weddingHealth: (id, vendorId) => bridge.weddingHealth(id, vendorId) }));
   a.route('/api', invitationRoutes({ ...peopleDeps, invitations: deps.stores.invitations, metrics, perIpPerMinute: config.RATE_LIMIT_INVITATIONS_PER_MIN, budgets: deps.budgets }));
   a.route('/api', passkeyRoutes({ passkeys: deps.stores.passkeys, people, sessions, sealer: new CookieSealer(deps.authSecret, 'webauthn challenge v1'), logger, publicUrl }));
-  a.route('/api', createOidcRoutes({ config, authSecret: deps.authSecret, fetch: deps.oidcFetch, people, sessions, logger, publicUrl }));
+  a.route('/api', createOidcRoutes({ config, authSecret: deps.authSecret, fetch: deps.oidcFetch, people, sessions, passkeys: deps.stores.passkeys, logger, publicUrl }));
   const oauthLogger = logger.child({ component: 'oauth-connect' });
   if (config.OAUTH_ALLOW_INSECURE_HTTP) oauthLogger.warn('OAUTH_ALLOW_INSECURE_HTTP is on: OAuth connect flows may use plain http (development and tests only)');
   a.route('/api', oauthConnectRoutes({

@@ -7,7 +7,9 @@ import { OidcError } from '../auth/oidc/oidc-error.ts';
 import type { OidcSignIn } from '../auth/oidc/oidc-sign-in.ts';
 import type { Logger } from '../logger.ts';
 import type { PeopleStore } from '../people/people-store.ts';
+import type { PasskeyStore } from '../people/passkey-store.ts';
 import type { SessionStore } from '../people/session-store.ts';
+import { strandingPage, strandedBySignIn } from './sign-in-replacing.ts';
 import { localRedirect } from './local-redirect.ts';
 import type { AppEnv } from './auth-middleware.ts';
 import { setSessionCookie } from './session-middleware.ts';
@@ -17,6 +19,8 @@ export interface OidcRouteDeps {
   sealer: OidcFlowSealer;
   people: PeopleStore;
   sessions: SessionStore;
+  /** Read to tell whether a sign-in would replace a session with no way back in. */
+  passkeys: Pick<PasskeyStore, 'listFor'>;
   logger: Logger;
   /** The server's public URL (PUBLIC_URL, or http://HOST:PORT): redirect URIs are built on it. */
   publicUrl: () => string;
@@ -32,7 +36,10 @@ export const signInErrorPath = (code: string): string => `/?signin_error=${encod
  *   routes. 404 `oidc_provider_unknown`, 400 `invalid_redirect` (not a local path), 502 `oidc_unavailable`.
  * - `GET /auth/oidc/{provider}/callback`: finds or creates the person (identity, then verified
  *   e-mail, then new), opens a session (method `oidc:<provider>`), sets the session cookie and
- *   302s to the redirect. Any refusal is a 302 to `/?signin_error=<code>` (OIDC_ERROR_CODES).
+ *   302s to the redirect. Any refusal is a 302 to `/?signin_error=<code>` (OIDC_ERROR_CODES). In a
+ *   browser signed in as someone with no way back in (strandedBySignIn: no e-mail address, no
+ *   passkey, no provider account), a 409 page says so and nothing happens: the provider's answer is
+ *   not used, no person is made, and the session stays (sign out there first, which warns).
  */
 export function oidcRoutes(deps: OidcRouteDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
@@ -59,6 +66,11 @@ export function oidcRoutes(deps: OidcRouteDeps): Hono<AppEnv> {
     deleteCookie(c, OIDC_FLOW_COOKIE, { path: OIDC_FLOW_COOKIE_PATH, secure: secure() });
     try {
       if (!deps.signIn.has(provider)) throw new OidcError('oidc_provider_unknown', `sign-in with "${provider}" is not configured on this server`);
+      // Checked before the answer is used: the person it would sign out has no provider account, so
+      // any answer is someone else's. Another site can start this flow with a plain link, and a
+      // provider that remembers its consent answers at once.
+      const stranded = await strandedBySignIn(c, deps);
+      if (stranded) return strandingPage(c, stranded, deps.signIn.nameOf(provider));
       const callbackUrl = new URL(`${redirectUri(provider)}${new URL(c.req.url).search}`);
       const claims = await deps.signIn.finish(provider, flow, callbackUrl);
       const { person, via } = await personForIdentity(deps.people, provider, claims);

@@ -48,6 +48,8 @@ export interface PeopleStore {
   getPerson(id: string): Promise<Person | null>;
   findPersonByEmail(email: string): Promise<Person | null>;
   findPersonByIdentity(issuer: string, subject: string): Promise<Person | null>;
+  /** Whether the person signs in with a provider account (OpenID Connect) too. */
+  hasIdentity(personId: string): Promise<boolean>;
   linkIdentity(input: { issuer: string; subject: string; personId: string; email?: string | null }): Promise<void>;
   renamePerson(id: string, name: string): Promise<void>;
   /**
@@ -163,6 +165,10 @@ export class SqlitePeopleStore implements PeopleStore {
     const row = this.db.prepare('SELECT p.* FROM person_identities i JOIN people p ON p.id = i.person_id WHERE i.issuer = ? AND i.subject = ?')
       .get(storableText(issuer), storableText(subject)) as Row | undefined;
     return row ? personOf(row) : null;
+  }
+
+  async hasIdentity(personId: string): Promise<boolean> {
+    return this.db.prepare('SELECT 1 FROM person_identities WHERE person_id = ? LIMIT 1').get(personId) !== undefined;
   }
 
   async linkIdentity(input: { issuer: string; subject: string; personId: string; email?: string | null }): Promise<void> {

@@ -61,6 +61,10 @@ export class PostgresPeopleStore implements PeopleStore {
     return row ? personOf(row) : null;
   }
 
+  async hasIdentity(personId: string): Promise<boolean> {
+    return (await this.one('SELECT 1 AS found FROM person_identities WHERE person_id = $1 LIMIT 1', [personId])) !== undefined;
+  }
+
   async linkIdentity(input: { issuer: string; subject: string; personId: string; email?: string | null }): Promise<void> {
     await this.pool.query(`INSERT INTO person_identities (issuer, subject, person_id, email, created_at) VALUES ($1, $2, $3, $4, $5)
       ON CONFLICT (issuer, subject) DO UPDATE SET email = excluded.email`,

@@ -273,7 +273,7 @@ describe('automatic messages go to the people who asked for them, and only those
     expect(sb.smtp.to('photo@example.com')).toEqual([]);
   });
 
-  it('people a planner removed are named on the message to their role, not on a vendor’s cascade in the same batch', async () => {
+  it('people a planner removed are named on the message to their role, not on a vendor’s in the same batch (its cascade and the payment notice it gets when paid in full)', async () => {
     let now = START;
     const t = await startTestServer({ now: () => now, env: { NOTIFY_QUIET_MINUTES: '10', NOTIFY_MAX_DELAY_MINUTES: '30' } });
     const pat = await signedIn(t, 'pat@studio.example', 'Pat Planner');
@@ -296,7 +296,8 @@ describe('automatic messages go to the people who asked for them, and only those
     client.doc.upsertEvent({ id: 'ceremony', start: ceremony(15).start, end: ceremony(15).end });
     await client.whenAcknowledged();
     expect((await postJson(t, '/api/weddings/w7/payments/plan', planner, { vendorId: 'photo', currency: 'GBP', total: 100_000, milestones: [{ milestone: 'deposit', weight: 1, due: '2027-05-01' }] })).status).toBe(201);
-    expect((await postJson(t, '/api/weddings/w7/payments/photo-deposit/transactions', planner, { type: 'payment', amount: 40_000, currency: 'GBP' })).status).toBe(200);
+    // Paid in full: the photographer gets the payment notice too, beside its cascade.
+    expect((await postJson(t, '/api/weddings/w7/payments/photo-deposit/transactions', planner, { type: 'payment', amount: 100_000, currency: 'GBP' })).status).toBe(200);
     now += 10 * MINUTE;
     await t.server.comms.tick();
     await t.server.comms.tick();
@@ -307,6 +308,8 @@ describe('automatic messages go to the people who asked for them, and only those
     const toPhoto = log.find((m) => m.recipientIds.includes('photo'))!;
     const toPlanners = log.find((m) => m.recipientIds.includes(pat.person.id))!;
     expect(toPhoto.recipientIds).toEqual(['photo']);
+    expect(toPhoto.type).toBe('notification.batch');
+    expect(toPhoto.subject).toMatch(/Payment received/);
     expect(toPhoto.context.removedContacts).toBeUndefined();
     expect(toPlanners.subject).toMatch(/^Payment received/);
     expect(toPlanners.recipientIds).not.toContain(ana.person.id);

@@ -250,6 +250,29 @@ describe('sign in with Google (OpenID Connect against a real local provider)', (
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('oidc_unavailable');
   });
 
+  it('in a browser signed in as a person with no way back in (joined with a name only), answers a page and changes nothing; with a provider account of their own they sign in', async () => {
+    const s = await setUp('google');
+    const ada = await s.t.server.people.createPerson({ name: 'Ada' });
+    const { cookieValue } = await s.t.server.sessions.create({ personId: ada.id, method: 'invitation' });
+    const browser = new FlowBrowser();
+    browser.setCookie(s.host, SESSION_COOKIE, cookieValue);
+    const before = await s.counts();
+    // Another site can start the flow with a plain link, and this provider answers at once.
+    const res = await s.signIn(browser, 'google-sub-ana', GOOGLE_ANA);
+    expect(res.status).toBe(409);
+    const page = await res.text();
+    expect(page).toContain('Not signed in with Google');
+    expect(page).toContain('This browser is signed in as <strong>Ada</strong>, an account with no e-mail address');
+    expect(browser.cookie(s.host, SESSION_COOKIE)).toBe(cookieValue);
+    expect((await me(s, browser)).person.id).toBe(ada.id);
+    expect(await s.counts()).toEqual(before);
+    // Ada with a provider account of her own can always get back in: nothing to ask.
+    await s.t.server.people.linkIdentity({ issuer: s.idp.issuer, subject: 'google-sub-ada', personId: ada.id });
+    const signedIn = await s.signIn(browser, 'google-sub-ana', GOOGLE_ANA);
+    expect(signedIn.status).toBe(302);
+    expect((await me(s, browser)).person).toMatchObject({ email: 'ana@bloom.example' });
+  });
+
   it('refuses to start with a provider half configured', async () => {
     expect(() => loadConfig({ OIDC_GOOGLE_CLIENT_ID: 'only-the-id', OIDC_MICROSOFT_CLIENT_SECRET: 'only-the-secret' }))
       .toThrow(/OIDC_GOOGLE_CLIENT_ID and OIDC_GOOGLE_CLIENT_SECRET must be set together; OIDC_MICROSOFT_CLIENT_ID and OIDC_MICROSOFT_CLIENT_SECRET must be set together/);

@@ -90,6 +90,10 @@ describe('a sign-in link opened in a browser signed in as someone with no way ba
       expect(refused.status, csrf).toBe(403);
       expect(refused.setCookie).toBeUndefined();
     }
+    // Another site's form, posted from there: the browser sends no SameSite=Lax cookie with it.
+    const crossSite = await press(t, form!);
+    expect(crossSite.status).toBe(403);
+    expect(crossSite.setCookie).toBeUndefined();
     expect((await me(t, ada.cookie)).id).toBe(ada.id);
     expect((await press(t, form!, ada.cookie)).status).toBe(303); // the link still works
 
@@ -105,7 +109,7 @@ describe('a sign-in link opened in a browser signed in as someone with no way ba
     expect((await me(t, cleo.cookie)).email).toBeNull();
   });
 
-  it('signs in at once where nothing would be lost: no session, a person with an address, with a passkey, the demo’s account, or once Ada has added an address', async () => {
+  it('signs in at once where nothing would be lost: no session, a person with an address, a passkey or a provider account, the demo’s account, or once Ada has added an address', async () => {
     const { t, smtp } = await smtpServer();
     const withEmail = await signedInPerson(t, 'Dora', 'dora@example.com', 'email_link');
     const withPasskey = await signedInPerson(t, 'Eve', null);
@@ -113,15 +117,18 @@ describe('a sign-in link opened in a browser signed in as someone with no way ba
       sqlite: "INSERT INTO passkeys (id, person_id, public_key, counter, transports, device_type, backed_up, name, created_at) VALUES ('cred-eve', ?, x'00', 0, NULL, 'multiDevice', 1, 'Phone', 0)",
       postgres: "INSERT INTO passkeys (id, person_id, public_key, counter, transports, device_type, backed_up, name, created_at) VALUES ('cred-eve', $1, '\\x00', 0, NULL, 'multiDevice', true, 'Phone', 0)",
     }, [withPasskey.id]);
+    const withProvider = await signedInPerson(t, 'Fay', null);
+    await t.server.people.linkIdentity({ issuer: 'https://accounts.google.com', subject: 'fay-sub', personId: withProvider.id });
     const demo = await signedInPerson(t, 'Demo planner', null, 'demo');
     const ada = await signedInPerson(t, 'Ada', null);
     await t.server.people.setPersonEmail(ada.id, 'ada@example.com');
-    const browsers = [undefined, withEmail.cookie, withPasskey.cookie, demo.cookie, ada.cookie];
+    const browsers = [undefined, withEmail.cookie, withPasskey.cookie, withProvider.cookie, demo.cookie, ada.cookie];
     for (const [i, cookie] of browsers.entries()) {
-      const opened = await open(await signInLink(t, smtp, 'ben@example.com', i + 1), cookie);
+      // One address each: the sign-in link budget per address is a few an hour.
+      const opened = await open(await signInLink(t, smtp, `ben${i}@example.com`), cookie);
       expect(opened.status, String(i)).toBe(302);
       expect(opened.location).toBe('/w/w1/timeline');
-      expect(await me(t, `${SESSION_COOKIE}=${opened.setCookie}`)).toMatchObject({ email: 'ben@example.com' });
+      expect(await me(t, `${SESSION_COOKIE}=${opened.setCookie}`)).toMatchObject({ email: `ben${i}@example.com` });
     }
   });
 });

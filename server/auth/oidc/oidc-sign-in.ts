@@ -43,6 +43,11 @@ export class OidcSignIn {
     return this.byId.has(provider as OidcProviderId);
   }
 
+  /** The provider's name as the sign-in page shows it ("Google"). */
+  nameOf(provider: OidcProviderId): string {
+    return this.byId.get(provider)?.name ?? provider;
+  }
+
   /**
    * The provider's authorization URL, and the flow to keep in the browser's cookie until the callback.
    * Throws OidcError `oidc_provider_unknown` or `oidc_unavailable`.
