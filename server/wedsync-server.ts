@@ -155,6 +155,7 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
   const metrics = new Metrics();
   const db = openDatabase(config.dataDir, { synchronous: config.SQLITE_SYNCHRONOUS });
   const pg = options.postgres ?? null;
+  pg?.idleErrors.report(metrics);
   const health = new StorageHealth(db, {
     dataDir: config.dataDir, probeIntervalMs: config.STORAGE_PROBE_INTERVAL_MS, resumeFreeBytes: config.STORAGE_RESUME_FREE_BYTES,
     logger: logger.child({ component: 'storage' }), metrics,

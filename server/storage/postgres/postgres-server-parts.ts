@@ -7,6 +7,7 @@ import type { Logger } from '../../logger.ts';
 import { StorageUnavailableError } from '../storage-health.ts';
 import { openPostgresDocuments, type OpenedPostgres } from '../backend/open-document-store.ts';
 import { postgresServerStores, type PostgresServerStores } from '../server-stores.ts';
+import { PoolIdleErrors } from './idle-errors.ts';
 import { openPostgresPool } from './pool.ts';
 import { openReadinessPool, PostgresReadiness } from './readiness.ts';
 import { checkPostgresAuthSecret, openPostgresKeyEncryptionKey, postgresServerKey } from './server-keys.ts';
@@ -35,6 +36,8 @@ export interface PostgresServerParts {
    * appends and lease renewals (a renewal starved past DOCUMENT_LEASE_MS loses every live document).
    */
   readonly storesPool: pg.Pool;
+  /** Idle connections of the three pools that the database or the network dropped: counted and logged. */
+  readonly idleErrors: PoolIdleErrors;
   /** Ends the pools (after the server stopped using them). */
   close(): Promise<void>;
 }
@@ -71,11 +74,12 @@ export function instanceIdFor(config: Pick<Config, 'INSTANCE_ID'>): string {
 export async function openPostgresServerParts(config: Config, logger: Logger): Promise<PostgresServerParts> {
   const url = config.DATABASE_URL!;
   const instanceId = instanceIdFor(config);
-  const opened = await openPostgresDocuments(url, { instanceId, pool: { max: 10 } }).catch((error: unknown) => {
+  const idleErrors = new PoolIdleErrors(logger.child({ component: 'postgres' }));
+  const opened = await openPostgresDocuments(url, { instanceId, pool: { max: 10, onIdleError: idleErrors.handler('documents') } }).catch((error: unknown) => {
     throw new StorageUnavailableError(`could not open the PostgreSQL database ${whereOf(url)}: ${reasonOf(error)}`, { cause: error });
   });
-  const bridgePool = openPostgresPool(url, { max: 6 });
-  const storesPool = openPostgresPool(url, { max: 10 });
+  const bridgePool = openPostgresPool(url, { max: 6, onIdleError: idleErrors.handler('bridge') });
+  const storesPool = openPostgresPool(url, { max: 10, onIdleError: idleErrors.handler('stores') });
   const readinessPool = openReadinessPool(url);
   const endAll = async () => {
     await opened.close();
@@ -97,7 +101,7 @@ export async function openPostgresServerParts(config: Config, logger: Logger): P
   }
   const stores = postgresServerStores(storesPool, { documents: opened.documents, snapshots: opened.snapshots, logger });
   return {
-    instanceId, opened, stores, cipher, ackKey, instanceKey, bridgePool, storesPool,
+    instanceId, opened, stores, cipher, ackKey, instanceKey, bridgePool, storesPool, idleErrors,
     readiness: new PostgresReadiness(readinessPool),
     async close() {
       await stores.close();
