@@ -73,13 +73,14 @@ describe('run-of-show PDFs render off the event loop, bounded', () => {
     expect(new Uint8Array(await res.arrayBuffer()).subarray(0, 5)).toEqual(new TextEncoder().encode('%PDF-'));
     // What a render costs other weddings is measured by `npm run bench -- pdf-render` (probe lateness
     // p50/p99 against idle, and the longest stall as a share of the render, on a worker and on the
-    // loop; docs/performance.md). Here only what could not happen on the event loop, with wide
-    // margins for this shared machine: the render runs on its own thread there, so edits and probes
-    // go on all through it (on the loop the cold render held it for 0.998 of its time, one probe in
-    // all); no poll waits for a fifth of the render (one in 155 once waited 0.36 of it under a CI
-    // run's load, so not the longest).
-    expect(edits.length, `cold render ${renderMs.toFixed(0)} ms`).toBeGreaterThanOrEqual(5);
+    // loop; docs/performance.md). Here, with wide margins for this shared machine, what rendering on
+    // the event loop fails: in one block (the bench: 0.998 of the render) one or two polls fit; in
+    // chunks (measured before the worker: 10 polls in a 4 s render, the median about a tenth of it)
+    // the median is over a tenth. Off the loop the median was a 26th under a CI run's load (ci69:
+    // 77 ms in 2.0 s), and one poll in 155 once waited 0.36 of the render, so not the longest.
+    expect(edits.length, `cold render ${renderMs.toFixed(0)} ms`).toBeGreaterThanOrEqual(8);
     for (const times of [edits, probes]) {
+      expect(percentile(times, 0.5), `${summary(times)}; render ${renderMs.toFixed(0)} ms`).toBeLessThan(renderMs / 10);
       expect(percentile(times, 0.9), `${summary(times)}; render ${renderMs.toFixed(0)} ms`).toBeLessThan(renderMs / 5);
     }
   });
