@@ -56,6 +56,25 @@ async function setup(weddingId: string, vendors: VendorInput[], env: Record<stri
   };
 }
 
+/**
+ * A wedding of Pat's studio whose couple, Ana, joined through the app (no contacts typed in), with a
+ * booked photographer, messaging connected, in notification `mode`; `clock.now` is the server's clock.
+ */
+async function appOnlyWedding(weddingId: string, mode: 'ask' | 'automatic') {
+  const clock = { now: () => START };
+  const t = await startTestServer({ now: () => clock.now(), env: { NOTIFY_QUIET_MINUTES: '10', NOTIFY_MAX_DELAY_MINUTES: '30' } });
+  const pat = await signedIn(t, 'pat@studio.example', 'Pat Planner');
+  const ana = await signedIn(t, 'ana@home.example', 'Ana');
+  const studio = await workspaceWith(t, pat, 'Pat Studio', [weddingId]);
+  await t.server.people.addParticipant({ weddingId, role: 'couple', personId: ana.person.id, createdBy: pat.person.id });
+  const planner = await pat.accessToken(weddingId);
+  const sb = await startCommsSandboxes();
+  await seedWedding(t, planner, weddingId, { meta: { title: 'Ana & Ben', timezone: 'Europe/London', date: '2027-06-12', status: 'planning' }, vendors: [email('photo', 'booked')] });
+  await connectMessaging(t, planner, weddingId, sb);
+  await setNotificationMode(t, planner, weddingId, mode);
+  return { t, pat, ana, studio, planner, sb, clock };
+}
+
 describe('automatic messages go to the people who asked for them, and only those', () => {
   it('the example: drafting with every vendor at Inquiry → nothing; booked and assigned → one batched message after the quiet period, pending until the planner sends it; off → nothing', async () => {
     const vendors = [email('photo', 'inquiry'), email('florist', 'inquiry', 'florist'), email('dj', 'inquiry', 'dj'), email('caterer', 'inquiry', 'caterer')];
@@ -246,19 +265,11 @@ describe('automatic messages go to the people who asked for them, and only those
   });
 
   it('payment notices reach the planners and the couple who only joined through the app (no contacts typed in), in ask mode once the planner sends', async () => {
+    const { t, pat, ana, studio, planner, sb, clock } = await appOnlyWedding('w6', 'ask');
     let now = START;
-    const t = await startTestServer({ now: () => now, env: { NOTIFY_QUIET_MINUTES: '10', NOTIFY_MAX_DELAY_MINUTES: '30' } });
-    const pat = await signedIn(t, 'pat@studio.example', 'Pat Planner');
+    clock.now = () => now;
     const ben = await signedIn(t, 'ben@studio.example', 'Ben Second');
-    const ana = await signedIn(t, 'ana@home.example', 'Ana');
-    const studio = await workspaceWith(t, pat, 'Pat Studio', ['w6']);
     await t.server.people.addMember(studio.id, ben.person.id, 'member');
-    await t.server.people.addParticipant({ weddingId: 'w6', role: 'couple', personId: ana.person.id, createdBy: pat.person.id });
-    const planner = await pat.accessToken('w6');
-    const sb = await startCommsSandboxes();
-    await seedWedding(t, planner, 'w6', { meta: { title: 'Ana & Ben', timezone: 'Europe/London', date: '2027-06-12', status: 'planning' }, vendors: [email('photo', 'booked')] });
-    await connectMessaging(t, planner, 'w6', sb);
-    await setNotificationMode(t, planner, 'w6', 'ask');
     expect((await postJson(t, '/api/weddings/w6/payments/plan', planner, { vendorId: 'photo', currency: 'GBP', total: 100_000, milestones: [{ milestone: 'deposit', weight: 1, due: '2027-05-01' }] })).status).toBe(201);
     expect((await postJson(t, '/api/weddings/w6/payments/photo-deposit/transactions', planner, { type: 'payment', amount: 40_000, currency: 'GBP' })).status).toBe(200);
     now += 10 * MINUTE;
@@ -274,17 +285,9 @@ describe('automatic messages go to the people who asked for them, and only those
   });
 
   it('people a planner removed are named on the message to their role, not on a vendor’s in the same batch (its cascade and the payment notice it gets when paid in full)', async () => {
+    const { t, pat, ana, planner, clock } = await appOnlyWedding('w7', 'automatic');
     let now = START;
-    const t = await startTestServer({ now: () => now, env: { NOTIFY_QUIET_MINUTES: '10', NOTIFY_MAX_DELAY_MINUTES: '30' } });
-    const pat = await signedIn(t, 'pat@studio.example', 'Pat Planner');
-    const ana = await signedIn(t, 'ana@home.example', 'Ana');
-    await workspaceWith(t, pat, 'Pat Studio', ['w7']);
-    await t.server.people.addParticipant({ weddingId: 'w7', role: 'couple', personId: ana.person.id, createdBy: pat.person.id });
-    const planner = await pat.accessToken('w7');
-    const sb = await startCommsSandboxes();
-    await seedWedding(t, planner, 'w7', { meta: { title: 'Ana & Ben', timezone: 'Europe/London', date: '2027-06-12', status: 'planning' }, vendors: [email('photo', 'booked')] });
-    await connectMessaging(t, planner, 'w7', sb);
-    await setNotificationMode(t, planner, 'w7', 'automatic');
+    clock.now = () => now;
     const client = await t.connect('w7', planner);
     await client.whenSynced();
     // Ana is a contact once, then the planner removes her: messages to the couple leave her out.
