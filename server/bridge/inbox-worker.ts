@@ -11,6 +11,7 @@ import type { IntegrationRegistry, LiveIntegration } from './integration-registr
 import type { IntegrationStore } from './integration-store.ts';
 import type { LinkStore } from './link-store.ts';
 import { PassLoop, readUntil } from './pass-loop.ts';
+import { RepeatedFailureLog } from '../repeated-failures.ts';
 import type { RetryPolicy } from './retry-policy.ts';
 import { ROWS_PER_PASS, SLICE_MS, applyInboxRow } from './inbox-row.ts';
 import type * as Y from 'yjs';
@@ -85,10 +86,13 @@ export class InboxWorker {
   private lastScan = 0;
   private nextDue: number | null = null;
   private alertHandler: AlertHandler | undefined;
+  /** Passes that failed (the database down): logged once a minute, not once a pass. */
+  private readonly failures: RepeatedFailureLog;
 
   constructor(private readonly deps: InboxWorkerDeps) {
     this.events.setMaxListeners(0);
-    this.loop = new PassLoop(() => this.tick(), (error) => deps.logger.error({ err: error }, 'inbox pass failed'));
+    this.failures = new RepeatedFailureLog(deps.logger, 'error', 'inbox pass failed');
+    this.loop = new PassLoop(() => this.tick(), (error) => this.failures.failed(error), undefined, () => this.failures.succeeded());
   }
 
   /**
@@ -147,7 +151,7 @@ export class InboxWorker {
       this.hot.delete(weddingId);
       const slice = this.processWedding(weddingId).then(
         (more) => { if (more) this.hot.add(weddingId); },
-        (error) => { this.deps.logger.error({ err: error, weddingId }, 'inbox pass failed'); },
+        (error) => { this.failures.failed(error, { weddingId }); },
       ).finally(() => {
         this.applying.delete(weddingId);
         this.events.emit('progress');

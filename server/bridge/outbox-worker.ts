@@ -10,6 +10,7 @@ import type { IntegrationRecords } from './integration-store.ts';
 import { OrderedWrites } from '../storage/ordered-writes.ts';
 import type { OutboxQueue } from './outbox-queue.ts';
 import type { OutboxRow } from './outbox-store.ts';
+import { RepeatedFailureLog } from '../repeated-failures.ts';
 import { PassLoop, readUntil } from './pass-loop.ts';
 import type { RetryPolicy } from './retry-policy.ts';
 
@@ -77,7 +78,8 @@ export class OutboxWorker {
   constructor(private readonly deps: OutboxWorkerDeps) {
     this.breakerWrites = new OrderedWrites(deps.logger, 'a circuit breaker\'s state');
     this.events.setMaxListeners(0);
-    this.loop = new PassLoop(() => this.tick(), (error) => deps.logger.error({ err: error }, 'outbox pass failed'), IDLE_POLL_MS);
+    const failures = new RepeatedFailureLog(deps.logger, 'error', 'outbox pass failed');
+    this.loop = new PassLoop(() => this.tick(), (error) => failures.failed(error), IDLE_POLL_MS, () => failures.succeeded());
   }
 
   register(kind: string, handler: OutboxHandler): void {

@@ -14,6 +14,7 @@ import type { InboxRow } from './inbox-store.ts';
 import type { NoticeJoin, NoticeListener } from './inbox-worker.ts';
 import type { IntegrationRegistry, LiveIntegration } from './integration-registry.ts';
 import type { BindingFields } from './connection-rows.ts';
+import { RepeatedFailureLog } from '../repeated-failures.ts';
 import { PassLoop, readUntil } from './pass-loop.ts';
 import type { InboxRunner } from './bridge-storage.ts';
 import type { PostgresAuditLog } from './postgres-audit-log.ts';
@@ -82,7 +83,8 @@ export class PostgresInboxWorker implements InboxRunner {
 
   constructor(private readonly deps: PostgresInboxWorkerDeps) {
     this.events.setMaxListeners(0);
-    this.loop = new PassLoop(() => this.tick(), (error) => deps.logger.error({ err: error }, 'inbox pass failed'));
+    const failures = new RepeatedFailureLog(deps.logger, 'error', 'inbox pass failed');
+    this.loop = new PassLoop(() => this.tick(), (error) => failures.failed(error), undefined, () => failures.succeeded());
   }
 
   start(): void {

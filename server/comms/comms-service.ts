@@ -1,4 +1,5 @@
 import { MessageReplies } from './message-replies.ts';
+import { RepeatedFailureLog } from '../repeated-failures.ts';
 import { AckLinks } from './ack-links.ts';
 import { AdapterNotices } from './adapter-notices.ts';
 import type { CommsContext, CommsDeps } from './comms-context.ts';
@@ -47,6 +48,8 @@ export class CommsService {
   private timer: NodeJS.Timeout | null = null;
   private ticking: Promise<void> | null = null;
   private lastCleanup = 0;
+  /** Ticks that failed (the database down): logged once a minute, not once a tick. */
+  private readonly tickFailures: RepeatedFailureLog;
 
   constructor(deps: CommsDeps) {
     const { storage } = deps;
@@ -54,6 +57,7 @@ export class CommsService {
     this.changes = storage.changes(deps.bridge);
     const ctx: CommsContext = { ...deps, clock: deps.bridge.clock, changes: this.changes };
     this.ctx = ctx;
+    this.tickFailures = new RepeatedFailureLog(ctx.logger, 'warn', 'comms tick failed');
     this.jobs = storage.jobs;
     this.ackLinks = new AckLinks(storage.ackKey, deps.publicUrl);
     this.writer = new MessageWriter(ctx);
@@ -92,8 +96,9 @@ export class CommsService {
         await this.escalations.escalateDue();
         await this.jobs.runDue();
         if (this.ctx.clock() - this.lastCleanup >= HOUR) await this.cleanup();
+        this.tickFailures.succeeded();
       } catch (error) {
-        this.ctx.logger.warn({ err: error }, 'comms tick failed');
+        this.tickFailures.failed(error);
       }
     })().finally(() => { this.ticking = null; });
     return this.ticking;
