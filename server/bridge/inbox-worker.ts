@@ -86,13 +86,15 @@ export class InboxWorker {
   private lastScan = 0;
   private nextDue: number | null = null;
   private alertHandler: AlertHandler | undefined;
-  /** Passes that failed (the database down): logged once a minute, not once a pass. */
+  /** Passes, and weddings' slices, that failed (storage down): each logged once a minute, not once an attempt. */
   private readonly failures: RepeatedFailureLog;
+  private readonly sliceFailures: RepeatedFailureLog;
 
   constructor(private readonly deps: InboxWorkerDeps) {
     this.events.setMaxListeners(0);
     this.failures = new RepeatedFailureLog(deps.logger, 'error', 'inbox pass failed');
-    this.loop = new PassLoop(() => this.tick(), (error) => this.failures.failed(error), undefined, () => this.failures.succeeded());
+    this.sliceFailures = new RepeatedFailureLog(deps.logger, 'error', 'inbox slice failed; its rows are applied again later');
+    this.loop = new PassLoop(() => this.tick(), (error) => this.failures.failed(error));
   }
 
   /**
@@ -145,13 +147,14 @@ export class InboxWorker {
         if (w.due <= now) this.hot.add(w.weddingId);
         else this.nextDue = Math.min(this.nextDue ?? Infinity, w.due);
       }
+      this.failures.succeeded(); // the store answered
     }
     for (const weddingId of [...this.hot]) {
       if (this.applying.has(weddingId)) continue;
       this.hot.delete(weddingId);
       const slice = this.processWedding(weddingId).then(
-        (more) => { if (more) this.hot.add(weddingId); },
-        (error) => { this.failures.failed(error, { weddingId }); },
+        (more) => { this.sliceFailures.succeeded(); if (more) this.hot.add(weddingId); },
+        (error) => { this.sliceFailures.failed(error, { weddingId }); },
       ).finally(() => {
         this.applying.delete(weddingId);
         this.events.emit('progress');

@@ -60,6 +60,8 @@ export class OutboxWorker {
   private readonly breakers = new Map<string, CircuitBreaker>();
   private readonly events = new EventEmitter();
   private readonly loop: PassLoop;
+  /** Passes that failed (storage down): logged once a minute, not once a pass. */
+  private readonly failures: RepeatedFailureLog;
   /** Integrations with a delivery chain running. */
   private readonly busy = new Set<string>();
   /** Rows a previous holder left inflight, back to pending before the first claim. */
@@ -78,8 +80,8 @@ export class OutboxWorker {
   constructor(private readonly deps: OutboxWorkerDeps) {
     this.breakerWrites = new OrderedWrites(deps.logger, 'a circuit breaker\'s state');
     this.events.setMaxListeners(0);
-    const failures = new RepeatedFailureLog(deps.logger, 'error', 'outbox pass failed');
-    this.loop = new PassLoop(() => this.tick(), (error) => failures.failed(error), IDLE_POLL_MS, () => failures.succeeded());
+    this.failures = new RepeatedFailureLog(deps.logger, 'error', 'outbox pass failed');
+    this.loop = new PassLoop(() => this.tick(), (error) => this.failures.failed(error), IDLE_POLL_MS);
   }
 
   register(kind: string, handler: OutboxHandler): void {
@@ -160,6 +162,7 @@ export class OutboxWorker {
     const free = cap - this.busy.size;
     // Only rows of integrations a chain can start for now are claimed: the others stay pending.
     const rows = free > 0 ? await this.deps.outbox.claimDue(now, BATCH, [...this.busy], free) : [];
+    if (free > 0) this.failures.succeeded(); // the store answered
     const groups = new Map<string, OutboxRow[]>();
     for (const r of rows) {
       const g = groups.get(r.integrationId);

@@ -14,8 +14,6 @@ export class PassLoop {
     private readonly pass: () => Promise<number | null>,
     private readonly onError: (error: unknown) => void,
     private readonly afterErrorMs = 1000,
-    /** After each pass that did not throw (RepeatedFailureLog.succeeded). */
-    private readonly onSuccess: () => void = () => {},
   ) {}
 
   start(): void {
@@ -45,7 +43,7 @@ export class PassLoop {
     this.timer = setTimeout(() => {
       this.timer = null;
       this.running = this.pass().then(
-        (next) => { this.onSuccess(); if (next !== null) this.schedule(next); },
+        (next) => { if (next !== null) this.schedule(next); },
         (error) => { this.onError(error); this.schedule(this.afterErrorMs); },
       ).finally(() => {
         this.running = null;

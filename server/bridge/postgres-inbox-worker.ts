@@ -73,6 +73,9 @@ export interface PostgresInboxWorkerDeps {
  */
 export class PostgresInboxWorker implements InboxRunner {
   private readonly loop: PassLoop;
+  /** Passes, and weddings' slices, that failed (the database down): each logged once a minute, not once an attempt. */
+  private readonly failures: RepeatedFailureLog;
+  private readonly sliceFailures: RepeatedFailureLog;
   /** Emits `progress` after each slice here (settled re-reads then; rows applied elsewhere are polled). */
   private readonly events = new EventEmitter();
   private readonly noticeListeners: NoticeListener[] = [];
@@ -83,8 +86,9 @@ export class PostgresInboxWorker implements InboxRunner {
 
   constructor(private readonly deps: PostgresInboxWorkerDeps) {
     this.events.setMaxListeners(0);
-    const failures = new RepeatedFailureLog(deps.logger, 'error', 'inbox pass failed');
-    this.loop = new PassLoop(() => this.tick(), (error) => failures.failed(error), undefined, () => failures.succeeded());
+    this.failures = new RepeatedFailureLog(deps.logger, 'error', 'inbox pass failed');
+    this.sliceFailures = new RepeatedFailureLog(deps.logger, 'error', 'inbox slice failed; its rows are applied again later');
+    this.loop = new PassLoop(() => this.tick(), (error) => this.failures.failed(error));
   }
 
   start(): void {
@@ -135,14 +139,15 @@ export class PostgresInboxWorker implements InboxRunner {
     const now = this.deps.now();
     for (const [weddingId, b] of this.backoff) if (b.until <= now) this.backoff.delete(weddingId);
     const claimed = await this.deps.inbox.claimWeddings(now, room, [...this.applying.keys(), ...this.backoff.keys()]);
+    this.failures.succeeded(); // the database answered
     for (const weddingId of claimed) {
       const slice = this.processWedding(weddingId)
-        .then(() => { this.backoff.delete(weddingId); }, (error: unknown) => {
+        .then(() => { this.backoff.delete(weddingId); this.sliceFailures.succeeded(); }, (error: unknown) => {
           // Left alone for a while (1 s, doubling to a minute): a wedding whose document cannot be
           // opened, or whose slice cannot be stored, must not be claimed again at once, forever.
           const failures = (this.backoff.get(weddingId)?.failures ?? 0) + 1;
           this.backoff.set(weddingId, { until: this.deps.now() + Math.min(60_000, 1000 * 2 ** (failures - 1)), failures });
-          this.deps.logger.error({ err: error, weddingId, failures }, 'inbox slice failed; its rows are applied again later');
+          this.sliceFailures.failed(error, { weddingId, failuresOfWedding: failures });
         })
         .finally(async () => {
           this.events.emit('progress');

@@ -25,6 +25,18 @@ describe('a worker whose passes fail while the database is down (operator trial:
     log.succeeded();
     log.succeeded();
     expect(lines.slice(2).map((l) => [l.level, l.msg, l.failures, l.failedForMs])).toEqual([[30, 'outbox pass failed: working again', 80, 80_000]]);
+    // Within the minute, another kind of error (a bug beside the outage) is logged at once, once.
+    now += 1000;
+    log.failed(down);
+    const bug = new TypeError("Cannot read properties of undefined (reading 'id')");
+    log.failed(bug);
+    log.failed(bug);
+    log.failed(down);
+    expect(lines.slice(-2).map((l) => [l.msg, (l.err as { message: string }).message, l.failures])).toEqual([
+      ['outbox pass failed', 'connect ECONNREFUSED 127.0.0.1:5432', 1],
+      ['outbox pass failed', bug.message, 1],
+    ]);
+    log.succeeded();
     // A new outage starts over: its first failure is logged at once.
     log.failed(down);
     expect(lines.at(-1)).toMatchObject({ msg: 'outbox pass failed', failures: 1 });
@@ -39,8 +51,9 @@ describe('a worker whose passes fail while the database is down (operator trial:
     const loop = new PassLoop(async () => {
       passes++;
       if (failing) throw new Error('database down');
+      log.succeeded(); // the store answered
       return null;
-    }, (error) => log.failed(error), 5, () => log.succeeded());
+    }, (error) => log.failed(error), 5);
     loop.start();
     await waitFor(() => passes >= 20, 'twenty failed passes');
     failing = false;

@@ -74,10 +74,11 @@ describe('run-of-show PDFs render off the event loop, bounded', () => {
     // What a render costs other weddings is measured by `npm run bench -- pdf-render` (probe lateness
     // p50/p99 against idle, and the longest stall as a share of the render, on a worker and on the
     // loop; docs/performance.md). Here, with wide margins for this shared machine, what rendering on
-    // the event loop fails: in one block (the bench: 0.998 of the render) one or two polls fit; in
-    // chunks (measured before the worker: 10 polls in a 4 s render, the median about a tenth of it)
-    // the median is over a tenth. Off the loop the median was a 26th under a CI run's load (ci69:
-    // 77 ms in 2.0 s), and one poll in 155 once waited 0.36 of the render, so not the longest.
+    // the event loop fails: in one block (the bench: 0.998 of the render) one or two polls fit, not
+    // 8; in chunks (measured before the worker: 10 polls in a 4 s render, the longest 0.41 of it)
+    // the 90th percentile is over a fifth, and the median near a tenth (so that check is a guard,
+    // not the discriminator). Off the loop the median was a 26th under a CI run's load (ci69: 77 ms
+    // in 2.0 s), and one poll in 155 once waited 0.36 of the render, so not the longest.
     expect(edits.length, `cold render ${renderMs.toFixed(0)} ms`).toBeGreaterThanOrEqual(8);
     for (const times of [edits, probes]) {
       expect(percentile(times, 0.5), `${summary(times)}; render ${renderMs.toFixed(0)} ms`).toBeLessThan(renderMs / 10);

@@ -6,34 +6,41 @@ export type PoolName = 'documents' | 'bridge' | 'stores';
 
 /** Idle connections lost are logged at most this often per pool, ms: once a minute. */
 const LOG_EVERY_MS = 60_000;
+/** How long the losses after the first are gathered into its line, ms. */
+const GATHER_MS = 1000;
 
 /**
  * Idle pooled connections that the database or the network dropped (node-postgres's pool `error`
  * event: the database restarted, an administrator ended the session, a keepalive found the peer
  * gone). Nothing was in flight on them and the pool opens a new one on its next use, so this is news
  * for the operator, not a failure: each is counted per pool (`wedsync_postgres_idle_connection_errors_total`),
- * and the first of each minute per pool is logged at `warn` with how many were lost since the last
- * line. A database restart drops every idle connection at once: one line per pool, not one per
- * connection.
+ * and logged at `warn` at most once a minute per pool, a second after the first loss, with how many
+ * were lost since the last line (`lost`). A database restart drops every idle connection within
+ * moments: one line per pool, counting them all, not one per connection.
  */
 export class PoolIdleErrors {
   private readonly counts = new Map<PoolName, number>();
   private readonly logged = new Map<PoolName, { at: number; count: number }>();
+  private readonly pending = new Set<PoolName>();
   private metrics: Metrics | null = null;
 
-  constructor(private readonly logger: Pick<Logger, 'warn'>, private readonly now: () => number = Date.now) {}
+  constructor(private readonly logger: Pick<Logger, 'warn'>, private readonly now: () => number = Date.now, private readonly gatherMs = GATHER_MS) {}
 
   /** The `onIdleError` of pool `pool` (openPostgresPool). */
   handler(pool: PoolName): (error: Error) => void {
     return (error) => {
-      const count = (this.counts.get(pool) ?? 0) + 1;
-      this.counts.set(pool, count);
+      this.counts.set(pool, (this.counts.get(pool) ?? 0) + 1);
       this.metrics?.postgresIdleErrors.inc({ pool });
       const last = this.logged.get(pool);
-      const at = this.now();
-      if (last && at - last.at < LOG_EVERY_MS) return;
-      this.logged.set(pool, { at, count });
-      this.logger.warn({ pool, lost: count - (last?.count ?? 0), reason: error.message }, 'PostgreSQL dropped idle pooled connections (the database restarted, or the network or an administrator ended them); new ones are opened as needed');
+      if (this.pending.has(pool) || (last && this.now() - last.at < LOG_EVERY_MS)) return;
+      // A restart drops every idle connection within moments: gathered into one line.
+      this.pending.add(pool);
+      setTimeout(() => {
+        this.pending.delete(pool);
+        const count = this.counts.get(pool) ?? 0;
+        this.logged.set(pool, { at: this.now(), count });
+        this.logger.warn({ pool, lost: count - (last?.count ?? 0), reason: error.message }, 'PostgreSQL dropped idle pooled connections (the database restarted, or the network or an administrator ended them); new ones are opened as needed');
+      }, this.gatherMs).unref();
     };
   }
 

@@ -9,8 +9,8 @@ const SEALED_TABLES = 'connections, integrations, oauth_flows, server_keys';
 
 /**
  * A registered instance whose process runs: it holds the session advisory lock claiming its
- * INSTANCE_ID (collab-instances.ts `claim`, key hashtextextended('wedsync-instance:<id>', 0)) from
- * start to stop, whether it serves a wedding or not, and the database drops it with the process. A
+ * INSTANCE_ID (collab-instances.ts `claim`, key hashtextextended('wedsync-instance:<id>', 0)) while
+ * it is registered, whether it serves a wedding or not, and the database drops it with the process. A
  * bigint advisory lock shows in pg_locks as classid (high half) and objid (low half), objsubid 1.
  */
 const RUNNING_INSTANCE = `SELECT i.id FROM collab_instances i
@@ -25,9 +25,10 @@ const RUNNING_INSTANCE = `SELECT i.id FROM collab_instances i
  * values as on SQLite (key-rotation.ts resealRows), in one transaction that locks the sealed tables
  * against every other session (ACCESS EXCLUSIVE), so either all of it is under the new key or
  * nothing changed. Every instance must be stopped first (they hold the old key in memory). As a
- * guard, an instance holding its INSTANCE_ID claim (every running instance, from before it serves
- * until it stops), or an unexpired document lease (an instance frozen or cut off from the
- * database may hold one still), means one is running, and the rotation is refused; it is checked before the tables are locked
+ * guard, an instance registered and holding its INSTANCE_ID claim (from when it listens until it
+ * begins to stop; one still starting or stopping is not seen), or an unexpired document lease (an
+ * instance frozen or cut off from the database may hold one still), means one is running, and the
+ * rotation is refused; it is checked before the tables are locked
  * (so a running instance's sessions are not queued behind the lock) and again after. The lock is
  * waited for 5 s at most. The old ciphertexts stay in dead row versions until VACUUM reclaims them
  * (docs/operations.md, "Rotating the key").
