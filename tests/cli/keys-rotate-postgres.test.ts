@@ -103,6 +103,24 @@ describe('wedsync keys rotate on PostgreSQL', () => {
     }
     expect((await admin.query('SELECT count(*)::int AS n FROM collab_instances')).rows[0]).toEqual({ n: INSTANCE_IDS.length });
 
+    // An instance starting (its INSTANCE_ID claimed before it reads any key, not registered yet) and
+    // one stopping (unregistered, its deliveries still finishing): both hold the running lock.
+    const running = /^wedsync: an instance is running \(starting or stopping: it holds the instances' running lock\): stop every instance first; nothing was changed\n$/;
+    const starting = new pg.Pool({ connectionString: url, max: 2 });
+    const startingInstances = new CollabInstances(starting);
+    await startingInstances.claim('inst-starting');
+    const duringStart = await wedsync(['keys', 'rotate'], { DATABASE_URL: url, CREDENTIALS_KEY: a!, CREDENTIALS_KEY_NEW: b! });
+    expect(duringStart.code).toBe(1);
+    expect(duringStart.stderr).toMatch(running);
+    await startingInstances.register('inst-starting', 'http://127.0.0.1:1/starting');
+    await startingInstances.unregister('inst-starting');
+    const duringStop = await wedsync(['keys', 'rotate'], { DATABASE_URL: url, CREDENTIALS_KEY: a!, CREDENTIALS_KEY_NEW: b! });
+    expect(duringStop.code).toBe(1);
+    expect(duringStop.stderr).toMatch(running);
+    expect(await sealedNow()).toEqual(before);
+    startingInstances.close();
+    await starting.end();
+
     const rotated = await wedsync(['keys', 'rotate'], { DATABASE_URL: url, CREDENTIALS_KEY: a!, CREDENTIALS_KEY_NEW: b! });
     expect(rotated).toMatchObject({ code: 0, stderr: '' });
     expect(rotated.stdout).toMatch(/^re-encrypted 1 integration\(s\) \(1 configuration secret\(s\)\) and 2 server key\(s\) under the new key; start every instance with CREDENTIALS_KEY set to the new key\n$/);

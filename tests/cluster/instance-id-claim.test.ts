@@ -33,7 +33,7 @@ describe('INSTANCE_ID: one running process at a time', () => {
   it('a claim lost with its connection (the database ended it) is claimed again by itself; meanwhile the instance reports not ready, and afterwards a second process with the id is still refused', async () => {
     const env = { DATABASE_URL: db().url, INSTANCE_ID: 'sunday-1', CREDENTIALS_KEY: Buffer.alloc(32, 9).toString('base64') };
     const first = await startTestServer({ env });
-    const advisoryHolders = async () => (await db().admin.query<{ pid: number }>("SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())")).rows.map((r) => r.pid);
+    const advisoryHolders = async () => (await db().admin.query<{ pid: number }>("SELECT DISTINCT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())")).rows.map((r) => r.pid);
     const [holder] = await advisoryHolders();
     expect(holder).toBeDefined();
     const ready = async () => {
@@ -55,7 +55,7 @@ describe('INSTANCE_ID: one running process at a time', () => {
   it('a claim lost and taken meanwhile by another process: the instance stops itself rather than serve under a shared id', async () => {
     const env = { DATABASE_URL: db().url, INSTANCE_ID: 'monday-1', CREDENTIALS_KEY: Buffer.alloc(32, 9).toString('base64') };
     const first = await startTestServer({ env });
-    const [holder] = (await db().admin.query<{ pid: number }>("SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())")).rows.map((r) => r.pid);
+    const [holder] = (await db().admin.query<{ pid: number }>("SELECT DISTINCT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())")).rows.map((r) => r.pid);
     // Another process takes the id in the second before the first claims it again.
     const other = await db().admin.connect();
     try {

@@ -18,6 +18,12 @@ export interface DocumentOwner {
  */
 export type ClaimEvent = { kind: 'lost'; error: unknown } | { kind: 'claimed' } | { kind: 'refused'; error: unknown } | { kind: 'taken'; error: InstanceIdInUseError };
 
+/**
+ * The advisory lock every running instance holds shared, from before it reads any key until its
+ * pools close (key hashtextextended('wedsync-running', 0)); `keys rotate` takes it exclusively.
+ */
+export const RUNNING_LOCK = "hashtextextended('wedsync-running', 0)";
+
 /** Another running process holds the INSTANCE_ID's claim. */
 export class InstanceIdInUseError extends Error {
   override readonly name = 'InstanceIdInUseError';
@@ -40,6 +46,8 @@ export class CollabInstances {
   private stopped = false;
   /** The database session (pg_backend_pid) that holds the claim, or held it last. */
   private claimPid: number | null = null;
+  /** Unregistered: the claim's connection now holds only the running lock, until `close`. */
+  private idReleased = false;
   private readonly claimListeners = new Set<(event: ClaimEvent) => void>();
 
   constructor(private readonly pool: pg.Pool, private readonly reclaimDelaysMs: { first: number; max: number } = { first: 1000, max: 30_000 }) {}
@@ -63,7 +71,11 @@ export class CollabInstances {
    * the first's registration). Called before the instance serves anything.
    */
   async claim(id: string): Promise<void> {
-    if (this.claimed) return;
+    if (this.claimed && !this.idReleased) return;
+    // Unregistered earlier in this process: its connection held only the running lock; start anew.
+    this.claimed?.release(true);
+    this.claimed = null;
+    this.idReleased = false;
     this.claimedId = id;
     this.stopped = false;
     await this.take(id);
@@ -75,6 +87,9 @@ export class CollabInstances {
     try {
       const { rows: [row] } = await client.query<{ got: boolean }>('SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS got', [`wedsync-instance:${id}`]);
       if (!row?.got) throw new InstanceIdInUseError(id);
+      // Shared with every other running instance, until this process ends: `keys rotate` takes it
+      // exclusively (waiting here while a rotation commits), so it never runs beside an instance.
+      await client.query(`SELECT pg_advisory_lock_shared(${RUNNING_LOCK})`);
     } catch (error) {
       client.release();
       throw error;
@@ -174,18 +189,18 @@ export class CollabInstances {
     );
   }
 
-  /** Removes instance `id` (a clean stop) and gives up its claim; nothing when this process never claimed it. */
+  /**
+   * Removes instance `id` (a clean stop) and gives up its INSTANCE_ID, so another process may take
+   * it; nothing when this process never claimed it. The running lock stays until `close` (the
+   * stopping instance still writes with its key: deliveries in flight may seal refreshed tokens).
+   */
   async unregister(id: string): Promise<void> {
     this.stopReclaiming();
     const client = this.claimed;
     if (!client) return;
-    this.claimed = null;
-    try {
-      await this.pool.query('DELETE FROM collab_instances WHERE id = $1', [id]);
-      await client.query('SELECT pg_advisory_unlock_all()');
-    } finally {
-      client.release();
-    }
+    await this.pool.query('DELETE FROM collab_instances WHERE id = $1', [id]);
+    await client.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [`wedsync-instance:${id}`]).catch(() => undefined);
+    this.idReleased = true;
   }
 
   /**

@@ -2,6 +2,7 @@ import type pg from 'pg';
 import type { CredentialCipher } from '../../bridge/credential-cipher.ts';
 import { WedSyncError } from '../../errors.ts';
 import { resealRows, type RotationReport, type SealedRows } from '../key-rotation.ts';
+import { RUNNING_LOCK } from './collab-instances.ts';
 import { inTransaction } from './pool.ts';
 
 /** The tables holding values sealed with the key-encryption key. */
@@ -25,10 +26,11 @@ const RUNNING_INSTANCE = `SELECT i.id FROM collab_instances i
  * values as on SQLite (key-rotation.ts resealRows), in one transaction that locks the sealed tables
  * against every other session (ACCESS EXCLUSIVE), so either all of it is under the new key or
  * nothing changed. Every instance must be stopped first (they hold the old key in memory). As a
- * guard, an instance registered and holding its INSTANCE_ID claim (from when it listens until it
- * begins to stop; one still starting or stopping is not seen), or an unexpired document lease (an
- * instance frozen or cut off from the database may hold one still), means one is running, and the
- * rotation is refused; it is checked before the tables are locked
+ * guard, an instance registered and holding its INSTANCE_ID claim (named in the refusal), an
+ * unexpired document lease (an instance frozen or cut off from the database may hold one still),
+ * or the instances' shared running lock (held from before an instance reads any key until its
+ * pools close: starting and stopping instances too; taken exclusively here until COMMIT, so none
+ * starts meanwhile) means one is running, and the rotation is refused; it is checked before the tables are locked
  * (so a running instance's sessions are not queued behind the lock) and again after. The lock is
  * waited for 5 s at most. The old ciphertexts stay in dead row versions until VACUUM reclaims them
  * (docs/operations.md, "Rotating the key").
@@ -46,6 +48,12 @@ export async function rotatePostgresKeyEncryptionKey(pool: pg.Pool, from: Creden
     const live = await client.query<{ owner: string | null }>('SELECT owner FROM document_leases WHERE expires_at > clock_timestamp() AND owner IS NOT NULL LIMIT 1');
     if (live.rows[0]) {
       throw new WedSyncError('storage_unavailable', `instance ${live.rows[0].owner} is running (it holds a document lease): stop every instance first; nothing was changed`);
+    }
+    // Any instance from before it reads a key until its pools close (starting, or stopping, too).
+    // Inside the transaction the lock is kept until COMMIT: no instance starts meanwhile.
+    const { rows: [free] } = await client.query<{ got: boolean }>(`SELECT pg_try_advisory_xact_lock(${RUNNING_LOCK}) AS got`);
+    if (!free?.got) {
+      throw new WedSyncError('storage_unavailable', 'an instance is running (starting or stopping: it holds the instances\' running lock): stop every instance first; nothing was changed');
     }
   };
   await refuseWhileRunning(pool);

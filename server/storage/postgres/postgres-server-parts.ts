@@ -91,6 +91,9 @@ export async function openPostgresServerParts(config: Config, logger: Logger): P
   let ackKey: Buffer;
   let instanceKey: Buffer;
   try {
+    // Before any key is read: from here a rotation (`keys rotate`, which takes the instances'
+    // running lock exclusively) cannot run beside this process, nor this one start during it.
+    await opened.instances.claim(instanceId);
     cipher = await openPostgresKeyEncryptionKey(storesPool, config.CREDENTIALS_KEY);
     if (config.AUTH_SECRET) await checkPostgresAuthSecret(storesPool, cipher, config.AUTH_SECRET);
     ackKey = await postgresServerKey(storesPool, cipher, ACK_LINKS_KEY);
