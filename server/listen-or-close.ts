@@ -1,6 +1,6 @@
 /**
- * Starts a server listening; when it refuses to start (an INSTANCE_ID another running instance
- * holds, an AUTH_SECRET that is not the cluster's, a port in use), lets go of what it had opened
+ * Starts a server listening; when it refuses to start (an AUTH_SECRET that is not the cluster's, a
+ * port in use; an INSTANCE_ID in use is refused earlier, by openPostgresServerParts), lets go of what it had opened
  * before rethrowing, so a process ends with its one-line reason instead of hanging on open pools.
  */
 export async function listenOrClose<T>(server: { listen(): Promise<T>; close(): Promise<void> }): Promise<T> {

@@ -7,8 +7,8 @@ export const REPEATED_FAILURE_LOG_MS = 60_000;
  * The log of a periodic job's failures (a worker's pass, a scheduler's tick), which repeat on every
  * attempt while what the job needs is down: the database, typically. The first failure is logged
  * at once (`level`, with the error), then at most once every `everyMs` with `failures` (how many
- * since the last line) and `failingForMs`; a kind of error not logged yet in the minute (its code or
- * name, and message: a bug beside the outage) is logged at once. The first success after failures
+ * since the last line) and `failingForMs`; a kind of error not logged yet in the minute (its code,
+ * else its name: a bug beside the outage) is logged at once. The first success after failures
  * is logged once at `info` (`<msg>: working again`, with the total and how long it lasted). So a 40 s database
  * outage is a few lines per job, not one per attempt (operator trial: 240 lines, 4 a second).
  */
@@ -17,7 +17,7 @@ export class RepeatedFailureLog {
   private since = 0;
   private firstAt = 0;
   private loggedAt = -Infinity;
-  /** The kinds of error (code, or name, and message) logged since the last once-a-minute line. */
+  /** The kinds of error (code, else name) logged since the last once-a-minute line. */
   private loggedWhat = new Set<string>();
 
   constructor(
@@ -57,8 +57,12 @@ export class RepeatedFailureLog {
   }
 }
 
-/** An error as the log groups it: its code (or name) and message, so another kind of failure (a bug beside the outage) is logged at once. */
+/**
+ * An error as the log groups it: its code, else its name (not its message, which often names a
+ * wedding or a document: one line per wedding a minute would be the noise again), so another kind
+ * of failure (a TypeError beside the outage's connection errors) is logged at once.
+ */
 function whatOf(error: unknown): string {
-  const e = error as { code?: unknown; name?: unknown; message?: unknown } | null;
-  return `${String(e?.code ?? e?.name ?? '')}: ${String(e?.message ?? error)}`;
+  const e = error as { code?: unknown; name?: unknown } | null;
+  return String(e?.code ?? e?.name ?? typeof error);
 }

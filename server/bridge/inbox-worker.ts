@@ -89,6 +89,8 @@ export class InboxWorker {
   /** Passes, and weddings' slices, that failed (storage down): each logged once a minute, not once an attempt. */
   private readonly failures: RepeatedFailureLog;
   private readonly sliceFailures: RepeatedFailureLog;
+  /** Weddings whose last slice failed: the slices' log says "working again" only once none is left. */
+  private readonly failingWeddings = new Set<string>();
 
   constructor(private readonly deps: InboxWorkerDeps) {
     this.events.setMaxListeners(0);
@@ -153,8 +155,11 @@ export class InboxWorker {
       if (this.applying.has(weddingId)) continue;
       this.hot.delete(weddingId);
       const slice = this.processWedding(weddingId).then(
-        (more) => { this.sliceFailures.succeeded(); if (more) this.hot.add(weddingId); },
-        (error) => { this.sliceFailures.failed(error, { weddingId }); },
+        (more) => {
+          if (this.failingWeddings.delete(weddingId) && this.failingWeddings.size === 0) this.sliceFailures.succeeded();
+          if (more) this.hot.add(weddingId);
+        },
+        (error) => { this.failingWeddings.add(weddingId); this.sliceFailures.failed(error, { weddingId }); },
       ).finally(() => {
         this.applying.delete(weddingId);
         this.events.emit('progress');

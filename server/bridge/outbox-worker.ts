@@ -162,7 +162,6 @@ export class OutboxWorker {
     const free = cap - this.busy.size;
     // Only rows of integrations a chain can start for now are claimed: the others stay pending.
     const rows = free > 0 ? await this.deps.outbox.claimDue(now, BATCH, [...this.busy], free) : [];
-    if (free > 0) this.failures.succeeded(); // the store answered
     const groups = new Map<string, OutboxRow[]>();
     for (const r of rows) {
       const g = groups.get(r.integrationId);
@@ -181,10 +180,14 @@ export class OutboxWorker {
         this.kick();
       });
     }
-    if (rows.length === BATCH && this.busy.size < cap) return 0;
+    if (rows.length === BATCH && this.busy.size < cap) {
+      this.failures.succeeded(); // the store answered the whole pass
+      return 0;
+    }
     // Every slot busy: a chain's end wakes the loop.
     if (this.busy.size >= cap) return IDLE_POLL_MS;
     const next = await this.deps.outbox.nextDueAt([...this.busy]);
+    this.failures.succeeded(); // the store answered the whole pass
     if (next === null) return IDLE_POLL_MS;
     const wait = Math.min(IDLE_POLL_MS, next - this.deps.now());
     // Due rows that could not be claimed (on PostgreSQL: locked by a writer's open transaction) are

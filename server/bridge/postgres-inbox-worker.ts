@@ -137,12 +137,20 @@ export class PostgresInboxWorker implements InboxRunner {
     const room = (this.deps.maxWeddings ?? 8) - this.applying.size;
     if (room <= 0) return POLL_MS;
     const now = this.deps.now();
-    for (const [weddingId, b] of this.backoff) if (b.until <= now) this.backoff.delete(weddingId);
-    const claimed = await this.deps.inbox.claimWeddings(now, room, [...this.applying.keys(), ...this.backoff.keys()]);
+    // A failing wedding stays in `backoff` (its count doubles the wait) until a slice of it succeeds;
+    // only those still waiting are left out. NOTE: entries were deleted once their wait passed,
+    // which reset the count, so the wait never grew past 1 s.
+    // One not tried again for 10 minutes after its wait (no rows of it were due here) is forgotten.
+    for (const [weddingId, b] of this.backoff) if (b.until + 600_000 <= now) this.backoff.delete(weddingId);
+    const waiting = [...this.backoff].filter(([, b]) => b.until > now).map(([weddingId]) => weddingId);
+    const claimed = await this.deps.inbox.claimWeddings(now, room, [...this.applying.keys(), ...waiting]);
     this.failures.succeeded(); // the database answered
     for (const weddingId of claimed) {
       const slice = this.processWedding(weddingId)
-        .then(() => { this.backoff.delete(weddingId); this.sliceFailures.succeeded(); }, (error: unknown) => {
+        .then(() => {
+          // "Working again" once no wedding's slices are failing (the backoff holds those that are).
+          if (this.backoff.delete(weddingId) && this.backoff.size === 0) this.sliceFailures.succeeded();
+        }, (error: unknown) => {
           // Left alone for a while (1 s, doubling to a minute): a wedding whose document cannot be
           // opened, or whose slice cannot be stored, must not be claimed again at once, forever.
           const failures = (this.backoff.get(weddingId)?.failures ?? 0) + 1;

@@ -6,7 +6,8 @@ import { createCredentialCipher } from '../../server/bridge/credential-cipher.ts
 import { PostgresIntegrationStore } from '../../server/bridge/postgres-integration-store.ts';
 import { PostgresOAuthFlowStore } from '../../server/connections/postgres-oauth-flow-store.ts';
 import pg from 'pg';
-import { CollabInstances } from '../../server/storage/postgres/collab-instances.ts';
+import { CollabInstances, RUNNING_LOCK } from '../../server/storage/postgres/collab-instances.ts';
+import { waitFor } from '../helpers/wait.ts';
 import { applyPostgresMigrations } from '../../server/storage/postgres/migrations.ts';
 import { openPostgresKeyEncryptionKey, postgresServerKey } from '../../server/storage/postgres/server-keys.ts';
 import { CLI } from '../helpers/child-server.ts';
@@ -114,12 +115,37 @@ describe('wedsync keys rotate on PostgreSQL', () => {
     expect(duringStart.stderr).toMatch(running);
     await startingInstances.register('inst-starting', 'http://127.0.0.1:1/starting');
     await startingInstances.unregister('inst-starting');
+    // Unregistered, the INSTANCE_ID is free for another process at once; the running lock is not.
+    const other = await admin.connect();
+    expect((await other.query("SELECT pg_try_advisory_lock(hashtextextended('wedsync-instance:inst-starting', 0)) AS got")).rows[0]).toEqual({ got: true });
+    await other.query('SELECT pg_advisory_unlock_all()');
+    other.release();
     const duringStop = await wedsync(['keys', 'rotate'], { DATABASE_URL: url, CREDENTIALS_KEY: a!, CREDENTIALS_KEY_NEW: b! });
     expect(duringStop.code).toBe(1);
     expect(duringStop.stderr).toMatch(running);
     expect(await sealedNow()).toEqual(before);
     startingInstances.close();
     await starting.end();
+
+    // An instance starting while a rotation holds the running lock waits for its COMMIT.
+    const rotation = await admin.connect();
+    const late = new pg.Pool({ connectionString: url, max: 2 });
+    const lateInstances = new CollabInstances(late);
+    try {
+      await rotation.query('BEGIN');
+      await rotation.query(`SELECT pg_advisory_xact_lock(${RUNNING_LOCK})`);
+      let claimed = false;
+      const claiming = lateInstances.claim('inst-late').then(() => { claimed = true; });
+      await waitFor(async () => (await admin.query("SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())")).rows[0].n === 1, 'the starting instance waiting for the lock');
+      expect(claimed).toBe(false);
+      await rotation.query('COMMIT');
+      await claiming;
+      expect(lateInstances.claimHeld).toBe(true);
+    } finally {
+      rotation.release();
+      lateInstances.close();
+      await late.end();
+    }
 
     const rotated = await wedsync(['keys', 'rotate'], { DATABASE_URL: url, CREDENTIALS_KEY: a!, CREDENTIALS_KEY_NEW: b! });
     expect(rotated).toMatchObject({ code: 0, stderr: '' });

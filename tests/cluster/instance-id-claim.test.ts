@@ -48,6 +48,12 @@ describe('INSTANCE_ID: one running process at a time', () => {
     const again = await advisoryHolders();
     expect(again).toHaveLength(1);
     expect(again[0]).not.toBe(holder);
+    // The new claim connection holds the instances' running lock again too (keys rotate refuses).
+    const running = await db().admin.query<{ pid: number }>(`SELECT pid FROM pg_locks l, (SELECT hashtextextended('wedsync-running', 0) AS k) h
+      WHERE l.locktype = 'advisory' AND l.granted AND l.mode = 'ShareLock' AND l.objsubid = 1
+        AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+        AND l.classid = ((h.k >> 32) & 4294967295)::oid AND l.objid = (h.k & 4294967295)::oid`);
+    expect(running.rows.map((r) => r.pid)).toEqual([again[0]]);
     await expect(startTestServer({ env })).rejects.toThrow('INSTANCE_ID sunday-1 is in use by another running instance');
     await first.close();
   });

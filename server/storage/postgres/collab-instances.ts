@@ -72,6 +72,8 @@ export class CollabInstances {
    */
   async claim(id: string): Promise<void> {
     if (this.claimed && !this.idReleased) return;
+    // Lost since it was claimed (at start-up) and being claimed again by the timer: that one goes on.
+    if (this.reclaimTimer && this.claimedId === id) return;
     // Unregistered earlier in this process: its connection held only the running lock; start anew.
     this.claimed?.release(true);
     this.claimed = null;
@@ -89,9 +91,12 @@ export class CollabInstances {
       if (!row?.got) throw new InstanceIdInUseError(id);
       // Shared with every other running instance, until this process ends: `keys rotate` takes it
       // exclusively (waiting here while a rotation commits), so it never runs beside an instance.
+      // A lock_timeout or statement_timeout set on the role or database must not cut the wait short.
+      await client.query("SET lock_timeout = 0; SET statement_timeout = 0");
       await client.query(`SELECT pg_advisory_lock_shared(${RUNNING_LOCK})`);
     } catch (error) {
-      client.release();
+      // Destroyed, never pooled: it may hold the INSTANCE_ID's lock (taken before the wait failed).
+      client.release(true);
       throw error;
     }
     // Stopped while the lock was being taken (a re-claim racing close or unregister): let it go.
@@ -109,6 +114,8 @@ export class CollabInstances {
       if (this.claimed !== client) return;
       this.claimed = null;
       client.release(error);
+      // Unregistered (stopping): nothing to claim again, nothing to tell.
+      if (this.idReleased) return;
       this.tell({ kind: 'lost', error });
       this.reclaimAfter(this.reclaimDelaysMs.first);
     });

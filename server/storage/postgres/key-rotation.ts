@@ -36,7 +36,8 @@ const RUNNING_INSTANCE = `SELECT i.id FROM collab_instances i
  * (docs/operations.md, "Rotating the key").
  *
  * @throws KeyError naming the first value `from` does not open (nothing changed);
- *   WedSyncError `storage_unavailable` (503) while an instance holds its INSTANCE_ID or a document lease, or when the
+ *   WedSyncError `storage_unavailable` (503) while an instance holds its INSTANCE_ID, a document lease
+ *   or the instances' running lock, or when the
  *   tables stay locked by other sessions for 5 s
  */
 export async function rotatePostgresKeyEncryptionKey(pool: pg.Pool, from: CredentialCipher, to: CredentialCipher): Promise<RotationReport> {

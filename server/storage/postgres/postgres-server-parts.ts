@@ -66,9 +66,11 @@ export function instanceIdFor(config: Pick<Config, 'INSTANCE_ID'>): string {
 }
 
 /**
- * Connects to DATABASE_URL, applies the PostgreSQL migrations and opens the stores, the key and the
- * pools a server instance needs. Throws (ending what it opened) when the database cannot be
- * reached, a migration fails, CREDENTIALS_KEY is unset or does not open the database's sealed keys
+ * Connects to DATABASE_URL, applies the PostgreSQL migrations, claims INSTANCE_ID (with the
+ * instances' running lock, waiting while a key rotation commits) and opens the stores, the key and
+ * the pools a server instance needs. Throws (ending what it opened) when the database cannot be
+ * reached, a migration fails, another running process holds the INSTANCE_ID
+ * (InstanceIdInUseError), CREDENTIALS_KEY is unset or does not open the database's sealed keys
  * (KeyError).
  */
 export async function openPostgresServerParts(config: Config, logger: Logger): Promise<PostgresServerParts> {
@@ -82,10 +84,11 @@ export async function openPostgresServerParts(config: Config, logger: Logger): P
   const storesPool = openPostgresPool(url, { max: 10, onIdleError: idleErrors.handler('stores') });
   const readinessPool = openReadinessPool(url);
   const endAll = async () => {
-    await opened.close();
     await bridgePool.end();
     await storesPool.end();
     await readinessPool.end();
+    // Last: its claim connection holds the instances' running lock until nothing writes any more.
+    await opened.close();
   };
   let cipher: CredentialCipher;
   let ackKey: Buffer;
