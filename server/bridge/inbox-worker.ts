@@ -145,11 +145,18 @@ export class InboxWorker {
     if ((this.hot.size === 0 && this.applying.size === 0) || now - this.lastScan >= SCAN_MS) {
       this.lastScan = now;
       this.nextDue = null;
+      const pending = new Set<string>();
       for (const w of this.deps.inbox.weddingsWithPending()) {
+        pending.add(w.weddingId);
         if (w.due <= now) this.hot.add(w.weddingId);
         else this.nextDue = Math.min(this.nextDue ?? Infinity, w.due);
       }
       this.failures.succeeded(); // the store answered
+      // A failing wedding with nothing pending any more (removed, its rows parked) is failing no longer.
+      if (this.failingWeddings.size > 0) {
+        for (const w of this.failingWeddings) if (!pending.has(w)) this.failingWeddings.delete(w);
+        if (this.failingWeddings.size === 0) this.sliceFailures.succeeded();
+      }
     }
     for (const weddingId of [...this.hot]) {
       if (this.applying.has(weddingId)) continue;

@@ -141,7 +141,10 @@ export class PostgresInboxWorker implements InboxRunner {
     // only those still waiting are left out. NOTE: entries were deleted once their wait passed,
     // which reset the count, so the wait never grew past 1 s.
     // One not tried again for 10 minutes after its wait (no rows of it were due here) is forgotten.
-    for (const [weddingId, b] of this.backoff) if (b.until + 600_000 <= now) this.backoff.delete(weddingId);
+    if (this.backoff.size > 0) {
+      for (const [weddingId, b] of this.backoff) if (b.until + 600_000 <= now) this.backoff.delete(weddingId);
+      if (this.backoff.size === 0) this.sliceFailures.succeeded();
+    }
     const waiting = [...this.backoff].filter(([, b]) => b.until > now).map(([weddingId]) => weddingId);
     const claimed = await this.deps.inbox.claimWeddings(now, room, [...this.applying.keys(), ...waiting]);
     this.failures.succeeded(); // the database answered

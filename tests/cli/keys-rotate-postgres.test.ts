@@ -142,6 +142,8 @@ describe('wedsync keys rotate on PostgreSQL', () => {
       await claiming;
       expect(lateInstances.claimHeld).toBe(true);
     } finally {
+      // Never left holding the lock (a failed assertion above): the claim would wait for ever.
+      await rotation.query('ROLLBACK').catch(() => undefined);
       rotation.release();
       lateInstances.close();
       await late.end();

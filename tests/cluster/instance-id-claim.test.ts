@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { CollabInstances } from '../../server/storage/postgres/collab-instances.ts';
+import { openPostgresPool } from '../../server/storage/postgres/pool.ts';
 import { usePostgresDatabase } from '../helpers/postgres.ts';
 import { startTestServer } from '../helpers/test-server.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -84,5 +86,28 @@ describe('INSTANCE_ID: one running process at a time', () => {
     const same = await startTestServer({ env: { ...base, INSTANCE_ID: 'secret-3', AUTH_SECRET: 'a'.repeat(48) } });
     await same.close();
     await first.close();
+  });
+
+  it('a claim lost between start-up and listening is held again when claim() returns (it never returns without the id), whether the re-claim was due or under way', async () => {
+    for (const when of ['due', 'under way'] as const) {
+      const pool = openPostgresPool(db().url, { max: 3 });
+      // A re-claim 50 ms after the loss ('under way' waits for it to start), or after 10 s ('due').
+      const instances = new CollabInstances(pool, when === 'due' ? { first: 10_000, max: 10_000 } : { first: 50, max: 50 });
+      try {
+        await instances.claim(`tuesday-${when}`);
+        const [holder] = (await db().admin.query<{ pid: number }>("SELECT DISTINCT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())")).rows.map((r) => r.pid);
+        await db().admin.query('SELECT pg_terminate_backend($1)', [holder]);
+        await waitFor(() => !instances.claimHeld, 'the claim lost', 5_000, 10);
+        if (when === 'under way') await new Promise((r) => setTimeout(r, 50)); // NOTE: lets the 50 ms timer fire; either outcome must hold
+        await instances.claim(`tuesday-${when}`);
+        expect(instances.claimHeld, when).toBe(true);
+        const other = await db().admin.connect();
+        expect((await other.query('SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS got', [`wedsync-instance:tuesday-${when}`])).rows[0], when).toEqual({ got: false });
+        other.release();
+      } finally {
+        instances.close();
+        await pool.end();
+      }
+    }
   });
 });

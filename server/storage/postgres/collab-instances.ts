@@ -48,6 +48,8 @@ export class CollabInstances {
   private claimPid: number | null = null;
   /** Unregistered: the claim's connection now holds only the running lock, until `close`. */
   private idReleased = false;
+  /** A re-claim under way (the timer's `take`), for `claim` to wait for. */
+  private reclaiming: Promise<void> | null = null;
   private readonly claimListeners = new Set<(event: ClaimEvent) => void>();
 
   constructor(private readonly pool: pg.Pool, private readonly reclaimDelaysMs: { first: number; max: number } = { first: 1000, max: 30_000 }) {}
@@ -72,15 +74,27 @@ export class CollabInstances {
    */
   async claim(id: string): Promise<void> {
     if (this.claimed && !this.idReleased) return;
-    // Lost since it was claimed (at start-up) and being claimed again by the timer: that one goes on.
-    if (this.reclaimTimer && this.claimedId === id) return;
+    if (this.claimedId === id && !this.idReleased) {
+      // Lost since it was claimed (at start-up): a re-claim under way is waited for, and one due
+      // later is done now; either way this returns only holding the id, or throws.
+      if (this.reclaiming) await this.reclaiming;
+      if (this.claimed) return;
+      if (this.reclaimTimer) clearTimeout(this.reclaimTimer);
+      this.reclaimTimer = null;
+    }
     // Unregistered earlier in this process: its connection held only the running lock; start anew.
     this.claimed?.release(true);
     this.claimed = null;
     this.idReleased = false;
     this.claimedId = id;
     this.stopped = false;
-    await this.take(id);
+    try {
+      await this.take(id);
+    } catch (error) {
+      // This process's own cut session may still hold it (claimPid): ended, then taken.
+      if (!(error instanceof InstanceIdInUseError) || !(await this.endOwnOrphan(id))) throw error;
+      await this.take(id);
+    }
   }
 
   /** Takes the lock on a connection of its own; throws InstanceIdInUseError when another process holds it. */
@@ -92,7 +106,8 @@ export class CollabInstances {
       // Shared with every other running instance, until this process ends: `keys rotate` takes it
       // exclusively (waiting here while a rotation commits), so it never runs beside an instance.
       // A lock_timeout or statement_timeout set on the role or database must not cut the wait short.
-      await client.query("SET lock_timeout = 0; SET statement_timeout = 0");
+      // (idle_session_timeout, PostgreSQL 14+, would end this idle connection over and over.)
+      await client.query("SET lock_timeout = 0; SET statement_timeout = 0; SELECT set_config('idle_session_timeout', '0', false) WHERE current_setting('server_version_num')::int >= 140000");
       await client.query(`SELECT pg_advisory_lock_shared(${RUNNING_LOCK})`);
     } catch (error) {
       // Destroyed, never pooled: it may hold the INSTANCE_ID's lock (taken before the wait failed).
@@ -127,20 +142,19 @@ export class CollabInstances {
     this.reclaimTimer = setTimeout(() => {
       this.reclaimTimer = null;
       if (this.stopped || this.claimed || !this.claimedId) return;
-      this.take(this.claimedId).then(() => { if (this.claimed) this.tell({ kind: 'claimed' }); }, (error: unknown) => {
+      this.reclaiming = this.take(this.claimedId).then(() => { if (this.claimed) this.tell({ kind: 'claimed' }); }, async (error: unknown) => {
         // Another process took the id while it was not held: two processes would now serve under
         // one id, which leases cannot tell apart. Not retried: the owner of this one must stop it.
         if (error instanceof InstanceIdInUseError) {
-          return void this.endOwnOrphan(this.claimedId!).then((ended) => {
-            if (!ended) return this.tell({ kind: 'taken', error });
-            // Our own session still held it: ended now, so the next try takes the lock.
-            this.tell({ kind: 'refused', error });
-            this.reclaimAfter(this.reclaimDelaysMs.first);
-          });
+          const ended = await this.endOwnOrphan(this.claimedId!);
+          if (!ended) return this.tell({ kind: 'taken', error });
+          // Our own session still held it: ended now, so the next try takes the lock.
+          this.tell({ kind: 'refused', error });
+          return this.reclaimAfter(this.reclaimDelaysMs.first);
         }
         this.tell({ kind: 'refused', error });
         this.reclaimAfter(Math.min(delayMs * 2, this.reclaimDelaysMs.max));
-      });
+      }).finally(() => { this.reclaiming = null; });
     }, delayMs);
     this.reclaimTimer.unref();
   }
