@@ -327,7 +327,7 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
   Object.assign(server, {
     fatal, config, logger, db, tokens, people, sessions, collab, pdf, documents, stored: stores.documents, metrics, health, http, bridge, comms, payments, demo, vendorBindings, invitations: stores.invitations,
     async listen() {
-      // Before anything is served: a second process with this INSTANCE_ID would cut the first's weddings off.
+      // Claimed at open (openPostgresServerParts); claimed again here if it was lost since. Before anything is served.
       await pg?.opened.instances.claim(pg.instanceId);
       if (pg) watchInstanceClaim(pg.opened.instances, logger.child({ instanceId: pg.instanceId }), () => server.close(), stoppedFor);
       // The disk probe watches the SQLite file; on PostgreSQL nothing of the server's is written there.

@@ -1,15 +1,8 @@
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { PassLoop } from '../../server/bridge/pass-loop.ts';
-import { createLogger } from '../../server/logger.ts';
 import { RepeatedFailureLog } from '../../server/repeated-failures.ts';
+import { capturedLogger } from '../helpers/captured-logger.ts';
 import { waitFor } from '../helpers/wait.ts';
-
-function capturedLogger() {
-  const lines: Array<Record<string, unknown>> = [];
-  const sink = new Writable({ write(chunk, _enc, done) { for (const l of String(chunk).split('\n')) if (l) lines.push(JSON.parse(l) as Record<string, unknown>); done(); } });
-  return { logger: createLogger({ LOG_LEVEL: 'info' }, sink), lines };
-}
 
 describe('a worker whose passes fail while the database is down (operator trial: 240 lines in a 40 s outage)', () => {
   it('logs the first failure, then once a minute with how many since, and once when it works again', async () => {

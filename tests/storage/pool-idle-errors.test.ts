@@ -1,18 +1,10 @@
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createLogger } from '../../server/logger.ts';
 import { Metrics } from '../../server/metrics.ts';
 import { PoolIdleErrors } from '../../server/storage/postgres/idle-errors.ts';
 import { openPostgresPool } from '../../server/storage/postgres/pool.ts';
 import { usePostgresDatabase } from '../helpers/postgres.ts';
+import { capturedLogger } from '../helpers/captured-logger.ts';
 import { waitFor } from '../helpers/wait.ts';
-
-/** A logger whose lines are kept, parsed. */
-function capturedLogger() {
-  const lines: Array<Record<string, unknown>> = [];
-  const sink = new Writable({ write(chunk, _enc, done) { for (const l of String(chunk).split('\n')) if (l) lines.push(JSON.parse(l) as Record<string, unknown>); done(); } });
-  return { logger: createLogger({ LOG_LEVEL: 'info' }, sink), lines };
-}
 
 const counted = async (metrics: Metrics, pool: string) => (await metrics.postgresIdleErrors.get()).values.find((v) => v.labels.pool === pool)?.value ?? 0;
 
