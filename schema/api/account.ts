@@ -18,6 +18,12 @@ export const MeResponse = z.object({
    * token needed): what a device that signs out offline keeps until it reaches the server.
    */
   signOutToken: z.string(),
+  /**
+   * Whether the person can sign in again after signing out: they have an e-mail address, a passkey
+   * or a Google or Microsoft account, or this is the demo's account. False for an account made with a name only (an invitation
+   * opened without signing in), whose one way in is this session.
+   */
+  canSignInAgain: z.boolean(),
 });
 export type MeResponse = z.infer<typeof MeResponse>;
 

@@ -3,8 +3,10 @@ import { z } from 'zod';
 import { WEDDING_ID_PATTERN } from '../../schema/document/names.ts';
 import { mintAccessToken, mintWorkspaceToken } from '../auth/access-tokens.ts';
 import type { TokenService } from '../auth/tokens.ts';
+import type { PasskeyStore } from '../people/passkey-store.ts';
 import type { PeopleStore } from '../people/people-store.ts';
 import { signOutTokenOf, type SessionStore } from '../people/session-store.ts';
+import { canSignInAgain } from '../people/way-back-in.ts';
 import { readJson } from './body.ts';
 import { requireSession, type SessionEnv } from './session-middleware.ts';
 
@@ -12,6 +14,8 @@ export interface AccountDeps {
   tokens: TokenService;
   people: PeopleStore;
   sessions: SessionStore;
+  /** Whether the person has a passkey, for `canSignInAgain`. */
+  passkeys: Pick<PasskeyStore, 'listFor'>;
   /** Lifetime of minted access tokens, seconds (ACCESS_TOKEN_TTL_S). @default ACCESS_TOKEN_TTL_S of access-tokens.ts */
   accessTokenTtlS?: number;
   /** Reads each wedding's title and date for the list, without opening the documents (peekWedding). */
@@ -27,7 +31,9 @@ const TokenRequest = z.union([
  * The signed-in person's own routes (session cookie; writes need X-CSRF-Token):
  * - `GET /api/me`: the person, their workspaces, every wedding they take part in with their role,
  *   the session's CSRF token (the app keeps it in memory, never in storage) and its sign-out token
- *   (signOutTokenOf: revokes this session and nothing else, for a device that signs out offline);
+ *   (signOutTokenOf: revokes this session and nothing else, for a device that signs out offline),
+ *   and `canSignInAgain` (way-back-in.ts: false for an account made with a name only, whose sign-out
+ *   the app asks about first);
  * - `POST /api/auth/token` `{ weddingId }`: a short-lived access token (≤ 15 min, docs/auth.md)
  *   for that wedding's WebSocket and API, with the role the person has there; 403
  *   `wedding_forbidden` when they take no part in it. The app and SDK call it again before expiry;
@@ -40,13 +46,13 @@ export function accountRoutes(deps: AccountDeps): Hono<SessionEnv> {
 
   app.get('/me', session, async (c) => {
     const person = c.get('person');
-    const [memberships, access] = await Promise.all([deps.people.membershipsOf(person.id), deps.people.weddingsFor(person.id)]);
+    const [memberships, access, signsInAgain] = await Promise.all([deps.people.membershipsOf(person.id), deps.people.weddingsFor(person.id), canSignInAgain(person, c.get('session'), deps)]);
     const weddings = await Promise.all(access.map(async (w) => {
       const meta = await deps.peek?.(w.weddingId);
       return { ...w, ...(meta?.title ? { title: meta.title } : {}), ...(meta?.date ? { date: meta.date } : {}) };
     }));
     return c.json({ person, workspaces: memberships, weddings, csrfToken: c.get('session').csrfToken, sessionId: c.get('session').id,
-      signOutToken: signOutTokenOf(c.get('session')) });
+      signOutToken: signOutTokenOf(c.get('session')), canSignInAgain: signsInAgain });
   });
 
   app.post('/auth/token', session, async (c) => {

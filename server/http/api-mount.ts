@@ -124,7 +124,7 @@ export function mountApi(a: Hono<AppEnv>, deps: ApiMountDeps): { signIn: ReturnT
       return null;
     }
   };
-  a.route('/api', accountRoutes({ tokens, people, sessions, accessTokenTtlS: config.ACCESS_TOKEN_TTL_S, peek: peekMeta }));
+  a.route('/api', accountRoutes({ tokens, people, sessions, passkeys: deps.stores.passkeys, accessTokenTtlS: config.ACCESS_TOKEN_TTL_S, peek: peekMeta }));
   const signIn = mountSignIn(a, { config, budgets: deps.budgets, links: deps.stores.emailLinks, people, sessions, passkeys: deps.stores.passkeys, keys: deps.apiKeys, hocuspocus: collab.hocuspocus, logger, metrics, publicUrl, oidcProviders: () => oidcProviderList(config) });
   const peopleDeps = { people, sessions, open: collab.hocuspocus.documents, store: deps.stored, mail: deps.mail ?? signIn.smtp ?? consoleMailSender(logger.child({ component: 'mail' })), publicUrl, logger };
   // Before weddingRoutes: the session form of POST /api/weddings hands bearer requests on to it.

@@ -9,6 +9,7 @@ import { clientAddress } from './client-address.ts';
 import { escapeHtml, plainPage } from './plain-page.ts';
 import { SESSION_COOKIE, sameSecret, setSessionCookie } from './session-middleware.ts';
 import { personForEmail } from '../people/person-for-email.ts';
+import { canSignInAgain } from '../people/way-back-in.ts';
 import type { SignInDeps } from './sign-in-routes.ts';
 
 /** What asking before a sign-in replaces a session needs: sign-in's own dependencies and the passkeys. */
@@ -25,10 +26,9 @@ export type SignInReplacingDeps = Pick<SignInDeps, 'people' | 'sessions' | 'link
  */
 export async function strandedBySignIn(c: Context, deps: { people: Pick<PeopleStore, 'getPerson' | 'hasIdentity'>; sessions: Pick<SessionStore, 'authenticate'>; passkeys: Pick<PasskeyStore, 'listFor'> }): Promise<{ person: Person; session: Session } | null> {
   const session = await deps.sessions.authenticate(getCookie(c, SESSION_COOKIE));
-  if (!session || session.method === 'demo') return null;
+  if (!session) return null;
   const person = await deps.people.getPerson(session.personId);
-  if (!person || person.email) return null;
-  if ((await deps.passkeys.listFor(person.id)).length > 0 || await deps.people.hasIdentity(person.id)) return null;
+  if (!person || await canSignInAgain(person, session, deps)) return null;
   return { person, session };
 }
 

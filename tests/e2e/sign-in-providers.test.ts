@@ -93,6 +93,12 @@ describe('signing in with Google or Microsoft from the app’s sign-in screen', 
     expect(await kai.page.locator('.who').textContent()).toContain('Kai Chen');
     const identities = await queryServerDatabase<{ n: number }>(t.server, { sqlite: 'SELECT COUNT(*) AS n FROM person_identities', postgres: 'SELECT COUNT(*)::int AS n FROM person_identities' });
     expect(identities).toEqual([{ n: 2 }]);
+    // Entra did not vouch for the address, so Kai has none here; the Microsoft account still signs
+    // him in again, so signing out does not warn that this browser is his only way in.
+    expect(await kai.page.locator('.who').textContent()).toBe('Kai Chen');
+    await kai.page.getByRole('button', { name: 'Sign out' }).click();
+    await waitFor(() => kai.page.getByRole('link', { name: 'Continue with Microsoft' }).isVisible(), 'signed out at once');
+    expect(await kai.page.getByRole('dialog').count()).toBe(0);
 
     expect(appErrors(ana.errors)).toEqual([]);
     expect(appErrors(kai.errors)).toEqual([]);

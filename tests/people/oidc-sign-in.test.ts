@@ -128,6 +128,8 @@ describe('sign in with Google (OpenID Connect against a real local provider)', (
       const { person } = await me(s, browser);
       expect(person.id).not.toBe(owner.id);
       expect(person).toMatchObject({ email: null, name: 'Not Ana' });
+      // No address, but the Google account signs them in again: the app's sign-out need not warn.
+      expect(((await (await browser.get(`${s.t.httpUrl}/api/me`)).json()) as { canSignInAgain: boolean }).canSignInAgain).toBe(true);
     }
     expect(await s.t.server.people.findPersonByEmail('ana@bloom.example')).toMatchObject({ id: owner.id, name: 'Ana' });
     expect(await s.counts()).toEqual({ people: 4, identities: 3 });

@@ -109,7 +109,7 @@ describe('a sign-in link opened in a browser signed in as someone with no way ba
     expect((await me(t, cleo.cookie)).email).toBeNull();
   });
 
-  it('signs in at once where nothing would be lost: no session, a person with an address, a passkey or a provider account, the demo’s account, or once Ada has added an address', async () => {
+  it('signs in at once where nothing would be lost: no session, a person with an address, a passkey or a provider account, the demo’s account, or once Ada has added an address; /api/me says which accounts can sign in again', async () => {
     const { t, smtp } = await smtpServer();
     const withEmail = await signedInPerson(t, 'Dora', 'dora@example.com', 'email_link');
     const withPasskey = await signedInPerson(t, 'Eve', null);
@@ -122,6 +122,10 @@ describe('a sign-in link opened in a browser signed in as someone with no way ba
     const demo = await signedInPerson(t, 'Demo planner', null, 'demo');
     const ada = await signedInPerson(t, 'Ada', null);
     await t.server.people.setPersonEmail(ada.id, 'ada@example.com');
+    // The app's sign-out asks first only where the browser is the one way back in (GET /api/me canSignInAgain).
+    const stranded = await signedInPerson(t, 'Gus', null);
+    const ways = async (cookie: string) => ((await (await t.fetch('/api/me', { headers: { cookie } })).json()) as { canSignInAgain: boolean }).canSignInAgain;
+    expect(await Promise.all([withEmail, withPasskey, withProvider, demo, ada, stranded].map((p) => ways(p.cookie)))).toEqual([true, true, true, true, true, false]);
     const browsers = [undefined, withEmail.cookie, withPasskey.cookie, withProvider.cookie, demo.cookie, ada.cookie];
     for (const [i, cookie] of browsers.entries()) {
       // One address each: the sign-in link budget per address is a few an hour.

@@ -5,7 +5,7 @@ import { ApiError } from './api/api-client.ts';
 import { fetchMe } from './account/account-api.ts';
 import { AccountWedding } from './account/account-wedding.tsx';
 import { forgetPersonOnDevice } from './account/forget-device.ts';
-import { forgetIdentity, rememberMe, rememberedMe, type Account } from './account/offline-identity.ts';
+import { canSignInAgain, forgetIdentity, rememberMe, rememberedMe, type Account } from './account/offline-identity.ts';
 import { keepSendingOwedSignOuts, oweSignOut, sendOwedSignOuts, signOutOwed } from './account/pending-sign-out.ts';
 import { AccountHome, ConnectionsView, DemoView, InvitePage, MySchedule } from './lazy-pages.ts';
 import { forgetSchedule } from './schedule/schedule-api.ts';
@@ -206,13 +206,13 @@ export function App() {
       <a class="brand" href="/" onClick={linkHandler(navigate, { name: 'picker' })}>WedSync<span class="sr-only">: all weddings</span></a>
       <p class="who"><span>{account.person.name}</span>{account.person.email && <span class="muted"> ({account.person.email})</span>}</p>
       {account.weddings.some((w) => w.role === 'vendor') && <a href="/schedule" aria-current={route.name === 'schedule' ? 'page' : undefined} onClick={linkHandler(navigate, { name: 'schedule' })}>My schedule</a>}
-      {/* Asked first offline (unsent changes go), and for an account with no e-mail (vendor trial: this browser was the only way back in). */}
-      <button type="button" class="link" onClick={() => (navigator.onLine && account.person.email ? signOutAccount(null) : setConfirmingSignOut(true))}>Sign out</button>
+      {/* Asked first offline (unsent changes go), and for an account made with a name only (this browser is its only way back in). */}
+      <button type="button" class="link" onClick={() => (navigator.onLine && canSignInAgain(account) ? signOutAccount(null) : setConfirmingSignOut(true))}>Sign out</button>
       {confirmingSignOut && (
         <ConfirmDialog title={navigator.onLine ? 'Sign out of an account with no e-mail?' : 'Sign out while offline?'} confirmLabel="Sign out"
           onConfirm={() => signOutAccount(null)} onCancel={() => setConfirmingSignOut(false)}>
-          {!account.person.email && (
-            <p>Your account has no e-mail address. If you joined with your name only, this browser is your only way into it: after signing out, you get back in only with a new invitation from the planner. Add your e-mail address first on <a href="/" onClick={(e) => { setConfirmingSignOut(false); linkHandler(navigate, { name: 'picker' })(e); }}>Your weddings</a>.</p>
+          {!canSignInAgain(account) && (
+            <p>Your account has no e-mail address, so this browser is your only way into it: after signing out, you get back in only with a new invitation from the planner. Add your e-mail address first on <a href="/" onClick={(e) => { setConfirmingSignOut(false); linkHandler(navigate, { name: 'picker' })(e); }}>Your weddings</a>.</p>
           )}
           {!navigator.onLine && <>
             <p>Signing out removes your weddings from this device. Changes you made here since it was last online have not reached the server yet and are removed with them.</p>

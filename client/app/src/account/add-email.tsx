@@ -1,13 +1,15 @@
 import { useState } from 'preact/hooks';
 import { describeApiError, ApiError } from '../api/api-client.ts';
 import { addMyEmail } from './account-api.ts';
-import type { Account } from './offline-identity.ts';
+import { canSignInAgain, type Account } from './offline-identity.ts';
 import { looksLikeEmail } from '../ui/email-address.ts';
 
 /**
  * For an account with no e-mail address (joined a wedding with a name only): adds one through a link
  * e-mailed to it (POST /api/me/email), so the person can sign in on another device, and after
- * signing out, and hears by e-mail. Nothing changes until the link is opened.
+ * signing out, and hears by e-mail. Nothing changes until the link is opened. Someone with another
+ * way in (a passkey, a Google or Microsoft account whose address was not vouched for) is told only
+ * what the address adds.
  */
 export function AddEmail({ me }: { me: Account }) {
   const [email, setEmail] = useState('');
@@ -39,7 +41,9 @@ export function AddEmail({ me }: { me: Account }) {
   return (
     <section class="add-email" aria-labelledby="add-email-heading">
       <h2 id="add-email-heading">Add your e-mail address</h2>
-      <p>Your account has no e-mail address, so this browser is your only way into it. Add one to sign in on your other devices, to get back in after signing out, and to get messages by e-mail.</p>
+      {canSignInAgain(me)
+        ? <p>Your account has no e-mail address. Add one to get messages by e-mail and to sign in with a link.</p>
+        : <p>Your account has no e-mail address, so this browser is your only way into it. Add one to sign in on your other devices, to get back in after signing out, and to get messages by e-mail.</p>}
       {sentTo ? (
         <p role="status">We sent a link to <strong>{sentTo}</strong>. Open it within 15 minutes in this browser, where you are signed in, to add the address to your account. Nothing changes until you do.</p>
       ) : (

@@ -20,9 +20,21 @@ import { ownValue } from '../../../../schema/own-keys.ts';
  */
 const STORAGE_KEY = 'wedsync.account';
 
-/** What an offline start shows of the person: `GET /api/me` without `csrfToken` and `sessionId`. */
-export const OfflineMe = MeResponse.omit({ csrfToken: true, sessionId: true });
+/**
+ * What an offline start shows of the person: `GET /api/me` without `csrfToken` and `sessionId`.
+ * `canSignInAgain` may be missing from what an earlier version kept (canSignInAgain() below).
+ */
+export const OfflineMe = MeResponse.omit({ csrfToken: true, sessionId: true }).extend({ canSignInAgain: z.boolean().optional() });
 export type OfflineMe = z.infer<typeof OfflineMe>;
+
+/**
+ * Whether the person can sign in again after signing out here (`GET /api/me` canSignInAgain: an
+ * e-mail address, a passkey or a Google or Microsoft account). Kept by an earlier version without
+ * it: whether they have an e-mail address.
+ */
+export function canSignInAgain(me: OfflineMe): boolean {
+  return me.canSignInAgain ?? Boolean(me.person.email);
+}
 
 /**
  * The person the app shows as signed in with an account: online, the answer of `GET /api/me` with its
