@@ -1,6 +1,11 @@
-import { describe, expect, it } from 'vitest';
-import { CollabInstances } from '../../server/storage/postgres/collab-instances.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createCredentialCipher } from '../../server/bridge/credential-cipher.ts';
+import { resealRows } from '../../server/storage/key-rotation.ts';
+import { ClaimCheckError, CollabInstances, RUNNING_LOCK, type ClaimEvent } from '../../server/storage/postgres/collab-instances.ts';
+import { applyPostgresMigrations } from '../../server/storage/postgres/migrations.ts';
 import { openPostgresPool } from '../../server/storage/postgres/pool.ts';
+import { rotatePostgresKeyEncryptionKey } from '../../server/storage/postgres/key-rotation.ts';
+import { checkKeyUnchanged, openPostgresKeyEncryptionKey } from '../../server/storage/postgres/server-keys.ts';
 import { usePostgresDatabase } from '../helpers/postgres.ts';
 import { startTestServer } from '../helpers/test-server.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -104,6 +109,75 @@ describe('INSTANCE_ID: one running process at a time', () => {
         const other = await db().admin.connect();
         expect((await other.query('SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS got', [`wedsync-instance:tuesday-${when}`])).rows[0], when).toEqual({ got: false });
         other.release();
+      } finally {
+        instances.close();
+        await pool.end();
+      }
+    }
+  });
+});
+
+describe('INSTANCE_ID: a key rotated while the claim was lost (the instance held no running lock then)', () => {
+  const db = usePostgresDatabase();
+
+  it('a key rotation run while the claim was lost (the instance held no running lock then): on claiming again the instance stops itself rather than go on sealing with the old key', async () => {
+    const [a, b] = [Buffer.alloc(32, 3), Buffer.alloc(32, 4)];
+    const env = { DATABASE_URL: db().url, INSTANCE_ID: 'thursday-1', CREDENTIALS_KEY: a.toString('base64') };
+    const first = await startTestServer({ env });
+    const [holder] = (await db().admin.query<{ pid: number }>("SELECT DISTINCT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())")).rows.map((r) => r.pid);
+    // What `keys rotate` does to the server keys, in a transaction holding the running lock, taken
+    // in the second after the claim's connection dropped (the re-claim then waits for its COMMIT).
+    const rotation = await db().admin.connect();
+    try {
+      await db().admin.query('SELECT pg_terminate_backend($1)', [holder]);
+      await rotation.query('BEGIN');
+      await rotation.query(`SELECT pg_advisory_xact_lock(${RUNNING_LOCK})`);
+      const keys = (await rotation.query<{ name: string; key: Buffer }>('SELECT name, key FROM server_keys')).rows;
+      const { rows } = resealRows({ accounts: [], flows: [], keys }, createCredentialCipher(a), createCredentialCipher(b));
+      for (const k of rows.keys) await rotation.query('UPDATE server_keys SET key = $1 WHERE name = $2', [k.key, k.name]);
+      await rotation.query('COMMIT');
+    } finally {
+      await rotation.query('ROLLBACK').catch(() => undefined);
+      rotation.release();
+    }
+    const reason = await Promise.race([first.server.fatal, new Promise<string>((resolve) => setTimeout(() => resolve('still running'), 10_000))]);
+    expect(reason).toBe('the key-encryption key was rotated while this instance was cut off from the database: restart it with the new CREDENTIALS_KEY');
+    await expect(fetch(`${first.httpUrl}/readyz`)).rejects.toThrow();
+    // Started again with the new key, it serves.
+    const again = await startTestServer({ env: { ...env, CREDENTIALS_KEY: b.toString('base64') } });
+    expect((await again.fetch('/readyz')).status).toBe(200);
+    await again.close();
+  });
+});
+
+describe('INSTANCE_ID: the claim check', () => {
+  const db = usePostgresDatabase();
+  beforeAll(async () => { await applyPostgresMigrations(db().admin); });
+
+  it('the claim check runs on every claim after the first: the real rotation between a loss and the next claim is found, whether the re-claim is due or timed', async () => {
+    const [a, b] = [createCredentialCipher(Buffer.alloc(32, 5)), createCredentialCipher(Buffer.alloc(32, 6))];
+    await openPostgresKeyEncryptionKey(db().admin, Buffer.alloc(32, 5).toString('base64'));
+    for (const when of ['claim()', 'timer'] as const) {
+      const pool = openPostgresPool(db().url, { max: 3 });
+      // The timer's re-claim 2 s after the loss: the rotation (a few queries) is done by then.
+      const instances = new CollabInstances(pool, when === 'timer' ? { first: 2_000, max: 2_000 } : { first: 60_000, max: 60_000 });
+      const events: ClaimEvent['kind'][] = [];
+      instances.onClaim((e) => events.push(e.kind));
+      const [from, to] = when === 'claim()' ? [a, b] : [b, a];
+      try {
+        await instances.claim(`friday-${when}`);
+        instances.checkEachClaim((client) => checkKeyUnchanged(client, from));
+        const [holder] = (await db().admin.query<{ pid: number }>("SELECT DISTINCT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())")).rows.map((r) => r.pid);
+        await db().admin.query('SELECT pg_terminate_backend($1)', [holder]);
+        await waitFor(() => !instances.claimHeld, 'the claim lost', 5_000, 10);
+        await waitFor(() => rotatePostgresKeyEncryptionKey(db().admin, from, to).then(() => true, () => false), 'the rotation, once the lost claim is gone on the database too', 1_500, 20);
+        if (when === 'claim()') {
+          await expect(instances.claim(`friday-${when}`)).rejects.toThrow(ClaimCheckError);
+        } else {
+          await waitFor(() => events.includes('changed'), 'the re-claim finding the new key', 10_000);
+        }
+        expect(instances.claimHeld, when).toBe(false);
+        expect(events, when).not.toContain('claimed');
       } finally {
         instances.close();
         await pool.end();

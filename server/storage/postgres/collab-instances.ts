@@ -14,15 +14,26 @@ export interface DocumentOwner {
  * What happened to this process's claim on its INSTANCE_ID: `lost` with its connection (the
  * database restarted or the network dropped), `claimed` again, `refused` while trying again (the
  * database is still down: it keeps trying), or `taken` by another process meanwhile (it stops
- * trying: this process must stop serving).
+ * trying: this process must stop serving), or `changed`: claimed again, but the database changed
+ * meanwhile in a way this process cannot serve (`keys rotate` ran while it held no running lock: it
+ * stops trying, and must stop serving).
  */
-export type ClaimEvent = { kind: 'lost'; error: unknown } | { kind: 'claimed' } | { kind: 'refused'; error: unknown } | { kind: 'taken'; error: InstanceIdInUseError };
+export type ClaimEvent = { kind: 'lost'; error: unknown } | { kind: 'claimed' } | { kind: 'refused'; error: unknown } | { kind: 'taken'; error: InstanceIdInUseError }
+  | { kind: 'changed'; error: ClaimCheckError };
 
 /**
  * The advisory lock every running instance holds shared, from before it reads any key until its
  * pools close (key hashtextextended('wedsync-running', 0)); `keys rotate` takes it exclusively.
  */
 export const RUNNING_LOCK = "hashtextextended('wedsync-running', 0)";
+
+/**
+ * Thrown by a claim check (CollabInstances.checkEachClaim) when the database no longer suits this
+ * process: the claim is given up, not tried again.
+ */
+export class ClaimCheckError extends Error {
+  override readonly name = 'ClaimCheckError';
+}
 
 /** Another running process holds the INSTANCE_ID's claim. */
 export class InstanceIdInUseError extends Error {
@@ -51,6 +62,8 @@ export class CollabInstances {
   /** A re-claim under way (the timer's `take`), for `claim` to wait for. */
   private reclaiming: Promise<void> | null = null;
   private readonly claimListeners = new Set<(event: ClaimEvent) => void>();
+  /** Run on the claim's connection once the running lock is held again (checkEachClaim). */
+  private check: ((client: pg.ClientBase) => Promise<void>) | null = null;
 
   constructor(private readonly pool: pg.Pool, private readonly reclaimDelaysMs: { first: number; max: number } = { first: 1000, max: 30_000 }) {}
 
@@ -63,6 +76,16 @@ export class CollabInstances {
   onClaim(listener: (event: ClaimEvent) => void): () => void {
     this.claimListeners.add(listener);
     return () => this.claimListeners.delete(listener);
+  }
+
+  /**
+   * Runs `check` on every claim from now on, on the claim's connection with the running lock held,
+   * so nothing it checks can change until the claim is lost again (a `keys rotate` waits for the
+   * lock). A ClaimCheckError it throws gives the claim up for good: `claim` rejects with it, and a
+   * re-claim tells `changed`; any other error counts as the claim refused (tried again).
+   */
+  checkEachClaim(check: (client: pg.ClientBase) => Promise<void>): void {
+    this.check = check;
   }
 
   /**
@@ -109,6 +132,7 @@ export class CollabInstances {
       // (idle_session_timeout, PostgreSQL 14+, would end this idle connection over and over.)
       await client.query("SET lock_timeout = 0; SET statement_timeout = 0; SELECT set_config('idle_session_timeout', '0', false) WHERE current_setting('server_version_num')::int >= 140000");
       await client.query(`SELECT pg_advisory_lock_shared(${RUNNING_LOCK})`);
+      await this.check?.(client);
     } catch (error) {
       // Destroyed, never pooled: it may hold the INSTANCE_ID's lock (taken before the wait failed).
       client.release(true);
@@ -145,6 +169,11 @@ export class CollabInstances {
       this.reclaiming = this.take(this.claimedId).then(() => { if (this.claimed) this.tell({ kind: 'claimed' }); }, async (error: unknown) => {
         // Another process took the id while it was not held: two processes would now serve under
         // one id, which leases cannot tell apart. Not retried: the owner of this one must stop it.
+        // The database changed while the claim was lost (a key rotation): serving on is wrong.
+        if (error instanceof ClaimCheckError) {
+          this.stopReclaiming();
+          return this.tell({ kind: 'changed', error });
+        }
         if (error instanceof InstanceIdInUseError) {
           const ended = await this.endOwnOrphan(this.claimedId!);
           if (!ended) return this.tell({ kind: 'taken', error });

@@ -30,7 +30,9 @@ const RUNNING_INSTANCE = `SELECT i.id FROM collab_instances i
  * unexpired document lease (an instance frozen or cut off from the database may hold one still),
  * or the instances' shared running lock (held from before an instance reads any key until its
  * pools close: starting and stopping instances too; taken exclusively here until COMMIT, so none
- * starts meanwhile) means one is running, and the rotation is refused; it is checked before the tables are locked
+ * starts meanwhile) means one is running, and the rotation is refused (an instance whose claim's
+ * connection dropped holds none until it claims again; it then finds the new key and stops:
+ * server-keys.ts checkKeyUnchanged); it is checked before the tables are locked
  * (so a running instance's sessions are not queued behind the lock) and again after. The lock is
  * waited for 5 s at most. The old ciphertexts stay in dead row versions until VACUUM reclaims them
  * (docs/operations.md, "Rotating the key").

@@ -10,7 +10,7 @@ import { postgresServerStores, type PostgresServerStores } from '../server-store
 import { PoolIdleErrors } from './idle-errors.ts';
 import { openPostgresPool } from './pool.ts';
 import { openReadinessPool, PostgresReadiness } from './readiness.ts';
-import { checkPostgresAuthSecret, openPostgresKeyEncryptionKey, postgresServerKey } from './server-keys.ts';
+import { checkKeyUnchanged, checkPostgresAuthSecret, openPostgresKeyEncryptionKey, postgresServerKey } from './server-keys.ts';
 import { ACK_LINKS_KEY } from '../../comms/postgres-comms-storage.ts';
 import { INSTANCE_REQUESTS_KEY } from '../../auth/instance-signature.ts';
 
@@ -98,6 +98,9 @@ export async function openPostgresServerParts(config: Config, logger: Logger): P
     // running lock exclusively) cannot run beside this process, nor this one start during it.
     await opened.instances.claim(instanceId);
     cipher = await openPostgresKeyEncryptionKey(storesPool, config.CREDENTIALS_KEY);
+    // Each later claim (after the connection holding it dropped) checks the key again.
+    const kek = cipher;
+    opened.instances.checkEachClaim((client) => checkKeyUnchanged(client, kek));
     if (config.AUTH_SECRET) await checkPostgresAuthSecret(storesPool, cipher, config.AUTH_SECRET);
     ackKey = await postgresServerKey(storesPool, cipher, ACK_LINKS_KEY);
     instanceKey = await postgresServerKey(storesPool, cipher, INSTANCE_REQUESTS_KEY);

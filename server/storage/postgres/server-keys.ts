@@ -3,6 +3,7 @@ import type pg from 'pg';
 import { createCredentialCipher, decodeKey, type CredentialCipher } from '../../bridge/credential-cipher.ts';
 import { CHECK_KEY, KeyError } from '../key-encryption-key.ts';
 import { newSealedServerKey, openSealedServerKey, serverKeyBinding } from '../server-keys.ts';
+import { ClaimCheckError } from './collab-instances.ts';
 
 /**
  * Server keys on PostgreSQL (schema/migrations/postgres/017_server_keys.sql): the same sealed keys
@@ -43,6 +44,23 @@ export async function openPostgresKeyEncryptionKey(pool: pg.Pool, configured: st
     throw new KeyError('the key-encryption key from CREDENTIALS_KEY does not open the secrets in this database (another instance, or an earlier start, sealed them under another key)');
   }
   return cipher;
+}
+
+/**
+ * Checks, on a connection holding the instances' running lock (collab-instances.ts checkEachClaim),
+ * that `cipher` still opens this database's secrets: `keys rotate` may have run while this instance's
+ * claim was lost with its connection (it held no running lock then), and an instance going on with
+ * the old key would seal values the rest of the cluster cannot open.
+ *
+ * @throws ClaimCheckError when the stored check value no longer opens with `cipher`; the pg error on storage trouble
+ */
+export async function checkKeyUnchanged(client: pg.ClientBase, cipher: CredentialCipher): Promise<void> {
+  const { rows } = await client.query<{ key: Buffer }>('SELECT key FROM server_keys WHERE name = $1', [CHECK_KEY]);
+  try {
+    openSealedServerKey(cipher, CHECK_KEY, rows[0]!.key);
+  } catch {
+    throw new ClaimCheckError('the key-encryption key was rotated while this instance was cut off from the database: restart it with the new CREDENTIALS_KEY');
+  }
 }
 
 /** The row holding what AUTH_SECRET must be (sealed like a server key, so key rotation re-seals it too). */
