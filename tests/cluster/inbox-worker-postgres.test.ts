@@ -115,6 +115,35 @@ describe('the inbox worker on PostgreSQL', () => {
     worker.kick();
     await waitFor(async () => (await inbox.get(stuck!))?.status === 'parked', 'the row whose writes cannot be stored to be parked', 20_000);
     expect(await inbox.get(stuck!)).toMatchObject({ attempts: 2, lastError: expect.stringContaining('audit refused') });
+
+    // While its slices keep failing, the wedding is left alone 1 s, then 2 s, then 4 s: the wait
+    // doubles (it stayed at 1 s when the wait's entry was forgotten once it passed). The rows' own
+    // retry waits nothing here, so each failure's time (the row's nextAttemptAt) is when the wedding
+    // was claimed again, at the earliest, once the previous wait ended.
+    await worker.stop();
+    const patient = new PostgresInboxWorker({
+      inbox, links, audit, integrations, registry, persistence: node.collab.persistence, withDocument: (w, fn) => docs.withDocument(w, fn),
+      retry: createRetryPolicy([0], 10, () => 0), metrics: node.metrics, logger: pino({ level: 'silent' }), now: Date.now, requestPull: () => undefined,
+    });
+    registerTeardown(() => patient.stop());
+    const failing = await inbox.add({ integrationId: 'int_crm', weddingId: 'w1', eventId: 'evt_6', kind: 'webhook', payload: storedWebhook('vendor.upserted', { id: 'mc', name: 'MC Lee', category: 'other' }), receivedAt: Date.now() });
+    patient.start();
+    const failedAt: number[] = [];
+    try {
+      await waitFor(async () => {
+        const row = await inbox.get(failing!);
+        if (row && row.attempts > failedAt.length) failedAt.push(row.nextAttemptAt);
+        return failedAt.length >= 4;
+      }, 'four failed attempts', 20_000, 50);
+    } finally {
+      // Not left pending for the next tests' claims.
+      await patient.stop();
+      await admin.query("UPDATE inbox SET status = 'parked', last_error = 'the test is over' WHERE id = $1", [failing]);
+    }
+    const gaps = failedAt.slice(1).map((at, i) => at - failedAt[i]!);
+    expect(gaps[0]).toBeGreaterThanOrEqual(1000);
+    expect(gaps[1]).toBeGreaterThanOrEqual(2000);
+    expect(gaps[2]).toBeGreaterThanOrEqual(4000);
     await admin.query('DROP TRIGGER refuse_audit ON audit');
   });
 
