@@ -122,8 +122,19 @@ describe('planner app: a business’s connections', () => {
     expect(await stripeForm.getByLabel('Secret key').getAttribute('aria-invalid')).toBe('true');
     expect(await card.count()).toBe(1);
 
-    // A wedding's Integrations view leads to the business's Connections.
+    // A wedding's Integrations view shows the photographer their own calendar in words (the
+    // planner's table of queues and breakers said nothing to vendors), and leads to the business's Connections.
     await page.goto(`${t.httpUrl}/w/w-ana/integrations`);
+    const own = page.locator('ul.own-systems > li');
+    await waitFor(async () => (await own.count()) === 1, 'the photographer’s calendar in the wedding’s Integrations');
+    expect(await own.locator('h3').textContent()).toBe('Google Calendar');
+    const words = (await own.textContent()) ?? '';
+    expect(words).toContain('Working');
+    expect(words).toMatch(/It gets this wedding's timeline; last sent .+ ago\./);
+    expect(words).toContain('Changes made there to this wedding\'s timeline come in; nothing received for this wedding yet.');
+    expect(await page.locator('main').textContent()).not.toMatch(/Outbox backlog|breaker/i);
+    expect(await seriousAxeViolations(page)).toEqual([]);
+    await screenshot(page, 'integrations-vendor');
     await page.getByRole('link', { name: 'Connections of Lens & Light' }).click();
     await page.getByRole('heading', { name: 'Connections of Lens & Light' }).waitFor();
     // Only the browser's note of the refused connect.

@@ -8,6 +8,7 @@ import { dateTimeLabel, humanize, relativeTime } from '../ui/labels.ts';
 import { HEALTH_WORDS, plainError } from '../connections/connection-health.tsx';
 import { connectionTitle, systemName } from '../catalog/system-names.ts';
 import { DeadLetters } from './dead-letters.tsx';
+import { OwnSystems } from './own-systems.tsx';
 import { categoryWords, conflictsWaiting, flowWhen } from './status-words.ts';
 
 
@@ -21,6 +22,8 @@ interface Props {
   doc?: WeddingDoc;
   /** The wedding's zone (IANA): the times under the mouse are in it. */
   timeZone: string;
+  /** The reader's role: planners and admins get the table with queues and breakers, the others plain words (OwnSystems). */
+  role: string;
 }
 
 type Load = { state: 'loading' } | { state: 'ready'; body: StatusBody; at: number } | { state: 'failed'; message: string };
@@ -29,7 +32,7 @@ type Load = { state: 'loading' } | { state: 'ready'; body: StatusBody; at: numbe
 const REFRESH_MS = 30_000;
 
 /** Each connected system's health, last sync and outbox backlog (GET /api/integrations/status/:weddingId). */
-export function IntegrationsView({ weddingId, token, account = false, navigate, doc, timeZone }: Props) {
+export function IntegrationsView({ weddingId, token, account = false, navigate, doc, timeZone, role }: Props) {
   const [load, setLoad] = useState<Load>({ state: 'loading' });
 
   const refresh = useCallback(async (signal?: AbortSignal) => {
@@ -63,7 +66,9 @@ export function IntegrationsView({ weddingId, token, account = false, navigate, 
           <p>{load.message}</p>
         </div>
       )}
-      {load.state === 'ready' && <StatusPanel body={load.body} at={load.at} timeZone={timeZone} />}
+      {load.state === 'ready' && (role === 'planner' || role === 'admin'
+        ? <StatusPanel body={load.body} at={load.at} timeZone={timeZone} />
+        : <OwnSystems body={load.body} role={role} timeZone={timeZone} />)}
       {load.state === 'ready' && (
         <DeadLetters timeZone={timeZone} weddingId={weddingId} token={token} doc={doc} version={load.at}
           systemOf={(id) => load.body.integrationStatus.find((i) => i.integrationId === id)?.name ?? 'the system'} />

@@ -24,3 +24,46 @@ export function flowWhen(direction: 'inbound' | 'outbound', lastAt: string | nul
   if (lastAt) return relativeTime(lastAt, now);
   return direction === 'outbound' ? 'nothing sent for this wedding yet' : 'nothing received for this wedding yet';
 }
+
+/** An entity kind (schema ENTITY_KINDS) as the sentences below name it. */
+const ENTITY_WORDS: Record<string, string> = { meta: 'details', timeline: 'timeline', vendors: 'vendors', guests: 'guest numbers', payments: 'payments' };
+
+/** `timeline`, `timeline and payments`, `details, timeline and vendors`: a flow's entity kinds in a sentence. */
+export function listWords(entities: readonly string[]): string {
+  const words = entities.map((e) => ENTITY_WORDS[e] ?? e.replace(/_/g, ' '));
+  if (words.length <= 1) return words[0] ?? '';
+  return `${words.slice(0, -1).join(', ')} and ${words[words.length - 1]}`;
+}
+
+/**
+ * What a flow carries, for a vendor or the couple: `It gets this wedding's timeline; last sent 5
+ * minutes ago.` or `Changes made there to this wedding's timeline come in; nothing received for
+ * this wedding yet.`
+ */
+export function flowSentence(direction: 'inbound' | 'outbound', entities: readonly string[], lastAt: string | null, now = Date.now()): string {
+  const what = listWords(entities) || 'changes';
+  const carries = direction === 'outbound' ? `It gets this wedding's ${what}` : `Changes made there to this wedding's ${what} come in`;
+  const when = lastAt ? `last ${direction === 'outbound' ? 'sent' : 'received'} ${relativeTime(lastAt, now)}` : flowWhen(direction, null, now);
+  return `${carries}; ${when}.`;
+}
+
+/** A connected system's counts that need someone, in words (empty when none do). */
+export function waitingWords(counts: { outbox: { dead: number }; inbox: { parked: number } }): string[] {
+  const words: string[] = [];
+  const changes = (n: number) => `${n} change${n === 1 ? '' : 's'}`;
+  if (counts.outbox.dead > 0) words.push(`${changes(counts.outbox.dead)} could not be sent to it (listed below).`);
+  if (counts.inbox.parked > 0) words.push(`${changes(counts.inbox.parked)} from it could not be applied here (listed below).`);
+  return words;
+}
+
+/** Above the systems a vendor or the couple sees: whose they are. */
+export function ownSystemsIntro(role: string): string {
+  return role === 'vendor' ? 'Your systems connected to this wedding, and whether they are working.' : 'The systems this wedding is connected to, and whether they are working.';
+}
+
+/** When none is connected: for a vendor, what connecting one gives them and how. */
+export function nothingConnectedWords(role: string): string {
+  return role === 'vendor'
+    ? 'None of your systems is connected to this wedding yet. Connect your calendar, CRM or payment account once for your business, then bind it to this wedding: this wedding\'s times then appear there and stay up to date.'
+    : 'No systems are connected to this wedding.';
+}

@@ -199,7 +199,7 @@ export function WeddingView(props: Props) {
           canAct={canAct} readOnly={readOnly} readOnlyNoteId={READ_ONLY_NOTE} navigate={props.navigate} />}
         {current === 'activity' && canAct && <ActivityView doc={doc} version={version} timeZone={timeZone ?? 'UTC'} weddingDate={meta.date} weddingId={connection.weddingId}
           token={session.token} navigate={props.navigate} />}
-        {current === 'integrations' && <IntegrationsView weddingId={connection.weddingId} token={session.token} account={session.csrf !== undefined} navigate={props.navigate} doc={doc} timeZone={timeZone ?? 'UTC'} />}
+        {current === 'integrations' && <IntegrationsView weddingId={connection.weddingId} token={session.token} account={session.csrf !== undefined} navigate={props.navigate} doc={doc} timeZone={timeZone ?? 'UTC'} role={session.claims.role} />}
         {current === 'messages' && <MessagesView doc={doc} version={version} session={session} weddingId={connection.weddingId} timeZone={timeZone ?? 'UTC'} />}
         {current === 'inbox' && <InboxView session={session} weddingId={connection.weddingId} timeZone={timeZone ?? 'UTC'} onWaiting={setInboxWaiting} />}
         {current === 'our-day' && <OurDayView doc={doc} version={version} timeZone={timeZone} writer={session.claims} origin={origin} />}
