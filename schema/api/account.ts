@@ -21,9 +21,10 @@ export const MeResponse = z.object({
   /**
    * Whether the person can sign in again after signing out: they have an e-mail address, a passkey
    * or a Google or Microsoft account, or this is the demo's account. False for an account made with a name only (an invitation
-   * opened without signing in), whose one way in is this session.
+   * opened without signing in), whose one way in is this session. Optional for the app: an instance
+   * not yet upgraded (a rolling restart) answers without it, and the app then goes by the address.
    */
-  canSignInAgain: z.boolean(),
+  canSignInAgain: z.boolean().optional(),
 });
 export type MeResponse = z.infer<typeof MeResponse>;
 

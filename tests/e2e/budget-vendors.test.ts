@@ -197,6 +197,8 @@ describe('planner app: budget and vendors', () => {
     const viewer = await open(await t.token('viewer', [W], { sub: 'guest', name: 'Guest' }));
     await waitFor(() => viewer.page.getByRole('link', { name: 'Timeline' }).isVisible(), 'the viewer’s tabs');
     expect(await viewer.page.getByRole('link', { name: 'Budget' }).count()).toBe(0);
+    // Nor Integrations: the integrations API refuses viewers, so the tab only said "not available".
+    expect(await viewer.page.getByRole('link', { name: 'Integrations' }).count()).toBe(0);
     for (const tab of [vendor, couple, viewer]) expect(tab.errors.filter((e) => !e.includes('Failed to load resource'))).toEqual([]);
   });
 });

@@ -28,7 +28,7 @@ describe('the words of a wedding’s Integrations tab', () => {
     expect(flowSentence('inbound', ['vendors', 'payments'], null, now)).toBe("Changes made there to this wedding's vendors and payments come in; nothing received for this wedding yet.");
     expect(flowSentence('outbound', [], null, now)).toBe("It gets this wedding's changes; nothing sent for this wedding yet.");
     expect(waitingWords({ outbox: { dead: 0 }, inbox: { parked: 0 } })).toEqual([]);
-    expect(waitingWords({ outbox: { dead: 1 }, inbox: { parked: 2 } })).toEqual(['1 change could not be sent to it (listed below).', '2 changes from it could not be applied here (listed below).']);
+    expect(waitingWords({ outbox: { dead: 1 }, inbox: { parked: 2 } })).toEqual(['1 change could not be sent to it (listed below).', '2 changes from it could not be applied to this wedding.']);
     // A vendor reads about their own systems, and what connecting one gives them; the couple about the wedding's.
     expect(ownSystemsIntro('vendor')).toMatch(/^Your systems/);
     expect(ownSystemsIntro('couple')).toMatch(/^The systems this wedding/);

@@ -171,6 +171,8 @@ export class CollabInstances {
         // one id, which leases cannot tell apart. Not retried: the owner of this one must stop it.
         // The database changed while the claim was lost (a key rotation): serving on is wrong.
         if (error instanceof ClaimCheckError) {
+          // A clean stop began meanwhile (unregister, close): nothing to tell, nothing to stop.
+          if (this.stopped) return;
           this.stopReclaiming();
           return this.tell({ kind: 'changed', error });
         }

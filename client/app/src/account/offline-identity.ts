@@ -22,15 +22,16 @@ const STORAGE_KEY = 'wedsync.account';
 
 /**
  * What an offline start shows of the person: `GET /api/me` without `csrfToken` and `sessionId`.
- * `canSignInAgain` may be missing from what an earlier version kept (canSignInAgain() below).
+ * `canSignInAgain` may be missing (kept by an earlier version, or answered by an instance not yet
+ * upgraded): canSignInAgain() below.
  */
-export const OfflineMe = MeResponse.omit({ csrfToken: true, sessionId: true }).extend({ canSignInAgain: z.boolean().optional() });
+export const OfflineMe = MeResponse.omit({ csrfToken: true, sessionId: true });
 export type OfflineMe = z.infer<typeof OfflineMe>;
 
 /**
  * Whether the person can sign in again after signing out here (`GET /api/me` canSignInAgain: an
- * e-mail address, a passkey or a Google or Microsoft account). Kept by an earlier version without
- * it: whether they have an e-mail address.
+ * e-mail address, a passkey or a Google or Microsoft account). Without it (kept by an earlier
+ * version, or from an instance not yet upgraded): whether they have an e-mail address.
  */
 export function canSignInAgain(me: OfflineMe): boolean {
   return me.canSignInAgain ?? Boolean(me.person.email);

@@ -52,7 +52,8 @@ export function waitingWords(counts: { outbox: { dead: number }; inbox: { parked
   const words: string[] = [];
   const changes = (n: number) => `${n} change${n === 1 ? '' : 's'}`;
   if (counts.outbox.dead > 0) words.push(`${changes(counts.outbox.dead)} could not be sent to it (listed below).`);
-  if (counts.inbox.parked > 0) words.push(`${changes(counts.inbox.parked)} from it could not be applied here (listed below).`);
+  // Parked incoming changes are the planner's to look at (their table counts them): not listed here.
+  if (counts.inbox.parked > 0) words.push(`${changes(counts.inbox.parked)} from it could not be applied to this wedding.`);
   return words;
 }
 
@@ -64,6 +65,6 @@ export function ownSystemsIntro(role: string): string {
 /** When none is connected: for a vendor, what connecting one gives them and how. */
 export function nothingConnectedWords(role: string): string {
   return role === 'vendor'
-    ? 'None of your systems is connected to this wedding yet. Connect your calendar, CRM or payment account once for your business, then bind it to this wedding: this wedding\'s times then appear there and stay up to date.'
+    ? 'None of your systems is connected to this wedding yet. Connect your calendar, CRM or payment account once for your business, then bind it to this wedding: a calendar then shows this wedding\'s times and keeps them up to date, and a CRM or payment account sends its changes here.'
     : 'No systems are connected to this wedding.';
 }

@@ -52,7 +52,8 @@ const TABS: { view: View; label: string; adminOnly?: boolean; roles?: readonly s
   // Only planners and admins read conflicts (docs/audiences.md): the tab was always empty for the others (vendor trial).
   { view: 'conflicts', label: 'Conflicts', roles: ['planner', 'admin'] },
   { view: 'activity', label: 'Activity', roles: ['planner', 'admin'] },
-  { view: 'integrations', label: 'Integrations' },
+  // The integrations API refuses viewers (assertApiReader): the tab only said "not available" to them.
+  { view: 'integrations', label: 'Integrations', roles: ['planner', 'admin', 'couple', 'vendor'] },
   // Planners follow every message in the document; vendors and the couple read theirs through the API.
   { view: 'messages', label: 'Messages', roles: ['planner', 'admin'] },
   { view: 'inbox', label: 'Inbox', roles: ['vendor', 'couple'] },
