@@ -187,7 +187,10 @@ describe.concurrent('failover: three instances behind HAProxy, the owner of a bu
     expect(hooks.answered.filter((id) => !kept.includes(id))).toEqual([]);
     const after = await lease(admin, weddingId);
     expect(after!.owner).not.toBe(owner);
-    expect(Number(after!.epoch)).toBe(2);
+    // Taken over at least once. More than once is allowed: an owner whose renewal runs late by its
+    // own clock drops the document (postgres-document-log.ts renewAll) and the next opening takes a
+    // new epoch, as a loaded CI machine made happen once (epoch 3, ci76); nothing is lost either way.
+    expect(Number(after!.epoch)).toBeGreaterThanOrEqual(2);
 
     // Every acknowledged edit reaches the subscriber, each under one idempotency key (a push re-sent
     // after its sender died carries the key it had); what came from the vendor's system is not sent back.
@@ -229,13 +232,15 @@ describe.concurrent('failover: three instances behind HAProxy, the owner of a bu
     const recovery = recoveryMs(writers, frozenAt).sort((a, b) => a - b);
     const taken = await lease(admin, 'w2');
     expect(taken!.owner).not.toBe(owner);
-    expect(Number(taken!.epoch)).toBe(2);
+    // At least once (a renewal late by the new owner's clock may move it again: see the kill case).
+    expect(Number(taken!.epoch)).toBeGreaterThanOrEqual(2);
 
     // Woken, it finds its lease gone: whatever it still held is refused by the epoch, not stored.
     frozen.child.kill('SIGCONT');
     await new Promise((r) => setTimeout(r, LEASE_MS / 2));
     const { acknowledged, stored: kept } = await settle(writers, 'w2');
-    expect(await lease(admin, 'w2')).toEqual(taken);
+    // The woken instance did not take the lease back.
+    expect((await lease(admin, 'w2'))!.owner).not.toBe(owner);
     // A client that reaches the woken instance directly is relayed to the new owner and sees everything.
     const direct = await planner(frozen.wsUrl, 'w2');
     await direct.whenSynced(15_000);
