@@ -89,7 +89,9 @@ async function setUp(dataDir: string, s: ConnectionsSpec): Promise<number> {
 }
 
 interface LoopDelay { p50: number; p99: number; max: number }
-interface Served { port: number; startMs: number; memory(): Promise<{ rss: number; heap: number }>; loop(reset: boolean): Promise<LoopDelay | null>; trace(): Promise<TraceEvent[]>; heapSnapshot(file: string): Promise<void>; stop(): Promise<void> }
+/** process.memoryUsage() after full collections; `heap` is heapUsed + external. */
+type Memory = { rss: number; heap: number; heapTotal?: number; heapUsed?: number; external?: number };
+interface Served { port: number; startMs: number; memory(): Promise<Memory>; loop(reset: boolean): Promise<LoopDelay | null>; trace(): Promise<TraceEvent[]>; heapSnapshot(file: string): Promise<void>; stop(): Promise<void> }
 
 /** Starts the server; `startMs` runs from the fork to the first `/readyz` 200. */
 async function serve(dataDir: string, pullIntervalMs: number): Promise<Served> {
@@ -106,7 +108,7 @@ async function serve(dataDir: string, pullIntervalMs: number): Promise<Served> {
   return {
     port, startMs,
     memory: () => new Promise((resolve) => {
-      const on = (m: { type: string; rss: number; heap: number }) => { if (m.type === 'rss') { child.off('message', on); resolve(m); } };
+      const on = (m: Memory & { type: string }) => { if (m.type === 'rss') { child.off('message', on); const { type: _type, ...memory } = m; resolve(memory); } };
       child.on('message', on);
       child.send({ type: 'rss' });
     }),
@@ -175,7 +177,7 @@ function visibleAt(d: WeddingConnection, id: string): Promise<number> {
 
 interface RunResult {
   label: string; connections: number; bindings: number; weddings: number; setupMs: number; startMs: number; firstPullRoundMs: number;
-  rss: number; heap: number; ack: ReturnType<typeof summarize>; ackErrors: number; e2e: ReturnType<typeof summarize>; e2eMissing: number;
+  rss: number; heap: number; memory: Memory; ack: ReturnType<typeof summarize>; ackErrors: number; e2e: ReturnType<typeof summarize>; e2eMissing: number;
   jitter: ReturnType<typeof summarize>; push: ReturnType<typeof summarize>; pushesMissing: number; webhooks: number;
   /** The server's event-loop delay during the load (ms). */
   loopDelay: LoopDelay;
@@ -205,7 +207,9 @@ async function run(sandbox: GoogleCalendarSandbox, label: string, connections: n
   }
   const firstPullRoundMs = performance.now() - t0 + server.startMs;
   await sleep(2000);
-  const { rss, heap } = await server.memory();
+  // The whole reading is kept (heapTotal, external): what of RSS the JS heap does not explain.
+  const memory = await server.memory();
+  const { rss, heap } = memory;
   if (process.env.BENCH_HEAPSNAPSHOT) await server.heapSnapshot(`${process.env.BENCH_HEAPSNAPSHOT}-${label}.heapsnapshot`);
 
   const url = `ws://127.0.0.1:${server.port}/collab`;
@@ -328,7 +332,7 @@ async function run(sandbox: GoogleCalendarSandbox, label: string, connections: n
   await server.stop();
   fs.rmSync(dataDir, { recursive: true, force: true });
   return {
-    label, connections, weddings, bindings: s.connections.reduce((a, c) => a + c.weddings.length, 0), setupMs, startMs: server.startMs, firstPullRoundMs, rss, heap,
+    label, connections, weddings, bindings: s.connections.reduce((a, c) => a + c.weddings.length, 0), setupMs, startMs: server.startMs, firstPullRoundMs, rss, heap, memory,
     ack: summarize(ack), ackErrors, e2e: summarize(e2e), e2eMissing, jitter: summarize(jitter), push: summarize(pushLatency), pushesMissing: pushesMissing + pushFailures, webhooks: n, loopDelay, benchLoopDelay, serverAck, documentsLoadedDuringLoad, stages,
   };
 }
