@@ -21,10 +21,10 @@ export const MeResponse = z.object({
   /**
    * Whether the person can sign in again after signing out: they have an e-mail address, a passkey
    * or a Google or Microsoft account, or this is the demo's account. False for an account made with a name only (an invitation
-   * opened without signing in), whose one way in is this session. Optional for the app: an instance
-   * not yet upgraded (a rolling restart) answers without it, and the app then goes by the address.
+   * opened without signing in), whose one way in is this session. (The app reads it as optional:
+   * an instance not yet upgraded in a rolling restart answers without it; account-api.ts.)
    */
-  canSignInAgain: z.boolean().optional(),
+  canSignInAgain: z.boolean(),
 });
 export type MeResponse = z.infer<typeof MeResponse>;
 

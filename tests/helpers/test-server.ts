@@ -46,6 +46,17 @@ export function tempDir(prefix = 'wedsync-test-'): string {
 }
 
 /** A real server on port 0 with a fresh temp DATA_DIR; torn down after the test (or file). */
+/**
+ * The settings that put a test server on `dataDir` on the suite's backend: with
+ * WEDSYNC_TEST_BACKEND=postgres (test-backend.ts) a database of this data directory's own and the
+ * CREDENTIALS_KEY it needs, else nothing (SQLite in DATA_DIR). Records that the file's server
+ * followed the backend (backend-uses.ts).
+ */
+export async function backendEnv(dataDir: string): Promise<Record<string, string>> {
+  recordUse('follows-backend');
+  return onPostgresBackend ? { DATABASE_URL: await testDatabaseFor(dataDir), CREDENTIALS_KEY: TEST_CREDENTIALS_KEY } : {};
+}
+
 export async function startTestServer(options: {
   env?: Record<string, string>;
   dataDir?: string;
@@ -58,11 +69,7 @@ export async function startTestServer(options: {
   oidcFetch?: WedSyncServerOptions['oidcFetch'];
 } = {}): Promise<TestServer> {
   const dataDir = options.dataDir ?? tempDir();
-  if (!options.env?.DATABASE_URL) recordUse('follows-backend');
-  // WEDSYNC_TEST_BACKEND=postgres (test-backend.ts): on a database of this data directory's own.
-  const backend = onPostgresBackend && !options.env?.DATABASE_URL
-    ? { DATABASE_URL: await testDatabaseFor(dataDir), CREDENTIALS_KEY: TEST_CREDENTIALS_KEY }
-    : {};
+  const backend = options.env?.DATABASE_URL ? {} : await backendEnv(dataDir);
   const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'silent', STORE_DEBOUNCE_MS: '200', STORE_MAX_DEBOUNCE_MS: '1000', OUTBOUND_ALLOW: SANDBOX_OUTBOUND_ALLOW, ...backend, ...options.env });
   const logger = createLogger(config);
   // With DATABASE_URL (postgres://…) the server is an instance of a cluster on that database.

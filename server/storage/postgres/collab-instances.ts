@@ -167,15 +167,15 @@ export class CollabInstances {
       this.reclaimTimer = null;
       if (this.stopped || this.claimed || !this.claimedId) return;
       this.reclaiming = this.take(this.claimedId).then(() => { if (this.claimed) this.tell({ kind: 'claimed' }); }, async (error: unknown) => {
-        // Another process took the id while it was not held: two processes would now serve under
-        // one id, which leases cannot tell apart. Not retried: the owner of this one must stop it.
+        // A clean stop began meanwhile (unregister, close): nothing to tell, nothing to stop.
+        if (this.stopped) return;
         // The database changed while the claim was lost (a key rotation): serving on is wrong.
         if (error instanceof ClaimCheckError) {
-          // A clean stop began meanwhile (unregister, close): nothing to tell, nothing to stop.
-          if (this.stopped) return;
           this.stopReclaiming();
           return this.tell({ kind: 'changed', error });
         }
+        // Another process took the id while it was not held: two processes would now serve under
+        // one id, which leases cannot tell apart. Not retried: the owner of this one must stop it.
         if (error instanceof InstanceIdInUseError) {
           const ended = await this.endOwnOrphan(this.claimedId!);
           if (!ended) return this.tell({ kind: 'taken', error });

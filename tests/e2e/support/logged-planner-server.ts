@@ -1,9 +1,10 @@
 import { loadConfig } from '../../../server/config.ts';
 import { mountPlannerApp } from '../../../server/http/planner-app.ts';
 import { createLogger } from '../../../server/logger.ts';
+import { openPostgresServerParts } from '../../../server/storage/postgres/postgres-server-parts.ts';
 import { createWedSyncServer, type WedSyncServer } from '../../../server/wedsync-server.ts';
 import { registerTeardown } from '../../helpers/teardown.ts';
-import { TEST_SECRET, tempDir } from '../../helpers/test-server.ts';
+import { TEST_SECRET, backendEnv, tempDir } from '../../helpers/test-server.ts';
 import { waitFor } from '../../helpers/wait.ts';
 
 export interface LoggedPlannerServer {
@@ -18,10 +19,13 @@ export interface LoggedPlannerServer {
  * link through the console (sign-in and invitation e-mails with no SMTP configured).
  */
 export async function startLoggedPlannerServer(distDir: string): Promise<LoggedPlannerServer> {
-  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: tempDir(), LOG_LEVEL: 'info', STORE_DEBOUNCE_MS: '200', STORE_MAX_DEBOUNCE_MS: '1000' });
+  const dataDir = tempDir();
+  // On the suite's backend, as every test server (it ran on SQLite in the PostgreSQL run).
+  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'info', STORE_DEBOUNCE_MS: '200', STORE_MAX_DEBOUNCE_MS: '1000', ...await backendEnv(dataDir) });
   const log: string[] = [];
   const logger = createLogger(config, { write: (line: string) => { log.push(line); } });
-  const server = createWedSyncServer(config, { authSecret: TEST_SECRET, logger, mount: (app) => mountPlannerApp(app, { distDir }) });
+  const postgres = config.DATABASE_URL ? await openPostgresServerParts(config, logger) : undefined;
+  const server = createWedSyncServer(config, { authSecret: TEST_SECRET, logger, mount: (app) => mountPlannerApp(app, { distDir }), postgres });
   const { httpUrl } = await server.listen();
   registerTeardown(() => server.close());
   return { server, httpUrl, log };

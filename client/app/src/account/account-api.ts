@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AccessTokenResponse, MeResponse } from '../../../../schema/api/account.ts';
+import { AccessTokenResponse, MeResponse as MeContract } from '../../../../schema/api/account.ts';
 import { InvitationPreview, InvitationSummary } from '../../../../schema/api/invitations.ts';
 import { ProvidersResponse } from '../../../../schema/api/sign-in.ts';
 import { WorkspaceWedding } from '../../../../schema/api/workspaces.ts';
@@ -12,7 +12,15 @@ import { apiRequest, type Csrf } from '../api/api-client.ts';
  * Response shapes are the server's contracts (schema/api).
  */
 
-export { InvitationPreview, MeResponse, ProvidersResponse, WorkspaceWedding };
+export { InvitationPreview, ProvidersResponse, WorkspaceWedding };
+
+/**
+ * `GET /api/me` as the app reads it: the server's contract, with `canSignInAgain` optional, since an
+ * instance not yet upgraded in a rolling restart answers without it (offline-identity.ts
+ * canSignInAgain then goes by the address).
+ */
+export const MeResponse = MeContract.extend({ canSignInAgain: z.boolean().optional() });
+export type MeResponse = z.infer<typeof MeResponse>;
 
 /** `GET /api/me`, or null when nobody is signed in on this browser (401). */
 export async function fetchMe(signal?: AbortSignal): Promise<MeResponse | null> {
