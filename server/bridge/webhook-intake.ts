@@ -7,7 +7,6 @@ import type { ConnectionRuntime, LiveConnection } from './connection-runtime.ts'
 import type { NewInboxRow } from './inbox-store.ts';
 import type { InboundRouter } from './inbound-router.ts';
 import type { IntegrationRegistry } from './integration-registry.ts';
-import type { Integration } from './integration-store.ts';
 import { RefusalSampler } from './refusal-sampler.ts';
 import { trace } from './bridge-trace.ts';
 import { NOT_UTF8, webhookBodyText } from './webhook-body.ts';
@@ -115,18 +114,12 @@ export class WebhookIntake {
       outcome('handshake');
       return verdict.reply ?? { status: 200, body: JSON.stringify({ received: true }) };
     }
-    // A routing system's connection with one binding that claims every record naming no wedding
-    // (one made from a wedding), for a delivery naming no other wedding: every routing step would
-    // end at that binding, so the delivery goes straight to its inbox, as a one-wedding system's
-    // does, with no routing lookups or writes before the acknowledgement (routing them made
-    // PostgreSQL acknowledge 3.5x fewer webhooks: docs/performance.md, "Webhooks accepted and applied").
-    const direct = live.routes ? this.onlyClaimingBinding(live, bindings, request) : single;
-    if (live.routes && !direct) return this.routed(live, request, verdict, outcome);
-    if (!direct) {
+    if (live.routes) return this.routed(live, request, verdict, outcome);
+    if (!single) {
       outcome('unknown');
       throw new BridgeError('integration_not_found', `${system} connection ${connection.id} is bound to no wedding`);
     }
-    const integration = direct;
+    const integration = single;
     const rowId = await ctx.store({ integrationId: integration.id, weddingId: integration.weddingId, eventId: verdict.eventId, kind: 'webhook', payload: JSON.stringify(request), receivedAt: request.receivedAt });
     if (rowId === null) {
       outcome('duplicate');
@@ -135,25 +128,6 @@ export class WebhookIntake {
     ctx.kick(integration.weddingId);
     outcome('stored');
     return verdict.reply ?? { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ received: true }) };
-  }
-
-  /**
-   * The one binding of a routing system's connection that every record of `request` would be
-   * routed to: the connection has exactly one binding, it claims the records that name no wedding,
-   * and the payload (parsed here, no I/O) names no other wedding and asks for no pull. Undefined
-   * otherwise, or when the payload cannot be parsed (routing refuses it, with its audit entry).
-   */
-  private onlyClaimingBinding(live: LiveConnection, bindings: readonly Integration[], request: WebhookRequest): Integration | undefined {
-    const only = bindings.length === 1 ? bindings[0]! : undefined;
-    if (!only?.claimsUnmatched) return undefined;
-    let parsed: WebhookParse;
-    try {
-      parsed = live.adapter.parseWebhook!(request);
-    } catch {
-      return undefined;
-    }
-    if (parsed.pull) return undefined;
-    return parsed.changes.every((c) => !('weddingId' in c) || !c.weddingId || c.weddingId === only.weddingId) ? only : undefined;
   }
 
   /**
