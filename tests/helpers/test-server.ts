@@ -45,7 +45,6 @@ export function tempDir(prefix = 'wedsync-test-'): string {
   return dir;
 }
 
-/** A real server on port 0 with a fresh temp DATA_DIR; torn down after the test (or file). */
 /**
  * The settings that put a test server on `dataDir` on the suite's backend: with
  * WEDSYNC_TEST_BACKEND=postgres (test-backend.ts) a database of this data directory's own and the
@@ -57,6 +56,7 @@ export async function backendEnv(dataDir: string): Promise<Record<string, string
   return onPostgresBackend ? { DATABASE_URL: await testDatabaseFor(dataDir), CREDENTIALS_KEY: TEST_CREDENTIALS_KEY } : {};
 }
 
+/** A real server on port 0 with a fresh temp DATA_DIR; torn down after the test (or file). */
 export async function startTestServer(options: {
   env?: Record<string, string>;
   dataDir?: string;
