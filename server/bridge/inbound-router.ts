@@ -188,6 +188,38 @@ export class InboundRouter {
   }
 
   /**
+   * Routing without look-ups, for the usual connection made from one wedding: the connection has one
+   * binding that takes records and it claims the connection's unrouted records, so every step of
+   * `route` ends at that binding for a record naming no other wedding, and no link, reference, rule
+   * or receipt need be read or written. Returns that binding and the changes as `route` would store
+   * them for it (records localized, first; then notices, acks, alerts and delivery reports), or
+   * undefined when `route` must decide: another binding takes records, a change names another
+   * wedding or is a notice for a reference the binding does not hold (`route` drops those), or a
+   * deletion names no wedding (`route` also clears it from the unmatched queue). The inbox row's
+   * (integration, event id) key then stands for the receipt: a delivery sent again is stored once.
+   */
+  async onlyClaim(live: LiveConnection, changes: InboundChange[]): Promise<{ binding: LiveIntegration; changes: InboundChange[] } | undefined> {
+    const bindings = this.inboundBindings(live.connection.id);
+    const only = bindings.length === 1 ? bindings[0]! : undefined;
+    if (!only?.integration.claimsUnmatched || changes.length === 0) return undefined;
+    const { weddingId, references } = only.integration;
+    const records: Routable[] = [];
+    const told: InboundChange[] = [];
+    for (const c of changes) {
+      const named = 'weddingId' in c ? c.weddingId : undefined;
+      if (named && named !== weddingId) return undefined;
+      if (c.op === 'upsert' || c.op === 'delete') {
+        if (!named && c.op === 'delete') return undefined;
+        records.push(c);
+      } else {
+        if (c.op === 'notice' && !named && !(c.reference && references.includes(c.reference))) return undefined;
+        told.push(c);
+      }
+    }
+    return { binding: only, changes: [...await this.localize(only, records), ...told] };
+  }
+
+  /**
    * Where one record goes (the steps of `route`), without writing anything: `route` acts on it,
    * and a CSV import's preview (import-plan.ts) shows it.
    */
