@@ -1,4 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { InboundChange, NoticeAudience } from '../../adapters/core/index.ts';
 import { sendStandardWebhook } from '../../adapters/webhooks/sandbox.ts';
 import { serverSql } from '../helpers/test-backend.ts';
 import { startTestServer } from '../helpers/test-server.ts';
@@ -49,5 +51,52 @@ describe('webhooks to a connection made from one wedding', () => {
     expect(await routed.json()).toEqual({ received: true });
     expect(await rows('evt_routed')).toEqual([{ wedding_id: 'w2', kind: 'changes' }]);
     expect(await receipts()).toBe(1);
+  });
+
+  it('takes a delivery only where routing would send every change to that binding (fast-check)', async () => {
+    const t = await startTestServer();
+    const planner = await t.token('planner', ['w1', 'w2']);
+    const client = await t.connect('w1', planner);
+    await client.whenSynced();
+    client.doc.setMeta({ title: 'Ana & Ben', date: '2027-06-12', timezone: 'Europe/London', venue: 'Kew Barn' });
+    await client.whenAcknowledged();
+    const conn = await connectWebhooks(t, planner, 'w1');
+    // A record the wedding already holds (a link row), so routing's link step is taken too.
+    expect((await sendStandardWebhook(conn.webhookUrl, conn.webhookSecret, { id: 'evt_linked', type: 'vendor.upserted', data: { id: 'linked', name: 'Held', category: 'dj' } })).status).toBe(200);
+    await waitFor(() => client.doc.getVendor('linked'), 'the linked record');
+    const { router } = t.server.bridge;
+    const live = t.server.bridge.runtime.get(conn.connectionId)!;
+    const wedding = fc.constantFrom(undefined, 'w1', 'w2');
+    const routedBy = { weddingId: wedding, reference: fc.constantFrom(undefined, 'job-1'), hints: fc.constantFrom(undefined, { date: '2027-06-12', names: ['Ana'] }) };
+    const strip = <T extends object>(o: T) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+    const change: fc.Arbitrary<InboundChange> = fc.oneof(
+      fc.record({ op: fc.constant('upsert' as const), entity: fc.constant('vendors' as const), externalId: fc.constantFrom('linked', 'new'), data: fc.constant({ name: 'Sam', category: 'dj' }), ...routedBy }).map(strip),
+      fc.record({ op: fc.constant('delete' as const), entity: fc.constant('vendors' as const), externalId: fc.constantFrom('linked', 'new'), weddingId: wedding }).map(strip),
+      fc.record({ op: fc.constant('notice' as const), externalId: fc.constant('n1'), kind: fc.constant('gallery.delivered'), audience: fc.constant<NoticeAudience[]>(['couple']), subject: fc.constant('Ready'), body: fc.constant('Photos'), weddingId: wedding, reference: fc.constantFrom(undefined, 'job-1') }).map(strip),
+      fc.record({ op: fc.constant('ack' as const), messageId: fc.constant('m1'), recipientId: fc.constant('couple'), weddingId: wedding }).map(strip),
+    );
+    await fc.assert(fc.asyncProperty(fc.array(change, { minLength: 1, maxLength: 5 }), async (changes) => {
+      const taken = await router.onlyClaim(live, changes);
+      const records = changes.filter((c) => c.op === 'upsert' || c.op === 'delete');
+      const decisions = await Promise.all(records.map((c) => router.decide(live, c)));
+      const to = (d: (typeof decisions)[number]) => 'bindings' in d ? d.bindings.map((b) => b.integration.weddingId) : 'binding' in d ? [d.binding.integration.weddingId] : [];
+      // Told (not records): the wedding named, else the claiming binding for an ack, and a notice only by a reference it holds (none here).
+      const toldDropped = changes.some((c) => c.op !== 'upsert' && c.op !== 'delete' && ('weddingId' in c && c.weddingId ? c.weddingId !== 'w1' : c.op === 'notice'));
+      if (taken) {
+        expect(taken.binding.integration.weddingId).toBe('w1');
+        expect(decisions.map(to)).toEqual(records.map(() => ['w1']));
+        expect(toldDropped).toBe(false);
+        expect(taken.changes.map((c) => c.op)).toEqual([...records, ...changes.filter((c) => c.op !== 'upsert' && c.op !== 'delete')].map((c) => c.op));
+      } else {
+        // Routing drops one of them, or it is a deletion naming no wedding (routing may clear it from the unmatched queue).
+        expect(toldDropped || decisions.some((d) => d.kind === 'dropped') || records.some((c) => c.op === 'delete' && !c.weddingId)).toBe(true);
+      }
+    }), { numRuns: 200 });
+    // Serving two weddings, the connection's deliveries are routed, whatever they hold.
+    const bound = await t.fetch(`/api/connections/${conn.connectionId}/bindings`, { method: 'POST', token: planner, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ weddingId: 'w2' }) });
+    expect(bound.status).toBe(201);
+    await fc.assert(fc.asyncProperty(fc.array(change, { minLength: 1, maxLength: 5 }), async (changes) => {
+      expect(await router.onlyClaim(live, changes)).toBeUndefined();
+    }), { numRuns: 50 });
   });
 });
