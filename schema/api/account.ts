@@ -25,6 +25,11 @@ export const MeResponse = z.object({
    * an instance not yet upgraded in a rolling restart answers without it; account-api.ts.)
    */
   canSignInAgain: z.boolean(),
+  /**
+   * Whether the person can add an e-mail address (`POST /api/me/email`): they have none and this
+   * is not the demo's shared account. (Optional for the app, as `canSignInAgain` is.)
+   */
+  canAddEmail: z.boolean(),
 });
 export type MeResponse = z.infer<typeof MeResponse>;
 

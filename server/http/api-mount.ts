@@ -2,7 +2,7 @@ import type { Hono } from 'hono';
 import { documentNameFor } from '../../schema/index.ts';
 import type { ActivityReader } from '../activity/activity-store.ts';
 import type { ApiKeyStore } from '../auth/api-keys.ts';
-import { oidcProviderList } from '../auth/oidc/providers.ts';
+import { configuredOidcProviders, oidcProviderList } from '../auth/oidc/providers.ts';
 import { CookieSealer } from '../auth/sealed-cookie.ts';
 import type { TokenService } from '../auth/tokens.ts';
 import type { Bridge } from '../bridge/bridge.ts';
@@ -25,6 +25,7 @@ import type { PaymentCoordinator } from '../payments/payment-coordinator.ts';
 import { consoleMailSender, type MailSender } from '../people/mail.ts';
 import type { PeopleStore } from '../people/people-store.ts';
 import type { SessionStore } from '../people/session-store.ts';
+import { WayBackIn } from '../people/way-back-in.ts';
 import { peekWedding, type StoredDocuments } from '../people/wedding-peek.ts';
 import { PrivacyService } from '../privacy/privacy-service.ts';
 import type { PrivacyRows } from '../privacy/privacy-rows.ts';
@@ -124,14 +125,16 @@ export function mountApi(a: Hono<AppEnv>, deps: ApiMountDeps): { signIn: ReturnT
       return null;
     }
   };
-  a.route('/api', accountRoutes({ tokens, people, sessions, passkeys: deps.stores.passkeys, accessTokenTtlS: config.ACCESS_TOKEN_TTL_S, peek: peekMeta }));
-  const signIn = mountSignIn(a, { config, budgets: deps.budgets, links: deps.stores.emailLinks, people, sessions, passkeys: deps.stores.passkeys, keys: deps.apiKeys, hocuspocus: collab.hocuspocus, logger, metrics, publicUrl, oidcProviders: () => oidcProviderList(config) });
+  // Who can sign in again after signing out: read by /api/me and before a sign-in replaces a session.
+  const wayBackIn = new WayBackIn({ people, passkeys: deps.stores.passkeys, providers: configuredOidcProviders(config) });
+  a.route('/api', accountRoutes({ tokens, people, sessions, wayBackIn, accessTokenTtlS: config.ACCESS_TOKEN_TTL_S, peek: peekMeta }));
+  const signIn = mountSignIn(a, { config, budgets: deps.budgets, links: deps.stores.emailLinks, people, sessions, wayBackIn, keys: deps.apiKeys, hocuspocus: collab.hocuspocus, logger, metrics, publicUrl, oidcProviders: () => oidcProviderList(config) });
   const peopleDeps = { people, sessions, open: collab.hocuspocus.documents, store: deps.stored, mail: deps.mail ?? signIn.smtp ?? consoleMailSender(logger.child({ component: 'mail' })), publicUrl, logger };
   // Before weddingRoutes: the session form of POST /api/weddings hands bearer requests on to it.
   a.route('/api', workspaceRoutes({ ...peopleDeps, withDocument: (id, fn) => collab.withDocument(id, fn), weddingHealth: (id, vendorId) => bridge.weddingHealth(id, vendorId) }));
   a.route('/api', invitationRoutes({ ...peopleDeps, invitations: deps.stores.invitations, metrics, perIpPerMinute: config.RATE_LIMIT_INVITATIONS_PER_MIN, budgets: deps.budgets }));
   a.route('/api', passkeyRoutes({ passkeys: deps.stores.passkeys, people, sessions, sealer: new CookieSealer(deps.authSecret, 'webauthn challenge v1'), logger, publicUrl }));
-  a.route('/api', createOidcRoutes({ config, authSecret: deps.authSecret, fetch: deps.oidcFetch, people, sessions, passkeys: deps.stores.passkeys, logger, publicUrl }));
+  a.route('/api', createOidcRoutes({ config, authSecret: deps.authSecret, fetch: deps.oidcFetch, people, sessions, wayBackIn, logger, publicUrl }));
   const oauthLogger = logger.child({ component: 'oauth-connect' });
   if (config.OAUTH_ALLOW_INSECURE_HTTP) oauthLogger.warn('OAUTH_ALLOW_INSECURE_HTTP is on: OAuth connect flows may use plain http (development and tests only)');
   a.route('/api', oauthConnectRoutes({

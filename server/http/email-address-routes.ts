@@ -4,6 +4,7 @@ import { AddEmailBody } from '../../schema/api/sign-in.ts';
 import { readJson } from './body.ts';
 import { clientAddress } from './client-address.ts';
 import { HttpError } from './http-error.ts';
+import { isSharedDemoAccount } from '../people/demo-account.ts';
 import type { EmailLinkAddition, EmailLinkError } from '../people/email-link-store.ts';
 import { escapeHtml, plainPage } from './plain-page.ts';
 import { SESSION_COOKIE, requireSession, sameSecret, type SessionEnv } from './session-middleware.ts';
@@ -40,9 +41,7 @@ export function emailAddressRoutes(deps: EmailAddressDeps): Hono<SessionEnv> {
     const ip = clientAddress(c);
     await deps.limits.linksPerIp.consume(c, ip);
     const { email } = await readJson(c, AddEmailBody);
-    // The demo's planner is one account every visitor of an anonymous demo shares (they sign in to it
-    // by a demo session, or by a passkey one of them registered on it).
-    if ((await deps.sessions.listFor(person.id)).some((x) => x.method === 'demo')) throw new HttpError(403, 'demo_forbidden', 'the demo account is shared by its visitors and cannot take an e-mail address; sign in with your own');
+    if (await isSharedDemoAccount(person.id, deps.sessions)) throw new HttpError(403, 'demo_forbidden', 'the demo account is shared by its visitors and cannot take an e-mail address; sign in with your own');
     if (person.email) throw new HttpError(409, 'email_present', 'your account already has an e-mail address');
     await deps.limits.linksPerAddress.consume(c, email);
     const { token, expiresAt } = await deps.links.issue({ email, redirect: '/', ip, personId: person.id });

@@ -7,7 +7,7 @@ import { OidcError } from '../auth/oidc/oidc-error.ts';
 import type { OidcSignIn } from '../auth/oidc/oidc-sign-in.ts';
 import type { Logger } from '../logger.ts';
 import type { PeopleStore } from '../people/people-store.ts';
-import type { PasskeyStore } from '../people/passkey-store.ts';
+import type { WayBackIn } from '../people/way-back-in.ts';
 import type { SessionStore } from '../people/session-store.ts';
 import { strandingPage, strandedBySignIn } from './sign-in-replacing.ts';
 import { localRedirect } from './local-redirect.ts';
@@ -19,8 +19,8 @@ export interface OidcRouteDeps {
   sealer: OidcFlowSealer;
   people: PeopleStore;
   sessions: SessionStore;
-  /** Read to tell whether a sign-in would replace a session with no way back in. */
-  passkeys: Pick<PasskeyStore, 'listFor'>;
+  /** Whether a person can sign in again once a session ends (the demo's account, an address, a passkey, a provider configured now). */
+  wayBackIn: WayBackIn;
   logger: Logger;
   /** The server's public URL (PUBLIC_URL, or http://HOST:PORT): redirect URIs are built on it. */
   publicUrl: () => string;

@@ -7,7 +7,7 @@ import type { Logger } from '../logger.ts';
 import type { PeopleStore } from '../people/people-store.ts';
 import type { SessionStore } from '../people/session-store.ts';
 import type { AppEnv } from './auth-middleware.ts';
-import type { PasskeyStore } from '../people/passkey-store.ts';
+import type { WayBackIn } from '../people/way-back-in.ts';
 import { oidcRoutes } from './oidc-routes.ts';
 
 export interface OidcSetupDeps {
@@ -16,8 +16,8 @@ export interface OidcSetupDeps {
   fetch?: typeof fetch;
   people: PeopleStore;
   sessions: SessionStore;
-  /** Read to tell whether a sign-in would replace a session with no way back in. */
-  passkeys: Pick<PasskeyStore, 'listFor'>;
+  /** Whether a person can sign in again once a session ends (the demo's account, an address, a passkey, a provider configured now). */
+  wayBackIn: WayBackIn;
   logger: Logger;
   publicUrl: () => string;
 }
@@ -34,6 +34,6 @@ export function createOidcRoutes(deps: OidcSetupDeps): Hono<AppEnv> {
   if (allowInsecureHttp && providers.length > 0) logger.warn('OIDC_ALLOW_INSECURE_HTTP is on: OpenID Connect may use plain http (development and tests only)');
   const signIn = new OidcSignIn({ providers, logger, allowInsecureHttp, ...(deps.fetch ? { fetch: deps.fetch } : {}) });
   const app = new Hono<AppEnv>();
-  app.route('/', oidcRoutes({ signIn, sealer: new OidcFlowSealer(deps.authSecret), people: deps.people, sessions: deps.sessions, passkeys: deps.passkeys, logger, publicUrl: deps.publicUrl }));
+  app.route('/', oidcRoutes({ signIn, sealer: new OidcFlowSealer(deps.authSecret), people: deps.people, sessions: deps.sessions, wayBackIn: deps.wayBackIn, logger, publicUrl: deps.publicUrl }));
   return app;
 }

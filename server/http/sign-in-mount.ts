@@ -8,7 +8,7 @@ import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 import type { EmailLinkStore } from '../people/email-link-store.ts';
 import type { PeopleStore } from '../people/people-store.ts';
-import type { PasskeyStore } from '../people/passkey-store.ts';
+import type { WayBackIn } from '../people/way-back-in.ts';
 import type { SessionStore } from '../people/session-store.ts';
 import { apiKeyRoutes } from './api-key-routes.ts';
 import { createAttemptLimiter } from './attempt-limits.ts';
@@ -25,8 +25,8 @@ export interface SignInMountDeps {
   links: EmailLinkStore;
   people: PeopleStore;
   sessions: SessionStore;
-  /** Read to tell whether a sign-in would replace a session with no way back in. */
-  passkeys: Pick<PasskeyStore, 'listFor'>;
+  /** Whether a person can sign in again once a session ends (the demo's account, an address, a passkey, a provider configured now). */
+  wayBackIn: WayBackIn;
   keys: ApiKeyStore;
   hocuspocus: Hocuspocus;
   logger: Logger;
@@ -60,8 +60,8 @@ export function mountSignIn(app: Hono<AppEnv>, deps: SignInMountDeps): { close()
     callbacksPerIp: createAttemptLimiter('signin_callback', { points: config.SIGNIN_CALLBACKS_PER_IP_PER_HOUR, durationS: hour }, metrics, budgets),
   };
   const links = deps.links;
-  app.route('/api', signInRoutes({ people: deps.people, sessions: deps.sessions, passkeys: deps.passkeys, links, mailer, logger: log, publicUrl, secureCookie, limits, oidcProviders: deps.oidcProviders }));
-  app.route('/api', signInReplacingRoutes({ people: deps.people, sessions: deps.sessions, passkeys: deps.passkeys, links, secureCookie, limits }));
+  app.route('/api', signInRoutes({ people: deps.people, sessions: deps.sessions, wayBackIn: deps.wayBackIn, links, mailer, logger: log, publicUrl, secureCookie, limits, oidcProviders: deps.oidcProviders }));
+  app.route('/api', signInReplacingRoutes({ people: deps.people, sessions: deps.sessions, wayBackIn: deps.wayBackIn, links, secureCookie, limits }));
   app.route('/api', sessionRoutes({ people: deps.people, sessions: deps.sessions, secureCookie }));
   app.route('/api', emailAddressRoutes({ people: deps.people, sessions: deps.sessions, links, mailer, logger: log, publicUrl, limits }));
   app.route('/api/workspaces', apiKeyRoutes({ people: deps.people, sessions: deps.sessions, keys: deps.keys }));

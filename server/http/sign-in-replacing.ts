@@ -1,7 +1,6 @@
 import { Hono, type Context } from 'hono';
 import { getCookie } from 'hono/cookie';
 import type { Person } from '../../schema/api/people.ts';
-import type { PasskeyStore } from '../people/passkey-store.ts';
 import type { PeopleStore } from '../people/people-store.ts';
 import type { Session, SessionStore } from '../people/session-store.ts';
 import type { AppEnv } from './auth-middleware.ts';
@@ -9,26 +8,25 @@ import { clientAddress } from './client-address.ts';
 import { escapeHtml, plainPage } from './plain-page.ts';
 import { SESSION_COOKIE, sameSecret, setSessionCookie } from './session-middleware.ts';
 import { personForEmail } from '../people/person-for-email.ts';
-import { canSignInAgain } from '../people/way-back-in.ts';
+import type { WayBackIn } from '../people/way-back-in.ts';
 import type { SignInDeps } from './sign-in-routes.ts';
 
-/** What asking before a sign-in replaces a session needs: sign-in's own dependencies and the passkeys. */
-export type SignInReplacingDeps = Pick<SignInDeps, 'people' | 'sessions' | 'links' | 'secureCookie'> & {
-  passkeys: Pick<PasskeyStore, 'listFor'>;
+/** What asking before a sign-in replaces a session needs: sign-in's own dependencies. */
+export type SignInReplacingDeps = Pick<SignInDeps, 'people' | 'sessions' | 'links' | 'secureCookie' | 'wayBackIn'> & {
   limits: Pick<SignInDeps['limits'], 'callbacksPerIp'>;
 };
 
 /**
  * The person this browser is signed in as, when a sign-in here as someone else would leave them no
- * way back in: their account has no e-mail address, no passkey and no provider account (they
- * joined a wedding with a name only), and the session is not the demo's (a shared account anyone
+ * way back in: their account has no e-mail address, no passkey and no account at a provider this
+ * server signs in with (they joined a wedding with a name only), and the session is not the demo's (a shared account anyone
  * starts again). Null when signing in here loses nothing.
  */
-export async function strandedBySignIn(c: Context, deps: { people: Pick<PeopleStore, 'getPerson' | 'hasIdentity'>; sessions: Pick<SessionStore, 'authenticate'>; passkeys: Pick<PasskeyStore, 'listFor'> }): Promise<{ person: Person; session: Session } | null> {
+export async function strandedBySignIn(c: Context, deps: { people: Pick<PeopleStore, 'getPerson'>; sessions: Pick<SessionStore, 'authenticate'>; wayBackIn: WayBackIn }): Promise<{ person: Person; session: Session } | null> {
   const session = await deps.sessions.authenticate(getCookie(c, SESSION_COOKIE));
   if (!session) return null;
   const person = await deps.people.getPerson(session.personId);
-  if (!person || await canSignInAgain(person, session, deps)) return null;
+  if (!person || await deps.wayBackIn.canSignInAgain(person, session)) return null;
   return { person, session };
 }
 

@@ -13,7 +13,7 @@ import { readJson } from './body.ts';
 import { setSessionCookie } from './session-middleware.ts';
 import { additionPage } from './email-address-routes.ts';
 import { replacingPage, strandedBySignIn } from './sign-in-replacing.ts';
-import type { PasskeyStore } from '../people/passkey-store.ts';
+import type { WayBackIn } from '../people/way-back-in.ts';
 
 export interface SignInDeps {
   people: PeopleStore;
@@ -26,8 +26,8 @@ export interface SignInDeps {
   /** Whether the session cookie is `Secure` (the public URL is https). */
   secureCookie: () => boolean;
   limits: { linksPerIp: AttemptLimiter; linksPerAddress: AttemptLimiter; callbacksPerIp: AttemptLimiter };
-  /** Whether the person a sign-in would replace has a passkey to get back in with. */
-  passkeys: Pick<PasskeyStore, 'listFor'>;
+  /** Whether a person can sign in again once a session ends (the demo's account, an address, a passkey, a provider configured now). */
+  wayBackIn: WayBackIn;
   /** OpenID Connect providers offered on the sign-in page (filled by the OIDC routes). @default none */
   oidcProviders?: () => Array<{ id: string; name: string }>;
 }

@@ -48,8 +48,8 @@ export interface PeopleStore {
   getPerson(id: string): Promise<Person | null>;
   findPersonByEmail(email: string): Promise<Person | null>;
   findPersonByIdentity(issuer: string, subject: string): Promise<Person | null>;
-  /** Whether the person signs in with a provider account (OpenID Connect) too. */
-  hasIdentity(personId: string): Promise<boolean>;
+  /** The issuers (their ID tokens' `iss`) of the provider accounts (OpenID Connect) linked to the person, each once. */
+  identityIssuers(personId: string): Promise<string[]>;
   linkIdentity(input: { issuer: string; subject: string; personId: string; email?: string | null }): Promise<void>;
   renamePerson(id: string, name: string): Promise<void>;
   /**
@@ -167,8 +167,8 @@ export class SqlitePeopleStore implements PeopleStore {
     return row ? personOf(row) : null;
   }
 
-  async hasIdentity(personId: string): Promise<boolean> {
-    return this.db.prepare('SELECT 1 FROM person_identities WHERE person_id = ? LIMIT 1').get(personId) !== undefined;
+  async identityIssuers(personId: string): Promise<string[]> {
+    return this.db.prepare('SELECT DISTINCT issuer FROM person_identities WHERE person_id = ? ORDER BY issuer').pluck().all(personId) as string[];
   }
 
   async linkIdentity(input: { issuer: string; subject: string; personId: string; email?: string | null }): Promise<void> {

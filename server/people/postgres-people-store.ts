@@ -61,8 +61,9 @@ export class PostgresPeopleStore implements PeopleStore {
     return row ? personOf(row) : null;
   }
 
-  async hasIdentity(personId: string): Promise<boolean> {
-    return (await this.one('SELECT 1 AS found FROM person_identities WHERE person_id = $1 LIMIT 1', [personId])) !== undefined;
+  async identityIssuers(personId: string): Promise<string[]> {
+    const { rows } = await this.pool.query<{ issuer: string }>('SELECT DISTINCT issuer FROM person_identities WHERE person_id = $1 ORDER BY issuer', [personId]);
+    return rows.map((r) => r.issuer);
   }
 
   async linkIdentity(input: { issuer: string; subject: string; personId: string; email?: string | null }): Promise<void> {

@@ -146,6 +146,12 @@ describe.skipIf(onPostgresBackend)('planner app: the demo wedding', () => {
     await page.getByText('Demo planner').waitFor();
     await calendarRow(page, 'Ana & Ben · Ceremony').waitFor({ timeout: MINUTE });
     expect(t.server.db.prepare('SELECT COUNT(*) AS n FROM people').get()).toEqual({ n: 1 });
+    // The demo planner is one account every visitor shares: its weddings page offers no address to add
+    // (the server would refuse it, demo_forbidden).
+    await page.goto(`${t.httpUrl}/`);
+    await page.getByRole('heading', { name: 'Your weddings', level: 1 }).waitFor();
+    await page.getByRole('link', { name: 'Ana & Ben' }).waitFor();
+    expect(await page.getByRole('heading', { name: 'Add your e-mail address' }).count()).toBe(0);
     expect(errors.filter((e) => !e.includes('status of 401'))).toEqual([]);
   }, 2 * MINUTE);
 });

@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { OidcFlowSealer } from '../../server/auth/oidc/flow-cookie.ts';
 import { CookieSealer } from '../../server/auth/sealed-cookie.ts';
-import { MICROSOFT_CONSUMER_TENANT, verifiedEmail } from '../../server/auth/oidc/identity-linking.ts';
+import { verifiedEmail } from '../../server/auth/oidc/identity-linking.ts';
+import { issuedThrough, MICROSOFT_CONSUMER_TENANT } from '../../server/auth/oidc/providers.ts';
 import { localRedirect } from '../../server/http/local-redirect.ts';
 import { assertProperty } from '../helpers/property.ts';
 
@@ -74,5 +75,31 @@ describe('the sign-in flow cookie', () => {
     expect(await new CookieSealer(secret, 'webauthn challenge v1').open(challenge)).toMatchObject({ k: 'authenticate' });
     expect(await new CookieSealer(secret, 'oidc flow cookie v1').open(challenge)).toBeNull();
     expect(await new OidcFlowSealer(secret).open(challenge)).toBeNull();
+  });
+});
+
+describe('which configured provider issues an identity (issuedThrough)', () => {
+  const provider = (issuer: string) => ({ issuer: new URL(issuer) });
+  const tenant = 'f8cdef31-a31e-4b4a-93e4-5f571e91255a';
+  it('an issuer exactly, or a tenant that Entra ID\'s multi-tenant endpoint signs in', () => {
+    const cases: Array<[string, string, boolean]> = [
+      ['https://accounts.google.com', 'https://accounts.google.com', true],
+      ['https://accounts.google.com', 'https://accounts.google.com/', true],
+      ['https://accounts.google.com', 'https://accounts.google.com.evil.example', false],
+      ['https://accounts.google.com', `https://login.microsoftonline.com/${tenant}/v2.0`, false],
+      ['https://login.microsoftonline.com/common/v2.0', `https://login.microsoftonline.com/${tenant}/v2.0`, true],
+      ['https://login.microsoftonline.com/common/v2.0', `https://login.microsoftonline.com/${MICROSOFT_CONSUMER_TENANT}/v2.0`, true],
+      ['https://login.microsoftonline.com/common/v2.0', `https://login.microsoftonline.com/${tenant}`, false],
+      ['https://login.microsoftonline.com/common/v2.0', `https://sts.windows.net/${tenant}/v2.0`, false],
+      ['https://login.microsoftonline.com/organizations/v2.0', `https://login.microsoftonline.com/${tenant}/v2.0`, true],
+      ['https://login.microsoftonline.com/organizations/v2.0', `https://login.microsoftonline.com/${MICROSOFT_CONSUMER_TENANT}/v2.0`, false],
+      ['https://login.microsoftonline.com/consumers/v2.0', `https://login.microsoftonline.com/${MICROSOFT_CONSUMER_TENANT}/v2.0`, true],
+      ['https://login.microsoftonline.com/consumers/v2.0', `https://login.microsoftonline.com/${tenant}/v2.0`, false],
+      // A single tenant's endpoint signs in that tenant only.
+      [`https://login.microsoftonline.com/${tenant}/v2.0`, `https://login.microsoftonline.com/${tenant}/v2.0`, true],
+      [`https://login.microsoftonline.com/${tenant}/v2.0`, `https://login.microsoftonline.com/${MICROSOFT_CONSUMER_TENANT}/v2.0`, false],
+      ['https://login.microsoftonline.com/common/v2.0', 'not a url', false],
+    ];
+    expect(cases.map(([configured, iss]) => issuedThrough(provider(configured), iss))).toEqual(cases.map(([, , expected]) => expected));
   });
 });

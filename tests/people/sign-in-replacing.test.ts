@@ -8,10 +8,10 @@ import { waitFor } from '../helpers/wait.ts';
 
 type Me = { person: { id: string; email: string | null; name: string } };
 
-async function smtpServer(): Promise<{ t: TestServer; smtp: SmtpSandbox }> {
+async function smtpServer(env: Record<string, string> = {}): Promise<{ t: TestServer; smtp: SmtpSandbox }> {
   const smtp = await new SmtpSandbox().start();
   registerTeardown(() => smtp.stop());
-  const t = await startTestServer({ env: { SMTP_URL: `smtp://${smtp.host}:${smtp.port}?tls=none`, MAIL_FROM: 'WedSync Hub <hub@wedsync.example>' } });
+  const t = await startTestServer({ env: { SMTP_URL: `smtp://${smtp.host}:${smtp.port}?tls=none`, MAIL_FROM: 'WedSync Hub <hub@wedsync.example>', ...env } });
   return { t, smtp };
 }
 
@@ -109,8 +109,9 @@ describe('a sign-in link opened in a browser signed in as someone with no way ba
     expect((await me(t, cleo.cookie)).email).toBeNull();
   });
 
-  it('signs in at once where nothing would be lost: no session, a person with an address, a passkey or a provider account, the demo’s account, or once Ada has added an address; /api/me says which accounts can sign in again', async () => {
-    const { t, smtp } = await smtpServer();
+  it('signs in at once where nothing would be lost: no session, a person with an address, a passkey or a provider account, the demo’s account, or once Ada has added an address; /api/me says which accounts can sign in again and add an address', async () => {
+    // Google sign-in is configured (its discovery runs only at a sign-in); Microsoft's is not.
+    const { t, smtp } = await smtpServer({ OIDC_GOOGLE_CLIENT_ID: 'wedsync-google', OIDC_GOOGLE_CLIENT_SECRET: 'google-secret' });
     const withEmail = await signedInPerson(t, 'Dora', 'dora@example.com', 'email_link');
     const withPasskey = await signedInPerson(t, 'Eve', null);
     await queryServerDatabase(t.server, {
@@ -119,13 +120,20 @@ describe('a sign-in link opened in a browser signed in as someone with no way ba
     }, [withPasskey.id]);
     const withProvider = await signedInPerson(t, 'Fay', null);
     await t.server.people.linkIdentity({ issuer: 'https://accounts.google.com', subject: 'fay-sub', personId: withProvider.id });
+    // Hal's one provider account is Microsoft's, which this server no longer signs in with.
+    const withRemovedProvider = await signedInPerson(t, 'Hal', null);
+    await t.server.people.linkIdentity({ issuer: 'https://login.microsoftonline.com/9188040d-6c67-4c5b-b112-36a304b66dad/v2.0', subject: 'hal-sub', personId: withRemovedProvider.id });
     const demo = await signedInPerson(t, 'Demo planner', null, 'demo');
     const ada = await signedInPerson(t, 'Ada', null);
     await t.server.people.setPersonEmail(ada.id, 'ada@example.com');
     // The app's sign-out asks first only where the browser is the one way back in (GET /api/me canSignInAgain).
     const stranded = await signedInPerson(t, 'Gus', null);
-    const ways = async (cookie: string) => ((await (await t.fetch('/api/me', { headers: { cookie } })).json()) as { canSignInAgain: boolean }).canSignInAgain;
-    expect(await Promise.all([withEmail, withPasskey, withProvider, demo, ada, stranded].map((p) => ways(p.cookie)))).toEqual([true, true, true, true, true, false]);
+    const account = async (cookie: string) => (await (await t.fetch('/api/me', { headers: { cookie } })).json()) as { canSignInAgain: boolean; canAddEmail: boolean };
+    const people = [withEmail, withPasskey, withProvider, withRemovedProvider, demo, ada, stranded];
+    const answers = await Promise.all(people.map((p) => account(p.cookie)));
+    expect(answers.map((a) => a.canSignInAgain)).toEqual([true, true, true, false, true, true, false]);
+    // An address can be added by everyone without one, except on the demo's shared account (refused: demo_forbidden).
+    expect(answers.map((a) => a.canAddEmail)).toEqual([false, true, true, true, false, false, true]);
     const browsers = [undefined, withEmail.cookie, withPasskey.cookie, withProvider.cookie, demo.cookie, ada.cookie];
     for (const [i, cookie] of browsers.entries()) {
       // One address each: the sign-in link budget per address is a few an hour.

@@ -1,6 +1,6 @@
 import type { Person } from '../../../schema/api/people.ts';
 import { PeopleConflictError, type PeopleStore } from '../../people/people-store.ts';
-import type { OidcProviderId } from './providers.ts';
+import { MICROSOFT_CONSUMER_TENANT, type OidcProviderId } from './providers.ts';
 
 /** The ID token claims sign-in uses (already validated by openid-client). */
 export interface IdTokenClaims {
@@ -14,8 +14,6 @@ export interface IdTokenClaims {
   xms_edov?: unknown;
 }
 
-/** Entra ID's tenant of personal Microsoft accounts (outlook.com, hotmail.com, live.com…). */
-export const MICROSOFT_CONSUMER_TENANT = '9188040d-6c67-4c5b-b112-36a304b66dad';
 
 const isTrue = (v: unknown): boolean => v === true || v === 'true' || v === 1 || v === '1';
 const text = (v: unknown): string | null => (typeof v === 'string' && v.trim() ? v.trim() : null);

@@ -51,3 +51,31 @@ export function configuredOidcProviders(config: Config): OidcProviderConfig[] {
 export function oidcProviderList(config: Config): Array<{ id: OidcProviderId; name: string }> {
   return configuredOidcProviders(config).map(({ id, name }) => ({ id, name }));
 }
+
+/** Entra ID's multi-tenant endpoints (Microsoft identity platform, "Sign in users from any tenant"): their tokens' `iss` names the user's tenant. */
+const ENTRA_MULTI_TENANT = new Set(['common', 'organizations', 'consumers']);
+/** Entra ID's tenant of personal Microsoft accounts (outlook.com, hotmail.com, live.com…). */
+export const MICROSOFT_CONSUMER_TENANT = '9188040d-6c67-4c5b-b112-36a304b66dad';
+
+/**
+ * Whether an ID token issued by `iss` can come from `provider` as configured now: its issuer
+ * exactly (a trailing slash aside), or, for Entra ID's multi-tenant issuer
+ * (`https://login.microsoftonline.com/{common|organizations|consumers}/v2.0`), a tenant's issuer
+ * on the same host and path (`…/{tenantid}/v2.0`) that endpoint signs in: `common` any tenant,
+ * `consumers` only personal accounts' tenant, `organizations` any other.
+ */
+export function issuedThrough(provider: Pick<OidcProviderConfig, 'issuer'>, iss: string): boolean {
+  const trim = (s: string) => s.replace(/\/+$/, '');
+  if (trim(provider.issuer.href) === trim(iss)) return true;
+  let token: URL;
+  try {
+    token = new URL(iss);
+  } catch {
+    return false;
+  }
+  const [endpoint, ...rest] = provider.issuer.pathname.split('/').filter(Boolean);
+  const [tenant, ...tokenRest] = token.pathname.split('/').filter(Boolean);
+  if (!endpoint || !ENTRA_MULTI_TENANT.has(endpoint) || !tenant || token.origin !== provider.issuer.origin || rest.join('/') !== tokenRest.join('/')) return false;
+  if (endpoint === 'consumers') return tenant === MICROSOFT_CONSUMER_TENANT;
+  return endpoint === 'common' || tenant !== MICROSOFT_CONSUMER_TENANT;
+}

@@ -15,11 +15,11 @@ import { apiRequest, type Csrf } from '../api/api-client.ts';
 export { InvitationPreview, ProvidersResponse, WorkspaceWedding };
 
 /**
- * `GET /api/me` as the app reads it: the server's contract, with `canSignInAgain` optional, since an
- * instance not yet upgraded in a rolling restart answers without it (offline-identity.ts
- * canSignInAgain then goes by the address).
+ * `GET /api/me` as the app reads it: the server's contract, with `canSignInAgain` and `canAddEmail`
+ * optional, since an instance not yet upgraded in a rolling restart answers without them
+ * (offline-identity.ts canSignInAgain then goes by the address; AddEmail by the address alone).
  */
-export const MeResponse = MeContract.extend({ canSignInAgain: z.boolean().optional() });
+export const MeResponse = MeContract.extend({ canSignInAgain: z.boolean().optional(), canAddEmail: z.boolean().optional() });
 export type MeResponse = z.infer<typeof MeResponse>;
 
 /** `GET /api/me`, or null when nobody is signed in on this browser (401). */

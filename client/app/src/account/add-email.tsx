@@ -16,7 +16,8 @@ export function AddEmail({ me }: { me: Account }) {
   const [sentTo, setSentTo] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  if (me.person.email) return null;
+  // The demo's shared account takes no address (the server refuses it: demo_forbidden).
+  if (me.person.email || me.canAddEmail === false) return null;
   const submit = async (e: Event) => {
     e.preventDefault();
     const address = email.trim();
