@@ -155,7 +155,7 @@ export class WebhookIntake {
     if (only) {
       const { integration } = only.binding;
       const payload: ChangesPayload = { changes: only.changes };
-      const rowId = await ctx.store({ integrationId: integration.id, weddingId: integration.weddingId, eventId: verdict.eventId, kind: 'changes', payload: JSON.stringify(payload), receivedAt: request.receivedAt });
+      const rowId = await ctx.store({ integrationId: integration.id, weddingId: integration.weddingId, eventId: verdict.eventId, kind: 'changes', payload: JSON.stringify(payload), receivedAt: request.receivedAt, unlessReceived: true });
       if (rowId === null) {
         outcome('duplicate');
         return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ received: true, duplicate: true }) };

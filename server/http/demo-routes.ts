@@ -5,7 +5,7 @@ import type { DemoService } from '../demo/demo-service.ts';
 import type { PeopleStore } from '../people/people-store.ts';
 import type { SessionStore } from '../people/session-store.ts';
 import { HttpError } from './http-error.ts';
-import { SESSION_COOKIE, checkCsrf, requireSession, setSessionCookie, type SessionEnv } from './session-middleware.ts';
+import { SESSION_COOKIE, checkCsrf, requireSession, openSession, type SessionEnv } from './session-middleware.ts';
 
 export interface DemoRouteDeps {
   demo: DemoService;
@@ -71,8 +71,7 @@ export function demoRoutes(deps: DemoRouteDeps): Hono<SessionEnv> {
     const person = await caller(c, true);
     const started = await deps.demo.start(person);
     if (!person) {
-      const { cookieValue } = await deps.sessions.create({ personId: started.person.id, method: 'demo', userAgent: c.req.header('user-agent') ?? null });
-      setSessionCookie(c, cookieValue, deps.secureCookie());
+      await openSession(c, deps.sessions, started.person.id, 'demo', deps.secureCookie());
     }
     return c.json({ workspaceId: started.workspaceId, weddingId: started.weddingId }, started.joined ? 200 : 201);
   });

@@ -10,7 +10,7 @@ import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 import { createAttemptLimiter } from './attempt-limits.ts';
 import type { BudgetStore } from './budget-limiter.ts';
-import { clientAddress, clientIpOrNull } from './client-address.ts';
+import { clientAddress } from './client-address.ts';
 import type { Invitation, InvitationStore } from '../people/invitation-store.ts';
 import type { MailSender } from '../people/mail.ts';
 import { PeopleConflictError, type PeopleStore } from '../people/people-store.ts';
@@ -20,7 +20,7 @@ import type { StoredDocuments } from '../people/wedding-peek.ts';
 import { readJson } from './body.ts';
 import { HttpError } from './http-error.ts';
 import { assertPlanner, optionalSession } from './people-guards.ts';
-import { requireSession, setSessionCookie, type SessionEnv } from './session-middleware.ts';
+import { requireSession, openSession, type SessionEnv } from './session-middleware.ts';
 import { dateTimeWithZone } from '../../schema/document/date-words.ts';
 
 export interface InvitationRoutesDeps {
@@ -157,8 +157,7 @@ export function invitationRoutes(deps: InvitationRoutesDeps): Hono<SessionEnv> {
       await deps.invitations.returnUse(invitation.id);
       throw error;
     }
-    const { cookieValue } = await deps.sessions.create({ personId: person.id, method: 'invitation', userAgent: c.req.header('user-agent') ?? null, ip: clientIpOrNull(c) });
-    setSessionCookie(c, cookieValue, deps.publicUrl().startsWith('https:'));
+    await openSession(c, deps.sessions, person.id, 'invitation', deps.publicUrl().startsWith('https:'));
     return c.json(accepted(invitation.weddingId, invitation.role, invitation.vendorId ?? undefined, false));
 
     async function join(person: Person, vendorWorkspaceId: string | undefined): Promise<void> {

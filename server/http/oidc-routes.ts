@@ -1,4 +1,3 @@
-import { clientIpOrNull } from './client-address.ts';
 import { Hono } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { OIDC_FLOW_COOKIE, OIDC_FLOW_COOKIE_PATH, OIDC_FLOW_TTL_S, type OidcFlowSealer } from '../auth/oidc/flow-cookie.ts';
@@ -12,7 +11,7 @@ import type { SessionStore } from '../people/session-store.ts';
 import { strandingPage, strandedBySignIn } from './sign-in-replacing.ts';
 import { localRedirect } from './local-redirect.ts';
 import type { AppEnv } from './auth-middleware.ts';
-import { setSessionCookie } from './session-middleware.ts';
+import { openSession } from './session-middleware.ts';
 
 export interface OidcRouteDeps {
   signIn: OidcSignIn;
@@ -74,10 +73,7 @@ export function oidcRoutes(deps: OidcRouteDeps): Hono<AppEnv> {
       const callbackUrl = new URL(`${redirectUri(provider)}${new URL(c.req.url).search}`);
       const claims = await deps.signIn.finish(provider, flow, callbackUrl);
       const { person, via } = await personForIdentity(deps.people, provider, claims);
-      const { cookieValue } = await deps.sessions.create({
-        personId: person.id, method: `oidc:${provider}`, userAgent: c.req.header('user-agent') ?? null, ip: clientIpOrNull(c),
-      });
-      setSessionCookie(c, cookieValue, secure());
+      await openSession(c, deps.sessions, person.id, `oidc:${provider}`, secure());
       deps.logger.info({ provider, personId: person.id, via }, 'signed in with OpenID Connect');
       return c.redirect(flow!.redirect, 302);
     } catch (error) {

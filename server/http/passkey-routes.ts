@@ -1,4 +1,3 @@
-import { clientIpOrNull } from './client-address.ts';
 import {
   generateAuthenticationOptions, generateRegistrationOptions, verifyAuthenticationResponse, verifyRegistrationResponse,
   type AuthenticationResponseJSON, type AuthenticatorTransportFuture, type RegistrationResponseJSON,
@@ -15,7 +14,7 @@ import { errorBody } from './app.ts';
 import { statusTable, type ErrorCode } from '../errors.ts';
 import { readJson } from './body.ts';
 import { localRedirect } from './local-redirect.ts';
-import { requireSession, setSessionCookie, type SessionEnv } from './session-middleware.ts';
+import { requireSession, openSession, type SessionEnv } from './session-middleware.ts';
 
 export const PASSKEY_ERROR_CODES = ['passkey_challenge_missing', 'passkey_invalid', 'passkey_unknown', 'passkey_exists', 'passkey_not_found', 'invalid_redirect'] as const satisfies readonly ErrorCode[];
 export type PasskeyErrorCode = (typeof PASSKEY_ERROR_CODES)[number];
@@ -163,8 +162,7 @@ export function passkeyRoutes(deps: PasskeyRouteDeps): Hono<SessionEnv> {
       return refuse(c, 'passkey_invalid', "the authenticator's answer did not verify");
     }
     await deps.passkeys.used(key.id, verified.authenticationInfo.newCounter, verified.authenticationInfo.credentialBackedUp);
-    const { cookieValue } = await deps.sessions.create({ personId: key.personId, method: 'passkey', userAgent: c.req.header('user-agent') ?? null, ip: clientIpOrNull(c) });
-    setSessionCookie(c, cookieValue, rp().secure);
+    await openSession(c, deps.sessions, key.personId, 'passkey', rp().secure);
     return c.json({ redirect });
   });
 

@@ -6,6 +6,7 @@ import { AuthError } from '../auth/auth-error.ts';
 import type { PeopleStore } from '../people/people-store.ts';
 import { SESSION_IDLE_MS, type Session, type SessionStore } from '../people/session-store.ts';
 import type { AppEnv } from './auth-middleware.ts';
+import { clientIpOrNull } from './client-address.ts';
 
 /** The session cookie: httpOnly, SameSite=Lax, Secure when the server's public URL is https. */
 export const SESSION_COOKIE = 'wedsync_session';
@@ -16,6 +17,17 @@ export type SessionEnv = AppEnv & { Variables: { session: Session; person: Perso
 
 export function setSessionCookie(c: Context, cookieValue: string, secure: boolean): void {
   setCookie(c, SESSION_COOKIE, cookieValue, { httpOnly: true, sameSite: 'Lax', secure, path: '/', maxAge: Math.floor(SESSION_IDLE_MS / 1000) });
+}
+
+/**
+ * Opens a session for `personId` signed in by `method` (`email_link`, `oidc:<provider>`, `passkey`,
+ * `invitation`, `demo`), with the browser's user agent and address (clientIpOrNull), and sets its
+ * cookie on the response (`secure`: the public URL is https). Every way of signing in ends here.
+ */
+export async function openSession(c: Context, sessions: Pick<SessionStore, 'create'>, personId: string, method: string, secure: boolean): Promise<Session> {
+  const { session, cookieValue } = await sessions.create({ personId, method, userAgent: c.req.header('user-agent') ?? null, ip: clientIpOrNull(c) });
+  setSessionCookie(c, cookieValue, secure);
+  return session;
 }
 
 export function clearSessionCookie(c: Context, secure: boolean): void {

@@ -6,7 +6,7 @@ import type { Session, SessionStore } from '../people/session-store.ts';
 import type { AppEnv } from './auth-middleware.ts';
 import { clientAddress } from './client-address.ts';
 import { escapeHtml, plainPage } from './plain-page.ts';
-import { SESSION_COOKIE, sameSecret, setSessionCookie } from './session-middleware.ts';
+import { SESSION_COOKIE, sameSecret, openSession } from './session-middleware.ts';
 import { personForEmail } from '../people/person-for-email.ts';
 import type { WayBackIn } from '../people/way-back-in.ts';
 import type { SignInDeps } from './sign-in-routes.ts';
@@ -89,8 +89,7 @@ export function signInReplacingRoutes(deps: SignInReplacingDeps): Hono<AppEnv> {
     const redeemed = await deps.links.redeem(token);
     if (!redeemed.ok) return c.redirect(`/?signin_error=${redeemed.code}`, 303);
     const person = await personForEmail(deps.people, redeemed.email);
-    const { cookieValue } = await deps.sessions.create({ personId: person.id, method: 'email_link', userAgent: c.req.header('user-agent') ?? null, ip: clientAddress(c) });
-    setSessionCookie(c, cookieValue, deps.secureCookie());
+    await openSession(c, deps.sessions, person.id, 'email_link', deps.secureCookie());
     return c.redirect(redeemed.redirect, 303);
   });
   return app;

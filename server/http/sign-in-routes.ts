@@ -10,7 +10,7 @@ import type { AttemptLimiter } from './attempt-limits.ts';
 import { clientAddress } from './client-address.ts';
 import type { AppEnv } from './auth-middleware.ts';
 import { readJson } from './body.ts';
-import { setSessionCookie } from './session-middleware.ts';
+import { openSession } from './session-middleware.ts';
 import { additionPage } from './email-address-routes.ts';
 import { replacingPage, strandedBySignIn } from './sign-in-replacing.ts';
 import type { WayBackIn } from '../people/way-back-in.ts';
@@ -90,8 +90,7 @@ export function signInRoutes(deps: SignInDeps): Hono<AppEnv> {
     // Issued as an addition and redeemed as a sign-in would sign in as the address: never.
     if (redeemed.personId) return c.redirect('/?signin_error=link_invalid', 302);
     const person = await personForEmail(deps.people, redeemed.email);
-    const { cookieValue } = await deps.sessions.create({ personId: person.id, method: 'email_link', userAgent: c.req.header('user-agent') ?? null, ip: clientAddress(c) });
-    setSessionCookie(c, cookieValue, deps.secureCookie());
+    await openSession(c, deps.sessions, person.id, 'email_link', deps.secureCookie());
     return c.redirect(redeemed.redirect, 302);
   });
 
