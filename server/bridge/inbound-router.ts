@@ -195,8 +195,11 @@ export class InboundRouter {
    * them for it (records localized, first; then notices, acks, alerts and delivery reports), or
    * undefined when `route` must decide: another binding takes records, a change names another
    * wedding or is a notice for a reference the binding does not hold (`route` drops those), or a
-   * deletion names no wedding (`route` also clears it from the unmatched queue). The inbox row's
-   * (integration, event id) key then stands for the receipt: a delivery sent again is stored once.
+   * deletion names no wedding (`route` also clears it from the unmatched queue). No receipt is
+   * written: the row is stored unless the connection holds a receipt of the event id
+   * (NewInboxRow.unlessReceived), and `route` takes an event id a binding of the connection holds
+   * for a duplicate (RouteRecords.commit), so a delivery sent again is taken once, whatever
+   * bindings were added or removed in between.
    */
   async onlyClaim(live: LiveConnection, changes: InboundChange[]): Promise<{ binding: LiveIntegration; changes: InboundChange[] } | undefined> {
     const bindings = this.inboundBindings(live.connection.id);

@@ -35,7 +35,16 @@ export interface InboxReads {
 }
 
 /** A row to add: a webhook's delivery or a page of changes (`receivedAt` ms since the epoch). */
-export interface NewInboxRow { integrationId: string; weddingId: string; eventId: string; kind: InboxRow['kind']; payload: string; receivedAt: number }
+export interface NewInboxRow {
+  integrationId: string; weddingId: string; eventId: string; kind: InboxRow['kind']; payload: string; receivedAt: number;
+  /**
+   * Not stored (null, as a duplicate) when the binding's connection holds a receipt of this event id
+   * (`connection_receipts`: routing received it before, when the connection served other weddings);
+   * a parked row of it is still pending again. For a delivery routing's shortcut stores
+   * (InboundRouter.onlyClaim), so a redelivery is never taken twice.
+   */
+  unlessReceived?: boolean;
+}
 
 /** Adding rows outside a transaction of the caller's, on either backend (sqliteInboxWrites, PostgresInboxStore). */
 export interface InboxWrites {
@@ -56,6 +65,8 @@ export function sqliteInboxReads(store: InboxStore): InboxReads {
 /** Received webhooks and pulled pages, durable before they are acknowledged. */
 export class InboxStore {
   private readonly insertRow;
+  private readonly insertUnlessReceived;
+  private readonly repend;
   private readonly weddingsDue;
   private readonly headOf;
   private readonly markApplied;
@@ -76,6 +87,11 @@ export class InboxStore {
         status = 'pending', kind = excluded.kind, payload = excluded.payload, received_at = excluded.received_at,
         next_attempt_at = excluded.next_attempt_at, attempts = 0, last_error = NULL
       WHERE inbox.status = 'parked' RETURNING id`);
+    this.insertUnlessReceived = db.prepare(`INSERT INTO inbox (integration_id, wedding_id, event_id, kind, payload, received_at, status, next_attempt_at)
+      SELECT @integrationId, @weddingId, @eventId, @kind, @payload, @receivedAt, 'pending', @receivedAt WHERE NOT EXISTS (SELECT 1 FROM connection_receipts r
+        JOIN integrations i ON i.connection_id = r.connection_id WHERE i.id = @integrationId AND r.event_id = @eventId) ON CONFLICT (integration_id, event_id) DO NOTHING RETURNING id`);
+    this.repend = db.prepare(`UPDATE inbox SET status = 'pending', kind = ?, payload = ?, received_at = ?, next_attempt_at = ?, attempts = 0, last_error = NULL
+      WHERE integration_id = ? AND event_id = ? AND status = 'parked' RETURNING id`);
     this.weddingsDue = db.prepare(`SELECT wedding_id, min(next_attempt_at) AS due FROM inbox WHERE status = 'pending' GROUP BY wedding_id`);
     // Rows in order for one wedding; the worker stops at the first one not yet due, so order holds.
     this.headOf = db.prepare(`SELECT * FROM inbox WHERE wedding_id = ? AND status = 'pending' ORDER BY id LIMIT ?`);
@@ -95,6 +111,12 @@ export class InboxStore {
    * eventId) was already stored and not parked. A parked row of the same event is pending again with the new payload (its id kept).
    */
   add(e: NewInboxRow): number | null {
+    if (e.unlessReceived) {
+      const eventId = opaqueText(e.eventId);
+      const r = (this.insertUnlessReceived.get({ integrationId: e.integrationId, weddingId: e.weddingId, eventId, kind: e.kind, payload: e.payload, receivedAt: e.receivedAt })
+        ?? this.repend.get(e.kind, e.payload, e.receivedAt, e.receivedAt, e.integrationId, eventId)) as { id: number } | undefined;
+      return r ? r.id : null;
+    }
     const r = this.insertRow.get(e.integrationId, e.weddingId, opaqueText(e.eventId), e.kind, e.payload, e.receivedAt, e.receivedAt) as { id: number } | undefined;
     return r ? r.id : null;
   }

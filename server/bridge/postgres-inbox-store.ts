@@ -39,7 +39,8 @@ type Send = <R extends pg.QueryResultRow>(sql: string, params: unknown[]) => Pro
 
 /**
  * Stores `rows` in the inbox; their ids in order (null for a redelivery, including a repeat within
- * `rows`). New events go in with `ON CONFLICT DO NOTHING`; only the parked rows among the events
+ * `rows`). New events go in with `ON CONFLICT DO NOTHING` (a row asking `unlessReceived` only when
+ * its connection holds no receipt of the event); only the parked rows among the events
  * already stored are then updated (pending again with the new payload, their ids kept), and a
  * stored row that is pending or applied is not touched. (A redelivery of a row an applier's open
  * transaction is updating waits for that transaction.) Event ids are stored exactly (opaqueText: one
@@ -52,13 +53,15 @@ export async function insertInboxRows(send: Send, rows: NewInboxRow[]): Promise<
   const first = new Map<string, NewInboxRow>();
   for (const r of rows) if (!first.has(keyOf(r))) first.set(keyOf(r), r);
   const columns = (list: NewInboxRow[]) => [list.map((r) => r.integrationId), list.map((r) => r.weddingId), list.map((r) => opaqueText(r.eventId)), list.map((r) => r.kind),
-    list.map((r) => r.payload), list.map((r) => r.receivedAt)];
-  const unnest = 'unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[]) WITH ORDINALITY AS t(i, w, e, k, p, r, n)';
+    list.map((r) => r.payload), list.map((r) => r.receivedAt), list.map((r) => r.unlessReceived === true)];
+  const unnest = 'unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::boolean[]) WITH ORDINALITY AS t(i, w, e, k, p, r, o, n)';
   const unique = [...first.values()];
   const ids = new Map<string, number>();
   const inserted = await send<{ id: number; integration_id: string; event_id: string }>(
     `INSERT INTO inbox (integration_id, wedding_id, event_id, kind, payload, received_at, status, next_attempt_at)
-     SELECT i, w, e, k, p, r, 'pending', r FROM ${unnest} ORDER BY n
+     SELECT i, w, e, k, p, r, 'pending', r FROM ${unnest}
+     WHERE NOT (o AND EXISTS (SELECT 1 FROM connection_receipts cr JOIN integrations ci ON ci.connection_id = cr.connection_id WHERE ci.id = t.i AND cr.event_id = t.e))
+     ORDER BY n
      ON CONFLICT (integration_id, event_id) DO NOTHING
      RETURNING id::double precision AS id, integration_id, event_id`, columns(unique));
   for (const r of inserted.rows) ids.set(keyOf({ integrationId: r.integration_id, eventId: openedText(r.event_id) }), r.id);

@@ -6,6 +6,13 @@ import { PostgresUnmatchedStore } from './postgres-unmatched-store.ts';
 import { storedKey } from './link-store.ts';
 import type { RouteCommitted, RouteRecords, RoutedDelivery } from './route-records.ts';
 
+/**
+ * Whether a wedding of the connection holds the delivery, not parked: stored there by routing's
+ * shortcut (InboundRouter.onlyClaim), which writes no receipt; `$2` is the event id as stored.
+ */
+const STORED = `SELECT 1 FROM inbox x JOIN integrations i ON i.id = x.integration_id
+  WHERE i.connection_id = $1 AND x.event_id = $2 AND x.status <> 'parked' LIMIT 1`;
+
 /** Whether a wedding of the connection holds the delivery parked (its inbox row waits for a vendor); `$2` is the event id as stored (opaqueText). */
 const HELD = `SELECT 1 FROM inbox x JOIN integrations i ON i.id = x.integration_id
   WHERE i.connection_id = $1 AND x.event_id = $2 AND x.status = 'parked' LIMIT 1`;
@@ -48,6 +55,8 @@ export class PostgresRouteRecords implements RouteRecords {
           ON CONFLICT (connection_id, event_id) DO UPDATE SET received_at = connection_receipts.received_at RETURNING (xmax = 0) AS inserted`,
         [connectionId, storedKey(eventId), at]);
         if (!rows[0]!.inserted && (await client.query(HELD, [connectionId, storedKey(eventId)])).rows.length === 0) return { duplicate: true };
+        // Received before by the shortcut, when the connection served one wedding: the receipt stays.
+        if (rows[0]!.inserted && (await client.query(STORED, [connectionId, storedKey(eventId)])).rows.length > 0) return { duplicate: true };
       }
       const rows = d.rows.length ? await insertInboxRows((sql, params) => client.query(sql, params), d.rows) : [];
       for (const f of d.forget) await this.unmatched.forget(f.connectionId, f.entity, f.externalId, client);

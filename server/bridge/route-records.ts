@@ -50,7 +50,10 @@ export interface RouteRecords {
   /**
    * Writes a delivery's receipt, inbox rows, forgotten and queued records and audit entries in one
    * transaction; resolves once committed (on SQLite: written in the current group commit, which an
-   * HTTP reply waits for), rejects with nothing written.
+   * HTTP reply waits for), rejects with nothing written. `duplicate` (nothing else written) when
+   * the receipt was there and no wedding holds the delivery parked, or, for a new receipt, when a
+   * binding of the connection holds the event id, not parked (stored by routing's shortcut,
+   * InboundRouter.onlyClaim, which writes no receipt).
    */
   commit(delivery: RoutedDelivery): Promise<RouteCommitted>;
 }
@@ -76,6 +79,9 @@ export function sqliteRouteRecords(deps: SqliteRouteDeps): RouteRecords {
     WHERE i.connection_id = ? AND x.event_id = ? AND x.status = 'parked' LIMIT 1`).pluck();
   const received = db.prepare('SELECT 1 FROM connection_receipts WHERE connection_id = ? AND event_id = ?').pluck();
   const held = (connectionId: string, eventId: string) => parked.get(connectionId, storedKey(eventId)) !== undefined;
+  // Stored, not parked, by routing's shortcut (InboundRouter.onlyClaim), which writes no receipt.
+  const storedRow = db.prepare(`SELECT 1 FROM inbox x JOIN integrations i ON i.id = x.integration_id
+    WHERE i.connection_id = ? AND x.event_id = ? AND x.status <> 'parked' LIMIT 1`).pluck();
   return {
     async linkedTo(connectionId, entity, externalId) {
       const key = storedKey(externalId);
@@ -89,8 +95,9 @@ export function sqliteRouteRecords(deps: SqliteRouteDeps): RouteRecords {
     },
     async commit(d) {
       return deps.write((): RouteCommitted => {
-        if (d.receipt && !deps.receipt(d.receipt.connectionId, d.receipt.eventId, d.receipt.at) && !held(d.receipt.connectionId, d.receipt.eventId)) {
-          return { duplicate: true };
+        if (d.receipt) {
+          const { connectionId, eventId, at } = d.receipt;
+          if (deps.receipt(connectionId, eventId, at) ? storedRow.get(connectionId, storedKey(eventId)) !== undefined : !held(connectionId, eventId)) return { duplicate: true };
         }
         const rows = d.rows.map((r) => deps.inbox.add(r));
         for (const f of d.forget) deps.unmatched.forget(f.connectionId, f.entity, f.externalId);
