@@ -7,11 +7,12 @@ import { storedKey } from './link-store.ts';
 import type { RouteCommitted, RouteRecords, RoutedDelivery } from './route-records.ts';
 
 /**
- * Whether a wedding of the connection holds the delivery, not parked: stored there by routing's
- * shortcut (InboundRouter.onlyClaim), which writes no receipt; `$2` is the event id as stored.
+ * Whether the connection's binding that claims unrouted records holds the delivery, not parked:
+ * stored there by routing's shortcut (InboundRouter.onlyClaim, which stores only there and writes
+ * no receipt); one index probe whatever the number of bindings. `$2` is the event id as stored.
  */
 const STORED = `SELECT 1 FROM inbox x JOIN integrations i ON i.id = x.integration_id
-  WHERE i.connection_id = $1 AND x.event_id = $2 AND x.status <> 'parked' LIMIT 1`;
+  WHERE i.connection_id = $1 AND i.claims_unmatched = 1 AND x.event_id = $2 AND x.status <> 'parked' LIMIT 1`;
 
 /** Whether a wedding of the connection holds the delivery parked (its inbox row waits for a vendor); `$2` is the event id as stored (opaqueText). */
 const HELD = `SELECT 1 FROM inbox x JOIN integrations i ON i.id = x.integration_id

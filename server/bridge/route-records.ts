@@ -79,9 +79,10 @@ export function sqliteRouteRecords(deps: SqliteRouteDeps): RouteRecords {
     WHERE i.connection_id = ? AND x.event_id = ? AND x.status = 'parked' LIMIT 1`).pluck();
   const received = db.prepare('SELECT 1 FROM connection_receipts WHERE connection_id = ? AND event_id = ?').pluck();
   const held = (connectionId: string, eventId: string) => parked.get(connectionId, storedKey(eventId)) !== undefined;
-  // Stored, not parked, by routing's shortcut (InboundRouter.onlyClaim), which writes no receipt.
+  // Stored, not parked, by routing's shortcut (InboundRouter.onlyClaim), which stores only in the
+  // binding claiming unrouted records and writes no receipt: one index probe, whatever the bindings.
   const storedRow = db.prepare(`SELECT 1 FROM inbox x JOIN integrations i ON i.id = x.integration_id
-    WHERE i.connection_id = ? AND x.event_id = ? AND x.status <> 'parked' LIMIT 1`).pluck();
+    WHERE i.connection_id = ? AND i.claims_unmatched = 1 AND x.event_id = ? AND x.status <> 'parked' LIMIT 1`).pluck();
   return {
     async linkedTo(connectionId, entity, externalId) {
       const key = storedKey(externalId);
