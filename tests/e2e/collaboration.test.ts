@@ -60,6 +60,9 @@ describe('planner app: collaboration', () => {
     await row(a.page, 'evt_ceremony').getByLabel(/Notes/).pressSequentially('Rings with the best man. ');
     await bForm.getByRole('button', { name: 'Save changes' }).click();
     await row(b.page, 'evt_ceremony').getByRole('button', { name: 'Edit Ceremony' }).click();
+    // B adds after A's words once B has them: typed before they arrive, B's words would be a
+    // concurrent insert at the start, which Yjs may order either way (by client id).
+    await waitFor(async () => (await row(b.page, 'evt_ceremony').getByLabel(/Notes/).inputValue()) === 'Rings with the best man. ', 'A\'s notes in B\'s editor');
     await row(b.page, 'evt_ceremony').getByLabel(/Notes/).press('End');
     await row(b.page, 'evt_ceremony').getByLabel(/Notes/).pressSequentially('Confetti after.');
     for (const page of [a.page, b.page]) {
@@ -87,6 +90,9 @@ describe('planner app: headless peers', () => {
     await row(a.page, 'evt_ceremony').getByRole('button', { name: 'Edit Ceremony' }).click();
     const notes = row(a.page, 'evt_ceremony').getByLabel(/Notes/);
     await notes.pressSequentially('Vows');
+    // The peer inserts before the words it has received (a concurrent insert at the start could be
+    // ordered either side of them, by client id).
+    await waitFor(() => peer.doc.getEvent('evt_ceremony')?.notes === 'Vows', 'the typing at the SDK peer');
 
     peer.doc.upsertEvent({ id: 'evt_cocktails', title: 'Cocktails', start: '2026-06-13T15:30:00+01:00', end: '2026-06-13T16:30:00+01:00', category: 'cocktail_hour', location: 'Terrace' });
     peer.doc.upsertEvent({ id: 'evt_photos', location: 'Palm House' });
