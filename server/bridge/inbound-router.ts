@@ -197,8 +197,8 @@ export class InboundRouter {
    * wedding or is a notice for a reference the binding does not hold (`route` drops those), or a
    * deletion names no wedding (`route` also clears it from the unmatched queue). No receipt is
    * written: the row is stored unless the connection holds a receipt of the event id
-   * (NewInboxRow.unlessReceived), and `route` takes an event id a binding of the connection holds
-   * for a duplicate (RouteRecords.commit), so a delivery sent again is taken once, whatever
+   * (NewInboxRow.unlessReceived), and `route` takes an event id the claiming binding holds for a
+   * duplicate (RouteRecords.commit), so a delivery sent again is taken once, whatever
    * bindings were added or removed in between.
    */
   async onlyClaim(live: LiveConnection, changes: InboundChange[]): Promise<{ binding: LiveIntegration; changes: InboundChange[] } | undefined> {

@@ -44,16 +44,17 @@ export interface RouteRecords {
   linkedTo(connectionId: string, entity: string, externalId: string): Promise<string[]>;
   /**
    * Whether the connection received the delivery before and no wedding holds it parked (a payment
-   * waiting for its vendor is routed again when it arrives again): a CSV import's preview skips it.
+   * waiting for its vendor is routed again when it arrives again), or, with no receipt, its claiming
+   * binding holds it, not parked (what `commit` takes for a duplicate): a CSV import's preview skips it.
    */
   seenBefore(connectionId: string, eventId: string): Promise<boolean>;
   /**
    * Writes a delivery's receipt, inbox rows, forgotten and queued records and audit entries in one
    * transaction; resolves once committed (on SQLite: written in the current group commit, which an
    * HTTP reply waits for), rejects with nothing written. `duplicate` (nothing else written) when
-   * the receipt was there and no wedding holds the delivery parked, or, for a new receipt, when a
-   * binding of the connection holds the event id, not parked (stored by routing's shortcut,
-   * InboundRouter.onlyClaim, which writes no receipt).
+   * the receipt was there and no wedding holds the delivery parked, or, for a new receipt, when the
+   * connection's binding that claims unrouted records holds the event id, not parked (stored by
+   * routing's shortcut, InboundRouter.onlyClaim, which stores only there and writes no receipt).
    */
   commit(delivery: RoutedDelivery): Promise<RouteCommitted>;
 }
@@ -92,7 +93,9 @@ export function sqliteRouteRecords(deps: SqliteRouteDeps): RouteRecords {
       return [...new Set(ids)];
     },
     async seenBefore(connectionId, eventId) {
-      return received.get(connectionId, storedKey(eventId)) !== undefined && !held(connectionId, eventId);
+      // No receipt: `commit` still takes one stored by the shortcut for a duplicate.
+      if (received.get(connectionId, storedKey(eventId)) === undefined) return storedRow.get(connectionId, storedKey(eventId)) !== undefined;
+      return !held(connectionId, eventId);
     },
     async commit(d) {
       return deps.write((): RouteCommitted => {

@@ -40,6 +40,8 @@ interface Opened {
   unmatched: UnmatchedRecords;
   audit: AuditRecords;
   inboxRow(id: number): Promise<InboxRow | undefined>;
+  /** The inbox's own add (a single-wedding delivery, or routing's shortcut with `unlessReceived`). */
+  add(row: NewInboxRow): Promise<number | null>;
   park(id: number, error: string): Promise<void>;
   applied(id: number): Promise<void>;
 }
@@ -61,6 +63,7 @@ function openSqlite(): Opened {
     unmatched: sqliteUnmatchedRecords(unmatched),
     audit: sqliteAuditRecords(audit),
     inboxRow: async (id) => inbox.get(id),
+    add: async (r) => inbox.add(r),
     park: async (id, error) => { inbox.park(id, error); },
     applied: async (id) => { inbox.applied(id, {}, T0); },
   };
@@ -78,6 +81,7 @@ function openPostgres(): Opened {
     unmatched: new PostgresUnmatchedStore(pool),
     audit: new PostgresAuditLog(pool, () => T0),
     inboxRow: (id) => inbox.get(id),
+    add: (r) => inbox.add(r),
     // Outcomes are fenced by an inbox claim on PostgreSQL; the fixture sets them directly.
     park: async (id, error) => { await pool.query("UPDATE inbox SET status = 'parked', last_error = $2 WHERE id = $1", [id, error]); },
     applied: async (id) => { await pool.query("UPDATE inbox SET status = 'applied' WHERE id = $1", [id]); },
@@ -155,6 +159,33 @@ describe.each([['sqlite', openSqlite], ['postgres', openPostgres]] as const)('ro
     expect(held).toEqual({ duplicate: false, rows: [null, rb], unmatched: [] });
     expect(await o.inboxRow(rb)).toMatchObject({ status: 'pending', payload: '{"changes":[2]}', attempts: 0 });
     expect(await o.inboxRow(ra)).toMatchObject({ status: 'applied' });
+  });
+
+  it('routing\'s shortcut and routing take one delivery once, whichever stored it first; a parked one is taken again', async () => {
+    const o = open();
+    const c = await connection(o);
+    const routed = (eventId: string, rows: NewInboxRow[]): RoutedDelivery => ({ receipt: { connectionId: c.id, eventId, at: T0 }, rows, forget: [], put: [], audit: [] });
+    // Stored by the shortcut in the claiming binding (no receipt): routing, and a CSV preview, take it for a duplicate.
+    const shortcut = `${unique('evt')}\u0000\ud800`;
+    expect(await o.add({ ...row(c.a, shortcut), unlessReceived: true })).toEqual(expect.any(Number));
+    expect(await o.route.seenBefore(c.id, shortcut)).toBe(true);
+    expect(await o.route.commit(routed(shortcut, [row(c.b, shortcut)]))).toEqual({ duplicate: true });
+    // Routed to b first (a receipt): the shortcut stores nothing of it in a.
+    const first = unique('evt');
+    expect((await o.route.commit(routed(first, [row(c.b, first)]))).duplicate).toBe(false);
+    expect(await o.add({ ...row(c.a, first), unlessReceived: true })).toBeNull();
+    // Without the flag (a single-wedding delivery) the inbox's key alone decides, as before.
+    expect(await o.add(row(c.a, first))).toEqual(expect.any(Number));
+    // Held: a row the shortcut stored and the wedding parked is pending again when sent again, by either path.
+    const held = unique('evt');
+    const id = (await o.add({ ...row(c.a, held), unlessReceived: true }))!;
+    await o.park(id, 'invalid_payload: no vendor');
+    expect(await o.route.seenBefore(c.id, held)).toBe(false);
+    expect(await o.route.commit(routed(held, [row(c.a, held, { payload: '{"changes":[3]}' })]))).toMatchObject({ duplicate: false, rows: [id] });
+    expect(await o.add({ ...row(c.a, held), unlessReceived: true })).toBeNull();
+    await o.park(id, 'invalid_payload: no vendor');
+    expect(await o.add({ ...row(c.a, held, { payload: '{"changes":[4]}' }), unlessReceived: true })).toBe(id);
+    expect(await o.inboxRow(id)).toMatchObject({ status: 'pending', payload: '{"changes":[4]}' });
   });
 
   it('a delivery whose writes fail leaves nothing, not even its receipt: sent again it is stored', async () => {
