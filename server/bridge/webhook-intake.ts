@@ -22,7 +22,8 @@ export interface WebhookIntakeContext {
    * Stores a delivery of a single-wedding connection, or of a connection made from one wedding
    * (InboundRouter.onlyClaim), in the inbox; resolves with its row id once
    * committed (on SQLite, in the current group commit, which the reply waits for), or null when the
-   * binding already has that event (InboxWrites.add).
+   * binding already has that event, or (`unlessReceived`) its connection holds a receipt of it
+   * (InboxWrites.add).
    */
   store(row: NewInboxRow): Promise<number | null>;
   audit: AuditWriter;
