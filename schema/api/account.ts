@@ -20,7 +20,7 @@ export const MeResponse = z.object({
   signOutToken: z.string(),
   /**
    * Whether the person can sign in again after signing out: they have an e-mail address, a passkey
-   * or a Google or Microsoft account, or this is the demo's account. False for an account made with a name only (an invitation
+   * or an account at a provider this server signs in with now, or this is the demo's account. False for an account made with a name only (an invitation
    * opened without signing in), whose one way in is this session. (The app reads it as optional:
    * an instance not yet upgraded in a rolling restart answers without it; account-api.ts.)
    */

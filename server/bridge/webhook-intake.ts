@@ -36,6 +36,12 @@ export interface WebhookIntakeContext {
   kick: (weddingId: string) => void;
 }
 
+const JSON_TYPE = { 'content-type': 'application/json' };
+/** The acknowledgement of a stored delivery, when the adapter's verdict gives no reply of its own. */
+const RECEIVED: WebhookReply = { status: 200, headers: JSON_TYPE, body: JSON.stringify({ received: true }) };
+/** The acknowledgement of a delivery received before: nothing was stored. */
+const DUPLICATE: WebhookReply = { status: 200, headers: JSON_TYPE, body: JSON.stringify({ received: true, duplicate: true }) };
+
 /** A delivery as an HTTP listener read it: the body as text, or its bytes when they are not UTF-8 (webhook-body.ts). */
 export type DeliveredWebhook = Omit<WebhookRequest, 'rawBody'> & { rawBody: string | Uint8Array };
 
@@ -122,15 +128,19 @@ export class WebhookIntake {
       outcome('unknown');
       throw new BridgeError('integration_not_found', `${system} connection ${connection.id} is bound to no wedding`);
     }
-    const integration = single;
-    const rowId = await ctx.store({ integrationId: integration.id, weddingId: integration.weddingId, eventId: verdict.eventId, kind: 'webhook', payload: JSON.stringify(request), receivedAt: request.receivedAt });
-    if (rowId === null) {
+    const row = { integrationId: single.id, weddingId: single.weddingId, eventId: verdict.eventId, kind: 'webhook' as const, payload: JSON.stringify(request), receivedAt: request.receivedAt };
+    return this.storeRow(row, verdict.reply ?? RECEIVED, outcome);
+  }
+
+  /** Stores one delivery in one binding's inbox (`ctx.store`) and answers: `ok`, or a duplicate when it was not stored. */
+  private async storeRow(row: NewInboxRow, ok: WebhookReply, outcome: (label: string) => void): Promise<WebhookReply> {
+    if (await this.ctx.store(row) === null) {
       outcome('duplicate');
-      return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ received: true, duplicate: true }) };
+      return DUPLICATE;
     }
-    ctx.kick(integration.weddingId);
+    this.ctx.kick(row.weddingId);
     outcome('stored');
-    return verdict.reply ?? { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ received: true }) };
+    return ok;
   }
 
   /**
@@ -139,7 +149,7 @@ export class WebhookIntake {
    */
   private async routed(live: LiveConnection, request: WebhookRequest, verdict: { eventId: string; reply?: WebhookReply }, outcome: (label: string) => void): Promise<WebhookReply> {
     const { ctx } = this;
-    const ok = verdict.reply ?? { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ received: true }) };
+    const ok = verdict.reply ?? RECEIVED;
     let parsed: WebhookParse;
     try {
       parsed = live.adapter.parseWebhook!(request);
@@ -156,20 +166,14 @@ export class WebhookIntake {
     if (only) {
       const { integration } = only.binding;
       const payload: ChangesPayload = { changes: only.changes };
-      const rowId = await ctx.store({ integrationId: integration.id, weddingId: integration.weddingId, eventId: verdict.eventId, kind: 'changes', payload: JSON.stringify(payload), receivedAt: request.receivedAt, unlessReceived: true });
-      if (rowId === null) {
-        outcome('duplicate');
-        return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ received: true, duplicate: true }) };
-      }
-      ctx.kick(integration.weddingId);
-      if (parsed.pull) ctx.requestPull(live);
-      outcome('stored');
-      return ok;
+      const reply = await this.storeRow({ integrationId: integration.id, weddingId: integration.weddingId, eventId: verdict.eventId, kind: 'changes', payload: JSON.stringify(payload), receivedAt: request.receivedAt, unlessReceived: true }, ok, outcome);
+      if (reply !== DUPLICATE && parsed.pull) ctx.requestPull(live);
+      return reply;
     }
     const routed = await ctx.router.route(live, parsed.changes, { eventId: verdict.eventId, receivedAt: request.receivedAt, once: true });
     if (routed.duplicate) {
       outcome('duplicate');
-      return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ received: true, duplicate: true }) };
+      return DUPLICATE;
     }
     if (!verdict.reply && parsed.changes.length > 0 && routed.dropped === parsed.changes.length) {
       // Every record names a wedding this connection does not serve (another connection's, or none now).
