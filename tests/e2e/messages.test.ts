@@ -201,7 +201,8 @@ describe('planner app: messages and the vendor inbox', () => {
     // The tab counts what waits for their acknowledgement, and drops it once acknowledged.
     const inboxTab = coupleTab.page.getByRole('link', { name: /^Inbox/ });
     await waitFor(async () => (await inboxTab.textContent()) === 'Inbox1 to acknowledge', 'the Inbox tab’s count');
-    expect(await coupleInbox.locator('.message-from').textContent()).toBe('From Pat Planner (planner)');
+    // The sender's name comes with the wedding's author names, fetched after the inbox ("The planner" until then).
+    await expect.poll(() => coupleInbox.locator('.message-from').textContent()).toBe('From Pat Planner (planner)');
     await coupleInbox.getByRole('button', { name: /^Acknowledge/ }).click();
     await waitFor(async () => (await coupleInbox.locator('.ack-state').textContent())?.startsWith('You acknowledged this'), 'the couple’s acknowledgement');
     await waitFor(async () => (await inboxTab.textContent()) === 'Inbox', 'the count gone');
