@@ -7,8 +7,8 @@
  * of 200 timeline events of its wedding. After a warm-up (3 s at a quarter of the rate, not counted):
  * - open loop at `rate`/s for `seconds`: acknowledgement latency from each request's scheduled time
  *   (queueing is not hidden), and how long until every one of them is applied (the inbox is empty);
- * - closed loop, 64 in flight for `seconds`: acknowledgements per second, and applications per
- *   second from the first send until the inbox is empty.
+ * - closed loop, 64 in flight for `seconds`: acknowledgements per second, the rows still to apply
+ *   when the senders stop, and applications per second from the first send until the inbox is empty.
  * The rate limits are off (RATE_LIMIT_*=0); everything shares this machine's cores.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -42,6 +42,8 @@ export interface WebhookRow {
   /** Closed loop: acknowledgements and applications per second. */
   acknowledgedPerSecond: number;
   appliedPerSecond: number;
+  /** Closed loop: rows acknowledged and not yet applied when the senders stopped. */
+  backlog: number;
 }
 
 interface Instance { child: ChildProcess; port: number }
@@ -99,11 +101,11 @@ function send(target: Target): Promise<number> {
 }
 
 /** One setup's rows: `instances` servers on `databaseUrl` ('' = SQLite). */
-export async function webhookRows(setup: string, databaseUrl: string, instances: number, dir: string, options: { weddings: number; rate: number; seconds: number }): Promise<WebhookRow> {
+export async function webhookRows(setup: string, databaseUrl: string, instances: number, dir: string, options: { weddings: number; rate: number; seconds: number }, env: Record<string, string> = {}): Promise<WebhookRow> {
   const servers: Instance[] = [];
   try {
     for (let i = 0; i < instances; i++) {
-      servers.push(await serve(path.join(dir, `${setup}-${i}`), { DATABASE_URL: databaseUrl, ...(databaseUrl ? { INSTANCE_ID: `${setup.replace(/[^a-z0-9]/gi, '')}-${i}` } : {}) }));
+      servers.push(await serve(path.join(dir, `${setup}-${i}`), { ...env, DATABASE_URL: databaseUrl, ...(databaseUrl ? { INSTANCE_ID: `${setup.replace(/[^a-z0-9]/gi, '')}-${i}` } : {}) }));
     }
     const tokens = createTokenService(SECRET);
     // Each wedding's connection: the path and secret its system signs with; sent to the instances in turn.
@@ -139,11 +141,12 @@ export async function webhookRows(setup: string, databaseUrl: string, instances:
       }
     }));
     const ackEnd = performance.now();
+    const backlog = await pending(servers[0]!.port);
     const appliedAt = await drained(servers[0]!.port);
     const ack = summarize(latencies);
     return {
       setup, instances, rate: options.rate, ackP50: ack.p50, ackP99: ack.p99, ackMax: ack.max, refused, drainMs,
-      acknowledgedPerSecond: acknowledged / ((ackEnd - start) / 1000), appliedPerSecond: acknowledged / ((appliedAt - start) / 1000),
+      acknowledgedPerSecond: acknowledged / ((ackEnd - start) / 1000), appliedPerSecond: acknowledged / ((appliedAt - start) / 1000), backlog,
     };
   } finally {
     for (const s of servers) s.child.kill('SIGKILL');

@@ -1,7 +1,7 @@
 /**
  * `npm run bench -- cluster [--seconds 15] [--weddings 50] [--rates 100,400] [--sockets 10000]
  * [--per-wedding 10] [--socket-rate 200] [--generators 1] [--sockets-only] [--webhooks-only]
- * [--webhook-weddings 20] [--webhook-rate 1000] [--webhook-setups sqlite,postgres,postgres×3]`: the rows of the
+ * [--webhook-weddings 20] [--webhook-rate 1000] [--webhook-setups sqlite,postgres,postgres-unpaced,postgres×3]`: the rows of the
  * cluster benchmark (issue 15 item 4): one collaboration node with its documents on PostgreSQL
  * against the same node on SQLite, and two PostgreSQL nodes with each wedding's writer on its owner
  * and its reader on the other (relayed, server/collab/document-relay.ts), in one run, so the figures
@@ -125,11 +125,13 @@ export default async function cluster(args: string[]): Promise<void> {
     }
     if (hooks.run) {
       // Each setup on a fresh database (or data directory) of its own, stopped after its row.
-      const wanted = arg('--webhook-setups', 'sqlite,postgres,postgres×3').split(',');
-      for (const [setup, instances] of ([['sqlite', 1], ['postgres', 1], ['postgres×3', 3]] as const).filter(([name]) => wanted.includes(name))) {
+      const wanted = arg('--webhook-setups', 'sqlite,postgres,postgres-unpaced,postgres×3').split(',');
+      // `postgres-unpaced`: the same server with the intake's pacing off (WEBHOOK_PACING_LAG_MS=0), its baseline.
+      const all = [['sqlite', 1, {}], ['postgres', 1, {}], ['postgres-unpaced', 1, { WEBHOOK_PACING_LAG_MS: '0' }], ['postgres×3', 3, {}]] as const;
+      for (const [setup, instances, env] of all.filter(([name]) => wanted.includes(name))) {
         let url = '';
         if (setup !== 'sqlite') {
-          const db = `bench_webhooks_${instances}`;
+          const db = `bench_webhooks_${setup.replace(/[^a-z0-9]/gi, '_')}`;
           const c = new pgDriver.Client({ connectionString: postgres.adminUrl });
           await c.connect();
           await c.query(`CREATE DATABASE ${db}`);
@@ -137,7 +139,7 @@ export default async function cluster(args: string[]): Promise<void> {
           url = postgres.adminUrl.replace(/\/postgres$/, `/${db}`);
         }
         console.log(`webhooks, ${setup}: ${hooks.weddings} weddings, ${hooks.rate}/s for ${seconds} s, then ${seconds} s with 64 in flight…`);
-        webhookResults.push(await webhookRows(setup, url, instances, dir, hooks));
+        webhookResults.push(await webhookRows(setup, url, instances, dir, hooks, env));
       }
     }
     const nodes = rates.length === 0 ? null : {
@@ -176,9 +178,9 @@ export default async function cluster(args: string[]): Promise<void> {
   if (webhookResults.length > 0) {
     const base = webhookResults.find((r) => r.setup === 'sqlite') ?? webhookResults[0]!;
     console.log(markdownTable(
-      ['setup', 'instances', 'offered/s', 'ack p50 (ms)', 'p99 (ms)', 'max (ms)', 'refused', 'applied all after (ms)', '64 in flight: acknowledged/s', 'applied/s', 'applied ÷ acknowledged', 'acknowledged/s vs SQLite', 'p99 vs SQLite'],
+      ['setup', 'instances', 'offered/s', 'ack p50 (ms)', 'p99 (ms)', 'max (ms)', 'refused', 'applied all after (ms)', '64 in flight: acknowledged/s', 'applied/s', 'applied ÷ acknowledged', 'still to apply at the end', 'acknowledged/s vs SQLite', 'p99 vs SQLite'],
       webhookResults.map((r) => [r.setup, r.instances, r.rate, fmt(r.ackP50), fmt(r.ackP99), fmt(r.ackMax), r.refused, fmt(r.drainMs, 0), fmt(r.acknowledgedPerSecond, 0), fmt(r.appliedPerSecond, 0),
-        fmt(r.appliedPerSecond / r.acknowledgedPerSecond), fmt(r.acknowledgedPerSecond / base.acknowledgedPerSecond), fmt(r.ackP99 / base.ackP99)]),
+        fmt(r.appliedPerSecond / r.acknowledgedPerSecond), r.backlog, fmt(r.acknowledgedPerSecond / base.acknowledgedPerSecond), fmt(r.ackP99 / base.ackP99)]),
     ));
   }
   if (rows.length > 0) console.log(markdownTable(

@@ -213,6 +213,11 @@ export const ConfigSchema = z.object({
   RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   /** Days to keep the integration audit trail. @default 365 */
   AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(36500).default(365),
+  /**
+   * How far behind (ms) webhook application may run before acknowledgements wait for it (at most
+   * 2 s each: server/bridge/intake-pacing.ts); 0 turns the pacing off. @default 1000
+   */
+  WEBHOOK_PACING_LAG_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
   /** Pushes of one entity within this window go out once (the newest). @default 25 */
   PUSH_COALESCE_MS: z.coerce.number().int().min(0).max(10_000).default(25),
   /** Seconds an emergency waits for each person's acknowledgement before their next channel is tried. @default 300 */

@@ -43,15 +43,17 @@ export function verifyInbound(request: WebhookRequest, ctx: InboundContext): Web
     if (!check.ok) return check;
     eventId = check.id;
   }
+  let changes: InboundChange[];
   try {
     // Values are checked against the schema here, on delivery, and not when a stored delivery is
     // parsed again (the inbox, held rows): what was taken then is applied, or parked, as it was.
-    assertFieldValues(parseInbound(request, ctx));
+    changes = parseInbound(request, ctx);
+    assertFieldValues(changes);
   } catch (error) {
     if (error instanceof AdapterError) return { ok: false, code: 'invalid_payload', message: error.message };
     throw error;
   }
-  return { ok: true, eventId };
+  return { ok: true, eventId, parsed: { changes } };
 }
 
 /**

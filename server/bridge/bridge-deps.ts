@@ -41,6 +41,8 @@ export interface BridgeSettings {
   /** Scheduled pulls running at once (Puller): the rest of the outbound sockets stay free for webhooks' pulls and pushes. @default unlimited */
   scheduledPullConcurrency?: number;
   coalesceMs: number;
+  /** Application lag (ms) past which webhook acknowledgements wait for it (IntakePacing); 0: never. @default 1000 */
+  webhookPacingLagMs?: number;
   /** @default 30 days for processed inbox/outbox rows, 365 for the audit trail */
   retention?: RetentionSettings;
 }

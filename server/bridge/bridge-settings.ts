@@ -17,6 +17,7 @@ export function bridgeSettingsFrom(config: Config, publicUrl: () => string): Bri
     // Half the socket pool at most for scheduled pulls: a webhook's pull finds a free socket.
     scheduledPullConcurrency: Math.max(1, Math.floor(config.OUTBOUND_MAX_SOCKETS_PER_ORIGIN / 2)),
     coalesceMs: config.PUSH_COALESCE_MS,
+    webhookPacingLagMs: config.WEBHOOK_PACING_LAG_MS,
     retention: { processedDays: config.RETENTION_DAYS, auditDays: config.AUDIT_RETENTION_DAYS },
   };
 }

@@ -7,6 +7,7 @@ import type { DocumentAccess } from './bridge-deps.ts';
 import type { AlertHandler } from './inbound-applier.ts';
 import type { InboxReads, InboxRow, InboxWrites, NewInboxRow } from './inbox-store.ts';
 import type { NoticeListener } from './inbox-worker.ts';
+import type { ApplyProgress } from './intake-pacing.ts';
 import type { IntegrationRegistry, LiveIntegration } from './integration-registry.ts';
 import type { IntegrationRecords } from './integration-store.ts';
 import type { LinkRecords } from './link-store.ts';
@@ -87,6 +88,8 @@ export interface BridgeWiring {
    * it runs (ConnectionFollower.ensure). Absent on SQLite, where the registry is the whole truth.
    */
   findBinding?(integrationId: string): Promise<LiveIntegration | undefined>;
+  /** Told the lag the inbox worker applies at and what it finished: paces the webhook intake (IntakePacing). */
+  progress: ApplyProgress;
 }
 
 /** The inbox worker as the bridge drives it, on either backend (InboxWorker, PostgresInboxWorker). */

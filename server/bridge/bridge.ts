@@ -145,12 +145,21 @@ export class Bridge {
         return live ? (await this.router.prepare(live, change)) as typeof change : change;
       },
     });
+    this.webhooks = new WebhookIntake({
+      registry: this.registry, connections: this.runtime, router: this.router, audit: this.audit, metrics, now: this.now,
+      store: (row) => storage.storeWebhook(row), pacingLagMs: settings.webhookPacingLagMs,
+      knowsSystem: (system) => this.runtime.knowsSystem(system),
+      definitionOf: (system) => this.runtime.definitionOf(system),
+      requestPull: (live) => { void this.pullConnection(live, false).catch(() => undefined); },
+      kick: (weddingId) => this.inboxWorker.kick(weddingId),
+    });
     const wiring: BridgeWiring = {
       registry: this.registry, docs: deps.docs, now: this.now, coalesceMs: settings.coalesceMs, metrics, logger: logger.child({ component: 'inbox' }),
       inboxRetry: createRetryPolicy(settings.retryScheduleMs, settings.inboxMaxAttempts),
       onPlanned: () => this.outboxWorker.kick(),
       requestPull: (live) => { void this.pullInBackground(live, false).catch(() => undefined); },
       findBinding: this.follower && ((id) => this.follower!.ensure(id)),
+      progress: this.webhooks.pacing,
     };
     this.planning = storage.planning(wiring);
     this.outboxWorker = new OutboxWorker({
@@ -180,14 +189,6 @@ export class Bridge {
       store: this.store, registry: this.registry, runtime: this.runtime, audit: this.audit, outbox: storage.outboxReads, inbox: storage.inboxReads,
       outboxWorker: this.outboxWorker, unmatched: storage.unmatched, now: this.now, statusSections: this.statusSections,
       withDocument: (weddingId, fn) => deps.docs.withDocument(weddingId, fn),
-    });
-    this.webhooks = new WebhookIntake({
-      registry: this.registry, connections: this.runtime, router: this.router, audit: this.audit, metrics, now: this.now,
-      store: (row) => storage.storeWebhook(row),
-      knowsSystem: (system) => this.runtime.knowsSystem(system),
-      definitionOf: (system) => this.runtime.definitionOf(system),
-      requestPull: (live) => { void this.pullConnection(live, false).catch(() => undefined); },
-      kick: (weddingId) => this.inboxWorker.kick(weddingId),
     });
     this.pulls = new PullSchedule({
       runtime: this.runtime, now: this.now, logger, ...pullScheduleSettings(settings, storage),
@@ -245,6 +246,7 @@ export class Bridge {
   async stop(): Promise<void> {
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
+    this.webhooks.pacing.close();
     await this.follower?.stop();
     await Promise.all([this.inboxWorker.stop(), this.outboxWorker.stop()]);
     await this.pullsSettled();

@@ -14,6 +14,7 @@ import { PassLoop, readUntil } from './pass-loop.ts';
 import { RepeatedFailureLog } from '../repeated-failures.ts';
 import type { RetryPolicy } from './retry-policy.ts';
 import { ROWS_PER_PASS, SLICE_MS, applyInboxRow } from './inbox-row.ts';
+import type { ApplyProgress } from './intake-pacing.ts';
 import type * as Y from 'yjs';
 
 /** A stored page of pulled changes. */
@@ -50,6 +51,8 @@ export interface InboxWorkerDeps {
   afterApply(live: LiveIntegration, weddingId: string, doc: Y.Doc, touched: { entity: string; entityId: string; changed: boolean }[], pushBack: ApplyOutcome['pushBack'], held: ApplyOutcome['held']): void;
   /** A notification that carries no data: pull the integration now. */
   requestPull(live: LiveIntegration): void;
+  /** Told each slice's lag and rows finished, and when nothing is due (IntakePacing). */
+  progress?: ApplyProgress;
 }
 
 /** How often all weddings are scanned for due rows (retries come due without a kick). */
@@ -174,6 +177,7 @@ export class InboxWorker {
       });
       this.applying.set(weddingId, slice);
     }
+    if (this.hot.size === 0 && this.applying.size === 0) this.deps.progress?.idle();
     // Hot weddings still applying are started again when their slice ends (it kicks the loop).
     if ([...this.hot].some((w) => !this.applying.has(w))) return 0;
     return this.nextDue === null ? SCAN_MS : Math.min(SCAN_MS, Math.max(0, this.nextDue - this.deps.now()));
@@ -197,6 +201,7 @@ export class InboxWorker {
       rows.push(r);
     }
     if (rows.length === 0) return false;
+    this.deps.progress?.applying(rows);
     let done = 0;
     let blocked = false;
     await this.deps.withDocument(weddingId, (doc) => this.deps.atomically(() => {
@@ -221,6 +226,7 @@ export class InboxWorker {
         live.integration.lastSyncAt = live.integration.lastSuccessAt = iso;
       }
     }));
+    this.deps.progress?.applied(done);
     return !blocked && (done < rows.length || head.length === ROWS_PER_PASS);
   }
 

@@ -68,7 +68,7 @@ export function sqliteBridgeStorage(options: SqliteBridgeStorageOptions): Bridge
         withDocument: (weddingId, fn) => w.docs.withDocument(weddingId, fn),
         atomically: (fn) => db.transaction(fn)(),
         afterApply: (live, weddingId, doc, touched, pushBack, held) => { w.planning.afterApply({ live, weddingId, doc, touched, pushBack, held }); },
-        requestPull: (live) => w.requestPull(live),
+        requestPull: (live) => w.requestPull(live), progress: w.progress,
       });
     },
     retention: async (settings, at) => applyRetention(db, settings, at),

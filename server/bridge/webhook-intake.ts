@@ -9,6 +9,7 @@ import type { InboundRouter } from './inbound-router.ts';
 import type { ChangesPayload } from './inbox-worker.ts';
 import type { IntegrationRegistry } from './integration-registry.ts';
 import { RefusalSampler } from './refusal-sampler.ts';
+import { IntakePacing } from './intake-pacing.ts';
 import { trace } from './bridge-trace.ts';
 import { NOT_UTF8, webhookBodyText } from './webhook-body.ts';
 
@@ -34,6 +35,8 @@ export interface WebhookIntakeContext {
   definitionOf: (system: string) => Promise<AdapterDefinition>;
   /** Wakes the inbox worker for a wedding with new rows. */
   kick: (weddingId: string) => void;
+  /** Application lag (ms) past which verified deliveries wait for it before they are stored (IntakePacing); 0: never. @default 1000 */
+  pacingLagMs?: number;
 }
 
 const JSON_TYPE = { 'content-type': 'application/json' };
@@ -52,15 +55,20 @@ export type DeliveredWebhook = Omit<WebhookRequest, 'rawBody'> & { rawBody: stri
  *   (`store`, or routing's one transaction) and the inbox worker applies it later;
  * - nothing is stored before the signature is verified, and a duplicate event id is acknowledged
  *   without being stored twice;
+ * - while the inbox worker applies more than a second behind, a verified delivery waits (at most
+ *   2 s) for it before it is stored (IntakePacing);
  * - refusals come from anyone who knows the URL, so they are audited sampled (RefusalSampler: one
  *   entry a minute per connection and kind of refusal, with how many it stands for), and
  *   every outcome is counted in `wedsync_webhook_ack_seconds{system,outcome}`.
  */
 export class WebhookIntake {
   private readonly refusals: RefusalSampler;
+  /** Told by the inbox worker how far behind it applies (BridgeWiring.progress); closed when the bridge stops. */
+  readonly pacing: IntakePacing;
 
   constructor(private readonly ctx: WebhookIntakeContext) {
     this.refusals = new RefusalSampler(60_000, ctx.now);
+    this.pacing = new IntakePacing({ now: ctx.now, startLagMs: ctx.pacingLagMs, waited: (ms) => ctx.metrics.webhookPacedSeconds.observe(ms / 1000) });
   }
 
   /** The running connection a webhook URL's id names: a connection's id, or (older URLs, payload routing) one of its bindings'. */
@@ -128,7 +136,10 @@ export class WebhookIntake {
       outcome('unknown');
       throw new BridgeError('integration_not_found', `${system} connection ${connection.id} is bound to no wedding`);
     }
-    const row = { integrationId: single.id, weddingId: single.weddingId, eventId: verdict.eventId, kind: 'webhook' as const, payload: JSON.stringify(request), receivedAt: request.receivedAt };
+    // Under a flood, acknowledgements go at the pace of application (IntakePacing); the row's
+    // receivedAt is when it entered the inbox.
+    const receivedAt = request.receivedAt + (await this.pacing.admit());
+    const row = { integrationId: single.id, weddingId: single.weddingId, eventId: verdict.eventId, kind: 'webhook' as const, payload: JSON.stringify(request), receivedAt };
     return this.storeRow(row, verdict.reply ?? RECEIVED, outcome);
   }
 
@@ -147,18 +158,19 @@ export class WebhookIntake {
    * A connection that serves many weddings: the payload is parsed here (no I/O) and its records
    * routed to the weddings' inboxes (or the unmatched queue) before the acknowledgement.
    */
-  private async routed(live: LiveConnection, request: WebhookRequest, verdict: { eventId: string; reply?: WebhookReply }, outcome: (label: string) => void): Promise<WebhookReply> {
+  private async routed(live: LiveConnection, request: WebhookRequest, verdict: { eventId: string; reply?: WebhookReply; parsed?: WebhookParse }, outcome: (label: string) => void): Promise<WebhookReply> {
     const { ctx } = this;
     const ok = verdict.reply ?? RECEIVED;
     let parsed: WebhookParse;
     try {
-      parsed = live.adapter.parseWebhook!(request);
+      parsed = verdict.parsed ?? live.adapter.parseWebhook!(request);
     } catch (error) {
       outcome('refused');
       const message = error instanceof AdapterError ? error.message : 'the payload could not be read';
       ctx.audit.record({ weddingId: '', integrationId: live.connection.id, actor: 'external', action: 'webhook.unreadable', result: 'refused', detail: { eventId: verdict.eventId, message: clipText(message, 300) } });
       throw new BridgeError('invalid_payload', message);
     }
+    const receivedAt = request.receivedAt + (await this.pacing.admit());
     // A connection made from one wedding: its one claiming binding takes the delivery, stored in one
     // INSERT that the inbox batches with concurrent ones (routing's look-ups and transaction made
     // PostgreSQL acknowledge 3.5x fewer webhooks: docs/performance.md, "Webhooks accepted and applied").
@@ -166,11 +178,11 @@ export class WebhookIntake {
     if (only) {
       const { integration } = only.binding;
       const payload: ChangesPayload = { changes: only.changes };
-      const reply = await this.storeRow({ integrationId: integration.id, weddingId: integration.weddingId, eventId: verdict.eventId, kind: 'changes', payload: JSON.stringify(payload), receivedAt: request.receivedAt, unlessReceived: true }, ok, outcome);
+      const reply = await this.storeRow({ integrationId: integration.id, weddingId: integration.weddingId, eventId: verdict.eventId, kind: 'changes', payload: JSON.stringify(payload), receivedAt, unlessReceived: true }, ok, outcome);
       if (reply !== DUPLICATE && parsed.pull) ctx.requestPull(live);
       return reply;
     }
-    const routed = await ctx.router.route(live, parsed.changes, { eventId: verdict.eventId, receivedAt: request.receivedAt, once: true });
+    const routed = await ctx.router.route(live, parsed.changes, { eventId: verdict.eventId, receivedAt, once: true });
     if (routed.duplicate) {
       outcome('duplicate');
       return DUPLICATE;

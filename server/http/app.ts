@@ -1,6 +1,5 @@
 import type { IncomingMessage } from 'node:http';
 import { Hono, type Context } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { secureHeaders } from 'hono/secure-headers';
 import { SchemaError, type ErrorBody, type ReadyBody } from '../../schema/index.ts';
@@ -12,6 +11,7 @@ import type { Metrics } from '../metrics.ts';
 import type { GroupCommit } from '../storage/group-commit.ts';
 import { StorageUnavailableError, isStorageError, type StorageHealth } from '../storage/storage-health.ts';
 import { adminRoutes } from './admin-routes.ts';
+import { requestBodyLimit } from './body-limit.ts';
 import type { AppEnv } from './auth-middleware.ts';
 import { HttpError } from './http-error.ts';
 
@@ -74,10 +74,7 @@ export function createHttpApp(deps: HttpAppDeps): Hono<AppEnv> {
   deps.mountBeforeBody?.(app);
   // Counted while the body streams in, so a chunked body with no length is cut off at the limit
   // instead of being buffered whole first.
-  app.use('/api/*', bodyLimit({
-    maxSize: MAX_BODY_BYTES,
-    onError: () => { throw new HttpError(413, 'payload_too_large', `request bodies are limited to ${MAX_BODY_BYTES} bytes`); },
-  }));
+  app.use('/api/*', requestBodyLimit(MAX_BODY_BYTES, () => { throw new HttpError(413, 'payload_too_large', `request bodies are limited to ${MAX_BODY_BYTES} bytes`); }));
   app.use('*', async (c, next) => {
     const end = metrics.httpRequests.startTimer({ method: c.req.method });
     const writes = deps.writes;

@@ -54,7 +54,9 @@ describe('the universal adapter with a preset', () => {
     // Every unnamed receipt is its own delivery; a named one (a Zap's idempotency-key) is deduplicated.
     const again = await adapter.verifyWebhook!({ ...ok, receivedAt: NOW + 1 });
     expect(again.ok && verdict.ok && again.eventId !== verdict.eventId).toBe(true);
-    expect(await adapter.verifyWebhook!(request(`token=${TOKEN}&trigger=new_payment_paid`, JSON.stringify(payment), { 'idempotency-key': 'zap-run-7' }))).toEqual({ ok: true, eventId: 'zap-run-7' });
+    const named = request(`token=${TOKEN}&trigger=new_payment_paid`, JSON.stringify(payment), { 'idempotency-key': 'zap-run-7' });
+    // What verifying read is handed on (the intake does not parse it again): what parseWebhook reads.
+    expect(await adapter.verifyWebhook!(named)).toEqual({ ok: true, eventId: 'zap-run-7', parsed: adapter.parseWebhook!(named) });
     const [change] = adapter.parseWebhook!(ok).changes;
     expect(change).toMatchObject({ op: 'upsert', entity: 'payments', externalId: 'hb-1:payments:p1', reference: 'hb-1', data: { amount: 1000, vendorId: 'photo', currency: 'USD', status: 'paid' } });
 
@@ -73,7 +75,7 @@ describe('the universal adapter with a preset', () => {
   it('accepts Standard Webhooks signatures alongside, with the signer\'s id and the connection\'s tolerance', async () => {
     const body = JSON.stringify(payment);
     const signed = request('trigger=new_payment_paid', body, standardWebhookHeaders(SECRET, 'msg_9', body, NOW));
-    expect(await adapter.verifyWebhook!(signed)).toEqual({ ok: true, eventId: 'msg_9' });
+    expect(await adapter.verifyWebhook!(signed)).toEqual({ ok: true, eventId: 'msg_9', parsed: adapter.parseWebhook!(signed) });
     const stale = request('trigger=new_payment_paid', body, standardWebhookHeaders(SECRET, 'msg_9', body, NOW - 301_000));
     expect(await adapter.verifyWebhook!(stale)).toMatchObject({ ok: false, code: 'signature_stale' });
   });
