@@ -54,6 +54,7 @@ export class Metrics {
     name: 'wedsync_webhook_paced_seconds', help: 'Time a verified webhook waited for application to catch up before it was stored (intake-pacing.ts)',
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2], registers: [this.registry],
   });
+  readonly webhookPacingStarted = new client.Counter({ name: 'wedsync_webhook_pacing_started_total', help: 'Times webhook application fell more than WEBHOOK_PACING_LAG_MS behind, so that verified webhooks waited for it', registers: [this.registry] });
   readonly syncLatencySeconds = new client.Histogram({
     name: 'wedsync_sync_latency_seconds', help: 'External change received → applied to the document', labelNames: ['system'] as const,
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1, 5, 30], registers: [this.registry],

@@ -88,7 +88,7 @@ export interface BridgeWiring {
    * it runs (ConnectionFollower.ensure). Absent on SQLite, where the registry is the whole truth.
    */
   findBinding?(integrationId: string): Promise<LiveIntegration | undefined>;
-  /** Told the lag the inbox worker applies at and what it finished: paces the webhook intake (IntakePacing). */
+  /** Told the rows each slice of the inbox worker finished, and when nothing is due: paces the webhook intake (IntakePacing). */
   progress: ApplyProgress;
 }
 

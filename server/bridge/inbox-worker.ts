@@ -51,7 +51,7 @@ export interface InboxWorkerDeps {
   afterApply(live: LiveIntegration, weddingId: string, doc: Y.Doc, touched: { entity: string; entityId: string; changed: boolean }[], pushBack: ApplyOutcome['pushBack'], held: ApplyOutcome['held']): void;
   /** A notification that carries no data: pull the integration now. */
   requestPull(live: LiveIntegration): void;
-  /** Told each slice's lag and rows finished, and when nothing is due (IntakePacing). */
+  /** Told the rows of each slice committed, and when nothing is due (IntakePacing). */
   progress?: ApplyProgress;
 }
 
@@ -201,7 +201,6 @@ export class InboxWorker {
       rows.push(r);
     }
     if (rows.length === 0) return false;
-    this.deps.progress?.applying(rows);
     let done = 0;
     let blocked = false;
     await this.deps.withDocument(weddingId, (doc) => this.deps.atomically(() => {
@@ -226,7 +225,7 @@ export class InboxWorker {
         live.integration.lastSyncAt = live.integration.lastSuccessAt = iso;
       }
     }));
-    this.deps.progress?.applied(done);
+    this.deps.progress?.applied(rows.slice(0, done));
     return !blocked && (done < rows.length || head.length === ROWS_PER_PASS);
   }
 

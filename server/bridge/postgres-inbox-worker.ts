@@ -50,11 +50,11 @@ export interface PostgresInboxWorkerDeps {
   afterApply?(applied: AppliedChanges): PlannedWrite | null;
   /** Called once a slice that added outbox rows is committed (wakes the outbox worker). */
   onPlanned?(): void;
-  /** Weddings applied at once by this instance (8 until 2026-12-07: in trial runs 8 applied 0.89–0.91 of what was acknowledged under a flood, 16 0.91–0.94). @default 16 */
+  /** Weddings applied at once by this instance. @default 8 */
   maxWeddings?: number;
   /** Loads a binding not running here yet that runs (made through another instance): its rows are applied, not parked. */
   findBinding?(integrationId: string): Promise<LiveIntegration | undefined>;
-  /** Told each slice's lag and rows finished, and when nothing is due (IntakePacing). */
+  /** Told the rows of each slice committed, and when nothing is due (IntakePacing). */
   progress?: ApplyProgress;
 }
 
@@ -184,7 +184,6 @@ export class PostgresInboxWorker implements InboxRunner {
       rows.push(r);
     }
     if (rows.length === 0) return;
-    this.deps.progress?.applying(rows);
     const ids = [...new Set(rows.map((r) => r.integrationId))];
     for (const id of ids) if (!this.deps.registry.get(id)) await this.deps.findBinding?.(id);
     const lives = ids.map((id) => this.deps.registry.get(id)).filter((l): l is LiveIntegration => !!l);
@@ -226,7 +225,7 @@ export class PostgresInboxWorker implements InboxRunner {
       throw error;
     }
     for (const joined of writes.joined) joined.committed();
-    this.deps.progress?.applied(attempted.length);
+    this.deps.progress?.applied(attempted);
     if (writes.plans.some((p) => p.planned())) this.deps.onPlanned?.();
   }
 

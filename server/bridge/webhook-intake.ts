@@ -68,7 +68,8 @@ export class WebhookIntake {
 
   constructor(private readonly ctx: WebhookIntakeContext) {
     this.refusals = new RefusalSampler(60_000, ctx.now);
-    this.pacing = new IntakePacing({ now: ctx.now, startLagMs: ctx.pacingLagMs, waited: (ms) => ctx.metrics.webhookPacedSeconds.observe(ms / 1000) });
+    const { metrics } = ctx;
+    this.pacing = new IntakePacing({ startLagMs: ctx.pacingLagMs, waited: (ms) => metrics.webhookPacedSeconds.observe(ms / 1000), started: () => metrics.webhookPacingStarted.inc() });
   }
 
   /** The running connection a webhook URL's id names: a connection's id, or (older URLs, payload routing) one of its bindings'. */

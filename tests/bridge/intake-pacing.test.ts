@@ -8,7 +8,7 @@ const clock = (start = 1_000_000) => {
   return { now: () => t, advance: (ms: number) => { t += ms; } };
 };
 const row = (receivedAt: number, attempts = 0) => ({ receivedAt, attempts });
-/** Whether `p` has settled, and with what, after the pending microtasks. */
+/** Whether `p` has settled, and with what, after the pending callbacks. */
 async function state<T>(p: Promise<T>): Promise<{ done: boolean; value?: T }> {
   let out: { done: boolean; value?: T } = { done: false };
   void p.then((value) => { out = { done: true, value }; });
@@ -17,31 +17,36 @@ async function state<T>(p: Promise<T>): Promise<{ done: boolean; value?: T }> {
 }
 
 describe('IntakePacing', () => {
-  it('admits at once while application keeps up, and makes deliveries wait once a slice starts more than the budget behind', async () => {
+  it('admits at once while application keeps up; a slice whose newest row waited past the budget makes deliveries wait', async () => {
     const c = clock();
     const pacing = new IntakePacing({ now: c.now, startLagMs: 1000, maxWaitMs: 60_000 });
     expect(await pacing.admit()).toBe(0);
-    pacing.applying([row(c.now() - 900)]);
+    pacing.applied([row(c.now() - 900)]);
     expect(pacing.pacing).toBe(false);
-    pacing.applying([row(c.now() - 1001)]);
+    // The slice's own row lets one delivery in; the next waits.
+    pacing.applied([row(c.now() - 1001)]);
     expect(pacing.pacing).toBe(true);
+    expect(await pacing.admit()).toBe(0);
     const waiting = pacing.admit();
     expect(await state(waiting)).toEqual({ done: false });
     expect(pacing.waitingCount).toBe(1);
     pacing.close();
+    expect(await state(waiting)).toEqual({ done: true, value: 0 });
   });
 
-  it('lets one waiting delivery in per row applied, first come first served, and banks what is left (at most 64)', async () => {
+  it('lets one waiting delivery in per row finished, first come first served, and banks what is left (at most 64)', async () => {
     const c = clock();
     const pacing = new IntakePacing({ now: c.now, startLagMs: 1000, maxWaitMs: 60_000 });
-    pacing.applying([row(c.now() - 5000)]);
+    pacing.applied([]);
+    pacing.applied([row(c.now() - 5000)]);
+    expect(await pacing.admit()).toBe(0);
     const waits = [pacing.admit(), pacing.admit(), pacing.admit()];
     c.advance(40);
-    pacing.applied(2);
+    pacing.applied([row(c.now() - 4000), row(c.now() - 3990)]);
     expect(await state(waits[0]!)).toEqual({ done: true, value: 40 });
     expect(await state(waits[1]!)).toEqual({ done: true, value: 40 });
     expect(await state(waits[2]!)).toEqual({ done: false });
-    pacing.applied(100);
+    pacing.applied(Array.from({ length: 100 }, () => row(c.now() - 3000)));
     expect(await state(waits[2]!)).toEqual({ done: true, value: 40 });
     // 99 rows were left over: 64 banked, so 64 deliveries go straight in and the next waits.
     for (let i = 0; i < 64; i++) expect(await state(pacing.admit())).toEqual({ done: true, value: 0 });
@@ -51,81 +56,109 @@ describe('IntakePacing', () => {
     expect(await state(after)).toEqual({ done: true, value: 0 });
   });
 
-  it('stops when a slice starts under a quarter of the budget, or when nothing is due; every waiting delivery goes in', async () => {
+  it('stays behind while slow slices go on finishing, even past a quick one; ends once none has for the budget, or when nothing is due', async () => {
     const c = clock();
     const pacing = new IntakePacing({ now: c.now, startLagMs: 1000, maxWaitMs: 60_000 });
-    pacing.applying([row(c.now() - 2000)]);
+    pacing.applied([row(c.now() - 2000)]);
+    expect(await pacing.admit()).toBe(0);
     const a = pacing.admit();
-    // 300 ms behind: under the budget, not under a quarter of it: still pacing.
-    pacing.applying([row(c.now() - 300)]);
+    // A quiet wedding's slice, applied at once, does not release the flood.
+    pacing.applied([]);
+    c.advance(600);
     expect(await state(a)).toEqual({ done: false });
-    pacing.applying([row(c.now() - 200)]);
-    expect(pacing.pacing).toBe(false);
-    expect(await state(a)).toEqual({ done: true, value: 0 });
-    pacing.applying([row(c.now() - 2000)]);
+    expect(pacing.pacing).toBe(true);
+    // A slice still 300 ms behind (past a quarter of the budget) keeps it behind.
+    pacing.applied([row(c.now() - 300)]);
+    expect(await state(a)).toEqual({ done: true, value: 600 });
+    c.advance(900);
     const b = pacing.admit();
+    expect(await state(b)).toEqual({ done: false });
+    // No slice past 250 ms for more than the budget: the next delivery finds it caught up, and so do those waiting.
+    c.advance(200);
+    expect(await pacing.admit()).toBe(0);
+    expect(pacing.pacing).toBe(false);
+    expect(await state(b)).toEqual({ done: true, value: 200 });
+    pacing.applied([row(c.now() - 2000)]);
+    pacing.applied([]);
+    expect(await pacing.admit()).toBe(0);
+    const d = pacing.admit();
     pacing.idle();
-    expect(await state(b)).toEqual({ done: true, value: 0 });
+    expect(await state(d)).toEqual({ done: true, value: 0 });
     expect(await pacing.admit()).toBe(0);
   });
 
-  it('does not count rows retried with backoff (late by design): the first row on its first attempt sets the lag', () => {
+  it('reads the lag from the newest row on its first attempt: a retried row, or rows left behind one, do not make it behind', () => {
     const c = clock();
     const pacing = new IntakePacing({ now: c.now });
-    pacing.applying([row(c.now() - 60_000, 3)]);
+    pacing.applied([row(c.now() - 60_000, 3)]);
     expect(pacing.pacing).toBe(false);
-    pacing.applying([row(c.now() - 60_000, 3), row(c.now() - 1500)]);
+    // Rows that waited an hour behind a retried one, then one that just arrived.
+    pacing.applied([row(c.now() - 3_600_000, 2), row(c.now() - 3_500_000), row(c.now() - 20)]);
+    expect(pacing.pacing).toBe(false);
+    pacing.applied([row(c.now() - 60_000, 2), row(c.now() - 1500)]);
     expect(pacing.pacing).toBe(true);
-    pacing.applying([row(c.now() - 60_000, 2), row(c.now() - 10)]);
-    expect(pacing.pacing).toBe(false);
   });
 
-  it('a delivery waits at most maxWaitMs, then goes in anyway; a budget of 0 never paces', async () => {
-    const pacing = new IntakePacing({ now: Date.now, startLagMs: 1000, maxWaitMs: 30 });
-    pacing.applying([row(Date.now() - 5000)]);
+  it('a worker that goes quiet (its slices failing) releases the waiting deliveries after the budget; a delivery waits at most maxWaitMs', async () => {
+    const pacing = new IntakePacing({ startLagMs: 60, maxWaitMs: 5000 });
+    pacing.applied([row(Date.now() - 500)]);
+    expect(await pacing.admit()).toBe(0);
     const started = Date.now();
     const waited = await pacing.admit();
-    expect(waited).toBeGreaterThanOrEqual(25);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(25);
-    expect(pacing.waitingCount).toBe(0);
-    const off = new IntakePacing({ now: Date.now, startLagMs: 0 });
-    off.applying([row(Date.now() - 3_600_000)]);
-    expect(off.pacing).toBe(false);
+    expect(pacing.pacing).toBe(false);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(40);
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(waited).toBeGreaterThanOrEqual(40);
+
+    const capped = new IntakePacing({ startLagMs: 60_000, maxWaitMs: 30 });
+    capped.applied([row(Date.now() - 120_000)]);
+    expect(await capped.admit()).toBe(0);
+    expect(await capped.admit()).toBeGreaterThanOrEqual(25);
+    expect(capped.waitingCount).toBe(0);
+    capped.close();
   });
 
-  it('while behind, deliveries go in exactly as a queue fed by the rows applied, with at most 64 banked (fast-check, against a model)', async () => {
-    type Step = { op: 'admit' } | { op: 'applied'; n: number } | { op: 'still behind' };
-    const step = fc.oneof(
-      fc.constant<Step>({ op: 'admit' }),
-      fc.integer({ min: 0, max: 40 }).map((n): Step => ({ op: 'applied', n })),
-      fc.constant<Step>({ op: 'still behind' }),
-    );
+  it('a budget of 0 never paces; once closed it never paces again', async () => {
+    const off = new IntakePacing({ startLagMs: 0 });
+    off.applied([row(Date.now() - 3_600_000)]);
+    expect(off.pacing).toBe(false);
+    const c = clock();
+    const closing = new IntakePacing({ now: c.now, maxWaitMs: 60_000 });
+    closing.close();
+    closing.applied([row(c.now() - 5000)]);
+    expect(closing.pacing).toBe(false);
+    expect(await state(closing.admit())).toEqual({ done: true, value: 0 });
+  });
+
+  it('while behind, deliveries go in exactly as a queue fed by the rows finished, with at most 64 banked (fast-check, against a model)', async () => {
+    type Step = { op: 'admit' } | { op: 'applied'; n: number };
+    const step = fc.oneof(fc.constant<Step>({ op: 'admit' }), fc.integer({ min: 0, max: 40 }).map((n): Step => ({ op: 'applied', n })));
     await fc.assert(fc.asyncProperty(fc.array(step, { maxLength: 200 }), async (steps) => {
       const c = clock();
       const pacing = new IntakePacing({ now: c.now, startLagMs: 1000, maxWaitMs: 3_600_000 });
-      pacing.applying([row(c.now() - 5000)]);
       let admitted = 0;
-      let applied = 0;
-      // The model: deliveries waiting, and rows applied that nobody used yet.
+      let finished = 1;
+      pacing.applied([row(c.now() - 5000)]);
+      // The model: deliveries waiting, and rows finished that nobody used yet (the first slice's one).
       let waiting = 0;
-      let banked = 0;
+      let banked = 1;
       let expected = 0;
       for (const s of steps) {
         if (s.op === 'admit') {
           void pacing.admit().then(() => { admitted++; });
           if (banked > 0 && waiting === 0) { banked--; expected++; } else waiting++;
-        } else if (s.op === 'applied') {
-          applied += s.n;
-          pacing.applied(s.n);
+        } else {
+          finished += s.n;
+          pacing.applied(Array.from({ length: s.n }, () => row(c.now() - 5000)));
           const k = Math.min(s.n, waiting);
           waiting -= k;
           expected += k;
           banked = Math.min(64, banked + s.n - k);
-        } else pacing.applying([row(c.now() - 5000)]);
+        }
         await new Promise((r) => setImmediate(r));
         expect(admitted).toBe(expected);
         expect(pacing.waitingCount).toBe(waiting);
-        expect(admitted).toBeLessThanOrEqual(applied);
+        expect(admitted).toBeLessThanOrEqual(finished);
       }
       pacing.close();
     }), { numRuns: 200 });
