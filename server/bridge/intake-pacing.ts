@@ -9,7 +9,8 @@
  * The inbox workers report each slice they finished (`applied`): its rows' arrival times and
  * attempts. A slice's lag is the age, when it committed, of its newest row on a first attempt: how
  * long the latest arrival waited to be applied (rows retried with backoff are late by design, and
- * the newest row is not the one left waiting behind a retry).
+ * rows left waiting behind a retry count only when no later row came with them: a slice made of
+ * them alone starts the pacing until the worker is idle or the budget passes).
  * - A lag past `startLagMs` makes the instance **behind**: a verified delivery waits (`admit`)
  *   before it is stored, and each row a slice finished lets one waiting delivery in, first come
  *   first served. Acknowledgements then go at the pace of application and the backlog stops
@@ -22,16 +23,18 @@
  *   (nothing is refused for pacing: a refused event comes back only after the sender's own backoff,
  *   minutes to hours for some).
  *
- * Each instance paces its own intake to its own worker (on PostgreSQL both see the shared inbox:
- * a balancer spreading deliveries spreads the pacing). Times are wall-clock ms (`Date.now`), as the
- * HTTP routes stamp `receivedAt`.
+ * Each instance paces its own intake by what its own worker applies. On PostgreSQL an instance whose
+ * worker finds nothing to claim (siblings hold the busy weddings) is not paced, however far behind
+ * the shared inbox is: with several instances the pacing holds back less (docs/performance.md).
+ * Times are wall-clock ms (`Date.now`), as the HTTP routes stamp `receivedAt` (pulled rows carry
+ * the bridge's clock, the same one in production).
  */
 export interface IntakePacingOptions {
   /** @default Date.now */
   now?: () => number;
   /** Lag (ms) past which deliveries wait for application; 0: never. @default 1000 (the brief's "within a second") */
   startLagMs?: number;
-  /** Lag (ms) a slice must exceed to keep the instance behind. @default a quarter of startLagMs */
+  /** Lag (ms) a slice must exceed to keep the instance behind (at most startLagMs). @default a quarter of startLagMs */
   stopLagMs?: number;
   /** The longest a delivery waits (ms) before it is stored anyway. @default 2000 */
   maxWaitMs?: number;
@@ -75,7 +78,7 @@ export class IntakePacing implements ApplyProgress {
   constructor(private readonly options: IntakePacingOptions = {}) {
     this.now = options.now ?? Date.now;
     this.startLagMs = options.startLagMs ?? 1000;
-    this.stopLagMs = options.stopLagMs ?? this.startLagMs / 4;
+    this.stopLagMs = Math.min(this.startLagMs, options.stopLagMs ?? this.startLagMs / 4);
     this.maxWaitMs = options.maxWaitMs ?? 2000;
   }
 

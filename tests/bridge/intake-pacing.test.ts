@@ -97,6 +97,26 @@ describe('IntakePacing', () => {
     expect(pacing.pacing).toBe(false);
     pacing.applied([row(c.now() - 60_000, 2), row(c.now() - 1500)]);
     expect(pacing.pacing).toBe(true);
+    pacing.idle();
+    // A slice of nothing but rows that waited behind a retry still reads as behind, until the worker is idle.
+    pacing.applied([row(c.now() - 3_600_000), row(c.now() - 3_500_000)]);
+    expect(pacing.pacing).toBe(true);
+    pacing.idle();
+    expect(pacing.pacing).toBe(false);
+  });
+
+  it('a stop lag given above the budget is taken as the budget', async () => {
+    const c = clock();
+    const pacing = new IntakePacing({ now: c.now, startLagMs: 1000, stopLagMs: 5000, maxWaitMs: 60_000 });
+    pacing.applied([row(c.now() - 2000)]);
+    expect(await pacing.admit()).toBe(0);
+    c.advance(900);
+    // 2 s behind is past the budget, so it keeps the instance behind although it is under the 5 s given.
+    pacing.applied([row(c.now() - 2000)]);
+    c.advance(900);
+    expect(await state(pacing.admit())).toEqual({ done: true, value: 0 }); // that slice's row
+    expect(await state(pacing.admit())).toEqual({ done: false });
+    pacing.close();
   });
 
   it('a worker that goes quiet (its slices failing) releases the waiting deliveries after the budget; a delivery waits at most maxWaitMs', async () => {
