@@ -55,15 +55,15 @@ export type DeliveredWebhook = Omit<WebhookRequest, 'rawBody'> & { rawBody: stri
  *   (`store`, or routing's one transaction) and the inbox worker applies it later;
  * - nothing is stored before the signature is verified, and a duplicate event id is acknowledged
  *   without being stored twice;
- * - while the inbox worker applies more than a second behind, a verified delivery waits (at most
- *   2 s) for it before it is stored (IntakePacing);
+ * - while the inbox worker applies more than `WEBHOOK_PACING_LAG_MS` (a second by default) behind,
+ *   a verified delivery waits (at most 2 s) for it before it is stored (IntakePacing);
  * - refusals come from anyone who knows the URL, so they are audited sampled (RefusalSampler: one
  *   entry a minute per connection and kind of refusal, with how many it stands for), and
  *   every outcome is counted in `wedsync_webhook_ack_seconds{system,outcome}`.
  */
 export class WebhookIntake {
   private readonly refusals: RefusalSampler;
-  /** Told by the inbox worker how far behind it applies (BridgeWiring.progress); closed when the bridge stops. */
+  /** Told by the inbox worker which rows it finished (BridgeWiring.progress); closed when the bridge stops. */
   readonly pacing: IntakePacing;
 
   constructor(private readonly ctx: WebhookIntakeContext) {
