@@ -206,10 +206,7 @@ export type WebhookVerdict =
      * weddings' events carry none.
      */
     notice?: string;
-    /**
-     * What `parseWebhook` returns for this request, when verifying read it already (the `webhooks`
-     * adapter checks every value on delivery): the intake uses it instead of parsing again.
-     */
+    /** What `parseWebhook` returns for this request, when verifying read it already (the `webhooks` adapter): the intake does not parse again. */
     parsed?: WebhookParse;
   }
   | { ok: false; code: 'signature_invalid' | 'signature_stale' | 'invalid_payload'; message: string };
