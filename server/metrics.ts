@@ -56,7 +56,7 @@ export class Metrics {
   });
   readonly webhookPacingStarted = new client.Counter({ name: 'wedsync_webhook_pacing_started_total', help: 'Times webhook application fell more than WEBHOOK_PACING_LAG_MS behind, so that verified webhooks waited for it', registers: [this.registry] });
   readonly syncLatencySeconds = new client.Histogram({
-    name: 'wedsync_sync_latency_seconds', help: 'External change received → applied to the document', labelNames: ['system'] as const,
+    name: 'wedsync_sync_latency_seconds', help: 'External change stored in the inbox → applied to the document (a paced webhook\'s wait before it is in wedsync_webhook_paced_seconds)', labelNames: ['system'] as const,
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1, 5, 30], registers: [this.registry],
   });
   readonly inboundRefused = new client.Counter({ name: 'wedsync_inbound_refused_total', help: 'Inbound changes outside the rights of whoever connected the integration, not applied', labelNames: ['system', 'entity', 'reason'] as const, registers: [this.registry] });
