@@ -31,6 +31,7 @@ import { GraphSandbox } from '../adapters/outlook/sandbox.ts';
 import { updateICalendar } from '../adapters/caldav/mappers.ts';
 import { createTokenService } from '../server/auth/tokens.ts';
 import { fmt, markdownTable, summarize } from './stats.ts';
+import { TS_LOADER } from './server-env.ts';
 
 const SERVER = fileURLToPath(new URL('./core-server.ts', import.meta.url));
 const RESULTS = fileURLToPath(new URL('./results/', import.meta.url));
@@ -40,7 +41,7 @@ const EVENTS = 20;
 const DAY0 = Date.parse('2027-06-12T09:00:00Z');
 
 async function startServer(dataDir: string) {
-  const child = fork(SERVER, ['wedsync', dataDir], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(SERVER, ['wedsync', dataDir], { execArgv: ['--import', TS_LOADER], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const port = await new Promise<number>((resolve, reject) => {
     child.once('message', (m: { port: number }) => resolve(m.port));
     child.once('exit', (code) => reject(new Error(`server exited ${code}`)));

@@ -1,6 +1,6 @@
 /**
  * The server under test for `npm run bench -- comms`, in its own process:
- *   node --import tsx bench/comms-server.ts <dataDir>
+ *   node --import ./server/cli/typescript-loader.mjs bench/comms-server.ts <dataDir>
  * Cascades notify without delay and escalation waits long enough never to run during a measurement.
  */
 import { loadConfig } from '../server/config.ts';

@@ -26,7 +26,7 @@ import { connectWedding } from '../client/sdk/node.ts';
 import { createTokenService } from '../server/auth/tokens.ts';
 import { createGuardedEgress } from '../server/net/guarded-egress.ts';
 import { createOutboundPolicy, parseOutboundAllow } from '../server/net/outbound-policy.ts';
-import { SANDBOX_OUTBOUND } from './server-env.ts';
+import { SANDBOX_OUTBOUND, TS_LOADER } from './server-env.ts';
 import { fmt, markdownTable, summarize } from './stats.ts';
 
 const SERVER = fileURLToPath(new URL('./comms-server.ts', import.meta.url));
@@ -37,7 +37,7 @@ const BENCH_SECRET = 'bench-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
 
 async function startServer(dataDir: string): Promise<{ url: string; ws: string; stop: () => Promise<void> }> {
   const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir=bench/tmp/prof'] : [];
-  const child = fork(SERVER, [dataDir], { execArgv: ['--import', 'tsx', ...profile], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(SERVER, [dataDir], { execArgv: ['--import', TS_LOADER, ...profile], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const port = await new Promise<number>((resolve, reject) => {
     child.once('message', (m: { port: number }) => resolve(m.port));
     child.once('exit', (code) => reject(new Error(`server exited ${code}`)));

@@ -1,10 +1,10 @@
 /**
  * The server under test for `npm run bench -- connections`, in its own process so its memory is its own:
- *   node --expose-gc --import tsx bench/connections-server.ts setup <dataDir> <specFile>
+ *   node --expose-gc --import ./server/cli/typescript-loader.mjs bench/connections-server.ts setup <dataDir> <specFile>
  *     writes the connections and bindings of <specFile> (a ConnectionsSpec as JSON) straight into
  *     the stores (`bridge.store`), then exits: creating 10,000 through the HTTP API would activate
  *     and pull each one, minutes of work that is not what the benchmark measures.
- *   node --expose-gc --import tsx bench/connections-server.ts serve <dataDir> <pullIntervalMs>
+ *   node --expose-gc --import ./server/cli/typescript-loader.mjs bench/connections-server.ts serve <dataDir> <pullIntervalMs>
  *     listens on a free port, reports it, answers `rss` messages (after three full collections a
  *     second apart), writes a heap snapshot on `heapsnapshot` (BENCH_HEAPSNAPSHOT=<path prefix>), and
  *     reports its event-loop delay (ms) since the last `loop-reset` on `loop`.
@@ -108,7 +108,9 @@ process.on('message', async (m: { type: string; file?: string }) => {
       gc?.();
     }
     const u = process.memoryUsage();
-    process.send!({ type: 'rss', rss: u.rss, heap: u.heapUsed + u.external, heapTotal: u.heapTotal, heapUsed: u.heapUsed, external: u.external });
+    // By V8 heap space: what of heapTotal is held free (new space keeps its grown size).
+    const spaces = Object.fromEntries(v8.getHeapSpaceStatistics().map((x) => [x.space_name, { size: x.space_size, used: x.space_used_size }]));
+    process.send!({ type: 'rss', rss: u.rss, heap: u.heapUsed + u.external, heapTotal: u.heapTotal, heapUsed: u.heapUsed, external: u.external, spaces });
   }
 });
 process.on('SIGINT', () => process.exit(0));

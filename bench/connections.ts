@@ -4,7 +4,8 @@
  * connections in the same run:
  * - memory per idle connection: (RSS with N connections − RSS with 0) ÷ N, and the same for the
  *   JS heap in use plus external memory, after full collections, once the start-up pull of every
- *   connection has reached the sandbox
+ *   connection has reached the sandbox and the documents it loaded were unloaded (idle); and the
+ *   RSS 2 s after the start-up pulls, with those documents still in memory
  * - start-up: process start → first `/readyz` 200
  * - pull scheduling jitter: a connection's scheduled list request − (its previous one + PULL_INTERVAL_MS),
  *   seen by the sandbox, on the odd connections (webhooks go to the even ones, and a webhook's pull
@@ -30,9 +31,10 @@ import { GoogleCalendarSandbox } from '../adapters/google-calendar/sandbox.ts';
 import { connectWedding, type WeddingConnection } from '../client/sdk/node.ts';
 import { createTokenService } from '../server/auth/tokens.ts';
 import { BENCH_SECRET, type ConnectionsSpec, type TraceEvent } from './connections-spec.ts';
-import { ackBuckets, documentLoads } from './metrics-text.ts';
+import { ackBuckets, documentLoads, documentsLoaded } from './metrics-text.ts';
 import { stageBreakdown, type E2eSample, type StageBreakdown } from './connections-stages.ts';
 import { fmt, markdownTable, summarize } from './stats.ts';
+import { TS_LOADER } from './server-env.ts';
 
 const SERVER = fileURLToPath(new URL('./connections-server.ts', import.meta.url));
 const RESULTS = fileURLToPath(new URL('./results/', import.meta.url));
@@ -83,14 +85,14 @@ async function setUp(dataDir: string, s: ConnectionsSpec): Promise<number> {
   const file = path.join(dataDir, 'spec.json');
   fs.writeFileSync(file, JSON.stringify(s));
   const t0 = performance.now();
-  const code = await exited(fork(SERVER, ['setup', dataDir, file], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+  const code = await exited(fork(SERVER, ['setup', dataDir, file], { execArgv: ['--import', TS_LOADER], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
   if (code !== 0) throw new Error(`setup exited ${code}`);
   return performance.now() - t0;
 }
 
 interface LoopDelay { p50: number; p99: number; max: number }
 /** process.memoryUsage() after full collections; `heap` is heapUsed + external. */
-type Memory = { rss: number; heap: number; heapTotal?: number; heapUsed?: number; external?: number };
+type Memory = { rss: number; heap: number; heapTotal?: number; heapUsed?: number; external?: number; spaces?: Record<string, { size: number; used: number }> };
 interface Served { port: number; startMs: number; memory(): Promise<Memory>; loop(reset: boolean): Promise<LoopDelay | null>; trace(): Promise<TraceEvent[]>; heapSnapshot(file: string): Promise<void>; stop(): Promise<void> }
 
 /** Starts the server; `startMs` runs from the fork to the first `/readyz` 200. */
@@ -98,7 +100,7 @@ async function serve(dataDir: string, pullIntervalMs: number): Promise<Served> {
   const t0 = performance.now();
   // BENCH_CPU_PROF=<dir>: the server writes a CPU profile there when the run ends.
   const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  const child = fork(SERVER, ['serve', dataDir, String(pullIntervalMs)], { execArgv: ['--expose-gc', ...profile, '--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(SERVER, ['serve', dataDir, String(pullIntervalMs)], { execArgv: ['--expose-gc', ...profile, '--import', TS_LOADER], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const port = await new Promise<number>((resolve, reject) => {
     child.once('message', (m: { port: number }) => resolve(m.port));
     child.once('exit', (code) => reject(new Error(`server exited ${code}`)));
@@ -177,7 +179,8 @@ function visibleAt(d: WeddingConnection, id: string): Promise<number> {
 
 interface RunResult {
   label: string; connections: number; bindings: number; weddings: number; setupMs: number; startMs: number; firstPullRoundMs: number;
-  rss: number; heap: number; memory: Memory; ack: ReturnType<typeof summarize>; ackErrors: number; e2e: ReturnType<typeof summarize>; e2eMissing: number;
+  /** rss, heap: idle (no document held); memory: 2 s after the start-up pulls, their documents still loaded. */
+  rss: number; heap: number; memory: Memory; idle: Memory; ack: ReturnType<typeof summarize>; ackErrors: number; e2e: ReturnType<typeof summarize>; e2eMissing: number;
   jitter: ReturnType<typeof summarize>; push: ReturnType<typeof summarize>; pushesMissing: number; webhooks: number;
   /** The server's event-loop delay during the load (ms). */
   loopDelay: LoopDelay;
@@ -209,7 +212,15 @@ async function run(sandbox: GoogleCalendarSandbox, label: string, connections: n
   await sleep(2000);
   // The whole reading is kept (heapTotal, external): what of RSS the JS heap does not explain.
   const memory = await server.memory();
-  const { rss, heap } = memory;
+  // Idle: the weddings' documents the start-up pulls loaded are unloaded once idle
+  // (BRIDGE_DOCUMENT_IDLE_MS, 30 s by default); measured again once none is held.
+  const metricsText = async () => (await fetch(`http://127.0.0.1:${server.port}/metrics`)).text();
+  for (const t = performance.now(); documentsLoaded(await metricsText()) > 0;) {
+    if (performance.now() - t > 120_000) throw new Error('documents still loaded 120 s after the start-up pulls');
+    await sleep(1000);
+  }
+  const idle = await server.memory();
+  const { rss, heap } = idle;
   if (process.env.BENCH_HEAPSNAPSHOT) await server.heapSnapshot(`${process.env.BENCH_HEAPSNAPSHOT}-${label}.heapsnapshot`);
 
   const url = `ws://127.0.0.1:${server.port}/collab`;
@@ -332,7 +343,7 @@ async function run(sandbox: GoogleCalendarSandbox, label: string, connections: n
   await server.stop();
   fs.rmSync(dataDir, { recursive: true, force: true });
   return {
-    label, connections, weddings, bindings: s.connections.reduce((a, c) => a + c.weddings.length, 0), setupMs, startMs: server.startMs, firstPullRoundMs, rss, heap, memory,
+    label, connections, weddings, bindings: s.connections.reduce((a, c) => a + c.weddings.length, 0), setupMs, startMs: server.startMs, firstPullRoundMs, rss, heap, memory, idle,
     ack: summarize(ack), ackErrors, e2e: summarize(e2e), e2eMissing, jitter: summarize(jitter), push: summarize(pushLatency), pushesMissing: pushesMissing + pushFailures, webhooks: n, loopDelay, benchLoopDelay, serverAck, documentsLoadedDuringLoad, stages,
   };
 }
@@ -368,15 +379,16 @@ export default async function connections(args: string[]): Promise<void> {
 
   const kib = (r: RunResult) => (r.rss - zero.rss) / r.connections / 1024;
   const heapKib = (r: RunResult) => (r.heap - zero.heap) / r.connections / 1024;
+  const loadedKib = (r: RunResult) => (r.memory.rss - zero.rss) / r.connections / 1024;
   const ratio = (a: number, b: number) => fmt(a / b, 2);
   const row = (r: RunResult) => [
-    `${r.connections} connections, ${r.weddings} weddings (${r.bindings} bindings)`, fmt(kib(r), 1), fmt(heapKib(r), 1), fmt(r.startMs, 0), fmt(r.firstPullRoundMs, 0),
+    `${r.connections} connections, ${r.weddings} weddings (${r.bindings} bindings)`, fmt(kib(r), 1), fmt(heapKib(r), 1), fmt(loadedKib(r), 1), fmt(r.startMs, 0), fmt(r.firstPullRoundMs, 0),
     `${fmt(r.jitter.p50, 0)} / ${fmt(r.jitter.p99, 0)}`, `${fmt(r.ack.p50)} / ${fmt(r.ack.p99)}`, `${fmt(r.e2e.p50, 1)} / ${fmt(r.e2e.p99, 1)}`, `${fmt(r.push.p50, 0)} / ${fmt(r.push.p99, 0)}`,
     `${r.ackErrors} / ${r.e2eMissing} / ${r.pushesMissing}`, `${fmt(r.loopDelay.p50, 0)} / ${fmt(r.loopDelay.p99, 0)} / ${fmt(r.loopDelay.max, 0)}`,
     `${fmt(r.benchLoopDelay.p50, 0)} / ${fmt(r.benchLoopDelay.p99, 0)} / ${fmt(r.benchLoopDelay.max, 0)}`,
   ];
   const table = [
-    markdownTable(['setup', 'RSS per idle connection (KiB)', 'heap+external per connection (KiB)', 'start → /readyz (ms)', 'start → every connection pulled (ms)', 'pull jitter p50 / p99 (ms)', 'webhook ack p50 / p99 (ms)', 'change → all bound weddings p50 / p99 (ms)', 'edit → pushed to every bound calendar p50 / p99 (ms)', 'errors: acks / e2e missing / pushes missing', 'server event-loop delay p50 / p99 / max (ms)', 'sandbox+load process event-loop delay p50 / p99 / max (ms)'], [row(base), row(full)]),
+    markdownTable(['setup', 'RSS per idle connection (KiB)', 'heap+external per idle connection (KiB)', 'RSS per connection after the start-up pulls, documents loaded (KiB)', 'start → /readyz (ms)', 'start → every connection pulled (ms)', 'pull jitter p50 / p99 (ms)', 'webhook ack p50 / p99 (ms)', 'change → all bound weddings p50 / p99 (ms)', 'edit → pushed to every bound calendar p50 / p99 (ms)', 'errors: acks / e2e missing / pushes missing', 'server event-loop delay p50 / p99 / max (ms)', 'sandbox+load process event-loop delay p50 / p99 / max (ms)'], [row(base), row(full)]),
     '',
     markdownTable(['ratio (full ÷ baseline)', 'start → /readyz', 'pull jitter p99', 'webhook ack p99', 'change → all bound weddings p99', 'push p99'], [[`${N} ÷ ${baseN} connections`, ratio(full.startMs, base.startMs), ratio(full.jitter.p99, base.jitter.p99), ratio(full.ack.p99, base.ack.p99), ratio(full.e2e.p99, base.e2e.p99), ratio(full.push.p99, base.push.p99)]]),
   ].join('\n');

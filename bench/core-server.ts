@@ -1,6 +1,6 @@
 /**
  * One server under test for `npm run bench -- core`, in its own process so its memory is its own.
- *   node --expose-gc --import tsx bench/core-server.ts <setup> <dataDir>
+ *   node --expose-gc --import ./server/cli/typescript-loader.mjs bench/core-server.ts <setup> <dataDir>
  * setups: hono (a bare HTTP handler), bare (Hocuspocus, no persistence, default settings), bare-unbatched
  * (the same with flushDelay: false, as WedSync runs), database (Hocuspocus + extension-database storing the
  * state in SQLite, default debounce), wedsync (this server, collaboration budgets off), wedsync-fsync

@@ -30,6 +30,7 @@ import { DocumentStore } from '../server/storage/document-store.ts';
 import { noisyNeighbour, type LoopDelay, type NoisyNeighbourResult } from './noisy-neighbour.ts';
 import { permissionCost, type PermissionCost } from './permission-cost.ts';
 import { fmt, markdownTable, summarize } from './stats.ts';
+import { TS_LOADER } from './server-env.ts';
 
 const SERVER = fileURLToPath(new URL('./core-server.ts', import.meta.url));
 const RESULTS = fileURLToPath(new URL('./results/', import.meta.url));
@@ -50,7 +51,7 @@ async function startServer(setup: Setup | 'wedsync-defaults', dataDir: string): 
   // BENCH_SERVER_CPU_PROF=<dir>: the server writes a V8 CPU profile there when the bench stops it.
   const profileDir = process.env.BENCH_SERVER_CPU_PROF;
   const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
-  const child = fork(SERVER, [setup, dataDir], { execArgv: ['--expose-gc', ...profile, '--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(SERVER, [setup, dataDir], { execArgv: ['--expose-gc', ...profile, '--import', TS_LOADER], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const port = await new Promise<number>((resolve, reject) => {
     child.once('message', (m: { type: string; port: number }) => resolve(m.port));
     child.once('exit', (code) => reject(new Error(`${setup} server exited ${code}`)));

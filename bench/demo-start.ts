@@ -14,6 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fmt, markdownTable, summarize } from './stats.ts';
+import { TS_LOADER } from './server-env.ts';
 
 const CHILD = 'WEDSYNC_DEMO_START_CHILD';
 
@@ -43,7 +44,7 @@ export default async function run(args: string[]): Promise<void> {
   const samples: Record<'cold' | 'warm', number[]> = { cold: [], warm: [] };
   for (let i = 0; i < runs; i++) {
     for (const m of ['cold', 'warm'] as const) {
-      const out = execFileSync(process.execPath, ['--import', 'tsx', runner, 'demo-start'], { env: { ...process.env, [CHILD]: m }, encoding: 'utf8' });
+      const out = execFileSync(process.execPath, ['--import', TS_LOADER, runner, 'demo-start'], { env: { ...process.env, [CHILD]: m }, encoding: 'utf8' });
       samples[m].push((JSON.parse(out.trim().split('\n').at(-1)!) as { ms: number }).ms);
     }
   }

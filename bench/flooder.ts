@@ -2,7 +2,7 @@
  * The noisy neighbour of `npm run bench -- core`, in its own process: one raw WebSocket that opens
  * one wedding and sends small Yjs updates back to back (as fast as the socket takes them) until
  * told to stop, then reports how many it sent and how many the server acknowledged.
- *   node --import tsx bench/flooder.ts <ws url> <weddingId> <token>
+ *   node --import ./server/cli/typescript-loader.mjs bench/flooder.ts <ws url> <weddingId> <token>
  */
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';

@@ -21,6 +21,7 @@ import { createTokenService } from '../server/auth/tokens.ts';
 import { openDatabase } from '../server/storage/database.ts';
 import { DocumentStore } from '../server/storage/document-store.ts';
 import { fmt, markdownTable, summarize } from './stats.ts';
+import { TS_LOADER } from './server-env.ts';
 
 const RESULTS = fileURLToPath(new URL('./results/', import.meta.url));
 const SECRET = 'bench-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
@@ -132,7 +133,7 @@ export default async function largeDocument(args: string[]): Promise<void> {
   const db = openDatabase(dataDir, { synchronous: 'normal' });
   new DocumentStore(db).compact('wedding:large', full.value);
   db.close();
-  const child = fork(SERVER, ['wedsync', dataDir], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(SERVER, ['wedsync', dataDir], { execArgv: ['--import', TS_LOADER], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const port = await new Promise<number>((resolve) => child.once('message', (m: { port: number }) => resolve(m.port)));
   const wsUrl = `ws://127.0.0.1:${port}/collab`;
   const token = await createTokenService(SECRET).sign({ sub: 'bench', role: 'admin', weddings: ['*'] }, 3600);

@@ -5,6 +5,11 @@ export function documentLoads(metrics: string): number {
   return Number(/^wedsync_document_loads_total (\d+)/m.exec(metrics)?.[1] ?? 0);
 }
 
+/** wedsync_documents_loaded (the gauge of documents held in memory) from a /metrics text. */
+export function documentsLoaded(metrics: string): number {
+  return Number(/^wedsync_documents_loaded (\d+)/m.exec(metrics)?.[1] ?? 0);
+}
+
 /** Cumulative counts of wedsync_webhook_ack_seconds{system="google-calendar",outcome="stored"} by bucket. */
 export function ackBuckets(metrics: string): Record<string, number> {
   const out: Record<string, number> = {};

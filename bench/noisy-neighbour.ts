@@ -9,6 +9,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { connectWedding, type WeddingConnection } from '../client/sdk/node.ts';
 import { summarize } from './stats.ts';
+import { TS_LOADER } from './server-env.ts';
 
 const FLOODER = fileURLToPath(new URL('./flooder.ts', import.meta.url));
 
@@ -103,7 +104,7 @@ export async function noisyNeighbour(url: string, token: string, options: NoisyN
   const baseline = await measure(pairs, rate, phaseMs);
   const baselineLoop = await loopSince();
 
-  const flooder = fork(FLOODER, [url, 'noisy', token], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const flooder = fork(FLOODER, [url, 'noisy', token], { execArgv: ['--import', TS_LOADER], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const next = (type: string) => new Promise<{ type: string; sent: number; acked: number }>((resolve, reject) => {
     const onMessage = (m: { type: string; sent: number; acked: number }) => { if (m.type === type) { flooder.off('message', onMessage); resolve(m); } };
     flooder.on('message', onMessage);

@@ -3,7 +3,7 @@
  * appends of small Yjs-sized updates, each committed on its own (the worst case: under load the
  * group commit puts many in one transaction), with a compaction every 200 appends that writes a
  * 64 KiB state and deletes the log rows (the deletion is where secure_delete zeroes pages).
- * Run: node --import tsx bench/secure-delete.ts
+ * Run: node --import ./server/cli/typescript-loader.mjs bench/secure-delete.ts
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';

@@ -1,3 +1,12 @@
+import { fileURLToPath } from 'node:url';
+
+/**
+ * The loader that runs our TypeScript in production (`node --import <it>`), so a forked server
+ * measures what `npm start` runs. BENCH_TS_LOADER=tsx runs them under tsx instead, for comparison
+ * (server/cli/typescript-hooks.mjs says why production does not).
+ */
+export const TS_LOADER = process.env.BENCH_TS_LOADER || fileURLToPath(new URL('../server/cli/typescript-loader.mjs', import.meta.url));
+
 /**
  * Benchmarks measure how much the server can take, so the per-client request budgets (which would
  * answer 429 long before that) are turned off for them.

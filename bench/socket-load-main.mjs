@@ -2,9 +2,8 @@
 // LOAD_SOCKETS_PER_WEDDING. Prints one JSON line `{"connected":…}` once every socket synced; then each stdin line
 // `write <rate> <seconds>` prints `{"latencies":[…],"sent":…,"expected":…}`, and `close` ends it.
 import readline from 'node:readline';
-import { register } from 'tsx/esm/api';
+import '../server/cli/typescript-loader.mjs';
 
-register();
 const { startSocketLoad } = await import('./socket-load.ts');
 const load = await startSocketLoad({ url: process.env.LOAD_URL, weddings: process.env.LOAD_WEDDINGS.split(','), socketsPerWedding: Number(process.env.LOAD_SOCKETS_PER_WEDDING) });
 process.stdout.write(`${JSON.stringify({ connected: load.sockets, connectMs: load.connectMs })}\n`);

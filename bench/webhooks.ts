@@ -18,13 +18,14 @@ import { connectWedding } from '../client/sdk/node.ts';
 import { createTokenService } from '../server/auth/tokens.ts';
 import { openLoop } from './open-loop.ts';
 import { fmt, markdownTable, summarize } from './stats.ts';
+import { TS_LOADER } from './server-env.ts';
 
 const SERVER = fileURLToPath(new URL('./core-server.ts', import.meta.url));
 const RESULTS = fileURLToPath(new URL('./results/', import.meta.url));
 const BENCH_SECRET = 'bench-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
 
 async function start(setup: 'hono' | 'wedsync', dataDir: string) {
-  const child = fork(SERVER, [setup, dataDir], { execArgv: ['--import', 'tsx', ...(process.env.BENCH_CPU_PROF && setup === 'wedsync' ? ['--cpu-prof', '--cpu-prof-dir=bench/tmp/prof'] : [])], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(SERVER, [setup, dataDir], { execArgv: ['--import', TS_LOADER, ...(process.env.BENCH_CPU_PROF && setup === 'wedsync' ? ['--cpu-prof', '--cpu-prof-dir=bench/tmp/prof'] : [])], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const port = await new Promise<number>((resolve, reject) => {
     child.once('message', (m: { port: number }) => resolve(m.port));
     child.once('exit', (code) => reject(new Error(`${setup} exited ${code}`)));

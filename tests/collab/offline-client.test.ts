@@ -7,9 +7,10 @@ import { startTestServer, tempDir } from '../helpers/test-server.ts';
 
 const run = promisify(execFile);
 const FIXTURE = fileURLToPath(new URL('../fixtures/offline-client.ts', import.meta.url));
+const LOADER = fileURLToPath(new URL('../../server/cli/typescript-loader.mjs', import.meta.url));
 
 async function client(args: string[]): Promise<Record<string, number>> {
-  const { stdout } = await run(process.execPath, ['--import', 'tsx', FIXTURE, ...args], { timeout: 30_000 });
+  const { stdout } = await run(process.execPath, ['--import', LOADER, FIXTURE, ...args], { timeout: 30_000 });
   const last = stdout.trim().split('\n').pop();
   return last ? JSON.parse(last) : {};
 }

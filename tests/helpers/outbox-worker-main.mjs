@@ -1,9 +1,8 @@
 // Runs one outbox delivery node (outbox-worker-node.ts) as its own process, so a cluster test can kill -9 or SIGSTOP it.
 // env: DATABASE_URL, INSTANCE_ID, CLAIM_TTL_MS, DATA_DIR, RECEIVER_URL, INTEGRATIONS (comma-separated ids).
 // Prints `ready <holder>` once its worker runs; any line on stdin kicks it (new rows were written).
-import { register } from 'tsx/esm/api';
+import '../../server/cli/typescript-loader.mjs';
 
-register();
 const { startOutboxNode } = await import('./outbox-worker-node.ts');
 const node = await startOutboxNode({
   databaseUrl: process.env.DATABASE_URL,

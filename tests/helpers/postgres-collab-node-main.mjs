@@ -1,9 +1,8 @@
 // Runs one collaboration node (postgres-collab-node.ts) as its own process (collab-node-process.ts), so a test can
 // kill -9 or SIGSTOP it: env DATABASE_URL, INSTANCE_ID, DOCUMENT_LEASE_MS, DATA_DIR, NODE_ROUTE (non-empty: relay to owners), NODE_PORT, NODE_BRIDGE_KEY (non-empty: run the bridge, CollabNodeOptions.bridgeKey) (and NODE_LOG_LEVEL). Prints
 // `listening <port>` once it accepts connections.
-import { register } from 'tsx/esm/api';
+import '../../server/cli/typescript-loader.mjs';
 
-register();
 const { startCollabNode } = await import('./postgres-collab-node.ts');
 // An empty DATABASE_URL runs the same node on SQLite (bench/cluster.ts's baseline).
 const node = await startCollabNode({
