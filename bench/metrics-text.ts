@@ -7,7 +7,9 @@ export function documentLoads(metrics: string): number {
 
 /** wedsync_documents_loaded (the gauge of documents held in memory) from a /metrics text. */
 export function documentsLoaded(metrics: string): number {
-  return Number(/^wedsync_documents_loaded (\d+)/m.exec(metrics)?.[1] ?? 0);
+  const m = /^wedsync_documents_loaded (\d+)/m.exec(metrics);
+  if (!m) throw new Error('wedsync_documents_loaded is not in /metrics');
+  return Number(m[1]);
 }
 
 /** Cumulative counts of wedsync_webhook_ack_seconds{system="google-calendar",outcome="stored"} by bucket. */

@@ -162,7 +162,7 @@ describe('wedsync keys rotate', () => {
     const empty = await wedsync(path.join(dataDir, 'nowhere'), ['keys', 'rotate', '--generate']);
     expect(empty.code).toBe(2);
     expect(empty.stderr).toMatch(/^wedsync: no database in /);
-  }, 120_000); // nine CLI processes, each loading tsx
+  }, 120_000); // nine CLI processes, each transforming the TypeScript it loads
 
   it('a rotation interrupted after its commit is finished by the next start: the database is under the .next key', async () => {
     const { dataDir, receiver } = await seeded();

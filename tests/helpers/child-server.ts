@@ -32,8 +32,8 @@ export async function spawnServer(dataDir: string, env: Record<string, string> =
       await exited;
     }
   });
-  // Generous, as for the collaboration nodes (collab-node-process.ts): a fresh checkout compiles
-  // the TypeScript on first start (tsx), and on a loaded 2-core CI machine one start printed
+  // Generous, as for the collaboration nodes (collab-node-process.ts): every start transforms
+  // the TypeScript (server/cli/typescript-loader.mjs), and on a loaded 2-core CI machine one start printed
   // nothing within 20 s (it starts in 2–7 s alone).
   const banner = listeningPort(child, 60_000);
   const port = await banner.port;

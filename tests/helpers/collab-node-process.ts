@@ -37,7 +37,7 @@ export async function startCollabNodeProcess(options: { databaseUrl: string; ins
     child.stdout!.on('data', onData);
     child.stderr!.on('data', onData);
     void exited.then((code) => reject(new Error(`node exited (${code}) before listening:\n${out}`)));
-    // Generous: a fresh checkout compiles the TypeScript on first start (tsx), and CI starts a dozen
+    // Generous: every start transforms the TypeScript (server/cli/typescript-loader.mjs), and CI starts a dozen
     // such processes at once on 2 cores (the failover and outbox cluster files): 20 s was once too short.
     setTimeout(() => reject(new Error(`node did not start within ${START_TIMEOUT_MS / 1000} s:\n${out}`)), START_TIMEOUT_MS).unref();
   }).catch((error: unknown) => {
