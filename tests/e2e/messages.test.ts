@@ -110,6 +110,17 @@ describe('planner app: messages and the vendor inbox', () => {
     expect(await seriousAxeViolations(v)).toEqual([]);
     expect((await screenshotsAtBothWidths(v, 'messages-vendor-inbox')).phoneOverflowPx).toBe(0);
 
+    // The first press is lost on the way (the network drops it): the problem stays on screen
+    // through the inbox's periodic reads (each used to clear it), and the press can be repeated.
+    await v.route('**/api/weddings/w1/messages/*/ack', (route) => route.abort('internetdisconnected'), { times: 1 });
+    await inboxed.getByRole('button', { name: /Acknowledge/ }).click();
+    const lost = v.locator('.inbox p.form-errors[role="alert"]');
+    await lost.waitFor();
+    let reads = 0;
+    v.on('response', (r) => { if (r.request().method() === 'GET' && new URL(r.url()).pathname === '/api/weddings/w1/messages') reads++; });
+    await waitFor(() => reads >= 2, 'two periodic reads of the inbox after the lost acknowledgement', 20_000);
+    expect(await lost.textContent()).toBe('Acknowledging the message needs a connection to the server; you appear to be offline.');
+
     await v.locator('main').focus();
     await tabTo(v, 'Acknowledge');
     await v.keyboard.press('Enter');
@@ -163,6 +174,24 @@ describe('planner app: messages and the vendor inbox', () => {
     const again = await postJson<{ error: { code: string } }>(t, `/api/weddings/w1/notifications/pending/${pendingId}/send`, seedToken, {});
     expect(again.status).toBe(409);
     expect(again.body.error.code).toBe('notification_decided');
+
+    // The ceremony moves again; this batch is discarded elsewhere (another planner's tab) while
+    // this page's Send is on its way: the refusal stays on screen through the reload that follows
+    // it and empties the list (that reload used to clear it at once).
+    seeder.doc.upsertEvent({ id: 'evt_ceremony', start: `${WEDDING_DATE}T15:30:00+01:00`, end: `${WEDDING_DATE}T16:15:00+01:00` });
+    await seeder.whenAcknowledged();
+    await waitFor(() => pendingItem.first().isVisible(), 'the second pending automatic message', 20_000);
+    const secondId = await pendingItem.getAttribute('data-pending-id');
+    await p.route('**/notifications/pending/*/send', async (route) => {
+      const elsewhere = await postJson(t, `/api/weddings/w1/notifications/pending/${secondId}/discard`, seedToken, {});
+      expect(elsewhere.status).toBe(200);
+      await route.continue();
+    }, { times: 1 });
+    await pendingItem.getByRole('button', { name: /^Send/ }).click();
+    const refused = p.locator('section.pending-messages p.form-errors[role="alert"]');
+    await refused.waitFor();
+    await waitFor(async () => (await pendingItem.count()) === 0, 'the list read again, without the discarded message');
+    expect(await refused.textContent()).toMatch(/^Sending the automatic message was refused: .+\.$/);
 
     // ── The emergency broadcast: the form, then a dialog that needs SEND typed.
     const before = smtp.to('petal@example.com').length;

@@ -3,7 +3,7 @@ import type { Browser } from 'playwright-core';
 import { SESSION_COOKIE } from '../../server/http/session-middleware.ts';
 import { startSandboxes } from '../calendar/helpers.ts';
 import { GOOGLE_CLIENT, oauthEnv } from '../connections/oauth-helpers.ts';
-import { STORY_WEDDINGS, studio } from '../connections/helpers.ts';
+import { STORY_WEDDINGS, api, studio } from '../connections/helpers.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { seriousAxeViolations } from './support/axe.ts';
 import { launchBrowser, openTab, screenshot } from './support/browser.ts';
@@ -67,12 +67,29 @@ describe('planner app: a business’s connections', () => {
     expect(await card.textContent()).toContain('Not bound to any wedding yet.');
 
     // ── bind both weddings from the view ──
-    for (const w of WEDDINGS) {
-      await page.getByLabel('Wedding to bind').selectOption({ label: w.meta.title });
-      await page.getByRole('button', { name: 'Bind', exact: true }).click();
-      await card.locator(`li[data-wedding-id="${w.id}"]`).waitFor();
-      expect(await card.locator(`li[data-wedding-id="${w.id}"] .binding-title`).textContent()).toBe(w.meta.title);
-    }
+    const [first, second] = WEDDINGS;
+    await page.getByLabel('Wedding to bind').selectOption({ label: first!.meta.title });
+    await page.getByRole('button', { name: 'Bind', exact: true }).click();
+    await card.locator(`li[data-wedding-id="${first!.id}"]`).waitFor();
+    expect(await card.locator(`li[data-wedding-id="${first!.id}"] .binding-title`).textContent()).toBe(first!.meta.title);
+    // The second is bound elsewhere (another tab) while this page's request is on its way: the
+    // server refuses this one (409), and the refusal stays on screen through the reload that
+    // follows it and shows the wedding bound (the reload used to clear it at once).
+    const connectionId = (await card.getAttribute('data-connection-id'))!;
+    await page.route('**/api/connections/*/bindings', async (route) => {
+      const elsewhere = await api(t, `/api/connections/${connectionId}/bindings`, await alex.accessToken(second!.id), { json: { weddingId: second!.id, vendorId: 'photo', configuration: { vendorId: 'photo' } } });
+      expect(elsewhere.status).toBe(201);
+      await route.continue();
+    }, { times: 1 });
+    await page.getByLabel('Wedding to bind').selectOption({ label: second!.meta.title });
+    await page.getByRole('button', { name: 'Bind', exact: true }).click();
+    const refusal = page.locator('main > p.form-errors[role="alert"]');
+    await refusal.waitFor();
+    expect(await refusal.textContent()).toBe(`Binding the wedding was refused: connection ${connectionId} is already bound to wedding ${second!.id}.`);
+    await card.locator(`li[data-wedding-id="${second!.id}"]`).waitFor();
+    expect(await refusal.textContent()).toBe(`Binding the wedding was refused: connection ${connectionId} is already bound to wedding ${second!.id}.`);
+    expect(errors).toEqual(['console: Failed to load resource: the server responded with a status of 409 (Conflict)']);
+    errors.length = 0;
     await screenshot(page, 'connections');
     await waitFor(() => s.google.events(s.googleCalendarId).length === 2, 'both weddings’ portraits in the calendar', 20_000);
     expect(s.google.events(s.googleCalendarId).map((e) => e.summary).sort()).toEqual(['Ana & Ben · Couple portraits', 'Chloe & Dev · Couple portraits']);

@@ -47,7 +47,10 @@ export function ConnectionsView({ me, workspaceId, navigate }: Props) {
   const vendors = useWeddingVendors(tokenFor);
   const membership = me.workspaces.find((m) => m.workspace.id === workspaceId);
   const [data, setData] = useState<Data | null>(null);
+  /** An action's refusal: kept until the next action, whatever the reloads after it find. */
   const [problem, setProblem] = useState<string | null>(null);
+  /** Why the lists could not be read: cleared by the next reload that reads them. */
+  const [loadProblem, setLoadProblem] = useState<string | null>(null);
   const [notice, setNotice] = useStatusLine<string>(() => oauthOutcome());
   const [rotated, setRotated] = useState<{ system: string; url: string } | null>(null);
   const [signing, setSigning] = useState<RotatedSigningSecret | null>(null);
@@ -60,9 +63,9 @@ export function ConnectionsView({ me, workspaceId, navigate }: Props) {
       const token = await tokens.for(tokenWedding);
       const [connections, records] = await Promise.all([fetchConnections(token, workspaceId), fetchUnmatched(token, workspaceId)]);
       setData({ weddings, connections, records, tokenWedding });
-      setProblem(null);
+      setLoadProblem(null);
     } catch (error) {
-      setProblem(describeApiError(error, 'Loading the connections'));
+      setLoadProblem(describeApiError(error, 'Loading the connections'));
     }
   }, [workspaceId, tokens, me]);
 
@@ -111,10 +114,11 @@ export function ConnectionsView({ me, workspaceId, navigate }: Props) {
       <p class="muted">Accounts connected once for the whole business, and the weddings each one serves.</p>
       {notice && <p class="notice" role="status">{notice}</p>}
       {problem && <p class="form-errors" role="alert">{problem}</p>}
+      {loadProblem && <p class="form-errors" role="alert">{loadProblem}</p>}
       {data && !data.tokenWedding && (
         <p class="notice">Connecting needs a wedding first: the connections are managed with a wedding's access, so create a wedding on the start page, then come back.</p>
       )}
-      {!data && !problem && <p class="muted" role="status">Loading connections…</p>}
+      {!data && !loadProblem && <p class="muted" role="status">Loading connections…</p>}
       {rotated && <SecretUrlPanel idPrefix="rotated-secret" system={rotated.system} url={rotated.url} onDismiss={() => setRotated(null)} />}
       {signing && <SigningSecretPanel rotated={signing} onDismiss={() => setSigning(null)} />}
       {data && (

@@ -30,7 +30,10 @@ export function InboxView({ session, weddingId, timeZone, onWaiting }: Props) {
   const announce = useAnnounce();
   const client = useMemo(() => new MessagesClient(session, weddingId), [session.refresh ?? session.token, weddingId]);
   const [entries, setEntries] = useState<InboxEntry[] | null>(null);
+  /** Why the list could not be read: cleared by the next read that succeeds. */
   const [error, setError] = useState<string | null>(null);
+  /** An acknowledgement's refusal: kept until the next one, whatever the periodic reads find. */
+  const [actionError, setActionError] = useState<string | null>(null);
   const [acking, setAcking] = useState<string | null>(null);
 
   const refresh = useCallback(async (signal?: AbortSignal) => {
@@ -57,9 +60,9 @@ export function InboxView({ session, weddingId, timeZone, onWaiting }: Props) {
       setEntries((list) => list?.map((e) => e.message.id === ack.messageId
         ? { ...e, message: { ...e.message, acks: { ...e.message.acks, [ack.recipientId]: ack.acknowledgedAt } } } : e) ?? null);
       announce(`Acknowledged “${messageTitle(entry.message)}”. The planner can see it.`);
-      setError(null);
+      setActionError(null);
     } catch (err) {
-      setError(describeApiError(err, 'Acknowledging the message'));
+      setActionError(describeApiError(err, 'Acknowledging the message'));
     } finally {
       setAcking(null);
     }
@@ -83,6 +86,7 @@ export function InboxView({ session, weddingId, timeZone, onWaiting }: Props) {
         <h2 id="inbox-heading">Inbox</h2>
         <button type="button" onClick={() => void refresh()}>Refresh</button>
       </div>
+      {actionError && <p class="form-errors" role="alert">{actionError}</p>}
       {error && <p class="form-errors" role="alert">{error}</p>}
       {entries !== null && waiting > 0 && <p class="notice">{waiting} {waiting === 1 ? 'message asks' : 'messages ask'} you to confirm you have seen {waiting === 1 ? 'it' : 'them'}.</p>}
       {entries === null ? (!error && <p class="muted" role="status">Loading your messages…</p>) : entries.length === 0 ? <p class="empty">No messages for you yet.</p> : (

@@ -27,7 +27,10 @@ export function PendingMessages({ client, timeZone }: Props) {
   const announce = useAnnounce();
   const [pending, setPending] = useState<PendingNotification[] | null>(null);
   const [settings, setSettings] = useState<NotificationSettings | null>(null);
+  /** Why the list could not be read: cleared by the next read that succeeds. */
   const [error, setError] = useState<string | null>(null);
+  /** A decision's or setting's refusal: kept until the next one, whatever the reads after it find. */
+  const [actionError, setActionError] = useState<string | null>(null);
   const [deciding, setDeciding] = useState<string | null>(null);
 
   const refresh = useCallback(async (signal?: AbortSignal) => {
@@ -55,9 +58,9 @@ export function PendingMessages({ client, timeZone }: Props) {
       if (how === 'send') await client.sendPending(p.id); else await client.discardPending(p.id);
       setPending((list) => list?.filter((x) => x.id !== p.id) ?? null);
       announce(how === 'send' ? `Sent “${messageTitle(p)}”.` : `Discarded “${messageTitle(p)}”.`);
-      setError(null);
+      setActionError(null);
     } catch (err) {
-      setError(describeApiError(err, how === 'send' ? 'Sending the automatic message' : 'Discarding the automatic message'));
+      setActionError(describeApiError(err, how === 'send' ? 'Sending the automatic message' : 'Discarding the automatic message'));
       void refresh();
     } finally {
       setDeciding(null);
@@ -68,14 +71,16 @@ export function PendingMessages({ client, timeZone }: Props) {
     try {
       setSettings(await client.setMode(mode));
       announce(`Automatic messages: ${MODE_LABELS[mode]}.`);
+      setActionError(null);
     } catch (err) {
-      setError(describeApiError(err, 'Changing the automatic messages setting'));
+      setActionError(describeApiError(err, 'Changing the automatic messages setting'));
     }
   };
 
   return (
     <section class="pending-messages" aria-labelledby="pending-heading" aria-busy={pending === null && !error}>
       <h3 id="pending-heading">Automatic messages waiting for you</h3>
+      {actionError && <p class="form-errors" role="alert">{actionError}</p>}
       {error && <p class="form-errors" role="alert">{error}</p>}
       {settings && (
         <div class="field mode-field">
