@@ -55,6 +55,9 @@ const oauthEnv = {
 process.stdout.write(`Calendar sandboxes running (Ctrl-C to stop):\n  Google Calendar ${google.url}\n  Microsoft Graph ${graph.url}\n  CalDAV          ${caldav.url}\n\n`);
 for (const [system, body] of Object.entries(bodies)) process.stdout.write(`# ${system}\n${JSON.stringify(body)}\n\n`);
 process.stdout.write(`# OAuth connect flows: start the server with\n${Object.entries(oauthEnv).map(([k, v]) => `${k}=${v}`).join(' ')}\n`);
+// The connection's own settings still name the sandbox's API, or its test call goes to Google's and Microsoft's.
+process.stdout.write(`and give each connection its sandbox's API in its configuration (the app: More settings → API base URL):\n  Google Calendar  "apiBaseUrl": "${google.url}"\n  Outlook          "apiBaseUrl": "${graph.url}", "authorityUrl": "${graph.authorityUrl}"\n`);
+process.stdout.write('The server needs OUTBOUND_ALLOW=127.0.0.0/8,::1 to reach the sandboxes.\n');
 
 const stop = async () => {
   await Promise.all([google.stop(), graph.stop(), caldav.stop()]);

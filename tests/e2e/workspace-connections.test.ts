@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
+import { StripeSandbox } from '../../adapters/stripe/sandbox.ts';
 import { SESSION_COOKIE } from '../../server/http/session-middleware.ts';
 import { startSandboxes } from '../calendar/helpers.ts';
 import { GOOGLE_CLIENT, oauthEnv } from '../connections/oauth-helpers.ts';
@@ -156,5 +157,38 @@ describe('planner app: a business’s connections', () => {
     await page.getByRole('heading', { name: 'Connections of Lens & Light' }).waitFor();
     // Only the browser's note of the refused connect.
     expect(errors).toEqual(['console: Failed to load resource: the server responded with a status of 400 (Bad Request)']);
+  });
+
+  it('a photographer binds a wedding to their Stripe account from the Connections view, giving the couple’s e-mail its invoices need', async () => {
+    const ana = WEDDINGS[0]!;
+    const stripe = await new StripeSandbox().start();
+    const t = await startPlannerServer(dist, {});
+    const { alex, lens } = await studio(t, WEDDINGS);
+    const made = await api<{ connectionId: string }>(t, '/api/integrations/vendor/connect', await alex.accessToken(ana.id), { json: {
+      workspaceId: lens.id, system: 'stripe', credentials: { secretKey: stripe.secretKey }, configuration: { apiBase: stripe.url, vendorId: 'photo' },
+    } });
+    expect(made.status, JSON.stringify(made.body)).toBe(201);
+    const { context, page } = await openTab(browser, { bypassCSP: true });
+    closeAfterTest(context);
+    await context.addCookies([{ name: SESSION_COOKIE, value: alex.cookie.slice(SESSION_COOKIE.length + 1), url: t.httpUrl, httpOnly: true, sameSite: 'Lax' }]);
+    await page.goto(`${t.httpUrl}/workspaces/${lens.id}/connections`);
+    const card = page.locator(`li.connection[data-connection-id="${made.body.connectionId}"]`);
+    await card.waitFor();
+    // Invoices go to each wedding's couple: Bind asks whom, and waits for it.
+    const email = card.getByLabel('Couple’s e-mail for Stripe invoices');
+    const bind = card.getByRole('button', { name: 'Bind', exact: true });
+    await card.getByLabel('Wedding to bind').selectOption({ label: ana.meta.title });
+    expect(await bind.isDisabled()).toBe(true);
+    await email.fill('ana.ben@example.com');
+    await bind.click();
+    await card.locator(`li[data-wedding-id="${ana.id}"]`).waitFor();
+    expect(await page.locator('main > p.form-errors').count()).toBe(0);
+    // The field is emptied for the next wedding, and the binding carries the address.
+    expect(await email.inputValue()).toBe('');
+    const listed = await api<{ connections: Array<{ connectionId: string; bindings: Array<{ weddingId: string; configuration: Record<string, unknown> }> }> }>(t, `/api/workspaces/${lens.id}/connections`, await alex.accessToken(ana.id));
+    const binding = listed.body.connections.find((c) => c.connectionId === made.body.connectionId)!.bindings.find((b) => b.weddingId === ana.id)!;
+    expect(binding.configuration).toMatchObject({ customerEmail: 'ana.ben@example.com' });
+    expect(await seriousAxeViolations(page)).toEqual([]);
+    await stripe.stop();
   });
 });

@@ -1,6 +1,7 @@
 import { connectionTitle } from '../catalog/system-names.ts';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { WorkspaceWedding } from '../account/account-api.ts';
+import { bindingFields } from './binding-fields.ts';
 import { BindingVendorForm, VendorSelect } from './binding-vendor-form.tsx';
 import { ConnectionHealth } from './connection-health.tsx';
 import type { ConnectionSummary } from './connections-api.ts';
@@ -28,8 +29,11 @@ interface Props {
   /** The weddings' vendors by name (use-wedding-vendors.ts): read when a choice or a name needs them. */
   vendors: { get(weddingId: string): WeddingVendors | undefined; load(weddingId: string): void };
   onRenewed(message: string): void;
-  /** `vendorId`: the vendor chosen for a wedding the business plans (null: none); a wedding it serves as a vendor binds as that vendor. */
-  onBind(connection: ConnectionSummary, wedding: WorkspaceWedding, vendorId: string | null): Promise<void>;
+  /**
+   * `vendorId`: the vendor chosen for a wedding the business plans (null: none); a wedding it serves as a vendor binds as that vendor.
+   * `settings`: the wedding's own settings the connection needs (bindingFields). Resolves whether it was bound.
+   */
+  onBind(connection: ConnectionSummary, wedding: WorkspaceWedding, vendorId: string | null, settings: Record<string, string>): Promise<boolean>;
   /** Resolves true once saved (false: refused, the page says why). */
   onSetVendor(connection: ConnectionSummary, weddingId: string, vendorId: string | null): Promise<boolean>;
   onUnbind(connection: ConnectionSummary, weddingId: string): Promise<void>;
@@ -47,6 +51,9 @@ export function ConnectionCard({ connection: c, weddings, titleOf, workspaceId, 
   const free = weddings.filter((w) => !bound.has(w.weddingId));
   const [choice, setChoice] = useState('');
   const [bindVendor, setBindVendor] = useState('');
+  /** The wedding's own settings the connection needs (bindingFields), as typed. */
+  const [bindSettings, setBindSettings] = useState<Record<string, string>>({});
+  const fields = bindingFields(c);
   const [busy, setBusy] = useState(false);
   /** The wedding whose binding's vendor is being chosen. */
   const [editing, setEditing] = useState<string | null>(null);
@@ -123,7 +130,16 @@ export function ConnectionCard({ connection: c, weddings, titleOf, workspaceId, 
           {selected && plans(selected.weddingId) && (
             <><VendorSelect id={`${selectId}-vendor`} label={`Vendor in ${titleOf(selected.weddingId)}`} vendors={vendors.get(selected.weddingId)} value={bindVendor} onChange={setBindVendor} />{' '}</>
           )}
-          <button type="button" disabled={busy || !selected} onClick={() => selected && run(() => onBind(c, selected, plans(selected.weddingId) ? bindVendor || null : null).then(() => clearSent(setBindVendor, bindVendor, '')))}>Bind</button>
+          {fields.map((f) => (
+            <span key={f.key} class="binding-field">
+              <label for={`${selectId}-${f.key}`}>{f.label}</label>{' '}
+              <input id={`${selectId}-${f.key}`} type={f.type} required aria-describedby={`${selectId}-${f.key}-hint`} value={bindSettings[f.key] ?? ''}
+                onInput={(e) => { const value = e.currentTarget.value; setBindSettings((s) => ({ ...s, [f.key]: value })); }} />{' '}
+              <span class="muted" id={`${selectId}-${f.key}-hint`}>{f.hint}</span>{' '}
+            </span>
+          ))}
+          <button type="button" disabled={busy || !selected || fields.some((f) => !(bindSettings[f.key] ?? '').trim())}
+            onClick={() => selected && run(() => onBind(c, selected, plans(selected.weddingId) ? bindVendor || null : null, Object.fromEntries(fields.map((f) => [f.key, bindSettings[f.key]!.trim()]))).then((done) => { if (done) { clearSent(setBindVendor, bindVendor, ''); clearSent(setBindSettings, bindSettings, {}); } }))}>Bind</button>
         </div>
       )}
       {token && <ConnectionActivity connectionId={c.connectionId} name={name} token={token} titleOf={titleOf} />}

@@ -144,12 +144,12 @@ export function ConnectionsView({ me, workspaceId, navigate }: Props) {
                     return `${conn.name} has a new signing secret${made.previousExpiresAt ? '; the old one still works for now' : '; the old one no longer works'}.`;
                   }) : undefined}
                   vendors={vendors}
-                  onBind={(conn, w, chosen) => act('Binding the wedding', async () => {
+                  onBind={(conn, w, chosen, settings) => attempt('Binding the wedding', async () => {
                     // Binding acts for the wedding: its own token. A wedding the business serves as a
                     // vendor binds as that vendor entry; one it plans, as the vendor chosen by name (or none).
                     const vendorId = w.role === 'vendor' ? w.vendorId ?? null : chosen;
                     const calendar = conn.category === 'calendar_system' && w.role === 'vendor' && w.vendorId ? { vendorId: w.vendorId } : {};
-                    await bindWedding(await tokens.for(w.weddingId), conn.connectionId, { weddingId: w.weddingId, ...(vendorId ? { vendorId } : {}), configuration: calendar });
+                    await bindWedding(await tokens.for(w.weddingId), conn.connectionId, { weddingId: w.weddingId, ...(vendorId ? { vendorId } : {}), configuration: { ...calendar, ...settings } });
                     return `${titleOf(w.weddingId)} is bound to ${conn.name}${w.role !== 'vendor' ? ` (${vendorWords(w.weddingId, vendorId)})` : ''}.`;
                   })}
                   onSetVendor={(conn, weddingId, vendorId) => attempt('Choosing the vendor', async () => {
