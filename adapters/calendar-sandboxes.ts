@@ -56,8 +56,22 @@ process.stdout.write(`Calendar sandboxes running (Ctrl-C to stop):\n  Google Cal
 for (const [system, body] of Object.entries(bodies)) process.stdout.write(`# ${system}\n${JSON.stringify(body)}\n\n`);
 process.stdout.write(`# OAuth connect flows: start the server with\n${Object.entries(oauthEnv).map(([k, v]) => `${k}=${v}`).join(' ')}\n`);
 // The connection's own settings still name the sandbox's API, or its test call goes to Google's and Microsoft's.
-process.stdout.write(`and give each connection its sandbox's API in its configuration (the app: More settings → API base URL):\n  Google Calendar  "apiBaseUrl": "${google.url}"\n  Outlook          "apiBaseUrl": "${graph.url}", "authorityUrl": "${graph.authorityUrl}"\n`);
-process.stdout.write('The server needs OUTBOUND_ALLOW=127.0.0.0/8,::1 to reach the sandboxes.\n');
+process.stdout.write(`and give each connection its sandbox's API in its configuration (the app: More settings → API base URL):\n  Google Calendar  "apiBaseUrl": "${google.url}"\n  Outlook          "apiBaseUrl": "${graph.url}"\n`);
+process.stdout.write('The server needs OUTBOUND_ALLOW=127.0.0.0/8,::1 to reach the sandboxes; start it after them (their ports change at every start).\n');
+
+// What "Sign in with Google" connects, and how to see or change that calendar by hand, through
+// the sandbox's Google Calendar API (the token lasts a day).
+const token = google.issueAccessToken(86_400_000);
+const events = `${google.url}calendar/v3/calendars/primary/events`;
+const sample = JSON.stringify({ summary: 'Maria & Tom wedding', location: 'Old Mill, Hudson', start: { dateTime: '2027-09-18T13:00:00-04:00', timeZone: 'America/New_York' }, end: { dateTime: '2027-09-18T23:00:00-04:00', timeZone: 'America/New_York' } });
+process.stdout.write([
+  '',
+  '# Google: the consent page signs in as primary@example.com, so a connection made with "Sign in with Google"',
+  '# uses its calendar, "primary" (the connect body above uses photographer@example.com instead). By hand:',
+  `curl -s -H 'Authorization: Bearer ${token}' '${events}'`,
+  `curl -s -H 'Authorization: Bearer ${token}' -H 'content-type: application/json' -d '${sample}' '${events}'`,
+  '',
+].join('\n'));
 
 const stop = async () => {
   await Promise.all([google.stop(), graph.stop(), caldav.stop()]);

@@ -51,8 +51,12 @@ export function ConnectionCard({ connection: c, weddings, titleOf, workspaceId, 
   const free = weddings.filter((w) => !bound.has(w.weddingId));
   const [choice, setChoice] = useState('');
   const [bindVendor, setBindVendor] = useState('');
-  /** The wedding's own settings the connection needs (bindingFields), as typed. */
-  const [bindSettings, setBindSettings] = useState<Record<string, string>>({});
+  /**
+   * The wedding's own settings the connection needs (bindingFields), as typed for one wedding: they
+   * apply to that wedding only (a couple's e-mail must never carry over to another wedding, however
+   * the choice changes).
+   */
+  const [typed, setTyped] = useState<{ weddingId: string; values: Record<string, string> }>({ weddingId: '', values: {} });
   const fields = bindingFields(c);
   const [busy, setBusy] = useState(false);
   /** The wedding whose binding's vendor is being chosen. */
@@ -63,6 +67,7 @@ export function ConnectionCard({ connection: c, weddings, titleOf, workspaceId, 
   const closeSettings = () => { setSettingsOpen(false); requestAnimationFrame(() => settingsButton.current?.focus()); };
   const selected = free.find((w) => w.weddingId === choice) ?? free[0];
   const selectId = `bind-${c.connectionId}`;
+  const bindSettings = selected && typed.weddingId === selected.weddingId ? typed.values : {};
   const name = c.name;
   const plans = (weddingId: string) => weddings.find((w) => w.weddingId === weddingId)?.role !== 'vendor';
   const run = async (action: () => Promise<void>) => {
@@ -134,12 +139,12 @@ export function ConnectionCard({ connection: c, weddings, titleOf, workspaceId, 
             <span key={f.key} class="binding-field">
               <label for={`${selectId}-${f.key}`}>{f.label}</label>{' '}
               <input id={`${selectId}-${f.key}`} type={f.type} required aria-describedby={`${selectId}-${f.key}-hint`} value={bindSettings[f.key] ?? ''}
-                onInput={(e) => { const value = e.currentTarget.value; setBindSettings((s) => ({ ...s, [f.key]: value })); }} />{' '}
+                onInput={(e) => { const value = e.currentTarget.value; if (selected) setTyped({ weddingId: selected.weddingId, values: { ...bindSettings, [f.key]: value } }); }} />{' '}
               <span class="muted" id={`${selectId}-${f.key}-hint`}>{f.hint}</span>{' '}
             </span>
           ))}
           <button type="button" disabled={busy || !selected || fields.some((f) => !(bindSettings[f.key] ?? '').trim())}
-            onClick={() => selected && run(() => onBind(c, selected, plans(selected.weddingId) ? bindVendor || null : null, Object.fromEntries(fields.map((f) => [f.key, bindSettings[f.key]!.trim()]))).then((done) => { if (done) { clearSent(setBindVendor, bindVendor, ''); clearSent(setBindSettings, bindSettings, {}); } }))}>Bind</button>
+            onClick={() => selected && run(() => onBind(c, selected, plans(selected.weddingId) ? bindVendor || null : null, Object.fromEntries(fields.map((f) => [f.key, bindSettings[f.key]!.trim()]))).then((done) => { if (done) { clearSent(setBindVendor, bindVendor, ''); clearSent(setTyped, typed, { weddingId: '', values: {} }); } }))}>Bind</button>
         </div>
       )}
       {token && <ConnectionActivity connectionId={c.connectionId} name={name} token={token} titleOf={titleOf} />}

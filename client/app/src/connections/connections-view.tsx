@@ -84,6 +84,13 @@ export function ConnectionsView({ me, workspaceId, navigate }: Props) {
   }, [me, data]);
   const titleOf = (id: string) => titles.get(id) ?? id;
 
+  /** An action done elsewhere on the page (a renewed key, an import, a connect): said, and the last refusal gone. */
+  const succeeded = (message: string) => {
+    setNotice(message);
+    announce(message);
+    setProblem(null);
+    void refresh();
+  };
   /** Runs an action, shows its refusal as the server's message, then reloads the lists. Resolves whether it was done. */
   const attempt = async (what: string, action: () => Promise<string>): Promise<boolean> => {
     let ok = false;
@@ -132,7 +139,7 @@ export function ConnectionsView({ me, workspaceId, navigate }: Props) {
             <ul class="connection-list">
               {data.connections.map((c) => (
                 <ConnectionCard key={c.connectionId} connection={c} weddings={data.weddings} titleOf={titleOf} workspaceId={workspaceId} returnTo={here}
-                  token={data.tokenWedding ? workspaceToken : null} onRenewed={(message) => { setNotice(message); announce(message); void refresh(); }}
+                  token={data.tokenWedding ? workspaceToken : null} onRenewed={succeeded}
                   onRotate={data.tokenWedding ? (conn) => act('Making a new secret address', async () => {
                     const url = await rotateSecretUrl(await workspaceToken(), conn.connectionId);
                     setRotated({ system: conn.name, url });
@@ -197,10 +204,10 @@ export function ConnectionsView({ me, workspaceId, navigate }: Props) {
       )}
       {data?.tokenWedding && (
         <CsvImportPanel connections={data.connections} token={workspaceToken} titleOf={titleOf}
-          onApplied={(message) => { setNotice(message); announce(message); void refresh(); }} />
+          onApplied={succeeded} />
       )}
       {data && <CatalogPanel workspaceId={workspaceId} token={data.tokenWedding ? workspaceToken : null} weddings={data.weddings} titleOf={titleOf} tokenFor={(id) => tokens.for(id)} returnTo={here}
-        onConnected={(message) => { setNotice(message); announce(message); void refresh(); }} />}
+        onConnected={succeeded} />}
     </main>
   );
 }

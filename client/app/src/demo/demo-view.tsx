@@ -28,15 +28,19 @@ interface Props {
 export function DemoView({ me, navigate }: Props) {
   const announce = useAnnounce();
   const [status, setStatus] = useState<DemoStatus | null | 'loading'>('loading');
+  /** An action's refusal: kept until the next action, whatever the polls find. */
   const [error, setError] = useState<string | null>(null);
+  /** Why the last poll failed: cleared by the next poll that succeeds. */
+  const [loadError, setLoadError] = useState<string | null>(null);
   const [busy, setBusy] = useState<'inquiry' | 'payment' | 'refusal' | null>(null);
   const [sent, setSent] = useState<{ inquiry?: string; payment?: string }>({});
 
   const load = useCallback(async (signal?: AbortSignal) => {
     try {
       setStatus(await fetchDemo(signal));
+      setLoadError(null);
     } catch (err) {
-      if ((err as Error).name !== 'AbortError') setError(describeApiError(err, 'The demo'));
+      if ((err as Error).name !== 'AbortError') setLoadError(describeApiError(err, 'The demo'));
     }
   }, []);
   useEffect(() => {
@@ -105,6 +109,7 @@ export function DemoView({ me, navigate }: Props) {
         The studio is connected to them the way you would connect your own accounts; everything below travels through those connections.
       </p>
       {error && <p class="notice" role="alert">{error}</p>}
+      {loadError && <p class="notice" role="alert">{loadError}</p>}
 
       <section aria-labelledby="demo-inquiry">
         <h2 id="demo-inquiry">1. An inquiry in Táve becomes a wedding</h2>

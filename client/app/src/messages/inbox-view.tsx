@@ -32,8 +32,12 @@ export function InboxView({ session, weddingId, timeZone, onWaiting }: Props) {
   const [entries, setEntries] = useState<InboxEntry[] | null>(null);
   /** Why the list could not be read: cleared by the next read that succeeds. */
   const [error, setError] = useState<string | null>(null);
-  /** An acknowledgement's refusal: kept until the next one, whatever the periodic reads find. */
-  const [actionError, setActionError] = useState<string | null>(null);
+  /**
+   * An acknowledgement's refusal, with the message it was for: kept through the periodic reads
+   * until the next acknowledgement, or until a read shows that message acknowledged after all (the
+   * request may have arrived and only its answer been lost).
+   */
+  const [refusal, setRefusal] = useState<{ messageId: string; text: string } | null>(null);
   const [acking, setAcking] = useState<string | null>(null);
 
   const refresh = useCallback(async (signal?: AbortSignal) => {
@@ -60,15 +64,16 @@ export function InboxView({ session, weddingId, timeZone, onWaiting }: Props) {
       setEntries((list) => list?.map((e) => e.message.id === ack.messageId
         ? { ...e, message: { ...e.message, acks: { ...e.message.acks, [ack.recipientId]: ack.acknowledgedAt } } } : e) ?? null);
       announce(`Acknowledged “${messageTitle(entry.message)}”. The planner can see it.`);
-      setActionError(null);
+      setRefusal(null);
     } catch (err) {
-      setActionError(describeApiError(err, 'Acknowledging the message'));
+      setRefusal({ messageId: entry.message.id, text: describeApiError(err, 'Acknowledging the message') });
     } finally {
       setAcking(null);
     }
   };
 
   const waiting = entries ? waitingCount(entries) : 0;
+  const refused = refusal && entries?.some((e) => e.message.id === refusal.messageId && acknowledgedAt(e) === null) ? refusal.text : null;
   useEffect(() => { if (entries) onWaiting?.(waiting); }, [entries, waiting]);
   const tokenSource = useMemo(() => session.refresh ?? (() => Promise.resolve(session.token)), [session]);
   // Replies (theirs, or their side's) are listed under the message they answer; one whose message is gone stands alone.
@@ -86,7 +91,7 @@ export function InboxView({ session, weddingId, timeZone, onWaiting }: Props) {
         <h2 id="inbox-heading">Inbox</h2>
         <button type="button" onClick={() => void refresh()}>Refresh</button>
       </div>
-      {actionError && <p class="form-errors" role="alert">{actionError}</p>}
+      {refused && <p class="form-errors" role="alert">{refused}</p>}
       {error && <p class="form-errors" role="alert">{error}</p>}
       {entries !== null && waiting > 0 && <p class="notice">{waiting} {waiting === 1 ? 'message asks' : 'messages ask'} you to confirm you have seen {waiting === 1 ? 'it' : 'them'}.</p>}
       {entries === null ? (!error && <p class="muted" role="status">Loading your messages…</p>) : entries.length === 0 ? <p class="empty">No messages for you yet.</p> : (
