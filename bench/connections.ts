@@ -210,10 +210,8 @@ async function run(sandbox: GoogleCalendarSandbox, label: string, connections: n
   }
   const firstPullRoundMs = performance.now() - t0 + server.startMs;
   await sleep(2000);
-  // The whole reading is kept (heapTotal, external): what of RSS the JS heap does not explain.
   const memory = await server.memory();
-  // Idle: the weddings' documents the start-up pulls loaded are unloaded once idle
-  // (BRIDGE_DOCUMENT_IDLE_MS, 30 s by default); measured again once none is held.
+  // Idle: measured again once the documents the start-up pulls loaded are unloaded (BRIDGE_DOCUMENT_IDLE_MS).
   const metricsText = async () => (await fetch(`http://127.0.0.1:${server.port}/metrics`)).text();
   for (const t = performance.now(); documentsLoaded(await metricsText()) > 0;) {
     if (performance.now() - t > 120_000) throw new Error('documents still loaded 120 s after the start-up pulls');
