@@ -32,7 +32,7 @@ export interface PostgresBridgeStorageOptions {
   now: () => number;
   /** How long an inbox or outbox claim lasts unless renewed (ms): an instance that dies hands its work over this long after. @default 15000 */
   claimTtlMs?: number;
-  /** Weddings whose inbox rows this instance applies at once. @default 8 */
+  /** Weddings whose inbox rows this instance applies at once. @default 16 */
   maxWeddings?: number;
   /** How long this instance holds a connection's scheduled pulls and channel upkeep without renewing (ms): its successor takes them over this long after it died. @default 30000 */
   dutyTtlMs?: number;

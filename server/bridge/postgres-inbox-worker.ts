@@ -50,7 +50,7 @@ export interface PostgresInboxWorkerDeps {
   afterApply?(applied: AppliedChanges): PlannedWrite | null;
   /** Called once a slice that added outbox rows is committed (wakes the outbox worker). */
   onPlanned?(): void;
-  /** Weddings applied at once by this instance. @default 8 */
+  /** Weddings applied at once by this instance (8 until 2026-12-07: 0.87–0.90 of what was acknowledged was applied under a flood). @default 16 */
   maxWeddings?: number;
   /** Loads a binding not running here yet that runs (made through another instance): its rows are applied, not parked. */
   findBinding?(integrationId: string): Promise<LiveIntegration | undefined>;

@@ -84,21 +84,22 @@ export function ConnectionsView({ me, workspaceId, navigate }: Props) {
   }, [me, data]);
   const titleOf = (id: string) => titles.get(id) ?? id;
 
-  /** An action done elsewhere on the page (a renewed key, an import, a connect): said, and the last refusal gone. */
-  const succeeded = (message: string) => {
+  /** An action was done: said (shown and announced), and the last refusal gone. */
+  const said = (message: string) => {
     setNotice(message);
     announce(message);
     setProblem(null);
+  };
+  /** An action done elsewhere on the page (a renewed key, an import, a connect): said, then the lists read again. */
+  const succeeded = (message: string) => {
+    said(message);
     void refresh();
   };
   /** Runs an action, shows its refusal as the server's message, then reloads the lists. Resolves whether it was done. */
   const attempt = async (what: string, action: () => Promise<string>): Promise<boolean> => {
     let ok = false;
     try {
-      const done = await action();
-      setNotice(done);
-      announce(done);
-      setProblem(null);
+      said(await action());
       ok = true;
     } catch (error) {
       setProblem(describeApiError(error, what));
@@ -171,10 +172,7 @@ export function ConnectionsView({ me, workspaceId, navigate }: Props) {
                   onSaveSettings={data.tokenWedding ? async (conn, change) => {
                     // A refusal is the form's to show at its fields: it is thrown on, not shown here.
                     const saved = await updateConnection(await workspaceToken(), conn.connectionId, change);
-                    const done = `The settings of ${saved.name} are saved.`;
-                    setNotice(done);
-                    announce(done);
-                    setProblem(null);
+                    said(`The settings of ${saved.name} are saved.`);
                     await refresh();
                   } : undefined}
                   onDisconnect={data.tokenWedding ? (conn) => act('Disconnecting', async () => {
