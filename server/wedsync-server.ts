@@ -23,6 +23,7 @@ import { PostgresDocumentLog } from './collab/postgres-document-log.ts';
 import { readAfterCommits } from './people/wedding-peek.ts';
 import { forwardToOwner, httpBaseOf } from './http/owner-forwarding.ts';
 import { weddingNamedBy } from './http/wedding-named-by.ts';
+import { createServerWithSecurityHeaders } from './http/security-headers.ts';
 import { openDatabase, type Db } from './storage/database.ts';
 import type { PostgresServerParts } from './storage/postgres/postgres-server-parts.ts';
 import { postgresReadiness, sqliteReadiness } from './storage/readiness.ts';
@@ -308,6 +309,7 @@ export function createWedSyncServer(config: Config, options: WedSyncServerOption
     // send it so (HAProxy's `option httpchk GET /readyz`, docs/deploy/haproxy.cfg), which
     // @hono/node-server would otherwise answer 400, taking every instance out of the pool.
     hostname: 'localhost',
+    createServer: createServerWithSecurityHeaders,
     serverOptions: {
       headersTimeout: config.HTTP_HEADERS_TIMEOUT_MS,
       requestTimeout: Math.max(config.HTTP_REQUEST_TIMEOUT_MS, config.HTTP_HEADERS_TIMEOUT_MS),

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { olderSnapshot } from '../../adapters/core/index.ts';
 import { linkRow, storedKey, toLink, type Link, type LinkRow, type LinkStore } from './link-store.ts';
 import type { PostgresLinkStore } from './postgres-link-store.ts';
 
@@ -70,30 +71,71 @@ export class BufferedLinks implements LinkAccess {
 
   /** Makes the writes kept since the load, in order, on `client` (again in full if run again after a rollback). */
   async flush(client: pg.ClientBase): Promise<void> {
-    // Runs of saves go in one statement each, in order; a save whose key or external id is already
-    // in the run starts the next run (one statement may not change a row twice).
+    await BufferedLinks.flushAll(client, [this]);
+  }
+
+  /**
+   * `flush` of several buffers of different bindings (an inbox slice's each, one wedding's each):
+   * their first runs of saves in one statement, then their second runs, and so on (no row is in two
+   * buffers, so the statements change each row as the buffers' own would, in each buffer's order).
+   */
+  static async flushAll(client: pg.ClientBase, buffers: readonly BufferedLinks[]): Promise<void> {
+    const steps = buffers.map((b) => b.steps());
+    const store = buffers[0]?.store;
+    for (let i = 0; store && steps.some((list) => i < list.length); i++) {
+      const saves: Link[] = [];
+      for (const list of steps) {
+        const step = list[i];
+        if (!step) continue;
+        if ('saves' in step) saves.push(...step.saves);
+        else await store.remove(step.integrationId, step.entity, step.entityId, client);
+      }
+      await store.saveAll(saves, client);
+    }
+  }
+
+  /**
+   * The writes as statements: runs of saves (one statement may not change a row twice) and removes,
+   * in order. A later save of a row already in the run, naming the same external object, takes its
+   * place: written alone after it, it would leave the same row (its fields replace the earlier's,
+   * and the snapshot kept is the newer of the two, as the upsert keeps it: link-store.ts
+   * keepSnapshot). A save that names another external object, or one another row of the run holds,
+   * starts the next run.
+   */
+  private steps(): ({ saves: Link[] } | { integrationId: string; entity: string; entityId: string })[] {
+    const steps: ({ saves: Link[] } | { integrationId: string; entity: string; entityId: string })[] = [];
     let run: Link[] = [];
-    const keys = new Set<string>();
-    const flushRun = async () => {
-      await this.store.saveAll(run, client);
+    const byKey = new Map<string, { at: number; external: string | null }>();
+    const externals = new Set<string>();
+    const endRun = () => {
+      if (run.length > 0) steps.push({ saves: run });
       run = [];
-      keys.clear();
+      byKey.clear();
+      externals.clear();
     };
     for (const p of this.pending) {
       if (p.op === 'remove') {
-        await flushRun();
-        await this.store.remove(p.integrationId, p.entity, p.entityId, client);
+        endRun();
+        steps.push({ integrationId: p.integrationId, entity: p.entity, entityId: p.entityId });
         continue;
       }
       // As stored (linkRow normalizes the ids), so two ids stored alike are one row.
       const row = linkRow(p.link, '');
       const key = JSON.stringify([row.integration_id, row.entity, row.entity_id]);
       const external = row.external_id === null ? null : JSON.stringify([row.integration_id, row.entity, '', row.external_id]);
-      if (keys.has(key) || (external !== null && keys.has(external))) await flushRun();
+      const earlier = byKey.get(key);
+      if (earlier && earlier.external === external) {
+        const before = run[earlier.at]!;
+        const snapshot = !before.snapshot ? p.link.snapshot : !p.link.snapshot || olderSnapshot(p.link.snapshot, before.snapshot) ? before.snapshot : p.link.snapshot;
+        run[earlier.at] = { ...p.link, snapshot: snapshot ?? null };
+        continue;
+      }
+      if (earlier || (external !== null && externals.has(external))) endRun();
+      byKey.set(key, { at: run.length, external });
       run.push(p.link);
-      keys.add(key);
-      if (external !== null) keys.add(external);
+      if (external !== null) externals.add(external);
     }
-    await flushRun();
+    endRun();
+    return steps;
   }
 }

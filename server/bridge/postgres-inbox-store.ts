@@ -296,6 +296,22 @@ export class PostgresInboxStore implements InboxReads, InboxWrites {
     return rows[0] ? { id: rows[0].row_id, error: rows[0].error } : null;
   }
 
+  /**
+   * `head` and, in the same round trip, `parkedRowsWith(integrationId, words)` for each binding the
+   * head rows are for (what an inbox slice reads before it applies its rows).
+   */
+  async headAndParked(weddingId: string, limit: number, words: string): Promise<{ head: InboxRow[]; parked: InboxRow[] }> {
+    const { rows } = await this.pool.query<InboxRecord & { parked: boolean }>(
+      `WITH head AS (SELECT ${COLUMNS} FROM inbox WHERE wedding_id = $1 AND status = 'pending' ORDER BY id LIMIT $2)
+       SELECT false AS parked, * FROM head
+       UNION ALL
+       SELECT true AS parked, p.* FROM (SELECT DISTINCT integration_id AS bound FROM head) b
+       CROSS JOIN LATERAL (SELECT ${COLUMNS} FROM inbox WHERE inbox.integration_id = b.bound AND status = 'parked' AND strpos(last_error, $3) > 0 ORDER BY id LIMIT 100) p`,
+      [weddingId, limit, words]);
+    const byId = (a: InboxRecord, b: InboxRecord) => a.id - b.id;
+    return { head: rows.filter((r) => !r.parked).sort(byId).map(toRow), parked: rows.filter((r) => r.parked).sort(byId).map(toRow) };
+  }
+
   /** The oldest parked rows of the binding whose error contains `words` (at most 100). */
   async parkedRowsWith(integrationId: string, words: string): Promise<InboxRow[]> {
     const { rows } = await this.pool.query<InboxRecord>(

@@ -3,7 +3,8 @@ import type pg from 'pg';
 import type * as Y from 'yjs';
 import { SYNC_ENTITIES } from '../../adapters/core/index.ts';
 import { documentNameFor } from '../../schema/index.ts';
-import type { ChangeWrite, JoinedChange } from '../collab/joined-changes.ts';
+import type { ChangeWrites, JoinedChange } from '../collab/joined-changes.ts';
+import type { JoinedMerge } from '../storage/postgres/joined-writes.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 import type { AuditInput } from './audit-log.ts';
@@ -35,7 +36,7 @@ export interface PostgresInboxWorkerDeps {
   integrations: PostgresIntegrationStore;
   registry: IntegrationRegistry;
   /** DurablePersistence on PostgreSQL: a batch's rows and the document changes they make commit together. */
-  persistence: { changeWithWrites<T>(documentName: string, writes: readonly ChangeWrite[], change: () => T): JoinedChange<T> };
+  persistence: { changeWithWrites<T>(documentName: string, writes: ChangeWrites, change: () => T): JoinedChange<T> };
   /** Opens the wedding's live document here (HocuspocusDocuments); rejects when it cannot be (owned elsewhere, storage failing). */
   withDocument<T>(weddingId: string, fn: (doc: Y.Doc) => T): Promise<T>;
   retry: RetryPolicy;
@@ -61,11 +62,14 @@ export interface PostgresInboxWorkerDeps {
 /**
  * The InboxWorker on PostgreSQL: applies a wedding's inbox rows, in arrival order, on whichever
  * instance claims the wedding (PostgresInboxStore), with the same row logic (inbox-row.ts). Each
- * slice of a wedding's rows is one storage transaction, as on SQLite: what the rows read (links,
- * held rows) is read before, and what they write (links, the rows' outcomes, the audit trail, the
- * integrations' health and cursors) is kept in memory while they run inside the live document, then
- * written as joined writes of the document change they made (DurablePersistence.changeWithWrites).
- * So a webhook's change and "this row is applied" commit in one transaction; the outcomes are
+ * slice of a wedding's rows is one storage transaction, as on SQLite: what the rows read (the head
+ * and held rows in one statement, then the links) is read before, and what they write (links, the
+ * rows' outcomes, the audit trail, the integrations' health and cursors) is kept in memory while they
+ * run inside the live document, then written as a joined write of the document change they made
+ * (DurablePersistence.changeWithWrites). That write is a JoinedMerge: the slices of other weddings
+ * committed in the same group are written with it, a statement per table for all of them
+ * (flushSlices; a slice writing its own 5 statements made the group's serial round trips the limit
+ * on how fast a flood was applied). So a webhook's change and "this row is applied" commit in one transaction; the outcomes are
  * fenced by the claim, so a holder that lost the wedding records no outcome and the next holder
  * applies the rows again (the links written with the change make that a no-op). When the slice's
  * writes fail (rolled back alone, as any joined write; the document change is kept) or its commit
@@ -179,7 +183,8 @@ export class PostgresInboxWorker implements InboxRunner {
   private async processWedding(weddingId: string): Promise<void> {
     const now = this.deps.now();
     const rows: InboxRow[] = [];
-    for (const r of await this.deps.inbox.head(weddingId, ROWS_PER_PASS)) {
+    const { head, parked } = await this.deps.inbox.headAndParked(weddingId, ROWS_PER_PASS, VENDOR_NEEDED);
+    for (const r of head) {
       if (r.nextAttemptAt > now) break;
       rows.push(r);
     }
@@ -189,8 +194,8 @@ export class PostgresInboxWorker implements InboxRunner {
     const lives = ids.map((id) => this.deps.registry.get(id)).filter((l): l is LiveIntegration => !!l);
     const links = await BufferedLinks.load(this.deps.links, lives.map((l) => l.integration.id), SYNC_ENTITIES);
     const held = new Map<string, InboxRow[]>();
-    for (const live of lives) held.set(live.integration.id, await this.deps.inbox.parkedRowsWith(live.integration.id, VENDOR_NEEDED));
-    const writes = new SliceWrites(this.deps);
+    for (const live of lives) held.set(live.integration.id, parked.filter((r) => r.integrationId === live.integration.id));
+    const writes = new SliceWrites(links);
     const env: RowEnv = {
       registry: this.deps.registry, links, retry: this.deps.retry, metrics: this.deps.metrics, logger: this.deps.logger, now: this.deps.now,
       requestPull: (live) => this.deps.requestPull(live),
@@ -216,7 +221,7 @@ export class PostgresInboxWorker implements InboxRunner {
     };
     const attempted: InboxRow[] = [];
     try {
-      await this.applySlice(weddingId, rows, env, writes, links, attempted);
+      await this.applySlice(weddingId, rows, env, writes, attempted);
     } catch (error) {
       // The slice's writes were not stored (one failed and was rolled back alone, its document change
       // kept; or the commit failed): its rows count a failed attempt, recorded apart, so a row that
@@ -238,8 +243,9 @@ export class PostgresInboxWorker implements InboxRunner {
     }
   }
 
-  private async applySlice(weddingId: string, rows: readonly InboxRow[], env: RowEnv, writes: SliceWrites, links: BufferedLinks, attempted: InboxRow[]): Promise<void> {
-    await this.deps.withDocument(weddingId, (doc) => this.deps.persistence.changeWithWrites(documentNameFor(weddingId), [(client) => writes.flush(client, links)], () => {
+  private async applySlice(weddingId: string, rows: readonly InboxRow[], env: RowEnv, writes: SliceWrites, attempted: InboxRow[]): Promise<void> {
+    const joined: JoinedMerge<SliceWrites> = { merge: 'inbox-slices', tables: SLICE_TABLES, payload: writes, run: (client, items) => flushSlices(this.deps, client, items.map((i) => i.payload)) };
+    await this.deps.withDocument(weddingId, (doc) => this.deps.persistence.changeWithWrites(documentNameFor(weddingId), [joined], () => {
       const synced = new Set<LiveIntegration>();
       const until = performance.now() + SLICE_MS;
       for (const row of rows) {
@@ -275,26 +281,39 @@ class SliceWrites {
   /** What the notice listeners joined (NoticeJoin), written after the rest. */
   readonly joined: Parameters<NoticeJoin>[0][] = [];
 
-  constructor(private readonly deps: Pick<PostgresInboxWorkerDeps, 'inbox' | 'audit' | 'integrations' | 'logger'>) {}
+  constructor(readonly links: BufferedLinks) {}
+}
 
-  /** Writes everything on the slice's transaction (a joined write: it may run twice, after a rollback). */
-  async flush(client: pg.ClientBase, links: BufferedLinks): Promise<void> {
-    await links.flush(client);
-    // The applied rows in one statement (each row has one outcome per slice), then the rest in order.
-    const applied = this.outcomes.filter((o): o is Extract<Outcome, { op: 'applied' }> => o.op === 'applied');
-    let lost = applied.length - await this.deps.inbox.appliedAll(applied, client);
-    for (const o of this.outcomes) {
-      if (o.op === 'applied') continue;
-      const kept = o.op === 'retry' ? await this.deps.inbox.retry(o.id, o.at, o.error, client)
-        : o.op === 'park' ? await this.deps.inbox.park(o.id, o.error, client)
-          : await this.deps.inbox.supersede(o.id, o.by, o.at, client);
-      if (!kept) lost++;
-    }
-    // The wedding was taken over: its new holder applies these rows again (the links make that a no-op).
-    if (lost > 0) this.deps.logger.warn({ rows: lost }, 'inbox outcomes not recorded: this instance no longer holds the wedding');
-    await this.deps.audit.recordAll(this.audit, client);
-    for (const [id, fields] of this.integrations) await this.deps.integrations.update(id, fields, client);
-    for (const plan of this.plans) await plan.write(client);
-    for (const j of this.joined) await j.write(client);
+/**
+ * Every table the slices' writes read or write (JoinedMerge `tables`): the joined inserts of the
+ * appends after a slice (their activity rows) go before its writes only when they touch none.
+ */
+const SLICE_TABLES = ['links', 'inbox', 'inbox_claims', 'audit', 'integrations', 'connections', 'outbox', 'comms_jobs', 'comms_pending', 'comms_last_seen', 'comms_watch'] as const;
+
+/**
+ * Writes the slices of a group (each a different wedding's, so no row is any two's) on its
+ * transaction, as a JoinedMerge: the links of all (BufferedLinks.flushAll), the applied rows of all
+ * in one statement (each row has one outcome per slice) and their other outcomes in order, the
+ * audit entries of all in one INSERT, the bindings' updates, then each slice's pushes (they read
+ * the links written before them) and its notice listeners' writes. It may run again after a
+ * rollback, alone or with others, so it only writes what the slices hold.
+ */
+async function flushSlices(deps: Pick<PostgresInboxWorkerDeps, 'inbox' | 'audit' | 'integrations' | 'logger'>, client: pg.ClientBase, slices: readonly SliceWrites[]): Promise<void> {
+  await BufferedLinks.flushAll(client, slices.map((s) => s.links));
+  const outcomes = slices.flatMap((s) => s.outcomes);
+  const applied = outcomes.filter((o): o is Extract<Outcome, { op: 'applied' }> => o.op === 'applied');
+  let lost = applied.length - await deps.inbox.appliedAll(applied, client);
+  for (const o of outcomes) {
+    if (o.op === 'applied') continue;
+    const kept = o.op === 'retry' ? await deps.inbox.retry(o.id, o.at, o.error, client)
+      : o.op === 'park' ? await deps.inbox.park(o.id, o.error, client)
+        : await deps.inbox.supersede(o.id, o.by, o.at, client);
+    if (!kept) lost++;
   }
+  // A wedding was taken over: its new holder applies these rows again (the links make that a no-op).
+  if (lost > 0) deps.logger.warn({ rows: lost }, 'inbox outcomes not recorded: this instance no longer holds the wedding');
+  await deps.audit.recordAll(slices.flatMap((s) => s.audit), client);
+  await deps.integrations.updateAll(slices.flatMap((s) => s.integrations), client);
+  for (const slice of slices) for (const plan of slice.plans) await plan.write(client);
+  for (const slice of slices) for (const j of slice.joined) await j.write(client);
 }

@@ -22,6 +22,8 @@ const SELECT = `SELECT ${BINDING_COLUMNS.map((k) => `i.${k}`).join(', ')}, i.bre
   ${CONNECTION_COLUMNS.map((k) => `c.${k} AS c_${k}`).join(', ')} FROM integrations i JOIN connections c ON c.id = i.connection_id`;
 const ORDER = 'ORDER BY i.created_at COLLATE "C", i.id COLLATE "C"';
 
+/** The updatable columns that are not text (updateAll casts its text parameters to them). */
+const COLUMN_TYPES: Record<string, string> = { breaker_until: 'bigint', consecutive_failures: 'integer' };
 const UPDATABLE = new Set(['status', 'last_sync_at', 'last_success_at', 'last_error_at', 'last_error', 'breaker_state', 'breaker_until', 'consecutive_failures', 'adapter_state']);
 
 /**
@@ -138,5 +140,36 @@ export class PostgresIntegrationStore implements IntegrationRecords {
     if (client) for (const [sql, params] of statements) await client.query(sql, params);
     else if (statements.length === 1) await this.pool.query(statements[0]![0], statements[0]![1]);
     else if (statements.length === 2) await inTransaction(this.pool, async (client) => { for (const [sql, params] of statements) await client.query(sql, params); });
+  }
+
+  /**
+   * `update` of several bindings in order, on `client`: a run of entries for different bindings
+   * that set the same columns (the inbox slices of a group each setting their binding's sync times)
+   * is one statement; a cursor, or a binding already in the run, ends it.
+   */
+  async updateAll(entries: readonly (readonly [id: string, fields: BindingFields])[], client: pg.ClientBase): Promise<void> {
+    let run: (readonly [string, BindingFields])[] = [];
+    const flushRun = async () => {
+      if (run.length === 1) await this.update(run[0]![0], run[0]![1], client);
+      else if (run.length > 1) {
+        const keys = Object.keys(run[0]![1]).sort();
+        const rows = run.map(([id, fields]) => [id, storableFields(fields) as Record<string, unknown>] as const);
+        const column = (k: string) => rows.map(([, f]) => (f[k] === null || f[k] === undefined ? null : String(f[k])));
+        await client.query(`UPDATE integrations SET ${keys.map((k) => `${k} = v.${k}::${COLUMN_TYPES[k] ?? 'text'}`).join(', ')}, updated_at = $1
+          FROM unnest($2::text[], ${keys.map((_, i) => `$${i + 3}::text[]`).join(', ')}) AS v(id, ${keys.join(', ')}) WHERE integrations.id = v.id`,
+        [new Date().toISOString(), rows.map(([id]) => id), ...keys.map(column)]);
+      }
+      run = [];
+    };
+    const signature = (fields: BindingFields) => Object.keys(fields).sort().join(',');
+    for (const entry of entries) {
+      const [id, fields] = entry;
+      const keys = Object.keys(fields);
+      const joins = run.length > 0 && signature(fields) === signature(run[0]![1]) && !run.some(([other]) => other === id);
+      if (!joins) await flushRun();
+      if ('cursor' in fields || keys.length === 0 || keys.some((k) => !UPDATABLE.has(k))) await this.update(id, fields, client);
+      else run.push(entry);
+    }
+    await flushRun();
   }
 }

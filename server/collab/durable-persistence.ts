@@ -17,7 +17,7 @@ import type { CollabContext } from './context.ts';
 import { DocumentDiscard, STORAGE_FAILED_CLOSE } from './document-discard.ts';
 import { DocumentCompaction } from './document-compaction.ts';
 import { GuardedListeners } from './document-listeners.ts';
-import { JoinedChanges, withChangeWrites, type ChangeWrite, type JoinedChange } from './joined-changes.ts';
+import { JoinedChanges, withChangeWrites, type ChangeWrites, type JoinedChange } from './joined-changes.ts';
 import { JoinedListeners, type JoinedAppendListener } from './joined-listeners.ts';
 import { DocumentOwnedElsewhereError, type DocumentLog } from './document-log.ts';
 import { DocumentLoadError } from './document-unavailable.ts';
@@ -171,7 +171,7 @@ export class DurablePersistence extends Database {
    * is unknown). Throws WedSyncError `internal_error` on SQLite (callers write in the open group),
    * when the document is not live here, or inside a Yjs transaction of it.
    */
-  changeWithWrites<T>(documentName: string, writes: readonly ChangeWrite[], change: () => T): JoinedChange<T> {
+  changeWithWrites<T>(documentName: string, writes: ChangeWrites, change: () => T): JoinedChange<T> {
     if (!this.joinedChanges) throw new WedSyncError('internal_error', `writes joined to a change need the PostgreSQL backend, not ${this.log.backend}`);
     const document = this.live.get(documentName);
     if (!document) throw new WedSyncError('internal_error', `${documentName} is not live here: a joined change needs its live document`);

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { WedSyncError } from '../errors.ts';
 import type { JoinedOutcome, JoinedWrite } from '../storage/postgres/append-group.ts';
+import type { JoinedMerge } from '../storage/postgres/joined-writes.ts';
 import type { JoinedWork } from './document-log.ts';
 import type { JoinedAppendListener } from './joined-listeners.ts';
 
@@ -11,6 +12,9 @@ import type { JoinedAppendListener } from './joined-listeners.ts';
  * time after a rollback, so it must not count on running once beyond what it writes.
  */
 export type ChangeWrite = (client: pg.ClientBase) => Promise<void>;
+
+/** What a joined change writes: ChangeWrites, or JoinedMerges (run with those of the other changes of the group, joined-writes.ts). */
+export type ChangeWrites = readonly (ChangeWrite | JoinedMerge)[];
 
 /** What happened to a joined change's writes: rejects with the first write's error, or the commit's. */
 export interface JoinedChange<T> {
@@ -46,7 +50,7 @@ export class JoinedChanges {
    * changed before throwing is stored as usual, with the writes when it had changed anything.
    * Throws WedSyncError `internal_error` when called inside another joined change of the document.
    */
-  run<T>(documentName: string, writes: readonly ChangeWrite[], change: () => T): JoinedChange<T> {
+  run<T>(documentName: string, writes: ChangeWrites, change: () => T): JoinedChange<T> {
     if (this.pending.has(documentName)) throw new WedSyncError('internal_error', `a joined change of ${documentName} is already running`);
     let resolve!: () => void;
     let reject!: (error: unknown) => void;
@@ -103,6 +107,6 @@ export function withChangeWrites(change: NonNullable<ReturnType<JoinedChanges['t
  * bridge's, comms'): writes joined to a change made now, and listeners joined to every append.
  */
 export interface JoinedWritesHost {
-  changeWithWrites<T>(documentName: string, writes: readonly ChangeWrite[], change: () => T): JoinedChange<T>;
+  changeWithWrites<T>(documentName: string, writes: ChangeWrites, change: () => T): JoinedChange<T>;
   onAppendJoined(listener: JoinedAppendListener): void;
 }

@@ -1,4 +1,6 @@
+import crypto from 'node:crypto';
 import fc from 'fast-check';
+import type pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { WeddingDoc } from '../../schema/index.ts';
@@ -10,13 +12,17 @@ import type { Link } from '../../server/bridge/link-store.ts';
 import { PostgresAuditLog } from '../../server/bridge/postgres-audit-log.ts';
 import { PostgresInboxStore } from '../../server/bridge/postgres-inbox-store.ts';
 import { PostgresLinkStore } from '../../server/bridge/postgres-link-store.ts';
+import { PostgresIntegrationStore } from '../../server/bridge/postgres-integration-store.ts';
+import { createCredentialCipher } from '../../server/bridge/credential-cipher.ts';
+import type { BindingFields } from '../../server/bridge/connection-rows.ts';
 import { inTransaction } from '../../server/storage/postgres/pool.ts';
 import { usePostgres, usePostgresPools } from '../helpers/postgres.ts';
 import { storedWebhook } from '../helpers/cluster-clients.ts';
 
 /**
  * What one inbox slice writes on PostgreSQL in few statements (postgres-inbox-worker.ts
- * `SliceWrites.flush`): the links it saved and removed (runs of saves in one upsert each), the rows
+ * `SliceWrites.flush`): the links it saved and removed (runs of saves in one upsert each, a row
+ * saved again for the same external object folded into the run), the rows
  * it applied (one fenced UPDATE) and its audit entries (one INSERT, in order) end as they would
  * written one at a time.
  */
@@ -32,6 +38,11 @@ describe('an inbox slice’s writes, batched, on PostgreSQL', () => {
     }),
     fc.record({ op: fc.constant('remove' as const), entityId: fc.constantFrom('a', 'b', 'c') }),
   );
+
+  /** `client`, with the text of every statement sent through it pushed onto `statements`. */
+  const counting = (client: pg.ClientBase, statements: string[]): pg.ClientBase => new Proxy(client, {
+    get: (target, prop) => prop === 'query' ? (sql: string, params: unknown[]) => { statements.push(sql); return target.query(sql, params); } : Reflect.get(target, prop) as unknown,
+  });
 
   type SaveOp = { op: 'save'; entityId: string; externalId: string | null; hash: string; snapshot?: { at: number; rank: number } | undefined };
 
@@ -76,6 +87,64 @@ describe('an inbox slice’s writes, batched, on PostgreSQL', () => {
         'SELECT entity_id, external_id, last_synced, last_hash, snapshot FROM links WHERE integration_id = $1 ORDER BY entity_id COLLATE "C"', [integrationId])).rows;
       expect(await rows(buf)).toEqual(await rows(seq));
     }), { numRuns: 60 });
+  });
+
+  it('a link saved again and again in a slice, for the same external object, is one statement; another external object starts the next', async () => {
+    const pool = pools.poolOn(await postgres().createDatabase({ migrated: true }), 4);
+    const store = new PostgresLinkStore(pool);
+    const link = (entityId: string, externalId: string, hash: string, at: number): Link => ({
+      integrationId: 'int_f', entity: 'timeline', entityId, externalId, lastSynced: { title: hash }, lastHash: hash, version: null, snapshot: { at, rank: 0 },
+    });
+    const buffered = await BufferedLinks.load(store, ['int_f'], ['timeline']);
+    // A CRM sending one job's updates in a burst: five saves of a, three of b, one snapshot out of order.
+    for (const [i, at] of [5, 9, 7, 10, 8].entries()) buffered.save(link('a', 'x', `a${i}`, at));
+    for (const i of [0, 1, 2]) buffered.save(link('b', 'y', `b${i}`, i));
+    const statements: string[] = [];
+    await inTransaction(pool, (client) => buffered.flush(counting(client, statements)));
+    expect(statements).toHaveLength(1);
+    const rows = (await pool.query<{ entity_id: string; external_id: string; last_hash: string; snapshot: string }>('SELECT entity_id, external_id, last_hash, snapshot FROM links WHERE integration_id = $1 ORDER BY entity_id', ['int_f'])).rows;
+    expect(rows.map((r) => [r.entity_id, r.external_id, r.last_hash, JSON.parse(r.snapshot).at])).toEqual([['a', 'x', 'a4', 10], ['b', 'y', 'b2', 2]]);
+
+    // a moved to another external object: its row is written twice, in two statements.
+    const moved = await BufferedLinks.load(store, ['int_f'], ['timeline']);
+    moved.save(link('a', 'x', 'a5', 11));
+    moved.save(link('a', 'z', 'a6', 1));
+    statements.length = 0;
+    await inTransaction(pool, (client) => moved.flush(counting(client, statements)));
+    expect(statements).toHaveLength(2);
+    expect((await pool.query<{ external_id: string; snapshot: string }>('SELECT external_id, snapshot FROM links WHERE integration_id = $1 AND entity_id = $2', ['int_f', 'a'])).rows.map((r) => [r.external_id, JSON.parse(r.snapshot).at])).toEqual([['z', 1]]);
+  });
+
+  it('bindings\' updates of a group: a run of bindings setting the same columns in one statement, ending as updated one by one', async () => {
+    const pool = pools.poolOn(await postgres().createDatabase({ migrated: true }), 4);
+    const integrations = new PostgresIntegrationStore(pool, createCredentialCipher(crypto.randomBytes(32)));
+    for (const id of ['int_1', 'int_2', 'int_3']) {
+      await integrations.createStandalone({
+        id, weddingId: `w-${id}`, system: 'webhooks', category: 'wedding_planning', vendorId: null, runMode: 'in_process', credentials: {}, webhookSecret: 'whsec_x',
+        capabilities: ['webhook'], createdBy: 'per_a', connector: { sub: 'per_a', role: 'planner', vendorId: null }, configuration: {}, configurationSecrets: [],
+      });
+    }
+    const entries: [string, BindingFields][] = [
+      ['int_1', { last_sync_at: '2027-01-01T00:00:01.000Z', last_success_at: '2027-01-01T00:00:01.000Z' }],
+      ['int_2', { last_success_at: '2027-01-01T00:00:02.000Z', last_sync_at: '2027-01-01T00:00:02.000Z' }],
+      ['int_3', { last_sync_at: '2027-01-01T00:00:03.000Z', last_success_at: '2027-01-01T00:00:03.000Z' }],
+      ['int_3', { last_error_at: '2027-01-01T00:00:04.000Z', last_error: 'transient: \u0000 down', consecutive_failures: 2, breaker_until: 1_800_000_000_000 }],
+      ['int_1', { last_error_at: '2027-01-01T00:00:05.000Z', last_error: 'again', consecutive_failures: 1, breaker_until: null }],
+      ['int_2', { cursor: 'c-2' }],
+      ['int_2', { last_sync_at: '2027-01-01T00:00:06.000Z', last_success_at: '2027-01-01T00:00:06.000Z' }],
+    ];
+    const statements: string[] = [];
+    await inTransaction(pool, (client) => integrations.updateAll(entries, counting(client, statements)));
+    // int_1–3's sync times in one, int_3's and int_1's errors in one, the cursor, then int_2's times.
+    expect(statements).toHaveLength(4);
+    const read = async () => Promise.all(['int_1', 'int_2', 'int_3'].map(async (id) => {
+      const i = (await integrations.get(id))!;
+      return [i.lastSyncAt, i.lastSuccessAt, i.lastErrorAt, i.lastError, i.consecutiveFailures, i.breakerUntil, i.cursor];
+    }));
+    const merged = await read();
+    for (const [id, fields] of entries) await integrations.update(id, fields);
+    expect(merged).toEqual(await read());
+    expect(merged[2]).toEqual(['2027-01-01T00:00:03.000Z', '2027-01-01T00:00:03.000Z', '2027-01-01T00:00:04.000Z', expect.stringContaining('down'), 2, 1_800_000_000_000, null]);
   });
 
   it('applied rows are marked in one statement only where the wedding is held here; audit entries keep their order', async () => {

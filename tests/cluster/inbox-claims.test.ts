@@ -43,6 +43,35 @@ describe('the inbox on PostgreSQL, shared by instances', () => {
     expect(statements).toBeLessThan(30);
   });
 
+  it('a slice\'s head and the parked rows of its bindings come in one statement: the head in order, parked rows only of the head\'s bindings and only with the words', async () => {
+    const pool = poolOn(await database());
+    const store = new PostgresInboxStore(pool, { instanceId: 'a' });
+    const ids = new Map<string, number>();
+    for (const [integrationId, weddingId, eventId] of [
+      ['int_a', 'w1', 'p1'], ['int_a', 'w1', 'p2'], ['int_b', 'w1', 'p3'], ['int_c', 'w2', 'p4'],
+      ['int_a', 'w1', 'e1'], ['int_b', 'w1', 'e2'], ['int_a', 'w1', 'e3'], ['int_c', 'w2', 'e4'],
+    ] as const) ids.set(eventId, (await store.add(event(integrationId, weddingId, eventId)))!);
+    expect(await store.claimWeddings(Date.now(), 5, [])).toEqual(expect.arrayContaining(['w1', 'w2']));
+    await store.park(ids.get('p1')!, 'payment 1: Zapier payments need to know which vendor they are for: choose…');
+    await store.park(ids.get('p2')!, 'invalid_payload: something else');
+    await store.park(ids.get('p3')!, 'payments need to know which vendor they are for');
+    await store.park(ids.get('p4')!, 'payments need to know which vendor they are for');
+    let statements = 0;
+    const query = pool.query.bind(pool);
+    pool.query = ((...args: Parameters<typeof query>) => { statements++; return query(...args); }) as typeof pool.query;
+    const { head, parked } = await store.headAndParked('w1', 2, 'need to know which vendor');
+    expect(statements).toBe(1);
+    expect(head.map((r) => r.eventId)).toEqual(['e1', 'e2']);
+    expect(parked.map((r) => [r.integrationId, r.eventId, r.status])).toEqual([['int_a', 'p1', 'parked'], ['int_b', 'p3', 'parked']]);
+    // The same as the two reads it stands for.
+    expect(head).toEqual(await store.head('w1', 2));
+    expect(parked).toEqual([...await store.parkedRowsWith('int_a', 'need to know which vendor'), ...await store.parkedRowsWith('int_b', 'need to know which vendor')]);
+    // A head of one binding: only its parked rows.
+    expect((await store.headAndParked('w1', 1, 'need to know which vendor')).parked.map((r) => r.eventId)).toEqual(['p1']);
+    expect(await store.headAndParked('w3', 5, 'x')).toEqual({ head: [], parked: [] });
+    await store.close();
+  });
+
   it('dedups as the SQLite inbox does, within one statement too: a redelivery resolves null, a parked row is pending again under its id', async () => {
     const url = await database();
     const store = new PostgresInboxStore(poolOn(url), { instanceId: 'a' });

@@ -10,7 +10,7 @@ import { openDatabase } from '../../server/storage/database.ts';
 import { DocumentStore as SqliteRows } from '../../server/storage/document-store.ts';
 import { GroupCommit } from '../../server/storage/group-commit.ts';
 import type { JoinedFunction as JoinedWrite, JoinedInsert } from '../../server/storage/postgres/append-group.ts';
-import type { JoinedBatch } from '../../server/storage/postgres/joined-writes.ts';
+import type { JoinedBatch, JoinedMerge } from '../../server/storage/postgres/joined-writes.ts';
 import type { Lease } from '../../server/storage/postgres/document-leases.ts';
 import { StorageUnavailableError } from '../../server/storage/storage-health.ts';
 import { usePostgres } from '../helpers/postgres.ts';
@@ -168,6 +168,58 @@ describe('writes joined to a group commit on PostgreSQL', () => {
     expect(next.joined).toEqual([{ ok: true }]);
     expect(runs).toEqual([['b1@wedding:x', 'b6@wedding:y'], ['b1@wedding:x'], ['b6@wedding:y']]);
     expect(await notes(a)).toEqual(['f1', 'f2', 'b1', 'b2', 'b3', 'b4', 'b5', 'b6']);
+  });
+
+  it('runs merged writes of one kind together, put off only past inserts into other tables; alone, each in its savepoint, when one fails', async () => {
+    const { opened: o, admin: a, leases: [x, y, z] } = await fresh('wedding:x', 'wedding:y', 'wedding:z');
+    await a.query('CREATE TABLE other (id serial PRIMARY KEY, note text NOT NULL)');
+    const runs: string[][] = [];
+    /** A merged write (kind `slices`, touching `pushes`) inserting one push per payload, and recording what each run was given. */
+    const merged = (note: string): JoinedMerge<string> => ({
+      merge: 'slices', tables: ['pushes'], payload: note,
+      run: async (client, items) => {
+        runs.push(items.map((i) => `${i.payload}@${i.append.name}`));
+        for (const i of items) await client.query('INSERT INTO pushes (name, seq, note) VALUES ($1, $2, $3)', [i.append.name, i.append.seq, i.payload]);
+      },
+    });
+    const elsewhere = (...notes: string[]): JoinedInsert => ({ table: 'other', columns: ['note'], rows: () => notes.map((note) => [note]) });
+    const here = (...notes: string[]): JoinedInsert => ({ table: 'pushes', columns: ['name', 'seq', 'note'], rows: ({ name, seq }) => notes.map((note) => [name, seq, note]) });
+    const others = async () => (await a.query<{ note: string }>('SELECT note FROM other ORDER BY id')).rows.map((r) => r.note);
+
+    // Past inserts into another table: one run for the three, and those inserts in one statement before it.
+    const results = await Promise.all([
+      o.documents.appendJoined('wedding:x', Uint8Array.of(1), x, [merged('m1'), elsewhere('o1')]),
+      o.documents.appendJoined('wedding:y', Uint8Array.of(2), y, [merged('m2'), elsewhere('o2')]),
+      o.documents.appendJoined('wedding:z', Uint8Array.of(3), z, [merged('m3')]),
+    ]);
+    expect(results.map((r) => r.joined.map((j) => j.ok))).toEqual([[true, true], [true, true], [true]]);
+    expect(runs).toEqual([['m1@wedding:x', 'm2@wedding:y', 'm3@wedding:z']]);
+    expect(await notes(a)).toEqual(['m1', 'm2', 'm3']);
+    expect(await others()).toEqual(['o1', 'o2']);
+    const seqOf = async (note: string) => Number((await a.query<{ seq: string }>('SELECT seq FROM pushes WHERE note = $1', [note])).rows[0]!.seq);
+    expect([await seqOf('m1'), await seqOf('m2'), await seqOf('m3')]).toEqual(results.map((r) => r.seq));
+
+    // Never past a function or an insert into one of its tables: those keep their order.
+    runs.length = 0;
+    await Promise.all([
+      o.documents.appendJoined('wedding:x', Uint8Array.of(4), x, [merged('m4')]),
+      o.documents.appendJoined('wedding:y', Uint8Array.of(5), y, [push('f5'), merged('m5')]),
+      o.documents.appendJoined('wedding:z', Uint8Array.of(6), z, [merged('m6'), here('i6'), merged('m7')]),
+    ]);
+    expect(runs).toEqual([['m4@wedding:x'], ['m5@wedding:y', 'm6@wedding:z'], ['m7@wedding:z']]);
+    expect((await notes(a)).slice(3)).toEqual(['m4', 'f5', 'm5', 'm6', 'i6', 'm7']);
+
+    // One item fails (a repeated note): every write of the group runs again alone, and only that one is refused.
+    runs.length = 0;
+    const [dup, fine] = await Promise.all([
+      o.documents.appendJoined('wedding:x', Uint8Array.of(7), x, [merged('m1'), elsewhere('o3')]),
+      o.documents.appendJoined('wedding:y', Uint8Array.of(8), y, [merged('m8')]),
+    ]);
+    expect(dup.joined).toMatchObject([{ ok: false, error: { code: '23505' } }, { ok: true }]);
+    expect(fine.joined).toEqual([{ ok: true }]);
+    expect(runs).toEqual([['m1@wedding:x', 'm8@wedding:y'], ['m1@wedding:x'], ['m8@wedding:y']]);
+    expect((await notes(a)).slice(9)).toEqual(['m8']);
+    expect(await others()).toEqual(['o1', 'o2', 'o3']);
   });
 
   it('keeps joined writes invisible until their group commits, and resolves only after', async () => {

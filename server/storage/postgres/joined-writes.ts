@@ -11,7 +11,7 @@ import type { JoinedAppend, JoinedOutcome } from '../backend/document-store.ts';
  * time after a rollback (when another joined write of its group failed), so it must not count on
  * running once beyond what it writes through `client`.
  */
-export type JoinedWrite = JoinedFunction | JoinedInsert | JoinedBatch;
+export type JoinedWrite = JoinedFunction | JoinedInsert | JoinedBatch | JoinedMerge;
 
 /** A joined write that runs its own statements (see JoinedWrite). */
 export type JoinedFunction = (client: pg.ClientBase, append: JoinedAppend) => Promise<void>;
@@ -42,7 +42,26 @@ export interface JoinedBatch<P = unknown> {
   run(client: pg.ClientBase, items: readonly { append: JoinedAppend; payload: P }[]): Promise<void>;
 }
 
+/**
+ * A joined write that may run together with the others of its kind (same `merge`) made by the
+ * appends after it, in one call (the inbox slices' writes: one statement per table for a whole
+ * group instead of a few per slice). The group puts it off past the joined writes that follow it
+ * as long as they only insert rows into tables not in its `tables` (JoinedInserts: the activity
+ * rows of the appends), and runs what it put off, in queue order, before the first other write (a
+ * function, an insert into one of `tables`, another kind of merge) or at the end, before the
+ * JoinedBatches. `tables` names every table `run` reads or writes. `run` must give the same result
+ * as running the items one at a time in order. When a joined write of the group fails, each runs
+ * alone again in its own savepoint (`run` with its one item).
+ */
+export interface JoinedMerge<P = unknown> {
+  readonly merge: string;
+  readonly tables: readonly string[];
+  readonly payload: P;
+  run(client: pg.ClientBase, items: readonly { append: JoinedAppend; payload: P }[]): Promise<void>;
+}
+
 const isBatch = (w: JoinedWrite): w is JoinedBatch => typeof w === 'object' && 'batch' in w;
+const isMerge = (w: JoinedWrite): w is JoinedMerge => typeof w === 'object' && 'merge' in w;
 
 /** One accepted append's joined writes, with the append they commit with. */
 export interface AppendWrites {
@@ -58,8 +77,9 @@ const MAX_PARAMETERS = 60_000;
  * order, inside the group's transaction, and returns one outcome per write.
  *
  * First all of them under one savepoint, with consecutive JoinedInserts batched into multi-row
- * INSERTs: two round trips per group plus one per batch, instead of two per write (at a few hundred
- * appends a second the per-write savepoints were most of a group's time). Only when one throws is
+ * INSERTs, JoinedMerges of a kind run together (see JoinedMerge) and JoinedBatches last: two round
+ * trips per group plus one per batch, instead of two per write (at a few hundred appends a second
+ * the per-write savepoints were most of a group's time). Only when one throws is
  * that savepoint rolled back and every write run again, each in a savepoint of its own (runJoined),
  * so the one that fails is rolled back alone. A failing ROLLBACK TO SAVEPOINT (connection lost)
  * throws, which fails the group.
@@ -73,6 +93,11 @@ export async function runAllJoined(client: pg.ClientBase, appends: readonly Appe
       if (batch) await insertJoinedRows(client, batch.insert, batch.rows);
       batch = null;
     };
+    let merging: { write: JoinedMerge; items: { append: JoinedAppend; payload: unknown }[] } | null = null;
+    const runMerged = async () => {
+      if (merging) await merging.write.run(client, merging.items);
+      merging = null;
+    };
     const batches = new Map<string, { run: JoinedBatch['run']; items: { append: JoinedAppend; payload: unknown }[] }>();
     for (const { append, writes } of appends) {
       for (const write of writes) {
@@ -80,10 +105,22 @@ export async function runAllJoined(client: pg.ClientBase, appends: readonly Appe
           const b = batches.get(write.batch) ?? { run: write.run.bind(write), items: [] };
           b.items.push({ append, payload: write.payload });
           batches.set(write.batch, b);
+        } else if (isMerge(write)) {
+          if (merging && merging.write.merge !== write.merge) {
+            await flush();
+            await runMerged();
+          }
+          merging ??= { write, items: [] };
+          merging.items.push({ append, payload: write.payload });
         } else if (typeof write === 'function') {
           await flush();
+          await runMerged();
           await write(client, append);
         } else {
+          if (merging && merging.write.tables.includes(write.table)) {
+            await flush();
+            await runMerged();
+          }
           if (batch && !sameTarget(batch.insert, write)) await flush();
           batch ??= { insert: write, rows: [] };
           batch.rows.push(...write.rows(append));
@@ -91,6 +128,7 @@ export async function runAllJoined(client: pg.ClientBase, appends: readonly Appe
       }
     }
     await flush();
+    await runMerged();
     for (const b of batches.values()) await b.run(client, b.items);
     await client.query('RELEASE SAVEPOINT joined_all');
     return appends.map((a) => a.writes.map(() => ({ ok: true as const })));
@@ -109,7 +147,7 @@ async function runJoined(client: pg.ClientBase, { append, writes }: AppendWrites
   for (const write of writes) {
     await client.query('SAVEPOINT joined_write');
     try {
-      if (isBatch(write)) await write.run(client, [{ append, payload: write.payload }]);
+      if (isBatch(write) || isMerge(write)) await write.run(client, [{ append, payload: write.payload }]);
       else if (typeof write === 'function') await write(client, append);
       else await insertJoinedRows(client, write, write.rows(append));
       await client.query('RELEASE SAVEPOINT joined_write');

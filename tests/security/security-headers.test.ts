@@ -1,0 +1,58 @@
+import { Hono } from 'hono';
+import { secureHeaders } from 'hono/secure-headers';
+import { describe, expect, it } from 'vitest';
+import { SECURITY_HEADERS } from '../../server/http/security-headers.ts';
+import { startTestServer } from '../helpers/test-server.ts';
+
+const lower = (headers: readonly (readonly [string, string])[]) => headers.map(([n, v]) => [n.toLowerCase(), v] as const);
+
+describe('security headers', () => {
+  it('are exactly the headers of Hono\'s secureHeaders() defaults', async () => {
+    const app = new Hono().use('*', secureHeaders()).get('/', (c) => c.body(null, 204));
+    const res = await app.request('/');
+    const expected = [...res.headers].filter(([name]) => name !== 'content-type').sort();
+    expect(lower(SECURITY_HEADERS).map(([n, v]) => [n, v]).sort()).toEqual(expected);
+  });
+
+  it('are on every answer of the server, whoever answers it; /api answers are never cached and others are not told so', async () => {
+    const t = await startTestServer();
+    const token = await t.token('planner', ['w1']);
+    // status null: the planner app's fallback answers (200 when built, 503 when not).
+    const cases: { path: string; init?: RequestInit & { token?: string }; status: number | null; api: boolean }[] = [
+      { path: '/healthz', status: 200, api: false },
+      { path: '/api/weddings', init: { token }, status: 200, api: true },
+      { path: '/api/weddings', status: 401, api: true },
+      { path: '/api/nowhere', init: { token }, status: 404, api: true },
+      { path: '/api', init: { token }, status: 404, api: true },
+      { path: '/api?x=1', init: { token }, status: 404, api: true },
+      { path: '/api/integrations/webhook/whk_nobody', init: { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } }, status: 404, api: true },
+      { path: '/api/integrations/vendor/connect', init: { token, method: 'POST', body: '{', headers: { 'content-type': 'application/json' } }, status: 400, api: true },
+      { path: '/apiary', status: null, api: false },
+      { path: '/metrics', status: 200, api: false },
+    ];
+    for (const c of cases) {
+      const res = await t.fetch(c.path, c.init);
+      await res.arrayBuffer();
+      const got = Object.fromEntries(SECURITY_HEADERS.map(([name]) => [name, res.headers.get(name)]));
+      expect({ path: c.path, status: c.status === null ? null : res.status, headers: got })
+        .toEqual({ path: c.path, status: c.status, headers: Object.fromEntries(SECURITY_HEADERS) });
+      const cache = res.headers.get('cache-control');
+      if (c.api) expect({ path: c.path, cache }).toEqual({ path: c.path, cache: 'no-store' });
+      else expect({ path: c.path, cache }).not.toEqual({ path: c.path, cache: 'no-store' });
+    }
+  });
+
+  it('leave a route\'s own Cache-Control and bodies as the route wrote them', async () => {
+    const t = await startTestServer();
+    // The planner app's index (or the page saying it is not built) outside /api: its own caching.
+    const index = await t.fetch('/');
+    const text = await index.text();
+    expect(text).toContain('WedSync Hub');
+    expect(index.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+    if (index.status === 200) expect(index.headers.get('cache-control')).toBe('no-cache');
+    // A JSON answer's body and type are the route's.
+    const health = await t.fetch('/healthz');
+    expect(health.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(await health.json()).toEqual({ status: 'ok' });
+  });
+});
