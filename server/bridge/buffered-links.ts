@@ -75,11 +75,18 @@ export class BufferedLinks implements LinkAccess {
   }
 
   /**
-   * `flush` of several buffers of different bindings (an inbox slice's each, one wedding's each):
-   * their first runs of saves in one statement, then their second runs, and so on (no row is in two
-   * buffers, so the statements change each row as the buffers' own would, in each buffer's order).
+   * `flush` of several buffers, in order (the inbox slices of a group, each a wedding's): their first
+   * runs of saves in one statement, then their second runs, and so on. No row is in two buffers of
+   * different bindings, so the statements change each row as the buffers' own would, in each
+   * buffer's order; buffers sharing a binding are flushed one after the other.
    */
   static async flushAll(client: pg.ClientBase, buffers: readonly BufferedLinks[]): Promise<void> {
+    const bindings = buffers.flatMap((b) => [...new Set([...b.loaded].map((k) => k.split('\u0000')[0]!))]);
+    if (new Set(bindings).size < bindings.length) {
+      // Two buffers of one binding (not what a group's slices are): each in full, in order.
+      for (const b of buffers) await BufferedLinks.flushAll(client, [b]);
+      return;
+    }
     const steps = buffers.map((b) => b.steps());
     const store = buffers[0]?.store;
     for (let i = 0; store && steps.some((list) => i < list.length); i++) {

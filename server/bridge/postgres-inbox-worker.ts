@@ -244,7 +244,7 @@ export class PostgresInboxWorker implements InboxRunner {
   }
 
   private async applySlice(weddingId: string, rows: readonly InboxRow[], env: RowEnv, writes: SliceWrites, attempted: InboxRow[]): Promise<void> {
-    const joined: JoinedMerge<SliceWrites> = { merge: 'inbox-slices', tables: SLICE_TABLES, payload: writes, run: (client, items) => flushSlices(this.deps, client, items.map((i) => i.payload)) };
+    const joined: JoinedMerge<SliceWrites> = { merge: 'inbox-slices', deferPast: DEFER_PAST, payload: writes, run: (client, items) => flushSlices(this.deps, client, items.map((i) => i.payload)) };
     await this.deps.withDocument(weddingId, (doc) => this.deps.persistence.changeWithWrites(documentNameFor(weddingId), [joined], () => {
       const synced = new Set<LiveIntegration>();
       const until = performance.now() + SLICE_MS;
@@ -285,10 +285,10 @@ class SliceWrites {
 }
 
 /**
- * Every table the slices' writes read or write (JoinedMerge `tables`): the joined inserts of the
- * appends after a slice (their activity rows) go before its writes only when they touch none.
+ * The tables of the joined inserts a slice's writes may be put off past (JoinedMerge `deferPast`):
+ * the activity rows of the appends after it, which they neither read nor write.
  */
-const SLICE_TABLES = ['links', 'inbox', 'inbox_claims', 'audit', 'integrations', 'connections', 'outbox', 'comms_jobs', 'comms_pending', 'comms_last_seen', 'comms_watch'] as const;
+const DEFER_PAST = ['activity'] as const;
 
 /**
  * Writes the slices of a group (each a different wedding's, so no row is any two's) on its

@@ -1,10 +1,10 @@
-import http, { type IncomingMessage, type RequestListener, type ServerOptions, type ServerResponse } from 'node:http';
+import http, { type RequestListener, type ServerOptions, type ServerResponse } from 'node:http';
 
 /**
  * The security headers of every response: Hono's `secureHeaders()` defaults (hono/secure-headers,
  * the helmet set: nosniff, frame, referrer and cross-origin policies, HSTS). A test
- * (tests/http/security-headers.test.ts) checks that they are still exactly what that middleware
- * sets, so an upgrade that changes its defaults is seen.
+ * (tests/security/security-headers.test.ts) checks that they are still exactly what that
+ * middleware sets, so an upgrade that changes its defaults is seen.
  */
 export const SECURITY_HEADERS: readonly (readonly [name: string, value: string])[] = [
   ['Cross-Origin-Opener-Policy', 'same-origin'],
@@ -20,23 +20,22 @@ export const SECURITY_HEADERS: readonly (readonly [name: string, value: string])
   ['X-XSS-Protection', '0'],
 ];
 
-/** `/api` and everything under it (the path as sent, query aside). */
-const isApiPath = (url: string | undefined) => url !== undefined && /^\/api(?:[/?#]|$)/.test(url);
-
 /**
- * Sets the security headers, and `Cache-Control: no-store` on `/api` answers (they carry wedding
- * data and personal details: never kept by browsers or proxies), on Node's response before the
- * app answers. Node merges them with the headers the answer is written with (`writeHead`), whose
- * own values win: a route that sets its own `Cache-Control` keeps it.
+ * Sets the security headers and `Cache-Control: no-store` on Node's response before the app
+ * answers. Node merges them with the headers the answer is written with (`writeHead`), whose own
+ * values win: a route that caches on purpose (the planner app's files, calendar feeds) sets its own
+ * `Cache-Control`; every other answer, every `/api` one included (wedding data and personal
+ * details), is never kept by browsers or proxies. No `/api` route sets its own. Decided without
+ * the path, so no spelling of one (`/%61pi/…`, an absolute-form target) escapes it.
  *
  * Set here rather than by a Hono middleware after `next()`: a header set on a finished Hono
  * response makes @hono/node-server build a whole web `Response` (undici) and read its body through
- * a stream, instead of writing the body it already holds. That was about a tenth of a webhook's
- * cost on the server (bench/results, 2026-12-07: the profile of `npm run bench -- cluster`).
+ * a stream, instead of writing the body it already holds: about 3 % of the server's CPU time in a
+ * profile of `npm run bench -- cluster --webhooks-only` (2026-12-07).
  */
-export function setSecurityHeaders(req: IncomingMessage, res: ServerResponse): void {
+export function setSecurityHeaders(res: ServerResponse): void {
   for (const [name, value] of SECURITY_HEADERS) res.setHeader(name, value);
-  if (isApiPath(req.url)) res.setHeader('Cache-Control', 'no-store');
+  res.setHeader('Cache-Control', 'no-store');
 }
 
 /**
@@ -45,6 +44,6 @@ export function setSecurityHeaders(req: IncomingMessage, res: ServerResponse): v
  * the options and the listener).
  */
 export const createServerWithSecurityHeaders = ((options: ServerOptions, listener: RequestListener) => http.createServer(options, (req, res) => {
-  setSecurityHeaders(req, res);
+  setSecurityHeaders(res);
   listener(req, res);
 })) as typeof http.createServer;

@@ -20,11 +20,11 @@ import { usePostgres, usePostgresPools } from '../helpers/postgres.ts';
 import { storedWebhook } from '../helpers/cluster-clients.ts';
 
 /**
- * What one inbox slice writes on PostgreSQL in few statements (postgres-inbox-worker.ts
- * `SliceWrites.flush`): the links it saved and removed (runs of saves in one upsert each, a row
- * saved again for the same external object folded into the run), the rows
- * it applied (one fenced UPDATE) and its audit entries (one INSERT, in order) end as they would
- * written one at a time.
+ * What the inbox slices of a group write on PostgreSQL in few statements (postgres-inbox-worker.ts
+ * `flushSlices`): the links they saved and removed (runs of saves in one upsert each, a row saved
+ * again for the same external object folded into the run), the rows they applied (one fenced
+ * UPDATE), their audit entries (one INSERT, in order) and their bindings' updates end as they
+ * would written one at a time.
  */
 describe('an inbox slice’s writes, batched, on PostgreSQL', () => {
   const postgres = usePostgres();
@@ -46,46 +46,56 @@ describe('an inbox slice’s writes, batched, on PostgreSQL', () => {
 
   type SaveOp = { op: 'save'; entityId: string; externalId: string | null; hash: string; snapshot?: { at: number; rank: number } | undefined };
 
-  it('links saved and removed in any order: the same rows as saving and removing them one by one (fast-check)', async () => {
+  it('links saved and removed in any order, by one slice or by the slices of a group flushed together: the same rows as saving and removing them one by one (fast-check)', async () => {
     const pool = pools.poolOn(await postgres().createDatabase({ migrated: true }), 4);
     const store = new PostgresLinkStore(pool);
     let run = 0;
-    await fc.assert(fc.asyncProperty(fc.array(op, { maxLength: 6 }), fc.array(op, { minLength: 1, maxLength: 12 }), async (before, slice) => {
+    const opsOf = fc.tuple(fc.array(op, { maxLength: 6 }), fc.array(op, { minLength: 1, maxLength: 12 }));
+    // One to three slices (bindings), flushed together with BufferedLinks.flushAll.
+    await fc.assert(fc.asyncProperty(fc.array(opsOf, { minLength: 1, maxLength: 3 }), async (slices) => {
       run++;
       const link = (integrationId: string, o: SaveOp): Link => ({
         integrationId, entity: 'timeline', entityId: o.entityId, externalId: o.externalId, lastSynced: { title: o.hash }, lastHash: o.hash, version: null,
         ...(o.snapshot ? { snapshot: o.snapshot } : {}),
       });
-      const seq = `seq-${run}`;
-      const buf = `buf-${run}`;
-      // The same links before the slice in both; then the slice's ops that BufferedLinks accepts (it
-      // refuses an external id linked to another entity, as the unique index would).
-      for (const integrationId of [seq, buf]) {
-        const setup = await BufferedLinks.load(store, [integrationId], ['timeline']);
-        for (const o of before) {
-          try {
-            if (o.op === 'save') setup.save(link(integrationId, o)); else setup.remove(integrationId, 'timeline', o.entityId);
-          } catch { /* refused: skipped */ }
+      const buffers: BufferedLinks[] = [];
+      const sequential: { seq: string; buf: string; accepted: (typeof slices)[number][1] }[] = [];
+      for (const [k, [before, slice]] of slices.entries()) {
+        const seq = `seq-${run}-${k}`;
+        const buf = `buf-${run}-${k}`;
+        // The same links before the slice in both; then the slice's ops that BufferedLinks accepts (it
+        // refuses an external id linked to another entity, as the unique index would).
+        for (const integrationId of [seq, buf]) {
+          const setup = await BufferedLinks.load(store, [integrationId], ['timeline']);
+          for (const o of before) {
+            try {
+              if (o.op === 'save') setup.save(link(integrationId, o)); else setup.remove(integrationId, 'timeline', o.entityId);
+            } catch { /* refused: skipped */ }
+          }
+          await inTransaction(pool, (client) => setup.flush(client));
         }
-        await inTransaction(pool, (client) => setup.flush(client));
+        const buffered = await BufferedLinks.load(store, [buf], ['timeline']);
+        const accepted: typeof slice = [];
+        for (const o of slice) {
+          try {
+            if (o.op === 'save') buffered.save(link(buf, o)); else buffered.remove(buf, 'timeline', o.entityId);
+            accepted.push(o);
+          } catch { /* refused */ }
+        }
+        buffers.push(buffered);
+        sequential.push({ seq, buf, accepted });
       }
-      const buffered = await BufferedLinks.load(store, [buf], ['timeline']);
-      const accepted: typeof slice = [];
-      for (const o of slice) {
-        try {
-          if (o.op === 'save') buffered.save(link(buf, o)); else buffered.remove(buf, 'timeline', o.entityId);
-          accepted.push(o);
-        } catch { /* refused */ }
-      }
-      await inTransaction(pool, (client) => buffered.flush(client));
+      await inTransaction(pool, (client) => BufferedLinks.flushAll(client, buffers));
       await inTransaction(pool, async (client) => {
-        for (const o of accepted) {
-          if (o.op === 'save') await store.save(link(seq, o), client); else await store.remove(seq, 'timeline', o.entityId, client);
+        for (const { seq, accepted } of sequential) {
+          for (const o of accepted) {
+            if (o.op === 'save') await store.save(link(seq, o), client); else await store.remove(seq, 'timeline', o.entityId, client);
+          }
         }
       });
       const rows = async (integrationId: string) => (await pool.query(
         'SELECT entity_id, external_id, last_synced, last_hash, snapshot FROM links WHERE integration_id = $1 ORDER BY entity_id COLLATE "C"', [integrationId])).rows;
-      expect(await rows(buf)).toEqual(await rows(seq));
+      for (const { seq, buf } of sequential) expect({ buf, rows: await rows(buf) }).toEqual({ buf, rows: await rows(seq) });
     }), { numRuns: 60 });
   });
 

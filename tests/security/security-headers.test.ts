@@ -14,21 +14,23 @@ describe('security headers', () => {
     expect(lower(SECURITY_HEADERS).map(([n, v]) => [n, v]).sort()).toEqual(expected);
   });
 
-  it('are on every answer of the server, whoever answers it; /api answers are never cached and others are not told so', async () => {
+  it('are on every answer of the server, whoever answers it, with no-store however the path is spelled', async () => {
     const t = await startTestServer();
     const token = await t.token('planner', ['w1']);
     // status null: the planner app's fallback answers (200 when built, 503 when not).
-    const cases: { path: string; init?: RequestInit & { token?: string }; status: number | null; api: boolean }[] = [
-      { path: '/healthz', status: 200, api: false },
-      { path: '/api/weddings', init: { token }, status: 200, api: true },
-      { path: '/api/weddings', status: 401, api: true },
-      { path: '/api/nowhere', init: { token }, status: 404, api: true },
-      { path: '/api', init: { token }, status: 404, api: true },
-      { path: '/api?x=1', init: { token }, status: 404, api: true },
-      { path: '/api/integrations/webhook/whk_nobody', init: { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } }, status: 404, api: true },
-      { path: '/api/integrations/vendor/connect', init: { token, method: 'POST', body: '{', headers: { 'content-type': 'application/json' } }, status: 400, api: true },
-      { path: '/apiary', status: null, api: false },
-      { path: '/metrics', status: 200, api: false },
+    const cases: { path: string; init?: RequestInit & { token?: string }; status: number | null }[] = [
+      { path: '/healthz', status: 200 },
+      { path: '/api/weddings', init: { token }, status: 200 },
+      { path: '/api/weddings', status: 401 },
+      // Hono decodes %61 and routes it to /api/weddings: wedding data, never cached.
+      { path: '/%61pi/weddings', init: { token }, status: 200 },
+      { path: '/api/nowhere', init: { token }, status: 404 },
+      { path: '/api', init: { token }, status: 404 },
+      { path: '/api?x=1', init: { token }, status: 404 },
+      { path: '/api/integrations/webhook/whk_nobody', init: { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } }, status: 404 },
+      { path: '/api/integrations/vendor/connect', init: { token, method: 'POST', body: '{', headers: { 'content-type': 'application/json' } }, status: 400 },
+      { path: '/apiary', status: null },
+      { path: '/metrics', status: 200 },
     ];
     for (const c of cases) {
       const res = await t.fetch(c.path, c.init);
@@ -36,9 +38,8 @@ describe('security headers', () => {
       const got = Object.fromEntries(SECURITY_HEADERS.map(([name]) => [name, res.headers.get(name)]));
       expect({ path: c.path, status: c.status === null ? null : res.status, headers: got })
         .toEqual({ path: c.path, status: c.status, headers: Object.fromEntries(SECURITY_HEADERS) });
-      const cache = res.headers.get('cache-control');
-      if (c.api) expect({ path: c.path, cache }).toEqual({ path: c.path, cache: 'no-store' });
-      else expect({ path: c.path, cache }).not.toEqual({ path: c.path, cache: 'no-store' });
+      // The planner app's answers set their own caching (the next test).
+      if (c.status !== null) expect({ path: c.path, cache: res.headers.get('cache-control') }).toEqual({ path: c.path, cache: 'no-store' });
     }
   });
 

@@ -170,13 +170,13 @@ describe('writes joined to a group commit on PostgreSQL', () => {
     expect(await notes(a)).toEqual(['f1', 'f2', 'b1', 'b2', 'b3', 'b4', 'b5', 'b6']);
   });
 
-  it('runs merged writes of one kind together, put off only past inserts into other tables; alone, each in its savepoint, when one fails', async () => {
+  it('runs merged writes of one kind together, put off only past inserts into the tables they name; alone, each in its savepoint, when one fails', async () => {
     const { opened: o, admin: a, leases: [x, y, z] } = await fresh('wedding:x', 'wedding:y', 'wedding:z');
     await a.query('CREATE TABLE other (id serial PRIMARY KEY, note text NOT NULL)');
     const runs: string[][] = [];
-    /** A merged write (kind `slices`, touching `pushes`) inserting one push per payload, and recording what each run was given. */
+    /** A merged write (kind `slices`, put off past inserts into `other`) inserting one push per payload, and recording what each run was given. */
     const merged = (note: string): JoinedMerge<string> => ({
-      merge: 'slices', tables: ['pushes'], payload: note,
+      merge: 'slices', deferPast: ['other'], payload: note,
       run: async (client, items) => {
         runs.push(items.map((i) => `${i.payload}@${i.append.name}`));
         for (const i of items) await client.query('INSERT INTO pushes (name, seq, note) VALUES ($1, $2, $3)', [i.append.name, i.append.seq, i.payload]);
@@ -199,7 +199,7 @@ describe('writes joined to a group commit on PostgreSQL', () => {
     const seqOf = async (note: string) => Number((await a.query<{ seq: string }>('SELECT seq FROM pushes WHERE note = $1', [note])).rows[0]!.seq);
     expect([await seqOf('m1'), await seqOf('m2'), await seqOf('m3')]).toEqual(results.map((r) => r.seq));
 
-    // Never past a function or an insert into one of its tables: those keep their order.
+    // Never past a function or an insert into any other table: those keep their order.
     runs.length = 0;
     await Promise.all([
       o.documents.appendJoined('wedding:x', Uint8Array.of(4), x, [merged('m4')]),

@@ -3,8 +3,9 @@ import type { JoinedAppend, JoinedOutcome } from '../backend/document-store.ts';
 
 /**
  * A write that must commit with one append (the outbox rows and activity rows an update causes),
- * run by AppendGroup on the group's connection inside the group's transaction. Either a function,
- * or a JoinedInsert (rows to insert, which the group sends together).
+ * run by AppendGroup on the group's connection inside the group's transaction: a function, a
+ * JoinedInsert (rows to insert, which the group sends together), a JoinedBatch (run for the whole
+ * group after the rest) or a JoinedMerge (run with the others of its kind).
  *
  * A function must only query through `client` (never BEGIN/COMMIT/ROLLBACK, never keep the client
  * after its promise settles) and must settle: the whole group waits for it. It may be run a second
@@ -46,16 +47,16 @@ export interface JoinedBatch<P = unknown> {
  * A joined write that may run together with the others of its kind (same `merge`) made by the
  * appends after it, in one call (the inbox slices' writes: one statement per table for a whole
  * group instead of a few per slice). The group puts it off past the joined writes that follow it
- * as long as they only insert rows into tables not in its `tables` (JoinedInserts: the activity
- * rows of the appends), and runs what it put off, in queue order, before the first other write (a
- * function, an insert into one of `tables`, another kind of merge) or at the end, before the
- * JoinedBatches. `tables` names every table `run` reads or writes. `run` must give the same result
- * as running the items one at a time in order. When a joined write of the group fails, each runs
- * alone again in its own savepoint (`run` with its one item).
+ * as long as they are JoinedInserts into the tables of `deferPast` (tables `run` neither reads nor
+ * writes: the appends' activity rows), and runs what it put off, in queue order, before the first
+ * other write (a function, an insert into any other table, another kind of merge) or at the end,
+ * before the JoinedBatches. `run` must give the same result as running the items one at a time in
+ * order. When a joined write of the group fails, each runs alone again in its own savepoint (`run`
+ * with its one item).
  */
 export interface JoinedMerge<P = unknown> {
   readonly merge: string;
-  readonly tables: readonly string[];
+  readonly deferPast: readonly string[];
   readonly payload: P;
   run(client: pg.ClientBase, items: readonly { append: JoinedAppend; payload: P }[]): Promise<void>;
 }
@@ -117,7 +118,7 @@ export async function runAllJoined(client: pg.ClientBase, appends: readonly Appe
           await runMerged();
           await write(client, append);
         } else {
-          if (merging && merging.write.tables.includes(write.table)) {
+          if (merging && !merging.write.deferPast.includes(write.table)) {
             await flush();
             await runMerged();
           }
