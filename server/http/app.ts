@@ -49,8 +49,9 @@ export function createHttpApp(deps: HttpAppDeps): Hono<AppEnv> {
   const { metrics, logger } = deps;
   const app = new Hono<AppEnv>();
 
-  // Every response's security headers, and /api's `Cache-Control: no-store`, are set on Node's
-  // response before the app answers (security-headers.ts: cheaper than setting them after next()).
+  // Every response's security headers, and `Cache-Control: no-store` unless its route caches on
+  // purpose, are set on Node's response before the app answers (security-headers.ts: cheaper than
+  // setting them after next()).
   // A path as sent with dot segments or encoded dots, slashes or backslashes is refused: URL parsing
   // would resolve `/api/../internal/…` or `/api/%2e%2e/internal/…` to a route a balancer's prefix rule
   // keeps out (operator trial: both reached /internal/ through the HAProxy example).

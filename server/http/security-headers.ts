@@ -25,7 +25,7 @@ export const SECURITY_HEADERS: readonly (readonly [name: string, value: string])
  * answers. Node merges them with the headers the answer is written with (`writeHead`), whose own
  * values win: a route that caches on purpose (the planner app's files, calendar feeds) sets its own
  * `Cache-Control`; every other answer, every `/api` one included (wedding data and personal
- * details), is never kept by browsers or proxies. No `/api` route sets its own. Decided without
+ * details), is never kept by browsers or proxies. The `/api` routes that set their own set `no-store`. Decided without
  * the path, so no spelling of one (`/%61pi/…`, an absolute-form target) escapes it.
  *
  * Set here rather than by a Hono middleware after `next()`: a header set on a finished Hono
