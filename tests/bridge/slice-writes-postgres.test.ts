@@ -125,6 +125,19 @@ describe('an inbox slice’s writes, batched, on PostgreSQL', () => {
     expect((await pool.query<{ external_id: string; snapshot: string }>('SELECT external_id, snapshot FROM links WHERE integration_id = $1 AND entity_id = $2', ['int_f', 'a'])).rows.map((r) => [r.external_id, JSON.parse(r.snapshot).at])).toEqual([['z', 1]]);
   });
 
+  it('buffers of one binding flushed together are written one after the other, in order', async () => {
+    const pool = pools.poolOn(await postgres().createDatabase({ migrated: true }), 4);
+    const store = new PostgresLinkStore(pool);
+    const link = (hash: string): Link => ({ integrationId: 'int_s', entity: 'timeline', entityId: 'a', externalId: 'x', lastSynced: { title: hash }, lastHash: hash, version: null });
+    const first = await BufferedLinks.load(store, ['int_s'], ['timeline']);
+    first.save(link('first'));
+    const second = await BufferedLinks.load(store, ['int_s'], ['timeline']);
+    second.save(link('second'));
+    // In one statement the row would be changed twice (PostgreSQL refuses that).
+    await inTransaction(pool, (client) => BufferedLinks.flushAll(client, [first, second]));
+    expect((await pool.query<{ last_hash: string }>("SELECT last_hash FROM links WHERE integration_id = 'int_s'")).rows).toEqual([{ last_hash: 'second' }]);
+  });
+
   it('bindings\' updates of a group: a run of bindings setting the same columns in one statement, ending as updated one by one', async () => {
     const pool = pools.poolOn(await postgres().createDatabase({ migrated: true }), 4);
     const integrations = new PostgresIntegrationStore(pool, createCredentialCipher(crypto.randomBytes(32)));

@@ -51,6 +51,16 @@ describe('security headers', () => {
     expect(text).toContain('WedSync Hub');
     expect(index.headers.get('x-frame-options')).toBe('SAMEORIGIN');
     if (index.status === 200) expect(index.headers.get('cache-control')).toBe('no-cache');
+    // A calendar feed caches for a minute (its route's own), on 200 and on 304.
+    const planner = await t.token('planner', ['w1']);
+    const created = await t.fetch('/api/calendar/feeds', { method: 'POST', token: planner, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ weddingId: 'w1' }) });
+    expect(created.status).toBe(201);
+    const file = /\/calendar\/(wsf_[A-Za-z0-9_-]+\.ics)/.exec(((await created.json()) as { url: string }).url)![1];
+    const feed = await t.fetch(`/calendar/${file}`);
+    await feed.text();
+    expect([feed.status, feed.headers.get('cache-control'), feed.headers.get('x-content-type-options')]).toEqual([200, 'private, max-age=60', 'nosniff']);
+    const again = await t.fetch(`/calendar/${file}`, { headers: { 'if-none-match': feed.headers.get('etag')! } });
+    expect([again.status, again.headers.get('cache-control')]).toEqual([304, 'private, max-age=60']);
     // A JSON answer's body and type are the route's.
     const health = await t.fetch('/healthz');
     expect(health.headers.get('content-type')).toMatch(/^application\/json/);
