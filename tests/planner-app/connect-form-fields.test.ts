@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { catalog } from '../../adapters/catalog.ts';
 import { z } from 'zod';
-import { fieldKey, fieldLabel, initialValues, issuesAtFields, plainIssue, requestParts } from '../../client/app/src/catalog/form-fields.ts';
+import { fieldKey, fieldLabel, initialValues, issuesAtFields, plainIssue, requestParts, vendorRecords } from '../../client/app/src/catalog/form-fields.ts';
 import { matchesSearch, matchRank } from '../../client/app/src/catalog/catalog-api.ts';
 import { assertProperty } from '../helpers/property.ts';
 
@@ -14,6 +14,20 @@ describe('connect forms generated from the catalogue', () => {
     expect(fieldLabel('accessToken')).toBe('Access token');
     expect(fieldLabel('calendarId')).toBe('Calendar ID');
     for (const entry of catalog()) for (const f of entry.form?.fields ?? []) expect(fieldLabel(f.name), `${entry.id}.${f.name}`).toMatch(/^[A-Z][^_A-Z]*(?:[A-Z]+[^_A-Z]*)*$/);
+  });
+
+  it('names what a binding\'s vendor owns by what the system brings: a calendar\'s events, a processor\'s payments, a CRM\'s payments and bookings', () => {
+    const of = (id: string) => vendorRecords(catalog().find((e) => e.id === id)!);
+    expect(of('google-calendar')).toBe('events');
+    expect(of('outlook')).toBe('events');
+    expect(of('stripe')).toBe('payments');
+    expect(of('vsco-workspace')).toBe('payments and bookings');
+    expect(of('calendly')).toBe('bookings');
+    expect(of('webhooks')).toBe('payments and bookings');
+    // Of the forms that ask for a vendor, only a lead source's brings nothing the vendor owns.
+    const asking = catalog().filter((e) => e.form?.fields.some((f) => f.in === 'configuration' && f.name === 'vendorId'));
+    expect(asking.length).toBeGreaterThan(10);
+    expect(asking.filter((e) => vendorRecords(e) === null).map((e) => e.id)).toEqual(['the-knot-pro']);
   });
 
   it('sends what was filled in by type, leaves empty inputs out, and refuses JSON that does not parse at its field', () => {

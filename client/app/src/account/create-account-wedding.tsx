@@ -62,7 +62,7 @@ function CreateWorkspace({ me, reload }: { me: Account; reload(): Promise<void> 
   return (
     <form class="create-wedding" onSubmit={submit} noValidate aria-labelledby="create-workspace-heading">
       <h2 id="create-workspace-heading">Set up your business</h2>
-      <p>Weddings belong to a business (your planning studio). Name it once; your team can join it later.</p>
+      <p>Weddings belong to a business: your planning studio, photography studio, venue or other wedding business. Name it once; your team can join it later.</p>
       <div class="field"><label for="your-name">Your name</label>
         <input id="your-name" type="text" maxLength={100} autoComplete="name" value={yourName} onInput={(e) => setYourName(e.currentTarget.value)} /></div>
       <div class="field"><label for="workspace-name">Business name</label>

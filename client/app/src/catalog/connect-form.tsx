@@ -3,7 +3,7 @@ import type { WorkspaceWedding } from '../account/account-api.ts';
 import { ApiError, describeApiError } from '../api/api-client.ts';
 import { oauthStartUrl } from '../connections/connections-api.ts';
 import { connectSystem, createFeed, type CatalogEntry, type ConnectForm, type FormField } from './catalog-api.ts';
-import { fieldKey, fieldLabel, initialValues, issuesAtFields, requestParts, type FormValues } from './form-fields.ts';
+import { fieldKey, fieldLabel, initialValues, issuesAtFields, requestParts, vendorRecords, type FormValues } from './form-fields.ts';
 
 /** A secret URL the server showed once: the preset's webhook URL, or a calendar feed's. */
 export interface ShownSecret {
@@ -126,7 +126,7 @@ export function ConnectFormView({ entry, form, workspaceId, token, weddings, tit
         <details><summary>More {entry.name} settings</summary>{more.map(input)}</details>
       )}
       {choosesVendor && (
-        <p class="muted">Which vendor {entry.name}’s payments and bookings are for is chosen for each wedding when you bind it, from that wedding’s vendors; you can change it later on the connection.</p>
+        <p class="muted">Which vendor {entry.name}’s {vendorRecords(entry) ?? 'records'} are for is chosen for each wedding when you bind it, from that wedding’s vendors; you can change it later on the connection.</p>
       )}
       <div class="form-actions">
         <button type="submit" class="primary" disabled={busy || needsToken}>

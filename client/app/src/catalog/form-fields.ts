@@ -111,3 +111,16 @@ export function plainIssue(message: string): string {
   if (/^Invalid string: must match pattern/.test(message)) return 'This is not in the expected form.';
   return message.endsWith('.') ? message : `${message}.`;
 }
+
+/**
+ * What a system brings that a binding's vendor owns, in people's words, from its catalogue entry's
+ * inbound list (the entities each line names before its parenthesis): "payments", "events" (a
+ * calendar's), "bookings" (a CRM's or booking tool's sessions), or two of them; null when it
+ * brings neither (a lead source's weddings and guest counts).
+ */
+export function vendorRecords(entry: { category: string; inbound: readonly string[] }): string | null {
+  const payments = entry.inbound.some((line) => /^[^(]*\bpayments\b/.test(line));
+  const timeline = entry.inbound.some((line) => /^[^(]*\btimeline\b/.test(line));
+  const events = entry.category === 'calendar_system' ? 'events' : 'bookings';
+  return payments && timeline ? `payments and ${events}` : payments ? 'payments' : timeline ? events : null;
+}
