@@ -5,7 +5,7 @@ import { canPush, type SyncEntity } from '../../adapters/core/index.ts';
 import { namedListener } from '../collab/document-listeners.ts';
 import type { ChangeWrite, JoinedChange } from '../collab/joined-changes.ts';
 import type { JoinedAppendListener } from '../collab/joined-listeners.ts';
-import type { IntegrationRegistry } from './integration-registry.ts';
+import { LiveBinding, type IntegrationRegistry } from './integration-registry.ts';
 import { changeDrafts, draftPush, pushRow, type PushDraft } from './outbound-planner.ts';
 import type { PostgresLinkStore } from './postgres-link-store.ts';
 import type { PostgresOutboxStore } from './postgres-outbox-store.ts';
@@ -96,6 +96,9 @@ export class PostgresPushPlanning implements PushPlanning {
   afterApply(a: AppliedChanges): PlannedWrite | null {
     const { live, weddingId } = a;
     if (!a.touched.length && !a.pushBack.length && !a.held.length) return null;
+    // A binding whose adapter is built already and cannot push plans nothing (its write would
+    // return at once): nothing is drafted for it. One not built yet is asked in the write (below).
+    if (!(live instanceof LiveBinding && !live.built) && !canPush(live.adapter)) return null;
     const w = new WeddingDoc(a.doc);
     const forced = new Set(a.pushBack.map((e) => `${e.entity}\0${e.entityId}`));
     const drafted: Drafted[] = [
