@@ -16,14 +16,17 @@ describe('connect forms generated from the catalogue', () => {
     for (const entry of catalog()) for (const f of entry.form?.fields ?? []) expect(fieldLabel(f.name), `${entry.id}.${f.name}`).toMatch(/^[A-Z][^_A-Z]*(?:[A-Z]+[^_A-Z]*)*$/);
   });
 
-  it('names what a binding\'s vendor owns by what the system brings: a calendar\'s events, a processor\'s payments, a CRM\'s payments and bookings', () => {
+  it('names what a binding\'s vendor owns by what the system brings: a calendar\'s events, a processor\'s payments, a CRM\'s payments and bookings, nothing for a lead source', () => {
     const of = (id: string) => vendorRecords(catalog().find((e) => e.id === id)!);
     expect(of('google-calendar')).toBe('events');
     expect(of('outlook')).toBe('events');
     expect(of('stripe')).toBe('payments');
     expect(of('vsco-workspace')).toBe('payments and bookings');
     expect(of('calendly')).toBe('bookings');
-    expect(of('webhooks')).toBe('payments and bookings');
+    expect(of('webhooks')).toBe('payments and timeline events');
+    // Pixieset connects through a Google Calendar feed (its CSV import brings payments, not this form).
+    expect(of('pixieset')).toBe('events');
+    expect(of('the-knot-pro')).toBeNull();
     // Of the forms that ask for a vendor, only a lead source's brings nothing the vendor owns.
     const asking = catalog().filter((e) => e.form?.fields.some((f) => f.in === 'configuration' && f.name === 'vendorId'));
     expect(asking.length).toBeGreaterThan(10);

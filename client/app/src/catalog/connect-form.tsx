@@ -125,8 +125,8 @@ export function ConnectFormView({ entry, form, workspaceId, token, weddings, tit
       {more.length > 0 && (
         <details><summary>More {entry.name} settings</summary>{more.map(input)}</details>
       )}
-      {choosesVendor && (
-        <p class="muted">Which vendor {entry.name}’s {vendorRecords(entry) ?? 'records'} are for is chosen for each wedding when you bind it, from that wedding’s vendors; you can change it later on the connection.</p>
+      {choosesVendor && vendorRecords(entry) && (
+        <p class="muted">Which vendor {entry.name}’s {vendorRecords(entry)} are for is chosen for each wedding when you bind it, from that wedding’s vendors; you can change it later on the connection.</p>
       )}
       <div class="form-actions">
         <button type="submit" class="primary" disabled={busy || needsToken}>

@@ -113,14 +113,17 @@ export function plainIssue(message: string): string {
 }
 
 /**
- * What a system brings that a binding's vendor owns, in people's words, from its catalogue entry's
- * inbound list (the entities each line names before its parenthesis): "payments", "events" (a
- * calendar's), "bookings" (a CRM's or booking tool's sessions), or two of them; null when it
- * brings neither (a lead source's weddings and guest counts).
+ * What a system brings that a binding's vendor owns, in people's words: "payments", "events" (a
+ * calendar's, or a system connected through a calendar feed), "bookings" (a CRM's or booking
+ * tool's sessions), "timeline events" (a planning tool's), or payments and one of those. Read from
+ * the catalogue entry: its category, the way its form connects (the first that is not a CSV
+ * import) and the entities its inbound lines name before their parenthesis. Null when it brings
+ * neither (a lead source's weddings and guest counts: the vendor changes nothing there).
  */
-export function vendorRecords(entry: { category: string; inbound: readonly string[] }): string | null {
+export function vendorRecords(entry: { category: string; inbound: readonly string[]; connects: readonly { kind: string }[] }): string | null {
+  if (entry.connects.find((c) => c.kind !== 'csv')?.kind === 'calendar_feed') return 'events';
   const payments = entry.inbound.some((line) => /^[^(]*\bpayments\b/.test(line));
   const timeline = entry.inbound.some((line) => /^[^(]*\btimeline\b/.test(line));
-  const events = entry.category === 'calendar_system' ? 'events' : 'bookings';
+  const events = entry.category === 'calendar_system' ? 'events' : entry.category === 'wedding_planning' ? 'timeline events' : 'bookings';
   return payments && timeline ? `payments and ${events}` : payments ? 'payments' : timeline ? events : null;
 }
