@@ -69,12 +69,12 @@ export interface PostgresInboxWorkerDeps {
  * (DurablePersistence.changeWithWrites). That write is a JoinedMerge: the slices of other weddings
  * committed in the same group are written with it, a statement per table for all of them
  * (flushSlices; a slice writing its own 5 statements made the group's serial round trips the limit
- * on how fast a flood was applied). So a webhook's change and "this row is applied" commit in one transaction; the outcomes are
- * fenced by the claim, so a holder that lost the wedding records no outcome and the next holder
- * applies the rows again (the links written with the change make that a no-op). When the slice's
- * writes fail (rolled back alone, as any joined write; the document change is kept) or its commit
- * does, each row counts a failed attempt, recorded apart (parked after the last), and the wedding is
- * left alone for a while.
+ * on how fast a flood was applied). So a webhook's change and "this row is applied" commit in one
+ * transaction; the outcomes are fenced by the claim, so a holder that lost the wedding records no
+ * outcome and the next holder applies the rows again (the links written with the change make that
+ * a no-op). When the slice's writes fail (rolled back alone, as any joined write; the document
+ * change is kept) or its commit does, each row counts a failed attempt, recorded apart (parked
+ * after the last), and the wedding is left alone for a while.
  *
  * The pushes an applied row asks for (`afterApply`) are written last in the same transaction.
  */
