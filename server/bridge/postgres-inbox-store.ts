@@ -108,7 +108,7 @@ export interface PostgresInboxOptions {
  *   concurrent INSERTs may commit out of id order; webhooks a provider sends one after another
  *   (each after the previous one's 2xx) keep their order, and concurrent deliveries have none.
  * - **One applier per wedding.** `claimWeddings` claims weddings with due rows that no live claim
- *   of another instance holds; `head` lists a claimed wedding's rows in order; `holds` says whether
+ *   of another instance holds; `headAndParked` lists a claimed wedding's rows in order; `holds` says whether
  *   this process still holds it by its own clock (lapsing a tenth of the ttl early).
  * - **Outcomes are fenced.** `applied`, `retry`, `park` and `supersede` change a row only while this
  *   holder's claim on its wedding is live in the database; they resolve false otherwise (the wedding
@@ -180,7 +180,7 @@ export class PostgresInboxStore implements InboxReads, InboxWrites {
    * instance holds, oldest row first, skipping `skipWeddings` (those this process is applying).
    * A wedding whose document another instance owns (a live lease in `document_leases`) is left to
    * that instance: rows are applied in the live document, which only its owner has. Resolves with
-   * the weddings claimed; their rows are read with `head`.
+   * the weddings claimed; their rows are read with `headAndParked`.
    */
   async claimWeddings(now: number, maxWeddings: number, skipWeddings: string[] = []): Promise<string[]> {
     const wanted = Math.max(0, Math.min(maxWeddings, MAX_WEDDINGS_PER_CLAIM));
@@ -209,13 +209,6 @@ export class PostgresInboxStore implements InboxReads, InboxWrites {
   /** Gives the wedding's claim up (its rows are done or not yet due): another instance may take it at once. */
   async release(weddingId: string): Promise<void> {
     await this.claims.release(weddingId);
-  }
-
-  /** The wedding's pending rows in arrival order, at most `limit`. */
-  async head(weddingId: string, limit: number): Promise<InboxRow[]> {
-    const { rows } = await this.pool.query<InboxRecord>(
-      `SELECT ${COLUMNS} FROM inbox WHERE wedding_id = $1 AND status = 'pending' ORDER BY id LIMIT $2`, [weddingId, limit]);
-    return rows.map(toRow);
   }
 
   /**
@@ -297,8 +290,9 @@ export class PostgresInboxStore implements InboxReads, InboxWrites {
   }
 
   /**
-   * `head` and, in the same round trip, `parkedRowsWith(integrationId, words)` for each binding the
-   * head rows are for (what an inbox slice reads before it applies its rows).
+   * What an inbox slice reads before it applies its rows, in one statement: `head`, the wedding's
+   * pending rows in arrival order (at most `limit`), and `parked`, for each binding those rows are
+   * for, its oldest parked rows whose error contains `words` (at most 100 each), in id order.
    */
   async headAndParked(weddingId: string, limit: number, words: string): Promise<{ head: InboxRow[]; parked: InboxRow[] }> {
     const { rows } = await this.pool.query<InboxRecord & { parked: boolean }>(
@@ -310,13 +304,6 @@ export class PostgresInboxStore implements InboxReads, InboxWrites {
       [weddingId, limit, words]);
     const byId = (a: InboxRecord, b: InboxRecord) => a.id - b.id;
     return { head: rows.filter((r) => !r.parked).sort(byId).map(toRow), parked: rows.filter((r) => r.parked).sort(byId).map(toRow) };
-  }
-
-  /** The oldest parked rows of the binding whose error contains `words` (at most 100). */
-  async parkedRowsWith(integrationId: string, words: string): Promise<InboxRow[]> {
-    const { rows } = await this.pool.query<InboxRecord>(
-      `SELECT ${COLUMNS} FROM inbox WHERE integration_id = $1 AND status = 'parked' AND strpos(last_error, $2) > 0 ORDER BY id LIMIT 100`, [integrationId, words]);
-    return rows.map(toRow);
   }
 
   /** Refuses further adds, waits for those already made to be stored (or refused), then stops renewing and gives up every claim of this holder (a clean stop). */
