@@ -95,6 +95,8 @@ export const ERROR_CODES = {
   connection_not_found: 404,
   binding_not_found: 404,
   already_bound: 409,
+  // The calendar or account is synced by another connection of the workspace or wedding (same-remote.ts).
+  already_connected: 409,
   // A system that serves one wedding per connection (docs/connections.md).
   connection_single_wedding: 409,
   // A connection whose stored secrets do not open under the server's key (Connection.unreadable).

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import {
   AdapterError, ReadBackCache, parseAdapterConfig,
   type Adapter, type AdapterDefinition, type AdapterInput, type Capability, type InboundChange, type PullPage,
-  type WebhookRequest, type WebhookVerdict,
+  type WebhookRequest, type WebhookVerdict, testedRemote,
 } from '../core/index.ts';
 import { AcuityClient, type AppointmentFilters } from './client.ts';
 import { ACUITY_EVENTS, AcuityConfiguration, AcuityCredentials } from './config.ts';
@@ -95,7 +95,8 @@ export function createAcuityAdapter(input: AdapterInput): Adapter {
     fields: ACUITY_FIELDS,
 
     async testConnection() {
-      await client.me();
+      const me = await client.me();
+      return me.id === undefined ? undefined : testedRemote(String(me.id), me.email ?? me.name);
     },
 
     async verifyWebhook(request: WebhookRequest): Promise<WebhookVerdict> {

@@ -217,6 +217,17 @@ function zoneOfCalendarTimezone(text: unknown): string | null {
   return typeof tzid === 'string' ? ianaZoneFor(tzid) : null;
 }
 
+/**
+ * A calendar collection's URL as one id (TestedRemote.remoteId): absolute (resolved against the
+ * server URL), without user info, with one trailing slash (a collection's URL, RFC 4918 §5.2).
+ */
+export function collectionId(url: string, serverUrl: string): string {
+  const u = new URL(url, serverUrl);
+  u.username = '';
+  u.password = '';
+  return u.href.endsWith('/') ? u.href : `${u.href}/`;
+}
+
 function sameUrl(a: string, b: string): boolean {
   const n = (u: string) => new URL(u).href.replace(/\/$/, '');
   return n(a) === n(b);

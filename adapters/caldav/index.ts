@@ -1,7 +1,7 @@
 import {
   AdapterError, parseAdapterConfig,
   type AdapterDefinition, type AdapterInput, type Capability, type InboundChange, type OutboundChange, type PullPage, type PushResult,
-  type WeddingContext,
+  type WeddingContext, testedRemote,
 } from '../core/index.ts';
 import {
   CALENDAR_FIELDS, acceptsCalendarChange, timelineListing, pushCalendarChange, changedSinceBase, mergeFields, remoteInWeddingTerms,
@@ -10,7 +10,7 @@ import {
 } from '../core/calendar.ts';
 import { isKnownTimeZone } from '../core/calendar-time.ts';
 import { busyIntervals, keyOfUid, masterEvent, parseCalendar, uidFor } from '../core/icalendar.ts';
-import { CalDavClient, type CalObject } from './client.ts';
+import { CalDavClient, collectionId, type CalObject } from './client.ts';
 import { CalDavConfiguration, CalDavCredentials } from './config.ts';
 import { decodeCursor, encodeCursor, fromICalendar, objectName, toICalendar, updateICalendar, type CalDavCursor } from './mappers.ts';
 
@@ -183,7 +183,8 @@ export function createCalDavAdapter(input: AdapterInput): CalendarAdapter {
     calendarOptions: config,
 
     async testConnection() {
-      await client.collection();
+      const cal = await client.collection();
+      return testedRemote(collectionId(cal.url, config.serverUrl), typeof cal.displayName === 'string' ? cal.displayName : undefined);
     },
 
     // The bridge starts a full read with no cursor; a cursor in a full read continues a truncated answer.

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import {
   AdapterError, openSecret, parseAdapterConfig, sealSecret,
   type AdapterDefinition, type AdapterInput, type InboundChange, type PullOptions, type PullPage,
-  type WebhookRequest, type WebhookVerdict,
+  type WebhookRequest, type WebhookVerdict, testedRemote,
 } from '../core/index.ts';
 import type { BusyInterval } from '../core/calendar.ts';
 import type { BusySource } from '../core/busy-source.ts';
@@ -114,7 +114,8 @@ export function createCalendlyAdapter(input: AdapterInput): BusySource {
     fields: CALENDLY_FIELDS,
 
     async testConnection() {
-      await client.me();
+      const me = await client.me();
+      return testedRemote(me.uri, me.email ?? me.name);
     },
 
     verifyWebhook(request: WebhookRequest): WebhookVerdict {

@@ -9,3 +9,4 @@ export * from './delivery-text.ts';
 export * from './http-client.ts';
 export * from './messaging.ts';
 export * from './payment-events.ts';
+export * from './tested-remote.ts';

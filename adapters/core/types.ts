@@ -290,6 +290,19 @@ export interface AdapterRuntime {
   saveCredentials?: (next: Record<string, unknown>) => void;
 }
 
+/**
+ * What a connection test reached: the one object in the external system that the credentials and
+ * configuration sync with, named as the provider names it, however the configuration put it (a
+ * Google calendar configured as `primary` is reached as its own id, the account's address). Two
+ * connections of one system with the same `remoteId` would sync the same calendar or account twice.
+ */
+export interface TestedRemote {
+  /** The provider's stable id of it (Google Calendar: the calendar's `id`; Graph: the calendar's `id`; CalDAV: the collection's URL). */
+  remoteId: string;
+  /** How a person knows it (a calendar's name, an account's name or address), for messages; at most 200 characters. */
+  remoteName?: string;
+}
+
 /** One connected external system, bound to one integration's credentials and configuration. */
 export interface Adapter {
   readonly system: string;
@@ -297,8 +310,11 @@ export interface Adapter {
   readonly capabilities: readonly Capability[];
   /** The fields of each entity this adapter syncs. Comparisons, content hashes and conflicts use exactly these. */
   readonly fields: Partial<Record<SyncEntity, readonly string[]>>;
-  /** Throws AdapterError when the external system cannot be reached with these credentials. */
-  testConnection(): Promise<void>;
+  /**
+   * Throws AdapterError when the external system cannot be reached with these credentials.
+   * Resolves with the object the connection syncs with, when the system names one (TestedRemote).
+   */
+  testConnection(): Promise<TestedRemote | void>;
   /** Checks the signature (constant time), timestamp and shape; must not apply anything. */
   verifyWebhook?(request: WebhookRequest): WebhookVerdict | Promise<WebhookVerdict>;
   /**

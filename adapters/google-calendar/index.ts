@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import {
   AdapterError, parseAdapterConfig,
   type AdapterDefinition, type AdapterInput, type Capability, type InboundChange, type OutboundChange, type PullPage, type PushResult,
-  type WebhookRequest, type WebhookVerdict, type WeddingContext,
+  type WebhookRequest, type WebhookVerdict, type WeddingContext, testedRemote,
 } from '../core/index.ts';
 import {
   CALENDAR_FIELDS, acceptsCalendarChange, pushCalendarChange, changedSinceBase, mergeFields, parseEventKey, positionAt, remoteInWeddingTerms,
@@ -132,6 +132,8 @@ export function createGoogleCalendarAdapter(input: AdapterInput): CalendarAdapte
     async testConnection() {
       const cal = await client.getCalendar();
       if (cal.timeZone && cal.timeZone !== state().calendarTimeZone) setState({ calendarTimeZone: cal.timeZone });
+      // calendars.get answers with the calendar's own id (`primary` reads as the account's address).
+      return cal.id ? testedRemote(cal.id, cal.summary) : undefined;
     },
 
     verifyWebhook(request: WebhookRequest): WebhookVerdict {

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import {
   AdapterError, parseAdapterConfig, parseDeliveryJson, sameField,
   type AdapterDefinition, type AdapterInput, type Capability, type InboundChange, type OutboundChange, type PullPage, type PushResult,
-  type WebhookRequest, type WebhookVerdict, type WeddingContext,
+  type WebhookRequest, type WebhookVerdict, type WeddingContext, testedRemote,
 } from '../core/index.ts';
 import {
   CALENDAR_FIELDS, acceptsCalendarChange, pushCalendarChange, changedSinceBase, mergeFields, positionAt, remoteInWeddingTerms,
@@ -168,7 +168,9 @@ export function createOutlookAdapter(input: AdapterInput): CalendarAdapter {
     calendarOptions: config,
 
     async testConnection() {
-      await client.getCalendar();
+      const { body } = await client.getCalendar();
+      // GET …/calendar and …/calendars/{id} both answer with the calendar's id, however it was reached.
+      return body.id ? testedRemote(body.id, body.name) : undefined;
     },
 
     verifyWebhook(request: WebhookRequest): WebhookVerdict {

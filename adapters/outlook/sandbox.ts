@@ -73,6 +73,9 @@ export class GraphSandbox extends EventEmitter {
     return id;
   }
 
+  /** The id of the mailbox's default calendar (what GET /me/calendar answers with). */
+  defaultCalendarOf(userId: string): string { return this.box(userId).defaultCalendar; }
+
   addCalendar(userId: string, name: string): string {
     const id = graphId();
     this.box(userId).calendars.set(id, { id, name });

@@ -3,7 +3,7 @@ import { tokenMatches } from '../core/secret-token.ts';
 import {
   AdapterError, FreshnessLog, ReadBackCache, openSecret, parseAdapterConfig, sealSecret,
   type Adapter, type AdapterDefinition, type AdapterInput, type Capability, type InboundChange, type PullOptions, type PullPage,
-  type WebhookRequest, type WebhookVerdict,
+  type WebhookRequest, type WebhookVerdict, testedRemote,
 } from '../core/index.ts';
 import { call, createSquareClient } from './client.ts';
 import { SQUARE_EVENT_TYPES, SquareConfiguration, SquareCredentials } from './config.ts';
@@ -73,7 +73,8 @@ export function createSquareAdapter(input: AdapterInput): Adapter {
     fields: SQUARE_FIELDS,
 
     async testConnection() {
-      await call(() => square.locations.get({ locationId: config.locationId }));
+      const { location } = await call(() => square.locations.get({ locationId: config.locationId }));
+      return testedRemote(location?.id ?? config.locationId, location?.name);
     },
 
     async verifyWebhook(request: WebhookRequest): Promise<WebhookVerdict> {

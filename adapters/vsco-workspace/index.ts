@@ -1,7 +1,7 @@
 import {
   AdapterError, ReadBackCache, parseAdapterConfig,
   type Adapter, type AdapterDefinition, type AdapterInput, type Capability, type InboundChange, type OutboundChange,
-  type PullOptions, type PullPage, type WebhookRequest, type WebhookVerdict,
+  type PullOptions, type PullPage, type WebhookRequest, type WebhookVerdict, testedRemote,
 } from '../core/index.ts';
 import { VscoClient } from './client.ts';
 import { VSCO_HOOK_EVENTS, VscoConfiguration, VscoCredentials } from './config.ts';
@@ -97,7 +97,8 @@ export function createVscoAdapter(input: AdapterInput): Adapter {
     fields: VSCO_FIELDS,
 
     async testConnection() {
-      await client.get('/studio/me');
+      const studio = await client.get<{ id?: string | number; name?: string }>('/studio/me');
+      return studio.id === undefined ? undefined : testedRemote(String(studio.id), studio.name);
     },
 
     async verifyWebhook(request: WebhookRequest): Promise<WebhookVerdict> {

@@ -107,6 +107,15 @@ export const ConnectionSummary = z.object({
   webhookUrl: z.string(),
   /** Secrets as `{ "set": true }`, URLs redacted. */
   configuration: z.record(z.string(), z.unknown()),
+  /**
+   * The calendar or account it syncs with, as the provider names it (a Google calendar's id, a
+   * CalDAV collection's URL, a Calendly user's URI); one connection per remote in a business or a
+   * wedding (`already_connected`). Null when the system names none, or for a connection made before
+   * this was kept (it is named at its next change of settings).
+   */
+  remoteId: z.string().nullable(),
+  /** How a person knows it (a calendar's name, an account's address), from the same test; null when the system gives none. */
+  remoteName: z.string().nullable(),
   autoCreateWeddings: z.boolean(),
   autoMatchConfidence: z.number(),
   createdAt: z.string(),

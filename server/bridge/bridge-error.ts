@@ -5,7 +5,7 @@ export const BRIDGE_ERROR_CODES = [
   'integration_not_found', 'connection_gone', 'unknown_system', 'invalid_config', 'connection_test_failed', 'conflict_not_found',
   'conflict_already_resolved', 'outbox_not_found', 'outbox_not_replayable', 'outbox_superseded', 'webhook_not_supported', 'signature_invalid',
   'signature_stale', 'invalid_payload', 'sync_failed', 'destination_forbidden',
-  'connection_not_found', 'binding_not_found', 'already_bound', 'connection_single_wedding', 'connection_unreadable', 'unmatched_not_found', 'unmatched_resolved', 'timezone_required',
+  'connection_not_found', 'binding_not_found', 'already_bound', 'already_connected', 'connection_single_wedding', 'connection_unreadable', 'unmatched_not_found', 'unmatched_resolved', 'timezone_required',
 ] as const satisfies readonly ErrorCode[];
 export type BridgeErrorCode = (typeof BRIDGE_ERROR_CODES)[number];
 

@@ -1,5 +1,5 @@
 import {
-  AdapterError, destinationForbidden, networkReason, type Adapter, type AdapterDefinition,
+  AdapterError, destinationForbidden, networkReason, type Adapter, type AdapterDefinition, type TestedRemote,
 } from '../../adapters/core/index.ts';
 import { clipText } from '../../schema/document/text.ts';
 import type { AuditWriter } from './audit-log.ts';
@@ -50,15 +50,17 @@ export function asInvalidConfig(error: unknown): unknown {
 
 /**
  * Builds an adapter for a connection about to exist and runs its connection test; a failure is
- * audited. Throws BridgeError `invalid_config`, `connection_test_failed`, `destination_forbidden`.
+ * audited. Resolves with the adapter and what the test reached (TestedRemote; undefined when the
+ * system names nothing). Throws BridgeError `invalid_config`, `connection_test_failed`,
+ * `destination_forbidden`.
  */
 export async function testedAdapter(
   deps: { runtime: ConnectionRuntime; audit: AuditWriter }, definition: AdapterDefinition,
   probe: Omit<ProbeInput, 'connectionId' | 'state'>, audit: { weddingId: string; actor: string },
-): Promise<Adapter> {
+): Promise<{ adapter: Adapter; remote: TestedRemote | undefined }> {
   const adapter = probeAdapter(deps.runtime, definition, { ...probe, connectionId: probe.id, state: {} });
   try {
-    await adapter.testConnection();
+    return { adapter, remote: (await adapter.testConnection()) ?? undefined };
   } catch (error) {
     // Adapters report failures as AdapterErrors whose messages never quote what the remote system
     // answered; anything else (a library's own error) is reported by its class only, for the same reason.
@@ -68,5 +70,4 @@ export async function testedAdapter(
     deps.audit.record({ weddingId: audit.weddingId, actor: audit.actor, action: 'integration.connect', entity: null, entityId: null, result: 'failed', detail: { system: probe.system, code: forbidden ? 'destination_forbidden' : 'connection_test_failed', message: clipText(message, 300) } });
     throw new BridgeError(forbidden ? 'destination_forbidden' : 'connection_test_failed', `connection test failed: ${message}`, { cause: error });
   }
-  return adapter;
 }

@@ -1,5 +1,5 @@
 import type { SystemCategory } from '../../schema/index.ts';
-import type { SecretValue } from '../../adapters/core/index.ts';
+import type { SecretValue, TestedRemote } from '../../adapters/core/index.ts';
 import type { Connector } from '../auth/inbound-rights.ts';
 import { opaqueText, openedText, storableText } from '../storage/storable-text.ts';
 import { configurationView, openConfiguration, sealConfiguration } from './configuration-secrets.ts';
@@ -16,7 +16,7 @@ export interface ConnectionRow {
   credentials_enc: string; webhook_secret_enc: string; configuration: string; capabilities: string; cursor: string | null; adapter_state: string;
   auto_create_weddings: number; auto_match_confidence: number; created_at: string; created_by: string;
   connector_sub: string | null; connector_role: Connector['role'] | null; connector_vendor_id: string | null;
-  last_sync_at: string | null; last_error_at: string | null; last_error: string | null;
+  last_sync_at: string | null; last_error_at: string | null; last_error: string | null; remote_id: string | null; remote_name: string | null;
 }
 
 /** A binding's row (table `integrations`). */
@@ -33,7 +33,7 @@ export interface BindingRow {
 /** The columns of a binding's connection, selected beside the binding's own prefixed `c_`. */
 export const CONNECTION_COLUMNS = ['id', 'workspace_id', 'system', 'category', 'label', 'status', 'run_mode', 'credentials_enc', 'webhook_secret_enc', 'configuration',
   'capabilities', 'cursor', 'adapter_state', 'auto_create_weddings', 'auto_match_confidence', 'created_at', 'created_by', 'connector_sub', 'connector_role',
-  'connector_vendor_id', 'last_sync_at', 'last_error_at', 'last_error'] as const;
+  'connector_vendor_id', 'last_sync_at', 'last_error_at', 'last_error', 'remote_id', 'remote_name'] as const;
 
 /** The connection part of a joined binding row. */
 export function connectionPart(r: Record<string, unknown>): ConnectionRow {
@@ -84,6 +84,7 @@ export function connectionOf(r: ConnectionRow, cipher: CredentialCipher): Connec
     createdAt: r.created_at, createdBy: r.created_by,
     connector: { sub: r.connector_sub ?? r.created_by, role: r.connector_role ?? 'couple', vendorId: r.connector_vendor_id },
     lastSyncAt: r.last_sync_at, lastErrorAt: r.last_error_at, lastError: sealed.unreadable ?? r.last_error,
+    remoteId: r.remote_id === null || r.remote_id === undefined ? null : openedText(r.remote_id), remoteName: r.remote_name ?? null,
   };
 }
 
@@ -121,6 +122,7 @@ export function newConnectionRow(c: NewConnection, cipher: CredentialCipher, now
     capabilities: JSON.stringify(c.capabilities), auto_create_weddings: c.autoCreateWeddings ? 1 : 0, auto_match_confidence: c.autoMatchConfidence ?? 0.8,
     now, created_by: c.createdBy,
     connector_sub: c.connector.sub, connector_role: c.connector.role, connector_vendor_id: c.connector.vendorId,
+    ...remoteColumns(c.remote),
   };
 }
 
@@ -145,7 +147,14 @@ export function sealedSettings(id: string, s: SettingsReplacement, cipher: Crede
     credentials_enc: cipher.encrypt(JSON.stringify(s.credentials), id),
     configuration: JSON.stringify(sealConfiguration(s.configuration, s.configurationSecrets, cipher, id)),
     capabilities: JSON.stringify(s.capabilities),
+    /** null: the remote id and name are kept. */
+    ...remoteColumns(s.remote),
   };
+}
+
+/** A TestedRemote as stored: its id exactly (opaqueText), its name as display text; null for none. */
+function remoteColumns(remote: TestedRemote | undefined): { remote_id: string | null; remote_name: string | null } {
+  return { remote_id: remote ? opaqueText(remote.remoteId) : null, remote_name: remote?.remoteName ? storableText(remote.remoteName) : null };
 }
 
 export interface SettingsReplacement {
@@ -155,6 +164,8 @@ export interface SettingsReplacement {
   configuration: Record<string, unknown>;
   configurationSecrets: SecretValue[];
   capabilities: string[];
+  /** What the connection test reached; absent: kept as it is. */
+  remote?: TestedRemote;
 }
 
 /** Columns `update` may set, and whether each holds free text (stored as both engines can hold it). */

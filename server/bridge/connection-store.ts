@@ -1,5 +1,5 @@
 import type { SystemCategory } from '../../schema/index.ts';
-import type { SecretValue } from '../../adapters/core/index.ts';
+import type { SecretValue, TestedRemote } from '../../adapters/core/index.ts';
 import type { Connector } from '../auth/inbound-rights.ts';
 import type { Db } from '../storage/database.ts';
 import { resolving } from '../storage/resolving.ts';
@@ -47,6 +47,15 @@ export interface Connection {
   lastErrorAt: string | null;
   lastError: string | null;
   /**
+   * The object in the external system it syncs with, as its connection test found it
+   * (TestedRemote.remoteId); null when the system names none or the connection predates it. Unique
+   * per workspace and system: a second connection of the same calendar or account is refused
+   * (`already_connected`, same-remote.ts).
+   */
+  remoteId: string | null;
+  /** How a person knows that object (a calendar's name; TestedRemote.remoteName); null when not given. */
+  remoteName: string | null;
+  /**
    * Set (to why) when the row's sealed values do not open under the server's key: `credentials` are
    * then `{}`, `webhookSecret` '', `configuration` the view without secrets, and `status` 'error'.
    * Such a connection is listed, shown and can be disconnected; nothing runs or probes with it
@@ -71,6 +80,8 @@ export interface NewConnection {
   connector: Connector;
   autoCreateWeddings?: boolean;
   autoMatchConfidence?: number;
+  /** What its connection test reached. */
+  remote?: TestedRemote;
 }
 
 /**
@@ -113,9 +124,9 @@ export class ConnectionStore {
     this.byId = db.prepare('SELECT * FROM connections WHERE id = ?');
     this.byWorkspace = db.prepare('SELECT * FROM connections WHERE workspace_id = ? ORDER BY created_at, id');
     this.insertRow = db.prepare(`INSERT INTO connections (id, workspace_id, system, category, label, status, run_mode, credentials_enc, webhook_secret_enc,
-      configuration, capabilities, auto_create_weddings, auto_match_confidence, created_at, created_by, updated_at, connector_sub, connector_role, connector_vendor_id)
+      configuration, capabilities, auto_create_weddings, auto_match_confidence, created_at, created_by, updated_at, connector_sub, connector_role, connector_vendor_id, remote_id, remote_name)
       VALUES (@id, @workspace_id, @system, @category, @label, 'active', @run_mode, @credentials_enc, @webhook_secret_enc, @configuration, @capabilities,
-      @auto_create_weddings, @auto_match_confidence, @now, @created_by, @now, @connector_sub, @connector_role, @connector_vendor_id)`);
+      @auto_create_weddings, @auto_match_confidence, @now, @created_by, @now, @connector_sub, @connector_role, @connector_vendor_id, @remote_id, @remote_name)`);
   }
 
   /** Decrypts a row (also used by IntegrationStore, which reads bindings joined with their connection). */
@@ -148,8 +159,8 @@ export class ConnectionStore {
 
   replaceSettings(id: string, s: SettingsReplacement): void {
     const sealed = sealedSettings(id, s, this.cipher);
-    this.db.prepare('UPDATE connections SET credentials_enc = ?, configuration = ?, capabilities = ?, updated_at = ?, webhook_secret_enc = coalesce(?, webhook_secret_enc) WHERE id = ?').run(
-      sealed.credentials_enc, sealed.configuration, sealed.capabilities, new Date().toISOString(), sealed.webhook_secret_enc, id,
+    this.db.prepare('UPDATE connections SET credentials_enc = ?, configuration = ?, capabilities = ?, updated_at = ?, webhook_secret_enc = coalesce(?, webhook_secret_enc), remote_name = iif(? IS NULL, remote_name, ?), remote_id = coalesce(?, remote_id) WHERE id = ?').run(
+      sealed.credentials_enc, sealed.configuration, sealed.capabilities, new Date().toISOString(), sealed.webhook_secret_enc, sealed.remote_id, sealed.remote_name, sealed.remote_id, id,
     );
   }
 

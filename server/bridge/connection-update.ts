@@ -1,4 +1,4 @@
-import { findSecretValues, type Adapter, type AdapterDefinition } from '../../adapters/core/index.ts';
+import { findSecretValues, type Adapter, type AdapterDefinition, type TestedRemote } from '../../adapters/core/index.ts';
 import type { IntegrationSummary, UpdateIntegrationBody } from '../../schema/index.ts';
 import { clipText } from '../../schema/document/text.ts';
 import { AuthError } from '../auth/auth-error.ts';
@@ -13,6 +13,7 @@ import { assertManage, canManage } from './integration-access.ts';
 import { integrationSummary } from './integration-view.ts';
 import type { ConnectionsServiceDeps } from './connections-service-deps.ts';
 import { refuseServerMadeFields } from './secret-url-token.ts';
+import type { RemoteGuard } from './same-remote.ts';
 
 /**
  * Refuses a change of the connection's settings, credentials or secrets by someone with fewer
@@ -35,6 +36,8 @@ export interface UpdateDeps extends ConnectionsServiceDeps {
   manageable(p: Principal, connectionId: string): Promise<Connection>;
   /** updateConnectionSettings in the connection's settings queue, on the row read again there (ConnectionsService). */
   reconfigure(p: Principal, connection: Connection, body: { configuration?: Record<string, unknown>; credentials?: Record<string, unknown> }, audit: { weddingId: string; integrationId: string }): Promise<void>;
+  /** One connection per calendar or account (same-remote.ts). */
+  remotes: RemoteGuard;
 }
 
 /**
@@ -97,19 +100,28 @@ export async function updateConnectionSettings(deps: UpdateDeps, p: Principal, c
   const definition = await deps.runtime.definitionOf(connection.system);
   const configuration = mergeKeepingSecrets(connection.configuration, body.configuration ?? {}, connection.configurationView);
   const credentials = mergeKeepingSecrets(connection.credentials, body.credentials ?? {}, {});
-  const scope = definition.servesManyWeddings ? '' : (await deps.store.listForConnection(connection.id))[0]?.weddingId ?? '';
+  const bindings = await deps.store.listForConnection(connection.id);
+  const scope = definition.servesManyWeddings ? '' : bindings[0]?.weddingId ?? '';
   const adapter = deps.probe(definition, {
     id: connection.id, weddingId: scope, system: connection.system, connectionId: connection.id, credentials, configuration,
     webhookSecret: connection.webhookSecret, state: connection.adapterState,
   });
+  let remote: TestedRemote | undefined;
   try {
-    await adapter.testConnection();
+    remote = (await adapter.testConnection()) ?? undefined;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     deps.audit.record({ ...audit, actor: `user:${p.sub}`, action: 'integration.update', result: 'failed', detail: { system: connection.system, message: clipText(message, 300) } });
     throw new BridgeError('connection_test_failed', `connection test failed: ${message}`, { cause: error });
   }
-  await deps.store.connections.replaceSettings(connection.id, { credentials, configuration, configurationSecrets: findSecretValues(definition.configuration, configuration), capabilities: [...adapter.capabilities] });
+  // Pointed at another calendar or account: one that no other connection of its business or weddings syncs.
+  const business = bindings.some((b) => b.id === connection.id) ? null : connection.workspaceId;
+  const moved = remote && remote.remoteId !== connection.remoteId ? remote : undefined;
+  await deps.remotes.exclusive(connection.system, moved, { workspaceId: business, weddingIds: bindings.map((b) => b.weddingId), except: connection.id }, () =>
+    deps.store.connections.replaceSettings(connection.id, {
+      credentials, configuration, configurationSecrets: findSecretValues(definition.configuration, configuration), capabilities: [...adapter.capabilities],
+      ...(remote ? { remote } : {}),
+    }));
   if (connection.status === 'needs_attention') await deps.store.connections.update(connection.id, { status: 'active' });
   await deps.restart(connection.id);
   // What is taken from the system may have changed (importEvents, categories, direction, the

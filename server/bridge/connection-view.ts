@@ -78,7 +78,7 @@ export function connectionSummary(c: Connection, h: ConnectionHealthInputs): Con
     connectionId: c.id, workspaceId: c.workspaceId, system: c.system, category: c.category, label: c.label, name, systemName: systemNameOf(c.system, c.configuration),
     status: c.status, capabilities: c.capabilities,
     servesManyWeddings: h.servesManyWeddings, webhookUrl: h.webhookUrl, configuration: c.configurationView,
-    autoCreateWeddings: c.autoCreateWeddings, autoMatchConfidence: c.autoMatchConfidence, createdAt: c.createdAt, createdBy: c.createdBy,
+    autoCreateWeddings: c.autoCreateWeddings, autoMatchConfidence: c.autoMatchConfidence, createdAt: c.createdAt, createdBy: c.createdBy, remoteId: c.remoteId, remoteName: c.remoteName,
     bindings: h.bindings,
     health: { state, attention, lastSync: h.lastSync, lastError: h.lastError, breaker, unmatchedOpen: h.unmatchedOpen, outbox: h.outbox, inbox: h.inbox, vendorNeeded: h.vendorNeeded },
   };

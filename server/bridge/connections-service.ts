@@ -11,6 +11,7 @@ import type {
 import { clipText } from '../../schema/document/text.ts';
 import { KeyedQueue } from '../keyed-queue.ts';
 import { ConnectionSettingsQueue } from './connection-settings-queue.ts';
+import { RemoteGuard } from './same-remote.ts';
 import { AuthError } from '../auth/auth-error.ts';
 import { assertMayConnect } from '../auth/connect-rights.ts';
 import type { Connector } from '../auth/inbound-rights.ts';
@@ -26,7 +27,6 @@ import { bindingOverrides, bindingSummary, connectorOf, webhookSecretOf } from '
 
 export { bindingSummary };
 
-
 /**
  * Connections and bindings (docs/connections.md): connect an account once (its connection test
  * runs before anything is stored), bind it to weddings and unbind it, change its settings,
@@ -37,9 +37,11 @@ export class ConnectionsService {
   /** Starts of bindings run one at a time per connection (start): each refreshes the connection and may activate it. */
   private readonly starting = new KeyedQueue();
   private readonly settings: ConnectionSettingsQueue;
+  private readonly remotes: RemoteGuard;
 
   constructor(private readonly deps: ConnectionsServiceDeps) {
     this.settings = new ConnectionSettingsQueue(deps.store.connections);
+    this.remotes = new RemoteGuard(deps.store);
   }
 
   /** Runs `fn` in the connection's queue of starts and unbinds (a reload of it from another instance's change runs there too). */
@@ -86,14 +88,14 @@ export class ConnectionsService {
     const { configuration, token } = withNewUrlToken(definition, body.configuration);
     body = { ...body, configuration };
     const webhookSecret = webhookSecretOf(body.credentials);
-    const adapter = await testedAdapter(this.deps, definition, { id, weddingId: body.weddingId, system: body.system, credentials: body.credentials, configuration: body.configuration, webhookSecret }, { weddingId: body.weddingId, actor: `user:${p.sub}` });
+    const { adapter, remote } = await testedAdapter(this.deps, definition, { id, weddingId: body.weddingId, system: body.system, credentials: body.credentials, configuration: body.configuration, webhookSecret }, { weddingId: body.weddingId, actor: `user:${p.sub}` });
     const connector = connectorOf(p);
     const category = body.vendorSystemType ?? definition.category;
-    await this.deps.store.createStandalone({
+    await this.remotes.exclusive(body.system, remote, { weddingIds: [body.weddingId] }, async () => this.deps.store.createStandalone({
       id, weddingId: body.weddingId, workspaceId: await this.deps.workspaceOfWedding(body.weddingId), system: body.system, category, vendorId, runMode: 'in_process',
       credentials: body.credentials, webhookSecret, configuration: body.configuration, configurationSecrets: findSecretValues(definition.configuration, body.configuration),
-      capabilities: [...adapter.capabilities], createdBy: p.sub, connector,
-    });
+      capabilities: [...adapter.capabilities], createdBy: p.sub, connector, ...(remote ? { remote } : {}),
+    }));
     const live = await this.startNew(id, id);
     this.deps.audit.record({ weddingId: body.weddingId, integrationId: id, actor: `user:${p.sub}`, action: 'integration.connect', result: 'ok', detail: { system: body.system, capabilities: live.adapter.capabilities } });
     return {
@@ -116,13 +118,14 @@ export class ConnectionsService {
     const { configuration, token } = withNewUrlToken(definition, body.configuration);
     body = { ...body, configuration };
     const webhookSecret = webhookSecretOf(body.credentials);
-    const adapter = await testedAdapter(this.deps, definition, { id, weddingId: '', system: body.system, credentials: body.credentials, configuration: body.configuration, webhookSecret }, { weddingId: '', actor: `user:${p.sub}` });
-    await this.deps.store.connections.create({
+    const { adapter, remote } = await testedAdapter(this.deps, definition, { id, weddingId: '', system: body.system, credentials: body.credentials, configuration: body.configuration, webhookSecret }, { weddingId: '', actor: `user:${p.sub}` });
+    const scope = { workspaceId: body.workspaceId, weddingIds: body.bindings.map((b) => b.weddingId) };
+    await this.remotes.exclusive(body.system, remote, scope, () => this.deps.store.connections.create({
       id, workspaceId: body.workspaceId, system: body.system, category: body.vendorSystemType ?? definition.category, label: body.label,
       credentials: body.credentials, webhookSecret, configuration: body.configuration, configurationSecrets: findSecretValues(definition.configuration, body.configuration),
       capabilities: [...adapter.capabilities], createdBy: p.sub, connector: connectorOf(p),
-      autoCreateWeddings: body.autoCreateWeddings, autoMatchConfidence: body.autoMatchConfidence,
-    });
+      autoCreateWeddings: body.autoCreateWeddings, autoMatchConfidence: body.autoMatchConfidence, ...(remote ? { remote } : {}),
+    }));
     const live = await this.deps.runtime.refresh(id);
     if (live) await this.deps.runtime.activate(live);
     this.deps.announce?.(id);
@@ -216,7 +219,9 @@ export class ConnectionsService {
       id, weddingId: body.weddingId, system: connection.system, connectionId, credentials: connection.credentials,
       configuration: { ...connection.configuration, ...overrides }, webhookSecret: connection.webhookSecret, state: {},
     });
-    await this.deps.store.bind(binding, rules).catch((error: unknown) => { throw error instanceof BindRefused ? bindError(error, body.weddingId) : error; });
+    const remote = connection.remoteId ? { remoteId: connection.remoteId } : undefined;
+    await this.remotes.exclusive(connection.system, remote, { weddingIds: [body.weddingId], except: connectionId }, () =>
+      this.deps.store.bind(binding, rules).catch((error: unknown) => { throw error instanceof BindRefused ? bindError(error, body.weddingId) : error; }));
     const live = await this.startNew(connectionId, id);
     this.deps.audit.record({ weddingId: body.weddingId, integrationId: id, actor: `user:${by}`, action: 'connection.bound', result: 'ok', detail: { connectionId, system: connection.system, vendorId } });
     return bindingSummary(live.integration);
@@ -366,7 +371,7 @@ export class ConnectionsService {
 
   private updateDeps(): UpdateDeps {
     return {
-      ...this.deps, probe: (definition, probe) => probeAdapter(this.deps.runtime, definition, probe), restart: (id) => this.restart(id), manageable: (p, id) => this.manageable(p, id),
+      ...this.deps, probe: (definition, probe) => probeAdapter(this.deps.runtime, definition, probe), restart: (id) => this.restart(id), manageable: (p, id) => this.manageable(p, id), remotes: this.remotes,
       reconfigure: (p, connection, body, audit) => this.updateConnection(p, connection, body, audit),
     };
   }

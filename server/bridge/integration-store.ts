@@ -3,7 +3,7 @@ import type { Db } from '../storage/database.ts';
 import { resolving } from '../storage/resolving.ts';
 import type { CredentialCipher } from './credential-cipher.ts';
 import type { Connector } from '../auth/inbound-rights.ts';
-import type { SecretValue } from '../../adapters/core/index.ts';
+import type { SecretValue, TestedRemote } from '../../adapters/core/index.ts';
 import {
   CONNECTION_COLUMNS, connectionPart, integrationOf, mergedReferences, newBindingRow, storableFields,
   type BindingFields, type BindingRow,
@@ -93,6 +93,8 @@ export interface NewStandalone {
   id: string; weddingId: string; workspaceId?: string | null; system: string; category: SystemCategory; vendorId: string | null; runMode: Integration['runMode'];
   credentials: Record<string, unknown>; webhookSecret: string; configuration: Record<string, unknown>; configurationSecrets: SecretValue[]; capabilities: string[];
   createdBy: string; connector: Connector;
+  /** What its connection test reached (Connection.remoteId, remoteName). */
+  remote?: TestedRemote;
 }
 
 /**
@@ -264,6 +266,7 @@ export function standaloneConnection(i: NewStandalone): NewConnection {
   return {
     id: i.id, workspaceId: i.workspaceId ?? null, system: i.system, category: i.category, runMode: i.runMode, credentials: i.credentials, webhookSecret: i.webhookSecret,
     configuration: i.configuration, configurationSecrets: i.configurationSecrets, capabilities: i.capabilities, createdBy: i.createdBy, connector: i.connector,
+    ...(i.remote ? { remote: i.remote } : {}),
   };
 }
 

@@ -34,10 +34,10 @@ export class PostgresConnectionStore implements ConnectionRecords {
     const r = newConnectionRow(c, this.cipher, new Date().toISOString());
     const { rows } = await client.query<ConnectionRow>(`INSERT INTO connections (id, workspace_id, system, category, label, status, run_mode, credentials_enc,
       webhook_secret_enc, configuration, capabilities, auto_create_weddings, auto_match_confidence, created_at, created_by, updated_at, connector_sub, connector_role,
-      connector_vendor_id)
-      VALUES ($1, $2, $3, $4, $5, 'active', $6, $7, $8, $9, $10, $11, $12, $13, $14, $13, $15, $16, $17) RETURNING *`,
+      connector_vendor_id, remote_id, remote_name)
+      VALUES ($1, $2, $3, $4, $5, 'active', $6, $7, $8, $9, $10, $11, $12, $13, $14, $13, $15, $16, $17, $18, $19) RETURNING *`,
     [r.id, r.workspace_id, r.system, r.category, r.label, r.run_mode, r.credentials_enc, r.webhook_secret_enc, r.configuration, r.capabilities,
-      r.auto_create_weddings, r.auto_match_confidence, r.now, r.created_by, r.connector_sub, r.connector_role, r.connector_vendor_id]);
+      r.auto_create_weddings, r.auto_match_confidence, r.now, r.created_by, r.connector_sub, r.connector_role, r.connector_vendor_id, r.remote_id, r.remote_name]);
     return connectionOf(rows[0]!, this.cipher);
   }
 
@@ -65,8 +65,8 @@ export class PostgresConnectionStore implements ConnectionRecords {
 
   async replaceSettings(id: string, s: SettingsReplacement): Promise<void> {
     const sealed = sealedSettings(id, s, this.cipher);
-    await this.pool.query('UPDATE connections SET credentials_enc = $1, configuration = $2, capabilities = $3, updated_at = $4, webhook_secret_enc = coalesce($6, webhook_secret_enc) WHERE id = $5',
-      [sealed.credentials_enc, sealed.configuration, sealed.capabilities, new Date().toISOString(), id, sealed.webhook_secret_enc]);
+    await this.pool.query('UPDATE connections SET credentials_enc = $1, configuration = $2, capabilities = $3, updated_at = $4, webhook_secret_enc = coalesce($6, webhook_secret_enc), remote_name = CASE WHEN $7::text IS NULL THEN remote_name ELSE $8 END, remote_id = coalesce($7, remote_id) WHERE id = $5',
+      [sealed.credentials_enc, sealed.configuration, sealed.capabilities, new Date().toISOString(), id, sealed.webhook_secret_enc, sealed.remote_id, sealed.remote_name]);
   }
 
   async replaceCredentials(id: string, credentials: Record<string, unknown>): Promise<void> {

@@ -41,7 +41,8 @@ describe('Acuity adapter against the sandbox', () => {
   afterAll(async () => { await s.stop(); });
 
   it('tests the connection with GET /me and Basic auth; wrong credentials are unauthorized; bad ones are refused before any call', async () => {
-    await make(s).adapter.testConnection();
+    // What it reached: the Acuity user, by its id (one connection per account, same-remote.ts).
+    expect(await make(s).adapter.testConnection()).toEqual({ remoteId: s.userId, remoteName: 'studio@lens.example' });
     expect(s.http.requests.at(-1)!.headers.authorization).toBe(`Basic ${Buffer.from(`${s.userId}:${s.apiKey}`).toString('base64')}`);
     const wrong = await rejection(make(s, {}, { userId: s.userId, apiKey: 'not-the-key-at-all' }).adapter.testConnection());
     expect(wrong.code).toBe('unauthorized');

@@ -31,8 +31,9 @@ const booking = { eventName: 'Wedding consultation', name: 'Ana Silva', email: '
 
 describe('Calendly adapter against the sandbox', () => {
   it('tests the connection with /users/me and refuses a bad token as unauthorized', async () => {
-    const { adapter } = await setup();
-    await expect(adapter.testConnection()).resolves.toBeUndefined();
+    const { sb, adapter } = await setup();
+    // What it reached: the user, by the URI Calendly names it with (one connection per account, same-remote.ts).
+    await expect(adapter.testConnection()).resolves.toEqual({ remoteId: sb.user, remoteName: 'alex@lens.example' });
     const bad = await setup({}, 'wrong_token_123');
     await expect(bad.adapter.testConnection()).rejects.toMatchObject({ code: 'unauthorized', extra: { status: 401 } });
     const runtime = { integrationId: 'c1', weddingId: '', webhookUrl: 'http://127.0.0.1:9/h', webhookSecret: 'whsec_test_0123456789abcdef0123456789', fetch, egress: undefined as never, now: Date.now, state: memoryState() };
@@ -127,7 +128,7 @@ describe('Calendly adapter against the sandbox', () => {
     const error = await adapter.testConnection().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AdapterError);
     expect(error).toMatchObject({ code: 'rate_limited', extra: { status: 429, retryAfterMs: 7000 } });
-    await expect(adapter.testConnection()).resolves.toBeUndefined();
+    await expect(adapter.testConnection()).resolves.toMatchObject({ remoteId: sb.user });
   });
 
   it('a subscription Calendly says is gone (410) is forgotten and made again on upkeep; deactivate deletes it', async () => {

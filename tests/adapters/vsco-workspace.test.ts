@@ -68,7 +68,8 @@ describe('VSCO Workspace adapter against its sandbox', () => {
   it('turns refusals into typed errors: 401, 429 with Retry-After, 5xx, 404; page sizes VSCO refuses are never asked for', async () => {
     const sb = await sandbox();
     await expect(adapter(sb, { credentials: { apiKey: 'wrong-key-123' } }).testConnection()).rejects.toMatchObject({ code: 'unauthorized', extra: { status: 401 } });
-    await expect(adapter(sb, { credentials: { accessToken: sb.accessToken } }).testConnection()).resolves.toBeUndefined();
+    // What it reached: the studio, by its id (one connection per studio, same-remote.ts).
+    await expect(adapter(sb, { credentials: { accessToken: sb.accessToken } }).testConnection()).resolves.toEqual({ remoteId: sb.studioId, remoteName: 'Lens & Light' });
     const a = adapter(sb);
     sb.rateLimitNext(1, '7');
     await expect(a.testConnection()).rejects.toMatchObject({ code: 'rate_limited', extra: { status: 429, retryAfterMs: 7000 } });

@@ -129,6 +129,23 @@ describe.each([['sqlite', openSqlite], ['postgres', openPostgres]] as const)('co
     expect(await records.connections.receipt(other.id, 'evt_1', 3)).toBe(true);
   });
 
+  it('keeps what the connection test reached: exactly as given, kept by settings without one, replaced (name and all) by settings with one', async () => {
+    const { records } = open();
+    // An id with a NUL and a lone surrogate is kept exactly; the name is display text.
+    const remote = { remoteId: 'cal\u0000\ud800@example.com', remoteName: 'Studio\u0000 calendar' };
+    const made = await records.createStandalone(standalone({ remote }));
+    expect(made.connection).toMatchObject({ remoteId: remote.remoteId, remoteName: 'Studio\ufffd calendar' });
+    const plain = await records.createStandalone(standalone());
+    expect(plain.connection).toMatchObject({ remoteId: null, remoteName: null });
+    const settings = { credentials: {}, configuration: {}, configurationSecrets: [], capabilities: ['push'] };
+    await records.connections.replaceSettings(made.id, settings);
+    expect(await records.connections.get(made.id)).toMatchObject({ remoteId: remote.remoteId, remoteName: 'Studio\ufffd calendar' });
+    await records.connections.replaceSettings(made.id, { ...settings, remote: { remoteId: 'other@example.com' } });
+    expect(await records.connections.get(made.id)).toMatchObject({ remoteId: 'other@example.com', remoteName: null });
+    await records.connections.replaceSettings(plain.id, { ...settings, remote: { remoteId: 'x', remoteName: 'X' } });
+    expect((await records.listForConnection(plain.id))[0]!.connection).toMatchObject({ remoteId: 'x', remoteName: 'X' });
+  });
+
   it('the connections run at start-up are those in process and active or needing attention, oldest first', async () => {
     const { records } = open();
     const active = await records.createStandalone(standalone());

@@ -89,13 +89,15 @@ describe('all-day events, read in the event’s own zone', () => {
     s.caldav.addCalendar('venue', { id: 'ny', displayName: 'Venue NY', timeZone: 'America/New_York' });
     s.caldav.userPut('venue', 'ny', 'closed.ics', ics(['UID:closed@icloud.com', 'SUMMARY:Venue closed', 'DTSTART;VALUE=DATE:20270612', 'DTEND;VALUE=DATE:20270613']));
     s.caldav.userPut('venue', 'ny', 'yearly.ics', ics(['UID:yearly@icloud.com', 'SUMMARY:Inventory day', 'DTSTART;VALUE=DATE:20200614', 'RRULE:FREQ=YEARLY']));
-    await connect(t, planner, caldavConnection(s, W, { importEvents: 'all', syncDirection: 'inbound', calendarName: 'Venue NY' }));
+    const made = await connect(t, planner, caldavConnection(s, W, { importEvents: 'all', syncDirection: 'inbound', calendarName: 'Venue NY' }));
     const c = await t.connect(W, planner);
     await waitFor(() => c.doc.listEvents().length === 2, 'both all-day events imported');
     const closed = c.doc.listEvents().find((e) => e.title === 'Venue closed')!;
     expect(sameInstant(closed.start, '2027-06-12T04:00:00Z') && sameInstant(closed.end, '2027-06-13T04:00:00Z'), `${closed.start}–${closed.end}`).toBe(true);
 
-    await connect(t, planner, caldavConnection(s, W, { syncDirection: 'outbound', calendarName: 'Venue NY' }, 'v-venue'));
+    // The calendar is the venue's: its busy time is the venue's availability (a second connection of it is refused, same-remote.ts).
+    const vendor = await t.fetch(`/api/connections/${made.connectionId}/bindings/${W}/vendor`, { method: 'PUT', token: planner, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ vendorId: 'v-venue' }) });
+    expect(vendor.status, await vendor.clone().text()).toBe(200);
     expect(await availability(t, planner, '2027-06-12T00:00:00Z', '2027-06-15T00:00:00Z')).toEqual(['2027-06-12T04:00:00.000Z/2027-06-13T04:00:00.000Z', '2027-06-14T04:00:00.000Z/2027-06-15T04:00:00.000Z']);
   });
 

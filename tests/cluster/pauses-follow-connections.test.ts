@@ -29,7 +29,10 @@ describe('429 pauses of a connection (PostgreSQL)', () => {
 
     // A database of the version before: one pause of each kind whose connection was deleted, one whose connection is there.
     await applyPostgresMigrations(pool, listPostgresMigrations().filter((m) => m.version < 41));
-    const kept = await connection();
+    // Written as that version's server wrote it (today's store writes columns added since).
+    const kept = 'con_kept';
+    await pool.query(`INSERT INTO connections (id, system, category, status, credentials_enc, webhook_secret_enc, configuration, capabilities, created_at, created_by, updated_at)
+      VALUES ($1, 'google-calendar', 'calendar_system', 'active', '', '', '{}', '[]', $2, 'per_a', $2)`, [kept, new Date(T).toISOString()]);
     for (const table of ['outbox_pauses', 'read_pauses']) {
       await pool.query(`INSERT INTO ${table} (connection_id, until) VALUES ($1, $3), ($2, $3)`, ['con_deleted_before', kept, T]);
     }

@@ -100,6 +100,20 @@ describe('OAuth connect: Google Calendar', () => {
     expect(w.s.google.requests.filter((r) => r.path === '/token')).toHaveLength(0);
   });
 
+  it('the same calendar through OAuth again: back to the app with oauth_error=already_connected, the first connection alone', async () => {
+    const w = await world();
+    const connectOnce = async () => {
+      const { authorizationUrl } = await (await startFlow(w, 'google', { ...googleBody(w), returnTo: '/w/oauth-wedding/vendors' })).json() as { authorizationUrl: string };
+      return fetch(await consentAt(authorizationUrl, 'allow'), { redirect: 'manual' });
+    };
+    const first = await connectOnce();
+    expect(first.headers.get('location')).toMatch(/^\/w\/oauth-wedding\/vendors\?connected=int_/);
+    const second = await connectOnce();
+    expect(second.status).toBe(302);
+    expect(second.headers.get('location')).toBe('/w/oauth-wedding/vendors?oauth_error=already_connected');
+    expect((await integrations(w)).map((i) => i.integrationId)).toEqual([new URL(first.headers.get('location')!, w.t.httpUrl).searchParams.get('connected')]);
+  });
+
   it('refuses unknown, expired and missing states, unknown providers, mismatched systems and strangers', async () => {
     const w = await world();
     const code = async (res: Response) => ((await res.json()) as { error: { code: string } }).error.code;

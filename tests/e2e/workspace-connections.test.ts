@@ -66,6 +66,21 @@ describe('planner app: a business’s connections', () => {
     await waitFor(async () => (await card.count()) === 1, 'the connected calendar in the list');
     expect(await card.locator('h3').textContent()).toBe('Google Calendar');
     expect(await card.textContent()).toContain('Not bound to any wedding yet.');
+    expect(await card.locator('.connection-remote').textContent()).toBe(`Syncs with Alex Photo (${s.googleCalendarId})`);
+
+    // ── the same calendar again: refused, with what to do instead; still one card ──
+    await page.getByLabel('Search systems').fill('google');
+    await page.getByRole('button', { name: 'Set up Google Calendar' }).click();
+    await googleForm.getByLabel('Calendar ID (optional)').fill(s.googleCalendarId);
+    await googleForm.getByText('More Google Calendar settings').click();
+    await googleForm.getByLabel('API base URL (optional)').fill(s.google.url);
+    await googleForm.getByRole('button', { name: 'Sign in with Google' }).click();
+    await page.getByRole('button', { name: 'Allow' }).click();
+    await page.waitForURL((url) => url.origin === t.httpUrl && url.pathname === `/workspaces/${lens.id}/connections`);
+    await page.locator('p.notice', { hasText: 'Not connected: That calendar is connected already' }).waitFor();
+    expect(await page.locator('p.notice').textContent()).toContain('Bind the existing connection to the wedding instead.');
+    await card.first().waitFor();
+    expect(await card.count()).toBe(1);
 
     // ── bind both weddings from the view ──
     const [first, second] = WEDDINGS;

@@ -93,6 +93,10 @@ export function ConnectionCard({ connection: c, weddings, titleOf, workspaceId, 
             Settings<span class="sr-only"> of {name}</span></button>
         )}
       </div>
+      {/* What its connection test reached: the one calendar or account it syncs (connections.md, one connection per calendar). */}
+      {c.remoteId && (
+        <p class="muted connection-remote">Syncs with {c.remoteName && c.remoteName !== c.remoteId ? <>{c.remoteName} (<span class="remote-id">{c.remoteId}</span>)</> : <span class="remote-id">{c.remoteId}</span>}</p>
+      )}
       {settingsOpen && onSaveSettings && onDisconnect && (
         <ConnectionSettingsForm connection={c} name={name} titleOf={titleOf} onSave={(change) => onSaveSettings(c, change)} onDisconnect={() => onDisconnect(c)} onClose={closeSettings} />
       )}

@@ -1,0 +1,138 @@
+import { describe, expect, it } from 'vitest';
+import type { ConnectionResult, ConnectionSummary } from '../../schema/index.ts';
+import { caldavConnection, outlookConnection, startSandboxes, type CalendarSandboxes } from '../calendar/helpers.ts';
+import { startTestServer, type TestServer } from '../helpers/test-server.ts';
+import { api, STORY_WEDDINGS, studio } from './helpers.ts';
+
+// A calendar connected twice syncs twice: every event pushed into it twice, every change in it
+// imported twice. One connection per calendar or account (server/bridge/same-remote.ts): per
+// business, and per wedding whoever connected it; named by what the connection test reached, so
+// the same calendar under another name is the same calendar.
+
+const env = { CASCADE_DELAY_MS: '0', PULL_INTERVAL_MS: '600000' };
+type Refusal = { error: { code: string; message: string; details?: { connectionId: string; remoteId: string } } };
+
+function google(s: CalendarSandboxes, calendarId: string) {
+  return {
+    system: 'google-calendar',
+    credentials: { refreshToken: s.google.issueRefreshToken('c', 's'), clientId: 'c', clientSecret: 's' },
+    configuration: { calendarId, apiBaseUrl: s.google.url, tokenUrl: s.google.tokenUrl, watch: false },
+  };
+}
+
+async function googleConnections(t: TestServer, token: string, workspaceId: string): Promise<ConnectionSummary[]> {
+  const list = await api<{ connections: ConnectionSummary[] }>(t, `/api/workspaces/${workspaceId}/connections`, token);
+  expect(list.status).toBe(200);
+  return list.body.connections.filter((c) => c.system === 'google-calendar');
+}
+
+describe('one connection per calendar or account', () => {
+  it('a business connects its Google calendar once: again, under its own id instead of "primary", is refused and names the first; another calendar is not', async () => {
+    const t = await startTestServer({ env });
+    const s = await startSandboxes();
+    const { alex, lens } = await studio(t, STORY_WEDDINGS.slice(0, 1));
+    const token = await alex.accessToken('w-ana');
+    const connectBusiness = (calendarId: string) =>
+      api<ConnectionResult & Refusal>(t, '/api/integrations/vendor/connect', token, { json: { workspaceId: lens.id, label: 'Studio calendar', ...google(s, calendarId) } });
+
+    const first = await connectBusiness('primary');
+    expect(first.status, JSON.stringify(first.body)).toBe(201);
+    // Google answers calendars.get for `primary` with the calendar's own id, the account's address.
+    const again = await connectBusiness('primary@example.com');
+    expect(again.status).toBe(409);
+    expect(again.body.error).toMatchObject({ code: 'already_connected', details: { connectionId: first.body.connectionId, remoteId: 'primary@example.com' } });
+    expect(again.body.error.message).toContain(first.body.connectionId);
+    expect(again.body.error.message).toContain('bind that connection');
+    expect((await connectBusiness('primary')).status).toBe(409);
+    expect((await googleConnections(t, token, lens.id)).map((c) => c.connectionId)).toEqual([first.body.connectionId]);
+
+    // Another calendar of the same account is another connection.
+    const other = await connectBusiness(s.googleCalendarId);
+    expect(other.status, JSON.stringify(other.body)).toBe(201);
+
+    // Pointing it at the first one's calendar is refused, and its settings stay as they were.
+    const moved = await api<Refusal>(t, `/api/connections/${other.body.connectionId}`, token, { method: 'PATCH', json: { configuration: { calendarId: 'primary' } } });
+    expect(moved.status).toBe(409);
+    expect(moved.body.error).toMatchObject({ code: 'already_connected', details: { connectionId: first.body.connectionId } });
+    const kept = await api<ConnectionSummary>(t, `/api/connections/${other.body.connectionId}`, token);
+    expect(kept.body.configuration).toMatchObject({ calendarId: s.googleCalendarId });
+    expect(kept.body).toMatchObject({ remoteId: s.googleCalendarId, remoteName: 'Alex Photo' });
+    // Other settings of a connection change as before, its calendar named again by the test.
+    expect((await api(t, `/api/connections/${other.body.connectionId}`, token, { method: 'PATCH', json: { label: 'Second calendar', configuration: { calendarId: s.googleCalendarId } } })).status).toBe(200);
+
+    // Once the first is disconnected, its calendar is free.
+    expect((await api(t, `/api/connections/${first.body.connectionId}`, token, { method: 'DELETE' })).status).toBe(204);
+    const free = await api<ConnectionSummary>(t, `/api/connections/${other.body.connectionId}`, token, { method: 'PATCH', json: { configuration: { calendarId: 'primary' } } });
+    expect(free.status, JSON.stringify(free.body)).toBe(200);
+    // What it syncs with now, as the test read it back.
+    expect(free.body).toMatchObject({ remoteId: 'primary@example.com', remoteName: 'Primary' });
+    expect((await connectBusiness(s.googleCalendarId)).status).toBe(201);
+    expect((await connectBusiness('primary@example.com')).status).toBe(409);
+  });
+
+  it('a wedding has one connection per calendar, whoever made it; another wedding may connect the same calendar for itself', async () => {
+    const t = await startTestServer({ env });
+    const s = await startSandboxes();
+    const { alex, lens } = await studio(t, STORY_WEDDINGS.slice(0, 2));
+    const ana = await alex.accessToken('w-ana');
+    const chloe = await alex.accessToken('w-chloe');
+    const fromWedding = (token: string, weddingId: string, calendarId: string) =>
+      api<ConnectionResult & Refusal>(t, '/api/integrations/vendor/connect', token, { json: { weddingId, vendorId: 'photo', ...google(s, calendarId) } });
+
+    const made = await fromWedding(ana, 'w-ana', s.googleCalendarId);
+    expect(made.status, JSON.stringify(made.body)).toBe(201);
+    const twice = await fromWedding(ana, 'w-ana', s.googleCalendarId);
+    expect(twice.status).toBe(409);
+    expect(twice.body.error).toMatchObject({ code: 'already_connected', details: { connectionId: made.body.connectionId, remoteId: s.googleCalendarId } });
+    expect(twice.body.error.message).toContain('w-ana');
+    // Chloe & Dev's wedding connects the same calendar for itself: each connection serves its own wedding.
+    const forChloe = await fromWedding(chloe, 'w-chloe', s.googleCalendarId);
+    expect(forChloe.status, JSON.stringify(forChloe.body)).toBe(201);
+
+    // The business connects it too (none of its own has it), and may not bind it where a wedding has it already.
+    const business = await api<ConnectionResult>(t, '/api/integrations/vendor/connect', ana, { json: { workspaceId: lens.id, ...google(s, s.googleCalendarId) } });
+    expect(business.status, JSON.stringify(business.body)).toBe(201);
+    for (const [weddingId, token, existing] of [['w-ana', ana, made.body.connectionId], ['w-chloe', chloe, forChloe.body.connectionId]] as const) {
+      const bound = await api<Refusal>(t, `/api/connections/${business.body.connectionId}/bindings`, token, { json: { weddingId, configuration: { vendorId: 'photo' } } });
+      expect(bound.status, weddingId).toBe(409);
+      expect(bound.body.error).toMatchObject({ code: 'already_connected', details: { connectionId: existing } });
+    }
+    // Nothing was bound by the refusals.
+    const listed = await api<ConnectionSummary>(t, `/api/connections/${business.body.connectionId}`, ana);
+    expect(listed.body.bindings).toEqual([]);
+
+    // A business connection bound to a wedding keeps that wedding from connecting the calendar again from itself.
+    expect((await api(t, `/api/integrations/${made.body.connectionId}`, ana, { method: 'DELETE' })).status).toBe(204);
+    expect((await api(t, `/api/connections/${business.body.connectionId}/bindings`, ana, { json: { weddingId: 'w-ana', configuration: { vendorId: 'photo' } } })).status).toBe(201);
+    const again = await fromWedding(ana, 'w-ana', s.googleCalendarId);
+    expect(again.status).toBe(409);
+    expect(again.body.error.details?.connectionId).toBe(business.body.connectionId);
+  });
+
+  it('Outlook and CalDAV: the same calendar reached two ways is one', async () => {
+    const t = await startTestServer({ env });
+    const s = await startSandboxes();
+    const { alex } = await studio(t, STORY_WEDDINGS.slice(0, 1));
+    const token = await alex.accessToken('w-ana');
+    const connect = (body: Record<string, unknown>) => api<ConnectionResult & Refusal>(t, '/api/integrations/vendor/connect', token, { json: body });
+
+    // Outlook: the mailbox's default calendar, then the same calendar by its id (GET …/calendar answers with it).
+    const outlook = await connect(outlookConnection(s, 'w-ana', { subscribe: false }, 'photo'));
+    expect(outlook.status, JSON.stringify(outlook.body)).toBe(201);
+    const calendarId = s.graph.defaultCalendarOf(s.graphUser);
+    const byId = await connect(outlookConnection(s, 'w-ana', { subscribe: false, calendarId }, 'photo'));
+    expect(byId.status).toBe(409);
+    expect(byId.body.error).toMatchObject({ code: 'already_connected', details: { connectionId: outlook.body.connectionId, remoteId: calendarId } });
+    // Another calendar of the mailbox is another connection.
+    const second = s.graph.addCalendar(s.graphUser, 'Second');
+    expect((await connect(outlookConnection(s, 'w-ana', { subscribe: false, calendarId: second }, 'photo'))).status).toBe(201);
+
+    // CalDAV: found by its display name, then named by its URL (without the trailing slash).
+    const caldav = await connect(caldavConnection(s, 'w-ana', {}, 'photo'));
+    expect(caldav.status, JSON.stringify(caldav.body)).toBe(201);
+    const url = `${s.caldav.url}/dav/calendars/venue/events`;
+    const byUrl = await connect(caldavConnection(s, 'w-ana', { calendarName: undefined, calendarUrl: url }, 'photo'));
+    expect(byUrl.status).toBe(409);
+    expect(byUrl.body.error).toMatchObject({ code: 'already_connected', details: { connectionId: caldav.body.connectionId, remoteId: `${url}/` } });
+  });
+});
