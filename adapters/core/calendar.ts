@@ -22,7 +22,8 @@ export const IMPORT_SCOPES = ['linked', 'all'] as const;
 
 export const CalendarSyncOptions = z.object({
   /** @default bidirectional */
-  syncDirection: z.enum(SYNC_DIRECTIONS).default('bidirectional'),
+  syncDirection: z.enum(SYNC_DIRECTIONS).default('bidirectional')
+    .describe('bidirectional: the timeline is written to the calendar and changes made there come back; outbound: written to the calendar only; inbound: read from it only.'),
   /** Timeline categories this calendar carries. @default every category */
   categories: z.array(z.enum(EVENT_CATEGORIES)).min(1).optional(),
   /** Carry only events this vendor is assigned to (a vendor's own business calendar). */
@@ -31,7 +32,8 @@ export const CalendarSyncOptions = z.object({
    * Which calendar events become timeline events. @default linked — a vendor's business calendar
    * holds other clients' appointments; those count as busy time, not as this wedding's timeline.
    */
-  importEvents: z.enum(IMPORT_SCOPES).default('linked'),
+  importEvents: z.enum(IMPORT_SCOPES).default('linked')
+    .describe('linked: only events this hub put in the calendar come back in, and the others count as busy time; all: every event in the calendar comes in (a calendar kept for weddings; a business’s unknown events wait to be matched to a wedding).'),
   /** Zone imported times are shown in until the wedding's own zone is known. @default the event's zone */
   timeZone: TimeZone.optional(),
   conflictStrategies: ConflictStrategies.optional(),

@@ -16,6 +16,16 @@ describe('connect forms generated from the catalogue', () => {
     for (const entry of catalog()) for (const f of entry.form?.fields ?? []) expect(fieldLabel(f.name), `${entry.id}.${f.name}`).toMatch(/^[A-Z][^_A-Z]*(?:[A-Z]+[^_A-Z]*)*$/);
   });
 
+  it('says what each calendar\'s import and direction choices mean, not only their defaults', () => {
+    for (const id of ['google-calendar', 'outlook', 'apple-calendar']) {
+      const fields = catalog().find((e) => e.id === id)!.form!.fields;
+      const importEvents = fields.find((f) => f.name === 'importEvents')!;
+      expect(importEvents, id).toMatchObject({ default: 'linked', enum: ['linked', 'all'] });
+      expect(importEvents.description, id).toMatch(/^linked: .*busy time; all: every event in the calendar comes in/);
+      expect(fields.find((f) => f.name === 'syncDirection')!.description, id).toMatch(/^bidirectional: .*; outbound: .*; inbound: /);
+    }
+  });
+
   it('names what a binding\'s vendor owns by what the system brings: a calendar\'s events, a processor\'s payments, a CRM\'s payments and bookings, nothing for a lead source', () => {
     const of = (id: string) => vendorRecords(catalog().find((e) => e.id === id)!);
     expect(of('google-calendar')).toBe('events');

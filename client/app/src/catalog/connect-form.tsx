@@ -152,8 +152,9 @@ interface FieldProps {
 export function FieldInput({ field: f, id, value, error, weddings, titleOf, onChange, note }: FieldProps) {
   const errorId = `${id}-error`;
   const hintId = `${id}-hint`;
-  const base = f.default !== undefined && f.type !== 'boolean' ? `Default: ${typeof f.default === 'string' ? f.default : JSON.stringify(f.default)}` : f.description;
-  const hint = [note, base].filter(Boolean).join(' ') || undefined;
+  // What the field means (where the schema says it), then its default.
+  const byDefault = f.default !== undefined && f.type !== 'boolean' ? `Default: ${typeof f.default === 'string' ? f.default : JSON.stringify(f.default)}` : undefined;
+  const hint = [note, f.description, byDefault].filter(Boolean).join(' ') || undefined;
   const describedBy = [error ? errorId : '', hint ? hintId : ''].filter(Boolean).join(' ') || undefined;
   const common = { id, 'aria-invalid': error ? true : undefined, 'aria-describedby': describedBy, 'aria-required': f.required || undefined };
   const label = `${f.in === 'body' && f.name === 'weddingId' ? 'Wedding' : fieldLabel(f.name)}${f.required ? '' : ' (optional)'}`;
