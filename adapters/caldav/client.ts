@@ -36,7 +36,7 @@ export class CalDavClient {
     private readonly credentials: CalDavCredentials,
     private readonly config: CalDavConfiguration,
     private readonly fetchImpl: typeof fetch,
-    private readonly remembered: { get(): { calendarUrl?: string; syncCollection?: boolean }; set(v: { calendarUrl: string; syncCollection: boolean; calendarTimeZone?: string }): void },
+    private readonly remembered: { get(): { calendarUrl?: string; syncCollection?: boolean; foundFor?: string }; set(v: { calendarUrl: string; syncCollection: boolean; calendarTimeZone?: string; foundFor: string }): void },
   ) {
     this.headers = 'username' in credentials
       ? { authorization: `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}` }
@@ -65,8 +65,11 @@ export class CalDavClient {
   async collection(): Promise<DAVCalendar & { syncCollection: boolean }> {
     if (this.calendar) return { ...this.calendar, syncCollection: (this.calendar.reports ?? []).includes('syncCollection') };
     const known = this.remembered.get();
+    // What was found is used while the settings that chose it are the same (state kept before
+    // `foundFor` existed is used as it is); changed settings find the calendar again.
+    const foundFor = [this.config.serverUrl, this.config.calendarUrl ?? '', this.config.calendarName ?? ''].join('\n');
     const url = this.config.calendarUrl ?? known.calendarUrl;
-    if (url && known.syncCollection !== undefined) {
+    if (url && known.syncCollection !== undefined && (known.foundFor === undefined || known.foundFor === foundFor)) {
       this.calendar = { url: url.endsWith('/') ? url : `${url}/`, reports: known.syncCollection ? ['syncCollection'] : [] };
       return { ...this.calendar, syncCollection: known.syncCollection };
     }
@@ -87,7 +90,7 @@ export class CalDavClient {
     const syncCollectionSupported = (wanted.reports ?? []).includes('syncCollection');
     // RFC 4791 §5.2.2: floating times and dates in this calendar are read in its calendar-timezone.
     const calendarTimeZone = zoneOfCalendarTimezone(wanted.timezone);
-    this.remembered.set({ calendarUrl: wanted.url, syncCollection: syncCollectionSupported, ...(calendarTimeZone ? { calendarTimeZone } : {}) });
+    this.remembered.set({ calendarUrl: wanted.url, syncCollection: syncCollectionSupported, ...(calendarTimeZone ? { calendarTimeZone } : {}), foundFor });
     return { ...wanted, syncCollection: syncCollectionSupported };
   }
 
@@ -219,13 +222,15 @@ function zoneOfCalendarTimezone(text: unknown): string | null {
 
 /**
  * A calendar collection's URL as one id (TestedRemote.remoteId): absolute (resolved against the
- * server URL), without user info, with one trailing slash (a collection's URL, RFC 4918 §5.2).
+ * server URL), without user info, query or fragment (they may carry secrets; a collection is named
+ * by its path), each path segment percent-encoded one way (`%40` and `@` alike), with one trailing
+ * slash (a collection's URL, RFC 4918 §5.2).
  */
 export function collectionId(url: string, serverUrl: string): string {
   const u = new URL(url, serverUrl);
-  u.username = '';
-  u.password = '';
-  return u.href.endsWith('/') ? u.href : `${u.href}/`;
+  const segment = (s: string) => { try { return encodeURIComponent(decodeURIComponent(s)); } catch { return s; } };
+  const path = u.pathname.split('/').map(segment).join('/');
+  return `${u.protocol}//${u.host}${path.endsWith('/') ? path : `${path}/`}`;
 }
 
 function sameUrl(a: string, b: string): boolean {

@@ -18,7 +18,7 @@ export const SYSTEM = 'caldav';
 const FIELDS = CALENDAR_FIELDS.timeline;
 const MAX_MERGE_ROUNDS = 3;
 
-interface CalDavState { calendarUrl?: string; syncCollection?: boolean; weddingTimeZone?: string; calendarTimeZone?: string }
+interface CalDavState { calendarUrl?: string; syncCollection?: boolean; weddingTimeZone?: string; calendarTimeZone?: string; /** The settings (server, URL, name) the calendar was found for. */ foundFor?: string }
 
 /**
  * Apple Calendar and any CalDAV server through tsdav: discovery, RFC 6578 sync-collection with the

@@ -13,6 +13,7 @@ import { assertManage, canManage } from './integration-access.ts';
 import { integrationSummary } from './integration-view.ts';
 import type { ConnectionsServiceDeps } from './connections-service-deps.ts';
 import { refuseServerMadeFields } from './secret-url-token.ts';
+import type { Integration } from './integration-store.ts';
 import type { RemoteGuard } from './same-remote.ts';
 
 /**
@@ -109,6 +110,8 @@ export async function updateConnectionSettings(deps: UpdateDeps, p: Principal, c
   let remote: TestedRemote | undefined;
   try {
     remote = (await adapter.testConnection()) ?? undefined;
+    // The same object read without its name (a remembered calendar): the name it had stays.
+    if (remote && !remote.remoteName && remote.remoteId === connection.remoteId && connection.remoteName) remote = { ...remote, remoteName: connection.remoteName };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     deps.audit.record({ ...audit, actor: `user:${p.sub}`, action: 'integration.update', result: 'failed', detail: { system: connection.system, message: clipText(message, 300) } });
@@ -117,7 +120,8 @@ export async function updateConnectionSettings(deps: UpdateDeps, p: Principal, c
   // Pointed at another calendar or account: one that no other connection of its business or weddings syncs.
   const business = bindings.some((b) => b.id === connection.id) ? null : connection.workspaceId;
   const moved = remote && remote.remoteId !== connection.remoteId ? remote : undefined;
-  await deps.remotes.exclusive(connection.system, moved, { workspaceId: business, weddingIds: bindings.map((b) => b.weddingId), except: connection.id }, () =>
+  const around = { workspaceId: business, weddingIds: bindings.map((b) => b.weddingId), except: connection.id, mayName: (b: Integration) => canManage(p, b.weddingId, b.vendorId) };
+  await deps.remotes.exclusive(connection.system, moved, around, () =>
     deps.store.connections.replaceSettings(connection.id, {
       credentials, configuration, configurationSecrets: findSecretValues(definition.configuration, configuration), capabilities: [...adapter.capabilities],
       ...(remote ? { remote } : {}),

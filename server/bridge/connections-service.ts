@@ -3,15 +3,15 @@ import { refuseServerMadeFields, secretUrlOf, withNewUrlToken } from './secret-u
 import { rotateWebhookSecret, type RotatedWebhookSecret } from './webhook-secret-rotation.ts';
 import { updateConnectionSettings, updateIntegrationSettings, type UpdateDeps } from './connection-update.ts';
 import { probeAdapter, testedAdapter } from './connection-probe.ts';
-import { canPush, findSecretValues, type SyncEntity } from '../../adapters/core/index.ts';
+import { findSecretValues } from '../../adapters/core/index.ts';
 import type {
   BindBody, BindingSummary, ConnectBody, ConnectResult, ConnectionResult, ConnectionSettingsBody, IntegrationSummary, SystemCategory,
   UpdateIntegrationBody, WorkspaceConnectBody,
 } from '../../schema/index.ts';
-import { clipText } from '../../schema/document/text.ts';
 import { KeyedQueue } from '../keyed-queue.ts';
 import { ConnectionSettingsQueue } from './connection-settings-queue.ts';
 import { RemoteGuard } from './same-remote.ts';
+import { removePushed } from './unbind-removal.ts';
 import { AuthError } from '../auth/auth-error.ts';
 import { assertMayConnect } from '../auth/connect-rights.ts';
 import type { Connector } from '../auth/inbound-rights.ts';
@@ -21,7 +21,7 @@ import { assertReadable } from './connection-rows.ts';
 import type { Connection } from './connection-store.ts';
 import { assertManage, canManage, vendorOf } from './integration-access.ts';
 import type { LiveIntegration } from './integration-registry.ts';
-import { BindRefused, bindRefusal, type IntegrationRecords, type NewBinding } from './integration-store.ts';
+import { BindRefused, bindRefusal, type Integration, type IntegrationRecords, type NewBinding } from './integration-store.ts';
 import type { ConnectionsServiceDeps } from './connections-service-deps.ts';
 import { bindingOverrides, bindingSummary, connectorOf, webhookSecretOf } from './connection-values.ts';
 
@@ -91,7 +91,7 @@ export class ConnectionsService {
     const { adapter, remote } = await testedAdapter(this.deps, definition, { id, weddingId: body.weddingId, system: body.system, credentials: body.credentials, configuration: body.configuration, webhookSecret }, { weddingId: body.weddingId, actor: `user:${p.sub}` });
     const connector = connectorOf(p);
     const category = body.vendorSystemType ?? definition.category;
-    await this.remotes.exclusive(body.system, remote, { weddingIds: [body.weddingId] }, async () => this.deps.store.createStandalone({
+    await this.remotes.exclusive(body.system, remote, { weddingIds: [body.weddingId], mayName: (b) => canManage(p, b.weddingId, b.vendorId) }, async () => this.deps.store.createStandalone({
       id, weddingId: body.weddingId, workspaceId: await this.deps.workspaceOfWedding(body.weddingId), system: body.system, category, vendorId, runMode: 'in_process',
       credentials: body.credentials, webhookSecret, configuration: body.configuration, configurationSecrets: findSecretValues(definition.configuration, body.configuration),
       capabilities: [...adapter.capabilities], createdBy: p.sub, connector, ...(remote ? { remote } : {}),
@@ -118,8 +118,10 @@ export class ConnectionsService {
     const { configuration, token } = withNewUrlToken(definition, body.configuration);
     body = { ...body, configuration };
     const webhookSecret = webhookSecretOf(body.credentials);
+    // Each wedding to bind is one the caller manages, before anything about it is looked at.
+    for (const b of body.bindings) assertManage(p, b.weddingId, vendorOf(p, b.vendorId));
     const { adapter, remote } = await testedAdapter(this.deps, definition, { id, weddingId: '', system: body.system, credentials: body.credentials, configuration: body.configuration, webhookSecret }, { weddingId: '', actor: `user:${p.sub}` });
-    const scope = { workspaceId: body.workspaceId, weddingIds: body.bindings.map((b) => b.weddingId) };
+    const scope = { workspaceId: body.workspaceId, weddingIds: body.bindings.map((b) => b.weddingId), mayName: (b: Integration) => canManage(p, b.weddingId, b.vendorId) };
     await this.remotes.exclusive(body.system, remote, scope, () => this.deps.store.connections.create({
       id, workspaceId: body.workspaceId, system: body.system, category: body.vendorSystemType ?? definition.category, label: body.label,
       credentials: body.credentials, webhookSecret, configuration: body.configuration, configurationSecrets: findSecretValues(definition.configuration, body.configuration),
@@ -131,7 +133,13 @@ export class ConnectionsService {
     this.deps.announce?.(id);
     this.deps.audit.record({ weddingId: '', integrationId: id, actor: `user:${p.sub}`, action: 'connection.connect', result: 'ok', detail: { system: body.system, workspaceId: body.workspaceId } });
     const bindings: BindingSummary[] = [];
-    for (const b of body.bindings) bindings.push(await this.bind(p, id, b));
+    // A bind refused (by a wedding connected meanwhile, say) takes the connection back out: the answer says nothing was connected.
+    try {
+      for (const b of body.bindings) bindings.push(await this.bind(p, id, b));
+    } catch (error) {
+      await this.disconnectNow((await this.deps.store.connections.get(id))!, p, null);
+      throw error;
+    }
     return {
       connectionId: id, workspaceId: body.workspaceId, system: body.system, category: body.vendorSystemType ?? definition.category,
       capabilities: [...adapter.capabilities], webhookUrl: this.deps.runtime.webhookUrl(body.system, id), webhookSecret, bindings,
@@ -183,7 +191,7 @@ export class ConnectionsService {
     assertReadable(connection);
     const vendorId = vendorOf(p, body.vendorId);
     assertManage(p, body.weddingId, vendorId);
-    return this.attach(connection, body, vendorId, connectorOf(p), p.sub);
+    return this.attach(connection, body, vendorId, connectorOf(p), p.sub, (b) => canManage(p, b.weddingId, b.vendorId));
   }
 
   /**
@@ -198,7 +206,7 @@ export class ConnectionsService {
     return this.attach(connection, { weddingId, configuration: {}, onUnbind: 'keep', claimsUnmatched: false, references }, null, { sub: by, role: 'planner', vendorId: null }, by);
   }
 
-  private async attach(connection: Connection, body: BindBody, vendorId: string | null, connector: Connector, by: string): Promise<BindingSummary> {
+  private async attach(connection: Connection, body: BindBody, vendorId: string | null, connector: Connector, by: string, mayName?: (b: Integration) => boolean): Promise<BindingSummary> {
     const connectionId = connection.id;
     const definition = await this.deps.runtime.definitionOf(connection.system);
     // Checked here first (no adapter is probed for a bind refused anyway), and again by the store
@@ -220,7 +228,7 @@ export class ConnectionsService {
       configuration: { ...connection.configuration, ...overrides }, webhookSecret: connection.webhookSecret, state: {},
     });
     const remote = connection.remoteId ? { remoteId: connection.remoteId } : undefined;
-    await this.remotes.exclusive(connection.system, remote, { weddingIds: [body.weddingId], except: connectionId }, () =>
+    await this.remotes.exclusive(connection.system, remote, { weddingIds: [body.weddingId], except: connectionId, ...(mayName ? { mayName } : {}) }, () =>
       this.deps.store.bind(binding, rules).catch((error: unknown) => { throw error instanceof BindRefused ? bindError(error, body.weddingId) : error; }));
     const live = await this.startNew(connectionId, id);
     this.deps.audit.record({ weddingId: body.weddingId, integrationId: id, actor: `user:${by}`, action: 'connection.bound', result: 'ok', detail: { connectionId, system: connection.system, vendorId } });
@@ -236,21 +244,7 @@ export class ConnectionsService {
     const binding = (await this.deps.store.listForConnection(connectionId)).find((b) => b.weddingId === weddingId);
     if (!binding || (!connection && !canManage(p, weddingId, binding.vendorId))) throw new BridgeError('binding_not_found', 'that connection is not bound to that wedding, or not one you manage');
     const live = this.deps.registry.get(binding.id);
-    let removed = 0;
-    const failed: string[] = [];
-    if ((options.remove ?? binding.onUnbind === 'remove') && live && canPush(live.adapter)) {
-      for (const entity of Object.keys(live.adapter.fields) as SyncEntity[]) {
-        for (const link of await this.deps.links.listFor(binding.id, entity)) {
-          if (!link.externalId) continue;
-          try {
-            await live.adapter.push({ op: 'delete', entity, entityId: link.entityId, externalId: link.externalId, data: null, version: link.version }, { idempotencyKey: `unbind-${binding.id}-${entity}-${link.entityId}`, wedding: { weddingId, meta: {}, vendors: {} } });
-            removed++;
-          } catch (error) {
-            failed.push(`${entity} ${link.entityId}: ${clipText(error instanceof Error ? error.message : String(error), 200)}`);
-          }
-        }
-      }
-    }
+    const { removed, failed } = (options.remove ?? binding.onUnbind === 'remove') && live ? await removePushed(live.adapter, this.deps.links, binding) : { removed: 0, failed: [] };
     const running = this.deps.runtime.get(connectionId);
     await this.starting.run(connectionId, async () => {
       this.deps.registry.remove(binding.id);

@@ -2,7 +2,7 @@ import type { TestedRemote } from '../../adapters/core/index.ts';
 import { KeyedQueue } from '../keyed-queue.ts';
 import { BridgeError } from './bridge-error.ts';
 import type { Connection } from './connection-store.ts';
-import type { IntegrationRecords } from './integration-store.ts';
+import type { Integration, IntegrationRecords } from './integration-store.ts';
 
 /** Where a connection about to be made, bound or re-pointed would sync. */
 export interface RemoteScope {
@@ -12,6 +12,11 @@ export interface RemoteScope {
   weddingIds: readonly string[];
   /** The connection itself, when it exists already (a bind, new settings). */
   except?: string;
+  /**
+   * Whether the refusal may name a binding found in a wedding (its connection's id and label):
+   * only to whoever may see it (a vendor sees its own entry's). Absent: never named.
+   */
+  mayName?: (binding: Integration) => boolean;
 }
 
 /**
@@ -38,7 +43,8 @@ export class RemoteGuard {
   /**
    * Runs `make` unless another connection of `system` syncs `remoteId` in `scope`; `remoteId`
    * undefined: runs it at once. Throws BridgeError `already_connected` (409, `details`:
-   * `{ connectionId, remoteId }` of the connection found).
+   * `{ connectionId, remoteId }` of the connection found; for one found in a wedding that
+   * `scope.mayName` does not allow, neither the connection nor details are named).
    */
   async exclusive<T>(system: string, remote: Pick<TestedRemote, 'remoteId' | 'remoteName'> | undefined, scope: RemoteScope, make: () => Promise<T>): Promise<T> {
     if (!remote) return make();
@@ -49,25 +55,31 @@ export class RemoteGuard {
     });
   }
 
-  private async find(system: string, remoteId: string, scope: RemoteScope): Promise<{ connection: Connection; weddingId: string | null } | null> {
+  private async find(system: string, remoteId: string, scope: RemoteScope): Promise<Found | null> {
     const same = (c: Connection) => c.system === system && c.remoteId === remoteId && c.id !== scope.except;
     for (const weddingId of scope.weddingIds) {
       const bound = (await this.store.listForWedding(weddingId)).find((b) => same(b.connection));
-      if (bound) return { connection: bound.connection, weddingId };
+      if (bound) return { connection: bound.connection, weddingId, named: scope.mayName?.(bound) ?? false };
     }
     if (!scope.workspaceId) return null;
     for (const c of (await this.store.connections.listForWorkspace(scope.workspaceId)).filter(same)) {
       // A connection made from a wedding has a binding under its own id: it is that wedding's, not the business's.
       const bindings = await this.store.listForConnection(c.id);
-      if (!bindings.some((b) => b.id === c.id)) return { connection: c, weddingId: null };
+      if (!bindings.some((b) => b.id === c.id)) return { connection: c, weddingId: null, named: true };
     }
     return null;
   }
 }
 
-function refusal(system: string, remote: Pick<TestedRemote, 'remoteId' | 'remoteName'>, found: { connection: Connection; weddingId: string | null }): BridgeError {
+/** A connection found, where (a wedding, or null: the business's own), and whether the caller may be told which. */
+interface Found { connection: Connection; weddingId: string | null; named: boolean }
+
+function refusal(system: string, remote: Pick<TestedRemote, 'remoteId' | 'remoteName'>, found: Found): BridgeError {
   const what = `${system} ${remote.remoteName && remote.remoteName !== remote.remoteId ? `"${remote.remoteName}" (${remote.remoteId})` : remote.remoteId}`;
   const named = `connection ${found.connection.id}${found.connection.label ? ` ("${found.connection.label}")` : ''}`;
+  if (!found.named) {
+    return new BridgeError('already_connected', `${what} is already connected to wedding ${found.weddingId} by someone else there: a second connection would sync it twice`);
+  }
   const message = found.weddingId
     ? `${what} is already connected to wedding ${found.weddingId} through ${named}: a second connection would sync it twice`
     : `${what} is already connected for this business as ${named}: bind that connection to the wedding instead of connecting it again`;

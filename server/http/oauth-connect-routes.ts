@@ -159,7 +159,7 @@ function errorCode(error: unknown): string | null {
 /** OAuth refusals here; the rest (auth, validation, the bridge's) go to the app's error handler. */
 function oauthErrorResponse(c: Context<AppEnv>, error: unknown): Response {
   if (error instanceof OAuthConnectError) return c.json(errorBody(error.code, error.message), OAUTH_CONNECT_ERROR_STATUS[error.code]);
-  if (error instanceof BridgeError) return c.json(errorBody(error.code, error.message), BRIDGE_ERROR_STATUS[error.code]);
+  if (error instanceof BridgeError) return c.json(errorBody(error.code, error.message, error.details), BRIDGE_ERROR_STATUS[error.code]);
   throw error;
 }
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ConnectionResult, ConnectionSummary } from '../../schema/index.ts';
 import { caldavConnection, outlookConnection, startSandboxes, type CalendarSandboxes } from '../calendar/helpers.ts';
+import { collectionId } from '../../adapters/caldav/client.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
 import { api, STORY_WEDDINGS, studio } from './helpers.ts';
 
@@ -85,9 +86,35 @@ describe('one connection per calendar or account', () => {
     expect(twice.status).toBe(409);
     expect(twice.body.error).toMatchObject({ code: 'already_connected', details: { connectionId: made.body.connectionId, remoteId: s.googleCalendarId } });
     expect(twice.body.error.message).toContain('w-ana');
+    // The planner is told which connection it is; another vendor of the wedding is not (it may not see Alex's).
+    const planner = await t.token('planner', ['w-ana']);
+    const byPlanner = await api<Refusal>(t, '/api/integrations/vendor/connect', planner, { json: { weddingId: 'w-ana', ...google(s, s.googleCalendarId) } });
+    expect(byPlanner.status).toBe(409);
+    expect(byPlanner.body.error.details?.connectionId).toBe(made.body.connectionId);
+    const florist = await t.token('vendor', ['w-ana'], { vendorId: 'florist' });
+    const byFlorist = await api<Refusal>(t, '/api/integrations/vendor/connect', florist, { json: { weddingId: 'w-ana', ...google(s, s.googleCalendarId) } });
+    expect(byFlorist.status, JSON.stringify(byFlorist.body)).toBe(409);
+    expect(byFlorist.body.error.code).toBe('already_connected');
+    expect(byFlorist.body.error.details).toBeUndefined();
+    expect(byFlorist.body.error.message).not.toContain(made.body.connectionId);
+    expect(byFlorist.body.error.message).toContain('by someone else there');
+
     // Chloe & Dev's wedding connects the same calendar for itself: each connection serves its own wedding.
     const forChloe = await fromWedding(chloe, 'w-chloe', s.googleCalendarId);
     expect(forChloe.status, JSON.stringify(forChloe.body)).toBe(201);
+
+    // Connected for the business with a binding to Ana & Ben's, which has it: refused, and no connection is left.
+    const before = (await googleConnections(t, ana, lens.id)).length;
+    const withBinding = await api<Refusal>(t, '/api/integrations/vendor/connect', ana, { json: { workspaceId: lens.id, ...google(s, s.googleCalendarId), bindings: [{ weddingId: 'w-ana', configuration: { vendorId: 'photo' } }] } });
+    expect(withBinding.status).toBe(409);
+    expect(withBinding.body.error.details?.connectionId).toBe(made.body.connectionId);
+    // A binding refused after the connection was stored (here its settings) takes the connection back out too.
+    const badBinding = await api<Refusal>(t, '/api/integrations/vendor/connect', ana, { json: { workspaceId: lens.id, ...google(s, 'primary'), bindings: [{ weddingId: 'w-ana', configuration: { syncDirection: 'sideways' } }] } });
+    expect(badBinding.status, JSON.stringify(badBinding.body)).toBe(400);
+    // And a wedding the caller does not manage is refused before anything is looked at.
+    const foreign = await api<Refusal>(t, '/api/integrations/vendor/connect', ana, { json: { workspaceId: lens.id, ...google(s, 'primary'), bindings: [{ weddingId: 'w-chloe' }] } });
+    expect(foreign.status).toBe(403);
+    expect((await googleConnections(t, ana, lens.id)).length).toBe(before);
 
     // The business connects it too (none of its own has it), and may not bind it where a wedding has it already.
     const business = await api<ConnectionResult>(t, '/api/integrations/vendor/connect', ana, { json: { workspaceId: lens.id, ...google(s, s.googleCalendarId) } });
@@ -134,5 +161,16 @@ describe('one connection per calendar or account', () => {
     const byUrl = await connect(caldavConnection(s, 'w-ana', { calendarName: undefined, calendarUrl: url }, 'photo'));
     expect(byUrl.status).toBe(409);
     expect(byUrl.body.error).toMatchObject({ code: 'already_connected', details: { connectionId: caldav.body.connectionId, remoteId: `${url}/` } });
+    // A change of its settings reads the calendar it remembers, without its name: the name stays.
+    expect((await api(t, `/api/connections/${caldav.body.connectionId}`, token, { method: 'PATCH', json: { configuration: { multigetBatch: 50 } } })).status).toBe(200);
+    expect((await api<ConnectionSummary>(t, `/api/connections/${caldav.body.connectionId}`, token)).body).toMatchObject({ remoteId: `${url}/`, remoteName: 'Venue events' });
+  });
+
+  it('a CalDAV collection is named one way: no user info, query or fragment, one encoding, one trailing slash', () => {
+    const server = 'https://dav.example.com/';
+    expect(collectionId('/dav/calendars/venue/events', server)).toBe('https://dav.example.com/dav/calendars/venue/events/');
+    expect(collectionId('https://user:pw@DAV.example.com/dav/calendars/a%40b.com/events/?token=secret#x', server)).toBe('https://dav.example.com/dav/calendars/a%40b.com/events/');
+    expect(collectionId('https://dav.example.com/dav/calendars/a@b.com/events', server)).toBe('https://dav.example.com/dav/calendars/a%40b.com/events/');
+    expect(collectionId('https://dav.example.com:8443/c/', server)).toBe('https://dav.example.com:8443/c/');
   });
 });

@@ -77,7 +77,7 @@ describe('planner app: a business’s connections', () => {
     await googleForm.getByRole('button', { name: 'Sign in with Google' }).click();
     await page.getByRole('button', { name: 'Allow' }).click();
     await page.waitForURL((url) => url.origin === t.httpUrl && url.pathname === `/workspaces/${lens.id}/connections`);
-    await page.locator('p.notice', { hasText: 'Not connected: That calendar is connected already' }).waitFor();
+    await page.locator('p.notice', { hasText: 'Not connected: That calendar is connected already, and a second connection would put every event in it twice.' }).waitFor();
     expect(await page.locator('p.notice').textContent()).toContain('Bind the existing connection to the wedding instead.');
     await card.first().waitFor();
     expect(await card.count()).toBe(1);

@@ -6,7 +6,7 @@ const OAUTH_ERRORS = lookupTable<string>({
   oauth_exchange_failed: 'The provider did not accept the sign-in (it may have expired): nothing was connected. Try again.',
   oauth_no_refresh_token: 'The provider gave no lasting access: nothing was connected. Try again and allow offline access.',
   connection_test_failed: 'The calendar could not be reached with the access given: nothing was connected.',
-  already_connected: 'That calendar is connected already (a second connection would put every event in it twice): nothing was connected. Bind the existing connection to the wedding instead.',
+  already_connected: 'That calendar is connected already, and a second connection would put every event in it twice. Bind the existing connection to the wedding instead.',
   session_revoked: 'Your sign-in ended while connecting: sign in and connect again.',
   connection_not_found: 'That connection is not yours to reconnect (or it was removed): nothing changed.',
 });

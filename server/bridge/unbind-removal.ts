@@ -1,0 +1,29 @@
+import { canPush, type Adapter, type SyncEntity } from '../../adapters/core/index.ts';
+import { clipText } from '../../schema/document/text.ts';
+import type { Integration } from './integration-store.ts';
+import type { LinkRecords } from './link-store.ts';
+
+/**
+ * What an unbind with `remove` does first: deletes from the external system everything pushed for
+ * the binding's wedding (each linked object, one delete per entity and link, under an idempotency
+ * key of the binding, entity and entity id). Resolves with how many went and, for each that did
+ * not, `<entity> <entity id>: <reason>` (reasons cut to 200 characters). Nothing is deleted by an
+ * adapter that cannot push.
+ */
+export async function removePushed(adapter: Adapter, links: LinkRecords, binding: Pick<Integration, 'id' | 'weddingId'>): Promise<{ removed: number; failed: string[] }> {
+  let removed = 0;
+  const failed: string[] = [];
+  if (!canPush(adapter)) return { removed, failed };
+  for (const entity of Object.keys(adapter.fields) as SyncEntity[]) {
+    for (const link of await links.listFor(binding.id, entity)) {
+      if (!link.externalId) continue;
+      try {
+        await adapter.push({ op: 'delete', entity, entityId: link.entityId, externalId: link.externalId, data: null, version: link.version }, { idempotencyKey: `unbind-${binding.id}-${entity}-${link.entityId}`, wedding: { weddingId: binding.weddingId, meta: {}, vendors: {} } });
+        removed++;
+      } catch (error) {
+        failed.push(`${entity} ${link.entityId}: ${clipText(error instanceof Error ? error.message : String(error), 200)}`);
+      }
+    }
+  }
+  return { removed, failed };
+}
