@@ -18,6 +18,9 @@ import { onActionStart } from './ui/status-line.ts';
 import { AnnouncerContext } from './ui/use-announcer.ts';
 import { WeddingScreen } from './wedding/wedding-screen.tsx';
 
+/** How often the sign-in is checked again while the server stays unreached and the browser says it is online (ms). */
+const ME_RETRY_MS = 3000;
+
 /** `?signin_error=<code>` from a failed sign-in link or provider, taken out of the address. */
 function signInError(): string | null {
   const params = new URLSearchParams(location.search);
@@ -106,12 +109,16 @@ export function App() {
   useEffect(() => {
     if (needsMe && me === 'checking') void reloadMe();
   }, [needsMe]);
-  // Back online after an offline start: check the sign-in again (the server may have ended it).
+  // Back online after an offline start: check the sign-in again (the server may have ended it). The
+  // check made on the `online` event may not get through (seen with Chromium 150 in
+  // e2e/own-views; a phone joining a network can be the same), so while the server stays
+  // unreached it is asked again every few seconds the browser says it is online.
   useEffect(() => {
     if (!meUnreachable) return;
     const onOnline = () => void reloadMe();
     addEventListener('online', onOnline);
-    return () => removeEventListener('online', onOnline);
+    const retry = setInterval(() => { if (navigator.onLine) void reloadMe(); }, ME_RETRY_MS);
+    return () => { removeEventListener('online', onOnline); clearInterval(retry); };
   }, [meUnreachable]);
   const account = me === 'checking' ? null : me;
   // Back on the home page from another view: the weddings may have changed there (one created from
