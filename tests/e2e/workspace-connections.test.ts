@@ -47,6 +47,8 @@ describe('planner app: a business’s connections', () => {
     await page.getByRole('heading', { name: 'Connections of Lens & Light' }).waitFor();
     expect(new URL(page.url()).pathname).toBe(`/workspaces/${lens.id}/connections`);
     await page.getByText('No accounts connected yet.').waitFor();
+    // The id the API and the sandbox scripts ask for, where a person can copy it.
+    expect(await page.locator('p.workspace-id').textContent()).toBe(`Business id for the API: ${lens.id}`);
 
     // ── connect Google Calendar from the catalogue, through the OAuth button ──
     await page.getByLabel('Search systems').fill('google');

@@ -120,6 +120,8 @@ export function ConnectionsView({ me, workspaceId, navigate }: Props) {
       <p><a href="/" onClick={linkHandler(navigate, { name: 'picker' })}>← Your weddings</a></p>
       <h1>Connections of {membership.workspace.name}</h1>
       <p class="muted">Accounts connected once for the whole business, and the weddings each one serves.</p>
+      {/* The id the API and the sandbox scripts ask for (docs/connections.md, "Trying it locally"). */}
+      <p class="muted workspace-id">Business id for the API: <code>{workspaceId}</code></p>
       {notice && <p class="notice" role="status">{notice}</p>}
       {problem && <p class="form-errors" role="alert">{problem}</p>}
       {loadProblem && <p class="form-errors" role="alert">{loadProblem}</p>}
