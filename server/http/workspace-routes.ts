@@ -15,7 +15,6 @@ import type { SessionStore } from '../people/session-store.ts';
 import { peekWedding, type OpenDocuments } from '../people/wedding-peek.ts';
 import { exhausted, milestoneFacts, nextMilestone } from '../people/wedding-summary.ts';
 import type { StoredDocuments } from '../people/wedding-peek.ts';
-import { ownVendorEntry } from '../people/own-vendor-entry.ts';
 import { readJson } from './body.ts';
 import { HttpError } from './http-error.ts';
 import { assertMember } from './people-guards.ts';
@@ -153,17 +152,7 @@ export function workspaceRoutes(deps: WorkspaceRoutesDeps): Hono<SessionEnv> {
       const id = `wed_${crypto.randomBytes(12).toString('base64url')}`;
       await deps.people.registerWedding({ id, workspaceId, createdBy: person.id });
       const { workspaceId: _omit, ...details } = body;
-      // A vendor's business (a photographer…) is a vendor of its own wedding from the start (own-vendor-entry.ts).
-      const workspace = await deps.people.getWorkspace(workspaceId);
-      const own = workspace ? ownVendorEntry(workspace, person) : null;
-      const origin = clientOrigin(person.id, { name: person.name, role: 'planner' });
-      const meta = await deps.withDocument(id, (ydoc) => {
-        const wedding = new WeddingDoc(ydoc);
-        return wedding.transact(() => {
-          if (own) wedding.upsertVendor(own, origin);
-          return wedding.setMeta({ status: 'planning', ...details }, origin);
-        }, origin);
-      });
+      const meta = await deps.withDocument(id, (ydoc) => new WeddingDoc(ydoc).setMeta({ status: 'planning', ...details }, clientOrigin(person.id, { name: person.name, role: 'planner' })));
       const answer: z.infer<typeof WorkspaceWeddingCreateResponse> = { id, meta, workspaceId };
       c.res = c.json(answer, 201);
     });
