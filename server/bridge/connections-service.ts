@@ -122,7 +122,7 @@ export class ConnectionsService {
     for (const b of body.bindings) assertManage(p, b.weddingId, vendorOf(p, b.vendorId));
     const { adapter, remote } = await testedAdapter(this.deps, definition, { id, weddingId: '', system: body.system, credentials: body.credentials, configuration: body.configuration, webhookSecret }, { weddingId: '', actor: `user:${p.sub}` });
     const scope = { workspaceId: body.workspaceId, weddingIds: body.bindings.map((b) => b.weddingId), mayName: (b: Integration) => canManage(p, b.weddingId, b.vendorId) };
-    await this.remotes.exclusive(body.system, remote, scope, () => this.deps.store.connections.create({
+    const made = await this.remotes.exclusive(body.system, remote, scope, () => this.deps.store.connections.create({
       id, workspaceId: body.workspaceId, system: body.system, category: body.vendorSystemType ?? definition.category, label: body.label,
       credentials: body.credentials, webhookSecret, configuration: body.configuration, configurationSecrets: findSecretValues(definition.configuration, body.configuration),
       capabilities: [...adapter.capabilities], createdBy: p.sub, connector: connectorOf(p),
@@ -133,11 +133,12 @@ export class ConnectionsService {
     this.deps.announce?.(id);
     this.deps.audit.record({ weddingId: '', integrationId: id, actor: `user:${p.sub}`, action: 'connection.connect', result: 'ok', detail: { system: body.system, workspaceId: body.workspaceId } });
     const bindings: BindingSummary[] = [];
-    // A bind refused (by a wedding connected meanwhile, say) takes the connection back out: the answer says nothing was connected.
+    // A bind refused (by a wedding connected meanwhile, say) takes the connection back out, and the
+    // refusal is what is answered; what a binding made before it already pushed stays.
     try {
       for (const b of body.bindings) bindings.push(await this.bind(p, id, b));
     } catch (error) {
-      await this.disconnectNow((await this.deps.store.connections.get(id))!, p, null);
+      await this.disconnectNow(made, p, null).catch((undo: unknown) => this.deps.logger.warn({ err: undo, connectionId: id }, 'a connection whose binding was refused could not be taken back out'));
       throw error;
     }
     return {

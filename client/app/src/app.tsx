@@ -18,8 +18,9 @@ import { onActionStart } from './ui/status-line.ts';
 import { AnnouncerContext } from './ui/use-announcer.ts';
 import { WeddingScreen } from './wedding/wedding-screen.tsx';
 
-/** How often the sign-in is checked again while the server stays unreached and the browser says it is online (ms). */
+/** The first wait before the sign-in is checked again while the network seemed gone and the browser says it is online (ms); it doubles up to ME_RETRY_MAX_MS. */
 const ME_RETRY_MS = 3000;
+const ME_RETRY_MAX_MS = 60_000;
 
 /** `?signin_error=<code>` from a failed sign-in link or provider, taken out of the address. */
 function signInError(): string | null {
@@ -84,26 +85,39 @@ export function App() {
   // browser (offline-identity.ts), and the schedule opens from this browser's copy even without one.
   const [meUnreachable, setMeUnreachable] = useState(false);
 
+  // The latest check of the sign-in (an older one's answer is dropped: it could put the kept,
+  // offline identity back over a fresh one), whether one is under way, and whether the last failed
+  // for want of a network (only that is asked again by itself, below).
+  const meCheck = useRef({ latest: 0, running: false, offline: false });
   const reloadMe = useCallback(async () => {
-    // A sign-out made on this device that has not reached the server yet: the cookie still opens the
-    // session there, so /api/me is not asked and the app shows nobody signed in (pending-sign-out.ts).
-    if (signOutOwed() && !(await sendOwedSignOuts())) {
-      setMe(null);
-      setMeUnreachable(false);
-      return;
-    }
+    const n = ++meCheck.current.latest;
+    meCheck.current.running = true;
     try {
+      // A sign-out made on this device that has not reached the server yet: the cookie still opens the
+      // session there, so /api/me is not asked and the app shows nobody signed in (pending-sign-out.ts).
+      if (signOutOwed() && !(await sendOwedSignOuts())) {
+        if (n !== meCheck.current.latest) return;
+        setMe(null);
+        setMeUnreachable(false);
+        return;
+      }
       const fresh = await fetchMe();
+      if (n !== meCheck.current.latest) return;
       if (fresh) rememberMe(fresh);
       else forgetIdentity();
       setMe(fresh);
       setMeUnreachable(false);
     } catch (error) {
-      const kept = error instanceof ApiError && error.code === 'offline' ? rememberedMe() : null;
+      if (n !== meCheck.current.latest) return;
+      const offline = error instanceof ApiError && error.code === 'offline';
+      meCheck.current.offline = offline;
+      const kept = offline ? rememberedMe() : null;
       setMe(kept);
       setMeUnreachable(true);
       if (kept || location.pathname === '/schedule') return;
       setReason((r) => r ?? `Could not check your sign-in (${(error as Error).message}).`);
+    } finally {
+      if (n === meCheck.current.latest) meCheck.current.running = false;
     }
   }, []);
   useEffect(() => {
@@ -111,14 +125,26 @@ export function App() {
   }, [needsMe]);
   // Back online after an offline start: check the sign-in again (the server may have ended it). The
   // check made on the `online` event may not get through (seen with Chromium 150 in
-  // e2e/own-views; a phone joining a network can be the same), so while the server stays
-  // unreached it is asked again every few seconds the browser says it is online.
+  // e2e/own-views; a phone joining a network can be the same), so while the last check failed for
+  // want of a network it is made again while the browser says it is online: after 3 s, then twice
+  // as long each time up to a minute, one at a time. A server that answered with an error is not
+  // asked again by itself.
   useEffect(() => {
     if (!meUnreachable) return;
     const onOnline = () => void reloadMe();
     addEventListener('online', onOnline);
-    const retry = setInterval(() => { if (navigator.onLine) void reloadMe(); }, ME_RETRY_MS);
-    return () => { removeEventListener('online', onOnline); clearInterval(retry); };
+    let delay = ME_RETRY_MS;
+    let timer: ReturnType<typeof setTimeout>;
+    const later = () => {
+      timer = setTimeout(() => {
+        const check = meCheck.current;
+        if (navigator.onLine && check.offline && !check.running) void reloadMe();
+        delay = Math.min(delay * 2, ME_RETRY_MAX_MS);
+        later();
+      }, delay);
+    };
+    later();
+    return () => { removeEventListener('online', onOnline); clearTimeout(timer); };
   }, [meUnreachable]);
   const account = me === 'checking' ? null : me;
   // Back on the home page from another view: the weddings may have changed there (one created from
