@@ -230,4 +230,5 @@ export const calDavAdapter: AdapterDefinition = {
   configuration: CalDavConfiguration,
   create: createCalDavAdapter,
   servesManyWeddings: true,
+  remoteKeys: ['serverUrl', 'calendarUrl', 'calendarName'],
 };

@@ -1,4 +1,5 @@
 export * from './types.ts';
+export * from './webhook-types.ts';
 export * from './errors.ts';
 export * from './egress.ts';
 export * from './config.ts';

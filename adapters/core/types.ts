@@ -1,6 +1,8 @@
 import type { ZodType } from 'zod';
 import type { SystemCategory, Vendor, WeddingMeta } from '../../schema/index.ts';
 import type { Egress } from './egress.ts';
+import type { WebhookParse, WebhookRequest, WebhookVerdict } from './webhook-types.ts';
+import type { TestedRemote } from './tested-remote.ts';
 
 /** What an adapter can do; the bridge only calls what is declared. */
 export const CAPABILITIES = ['webhook', 'pull', 'push', 'watch', 'messaging'] as const;
@@ -175,48 +177,6 @@ export interface PushResult {
   changes?: InboundChange[];
 }
 
-/** A webhook as received: the raw body is kept byte for byte, since signatures are computed over it. */
-export interface WebhookRequest {
-  method: string;
-  /** The full URL the sender called (some signature schemes sign it). */
-  url: string;
-  /** Header names in lower case. */
-  headers: Record<string, string>;
-  rawBody: string;
-  receivedAt: number;
-}
-
-export interface WebhookReply {
-  status: number;
-  body?: string;
-  headers?: Record<string, string>;
-}
-
-export type WebhookVerdict =
-  | {
-    ok: true;
-    /** The sender's id for this delivery: duplicates (same id) are acknowledged and not applied twice. */
-    eventId: string;
-    /** A handshake or notice with nothing to apply: answered with `reply`, not stored. */
-    ignore?: boolean;
-    reply?: WebhookReply;
-    /**
-     * Why an ignored event deserves a person's attention (e.g. a refund of a payment no wedding
-     * knows): recorded in the wedding's audit trail as `webhook.ignored`. Handshakes and other
-     * weddings' events carry none.
-     */
-    notice?: string;
-    /** What `parseWebhook` returns for this request, when verifying read it already (the `webhooks` adapter): the intake does not parse again. */
-    parsed?: WebhookParse;
-  }
-  | { ok: false; code: 'signature_invalid' | 'signature_stale' | 'invalid_payload'; message: string };
-
-export interface WebhookParse {
-  changes: InboundChange[];
-  /** The notification carries no data (e.g. Google push): pull to fetch what changed. */
-  pull?: boolean;
-}
-
 export interface PullOptions {
   cursor: string | null;
   /** Ignore the cursor and read everything (first sync, or after the cursor was refused). */
@@ -288,19 +248,6 @@ export interface AdapterRuntime {
    * for instances built to be tried (nothing is stored yet).
    */
   saveCredentials?: (next: Record<string, unknown>) => void;
-}
-
-/**
- * What a connection test reached: the one object in the external system that the credentials and
- * configuration sync with, named as the provider names it, however the configuration put it (a
- * Google calendar configured as `primary` is reached as its own id, the account's address). Two
- * connections of one system with the same `remoteId` would sync the same calendar or account twice.
- */
-export interface TestedRemote {
-  /** The provider's stable id of it (Google Calendar: the calendar's `id`; Graph: the calendar's `id`; CalDAV: the collection's URL). */
-  remoteId: string;
-  /** How a person knows it (a calendar's name, an account's name or address), for messages; at most 200 characters. */
-  remoteName?: string;
 }
 
 /** One connected external system, bound to one integration's credentials and configuration. */
@@ -383,6 +330,13 @@ export interface AdapterDefinition {
    * connection.
    */
   readonly servesManyWeddings?: boolean;
+  /**
+   * Configuration keys that choose the object the connection syncs (TestedRemote): the calendar, the
+   * server. A wedding's binding may not set them otherwise than its connection: that would be
+   * another calendar under the same connection, which neither its watch channel nor the
+   * one-connection-per-calendar check sees (connect that calendar as a connection of its own).
+   */
+  readonly remoteKeys?: readonly string[];
   /**
    * The system's record ids are unique only within a wedding (the universal adapter carries our own
    * entity ids, and every wedding may have a `ceremony`): in connection scope, a record that names

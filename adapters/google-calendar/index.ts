@@ -231,4 +231,5 @@ export const googleCalendarAdapter: AdapterDefinition = {
   configuration: GoogleCalendarConfiguration,
   create: createGoogleCalendarAdapter,
   servesManyWeddings: true,
+  remoteKeys: ['calendarId'],
 };

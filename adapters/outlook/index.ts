@@ -290,6 +290,7 @@ export const outlookAdapter: AdapterDefinition = {
   configuration: OutlookConfiguration,
   create: createOutlookAdapter,
   servesManyWeddings: true,
+  remoteKeys: ['userId', 'calendarId'],
 };
 
 export type { Subscription };

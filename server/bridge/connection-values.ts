@@ -48,6 +48,9 @@ export function bindingOverrides(definition: AdapterDefinition, connection: Conn
   // (a binding's configuration view sent back).
   refuseServerMadeFields(given, connection.configurationView);
   if (secretKey) throw new BridgeError('invalid_config', `${secretKey} is the connection's secret: change it on the connection (PATCH /api/connections/${connection.id})`, { details: { issues: [{ path: `configuration.${secretKey}`, message: 'is the connection’s secret: change it on the connection' }] } });
+  // Where the connection syncs is the connection's (AdapterDefinition.remoteKeys); a view sent back that repeats it is fine.
+  const remoteKey = (definition.remoteKeys ?? []).find((k) => k in given && given[k] !== connection.configuration[k]);
+  if (remoteKey) throw new BridgeError('invalid_config', `${remoteKey} chooses what connection ${connection.id} syncs: a wedding cannot set it otherwise; connect that calendar as its own connection`, { details: { issues: [{ path: `configuration.${remoteKey}`, message: 'chooses what the connection syncs: connect that calendar as its own connection' }] } });
   const { previousWebhookSecretExpiresAt: _connections, ...overrides } = given;
   if (definition.servesManyWeddings && connection.category === 'calendar_system' && !('weddingInTitle' in overrides)) overrides.weddingInTitle = true;
   return overrides;

@@ -51,6 +51,18 @@ describe('one connection per calendar or account', () => {
     const other = await connectBusiness(s.googleCalendarId);
     expect(other.status, JSON.stringify(other.body)).toBe(201);
 
+    // A wedding's binding may not choose another calendar under the connection (neither its watch
+    // channel nor this check would see it); repeating the connection's own is fine.
+    const elsewhere = await api<Refusal>(t, `/api/connections/${other.body.connectionId}/bindings`, token, { json: { weddingId: 'w-ana', configuration: { vendorId: 'photo', calendarId: 'primary' } } });
+    expect(elsewhere.status).toBe(400);
+    expect(elsewhere.body.error).toMatchObject({ code: 'invalid_config', message: expect.stringContaining('calendarId chooses what connection') });
+    const bound = await api<{ binding: { bindingId: string } }>(t, `/api/connections/${other.body.connectionId}/bindings`, token, { json: { weddingId: 'w-ana', configuration: { vendorId: 'photo', calendarId: s.googleCalendarId } } });
+    expect(bound.status, JSON.stringify(bound.body)).toBe(201);
+    const patched = await api<Refusal>(t, `/api/integrations/${bound.body.binding.bindingId}`, token, { method: 'PATCH', json: { configuration: { calendarId: 'primary' } } });
+    expect(patched.status).toBe(400);
+    expect(patched.body.error.code).toBe('invalid_config');
+    expect((await api(t, `/api/connections/${other.body.connectionId}/bindings/w-ana`, token, { method: 'DELETE' })).status).toBe(200);
+
     // Pointing it at the first one's calendar is refused, and its settings stay as they were.
     const moved = await api<Refusal>(t, `/api/connections/${other.body.connectionId}`, token, { method: 'PATCH', json: { configuration: { calendarId: 'primary' } } });
     expect(moved.status).toBe(409);
