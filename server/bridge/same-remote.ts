@@ -1,5 +1,6 @@
 import type { TestedRemote } from '../../adapters/core/index.ts';
 import { KeyedQueue } from '../keyed-queue.ts';
+import { systemNameOf } from './system-name.ts';
 import { BridgeError } from './bridge-error.ts';
 import type { Connection } from './connection-store.ts';
 import type { Integration, IntegrationRecords } from './integration-store.ts';
@@ -75,7 +76,7 @@ export class RemoteGuard {
 interface Found { connection: Connection; weddingId: string | null; named: boolean }
 
 function refusal(system: string, remote: Pick<TestedRemote, 'remoteId' | 'remoteName'>, found: Found): BridgeError {
-  const what = `${system} ${remote.remoteName && remote.remoteName !== remote.remoteId ? `"${remote.remoteName}" (${remote.remoteId})` : remote.remoteId}`;
+  const what = `${systemNameOf(system, found.connection.configuration)} ${remote.remoteName && remote.remoteName !== remote.remoteId ? `"${remote.remoteName}" (${remote.remoteId})` : remote.remoteId}`;
   const named = `connection ${found.connection.id}${found.connection.label ? ` ("${found.connection.label}")` : ''}`;
   if (!found.named) {
     return new BridgeError('already_connected', `${what} is already connected to wedding ${found.weddingId} by someone else there: a second connection would sync it twice`);
