@@ -1,3 +1,4 @@
+import type pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { postgresConnectionChanges } from '../../server/bridge/postgres-connection-changes.ts';
 import { openPostgresPool } from '../../server/storage/postgres/pool.ts';
@@ -47,7 +48,11 @@ describe('a connection change announced while the database cannot be reached fro
     const here = openPostgresPool(url, { max: 1, connectionTimeoutMillis: 50 });
     registerTeardown(() => here.end());
     const announcing = postgresConnectionChanges(here, { now: () => Date.now(), retryMs: { first: 50, max: 100 } });
-    const held = await here.connect();
+    // The pool's one connection, held so that the announcement cannot get one. The 50 ms timeout is
+    // for what waits behind it; opening it on a loaded machine can take longer (ci100), so that is
+    // tried again, up to 50 times.
+    let held: pg.PoolClient | undefined;
+    for (let attempt = 1; !held; attempt++) held = await here.connect().catch((error: unknown) => { if (attempt >= 50) throw error; return undefined; });
     try {
       const sent = announcing.announce('con_x');
       await new Promise((resolve) => setTimeout(resolve, 300));
