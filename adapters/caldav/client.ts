@@ -83,7 +83,7 @@ export class CalDavClient {
       throw new AdapterError('permanent', `caldav discovery failed at ${this.config.serverUrl} (${networkReason(error)})`, { cause: error });
     }
     const wanted = this.config.calendarUrl
-      ? calendars.find((c) => sameUrl(c.url, this.config.calendarUrl!))
+      ? calendars.find((c) => collectionId(c.url, this.config.serverUrl) === collectionId(this.config.calendarUrl!, this.config.serverUrl))
       : this.config.calendarName ? calendars.find((c) => c.displayName === this.config.calendarName) : calendars.find((c) => !c.components?.length || c.components.includes('VEVENT'));
     if (!wanted) throw new AdapterError('permanent', `caldav: no calendar ${this.config.calendarName ?? this.config.calendarUrl ?? 'holding events'} at ${this.config.serverUrl} (the server lists ${calendars.length} calendar${calendars.length === 1 ? '' : 's'})`);
     this.calendar = wanted;
@@ -231,11 +231,6 @@ export function collectionId(url: string, serverUrl: string): string {
   const segment = (s: string) => { try { return encodeURIComponent(decodeURIComponent(s)); } catch { return s; } };
   const path = u.pathname.split('/').map(segment).join('/');
   return `${u.protocol}//${u.host}${path.endsWith('/') ? path : `${path}/`}`;
-}
-
-function sameUrl(a: string, b: string): boolean {
-  const n = (u: string) => new URL(u).href.replace(/\/$/, '');
-  return n(a) === n(b);
 }
 
 const encodeHref = (href: string) => href.split('/').map((s) => encodeURIComponent(s)).join('/');
