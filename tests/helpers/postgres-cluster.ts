@@ -60,6 +60,26 @@ function runAs(): RunAs {
   }
 }
 
+/**
+ * Server log lines that mean the cluster failed under its tests rather than a test's own doing: a
+ * crash and restart (PANIC, a backend killed by a signal, "terminating connection because of
+ * crash"), a full disk, memory refused, or too many connections.
+ */
+const TROUBLE = /PANIC|terminated by signal|because of crash|No space left|out of memory|too many clients|all server processes terminated|system is in recovery mode/;
+
+/**
+ * Appends the server log's TROUBLE lines to the file WEDSYNC_TEST_PG_REPORT names (.ci/run prints
+ * it when a run fails): a throwaway cluster's log goes with its folder, and a test failing on a
+ * dropped connection otherwise leaves no trace of why.
+ */
+function reportTrouble(folder: string): void {
+  const report = process.env.WEDSYNC_TEST_PG_REPORT;
+  const log = path.join(folder, 'server.log');
+  if (!report || !fs.existsSync(log)) return;
+  const lines = fs.readFileSync(log, 'utf8').split('\n').filter((line) => TROUBLE.test(line)).slice(0, 40);
+  if (lines.length > 0) fs.appendFileSync(report, lines.map((line) => `${folder}: ${line}\n`).join(''));
+}
+
 function run(as: RunAs, bin: string, args: string[]): void {
   const [command, ...rest] = [...as.prefix, bin, ...args];
   const result = spawnSync(command!, rest, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -75,12 +95,14 @@ function run(as: RunAs, bin: string, args: string[]): void {
  * cluster was stopped the usual way).
  */
 function watchOver(as: RunAs, pgCtl: string, data: string, folder: string): void {
-  const script = 'pid=$1 ctl=$2 data=$3 folder=$4; shift 4\n'
+  const script = 'pid=$1 ctl=$2 data=$3 folder=$4 report=$5 pattern=$6; shift 6\n'
     + 'while kill -0 "$pid" 2>/dev/null && [ -d "$folder" ]; do sleep 1; done\n'
     + '[ -d "$folder" ] || exit 0\n'
     + '"$@" "$ctl" stop -D "$data" -m immediate -w >/dev/null 2>&1\n'
+    + '[ -z "$report" ] || grep -E "$pattern" "$folder/server.log" 2>/dev/null | head -40 | sed "s|^|$folder: |" >>"$report"\n'
     + 'rm -rf "$folder"\n';
-  spawn('sh', ['-c', script, 'watchdog', String(process.pid), pgCtl, data, folder, ...as.prefix], { detached: true, stdio: 'ignore' }).unref();
+  const args = [pgCtl, data, folder, process.env.WEDSYNC_TEST_PG_REPORT ?? '', TROUBLE.source, ...as.prefix];
+  spawn('sh', ['-c', script, 'watchdog', String(process.pid), ...args], { detached: true, stdio: 'ignore' }).unref();
 }
 
 export interface PostgresCluster {
@@ -108,6 +130,7 @@ export async function startPostgresCluster(options: { fsync?: boolean } = {}): P
     if (stopped) return;
     stopped = true;
     try { run(as, path.join(bin, 'pg_ctl'), ['stop', '-D', data, '-m', 'immediate', '-w']); } catch { /* not running */ }
+    reportTrouble(folder);
     fs.rmSync(folder, { recursive: true, force: true });
   };
   const stop = async () => stopNow();
@@ -117,7 +140,7 @@ export async function startPostgresCluster(options: { fsync?: boolean } = {}): P
     const serverOptions = [
       `-p ${port}`, '-c listen_addresses=127.0.0.1', `-k ${folder}`,
       ...(options.fsync ? [] : ['-c fsync=off', '-c full_page_writes=off']),
-      '-c max_connections=300', '-c shared_buffers=32MB',
+      '-c max_connections=300', '-c shared_buffers=32MB', "-c log_line_prefix='%m [%p] '",
     ].join(' ');
     try {
       run(as, path.join(bin, 'pg_ctl'), ['start', '-D', data, '-w', '-t', '30', '-l', path.join(folder, 'server.log'), '-o', serverOptions]);
