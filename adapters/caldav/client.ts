@@ -36,7 +36,7 @@ export class CalDavClient {
     private readonly credentials: CalDavCredentials,
     private readonly config: CalDavConfiguration,
     private readonly fetchImpl: typeof fetch,
-    private readonly remembered: { get(): { calendarUrl?: string; syncCollection?: boolean; foundFor?: string }; set(v: { calendarUrl: string; syncCollection: boolean; calendarTimeZone?: string; foundFor: string }): void },
+    private readonly remembered: { get(): { calendarUrl?: string; syncCollection?: boolean; foundFor?: string }; set(v: { calendarUrl: string; syncCollection: boolean; calendarTimeZone: string | undefined; foundFor: string }): void },
   ) {
     this.headers = 'username' in credentials
       ? { authorization: `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}` }
@@ -65,11 +65,12 @@ export class CalDavClient {
   async collection(): Promise<DAVCalendar & { syncCollection: boolean }> {
     if (this.calendar) return { ...this.calendar, syncCollection: (this.calendar.reports ?? []).includes('syncCollection') };
     const known = this.remembered.get();
-    // What was found is used while the settings that chose it are the same (state kept before
-    // `foundFor` existed is used as it is); changed settings find the calendar again.
+    // What was found is used while the settings that chose it are the same. Changed settings find
+    // the calendar again, and so does state kept before `foundFor` existed (once): what it was
+    // found for is unknown, and the settings may have changed since.
     const foundFor = [this.config.serverUrl, this.config.calendarUrl ?? '', this.config.calendarName ?? ''].join('\n');
     const url = this.config.calendarUrl ?? known.calendarUrl;
-    if (url && known.syncCollection !== undefined && (known.foundFor === undefined || known.foundFor === foundFor)) {
+    if (url && known.syncCollection !== undefined && known.foundFor === foundFor) {
       this.calendar = { url: url.endsWith('/') ? url : `${url}/`, reports: known.syncCollection ? ['syncCollection'] : [] };
       return { ...this.calendar, syncCollection: known.syncCollection };
     }
@@ -88,9 +89,10 @@ export class CalDavClient {
     if (!wanted) throw new AdapterError('permanent', `caldav: no calendar ${this.config.calendarName ?? this.config.calendarUrl ?? 'holding events'} at ${this.config.serverUrl} (the server lists ${calendars.length} calendar${calendars.length === 1 ? '' : 's'})`);
     this.calendar = wanted;
     const syncCollectionSupported = (wanted.reports ?? []).includes('syncCollection');
-    // RFC 4791 §5.2.2: floating times and dates in this calendar are read in its calendar-timezone.
-    const calendarTimeZone = zoneOfCalendarTimezone(wanted.timezone);
-    this.remembered.set({ calendarUrl: wanted.url, syncCollection: syncCollectionSupported, ...(calendarTimeZone ? { calendarTimeZone } : {}), foundFor });
+    // RFC 4791 §5.2.2: floating times and dates in this calendar are read in its calendar-timezone;
+    // none (undefined, which clears a zone remembered from the calendar found before) reads them as shown.
+    const calendarTimeZone = zoneOfCalendarTimezone(wanted.timezone) ?? undefined;
+    this.remembered.set({ calendarUrl: wanted.url, syncCollection: syncCollectionSupported, calendarTimeZone, foundFor });
     return { ...wanted, syncCollection: syncCollectionSupported };
   }
 

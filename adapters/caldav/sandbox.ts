@@ -20,7 +20,12 @@ import { NS, child, childrenOf, descendants, escapeXml, parseXml, type XmlElemen
  */
 
 interface CalObject { name: string; data: string; etag: string; uid: string; seq: number; deleted: boolean }
-interface Collection { id: string; displayName: string; timeZone: string; objects: Map<string, CalObject>; ctag: number }
+interface Collection {
+  id: string; displayName: string;
+  /** The zone the server expands floating times in; `declaresZone` false: no calendar-timezone property (RFC 4791 §5.2.2 makes it optional). */
+  timeZone: string; declaresZone: boolean;
+  objects: Map<string, CalObject>; ctag: number;
+}
 interface User { name: string; password: string; calendars: Map<string, Collection> }
 
 const DAV_HEADERS = { dav: '1, 2, 3, calendar-access, extended-mkcol', 'content-type': 'application/xml; charset=utf-8' };
@@ -66,8 +71,8 @@ export class CalDavSandbox extends EventEmitter {
     return { username: name, password };
   }
 
-  addCalendar(user: string, c: { id: string; displayName?: string; timeZone?: string }): string {
-    this.user(user).calendars.set(c.id, { id: c.id, displayName: c.displayName ?? c.id, timeZone: c.timeZone ?? 'UTC', objects: new Map(), ctag: 0 });
+  addCalendar(user: string, c: { id: string; displayName?: string; timeZone?: string | null }): string {
+    this.user(user).calendars.set(c.id, { id: c.id, displayName: c.displayName ?? c.id, timeZone: c.timeZone ?? 'UTC', declaresZone: c.timeZone !== null, objects: new Map(), ctag: 0 });
     return `${this.url}/dav/calendars/${user}/${c.id}/`;
   }
 
@@ -225,7 +230,7 @@ export class CalDavSandbox extends EventEmitter {
       case 'getctag': return `<cs:getctag>${col.ctag}-${col.id}</cs:getctag>`;
       case 'sync-token': return this.syncCollection ? `<d:sync-token>${escapeXml(this.syncToken(col))}</d:sync-token>` : null;
       case 'supported-calendar-component-set': return '<c:supported-calendar-component-set><c:comp name="VEVENT"/></c:supported-calendar-component-set>';
-      case 'calendar-timezone': return `<c:calendar-timezone>${escapeXml(calendarTimezone(col.timeZone))}</c:calendar-timezone>`;
+      case 'calendar-timezone': return !col.declaresZone ? null : `<c:calendar-timezone>${escapeXml(calendarTimezone(col.timeZone))}</c:calendar-timezone>`;
       case 'calendar-description': return `<c:calendar-description>${escapeXml(col.displayName)} of ${escapeXml(user.name)}</c:calendar-description>`;
       case 'calendar-color': return '<ic:calendar-color>#7c3aedff</ic:calendar-color>';
       case 'supported-report-set':

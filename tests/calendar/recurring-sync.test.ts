@@ -101,6 +101,28 @@ describe('all-day events, read in the event’s own zone', () => {
     expect(await availability(t, planner, '2027-06-12T00:00:00Z', '2027-06-15T00:00:00Z')).toEqual(['2027-06-12T04:00:00.000Z/2027-06-13T04:00:00.000Z', '2027-06-14T04:00:00.000Z/2027-06-15T04:00:00.000Z']);
   });
 
+  it('CalDAV: a calendar chosen anew is read in its own zone: moved from New York to a calendar with no calendar-timezone, an all-day date is the configured zone’s (London) day', async () => {
+    const { t, s, planner } = await server();
+    s.caldav.addCalendar('venue', { id: 'ny', displayName: 'Venue NY', timeZone: 'America/New_York' });
+    s.caldav.addCalendar('venue', { id: 'plain', displayName: 'Venue plain', timeZone: null });
+    s.caldav.userPut('venue', 'ny', 'closed.ics', ics(['UID:closed@icloud.com', 'SUMMARY:Venue closed', 'DTSTART;VALUE=DATE:20270612', 'DTEND;VALUE=DATE:20270613']));
+    s.caldav.userPut('venue', 'plain', 'open.ics', ics(['UID:open@icloud.com', 'SUMMARY:Open day', 'DTSTART;VALUE=DATE:20270619', 'DTEND;VALUE=DATE:20270620']));
+    const made = await connect(t, planner, caldavConnection(s, W, { importEvents: 'all', syncDirection: 'inbound', calendarName: 'Venue NY', timeZone: 'Europe/London' }));
+    const c = await t.connect(W, planner);
+    await waitFor(() => c.doc.listEvents().some((e) => e.title === 'Venue closed'), 'the New York calendar imported');
+    const closed = c.doc.listEvents().find((e) => e.title === 'Venue closed')!;
+    expect(sameInstant(closed.start, '2027-06-12T04:00:00Z'), closed.start).toBe(true);
+
+    const json = { 'content-type': 'application/json' };
+    const moved = await t.fetch(`/api/connections/${made.connectionId}`, { method: 'PATCH', token: planner, headers: json, body: JSON.stringify({ configuration: { calendarName: 'Venue plain' } }) });
+    expect(moved.status, await moved.clone().text()).toBe(200);
+    expect((await t.fetch(`/api/integrations/sync/${W}`, { method: 'POST', token: planner, headers: json, body: JSON.stringify({ syncType: 'full' }) })).status).toBe(200);
+    await waitFor(() => c.doc.listEvents().some((e) => e.title === 'Open day'), 'the calendar chosen anew imported');
+    const open = c.doc.listEvents().find((e) => e.title === 'Open day')!;
+    // Not New York's 04:00Z: the zone of the calendar found first is not kept for the next.
+    expect(sameInstant(open.start, '2027-06-18T23:00:00Z') && sameInstant(open.end, '2027-06-19T23:00:00Z'), `${open.start}–${open.end}`).toBe(true);
+  });
+
   it('busy time: the Outlook all-day event as calendarView returns it (labelled UTC) is New York’s day', async () => {
     const { t, s, planner } = await server();
     s.graph.userCreate(s.graphUser, { subject: 'Venue closed', isAllDay: true, start: { dateTime: '2027-06-12T00:00:00', timeZone: 'Eastern Standard Time' }, end: { dateTime: '2027-06-13T00:00:00', timeZone: 'Eastern Standard Time' } });
