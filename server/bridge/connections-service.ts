@@ -8,7 +8,7 @@ import type {
   BindBody, BindingSummary, ConnectBody, ConnectResult, ConnectionResult, ConnectionSettingsBody, IntegrationSummary, SystemCategory,
   UpdateIntegrationBody, WorkspaceConnectBody,
 } from '../../schema/index.ts';
-import { KeyedQueue } from '../keyed-queue.ts';
+import { BindingStarts } from './binding-starts.ts';
 import { ConnectionSettingsQueue } from './connection-settings-queue.ts';
 import { RemoteGuard } from './same-remote.ts';
 import { removePushed } from './unbind-removal.ts';
@@ -20,7 +20,6 @@ import { BridgeError, bindError } from './bridge-error.ts';
 import { assertReadable } from './connection-rows.ts';
 import type { Connection } from './connection-store.ts';
 import { assertManage, canManage, vendorOf } from './integration-access.ts';
-import type { LiveIntegration } from './integration-registry.ts';
 import { BindRefused, bindRefusal, type Integration, type IntegrationRecords, type NewBinding } from './integration-store.ts';
 import type { ConnectionsServiceDeps } from './connections-service-deps.ts';
 import { bindingOverrides, bindingSummary, connectorOf, webhookSecretOf } from './connection-values.ts';
@@ -34,13 +33,14 @@ export { bindingSummary };
  * one binding that claims every record, under the same id: what an integration was.
  */
 export class ConnectionsService {
-  /** Starts of bindings run one at a time per connection (start): each refreshes the connection and may activate it. */
-  private readonly starting = new KeyedQueue();
+  /** Starts of bindings, one at a time per connection with its unbinds and disconnects. */
+  private readonly starting: BindingStarts;
   private readonly settings: ConnectionSettingsQueue;
   private readonly remotes: RemoteGuard;
 
   constructor(private readonly deps: ConnectionsServiceDeps) {
     this.settings = new ConnectionSettingsQueue(deps.store.connections);
+    this.starting = new BindingStarts(deps);
     this.remotes = new RemoteGuard(deps.store);
   }
 
@@ -96,7 +96,7 @@ export class ConnectionsService {
       credentials: body.credentials, webhookSecret, configuration: body.configuration, configurationSecrets: findSecretValues(definition.configuration, body.configuration),
       capabilities: [...adapter.capabilities], createdBy: p.sub, connector, ...(remote ? { remote } : {}),
     }));
-    const live = await this.startNew(id, id);
+    const live = await this.starting.startNew(id, id);
     this.deps.audit.record({ weddingId: body.weddingId, integrationId: id, actor: `user:${p.sub}`, action: 'integration.connect', result: 'ok', detail: { system: body.system, capabilities: live.adapter.capabilities } });
     return {
       integrationId: id, connectionId: id, system: body.system, category, capabilities: [...live.adapter.capabilities],
@@ -132,53 +132,23 @@ export class ConnectionsService {
     if (live) await this.deps.runtime.activate(live);
     this.deps.announce?.(id);
     this.deps.audit.record({ weddingId: '', integrationId: id, actor: `user:${p.sub}`, action: 'connection.connect', result: 'ok', detail: { system: body.system, workspaceId: body.workspaceId } });
-    const bindings: BindingSummary[] = [];
-    // A bind refused (by a wedding connected meanwhile, say) takes the connection back out, and the
-    // refusal is what is answered; what a binding made before it already pushed stays.
+    // Every binding is stored before any starts: one refused (a bad override, a wedding connected
+    // meanwhile) takes the connection back out before anything was pushed to the system for the
+    // others, and the refusal is what is answered.
+    const starts: (() => Promise<BindingSummary>)[] = [];
     try {
-      for (const b of body.bindings) bindings.push(await this.bind(p, id, b));
+      for (const b of body.bindings) starts.push(await this.storeBinding(p, id, b));
     } catch (error) {
       await this.disconnectNow(made, p, null).catch((undo: unknown) => this.deps.logger.warn({ err: undo, connectionId: id }, 'a connection whose binding was refused could not be taken back out'));
       throw error;
     }
+    const bindings: BindingSummary[] = [];
+    for (const start of starts) bindings.push(await start());
     return {
       connectionId: id, workspaceId: body.workspaceId, system: body.system, category: body.vendorSystemType ?? definition.category,
       capabilities: [...adapter.capabilities], webhookUrl: this.deps.runtime.webhookUrl(body.system, id), webhookSecret, bindings,
       ...(token ? { secretUrl: secretUrlOf(this.deps.runtime.webhookUrl(body.system, id), token) } : {}),
     };
-  }
-
-  /** Builds the binding's adapter, registers it, refreshes its connection and activates a connection that just started. */
-  private start(connectionId: string, bindingId: string): Promise<LiveIntegration> {
-    return this.starting.run(connectionId, () => this.startNow(connectionId, bindingId));
-  }
-
-  /**
-   * Starts a new binding and its first sync in the background. The sync counts as on its way
-   * (InitialSyncs) from before the binding runs here, so no consistency audit judges it before.
-   */
-  private async startNew(connectionId: string, bindingId: string): Promise<LiveIntegration> {
-    const first = this.deps.initialSyncs.begin(bindingId);
-    let live: LiveIntegration;
-    try {
-      live = await this.start(connectionId, bindingId);
-    } catch (error) {
-      first.cancel();
-      throw error;
-    }
-    void first.run(live).catch((error) => this.deps.logger.warn({ err: error, integrationId: bindingId }, 'initial sync failed'));
-    return live;
-  }
-
-  private async startNow(connectionId: string, bindingId: string): Promise<LiveIntegration> {
-    const integration = (await this.deps.store.get(bindingId))!;
-    const live = await this.deps.runtime.buildBinding(integration);
-    this.deps.registry.put(live);
-    const before = this.deps.runtime.get(connectionId);
-    const connection = await this.deps.runtime.refresh(connectionId);
-    if (connection && !before) await this.deps.runtime.activate(connection);
-    this.deps.announce?.(connectionId);
-    return live;
   }
 
   // ── bind, unbind ────────────────────────────────────────────────────────────────────────────
@@ -188,11 +158,16 @@ export class ConnectionsService {
    * configuration); AuthError when `p` does not manage the wedding.
    */
   async bind(p: Principal, connectionId: string, body: BindBody): Promise<BindingSummary> {
+    return (await this.storeBinding(p, connectionId, body))();
+  }
+
+  /** bind's checks and store; the returned start runs the binding. */
+  private async storeBinding(p: Principal, connectionId: string, body: BindBody): Promise<() => Promise<BindingSummary>> {
     const connection = await this.manageable(p, connectionId);
     assertReadable(connection);
     const vendorId = vendorOf(p, body.vendorId);
     assertManage(p, body.weddingId, vendorId);
-    return this.attach(connection, body, vendorId, connectorOf(p), p.sub, (b) => canManage(p, b.weddingId, b.vendorId));
+    return this.store(connection, body, vendorId, connectorOf(p), p.sub, (b) => canManage(p, b.weddingId, b.vendorId));
   }
 
   /**
@@ -208,6 +183,14 @@ export class ConnectionsService {
   }
 
   private async attach(connection: Connection, body: BindBody, vendorId: string | null, connector: Connector, by: string, mayName?: (b: Integration) => boolean): Promise<BindingSummary> {
+    return (await this.store(connection, body, vendorId, connector, by, mayName))();
+  }
+
+  /**
+   * Checks and stores a binding (attach) without starting it: nothing is pushed or pulled for it
+   * until the returned start runs, which answers its summary.
+   */
+  private async store(connection: Connection, body: BindBody, vendorId: string | null, connector: Connector, by: string, mayName?: (b: Integration) => boolean): Promise<() => Promise<BindingSummary>> {
     const connectionId = connection.id;
     const definition = await this.deps.runtime.definitionOf(connection.system);
     // Checked here first (no adapter is probed for a bind refused anyway), and again by the store
@@ -231,9 +214,11 @@ export class ConnectionsService {
     const remote = connection.remoteId ? { remoteId: connection.remoteId } : undefined;
     await this.remotes.exclusive(connection.system, remote, { weddingIds: [body.weddingId], except: connectionId, ...(mayName ? { mayName } : {}) }, () =>
       this.deps.store.bind(binding, rules).catch((error: unknown) => { throw error instanceof BindRefused ? bindError(error, body.weddingId) : error; }));
-    const live = await this.startNew(connectionId, id);
-    this.deps.audit.record({ weddingId: body.weddingId, integrationId: id, actor: `user:${by}`, action: 'connection.bound', result: 'ok', detail: { connectionId, system: connection.system, vendorId } });
-    return bindingSummary(live.integration);
+    return async () => {
+      const live = await this.starting.startNew(connectionId, id);
+      this.deps.audit.record({ weddingId: body.weddingId, integrationId: id, actor: `user:${by}`, action: 'connection.bound', result: 'ok', detail: { connectionId, system: connection.system, vendorId } });
+      return bindingSummary(live.integration);
+    };
   }
 
   /**

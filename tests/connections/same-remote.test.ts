@@ -3,6 +3,7 @@ import type { ConnectionResult, ConnectionSummary } from '../../schema/index.ts'
 import { caldavConnection, outlookConnection, startSandboxes, type CalendarSandboxes } from '../calendar/helpers.ts';
 import { collectionId } from '../../adapters/caldav/client.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
+import { waitFor } from '../helpers/wait.ts';
 import { api, STORY_WEDDINGS, studio } from './helpers.ts';
 
 // A calendar connected twice syncs twice: every event pushed into it twice, every change in it
@@ -146,6 +147,28 @@ describe('one connection per calendar or account', () => {
     const again = await fromWedding(ana, 'w-ana', s.googleCalendarId);
     expect(again.status).toBe(409);
     expect(again.body.error.details?.connectionId).toBe(business.body.connectionId);
+  });
+
+  it('a business connect whose second binding is refused pushes nothing for the first: connected again, the wedding’s event is written to the calendar once', async () => {
+    const t = await startTestServer({ env });
+    const s = await startSandboxes();
+    const { alex, lens } = await studio(t, STORY_WEDDINGS.slice(0, 1));
+    const token = await alex.accessToken('w-ana');
+    const binding = { weddingId: 'w-ana', configuration: { vendorId: 'photo' } };
+    // The same wedding twice: the second bind is refused once the first is stored.
+    const refused = await api<Refusal>(t, '/api/integrations/vendor/connect', token, { json: { workspaceId: lens.id, ...google(s, s.googleCalendarId), bindings: [binding, binding] } });
+    expect(refused.status, JSON.stringify(refused.body)).toBe(409);
+    expect(refused.body.error.code).toBe('already_bound');
+    expect(await googleConnections(t, token, lens.id)).toEqual([]);
+
+    const made = await api<ConnectionResult>(t, '/api/integrations/vendor/connect', token, { json: { workspaceId: lens.id, ...google(s, s.googleCalendarId), bindings: [binding] } });
+    expect(made.status, JSON.stringify(made.body)).toBe(201);
+    const portraits = () => s.google.events(s.googleCalendarId).filter((e) => e.summary?.includes('Couple portraits'));
+    await waitFor(() => portraits().length > 0, 'the portraits pushed by the connection that was made');
+    // Once the connection has nothing left to push, nothing else was written.
+    await waitFor(async () => (await api<ConnectionSummary>(t, `/api/connections/${made.body.connectionId}`, token)).body.health.outbox.pending === 0, 'nothing left to push');
+    expect(portraits()).toHaveLength(1);
+    expect(s.google.writes(s.googleCalendarId).filter((w) => w.method === 'POST')).toHaveLength(1);
   });
 
   it('Outlook and CalDAV: the same calendar reached two ways is one', async () => {
