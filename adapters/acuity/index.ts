@@ -198,6 +198,7 @@ export function createAcuityAdapter(input: AdapterInput): Adapter {
 }
 
 export const acuityAdapter: AdapterDefinition = {
+  namesRemote: true,
   system: SYSTEM,
   category: 'booking_system',
   capabilities: ['webhook', 'pull', 'push'],

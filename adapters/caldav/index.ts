@@ -222,6 +222,7 @@ export function createCalDavAdapter(input: AdapterInput): CalendarAdapter {
 }
 
 export const calDavAdapter: AdapterDefinition = {
+  namesRemote: true,
   system: SYSTEM,
   fields: CALENDAR_FIELDS,
   category: 'calendar_system',

@@ -225,6 +225,7 @@ export function createCalendlyAdapter(input: AdapterInput): BusySource {
 }
 
 export const calendlyAdapter: AdapterDefinition = {
+  namesRemote: true,
   goneWhenDisconnected: true,
   system: SYSTEM,
   category: 'booking_system',

@@ -337,6 +337,8 @@ export interface AdapterDefinition {
    * one-connection-per-calendar check sees (connect that calendar as a connection of its own).
    */
   readonly remoteKeys?: readonly string[];
+  /** `testConnection` answers a TestedRemote (the calendar or account reached). */
+  readonly namesRemote?: boolean;
   /**
    * The system's record ids are unique only within a wedding (the universal adapter carries our own
    * entity ids, and every wedding may have a `ceremony`): in connection scope, a record that names

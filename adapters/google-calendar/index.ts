@@ -223,6 +223,7 @@ export function createGoogleCalendarAdapter(input: AdapterInput): CalendarAdapte
 }
 
 export const googleCalendarAdapter: AdapterDefinition = {
+  namesRemote: true,
   system: SYSTEM,
   fields: CALENDAR_FIELDS,
   category: 'calendar_system',

@@ -282,6 +282,7 @@ export function createOutlookAdapter(input: AdapterInput): CalendarAdapter {
 }
 
 export const outlookAdapter: AdapterDefinition = {
+  namesRemote: true,
   system: SYSTEM,
   fields: CALENDAR_FIELDS,
   category: 'calendar_system',

@@ -201,6 +201,7 @@ export function createSquareAdapter(input: AdapterInput): Adapter {
 }
 
 export const squareAdapter: AdapterDefinition = {
+  namesRemote: true,
   system: SYSTEM,
   fields: SQUARE_FIELDS,
   category: 'payment_processor',

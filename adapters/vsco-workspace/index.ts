@@ -205,6 +205,7 @@ export function createVscoAdapter(input: AdapterInput): Adapter {
 }
 
 export const vscoWorkspaceAdapter: AdapterDefinition = {
+  namesRemote: true,
   system: SYSTEM,
   category: 'photography_crm',
   capabilities: ['webhook', 'pull', 'push'],

@@ -153,7 +153,7 @@ export function sealedSettings(id: string, s: SettingsReplacement, cipher: Crede
 }
 
 /** A TestedRemote as stored: its id exactly (opaqueText), its name as display text; null for none. */
-function remoteColumns(remote: TestedRemote | undefined): { remote_id: string | null; remote_name: string | null } {
+export function remoteColumns(remote: TestedRemote | undefined): { remote_id: string | null; remote_name: string | null } {
   return { remote_id: remote ? opaqueText(remote.remoteId) : null, remote_name: remote?.remoteName ? storableText(remote.remoteName) : null };
 }
 
@@ -169,7 +169,7 @@ export interface SettingsReplacement {
 }
 
 /** Columns `update` may set, and whether each holds free text (stored as both engines can hold it). */
-export type ConnectionFields = Partial<Record<'status' | 'cursor' | 'adapter_state' | 'label' | 'auto_create_weddings' | 'auto_match_confidence' | 'last_sync_at' | 'last_error_at' | 'last_error', string | number | null>>;
+export type ConnectionFields = Partial<Record<'status' | 'cursor' | 'adapter_state' | 'label' | 'auto_create_weddings' | 'auto_match_confidence' | 'last_sync_at' | 'last_error_at' | 'last_error' | 'remote_id' | 'remote_name', string | number | null>>;
 export type BindingFields = Partial<Record<'status' | 'cursor' | 'last_sync_at' | 'last_success_at' | 'last_error_at' | 'last_error' | 'breaker_state' | 'breaker_until' | 'consecutive_failures' | 'adapter_state', string | number | null>>;
 
 const DISPLAY_TEXT = new Set(['label', 'last_error']);

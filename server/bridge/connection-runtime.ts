@@ -1,3 +1,4 @@
+import { RemoteBackfill } from './remote-backfill.ts';
 import crypto from 'node:crypto';
 import { AdapterError, findSecretValues, toAdapterError, type Adapter, type AdapterDefinition, type AdapterRuntime, type Egress } from '../../adapters/core/index.ts';
 import type { AdapterModule } from '../../adapters/registry.ts';
@@ -51,9 +52,12 @@ export class ConnectionRuntime {
   private readonly shared = new Map<string, { settings: string; objects: Map<string, unknown> }>();
   /** Writes an adapter asked for without waiting (its state, rotated credentials), in order per row. */
   private readonly writes: OrderedWrites;
+  /** Names the remotes of connections made before remote ids were kept, at the upkeep. */
+  private readonly remotes: RemoteBackfill;
 
   constructor(private readonly deps: ConnectionRuntimeDeps) {
     this.writes = new OrderedWrites(deps.logger, 'what an adapter asked to keep');
+    this.remotes = new RemoteBackfill({ connections: deps.store.connections, logger: deps.logger });
   }
 
   /** The adapter definition of `system`. Throws BridgeError `unknown_system`. */
@@ -263,7 +267,7 @@ export class ConnectionRuntime {
     }
   }
 
-  /** Periodic upkeep (renewing channels), once per connection; only of the connections `mine` names (instances sharing the stores). */
+  /** Periodic upkeep (renewing channels; naming an old connection's remote, remote-backfill.ts), once per connection; only of the connections `mine` names (instances sharing the stores). */
   async maintain(mine?: (connectionId: string) => boolean): Promise<void> {
     for (const live of this.live.values()) {
       if (mine && !mine(live.connection.id)) continue;
@@ -272,6 +276,7 @@ export class ConnectionRuntime {
       } catch (error) {
         this.deps.logger.warn({ err: error, connectionId: live.connection.id }, 'adapter upkeep failed');
       }
+      await this.remotes.name(live);
     }
   }
 

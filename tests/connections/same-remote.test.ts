@@ -171,6 +171,34 @@ describe('one connection per calendar or account', () => {
     expect(s.google.writes(s.googleCalendarId).filter((w) => w.method === 'POST')).toHaveLength(1);
   });
 
+  it('a connection made before remote ids were kept is named at its upkeep, and the same calendar connected again is then refused', async () => {
+    const t = await startTestServer({ env });
+    const s = await startSandboxes();
+    const { alex, lens } = await studio(t, STORY_WEDDINGS.slice(0, 1));
+    const token = await alex.accessToken('w-ana');
+    const old = await api<ConnectionResult>(t, '/api/integrations/vendor/connect', token, { json: { workspaceId: lens.id, ...google(s, 'primary') } });
+    expect(old.status, JSON.stringify(old.body)).toBe(201);
+    // As a connection stored before migration 032 reads: no remote, running so.
+    const { bridge } = t.server;
+    await bridge.store.connections.update(old.body.connectionId, { remote_id: null, remote_name: null });
+    await bridge.runtime.refresh(old.body.connectionId);
+    const before = await api<ConnectionSummary>(t, `/api/connections/${old.body.connectionId}`, token);
+    expect(before.body).toMatchObject({ remoteId: null, remoteName: null });
+    expect(bridge.runtime.get(old.body.connectionId)?.connection.remoteId).toBeNull();
+
+    await bridge.runtime.maintain();
+    const after = await api<ConnectionSummary>(t, `/api/connections/${old.body.connectionId}`, token);
+    expect(after.body).toMatchObject({ remoteId: 'primary@example.com', remoteName: 'Primary' });
+    const again = await api<Refusal>(t, '/api/integrations/vendor/connect', token, { json: { workspaceId: lens.id, ...google(s, 'primary@example.com') } });
+    expect(again.status).toBe(409);
+    expect(again.body.error).toMatchObject({ code: 'already_connected', details: { connectionId: old.body.connectionId } });
+    // Asked once per process: the next upkeep does not test it again.
+    const tests = s.google.requests.filter((r) => r.method === 'GET' && r.path === '/calendar/v3/calendars/primary').length;
+    expect(tests).toBe(2); // on connecting, and at the upkeep
+    await bridge.runtime.maintain();
+    expect(s.google.requests.filter((r) => r.method === 'GET' && r.path === '/calendar/v3/calendars/primary').length).toBe(tests);
+  });
+
   it('Outlook and CalDAV: the same calendar reached two ways is one', async () => {
     const t = await startTestServer({ env });
     const s = await startSandboxes();
