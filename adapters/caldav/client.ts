@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import {
   calendarMultiGet, calendarQuery, createAccount, createCalendarObject, deleteCalendarObject, fetchCalendarObjects, fetchCalendars, isCollectionDirty, propfind,
   syncCollection, updateCalendarObject,
@@ -65,10 +66,13 @@ export class CalDavClient {
   async collection(): Promise<DAVCalendar & { syncCollection: boolean }> {
     if (this.calendar) return { ...this.calendar, syncCollection: (this.calendar.reports ?? []).includes('syncCollection') };
     const known = this.remembered.get();
-    // What was found is used while the settings that chose it are the same. Changed settings find
+    // What was found is used while the settings that chose it are the same. Changed settings (or account) find
     // the calendar again, and so does state kept before `foundFor` existed (once): what it was
     // found for is unknown, and the settings may have changed since.
-    const foundFor = [this.config.serverUrl, this.config.calendarUrl ?? '', this.config.calendarName ?? ''].join('\n');
+    // The account counts as well (a digest of its user name: state is not sealed); a bearer token
+    // names none, and rotates.
+    const account = 'username' in this.credentials ? crypto.createHash('sha256').update(this.credentials.username).digest('base64url').slice(0, 16) : '';
+    const foundFor = [this.config.serverUrl, this.config.calendarUrl ?? '', this.config.calendarName ?? '', account].join('\n');
     const url = this.config.calendarUrl ?? known.calendarUrl;
     if (url && known.syncCollection !== undefined && known.foundFor === foundFor) {
       this.calendar = { url: url.endsWith('/') ? url : `${url}/`, reports: known.syncCollection ? ['syncCollection'] : [] };

@@ -54,10 +54,12 @@ export class ConnectionRuntime {
   private readonly writes: OrderedWrites;
   /** Names the remotes of connections made before remote ids were kept, at the upkeep. */
   private readonly remotes: RemoteBackfill;
+  /** The upkeep running now (maintain). */
+  private upkeep: Promise<void> | null = null;
 
   constructor(private readonly deps: ConnectionRuntimeDeps) {
     this.writes = new OrderedWrites(deps.logger, 'what an adapter asked to keep');
-    this.remotes = new RemoteBackfill({ connections: deps.store.connections, logger: deps.logger });
+    this.remotes = new RemoteBackfill({ connections: deps.store.connections, logger: deps.logger, now: deps.now });
   }
 
   /** The adapter definition of `system`. Throws BridgeError `unknown_system`. */
@@ -268,16 +270,22 @@ export class ConnectionRuntime {
   }
 
   /** Periodic upkeep (renewing channels; naming an old connection's remote, remote-backfill.ts), once per connection; only of the connections `mine` names (instances sharing the stores). */
-  async maintain(mine?: (connectionId: string) => boolean): Promise<void> {
-    for (const live of this.live.values()) {
-      if (mine && !mine(live.connection.id)) continue;
+  maintain(mine?: (connectionId: string) => boolean): Promise<void> {
+    // One upkeep at a time: a call while one runs (a slow renewal outlasting the minute) joins it.
+    this.upkeep ??= this.maintainNow(mine).finally(() => { this.upkeep = null; });
+    return this.upkeep;
+  }
+
+  private async maintainNow(mine?: (connectionId: string) => boolean): Promise<void> {
+    const connections = [...this.live.values()].filter((live) => !mine || mine(live.connection.id));
+    for (const live of connections) {
       try {
         await live.adapter.maintain?.();
       } catch (error) {
         this.deps.logger.warn({ err: error, connectionId: live.connection.id }, 'adapter upkeep failed');
       }
-      await this.remotes.name(live);
     }
+    await this.remotes.name(connections);
   }
 
   async recordError(connectionId: string, message: string): Promise<void> {

@@ -5,7 +5,7 @@ import type { Db } from '../storage/database.ts';
 import { resolving } from '../storage/resolving.ts';
 import { opaqueText, openedText } from '../storage/storable-text.ts';
 import {
-  connectionOf, newConnectionRow, sealedSettings, storableFields,
+  connectionOf, newConnectionRow, remoteColumns, sealedSettings, storableFields,
   type ConnectionFields, type ConnectionRow, type SettingsReplacement,
 } from './connection-rows.ts';
 import type { CredentialCipher } from './credential-cipher.ts';
@@ -111,6 +111,11 @@ export interface ConnectionRecords {
   update(id: string, fields: ConnectionFields): Promise<void>;
   /** Records a delivery's event id (`at` in ms since the epoch); false when the connection already received it (a retried webhook). */
   receipt(connectionId: string, eventId: string, at: number): Promise<boolean>;
+  /**
+   * Stores the remote of a connection that names none yet (remote-backfill.ts); false when it names
+   * one already (a settings change stored it meanwhile, which is newer) or is gone.
+   */
+  nameRemote(id: string, remote: TestedRemote): Promise<boolean>;
 }
 
 /** Connection rows on SQLite, synchronous (the server's bridge); sqliteConnectionRecords gives ConnectionRecords over it. */
@@ -188,9 +193,14 @@ export class ConnectionStore {
   receipt(connectionId: string, eventId: string, at: number): boolean {
     return this.db.prepare('INSERT OR IGNORE INTO connection_receipts (connection_id, event_id, received_at) VALUES (?, ?, ?)').run(connectionId, opaqueText(eventId), at).changes > 0;
   }
+
+  nameRemote(id: string, remote: TestedRemote): boolean {
+    const { remote_id, remote_name } = remoteColumns(remote);
+    return this.db.prepare('UPDATE connections SET remote_id = ?, remote_name = ?, updated_at = ? WHERE id = ? AND remote_id IS NULL').run(remote_id, remote_name, new Date().toISOString(), id).changes > 0;
+  }
 }
 
-const CONNECTION_METHODS = ['create', 'cursor', 'get', 'listForWorkspace', 'runnable', 'replaceSettings', 'replaceCredentials', 'remove', 'update', 'receipt'] as const;
+const CONNECTION_METHODS = ['create', 'cursor', 'get', 'listForWorkspace', 'runnable', 'replaceSettings', 'replaceCredentials', 'remove', 'update', 'receipt', 'nameRemote'] as const;
 
 /** ConnectionRecords over a SQLite ConnectionStore. */
 export function sqliteConnectionRecords(store: ConnectionStore): ConnectionRecords {

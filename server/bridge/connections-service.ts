@@ -130,20 +130,20 @@ export class ConnectionsService {
     }));
     const live = await this.deps.runtime.refresh(id);
     if (live) await this.deps.runtime.activate(live);
-    this.deps.announce?.(id);
     this.deps.audit.record({ weddingId: '', integrationId: id, actor: `user:${p.sub}`, action: 'connection.connect', result: 'ok', detail: { system: body.system, workspaceId: body.workspaceId } });
-    // Every binding is stored before any starts: one refused (a bad override, a wedding connected
-    // meanwhile) takes the connection back out before anything was pushed to the system for the
-    // others, and the refusal is what is answered.
-    const starts: (() => Promise<BindingSummary>)[] = [];
+    // Every binding is stored before any starts, and other instances hear of the connection once
+    // they have: one refused (a bad override, a wedding connected meanwhile) or failing to start
+    // takes the connection back out, and that is what is answered.
+    const bindings: BindingSummary[] = [];
     try {
+      const starts: (() => Promise<BindingSummary>)[] = [];
       for (const b of body.bindings) starts.push(await this.storeBinding(p, id, b));
+      for (const start of starts) bindings.push(await start());
     } catch (error) {
       await this.disconnectNow(made, p, null).catch((undo: unknown) => this.deps.logger.warn({ err: undo, connectionId: id }, 'a connection whose binding was refused could not be taken back out'));
       throw error;
     }
-    const bindings: BindingSummary[] = [];
-    for (const start of starts) bindings.push(await start());
+    this.deps.announce?.(id);
     return {
       connectionId: id, workspaceId: body.workspaceId, system: body.system, category: body.vendorSystemType ?? definition.category,
       capabilities: [...adapter.capabilities], webhookUrl: this.deps.runtime.webhookUrl(body.system, id), webhookSecret, bindings,

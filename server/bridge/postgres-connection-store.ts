@@ -1,8 +1,9 @@
 import type pg from 'pg';
+import type { TestedRemote } from '../../adapters/core/index.ts';
 import { inTransaction } from '../storage/postgres/pool.ts';
 import { opaqueText, openedText } from '../storage/storable-text.ts';
 import {
-  connectionOf, newConnectionRow, sealedSettings, storableFields,
+  connectionOf, newConnectionRow, remoteColumns, sealedSettings, storableFields,
   type ConnectionFields, type ConnectionRow, type SettingsReplacement,
 } from './connection-rows.ts';
 import type { Connection, ConnectionRecords, NewConnection } from './connection-store.ts';
@@ -97,6 +98,13 @@ export class PostgresConnectionStore implements ConnectionRecords {
   async receipt(connectionId: string, eventId: string, at: number): Promise<boolean> {
     const { rowCount } = await this.pool.query('INSERT INTO connection_receipts (connection_id, event_id, received_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
       [connectionId, opaqueText(eventId), at]);
+    return (rowCount ?? 0) > 0;
+  }
+
+  async nameRemote(id: string, remote: TestedRemote): Promise<boolean> {
+    const { remote_id, remote_name } = remoteColumns(remote);
+    const { rowCount } = await this.pool.query('UPDATE connections SET remote_id = $1, remote_name = $2, updated_at = $3 WHERE id = $4 AND remote_id IS NULL',
+      [remote_id, remote_name, new Date().toISOString(), id]);
     return (rowCount ?? 0) > 0;
   }
 }

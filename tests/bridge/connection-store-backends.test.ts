@@ -146,6 +146,16 @@ describe.each([['sqlite', openSqlite], ['postgres', openPostgres]] as const)('co
     expect((await records.listForConnection(plain.id))[0]!.connection).toMatchObject({ remoteId: 'x', remoteName: 'X' });
   });
 
+  it('names the remote of a connection that names none, exactly as given, and never replaces one it names (a newer settings change)', async () => {
+    const { records } = open();
+    const old = await records.createStandalone(standalone());
+    expect(await records.connections.nameRemote(old.id, { remoteId: 'cal\ud800@example.com', remoteName: 'Studio\u0000' })).toBe(true);
+    expect(await records.connections.get(old.id)).toMatchObject({ remoteId: 'cal\ud800@example.com', remoteName: 'Studio\ufffd' });
+    expect(await records.connections.nameRemote(old.id, { remoteId: 'stale@example.com' })).toBe(false);
+    expect(await records.connections.get(old.id)).toMatchObject({ remoteId: 'cal\ud800@example.com', remoteName: 'Studio\ufffd' });
+    expect(await records.connections.nameRemote('con_gone', { remoteId: 'x' })).toBe(false);
+  });
+
   it('the connections run at start-up are those in process and active or needing attention, oldest first', async () => {
     const { records } = open();
     const active = await records.createStandalone(standalone());

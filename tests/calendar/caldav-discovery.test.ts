@@ -51,5 +51,13 @@ describe('the calendar a CalDAV connection remembers', () => {
     const renamed = client(caldav.url, user, { calendarName: 'Venue plain' }, first.state());
     expect((await renamed.client.collection()).url).toBe(plain);
     expect(renamed.state().calendarTimeZone).toBeUndefined();
+
+    // Another account on the same server, with a calendar of the same name: its own is found.
+    const other = caldav.addUser('annex');
+    const annexNy = caldav.addCalendar('annex', { id: 'ny', displayName: 'Venue NY', timeZone: 'America/New_York' });
+    const switched = client(caldav.url, other, { calendarName: 'Venue NY' }, first.state());
+    expect((await switched.client.collection()).url).toBe(annexNy);
+    expect(annexNy).not.toBe(ny);
+    expect(switched.state().foundFor).not.toContain('annex');
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ConnectionResult, ConnectionSummary } from '../../schema/index.ts';
+import type { AuditEntry, ConnectionResult, ConnectionSummary } from '../../schema/index.ts';
 import { caldavConnection, outlookConnection, startSandboxes, type CalendarSandboxes } from '../calendar/helpers.ts';
 import { collectionId } from '../../adapters/caldav/client.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
@@ -169,6 +169,12 @@ describe('one connection per calendar or account', () => {
     await waitFor(async () => (await api<ConnectionSummary>(t, `/api/connections/${made.body.connectionId}`, token)).body.health.outbox.pending === 0, 'nothing left to push');
     expect(portraits()).toHaveLength(1);
     expect(s.google.writes(s.googleCalendarId).filter((w) => w.method === 'POST')).toHaveLength(1);
+    // The refused connect never started a binding (the code before this started the first as it
+    // was bound, and only a disconnect quicker than the outbox kept its push out): one bound in all.
+    const planner = await t.token('planner', ['w-ana']);
+    const bound = async () => (await api<{ entries: AuditEntry[] }>(t, '/api/integrations/wedding/w-ana/audit?limit=200', planner)).body.entries.filter((e) => e.action === 'connection.bound');
+    await waitFor(async () => (await bound()).length > 0, 'the binding of the connection made in the audit');
+    expect((await bound()).map((e) => e.integrationId)).toEqual([made.body.bindings[0]!.bindingId]);
   });
 
   it('a connection made before remote ids were kept is named at its upkeep, and the same calendar connected again is then refused', async () => {
