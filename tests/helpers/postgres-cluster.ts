@@ -140,7 +140,7 @@ export async function startPostgresCluster(options: { fsync?: boolean } = {}): P
     const serverOptions = [
       `-p ${port}`, '-c listen_addresses=127.0.0.1', `-k ${folder}`,
       ...(options.fsync ? [] : ['-c fsync=off', '-c full_page_writes=off']),
-      '-c max_connections=300', '-c shared_buffers=32MB', "-c log_line_prefix='%m [%p] '",
+      '-c max_connections=300', '-c shared_buffers=32MB',
     ].join(' ');
     try {
       run(as, path.join(bin, 'pg_ctl'), ['start', '-D', data, '-w', '-t', '30', '-l', path.join(folder, 'server.log'), '-o', serverOptions]);
