@@ -63,4 +63,34 @@ describe('the TypeScript loader (server/cli/typescript-loader.mjs)', () => {
     const { stdout } = await run(process.execPath, ['--import', copy, main], { timeout: 30_000 });
     expect(stdout.trim()).toBe('2');
   });
+
+  it('keeps each transform in the checkout’s node_modules/.cache, runs it from there, and never runs an old one for changed text', async () => {
+    const root = path.join(tempDir(), 'checkout');
+    fs.mkdirSync(path.join(root, 'server', 'cli'), { recursive: true });
+    for (const f of ['typescript-loader.mjs', 'typescript-hooks.mjs']) fs.copyFileSync(path.join(path.dirname(LOADER), f), path.join(root, 'server', 'cli', f));
+    fs.mkdirSync(path.join(root, 'node_modules'));
+    fs.symlinkSync(path.resolve(path.dirname(LOADER), '../../node_modules/esbuild'), path.join(root, 'node_modules', 'esbuild'));
+    const loader = path.join(root, 'server', 'cli', 'typescript-loader.mjs');
+    const main = path.join(root, 'main.ts');
+    const cache = path.join(root, 'node_modules', '.cache', 'wedsync-ts');
+    const kept = () => (fs.existsSync(cache) ? fs.readdirSync(cache, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.mjs')) : []);
+    const runMain = async () => (await run(process.execPath, ['--import', loader, main], { timeout: 30_000 })).stdout.trim();
+
+    fs.writeFileSync(main, 'const n: number = 1;\nconsole.log(`first ${n}`);\n');
+    expect(await runMain()).toBe('first 1');
+    expect(kept()).toHaveLength(1);
+    // Run from the cache: the kept transform (marked here) is what runs.
+    const file = path.join(cache, kept()[0]!);
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('first', 'cached'));
+    expect(await runMain()).toBe('cached 1');
+    // Changed text is transformed again, beside the old entry.
+    fs.writeFileSync(main, 'const n: number = 2;\nconsole.log(`second ${n}`);\n');
+    expect(await runMain()).toBe('second 2');
+    expect(kept()).toHaveLength(2);
+    // A cache that cannot be written only means no cache.
+    fs.rmSync(path.dirname(cache), { recursive: true });
+    fs.writeFileSync(path.join(root, 'node_modules', '.cache'), 'not a folder');
+    fs.writeFileSync(main, 'console.log(`third ${3 as number}`);\n');
+    expect(await runMain()).toBe('third 3');
+  });
 });
