@@ -169,7 +169,7 @@ export interface SettingsReplacement {
 }
 
 /** Columns `update` may set, and whether each holds free text (stored as both engines can hold it). */
-export type ConnectionFields = Partial<Record<'status' | 'cursor' | 'adapter_state' | 'label' | 'auto_create_weddings' | 'auto_match_confidence' | 'last_sync_at' | 'last_error_at' | 'last_error' | 'remote_id' | 'remote_name', string | number | null>>;
+export type ConnectionFields = Partial<Record<'status' | 'cursor' | 'adapter_state' | 'label' | 'auto_create_weddings' | 'auto_match_confidence' | 'last_sync_at' | 'last_error_at' | 'last_error', string | number | null>>;
 export type BindingFields = Partial<Record<'status' | 'cursor' | 'last_sync_at' | 'last_success_at' | 'last_error_at' | 'last_error' | 'breaker_state' | 'breaker_until' | 'consecutive_failures' | 'adapter_state', string | number | null>>;
 
 const DISPLAY_TEXT = new Set(['label', 'last_error']);

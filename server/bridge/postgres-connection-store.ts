@@ -12,7 +12,7 @@ import type { CredentialCipher } from './credential-cipher.ts';
 type Queryable = pg.Pool | pg.ClientBase;
 
 /** The columns `update` may name (snake_case, as in the table): never input, checked before use. */
-const UPDATABLE = new Set(['status', 'cursor', 'adapter_state', 'label', 'auto_create_weddings', 'auto_match_confidence', 'last_sync_at', 'last_error_at', 'last_error', 'remote_id', 'remote_name']);
+const UPDATABLE = new Set(['status', 'cursor', 'adapter_state', 'label', 'auto_create_weddings', 'auto_match_confidence', 'last_sync_at', 'last_error_at', 'last_error']);
 
 /**
  * Deletes what is keyed by the given bindings and has no foreign key to them on PostgreSQL yet

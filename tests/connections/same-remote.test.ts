@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { AuditEntry, ConnectionResult, ConnectionSummary } from '../../schema/index.ts';
 import { caldavConnection, outlookConnection, startSandboxes, type CalendarSandboxes } from '../calendar/helpers.ts';
 import { collectionId } from '../../adapters/caldav/client.ts';
+import { queryServerDatabase } from '../helpers/test-backend.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { api, STORY_WEDDINGS, studio } from './helpers.ts';
@@ -186,7 +187,7 @@ describe('one connection per calendar or account', () => {
     expect(old.status, JSON.stringify(old.body)).toBe(201);
     // As a connection stored before migration 032 reads: no remote, running so.
     const { bridge } = t.server;
-    await bridge.store.connections.update(old.body.connectionId, { remote_id: null, remote_name: null });
+    await queryServerDatabase(t.server, { sqlite: 'UPDATE connections SET remote_id = NULL, remote_name = NULL WHERE id = ?', postgres: 'UPDATE connections SET remote_id = NULL, remote_name = NULL WHERE id = $1' }, [old.body.connectionId]);
     await bridge.runtime.refresh(old.body.connectionId);
     const before = await api<ConnectionSummary>(t, `/api/connections/${old.body.connectionId}`, token);
     expect(before.body).toMatchObject({ remoteId: null, remoteName: null });
