@@ -4,7 +4,7 @@ import {
   type WeddingContext, testedRemote,
 } from '../core/index.ts';
 import {
-  CALENDAR_FIELDS, acceptsCalendarChange, timelineListing, pushCalendarChange, changedSinceBase, mergeFields, remoteInWeddingTerms,
+  CALENDAR_FIELDS, acceptsCalendarChange, timelineListing, pushCalendarChange, changedSinceBase, mergeFields, positionAt, remoteInWeddingTerms,
   timelineFieldsOf, toTimelineChange, weddingZone,
   type BusyInterval, type CalendarAdapter, type OutboundEvent,
 } from '../core/calendar.ts';
@@ -64,6 +64,21 @@ export function createCalDavAdapter(input: AdapterInput): CalendarAdapter {
   const deletions = (hrefs: string[]): InboundChange[] => hrefs.map((href) => ({ op: 'delete', entity: 'timeline', externalId: href }));
 
   /**
+   * CalDAV objects carry no modification time the server keeps (`LAST-MODIFIED` is optional, set by
+   * whichever client wrote, to the second), so the hub orders what it reads and writes by its own
+   * clock (ms since the epoch, UTC): a pulled snapshot is positioned at the moment its pull began,
+   * and a write at the moment the server answered it (PushResult `position`). A read begun before
+   * our write was answered may have been served before the write landed; applied after it, it would
+   * take the object back, so the inbox skips it (server/bridge/inbound-applier.ts). Our write
+   * changed the object, so the next pull reads it again as it is then: nothing the calendar did
+   * is lost, bar a change made there while the write was in flight and read by a pull begun before
+   * the write was answered, which is taken in with the object's next change.
+   */
+  const readAt = (at: number) => (c: InboundChange): InboundChange => (c.op === 'upsert' || c.op === 'delete' ? { ...c, ...positionAt(at) } : c);
+  /** PushResult `position` of a write answered now (see readAt). */
+  const wroteNow = () => positionAt(runtime.now());
+
+  /**
    * What we last wrote, by href, with the ETag the server gave it: while the server still has that
    * ETag (our If-Match says so), the object is exactly this text and need not be read again.
    */
@@ -90,7 +105,7 @@ export function createCalDavAdapter(input: AdapterInput): CalendarAdapter {
     }
     if (created) {
       remember(created.href, created.etag, ics);
-      return { externalId: created.href, version: created.etag };
+      return { externalId: created.href, version: created.etag, ...wroteNow() };
     }
     // The name is taken: an earlier attempt (or an earlier life of this event) made it.
     const cal = await client.collection();
@@ -120,7 +135,7 @@ export function createCalDavAdapter(input: AdapterInput): CalendarAdapter {
         const data = updateICalendar(current.data, e, write, runtime.now());
         const etag = await client.update(href, data, current.etag);
         remember(href, etag, data);
-        return { externalId: href, version: etag, unwritten };
+        return { externalId: href, version: etag, unwritten, ...wroteNow() };
       } catch (error) {
         if (!(error instanceof AdapterError && error.code === 'precondition_failed') || round >= MAX_MERGE_ROUNDS) throw error;
       }
@@ -157,21 +172,23 @@ export function createCalDavAdapter(input: AdapterInput): CalendarAdapter {
 
   async function pullSync(cursor: CalDavCursor | null, full: boolean): Promise<PullPage> {
     const token = cursor?.kind === 'sync' ? cursor.token : '';
+    const at = runtime.now();
     const answer = await client.sync(token);
-    const changes = [...await fetchChanges(answer.changed.map((c) => c.href)), ...deletions(answer.deleted)];
+    const changes = [...await fetchChanges(answer.changed.map((c) => c.href)), ...deletions(answer.deleted)].map(readAt(at));
     const next = answer.token ? encodeCursor({ kind: 'sync', token: answer.token }) : null;
     return { changes, cursor: next, more: answer.truncated && !!answer.token, ...listing(full, answer.changed.map((c) => c.href)) };
   }
 
   async function pullCtag(cursor: CalDavCursor | null, full: boolean): Promise<PullPage> {
     const known = cursor?.kind === 'ctag' ? cursor : null;
+    const at = runtime.now();
     const ctag = await client.ctag();
     if (known && ctag !== null && known.ctag === ctag) return { changes: [], cursor: encodeCursor(known), more: false };
     const etags = await client.etags();
     const before = known?.etags ?? {};
     const changed = Object.keys(etags).filter((href) => before[href] !== etags[href]);
     const gone = Object.keys(before).filter((href) => !(href in etags));
-    const changes = [...await fetchChanges(changed), ...deletions(gone)];
+    const changes = [...await fetchChanges(changed), ...deletions(gone)].map(readAt(at));
     return { changes, cursor: encodeCursor({ kind: 'ctag', ctag: ctag ?? '', etags }), more: false, ...listing(full, Object.keys(etags)) };
   }
 

@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import ICAL from 'ical.js';
 import { masterEvent, parseCalendar } from '../core/icalendar.ts';
+import { SandboxGate } from '../core/sandbox-gate.ts';
 import { SandboxServer, takeFailure, type InjectedFailure, type SandboxRequest, type SandboxResponse } from '../core/sandbox-server.ts';
 import { sandboxWallMs } from '../core/sandbox-zones.ts';
 import { expandObject, instancesIn } from './sandbox-time-range.ts';
@@ -58,6 +59,16 @@ export class CalDavSandbox extends EventEmitter {
 
   get url(): string { return this.http.url; }
   get requests() { return this.http.log; }
+
+  /** Objects read (calendar-multiget) are answered as they are when asked, but only at `releaseReads()`: a pull's read on its way while the calendar changes. */
+  holdReads(): void { this.readGate.hold(); }
+
+  releaseReads(): void { this.readGate.release(); }
+
+  /** Reads held by `holdReads` not answered yet. */
+  get heldReads(): number { return this.readGate.count; }
+
+  private readonly readGate = new SandboxGate();
 
   async start(): Promise<this> {
     await this.http.start();
@@ -186,7 +197,11 @@ export class CalDavSandbox extends EventEmitter {
     if (!col) return { status: 404, body: '' };
     if (!objName) {
       if (req.method === 'PROPFIND') return this.propfindCollection(req, user, col);
-      if (req.method === 'REPORT') return this.report(req, user, col);
+      if (req.method === 'REPORT') {
+        const answer = this.report(req, user, col);
+        if (/calendar-multiget/.test(req.body)) await this.readGate.pass();
+        return answer;
+      }
       return { status: 405, body: '' };
     }
     return this.object(req, user, col, objName);

@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import { SandboxGate } from '../core/sandbox-gate.ts';
 import { SandboxServer, json, takeFailure, type InjectedFailure, type SandboxRequest, type SandboxResponse } from '../core/sandbox-server.ts';
 import type { GoogleEvent } from './mappers.ts';
 import { GoogleChannelsSandbox, type Channel, type Notification } from './sandbox-channels.ts';
@@ -249,8 +250,8 @@ export class GoogleCalendarSandbox extends EventEmitter {
     return stored;
   }
 
-  private readonly listingGate = new Gate();
-  private readonly writeGate = new Gate();
+  private readonly listingGate = new SandboxGate();
+  private readonly writeGate = new SandboxGate();
 
   private async route(req: SandboxRequest): Promise<SandboxResponse> {
     if ((req.method === 'PATCH' || req.method === 'PUT') && /\/events\/[^/]+$/.test(req.url.pathname)) await this.writeGate.pass();
@@ -328,27 +329,5 @@ export class GoogleCalendarSandbox extends EventEmitter {
     const invalid = validate(body);
     if (invalid) return json(400, googleErrorBody(400, invalid.reason, invalid.message));
     return json(200, this.store(cal.id, { ...body, id }, true));
-  }
-
-
-}
-
-/** Requests held while it is closed (`hold`), all let through at `release`; open, `pass` resolves at once. */
-class Gate {
-  private waiting: (() => void)[] | null = null;
-
-  hold(): void { this.waiting = []; }
-
-  release(): void {
-    const waiting = this.waiting ?? [];
-    this.waiting = null;
-    for (const go of waiting) go();
-  }
-
-  get count(): number { return this.waiting?.length ?? 0; }
-
-  pass(): Promise<void> {
-    const waiting = this.waiting;
-    return waiting ? new Promise<void>((resolve) => waiting.push(resolve)) : Promise.resolve();
   }
 }
