@@ -4,6 +4,7 @@ import {
   type Adapter, type AdapterDefinition, type AdapterInput, type Capability, type InboundChange, type PullPage,
   type WebhookRequest, type WebhookVerdict, testedRemote,
 } from '../core/index.ts';
+import { positionAt, positioned } from '../core/calendar.ts';
 import { AcuityClient, type AppointmentFilters } from './client.ts';
 import { ACUITY_EVENTS, AcuityConfiguration, AcuityCredentials } from './config.ts';
 import {
@@ -114,6 +115,7 @@ export function createAcuityAdapter(input: AdapterInput): Adapter {
       if (!inScope(notification, scope)) return ignored(`appointment:${notification.id}:out-of-scope`, 'not a calendar or appointment type this connection reads');
       // The delivery carries ids only: read the appointment as it is now. A failure throws (5xx), and Acuity delivers again.
       let change: InboundChange;
+      const readAt = runtime.now();
       try {
         const appt = await client.appointment(notification.id);
         if (!inScope(appt, scope)) return ignored(`appointment:${notification.id}:out-of-scope`, 'not a calendar or appointment type this connection reads');
@@ -126,7 +128,7 @@ export function createAcuityAdapter(input: AdapterInput): Adapter {
       }
       // Deliveries of one state (`changed` alongside `scheduled`, a retry) are one event; a new state is a new one.
       const eventId = `appointment:${notification.id}:${crypto.createHash('sha256').update(JSON.stringify(change)).digest('base64url').slice(0, 22)}`;
-      readBacks.set(deliveryKey(request), [change]);
+      readBacks.set(deliveryKey(request), [positioned(change, readAt)]);
       return { ok: true, eventId };
     },
 
@@ -146,7 +148,7 @@ export function createAcuityAdapter(input: AdapterInput): Adapter {
       const filters: AppointmentFilters = { minDate, maxDate, ...(config.calendarID ? { calendarID: config.calendarID } : {}), ...(appointmentTypeID ? { appointmentTypeID } : {}) };
       const active = await listAll(filters);
       const canceled = await listAll({ ...filters, canceled: true });
-      return { changes: [...mapListed(active, false), ...mapListed(canceled, true)], cursor: null, more: false };
+      return { changes: [...mapListed(active, false), ...mapListed(canceled, true)].map((c) => positioned(c, now)), cursor: null, more: false };
     },
 
     accepts(change) {
@@ -157,14 +159,15 @@ export function createAcuityAdapter(input: AdapterInput): Adapter {
       const plan = planReschedule(change);
       if (!plan) return { externalId: change.externalId };
       const appt = await client.reschedule(plan.id, plan.datetime);
+      const wrote = runtime.now();
       // Acuity keeps the type's duration: the end it computed comes back to the wedding.
       let changes: InboundChange[] = [];
       try {
-        changes = [mapAppointment(appt, mapOptions)];
+        changes = [positioned(mapAppointment(appt, mapOptions), wrote)];
       } catch {
         changes = [];
       }
-      return { externalId: plan.id, changes };
+      return { externalId: plan.id, changes, ...positionAt(wrote) };
     },
 
     async activate() {

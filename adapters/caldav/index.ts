@@ -4,7 +4,7 @@ import {
   type WeddingContext, testedRemote,
 } from '../core/index.ts';
 import {
-  CALENDAR_FIELDS, acceptsCalendarChange, timelineListing, pushCalendarChange, changedSinceBase, mergeFields, positionAt, remoteInWeddingTerms,
+  CALENDAR_FIELDS, acceptsCalendarChange, timelineListing, pushCalendarChange, changedSinceBase, mergeFields, positionAt, positioned, remoteInWeddingTerms,
   timelineFieldsOf, toTimelineChange, weddingZone,
   type BusyInterval, type CalendarAdapter, type OutboundEvent,
 } from '../core/calendar.ts';
@@ -74,7 +74,7 @@ export function createCalDavAdapter(input: AdapterInput): CalendarAdapter {
    * is lost, bar a change made there while the write was in flight and read by a pull begun before
    * the write was answered, which is taken in with the object's next change.
    */
-  const readAt = (at: number) => (c: InboundChange): InboundChange => (c.op === 'upsert' || c.op === 'delete' ? { ...c, ...positionAt(at) } : c);
+  const readAt = (at: number) => (c: InboundChange): InboundChange => positioned(c, at);
   /** PushResult `position` of a write answered now (see readAt). */
   const wroteNow = () => positionAt(runtime.now());
 

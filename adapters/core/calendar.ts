@@ -318,6 +318,14 @@ export function positionAt(modifiedMs: number | undefined): { position?: Snapsho
   return modifiedMs !== undefined && Number.isFinite(modifiedMs) ? { position: { at: modifiedMs, rank: 0 } } : {};
 }
 
+/**
+ * `change` positioned at `modifiedMs` (positionAt) when it is a record's snapshot (an upsert or a
+ * deletion) and the time is readable; any other change, or an unreadable time, as it is.
+ */
+export function positioned(change: InboundChange, modifiedMs: number | undefined): InboundChange {
+  return change.op === 'upsert' || change.op === 'delete' ? { ...change, ...positionAt(modifiedMs) } : change;
+}
+
 /** Milliseconds (UTC) of an RFC 3339 timestamp, or undefined when absent or unreadable. */
 export function rfc3339Ms(value: string | null | undefined): number | undefined {
   const ms = value ? Date.parse(value) : NaN;

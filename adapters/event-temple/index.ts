@@ -2,6 +2,7 @@ import {
   AdapterError, parseAdapterConfig,
   type Adapter, type AdapterDefinition, type AdapterInput, type Capability, type InboundChange, type OutboundChange, type PullOptions, type PullPage,
 } from '../core/index.ts';
+import { positionAt, positioned } from '../core/calendar.ts';
 import { EventTempleClient, nextCursor, type CollectionDocument, type Resource } from './client.ts';
 import { DEFAULT_API_BASE, EventTempleConfiguration, EventTempleCredentials } from './config.ts';
 import { EVENT_TEMPLE_FIELDS, eventAttributes, indexIncluded, mapBooking, mapEvent, type MapContext } from './mappers.ts';
@@ -89,7 +90,8 @@ export function createEventTempleAdapter(input: AdapterInput): Adapter {
       const unmapped: string[] = [];
       for (const e of events.data) {
         const change = mapEvent(e, eventIndex, ctx);
-        if (change) changes.push(change);
+        // Event Temple's updated_at orders the event's snapshots (a read taken before our write is older than it).
+        if (change) changes.push(positioned(change, Date.parse(String(e.attributes?.updated_at ?? ''))));
         else unmapped.push(String(e.id));
       }
       const newest = Math.max(bookings.newest, events.newest, previous.since ? Date.parse(previous.since) : -Infinity);
@@ -112,7 +114,8 @@ export function createEventTempleAdapter(input: AdapterInput): Adapter {
       const updated = await client.updateEvent(change.externalId, attributes);
       const version = updated.attributes?.updated_at;
       // Title and location are Event Temple's (the function's name, the booked space): not written.
-      return { externalId: change.externalId, ...(typeof version === 'string' ? { version } : {}), unwritten: ['title', 'location'] };
+      // The event as the write left it (its updated_at): a read taken before it is skipped when applied after.
+      return { externalId: change.externalId, ...(typeof version === 'string' ? { version } : {}), ...positionAt(Date.parse(String(version ?? ''))), unwritten: ['title', 'location'] };
     },
   };
 }

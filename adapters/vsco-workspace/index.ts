@@ -3,6 +3,7 @@ import {
   type Adapter, type AdapterDefinition, type AdapterInput, type Capability, type InboundChange, type OutboundChange,
   type PullOptions, type PullPage, type WebhookRequest, type WebhookVerdict, testedRemote,
 } from '../core/index.ts';
+import { positionAt, positioned } from '../core/calendar.ts';
 import { VscoClient } from './client.ts';
 import { VSCO_HOOK_EVENTS, VscoConfiguration, VscoCredentials } from './config.ts';
 import { VSCO_FIELDS, coupleNames, galleryNotice, mapJob, mapPayment, mapSession, sessionTimes, zoneOf } from './mappers.ts';
@@ -142,7 +143,8 @@ export function createVscoAdapter(input: AdapterInput): Adapter {
       for (const job of jobs) changes.push(...await jobChanges(job));
       for (const e of events) {
         const c = mapSession(e, config.timeZone);
-        if (c) changes.push(c);
+        // VSCO's `modified` orders a session's snapshots (a read taken before our write is older than it).
+        if (c) changes.push(positioned(c, Date.parse(e.modified ?? '')));
       }
       for (const p of payments) {
         const c = mapPayment(p, config.vendorId);
@@ -169,8 +171,9 @@ export function createVscoAdapter(input: AdapterInput): Adapter {
       const times = sessionTimes(change.data, zoneOf(session, config.timeZone));
       if (!times) throw new AdapterError('invalid_payload', `timeline event ${change.entityId} has no readable start and end`);
       // PUT /event/{id} (updateResourceEvent) takes the fields it is given; only the times are sent.
-      await client.request('PUT', `/event/${id}`, session.allDay ? { ...times, allDay: false } : times);
-      return { externalId: change.externalId };
+      const written = await client.request<VscoEvent>('PUT', `/event/${id}`, session.allDay ? { ...times, allDay: false } : times);
+      // The session as the write left it (its `modified`): a read taken before it is skipped when applied after.
+      return { externalId: change.externalId, ...positionAt(Date.parse(written?.modified ?? '')) };
     },
 
     async activate() {

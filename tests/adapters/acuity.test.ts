@@ -64,6 +64,8 @@ describe('Acuity adapter against the sandbox', () => {
       op: 'upsert', entity: 'timeline', externalId: String(appt.id), reference: 'ANA-BEN-2027',
       hints: { date: '2027-03-06', text: 'Engagement shoot: Ana Reyes', timeZone: 'Europe/London', venue: 'Kew Gardens' },
       data: { title: 'Engagement shoot: Ana Reyes', start: '2027-03-06T11:00:00+00:00', end: '2027-03-06T12:30:00+00:00', location: 'Kew Gardens', notes: 'Bring the dog', category: 'meeting' },
+      // Acuity gives no modification time: the read is positioned at the hub's clock when it was asked.
+      position: { at: Date.parse('2027-01-10T12:00:00Z'), rank: 0 },
     }]);
     // parseWebhook did no I/O.
     expect(s.http.requests.length).toBe(requestsBefore + 1);
