@@ -134,7 +134,9 @@ describe('VSCO Workspace adapter against its sandbox', () => {
     const change = { op: 'upsert' as const, entity: 'timeline' as const, entityId: 'ceremony', externalId: session.id, data: { ...mapped.op === 'upsert' ? mapped.data : {}, start: '2027-06-12T13:30:00Z', end: '2027-06-12T14:30:00Z' }, version: null };
     expect(a.accepts!(change, { weddingId: 'w-ana', meta: {}, vendors: {} })).toBe(true);
     expect(a.accepts!({ ...change, externalId: null }, { weddingId: 'w-ana', meta: {}, vendors: {} })).toBe(false);
-    await expect(a.push!(change, { idempotencyKey: 'k', wedding: { weddingId: 'w-ana', meta: {}, vendors: {} } })).resolves.toEqual({ externalId: session.id });
+    const pushed = await a.push!(change, { idempotencyKey: 'k', wedding: { weddingId: 'w-ana', meta: {}, vendors: {} } });
+    // The session as the write left it: positioned at the `modified` VSCO answered with.
+    expect(pushed).toEqual({ externalId: session.id, position: { at: Date.parse(sb.events.get(session.id)!.modified!), rank: 0 } });
     expect(sb.events.get(session.id)).toMatchObject({ startDate: '2027-06-12', startTime: '14:30', endDate: '2027-06-12', endTime: '15:30', timezoneName: 'Europe/London' });
     expect(adapter(sb, { weddingId: 'w-ana', configuration: { direction: 'inbound' } }).accepts!(change, { weddingId: 'w-ana', meta: {}, vendors: {} })).toBe(false);
   });
