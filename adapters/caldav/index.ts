@@ -50,32 +50,35 @@ export function createCalDavAdapter(input: AdapterInput): CalendarAdapter {
     return toTimelineChange(e, { weddingId: runtime.weddingId, options: config, zone: readZone(e.zone) });
   };
 
+  /**
+   * CalDAV objects carry no modification time the server keeps (`LAST-MODIFIED` is optional, set by
+   * whichever client wrote, to the second), so the hub orders what it reads and writes by its own
+   * clock (ms since the epoch, UTC): an object read is positioned at the moment its
+   * calendar-multiget was asked for, a deletion at the moment the listing that reported it was,
+   * and a write at the moment the server answered it (PushResult `position`). A read asked before
+   * our write was answered may have been served before the write landed; applied after it, it
+   * would take the object back, so the inbox skips it (server/bridge/inbound-applier.ts). When it
+   * was served before the write landed, the listing before it was too, so the next pull lists the
+   * object again (our write changed it). One served in the moment between the write landing and
+   * its answer reaching us is skipped although it is current: what the calendar changed in that
+   * moment comes in with the object's next change.
+   */
   async function fetchChanges(hrefs: string[]): Promise<InboundChange[]> {
     const out: InboundChange[] = [];
     for (let i = 0; i < hrefs.length; i += config.multigetBatch) {
+      const at = runtime.now();
       for (const o of await client.get(hrefs.slice(i, i + config.multigetBatch))) {
         const c = toChange(o);
-        if (c) out.push(c);
+        if (c) out.push(positioned(c, at));
       }
     }
     return out;
   }
 
-  const deletions = (hrefs: string[]): InboundChange[] => hrefs.map((href) => ({ op: 'delete', entity: 'timeline', externalId: href }));
+  /** Members a listing asked for at `at` (ms) reported gone (see fetchChanges). */
+  const deletions = (hrefs: string[], at: number): InboundChange[] => hrefs.map((href) => positioned({ op: 'delete', entity: 'timeline', externalId: href }, at));
 
-  /**
-   * CalDAV objects carry no modification time the server keeps (`LAST-MODIFIED` is optional, set by
-   * whichever client wrote, to the second), so the hub orders what it reads and writes by its own
-   * clock (ms since the epoch, UTC): a pulled snapshot is positioned at the moment its pull began,
-   * and a write at the moment the server answered it (PushResult `position`). A read begun before
-   * our write was answered may have been served before the write landed; applied after it, it would
-   * take the object back, so the inbox skips it (server/bridge/inbound-applier.ts). Our write
-   * changed the object, so the next pull reads it again as it is then: nothing the calendar did
-   * is lost, bar a change made there while the write was in flight and read by a pull begun before
-   * the write was answered, which is taken in with the object's next change.
-   */
-  const readAt = (at: number) => (c: InboundChange): InboundChange => positioned(c, at);
-  /** PushResult `position` of a write answered now (see readAt). */
+  /** PushResult `position` of a write answered now (see fetchChanges). */
   const wroteNow = () => positionAt(runtime.now());
 
   /**
@@ -172,23 +175,23 @@ export function createCalDavAdapter(input: AdapterInput): CalendarAdapter {
 
   async function pullSync(cursor: CalDavCursor | null, full: boolean): Promise<PullPage> {
     const token = cursor?.kind === 'sync' ? cursor.token : '';
-    const at = runtime.now();
+    const listedAt = runtime.now();
     const answer = await client.sync(token);
-    const changes = [...await fetchChanges(answer.changed.map((c) => c.href)), ...deletions(answer.deleted)].map(readAt(at));
+    const changes = [...await fetchChanges(answer.changed.map((c) => c.href)), ...deletions(answer.deleted, listedAt)];
     const next = answer.token ? encodeCursor({ kind: 'sync', token: answer.token }) : null;
     return { changes, cursor: next, more: answer.truncated && !!answer.token, ...listing(full, answer.changed.map((c) => c.href)) };
   }
 
   async function pullCtag(cursor: CalDavCursor | null, full: boolean): Promise<PullPage> {
     const known = cursor?.kind === 'ctag' ? cursor : null;
-    const at = runtime.now();
     const ctag = await client.ctag();
     if (known && ctag !== null && known.ctag === ctag) return { changes: [], cursor: encodeCursor(known), more: false };
+    const listedAt = runtime.now();
     const etags = await client.etags();
     const before = known?.etags ?? {};
     const changed = Object.keys(etags).filter((href) => before[href] !== etags[href]);
     const gone = Object.keys(before).filter((href) => !(href in etags));
-    const changes = [...await fetchChanges(changed), ...deletions(gone)].map(readAt(at));
+    const changes = [...await fetchChanges(changed), ...deletions(gone, listedAt)];
     return { changes, cursor: encodeCursor({ kind: 'ctag', ctag: ctag ?? '', etags }), more: false, ...listing(full, Object.keys(etags)) };
   }
 

@@ -13,7 +13,14 @@ import { hookToken, parseHookDelivery, type HookDelivery } from './hooks.ts';
 
 export const SYSTEM = 'vsco-workspace';
 
-interface VscoState { hooks?: Record<string, string> }
+interface VscoState {
+  hooks?: Record<string, string>;
+  /**
+   * Sessions we wrote, to be read again: `from` the earliest `modified` VSCO answered our writes with
+   * (its clock, ms), until a pull begun after `answeredAt` (the hub's clock, ms) has read from there.
+   */
+  reread?: { from: number; answeredAt: number };
+}
 
 /**
  * VSCO Workspace (formerly Táve) as a studio's CRM: one connection serves every wedding the
@@ -130,8 +137,12 @@ export function createVscoAdapter(input: AdapterInput): Adapter {
     },
 
     async pull({ cursor, full }: PullOptions): Promise<PullPage> {
+      const began = runtime.now();
+      const reread = state().reread;
       const since = full || !cursor ? null : Date.parse(cursor);
-      const stopAt = since !== null && Number.isFinite(since) ? since : null;
+      // A read of a session taken before our write is skipped (older than the write), and the cursor
+      // may pass the write: the sessions we wrote are read again from the write on (see push).
+      const stopAt = since !== null && Number.isFinite(since) ? Math.min(since, reread?.from ?? Infinity) : null;
       const opts = { pageSize: config.pageSize, stopAt };
       const [jobs, events, payments, galleries] = [
         await client.list<VscoJob>('/job', opts),
@@ -157,6 +168,10 @@ export function createVscoAdapter(input: AdapterInput): Adapter {
       // The newest change VSCO reported (its clock, not ours): the next pull starts there.
       const newest = [...jobs, ...events, ...payments, ...galleries].map((x) => Date.parse(x.modified ?? '')).filter(Number.isFinite);
       const next = newest.length ? new Date(Math.max(...newest, stopAt ?? 0)).toISOString() : cursor;
+      const now = state().reread;
+      if (reread && now && now.from === reread.from && now.answeredAt === reread.answeredAt && began > reread.answeredAt) {
+        runtime.state.set({ ...runtime.state.get(), reread: undefined });
+      }
       return { changes, cursor: next, more: false };
     },
 
@@ -172,8 +187,15 @@ export function createVscoAdapter(input: AdapterInput): Adapter {
       if (!times) throw new AdapterError('invalid_payload', `timeline event ${change.entityId} has no readable start and end`);
       // PUT /event/{id} (updateResourceEvent) takes the fields it is given; only the times are sent.
       const written = await client.request<VscoEvent>('PUT', `/event/${id}`, session.allDay ? { ...times, allDay: false } : times);
-      // The session as the write left it (its `modified`): a read taken before it is skipped when applied after.
-      return { externalId: change.externalId, ...positionAt(Date.parse(written?.modified ?? '')) };
+      // The session as the write left it (its `modified`): a read taken before it is skipped when
+      // applied after it. What that read held beyond our times (a renamed session) is read again by
+      // the next pull begun after now, from the write's `modified` on, whatever the cursor says.
+      const modified = Date.parse(written?.modified ?? '');
+      if (Number.isFinite(modified)) {
+        const before = state().reread;
+        runtime.state.set({ ...runtime.state.get(), reread: { from: Math.min(before?.from ?? Infinity, modified), answeredAt: runtime.now() } });
+      }
+      return { externalId: change.externalId, ...positionAt(modified) };
     },
 
     async activate() {

@@ -80,6 +80,32 @@ describe('a read taken before our write is older than it, one taken after is not
     await expectOrdered(adapter, { op: 'upsert', entity: 'timeline', entityId: 'portraits', externalId: session.id, version: null, data: { start: '2027-06-12T16:00:00+01:00', end: '2027-06-12T17:00:00+01:00' } });
   });
 
+  it('VSCO Workspace: a session we wrote is read again by the next pull, even when its cursor passed the write', async () => {
+    const job = await vsco.createJob({ name: 'Cara & Dev', stage: 'booked' } as never, [{ kind: 'person', firstName: 'Cara', lastName: 'Lee' } as never]);
+    const session = vsco.addSession({ jobId: job.id, name: 'Portraits', startDate: '2027-08-14', startTime: '15:00', endDate: '2027-08-14', endTime: '16:00' } as never);
+    const adapter = vscoWorkspaceAdapter.create({
+      integrationId: 'con_vsco2', weddingId: 'w', credentials: { apiKey: vsco.apiKey },
+      configuration: { apiBaseUrl: vsco.url, timeZone: 'Europe/London', registerHooks: false }, runtime: runtime('con_vsco2', ticking()),
+    }) as Both;
+    // The photographer renames the session in VSCO; a pull reads it, but that read is applied only
+    // after our write of new times (so it is skipped as older), and the pull's cursor passes the
+    // write because another job changed after it.
+    vsco.updateSession(session.id, { name: 'Portraits at the lake' });
+    const read = await adapter.pull({ cursor: null, full: true });
+    const pushed = await adapter.push({ op: 'upsert', entity: 'timeline', entityId: 'portraits', externalId: session.id, version: null, data: { start: '2027-08-14T16:00:00+01:00', end: '2027-08-14T17:00:00+01:00' } }, { idempotencyKey: 'k-cara', wedding: WEDDING });
+    const stale = read.changes.find((c): c is Extract<InboundChange, { op: 'upsert' }> => c.op === 'upsert' && c.externalId === session.id)!;
+    expect(olderSnapshot(stale.position!, pushed.position!)).toBe(true);
+    const later = vsco.updateJob(job.id, { name: 'Cara & Dev Lee' });
+    const cursor = later.modified!;
+    const next = await adapter.pull({ cursor, full: false });
+    const again = next.changes.find((c): c is Extract<InboundChange, { op: 'upsert' }> => c.op === 'upsert' && c.externalId === session.id);
+    expect(again?.data.title).toBe('Portraits at the lake');
+    expect(olderSnapshot(again!.position!, pushed.position!)).toBe(false);
+    // Read again once: the pull after it starts from its cursor as usual.
+    const after = await adapter.pull({ cursor: next.cursor, full: false });
+    expect(after.changes.some((c) => c.op === 'upsert' && c.externalId === session.id)).toBe(false);
+  });
+
   it('Acuity: by the hub’s clock, a read at the moment it was asked and a write at the moment it was answered', async () => {
     const appt = await acuity.book({
       firstName: 'Ana', lastName: 'Reyes', email: 'ana@example.com', datetime: '2027-03-06T11:00:00+00:00', timezone: 'Europe/London', duration: 90,
