@@ -157,12 +157,13 @@ export function createCalDavAdapter(input: AdapterInput): CalendarAdapter {
   async function remove(href: string, change: OutboundChange): Promise<PushResult | void> {
     let etag = change.version;
     for (let round = 0; round <= MAX_MERGE_ROUNDS; round++) {
+      // Gone, as of the server's answer: a read asked before it is older (see fetchChanges).
       if (await client.delete(href, etag)) {
         written.delete(href);
-        return;
+        return { externalId: null, ...wroteNow() };
       }
       const [current] = await client.get([href]);
-      if (!current) return;
+      if (!current) return { externalId: null, ...wroteNow() };
       const back = toChange(current);
       if (back?.op === 'upsert' && changedSinceBase(FIELDS, back.data, change.base).length > 0) {
         return { externalId: href, version: current.etag, changes: [{ ...back, entityId: change.entityId, refusedDelete: true }] };

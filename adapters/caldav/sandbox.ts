@@ -68,7 +68,16 @@ export class CalDavSandbox extends EventEmitter {
   /** Reads held by `holdReads` not answered yet. */
   get heldReads(): number { return this.readGate.count; }
 
+  /** Listings (sync-collection) are answered as they are when asked, but only at `releaseListings()`. */
+  holdListings(): void { this.listingGate.hold(); }
+
+  releaseListings(): void { this.listingGate.release(); }
+
+  /** Listings held by `holdListings` not answered yet. */
+  get heldListings(): number { return this.listingGate.count; }
+
   private readonly readGate = new SandboxGate();
+  private readonly listingGate = new SandboxGate();
 
   async start(): Promise<this> {
     await this.http.start();
@@ -200,6 +209,7 @@ export class CalDavSandbox extends EventEmitter {
       if (req.method === 'REPORT') {
         const answer = this.report(req, user, col);
         if (/calendar-multiget/.test(req.body)) await this.readGate.pass();
+        if (/sync-collection/.test(req.body)) await this.listingGate.pass();
         return answer;
       }
       return { status: 405, body: '' };

@@ -119,6 +119,18 @@ export function createGoogleCalendarAdapter(input: AdapterInput): CalendarAdapte
     return { fields: write, unwritten, etag: current.etag ?? null };
   }
 
+  /**
+   * Deletes the event, then reads its cancellation (Google keeps cancelled events readable) for the
+   * time it was deleted: the PushResult `position`, so a listing taken before the deletion and
+   * applied after it is skipped rather than bringing the event back. The deletion stands when that
+   * read fails; the bridge then orders by the last time it knew.
+   */
+  async function remove(id: string): Promise<PushResult> {
+    await client.delete(id);
+    const ev = await client.get(id).catch(() => undefined);
+    return { externalId: null, ...(ev?.status === 'cancelled' ? written(ev) : {}) };
+  }
+
   /** The event's place in its history as a push left it (its `updated`): PushResult `position`. */
   const written = (ev: GoogleEvent) => positionAt(rfc3339Ms(ev.updated));
 
@@ -176,7 +188,7 @@ export function createGoogleCalendarAdapter(input: AdapterInput): CalendarAdapte
 
     async push(change, { wedding }): Promise<PushResult> {
       rememberZone(wedding);
-      return pushCalendarChange(config, change, wedding, { create, update, remove: (id: string) => client.delete(id) });
+      return pushCalendarChange(config, change, wedding, { create, update, remove });
     },
 
     async activate() {

@@ -10,7 +10,7 @@ import {
 import { deleteEntity, readEntity, validateEntityPatch, writeEntity } from './entity-access.ts';
 import { judgeAlert, judgeEntityChange, judgeRecipientChange, type Connector, type InboundJudgement, type InboundRefusal } from '../auth/inbound-rights.ts';
 import type { LinkAccess } from './buffered-links.ts';
-import type { Link } from './link-store.ts';
+import { gone, type Link } from './link-store.ts';
 import { ownValue, setOwn } from '../../schema/own-keys.ts';
 
 type Strategy = Conflict['strategy'];
@@ -113,6 +113,8 @@ interface Plan {
   refused?: Extract<InboundJudgement, { allowed: false }>;
   /** A snapshot older than one already applied to its external object: skipped. */
   stale?: true;
+  /** The deletion of an object we deleted (its link kept as gone): nothing to apply, and the link goes. */
+  forget?: true;
 }
 
 /** Why a stale snapshot was skipped (ApplyOutcome details). */
@@ -178,6 +180,12 @@ export function applyInbound(doc: WeddingDoc, ctx: InboundContext, changes: Inbo
     }
     if (change.position) newestApplied.set(objectKey, change.position);
 
+    if (change.op === 'delete' && sameObject && gone(link)) {
+      // Our own deletion read back (or a full read's absence of the object): the entity is already
+      // gone here, or made anew since, and the link kept to order reads taken before it is done.
+      plans.push({ change, entity: change.entity, entityId, write: {}, remove: false, conflicts: [], link: null, pushBack: false, forget: true });
+      continue;
+    }
     if (change.op === 'delete') {
       const judgement = exists ? judgeEntityChange(ctx.connector, { entity: change.entity, entityId, op: 'delete', before: current, after: undefined }) : { allowed: true as const };
       if (!judgement.allowed) {
@@ -350,7 +358,7 @@ export function applyInbound(doc: WeddingDoc, ctx: InboundContext, changes: Inbo
         }
         ctx.links.save(p.link);
       }
-      else if (c.op === 'delete' && p.remove) ctx.links.remove(ctx.integrationId, entity, entityId);
+      else if (c.op === 'delete' && (p.remove || p.forget)) ctx.links.remove(ctx.integrationId, entity, entityId);
       if (p.pushBack) outcome.pushBack.push({ entity, entityId });
       if (p.held) outcome.held.push({ entity, entityId });
       outcome[changed ? 'applied' : 'skipped']++;

@@ -23,6 +23,21 @@ export interface Link {
   updatedAt?: string;
 }
 
+/**
+ * `lastHash` of a deletion: a draft of an entity gone from the wedding (outbound-planner.ts), and a
+ * link kept after our deletion of its external object (gone()).
+ */
+export const DELETED_HASH = 'deleted';
+
+/**
+ * A link kept after a push deleted its external object, with the deletion's position as its
+ * snapshot (pusher.ts), so that a read of the object taken before the deletion and applied after
+ * it is skipped instead of bringing the entity back. It stands for no link to every writer: a push
+ * of the entity creates it anew, a deletion has nothing to delete. The deletion's own echo (or a
+ * full read's absence) removes it (inbound-applier.ts).
+ */
+export const gone = (link: Link | undefined): boolean => link !== undefined && link.lastHash === DELETED_HASH;
+
 /** A stored link row, as both backends give it. */
 export interface LinkRow {
   integration_id: string; entity: string; entity_id: string; external_id: string | null; last_synced: string; last_hash: string; version: string | null; updated_at: string;

@@ -3,7 +3,7 @@ import { WeddingDoc, weddingIdOf, type TxOrigin } from '../../schema/index.ts';
 import { canPush, contentHash, project, type OutboundChange, type SyncEntity } from '../../adapters/core/index.ts';
 import { changedEntities, readEntity, weddingContext } from './entity-access.ts';
 import { fieldsOf, type IntegrationRegistry, type LiveIntegration } from './integration-registry.ts';
-import type { Link, LinkStore } from './link-store.ts';
+import { DELETED_HASH, gone, type Link, type LinkStore } from './link-store.ts';
 import type { NewOutboxRow, OutboxStore } from './outbox-store.ts';
 import { namedListener } from '../collab/document-listeners.ts';
 import { ownValue, setOwn } from '../../schema/own-keys.ts';
@@ -28,7 +28,7 @@ export interface PushDraft {
   entityId: string;
   /** The synced fields' values; null when the entity is gone. */
   data: Record<string, unknown> | null;
-  /** contentHash of the synced fields, or 'deleted'. */
+  /** contentHash of the synced fields, or DELETED_HASH. */
   hash: string;
   wedding: ReturnType<typeof weddingContext>;
 }
@@ -123,7 +123,7 @@ export function draftPush(live: LiveIntegration, w: WeddingDoc, weddingId: strin
   const fields = ownValue(fieldsOf(live), entity);
   if (!fields) return null;
   const current = readEntity(w, entity, entityId);
-  if (!current) return { live, weddingId, entity, entityId, data: null, hash: 'deleted', wedding: weddingContext(weddingId, w, null) };
+  if (!current) return { live, weddingId, entity, entityId, data: null, hash: DELETED_HASH, wedding: weddingContext(weddingId, w, null) };
   const data: Record<string, unknown> = {};
   for (const f of fields) if (ownValue(current, f) !== undefined) setOwn(data, f, current[f]);
   return { live, weddingId, entity, entityId, data, hash: contentHash(entity, project(current, fields)), wedding: weddingContext(weddingId, w, data) };
@@ -132,9 +132,11 @@ export function draftPush(live: LiveIntegration, w: WeddingDoc, weddingId: strin
 /**
  * The outbox row for a draft given what the binding's link says the system holds (ms since the
  * epoch for `now`), or null: nothing to delete (never created there), the system already has this
- * content (unless `force`), or the adapter does not take it.
+ * content (unless `force`), or the adapter does not take it. A link kept after our deletion (gone)
+ * is no link: nothing to delete, and an upsert creates the object anew.
  */
-export function pushRow(d: PushDraft, link: Link | undefined, force: boolean, now: number, coalesceMs: number): NewOutboxRow | null {
+export function pushRow(d: PushDraft, stored: Link | undefined, force: boolean, now: number, coalesceMs: number): NewOutboxRow | null {
+  const link = gone(stored) ? undefined : stored;
   let change: OutboundChange;
   if (d.data === null) {
     if (!link) return null;

@@ -1,8 +1,8 @@
-import { AdapterError, canPush, contentHash, project } from '../../adapters/core/index.ts';
+import { AdapterError, canPush, contentHash, project, type OutboundChange, type PushResult } from '../../adapters/core/index.ts';
 import type { InboxWrites } from './inbox-store.ts';
 import type { ChangesPayload } from './inbox-worker.ts';
 import type { LiveIntegration } from './integration-registry.ts';
-import type { LinkRecords } from './link-store.ts';
+import { DELETED_HASH, gone, type Link, type LinkRecords } from './link-store.ts';
 import type { EntityPushPayload } from './outbound-planner.ts';
 import type { OutboxRow } from './outbox-store.ts';
 import { ownValue, setOwn } from '../../schema/own-keys.ts';
@@ -29,10 +29,16 @@ export async function pushEntity(deps: PusherDeps, row: OutboxRow, live: LiveInt
   const entity = change.entity;
   // The link row is what the system has now: an earlier push may have created the external
   // entity since this row was planned, or a deletion there detached it (externalId null: create).
-  const link = await deps.links.get(integration.id, entity, change.entityId);
+  // One kept after our own deletion (gone) is no link: an upsert creates the object anew.
+  const stored = await deps.links.get(integration.id, entity, change.entityId);
+  const link = gone(stored) ? undefined : stored;
   if (link) {
     change.externalId = link.externalId;
     change.version = link.version;
+  } else if (stored) {
+    if (change.op === 'delete') return { detail: { skipped: 'already deleted externally' } };
+    change.externalId = null;
+    change.version = null;
   }
   change.base = link?.lastSynced ?? null;
   if (change.op === 'delete' && !change.externalId) {
@@ -40,7 +46,7 @@ export async function pushEntity(deps: PusherDeps, row: OutboxRow, live: LiveInt
     return { detail: { skipped: 'never created externally' } };
   }
   const result = await adapter.push(change, { idempotencyKey: row.idempotencyKey, wedding, occurredAt: row.createdAt });
-  if (change.op === 'delete') await deps.links.remove(integration.id, entity, change.entityId);
+  if (change.op === 'delete') await forgetDeleted(deps, integration.id, change, link, result);
   else {
     const fields = ownValue(adapter.fields, entity) ?? [];
     const lastSynced = project(change.data ?? {}, fields);
@@ -74,4 +80,21 @@ export async function pushEntity(deps: PusherDeps, row: OutboxRow, live: LiveInt
     deps.kick(row.weddingId);
   }
   return { detail: { externalId: result.externalId ?? change.externalId, ...(result.changes?.length ? { writeBack: result.changes.length } : {}) } };
+}
+
+/**
+ * After a delete push: the link is kept as gone (link-store.ts), its snapshot the deletion's
+ * position (the adapter's PushResult `position`, else just after the last snapshot the link knew),
+ * so that a read of the object taken before the deletion and applied after it is skipped rather
+ * than bringing the entity back. Without any position to order by, or when the system kept the
+ * object (a refused conditional delete comes back as `refusedDelete`), the link is removed.
+ */
+async function forgetDeleted(deps: PusherDeps, integrationId: string, change: OutboundChange, link: Link | undefined, result: PushResult): Promise<void> {
+  const kept = result.changes?.some((c) => c.op === 'upsert' && c.refusedDelete) ?? false;
+  const position = result.position ?? (link?.snapshot ? { at: link.snapshot.at, rank: link.snapshot.rank + 1 } : null);
+  if (kept || !position || !change.externalId) {
+    await deps.links.remove(integrationId, change.entity, change.entityId);
+    return;
+  }
+  await deps.links.save({ integrationId, entity: change.entity, entityId: change.entityId, externalId: change.externalId, lastSynced: {}, lastHash: DELETED_HASH, version: null, snapshot: position });
 }

@@ -1,7 +1,7 @@
 import { canPush, type Adapter, type SyncEntity } from '../../adapters/core/index.ts';
 import { clipText } from '../../schema/document/text.ts';
 import type { Integration } from './integration-store.ts';
-import type { LinkRecords } from './link-store.ts';
+import { gone, type LinkRecords } from './link-store.ts';
 
 /**
  * What an unbind with `remove` does first: deletes from the external system everything pushed for
@@ -16,7 +16,7 @@ export async function removePushed(adapter: Adapter, links: LinkRecords, binding
   if (!canPush(adapter)) return { removed, failed };
   for (const entity of Object.keys(adapter.fields) as SyncEntity[]) {
     for (const link of await links.listFor(binding.id, entity)) {
-      if (!link.externalId) continue;
+      if (!link.externalId || gone(link)) continue;
       try {
         await adapter.push({ op: 'delete', entity, entityId: link.entityId, externalId: link.externalId, data: null, version: link.version }, { idempotencyKey: `unbind-${binding.id}-${entity}-${link.entityId}`, wedding: { weddingId: binding.weddingId, meta: {}, vendors: {} } });
         removed++;

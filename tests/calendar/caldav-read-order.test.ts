@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { StatusBody } from '../../schema/index.ts';
 import { startTestServer } from '../helpers/test-server.ts';
+import { serverSql } from '../helpers/test-backend.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { caldavConnection, connect, startSandboxes } from './helpers.ts';
 
@@ -57,6 +58,58 @@ describe('CalDAV reads and writes in order', () => {
     await settled();
     expect(starts).toEqual(['2027-06-12T14:00:00+01:00', '2027-06-12T15:00:00+01:00']);
     expect(dtstart()).toBe('DTSTART;TZID=Europe/London:20270612T150000');
+  });
+
+  it('a pull’s read of the event, answered before the planner deleted it and applied after, does not bring it back', async () => {
+    const { s, t, client, object, dtstart, settled } = await venueCalendar();
+    const present: boolean[] = [];
+    client.doc.ydoc.on('update', () => { const here = client.doc.getEvent('ceremony') !== undefined; if (present.at(-1) !== here) present.push(here); });
+    s.caldav.holdReads();
+    client.doc.upsertEvent(CEREMONY);
+    await waitFor(() => dtstart() === 'DTSTART;TZID=Europe/London:20270612T140000', 'the ceremony in the venue’s calendar');
+    await waitFor(() => s.caldav.heldReads >= 1, 'a pull’s read of it on its way');
+
+    // The planner deletes the ceremony: the hub deletes it from the calendar.
+    client.doc.deleteEvent('ceremony');
+    await waitFor(() => object() === undefined, 'the ceremony gone from the venue’s calendar');
+
+    s.caldav.releaseReads();
+    await waitFor(() => s.caldav.heldReads === 0, 'the read answered');
+    await settled();
+    expect(present).toEqual([true, false]);
+    expect(object()).toBeUndefined();
+    // The link kept to order that read is forgotten once a pull has read the deletion back.
+    await waitFor(async () => await serverSql(t.server).value('SELECT count(*) FROM links WHERE entity = ? AND entity_id = ?', 'timeline', 'ceremony') === 0, 'the kept link forgotten');
+
+    // The planner puts it back: it is created in the calendar again, and stays in the wedding.
+    client.doc.upsertEvent(CEREMONY);
+    await waitFor(() => dtstart() === 'DTSTART;TZID=Europe/London:20270612T140000', 'the ceremony back in the venue’s calendar');
+    await settled();
+    expect(present).toEqual([true, false, true]);
+    expect(s.caldav.objects('venue', 'events')).toHaveLength(1);
+  });
+
+  it('a deletion listed before the planner put the event back, and applied after, does not delete it again', async () => {
+    const { s, client, object, dtstart, settled } = await venueCalendar();
+    client.doc.upsertEvent(CEREMONY);
+    await waitFor(() => dtstart() === 'DTSTART;TZID=Europe/London:20270612T140000', 'the ceremony in the venue’s calendar');
+    await settled();
+    const present: boolean[] = [];
+    client.doc.ydoc.on('update', () => { const here = client.doc.getEvent('ceremony') !== undefined; if (present.at(-1) !== here) present.push(here); });
+
+    // The planner deletes the ceremony and, a moment later, puts it back; a pull's listing of the
+    // deletion (held until after the event is back) must not take it out of the wedding again.
+    client.doc.deleteEvent('ceremony');
+    await waitFor(() => object() === undefined, 'the ceremony gone from the venue’s calendar');
+    s.caldav.holdListings();
+    await waitFor(() => s.caldav.heldListings >= 1, 'a pull’s listing of the deletion on its way');
+    client.doc.upsertEvent(CEREMONY);
+    await waitFor(() => dtstart() === 'DTSTART;TZID=Europe/London:20270612T140000', 'the ceremony back in the venue’s calendar');
+    s.caldav.releaseListings();
+    await waitFor(() => s.caldav.heldListings === 0, 'the listing answered');
+    await settled();
+    expect(present).toEqual([false, true]);
+    expect(object()).toBeDefined();
   });
 
   it('the venue’s own change, read by a pull begun after our write was answered, is taken in', async () => {

@@ -112,6 +112,31 @@ describe('a push in flight while the calendar changes the same event', () => {
     expect(s.google.event(s.googleCalendarId, pushed.id!)?.status).toBe('confirmed');
   });
 
+  it('a listing read before the planner deleted the event, and applied after, does not bring it back', async () => {
+    const { s, t, c, pushed, weddingId, token } = await portraitsInGoogle();
+    await t.server.bridge.outboxWorker.settled([], 5000);
+    const seen: boolean[] = [];
+    c.doc.ydoc.on('update', () => { const here = c.doc.getEvent('portraits') !== undefined; if (seen.at(-1) !== here) seen.push(here); });
+
+    // The photographer moves the event in Google; the pull it sets off lists it, and that listing is held.
+    s.google.holdListings();
+    s.google.userPatch(s.googleCalendarId, pushed.id!, { location: 'Kew Barn, west lawn' });
+    await waitFor(() => s.google.heldListings >= 1, 'the listing on its way');
+    // The planner deletes the event: the hub deletes it from the calendar.
+    c.doc.deleteEvent('portraits');
+    await waitFor(() => s.google.event(s.googleCalendarId, pushed.id!)?.status === 'cancelled', 'the event cancelled in the calendar');
+    // The older listing arrives now, after the deletion: it must not bring the event back.
+    s.google.releaseListings();
+    await waitFor(async () => {
+      const body = await (await t.fetch(`/api/integrations/status/${weddingId}`, { token })).json() as StatusBody;
+      return s.google.heldListings === 0 && body.integrationStatus.every((i) => i.inbox.pending === 0 && i.outbox.pending === 0);
+    }, 'the listing applied and nothing left to push');
+    // Gone once, never back: not even for a moment.
+    expect(seen).toEqual([false]);
+    expect(c.doc.getEvent('portraits')).toBeUndefined();
+    expect(s.google.event(s.googleCalendarId, pushed.id!)?.status).toBe('cancelled');
+  });
+
   it('the merge of a refused push (Google, Outlook and CalDAV alike) reads the calendar\'s title without the wedding\'s name the hub put before it', () => {
     const fields = CALENDAR_FIELDS.timeline;
     const wedding = { weddingId: 'w1', meta: { title: 'Ana & Ben', timezone: 'Europe/London' }, vendors: {} };
