@@ -125,8 +125,10 @@ export function createGoogleCalendarAdapter(input: AdapterInput): CalendarAdapte
    * applied after it is skipped rather than bringing the event back. The deletion stands when that
    * read fails; the bridge then orders by the last time it knew.
    */
-  async function remove(id: string): Promise<PushResult> {
+  async function remove(id: string, change: OutboundChange): Promise<PushResult> {
     await client.delete(id);
+    // An event leaving the calendar's scope (an upsert) keeps no link to order by: nothing to read.
+    if (change.op !== 'delete') return { externalId: null };
     const ev = await client.get(id).catch(() => undefined);
     return { externalId: null, ...(ev?.status === 'cancelled' ? written(ev) : {}) };
   }

@@ -1,10 +1,10 @@
 import type pg from 'pg';
 import { olderSnapshot } from '../../adapters/core/index.ts';
-import { linkRow, storedKey, toLink, type Link, type LinkRow, type LinkStore } from './link-store.ts';
+import { gone, linkRow, storedKey, toLink, type Link, type LinkRow, type LinkStore } from './link-store.ts';
 import type { PostgresLinkStore } from './postgres-link-store.ts';
 
 /** What the inbound applier reads and writes of links, synchronously (inside the document's Yjs transaction). */
-export type LinkAccess = Pick<LinkStore, 'get' | 'byExternalId' | 'listFor' | 'save' | 'remove'>;
+export type LinkAccess = Pick<LinkStore, 'get' | 'byExternalId' | 'listFor' | 'save' | 'remove' | 'forget'>;
 
 const key = (integrationId: string, entity: string, entityId: string) => `${integrationId}\u0000${entity}\u0000${entityId}`;
 
@@ -20,7 +20,7 @@ const key = (integrationId: string, entity: string, entityId: string) => `${inte
 export class BufferedLinks implements LinkAccess {
   private readonly rows = new Map<string, Link>();
   private readonly loaded = new Set<string>();
-  private readonly pending: ({ op: 'save'; link: Link } | { op: 'remove'; integrationId: string; entity: string; entityId: string })[] = [];
+  private readonly pending: ({ op: 'save'; link: Link } | { op: 'remove' | 'forget'; integrationId: string; entity: string; entityId: string })[] = [];
 
   private constructor(private readonly store: PostgresLinkStore) {}
 
@@ -69,6 +69,14 @@ export class BufferedLinks implements LinkAccess {
     this.pending.push({ op: 'remove', integrationId, entity, entityId });
   }
 
+  /** LinkStore.forget: the row goes only if it is still gone when the writes are made. */
+  forget(integrationId: string, entity: string, entityId: string): void {
+    this.check(integrationId, entity);
+    const k = key(integrationId, entity, entityId);
+    if (gone(this.rows.get(k))) this.rows.delete(k);
+    this.pending.push({ op: 'forget', integrationId, entity, entityId });
+  }
+
   /** Makes the writes kept since the load, in order, on `client` (again in full if run again after a rollback). */
   async flush(client: pg.ClientBase): Promise<void> {
     await BufferedLinks.flushAll(client, [this]);
@@ -95,6 +103,7 @@ export class BufferedLinks implements LinkAccess {
         const step = list[i];
         if (!step) continue;
         if ('saves' in step) saves.push(...step.saves);
+        else if (step.onlyGone) await store.forget(step.integrationId, step.entity, step.entityId, client);
         else await store.remove(step.integrationId, step.entity, step.entityId, client);
       }
       await store.saveAll(saves, client);
@@ -109,8 +118,8 @@ export class BufferedLinks implements LinkAccess {
    * keepSnapshot). A save that names another external object, or one another row of the run holds,
    * starts the next run.
    */
-  private steps(): ({ saves: Link[] } | { integrationId: string; entity: string; entityId: string })[] {
-    const steps: ({ saves: Link[] } | { integrationId: string; entity: string; entityId: string })[] = [];
+  private steps(): ({ saves: Link[] } | { integrationId: string; entity: string; entityId: string; onlyGone: boolean })[] {
+    const steps: ({ saves: Link[] } | { integrationId: string; entity: string; entityId: string; onlyGone: boolean })[] = [];
     let run: Link[] = [];
     const byKey = new Map<string, { at: number; external: string | null }>();
     const externals = new Set<string>();
@@ -121,9 +130,9 @@ export class BufferedLinks implements LinkAccess {
       externals.clear();
     };
     for (const p of this.pending) {
-      if (p.op === 'remove') {
+      if (p.op !== 'save') {
         endRun();
-        steps.push({ integrationId: p.integrationId, entity: p.entity, entityId: p.entityId });
+        steps.push({ integrationId: p.integrationId, entity: p.entity, entityId: p.entityId, onlyGone: p.op === 'forget' });
         continue;
       }
       // As stored (linkRow normalizes the ids), so two ids stored alike are one row.

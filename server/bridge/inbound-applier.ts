@@ -174,18 +174,19 @@ export function applyInbound(doc: WeddingDoc, ctx: InboundContext, changes: Inbo
     const objectKey = `${change.entity}\0${change.externalId}`;
     const sameObject = link !== undefined && link.externalId === change.externalId;
     const newest = newestApplied.get(objectKey) ?? (sameObject ? link.snapshot ?? null : null);
+    if (change.op === 'delete' && sameObject && gone(link)) {
+      // Our own deletion read back (or a full read's absence of the object), however old the read:
+      // the entity is already gone here, or made anew since, and the link kept to order reads
+      // taken before the deletion is done.
+      plans.push({ change, entity: change.entity, entityId, write: {}, remove: false, conflicts: [], link: null, pushBack: false, forget: true });
+      continue;
+    }
     if (change.position && newest && olderSnapshot(change.position, newest)) {
       plans.push({ change, entity: change.entity, entityId, write: {}, remove: false, conflicts: [], link: null, pushBack: false, stale: true });
       continue;
     }
     if (change.position) newestApplied.set(objectKey, change.position);
 
-    if (change.op === 'delete' && sameObject && gone(link)) {
-      // Our own deletion read back (or a full read's absence of the object): the entity is already
-      // gone here, or made anew since, and the link kept to order reads taken before it is done.
-      plans.push({ change, entity: change.entity, entityId, write: {}, remove: false, conflicts: [], link: null, pushBack: false, forget: true });
-      continue;
-    }
     if (change.op === 'delete') {
       const judgement = exists ? judgeEntityChange(ctx.connector, { entity: change.entity, entityId, op: 'delete', before: current, after: undefined }) : { allowed: true as const };
       if (!judgement.allowed) {
@@ -358,7 +359,8 @@ export function applyInbound(doc: WeddingDoc, ctx: InboundContext, changes: Inbo
         }
         ctx.links.save(p.link);
       }
-      else if (c.op === 'delete' && (p.remove || p.forget)) ctx.links.remove(ctx.integrationId, entity, entityId);
+      else if (c.op === 'delete' && p.remove) ctx.links.remove(ctx.integrationId, entity, entityId);
+      else if (p.forget) ctx.links.forget(ctx.integrationId, entity, entityId);
       if (p.pushBack) outcome.pushBack.push({ entity, entityId });
       if (p.held) outcome.held.push({ entity, entityId });
       outcome[changed ? 'applied' : 'skipped']++;

@@ -38,6 +38,16 @@ export const DELETED_HASH = 'deleted';
  */
 export const gone = (link: Link | undefined): boolean => link !== undefined && link.lastHash === DELETED_HASH;
 
+/**
+ * `link` kept as gone after its object was deleted, at `position` (the deletion's, PushResult
+ * `position`), else just after the last snapshot it knew, else with none (then it orders nothing,
+ * but the deletion read back is still known for ours).
+ */
+export function goneLink(link: Link, position: SnapshotOrder | undefined): Link {
+  const snapshot = position ?? (link.snapshot ? { at: link.snapshot.at, rank: link.snapshot.rank + 1 } : null);
+  return { ...link, lastSynced: {}, lastHash: DELETED_HASH, version: null, snapshot };
+}
+
 /** A stored link row, as both backends give it. */
 export interface LinkRow {
   integration_id: string; entity: string; entity_id: string; external_id: string | null; last_synced: string; last_hash: string; version: string | null; updated_at: string;
@@ -102,6 +112,8 @@ export interface LinkRecords {
   listFor(integrationId: string, entity: string): Promise<Link[]>;
   save(link: Link): Promise<void>;
   remove(integrationId: string, entity: string, entityId: string): Promise<void>;
+  /** Removes the link only while it is gone (kept after our deletion): a live one saved since stays. */
+  forget(integrationId: string, entity: string, entityId: string): Promise<void>;
 }
 
 /**
@@ -114,6 +126,7 @@ export class LinkStore {
   private readonly byExternal;
   private readonly upsertRow;
   private readonly deleteRow;
+  private readonly deleteGone;
   private readonly allFor;
 
   constructor(db: Db) {
@@ -124,6 +137,7 @@ export class LinkStore {
       ON CONFLICT (integration_id, entity, entity_id) DO UPDATE SET external_id = excluded.external_id, last_synced = excluded.last_synced,
       last_hash = excluded.last_hash, version = excluded.version, updated_at = excluded.updated_at, ${KEEP_SNAPSHOT_SQLITE}`);
     this.deleteRow = db.prepare('DELETE FROM links WHERE integration_id = ? AND entity = ? AND entity_id = ?');
+    this.deleteGone = db.prepare(`DELETE FROM links WHERE integration_id = ? AND entity = ? AND entity_id = ? AND last_hash = '${DELETED_HASH}'`);
     this.allFor = db.prepare('SELECT * FROM links WHERE integration_id = ? AND entity = ? ORDER BY entity_id');
   }
 
@@ -152,9 +166,14 @@ export class LinkStore {
     this.deleteRow.run(integrationId, entity, storedKey(entityId));
     if (storedKey(entityId) !== entityId) this.deleteRow.run(integrationId, entity, entityId);
   }
+
+  /** Removes the link only while it is gone (kept after our deletion): a live one saved since stays. */
+  forget(integrationId: string, entity: string, entityId: string): void {
+    this.deleteGone.run(integrationId, entity, storedKey(entityId));
+  }
 }
 
 /** The asynchronous contract (LinkRecords) over a SQLite LinkStore. */
 export function sqliteLinkRecords(links: LinkStore): LinkRecords {
-  return resolving(links, ['get', 'byExternalId', 'listFor', 'save', 'remove'] as const);
+  return resolving(links, ['get', 'byExternalId', 'listFor', 'save', 'remove', 'forget'] as const);
 }

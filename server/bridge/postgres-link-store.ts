@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { KEEP_SNAPSHOT_POSTGRES, linkRow, storedKey, toLink, type Link, type LinkRecords, type LinkRow } from './link-store.ts';
+import { DELETED_HASH, KEEP_SNAPSHOT_POSTGRES, linkRow, storedKey, toLink, type Link, type LinkRecords, type LinkRow } from './link-store.ts';
 
 /**
  * Links on PostgreSQL (schema/migrations/postgres/018_links.sql), shared by every instance: the
@@ -63,5 +63,10 @@ export class PostgresLinkStore implements LinkRecords {
 
   async remove(integrationId: string, entity: string, entityId: string, client: pg.ClientBase | pg.Pool = this.pool): Promise<void> {
     await client.query('DELETE FROM links WHERE integration_id = $1 AND entity = $2 AND entity_id = $3', [integrationId, entity, storedKey(entityId)]);
+  }
+
+  /** LinkStore.forget: removes the link only while it is gone (a live one saved since, by a push of another transaction, stays). */
+  async forget(integrationId: string, entity: string, entityId: string, client: pg.ClientBase | pg.Pool = this.pool): Promise<void> {
+    await client.query('DELETE FROM links WHERE integration_id = $1 AND entity = $2 AND entity_id = $3 AND last_hash = $4', [integrationId, entity, storedKey(entityId), DELETED_HASH]);
   }
 }

@@ -2,7 +2,7 @@ import { AdapterError, canPush, contentHash, project, type OutboundChange, type 
 import type { InboxWrites } from './inbox-store.ts';
 import type { ChangesPayload } from './inbox-worker.ts';
 import type { LiveIntegration } from './integration-registry.ts';
-import { DELETED_HASH, gone, type Link, type LinkRecords } from './link-store.ts';
+import { gone, goneLink, type Link, type LinkRecords } from './link-store.ts';
 import type { EntityPushPayload } from './outbound-planner.ts';
 import type { OutboxRow } from './outbox-store.ts';
 import { ownValue, setOwn } from '../../schema/own-keys.ts';
@@ -91,10 +91,10 @@ export async function pushEntity(deps: PusherDeps, row: OutboxRow, live: LiveInt
  */
 async function forgetDeleted(deps: PusherDeps, integrationId: string, change: OutboundChange, link: Link | undefined, result: PushResult): Promise<void> {
   const kept = result.changes?.some((c) => c.op === 'upsert' && c.refusedDelete) ?? false;
-  const position = result.position ?? (link?.snapshot ? { at: link.snapshot.at, rank: link.snapshot.rank + 1 } : null);
-  if (kept || !position || !change.externalId) {
+  const tombstone = link && change.externalId ? goneLink({ ...link, externalId: change.externalId }, result.position) : null;
+  if (kept || !tombstone?.snapshot) {
     await deps.links.remove(integrationId, change.entity, change.entityId);
     return;
   }
-  await deps.links.save({ integrationId, entity: change.entity, entityId: change.entityId, externalId: change.externalId, lastSynced: {}, lastHash: DELETED_HASH, version: null, snapshot: position });
+  await deps.links.save(tombstone);
 }

@@ -41,8 +41,11 @@ describe('a link kept after our deletion', () => {
     // The external system: takes every delete it is sent.
     const system = { system: 'x', category: 'calendar_system', capabilities: ['push'], fields: { timeline: ['title'] }, push: async (c: OutboundChange) => { pushed.push(c); return { externalId: null }; } } as unknown as Adapter;
     const all = [keptLink, { ...liveLink, entityId: 'e2', externalId: 'ext-2' }];
-    const links = { listFor: async (_id: string, entity: string) => (entity === 'timeline' ? all : []) } as unknown as LinkRecords;
+    const saved: Link[] = [];
+    const links = { listFor: async (_id: string, entity: string) => (entity === 'timeline' ? all : []), save: async (l: Link) => { saved.push(l); } } as unknown as LinkRecords;
     expect(await removePushed(system, links, { id: 'int_1', weddingId: 'w' })).toEqual({ removed: 1, failed: [] });
     expect(pushed.map((c) => c.externalId)).toEqual(['ext-2']);
+    // The object it deleted is gone, not the entity: its deletion read back is known for ours.
+    expect(saved).toEqual([{ ...liveLink, entityId: 'e2', externalId: 'ext-2', lastSynced: {}, lastHash: DELETED_HASH, version: null, snapshot: { at: 5, rank: 1 } }]);
   });
 });

@@ -4,7 +4,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCredentialCipher } from '../../server/bridge/credential-cipher.ts';
 import { IntegrationStore } from '../../server/bridge/integration-store.ts';
-import { LinkStore, sqliteLinkRecords, storedKey, type Link, type LinkRecords } from '../../server/bridge/link-store.ts';
+import { DELETED_HASH, LinkStore, gone, sqliteLinkRecords, storedKey, type Link, type LinkRecords } from '../../server/bridge/link-store.ts';
 import { PostgresLinkStore } from '../../server/bridge/postgres-link-store.ts';
 import { openDatabase, type Db } from '../../server/storage/database.ts';
 import { applyPostgresMigrations } from '../../server/storage/postgres/migrations.ts';
@@ -49,6 +49,22 @@ function openPostgres(): Opened {
 const withoutTime = (l: Link | undefined) => (l ? { ...l, updatedAt: undefined } : l);
 
 describe.each([['sqlite', openSqlite], ['postgres', openPostgres]] as const)('links on %s', (_name, open) => {
+  it('forgets a link kept after our deletion (gone), but not a live one saved over it since', async () => {
+    const { links, binding } = open();
+    const b = binding();
+    const kept: Link = { integrationId: b, entity: 'timeline', entityId: 'e1', externalId: 'x-1', lastSynced: {}, lastHash: DELETED_HASH, version: null, snapshot: { at: 10, rank: 0 } };
+    await links.save(kept);
+    expect(gone(await links.get(b, 'timeline', 'e1'))).toBe(true);
+    // Made anew (a push of the entity created the object again): forgetting leaves it.
+    await links.save({ ...kept, lastSynced: { title: 'Ceremony' }, lastHash: 'h1', version: 'etag-2', snapshot: { at: 20, rank: 0 } });
+    await links.forget(b, 'timeline', 'e1');
+    expect(await links.get(b, 'timeline', 'e1')).toMatchObject({ lastHash: 'h1', snapshot: { at: 20, rank: 0 } });
+    // Gone again: forgotten.
+    await links.save({ ...kept, snapshot: { at: 30, rank: 0 } });
+    await links.forget(b, 'timeline', 'e1');
+    expect(await links.get(b, 'timeline', 'e1')).toBeUndefined();
+  });
+
   it('saves, replaces, finds by entity and by external id, lists by entity id, and removes', async () => {
     const { links, binding } = open();
     const b = binding();

@@ -44,6 +44,7 @@ interface Backend {
 const LEFT = {
   inbox: 'SELECT event_id AS l FROM inbox', outbox: 'SELECT idempotency_key AS l FROM outbox', audit: 'SELECT action AS l FROM audit',
   activity: 'SELECT field AS l FROM activity', receipts: 'SELECT event_id AS l FROM connection_receipts', unmatched: 'SELECT external_id AS l FROM unmatched',
+  links: 'SELECT entity_id AS l FROM links',
 };
 
 function sqliteBackend(): Backend {
@@ -93,6 +94,11 @@ async function seed(b: Backend): Promise<void> {
     await b.exec(`INSERT INTO activity (wedding_id, document, update_seq, at, root, entity_id, field, actor_kind, actor_id)
       VALUES ('w1', 'wedding:w1', 1, ?, 'timeline', 'e1', ?, 'system', 'test')`, [at, `title-${age}`]);
     await b.integrations.connections.receipt(con, `evt-${age}`, at);
+    // Links kept after our deletion (gone) and live ones, written at that age.
+    for (const [kind, hash] of [['gone', 'deleted'], ['live', 'h1']]) {
+      await b.exec(`INSERT INTO links (integration_id, entity, entity_id, external_id, last_synced, last_hash, version, updated_at, snapshot)
+        VALUES (?, 'timeline', ?, ?, '{}', ?, NULL, ?, NULL)`, [con, `${kind}-${age}`, `ext-${kind}-${age}`, hash, new Date(at).toISOString()]);
+    }
     for (const status of ['assigned', 'created', 'ignored', 'open'] as const) {
       const change = { op: 'upsert', entity: 'timeline', externalId: `${status}-${age}`, data: {} } as UnmatchedRecord['change'];
       const put = await b.unmatched.put({ connectionId: con, workspaceId: null, change, proposals: [], at });
@@ -108,12 +114,14 @@ describe('retention on PostgreSQL against SQLite', () => {
     await seed(postgres);
     const removed = await postgres.retention();
     expect(removed).toEqual(await sqlite.retention());
-    expect(removed).toEqual({ inbox: 3, outbox: 6, audit: 1, activity: 1, receipts: 3, unmatched: 6 });
+    expect(removed).toEqual({ inbox: 3, outbox: 6, audit: 1, activity: 1, receipts: 3, unmatched: 6, goneLinks: 3 });
     const left = await postgres.left();
     expect(left).toEqual(await sqlite.left());
     // Parked and pending webhooks, dead-lettered and pending pushes, ignored and open queue records stay.
     expect(left.inbox).toEqual(['applied-1', 'applied-29', ...AGES.map((a) => `parked-${a}`), ...AGES.map((a) => `pending-${a}`)].sort());
     expect((left.unmatched ?? []).filter((l) => l.startsWith('ignored'))).toHaveLength(AGES.length);
+    // Live links stay at any age; gone ones go once older than processed rows are kept.
+    expect(left.links).toEqual(['gone-1', 'gone-29', ...AGES.map((a) => `live-${a}`)].sort());
     // Run again: nothing more.
     expect(Object.values(await postgres.retention()).every((n) => n === 0)).toBe(true);
   });

@@ -36,7 +36,7 @@ describe('retention', () => {
       await sql.run(`INSERT INTO unmatched (id, connection_id, workspace_id, entity, external_id, change, status, received_at, updated_at) VALUES (?, ?, NULL, 'timeline', ?, '{}', ?, ?, ?)`, id, conn.integrationId, id, status, at, at);
     }
     const settings = { processedDays: 30, auditDays: 365 };
-    expect(await retain(settings, Date.now())).toEqual({ inbox: 0, outbox: 0, audit: 0, activity: 0, receipts: 0, unmatched: 0 });
+    expect(await retain(settings, Date.now())).toEqual({ inbox: 0, outbox: 0, audit: 0, activity: 0, receipts: 0, unmatched: 0, goneLinks: 0 });
     const later = Date.now() + 31 * 86_400_000;
     const removed = await retain(settings, later);
     expect(removed.inbox).toBe(1);
