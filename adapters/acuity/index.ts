@@ -4,7 +4,7 @@ import {
   type Adapter, type AdapterDefinition, type AdapterInput, type Capability, type InboundChange, type PullPage,
   type WebhookRequest, type WebhookVerdict, testedRemote,
 } from '../core/index.ts';
-import { positionAt, positioned } from '../core/calendar.ts';
+import { positionAt, positioned } from '../core/snapshot-position.ts';
 import { AcuityClient, type AppointmentFilters } from './client.ts';
 import { ACUITY_EVENTS, AcuityConfiguration, AcuityCredentials } from './config.ts';
 import {

@@ -4,10 +4,11 @@ import {
   type WeddingContext, testedRemote,
 } from '../core/index.ts';
 import {
-  CALENDAR_FIELDS, acceptsCalendarChange, timelineListing, pushCalendarChange, changedSinceBase, mergeFields, positionAt, positioned, remoteInWeddingTerms,
+  CALENDAR_FIELDS, acceptsCalendarChange, timelineListing, pushCalendarChange, changedSinceBase, mergeFields, remoteInWeddingTerms,
   timelineFieldsOf, toTimelineChange, weddingZone,
   type BusyInterval, type CalendarAdapter, type OutboundEvent,
 } from '../core/calendar.ts';
+import { positionAt, positioned } from '../core/snapshot-position.ts';
 import { isKnownTimeZone } from '../core/calendar-time.ts';
 import { busyIntervals, keyOfUid, masterEvent, parseCalendar, uidFor } from '../core/icalendar.ts';
 import { CalDavClient, collectionId, type CalObject } from './client.ts';

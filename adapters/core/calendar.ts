@@ -3,7 +3,8 @@ import { ConflictStrategies, EVENT_CATEGORIES, EntityId, TimeZone, type Timeline
 import { isKnownTimeZone, isoInZone } from './calendar-time.ts';
 import { sameField } from './fields.ts';
 import { AdapterError } from './errors.ts';
-import type { Adapter, InboundChange, OutboundChange, PullListing, PushResult, SnapshotOrder, WeddingContext } from './types.ts';
+import type { Adapter, InboundChange, OutboundChange, PullListing, PushResult, WeddingContext } from './types.ts';
+import { positionAt } from './snapshot-position.ts';
 import { clipText } from '../../schema/document/text.ts';
 import type { BusySource } from './busy-source.ts';
 import { ownValue } from '../../schema/own-keys.ts';
@@ -311,19 +312,6 @@ export interface InboundEvent {
    * (InboundChange `position`, PushResult `position`).
    */
   modifiedMs?: number;
-}
-
-/** `{ position }` of a snapshot last modified at `modifiedMs` (ms, UTC), or nothing when the system gave no time. */
-export function positionAt(modifiedMs: number | undefined): { position?: SnapshotOrder } {
-  return modifiedMs !== undefined && Number.isFinite(modifiedMs) ? { position: { at: modifiedMs, rank: 0 } } : {};
-}
-
-/**
- * `change` positioned at `modifiedMs` (positionAt) when it is a record's snapshot (an upsert or a
- * deletion) and the time is readable; any other change, or an unreadable time, as it is.
- */
-export function positioned(change: InboundChange, modifiedMs: number | undefined): InboundChange {
-  return change.op === 'upsert' || change.op === 'delete' ? { ...change, ...positionAt(modifiedMs) } : change;
 }
 
 /** Milliseconds (UTC) of an RFC 3339 timestamp, or undefined when absent or unreadable. */

@@ -2,7 +2,7 @@ import {
   AdapterError, parseAdapterConfig,
   type Adapter, type AdapterDefinition, type AdapterInput, type Capability, type InboundChange, type OutboundChange, type PullOptions, type PullPage,
 } from '../core/index.ts';
-import { positionAt, positioned } from '../core/calendar.ts';
+import { positionAt, positioned } from '../core/snapshot-position.ts';
 import { EventTempleClient, nextCursor, type CollectionDocument, type Resource } from './client.ts';
 import { DEFAULT_API_BASE, EventTempleConfiguration, EventTempleCredentials } from './config.ts';
 import { EVENT_TEMPLE_FIELDS, eventAttributes, indexIncluded, mapBooking, mapEvent, type MapContext } from './mappers.ts';

@@ -5,10 +5,11 @@ import {
   type WebhookRequest, type WebhookVerdict, type WeddingContext, testedRemote,
 } from '../core/index.ts';
 import {
-  CALENDAR_FIELDS, acceptsCalendarChange, pushCalendarChange, changedSinceBase, mergeFields, parseEventKey, positionAt, remoteInWeddingTerms,
+  CALENDAR_FIELDS, acceptsCalendarChange, pushCalendarChange, changedSinceBase, mergeFields, parseEventKey, remoteInWeddingTerms,
   rfc3339Ms, timelineFieldsOf, timelineListing, toTimelineChange, weddingZone,
   type BusyInterval, type CalendarAdapter, type OutboundEvent,
 } from '../core/calendar.ts';
+import { positionAt } from '../core/snapshot-position.ts';
 import { isKnownTimeZone } from '../core/calendar-time.ts';
 import { GoogleCalendarClient } from './client.ts';
 import { GoogleCalendarConfiguration, GoogleCalendarCredentials } from './config.ts';

@@ -3,7 +3,7 @@ import {
   type Adapter, type AdapterDefinition, type AdapterInput, type Capability, type InboundChange, type OutboundChange,
   type PullOptions, type PullPage, type WebhookRequest, type WebhookVerdict, testedRemote,
 } from '../core/index.ts';
-import { positionAt, positioned } from '../core/calendar.ts';
+import { positionAt, positioned } from '../core/snapshot-position.ts';
 import { VscoClient } from './client.ts';
 import { VSCO_HOOK_EVENTS, VscoConfiguration, VscoCredentials } from './config.ts';
 import { VSCO_FIELDS, coupleNames, galleryNotice, mapJob, mapPayment, mapSession, sessionTimes, zoneOf } from './mappers.ts';
