@@ -20,6 +20,11 @@ export async function removePushed(adapter: Adapter, links: LinkRecords, binding
       if (!link.externalId || gone(link)) continue;
       try {
         const result = await adapter.push({ op: 'delete', entity, entityId: link.entityId, externalId: link.externalId, data: null, version: link.version }, { idempotencyKey: `unbind-${binding.id}-${entity}-${link.entityId}`, wedding: { weddingId: binding.weddingId, meta: {}, vendors: {} } });
+        // Kept there (a refused conditional delete: the owner changed it since): not ours to forget.
+        if (result?.changes?.some((c) => c.op === 'upsert' && c.refusedDelete)) {
+          failed.push(`${entity} ${link.entityId}: changed in ${adapter.system} since the last sync, so it was kept there`);
+          continue;
+        }
         // Gone from the system, not from the wedding: the deletion read back before the binding
         // is removed is known for ours (inbound-applier.ts) and takes nothing out of the wedding.
         await links.save(goneLink(link, result?.position));

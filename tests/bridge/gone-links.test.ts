@@ -47,5 +47,13 @@ describe('a link kept after our deletion', () => {
     expect(pushed.map((c) => c.externalId)).toEqual(['ext-2']);
     // The object it deleted is gone, not the entity: its deletion read back is known for ours.
     expect(saved).toEqual([{ ...liveLink, entityId: 'e2', externalId: 'ext-2', lastSynced: {}, lastHash: DELETED_HASH, version: null, snapshot: { at: 5, rank: 1 } }]);
+
+    // A system that kept the object (a refused conditional delete) leaves the link live, and says so.
+    const keeping = { ...system, push: async (c: OutboundChange) => ({ externalId: c.externalId, changes: [{ op: 'upsert', entity: 'timeline', externalId: c.externalId, data: { title: 'Theirs' }, refusedDelete: true }] }) } as unknown as Adapter;
+    saved.length = 0;
+    const answer = await removePushed(keeping, links, { id: 'int_1', weddingId: 'w' });
+    expect(answer.removed).toBe(0);
+    expect(answer.failed).toEqual(['timeline e2: changed in x since the last sync, so it was kept there']);
+    expect(saved).toEqual([]);
   });
 });
