@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { StatusBody } from '../../schema/index.ts';
 import { startTestServer } from '../helpers/test-server.ts';
 import { serverSql } from '../helpers/test-backend.ts';
 import { waitFor } from '../helpers/wait.ts';
-import { caldavConnection, connect, startSandboxes } from './helpers.ts';
+import { caldavConnection, connect, nothingPending, startSandboxes } from './helpers.ts';
 
 /*
  * CalDAV objects carry no time of the server's, so the hub orders its own reads and writes: a pull
@@ -28,10 +27,7 @@ async function venueCalendar() {
   await connect(t, planner, caldavConnection(s, W, { vendorId: 'v-venue' }, 'v-venue'));
   const object = () => s.caldav.objects('venue', 'events').find((o) => o.vevent.getFirstPropertyValue('summary') === 'Ceremony');
   const dtstart = () => object()?.vevent.getFirstProperty('dtstart')?.toICALString();
-  const settled = () => waitFor(async () => {
-    const body = await (await t.fetch(`/api/integrations/status/${W}`, { token: planner })).json() as StatusBody;
-    return body.integrationStatus.every((i) => i.outbox.pending === 0 && i.inbox.pending === 0);
-  }, 'no pending inbox or outbox rows');
+  const settled = () => nothingPending(t, W, planner);
   return { s, t, client, object, dtstart, settled };
 }
 

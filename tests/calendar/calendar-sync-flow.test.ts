@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { WeddingConnection } from '../../client/sdk/node.ts';
-import type { StatusBody } from '../../schema/index.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
 import { waitFor } from '../helpers/wait.ts';
-import { caldavConnection, connect, googleConnection, outlookConnection, sameInstant, startSandboxes, type CalendarSandboxes } from './helpers.ts';
+import { caldavConnection, connect, googleConnection, nothingPending, outlookConnection, sameInstant, startSandboxes, type CalendarSandboxes } from './helpers.ts';
 
 /**
  * The issue's stories, end to end: the real server, the SDK as the planner's browser, and each
@@ -45,10 +44,7 @@ const caldavStart = (o: ReturnType<typeof caldavEvent>) => o?.vevent.getFirstPro
 
 /** Every inbox row applied and every push delivered, for every integration of the wedding. */
 async function settled(w: World): Promise<void> {
-  await waitFor(async () => {
-    const body = await (await w.t.fetch(`/api/integrations/status/${W}`, { token: w.planner })).json() as StatusBody;
-    return body.integrationStatus.every((i) => i.outbox.pending === 0 && i.inbox.pending === 0);
-  }, 'no pending inbox or outbox rows');
+  await nothingPending(w.t, W, w.planner);
 }
 
 /**

@@ -1,9 +1,10 @@
 import { CalDavSandbox } from '../../adapters/caldav/sandbox.ts';
 import { GoogleCalendarSandbox } from '../../adapters/google-calendar/sandbox.ts';
 import { GraphSandbox } from '../../adapters/outlook/sandbox.ts';
-import type { ConnectResult } from '../../schema/index.ts';
+import type { ConnectResult, StatusBody } from '../../schema/index.ts';
 import { registerTeardown } from '../helpers/teardown.ts';
 import type { TestServer } from '../helpers/test-server.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 /** A vendor's calendars on each system: their sandboxes, accounts and the ids tests look things up by. */
 export interface CalendarSandboxes {
@@ -62,3 +63,11 @@ export function caldavConnection(s: CalendarSandboxes, weddingId: string, config
 
 /** Instants compared by the moment they denote. */
 export const sameInstant = (a: string | null | undefined, b: string) => !!a && Date.parse(a) === Date.parse(b);
+
+/** Waits until every integration of the wedding has no inbox row to apply and no push to deliver (and `also`, when given, holds). */
+export async function nothingPending(t: TestServer, weddingId: string, token: string, also: () => boolean = () => true): Promise<void> {
+  await waitFor(async () => {
+    const body = await (await t.fetch(`/api/integrations/status/${weddingId}`, { token })).json() as StatusBody;
+    return also() && body.integrationStatus.every((i) => i.inbox.pending === 0 && i.outbox.pending === 0);
+  }, 'no pending inbox or outbox rows');
+}

@@ -1,11 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { StatusBody } from '../../schema/index.ts';
 import { CALENDAR_FIELDS, mergeFields, outboundEvent, remoteInWeddingTerms } from '../../adapters/core/calendar.ts';
 import { STORY_WEDDINGS, studio, studioCalendar } from '../connections/helpers.ts';
 import { startTestServer } from '../helpers/test-server.ts';
 import { waitFor } from '../helpers/wait.ts';
-import { startSandboxes } from './helpers.ts';
+import { nothingPending, startSandboxes } from './helpers.ts';
 
 /*
  * A push in flight while the photographer changes the same event in Google Calendar: the push is
@@ -103,10 +102,7 @@ describe('a push in flight while the calendar changes the same event', () => {
     await waitFor(() => s.google.event(s.googleCalendarId, pushed.id!)?.status === 'confirmed', 'the event restored in the calendar');
     // The older listing arrives now: its cancellation is older than the restore and changes nothing.
     s.google.releaseListings();
-    await waitFor(async () => {
-      const body = await (await t.fetch(`/api/integrations/status/${weddingId}`, { token })).json() as StatusBody;
-      return s.google.heldListings === 0 && body.integrationStatus.every((i) => i.inbox.pending === 0 && i.outbox.pending === 0);
-    }, 'the listing applied and nothing left to push');
+    await nothingPending(t, weddingId, token, () => s.google.heldListings === 0);
     expect(seen).toEqual([true]);
     expect(c.doc.getEvent('portraits')?.vendorIds).toEqual(['photo']);
     expect(s.google.event(s.googleCalendarId, pushed.id!)?.status).toBe('confirmed');
@@ -127,10 +123,7 @@ describe('a push in flight while the calendar changes the same event', () => {
     await waitFor(() => s.google.event(s.googleCalendarId, pushed.id!)?.status === 'cancelled', 'the event cancelled in the calendar');
     // The older listing arrives now, after the deletion: it must not bring the event back.
     s.google.releaseListings();
-    await waitFor(async () => {
-      const body = await (await t.fetch(`/api/integrations/status/${weddingId}`, { token })).json() as StatusBody;
-      return s.google.heldListings === 0 && body.integrationStatus.every((i) => i.inbox.pending === 0 && i.outbox.pending === 0);
-    }, 'the listing applied and nothing left to push');
+    await nothingPending(t, weddingId, token, () => s.google.heldListings === 0);
     // Gone once, never back: not even for a moment.
     expect(seen).toEqual([false]);
     expect(c.doc.getEvent('portraits')).toBeUndefined();
