@@ -160,6 +160,11 @@ export type GuestsPatch = z.infer<typeof GuestsPatch>;
 
 /** Amounts are integers in the currency's minor unit (pence, cents): never floats. */
 export const MinorUnits = z.number().int().min(0).max(1_000_000_000_00);
+/**
+ * A sum of amounts (budget totals), integer minor units: each amount is at most MinorUnits' cap, but
+ * their sum is not, so sums are bounded only by exact integer arithmetic (Number.MAX_SAFE_INTEGER).
+ */
+export const MinorUnitsSum = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 export const Currency = z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 currency code, e.g. GBP');
 
 const PaymentFields = z.object({
@@ -292,19 +297,19 @@ export type TaskInput = z.infer<typeof TaskInput>;
 /** Budget totals of one currency (integer minor units). */
 export const BudgetTotals = z.object({
   /** Sum of `amount` over payments that are not cancelled. */
-  planned: MinorUnits,
+  planned: MinorUnitsSum,
   /** Sum of `amountPaid`. */
-  paid: MinorUnits,
+  paid: MinorUnitsSum,
   /** Sum of `amountRefunded`. */
-  refunded: MinorUnits,
+  refunded: MinorUnitsSum,
   /**
    * What is still to pay over payments not cancelled or refunded: per vendor, `amount - amountPaid`
    * summed and not below 0, an overpayment counting against the vendor's other milestones
    * (outstandingByPayment in budget.ts).
    */
-  outstanding: MinorUnits,
+  outstanding: MinorUnitsSum,
   /** The part of `outstanding` whose due date has passed. */
-  overdue: MinorUnits,
+  overdue: MinorUnitsSum,
   payments: z.number().int().min(0),
 }).strict();
 export type BudgetTotals = z.infer<typeof BudgetTotals>;

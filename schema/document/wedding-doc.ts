@@ -13,11 +13,12 @@ import { formerVendor, formerVendorName, listVendorRemovals, recordVendorRemoval
 import { invalidEntries } from './invalid-entries.ts';
 import { arrayEntities, entityEntries, plainMap, readContact, readEvent, readMessage, readPayment, readTask, readVendor, type InvalidEntry, type YEntity } from './readers.ts';
 import { ROOT } from './roots.ts';
-import { ensureEntity, jsonBytes, setLinks, setScalars } from './y-writes.ts';
+import { ensureEntity, jsonBytes, setScalars } from './y-writes.ts';
 import { deleteContact, upsertContact } from './wedding-contacts.ts';
 import { acknowledgeMessage, appendMessage, deliveriesOf, messageHeader, messageMap, recordDelivery } from './wedding-messages.ts';
 import { changeTimeZone, compareEvents, upsertEvent } from './wedding-timeline.ts';
 import { findDuplicateVendor, upsertVendor } from './wedding-vendors.ts';
+import { upsertPayment } from './wedding-payments.ts';
 
 export { deliveryKey } from './wedding-messages.ts';
 export { replaceText } from './y-writes.ts';
@@ -212,21 +213,9 @@ export class WeddingDoc {
     return m instanceof Y.Map ? readPayment(id, m) : undefined;
   }
 
+  /** Creates or patches one payment; refuses what wedding-payments.ts assertPaymentChange refuses. */
   upsertPayment(input: PaymentInput | (Partial<Payment> & { id: string }), origin?: TxOrigin): Payment {
-    const existing = this.getPayment(input.id);
-    const merged = existing
-      ? { ...existing, ...input }
-      : { description: '', milestone: 'other', amountPaid: 0, amountRefunded: 0, status: 'planned', due: '', processor: '', requestUrl: '', paidAt: '', links: {}, ...input };
-    const payment = parseOrThrow(Payment, merged, 'payment');
-    if (!existing) parseOrThrow(PaymentInput, input, 'payment');
-    assertRoom(this.ydoc, { bytes: jsonBytes(input) });
-    this.transact(() => {
-      const m = ensureEntity(this.payments, payment.id);
-      const { links, ...scalars } = payment;
-      setScalars(m, scalars);
-      setLinks(m, links);
-    }, origin);
-    return payment;
+    return upsertPayment(this, input, origin);
   }
 
   deletePayment(id: string, origin?: TxOrigin): boolean {

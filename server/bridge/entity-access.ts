@@ -5,6 +5,7 @@ import {
 } from '../../schema/index.ts';
 import { SINGLETON_ID, type SyncEntity, type WeddingContext } from '../../adapters/core/index.ts';
 import { setOwn } from '../../schema/own-keys.ts';
+import { plannedPayment } from '../../schema/document/wedding-payments.ts';
 
 /** Generic read/write of the syncable entities of a wedding, by entity kind and id. */
 export function readEntity(w: WeddingDoc, entity: SyncEntity, id: string): Record<string, unknown> | undefined {
@@ -63,7 +64,7 @@ export function validateEntityPatch(w: WeddingDoc, entity: SyncEntity, id: strin
       }
       return;
     case 'payments':
-      parseOrThrow(Payment, { description: '', milestone: 'other', amountPaid: 0, amountRefunded: 0, status: 'planned', due: '', links: {}, ...current, ...patch, id }, 'payment');
+      plannedPayment(w, { ...patch, id } as Partial<Payment> & { id: string });
       return;
     case 'guests':
       parseOrThrow(GuestsPatch.strict(), patch, 'guests');

@@ -86,9 +86,10 @@ export function oauthConnectRoutes(deps: OAuthConnectRouteDeps): Hono<AppEnv> {
 
   app.get('/connections/oauth/:provider/callback', async (c) => {
     const wantsJson = (c.req.header('accept') ?? '').includes('application/json');
-    const provider = providerParam(c.req.param('provider') ?? '');
+    const named = c.req.param('provider') ?? '';
     let returnTo: string | null = null;
     try {
+      const provider = providerParam(named);
       const done = await deps.flows.finish(provider, new URL(c.req.url));
       returnTo = done.returnTo;
       // Acts once, for whoever started it; a session that ended meanwhile ends this too.
@@ -103,7 +104,7 @@ export function oauthConnectRoutes(deps: OAuthConnectRouteDeps): Hono<AppEnv> {
       const code = errorCode(error);
       if (error instanceof OAuthConnectError) returnTo = error.returnTo ?? returnTo;
       const stateProblem = error instanceof OAuthConnectError && error.code.startsWith('oauth_state_');
-      if (code) deps.logger.info({ provider, code, reason: (error as Error).message }, 'OAuth connection refused');
+      if (code) deps.logger.info({ provider: named.slice(0, 64), code, reason: (error as Error).message }, 'OAuth connection refused');
       // Without a flow there is nowhere safe to send the browser back to: answer here.
       if (wantsJson || stateProblem || returnTo === null || !code) return oauthErrorResponse(c, error);
       return c.redirect(withParam(returnTo, 'oauth_error', code), 302);

@@ -261,10 +261,24 @@ export class PaymentCoordinator {
       const w = new WeddingDoc(doc);
       if (!w.getVendor(body.vendorId)) throw new CommsError('vendor_not_found', `wedding ${weddingId} has no vendor ${body.vendorId}`);
       const origin = adminOrigin('payments.plan', p.sub, p);
-      return w.transact(() => body.milestones.map((m, i) => w.upsertPayment({
-        id: `${body.vendorId}-${m.milestone}${m.milestone === 'other' ? `-${i + 1}` : ''}`.slice(0, 128), vendorId: body.vendorId, milestone: m.milestone,
-        description: m.description ?? '', amount: parts[i]!, currency: body.currency, due: m.due, status: 'planned', processor,
-      }, origin)), origin);
+      const ids = body.milestones.map((m, i) => `${body.vendorId}-${m.milestone}${m.milestone === 'other' ? `-${i + 1}` : ''}`.slice(0, 128));
+      // Re-planning keeps the money a milestone has received: its currency stays, and its status
+      // follows its amounts instead of going back to planned.
+      for (const id of ids) {
+        const held = w.getPayment(id);
+        if (held && held.currency !== body.currency && (held.amountPaid > 0 || held.amountRefunded > 0)) {
+          throw new CommsError('currency_mismatch', `payment ${id} has ${decimalFromMinorUnits(held.amountPaid, held.currency)} ${held.currency} paid: it cannot be re-planned in ${body.currency}`);
+        }
+      }
+      return w.transact(() => body.milestones.map((m, i) => {
+        const held = w.getPayment(ids[i]!);
+        const status = held ? statusFor(parts[i]!, held.amountPaid, held.amountRefunded, 'planned') : 'planned';
+        return w.upsertPayment({
+          id: ids[i]!, vendorId: body.vendorId, milestone: m.milestone,
+          description: m.description ?? '', amount: parts[i]!, currency: body.currency, due: m.due, status, processor,
+          ...(held && status !== 'paid' && status !== 'refunded' && status !== 'partially_refunded' ? { paidAt: '' } : {}),
+        }, origin);
+      }), origin);
     });
     this.bridge.outboxWorker.kick();
     return payments;
@@ -317,10 +331,18 @@ function applyTransaction(w: WeddingDoc, current: Payment, paid: number, refunde
   const totalPaid = current.amountPaid + paid;
   const totalRefunded = current.amountRefunded + refunded;
   if (totalRefunded > totalPaid) throw new CommsError('amount_too_large', `a refund of ${decimalFromMinorUnits(refunded, current.currency)} is more than was paid and not yet refunded`);
-  const status: Payment['status'] = totalRefunded > 0
-    ? (totalRefunded >= totalPaid ? 'refunded' : 'partially_refunded')
-    : totalPaid >= current.amount ? 'paid' : totalPaid > 0 ? 'partially_paid' : current.status;
+  const status = statusFor(current.amount, totalPaid, totalRefunded, current.status);
   return w.upsertPayment({ id: current.id, amountPaid: totalPaid, amountRefunded: totalRefunded, status, ...(status === 'paid' && !current.paidAt ? { paidAt: now } : {}) }, origin);
+}
+
+/**
+ * A payment's status from its amounts (integer minor units of one currency): refunded in part or in
+ * whole, paid in full (at least `amount`), paid in part, or else `unpaid` (what it was: planned,
+ * requested, overdue, cancelled).
+ */
+function statusFor(amount: number, paid: number, refunded: number, unpaid: Payment['status']): Payment['status'] {
+  if (refunded > 0) return refunded >= paid ? 'refunded' : 'partially_refunded';
+  return paid >= amount && paid > 0 ? 'paid' : paid > 0 ? 'partially_paid' : unpaid;
 }
 
 /** Payments a transaction created or changed (a change anywhere inside a payment counts). */
