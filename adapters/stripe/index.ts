@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { toStripeAmount } from './amounts.ts';
 import type Stripe from 'stripe';
 import {
   AdapterError, FreshnessLog, ReadBackCache, openSecret, parseAdapterConfig, parseDeliveryJson, sealSecret,
@@ -91,7 +92,7 @@ export function createStripeAdapter(input: AdapterInput): Adapter {
     const currency = p.currency.toLowerCase();
     if (config.requestAs === 'payment_intent') {
       const pi = await call(() => stripe.paymentIntents.create(
-        { amount: p.amount, currency, description, metadata, automatic_payment_methods: { enabled: true } },
+        { amount: toStripeAmount(p.amount, currency), currency, description, metadata, automatic_payment_methods: { enabled: true } },
         { idempotencyKey: key },
       ));
       return pi.id;
@@ -118,7 +119,7 @@ export function createStripeAdapter(input: AdapterInput): Adapter {
       }
     });
     await call(() => stripe.invoiceItems.create(
-      { customer, invoice: invoice.id, amount: p.amount, currency, description, metadata },
+      { customer, invoice: invoice.id, amount: toStripeAmount(p.amount, currency), currency, description, metadata },
       { idempotencyKey: `${key}:item` },
     ));
     await call(() => stripe.invoices.finalizeInvoice(invoice.id, { auto_advance: false }, { idempotencyKey: `${key}:finalize` }));

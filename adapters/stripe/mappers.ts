@@ -1,9 +1,10 @@
 import type { Payment } from '../../schema/index.ts';
+import { fromStripeAmount } from './amounts.ts';
 import { AdapterError, parseDeliveryJson, PAYMENT_STATUS_RANK, type InboundChange, type OutboundChange, type SnapshotPosition, type WeddingContext } from '../core/index.ts';
 import { clipText } from '../../schema/document/text.ts';
 import { ownValue } from '../../schema/own-keys.ts';
 
-/** The payment fields Stripe carries (amounts in minor units: Stripe's `amount` is already in them). */
+/** The payment fields Stripe carries (amounts converted between Stripe's units and ISO minor units: amounts.ts). */
 export const STRIPE_FIELDS = {
   payments: ['vendorId', 'description', 'milestone', 'amount', 'amountPaid', 'amountRefunded', 'currency', 'status', 'due', 'processor', 'requestUrl', 'paidAt'],
 } as const;
@@ -187,8 +188,8 @@ export function mapInvoiceSettlement(s: InvoiceSettlement, ctx: MapContext, crea
     relevant: true,
     position: at,
     changes: [upsert(at, id, {
-      milestone: id.milestone, amount: inv.amount_due, amountPaid: inv.amount_paid, amountRefunded: refunded,
-      currency: inv.currency.toUpperCase(), status,
+      milestone: id.milestone, amount: fromStripeAmount(inv.amount_due, inv.currency), amountPaid: fromStripeAmount(inv.amount_paid, inv.currency),
+      amountRefunded: fromStripeAmount(refunded, inv.currency), currency: inv.currency.toUpperCase(), status,
       // WedSync's own requests carry requestDescription ("Deposit — Lens & Light (Ana & Ben)"), not
       // the planner's description: taking it back would label the milestone "Deposit · Deposit — …".
       ...(inv.description && !id.entityId ? { description: clipText(inv.description, DESCRIPTION_MAX) } : {}),
@@ -210,7 +211,7 @@ export function mapPaymentIntent(pi: PaymentIntentJson, ctx: MapContext, created
     relevant: true,
     position: at,
     changes: [upsert(at, id, {
-      milestone: id.milestone, amount: pi.amount, amountPaid: pi.amount_received, currency: pi.currency.toUpperCase(), status,
+      milestone: id.milestone, amount: fromStripeAmount(pi.amount, pi.currency), amountPaid: fromStripeAmount(pi.amount_received, pi.currency), currency: pi.currency.toUpperCase(), status,
       ...(pi.description && !id.entityId ? { description: clipText(pi.description, DESCRIPTION_MAX) } : {}),
       ...(status === 'paid' ? { paidAt: iso(created) } : {}),
     })],
@@ -230,7 +231,7 @@ export function mapCharge(ch: ChargeJson, ctx: MapContext, created: number, meta
   return {
     relevant: true,
     position: at,
-    changes: [upsert(at, id, { amountPaid: ch.amount_captured, amountRefunded: ch.amount_refunded, currency: ch.currency.toUpperCase(), status })],
+    changes: [upsert(at, id, { amountPaid: fromStripeAmount(ch.amount_captured, ch.currency), amountRefunded: fromStripeAmount(ch.amount_refunded, ch.currency), currency: ch.currency.toUpperCase(), status })],
   };
 }
 
@@ -275,7 +276,7 @@ export function mapEvent(event: StripeEventJson, ctx: MapContext): MappedEvent {
       relevant: true,
       position: at,
       changes: [upsert(at, id, {
-        milestone: id.milestone, amount: s.amount_total, amountPaid: paid ? s.amount_total : 0, currency: s.currency.toUpperCase(), status,
+        milestone: id.milestone, amount: fromStripeAmount(s.amount_total, s.currency), amountPaid: paid ? fromStripeAmount(s.amount_total, s.currency) : 0, currency: s.currency.toUpperCase(), status,
         ...(s.url && s.status === 'open' ? { requestUrl: s.url } : {}),
         ...(paid ? { paidAt: iso(event.created) } : {}),
       })],

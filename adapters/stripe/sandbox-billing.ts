@@ -1,6 +1,6 @@
 import type { SandboxResponse } from '../core/sandbox-http.ts';
 import { json } from '../core/sandbox-http.ts';
-import { int, list, meta, newId, notFound, type Obj, type SandboxLedger } from './sandbox-ledger.ts';
+import { chargeable, int, list, meta, newId, notFound, type Obj, type SandboxLedger } from './sandbox-ledger.ts';
 import { createPaymentIntent, refundCharge, succeedPaymentIntent } from './sandbox-payments.ts';
 
 /**
@@ -105,7 +105,7 @@ export function handleBilling(l: SandboxLedger, route: string, objectId: string 
     case 'POST invoiceitems': {
       const inv = p.invoice ? l.must(String(p.invoice), 'invoice') : null;
       if (inv && inv.status !== 'draft') throw new Error('You can only add invoice items to draft invoices.');
-      const item = l.store({ id: newId('ii'), object: 'invoiceitem', customer: p.customer, invoice: inv?.id ?? null, amount: int(p.amount, 'amount'), currency: String(p.currency).toLowerCase(), description: p.description ?? null, metadata: meta(p.metadata), date: l.seconds() });
+      const item = l.store({ id: newId('ii'), object: 'invoiceitem', customer: p.customer, invoice: inv?.id ?? null, amount: chargeable(int(p.amount, 'amount'), String(p.currency)), currency: String(p.currency).toLowerCase(), description: p.description ?? null, metadata: meta(p.metadata), date: l.seconds() });
       if (inv) {
         (inv.lines as { data: Obj[] }).data.push({ id: newId('il'), object: 'line_item', amount: item.amount, currency: item.currency, description: item.description, metadata: item.metadata });
         inv.amount_due = inv.total = inv.amount_remaining = (inv.amount_due as number) + (item.amount as number);

@@ -1,4 +1,5 @@
 import type { SandboxResponse } from '../core/sandbox-http.ts';
+import { stripeExponent } from './amounts.ts';
 import { payInvoice } from './sandbox-billing.ts';
 import type { Obj, SandboxLedger } from './sandbox-ledger.ts';
 
@@ -30,10 +31,10 @@ export const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => ({
 export function invoiceMoney(minor: number, currency: string): string {
   const code = currency.toUpperCase();
   try {
-    const format = new Intl.NumberFormat('en-GB', { style: 'currency', currency: code });
-    return format.format(minor / 10 ** (format.resolvedOptions().maximumFractionDigits ?? 2));
+    // Stripe's units (amounts.ts), not Intl's idea of the currency's decimals (Intl has IDR and HUF at 0, ISK at 0 where Stripe counts 2).
+    return new Intl.NumberFormat('en-GB', { style: 'currency', currency: code }).format(minor / 10 ** stripeExponent(code));
   } catch {
-    return `${(minor / 100).toFixed(2)} ${code}`;
+    return `${(minor / 10 ** stripeExponent(code)).toFixed(stripeExponent(code))} ${code}`;
   }
 }
 

@@ -37,6 +37,18 @@ export function int(v: unknown, name: string): number {
   return n;
 }
 
+/**
+ * An amount Stripe takes for a charge in `currency` (https://docs.stripe.com/currencies, "Special
+ * cases"): ISK in multiples of 100 (two-decimal in the API, whole krónur only since April 2023), and
+ * three-decimal currencies with their last digit 0. Throws Stripe's message otherwise.
+ */
+export function chargeable(amount: number, currency: string): number {
+  const c = currency.toLowerCase();
+  if (c === 'isk' && amount % 100 !== 0) throw new Error('Invalid amount. Currency ISK has become effectively zero-decimal and charged amounts must be evenly divisible by 100.');
+  if (['bhd', 'jod', 'kwd', 'omr', 'tnd'].includes(c) && amount % 10 !== 0) throw new Error(`Invalid amount. Amounts in ${c.toUpperCase()} must have 0 as their last digit.`);
+  return amount;
+}
+
 export const meta = (v: unknown): Record<string, string> => (v && typeof v === 'object' ? v as Record<string, string> : {});
 
 /** A list object as Stripe returns it: `limit` (≤ 100) items after `starting_after`, oldest first as stored. */

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import type { SandboxResponse } from '../core/sandbox-http.ts';
 import { json } from '../core/sandbox-http.ts';
-import { clone, int, list, meta, newId, notFound, type Obj, type SandboxLedger } from './sandbox-ledger.ts';
+import { chargeable, clone, int, list, meta, newId, notFound, type Obj, type SandboxLedger } from './sandbox-ledger.ts';
 
 /**
  * The Stripe sandbox's payments: payment intents, their charges, refunds (`POST /v1/refunds`, what
@@ -53,6 +53,7 @@ export function handlePayments(l: SandboxLedger, route: string, objectId: string
     case 'POST payment_intents': {
       const amount = int(p.amount, 'amount');
       if (amount < 1) throw new Error('Amount must be at least 1');
+      chargeable(amount, String(p.currency ?? ''));
       return json(200, createPaymentIntent(l, { amount, currency: String(p.currency ?? ''), description: p.description, metadata: meta(p.metadata) }));
     }
     case 'GET payment_intents/:id': return json(200, l.must(objectId!, 'payment_intent'));
