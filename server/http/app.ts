@@ -44,6 +44,11 @@ export function errorBody(code: string, message: string, details?: unknown): Err
 
 /** `.` or `..` as a path segment, or an encoded `.`, `/` or `\\` anywhere in the path. */
 const UNNORMALISED_PATH = /(^|\/)\.{1,2}(\/|$)|%2e|%2f|%5c|\\/i;
+/**
+ * An encoded NUL anywhere in the URL: no id, name or value of ours holds one, and PostgreSQL refuses
+ * text containing it (a lookup by such an id failed there with 500 where SQLite answered 404).
+ */
+const ENCODED_NUL = /%00/;
 
 export function createHttpApp(deps: HttpAppDeps): Hono<AppEnv> {
   const { metrics, logger } = deps;
@@ -52,12 +57,14 @@ export function createHttpApp(deps: HttpAppDeps): Hono<AppEnv> {
   // Every response's security headers, and `Cache-Control: no-store` unless its route caches on
   // purpose, are set on Node's response before the app answers (security-headers.ts: cheaper than
   // setting them after next()).
-  // A path as sent with dot segments or encoded dots, slashes or backslashes is refused: URL parsing
+  // A path as sent with dot segments or encoded dots, slashes or backslashes is refused (and a URL
+  // with an encoded NUL): URL parsing
   // would resolve `/api/../internal/…` or `/api/%2e%2e/internal/…` to a route a balancer's prefix rule
   // keeps out (operator trial: both reached /internal/ through the HAProxy example).
   app.use('*', async (c, next) => {
     const sent = ((c.env as { incoming?: IncomingMessage } | undefined)?.incoming?.url ?? '').split('?')[0]!;
     if (UNNORMALISED_PATH.test(sent)) return c.json(errorBody('validation_failed', 'the request path has dot segments or encoded separators: send it normalised'), 400);
+    if (ENCODED_NUL.test((c.env as { incoming?: IncomingMessage } | undefined)?.incoming?.url ?? c.req.url)) return c.json(errorBody('validation_failed', 'the request URL contains a NUL character (%00)'), 400);
     await next();
   });
   app.use('/api/*', async (c, next) => {
