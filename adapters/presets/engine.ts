@@ -49,16 +49,30 @@ export function changesFromCsvRow(preset: Preset, row: Record<string, string>, o
   return run(preset, preset.csv.map, row, options, `${preset.name} CSV row`);
 }
 
+/** A column name as compared: spreadsheets and people change case and spacing (`project  name`). */
+export function columnKey(name: string): string {
+  return name.trim().replace(/\s+/g, ' ').toLowerCase();
+}
+
 /**
- * Compares a CSV header with the preset's columns: `missing` required columns make the file
- * unreadable with this preset; `unknown` ones are ignored.
+ * The preset's own name for each header cell (`project  name` → `Project Name`), so rows read by
+ * the preset's paths; a cell naming none of its columns is kept as written (trimmed).
+ */
+export function presetColumnNames(preset: Preset, header: readonly string[]): string[] {
+  const byKey = new Map((preset.csv?.columns ?? []).map((c) => [columnKey(c), c]));
+  return header.map((h) => byKey.get(columnKey(h)) ?? h.trim());
+}
+
+/**
+ * Compares a CSV header with the preset's columns, ignoring case and spacing: `missing` required
+ * columns make the file unreadable with this preset; `unknown` ones are ignored.
  */
 export function checkCsvHeader(preset: Preset, header: readonly string[]): { missing: string[]; unknown: string[] } {
-  const columns = preset.csv?.columns ?? [];
-  const have = new Set(header.map((h) => h.trim()));
+  const columns = new Set((preset.csv?.columns ?? []).map(columnKey));
+  const have = new Set(header.map(columnKey));
   return {
-    missing: (preset.csv?.required ?? []).filter((c) => !have.has(c)),
-    unknown: [...have].filter((h) => !columns.includes(h)),
+    missing: (preset.csv?.required ?? []).filter((c) => !have.has(columnKey(c))),
+    unknown: [...new Set(header.map((h) => h.trim()))].filter((h) => h !== '' && !columns.has(columnKey(h))),
   };
 }
 
@@ -115,6 +129,10 @@ function run(preset: Preset, map: FieldMap, payload: Record<string, unknown>, op
       if (options.vendorId && data.vendorId === undefined) data.vendorId = options.vendorId;
       if (data.currency === undefined && ctx.currency && ['amount', 'amountPaid', 'amountRefunded'].some((f) => f in data)) data.currency = ctx.currency;
     }
+    if (r.entity === 'timeline') {
+      const end = endOnNextDay(r.fields, data, ctx);
+      if (end !== undefined) data.end = end;
+    }
     if (Object.keys(data).length === 0) continue;
     const checked = VALIDATORS[r.entity].safeParse(r.entity === 'timeline' ? { id: 'x', ...data } : data);
     if (!checked.success) {
@@ -142,10 +160,10 @@ function describe(spec: ValueSpec): string {
 }
 
 /** Reads a value; undefined when the payload leaves it empty. Throws AdapterError naming the field. */
-function evaluate(spec: ValueSpec, ctx: Context, field: string): unknown {
+function evaluate(spec: ValueSpec, ctx: Context, field: string, read: (value: Value) => unknown = (value) => apply(value, ctx)): unknown {
   const value: Value = typeof spec === 'string' ? { as: 'text', from: spec } : spec;
   try {
-    return apply(value, ctx);
+    return read(value);
   } catch (error) {
     if (error instanceof TransformError) throw new AdapterError('invalid_payload', `${ctx.where}: ${field} (from ${describe(spec)}): ${error.message}`, { cause: error });
     throw error;
@@ -178,19 +196,8 @@ function apply(v: Value, ctx: Context): unknown {
     }
     case 'date':
       return toIsoDate(text, zoneOf(v, ctx), v.format);
-    case 'datetime': {
-      const zone = zoneOf(v, ctx);
-      if (!zone) throw new TransformError('no time zone: set the preset\'s defaults.timeZone or the connection\'s timeZone');
-      const time = v.time ? asText(readPath(ctx.payload, v.time)) ?? v.defaultTime : v.defaultTime;
-      const plusMinutes = typeof v.plusMinutes === 'string' ? Number(asText(readPath(ctx.payload, v.plusMinutes)) ?? 0) : v.plusMinutes;
-      // A duration read from the payload is held to what a constant may be (a week either way), so
-      // a date shifted out of any calendar is refused here, not by the formatter (a RangeError).
-      if (plusMinutes !== undefined && (!Number.isFinite(plusMinutes) || Math.abs(plusMinutes) > MAX_PLUS_MINUTES)) {
-        throw new TransformError(`the duration is not a number of minutes between -${MAX_PLUS_MINUTES} and ${MAX_PLUS_MINUTES}`);
-      }
-      const useTime = time !== undefined && !/\d[T ]\d{1,2}:/.test(text) ? time : undefined;
-      return toZonedDateTime(text, zone, { ...(useTime ? { time: useTime } : {}), format: v.format, ...(plusMinutes ? { plusMinutes } : {}) });
-    }
+    case 'datetime':
+      return datetime(v, text, ctx);
     case 'money':
       return money(v, text, ctx);
     case 'split': {
@@ -201,6 +208,43 @@ function apply(v: Value, ctx: Context): unknown {
     case 'status':
       return mapStatus(text, v.table, v.default);
   }
+}
+
+/** Reads a `datetime` value whose date text is `text`; `plusDays` moves a wall date (see `endOnNextDay`). */
+function datetime(v: Extract<Value, { as: 'datetime' }>, text: string, ctx: Context, plusDays = 0): string {
+  const zone = zoneOf(v, ctx);
+  if (!zone) throw new TransformError('no time zone: set the preset\'s defaults.timeZone or the connection\'s timeZone');
+  const time = clockOf(v, text, ctx);
+  const plusMinutes = typeof v.plusMinutes === 'string' ? Number(asText(readPath(ctx.payload, v.plusMinutes)) ?? 0) : v.plusMinutes;
+  // A duration read from the payload is held to what a constant may be (a week either way), so
+  // a date shifted out of any calendar is refused here, not by the formatter (a RangeError).
+  if (plusMinutes !== undefined && (!Number.isFinite(plusMinutes) || Math.abs(plusMinutes) > MAX_PLUS_MINUTES)) {
+    throw new TransformError(`the duration is not a number of minutes between -${MAX_PLUS_MINUTES} and ${MAX_PLUS_MINUTES}`);
+  }
+  return toZonedDateTime(text, zone, { ...(time ? { time } : {}), format: v.format, ...(plusMinutes ? { plusMinutes } : {}), ...(plusDays ? { plusDays } : {}) });
+}
+
+/** The clock time a `datetime` takes from its `time` path (or `defaultTime`) when its date text has none of its own. */
+function clockOf(v: Extract<Value, { as: 'datetime' }>, text: string, ctx: Context): string | undefined {
+  const time = v.time ? asText(readPath(ctx.payload, v.time)) ?? v.defaultTime : v.defaultTime;
+  return time !== undefined && !/\d[T ]\d{1,2}:/.test(text) ? time : undefined;
+}
+
+/**
+ * A timeline entry's end given only as a clock time on its start's date (CaterTrax `Event Date`,
+ * `Start Time 6:00 PM`, `End Time 12:30 AM`) that falls before the start is on the next day: the
+ * end read again one day later. Undefined for any other end, so an explicit end date-time before
+ * its start is still refused by the timeline's validator.
+ */
+function endOnNextDay(fields: { start?: ValueSpec | undefined; end?: ValueSpec | undefined }, data: Record<string, unknown>, ctx: Context): string | undefined {
+  const [start, end] = [fields.start, fields.end];
+  if (typeof data.start !== 'string' || typeof data.end !== 'string' || !(Date.parse(data.end) < Date.parse(data.start))) return undefined;
+  if (typeof start !== 'object' || typeof end !== 'object' || start.as !== 'datetime' || end.as !== 'datetime') return undefined;
+  if (start.from !== end.from || end.plusMinutes !== undefined || !end.time) return undefined;
+  const text = asText(readPath(ctx.payload, end.from));
+  const clock = text === undefined ? undefined : clockOf(end, text, ctx);
+  if (text === undefined || clock === undefined || asText(readPath(ctx.payload, end.time)) === undefined) return undefined;
+  return evaluate(end, ctx, 'timeline.end', () => datetime(end, text, ctx, 1)) as string;
 }
 
 function money(v: Extract<Value, { as: 'money' }>, raw: unknown, ctx: Context): number {

@@ -3,7 +3,7 @@ import { AdapterError } from '../core/errors.ts';
 import { Preset } from './schema.ts';
 
 export { Preset } from './schema.ts';
-export { changesFromCsvRow, changesFromTrigger, checkCsvHeader, findTrigger, type EngineOptions } from './engine.ts';
+export { changesFromCsvRow, changesFromTrigger, checkCsvHeader, columnKey, findTrigger, presetColumnNames, type EngineOptions } from './engine.ts';
 
 const DIR = new URL('./', import.meta.url);
 

@@ -46,15 +46,19 @@ const ConstValue = z.object({ as: z.literal('const'), value: z.union([z.string()
 const IntegerValue = z.object({ as: z.literal('integer'), from: Path });
 /**
  * A calendar date → ISO `YYYY-MM-DD`. `format` says how an all-numeric date is ordered
- * (`06/13/2026` is `mdy`, `13/06/2026` is `dmy`); ISO dates, ISO date-times and `June 13, 2026`
- * read in any format. A date-time with an offset is read as its wall date in the zone.
+ * (`06/13/2026` is `mdy`, `13/06/2026` is `dmy`; one that does not fit is refused); year-first
+ * dates (`2026-06-13`, `2026/06/13`, `20260613`), date-times and month names (`June 13, 2026`,
+ * `13-Jun-2026`, `Sat, 13 Jun 2026`) read in any format. A date-time with a zone (`Z`, `UTC`,
+ * `+02:00`, `+02`) is read as its wall date in the zone (transforms.ts `parseCalendarDate`).
  */
 const DateValue = Zone.extend({ as: z.literal('date'), from: Path, format: z.enum(['mdy', 'dmy']).default('mdy') });
 /**
- * A date-time → ISO 8601 with the zone's offset. `from` holds a date-time (with or without an
- * offset) or a date, with `time` (`14:00`, `2:00 PM`) from another path. A wall time in a DST gap
- * reads with the offset before the gap, a repeated one as its first occurrence (RFC 5545 §3.3.5).
- * `plusMinutes` (constant or path) shifts the result, for an end given as a duration.
+ * A date-time → ISO 8601 with the zone's offset. `from` holds a date-time (with or without a zone:
+ * `Z`, `UTC`, `+02:00`, `+0200`, `+02`) or a date, with `time` (`14:00`, `2:00 PM`) from another
+ * path. A wall time in a DST gap reads with the offset before the gap, a repeated one as its first
+ * occurrence (RFC 5545 §3.3.5). `plusMinutes` (constant or path) shifts the result, for an end
+ * given as a duration. A timeline `end` whose `time` is its own but whose `from` is the `start`'s
+ * date, falling before the start, is the next day's (engine.ts `endOnNextDay`).
  */
 const DateTimeValue = Zone.extend({
   as: z.literal('datetime'), from: Path, time: Path.optional(), format: z.enum(['mdy', 'dmy']).default('mdy'),
@@ -64,9 +68,12 @@ const DateTimeValue = Zone.extend({
 });
 /**
  * A money amount → integer minor units of the currency (`$1,250.50` USD → 125050; JPY has no minor
- * unit, BHD three digits: Intl's digits for the ISO 4217 code). Digits beyond the currency's are
- * rounded half away from zero. `decimal: ','` reads `1.250,50`. `cents: true`: the value is already
- * in minor units.
+ * unit, BHD three digits: schema/document/money.ts `currencyExponent`, the ISO 4217 table). Read
+ * by schema/document/written-amount.ts `minorUnitsFromWritten`: `12,50 €` and `1.250,50` read
+ * whatever `decimal` says; `decimal` (the writer's decimal mark) settles a lone mark before three
+ * digits (`$1,250` with `.`; `$1.005` is refused as ambiguous). More digits than the currency's,
+ * another currency's symbol or code, or an ambiguous amount are refused, never rounded or guessed.
+ * `cents: true`: the value is already in minor units.
  */
 const MoneyValue = z.object({
   as: z.literal('money'), from: Path,

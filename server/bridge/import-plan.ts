@@ -1,18 +1,17 @@
 import crypto from 'node:crypto';
-import { parse } from 'csv-parse/sync';
 import { sameField, type InboundChange } from '../../adapters/core/index.ts';
-import { changesFromCsvRow, checkCsvHeader, presetFor, type Preset } from '../../adapters/presets/index.ts';
+import { changesFromCsvRow, presetFor } from '../../adapters/presets/index.ts';
 import { AdapterError } from '../../adapters/core/errors.ts';
 import type { Principal } from '../auth/tokens.ts';
 import { AuthError } from '../auth/auth-error.ts';
 import { HttpError } from '../http/http-error.ts';
 import type { Bridge } from './bridge.ts';
 import { BridgeError } from './bridge-error.ts';
+import { RAGGED, readCsv } from './csv-file.ts';
 import type { LiveConnection } from './connection-runtime.ts';
 import type { InboundRouter, RouteDecision } from './inbound-router.ts';
 
-/** Rows one import reads; a longer file is refused whole (413 `payload_too_large`). */
-export const MAX_IMPORT_ROWS = 10_000;
+export { MAX_IMPORT_ROWS } from './csv-file.ts';
 
 export type ImportAction = 'create' | 'match' | 'update' | 'skip';
 
@@ -190,26 +189,6 @@ export class CsvImport {
     if (!link) return Object.keys(change.data).filter((f) => synced.includes(f));
     return Object.keys(change.data).filter((f) => synced.includes(f) && !sameField(f, change.data[f], link.lastSynced[f]));
   }
-}
-
-/** Marks a row with a different number of cells than the header (its cells, as JSON, keep its event id its own). */
-const RAGGED = '\0ragged';
-
-/** The file's data rows as column → cell (a ragged row: only RAGGED). */
-function readCsv(preset: Preset, text: string): Array<Record<string, string>> {
-  let records: string[][];
-  try {
-    records = parse(text, { bom: true, skip_empty_lines: true, relax_column_count: true, to_line: MAX_IMPORT_ROWS + 2 }) as string[][];
-  } catch (error) {
-    throw new HttpError(400, 'validation_failed', `invalid request body: csv: ${(error as Error).message}`, undefined, { cause: error });
-  }
-  const [header, ...rows] = records;
-  if (!header) throw new HttpError(400, 'validation_failed', 'invalid request body: csv: the file is empty (a header row is needed)');
-  if (rows.length > MAX_IMPORT_ROWS) throw new HttpError(413, 'payload_too_large', `an import reads at most ${MAX_IMPORT_ROWS} rows; split the file`);
-  const names = header.map((h) => h.trim());
-  const { missing } = checkCsvHeader(preset, names);
-  if (missing.length) throw new HttpError(400, 'validation_failed', `invalid request body: csv: the header lacks ${preset.name}'s ${missing.join(', ')} column${missing.length > 1 ? 's' : ''}`);
-  return rows.map((cells) => (cells.length === names.length ? Object.fromEntries(names.map((n, i) => [n, cells[i]!])) : { [RAGGED]: JSON.stringify(cells) }));
 }
 
 /** The row's content, whatever its columns' order: equal rows of the same preset share an event id. */

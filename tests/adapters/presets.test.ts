@@ -139,8 +139,10 @@ describe('preset engine', () => {
     expect(err(() => changesFromTrigger(honeybook, 'new_project_booked', { ...booked.example, event_date: '2026-02-30' }, OPTIONS)).message).toMatch(/not a date/);
     // Wall times need a zone: neither the preset nor the connection names one.
     expect(err(() => changesFromTrigger(honeybook, 'new_project_booked', booked.example, {})).message).toMatch(/no time zone/);
-    // An end before the start is refused by the entity schema, naming the field.
-    expect(err(() => changesFromTrigger(honeybook, 'new_project_booked', { ...booked.example, event_end_time: '1:00 PM' }, OPTIONS)).message).toMatch(/timeline\.end/);
+    // An end given only as a clock time on the start's date, before the start, is the next day's
+    // (an explicit end before its start is refused: preset-end-next-day.test.ts).
+    const overnight = changesFromTrigger(honeybook, 'new_project_booked', { ...booked.example, event_end_time: '1:00 AM' }, OPTIONS).find((c) => c.op === 'upsert' && c.entity === 'timeline');
+    expect(overnight?.op === 'upsert' && overnight.data.end).toBe('2026-06-14T01:00:00-05:00');
   });
 
   it('refuses a CSV header missing a required column and names unknown ones', () => {

@@ -109,6 +109,31 @@ describe('importing a HoneyBook CSV export through the studio\'s preset connecti
     await waitFor(() => janeDoc.doc.listPayments()[0]?.amountPaid === 500000, 'the new amount paid');
   });
 
+  it('reads the export as a European spreadsheet re-saves it: sep=; line, semicolons, decimal commas, retyped and doubled columns, a stray quote', async () => {
+    const t = await startTestServer({ env });
+    const { as, connectionId } = await setUp(t);
+    const header = `${HEADER.toLowerCase().replaceAll(',', ';').replace('project name', 'Project  Name')};LOCATION`;
+    const excel = [
+      'sep=;', header,
+      'hb-jane;Jane "JJ" & John Wedding;Wedding;06/13/2026;Planning;Jane Smith & John Doe;jane@example.com;Rosewood Barn, Napa;8.500,00 $;2.500,00;',
+      'hb-new;Mia & Noor Wedding;Wedding;09/05/2026;Inquiry;Mia Park & Noor Ali;mia@example.com;;4000,00;0;Casa Verde',
+    ].join('\r\n') + '\r\n';
+    const preview = await api<ImportResponse>(t, '/api/integrations/import', as, { json: { connectionId, csv: excel, mode: 'preview' } });
+    expect(preview.status, JSON.stringify(preview.body)).toBe(200);
+    expect(preview.body.rows.map((r) => [r.reference, r.action])).toEqual([['hb-jane', 'match'], ['hb-new', 'create']]);
+    await api<ImportResponse>(t, '/api/integrations/import', as, { json: { connectionId, csv: excel, mode: 'apply' } });
+    const janeDoc = await t.connect('w-jane', as);
+    await waitFor(() => janeDoc.doc.listPayments().length === 1, 'the project total in Jane & John\'s budget');
+    expect(janeDoc.doc.listPayments()[0]).toMatchObject({ amount: 850000, amountPaid: 250000, currency: 'USD' });
+    let queued: UnmatchedSummary[] = [];
+    await waitFor(async () => {
+      queued = (await api<{ records: UnmatchedSummary[] }>(t, `/api/workspaces/${(await t.server.people.weddingWorkspace('w-jane'))!}/unmatched`, as)).body.records;
+      return queued.length >= 1;
+    }, 'the new project in the unmatched queue');
+    // The venue comes from the second Location column, the first being empty.
+    expect(queued[0]!.record).toMatchObject({ date: '2026-09-05', venue: 'Casa Verde' });
+  });
+
   it('refuses couples and viewers, unreadable files, too many rows, and a workspace without the preset', async () => {
     const t = await startTestServer({ env });
     const { lens, as, connectionId } = await setUp(t);

@@ -50,3 +50,33 @@ describe('amounts typed as people write them', () => {
     }), { numRuns: 2000 });
   });
 });
+
+describe('amounts written with a known decimal mark (presets: one parser for the app and the imports)', () => {
+  it.each([
+    ['1,250', 'USD', '.', 125_000],
+    ['12,50', 'USD', '.', 1250],
+    ['1.234', 'EUR', ',', 123_400],
+    ['1,234', 'KWD', ',', 1234],
+    ['1.234', 'KWD', '.', 1234],
+    ['8.500,00 €', 'EUR', '.', 850_000],
+  ] as const)('%s %s with %j → %i', (typed, currency, decimal, minor) => {
+    expect(minorUnitsFromWritten(typed, currency, { decimal })).toBe(minor);
+  });
+
+  it.each([
+    ['$1.005', 'USD', '.'], ['1,234', 'EUR', ','], ['1,250', 'KWD', '.'], ['1.250', 'KWD', ','],
+  ] as const)('refuses %s %s with %j as ambiguous', (typed, currency, decimal) => {
+    expect(() => minorUnitsFromWritten(typed, currency, { decimal })).toThrow(/ambiguous/);
+  });
+
+  it('reads negative amounts only when asked', () => {
+    expect(() => minorUnitsFromWritten('-$20', 'USD')).toThrow(/negative amount/);
+    for (const typed of ['-$20', '$-20', '(20.00)', '($20.00)']) expect(minorUnitsFromWritten(typed, 'USD', { negative: true }), typed).toBe(-2000);
+  });
+
+  it('names the currency an amount is written in when it is not the payment\'s', () => {
+    expect(() => minorUnitsFromWritten('5,00 €', 'USD')).toThrow(/"5,00 €" is in EUR \(€\), not USD/);
+    expect(() => minorUnitsFromWritten('EUR 100', 'GBP')).toThrow(/is in EUR, not GBP/);
+    expect(() => minorUnitsFromWritten('12 apples', 'GBP')).toThrow(/"12 apples" is not an amount/);
+  });
+});
