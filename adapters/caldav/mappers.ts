@@ -1,6 +1,6 @@
-import ICAL from 'ical.js';
 import type { InboundEvent, OutboundEvent } from '../core/calendar.ts';
-import { eventCalendar, inboundFromCalendar, instantOfProperty, masterEvent, parseCalendar, serializeCalendar, vtimezone, writeVEvent, zoneRange } from '../core/icalendar.ts';
+import { eventCalendar, inboundFromCalendar, masterEvent, parseCalendar, serializeCalendar, vtimezone, writeVEvent, zoneRange } from '../core/icalendar.ts';
+import { moveExceptions, seriesStartOf } from './move-exceptions.ts';
 
 /**
  * iCalendar objects in a CalDAV collection ↔ WedSync timeline events. Pure.
@@ -19,82 +19,25 @@ export function toICalendar(e: OutboundEvent, stampMs: number): string {
 
 /**
  * The object after writing `fields` of the event into its master VEVENT, every other property
- * (the owner's alarms, other components) kept; SEQUENCE goes up as RFC 5545 asks for changes.
+ * (the owner's alarms, other components) kept; SEQUENCE goes up as RFC 5545 asks for changes. When
+ * the series moves, its EXDATEs, RDATEs and overrides move with it by the change of wall-clock time
+ * in the series' zone (move-exceptions.ts), so the same occurrences stay cancelled, added or changed.
  */
 export function updateICalendar(existing: string, e: OutboundEvent, fields: readonly string[], stampMs: number): string {
   const cal = parseCalendar(existing);
   const v = cal ? masterEvent(cal) : null;
   if (!cal || !v) return toICalendar(e, stampMs);
   const sequence = (Number(v.getFirstPropertyValue('sequence') ?? 0) || 0) + 1;
-  const before = v.getFirstProperty('dtstart');
-  const oldStart = before ? { time: (before.getFirstValue() as ICAL.Time).clone(), tzid: tzidOf(before), ms: instantOfProperty(before, cal, e.zone) } : null;
+  const before = seriesStartOf(v, cal, e.zone);
   writeVEvent(v, e, { sequence, stampMs }, fields);
-  const after = v.getFirstProperty('dtstart');
-  if (oldStart?.ms !== undefined && after) moveExceptions(cal, v, oldStart as Start, { time: after.getFirstValue() as ICAL.Time, tzid: tzidOf(after), ms: e.startMs });
+  const after = seriesStartOf(v, cal, e.zone);
+  if (before && after) moveExceptions(cal, v, before, after);
   const timed = fields.includes('start') || fields.includes('end');
   if (timed && e.zone !== 'UTC' && !cal.getAllSubcomponents('vtimezone').some((z) => z.getFirstPropertyValue('tzid') === e.zone)) {
     const { fromMs, toMs } = zoneRange([e.startMs, e.endMs]);
     cal.addSubcomponent(vtimezone(e.zone, fromMs, toMs));
   }
   return serializeCalendar(cal);
-}
-
-interface Start { time: ICAL.Time; tzid: string | null; ms: number }
-
-/** The zone a DATE-TIME property is written in: its TZID, 'UTC' for a `Z` value, null when floating or a DATE. */
-function tzidOf(prop: ICAL.Property): string | null {
-  const tzid = prop.getParameter('tzid');
-  if (typeof tzid === 'string') return tzid;
-  const t = prop.getFirstValue() as ICAL.Time | null;
-  return t && !t.isDate && t.zone === ICAL.Timezone.utcTimezone ? 'UTC' : null;
-}
-
-const wallSeconds = (t: ICAL.Time) => Date.UTC(t.year, t.month - 1, t.day, t.hour, t.minute, t.second) / 1000;
-
-/**
- * When our push moves a recurring series (DTSTART changes), the instances the owner cancelled
- * (EXDATE), added (RDATE) or overrode (RECURRENCE-ID) must move with it: RFC 5545 matches them to
- * instances by their start, so an EXDATE left at the old time no longer cancels anything and the
- * cancelled date comes back. Values in the series' zone move by the change of wall-clock time (a
- * weekly 10:00 stays at the same wall time across DST), UTC values by the change of instant, DATE
- * values only by whole days. An override whose own start was not moved moves as well.
- */
-function moveExceptions(cal: ICAL.Component, master: ICAL.Component, from: Start, to: Start): void {
-  const absolute = Math.round((to.ms - from.ms) / 1000);
-  // Wall-clock change only means something when the series stays in its zone.
-  const wall = from.tzid === to.tzid ? wallSeconds(to.time) - wallSeconds(from.time) : absolute;
-  if (wall === 0 && absolute === 0) return;
-  const shift = (t: ICAL.Time, tzid: string | null): ICAL.Time => {
-    const moved = t.clone();
-    if (t.isDate) {
-      if (wall % 86_400 === 0) moved.addDuration(ICAL.Duration.fromSeconds(wall));
-      return moved;
-    }
-    moved.addDuration(ICAL.Duration.fromSeconds(tzid === from.tzid ? wall : absolute));
-    return moved;
-  };
-  const shiftProperty = (prop: ICAL.Property) => {
-    const tzid = tzidOf(prop);
-    const values = (prop.getValues() as unknown[]).map((v) => (v instanceof ICAL.Time ? shift(v, tzid) : v));
-    if (values.length === 1 && !prop.isMultiValue) prop.setValue(values[0] as ICAL.Time);
-    else prop.setValues(values as ICAL.Time[]);
-    if (tzid && tzid !== 'UTC') prop.setParameter('tzid', tzid);
-  };
-  for (const name of ['exdate', 'rdate']) for (const prop of master.getAllProperties(name)) shiftProperty(prop);
-  const uid = master.getFirstPropertyValue('uid');
-  for (const override of cal.getAllSubcomponents('vevent')) {
-    const rid = override.getFirstProperty('recurrence-id');
-    if (!rid || override.getFirstPropertyValue('uid') !== uid) continue;
-    const ridTime = rid.getFirstValue() as ICAL.Time;
-    const start = override.getFirstProperty('dtstart');
-    const unmoved = !!start && (start.getFirstValue() as ICAL.Time).toUnixTime() === ridTime.toUnixTime() && tzidOf(start) === tzidOf(rid);
-    shiftProperty(rid);
-    if (unmoved) {
-      shiftProperty(start!);
-      const end = override.getFirstProperty('dtend');
-      if (end) shiftProperty(end);
-    }
-  }
 }
 
 export function fromICalendar(text: string, href: string, zone: string): (InboundEvent & { zone: string | null; sequence: number }) | null {

@@ -1,5 +1,6 @@
 import ICAL from 'ical.js';
 import { sandboxInstant } from '../core/sandbox-zones.ts';
+import { withoutBom } from '../core/icalendar.ts';
 
 /**
  * What a CalDAV server answers to a calendar-query time-range (RFC 4791 §9.9) and to an `expand`
@@ -26,7 +27,7 @@ function unix(t: ICAL.Time, tzid: string | undefined, calendarZone: string): num
 
 /** Runs `read` with the object's VTIMEZONEs known to ical.js, on a fresh parse so values pick them up. */
 function withZones<T>(text: string, read: (cal: ICAL.Component) => T): T {
-  const probe = new ICAL.Component(ICAL.parse(text) as unknown[]);
+  const probe = new ICAL.Component(ICAL.parse(withoutBom(text)) as unknown[]);
   const added: string[] = [];
   for (const vtz of probe.getAllSubcomponents('vtimezone')) {
     const tzid = String(vtz.getFirstPropertyValue('tzid') ?? '');
@@ -36,34 +37,55 @@ function withZones<T>(text: string, read: (cal: ICAL.Component) => T): T {
     }
   }
   try {
-    return read(new ICAL.Component(ICAL.parse(text) as unknown[]));
+    return read(new ICAL.Component(ICAL.parse(withoutBom(text)) as unknown[]));
   } finally {
     for (const tzid of added) ICAL.TimezoneService.remove(tzid);
   }
 }
 
-/** Every instance of every VEVENT series in the object overlapping [from, to) (ms). */
+/**
+ * Every instance of every VEVENT series in the object overlapping [from, to) (ms), and every
+ * instance of a series whose master the object does not hold (an attendee invited to some instances
+ * only), where its own DTSTART/DTEND put it, as a server's time-range filter reads each component.
+ */
 export function instancesIn(text: string, from: number, to: number, calendarZone: string): Instance[] {
   return withZones(text, (cal) => {
     const out: Instance[] = [];
     const vevents = cal.getAllSubcomponents('vevent');
     const overlaps = (s: number, e: number) => (e > s ? s < to && e > from : s >= from && s < to);
-    for (const master of vevents.filter((v) => !v.hasProperty('recurrence-id'))) {
+    const tzidOf = (c: ICAL.Component, name: string) => {
+      const p = c.getFirstProperty(name)?.getParameter('tzid');
+      return typeof p === 'string' ? p : undefined;
+    };
+    const span = (item: ICAL.Event, s: ICAL.Time, e: ICAL.Time) => {
+      const start = unix(s, tzidOf(item.component, 'dtstart'), calendarZone);
+      let end = unix(e, tzidOf(item.component, item.component.hasProperty('dtend') ? 'dtend' : 'dtstart'), calendarZone);
+      // A DATE with neither end is one calendar day (RFC 5545 §3.6.1): to the next midnight, 23 or 25 h across a DST change.
+      if (!item.component.hasProperty('dtend') && !item.component.hasProperty('duration') && s.isDate) {
+        const next = s.clone();
+        next.adjust(1, 0, 0, 0);
+        end = unix(next, undefined, calendarZone);
+      }
+      return { start, end };
+    };
+    const cancelled = (v: ICAL.Component) => String(v.getFirstPropertyValue('status') ?? '').toUpperCase() === 'CANCELLED';
+    /** An instance on its own: a moved-in exception of a series, or one whose master is not here. */
+    const single = (ex: ICAL.Component) => {
+      const rid = ex.getFirstPropertyValue('recurrence-id');
+      if (!(rid instanceof ICAL.Time) || cancelled(ex)) return;
+      const item = new ICAL.Event(ex);
+      const { start, end } = span(item, item.startDate, item.endDate);
+      if (overlaps(start, end)) out.push({ start, end, recurrenceMs: unix(rid, tzidOf(ex, 'recurrence-id'), calendarZone), vevent: ex });
+    };
+    const masters = vevents.filter((v) => !v.hasProperty('recurrence-id'));
+    const masterUids = new Set(masters.map((m) => m.getFirstPropertyValue('uid')));
+    for (const ex of vevents) if (ex.hasProperty('recurrence-id') && !masterUids.has(ex.getFirstPropertyValue('uid'))) single(ex);
+    for (const master of masters) {
       const uid = master.getFirstPropertyValue('uid');
       const exceptions = vevents.filter((v) => v.hasProperty('recurrence-id') && v.getFirstPropertyValue('uid') === uid);
       const event = new ICAL.Event(master, { exceptions });
-      const tzidOf = (c: ICAL.Component, name: string) => {
-        const p = c.getFirstProperty(name)?.getParameter('tzid');
-        return typeof p === 'string' ? p : undefined;
-      };
-      const span = (item: ICAL.Event, s: ICAL.Time, e: ICAL.Time) => {
-        const start = unix(s, tzidOf(item.component, 'dtstart'), calendarZone);
-        let end = unix(e, tzidOf(item.component, item.component.hasProperty('dtend') ? 'dtend' : 'dtstart'), calendarZone);
-        if (!item.component.hasProperty('dtend') && !item.component.hasProperty('duration') && s.isDate) end = start + 86_400_000;
-        return { start, end };
-      };
       if (!event.isRecurring()) {
-        if (String(master.getFirstPropertyValue('status') ?? '').toUpperCase() === 'CANCELLED') continue;
+        if (cancelled(master)) continue;
         const { start, end } = span(event, event.startDate, event.endDate);
         if (overlaps(start, end)) out.push({ start, end, recurrenceMs: null, vevent: master });
         continue;
@@ -75,17 +97,13 @@ export function instancesIn(text: string, from: number, to: number, calendarZone
         seen.add(d.recurrenceId.toString());
         const { start, end } = span(d.item, d.startDate, d.endDate);
         if (unix(next, tzidOf(master, 'dtstart'), calendarZone) >= to && start >= to) break;
-        if (String(d.item.component.getFirstPropertyValue('status') ?? '').toUpperCase() === 'CANCELLED') continue;
+        if (cancelled(d.item.component)) continue;
         if (overlaps(start, end)) out.push({ start, end, recurrenceMs: unix(d.recurrenceId, tzidOf(master, 'dtstart'), calendarZone), vevent: d.item.component });
       }
       // An occurrence moved into the window from after it.
       for (const ex of exceptions) {
         const rid = ex.getFirstPropertyValue('recurrence-id');
-        if (!(rid instanceof ICAL.Time) || seen.has(rid.toString())) continue;
-        if (String(ex.getFirstPropertyValue('status') ?? '').toUpperCase() === 'CANCELLED') continue;
-        const item = new ICAL.Event(ex);
-        const { start, end } = span(item, item.startDate, item.endDate);
-        if (overlaps(start, end)) out.push({ start, end, recurrenceMs: unix(rid, tzidOf(ex, 'recurrence-id'), calendarZone), vevent: ex });
+        if (rid instanceof ICAL.Time && !seen.has(rid.toString())) single(ex);
       }
     }
     return out;
@@ -104,7 +122,7 @@ const utc = (ms: number): ICAL.Time => {
  * times in UTC, a RECURRENCE-ID on instances of a series, and no RRULE, RDATE, EXDATE or VTIMEZONE.
  */
 export function expandObject(text: string, from: number, to: number, calendarZone: string): string {
-  const cal = new ICAL.Component(ICAL.parse(text) as unknown[]);
+  const cal = new ICAL.Component(ICAL.parse(withoutBom(text)) as unknown[]);
   const instances = instancesIn(text, from, to, calendarZone);
   for (const c of [...cal.getAllSubcomponents('vevent'), ...cal.getAllSubcomponents('vtimezone')]) cal.removeSubcomponent(c);
   for (const inst of instances) {

@@ -1,6 +1,6 @@
 import ICAL from 'ical.js';
 import { transitionsOf, wallTimeIsExact, wallTimeOf, type WallTime } from './calendar-time.ts';
-import { expandSeries, readTime, seriesOf } from './recurrence.ts';
+import { expandSeries, orphanOccurrences, readTime, seriesInObject, seriesOf, type Occurrence } from './recurrence.ts';
 import { ianaZoneFor } from './vtimezone-rules.ts';
 import { splitByOctets } from '../../schema/document/text.ts';
 import { parseEventKey, type InboundEvent, type OutboundEvent } from './calendar.ts';
@@ -203,10 +203,19 @@ export function eventCalendar(e: OutboundEvent, options: VEventOptions): string 
   return serializeCalendar(cal);
 }
 
-/** Parses iCalendar text; null when it is not a VCALENDAR. */
+/**
+ * iCalendar text without a leading byte order mark. RFC 5545 text is UTF-8 (§3.1.4), and some
+ * writers (Windows tools, hand-saved files, CalDAV bodies embedded in XML) start it with U+FEFF,
+ * which ical.js takes for the start of a content line and refuses.
+ */
+export function withoutBom(text: string): string {
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+/** Parses iCalendar text (a leading BOM ignored); null when it is not a VCALENDAR. */
 export function parseCalendar(text: string): ICAL.Component | null {
   try {
-    const comp = new ICAL.Component(ICAL.parse(text));
+    const comp = new ICAL.Component(ICAL.parse(withoutBom(text)));
     return comp.name === 'vcalendar' ? comp : null;
   } catch {
     return null;
@@ -242,49 +251,61 @@ const textOf = (v: ICAL.Component, name: string): string | null => {
 /**
  * A VCALENDAR object → the neutral inbound event (STATUS:CANCELLED is a deletion). A recurring
  * event is one timeline event, at its first occurrence that takes place: EXDATEs, cancelled and
- * moved occurrences (RECURRENCE-ID) are honoured, and a series with none left is a deletion.
+ * moved occurrences (RECURRENCE-ID) are honoured, and a series with none left is a deletion. An
+ * object holding instances of a series without its master is read the same way: its first instance
+ * that takes place, where its own DTSTART/DTEND put it.
  */
 export function inboundFromCalendar(cal: ICAL.Component, externalId: string, fallbackZone: string): (InboundEvent & { sequence: number; zone: string | null }) | null {
-  const master = masterEvent(cal);
-  if (!master) return null;
-  const key = keyOfUid(textOf(master, 'uid'));
-  const sequence = Number(master.getFirstPropertyValue('sequence') ?? 0) || 0;
-  const zone = zoneOfEvent(master);
-  if (String(master.getFirstPropertyValue('status') ?? '').toUpperCase() === 'CANCELLED') return { externalId, key, cancelled: true, sequence, zone };
-  if (!master.hasProperty('dtstart')) return null;
+  const head = masterEvent(cal);
+  if (!head) return null;
+  const key = keyOfUid(textOf(head, 'uid'));
+  const sequence = Number(head.getFirstPropertyValue('sequence') ?? 0) || 0;
+  const zone = zoneOfEvent(head);
+  const { master, overrides } = seriesOf(cal, textOf(head, 'uid'));
   const readZone = zone ?? fallbackZone;
-  const { overrides } = seriesOf(cal, textOf(master, 'uid'));
-  const recurring = master.hasProperty('rrule') || master.hasProperty('rdate') || overrides.length > 0 || master.hasProperty('exdate');
-  const first = expandSeries(cal, master, recurring ? overrides : [], readZone, { limit: 1 })[0];
+  let first: Occurrence | undefined;
+  if (master) {
+    if (String(master.getFirstPropertyValue('status') ?? '').toUpperCase() === 'CANCELLED') return { externalId, key, cancelled: true, sequence, zone };
+    if (!master.hasProperty('dtstart')) return null;
+    const recurring = master.hasProperty('rrule') || master.hasProperty('rdate') || overrides.length > 0 || master.hasProperty('exdate');
+    first = expandSeries(cal, master, recurring ? overrides : [], readZone, { limit: 1 })[0];
+  } else first = orphanOccurrences(cal, overrides, readZone)[0];
   if (!first) return { externalId, key, cancelled: true, sequence, zone };
   const v = first.vevent;
-  const xVendors = v.getFirstProperty(X_VENDORS) ?? master.getFirstProperty(X_VENDORS);
-  const category = textOf(v, X_CATEGORY) ?? textOf(master, X_CATEGORY);
+  const base = master ?? v;
+  const xVendors = v.getFirstProperty(X_VENDORS) ?? base.getFirstProperty(X_VENDORS);
+  const category = textOf(v, X_CATEGORY) ?? textOf(base, X_CATEGORY);
   return {
     externalId, key, cancelled: false, sequence, zone,
-    title: textOf(v, 'summary') ?? textOf(master, 'summary'),
+    title: textOf(v, 'summary') ?? textOf(base, 'summary'),
     startMs: first.startMs,
     endMs: first.endMs,
-    location: textOf(v, 'location') ?? textOf(master, 'location') ?? '',
-    notes: textOf(v, 'description') ?? textOf(master, 'description') ?? '',
+    location: textOf(v, 'location') ?? textOf(base, 'location') ?? '',
+    notes: textOf(v, 'description') ?? textOf(base, 'description') ?? '',
     ...(category ? { category } : {}),
     ...(xVendors ? { vendorIds: String(xVendors.getFirstValue() ?? '').split(',').map((s) => s.trim()).filter(Boolean) } : {}),
-    transparent: String(v.getFirstPropertyValue('transp') ?? master.getFirstPropertyValue('transp') ?? '').toUpperCase() === 'TRANSPARENT',
+    transparent: String(v.getFirstPropertyValue('transp') ?? base.getFirstPropertyValue('transp') ?? '').toUpperCase() === 'TRANSPARENT',
   };
 }
 
 /**
- * Busy intervals of an object between `fromMs` and `toMs` (ms, UTC): every occurrence of its
- * series overlapping the window (RFC 4791 §9.9), expanded however old the series is, with moved
- * and cancelled occurrences honoured. Transparent occurrences are free time unless `includeFree`.
+ * Busy intervals of an object between `fromMs` and `toMs` (instants, ms since the epoch, UTC):
+ * every occurrence of every series it holds overlapping the window (RFC 4791 §9.9), expanded
+ * however old the series is, with moved and cancelled occurrences honoured, and the instances of a
+ * series whose master the object does not hold (an attendee invited to some instances only) each
+ * where its own DTSTART/DTEND put it. Floating times and dates are read in the series' zone, else
+ * `fallbackZone`. Transparent occurrences are free time unless `includeFree`. Sorted by start.
  */
 export function busyIntervals(cal: ICAL.Component, fallbackZone: string, fromMs: number, toMs: number, includeFree = false): { startMs: number; endMs: number; title: string | null }[] {
-  const master = masterEvent(cal);
-  if (!master || master.hasProperty('recurrence-id')) return [];
-  const { overrides } = seriesOf(cal, textOf(master, 'uid'));
-  const readZone = zoneOfEvent(master) ?? fallbackZone;
-  const transparent = (v: ICAL.Component) => String(v.getFirstPropertyValue('transp') ?? master.getFirstPropertyValue('transp') ?? '').toUpperCase() === 'TRANSPARENT';
-  return expandSeries(cal, master, overrides, readZone, { fromMs, toMs })
-    .filter((o) => includeFree || !transparent(o.vevent))
-    .map((o) => ({ startMs: o.startMs, endMs: o.endMs, title: textOf(o.vevent, 'summary') ?? textOf(master, 'summary') }));
+  const out: (Occurrence & { title: string | null })[] = [];
+  for (const { master, overrides } of seriesInObject(cal)) {
+    const head = master ?? overrides[0]!;
+    const readZone = zoneOfEvent(head) ?? fallbackZone;
+    const transparent = (v: ICAL.Component) => String(v.getFirstPropertyValue('transp') ?? master?.getFirstPropertyValue('transp') ?? '').toUpperCase() === 'TRANSPARENT';
+    const occurrences = master ? expandSeries(cal, master, overrides, readZone, { fromMs, toMs }) : orphanOccurrences(cal, overrides, readZone, { fromMs, toMs });
+    for (const o of occurrences) {
+      if (includeFree || !transparent(o.vevent)) out.push({ ...o, title: textOf(o.vevent, 'summary') ?? (master ? textOf(master, 'summary') : null) });
+    }
+  }
+  return out.sort((a, b) => a.startMs - b.startMs || a.recurrenceMs - b.recurrenceMs).map((o) => ({ startMs: o.startMs, endMs: o.endMs, title: o.title }));
 }

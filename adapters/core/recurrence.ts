@@ -21,10 +21,6 @@ export interface ReadTime {
 
 const wallOf = (t: ICAL.Time): WallTime => ({ year: t.year, month: t.month, day: t.day, hour: t.isDate ? 0 : t.hour, minute: t.isDate ? 0 : t.minute, second: t.isDate ? 0 : t.second });
 const wallMs = (w: WallTime) => Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second);
-const fromWallMs = (ms: number): WallTime => {
-  const d = new Date(ms);
-  return { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate(), hour: d.getUTCHours(), minute: d.getUTCMinutes(), second: d.getUTCSeconds() };
-};
 const isUtc = (t: ICAL.Time) => !t.isDate && (t.zone === ICAL.Timezone.utcTimezone || t.zone?.tzid === 'UTC');
 
 /** The zone a value's TZID names, or 'UTC' / the fallback; unknown TZIDs read in the fallback zone (RFC 5545 leaves them undefined). */
@@ -46,21 +42,51 @@ export function readTime(prop: ICAL.Property | null | undefined, cal: ICAL.Compo
   return t instanceof ICAL.Time ? readTimeValue(t, prop!.getParameter('tzid'), cal, fallbackZone) : undefined;
 }
 
-/** The values of every EXDATE/RDATE property, each read with its own TZID. */
-function readTimes(v: ICAL.Component, name: 'exdate' | 'rdate', cal: ICAL.Component, fallbackZone: string): { start: ReadTime; end?: ReadTime }[] {
-  const out: { start: ReadTime; end?: ReadTime }[] = [];
+/** The values of every EXDATE/RDATE property, each read with its own TZID; a PERIOD's end as an instant (ms, UTC). */
+function readTimes(v: ICAL.Component, name: 'exdate' | 'rdate', cal: ICAL.Component, fallbackZone: string): { start: ReadTime; endMs?: number }[] {
+  const out: { start: ReadTime; endMs?: number }[] = [];
   for (const p of v.getAllProperties(name)) {
     const tzid = p.getParameter('tzid');
     for (const value of p.getValues()) {
       if (value instanceof ICAL.Time) out.push({ start: readTimeValue(value, tzid, cal, fallbackZone) });
       else if (value instanceof ICAL.Period) {
         const start = readTimeValue(value.start, tzid, cal, fallbackZone);
-        const end = value.end ? readTimeValue(value.end, tzid, cal, fallbackZone) : value.duration ? { ...start, ms: start.ms + value.duration.toSeconds() * 1000 } : undefined;
-        out.push({ start, ...(end ? { end } : {}) });
+        const endMs = value.end ? readTimeValue(value.end, tzid, cal, fallbackZone).ms : value.duration ? endAfter(start, lengthOf(value.duration)) : undefined;
+        out.push({ start, ...(endMs !== undefined ? { endMs } : {}) });
       }
     }
   }
   return out;
+}
+
+/**
+ * A DURATION split as RFC 5545 §3.3.6 reads it: weeks and days are nominal (`days`: calendar days,
+ * a week being 7), hours, minutes and seconds exact (`exactMs`). A negative duration (RFC 5545
+ * allows one only for alarm triggers) is no length at all.
+ */
+export interface Length { days: number; exactMs: number }
+
+/** One calendar day: how long a DATE without DTEND or DURATION lasts (RFC 5545 §3.6.1). */
+export const ONE_DAY: Length = { days: 1, exactMs: 0 };
+
+/** A DURATION value (RFC 5545 §3.3.6) as a `Length`. */
+export function lengthOf(duration: ICAL.Duration): Length {
+  if (duration.isNegative) return { days: 0, exactMs: 0 };
+  return { days: duration.weeks * 7 + duration.days, exactMs: (duration.hours * 3600 + duration.minutes * 60 + duration.seconds) * 1000 };
+}
+
+/**
+ * The instant (ms, UTC) `length` after `start` (RFC 5545 §3.3.6): the days are added to the wall
+ * time in the start's own zone (`P1D` from 12:00 is 12:00 the next day, 23 or 25 hours later across
+ * a DST change; a UTC start's day is 24 h), then the exact part is added to that instant. The
+ * calendar arithmetic on wall times is ical.js' (`Time.adjust`, which rolls months and years over);
+ * the instant is ours, because ical.js reads a time in a TZID it was not given as UTC.
+ */
+export function endAfter(start: ReadTime, length: Length): number {
+  if (length.days === 0) return start.ms + length.exactMs;
+  const wall = ICAL.Time.fromData({ ...start.wall, isDate: false });
+  wall.adjust(length.days, 0, 0, 0);
+  return instantOf(wallOf(wall), start.zone) + length.exactMs;
 }
 
 export interface Occurrence {
@@ -89,9 +115,11 @@ const DAY = 86_400_000;
 const HOUR = 3_600_000;
 
 /**
- * How long each occurrence lasts (RFC 5545 §3.8.5.3): DTEND gives the exact duration of the first;
- * DURATION is nominal in days and weeks (wall-clock days) and exact below; a DATE with neither
- * lasts one day; a DATE-TIME with neither is an instant.
+ * How long each occurrence lasts (RFC 5545 §3.8.5.3, §3.6.1): DTEND on a DATE-TIME gives the exact
+ * duration of the first, the same for all; DTEND on a DATE gives whole calendar days; DURATION is
+ * nominal in days and weeks and exact below (`endAfter`); a DATE with neither lasts one calendar
+ * day; a DATE-TIME with neither is an instant. Returns the end (ms, UTC) of an occurrence starting
+ * at `start`.
  */
 function endFor(master: ICAL.Component, first: ReadTime, cal: ICAL.Component, fallbackZone: string): (start: ReadTime) => number {
   const dtend = readTime(master.getFirstProperty('dtend'), cal, fallbackZone);
@@ -100,14 +128,10 @@ function endFor(master: ICAL.Component, first: ReadTime, cal: ICAL.Component, fa
     const exact = Math.max(0, dtend.ms - first.ms);
     return (s) => s.ms + exact;
   }
-  let days = first.isDate ? 1 : 0;
-  let exactMs = 0;
-  if (dtend) days = Math.max(0, Math.round((wallMs(dtend.wall) - wallMs(first.wall)) / DAY));
-  else if (duration instanceof ICAL.Duration && !duration.isNegative) {
-    days = duration.weeks * 7 + duration.days;
-    exactMs = (duration.hours * 3600 + duration.minutes * 60 + duration.seconds) * 1000;
-  }
-  return (s) => (days ? instantOf(fromWallMs(wallMs(s.wall) + days * DAY), s.zone) : s.ms) + exactMs;
+  let length: Length = first.isDate ? ONE_DAY : { days: 0, exactMs: 0 };
+  if (dtend) length = { days: Math.max(0, Math.round((wallMs(dtend.wall) - wallMs(first.wall)) / DAY)), exactMs: 0 };
+  else if (duration instanceof ICAL.Duration) length = lengthOf(duration);
+  return (s) => endAfter(s, length);
 }
 
 /**
@@ -137,6 +161,25 @@ export function seriesOf(cal: ICAL.Component, uid?: string | null): { master: IC
   return { master, overrides: vevents.filter((v) => v.hasProperty('recurrence-id') && (id == null || String(v.getFirstPropertyValue('uid') ?? '') === id)) };
 }
 
+/**
+ * Every series of a calendar object, in the order their first VEVENT appears: the VEVENTs sharing a
+ * UID, its master (null when the object holds only some of its instances, as a CalDAV server stores
+ * them for an attendee invited to those alone) and its overrides. A CalDAV object holds one UID
+ * (RFC 4791 §4.1); a feed or an upload may hold many, and a VEVENT without UID is a series of its own.
+ */
+export function seriesInObject(cal: ICAL.Component): { master: ICAL.Component | null; overrides: ICAL.Component[] }[] {
+  const groups = new Map<unknown, ICAL.Component[]>();
+  for (const v of cal.getAllSubcomponents('vevent')) {
+    const uid = v.getFirstPropertyValue('uid');
+    const key = uid === null || uid === undefined || uid === '' ? v : String(uid);
+    groups.set(key, [...(groups.get(key) ?? []), v]);
+  }
+  return [...groups.values()].map((vevents) => ({
+    master: vevents.find((v) => !v.hasProperty('recurrence-id')) ?? null,
+    overrides: vevents.filter((v) => v.hasProperty('recurrence-id')),
+  }));
+}
+
 const cancelled = (v: ICAL.Component) => String(v.getFirstPropertyValue('status') ?? '').toUpperCase() === 'CANCELLED';
 
 /**
@@ -152,10 +195,10 @@ export function expandSeries(cal: ICAL.Component, master: ICAL.Component, overri
   const overlaps = (s: number, e: number) => (e > s ? s < toMs && e > fromMs : s >= fromMs && s < toMs);
 
   const excluded = new Set(readTimes(master, 'exdate', cal, fallbackZone).map((x) => x.start.ms));
-  const byRecurrence = new Map<number, ICAL.Component>();
+  const byRecurrence = new Map<number, { override: ICAL.Component; rid: ReadTime }>();
   for (const o of overrides) {
     const rid = readTime(o.getFirstProperty('recurrence-id'), cal, fallbackZone);
-    if (rid) byRecurrence.set(rid.ms, o);
+    if (rid) byRecurrence.set(rid.ms, { override: o, rid });
   }
   const out: Occurrence[] = [];
   const add = (start: ReadTime, endMs: number) => {
@@ -211,16 +254,46 @@ export function expandSeries(cal: ICAL.Component, master: ICAL.Component, overri
     }
   }
 
-  for (const r of readTimes(master, 'rdate', cal, fallbackZone)) add(r.start, r.end?.ms ?? endOf(r.start));
+  for (const r of readTimes(master, 'rdate', cal, fallbackZone)) add(r.start, r.endMs ?? endOf(r.start));
 
-  for (const [recurrenceMs, o] of byRecurrence) {
-    if (cancelled(o)) continue;
-    const start = readTime(o.getFirstProperty('dtstart'), cal, fallbackZone);
-    const end = readTime(o.getFirstProperty('dtend'), cal, fallbackZone);
-    const duration = o.getFirstPropertyValue('duration');
-    const s = start?.ms ?? recurrenceMs;
-    const e = end ? end.ms : duration instanceof ICAL.Duration ? s + duration.toSeconds() * 1000 : s + (endOf(first) - first.ms);
-    if (overlaps(s, e)) out.push({ startMs: s, endMs: Math.max(s, e), recurrenceMs, vevent: o });
+  for (const [recurrenceMs, { override, rid }] of byRecurrence) {
+    if (cancelled(override)) continue;
+    const o = spanOf(override, cal, fallbackZone, rid, (start) => (start.isDate && !first.isDate ? endAfter(start, ONE_DAY) : endOf(start)));
+    if (overlaps(o.startMs, o.endMs)) out.push({ ...o, recurrenceMs, vevent: override });
+  }
+  return out.sort((a, b) => a.startMs - b.startMs || a.recurrenceMs - b.recurrenceMs);
+}
+
+/**
+ * Where one overridden occurrence is (ms, UTC): its own DTSTART (else where the rule put it,
+ * `rid`), to its own DTEND, else its start plus its own DURATION (`endAfter`: days nominal in its
+ * zone), else `inherit(start)`.
+ */
+function spanOf(o: ICAL.Component, cal: ICAL.Component, fallbackZone: string, rid: ReadTime, inherit: (start: ReadTime) => number): { startMs: number; endMs: number } {
+  const start = readTime(o.getFirstProperty('dtstart'), cal, fallbackZone) ?? rid;
+  const end = readTime(o.getFirstProperty('dtend'), cal, fallbackZone);
+  const duration = o.getFirstPropertyValue('duration');
+  const endMs = end ? end.ms : duration instanceof ICAL.Duration ? endAfter(start, lengthOf(duration)) : inherit(start);
+  return { startMs: start.ms, endMs: Math.max(start.ms, endMs) };
+}
+
+/**
+ * Occurrences of the instances of a series whose master the object does not hold (ms, UTC): what a
+ * CalDAV server stores for an attendee invited to some instances of a series only (RFC 5545
+ * §3.8.4.4 RECURRENCE-ID, RFC 4791 §4.1). Each is where its own DTSTART/DTEND (or DURATION) put it;
+ * with neither end, a DATE lasts one calendar day and a DATE-TIME is an instant (RFC 5545 §3.6.1).
+ * Cancelled instances are left out. Same window rule as `expandSeries`.
+ */
+export function orphanOccurrences(cal: ICAL.Component, instances: ICAL.Component[], fallbackZone: string, options: ExpandOptions = {}): Occurrence[] {
+  const fromMs = options.fromMs ?? -Infinity;
+  const toMs = options.toMs ?? Infinity;
+  const out: Occurrence[] = [];
+  for (const v of instances) {
+    const rid = readTime(v.getFirstProperty('recurrence-id'), cal, fallbackZone);
+    if (!rid || cancelled(v)) continue;
+    const o = spanOf(v, cal, fallbackZone, rid, (start) => (start.isDate ? endAfter(start, ONE_DAY) : start.ms));
+    const overlaps = o.endMs > o.startMs ? o.startMs < toMs && o.endMs > fromMs : o.startMs >= fromMs && o.startMs < toMs;
+    if (overlaps) out.push({ ...o, recurrenceMs: rid.ms, vevent: v });
   }
   return out.sort((a, b) => a.startMs - b.startMs || a.recurrenceMs - b.recurrenceMs);
 }

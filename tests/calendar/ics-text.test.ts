@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { clipText, utf8Length, wellFormed, type Vendor } from '../../schema/index.ts';
 import { LIMITS, outboundEvent, toTimelineChange, type CalendarSyncOptions, type OutboundEvent } from '../../adapters/core/calendar.ts';
 import type { OutboundChange, WeddingContext } from '../../adapters/core/index.ts';
-import { foldContentLine, inboundFromCalendar, parseCalendar, serializeCalendar, unfoldContentLines } from '../../adapters/core/icalendar.ts';
+import { busyIntervals, foldContentLine, inboundFromCalendar, parseCalendar, serializeCalendar, unfoldContentLines } from '../../adapters/core/icalendar.ts';
+import { instancesIn } from '../../adapters/caldav/sandbox-time-range.ts';
 import { fromICalendar, toICalendar, updateICalendar } from '../../adapters/caldav/mappers.ts';
 import { fromGoogleEvent, toGoogleEvent } from '../../adapters/google-calendar/mappers.ts';
 import { fromGraphEvent, toGraphEvent } from '../../adapters/outlook/mappers.ts';
@@ -139,6 +140,34 @@ describe('CalDAV object bodies', () => {
       expect(back.notes).toBe(asICalendarText(next));
       expect(back.title).toBe(asICalendarText(t));
     }), { numRuns: 150 });
+  });
+});
+
+describe('iCalendar text starting with a UTF-8 byte order mark', () => {
+  const BOM = '\uFEFF';
+
+  it('is read as the same calendar: parseCalendar, CalDAV bodies (read, updated), busy time, the sandbox server', () => {
+    const body = toICalendar(event({ title: 'Ceremony' }), Date.UTC(2027, 0, 1));
+    expect(parseCalendar(`${BOM}${body}`)).not.toBeNull();
+    expect(parseCalendar(`${BOM}${body}`)!.toString()).toBe(parseCalendar(body)!.toString());
+    expect(fromICalendar(`${BOM}${body}`, '/c/x.ics', 'Europe/Paris')).toEqual(fromICalendar(body, '/c/x.ics', 'Europe/Paris'));
+    const updated = updateICalendar(`${BOM}${body}`, event({ title: 'Ceremony (moved)' }), ['title'], Date.UTC(2027, 0, 2));
+    expect(updated.startsWith('BEGIN:VCALENDAR\r\n')).toBe(true);
+    expect(fromICalendar(updated, '/c/x.ics', 'Europe/Paris')!.title).toBe('Ceremony (moved)');
+    expect(busyIntervals(parseCalendar(`${BOM}${body}`)!, 'UTC', START, START + 1)).toEqual([{ startMs: START, endMs: START + 3_600_000, title: 'Ceremony' }]);
+    expect(instancesIn(`${BOM}${body}`, START, START + 1, 'UTC').map((i) => [i.start, i.end])).toEqual([[START, START + 3_600_000]]);
+    // Only a leading mark is one; anything else that is not iCalendar is still refused.
+    expect(parseCalendar(BOM)).toBeNull();
+    expect(parseCalendar(`${BOM}${BOM}${body}`)).toBeNull();
+  });
+
+  it('any feed or object body we write reads the same with a BOM before it (fast-check)', () => {
+    fc.assert(fc.property(icsText(60), icsText(120), (title, notes) => {
+      const body = toICalendar(event({ title: title.trim() || 'x', notes }), Date.UTC(2027, 0, 1));
+      expect(fromICalendar(`${BOM}${body}`, '/c/x.ics', 'Europe/Paris')).toEqual(fromICalendar(body, '/c/x.ics', 'Europe/Paris'));
+      const ics = feed([event({ title: title.trim() || 'x', notes })]);
+      expect(parseCalendar(`${BOM}${ics}`)!.toString()).toBe(parseCalendar(ics)!.toString());
+    }), { numRuns: 60 });
   });
 });
 
