@@ -1,7 +1,8 @@
 import { z } from 'zod';
+import { VisibleText } from '../document/visible-text.ts';
 
 export const SnapshotCreateBody = z.object({
-  label: z.string().trim().min(1).max(200),
+  label: VisibleText(200),
 }).strict();
 export type SnapshotCreateBody = z.infer<typeof SnapshotCreateBody>;
 

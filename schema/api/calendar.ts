@@ -3,6 +3,7 @@ import { EVENT_CATEGORIES, EntityId } from '../document/entities.ts';
 import { WEDDING_ID_PATTERN } from '../document/names.ts';
 import { ErrorBody } from './common.ts';
 import type { RouteContract } from './routes.ts';
+import { VisibleText } from '../document/visible-text.ts';
 
 /** HTTP contracts of calendar sync: ICS feeds, availability and double-booking. */
 
@@ -12,7 +13,7 @@ export const FeedCreateBody = z.object({
   weddingId: WeddingId,
   /** A vendor's feed (only the events they are assigned to); omit for the whole wedding. */
   vendorId: EntityId.optional(),
-  label: z.string().trim().min(1).max(100).optional(),
+  label: VisibleText(100).optional(),
 }).strict();
 
 export const FeedSummary = z.object({

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { CHANNELS, Delivery, EntityId, MESSAGE_PRIORITIES, Message, Task } from '../document/entities.ts';
 import { ErrorBody } from './common.ts';
 import type { RouteContract } from './routes.ts';
+import { VisibleText } from '../document/visible-text.ts';
 
 /**
  * The brief's UnifiedMessage, as `POST /api/weddings/:id/messages` takes it: one message to people
@@ -13,7 +14,7 @@ import type { RouteContract } from './routes.ts';
 export const UnifiedMessageBody = z.object({
   recipientIds: z.array(z.union([EntityId, z.literal('*')])).min(1).max(500),
   subject: z.string().max(200).default(''),
-  body: z.string().trim().min(1).max(10_000),
+  body: VisibleText(10_000),
   /** @default normal */
   priority: z.enum(MESSAGE_PRIORITIES).default('normal'),
   /** The brief's messageType, e.g. `update`, `timeline.change`, `payment.reminder`. @default update */
@@ -35,7 +36,7 @@ export const EMERGENCY_SEVERITIES = ['low', 'medium', 'high', 'critical'] as con
 /** `POST /api/weddings/:id/emergency`. */
 export const EmergencyBody = z.object({
   kind: z.enum(EMERGENCY_KINDS),
-  message: z.string().trim().min(1).max(5000),
+  message: VisibleText(5000),
   severity: z.enum(EMERGENCY_SEVERITIES),
   /** A short title; defaults to one made from the kind. */
   subject: z.string().max(200).optional(),
@@ -113,7 +114,7 @@ export const REPLY_MESSAGE_TYPE = 'reply';
 export const AUTOMATIC_SENDER_ID = 'wedsync';
 
 /** `POST /api/weddings/:id/messages/:messageId/reply`: a vendor's or the couple's answer to a message to them. */
-export const MessageReplyBody = z.object({ body: z.string().trim().min(1).max(4000) }).strict();
+export const MessageReplyBody = z.object({ body: VisibleText(4000) }).strict();
 export type MessageReplyBody = z.infer<typeof MessageReplyBody>;
 export const AckResponse = z.object({ messageId: z.string(), recipientId: z.string(), acknowledgedAt: z.string() });
 export type AckResponse = z.infer<typeof AckResponse>;

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { CHANNELS, CONTACT_ROLES, Contact, EntityId } from '../document/entities.ts';
 import { ErrorBody } from './common.ts';
 import type { RouteContract } from './routes.ts';
+import { VisibleText } from '../document/visible-text.ts';
 
 const Email = z.union([z.email(), z.literal('')]);
 const Phone = z.union([z.string().regex(/^\+?[0-9 ().-]{5,32}$/, 'a phone number, e.g. +44 20 7946 0000'), z.literal('')]);
@@ -15,7 +16,7 @@ const Phone = z.union([z.string().regex(/^\+?[0-9 ().-]{5,32}$/, 'a phone number
  */
 export const ContactCreateBody = z.object({
   id: EntityId.optional(),
-  name: z.string().trim().min(1).max(200),
+  name: VisibleText(200),
   role: z.enum(CONTACT_ROLES),
   /** @default "" */
   email: Email.optional(),

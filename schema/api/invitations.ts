@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ErrorBody } from './common.ts';
 import { Email, Participant, WEDDING_ROLES, WorkspaceId } from './people.ts';
 import type { RouteContract } from './routes.ts';
+import { VisibleText } from '../document/visible-text.ts';
 
 /** Hours an invitation stays open. @default 168 (one week); at most 720 (30 days). */
 export const INVITATION_DEFAULT_HOURS = 168;
@@ -64,7 +65,7 @@ export const InvitationPreview = z.object({
  * workspace may bind it (`vendorWorkspaceId`): every member of that workspace then acts as the vendor.
  */
 export const InvitationAcceptBody = z.object({
-  name: z.string().trim().min(1).max(100).optional(),
+  name: VisibleText(100).optional(),
   vendorWorkspaceId: WorkspaceId.optional(),
 }).strict();
 export const InvitationAccepted = z.object({

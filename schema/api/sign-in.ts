@@ -3,6 +3,7 @@ import { ErrorBody } from './common.ts';
 import { Email, Person } from './people.ts';
 import { WEDDING_ID_PATTERN } from '../document/names.ts';
 import type { RouteContract } from './routes.ts';
+import { VisibleText } from '../document/visible-text.ts';
 
 /**
  * Sign-in without a terminal (issue 11 item 2; docs/auth.md): e-mail links, browser sessions and
@@ -36,7 +37,7 @@ export const RevokeAllResponse = z.object({ revoked: z.number().int() });
 /** `POST /api/auth/sign-out/deferred`: the session's sign-out token (`GET /api/me` → signOutToken). */
 export const DeferredSignOutBody = z.object({ signOutToken: z.string().min(1).max(200) }).strict();
 
-export const RenameBody = z.object({ name: z.string().trim().min(1).max(100) }).strict();
+export const RenameBody = z.object({ name: VisibleText(100) }).strict();
 
 /** POST /api/me/email: the address a person with none adds (confirmed by the link e-mailed to it). */
 export const AddEmailBody = z.object({ email: Email }).strict();
@@ -46,7 +47,7 @@ export const API_KEY_ROLES = ['planner', 'vendor', 'adapter', 'viewer'] as const
 export type ApiKeyRole = (typeof API_KEY_ROLES)[number];
 
 export const ApiKeyCreateBody = z.object({
-  name: z.string().trim().min(1).max(100),
+  name: VisibleText(100),
   role: z.enum(API_KEY_ROLES),
   /** Wedding ids of the workspace, or `["*"]`: every wedding of the workspace at the time of each request. */
   weddings: z.union([z.tuple([z.literal('*')]), z.array(z.string().regex(WEDDING_ID_PATTERN)).min(1).max(1000)]),

@@ -3,9 +3,10 @@ import { IsoDate, TimeZone, WeddingMeta } from '../document/entities.ts';
 import { ErrorBody } from './common.ts';
 import { Email, Person, Workspace, WorkspaceId, WorkspaceMembership, WORKSPACE_KINDS, WORKSPACE_ROLES } from './people.ts';
 import type { RouteContract } from './routes.ts';
+import { VisibleText } from '../document/visible-text.ts';
 
 /** `POST /api/workspaces`: a new business; the caller becomes its owner. */
-export const WorkspaceCreateBody = z.object({ name: z.string().trim().min(1).max(120), kind: z.enum(WORKSPACE_KINDS) }).strict();
+export const WorkspaceCreateBody = z.object({ name: VisibleText(120), kind: z.enum(WORKSPACE_KINDS) }).strict();
 export const WorkspaceListResponse = z.object({ workspaces: z.array(WorkspaceMembership) });
 
 /**
@@ -73,7 +74,7 @@ export const WorkspaceMemberAddBody = z.object({ email: Email, role: z.enum(WORK
  */
 export const WorkspaceWeddingCreateBody = z.object({
   workspaceId: WorkspaceId.optional(),
-  title: z.string().trim().min(1).max(200),
+  title: VisibleText(200),
   date: IsoDate.optional(),
   timezone: z.string({ error: (issue) => (issue.input === undefined ? 'required: the wedding’s time zone, an IANA name such as Europe/London' : undefined) }).pipe(TimeZone),
   venue: z.string().max(300).optional(),

@@ -4,6 +4,7 @@ import { CrewEntry, EntityId, IsoDateTime, TimelineEventPatch } from './entities
 import { parseOrThrow, SchemaError } from '../errors.ts';
 import type { TxOrigin } from './origins.ts';
 import { ownValue } from '../own-keys.ts';
+import { VisibleText } from './visible-text.ts';
 
 /**
  * What people other than planners add to a wedding, each in a place of its own so that the write
@@ -31,7 +32,7 @@ export type Comment = z.infer<typeof Comment>;
 
 /** The fields of an event a proposal may change. */
 export const ProposedChanges = z.object({
-  title: z.string().trim().min(1).max(200),
+  title: VisibleText(200),
   start: IsoDateTime,
   end: IsoDateTime,
   location: z.string().max(300),

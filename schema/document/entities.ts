@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { RESERVED_KEY_REFUSED, RESERVED_KEYS } from '../own-keys.ts';
+import { VisibleText } from './visible-text.ts';
 
 /**
  * Stable entity ids: what adapters use to address an event, vendor or payment. Not `__proto__` or
@@ -63,7 +64,7 @@ export const CONFLICT_STRATEGIES = ['crdt', 'prefer-planner', 'prefer-source', '
 export const CONFLICT_STATUSES = ['resolved', 'pending'] as const;
 export const ENTITY_KINDS = ['meta', 'timeline', 'vendors', 'guests', 'payments'] as const;
 
-const Label = (max: number) => z.string().trim().min(1).max(max);
+const Label = (max: number) => VisibleText(max);
 const Text = (max: number) => z.string().max(max);
 
 export const WeddingMeta = z.object({

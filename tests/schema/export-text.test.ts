@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { WeddingDoc, isWellFormed, wellFormed, wellFormedDeep } from '../../schema/index.ts';
 import { unicodeText, utf16Units } from '../helpers/unicode.ts';
+import { hasVisibleText } from '../../schema/document/visible-text.ts';
 
 function strings(value: unknown): string[] {
   if (typeof value === 'string') return [value];
@@ -15,8 +16,8 @@ function strings(value: unknown): string[] {
 function wedding(texts: { title: string; notes: string; venue: string; vendor: string; body: string }): WeddingDoc {
   const w = new WeddingDoc(new Y.Doc());
   w.setMeta({ title: 'Wedding', venue: texts.venue });
-  w.upsertEvent({ id: 'e1', title: texts.title.trim() || 'x', start: '2027-06-12T14:00:00+01:00', end: '2027-06-12T15:00:00+01:00', notes: texts.notes, location: texts.venue });
-  w.upsertVendor({ id: 'v1', name: texts.vendor.trim() || 'v', category: 'dj' });
+  w.upsertEvent({ id: 'e1', title: hasVisibleText(texts.title) ? texts.title.trim() : 'x', start: '2027-06-12T14:00:00+01:00', end: '2027-06-12T15:00:00+01:00', notes: texts.notes, location: texts.venue });
+  w.upsertVendor({ id: 'v1', name: hasVisibleText(texts.vendor) ? texts.vendor.trim() : 'v', category: 'dj' });
   w.appendMessage({ id: 'm1', senderId: 'pat', type: 'note', body: texts.body || 'b', subject: texts.title });
   return w;
 }
