@@ -160,7 +160,9 @@ export const GuestsPatch = Guests.partial();
 export type GuestsPatch = z.infer<typeof GuestsPatch>;
 
 /** Amounts are integers in the currency's minor unit (pence, cents): never floats. */
-export const MinorUnits = z.number().int().min(0).max(1_000_000_000_00);
+/** The largest amount one payment holds, in minor units (1,000,000,000.00 of a two-decimal currency). */
+export const MAX_MINOR_UNITS = 1_000_000_000_00;
+export const MinorUnits = z.number().int().min(0).max(MAX_MINOR_UNITS);
 /**
  * A sum of amounts (budget totals), integer minor units: each amount is at most MinorUnits' cap, but
  * their sum is not, so sums are bounded only by exact integer arithmetic (Number.MAX_SAFE_INTEGER).

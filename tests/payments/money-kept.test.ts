@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { sendStandardWebhook } from '../../adapters/webhooks/sandbox.ts';
-import type { BudgetResponse, Payment } from '../../schema/index.ts';
+import { MAX_MINOR_UNITS, type BudgetResponse, type Payment } from '../../schema/index.ts';
 import { connectWebhooks } from '../bridge/helpers.ts';
 import { getJson, postJson, seedWedding } from '../comms/helpers.ts';
 import { queryServerDatabase } from '../helpers/test-backend.ts';
@@ -47,6 +47,22 @@ describe('re-planning a vendor keeps the money its milestones received', () => {
     await planPayments(t, planner, 'w1', { vendorId: 'venue', currency: 'GBP', total: 300_000, milestones: [{ milestone: 'deposit', weight: 1, due: '2027-01-10' }] });
     await planPayments(t, planner, 'w1', { vendorId: 'venue', currency: 'EUR', total: 350_000, milestones: [{ milestone: 'deposit', weight: 1, due: '2027-01-10' }] });
     expect((await budget()).body.vendors.find((v) => v.vendorId === 'venue')!.milestones[0]).toMatchObject({ amount: 350_000, currency: 'EUR', status: 'planned' });
+  });
+});
+
+describe('a payment holds at most the largest amount', () => {
+  it('an overpayment past it is refused 409 amount_too_large (a money error, not a malformed request), and nothing is recorded', async () => {
+    const { t, planner, budget } = await setUp();
+    await planPayments(t, planner, 'w1', deposit('GBP', 100_000));
+    const over = (amount: number) => postJson<{ error: { code: string; message: string } }>(t, '/api/weddings/w1/payments/photo-deposit/transactions', planner, { type: 'payment', amount, currency: 'GBP', excess: 'overpayment' });
+    expect((await over(MAX_MINOR_UNITS - 100_000)).status).toBe(200);
+    const res = await over(MAX_MINOR_UNITS);
+    expect(res.status).toBe(409);
+    expect(res.body.error).toMatchObject({ code: 'amount_too_large', message: expect.stringContaining('past the largest amount one payment holds (1000000000.00 GBP)') });
+    expect((await budget()).body.vendors[0]!.milestones[0]!.amountPaid).toBe(MAX_MINOR_UNITS - 100_000);
+    // Up to the largest amount is still taken.
+    expect((await over(100_000)).status).toBe(200);
+    expect((await over(1)).status).toBe(409);
   });
 });
 
