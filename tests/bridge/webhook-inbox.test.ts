@@ -61,15 +61,20 @@ describe('webhook inbox', () => {
   it('parks an event that fails validation, with its error, and applies the ones behind it', async () => {
     const { t, planner, conn, client } = await setup();
     await sendStandardWebhook(conn.webhookUrl, conn.webhookSecret, { id: 'bad_1', type: 'timeline.upserted', data: { id: 'x', title: 'No end', start: '2026-06-13T15:00:00Z' } });
+    // Neither time: the same (a new event needs both).
+    await sendStandardWebhook(conn.webhookUrl, conn.webhookSecret, { id: 'bad_0', type: 'timeline.upserted', data: { id: 'y', title: 'No times' } });
     await sendStandardWebhook(conn.webhookUrl, conn.webhookSecret, { id: 'good_2', type: 'timeline.upserted', data: event('x', 'Fine') });
     await waitFor(() => client.doc.getEvent('ceremony'), 'good event applied');
     expect(client.doc.getEvent('x')).toBeUndefined();
     const [parked] = await queryServerDatabase<{ status: string; last_error: string }>(t.server, { sqlite: "SELECT status, last_error FROM inbox WHERE event_id = 'bad_1'", postgres: "SELECT status, last_error FROM inbox WHERE event_id = 'bad_1'" }) as [{ status: string; last_error: string }];
     expect(parked.status).toBe('parked');
+    const [neither] = await queryServerDatabase<{ status: string; last_error: string }>(t.server, { sqlite: "SELECT status, last_error FROM inbox WHERE event_id = 'bad_0'", postgres: "SELECT status, last_error FROM inbox WHERE event_id = 'bad_0'" }) as [{ status: string; last_error: string }];
+    expect(neither).toMatchObject({ status: 'parked', last_error: expect.stringMatching(/invalid_payload: .*timeline event/) });
+    expect(client.doc.getEvent('y')).toBeUndefined();
     // Every value is valid, so it is taken (200); the event it would make has no end, so it is parked when applied.
     expect(parked.last_error).toMatch(/invalid_payload: .*timeline event.*end/);
     const status = await (await t.fetch('/api/integrations/status/w1', { token: planner })).json() as { integrationStatus: { inbox: { parked: number }; health: string }[] };
-    expect(status.integrationStatus[0]!.inbox.parked).toBe(1);
+    expect(status.integrationStatus[0]!.inbox.parked).toBe(2);
     expect(status.integrationStatus[0]!.health).toBe('degraded');
     const audit = await (await t.fetch('/api/integrations/wedding/w1/audit', { token: planner })).json() as { entries: { action: string; result: string }[] };
     expect(audit.entries.some((e) => e.action === 'inbound.parked' && e.result === 'refused')).toBe(true);
