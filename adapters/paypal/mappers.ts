@@ -155,7 +155,11 @@ export type MappedEvent =
 
 /** A verified PayPal event → what it means for the wedding. Pure. */
 export function mapEvent(e: PaypalEventJson, ctx: MapContext): MappedEvent {
-  if (e.event_type === 'PAYMENT.CAPTURE.REFUNDED') {
+  // A reversal (PayPal takes a capture back: a chargeback, a dispute lost) is money leaving the
+  // capture like a refund: its resource is a refund whose `up` link is the capture, and the order is
+  // read back for what the capture kept. Mapped as a capture, its COMPLETED status would mark the
+  // payment paid again.
+  if (e.event_type === 'PAYMENT.CAPTURE.REFUNDED' || e.event_type === 'PAYMENT.CAPTURE.REVERSED') {
     const r = e.resource as unknown as PaypalRefundJson;
     const tag = readCustomId(r.custom_id);
     // The refund's `up` link is its capture (https://developer.paypal.com/docs/api/payments/v2/#refunds_get).

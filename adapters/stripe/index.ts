@@ -195,7 +195,10 @@ export function createStripeAdapter(input: AdapterInput): Adapter {
       }
       // NOTE: stripe-node measures the tolerance only backwards (now - t), so a signature dated in the
       // future passes it; a replayed capture must not, in either direction.
-      const signedAt = Number(/(?:^|,)\s*t=(\d+)/.exec(request.headers['stripe-signature'] ?? '')?.[1]);
+      // Read as stripe-node reads it (the last `t=`, which its HMAC and past check used): a header
+      // with a second, earlier `t=` in front must not pass this check with the first one.
+      const times = (request.headers['stripe-signature'] ?? '').split(',').map((item) => item.split('=')).filter(([k]) => k === 't');
+      const signedAt = times.length > 0 && /^\d+$/.test(times.at(-1)![1] ?? '') ? Number(times.at(-1)![1]) : NaN;
       if (!Number.isFinite(signedAt) || signedAt * 1000 - runtime.now() > config.toleranceSeconds * 1000) {
         return { ok: false, code: 'signature_stale', message: `Stripe-Signature is dated more than ${config.toleranceSeconds} s in the future` };
       }

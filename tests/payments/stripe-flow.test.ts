@@ -84,6 +84,14 @@ describe('Stripe: payment requests, verified webhooks, the budget every peer see
       const future = await fetch(conn.webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'stripe-signature': StripeSandbox.sign(stripe.endpointSecret(), futureBody, signedAt) }, body: futureBody });
       expect({ ahead, status: future.status, code: (await future.json() as { error: { code: string } }).error.code }).toEqual({ ahead, status: 401, code: 'signature_stale' });
     }
+    // The same future signature behind a second, current `t=` (stripe-node checks the last one): still refused.
+    {
+      const signedAt = Math.floor(Date.now() / 1000) + 7200;
+      const futureBody = JSON.stringify({ ...paidEvent, id: 'evt_future_twice' });
+      const header = `t=${Math.floor(Date.now() / 1000)},${StripeSandbox.sign(stripe.endpointSecret(), futureBody, signedAt)}`;
+      const twice = await fetch(conn.webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'stripe-signature': header }, body: futureBody });
+      expect({ status: twice.status, code: (await twice.json() as { error: { code: string } }).error.code }).toEqual({ status: 401, code: 'signature_stale' });
+    }
 
     // A partial payment of the balance, then part of the deposit credited back.
     const balanceInvoice = invoices.find((i) => i.id !== depositInvoice.id)!;
