@@ -12,6 +12,9 @@ import {
   type AcuityAppointment,
 } from './mappers.ts';
 
+/** Deliveries of one appointment state read within one such window (ms, aligned to the clock) are one event. */
+const DUPLICATE_WINDOW_MS = 60_000;
+
 export const SYSTEM = 'acuity';
 
 /** The most appointments one listing reads (a guard against a listing that never ends). */
@@ -126,8 +129,12 @@ export function createAcuityAdapter(input: AdapterInput): Adapter {
         else if (error.code === 'invalid_payload') return { ok: false, code: 'invalid_payload', message: error.message };
         else throw error;
       }
-      // Deliveries of one state (`changed` alongside `scheduled`, a retry) are one event; a new state is a new one.
-      const eventId = `appointment:${notification.id}:${crypto.createHash('sha256').update(JSON.stringify(change)).digest('base64url').slice(0, 22)}`;
+      // Deliveries of one state read within the same minute (`changed` alongside `scheduled`, a quick
+      // retry) are one event; a new state is a new one, and so is a return to an earlier state later
+      // on (moved, then moved back): by the state alone it would be taken as a duplicate of the
+      // first move's event for as long as the inbox remembers it (RETENTION_DAYS).
+      const state = crypto.createHash('sha256').update(JSON.stringify(change)).digest('base64url').slice(0, 22);
+      const eventId = `appointment:${notification.id}:${state}:${Math.floor(readAt / DUPLICATE_WINDOW_MS)}`;
       readBacks.set(deliveryKey(request), [positioned(change, readAt)]);
       return { ok: true, eventId };
     },

@@ -112,6 +112,27 @@ describe('Acuity adapter against the sandbox', () => {
     expect(adapter.parseWebhook!(req).changes).toEqual([expect.objectContaining({ op: 'delete', entity: 'timeline', externalId: String(appt.id), reference: 'ANA-BEN-2027' })]);
   });
 
+  it('moved and then moved back: the return is a new event, not a duplicate of the first move\'s (one state read within a minute is still one event)', async () => {
+    let now = Date.parse('2027-01-10T12:00:00Z');
+    const { adapter } = make(s, {}, undefined, () => now);
+    const appt = await s.book(booking());
+    const deliver = async (action: string) => {
+      const n = s.notification(appt, action);
+      const v = await adapter.verifyWebhook!(request(n.body, n.headers));
+      return v.ok ? v.eventId : null;
+    };
+    const booked = await deliver('appointment.scheduled');
+    expect(await deliver('appointment.changed')).toBe(booked);
+    now += 5 * 60_000;
+    await s.reschedule(appt.id, '2027-03-13T15:00:00+0000');
+    const moved = await deliver('appointment.rescheduled');
+    now += 5 * 60_000;
+    await s.reschedule(appt.id, '2027-03-06T11:00:00+0000');
+    const back = await deliver('appointment.rescheduled');
+    expect(new Set([booked, moved, back]).size).toBe(3);
+    expect([booked, moved, back].every((id) => id?.startsWith(`appointment:${appt.id}:`))).toBe(true);
+  });
+
   it('ignores appointments outside the configured calendar or types, without reading them', async () => {
     const { adapter } = make(s, { appointmentTypeIDs: [12] });
     const appt = await s.book(booking({ appointmentTypeID: 11 }));
