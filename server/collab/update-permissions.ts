@@ -232,7 +232,10 @@ class PermissionFilter {
     list.push({ clock, len });
   }
 
-  /** Document facts, except that an entity's author is read as this update leaves it. */
+  /**
+   * Document facts, except that a new entity's author is read as this update leaves it (an existing
+   * one's is the author it has, and an update giving it another has none).
+   */
   private serverFacts(): WriteFacts {
     const doc = this.doc;
     const entity = (root: string, key: string) => {
@@ -256,9 +259,13 @@ class PermissionFilter {
         return typeof v === 'string' ? v : undefined;
       },
       authorOf: (root, key) => {
+        const stored = value(entity(root, key), 'authorId');
         const fromUpdate = this.updateAuthors().get(`${root}\0${key}`);
-        const v = fromUpdate !== undefined ? fromUpdate : value(entity(root, key), 'authorId');
-        return typeof v === 'string' ? v : undefined;
+        if (fromUpdate === undefined) return typeof stored === 'string' ? stored : undefined;
+        // An entity keeps the author it was written by: an update that gives it another (taking a
+        // comment or proposal over, or passing one's own off as another's) is nobody's to make.
+        if (typeof stored === 'string' && fromUpdate !== stored) return undefined;
+        return typeof fromUpdate === 'string' ? fromUpdate : undefined;
       },
       exists: (root, path) => {
         let t = doc.share.get(root) as Y.AbstractType<unknown> | undefined;

@@ -85,6 +85,43 @@ describe('write permissions per path (Y.Doc level)', () => {
     expect(json(phone)).toBe(json(h.server));
   });
 
+  it('nobody takes over a comment or a proposal by rewriting its author, nor passes their own off as another\'s; then deleting it is still refused', () => {
+    const h = hub();
+    seed(h.server);
+    const planner = h.join(PLANNER);
+    const phone = h.join(VENDOR);
+    const couple = h.join(COUPLE);
+    h.live(planner, () => addComment(planner, { id: 'c1', authorId: 'pat', subject: '', text: 'from the planner' }));
+    h.live(couple, () => proposeChange(couple, { id: 'pr1', authorId: 'ana', eventId: 'e1', changes: { title: 'Vows' } }));
+    h.live(phone, () => addComment(phone, { id: 'c2', authorId: 'vic', subject: 'timeline.e1', text: 'the photographer\'s' }));
+    const comments = () => h.server.getMap<Y.Map<unknown>>('comments');
+    // The couple rewrites the planner's comment as theirs, in one update.
+    h.live(couple, () => {
+      const c1 = couple.getMap<Y.Map<unknown>>('comments').get('c1')!;
+      c1.set('authorId', 'ana');
+      c1.set('text', 'HIJACKED');
+    });
+    expect(comments().get('c1')!.toJSON()).toMatchObject({ authorId: 'pat', text: 'from the planner' });
+    expect(h.refusals.at(-1)!.some((path) => path.startsWith('comments.c1.'))).toBe(true);
+    // The vendor takes over the couple's proposal; and passes its own comment off as the couple's.
+    h.live(phone, () => {
+      phone.getMap<Y.Map<unknown>>('proposals').get('pr1')!.set('authorId', 'vic');
+      phone.getMap<Y.Map<unknown>>('comments').get('c2')!.set('authorId', 'ana');
+    });
+    expect((h.server.getMap<Y.Map<unknown>>('proposals').get('pr1')!.toJSON() as { authorId: string }).authorId).toBe('ana');
+    expect((comments().get('c2')!.toJSON() as { authorId: string }).authorId).toBe('vic');
+    // Not theirs, so not theirs to delete either.
+    h.live(couple, () => deleteComment(couple, 'c1'));
+    expect(comments().has('c1')).toBe(true);
+    // Their own stays theirs to edit and delete.
+    h.live(phone, () => comments().get('c2') && phone.getMap<Y.Map<unknown>>('comments').get('c2')!.set('text', 'edited'));
+    expect((comments().get('c2')!.toJSON() as { text: string }).text).toBe('edited');
+    h.live(phone, () => deleteComment(phone, 'c2'));
+    expect(comments().has('c2')).toBe(false);
+    expect(json(couple)).toBe(json(h.server));
+    expect(json(phone)).toBe(json(h.server));
+  });
+
   it('refuses what each role may not write and keeps what it may, with the writer back in the server state', () => {
     const h = hub();
     seed(h.server);
