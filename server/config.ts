@@ -113,6 +113,12 @@ export const ConfigSchema = z.object({
   /** Unprocessed messages the server holds for one WebSocket before it stops reading it. @default 256 */
   COLLAB_MAX_QUEUED_MESSAGES: z.coerce.number().int().min(1).max(1_000_000).default(256),
   /**
+   * Bytes sent to one WebSocket and not yet taken by its client before the server stops reading it
+   * (a client that keeps asking and never reads); at four times this it is dropped (it resyncs when
+   * it reconnects). `0`: neither. @default 16777216 (16 MiB, the default largest wedding)
+   */
+  COLLAB_MAX_BUFFERED_BYTES: z.coerce.number().int().min(0).max(1024 * 1024 * 1024).default(16 * 1024 * 1024),
+  /**
    * SQLite `synchronous` for the update log. `normal` (WAL) survives a killed process; `full` also
    * survives power loss at the price of an fsync per update. @default normal
    */

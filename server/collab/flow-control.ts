@@ -25,7 +25,8 @@ import type { Metrics } from '../metrics.ts';
  * commit (server/storage/group-commit.ts).
  *
  * A socket is also paused while Hocuspocus still holds more than `maxQueuedMessages` of its
- * messages unprocessed (slow hooks), and resumed once that queue is half empty.
+ * messages unprocessed (slow hooks), or more than `maxBufferedBytes` of what was sent to it is still
+ * unread by its client (one that asks and never reads), and resumed once both are half empty.
  *
  * Last resort: a socket whose debt would take longer than `maxPauseMs` to pay back (many sockets
  * flooding one wedding at once) is closed with 4429 `too-many-messages`; its client reconnects and
@@ -49,6 +50,12 @@ export interface FlowControlOptions {
   maxPauseMs: number;
   /** Unprocessed messages Hocuspocus may hold for one socket before it is paused. */
   maxQueuedMessages: number;
+  /**
+   * Bytes sent to a socket that its client has not taken yet (ws `bufferedAmount`) before the socket
+   * is paused: a client that asks and never reads cannot make the server buffer answers without
+   * end. 0: not checked. @default 0
+   */
+  maxBufferedBytes?: number;
   metrics: Metrics;
   now?: () => number;
 }
@@ -114,12 +121,14 @@ export interface PausableSocket {
   resume(): void;
   close(code: number, reason: string): void;
   terminate(): void;
+  /** Bytes queued to send that the client has not taken yet. */
+  readonly bufferedAmount: number;
   readonly readyState: number;
   readonly OPEN: number;
   readonly CLOSING: number;
 }
 
-type Scope = 'connection' | 'wedding' | 'queue';
+type Scope = 'connection' | 'wedding' | 'queue' | 'unread';
 
 /**
  * Messages of one socket handled per event-loop turn; the rest wait for the next turns. 8 rather
@@ -277,7 +286,14 @@ export class SocketFlow {
     if (wait > 0) this.pauseFor(own >= wedding ? 'connection' : 'wedding', now, wait);
     const queued = this.queued();
     this.flow.sawQueue(queued);
-    if (wait === 0 && !this.waitingForQueue && queued > this.flow.options.maxQueuedMessages) this.waitForQueue();
+    if (wait === 0 && !this.waitingForQueue && queued > this.flow.options.maxQueuedMessages) this.waitForQueue('queue');
+    else if (wait === 0 && !this.waitingForQueue && this.unread() > 1) this.waitForQueue('unread');
+  }
+
+  /** The socket's unread outgoing bytes as a share of `maxBufferedBytes` (0 when not checked). */
+  private unread(): number {
+    const max = this.flow.options.maxBufferedBytes ?? 0;
+    return max > 0 ? this.ws.bufferedAmount / max : 0;
   }
 
   /** The socket closed: timers stop and it no longer counts. */
@@ -303,9 +319,9 @@ export class SocketFlow {
     this.budgetTimer = setTimeout(() => this.maybeResume(), Math.min(CLOSE_GRACE_MS, Math.ceil(ms + RESUME_MARGIN_MS)));
   }
 
-  private waitForQueue(): void {
+  private waitForQueue(scope: 'queue' | 'unread'): void {
     this.waitingForQueue = true;
-    this.flow.throttled('queue', 0);
+    this.flow.throttled(scope, 0);
     this.ws.pause();
     // Checked after 1 ms, then less often (doubling, at most every QUEUE_CHECK_MAX_MS): Hocuspocus'
     // own queue drains in milliseconds, but a relayed socket's backlog waits for its owner's throttle.
@@ -313,7 +329,7 @@ export class SocketFlow {
     const check = () => {
       if (this.closed) return;
       if (this.ws.readyState === this.ws.CLOSING) return this.ws.terminate();
-      if (this.queued() > this.flow.options.maxQueuedMessages / 2) {
+      if (this.queued() > this.flow.options.maxQueuedMessages / 2 || this.unread() > 0.5) {
         delay = Math.min(QUEUE_CHECK_MAX_MS, delay * 2);
         this.queueTimer = setTimeout(check, delay);
         return;
@@ -368,6 +384,8 @@ export function flowControlFromConfig(config: Config, metrics: Metrics): FlowCon
     burstSeconds: config.COLLAB_BURST_S,
     maxPauseMs: config.COLLAB_MAX_PAUSE_MS,
     maxQueuedMessages: config.COLLAB_MAX_QUEUED_MESSAGES,
+    maxBufferedBytes: config.COLLAB_MAX_BUFFERED_BYTES,
     metrics,
   });
 }
+

@@ -75,6 +75,8 @@ export interface CollabTransport {
  */
 export function attachCollabTransport(server: HttpServer, hocuspocus: Hocuspocus, options: CollabTransportOptions): CollabTransport {
   const { logger, metrics } = options;
+  /** Unread outgoing bytes past which a socket is dropped (0: never): four times where flow control stops reading it. */
+  const dropUnread = 4 * (options.flow?.options.maxBufferedBytes ?? 0);
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes, perMessageDeflate: false });
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -135,12 +137,25 @@ export function attachCollabTransport(server: HttpServer, hocuspocus: Hocuspocus
       logger,
       metrics,
     }) : undefined;
-    /** Puts a Hocuspocus frame on the wire in the client's framing. */
-    const write = framing === HOCUSPOCUS_FRAMING ? (frame: Uint8Array) => ws.send(frame) : (frame: Uint8Array): void => {
+    /**
+     * Puts a Hocuspocus frame on the wire in the client's framing. A client that has left more than
+     * the outgoing limit unread (flow control stops reading it at a quarter of that, but others'
+     * broadcasts still come) is dropped rather than buffered for without end: it resyncs when it
+     * reconnects.
+     */
+    const send = (data: Uint8Array) => {
+      ws.send(data);
+      if (dropUnread > 0 && ws.bufferedAmount > dropUnread && ws.readyState === ws.OPEN) {
+        metrics.wsRejected.inc({ reason: 'not_reading' });
+        logger.warn({ remote: req.socket.remoteAddress, bufferedBytes: ws.bufferedAmount }, 'collab client left too much unread; connection dropped');
+        ws.terminate();
+      }
+    };
+    const write = framing === HOCUSPOCUS_FRAMING ? send : (frame: Uint8Array): void => {
       const out = framing.outgoing(frame);
       if (out === 'drop') return;
       if ('close' in out) return transport.close(out.close.code, out.close.reason);
-      ws.send(out);
+      send(out);
     };
     const socket = durableAcks(ws, options.barrier, req.socket, (frame) => {
       // The limits go out just before `authenticated`, so the client knows them before the
@@ -325,5 +340,9 @@ function reportOversizeAs4413(ws: WebSocket): void {
     if (error.code !== 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') return;
     const status = Object.getOwnPropertySymbols(error).find((s) => s.description === 'status-code');
     if (status) (error as unknown as Record<symbol, number>)[status] = CLOSE.tooLarge.code;
+    // ws closes with the status alone; closed here first, the close carries the documented reason
+    // too (ws' own close then finds the socket closing and adds nothing).
+    if (ws.readyState === ws.OPEN) ws.close(CLOSE.tooLarge.code, CLOSE.tooLarge.reason);
   });
 }
+

@@ -110,7 +110,7 @@ describe('bad WebSocket input', () => {
       const { closed } = record(ws);
       ws.send(authFrame('wedding:w1', token));
       ws.send(new Uint8Array(size));
-      expect((await closed).code).toBe(4413);
+      expect(await closed).toEqual({ code: 4413, reason: 'message-too-large' });
     }
     await expectUnharmed(t, a, b, 'after oversized messages');
   });

@@ -344,7 +344,7 @@ describe('y-websocket clients at /yjs', () => {
     const url = `ws://127.0.0.1:${t.port}/yjs/wedding:w1?token=${token}`;
     const big = await rawYws(url);
     big.ws.send(ywsUpdateFrame(new Uint8Array(70_000)));
-    expect((await big.closed).code).toBe(4413);
+    expect(await big.closed).toMatchObject({ code: 4413, reason: 'message-too-large' });
 
     const malformed: [string, Uint8Array][] = [
       ['a Hocuspocus-only message type (stateless)', Uint8Array.of(5, 1, 65)],
