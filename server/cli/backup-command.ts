@@ -118,6 +118,15 @@ export function backupCommand(config: Config, o: CliOptions): string {
     + (environment.length ? `; from the environment, keep them in your secret store: ${environment.join(', ')}` : '');
 }
 
+function readable(file: string): boolean {
+  try {
+    fs.accessSync(file, fs.constants.R_OK);
+    return fs.statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
+
 function readManifest(dir: string): BackupManifest {
   const file = path.join(dir, MANIFEST_FILE);
   if (!fs.existsSync(file)) throw new CliError(`${dir} holds no ${MANIFEST_FILE}: not a wedsync backup`);
@@ -127,7 +136,9 @@ function readManifest(dir: string): BackupManifest {
   } catch {
     throw new CliError(`${file} is not valid JSON`);
   }
-  if (manifest.format !== 1 || manifest.database?.file !== DATABASE_FILE) throw new CliError(`${file} is not a format this version reads`);
+  const shaped = manifest !== null && typeof manifest === 'object' && manifest.format === 1 && manifest.database?.file === DATABASE_FILE
+    && typeof manifest.database.sha256 === 'string' && manifest.keys !== null && typeof manifest.keys === 'object';
+  if (!shaped) throw new CliError(`${file} is not a format this version reads`);
   return manifest;
 }
 
@@ -158,23 +169,38 @@ export function restoreCommand(config: Config, o: CliOptions, io: CliIO): string
   const target = path.join(dataDir, DATABASE_FILE);
   if (fs.existsSync(target)) throw new CliError(`${dataDir} already holds a database: stop the server and restore into an empty DATA_DIR`);
   for (const key of KEY_FILES) {
+    if (manifest.keys[key] !== 'included') continue;
+    const theirs = path.join(from, key);
+    // A key the manifest lists must be there: a partly copied backup is refused before anything is written.
+    if (!readable(theirs)) throw new CliError(`${theirs} is missing or unreadable, though ${MANIFEST_FILE} includes it: the backup is incomplete`);
     const mine = path.join(dataDir, key);
-    if (manifest.keys[key] === 'included' && fs.existsSync(mine) && !fs.readFileSync(mine).equals(fs.readFileSync(path.join(from, key)))) {
+    if (fs.existsSync(mine) && !fs.readFileSync(mine).equals(fs.readFileSync(theirs))) {
       throw new CliError(`${mine} differs from the backup's ${key}: move it aside first`);
     }
   }
 
-  fs.mkdirSync(dataDir, { recursive: true, mode: PRIVATE_DIR });
-  const partial = `${target}.restoring`;
-  fs.copyFileSync(copy, partial);
-  fs.chmodSync(partial, PRIVATE_FILE);
-  for (const key of KEY_FILES) {
-    if (manifest.keys[key] !== 'included') continue;
-    fs.copyFileSync(path.join(from, key), path.join(dataDir, key));
-    fs.chmodSync(path.join(dataDir, key), PRIVATE_FILE);
+  // What this restore creates, removed again if it cannot finish: nothing is left half done.
+  const created: string[] = [];
+  try {
+    if (!fs.existsSync(dataDir)) created.push(dataDir);
+    fs.mkdirSync(dataDir, { recursive: true, mode: PRIVATE_DIR });
+    const partial = `${target}.restoring`;
+    created.push(partial);
+    fs.copyFileSync(copy, partial);
+    fs.chmodSync(partial, PRIVATE_FILE);
+    for (const key of KEY_FILES) {
+      if (manifest.keys[key] !== 'included') continue;
+      const mine = path.join(dataDir, key);
+      if (!fs.existsSync(mine)) created.push(mine);
+      fs.copyFileSync(path.join(from, key), mine);
+      fs.chmodSync(mine, PRIVATE_FILE);
+    }
+    // Last: a database in DATA_DIR means the restore finished.
+    fs.renameSync(partial, target);
+  } catch (error) {
+    for (const made of created.reverse()) fs.rmSync(made, { force: true, recursive: made === dataDir });
+    throw new CliError(`the restore could not be written (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); nothing of it was left in ${dataDir}`);
   }
-  // Last: a database in DATA_DIR means the restore finished.
-  fs.renameSync(partial, target);
   const missing = KEY_FILES.filter((k) => manifest.keys[k] !== 'included' && keySource(config, k) === 'absent');
   // The server would make new ones: a new key opens none of the stored credentials (it refuses to
   // start, server/storage/key-encryption-key.ts), a new secret refuses every token and session issued before.

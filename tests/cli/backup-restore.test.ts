@@ -140,4 +140,27 @@ describe.skipIf(onPostgresBackend)('wedsync backup and restore (the restore dril
     expect(await wedsync(damaged, ['restore', '--from', tempDir('wedsync-empty-')])).toMatchObject({ code: 1, stderr: expect.stringMatching(/holds no backup\.json: not a wedsync backup\n$/) });
     expect(await wedsync(damaged, ['restore'])).toMatchObject({ code: 2 });
   });
+
+  it('refuses a partly copied backup or a garbled manifest with one line, leaving nothing in DATA_DIR', async () => {
+    const t = await startTestServer();
+    await addEvent(t, await t.token('planner', ['w1']), 'x');
+    const out = path.join(tempDir('wedsync-backup-'), 'b');
+    expect((await wedsync(t.dataDir, ['backup', '--out', out, '--with-keys'])).code).toBe(0);
+    await t.close();
+    const manifest = JSON.parse(fs.readFileSync(path.join(out, 'backup.json'), 'utf8')) as { keys: Record<string, string> };
+    expect(manifest.keys['credentials-key']).toBe('included');
+    // The key file the manifest lists was not copied along.
+    fs.rmSync(path.join(out, 'credentials-key'));
+    const target = path.join(tempDir('wedsync-restored-'), 'data');
+    expect(await wedsync(target, ['restore', '--from', out])).toMatchObject({ code: 1, stderr: expect.stringMatching(/credentials-key is missing or unreadable, though backup\.json includes it: the backup is incomplete\n$/) });
+    expect(fs.existsSync(target)).toBe(false);
+    // A manifest that is valid JSON but not a manifest: null, or one without its keys.
+    for (const garbled of ['null', JSON.stringify({ ...manifest, keys: undefined }), '[]']) {
+      fs.writeFileSync(path.join(out, 'backup.json'), garbled);
+      const res = await wedsync(target, ['restore', '--from', out]);
+      expect(res).toMatchObject({ code: 1, stderr: expect.stringMatching(/backup\.json is not a format this version reads\n$/) });
+      expect(res.stderr.split('\n')).toHaveLength(2);
+      expect(fs.existsSync(target)).toBe(false);
+    }
+  });
 });
