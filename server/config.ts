@@ -114,10 +114,11 @@ export const ConfigSchema = z.object({
   COLLAB_MAX_QUEUED_MESSAGES: z.coerce.number().int().min(1).max(1_000_000).default(256),
   /**
    * Bytes sent to one WebSocket and not yet taken by its client before the server stops reading it
-   * (a client that keeps asking and never reads); at four times this it is dropped (it resyncs when
-   * it reconnects). `0`: neither. @default 16777216 (16 MiB, the default largest wedding)
+   * (a client that keeps asking and never reads), never below twice MAX_DOCUMENT_BYTES; one that
+   * keeps four times this unread for COLLAB_MAX_PAUSE_MS is dropped (it resyncs when it
+   * reconnects). `0`: neither. @default 33554432 (32 MiB: twice the default largest wedding)
    */
-  COLLAB_MAX_BUFFERED_BYTES: z.coerce.number().int().min(0).max(1024 * 1024 * 1024).default(16 * 1024 * 1024),
+  COLLAB_MAX_BUFFERED_BYTES: z.coerce.number().int().min(0).max(1024 * 1024 * 1024).default(32 * 1024 * 1024),
   /**
    * SQLite `synchronous` for the update log. `normal` (WAL) survives a killed process; `full` also
    * survives power loss at the price of an fsync per update. @default normal

@@ -233,8 +233,9 @@ function clockOf(v: Extract<Value, { as: 'datetime' }>, text: string, ctx: Conte
 /**
  * A timeline entry's end given only as a clock time on its start's date (CaterTrax `Event Date`,
  * `Start Time 6:00 PM`, `End Time 12:30 AM`) that falls before the start is on the next day: the
- * end read again one day later. Undefined for any other end, so an explicit end date-time before
- * its start is still refused by the timeline's validator.
+ * end read again one day later, when that makes the entry at most 12 hours long. Undefined for any
+ * other end, so an explicit end date-time before its start, or a typo making a 23-hour entry, is
+ * still refused by the timeline's validator.
  */
 function endOnNextDay(fields: { start?: ValueSpec | undefined; end?: ValueSpec | undefined }, data: Record<string, unknown>, ctx: Context): string | undefined {
   const [start, end] = [fields.start, fields.end];
@@ -244,8 +245,14 @@ function endOnNextDay(fields: { start?: ValueSpec | undefined; end?: ValueSpec |
   const text = asText(readPath(ctx.payload, end.from));
   const clock = text === undefined ? undefined : clockOf(end, text, ctx);
   if (text === undefined || clock === undefined || asText(readPath(ctx.payload, end.time)) === undefined) return undefined;
-  return evaluate(end, ctx, 'timeline.end', () => datetime(end, text, ctx, 1)) as string;
+  const next = evaluate(end, ctx, 'timeline.end', () => datetime(end, text, ctx, 1)) as string;
+  // Past midnight, not a slip of the keyboard: an end that would make the entry longer than half a
+  // day (6:00 PM to 5:00 PM) is left for the validator to refuse.
+  return Date.parse(next) - Date.parse(data.start) <= MAX_OVERNIGHT_MS ? next : undefined;
 }
+
+/** The longest entry an end past midnight may make (ms): a reception from 6 PM to 2 AM is 8 h. */
+const MAX_OVERNIGHT_MS = 12 * 3_600_000;
 
 function money(v: Extract<Value, { as: 'money' }>, raw: unknown, ctx: Context): number {
   const currency = (v.currencyFrom ? asText(readPath(ctx.payload, v.currencyFrom))?.toUpperCase() : undefined) ?? v.currency ?? ctx.currency;

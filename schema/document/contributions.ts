@@ -4,7 +4,7 @@ import { CrewEntry, EntityId, IsoDateTime, TimelineEventPatch } from './entities
 import { parseOrThrow, SchemaError } from '../errors.ts';
 import type { TxOrigin } from './origins.ts';
 import { ownValue } from '../own-keys.ts';
-import { VisibleText } from './visible-text.ts';
+import { VisibleText, hasVisibleText } from './visible-text.ts';
 
 /**
  * What people other than planners add to a wedding, each in a place of its own so that the write
@@ -25,7 +25,7 @@ export const Comment = z.object({
   authorId: Author,
   /** What it is about, as a document path, e.g. `timeline.e1`; `""` for the wedding as a whole. */
   subject: z.string().max(200),
-  text: z.string().min(1).max(4000),
+  text: z.string().max(4000).refine(hasVisibleText, { message: 'must contain a visible character' }),
   at: IsoDateTime,
 }).strict();
 export type Comment = z.infer<typeof Comment>;

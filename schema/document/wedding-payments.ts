@@ -15,7 +15,8 @@ const MONEY_FIELDS = ['amount', 'amountPaid', 'amountRefunded'] as const;
 /**
  * The rules every change to a payment keeps, whoever makes it (the payments API, an inbound change
  * from a processor, CRM, preset or webhook, conflict resolution), on top of the Payment schema:
- * - never more refunded than paid: `amountRefunded ≤ amountPaid` (integer minor units);
+ * - never more refunded than paid: `amountRefunded ≤ amountPaid` (integer minor units), checked on a
+ *   new payment and on a change giving either amount;
  * - a change of currency restates every amount the payment holds (`amount`, and `amountPaid` /
  *   `amountRefunded` when not 0): money recorded in one currency is never re-labelled as another
  *   (e.g. £1,000 received read as €1,000 after a re-plan in euros).
@@ -26,7 +27,10 @@ const MONEY_FIELDS = ['amount', 'amountPaid', 'amountRefunded'] as const;
  * @throws SchemaError `validation_failed`, naming the rule and the amounts (in minor units)
  */
 export function assertPaymentChange(before: Payment | undefined, after: Payment, change: Readonly<Record<string, unknown>>): void {
-  if (after.amountRefunded > after.amountPaid) {
+  // Checked when the change gives money (or makes the payment): a payment stored otherwise before
+  // this rule (or by a planner's own edit) still takes changes that leave its money alone.
+  const touchesMoney = !before || Object.hasOwn(change, 'amountPaid') || Object.hasOwn(change, 'amountRefunded');
+  if (touchesMoney && after.amountRefunded > after.amountPaid) {
     throw new SchemaError('validation_failed', `invalid payment: payment ${after.id} would have ${after.amountRefunded} refunded of ${after.amountPaid} paid (minor units of ${after.currency}): a refund cannot exceed what was paid`, [
       { path: 'amountRefunded', message: 'cannot be more than amountPaid' },
     ]);

@@ -182,8 +182,9 @@ export function restoreCommand(config: Config, o: CliOptions, io: CliIO): string
   // What this restore creates, removed again if it cannot finish: nothing is left half done.
   const created: string[] = [];
   try {
-    if (!fs.existsSync(dataDir)) created.push(dataDir);
-    fs.mkdirSync(dataDir, { recursive: true, mode: PRIVATE_DIR });
+    // The first directory mkdir made (DATA_DIR or a parent of it), removed with what it holds.
+    const made = fs.mkdirSync(dataDir, { recursive: true, mode: PRIVATE_DIR });
+    if (made) created.push(made);
     const partial = `${target}.restoring`;
     created.push(partial);
     fs.copyFileSync(copy, partial);
@@ -198,7 +199,7 @@ export function restoreCommand(config: Config, o: CliOptions, io: CliIO): string
     // Last: a database in DATA_DIR means the restore finished.
     fs.renameSync(partial, target);
   } catch (error) {
-    for (const made of created.reverse()) fs.rmSync(made, { force: true, recursive: made === dataDir });
+    for (const path_ of created.reverse()) fs.rmSync(path_, { force: true, recursive: true });
     throw new CliError(`the restore could not be written (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); nothing of it was left in ${dataDir}`);
   }
   const missing = KEY_FILES.filter((k) => manifest.keys[k] !== 'included' && keySource(config, k) === 'absent');

@@ -384,7 +384,8 @@ export function flowControlFromConfig(config: Config, metrics: Metrics): FlowCon
     burstSeconds: config.COLLAB_BURST_S,
     maxPauseMs: config.COLLAB_MAX_PAUSE_MS,
     maxQueuedMessages: config.COLLAB_MAX_QUEUED_MESSAGES,
-    maxBufferedBytes: config.COLLAB_MAX_BUFFERED_BYTES,
+    // Never below two of the largest wedding's sync: one answer alone must not pause a reader.
+    maxBufferedBytes: config.COLLAB_MAX_BUFFERED_BYTES === 0 ? 0 : Math.max(config.COLLAB_MAX_BUFFERED_BYTES, 2 * config.MAX_DOCUMENT_BYTES),
     metrics,
   });
 }

@@ -77,6 +77,8 @@ export function attachCollabTransport(server: HttpServer, hocuspocus: Hocuspocus
   const { logger, metrics } = options;
   /** Unread outgoing bytes past which a socket is dropped (0: never): four times where flow control stops reading it. */
   const dropUnread = 4 * (options.flow?.options.maxBufferedBytes ?? 0);
+  /** How long (ms) a socket may stay past that before it is dropped: the longest pause flow control allows. */
+  const dropAfterMs = options.flow?.options.maxPauseMs ?? 30_000;
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes, perMessageDeflate: false });
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -138,14 +140,22 @@ export function attachCollabTransport(server: HttpServer, hocuspocus: Hocuspocus
       metrics,
     }) : undefined;
     /**
-     * Puts a Hocuspocus frame on the wire in the client's framing. A client that has left more than
-     * the outgoing limit unread (flow control stops reading it at a quarter of that, but others'
-     * broadcasts still come) is dropped rather than buffered for without end: it resyncs when it
-     * reconnects.
+     * Puts a Hocuspocus frame on the wire in the client's framing. A client that has kept more than
+     * four times the outgoing limit unread for the longest pause (flow control stops reading it at
+     * the limit, but others' broadcasts still come) is dropped rather than buffered for without end:
+     * it resyncs when it reconnects. One large answer alone (a wedding's sync) does not drop it.
      */
+    let unreadSince = 0;
     const send = (data: Uint8Array) => {
       ws.send(data);
-      if (dropUnread > 0 && ws.bufferedAmount > dropUnread && ws.readyState === ws.OPEN) {
+      if (dropUnread === 0) return;
+      if (ws.bufferedAmount <= dropUnread) {
+        unreadSince = 0;
+        return;
+      }
+      const now = Date.now();
+      if (unreadSince === 0) unreadSince = now;
+      if (now - unreadSince >= dropAfterMs && ws.readyState === ws.OPEN) {
         metrics.wsRejected.inc({ reason: 'not_reading' });
         logger.warn({ remote: req.socket.remoteAddress, bufferedBytes: ws.bufferedAmount }, 'collab client left too much unread; connection dropped');
         ws.terminate();

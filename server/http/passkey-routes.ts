@@ -15,6 +15,7 @@ import { statusTable, type ErrorCode } from '../errors.ts';
 import { readJson } from './body.ts';
 import { localRedirect } from './local-redirect.ts';
 import { requireSession, openSession, type SessionEnv } from './session-middleware.ts';
+import { VisibleText } from '../../schema/document/visible-text.ts';
 
 export const PASSKEY_ERROR_CODES = ['passkey_challenge_missing', 'passkey_invalid', 'passkey_unknown', 'passkey_exists', 'passkey_not_found', 'invalid_redirect'] as const satisfies readonly ErrorCode[];
 export type PasskeyErrorCode = (typeof PASSKEY_ERROR_CODES)[number];
@@ -48,7 +49,7 @@ export interface PasskeyRouteDeps {
 }
 
 const Credential = z.object({ id: z.string().min(1).max(1024), rawId: z.string(), type: z.literal('public-key'), response: z.record(z.string(), z.unknown()) }).passthrough();
-const RegisterBody = z.object({ response: Credential, name: z.string().trim().min(1).max(100).optional() }).strict();
+const RegisterBody = z.object({ response: Credential, name: VisibleText(100).optional() }).strict();
 const AuthenticateBody = z.object({ response: Credential, redirect: z.string().optional() }).strict();
 const Challenge = z.object({ k: z.enum(['register', 'authenticate']), c: z.string().min(16), p: z.string().optional() });
 

@@ -270,13 +270,16 @@ export class PaymentCoordinator {
           throw new CommsError('currency_mismatch', `payment ${id} has ${decimalFromMinorUnits(held.amountPaid, held.currency)} ${held.currency} paid: it cannot be re-planned in ${body.currency}`);
         }
       }
+      const now = new Date(this.bridge.clock()).toISOString();
       return w.transact(() => body.milestones.map((m, i) => {
         const held = w.getPayment(ids[i]!);
         const status = held ? statusFor(parts[i]!, held.amountPaid, held.amountRefunded, 'planned') : 'planned';
+        // Paid in full: when it became so (now, if the re-plan did it); no longer: not paid.
+        const paidAt = !held ? undefined : status === 'paid' ? held.paidAt || now : status === 'partially_paid' || status === 'planned' ? '' : undefined;
         return w.upsertPayment({
           id: ids[i]!, vendorId: body.vendorId, milestone: m.milestone,
           description: m.description ?? '', amount: parts[i]!, currency: body.currency, due: m.due, status, processor,
-          ...(held && status !== 'paid' && status !== 'refunded' && status !== 'partially_refunded' ? { paidAt: '' } : {}),
+          ...(paidAt === undefined ? {} : { paidAt }),
         }, origin);
       }), origin);
     });

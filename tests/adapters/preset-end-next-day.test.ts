@@ -115,6 +115,10 @@ describe('an explicit end before its start is still refused', () => {
     expect(refusal({ ID: '1', Start: '2026-06-20 18:00', End: '2026-06-20 00:30' })).toMatch(/timeline\.end: end must not be before start/);
   });
 
+  it('when the next day would make it longer than half a day (a typo: 6:00 PM to 5:00 PM)', () => {
+    expect(refusal({ ID: '1', 'Start Date': '2026-06-20', 'Start Time': '6:00 PM', 'End Date': '2026-06-20', 'End Time': '5:00 PM' })).toMatch(/end must not be before start/);
+  });
+
   it('when the end has a date column of its own', () => {
     expect(refusal({ ID: '1', 'Start Date': '2026-06-20', 'Start Time': '6:00 PM', 'End Date': '2026-06-20', 'End Time': '12:30 AM' })).toMatch(/end must not be before start/);
     expect(refusal({ ID: '1', 'Start Date': '2026-06-20', 'Start Time': '6:00 PM', 'End Date': '2026-06-21', 'End Time': '12:30 AM' })).toBe('accepted');

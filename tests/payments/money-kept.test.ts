@@ -41,7 +41,7 @@ describe('re-planning a vendor keeps the money its milestones received', () => {
     // Less than was paid: paid.
     await planPayments(t, planner, 'w1', deposit('GBP', 50_000));
     const b = (await budget()).body;
-    expect(b.vendors[0]!.milestones[0]).toMatchObject({ amount: 50_000, amountPaid: 60_000, status: 'paid' });
+    expect(b.vendors[0]!.milestones[0]).toMatchObject({ amount: 50_000, amountPaid: 60_000, status: 'paid', paidAt: expect.stringMatching(/^\d{4}-/) });
     expect(b.budget.totals.GBP).toMatchObject({ planned: 50_000, paid: 60_000, outstanding: 0 });
     // A milestone with no money on it may change currency.
     await planPayments(t, planner, 'w1', { vendorId: 'venue', currency: 'GBP', total: 300_000, milestones: [{ milestone: 'deposit', weight: 1, due: '2027-01-10' }] });
@@ -120,5 +120,10 @@ describe('payments arriving from another system keep the same rules as the payme
     expect(() => client.doc.upsertPayment({ id: 'p2', vendorId: 'photo', amount: 1, amountRefunded: 1, currency: 'GBP' })).toThrow(/refund cannot exceed/);
     expect(client.doc.getPayment('p1')).toMatchObject({ amount: 10_000, amountPaid: 5_000, amountRefunded: 0, currency: 'GBP' });
     expect(client.doc.upsertPayment({ id: 'p1', amountRefunded: 5_000 })).toMatchObject({ amountRefunded: 5_000 });
+    // A payment stored against the rule before it (written into the document directly) still takes
+    // changes that leave its money alone, and refuses those that do not mend it.
+    (client.doc.payments.get('p1') as unknown as { set(k: string, v: unknown): void }).set('amountRefunded', 9_000);
+    expect(client.doc.upsertPayment({ id: 'p1', status: 'refunded', requestUrl: 'https://pay.example.com/r/1' })).toMatchObject({ status: 'refunded', amountRefunded: 9_000 });
+    expect(() => client.doc.upsertPayment({ id: 'p1', amountPaid: 8_000 })).toThrow(/refund cannot exceed/);
   });
 });

@@ -69,6 +69,11 @@ describe('amounts written with a known decimal mark (presets: one parser for the
     expect(() => minorUnitsFromWritten(typed, currency, { decimal })).toThrow(/ambiguous/);
   });
 
+  it('reads a leading plus as the amount itself (a spreadsheet\'s credit), once', () => {
+    for (const typed of ['+150.00', '+$150.00', '$+150.00', '+ 150.00']) expect(minorUnitsFromWritten(typed, 'USD'), typed).toBe(15_000);
+    expect(() => minorUnitsFromWritten('++150', 'USD')).toThrow(/not an amount/);
+  });
+
   it('reads negative amounts only when asked', () => {
     expect(() => minorUnitsFromWritten('-$20', 'USD')).toThrow(/negative amount/);
     for (const typed of ['-$20', '$-20', '(20.00)', '($20.00)']) expect(minorUnitsFromWritten(typed, 'USD', { negative: true }), typed).toBe(-2000);

@@ -4,6 +4,7 @@ import * as Y from 'yjs';
 import { ContactCreateBody } from '../../schema/api/contacts.ts';
 import { RenameBody } from '../../schema/api/sign-in.ts';
 import { WorkspaceCreateBody } from '../../schema/api/workspaces.ts';
+import { Comment } from '../../schema/document/contributions.ts';
 import { hasVisibleText } from '../../schema/document/visible-text.ts';
 import { TaskInput, VendorInput, WeddingDoc } from '../../schema/index.ts';
 import { startTestServer } from '../helpers/test-server.ts';
@@ -19,6 +20,7 @@ const NAMED: Array<[string, (name: string) => { success: boolean }]> = [
   ['display name', (name) => RenameBody.safeParse({ name })],
   ['workspace name', (name) => WorkspaceCreateBody.safeParse({ name, kind: 'planner' })],
   ['contact name', (name) => ContactCreateBody.safeParse({ name, role: 'planner', email: 'pat@example.com' })],
+  ['comment text', (name) => Comment.safeParse({ id: 'c1', authorId: 'ana', subject: '', text: name, at: '2027-01-01T10:00:00Z' })],
 ];
 
 describe('names and titles people read', () => {
