@@ -168,7 +168,11 @@ export function minorUnitsFromWritten(value: string, currency: string, options: 
   if (options.negative && /^\(.*\)$/.test(s)) { negative = true; s = s.slice(1, -1); }
   s = withoutCurrency(s, currency);
   // A leading plus is the sign spreadsheets write for a credit (`+150.00`): the amount itself.
-  if (s.startsWith('+')) s = withoutCurrency(s.slice(1), currency);
+  if (s.startsWith('+')) {
+    s = withoutCurrency(s.slice(1), currency);
+    // One sign only: `+-5`, `++5` or `(+5)` is not an amount.
+    if (negative || /^[-+]/.test(s)) throw refused(value);
+  }
   if (s.startsWith('-')) {
     if (!options.negative) throw refused(value, `negative amount ${JSON.stringify(value)}`, 'amounts are not negative');
     negative = !negative;

@@ -71,7 +71,7 @@ describe('amounts written with a known decimal mark (presets: one parser for the
 
   it('reads a leading plus as the amount itself (a spreadsheet\'s credit), once', () => {
     for (const typed of ['+150.00', '+$150.00', '$+150.00', '+ 150.00']) expect(minorUnitsFromWritten(typed, 'USD'), typed).toBe(15_000);
-    expect(() => minorUnitsFromWritten('++150', 'USD')).toThrow(/not an amount/);
+    for (const bad of ['++150', '+-150', '+ -150', '(+150)']) expect(() => minorUnitsFromWritten(bad, 'USD', { negative: true }), bad).toThrow(/not an amount/);
   });
 
   it('reads negative amounts only when asked', () => {
