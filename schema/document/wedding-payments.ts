@@ -6,7 +6,7 @@ import { ensureEntity, jsonBytes, setLinks, setScalars } from './y-writes.ts';
 import type { WeddingDoc } from './wedding-doc.ts';
 
 /** What a payment the document does not hold yet starts with, under what a write gives. */
-export const NEW_PAYMENT = {
+const NEW_PAYMENT = {
   description: '', milestone: 'other', amountPaid: 0, amountRefunded: 0, status: 'planned', due: '', processor: '', requestUrl: '', paidAt: '', links: {},
 } as const;
 

@@ -199,7 +199,7 @@ export function restoreCommand(config: Config, o: CliOptions, io: CliIO): string
     // Last: a database in DATA_DIR means the restore finished.
     fs.renameSync(partial, target);
   } catch (error) {
-    for (const path_ of created.reverse()) fs.rmSync(path_, { force: true, recursive: true });
+    for (const made of created.reverse()) fs.rmSync(made, { force: true, recursive: true });
     throw new CliError(`the restore could not be written (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); nothing of it was left in ${dataDir}`);
   }
   const missing = KEY_FILES.filter((k) => manifest.keys[k] !== 'included' && keySource(config, k) === 'absent');
